@@ -1,0 +1,3 @@
+from theme_assist.cli import main
+
+main()

@@ -1,0 +1,61 @@
+"""The ``theme-assist`` command.
+
+Each sub-command lives in its own module of this package and exposes ``register(app)``; the modules are found
+by :func:`pkgutil.iter_modules`, so adding a command means adding a file. Command modules import heavy
+libraries (torch, sentence-transformers, spaCy) inside the command function, so ``--help`` stays fast.
+
+User mistakes (:class:`~theme_assist.errors.InputError`, bad options) print one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import click
+import typer
+
+from theme_assist.errors import InputError
+
+app = typer.Typer(
+    name="theme-assist",
+    help="Machine-assisted qualitative coding: suggest codes with evidence, discover themes, measure agreement.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_commands() -> None:
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        module.register(app)
+
+
+_register_commands()
+
+
+def fail(message: str) -> None:
+    """Print a one-line error and exit with status 2."""
+    print(f"theme-assist: error: {' '.join(str(message).split())}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the command, turning user errors into one line and exit status 2."""
+    try:
+        code = app(args=argv, standalone_mode=False, prog_name="theme-assist")
+    except InputError as exc:
+        fail(str(exc))
+    except click.exceptions.UsageError as exc:
+        fail(f"{exc.format_message()} (see theme-assist {exc.ctx.command_path.split(' ', 1)[-1] + ' ' if exc.ctx and ' ' in exc.ctx.command_path else ''}--help)")
+    except click.exceptions.Abort:
+        print("theme-assist: aborted", file=sys.stderr)
+        raise SystemExit(130)
+    except KeyboardInterrupt:
+        print("theme-assist: interrupted", file=sys.stderr)
+        raise SystemExit(130)
+    raise SystemExit(code if isinstance(code, int) else 0)

@@ -1,0 +1,240 @@
+"""Codebooks: load, validate and save the YAML codebook format.
+
+The format (as in ``../shared/corpora/*/*.codebook.yaml``)::
+
+    name: Study codebook
+    exclusive: true          # one code per segment; false: multi-label
+    description: optional free text
+    codes:
+      - id: recovery
+        name: Personal recovery
+        definition: ...
+        include: ...          # optional
+        exclude: ...          # optional
+        examples: [..., ...]  # optional anchor quotes
+        color: "#AA3377"      # optional, kept for REFI-QDA exchange
+        guid: ...             # optional, kept for REFI-QDA exchange
+        children: [...]       # optional nested codes
+
+Unknown keys, duplicate ids and empty names are refused with the line they stand on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+from theme_assist.errors import InputError
+
+CODE_KEYS = {"id", "name", "definition", "include", "exclude", "examples", "children", "color", "guid"}
+CODEBOOK_KEYS = {"name", "exclusive", "description", "codes"}
+
+
+@dataclass
+class Code:
+    """One code of a codebook; ``children`` are its sub-codes."""
+
+    id: str
+    name: str
+    definition: str = ""
+    include: str = ""
+    exclude: str = ""
+    examples: list[str] = field(default_factory=list)
+    children: list["Code"] = field(default_factory=list)
+    color: str | None = None
+    guid: str | None = None
+
+    def describe(self) -> str:
+        """The code's text for a zero-shot prototype: name, definition and inclusion criteria."""
+        parts = [self.name, self.definition, self.include]
+        return ". ".join(p.strip().rstrip(".") for p in parts if p and p.strip()) + "."
+
+    def to_dict(self) -> dict:
+        out: dict = {"id": self.id, "name": self.name}
+        for key in ("definition", "include", "exclude", "color", "guid"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if self.examples:
+            out["examples"] = list(self.examples)
+        if self.children:
+            out["children"] = [c.to_dict() for c in self.children]
+        return out
+
+
+@dataclass
+class Codebook:
+    """A named tree of codes.
+
+    ``exclusive`` means one code per segment (single-label); otherwise a segment may carry several codes.
+    """
+
+    name: str
+    codes: list[Code]
+    exclusive: bool = False
+    description: str = ""
+
+    def walk(self) -> Iterator[tuple[Code, Code | None, int]]:
+        """Every code depth-first, with its parent (None at the top) and its depth (0 at the top)."""
+
+        def visit(codes, parent, depth):
+            for code in codes:
+                yield code, parent, depth
+                yield from visit(code.children, code, depth + 1)
+
+        yield from visit(self.codes, None, 0)
+
+    @property
+    def all_codes(self) -> list[Code]:
+        return [code for code, _, _ in self.walk()]
+
+    @property
+    def leaf_codes(self) -> list[Code]:
+        """The codes segments are coded with: codes without children."""
+        return [code for code in self.all_codes if not code.children]
+
+    @property
+    def ids(self) -> list[str]:
+        return [code.id for code in self.all_codes]
+
+    def get(self, code_id: str) -> Code:
+        for code in self.all_codes:
+            if code.id == code_id:
+                return code
+        raise InputError(f"code {code_id!r} is not in codebook {self.name!r}")
+
+    def parent_of(self) -> dict[str, str | None]:
+        return {code.id: (parent.id if parent else None) for code, parent, _ in self.walk()}
+
+    def to_dict(self) -> dict:
+        out: dict = {"name": self.name, "exclusive": self.exclusive}
+        if self.description:
+            out["description"] = self.description
+        out["codes"] = [c.to_dict() for c in self.codes]
+        return out
+
+    def content_hash(self) -> str:
+        """sha256 of the canonical JSON form: a fitted model records it and refuses another codebook."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line (1-based) of every mapping under the key ``__line__``."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
+
+
+def _text(value, where: str, key: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value).strip()
+    raise InputError(f"{where}: '{key}' must be text, not {type(value).__name__}")
+
+
+def _parse_code(raw, source: str, seen: dict[str, int]) -> Code:
+    if not isinstance(raw, dict):
+        raise InputError(f"{source}: each entry under 'codes' must be a mapping with id and name, got {raw!r}")
+    line = raw.pop("__line__", "?")
+    where = f"{source}, line {line}"
+    unknown = sorted(set(raw) - CODE_KEYS)
+    if unknown:
+        raise InputError(f"{where}: unknown key {unknown[0]!r} in code {raw.get('id', '?')!r} "
+                         f"(allowed: {', '.join(sorted(CODE_KEYS))})")
+    code_id = _text(raw.get("id"), where, "id")
+    if not code_id:
+        raise InputError(f"{where}: a code has no 'id'")
+    if code_id in seen:
+        raise InputError(f"{where}: duplicate code id {code_id!r} (first on line {seen[code_id]})")
+    seen[code_id] = line
+    name = _text(raw.get("name"), where, "name")
+    if not name:
+        raise InputError(f"{where}: code {code_id!r} has an empty name")
+    examples = raw.get("examples") or []
+    if isinstance(examples, str):
+        examples = [examples]
+    if not isinstance(examples, list):
+        raise InputError(f"{where}: 'examples' of code {code_id!r} must be a list of quotes")
+    children = raw.get("children") or []
+    if not isinstance(children, list):
+        raise InputError(f"{where}: 'children' of code {code_id!r} must be a list of codes")
+    return Code(
+        id=code_id,
+        name=name,
+        definition=_text(raw.get("definition"), where, "definition"),
+        include=_text(raw.get("include"), where, "include"),
+        exclude=_text(raw.get("exclude"), where, "exclude"),
+        examples=[_text(e, where, "examples") for e in examples if _text(e, where, "examples")],
+        children=[_parse_code(child, source, seen) for child in children],
+        color=_text(raw.get("color"), where, "color") or None,
+        guid=_text(raw.get("guid"), where, "guid") or None,
+    )
+
+
+def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
+    """Parse codebook YAML text; ``source`` names it in error messages."""
+    try:
+        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f", line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{source}{at}: not valid YAML ({problem})") from None
+    if not isinstance(raw, dict):
+        raise InputError(f"{source}: a codebook is a mapping with 'name' and 'codes'")
+    raw.pop("__line__", None)
+    unknown = sorted(set(raw) - CODEBOOK_KEYS)
+    if unknown:
+        raise InputError(f"{source}: unknown top-level key {unknown[0]!r} (allowed: {', '.join(sorted(CODEBOOK_KEYS))})")
+    codes = raw.get("codes")
+    if not isinstance(codes, list) or not codes:
+        raise InputError(f"{source}: the codebook has no codes (expected a non-empty list under 'codes')")
+    exclusive = raw.get("exclusive", False)
+    if not isinstance(exclusive, bool):
+        raise InputError(f"{source}: 'exclusive' must be true or false, not {exclusive!r}")
+    seen: dict[str, int] = {}
+    return Codebook(
+        name=_text(raw.get("name"), source, "name") or Path(source).stem,
+        codes=[_parse_code(c, source, seen) for c in codes],
+        exclusive=exclusive,
+        description=_text(raw.get("description"), source, "description"),
+    )
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    """Read a YAML codebook file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"codebook {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise InputError(f"codebook {path} is not UTF-8 text") from None
+    except IsADirectoryError:
+        raise InputError(f"codebook {path} is a folder, not a YAML file") from None
+    return parse_codebook(text, source=str(path))
+
+
+def dump_codebook(codebook: Codebook) -> str:
+    return yaml.safe_dump(codebook.to_dict(), sort_keys=False, allow_unicode=True, width=110)
+
+
+def save_codebook(codebook: Codebook, path: str | Path) -> None:
+    """Write a codebook as YAML that :func:`load_codebook` reads back unchanged."""
+    Path(path).write_text(dump_codebook(codebook), encoding="utf-8")
+
+
+def packaged_codebook(name: str = "upsides") -> Path:
+    """Path of a codebook shipped inside the package (``theme_assist/data/<name>.codebook.yaml``)."""
+    path = Path(__file__).parent / "data" / f"{name}.codebook.yaml"
+    if not path.exists():
+        raise InputError(f"no packaged codebook named {name!r}")
+    return path

@@ -1,0 +1,13 @@
+"""The one exception a user's mistake raises.
+
+Every module raises :class:`InputError` for bad input (a malformed file, an unknown option value, a model
+that fails its hash check). The command line prints its message as a single line and exits with status 2;
+anything else is a bug and keeps its traceback.
+"""
+
+
+class InputError(Exception):
+    """A problem with the user's input, explained in one line."""
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(str(message).split()))
