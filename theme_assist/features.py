@@ -1,0 +1,95 @@
+"""Features the suggestion head is trained on.
+
+A segment is described by three blocks, stacked side by side:
+
+* its sentence embedding (L2-normalised);
+* the embedding of the previous segment of the same document, times ``context_weight`` (zero for a document's
+  first segment and for codebook anchor texts);
+* TF-IDF word 1–2-grams (sublinear tf, L2-normalised rows), times ``tfidf_weight``: exact wording (question marks,
+  "so you feel…") that a general-purpose embedding blurs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+
+def previous_segment_index(segments: pd.DataFrame) -> np.ndarray:
+    """Row index of each segment's predecessor in the same document, or -1.
+
+    Rows are taken in the order given (a document's rows in reading order). Without a ``document`` column no
+    segment has a predecessor.
+    """
+    previous = np.full(len(segments), -1, dtype=np.int64)
+    if "document" not in segments or not len(segments):
+        return previous
+    documents = segments["document"].fillna("").astype(str).to_numpy()
+    same = documents[1:] == documents[:-1]
+    previous[1:][same] = np.flatnonzero(same)
+    return previous
+
+
+class FeatureBuilder:
+    """Build the feature matrix of :mod:`theme_assist.suggest` (see the module docstring).
+
+    Parameters
+    ----------
+    context_weight : float
+        Weight of the previous segment's embedding; 0 leaves the block out.
+    tfidf_weight : float
+        Weight of the TF-IDF block; 0 leaves it out.
+    min_df : int
+        A word n-gram must occur in this many training texts to become a feature.
+    """
+
+    def __init__(self, context_weight: float = 0.5, tfidf_weight: float = 1.0, min_df: int = 2):
+        self.context_weight = context_weight
+        self.tfidf_weight = tfidf_weight
+        self.min_df = min_df
+
+    def _vectorizer(self, vocabulary=None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=self.min_df, lowercase=True,
+                               token_pattern=r"(?u)\b\w+\b|\?", vocabulary=vocabulary, dtype=np.float32)
+
+    def fit_transform(self, texts: list[str], embeddings: np.ndarray, previous: np.ndarray):
+        self.tfidf_ = None
+        if self.tfidf_weight > 0:
+            self.tfidf_ = self._vectorizer()
+            try:
+                self.tfidf_.fit(texts)
+            except ValueError:  # too few texts for min_df: no vocabulary
+                self.tfidf_ = None
+        return self.transform(texts, embeddings, previous)
+
+    def transform(self, texts: list[str], embeddings: np.ndarray, previous: np.ndarray):
+        blocks = [np.asarray(embeddings, dtype=np.float32)]
+        if self.context_weight > 0:
+            blocks.append(self.context_weight * np.asarray(previous, dtype=np.float32))
+        dense = np.hstack(blocks)
+        if self.tfidf_ is None:
+            return dense
+        return sparse.hstack([sparse.csr_matrix(dense), self.tfidf_weight * self.tfidf_.transform(texts)]).tocsr()
+
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """JSON-able settings and named arrays; :meth:`from_state` rebuilds an identical builder."""
+        config = {"context_weight": self.context_weight, "tfidf_weight": self.tfidf_weight, "min_df": self.min_df,
+                  "tfidf_vocabulary": None}
+        arrays = {}
+        if self.tfidf_ is not None:
+            vocabulary = sorted(self.tfidf_.vocabulary_, key=self.tfidf_.vocabulary_.get)
+            config["tfidf_vocabulary"] = vocabulary
+            arrays["tfidf_idf"] = self.tfidf_.idf_
+        return config, arrays
+
+    @classmethod
+    def from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> "FeatureBuilder":
+        builder = cls(config["context_weight"], config["tfidf_weight"], config["min_df"])
+        builder.tfidf_ = None
+        if config.get("tfidf_vocabulary"):
+            builder.tfidf_ = builder._vectorizer(vocabulary=config["tfidf_vocabulary"])
+            builder.tfidf_.idf_ = arrays["tfidf_idf"]
+        return builder

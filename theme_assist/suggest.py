@@ -1,0 +1,410 @@
+"""The suggestion engine: ranked codes with a score and evidence quotes for every segment.
+
+:class:`CodeSuggester` follows the scikit-learn estimator contract: parameters are set in ``__init__`` (no work
+there), :meth:`~CodeSuggester.fit` learns from a codebook and whatever coding exists, :meth:`~CodeSuggester.predict_proba`
+returns one score per code, and :meth:`~CodeSuggester.suggest` turns scores into the ``suggestions`` table of
+:mod:`theme_assist.documents`.
+
+How it learns
+-------------
+* **Codebook only (zero-shot).** Each code's name, definition, inclusion criteria and anchor examples are embedded;
+  a segment's score for a code is a softmax (exclusive codebooks) or a logistic (multi-label) of its cosine
+  similarity to the code's prototype. These scores rank well but are not calibrated probabilities.
+* **With coded segments (few-shot to many).** A logistic-regression head is trained on features of each segment
+  (:mod:`theme_assist.features`): its embedding, the embedding of the previous segment of the same document (a
+  reflection answers the client; change talk answers a question) and TF-IDF word n-grams. The codebook's anchor
+  texts join the training set, so codes nobody has used yet can still be suggested. Exclusive codebooks get a
+  multinomial head (one code per segment); multi-label codebooks one binary head per code.
+
+A segment whose best score stays below ``threshold`` gets an explicit abstention ("no code fits").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from theme_assist import __version__
+from theme_assist.codebook import Codebook
+from theme_assist.embed import Embedder
+from theme_assist.errors import InputError
+from theme_assist.features import FeatureBuilder, previous_segment_index
+
+FORMAT_VERSION = 1
+ANCHOR_PREFIX = "codebook:"
+
+
+@dataclass
+class TrainingItems:
+    """What the head is trained on: coded segments and codebook anchor texts, one row each.
+
+    ``labels`` holds the list of code ids of every item; ``previous`` the row index (into ``embeddings``) of the
+    item's previous segment, or -1.
+    """
+
+    segment_ids: list[str]
+    texts: list[str]
+    labels: list[list[str]]
+    embeddings: np.ndarray
+    previous_embeddings: np.ndarray
+    is_anchor: np.ndarray
+
+
+def _labels_from_codings(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """One row per segment (first-appearance order) with ``codes``: the list of its codes ([] when uncoded)."""
+    known = set(codebook.ids)
+    frame = coded.copy()
+    frame["code"] = frame["code"].fillna("").astype(str).str.strip()
+    unknown = sorted(set(frame["code"]) - known - {""})
+    if unknown:
+        raise InputError(f"code {unknown[0]!r} in the coded data is not in codebook {codebook.name!r}")
+    if "segment_id" not in frame:
+        frame["segment_id"] = [f"row{i}" for i in range(len(frame))]
+    frame["segment_id"] = frame["segment_id"].astype(str)
+    grouped = frame.groupby("segment_id", sort=False)
+    segments = grouped.first().reset_index()
+    segments["codes"] = grouped["code"].agg(lambda codes: sorted({c for c in codes if c})).values
+    if codebook.exclusive:
+        several = segments[segments["codes"].map(len) > 1]
+        if len(several):
+            row = several.iloc[0]
+            raise InputError(
+                f"codebook {codebook.name!r} is exclusive (one code per segment) but segment {row['segment_id']!r} "
+                f"has {len(row['codes'])} codes: {', '.join(row['codes'])}"
+            )
+    return segments
+
+
+def anchor_texts(codebook: Codebook) -> list[tuple[str, str]]:
+    """``(code id, text)`` for every code's description and anchor example, in codebook order."""
+    items = []
+    for code in codebook.all_codes:
+        items.append((code.id, code.describe()))
+        items.extend((code.id, example) for example in code.examples)
+    return items
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _sigmoid(scores: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-scores))
+
+
+class CodeSuggester:
+    """Suggest codes for segments, with a score in [0, 1] and the most similar coded quotes as evidence.
+
+    Parameters
+    ----------
+    embedder : Embedder or None
+        Anything with ``model_id`` and ``encode(texts) -> ndarray``; ``None`` uses the packaged default model.
+    top_k : int
+        Codes suggested per segment.
+    threshold : float
+        A segment whose best score is below this gets an abstention instead of suggestions. In multi-label
+        codebooks it is also the score a code needs to be suggested at all.
+    n_evidence : int
+        Coded quotes given as evidence for each suggestion (1–3 is what a coder reads).
+    context_weight : float
+        Weight of the previous segment's embedding among the features (0 switches context off).
+    tfidf_weight : float
+        Weight of the TF-IDF word n-gram block among the features (0 switches it off).
+    C : float
+        Inverse regularisation strength of the logistic-regression head.
+    anchor_weight : float
+        Sample weight of each codebook anchor text relative to one coded segment.
+    zero_shot_temperature : float
+        Temperature of the similarity softmax/logistic used when no coded segments exist.
+    random_state : int
+        Seed for everything random in fitting.
+    """
+
+    def __init__(self, embedder=None, top_k: int = 3, threshold: float = 0.3, n_evidence: int = 3,
+                 context_weight: float = 0.5, tfidf_weight: float = 1.0, C: float = 2.0,
+                 anchor_weight: float = 1.0, zero_shot_temperature: float = 0.05, random_state: int = 0):
+        self.embedder = embedder
+        self.top_k = top_k
+        self.threshold = threshold
+        self.n_evidence = n_evidence
+        self.context_weight = context_weight
+        self.tfidf_weight = tfidf_weight
+        self.C = C
+        self.anchor_weight = anchor_weight
+        self.zero_shot_temperature = zero_shot_temperature
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fitting
+    def _embedder(self):
+        if self.embedder is None:
+            self.embedder = Embedder()
+        return self.embedder
+
+    def _validate_params(self) -> None:
+        if self.top_k < 1:
+            raise InputError(f"top_k must be at least 1, got {self.top_k}")
+        if not 0.0 <= self.threshold <= 1.0:
+            raise InputError(f"threshold must be between 0 and 1, got {self.threshold}")
+        if self.n_evidence < 0:
+            raise InputError(f"n_evidence must be 0 or more, got {self.n_evidence}")
+
+    def fit(self, coded: pd.DataFrame | None, codebook: Codebook) -> "CodeSuggester":
+        """Learn from the codebook and the coded segments.
+
+        Parameters
+        ----------
+        coded : DataFrame or None
+            Columns ``text``, ``code`` (empty for uncoded segments, kept for context), optional ``segment_id``
+            (repeated for several codes on one segment), ``document``, ``speaker``; a document's rows in order.
+            ``None`` or no coded rows: zero-shot from the codebook alone.
+        codebook : Codebook
+        """
+        self._validate_params()
+        if len(codebook.all_codes) < 2:
+            raise InputError(f"codebook {codebook.name!r} needs at least two codes to suggest between")
+        embedder = self._embedder()
+        self.codebook_ = codebook
+        self.codebook_hash_ = codebook.content_hash()
+        self.exclusive_ = codebook.exclusive
+        self.model_id_ = embedder.model_id
+
+        segments = _labels_from_codings(coded, codebook) if coded is not None and len(coded) else None
+        has_codes = segments is not None and segments["codes"].map(bool).any()
+        anchors = anchor_texts(codebook)
+        anchor_vectors = embedder.encode([text for _, text in anchors])
+
+        if not has_codes:
+            self.mode_ = "zero-shot"
+            self.classes_ = list(codebook.ids)
+            self.prototypes_ = np.vstack([
+                _normalise(anchor_vectors[[i for i, (code, _) in enumerate(anchors) if code == c]].mean(axis=0))
+                for c in self.classes_
+            ])
+            self._set_evidence(ids=[f"{ANCHOR_PREFIX}{code}" for code, _ in anchors],
+                               texts=[text for _, text in anchors], labels=[[code] for code, _ in anchors],
+                               vectors=anchor_vectors)
+            return self
+
+        self.mode_ = "trained"
+        segment_vectors = embedder.encode(segments["text"].astype(str).tolist())
+        previous = previous_segment_index(segments)
+        coded_rows = np.flatnonzero(segments["codes"].map(bool).to_numpy())
+        items = TrainingItems(
+            segment_ids=segments["segment_id"].iloc[coded_rows].tolist() + [f"{ANCHOR_PREFIX}{c}" for c, _ in anchors],
+            texts=segments["text"].iloc[coded_rows].astype(str).tolist() + [t for _, t in anchors],
+            labels=segments["codes"].iloc[coded_rows].tolist() + [[c] for c, _ in anchors],
+            embeddings=np.vstack([segment_vectors[coded_rows], anchor_vectors]),
+            previous_embeddings=np.vstack([_rows_or_zero(segment_vectors, previous[coded_rows]),
+                                           np.zeros_like(anchor_vectors)]),
+            is_anchor=np.r_[np.zeros(len(coded_rows), bool), np.ones(len(anchors), bool)],
+        )
+        used = {code for labels in items.labels[: len(coded_rows)] for code in labels}
+        self.classes_ = [c for c in codebook.ids if c in used or not codebook.get(c).children]
+        keep = [i for i, labels in enumerate(items.labels) if set(labels) & set(self.classes_)]
+        self.features_ = FeatureBuilder(context_weight=self.context_weight, tfidf_weight=self.tfidf_weight)
+        X = self.features_.fit_transform([items.texts[i] for i in keep], items.embeddings[keep],
+                                         items.previous_embeddings[keep])
+        weights = np.where(items.is_anchor[keep], self.anchor_weight, 1.0)
+        labels = [items.labels[i] for i in keep]
+        self.coef_, self.intercept_ = self._fit_head(X, labels, weights)
+        coded_only = [i for i in keep if not items.is_anchor[i]]
+        evidence_rows = coded_only if coded_only else keep
+        self._set_evidence(ids=[items.segment_ids[i] for i in evidence_rows],
+                           texts=[items.texts[i] for i in evidence_rows],
+                           labels=[items.labels[i] for i in evidence_rows],
+                           vectors=items.embeddings[evidence_rows])
+        # codes with no coded quote fall back on their anchor examples as evidence
+        missing = [c for c in self.classes_ if not any(c in labels for labels in self.evidence_labels_)]
+        anchor_rows = [i for i in keep if items.is_anchor[i] and items.labels[i][0] in missing]
+        if anchor_rows:
+            self._set_evidence(ids=self.evidence_ids_ + [items.segment_ids[i] for i in anchor_rows],
+                               texts=self.evidence_texts_ + [items.texts[i] for i in anchor_rows],
+                               labels=self.evidence_labels_ + [items.labels[i] for i in anchor_rows],
+                               vectors=np.vstack([self.evidence_vectors_, items.embeddings[anchor_rows]]))
+        return self
+
+    def _fit_head(self, X, labels: list[list[str]], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        from sklearn.linear_model import LogisticRegression
+
+        def make():
+            return LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000,
+                                      random_state=self.random_state)
+
+        if self.exclusive_:
+            y = np.array([self.classes_.index(codes[0]) for codes in labels])
+            present = np.unique(y)
+            head = make().fit(X, y, sample_weight=weights)
+            coef = np.zeros((len(self.classes_), X.shape[1]))
+            intercept = np.full(len(self.classes_), -1e4)
+            if len(present) == 2:  # sklearn keeps one row for a binary problem
+                coef[present[1]], intercept[present[1]] = head.coef_[0], head.intercept_[0]
+                coef[present[0]], intercept[present[0]] = 0.0, 0.0
+            else:
+                coef[present], intercept[present] = head.coef_, head.intercept_
+            return coef, intercept
+        coef = np.zeros((len(self.classes_), X.shape[1]))
+        intercept = np.full(len(self.classes_), -1e4)
+        for k, code in enumerate(self.classes_):
+            y = np.array([code in codes for codes in labels], dtype=int)
+            if 0 < y.sum() < len(y):
+                head = make().fit(X, y, sample_weight=weights)
+                coef[k], intercept[k] = head.coef_[0], head.intercept_[0]
+        return coef, intercept
+
+    def _set_evidence(self, ids, texts, labels, vectors) -> None:
+        self.evidence_ids_ = list(ids)
+        self.evidence_texts_ = list(texts)
+        self.evidence_labels_ = [list(x) for x in labels]
+        self.evidence_vectors_ = np.asarray(vectors, dtype=np.float32)
+
+    # ------------------------------------------------------------------ predicting
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "mode_"):
+            raise InputError("this suggester is not fitted yet: call fit() or load a saved one")
+
+    def _embed_segments(self, segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        if "text" not in segments:
+            raise InputError("segments need a 'text' column")
+        vectors = self._embedder().encode(segments["text"].astype(str).tolist())
+        return vectors, _rows_or_zero(vectors, previous_segment_index(segments))
+
+    def _scores(self, segments: pd.DataFrame, vectors: np.ndarray, previous: np.ndarray) -> np.ndarray:
+        if self.mode_ == "zero-shot":
+            similarity = vectors @ self.prototypes_.T
+            if self.exclusive_:
+                return _softmax(similarity / self.zero_shot_temperature)
+            return _sigmoid((similarity - 0.5) / self.zero_shot_temperature)
+        X = self.features_.transform(segments["text"].astype(str).tolist(), vectors, previous)
+        decision = np.asarray(X @ self.coef_.T) + self.intercept_
+        return _softmax(decision) if self.exclusive_ else _sigmoid(decision)
+
+    def predict_proba(self, segments: pd.DataFrame) -> pd.DataFrame:
+        """Scores in [0, 1]: one row per segment (index ``segment_id`` when given), one column per code."""
+        self._check_fitted()
+        vectors, previous = self._embed_segments(segments)
+        scores = self._scores(segments, vectors, previous)
+        index = segments["segment_id"].astype(str) if "segment_id" in segments else segments.index
+        return pd.DataFrame(scores, index=index, columns=self.classes_)
+
+    def suggest(self, segments: pd.DataFrame, top_k: int | None = None) -> pd.DataFrame:
+        """The ``suggestions`` table: top codes per segment with score, rank and evidence, or an abstention.
+
+        Rows of an abstention have ``code == ""``, ``rank == 1`` and ``score`` = the best code's score.
+        """
+        self._check_fitted()
+        top_k = self.top_k if top_k is None else top_k
+        if top_k < 1:
+            raise InputError(f"top_k must be at least 1, got {top_k}")
+        segments = segments.reset_index(drop=True)
+        if "segment_id" not in segments:
+            segments = segments.assign(segment_id=[str(i) for i in range(len(segments))])
+        vectors, previous = self._embed_segments(segments)
+        scores = self._scores(segments, vectors, previous)
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :top_k]
+        rows = []
+        for i, segment_id in enumerate(segments["segment_id"].astype(str)):
+            best = scores[i, order[i, 0]]
+            ranked = [k for k in order[i] if scores[i, k] >= self.threshold]
+            if not ranked:
+                rows.append({"segment_id": segment_id, "code": "", "score": float(best), "rank": 1, "evidence": []})
+                continue
+            if self.exclusive_:  # alternatives below the threshold still help the coder
+                ranked = list(order[i])
+            for rank, k in enumerate(ranked, start=1):
+                code = self.classes_[k]
+                rows.append({"segment_id": segment_id, "code": code, "score": float(scores[i, k]), "rank": rank,
+                             "evidence": self._evidence(vectors[i], code, exclude=segment_id,
+                                                        text=segments.at[i, "text"])})
+        return pd.DataFrame(rows, columns=["segment_id", "code", "score", "rank", "evidence"])
+
+    def _evidence(self, vector: np.ndarray, code: str, exclude: str, text: str) -> list[dict]:
+        if not self.n_evidence:
+            return []
+        rows = [j for j, labels in enumerate(self.evidence_labels_)
+                if code in labels and self.evidence_ids_[j] != exclude and self.evidence_texts_[j] != text]
+        if not rows:
+            return []
+        similarity = self.evidence_vectors_[rows] @ vector
+        best = np.argsort(-similarity, kind="stable")[: self.n_evidence]
+        return [{"segment_id": self.evidence_ids_[rows[b]], "text": self.evidence_texts_[rows[b]],
+                 "similarity": round(float(similarity[b]), 4)} for b in best]
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, folder: str | Path) -> Path:
+        """Write the fitted suggester as ``config.json``, ``evidence.json`` and ``arrays.npz`` (no pickle)."""
+        self._check_fitted()
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        params = {k: getattr(self, k) for k in ("top_k", "threshold", "n_evidence", "context_weight",
+                                                  "tfidf_weight", "C", "anchor_weight", "zero_shot_temperature",
+                                                  "random_state")}
+        config = {"format_version": FORMAT_VERSION, "theme_assist_version": __version__, "mode": self.mode_,
+                  "embedding_model_id": self.model_id_, "codebook_hash": self.codebook_hash_,
+                  "codebook_name": self.codebook_.name, "exclusive": self.exclusive_, "classes": self.classes_,
+                  "params": params}
+        arrays = {"evidence_vectors": self.evidence_vectors_}
+        if self.mode_ == "zero-shot":
+            arrays["prototypes"] = self.prototypes_
+        else:
+            arrays.update(coef=self.coef_, intercept=self.intercept_)
+            config["features"], feature_arrays = self.features_.to_state()
+            arrays.update(feature_arrays)
+        (folder / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+        (folder / "evidence.json").write_text(json.dumps(
+            {"ids": self.evidence_ids_, "texts": self.evidence_texts_, "labels": self.evidence_labels_},
+            ensure_ascii=False), encoding="utf-8")
+        np.savez(folder / "arrays.npz", **arrays)
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path, codebook: Codebook, embedder=None) -> "CodeSuggester":
+        """Read a suggester written by :meth:`save`, refusing another codebook or embedding model."""
+        folder = Path(folder)
+        try:
+            config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+            evidence = json.loads((folder / "evidence.json").read_text(encoding="utf-8"))
+            with np.load(folder / "arrays.npz", allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+        except FileNotFoundError as exc:
+            raise InputError(f"{folder} is not a saved suggester ({Path(exc.filename).name} is missing)") from None
+        except (ValueError, json.JSONDecodeError) as exc:
+            raise InputError(f"saved suggester in {folder} is damaged ({exc})") from None
+        if config.get("format_version") != FORMAT_VERSION:
+            raise InputError(f"saved suggester in {folder} has format {config.get('format_version')}, "
+                             f"this version reads format {FORMAT_VERSION}")
+        if config["codebook_hash"] != codebook.content_hash():
+            raise InputError(f"saved suggester in {folder} was fitted on another codebook "
+                             f"({config['codebook_name']!r}); refit it on this one")
+        suggester = cls(embedder=embedder, **config["params"])
+        if suggester._embedder().model_id != config["embedding_model_id"]:
+            raise InputError(f"saved suggester in {folder} was fitted with embedding model "
+                             f"{config['embedding_model_id']}, not {suggester.embedder.model_id}")
+        suggester.codebook_, suggester.codebook_hash_ = codebook, config["codebook_hash"]
+        suggester.exclusive_, suggester.classes_ = config["exclusive"], config["classes"]
+        suggester.mode_, suggester.model_id_ = config["mode"], config["embedding_model_id"]
+        if suggester.mode_ == "zero-shot":
+            suggester.prototypes_ = arrays["prototypes"]
+        else:
+            suggester.coef_, suggester.intercept_ = arrays["coef"], arrays["intercept"]
+            suggester.features_ = FeatureBuilder.from_state(config["features"], arrays)
+        suggester._set_evidence(evidence["ids"], evidence["texts"], evidence["labels"], arrays["evidence_vectors"])
+        return suggester
+
+
+def _normalise(vector: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(vector)
+    return vector / norm if norm else vector
+
+
+def _rows_or_zero(vectors: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``vectors[index]``, with a zero row where ``index`` is -1 (no previous segment)."""
+    out = np.zeros((len(index), vectors.shape[1]), dtype=vectors.dtype)
+    has = index >= 0
+    out[has] = vectors[index[has]]
+    return out
