@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -124,12 +125,33 @@ class Codebook:
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line (1-based) of every mapping under the key ``__line__``."""
+    """A safe loader that remembers the line (1-based) of every mapping under the key ``__line__``.
+
+    In a flow mapping (``{id: x, definition: a, b}``) an unquoted comma ends the value, and the rest (``b``) turns
+    into a key without a value. Such keys are joined back onto the text before them, with a warning, because
+    that is what the author wrote; a real unknown key (one with a value) is still refused.
+    """
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
+        if node.flow_style:
+            mapping = _rejoin_split_text(mapping, node.start_mark.line + 1)
         mapping["__line__"] = node.start_mark.line + 1
         return mapping
+
+
+def _rejoin_split_text(mapping: dict, line: int) -> dict:
+    repaired: dict = {}
+    for key, value in mapping.items():
+        previous = next(reversed(repaired), None)
+        if (value is None and isinstance(key, str) and key not in CODE_KEYS
+                and previous is not None and isinstance(repaired[previous], str)):
+            warnings.warn(f"line {line}: unquoted comma in {previous!r}; read as one text (quote it to be sure)",
+                          stacklevel=2)
+            repaired[previous] = f"{repaired[previous]}, {key}"
+        else:
+            repaired[key] = value
+    return repaired
 
 
 def _text(value, where: str, key: str) -> str:

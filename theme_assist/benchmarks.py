@@ -1,0 +1,128 @@
+"""Loaders for the human-coded benchmark corpora in ``../shared/corpora``.
+
+The corpora are read where they lie and never copied into the repository. Each loader returns a
+:class:`Benchmark`: a coded-segments table in the ``suggest --train`` format (``segment_id``, ``document``,
+``speaker``, ``text``, ``code``; ``code`` is empty for segments that are context only, e.g. client turns when the
+scheme codes therapist behaviour) in reading order, and the matching codebook.
+
+=====================  ==========================================================================================
+name                   what is coded
+=====================  ==========================================================================================
+``annomi-therapist``   AnnoMI: therapist behaviour of therapist utterances; transcripts are documents
+``annomi-client``      AnnoMI: client talk type of client utterances
+``esconv``             ESConv: support strategy of supporter turns; conversations are documents
+``epitome-er/ip/ex``   EPITOME: emotional reactions / interpretations / explorations, level 0/1/2 of the response
+                       post; the seeker post precedes it as context; seeker posts (``sp_id``) are documents
+=====================  ==========================================================================================
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from theme_assist.codebook import Codebook, load_codebook
+from theme_assist.errors import InputError
+
+#: Published human–human agreement (mean pairwise Cohen's κ) where the corpus has it; see PROVENANCE.md.
+HUMAN_KAPPA = {"annomi-therapist": 0.737, "annomi-client": 0.470}
+
+
+@dataclass
+class Benchmark:
+    name: str
+    segments: pd.DataFrame
+    codebook: Codebook
+    citation: str
+    human_kappa: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def coded(self) -> pd.DataFrame:
+        """Only the segments that carry a code."""
+        return self.segments[self.segments["code"] != ""]
+
+
+def shared_corpora_dir() -> Path:
+    """``$THEME_ASSIST_SHARED/corpora`` or ``../shared/corpora`` beside the repository."""
+    root = os.environ.get("THEME_ASSIST_SHARED")
+    base = Path(root) if root else Path(__file__).resolve().parents[2] / "shared"
+    return base / "corpora"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        raise InputError(f"benchmark file {path} is not there; the shared corpora are expected in "
+                         f"{shared_corpora_dir()} (set THEME_ASSIST_SHARED to their parent folder)")
+    return path
+
+
+def _annomi(interlocutor: str, column: str, codebook_file: str, name: str) -> Callable[[Path], Benchmark]:
+    def load(corpora: Path) -> Benchmark:
+        raw = pd.read_csv(_need(corpora / "annomi" / "AnnoMI-simple.csv"))
+        raw = raw.sort_values(["transcript_id", "utterance_id"], kind="stable")
+        code = raw[column].fillna("").astype(str).where(raw["interlocutor"] == interlocutor, "")
+        segments = pd.DataFrame({
+            "segment_id": "annomi-" + raw["transcript_id"].astype(str) + ":" + raw["utterance_id"].astype(str),
+            "document": "annomi-" + raw["transcript_id"].astype(str),
+            "speaker": raw["interlocutor"].astype(str),
+            "text": raw["utterance_text"].fillna("").astype(str),
+            "code": code,
+        }).reset_index(drop=True)
+        return Benchmark(name, segments, load_codebook(corpora / "annomi" / codebook_file),
+                         "Wu et al., AnnoMI (ICASSP 2022; Future Internet 2023)", HUMAN_KAPPA.get(name))
+    return load
+
+
+def _esconv(corpora: Path) -> Benchmark:
+    raw = pd.read_csv(_need(corpora / "esconv" / "esconv_devtest_utterances.csv"))
+    segments = pd.DataFrame({
+        "segment_id": "esconv-" + raw["conv_id"].astype(str) + ":" + raw["turn"].astype(str),
+        "document": "esconv-" + raw["conv_id"].astype(str),
+        "speaker": raw["speaker"].astype(str),
+        "text": raw["text"].fillna("").astype(str),
+        "code": raw["strategy"].fillna("").astype(str).where(raw["speaker"] == "supporter", ""),
+    })
+    # a rebuilt conversation can repeat a turn number; keep ids unique
+    segments["segment_id"] += segments.groupby("segment_id").cumcount().map(lambda n: f".{n}" if n else "")
+    return Benchmark("esconv", segments, load_codebook(corpora / "esconv" / "strategy.codebook.yaml"),
+                     "Liu et al., Towards Emotional Support Dialog Systems (ACL 2021)",
+                     notes=["strategies are self-labelled by supporters: no human-human agreement exists"])
+
+
+def _epitome(mechanism: str, stem: str, name: str) -> Callable[[Path], Benchmark]:
+    def load(corpora: Path) -> Benchmark:
+        raw = pd.read_csv(_need(corpora / "epitome" / f"{stem}-reddit.csv")).reset_index(drop=True)
+        raw = raw.sort_values("sp_id", kind="stable")
+        rows = []
+        for index, row in raw.iterrows():
+            document = f"epitome-{row['sp_id']}"
+            rows.append((f"{document}:{index}:seeker", document, "seeker", str(row["seeker_post"]), ""))
+            rows.append((f"{document}:{index}:response", document, "responder", str(row["response_post"]),
+                         str(int(row["level"]))))
+        segments = pd.DataFrame(rows, columns=["segment_id", "document", "speaker", "text", "code"])
+        return Benchmark(name, segments, load_codebook(corpora / "epitome" / f"{mechanism}.codebook.yaml"),
+                         "Sharma et al., A Computational Approach to Understanding Empathy (EMNLP 2020)")
+    return load
+
+
+LOADERS: dict[str, Callable[[Path], Benchmark]] = {
+    "annomi-therapist": _annomi("therapist", "main_therapist_behaviour", "therapist_behaviour.codebook.yaml",
+                                "annomi-therapist"),
+    "annomi-client": _annomi("client", "client_talk_type", "client_talk_type.codebook.yaml", "annomi-client"),
+    "esconv": _esconv,
+    "epitome-er": _epitome("emotional_reactions", "emotional-reactions", "epitome-er"),
+    "epitome-ip": _epitome("interpretations", "interpretations", "epitome-ip"),
+    "epitome-ex": _epitome("explorations", "explorations", "epitome-ex"),
+}
+
+
+def load_benchmark(name: str, corpora: Path | None = None) -> Benchmark:
+    """Load a benchmark by name (see the module docstring)."""
+    if name not in LOADERS:
+        raise InputError(f"unknown benchmark {name!r}; choose one of {', '.join(LOADERS)} or a path")
+    return LOADERS[name](corpora or shared_corpora_dir())

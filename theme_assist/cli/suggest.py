@@ -1,0 +1,81 @@
+"""``theme-assist suggest``: code suggestions with evidence for every uncoded segment."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def write_suggestions(suggestions, path: Path) -> None:
+    """Write the suggestions table as CSV, the evidence column as a JSON list."""
+    out = suggestions.copy()
+    out["score"] = out["score"].round(4)
+    out["evidence"] = [json.dumps(e, ensure_ascii=False) for e in out["evidence"]]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(path, index=False)
+
+
+def suggest(
+    codebook: Path = typer.Option(..., "--codebook", help="Codebook YAML."),
+    input: Path = typer.Option(..., "--input", help="SEGMENTS.csv (segment_id, text; optional document, speaker) "
+                                                     "or a transcript file or folder."),
+    out: Path = typer.Option(..., "--out", help="Where to write the suggestions CSV."),
+    train: Optional[Path] = typer.Option(None, "--train", help="CODED.csv (text, code; optional segment_id, "
+                                                               "document, speaker). Omit for zero-shot."),
+    top_k: int = typer.Option(3, "--top-k", min=1, help="Codes suggested per segment."),
+    threshold: float = typer.Option(0.3, "--threshold", min=0.0, max=1.0,
+                                    help="Abstain ('no code fits') when the best score is below this."),
+    model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
+                                                              "(default: the packaged all-MiniLM-L6-v2)."),
+    unit: str = typer.Option("turn", "--unit", help="Segmentation of transcript input: turn, sentence, paragraph."),
+    max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Longest segment from transcript input."),
+    metadata: Optional[Path] = typer.Option(None, "--metadata", help="Metadata CSV joined to transcripts by file name."),
+    save_model: Optional[Path] = typer.Option(None, "--save-model", help="Save the fitted suggester to this folder "
+                                                                         "(e.g. models/my-study)."),
+    load_model: Optional[Path] = typer.Option(None, "--load-model", help="Use a saved suggester instead of fitting."),
+    segments_out: Optional[Path] = typer.Option(None, "--segments-out", help="Also write the segments (with "
+                                                                             "document offsets) to this CSV."),
+) -> None:
+    """Suggest the top codes, with a score and evidence quotes, for every segment of INPUT."""
+    from rich.console import Console
+
+    from theme_assist.codebook import load_codebook
+    from theme_assist.embed import Embedder
+    from theme_assist.errors import InputError
+    from theme_assist.inputs import read_coded, read_segments
+    from theme_assist.suggest import CodeSuggester
+
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    book = load_codebook(codebook)
+    segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata)
+    embedder = Embedder(model=model)
+    if load_model and train:
+        raise InputError("give either --train (fit now) or --load-model (use a saved suggester), not both")
+    if load_model:
+        suggester = CodeSuggester.load(load_model, book, embedder=embedder)
+        suggester.threshold = threshold
+    else:
+        coded = read_coded(train) if train else None
+        with console.status("embedding and fitting…"):
+            suggester = CodeSuggester(embedder=embedder, top_k=top_k, threshold=threshold).fit(coded, book)
+    if save_model:
+        suggester.save(save_model)
+    with console.status(f"suggesting for {len(segments)} segments…"):
+        suggestions = suggester.suggest(segments, top_k=top_k)
+    write_suggestions(suggestions, out)
+    if segments_out:
+        segments.to_csv(segments_out, index=False)
+    abstained = int((suggestions.groupby("segment_id")["code"].first() == "").sum())
+    console.print(
+        f"[green]✓[/] {len(segments)} segments, {suggester.mode_} suggester on {len(suggester.classes_)} codes, "
+        f"{abstained} abstentions → {out} ({time.perf_counter() - started:.1f} s)"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("suggest")(suggest)

@@ -1,0 +1,70 @@
+"""Reading what commands are given: tables of segments or codings, or a folder of transcripts.
+
+Every command that takes ``--input SEGMENTS.csv|DIR`` or ``--train CODED.csv`` goes through here, so the same file
+gets the same checks and the same one-line errors everywhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from theme_assist.errors import InputError
+
+TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
+
+
+def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "table") -> pd.DataFrame:
+    """Read a CSV, TSV or XLSX file as text columns, checking that ``required`` columns exist.
+
+    Empty cells become ``""``. Raises :class:`InputError` for a missing, empty, malformed or non-UTF-8 file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} {path} does not exist" if not path.exists() else f"{what} {path} is not a file")
+    if path.stat().st_size == 0:
+        raise InputError(f"{what} {path} is empty")
+    try:
+        if path.suffix.lower() == ".xlsx":
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                                sep="\t" if path.suffix.lower() == ".tsv" else ",")
+    except UnicodeDecodeError:
+        raise InputError(f"{what} {path} is not UTF-8 text; save it as UTF-8 CSV") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise InputError(f"{what} {path} could not be read as a table: {str(exc).splitlines()[0]}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputError(f"{what} {path} has no column {missing[0]!r} (columns: {', '.join(frame.columns)})")
+    if frame.empty:
+        raise InputError(f"{what} {path} has a header but no rows")
+    return frame
+
+
+def read_coded(path: str | Path) -> pd.DataFrame:
+    """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``)."""
+    frame = read_table(path, required=("text", "code"), what="coded segments")
+    if "segment_id" not in frame:
+        frame["segment_id"] = [f"row{i + 1}" for i in range(len(frame))]
+    return frame
+
+
+def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
+                  metadata: str | Path | None = None) -> pd.DataFrame:
+    """Segments from a ``SEGMENTS.csv`` (``segment_id``, ``text``; optional ``document``, ``speaker``) or from a
+    transcript file or folder (segmented by ``unit``)."""
+    from theme_assist.segment import segment_documents, segments_from_table
+
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES:
+        table = read_table(path, what="segments")
+        if "segment_id" in table and "text" in table:
+            return segments_from_table(table)
+    if not path.exists():
+        raise InputError(f"input {path} does not exist")
+    from theme_assist.ingest import read_documents
+
+    return segment_documents(read_documents(path, metadata=metadata), unit=unit, max_chars=max_chars)
