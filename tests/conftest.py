@@ -37,3 +37,33 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory):
+    """Every test session gets its own embedding cache, so caching tests see a cold start."""
+    import os
+
+    folder = tmp_path_factory.mktemp("theme_assist_cache")
+    previous = os.environ.get("THEME_ASSIST_CACHE")
+    os.environ["THEME_ASSIST_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("THEME_ASSIST_CACHE", None)
+    else:
+        os.environ["THEME_ASSIST_CACHE"] = previous
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The packaged default model, loaded once per session."""
+    from theme_assist.embed import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def upsides_codebook():
+    from theme_assist.codebook import load_codebook, packaged_codebook
+
+    return load_codebook(packaged_codebook("upsides"))

@@ -1,0 +1,87 @@
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from theme_assist.embed import (DEFAULT_WEIGHTS_SHA256, Embedder, ModelSource, packaged_model_dir,
+                                resolve_model, verify_weights)
+from theme_assist.errors import InputError
+
+
+def test_default_model_is_the_pinned_package():
+    source = resolve_model(None)
+    assert source.location == str(packaged_model_dir())
+    assert source.expected_sha256 == DEFAULT_WEIGHTS_SHA256
+    assert resolve_model("sentence-transformers/all-MiniLM-L6-v2") == source
+    verify_weights(packaged_model_dir(), DEFAULT_WEIGHTS_SHA256)
+
+
+def test_tampered_weights_are_refused(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"not the real weights")
+    with pytest.raises(InputError, match="fail the integrity check"):
+        verify_weights(tmp_path, DEFAULT_WEIGHTS_SHA256)
+    embedder = Embedder(cache_dir="")
+    embedder._source = ModelSource(str(tmp_path), "fake", DEFAULT_WEIGHTS_SHA256)
+    with pytest.raises(InputError, match="refusing to load"):
+        embedder.encode(["anything"])
+
+
+def test_unknown_model_name_is_not_fetched(no_network):
+    embedder = Embedder(model="someone/model-that-is-not-cached", cache_dir="")
+    with pytest.raises(InputError, match="not available offline"):
+        embedder.encode(["hello"])
+
+
+def test_missing_model_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        resolve_model(str(tmp_path / "nope"))
+
+
+def test_embeddings_are_normalised_and_cached(tmp_path):
+    texts = ["I felt listened to for the first time.", "The ward staff did not know my role.",
+             "I felt listened to for the first time."]
+    first = Embedder(cache_dir=tmp_path)
+    vectors = first.encode(texts)
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(vectors[0], vectors[2])
+    assert (first.n_computed, first.n_cached) == (2, 0)
+
+    second = Embedder(cache_dir=tmp_path)
+    again = second.encode(texts)
+    assert (second.n_computed, second.n_cached) == (0, 3)
+    assert second._model is None, "a fully cached run must not load the model"
+    assert np.array_equal(vectors, again)
+
+
+def test_no_socket_is_opened_while_importing_embedding_and_suggesting(tmp_path):
+    """Run the whole path in a fresh interpreter whose socket module refuses internet sockets from the start."""
+    script = textwrap.dedent(f"""
+        import socket
+        real = socket.socket
+        class Guard(real):
+            def __init__(self, family=socket.AF_INET, *a, **k):
+                if family in (socket.AF_INET, socket.AF_INET6):
+                    raise SystemExit("network socket opened")
+                super().__init__(family, *a, **k)
+        socket.socket = Guard
+        def refuse(*a, **k):
+            raise SystemExit("network lookup attempted")
+        socket.create_connection = socket.getaddrinfo = refuse
+
+        import pandas as pd
+        from theme_assist.codebook import parse_codebook
+        from theme_assist.embed import Embedder
+        from theme_assist.suggest import CodeSuggester
+        book = parse_codebook("name: t\\nexclusive: true\\ncodes:\\n - {{id: a, name: work}}\\n - {{id: b, name: family}}\\n")
+        coded = pd.DataFrame({{"text": ["my job", "my mother"], "code": ["a", "b"]}})
+        s = CodeSuggester(embedder=Embedder(cache_dir={str(tmp_path)!r})).fit(coded, book)
+        out = s.suggest(pd.DataFrame({{"segment_id": ["x"], "text": ["my boss"]}}))
+        assert s.embedder._model is not None
+        print("OK", out.loc[0, "code"])
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:] + result.stdout[-500:]
+    assert result.stdout.startswith("OK ")

@@ -1,0 +1,158 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from theme_assist.codebook import parse_codebook
+from theme_assist.errors import InputError
+from theme_assist.suggest import CodeSuggester
+
+CODEBOOK = """\
+name: Peer support mini
+exclusive: {exclusive}
+codes:
+  - id: work
+    name: Paid work and employment
+    definition: Talk about jobs, salaries, contracts and the workplace.
+    examples: ["I finally got paid for the work I do.", "My contract was only for six months."]
+  - id: family
+    name: Family relationships
+    definition: Talk about parents, children, partners and relatives.
+    examples: ["My mother now understands my illness.", "My brother visits me again."]
+  - id: stigma
+    name: Stigma and discrimination
+    definition: Being judged, excluded or labelled because of mental illness.
+    examples: ["People in the village called me mad.", "The police treated me like a criminal."]
+"""
+
+CODED = pd.DataFrame({
+    "segment_id": [f"s{i}" for i in range(12)],
+    "document": ["d1"] * 6 + ["d2"] * 6,
+    "text": [
+        "The salary is small but it pays my rent.", "My sister helps me with the children now.",
+        "Neighbours still whisper that I am crazy.", "I signed a new employment contract last week.",
+        "My father started to talk with me again.", "At church they looked at me as if I was dangerous.",
+        "I work twenty hours a week at the centre.", "My wife and I are closer than before.",
+        "My employer does not want to hear about my diagnosis.", "They said a mad person cannot be trusted.",
+        "My parents came to the meeting with the peer worker.", "Getting paid made me feel like a worker again.",
+    ],
+    "code": ["work", "family", "stigma", "work", "family", "stigma",
+             "work", "family", "work", "stigma", "family", "work"],
+})
+
+NEW = pd.DataFrame({
+    "segment_id": ["n1", "n2", "n3"],
+    "document": ["d3"] * 3,
+    "text": ["I got my first pay cheque from the hospital job.", "My daughter is proud of me.",
+             "The shopkeeper refused to serve me because of my illness."],
+})
+
+
+@pytest.fixture(scope="module")
+def exclusive_book():
+    return parse_codebook(CODEBOOK.format(exclusive="true"))
+
+
+@pytest.fixture(scope="module")
+def fitted(exclusive_book, embedder):
+    return CodeSuggester(embedder=embedder, top_k=2).fit(CODED, exclusive_book)
+
+
+def test_trained_suggestions_rank_the_right_code_first(fitted):
+    out = fitted.suggest(NEW)
+    assert list(out.columns) == ["segment_id", "code", "score", "rank", "evidence"]
+    best = out[out["rank"] == 1].set_index("segment_id")["code"]
+    assert best.to_dict() == {"n1": "work", "n2": "family", "n3": "stigma"}
+    assert out["score"].between(0, 1).all()
+    assert out.groupby("segment_id")["rank"].apply(list).tolist() == [[1, 2]] * 3
+    # scores of an exclusive codebook are a distribution over its codes
+    proba = fitted.predict_proba(NEW)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert list(proba.index) == ["n1", "n2", "n3"]
+
+
+def test_evidence_is_the_most_similar_coded_quotes_of_that_code(fitted):
+    out = fitted.suggest(NEW)
+    row = out[(out["segment_id"] == "n1") & (out["rank"] == 1)].iloc[0]
+    evidence = row["evidence"]
+    assert 1 <= len(evidence) <= 3
+    coded_work = set(CODED.loc[CODED["code"] == "work", "segment_id"])
+    assert {e["segment_id"] for e in evidence} <= coded_work
+    similarities = [e["similarity"] for e in evidence]
+    assert similarities == sorted(similarities, reverse=True)
+
+
+def test_evidence_never_quotes_the_segment_itself(fitted):
+    out = fitted.suggest(CODED)
+    for _, row in out.iterrows():
+        assert row["segment_id"] not in {e["segment_id"] for e in row["evidence"]}
+
+
+def test_zero_shot_uses_only_the_codebook(exclusive_book, embedder):
+    suggester = CodeSuggester(embedder=embedder, threshold=0.0).fit(None, exclusive_book)
+    assert suggester.mode_ == "zero-shot"
+    best = suggester.suggest(NEW).query("rank == 1").set_index("segment_id")["code"]
+    assert best["n1"] == "work" and best["n2"] == "family"
+    evidence = suggester.suggest(NEW).iloc[0]["evidence"]
+    assert evidence and all(e["segment_id"].startswith("codebook:") for e in evidence)
+
+
+def test_abstains_when_nothing_clears_the_threshold(exclusive_book, embedder):
+    suggester = CodeSuggester(embedder=embedder, threshold=0.99).fit(CODED, exclusive_book)
+    out = suggester.suggest(NEW)
+    assert len(out) == 3
+    assert (out["code"] == "").all() and (out["rank"] == 1).all()
+    assert (out["score"] < 0.99).all()
+
+
+def test_multi_label_codebook_can_suggest_several_codes(embedder):
+    book = parse_codebook(CODEBOOK.format(exclusive="false"))
+    coded = pd.concat([CODED, pd.DataFrame({
+        "segment_id": ["s1", "m1", "m1"], "document": ["d1", "d4", "d4"],
+        "text": ["My sister helps me with the children now.", "My family said I could never hold a job.",
+                 "My family said I could never hold a job."],
+        "code": ["work", "family", "work"]})], ignore_index=True)
+    suggester = CodeSuggester(embedder=embedder, threshold=0.2, top_k=3).fit(coded, book)
+    proba = suggester.predict_proba(NEW)
+    assert not np.allclose(proba.sum(axis=1), 1.0)  # independent per-code scores
+    out = suggester.suggest(pd.DataFrame({"segment_id": ["x"], "text": ["My uncle found me a job at his shop."]}))
+    assert {"work", "family"} <= set(out["code"])
+
+
+def test_same_input_same_output(exclusive_book, embedder):
+    first = CodeSuggester(embedder=embedder).fit(CODED, exclusive_book).suggest(NEW)
+    second = CodeSuggester(embedder=embedder).fit(CODED, exclusive_book).suggest(NEW)
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_save_and_load_give_identical_suggestions(fitted, exclusive_book, embedder, tmp_path):
+    fitted.save(tmp_path / "mini")
+    assert sorted(p.name for p in (tmp_path / "mini").iterdir()) == ["arrays.npz", "config.json", "evidence.json"]
+    with np.load(tmp_path / "mini" / "arrays.npz", allow_pickle=False) as arrays:
+        assert all(arrays[name].dtype != object for name in arrays.files)
+    loaded = CodeSuggester.load(tmp_path / "mini", exclusive_book, embedder=embedder)
+    pd.testing.assert_frame_equal(fitted.suggest(NEW), loaded.suggest(NEW))
+    config = json.loads((tmp_path / "mini" / "config.json").read_text())
+    assert config["embedding_model_id"] == embedder.model_id
+
+
+def test_loading_refuses_another_codebook_or_a_damaged_folder(fitted, embedder, tmp_path):
+    fitted.save(tmp_path / "mini")
+    other = parse_codebook(CODEBOOK.format(exclusive="true").replace("Family relationships", "Kin"))
+    with pytest.raises(InputError, match="fitted on another codebook"):
+        CodeSuggester.load(tmp_path / "mini", other, embedder=embedder)
+    (tmp_path / "mini" / "arrays.npz").unlink()
+    with pytest.raises(InputError, match="arrays.npz is missing"):
+        CodeSuggester.load(tmp_path / "mini", fitted.codebook_, embedder=embedder)
+
+
+def test_bad_training_data_is_refused(exclusive_book, embedder):
+    with pytest.raises(InputError, match="code 'unknown' in the coded data is not in codebook"):
+        CodeSuggester(embedder=embedder).fit(CODED.assign(code=["unknown"] + list(CODED["code"][1:])),
+                                             exclusive_book)
+    doubled = pd.concat([CODED, CODED.iloc[[0]].assign(code="family")])
+    with pytest.raises(InputError, match="exclusive .* segment 's0' has 2 codes"):
+        CodeSuggester(embedder=embedder).fit(doubled, exclusive_book)
+    with pytest.raises(InputError, match="not fitted"):
+        CodeSuggester(embedder=embedder).suggest(NEW)
