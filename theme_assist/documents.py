@@ -23,12 +23,17 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Turn:
-    """One speaker turn: ``text[start:end]`` of its document is what was said (no speaker label, no timestamp)."""
+    """One speaker turn: ``text[start:end]`` of its document is what was said (no speaker label, no timestamp).
+
+    ``id`` is the turn's own segment id where the source provides one (a ``segment_id`` column of a CSV/XLSX
+    transcript); segmenting by turn then keeps it as the segment id. Empty otherwise.
+    """
 
     start: int
     end: int
     speaker: str = ""
     timestamp: str = ""
+    id: str = ""
 
 
 @dataclass

@@ -1,0 +1,130 @@
+"""Reading a transcript file's bytes as text: size limits, UTF-8 first, then a checked encoding guess.
+
+UTF-8 (with or without a byte-order mark) and BOM-marked UTF-16/32 are read as such. Anything else is handed to
+charset-normalizer; because its first guess among the Windows code pages is unstable on short Western texts
+(cp1252 text is often reported as cp1257), a near-best match from a common Windows code page is preferred, and
+the encoding used is logged so a wrong guess is visible. Bytes that no encoding explains — or that decode to
+control characters — are refused as "not a text file".
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from theme_assist.errors import InputError
+from theme_assist.ingest.registry import NotATranscript
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+"""Files above this size are refused: transcripts are far smaller, and larger files are almost always a mistake."""
+
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
+_PREFERRED_LEGACY = ["cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "latin_1"]
+"""Windows code pages, most common first, preferred among charset-normalizer's near-equal matches."""
+_CHAOS_TOLERANCE = 0.1
+_MAX_CONTROL_RATIO = 0.01
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+"""Control characters (category Cc) other than tab and the line/page breaks: text files do not contain them."""
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    """A file's text (``\\r\\n`` and lone ``\\r`` turned into ``\\n``, no BOM) and the encoding it was read with."""
+
+    text: str
+    encoding: str
+
+
+def check_size(path: Path) -> None:
+    """Refuse a missing, empty (:class:`NotATranscript`) or oversized file with a one-line error."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise NotATranscript(f"{path} is empty")
+    if size > MAX_FILE_BYTES:
+        raise InputError(
+            f"{path} is {size / 1024**2:.0f} MB, above the {MAX_FILE_BYTES // 1024**2} MB limit for one transcript; split it"
+        )
+
+
+def read_text(path: str | Path) -> DecodedText:
+    """Read a text file, detecting its encoding.
+
+    Parameters
+    ----------
+    path
+        The file to read.
+
+    Returns
+    -------
+    DecodedText
+        The text with newlines normalised to ``\\n``, and the encoding used (``"utf-8"`` for plain UTF-8).
+
+    Raises
+    ------
+    NotATranscript
+        If the file is empty or only whitespace.
+    InputError
+        If the file is missing, too large, binary, or in an encoding that cannot be determined.
+    """
+    path = Path(path)
+    check_size(path)
+    data = path.read_bytes()
+    encoding = _detect_encoding(data, path)
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        raise _not_text(path) from None
+    if _control_ratio(text) > _MAX_CONTROL_RATIO:
+        raise _not_text(path)
+    if encoding not in ("utf-8", "utf-8-sig"):
+        logger.warning("%s: read as %s (not UTF-8); check its special characters", path, encoding)
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise NotATranscript(f"{path} is empty (only whitespace)")
+    return DecodedText(text=text, encoding="utf-8" if encoding == "utf-8-sig" else encoding)
+
+
+def _detect_encoding(data: bytes, path: Path) -> str:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    matches = list(from_bytes(data))
+    if b"\x00" in data:
+        # NUL bytes without a BOM: only UTF-16/32 text explains them; anything else is binary.
+        matches = [m for m in matches if m.encoding.startswith(("utf_16", "utf_32"))]
+    if not matches:
+        raise _not_text(path)
+    best = min(m.chaos for m in matches)
+    near_best = [m for m in matches if m.chaos <= best + _CHAOS_TOLERANCE]
+    for preferred in _PREFERRED_LEGACY:
+        if any(preferred in m.could_be_from_charset for m in near_best):
+            return preferred
+    return near_best[0].encoding
+
+
+def _control_ratio(text: str) -> float:
+    return sum(1 for _ in _CONTROL_CHARACTERS.finditer(text)) / max(len(text), 1)
+
+
+def _not_text(path: Path) -> InputError:
+    return InputError(f"{path} is not a text file or its encoding could not be determined; save it as UTF-8")

@@ -1,0 +1,89 @@
+"""Document metadata (site, country, income group, participant group, language…) from a CSV/XLSX table.
+
+The table has a ``document`` column (``file`` and ``filename`` are accepted too) holding a document id or a
+file name with its extension; every other column becomes an entry of ``Document.metadata``. Documents without
+metadata and metadata rows for unknown documents are reported as warnings, not errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from theme_assist.documents import Document
+from theme_assist.errors import InputError
+from theme_assist.ingest.registry import is_supported
+from theme_assist.ingest.tables import load_table
+
+logger = logging.getLogger(__name__)
+
+DOCUMENT_COLUMNS = ("document", "file", "filename")
+_SHOWN = 5
+
+
+def read_metadata(path: str | Path) -> pd.DataFrame:
+    """Read a metadata table.
+
+    Parameters
+    ----------
+    path
+        A CSV, TSV or XLSX file with a ``document`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Column ``document`` (the document id: the file name without a supported extension) and the other
+        columns as strings, one row per document.
+
+    Raises
+    ------
+    InputError
+        If the table is malformed, has no ``document`` column, or names a document twice.
+    """
+    path = Path(path)
+    table = load_table(path)
+    by_folded_name = {column.casefold(): column for column in table.columns}
+    column = next((by_folded_name[name] for name in DOCUMENT_COLUMNS if name in by_folded_name), None)
+    if column is None:
+        raise InputError(f"{path}: missing column 'document' (the transcript file name, with or without extension)")
+    documents = table.pop(column).str.strip().map(_document_id)
+    if (documents == "").any():
+        raise InputError(f"{path}, row {int((documents == '').to_numpy().argmax()) + 2}: empty 'document'")
+    repeated = documents[documents.duplicated()]
+    if len(repeated):
+        raise InputError(f"{path}: document {repeated.iloc[0]!r} appears more than once")
+    table.insert(0, "document", documents)
+    return table.reset_index(drop=True)
+
+
+def attach_metadata(documents: list[Document], metadata: pd.DataFrame) -> None:
+    """Copy each document's metadata row into ``Document.metadata``, warning about the ones that do not match.
+
+    Parameters
+    ----------
+    documents
+        Documents to complete (changed in place).
+    metadata
+        A table from :func:`read_metadata`.
+    """
+    rows = metadata.set_index("document").to_dict("index")
+    missing = [document.id for document in documents if document.id not in rows]
+    for document in documents:
+        document.metadata.update(rows.get(document.id, {}))
+    unknown = sorted(set(rows) - {document.id for document in documents})
+    if missing:
+        logger.warning("no metadata for %d document(s): %s", len(missing), _shortlist(missing))
+    if unknown:
+        logger.warning("metadata for %d unknown document(s): %s", len(unknown), _shortlist(unknown))
+
+
+def _document_id(name: str) -> str:
+    path = Path(name)
+    return path.stem if is_supported(path) else name
+
+
+def _shortlist(names: list[str]) -> str:
+    shown = ", ".join(names[:_SHOWN])
+    return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")

@@ -1,0 +1,230 @@
+"""Speaker turns in transcript text: ``Name: text`` lines, optionally with a timestamp.
+
+Recognised turn starts (at the start of a line)::
+
+    Anna: text                    [00:01:02] Anna: text        (00:01:02) Anna: text
+    00:01:02 Anna: text           Anna [00:01:02]: text        [00:01:02] text   (timestamp, no speaker)
+
+Lines starting with ``#`` before the first turn are header comments. A line that starts no turn continues the
+previous one; text before the first turn is a turn without speaker. A text with no turn start at all is split
+into paragraphs (separated by blank lines), each a turn without speaker.
+
+What counts as a speaker label, so that ``Note: ...`` or a URL in running text does not start a turn: at most
+40 characters and 6 words, containing a letter, without sentence punctuation (commas only inside parentheses)
+and followed by ``:`` and whitespace. A label seen only once in the text and without a timestamp must moreover
+start with a capital letter or digit, and must not follow a line of running text that ended mid-sentence (in a
+letter, digit or comma).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterator
+
+from theme_assist.documents import Turn
+
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_TURN_START = re.compile(
+    rf"""
+    [ \t]*
+    (?:                                           # leading timestamp
+        [\[(](?P<bracketed>{_TIME})[\])]
+      | (?P<bare>\d{{1,2}}:\d{{2}}:\d{{2}}(?:[.,]\d{{1,3}})?)(?=[ \t])   # bare needs h:mm:ss
+    )?
+    [ \t]*
+    (?:
+        (?P<label>(?:[\w.'’&/\#-]|[ \t]|\([^()\n:]*\))+?)
+        (?:[ \t]*[\[(](?P<trailing>{_TIME})[\])])?  # Anna [00:01:02]: text
+        [ \t]*:(?=\s|$)
+    )?
+    [ \t]*
+    """,
+    re.VERBOSE,
+)
+_MAX_LABEL_CHARS = 40
+_MAX_LABEL_WORDS = 6
+_SENTENCE_END_IN_LABEL = re.compile(r"\w{4,}\.(\s|$)")
+_MID_SENTENCE_END = re.compile(r"[\w,]\s*$")
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    text: str
+
+    @property
+    def end(self) -> int:
+        """Offset just after the line's last non-space character."""
+        return self.start + len(self.text.rstrip())
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass(frozen=True)
+class _TurnStart:
+    """A line's turn start: speaker, timestamp, and where the utterance begins (offset in the line), with
+    ``unlabelled_start`` where it would begin if the label were not taken as a speaker."""
+
+    speaker: str
+    timestamp: str
+    content_start: int
+    unlabelled_start: int
+
+    def without_label(self) -> "_TurnStart | None":
+        """The same line read as running text: a turn start only if it has a timestamp."""
+        if not self.timestamp:
+            return None
+        return _TurnStart("", self.timestamp, self.unlabelled_start, self.unlabelled_start)
+
+
+@dataclass
+class _OpenTurn:
+    speaker: str = ""
+    timestamp: str = ""
+    start: int | None = None
+    end: int = 0
+
+    def extend(self, start: int, end: int) -> None:
+        if start < end:
+            self.start = start if self.start is None else self.start
+            self.end = end
+
+    def close(self) -> Turn | None:
+        if self.start is None:
+            return None
+        return Turn(start=self.start, end=self.end, speaker=self.speaker, timestamp=self.timestamp)
+
+
+def parse_turns(text: str) -> list[Turn]:
+    """Find the speaker turns of a transcript text.
+
+    Parameters
+    ----------
+    text
+        The transcript, newlines already normalised to ``\\n``.
+
+    Returns
+    -------
+    list of Turn
+        Turns in text order; ``text[turn.start:turn.end]`` is the utterance without label or timestamp, from
+        its first to its last non-space character. Turns with no text are dropped.
+    """
+    lines = list(_lines(text))
+    first = _first_content_line(lines)
+    starts = _turn_starts(lines[first:])
+    paragraph_mode = not starts
+    turns: list[Turn] = []
+    current: _OpenTurn | None = None
+    for index, line in enumerate(lines[first:]):
+        if line.is_blank:
+            if paragraph_mode and current is not None:
+                turns.append(current.close())
+                current = None
+            continue
+        start = starts.get(index)
+        if start is not None:
+            if current is not None:
+                turns.append(current.close())
+            current = _OpenTurn(speaker=start.speaker, timestamp=start.timestamp)
+            current.extend(start.content_start, line.end)
+            continue
+        if current is None:
+            current = _OpenTurn()
+        current.extend(line.start + len(line.text) - len(line.text.lstrip()), line.end)
+    if current is not None:
+        turns.append(current.close())
+    return [turn for turn in turns if turn is not None]
+
+
+def split_speaker_label(utterance: str) -> tuple[str, int]:
+    """Split a ``Name:`` prefix off a single utterance (a subtitle cue).
+
+    Returns
+    -------
+    speaker : str
+        The label, or "" when the utterance does not start with a valid one.
+    offset : int
+        Where the utterance proper begins (0 without a label).
+    """
+    start = _parse_turn_start(utterance)
+    if start is None or not start.speaker:
+        return "", 0
+    return start.speaker, start.content_start
+
+
+def _lines(text: str) -> Iterator[_Line]:
+    offset = 0
+    for line in text.split("\n"):
+        yield _Line(start=offset, text=line)
+        offset += len(line) + 1
+
+
+def _first_content_line(lines: list[_Line]) -> int:
+    """Index of the first line that is neither blank nor a ``#`` header comment."""
+    for index, line in enumerate(lines):
+        if not line.is_blank and not line.text.lstrip().startswith("#"):
+            return index
+    return len(lines)
+
+
+def _turn_starts(lines: list[_Line]) -> dict[int, _TurnStart]:
+    """The lines that start a turn, by index, after the label rules of the module docstring."""
+    candidates = {index: _parse_turn_start(line.text) for index, line in enumerate(lines) if not line.is_blank}
+    label_counts = Counter(c.speaker.casefold() for c in candidates.values() if c is not None and c.speaker)
+    starts: dict[int, _TurnStart] = {}
+    previous_ends_mid_sentence = False
+    for index, line in enumerate(lines):
+        candidate = candidates.get(index)
+        if candidate is not None and _doubtful_label(candidate, label_counts, previous_ends_mid_sentence):
+            candidate = candidate.without_label()
+        if candidate is not None:
+            starts[index] = _TurnStart(
+                candidate.speaker,
+                candidate.timestamp,
+                line.start + candidate.content_start,
+                line.start + candidate.unlabelled_start,
+            )
+        previous_ends_mid_sentence = (
+            not line.is_blank and index not in starts and bool(_MID_SENTENCE_END.search(line.text))
+        )
+    return starts
+
+
+def _doubtful_label(candidate: _TurnStart, label_counts: Counter, previous_ends_mid_sentence: bool) -> bool:
+    """Whether a label seen only once, without a timestamp, more likely belongs to running text."""
+    if not candidate.speaker or candidate.timestamp or label_counts[candidate.speaker.casefold()] > 1:
+        return False
+    capitalised = candidate.speaker[0].isupper() or candidate.speaker[0].isdigit()
+    return previous_ends_mid_sentence or not capitalised
+
+
+def _parse_turn_start(line: str) -> _TurnStart | None:
+    """The turn start on a line, or None if the line has neither a valid speaker label nor a timestamp."""
+    match = _TURN_START.match(line)
+    timestamp = match.group("bracketed") or match.group("bare") or match.group("trailing") or ""
+    label = _speaker_label(match.group("label") or "")
+    unlabelled_start = match.start("label") if match.group("label") else match.end()
+    if label:
+        return _TurnStart(label, timestamp, match.end(), unlabelled_start)
+    if timestamp and not match.group("trailing"):
+        return _TurnStart("", timestamp, unlabelled_start, unlabelled_start)
+    return None
+
+
+def _speaker_label(raw: str) -> str:
+    """The label, whitespace collapsed, or "" if it fails the label rules."""
+    label = " ".join(raw.split())
+    if not label:
+        return ""
+    if (
+        len(label) > _MAX_LABEL_CHARS
+        or len(label.split()) > _MAX_LABEL_WORDS
+        or not any(char.isalpha() for char in label)
+        or _SENTENCE_END_IN_LABEL.search(label)
+    ):
+        return ""
+    return label

@@ -1,0 +1,246 @@
+"""Segmentation: documents become a ``segments`` table (columns :data:`~theme_assist.documents.SEGMENT_COLUMNS`).
+
+Units, registered in :data:`segmenters` (as spaCy registers its components):
+
+``turn`` (default)
+    One segment per speaker turn.
+``paragraph``
+    Turns split at blank lines.
+``sentence``
+    Paragraphs split into sentences by spaCy's rule-based sentencizer (a blank English pipeline, built once).
+
+Segments never cross a turn. Every segment is stripped of surrounding whitespace by moving its offsets (the
+text itself is never altered), so ``document.text[start:end] == text`` always holds, and empty segments are
+dropped. A segment longer than ``max_chars`` is split at sentence boundaries into pieces of at most
+``max_chars``; a sentence longer than that is split at whitespace, and a word longer than that is cut.
+
+Segment ids are ``"{document}:{position}"`` (position counted from 0 within the document), except that when
+segmenting by turn, a turn that carries its own id (a ``segment_id`` column of a tabular transcript) keeps it:
+``id`` for a turn kept whole, ``id.1``, ``id.2``… for the pieces of a turn split for length.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable
+
+import catalogue
+import pandas as pd
+
+from theme_assist.documents import SEGMENT_COLUMNS, Document, Turn
+from theme_assist.errors import InputError
+
+Span = tuple[int, int]
+"""A ``(start, end)`` character span of a document's text."""
+
+Segmenter = Callable[[str, int, int], list[Span]]
+"""Splits ``text[start:end]`` (one turn) into spans of ``text``."""
+
+segmenters = catalogue.create("theme_assist", "segmenters")
+
+_BLANK_LINES = re.compile(r"\n\s*\n")
+_WORD = re.compile(r"\S+")
+_SPACY_MAX_LENGTH = 10**9  # the sentencizer keeps no per-token model state, so long texts are safe
+
+
+@segmenters.register("turn")
+def turn_spans(text: str, start: int, end: int) -> list[Span]:
+    """The whole turn."""
+    return [(start, end)]
+
+
+@segmenters.register("paragraph")
+def paragraph_spans(text: str, start: int, end: int) -> list[Span]:
+    """The turn's paragraphs: pieces separated by one or more blank lines."""
+    spans: list[Span] = []
+    for separator in _BLANK_LINES.finditer(text, start, end):
+        spans.append((start, separator.start()))
+        start = separator.end()
+    spans.append((start, end))
+    return spans
+
+
+@segmenters.register("sentence")
+def sentence_spans(text: str, start: int, end: int) -> list[Span]:
+    """The sentences of each of the turn's paragraphs, found by spaCy's sentencizer."""
+    spans: list[Span] = []
+    for paragraph_start, paragraph_end in paragraph_spans(text, start, end):
+        spans.extend(_sentences(text, paragraph_start, paragraph_end))
+    return spans
+
+
+def segment_documents(
+    documents: Iterable[Document], unit: str = "turn", max_chars: int | None = 1000
+) -> pd.DataFrame:
+    """Split documents into segments.
+
+    Parameters
+    ----------
+    documents
+        Documents with their turns; a document without turns is treated as one turn without speaker.
+    unit
+        ``"turn"``, ``"sentence"`` or ``"paragraph"`` (see the module docstring).
+    max_chars
+        Longest segment in characters; ``None`` for no limit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment, columns :data:`~theme_assist.documents.SEGMENT_COLUMNS`, in document order.
+
+    Raises
+    ------
+    InputError
+        For an unknown unit, a ``max_chars`` below 1, or segment ids that repeat (documents or CSV segment ids
+        that are not unique).
+    """
+    split = _segmenter(unit)
+    if max_chars is not None and max_chars < 1:
+        raise InputError(f"max_chars must be at least 1, not {max_chars}")
+    rows: list[dict] = []
+    for document in documents:
+        turns = document.turns or [Turn(0, len(document.text))]
+        position = 0
+        for turn_index, turn in enumerate(turns):
+            spans = [
+                piece
+                for span in split(document.text, turn.start, turn.end)
+                for piece in _limit_length(document.text, *_strip(document.text, *span), max_chars)
+            ]
+            for piece_index, (start, end) in enumerate(spans):
+                if unit == "turn" and turn.id:
+                    segment_id = turn.id if len(spans) == 1 else f"{turn.id}.{piece_index + 1}"
+                else:
+                    segment_id = f"{document.id}:{position}"
+                rows.append(
+                    {
+                        "segment_id": segment_id,
+                        "document": document.id,
+                        "speaker": turn.speaker,
+                        "start": start,
+                        "end": end,
+                        "text": document.text[start:end],
+                        "turn": turn_index,
+                        "position": position,
+                    }
+                )
+                position += 1
+    segments = pd.DataFrame(rows, columns=SEGMENT_COLUMNS)
+    repeated = segments["segment_id"][segments["segment_id"].duplicated()]
+    if len(repeated):
+        raise InputError(f"segment id {repeated.iloc[0]!r} occurs twice; document ids and segment_id values must be unique")
+    return segments
+
+
+def segments_from_table(table: pd.DataFrame, source: str | Path = "", require_ids: bool = True) -> pd.DataFrame:
+    """Segments straight from a table of segments (a ``SEGMENTS.csv``), one segment per row.
+
+    Parameters
+    ----------
+    table
+        Columns ``segment_id`` and ``text``, optional ``document`` and ``speaker`` (aliases as for tabular
+        transcripts, see :mod:`theme_assist.ingest.tables`); rows of a document in order. A ``segment_id``
+        repeated with the same text (a coding table with several codes on a segment) counts once.
+    source
+        The file the table came from, named in error messages and naming the document when there is no
+        ``document`` column.
+    require_ids
+        If False, a table without ``segment_id`` gets ids ``"{document}:{position}"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`~theme_assist.documents.SEGMENT_COLUMNS`; ``start``/``end`` point into each document's
+        text, its rows' texts joined with newlines. Rows with a blank text are dropped.
+
+    Raises
+    ------
+    InputError
+        If a required column is missing (naming it and the file), or a ``segment_id`` repeats with a different
+        text.
+    """
+    from theme_assist.ingest.tables import canonical_columns, documents_from_table
+
+    source = source or "segments table"
+    table = canonical_columns(table.astype(str), source, required=("segment_id", "text") if require_ids else ("text",))
+    if "segment_id" in table:
+        table = _drop_repeated_segments(table, source)
+    return segment_documents(documents_from_table(table, source), unit="turn", max_chars=None)
+
+
+def _drop_repeated_segments(table: pd.DataFrame, source: str | Path) -> pd.DataFrame:
+    first = table.drop_duplicates("segment_id")
+    conflicting = table.merge(first[["segment_id", "text"]], on="segment_id", suffixes=("", "_first"))
+    conflicting = conflicting[conflicting["text"] != conflicting["text_first"]]
+    if len(conflicting):
+        raise InputError(f"{source}: segment_id {conflicting['segment_id'].iloc[0]!r} has two different texts")
+    return first
+
+
+def _segmenter(unit: str) -> Segmenter:
+    if unit not in segmenters:
+        raise InputError(f"unknown segmentation unit {unit!r}; choose one of: {', '.join(sorted(segmenters.get_all()))}")
+    return segmenters.get(unit)
+
+
+def _strip(text: str, start: int, end: int) -> Span:
+    """The span without leading and trailing whitespace (``start == end`` if it is all whitespace)."""
+    piece = text[start:end]
+    stripped_start = start + len(piece) - len(piece.lstrip())
+    return stripped_start, max(stripped_start, end - (len(piece) - len(piece.rstrip())))
+
+
+def _limit_length(text: str, start: int, end: int, max_chars: int | None) -> list[Span]:
+    """A stripped span split into stripped, non-empty pieces of at most ``max_chars``: whole sentences where
+    they fit, words otherwise. An empty span gives no piece."""
+    if start == end:
+        return []
+    if max_chars is None or end - start <= max_chars:
+        return [(start, end)]
+    pieces: list[Span] = []
+    for sentence in _sentences(text, start, end):
+        sentence_start, sentence_end = _strip(text, *sentence)
+        if sentence_end - sentence_start > max_chars:
+            pieces.extend(_pack(_words(text, sentence_start, sentence_end, max_chars), max_chars))
+        elif sentence_start < sentence_end:
+            pieces.append((sentence_start, sentence_end))
+    return _pack(pieces, max_chars)
+
+
+def _words(text: str, start: int, end: int, max_chars: int) -> list[Span]:
+    """The words of ``text[start:end]``, a word longer than ``max_chars`` cut into pieces of that length."""
+    return [
+        (cut, min(cut + max_chars, word.end()))
+        for word in _WORD.finditer(text, start, end)
+        for cut in range(word.start(), word.end(), max_chars)
+    ]
+
+
+def _pack(pieces: list[Span], max_chars: int) -> list[Span]:
+    """Merge consecutive pieces (each at most ``max_chars``) greedily into spans of at most ``max_chars``."""
+    packed: list[Span] = []
+    for start, end in pieces:
+        if packed and end - packed[-1][0] <= max_chars:
+            packed[-1] = (packed[-1][0], end)
+        else:
+            packed.append((start, end))
+    return packed
+
+
+def _sentences(text: str, start: int, end: int) -> list[Span]:
+    """Sentence spans of ``text[start:end]`` from spaCy's sentencizer."""
+    doc = _sentencizer()(text[start:end])
+    return [(start + sentence.start_char, start + sentence.end_char) for sentence in doc.sents]
+
+
+@lru_cache(maxsize=1)
+def _sentencizer():
+    """A blank English spaCy pipeline with the rule-based sentencizer (no model download), built once."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.max_length = _SPACY_MAX_LENGTH
+    return nlp
