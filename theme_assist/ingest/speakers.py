@@ -12,8 +12,8 @@ into paragraphs (separated by blank lines), each a turn without speaker.
 What counts as a speaker label, so that ``Note: ...`` or a URL in running text does not start a turn: at most
 40 characters and 6 words, containing a letter, without sentence punctuation (commas only inside parentheses)
 and followed by ``:`` and whitespace. A label seen only once in the text and without a timestamp must moreover
-start with a capital letter or digit, and must not follow a line of running text that ended mid-sentence (in a
-letter, digit or comma).
+start with a capital letter or digit, and must not follow a line that ended mid-sentence (in a letter, digit
+or comma).
 """
 
 from __future__ import annotations
@@ -188,9 +188,7 @@ def _turn_starts(lines: list[_Line]) -> dict[int, _TurnStart]:
                 line.start + candidate.content_start,
                 line.start + candidate.unlabelled_start,
             )
-        previous_ends_mid_sentence = (
-            not line.is_blank and index not in starts and bool(_MID_SENTENCE_END.search(line.text))
-        )
+        previous_ends_mid_sentence = not line.is_blank and bool(_MID_SENTENCE_END.search(line.text))
     return starts
 
 

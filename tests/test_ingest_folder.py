@@ -1,0 +1,117 @@
+"""Reading whole folders, joining metadata, and the demo corpus."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from theme_assist.errors import InputError
+from theme_assist.ingest import read_documents, read_metadata
+from theme_assist.segment import segment_documents
+
+DEMO = Path(__file__).resolve().parents[1] / "corpora" / "demo"
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    (tmp_path / "b_interview.txt").write_text("Interviewer: Hello.\nP2: Hi.\n", encoding="utf-8")
+    (tmp_path / "a_group.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nAnna: Morning.\n", encoding="utf-8")
+    (tmp_path / "c_rows.csv").write_text("document,speaker,text\nc1,Bob,One.\nc2,Eve,Two.\n", encoding="utf-8")
+    (tmp_path / "metadata.csv").write_text(
+        "document,site,country\nb_interview.txt,Ulm,Germany\na_group,Pune,India\nc1,Kampala,Uganda\nzz,Nowhere,None\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "coding.csv").write_text("document,text,code\nb_interview,Hello.,other\n", encoding="utf-8")
+    (tmp_path / "slides.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / ".DS_Store").write_bytes(b"\x00\x01")
+    (tmp_path / "sub").mkdir()
+    return tmp_path
+
+
+def test_folder_reads_supported_files_in_name_order_and_joins_metadata(folder, caplog):
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        documents = read_documents(folder, metadata=folder / "metadata.csv")
+    assert [d.id for d in documents] == ["a_group", "b_interview", "c1", "c2"]
+    assert documents[1].metadata == {"site": "Ulm", "country": "Germany"}
+    assert documents[0].metadata == {"site": "Pune", "country": "India"}
+    assert documents[3].metadata == {}
+    warnings = caplog.text
+    for expected in ["slides.pdf: not a supported", "empty.txt is empty", "coding.csv: a coding table",
+                     f"{folder / 'sub'}: not a supported",
+                     "no metadata for 1 document(s): c2", "metadata for 1 unknown document(s): zz"]:
+        assert expected in warnings
+    assert "DS_Store" not in warnings
+    assert "metadata.csv" not in warnings  # the metadata file is not mistaken for a transcript
+
+
+def test_folder_reading_is_deterministic(folder):
+    first = segment_documents(read_documents(folder))
+    second = segment_documents(read_documents(folder))
+    pd.testing.assert_frame_equal(first, second)
+    assert list(first["segment_id"]) == ["a_group:0", "b_interview:0", "b_interview:1", "c1:0", "c2:0"]
+
+
+def test_folder_without_transcripts_is_refused(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    with pytest.raises(InputError, match="holds no transcripts"):
+        read_documents(tmp_path)
+
+
+def test_empty_folder_is_refused(tmp_path):
+    with pytest.raises(InputError, match="holds no transcripts"):
+        read_documents(tmp_path)
+
+
+def test_unreadable_file_in_a_folder_is_an_error(tmp_path):
+    (tmp_path / "good.txt").write_text("Anna: fine.\n")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(InputError, match="binary.txt is not a text file"):
+        read_documents(tmp_path)
+
+
+def test_two_documents_with_one_id_are_refused(tmp_path):
+    (tmp_path / "fg1.txt").write_text("Anna: text one.\n")
+    (tmp_path / "fg1.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nAnna: text two.\n")
+    with pytest.raises(InputError, match="two documents are called 'fg1'"):
+        read_documents(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("site,country\nUlm,Germany\n", "missing column 'document'"),
+        ("document,site\na,Ulm\na.txt,Pune\n", "document 'a' appears more than once"),
+        ('document,site\n"a,Ulm\n', "is not a well-formed table"),
+    ],
+)
+def test_malformed_metadata_is_refused(tmp_path, content, message):
+    path = tmp_path / "meta.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        read_metadata(path)
+
+
+def test_metadata_document_names_lose_transcript_extensions_only(tmp_path):
+    path = tmp_path / "meta.csv"
+    path.write_text("file,site\nfg_ulm_01.docx,Ulm\ninterview_3.2,Pune\n", encoding="utf-8")
+    assert list(read_metadata(path)["document"]) == ["fg_ulm_01", "interview_3.2"]
+
+
+@pytest.mark.skipif(not (DEMO / "reference_coding.csv").is_file(), reason="the demo corpus is not in corpora/demo yet")
+def test_demo_corpus_turns_match_the_reference_coding():
+    documents = read_documents(DEMO, metadata=DEMO / "metadata.csv")
+    reference = pd.read_csv(DEMO / "reference_coding.csv", dtype=str, keep_default_na=False)
+    reference_turns = reference.groupby("document", sort=False).size()
+    assert {d.id: len(d.turns) for d in documents} == reference_turns.to_dict()
+    assert all(d.metadata.get("site") for d in documents)
+
+    segments = segment_documents(documents, max_chars=None)
+    merged = segments.merge(reference.assign(turn=reference["turn"].astype(int)), on=["document", "turn"])
+    assert len(merged) == len(reference)
+    assert (merged["speaker_x"] == merged["speaker_y"]).all()
+    assert (merged["text_x"] == merged["text_y"]).all()

@@ -1,0 +1,185 @@
+"""Plain-text transcripts: speaker labels, timestamps, header comments, continuation lines, encodings, limits."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from theme_assist.errors import InputError
+from theme_assist.ingest import NotATranscript, read_documents
+from theme_assist.ingest import decoding
+
+
+def turns_of(tmp_path, text: str, name: str = "t.txt"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    (document,) = read_documents(path)
+    return document, [(t.speaker, t.timestamp, document.text[t.start:t.end]) for t in document.turns]
+
+
+def test_speaker_turns_with_continuation_lines_and_header(tmp_path):
+    text = (
+        "# Illustrative transcript, written for tests\n"
+        "# Site: Ulm\n"
+        "\n"
+        "Moderator: Welcome, everyone.\n"
+        "Anna: Well, um, I think it was hard\n"
+        "at first, and then it got better.\n"
+        "\n"
+        "It really did.\n"
+        "Peer worker 2 (Kampala, Uganda): Same for me.\n"
+    )
+    document, turns = turns_of(tmp_path, text)
+    assert document.id == "t"
+    assert document.text == text
+    assert turns == [
+        ("Moderator", "", "Welcome, everyone."),
+        ("Anna", "", "Well, um, I think it was hard\nat first, and then it got better.\n\nIt really did."),
+        ("Peer worker 2 (Kampala, Uganda)", "", "Same for me."),
+    ]
+
+
+@pytest.mark.parametrize(
+    "line, speaker, timestamp",
+    [
+        ("[00:01:02] Anna: hello there", "Anna", "00:01:02"),
+        ("00:01:02 Anna: hello there", "Anna", "00:01:02"),
+        ("(00:01:02) Anna: hello there", "Anna", "00:01:02"),
+        ("[01:02] Anna: hello there", "Anna", "01:02"),
+        ("[00:01:02.500] Anna: hello there", "Anna", "00:01:02.500"),
+        ("Anna [00:01:02]: hello there", "Anna", "00:01:02"),
+        ("Anna (00:01:02): hello there", "Anna", "00:01:02"),
+        ("[00:01:02] hello there", "", "00:01:02"),
+    ],
+)
+def test_timestamp_forms(tmp_path, line, speaker, timestamp):
+    _, turns = turns_of(tmp_path, f"Bob: first\n{line}\n")
+    assert turns[1] == (speaker, timestamp, "hello there")
+
+
+def test_timestamp_turn_offsets_point_into_the_file_text(tmp_path):
+    text = "[00:00:01] Interviewer: How are you?\r\n00:00:04 Anna: Fine.\r\n"
+    document, turns = turns_of(tmp_path, text)
+    assert "\r" not in document.text
+    assert document.text == text.replace("\r\n", "\n")
+    assert [t.start for t in document.turns] == [document.text.index("How"), document.text.index("Fine")]
+    assert turns[1] == ("Anna", "00:00:04", "Fine.")
+
+
+def test_colons_in_running_text_are_not_speaker_labels(tmp_path):
+    text = (
+        "Anna: I looked it up on the website\n"
+        "http://example.org/peer: it has the leaflets.\n"
+        "Bob: Okay. She told me, and I quote: go home and rest.\n"
+        "Anna: We met at 10:30 in the morning and\n"
+        "Note: this continues the sentence above.\n"
+        "Bob: right\n"
+        "the nurse said: never again\n"
+    )
+    _, turns = turns_of(tmp_path, text)
+    assert [speaker for speaker, _, _ in turns] == ["Anna", "Bob", "Anna", "Bob"]
+    assert turns[0][2].endswith("it has the leaflets.")
+    assert turns[2][2] == "We met at 10:30 in the morning and\nNote: this continues the sentence above."
+    assert turns[3][2] == "right\nthe nurse said: never again"
+
+
+def test_single_label_after_complete_sentence_is_a_speaker(tmp_path):
+    _, turns = turns_of(tmp_path, "Anna: so I was --\nDr. Okafor: yes?\nAnna: never mind.\n")
+    assert [speaker for speaker, _, _ in turns] == ["Anna", "Dr. Okafor", "Anna"]
+
+
+def test_label_on_its_own_line_takes_the_following_text(tmp_path):
+    _, turns = turns_of(tmp_path, "INTERVIEWER:\n  How did it start?  \nP1: Slowly.\n")
+    assert turns == [("INTERVIEWER", "", "How did it start?"), ("P1", "", "Slowly.")]
+
+
+def test_text_without_labels_becomes_paragraph_turns(tmp_path):
+    text = "# header comment\nFirst paragraph,\nstill first.\n\n\nSecond paragraph.\n"
+    _, turns = turns_of(tmp_path, text)
+    assert turns == [("", "", "First paragraph,\nstill first."), ("", "", "Second paragraph.")]
+
+
+def test_text_before_the_first_label_is_a_turn_without_speaker(tmp_path):
+    _, turns = turns_of(tmp_path, "Focus group three\nAnna: hello\nAnna: again\n")
+    assert turns == [("", "", "Focus group three"), ("Anna", "", "hello"), ("Anna", "", "again")]
+
+
+def test_hash_lines_after_the_first_turn_are_text(tmp_path):
+    _, turns = turns_of(tmp_path, "Anna: my list\n# one: peers.\nBob: ok\n")
+    assert turns == [("Anna", "", "my list\n# one: peers."), ("Bob", "", "ok")]
+
+
+def test_only_header_lines_is_not_a_transcript(tmp_path):
+    path = tmp_path / "h.txt"
+    path.write_text("# just a header\n# nothing else\n")
+    with pytest.raises(NotATranscript, match="no transcript text"):
+        read_documents(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\n\t "])
+def test_empty_file_is_refused(tmp_path, content):
+    path = tmp_path / "empty.txt"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="empty"):
+        read_documents(path)
+
+
+def test_file_above_size_limit_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(decoding, "MAX_FILE_BYTES", 100)
+    path = tmp_path / "big.txt"
+    path.write_text("Anna: " + "words " * 50)
+    with pytest.raises(InputError, match="limit") as error:
+        read_documents(path)
+    assert "\n" not in str(error.value)
+
+
+SPOKEN = (
+    "Anna: Ich war im Café, naïve « déjà vu » — it’s “fine”… señor.\n"
+    "Bob: Très bien, à côté de la gare. Ça va.\n"
+)
+
+
+def test_utf8_with_bom(tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes(SPOKEN.encode("utf-8-sig"))
+    (document,) = read_documents(path)
+    assert document.text == SPOKEN
+    assert document.turns[0].speaker == "Anna"
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16", "utf-16-le"])
+def test_legacy_and_utf16_encodings_are_detected_and_reported(tmp_path, caplog, encoding):
+    text = SPOKEN if encoding != "cp1252" else SPOKEN.replace("—", "-")
+    path = tmp_path / "legacy.txt"
+    path.write_bytes(text.encode(encoding))
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        (document,) = read_documents(path)
+    assert document.text == text
+    assert [t.speaker for t in document.turns] == ["Anna", "Bob"]
+    assert "not UTF-8" in caplog.text
+
+
+def test_latin1_text_is_read_correctly(tmp_path):
+    text = "Anna: café naïve déjà, señor\nBob: oui très bien à côté\n"
+    path = tmp_path / "latin.txt"
+    path.write_bytes(text.encode("latin-1"))
+    (document,) = read_documents(path)
+    assert document.text == text
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        bytes(range(256)) * 8,
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(200)),
+        b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(1, 256)) * 4,
+        b"hello\x00world\x00",
+    ],
+    ids=["all-bytes", "png", "zip", "nul-bytes"],
+)
+def test_binary_file_is_refused(tmp_path, content):
+    path = tmp_path / "binary.txt"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="binary.txt is not a text file .* save it as UTF-8"):
+        read_documents(path)
