@@ -1,0 +1,425 @@
+"""Agreement coefficients over a units × coders table, any number of coders, missing ratings allowed.
+
+The chance-corrected coefficients share one form, (p_a − p_e) / (1 − p_e), and one observed agreement, the
+weighted share of agreeing coder pairs per unit averaged over the units rated at least twice (Gwet 2014, ch. 2-3;
+Fleiss 1971 for complete data):
+
+    p_a = mean over units with r_u ≥ 2 of  Σ_k r_uk (r*_uk − 1) / (r_u (r_u − 1)),   r*_uk = Σ_l w_kl r_ul
+
+They differ only in the chance agreement p_e (q categories, weights w, T_w = Σ_kl w_kl):
+
+=========================  ===========================================================================
+percent agreement          0
+Bennett et al. (1954) S /  T_w / q²
+Brennan & Prediger (1981)
+Scott (1955) π /           Σ_kl w_kl π_k π_l, π_k = mean over rated units of r_uk / r_u
+Fleiss (1971) κ
+Cohen (1960, 1968) κ /     Σ_kl w_kl (p̄_k p̄_l − s²_kl / R), p_gk = share of coder g's ratings in k, p̄_k its mean
+Conger (1980) κ            over the R coders and s²_kl their covariance (Gwet 2014, eq. 2.3.7)
+Gwet (2008) AC1 / AC2      T_w / (q (q − 1)) · Σ_k π_k (1 − π_k)
+=========================  ===========================================================================
+
+With complete data these are the published definitions; with missing ratings they follow Gwet's (2014)
+treatment, as irrCAC does. Every term is a sum over units, so :func:`chance_corrected` evaluates a coefficient
+under many unit weightings at once, which is how :mod:`theme_assist.agree.bootstrap` resamples units.
+
+Krippendorff's α (Krippendorff 2011) is computed from the coincidence matrix, itself one matrix product of the
+unit × category count matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from scipy import sparse
+
+from theme_assist.agree.distances import Metric, agreement_weights, distance_matrix, weights_label
+from theme_assist.agree.ratings import RatingTable, as_rating_table
+from theme_assist.agree.results import AlphaResult, ChanceCorrectedResult
+from theme_assist.errors import InputError
+
+CHANCE_MODELS = ("percent", "bennett_s", "fleiss", "conger", "gwet")
+"""The chance-agreement models of :func:`chance_corrected`."""
+
+_NAMES = {
+    "percent": "Percent agreement",
+    "bennett_s": "Bennett's S (Brennan-Prediger)",
+    "fleiss": "Fleiss' kappa",
+    "conger": "Conger's kappa",
+    "gwet": "Gwet's AC1",
+}
+
+
+@dataclass(frozen=True)
+class UnitTerms:
+    """Per-unit terms of the chance-corrected coefficients; every coefficient is a ratio of their weighted sums.
+
+    Attributes
+    ----------
+    agreement : ndarray, shape (n_units,)
+        Weighted share of agreeing coder pairs in the unit; 0 for units rated fewer than twice.
+    pairable : ndarray, shape (n_units,)
+        1.0 where the unit was rated at least twice.
+    shares : ndarray, shape (n_units, n_categories)
+        r_uk / r_u: the unit's ratings spread over the categories; zero rows for unrated units.
+    rated : ndarray, shape (n_units,)
+        1.0 where the unit was rated at least once.
+    coder_categories : scipy.sparse matrix, shape (n_units, n_coders * n_categories)
+        One-hot of coder g rating the unit k at column ``g * n_categories + k`` (Conger's κ only).
+    """
+
+    agreement: np.ndarray
+    pairable: np.ndarray
+    shares: np.ndarray
+    rated: np.ndarray
+    coder_categories: sparse.csr_matrix | None
+
+
+def unit_terms(table: RatingTable, weights: np.ndarray, by_coder: bool = False) -> UnitTerms:
+    """The per-unit terms of ``table`` under agreement ``weights`` (see :class:`UnitTerms`)."""
+    counts = table.counts.astype(float)
+    ratings = table.ratings_per_unit.astype(float)
+    weighted = counts @ weights.T
+    pairs = ratings * (ratings - 1)
+    pairable = pairs > 0
+    agreement = np.divide((counts * (weighted - 1)).sum(axis=1), pairs, out=np.zeros_like(ratings),
+                          where=pairable)
+    rated = ratings > 0
+    shares = np.divide(counts, ratings[:, None], out=np.zeros_like(counts), where=rated[:, None])
+    coder_categories = None
+    if by_coder:
+        unit, coder = np.nonzero(table.observed)
+        column = coder * table.n_categories + table.codes[unit, coder]
+        coder_categories = sparse.csr_matrix(
+            (np.ones(unit.size), (unit, column)), shape=(table.n_units, table.n_coders * table.n_categories))
+    return UnitTerms(agreement, pairable.astype(float), shares, rated.astype(float), coder_categories)
+
+
+def chance_corrected(terms: UnitTerms, weights: np.ndarray, model: str,
+                     unit_weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Observed and chance agreement under each row of ``unit_weights``.
+
+    Parameters
+    ----------
+    terms : UnitTerms
+    weights : ndarray, shape (q, q)
+        Agreement weights.
+    model : {"percent", "bennett_s", "fleiss", "conger", "gwet"}
+    unit_weights : ndarray, shape (n_draws, n_units), optional
+        How many times each unit counts in each draw (a bootstrap resample); by default every unit once.
+
+    Returns
+    -------
+    observed, expected : ndarray, shape (n_draws,)
+        p_a and p_e; ``nan`` where undefined (no pairable unit, or a coder without ratings for Conger).
+    """
+    if unit_weights is None:
+        unit_weights = np.ones((1, terms.pairable.size))
+    q = weights.shape[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        observed = (unit_weights @ terms.agreement) / (unit_weights @ terms.pairable)
+        if model == "percent":
+            expected = np.zeros_like(observed)
+        elif model == "bennett_s":
+            expected = np.full_like(observed, weights.sum() / q**2)
+        elif model in ("fleiss", "gwet"):
+            pi = (unit_weights @ terms.shares) / (unit_weights @ terms.rated)[:, None]
+            if model == "fleiss":
+                expected = np.einsum("bk,kl,bl->b", pi, weights, pi)
+            else:
+                expected = weights.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum(axis=1) if q > 1 \
+                    else np.full_like(observed, np.nan)
+        elif model == "conger":
+            expected = _conger_expected(terms, weights, unit_weights)
+        else:
+            raise ValueError(f"unknown chance model {model!r}")
+    return observed, expected
+
+
+def _conger_expected(terms: UnitTerms, weights: np.ndarray, unit_weights: np.ndarray) -> np.ndarray:
+    q = weights.shape[0]
+    per_coder = np.asarray((terms.coder_categories.T @ unit_weights.T).T).reshape(len(unit_weights), -1, q)
+    coders = per_coder.shape[1]
+    p = per_coder / per_coder.sum(axis=2, keepdims=True)
+    mean = p.mean(axis=1)
+    outer = np.einsum("bk,bl->bkl", mean, mean)
+    covariance = (np.einsum("bgk,bgl->bkl", p, p) - coders * outer) / (coders - 1)
+    return np.einsum("kl,bkl->b", weights, outer - covariance / coders)
+
+
+def coefficient_values(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """(p_a − p_e) / (1 − p_e), ``nan`` where p_e is 1 (no room for agreement beyond chance) or undefined."""
+    room = 1.0 - expected
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(np.isclose(room, 0.0, atol=1e-12), np.nan, (observed - expected) / room)
+
+
+def _chance_corrected_result(ratings: Any, model: str, weights: str | np.ndarray | None,
+                             categories: Sequence | None, name: str | None = None) -> ChanceCorrectedResult:
+    table = as_rating_table(ratings, categories)
+    if model == "conger":
+        table = _without_silent_coders(table)
+    label = name or _NAMES[model]
+    suffix = weights_label(weights)
+    if suffix:
+        label = f"{label.replace('AC1', 'AC2')} ({suffix})"
+    common = dict(coefficient=label, n_coders=table.n_coders, n_categories=table.n_categories,
+                  n_units=int((table.ratings_per_unit >= 2).sum()), category_shares=_shares(table))
+    reason = _undefined_reason(table, model)
+    if reason:
+        return ChanceCorrectedResult(value=np.nan, reason=reason, **common)
+    matrix = agreement_weights(weights, table)
+    terms = unit_terms(table, matrix, by_coder=model == "conger")
+    observed, expected = chance_corrected(terms, matrix, model)
+    value = coefficient_values(observed, expected)[0]
+    reason = None if np.isfinite(value) else (
+        "chance agreement is 1: every rating falls in one category, so there is no variation to agree on")
+    return ChanceCorrectedResult(value=float(value), reason=reason, observed_agreement=float(observed[0]),
+                                 expected_agreement=float(expected[0]), **common)
+
+
+def _without_silent_coders(table: RatingTable) -> RatingTable:
+    """Conger's κ needs every coder's marginals: leave out coders who rated nothing."""
+    active = table.observed.any(axis=0)
+    if active.all():
+        return table
+    return RatingTable(table.codes[:, active], table.categories, table.units, table.coders[active], table.declared)
+
+
+def _undefined_reason(table: RatingTable, model: str) -> str | None:
+    if model == "conger" and table.n_coders < 2:
+        return "fewer than two coders gave any rating"
+    if not (table.ratings_per_unit >= 2).any():
+        return "no unit was rated by two or more coders"
+    if model in ("bennett_s", "gwet") and table.n_categories < 2:
+        return "only one category is in use; declare the possible categories to compute it"
+    return None
+
+
+def _shares(table: RatingTable) -> dict:
+    totals = table.counts.sum(axis=0)
+    return dict(zip(table.categories, (totals / max(totals.sum(), 1)).tolist()))
+
+
+def _two_coders(a: Any, b: Any, metric: str) -> Any:
+    """Ratings of exactly two coders: two label sequences, or one units × 2 table."""
+    if b is not None:
+        first, second = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+        if first.ndim != 1 or first.shape != second.shape:
+            raise InputError(f"{metric} needs two label sequences of the same length; got shapes "
+                             f"{first.shape} and {second.shape}")
+        return np.column_stack([first, second])
+    table = a if isinstance(a, RatingTable) else None
+    coders = table.n_coders if table is not None else np.shape(a)[1] if np.ndim(a) == 2 else 0
+    if coders != 2:
+        raise InputError(f"{metric} is defined for two coders; the table has {coders} (use "
+                         f"{'conger' if metric == 'cohen' else 'fleiss'} for more)")
+    return a
+
+
+def percent_agreement(ratings: Any, *, weights: str | np.ndarray | None = None,
+                      categories: Sequence | None = None) -> ChanceCorrectedResult:
+    """Share of agreeing coder pairs, averaged over units rated at least twice (weighted with ``weights``).
+
+    For two coders this is the share of units both coded alike. Parameters as :func:`fleiss_kappa`.
+    """
+    return _chance_corrected_result(ratings, "percent", weights, categories)
+
+
+def cohen_kappa(a: Any, b: Any = None, *, weights: str | np.ndarray | None = None,
+                categories: Sequence | None = None) -> ChanceCorrectedResult:
+    """Cohen's (1960) κ, or weighted κ (Cohen 1968), between two coders.
+
+    Parameters
+    ----------
+    a, b : sequence
+        The two coders' labels, aligned by unit (``None``/NaN/blank where missing); or a units × 2 table as
+        ``a`` alone.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        See :func:`~theme_assist.agree.distances.agreement_weights`; a matrix is a distance matrix.
+    categories : sequence, optional
+        All possible categories, in order.
+
+    Returns
+    -------
+    ChanceCorrectedResult
+
+    Notes
+    -----
+    With missing ratings, p_a counts the units both coders rated and each coder's marginals count every unit
+    that coder rated (Gwet 2014); with complete data this is Cohen's κ exactly (and Conger's κ for two coders).
+
+    Examples
+    --------
+    >>> cohen_kappa(["a", "a", "b", "b"], ["a", "b", "b", "b"]).value
+    0.5
+    """
+    return _chance_corrected_result(_two_coders(a, b, "cohen"), "conger", weights, categories, "Cohen's kappa")
+
+
+def scott_pi(a: Any, b: Any = None, *, weights: str | np.ndarray | None = None,
+             categories: Sequence | None = None) -> ChanceCorrectedResult:
+    """Scott's (1955) π between two coders: chance agreement from the pooled marginals.
+
+    Parameters as :func:`cohen_kappa`; for two coders Fleiss' κ equals Scott's π.
+    """
+    return _chance_corrected_result(_two_coders(a, b, "scott"), "fleiss", weights, categories, "Scott's pi")
+
+
+def bennett_s(ratings: Any, *, weights: str | np.ndarray | None = None,
+              categories: Sequence | None = None) -> ChanceCorrectedResult:
+    """Bennett, Alpert & Goldstein's (1954) S, generalised by Brennan & Prediger (1981): p_e = T_w / q².
+
+    ``q`` is the number of categories: the distinct ratings, or the declared ``categories`` (declare them,
+    since S depends on how many categories were available, not only on those used). Parameters as
+    :func:`fleiss_kappa`.
+    """
+    return _chance_corrected_result(ratings, "bennett_s", weights, categories)
+
+
+brennan_prediger = bennett_s
+
+
+def fleiss_kappa(ratings: Any, *, weights: str | np.ndarray | None = None,
+                 categories: Sequence | None = None) -> ChanceCorrectedResult:
+    """Fleiss' (1971) κ for any number of coders; Scott's π for two.
+
+    Parameters
+    ----------
+    ratings : RatingTable, DataFrame or array-like, shape (n_units, n_coders)
+        One row per unit, one column per coder; ``None``/NaN/blank where missing.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        Agreement weights (Gwet 2014, ch. 3); a matrix is a distance matrix.
+    categories : sequence, optional
+        All possible categories, in order.
+
+    Returns
+    -------
+    ChanceCorrectedResult
+    """
+    return _chance_corrected_result(ratings, "fleiss", weights, categories)
+
+
+def conger_kappa(ratings: Any, *, weights: str | np.ndarray | None = None,
+                 categories: Sequence | None = None) -> ChanceCorrectedResult:
+    """Conger's (1980) κ: Cohen's κ generalised to any number of coders, each with their own marginals.
+
+    Parameters as :func:`fleiss_kappa`. Coders without a single rating are left out.
+    """
+    return _chance_corrected_result(ratings, "conger", weights, categories)
+
+
+def gwet_ac(ratings: Any, *, weights: str | np.ndarray | None = None,
+            categories: Sequence | None = None) -> ChanceCorrectedResult:
+    """Gwet's (2008) AC1, or AC2 with ``weights`` (Gwet 2014, ch. 3).
+
+    AC1 stays close to percent agreement when one category dominates (a sparse code), where κ collapses;
+    report it next to κ and the prevalence. Parameters as :func:`fleiss_kappa`; like Bennett's S it depends
+    on the number of categories, so declare them when some were never used.
+    """
+    return _chance_corrected_result(ratings, "gwet", weights, categories)
+
+
+def coincidence_matrix(table: RatingTable) -> np.ndarray:
+    """Krippendorff's coincidences o_ck = Σ_u (n_uc n_uk − [c = k] n_uc) / (m_u − 1), over units with m_u ≥ 2.
+
+    One (q × n) · (n × q) product of the unit × category count matrix, whatever the number of coders.
+    """
+    counts = table.counts.astype(float)
+    values = table.ratings_per_unit
+    pairable = values >= 2
+    counts = counts[pairable]
+    scaled = counts / (values[pairable] - 1)[:, None]
+    return counts.T @ scaled - np.diag(scaled.sum(axis=0))
+
+
+def krippendorff_alpha(ratings: Any, level: Metric = "nominal", *,
+                       categories: Sequence | None = None) -> AlphaResult:
+    """Krippendorff's α for any number of coders, missing ratings, and any level of measurement.
+
+    Parameters
+    ----------
+    ratings : RatingTable, DataFrame or array-like, shape (n_units, n_coders)
+        One row per unit, one column per coder; ``None``/NaN/blank where missing. Cells may be sets of labels
+        (multi-label coding) for ``level="masi"``.
+    level : {"nominal", "ordinal", "interval", "ratio", "masi"}, callable or ndarray
+        Level of measurement (Krippendorff 2011), MASI distance for set-valued ratings (Passonneau 2006), a
+        distance function of two category values, or a category × category distance matrix.
+    categories : sequence, optional
+        All possible categories, in order (gives labels an order for the ordinal level).
+
+    Returns
+    -------
+    AlphaResult
+
+    Examples
+    --------
+    >>> krippendorff_alpha([[1, 1], [2, 2], [1, 2], [2, 2]]).value  # doctest: +ELLIPSIS
+    0.5333...
+    """
+    table = as_rating_table(ratings, categories)
+    level_name = level if isinstance(level, str) else "custom"
+    coincidences = coincidence_matrix(table)
+    marginals = coincidences.sum(axis=1)
+    total = marginals.sum()
+    common = dict(coefficient=f"Krippendorff's alpha ({level_name})", level=level_name, n_coders=table.n_coders,
+                  n_categories=table.n_categories, n_units=int((table.ratings_per_unit >= 2).sum()),
+                  n_values=int(round(total)), category_shares=_shares(table))
+    if total < 2:
+        return AlphaResult(value=np.nan, reason="fewer than two pairable values (no unit rated twice)", **common)
+    distances = distance_matrix(level, table, marginals)
+    observed = float((coincidences * distances).sum() / total)
+    expected = float(marginals @ distances @ marginals / (total * (total - 1)))
+    if expected <= 0:
+        return AlphaResult(value=np.nan, observed_disagreement=observed, expected_disagreement=expected,
+                           reason="no variation: all pairable values are the same (or zero distance apart)",
+                           **common)
+    return AlphaResult(value=1.0 - observed / expected, observed_disagreement=observed,
+                       expected_disagreement=expected, **common)
+
+
+MetricFunction = Callable[..., Any]
+
+METRICS: dict[str, MetricFunction] = {
+    "percent": percent_agreement,
+    "cohen": cohen_kappa,
+    "scott": scott_pi,
+    "bennett_s": bennett_s,
+    "fleiss": fleiss_kappa,
+    "conger": conger_kappa,
+    "ac1": gwet_ac,
+    "alpha": krippendorff_alpha,
+}
+"""Coefficients by their command-line name."""
+
+ALIASES = {"brennan_prediger": "bennett_s"}
+
+CHANCE_MODEL_OF = {"percent": "percent", "cohen": "conger", "scott": "fleiss", "bennett_s": "bennett_s",
+                   "fleiss": "fleiss", "conger": "conger", "ac1": "gwet"}
+"""The chance-agreement model behind each chance-corrected metric name."""
+
+TWO_CODER_METRICS = ("cohen", "scott")
+
+
+def metric_name(name: str) -> str:
+    """The canonical metric name (resolving aliases); :class:`InputError` for an unknown one."""
+    canonical = ALIASES.get(name, name)
+    if canonical not in METRICS:
+        raise InputError(f"unknown metric {name!r}; choose from {', '.join([*METRICS, *ALIASES])}")
+    return canonical
+
+
+def applicable_metrics(table: RatingTable) -> list[str]:
+    """Every metric that applies to the table: Cohen's κ and Scott's π only for exactly two coders."""
+    return [name for name in METRICS if name not in TWO_CODER_METRICS or table.n_coders == 2]
+
+
+def compute_metric(name: str, table: RatingTable, *, level: Metric = "nominal",
+                   weights: str | np.ndarray | None = None) -> AlphaResult | ChanceCorrectedResult:
+    """One metric by name: ``level`` applies to α, ``weights`` to the others."""
+    name = metric_name(name)
+    if name == "alpha":
+        return krippendorff_alpha(table, level)
+    return METRICS[name](table, weights=weights)

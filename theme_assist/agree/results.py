@@ -1,0 +1,151 @@
+"""What the agreement functions return: small frozen dataclasses, JSON-ready through ``to_dict``.
+
+A value that is undefined for the data (no unit rated twice, no variation, a single category) is ``nan`` and
+``reason`` says why; a defined value has ``reason = None``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementResult:
+    """One coefficient computed on one table.
+
+    Attributes
+    ----------
+    coefficient : str
+        Its name as a methods section would print it, e.g. ``"Gwet's AC2 (quadratic weights)"``.
+    value : float
+        The coefficient, ``nan`` when undefined.
+    reason : str or None
+        Why ``value`` is ``nan``; ``None`` when it is defined.
+    n_units : int
+        Units that entered the observed agreement (rated by at least two coders).
+    n_coders : int
+        Coders in the table.
+    n_categories : int
+        Categories the coefficient counted.
+    category_shares : dict
+        Share of the ratings in each category, the prevalence of a code for presence/absence tables.
+    """
+
+    coefficient: str
+    value: float
+    reason: str | None = None
+    n_units: int = 0
+    n_coders: int = 0
+    n_categories: int = 0
+    category_shares: dict = field(default_factory=dict)
+
+    @property
+    def defined(self) -> bool:
+        return not math.isnan(self.value)
+
+    def to_dict(self) -> dict:
+        """Plain Python types only; ``nan`` becomes ``None`` and category keys become strings."""
+        out = {key: _plain(value) for key, value in asdict(self).items()}
+        out["category_shares"] = {_label(k): _plain(v) for k, v in self.category_shares.items()}
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChanceCorrectedResult(AgreementResult):
+    """A coefficient of the form (p_a − p_e) / (1 − p_e): the κ family, Bennett's S, Gwet's AC1/AC2.
+
+    Percent agreement is reported in the same form with ``expected_agreement = 0``.
+    """
+
+    observed_agreement: float = math.nan
+    expected_agreement: float = math.nan
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlphaResult(AgreementResult):
+    """Krippendorff's α = 1 − D_o / D_e.
+
+    Attributes
+    ----------
+    level : str
+        Level of measurement or distance (``"nominal"``, ``"ordinal"``, ``"interval"``, ``"ratio"``, ``"masi"``,
+        ``"custom"``).
+    observed_disagreement, expected_disagreement : float
+        D_o and D_e, both averaged over the pairable values.
+    n_values : int
+        Pairable values n.. (ratings in units rated at least twice).
+    """
+
+    level: str = "nominal"
+    observed_disagreement: float = math.nan
+    expected_disagreement: float = math.nan
+    n_values: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class BootstrapResult:
+    """A bootstrap distribution of a coefficient and what is read off it.
+
+    Attributes
+    ----------
+    estimate : float
+        The coefficient on the full data.
+    low, high : float
+        Percentile confidence interval at ``confidence``.
+    confidence : float
+        E.g. 0.95.
+    n_boot : int
+        Resamples drawn.
+    method : str
+        ``"coincidences"`` (Hayes & Krippendorff 2007, for α) or ``"units"`` (resampling units).
+    p_below : dict
+        Minimum acceptable value → share of resamples below it (Krippendorff's q, the probability of failing to
+        reach that minimum).
+    n_undefined : int
+        Resamples on which the coefficient was undefined (left out of the interval).
+    samples : ndarray
+        The resampled values, in draw order.
+    reason : str or None
+        Why no interval could be computed.
+    """
+
+    estimate: float
+    low: float
+    high: float
+    confidence: float
+    n_boot: int
+    method: str
+    p_below: dict = field(default_factory=dict)
+    n_undefined: int = 0
+    samples: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    reason: str | None = None
+
+    def to_dict(self) -> dict:
+        """The interval, ``p_below`` with string keys, no samples; ``nan`` becomes ``None``."""
+        return {
+            "estimate": _plain(self.estimate),
+            "ci": [_plain(self.low), _plain(self.high)],
+            "confidence": self.confidence,
+            "n_boot": self.n_boot,
+            "method": self.method,
+            "p_below": {f"{k:g}": _plain(v) for k, v in self.p_below.items()},
+            "n_undefined": self.n_undefined,
+            "reason": self.reason,
+        }
+
+
+def _plain(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    return value
+
+
+def _label(category) -> str:
+    if isinstance(category, frozenset):
+        return "{" + ", ".join(sorted(map(str, category))) + "}"
+    return str(category)
