@@ -1,0 +1,128 @@
+"""``import-qdpx`` and ``export-qdpx``: REFI-QDA exchange with MAXQDA, NVivo, ATLAS.ti, QualCoder.
+
+Contract (others' scripts rely on it)::
+
+    theme-assist import-qdpx FILE.qdpx|FILE.qdc|FILE.qde --out DIR [--force]
+    theme-assist export-qdpx --codebook CB.yaml [--documents DIR] [--codings CODINGS.csv]
+                             [--suggestions OUT.csv [--segments SEGMENTS.csv] [--accepted-only] [--model NAME]]
+                             --out FILE.qdpx|FILE.qdc
+    theme-assist export-qdpx --project DIR [...] --out FILE.qdpx|FILE.qdc
+
+``import-qdpx`` writes ``DIR/codebook.yaml``, ``DIR/documents/*.txt``, ``DIR/codings.csv`` (one row per coding),
+``DIR/project.json`` (what a lossless export needs) and ``DIR/attachments/``, and prints what it imported, kept
+aside and skipped. ``export-qdpx`` writes a ``.qdpx`` project or, for an ``--out`` ending in ``.qdc``, the codebook
+alone. ``--project DIR`` (an import's folder) supplies the codebook, documents, codings and the guids and
+kept-aside XML; a ``--documents`` folder whose parent holds a ``project.json`` is treated the same way.
+Suggestion rows are placed by their own ``document``, ``start``, ``end`` columns, or by ``segment_id`` in
+``--segments`` (the segments table: ``segment_id``, ``document``, ``start``, ``end``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+_MAX_LISTED = 15
+
+
+def _print_import(result, out: Path) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    report = result.report
+    table = Table(title=f"Imported into {out}", show_header=False)
+    for kind in ("sources", "codes", "selections", "codings", "users"):
+        table.add_row(kind, str(report.counts.get(kind, 0)))
+    console.print(table)
+    if report.kept_aside:
+        kept = Table(title="Kept aside (written back on export)", show_header=False)
+        for kind, count in sorted(report.kept_aside.items()):
+            kept.add_row(kind, str(count))
+        console.print(kept)
+    for label, lines in (("Skipped", report.skipped), ("Note", report.notes)):
+        for line in lines[:_MAX_LISTED]:
+            console.print(f"[bold]{label}:[/bold] {escape(line)}", highlight=False)
+        if len(lines) > _MAX_LISTED:
+            console.print(f"[bold]{label}:[/bold] … and {len(lines) - _MAX_LISTED} more")
+
+
+def import_qdpx(
+    file: Path = typer.Argument(..., help="A REFI-QDA project (.qdpx, or a bare .qde) or codebook (.qdc)."),
+    out: Path = typer.Option(..., "--out", help="Project folder to create."),
+    force: bool = typer.Option(False, "--force", help="Replace OUT if it exists and is not empty."),
+) -> None:
+    """Import a REFI-QDA project or codebook: codebook.yaml, documents/, codings.csv and project.json."""
+    from theme_assist.refi import import_project
+
+    result = import_project(file, out, force=force)
+    _print_import(result, out)
+
+
+def _project_inputs(project: Path | None, codebook: Path | None, documents: Path | None, codings: Path | None):
+    """Fill the inputs an imported project folder provides; returns them with its project.json (or None)."""
+    from theme_assist.errors import InputError
+    from theme_assist.refi.folder import PROJECT_JSON
+
+    if project is not None:
+        if not (project / PROJECT_JSON).is_file():
+            raise InputError(f"{project} holds no {PROJECT_JSON} (not a folder written by import-qdpx)")
+        codebook = codebook or project / "codebook.yaml"
+        documents = documents or project / "documents"
+        codings = codings or project / "codings.csv"
+    elif documents is not None and (documents.parent / PROJECT_JSON).is_file():
+        project = documents.parent
+    if codebook is None:
+        raise InputError("give --codebook CB.yaml (or --project DIR, a folder written by import-qdpx)")
+    return codebook, documents, codings, None if project is None else project
+
+
+def export_qdpx(
+    out: Path = typer.Option(..., "--out", help="File to write: .qdpx (project) or .qdc (codebook only)."),
+    codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML."),
+    documents: Path = typer.Option(None, "--documents", help="Folder of UTF-8 .txt documents (id = file name)."),
+    codings: Path = typer.Option(None, "--codings", help="Human codings CSV: document, start, end, code[, coder]."),
+    suggestions: Path = typer.Option(None, "--suggestions", help="The suggest command's OUT.csv."),
+    segments: Path = typer.Option(None, "--segments", help="Segments CSV placing segment ids: segment_id, document, start, end."),
+    accepted_only: bool = typer.Option(False, "--accepted-only", help="Only suggestions a coder accepted."),
+    model: str = typer.Option(None, "--model", show_default="all-MiniLM-L6-v2",
+                              help="Name of the model that made the suggestions (names the machine coder)."),
+    project: Path = typer.Option(None, "--project", help="A folder written by import-qdpx: its codebook, documents, codings, guids and kept-aside items."),
+) -> None:
+    """Export documents, codebook, human codings and machine suggestions as a REFI-QDA .qdpx (or a .qdc codebook)."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from theme_assist.codebook import load_codebook
+    from theme_assist.refi import export_project
+    from theme_assist.refi.assemble import DEFAULT_MODEL
+    from theme_assist.refi.folder import PROJECT_JSON, read_base, read_documents, read_table
+
+    codebook, documents, codings, project = _project_inputs(project, codebook, documents, codings)
+    base = read_base(project / PROJECT_JSON) if project is not None else None
+    result = export_project(
+        load_codebook(codebook),
+        read_documents(documents) if documents is not None else [],
+        read_table(codings, "codings", ("code",)) if codings is not None else None,
+        read_table(suggestions, "suggestions", ("code",)) if suggestions is not None else None,
+        out=out,
+        segments=read_table(segments, "segments", ("segment_id",)) if segments is not None else None,
+        base=base,
+        attachments_dir=project / "attachments" if project is not None else None,
+        model=model or DEFAULT_MODEL,
+        accepted_only=accepted_only,
+    )
+    console = Console()
+    if project is not None:
+        console.print(f"Guids and kept-aside items reused from {project / PROJECT_JSON}", highlight=False)
+    console.print(f"Wrote {result.path}: " + ", ".join(f"{n} {kind}" for kind, n in result.counts.items()),
+                  highlight=False)
+    for note in result.notes:
+        console.print(f"[bold]Note:[/bold] {escape(note)}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import-qdpx")(import_qdpx)
+    app.command("export-qdpx")(export_qdpx)

@@ -1,0 +1,265 @@
+"""Assemble the :class:`~.model.Project` to export from a codebook, documents, human codings and suggestions.
+
+When the data came from an import (``base``: the project as imported, from ``project.json``), everything is
+matched back by guid: codes keep their guids, users, colours, ``isCodable`` and note references; sources keep
+their guids and kept-aside children; selections and codings whose guids are still in the codings table keep
+their names, dates and descriptions; selections that never had a coding stay. What the table changed wins:
+a new row becomes a new coding, a removed row a removed coding. New items get guids derived from their content
+(:func:`~.convert.stable_guid`), so exporting the same data twice gives the same file.
+
+Machine suggestions become codings by a separate user named after the model and theme_assist's version, one
+selection per suggested code whose ``<Description>`` holds the score and rank.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from theme_assist import __version__
+from theme_assist.codebook import Code, Codebook
+from theme_assist.documents import Document
+from theme_assist.errors import InputError
+from theme_assist.refi.convert import compose_description, stable_guid
+from theme_assist.refi.model import CodeNode, Coding, Project, RawElement, Selection, TextSource, User
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_GUID = re.compile(r"^(\{)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?(1)\})$")
+_RGB = re.compile(r"^#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})$")
+_XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+
+
+def machine_user_name(model: str = DEFAULT_MODEL) -> str:
+    """The REFI user that machine suggestions are coded by, e.g. ``theme_assist suggester (all-MiniLM-L6-v2) 0.1.0``."""
+    return f"theme_assist suggester ({model}) {__version__}"
+
+
+def is_guid(value: str) -> bool:
+    return bool(_GUID.match(value or ""))
+
+
+def _cell(row: pd.Series, column: str) -> str:
+    value = row.get(column, "")
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
+
+
+@dataclass
+class Assembly:
+    """What :func:`assemble_project` built: the project, counts, and notes on what changed or was left out."""
+
+    project: Project
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+class _Codes:
+    """The codebook as REFI code nodes, and the lookup of a table's ``code`` value (id, then name) to a guid."""
+
+    def __init__(self, codebook: Codebook, base: Project | None):
+        self.base = {node.guid: node for node in base.all_codes()} if base else {}
+        self.guid_of_id: dict[str, str] = {}
+        self.nodes = [self._node(code) for code in codebook.codes]
+        self.name_by_guid = {node.guid: node.name.strip() for top in self.nodes for node in top.walk()}
+        names = pd.Series([code.name for code in codebook.all_codes], dtype=object)
+        self.guid_by_key = {code.name: self.guid_of_id[code.id] for code in codebook.all_codes
+                            if (names == code.name).sum() == 1}  # names only where unique; ids take precedence
+        self.guid_by_key.update(self.guid_of_id)
+
+    def _node(self, code: Code) -> CodeNode:
+        if code.guid and not is_guid(code.guid):
+            raise InputError(f"code {code.id!r}: guid {code.guid!r} is not a GUID (REFI-QDA needs one)")
+        if code.color and not _RGB.match(code.color):
+            raise InputError(f"code {code.id!r}: color {code.color!r} is not #RRGGBB or #RGB")
+        guid = code.guid or stable_guid("code", code.id)
+        if guid.upper() in {g.upper() for g in self.guid_of_id.values()}:
+            raise InputError(f"code {code.id!r}: guid {guid} is used by another code too")
+        self.guid_of_id[code.id] = guid
+        old = self.base.get(guid)
+        description = compose_description(code)
+        if old is not None and old.description is not None and old.description.strip() == description:
+            description = old.description  # unchanged: keep its exact whitespace
+        name = old.name if old is not None and old.name.strip() == code.name else code.name
+        return CodeNode(guid=guid, name=name, is_codable=old.is_codable if old else True, color=code.color,
+                        description=description or None, children=[self._node(child) for child in code.children],
+                        extras=list(old.extras) if old else [])
+
+    def guid_of(self, row: pd.Series, label: str, index) -> str:
+        guid, value = _cell(row, "code_guid"), _cell(row, "code")
+        if value in self.guid_by_key:
+            return self.guid_by_key[value]
+        if not value and guid in self.name_by_guid:
+            return guid
+        raise InputError(f"{label}, row {int(index) + 2}: code {value or guid!r} is not in the codebook")
+
+
+class _Users:
+    """The project's users; coders named in a table that the project does not know yet are added."""
+
+    def __init__(self, base: Project | None):
+        self.users = [User(u.guid, u.name, dict(u.attrs)) for u in base.users] if base else []
+        self.name_of = {user.guid: user.name for user in self.users}
+
+    def guid_for(self, name: str, hint: str = "") -> str | None:
+        if is_guid(hint) and (not name or self.name_of.get(hint) == name):
+            return hint
+        if not name:
+            return None
+        for user in self.users:
+            if user.name == name:
+                return user.guid
+        user = User(guid=stable_guid("user", name), name=name)
+        self.users.append(user)
+        self.name_of[user.guid] = name
+        return user.guid
+
+
+class _Guids:
+    """Guids handed out so far: a guid from a table is reused once, later duplicates get a derived one."""
+
+    def __init__(self):
+        self.used: set[str] = set()
+
+    def take(self, wanted: str, *key: object) -> str:
+        guid = wanted if is_guid(wanted) and wanted.upper() not in self.used else stable_guid(*key)
+        self.used.add(guid.upper())
+        return guid
+
+
+def _human_selections(document: Document, rows: pd.DataFrame, old: TextSource | None, codes: _Codes,
+                      users: _Users, guids: _Guids) -> list[Selection]:
+    old_selections = {s.guid: s for s in old.selections} if old else {}
+    old_codings = {c.guid: c for s in old.selections for c in s.codings} if old else {}
+    by_guid: dict[str, Selection] = {}
+    by_span: dict[tuple[int, int], str] = {}
+    for index, row in rows.iterrows():
+        span = (int(row["start"]), int(row["end"]))
+        wanted = _cell(row, "selection_guid") or by_span.get(span, "")
+        if wanted in by_guid:
+            selection = by_guid[wanted]
+            if (selection.start, selection.end) != span:
+                raise InputError(f"codings, row {int(index) + 2}: selection {wanted} appears with two spans")
+        else:
+            user = users.guid_for(_cell(row, "coder"), _cell(row, "coder_guid"))
+            guid = guids.take(wanted, "selection", document.id, *span)
+            previous = old_selections.get(guid)
+            selection = Selection(guid=guid, start=span[0], end=span[1],
+                                  user_guid=previous.user_guid if previous else user,
+                                  description=previous.description if previous else None,
+                                  attrs=dict(previous.attrs) if previous else {},
+                                  extras=list(previous.extras) if previous else [])
+            by_guid[guid] = selection
+            by_span.setdefault(span, guid)
+        code_guid = codes.guid_of(row, "codings", index)
+        user = users.guid_for(_cell(row, "coder"), _cell(row, "coder_guid"))
+        coding_guid = guids.take(_cell(row, "coding_guid"), "coding", selection.guid, code_guid, user)
+        previous = old_codings.get(coding_guid)
+        selection.codings.append(Coding(guid=coding_guid, code_guid=code_guid, user_guid=user,
+                                        attrs=dict(previous.attrs) if previous else {},
+                                        extras=list(previous.extras) if previous else []))
+    kept = [s for s in (old.selections if old else []) if not s.codings and s.end <= len(document.text)
+            and s.guid.upper() not in guids.used]
+    for selection in kept:
+        guids.used.add(selection.guid.upper())
+        by_guid[selection.guid] = Selection(selection.guid, selection.start, selection.end, selection.user_guid,
+                                            selection.description, [], dict(selection.attrs), list(selection.extras))
+    order = {s.guid: i for i, s in enumerate(old.selections)} if old else {}
+    return sorted(by_guid.values(), key=lambda s: (order.get(s.guid, len(order)), s.start, s.end))
+
+
+def _suggestion_selections(document: Document, rows: pd.DataFrame, codes: _Codes, user: str,
+                           guids: _Guids) -> tuple[list[Selection], int]:
+    selections, repeated = [], 0
+    for index, row in rows.sort_values(["start", "end"], kind="stable").iterrows():
+        code_guid = codes.guid_of(row, "suggestions", index)
+        guid = stable_guid("suggestion", user, document.id, row["start"], row["end"], code_guid)
+        if guid.upper() in guids.used:  # already in the codings (an exported suggestion imported again)
+            repeated += 1
+            continue
+        guids.used.add(guid.upper())
+        score, rank = _cell(row, "score"), _cell(row, "rank")
+        details = [f"score {float(score):.3f}" if score else "", f"rank {rank}" if rank else ""]
+        description = f"theme_assist suggestion: {codes.name_by_guid[code_guid]} ({', '.join(d for d in details if d)})"
+        coding = Coding(guid=guids.take("", "suggestion-coding", guid), code_guid=code_guid, user_guid=user)
+        selections.append(Selection(guid=guid, start=int(row["start"]), end=int(row["end"]), user_guid=user,
+                                    description=description.replace(" ()", ""), codings=[coding]))
+    return selections, repeated
+
+
+def assemble_project(codebook: Codebook, documents: list[Document], codings: pd.DataFrame | None = None,
+                     suggestions: pd.DataFrame | None = None, base: Project | None = None,
+                     model: str = DEFAULT_MODEL) -> Assembly:
+    """Build the project to export.
+
+    Parameters
+    ----------
+    codebook : Codebook
+    documents : list of Document
+        The texts; each becomes a text source (an imported one keeps its guid).
+    codings : DataFrame, optional
+        Human codings placed on spans (:func:`~.spans.with_spans`): ``document``, ``start``, ``end``, ``code``
+        (code id or unique name), optional ``coder`` and the guid columns of an imported ``codings.csv``.
+    suggestions : DataFrame, optional
+        Machine suggestions placed on spans, abstentions removed: ``code``, ``score``, ``rank``.
+    base : Project, optional
+        The project as imported, whose guids and kept-aside elements are reused.
+    model : str
+        The suggesting model's name, for the machine user's name.
+
+    Returns
+    -------
+    Assembly
+    """
+    codes = _Codes(codebook, base)
+    users = _Users(base)
+    guids = _Guids()
+    guids.used.update(code.upper() for code in codes.name_by_guid)
+    notes: list[str] = []
+    machine = users.guid_for(machine_user_name(model)) if suggestions is not None and len(suggestions) else None
+    empty = pd.DataFrame(columns=["document", "start", "end", "code"])
+    codings = empty if codings is None else codings
+    suggestions = empty if suggestions is None else suggestions
+    old_sources = {s.document: s for s in base.text_sources} if base else {}
+    by_document = {doc.id: doc for doc in documents}
+    sources: list[TextSource | RawElement] = []
+    repeated = 0
+
+    def text_source(document: Document) -> TextSource:
+        nonlocal repeated
+        old = old_sources.get(document.id)
+        source = TextSource(guid=guids.take(old.guid if old else "", "source", document.id),
+                            name=old.name if old else document.id, text=document.text, document=document.id,
+                            description=old.description if old else None, attrs=dict(old.attrs) if old else {},
+                            extras=list(old.extras) if old else [], bom=old.bom if old else False)
+        source.selections = _human_selections(document, codings[codings["document"] == document.id], old,
+                                              codes, users, guids)
+        machine_selections, repeats = _suggestion_selections(
+            document, suggestions[suggestions["document"] == document.id], codes, machine, guids)
+        source.selections += machine_selections
+        repeated += repeats
+        return source
+
+    for old in base.sources if base else []:
+        if isinstance(old, RawElement):
+            sources.append(old)
+        elif old.document in by_document:
+            sources.append(text_source(by_document[old.document]))
+        else:
+            notes.append(f"source {old.name or old.document!r} of the imported project is left out: "
+                         f"no document {old.document!r}")
+    sources += [text_source(doc) for doc in documents if doc.id not in old_sources]
+    if repeated:
+        notes.append(f"{repeated} suggestions were already in the codings (same user, span and code): written once")
+    attrs = {k: v for k, v in (base.attrs if base else {}).items() if not k.startswith(_XSI)}
+    attrs["origin"] = f"theme_assist {__version__}"
+    name = base.name if base is not None and base.kind == "project" and base.name else codebook.name
+    project = Project(name=name, attrs=attrs, users=users.users, codes=codes.nodes, sources=sources,
+                      extras=list(base.extras) if base else [], attachments=list(base.attachments) if base else [])
+    text_sources = project.text_sources
+    all_codings = [c for s in text_sources for selection in s.selections for c in selection.codings]
+    machine_codings = sum(1 for c in all_codings if machine is not None and c.user_guid == machine)
+    counts = {"sources": len(text_sources), "codes": len(project.all_codes()), "users": len(project.users),
+              "selections": sum(len(s.selections) for s in text_sources),
+              "codings": len(all_codings) - machine_codings, "suggestions": machine_codings}
+    return Assembly(project=project, counts=counts, notes=notes)

@@ -1,0 +1,157 @@
+"""Between a REFI-QDA :class:`~.model.Project` and theme_assist's own types.
+
+* Codes ↔ :class:`~theme_assist.codebook.Codebook`: the REFI code guid and colour go to ``Code.guid`` /
+  ``Code.color``; a code's ``<Description>`` becomes its definition, and the include / exclude / examples of a
+  theme_assist code travel inside the description in a fixed layout (:func:`compose_description`) that
+  :func:`split_description` reads back.
+* Text sources → :class:`~theme_assist.documents.Document` (id = a safe, unique file stem from the source's
+  name).
+* Selections and codings → the ``codings`` table, one row per coding (:data:`CODING_COLUMNS`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+
+import pandas as pd
+
+from theme_assist.codebook import Code, Codebook
+from theme_assist.documents import Document
+from theme_assist.refi.model import CodeNode, Project
+
+CODING_COLUMNS = ["document", "start", "end", "code", "coder", "text", "code_name", "segment_id",
+                  "selection_guid", "coding_guid", "code_guid", "source_guid", "coder_guid"]
+"""Columns of an imported ``codings.csv``: ``document`` (document id), ``start`` / ``end`` (character offsets,
+``text == document_text[start:end]``), ``code`` (code id in ``codebook.yaml``), ``coder`` (user name), ``text``,
+``code_name``, ``segment_id`` (``document@start-end``, shared by codings of one span), and the REFI guids of
+the selection, the coding, the code, the source and the coder."""
+
+GUID_NAMESPACE = uuid.UUID("6f1d9e1c-2b39-5c56-9d0e-7a1c3f0b8e42")
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+def stable_guid(*key: object) -> str:
+    """A guid derived from ``key`` (uuid5), so that the same export always gives the same guids."""
+    return str(uuid.uuid5(GUID_NAMESPACE, "\x1f".join(str(part) for part in key))).upper()
+
+
+# --- code descriptions -------------------------------------------------------------------------------------
+
+_INCLUDE, _EXCLUDE, _EXAMPLES = "Include: ", "Exclude: ", "Examples:\n"
+
+
+def compose_description(code: Code) -> str:
+    """The REFI ``<Description>`` text of a code: its definition, then include / exclude / examples blocks."""
+    parts = [code.definition]
+    if code.include:
+        parts.append(_INCLUDE + code.include)
+    if code.exclude:
+        parts.append(_EXCLUDE + code.exclude)
+    if code.examples:
+        parts.append(_EXAMPLES + "\n".join("- " + " ".join(example.split()) for example in code.examples))
+    return "\n\n".join(part for part in parts if part)
+
+
+def _cut(text: str, marker: str) -> tuple[str, str | None]:
+    """Split ``text`` at its last block starting with ``marker``: (before, block body) or (text, None)."""
+    if text.startswith(marker) and f"\n\n{marker}" not in text:
+        return "", text[len(marker):]
+    head, sep, body = text.rpartition(f"\n\n{marker}")
+    return (head, body) if sep else (text, None)
+
+
+def split_description(text: str | None) -> dict:
+    """Read a description back into ``definition``, ``include``, ``exclude`` and ``examples`` (the inverse of
+    :func:`compose_description`); a description without those blocks is all definition."""
+    rest = (text or "").strip()
+    fields: dict = {"definition": "", "include": "", "exclude": "", "examples": []}
+    head, body = _cut(rest, _EXAMPLES)
+    if body is not None and all(line.startswith("- ") for line in body.split("\n")):
+        fields["examples"] = [line[2:].strip() for line in body.split("\n") if line[2:].strip()]
+        rest = head
+    for key, marker in (("exclude", _EXCLUDE), ("include", _INCLUDE)):
+        head, body = _cut(rest, marker)
+        if body is not None:
+            fields[key], rest = body.strip(), head
+    fields["definition"] = rest.strip()
+    return fields
+
+
+# --- names --------------------------------------------------------------------------------------------------
+
+def slug(name: str, fallback: str) -> str:
+    """A lower-case identifier made of letters, digits and underscores (``fallback`` if nothing is left)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_") or fallback
+
+
+def unique(candidate: str, taken: set[str]) -> str:
+    """``candidate``, or ``candidate-2``, ``-3``… whichever is not in ``taken`` (which it is added to)."""
+    name, number = candidate, 2
+    while name.lower() in taken:
+        name, number = f"{candidate}-{number}", number + 1
+    taken.add(name.lower())
+    return name
+
+
+def document_id(source_name: str, taken: set[str]) -> str:
+    """A safe, unique file stem for a source: no path, no leading dot, no reserved or odd characters."""
+    base = re.split(r"[\\/]", source_name)[-1]
+    base = re.sub(r"\.(txt|docx?|rtf|pdf|odt)$", "", base, flags=re.IGNORECASE)
+    base = re.sub(r"[^\w.-]+", "_", base).strip("._")[:100] or "source"
+    if base.lower() in _WINDOWS_RESERVED:
+        base = f"_{base}"
+    return unique(base, taken)
+
+
+# --- project → theme_assist ---------------------------------------------------------------------------------
+
+def _code(node: CodeNode, parent_id: str | None, taken: set[str]) -> Code:
+    candidate = slug(node.name, "code")
+    if candidate in taken and parent_id:
+        candidate = f"{parent_id}.{candidate}"
+    fields = split_description(node.description)
+    code = Code(id=unique(candidate, taken), name=node.name.strip() or node.guid, color=node.color,
+                guid=node.guid, **fields)
+    code.children = [_code(child, code.id, taken) for child in node.children]
+    return code
+
+
+def project_codebook(project: Project) -> Codebook:
+    """The project's code tree as a (non-exclusive) :class:`Codebook`; code ids are unique slugs of the names."""
+    taken: set[str] = set()
+    return Codebook(name=project.name or "REFI-QDA codebook", codes=[_code(node, None, taken) for node in project.codes],
+                    exclusive=False)
+
+
+def assign_documents(project: Project) -> list[Document]:
+    """Give every text source a unique document id (stored in ``source.document``) and return the documents."""
+    taken: set[str] = set()
+    documents = []
+    for source in project.text_sources:
+        label = source.name or source.attrs.get("plainTextPath", "") or source.guid
+        source.document = document_id(label, taken)
+        documents.append(Document(id=source.document, text=source.text, source=label))
+    return documents
+
+
+def project_codings(project: Project, codebook: Codebook) -> pd.DataFrame:
+    """One row per coding of the project's text sources (:data:`CODING_COLUMNS`); needs
+    :func:`assign_documents` first."""
+    code_by_guid = {code.guid: code for code in codebook.all_codes}
+    user_by_guid = {user.guid: user.name for user in project.users}
+    rows = []
+    for source in project.text_sources:
+        for selection in source.selections:
+            for coding in selection.codings:
+                code = code_by_guid[coding.code_guid]
+                rows.append({
+                    "document": source.document, "start": selection.start, "end": selection.end,
+                    "code": code.id, "coder": user_by_guid.get(coding.user_guid or "", ""),
+                    "text": source.text[selection.start:selection.end], "code_name": code.name,
+                    "segment_id": f"{source.document}@{selection.start}-{selection.end}",
+                    "selection_guid": selection.guid, "coding_guid": coding.guid, "code_guid": coding.code_guid,
+                    "source_guid": source.guid, "coder_guid": coding.user_guid or ""})
+    return pd.DataFrame(rows, columns=CODING_COLUMNS)

@@ -1,0 +1,155 @@
+"""REFI-QDA import and export in one call each: the Python side of ``import-qdpx`` / ``export-qdpx``.
+
+>>> from theme_assist.refi import import_project, export_project
+>>> result = import_project("study.qdpx", "study/")              # doctest: +SKIP
+>>> export_project(result.codebook, result.documents, result.codings, suggestions,
+...                out="study-with-suggestions.qdpx", base=result.project)      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from theme_assist.codebook import Codebook
+from theme_assist.documents import Document
+from theme_assist.errors import InputError
+from theme_assist.refi.assemble import DEFAULT_MODEL, assemble_project
+from theme_assist.refi.atomic import atomic_folder
+from theme_assist.refi.convert import assign_documents, project_codebook, project_codings
+from theme_assist.refi.folder import write_folder
+from theme_assist.refi.model import Project, RawElement, Report
+from theme_assist.refi.reader import CODEBOOK_NS, PROJECT_NS, read_file
+from theme_assist.refi.safezip import ZipLimits
+from theme_assist.refi.spans import with_spans
+from theme_assist.refi.writer import raw_in_namespace, write_qdc, write_qdpx
+
+_ACCEPTED = {"accept", "accepted", "true", "1", "yes"}
+
+
+@dataclass
+class Imported:
+    """An imported project: the REFI model, the report, and theme_assist's views of it."""
+
+    project: Project
+    report: Report
+    codebook: Codebook
+    documents: list[Document]
+    codings: pd.DataFrame
+
+
+@dataclass
+class Exported:
+    """What an export wrote: counts by kind and notes on anything changed or left out."""
+
+    path: Path
+    counts: dict[str, int]
+    notes: list[str] = field(default_factory=list)
+
+
+def read_project(path: str | Path, limits: ZipLimits = ZipLimits(), attachments_dir: Path | None = None) -> Imported:
+    """Read a ``.qdpx`` / ``.qde`` / ``.qdc`` file into theme_assist's types, writing nothing (but attachments)."""
+    project, report = read_file(path, attachments_dir=attachments_dir, limits=limits)
+    codebook = project_codebook(project)
+    documents = assign_documents(project)
+    codings = project_codings(project, codebook)
+    if not codebook.codes:
+        report.notes.append("the project has no codes: codebook.yaml lists none")
+    return Imported(project, report, codebook, documents, codings)
+
+
+def import_project(path: str | Path, out: str | Path, force: bool = False, limits: ZipLimits = ZipLimits()) -> Imported:
+    """Import a REFI-QDA file into the project folder ``out`` (layout: :mod:`theme_assist.refi.folder`).
+
+    The folder is built next to ``out`` and renamed into place only when complete: on any error nothing is
+    left behind. A non-empty ``out`` is refused unless ``force``.
+    """
+    path = Path(path)
+    with atomic_folder(out, force=force) as building:
+        imported = read_project(path, limits=limits, attachments_dir=building / "attachments")
+        write_folder(building, imported.project, imported.codebook, imported.documents, imported.codings, path.name)
+    return imported
+
+
+def _suggestions_to_export(suggestions: pd.DataFrame, accepted_only: bool) -> pd.DataFrame:
+    if "code" not in suggestions.columns:
+        raise InputError("the suggestions table has no 'code' column (expected segment_id, code, score, rank, evidence)")
+    rows = suggestions[suggestions["code"].fillna("").astype(str).str.strip() != ""]  # empty code: abstention
+    if accepted_only:
+        column = next((c for c in ("decision", "status", "accepted") if c in rows.columns), None)
+        if column is None:
+            raise InputError("--accepted-only needs a 'decision', 'status' or 'accepted' column in the suggestions")
+        rows = rows[rows[column].fillna("").astype(str).str.strip().str.lower().isin(_ACCEPTED)]
+    return rows
+
+
+def _foreign_extras(base: Project | None, namespace: str) -> list[str]:
+    """Kinds of the kept-aside elements that the output format (``namespace``) has no place for."""
+    if base is None:
+        return []
+    extras = base.extras + ([s for s in base.sources if isinstance(s, RawElement)] if namespace == PROJECT_NS else [])
+    return [raw.kind for raw in extras if raw_in_namespace(raw, namespace) is None]
+
+
+def export_project(codebook: Codebook, documents: list[Document] = (), codings: pd.DataFrame | None = None,
+                   suggestions: pd.DataFrame | None = None, *, out: str | Path, segments: pd.DataFrame | None = None,
+                   base: Project | None = None, attachments_dir: Path | None = None, model: str = DEFAULT_MODEL,
+                   accepted_only: bool = False) -> Exported:
+    """Write documents, a codebook, human codings and machine suggestions as a ``.qdpx`` (or the codebook
+    alone as a ``.qdc``, chosen by the suffix of ``out``).
+
+    Parameters
+    ----------
+    codebook : Codebook
+    documents : list of Document
+        The texts; codings and suggestions point into them.
+    codings : DataFrame, optional
+        Human codings: ``document``, ``start``, ``end`` (or ``segment_id`` with ``segments``), ``code`` (code id,
+        or a unique code name), optional ``coder``, ``text`` (checked against the span) and the guid columns of
+        an imported ``codings.csv``.
+    suggestions : DataFrame, optional
+        The ``suggest`` output: ``segment_id``, ``code`` (empty: abstention, skipped), ``score``, ``rank``; spans
+        from its own ``document``, ``start``, ``end`` columns or from ``segments``. Exported as codings by the
+        user :func:`~.assemble.machine_user_name` (``model``), score and rank in each selection's description.
+    out : str or Path
+        ``.qdpx`` or ``.qdc`` file to write (atomically).
+    segments : DataFrame, optional
+        ``segment_id``, ``document``, ``start``, ``end``: places rows that only have a segment id.
+    base : Project, optional
+        The project as imported (``project.json``): guids and kept-aside elements are reused, so that a round
+        trip loses nothing.
+    attachments_dir : Path, optional
+        The imported project's ``attachments/`` folder, whose files go back into the archive.
+    model : str
+        Name of the model that made the suggestions.
+    accepted_only : bool
+        Export only suggestions a coder accepted (a ``decision`` / ``status`` of ``accept(ed)``, or a true
+        ``accepted`` column).
+
+    Returns
+    -------
+    Exported
+    """
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".qdpx", ".qdc"):
+        raise InputError(f"{out}: the output must end in .qdpx (project) or .qdc (codebook)")
+    by_id = {document.id: document for document in documents}
+    if codings is not None:
+        codings = with_spans(codings, by_id, segments, "codings")
+    if suggestions is not None:
+        suggestions = with_spans(_suggestions_to_export(suggestions, accepted_only), by_id, segments, "suggestions")
+    assembly = assemble_project(codebook, list(documents), codings, suggestions, base=base, model=model)
+    foreign = _foreign_extras(base, PROJECT_NS if suffix == ".qdpx" else CODEBOOK_NS)
+    if foreign:
+        assembly.notes.append(f"{len(foreign)} kept-aside elements cannot be written to a {suffix} file and are "
+                              f"left out: {', '.join(sorted(set(foreign)))}")
+    if suffix == ".qdpx":
+        write_qdpx(assembly.project, out, attachments_dir)
+        counts = assembly.counts
+    else:
+        write_qdc(assembly.project, out)
+        counts = {"codes": assembly.counts["codes"]}
+    return Exported(path=out, counts=counts, notes=assembly.notes)

@@ -1,0 +1,77 @@
+"""The folder an import writes, and reading the tables and texts an export takes.
+
+An imported project folder holds::
+
+    codebook.yaml     the code tree (theme_assist codebook format, with REFI guids and colours)
+    documents/        one UTF-8 text file per text source, exactly the characters the offsets count
+    codings.csv       one row per coding (columns: theme_assist.refi.convert.CODING_COLUMNS)
+    project.json      everything else needed to write the project back losslessly: guids of users and
+                      sources, selection and coding details, and the raw XML of every element kept aside
+    attachments/      archive files the project refers to but theme_assist does not read (rich text, media)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from theme_assist.codebook import Codebook, save_codebook
+from theme_assist.documents import Document
+from theme_assist.errors import InputError
+from theme_assist.refi.model import Project
+
+PROJECT_JSON = "project.json"
+FORMAT = "theme_assist.refi/1"
+
+
+def write_folder(folder: Path, project: Project, codebook: Codebook, documents: list[Document],
+                 codings: pd.DataFrame, source_file: str) -> None:
+    """Write an imported project into ``folder`` (an empty folder; see :func:`~.atomic.atomic_folder`)."""
+    save_codebook(codebook, folder / "codebook.yaml")
+    (folder / "documents").mkdir(exist_ok=True)
+    for document in documents:
+        (folder / "documents" / f"{document.id}.txt").write_bytes(document.text.encode("utf-8"))
+    codings.to_csv(folder / "codings.csv", index=False)
+    meta = {"format": FORMAT, "imported_from": source_file, "project": project.to_dict(include_text=False)}
+    (folder / PROJECT_JSON).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def read_base(path: Path) -> Project:
+    """The project as imported, from a ``project.json`` (texts are not in it: they come from the documents)."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise InputError(f"{path}: not a theme_assist project file (format {meta.get('format')!r})")
+        return Project.from_dict(meta["project"])
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{path}: cannot be read as a theme_assist project file ({type(exc).__name__})") from None
+
+
+def read_documents(folder: Path) -> list[Document]:
+    """The ``*.txt`` files of ``folder`` as documents (id = file stem), decoded as UTF-8 without any change."""
+    if not folder.is_dir():
+        raise InputError(f"documents folder {folder} does not exist")
+    documents = []
+    for path in sorted(folder.glob("*.txt")):
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+        documents.append(Document(id=path.stem, text=text.removeprefix("\ufeff"), source=str(path)))
+    return documents
+
+
+def read_table(path: Path, label: str, required: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A CSV file as text columns (nothing converted, empty cells stay ""), with ``required`` columns checked."""
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise InputError(f"{label} {path} does not exist") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, IsADirectoryError) as exc:
+        raise InputError(f"{label} {path} cannot be read as CSV ({' '.join(str(exc).split())[:200]})") from None
+    missing = [column for column in required if column not in table.columns]
+    if missing:
+        raise InputError(f"{label} {path} has no {missing[0]!r} column (columns: {', '.join(table.columns)})")
+    return table

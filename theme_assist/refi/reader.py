@@ -1,0 +1,331 @@
+"""Read ``.qdpx`` projects, ``.qde`` project files and ``.qdc`` codebooks into a :class:`~.model.Project`.
+
+XML is parsed with :mod:`defusedxml`: a DTD, entity declarations or external references are refused before
+anything is expanded. Problems with the file as a whole (not a zip, unsafe archive, malformed or unsafe XML,
+not a REFI-QDA document) raise :class:`~theme_assist.errors.InputError` with one line; problems with single
+items (a selection outside its source's text, a coding of a code that does not exist, a source whose text
+lies outside the archive) are skipped or kept aside and listed in the :class:`~.model.Report`.
+
+Offsets: ``startPosition`` / ``endPosition`` of a ``PlainTextSelection`` count Unicode characters (code points)
+of the source's plain text from 0, end exclusive, which is exactly Python's ``text[start:end]``. Plain-text
+files are decoded as UTF-8 without newline translation, so ``\\r\\n`` counts as two characters, as written.
+"""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+from pathlib import Path, PurePosixPath
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+
+from theme_assist.errors import InputError
+from theme_assist.refi.model import CodeNode, Coding, Project, RawElement, Report, Selection, TextSource, User
+from theme_assist.refi.safezip import SafeArchive, ZipLimits, checked_name, open_archive
+
+PROJECT_NS = "urn:QDA-XML:project:1.0"
+CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
+PROJECT_ENTRY = "project.qde"
+_CONTAINERS = {"Variables", "Cases", "Notes", "Links", "Sets", "Graphs"}
+_UTF8_BOM = "\ufeff"
+
+
+def local(tag: str) -> str:
+    """The local name of a (possibly namespaced) tag."""
+    return tag.rpartition("}")[2]
+
+
+def parse_xml(data: bytes, label: str) -> ET.Element:
+    """Parse XML bytes safely: DTDs, entities and external references are refused with a one-line error."""
+    try:
+        return SafeET.fromstring(data, forbid_dtd=True)
+    except defusedxml.DTDForbidden:
+        raise InputError(f"{label}: the XML declares a DTD (refused: DTDs carry entity-expansion and "
+                         "external-entity attacks, and REFI-QDA files need none)") from None
+    except defusedxml.EntitiesForbidden:
+        raise InputError(f"{label}: the XML declares entities (refused: entity expansion)") from None
+    except defusedxml.ExternalReferenceForbidden:
+        raise InputError(f"{label}: the XML refers to an external resource (refused)") from None
+    except ET.ParseError as exc:
+        raise InputError(f"{label} is not well-formed XML ({exc})") from None
+
+
+def _raw(element: ET.Element) -> RawElement:
+    element.tail = None  # the layout whitespace after it belongs to its parent
+    return RawElement(kind=local(element.tag), xml=ET.tostring(element, encoding="unicode"))
+
+
+def _keep_aside(element: ET.Element, report: Report, where: str = "") -> RawElement:
+    kind = local(element.tag)
+    if kind in _CONTAINERS:
+        for child in element:
+            report.kept_aside[local(child.tag)] += 1
+    else:
+        report.kept_aside[f"{kind} ({where})" if where else kind] += 1
+    return _raw(element)
+
+
+def _qualify(root: ET.Element, namespace: str) -> None:
+    """Put un-namespaced elements (written by lax tools) into ``namespace`` so that they are written back valid."""
+    for element in root.iter():
+        if not element.tag.startswith("{"):
+            element.tag = f"{{{namespace}}}{element.tag}"
+
+
+def _text_of(element: ET.Element | None) -> str | None:
+    return None if element is None else (element.text or "")
+
+
+def _attrs(element: ET.Element, modelled: set[str]) -> dict[str, str]:
+    return {key: value for key, value in element.attrib.items() if key not in modelled}
+
+
+def _read_code(element: ET.Element, report: Report) -> CodeNode:
+    code = CodeNode(guid=element.get("guid", ""), name=element.get("name", ""),
+                    is_codable=element.get("isCodable", "true").strip().lower() in ("true", "1"),
+                    color=element.get("color"))
+    for child in element:
+        kind = local(child.tag)
+        if kind == "Description":
+            code.description = _text_of(child)
+        elif kind == "Code":
+            code.children.append(_read_code(child, report))
+        else:
+            code.extras.append(_keep_aside(child, report, "on a code"))
+    return code
+
+
+def _read_codes(codes_element: ET.Element | None, report: Report) -> list[CodeNode]:
+    if codes_element is None:
+        return []
+    return [_read_code(child, report) for child in codes_element if local(child.tag) == "Code"]
+
+
+class _SourceTexts:
+    """Finds the plain text of a source inside the archive, and only there."""
+
+    def __init__(self, archive: SafeArchive | None):
+        self.archive = archive
+        self.used: set[str] = set()
+
+    def entry_for(self, path: str) -> tuple[str | None, str]:
+        """The archive entry a ``plainTextPath`` / ``richTextPath`` names, or ``None`` and the reason."""
+        if self.archive is None:
+            return None, "a .qde file has no archive to hold it"
+        if path.startswith("internal://"):
+            candidates = [f"sources/{path[len('internal://'):]}"]
+        elif path.startswith(("relative://", "file:", "http:", "https:")) or PurePosixPath(path.replace("\\", "/")).is_absolute() or path[1:2] == ":":
+            return None, f"it lies outside the archive ({path})"
+        else:  # a bare relative path, as some exporters write: look for it in sources/, then from the root
+            candidates = [f"sources/{path}", path]
+        for candidate in candidates:
+            try:
+                name = checked_name(candidate)
+            except InputError:
+                return None, f"its path climbs out of the archive ({path})"
+            if name in self.archive:
+                return name, ""
+        return None, f"the archive has no file {candidates[0]}"
+
+    def read(self, name: str) -> bytes:
+        self.used.add(name)
+        return self.archive.read(name)
+
+
+def _docx_text(data: bytes) -> str:
+    import docx  # python-docx; only needed for sources without plain text
+
+    return "\n".join(paragraph.text for paragraph in docx.Document(io.BytesIO(data)).paragraphs)
+
+
+def _source_text(element: ET.Element, texts: _SourceTexts, label: str, report: Report) -> tuple[str | None, bool, str]:
+    """The plain text of a ``TextSource``, whether its file had a BOM, and why it is ``None`` when unread."""
+    inline = element.find(f"{{{PROJECT_NS}}}PlainTextContent")
+    if inline is not None and inline.text:
+        return inline.text, False, ""
+    reason = "it has no PlainTextContent and no plainTextPath"
+    path = element.get("plainTextPath")
+    if path:
+        entry, reason = texts.entry_for(path)
+        if entry is not None:
+            try:
+                text = texts.read(entry).decode("utf-8")
+            except UnicodeDecodeError:
+                return None, False, f"its plain text {entry} is not UTF-8"
+            if text:
+                bom = text.startswith(_UTF8_BOM)
+                return text[1:] if bom else text, bom, ""
+            reason = f"its plain text {entry} is empty"
+    rich = element.get("richTextPath") or ""
+    if rich.lower().endswith(".docx"):
+        entry, rich_reason = texts.entry_for(rich)
+        if entry is not None:
+            try:
+                text = _docx_text(texts.read(entry))
+            except Exception as exc:  # python-docx raises many kinds on a damaged file
+                return None, False, f"{reason}, and its rich text {entry} could not be read ({type(exc).__name__})"
+            report.notes.append(f"source {label!r}: {reason}; its text was read from the rich-text file {entry} "
+                                "(python-docx); selections made on another plain text may not match")
+            return text, False, ""
+    return None, False, reason
+
+
+def _read_selection(element: ET.Element, text: str, code_guids: set[str], label: str, report: Report) -> Selection | None:
+    guid = element.get("guid", "")
+    try:
+        start, end = int(element.get("startPosition", "")), int(element.get("endPosition", ""))
+    except ValueError:
+        report.skipped.append(f"selection {guid} in {label!r}: startPosition/endPosition are not whole numbers")
+        return None
+    if not 0 <= start <= end <= len(text):
+        report.skipped.append(f"selection {guid} in {label!r}: characters {start}-{end} fall outside the "
+                              f"source's {len(text)} characters")
+        return None
+    selection = Selection(guid=guid, start=start, end=end, user_guid=element.get("creatingUser"),
+                          attrs=_attrs(element, {"guid", "startPosition", "endPosition", "creatingUser"}))
+    for child in element:
+        kind = local(child.tag)
+        if kind == "Description":
+            selection.description = _text_of(child)
+        elif kind == "Coding":
+            coding = _read_coding(child)
+            if coding.code_guid in code_guids:
+                selection.codings.append(coding)
+            else:
+                report.skipped.append(f"coding {coding.guid} in {label!r}: it refers to code "
+                                      f"{coding.code_guid or '(none)'}, which is not in the codebook")
+        else:
+            selection.extras.append(_keep_aside(child, report, "on a selection"))
+    return selection
+
+
+def _read_coding(element: ET.Element) -> Coding:
+    ref = element.find(f"{{{PROJECT_NS}}}CodeRef")
+    coding = Coding(guid=element.get("guid", ""), code_guid="" if ref is None else ref.get("targetGUID", ""),
+                    user_guid=element.get("creatingUser"), attrs=_attrs(element, {"guid", "creatingUser"}))
+    coding.extras = [_raw(child) for child in element if local(child.tag) != "CodeRef"]
+    return coding
+
+
+def _read_text_source(element: ET.Element, texts: _SourceTexts, code_guids: set[str], report: Report) -> TextSource | RawElement:
+    label = element.get("name") or element.get("plainTextPath") or element.get("guid", "?")
+    text, bom, reason = _source_text(element, texts, label, report)
+    if text is None:
+        report.skipped.append(f"source {label!r} kept aside unread: {reason}")
+        return _keep_aside(element, report)
+    source = TextSource(guid=element.get("guid", ""), name=element.get("name"), text=text, bom=bom,
+                        attrs=_attrs(element, {"guid", "name"}))
+    for child in element:
+        kind = local(child.tag)
+        if kind == "Description":
+            source.description = _text_of(child)
+        elif kind == "PlainTextSelection":
+            selection = _read_selection(child, text, code_guids, label, report)
+            if selection is not None:
+                source.selections.append(selection)
+        elif kind != "PlainTextContent":
+            source.extras.append(_keep_aside(child, report, "on a source"))
+    return source
+
+
+def read_project_xml(root: ET.Element, archive: SafeArchive | None, report: Report) -> Project:
+    """Build a :class:`Project` from a parsed ``<Project>`` element; ``archive`` holds its source files."""
+    _qualify(root, PROJECT_NS)
+    if root.tag != f"{{{PROJECT_NS}}}Project":
+        raise InputError(f"{PROJECT_ENTRY}: the root element is <{local(root.tag)}>, not a REFI-QDA <Project>")
+    project = Project(name=root.get("name", ""), attrs=_attrs(root, {"name"}))
+    children = {local(child.tag): child for child in root}
+    users = children.get("Users")
+    if users is not None:
+        project.users = [User(guid=u.get("guid", ""), name=u.get("name", ""), attrs=_attrs(u, {"guid", "name"}))
+                         for u in users]
+    codebook = children.get("CodeBook")
+    project.codes = _read_codes(None if codebook is None else codebook.find(f"{{{PROJECT_NS}}}Codes"), report)
+    code_guids = {code.guid for code in project.all_codes()}
+    texts = _SourceTexts(archive)
+    for child in root:
+        kind = local(child.tag)
+        if kind == "Sources":
+            for source in child:
+                if local(source.tag) == "TextSource":
+                    project.sources.append(_read_text_source(source, texts, code_guids, report))
+                else:
+                    project.sources.append(_keep_aside(source, report))
+        elif kind not in ("Users", "CodeBook"):
+            project.extras.append(_keep_aside(child, report))
+    if archive is not None:
+        project.attachments = [name for name in archive.names if name != PROJECT_ENTRY and name not in texts.used]
+    _count(project, report)
+    return project
+
+
+def _count(project: Project, report: Report) -> None:
+    report.counts.update(users=len(project.users), codes=len(project.all_codes()),
+                         sources=len(project.text_sources),
+                         selections=sum(len(s.selections) for s in project.text_sources),
+                         codings=sum(len(sel.codings) for s in project.text_sources for sel in s.selections))
+    if project.attachments:
+        report.kept_aside["archive file carried along"] += len(project.attachments)
+
+
+def read_codebook_xml(root: ET.Element, report: Report) -> Project:
+    """Build a codebook-only :class:`Project` from a parsed ``.qdc`` ``<CodeBook>`` element."""
+    _qualify(root, CODEBOOK_NS)
+    if root.tag != f"{{{CODEBOOK_NS}}}CodeBook":
+        raise InputError(f"the root element is <{local(root.tag)}>, not a REFI-QDA <CodeBook> (urn:QDA-XML:codebook:1.0)")
+    project = Project(name="", kind="codebook", attrs=_attrs(root, set()))
+    for child in root:
+        if local(child.tag) == "Codes":
+            project.codes = _read_codes(child, report)
+        else:
+            project.extras.append(_keep_aside(child, report))
+    _count(project, report)
+    return project
+
+
+def read_file(path: str | Path, attachments_dir: Path | None = None,
+              limits: ZipLimits = ZipLimits()) -> tuple[Project, Report]:
+    """Read a ``.qdpx`` archive, a ``.qde`` project file or a ``.qdc`` codebook.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file; its suffix decides how it is read (anything but ``.qde`` / ``.qdc`` is read as a ``.qdpx``).
+    attachments_dir : Path, optional
+        Where to copy the archive files the project carries along (``project.attachments``), under their
+        archive paths.
+    limits : ZipLimits
+        Caps that guard against zip bombs.
+
+    Returns
+    -------
+    project : Project
+    report : Report
+        Counts, items kept aside and items skipped, with reasons.
+    """
+    path = Path(path)
+    report = Report()
+    suffix = path.suffix.lower()
+    if suffix in (".qdc", ".qde"):
+        if not path.is_file():
+            raise InputError(f"{path} does not exist or is not a file")
+        data = path.read_bytes()
+        if not data.strip():
+            raise InputError(f"{path.name} is empty")
+        root = parse_xml(data, path.name)
+        if suffix == ".qdc":
+            project = read_codebook_xml(root, report)
+            project.name = path.stem
+        else:
+            project = read_project_xml(root, None, report)
+        return project, report
+    with open_archive(path, limits) as archive:
+        if PROJECT_ENTRY not in archive:
+            raise InputError(f"{path.name} holds no {PROJECT_ENTRY} (not a REFI-QDA .qdpx project)")
+        root = parse_xml(archive.read(PROJECT_ENTRY), f"{path.name}/{PROJECT_ENTRY}")
+        project = read_project_xml(root, archive, report)
+        if attachments_dir is not None:
+            for name in project.attachments:
+                archive.copy_to(name, attachments_dir / name)
+        return project, report

@@ -1,0 +1,185 @@
+"""Write a :class:`~.model.Project` as a ``.qdpx`` archive or a ``.qdc`` codebook (QDA-XML 1.0).
+
+Elements are built with :mod:`xml.etree.ElementTree` in the order the schemas (``Project-mrt2019.xsd``,
+``Codebook-mrt2019.xsd``) require; elements kept aside on import are put back in their schema position. Plain
+texts go to ``sources/<name>.txt`` inside the archive, referred to as ``internal://<name>.txt`` (REFI-QDA 1.5,
+source paths). Archive entries carry a fixed date, so the same project always gives the same bytes. Files are
+written through :func:`~.atomic.atomic_file`: a failure never leaves a partial ``.qdpx`` / ``.qdc``.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+from theme_assist.refi.atomic import atomic_file
+from theme_assist.refi.model import CodeNode, Coding, Project, RawElement, Selection, TextSource
+from theme_assist.refi.reader import CODEBOOK_NS, PROJECT_ENTRY, PROJECT_NS, local, parse_xml
+
+PROJECT_ORDER = ["Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Links", "Sets", "Graphs",
+                 "Description", "NoteRef"]
+SOURCE_ORDER = ["Description", "PlainTextContent", "PlainTextSelection", "Coding", "NoteRef", "VariableValue"]
+SELECTION_ORDER = ["Description", "Coding", "NoteRef"]
+CODING_ORDER = ["CodeRef", "NoteRef"]
+CODE_ORDER = ["Description", "NoteRef", "Code"]
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def raw_in_namespace(raw: RawElement, namespace: str) -> ET.Element | None:
+    """The kept-aside element parsed back (safely), or ``None`` if it belongs to another namespace."""
+    element = parse_xml(raw.xml.encode("utf-8"), f"kept-aside <{raw.kind}>")
+    return element if element.tag.startswith(f"{{{namespace}}}") else None
+
+
+def _ordered(parent: ET.Element, built: list[ET.Element], extras: list[RawElement], order: list[str], ns: str) -> None:
+    """Append ``built`` and the kept-aside ``extras`` to ``parent`` in schema ``order`` (stable within a kind)."""
+    children = built + [e for e in (raw_in_namespace(raw, ns) for raw in extras) if e is not None]
+    rank = {kind: i for i, kind in enumerate(order)}
+    for child in sorted(children, key=lambda c: rank.get(local(c.tag), len(order))):
+        parent.append(child)
+
+
+def _element(ns: str, tag: str, attrs: dict[str, str | None] | None = None, text: str | None = None) -> ET.Element:
+    element = ET.Element(f"{{{ns}}}{tag}", {k: str(v) for k, v in (attrs or {}).items() if v is not None})
+    element.text = text
+    return element
+
+
+def _code_element(code: CodeNode, ns: str) -> ET.Element:
+    element = _element(ns, "Code", {"guid": code.guid, "name": code.name,
+                                    "isCodable": "true" if code.is_codable else "false", "color": code.color})
+    built = [] if code.description is None else [_element(ns, "Description", text=code.description)]
+    built += [_code_element(child, ns) for child in code.children]
+    # a .qdc code allows no NoteRef: the namespace filter drops project-only extras there
+    _ordered(element, built, code.extras if ns == PROJECT_NS else [], CODE_ORDER, ns)
+    return element
+
+
+def _codes_element(codes: list[CodeNode], ns: str) -> ET.Element:
+    element = _element(ns, "Codes")
+    for code in codes:
+        element.append(_code_element(code, ns))
+    return element
+
+
+def _coding_element(coding: Coding) -> ET.Element:
+    element = _element(PROJECT_NS, "Coding", {"guid": coding.guid, "creatingUser": coding.user_guid, **coding.attrs})
+    _ordered(element, [_element(PROJECT_NS, "CodeRef", {"targetGUID": coding.code_guid})], coding.extras,
+             CODING_ORDER, PROJECT_NS)
+    return element
+
+
+def _selection_element(selection: Selection) -> ET.Element:
+    attrs = {"guid": selection.guid, "startPosition": selection.start, "endPosition": selection.end,
+             "creatingUser": selection.user_guid, **selection.attrs}
+    element = _element(PROJECT_NS, "PlainTextSelection", attrs)
+    built = [] if selection.description is None else [_element(PROJECT_NS, "Description", text=selection.description)]
+    built += [_coding_element(coding) for coding in selection.codings]
+    _ordered(element, built, selection.extras, SELECTION_ORDER, PROJECT_NS)
+    return element
+
+
+def _source_element(source: TextSource, text_path: str) -> ET.Element:
+    attrs = {"guid": source.guid, "name": source.name or source.document or None, "plainTextPath": text_path}
+    attrs.update((key, value) for key, value in source.attrs.items() if key != "plainTextPath")
+    element = _element(PROJECT_NS, "TextSource", attrs)
+    built = [] if source.description is None else [_element(PROJECT_NS, "Description", text=source.description)]
+    built += [_selection_element(selection) for selection in source.selections]
+    _ordered(element, built, source.extras, SOURCE_ORDER, PROJECT_NS)
+    return element
+
+
+def _text_file_name(source: TextSource, taken: set[str]) -> str:
+    """The file name (inside ``sources/``) for a source's plain text: its old internal name where it had one."""
+    old = source.attrs.get("plainTextPath", "")
+    name = old[len("internal://"):] if old.startswith("internal://") else ""
+    if not name or "/" in name or "\\" in name or name.startswith(".") or f"sources/{name}" in taken:
+        name = f"{source.guid.strip('{}')}.txt"
+    taken.add(f"sources/{name}")
+    return name
+
+
+def project_element(project: Project, text_names: dict[str, str]) -> ET.Element:
+    """The ``<Project>`` element; ``text_names`` maps a text source's guid to its file name in ``sources/``."""
+    root = _element(PROJECT_NS, "Project", {"name": project.name, **project.attrs})
+    built = []
+    if project.users:
+        users = _element(PROJECT_NS, "Users")
+        for user in project.users:
+            users.append(_element(PROJECT_NS, "User", {"guid": user.guid, "name": user.name, **user.attrs}))
+        built.append(users)
+    if project.codes:
+        codebook = _element(PROJECT_NS, "CodeBook")
+        codebook.append(_codes_element(project.codes, PROJECT_NS))
+        built.append(codebook)
+    sources = [_source_element(s, f"internal://{text_names[s.guid]}") if isinstance(s, TextSource)
+               else raw_in_namespace(s, PROJECT_NS) for s in project.sources]
+    sources = [s for s in sources if s is not None]
+    if sources:
+        sources_element = _element(PROJECT_NS, "Sources")
+        sources_element.extend(sources)
+        built.append(sources_element)
+    _ordered(root, built, project.extras, PROJECT_ORDER, PROJECT_NS)
+    return root
+
+
+def codebook_element(project: Project) -> ET.Element:
+    """The ``.qdc`` ``<CodeBook>`` element of a project's codes (and its ``.qdc`` sets, if it came from one)."""
+    root = _element(CODEBOOK_NS, "CodeBook", {"origin": project.attrs.get("origin")})
+    _ordered(root, [_codes_element(project.codes, CODEBOOK_NS)], project.extras, ["Codes", "Sets"], CODEBOOK_NS)
+    return root
+
+
+def _xml_bytes(root: ET.Element, namespace: str) -> bytes:
+    """Serialise with ``namespace`` as the default namespace (ElementTree's ``default_namespace`` option
+    refuses un-prefixed attributes, so the tags are unqualified and ``xmlns`` set by hand)."""
+    prefix = f"{{{namespace}}}"
+    for element in root.iter():
+        if element.tag.startswith(prefix):
+            element.tag = element.tag[len(prefix):]
+    root.set("xmlns", namespace)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _zip_entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def write_qdpx(project: Project, path: str | Path, attachments_dir: Path | None = None) -> None:
+    """Write ``project`` as a ``.qdpx`` archive: ``project.qde``, the plain texts, and the carried files.
+
+    Parameters
+    ----------
+    project : Project
+    path : str or Path
+        The archive to write (replaced atomically).
+    attachments_dir : Path, optional
+        Folder holding ``project.attachments`` under their archive paths (an imported project's
+        ``attachments/``); attachments missing there are left out.
+    """
+    taken = set(project.attachments)
+    text_names = {source.guid: _text_file_name(source, taken) for source in project.text_sources}
+    document = _xml_bytes(project_element(project, text_names), PROJECT_NS)
+    with atomic_file(path) as temporary, zipfile.ZipFile(temporary, "w") as archive:
+        archive.writestr(_zip_entry(PROJECT_ENTRY), document)
+        for source in project.text_sources:
+            data = ("\ufeff" if source.bom else "").encode("utf-8") + source.text.encode("utf-8")
+            archive.writestr(_zip_entry(f"sources/{text_names[source.guid]}"), data)
+        for name in project.attachments:
+            carried = None if attachments_dir is None else attachments_dir / name
+            if carried is not None and carried.is_file() and not carried.is_symlink():
+                with open(carried, "rb") as source_file, archive.open(_zip_entry(name), "w") as entry:
+                    while chunk := source_file.read(1 << 16):
+                        entry.write(chunk)
+
+
+def write_qdc(project: Project, path: str | Path) -> None:
+    """Write the codes of ``project`` as a ``.qdc`` codebook (replaced atomically)."""
+    document = _xml_bytes(codebook_element(project), CODEBOOK_NS)
+    with atomic_file(path) as temporary:
+        temporary.write_bytes(document)
