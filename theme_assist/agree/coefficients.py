@@ -49,6 +49,8 @@ _NAMES = {
     "fleiss": "Fleiss' kappa",
     "conger": "Conger's kappa",
     "gwet": "Gwet's AC1",
+    "cohen": "Cohen's kappa",
+    "scott": "Scott's pi",
 }
 
 
@@ -157,11 +159,9 @@ def coefficient_values(observed: np.ndarray, expected: np.ndarray) -> np.ndarray
 
 
 def _chance_corrected_result(ratings: Any, model: str, weights: str | np.ndarray | None,
-                             categories: Sequence | None, name: str | None = None) -> ChanceCorrectedResult:
-    table = as_rating_table(ratings, categories)
-    if model == "conger":
-        table = _without_silent_coders(table)
-    label = name or _NAMES[model]
+                             categories: Sequence | None, metric: str | None = None) -> ChanceCorrectedResult:
+    table = prepare_table(metric or model, as_rating_table(ratings, categories))
+    label = _NAMES[metric or model]
     suffix = weights_label(weights)
     if suffix:
         label = f"{label.replace('AC1', 'AC2')} ({suffix})"
@@ -180,12 +180,21 @@ def _chance_corrected_result(ratings: Any, model: str, weights: str | np.ndarray
                                  expected_agreement=float(expected[0]), **common)
 
 
-def _without_silent_coders(table: RatingTable) -> RatingTable:
-    """Conger's κ needs every coder's marginals: leave out coders who rated nothing."""
-    active = table.observed.any(axis=0)
-    if active.all():
-        return table
-    return RatingTable(table.codes[:, active], table.categories, table.units, table.coders[active], table.declared)
+def prepare_table(metric: str, table: RatingTable) -> RatingTable:
+    """The table a metric is computed on.
+
+    Cohen's κ and Scott's π need exactly two coders (:class:`InputError` otherwise); Conger's κ needs every
+    coder's marginals, so coders without a single rating are left out.
+    """
+    if metric in TWO_CODER_METRICS and table.n_coders != 2:
+        raise InputError(f"{metric} is defined for two coders; the table has {table.n_coders} (use "
+                         f"{'conger' if metric == 'cohen' else 'fleiss'} for more)")
+    if CHANCE_MODEL_OF.get(metric, metric) == "conger":
+        active = table.observed.any(axis=0)
+        if not active.all():
+            return RatingTable(table.codes[:, active], table.categories, table.units, table.coders[active],
+                               table.declared)
+    return table
 
 
 def _undefined_reason(table: RatingTable, model: str) -> str | None:
@@ -203,20 +212,15 @@ def _shares(table: RatingTable) -> dict:
     return dict(zip(table.categories, (totals / max(totals.sum(), 1)).tolist()))
 
 
-def _two_coders(a: Any, b: Any, metric: str) -> Any:
-    """Ratings of exactly two coders: two label sequences, or one units × 2 table."""
-    if b is not None:
-        first, second = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
-        if first.ndim != 1 or first.shape != second.shape:
-            raise InputError(f"{metric} needs two label sequences of the same length; got shapes "
-                             f"{first.shape} and {second.shape}")
-        return np.column_stack([first, second])
-    table = a if isinstance(a, RatingTable) else None
-    coders = table.n_coders if table is not None else np.shape(a)[1] if np.ndim(a) == 2 else 0
-    if coders != 2:
-        raise InputError(f"{metric} is defined for two coders; the table has {coders} (use "
-                         f"{'conger' if metric == 'cohen' else 'fleiss'} for more)")
-    return a
+def _pair(a: Any, b: Any) -> Any:
+    """Two coders' label sequences as one units × 2 table (``a`` alone when it already is the table)."""
+    if b is None:
+        return a
+    first, second = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+    if first.ndim != 1 or first.shape != second.shape:
+        raise InputError(f"two label sequences of the same length are needed; got shapes {first.shape} and "
+                         f"{second.shape}")
+    return np.column_stack([first, second])
 
 
 def percent_agreement(ratings: Any, *, weights: str | np.ndarray | None = None,
@@ -256,7 +260,7 @@ def cohen_kappa(a: Any, b: Any = None, *, weights: str | np.ndarray | None = Non
     >>> cohen_kappa(["a", "a", "b", "b"], ["a", "b", "b", "b"]).value
     0.5
     """
-    return _chance_corrected_result(_two_coders(a, b, "cohen"), "conger", weights, categories, "Cohen's kappa")
+    return _chance_corrected_result(_pair(a, b), "conger", weights, categories, "cohen")
 
 
 def scott_pi(a: Any, b: Any = None, *, weights: str | np.ndarray | None = None,
@@ -265,7 +269,7 @@ def scott_pi(a: Any, b: Any = None, *, weights: str | np.ndarray | None = None,
 
     Parameters as :func:`cohen_kappa`; for two coders Fleiss' κ equals Scott's π.
     """
-    return _chance_corrected_result(_two_coders(a, b, "scott"), "fleiss", weights, categories, "Scott's pi")
+    return _chance_corrected_result(_pair(a, b), "fleiss", weights, categories, "scott")
 
 
 def bennett_s(ratings: Any, *, weights: str | np.ndarray | None = None,
