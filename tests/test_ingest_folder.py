@@ -108,7 +108,8 @@ def test_demo_corpus_turns_match_the_reference_coding():
     reference = pd.read_csv(DEMO / "reference_coding.csv", dtype=str, keep_default_na=False)
     reference_turns = reference.groupby("document", sort=False).size()
     assert {d.id: len(d.turns) for d in documents} == reference_turns.to_dict()
-    assert all(d.metadata.get("site") for d in documents)
+    sites = pd.read_csv(DEMO / "metadata.csv", dtype=str, keep_default_na=False).set_index("document")["site"]
+    assert {d.id: d.metadata["site"] for d in documents if d.id in sites.index} == sites.to_dict()
 
     segments = segment_documents(documents, max_chars=None)
     merged = segments.merge(reference.assign(turn=reference["turn"].astype(int)), on=["document", "turn"])

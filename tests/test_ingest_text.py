@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from theme_assist.errors import InputError
-from theme_assist.ingest import NotATranscript, read_documents
-from theme_assist.ingest import decoding
+from theme_assist.ingest import NotATranscript, decoding, read_documents
+from theme_assist.ingest.speakers import parse_turns
 
 
 def turns_of(tmp_path, text: str, name: str = "t.txt"):
@@ -183,3 +185,21 @@ def test_binary_file_is_refused(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(InputError, match="binary.txt is not a text file .* save it as UTF-8"):
         read_documents(path)
+
+
+line_pieces = st.sampled_from(
+    ["Anna: ", "[00:01:02] ", "00:01:02 Bob: ", "(1:02) ", "Note: ", "# c ", "http://x.org: ", "\n", "\n\n", " ", ".", ","]
+)
+texts = st.lists(st.one_of(line_pieces, st.text(max_size=30)), max_size=25).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=texts)
+def test_turns_are_ordered_stripped_spans_of_the_text(text):
+    turns = parse_turns(text)
+    previous_end = 0
+    for turn in turns:
+        utterance = text[turn.start:turn.end]
+        assert utterance and utterance == utterance.strip()
+        assert turn.start >= previous_end
+        previous_end = turn.end

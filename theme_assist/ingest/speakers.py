@@ -134,7 +134,7 @@ def parse_turns(text: str) -> list[Turn]:
             continue
         if current is None:
             current = _OpenTurn()
-        current.extend(line.start + len(line.text) - len(line.text.lstrip()), line.end)
+        current.extend(line.start + _skip_space(line.text, 0), line.end)
     if current is not None:
         turns.append(current.close())
     return [turn for turn in turns if turn is not None]
@@ -153,7 +153,7 @@ def split_speaker_label(utterance: str) -> tuple[str, int]:
     start = _parse_turn_start(utterance)
     if start is None or not start.speaker:
         return "", 0
-    return start.speaker, start.content_start
+    return start.speaker, _skip_space(utterance, start.content_start)
 
 
 def _lines(text: str) -> Iterator[_Line]:
@@ -185,11 +185,17 @@ def _turn_starts(lines: list[_Line]) -> dict[int, _TurnStart]:
             starts[index] = _TurnStart(
                 candidate.speaker,
                 candidate.timestamp,
-                line.start + candidate.content_start,
-                line.start + candidate.unlabelled_start,
+                line.start + _skip_space(line.text, candidate.content_start),
+                line.start + _skip_space(line.text, candidate.unlabelled_start),
             )
         previous_ends_mid_sentence = not line.is_blank and bool(_MID_SENTENCE_END.search(line.text))
     return starts
+
+
+def _skip_space(line: str, offset: int) -> int:
+    """The offset of the first non-whitespace character from ``offset`` on (whitespace as ``str.strip`` sees it)."""
+    rest = line[offset:]
+    return offset + len(rest) - len(rest.lstrip())
 
 
 def _doubtful_label(candidate: _TurnStart, label_counts: Counter, previous_ends_mid_sentence: bool) -> bool:

@@ -1,0 +1,204 @@
+"""Segmentation: units, exact offsets (property-tested), length limits, ids, and segments from tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from theme_assist.documents import SEGMENT_COLUMNS, Document, Turn
+from theme_assist.errors import InputError
+from theme_assist.ingest.speakers import parse_turns
+from theme_assist.segment import segment_documents, segmenters, segments_from_table
+
+TRANSCRIPT = (
+    "# header\n"
+    "Moderator: Welcome. Who wants to start?\n"
+    "Anna: I can. It was hard at first.\n"
+    "\n"
+    "Then it got better! Really.\n"
+    "Bob:   Same.  \n"
+)
+
+
+def transcript(text: str = TRANSCRIPT, document_id: str = "fg") -> Document:
+    return Document(id=document_id, text=text, turns=parse_turns(text))
+
+
+def check_invariants(segments: pd.DataFrame, documents: list[Document], max_chars: int | None) -> None:
+    """The guarantees every segments table gives."""
+    assert list(segments.columns) == SEGMENT_COLUMNS
+    assert segments["segment_id"].is_unique
+    texts = {d.id: d.text for d in documents}
+    for row in segments.itertuples():
+        assert texts[row.document][row.start:row.end] == row.text
+        assert row.text and row.text == row.text.strip()
+        if max_chars is not None:
+            assert len(row.text) <= max_chars
+    for _, group in segments.groupby("document"):
+        assert list(group["position"]) == list(range(len(group)))
+        assert (group["start"].iloc[1:].to_numpy() >= group["end"].iloc[:-1].to_numpy()).all()
+
+
+def test_turn_segments_strip_whitespace_by_moving_offsets():
+    document = transcript()
+    segments = segment_documents([document])
+    check_invariants(segments, [document], 1000)
+    assert list(segments["segment_id"]) == ["fg:0", "fg:1", "fg:2"]
+    assert list(segments["speaker"]) == ["Moderator", "Anna", "Bob"]
+    assert list(segments["text"]) == [
+        "Welcome. Who wants to start?",
+        "I can. It was hard at first.\n\nThen it got better! Really.",
+        "Same.",
+    ]
+    assert list(segments["turn"]) == [0, 1, 2]
+
+
+def test_paragraph_segments_split_turns_at_blank_lines():
+    segments = segment_documents([transcript()], unit="paragraph")
+    assert list(segments["text"]) == [
+        "Welcome. Who wants to start?",
+        "I can. It was hard at first.",
+        "Then it got better! Really.",
+        "Same.",
+    ]
+    assert list(segments["turn"]) == [0, 1, 1, 2]
+    assert list(segments["speaker"]) == ["Moderator", "Anna", "Anna", "Bob"]
+
+
+def test_sentence_segments_never_cross_turns_or_paragraphs():
+    segments = segment_documents([transcript()], unit="sentence")
+    assert list(segments["text"]) == [
+        "Welcome.", "Who wants to start?", "I can.", "It was hard at first.", "Then it got better!", "Really.", "Same.",
+    ]
+    assert list(segments["turn"]) == [0, 0, 1, 1, 1, 1, 2]
+    assert list(segments["position"]) == list(range(7))
+
+
+def test_long_turn_is_split_at_sentence_boundaries():
+    sentences = [f"This is sentence number {n} of a long answer." for n in range(10)]
+    text = "Anna: " + " ".join(sentences) + "\n"
+    document = transcript(text)
+    segments = segment_documents([document], max_chars=100)
+    check_invariants(segments, [document], 100)
+    assert len(segments) == 5
+    assert all(piece.endswith("answer.") for piece in segments["text"])
+    assert set(segments["turn"]) == {0}
+    assert " ".join(segments["text"]) == " ".join(sentences)
+
+
+def test_sentence_longer_than_limit_is_split_at_whitespace_and_long_words_are_cut():
+    text = "Anna: " + " ".join(["word"] * 60) + " " + "x" * 45 + "\n"
+    document = transcript(text)
+    segments = segment_documents([document], max_chars=20)
+    check_invariants(segments, [document], 20)
+    assert all(piece.split() and set(piece.split()) <= {"word", "x" * 20, "x" * 5} for piece in segments["text"])
+
+
+def test_csv_segment_ids_are_kept_for_turns_and_suffixed_when_split():
+    document = Document(
+        id="d",
+        text="Short one.\nA first sentence here. A second sentence here.",
+        turns=[Turn(0, 10, "Anna", id="s1"), Turn(11, 57, "Bob", id="s2")],
+    )
+    assert list(segment_documents([document])["segment_id"]) == ["s1", "s2"]
+    assert list(segment_documents([document], max_chars=30)["segment_id"]) == ["s1", "s2.1", "s2.2"]
+    assert list(segment_documents([document], unit="sentence")["segment_id"]) == ["d:0", "d:1", "d:2"]
+
+
+def test_document_without_turns_is_one_turn():
+    segments = segment_documents([Document(id="plain", text="  Just text.  ")])
+    assert list(segments[["segment_id", "start", "end", "text", "speaker"]].itertuples(index=False, name=None)) == [
+        ("plain:0", 2, 12, "Just text.", "")
+    ]
+
+
+def test_whitespace_turns_are_skipped_and_no_documents_give_an_empty_table():
+    document = Document(id="d", text="   \nHi", turns=[Turn(0, 3), Turn(4, 6)])
+    assert list(segment_documents([document])["segment_id"]) == ["d:0"]
+    empty = segment_documents([])
+    assert empty.empty and list(empty.columns) == SEGMENT_COLUMNS
+
+
+def test_unknown_unit_lists_the_registered_ones():
+    assert sorted(segmenters.get_all()) == ["paragraph", "sentence", "turn"]
+    with pytest.raises(InputError, match="unknown segmentation unit 'word'; choose one of: paragraph, sentence, turn"):
+        segment_documents([transcript()], unit="word")
+
+
+def test_bad_max_chars_and_repeated_ids_are_refused():
+    with pytest.raises(InputError, match="max_chars must be at least 1"):
+        segment_documents([transcript()], max_chars=0)
+    with pytest.raises(InputError, match="segment id 'fg:0' occurs twice"):
+        segment_documents([transcript(), transcript()])
+
+
+def test_segmentation_is_deterministic():
+    documents = [transcript(), transcript(document_id="other")]
+    for unit in segmenters.get_all():
+        pd.testing.assert_frame_equal(
+            segment_documents(documents, unit=unit, max_chars=25), segment_documents(documents, unit=unit, max_chars=25)
+        )
+
+
+transcript_texts = st.lists(
+    st.one_of(
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80),
+        st.sampled_from(["Anna: ", "[00:01:02] Bob: ", "\n", "\n\n", "  ", ". ", "? ", "# note\n", "Note: x", "\u00a0"]),
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=transcript_texts, unit=st.sampled_from(["turn", "sentence", "paragraph"]),
+       max_chars=st.one_of(st.none(), st.integers(1, 60)))
+def test_offsets_always_point_at_the_segment_text(text, unit, max_chars):
+    documents = [transcript(text)]
+    segments = segment_documents(documents, unit=unit, max_chars=max_chars)
+    check_invariants(segments, documents, max_chars)
+    covered = "".join(text[s:e] for s, e in zip(segments["start"], segments["end"]))
+    if unit == "turn" and max_chars is None:
+        turns = documents[0].turns or [Turn(0, len(text))]  # no turns: the whole text is one
+        assert covered == "".join(text[t.start:t.end].strip() for t in turns)
+
+
+def test_segments_from_table_keep_ids_and_point_into_the_joined_text():
+    table = pd.DataFrame(
+        {
+            "segment_id": ["a1", "a2", "b1", "a3"],
+            "document": ["a", "a", "b", "a"],
+            "speaker": ["Anna", "Bob", "Eve", "Anna"],
+            "text": ["First.", "  Second.  ", "Other.", "Third."],
+        }
+    )
+    segments = segments_from_table(table)
+    assert list(segments["segment_id"]) == ["a1", "a2", "a3", "b1"]
+    assert list(segments["text"]) == ["First.", "Second.", "Third.", "Other."]
+    joined = "First.\n  Second.  \nThird."
+    for row in segments[segments["document"] == "a"].itertuples():
+        assert joined[row.start:row.end] == row.text
+    assert list(segments["position"]) == [0, 1, 2, 0]
+
+
+def test_segments_from_table_with_repeated_ids_for_several_codes():
+    table = pd.DataFrame({"segment_id": ["s1", "s1", "s2"], "text": ["Same.", "Same.", "Next."], "code": ["a", "b", ""]})
+    segments = segments_from_table(table, source="CODED.csv")
+    assert list(segments["segment_id"]) == ["s1", "s2"]
+    assert set(segments["document"]) == {"CODED"}
+
+
+def test_segments_from_table_refuses_missing_columns_and_conflicting_ids():
+    with pytest.raises(InputError, match="SEGMENTS.csv: missing column 'segment_id'"):
+        segments_from_table(pd.DataFrame({"text": ["x"]}), source="SEGMENTS.csv")
+    with pytest.raises(InputError, match="SEGMENTS.csv: missing column 'text'"):
+        segments_from_table(pd.DataFrame({"segment_id": ["x"]}), source="SEGMENTS.csv")
+    with pytest.raises(InputError, match="segment_id 's1' has two different texts"):
+        segments_from_table(pd.DataFrame({"segment_id": ["s1", "s1"], "text": ["one", "two"]}))
+
+
+def test_segments_from_table_can_number_rows_without_ids():
+    table = pd.DataFrame({"document": ["d", "d"], "text": ["One.", "Two."]})
+    segments = segments_from_table(table, require_ids=False)
+    assert list(segments["segment_id"]) == ["d:0", "d:1"]
