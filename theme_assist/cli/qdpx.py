@@ -61,6 +61,19 @@ def import_qdpx(
     _print_import(result, out)
 
 
+def _table(path: Path | None, what: str, required: tuple[str, ...], allow_empty: bool = False):
+    """A CSV input (``None`` when not given); with ``allow_empty``, a header-only file is no rows, not an error."""
+    import pandas as pd
+
+    from theme_assist.inputs import read_table
+
+    if path is None:
+        return None
+    if allow_empty and path.is_file() and len(path.read_text(encoding="utf-8-sig").strip().splitlines()) <= 1:
+        return pd.DataFrame(columns=list(required))
+    return read_table(path, required=required, what=what)
+
+
 def _project_inputs(project: Path | None, codebook: Path | None, documents: Path | None, codings: Path | None):
     """Fill the inputs an imported project folder provides; returns them with its project.json (or None)."""
     from theme_assist.errors import InputError
@@ -98,17 +111,17 @@ def export_qdpx(
     from theme_assist.codebook import load_codebook
     from theme_assist.refi import export_project
     from theme_assist.refi.assemble import DEFAULT_MODEL
-    from theme_assist.refi.folder import PROJECT_JSON, read_base, read_documents, read_table
+    from theme_assist.refi.folder import PROJECT_JSON, read_base, read_documents
 
     codebook, documents, codings, project = _project_inputs(project, codebook, documents, codings)
     base = read_base(project / PROJECT_JSON) if project is not None else None
     result = export_project(
         load_codebook(codebook),
         read_documents(documents) if documents is not None else [],
-        read_table(codings, "codings", ("code",)) if codings is not None else None,
-        read_table(suggestions, "suggestions", ("code",)) if suggestions is not None else None,
+        _table(codings, "codings", ("code",), allow_empty=True),
+        _table(suggestions, "suggestions", ("code",), allow_empty=True),
         out=out,
-        segments=read_table(segments, "segments", ("segment_id",)) if segments is not None else None,
+        segments=_table(segments, "segments", ("segment_id",)),
         base=base,
         attachments_dir=project / "attachments" if project is not None else None,
         model=model or DEFAULT_MODEL,

@@ -168,6 +168,19 @@ def _human_selections(document: Document, rows: pd.DataFrame, old: TextSource | 
     return sorted(by_guid.values(), key=lambda s: (order.get(s.guid, len(order)), s.start, s.end))
 
 
+def _score_and_rank(row: pd.Series, index) -> dict[str, str]:
+    """The score (3 decimals) and rank (a whole number) of a suggestion row, those it has."""
+    out = {}
+    for column, form in (("score", "{:.3f}"), ("rank", "{:.0f}")):
+        value = _cell(row, column)
+        if value:
+            try:
+                out[column] = form.format(float(value))
+            except ValueError:
+                raise InputError(f"suggestions, row {int(index) + 2}: {column} {value!r} is not a number") from None
+    return out
+
+
 def _suggestion_selections(document: Document, rows: pd.DataFrame, codes: _Codes, user: str,
                            guids: _Guids) -> tuple[list[Selection], int]:
     selections, repeated = [], 0
@@ -178,12 +191,12 @@ def _suggestion_selections(document: Document, rows: pd.DataFrame, codes: _Codes
             repeated += 1
             continue
         guids.used.add(guid.upper())
-        score, rank = _cell(row, "score"), _cell(row, "rank")
-        details = [f"score {float(score):.3f}" if score else "", f"rank {rank}" if rank else ""]
-        description = f"theme_assist suggestion: {codes.name_by_guid[code_guid]} ({', '.join(d for d in details if d)})"
+        details = [f"{name} {value}" for name, value in _score_and_rank(row, index).items()]
+        description = f"theme_assist suggestion: {codes.name_by_guid[code_guid]}"
+        description += f" ({', '.join(details)})" if details else ""
         coding = Coding(guid=guids.take("", "suggestion-coding", guid), code_guid=code_guid, user_guid=user)
         selections.append(Selection(guid=guid, start=int(row["start"]), end=int(row["end"]), user_guid=user,
-                                    description=description.replace(" ()", ""), codings=[coding]))
+                                    description=description, codings=[coding]))
     return selections, repeated
 
 

@@ -50,7 +50,11 @@ def read_base(path: Path) -> Project:
 
 
 def read_documents(folder: Path) -> list[Document]:
-    """The ``*.txt`` files of ``folder`` as documents (id = file stem), decoded as UTF-8 without any change."""
+    """The ``*.txt`` files of ``folder`` as documents (id = file stem), decoded as UTF-8 without any change.
+
+    Unlike :func:`theme_assist.ingest.read_documents`, which normalises line ends for segmentation, this keeps
+    every character, so that REFI-QDA offsets (which count ``\r\n`` as two) stay exact.
+    """
     if not folder.is_dir():
         raise InputError(f"documents folder {folder} does not exist")
     documents = []
@@ -61,17 +65,3 @@ def read_documents(folder: Path) -> list[Document]:
             raise InputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
         documents.append(Document(id=path.stem, text=text.removeprefix("\ufeff"), source=str(path)))
     return documents
-
-
-def read_table(path: Path, label: str, required: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A CSV file as text columns (nothing converted, empty cells stay ""), with ``required`` columns checked."""
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise InputError(f"{label} {path} does not exist") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, IsADirectoryError) as exc:
-        raise InputError(f"{label} {path} cannot be read as CSV ({' '.join(str(exc).split())[:200]})") from None
-    missing = [column for column in required if column not in table.columns]
-    if missing:
-        raise InputError(f"{label} {path} has no {missing[0]!r} column (columns: {', '.join(table.columns)})")
-    return table

@@ -216,6 +216,9 @@ def _read_text_source(element: ET.Element, texts: _SourceTexts, code_guids: set[
         return _keep_aside(element, report)
     source = TextSource(guid=element.get("guid", ""), name=element.get("name"), text=text, bom=bom,
                         attrs=_attrs(element, {"guid", "name"}))
+    if "\r" in text:
+        report.notes.append(f"source {label!r} has \\r\\n line ends, which its offsets count: they are kept; "
+                            "export maps segments made on newline-normalised text back when they carry their text")
     for child in element:
         kind = local(child.tag)
         if kind == "Description":

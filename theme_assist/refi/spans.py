@@ -4,6 +4,11 @@ A row is placed by its own ``document``, ``start`` and ``end`` columns when the 
 its ``segment_id`` looked up in a segments table (``segment_id``, ``document``, ``start``, ``end``; the
 ``segments`` table of :mod:`theme_assist.documents`). Every span is checked against its document, and a
 non-empty ``text`` column must equal ``document.text[start:end]``: shifted offsets are refused, not exported.
+
+One shift is repaired rather than refused: REFI-QDA offsets count a ``\r\n`` line end as two characters,
+while theme_assist's transcript reader turns it into ``\n``. Segments made from an imported document with
+``\r\n`` line ends therefore have offsets into the normalised text; a row whose ``text`` matches there (and not
+in the original) is moved to the original offsets.
 """
 
 from __future__ import annotations
@@ -14,6 +19,32 @@ from theme_assist.documents import Document
 from theme_assist.errors import InputError
 
 SPAN_COLUMNS = ["document", "start", "end"]
+
+
+def newline_offsets(text: str) -> tuple[str, list[int]]:
+    """``text`` with ``\r\n`` and lone ``\r`` turned into ``\n``, and for every position of that normalised
+    text (and its end) the position it came from in ``text``."""
+    normalised, origin, i = [], [], 0
+    while i < len(text):
+        origin.append(i)
+        if text[i] == "\r":
+            normalised.append("\n")
+            i += 2 if text[i + 1:i + 2] == "\n" else 1
+        else:
+            normalised.append(text[i])
+            i += 1
+    origin.append(len(text))
+    return "".join(normalised), origin
+
+
+def _repaired_span(document: Document, start: int, end: int, text: str) -> tuple[int, int] | None:
+    """The original span of a ``start:end`` counted in newline-normalised text, if ``text`` is found there."""
+    if "\r" not in document.text:
+        return None
+    normalised, origin = newline_offsets(document.text)
+    if end <= len(normalised) and normalised[start:end] == text.replace("\r\n", "\n").replace("\r", "\n"):
+        return origin[start], origin[end]
+    return None
 
 
 def _line(index) -> str:
@@ -33,8 +64,9 @@ def _from_segments(table: pd.DataFrame, segments: pd.DataFrame | None, label: st
     missing = [c for c in ["segment_id", *SPAN_COLUMNS] if c not in segments.columns]
     if missing:
         raise InputError(f"the segments table lacks column {missing[0]!r} (needs segment_id, document, start, end)")
+    carried = SPAN_COLUMNS + (["text"] if "text" in segments.columns and "text" not in table.columns else [])
     lookup = segments.assign(segment_id=segments["segment_id"].astype(str)).drop_duplicates("segment_id")
-    lookup = lookup.set_index("segment_id")[SPAN_COLUMNS]
+    lookup = lookup.set_index("segment_id")[carried]
     ids = table["segment_id"].astype(str)
     unknown = ids[~ids.isin(lookup.index)]
     if len(unknown):
@@ -64,6 +96,8 @@ def with_spans(table: pd.DataFrame, documents: dict[str, Document], segments: pd
     InputError
         On an unknown segment or document, a span outside its document, or text that does not match.
     """
+    if table.empty:
+        return table.assign(**{column: pd.Series(dtype=object) for column in SPAN_COLUMNS if column not in table})
     if all(column in table.columns for column in SPAN_COLUMNS):
         placed = table.copy()
     else:
@@ -80,11 +114,14 @@ def with_spans(table: pd.DataFrame, documents: dict[str, Document], segments: pd
         document = documents.get(row["document"])
         if document is None:
             raise InputError(f"{label}, {_line(index)}: document {row['document']!r} is not among the documents")
-        if not 0 <= row["start"] <= row["end"] <= len(document.text):
-            raise InputError(f"{label}, {_line(index)}: characters {row['start']}-{row['end']} fall outside "
+        start, end, text = row["start"], row["end"], row.get("text")
+        if not 0 <= start <= end <= len(document.text):
+            raise InputError(f"{label}, {_line(index)}: characters {start}-{end} fall outside "
                              f"document {document.id!r} ({len(document.text)} characters)")
-        text = row.get("text")
-        if isinstance(text, str) and text and text != document.text[row["start"]:row["end"]]:
-            raise InputError(f"{label}, {_line(index)}: its text does not match {document.id!r} at characters "
-                             f"{row['start']}-{row['end']} (shifted offsets?)")
+        if isinstance(text, str) and text and text != document.text[start:end]:
+            repaired = _repaired_span(document, start, end, text)
+            if repaired is None:
+                raise InputError(f"{label}, {_line(index)}: its text does not match {document.id!r} at characters "
+                                 f"{start}-{end} (shifted offsets?)")
+            placed.loc[index, ["start", "end"]] = repaired
     return placed

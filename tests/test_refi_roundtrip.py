@@ -1,0 +1,188 @@
+"""REFI-QDA round trips on real exports (../shared/refi): import → export → import loses nothing, and every
+file written validates against the QDA-XML schemas."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from theme_assist.cli import main
+from theme_assist.codebook import load_codebook
+from theme_assist.refi import export_project, import_project, machine_user_name
+from theme_assist.refi.folder import read_base, read_documents
+
+pytestmark = pytest.mark.shared
+
+GUID_COLUMNS = ["selection_guid", "coding_guid", "code_guid", "source_guid", "coder_guid"]
+
+
+@pytest.fixture(scope="module")
+def refi_dir(shared_dir) -> Path:
+    return shared_dir / "refi"
+
+
+@pytest.fixture(scope="module")
+def project_schema(refi_dir):
+    xmlschema = pytest.importorskip("xmlschema")
+    return xmlschema.XMLSchema(str(refi_dir / "Project-mrt2019.xsd"))
+
+
+@pytest.fixture(scope="module")
+def codebook_schema(refi_dir):
+    xmlschema = pytest.importorskip("xmlschema")
+    return xmlschema.XMLSchema(str(refi_dir / "Codebook-mrt2019.xsd"))
+
+
+def run_cli(*args) -> int:
+    """Run ``theme-assist ARGS`` in-process; its exit status."""
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(arg) for arg in args])
+    return exit_info.value.code
+
+
+def assert_valid_qdpx(path: Path, schema) -> None:
+    with zipfile.ZipFile(path) as archive:
+        schema.validate(archive.read("project.qde").decode("utf-8"))
+
+
+def code_tree(codebook) -> list[tuple[str, str, str | None]]:
+    """(guid, name, parent guid) of every code, depth first."""
+    return [(code.guid, code.name, parent.guid if parent else None) for code, parent, _ in codebook.walk()]
+
+
+def export_folder(folder: Path, out: Path, **kwargs):
+    return export_project(load_codebook(folder / "codebook.yaml"), read_documents(folder / "documents"),
+                          pd.read_csv(folder / "codings.csv", dtype=str, keep_default_na=False), out=out,
+                          base=read_base(folder / "project.json"), attachments_dir=folder / "attachments", **kwargs)
+
+
+@pytest.fixture(scope="module")
+def qc_import(refi_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("qc") / "project"
+    return folder, import_project(refi_dir / "qc_interview_project.qdpx", folder)
+
+
+def test_qc_import_counts_and_exact_offsets(qc_import, refi_dir):
+    folder, imported = qc_import
+    assert dict(imported.report.counts) == {"sources": 2, "codes": 262, "selections": 158, "codings": 205, "users": 1}
+    assert not imported.report.skipped
+    with zipfile.ZipFile(refi_dir / "qc_interview_project.qdpx") as archive:
+        for name in ("board_2017", "admin-1"):
+            assert (folder / "documents" / f"{name}.txt").read_bytes() == archive.read(f"sources/{name}.txt")
+    codings = pd.read_csv(folder / "codings.csv", dtype=str, keep_default_na=False)
+    assert len(codings) == 205 and codings["coder"].eq("cp").all()
+    texts = {name: (folder / "documents" / f"{name}.txt").read_text(encoding="utf-8") for name in ("board_2017",)}
+    # qc names each selection after the line it codes: the offsets must land exactly on that line
+    lines = texts["board_2017"].splitlines(keepends=True)
+    for row in codings.itertuples():
+        assert texts[row.document][int(row.start):int(row.end)] == row.text
+    assert codings.loc[0, "text"] in lines
+
+
+def test_qc_round_trip_is_lossless_and_valid(qc_import, tmp_path, project_schema):
+    folder, first = qc_import
+    exported = export_folder(folder, tmp_path / "again.qdpx")
+    assert exported.counts["codings"] == 205 and exported.counts["selections"] == 158
+    assert_valid_qdpx(tmp_path / "again.qdpx", project_schema)
+
+    second = import_project(tmp_path / "again.qdpx", tmp_path / "again")
+    assert code_tree(second.codebook) == code_tree(first.codebook)
+    for document in first.documents:
+        assert (tmp_path / "again" / "documents" / f"{document.id}.txt").read_bytes() == \
+            (folder / "documents" / f"{document.id}.txt").read_bytes()
+    key = ["coding_guid"]
+    columns = ["document", "start", "end", "code", "coder", *GUID_COLUMNS]
+    before = first.codings[columns].sort_values(key).reset_index(drop=True)
+    after = second.codings[columns].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(before, after)
+    assert [u.guid for u in second.project.users] == [u.guid for u in first.project.users]
+
+
+def test_export_is_deterministic(qc_import, tmp_path):
+    folder, _ = qc_import
+    export_folder(folder, tmp_path / "a.qdpx")
+    export_folder(folder, tmp_path / "b.qdpx")
+    assert (tmp_path / "a.qdpx").read_bytes() == (tmp_path / "b.qdpx").read_bytes()
+
+
+def test_atlas_codebook_only_round_trip(refi_dir, tmp_path, project_schema):
+    first = import_project(refi_dir / "atlas_codebook_only.qdpx", tmp_path / "atlas")
+    assert [(u.name) for u in first.project.users] == ["Enric Llagostera", "ATLAS.ti"]
+    tree = code_tree(first.codebook)
+    assert len(tree) == 3 and tree[1][2] == tree[0][0] and tree[2][2] == tree[0][0]  # two codes under "Commits"
+    assert (tmp_path / "atlas" / "codings.csv").read_text().startswith("document,start,end,code,coder,text")
+    assert list((tmp_path / "atlas" / "documents").iterdir()) == []
+
+    assert run_cli("export-qdpx", "--project", tmp_path / "atlas", "--out", tmp_path / "atlas.qdpx") == 0
+    assert_valid_qdpx(tmp_path / "atlas.qdpx", project_schema)
+    second = import_project(tmp_path / "atlas.qdpx", tmp_path / "atlas2")
+    assert code_tree(second.codebook) == tree
+    assert [(u.guid, u.name) for u in second.project.users] == [(u.guid, u.name) for u in first.project.users]
+    assert second.project.attrs["creationDateTime"] == "2023-08-16T15:49:36Z"
+
+
+def test_suggestions_export_as_machine_coder_and_survive_reimport(qc_import, tmp_path, project_schema):
+    folder, first = qc_import
+    # segments as the segmenter would give them (offsets + text), and suggest's OUT.csv for them
+    document = (folder / "documents" / "admin-1.txt").read_text(encoding="utf-8")
+    starts = [0, *[i + 1 for i, ch in enumerate(document) if ch == "\n"][:5]]
+    segments = pd.DataFrame({"segment_id": [f"admin-1:{i}" for i in range(5)], "document": "admin-1",
+                             "start": starts[:5], "end": [s - 1 for s in starts[1:6]]})
+    segments["text"] = [document[s:e] for s, e in zip(segments["start"], segments["end"])]
+    codes = [code.id for code in first.codebook.leaf_codes[:2]]
+    suggestions = pd.DataFrame({"segment_id": ["admin-1:0", "admin-1:0", "admin-1:1", "admin-1:2"],
+                                "code": [codes[0], codes[1], codes[0], ""], "score": ["0.91", "0.44", "0.63", ""],
+                                "rank": ["1", "2", "1", ""], "evidence": "[]"})
+    segments.to_csv(tmp_path / "segments.csv", index=False)
+    suggestions.to_csv(tmp_path / "suggestions.csv", index=False)
+
+    assert run_cli("export-qdpx", "--project", folder, "--suggestions", tmp_path / "suggestions.csv",
+                   "--segments", tmp_path / "segments.csv", "--out", tmp_path / "suggested.qdpx") == 0
+    assert_valid_qdpx(tmp_path / "suggested.qdpx", project_schema)
+
+    again = import_project(tmp_path / "suggested.qdpx", tmp_path / "suggested")
+    machine = machine_user_name("all-MiniLM-L6-v2")
+    assert machine == "theme_assist suggester (all-MiniLM-L6-v2) 0.1.0"
+    by_machine = again.codings[again.codings["coder"] == machine]
+    assert sorted(zip(by_machine["start"], by_machine["code"])) == sorted(
+        [(starts[0], codes[0]), (starts[0], codes[1]), (starts[1], codes[0])])
+    assert (by_machine["text"] == [document[s:e] for s, e in zip(by_machine["start"], by_machine["end"])]).all()
+    human = again.codings[again.codings["coder"] == "cp"]
+    assert len(human) == 205
+    descriptions = {s.description for src in again.project.text_sources for s in src.selections
+                    if s.user_guid and s.description}
+    assert any("score 0.910" in d and "rank 1" in d for d in descriptions)
+
+    # exporting the re-imported project with the same suggestions again does not duplicate them
+    result = export_folder(tmp_path / "suggested", tmp_path / "twice.qdpx",
+                           suggestions=suggestions.merge(segments[["segment_id", "document", "start", "end"]]))
+    assert result.counts["suggestions"] == 3 and any("already in the codings" in n for n in result.notes)
+
+
+def test_qdc_export_of_imported_codebook_validates(qc_import, tmp_path, codebook_schema):
+    folder, first = qc_import
+    assert run_cli("export-qdpx", "--codebook", folder / "codebook.yaml", "--out", tmp_path / "qc.qdc") == 0
+    codebook_schema.validate(str(tmp_path / "qc.qdc"))
+    again = import_project(tmp_path / "qc.qdc", tmp_path / "qdc")
+    assert code_tree(again.codebook) == code_tree(first.codebook)
+
+
+def test_upsides_codebook_exports_as_valid_qdc(tmp_path, codebook_schema, project_schema):
+    path = Path(__file__).resolve().parents[1] / "theme_assist" / "data" / "upsides.codebook.yaml"
+    if not path.exists():
+        pytest.skip("the packaged UPSIDES codebook is not in the tree yet")
+    codebook = load_codebook(path)
+    export_project(codebook, out=tmp_path / "upsides.qdc")
+    codebook_schema.validate(str(tmp_path / "upsides.qdc"))
+    export_project(codebook, out=tmp_path / "upsides.qdpx")
+    assert_valid_qdpx(tmp_path / "upsides.qdpx", project_schema)
+    back = import_project(tmp_path / "upsides.qdc", tmp_path / "upsides")
+    originals = {code.name: code for code in codebook.all_codes}
+    for code in back.codebook.all_codes:  # definition, include, exclude and examples come back
+        original = originals[code.name]
+        assert (code.definition, code.include, code.exclude) == (original.definition, original.include, original.exclude)
+        assert code.examples == [" ".join(e.split()) for e in original.examples]
+    assert len(back.codebook.all_codes) == len(codebook.all_codes)
