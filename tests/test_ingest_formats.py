@@ -38,7 +38,8 @@ def test_docx_paragraphs_labels_and_tables(tmp_path):
     word.add_paragraph("P1: By accident, really.")
     word.add_paragraph("Then it became a job.")
     table = word.add_table(rows=2, cols=3)
-    for row, cells in zip(table.rows, [("00:01:10", "Interviewer", "And now?"), ("00:01:15", "P1", "Now I train others.")]):
+    rows = [("00:01:10", "Interviewer", "And now?"), ("00:01:15", "P1", "Now I train others.")]
+    for row, cells in zip(table.rows, rows):
         for cell, value in zip(row.cells, cells):
             cell.text = value
     path = tmp_path / "interview_03.docx"

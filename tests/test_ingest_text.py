@@ -188,7 +188,8 @@ def test_binary_file_is_refused(tmp_path, content):
 
 
 line_pieces = st.sampled_from(
-    ["Anna: ", "[00:01:02] ", "00:01:02 Bob: ", "(1:02) ", "Note: ", "# c ", "http://x.org: ", "\n", "\n\n", " ", ".", ","]
+    ["Anna: ", "[00:01:02] ", "00:01:02 Bob: ", "(1:02) ", "Note: ", "# c ", "http://x.org: ",
+     "\n", "\n\n", " ", ".", ","]
 )
 texts = st.lists(st.one_of(line_pieces, st.text(max_size=30)), max_size=25).map("".join)
 

@@ -145,7 +145,9 @@ def test_segmentation_is_deterministic():
 transcript_texts = st.lists(
     st.one_of(
         st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80),
-        st.sampled_from(["Anna: ", "[00:01:02] Bob: ", "\n", "\n\n", "  ", ". ", "? ", "# note\n", "Note: x", "\u00a0"]),
+        st.sampled_from(
+            ["Anna: ", "[00:01:02] Bob: ", "\n", "\n\n", "  ", ". ", "? ", "# note\n", "Note: x", "\u00a0"]
+        ),
     ),
     max_size=20,
 ).map("".join)
@@ -183,7 +185,9 @@ def test_segments_from_table_keep_ids_and_point_into_the_joined_text():
 
 
 def test_segments_from_table_with_repeated_ids_for_several_codes():
-    table = pd.DataFrame({"segment_id": ["s1", "s1", "s2"], "text": ["Same.", "Same.", "Next."], "code": ["a", "b", ""]})
+    table = pd.DataFrame(
+        {"segment_id": ["s1", "s1", "s2"], "text": ["Same.", "Same.", "Next."], "code": ["a", "b", ""]}
+    )
     segments = segments_from_table(table, source="CODED.csv")
     assert list(segments["segment_id"]) == ["s1", "s2"]
     assert set(segments["document"]) == {"CODED"}

@@ -130,7 +130,9 @@ def segment_documents(
     segments = pd.DataFrame(rows, columns=SEGMENT_COLUMNS)
     repeated = segments["segment_id"][segments["segment_id"].duplicated()]
     if len(repeated):
-        raise InputError(f"segment id {repeated.iloc[0]!r} occurs twice; document ids and segment_id values must be unique")
+        raise InputError(
+            f"segment id {repeated.iloc[0]!r} occurs twice; document ids and segment_id values must be unique"
+        )
     return segments
 
 
@@ -144,8 +146,8 @@ def segments_from_table(table: pd.DataFrame, source: str | Path = "", require_id
         transcripts, see :mod:`theme_assist.ingest.tables`); rows of a document in order. A ``segment_id``
         repeated with the same text (a coding table with several codes on a segment) counts once.
     source
-        The file the table came from, named in error messages and naming the document when there is no
-        ``document`` column.
+        The file the table came from, named in error messages; its name without extension is the document id
+        when there is no ``document`` column (``"segments"`` if no source is given).
     require_ids
         If False, a table without ``segment_id`` gets ids ``"{document}:{position}"``.
 
@@ -163,7 +165,7 @@ def segments_from_table(table: pd.DataFrame, source: str | Path = "", require_id
     """
     from theme_assist.ingest.tables import canonical_columns, documents_from_table
 
-    source = source or "segments table"
+    source = source or "segments"
     table = canonical_columns(table.astype(str), source, required=("segment_id", "text") if require_ids else ("text",))
     if "segment_id" in table:
         table = _drop_repeated_segments(table, source)
@@ -181,7 +183,8 @@ def _drop_repeated_segments(table: pd.DataFrame, source: str | Path) -> pd.DataF
 
 def _segmenter(unit: str) -> Segmenter:
     if unit not in segmenters:
-        raise InputError(f"unknown segmentation unit {unit!r}; choose one of: {', '.join(sorted(segmenters.get_all()))}")
+        choices = ", ".join(sorted(segmenters.get_all()))
+        raise InputError(f"unknown segmentation unit {unit!r}; choose one of: {choices}")
     return segmenters.get(unit)
 
 

@@ -57,7 +57,8 @@ def check_size(path: Path) -> None:
         raise NotATranscript(f"{path} is empty")
     if size > MAX_FILE_BYTES:
         raise InputError(
-            f"{path} is {size / 1024**2:.0f} MB, above the {MAX_FILE_BYTES // 1024**2} MB limit for one transcript; split it"
+            f"{path} is {size / 1024**2:.0f} MB, above the {MAX_FILE_BYTES // 1024**2} MB limit "
+            "for one transcript; split it"
         )
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterator
 
 from theme_assist.documents import Turn
 
@@ -66,7 +65,7 @@ class _Line:
 
 @dataclass(frozen=True)
 class _TurnStart:
-    """A line's turn start: speaker, timestamp, and where the utterance begins (offset in the line), with
+    """A line's turn start: speaker, timestamp, and the offset in the line where the utterance begins, with
     ``unlabelled_start`` where it would begin if the label were not taken as a speaker."""
 
     speaker: str
@@ -80,9 +79,15 @@ class _TurnStart:
             return None
         return _TurnStart("", self.timestamp, self.unlabelled_start, self.unlabelled_start)
 
+    def content_offset(self, line: _Line) -> int:
+        """Where the utterance begins in the text: its first non-space character on ``line``."""
+        return line.start + _skip_space(line.text, self.content_start)
+
 
 @dataclass
 class _OpenTurn:
+    """A turn being read: its span grows with each line of text."""
+
     speaker: str = ""
     timestamp: str = ""
     start: int | None = None
@@ -93,10 +98,11 @@ class _OpenTurn:
             self.start = start if self.start is None else self.start
             self.end = end
 
-    def close(self) -> Turn | None:
+    def close(self) -> list[Turn]:
+        """The finished turn, or nothing if no text was said."""
         if self.start is None:
-            return None
-        return Turn(start=self.start, end=self.end, speaker=self.speaker, timestamp=self.timestamp)
+            return []
+        return [Turn(start=self.start, end=self.end, speaker=self.speaker, timestamp=self.timestamp)]
 
 
 def parse_turns(text: str) -> list[Turn]:
@@ -113,31 +119,28 @@ def parse_turns(text: str) -> list[Turn]:
         Turns in text order; ``text[turn.start:turn.end]`` is the utterance without label or timestamp, from
         its first to its last non-space character. Turns with no text are dropped.
     """
-    lines = list(_lines(text))
-    first = _first_content_line(lines)
-    starts = _turn_starts(lines[first:])
+    lines = _lines(text)
+    lines = lines[_first_content_line(lines):]
+    starts = _turn_starts(lines)
     paragraph_mode = not starts
     turns: list[Turn] = []
     current: _OpenTurn | None = None
-    for index, line in enumerate(lines[first:]):
+    for index, line in enumerate(lines):
         if line.is_blank:
             if paragraph_mode and current is not None:
-                turns.append(current.close())
+                turns += current.close()
                 current = None
-            continue
-        start = starts.get(index)
-        if start is not None:
+        elif index in starts:
             if current is not None:
-                turns.append(current.close())
-            current = _OpenTurn(speaker=start.speaker, timestamp=start.timestamp)
-            current.extend(start.content_start, line.end)
-            continue
-        if current is None:
-            current = _OpenTurn()
-        current.extend(line.start + _skip_space(line.text, 0), line.end)
+                turns += current.close()
+            current = _OpenTurn(speaker=starts[index].speaker, timestamp=starts[index].timestamp)
+            current.extend(starts[index].content_offset(line), line.end)
+        else:
+            current = current or _OpenTurn()
+            current.extend(line.start + _skip_space(line.text, 0), line.end)
     if current is not None:
-        turns.append(current.close())
-    return [turn for turn in turns if turn is not None]
+        turns += current.close()
+    return turns
 
 
 def split_speaker_label(utterance: str) -> tuple[str, int]:
@@ -156,11 +159,13 @@ def split_speaker_label(utterance: str) -> tuple[str, int]:
     return start.speaker, _skip_space(utterance, start.content_start)
 
 
-def _lines(text: str) -> Iterator[_Line]:
+def _lines(text: str) -> list[_Line]:
+    lines: list[_Line] = []
     offset = 0
     for line in text.split("\n"):
-        yield _Line(start=offset, text=line)
+        lines.append(_Line(start=offset, text=line))
         offset += len(line) + 1
+    return lines
 
 
 def _first_content_line(lines: list[_Line]) -> int:
@@ -172,7 +177,7 @@ def _first_content_line(lines: list[_Line]) -> int:
 
 
 def _turn_starts(lines: list[_Line]) -> dict[int, _TurnStart]:
-    """The lines that start a turn, by index, after the label rules of the module docstring."""
+    """The lines that start a turn, by index (offsets in the line), after the label rules of the module docstring."""
     candidates = {index: _parse_turn_start(line.text) for index, line in enumerate(lines) if not line.is_blank}
     label_counts = Counter(c.speaker.casefold() for c in candidates.values() if c is not None and c.speaker)
     starts: dict[int, _TurnStart] = {}
@@ -182,18 +187,13 @@ def _turn_starts(lines: list[_Line]) -> dict[int, _TurnStart]:
         if candidate is not None and _doubtful_label(candidate, label_counts, previous_ends_mid_sentence):
             candidate = candidate.without_label()
         if candidate is not None:
-            starts[index] = _TurnStart(
-                candidate.speaker,
-                candidate.timestamp,
-                line.start + _skip_space(line.text, candidate.content_start),
-                line.start + _skip_space(line.text, candidate.unlabelled_start),
-            )
+            starts[index] = candidate
         previous_ends_mid_sentence = not line.is_blank and bool(_MID_SENTENCE_END.search(line.text))
     return starts
 
 
 def _skip_space(line: str, offset: int) -> int:
-    """The offset of the first non-whitespace character from ``offset`` on (whitespace as ``str.strip`` sees it)."""
+    """The offset of the first non-space character from ``offset`` on (space as ``str.strip`` sees it)."""
     rest = line[offset:]
     return offset + len(rest) - len(rest.lstrip())
 
