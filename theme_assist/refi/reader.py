@@ -52,7 +52,15 @@ def parse_xml(data: bytes, label: str) -> ET.Element:
 
 
 def _raw(element: ET.Element) -> RawElement:
-    element.tail = None  # the layout whitespace after it belongs to its parent
+    """The element as XML without layout: QDA-XML has no mixed content, so whitespace between elements is
+    indentation (the writer indents again), while the text of leaf elements is kept as it is."""
+    element.tail = None
+    for node in element.iter():
+        if len(node) and node.text is not None and not node.text.strip():
+            node.text = None
+        for child in node:
+            if child.tail is not None and not child.tail.strip():
+                child.tail = None
     return RawElement(kind=local(element.tag), xml=ET.tostring(element, encoding="unicode"))
 
 
@@ -128,8 +136,10 @@ class _SourceTexts:
                 return name, ""
         return None, f"the archive has no file {candidates[0]}"
 
-    def read(self, name: str) -> bytes:
-        self.used.add(name)
+    def read(self, name: str, consume: bool = True) -> bytes:
+        """The entry's bytes; a consumed entry (a plain text, rewritten on export) is not carried along."""
+        if consume:
+            self.used.add(name)
         return self.archive.read(name)
 
 
@@ -162,7 +172,7 @@ def _source_text(element: ET.Element, texts: _SourceTexts, label: str, report: R
         entry, rich_reason = texts.entry_for(rich)
         if entry is not None:
             try:
-                text = _docx_text(texts.read(entry))
+                text = _docx_text(texts.read(entry, consume=False))
             except Exception as exc:  # python-docx raises many kinds on a damaged file
                 return None, False, f"{reason}, and its rich text {entry} could not be read ({type(exc).__name__})"
             report.notes.append(f"source {label!r}: {reason}; its text was read from the rich-text file {entry} "

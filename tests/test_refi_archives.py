@@ -1,0 +1,298 @@
+"""REFI-QDA archives built here: hostile ones (each refused with one line, nothing written) and a rich project
+whose every unmodelled element survives import → export → import."""
+
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from theme_assist.cli import main
+from theme_assist.errors import InputError
+from theme_assist.refi import ZipLimits, export_project, import_project
+from theme_assist.refi.folder import read_base, read_documents
+
+NS = 'xmlns="urn:QDA-XML:project:1.0"'
+USER = "11111111-1111-1111-1111-111111111111"
+CODE = "22222222-2222-2222-2222-222222222222"
+
+
+def write_zip(path: Path, entries: dict[str, bytes | str], infos: list[tuple[zipfile.ZipInfo, bytes]] = ()) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+        for info, data in infos:
+            archive.writestr(info, data)
+    return path
+
+
+def small_project(selection: str = f'<PlainTextSelection guid="33333333-3333-3333-3333-333333333333" '
+                                   f'startPosition="0" endPosition="5"><Coding guid="44444444-4444-4444-4444-444444444444">'
+                                   f'<CodeRef targetGUID="{CODE}"/></Coding></PlainTextSelection>') -> str:
+    return (f'<Project {NS} name="p"><Users><User guid="{USER}" name="ann"/></Users>'
+            f'<CodeBook><Codes><Code guid="{CODE}" name="hope" isCodable="true"/></Codes></CodeBook>'
+            f'<Sources><TextSource guid="55555555-5555-5555-5555-555555555555" name="t">'
+            f'<PlainTextContent>Hello world</PlainTextContent>{selection}</TextSource></Sources></Project>')
+
+
+def run_cli(*args) -> int:
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(arg) for arg in args])
+    return exit_info.value.code
+
+
+def assert_refused(tmp_path: Path, archive: Path, *words: str, capsys) -> str:
+    """The import fails with exit 2 and one line naming ``words``, and leaves nothing but the archive behind."""
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert run_cli("import-qdpx", archive, "--out", tmp_path / "out") == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("theme-assist: error:"), error
+    for word in words:
+        assert word in error, error
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no partial folder, no temp folder, no evil file
+    assert not (tmp_path.parent / "evil").exists()
+    return error
+
+
+# --- hostile archives -------------------------------------------------------------------------------------
+
+def test_zip_slip_entry_is_refused(tmp_path, capsys):
+    archive = write_zip(tmp_path / "slip.qdpx", {"project.qde": small_project(), "../evil": "x"})
+    assert_refused(tmp_path, archive, "'../evil'", "zip slip", capsys=capsys)
+
+
+def test_absolute_and_drive_paths_are_refused(tmp_path, capsys):
+    archive = write_zip(tmp_path / "abs.qdpx", {"project.qde": small_project(), "/tmp/evil": "x"})
+    assert_refused(tmp_path, archive, "absolute path", capsys=capsys)
+    archive.unlink()
+    archive = write_zip(tmp_path / "drive.qdpx", {"project.qde": small_project(), "C:\\evil": "x"})
+    assert_refused(tmp_path, archive, "absolute path", capsys=capsys)
+
+
+def test_symlink_entry_is_refused(tmp_path, capsys):
+    link = zipfile.ZipInfo("sources/passwd.txt")
+    link.create_system = 3
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    archive = write_zip(tmp_path / "link.qdpx", {"project.qde": small_project()}, [(link, b"/etc/passwd")])
+    assert_refused(tmp_path, archive, "symbolic link", capsys=capsys)
+
+
+def test_zip_bomb_is_refused_by_ratio_and_by_total_size(tmp_path, capsys):
+    archive = write_zip(tmp_path / "bomb.qdpx", {"project.qde": small_project(), "sources/zeros.txt": b"\0" * (20 << 20)})
+    assert_refused(tmp_path, archive, "zip bomb", capsys=capsys)
+    archive.unlink()
+    normal = write_zip(tmp_path / "normal.qdpx", {"project.qde": small_project()})
+    with pytest.raises(InputError, match="inflates to more than 100 bytes"):
+        import_project(normal, tmp_path / "out", limits=ZipLimits(max_total_bytes=100))
+    with pytest.raises(InputError, match="more than the cap of 1"):
+        import_project(write_zip(tmp_path / "two.qdpx", {"project.qde": small_project(), "a": "b"}),
+                       tmp_path / "out", limits=ZipLimits(max_entries=1))
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("doctype, words", [
+    ('<!DOCTYPE Project [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+     '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>', ("DTD",)),
+    ('<!DOCTYPE Project [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', ("DTD",)),
+    ('<!DOCTYPE Project SYSTEM "http://example.invalid/evil.dtd">', ("DTD",)),
+], ids=["billion-laughs", "external-entity", "external-dtd"])
+def test_dtd_and_entities_are_refused(tmp_path, capsys, doctype, words, no_network):
+    xml = small_project().replace("<Project ", doctype + "<Project ")
+    archive = write_zip(tmp_path / "xml.qdpx", {"project.qde": xml})
+    assert_refused(tmp_path, archive, "project.qde", *words, capsys=capsys)
+
+
+def test_malformed_xml_and_wrong_root_are_refused(tmp_path, capsys):
+    archive = write_zip(tmp_path / "bad.qdpx", {"project.qde": small_project()[:-20]})
+    assert_refused(tmp_path, archive, "not well-formed XML", capsys=capsys)
+    archive.unlink()
+    archive = write_zip(tmp_path / "root.qdpx", {"project.qde": "<html/>"})
+    assert_refused(tmp_path, archive, "not a REFI-QDA <Project>", capsys=capsys)
+
+
+def test_not_a_zip_empty_file_and_missing_project_are_refused(tmp_path, capsys):
+    (tmp_path / "text.qdpx").write_text("just text")
+    assert_refused(tmp_path, tmp_path / "text.qdpx", "not a zip archive", capsys=capsys)
+    (tmp_path / "text.qdpx").unlink()
+    (tmp_path / "empty.qdpx").write_bytes(b"")
+    assert_refused(tmp_path, tmp_path / "empty.qdpx", "empty", capsys=capsys)
+    (tmp_path / "empty.qdpx").unlink()
+    archive = write_zip(tmp_path / "none.qdpx", {"sources/a.txt": "x"})
+    assert_refused(tmp_path, archive, "no project.qde", capsys=capsys)
+
+
+def test_selection_outside_its_source_and_coding_of_missing_code_are_skipped(tmp_path, capsys):
+    selections = (f'<PlainTextSelection guid="33333333-3333-3333-3333-333333333333" startPosition="6" endPosition="99">'
+                  f'<Coding guid="44444444-4444-4444-4444-444444444444"><CodeRef targetGUID="{CODE}"/></Coding>'
+                  f'</PlainTextSelection>'
+                  f'<PlainTextSelection guid="66666666-6666-6666-6666-666666666666" startPosition="0" endPosition="5">'
+                  f'<Coding guid="77777777-7777-7777-7777-777777777777"><CodeRef targetGUID="{CODE}"/></Coding>'
+                  f'<Coding guid="88888888-8888-8888-8888-888888888888">'
+                  f'<CodeRef targetGUID="99999999-9999-9999-9999-999999999999"/></Coding></PlainTextSelection>')
+    archive = write_zip(tmp_path / "data.qdpx", {"project.qde": small_project(selections)})
+    assert run_cli("import-qdpx", archive, "--out", tmp_path / "out") == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "Skipped: selection 33333333-3333-3333-3333-333333333333" in printed and "outside" in printed
+    assert "coding 88888888-8888-8888-8888-888888888888" in printed and "not in the codebook" in printed
+    codings = (tmp_path / "out" / "codings.csv").read_text()
+    assert "77777777" in codings and "44444444" not in codings and "88888888" not in codings
+
+
+def test_text_paths_outside_the_archive_are_never_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("host secret")
+    sources = "".join(f'<TextSource guid="5555555{i}-5555-5555-5555-555555555555" name="s{i}" plainTextPath="{path}"/>'
+                      for i, path in enumerate([str(secret), f"file://{secret}", "../secret.txt",
+                                                "relative://secret.txt", "internal://../../secret.txt"]))
+    xml = f'<Project {NS} name="p"><Sources>{sources}</Sources></Project>'
+    imported = import_project(write_zip(tmp_path / "paths.qdpx", {"project.qde": xml}), tmp_path / "out")
+    assert imported.documents == [] and imported.report.kept_aside["TextSource"] == 5
+    assert len(imported.report.skipped) == 5 and all("kept aside unread" in s for s in imported.report.skipped)
+    assert "host secret" not in (tmp_path / "out" / "project.json").read_text()
+
+
+def test_existing_folder_is_kept_unless_forced(tmp_path, capsys):
+    archive = write_zip(tmp_path / "p.qdpx", {"project.qde": small_project()})
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "mine.txt").write_text("keep me")
+    assert run_cli("import-qdpx", archive, "--out", tmp_path / "out") == 2
+    assert "--force" in capsys.readouterr().err and (tmp_path / "out" / "mine.txt").exists()
+    assert run_cli("import-qdpx", archive, "--out", tmp_path / "out", "--force") == 0
+    assert not (tmp_path / "out" / "mine.txt").exists() and (tmp_path / "out" / "codebook.yaml").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "p.qdpx"]
+
+
+# --- a rich project: nothing we do not model is lost --------------------------------------------------------
+
+def docx_bytes(paragraphs: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+G = "{:08d}-0000-4000-8000-000000000000".format
+EMOJI_TEXT = "Peer 🙂 support: I felt seen."  # an astral character before the selection: code points, not UTF-16
+CRLF_TEXT = "A: first line\r\nB: second line\r\n"
+
+
+def rich_project_xml() -> str:
+    def selection(guid, start, end, code, extra=""):
+        return (f'<PlainTextSelection guid="{G(guid)}" name="sel{guid}" startPosition="{start}" endPosition="{end}" '
+                f'creatingUser="{USER}" creationDateTime="2024-01-02T03:04:05Z"><Description>why</Description>'
+                f'<Coding guid="{G(guid + 1)}" creatingUser="{USER}" creationDateTime="2024-01-02T03:04:06Z">'
+                f'<CodeRef targetGUID="{code}"/><NoteRef targetGUID="{G(900)}"/></Coding>{extra}</PlainTextSelection>')
+
+    start = EMOJI_TEXT.index("I felt")
+    crlf_start = CRLF_TEXT.index("B:")
+    note_ref = f'<NoteRef targetGUID="{G(900)}"/>'
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><Project {NS} name="Rich study" origin="Tool 1" '
+        f'creatingUserGUID="{USER}" creationDateTime="2024-01-01T00:00:00Z">'
+        f'<Users><User guid="{USER}" name="ann" id="A"/><User guid="{G(2)}" name="ben"/></Users>'
+        f'<CodeBook><Codes><Code guid="{G(10)}" name="Support" isCodable="false" color="#AA3377">'
+        f'<Description>  Parent code.\n</Description><NoteRef targetGUID="{G(900)}"/>'
+        f'<Code guid="{CODE}" name="Being seen" isCodable="true" color="#123"><Description>Feeling seen.</Description>'
+        f'</Code></Code></Codes></CodeBook>'
+        f'<Variables><Variable guid="{G(20)}" name="site" typeOfVariable="Text"/></Variables>'
+        f'<Cases><Case guid="{G(30)}" name="case 1"><VariableValue><VariableRef targetGUID="{G(20)}"/>'
+        f'<TextValue>Lisbon</TextValue></VariableValue><SourceRef targetGUID="{G(40)}"/></Case></Cases>'
+        f'<Sources>'
+        f'<TextSource guid="{G(40)}" name="emoji interview" creatingUser="{USER}"><Description>inline</Description>'
+        f'<PlainTextContent>{EMOJI_TEXT}</PlainTextContent>'
+        f'{selection(100, start, len(EMOJI_TEXT) - 1, CODE, extra=note_ref)}'
+        f'<Coding guid="{G(110)}"><CodeRef targetGUID="{G(10)}"/></Coding><NoteRef targetGUID="{G(900)}"/>'
+        f'<VariableValue><VariableRef targetGUID="{G(20)}"/><TextValue>Lisbon</TextValue></VariableValue></TextSource>'
+        f'<PictureSource guid="{G(50)}" name="photo" path="internal://photo.png">'
+        f'<PictureSelection guid="{G(51)}" firstX="1" firstY="2" secondX="3" secondY="4">'
+        f'<Coding guid="{G(52)}" creatingUser="{G(2)}"><CodeRef targetGUID="{CODE}"/></Coding></PictureSelection>'
+        f'</PictureSource>'
+        f'<TextSource guid="{G(60)}" name="crlf.txt" plainTextPath="internal://crlf.txt" '
+        f'richTextPath="internal://crlf.docx">{selection(200, crlf_start, crlf_start + 14, CODE)}</TextSource>'
+        f'<TextSource guid="{G(70)}" name="word only" richTextPath="internal://word.docx">'
+        f'{selection(300, 0, 5, CODE)}</TextSource>'
+        f'</Sources>'
+        f'<Notes><Note guid="{G(900)}" name="memo" creatingUser="{USER}"><PlainTextContent>A memo.</PlainTextContent>'
+        f'</Note></Notes>'
+        f'<Links><Link guid="{G(910)}" originGUID="{CODE}" targetGUID="{G(10)}"/></Links>'
+        f'<Sets><Set guid="{G(920)}" name="set"><MemberCode targetGUID="{CODE}"/></Set></Sets>'
+        f'<Graphs><Graph guid="{G(930)}"><Vertex guid="{G(931)}" firstX="0" firstY="0"/></Graph></Graphs>'
+        f'<Description>About the study</Description><NoteRef targetGUID="{G(900)}"/></Project>')
+
+
+@pytest.fixture()
+def rich_archive(tmp_path) -> Path:
+    return write_zip(tmp_path / "rich.qdpx", {
+        "project.qde": rich_project_xml(),
+        "sources/crlf.txt": "\ufeff".encode() + CRLF_TEXT.encode("utf-8"),
+        "sources/crlf.docx": docx_bytes(["A: first line", "B: second line"]),
+        "sources/word.docx": docx_bytes(["Hello from Word", "second paragraph"]),
+        "sources/photo.png": b"\x89PNG fake image bytes",
+    })
+
+
+def comparable(project) -> dict:
+    """The project as a dict, minus what an export rightly changes: the origin and the plain-text file paths."""
+    data = project.to_dict()
+    data["attrs"].pop("origin")
+    for source in data["sources"]:
+        source.get("attrs", {}).pop("plainTextPath", None)
+    return data
+
+
+def test_rich_project_import_reads_every_kind_of_source(rich_archive, tmp_path):
+    imported = import_project(rich_archive, tmp_path / "rich")
+    report = imported.report
+    assert dict(report.counts) == {"users": 2, "codes": 2, "sources": 3, "selections": 3, "codings": 3}
+    texts = {d.id: d.text for d in imported.documents}
+    assert texts["emoji_interview"] == EMOJI_TEXT and texts["crlf"] == CRLF_TEXT
+    assert texts["word_only"] == "Hello from Word\nsecond paragraph"
+    assert any("word.docx" in note and "python-docx" in note for note in report.notes)
+    assert (tmp_path / "rich" / "documents" / "crlf.txt").read_bytes() == CRLF_TEXT.encode("utf-8")
+    codings = imported.codings.set_index("selection_guid")
+    assert codings.loc[G(100), "text"] == "I felt seen"  # code points: the emoji counts as one character
+    assert codings.loc[G(200), "text"] == "B: second line"  # \r\n counts as two
+    for kind in ("Variable", "Case", "Note", "Link", "Set", "Graph", "Description", "NoteRef", "PictureSource",
+                 "Coding (on a source)", "VariableValue (on a source)", "NoteRef (on a selection)"):
+        assert report.kept_aside[kind] >= 1, kind
+    assert report.kept_aside["archive file carried along"] == 3  # two .docx and the picture
+    assert (tmp_path / "rich" / "attachments" / "sources" / "photo.png").read_bytes() == b"\x89PNG fake image bytes"
+    codebook = imported.codebook
+    assert [(c.name, c.color, c.definition) for c in codebook.all_codes] == [
+        ("Support", "#AA3377", "Parent code."), ("Being seen", "#123", "Feeling seen.")]
+
+
+def test_rich_project_round_trip_loses_nothing(rich_archive, tmp_path):
+    first = import_project(rich_archive, tmp_path / "rich")
+    folder = tmp_path / "rich"
+    from theme_assist.codebook import load_codebook
+    import pandas as pd
+
+    export_project(load_codebook(folder / "codebook.yaml"), read_documents(folder / "documents"),
+                   pd.read_csv(folder / "codings.csv", dtype=str, keep_default_na=False), out=tmp_path / "again.qdpx",
+                   base=read_base(folder / "project.json"), attachments_dir=folder / "attachments")
+    second = import_project(tmp_path / "again.qdpx", tmp_path / "again")
+    assert comparable(second.project) == comparable(first.project)
+    assert second.report.kept_aside == first.report.kept_aside
+    with zipfile.ZipFile(tmp_path / "again.qdpx") as archive:
+        names = archive.namelist()
+        assert "sources/photo.png" in names and "sources/crlf.txt" in names
+        assert archive.read("sources/crlf.txt") == "\ufeff".encode() + CRLF_TEXT.encode("utf-8")  # BOM kept
+
+
+def test_rich_project_export_validates(rich_archive, tmp_path, shared_dir):
+    xmlschema = pytest.importorskip("xmlschema")
+    schema = xmlschema.XMLSchema(str(shared_dir / "refi" / "Project-mrt2019.xsd"))
+    with zipfile.ZipFile(rich_archive) as archive:
+        schema.validate(archive.read("project.qde").decode())  # the fixture itself is valid QDA-XML
+    import_project(rich_archive, tmp_path / "rich")
+    assert run_cli("export-qdpx", "--project", tmp_path / "rich", "--out", tmp_path / "again.qdpx") == 0
+    with zipfile.ZipFile(tmp_path / "again.qdpx") as archive:
+        schema.validate(archive.read("project.qde").decode())
