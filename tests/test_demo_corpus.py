@@ -58,8 +58,10 @@ def codebook():
 
 def test_every_transcript_says_it_is_illustrative(transcripts):
     for document, (header, _) in transcripts.items():
-        text = " ".join(header).lower()
-        assert "illustrative" in text and "fictional" in text, f"{document} lacks the illustrative header"
+        assert header, f"{document} has no header"
+        first = header[0]
+        assert first.startswith("# ILLUSTRATIVE TRANSCRIPT") and "fictional" in first, \
+            f"{document}: the first line must mark it as an illustrative, fictional transcript"
 
 
 def test_readme_says_the_corpus_is_fictional():
