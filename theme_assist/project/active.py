@@ -1,0 +1,76 @@
+"""Active learning: which open segment a coder should see next so that the engine learns most.
+
+A segment is worth asking about when the engine is unsure of it (**uncertainty**: the margin between its two best
+scores is small) and when it is unlike what coders have already answered and what is already queued
+(**diversity**: low cosine similarity to those segments), so one round of answers does not spend itself on ten
+near-copies of the same hard case. The queue is built greedily, as in maximal marginal relevance:
+
+    value(i) = uncertainty(i) − diversity × max similarity(i, labelled ∪ already queued)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def margin_uncertainty(suggestions: pd.DataFrame) -> pd.Series:
+    """1 − (best score − second score) per segment of a ``suggestions`` table, in [0, 1].
+
+    A segment with one suggestion counts its second score as 0; an abstention (code ``""``) counts as
+    uncertain as its best score is low: 1 − best score.
+    """
+    ranked = suggestions.sort_values(["segment_id", "rank"], kind="stable")
+    scores = ranked.groupby("segment_id", sort=False)["score"].agg(list)
+    abstained = set(ranked.loc[ranked["code"] == "", "segment_id"])
+    uncertainty = pd.Series(
+        [1.0 - s[0] if segment_id in abstained else 1.0 - (s[0] - (s[1] if len(s) > 1 else 0.0))
+         for segment_id, s in scores.items()], index=scores.index, dtype=float)
+    return uncertainty.clip(0.0, 1.0).rename("uncertainty")
+
+
+def active_order(uncertainty: np.ndarray, vectors: np.ndarray, labelled_vectors: np.ndarray | None = None,
+                 diversity: float = 0.5, horizon: int = 500) -> np.ndarray:
+    """Indices of the candidates in the order to ask about them.
+
+    Parameters
+    ----------
+    uncertainty : ndarray, shape (n,)
+        Uncertainty of each candidate, in [0, 1].
+    vectors : ndarray, shape (n, d)
+        L2-normalised embeddings of the candidates.
+    labelled_vectors : ndarray, shape (m, d), optional
+        Embeddings of the segments coders have already coded.
+    diversity : float
+        Weight of the similarity penalty (0: order by uncertainty alone).
+    horizon : int
+        How many places are filled greedily; the rest follow by uncertainty (a coder answers a few dozen
+        segments before the next refit reorders the queue anyway).
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
+        A permutation of ``range(n)``; ties keep the candidates' order.
+    """
+    n = len(uncertainty)
+    uncertainty = np.asarray(uncertainty, dtype=float)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    closest = np.zeros(n)
+    if labelled_vectors is not None and len(labelled_vectors):
+        closest = np.full(n, -1.0)
+        for start in range(0, len(labelled_vectors), 2048):
+            block = vectors @ labelled_vectors[start:start + 2048].T
+            closest = np.maximum(closest, block.max(axis=1))
+        closest = np.clip(closest, 0.0, 1.0)
+    chosen = np.zeros(n, dtype=bool)
+    order: list[int] = []
+    for _ in range(min(n, horizon)):
+        value = np.where(chosen, -np.inf, uncertainty - diversity * closest)
+        pick = int(np.argmax(value))
+        order.append(pick)
+        chosen[pick] = True
+        closest = np.maximum(closest, np.clip(vectors @ vectors[pick], 0.0, 1.0))
+    rest = np.flatnonzero(~chosen)
+    rest = rest[np.argsort(-uncertainty[rest], kind="stable")]
+    return np.concatenate([np.asarray(order, dtype=int), rest])

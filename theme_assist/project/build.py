@@ -1,0 +1,120 @@
+"""Creating a project file and filling it from transcripts, a codebook, a coded CSV or a REFI-QDA file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from theme_assist.codebook import Codebook
+from theme_assist.errors import InputError
+from theme_assist.project.store import ProjectStore
+
+
+def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Place the rows of a coded table on the project's segments: ``segment_id``, ``code``, ``coder``.
+
+    A row is placed by its ``segment_id`` when the project has that id, else by ``document`` and ``turn`` (every
+    segment of that speaker turn: the layout of a reference coding such as ``corpora/demo/reference_coding.csv``).
+    Rows with an empty code are skipped.
+    """
+    coded = coded[coded["code"].astype(str).str.strip() != ""].copy()
+    coded["code"] = coded["code"].astype(str).str.strip()
+    coder = coded["coder"].astype(str) if "coder" in coded else pd.Series("", index=coded.index)
+    coded = coded.assign(coder=coder)
+    if "segment_id" in coded and coded["segment_id"].astype(str).isin(set(segments["segment_id"])).all():
+        placed = coded.assign(segment_id=coded["segment_id"].astype(str))
+    elif {"document", "turn"} <= set(coded.columns):
+        keys = segments[["segment_id", "document", "turn"]].assign(turn=segments["turn"].astype(int))
+        try:
+            coded["turn"] = coded["turn"].astype(int)
+        except ValueError:
+            raise InputError(f"{source}: the 'turn' column must hold whole numbers") from None
+        placed = coded.drop(columns=["segment_id"], errors="ignore").merge(keys, on=["document", "turn"],
+                                                                         how="left", indicator=True)
+        unplaced = placed[placed["_merge"] == "left_only"]
+        if len(unplaced):
+            row = unplaced.iloc[0]
+            raise InputError(f"{source}: document {row['document']!r} has no turn {row['turn']} in the project "
+                             f"({len(unplaced)} rows cannot be placed)")
+    else:
+        raise InputError(f"{source}: its segment_id values are not the project's, and it has no document and turn "
+                         "columns to place the codings by")
+    return placed[["segment_id", "code", "coder"]].reset_index(drop=True)
+
+
+def create_project(path: str | Path, codebook: Codebook | None = None, input: str | Path | None = None,
+                   metadata: str | Path | None = None, coded: str | Path | None = None,
+                   qdpx: str | Path | None = None, unit: str = "turn", max_chars: int = 1000) -> ProjectStore:
+    """Create a project file and fill it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The new project file (must not exist).
+    codebook : Codebook, optional
+        The codebook; required unless ``qdpx`` brings one.
+    input : str or Path, optional
+        A transcript file or folder, or a ``SEGMENTS.csv`` (read by :func:`theme_assist.ingest.read_documents`).
+    metadata : str or Path, optional
+        Metadata table joined to the transcripts.
+    coded : str or Path, optional
+        Human codings (``segment_id``, ``code`` or ``document``, ``turn``, ``code``; optional ``coder``).
+    qdpx : str or Path, optional
+        A REFI-QDA project whose texts, codebook (unless ``codebook`` is given) and codings are imported; its
+        texts are segmented by ``unit`` and each coding lands on the segments its span overlaps.
+    unit, max_chars
+        Segmentation of the transcripts (see :func:`theme_assist.segment.segment_documents`).
+
+    Returns
+    -------
+    ProjectStore
+        The open project. On any error the half-made file is removed.
+    """
+    from theme_assist.ingest import read_documents
+    from theme_assist.segment import segment_documents
+
+    imported = None
+    if qdpx is not None:
+        from theme_assist.refi import read_project
+
+        imported = read_project(qdpx)
+        codebook = codebook or imported.codebook
+    if codebook is None:
+        raise InputError("a project needs a codebook: give --codebook (or a --qdpx that has codes)")
+    documents = list(imported.documents) if imported else []
+    if input is not None:
+        documents += read_documents(input, metadata=metadata)
+    if not documents:
+        raise InputError("a project needs transcripts: give --input (a folder, a transcript or SEGMENTS.csv) or --qdpx")
+    segments = segment_documents(documents, unit=unit, max_chars=max_chars)
+    path = Path(path)
+    store = ProjectStore(path, create=True)
+    try:
+        store.add_codebook_version(codebook, note="initial codebook")
+        store.add_documents(documents)
+        store.add_segments(segments)
+        if imported is not None and len(imported.codings):
+            store.add_codings(codings_on_overlapping_segments(imported.codings, segments),
+                              source=Path(qdpx).name)
+        if coded is not None:
+            from theme_assist.inputs import read_table
+
+            table = read_table(coded, required=("code",), what="coded segments")
+            store.add_codings(codings_for_segments(table, segments, str(coded)), source=Path(coded).name)
+    except BaseException:
+        store.close()
+        for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        raise
+    return store
+
+
+def codings_on_overlapping_segments(codings: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """Span codings (``document``, ``start``, ``end``, ``code``, ``coder``) moved onto every segment they
+    overlap by at least half of the segment: ``segment_id``, ``code``, ``coder``."""
+    merged = codings[["document", "start", "end", "code", "coder"]].merge(
+        segments[["segment_id", "document", "start", "end"]], on="document", suffixes=("_coding", ""))
+    overlap = (merged[["end", "end_coding"]].min(axis=1) - merged[["start", "start_coding"]].max(axis=1))
+    merged = merged[overlap * 2 >= (merged["end"] - merged["start"]).clip(lower=1)]
+    return merged[["segment_id", "code", "coder"]].drop_duplicates().reset_index(drop=True)

@@ -1,0 +1,142 @@
+"""The project file's schema and its migrations.
+
+A project file is one SQLite database. ``PRAGMA application_id`` marks it as a theme_assist project and
+``PRAGMA user_version`` holds the number of migrations applied to it; opening a file applies the missing ones in
+order, each in its own transaction, so an old project is upgraded in place and a crash mid-upgrade leaves the
+last complete version.
+
+Tables
+------
+``project_info``       key/value facts about the project (name, creation time).
+``documents``          one row per transcript: id, order, source file, full text.
+``document_metadata``  document × key → value (site, country, income group…).
+``segments``           the ``segments`` table of :mod:`theme_assist.documents`.
+``codebook_versions``  every codebook the project has had, as YAML; the highest version is the current one.
+``codings``            human codings imported from a CSV or a ``.qdpx`` (segment, code, coder, source).
+``model_runs``         one row per fit of the suggestion engine: embedding model, engine version, mode, params.
+``suggestions``        the machine suggestions of each run (code, score, rank, evidence as JSON).
+``decisions``          coders' review decisions: accept / reject / replace / add, or an ``undo`` of an earlier
+                       one; with coder, time, the suggestion answered and the batch it was made in.
+``review_queue``       (migration 2) per run, each open segment's uncertainty and its rank in the active queue.
+
+Codings, model runs, suggestions and decisions are append-only: triggers refuse UPDATE and DELETE, so nothing is
+ever lost, only superseded (by a later run, a later decision, or an ``undo``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from theme_assist.errors import InputError
+
+APPLICATION_ID = 0x54484153  # "THAS"
+
+_APPEND_ONLY = ["codings", "model_runs", "suggestions", "decisions", "codebook_versions"]
+
+
+def _append_only_triggers(table: str) -> str:
+    return (f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END;\n"
+            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END;\n")
+
+
+MIGRATIONS: list[str] = [
+    # 1: documents, segments, codebook history, human codings, machine suggestions, review decisions
+    """
+    CREATE TABLE project_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE documents (
+        id TEXT PRIMARY KEY, position INTEGER NOT NULL, source TEXT NOT NULL DEFAULT '', text TEXT NOT NULL,
+        added_at TEXT NOT NULL);
+    CREATE TABLE document_metadata (
+        document TEXT NOT NULL REFERENCES documents(id), key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (document, key));
+    CREATE TABLE segments (
+        id TEXT PRIMARY KEY, document TEXT NOT NULL REFERENCES documents(id), speaker TEXT NOT NULL DEFAULT '',
+        start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, turn INTEGER NOT NULL,
+        position INTEGER NOT NULL);
+    CREATE INDEX segments_in_order ON segments (document, position);
+    CREATE TABLE codebook_versions (
+        version INTEGER PRIMARY KEY, created_at TEXT NOT NULL, author TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '', content_hash TEXT NOT NULL, yaml TEXT NOT NULL);
+    CREATE TABLE codings (
+        id INTEGER PRIMARY KEY, segment_id TEXT NOT NULL REFERENCES segments(id), code TEXT NOT NULL,
+        coder TEXT NOT NULL DEFAULT '', source TEXT NOT NULL, created_at TEXT NOT NULL);
+    CREATE INDEX codings_by_segment ON codings (segment_id);
+    CREATE TABLE model_runs (
+        id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, model_id TEXT NOT NULL, embedding_model TEXT NOT NULL,
+        engine_version TEXT NOT NULL, mode TEXT NOT NULL,
+        codebook_version INTEGER NOT NULL REFERENCES codebook_versions(version),
+        n_training INTEGER NOT NULL, n_decisions INTEGER NOT NULL, params TEXT NOT NULL);
+    CREATE TABLE suggestions (
+        id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES model_runs(id),
+        segment_id TEXT NOT NULL REFERENCES segments(id), code TEXT NOT NULL, score REAL NOT NULL,
+        rank INTEGER NOT NULL, evidence TEXT NOT NULL);
+    CREATE INDEX suggestions_by_run ON suggestions (run_id, segment_id);
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY, segment_id TEXT NOT NULL REFERENCES segments(id),
+        action TEXT NOT NULL CHECK (action IN ('accept', 'reject', 'replace', 'add', 'undo')),
+        code TEXT NOT NULL, replaces TEXT NOT NULL DEFAULT '', coder TEXT NOT NULL, created_at TEXT NOT NULL,
+        suggestion_id INTEGER REFERENCES suggestions(id), undoes INTEGER REFERENCES decisions(id),
+        batch TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '');
+    CREATE INDEX decisions_by_segment ON decisions (segment_id);
+    """ + "".join(_append_only_triggers(table) for table in _APPEND_ONLY),
+    # 2: the active-learning queue of each run
+    """
+    CREATE TABLE review_queue (
+        run_id INTEGER NOT NULL REFERENCES model_runs(id), segment_id TEXT NOT NULL REFERENCES segments(id),
+        uncertainty REAL NOT NULL, priority INTEGER NOT NULL, PRIMARY KEY (run_id, segment_id));
+    CREATE INDEX decisions_by_coder ON decisions (coder, id);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    return connection.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(connection: sqlite3.Connection, path: str, target: int = SCHEMA_VERSION) -> int:
+    """Bring the project file up to schema version ``target``; returns the version it had before.
+
+    Raises
+    ------
+    InputError
+        If the file is another SQLite database, or was written by a newer theme_assist.
+    """
+    application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+    version = schema_version(connection)
+    if application_id not in (0, APPLICATION_ID) or (application_id == 0 and version > 0):
+        raise InputError(f"{path} is an SQLite database but not a theme_assist project")
+    if version > SCHEMA_VERSION:
+        raise InputError(f"{path} was written by a newer theme_assist (schema {version}, this version knows "
+                         f"{SCHEMA_VERSION}); upgrade theme_assist to open it")
+    if version == 0 and connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        raise InputError(f"{path} is an SQLite database but not a theme_assist project")
+    for number in range(version, target):
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[number]):
+                connection.execute(statement)
+            connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            connection.execute(f"PRAGMA user_version = {number + 1}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+    return version
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (``executescript`` would commit the open transaction)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip():
+        raise RuntimeError(f"incomplete SQL statement in a migration: {current.strip()[:60]}")
+    return statements

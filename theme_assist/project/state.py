@@ -1,0 +1,75 @@
+"""What the decisions add up to: each coder's codes on each segment, and the codings the engine learns from.
+
+Decisions are replayed in the order they were made, skipping those an ``undo`` answers:
+
+* ``accept`` / ``add`` code *c*: *c* is applied;
+* ``reject`` code *c*: *c* is not applied (and is remembered as rejected);
+* ``replace`` *o* by *c*: *o* is rejected, *c* is applied.
+
+In an exclusive codebook (one code per segment) an applied code takes the place of the segment's earlier codes.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+STATE_COLUMNS = ["segment_id", "coder", "codes", "rejected", "last_decision"]
+"""Columns of :func:`coder_state`: ``codes`` and ``rejected`` are sorted lists of code ids; ``last_decision`` the
+id of the coder's latest live decision on the segment."""
+
+
+def coder_state(decisions: pd.DataFrame, exclusive: bool = False) -> pd.DataFrame:
+    """Each (segment, coder)'s applied and rejected codes after replaying the live decisions.
+
+    Parameters
+    ----------
+    decisions : DataFrame
+        As returned by :meth:`~theme_assist.project.store.ProjectStore.decisions` (with ``undone``).
+    exclusive : bool
+        Whether the codebook allows one code per segment only.
+    """
+    live = decisions[(decisions["action"] != "undo") & ~decisions["undone"].astype(bool)]
+    state: dict[tuple[str, str], dict] = {}
+    for row in live.itertuples(index=False):
+        entry = state.setdefault((row.segment_id, row.coder), {"codes": [], "rejected": set(), "last": 0})
+        codes = entry["codes"]
+        if row.action in ("reject", "replace"):
+            target = row.code if row.action == "reject" else row.replaces
+            if target in codes:
+                codes.remove(target)
+            if target:
+                entry["rejected"].add(target)
+        if row.action in ("accept", "add", "replace"):
+            if exclusive:
+                codes.clear()
+            if row.code not in codes:
+                codes.append(row.code)
+            entry["rejected"].discard(row.code)
+        entry["last"] = int(row.id)
+    rows = [(segment, coder, sorted(entry["codes"]), sorted(entry["rejected"]), entry["last"])
+            for (segment, coder), entry in state.items()]
+    return pd.DataFrame(rows, columns=STATE_COLUMNS)
+
+
+def segment_status(state: pd.DataFrame) -> pd.Series:
+    """``coded`` (some code applied) or ``rejected`` (only rejections) per segment id of a coder's state."""
+    status = state["codes"].map(lambda codes: "coded" if codes else "rejected")
+    return pd.Series(status.to_numpy(), index=state["segment_id"].to_numpy(), name="status")
+
+
+def training_codings(codings: pd.DataFrame, decisions: pd.DataFrame, exclusive: bool) -> pd.DataFrame:
+    """The codes the engine learns from: ``segment_id``, ``code`` (one row per code).
+
+    A segment a coder has decided on takes the codes of its most recent decision's coder (a rejection alone
+    teaches nothing positive and leaves the segment out); other segments keep their imported human codings. In an
+    exclusive codebook a segment with several imported codes keeps its first.
+    """
+    state = coder_state(decisions, exclusive=exclusive)
+    latest = state.sort_values("last_decision").drop_duplicates("segment_id", keep="last")
+    decided = latest.explode("codes").dropna(subset=["codes"])
+    from_decisions = pd.DataFrame({"segment_id": decided["segment_id"], "code": decided["codes"]})
+    imported = codings[~codings["segment_id"].isin(latest["segment_id"])][["segment_id", "code"]]
+    imported = imported.drop_duplicates()
+    if exclusive:
+        imported = imported.drop_duplicates("segment_id")
+    return pd.concat([imported, from_decisions], ignore_index=True)

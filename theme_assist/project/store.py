@@ -1,0 +1,427 @@
+"""The project file: one SQLite database a researcher can copy, holding everything a coding project has.
+
+:class:`ProjectStore` reads and writes it. Every write runs in one ``BEGIN IMMEDIATE`` transaction that is
+committed (``synchronous = FULL`` in WAL mode) before the method returns, so whatever a caller has been told is
+saved survives a killed process. Each thread gets its own connection; SQLite's locking with a busy timeout
+serialises writers, so several threads, or several processes, may write to one project at once.
+
+Tables returned (pandas DataFrames):
+
+``documents()``    ``document``, ``position``, ``source`` and one column per metadata key.
+``segments()``     :data:`~theme_assist.documents.SEGMENT_COLUMNS`.
+``codings()``      ``id``, ``segment_id``, ``code``, ``coder``, ``source``, ``created_at``.
+``suggestions()``  ``id``, ``run_id``, ``segment_id``, ``code``, ``score``, ``rank``, ``evidence`` (list).
+``decisions()``    ``id``, ``segment_id``, ``action``, ``code``, ``replaces``, ``coder``, ``created_at``,
+                   ``suggestion_id``, ``undoes``, ``batch``, ``reason``, ``undone`` (bool: a later ``undo``
+                   answers it).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pandas as pd
+
+from theme_assist.codebook import Codebook, dump_codebook, parse_codebook
+from theme_assist.documents import SEGMENT_COLUMNS, Document
+from theme_assist.errors import InputError
+from theme_assist.project.schema import migrate
+
+ACTIONS = ("accept", "reject", "replace", "add")
+"""What a coder can decide about a segment; ``undo`` decisions are made by :meth:`ProjectStore.undo_last`."""
+
+DECISION_COLUMNS = ["id", "segment_id", "action", "code", "replaces", "coder", "created_at", "suggestion_id",
+                    "undoes", "batch", "reason"]
+
+
+class NotFound(InputError):
+    """A segment, code or suggestion named by the caller does not exist in the project."""
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 UTC with milliseconds (sorts as text)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    """One decision a coder makes.
+
+    ``action`` is one of :data:`ACTIONS`: ``accept`` / ``reject`` the suggested ``code``; ``replace`` the
+    suggested code ``replaces`` by ``code``; ``add`` ``code`` beside whatever the segment has.
+    ``suggestion_id`` is the suggestion answered (None for an ``add`` or a segment without suggestions).
+    """
+
+    segment_id: str
+    action: str
+    code: str
+    coder: str
+    suggestion_id: int | None = None
+    replaces: str = ""
+    reason: str = ""
+
+
+class ProjectStore:
+    """Read and write a project file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The project file. It must exist unless ``create`` is true.
+    create : bool
+        Create a new, empty project (refusing to overwrite an existing file).
+    """
+
+    def __init__(self, path: str | Path, create: bool = False):
+        self.path = Path(path)
+        if create and self.path.exists():
+            raise InputError(f"{self.path} already exists; choose another name or remove it first")
+        if not create and not self.path.is_file():
+            raise InputError(f"project {self.path} does not exist (create it with `theme-assist project init`)")
+        self._local = threading.local()
+        connection = self._connection()
+        migrate(connection, str(self.path))
+        if create:
+            with self.transaction() as db:
+                db.execute("INSERT INTO project_info VALUES ('name', ?), ('created_at', ?)",
+                           (self.path.stem, utc_now()))
+
+    # ------------------------------------------------------------------ connections
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            try:
+                connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None,
+                                             check_same_thread=False)
+                connection.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.DatabaseError as exc:
+                raise InputError(f"{self.path} is not a project file ({exc})") from None
+            connection.execute("PRAGMA synchronous = FULL")
+            connection.execute("PRAGMA foreign_keys = ON")
+            connection.row_factory = sqlite3.Row
+            self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, committed when the block ends (rolled back if it raises)."""
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def _read(self, sql: str, params: Iterable = ()) -> pd.DataFrame:
+        cursor = self._connection().execute(sql, tuple(params))
+        columns = [d[0] for d in cursor.description]
+        return pd.DataFrame([tuple(row) for row in cursor.fetchall()], columns=columns)
+
+    def close(self) -> None:
+        """Close this thread's connection (other threads close theirs when they end)."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+    def __enter__(self) -> "ProjectStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ project content
+    @property
+    def name(self) -> str:
+        row = self._connection().execute("SELECT value FROM project_info WHERE key = 'name'").fetchone()
+        return row[0] if row else self.path.stem
+
+    def add_documents(self, documents: list[Document]) -> None:
+        """Store documents with their metadata (ids must be new)."""
+        with self.transaction() as db:
+            first = db.execute("SELECT coalesce(max(position) + 1, 0) FROM documents").fetchone()[0]
+            known = {row[0] for row in db.execute("SELECT id FROM documents")}
+            added = utc_now()
+            for offset, document in enumerate(documents):
+                if document.id in known:
+                    raise InputError(f"document {document.id!r} is already in project {self.path.name}")
+                db.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?)",
+                           (document.id, first + offset, str(document.source), document.text, added))
+                db.executemany("INSERT INTO document_metadata VALUES (?, ?, ?)",
+                               [(document.id, str(k), str(v)) for k, v in document.metadata.items()])
+
+    def add_segments(self, segments: pd.DataFrame) -> None:
+        """Store a ``segments`` table whose documents are already stored."""
+        rows = segments[SEGMENT_COLUMNS].itertuples(index=False, name=None)
+        with self.transaction() as db:
+            try:
+                db.executemany("INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               [(str(s), str(d), str(sp or ""), int(a), int(b), str(t), int(tu), int(p))
+                                for s, d, sp, a, b, t, tu, p in rows])
+            except sqlite3.IntegrityError as exc:
+                raise InputError(f"segments could not be stored in {self.path.name}: {exc} (a repeated segment "
+                                 "id, or a segment of a document the project does not have)") from None
+
+    def documents(self) -> pd.DataFrame:
+        frame = self._read("SELECT id AS document, position, source FROM documents ORDER BY position")
+        metadata = self._read("SELECT document, key, value FROM document_metadata")
+        if len(metadata):
+            wide = metadata.pivot(index="document", columns="key", values="value").fillna("")
+            frame = frame.merge(wide, left_on="document", right_index=True, how="left").fillna("")
+        return frame
+
+    def document_metadata(self, document: str) -> dict[str, str]:
+        rows = self._connection().execute("SELECT key, value FROM document_metadata WHERE document = ? "
+                                          "ORDER BY key", (document,))
+        return {key: value for key, value in rows}
+
+    def documents_with_text(self) -> list[Document]:
+        """The stored documents as :class:`~theme_assist.documents.Document` (turns rebuilt from segments)."""
+        documents = []
+        for row in self._connection().execute("SELECT id, text, source FROM documents ORDER BY position"):
+            documents.append(Document(id=row["id"], text=row["text"], source=row["source"],
+                                      metadata=self.document_metadata(row["id"])))
+        return documents
+
+    def segments(self) -> pd.DataFrame:
+        """All segments in document order."""
+        return self._read(
+            'SELECT s.id AS segment_id, s.document, s.speaker, s.start, s."end", s.text, s.turn, s.position '
+            "FROM segments s JOIN documents d ON d.id = s.document ORDER BY d.position, s.position")
+
+    def segment(self, segment_id: str) -> dict | None:
+        row = self._connection().execute(
+            'SELECT id AS segment_id, document, speaker, start, "end", text, turn, position FROM segments '
+            "WHERE id = ?", (segment_id,)).fetchone()
+        return dict(row) if row else None
+
+    def context(self, segment: dict, before: int = 2, after: int = 2) -> tuple[list[dict], list[dict]]:
+        """The segments just before and just after ``segment`` in its document."""
+        query = ("SELECT id AS segment_id, speaker, text, position FROM segments WHERE document = ? AND "
+                 "position {} ? ORDER BY position {} LIMIT ?")
+        db = self._connection()
+        earlier = db.execute(query.format("<", "DESC"), (segment["document"], segment["position"], before))
+        later = db.execute(query.format(">", "ASC"), (segment["document"], segment["position"], after))
+        return [dict(r) for r in reversed(earlier.fetchall())], [dict(r) for r in later.fetchall()]
+
+    # ------------------------------------------------------------------ codebook
+    def add_codebook_version(self, codebook: Codebook, author: str = "", note: str = "") -> int:
+        """Store ``codebook`` as the new current version (unchanged codebooks are not stored twice)."""
+        content_hash = codebook.content_hash()
+        with self.transaction() as db:
+            latest = db.execute("SELECT version, content_hash FROM codebook_versions "
+                                "ORDER BY version DESC LIMIT 1").fetchone()
+            if latest and latest["content_hash"] == content_hash:
+                return latest["version"]
+            version = (latest["version"] + 1) if latest else 1
+            db.execute("INSERT INTO codebook_versions VALUES (?, ?, ?, ?, ?, ?)",
+                       (version, utc_now(), author, note, content_hash, dump_codebook(codebook)))
+        return version
+
+    def codebook(self, version: int | None = None) -> Codebook:
+        """The current codebook, or an earlier ``version``."""
+        sql = "SELECT version, yaml FROM codebook_versions "
+        sql += "WHERE version = ?" if version is not None else "ORDER BY version DESC LIMIT 1"
+        row = self._connection().execute(sql, (version,) if version is not None else ()).fetchone()
+        if row is None:
+            raise InputError(f"project {self.path.name} has no codebook" + (f" version {version}" if version else ""))
+        return parse_codebook(row["yaml"], source=f"{self.path.name} codebook v{row['version']}")
+
+    def codebook_version(self) -> int:
+        row = self._connection().execute("SELECT max(version) FROM codebook_versions").fetchone()
+        return row[0] or 0
+
+    def codebook_history(self) -> pd.DataFrame:
+        return self._read("SELECT version, created_at, author, note, content_hash FROM codebook_versions "
+                          "ORDER BY version")
+
+    # ------------------------------------------------------------------ human codings
+    def add_codings(self, codings: pd.DataFrame, source: str) -> int:
+        """Store human codings (``segment_id``, ``code``, optional ``coder``); returns how many."""
+        known_codes = set(self.codebook().ids)
+        frame = codings.assign(coder=codings["coder"] if "coder" in codings else "")
+        unknown = sorted(set(frame["code"].astype(str)) - known_codes)
+        if unknown:
+            raise InputError(f"code {unknown[0]!r} in {source} is not in the project's codebook")
+        created = utc_now()
+        with self.transaction() as db:
+            known_segments = {row[0] for row in db.execute("SELECT id FROM segments")}
+            missing = sorted(set(frame["segment_id"].astype(str)) - known_segments)
+            if missing:
+                raise InputError(f"segment {missing[0]!r} in {source} is not in the project "
+                                 f"({len(missing)} unknown segment ids)")
+            db.executemany("INSERT INTO codings (segment_id, code, coder, source, created_at) VALUES (?, ?, ?, ?, ?)",
+                           [(str(s), str(c), str(k or ""), source, created)
+                            for s, c, k in frame[["segment_id", "code", "coder"]].itertuples(index=False)])
+        return len(frame)
+
+    def codings(self) -> pd.DataFrame:
+        return self._read("SELECT id, segment_id, code, coder, source, created_at FROM codings ORDER BY id")
+
+    # ------------------------------------------------------------------ machine suggestions
+    def add_run(self, suggestions: pd.DataFrame, model_id: str, embedding_model: str, engine_version: str,
+                mode: str, params: dict, n_training: int, n_decisions: int,
+                queue: pd.DataFrame | None = None) -> int:
+        """Store one fit of the engine with its suggestions (and its active-learning ``queue``: ``segment_id``,
+        ``uncertainty``, ``priority``); returns the run id. Earlier runs stay, superseded."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO model_runs (created_at, model_id, embedding_model, engine_version, mode, "
+                "codebook_version, n_training, n_decisions, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (utc_now(), model_id, embedding_model, engine_version, mode, self.codebook_version(),
+                 int(n_training), int(n_decisions), json.dumps(params, sort_keys=True)))
+            run_id = cursor.lastrowid
+            db.executemany(
+                "INSERT INTO suggestions (run_id, segment_id, code, score, rank, evidence) VALUES (?, ?, ?, ?, ?, ?)",
+                [(run_id, str(s), str(c), float(sc), int(r), json.dumps(list(e), ensure_ascii=False))
+                 for s, c, sc, r, e in suggestions[["segment_id", "code", "score", "rank", "evidence"]]
+                 .itertuples(index=False)])
+            if queue is not None and len(queue):
+                db.executemany("INSERT INTO review_queue VALUES (?, ?, ?, ?)",
+                               [(run_id, str(s), float(u), int(p)) for s, u, p in
+                                queue[["segment_id", "uncertainty", "priority"]].itertuples(index=False)])
+        return run_id
+
+    def latest_run(self) -> dict | None:
+        row = self._connection().execute("SELECT * FROM model_runs ORDER BY id DESC LIMIT 1").fetchone()
+        return dict(row) if row else None
+
+    def runs(self) -> pd.DataFrame:
+        return self._read("SELECT * FROM model_runs ORDER BY id")
+
+    def suggestions(self, run_id: int | None = None, segment_id: str | None = None) -> pd.DataFrame:
+        """The suggestions of one run (the latest by default), optionally of one segment only."""
+        if run_id is None:
+            latest = self.latest_run()
+            run_id = latest["id"] if latest else -1
+        sql = "SELECT id, run_id, segment_id, code, score, rank, evidence FROM suggestions WHERE run_id = ?"
+        params: list = [run_id]
+        if segment_id is not None:
+            sql += " AND segment_id = ?"
+            params.append(segment_id)
+        frame = self._read(sql + " ORDER BY id", params)
+        frame["evidence"] = [json.loads(e) for e in frame["evidence"]]
+        return frame
+
+    def all_suggestions(self) -> pd.DataFrame:
+        """Every suggestion of every run, with its run's model (for the audit trail)."""
+        return self._read(
+            "SELECT s.id, s.run_id, s.segment_id, s.code, s.score, s.rank, r.created_at, r.model_id, "
+            "r.embedding_model, r.engine_version FROM suggestions s JOIN model_runs r ON r.id = s.run_id "
+            "ORDER BY s.id")
+
+    def suggestion(self, suggestion_id: int) -> dict | None:
+        row = self._connection().execute("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,)).fetchone()
+        return dict(row) if row else None
+
+    def queue(self, run_id: int | None = None) -> pd.DataFrame:
+        """The active-learning queue of a run (the latest by default): ``segment_id``, ``uncertainty``,
+        ``priority`` (0 = ask first)."""
+        if run_id is None:
+            latest = self.latest_run()
+            run_id = latest["id"] if latest else -1
+        return self._read("SELECT segment_id, uncertainty, priority FROM review_queue WHERE run_id = ? "
+                          "ORDER BY priority", (run_id,))
+
+    # ------------------------------------------------------------------ review decisions
+    def record_decisions(self, requests: list[DecisionRequest]) -> pd.DataFrame:
+        """Store decisions in one transaction (all or none) and return them as stored, with ids and times.
+
+        Raises
+        ------
+        InputError
+            For an unknown action, segment, code or suggestion, or an empty coder name; nothing is stored.
+        """
+        if not requests:
+            return pd.DataFrame(columns=DECISION_COLUMNS)
+        known_codes = set(self.codebook().ids)
+        batch = uuid.uuid4().hex if len(requests) > 1 else ""
+        created = utc_now()
+        with self.transaction() as db:
+            first_id = None
+            for request in requests:
+                self._check_decision(db, request, known_codes)
+                cursor = db.execute(
+                    "INSERT INTO decisions (segment_id, action, code, replaces, coder, created_at, suggestion_id, "
+                    "batch, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (request.segment_id, request.action, request.code, request.replaces, request.coder.strip(),
+                     created, request.suggestion_id, batch, request.reason))
+                first_id = cursor.lastrowid if first_id is None else first_id
+        return self.decisions(since_id=first_id - 1)
+
+    @staticmethod
+    def _check_decision(db: sqlite3.Connection, request: DecisionRequest, known_codes: set[str]) -> None:
+        if request.action not in ACTIONS:
+            raise InputError(f"unknown action {request.action!r}; choose one of {', '.join(ACTIONS)}")
+        if not request.coder.strip():
+            raise InputError("a decision needs the coder's name")
+        if db.execute("SELECT 1 FROM segments WHERE id = ?", (request.segment_id,)).fetchone() is None:
+            raise NotFound(f"segment {request.segment_id!r} is not in this project")
+        for code in (request.code, request.replaces):
+            if code and code not in known_codes:
+                raise InputError(f"code {code!r} is not in the project's codebook")
+        if not request.code:
+            raise InputError(f"a {request.action} decision needs a code")
+        if request.suggestion_id is not None:
+            row = db.execute("SELECT segment_id FROM suggestions WHERE id = ?", (request.suggestion_id,)).fetchone()
+            if row is None or row[0] != request.segment_id:
+                raise NotFound(f"suggestion {request.suggestion_id} is not a suggestion for segment "
+                                 f"{request.segment_id!r}")
+
+    def undo_last(self, coder: str) -> pd.DataFrame:
+        """Undo ``coder``'s most recent decision that is not undone yet (a whole bulk batch at once).
+
+        Returns the ``undo`` decisions stored (empty if there was nothing to undo). The undone decisions stay in
+        the file, answered by the ``undo`` rows.
+        """
+        with self.transaction() as db:
+            last = db.execute(
+                "SELECT id, batch FROM decisions d WHERE coder = ? AND action != 'undo' AND NOT EXISTS "
+                "(SELECT 1 FROM decisions u WHERE u.undoes = d.id) ORDER BY id DESC LIMIT 1", (coder,)).fetchone()
+            if last is None:
+                return pd.DataFrame(columns=DECISION_COLUMNS)
+            if last["batch"]:
+                targets = db.execute("SELECT id, segment_id, code FROM decisions WHERE batch = ? AND action != "
+                                     "'undo' ORDER BY id", (last["batch"],)).fetchall()
+            else:
+                targets = db.execute("SELECT id, segment_id, code FROM decisions WHERE id = ?",
+                                     (last["id"],)).fetchall()
+            created = utc_now()
+            first_id = None
+            for target in targets:
+                cursor = db.execute(
+                    "INSERT INTO decisions (segment_id, action, code, coder, created_at, undoes, batch) "
+                    "VALUES (?, 'undo', ?, ?, ?, ?, ?)",
+                    (target["segment_id"], target["code"], coder, created, target["id"], last["batch"]))
+                first_id = cursor.lastrowid if first_id is None else first_id
+        return self.decisions(since_id=first_id - 1)
+
+    def decisions(self, coder: str | None = None, since_id: int = 0) -> pd.DataFrame:
+        """Decisions in the order they were made, each with ``undone``."""
+        sql = (f"SELECT {', '.join('d.' + c for c in DECISION_COLUMNS)}, EXISTS (SELECT 1 FROM decisions u "
+               "WHERE u.undoes = d.id) AS undone FROM decisions d WHERE d.id > ?")
+        params: list = [since_id]
+        if coder is not None:
+            sql += " AND d.coder = ?"
+            params.append(coder)
+        frame = self._read(sql + " ORDER BY d.id", params)
+        frame["undone"] = frame["undone"].astype(bool)
+        return frame
+
+    def decision_count(self) -> int:
+        return self._connection().execute("SELECT count(*) FROM decisions WHERE action != 'undo'").fetchone()[0]
+
+    def coders(self) -> list[str]:
+        """Every coder named in codings or decisions, sorted."""
+        rows = self._connection().execute("SELECT coder FROM decisions UNION SELECT coder FROM codings")
+        return sorted({row[0] for row in rows if row[0]})
