@@ -174,8 +174,7 @@ def _chance_corrected_result(ratings: Any, model: str, weights: str | np.ndarray
     terms = unit_terms(table, matrix, by_coder=model == "conger")
     observed, expected = chance_corrected(terms, matrix, model)
     value = coefficient_values(observed, expected)[0]
-    reason = None if np.isfinite(value) else (
-        "chance agreement is 1: every rating falls in one category, so there is no variation to agree on")
+    reason = None if np.isfinite(value) else "no variation: every rating is in one category (chance agreement 1)"
     return ChanceCorrectedResult(value=float(value), reason=reason, observed_agreement=float(observed[0]),
                                  expected_agreement=float(expected[0]), **common)
 
@@ -203,7 +202,7 @@ def _undefined_reason(table: RatingTable, model: str) -> str | None:
     if not (table.ratings_per_unit >= 2).any():
         return "no unit was rated by two or more coders"
     if model in ("bennett_s", "gwet") and table.n_categories < 2:
-        return "only one category is in use; declare the possible categories to compute it"
+        return "only one category in use; declare the possible categories"
     return None
 
 
@@ -378,7 +377,7 @@ def krippendorff_alpha(ratings: Any, level: Metric = "nominal", *,
     expected = float(marginals @ distances @ marginals / (total * (total - 1)))
     if expected <= 0:
         return AlphaResult(value=np.nan, observed_disagreement=observed, expected_disagreement=expected,
-                           reason="no variation: all pairable values are the same (or zero distance apart)",
+                           reason="no variation: all pairable values are equal (or zero distance apart)",
                            **common)
     return AlphaResult(value=1.0 - observed / expected, observed_disagreement=observed,
                        expected_disagreement=expected, **common)

@@ -92,7 +92,7 @@ class RatingTable:
             If a category is not a number.
         """
         if not self.is_numeric:
-            bad = next(c for c in self.categories if not isinstance(c, numbers.Real) or isinstance(c, bool))
+            bad = next((c for c in self.categories if not _parses_as_number(c)), self.categories[0])
             raise InputError(f"rating {bad!r} is not a number; this level of measurement needs numeric ratings")
         return np.asarray(self.categories, dtype=float)
 
@@ -117,6 +117,14 @@ class RatingTable:
         lookup[:] = list(self.categories)
         values[self.observed] = lookup[self.codes[self.observed]]
         return pd.DataFrame(values, index=self.units, columns=self.coders)
+
+
+def _parses_as_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, bool)
 
 
 def is_missing(values: np.ndarray) -> np.ndarray:

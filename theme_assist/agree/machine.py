@@ -1,0 +1,130 @@
+"""The machine as one more coder: machine vs each human, vs the human majority, and human vs human.
+
+Whether machine pre-coding can be trusted is read off one table: if the machine agrees with each human about as
+well as the humans agree with each other, it codes like a member of the team.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from theme_assist.agree.coefficients import compute_metric, krippendorff_alpha
+from theme_assist.agree.distances import Metric
+from theme_assist.agree.ratings import as_rating_table, is_missing
+from theme_assist.errors import InputError
+
+PAIR_METRICS = ("percent", "cohen", "ac1", "alpha")
+"""Columns of :func:`agreement_report`: percent agreement, Cohen's κ, Gwet's AC1, Krippendorff's α."""
+
+MAJORITY = "human majority"
+
+
+def human_majority(human: pd.DataFrame) -> pd.Series:
+    """The label most human coders gave each unit; missing where no one rated it or the top labels tie."""
+    values = human.to_numpy(dtype=object)
+    labels = np.where(is_missing(values), None, values)
+    majority = []
+    for row in labels:
+        counts = pd.Series([v for v in row if v is not None], dtype=object).value_counts()
+        tied = len(counts) > 1 and counts.iloc[0] == counts.iloc[1]
+        majority.append(np.nan if counts.empty or tied else counts.index[0])
+    return pd.Series(majority, index=human.index, name=MAJORITY, dtype=object)
+
+
+def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | None = None, *,
+                     weights: str | np.ndarray | None = None, level: Metric = "nominal",
+                     categories: Sequence | None = None) -> pd.DataFrame:
+    """Agreement of the machine with each human and with the human majority, next to human-human agreement.
+
+    Parameters
+    ----------
+    human : DataFrame
+        Units × human coders (index: units), one label per cell, NaN/None/blank where missing. Cells may be
+        sets of labels (multi-label coding; use ``level="masi"``).
+    machine : Series or DataFrame, optional
+        The machine's label per unit (a Series, or one column per machine), aligned to ``human`` by index; units
+        it did not label (abstentions) are missing. Without it only the human rows are reported.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        Agreement weights for percent agreement, Cohen's κ and AC1.
+    level : str, callable or ndarray
+        Level of measurement or distance for α.
+    categories : sequence, optional
+        All possible categories, in order (for binary presence/absence data, ``(0, 1)``).
+
+    Returns
+    -------
+    DataFrame
+        One row per comparison: ``comparison`` (``"machine vs A"``, ``"machine vs human majority"``,
+        ``"A vs B"``, ``"all humans"``), ``kind`` (``machine-human``, ``machine-majority``, ``human-human``,
+        ``humans``), ``n_units`` (units both sides rated), ``prevalence`` (share of ratings that are the
+        second of two categories, for binary data; NaN otherwise), ``percent``, ``cohen``, ``ac1``, ``alpha``
+        and ``note`` (why a value is undefined). The ``all humans`` row has Fleiss' κ in the ``cohen`` column.
+    """
+    if human.shape[1] < 1:
+        raise InputError("the human ratings table has no coder columns")
+    machines = _machine_frame(machine, human.index)
+    overlap = set(machines.columns) & set(human.columns)
+    if overlap:
+        raise InputError(f"a machine column has a human coder's name: {sorted(map(str, overlap))[0]!r}")
+    everyone = pd.concat([human, machines], axis=1)
+    labels = as_rating_table(everyone, categories).categories
+    rows = []
+    for name in machines.columns:
+        for coder in human.columns:
+            rows.append(_pair_row(f"{name} vs {coder}", "machine-human", everyone[[name, coder]], labels,
+                                  weights, level))
+        if human.shape[1] > 1:
+            majority = human_majority(human)
+            pair = pd.concat([machines[name], majority], axis=1)
+            rows.append(_pair_row(f"{name} vs {MAJORITY}", "machine-majority", pair, labels, weights, level))
+    for first, second in combinations(human.columns, 2):
+        rows.append(_pair_row(f"{first} vs {second}", "human-human", human[[first, second]], labels, weights,
+                              level))
+    if human.shape[1] > 2:
+        rows.append(_group_row("all humans", human, labels, weights, level))
+    return pd.DataFrame(rows)
+
+
+def _machine_frame(machine: pd.Series | pd.DataFrame | None, index: pd.Index) -> pd.DataFrame:
+    if machine is None:
+        return pd.DataFrame(index=index)
+    frame = machine.to_frame(name=machine.name if machine.name is not None else "machine") \
+        if isinstance(machine, pd.Series) else machine
+    if not frame.index.isin(index).any() and len(frame):
+        raise InputError("the machine labels share no unit with the human ratings (align them by index)")
+    return frame.reindex(index)
+
+
+def _pair_row(comparison: str, kind: str, pair: pd.DataFrame, labels: tuple, weights, level) -> dict:
+    table = as_rating_table(pair, labels)
+    results = {name: compute_metric(name, table, level=level, weights=weights) for name in PAIR_METRICS}
+    return _row(comparison, kind, table, results)
+
+
+def _group_row(comparison: str, ratings: pd.DataFrame, labels: tuple, weights, level) -> dict:
+    table = as_rating_table(ratings, labels)
+    results = {"percent": compute_metric("percent", table, weights=weights),
+               "cohen": compute_metric("fleiss", table, weights=weights),
+               "ac1": compute_metric("ac1", table, weights=weights),
+               "alpha": krippendorff_alpha(table, level)}
+    return _row(comparison, "humans", table, results)
+
+
+def _row(comparison: str, kind: str, table, results: dict) -> dict:
+    both = int((table.ratings_per_unit >= 2).sum())
+    row = {"comparison": comparison, "kind": kind, "n_units": both, "prevalence": _prevalence(table)}
+    row.update({name: result.value for name, result in results.items()})
+    row["note"] = "; ".join(f"{name}: {result.reason}" for name, result in results.items() if result.reason)
+    return row
+
+
+def _prevalence(table) -> float:
+    """For two categories (presence/absence), the share of ratings in the second; NaN otherwise."""
+    if table.n_categories != 2:
+        return float("nan")
+    counts = table.counts.sum(axis=0)
+    return float(counts[1] / counts.sum()) if counts.sum() else float("nan")

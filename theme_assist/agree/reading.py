@@ -1,0 +1,112 @@
+"""Reading a ratings file: wide (a unit column, then one column per coder) or long (``unit``, ``coder``, ``code``).
+
+Wide
+    The first column names the unit, every other column is a coder; an empty cell is a missing rating. Ratings
+    are category labels or numbers (a column of numbers only is read as numbers).
+Long
+    Exactly the columns ``unit``, ``coder``, ``code``. One row per unit and coder is single-label data; several
+    rows for some unit and coder make the data multi-label, and then every coder is taken to have coded every
+    unit in the file (a coder without a row for a unit gave it no code).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from theme_assist.agree.units import ratings_from_codings
+from theme_assist.errors import InputError
+from theme_assist.inputs import read_table
+
+LONG_COLUMNS = ("unit", "coder", "code")
+
+
+@dataclass(frozen=True)
+class RatingsFile:
+    """What a ratings file holds.
+
+    Attributes
+    ----------
+    ratings : DataFrame
+        Units × coders: labels or numbers (NaN where missing), or ``frozenset`` of codes when multi-label.
+    codings : DataFrame or None
+        The rows of a long file (``unit``, ``coder``, ``code``); None for a wide file.
+    multi_label : bool
+        Whether some coder gave some unit several codes.
+    """
+
+    ratings: pd.DataFrame
+    codings: pd.DataFrame | None = None
+    multi_label: bool = False
+
+
+def read_ratings(path: str | Path) -> RatingsFile:
+    """Read a wide or long ratings CSV (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        For a missing or empty file, a row with more or fewer cells than the header, a blank or repeated unit,
+        or fewer than two coders.
+    """
+    frame = read_table(path, what="ratings file")
+    _check_rectangular(Path(path), frame.shape[1])
+    frame = frame.apply(lambda column: column.str.strip())
+    if sorted(c.lower() for c in frame.columns) == sorted(LONG_COLUMNS):
+        return _long(frame.rename(columns=str.lower), path)
+    return _wide(frame, path)
+
+
+def _check_rectangular(path: Path, width: int) -> None:
+    """Refuse rows with fewer cells than the header (pandas would pad them with empty cells)."""
+    if path.suffix.lower() not in (".csv", ".tsv"):
+        return
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        for row in reader:
+            if row and len(row) != width:
+                raise InputError(f"line {reader.line_num} of {path} has {len(row)} cells; the header has {width}")
+
+
+def _wide(frame: pd.DataFrame, path: str | Path) -> RatingsFile:
+    unit = frame.columns[0]
+    if frame.shape[1] < 3:
+        raise InputError(f"{path} has {frame.shape[1] - 1} coder column(s); agreement needs at least two coders "
+                         "(wide format: a unit column, then one column per coder)")
+    _check_units(frame[unit], path)
+    ratings = frame.set_index(unit).replace("", np.nan)
+    return RatingsFile(_as_numbers_if_all_numeric(ratings))
+
+
+def _long(frame: pd.DataFrame, path: str | Path) -> RatingsFile:
+    if (frame["unit"] == "").any() or (frame["coder"] == "").any():
+        line = int(np.flatnonzero(((frame["unit"] == "") | (frame["coder"] == "")).to_numpy())[0]) + 2
+        raise InputError(f"line {line} of {path} has a blank unit or coder")
+    if frame["coder"].nunique() < 2:
+        raise InputError(f"{path} has {frame['coder'].nunique()} coder; agreement needs at least two coders")
+    coded = frame[frame["code"] != ""]
+    multi_label = bool(coded.drop_duplicates().duplicated(["unit", "coder"]).any())
+    ratings = ratings_from_codings(frame, unit="unit", multi_label=multi_label)
+    if not multi_label:
+        ratings = _as_numbers_if_all_numeric(ratings)
+    return RatingsFile(ratings, codings=frame, multi_label=multi_label)
+
+
+def _check_units(units: pd.Series, path: str | Path) -> None:
+    if (units == "").any():
+        raise InputError(f"line {int(np.flatnonzero((units == '').to_numpy())[0]) + 2} of {path} has no unit name")
+    repeated = units[units.duplicated()]
+    if len(repeated):
+        raise InputError(f"unit {repeated.iloc[0]!r} appears more than once in {path}")
+
+
+def _as_numbers_if_all_numeric(ratings: pd.DataFrame) -> pd.DataFrame:
+    """The ratings as floats when every given rating is a number, else unchanged (labels)."""
+    numbers = ratings.apply(pd.to_numeric, errors="coerce")
+    if (numbers.isna() == ratings.isna()).all().all():
+        return numbers.astype(float)
+    return ratings

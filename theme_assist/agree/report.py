@@ -1,0 +1,163 @@
+"""Reports of several coefficients at once: one table, or one presence/absence table per code.
+
+A *summary* maps each metric name (``percent``, ``cohen``, ``scott``, ``bennett_s``, ``fleiss``, ``conger``,
+``ac1``, ``alpha``) to a JSON-ready entry::
+
+    {"value": 0.743, "reason": null, "coefficient": "Krippendorff's alpha (nominal)", "n_units": 11, ...,
+     "ci": [0.62, 0.87], "confidence": 0.95, "n_boot": 1000, "p_below": {"0.667": 0.13, "0.8": 0.78}}
+
+``value`` is ``None`` where the coefficient is undefined and ``reason`` says why; ``ci`` and ``p_below`` are there
+when a bootstrap was asked for. This is the shape ``theme-assist agree --format json`` prints.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from theme_assist.agree.bootstrap import MINIMUM_ALPHAS, bootstrap_metric
+from theme_assist.agree.coefficients import applicable_metrics, compute_metric, metric_name, prepare_table
+from theme_assist.agree.distances import Metric
+from theme_assist.agree.ratings import as_rating_table
+
+POOLED = "(pooled)"
+"""Row of :func:`agreement_by_code` for all codes' presence tables stacked."""
+
+
+def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, level: Metric = "nominal",
+                      weights: str | np.ndarray | None = None, categories: Sequence | None = None,
+                      n_boot: int = 0, seed: int = 0, confidence: float = 0.95,
+                      minimums: Sequence[float] = MINIMUM_ALPHAS) -> dict[str, dict]:
+    """Several coefficients on one table, with bootstrap intervals when ``n_boot > 0``.
+
+    Parameters
+    ----------
+    ratings : RatingTable, DataFrame or array-like, shape (n_units, n_coders)
+    metrics : sequence of str, optional
+        Metric names (aliases allowed); by default every metric that applies (Cohen's κ and Scott's π need
+        exactly two coders).
+    level : str, callable or ndarray
+        Level of measurement or distance for α.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        Agreement weights for the other coefficients.
+    categories : sequence, optional
+        All possible categories, in order.
+    n_boot, seed, confidence, minimums
+        Bootstrap settings (see :mod:`theme_assist.agree.bootstrap`); ``n_boot = 0`` skips the bootstrap.
+
+    Returns
+    -------
+    dict
+        Metric name → entry (see the module docstring), in the order asked for.
+
+    Raises
+    ------
+    InputError
+        For an unknown metric, Cohen's κ or Scott's π on other than two coders, or a level or weights the
+        ratings do not support.
+    """
+    table = as_rating_table(ratings, categories)
+    names = list(dict.fromkeys(metric_name(m) for m in metrics)) if metrics else applicable_metrics(table)
+    summary = {}
+    for name in names:
+        prepare_table(name, table)
+        result = compute_metric(name, table, level=level, weights=weights)
+        entry = {"value": None, "reason": result.reason, **result.to_dict()}
+        entry.pop("category_shares")
+        if n_boot:
+            interval = bootstrap_metric(table, name, level=level, weights=weights, n_boot=n_boot, seed=seed,
+                                        confidence=confidence, minimums=minimums)
+            entry.update({key: value for key, value in interval.to_dict().items() if key != "estimate"})
+            entry["reason"] = result.reason or interval.reason
+        summary[name] = entry
+    return summary
+
+
+def prevalence(presence: pd.DataFrame) -> float:
+    """Share of the ratings in a presence/absence table that are presences (NaN for an empty table)."""
+    values = presence.to_numpy(dtype=float)
+    rated = values[~np.isnan(values)]
+    return float(rated.mean()) if rated.size else float("nan")
+
+
+def agreement_by_code(presence: Mapping[str, pd.DataFrame], metrics: Sequence[str] | None = None,
+                      **options: Any) -> dict[str, dict]:
+    """A summary per code of its presence/absence table, and one over all codes stacked.
+
+    Sparse codes make κ low while agreement is high (the κ paradoxes); each summary therefore carries the code's
+    ``prevalence``, to be read next to κ and Gwet's AC1.
+
+    Parameters
+    ----------
+    presence : mapping
+        Code → units × coders table of 0/1 (:func:`~theme_assist.agree.units.presence_tables`).
+    metrics : sequence of str, optional
+        As for :func:`agreement_summary`.
+    **options
+        Passed to :func:`agreement_summary` (``n_boot``, ``seed``…). Categories are fixed to absent/present.
+
+    Returns
+    -------
+    dict
+        Code (and :data:`POOLED`) → ``{"prevalence": float, "metrics": summary}``.
+    """
+    tables = dict(presence)
+    if tables:
+        tables[POOLED] = pd.concat(tables.values(), keys=list(tables), names=["code"])
+    return {code: {"prevalence": prevalence(table),
+                   "metrics": agreement_summary(table, metrics, categories=(0, 1), **options)}
+            for code, table in tables.items()}
+
+
+def by_code_frame(by_code: Mapping[str, dict]) -> pd.DataFrame:
+    """:func:`agreement_by_code` as a table: one row per code, ``prevalence`` and one column per metric, and
+    ``note`` with the reasons for undefined values."""
+    rows = []
+    for code, report in by_code.items():
+        row = {"code": code, "prevalence": report["prevalence"]}
+        notes = []
+        for name, entry in report["metrics"].items():
+            row[name] = np.nan if entry["value"] is None else entry["value"]
+            if entry["reason"]:
+                notes.append(f"{name}: {entry['reason']}")
+        row["note"] = "; ".join(notes)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("code")
+
+
+def multi_label_summary(ratings: pd.DataFrame, presence: Mapping[str, pd.DataFrame],
+                        metrics: Sequence[str] | None = None, **options: Any) -> dict[str, dict]:
+    """A summary of multi-label coding: MASI-α on the code sets, and each metric on presence/absence.
+
+    Parameters
+    ----------
+    ratings : DataFrame
+        Units × coders of ``frozenset`` code sets (:func:`~theme_assist.agree.units.ratings_from_codings`).
+    presence : mapping
+        Code → units × coders 0/1 table (:func:`~theme_assist.agree.units.presence_tables`).
+    metrics : sequence of str, optional
+        Metrics on the presence/absence tables; by default all that apply.
+    **options
+        ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``weights`` as for :func:`agreement_summary`.
+
+    Returns
+    -------
+    dict
+        ``"masi_alpha"`` → entry for Krippendorff's α with the MASI distance (Passonneau 2006); then each metric
+        → its entry on all codes' presence tables stacked, with ``"by_code"``: code → ``{"value", "reason",
+        "prevalence"}``.
+    """
+    alpha_options = {key: value for key, value in options.items() if key != "weights"}
+    summary = {"masi_alpha": agreement_summary(ratings, ["alpha"], level="masi", **alpha_options)["alpha"]}
+    by_code = agreement_by_code(presence, metrics, **options)
+    pooled = by_code.pop(POOLED, {"metrics": {}})
+    for name, entry in pooled["metrics"].items():
+        entry["prevalence"] = pooled["prevalence"]
+        entry["by_code"] = {code: {"value": report["metrics"][name]["value"],
+                                   "reason": report["metrics"][name]["reason"],
+                                   "prevalence": report["prevalence"]}
+                            for code, report in by_code.items()}
+        summary[name] = entry
+    return summary

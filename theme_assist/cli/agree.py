@@ -1,0 +1,113 @@
+"""``theme-assist agree``: agreement statistics on a ratings CSV, as a table or as JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+WEIGHTS = ("linear", "quadratic")
+FORMATS = ("table", "json")
+
+
+def agree(
+    ratings: Path = typer.Argument(..., metavar="RATINGS.csv",
+                                   help="Wide: a unit column, then one column per coder (empty cell = missing). "
+                                        "Long: columns unit, coder, code (several rows per unit and coder = "
+                                        "multi-label)."),
+    metric: Optional[List[str]] = typer.Option(
+        None, "--metric", "-m", metavar="NAME",
+        help="percent, cohen, scott, bennett_s (alias brennan_prediger), fleiss, conger, ac1, alpha; repeat for "
+             "several. Default: every metric that applies."),
+    level: str = typer.Option("nominal", "--level", metavar="nominal|ordinal|interval|ratio",
+                              help="Level of measurement for alpha."),
+    weights: Optional[str] = typer.Option(None, "--weights", metavar="linear|quadratic",
+                                          help="Weights for the kappa family, percent and AC1 (then AC2)."),
+    bootstrap: int = typer.Option(0, "--bootstrap", metavar="N",
+                                  help="Bootstrap resamples for 95% intervals and P(value < 0.667 / 0.8); "
+                                       "0 = none."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
+    output_format: str = typer.Option("table", "--format", metavar="table|json",
+                                      help="table (for people) or json (one object: metric name → value, reason, "
+                                           "interval)."),
+) -> None:
+    """Agreement among coders: percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Krippendorff's
+    alpha, with bootstrap intervals."""
+    from theme_assist.agree.reading import read_ratings
+    from theme_assist.agree.report import agreement_summary, multi_label_summary
+    from theme_assist.agree.units import presence_tables
+    from theme_assist.errors import InputError
+
+    for name, value, choices in (("--level", level, LEVELS), ("--weights", weights or "linear", WEIGHTS),
+                                 ("--format", output_format, FORMATS)):
+        if value not in choices:
+            raise InputError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    if bootstrap < 0:
+        raise InputError(f"--bootstrap must be 0 (none) or a number of resamples; got {bootstrap}")
+    source = read_ratings(ratings)
+    options = dict(weights=weights, n_boot=bootstrap, seed=seed)
+    if source.multi_label:
+        if level != "nominal":
+            raise InputError("--level applies to single-label ratings; multi-label ratings are compared with the "
+                             "MASI distance and per code as presence/absence")
+        presence = presence_tables(source.codings, unit="unit", units=source.ratings.index)
+        summary = multi_label_summary(source.ratings, presence, metric or None, **options)
+    else:
+        summary = agreement_summary(source.ratings, metric or None, level=level, **options)
+
+    if output_format == "json":
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        _print_tables(summary, source.ratings.shape, multi_label=source.multi_label)
+
+
+def _print_tables(summary: dict, shape: tuple[int, int], multi_label: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    with_ci = any("ci" in entry for entry in summary.values())
+    table = Table(title=f"Agreement: {shape[0]} units, {shape[1]} coders"
+                        + (" (multi-label: presence/absence pooled over codes)" if multi_label else ""))
+    table.add_column("coefficient")
+    table.add_column("value", justify="right")
+    table.add_column("units", justify="right")
+    if with_ci:
+        for column in ("95% CI", "P<.667", "P<.8"):
+            table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("note")
+    for entry in summary.values():
+        row = [entry["coefficient"], _number(entry["value"]), str(entry["n_units"])]
+        if with_ci:
+            low, high = entry.get("ci", [None, None])
+            below = entry.get("p_below", {})
+            row += [f"{_number(low)}–{_number(high)}" if low is not None else "—",
+                    _number(below.get("0.667")), _number(below.get("0.8"))]
+        row.append(entry["reason"] or "")
+        table.add_row(*row)
+    console.print(table)
+
+    per_code = {name: entry["by_code"] for name, entry in summary.items() if "by_code" in entry}
+    if per_code:
+        codes = next(iter(per_code.values()))
+        by_code = Table(title="Per code (presence/absence)")
+        by_code.add_column("code")
+        by_code.add_column("prevalence", justify="right")
+        for name in per_code:
+            by_code.add_column(name, justify="right")
+        for code, first in codes.items():
+            by_code.add_row(code, _number(first["prevalence"]),
+                            *(_number(per_code[name][code]["value"]) for name in per_code))
+        console.print(by_code)
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("agree")(agree)
