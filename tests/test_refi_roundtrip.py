@@ -186,3 +186,4 @@ def test_upsides_codebook_exports_as_valid_qdc(tmp_path, codebook_schema, projec
         assert (code.definition, code.include, code.exclude) == (original.definition, original.include, original.exclude)
         assert code.examples == [" ".join(e.split()) for e in original.examples]
     assert len(back.codebook.all_codes) == len(codebook.all_codes)
+    assert import_project(tmp_path / "upsides.qdc", tmp_path / "ids", known=codebook).codebook.ids == codebook.ids

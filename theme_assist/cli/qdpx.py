@@ -2,7 +2,7 @@
 
 Contract (others' scripts rely on it)::
 
-    theme-assist import-qdpx FILE.qdpx|FILE.qdc|FILE.qde --out DIR [--force]
+    theme-assist import-qdpx FILE.qdpx|FILE.qdc|FILE.qde --out DIR [--force] [--codebook CB.yaml]
     theme-assist export-qdpx --codebook CB.yaml [--documents DIR] [--codings CODINGS.csv]
                              [--suggestions OUT.csv [--segments SEGMENTS.csv] [--accepted-only] [--model NAME]]
                              --out FILE.qdpx|FILE.qdc
@@ -53,11 +53,15 @@ def import_qdpx(
     file: Path = typer.Argument(..., help="A REFI-QDA project (.qdpx, or a bare .qde) or codebook (.qdc)."),
     out: Path = typer.Option(..., "--out", help="Project folder to create."),
     force: bool = typer.Option(False, "--force", help="Replace OUT if it exists and is not empty."),
+    codebook: Path = typer.Option(None, "--codebook", help="A theme_assist codebook whose code ids to reuse for "
+                                                           "codes with the same guid or name (e.g. one exported "
+                                                           "earlier and coded in a QDA program)."),
 ) -> None:
     """Import a REFI-QDA project or codebook: codebook.yaml, documents/, codings.csv and project.json."""
+    from theme_assist.codebook import load_codebook
     from theme_assist.refi import import_project
 
-    result = import_project(file, out, force=force)
+    result = import_project(file, out, force=force, known=load_codebook(codebook) if codebook else None)
     _print_import(result, out)
 
 

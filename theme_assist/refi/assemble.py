@@ -22,7 +22,7 @@ from theme_assist import __version__
 from theme_assist.codebook import Code, Codebook
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
-from theme_assist.refi.convert import compose_description, stable_guid
+from theme_assist.refi.convert import code_guid, compose_description, stable_guid
 from theme_assist.refi.model import CodeNode, Coding, Project, RawElement, Selection, TextSource, User
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -72,7 +72,7 @@ class _Codes:
             raise InputError(f"code {code.id!r}: guid {code.guid!r} is not a GUID (REFI-QDA needs one)")
         if code.color and not _RGB.match(code.color):
             raise InputError(f"code {code.id!r}: color {code.color!r} is not #RRGGBB or #RGB")
-        guid = code.guid or stable_guid("code", code.id)
+        guid = code_guid(code)
         if guid.upper() in {g.upper() for g in self.guid_of_id.values()}:
             raise InputError(f"code {code.id!r}: guid {guid} is used by another code too")
         self.guid_of_id[code.id] = guid

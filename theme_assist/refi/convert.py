@@ -108,21 +108,48 @@ def document_id(source_name: str, taken: set[str]) -> str:
 
 # --- project → theme_assist ---------------------------------------------------------------------------------
 
-def _code(node: CodeNode, parent_id: str | None, taken: set[str]) -> Code:
-    candidate = slug(node.name, "code")
-    if candidate in taken and parent_id:
-        candidate = f"{parent_id}.{candidate}"
-    fields = split_description(node.description)
-    code = Code(id=unique(candidate, taken), name=node.name.strip() or node.guid, color=node.color,
-                guid=node.guid, **fields)
-    code.children = [_code(child, code.id, taken) for child in node.children]
+def code_guid(code: Code) -> str:
+    """The REFI guid of a code: its own, or one derived from its id (so a re-import can find the id again)."""
+    return code.guid or stable_guid("code", code.id)
+
+
+class _CodeIds:
+    """Ids for imported codes: a known codebook's id where the guid (or else the unique name) matches, otherwise
+    a slug of the name, made unique (prefixed with the parent's id first)."""
+
+    def __init__(self, known: Codebook | None):
+        codes = known.all_codes if known else []
+        names = [code.name for code in codes]
+        self.by_guid = {code_guid(code).upper(): code.id for code in codes}
+        self.by_name = {code.name: code.id for code in codes if names.count(code.name) == 1}
+        self.taken: set[str] = set()
+
+    def __call__(self, node: CodeNode, parent_id: str | None) -> str:
+        known = self.by_guid.get(node.guid.upper()) or self.by_name.get(node.name.strip())
+        if known and known.lower() not in self.taken:
+            return unique(known, self.taken)
+        candidate = slug(node.name, "code")
+        if candidate in self.taken and parent_id:
+            candidate = f"{parent_id}.{candidate}"
+        return unique(candidate, self.taken)
+
+
+def _code(node: CodeNode, parent_id: str | None, ids: _CodeIds) -> Code:
+    code = Code(id=ids(node, parent_id), name=node.name.strip() or node.guid, color=node.color, guid=node.guid,
+                **split_description(node.description))
+    code.children = [_code(child, code.id, ids) for child in node.children]
     return code
 
 
-def project_codebook(project: Project) -> Codebook:
-    """The project's code tree as a (non-exclusive) :class:`Codebook`; code ids are unique slugs of the names."""
-    taken: set[str] = set()
-    return Codebook(name=project.name or "REFI-QDA codebook", codes=[_code(node, None, taken) for node in project.codes],
+def project_codebook(project: Project, known: Codebook | None = None) -> Codebook:
+    """The project's code tree as a (non-exclusive) :class:`Codebook`.
+
+    REFI-QDA codes have no id: a code takes the id of the ``known`` codebook's code with the same guid (or,
+    failing that, the same unique name), so that a codebook exported from theme_assist and coded elsewhere
+    comes back with its own ids; other codes get a slug of their name.
+    """
+    ids = _CodeIds(known)
+    return Codebook(name=project.name or "REFI-QDA codebook", codes=[_code(node, None, ids) for node in project.codes],
                     exclusive=False)
 
 

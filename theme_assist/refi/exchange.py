@@ -49,10 +49,15 @@ class Exported:
     notes: list[str] = field(default_factory=list)
 
 
-def read_project(path: str | Path, limits: ZipLimits = ZipLimits(), attachments_dir: Path | None = None) -> Imported:
-    """Read a ``.qdpx`` / ``.qde`` / ``.qdc`` file into theme_assist's types, writing nothing (but attachments)."""
+def read_project(path: str | Path, known: Codebook | None = None, limits: ZipLimits = ZipLimits(),
+                 attachments_dir: Path | None = None) -> Imported:
+    """Read a ``.qdpx`` / ``.qde`` / ``.qdc`` file into theme_assist's types, writing nothing (but attachments).
+
+    ``known``: a codebook whose code ids imported codes take where guids or names match
+    (:func:`~.convert.project_codebook`).
+    """
     project, report = read_file(path, attachments_dir=attachments_dir, limits=limits)
-    codebook = project_codebook(project)
+    codebook = project_codebook(project, known)
     documents = assign_documents(project)
     codings = project_codings(project, codebook)
     if not codebook.codes:
@@ -60,15 +65,16 @@ def read_project(path: str | Path, limits: ZipLimits = ZipLimits(), attachments_
     return Imported(project, report, codebook, documents, codings)
 
 
-def import_project(path: str | Path, out: str | Path, force: bool = False, limits: ZipLimits = ZipLimits()) -> Imported:
+def import_project(path: str | Path, out: str | Path, force: bool = False, known: Codebook | None = None,
+                   limits: ZipLimits = ZipLimits()) -> Imported:
     """Import a REFI-QDA file into the project folder ``out`` (layout: :mod:`theme_assist.refi.folder`).
 
     The folder is built next to ``out`` and renamed into place only when complete: on any error nothing is
-    left behind. A non-empty ``out`` is refused unless ``force``.
+    left behind. A non-empty ``out`` is refused unless ``force``. ``known``: see :func:`read_project`.
     """
     path = Path(path)
     with atomic_folder(out, force=force) as building:
-        imported = read_project(path, limits=limits, attachments_dir=building / "attachments")
+        imported = read_project(path, known=known, limits=limits, attachments_dir=building / "attachments")
         write_folder(building, imported.project, imported.codebook, imported.documents, imported.codings, path.name)
     return imported
 

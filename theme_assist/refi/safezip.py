@@ -10,7 +10,6 @@ they chose under a name this module has checked.
 
 from __future__ import annotations
 
-import shutil
 import stat
 import zipfile
 from dataclasses import dataclass
@@ -197,10 +196,3 @@ def _checked_infos(zip_file: zipfile.ZipFile, limits: ZipLimits, label: str) -> 
         infos[name] = info
     return infos
 
-
-def copy_file(source: Path, target: Path) -> None:
-    """Copy a regular file (never following a symlink) to ``target``, creating its folder."""
-    if source.is_symlink() or not source.is_file():
-        raise InputError(f"{source} is not a regular file")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)

@@ -1,0 +1,179 @@
+"""REFI-QDA building blocks: descriptions, names, entry-name checks, span placement, assembling an export."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pandas as pd
+import pytest
+
+from theme_assist.codebook import Code, Codebook
+from theme_assist.documents import Document
+from theme_assist.errors import InputError
+from theme_assist.refi import export_project, import_project, machine_user_name
+from theme_assist.refi.atomic import atomic_file
+from theme_assist.refi.convert import compose_description, document_id, split_description
+from theme_assist.refi.safezip import checked_name
+from theme_assist.refi.spans import newline_offsets, with_spans
+
+
+@pytest.fixture()
+def codebook() -> Codebook:
+    return Codebook(name="Peer support", codes=[
+        Code(id="recovery", name="Personal recovery", definition="Talk about one's own recovery.", children=[
+            Code(id="disclosure", name="Self-disclosure", definition="Sharing lived experience.",
+                 include="Stories of one's own illness.", exclude="Stories about others.",
+                 examples=["I told them I had been there too.", "My own recovery\ntook years."], color="#AA3377"),
+        ]),
+        Code(id="stigma", name="Anti-stigma work", definition="Challenging stigma."),
+    ])
+
+
+@pytest.fixture()
+def documents() -> list[Document]:
+    return [Document(id="fg1", text="Ann: I told them I had been there too.\nBen: Police were kind."),
+            Document(id="int2", text="Cat: It took years.")]
+
+
+def test_description_layout_reads_back_into_the_code_fields(codebook):
+    disclosure = codebook.get("disclosure")
+    text = compose_description(disclosure)
+    assert text.startswith("Sharing lived experience.\n\nInclude: Stories")
+    assert split_description(text) == {"definition": "Sharing lived experience.", "include": "Stories of one's own illness.",
+                                       "exclude": "Stories about others.",
+                                       "examples": ["I told them I had been there too.", "My own recovery took years."]}
+    foreign = "A code from MAXQDA.\n\nIt has two paragraphs; Include: inline, not a block."
+    assert split_description(foreign) == {"definition": foreign, "include": "", "exclude": "", "examples": []}
+    assert split_description(None)["definition"] == ""
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("interview 1.txt", "interview_1"), ("C:\\data\\fg.docx", "fg"), ("../../etc/passwd", "passwd"),
+    ("..", "source"), ("CON", "_CON"), ("Entrevista çà.txt", "Entrevista_çà"),
+])
+def test_document_ids_are_safe_file_stems(name, expected):
+    assert document_id(name, set()) == expected
+
+
+def test_document_ids_are_unique_ignoring_case():
+    taken: set[str] = set()
+    assert [document_id(n, taken) for n in ("a.txt", "A.txt", "a")] == ["a", "A-2", "a-3"]
+
+
+@pytest.mark.parametrize("name", ["../x", "a/../../x", "/abs", "\\\\server\\share", "C:/x", "a\\..\\..\\x", ""])
+def test_escaping_entry_names_are_refused(name):
+    with pytest.raises(InputError):
+        checked_name(name)
+
+
+def test_safe_entry_names_are_normalised():
+    assert checked_name("./sources//a.txt") == "sources/a.txt"
+
+
+def test_spans_come_from_columns_or_segments_and_are_checked(documents):
+    docs = {d.id: d for d in documents}
+    segments = pd.DataFrame({"segment_id": ["s1"], "document": ["fg1"], "start": ["5"], "end": ["38"],
+                             "text": ["I told them I had been there too."]})
+    placed = with_spans(pd.DataFrame({"segment_id": ["s1"], "code": ["disclosure"]}), docs, segments)
+    assert placed[["document", "start", "end"]].values.tolist() == [["fg1", 5, 38]]
+    with pytest.raises(InputError, match="row 2: characters 0-99 fall outside"):
+        with_spans(pd.DataFrame({"document": ["int2"], "start": [0], "end": [99]}), docs)
+    with pytest.raises(InputError, match="row 2: document 'nope'"):
+        with_spans(pd.DataFrame({"document": ["nope"], "start": [0], "end": [1]}), docs)
+    with pytest.raises(InputError, match="shifted offsets"):
+        with_spans(pd.DataFrame({"document": ["fg1"], "start": [6], "end": [10], "text": ["told"]}), docs)
+    with pytest.raises(InputError, match="segment_id 'zz' is not in the segments"):
+        with_spans(pd.DataFrame({"segment_id": ["zz"], "code": ["x"]}), docs, segments)
+    with pytest.raises(InputError, match="--segments"):
+        with_spans(pd.DataFrame({"segment_id": ["s1"], "code": ["x"]}), docs)
+
+
+def test_offsets_on_newline_normalised_text_are_mapped_back():
+    text = "A: one\r\nB: two\rC: three"
+    normalised, origin = newline_offsets(text)
+    assert normalised == "A: one\nB: two\nC: three" and len(origin) == len(normalised) + 1
+    start = normalised.index("C: three")
+    placed = with_spans(pd.DataFrame({"document": ["d"], "start": [start], "end": [start + 8], "text": ["C: three"]}),
+                        {"d": Document(id="d", text=text)})
+    assert text[placed.at[0, "start"]:placed.at[0, "end"]] == "C: three"
+
+
+def test_fresh_export_places_codings_and_suggestions(codebook, documents, tmp_path):
+    codings = pd.DataFrame({"document": ["fg1", "fg1"], "start": [5, 5], "end": [38, 38],
+                            "code": ["disclosure", "Anti-stigma work"], "coder": ["ann", "ben"]})
+    suggestions = pd.DataFrame({"segment_id": ["s2", "s3", "s3"], "code": ["stigma", "", "stigma"],
+                                "score": [0.8, None, 0.2], "rank": [1, None, 1],
+                                "decision": ["accepted", "", "rejected"]})
+    segments = pd.DataFrame({"segment_id": ["s2", "s3"], "document": ["fg1", "int2"], "start": [44, 5],
+                             "end": [61, 19]})
+    result = export_project(codebook, documents, codings, suggestions, segments=segments, out=tmp_path / "p.qdpx",
+                            accepted_only=True, model="my-model")
+    assert result.counts == {"sources": 2, "codes": 3, "users": 3, "selections": 2, "codings": 2, "suggestions": 1}
+    again = import_project(tmp_path / "p.qdpx", tmp_path / "p")
+    rows = again.codings.sort_values(["start", "coder"])[["document", "start", "end", "code", "coder"]]
+    assert rows.values.tolist() == [["fg1", 5, 38, "self_disclosure", "ann"], ["fg1", 5, 38, "anti_stigma_work", "ben"],
+                                    ["fg1", 44, 61, "anti_stigma_work", machine_user_name("my-model")]]
+    assert again.codings.groupby("selection_guid").size().tolist() in ([2, 1], [1, 2])  # one span, one selection
+    colors = {c.id: c.color for c in again.codebook.all_codes}
+    assert colors["self_disclosure"] == "#AA3377"
+
+
+def test_export_refuses_what_it_cannot_write_faithfully(codebook, documents, tmp_path):
+    with pytest.raises(InputError, match="row 2: code 'unknown' is not in the codebook"):
+        export_project(codebook, documents, pd.DataFrame({"document": ["fg1"], "start": [0], "end": [3],
+                                                          "code": ["unknown"]}), out=tmp_path / "p.qdpx")
+    with pytest.raises(InputError, match="must end in .qdpx"):
+        export_project(codebook, documents, out=tmp_path / "p.zip")
+    codebook.get("stigma").color = "red"
+    with pytest.raises(InputError, match="color 'red'"):
+        export_project(codebook, documents, out=tmp_path / "p.qdpx")
+    codebook.get("stigma").color, codebook.get("stigma").guid = None, "not-a-guid"
+    with pytest.raises(InputError, match="is not a GUID"):
+        export_project(codebook, documents, out=tmp_path / "p.qdpx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_edited_codings_keep_guids_of_what_stayed(codebook, documents, tmp_path):
+    codings = pd.DataFrame({"document": ["fg1", "int2"], "start": [5, 5], "end": [38, 19],
+                            "code": ["disclosure", "stigma"], "coder": ["ann", "ann"]})
+    export_project(codebook, documents, codings, out=tmp_path / "v1.qdpx")
+    first = import_project(tmp_path / "v1.qdpx", tmp_path / "v1")
+    edited = first.codings[first.codings["code"] != "anti_stigma_work"]  # one coding removed, another added
+    added = pd.DataFrame({"document": ["int2"], "start": [0], "end": [3], "code": ["anti_stigma_work"], "coder": ["dee"]})
+    export_project(first.codebook, first.documents, pd.concat([edited, added], ignore_index=True).fillna(""),
+                   out=tmp_path / "v2.qdpx", base=first.project)
+    second = import_project(tmp_path / "v2.qdpx", tmp_path / "v2")
+    kept = second.codings[second.codings["code"] == "self_disclosure"]
+    assert kept["coding_guid"].tolist() == edited["coding_guid"].tolist()
+    assert sorted(second.codings["coder"]) == ["ann", "dee"]
+    assert [u.name for u in second.project.users] == ["ann", "dee"]
+
+
+def test_known_codebook_gives_imported_codes_their_ids_back(codebook, documents, tmp_path):
+    codings = pd.DataFrame({"document": ["fg1"], "start": [5], "end": [38], "code": ["disclosure"], "coder": ["ann"]})
+    export_project(codebook, documents, codings, out=tmp_path / "p.qdpx")
+    renamed = import_project(tmp_path / "p.qdpx", tmp_path / "slugs")
+    assert renamed.codebook.ids == ["personal_recovery", "self_disclosure", "anti_stigma_work"]
+    again = import_project(tmp_path / "p.qdpx", tmp_path / "ids", known=codebook)
+    assert again.codebook.ids == codebook.ids and again.codings["code"].tolist() == ["disclosure"]
+
+
+def test_atomic_file_leaves_nothing_when_writing_fails(tmp_path):
+    with pytest.raises(RuntimeError):
+        with atomic_file(tmp_path / "out.qdpx") as temporary:
+            temporary.write_bytes(b"half")
+            raise RuntimeError("disk full")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bare_qde_file_is_read(tmp_path):
+    (tmp_path / "p.qde").write_text('<Project xmlns="urn:QDA-XML:project:1.0" name="bare"><CodeBook><Codes>'
+                                    '<Code guid="22222222-2222-2222-2222-222222222222" name="hope" isCodable="true"/>'
+                                    '</Codes></CodeBook></Project>')
+    imported = import_project(tmp_path / "p.qde", tmp_path / "out")
+    assert [c.name for c in imported.codebook.all_codes] == ["hope"]
+    assert (tmp_path / "out" / "codebook.yaml").exists()
+    with zipfile.ZipFile(tmp_path / "x.qdpx", "w"):
+        pass
+    with pytest.raises(InputError, match="no project.qde"):
+        import_project(tmp_path / "x.qdpx", tmp_path / "out2")
