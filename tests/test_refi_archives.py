@@ -124,6 +124,14 @@ def test_not_a_zip_empty_file_and_missing_project_are_refused(tmp_path, capsys):
     assert_refused(tmp_path, archive, "no project.qde", capsys=capsys)
 
 
+def test_absurdly_deep_nesting_is_refused(tmp_path, capsys):
+    depth = 5000
+    codes = "".join(f'<Code guid="{i:08d}-0000-4000-8000-000000000000" name="c" isCodable="true">' for i in range(depth))
+    xml = f'<Project {NS} name="p"><CodeBook><Codes>{codes}{"</Code>" * depth}</Codes></CodeBook></Project>'
+    archive = write_zip(tmp_path / "deep.qdpx", {"project.qde": xml})
+    assert_refused(tmp_path, archive, "nested too deeply", capsys=capsys)
+
+
 def test_selection_outside_its_source_and_coding_of_missing_code_are_skipped(tmp_path, capsys):
     selections = (f'<PlainTextSelection guid="33333333-3333-3333-3333-333333333333" startPosition="6" endPosition="99">'
                   f'<Coding guid="44444444-4444-4444-4444-444444444444"><CodeRef targetGUID="{CODE}"/></Coding>'

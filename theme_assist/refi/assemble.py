@@ -153,6 +153,8 @@ def _human_selections(document: Document, rows: pd.DataFrame, old: TextSource | 
             by_span.setdefault(span, guid)
         code_guid = codes.guid_of(row, "codings", index)
         user = users.guid_for(_cell(row, "coder"), _cell(row, "coder_guid"))
+        if any(c.code_guid == code_guid and c.user_guid == user for c in selection.codings):
+            continue  # the same code by the same coder on the same selection: a repeated row
         coding_guid = guids.take(_cell(row, "coding_guid"), "coding", selection.guid, code_guid, user)
         previous = old_codings.get(coding_guid)
         selection.codings.append(Coding(guid=coding_guid, code_guid=code_guid, user_guid=user,

@@ -317,12 +317,20 @@ def read_file(path: str | Path, attachments_dir: Path | None = None,
     report : Report
         Counts, items kept aside and items skipped, with reasons.
     """
-    path = Path(path)
+    try:
+        return _read(Path(path), attachments_dir, limits)
+    except RecursionError:
+        raise InputError(f"{Path(path).name}: its elements are nested too deeply to be a real project") from None
+
+
+def _read(path: Path, attachments_dir: Path | None, limits: ZipLimits) -> tuple[Project, Report]:
     report = Report()
     suffix = path.suffix.lower()
     if suffix in (".qdc", ".qde"):
         if not path.is_file():
             raise InputError(f"{path} does not exist or is not a file")
+        if path.stat().st_size > limits.max_total_bytes:
+            raise InputError(f"{path.name} is larger than {limits.max_total_bytes} bytes")
         data = path.read_bytes()
         if not data.strip():
             raise InputError(f"{path.name} is empty")
