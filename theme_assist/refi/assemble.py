@@ -14,6 +14,7 @@ selection per suggested code whose ``<Description>`` holds the score and rank.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -37,6 +38,7 @@ def machine_user_name(model: str = DEFAULT_MODEL) -> str:
 
 
 def is_guid(value: str) -> bool:
+    """Whether ``value`` is a GUID as QDA-XML writes them (optionally in braces)."""
     return bool(_GUID.match(value or ""))
 
 
@@ -62,9 +64,9 @@ class _Codes:
         self.guid_of_id: dict[str, str] = {}
         self.nodes = [self._node(code) for code in codebook.codes]
         self.name_by_guid = {node.guid: node.name.strip() for top in self.nodes for node in top.walk()}
-        names = pd.Series([code.name for code in codebook.all_codes], dtype=object)
+        names = Counter(code.name for code in codebook.all_codes)
         self.guid_by_key = {code.name: self.guid_of_id[code.id] for code in codebook.all_codes
-                            if (names == code.name).sum() == 1}  # names only where unique; ids take precedence
+                            if names[code.name] == 1}  # names only where unique; ids take precedence
         self.guid_by_key.update(self.guid_of_id)
 
     def _node(self, code: Code) -> CodeNode:
@@ -73,7 +75,7 @@ class _Codes:
         if code.color and not _RGB.match(code.color):
             raise InputError(f"code {code.id!r}: color {code.color!r} is not #RRGGBB or #RGB")
         guid = code_guid(code)
-        if guid.upper() in {g.upper() for g in self.guid_of_id.values()}:
+        if any(guid.upper() == other.upper() for other in self.guid_of_id.values()):
             raise InputError(f"code {code.id!r}: guid {guid} is used by another code too")
         self.guid_of_id[code.id] = guid
         old = self.base.get(guid)
@@ -86,6 +88,7 @@ class _Codes:
                         extras=list(old.extras) if old else [])
 
     def guid_of(self, row: pd.Series, label: str, index) -> str:
+        """The guid of the code a table row names (by ``code`` id or unique name, else by ``code_guid``)."""
         guid, value = _cell(row, "code_guid"), _cell(row, "code")
         if value in self.guid_by_key:
             return self.guid_by_key[value]
@@ -102,6 +105,8 @@ class _Users:
         self.name_of = {user.guid: user.name for user in self.users}
 
     def guid_for(self, name: str, hint: str = "") -> str | None:
+        """The guid of coder ``name``: ``hint`` (a ``coder_guid``) where it agrees with the name or there is no
+        name, else the user of that name, created if new; ``None`` for no coder at all."""
         if is_guid(hint) and (not name or self.name_of.get(hint) == name):
             return hint
         if not name:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 import uuid
 
 import pandas as pd
@@ -119,9 +120,9 @@ class _CodeIds:
 
     def __init__(self, known: Codebook | None):
         codes = known.all_codes if known else []
-        names = [code.name for code in codes]
+        names = Counter(code.name for code in codes)
         self.by_guid = {code_guid(code).upper(): code.id for code in codes}
-        self.by_name = {code.name: code.id for code in codes if names.count(code.name) == 1}
+        self.by_name = {code.name: code.id for code in codes if names[code.name] == 1}
         self.taken: set[str] = set()
 
     def __call__(self, node: CodeNode, parent_id: str | None) -> str:
