@@ -300,7 +300,10 @@ def test_rich_project_export_validates(rich_archive, tmp_path, shared_dir):
     schema = xmlschema.XMLSchema(str(shared_dir / "refi" / "Project-mrt2019.xsd"))
     with zipfile.ZipFile(rich_archive) as archive:
         schema.validate(archive.read("project.qde").decode())  # the fixture itself is valid QDA-XML
-    import_project(rich_archive, tmp_path / "rich")
-    assert run_cli("export-qdpx", "--project", tmp_path / "rich", "--out", tmp_path / "again.qdpx") == 0
+    first = import_project(rich_archive, tmp_path / "rich")
+    folder = tmp_path / "rich"  # no --project: the project.json next to --documents is found and reused
+    assert run_cli("export-qdpx", "--codebook", folder / "codebook.yaml", "--documents", folder / "documents",
+                   "--codings", folder / "codings.csv", "--out", tmp_path / "again.qdpx") == 0
     with zipfile.ZipFile(tmp_path / "again.qdpx") as archive:
         schema.validate(archive.read("project.qde").decode())
+    assert import_project(tmp_path / "again.qdpx", tmp_path / "again").report.kept_aside == first.report.kept_aside

@@ -101,8 +101,11 @@ def export_qdpx(
     codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML."),
     documents: Path = typer.Option(None, "--documents", help="Folder of UTF-8 .txt documents (id = file name)."),
     codings: Path = typer.Option(None, "--codings", help="Human codings CSV: document, start, end, code[, coder]."),
-    suggestions: Path = typer.Option(None, "--suggestions", help="The suggest command's OUT.csv."),
-    segments: Path = typer.Option(None, "--segments", help="Segments CSV placing segment ids: segment_id, document, start, end."),
+    suggestions: Path = typer.Option(None, "--suggestions", help="The suggest command's OUT.csv (segment_id, code, "
+                                     "score, rank, evidence; an empty code is an abstention and is skipped)."),
+    segments: Path = typer.Option(None, "--segments", help="Segments CSV placing the suggestions' segment ids "
+                                  "(segment_id, document, start, end[, text]), e.g. suggest --segments-out; not "
+                                  "needed when the suggestions carry document, start, end."),
     accepted_only: bool = typer.Option(False, "--accepted-only", help="Only suggestions a coder accepted."),
     model: str = typer.Option(None, "--model", show_default="all-MiniLM-L6-v2",
                               help="Name of the model that made the suggestions (names the machine coder)."),
