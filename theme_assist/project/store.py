@@ -369,14 +369,18 @@ class ProjectStore:
             raise NotFound(f"segment {request.segment_id!r} is not in this project")
         for code in (request.code, request.replaces):
             if code and code not in known_codes:
-                raise InputError(f"code {code!r} is not in the project's codebook")
+                raise NotFound(f"code {code!r} is not in the project's codebook")
         if not request.code:
             raise InputError(f"a {request.action} decision needs a code")
         if request.suggestion_id is not None:
-            row = db.execute("SELECT segment_id FROM suggestions WHERE id = ?", (request.suggestion_id,)).fetchone()
-            if row is None or row[0] != request.segment_id:
+            row = db.execute("SELECT segment_id, code FROM suggestions WHERE id = ?",
+                             (request.suggestion_id,)).fetchone()
+            if row is None or row["segment_id"] != request.segment_id:
                 raise NotFound(f"suggestion {request.suggestion_id} is not a suggestion for segment "
-                                 f"{request.segment_id!r}")
+                               f"{request.segment_id!r}")
+            answered = request.replaces if request.action == "replace" else request.code
+            if request.action != "add" and row["code"] != answered:
+                raise InputError(f"suggestion {request.suggestion_id} suggests {row['code']!r}, not {answered!r}")
 
     def undo_last(self, coder: str) -> pd.DataFrame:
         """Undo ``coder``'s most recent decision that is not undone yet (a whole bulk batch at once).

@@ -1,0 +1,131 @@
+"""``theme-assist project``: create a project file, fill it, let the engine suggest into it, export its audit trail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+project_app = typer.Typer(help="Project files: documents, codebook history, codings, suggestions and review "
+                               "decisions in one SQLite file.", no_args_is_help=True)
+
+
+@project_app.command("init")
+def init(
+    project: Path = typer.Argument(..., help="The project file to create (e.g. study.taproj)."),
+    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook YAML (optional with --qdpx)."),
+    input: Optional[Path] = typer.Option(None, "--input", help="Transcript folder or file, or SEGMENTS.csv."),
+    metadata: Optional[Path] = typer.Option(None, "--metadata", help="Metadata CSV joined to transcripts by name."),
+    coded: Optional[Path] = typer.Option(None, "--coded", help="Human codings: CSV with segment_id, code (or "
+                                                               "document, turn, code); optional coder."),
+    qdpx: Optional[Path] = typer.Option(None, "--qdpx", help="REFI-QDA project to import texts, codes, codings."),
+    unit: str = typer.Option("turn", "--unit", help="Segmentation: turn, sentence, paragraph."),
+    max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Longest segment."),
+) -> None:
+    """Create PROJECT from transcripts and a codebook (and optionally existing codings)."""
+    from rich.console import Console
+
+    from theme_assist.codebook import load_codebook
+    from theme_assist.project import create_project
+
+    book = load_codebook(codebook) if codebook else None
+    with create_project(project, book, input=input, metadata=metadata, coded=coded, qdpx=qdpx, unit=unit,
+                        max_chars=max_chars) as store:
+        Console(stderr=True).print(
+            f"[green]✓[/] {project}: {len(store.documents())} documents, {len(store.segments())} segments, "
+            f"{len(store.codebook().leaf_codes)} codes, {len(store.codings())} human codings")
+
+
+@project_app.command("suggest")
+def suggest(
+    project: Path = typer.Argument(..., help="The project file."),
+    top_k: int = typer.Option(3, "--top-k", min=1, help="Codes suggested per segment."),
+    threshold: float = typer.Option(0.3, "--threshold", min=0.0, max=1.0, help="Abstain below this score."),
+    diversity: float = typer.Option(0.5, "--diversity", min=0.0, help="Weight of diversity in the review queue."),
+    model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name."),
+) -> None:
+    """Fit the engine on the project's human codings and review decisions; store its suggestions in PROJECT."""
+    from rich.console import Console
+
+    from theme_assist.embed import Embedder
+    from theme_assist.project import ProjectStore
+    from theme_assist.project.learn import refit
+
+    console = Console(stderr=True)
+    with ProjectStore(project) as store, console.status("fitting and suggesting…"):
+        run_id = refit(store, embedder=Embedder(model=model), top_k=top_k, threshold=threshold, diversity=diversity)
+        run = store.latest_run()
+    console.print(f"[green]✓[/] run {run_id}: {run['model_id']}, trained on {run['n_training']} coded segments")
+
+
+@project_app.command("export")
+def export(
+    project: Path = typer.Argument(..., help="The project file."),
+    audit: Optional[Path] = typer.Option(None, "--audit", help="Write the audit trail (every decision and machine "
+                                                               "coding, who, when, which model) to this CSV."),
+    codings: Optional[Path] = typer.Option(None, "--codings", help="Write each coder's current codings to this CSV."),
+    qdpx: Optional[Path] = typer.Option(None, "--qdpx", help="Write a REFI-QDA .qdpx with codings and suggestions."),
+) -> None:
+    """Export the audit trail, the current codings or a REFI-QDA project."""
+    from rich.console import Console
+
+    from theme_assist.errors import InputError
+    from theme_assist.project import ProjectStore
+    from theme_assist.project.audit import current_codings, export_qdpx, write_audit
+
+    if not (audit or codings or qdpx):
+        raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv and/or --qdpx OUT.qdpx")
+    console = Console(stderr=True)
+    with ProjectStore(project) as store:
+        if audit:
+            console.print(f"[green]✓[/] {write_audit(store, audit)} audit rows → {audit}")
+        if codings:
+            table = current_codings(store)
+            table.to_csv(codings, index=False)
+            console.print(f"[green]✓[/] {len(table)} codings → {codings}")
+        if qdpx:
+            exported = export_qdpx(store, qdpx)
+            console.print(f"[green]✓[/] {qdpx}: " + ", ".join(f"{v} {k}" for k, v in exported.counts.items()))
+
+
+@project_app.command("codebook")
+def codebook(
+    project: Path = typer.Argument(..., help="The project file."),
+    new: Path = typer.Option(..., "--codebook", help="The revised codebook YAML."),
+    author: str = typer.Option("", "--author", help="Who revised it."),
+    note: str = typer.Option("", "--note", help="What changed."),
+) -> None:
+    """Store a revised codebook as the project's next codebook version (earlier versions are kept)."""
+    from rich.console import Console
+
+    from theme_assist.codebook import load_codebook
+    from theme_assist.project import ProjectStore
+
+    with ProjectStore(project) as store:
+        version = store.add_codebook_version(load_codebook(new), author=author, note=note)
+    Console(stderr=True).print(f"[green]✓[/] codebook version {version}")
+
+
+@project_app.command("info")
+def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
+    """Summarise PROJECT: documents, segments, codebook versions, model runs, decisions per coder."""
+    from rich.console import Console
+
+    from theme_assist.project import ProjectStore
+
+    console = Console()
+    with ProjectStore(project) as store:
+        decisions = store.decisions()
+        run = store.latest_run()
+        console.print(f"{store.name}: {len(store.documents())} documents, {len(store.segments())} segments, "
+                      f"codebook v{store.codebook_version()} ({store.codebook().name}), "
+                      f"{len(store.codings())} human codings")
+        console.print(f"latest model run: {run['id']} {run['model_id']} ({run['created_at']})" if run
+                      else "no model run yet (run `theme-assist project suggest`)")
+        for coder, count in decisions[decisions["action"] != "undo"].groupby("coder").size().items():
+            console.print(f"  {coder}: {count} decisions")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(project_app, name="project")

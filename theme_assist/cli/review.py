@@ -1,0 +1,72 @@
+"""``theme-assist review``: the review page for a project, served on this computer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def free_port(host: str) -> int:
+    """A port nobody listens on right now."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def review(
+    project: Path = typer.Argument(..., help="The project file (see `theme-assist project init`)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. Anything but 127.0.0.1 lets "
+                                                         "other computers reach the page: only on a trusted network."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port (0: any free one)."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open the page in a browser."),
+    blind: bool = typer.Option(False, "--blind", help="Hide other coders' codings (reliability rounds)."),
+    refit_every: int = typer.Option(10, "--refit-every", min=0, help="Refit the engine in the background after "
+                                                                     "this many decisions (0: never)."),
+    top_k: int = typer.Option(3, "--top-k", min=1, help="Codes suggested per segment after a refit."),
+    model: str = typer.Option(None, "--model", help="sentence-transformers model for refits (default: packaged)."),
+) -> None:
+    """Serve the review page for PROJECT and open it in the browser."""
+    import threading
+    import time
+    import webbrowser
+
+    import uvicorn
+    from rich.console import Console
+
+    from theme_assist.project import ProjectStore
+    from theme_assist.project.learn import BackgroundRefitter
+    from theme_assist.review.app import create_app
+
+    console = Console(stderr=True)
+    ProjectStore(project).close()  # a missing or foreign file fails here, in one line
+    port = port or free_port(host)
+    refitter = None
+    if refit_every:
+        from theme_assist.embed import Embedder
+
+        refitter = BackgroundRefitter(project, every=refit_every, embedder=Embedder(model=model), top_k=top_k)
+    app = create_app(project, host=host, port=port, blind=blind, refitter=refitter)
+    if refitter is not None and app.state.store.latest_run() is None:
+        refitter.start()  # first suggestions, while the coder picks their name
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(f"[yellow]warning:[/] listening on {host}: other computers on the network can open the page")
+
+    def announce() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            print(f"theme-assist review: serving {project} at {url} (Ctrl+C to stop)", flush=True)
+            if not no_browser:
+                webbrowser.open(url)
+
+    threading.Thread(target=announce, daemon=True).start()
+    server.run()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("review")(review)

@@ -1,0 +1,176 @@
+"""The review server: a FastAPI app over one project file, serving the page in ``static/`` and its JSON API.
+
+Every decision is committed to the project file before the response is sent, so "saved" on the page means saved
+on disk. Endpoints (all JSON):
+
+=======  =========================  ==========================================================================
+GET      ``/api/session``           the session token, project name, known coders, blind mode
+GET      ``/api/codebook``          the code tree
+GET      ``/api/documents``         documents with their metadata
+GET      ``/api/queue``             segments to review (filters: document, code, min/max score, status, order)
+GET      ``/api/segments/{id}``     one segment in context with suggestions, evidence and codes so far
+GET      ``/api/bulk``              suggestions of one code at or above a score, not yet decided
+GET      ``/api/progress``          the coder's progress and the engine's state
+POST     ``/api/decisions``         accept / reject / replace / add (201 once committed)
+POST     ``/api/decisions/bulk``    accept or reject many suggestions in one transaction
+POST     ``/api/undo``              undo the coder's latest decision (a bulk batch at once)
+=======  =========================  ==========================================================================
+
+Unknown segments, codes and documents get 404, malformed requests 422, refused requests 403 (see
+:mod:`~theme_assist.review.security`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from fastapi import FastAPI, Query
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+
+from theme_assist.errors import InputError
+from theme_assist.project.learn import BackgroundRefitter
+from theme_assist.project.store import DecisionRequest, NotFound, ProjectStore
+from theme_assist.review import views
+from theme_assist.review.security import SameOriginGuard, allowed_hosts, new_token
+
+STATIC = Path(__file__).parent / "static"
+Name = Field(min_length=1, max_length=100)
+
+
+class DecisionIn(BaseModel):
+    segment_id: str = Field(max_length=500)
+    action: Literal["accept", "reject", "replace", "add"]
+    code: str = Field(max_length=200)
+    coder: str = Name
+    suggestion_id: int | None = None
+    replaces: str = Field("", max_length=200)
+    reason: str = Field("", max_length=2000)
+
+
+class BulkItem(BaseModel):
+    segment_id: str = Field(max_length=500)
+    suggestion_id: int
+
+
+class BulkIn(BaseModel):
+    coder: str = Name
+    action: Literal["accept", "reject"]
+    code: str = Field(max_length=200)
+    items: list[BulkItem] = Field(min_length=1, max_length=5000)
+
+
+class UndoIn(BaseModel):
+    coder: str = Name
+
+
+def _records(frame) -> list[dict]:
+    return [{k: (None if v != v else v) for k, v in row.items()}  # NaN → None
+            for row in frame.astype(object).to_dict(orient="records")]
+
+
+def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
+               blind: bool = False, refitter: BackgroundRefitter | None = None,
+               extra_hosts: set[str] = frozenset()) -> FastAPI:
+    """The review app for ``project``.
+
+    Parameters
+    ----------
+    project : str or Path
+        An existing project file.
+    host, port : str, int
+        Where the server listens: requests must name this address (plus ``extra_hosts``).
+    token : str, optional
+        The session token; a fresh random one by default.
+    blind : bool
+        Hide other coders' codings (reliability rounds).
+    refitter : BackgroundRefitter, optional
+        Told about every committed decision; ``None`` switches learning off.
+    """
+    store = ProjectStore(project)
+    token = token or new_token()
+    app = FastAPI(title="theme_assist review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(SameOriginGuard, hosts=allowed_hosts(host, port) | set(extra_hosts), token=token)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.store, app.state.refitter = store, refitter
+
+    @app.exception_handler(NotFound)
+    def not_found(request, exc: NotFound):
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(InputError)
+    def bad_input(request, exc: InputError):
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    def learned(count: int) -> None:
+        if refitter is not None and count:
+            refitter.decisions_recorded(count)
+
+    @app.get("/", include_in_schema=False)
+    def page():
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/api/session")
+    def session():
+        codebook = store.codebook()
+        return {"token": token, "project": store.name, "codebook": codebook.name, "exclusive": codebook.exclusive,
+                "coders": store.coders(), "blind": blind, "learning": refitter is not None}
+
+    @app.get("/api/codebook")
+    def codebook():
+        return views.codebook_tree(store.codebook())
+
+    @app.get("/api/documents")
+    def documents():
+        return _records(store.documents())
+
+    @app.get("/api/queue")
+    def review_queue(coder: str = Query(..., min_length=1), order: str = "active", document: str = "",
+                     code: str = "", min_score: float = Query(0.0, ge=0, le=1),
+                     max_score: float = Query(1.0, ge=0, le=1), status: str = "open",
+                     limit: int = Query(500, ge=1, le=5000)):
+        return views.queue(store, coder, order=order, document=document, code=code, min_score=min_score,
+                           max_score=max_score, status=status, limit=limit)
+
+    @app.get("/api/segments/{segment_id:path}")
+    def segment(segment_id: str, coder: str = Query(..., min_length=1)):
+        return views.segment_view(store, segment_id, coder, blind=blind)
+
+    @app.get("/api/bulk")
+    def bulk(code: str, coder: str = Query(..., min_length=1), min_score: float = Query(0.8, ge=0, le=1),
+             limit: int = Query(500, ge=1, le=5000)):
+        return views.bulk_candidates(store, code, min_score, coder, limit=limit)
+
+    @app.get("/api/progress")
+    def progress(coder: str = Query(..., min_length=1)):
+        counts = views.queue(store, coder, order="document", status="all", limit=1)["progress"]
+        run = store.latest_run()
+        model = {"run_id": run["id"], "mode": run["mode"], "model_id": run["model_id"],
+                 "n_training": run["n_training"], "created_at": run["created_at"]} if run else None
+        return {**counts, "decisions": store.decision_count(), "model": model,
+                "refitting": bool(refitter and refitter.running),
+                "learning_error": refitter.last_error if refitter else ""}
+
+    @app.post("/api/decisions", status_code=201)
+    def decide(decision: DecisionIn):
+        stored = store.record_decisions([DecisionRequest(**decision.model_dump())])
+        learned(len(stored))
+        return {"decisions": _records(stored)}
+
+    @app.post("/api/decisions/bulk", status_code=201)
+    def decide_many(bulk: BulkIn):
+        views.check_code(store.codebook(), bulk.code)
+        requests = [DecisionRequest(item.segment_id, bulk.action, bulk.code, bulk.coder, item.suggestion_id)
+                    for item in bulk.items]
+        stored = store.record_decisions(requests)
+        learned(len(stored))
+        return {"decisions": _records(stored)}
+
+    @app.post("/api/undo")
+    def undo(request: UndoIn):
+        undone = store.undo_last(request.coder)
+        return {"decisions": _records(undone)}
+
+    return app

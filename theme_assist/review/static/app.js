@@ -1,0 +1,533 @@
+// theme_assist review page. Plain JavaScript, no build step, nothing loaded from elsewhere.
+// All text from the project (transcripts, code names, coder names) is put on the page with textContent /
+// text nodes only, never parsed as HTML.
+"use strict";
+
+const state = {
+  token: "",
+  coder: "",
+  blind: false,
+  codebook: null,
+  codes: [],          // codable codes: {id, name, definition, path}
+  codeNames: {},      // id -> name, every code
+  items: [],          // queue items
+  index: -1,          // position of the shown segment in items
+  segment: null,      // the shown segment's detail
+  selected: 0,        // selected suggestion
+  codeDialogMode: "replace",
+  bulkItems: [],
+  view: "review",
+  lastRun: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function clear(node) { node.replaceChildren(); return node; }
+
+// ------------------------------------------------------------------ server
+async function api(path, options = {}) {
+  const init = { method: options.method || "GET", headers: { Accept: "application/json" } };
+  if (options.body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.headers["X-Session-Token"] = state.token;
+    init.body = JSON.stringify(options.body);
+  }
+  const response = await fetch(path, init);
+  let payload = null;
+  try { payload = await response.json(); } catch (_) { payload = null; }
+  if (!response.ok) {
+    const detail = payload && payload.detail;
+    const message = typeof detail === "string" ? detail : (detail ? JSON.stringify(detail) : response.statusText);
+    throw new Error(`${response.status}: ${message}`);
+  }
+  return payload;
+}
+
+function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== "" && value !== null) search.set(key, value);
+  return search.toString();
+}
+
+function setStatus(message, kind) {
+  const node = $("save-status");
+  node.textContent = message;
+  node.className = "status" + (kind ? " " + kind : "");
+}
+
+// ------------------------------------------------------------------ start
+async function start() {
+  const session = await api("/api/session");
+  state.token = session.token;
+  state.blind = session.blind;
+  $("project-name").textContent = `${session.project} · ${session.codebook}`;
+  $("blind-badge").hidden = !session.blind;
+  const list = clear($("coder-list"));
+  for (const name of session.coders) list.append(el("option", { value: name }));
+
+  state.codebook = await api("/api/codebook");
+  indexCodes(state.codebook.codes, []);
+  fillCodeSelects();
+  const documents = await api("/api/documents");
+  for (const doc of documents) {
+    const label = doc.site ? `${doc.document} (${doc.site})` : doc.document;
+    $("filter-document").append(el("option", { value: doc.document }, label));
+  }
+  bindControls();
+  const saved = localStorage.getItem("theme_assist.coder") || "";
+  if (saved) await useCoder(saved); else askCoder();
+}
+
+function indexCodes(codes, path) {
+  for (const code of codes) {
+    state.codeNames[code.id] = code.name;
+    if (code.codable) state.codes.push({ id: code.id, name: code.name, definition: code.definition, path: path.slice() });
+    indexCodes(code.children, path.concat(code.name));
+  }
+}
+
+function fillCodeSelects() {
+  for (const select of [$("filter-code"), $("bulk-code")]) {
+    for (const code of state.codes) select.append(el("option", { value: code.id }, code.name));
+  }
+}
+
+function askCoder() {
+  $("coder-input").value = state.coder;
+  $("coder-dialog").showModal();
+  $("coder-input").focus();
+}
+
+async function useCoder(name) {
+  state.coder = name.trim();
+  localStorage.setItem("theme_assist.coder", state.coder);
+  $("coder-name").textContent = state.coder;
+  await loadQueue();
+  refreshProgress();
+}
+
+// ------------------------------------------------------------------ queue
+function filters() {
+  return {
+    coder: state.coder, order: $("filter-order").value, document: $("filter-document").value,
+    code: $("filter-code").value, min_score: $("filter-min").value || 0, max_score: $("filter-max").value || 1,
+    status: $("filter-status").value,
+  };
+}
+
+async function loadQueue(keepSegment) {
+  try {
+    const result = await api("/api/queue?" + query(filters()));
+    state.items = result.items;
+    $("queue-count").textContent = `${result.matching} segment${result.matching === 1 ? "" : "s"} match` +
+      (result.matching > result.items.length ? ` (first ${result.items.length} listed)` : "");
+    renderQueue();
+    updateProgress(result.progress);
+    let index = keepSegment ? state.items.findIndex((item) => item.segment_id === keepSegment) : -1;
+    if (index < 0) index = state.items.length ? 0 : -1;
+    await show(index);
+  } catch (error) {
+    setStatus(`Could not load the queue: ${error.message}`, "error");
+  }
+}
+
+function renderQueue() {
+  const list = clear($("queue"));
+  state.items.forEach((item, i) => {
+    const head = el("div", { class: "q-head" },
+      el("span", {}, el("span", { class: "dot" }), item.document, item.speaker ? ` · ${item.speaker}` : ""),
+      el("span", {}, item.code ? `${item.code_name} ${Math.round(item.score * 100)}%` : ""));
+    const entry = el("li", { class: item.status + (i === state.index ? " current" : ""), dataset: { id: item.segment_id },
+      onclick: () => show(i) }, head, el("div", { class: "q-text" }, item.text));
+    list.append(entry);
+  });
+}
+
+function markQueue() {
+  const nodes = $("queue").children;
+  for (let i = 0; i < nodes.length; i++) {
+    const item = state.items[i];
+    nodes[i].className = item.status + (i === state.index ? " current" : "");
+  }
+  const current = nodes[state.index];
+  if (current) current.scrollIntoView({ block: "nearest" });
+}
+
+// ------------------------------------------------------------------ one segment
+async function show(index) {
+  state.index = index;
+  const has = index >= 0 && index < state.items.length;
+  $("segment").hidden = !has;
+  $("empty-message").hidden = has;
+  if (!has) { state.segment = null; markQueue(); return; }
+  try {
+    const id = state.items[index].segment_id;
+    state.segment = await api(`/api/segments/${encodeURIComponent(id)}?` + query({ coder: state.coder }));
+    state.selected = firstOpenSuggestion();
+    renderSegment();
+    markQueue();
+  } catch (error) {
+    setStatus(`Could not load the segment: ${error.message}`, "error");
+  }
+}
+
+function firstOpenSuggestion() {
+  const rejected = new Set(state.segment.mine.rejected.map((c) => c.id));
+  const index = state.segment.suggestions.findIndex((s) => !rejected.has(s.code));
+  return index < 0 ? 0 : index;
+}
+
+function turnNode(turn) {
+  return el("div", { class: "turn" }, el("span", { class: "who" }, turn.speaker ? `${turn.speaker}:` : ""), turn.text);
+}
+
+function renderSegment() {
+  const s = state.segment;
+  const meta = clear($("segment-meta"));
+  meta.append(el("span", {}, "Document ", el("strong", {}, s.document)));
+  for (const key of ["site", "country", "participant_group"]) {
+    if (s.metadata[key]) meta.append(el("span", {}, `${key.replace("_", " ")} `, el("strong", {}, s.metadata[key])));
+  }
+  meta.append(el("span", {}, `Segment ${s.position + 1}`));
+  clear($("context-before")).append(...s.before.map(turnNode));
+  clear($("context-after")).append(...s.after.map(turnNode));
+  $("current-speaker").textContent = s.speaker || "";
+  $("current-text").textContent = s.text;
+
+  const mine = clear($("my-codes"));
+  if (s.mine.codes.length) mine.append(...s.mine.codes.map((c) => el("span", { class: "chip" }, c.name)));
+  else mine.append(el("span", { class: "none" }, "none yet"));
+  const rejected = clear($("my-rejected"));
+  if (s.mine.rejected.length) rejected.append(...s.mine.rejected.map((c) => el("span", { class: "chip rejected" }, c.name)));
+  else rejected.append(el("span", { class: "none" }, "none"));
+  $("others-block").hidden = s.others === null;
+  const others = clear($("others"));
+  if (s.others && s.others.length) {
+    for (const other of s.others) others.append(el("span", { class: "chip other" }, `${other.coder}: ${other.codes.join(", ")}`));
+  } else if (s.others) others.append(el("span", { class: "none" }, "none"));
+
+  $("run-info").textContent = s.run ? `model run ${s.run.id}` : "no model run yet";
+  renderSuggestions();
+}
+
+function renderSuggestions() {
+  const s = state.segment;
+  const list = clear($("suggestions"));
+  const applied = new Set(s.mine.codes.map((c) => c.id));
+  const rejected = new Set(s.mine.rejected.map((c) => c.id));
+  if (!s.suggestions.length) {
+    list.append(el("li", { class: "abstain" }, s.abstained ? "The engine found no code that fits. Choose one (c) or skip (s)."
+      : "No suggestions yet. Choose a code (c) or skip (s)."));
+  }
+  s.suggestions.forEach((suggestion, i) => {
+    const stateLabel = applied.has(suggestion.code) ? "accepted" : rejected.has(suggestion.code) ? "rejected" : "";
+    const percent = Math.round(suggestion.score * 100);
+    const bar = el("span", { class: "score-bar" }, el("span", { class: "score-fill" }));
+    bar.firstChild.style.width = `${percent}%`;
+    const evidence = el("ul", { class: "evidence" }, ...suggestion.evidence.map((quote) =>
+      el("li", {}, quote.segment_id.startsWith("codebook:") ? "Codebook: " : "“", quote.text,
+        quote.segment_id.startsWith("codebook:") ? "" : "”", el("span", { class: "sim" }, `(${Math.round(quote.similarity * 100)}% similar)`))));
+    const item = el("li", { class: "suggestion" + (i === state.selected ? " selected" : "") + (stateLabel ? " " + stateLabel : ""),
+      dataset: { code: suggestion.code }, onclick: () => { state.selected = i; renderSuggestions(); } },
+      el("div", { class: "s-head" }, el("span", { class: "s-name" }, suggestion.code_name),
+        el("span", { class: "s-state" }, stateLabel), el("span", { class: "score" }, bar, `${percent}%`)),
+      suggestion.evidence.length ? evidence : null);
+    list.append(item);
+  });
+}
+
+function selectedSuggestion() {
+  const s = state.segment;
+  return s && s.suggestions.length ? s.suggestions[Math.min(state.selected, s.suggestions.length - 1)] : null;
+}
+
+// ------------------------------------------------------------------ decisions
+async function decide(action, code, extra = {}) {
+  if (!state.segment) return;
+  const segmentId = state.segment.segment_id;
+  setStatus("Saving…");
+  try {
+    const body = { segment_id: segmentId, action, code, coder: state.coder, ...extra };
+    const result = await api("/api/decisions", { method: "POST", body });
+    const stored = result.decisions[0];
+    const name = state.codeNames[code] || code;
+    setStatus(`Saved ✓ ${action} “${name}” (decision ${stored.id})`, "saved");
+    await afterDecision(segmentId, action === "accept" || action === "replace");
+    refreshProgress();
+  } catch (error) {
+    setStatus(`Not saved: ${error.message}`, "error");
+  }
+}
+
+async function afterDecision(segmentId, advance) {
+  const index = state.items.findIndex((item) => item.segment_id === segmentId);
+  state.segment = await api(`/api/segments/${encodeURIComponent(segmentId)}?` + query({ coder: state.coder }));
+  if (index >= 0) state.items[index].status = state.segment.mine.codes.length ? "coded" : "rejected";
+  if (advance) { await next(); return; }
+  state.selected = firstOpenSuggestion();
+  renderSegment();
+  markQueue();
+}
+
+function accept() {
+  const suggestion = selectedSuggestion();
+  if (!suggestion) { setStatus("Nothing to accept here: choose a code with c.", "error"); return; }
+  decide("accept", suggestion.code, { suggestion_id: suggestion.id });
+}
+
+function reject() {
+  const suggestion = selectedSuggestion();
+  if (!suggestion) { setStatus("Nothing to reject here.", "error"); return; }
+  decide("reject", suggestion.code, { suggestion_id: suggestion.id });
+}
+
+function chosen(code) {
+  const suggestion = selectedSuggestion();
+  if (state.codeDialogMode === "replace" && suggestion && suggestion.code !== code) {
+    decide("replace", code, { replaces: suggestion.code, suggestion_id: suggestion.id });
+  } else if (state.codeDialogMode === "replace" && suggestion) {
+    decide("accept", code, { suggestion_id: suggestion.id });
+  } else {
+    decide("add", code);
+  }
+}
+
+async function undo() {
+  setStatus("Undoing…");
+  try {
+    const result = await api("/api/undo", { method: "POST", body: { coder: state.coder } });
+    if (!result.decisions.length) { setStatus("Nothing to undo.", ""); return; }
+    const first = result.decisions[0];
+    const what = result.decisions.length > 1 ? `${result.decisions.length} bulk decisions` : `decision ${first.undoes}`;
+    setStatus(`Undone ✓ ${what}`, "saved");
+    refreshProgress();
+    if (state.view === "bulk") { await loadBulk(); return; }
+    await loadQueueAfterUndo(first.segment_id);
+  } catch (error) {
+    setStatus(`Not undone: ${error.message}`, "error");
+  }
+}
+
+async function loadQueueAfterUndo(segmentId) {
+  const result = await api("/api/queue?" + query(filters()));
+  state.items = result.items;
+  renderQueue();
+  updateProgress(result.progress);
+  let index = state.items.findIndex((item) => item.segment_id === segmentId);
+  if (index < 0) {  // the undone segment is outside the filters: show it anyway, in place
+    state.items.splice(Math.max(state.index, 0), 0, { segment_id: segmentId, document: "", speaker: "", text: "", code: "",
+      code_name: "", score: 0, status: "open" });
+    index = Math.max(state.index, 0);
+    renderQueue();
+  }
+  await show(index);
+}
+
+async function next() {
+  for (let i = state.index + 1; i < state.items.length; i++) {
+    if (state.items[i].status === "open" || $("filter-status").value !== "open") { await show(i); return; }
+  }
+  await show(Math.min(state.index + 1, state.items.length - 1));
+  if (state.index === state.items.length - 1) setStatus("End of the list ✓ — change the filters or reload for more.", "saved");
+}
+
+async function previous() { if (state.index > 0) await show(state.index - 1); }
+
+function skip() { setStatus("Skipped (nothing saved)."); next(); }
+
+// ------------------------------------------------------------------ code chooser
+function openCodeDialog(mode) {
+  if (!state.segment) return;
+  state.codeDialogMode = mode;
+  $("code-dialog-title").textContent = mode === "add" ? "Add a code" : "Choose another code";
+  $("code-search").value = "";
+  renderCodeTree();
+  $("code-dialog").showModal();
+  $("code-search").focus();
+}
+
+function renderCodeTree() {
+  const words = $("code-search").value.toLowerCase().split(/\s+/).filter(Boolean);
+  const tree = clear($("code-tree"));
+  let group = null;
+  let first = true;
+  for (const code of state.codes) {
+    const haystack = `${code.name} ${code.id} ${code.definition} ${code.path.join(" ")}`.toLowerCase();
+    if (!words.every((word) => haystack.includes(word))) continue;
+    const path = code.path.join(" › ");
+    if (path && path !== group) { tree.append(el("li", { class: "group" }, path)); group = path; }
+    const button = el("button", { type: "button", class: "code" + (first ? " active" : ""), dataset: { code: code.id },
+      onclick: () => { $("code-dialog").close(); chosen(code.id); } },
+      code.name, el("span", { class: "def" }, code.definition));
+    tree.append(el("li", {}, button));
+    first = false;
+  }
+  if (first) tree.append(el("li", { class: "none" }, "No code matches."));
+}
+
+function moveCodeSelection(step) {
+  const buttons = Array.from($("code-tree").querySelectorAll("button.code"));
+  if (!buttons.length) return;
+  let index = buttons.findIndex((b) => b.classList.contains("active"));
+  if (index >= 0) buttons[index].classList.remove("active");
+  index = Math.max(0, Math.min(buttons.length - 1, index + step));
+  buttons[index].classList.add("active");
+  buttons[index].scrollIntoView({ block: "nearest" });
+}
+
+// ------------------------------------------------------------------ bulk
+async function loadBulk() {
+  const code = $("bulk-code").value;
+  try {
+    const result = await api("/api/bulk?" + query({ code, min_score: $("bulk-min").value || 0, coder: state.coder }));
+    state.bulkItems = result.items;
+    $("bulk-summary").textContent = `${result.matching} suggestion${result.matching === 1 ? "" : "s"} of “${result.code_name}” ` +
+      `at or above ${Math.round(($("bulk-min").value || 0) * 100)}% on segments you have not decided.`;
+    const rows = clear($("bulk-rows"));
+    for (const item of result.items) {
+      rows.append(el("tr", {},
+        el("td", {}, el("input", { type: "checkbox", class: "bulk-pick", checked: "", "aria-label": "Select",
+          dataset: { segment: item.segment_id, suggestion: item.suggestion_id } })),
+        el("td", { class: "num" }, `${Math.round(item.score * 100)}%`),
+        el("td", {}, item.document, item.speaker ? el("div", { class: "hint" }, item.speaker) : null),
+        el("td", {}, item.text)));
+    }
+    $("bulk-all").checked = true;
+    $("bulk-table").hidden = !result.items.length;
+    $("bulk-actions").hidden = false;
+  } catch (error) {
+    setStatus(`Could not load: ${error.message}`, "error");
+  }
+}
+
+async function bulkDecide(action) {
+  const picks = Array.from(document.querySelectorAll(".bulk-pick:checked"));
+  if (!picks.length) { setStatus("Select at least one row.", "error"); return; }
+  const items = picks.map((box) => ({ segment_id: box.dataset.segment, suggestion_id: Number(box.dataset.suggestion) }));
+  setStatus("Saving…");
+  try {
+    const result = await api("/api/decisions/bulk", { method: "POST",
+      body: { coder: state.coder, action, code: $("bulk-code").value, items } });
+    setStatus(`Saved ✓ ${action === "accept" ? "accepted" : "rejected"} ${result.decisions.length} suggestions`, "saved");
+    refreshProgress();
+    await loadBulk();
+  } catch (error) {
+    setStatus(`Not saved: ${error.message}`, "error");
+  }
+}
+
+function switchView(view) {
+  state.view = view;
+  $("review-view").hidden = view !== "review";
+  $("bulk-view").hidden = view !== "bulk";
+  $("tab-review").setAttribute("aria-selected", String(view === "review"));
+  $("tab-bulk").setAttribute("aria-selected", String(view === "bulk"));
+  if (view === "review") loadQueue(state.segment && state.segment.segment_id);
+}
+
+// ------------------------------------------------------------------ progress
+function updateProgress(progress) {
+  const share = progress.total ? progress.decided / progress.total : 0;
+  $("progress-fill").style.width = `${Math.round(share * 100)}%`;
+  $("progress-text").textContent = `${progress.decided} of ${progress.total} segments decided by you`;
+}
+
+async function refreshProgress() {
+  if (!state.coder) return;
+  try {
+    const progress = await api("/api/progress?" + query({ coder: state.coder }));
+    updateProgress(progress);
+    const engine = $("engine-status");
+    if (progress.refitting) engine.textContent = "Engine: learning from your decisions…";
+    else if (progress.model) engine.textContent = `Engine: ${progress.model.mode}, trained on ${progress.model.n_training} coded segments`;
+    else engine.textContent = "Engine: no suggestions yet";
+    if (progress.learning_error) engine.textContent += ` (last refit failed: ${progress.learning_error})`;
+    state.lastRun = progress.model ? progress.model.run_id : null;
+  } catch (_) { /* the next poll tries again */ }
+}
+
+// ------------------------------------------------------------------ keyboard and controls
+function typing(event) {
+  const target = event.target;
+  return target && (target.tagName === "INPUT" || target.tagName === "SELECT" || target.tagName === "TEXTAREA");
+}
+
+function onKey(event) {
+  if ($("code-dialog").open) {
+    if (event.key === "ArrowDown") { moveCodeSelection(1); event.preventDefault(); }
+    else if (event.key === "ArrowUp") { moveCodeSelection(-1); event.preventDefault(); }
+    else if (event.key === "Enter") {
+      const active = $("code-tree").querySelector("button.code.active");
+      if (active) { event.preventDefault(); active.click(); }
+    }
+    return;
+  }
+  if ($("coder-dialog").open || typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
+  const key = event.key;
+  if (key === "u") { undo(); event.preventDefault(); return; }
+  if (state.view !== "review") return;
+  const actions = {
+    a: accept, r: reject, c: () => openCodeDialog("replace"), "+": () => openCodeDialog("add"), s: skip,
+    ArrowRight: next, ArrowLeft: previous,
+    ArrowDown: () => moveSuggestion(1), ArrowUp: () => moveSuggestion(-1),
+  };
+  if (actions[key]) { event.preventDefault(); actions[key](); }
+}
+
+function moveSuggestion(step) {
+  if (!state.segment || !state.segment.suggestions.length) return;
+  state.selected = Math.max(0, Math.min(state.segment.suggestions.length - 1, state.selected + step));
+  renderSuggestions();
+}
+
+function bindControls() {
+  document.addEventListener("keydown", onKey);
+  $("coder-form").addEventListener("submit", (event) => {
+    const name = $("coder-input").value.trim();
+    if (!name) { event.preventDefault(); return; }
+    useCoder(name);
+  });
+  $("coder-dialog").addEventListener("cancel", (event) => { if (!state.coder) event.preventDefault(); });
+  $("coder-button").addEventListener("click", askCoder);
+  $("filters").addEventListener("change", () => loadQueue());
+  $("filters").addEventListener("submit", (event) => { event.preventDefault(); loadQueue(); });
+  $("btn-accept").addEventListener("click", accept);
+  $("btn-reject").addEventListener("click", reject);
+  $("btn-choose").addEventListener("click", () => openCodeDialog("replace"));
+  $("btn-add").addEventListener("click", () => openCodeDialog("add"));
+  $("btn-undo").addEventListener("click", undo);
+  $("btn-skip").addEventListener("click", skip);
+  $("btn-next").addEventListener("click", next);
+  $("btn-prev").addEventListener("click", previous);
+  $("code-search").addEventListener("input", renderCodeTree);
+  $("code-cancel").addEventListener("click", () => $("code-dialog").close());
+  $("tab-review").addEventListener("click", () => switchView("review"));
+  $("tab-bulk").addEventListener("click", () => switchView("bulk"));
+  $("bulk-form").addEventListener("submit", (event) => { event.preventDefault(); loadBulk(); });
+  $("bulk-all").addEventListener("change", () => {
+    for (const box of document.querySelectorAll(".bulk-pick")) box.checked = $("bulk-all").checked;
+  });
+  $("bulk-accept").addEventListener("click", () => bulkDecide("accept"));
+  $("bulk-reject").addEventListener("click", () => bulkDecide("reject"));
+  $("bulk-undo").addEventListener("click", undo);
+  setInterval(refreshProgress, 10000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  start().catch((error) => setStatus(`Could not start: ${error.message}`, "error"));
+});

@@ -1,0 +1,137 @@
+"""What the review page shows, assembled from the project file as plain JSON-ready dicts.
+
+Nothing here writes; every function reads the current state, so a page reload always shows what is stored.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from theme_assist.codebook import Code, Codebook
+from theme_assist.project.state import coder_state, segment_status
+from theme_assist.project.store import NotFound, ProjectStore
+
+STATUSES = ("open", "coded", "rejected", "all")
+ORDERS = ("active", "document")
+
+
+def codebook_tree(codebook: Codebook) -> dict:
+    """The codebook as nested dicts (``id``, ``name``, ``definition``, ``codable``, ``children``)."""
+
+    def node(code: Code) -> dict:
+        return {"id": code.id, "name": code.name, "definition": code.definition,
+                "codable": not code.children, "children": [node(child) for child in code.children]}
+
+    return {"name": codebook.name, "exclusive": codebook.exclusive, "codes": [node(c) for c in codebook.codes]}
+
+
+def check_code(codebook: Codebook, code: str) -> None:
+    if code not in set(codebook.ids):
+        raise NotFound(f"code {code!r} is not in the project's codebook")
+
+
+def _top_suggestions(store: ProjectStore) -> pd.DataFrame:
+    """The latest run's best suggestion per segment: ``segment_id``, ``code``, ``score``."""
+    suggestions = store.suggestions()
+    best = suggestions[suggestions["rank"] == 1].drop_duplicates("segment_id")
+    return best[["segment_id", "code", "score"]]
+
+
+def queue(store: ProjectStore, coder: str, order: str = "active", document: str = "", code: str = "",
+          min_score: float = 0.0, max_score: float = 1.0, status: str = "open", limit: int = 500) -> dict:
+    """The segments to review, filtered and ordered, with the coder's progress.
+
+    ``code`` filters on the best suggestion's code; ``min_score`` / ``max_score`` on its score; ``status`` on the
+    coder's own decisions (``open``: none yet). ``active`` order follows the latest run's active-learning queue
+    (segments outside it follow in document order).
+    """
+    if order not in ORDERS:
+        raise NotFound(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
+    if status not in STATUSES:
+        raise NotFound(f"unknown status {status!r}; choose one of {', '.join(STATUSES)}")
+    codebook = store.codebook()
+    segments = store.segments()
+    if document and document not in set(segments["document"]):
+        raise NotFound(f"document {document!r} is not in this project")
+    if code:
+        check_code(codebook, code)
+    names = {c.id: c.name for c in codebook.all_codes}
+    mine = segment_status(coder_state(store.decisions(coder=coder), exclusive=codebook.exclusive))
+    frame = segments.merge(_top_suggestions(store), on="segment_id", how="left")
+    frame["code"] = frame["code"].fillna("")
+    frame["score"] = frame["score"].fillna(0.0)
+    frame["status"] = frame["segment_id"].map(mine).fillna("open")
+    total = len(frame)
+    decided = int((frame["status"] != "open").sum())
+    if order == "active":
+        priority = store.queue().set_index("segment_id")["priority"]
+        frame["priority"] = frame["segment_id"].map(priority).fillna(len(priority)).astype(int)
+        frame = frame.sort_values("priority", kind="stable")
+    keep = (frame["score"] >= min_score) & (frame["score"] <= max_score)
+    if document:
+        keep &= frame["document"] == document
+    if code:
+        keep &= frame["code"] == code
+    if status != "all":
+        keep &= frame["status"] == status
+    shown = frame[keep]
+    items = [{"segment_id": r.segment_id, "document": r.document, "speaker": r.speaker, "text": r.text[:160],
+              "code": r.code, "code_name": names.get(r.code, ""), "score": round(float(r.score), 4),
+              "status": r.status} for r in shown.head(limit).itertuples(index=False)]
+    return {"items": items, "matching": int(len(shown)), "progress": {"total": total, "decided": decided}}
+
+
+def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) -> dict:
+    """One segment in context with its suggestions and evidence, the coder's own codes, and (unless ``blind``)
+    what other coders coded."""
+    segment = store.segment(segment_id)
+    if segment is None:
+        raise NotFound(f"segment {segment_id!r} is not in this project")
+    codebook = store.codebook()
+    names = {c.id: c.name for c in codebook.all_codes}
+    before, after = store.context(segment)
+    run = store.latest_run()
+    suggestions = store.suggestions(segment_id=segment_id).sort_values("rank")
+    decisions = store.decisions()
+    decisions = decisions[decisions["segment_id"] == segment_id]
+    state = coder_state(decisions, exclusive=codebook.exclusive)
+    own = state[state["coder"] == coder]
+    own_codes = own["codes"].iloc[0] if len(own) else []
+    own_rejected = own["rejected"].iloc[0] if len(own) else []
+    view = {
+        **segment,
+        "metadata": store.document_metadata(segment["document"]),
+        "before": before, "after": after,
+        "suggestions": [{"id": int(s.id), "code": s.code, "code_name": names.get(s.code, ""),
+                         "score": round(float(s.score), 4), "rank": int(s.rank), "evidence": s.evidence}
+                        for s in suggestions.itertuples(index=False) if s.code],
+        "abstained": bool(len(suggestions) and (suggestions["code"] == "").any()),
+        "run": {"id": run["id"], "model_id": run["model_id"]} if run else None,
+        "mine": {"codes": [{"id": c, "name": names.get(c, c)} for c in own_codes],
+                 "rejected": [{"id": c, "name": names.get(c, c)} for c in own_rejected]},
+        "others": None,
+    }
+    if not blind:
+        others = [{"coder": r.coder, "source": "review", "codes": [names.get(c, c) for c in r.codes]}
+                  for r in state[state["coder"] != coder].itertuples(index=False) if r.codes]
+        codings = store.codings()
+        codings = codings[codings["segment_id"] == segment_id]
+        for (who, source), group in codings.groupby(["coder", "source"]):
+            others.append({"coder": who or "(unnamed)", "source": source,
+                           "codes": [names.get(c, c) for c in group["code"]]})
+        view["others"] = others
+    return view
+
+
+def bulk_candidates(store: ProjectStore, code: str, min_score: float, coder: str, limit: int = 500) -> dict:
+    """The latest run's suggestions of ``code`` at or above ``min_score`` on segments the coder has not decided."""
+    codebook = store.codebook()
+    check_code(codebook, code)
+    suggestions = store.suggestions()
+    chosen = suggestions[(suggestions["code"] == code) & (suggestions["score"] >= min_score)]
+    decided = set(coder_state(store.decisions(coder=coder), exclusive=codebook.exclusive)["segment_id"])
+    chosen = chosen[~chosen["segment_id"].isin(decided)].sort_values("score", ascending=False, kind="stable")
+    text = store.segments().set_index("segment_id")[["document", "speaker", "text"]]
+    items = [{"suggestion_id": int(s.id), "segment_id": s.segment_id, "code": s.code, "score": round(float(s.score), 4),
+              "rank": int(s.rank), **text.loc[s.segment_id].to_dict()} for s in chosen.head(limit).itertuples(index=False)]
+    return {"code": code, "code_name": codebook.get(code).name, "items": items, "matching": int(len(chosen))}
