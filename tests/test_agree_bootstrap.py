@@ -1,0 +1,113 @@
+"""Bootstrap intervals: seeded, centred on the estimate, honest about undefined resamples."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from theme_assist.agree import krippendorff_alpha
+from theme_assist.agree.bootstrap import bootstrap_alpha, bootstrap_metric, bootstrap_units
+from theme_assist.errors import InputError
+
+from test_agree_examples import KRIPPENDORFF_2011  # pytest puts tests/ on sys.path
+
+
+def noisy_table(n_units=200, n_coders=3, agreement=0.8, seed=1):
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, 4, n_units)
+    noise = rng.integers(0, 4, (n_units, n_coders))
+    return np.where(rng.random((n_units, n_coders)) < agreement, truth[:, None], noise).astype(float)
+
+
+def test_alpha_bootstrap_is_reproducible_and_seeded():
+    first = bootstrap_alpha(KRIPPENDORFF_2011, n_boot=500, seed=7)
+    again = bootstrap_alpha(KRIPPENDORFF_2011, n_boot=500, seed=7)
+    other = bootstrap_alpha(KRIPPENDORFF_2011, n_boot=500, seed=8)
+    np.testing.assert_array_equal(first.samples, again.samples)
+    assert not np.array_equal(first.samples, other.samples)
+    assert first.method == "coincidences" and first.n_boot == 500
+
+
+def test_alpha_bootstrap_interval_brackets_the_estimate():
+    """Resampling the coincidences keeps D_o unbiased, so α* centres on α (Hayes & Krippendorff 2007)."""
+    result = bootstrap_alpha(KRIPPENDORFF_2011, "interval", n_boot=4000, seed=0)
+    estimate = krippendorff_alpha(KRIPPENDORFF_2011, "interval").value
+    assert result.estimate == estimate
+    assert result.low < estimate < result.high <= 1.0
+    assert np.mean(result.samples) == pytest.approx(estimate, abs=0.02)
+    assert set(result.p_below) == {0.667, 0.8}
+    assert 0 <= result.p_below[0.667] <= result.p_below[0.8] <= 1
+
+
+def test_more_draws_narrow_the_alpha_interval():
+    table = noisy_table()
+    default = bootstrap_alpha(table, n_boot=1000, seed=0)
+    every_pair = bootstrap_alpha(table, n_boot=1000, seed=0, draws=600)
+    assert every_pair.high - every_pair.low < default.high - default.low
+
+
+def test_perfect_agreement_gives_a_degenerate_interval_at_one():
+    table = [[1, 1], [2, 2], [3, 3]] * 10
+    result = bootstrap_alpha(table, n_boot=200, seed=0)
+    assert result.estimate == 1.0
+    assert result.low == result.high == 1.0
+    assert result.p_below == {0.667: 0.0, 0.8: 0.0}
+
+
+def test_resamples_without_variation_count_as_zero():
+    """Krippendorff's correction: a resample drawn from one diagonal cell only has no variation, α* := 0.
+    Here M = 5 pairs and the diagonal cells have probabilities .4, .4, .2, so that happens with probability
+    2 × .4⁵ + .2⁵ = 0.0208."""
+    table = [[1, 1], [2, 2], [1, 1], [2, 2], [3, 3]]
+    result = bootstrap_alpha(table, n_boot=4000, seed=0)
+    assert set(np.unique(result.samples)) == {0.0, 1.0}
+    assert np.mean(result.samples == 0.0) == pytest.approx(0.0208, abs=0.008)
+
+
+def test_undefined_alpha_has_no_interval_and_says_why():
+    result = bootstrap_alpha([[1, 1], [1, 1]], n_boot=100)
+    assert math.isnan(result.low) and math.isnan(result.high)
+    assert "variation" in result.reason
+    assert result.to_dict()["ci"] == [None, None]
+
+
+@pytest.mark.parametrize("metric", ["percent", "cohen", "scott", "bennett_s", "fleiss", "conger", "ac1"])
+def test_unit_bootstrap_for_every_chance_corrected_metric(metric):
+    table = noisy_table(n_coders=2)
+    result = bootstrap_units(table, metric, n_boot=300, seed=3)
+    assert result.method == "units"
+    assert result.low <= result.estimate <= result.high
+    np.testing.assert_array_equal(result.samples, bootstrap_units(table, metric, n_boot=300, seed=3).samples)
+
+
+def test_unit_bootstrap_matches_recomputing_on_resampled_units():
+    """The weighted-sum shortcut equals computing the coefficient on each resampled table."""
+    from theme_assist.agree import conger_kappa
+
+    table = noisy_table(n_units=40, n_coders=3, seed=5)
+    table[np.random.default_rng(0).random(table.shape) < 0.2] = np.nan
+    result = bootstrap_units(table, "conger", n_boot=5, seed=11)
+    rng = np.random.default_rng(11)
+    drawn = rng.integers(0, 40, size=(5, 40))
+    recomputed = [conger_kappa(table[rows]).value for rows in drawn]
+    np.testing.assert_allclose(result.samples, recomputed)
+
+
+def test_unit_bootstrap_counts_undefined_resamples():
+    table = [[0, 0]] * 9 + [[1, 1]]
+    result = bootstrap_units(table, "cohen", n_boot=200, seed=0)
+    assert result.n_undefined > 0
+    assert result.n_undefined + np.isfinite(result.samples).sum() == 200
+
+
+def test_bootstrap_dispatch_and_validation():
+    assert bootstrap_metric(KRIPPENDORFF_2011, "alpha", n_boot=50).method == "coincidences"
+    assert bootstrap_metric(KRIPPENDORFF_2011, "fleiss", n_boot=50).method == "units"
+    with pytest.raises(InputError, match="at least 1"):
+        bootstrap_alpha(KRIPPENDORFF_2011, n_boot=0)
+    with pytest.raises(InputError, match="between 0 and 1"):
+        bootstrap_units(KRIPPENDORFF_2011, "fleiss", confidence=95)
+    with pytest.raises(InputError, match="bootstrap_alpha"):
+        bootstrap_units(KRIPPENDORFF_2011, "alpha")

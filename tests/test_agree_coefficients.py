@@ -1,0 +1,185 @@
+"""Coefficients on edge cases: undefined values carry a reason, bad input raises InputError, results serialise."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from theme_assist.agree import (
+    bennett_s,
+    cohen_kappa,
+    conger_kappa,
+    fleiss_kappa,
+    gwet_ac,
+    krippendorff_alpha,
+    percent_agreement,
+    scott_pi,
+)
+from theme_assist.agree.coefficients import applicable_metrics, compute_metric, metric_name
+from theme_assist.agree.distances import agreement_weights, distance_matrix
+from theme_assist.agree.ratings import MISSING, as_rating_table
+from theme_assist.errors import InputError
+
+CHANCE_CORRECTED = [fleiss_kappa, conger_kappa, bennett_s, gwet_ac, percent_agreement]
+
+
+@pytest.mark.parametrize("coefficient", [*CHANCE_CORRECTED, krippendorff_alpha])
+def test_no_unit_rated_twice_is_undefined_with_a_reason(coefficient):
+    result = coefficient([["a", None], [None, "b"], ["c", None]])
+    assert math.isnan(result.value)
+    assert "two" in result.reason
+    assert not result.defined
+
+
+@pytest.mark.parametrize("coefficient", [fleiss_kappa, conger_kappa, krippendorff_alpha])
+def test_one_category_only_is_undefined_not_one(coefficient):
+    result = coefficient([["yes", "yes"], ["yes", "yes"], ["yes", "yes"]])
+    assert math.isnan(result.value)
+    assert "variation" in result.reason
+
+
+def test_single_category_tables_need_declared_categories_for_s_and_ac1():
+    table = [[0, 0], [0, 0], [0, 0]]
+    assert "one category" in gwet_ac(table).reason
+    assert "one category" in bennett_s(table).reason
+    declared = gwet_ac(table, categories=[0, 1])
+    assert declared.value == 1.0 and declared.reason is None
+    assert bennett_s(table, categories=[0, 1]).value == 1.0
+    assert percent_agreement(table).value == 1.0
+
+
+def test_empty_table_is_undefined():
+    empty = np.empty((0, 3))
+    assert "two" in krippendorff_alpha(empty).reason
+    assert "two" in fleiss_kappa(empty).reason
+
+
+def test_sparse_code_kappa_paradox_shows_in_prevalence():
+    """A rare code: high agreement, κ near zero, AC1 high; the shares reveal the prevalence."""
+    first = [0] * 95 + [1, 0, 0, 0, 1]
+    second = [0] * 95 + [0, 1, 0, 0, 1]
+    kappa = cohen_kappa(first, second)
+    ac1 = gwet_ac(np.column_stack([first, second]))
+    assert kappa.observed_agreement == pytest.approx(0.98)
+    assert kappa.value < 0.7 < ac1.value
+    assert kappa.category_shares[1] == pytest.approx(0.02)
+
+
+def test_cohen_and_scott_need_two_coders():
+    three = [["a", "b", "a"], ["b", "b", "b"]]
+    with pytest.raises(InputError, match="two coders.*conger"):
+        cohen_kappa(three)
+    with pytest.raises(InputError, match="two coders.*fleiss"):
+        scott_pi(three)
+    with pytest.raises(InputError, match="same length"):
+        cohen_kappa(["a", "b"], ["a"])
+
+
+def test_cohen_kappa_on_two_label_arrays_with_missing_values():
+    result = cohen_kappa(["a", "a", "b", None, "b"], ["a", "b", "b", "b", np.nan])
+    assert result.n_units == 3
+    assert result.coefficient == "Cohen's kappa"
+    assert cohen_kappa(["x", "y", "x", "y"], ["x", "y", "x", "y"]).value == 1.0
+
+
+def test_conger_leaves_out_coders_without_ratings():
+    table = pd.DataFrame({"A": [1, 2, 1, 2], "B": [1, 2, 2, 2], "silent": [None] * 4})
+    assert conger_kappa(table).value == pytest.approx(cohen_kappa(table["A"], table["B"]).value)
+    assert conger_kappa(table).n_coders == 2
+
+
+def test_interval_level_needs_numbers():
+    with pytest.raises(InputError, match="'abc' is not a number"):
+        krippendorff_alpha([["abc", "1"], ["2", "3"]], "interval")
+    with pytest.raises(InputError, match="numeric ratings or a declared category order"):
+        krippendorff_alpha([["low", "high"], ["mid", "high"]], "ordinal")
+    with pytest.raises(InputError, match="linear weights need numeric"):
+        fleiss_kappa([["low", "high"], ["mid", "high"]], weights="linear")
+
+
+def test_declared_order_gives_labels_an_ordinal_scale():
+    ratings = [["low", "mid"], ["mid", "high"], ["low", "low"], ["high", "high"]]
+    as_labels = krippendorff_alpha(ratings, "ordinal", categories=["low", "mid", "high"])
+    as_numbers = krippendorff_alpha([[1, 2], [2, 3], [1, 1], [3, 3]], "ordinal")
+    assert as_labels.value == pytest.approx(as_numbers.value)
+    weighted = cohen_kappa(*zip(*ratings), weights="linear", categories=["low", "mid", "high"])
+    assert weighted.value == pytest.approx(cohen_kappa(*zip(*[[1, 2], [2, 3], [1, 1], [3, 3]]),
+                                                       weights="linear").value)
+
+
+def test_undeclared_rating_and_unknown_names_are_input_errors():
+    with pytest.raises(InputError, match="not among the declared categories"):
+        fleiss_kappa([["a", "b"], ["c", "a"]], categories=["a", "b"])
+    with pytest.raises(InputError, match="unknown metric"):
+        metric_name("kripp")
+    with pytest.raises(InputError, match="unknown level"):
+        krippendorff_alpha([[1, 2], [2, 2]], "circular")
+    with pytest.raises(InputError, match="unknown weights"):
+        fleiss_kappa([[1, 2], [2, 2]], weights="cubic")
+    with pytest.raises(InputError, match="units × coders"):
+        as_rating_table([1, 2, 3])
+
+
+def test_custom_distance_matrix_and_function_match_named_levels():
+    table = as_rating_table([[1, 2], [2, 3], [1, 1], [3, 3], [2, 1]])
+    interval = distance_matrix("interval", table)
+    assert krippendorff_alpha(table, interval).value == pytest.approx(krippendorff_alpha(table, "interval").value)
+    assert krippendorff_alpha(table, lambda a, b: float(a != b)).value == pytest.approx(
+        krippendorff_alpha(table).value)
+    assert krippendorff_alpha(table, interval).level == "custom"
+    with pytest.raises(InputError, match="zeros on its diagonal"):
+        krippendorff_alpha(table, np.ones((3, 3)))
+    with pytest.raises(InputError, match="shape"):
+        krippendorff_alpha(table, np.zeros((2, 2)))
+
+
+def test_custom_kappa_weights_are_distances():
+    table = as_rating_table([[1, 2], [2, 3], [1, 1], [3, 3], [2, 1]])
+    quadratic = agreement_weights("quadratic", table)
+    np.testing.assert_allclose(quadratic, [[1, 0.75, 0], [0.75, 1, 0.75], [0, 0.75, 1]])
+    assert cohen_kappa(table, weights=distance_matrix("interval", table)).value == pytest.approx(
+        cohen_kappa(table, weights="quadratic").value)
+    assert "AC2 (quadratic weights)" in gwet_ac(table, weights="quadratic").coefficient
+
+
+def test_set_valued_ratings_with_masi():
+    ratings = [[{"a"}, {"a", "b"}], [frozenset("b"), frozenset("b")], [{"c"}, set()], [{"a", "c"}, {"a", "c"}]]
+    result = krippendorff_alpha(ratings, "masi")
+    assert 0 < result.value < 1
+    assert result.level == "masi"
+    assert krippendorff_alpha(ratings, "masi").value > krippendorff_alpha(ratings, "nominal").value
+
+
+def test_rating_table_encoding():
+    table = as_rating_table(pd.DataFrame({"A": ["b", "a", ""], "B": ["a", None, "c"]}, index=["u1", "u2", "u3"]))
+    assert table.categories == ("a", "b", "c")
+    assert table.codes.tolist() == [[1, 0], [0, MISSING], [MISSING, 2]]
+    assert table.counts.tolist() == [[1, 1, 0], [1, 0, 0], [0, 0, 1]]
+    assert list(table.units) == ["u1", "u2", "u3"] and list(table.coders) == ["A", "B"]
+    numbers = as_rating_table(np.array([[3.0, np.nan], [10.0, 3.0], [1.5, 3.0]]))
+    assert numbers.categories == (1.5, 3.0, 10.0)
+    assert numbers.codes.tolist() == [[1, MISSING], [2, 1], [0, 1]]
+    assert as_rating_table(numbers) is numbers
+    pd.testing.assert_frame_equal(table.to_frame(), pd.DataFrame(
+        {"A": ["b", "a", np.nan], "B": ["a", np.nan, "c"]}, index=["u1", "u2", "u3"], dtype=object))
+
+
+def test_results_serialise_to_json_with_nulls():
+    undefined = krippendorff_alpha([[1, 1], [1, 1]]).to_dict()
+    assert undefined["value"] is None and undefined["reason"]
+    defined = fleiss_kappa([["a", "a"], ["b", "a"], ["b", "b"]]).to_dict()
+    assert json.loads(json.dumps(defined))["category_shares"] == {"a": 0.5, "b": 0.5}
+
+
+def test_metric_registry():
+    two = as_rating_table([[1, 2], [2, 2]])
+    three = as_rating_table([[1, 2, 1], [2, 2, 2]])
+    assert "cohen" in applicable_metrics(two) and "scott" in applicable_metrics(two)
+    assert "cohen" not in applicable_metrics(three) and "alpha" in applicable_metrics(three)
+    assert metric_name("brennan_prediger") == "bennett_s"
+    assert compute_metric("alpha", two, level="interval").level == "interval"
+    assert compute_metric("ac1", two, weights="linear").coefficient.startswith("Gwet's AC2")
