@@ -1,0 +1,89 @@
+"""Learning from review: active-learning order, refits that use the decisions, and the background refitter."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from theme_assist.project import DecisionRequest, ProjectStore
+from theme_assist.project.active import active_order, margin_uncertainty
+from theme_assist.project.learn import BackgroundRefitter, refit
+
+from test_project_support import FakeEmbedder, make_project
+
+
+def test_margin_uncertainty_is_small_for_clear_winners_and_high_for_abstentions():
+    suggestions = pd.DataFrame({"segment_id": ["clear", "clear", "torn", "torn", "none"],
+                                "code": ["a", "b", "a", "b", ""], "score": [0.9, 0.05, 0.45, 0.44, 0.1],
+                                "rank": [1, 2, 1, 2, 1]})
+    uncertainty = margin_uncertainty(suggestions)
+    assert uncertainty["clear"] == pytest.approx(0.15)
+    assert uncertainty["torn"] == pytest.approx(0.99)
+    assert uncertainty["none"] == pytest.approx(0.9)
+
+
+def test_active_order_trades_uncertainty_for_diversity():
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    uncertainty = np.array([0.9, 0.89, 0.6])
+    assert active_order(uncertainty, vectors, diversity=0.0).tolist() == [0, 1, 2]
+    assert active_order(uncertainty, vectors, diversity=0.5).tolist() == [0, 2, 1]  # not the near-copy next
+    # a segment like one already coded drops back
+    assert active_order(uncertainty, vectors, labelled_vectors=np.array([[1.0, 0.0]]), diversity=0.5)[0] == 2
+
+
+def test_refit_learns_from_decisions_and_queues_only_open_segments(tmp_path):
+    with make_project(tmp_path / "p.taproj", with_run=False) as store:
+        segments = store.segments()["segment_id"].tolist()
+        first = refit(store, embedder=FakeEmbedder())
+        assert store.latest_run()["mode"] == "zero-shot" and len(store.queue(first)) == len(segments)
+        store.record_decisions([DecisionRequest(segments[1], "add", "work", "ana"),
+                                DecisionRequest(segments[3], "add", "family", "ana")])
+        second = refit(store, embedder=FakeEmbedder())
+        run = store.latest_run()
+        assert (run["id"], run["mode"], run["n_training"], run["n_decisions"]) == (second, "trained", 2, 2)
+        assert run["embedding_model"] == "fake-hash@1" and "fake-hash@1" in run["model_id"]
+        assert set(store.queue()["segment_id"]) == set(segments) - {segments[1], segments[3]}
+        assert len(store.suggestions(first)) > 0  # the earlier run stays, superseded
+
+
+class BlockingEmbedder(FakeEmbedder):
+    """Waits for ``release`` before embedding, so a test can see a fit in progress."""
+
+    def __init__(self):
+        super().__init__()
+        self.release = threading.Event()
+        self.started = threading.Event()
+
+    def encode(self, texts, show_progress=False):
+        self.started.set()
+        assert self.release.wait(30), "test never released the embedder"
+        return super().encode(texts)
+
+
+def test_background_refit_starts_after_n_decisions_and_never_holds_up_writes(tmp_path):
+    path = tmp_path / "p.taproj"
+    make_project(path).close()
+    embedder = BlockingEmbedder()
+    refitter = BackgroundRefitter(path, every=3, embedder=embedder)
+    with ProjectStore(path) as store:
+        segments = store.segments()["segment_id"].tolist()
+        runs_before = len(store.runs())
+        for segment in segments[:2]:
+            store.record_decisions([DecisionRequest(segment, "add", "work", "ana")])
+            refitter.decisions_recorded()
+        assert not refitter.running
+        store.record_decisions([DecisionRequest(segments[2], "add", "family", "ana")])
+        refitter.decisions_recorded()
+        assert embedder.started.wait(30) and refitter.running
+        # the fit is stuck inside the embedder: decisions still go through and are counted for the next fit
+        for segment in segments[3:6]:
+            store.record_decisions([DecisionRequest(segment, "add", "stigma", "bo")])
+            refitter.decisions_recorded()
+        embedder.release.set()
+        assert refitter.wait(60)
+        assert refitter.last_error == "" and refitter.fits_completed == 2  # one more for decisions made meanwhile
+        runs = store.runs()
+        assert len(runs) == runs_before + 2 and runs["n_decisions"].iloc[-1] == 6

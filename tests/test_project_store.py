@@ -1,0 +1,204 @@
+"""The project file: schema migrations, append-only history, decisions and undo, concurrent writers, audit trail."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pandas as pd
+import pytest
+
+from theme_assist.codebook import parse_codebook
+from theme_assist.errors import InputError
+from theme_assist.project import DecisionRequest, NotFound, ProjectStore, coder_state, training_codings
+from theme_assist.project.audit import audit_table, current_codings, write_audit
+from theme_assist.project.schema import SCHEMA_VERSION, migrate
+
+from test_project_support import CODEBOOK, make_project
+
+
+@pytest.fixture()
+def store(tmp_path):
+    with make_project(tmp_path / "study.taproj") as project:
+        yield project
+
+
+def first_suggestion(store, segment_id):
+    suggestions = store.suggestions(segment_id=segment_id)
+    return suggestions[suggestions["rank"] == 1].iloc[0]
+
+
+# ------------------------------------------------------------------ schema and migrations
+def test_new_project_is_wal_and_at_the_latest_schema(store):
+    db = sqlite3.connect(store.path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_an_old_project_is_migrated_in_place_keeping_its_data(tmp_path):
+    path = tmp_path / "old.taproj"
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, str(path), target=1)
+    db.execute("INSERT INTO documents VALUES ('d1', 0, 'd1.txt', 'Hello there', '2024-01-01T00:00:00Z')")
+    db.execute("INSERT INTO segments VALUES ('d1:0', 'd1', 'A', 0, 11, 'Hello there', 0, 0)")
+    db.execute("INSERT INTO codebook_versions VALUES (1, '2024-01-01', '', '', 'h', ?)", (CODEBOOK,))
+    db.execute("INSERT INTO decisions (segment_id, action, code, coder, created_at) "
+               "VALUES ('d1:0', 'add', 'work', 'ana', '2024-01-01T00:00:01Z')")
+    db.close()
+    with ProjectStore(path) as store:
+        assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.decisions()[["segment_id", "code", "coder"]].values.tolist() == [["d1:0", "work", "ana"]]
+        assert store.queue().empty  # the table migration 2 adds exists and is empty
+
+
+def test_a_project_from_a_newer_version_is_refused(tmp_path, store):
+    sqlite3.connect(store.path).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(InputError, match="newer theme_assist"):
+        ProjectStore(store.path)
+
+
+@pytest.mark.parametrize("content", [b"not a database at all" * 100, None])
+def test_other_files_are_refused_in_one_line(tmp_path, content):
+    path = tmp_path / "other.db"
+    if content is None:
+        sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.commit()
+    else:
+        path.write_bytes(content)
+    with pytest.raises(InputError, match="not a (theme_assist )?project"):
+        ProjectStore(path)
+
+
+def test_missing_project_and_existing_target_are_input_errors(tmp_path, store):
+    with pytest.raises(InputError, match="does not exist"):
+        ProjectStore(tmp_path / "nope.taproj")
+    with pytest.raises(InputError, match="already exists"):
+        ProjectStore(store.path, create=True)
+
+
+# ------------------------------------------------------------------ append-only history
+@pytest.mark.parametrize("statement", ["UPDATE decisions SET code = 'x'", "DELETE FROM decisions",
+                                       "DELETE FROM suggestions", "UPDATE codings SET code = 'x'",
+                                       "DELETE FROM codebook_versions"])
+def test_history_tables_refuse_updates_and_deletes(store, statement):
+    segment = store.segments()["segment_id"].iloc[1]
+    store.record_decisions([DecisionRequest(segment, "add", "work", "ana")])
+    store.add_codings(pd.DataFrame({"segment_id": [segment], "code": ["family"]}), source="test")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        sqlite3.connect(store.path).execute(statement)
+
+
+def test_codebook_versions_keep_history_and_skip_unchanged(store):
+    revised = parse_codebook(CODEBOOK.replace("Paid work", "Paid and unpaid work"))
+    assert store.add_codebook_version(parse_codebook(CODEBOOK)) == 1
+    assert store.add_codebook_version(revised, author="ana", note="renamed work") == 2
+    assert store.codebook().get("work").name == "Paid and unpaid work"
+    assert store.codebook(version=1).get("work").name == "Paid work"
+    assert store.codebook_history()["note"].tolist() == ["initial", "renamed work"]
+
+
+# ------------------------------------------------------------------ decisions
+def test_decisions_replay_into_each_coders_codes(store):
+    a, b = store.segments()["segment_id"].iloc[[1, 3]]
+    s = first_suggestion(store, a)
+    store.record_decisions([
+        DecisionRequest(a, "accept", s.code, "ana", int(s.id)),
+        DecisionRequest(a, "replace", "stigma", "bo", int(s.id), replaces=s.code),
+        DecisionRequest(b, "reject", first_suggestion(store, b).code, "ana", int(first_suggestion(store, b).id)),
+    ])
+    state = coder_state(store.decisions(), exclusive=True).set_index(["segment_id", "coder"])
+    assert state.loc[(a, "ana"), "codes"] == [s.code]
+    assert state.loc[(a, "bo"), "codes"] == ["stigma"] and state.loc[(a, "bo"), "rejected"] == [s.code]
+    assert state.loc[(b, "ana"), "codes"] == [] and len(state.loc[(b, "ana"), "rejected"]) == 1
+
+
+def test_undo_supersedes_without_deleting_and_undoes_a_bulk_batch_whole(store):
+    ids = store.segments()["segment_id"].iloc[:3].tolist()
+    store.record_decisions([DecisionRequest(ids[0], "add", "work", "ana")])
+    store.record_decisions([DecisionRequest(i, "add", "family", "ana") for i in ids[1:]])  # one batch
+    undone = store.undo_last("ana")
+    assert sorted(undone["segment_id"]) == sorted(ids[1:]) and set(undone["action"]) == {"undo"}
+    decisions = store.decisions()
+    assert len(decisions) == 5  # 3 decisions + 2 undo rows: nothing deleted
+    assert decisions.loc[decisions["segment_id"].isin(ids[1:]) & (decisions["action"] == "add"), "undone"].all()
+    assert store.undo_last("ana")["undoes"].tolist() == [decisions["id"].iloc[0]]
+    assert store.undo_last("ana").empty
+    assert store.undo_last("nobody").empty
+
+
+@pytest.mark.parametrize("request_, error, match", [
+    (DecisionRequest("no-such-segment", "add", "work", "ana"), NotFound, "segment 'no-such-segment'"),
+    (DecisionRequest("interview_a:1", "add", "no_such_code", "ana"), NotFound, "code 'no_such_code'"),
+    (DecisionRequest("interview_a:1", "shrug", "work", "ana"), InputError, "unknown action"),
+    (DecisionRequest("interview_a:1", "add", "work", "  "), InputError, "coder"),
+    (DecisionRequest("interview_a:1", "accept", "work", "ana", suggestion_id=999999), NotFound, "suggestion"),
+])
+def test_bad_decisions_are_refused_and_nothing_is_stored(store, request_, error, match):
+    good = DecisionRequest("interview_a:0", "add", "work", "ana")
+    with pytest.raises(error, match=match):
+        store.record_decisions([good, request_])
+    assert store.decisions().empty
+
+
+def test_a_suggestion_must_match_the_code_it_answers(store):
+    s = first_suggestion(store, "interview_a:1")
+    other = next(c for c in ["work", "family", "stigma"] if c != s.code)
+    with pytest.raises(InputError, match="suggests"):
+        store.record_decisions([DecisionRequest("interview_a:1", "accept", other, "ana", int(s.id))])
+
+
+def test_two_writers_in_two_threads_lose_nothing(store):
+    segments = store.segments()["segment_id"].tolist()
+    errors = []
+
+    def code(coder):
+        try:
+            for i in range(40):
+                store.record_decisions([DecisionRequest(segments[i % len(segments)], "add", "work", coder)])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=code, args=(name,)) for name in ("ana", "bo")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    decisions = ProjectStore(store.path).decisions()
+    assert decisions.groupby("coder").size().to_dict() == {"ana": 40, "bo": 40}
+    assert decisions["id"].is_unique
+    assert sqlite3.connect(store.path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# ------------------------------------------------------------------ training data and audit
+def test_training_codings_prefer_the_latest_review_over_imports(store):
+    a, b, c = store.segments()["segment_id"].iloc[[1, 3, 4]]
+    store.add_codings(pd.DataFrame({"segment_id": [a, b, c], "code": ["work", "family", "stigma"],
+                                    "coder": ["imp"] * 3}), source="coded.csv")
+    store.record_decisions([DecisionRequest(a, "add", "other", "ana")])
+    store.record_decisions([DecisionRequest(b, "reject", "family", "ana")])
+    store.record_decisions([DecisionRequest(c, "add", "work", "ana")])
+    store.undo_last("ana")  # the decision on c goes; c keeps its imported code
+    coded = training_codings(store.codings(), store.decisions(), exclusive=True).set_index("segment_id")["code"]
+    assert coded.to_dict() == {a: "other", c: "stigma"}  # b: only a rejection, which teaches no code
+
+
+def test_audit_trail_has_who_when_which_model_and_what_was_superseded(store, tmp_path):
+    segment = "interview_a:1"
+    s = first_suggestion(store, segment)
+    store.record_decisions([DecisionRequest(segment, "accept", s.code, "ana", int(s.id), reason="clear case")])
+    store.record_decisions([DecisionRequest(segment, "add", "stigma", "ana")])
+    store.undo_last("ana")
+    table = audit_table(store)
+    decisions = table[table["event"] == "decision"]
+    assert decisions["action"].tolist() == ["accept", "add", "undo"]
+    accepted = decisions.iloc[0]
+    assert (accepted["actor"], accepted["model_id"], accepted["reason"]) == ("ana", "fake-model run", "clear case")
+    assert accepted["score"] == pytest.approx(round(s.score, 4)) and not accepted["superseded"]
+    assert decisions.iloc[1]["superseded"]  # the undone add
+    machine = table[table["event"] == "machine_suggestion"]
+    assert len(machine) == len(store.suggestions()) and set(machine["actor"]) == {"fake-model run"}
+    assert table["time"].is_monotonic_increasing
+    out = tmp_path / "audit.csv"
+    assert write_audit(store, out) == len(table)
+    assert pd.read_csv(out)["event"].value_counts()["decision"] == 3
+    assert current_codings(store).values.tolist() == [[segment, s.code, "ana"]]
