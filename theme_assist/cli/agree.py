@@ -70,9 +70,12 @@ def _print_tables(summary: dict, shape: tuple[int, int], multi_label: bool) -> N
     from rich.table import Table
 
     console = Console()
+    if not console.is_terminal:  # a file or pipe: no reason to wrap at 80 columns
+        console = Console(width=160)
     with_ci = any("ci" in entry for entry in summary.values())
-    table = Table(title=f"Agreement: {shape[0]} units, {shape[1]} coders"
-                        + (" (multi-label: presence/absence pooled over codes)" if multi_label else ""))
+    table = Table(title=f"Agreement: {shape[0]} units, {shape[1]} coders",
+                  caption="multi-label: MASI-alpha on code sets, the rest on presence/absence pooled over codes"
+                  if multi_label else None)
     table.add_column("coefficient")
     table.add_column("value", justify="right")
     table.add_column("units", justify="right")

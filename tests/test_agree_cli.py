@@ -1,0 +1,143 @@
+"""``theme-assist agree``: the command-line contract other scripts rely on."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from theme_assist.cli import main
+
+KRIPPENDORFF_WIDE = """unit,A,B,C,D
+1,1,1,,1
+2,2,2,3,2
+3,3,3,3,3
+4,3,3,3,3
+5,2,2,2,2
+6,1,2,3,4
+7,4,4,4,4
+8,1,1,2,1
+9,2,2,2,2
+10,,5,5,5
+11,,,1,1
+12,,3,,
+"""
+
+MULTI_LABEL_LONG = """unit,coder,code
+s1,A,hope
+s1,A,stigma
+s1,B,hope
+s2,A,stigma
+s2,B,hope
+s3,A,hope
+s3,B,
+s4,A,hope
+s4,B,hope
+"""
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["agree", *map(str, args)])
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+@pytest.fixture()
+def wide(tmp_path):
+    path = tmp_path / "ratings.csv"
+    path.write_text(KRIPPENDORFF_WIDE)
+    return path
+
+
+def test_json_has_every_applicable_metric_with_published_values(capsys, wide):
+    code, out, err = run(capsys, wide, "--format", "json")
+    assert code == 0 and err == ""
+    result = json.loads(out)
+    assert list(result) == ["percent", "bennett_s", "fleiss", "conger", "ac1", "alpha"]
+    assert round(result["alpha"]["value"], 3) == 0.743
+    assert round(result["fleiss"]["value"], 5) == 0.76117
+    assert all(entry["reason"] is None and "ci" not in entry for entry in result.values())
+
+
+def test_json_metrics_level_weights_and_bootstrap(capsys, wide):
+    code, out, _ = run(capsys, wide, "--format", "json", "-m", "alpha", "--metric", "brennan_prediger",
+                       "--level", "ordinal", "--weights", "quadratic", "--bootstrap", "200", "--seed", "3")
+    result = json.loads(out)
+    assert code == 0 and list(result) == ["alpha", "bennett_s"]
+    assert round(result["alpha"]["value"], 3) == 0.815
+    assert result["bennett_s"]["coefficient"].endswith("(quadratic weights)")
+    low, high = result["alpha"]["ci"]
+    assert low < result["alpha"]["value"] < high
+    assert set(result["alpha"]["p_below"]) == {"0.667", "0.8"}
+    assert result["alpha"]["method"] == "coincidences" and result["bennett_s"]["method"] == "units"
+    again = run(capsys, wide, "--format", "json", "-m", "alpha", "--metric", "brennan_prediger",
+                "--level", "ordinal", "--weights", "quadratic", "--bootstrap", "200", "--seed", "3")[1]
+    assert json.loads(again) == result
+
+
+def test_two_coders_get_cohen_and_scott_and_nulls_with_reasons(capsys, tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("unit,A,B\nu1,yes,yes\nu2,yes,yes\nu3,yes,\n")
+    result = json.loads(run(capsys, path, "--format", "json")[1])
+    assert "cohen" in result and "scott" in result
+    assert result["cohen"]["value"] is None and "no variation" in result["cohen"]["reason"]
+    assert result["percent"]["value"] == 1.0
+
+
+def test_table_output(capsys, wide):
+    code, out, _ = run(capsys, wide, "--bootstrap", "100")
+    assert code == 0
+    assert "Krippendorff's alpha (nominal)" in out and "0.743" in out and "95% CI" in out
+
+
+def test_long_multi_label_file_reports_masi_alpha_and_codes(capsys, tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text(MULTI_LABEL_LONG)
+    result = json.loads(run(capsys, path, "--format", "json", "-m", "cohen", "-m", "ac1")[1])
+    assert list(result) == ["masi_alpha", "cohen", "ac1"]
+    assert result["masi_alpha"]["coefficient"] == "Krippendorff's alpha (masi)"
+    assert set(result["cohen"]["by_code"]) == {"hope", "stigma"}
+    assert result["cohen"]["by_code"]["stigma"]["prevalence"] == pytest.approx(2 / 8)
+    assert result["ac1"]["n_units"] == 8
+    table = run(capsys, path)[1]
+    assert "Per code" in table and "stigma" in table
+
+
+def test_long_single_label_file_is_a_plain_table(capsys, tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("coder,unit,code\nA,u1,1\nB,u1,1\nA,u2,2\nB,u2,3\nA,u3,3\nB,u3,3\n")
+    result = json.loads(run(capsys, path, "--format", "json", "-m", "alpha", "--level", "interval")[1])
+    assert result["alpha"]["level"] == "interval" and result["alpha"]["n_units"] == 3
+
+
+@pytest.mark.parametrize("content, args, message", [
+    ("unit,A,B\n1,a,b\n2,a\n", (), "line 3 of .* has 2 cells; the header has 3"),
+    ("unit,A,B\n1,a,b,c\n", (), "line 2 of .* has 4 cells"),
+    ("unit,A\n1,a\n2,b\n", (), "1 coder column"),
+    ("unit,coder,code\n1,A,x\n2,A,y\n", (), "1 coder; agreement needs at least two"),
+    ("unit,A,B\n1,1,abc\n2,2,3\n", ("--level", "interval"), "'abc' is not a number"),
+    ("", (), "is empty"),
+    ("unit,A,B\n", (), "no rows"),
+    ("unit,A,B\n1,a,b\n1,b,b\n", (), "unit '1' appears more than once"),
+    ("unit,A,B,C\n1,a,b,a\n2,b,b,b\n", ("-m", "cohen"), "two coders; the table has 3"),
+    ("unit,A,B\n1,a,b\n2,b,b\n", ("-m", "kripp"), "unknown metric 'kripp'"),
+    ("unit,A,B\n1,a,b\n2,b,b\n", ("--level", "cardinal"), "--level must be one of"),
+    ("unit,A,B\n1,a,b\n2,b,b\n", ("--weights", "linear"), "linear weights need numeric"),
+    ("unit,A,B\n1,a,b\n2,b,b\n", ("--format", "xml"), "--format must be one of"),
+    ("unit,A,B\n1,a,b\n2,b,b\n", ("--bootstrap", "-5"), "--bootstrap must be"),
+    (MULTI_LABEL_LONG, ("--level", "ordinal"), "multi-label ratings are compared with the MASI"),
+])
+def test_bad_input_is_one_line_error(capsys, tmp_path, content, args, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    code, out, err = run(capsys, path, *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("theme-assist: error:")
+    assert re.search(message, err)
+
+
+def test_missing_file_is_one_line_error(capsys, tmp_path):
+    code, _, err = run(capsys, tmp_path / "nowhere.csv")
+    assert code == 2 and "does not exist" in err and err.count("\n") == 1

@@ -1,0 +1,157 @@
+"""Units from codings (segments, presence/absence, overlapping spans) and the machine as a coder."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from theme_assist.agree import cohen_kappa, gwet_ac, krippendorff_alpha
+from theme_assist.agree.machine import agreement_report, human_majority
+from theme_assist.agree.report import POOLED, agreement_by_code, by_code_frame, prevalence
+from theme_assist.agree.units import (
+    codings_on_units,
+    presence_tables,
+    ratings_from_codings,
+    segment_agreement,
+    span_overlaps,
+)
+from theme_assist.errors import InputError
+
+CODINGS = pd.DataFrame({
+    "segment_id": ["s1", "s1", "s1", "s2", "s2", "s3", "s4"],
+    "coder": ["A", "A", "B", "A", "B", "A", "B"],
+    "code": ["hope", "stigma", "hope", "stigma", "hope", "hope", ""],
+})
+
+
+def test_ratings_from_single_label_codings():
+    single = CODINGS.drop(index=1)
+    table = ratings_from_codings(single, units=["s1", "s2", "s3", "s4", "s5"])
+    assert table.columns.tolist() == ["A", "B"]
+    assert table.loc["s1"].tolist() == ["hope", "hope"]
+    assert table.loc["s2"].tolist() == ["stigma", "hope"]
+    assert table.loc["s3", "A"] == "hope" and pd.isna(table.loc["s3", "B"])
+    assert table.loc[["s4", "s5"]].isna().all().all()
+
+
+def test_ratings_from_multi_label_codings_are_sets():
+    table = ratings_from_codings(CODINGS)
+    assert table.loc["s1", "A"] == frozenset({"hope", "stigma"})
+    assert table.loc["s3", "B"] == frozenset()
+    assert table.loc["s4", "B"] == frozenset()
+    assert krippendorff_alpha(table, "masi").defined
+
+
+def test_two_codes_from_one_coder_need_multi_label():
+    with pytest.raises(InputError, match="more than one code"):
+        ratings_from_codings(CODINGS, multi_label=False)
+    with pytest.raises(InputError, match="column 'coder'"):
+        ratings_from_codings(CODINGS.drop(columns="coder"))
+
+
+def test_presence_tables_mark_absences_for_every_coder():
+    tables = presence_tables(CODINGS, codes=["hope", "stigma", "unused"])
+    assert list(tables) == ["hope", "stigma", "unused"]
+    assert tables["hope"].to_dict("index") == {"s1": {"A": 1, "B": 1}, "s2": {"A": 0, "B": 1},
+                                               "s3": {"A": 1, "B": 0}, "s4": {"A": 0, "B": 0}}
+    assert tables["unused"].to_numpy().sum() == 0
+    assert prevalence(tables["hope"]) == pytest.approx(4 / 8)
+
+
+def test_agreement_by_code_reports_prevalence_and_a_pooled_row():
+    by_code = agreement_by_code(presence_tables(CODINGS), ["percent", "cohen", "ac1"])
+    assert list(by_code) == ["hope", "stigma", POOLED]
+    hope = by_code["hope"]["metrics"]
+    expected = cohen_kappa(*presence_tables(CODINGS)["hope"].T.to_numpy(), categories=(0, 1)).value
+    assert hope["cohen"]["value"] == pytest.approx(expected)
+    assert by_code["stigma"]["prevalence"] == pytest.approx(2 / 8)
+    assert by_code[POOLED]["metrics"]["percent"]["n_units"] == 8
+    frame = by_code_frame(by_code)
+    assert frame.columns.tolist() == ["prevalence", "percent", "cohen", "ac1", "note"]
+    assert frame.loc["hope", "percent"] == pytest.approx(0.5)
+
+
+SPANS = pd.DataFrame({
+    "document": ["d1", "d1", "d1", "d1", "d1", "d2"],
+    "start": [0, 100, 0, 110, 300, 0],
+    "end": [50, 150, 45, 150, 320, 10],
+    "code": ["hope", "stigma", "hope", "stigma", "hope", "hope"],
+    "coder": ["A", "A", "B", "B", "B", "A"],
+})
+
+
+def test_span_overlaps_are_intersection_over_union_with_the_same_code():
+    overlaps = span_overlaps(SPANS, "A", "B")
+    assert overlaps["overlap"].round(3).tolist() == [0.9, 0.8, 0.9, 0.8, 0.0, 0.0]
+
+
+def test_segment_agreement_maxqda_style():
+    result = segment_agreement(SPANS, "A", "B", min_overlap=0.85)
+    assert result.loc["hope", ["agreements", "disagreements", "total"]].tolist() == [2, 2, 4]
+    assert result.loc["stigma", "agreements"] == 0
+    overall = result.loc["(all codes)"]
+    assert overall["percent"] == pytest.approx(2 / 6)
+    assert overall["kappa_bp"] == pytest.approx((2 / 6 - 1 / 2) / (1 - 1 / 2))
+    assert segment_agreement(SPANS, "A", "B", min_overlap=0.8).loc["stigma", "agreements"] == 2
+    with pytest.raises(InputError, match="minimum overlap"):
+        segment_agreement(SPANS, "A", "B", min_overlap=0)
+    with pytest.raises(InputError, match="no codings"):
+        segment_agreement(SPANS, "A", "C")
+
+
+def test_codings_on_units_by_overlap_and_coverage():
+    units = pd.DataFrame({"segment_id": ["p1", "p2", "p3"], "document": "d1", "start": [0, 60, 200],
+                          "end": [60, 200, 400]})
+    mapped = codings_on_units(SPANS, units)
+    assert sorted(map(tuple, mapped.to_numpy())) == [("p1", "A", "hope"), ("p1", "B", "hope"),
+                                                     ("p2", "A", "stigma"), ("p2", "B", "stigma"),
+                                                     ("p3", "B", "hope")]
+    covered = codings_on_units(SPANS, units, min_coverage=0.5)
+    assert ("p3", "B", "hope") not in set(map(tuple, covered.to_numpy()))
+    bad = SPANS.assign(end=SPANS["start"] - 1)
+    with pytest.raises(InputError, match="invalid offsets"):
+        codings_on_units(bad, units)
+
+
+HUMANS = pd.DataFrame({"A": ["x", "y", "x", "x", None, "y"], "B": ["x", "y", "y", "x", "x", "y"],
+                       "C": ["x", "x", "y", "x", "x", "y"]}, index=list("uvwxyz"))
+MACHINE = pd.Series(["x", "y", "y", None, "x", "y"], index=list("uvwxyz"), name="model")
+
+
+def test_human_majority_leaves_ties_missing():
+    pair = HUMANS[["A", "B"]]
+    assert human_majority(HUMANS).tolist() == ["x", "y", "y", "x", "x", "y"]
+    assert pd.isna(human_majority(pair)["w"]) and human_majority(pair)["u"] == "x"
+
+
+def test_agreement_report_puts_machine_and_humans_side_by_side():
+    report = agreement_report(HUMANS, MACHINE).set_index("comparison")
+    assert report.index.tolist() == ["model vs A", "model vs B", "model vs C", "model vs human majority",
+                                     "A vs B", "A vs C", "B vs C", "all humans"]
+    assert report.loc["model vs A", "kind"] == "machine-human"
+    assert report.loc["model vs A", "n_units"] == 4
+    direct = cohen_kappa(MACHINE, HUMANS["A"], categories=["x", "y"]).value
+    assert report.loc["model vs A", "cohen"] == pytest.approx(direct)
+    assert report.loc["B vs C", "ac1"] == pytest.approx(gwet_ac(HUMANS[["B", "C"]]).value)
+    assert report.loc["model vs B", "percent"] == 1.0
+    assert report.loc["all humans", "alpha"] == pytest.approx(krippendorff_alpha(HUMANS).value)
+
+
+def test_agreement_report_on_presence_data_shows_prevalence_and_reasons():
+    humans = pd.DataFrame({"A": [0, 0, 0, 0], "B": [0, 0, 0, 0]})
+    report = agreement_report(humans, pd.Series([0, 0, 0, 1], name="m"), categories=(0, 1))
+    human_pair = report.set_index("comparison").loc["A vs B"]
+    assert math.isnan(human_pair["cohen"]) and "no variation" in human_pair["note"]
+    assert human_pair["ac1"] == 1.0 and human_pair["prevalence"] == 0.0
+    assert report.set_index("comparison").loc["m vs A", "prevalence"] == pytest.approx(1 / 8)
+
+
+def test_agreement_report_without_machine_and_bad_alignment():
+    assert agreement_report(HUMANS)["kind"].tolist() == ["human-human"] * 3 + ["humans"]
+    with pytest.raises(InputError, match="share no unit"):
+        agreement_report(HUMANS, pd.Series(["x"], index=["elsewhere"]))
+    with pytest.raises(InputError, match="human coder's name"):
+        agreement_report(HUMANS, MACHINE.rename("A"))
