@@ -1,0 +1,92 @@
+"""``theme-assist project``: init from the demo transcripts and reference coding, suggest, export, errors."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+
+import pandas as pd
+import pytest
+
+from theme_assist.cli import main
+from theme_assist.codebook import packaged_codebook
+from theme_assist.project import ProjectStore
+
+from test_project_support import REPO
+
+DEMO = REPO / "corpora" / "demo"
+SUBSET = ["fg_ulm_01", "iv_ulm_01"]
+
+
+def run(*argv: str) -> int:
+    with pytest.raises(SystemExit) as exit_:
+        main(list(argv))
+    return exit_.value.code
+
+
+@pytest.fixture()
+def demo_subset(tmp_path):
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    for name in SUBSET:
+        shutil.copy(DEMO / f"{name}.txt", folder)
+    coded = pd.read_csv(DEMO / "reference_coding.csv")
+    coded = coded[coded["document"] == SUBSET[0]].assign(coder="reference")
+    coded.to_csv(tmp_path / "coded.csv", index=False)
+    return folder, DEMO / "metadata.csv", tmp_path / "coded.csv"
+
+
+def test_init_suggest_export(tmp_path, demo_subset, capsys):
+    folder, metadata, coded = demo_subset
+    project = tmp_path / "demo.taproj"
+    assert run("project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input",
+               str(folder), "--metadata", str(metadata), "--coded", str(coded)) == 0
+    with ProjectStore(project) as store:
+        documents = store.documents()
+        assert documents["document"].tolist() == sorted(SUBSET) and set(documents["site"]) == {"Ulm"}
+        codings = store.codings()
+        assert len(codings) == len(pd.read_csv(coded)) and set(codings["coder"]) == {"reference"}
+        assert store.codebook_history()["version"].tolist() == [1]
+
+    assert run("project", "suggest", str(project), "--top-k", "2") == 0
+    with ProjectStore(project) as store:
+        run_ = store.latest_run()
+        assert run_["mode"] == "trained" and run_["n_training"] == len(pd.read_csv(coded))
+        assert store.suggestions()["segment_id"].nunique() == len(store.segments())
+        assert len(store.queue()) == len(store.segments()) - run_["n_training"]
+
+    audit, codings_out, qdpx = tmp_path / "audit.csv", tmp_path / "codings.csv", tmp_path / "demo.qdpx"
+    assert run("project", "export", str(project), "--audit", str(audit), "--codings", str(codings_out),
+               "--qdpx", str(qdpx)) == 0
+    trail = pd.read_csv(audit)
+    assert set(trail["event"]) == {"codebook", "human_coding", "machine_suggestion"}
+    assert trail.loc[trail["event"] == "machine_suggestion", "model_id"].str.contains("all-MiniLM-L6-v2").all()
+    assert len(pd.read_csv(codings_out)) == len(pd.read_csv(coded))
+    with zipfile.ZipFile(qdpx) as archive:
+        assert "project.qde" in archive.namelist()
+        assert "reference" in archive.read("project.qde").decode("utf-8")
+
+    assert run("project", "info", str(project)) == 0
+    assert "demo: 2 documents" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("problem, message", [
+    ("unknown_code", "not in the project's codebook"),
+    ("no_codebook", "needs a codebook"),
+    ("exists", "already exists"),
+])
+def test_init_errors_are_one_line_and_leave_no_file(tmp_path, demo_subset, capsys, problem, message):
+    folder, metadata, coded = demo_subset
+    project = tmp_path / "bad.taproj"
+    argv = ["project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input", str(folder)]
+    if problem == "unknown_code":
+        pd.read_csv(coded).assign(code="no_such_code").to_csv(coded, index=False)
+        argv += ["--coded", str(coded)]
+    elif problem == "no_codebook":
+        argv = argv[:3] + argv[5:]
+    elif problem == "exists":
+        project.write_bytes(b"")
+    assert run(*argv) == 2
+    error = capsys.readouterr().err.strip()
+    assert message in error and len(error.splitlines()) == 1
+    assert project.exists() == (problem == "exists")
