@@ -1,10 +1,35 @@
-"""Agreement statistics: every standard coefficient, any number of coders, intervals, the machine as a coder."""
+"""Agreement statistics: every standard coefficient, any number of coders, intervals, the machine as a coder.
 
+Coefficients take a units × coders table (DataFrame, array or :class:`RatingTable`; missing ratings as
+``None``/NaN/blank) and return a small result dataclass whose ``value`` is NaN, with a ``reason``, where the
+coefficient is undefined for the data:
+
+>>> from theme_assist.agree import cohen_kappa, krippendorff_alpha
+>>> cohen_kappa(["a", "a", "b", "b"], ["a", "b", "b", "b"]).value
+0.5
+>>> krippendorff_alpha([["x", "x"], ["x", "x"]]).reason
+'no variation: all pairable values are equal (or zero distance apart)'
+
+Modules, one concern each:
+
+``ratings``       encoding a table once as category indices (:func:`as_rating_table`)
+``distances``     Krippendorff's difference functions, MASI, κ-family weights
+``coefficients``  percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Krippendorff's α
+``bootstrap``     Hayes & Krippendorff's bootstrap for α, unit resampling for the others
+``units``         units from codings: shared segments, presence/absence per code, overlapping spans
+``machine``       machine vs each human, vs the human majority, and human vs human
+``report``        several coefficients at once, per code, JSON-ready (what ``theme-assist agree`` prints)
+``reading``       the wide and long ratings CSV formats
+"""
+
+from theme_assist.agree.bootstrap import MINIMUM_ALPHAS, bootstrap_alpha, bootstrap_metric, bootstrap_units
 from theme_assist.agree.coefficients import (
+    METRICS,
     bennett_s,
     brennan_prediger,
     coincidence_matrix,
     cohen_kappa,
+    compute_metric,
     conger_kappa,
     fleiss_kappa,
     gwet_ac,
@@ -13,5 +38,23 @@ from theme_assist.agree.coefficients import (
     scott_pi,
 )
 from theme_assist.agree.distances import masi_distance
+from theme_assist.agree.machine import agreement_report, human_majority
 from theme_assist.agree.ratings import RatingTable, as_rating_table
+from theme_assist.agree.report import agreement_by_code, agreement_summary, multi_label_summary
 from theme_assist.agree.results import AgreementResult, AlphaResult, BootstrapResult, ChanceCorrectedResult
+from theme_assist.agree.units import (
+    codings_on_units,
+    presence_tables,
+    ratings_from_codings,
+    segment_agreement,
+    span_overlaps,
+)
+
+__all__ = [
+    "METRICS", "MINIMUM_ALPHAS", "AgreementResult", "AlphaResult", "BootstrapResult", "ChanceCorrectedResult",
+    "RatingTable", "agreement_by_code", "agreement_report", "agreement_summary", "as_rating_table", "bennett_s",
+    "bootstrap_alpha", "bootstrap_metric", "bootstrap_units", "brennan_prediger", "codings_on_units",
+    "cohen_kappa", "coincidence_matrix", "compute_metric", "conger_kappa", "fleiss_kappa", "gwet_ac",
+    "human_majority", "krippendorff_alpha", "masi_distance", "multi_label_summary", "percent_agreement",
+    "presence_tables", "ratings_from_codings", "scott_pi", "segment_agreement", "span_overlaps",
+]
