@@ -16,26 +16,19 @@ TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
 
 
 def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "table") -> pd.DataFrame:
-    """Read a CSV, TSV or XLSX file as text columns, checking that ``required`` columns exist.
+    """Read a CSV, TSV or XLSX file as text columns (via :func:`theme_assist.ingest.tables.load_table`, which
+    detects encodings and caps sizes), checking that ``required`` columns exist and that there are rows.
 
-    Empty cells become ``""``. Raises :class:`InputError` for a missing, empty, malformed or non-UTF-8 file.
+    Empty cells become ``""``. Raises :class:`InputError` for a missing, empty or malformed file.
     """
+    from theme_assist.ingest.tables import load_table
+
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{what} {path} does not exist" if not path.exists() else f"{what} {path} is not a file")
     if path.stat().st_size == 0:
         raise InputError(f"{what} {path} is empty")
-    try:
-        if path.suffix.lower() == ".xlsx":
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                                sep="\t" if path.suffix.lower() == ".tsv" else ",")
-    except UnicodeDecodeError:
-        raise InputError(f"{what} {path} is not UTF-8 text; save it as UTF-8 CSV") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise InputError(f"{what} {path} could not be read as a table: {str(exc).splitlines()[0]}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = load_table(path)
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InputError(f"{what} {path} has no column {missing[0]!r} (columns: {', '.join(frame.columns)})")
@@ -62,7 +55,7 @@ def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
     if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES:
         table = read_table(path, what="segments")
         if "segment_id" in table and "text" in table:
-            return segments_from_table(table)
+            return segments_from_table(table, source=path)
     if not path.exists():
         raise InputError(f"input {path} does not exist")
     from theme_assist.ingest import read_documents

@@ -1,0 +1,94 @@
+"""The demo: the whole path on the shipped illustrative UPSIDES corpus.
+
+Import the transcripts with their metadata, segment by speaker turn, fit the suggester on the reference coding of
+half of the documents (every other focus group and every other interview), suggest codes for the other half, and
+measure agreement with the reference coding there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from theme_assist.codebook import Codebook, load_codebook, packaged_codebook
+from theme_assist.errors import InputError
+
+DEMO_CORPUS = Path(__file__).resolve().parents[1] / "corpora" / "demo"
+
+
+@dataclass
+class DemoResult:
+    """What the demo produced: segments with their reference ``code`` and ``half`` (train / suggest), the
+    suggestions for the suggest half, overall agreement and per-code agreement."""
+
+    segments: pd.DataFrame
+    suggestions: pd.DataFrame
+    overall: dict
+    per_code: pd.DataFrame
+    model_id: str
+
+
+def load_demo_corpus(corpus: Path = DEMO_CORPUS) -> tuple[pd.DataFrame, Codebook]:
+    """Segments of the demo corpus (one per speaker turn, with metadata columns) and their reference ``code``."""
+    from theme_assist.ingest import read_documents
+    from theme_assist.inputs import read_table
+    from theme_assist.segment import segment_documents
+
+    if not (corpus / "reference_coding.csv").is_file():
+        raise InputError(f"{corpus} is not a demo corpus (no reference_coding.csv)")
+    documents = read_documents(corpus, metadata=corpus / "metadata.csv")
+    segments = segment_documents(documents, unit="turn", max_chars=None)
+    metadata = pd.DataFrame([{"document": d.id, **d.metadata} for d in documents])
+    segments = segments.merge(metadata, on="document", how="left")
+    reference = read_table(corpus / "reference_coding.csv", required=("document", "turn", "code"),
+                           what="reference coding")
+    reference["turn"] = reference["turn"].astype(int)
+    segments = segments.merge(reference[["document", "turn", "code"]], on=["document", "turn"], how="left")
+    if segments["code"].isna().any():
+        raise InputError(f"{corpus}: {int(segments['code'].isna().sum())} turns have no reference code")
+    return segments, load_codebook(packaged_codebook("upsides"))
+
+
+def split_halves(segments: pd.DataFrame) -> pd.Series:
+    """``train`` or ``suggest`` per segment: alternate documents within each participant group."""
+    documents = segments.drop_duplicates("document")[["document", "participant_group"]]
+    documents = documents.sort_values(["participant_group", "document"])
+    documents["half"] = np.where(documents.groupby("participant_group").cumcount() % 2 == 0, "train", "suggest")
+    return segments["document"].map(dict(zip(documents["document"], documents["half"])))
+
+
+def run_demo(corpus: Path = DEMO_CORPUS, embedder=None, top_k: int = 3) -> DemoResult:
+    """Fit on the train half, suggest for the other half, compare with the reference coding."""
+    from theme_assist.agree import cohen_kappa
+    from theme_assist.suggest import CodeSuggester
+
+    segments, codebook = load_demo_corpus(corpus)
+    segments["half"] = split_halves(segments)
+    train = segments[segments["half"] == "train"]
+    to_code = segments[segments["half"] == "suggest"].drop(columns=["code"])
+    suggester = CodeSuggester(embedder=embedder, top_k=top_k).fit(train, codebook)
+    suggestions = suggester.suggest(to_code)
+
+    truth = segments.loc[segments["half"] == "suggest"].set_index("segment_id")["code"]
+    proba = suggester.predict_proba(to_code).loc[truth.index]
+    top = proba.idxmax(axis=1)
+    in_top_k = [code in proba.loc[sid].nlargest(top_k).index for sid, code in truth.items()]
+    abstained = set(suggestions.loc[suggestions["code"] == "", "segment_id"])
+    answered = ~truth.index.isin(list(abstained))
+    overall = {
+        "segments_suggested": int(len(truth)),
+        "abstentions": int((~answered).sum()),
+        "accuracy": float((top == truth).mean()),
+        "kappa": cohen_kappa(truth.to_numpy(), top.to_numpy()).value,
+        "accuracy_answered": float((top[answered] == truth[answered]).mean()) if answered.any() else None,
+        "top_k_recall": float(np.mean(in_top_k)),
+    }
+    rows = []
+    for code in sorted(set(truth) | set(top)):
+        human, machine = (truth == code).to_numpy(), (top == code).to_numpy()
+        rows.append({"code": code, "reference": int(human.sum()), "suggested": int(machine.sum()),
+                     "agreed": int((human & machine).sum()), "kappa": cohen_kappa(human, machine).value})
+    return DemoResult(segments, suggestions, overall, pd.DataFrame(rows), suggester.model_id_)

@@ -1,0 +1,146 @@
+"""How close to a human coder? The evaluation protocol.
+
+Cross-validation grouped by document (no transcript is on both sides of a split), repeated over a learning curve of
+coded examples per code, for any engine with ``fit(coded, codebook)`` and ``predict_proba(segments)``.
+
+Metrics, on the coded segments of each test fold (the other segments of a test document stay in as context):
+
+``accuracy``, ``macro_f1``, ``kappa``
+    of the top code against the human code (Cohen's κ from :mod:`theme_assist.agree`);
+``top3_recall``
+    the human code is among the three best;
+``abstention_rate``, ``accuracy_answered``
+    share of segments whose best score is below the engine's threshold, and accuracy on the rest;
+``ece``
+    expected calibration error of the best score (10 equal-width bins).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from theme_assist.codebook import Codebook
+from theme_assist.errors import InputError
+
+ALL = None  #: learning-curve size meaning "every coded example"
+DEFAULT_SIZES = (0, 5, 10, 25, 50, 100, ALL)
+
+
+def grouped_folds(segments: pd.DataFrame, n_folds: int = 5, seed: int = 0) -> list[tuple[set, set]]:
+    """Split documents into ``n_folds`` groups, shuffled with ``seed``: ``[(train_documents, test_documents)]``.
+
+    Documents are dealt round-robin after a seeded shuffle, largest first, so folds have similar sizes.
+    """
+    documents = segments.groupby("document", sort=True)["code"].apply(lambda c: int((c != "").sum()))
+    if len(documents) < n_folds:
+        raise InputError(f"grouped cross-validation needs at least {n_folds} documents, found {len(documents)}")
+    rng = np.random.default_rng(seed)
+    shuffled = documents.iloc[rng.permutation(len(documents))]
+    ordered = shuffled.sort_values(ascending=False, kind="stable").index.tolist()
+    folds = [set(ordered[i::n_folds]) for i in range(n_folds)]
+    everything = set(documents.index)
+    return [(everything - test, test) for test in folds]
+
+
+def limit_examples(segments: pd.DataFrame, per_code: int | None, seed: int = 0) -> pd.DataFrame:
+    """Keep at most ``per_code`` coded segments of each code (seeded choice); the others lose their code but stay
+    as context. ``None`` keeps everything; ``0`` removes every code (codebook only)."""
+    if per_code is None:
+        return segments
+    rng = np.random.default_rng(seed)
+    keep = []
+    for _, rows in segments[segments["code"] != ""].groupby("code", sort=True):
+        index = rows.index.to_numpy()
+        keep.extend(rng.permutation(index)[:per_code])
+    out = segments.copy()
+    out.loc[~out.index.isin(keep), "code"] = ""
+    return out
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bins: int = 10) -> float:
+    """Mean |accuracy − confidence| over equal-width confidence bins, weighted by bin size."""
+    if len(confidence) == 0:
+        return float("nan")
+    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    error = 0.0
+    for b in np.unique(bins):
+        in_bin = bins == b
+        error += in_bin.mean() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
+    return float(error)
+
+
+def score_predictions(truth: pd.Series, proba: pd.DataFrame, threshold: float = 0.0) -> dict:
+    """The metrics of the module docstring for human codes ``truth`` and scores ``proba`` (same index)."""
+    from sklearn.metrics import f1_score
+
+    from theme_assist.agree import cohen_kappa
+
+    proba = proba.loc[truth.index]
+    classes = np.array(proba.columns)
+    scores = proba.to_numpy()
+    order = np.argsort(-scores, axis=1, kind="stable")
+    predicted = classes[order[:, 0]]
+    truth_values = truth.to_numpy().astype(str)
+    correct = predicted == truth_values
+    confidence = scores[np.arange(len(scores)), order[:, 0]]
+    answered = confidence >= threshold
+    top3 = (classes[order[:, :3]] == truth_values[:, None]).any(axis=1)
+    return {
+        "n": int(len(truth)),
+        "accuracy": float(correct.mean()),
+        "macro_f1": float(f1_score(truth_values, predicted, average="macro", zero_division=0)),
+        "kappa": float(cohen_kappa(truth_values, predicted).value),
+        "top3_recall": float(top3.mean()),
+        "abstention_rate": float(1 - answered.mean()),
+        "accuracy_answered": float(correct[answered].mean()) if answered.any() else float("nan"),
+        "ece": expected_calibration_error(confidence, correct),
+    }
+
+
+@dataclass
+class Engine:
+    """A named factory of fresh engines and the threshold its abstentions are measured at."""
+
+    name: str
+    make: Callable[[], object]
+    threshold: float = 0.0
+
+
+def cross_validate(segments: pd.DataFrame, codebook: Codebook, engines: list[Engine],
+                   sizes=DEFAULT_SIZES, n_folds: int = 5, seed: int = 0,
+                   progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """Run every engine on every fold and learning-curve size; one row of metrics per (engine, size, fold)."""
+    rows = []
+    for fold, (train_documents, test_documents) in enumerate(grouped_folds(segments, n_folds, seed)):
+        train = segments[segments["document"].isin(train_documents)]
+        test = segments[segments["document"].isin(test_documents)]
+        truth = test.loc[test["code"] != ""].set_index(test.loc[test["code"] != "", "segment_id"])["code"]
+        for size in sizes:
+            limited = limit_examples(train, size, seed=seed + fold)
+            for engine in engines:
+                if progress:
+                    progress(f"fold {fold + 1}/{n_folds}, {size if size is not None else 'all'} per code, "
+                             f"{engine.name}")
+                started = time.perf_counter()
+                model = engine.make().fit(limited if size != 0 else None, codebook)
+                proba = model.predict_proba(test)
+                metrics = score_predictions(truth, proba, engine.threshold)
+                rows.append({"engine": engine.name, "per_code": "all" if size is None else size, "fold": fold,
+                             "n_train": int((limited["code"] != "").sum()) if size != 0 else 0,
+                             "seconds": round(time.perf_counter() - started, 2), **metrics})
+    return pd.DataFrame(rows)
+
+
+def summarise(results: pd.DataFrame) -> pd.DataFrame:
+    """Mean and standard deviation over folds for every engine and size."""
+    metrics = ["accuracy", "macro_f1", "kappa", "top3_recall", "abstention_rate", "accuracy_answered", "ece",
+               "seconds"]
+    grouped = results.groupby(["engine", "per_code"], sort=False)[metrics]
+    summary = grouped.mean().round(3)
+    spread = grouped.std().round(3).add_suffix("_sd")
+    return summary.join(spread[["kappa_sd", "macro_f1_sd"]]).reset_index()

@@ -1,0 +1,74 @@
+"""A description of the machine and software a measurement ran on, for every file in ``evaluation/results/``."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("theme_assist", "numpy", "scipy", "pandas", "scikit-learn", "torch", "sentence-transformers",
+            "transformers", "spacy")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                return round(int(line.split()[1]) / 1024 ** 2, 1)
+    except OSError:
+        pass
+    return None
+
+
+def git_commit(repo: Path | None = None) -> str:
+    """The repository's HEAD commit (with ``+dirty`` when the tree has changes), or ``unknown``."""
+    repo = repo or Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
+                                timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return f"{commit}{'+dirty' if dirty else ''}" if commit else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def describe_machine() -> dict:
+    """CPU, cores, memory, OS, Python and library versions, the git commit, and the time (UTC)."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gib": _memory_gib(),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "packages": versions,
+        "git_commit": git_commit(),
+        "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def machine_markdown(machine: dict) -> str:
+    """The description as a short Markdown paragraph."""
+    packages = ", ".join(f"{k} {v}" for k, v in machine["packages"].items())
+    return (f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB RAM, "
+            f"{machine['os']}; Python {machine['python']}; {packages}. Commit `{machine['git_commit']}`, "
+            f"{machine['date_utc']}.")
