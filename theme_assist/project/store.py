@@ -372,6 +372,8 @@ class ProjectStore:
                 raise NotFound(f"code {code!r} is not in the project's codebook")
         if not request.code:
             raise InputError(f"a {request.action} decision needs a code")
+        if request.action == "replace" and request.replaces in ("", request.code):
+            raise InputError("a replace decision names the code it replaces, and a different code to put there")
         if request.suggestion_id is not None:
             row = db.execute("SELECT segment_id, code FROM suggestions WHERE id = ?",
                              (request.suggestion_id,)).fetchone()

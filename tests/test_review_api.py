@@ -1,0 +1,187 @@
+"""The review server's API: session token and origin checks, 4xx for unknown ids, decisions, bulk, undo, blind
+mode and escaping."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from theme_assist.project import DecisionRequest, ProjectStore
+from theme_assist.review.app import STATIC, create_app
+
+from test_project_support import HOSTILE, make_project
+
+HOST = "127.0.0.1:8765"
+
+
+@pytest.fixture()
+def project(tmp_path):
+    path = tmp_path / "study.taproj"
+    make_project(path).close()
+    return path
+
+
+def client_for(project, blind=False) -> tuple[TestClient, str]:
+    app = create_app(project, host="127.0.0.1", port=8765, blind=blind)
+    client = TestClient(app, base_url=f"http://{HOST}")
+    return client, client.get("/api/session").json()["token"]
+
+
+@pytest.fixture()
+def api(project):
+    client, token = client_for(project)
+    client.headers["X-Session-Token"] = token
+    return client
+
+
+def decision(segment="interview_a:1", action="add", code="work", coder="ana", **extra):
+    return {"segment_id": segment, "action": action, "code": code, "coder": coder, **extra}
+
+
+# ------------------------------------------------------------------ the guard
+def test_writes_need_the_session_token(project):
+    client, token = client_for(project)
+    assert client.post("/api/decisions", json=decision()).status_code == 403
+    assert client.post("/api/decisions", json=decision(), headers={"X-Session-Token": "guess"}).status_code == 403
+    assert client.post("/api/decisions", json=decision(), headers={"X-Session-Token": token}).status_code == 201
+    assert len(ProjectStore(project).decisions()) == 1
+
+
+def test_each_server_run_has_its_own_token(project):
+    assert client_for(project)[1] != client_for(project)[1]
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "http://evil.example"}, {"Origin": "http://127.0.0.1:9999"},
+                                     {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"}])
+def test_cross_origin_writes_are_refused_even_with_the_token(api, project, headers):
+    response = api.post("/api/decisions", json=decision(), headers=headers)
+    assert response.status_code == 403 and "refused" in response.json()["detail"]
+    assert ProjectStore(project).decisions().empty
+
+
+def test_same_origin_writes_pass(api):
+    headers = {"Origin": f"http://{HOST}", "Sec-Fetch-Site": "same-origin"}
+    assert api.post("/api/decisions", json=decision(), headers=headers).status_code == 201
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8765", "127.0.0.1:9999"])
+def test_requests_for_another_host_are_refused(api, host):
+    """DNS rebinding: a page on another name that resolves to 127.0.0.1 cannot read or write."""
+    assert api.get("/api/session", headers={"Host": host}).status_code == 403
+
+
+def test_pages_carry_a_strict_content_security_policy(api):
+    response = api.get("/")
+    policy = response.headers["content-security-policy"]
+    assert response.status_code == 200 and "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_the_page_never_parses_data_as_html():
+    script = (STATIC / "app.js").read_text(encoding="utf-8")
+    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(", script)
+    assert not re.search(r"https?://", (STATIC / "index.html").read_text(encoding="utf-8"))  # nothing remote
+
+
+def test_hostile_transcript_text_is_returned_as_data(api):
+    segment = api.get("/api/segments/interview_b:2", params={"coder": "ana"}).json()
+    assert segment["text"] == HOSTILE
+    assert api.get("/api/segments/interview_b:2", params={"coder": "ana"}).headers["content-type"] == "application/json"
+
+
+# ------------------------------------------------------------------ 4xx for unknown things
+@pytest.mark.parametrize("method, path, body, status, message", [
+    ("get", "/api/segments/nope?coder=ana", None, 404, "segment 'nope'"),
+    ("get", "/api/bulk?code=nope&coder=ana", None, 404, "code 'nope'"),
+    ("get", "/api/queue?coder=ana&document=nope", None, 404, "document 'nope'"),
+    ("get", "/api/queue?coder=ana&code=nope", None, 404, "code 'nope'"),
+    ("get", "/api/queue?coder=ana&status=maybe", None, 404, "status"),
+    ("post", "/api/decisions", decision(segment="nope"), 404, "segment 'nope'"),
+    ("post", "/api/decisions", decision(code="nope"), 404, "code 'nope'"),
+    ("post", "/api/decisions", decision(code="relations"), 201, ""),  # a parent code is still a code
+    ("post", "/api/decisions", decision(action="shrug"), 422, ""),
+    ("post", "/api/decisions", decision(coder=""), 422, ""),
+    ("post", "/api/decisions", decision(suggestion_id=10**9), 404, "suggestion"),
+    ("post", "/api/decisions/bulk", {"coder": "ana", "action": "accept", "code": "nope",
+                                     "items": [{"segment_id": "interview_a:1", "suggestion_id": 1}]}, 404, "code"),
+    ("get", "/api/segments/interview_a:1", None, 422, ""),  # no coder
+])
+def test_unknown_ids_get_a_clear_4xx(api, method, path, body, status, message):
+    response = api.post(path, json=body) if method == "post" else api.get(path)
+    assert response.status_code == status
+    if message:
+        assert message in response.json()["detail"]
+
+
+# ------------------------------------------------------------------ reviewing
+def test_accept_reject_replace_add_then_the_segment_shows_them(api):
+    segment = api.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()
+    first, second = segment["suggestions"][:2]
+    assert [s["rank"] for s in segment["suggestions"]] == [1, 2] and first["evidence"]
+    stored = api.post("/api/decisions", json=decision(action="reject", code=first["code"],
+                                                      suggestion_id=first["id"])).json()["decisions"][0]
+    assert stored["coder"] == "ana" and stored["suggestion_id"] == first["id"] and stored["created_at"]
+    replaced = api.post("/api/decisions", json=decision(action="replace", code="work", replaces=second["code"],
+                                                        suggestion_id=second["id"]))
+    assert replaced.status_code == 201
+    same = api.post("/api/decisions", json=decision(action="replace", code="work", replaces="work"))
+    assert same.status_code == 422 and "different code" in same.json()["detail"]
+    api.post("/api/decisions", json=decision(action="add", code="other"))
+    mine = api.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()["mine"]
+    assert [c["id"] for c in mine["codes"]] == ["other"]  # exclusive codebook: the latest code stands
+    assert {c["id"] for c in mine["rejected"]} == {first["code"], second["code"]}
+
+
+def test_queue_filters_order_and_progress(api):
+    everything = api.get("/api/queue", params={"coder": "ana", "order": "document"}).json()
+    ids = [item["segment_id"] for item in everything["items"]]
+    assert ids[0] == "interview_a:0" and everything["progress"] == {"total": 9, "decided": 0}
+    active = api.get("/api/queue", params={"coder": "ana"}).json()
+    assert [item["segment_id"] for item in active["items"]] == ids[::-1]  # the stored active queue
+    api.post("/api/decisions", json=decision(segment=ids[0]))
+    after = api.get("/api/queue", params={"coder": "ana", "order": "document"}).json()
+    assert ids[0] not in [item["segment_id"] for item in after["items"]] and after["progress"]["decided"] == 1
+    coded = api.get("/api/queue", params={"coder": "ana", "status": "coded"}).json()
+    assert [item["segment_id"] for item in coded["items"]] == [ids[0]]
+    in_b = api.get("/api/queue", params={"coder": "ana", "document": "interview_b", "min_score": 0.7}).json()
+    assert in_b["items"] and all(i["document"] == "interview_b" and i["score"] >= 0.7 for i in in_b["items"])
+    # another coder's work does not count as mine
+    assert api.get("/api/queue", params={"coder": "bo"}).json()["progress"]["decided"] == 0
+
+
+def test_bulk_accept_then_one_undo_takes_back_the_whole_batch(api, project):
+    candidates = api.get("/api/bulk", params={"code": "work", "min_score": 0.5, "coder": "ana"}).json()
+    assert candidates["code_name"] == "Paid work" and candidates["items"]
+    assert all(item["score"] >= 0.5 and item["code"] == "work" for item in candidates["items"])
+    items = [{"segment_id": i["segment_id"], "suggestion_id": i["suggestion_id"]} for i in candidates["items"]]
+    response = api.post("/api/decisions/bulk", json={"coder": "ana", "action": "accept", "code": "work", "items": items})
+    assert response.status_code == 201 and len(response.json()["decisions"]) == len(items)
+    assert api.get("/api/bulk", params={"code": "work", "min_score": 0.5, "coder": "ana"}).json()["items"] == []
+    undone = api.post("/api/undo", json={"coder": "ana"}).json()["decisions"]
+    assert len(undone) == len(items)
+    assert len(api.get("/api/bulk", params={"code": "work", "min_score": 0.5, "coder": "ana"}).json()["items"]) == len(items)
+    assert len(ProjectStore(project).decisions()) == 2 * len(items)  # nothing deleted
+
+
+def test_a_bulk_item_whose_suggestion_is_for_another_code_is_refused(api, project):
+    suggestion = ProjectStore(project).suggestions(segment_id="interview_a:1").iloc[0]
+    wrong = "family" if suggestion["code"] != "family" else "stigma"
+    response = api.post("/api/decisions/bulk", json={"coder": "ana", "action": "accept", "code": wrong,
+                                                     "items": [{"segment_id": "interview_a:1",
+                                                                "suggestion_id": int(suggestion["id"])}]})
+    assert response.status_code == 422 and ProjectStore(project).decisions().empty
+
+
+def test_blind_mode_hides_other_coders(project):
+    with ProjectStore(project) as store:
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "stigma", "bo")])
+    open_client, _ = client_for(project, blind=False)
+    blind_client, _ = client_for(project, blind=True)
+    seen = open_client.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()["others"]
+    assert seen == [{"coder": "bo", "source": "review", "codes": ['Stigma & "labels"']}]
+    blind = blind_client.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()
+    assert blind["others"] is None and blind["mine"]["codes"] == []
+    assert blind_client.get("/api/session").json()["blind"] is True

@@ -1,0 +1,109 @@
+"""The review server as a real process: no acknowledged decision is lost to SIGKILL, and two coders writing at
+once neither lose nor corrupt each other's work."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import threading
+
+import httpx
+import pytest
+
+from theme_assist.project import ProjectStore
+
+from test_project_support import ReviewServer, make_project
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
+
+
+@pytest.fixture()
+def project(tmp_path):
+    path = tmp_path / "study.taproj"
+    make_project(path).close()
+    return path
+
+
+def test_sigkill_mid_session_loses_no_acknowledged_decision(project):
+    server = ReviewServer(project)
+    segments = ProjectStore(project).segments()["segment_id"].tolist()
+    acknowledged: list[dict] = []
+    enough = threading.Event()
+
+    def keep_deciding():
+        with server.client() as client:
+            for i in range(10_000):
+                try:
+                    response = client.post("/api/decisions", json={
+                        "segment_id": segments[i % len(segments)], "action": "add",
+                        "code": ("work", "family", "stigma")[i % 3], "coder": "ana"})
+                except httpx.HTTPError:
+                    return  # the server is gone
+                if response.status_code != 201:
+                    return
+                acknowledged.append(response.json()["decisions"][0])
+                if len(acknowledged) >= 25:
+                    enough.set()
+
+    writer = threading.Thread(target=keep_deciding)
+    writer.start()
+    try:
+        assert enough.wait(60), "the server acknowledged too few decisions"
+        os.kill(server.process.pid, signal.SIGKILL)  # while the writer is still posting
+        writer.join(30)
+        server.process.wait(10)
+        assert server.process.returncode == -signal.SIGKILL
+    finally:
+        server.stop()
+    stored = ProjectStore(project).decisions().set_index("id")
+    for decision in acknowledged:
+        row = stored.loc[decision["id"]]
+        assert (row["segment_id"], row["code"], row["coder"], row["created_at"]) == (
+            decision["segment_id"], decision["code"], "ana", decision["created_at"])
+    assert sqlite3.connect(project).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_two_coders_posting_at_once_lose_nothing(project):
+    server = ReviewServer(project)
+    segments = ProjectStore(project).segments()["segment_id"].tolist()
+    acknowledged: dict[str, list[int]] = {"ana": [], "bo": []}
+    failures: list[str] = []
+    start = threading.Barrier(2)
+
+    def code(coder: str, code_: str):
+        with server.client() as client:
+            bulk = client.get("/api/bulk", params={"code": "work", "min_score": 0.0, "coder": coder}).json()
+            items = [{"segment_id": i["segment_id"], "suggestion_id": i["suggestion_id"]} for i in bulk["items"]]
+            start.wait()
+            response = client.post("/api/decisions/bulk", json={"coder": coder, "action": "reject",
+                                                                "code": "work", "items": items})
+            acknowledged[coder] += [d["id"] for d in response.json()["decisions"]]
+            for i in range(30):
+                response = client.post("/api/decisions", json={
+                    "segment_id": segments[i % len(segments)], "action": "add", "code": code_, "coder": coder})
+                if response.status_code != 201:
+                    failures.append(f"{coder}: {response.status_code} {response.text}")
+                    return
+                acknowledged[coder].append(response.json()["decisions"][0]["id"])
+
+    threads = [threading.Thread(target=code, args=args) for args in (("ana", "family"), ("bo", "stigma"))]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        with server.client() as client:  # both coders see their own, complete state through the server
+            for coder in ("ana", "bo"):
+                progress = client.get("/api/progress", params={"coder": coder}).json()
+                assert progress["decided"] == len(segments)
+    finally:
+        server.stop()
+    assert not failures
+    decisions = ProjectStore(project).decisions()
+    for coder, ids in acknowledged.items():
+        mine = decisions[decisions["coder"] == coder]
+        assert sorted(mine["id"]) == sorted(ids) and len(ids) > 30
+        assert set(mine.loc[mine["action"] == "add", "code"]) == {"family" if coder == "ana" else "stigma"}
+    assert decisions["id"].is_unique
+    assert sqlite3.connect(project).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
