@@ -1,0 +1,137 @@
+"""``theme-assist discover``: candidate themes in the segments the codebook does not explain."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+QUOTE_CHARS = 70
+
+
+def join_metadata(segments, metadata: Path, by: str):
+    """Add the ``by`` field of each segment's document from the metadata table (``""`` where a document has no
+    row)."""
+    from theme_assist.errors import InputError
+    from theme_assist.ingest import read_metadata
+
+    table = read_metadata(metadata)
+    if by not in table.columns or by == "document":
+        fields = [c for c in table.columns if c != "document"]
+        raise InputError(f"--by {by}: no such field in {metadata} (fields: {', '.join(fields) or 'none'})")
+    values = table.set_index("document")[by]
+    return segments.assign(**{by: segments["document"].map(values).fillna("").to_numpy()})
+
+
+def themes_table(discoverer, by: str | None):
+    """A rich table of the themes: id, label, size, stability, documents, nearest code, spread, first quote."""
+    from rich.table import Table
+
+    table = Table(title=f"{len(discoverer.themes_)} candidate themes", show_lines=False)
+    for column in ("theme", "label", "size", "stab.", "docs", "nearest code"):
+        table.add_column(column, justify="right" if column in ("size", "stab.", "docs") else "left")
+    if by:
+        table.add_column(f"by {by} (rate)")
+    table.add_column("typical quote", no_wrap=True, overflow="ellipsis", ratio=1)
+    for _, theme in discoverer.themes_.iterrows():
+        nearest = (f"{theme['nearest_code']} ({theme['nearest_code_similarity']:.2f})"
+                   if theme["nearest_code"] else "")
+        cells = [theme["theme"], theme["label"], str(theme["size"]), f"{theme['stability']:.2f}",
+                 str(theme["n_documents"]), nearest]
+        if by:
+            top = sorted(theme["spread_rate"].items(), key=lambda item: (-item[1], item[0]))[:3]
+            cells.append(", ".join(f"{value} {rate:.2f}" for value, rate in top))
+        quote = " ".join(theme["quotes"][0]["text"].split()) if theme["quotes"] else ""
+        cells.append(quote if len(quote) <= QUOTE_CHARS else quote[: QUOTE_CHARS - 1] + "…")
+        table.add_row(*cells)
+    return table
+
+
+def discover(
+    input: Path = typer.Option(..., "--input", help="SEGMENTS.csv (segment_id, text; optional document, speaker) "
+                                                     "or a transcript file or folder."),
+    out: Path = typer.Option(..., "--out", help="Where to write the themes JSON."),
+    metadata: Optional[Path] = typer.Option(None, "--metadata", help="Document metadata CSV (document, site, …)."),
+    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook YAML: segments its codes explain "
+                                                                    "are left out, and each theme gets its "
+                                                                    "nearest code."),
+    train: Optional[Path] = typer.Option(None, "--train", help="CODED.csv to fit the suggestion engine on "
+                                                               "(with --codebook; zero-shot without)."),
+    all_segments: bool = typer.Option(False, "--all-segments", help="Cluster every segment, also those a code "
+                                                                   "explains."),
+    explained: float = typer.Option(0.5, "--explained", min=0.0, max=1.0,
+                                    help="A segment whose best code scores this much is explained."),
+    min_size: Optional[int] = typer.Option(None, "--min-size", min=2, help="Smallest theme in segments "
+                                                                          "(default: grows with the corpus)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same themes."),
+    by: Optional[str] = typer.Option(None, "--by", help="Metadata field to spread themes over (site, "
+                                                        "income_group, …); needs --metadata."),
+    clusterer: str = typer.Option("auto", "--clusterer", help="auto, hdbscan, agglomerative or kmeans."),
+    resamples: int = typer.Option(10, "--resamples", min=0, help="Resamples for the stability score (0: off)."),
+    codebook_out: Optional[Path] = typer.Option(None, "--codebook-out", help="Also write the themes as a YAML "
+                                                                            "codebook fragment of candidate codes."),
+    model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
+                                                              "(default: the packaged all-MiniLM-L6-v2)."),
+    unit: str = typer.Option("turn", "--unit", help="Segmentation of transcript input: turn, sentence, paragraph."),
+    max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Longest segment from transcript input."),
+) -> None:
+    """Discover candidate themes in INPUT, with labels, quotes, stability and cross-site spread."""
+    from rich.console import Console
+
+    from theme_assist.codebook import load_codebook
+    from theme_assist.discover import AllSegments, ThemeDiscoverer, UnexplainedSegments
+    from theme_assist.discover.cluster import CLUSTERERS
+    from theme_assist.embed import Embedder
+    from theme_assist.errors import InputError
+    from theme_assist.inputs import read_coded, read_segments
+
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    if clusterer not in CLUSTERERS:
+        raise InputError(f"--clusterer {clusterer}: choose one of {', '.join(CLUSTERERS)}")
+    if train and not codebook:
+        raise InputError("--train needs --codebook (the codes the coded segments use)")
+    if by and not metadata:
+        raise InputError(f"--by {by} needs --metadata (the table with the {by} of each document)")
+    book = load_codebook(codebook) if codebook else None
+    segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata)
+    if by:
+        segments = join_metadata(segments, metadata, by)
+    embedder = Embedder(model=model)
+    suggester = None
+    if book is not None:
+        from theme_assist.suggest import CodeSuggester
+
+        with console.status("fitting the suggestion engine…"):
+            suggester = CodeSuggester(embedder=embedder, random_state=seed).fit(
+                read_coded(train) if train else None, book)
+    discoverer = ThemeDiscoverer(
+        embedder=embedder, selector=AllSegments() if all_segments else UnexplainedSegments(explained),
+        clusterer=clusterer, min_size=min_size, n_resamples=resamples, by=by, random_state=seed)
+    with console.status(f"discovering themes in {len(segments)} segments…"):
+        discoverer.fit(segments, suggester=suggester)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(discoverer.to_json(), encoding="utf-8")
+    summary = discoverer.summary_
+    if len(discoverer.themes_):
+        Console().print(themes_table(discoverer, by))
+    for note in summary["notes"]:
+        console.print(f"[yellow]note:[/] {note}")
+    if codebook_out:
+        if len(discoverer.themes_):
+            codebook_out.parent.mkdir(parents=True, exist_ok=True)
+            codebook_out.write_text(discoverer.to_codebook_fragment(), encoding="utf-8")
+        else:
+            console.print(f"[yellow]note:[/] no themes, so no codebook fragment was written to {codebook_out}")
+    console.print(
+        f"[green]✓[/] {summary['n_segments']} segments, {summary['n_selected']} clustered "
+        f"({summary['n_explained']} explained by a code), {summary['n_themes']} themes, "
+        f"{summary['n_unclustered']} unclustered ({summary['outlier_share']:.1%}), {summary['clusterer']} "
+        f"→ {out} ({time.perf_counter() - started:.1f} s)"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("discover")(discover)

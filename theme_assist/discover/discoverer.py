@@ -1,0 +1,380 @@
+"""The theme discovery estimator: candidate themes from the segments the codebook does not explain.
+
+:class:`ThemeDiscoverer` chains swappable sub-models, in the manner of BERTopic:
+
+1. a **selector** (:mod:`~theme_assist.discover.select`) picks the segments to cluster: those whose best code
+   score stays below a threshold, or all of them;
+2. a **reducer** (:mod:`~theme_assist.discover.reduce`) projects their embeddings to a few dimensions;
+3. a **clusterer** (:mod:`~theme_assist.discover.cluster`) groups them; small groups are dissolved and outliers
+   join their nearest theme above a similarity floor (:mod:`~theme_assist.discover.outliers`);
+4. a **labeller** (:mod:`~theme_assist.discover.label`) names each theme by c-TF-IDF.
+
+Then each theme gets representative quotes, the documents and speakers it comes from, its nearest existing code,
+a stability score from resampling, its spread over a metadata field, and a place in a merge tree.
+
+Every input segment ends in exactly one row of :attr:`ThemeDiscoverer.assignments_`, with a theme id,
+``"unclustered"`` or ``"explained"`` (left out by the selector). The same input and ``random_state`` give the same
+output, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from theme_assist.codebook import dump_codebook
+from theme_assist.discover.cluster import CLUSTERERS, AutoClusterer
+from theme_assist.discover.fragment import codebook_fragment
+from theme_assist.discover.hierarchy import cut_tree, merge_tree
+from theme_assist.discover.label import CTfidfLabeller
+from theme_assist.discover.nearest import code_prototypes, nearest_codes
+from theme_assist.discover.outliers import reassign_outliers, theme_centroids, tidy_labels
+from theme_assist.discover.quotes import representative_quotes
+from theme_assist.discover.reduce import PCAReducer
+from theme_assist.discover.select import UnexplainedSegments
+from theme_assist.discover.spread import spread_table
+from theme_assist.discover.stability import resampled_stability
+from theme_assist.errors import InputError
+
+UNCLUSTERED = "unclustered"
+EXPLAINED = "explained"
+
+THEME_COLUMNS = ["theme", "label", "keywords", "size", "share", "stability", "n_documents", "documents",
+                 "speakers", "nearest_code", "nearest_code_similarity", "quotes", "spread", "spread_rate"]
+"""Columns of :attr:`ThemeDiscoverer.themes_`: ``theme`` (id ``T1``, ``T2``… by decreasing size), ``label`` (2–5
+words), ``keywords`` (list, best first), ``size`` (segments), ``share`` (of the clustered segments), ``stability``
+(mean best-match Jaccard over resamples, in [0, 1]), ``n_documents``, ``documents`` and ``speakers`` (lists of
+``{"name", "segments"}``, most segments first), ``nearest_code`` and ``nearest_code_similarity`` (``""`` and NaN
+without a codebook), ``quotes`` (list of ``{"segment_id", "document", "speaker", "text", "similarity"}``),
+``spread`` and ``spread_rate`` (``{value: segments}`` and ``{value: share of that value's segments}`` over the
+``by`` field; empty without one)."""
+
+ASSIGNMENT_COLUMNS = ["segment_id", "document", "speaker", "theme", "similarity", "best_code", "best_code_score"]
+"""Columns of :attr:`ThemeDiscoverer.assignments_`, one row per input segment in input order: ``theme`` (a theme
+id, ``"unclustered"`` or ``"explained"``), ``similarity`` (cosine similarity to the theme's centroid; NaN outside
+themes), ``best_code`` and ``best_code_score`` (from the suggestion engine; ``""`` and NaN without one)."""
+
+
+def auto_min_size(n_segments: int) -> int:
+    """Smallest theme for ``n_segments`` segments when none is given: a quarter of the square root, at least 3
+    (20 segments: 3; 250: 4; 5,000: 18; 20,000: 35)."""
+    return max(3, int(round(np.sqrt(n_segments) / 4)))
+
+
+def _ranked_names(values: pd.Series) -> list[dict]:
+    counts = values[values != ""].value_counts()
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [{"name": name, "segments": int(n)} for name, n in ranked]
+
+
+class ThemeDiscoverer:
+    """Discover candidate themes in segments, with labels, quotes, stability, spread and a merge tree.
+
+    Parameters
+    ----------
+    embedder : Embedder or None
+        Anything with ``encode(texts) -> ndarray``; ``None`` uses the packaged default model. Not used when
+        :meth:`fit` gets ``embeddings``.
+    selector : selector or None
+        Which segments to cluster (:mod:`~theme_assist.discover.select`); ``None``:
+        ``UnexplainedSegments(0.5)``, which selects every segment when :meth:`fit` gets no suggester.
+    reducer : reducer or None
+        Dimensionality reduction before clustering; ``None``: ``PCAReducer(5)``; ``NoReducer()`` switches it off.
+    clusterer : str or clusterer
+        ``"auto"`` (HDBSCAN, agglomerative for small corpora), ``"hdbscan"``, ``"agglomerative"``, ``"kmeans"``,
+        or an object with ``cluster(vectors, min_size, random_state)``.
+    labeller : CTfidfLabeller or None
+        ``None``: ``CTfidfLabeller()``.
+    min_size : int or None
+        Smallest theme, in segments; ``None``: :func:`auto_min_size` of the number of selected segments.
+    similarity_floor : float
+        An outlier joins its nearest theme when its cosine similarity to the centroid reaches this.
+    n_quotes : int
+        Representative quotes per theme.
+    n_resamples : int
+        Resamples of the stability check (0 switches it off; stability is then NaN).
+    resample_fraction : float
+        Share of the segments in each resample.
+    max_resample_rows : int or None
+        Cap on the rows of a resample, bounding run time on large corpora (``min_size`` is scaled down with it).
+    by : str or None
+        Column of the segments (a document metadata field such as ``site``) to spread the themes over.
+    random_state : int
+        Seed of everything random (k-means, resamples).
+
+    Attributes
+    ----------
+    themes_ : DataFrame
+        One row per theme, columns :data:`THEME_COLUMNS`.
+    assignments_ : DataFrame
+        One row per input segment, columns :data:`ASSIGNMENT_COLUMNS`.
+    hierarchy_ : DataFrame
+        The merge tree of the themes (:data:`~theme_assist.discover.hierarchy.MERGE_COLUMNS`).
+    spread_counts_, spread_rates_ : DataFrame or None
+        Themes × values of ``by`` (with an ``unclustered`` row); ``None`` without ``by``.
+    summary_ : dict
+        Counts, outlier share, the methods used, and ``notes`` explaining empty or degraded results.
+    """
+
+    def __init__(self, embedder=None, selector=None, reducer=None, clusterer="auto", labeller=None,
+                 min_size: int | None = None, similarity_floor: float = 0.25, n_quotes: int = 5,
+                 n_resamples: int = 10, resample_fraction: float = 0.8, max_resample_rows: int | None = 5000,
+                 by: str | None = None, random_state: int = 0):
+        self.embedder = embedder
+        self.selector = selector
+        self.reducer = reducer
+        self.clusterer = clusterer
+        self.labeller = labeller
+        self.min_size = min_size
+        self.similarity_floor = similarity_floor
+        self.n_quotes = n_quotes
+        self.n_resamples = n_resamples
+        self.resample_fraction = resample_fraction
+        self.max_resample_rows = max_resample_rows
+        self.by = by
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ parameters
+    def _validate_params(self, segments: pd.DataFrame) -> None:
+        if self.min_size is not None and self.min_size < 2:
+            raise InputError(f"the smallest theme (min_size) must be at least 2 segments, got {self.min_size}")
+        if not -1.0 <= self.similarity_floor <= 1.0:
+            raise InputError(f"similarity_floor must be between -1 and 1, got {self.similarity_floor}")
+        if self.n_quotes < 1:
+            raise InputError(f"n_quotes must be at least 1, got {self.n_quotes}")
+        if self.n_resamples < 0:
+            raise InputError(f"n_resamples must be 0 or more, got {self.n_resamples}")
+        if not 0.0 < self.resample_fraction <= 1.0:
+            raise InputError(f"resample_fraction must be in (0, 1], got {self.resample_fraction}")
+        if isinstance(self.clusterer, str) and self.clusterer not in CLUSTERERS:
+            raise InputError(f"unknown clusterer {self.clusterer!r}; choose one of {', '.join(CLUSTERERS)}")
+        if "text" not in segments:
+            raise InputError("segments need a 'text' column")
+        if self.by is not None and self.by not in segments:
+            fields = [c for c in segments.columns if c not in ("segment_id", "text", "start", "end", "turn",
+                                                               "position")]
+            raise InputError(f"cannot spread themes over {self.by!r}: no such field "
+                             f"(available: {', '.join(fields) or 'none'})")
+
+    def _components(self):
+        selector = self.selector if self.selector is not None else UnexplainedSegments(0.5)
+        reducer = self.reducer if self.reducer is not None else PCAReducer()
+        clusterer = CLUSTERERS[self.clusterer]() if isinstance(self.clusterer, str) else self.clusterer
+        labeller = self.labeller if self.labeller is not None else CTfidfLabeller()
+        return selector, reducer, clusterer, labeller
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, segments: pd.DataFrame, embeddings: np.ndarray | None = None,
+            suggester=None) -> "ThemeDiscoverer":
+        """Discover themes.
+
+        Parameters
+        ----------
+        segments : DataFrame
+            ``text``; optional ``segment_id`` (row numbers otherwise), ``document``, ``speaker`` and the ``by``
+            field.
+        embeddings : ndarray or None
+            One L2-normalised row per segment; computed with ``embedder`` when ``None``.
+        suggester : CodeSuggester or None
+            A fitted suggestion engine: its scores drive the selector and its codes are the candidates for
+            ``nearest_code``.
+        """
+        self._validate_params(segments)
+        segments = segments.reset_index(drop=True).copy()
+        if "segment_id" not in segments:
+            segments["segment_id"] = [str(i) for i in range(len(segments))]
+        for column in ("segment_id", "text", "document", "speaker"):
+            segments[column] = segments[column].fillna("").astype(str) if column in segments else ""
+        vectors = self._embeddings(segments, embeddings)
+        selector, reducer, clusterer, labeller = self._components()
+        scores = suggester.predict_proba(segments) if suggester is not None else None
+        selected = np.flatnonzero(selector.select(segments, scores))
+
+        notes: list[str] = []
+        min_size = self.min_size or auto_min_size(len(selected))
+        labels, method = self._cluster_selected(vectors[selected], reducer, clusterer, min_size, notes)
+        theme_ids = [f"T{k + 1}" for k in range(int(labels.max()) + 1 if len(labels) else 0)]
+        centroids = theme_centroids(vectors[selected], labels)
+
+        texts = segments["text"].iloc[selected].tolist()
+        labeller.fit(texts, labels)
+        self.labeller_ = labeller
+        stability = self._stability(vectors[selected], labels, reducer, clusterer, min_size)
+        code_ids, prototypes = code_prototypes(suggester) if suggester is not None else ([], None)
+        nearest = nearest_codes(centroids, code_ids, prototypes)
+
+        self.assignments_ = self._assignments(segments, selected, labels, theme_ids, vectors, centroids, scores)
+        self.themes_ = self._themes(segments, selected, labels, theme_ids, vectors, centroids, labeller,
+                                    stability, nearest)
+        self.hierarchy_, self.linkage_ = merge_tree(centroids, theme_ids, self.themes_["size"].tolist())
+        self.hierarchy_["label"] = [labeller.label([theme_ids.index(t) for t in themes])
+                                    for themes in self.hierarchy_["themes"]]
+        self.centroids_ = centroids
+        n_unclustered = int((labels < 0).sum())
+        self.summary_ = {
+            "n_segments": len(segments), "n_selected": len(selected), "n_explained": len(segments) - len(selected),
+            "n_themes": len(theme_ids), "n_unclustered": n_unclustered,
+            "outlier_share": round(n_unclustered / len(selected), 4) if len(selected) else 0.0,
+            "selection": selector.name, "reducer": reducer.name, "clusterer": method, "min_size": min_size,
+            "similarity_floor": self.similarity_floor, "random_state": self.random_state, "by": self.by,
+            "notes": notes,
+        }
+        return self
+
+    def _embeddings(self, segments: pd.DataFrame, embeddings: np.ndarray | None) -> np.ndarray:
+        if embeddings is None:
+            if self.embedder is None:
+                from theme_assist.embed import Embedder
+
+                self.embedder = Embedder()
+            embeddings = self.embedder.encode(segments["text"].tolist())
+        vectors = np.asarray(embeddings, dtype=np.float32)
+        if vectors.ndim != 2 or len(vectors) != len(segments):
+            raise InputError(f"got {len(vectors)} embeddings for {len(segments)} segments")
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms > 0, norms, 1.0)
+
+    def _cluster(self, vectors: np.ndarray, reduced: np.ndarray, clusterer, min_size: int) -> np.ndarray:
+        """Cluster, dissolve groups under ``min_size``, and reassign outliers above the similarity floor."""
+        labels = tidy_labels(clusterer.cluster(reduced, min_size, self.random_state), min_size)
+        return reassign_outliers(vectors, labels, self.similarity_floor)
+
+    def _cluster_selected(self, vectors: np.ndarray, reducer, clusterer, min_size: int,
+                          notes: list[str]) -> tuple[np.ndarray, str]:
+        if len(vectors) < 2 * min_size:
+            notes.append(f"{len(vectors)} segment(s) to cluster: too few for two themes of at least {min_size} "
+                         f"segments; all are left unclustered")
+            return np.full(len(vectors), -1), "none"
+        self.reduced_ = reducer.fit_transform(vectors)
+        labels = self._cluster(vectors, self.reduced_, clusterer, min_size)
+        method = getattr(clusterer, "used_", getattr(clusterer, "name", type(clusterer).__name__))
+        if labels.max() < 0:
+            notes.append(f"the {method} clusterer found no group of at least {min_size} similar segments; "
+                         f"try a smaller min_size or another clusterer")
+        unclustered = float((labels < 0).mean())
+        if unclustered > 0.10:
+            notes.append(f"{unclustered:.0%} of the segments are below the similarity floor "
+                         f"{self.similarity_floor} to every theme and stay unclustered")
+        return labels, method
+
+    def _stability(self, vectors: np.ndarray, labels: np.ndarray, reducer, clusterer, min_size: int) -> np.ndarray:
+        if not len(labels) or labels.max() < 0 or self.n_resamples == 0:
+            return np.full(int(labels.max()) + 1 if len(labels) else 0, np.nan)
+
+        def cluster_rows(rows: np.ndarray) -> np.ndarray:
+            scaled = max(2, int(round(min_size * len(rows) / len(labels))))
+            return self._cluster(vectors[rows], self.reduced_[rows], clusterer, scaled)
+
+        if isinstance(clusterer, AutoClusterer):  # keep the method the full data used (resamples are smaller)
+            clusterer = clusterer.density if clusterer.used_ == clusterer.density.name else clusterer.fallback
+        return resampled_stability(cluster_rows, labels, self.n_resamples, self.resample_fraction,
+                                   self.max_resample_rows, self.random_state)
+
+    # ------------------------------------------------------------------ tables
+    def _assignments(self, segments, selected, labels, theme_ids, vectors, centroids, scores) -> pd.DataFrame:
+        theme = np.full(len(segments), EXPLAINED, dtype=object)
+        theme[selected] = [theme_ids[k] if k >= 0 else UNCLUSTERED for k in labels]
+        similarity = np.full(len(segments), np.nan)
+        clustered = selected[labels >= 0]
+        similarity[clustered] = np.einsum("ij,ij->i", vectors[clustered], centroids[labels[labels >= 0]])
+        table = pd.DataFrame({"segment_id": segments["segment_id"], "document": segments["document"],
+                              "speaker": segments["speaker"], "theme": theme, "similarity": similarity.round(4)})
+        if scores is not None and scores.shape[1]:
+            values = scores.to_numpy()
+            table["best_code"] = np.asarray(scores.columns)[values.argmax(axis=1)]
+            table["best_code_score"] = values.max(axis=1).round(4)
+        else:
+            table["best_code"], table["best_code_score"] = "", np.nan
+        return table[ASSIGNMENT_COLUMNS]
+
+    def _themes(self, segments, selected, labels, theme_ids, vectors, centroids, labeller, stability,
+                nearest) -> pd.DataFrame:
+        chosen = segments.iloc[selected].reset_index(drop=True)
+        texts = chosen["text"].tolist()
+        self.spread_counts_ = self.spread_rates_ = None
+        if self.by is not None:
+            names = np.array([theme_ids[k] if k >= 0 else UNCLUSTERED for k in labels], dtype=object)
+            self.spread_counts_, self.spread_rates_ = spread_table(pd.Series(names), chosen[self.by])
+        rows = []
+        for k, theme in enumerate(theme_ids):
+            members = np.flatnonzero(labels == k)
+            quotes = representative_quotes(vectors[selected], texts, members, centroids[k], self.n_quotes)
+            row = {
+                "theme": theme, "label": labeller.label([k]),
+                "keywords": [term for term, _ in labeller.keywords([k])],
+                "size": len(members), "share": round(len(members) / len(labels), 4),
+                "stability": round(float(stability[k]), 4),
+                "n_documents": int(chosen["document"].iloc[members].replace("", np.nan).nunique()),
+                "documents": _ranked_names(chosen["document"].iloc[members]),
+                "speakers": _ranked_names(chosen["speaker"].iloc[members]),
+                "nearest_code": nearest[k][0], "nearest_code_similarity": nearest[k][1],
+                "quotes": [{"segment_id": chosen.at[i, "segment_id"], "document": chosen.at[i, "document"],
+                            "speaker": chosen.at[i, "speaker"], "text": chosen.at[i, "text"], "similarity": s}
+                           for i, s in quotes],
+                "spread": {}, "spread_rate": {},
+            }
+            if self.spread_counts_ is not None:
+                row["spread"] = {v: int(n) for v, n in self.spread_counts_.loc[theme].items() if n}
+                row["spread_rate"] = {v: float(r) for v, r in self.spread_rates_.loc[theme].items() if r}
+            rows.append(row)
+        return pd.DataFrame(rows, columns=THEME_COLUMNS)
+
+    # ------------------------------------------------------------------ results
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "themes_"):
+            raise InputError("this discoverer is not fitted yet: call fit() first")
+
+    def merge_themes(self, n_groups: int | None = None, min_similarity: float | None = None) -> pd.Series:
+        """Broader theme (``"G1"``…) of every theme, cutting the merge tree into ``n_groups`` or where
+        themes are less similar than ``min_similarity`` (give exactly one)."""
+        self._check_fitted()
+        if (n_groups is None) == (min_similarity is None):
+            raise InputError("give exactly one of n_groups and min_similarity")
+        if n_groups is not None and n_groups < 1:
+            raise InputError(f"n_groups must be at least 1, got {n_groups}")
+        return cut_tree(self.linkage_, self.themes_["theme"].tolist(), n_groups, min_similarity)
+
+    def to_dict(self, include_assignments: bool = True) -> dict:
+        """Summary, themes, merge tree, cross-site tables and (optionally) every segment's assignment, as
+        JSON-ready builtins (NaN becomes ``None``)."""
+        self._check_fitted()
+        out = {
+            "summary": self.summary_,
+            "themes": self.themes_.to_dict("records"),
+            "hierarchy": self.hierarchy_.to_dict("records"),
+        }
+        if self.spread_counts_ is not None:
+            out["spread"] = {"field": self.by, "counts": self.spread_counts_.to_dict("index"),
+                             "rates": self.spread_rates_.to_dict("index")}
+        if include_assignments:
+            out["assignments"] = self.assignments_.to_dict("records")
+        return _json_ready(out)
+
+    def to_json(self, include_assignments: bool = True) -> str:
+        """:meth:`to_dict` as indented JSON text (deterministic: the same fit gives the same bytes)."""
+        return json.dumps(self.to_dict(include_assignments), ensure_ascii=False, indent=2)
+
+    def to_codebook_fragment(self, name: str = "Candidate themes") -> str:
+        """The themes as a YAML codebook of candidate codes, readable by
+        :func:`theme_assist.codebook.parse_codebook`."""
+        self._check_fitted()
+        if self.themes_.empty:
+            raise InputError("no themes were found, so there is no codebook fragment to write")
+        return dump_codebook(codebook_fragment(self.themes_, name=name))
+
+
+def _json_ready(value):
+    """Builtins only, with NaN as ``None`` (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_json_ready(v) for v in value.tolist()]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else float(value)
+    return value

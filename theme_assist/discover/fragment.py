@@ -1,0 +1,47 @@
+"""Candidate themes as a codebook fragment: codes a coder can review, edit and paste into the codebook."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from theme_assist.codebook import Code, Codebook
+
+MAX_QUOTE_CHARS = 200
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:40]
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def draft_definition(theme: pd.Series) -> str:
+    """A first definition from the theme's label, keywords, quotes and provenance, marked as a draft."""
+    keywords = ", ".join(theme["keywords"][:6]) or theme["label"]
+    text = (f"DRAFT from inductive theme discovery, review before use. Segments about {theme['label']}: "
+            f"characteristic words {keywords}.")
+    if theme["quotes"]:
+        text += f" Typical segment: \"{_short(theme['quotes'][0]['text'])}\""
+    text += f" ({theme['size']} segments from {theme['n_documents']} document(s)"
+    if theme["nearest_code"]:
+        text += f"; nearest existing code {theme['nearest_code']}, similarity {theme['nearest_code_similarity']:.2f}"
+    return text + ")."
+
+
+def codebook_fragment(themes: pd.DataFrame, name: str = "Candidate themes") -> Codebook:
+    """One candidate code per theme: id ``candidate_<theme>_<label>``, the label as name, a drafted definition
+    and the representative quotes as anchor examples."""
+    codes = [
+        Code(id=f"candidate_{theme['theme'].lower()}_{_slug(theme['label'])}".rstrip("_"),
+             name=theme["label"][:1].upper() + theme["label"][1:],
+             definition=draft_definition(theme),
+             examples=[_short(quote["text"]) for quote in theme["quotes"]])
+        for _, theme in themes.iterrows()
+    ]
+    return Codebook(name=name, codes=codes, exclusive=False,
+                    description="Candidate codes proposed by theme-assist discover; accept, merge or drop each.")

@@ -1,0 +1,171 @@
+"""Labeller: a short label and keywords per theme from class-based TF-IDF (c-TF-IDF, as in BERTopic).
+
+Terms are lemma n-grams (1–3 words) of consecutive content words: spaCy's blank English tokenizer with the lookup
+lemmatizer of ``spacy-lookups-data``, stop words (spaCy's and spoken fillers such as "um", "yeah", "like"), numbers and punctuation removed (an n-gram never spans a
+removed word). No trained spaCy pipeline is installed, so there is no parser and no noun chunks; runs of content
+words are the stand-in (``"peer support worker"``, ``"own medicine"``).
+
+The segments of each theme form one class document; a term scores ``tf(term, theme) * log(1 + A / f(term))``,
+with ``tf`` the term's share of the theme's terms, ``f`` its count over all classes and ``A`` the average number of
+terms per class. Segments outside any theme form one background class, so words common everywhere score low.
+Terms are shown in their most frequent surface form (``"medicines"``, not the lemma ``"medicine"``), so labels
+are made of words the participants said.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy import sparse
+
+#: Fillers, backchannels and discourse markers of spoken transcripts, treated as stop words on top of spaCy's:
+#: they are the most frequent words of any interview and would otherwise name every theme.
+SPOKEN_FILLERS = frozenset("""
+    ah alright er erm gonna gotta hm hmm huh kinda know like lot mean mh mhm mm mmm oh ok okay right sort stuff
+    thing um uh uhm wanna yeah yep yes yup
+""".split())
+
+
+@lru_cache(maxsize=1)
+def lemmatizer():
+    """A blank English spaCy pipeline with the lookup lemmatizer (tables from spacy-lookups-data), built once."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+def lemma_ngrams(texts: list[str], ngram_range: tuple[int, int] = (1, 3),
+                 extra_stop_words: frozenset[str] = SPOKEN_FILLERS) -> list[list[tuple[str, str]]]:
+    """``(lemma n-gram, surface n-gram)`` pairs of each text, lower-cased, from runs of consecutive content words
+    (alphabetic, two letters or more, neither the word nor its lemma a stop word)."""
+    low, high = ngram_range
+    nlp = lemmatizer()
+    stop_words = nlp.Defaults.stop_words | extra_stop_words
+    unique = list(dict.fromkeys(texts))  # transcripts repeat short turns ("Mm-hmm.") many times
+    analysed = {}
+    for text, doc in zip(unique, nlp.pipe(unique, batch_size=256)):
+        terms, run = [], []
+        for token in [*doc, None]:
+            lemma = token.lemma_.lower() if token is not None else ""
+            if (token is not None and token.is_alpha and len(token) > 1 and token.lower_ not in stop_words
+                    and lemma not in stop_words):
+                run.append((lemma, token.lower_))
+                continue
+            for n in range(low, high + 1):
+                for start in range(len(run) - n + 1):
+                    gram = run[start:start + n]
+                    terms.append((" ".join(l for l, _ in gram), " ".join(s for _, s in gram)))
+            run = []
+        analysed[text] = terms
+    return [analysed[text] for text in texts]
+
+
+@dataclass
+class CTfidfLabeller:
+    """Keywords and a label of 2–5 words per theme by class-based TF-IDF over lemma n-grams.
+
+    Parameters
+    ----------
+    ngram_range : tuple of int
+        Shortest and longest n-gram.
+    n_keywords : int
+        Keywords kept per theme.
+    max_label_terms, max_label_words : int
+        A label joins up to this many keywords and words.
+    extra_stop_words : frozenset of str
+        Words left out on top of spaCy's English stop words; :data:`SPOKEN_FILLERS` by default.
+
+    Attributes
+    ----------
+    terms_ : list of str
+        The lemma n-grams (columns of ``class_counts_``), sorted.
+    class_counts_ : scipy.sparse matrix
+        Term counts per theme (rows ``0 … n_themes - 1``) and, in the last row, of the background.
+    idf_ : ndarray
+        The class-based inverse frequency of each term.
+    surface_ : dict
+        Most frequent surface form of each lemma n-gram.
+    """
+
+    ngram_range: tuple[int, int] = (1, 3)
+    n_keywords: int = 10
+    max_label_terms: int = 3
+    max_label_words: int = 5
+    extra_stop_words: frozenset[str] = SPOKEN_FILLERS
+
+    def fit(self, texts: list[str], labels: np.ndarray) -> "CTfidfLabeller":
+        """Count the terms of every theme; ``labels`` is ``-1`` for background segments."""
+        labels = np.asarray(labels)
+        analysed = lemma_ngrams(texts, self.ngram_range, self.extra_stop_words)
+        surfaces: dict[str, Counter] = {}
+        for pairs in analysed:
+            for lemma, surface in pairs:
+                surfaces.setdefault(lemma, Counter())[surface] += 1
+        self.terms_ = sorted(surfaces)
+        self.surface_ = {lemma: min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
+                         for lemma, counts in surfaces.items()}
+        column = {term: j for j, term in enumerate(self.terms_)}
+        rows = np.repeat(np.arange(len(analysed)), [len(pairs) for pairs in analysed])
+        columns = np.array([column[lemma] for pairs in analysed for lemma, _ in pairs], dtype=np.int64)
+        counts = sparse.csr_matrix((np.ones(len(columns)), (rows, columns)), shape=(len(texts), len(self.terms_)))
+        n_themes = int(labels.max()) + 1 if len(labels) else 0
+        classes = np.where(labels >= 0, labels, n_themes)
+        membership = sparse.csr_matrix((np.ones(len(labels)), (classes, np.arange(len(labels)))),
+                                       shape=(n_themes + 1, len(labels)))
+        self.class_counts_ = (membership @ counts).tocsr()
+        self._texts, self._labels = list(texts), labels
+        frequency = np.asarray(self.class_counts_.sum(axis=0)).ravel()
+        average = max(float(self.class_counts_.sum(axis=1).mean()), 1.0)
+        self.idf_ = np.log(1.0 + average / np.maximum(frequency, 1.0))
+        return self
+
+    def _ranked_terms(self, themes: list[int]) -> list[tuple[str, float]]:
+        """``(lemma n-gram, score)`` of the best terms of the union of ``themes``, best first.
+
+        Terms said at least twice in the themes are preferred; ties go to the alphabetically first term.
+        """
+        counts = np.asarray(self.class_counts_[themes].sum(axis=0)).ravel()
+        total = counts.sum()
+        if total == 0:
+            return []
+        scores = counts / total * self.idf_
+        repeated = counts >= 2
+        candidates = np.flatnonzero(repeated if repeated.any() else counts > 0)
+        order = sorted(candidates, key=lambda j: (-scores[j], self.terms_[j]))[: self.n_keywords]
+        return [(self.terms_[j], round(float(scores[j]), 4)) for j in order]
+
+    def keywords(self, themes: list[int]) -> list[tuple[str, float]]:
+        """``(term, score)`` of the best terms of the union of ``themes`` in their surface form, best first."""
+        return [(self.surface_[term], score) for term, score in self._ranked_terms(themes)]
+
+    def label(self, themes: list[int]) -> str:
+        """A label of up to ``max_label_terms`` keywords and ``max_label_words`` words, joined by commas.
+
+        A keyword that extends one already chosen replaces it (``"peer"`` then ``"peer worker"``); one whose
+        lemmas are all in the label already is skipped.
+        """
+        chosen: list[str] = []
+        for term, _ in self._ranked_terms(themes):
+            if set(term.split()) <= {word for c in chosen for word in c.split()}:
+                continue
+            candidate = [c for c in chosen if f" {c} " not in f" {term} "] + [term]
+            if sum(len(c.split()) for c in candidate) > self.max_label_words:
+                continue
+            chosen = candidate
+            if len(chosen) == self.max_label_terms:
+                break
+        if not chosen:
+            return self._fallback_label(themes)
+        return ", ".join(self.surface_[term] for term in chosen)
+
+    def _fallback_label(self, themes: list[int]) -> str:
+        """The most frequent word of the themes' segments when they hold no content word (e.g. only "Okay.")."""
+        words = Counter(token.lower_ for i, text in enumerate(self._texts) if self._labels[i] in themes
+                        for token in lemmatizer().make_doc(text) if token.is_alpha)
+        return min(words.items(), key=lambda item: (-item[1], item[0]))[0] if words else "(no words)"

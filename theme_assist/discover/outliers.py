@@ -1,0 +1,45 @@
+"""Theme membership after clustering: tidy labels, centroids, and outliers reassigned above a similarity floor.
+
+Clusterers leave some segments as outliers (label ``-1``). Showing a coder a third of the data as "no theme"
+hides it, so every outlier whose cosine similarity to the nearest theme centroid reaches a floor joins that
+theme; only segments below the floor stay ``unclustered``, and how many is reported.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def tidy_labels(labels: np.ndarray, min_size: int) -> np.ndarray:
+    """Dissolve clusters smaller than ``min_size`` into outliers and number the rest 0, 1, … by decreasing size
+    (ties: the cluster whose first segment comes first)."""
+    labels = np.asarray(labels)
+    kept = [(-count, int(np.flatnonzero(labels == label)[0]), label)
+            for label, count in zip(*np.unique(labels[labels >= 0], return_counts=True)) if count >= min_size]
+    tidy = np.full(len(labels), -1)
+    for new, (_, _, old) in enumerate(sorted(kept)):
+        tidy[labels == old] = new
+    return tidy
+
+
+def theme_centroids(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """L2-normalised mean vector of each theme ``0 … labels.max()``; one row per theme."""
+    n_themes = int(labels.max()) + 1 if len(labels) else 0
+    centroids = np.zeros((n_themes, vectors.shape[1]), dtype=np.float64)
+    np.add.at(centroids, labels[labels >= 0], vectors[labels >= 0])
+    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+    return (centroids / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+
+def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, similarity_floor: float) -> np.ndarray:
+    """Give every outlier the nearest theme (by cosine similarity to the centroids of the clustered segments) when
+    that similarity reaches ``similarity_floor``; the others stay ``-1``."""
+    labels = np.asarray(labels).copy()
+    outliers = np.flatnonzero(labels < 0)
+    if not len(outliers) or labels.max() < 0:
+        return labels
+    similarity = vectors[outliers] @ theme_centroids(vectors, labels).T
+    nearest = similarity.argmax(axis=1)
+    close = similarity[np.arange(len(outliers)), nearest] >= similarity_floor
+    labels[outliers[close]] = nearest[close]
+    return labels

@@ -1,0 +1,32 @@
+"""Cross-site view: how each theme's segments spread over a document metadata field (site, income group…).
+
+Raw counts favour the sites that talked most, so each count is also given as a rate: the share of that site's
+clustered segments that fall in the theme. A theme with a rate of 0.20 in LMIC sites and 0.02 in HIC sites is
+an LMIC theme even when the HIC transcripts are longer.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def spread_table(themes: pd.Series, values: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts and rates of every theme (rows) over every value of the field (columns).
+
+    Parameters
+    ----------
+    themes : Series
+        Theme id of each segment (including ``"unclustered"``; segments outside discovery left out).
+    values : Series
+        The field's value for the same segments (``""`` where a document has none).
+
+    Returns
+    -------
+    counts, rates : DataFrame
+        ``counts.loc[theme, value]`` segments; ``rates`` divides each column by the value's segment total.
+    """
+    values = values.fillna("").astype(str).replace("", "(none)")
+    counts = pd.crosstab(themes.to_numpy(), values.to_numpy()).sort_index(axis=1)
+    counts.index.name, counts.columns.name = "theme", "value"
+    rates = (counts / counts.sum(axis=0)).round(4)
+    return counts, rates
