@@ -86,9 +86,9 @@ def test_alpha_matches_irrcac_and_nltk(table):
 @SETTINGS
 @given(rating_tables(), st.sampled_from(["identity", "linear", "quadratic"]))
 def test_gwet_family_matches_irrcac_with_missing_ratings(table, weights):
-    reference = irrcac(table, weights)
     ours_weights = None if weights == "identity" else weights
     ac = defined(gwet_ac(table, weights=ours_weights))
+    reference = irrcac(table, weights)
     assert ac == pytest.approx(reference.gwet()["est"]["coefficient_value"], abs=1e-9)
     assert bennett_s(table, weights=ours_weights).value == pytest.approx(
         reference.bp()["est"]["coefficient_value"], abs=1e-9)
@@ -113,8 +113,8 @@ def test_conger_matches_irrcac_with_missing_ratings(table, weights):
 @given(rating_tables(min_coders=2, max_coders=2))
 def test_two_coder_coefficients_match_irrcac_with_missing_ratings(table):
     """Cohen's κ is Conger's κ for two coders, Scott's π is Fleiss' κ, under Gwet's missing-data rules."""
-    reference = irrcac(table)
     kappa = defined(cohen_kappa(table[:, 0], table[:, 1]))
+    reference = irrcac(table)
     assert kappa == pytest.approx(reference.conger()["est"]["coefficient_value"], abs=1e-9)
     pi = scott_pi(table)
     if pi.defined:
@@ -126,7 +126,8 @@ def test_two_coder_coefficients_match_irrcac_with_missing_ratings(table):
 def test_cohen_matches_scikit_learn(table, weights):
     first, second = table[:, 0].astype(int), table[:, 1].astype(int)
     ours = defined(cohen_kappa(first, second, weights=weights))
-    labels = np.unique(table)
+    # scikit-learn weighs by label position, we by value (as Gwet 2014): the same on a gap-free integer scale
+    labels = np.arange(table.min(), table.max() + 1)
     theirs = sklearn_metrics.cohen_kappa_score(first, second, weights=weights, labels=labels)
     assert ours == pytest.approx(theirs, abs=1e-9)
 

@@ -126,18 +126,22 @@ def chance_corrected(terms: UnitTerms, weights: np.ndarray, model: str,
             expected = np.zeros_like(observed)
         elif model == "bennett_s":
             expected = np.full_like(observed, weights.sum() / q**2)
-        elif model in ("fleiss", "gwet"):
-            pi = (unit_weights @ terms.shares) / (unit_weights @ terms.rated)[:, None]
-            if model == "fleiss":
-                expected = np.einsum("bk,kl,bl->b", pi, weights, pi)
-            else:
-                expected = weights.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum(axis=1) if q > 1 \
-                    else np.full_like(observed, np.nan)
+        elif model == "fleiss":
+            pi = _category_propensities(terms, unit_weights)
+            expected = np.einsum("bk,kl,bl->b", pi, weights, pi)
+        elif model == "gwet":
+            pi = _category_propensities(terms, unit_weights)
+            expected = weights.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum(axis=1) if q > 1 else np.nan * observed
         elif model == "conger":
             expected = _conger_expected(terms, weights, unit_weights)
         else:
             raise ValueError(f"unknown chance model {model!r}")
     return observed, expected
+
+
+def _category_propensities(terms: UnitTerms, unit_weights: np.ndarray) -> np.ndarray:
+    """π_k: the mean over rated units of the share of the unit's ratings in category k, shape (n_draws, q)."""
+    return (unit_weights @ terms.shares) / (unit_weights @ terms.rated)[:, None]
 
 
 def _conger_expected(terms: UnitTerms, weights: np.ndarray, unit_weights: np.ndarray) -> np.ndarray:

@@ -100,15 +100,6 @@ class RatingTable:
         """The table restricted to (or resampled as) the given unit positions; categories are kept."""
         return RatingTable(self.codes[units], self.categories, self.units[units], self.coders, self.declared)
 
-    def select_coders(self, coders: Sequence) -> "RatingTable":
-        """The table with only the named coders, in that order; categories are kept."""
-        positions = self.coders.get_indexer(list(coders))
-        if (positions < 0).any():
-            unknown = [c for c, p in zip(coders, positions) if p < 0]
-            raise InputError(f"no coder named {unknown[0]!r} (coders: {', '.join(map(str, self.coders))})")
-        return RatingTable(self.codes[:, positions], self.categories, self.units, self.coders[positions],
-                           self.declared)
-
     def to_frame(self) -> pd.DataFrame:
         """The ratings as a units × coders DataFrame of category values (NaN where missing)."""
         values = np.empty(self.codes.shape, dtype=object)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from theme_assist.agree.bootstrap import MINIMUM_ALPHAS, bootstrap_metric
-from theme_assist.agree.coefficients import applicable_metrics, compute_metric, metric_name, prepare_table
+from theme_assist.agree.coefficients import applicable_metrics, compute_metric, metric_name
 from theme_assist.agree.distances import Metric
 from theme_assist.agree.ratings import as_rating_table
 
@@ -62,7 +62,6 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
     names = list(dict.fromkeys(metric_name(m) for m in metrics)) if metrics else applicable_metrics(table)
     summary = {}
     for name in names:
-        prepare_table(name, table)
         result = compute_metric(name, table, level=level, weights=weights)
         entry = {"value": None, "reason": result.reason, **result.to_dict()}
         entry.pop("category_shares")
