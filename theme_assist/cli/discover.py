@@ -61,21 +61,21 @@ def discover(
                                                                "(with --codebook; zero-shot without)."),
     all_segments: bool = typer.Option(False, "--all-segments", help="Cluster every segment, also those a code "
                                                                    "explains."),
-    explained: float = typer.Option(0.5, "--explained", min=0.0, max=1.0,
+    explained: float = typer.Option(0.5, "--explained",
                                     help="A segment whose best code scores this much is explained."),
-    min_size: Optional[int] = typer.Option(None, "--min-size", min=2, help="Smallest theme in segments "
+    min_size: Optional[int] = typer.Option(None, "--min-size", help="Smallest theme in segments "
                                                                           "(default: grows with the corpus)."),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same themes."),
     by: Optional[str] = typer.Option(None, "--by", help="Metadata field to spread themes over (site, "
                                                         "income_group, …); needs --metadata."),
     clusterer: str = typer.Option("auto", "--clusterer", help="auto, hdbscan, agglomerative or kmeans."),
-    resamples: int = typer.Option(10, "--resamples", min=0, help="Resamples for the stability score (0: off)."),
+    resamples: int = typer.Option(10, "--resamples", help="Resamples for the stability score (0: off)."),
     codebook_out: Optional[Path] = typer.Option(None, "--codebook-out", help="Also write the themes as a YAML "
                                                                             "codebook fragment of candidate codes."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
                                                               "(default: the packaged all-MiniLM-L6-v2)."),
     unit: str = typer.Option("turn", "--unit", help="Segmentation of transcript input: turn, sentence, paragraph."),
-    max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Longest segment from transcript input."),
+    max_chars: int = typer.Option(1000, "--max-chars", help="Longest segment from transcript input."),
 ) -> None:
     """Discover candidate themes in INPUT, with labels, quotes, stability and cross-site spread."""
     from rich.console import Console
@@ -89,6 +89,15 @@ def discover(
 
     console = Console(stderr=True)
     started = time.perf_counter()
+    # ranges are checked here, not by typer, so that a bad value is a one-line error like every other
+    if min_size is not None and min_size < 2:
+        raise InputError(f"--min-size {min_size}: the smallest theme must have at least 2 segments")
+    if resamples < 0:
+        raise InputError(f"--resamples {resamples}: give 0 (no stability score) or more")
+    if not 0.0 <= explained <= 1.0:
+        raise InputError(f"--explained {explained}: give a score between 0 and 1")
+    if max_chars < 20:
+        raise InputError(f"--max-chars {max_chars}: give at least 20")
     if clusterer not in CLUSTERERS:
         raise InputError(f"--clusterer {clusterer}: choose one of {', '.join(CLUSTERERS)}")
     if train and not codebook:

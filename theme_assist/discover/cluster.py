@@ -49,7 +49,7 @@ class HDBSCANClusterer:
 
     min_samples: int = 3
     selection: str = "eom"
-    max_share: float | None = 0.2
+    max_share: float | None = 0.3
     name = "hdbscan"
 
     def cluster(self, vectors: np.ndarray, min_size: int, random_state: int = 0) -> np.ndarray:

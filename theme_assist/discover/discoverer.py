@@ -306,7 +306,7 @@ class ThemeDiscoverer:
                 "keywords": [term for term, _ in labeller.keywords([k])],
                 "size": len(members), "share": round(len(members) / len(labels), 4),
                 "stability": round(float(stability[k]), 4),
-                "n_documents": int(chosen["document"].iloc[members].replace("", np.nan).nunique()),
+                "n_documents": int(chosen["document"].iloc[members].loc[lambda d: d != ""].nunique()),
                 "documents": _ranked_names(chosen["document"].iloc[members]),
                 "speakers": _ranked_names(chosen["speaker"].iloc[members]),
                 "nearest_code": nearest[k][0], "nearest_code_similarity": nearest[k][1],

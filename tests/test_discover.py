@@ -1,0 +1,331 @@
+"""Theme discovery: the estimator end to end, and its sub-models one by one."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score, homogeneity_score
+
+from theme_assist.codebook import parse_codebook
+from theme_assist.discover import (EXPLAINED, UNCLUSTERED, AgglomerativeClusterer, AllSegments, KMeansClusterer,
+                                   NoReducer, ThemeDiscoverer, UnexplainedSegments, auto_min_size)
+from theme_assist.discover.cluster import size_aware_n_themes
+from theme_assist.discover.label import CTfidfLabeller, lemma_ngrams
+from theme_assist.discover.outliers import reassign_outliers, tidy_labels
+from theme_assist.discover.quotes import representative_quotes
+from theme_assist.discover.stability import best_match_jaccard
+from theme_assist.errors import InputError
+from theme_assist.suggest import CodeSuggester
+
+TOPIC_WORDS = {
+    "work": ["salary", "contract", "employer", "wages", "payslip", "overtime"],
+    "family": ["mother", "brother", "children", "daughter", "husband", "grandmother"],
+    "stigma": ["neighbours", "gossip", "shame", "whispering", "insults", "rumours"],
+    "medication": ["tablets", "injection", "dosage", "pharmacy", "prescription", "psychiatrist"],
+}
+SITES = ["Ulm", "Pune", "Butabika"]
+
+
+def synthetic_corpus(n_per_topic: int = 100, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Segments about four topics with topic words in the text and clustered (not model-made) embeddings, so the
+    density-based path runs without loading a model."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(len(TOPIC_WORDS), 64))
+    rows, vectors = [], []
+    for k, (topic, words) in enumerate(TOPIC_WORDS.items()):
+        for i in range(n_per_topic):
+            first, second = rng.choice(words, size=2, replace=False)
+            rows.append({"segment_id": f"{topic}-{i}", "document": f"doc{i % 6}", "speaker": f"P{i % 4}",
+                         "site": SITES[i % 3], "topic": topic,
+                         "text": f"We talked about the {first} and then the {second} again."})
+            vectors.append(centres[k] + rng.normal(scale=0.5, size=64))
+    order = rng.permutation(len(rows))
+    vectors = np.asarray(vectors, dtype=np.float32)[order]
+    return pd.DataFrame(rows).iloc[order].reset_index(drop=True), vectors / np.linalg.norm(vectors, axis=1,
+                                                                                             keepdims=True)
+
+
+TWENTY = pd.DataFrame({
+    "segment_id": [f"s{i}" for i in range(20)],
+    "document": [f"fg{i % 3}" for i in range(20)],
+    "speaker": [f"P{i % 5}" for i in range(20)],
+    "topic": ["work"] * 5 + ["family"] * 5 + ["stigma"] * 5 + ["medication"] * 5,
+    "text": [
+        "My salary as a peer worker finally pays the rent.",
+        "The hospital gave me a contract for twenty hours a week.",
+        "I get paid less than the nurses for the same shifts.",
+        "My employer asked me to work overtime without pay.",
+        "Getting my first payslip made me feel like a worker again.",
+        "My mother cried when I told her about my new job.",
+        "My brother visits me every Sunday with his children.",
+        "My daughter says she is proud of her mum now.",
+        "My husband and I argue less since I started the work.",
+        "My grandmother still does not understand what I do.",
+        "The neighbours whisper that I am mad.",
+        "People at church avoid sitting next to me.",
+        "At the market they called me the crazy woman.",
+        "My cousins are ashamed to say I was in hospital.",
+        "The shopkeeper refused to serve me because of my illness.",
+        "The tablets made me sleep twelve hours a day.",
+        "My psychiatrist lowered the dose of my injection.",
+        "I stopped my medicines once and relapsed.",
+        "The pharmacy had no stock of my prescription last month.",
+        "The side effects of the pills made me gain weight.",
+    ],
+})
+
+MINI_CODEBOOK = """\
+name: Peer support mini
+exclusive: true
+codes:
+  - id: work
+    name: Paid work and employment
+    definition: Talk about jobs, salaries, contracts and the workplace.
+    examples: ["I finally got paid for the work I do.", "My contract was only for six months."]
+  - id: family
+    name: Family relationships
+    definition: Talk about parents, children, partners and relatives.
+    examples: ["My mother now understands my illness.", "My brother visits me again."]
+"""
+
+
+def corpus_words(texts) -> set[str]:
+    return {word for text in texts for word in re.findall(r"[a-z]+", text.lower())}
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return synthetic_corpus()
+
+
+@pytest.fixture(scope="module")
+def fitted_synthetic(synthetic):
+    segments, vectors = synthetic
+    return ThemeDiscoverer(by="site", random_state=3).fit(segments, embeddings=vectors)
+
+
+@pytest.fixture(scope="module")
+def twenty_vectors(embedder):
+    return embedder.encode(TWENTY["text"].tolist())
+
+
+# ---------------------------------------------------------------------------------------------- the estimator
+def test_recovers_planted_topics_with_density_clustering(fitted_synthetic, synthetic):
+    segments, _ = synthetic
+    assignments = fitted_synthetic.assignments_
+    assert fitted_synthetic.summary_["clusterer"] == "hdbscan"
+    assert fitted_synthetic.summary_["n_themes"] == 4
+    assert adjusted_rand_score(segments["topic"], assignments["theme"]) > 0.95
+    assert fitted_synthetic.themes_["stability"].between(0.9, 1.0).all()
+
+
+def test_same_input_and_seed_give_identical_output(synthetic, fitted_synthetic):
+    segments, vectors = synthetic
+    again = ThemeDiscoverer(by="site", random_state=3).fit(segments.copy(), embeddings=vectors.copy())
+    assert again.to_json() == fitted_synthetic.to_json()
+    assert again.to_codebook_fragment() == fitted_synthetic.to_codebook_fragment()
+
+
+def test_every_segment_is_in_exactly_one_theme_or_unclustered(synthetic):
+    segments, vectors = synthetic
+    noise = np.random.default_rng(1).normal(size=(4, vectors.shape[1])).astype(np.float32)  # < min_size
+    noisy_segments = pd.concat([segments, pd.DataFrame({"segment_id": [f"noise-{i}" for i in range(4)],
+                                                        "text": ["Something else entirely."] * 4})])
+    noisy = np.vstack([vectors, noise / np.linalg.norm(noise, axis=1, keepdims=True)])
+    discoverer = ThemeDiscoverer(similarity_floor=0.5, n_resamples=0).fit(noisy_segments, embeddings=noisy)
+    assignments = discoverer.assignments_
+    assert assignments["segment_id"].tolist() == noisy_segments["segment_id"].tolist()
+    themes = set(discoverer.themes_["theme"])
+    assert set(assignments["theme"]) <= themes | {UNCLUSTERED}
+    sizes = assignments["theme"].value_counts()
+    assert all(sizes[t] == size for t, size in zip(discoverer.themes_["theme"], discoverer.themes_["size"]))
+    unclustered = int((assignments["theme"] == UNCLUSTERED).sum())
+    assert unclustered == discoverer.summary_["n_unclustered"] > 0  # random vectors are far from every theme
+    assert discoverer.summary_["outlier_share"] == round(unclustered / len(noisy_segments), 4)
+    assert assignments.loc[assignments["theme"] == UNCLUSTERED, "similarity"].isna().all()
+    assert (assignments.loc[assignments["theme"] != UNCLUSTERED, "similarity"] >= 0.5 - 1e-6).sum() > 0
+
+
+def test_outliers_join_their_nearest_theme_above_the_floor(synthetic):
+    segments, vectors = synthetic
+    strict = ThemeDiscoverer(similarity_floor=1.0, n_resamples=0).fit(segments, embeddings=vectors)
+    lenient = ThemeDiscoverer(similarity_floor=-1.0, n_resamples=0).fit(segments, embeddings=vectors)
+    assert lenient.summary_["n_unclustered"] == 0
+    assert strict.summary_["n_unclustered"] >= lenient.summary_["n_unclustered"]
+    kept = strict.assignments_["theme"] != UNCLUSTERED
+    assert (strict.assignments_["theme"][kept] == lenient.assignments_["theme"][kept]).all()
+
+
+def test_twenty_segments_give_themes_by_agglomerative_clustering(twenty_vectors):
+    discoverer = ThemeDiscoverer(random_state=0).fit(TWENTY, embeddings=twenty_vectors)
+    summary = discoverer.summary_
+    assert summary["clusterer"].startswith("agglomerative") and "small corpus" in summary["clusterer"]
+    assert summary["min_size"] == auto_min_size(20) == 3
+    assert 2 <= summary["n_themes"] <= 6
+    assert (discoverer.themes_["size"] >= 3).all()
+    assert summary["outlier_share"] <= 0.10
+    assert adjusted_rand_score(TWENTY["topic"], discoverer.assignments_["theme"]) > 0.3
+
+
+def test_labels_are_short_non_empty_and_made_of_corpus_words(fitted_synthetic, synthetic, twenty_vectors):
+    segments, _ = synthetic
+    small = ThemeDiscoverer(random_state=0).fit(TWENTY, embeddings=twenty_vectors)
+    for discoverer, texts in ((fitted_synthetic, segments["text"]), (small, TWENTY["text"])):
+        words = corpus_words(texts)
+        for label in discoverer.themes_["label"]:
+            label_words = re.findall(r"[a-z]+", label)
+            assert 1 <= len(label_words) <= 5
+            assert set(label_words) <= words
+    for _, theme in fitted_synthetic.themes_.iterrows():  # planted topics name their themes
+        topic = segments.loc[fitted_synthetic.assignments_["theme"] == theme["theme"], "topic"].mode()[0]
+        assert set(re.findall(r"[a-z]+", theme["label"])) & set(TOPIC_WORDS[topic])
+
+
+def test_quotes_are_members_most_central_first_and_distinct(fitted_synthetic, synthetic):
+    segments, _ = synthetic
+    by_id = fitted_synthetic.assignments_.set_index("segment_id")["theme"]
+    for _, theme in fitted_synthetic.themes_.iterrows():
+        quotes = theme["quotes"]
+        assert 3 <= len(quotes) <= 5
+        assert all(by_id[q["segment_id"]] == theme["theme"] for q in quotes)
+        assert len({q["text"] for q in quotes}) == len(quotes)
+        similarities = [q["similarity"] for q in quotes]
+        assert similarities == sorted(similarities, reverse=True)
+
+
+def test_codebook_fragment_parses_with_one_candidate_code_per_theme(fitted_synthetic):
+    book = parse_codebook(fitted_synthetic.to_codebook_fragment(), source="fragment")
+    assert len(book.codes) == len(fitted_synthetic.themes_)
+    for code, (_, theme) in zip(book.codes, fitted_synthetic.themes_.iterrows()):
+        assert code.id.startswith(f"candidate_{theme['theme'].lower()}_")
+        assert code.name.lower() == theme["label"]
+        assert code.definition.startswith("DRAFT") and theme["label"] in code.definition
+        assert code.examples == [q["text"] for q in theme["quotes"]]
+
+
+def test_spread_over_a_metadata_field_counts_and_rates(fitted_synthetic, synthetic):
+    segments, _ = synthetic
+    counts, rates = fitted_synthetic.spread_counts_, fitted_synthetic.spread_rates_
+    assert list(counts.columns) == sorted(SITES)
+    assert counts.to_numpy().sum() == len(segments)
+    assert np.allclose(rates.sum(axis=0), 1.0, atol=1e-3)
+    for _, theme in fitted_synthetic.themes_.iterrows():
+        assert sum(theme["spread"].values()) == theme["size"]
+    with pytest.raises(InputError, match="no such field"):
+        ThemeDiscoverer(by="country").fit(segments, embeddings=synthetic[1])
+
+
+def test_merge_tree_can_be_cut_into_broader_themes(fitted_synthetic):
+    tree = fitted_synthetic.hierarchy_
+    n_themes = len(fitted_synthetic.themes_)
+    assert len(tree) == n_themes - 1
+    assert tree["themes"].iloc[-1] and sorted(tree["themes"].iloc[-1]) == sorted(fitted_synthetic.themes_["theme"])
+    assert tree["size"].iloc[-1] == fitted_synthetic.themes_["size"].sum()
+    assert tree["label"].map(bool).all()
+    assert fitted_synthetic.merge_themes(n_groups=2).nunique() == 2
+    assert fitted_synthetic.merge_themes(min_similarity=1.0).nunique() == n_themes
+    with pytest.raises(InputError, match="exactly one"):
+        fitted_synthetic.merge_themes()
+
+
+def test_too_few_segments_say_why_and_stay_unclustered(twenty_vectors):
+    discoverer = ThemeDiscoverer(min_size=3).fit(TWENTY.head(5), embeddings=twenty_vectors[:5])
+    assert discoverer.themes_.empty
+    assert (discoverer.assignments_["theme"] == UNCLUSTERED).all()
+    assert "too few" in discoverer.summary_["notes"][0]
+    with pytest.raises(InputError, match="no themes"):
+        discoverer.to_codebook_fragment()
+
+
+def test_codebook_scores_set_explained_segments_aside_and_name_nearest_codes(embedder, twenty_vectors):
+    suggester = CodeSuggester(embedder=embedder).fit(None, parse_codebook(MINI_CODEBOOK))
+    discoverer = ThemeDiscoverer(embedder=embedder, selector=UnexplainedSegments(0.9), random_state=0)
+    discoverer.fit(TWENTY, embeddings=twenty_vectors, suggester=suggester)
+    assignments = discoverer.assignments_
+    explained = assignments["theme"] == EXPLAINED
+    assert (assignments.loc[explained, "best_code_score"] >= 0.9).all()
+    assert (assignments.loc[~explained, "best_code_score"] < 0.9).all()
+    assert discoverer.summary_["n_explained"] == explained.sum()
+    assert discoverer.summary_["n_selected"] + explained.sum() == len(TWENTY)
+    if len(discoverer.themes_):
+        assert set(discoverer.themes_["nearest_code"]) <= {"work", "family"}
+        assert discoverer.themes_["nearest_code_similarity"].between(-1, 1).all()
+    everything = ThemeDiscoverer(selector=AllSegments()).fit(TWENTY, embeddings=twenty_vectors, suggester=suggester)
+    assert EXPLAINED not in set(everything.assignments_["theme"])
+
+
+@pytest.mark.parametrize("clusterer", [KMeansClusterer(), AgglomerativeClusterer(n_themes=4), "kmeans"])
+def test_other_clusterers_and_no_reducer(synthetic, clusterer):
+    segments, vectors = synthetic
+    discoverer = ThemeDiscoverer(clusterer=clusterer, reducer=NoReducer(), n_resamples=2).fit(segments,
+                                                                                              embeddings=vectors)
+    assert discoverer.summary_["reducer"] == "none"
+    assert discoverer.summary_["n_themes"] >= 4
+    assert homogeneity_score(segments["topic"], discoverer.assignments_["theme"]) > 0.95
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"min_size": 1}, "at least 2"), ({"clusterer": "spectral"}, "unknown clusterer"),
+    ({"n_quotes": 0}, "n_quotes"), ({"similarity_floor": 2.0}, "similarity_floor"),
+])
+def test_bad_parameters_are_input_errors(synthetic, params, message):
+    segments, vectors = synthetic
+    with pytest.raises(InputError, match=message):
+        ThemeDiscoverer(**params).fit(segments, embeddings=vectors)
+
+
+def test_embeddings_must_match_the_segments(synthetic):
+    segments, vectors = synthetic
+    with pytest.raises(InputError, match="embeddings for"):
+        ThemeDiscoverer().fit(segments, embeddings=vectors[:10])
+
+
+# ---------------------------------------------------------------------------------------------- sub-models
+def test_tidy_labels_dissolves_small_clusters_and_numbers_by_size():
+    labels = np.array([5, 5, 7, 7, 7, 9, -1, 5, 7])
+    assert tidy_labels(labels, min_size=2).tolist() == [1, 1, 0, 0, 0, -1, -1, 1, 0]
+
+
+def test_reassign_outliers_respects_the_floor():
+    vectors = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [0.8, 0.6], [-1, 0]], dtype=np.float32)
+    labels = np.array([0, 0, 1, 1, -1, -1])
+    assert reassign_outliers(vectors, labels, similarity_floor=0.5).tolist() == [0, 0, 1, 1, 0, -1]
+
+
+def test_best_match_jaccard():
+    reference = np.array([0, 0, 0, 1, 1, -1])
+    resampled = np.array([4, 4, 5, 5, 5, 5])
+    assert np.allclose(best_match_jaccard(reference, resampled, 3), [2 / 3, 2 / 4, np.nan], equal_nan=True)
+
+
+def test_size_aware_number_of_themes():
+    assert size_aware_n_themes(20, 3) == 3
+    assert size_aware_n_themes(8, 3) == 2
+    assert size_aware_n_themes(100_000, 10) == 30
+
+
+def test_representative_quotes_skip_near_duplicates():
+    vectors = np.array([[1, 0], [1, 0], [0.9, 0.436], [0.6, 0.8]], dtype=np.float32)
+    texts = ["Same words.", "same  words.", "Different words.", "Other words."]
+    quotes = representative_quotes(vectors, texts, np.arange(4), np.array([1, 0], dtype=np.float32), n_quotes=3,
+                                   duplicate_similarity=0.95)
+    assert [row for row, _ in quotes] == [0, 2, 3]
+
+
+def test_lemma_ngrams_drop_stop_words_and_fillers_and_keep_surface_forms():
+    (terms,) = lemma_ngrams(["Um, the peer workers were paid, yeah, for their medicines."])
+    lemmas = {lemma for lemma, _ in terms}
+    assert {"peer", "worker", "peer worker", "pay", "medicine"} <= lemmas
+    assert not lemmas & {"um", "yeah", "the", "be", "their"}
+    assert ("peer worker", "peer workers") in terms
+    assert "worker pay" not in lemmas  # an n-gram never spans a removed word
+
+
+def test_labeller_prefers_the_longer_term_over_its_parts():
+    texts = ["peer workers need training", "peer workers and training", "the peer workers", "weather is nice",
+             "nice weather today", "lovely weather"]
+    labeller = CTfidfLabeller().fit(texts, np.array([0, 0, 0, 1, 1, 1]))
+    assert labeller.label([0]).startswith("peer workers")
+    assert "peer, " not in labeller.label([0])
+    assert labeller.label([1]).startswith("weather")

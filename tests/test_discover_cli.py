@@ -1,0 +1,74 @@
+"""``theme-assist discover``: the demo corpus end to end, and one-line errors for bad input."""
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from theme_assist.cli import main
+from theme_assist.codebook import load_codebook
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "corpora" / "demo"
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["discover", *map(str, args)])
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """One run on the demo folder, shared by the assertions (capsys is per test, so output is captured here)."""
+    pytest.importorskip("theme_assist.segment", reason="segmentation of transcript folders is not there yet")
+    folder = tmp_path_factory.mktemp("discover")
+    out, fragment = folder / "themes.json", folder / "fragment.yaml"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(stdout), \
+            contextlib.redirect_stderr(stderr), pytest.raises(SystemExit) as exit_info:
+        patch.setenv("COLUMNS", "160")
+        main(["discover", "--input", str(DEMO), "--metadata", str(DEMO / "metadata.csv"), "--by", "income_group",
+              "--seed", "7", "--out", str(out), "--codebook-out", str(fragment)])
+    return exit_info.value.code, stdout.getvalue(), stderr.getvalue(), out, fragment
+
+
+def test_demo_corpus_themes_json_table_and_fragment(demo_run):
+    code, stdout, stderr, out, fragment = demo_run
+    assert code == 0, stderr
+    result = json.loads(out.read_text(encoding="utf-8"))
+    summary, themes = result["summary"], result["themes"]
+    assert summary["n_themes"] == len(themes) >= 2
+    assert summary["outlier_share"] <= 0.10
+    assert summary["by"] == "income_group" and set(result["spread"]["rates"]["T1"]) == {"HIC", "LMIC"}
+    assert len(result["assignments"]) == summary["n_segments"]
+    assert {a["theme"] for a in result["assignments"]} <= {t["theme"] for t in themes} | {"unclustered"}
+    assert all(t["label"] and t["quotes"] and 0 <= t["stability"] <= 1 for t in themes)
+    assert len(result["hierarchy"]) == len(themes) - 1
+    assert "candidate themes" in stdout and themes[0]["label"].split(",")[0] in stdout
+    assert f"{summary['n_themes']} themes" in stderr
+    assert len(load_codebook(fragment).codes) == len(themes)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--input", "missing.csv"], "does not exist"),
+    (["--min-size", "0"], "--min-size"),
+    (["--by", "planet", "--metadata", str(DEMO / "metadata.csv")], "--by planet: no such field"),
+    (["--by", "site"], "needs --metadata"),
+    (["--train", "coded.csv"], "--train needs --codebook"),
+    (["--clusterer", "spectral"], "--clusterer spectral"),
+])
+def test_bad_input_is_a_one_line_error(capsys, tmp_path, args, message):
+    segments = tmp_path / "segments.csv"
+    segments.write_text("segment_id,document,text\ns1,d1,My salary pays the rent.\n", encoding="utf-8")
+    if "--input" not in args:
+        args = ["--input", segments, *args]
+    args = [tmp_path / a if a in ("missing.csv", "coded.csv") else a for a in args]
+    code, _, err = run(capsys, *args, "--out", tmp_path / "themes.json")
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("theme-assist: error:")
+    assert message in err
+    assert not (tmp_path / "themes.json").exists()
