@@ -18,6 +18,8 @@ const state = {
   bulkItems: [],
   view: "review",
   lastRun: null,
+  queueTicket: 0,     // the latest queue request; older answers are dropped
+  showTicket: 0,      // the latest segment request
 };
 
 const $ = (id) => document.getElementById(id);
@@ -131,8 +133,10 @@ function filters() {
 }
 
 async function loadQueue(keepSegment) {
+  const ticket = ++state.queueTicket;  // filters changed quickly: only the latest answer is shown
   try {
     const result = await api("/api/queue?" + query(filters()));
+    if (ticket !== state.queueTicket) return;
     state.items = result.items;
     $("queue-count").textContent = `${result.matching} segment${result.matching === 1 ? "" : "s"} match` +
       (result.matching > result.items.length ? ` (first ${result.items.length} listed)` : "");
@@ -151,9 +155,10 @@ function renderQueue() {
   state.items.forEach((item, i) => {
     const head = el("div", { class: "q-head" },
       el("span", {}, el("span", { class: "dot" }), item.document, item.speaker ? ` · ${item.speaker}` : ""),
-      el("span", {}, item.code ? `${item.code_name} ${Math.round(item.score * 100)}%` : ""));
+      el("span", {}, item.code ? `${Math.round(item.score * 100)}%` : ""));
     const entry = el("li", { class: item.status + (i === state.index ? " current" : ""), dataset: { id: item.segment_id },
-      onclick: () => show(i) }, head, el("div", { class: "q-text" }, item.text));
+      onclick: () => show(i) }, head, item.code ? el("div", { class: "q-code" }, item.code_name) : null,
+      el("div", { class: "q-text" }, item.text));
     list.append(entry);
   });
 }
@@ -170,6 +175,7 @@ function markQueue() {
 
 // ------------------------------------------------------------------ one segment
 async function show(index) {
+  const ticket = ++state.showTicket;
   state.index = index;
   const has = index >= 0 && index < state.items.length;
   $("segment").hidden = !has;
@@ -177,7 +183,9 @@ async function show(index) {
   if (!has) { state.segment = null; markQueue(); return; }
   try {
     const id = state.items[index].segment_id;
-    state.segment = await api(`/api/segments/${encodeURIComponent(id)}?` + query({ coder: state.coder }));
+    const segment = await api(`/api/segments/${encodeURIComponent(id)}?` + query({ coder: state.coder }));
+    if (ticket !== state.showTicket) return;
+    state.segment = segment;
     state.selected = firstOpenSuggestion();
     renderSegment();
     markQueue();
@@ -324,7 +332,9 @@ async function undo() {
 }
 
 async function loadQueueAfterUndo(segmentId) {
+  const ticket = ++state.queueTicket;
   const result = await api("/api/queue?" + query(filters()));
+  if (ticket !== state.queueTicket) return;
   state.items = result.items;
   renderQueue();
   updateProgress(result.progress);

@@ -1,0 +1,183 @@
+"""The review page in a real browser: headless Chromium from the system packages, driven by Playwright.
+
+On a project built from part of the demo corpus (plus one transcript that contains HTML), a coder accepts,
+rejects, replaces a code, adds and undoes, bulk-accepts, reloads and finds every decision; hostile transcript
+text shows as text. The screenshot goes to ``evaluation/results/review_screenshot.png``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from theme_assist.codebook import load_codebook, packaged_codebook
+from theme_assist.project import ProjectStore, coder_state, create_project
+from theme_assist.project.learn import refit
+
+from test_project_support import HOSTILE, REPO, ReviewServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = REPO / "evaluation" / "results" / "review_screenshot.png"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium at /usr/bin/chromium "
+                                                     "(apt-get install chromium; .ci/run installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_project(tmp_path_factory, embedder):
+    folder = tmp_path_factory.mktemp("demo")
+    transcripts = folder / "transcripts"
+    transcripts.mkdir()
+    demo = REPO / "corpora" / "demo"
+    for name in ("fg_hamburg_01", "fg_ulm_01"):
+        shutil.copy(demo / f"{name}.txt", transcripts)
+    (transcripts / "zz_hostile.txt").write_text(
+        f"Interviewer: What did the poster say?\nSam: {HOSTILE}\nInterviewer: Thank you.\n", encoding="utf-8")
+    coded = pd.read_csv(demo / "reference_coding.csv")
+    coded[coded["document"] == "fg_hamburg_01"].to_csv(folder / "coded.csv", index=False)
+    path = folder / "demo.taproj"
+    with create_project(path, load_codebook(packaged_codebook("upsides")), input=transcripts,
+                        metadata=demo / "metadata.csv", coded=folder / "coded.csv") as store:
+        refit(store, embedder=embedder, threshold=0.05)  # a low threshold: every segment gets suggestions
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+def current_id(page) -> str:
+    return page.locator("#queue li.current").get_attribute("data-id")
+
+
+def wait_for_status(page, text: str) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator("#save-status")).to_contain_text(text, timeout=15000)
+
+
+def wait_for_next(page, previous: str) -> str:
+    page.wait_for_function("(old) => { const li = document.querySelector('#queue li.current'); "
+                           "return li && li.dataset.id !== old; }", arg=previous, timeout=15000)
+    page.wait_for_function("(id) => document.querySelector('#current-text').textContent.length > 0", arg=None)
+    return current_id(page)
+
+
+def test_review_in_the_browser(demo_project, browser):
+    from playwright.sync_api import expect
+
+    server = ReviewServer(demo_project)
+    errors: list[str] = []
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(server.url + "/")
+        expect(page.locator("#coder-dialog")).to_be_visible()
+        page.fill("#coder-input", "Ana")
+        page.click("#coder-start")
+        expect(page.locator("#coder-name")).to_have_text("Ana")
+        page.select_option("#filter-order", "document")
+        page.select_option("#filter-document", "fg_ulm_01")
+        expect(page.locator("#queue li.current")).to_have_attribute("data-id", "fg_ulm_01:0")
+
+        # accept (a): saved, then on to the next segment
+        accepted = current_id(page)
+        accepted_code = page.locator("#suggestions li.selected").get_attribute("data-code")
+        page.keyboard.press("a")
+        wait_for_status(page, "Saved ✓ accept")
+        rejected = wait_for_next(page, accepted)
+
+        # reject (r): the segment stays, the next suggestion is selected; then replace it (c, search, Enter)
+        rejected_code = page.locator("#suggestions li.selected").get_attribute("data-code")
+        page.keyboard.press("r")
+        wait_for_status(page, "Saved ✓ reject")
+        expect(page.locator(f"#suggestions li.rejected[data-code='{rejected_code}']")).to_have_count(1)
+        replaced_code = page.locator("#suggestions li.selected").get_attribute("data-code")
+        page.keyboard.press("c")
+        expect(page.locator("#code-dialog")).to_be_visible()
+        page.keyboard.type("role clarity")
+        chosen = page.locator("#code-tree button.code.active").get_attribute("data-code")
+        assert chosen == "psw_role_clarity"
+        page.keyboard.press("Enter")
+        wait_for_status(page, "Saved ✓ replace")
+        added_on = wait_for_next(page, rejected)
+
+        # add a second code (+), then undo it (u)
+        page.keyboard.press("+")
+        page.keyboard.type("other")
+        page.keyboard.press("Enter")
+        wait_for_status(page, "Saved ✓ add")
+        expect(page.locator("#my-codes .chip")).to_have_count(1)
+        page.keyboard.press("u")
+        wait_for_status(page, "Undone ✓")
+        expect(page.locator("#my-codes .chip")).to_have_count(0)
+
+        # bulk: the suggestions of the commonest top code at or above its second-best score, one left out
+        with ProjectStore(demo_project) as store:
+            top = store.suggestions()
+            top = top[(top["rank"] == 1) & ~top["segment_id"].isin([accepted, rejected])]
+            bulk_code = top["code"].value_counts().index[0]
+            bulk_min = int(top.loc[top["code"] == bulk_code, "score"].nlargest(2).iloc[-1] * 100) / 100
+        page.click("#tab-bulk")
+        page.select_option("#bulk-code", bulk_code)
+        page.fill("#bulk-min", str(bulk_min))
+        page.click("#bulk-form button[type=submit]")
+        rows = page.locator("#bulk-rows tr")
+        expect(rows.first).to_be_visible()
+        assert rows.count() >= 2
+        page.locator(".bulk-pick").last.uncheck()
+        picked = page.eval_on_selector_all(".bulk-pick:checked", "boxes => boxes.map(b => b.dataset.segment)")
+        page.click("#bulk-accept")
+        wait_for_status(page, f"Saved ✓ accepted {len(picked)} suggestions")
+
+        # reload: every decision is there, in the file and on the page
+        page.reload()
+        expect(page.locator("#coder-name")).to_have_text("Ana")
+        with ProjectStore(demo_project) as store:
+            state = coder_state(store.decisions(coder="Ana"), exclusive=True).set_index("segment_id")
+        assert state.loc[accepted, "codes"] == [accepted_code]
+        assert state.loc[rejected, "codes"] == ["psw_role_clarity"]
+        assert {rejected_code, replaced_code} <= set(state.loc[rejected, "rejected"])
+        assert added_on not in state.index  # the add was undone
+        assert all(state.loc[segment, "codes"] == [bulk_code] for segment in picked)
+        page.select_option("#filter-status", "coded")
+        expect(page.locator("#queue-count")).to_contain_text(f"{2 + len(picked)} segments match")
+        listed = page.eval_on_selector_all("#queue li", "items => items.map(li => li.dataset.id)")
+        assert sorted(listed) == sorted([accepted, rejected, *picked])
+
+        # hostile text is shown as text, never run
+        page.select_option("#filter-status", "all")
+        page.select_option("#filter-document", "zz_hostile")
+        page.locator("#queue li[data-id='zz_hostile:1']").click()
+        expect(page.locator("#current-text")).to_have_text(HOSTILE)
+        assert page.locator("#current-text script, #current-text img").count() == 0
+        assert page.evaluate("window.__pwned") is None
+
+        # the screenshot: a segment in context with suggestions and evidence
+        page.select_option("#filter-status", "open")
+        page.select_option("#filter-document", "fg_ulm_01")
+        expect(page.locator("#queue li.current")).to_have_attribute("data-id", re.compile(r"^fg_ulm_01:"))
+        expect(page.locator("#segment-meta")).to_contain_text("fg_ulm_01")
+        expect(page.locator("#suggestions li.suggestion").first).to_be_visible()
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        assert not errors, errors
+    except Exception:
+        page.screenshot(path=str(Path("/tmp") / "review_failure.png"), full_page=True)
+        raise
+    finally:
+        server.stop()
