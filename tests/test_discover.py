@@ -1,5 +1,6 @@
 """Theme discovery: the estimator end to end, and its sub-models one by one."""
 
+import json
 import re
 
 import numpy as np
@@ -329,3 +330,13 @@ def test_labeller_prefers_the_longer_term_over_its_parts():
     assert labeller.label([0]).startswith("peer workers")
     assert "peer, " not in labeller.label([0])
     assert labeller.label([1]).startswith("weather")
+
+
+def test_nothing_left_to_cluster_is_explained_not_silent(embedder, twenty_vectors):
+    suggester = CodeSuggester(embedder=embedder).fit(None, parse_codebook(MINI_CODEBOOK))
+    discoverer = ThemeDiscoverer(selector=UnexplainedSegments(0.0)).fit(TWENTY, embeddings=twenty_vectors,
+                                                                       suggester=suggester)
+    assert (discoverer.assignments_["theme"] == EXPLAINED).all()
+    assert discoverer.themes_.empty and discoverer.hierarchy_.empty
+    assert "every segment is explained" in discoverer.summary_["notes"][0]
+    assert json.loads(discoverer.to_json())["summary"]["n_selected"] == 0

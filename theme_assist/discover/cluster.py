@@ -58,8 +58,9 @@ class HDBSCANClusterer:
         if len(vectors) < 2 * min_size:
             return np.full(len(vectors), -1)
         max_size = max(2 * min_size, int(self.max_share * len(vectors))) if self.max_share else None
-        return HDBSCAN(min_cluster_size=min_size, min_samples=min(self.min_samples, min_size), max_cluster_size=max_size,
-                       cluster_selection_method=self.selection, copy=True).fit_predict(vectors)
+        return HDBSCAN(min_cluster_size=min_size, min_samples=min(self.min_samples, min_size),
+                       max_cluster_size=max_size, cluster_selection_method=self.selection,
+                       copy=True).fit_predict(vectors)
 
 
 @dataclass

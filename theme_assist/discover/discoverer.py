@@ -201,7 +201,7 @@ class ThemeDiscoverer:
         texts = segments["text"].iloc[selected].tolist()
         labeller.fit(texts, labels)
         self.labeller_ = labeller
-        stability = self._stability(vectors[selected], labels, reducer, clusterer, min_size)
+        stability = self._stability(vectors[selected], labels, clusterer, min_size)
         code_ids, prototypes = code_prototypes(suggester) if suggester is not None else ([], None)
         nearest = nearest_codes(centroids, code_ids, prototypes)
 
@@ -243,6 +243,10 @@ class ThemeDiscoverer:
 
     def _cluster_selected(self, vectors: np.ndarray, reducer, clusterer, min_size: int,
                           notes: list[str]) -> tuple[np.ndarray, str]:
+        if not len(vectors):
+            notes.append("every segment is explained by a code (its best score reaches the selector's threshold); "
+                         "nothing is left to cluster")
+            return np.full(0, -1), "none"
         if len(vectors) < 2 * min_size:
             notes.append(f"{len(vectors)} segment(s) to cluster: too few for two themes of at least {min_size} "
                          f"segments; all are left unclustered")
@@ -259,16 +263,16 @@ class ThemeDiscoverer:
                          f"{self.similarity_floor} to every theme and stay unclustered")
         return labels, method
 
-    def _stability(self, vectors: np.ndarray, labels: np.ndarray, reducer, clusterer, min_size: int) -> np.ndarray:
+    def _stability(self, vectors: np.ndarray, labels: np.ndarray, clusterer, min_size: int) -> np.ndarray:
         if not len(labels) or labels.max() < 0 or self.n_resamples == 0:
             return np.full(int(labels.max()) + 1 if len(labels) else 0, np.nan)
+        if isinstance(clusterer, AutoClusterer):  # resamples are smaller: keep the method the full data used
+            clusterer = clusterer.density if clusterer.used_ == clusterer.density.name else clusterer.fallback
 
         def cluster_rows(rows: np.ndarray) -> np.ndarray:
             scaled = max(2, int(round(min_size * len(rows) / len(labels))))
             return self._cluster(vectors[rows], self.reduced_[rows], clusterer, scaled)
 
-        if isinstance(clusterer, AutoClusterer):  # keep the method the full data used (resamples are smaller)
-            clusterer = clusterer.density if clusterer.used_ == clusterer.density.name else clusterer.fallback
         return resampled_stability(cluster_rows, labels, self.n_resamples, self.resample_fraction,
                                    self.max_resample_rows, self.random_state)
 

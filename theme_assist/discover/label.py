@@ -1,8 +1,8 @@
 """Labeller: a short label and keywords per theme from class-based TF-IDF (c-TF-IDF, as in BERTopic).
 
 Terms are lemma n-grams (1–3 words) of consecutive content words: spaCy's blank English tokenizer with the lookup
-lemmatizer of ``spacy-lookups-data``, stop words (spaCy's and spoken fillers such as "um", "yeah", "like"), numbers and punctuation removed (an n-gram never spans a
-removed word). No trained spaCy pipeline is installed, so there is no parser and no noun chunks; runs of content
+lemmatizer of ``spacy-lookups-data``, with stop words (spaCy's, and spoken fillers such as "um", "yeah", "like"),
+numbers and punctuation removed (an n-gram never spans a removed word). No trained spaCy pipeline is installed, so there is no parser and no noun chunks; runs of content
 words are the stand-in (``"peer support worker"``, ``"own medicine"``).
 
 The segments of each theme form one class document; a term scores ``tf(term, theme) * log(1 + A / f(term))``,

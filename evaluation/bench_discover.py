@@ -1,0 +1,224 @@
+"""Theme discovery against human codes, side by side with BERTopic in the same run, plus speed at 20,000 segments.
+
+Human codes are the truth the clusters should recover (issue 5):
+
+``annomi-therapist``  therapist utterances of AnnoMI, main therapist behaviour (4 codes)
+``annomi-client``     client utterances of AnnoMI, client talk type (3 codes)
+``esconv``            supporter turns of ESConv, support strategy (8 codes)
+``demo``              every speaker turn of the illustrative demo corpus, its reference coding (20 codes)
+
+Methods, all on the same embeddings (the packaged all-MiniLM-L6-v2, which is also BERTopic's default model, so
+handing BERTopic the vectors only saves embedding them twice):
+
+``theme_assist``                 :class:`~theme_assist.discover.ThemeDiscoverer` with its defaults, all segments
+``bertopic (defaults)``          ``BERTopic()``: UMAP (unseeded) + HDBSCAN(min_cluster_size=10) + c-TF-IDF
+``bertopic (seeded, reduced)``   the same with ``UMAP(random_state=seed)`` and ``reduce_outliers(strategy=
+                                 "embeddings")``, the fixes BERTopic's documentation gives for run-to-run changes
+                                 and outliers
+
+Metrics: NMI and ARI of the clusters against the codes (BERTopic's outlier topic and our ``unclustered`` count as
+one cluster each), outlier share, mean theme stability (ours only; resampling Jaccard), whether two runs with the
+same seed give identical assignments and their ARI, and seconds per run after embedding. The speed case clusters
+the first 20,000 utterances of AnnoMI + ESConv, and times HDBSCAN with and without the PCA reducer.
+
+Run ``python evaluation/bench_discover.py`` (``--max-segments N`` subsamples every corpus the same way for all
+methods; ``--no-bertopic`` skips it). Writes ``evaluation/results/discover.json`` and ``.md``. BERTopic is an
+evaluation-only dependency (``pip install bertopic``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from theme_assist.benchmarks import load_benchmark
+from theme_assist.discover import AllSegments, ThemeDiscoverer
+from theme_assist.embed import Embedder
+from theme_assist.machine import describe_machine, machine_markdown
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DEMO = Path(__file__).resolve().parents[1] / "corpora" / "demo"
+CORPORA = ("annomi-therapist", "annomi-client", "esconv", "demo")
+SPEED_SEGMENTS = 20_000
+
+
+def load_corpus(name: str) -> pd.DataFrame:
+    """Coded segments (``segment_id``, ``document``, ``speaker``, ``text``, ``code``) of a corpus, reading order."""
+    if name != "demo":
+        return load_benchmark(name).coded.reset_index(drop=True)
+    from theme_assist.inputs import read_segments
+
+    segments = read_segments(DEMO, metadata=DEMO / "metadata.csv")
+    reference = pd.read_csv(DEMO / "reference_coding.csv", dtype={"document": str})
+    return segments.merge(reference[["document", "turn", "code"]], on=["document", "turn"], how="inner")
+
+
+def subsample(segments: pd.DataFrame, max_segments: int | None, seed: int) -> pd.DataFrame:
+    """At most ``max_segments`` rows, drawn with ``seed`` and kept in reading order (the same for every method)."""
+    if not max_segments or len(segments) <= max_segments:
+        return segments
+    rows = np.sort(np.random.default_rng(seed).choice(len(segments), max_segments, replace=False))
+    return segments.iloc[rows].reset_index(drop=True)
+
+
+def scores(codes: pd.Series, clusters: np.ndarray, outlier) -> dict:
+    clusters = np.asarray(clusters)
+    return {"nmi": round(normalized_mutual_info_score(codes, clusters), 4),
+            "ari": round(adjusted_rand_score(codes, clusters), 4),
+            "n_themes": int(len(set(clusters.tolist()) - {outlier})),
+            "outlier_share": round(float(np.mean(clusters == outlier)), 4)}
+
+
+def twice(fit) -> tuple[list, list[float]]:
+    """Results and seconds of two calls of ``fit``."""
+    results, seconds = [], []
+    for _ in range(2):
+        started = time.perf_counter()
+        results.append(fit())
+        seconds.append(round(time.perf_counter() - started, 2))
+    return results, seconds
+
+
+def run_theme_assist(segments: pd.DataFrame, vectors: np.ndarray, seed: int) -> dict:
+    def fit():
+        return ThemeDiscoverer(selector=AllSegments(), random_state=seed).fit(segments, embeddings=vectors)
+
+    (first, second), seconds = twice(fit)
+    themes = first.assignments_["theme"].to_numpy()
+    sizes = first.themes_["size"].to_numpy()
+    return {**scores(segments["code"], themes, "unclustered"),
+            "stability_mean": round(float(first.themes_["stability"].mean()), 4),
+            "stability_weighted": round(float(np.average(first.themes_["stability"], weights=sizes)), 4),
+            "identical_runs": first.to_json() == second.to_json(),
+            "run_to_run_ari": round(adjusted_rand_score(themes, second.assignments_["theme"]), 4),
+            "seconds": seconds, "clusterer": first.summary_["clusterer"], "min_size": first.summary_["min_size"]}
+
+
+def run_bertopic(segments: pd.DataFrame, vectors: np.ndarray, seed: int, seeded: bool) -> dict:
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    docs = segments["text"].tolist()
+
+    def fit():
+        if not seeded:
+            model = BERTopic()
+            return model.fit_transform(docs, embeddings=vectors)[0]
+        umap_model = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed)
+        model = BERTopic(umap_model=umap_model)
+        topics = model.fit_transform(docs, embeddings=vectors)[0]
+        return model.reduce_outliers(docs, topics, strategy="embeddings", embeddings=vectors)
+
+    (first, second), seconds = twice(fit)
+    first, second = np.asarray(first), np.asarray(second)
+    return {**scores(segments["code"], first, -1), "stability_mean": None, "stability_weighted": None,
+            "identical_runs": bool(np.array_equal(first, second)),
+            "run_to_run_ari": round(adjusted_rand_score(first, second), 4), "seconds": seconds}
+
+
+def speed_case(seed: int) -> dict:
+    """ThemeDiscoverer on 20,000 utterances twice, and HDBSCAN with and without PCA on growing subsets."""
+    from sklearn.cluster import HDBSCAN
+
+    from theme_assist.discover.reduce import PCAReducer
+
+    segments = pd.concat([load_benchmark("annomi-therapist").segments, load_benchmark("esconv").segments])
+    segments = segments.head(SPEED_SEGMENTS).reset_index(drop=True)
+    vectors = Embedder().encode(segments["text"].tolist())
+
+    def fit():
+        return ThemeDiscoverer(selector=AllSegments(), random_state=seed).fit(segments, embeddings=vectors)
+
+    (first, second), seconds = twice(fit)
+    reducer = []
+    for n in (2500, 5000, 10000):
+        started = time.perf_counter()
+        HDBSCAN(min_cluster_size=35, min_samples=3).fit_predict(vectors[:n])
+        raw = time.perf_counter() - started
+        started = time.perf_counter()
+        HDBSCAN(min_cluster_size=35, min_samples=3).fit_predict(PCAReducer().fit_transform(vectors[:n]))
+        reducer.append({"segments": n, "hdbscan_384d_s": round(raw, 2),
+                        "pca5_then_hdbscan_s": round(time.perf_counter() - started, 2)})
+    return {"segments": len(segments), "seconds": seconds, "identical_runs": first.to_json() == second.to_json(),
+            "n_themes": first.summary_["n_themes"], "outlier_share": first.summary_["outlier_share"],
+            "hdbscan_with_and_without_pca": reducer}
+
+
+def markdown(result: dict) -> str:
+    lines = ["# Theme discovery: recovering human codes, against BERTopic", "",
+             machine_markdown(result["machine"]), ""]
+    if result["max_segments"]:
+        lines += [f"Every corpus larger than {result['max_segments']} segments was subsampled to that many "
+                  f"(seed {result['seed']}, the same rows for every method).", ""]
+    lines += ["| corpus | segments | codes | method | themes | NMI | ARI | outliers | stability | identical runs | "
+              "run-to-run ARI | s / run |", "|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|"]
+    for corpus in result["corpora"]:
+        for method, row in corpus["methods"].items():
+            stability = "" if row["stability_mean"] is None else f"{row['stability_mean']:.2f}"
+            lines.append(f"| {corpus['name']} | {corpus['segments']} | {corpus['codes']} | {method} | "
+                         f"{row['n_themes']} | {row['nmi']:.3f} | {row['ari']:.3f} | {row['outlier_share']:.1%} | "
+                         f"{stability} | {'yes' if row['identical_runs'] else 'no'} | {row['run_to_run_ari']:.3f} | "
+                         f"{min(row['seconds']):.1f} |")
+    speed = result["speed"]
+    lines += ["", f"**Speed**: {speed['segments']} segments (AnnoMI + ESConv utterances), after embedding: "
+              f"{min(speed['seconds']):.1f} s and {max(speed['seconds']):.1f} s for two runs "
+              f"(goal < 30 s), {speed['n_themes']} themes, {speed['outlier_share']:.1%} unclustered, identical "
+              f"runs: {'yes' if speed['identical_runs'] else 'no'}.", "",
+              "HDBSCAN on the 384-d embeddings vs. after the PCA(5) reducer (min_cluster_size 35, min_samples 3):",
+              "", "| segments | HDBSCAN 384-d (s) | PCA(5) + HDBSCAN (s) |", "|---:|---:|---:|"]
+    lines += [f"| {r['segments']} | {r['hdbscan_384d_s']:.2f} | {r['pca5_then_hdbscan_s']:.2f} |"
+              for r in speed["hdbscan_with_and_without_pca"]]
+    lines += ["", "NMI/ARI: the outlier topic (BERTopic -1, our `unclustered`) counts as one cluster. Stability: "
+              "mean over themes of the best-match Jaccard across 10 resamples of 80 % (capped at 5,000 rows). "
+              "BERTopic is given the same vectors; its default embedding model is the same all-MiniLM-L6-v2.", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpora", nargs="+", default=list(CORPORA), choices=CORPORA)
+    parser.add_argument("--max-segments", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-bertopic", action="store_true")
+    parser.add_argument("--no-speed", action="store_true")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    logging.disable(logging.WARNING)
+
+    embedder = Embedder()
+    corpora = []
+    for name in args.corpora:
+        segments = subsample(load_corpus(name), args.max_segments, args.seed)
+        vectors = embedder.encode(segments["text"].tolist(), show_progress=True)
+        methods = {"theme_assist": run_theme_assist(segments, vectors, args.seed)}
+        print(name, "theme_assist", methods["theme_assist"], flush=True)
+        if not args.no_bertopic:
+            methods["bertopic (defaults)"] = run_bertopic(segments, vectors, args.seed, seeded=False)
+            print(name, "bertopic (defaults)", methods["bertopic (defaults)"], flush=True)
+            methods["bertopic (seeded, reduced)"] = run_bertopic(segments, vectors, args.seed, seeded=True)
+            print(name, "bertopic (seeded, reduced)", methods["bertopic (seeded, reduced)"], flush=True)
+        corpora.append({"name": name, "segments": len(segments), "codes": int(segments["code"].nunique()),
+                        "methods": methods})
+    result = {"machine": describe_machine(), "seed": args.seed, "max_segments": args.max_segments,
+              "corpora": corpora, "speed": None if args.no_speed else speed_case(args.seed)}
+    if not args.no_bertopic:
+        from importlib import metadata
+
+        result["machine"]["packages"].update({p: metadata.version(p) for p in ("bertopic", "umap-learn", "hdbscan")})
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "discover.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    if result["speed"] is not None:
+        (RESULTS / "discover.md").write_text(markdown(result), encoding="utf-8")
+    print(f"wrote {RESULTS / 'discover.json'}")
+
+
+if __name__ == "__main__":
+    main()
