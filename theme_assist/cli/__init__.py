@@ -18,6 +18,14 @@ import typer
 
 from theme_assist.errors import InputError
 
+try:  # typer >= 0.29 raises the exceptions of its own vendored copy of click
+    from typer._click import exceptions as _typer_click
+except ImportError:  # pragma: no cover - older typer uses click itself
+    _typer_click = click.exceptions
+USAGE_ERRORS = (click.exceptions.UsageError, _typer_click.UsageError)
+OTHER_CLICK_ERRORS = (click.exceptions.ClickException, _typer_click.ClickException)
+ABORTS = (click.exceptions.Abort, typer.Abort)
+
 app = typer.Typer(
     name="theme-assist",
     help="Machine-assisted qualitative coding: suggest codes with evidence, discover themes, measure agreement.",
@@ -50,9 +58,14 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=argv, standalone_mode=False, prog_name="theme-assist")
     except InputError as exc:
         fail(str(exc))
-    except click.exceptions.UsageError as exc:
-        fail(f"{exc.format_message()} (see theme-assist {exc.ctx.command_path.split(' ', 1)[-1] + ' ' if exc.ctx and ' ' in exc.ctx.command_path else ''}--help)")
-    except click.exceptions.Abort:
+    except USAGE_ERRORS as exc:
+        if not exc.format_message():  # no arguments: the help text was shown
+            raise SystemExit(2)
+        command = exc.ctx.command_path.split(" ", 1)[-1] + " " if exc.ctx and " " in exc.ctx.command_path else ""
+        fail(f"{exc.format_message()} (see theme-assist {command}--help)")
+    except OTHER_CLICK_ERRORS as exc:
+        fail(exc.format_message())
+    except ABORTS:
         print("theme-assist: aborted", file=sys.stderr)
         raise SystemExit(130)
     except KeyboardInterrupt:
