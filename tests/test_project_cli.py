@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,8 +13,8 @@ from theme_assist.cli import main
 from theme_assist.codebook import packaged_codebook
 from theme_assist.project import ProjectStore
 
-from test_project_support import REPO
 
+REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "corpora" / "demo"
 SUBSET = ["fg_ulm_01", "iv_ulm_01"]
 

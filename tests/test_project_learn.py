@@ -12,7 +12,7 @@ from theme_assist.project import DecisionRequest, ProjectStore
 from theme_assist.project.active import active_order, margin_uncertainty
 from theme_assist.project.learn import BackgroundRefitter, refit
 
-from test_project_support import FakeEmbedder, make_project
+from theme_assist.project.testing import FakeEmbedder, make_project
 
 
 def test_margin_uncertainty_is_small_for_clear_winners_and_high_for_abstentions():

@@ -14,7 +14,7 @@ from theme_assist.project import DecisionRequest, NotFound, ProjectStore, coder_
 from theme_assist.project.audit import audit_table, current_codings, write_audit
 from theme_assist.project.schema import SCHEMA_VERSION, migrate
 
-from test_project_support import CODEBOOK, make_project
+from theme_assist.project.testing import CODEBOOK, make_project
 
 
 @pytest.fixture()

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from theme_assist.project import DecisionRequest, ProjectStore
 from theme_assist.review.app import STATIC, create_app
 
-from test_project_support import HOSTILE, make_project
+from theme_assist.project.testing import HOSTILE, make_project
 
 HOST = "127.0.0.1:8765"
 

@@ -18,8 +18,9 @@ from theme_assist.codebook import load_codebook, packaged_codebook
 from theme_assist.project import ProjectStore, coder_state, create_project
 from theme_assist.project.learn import refit
 
-from test_project_support import HOSTILE, REPO, ReviewServer
+from theme_assist.project.testing import HOSTILE, ReviewServer
 
+REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = REPO / "evaluation" / "results" / "review_screenshot.png"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -13,7 +13,7 @@ import pytest
 
 from theme_assist.project import ProjectStore
 
-from test_project_support import ReviewServer, make_project
+from theme_assist.project.testing import ReviewServer, make_project
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 

@@ -1,11 +1,16 @@
 """Active learning: which open segment a coder should see next so that the engine learns most.
 
 A segment is worth asking about when the engine is unsure of it (**uncertainty**: the margin between its two best
-scores is small) and when it is unlike what coders have already answered and what is already queued
-(**diversity**: low cosine similarity to those segments), so one round of answers does not spend itself on ten
-near-copies of the same hard case. The queue is built greedily, as in maximal marginal relevance:
+scores is small) and when it is not a near-copy of what coders have already answered or what is already queued
+(**diversity**), so one round of answers does not spend itself on ten versions of the same hard case. The queue
+is built greedily, as in maximal marginal relevance:
 
-    value(i) = uncertainty(i) − diversity × max similarity(i, labelled ∪ already queued)
+    value(i) = uncertainty(i) − diversity × redundancy(i)
+    redundancy(i) = clip((max cosine similarity(i, labelled ∪ already queued) − near) / (1 − near), 0, 1)
+
+Only similarity above ``near`` counts: sentence embeddings of any two utterances of one conversation are
+already 0.3–0.6 similar, and penalising that swamps the uncertainty signal (``evaluation/simulate_coder.py``
+measured it: a plain similarity penalty made active order worse than document order on AnnoMI).
 """
 
 from __future__ import annotations
@@ -29,8 +34,15 @@ def margin_uncertainty(suggestions: pd.DataFrame) -> pd.Series:
     return uncertainty.clip(0.0, 1.0).rename("uncertainty")
 
 
+def score_margin_uncertainty(scores: np.ndarray) -> np.ndarray:
+    """1 − (best − second best) of each row of a segments × codes score matrix, in [0, 1]."""
+    ranked = -np.sort(-np.asarray(scores, dtype=float), axis=1)
+    second = ranked[:, 1] if ranked.shape[1] > 1 else 0.0
+    return np.clip(1.0 - (ranked[:, 0] - second), 0.0, 1.0)
+
+
 def active_order(uncertainty: np.ndarray, vectors: np.ndarray, labelled_vectors: np.ndarray | None = None,
-                 diversity: float = 0.5, horizon: int = 500) -> np.ndarray:
+                 diversity: float = 0.5, near: float = 0.7, horizon: int = 500) -> np.ndarray:
     """Indices of the candidates in the order to ask about them.
 
     Parameters
@@ -42,7 +54,9 @@ def active_order(uncertainty: np.ndarray, vectors: np.ndarray, labelled_vectors:
     labelled_vectors : ndarray, shape (m, d), optional
         Embeddings of the segments coders have already coded.
     diversity : float
-        Weight of the similarity penalty (0: order by uncertainty alone).
+        Weight of the redundancy penalty (0: order by uncertainty alone).
+    near : float
+        Cosine similarity above which a candidate starts to count as redundant.
     horizon : int
         How many places are filled greedily; the rest follow by uncertainty (a coder answers a few dozen
         segments before the next refit reorders the queue anyway).
@@ -66,7 +80,8 @@ def active_order(uncertainty: np.ndarray, vectors: np.ndarray, labelled_vectors:
     chosen = np.zeros(n, dtype=bool)
     order: list[int] = []
     for _ in range(min(n, horizon)):
-        value = np.where(chosen, -np.inf, uncertainty - diversity * closest)
+        redundancy = np.clip((closest - near) / (1.0 - near), 0.0, 1.0)
+        value = np.where(chosen, -np.inf, uncertainty - diversity * redundancy)
         pick = int(np.argmax(value))
         order.append(pick)
         chosen[pick] = True

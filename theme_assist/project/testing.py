@@ -1,5 +1,7 @@
-"""Builders shared by the project and review tests (no tests here): a small synthetic project, a fake embedder,
-and a review server started as a real subprocess."""
+"""Helpers for testing code that works on project files, in the manner of :mod:`numpy.testing`: a small
+synthetic project (one of its turns holds HTML), a fake embedder that needs no model, and ``theme-assist review``
+started as a real subprocess. Used by the project and review tests; httpx (a test dependency) is imported only
+by :class:`ReviewServer`."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pandas as pd
 
@@ -19,8 +20,6 @@ from theme_assist.codebook import parse_codebook
 from theme_assist.documents import Document, Turn
 from theme_assist.project import ProjectStore
 from theme_assist.segment import segment_documents
-
-REPO = Path(__file__).resolve().parents[1]
 
 CODEBOOK = """\
 name: Mini peer support
@@ -134,10 +133,12 @@ class ReviewServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "theme_assist", "review", str(project), "--no-browser", "--port", str(self.port),
              "--refit-every", "0", *extra],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.token = self._wait_for_session()
 
     def _wait_for_session(self, timeout: float = 60.0) -> str:
+        import httpx
+
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -148,7 +149,10 @@ class ReviewServer:
                 time.sleep(0.2)
         raise RuntimeError("review server did not start")
 
-    def client(self) -> httpx.Client:
+    def client(self):
+        """An ``httpx.Client`` on the server that sends the session token."""
+        import httpx
+
         return httpx.Client(base_url=self.url, headers={"X-Session-Token": self.token}, timeout=30)
 
     def stop(self) -> None:
