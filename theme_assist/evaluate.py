@@ -144,3 +144,67 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     summary = grouped.mean().round(3)
     spread = grouped.std().round(3).add_suffix("_sd")
     return summary.join(spread[["kappa_sd", "macro_f1_sd"]]).reset_index()
+
+
+#: Goals of the project for each benchmark (metric, value) and the TF-IDF baseline measured when they were set.
+GOALS = {"annomi-therapist": ("kappa", 0.74), "annomi-client": ("kappa", 0.47), "esconv": ("macro_f1", 0.60),
+         "epitome-er": ("kappa", 0.60)}
+
+
+def default_engines(threshold: float | None = None) -> list[Engine]:
+    """The suggester with its default settings, and the two baselines."""
+    from theme_assist.baselines import MajorityBaseline, TfidfLogisticBaseline
+    from theme_assist.suggest import CodeSuggester
+
+    suggester_threshold = CodeSuggester().threshold if threshold is None else threshold
+    return [
+        Engine("theme_assist", lambda: CodeSuggester(threshold=suggester_threshold), suggester_threshold),
+        Engine("tfidf_logreg", TfidfLogisticBaseline),
+        Engine("majority", MajorityBaseline),
+    ]
+
+
+def report_markdown(name: str, summary: pd.DataFrame, meta: dict) -> str:
+    """The evaluation of one corpus as Markdown: the learning curve table, goals and human agreement."""
+    lines = [f"# Evaluation: {name}", "", meta.get("citation", ""), "",
+             f"{meta['n_folds']}-fold cross-validation grouped by document (seed {meta['seed']}), "
+             f"{meta['n_segments']} coded segments in {meta['n_documents']} documents, {meta['n_codes']} codes. "
+             f"`per_code` = coded examples per code in the training folds (0 = codebook only). "
+             f"Abstention at threshold {meta['threshold']}.", ""]
+    columns = ["engine", "per_code", "accuracy", "macro_f1", "kappa", "kappa_sd", "top3_recall",
+               "abstention_rate", "accuracy_answered", "ece", "seconds"]
+    lines.append("| " + " | ".join(columns) + " |")
+    lines.append("|" + "---|" * len(columns))
+    for row in summary[columns].itertuples(index=False):
+        lines.append("| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |")
+    lines.append("")
+    if meta.get("human_kappa") is not None:
+        lines.append(f"Human–human agreement (published, mean pairwise Cohen's κ): {meta['human_kappa']}.")
+    if meta.get("goal"):
+        metric, goal = meta["goal"]
+        ours = summary[(summary["engine"] == "theme_assist") & (summary["per_code"] == "all")][metric]
+        value = float(ours.iloc[0]) if len(ours) else float("nan")
+        verdict = "met" if value >= goal else "not met"
+        lines.append(f"Goal: {metric} ≥ {goal} with all examples — theme_assist {value:.3f}: **{verdict}**.")
+    lines += ["", meta["machine_markdown"], ""]
+    return "\n".join(lines)
+
+
+def plot_learning_curve(name: str, summary: pd.DataFrame, path, metric: str = "kappa") -> None:
+    """A PNG of ``metric`` against examples per code, one line per engine."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6.4, 4))
+    for engine, rows in summary.groupby("engine", sort=False):
+        axis.plot([str(v) for v in rows["per_code"]], rows[metric], marker="o", label=engine)
+    axis.set_xlabel("coded examples per code (0 = codebook only)")
+    axis.set_ylabel(metric)
+    axis.set_title(f"{name}: learning curve")
+    axis.grid(alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

@@ -3,8 +3,9 @@
 A segment is described by three blocks, stacked side by side:
 
 * its sentence embedding (L2-normalised);
-* the embedding of the previous segment of the same document, times ``context_weight`` (zero for a document's
-  first segment and for codebook anchor texts);
+* the embeddings of the previous and of the next segment of the same document, each times ``context_weight``
+  (zero where there is none, and for codebook anchor texts): a reflection answers the client, a question is
+  followed by an answer;
 * TF-IDF word 1–2-grams (sublinear tf, L2-normalised rows), times ``tfidf_weight``: exact wording (question marks,
   "so you feel…") that a general-purpose embedding blurs.
 """
@@ -16,19 +17,29 @@ import pandas as pd
 from scipy import sparse
 
 
-def previous_segment_index(segments: pd.DataFrame) -> np.ndarray:
-    """Row index of each segment's predecessor in the same document, or -1.
+def neighbour_index(segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices of each segment's previous and next segment in the same document, -1 where there is none.
 
     Rows are taken in the order given (a document's rows in reading order). Without a ``document`` column no
-    segment has a predecessor.
+    segment has neighbours.
     """
     previous = np.full(len(segments), -1, dtype=np.int64)
+    following = np.full(len(segments), -1, dtype=np.int64)
     if "document" not in segments or not len(segments):
-        return previous
+        return previous, following
     documents = segments["document"].fillna("").astype(str).to_numpy()
-    same = documents[1:] == documents[:-1]
-    previous[1:][same] = np.flatnonzero(same)
-    return previous
+    same = np.flatnonzero(documents[1:] == documents[:-1])
+    previous[same + 1] = same
+    following[same] = same + 1
+    return previous, following
+
+
+def rows_or_zero(vectors: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``vectors[index]``, with a zero row where ``index`` is -1."""
+    out = np.zeros((len(index), vectors.shape[1]), dtype=vectors.dtype)
+    has = index >= 0
+    out[has] = vectors[index[has]]
+    return out
 
 
 class FeatureBuilder:
@@ -37,7 +48,7 @@ class FeatureBuilder:
     Parameters
     ----------
     context_weight : float
-        Weight of the previous segment's embedding; 0 leaves the block out.
+        Weight of the previous and next segments' embeddings; 0 leaves both blocks out.
     tfidf_weight : float
         Weight of the TF-IDF block; 0 leaves it out.
     min_df : int
@@ -55,7 +66,7 @@ class FeatureBuilder:
         return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=self.min_df, lowercase=True,
                                token_pattern=r"(?u)\b\w+\b|\?", vocabulary=vocabulary, dtype=np.float32)
 
-    def fit_transform(self, texts: list[str], embeddings: np.ndarray, previous: np.ndarray):
+    def fit_transform(self, texts: list[str], embeddings: np.ndarray, context: list[np.ndarray]):
         self.tfidf_ = None
         if self.tfidf_weight > 0:
             self.tfidf_ = self._vectorizer()
@@ -63,12 +74,13 @@ class FeatureBuilder:
                 self.tfidf_.fit(texts)
             except ValueError:  # too few texts for min_df: no vocabulary
                 self.tfidf_ = None
-        return self.transform(texts, embeddings, previous)
+        return self.transform(texts, embeddings, context)
 
-    def transform(self, texts: list[str], embeddings: np.ndarray, previous: np.ndarray):
+    def transform(self, texts: list[str], embeddings: np.ndarray, context: list[np.ndarray]):
+        """Features of ``texts`` with their ``embeddings`` and the ``context`` embedding blocks (previous, next)."""
         blocks = [np.asarray(embeddings, dtype=np.float32)]
         if self.context_weight > 0:
-            blocks.append(self.context_weight * np.asarray(previous, dtype=np.float32))
+            blocks.extend(self.context_weight * np.asarray(block, dtype=np.float32) for block in context)
         dense = np.hstack(blocks)
         if self.tfidf_ is None:
             return dense

@@ -11,8 +11,8 @@ How it learns
   a segment's score for a code is a softmax (exclusive codebooks) or a logistic (multi-label) of its cosine
   similarity to the code's prototype. These scores rank well but are not calibrated probabilities.
 * **With coded segments (few-shot to many).** A logistic-regression head is trained on features of each segment
-  (:mod:`theme_assist.features`): its embedding, the embedding of the previous segment of the same document (a
-  reflection answers the client; change talk answers a question) and TF-IDF word n-grams. The codebook's anchor
+  (:mod:`theme_assist.features`): its embedding, the embeddings of the previous and next segments of the same
+  document (a reflection answers the client; a question is followed by an answer) and TF-IDF word n-grams. The codebook's anchor
   texts join the training set, so codes nobody has used yet can still be suggested. Exclusive codebooks get a
   multinomial head (one code per segment); multi-label codebooks one binary head per code.
 
@@ -32,7 +32,7 @@ from theme_assist import __version__
 from theme_assist.codebook import Codebook
 from theme_assist.embed import Embedder
 from theme_assist.errors import InputError
-from theme_assist.features import FeatureBuilder, previous_segment_index
+from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
 
 FORMAT_VERSION = 1
 ANCHOR_PREFIX = "codebook:"
@@ -42,15 +42,15 @@ ANCHOR_PREFIX = "codebook:"
 class TrainingItems:
     """What the head is trained on: coded segments and codebook anchor texts, one row each.
 
-    ``labels`` holds the list of code ids of every item; ``previous`` the row index (into ``embeddings``) of the
-    item's previous segment, or -1.
+    ``labels`` holds the list of code ids of every item; ``context`` the embeddings of each item's previous and
+    next segment (zero rows where there is none).
     """
 
     segment_ids: list[str]
     texts: list[str]
     labels: list[list[str]]
     embeddings: np.ndarray
-    previous_embeddings: np.ndarray
+    context: list[np.ndarray]
     is_anchor: np.ndarray
 
 
@@ -113,7 +113,7 @@ class CodeSuggester:
     n_evidence : int
         Coded quotes given as evidence for each suggestion (1–3 is what a coder reads).
     context_weight : float
-        Weight of the previous segment's embedding among the features (0 switches context off).
+        Weight of the previous and next segments' embeddings among the features (0 switches context off).
     tfidf_weight : float
         Weight of the TF-IDF word n-gram block among the features (0 switches it off).
     C : float
@@ -127,8 +127,8 @@ class CodeSuggester:
     """
 
     def __init__(self, embedder=None, top_k: int = 3, threshold: float = 0.3, n_evidence: int = 3,
-                 context_weight: float = 0.5, tfidf_weight: float = 1.0, C: float = 2.0,
-                 anchor_weight: float = 1.0, zero_shot_temperature: float = 0.05, random_state: int = 0):
+                 context_weight: float = 0.5, tfidf_weight: float = 1.0, C: float = 1.0,
+                 anchor_weight: float = 1.0, zero_shot_temperature: float = 0.1, random_state: int = 0):
         self.embedder = embedder
         self.top_k = top_k
         self.threshold = threshold
@@ -181,7 +181,7 @@ class CodeSuggester:
 
         if not has_codes:
             self.mode_ = "zero-shot"
-            self.classes_ = list(codebook.ids)
+            self.classes_ = [code.id for code in codebook.leaf_codes]
             self.prototypes_ = np.vstack([
                 _normalise(anchor_vectors[[i for i, (code, _) in enumerate(anchors) if code == c]].mean(axis=0))
                 for c in self.classes_
@@ -193,15 +193,15 @@ class CodeSuggester:
 
         self.mode_ = "trained"
         segment_vectors = embedder.encode(segments["text"].astype(str).tolist())
-        previous = previous_segment_index(segments)
+        previous, following = neighbour_index(segments)
         coded_rows = np.flatnonzero(segments["codes"].map(bool).to_numpy())
         items = TrainingItems(
             segment_ids=segments["segment_id"].iloc[coded_rows].tolist() + [f"{ANCHOR_PREFIX}{c}" for c, _ in anchors],
             texts=segments["text"].iloc[coded_rows].astype(str).tolist() + [t for _, t in anchors],
             labels=segments["codes"].iloc[coded_rows].tolist() + [[c] for c, _ in anchors],
             embeddings=np.vstack([segment_vectors[coded_rows], anchor_vectors]),
-            previous_embeddings=np.vstack([_rows_or_zero(segment_vectors, previous[coded_rows]),
-                                           np.zeros_like(anchor_vectors)]),
+            context=[np.vstack([rows_or_zero(segment_vectors, neighbours[coded_rows]), np.zeros_like(anchor_vectors)])
+                     for neighbours in (previous, following)],
             is_anchor=np.r_[np.zeros(len(coded_rows), bool), np.ones(len(anchors), bool)],
         )
         used = {code for labels in items.labels[: len(coded_rows)] for code in labels}
@@ -209,7 +209,7 @@ class CodeSuggester:
         keep = [i for i, labels in enumerate(items.labels) if set(labels) & set(self.classes_)]
         self.features_ = FeatureBuilder(context_weight=self.context_weight, tfidf_weight=self.tfidf_weight)
         X = self.features_.fit_transform([items.texts[i] for i in keep], items.embeddings[keep],
-                                         items.previous_embeddings[keep])
+                                         [block[keep] for block in items.context])
         weights = np.where(items.is_anchor[keep], self.anchor_weight, 1.0)
         labels = [items.labels[i] for i in keep]
         self.coef_, self.intercept_ = self._fit_head(X, labels, weights)
@@ -268,27 +268,27 @@ class CodeSuggester:
         if not hasattr(self, "mode_"):
             raise InputError("this suggester is not fitted yet: call fit() or load a saved one")
 
-    def _embed_segments(self, segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    def _embed_segments(self, segments: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray]]:
         if "text" not in segments:
             raise InputError("segments need a 'text' column")
         vectors = self._embedder().encode(segments["text"].astype(str).tolist())
-        return vectors, _rows_or_zero(vectors, previous_segment_index(segments))
+        return vectors, [rows_or_zero(vectors, neighbours) for neighbours in neighbour_index(segments)]
 
-    def _scores(self, segments: pd.DataFrame, vectors: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    def _scores(self, segments: pd.DataFrame, vectors: np.ndarray, context: list[np.ndarray]) -> np.ndarray:
         if self.mode_ == "zero-shot":
             similarity = vectors @ self.prototypes_.T
             if self.exclusive_:
                 return _softmax(similarity / self.zero_shot_temperature)
             return _sigmoid((similarity - 0.5) / self.zero_shot_temperature)
-        X = self.features_.transform(segments["text"].astype(str).tolist(), vectors, previous)
+        X = self.features_.transform(segments["text"].astype(str).tolist(), vectors, context)
         decision = np.asarray(X @ self.coef_.T) + self.intercept_
         return _softmax(decision) if self.exclusive_ else _sigmoid(decision)
 
     def predict_proba(self, segments: pd.DataFrame) -> pd.DataFrame:
         """Scores in [0, 1]: one row per segment (index ``segment_id`` when given), one column per code."""
         self._check_fitted()
-        vectors, previous = self._embed_segments(segments)
-        scores = self._scores(segments, vectors, previous)
+        vectors, context = self._embed_segments(segments)
+        scores = self._scores(segments, vectors, context)
         index = segments["segment_id"].astype(str) if "segment_id" in segments else segments.index
         return pd.DataFrame(scores, index=index, columns=self.classes_)
 
@@ -304,8 +304,8 @@ class CodeSuggester:
         segments = segments.reset_index(drop=True)
         if "segment_id" not in segments:
             segments = segments.assign(segment_id=[str(i) for i in range(len(segments))])
-        vectors, previous = self._embed_segments(segments)
-        scores = self._scores(segments, vectors, previous)
+        vectors, context = self._embed_segments(segments)
+        scores = self._scores(segments, vectors, context)
         order = np.argsort(-scores, axis=1, kind="stable")[:, :top_k]
         rows = []
         for i, segment_id in enumerate(segments["segment_id"].astype(str)):
@@ -401,10 +401,3 @@ def _normalise(vector: np.ndarray) -> np.ndarray:
     norm = np.linalg.norm(vector)
     return vector / norm if norm else vector
 
-
-def _rows_or_zero(vectors: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``vectors[index]``, with a zero row where ``index`` is -1 (no previous segment)."""
-    out = np.zeros((len(index), vectors.shape[1]), dtype=vectors.dtype)
-    has = index >= 0
-    out[has] = vectors[index[has]]
-    return out

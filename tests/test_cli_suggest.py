@@ -1,0 +1,138 @@
+"""The ``suggest`` and ``demo`` commands as a user (or a script) runs them."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from theme_assist.cli import main
+from theme_assist.codebook import save_codebook
+from tests.test_suggest import CODEBOOK, CODED, NEW
+from theme_assist.codebook import parse_codebook
+
+
+def run(args, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+@pytest.fixture()
+def files(tmp_path):
+    codebook = tmp_path / "cb.yaml"
+    save_codebook(parse_codebook(CODEBOOK.format(exclusive="true")), codebook)
+    coded = tmp_path / "coded.csv"
+    # an uncoded row keeps the context of document d1 complete
+    pd.concat([CODED, pd.DataFrame({"segment_id": ["u1"], "document": ["d1"], "text": ["Mm-hmm."], "code": [""]})]
+              ).to_csv(coded, index=False)
+    segments = tmp_path / "segments.csv"
+    NEW.to_csv(segments, index=False)
+    return codebook, coded, segments
+
+
+def test_suggest_follows_the_output_contract(files, tmp_path, capsys):
+    codebook, coded, segments = files
+    out = tmp_path / "out.csv"
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out", out,
+                        "--top-k", 2, "--threshold", 0.0], capsys)
+    assert code == 0, err
+    table = pd.read_csv(out, keep_default_na=False)
+    assert list(table.columns) == ["segment_id", "code", "score", "rank", "evidence"]
+    assert table.groupby("segment_id")["rank"].apply(list).to_dict() == {"n1": [1, 2], "n2": [1, 2], "n3": [1, 2]}
+    best = table[table["rank"] == 1].set_index("segment_id")["code"].to_dict()
+    assert best == {"n1": "work", "n2": "family", "n3": "stigma"}
+    evidence = json.loads(table.loc[0, "evidence"])
+    assert evidence and {"segment_id", "text", "similarity"} <= set(evidence[0])
+
+
+def test_zero_shot_abstention_and_saved_model(files, tmp_path, capsys):
+    codebook, coded, segments = files
+    out = tmp_path / "zero.csv"
+    code, _, err = run(["suggest", "--codebook", codebook, "--input", segments, "--out", out, "--threshold", 0.99],
+                       capsys)
+    assert code == 0, err
+    table = pd.read_csv(out, keep_default_na=False)
+    assert (table["code"] == "").all() and len(table) == 3  # one abstention row per segment
+
+    model = tmp_path / "models" / "mini"
+    run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out", tmp_path / "a.csv",
+         "--save-model", model], capsys)
+    code, _, err = run(["suggest", "--codebook", codebook, "--load-model", model, "--input", segments,
+                        "--out", tmp_path / "b.csv"], capsys)
+    assert code == 0, err
+    assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
+
+
+def test_transcript_folder_input(files, tmp_path, capsys):
+    codebook, coded, _ = files
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "interview_a.txt").write_text(
+        "# illustrative\nInterviewer: How is work going?\nP1: I finally get a salary for my shifts.\n"
+        "Interviewer: And at home?\nP1: My mother talks to me again.\n", encoding="utf-8")
+    (folder / "interview_b.txt").write_text(
+        "[00:00:01] Interviewer: Anything else?\n[00:00:09] P2: The neighbours still call me mad.\n",
+        encoding="utf-8")
+    out, segments_out = tmp_path / "out.csv", tmp_path / "segments.csv"
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", folder, "--out", out,
+                        "--segments-out", segments_out, "--top-k", 1, "--threshold", 0], capsys)
+    assert code == 0, err
+    segments = pd.read_csv(segments_out, keep_default_na=False)
+    assert len(segments) == 6 and set(segments["document"]) == {"interview_a", "interview_b"}
+    best = pd.read_csv(out, keep_default_na=False).set_index("segment_id")["code"]
+    said = segments.set_index("segment_id")["text"]
+    assert best[said[said.str.contains("salary")].index[0]] == "work"
+    assert best[said[said.str.contains("mother")].index[0]] == "family"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"--codebook": "missing.yaml"}, "codebook missing.yaml does not exist"),
+    ({"--input": "nowhere"}, "input nowhere does not exist"),
+    ({"--top-k": "0"}, "Invalid value for '--top-k'"),
+    ({"--train": "bad_columns.csv"}, "has no column 'code'"),
+])
+def test_bad_input_is_one_line_and_exit_2(files, tmp_path, capsys, monkeypatch, change, message):
+    codebook, coded, segments = files
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad_columns.csv").write_text("text,label\nhello,work\n", encoding="utf-8")
+    options = {"--codebook": codebook, "--train": coded, "--input": segments, "--out": tmp_path / "o.csv"}
+    options.update(change)
+    code, _, err = run(["suggest", *[x for pair in options.items() for x in pair]], capsys)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_suggest_on_annomi_trains_on_some_transcripts_and_suggests_for_others(shared_dir, tmp_path, capsys):
+    from theme_assist.agree import cohen_kappa
+    from theme_assist.benchmarks import load_benchmark
+
+    segments = load_benchmark("annomi-therapist", shared_dir / "corpora").segments
+    documents = sorted(segments["document"].unique())
+    train = segments[segments["document"].isin(documents[:12])]
+    test = segments[segments["document"].isin(documents[12:15])]
+    train.to_csv(tmp_path / "coded.csv", index=False)
+    test.drop(columns=["code"]).to_csv(tmp_path / "segments.csv", index=False)
+    codebook = shared_dir / "corpora" / "annomi" / "therapist_behaviour.codebook.yaml"
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", tmp_path / "coded.csv",
+                        "--input", tmp_path / "segments.csv", "--out", tmp_path / "out.csv", "--threshold", 0],
+                       capsys)
+    assert code == 0, err
+    out = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
+    assert set(out["segment_id"]) == set(test["segment_id"])
+    best = out[out["rank"] == 1].set_index("segment_id")["code"]
+    truth = test[test["code"] != ""].set_index("segment_id")["code"]
+    assert cohen_kappa(truth.to_numpy(), best[truth.index].to_numpy()).value > 0.4
+
+
+def test_demo_runs_end_to_end(tmp_path, capsys):
+    code, out, err = run(["demo", "--out", tmp_path / "demo", "--show", 3], capsys)
+    assert code == 0, err
+    assert "Cohen's κ" in out
+    agreement = json.loads((tmp_path / "demo" / "agreement.json").read_text())
+    assert agreement["segments_suggested"] > 200
+    assert agreement["accuracy"] > 0.5 and agreement["kappa"] > 0.45
+    suggestions = pd.read_csv(tmp_path / "demo" / "suggestions.csv", keep_default_na=False)
+    segments = pd.read_csv(tmp_path / "demo" / "segments.csv", keep_default_na=False)
+    assert set(suggestions["segment_id"]) == set(segments.loc[segments["half"] == "suggest", "segment_id"])

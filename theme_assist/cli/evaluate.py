@@ -1,0 +1,81 @@
+"""``theme-assist evaluate``: how close to a human coder, on a benchmark or on the user's own coded data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+
+def evaluate(
+    corpus: List[str] = typer.Option(..., "--corpus", help="annomi-therapist, annomi-client, esconv, epitome-er, "
+                                                           "epitome-ip, epitome-ex, or a coded CSV of your own "
+                                                           "(with --codebook). Repeat for several."),
+    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook of a coded CSV given as --corpus."),
+    folds: int = typer.Option(5, "--folds", min=2, help="Cross-validation folds (grouped by document)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the fold split and of the example sampling."),
+    sizes: str = typer.Option("0,5,10,25,50,100,all", "--sizes", help="Learning curve: examples per code."),
+    out: Path = typer.Option(Path("evaluation/results"), "--out", help="Folder for the JSON, Markdown and PNG."),
+) -> None:
+    """Cross-validate the suggester and the baselines, grouped by document, over a learning curve."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from theme_assist.benchmarks import LOADERS, Benchmark, load_benchmark
+    from theme_assist.codebook import load_codebook
+    from theme_assist.errors import InputError
+    from theme_assist.evaluate import (GOALS, cross_validate, default_engines, plot_learning_curve,
+                                       report_markdown, summarise)
+    from theme_assist.inputs import read_coded
+    from theme_assist.machine import describe_machine, machine_markdown
+
+    try:
+        size_list = [None if s.strip() == "all" else int(s) for s in sizes.split(",")]
+    except ValueError:
+        raise InputError(f"--sizes takes whole numbers and 'all' separated by commas, not {sizes!r}") from None
+    console = Console()
+    machine = describe_machine()
+    out.mkdir(parents=True, exist_ok=True)
+    for name in corpus:
+        if name in LOADERS:
+            bench = load_benchmark(name)
+        else:
+            if codebook is None:
+                raise InputError(f"{name} is not a known benchmark; a coded CSV of your own needs --codebook")
+            coded = read_coded(name)
+            if "document" not in coded:
+                raise InputError(f"{name} needs a 'document' column: folds are grouped by document")
+            bench = Benchmark(Path(name).stem, coded, load_codebook(codebook), citation=f"Coded data: {name}")
+        engines = default_engines()
+        with console.status(f"{bench.name}: embedding…") as status:
+            results = cross_validate(bench.segments, bench.codebook, engines, sizes=size_list, n_folds=folds,
+                                     seed=seed, progress=lambda message: status.update(f"{bench.name}: {message}"))
+        summary = summarise(results)
+        meta = {"corpus": bench.name, "citation": bench.citation, "n_folds": folds, "seed": seed,
+                "n_segments": int(len(bench.coded)), "n_documents": int(bench.segments["document"].nunique()),
+                "n_codes": int(bench.coded["code"].nunique()), "threshold": engines[0].threshold,
+                "human_kappa": bench.human_kappa, "goal": GOALS.get(bench.name), "notes": bench.notes,
+                "machine": machine, "machine_markdown": machine_markdown(machine)}
+        stem = out / f"evaluate_{bench.name}"
+        stem.with_suffix(".json").write_text(json.dumps(
+            {**{k: v for k, v in meta.items() if k != "machine_markdown"},
+             "summary": summary.to_dict(orient="records"), "folds": results.to_dict(orient="records")},
+            indent=1, default=float))
+        stem.with_suffix(".md").write_text(report_markdown(bench.name, summary, meta))
+        plot_learning_curve(bench.name, summary, stem.with_suffix(".png"))
+
+        table = Table(title=f"{bench.name} ({folds}-fold grouped CV)")
+        for column in ("engine", "per code", "accuracy", "macro-F1", "κ", "top-3", "abstain", "ECE"):
+            table.add_column(column)
+        for row in summary.itertuples():
+            table.add_row(row.engine, str(row.per_code), f"{row.accuracy:.3f}", f"{row.macro_f1:.3f}",
+                          f"{row.kappa:.3f}±{row.kappa_sd:.3f}", f"{row.top3_recall:.3f}",
+                          f"{row.abstention_rate:.3f}", f"{row.ece:.3f}")
+        console.print(table)
+        console.print(f"[green]✓[/] {stem}.json / .md / .png")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("evaluate")(evaluate)
