@@ -11,7 +11,7 @@ from theme_assist.agree import krippendorff_alpha
 from theme_assist.agree.bootstrap import bootstrap_alpha, bootstrap_metric, bootstrap_units
 from theme_assist.errors import InputError
 
-from test_agree_examples import KRIPPENDORFF_2011  # pytest puts tests/ on sys.path
+from tests.test_agree_examples import KRIPPENDORFF_2011
 
 
 def noisy_table(n_units=200, n_coders=3, agreement=0.8, seed=1):
