@@ -56,7 +56,7 @@ def exclusive_book():
 
 @pytest.fixture(scope="module")
 def fitted(exclusive_book, embedder):
-    return CodeSuggester(embedder=embedder, top_k=2).fit(CODED, exclusive_book)
+    return CodeSuggester(embedder=embedder, top_k=2, threshold=0.0).fit(CODED, exclusive_book)
 
 
 def test_trained_suggestions_rank_the_right_code_first(fitted):

@@ -104,7 +104,8 @@ def score_predictions(truth: pd.Series, proba: pd.DataFrame, threshold: float = 
 
 @dataclass
 class Engine:
-    """A named factory of fresh engines and the threshold its abstentions are measured at."""
+    """A named factory of fresh engines, and the threshold its abstentions are measured at when a fitted engine
+    does not say (``threshold_``)."""
 
     name: str
     make: Callable[[], object]
@@ -129,7 +130,7 @@ def cross_validate(segments: pd.DataFrame, codebook: Codebook, engines: list[Eng
                 started = time.perf_counter()
                 model = engine.make().fit(limited if size != 0 else None, codebook)
                 proba = model.predict_proba(test)
-                metrics = score_predictions(truth, proba, engine.threshold)
+                metrics = score_predictions(truth, proba, getattr(model, "threshold_", engine.threshold))
                 rows.append({"engine": engine.name, "per_code": "all" if size is None else size, "fold": fold,
                              "n_train": int((limited["code"] != "").sum()) if size != 0 else 0,
                              "seconds": round(time.perf_counter() - started, 2), **metrics})
@@ -151,14 +152,13 @@ GOALS = {"annomi-therapist": ("kappa", 0.74), "annomi-client": ("kappa", 0.47), 
          "epitome-er": ("kappa", 0.60)}
 
 
-def default_engines(threshold: float | None = None) -> list[Engine]:
+def default_engines() -> list[Engine]:
     """The suggester with its default settings, and the two baselines."""
     from theme_assist.baselines import MajorityBaseline, TfidfLogisticBaseline
     from theme_assist.suggest import CodeSuggester
 
-    suggester_threshold = CodeSuggester().threshold if threshold is None else threshold
     return [
-        Engine("theme_assist", lambda: CodeSuggester(threshold=suggester_threshold), suggester_threshold),
+        Engine("theme_assist", CodeSuggester),
         Engine("tfidf_logreg", TfidfLogisticBaseline),
         Engine("majority", MajorityBaseline),
     ]
@@ -170,7 +170,7 @@ def report_markdown(name: str, summary: pd.DataFrame, meta: dict) -> str:
              f"{meta['n_folds']}-fold cross-validation grouped by document (seed {meta['seed']}), "
              f"{meta['n_segments']} coded segments in {meta['n_documents']} documents, {meta['n_codes']} codes. "
              f"`per_code` = coded examples per code in the training folds (0 = codebook only). "
-             f"Abstention at threshold {meta['threshold']}.", ""]
+             f"Abstention: theme_assist's default threshold ({meta['threshold']}).", ""]
     columns = ["engine", "per_code", "accuracy", "macro_f1", "kappa", "kappa_sd", "top3_recall",
                "abstention_rate", "accuracy_answered", "ece", "seconds"]
     lines.append("| " + " | ".join(columns) + " |")

@@ -107,9 +107,11 @@ class CodeSuggester:
         Anything with ``model_id`` and ``encode(texts) -> ndarray``; ``None`` uses the packaged default model.
     top_k : int
         Codes suggested per segment.
-    threshold : float
+    threshold : float or "auto"
         A segment whose best score is below this gets an abstention instead of suggestions. In multi-label
-        codebooks it is also the score a code needs to be suggested at all.
+        codebooks it is also the score a code needs to be suggested at all. ``"auto"``: 1.5 times the chance
+        score 1/K of an exclusive codebook with K codes (at most 0.5) — the best code must stand out from a
+        uniform guess — and 0.5 for multi-label codebooks (the code applies more likely than not).
     n_evidence : int
         Coded quotes given as evidence for each suggestion (1–3 is what a coder reads).
     context_weight : float
@@ -126,7 +128,7 @@ class CodeSuggester:
         Seed for everything random in fitting.
     """
 
-    def __init__(self, embedder=None, top_k: int = 3, threshold: float = 0.3, n_evidence: int = 3,
+    def __init__(self, embedder=None, top_k: int = 3, threshold: float | str = "auto", n_evidence: int = 3,
                  context_weight: float = 0.5, tfidf_weight: float = 1.0, C: float = 1.0,
                  anchor_weight: float = 1.0, zero_shot_temperature: float = 0.1, random_state: int = 0):
         self.embedder = embedder
@@ -149,8 +151,9 @@ class CodeSuggester:
     def _validate_params(self) -> None:
         if self.top_k < 1:
             raise InputError(f"top_k must be at least 1, got {self.top_k}")
-        if not 0.0 <= self.threshold <= 1.0:
-            raise InputError(f"threshold must be between 0 and 1, got {self.threshold}")
+        if self.threshold != "auto" and not (isinstance(self.threshold, (int, float))
+                                             and 0.0 <= self.threshold <= 1.0):
+            raise InputError(f"threshold must be 'auto' or a number between 0 and 1, got {self.threshold!r}")
         if self.n_evidence < 0:
             raise InputError(f"n_evidence must be 0 or more, got {self.n_evidence}")
 
@@ -189,6 +192,7 @@ class CodeSuggester:
             self._set_evidence(ids=[f"{ANCHOR_PREFIX}{code}" for code, _ in anchors],
                                texts=[text for _, text in anchors], labels=[[code] for code, _ in anchors],
                                vectors=anchor_vectors)
+            self._resolve_threshold()
             return self
 
         self.mode_ = "trained"
@@ -227,7 +231,14 @@ class CodeSuggester:
                                texts=self.evidence_texts_ + [items.texts[i] for i in anchor_rows],
                                labels=self.evidence_labels_ + [items.labels[i] for i in anchor_rows],
                                vectors=np.vstack([self.evidence_vectors_, items.embeddings[anchor_rows]]))
+        self._resolve_threshold()
         return self
+
+    def _resolve_threshold(self) -> None:
+        if self.threshold == "auto":
+            self.threshold_ = min(0.5, 1.5 / len(self.classes_)) if self.exclusive_ else 0.5
+        else:
+            self.threshold_ = float(self.threshold)
 
     def _fit_head(self, X, labels: list[list[str]], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         from sklearn.linear_model import LogisticRegression
@@ -310,7 +321,7 @@ class CodeSuggester:
         rows = []
         for i, segment_id in enumerate(segments["segment_id"].astype(str)):
             best = scores[i, order[i, 0]]
-            ranked = [k for k in order[i] if scores[i, k] >= self.threshold]
+            ranked = [k for k in order[i] if scores[i, k] >= self.threshold_]
             if not ranked:
                 rows.append({"segment_id": segment_id, "code": "", "score": float(best), "rank": 1, "evidence": []})
                 continue
@@ -394,6 +405,7 @@ class CodeSuggester:
             suggester.coef_, suggester.intercept_ = arrays["coef"], arrays["intercept"]
             suggester.features_ = FeatureBuilder.from_state(config["features"], arrays)
         suggester._set_evidence(evidence["ids"], evidence["texts"], evidence["labels"], arrays["evidence_vectors"])
+        suggester._resolve_threshold()
         return suggester
 
 

@@ -55,7 +55,7 @@ def evaluate(
         summary = summarise(results)
         meta = {"corpus": bench.name, "citation": bench.citation, "n_folds": folds, "seed": seed,
                 "n_segments": int(len(bench.coded)), "n_documents": int(bench.segments["document"].nunique()),
-                "n_codes": int(bench.coded["code"].nunique()), "threshold": engines[0].threshold,
+                "n_codes": int(bench.coded["code"].nunique()), "threshold": "1.5/K (K codes), at most 0.5",
                 "human_kappa": bench.human_kappa, "goal": GOALS.get(bench.name), "notes": bench.notes,
                 "machine": machine, "machine_markdown": machine_markdown(machine)}
         stem = out / f"evaluate_{bench.name}"

@@ -41,7 +41,9 @@ def init(
 def suggest(
     project: Path = typer.Argument(..., help="The project file."),
     top_k: int = typer.Option(3, "--top-k", min=1, help="Codes suggested per segment."),
-    threshold: float = typer.Option(0.3, "--threshold", min=0.0, max=1.0, help="Abstain below this score."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", min=0.0, max=1.0,
+                                              help="Abstain below this score (default: 1.5 × chance for exclusive "
+                                                   "codebooks, 0.5 otherwise)."),
     diversity: float = typer.Option(0.5, "--diversity", min=0.0, help="Weight of diversity in the review queue."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name."),
 ) -> None:
@@ -54,7 +56,8 @@ def suggest(
 
     console = Console(stderr=True)
     with ProjectStore(project) as store, console.status("fitting and suggesting…"):
-        run_id = refit(store, embedder=Embedder(model=model), top_k=top_k, threshold=threshold, diversity=diversity)
+        run_id = refit(store, embedder=Embedder(model=model), top_k=top_k,
+                       threshold="auto" if threshold is None else threshold, diversity=diversity)
         run = store.latest_run()
     console.print(f"[green]✓[/] run {run_id}: {run['model_id']}, trained on {run['n_training']} coded segments")
 

@@ -27,8 +27,9 @@ def suggest(
     train: Optional[Path] = typer.Option(None, "--train", help="CODED.csv (text, code; optional segment_id, "
                                                                "document, speaker). Omit for zero-shot."),
     top_k: int = typer.Option(3, "--top-k", min=1, help="Codes suggested per segment."),
-    threshold: float = typer.Option(0.3, "--threshold", min=0.0, max=1.0,
-                                    help="Abstain ('no code fits') when the best score is below this."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", min=0.0, max=1.0,
+                                              help="Abstain ('no code fits') when the best score is below this "
+                                                   "(default: 1.5 × chance for exclusive codebooks, 0.5 otherwise)."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
                                                               "(default: the packaged all-MiniLM-L6-v2)."),
     unit: str = typer.Option("turn", "--unit", help="Segmentation of transcript input: turn, sentence, paragraph."),
@@ -58,11 +59,14 @@ def suggest(
         raise InputError("give either --train (fit now) or --load-model (use a saved suggester), not both")
     if load_model:
         suggester = CodeSuggester.load(load_model, book, embedder=embedder)
-        suggester.threshold = threshold
+        if threshold is not None:
+            suggester.threshold = threshold
+            suggester._resolve_threshold()
     else:
         coded = read_coded(train) if train else None
         with console.status("embedding and fitting…"):
-            suggester = CodeSuggester(embedder=embedder, top_k=top_k, threshold=threshold).fit(coded, book)
+            suggester = CodeSuggester(embedder=embedder, top_k=top_k,
+                                      threshold="auto" if threshold is None else threshold).fit(coded, book)
     if save_model:
         suggester.save(save_model)
     with console.status(f"suggesting for {len(segments)} segments…"):

@@ -67,7 +67,7 @@ def open_queue(suggestions: pd.DataFrame, segment_ids: np.ndarray, is_open: np.n
                          "priority": np.arange(len(order))})
 
 
-def refit(store: ProjectStore, embedder=None, top_k: int = 3, threshold: float = 0.3,
+def refit(store: ProjectStore, embedder=None, top_k: int = 3, threshold: float | str = "auto",
           diversity: float = 0.5, **suggester_params) -> int:
     """Fit the engine on what the project's coders have decided, store its suggestions; returns the run id.
 
