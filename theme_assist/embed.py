@@ -161,6 +161,8 @@ class Embedder:
         Texts per forward pass.
     device : str
         Torch device; ``"cpu"`` by default.
+    show_progress : bool
+        Show a progress bar while embedding texts that are not cached (the command line turns it on).
 
     Attributes
     ----------
@@ -172,6 +174,7 @@ class Embedder:
     cache_dir: str | Path | None = None
     batch_size: int = 64
     device: str = "cpu"
+    show_progress: bool = False
     n_computed: int = field(default=0, init=False)
     n_cached: int = field(default=0, init=False)
     _source: ModelSource | None = field(default=None, init=False, repr=False)
@@ -227,7 +230,8 @@ class Embedder:
         if missing:
             model = self.load_model()
             vectors = model.encode(
-                [t for _, t in missing], batch_size=self.batch_size, show_progress_bar=show_progress,
+                [t for _, t in missing], batch_size=self.batch_size,
+                show_progress_bar=show_progress or (self.show_progress and len(missing) > self.batch_size),
                 convert_to_numpy=True, normalize_embeddings=True,
             ).astype(np.float32)
             fresh = {k: v for (k, _), v in zip(missing, vectors)}

@@ -108,7 +108,7 @@ def discover(
     segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata)
     if by:
         segments = join_metadata(segments, metadata, by)
-    embedder = Embedder(model=model)
+    embedder = Embedder(model=model, show_progress=True)
     suggester = None
     if book is not None:
         from theme_assist.suggest import CodeSuggester

@@ -54,7 +54,7 @@ def suggest(
     started = time.perf_counter()
     book = load_codebook(codebook)
     segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata)
-    embedder = Embedder(model=model)
+    embedder = Embedder(model=model, show_progress=True)
     if load_model and train:
         raise InputError("give either --train (fit now) or --load-model (use a saved suggester), not both")
     if load_model:
@@ -64,13 +64,13 @@ def suggest(
             suggester._resolve_threshold()
     else:
         coded = read_coded(train) if train else None
-        with console.status("embedding and fitting…"):
-            suggester = CodeSuggester(embedder=embedder, top_k=top_k,
-                                      threshold="auto" if threshold is None else threshold).fit(coded, book)
+        console.print("embedding and fitting…")
+        suggester = CodeSuggester(embedder=embedder, top_k=top_k,
+                                  threshold="auto" if threshold is None else threshold).fit(coded, book)
     if save_model:
         suggester.save(save_model)
-    with console.status(f"suggesting for {len(segments)} segments…"):
-        suggestions = suggester.suggest(segments, top_k=top_k)
+    console.print(f"suggesting for {len(segments)} segments…")
+    suggestions = suggester.suggest(segments, top_k=top_k)
     write_suggestions(suggestions, out)
     if segments_out:
         segments.to_csv(segments_out, index=False)

@@ -1,0 +1,95 @@
+"""Speed of the core pipeline on this machine: segments per second for embedding and for suggesting.
+
+Embedding is timed cold (a fresh, empty cache, so every segment is embedded) and warm (everything from the cache).
+Suggesting is timed for a fitted suggester on segments whose embeddings are cached, so it measures the engine
+itself: features, head, ranking and evidence. Writes ``evaluation/results/speed.{json,md}``.
+
+    python evaluation/bench_speed.py [--segments 3000]
+
+Uses AnnoMI utterances from ../shared when present, otherwise the demo corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from theme_assist.embed import Embedder
+from theme_assist.machine import describe_machine, machine_markdown
+from theme_assist.suggest import CodeSuggester
+
+
+def load_segments(limit: int) -> tuple[pd.DataFrame, object, str]:
+    from theme_assist.benchmarks import load_benchmark
+    from theme_assist.errors import InputError
+
+    try:
+        bench = load_benchmark("annomi-therapist")
+        return bench.segments.head(limit), bench.codebook, "AnnoMI (therapist behaviour)"
+    except InputError:
+        from theme_assist.demo import load_demo_corpus
+
+        segments, codebook = load_demo_corpus()
+        return segments.head(limit), codebook, "demo corpus"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--segments", type=int, default=3000)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    args = parser.parse_args()
+    segments, codebook, corpus = load_segments(args.segments)
+    texts = segments["text"].astype(str).tolist()
+    half = segments["document"].isin(sorted(segments["document"].unique())[::2])
+    train, test = segments[half], segments[~half].drop(columns=["code"])
+    results = {"corpus": corpus, "segments": len(segments),
+               "mean_characters": round(float(segments["text"].str.len().mean()), 1)}
+    with tempfile.TemporaryDirectory() as cache:
+        cold = Embedder(cache_dir=cache)
+        started = time.perf_counter()
+        cold.load_model()
+        results["model_load_s"] = round(time.perf_counter() - started, 2)
+        started = time.perf_counter()
+        cold.encode(texts)
+        results["embed_cold_segments_per_s"] = round(len(texts) / (time.perf_counter() - started), 1)
+        warm = Embedder(cache_dir=cache)
+        started = time.perf_counter()
+        warm.encode(texts)
+        results["embed_cached_segments_per_s"] = round(len(texts) / (time.perf_counter() - started), 1)
+
+        suggester = CodeSuggester(embedder=warm)
+        started = time.perf_counter()
+        suggester.fit(train, codebook)
+        results["fit_s"] = round(time.perf_counter() - started, 2)
+        results["fit_coded_segments"] = int((train["code"] != "").sum())
+        started = time.perf_counter()
+        suggester.suggest(test)
+        results["suggest_segments_per_s"] = round(len(test) / (time.perf_counter() - started), 1)
+        results["suggest_segments"] = int(len(test))
+    machine = describe_machine()
+    results["load_average_at_end"] = list(os.getloadavg())
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "speed.json").write_text(json.dumps({"results": results, "machine": machine}, indent=1))
+    lines = ["# Speed of the core pipeline", "",
+             f"{results['segments']} segments of {corpus} (mean {results['mean_characters']} characters), default "
+             "model all-MiniLM-L6-v2 on the CPU. Reproduce: `python evaluation/bench_speed.py`.", "",
+             "| step | figure |", "|---|---|",
+             f"| load the model (with sha256 check) | {results['model_load_s']} s |",
+             f"| embed, cold cache | {results['embed_cold_segments_per_s']} segments/s |",
+             f"| embed, cached | {results['embed_cached_segments_per_s']} segments/s |",
+             f"| fit on {results['fit_coded_segments']} coded segments (embeddings cached) | {results['fit_s']} s |",
+             f"| suggest, top 3 with evidence (embeddings cached) | {results['suggest_segments_per_s']} segments/s |",
+             "", f"Load average at the end of the run: {', '.join(f'{v:.2f}' for v in results['load_average_at_end'])} "
+                 "(other work on the machine slows the figures).", "", machine_markdown(machine), ""]
+    (args.out / "speed.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
