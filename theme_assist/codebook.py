@@ -204,12 +204,16 @@ def _parse_code(raw, source: str, seen: dict[str, int]) -> Code:
 def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
     """Parse codebook YAML text; ``source`` names it in error messages."""
     try:
-        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+        with warnings.catch_warnings(record=True) as repairs:
+            warnings.simplefilter("always")
+            raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f", line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"{source}{at}: not valid YAML ({problem})") from None
+    for repair in repairs:
+        warnings.warn(f"{source}, {repair.message}", UserWarning, stacklevel=2)
     if not isinstance(raw, dict):
         raise InputError(f"{source}: a codebook is a mapping with 'name' and 'codes'")
     raw.pop("__line__", None)

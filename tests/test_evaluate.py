@@ -1,0 +1,99 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from theme_assist.baselines import MajorityBaseline, TfidfLogisticBaseline
+from theme_assist.codebook import parse_codebook
+from theme_assist.errors import InputError
+from theme_assist.evaluate import (Engine, cross_validate, expected_calibration_error, grouped_folds,
+                                   limit_examples, score_predictions, summarise)
+
+
+def make_segments(n_documents=10, per_document=6):
+    rows = []
+    for d in range(n_documents):
+        for i in range(per_document):
+            code = ["a", "b", ""][i % 3]
+            word = {"a": "apples", "b": "bananas", "": "mm-hmm"}[code]
+            rows.append({"segment_id": f"d{d}:{i}", "document": f"d{d}", "text": f"turn {d} {i} {word}",
+                         "code": code})
+    return pd.DataFrame(rows)
+
+
+def test_grouped_folds_never_share_a_document_and_cover_all():
+    segments = make_segments()
+    folds = grouped_folds(segments, n_folds=5, seed=3)
+    assert len(folds) == 5
+    tested = set()
+    for train, test in folds:
+        assert not train & test
+        assert train | test == set(segments["document"])
+        tested |= test
+    assert tested == set(segments["document"])
+    assert [sorted(t) for _, t in folds] == [sorted(t) for _, t in grouped_folds(segments, 5, seed=3)]
+    with pytest.raises(InputError, match="at least 5 documents"):
+        grouped_folds(make_segments(n_documents=3), n_folds=5)
+
+
+def test_limit_examples_keeps_n_per_code_and_the_rest_as_context():
+    segments = make_segments()
+    limited = limit_examples(segments, 3, seed=0)
+    assert len(limited) == len(segments)
+    assert limited["code"].value_counts().to_dict() == {"": len(segments) - 6, "a": 3, "b": 3}
+    assert (limit_examples(segments, 0)["code"] == "").all()
+    assert limit_examples(segments, None) is segments
+
+
+def test_metrics_on_a_small_fixed_example():
+    truth = pd.Series(["a", "a", "b", "c"], index=["s1", "s2", "s3", "s4"])
+    proba = pd.DataFrame([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.2, 0.5, 0.3], [0.3, 0.35, 0.35]],
+                         index=["s1", "s2", "s3", "s4"], columns=["a", "b", "c"])
+    metrics = score_predictions(truth, proba, threshold=0.4)
+    assert metrics["accuracy"] == pytest.approx(0.5)  # s1 right, s2 wrong, s3 right, s4 wrong (tie → b)
+    assert metrics["top3_recall"] == 1.0
+    assert metrics["abstention_rate"] == pytest.approx(0.25)  # s4's best score 0.35 < 0.4
+    assert metrics["accuracy_answered"] == pytest.approx(2 / 3)
+    # kappa: p_o = 0.5; truth marginals a .5 b .25 c .25, predicted a .25 b .75 → p_e = .125 + .1875 = .3125
+    assert metrics["kappa"] == pytest.approx((0.5 - 0.3125) / (1 - 0.3125))
+    assert 0 <= metrics["ece"] <= 1
+
+
+def test_expected_calibration_error_is_zero_when_confidence_matches_accuracy():
+    confidence = np.array([0.8] * 10)
+    assert expected_calibration_error(confidence, np.array([1] * 8 + [0] * 2, dtype=bool)) == pytest.approx(0.0)
+    assert expected_calibration_error(confidence, np.zeros(10, dtype=bool)) == pytest.approx(0.8)
+
+
+def test_cross_validate_runs_baselines_over_a_learning_curve():
+    book = parse_codebook("name: t\nexclusive: true\ncodes:\n - {id: a, name: apples}\n - {id: b, name: bananas}\n")
+    segments = make_segments()
+    engines = [Engine("majority", MajorityBaseline), Engine("tfidf", TfidfLogisticBaseline)]
+    results = cross_validate(segments, book, engines, sizes=(0, 2, None), n_folds=5)
+    assert len(results) == 5 * 3 * 2
+    assert set(results["per_code"]) == {0, 2, "all"}
+    # the last word of each text gives the code away once examples exist
+    all_tfidf = results[(results["engine"] == "tfidf") & (results["per_code"] == "all")]
+    assert (all_tfidf["accuracy"] == 1.0).all()
+    summary = summarise(results)
+    assert list(summary.columns[:2]) == ["engine", "per_code"] and len(summary) == 6
+
+
+@pytest.mark.filterwarnings("ignore:.*unquoted comma")  # the ESConv codebook has them; repaired on load
+def test_benchmark_loaders_read_the_shared_corpora(shared_dir):
+    from theme_assist.benchmarks import LOADERS, load_benchmark
+
+    expected_coded = {"annomi-therapist": 4666, "annomi-client": 4605, "esconv": 5961, "epitome-er": 3084}
+    for name in LOADERS:
+        bench = load_benchmark(name, shared_dir / "corpora")
+        segments = bench.segments
+        assert segments["segment_id"].is_unique, name
+        assert set(bench.coded["code"]) <= set(bench.codebook.ids), name
+        assert (segments.groupby("document", sort=False).ngroup().diff().fillna(0) >= 0).all(), name
+        if name in expected_coded:
+            assert len(bench.coded) == expected_coded[name], name
+    annomi = load_benchmark("annomi-therapist", shared_dir / "corpora").segments
+    assert set(annomi.loc[annomi["code"] != "", "speaker"]) == {"therapist"}
+    epitome = load_benchmark("epitome-er", shared_dir / "corpora").segments
+    assert list(epitome["speaker"][:2]) == ["seeker", "responder"]  # the seeker post is the response's context
+    with pytest.raises(InputError, match="unknown benchmark"):
+        load_benchmark("nope")
