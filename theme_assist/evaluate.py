@@ -190,8 +190,10 @@ def report_markdown(name: str, summary: pd.DataFrame, meta: dict) -> str:
     return "\n".join(lines)
 
 
-def plot_learning_curve(name: str, summary: pd.DataFrame, path, metric: str = "kappa") -> None:
-    """A PNG of ``metric`` against examples per code, one line per engine."""
+def plot_learning_curve(name: str, summary: pd.DataFrame, path, metric: str = "kappa",
+                        human_kappa: float | None = None, goal: tuple[str, float] | None = None) -> None:
+    """A PNG of ``metric`` against examples per code, one line per engine, with the human–human κ and the goal
+    as horizontal lines where they apply."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -200,6 +202,10 @@ def plot_learning_curve(name: str, summary: pd.DataFrame, path, metric: str = "k
     figure, axis = plt.subplots(figsize=(6.4, 4))
     for engine, rows in summary.groupby("engine", sort=False):
         axis.plot([str(v) for v in rows["per_code"]], rows[metric], marker="o", label=engine)
+    if human_kappa is not None and metric == "kappa":
+        axis.axhline(human_kappa, color="grey", linestyle="--", label=f"human–human κ {human_kappa}")
+    if goal is not None and goal[0] == metric:
+        axis.axhline(goal[1], color="black", linestyle=":", label=f"goal {goal[1]}")
     axis.set_xlabel("coded examples per code (0 = codebook only)")
     axis.set_ylabel(metric)
     axis.set_title(f"{name}: learning curve")

@@ -64,7 +64,9 @@ def evaluate(
              "summary": summary.to_dict(orient="records"), "folds": results.to_dict(orient="records")},
             indent=1, default=float))
         stem.with_suffix(".md").write_text(report_markdown(bench.name, summary, meta))
-        plot_learning_curve(bench.name, summary, stem.with_suffix(".png"))
+        metric = meta["goal"][0] if meta["goal"] else "kappa"
+        plot_learning_curve(bench.name, summary, stem.with_suffix(".png"), metric=metric,
+                            human_kappa=bench.human_kappa, goal=meta["goal"])
 
         table = Table(title=f"{bench.name} ({folds}-fold grouped CV)")
         for column in ("engine", "per code", "accuracy", "macro-F1", "κ", "top-3", "abstain", "ECE"):
