@@ -177,3 +177,28 @@ def test_bare_qde_file_is_read(tmp_path):
         pass
     with pytest.raises(InputError, match="no project.qde"):
         import_project(tmp_path / "x.qdpx", tmp_path / "out2")
+
+
+def test_coding_dates_and_descriptions_are_written_and_read_back(codebook, documents, tmp_path):
+    codings = pd.DataFrame({"document": ["fg1", "fg1", "fg1", "int2"], "start": [5, 5, 5, 5], "end": [38, 38, 38, 19],
+                            "code": ["disclosure", "stigma", "", "stigma"], "coder": ["ann", "ben", "ben", "ann"],
+                            "created": ["2026-01-02T03:04:05.123Z", "2026-01-02 10:00", "2026-01-03T00:00:00+01:00",
+                                        ""],
+                            "description": ["", "", "ben rejected Anti-stigma work", "why"]})
+    result = export_project(codebook, documents, codings, out=tmp_path / "p.qdpx")
+    assert (result.counts["selections"], result.counts["codings"]) == (3, 3)  # the remark has no coding
+    first = import_project(tmp_path / "p.qdpx", tmp_path / "p", known=codebook)
+    rows = first.codings.sort_values(["document", "coder"])[["document", "code", "coder", "created", "description"]]
+    assert rows.values.tolist() == [["fg1", "disclosure", "ann", "2026-01-02T03:04:05.123Z", ""],
+                                    ["fg1", "stigma", "ben", "2026-01-02T10:00:00", ""],
+                                    ["int2", "stigma", "ann", "", "why"]]
+    remark = [s for s in first.project.text_sources[0].selections if not s.codings]
+    assert [(s.description, s.attrs) for s in remark] == [("ben rejected Anti-stigma work",
+                                                            {"creationDateTime": "2026-01-03T00:00:00+01:00"})]
+    # empty cells keep what the import had: the dates and descriptions come back unchanged
+    blank = first.codings.assign(created="", description="")
+    export_project(first.codebook, first.documents, blank, out=tmp_path / "again.qdpx", base=first.project)
+    again = import_project(tmp_path / "again.qdpx", tmp_path / "again", known=codebook)
+    assert again.project.to_dict() == first.project.to_dict()
+    with pytest.raises(InputError, match="row 2: created 'yesterday' is not a date and time"):
+        export_project(codebook, documents, codings.assign(created="yesterday"), out=tmp_path / "bad.qdpx")

@@ -4,11 +4,16 @@ When the data came from an import (``base``: the project as imported, from ``pro
 matched back by guid: codes keep their guids, users, colours, ``isCodable`` and note references; sources keep
 their guids and kept-aside children; selections and codings whose guids are still in the codings table keep
 their names, dates and descriptions; selections that never had a coding stay. What the table changed wins:
-a new row becomes a new coding, a removed row a removed coding. New items get guids derived from their content
-(:func:`~.convert.stable_guid`), so exporting the same data twice gives the same file.
+a new row becomes a new coding, a removed row a removed coding, a ``created`` or ``description`` cell a new
+``creationDateTime`` or ``<Description>`` (an empty cell keeps what the import had). New items get guids derived
+from their content (:func:`~.convert.stable_guid`), so exporting the same data twice gives the same file.
 
-Machine suggestions become codings by a separate user named after the model and theme_assist's version, one
-selection per suggested code whose ``<Description>`` holds the score and rank.
+Rows on one span share a selection unless their descriptions differ (QDA-XML describes selections, not codings:
+each differently described row gets its own selection); a row with an empty ``code`` and a description is a
+selection without a coding, a remark on the span.
+
+Machine suggestions become codings by a separate user per model and version (:func:`machine_user_name`), one
+selection per suggested code whose ``<Description>`` holds the score, rank and run.
 """
 
 from __future__ import annotations
@@ -30,11 +35,12 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _GUID = re.compile(r"^(\{)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?(1)\})$")
 _RGB = re.compile(r"^#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})$")
 _XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+_XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
 
 
-def machine_user_name(model: str = DEFAULT_MODEL) -> str:
+def machine_user_name(model: str = DEFAULT_MODEL, version: str = __version__) -> str:
     """The REFI user that machine suggestions are coded by, e.g. ``theme_assist suggester (all-MiniLM-L6-v2) 0.1.0``."""
-    return f"theme_assist suggester ({model}) {__version__}"
+    return f"theme_assist suggester ({model}) {version}"
 
 
 def is_guid(value: str) -> bool:
@@ -44,7 +50,7 @@ def is_guid(value: str) -> bool:
 
 def _cell(row: pd.Series, column: str) -> str:
     value = row.get(column, "")
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
+    return "" if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) else str(value).strip()
 
 
 @dataclass
@@ -97,6 +103,18 @@ class _Codes:
         raise InputError(f"{label}, row {int(index) + 2}: code {value or guid!r} is not in the codebook")
 
 
+def _datetime(row: pd.Series, label: str, index) -> str:
+    """A row's ``created`` as an ``xsd:dateTime``: kept as written when it is one already (so imported dates come
+    back unchanged), else parsed and written in ISO 8601; ``""`` when empty."""
+    value = _cell(row, "created")
+    if not value or _XSD_DATETIME.match(value):
+        return value
+    try:
+        return pd.Timestamp(value).isoformat()
+    except ValueError:
+        raise InputError(f"{label}, row {int(index) + 2}: created {value!r} is not a date and time") from None
+
+
 class _Users:
     """The project's users; coders named in a table that the project does not know yet are added."""
 
@@ -137,33 +155,42 @@ def _human_selections(document: Document, rows: pd.DataFrame, old: TextSource | 
     old_selections = {s.guid: s for s in old.selections} if old else {}
     old_codings = {c.guid: c for s in old.selections for c in s.codings} if old else {}
     by_guid: dict[str, Selection] = {}
-    by_span: dict[tuple[int, int], str] = {}
+    by_key: dict[tuple[int, int, str], str] = {}  # (start, end, description) → selection guid
     for index, row in rows.iterrows():
         span = (int(row["start"]), int(row["end"]))
-        wanted = _cell(row, "selection_guid") or by_span.get(span, "")
+        description, created = _cell(row, "description"), _datetime(row, "codings", index)
+        wanted = _cell(row, "selection_guid") or by_key.get((*span, description), "")
         if wanted in by_guid:
             selection = by_guid[wanted]
             if (selection.start, selection.end) != span:
                 raise InputError(f"codings, row {int(index) + 2}: selection {wanted} appears with two spans")
         else:
             user = users.guid_for(_cell(row, "coder"), _cell(row, "coder_guid"))
-            guid = guids.take(wanted, "selection", document.id, *span)
+            guid = guids.take(wanted, "selection", document.id, *span, *([description] if description else []))
             previous = old_selections.get(guid)
-            selection = Selection(guid=guid, start=span[0], end=span[1],
-                                  user_guid=previous.user_guid if previous else user,
-                                  description=previous.description if previous else None,
-                                  attrs=dict(previous.attrs) if previous else {},
-                                  extras=list(previous.extras) if previous else [])
+            if previous is not None:
+                kept = previous.description
+                selection = Selection(guid=guid, start=span[0], end=span[1], user_guid=previous.user_guid,
+                                      description=kept if description in ("", (kept or "").strip()) else description,
+                                      attrs=dict(previous.attrs), extras=list(previous.extras))
+            else:
+                selection = Selection(guid=guid, start=span[0], end=span[1], user_guid=user,
+                                      description=description or None,
+                                      attrs={"creationDateTime": created} if created else {})
             by_guid[guid] = selection
-            by_span.setdefault(span, guid)
+            by_key.setdefault((*span, description), guid)
+        if not _cell(row, "code") and not _cell(row, "code_guid") and description:
+            continue  # a remark on the span: a selection without a coding
         code_guid = codes.guid_of(row, "codings", index)
         user = users.guid_for(_cell(row, "coder"), _cell(row, "coder_guid"))
         if any(c.code_guid == code_guid and c.user_guid == user for c in selection.codings):
             continue  # the same code by the same coder on the same selection: a repeated row
         coding_guid = guids.take(_cell(row, "coding_guid"), "coding", selection.guid, code_guid, user)
         previous = old_codings.get(coding_guid)
-        selection.codings.append(Coding(guid=coding_guid, code_guid=code_guid, user_guid=user,
-                                        attrs=dict(previous.attrs) if previous else {},
+        attrs = dict(previous.attrs) if previous else {}
+        if created:
+            attrs["creationDateTime"] = created
+        selection.codings.append(Coding(guid=coding_guid, code_guid=code_guid, user_guid=user, attrs=attrs,
                                         extras=list(previous.extras) if previous else []))
     kept = [s for s in (old.selections if old else []) if not s.codings and s.end <= len(document.text)
             and s.guid.upper() not in guids.used]
@@ -175,36 +202,46 @@ def _human_selections(document: Document, rows: pd.DataFrame, old: TextSource | 
     return sorted(by_guid.values(), key=lambda s: (order.get(s.guid, len(order)), s.start, s.end))
 
 
-def _score_and_rank(row: pd.Series, index) -> dict[str, str]:
-    """The score (3 decimals) and rank (a whole number) of a suggestion row, those it has."""
-    out = {}
-    for column, form in (("score", "{:.3f}"), ("rank", "{:.0f}")):
+def _details(row: pd.Series, index) -> list[str]:
+    """The score (3 decimals), rank and run (whole numbers) of a suggestion row, those it has."""
+    out = []
+    for column, name, form in (("score", "score", "{:.3f}"), ("rank", "rank", "{:.0f}"), ("run_id", "run", "{:.0f}")):
         value = _cell(row, column)
         if value:
             try:
-                out[column] = form.format(float(value))
+                out.append(f"{name} {form.format(float(value))}")
             except ValueError:
                 raise InputError(f"suggestions, row {int(index) + 2}: {column} {value!r} is not a number") from None
     return out
 
 
-def _suggestion_selections(document: Document, rows: pd.DataFrame, codes: _Codes, user: str,
-                           guids: _Guids) -> tuple[list[Selection], int]:
-    selections, repeated = [], 0
+def _suggestion_selections(document: Document, rows: pd.DataFrame, codes: _Codes, users: _Users, model: str,
+                           guids: _Guids) -> tuple[list[Selection], int, set[str]]:
+    """The selections of a document's suggestions, how many were already in the codings, and the machine users."""
+    selections, repeated, machine_users = [], 0, set()
     for index, row in rows.sort_values(["start", "end"], kind="stable").iterrows():
         code_guid = codes.guid_of(row, "suggestions", index)
-        guid = stable_guid("suggestion", user, document.id, row["start"], row["end"], code_guid)
+        name = machine_user_name(_cell(row, "model") or model, _cell(row, "model_version") or __version__)
+        user, run = users.guid_for(name), _cell(row, "run_id")
+        machine_users.add(user)
+        guid = stable_guid("suggestion", user, document.id, row["start"], row["end"], code_guid,
+                           *([run] if run else []))
         if guid.upper() in guids.used:  # already in the codings (an exported suggestion imported again)
             repeated += 1
             continue
         guids.used.add(guid.upper())
-        details = [f"{name} {value}" for name, value in _score_and_rank(row, index).items()]
+        details = _details(row, index)
         description = f"theme_assist suggestion: {codes.name_by_guid[code_guid]}"
         description += f" ({', '.join(details)})" if details else ""
-        coding = Coding(guid=guids.take("", "suggestion-coding", guid), code_guid=code_guid, user_guid=user)
+        extra = _cell(row, "description")
+        description += f". {extra}" if extra else ""
+        created = _datetime(row, "suggestions", index)
+        attrs = {"creationDateTime": created} if created else {}
+        coding = Coding(guid=guids.take("", "suggestion-coding", guid), code_guid=code_guid, user_guid=user,
+                        attrs=dict(attrs))
         selections.append(Selection(guid=guid, start=int(row["start"]), end=int(row["end"]), user_guid=user,
-                                    description=description, codings=[coding]))
-    return selections, repeated
+                                    description=description, codings=[coding], attrs=attrs))
+    return selections, repeated, machine_users
 
 
 def assemble_project(codebook: Codebook, documents: list[Document], codings: pd.DataFrame | None = None,
@@ -219,13 +256,16 @@ def assemble_project(codebook: Codebook, documents: list[Document], codings: pd.
         The texts; each becomes a text source (an imported one keeps its guid).
     codings : DataFrame, optional
         Human codings placed on spans (:func:`~.spans.with_spans`): ``document``, ``start``, ``end``, ``code``
-        (code id or unique name), optional ``coder`` and the guid columns of an imported ``codings.csv``.
+        (code id or unique name), optional ``coder``, ``created`` (ISO date and time), ``description`` and the
+        guid columns of an imported ``codings.csv``.
     suggestions : DataFrame, optional
-        Machine suggestions placed on spans, abstentions removed: ``code``, ``score``, ``rank``.
+        Machine suggestions placed on spans, abstentions removed: ``code``, ``score``, ``rank``; optional
+        ``run_id``, ``created``, ``model`` and ``model_version`` (the machine user, default ``model`` and
+        theme_assist's version) and ``description`` (added after the score, rank and run).
     base : Project, optional
         The project as imported, whose guids and kept-aside elements are reused.
     model : str
-        The suggesting model's name, for the machine user's name.
+        The suggesting model's name, for the machine user's name of rows without a ``model``.
 
     Returns
     -------
@@ -236,7 +276,6 @@ def assemble_project(codebook: Codebook, documents: list[Document], codings: pd.
     guids = _Guids()
     guids.used.update(code.upper() for code in codes.name_by_guid)
     notes: list[str] = []
-    machine = users.guid_for(machine_user_name(model)) if suggestions is not None and len(suggestions) else None
     empty = pd.DataFrame(columns=["document", "start", "end", "code"])
     codings = empty if codings is None else codings
     suggestions = empty if suggestions is None else suggestions
@@ -244,6 +283,7 @@ def assemble_project(codebook: Codebook, documents: list[Document], codings: pd.
     by_document = {doc.id: doc for doc in documents}
     sources: list[TextSource | RawElement] = []
     repeated = 0
+    machine_users: set[str] = set()
 
     def text_source(document: Document) -> TextSource:
         nonlocal repeated
@@ -254,10 +294,11 @@ def assemble_project(codebook: Codebook, documents: list[Document], codings: pd.
                             extras=list(old.extras) if old else [], bom=old.bom if old else False)
         source.selections = _human_selections(document, codings[codings["document"] == document.id], old,
                                               codes, users, guids)
-        machine_selections, repeats = _suggestion_selections(
-            document, suggestions[suggestions["document"] == document.id], codes, machine, guids)
+        machine_selections, repeats, machine = _suggestion_selections(
+            document, suggestions[suggestions["document"] == document.id], codes, users, model, guids)
         source.selections += machine_selections
         repeated += repeats
+        machine_users.update(machine)
         return source
 
     for old in base.sources if base else []:
@@ -278,7 +319,7 @@ def assemble_project(codebook: Codebook, documents: list[Document], codings: pd.
                       extras=list(base.extras) if base else [], attachments=list(base.attachments) if base else [])
     text_sources = project.text_sources
     all_codings = [c for s in text_sources for selection in s.selections for c in selection.codings]
-    machine_codings = sum(1 for c in all_codings if machine is not None and c.user_guid == machine)
+    machine_codings = sum(1 for c in all_codings if c.user_guid in machine_users)
     counts = {"sources": len(text_sources), "codes": len(project.all_codes()), "users": len(project.users),
               "selections": sum(len(s.selections) for s in text_sources),
               "codings": len(all_codings) - machine_codings, "suggestions": machine_codings}

@@ -23,11 +23,12 @@ from theme_assist.documents import Document
 from theme_assist.refi.model import CodeNode, Project
 
 CODING_COLUMNS = ["document", "start", "end", "code", "coder", "text", "code_name", "segment_id",
-                  "selection_guid", "coding_guid", "code_guid", "source_guid", "coder_guid"]
+                  "selection_guid", "coding_guid", "code_guid", "source_guid", "coder_guid", "created", "description"]
 """Columns of an imported ``codings.csv``: ``document`` (document id), ``start`` / ``end`` (character offsets,
 ``text == document_text[start:end]``), ``code`` (code id in ``codebook.yaml``), ``coder`` (user name), ``text``,
-``code_name``, ``segment_id`` (``document@start-end``, shared by codings of one span), and the REFI guids of
-the selection, the coding, the code, the source and the coder."""
+``code_name``, ``segment_id`` (``document@start-end``, shared by codings of one span), the REFI guids of
+the selection, the coding, the code, the source and the coder, ``created`` (the coding's ``creationDateTime``
+as written) and ``description`` (its selection's ``<Description>``)."""
 
 GUID_NAMESPACE = uuid.UUID("6f1d9e1c-2b39-5c56-9d0e-7a1c3f0b8e42")
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
@@ -181,5 +182,6 @@ def project_codings(project: Project, codebook: Codebook) -> pd.DataFrame:
                     "text": source.text[selection.start:selection.end], "code_name": code.name,
                     "segment_id": f"{source.document}@{selection.start}-{selection.end}",
                     "selection_guid": selection.guid, "coding_guid": coding.guid, "code_guid": coding.code_guid,
-                    "source_guid": source.guid, "coder_guid": coding.user_guid or ""})
+                    "source_guid": source.guid, "coder_guid": coding.user_guid or "",
+                    "created": coding.attrs.get("creationDateTime", ""), "description": selection.description or ""})
     return pd.DataFrame(rows, columns=CODING_COLUMNS)

@@ -113,12 +113,17 @@ def export_project(codebook: Codebook, documents: list[Document] = (), codings: 
         The texts; codings and suggestions point into them.
     codings : DataFrame, optional
         Human codings: ``document``, ``start``, ``end`` (or ``segment_id`` with ``segments``), ``code`` (code id,
-        or a unique code name), optional ``coder``, ``text`` (checked against the span) and the guid columns of
-        an imported ``codings.csv``.
+        or a unique code name), optional ``coder``, ``text`` (checked against the span), ``created`` (ISO date
+        and time, written as ``creationDateTime``), ``description`` (written as the selection's
+        ``<Description>``; a row with a description and no code is a selection without a coding) and the guid
+        columns of an imported ``codings.csv``. Empty ``created`` / ``description`` cells keep what an imported
+        coding had.
     suggestions : DataFrame, optional
         The ``suggest`` output: ``segment_id``, ``code`` (empty: abstention, skipped), ``score``, ``rank``; spans
         from its own ``document``, ``start``, ``end`` columns or from ``segments``. Exported as codings by the
         user :func:`~.assemble.machine_user_name` (``model``), score and rank in each selection's description.
+        Optional columns: ``run_id`` (in the description), ``created``, ``description`` (added to the score and
+        rank), ``model`` / ``model_version`` (a machine user per model and version, for rows of several runs).
     out : str or Path
         ``.qdpx`` or ``.qdc`` file to write (atomically).
     segments : DataFrame, optional
