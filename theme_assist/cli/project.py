@@ -68,7 +68,8 @@ def export(
     audit: Optional[Path] = typer.Option(None, "--audit", help="Write the audit trail (every decision and machine "
                                                                "coding, who, when, which model) to this CSV."),
     codings: Optional[Path] = typer.Option(None, "--codings", help="Write each coder's current codings to this CSV."),
-    qdpx: Optional[Path] = typer.Option(None, "--qdpx", help="Write a REFI-QDA .qdpx with codings and suggestions."),
+    qdpx: Optional[Path] = typer.Option(None, "--qdpx", help="Write a REFI-QDA .qdpx with the audit trail: imported "
+                                                             "codings, every decision and every run's suggestions."),
 ) -> None:
     """Export the audit trail, the current codings or a REFI-QDA project."""
     from rich.console import Console

@@ -1,5 +1,5 @@
 """The audit trail: every codebook version, imported coding, machine suggestion and review decision of a project,
-with who (coder or model), when and which model, in one time-ordered table; and the project's REFI-QDA export.
+with who (coder or model), when and which model, in one time-ordered table, as CSV and inside a REFI-QDA export.
 
 Columns of :func:`audit_table` (:data:`AUDIT_COLUMNS`):
 
@@ -15,6 +15,31 @@ Columns of :func:`audit_table` (:data:`AUDIT_COLUMNS`):
 ``suggestion_id``, ``decision_id``, ``undoes``, ``batch``, ``reason``, ``source``
 ``superseded``      whether something later replaced it: a later run (suggestions), an ``undo`` (decisions), a
                     newer codebook version.
+
+The REFI-QDA export (:func:`export_qdpx`) writes the same trail into QDA-XML (the codebook as it is now, not its
+history). QDA-XML (``Project-mrt2019.xsd``) has who (``creatingUser``) and when (``creationDateTime``) on
+selections and codings, and a ``<Description>`` on selections only; every coding therefore sits on a selection
+of its segment's span whose description tells its story. (Notes with ``NoteRef`` would validate too, but a note
+is a separate memo; a description stays on the coded segment itself.)
+
+* an imported human coding → a coding by its coder, at its import time, described ``imported from SOURCE``
+  (codings of one span and source share a selection);
+* a machine suggestion of any run → a coding by the user :func:`~theme_assist.refi.machine_user_name` (model id,
+  engine version): one user per model and version, so a MAXQDA user can show or hide each model's codings.
+  Dated at its run; described ``theme_assist suggestion: CODE (score 0.830, rank 1, run 3)`` followed by what
+  coders did with it (``Review: rejected by Ana at 2026-… (decision 7); accepted by Bo at … (decision 9, undone
+  at …)``), so rejections show beside the suggestion they answer;
+* every decision → one selection by the deciding coder, at the decision's time, described
+  ``theme_assist decision ID: accepted CODE, suggested by MODEL (score 0.830, rank 1, run 3)`` (``rejected …``,
+  ``replaced OLD suggested by MODEL (…) with NEW``, ``added CODE``, ``undid decision ID (…)``), with the reason
+  and, where it no longer holds, ``undone by CODER at TIME`` or ``no longer applied``. The selection carries a
+  coding of the applied code by that coder exactly when the code is among the coder's current codes
+  (:func:`~theme_assist.project.state.coder_state`) and this is the latest decision applying it; rejections,
+  undos and undone or overtaken decisions are selections without a coding, so each coder's codings in the
+  file are what they stand by now (what agreement in a QDA program should compare), and nothing is left out.
+
+Counting selections whose description starts with ``theme_assist decision`` gives the number of decision rows of
+:func:`audit_table`; machine codings give its suggestion rows.
 """
 
 from __future__ import annotations
@@ -47,7 +72,7 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
     latest_run = runs["id"].max() if len(runs) else None
     machine = pd.DataFrame({"time": suggestions["created_at"], "event": "machine_suggestion", "action": "suggest",
                             "actor": suggestions["model_id"], "segment_id": suggestions["segment_id"],
-                            "code": suggestions["code"], "score": suggestions["score"].round(4),
+                            "code": suggestions["code"], "score": suggestions["score"].astype(float).round(4),
                             "rank": suggestions["rank"], "model_id": suggestions["model_id"],
                             "engine_version": suggestions["engine_version"], "run_id": suggestions["run_id"],
                             "suggestion_id": suggestions["id"], "superseded": suggestions["run_id"] != latest_run})
@@ -57,7 +82,7 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
     review = pd.DataFrame({"time": decisions["created_at"], "event": "decision", "action": decisions["action"],
                            "actor": decisions["coder"], "segment_id": decisions["segment_id"],
                            "code": decisions["code"], "replaces": decisions["replaces"],
-                           "score": answered["score"].round(4), "rank": answered["rank"],
+                           "score": answered["score"].astype(float).round(4), "rank": answered["rank"],
                            "model_id": answered["model_id"], "engine_version": answered["engine_version"],
                            "run_id": answered["run_id"], "suggestion_id": decisions["suggestion_id"],
                            "decision_id": decisions["id"], "undoes": decisions["undoes"],
@@ -92,17 +117,115 @@ def current_codings(store: ProjectStore) -> pd.DataFrame:
     return pd.concat([imported, reviewed], ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 
-def export_qdpx(store: ProjectStore, out: str | Path):
-    """Write the project as a REFI-QDA ``.qdpx``: texts, codebook, each coder's current codings (by coder) and
-    the latest run's suggestions (by a user named after the model, score and rank in the description).
+_APPLYING = ("accept", "replace", "add")
+_PAST = {"accept": "accepted", "reject": "rejected", "replace": "replaced", "add": "added"}
+_DECISION_PREFIX = "theme_assist decision"
 
-    The per-decision history (time, undo, the suggestion answered) is not part of QDA-XML codings as
-    :func:`theme_assist.refi.export_project` writes them; it goes to the audit CSV (:func:`write_audit`).
+
+def _suggested_by(row) -> str:
+    """``suggested by MODEL (score …, rank …, run …)`` for a decision answering a suggestion, else ``""``."""
+    if pd.isna(row.model_id):
+        return ""
+    return f"suggested by {row.model_id} (score {row.score:.3f}, rank {int(row.rank)}, run {int(row.run_id)})"
+
+
+def _decision_descriptions(decisions: pd.DataFrame, in_force: pd.Series, name: dict[str, str]) -> pd.Series:
+    """The description of each decision row of the audit table (see the module docstring)."""
+    by_id = decisions.set_index("decision_id")
+    undo_of = decisions[decisions["action"] == "undo"].set_index("undoes")
+    texts = []
+    for row, applied in zip(decisions.itertuples(index=False), in_force):
+        code, suggested = name.get(row.code, row.code), _suggested_by(row)
+        if row.action in ("accept", "reject"):
+            what = f"{_PAST[row.action]} {code}" + (f", {suggested}" if suggested else "")
+        elif row.action == "replace":
+            what = f"replaced {name.get(row.replaces, row.replaces)} " + (f"{suggested} " if suggested else "")
+            what += f"with {code}"
+        elif row.action == "add":
+            what = f"added {code}"
+        else:
+            undone = by_id.loc[row.undoes]
+            old = f"{name.get(undone['replaces'], undone['replaces'])} with " if undone["action"] == "replace" else ""
+            new = name.get(undone["code"], undone["code"])
+            what = f"undid decision {row.undoes} ({_PAST[undone['action']]} {old}{new})"
+        if isinstance(row.reason, str) and row.reason:
+            what += f"; reason: {row.reason}"
+        if row.decision_id in undo_of.index:
+            undo = undo_of.loc[row.decision_id]
+            what += f"; undone by {undo['actor']} at {undo['time']} (decision {undo['decision_id']})"
+        elif row.action in _APPLYING and not applied:
+            what += "; no longer applied (a later decision changed it)"
+        texts.append(f"{_DECISION_PREFIX} {row.decision_id}: {what}")
+    return pd.Series(texts, index=decisions.index, dtype=object)
+
+
+def _in_force(decisions: pd.DataFrame, store: ProjectStore, exclusive: bool) -> pd.Series:
+    """Whether each decision row is the latest live one applying a code that its coder still has on the segment."""
+    state = coder_state(store.decisions(), exclusive=exclusive).explode("codes").dropna(subset=["codes"])
+    current = set(zip(state["segment_id"], state["coder"], state["codes"]))
+    applying = decisions[decisions["action"].isin(_APPLYING) & ~decisions["superseded"].astype(bool)]
+    latest = applying.drop_duplicates(["segment_id", "actor", "code"], keep="last")
+    holding = {row.decision_id for row in latest.itertuples() if (row.segment_id, row.actor, row.code) in current}
+    return decisions["decision_id"].isin(holding)
+
+
+def _review_notes(decisions: pd.DataFrame, name: dict[str, str]) -> pd.Series:
+    """Per suggestion id, what coders did with it: ``Review: accepted by Ana at … (decision 7); …``."""
+    answers = decisions[decisions["suggestion_id"].notna() & (decisions["action"] != "undo")]
+    undone_at = decisions[decisions["action"] == "undo"].set_index("undoes")["time"]
+    notes = {}
+    for suggestion_id, group in answers.groupby("suggestion_id", sort=False):
+        parts = []
+        for row in group.itertuples(index=False):
+            verb = f"replaced by {name.get(row.code, row.code)}" if row.action == "replace" else _PAST[row.action]
+            undone = f", undone at {undone_at[row.decision_id]}" if row.decision_id in undone_at.index else ""
+            parts.append(f"{verb} by {row.actor} at {row.time} (decision {row.decision_id}{undone})")
+        notes[suggestion_id] = "Review: " + "; ".join(parts)
+    return pd.Series(notes, dtype=object)
+
+
+def audit_codings(store: ProjectStore) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The audit trail as the codings and suggestions tables :func:`theme_assist.refi.export_project` takes.
+
+    Returns
+    -------
+    codings : DataFrame
+        ``segment_id``, ``code`` (empty for a decision that applies no code now), ``coder``, ``created``,
+        ``description``: imported human codings and every decision.
+    suggestions : DataFrame
+        ``segment_id``, ``code``, ``score``, ``rank``, ``run_id``, ``created``, ``model``, ``model_version``,
+        ``description`` (what coders did with it): every suggestion of every run.
+    """
+    table = audit_table(store)
+    codebook = store.codebook()
+    name = {code.id: code.name for code in codebook.all_codes}
+    human = table[table["event"] == "human_coding"]
+    human = pd.DataFrame({"segment_id": human["segment_id"], "code": human["code"], "coder": human["actor"],
+                          "created": human["time"], "description": "imported from " + human["source"].astype(str)})
+    decisions = table[table["event"] == "decision"]
+    in_force = _in_force(decisions, store, codebook.exclusive)
+    decided = pd.DataFrame({"segment_id": decisions["segment_id"], "code": decisions["code"].where(in_force, ""),
+                            "coder": decisions["actor"], "created": decisions["time"],
+                            "description": _decision_descriptions(decisions, in_force, name)})
+    machine = table[table["event"] == "machine_suggestion"]
+    suggestions = pd.DataFrame({"segment_id": machine["segment_id"], "code": machine["code"],
+                                "score": machine["score"], "rank": machine["rank"], "run_id": machine["run_id"],
+                                "created": machine["time"], "model": machine["model_id"],
+                                "model_version": machine["engine_version"],
+                                "description": machine["suggestion_id"].map(_review_notes(decisions, name))})
+    return pd.concat([human, decided], ignore_index=True), suggestions.reset_index(drop=True)
+
+
+def export_qdpx(store: ProjectStore, out: str | Path):
+    """Write the project and its audit trail as a REFI-QDA ``.qdpx``: texts, codebook, imported codings, every
+    decision and every suggestion of every run, with who, when and which model (mapping: module docstring).
+
+    Returns
+    -------
+    theme_assist.refi.Exported
     """
     from theme_assist.refi import export_project
 
-    run = store.latest_run()
-    suggestions = store.suggestions() if run else None
-    return export_project(store.codebook(), store.documents_with_text(), current_codings(store), suggestions,
-                          out=out, segments=store.segments(),
-                          model=run["embedding_model"] if run else "no model")
+    codings, suggestions = audit_codings(store)
+    return export_project(store.codebook(), store.documents_with_text(), codings, suggestions, out=out,
+                          segments=store.segments())

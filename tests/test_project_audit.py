@@ -1,0 +1,134 @@
+"""The audit trail inside the REFI-QDA export: every decision and every suggestion of every run, with who, when
+and which model; valid QDA-XML; read back by our own import; in step with the audit CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from theme_assist.project import DecisionRequest, coder_state
+from theme_assist.project.audit import audit_table, export_qdpx, write_audit
+from theme_assist.project.testing import make_project, synthetic_suggestions
+from theme_assist.refi import import_project, machine_user_name
+from tests.test_refi_roundtrip import assert_valid_qdpx, project_schema, refi_dir  # noqa: F401 (fixtures)
+
+FIRST_MODEL, SECOND_MODEL = machine_user_name("fake-model run", "test"), machine_user_name("other-model", "2")
+
+
+def suggestion(store, segment_id: str, rank: int = 1):
+    rows = store.suggestions(segment_id=segment_id)
+    return rows[rows["rank"] == rank].iloc[0]
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory):
+    """A project with imported codings, two coders' accept / reject / replace / add / undo decisions over two
+    model runs, exported to .qdpx and imported again."""
+    folder = tmp_path_factory.mktemp("audit")
+    store = make_project(folder / "study.taproj")
+    a0, a1, a2, a3, a4, b0 = store.segments()["segment_id"].iloc[:6]
+    store.add_codings(pd.DataFrame({"segment_id": [a0, a0], "code": ["work", "family"], "coder": ["ref", "ref"]}),
+                      source="coded.csv")
+    s = suggestion(store, a1)
+    store.record_decisions([DecisionRequest(a1, "accept", s.code, "Ana", int(s.id), reason="clear case")])
+    s = suggestion(store, a2)
+    store.record_decisions([DecisionRequest(a2, "reject", s.code, "Bo", int(s.id))])
+    s = suggestion(store, a3)
+    store.record_decisions([DecisionRequest(a3, "replace", "work", "Ana", int(s.id), replaces=s.code)])
+    store.record_decisions([DecisionRequest(a4, "add", "stigma", "Bo")])
+    store.undo_last("Bo")
+    store.add_run(synthetic_suggestions(store.segments()), model_id="other-model", embedding_model="other",
+                  engine_version="2", mode="zero-shot", params={}, n_training=0, n_decisions=4)
+    s = suggestion(store, b0)
+    store.record_decisions([DecisionRequest(b0, "accept", s.code, "Ana", int(s.id)),
+                            DecisionRequest(b0, "accept", s.code, "Bo", int(s.id))])
+    store.record_decisions([DecisionRequest(a1, "add", "other", "Ana")])  # exclusive: overtakes the accept on a1
+    exported = export_qdpx(store, folder / "study.qdpx")
+    imported = import_project(folder / "study.qdpx", folder / "imported", known=store.codebook())
+    yield store, exported, imported
+    store.close()
+
+
+def selections(imported) -> list:
+    return [selection for source in imported.project.text_sources for selection in source.selections]
+
+
+def test_audit_export_validates(audited, project_schema):
+    _, exported, _ = audited
+    assert_valid_qdpx(exported.path, project_schema)
+
+
+def test_audit_csv_and_qdpx_agree_on_every_count(audited, tmp_path):
+    store, exported, imported = audited
+    write_audit(store, tmp_path / "audit.csv")
+    trail = pd.read_csv(tmp_path / "audit.csv")["event"].value_counts()
+    decided = [s for s in selections(imported) if (s.description or "").startswith("theme_assist decision ")]
+    assert len(decided) == trail["decision"] == 8
+    codings = imported.codings
+    assert codings["coder"].isin([FIRST_MODEL, SECOND_MODEL]).sum() == trail["machine_suggestion"] == 36
+    assert (codings["description"] == "imported from coded.csv").sum() == trail["human_coding"] == 2
+    assert exported.counts["suggestions"] == 36
+
+
+def test_users_are_coders_and_one_per_model_and_version(audited):
+    _, _, imported = audited
+    assert [user.name for user in imported.project.users] == ["ref", "Ana", "Bo", FIRST_MODEL, SECOND_MODEL]
+    by_run = imported.codings[imported.codings["coder"].isin([FIRST_MODEL, SECOND_MODEL])]
+    assert by_run.groupby("coder")["description"].apply(lambda d: d.str.contains(", run 1\\)").all()).to_dict() \
+        == {FIRST_MODEL: True, SECOND_MODEL: False}
+
+
+def test_each_coders_codings_are_their_current_codes_dated_by_the_decision(audited):
+    store, _, imported = audited
+    state = coder_state(store.decisions(), exclusive=True).explode("codes").dropna(subset=["codes"])
+    segments = store.segments().set_index("segment_id")
+    expected = {(segments.at[row.segment_id, "start"], row.coder, row.codes) for row in state.itertuples()}
+    coded = imported.codings[imported.codings["coder"].isin(["Ana", "Bo"])]
+    assert set(zip(coded["start"], coded["coder"], coded["code"])) == expected
+    decisions = store.decisions().set_index("id")
+    for row in coded.itertuples():
+        decision_id = int(row.description.split(":")[0].removeprefix("theme_assist decision "))
+        assert (row.created, row.coder) == (decisions.at[decision_id, "created_at"], decisions.at[decision_id, "coder"])
+    ana_a3 = coded[(coded["coder"] == "Ana") & (coded["description"].str.contains("replaced"))]
+    assert ana_a3["description"].iloc[0].endswith("replaced Other suggested by fake-model run "
+                                                  "(score 0.800, rank 1, run 1) with Paid work")
+
+
+def test_rejections_undos_and_overtaken_decisions_stay_visible(audited):
+    store, _, imported = audited
+    decisions = store.decisions().set_index("id")
+    described = {s.description: s for s in selections(imported) if s.description}
+    uncoded = {text.split(":")[0]: text for text, s in described.items() if not s.codings}
+    assert sorted(uncoded) == [f"theme_assist decision {i}" for i in (1, 2, 4, 5)]
+    assert "accepted Family, suggested by fake-model run (score 0.900, rank 1, run 1); reason: clear case; " \
+           "no longer applied" in uncoded["theme_assist decision 1"]
+    assert f"undone by Bo at {decisions.at[5, 'created_at']} (decision 5)" in uncoded["theme_assist decision 4"]
+    assert uncoded["theme_assist decision 5"].endswith("undid decision 4 (added Stigma & \"labels\")")
+    rejected = [text for text in described if text.startswith("theme_assist suggestion: Stigma")
+                and f"rejected by Bo at {decisions.at[2, 'created_at']} (decision 2)" in text]
+    assert len(rejected) == 1 and ", run 1). Review: " in rejected[0]
+    users = {user.guid: user.name for user in imported.project.users}
+    times = {s.description.split(":")[0]: (users[s.user_guid], s.attrs["creationDateTime"])
+             for s in described.values() if s.description.startswith("theme_assist decision")}
+    assert times == {f"theme_assist decision {i}": (row.coder, row.created_at) for i, row in decisions.iterrows()}
+
+
+def test_suggestions_answered_by_two_coders_list_both(audited):
+    store, _, imported = audited
+    machine = imported.codings[imported.codings["coder"] == SECOND_MODEL]
+    answered = machine[machine["description"].str.contains("Review:")]
+    assert len(answered) == 1
+    assert "accepted by Ana at" in answered["description"].iloc[0] and "accepted by Bo at" in answered["description"].iloc[0]
+    run_time = store.runs().set_index("id").at[2, "created_at"]
+    assert (machine["created"] == run_time).all()
+
+
+def test_a_project_without_model_runs_exports_its_decisions(tmp_path, project_schema):
+    with make_project(tmp_path / "bare.taproj", with_run=False) as store:
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "Ana")])
+        assert len(audit_table(store)) == 2  # the codebook and the decision
+        exported = export_qdpx(store, tmp_path / "bare.qdpx")
+    assert_valid_qdpx(exported.path, project_schema)
+    assert (exported.counts["codings"], exported.counts["suggestions"]) == (1, 0)
