@@ -1,0 +1,118 @@
+"""Does SetFit-style contrastive fine-tuning of the sentence-transformer close the few-shot gap?
+
+Compares, in the grouped cross-validation of ``theme-assist evaluate`` (same folds, same seeded choice of coded
+examples), :class:`~theme_assist.suggest.CodeSuggester` on the frozen all-MiniLM-L6-v2 embeddings with the same
+suggester on a copy of the model fine-tuned on each training fold's coded examples
+(:func:`theme_assist.finetune.finetune_embedder`). Writes ``evaluation/results/setfit.{json,md}``.
+
+    python evaluation/bench_setfit.py [--corpus annomi-therapist --corpus esconv] [--per-code 10] [--folds 5]
+
+The fine-tuned engine embeds only the training segments its head reads (the coded ones and their previous and next
+segments) — the same features as embedding every training segment, at a fraction of the cost — and every test
+segment, with a model that exists for one fold only (no embedding cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from theme_assist.benchmarks import load_benchmark
+from theme_assist.embed import Embedder
+from theme_assist.evaluate import Engine, cross_validate, summarise
+from theme_assist.features import neighbour_index
+from theme_assist.finetune import FinetuneParams, finetune_embedder
+from theme_assist.machine import describe_machine, machine_markdown
+from theme_assist.suggest import CodeSuggester
+
+CORPORA = ["annomi-therapist", "esconv"]
+
+
+def rows_the_head_reads(segments: pd.DataFrame) -> pd.DataFrame:
+    """The coded rows of ``segments`` and their previous and next rows of the same document, in order.
+
+    A coded row keeps the same neighbours in the result, so the suggester's features of coded rows are unchanged.
+    """
+    coded = np.flatnonzero((segments["code"] != "").to_numpy())
+    previous, following = neighbour_index(segments)
+    rows = np.union1d(coded, np.r_[previous[coded], following[coded]])
+    return segments.iloc[rows[rows >= 0]]
+
+
+class SetFitSuggester:
+    """A :class:`CodeSuggester` on an embedder fine-tuned on the coded segments it is fitted on."""
+
+    def __init__(self, params: FinetuneParams | None = None, **suggester_params):
+        self.params = params
+        self.suggester_params = suggester_params
+
+    def fit(self, coded: pd.DataFrame | None, codebook):
+        train = rows_the_head_reads(coded)
+        examples = train[train["code"] != ""]
+        started = time.perf_counter()
+        embedder = finetune_embedder(examples["text"].tolist(), examples["code"].tolist(), Embedder(cache_dir=""),
+                                     self.params)
+        self.finetune_seconds_ = time.perf_counter() - started
+        self.suggester_ = CodeSuggester(embedder=embedder, **self.suggester_params).fit(train, codebook)
+        self.threshold_ = self.suggester_.threshold_
+        return self
+
+    def predict_proba(self, segments: pd.DataFrame) -> pd.DataFrame:
+        return self.suggester_.predict_proba(segments)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", action="append", help="benchmark name (repeatable)")
+    parser.add_argument("--per-code", type=int, action="append", help="coded examples per code (repeatable)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", category=UserWarning)
+    params = FinetuneParams()
+    sizes = tuple(args.per_code or [10])
+    engines = [Engine("frozen", CodeSuggester), Engine("setfit", lambda: SetFitSuggester(params))]
+    rows, per_fold = [], []
+    machine = describe_machine()
+    for name in args.corpus or CORPORA:
+        bench = load_benchmark(name)
+        results = cross_validate(bench.segments, bench.codebook, engines, sizes=sizes, n_folds=args.folds,
+                                 progress=lambda message: print(name, message, flush=True))
+        per_fold += [{"corpus": name, **row} for row in results.to_dict(orient="records")]
+        for row in summarise(results).to_dict(orient="records"):
+            rows.append({"corpus": name, **row})
+            print(f"{name:18s} {row['engine']:8s} {row['per_code']:>4} kappa {row['kappa']:.3f} "
+                  f"macro-F1 {row['macro_f1']:.3f} s/fold {row['seconds']:.0f}", flush=True)
+        write(args.out, rows, per_fold, params, args.folds, machine)
+
+
+def write(out: Path, rows: list[dict], per_fold: list[dict], params: FinetuneParams, n_folds: int,
+          machine: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "setfit.json").write_text(json.dumps(
+        {"machine": machine, "n_folds": n_folds, "finetune_params": params.__dict__, "rows": rows,
+         "per_fold": per_fold}, indent=1, default=float))
+    lines = ["# SetFit-style fine-tuning vs frozen embeddings", "",
+             f"{n_folds}-fold cross-validation grouped by document (seed 0), the same folds and the same seeded "
+             "choice of coded examples per code for both engines. `frozen`: `CodeSuggester()` on all-MiniLM-L6-v2 "
+             "as shipped; `setfit`: the same suggester on a copy of the model fine-tuned on the training fold's "
+             f"coded examples (cosine-similarity loss on SetFit pairs; {json.dumps(params.__dict__)}). Seconds per "
+             "fold include fine-tuning and embedding the test fold (frozen: embeddings from the cache). "
+             "Reproduce: `python evaluation/bench_setfit.py`.", "",
+             "| corpus | per code | engine | κ | κ sd | macro-F1 | macro-F1 sd | accuracy | s/fold |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['corpus']} | {r['per_code']} | {r['engine']} | {r['kappa']:.3f} | {r['kappa_sd']:.3f} | "
+              f"{r['macro_f1']:.3f} | {r['macro_f1_sd']:.3f} | {r['accuracy']:.3f} | {r['seconds']:.0f} |"
+              for r in rows]
+    lines += ["", machine_markdown(machine), ""]
+    (out / "setfit.md").write_text("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
