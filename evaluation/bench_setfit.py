@@ -7,6 +7,8 @@ suggester on a copy of the model fine-tuned on each training fold's coded exampl
 
     python evaluation/bench_setfit.py [--corpus annomi-therapist --corpus esconv] [--per-code 10] [--folds 5]
 
+A run replaces the rows of the corpora and sizes it measures and keeps the other rows of an earlier run.
+
 The fine-tuned engine embeds only the training segments its head reads (the coded ones and their previous and next
 segments) — the same features as embedding every training segment, at a fraction of the cost — and every test
 segment, with a model that exists for one fold only (no embedding cache).
@@ -78,9 +80,10 @@ def main() -> None:
     params = FinetuneParams()
     sizes = tuple(args.per_code or [10])
     engines = [Engine("frozen", CodeSuggester), Engine("setfit", lambda: SetFitSuggester(params))]
-    rows, per_fold = [], []
+    corpora = args.corpus or CORPORA
+    rows, per_fold = earlier_rows(args.out / "setfit.json", {(name, size) for name in corpora for size in sizes})
     machine = describe_machine()
-    for name in args.corpus or CORPORA:
+    for name in corpora:
         bench = load_benchmark(name)
         results = cross_validate(bench.segments, bench.codebook, engines, sizes=sizes, n_folds=args.folds,
                                  progress=lambda message: print(name, message, flush=True))
@@ -90,6 +93,16 @@ def main() -> None:
             print(f"{name:18s} {row['engine']:8s} {row['per_code']:>4} kappa {row['kappa']:.3f} "
                   f"macro-F1 {row['macro_f1']:.3f} s/fold {row['seconds']:.0f}", flush=True)
         write(args.out, rows, per_fold, params, args.folds, machine)
+
+
+def earlier_rows(path: Path, replaced: set[tuple[str, int]]) -> tuple[list[dict], list[dict]]:
+    """Summary and per-fold rows of an earlier run in ``path``, without those of the ``(corpus, per code)``
+    pairs being measured again."""
+    if not path.exists():
+        return [], []
+    earlier = json.loads(path.read_text())
+    return tuple([row for row in earlier[key] if (row["corpus"], row["per_code"]) not in replaced]
+                 for key in ("rows", "per_fold"))
 
 
 def write(out: Path, rows: list[dict], per_fold: list[dict], params: FinetuneParams, n_folds: int,
@@ -107,9 +120,17 @@ def write(out: Path, rows: list[dict], per_fold: list[dict], params: FinetunePar
              "Reproduce: `python evaluation/bench_setfit.py`.", "",
              "| corpus | per code | engine | κ | κ sd | macro-F1 | macro-F1 sd | accuracy | s/fold |",
              "|---|---|---|---|---|---|---|---|---|"]
+    rows = sorted(rows, key=lambda r: (r["corpus"], r["per_code"]))
     lines += [f"| {r['corpus']} | {r['per_code']} | {r['engine']} | {r['kappa']:.3f} | {r['kappa_sd']:.3f} | "
               f"{r['macro_f1']:.3f} | {r['macro_f1_sd']:.3f} | {r['accuracy']:.3f} | {r['seconds']:.0f} |"
               for r in rows]
+    lines += ["", "Paired difference setfit − frozen over the same folds:", ""]
+    folds = pd.DataFrame(per_fold).pivot_table(index=["corpus", "per_code", "fold"], columns="engine",
+                                               values=["kappa", "macro_f1"])
+    for (corpus, per_code), paired in folds.groupby(level=["corpus", "per_code"]):
+        gain = paired.xs("setfit", axis=1, level="engine") - paired.xs("frozen", axis=1, level="engine")
+        lines.append(f"- {corpus}, {per_code} per code: κ {gain['kappa'].mean():+.3f} (better in "
+                     f"{int((gain['kappa'] > 0).sum())} of {len(gain)} folds), macro-F1 {gain['macro_f1'].mean():+.3f}")
     lines += ["", machine_markdown(machine), ""]
     (out / "setfit.md").write_text("\n".join(lines))
 
