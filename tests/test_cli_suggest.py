@@ -136,3 +136,28 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     suggestions = pd.read_csv(tmp_path / "demo" / "suggestions.csv", keep_default_na=False)
     segments = pd.read_csv(tmp_path / "demo" / "segments.csv", keep_default_na=False)
     assert set(suggestions["segment_id"]) == set(segments.loc[segments["half"] == "suggest", "segment_id"])
+
+
+def test_finetuned_suggester_is_saved_with_its_encoder_and_reloaded(files, tmp_path, capsys):
+    codebook, coded, segments = files
+    model = tmp_path / "models" / "tuned"
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments,
+                        "--out", tmp_path / "a.csv", "--finetune", "--save-model", model, "--threshold", 0], capsys)
+    assert code == 0, err
+    assert (model / "encoder" / "model.safetensors").is_file() and (model / "encoder" / "finetune.json").is_file()
+    assert "+setfit@" in json.loads((model / "config.json").read_text())["embedding_model_id"]
+    code, _, err = run(["suggest", "--codebook", codebook, "--load-model", model, "--input", segments,
+                        "--out", tmp_path / "b.csv", "--threshold", 0], capsys)
+    assert code == 0, err
+    first, second = (pd.read_csv(tmp_path / name, keep_default_na=False) for name in ("a.csv", "b.csv"))
+    pd.testing.assert_frame_equal(first[["segment_id", "code", "rank"]], second[["segment_id", "code", "rank"]])
+    assert (first["score"] - second["score"]).abs().max() < 1e-3
+    best = first[first["rank"] == 1].set_index("segment_id")["code"].to_dict()
+    assert best == {"n1": "work", "n2": "family", "n3": "stigma"}
+
+
+def test_finetune_without_training_data_is_refused(files, tmp_path, capsys):
+    codebook, _, segments = files
+    code, _, err = run(["suggest", "--codebook", codebook, "--input", segments, "--out", tmp_path / "o.csv",
+                        "--finetune"], capsys)
+    assert code == 2 and "--finetune needs coded segments" in err
