@@ -2,13 +2,17 @@
 
 On a project built from part of the demo corpus (plus one transcript that contains HTML), a coder accepts,
 rejects, replaces a code, adds and undoes, bulk-accepts, reloads and finds every decision; hostile transcript
-text shows as text. The screenshot goes to ``evaluation/results/review_screenshot.png``.
+text shows as text. The screenshot goes to the temporary folder, or to ``$THEME_ASSIST_SCREENSHOT``; the committed
+one was made with ``THEME_ASSIST_SCREENSHOT=evaluation/results/review_screenshot.png pytest
+tests/test_review_browser.py``.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +26,8 @@ from theme_assist.project.testing import HOSTILE, ReviewServer
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT = REPO / "evaluation" / "results" / "review_screenshot.png"
+SCREENSHOT = Path(os.environ.get("THEME_ASSIST_SCREENSHOT")
+                  or Path(tempfile.gettempdir()) / "theme_assist_review_screenshot.png")
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
