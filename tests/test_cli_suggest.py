@@ -161,3 +161,13 @@ def test_finetune_without_training_data_is_refused(files, tmp_path, capsys):
     code, _, err = run(["suggest", "--codebook", codebook, "--input", segments, "--out", tmp_path / "o.csv",
                         "--finetune"], capsys)
     assert code == 2 and "--finetune needs coded segments" in err
+
+
+def test_an_unwritable_output_is_one_line_before_any_work(files, tmp_path, capsys):
+    codebook, coded, segments = files
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    code, _, err = run(["suggest", "--codebook", codebook, "--input", segments, "--out", blocker / "out.csv"],
+                       capsys)
+    assert code == 2
+    assert "a_file" in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err

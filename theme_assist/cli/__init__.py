@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> None:
         fail(f"{exc.format_message()} (see theme-assist {command}--help)")
     except OTHER_CLICK_ERRORS as exc:
         fail(exc.format_message())
+    except OSError as exc:  # an unwritable output, a full disk, a vanished file: the user's environment
+        where = f" ({exc.filename})" if exc.filename else ""
+        fail(f"{exc.strerror or exc}{where}")
     except ABORTS:
         print("theme-assist: aborted", file=sys.stderr)
         raise SystemExit(130)

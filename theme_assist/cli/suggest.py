@@ -57,6 +57,7 @@ def suggest(
 
     console = Console(stderr=True)
     started = time.perf_counter()
+    out.parent.mkdir(parents=True, exist_ok=True)  # fail before the work, not after it
     book = load_codebook(codebook)
     segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata)
     embedder = Embedder(model=model, show_progress=True)
