@@ -112,9 +112,12 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
 
 def codings_on_overlapping_segments(codings: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     """Span codings (``document``, ``start``, ``end``, ``code``, ``coder``) moved onto every segment they
-    overlap by at least half of the segment: ``segment_id``, ``code``, ``coder``."""
+    overlap by at least half of the shorter of the two (a coded line inside a long turn lands on that turn; a
+    coding across several short turns lands on each): ``segment_id``, ``code``, ``coder``."""
     merged = codings[["document", "start", "end", "code", "coder"]].merge(
         segments[["segment_id", "document", "start", "end"]], on="document", suffixes=("_coding", ""))
     overlap = (merged[["end", "end_coding"]].min(axis=1) - merged[["start", "start_coding"]].max(axis=1))
-    merged = merged[overlap * 2 >= (merged["end"] - merged["start"]).clip(lower=1)]
+    shorter = pd.concat([merged["end"] - merged["start"], merged["end_coding"] - merged["start_coding"]],
+                        axis=1).min(axis=1).clip(lower=1)
+    merged = merged[overlap * 2 >= shorter]
     return merged[["segment_id", "code", "coder"]].drop_duplicates().reset_index(drop=True)

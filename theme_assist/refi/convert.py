@@ -156,13 +156,16 @@ def project_codebook(project: Project, known: Codebook | None = None) -> Codeboo
 
 
 def assign_documents(project: Project) -> list[Document]:
-    """Give every text source a unique document id (stored in ``source.document``) and return the documents."""
+    """Give every text source a unique document id (stored in ``source.document``) and return the documents, with
+    speaker turns found as in a plain-text transcript (their spans index the source text exactly)."""
+    from theme_assist.ingest.speakers import parse_turns
+
     taken: set[str] = set()
     documents = []
     for source in project.text_sources:
         label = source.name or source.attrs.get("plainTextPath", "") or source.guid
         source.document = document_id(label, taken)
-        documents.append(Document(id=source.document, text=source.text, source=label))
+        documents.append(Document(id=source.document, text=source.text, turns=parse_turns(source.text), source=label))
     return documents
 
 

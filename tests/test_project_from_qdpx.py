@@ -1,0 +1,27 @@
+"""A project filled from a real REFI-QDA export keeps the human codings on its segments."""
+
+import pandas as pd
+
+from theme_assist.project import create_project
+from theme_assist.project.build import codings_on_overlapping_segments
+
+
+def test_real_interview_export_becomes_a_coded_project(shared_dir, tmp_path):
+    qdpx = shared_dir / "refi" / "qc_interview_project.qdpx"
+    with create_project(tmp_path / "qc.taproj", qdpx=qdpx) as store:
+        segments = store.segments()
+        codings = store.codings()
+        # the interview has speaker turns: segments follow them rather than whole paragraphs
+        assert segments["speaker"].ne("").sum() > 100
+        # 205 codings on short line spans; a code twice on one segment counts once
+        assert len(codings) >= 195
+        assert set(codings["segment_id"]) <= set(segments["segment_id"])
+
+
+def test_a_short_coding_lands_on_the_long_turn_that_holds_it():
+    segments = pd.DataFrame({"segment_id": ["d:0", "d:1", "d:2"], "document": "d", "start": [0, 500, 520],
+                             "end": [480, 510, 530]})
+    codings = pd.DataFrame({"document": "d", "start": [100, 495], "end": [180, 525], "code": ["a", "b"],
+                            "coder": "ana"})
+    placed = codings_on_overlapping_segments(codings, segments)
+    assert sorted(map(tuple, placed.to_numpy())) == [("d:0", "a", "ana"), ("d:1", "b", "ana"), ("d:2", "b", "ana")]
