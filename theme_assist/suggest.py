@@ -54,8 +54,11 @@ class TrainingItems:
     is_anchor: np.ndarray
 
 
-def _labels_from_codings(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """One row per segment (first-appearance order) with ``codes``: the list of its codes ([] when uncoded)."""
+def codes_per_segment(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """One row per segment (first-appearance order) with ``codes``: the list of its codes ([] when uncoded).
+
+    Refuses codes that are not in the codebook, and several codes on one segment of an exclusive codebook.
+    """
     known = set(codebook.ids)
     frame = coded.copy()
     frame["code"] = frame["code"].fillna("").astype(str).str.strip()
@@ -177,7 +180,7 @@ class CodeSuggester:
         self.exclusive_ = codebook.exclusive
         self.model_id_ = embedder.model_id
 
-        segments = _labels_from_codings(coded, codebook) if coded is not None and len(coded) else None
+        segments = codes_per_segment(coded, codebook) if coded is not None and len(coded) else None
         has_codes = segments is not None and segments["codes"].map(bool).any()
         anchors = anchor_texts(codebook)
         anchor_vectors = embedder.encode([text for _, text in anchors])
@@ -217,20 +220,13 @@ class CodeSuggester:
         weights = np.where(items.is_anchor[keep], self.anchor_weight, 1.0)
         labels = [items.labels[i] for i in keep]
         self.coef_, self.intercept_ = self._fit_head(X, labels, weights)
-        coded_only = [i for i in keep if not items.is_anchor[i]]
-        evidence_rows = coded_only if coded_only else keep
+        # evidence: the coded quotes, and the anchor texts of codes nobody has coded yet
+        coded_codes = {code for i in keep if not items.is_anchor[i] for code in items.labels[i]}
+        evidence_rows = [i for i in keep if not items.is_anchor[i] or items.labels[i][0] not in coded_codes]
         self._set_evidence(ids=[items.segment_ids[i] for i in evidence_rows],
                            texts=[items.texts[i] for i in evidence_rows],
                            labels=[items.labels[i] for i in evidence_rows],
                            vectors=items.embeddings[evidence_rows])
-        # codes with no coded quote fall back on their anchor examples as evidence
-        missing = [c for c in self.classes_ if not any(c in labels for labels in self.evidence_labels_)]
-        anchor_rows = [i for i in keep if items.is_anchor[i] and items.labels[i][0] in missing]
-        if anchor_rows:
-            self._set_evidence(ids=self.evidence_ids_ + [items.segment_ids[i] for i in anchor_rows],
-                               texts=self.evidence_texts_ + [items.texts[i] for i in anchor_rows],
-                               labels=self.evidence_labels_ + [items.labels[i] for i in anchor_rows],
-                               vectors=np.vstack([self.evidence_vectors_, items.embeddings[anchor_rows]]))
         self._resolve_threshold()
         return self
 

@@ -53,7 +53,7 @@ def suggest(
     from theme_assist.errors import InputError
     from theme_assist.finetune import FinetunedEmbedder, finetune_embedder
     from theme_assist.inputs import read_coded, read_segments
-    from theme_assist.suggest import CodeSuggester
+    from theme_assist.suggest import CodeSuggester, codes_per_segment
 
     console = Console(stderr=True)
     started = time.perf_counter()
@@ -75,11 +75,11 @@ def suggest(
     else:
         coded = read_coded(train) if train else None
         if finetune:
-            labelled = coded[coded["code"].astype(str).str.strip() != ""]
-            per_segment = labelled.groupby("segment_id", sort=False).agg(text=("text", "first"),
-                                                                          codes=("code", frozenset))
+            per_segment = codes_per_segment(coded, book)  # checks the codes before minutes of fine-tuning
+            per_segment = per_segment[per_segment["codes"].map(bool)]
             console.print(f"fine-tuning the embedding model on {len(per_segment)} coded segments…")
-            embedder = finetune_embedder(per_segment["text"].tolist(), per_segment["codes"].tolist(), base=embedder)
+            embedder = finetune_embedder(per_segment["text"].astype(str).tolist(),
+                                         per_segment["codes"].map(frozenset).tolist(), base=embedder)
             embedder.show_progress = True
         console.print("embedding and fitting…")
         suggester = CodeSuggester(embedder=embedder, top_k=top_k,
