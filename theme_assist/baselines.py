@@ -45,13 +45,14 @@ class TfidfLogisticBaseline:
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
+        from theme_assist.suggest import anchor_texts
+
         rows = _coded_rows(coded)
         self.classes_ = [c.id for c in codebook.leaf_codes]
         texts = rows["text"].astype(str).tolist()
         labels = rows["code"].astype(str).tolist()
         if len(set(labels)) < 2:  # nothing to learn from: fall back on the codebook's own words
-            pairs = [(c.id, c.describe()) for c in codebook.leaf_codes]
-            pairs += [(c.id, e) for c in codebook.leaf_codes for e in c.examples]
+            pairs = [(code, text) for code, text in anchor_texts(codebook) if code in self.classes_]
             labels, texts = [p[0] for p in pairs], [p[1] for p in pairs]
         self.pipeline_ = make_pipeline(
             TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),

@@ -22,7 +22,8 @@ DEMO_CORPUS = Path(__file__).resolve().parents[1] / "corpora" / "demo"
 @dataclass
 class DemoResult:
     """What the demo produced: segments with their reference ``code`` and ``half`` (train / suggest), the
-    suggestions for the suggest half, overall agreement and per-code agreement."""
+    suggestions for the suggest half, overall agreement (the metrics of :func:`theme_assist.evaluate.score_predictions`)
+    and per-code agreement."""
 
     segments: pd.DataFrame
     suggestions: pd.DataFrame
@@ -63,6 +64,7 @@ def split_halves(segments: pd.DataFrame) -> pd.Series:
 def run_demo(corpus: Path = DEMO_CORPUS, embedder=None, top_k: int = 3) -> DemoResult:
     """Fit on the train half, suggest for the other half, compare with the reference coding."""
     from theme_assist.agree import cohen_kappa
+    from theme_assist.evaluate import score_predictions
     from theme_assist.suggest import CodeSuggester
 
     segments, codebook = load_demo_corpus(corpus)
@@ -73,19 +75,9 @@ def run_demo(corpus: Path = DEMO_CORPUS, embedder=None, top_k: int = 3) -> DemoR
     suggestions = suggester.suggest(to_code)
 
     truth = segments.loc[segments["half"] == "suggest"].set_index("segment_id")["code"]
-    proba = suggester.predict_proba(to_code).loc[truth.index]
-    top = proba.idxmax(axis=1)
-    in_top_k = [code in proba.loc[sid].nlargest(top_k).index for sid, code in truth.items()]
-    abstained = set(suggestions.loc[suggestions["code"] == "", "segment_id"])
-    answered = ~truth.index.isin(list(abstained))
-    overall = {
-        "segments_suggested": int(len(truth)),
-        "abstentions": int((~answered).sum()),
-        "accuracy": float((top == truth).mean()),
-        "kappa": cohen_kappa(truth.to_numpy(), top.to_numpy()).value,
-        "accuracy_answered": float((top[answered] == truth[answered]).mean()) if answered.any() else None,
-        "top_k_recall": float(np.mean(in_top_k)),
-    }
+    proba = suggester.predict_proba(to_code)
+    overall = {"segments_suggested": int(len(truth)), **score_predictions(truth, proba, suggester.threshold_)}
+    top = proba.loc[truth.index].idxmax(axis=1)
     rows = []
     for code in sorted(set(truth) | set(top)):
         human, machine = (truth == code).to_numpy(), (top == code).to_numpy()

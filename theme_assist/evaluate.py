@@ -120,7 +120,7 @@ def cross_validate(segments: pd.DataFrame, codebook: Codebook, engines: list[Eng
     for fold, (train_documents, test_documents) in enumerate(grouped_folds(segments, n_folds, seed)):
         train = segments[segments["document"].isin(train_documents)]
         test = segments[segments["document"].isin(test_documents)]
-        truth = test.loc[test["code"] != ""].set_index(test.loc[test["code"] != "", "segment_id"])["code"]
+        truth = test[test["code"] != ""].set_index("segment_id")["code"]
         for size in sizes:
             limited = limit_examples(train, size, seed=seed + fold)
             for engine in engines:

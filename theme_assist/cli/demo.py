@@ -59,8 +59,9 @@ def demo(
     console.print(agreement)
     overall = result.overall
     console.print(f"Overall (best code vs reference): accuracy {overall['accuracy']:.3f}, Cohen's κ "
-                  f"{overall['kappa']:.3f}; reference code among the top 3: {overall['top_k_recall']:.3f}; "
-                  f"abstained on {overall['abstentions']} turns (best score below the threshold).")
+                  f"{overall['kappa']:.3f}, macro-F1 {overall['macro_f1']:.3f}; reference code among the top 3: "
+                  f"{overall['top3_recall']:.3f}; abstained on {overall['abstention_rate']:.1%} of turns (best score "
+                  f"below the threshold).")
 
     out.mkdir(parents=True, exist_ok=True)
     write_suggestions(result.suggestions, out / "suggestions.csv")
