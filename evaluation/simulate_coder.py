@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
 from pathlib import Path
 
@@ -33,6 +31,7 @@ import pandas as pd
 from theme_assist.agree import cohen_kappa
 from theme_assist.benchmarks import load_benchmark
 from theme_assist.embed import Embedder
+from theme_assist.machine import describe_machine, machine_markdown
 from theme_assist.project.active import active_order, score_margin_uncertainty
 from theme_assist.suggest import CodeSuggester
 
@@ -151,7 +150,7 @@ def write_markdown(results: dict, path: Path) -> None:
                          f"{at.get(100, float('nan')):.3f} | {at.get(200, float('nan')):.3f} | "
                          f"{best['kappa']:.3f} ({best['decisions']}) |")
     lines += ["", f"![learning curves]({results['figure']})", "",
-              f"Machine: {results['machine']}. Wall time {results['seconds']:.0f} s.", "",
+              f"{machine_markdown(results['machine'])} Wall time {results['seconds']:.0f} s.", "",
               "Reproduce: `python evaluation/simulate_coder.py " + results["command"] + "`"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -188,7 +187,7 @@ def main(argv: list[str] | None = None) -> dict:
         "n_coded": int(np.mean([r["n_coded"] for r in runs])), "batch": args.batch, "target_kappa": args.target,
         "diversity": args.diversity, "max_decisions": args.max_decisions, "runs": runs,
         "figure": out.with_suffix(".png").name, "seconds": round(time.perf_counter() - started, 1),
-        "machine": f"{platform.platform()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
+        "machine": describe_machine(),
         "embedding_model": base.model_id,
         "command": " ".join(f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
                             for k, v in vars(args).items() if k != "out"),
