@@ -57,7 +57,7 @@ def load_corpus(name: str) -> pd.DataFrame:
         return load_benchmark(name).coded.reset_index(drop=True)
     from theme_assist.inputs import read_segments
 
-    segments = read_segments(DEMO, metadata=DEMO / "metadata.csv")
+    segments = read_segments(DEMO / "transcripts", metadata=DEMO / "metadata.csv")
     reference = pd.read_csv(DEMO / "reference_coding.csv", dtype={"document": str})
     return segments.merge(reference[["document", "turn", "code"]], on=["document", "turn"], how="inner")
 

@@ -38,7 +38,7 @@ def _parse_transcript(path: Path) -> tuple[list[str], pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def transcripts() -> dict[str, tuple[list[str], pd.DataFrame]]:
-    return {path.stem: _parse_transcript(path) for path in sorted(DEMO.glob("*.txt"))}
+    return {path.stem: _parse_transcript(path) for path in sorted((DEMO / "transcripts").glob("*.txt"))}
 
 
 @pytest.fixture(scope="module")

@@ -31,8 +31,8 @@ def demo_run(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(stdout), \
             contextlib.redirect_stderr(stderr), pytest.raises(SystemExit) as exit_info:
         patch.setenv("COLUMNS", "160")
-        main(["discover", "--input", str(DEMO), "--metadata", str(DEMO / "metadata.csv"), "--by", "income_group",
-              "--seed", "7", "--out", str(out), "--codebook-out", str(fragment)])
+        main(["discover", "--input", str(DEMO / "transcripts"), "--metadata", str(DEMO / "metadata.csv"),
+              "--by", "income_group", "--seed", "7", "--out", str(out), "--codebook-out", str(fragment)])
     return exit_info.value.code, stdout.getvalue(), stderr.getvalue(), out, fragment
 
 

@@ -102,9 +102,11 @@ def test_metadata_document_names_lose_transcript_extensions_only(tmp_path):
     assert list(read_metadata(path)["document"]) == ["fg_ulm_01", "interview_3.2"]
 
 
-@pytest.mark.skipif(not (DEMO / "reference_coding.csv").is_file(), reason="the demo corpus is not in corpora/demo yet")
-def test_demo_corpus_turns_match_the_reference_coding():
-    documents = read_documents(DEMO, metadata=DEMO / "metadata.csv")
+def test_demo_corpus_turns_match_the_reference_coding(caplog):
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        documents = read_documents(DEMO / "transcripts", metadata=DEMO / "metadata.csv")
+    assert "skipped" not in caplog.text  # transcripts/ holds transcripts only
+    assert not caplog.records, caplog.text  # and every transcript has its metadata row
     reference = pd.read_csv(DEMO / "reference_coding.csv", dtype=str, keep_default_na=False)
     reference_turns = reference.groupby("document", sort=False).size()
     assert {d.id: len(d.turns) for d in documents} == reference_turns.to_dict()

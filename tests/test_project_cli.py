@@ -30,7 +30,7 @@ def demo_subset(tmp_path):
     folder = tmp_path / "demo"
     folder.mkdir()
     for name in SUBSET:
-        shutil.copy(DEMO / f"{name}.txt", folder)
+        shutil.copy(DEMO / "transcripts" / f"{name}.txt", folder)
     coded = pd.read_csv(DEMO / "reference_coding.csv")
     coded = coded[coded["document"] == SUBSET[0]].assign(coder="reference")
     coded.to_csv(tmp_path / "coded.csv", index=False)

@@ -45,7 +45,7 @@ def demo_project(tmp_path_factory, embedder):
     transcripts.mkdir()
     demo = REPO / "corpora" / "demo"
     for name in ("fg_hamburg_01", "fg_ulm_01"):
-        shutil.copy(demo / f"{name}.txt", transcripts)
+        shutil.copy(demo / "transcripts" / f"{name}.txt", transcripts)
     (transcripts / "zz_hostile.txt").write_text(
         f"Interviewer: What did the poster say?\nSam: {HOSTILE}\nInterviewer: Thank you.\n", encoding="utf-8")
     coded = pd.read_csv(demo / "reference_coding.csv")

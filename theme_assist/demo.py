@@ -3,6 +3,9 @@
 Import the transcripts with their metadata, segment by speaker turn, fit the suggester on the reference coding of
 half of the documents (every other focus group and every other interview), suggest codes for the other half, and
 measure agreement with the reference coding there.
+
+A corpus in the *demo layout* is a folder holding a ``transcripts/`` folder (only transcripts, so nothing in it is
+skipped), ``metadata.csv`` (one row per transcript) and ``reference_coding.csv`` (a code for every speaker turn).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from theme_assist.codebook import Codebook, load_codebook, packaged_codebook
 from theme_assist.errors import InputError
 
 DEMO_CORPUS = Path(__file__).resolve().parents[1] / "corpora" / "demo"
+DEMO_LAYOUT = ("transcripts/", "metadata.csv", "reference_coding.csv")
 
 
 @dataclass
@@ -33,14 +37,36 @@ class DemoResult:
 
 
 def load_demo_corpus(corpus: Path = DEMO_CORPUS) -> tuple[pd.DataFrame, Codebook]:
-    """Segments of the demo corpus (one per speaker turn, with metadata columns) and their reference ``code``."""
+    """Segments of a corpus in the demo layout, one per speaker turn, and the packaged UPSIDES codebook.
+
+    Parameters
+    ----------
+    corpus
+        A folder in the demo layout: ``transcripts/``, ``metadata.csv`` and ``reference_coding.csv``.
+
+    Returns
+    -------
+    segments : pandas.DataFrame
+        The segment columns, the metadata columns and the reference ``code`` of each turn.
+    codebook : Codebook
+        The packaged ``upsides`` codebook.
+
+    Raises
+    ------
+    InputError
+        If part of the layout is missing or a turn has no reference code.
+    """
     from theme_assist.ingest import read_documents
     from theme_assist.inputs import read_table
     from theme_assist.segment import segment_documents
 
-    if not (corpus / "reference_coding.csv").is_file():
-        raise InputError(f"{corpus} is not a demo corpus (no reference_coding.csv)")
-    documents = read_documents(corpus, metadata=corpus / "metadata.csv")
+    corpus = Path(corpus)
+    missing = [part for part in DEMO_LAYOUT
+               if not ((corpus / part).is_dir() if part.endswith("/") else (corpus / part).is_file())]
+    if missing:
+        raise InputError(f"{corpus}: no {' or '.join(missing)} (a corpus in the demo layout holds "
+                         f"{', '.join(DEMO_LAYOUT[:-1])} and {DEMO_LAYOUT[-1]})")
+    documents = read_documents(corpus / "transcripts", metadata=corpus / "metadata.csv")
     segments = segment_documents(documents, unit="turn", max_chars=None)
     metadata = pd.DataFrame([{"document": d.id, **d.metadata} for d in documents])
     segments = segments.merge(metadata, on="document", how="left")
@@ -62,7 +88,10 @@ def split_halves(segments: pd.DataFrame) -> pd.Series:
 
 
 def run_demo(corpus: Path = DEMO_CORPUS, embedder=None, top_k: int = 3) -> DemoResult:
-    """Fit on the train half, suggest for the other half, compare with the reference coding."""
+    """Fit on the train half, suggest for the other half, compare with the reference coding.
+
+    ``corpus`` is a folder in the demo layout (see :func:`load_demo_corpus`).
+    """
     from theme_assist.agree import cohen_kappa
     from theme_assist.evaluate import score_predictions
     from theme_assist.suggest import CodeSuggester

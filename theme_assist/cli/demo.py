@@ -11,8 +11,9 @@ import typer
 
 def demo(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the outputs."),
-    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Another corpus in the demo layout "
-                                                                 "(transcripts, metadata.csv, reference_coding.csv)."),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Another corpus in the demo layout: a folder "
+                                                                 "holding transcripts/ (the transcript files only), "
+                                                                 "metadata.csv and reference_coding.csv."),
     show: int = typer.Option(12, "--show", min=0, help="Suggestions to print."),
 ) -> None:
     """Import, segment, embed, fit on the coded half, suggest for the other half, and measure agreement."""

@@ -1,7 +1,7 @@
 """Transcripts in: plain text, Word, subtitles and tables become :class:`~theme_assist.documents.Document` s.
 
 >>> from theme_assist.ingest import read_documents
->>> documents = read_documents("corpora/demo", metadata="corpora/demo/metadata.csv")  # doctest: +SKIP
+>>> documents = read_documents("corpora/demo/transcripts", metadata="corpora/demo/metadata.csv")  # doctest: +SKIP
 
 Each format is a reader registered by file suffix in :data:`~theme_assist.ingest.registry.readers`; importing
 this package registers the built-in ones. Warnings (skipped files, missing metadata, a non-UTF-8 encoding) go
