@@ -99,7 +99,7 @@ def test_zero_shot_uses_only_the_codebook(exclusive_book, embedder):
 
 
 def test_abstains_when_nothing_clears_the_threshold(exclusive_book, embedder):
-    suggester = CodeSuggester(embedder=embedder, threshold=0.99).fit(CODED, exclusive_book)
+    suggester = CodeSuggester(embedder=embedder, threshold=0.99, calibrate=False).fit(CODED, exclusive_book)
     out = suggester.suggest(NEW)
     assert len(out) == 3
     assert (out["code"] == "").all() and (out["rank"] == 1).all()
@@ -156,3 +156,20 @@ def test_bad_training_data_is_refused(exclusive_book, embedder):
         CodeSuggester(embedder=embedder).fit(doubled, exclusive_book)
     with pytest.raises(InputError, match="not fitted"):
         CodeSuggester(embedder=embedder).suggest(NEW)
+
+
+def test_calibration_rescales_scores_without_changing_the_ranking(exclusive_book, embedder):
+    raw = CodeSuggester(embedder=embedder, calibrate=False).fit(CODED, exclusive_book)
+    calibrated = CodeSuggester(embedder=embedder).fit(CODED, exclusive_book)
+    assert raw.temperature_ == 1.0
+    # held-out documents are coded perfectly here, so the calibrated head is sharper than the regularised one
+    assert calibrated.temperature_ < 1.0
+    before, after = raw.predict_proba(NEW), calibrated.predict_proba(NEW)
+    assert (before.idxmax(axis=1) == after.idxmax(axis=1)).all()
+    assert (after.max(axis=1) > before.max(axis=1)).all()
+    assert np.allclose(after.sum(axis=1), 1.0)
+
+
+def test_calibration_needs_several_documents(exclusive_book, embedder):
+    one_document = CODED.assign(document="d1")
+    assert CodeSuggester(embedder=embedder).fit(one_document, exclusive_book).temperature_ == 1.0

@@ -14,7 +14,8 @@ How it learns
   (:mod:`theme_assist.features`): its embedding, the embeddings of the previous and next segments of the same
   document (a reflection answers the client; a question is followed by an answer) and TF-IDF word n-grams. The codebook's anchor
   texts join the training set, so codes nobody has used yet can still be suggested. Exclusive codebooks get a
-  multinomial head (one code per segment); multi-label codebooks one binary head per code.
+  multinomial head (one code per segment); multi-label codebooks one binary head per code. Its scores are then
+  calibrated by temperature scaling on held-out documents (:mod:`theme_assist.calibrate`).
 
 A segment whose best score stays below ``threshold`` gets an explicit abstention ("no code fits").
 """
@@ -36,6 +37,10 @@ from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
 
 FORMAT_VERSION = 1
 ANCHOR_PREFIX = "codebook:"
+UNLEARNED_INTERCEPT = -1e4
+"""Intercept of a code the head had no example of: its score is 0."""
+CALIBRATION_FOLDS = 3
+MIN_CALIBRATION_SEGMENTS = 10
 
 
 @dataclass
@@ -127,13 +132,18 @@ class CodeSuggester:
         Sample weight of each codebook anchor text relative to one coded segment.
     zero_shot_temperature : float
         Temperature of the similarity softmax/logistic used when no coded segments exist.
+    calibrate : bool
+        Rescale the trained head's scores by temperature scaling (:mod:`theme_assist.calibrate`), fitted on
+        held-out documents (3-fold, grouped by document), so that a score of 0.7 is right about 70 % of the time.
+        It changes no ranking; it costs three extra fits of the head. Needs at least 10 coded segments.
     random_state : int
         Seed for everything random in fitting.
     """
 
     def __init__(self, embedder=None, top_k: int = 3, threshold: float | str = "auto", n_evidence: int = 3,
                  context_weight: float = 0.5, tfidf_weight: float = 1.0, C: float = 1.0,
-                 anchor_weight: float = 1.0, zero_shot_temperature: float = 0.1, random_state: int = 0):
+                 anchor_weight: float = 1.0, zero_shot_temperature: float = 0.1, calibrate: bool = True,
+                 random_state: int = 0):
         self.embedder = embedder
         self.top_k = top_k
         self.threshold = threshold
@@ -143,6 +153,7 @@ class CodeSuggester:
         self.C = C
         self.anchor_weight = anchor_weight
         self.zero_shot_temperature = zero_shot_temperature
+        self.calibrate = calibrate
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fitting
@@ -220,6 +231,12 @@ class CodeSuggester:
         weights = np.where(items.is_anchor[keep], self.anchor_weight, 1.0)
         labels = [items.labels[i] for i in keep]
         self.coef_, self.intercept_ = self._fit_head(X, labels, weights)
+        self.temperature_ = 1.0
+        if self.calibrate:
+            documents = (segments["document"].astype(str) if "document" in segments else segments["segment_id"])
+            groups = np.r_[documents.iloc[coded_rows].to_numpy(dtype=str), np.full(len(anchors), "")][keep]
+            self.temperature_ = self._held_out_temperature(X, labels, weights, groups, items.is_anchor[keep])
+            self.coef_, self.intercept_ = self.coef_ / self.temperature_, self.intercept_ / self.temperature_
         # evidence: the coded quotes, and the anchor texts of codes nobody has coded yet
         coded_codes = {code for i in keep if not items.is_anchor[i] for code in items.labels[i]}
         evidence_rows = [i for i in keep if not items.is_anchor[i] or items.labels[i][0] not in coded_codes]
@@ -248,7 +265,7 @@ class CodeSuggester:
             present = np.unique(y)
             head = make().fit(X, y, sample_weight=weights)
             coef = np.zeros((len(self.classes_), X.shape[1]))
-            intercept = np.full(len(self.classes_), -1e4)
+            intercept = np.full(len(self.classes_), UNLEARNED_INTERCEPT)
             if len(present) == 2:  # sklearn keeps one row for a binary problem
                 coef[present[1]], intercept[present[1]] = head.coef_[0], head.intercept_[0]
                 coef[present[0]], intercept[present[0]] = 0.0, 0.0
@@ -256,13 +273,42 @@ class CodeSuggester:
                 coef[present], intercept[present] = head.coef_, head.intercept_
             return coef, intercept
         coef = np.zeros((len(self.classes_), X.shape[1]))
-        intercept = np.full(len(self.classes_), -1e4)
+        intercept = np.full(len(self.classes_), UNLEARNED_INTERCEPT)
         for k, code in enumerate(self.classes_):
             y = np.array([code in codes for codes in labels], dtype=int)
             if 0 < y.sum() < len(y):
                 head = make().fit(X, y, sample_weight=weights)
                 coef[k], intercept[k] = head.coef_[0], head.intercept_[0]
         return coef, intercept
+
+    def _held_out_temperature(self, X, labels: list[list[str]], weights: np.ndarray, groups: np.ndarray,
+                              is_anchor: np.ndarray) -> float:
+        """Temperature (:mod:`theme_assist.calibrate`) fitted on the decision values of coded segments scored by
+        heads that never saw their document; 1.0 when there are too few segments or documents."""
+        from sklearn.model_selection import GroupKFold
+
+        from theme_assist.calibrate import fit_temperature
+
+        coded = np.flatnonzero(~is_anchor)
+        n_folds = min(CALIBRATION_FOLDS, len(np.unique(groups[coded])))
+        if len(coded) < MIN_CALIBRATION_SEGMENTS or n_folds < 2:
+            return 1.0
+        decisions, truths = [], []
+        for train, test in GroupKFold(n_splits=n_folds).split(coded, groups=groups[coded]):
+            fit_rows = np.r_[coded[train], np.flatnonzero(is_anchor)]
+            held = coded[test]
+            coef, intercept = self._fit_head(X[fit_rows], [labels[i] for i in fit_rows], weights[fit_rows])
+            decision = np.asarray(X[held] @ coef.T) + intercept
+            learned = intercept > UNLEARNED_INTERCEPT / 10  # codes absent from this fold's training cannot count
+            if self.exclusive_:
+                truth = np.array([self.classes_.index(labels[i][0]) for i in held])
+                decisions.append(decision[learned[truth]])
+                truths.append(truth[learned[truth]])
+            else:
+                truth = np.array([[code in labels[i] for code in self.classes_] for i in held], dtype=float)
+                truths.append(truth * learned)
+                decisions.append(decision)
+        return fit_temperature(np.vstack(decisions), np.concatenate(truths), self.exclusive_)
 
     def _set_evidence(self, ids, texts, labels, vectors) -> None:
         self.evidence_ids_ = list(ids)
@@ -350,7 +396,7 @@ class CodeSuggester:
         folder.mkdir(parents=True, exist_ok=True)
         params = {k: getattr(self, k) for k in ("top_k", "threshold", "n_evidence", "context_weight",
                                                   "tfidf_weight", "C", "anchor_weight", "zero_shot_temperature",
-                                                  "random_state")}
+                                                  "calibrate", "random_state")}
         config = {"format_version": FORMAT_VERSION, "theme_assist_version": __version__, "mode": self.mode_,
                   "embedding_model_id": self.model_id_, "codebook_hash": self.codebook_hash_,
                   "codebook_name": self.codebook_.name, "exclusive": self.exclusive_, "classes": self.classes_,
@@ -360,6 +406,7 @@ class CodeSuggester:
             arrays["prototypes"] = self.prototypes_
         else:
             arrays.update(coef=self.coef_, intercept=self.intercept_)
+            config["temperature"] = self.temperature_
             config["features"], feature_arrays = self.features_.to_state()
             arrays.update(feature_arrays)
         (folder / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
@@ -398,7 +445,8 @@ class CodeSuggester:
         if suggester.mode_ == "zero-shot":
             suggester.prototypes_ = arrays["prototypes"]
         else:
-            suggester.coef_, suggester.intercept_ = arrays["coef"], arrays["intercept"]
+            suggester.coef_, suggester.intercept_ = arrays["coef"], arrays["intercept"]  # already calibrated
+            suggester.temperature_ = config.get("temperature", 1.0)
             suggester.features_ = FeatureBuilder.from_state(config["features"], arrays)
         suggester._set_evidence(evidence["ids"], evidence["texts"], evidence["labels"], arrays["evidence_vectors"])
         suggester._resolve_threshold()
