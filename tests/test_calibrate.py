@@ -1,19 +1,15 @@
 import numpy as np
 import pytest
+from scipy.special import softmax
 
 from theme_assist.calibrate import TEMPERATURE_BOUNDS, fit_temperature, negative_log_likelihood
-
-
-def _softmax(logits):
-    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return exp / exp.sum(axis=1, keepdims=True)
 
 
 @pytest.mark.parametrize("true_temperature", [0.5, 2.0])
 def test_recovers_the_temperature_that_generated_the_codes(true_temperature):
     rng = np.random.default_rng(0)
     decision = rng.normal(scale=3.0, size=(20_000, 4))
-    proba = _softmax(decision / true_temperature)
+    proba = softmax(decision / true_temperature, axis=1)
     truth = np.array([rng.choice(4, p=p) for p in proba])
     fitted = fit_temperature(decision, truth, exclusive=True)
     assert fitted == pytest.approx(true_temperature, rel=0.05)

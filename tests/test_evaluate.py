@@ -97,3 +97,17 @@ def test_benchmark_loaders_read_the_shared_corpora(shared_dir):
     assert list(epitome["speaker"][:2]) == ["seeker", "responder"]  # the seeker post is the response's context
     with pytest.raises(InputError, match="unknown benchmark"):
         load_benchmark("nope")
+
+
+def test_embedding_engines_follow_the_engine_contract(embedder):
+    from theme_assist.baselines import NearestNeighboursEngine, PrototypeEngine
+    from tests.test_suggest import CODEBOOK, CODED, NEW
+
+    book = parse_codebook(CODEBOOK.format(exclusive="true"))
+    nearest = (embedder.encode(NEW["text"].tolist()) @ embedder.encode(CODED["text"].tolist()).T).argmax(axis=1)
+    expected = {"k-NN": CODED["code"].to_numpy()[nearest].tolist(), "prototypes": ["work", "family", "stigma"]}
+    for name, engine in (("k-NN", NearestNeighboursEngine(embedder, k=1)), ("prototypes", PrototypeEngine(embedder))):
+        proba = engine.fit(CODED, book).predict_proba(NEW)
+        assert list(proba.columns) == ["work", "family", "stigma"] and list(proba.index) == ["n1", "n2", "n3"]
+        assert np.allclose(proba.sum(axis=1), 1.0)
+        assert proba.idxmax(axis=1).tolist() == expected[name], name

@@ -64,3 +64,76 @@ class TfidfLogisticBaseline:
         proba = self.pipeline_.predict_proba(segments["text"].astype(str).tolist())
         frame = pd.DataFrame(proba, index=segments["segment_id"].astype(str), columns=self.pipeline_.classes_)
         return frame.reindex(columns=self.classes_, fill_value=0.0)
+
+
+class _EmbeddingEngine:
+    """Shared by the engines that score segments by their sentence embeddings alone."""
+
+    def __init__(self, embedder=None):
+        self.embedder = embedder
+
+    def _encode(self, texts) -> np.ndarray:
+        if self.embedder is None:
+            from theme_assist.embed import Embedder
+
+            self.embedder = Embedder()
+        return self.embedder.encode([str(t) for t in texts])
+
+    def _frame(self, scores: np.ndarray, segments: pd.DataFrame, columns) -> pd.DataFrame:
+        frame = pd.DataFrame(scores, index=segments["segment_id"].astype(str), columns=list(columns))
+        return frame.reindex(columns=self.classes_, fill_value=0.0)
+
+
+class NearestNeighboursEngine(_EmbeddingEngine):
+    """The codes of the ``k`` most similar coded segments (cosine similarity of embeddings), weighted by
+    similarity: the k-nearest-neighbour alternative to a trained head."""
+
+    def __init__(self, embedder=None, k: int = 15):
+        super().__init__(embedder)
+        self.k = k
+
+    def fit(self, coded: pd.DataFrame | None, codebook: Codebook) -> "NearestNeighboursEngine":
+        rows = _coded_rows(coded)
+        self.classes_ = [c.id for c in codebook.leaf_codes]
+        self.vectors_ = self._encode(rows["text"])
+        self.labels_ = rows["code"].astype(str).to_numpy()
+        return self
+
+    def predict_proba(self, segments: pd.DataFrame) -> pd.DataFrame:
+        similarity = self._encode(segments["text"]) @ self.vectors_.T
+        k = min(self.k, similarity.shape[1])
+        nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :k]
+        codes = sorted(set(self.labels_))
+        scores = np.zeros((len(segments), len(codes)))
+        weights = np.clip(np.take_along_axis(similarity, nearest, axis=1), 0.0, None)
+        for column, code in enumerate(codes):
+            scores[:, column] = (weights * (self.labels_[nearest] == code)).sum(axis=1)
+        scores /= np.where(scores.sum(axis=1, keepdims=True) > 0, scores.sum(axis=1, keepdims=True), 1.0)
+        return self._frame(scores, segments, codes)
+
+
+class PrototypeEngine(_EmbeddingEngine):
+    """Similarity to each code's prototype: the mean embedding of its coded segments and codebook anchor texts,
+    turned into scores by a softmax at ``temperature``."""
+
+    def __init__(self, embedder=None, temperature: float = 0.1):
+        super().__init__(embedder)
+        self.temperature = temperature
+
+    def fit(self, coded: pd.DataFrame | None, codebook: Codebook) -> "PrototypeEngine":
+        from theme_assist.suggest import anchor_texts
+
+        rows = _coded_rows(coded)
+        self.classes_ = [c.id for c in codebook.leaf_codes]
+        pairs = [(code, text) for code, text in anchor_texts(codebook) if code in self.classes_]
+        labels = np.array(rows["code"].astype(str).tolist() + [code for code, _ in pairs])
+        vectors = self._encode(rows["text"].tolist() + [text for _, text in pairs])
+        prototypes = np.vstack([vectors[labels == code].mean(axis=0) for code in self.classes_])
+        self.prototypes_ = prototypes / np.linalg.norm(prototypes, axis=1, keepdims=True)
+        return self
+
+    def predict_proba(self, segments: pd.DataFrame) -> pd.DataFrame:
+        from scipy.special import softmax
+
+        logits = self._encode(segments["text"]) @ self.prototypes_.T / self.temperature
+        return self._frame(softmax(logits, axis=1), segments, self.classes_)
