@@ -72,3 +72,23 @@ def test_bad_input_is_a_one_line_error(capsys, tmp_path, args, message):
     assert err.count("\n") == 1 and err.startswith("theme-assist: error:")
     assert message in err
     assert not (tmp_path / "themes.json").exists()
+
+
+def test_themes_table_fits_an_80_column_terminal_and_prints_quotes_as_text():
+    import pandas as pd
+    from rich.console import Console
+
+    from theme_assist.cli.discover import themes_table
+
+    quote = "I was laughing [laughs] because the [bold]doctor[/bold] never asked about my family at all, ever."
+    themes = pd.DataFrame([{
+        "theme": f"T{k}", "label": "doctor, family, medicine", "size": 40 - k, "stability": 0.5, "n_documents": 12,
+        "nearest_code": "psw_role_clarity", "nearest_code_similarity": 0.41,
+        "spread_rate": {"HIC": 0.12, "LMIC": 0.08}, "quotes": [{"text": quote}]} for k in range(1, 4)])
+    console = Console(width=80, record=True)
+    console.print(themes_table(type("Fitted", (), {"themes_": themes})(), by="income_group"))
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert all(line.endswith(("┓", "┃", "┩", "│", "┤", "┘")) for line in lines[1:])  # no column cut off
+    text = "".join(line.strip("│ ") for line in lines)
+    assert "[laughs]" in text and "[bold]doctor" in text

@@ -26,25 +26,33 @@ def join_metadata(segments, metadata: Path, by: str):
 
 
 def themes_table(discoverer, by: str | None):
-    """A rich table of the themes: id, label, size, stability, documents, nearest code, spread, first quote."""
+    """A rich table of the themes: id, label over the most typical quote, size, stability, documents, nearest code
+    (with a codebook) and spread (with ``by``). Numbers never wrap; the text wraps to fit an 80-column terminal."""
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"{len(discoverer.themes_)} candidate themes", show_lines=False)
-    for column in ("theme", "label", "size", "stab.", "docs", "nearest code"):
-        table.add_column(column, justify="right" if column in ("size", "stab.", "docs") else "left")
+    themes = discoverer.themes_
+    with_codes = bool((themes["nearest_code"] != "").any()) if len(themes) else False
+    table = Table(title=f"{len(themes)} candidate themes", show_lines=True)
+    table.add_column("theme", no_wrap=True)
+    table.add_column("label / typical quote", min_width=12, ratio=3)
+    for column in ("size", "stab.", "docs"):
+        table.add_column(column, justify="right", no_wrap=True)
+    if with_codes:
+        table.add_column("nearest code", ratio=1, min_width=8, overflow="fold")
     if by:
-        table.add_column(f"by {by} (rate)")
-    table.add_column("typical quote", no_wrap=True, overflow="ellipsis", ratio=1)
-    for _, theme in discoverer.themes_.iterrows():
-        nearest = (f"{theme['nearest_code']} ({theme['nearest_code_similarity']:.2f})"
-                   if theme["nearest_code"] else "")
-        cells = [theme["theme"], theme["label"], str(theme["size"]), f"{theme['stability']:.2f}",
-                 str(theme["n_documents"]), nearest]
+        table.add_column(f"by {by}", ratio=1, min_width=8, overflow="fold")
+    for _, theme in themes.iterrows():
+        quote = " ".join(theme["quotes"][0]["text"].split()) if theme["quotes"] else ""
+        quote = quote if len(quote) <= QUOTE_CHARS else quote[: QUOTE_CHARS - 1] + "…"
+        cells = [theme["theme"], Text.assemble((theme["label"], "bold"), "\n", (f"“{quote}”", "dim")),
+                 str(theme["size"]), f"{theme['stability']:.2f}", str(theme["n_documents"])]
+        if with_codes:
+            cells.append(f"{theme['nearest_code']} ({theme['nearest_code_similarity']:.2f})"
+                         if theme["nearest_code"] else "")
         if by:
             top = sorted(theme["spread_rate"].items(), key=lambda item: (-item[1], item[0]))[:3]
             cells.append(", ".join(f"{value} {rate:.2f}" for value, rate in top))
-        quote = " ".join(theme["quotes"][0]["text"].split()) if theme["quotes"] else ""
-        cells.append(quote if len(quote) <= QUOTE_CHARS else quote[: QUOTE_CHARS - 1] + "…")
         table.add_row(*cells)
     return table
 
