@@ -332,6 +332,42 @@ def test_labeller_prefers_the_longer_term_over_its_parts():
     assert labeller.label([1]).startswith("weather")
 
 
+def test_labeller_reranks_terms_by_similarity_to_the_theme_centre():
+    texts = ["she told me about the medicine", "he told me twice", "I told them", "the medicine helped",
+             "they told us", "rain and wind today", "the rain again", "wind and rain"]
+    labels = np.array([0, 0, 0, 0, 0, 1, 1, 1])
+    axes = {"medicine": [1, 0, 0], "medicines": [0.95, 0.31, 0], "told": [0, 1, 0], "rain": [0, 0, 1],
+            "wind": [0.3, 0, 0.95], "helped": [0.2, 0.98, 0], "today": [0, 0.6, 0.8], "twice": [0, 0.8, 0.6]}
+
+    def encode(words):
+        vectors = np.array([axes.get(w, [0.5, 0.5, 0.5]) for w in words], dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    centroids = encode(["medicine", "rain"])
+    assert CTfidfLabeller().fit(texts, labels).label([0]).startswith("told")  # c-TF-IDF: the frequent verb
+    reranked = CTfidfLabeller().fit(texts, labels, centroids=centroids, encode=encode)
+    assert reranked.reranked_ and reranked.label([0]).startswith("medicine")
+    assert reranked.keywords([0])[0] == ("medicine", 1.0)
+    assert reranked.label([1]).startswith("rain")
+    assert reranked.label([0, 1]).split(", ")[0] in {"medicine", "rain"}  # a merged theme has a merged centre
+
+
+def test_labeller_skips_a_keyword_that_repeats_a_chosen_one():
+    texts = ["the recording", "the recorder", "recording on the recorder", "peer recording", "weather"]
+
+    def encode(words):  # "recording" and "recorder" point the same way, everything else elsewhere
+        vectors = np.array([[1, 0.1 * len(w), 0] if w.startswith("record") else [0, 1, 0.2] for w in words],
+                           dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    plain = CTfidfLabeller().fit(texts, np.array([0, 0, 0, 0, -1]))
+    assert {"recording", "recorder"} <= set(plain.label([0]).split(", "))
+    labeller = CTfidfLabeller().fit(texts, np.array([0, 0, 0, 0, -1]), centroids=encode(["recording"]),
+                                    encode=encode)
+    words = labeller.label([0]).split(", ")
+    assert len([w for w in words if w.startswith("record")]) == 1
+
+
 def test_nothing_left_to_cluster_is_explained_not_silent(embedder, twenty_vectors):
     suggester = CodeSuggester(embedder=embedder).fit(None, parse_codebook(MINI_CODEBOOK))
     discoverer = ThemeDiscoverer(selector=UnexplainedSegments(0.0)).fit(TWENTY, embeddings=twenty_vectors,

@@ -7,7 +7,8 @@
 2. a **reducer** (:mod:`~theme_assist.discover.reduce`) projects their embeddings to a few dimensions;
 3. a **clusterer** (:mod:`~theme_assist.discover.cluster`) groups them; small groups are dissolved and outliers
    join their nearest theme above a similarity floor (:mod:`~theme_assist.discover.outliers`);
-4. a **labeller** (:mod:`~theme_assist.discover.label`) names each theme by c-TF-IDF.
+4. a **labeller** (:mod:`~theme_assist.discover.label`) names each theme by c-TF-IDF, its best terms re-ranked by
+   similarity to the theme's centre when the embedding model is at hand.
 
 Then each theme gets representative quotes, the documents and speakers it comes from, its nearest existing code,
 a stability score from resampling, its spread over a metadata field, and a place in a merge tree.
@@ -75,8 +76,9 @@ class ThemeDiscoverer:
     Parameters
     ----------
     embedder : Embedder or None
-        Anything with ``encode(texts) -> ndarray``; ``None`` uses the packaged default model. Not used when
-        :meth:`fit` gets ``embeddings``.
+        Anything with ``encode(texts) -> ndarray``; ``None`` uses the packaged default model. When :meth:`fit`
+        gets ``embeddings``, it only embeds label terms, to rank them by similarity to each theme's centre (it must
+        be the model that made the embeddings); with ``embeddings`` and no embedder, labels rank by c-TF-IDF.
     selector : selector or None
         Which segments to cluster (:mod:`~theme_assist.discover.select`); ``None``:
         ``UnexplainedSegments(0.5)``, which selects every segment when :meth:`fit` gets no suggester.
@@ -199,7 +201,8 @@ class ThemeDiscoverer:
         centroids = theme_centroids(vectors[selected], labels)
 
         texts = segments["text"].iloc[selected].tolist()
-        labeller.fit(texts, labels)
+        encode = self.embedder.encode if self.embedder is not None else None
+        labeller.fit(texts, labels, centroids=centroids, encode=encode)
         self.labeller_ = labeller
         stability = self._stability(vectors[selected], labels, clusterer, min_size)
         code_ids, prototypes = code_prototypes(suggester) if suggester is not None else ([], None)

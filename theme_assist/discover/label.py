@@ -10,6 +10,11 @@ with ``tf`` the term's share of the theme's terms, ``f`` its count over all clas
 terms per class. Segments outside any theme form one background class, so words common everywhere score low.
 Terms are shown in their most frequent surface form (``"medicines"``, not the lemma ``"medicine"``), so labels
 are made of words the participants said.
+
+c-TF-IDF alone favours whatever a theme's speakers say often, which in interviews includes generic verbs ("told",
+"think", "came"). Given the themes' centroids and the embedding model, the best c-TF-IDF terms are re-ranked by
+the cosine similarity of their embedding to the theme's centre (as BERTopic's ``KeyBERTInspired``), so the label
+names what the theme is about ("illness, doctor, hospital" rather than "doctor, told, think").
 """
 
 from __future__ import annotations
@@ -27,6 +32,10 @@ SPOKEN_FILLERS = frozenset("""
     ah alright er erm gonna gotta hm hmm huh kinda know like lot mean mh mhm mm mmm oh ok okay right sort stuff
     thing um uh uhm wanna yeah yep yes yup
 """.split())
+
+
+#: Cosine similarity above which a keyword repeats one already in the label ("recorder" after "recording").
+REDUNDANT_SIMILARITY = 0.8
 
 
 @lru_cache(maxsize=1)
@@ -80,6 +89,9 @@ class CTfidfLabeller:
         A label joins up to this many keywords and words.
     extra_stop_words : frozenset of str
         Words left out on top of spaCy's English stop words; :data:`SPOKEN_FILLERS` by default.
+    n_candidates : int
+        When :meth:`fit` gets centroids and an encoder: the best c-TF-IDF terms that are re-ranked by similarity to
+        the theme's centre.
 
     Attributes
     ----------
@@ -91,6 +103,8 @@ class CTfidfLabeller:
         The class-based inverse frequency of each term.
     surface_ : dict
         Most frequent surface form of each lemma n-gram.
+    reranked_ : bool
+        Whether terms are re-ranked by similarity to the theme centres.
     """
 
     ngram_range: tuple[int, int] = (1, 3)
@@ -98,9 +112,16 @@ class CTfidfLabeller:
     max_label_terms: int = 3
     max_label_words: int = 5
     extra_stop_words: frozenset[str] = SPOKEN_FILLERS
+    n_candidates: int = 20
 
-    def fit(self, texts: list[str], labels: np.ndarray) -> "CTfidfLabeller":
-        """Count the terms of every theme; ``labels`` is ``-1`` for background segments."""
+    def fit(self, texts: list[str], labels: np.ndarray, centroids: np.ndarray | None = None,
+            encode=None) -> "CTfidfLabeller":
+        """Count the terms of every theme; ``labels`` is ``-1`` for background segments.
+
+        ``centroids`` (one L2-normalised row per theme) and ``encode`` (texts -> L2-normalised embeddings, the model
+        that made the centroids) switch on the re-ranking of terms by similarity; without them terms rank by
+        c-TF-IDF alone.
+        """
         labels = np.asarray(labels)
         analysed = lemma_ngrams(texts, self.ngram_range, self.extra_stop_words)
         surfaces: dict[str, Counter] = {}
@@ -123,12 +144,28 @@ class CTfidfLabeller:
         frequency = np.asarray(self.class_counts_.sum(axis=0)).ravel()
         average = max(float(self.class_counts_.sum(axis=1).mean()), 1.0)
         self.idf_ = np.log(1.0 + average / np.maximum(frequency, 1.0))
+        self.reranked_ = centroids is not None and encode is not None and n_themes > 0
+        if self.reranked_:
+            self._centroids = np.asarray(centroids, dtype=np.float32)
+            self._sizes = np.bincount(labels[labels >= 0], minlength=n_themes).astype(np.float32)
+            self._encode, self._term_vectors = encode, {}
         return self
+
+    def _similarities(self, terms: list[str], themes: list[int]) -> np.ndarray:
+        """Cosine similarity of each term's surface form to the (size-weighted) centre of ``themes``."""
+        missing = [term for term in dict.fromkeys(terms) if term not in self._term_vectors]
+        if missing:
+            self._term_vectors.update(zip(missing, self._encode([self.surface_[t] for t in missing])))
+        centre = self._sizes[themes] @ self._centroids[themes]
+        centre = centre / max(float(np.linalg.norm(centre)), 1e-12)
+        return np.array([float(self._term_vectors[term] @ centre) for term in terms])
 
     def _ranked_terms(self, themes: list[int]) -> list[tuple[str, float]]:
         """``(lemma n-gram, score)`` of the best terms of the union of ``themes``, best first.
 
-        Terms said at least twice in the themes are preferred; ties go to the alphabetically first term.
+        Terms said at least twice in the themes are preferred; ties go to the alphabetically first term. The score
+        is the c-TF-IDF weight, or, when re-ranking, the similarity to the themes' centre of the ``n_candidates``
+        best c-TF-IDF terms.
         """
         counts = np.asarray(self.class_counts_[themes].sum(axis=0)).ravel()
         total = counts.sum()
@@ -137,8 +174,14 @@ class CTfidfLabeller:
         scores = counts / total * self.idf_
         repeated = counts >= 2
         candidates = np.flatnonzero(repeated if repeated.any() else counts > 0)
-        order = sorted(candidates, key=lambda j: (-scores[j], self.terms_[j]))[: self.n_keywords]
-        return [(self.terms_[j], round(float(scores[j]), 4)) for j in order]
+        if not self.reranked_:
+            order = sorted(candidates, key=lambda j: (-scores[j], self.terms_[j]))[: self.n_keywords]
+            return [(self.terms_[j], round(float(scores[j]), 4)) for j in order]
+        order = sorted(candidates, key=lambda j: (-scores[j], self.terms_[j]))[: max(self.n_candidates, 1)]
+        terms = [self.terms_[j] for j in order]
+        similarity = np.round(self._similarities(terms, themes), 4)
+        ranked = sorted(zip(terms, similarity), key=lambda item: (-item[1], item[0]))[: self.n_keywords]
+        return [(term, float(score)) for term, score in ranked]
 
     def keywords(self, themes: list[int]) -> list[tuple[str, float]]:
         """``(term, score)`` of the best terms of the union of ``themes`` in their surface form, best first."""
@@ -148,11 +191,15 @@ class CTfidfLabeller:
         """A label of up to ``max_label_terms`` keywords and ``max_label_words`` words, joined by commas.
 
         A keyword that extends one already chosen replaces it (``"peer"`` then ``"peer worker"``); one whose
-        lemmas are all in the label already is skipped.
+        lemmas are all in the label already is skipped, and so, when re-ranking, is one whose embedding is as close
+        as :data:`REDUNDANT_SIMILARITY` to a chosen keyword's.
         """
         chosen: list[str] = []
         for term, _ in self._ranked_terms(themes):
             if set(term.split()) <= {word for c in chosen for word in c.split()}:
+                continue
+            if self.reranked_ and any(float(self._term_vectors[term] @ self._term_vectors[c]) >= REDUNDANT_SIMILARITY
+                                      for c in chosen):  # "meeting" after "meetings" says nothing new
                 continue
             candidate = [c for c in chosen if f" {c} " not in f" {term} "] + [term]
             if sum(len(c.split()) for c in candidate) > self.max_label_words:
