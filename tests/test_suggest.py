@@ -158,7 +158,11 @@ def test_bad_training_data_is_refused(exclusive_book, embedder):
         CodeSuggester(embedder=embedder).suggest(NEW)
 
 
-def test_calibration_rescales_scores_without_changing_the_ranking(exclusive_book, embedder):
+def test_calibration_rescales_scores_without_changing_the_ranking(exclusive_book, embedder, monkeypatch):
+    import theme_assist.suggest
+
+    assert CodeSuggester(embedder=embedder).fit(CODED, exclusive_book).temperature_ == 1.0  # 12 segments: too few
+    monkeypatch.setattr(theme_assist.suggest, "MIN_CALIBRATION_SEGMENTS", 10)
     raw = CodeSuggester(embedder=embedder, calibrate=False).fit(CODED, exclusive_book)
     calibrated = CodeSuggester(embedder=embedder).fit(CODED, exclusive_book)
     assert raw.temperature_ == 1.0
@@ -170,6 +174,9 @@ def test_calibration_rescales_scores_without_changing_the_ranking(exclusive_book
     assert np.allclose(after.sum(axis=1), 1.0)
 
 
-def test_calibration_needs_several_documents(exclusive_book, embedder):
+def test_calibration_needs_several_documents(exclusive_book, embedder, monkeypatch):
+    import theme_assist.suggest
+
+    monkeypatch.setattr(theme_assist.suggest, "MIN_CALIBRATION_SEGMENTS", 10)
     one_document = CODED.assign(document="d1")
     assert CodeSuggester(embedder=embedder).fit(one_document, exclusive_book).temperature_ == 1.0

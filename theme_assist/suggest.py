@@ -40,7 +40,8 @@ ANCHOR_PREFIX = "codebook:"
 UNLEARNED_INTERCEPT = -1e4
 """Intercept of a code the head had no example of: its score is 0."""
 CALIBRATION_FOLDS = 3
-MIN_CALIBRATION_SEGMENTS = 10
+MIN_CALIBRATION_SEGMENTS = 30
+"""Fewer coded segments give held-out scores too few to fit even one parameter on (10 per fold)."""
 
 
 @dataclass
@@ -135,7 +136,8 @@ class CodeSuggester:
     calibrate : bool
         Rescale the trained head's scores by temperature scaling (:mod:`theme_assist.calibrate`), fitted on
         held-out documents (3-fold, grouped by document), so that a score of 0.7 is right about 70 % of the time.
-        It changes no ranking; it costs three extra fits of the head. Needs at least 10 coded segments.
+        It changes no ranking; it costs three extra fits of the head. Needs at least 30 coded segments
+        in two documents or more.
     random_state : int
         Seed for everything random in fitting.
     """
