@@ -54,8 +54,8 @@ def main() -> None:
                                                        indent=1, default=float))
     lines = ["# Ablation of the suggestion engine", "",
              "5-fold cross-validation grouped by document (seed 0), all coded examples; one change at a time from "
-             "the default (`context_weight=0.5`, `tfidf_weight=1.0`, `C=1.0`, calibrated), then two alternatives without a trained head "
-             "training (k-NN over embeddings, similarity to each code's mean embedding). Reproduce: "
+             "the default (`context_weight=0.5`, `tfidf_weight=1.0`, `C=1.0`, calibrated), then two alternatives "
+             "without a trained head (k-NN over embeddings, similarity to each code's mean embedding). Reproduce: "
              "`python evaluation/ablation.py`.", "",
              "| corpus | variant | κ | κ sd | macro-F1 | accuracy | ECE |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['corpus']} | {r['engine']} | {r['kappa']:.3f} | {r['kappa_sd']:.3f} | {r['macro_f1']:.3f} | "
