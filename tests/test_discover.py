@@ -158,6 +158,12 @@ def test_outliers_join_their_nearest_theme_above_the_floor(synthetic):
     assert (strict.assignments_["theme"][kept] == lenient.assignments_["theme"][kept]).all()
 
 
+def test_reranked_labels_are_deterministic_too(embedder):
+    runs = [ThemeDiscoverer(embedder=embedder, random_state=0).fit(TWENTY) for _ in range(2)]
+    assert runs[0].labeller_.reranked_
+    assert runs[0].to_json() == runs[1].to_json()
+
+
 def test_twenty_segments_give_themes_by_agglomerative_clustering(twenty_vectors):
     discoverer = ThemeDiscoverer(random_state=0).fit(TWENTY, embeddings=twenty_vectors)
     summary = discoverer.summary_
