@@ -152,13 +152,14 @@ GOALS = {"annomi-therapist": ("kappa", 0.74), "annomi-client": ("kappa", 0.47), 
          "epitome-er": ("kappa", 0.60)}
 
 
-def default_engines() -> list[Engine]:
-    """The suggester with its default settings, and the two baselines."""
+def default_engines(embedder=None) -> list[Engine]:
+    """The suggester with its default settings (on ``embedder``; ``None``: the packaged model), and the two
+    baselines."""
     from theme_assist.baselines import MajorityBaseline, TfidfLogisticBaseline
     from theme_assist.suggest import CodeSuggester
 
     return [
-        Engine("theme_assist", CodeSuggester),
+        Engine("theme_assist", lambda: CodeSuggester(embedder=embedder)),
         Engine("tfidf_logreg", TfidfLogisticBaseline),
         Engine("majority", MajorityBaseline),
     ]
@@ -170,7 +171,8 @@ def report_markdown(name: str, summary: pd.DataFrame, meta: dict) -> str:
              f"{meta['n_folds']}-fold cross-validation grouped by document (seed {meta['seed']}), "
              f"{meta['n_segments']} coded segments in {meta['n_documents']} documents, {meta['n_codes']} codes. "
              f"`per_code` = coded examples per code in the training folds (0 = codebook only). "
-             f"Abstention: theme_assist's default threshold ({meta['threshold']}).", ""]
+             f"Abstention: theme_assist's default threshold ({meta['threshold']}). "
+             f"Embedding model: {meta.get('embedding_model', 'the packaged default')}.", ""]
     columns = ["engine", "per_code", "accuracy", "macro_f1", "kappa", "kappa_sd", "top3_recall",
                "abstention_rate", "accuracy_answered", "ece", "seconds"]
     lines.append("| " + " | ".join(columns) + " |")

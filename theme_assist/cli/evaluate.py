@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import List, Optional
 
@@ -18,6 +19,9 @@ def evaluate(
     seed: int = typer.Option(0, "--seed", help="Seed of the fold split and of the example sampling."),
     sizes: str = typer.Option("0,5,10,25,50,100,all", "--sizes", help="Learning curve: examples per code."),
     out: Path = typer.Option(Path("evaluation/results"), "--out", help="Folder for the JSON, Markdown and PNG."),
+    model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
+                                                              "for theme_assist (default: the packaged "
+                                                              "all-MiniLM-L6-v2); its results are named after it."),
 ) -> None:
     """Cross-validate the suggester and the baselines, grouped by document, over a learning curve."""
     from rich.console import Console
@@ -25,6 +29,7 @@ def evaluate(
 
     from theme_assist.benchmarks import LOADERS, Benchmark, load_benchmark
     from theme_assist.codebook import load_codebook
+    from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
     from theme_assist.evaluate import (GOALS, cross_validate, default_engines, plot_learning_curve,
                                        report_markdown, summarise)
@@ -36,6 +41,8 @@ def evaluate(
     except ValueError:
         raise InputError(f"--sizes takes whole numbers and 'all' separated by commas, not {sizes!r}") from None
     console = Console()
+    embedder = Embedder(model=model)
+    model_id = embedder.model_id  # an unknown model is a one-line error before any work
     machine = describe_machine()
     out.mkdir(parents=True, exist_ok=True)
     for name in corpus:
@@ -48,7 +55,7 @@ def evaluate(
             if "document" not in coded:
                 raise InputError(f"{name} needs a 'document' column: folds are grouped by document")
             bench = Benchmark(Path(name).stem, coded, load_codebook(codebook), citation=f"Coded data: {name}")
-        engines = default_engines()
+        engines = default_engines(embedder)
         with console.status(f"{bench.name}: embedding…") as status:
             results = cross_validate(bench.segments, bench.codebook, engines, sizes=size_list, n_folds=folds,
                                      seed=seed, progress=lambda message: status.update(f"{bench.name}: {message}"))
@@ -57,8 +64,10 @@ def evaluate(
                 "n_segments": int(len(bench.coded)), "n_documents": int(bench.segments["document"].nunique()),
                 "n_codes": int(bench.coded["code"].nunique()), "threshold": "1.5/K (K codes), at most 0.5",
                 "human_kappa": bench.human_kappa, "goal": GOALS.get(bench.name), "notes": bench.notes,
-                "machine": machine, "machine_markdown": machine_markdown(machine)}
-        stem = out / f"evaluate_{bench.name}"
+                "embedding_model": model_id, "machine": machine,
+                "machine_markdown": machine_markdown(machine)}
+        stem = out / (f"evaluate_{bench.name}" if model is None else
+                      f"evaluate_{bench.name}@{re.sub(r'[^A-Za-z0-9._-]+', '_', Path(model).name)}")
         stem.with_suffix(".json").write_text(json.dumps(
             {**{k: v for k, v in meta.items() if k != "machine_markdown"},
              "summary": summary.to_dict(orient="records"), "folds": results.to_dict(orient="records")},

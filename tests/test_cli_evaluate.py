@@ -1,0 +1,52 @@
+"""``theme-assist evaluate`` on a team's own coded CSV, with another embedding model."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from theme_assist.cli import main
+from theme_assist.embed import resolve_model
+from tests.test_suggest import CODEBOOK, CODED
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", *map(str, args)])
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+@pytest.fixture
+def own_data(tmp_path):
+    coded = pd.concat([CODED.assign(document=CODED["document"] + f"-{copy}",
+                                    segment_id=CODED["segment_id"] + f"-{copy}") for copy in range(3)])
+    (tmp_path / "coded.csv").write_text(coded.to_csv(index=False), encoding="utf-8")
+    (tmp_path / "cb.yaml").write_text(CODEBOOK.format(exclusive="true"), encoding="utf-8")
+    return tmp_path / "coded.csv", tmp_path / "cb.yaml"
+
+
+def test_own_coded_csv_with_another_model_writes_named_results(capsys, tmp_path, own_data):
+    coded, codebook = own_data
+    model = resolve_model(None).location  # the packaged model, given as a plain folder
+    code, out, err = run(capsys, "--corpus", coded, "--codebook", codebook, "--folds", 2, "--sizes", "0,all",
+                         "--model", model, "--out", tmp_path / "results")
+    assert code in (0, None), err
+    stem = tmp_path / "results" / "evaluate_coded@model"
+    result = json.loads(stem.with_suffix(".json").read_text())
+    assert result["embedding_model"].startswith("model@")  # a folder's id: its name and a hash of its weights
+    assert {row["engine"] for row in result["summary"]} == {"theme_assist", "tfidf_logreg", "majority"}
+    ours = [r for r in result["summary"] if r["engine"] == "theme_assist" and r["per_code"] == "all"][0]
+    assert ours["kappa"] > 0.5
+    assert "Embedding model: model@" in stem.with_suffix(".md").read_text()
+    assert stem.with_suffix(".png").is_file()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "/no/such/model"], "does not exist"),
+    ([], "needs --codebook"),
+])
+def test_bad_input_is_one_line(capsys, tmp_path, own_data, args, message):
+    coded, _ = own_data
+    code, _, err = run(capsys, "--corpus", coded, "--out", tmp_path, *args)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
