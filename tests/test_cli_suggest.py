@@ -133,6 +133,7 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     agreement = json.loads((tmp_path / "demo" / "agreement.json").read_text())
     assert agreement["segments_suggested"] > 200
     assert agreement["accuracy"] > 0.5 and agreement["kappa"] > 0.45
+    assert agreement["ece"] < 0.2 and "calibration error" in out  # 0.50 before temperature scaling
     suggestions = pd.read_csv(tmp_path / "demo" / "suggestions.csv", keep_default_na=False)
     segments = pd.read_csv(tmp_path / "demo" / "segments.csv", keep_default_na=False)
     assert set(suggestions["segment_id"]) == set(segments.loc[segments["half"] == "suggest", "segment_id"])

@@ -62,7 +62,7 @@ def demo(
     console.print(f"Overall (best code vs reference): accuracy {overall['accuracy']:.3f}, Cohen's κ "
                   f"{overall['kappa']:.3f}, macro-F1 {overall['macro_f1']:.3f}; reference code among the top 3: "
                   f"{overall['top3_recall']:.3f}; abstained on {overall['abstention_rate']:.1%} of turns (best score "
-                  f"below the threshold).")
+                  f"below the threshold); expected calibration error of the scores {overall['ece']:.3f}.")
 
     out.mkdir(parents=True, exist_ok=True)
     write_suggestions(result.suggestions, out / "suggestions.csv")
