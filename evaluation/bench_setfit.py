@@ -5,7 +5,8 @@ examples), :class:`~theme_assist.suggest.CodeSuggester` on the frozen all-MiniLM
 suggester on a copy of the model fine-tuned on each training fold's coded examples
 (:func:`theme_assist.finetune.finetune_embedder`). Writes ``evaluation/results/setfit.{json,md}``.
 
-    python evaluation/bench_setfit.py [--corpus annomi-therapist --corpus esconv] [--per-code 10] [--folds 5]
+    python evaluation/bench_setfit.py [--corpus annomi-therapist --corpus esconv] [--per-code 10|all] [--folds 5]
+        [--n-iterations 10] [--out evaluation/results]
 
 A run replaces the rows of the corpora and sizes it measures and keeps the other rows of an earlier run.
 
@@ -72,16 +73,20 @@ class SetFitSuggester:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", action="append", help="benchmark name (repeatable)")
-    parser.add_argument("--per-code", type=int, action="append", help="coded examples per code (repeatable)")
+    parser.add_argument("--per-code", type=lambda v: None if v == "all" else int(v), action="append",
+                        help="coded examples per code, or 'all' (repeatable)")
+    parser.add_argument("--n-iterations", type=int, default=FinetuneParams.n_iterations,
+                        help="SetFit's rounds of pair sampling (fewer: faster fine-tuning on many examples)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
-    params = FinetuneParams()
+    params = FinetuneParams(n_iterations=args.n_iterations)
     sizes = tuple(args.per_code or [10])
     engines = [Engine("frozen", CodeSuggester), Engine("setfit", lambda: SetFitSuggester(params))]
     corpora = args.corpus or CORPORA
-    rows, per_fold = earlier_rows(args.out / "setfit.json", {(name, size) for name in corpora for size in sizes})
+    measured = {(name, "all" if size is None else size) for name in corpora for size in sizes}
+    rows, per_fold = earlier_rows(args.out / "setfit.json", measured)
     machine = describe_machine()
     for name in corpora:
         bench = load_benchmark(name)
@@ -120,7 +125,7 @@ def write(out: Path, rows: list[dict], per_fold: list[dict], params: FinetunePar
              "Reproduce: `python evaluation/bench_setfit.py`.", "",
              "| corpus | per code | engine | κ | κ sd | macro-F1 | macro-F1 sd | accuracy | s/fold |",
              "|---|---|---|---|---|---|---|---|---|"]
-    rows = sorted(rows, key=lambda r: (r["corpus"], r["per_code"]))
+    rows = sorted(rows, key=lambda r: (r["corpus"], r["per_code"] == "all", str(r["per_code"]).zfill(6)))
     lines += [f"| {r['corpus']} | {r['per_code']} | {r['engine']} | {r['kappa']:.3f} | {r['kappa_sd']:.3f} | "
               f"{r['macro_f1']:.3f} | {r['macro_f1_sd']:.3f} | {r['accuracy']:.3f} | {r['seconds']:.0f} |"
               for r in rows]
