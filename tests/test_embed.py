@@ -56,6 +56,35 @@ def test_embeddings_are_normalised_and_cached(tmp_path):
     assert np.array_equal(vectors, again)
 
 
+def test_sentence_embeddings_match_sentence_transformers_encode(tmp_path):
+    texts = ["Hi.", "So you feel that drinking helps you relax after a long day?", "I got the job!"]
+    embedder = Embedder(cache_dir=tmp_path)
+    ours = embedder.encode(texts)
+    reference = embedder.load_model().encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert np.allclose(ours, reference, atol=1e-5)
+
+
+def test_hidden_layers_are_mean_pooled_unit_blocks_cached_apart(tmp_path):
+    texts = ["What brings you here today?", "My brother visits me again.", "What brings you here today?"]
+    first = Embedder(cache_dir=tmp_path)
+    layers = first.encode_layers(texts, (-1, -2, -4))
+    assert layers.shape == (3, 3 * 384) and layers.dtype == np.float32
+    blocks = layers.reshape(3, 3, 384)
+    assert np.allclose(np.linalg.norm(blocks, axis=2), 1.0, atol=1e-5)
+    assert np.array_equal(layers[0], layers[2])
+    # all-MiniLM-L6-v2 pools the last layer by its mean: layer -1 is the sentence embedding itself
+    assert np.allclose(blocks[:, 0], first.encode(texts), atol=1e-5)
+    assert not np.allclose(blocks[:, 1], blocks[:, 2], atol=1e-2), "different layers, different vectors"
+    assert (first.n_computed, first.n_cached) == (0, 3), "the sentence embeddings came with the same pass"
+
+    second = Embedder(cache_dir=tmp_path)
+    assert np.array_equal(second.encode_layers(texts, (-1, -2, -4)), layers)
+    assert second._model is None
+    other = second.encode_layers(texts[:1], (-2,))
+    assert second.n_computed == 1, "another choice of layers is cached under its own key"
+    assert np.allclose(other[0], blocks[0, 1], atol=1e-5)
+
+
 def test_no_socket_is_opened_while_importing_embedding_and_suggesting(tmp_path):
     """Run the whole path in a fresh interpreter whose socket module refuses internet sockets from the start."""
     script = textwrap.dedent(f"""

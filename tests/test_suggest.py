@@ -180,3 +180,50 @@ def test_calibration_needs_several_documents(exclusive_book, embedder, monkeypat
     monkeypatch.setattr(theme_assist.suggest, "MIN_CALIBRATION_SEGMENTS", 10)
     one_document = CODED.assign(document="d1")
     assert CodeSuggester(embedder=embedder).fit(one_document, exclusive_book).temperature_ == 1.0
+
+
+def test_hidden_layers_join_the_features_and_survive_saving(exclusive_book, embedder, tmp_path):
+    with_layers = CodeSuggester(embedder=embedder).fit(CODED, exclusive_book)
+    sentence_only = CodeSuggester(embedder=embedder, hidden_layers=()).fit(CODED, exclusive_book)
+    assert with_layers.hidden_layers_ == (-2, -3, -4) and sentence_only.hidden_layers_ == ()
+    assert with_layers.coef_.shape[1] > sentence_only.coef_.shape[1]
+    assert not np.allclose(with_layers.predict_proba(NEW), sentence_only.predict_proba(NEW))
+
+    with_layers.save(tmp_path / "model")
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    assert config["format_version"] == 2 and config["hidden_layers"] == [-2, -3, -4]
+    loaded = CodeSuggester.load(tmp_path / "model", exclusive_book, embedder=embedder)
+    pd.testing.assert_frame_equal(loaded.predict_proba(NEW), with_layers.predict_proba(NEW))
+
+
+def test_a_suggester_saved_in_format_1_still_loads(exclusive_book, embedder, tmp_path):
+    """Format 1 had no hidden layers: such a suggester is the sentence-embedding-only head."""
+    fitted = CodeSuggester(embedder=embedder, hidden_layers=()).fit(CODED, exclusive_book)
+    fitted.save(tmp_path / "old")
+    config_file = tmp_path / "old" / "config.json"
+    config = json.loads(config_file.read_text())
+    config["format_version"] = 1
+    del config["hidden_layers"], config["params"]["hidden_layers"]
+    config_file.write_text(json.dumps(config))
+    loaded = CodeSuggester.load(tmp_path / "old", exclusive_book, embedder=embedder)
+    assert loaded.hidden_layers_ == ()
+    pd.testing.assert_frame_equal(loaded.predict_proba(NEW), fitted.predict_proba(NEW))
+
+
+def test_an_embedder_without_hidden_layers_uses_the_sentence_embedding(exclusive_book, embedder):
+    class SentenceOnly:
+        model_id = embedder.model_id
+
+        def encode(self, texts, show_progress=False):
+            return embedder.encode(texts)
+
+    plain = CodeSuggester(embedder=SentenceOnly()).fit(CODED, exclusive_book)
+    reference = CodeSuggester(embedder=embedder, hidden_layers=()).fit(CODED, exclusive_book)
+    assert plain.hidden_layers_ == ()
+    pd.testing.assert_frame_equal(plain.predict_proba(NEW), reference.predict_proba(NEW))
+
+
+@pytest.mark.parametrize("layers", [("last",), (1.5,), (True,)])
+def test_hidden_layers_must_be_layer_numbers(exclusive_book, embedder, layers):
+    with pytest.raises(InputError, match="hidden_layers must be layer numbers"):
+        CodeSuggester(embedder=embedder, hidden_layers=layers).fit(CODED, exclusive_book)

@@ -217,25 +217,92 @@ class Embedder:
         return self._model
 
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
-        """L2-normalised float32 embeddings, one row per text, in order."""
+        """L2-normalised float32 sentence embeddings, one row per text, in order."""
+        return self._cached(texts, None, show_progress)
+
+    def encode_layers(self, texts: Sequence[str], layers: Sequence[int] = (-2, -3, -4)) -> np.ndarray:
+        """Mean-pooled token states of hidden ``layers`` of the encoder, each L2-normalised, side by side.
+
+        ``-1`` is the last layer (the one the sentence embedding pools), ``-2`` the one before it, ``0`` the token
+        embeddings. Lower layers keep more of a text's form (questions, hedges, word order) than the last, which is
+        trained for topical similarity; the suggester uses them as extra features. One row of ``len(layers) * dim``
+        per text; cached like :meth:`encode`, computed in the same forward pass.
+        """
+        return self._cached(texts, tuple(int(layer) for layer in layers))
+
+    def _cache_id(self, layers: tuple[int, ...] | None) -> str:
+        if layers is None:
+            return self.model_id
+        return f"{self.model_id}#mean-layers={','.join(map(str, layers))}"
+
+    def _cached(self, texts: Sequence[str], layers: tuple[int, ...] | None, show_progress: bool = False) -> np.ndarray:
         texts = [str(t) for t in texts]
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         keys = [text_key(t) for t in texts]
         cache = self.cache
-        known = cache.get_many(self.model_id, sorted(set(keys))) if cache else {}
+        cache_id = self._cache_id(layers)
+        known = cache.get_many(cache_id, sorted(set(keys))) if cache else {}
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items())
         self.n_cached = sum(1 for k in keys if k in known)
         self.n_computed = len(missing)
         if missing:
-            model = self.load_model()
-            vectors = model.encode(
-                [t for _, t in missing], batch_size=self.batch_size,
-                show_progress_bar=show_progress or (self.show_progress and len(missing) > self.batch_size),
-                convert_to_numpy=True, normalize_embeddings=True,
-            ).astype(np.float32)
-            fresh = {k: v for (k, _), v in zip(missing, vectors)}
+            sentences, hidden = self._forward([t for _, t in missing], layers or (),
+                                              show_progress or (self.show_progress and len(missing) > self.batch_size))
+            fresh_sentences = {k: v for (k, _), v in zip(missing, sentences)}
+            fresh = fresh_sentences if layers is None else {k: v for (k, _), v in zip(missing, hidden)}
             if cache:
-                cache.put_many(self.model_id, fresh)
+                cache.put_many(self.model_id, fresh_sentences)
+                if layers is not None:
+                    cache.put_many(cache_id, fresh)
             known.update(fresh)
         return np.vstack([known[k] for k in keys]).astype(np.float32)
+
+    def _forward(self, texts: list[str], layers: tuple[int, ...], show_progress: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Sentence embeddings and mean-pooled hidden ``layers`` of ``texts`` in one pass of the model.
+
+        Texts go through in batches of similar length (less padding), as sentence-transformers' own ``encode``
+        does; the result is in the order given.
+        """
+        import torch
+
+        model = self.load_model()
+        auto_model = getattr(model[0], "auto_model", None)
+        if layers and auto_model is None:
+            raise InputError(f"embedding model {self.model_id} does not expose its hidden layers; "
+                             "use it without hidden-layer features (hidden_layers=())")
+        from sentence_transformers.util import batch_to_device
+
+        preprocess = getattr(model, "preprocess", None) or model.tokenize  # renamed in sentence-transformers 6
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        sentences = hidden = None
+        batches = range(0, len(texts), self.batch_size)
+        if show_progress:
+            from rich.progress import track
+
+            batches = track(batches, description="embedding", transient=True)
+        before = auto_model.config.output_hidden_states if auto_model is not None else None
+        if auto_model is not None:
+            auto_model.config.output_hidden_states = bool(layers)
+        try:
+            with torch.inference_mode():
+                for start in batches:
+                    rows = order[start:start + self.batch_size]
+                    output = model(batch_to_device(preprocess([texts[i] for i in rows]), model.device))
+                    sentence = torch.nn.functional.normalize(output["sentence_embedding"].float(), dim=-1)
+                    if sentences is None:
+                        sentences = np.zeros((len(texts), sentence.shape[1]), dtype=np.float32)
+                    sentences[rows] = sentence.cpu().numpy()
+                    if layers:
+                        mask = output["attention_mask"].unsqueeze(-1).float()
+                        pooled = [torch.nn.functional.normalize(
+                            (output["all_layer_embeddings"][layer].float() * mask).sum(1) / mask.sum(1).clamp(min=1),
+                            dim=-1) for layer in layers]
+                        block = torch.cat(pooled, dim=1).cpu().numpy()
+                        if hidden is None:
+                            hidden = np.zeros((len(texts), block.shape[1]), dtype=np.float32)
+                        hidden[rows] = block
+        finally:
+            if auto_model is not None:
+                auto_model.config.output_hidden_states = before
+        return sentences, hidden

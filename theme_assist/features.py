@@ -2,7 +2,8 @@
 
 A segment is described by three blocks, stacked side by side:
 
-* its sentence embedding (L2-normalised);
+* its embedding: what :class:`~theme_assist.suggest.CodeSuggester` makes of the encoder's output (the sentence
+  embedding and mean-pooled hidden layers, unit length as a whole);
 * the embeddings of the previous and of the next segment of the same document, each times ``context_weight``
   (zero where there is none, and for codebook anchor texts): a reflection answers the client, a question is
   followed by an answer;

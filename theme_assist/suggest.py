@@ -11,7 +11,8 @@ How it learns
   a segment's score for a code is a softmax (exclusive codebooks) or a logistic (multi-label) of its cosine
   similarity to the code's prototype. These scores rank well but are not calibrated probabilities.
 * **With coded segments (few-shot to many).** A logistic-regression head is trained on features of each segment
-  (:mod:`theme_assist.features`): its embedding, the embeddings of the previous and next segments of the same
+  (:mod:`theme_assist.features`): its embedding (the sentence embedding and the mean-pooled token states of the three
+  encoder layers below the last, the feature-based recipe of Devlin et al., 2019), the embeddings of the previous and next segments of the same
   document (a reflection answers the client; a question is followed by an answer) and TF-IDF word n-grams. The codebook's anchor
   texts join the training set, so codes nobody has used yet can still be suggested. Exclusive codebooks get a
   multinomial head (one code per segment); multi-label codebooks one binary head per code. Its scores are then
@@ -35,7 +36,8 @@ from theme_assist.embed import Embedder
 from theme_assist.errors import InputError
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Format 2 adds ``hidden_layers``; format 1 (sentence embedding alone) is still read."""
 ANCHOR_PREFIX = "codebook:"
 UNLEARNED_INTERCEPT = -1e4
 """Intercept of a code the head had no example of: its score is 0."""
@@ -48,14 +50,16 @@ MIN_CALIBRATION_SEGMENTS = 30
 class TrainingItems:
     """What the head is trained on: coded segments and codebook anchor texts, one row each.
 
-    ``labels`` holds the list of code ids of every item; ``context`` the embeddings of each item's previous and
-    next segment (zero rows where there is none).
+    ``labels`` holds the list of code ids of every item; ``embeddings`` their sentence embeddings (for evidence);
+    ``represented`` what the head sees of each item (:meth:`CodeSuggester._represent`); ``context`` the
+    representations of each item's previous and next segment (zero rows where there is none).
     """
 
     segment_ids: list[str]
     texts: list[str]
     labels: list[list[str]]
     embeddings: np.ndarray
+    represented: np.ndarray
     context: list[np.ndarray]
     is_anchor: np.ndarray
 
@@ -123,6 +127,11 @@ class CodeSuggester:
         uniform guess — and 0.5 for multi-label codebooks (the code applies more likely than not).
     n_evidence : int
         Coded quotes given as evidence for each suggestion (1–3 is what a coder reads).
+    hidden_layers : tuple of int
+        Hidden layers of the encoder (``-2`` is the one below the last) whose mean-pooled token states join the
+        sentence embedding among the head's features: they keep more of a text's form (a question, a hedge, a
+        restatement) than the last layer, which is trained for topical similarity. ``()`` uses the sentence
+        embedding alone, as does an embedder without ``encode_layers``. Costs no extra pass of the model.
     context_weight : float
         Weight of the previous and next segments' embeddings among the features (0 switches context off).
     tfidf_weight : float
@@ -143,13 +152,14 @@ class CodeSuggester:
     """
 
     def __init__(self, embedder=None, top_k: int = 3, threshold: float | str = "auto", n_evidence: int = 3,
-                 context_weight: float = 0.5, tfidf_weight: float = 1.0, C: float = 1.0,
-                 anchor_weight: float = 1.0, zero_shot_temperature: float = 0.1, calibrate: bool = True,
+                 hidden_layers: tuple[int, ...] = (-2, -3, -4), context_weight: float = 0.5,
+                 tfidf_weight: float = 1.0, C: float = 1.0, anchor_weight: float = 1.0, zero_shot_temperature: float = 0.1, calibrate: bool = True,
                  random_state: int = 0):
         self.embedder = embedder
         self.top_k = top_k
         self.threshold = threshold
         self.n_evidence = n_evidence
+        self.hidden_layers = hidden_layers
         self.context_weight = context_weight
         self.tfidf_weight = tfidf_weight
         self.C = C
@@ -172,6 +182,8 @@ class CodeSuggester:
             raise InputError(f"threshold must be 'auto' or a number between 0 and 1, got {self.threshold!r}")
         if self.n_evidence < 0:
             raise InputError(f"n_evidence must be 0 or more, got {self.n_evidence}")
+        if not all(isinstance(layer, (int, np.integer)) and not isinstance(layer, bool) for layer in self.hidden_layers):
+            raise InputError(f"hidden_layers must be layer numbers such as (-2, -3, -4), got {self.hidden_layers!r}")
 
     def fit(self, coded: pd.DataFrame | None, codebook: Codebook) -> "CodeSuggester":
         """Learn from the codebook and the coded segments.
@@ -200,6 +212,7 @@ class CodeSuggester:
 
         if not has_codes:
             self.mode_ = "zero-shot"
+            self.hidden_layers_ = ()
             self.classes_ = [code.id for code in codebook.leaf_codes]
             self.prototypes_ = np.vstack([
                 _normalise(anchor_vectors[[i for i, (code, _) in enumerate(anchors) if code == c]].mean(axis=0))
@@ -212,7 +225,11 @@ class CodeSuggester:
             return self
 
         self.mode_ = "trained"
-        segment_vectors = embedder.encode(segments["text"].astype(str).tolist())
+        self.hidden_layers_ = tuple(int(x) for x in self.hidden_layers) if hasattr(embedder, "encode_layers") else ()
+        segment_texts = segments["text"].astype(str).tolist()
+        segment_vectors = embedder.encode(segment_texts)
+        segment_represented = self._represent(segment_texts, segment_vectors)
+        anchor_represented = self._represent([text for _, text in anchors], anchor_vectors)
         previous, following = neighbour_index(segments)
         coded_rows = np.flatnonzero(segments["codes"].map(bool).to_numpy())
         items = TrainingItems(
@@ -220,7 +237,9 @@ class CodeSuggester:
             texts=segments["text"].iloc[coded_rows].astype(str).tolist() + [t for _, t in anchors],
             labels=segments["codes"].iloc[coded_rows].tolist() + [[c] for c, _ in anchors],
             embeddings=np.vstack([segment_vectors[coded_rows], anchor_vectors]),
-            context=[np.vstack([rows_or_zero(segment_vectors, neighbours[coded_rows]), np.zeros_like(anchor_vectors)])
+            represented=np.vstack([segment_represented[coded_rows], anchor_represented]),
+            context=[np.vstack([rows_or_zero(segment_represented, neighbours[coded_rows]),
+                                np.zeros_like(anchor_represented)])
                      for neighbours in (previous, following)],
             is_anchor=np.r_[np.zeros(len(coded_rows), bool), np.ones(len(anchors), bool)],
         )
@@ -228,7 +247,7 @@ class CodeSuggester:
         self.classes_ = [c for c in codebook.ids if c in used or not codebook.get(c).children]
         keep = [i for i, labels in enumerate(items.labels) if set(labels) & set(self.classes_)]
         self.features_ = FeatureBuilder(context_weight=self.context_weight, tfidf_weight=self.tfidf_weight)
-        X = self.features_.fit_transform([items.texts[i] for i in keep], items.embeddings[keep],
+        X = self.features_.fit_transform([items.texts[i] for i in keep], items.represented[keep],
                                          [block[keep] for block in items.context])
         weights = np.where(items.is_anchor[keep], self.anchor_weight, 1.0)
         labels = [items.labels[i] for i in keep]
@@ -248,6 +267,14 @@ class CodeSuggester:
                            vectors=items.embeddings[evidence_rows])
         self._resolve_threshold()
         return self
+
+    def _represent(self, texts: list[str], vectors: np.ndarray) -> np.ndarray:
+        """What the head sees of each text: its sentence embedding and the hidden layers' blocks, side by side,
+        scaled so that the whole has unit length like the sentence embedding alone."""
+        if not self.hidden_layers_:
+            return vectors
+        hidden = self._embedder().encode_layers(texts, self.hidden_layers_)
+        return np.hstack([vectors, hidden]) / np.float32(np.sqrt(1 + len(self.hidden_layers_)))
 
     def _resolve_threshold(self) -> None:
         if self.threshold == "auto":
@@ -323,27 +350,32 @@ class CodeSuggester:
         if not hasattr(self, "mode_"):
             raise InputError("this suggester is not fitted yet: call fit() or load a saved one")
 
-    def _embed_segments(self, segments: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray]]:
+    def _embed_segments(self, segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """Sentence embeddings, the head's representations (:meth:`_represent`; the embeddings themselves in
+        zero-shot mode) and the representations of each segment's previous and next segment."""
         if "text" not in segments:
             raise InputError("segments need a 'text' column")
-        vectors = self._embedder().encode(segments["text"].astype(str).tolist())
-        return vectors, [rows_or_zero(vectors, neighbours) for neighbours in neighbour_index(segments)]
+        texts = segments["text"].astype(str).tolist()
+        vectors = self._embedder().encode(texts)
+        represented = vectors if self.mode_ == "zero-shot" else self._represent(texts, vectors)
+        return vectors, represented, [rows_or_zero(represented, neighbours)
+                                      for neighbours in neighbour_index(segments)]
 
-    def _scores(self, segments: pd.DataFrame, vectors: np.ndarray, context: list[np.ndarray]) -> np.ndarray:
+    def _scores(self, segments: pd.DataFrame, represented: np.ndarray, context: list[np.ndarray]) -> np.ndarray:
         if self.mode_ == "zero-shot":
-            similarity = vectors @ self.prototypes_.T
+            similarity = represented @ self.prototypes_.T
             if self.exclusive_:
                 return _softmax(similarity / self.zero_shot_temperature)
             return _sigmoid((similarity - 0.5) / self.zero_shot_temperature)
-        X = self.features_.transform(segments["text"].astype(str).tolist(), vectors, context)
+        X = self.features_.transform(segments["text"].astype(str).tolist(), represented, context)
         decision = np.asarray(X @ self.coef_.T) + self.intercept_
         return _softmax(decision) if self.exclusive_ else _sigmoid(decision)
 
     def predict_proba(self, segments: pd.DataFrame) -> pd.DataFrame:
         """Scores in [0, 1]: one row per segment (index ``segment_id`` when given), one column per code."""
         self._check_fitted()
-        vectors, context = self._embed_segments(segments)
-        scores = self._scores(segments, vectors, context)
+        _, represented, context = self._embed_segments(segments)
+        scores = self._scores(segments, represented, context)
         index = segments["segment_id"].astype(str) if "segment_id" in segments else segments.index
         return pd.DataFrame(scores, index=index, columns=self.classes_)
 
@@ -359,8 +391,8 @@ class CodeSuggester:
         segments = segments.reset_index(drop=True)
         if "segment_id" not in segments:
             segments = segments.assign(segment_id=[str(i) for i in range(len(segments))])
-        vectors, context = self._embed_segments(segments)
-        scores = self._scores(segments, vectors, context)
+        vectors, represented, context = self._embed_segments(segments)
+        scores = self._scores(segments, represented, context)
         order = np.argsort(-scores, axis=1, kind="stable")[:, :top_k]
         rows = []
         for i, segment_id in enumerate(segments["segment_id"].astype(str)):
@@ -396,7 +428,7 @@ class CodeSuggester:
         self._check_fitted()
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        params = {k: getattr(self, k) for k in ("top_k", "threshold", "n_evidence", "context_weight",
+        params = {k: getattr(self, k) for k in ("top_k", "threshold", "n_evidence", "hidden_layers", "context_weight",
                                                   "tfidf_weight", "C", "anchor_weight", "zero_shot_temperature",
                                                   "calibrate", "random_state")}
         config = {"format_version": FORMAT_VERSION, "theme_assist_version": __version__, "mode": self.mode_,
@@ -409,6 +441,7 @@ class CodeSuggester:
         else:
             arrays.update(coef=self.coef_, intercept=self.intercept_)
             config["temperature"] = self.temperature_
+            config["hidden_layers"] = list(self.hidden_layers_)
             config["features"], feature_arrays = self.features_.to_state()
             arrays.update(feature_arrays)
         (folder / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
@@ -431,13 +464,14 @@ class CodeSuggester:
             raise InputError(f"{folder} is not a saved suggester ({Path(exc.filename).name} is missing)") from None
         except (ValueError, json.JSONDecodeError) as exc:
             raise InputError(f"saved suggester in {folder} is damaged ({exc})") from None
-        if config.get("format_version") != FORMAT_VERSION:
+        if config.get("format_version") not in (1, FORMAT_VERSION):
             raise InputError(f"saved suggester in {folder} has format {config.get('format_version')}, "
-                             f"this version reads format {FORMAT_VERSION}")
+                             f"this version reads formats 1 to {FORMAT_VERSION}")
         if config["codebook_hash"] != codebook.content_hash():
             raise InputError(f"saved suggester in {folder} was fitted on another codebook "
                              f"({config['codebook_name']!r}); refit it on this one")
-        suggester = cls(embedder=embedder, **config["params"])
+        params = {**config["params"], "hidden_layers": tuple(config["params"].get("hidden_layers", ()))}
+        suggester = cls(embedder=embedder, **params)
         if suggester._embedder().model_id != config["embedding_model_id"]:
             raise InputError(f"saved suggester in {folder} was fitted with embedding model "
                              f"{config['embedding_model_id']}, not {suggester.embedder.model_id}")
@@ -445,10 +479,14 @@ class CodeSuggester:
         suggester.exclusive_, suggester.classes_ = config["exclusive"], config["classes"]
         suggester.mode_, suggester.model_id_ = config["mode"], config["embedding_model_id"]
         if suggester.mode_ == "zero-shot":
-            suggester.prototypes_ = arrays["prototypes"]
+            suggester.prototypes_, suggester.hidden_layers_ = arrays["prototypes"], ()
         else:
             suggester.coef_, suggester.intercept_ = arrays["coef"], arrays["intercept"]  # already calibrated
             suggester.temperature_ = config.get("temperature", 1.0)
+            suggester.hidden_layers_ = tuple(config.get("hidden_layers", ()))
+            if suggester.hidden_layers_ and not hasattr(suggester._embedder(), "encode_layers"):
+                raise InputError(f"saved suggester in {folder} needs hidden-layer features, which this embedder "
+                                 "does not give")
             suggester.features_ = FeatureBuilder.from_state(config["features"], arrays)
         suggester._set_evidence(evidence["ids"], evidence["texts"], evidence["labels"], arrays["evidence_vectors"])
         suggester._resolve_threshold()

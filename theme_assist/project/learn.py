@@ -26,8 +26,8 @@ from theme_assist.project.store import ProjectStore
 
 logger = logging.getLogger(__name__)
 
-SUGGESTER_PARAMS = ("top_k", "threshold", "n_evidence", "context_weight", "tfidf_weight", "C", "anchor_weight",
-                    "zero_shot_temperature", "random_state")
+SUGGESTER_PARAMS = ("top_k", "threshold", "n_evidence", "hidden_layers", "context_weight", "tfidf_weight", "C",
+                    "anchor_weight", "zero_shot_temperature", "random_state")
 
 
 def training_table(segments: pd.DataFrame, codings: pd.DataFrame, decisions: pd.DataFrame,
