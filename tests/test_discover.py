@@ -382,3 +382,65 @@ def test_nothing_left_to_cluster_is_explained_not_silent(embedder, twenty_vector
     assert discoverer.themes_.empty and discoverer.hierarchy_.empty
     assert "every segment is explained" in discoverer.summary_["notes"][0]
     assert json.loads(discoverer.to_json())["summary"]["n_selected"] == 0
+
+
+# ---------------------------------------------------------------------------------------------- hidden layers
+class PlantedLayers:
+    """Sentence embeddings that say nothing, hidden layers that carry the topics: shows which space is clustered."""
+
+    model_id = "planted-layers"
+
+    def __init__(self, segments: pd.DataFrame):
+        rng = np.random.default_rng(1)
+        topics = sorted(segments["topic"].unique())
+        centres = rng.normal(size=(len(topics), 32))
+        self.noise = {text: rng.normal(size=32) for text in segments["text"]}
+        self.layer = {text: centres[topics.index(topic)] + rng.normal(scale=0.3, size=32)
+                      for text, topic in zip(segments["text"], segments["topic"])}
+        self.calls = []
+
+    def encode(self, texts, show_progress=False):  # label terms are not segments: they get noise of their own
+        rows = np.array([self.noise.get(t, np.random.default_rng(len(t)).normal(size=32)) for t in texts])
+        return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+    def encode_layers(self, texts, layers):
+        self.calls.append(tuple(layers))
+        rows = np.array([self.layer[t] for t in texts])
+        block = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+        return np.hstack([block] * len(layers)).astype(np.float32)
+
+
+def test_hidden_layers_join_the_clustered_space(synthetic):
+    segments = synthetic[0].drop_duplicates("text").reset_index(drop=True)
+    planted = PlantedLayers(segments)
+    with_layers = ThemeDiscoverer(embedder=planted, n_resamples=0, similarity_floor=-1.0,
+                                  random_state=0).fit(segments)
+    assert planted.calls == [(-2, -3, -4)]
+    assert with_layers.summary_["hidden_layers"] == [-2, -3, -4]
+    assert homogeneity_score(segments["topic"], with_layers.assignments_["theme"]) > 0.9
+    sentence_only = ThemeDiscoverer(embedder=planted, hidden_layers=(), n_resamples=0, similarity_floor=-1.0,
+                                    random_state=0).fit(segments)
+    assert sentence_only.summary_["hidden_layers"] == []
+    assert homogeneity_score(segments["topic"], sentence_only.assignments_["theme"]) < 0.3
+    # similarities shown to coders stay in the sentence-embedding space
+    theme_of = with_layers.assignments_.set_index("segment_id")
+    first = theme_of.iloc[0]
+    members = theme_of.index[theme_of["theme"] == first["theme"]]
+    vectors = planted.encode(segments.set_index("segment_id").loc[members, "text"].tolist())
+    centre = vectors.mean(axis=0) / np.linalg.norm(vectors.mean(axis=0))
+    assert first["similarity"] == pytest.approx(float(vectors[0] @ centre), abs=1e-3)
+
+
+def test_embeddings_without_an_embedder_are_clustered_alone(fitted_synthetic):
+    assert fitted_synthetic.summary_["hidden_layers"] == []
+
+
+def test_default_model_clusters_with_its_hidden_layers(embedder):
+    discoverer = ThemeDiscoverer(embedder=embedder, n_resamples=0, random_state=0).fit(TWENTY)
+    assert discoverer.summary_["hidden_layers"] == [-2, -3, -4]
+    assert adjusted_rand_score(TWENTY["topic"], discoverer.assignments_["theme"]) > 0.3
+
+
+def test_hidden_layers_must_be_layer_numbers(twenty_vectors):
+    with pytest.raises(InputError, match="hidden_layers must be layer numbers"):
+        ThemeDiscoverer(hidden_layers=("last",)).fit(TWENTY, embeddings=twenty_vectors)

@@ -141,6 +141,27 @@ class EmbeddingCache:
             )
 
 
+def check_layers(layers) -> tuple[int, ...]:
+    """``layers`` as a tuple of layer numbers, or a one-line :class:`InputError`."""
+    if not all(isinstance(layer, (int, np.integer)) and not isinstance(layer, bool) for layer in layers):
+        raise InputError(f"hidden_layers must be layer numbers such as (-2, -3, -4), got {layers!r}")
+    return tuple(int(layer) for layer in layers)
+
+
+def with_hidden_layers(embedder, texts: Sequence[str], vectors: np.ndarray, layers: Sequence[int]) -> np.ndarray:
+    """Sentence embeddings ``vectors`` of ``texts`` with the mean-pooled hidden ``layers`` beside them
+    (:meth:`Embedder.encode_layers`), scaled so that each row has unit length like ``vectors`` alone.
+
+    The suggestion head learns from this and theme discovery clusters it: the lower layers keep a text's form (a
+    question, a hedge, a restatement) that the last layer, trained for topical similarity, blurs. ``vectors`` come
+    back unchanged when ``layers`` is empty.
+    """
+    if not len(layers):
+        return vectors
+    hidden = embedder.encode_layers(texts, tuple(layers))
+    return np.hstack([vectors, hidden]) / np.float32(np.sqrt(1 + len(layers)))
+
+
 def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -32,7 +32,7 @@ import pandas as pd
 
 from theme_assist import __version__
 from theme_assist.codebook import Codebook
-from theme_assist.embed import Embedder
+from theme_assist.embed import Embedder, check_layers, with_hidden_layers
 from theme_assist.errors import InputError
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
 
@@ -182,8 +182,7 @@ class CodeSuggester:
             raise InputError(f"threshold must be 'auto' or a number between 0 and 1, got {self.threshold!r}")
         if self.n_evidence < 0:
             raise InputError(f"n_evidence must be 0 or more, got {self.n_evidence}")
-        if not all(isinstance(layer, (int, np.integer)) and not isinstance(layer, bool) for layer in self.hidden_layers):
-            raise InputError(f"hidden_layers must be layer numbers such as (-2, -3, -4), got {self.hidden_layers!r}")
+        check_layers(self.hidden_layers)
 
     def fit(self, coded: pd.DataFrame | None, codebook: Codebook) -> "CodeSuggester":
         """Learn from the codebook and the coded segments.
@@ -225,7 +224,7 @@ class CodeSuggester:
             return self
 
         self.mode_ = "trained"
-        self.hidden_layers_ = tuple(int(x) for x in self.hidden_layers) if hasattr(embedder, "encode_layers") else ()
+        self.hidden_layers_ = check_layers(self.hidden_layers) if hasattr(embedder, "encode_layers") else ()
         segment_texts = segments["text"].astype(str).tolist()
         segment_vectors = embedder.encode(segment_texts)
         segment_represented = self._represent(segment_texts, segment_vectors)
@@ -269,12 +268,8 @@ class CodeSuggester:
         return self
 
     def _represent(self, texts: list[str], vectors: np.ndarray) -> np.ndarray:
-        """What the head sees of each text: its sentence embedding and the hidden layers' blocks, side by side,
-        scaled so that the whole has unit length like the sentence embedding alone."""
-        if not self.hidden_layers_:
-            return vectors
-        hidden = self._embedder().encode_layers(texts, self.hidden_layers_)
-        return np.hstack([vectors, hidden]) / np.float32(np.sqrt(1 + len(self.hidden_layers_)))
+        """What the head sees of each text (:func:`~theme_assist.embed.with_hidden_layers`)."""
+        return with_hidden_layers(self._embedder(), texts, vectors, self.hidden_layers_)
 
     def _resolve_threshold(self) -> None:
         if self.threshold == "auto":

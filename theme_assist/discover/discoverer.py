@@ -4,7 +4,8 @@
 
 1. a **selector** (:mod:`~theme_assist.discover.select`) picks the segments to cluster: those whose best code
    score stays below a threshold, or all of them;
-2. a **reducer** (:mod:`~theme_assist.discover.reduce`) projects their embeddings to a few dimensions;
+2. a **reducer** (:mod:`~theme_assist.discover.reduce`) projects their embeddings, with the encoder's hidden layers
+   beside the sentence embedding, to a few dimensions;
 3. a **clusterer** (:mod:`~theme_assist.discover.cluster`) groups them; small groups are dissolved and outliers
    join their nearest theme above a similarity floor (:mod:`~theme_assist.discover.outliers`);
 4. a **labeller** (:mod:`~theme_assist.discover.label`) names each theme by c-TF-IDF, its best terms re-ranked by
@@ -37,6 +38,7 @@ from theme_assist.discover.reduce import PCAReducer
 from theme_assist.discover.select import UnexplainedSegments
 from theme_assist.discover.spread import spread_table
 from theme_assist.discover.stability import resampled_stability
+from theme_assist.embed import check_layers, with_hidden_layers
 from theme_assist.errors import InputError
 
 UNCLUSTERED = "unclustered"
@@ -77,8 +79,15 @@ class ThemeDiscoverer:
     ----------
     embedder : Embedder or None
         Anything with ``encode(texts) -> ndarray``; ``None`` uses the packaged default model. When :meth:`fit`
-        gets ``embeddings``, it only embeds label terms, to rank them by similarity to each theme's centre (it must
-        be the model that made the embeddings); with ``embeddings`` and no embedder, labels rank by c-TF-IDF.
+        gets ``embeddings``, it only embeds label terms, to rank them by similarity to each theme's centre, and
+        gives the hidden layers (it must be the model that made the embeddings); with ``embeddings`` and no
+        embedder, labels rank by c-TF-IDF and the embeddings alone are clustered.
+    hidden_layers : tuple of int
+        Encoder layers whose mean-pooled token states join the sentence embedding in the space that is clustered
+        (:func:`~theme_assist.embed.with_hidden_layers`, as the suggestion head sees segments): they keep a
+        turn's form (a question, a reflection, an account) beside its topic. Centres, quotes, similarities and the
+        outlier floor stay in the sentence-embedding space. ``()`` clusters the sentence embeddings alone, as does
+        an embedder without ``encode_layers``.
     selector : selector or None
         Which segments to cluster (:mod:`~theme_assist.discover.select`); ``None``:
         ``UnexplainedSegments(0.5)``, which selects every segment when :meth:`fit` gets no suggester.
@@ -120,11 +129,12 @@ class ThemeDiscoverer:
         Counts, outlier share, the methods used, and ``notes`` explaining empty or degraded results.
     """
 
-    def __init__(self, embedder=None, selector=None, reducer=None, clusterer="auto", labeller=None,
-                 min_size: int | None = None, similarity_floor: float = 0.25, n_quotes: int = 5,
+    def __init__(self, embedder=None, hidden_layers: tuple[int, ...] = (-2, -3, -4), selector=None, reducer=None,
+                 clusterer="auto", labeller=None, min_size: int | None = None, similarity_floor: float = 0.25, n_quotes: int = 5,
                  n_resamples: int = 10, resample_fraction: float = 0.8, max_resample_rows: int | None = 5000,
                  by: str | None = None, random_state: int = 0):
         self.embedder = embedder
+        self.hidden_layers = hidden_layers
         self.selector = selector
         self.reducer = reducer
         self.clusterer = clusterer
@@ -144,6 +154,7 @@ class ThemeDiscoverer:
             raise InputError(f"the smallest theme (min_size) must be at least 2 segments, got {self.min_size}")
         if not -1.0 <= self.similarity_floor <= 1.0:
             raise InputError(f"similarity_floor must be between -1 and 1, got {self.similarity_floor}")
+        check_layers(self.hidden_layers)
         if self.n_quotes < 1:
             raise InputError(f"n_quotes must be at least 1, got {self.n_quotes}")
         if self.n_resamples < 0:
@@ -190,13 +201,15 @@ class ThemeDiscoverer:
         for column in ("segment_id", "text", "document", "speaker"):
             segments[column] = segments[column].fillna("").astype(str) if column in segments else ""
         vectors = self._embeddings(segments, embeddings)
+        space = self._clustering_space(segments, vectors)
         selector, reducer, clusterer, labeller = self._components()
         scores = suggester.predict_proba(segments) if suggester is not None else None
         selected = np.flatnonzero(selector.select(segments, scores))
 
         notes: list[str] = []
         min_size = self.min_size or auto_min_size(len(selected))
-        labels, method = self._cluster_selected(vectors[selected], reducer, clusterer, min_size, notes)
+        labels, method = self._cluster_selected(vectors[selected], space[selected], reducer, clusterer, min_size,
+                                                notes)
         theme_ids = [f"T{k + 1}" for k in range(int(labels.max()) + 1 if len(labels) else 0)]
         centroids = theme_centroids(vectors[selected], labels)
 
@@ -220,7 +233,8 @@ class ThemeDiscoverer:
             "n_segments": len(segments), "n_selected": len(selected), "n_explained": len(segments) - len(selected),
             "n_themes": len(theme_ids), "n_unclustered": n_unclustered,
             "outlier_share": round(n_unclustered / len(selected), 4) if len(selected) else 0.0,
-            "selection": selector.name, "reducer": reducer.name, "clusterer": method, "min_size": min_size,
+            "selection": selector.name, "hidden_layers": list(self.hidden_layers_), "reducer": reducer.name,
+            "clusterer": method, "min_size": min_size,
             "similarity_floor": self.similarity_floor, "random_state": self.random_state, "by": self.by,
             "notes": notes,
         }
@@ -239,12 +253,18 @@ class ThemeDiscoverer:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms > 0, norms, 1.0)
 
+    def _clustering_space(self, segments: pd.DataFrame, vectors: np.ndarray) -> np.ndarray:
+        """The vectors that are reduced and clustered: ``vectors`` with the hidden layers beside them."""
+        usable = hasattr(self.embedder, "encode_layers")
+        self.hidden_layers_ = check_layers(self.hidden_layers) if usable else ()
+        return with_hidden_layers(self.embedder, segments["text"].tolist(), vectors, self.hidden_layers_)
+
     def _cluster(self, vectors: np.ndarray, reduced: np.ndarray, clusterer, min_size: int) -> np.ndarray:
         """Cluster, dissolve groups under ``min_size``, and reassign outliers above the similarity floor."""
         labels = tidy_labels(clusterer.cluster(reduced, min_size, self.random_state), min_size)
         return reassign_outliers(vectors, labels, self.similarity_floor)
 
-    def _cluster_selected(self, vectors: np.ndarray, reducer, clusterer, min_size: int,
+    def _cluster_selected(self, vectors: np.ndarray, space: np.ndarray, reducer, clusterer, min_size: int,
                           notes: list[str]) -> tuple[np.ndarray, str]:
         if not len(vectors):
             notes.append("every segment is explained by a code (its best score reaches the selector's threshold); "
@@ -254,7 +274,7 @@ class ThemeDiscoverer:
             notes.append(f"{len(vectors)} segment(s) to cluster: too few for two themes of at least {min_size} "
                          f"segments; all are left unclustered")
             return np.full(len(vectors), -1), "none"
-        self.reduced_ = reducer.fit_transform(vectors)
+        self.reduced_ = reducer.fit_transform(space)
         labels = self._cluster(vectors, self.reduced_, clusterer, min_size)
         method = getattr(clusterer, "used_", getattr(clusterer, "name", type(clusterer).__name__))
         if labels.max() < 0:
