@@ -6,6 +6,7 @@ definitions and examples; :mod:`theme_assist.baselines`), in the same 5-fold gro
 ``theme-assist evaluate`` (all coded examples), and writes ``evaluation/results/ablation.{json,md}``.
 
     python evaluation/ablation.py [--corpus annomi-therapist --corpus esconv ...]
+    python evaluation/ablation.py --variant default --variant "no hidden layers" --name ablation_hidden_layers
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from theme_assist.suggest import CodeSuggester
 
 VARIANTS = {
     "default": {},
+    "no hidden layers": {"hidden_layers": ()},
     "no context": {"context_weight": 0.0},
     "context weight 1.0": {"context_weight": 1.0},
     "no TF-IDF": {"tfidf_weight": 0.0},
@@ -37,31 +39,38 @@ CORPORA = ["annomi-therapist", "annomi-client", "esconv", "epitome-er"]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", action="append", help="benchmark name (repeatable)")
+    parser.add_argument("--variant", action="append", choices=[*VARIANTS, *ALTERNATIVES],
+                        help="only these variants (repeatable; default: all)")
+    parser.add_argument("--name", default="ablation", help="stem of the result files")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
+    chosen = args.variant or [*VARIANTS, *ALTERNATIVES]
     rows = []
     for name in args.corpus or CORPORA:
         bench = load_benchmark(name)
-        engines = [Engine(label, lambda params=params: CodeSuggester(**params)) for label, params in VARIANTS.items()]
-        engines += [Engine(label, make) for label, make in ALTERNATIVES.items()]
+        engines = [Engine(label, lambda params=params: CodeSuggester(**params))
+                   for label, params in VARIANTS.items() if label in chosen]
+        engines += [Engine(label, make) for label, make in ALTERNATIVES.items() if label in chosen]
         summary = summarise(cross_validate(bench.segments, bench.codebook, engines, sizes=(None,)))
         for row in summary.to_dict(orient="records"):
             rows.append({"corpus": name, **row})
             print(f"{name:18s} {row['engine']:20s} kappa {row['kappa']:.3f} macro-F1 {row['macro_f1']:.3f}", flush=True)
     machine = describe_machine()
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "ablation.json").write_text(json.dumps({"machine": machine, "variants": VARIANTS, "rows": rows},
-                                                       indent=1, default=float))
+    (args.out / f"{args.name}.json").write_text(json.dumps({"machine": machine, "variants": VARIANTS, "rows": rows},
+                                                          indent=1, default=float))
     lines = ["# Ablation of the suggestion engine", "",
              "5-fold cross-validation grouped by document (seed 0), all coded examples; one change at a time from "
-             "the default (`context_weight=0.5`, `tfidf_weight=1.0`, `C=1.0`, calibrated), then two alternatives "
-             "without a trained head (k-NN over embeddings, similarity to each code's mean embedding). Reproduce: "
-             "`python evaluation/ablation.py`.", "",
+             "the default (hidden layers -2, -3, -4 beside the sentence embedding, `context_weight=0.5`, "
+             "`tfidf_weight=1.0`, `C=1.0`, calibrated), then two alternatives without a trained head (k-NN over "
+             "embeddings, similarity to each code's mean embedding). Reproduce: `python evaluation/ablation.py"
+             + "".join(f' --variant "{v}"' for v in args.variant or []) + (f" --name {args.name}" if args.variant else "")
+             + "`.", "",
              "| corpus | variant | κ | κ sd | macro-F1 | accuracy | ECE |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['corpus']} | {r['engine']} | {r['kappa']:.3f} | {r['kappa_sd']:.3f} | {r['macro_f1']:.3f} | "
               f"{r['accuracy']:.3f} | {r['ece']:.3f} |" for r in rows]
     lines += ["", machine_markdown(machine), ""]
-    (args.out / "ablation.md").write_text("\n".join(lines))
+    (args.out / f"{args.name}.md").write_text("\n".join(lines))
 
 
 if __name__ == "__main__":

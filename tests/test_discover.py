@@ -403,11 +403,11 @@ class PlantedLayers:
         rows = np.array([self.noise.get(t, np.random.default_rng(len(t)).normal(size=32)) for t in texts])
         return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
 
-    def encode_layers(self, texts, layers):
+    def encode_with_layers(self, texts, layers):
         self.calls.append(tuple(layers))
         rows = np.array([self.layer[t] for t in texts])
         block = rows / np.linalg.norm(rows, axis=1, keepdims=True)
-        return np.hstack([block] * len(layers)).astype(np.float32)
+        return self.encode(texts), np.hstack([block] * len(layers)).astype(np.float32)
 
 
 def test_hidden_layers_join_the_clustered_space(synthetic):

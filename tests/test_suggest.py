@@ -227,3 +227,22 @@ def test_an_embedder_without_hidden_layers_uses_the_sentence_embedding(exclusive
 def test_hidden_layers_must_be_layer_numbers(exclusive_book, embedder, layers):
     with pytest.raises(InputError, match="hidden_layers must be layer numbers"):
         CodeSuggester(embedder=embedder, hidden_layers=layers).fit(CODED, exclusive_book)
+
+
+def test_segments_go_through_the_model_once_for_both_representations(exclusive_book, monkeypatch):
+    from theme_assist.embed import Embedder
+
+    embedder = Embedder(cache_dir="")  # no cache: every request reaches the model
+    seen = []
+    forward = Embedder._forward
+
+    def counting(self, texts, layers, show_progress):
+        seen.extend(texts)
+        return forward(self, texts, layers, show_progress)
+
+    monkeypatch.setattr(Embedder, "_forward", counting)
+    CodeSuggester(embedder=embedder).fit(CODED, exclusive_book)
+    assert all(seen.count(text) == 1 for text in CODED["text"])
+    seen.clear()
+    CodeSuggester(embedder=embedder).fit(CODED, exclusive_book).predict_proba(NEW)
+    assert all(seen.count(text) == 1 for text in NEW["text"])

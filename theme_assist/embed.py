@@ -148,18 +148,22 @@ def check_layers(layers) -> tuple[int, ...]:
     return tuple(int(layer) for layer in layers)
 
 
-def with_hidden_layers(embedder, texts: Sequence[str], vectors: np.ndarray, layers: Sequence[int]) -> np.ndarray:
-    """Sentence embeddings ``vectors`` of ``texts`` with the mean-pooled hidden ``layers`` beside them
-    (:meth:`Embedder.encode_layers`), scaled so that each row has unit length like ``vectors`` alone.
+def embed_with_layers(embedder, texts: Sequence[str], layers: Sequence[int],
+                      vectors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sentence embeddings of ``texts`` and the same with the mean-pooled hidden ``layers`` beside them
+    (:meth:`Embedder.encode_layers`), scaled so that each row has unit length like a sentence embedding.
 
-    The suggestion head learns from this and theme discovery clusters it: the lower layers keep a text's form (a
-    question, a hedge, a restatement) that the last layer, trained for topical similarity, blurs. ``vectors`` come
-    back unchanged when ``layers`` is empty.
+    The suggestion head learns from the second and theme discovery clusters it: the lower layers keep a text's
+    form (a question, a hedge, a restatement) that the last layer, trained for topical similarity, blurs. Both come
+    from one pass of the model. ``vectors``, when given, are the sentence embeddings already at hand. Without
+    ``layers``, or with an embedder that has no ``encode_with_layers``, the second is the first.
     """
-    if not len(layers):
-        return vectors
-    hidden = embedder.encode_layers(texts, tuple(layers))
-    return np.hstack([vectors, hidden]) / np.float32(np.sqrt(1 + len(layers)))
+    if not len(layers) or not hasattr(embedder, "encode_with_layers"):
+        vectors = embedder.encode(texts) if vectors is None else vectors
+        return vectors, vectors
+    sentences, hidden = embedder.encode_with_layers(texts, tuple(layers))
+    vectors = sentences if vectors is None else vectors
+    return vectors, np.hstack([vectors, hidden]) / np.float32(np.sqrt(1 + len(layers)))
 
 
 def text_key(text: str) -> str:
@@ -239,47 +243,48 @@ class Embedder:
 
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         """L2-normalised float32 sentence embeddings, one row per text, in order."""
-        return self._cached(texts, None, show_progress)
+        return self.encode_with_layers(texts, (), show_progress)[0]
 
     def encode_layers(self, texts: Sequence[str], layers: Sequence[int] = (-2, -3, -4)) -> np.ndarray:
         """Mean-pooled token states of hidden ``layers`` of the encoder, each L2-normalised, side by side.
 
         ``-1`` is the last layer (the one the sentence embedding pools), ``-2`` the one before it, ``0`` the token
         embeddings. Lower layers keep more of a text's form (questions, hedges, word order) than the last, which is
-        trained for topical similarity; the suggester uses them as extra features. One row of ``len(layers) * dim``
-        per text; cached like :meth:`encode`, computed in the same forward pass.
+        trained for topical similarity. One row of ``len(layers) * dim`` per text.
         """
-        return self._cached(texts, tuple(int(layer) for layer in layers))
+        return self.encode_with_layers(texts, layers)[1]
 
-    def _cache_id(self, layers: tuple[int, ...] | None) -> str:
-        if layers is None:
-            return self.model_id
-        return f"{self.model_id}#mean-layers={','.join(map(str, layers))}"
+    def encode_with_layers(self, texts: Sequence[str], layers: Sequence[int],
+                           show_progress: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """Sentence embeddings and hidden ``layers`` (:meth:`encode_layers`; ``None`` without layers) of ``texts``.
 
-    def _cached(self, texts: Sequence[str], layers: tuple[int, ...] | None, show_progress: bool = False) -> np.ndarray:
+        Both come from the cache where it has them; texts missing either go through the model once, and both
+        results are cached (the layers under their own key).
+        """
         texts = [str(t) for t in texts]
+        layers = tuple(int(layer) for layer in layers)
         if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
+            return np.zeros((0, 0), dtype=np.float32), (np.zeros((0, 0), dtype=np.float32) if layers else None)
         keys = [text_key(t) for t in texts]
         cache = self.cache
-        cache_id = self._cache_id(layers)
-        known = cache.get_many(cache_id, sorted(set(keys))) if cache else {}
-        missing = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items())
-        self.n_cached = sum(1 for k in keys if k in known)
+        cache_ids = [self.model_id] + ([f"{self.model_id}#mean-layers={','.join(map(str, layers))}"] if layers else [])
+        known = [cache.get_many(cache_id, sorted(set(keys))) if cache else {} for cache_id in cache_ids]
+        missing = sorted({k: t for k, t in zip(keys, texts) if any(k not in found for found in known)}.items())
+        self.n_cached = sum(1 for k in keys if all(k in found for found in known))
         self.n_computed = len(missing)
         if missing:
-            sentences, hidden = self._forward([t for _, t in missing], layers or (),
-                                              show_progress or (self.show_progress and len(missing) > self.batch_size))
-            fresh_sentences = {k: v for (k, _), v in zip(missing, sentences)}
-            fresh = fresh_sentences if layers is None else {k: v for (k, _), v in zip(missing, hidden)}
-            if cache:
-                cache.put_many(self.model_id, fresh_sentences)
-                if layers is not None:
+            outputs = self._forward([t for _, t in missing], layers,
+                                    show_progress or (self.show_progress and len(missing) > self.batch_size))
+            for cache_id, found, rows in zip(cache_ids, known, outputs):
+                fresh = {k: v for (k, _), v in zip(missing, rows)}
+                if cache:
                     cache.put_many(cache_id, fresh)
-            known.update(fresh)
-        return np.vstack([known[k] for k in keys]).astype(np.float32)
+                found.update(fresh)
+        results = [np.vstack([found[k] for k in keys]).astype(np.float32) for found in known]
+        return results[0], (results[1] if layers else None)
 
-    def _forward(self, texts: list[str], layers: tuple[int, ...], show_progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _forward(self, texts: list[str], layers: tuple[int, ...],
+                 show_progress: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """Sentence embeddings and mean-pooled hidden ``layers`` of ``texts`` in one pass of the model.
 
         Texts go through in batches of similar length (less padding), as sentence-transformers' own ``encode``

@@ -32,7 +32,7 @@ import pandas as pd
 
 from theme_assist import __version__
 from theme_assist.codebook import Codebook
-from theme_assist.embed import Embedder, check_layers, with_hidden_layers
+from theme_assist.embed import Embedder, check_layers, embed_with_layers
 from theme_assist.errors import InputError
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
 
@@ -51,7 +51,7 @@ class TrainingItems:
     """What the head is trained on: coded segments and codebook anchor texts, one row each.
 
     ``labels`` holds the list of code ids of every item; ``embeddings`` their sentence embeddings (for evidence);
-    ``represented`` what the head sees of each item (:meth:`CodeSuggester._represent`); ``context`` the
+    ``represented`` what the head sees of each item (:func:`~theme_assist.embed.embed_with_layers`); ``context`` the
     representations of each item's previous and next segment (zero rows where there is none).
     """
 
@@ -131,7 +131,7 @@ class CodeSuggester:
         Hidden layers of the encoder (``-2`` is the one below the last) whose mean-pooled token states join the
         sentence embedding among the head's features: they keep more of a text's form (a question, a hedge, a
         restatement) than the last layer, which is trained for topical similarity. ``()`` uses the sentence
-        embedding alone, as does an embedder without ``encode_layers``. Costs no extra pass of the model.
+        embedding alone, as does an embedder without ``encode_with_layers``. Costs no extra pass of the model.
     context_weight : float
         Weight of the previous and next segments' embeddings among the features (0 switches context off).
     tfidf_weight : float
@@ -224,11 +224,11 @@ class CodeSuggester:
             return self
 
         self.mode_ = "trained"
-        self.hidden_layers_ = check_layers(self.hidden_layers) if hasattr(embedder, "encode_layers") else ()
-        segment_texts = segments["text"].astype(str).tolist()
-        segment_vectors = embedder.encode(segment_texts)
-        segment_represented = self._represent(segment_texts, segment_vectors)
-        anchor_represented = self._represent([text for _, text in anchors], anchor_vectors)
+        self.hidden_layers_ = check_layers(self.hidden_layers) if hasattr(embedder, "encode_with_layers") else ()
+        segment_vectors, segment_represented = embed_with_layers(embedder, segments["text"].astype(str).tolist(),
+                                                                 self.hidden_layers_)
+        _, anchor_represented = embed_with_layers(embedder, [text for _, text in anchors], self.hidden_layers_,
+                                                  vectors=anchor_vectors)
         previous, following = neighbour_index(segments)
         coded_rows = np.flatnonzero(segments["codes"].map(bool).to_numpy())
         items = TrainingItems(
@@ -266,10 +266,6 @@ class CodeSuggester:
                            vectors=items.embeddings[evidence_rows])
         self._resolve_threshold()
         return self
-
-    def _represent(self, texts: list[str], vectors: np.ndarray) -> np.ndarray:
-        """What the head sees of each text (:func:`~theme_assist.embed.with_hidden_layers`)."""
-        return with_hidden_layers(self._embedder(), texts, vectors, self.hidden_layers_)
 
     def _resolve_threshold(self) -> None:
         if self.threshold == "auto":
@@ -346,13 +342,12 @@ class CodeSuggester:
             raise InputError("this suggester is not fitted yet: call fit() or load a saved one")
 
     def _embed_segments(self, segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-        """Sentence embeddings, the head's representations (:meth:`_represent`; the embeddings themselves in
-        zero-shot mode) and the representations of each segment's previous and next segment."""
+        """Sentence embeddings, the head's representations (:func:`~theme_assist.embed.embed_with_layers`; the
+        embeddings themselves in zero-shot mode) and the representations of each segment's previous and next segment."""
         if "text" not in segments:
             raise InputError("segments need a 'text' column")
-        texts = segments["text"].astype(str).tolist()
-        vectors = self._embedder().encode(texts)
-        represented = vectors if self.mode_ == "zero-shot" else self._represent(texts, vectors)
+        vectors, represented = embed_with_layers(self._embedder(), segments["text"].astype(str).tolist(),
+                                                 self.hidden_layers_)
         return vectors, represented, [rows_or_zero(represented, neighbours)
                                       for neighbours in neighbour_index(segments)]
 
@@ -479,7 +474,7 @@ class CodeSuggester:
             suggester.coef_, suggester.intercept_ = arrays["coef"], arrays["intercept"]  # already calibrated
             suggester.temperature_ = config.get("temperature", 1.0)
             suggester.hidden_layers_ = tuple(config.get("hidden_layers", ()))
-            if suggester.hidden_layers_ and not hasattr(suggester._embedder(), "encode_layers"):
+            if suggester.hidden_layers_ and not hasattr(suggester._embedder(), "encode_with_layers"):
                 raise InputError(f"saved suggester in {folder} needs hidden-layer features, which this embedder "
                                  "does not give")
             suggester.features_ = FeatureBuilder.from_state(config["features"], arrays)

@@ -38,7 +38,7 @@ from theme_assist.discover.reduce import PCAReducer
 from theme_assist.discover.select import UnexplainedSegments
 from theme_assist.discover.spread import spread_table
 from theme_assist.discover.stability import resampled_stability
-from theme_assist.embed import check_layers, with_hidden_layers
+from theme_assist.embed import check_layers, embed_with_layers
 from theme_assist.errors import InputError
 
 UNCLUSTERED = "unclustered"
@@ -84,10 +84,10 @@ class ThemeDiscoverer:
         embedder, labels rank by c-TF-IDF and the embeddings alone are clustered.
     hidden_layers : tuple of int
         Encoder layers whose mean-pooled token states join the sentence embedding in the space that is clustered
-        (:func:`~theme_assist.embed.with_hidden_layers`, as the suggestion head sees segments): they keep a
+        (:func:`~theme_assist.embed.embed_with_layers`, as the suggestion head sees segments): they keep a
         turn's form (a question, a reflection, an account) beside its topic. Centres, quotes, similarities and the
         outlier floor stay in the sentence-embedding space. ``()`` clusters the sentence embeddings alone, as does
-        an embedder without ``encode_layers``.
+        an embedder without ``encode_with_layers``.
     selector : selector or None
         Which segments to cluster (:mod:`~theme_assist.discover.select`); ``None``:
         ``UnexplainedSegments(0.5)``, which selects every segment when :meth:`fit` gets no suggester.
@@ -255,9 +255,9 @@ class ThemeDiscoverer:
 
     def _clustering_space(self, segments: pd.DataFrame, vectors: np.ndarray) -> np.ndarray:
         """The vectors that are reduced and clustered: ``vectors`` with the hidden layers beside them."""
-        usable = hasattr(self.embedder, "encode_layers")
+        usable = hasattr(self.embedder, "encode_with_layers")
         self.hidden_layers_ = check_layers(self.hidden_layers) if usable else ()
-        return with_hidden_layers(self.embedder, segments["text"].tolist(), vectors, self.hidden_layers_)
+        return embed_with_layers(self.embedder, segments["text"].tolist(), self.hidden_layers_, vectors=vectors)[1]
 
     def _cluster(self, vectors: np.ndarray, reduced: np.ndarray, clusterer, min_size: int) -> np.ndarray:
         """Cluster, dissolve groups under ``min_size``, and reassign outliers above the similarity floor."""
