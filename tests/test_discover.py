@@ -300,6 +300,15 @@ def test_reassign_outliers_respects_the_floor():
     assert reassign_outliers(vectors, labels, similarity_floor=0.5).tolist() == [0, 0, 1, 1, 0, -1]
 
 
+def test_reassign_outliers_picks_the_theme_in_the_clustered_space_and_checks_the_floor_in_meaning():
+    vectors = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [0.8, 0.6], [0.6, 0.8]], dtype=float)
+    space = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [0.1, 1.0], [0.1, 1.0]], dtype=float)
+    labels = np.array([0, 0, 1, 1, -1, -1])
+    # both outliers are nearest to theme 1 in the clustered space; only the second is similar enough in meaning
+    assert reassign_outliers(vectors, labels, 0.7, space=space).tolist() == [0, 0, 1, 1, -1, 1]
+    assert reassign_outliers(vectors, labels, 0.7).tolist() == [0, 0, 1, 1, 0, 1]
+
+
 def test_best_match_jaccard():
     reference = np.array([0, 0, 0, 1, 1, -1])
     resampled = np.array([4, 4, 5, 5, 5, 5])

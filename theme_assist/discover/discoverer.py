@@ -217,7 +217,7 @@ class ThemeDiscoverer:
         encode = self.embedder.encode if self.embedder is not None else None
         labeller.fit(texts, labels, centroids=centroids, encode=encode)
         self.labeller_ = labeller
-        stability = self._stability(vectors[selected], labels, clusterer, min_size)
+        stability = self._stability(vectors[selected], space[selected], labels, clusterer, min_size)
         code_ids, prototypes = code_prototypes(suggester) if suggester is not None else ([], None)
         nearest = nearest_codes(centroids, code_ids, prototypes)
 
@@ -259,10 +259,12 @@ class ThemeDiscoverer:
         self.hidden_layers_ = check_layers(self.hidden_layers) if usable else ()
         return embed_with_layers(self.embedder, segments["text"].tolist(), self.hidden_layers_, vectors=vectors)[1]
 
-    def _cluster(self, vectors: np.ndarray, reduced: np.ndarray, clusterer, min_size: int) -> np.ndarray:
-        """Cluster, dissolve groups under ``min_size``, and reassign outliers above the similarity floor."""
+    def _cluster(self, vectors: np.ndarray, space: np.ndarray, reduced: np.ndarray, clusterer,
+                 min_size: int) -> np.ndarray:
+        """Cluster, dissolve groups under ``min_size``, and give outliers their nearest theme in the clustered
+        ``space`` where their sentence embedding reaches the similarity floor."""
         labels = tidy_labels(clusterer.cluster(reduced, min_size, self.random_state), min_size)
-        return reassign_outliers(vectors, labels, self.similarity_floor)
+        return reassign_outliers(vectors, labels, self.similarity_floor, space=space)
 
     def _cluster_selected(self, vectors: np.ndarray, space: np.ndarray, reducer, clusterer, min_size: int,
                           notes: list[str]) -> tuple[np.ndarray, str]:
@@ -275,7 +277,7 @@ class ThemeDiscoverer:
                          f"segments; all are left unclustered")
             return np.full(len(vectors), -1), "none"
         self.reduced_ = reducer.fit_transform(space)
-        labels = self._cluster(vectors, self.reduced_, clusterer, min_size)
+        labels = self._cluster(vectors, space, self.reduced_, clusterer, min_size)
         method = getattr(clusterer, "used_", getattr(clusterer, "name", type(clusterer).__name__))
         if labels.max() < 0:
             notes.append(f"the {method} clusterer found no group of at least {min_size} similar segments; "
@@ -286,7 +288,8 @@ class ThemeDiscoverer:
                          f"{self.similarity_floor} to every theme and stay unclustered")
         return labels, method
 
-    def _stability(self, vectors: np.ndarray, labels: np.ndarray, clusterer, min_size: int) -> np.ndarray:
+    def _stability(self, vectors: np.ndarray, space: np.ndarray, labels: np.ndarray, clusterer,
+                   min_size: int) -> np.ndarray:
         if not len(labels) or labels.max() < 0 or self.n_resamples == 0:
             return np.full(int(labels.max()) + 1 if len(labels) else 0, np.nan)
         if isinstance(clusterer, AutoClusterer):  # resamples are smaller: keep the method the full data used
@@ -294,7 +297,7 @@ class ThemeDiscoverer:
 
         def cluster_rows(rows: np.ndarray) -> np.ndarray:
             scaled = max(2, int(round(min_size * len(rows) / len(labels))))
-            return self._cluster(vectors[rows], self.reduced_[rows], clusterer, scaled)
+            return self._cluster(vectors[rows], space[rows], self.reduced_[rows], clusterer, scaled)
 
         return resampled_stability(cluster_rows, labels, self.n_resamples, self.resample_fraction,
                                    self.max_resample_rows, self.random_state)

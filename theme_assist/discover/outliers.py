@@ -1,8 +1,8 @@
 """Theme membership after clustering: tidy labels, centroids, and outliers reassigned above a similarity floor.
 
 Clusterers leave some segments as outliers (label ``-1``). Showing a coder a third of the data as "no theme"
-hides it, so every outlier whose cosine similarity to the nearest theme centroid reaches a floor joins that
-theme; only segments below the floor stay ``unclustered``, and how many is reported.
+hides it, so every outlier joins its nearest theme when its cosine similarity to that theme's centroid reaches a
+floor; only segments below the floor stay ``unclustered``, and how many is reported.
 """
 
 from __future__ import annotations
@@ -31,15 +31,21 @@ def theme_centroids(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return (centroids / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
-def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, similarity_floor: float) -> np.ndarray:
-    """Give every outlier the nearest theme (by cosine similarity to the centroids of the clustered segments) when
-    that similarity reaches ``similarity_floor``; the others stay ``-1``."""
+def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, similarity_floor: float,
+                      space: np.ndarray | None = None) -> np.ndarray:
+    """Give every outlier its nearest theme when its cosine similarity to that theme's centroid reaches
+    ``similarity_floor``; the others stay ``-1``.
+
+    "Nearest" is measured in ``space``, the vectors that were clustered (``vectors`` when ``None``); the floor
+    always in ``vectors``, the sentence embeddings, whose similarities keep one meaning whatever was clustered.
+    """
     labels = np.asarray(labels).copy()
     outliers = np.flatnonzero(labels < 0)
     if not len(outliers) or labels.max() < 0:
         return labels
-    similarity = vectors[outliers] @ theme_centroids(vectors, labels).T
-    nearest = similarity.argmax(axis=1)
-    close = similarity[np.arange(len(outliers)), nearest] >= similarity_floor
+    space = vectors if space is None else space
+    nearest = (space[outliers] @ theme_centroids(space, labels).T).argmax(axis=1)
+    similarity = np.einsum("ij,ij->i", vectors[outliers], theme_centroids(vectors, labels)[nearest])
+    close = similarity >= similarity_floor
     labels[outliers[close]] = nearest[close]
     return labels
