@@ -70,6 +70,10 @@ class SetFitSuggester:
         return self.suggester_.predict_proba(segments)
 
 
+EARLIER_COMMIT = "c146b3b"
+"""Where the rows written before rows carried their commit were measured (see the committed setfit.md)."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", action="append", help="benchmark name (repeatable)")
@@ -94,7 +98,7 @@ def main() -> None:
                                  progress=lambda message: print(name, message, flush=True))
         per_fold += [{"corpus": name, **row} for row in results.to_dict(orient="records")]
         for row in summarise(results).to_dict(orient="records"):
-            rows.append({"corpus": name, **row})
+            rows.append({"corpus": name, **row, "commit": machine["git_commit"][:7]})
             print(f"{name:18s} {row['engine']:8s} {row['per_code']:>4} kappa {row['kappa']:.3f} "
                   f"macro-F1 {row['macro_f1']:.3f} s/fold {row['seconds']:.0f}", flush=True)
         write(args.out, rows, per_fold, params, args.folds, machine)
@@ -123,12 +127,14 @@ def write(out: Path, rows: list[dict], per_fold: list[dict], params: FinetunePar
              f"coded examples (cosine-similarity loss on SetFit pairs; {json.dumps(params.__dict__)}). Seconds per "
              "fold include fine-tuning and embedding the test fold (frozen: embeddings from the cache). "
              "Reproduce: `python evaluation/bench_setfit.py`.", "",
-             "| corpus | per code | engine | κ | κ sd | macro-F1 | macro-F1 sd | accuracy | s/fold |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "Rows keep the commit they were measured at: an earlier run's rows stay until their sizes are run again "
+             "(`c146b3b`: the engine before hidden-layer features).", "",
+             "| corpus | per code | engine | κ | κ sd | macro-F1 | macro-F1 sd | accuracy | s/fold | commit |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     rows = sorted(rows, key=lambda r: (r["corpus"], r["per_code"] == "all", str(r["per_code"]).zfill(6)))
     lines += [f"| {r['corpus']} | {r['per_code']} | {r['engine']} | {r['kappa']:.3f} | {r['kappa_sd']:.3f} | "
-              f"{r['macro_f1']:.3f} | {r['macro_f1_sd']:.3f} | {r['accuracy']:.3f} | {r['seconds']:.0f} |"
-              for r in rows]
+              f"{r['macro_f1']:.3f} | {r['macro_f1_sd']:.3f} | {r['accuracy']:.3f} | {r['seconds']:.0f} | "
+              f"{r.get('commit', EARLIER_COMMIT)} |" for r in rows]
     lines += ["", "Paired difference setfit − frozen over the same folds:", ""]
     folds = pd.DataFrame(per_fold).pivot_table(index=["corpus", "per_code", "fold"], columns="engine",
                                                values=["kappa", "macro_f1"])
