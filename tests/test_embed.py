@@ -83,6 +83,8 @@ def test_hidden_layers_are_mean_pooled_unit_blocks_cached_apart(tmp_path):
     other = second.encode_layers(texts[:1], (-2,))
     assert second.n_computed == 1, "another choice of layers is cached under its own key"
     assert np.allclose(other[0], blocks[0, 1], atol=1e-5)
+    with pytest.raises(InputError, match="hidden layers -7 to 6"):
+        second.encode_layers(["a text nobody embedded"], (-8,))
 
 
 def test_no_socket_is_opened_while_importing_embedding_and_suggesting(tmp_path):

@@ -9,7 +9,9 @@ Any other sentence-transformers model can be used: a local folder, or a model na
 cache. Nothing is ever downloaded: the hub is switched off before sentence-transformers is imported.
 
 Vectors are L2-normalised float32 and cached in a SQLite file keyed by (model id, sha256 of the text), so a re-run
-on unchanged text embeds nothing and does not even load the model.
+on unchanged text embeds nothing and does not even load the model. The same forward pass also gives the mean-pooled
+token states of hidden layers of the encoder (:meth:`Embedder.encode_layers`), which the suggestion head and theme
+discovery use beside the sentence embedding (:func:`embed_with_layers`); they are cached under their own key.
 """
 
 from __future__ import annotations
@@ -307,6 +309,10 @@ class Embedder:
             from rich.progress import track
 
             batches = track(batches, description="embedding", transient=True)
+        n_states = (auto_model.config.num_hidden_layers + 1) if auto_model is not None else 0
+        if any(not -n_states <= layer < n_states for layer in layers):
+            raise InputError(f"embedding model {self.model_id} has hidden layers -{n_states} to {n_states - 1}; "
+                             f"hidden_layers {layers} are out of range")
         before = auto_model.config.output_hidden_states if auto_model is not None else None
         if auto_model is not None:
             auto_model.config.output_hidden_states = bool(layers)
