@@ -62,8 +62,10 @@ def main() -> None:
     lines = ["# Ablation of the suggestion engine", "",
              "5-fold cross-validation grouped by document (seed 0), all coded examples; one change at a time from "
              "the default (hidden layers -2, -3, -4 beside the sentence embedding, `context_weight=0.5`, "
-             "`tfidf_weight=1.0`, `C=1.0`, calibrated), then two alternatives without a trained head (k-NN over "
-             "embeddings, similarity to each code's mean embedding). Reproduce: `python evaluation/ablation.py"
+             "`tfidf_weight=1.0`, `C=1.0`, calibrated)"
+             + (", then the alternatives without a trained head (k-NN over embeddings, similarity to each code's mean "
+                "embedding)" if set(ALTERNATIVES) & set(chosen) else "")
+             + ". Reproduce: `python evaluation/ablation.py"
              + "".join(f' --variant "{v}"' for v in args.variant or []) + (f" --name {args.name}" if args.variant else "")
              + "`.", "",
              "| corpus | variant | κ | κ sd | macro-F1 | accuracy | ECE |", "|---|---|---|---|---|---|---|"]
