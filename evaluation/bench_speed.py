@@ -1,8 +1,9 @@
 """Speed of the core pipeline on this machine: segments per second for embedding and for suggesting.
 
-Embedding is timed cold (a fresh, empty cache, so every segment is embedded) and warm (everything from the cache).
-Suggesting is timed for a fitted suggester on segments whose embeddings are cached, so it measures the engine
-itself: features, head, ranking and evidence. Writes ``evaluation/results/speed.{json,md}``.
+Embedding is timed cold (a fresh, empty cache, so every segment is embedded) and warm (everything from the cache),
+for the sentence embedding alone (what theme discovery without hidden layers needs) and with the hidden layers the
+suggester uses (one pass of the model for both). Suggesting is timed for a fitted suggester on segments whose
+embeddings and hidden layers are cached, so it measures the engine itself: features, head, ranking and evidence. Writes ``evaluation/results/speed.{json,md}``.
 
     python evaluation/bench_speed.py [--segments 3000]
 
@@ -55,13 +56,24 @@ def main() -> None:
         started = time.perf_counter()
         cold.load_model()
         results["model_load_s"] = round(time.perf_counter() - started, 2)
+        layers = CodeSuggester().hidden_layers
         started = time.perf_counter()
         cold.encode(texts)
         results["embed_cold_segments_per_s"] = round(len(texts) / (time.perf_counter() - started), 1)
+        with tempfile.TemporaryDirectory() as other_cache:
+            fresh = Embedder(cache_dir=other_cache)
+            fresh.load_model()
+            started = time.perf_counter()
+            fresh.encode_with_layers(texts, layers)
+            results["embed_with_layers_cold_segments_per_s"] = round(len(texts) / (time.perf_counter() - started), 1)
+        cold.encode_layers(texts, layers)
         warm = Embedder(cache_dir=cache)
         started = time.perf_counter()
         warm.encode(texts)
         results["embed_cached_segments_per_s"] = round(len(texts) / (time.perf_counter() - started), 1)
+        started = time.perf_counter()
+        warm.encode_with_layers(texts, layers)
+        results["embed_with_layers_cached_segments_per_s"] = round(len(texts) / (time.perf_counter() - started), 1)
 
         suggester = CodeSuggester(embedder=warm)
         started = time.perf_counter()
@@ -82,7 +94,10 @@ def main() -> None:
              "| step | figure |", "|---|---|",
              f"| load the model (with sha256 check) | {results['model_load_s']} s |",
              f"| embed, cold cache | {results['embed_cold_segments_per_s']} segments/s |",
+             f"| embed with hidden layers {list(layers)}, cold cache (one pass) | "
+             f"{results['embed_with_layers_cold_segments_per_s']} segments/s |",
              f"| embed, cached | {results['embed_cached_segments_per_s']} segments/s |",
+             f"| embed with hidden layers, cached | {results['embed_with_layers_cached_segments_per_s']} segments/s |",
              f"| fit on {results['fit_coded_segments']} coded segments (embeddings cached) | {results['fit_s']} s |",
              f"| suggest, top 3 with evidence (embeddings cached) | {results['suggest_segments_per_s']} segments/s |",
              "", f"Load average at the end of the run: {', '.join(f'{v:.2f}' for v in results['load_average_at_end'])} "
