@@ -12,7 +12,7 @@ from theme_assist.codebook import parse_codebook
 from theme_assist.discover import (EXPLAINED, UNCLUSTERED, AgglomerativeClusterer, AllSegments, KMeansClusterer,
                                    NoReducer, ThemeDiscoverer, UnexplainedSegments, auto_min_size)
 from theme_assist.discover.cluster import size_aware_n_themes
-from theme_assist.discover.label import CTfidfLabeller, lemma_ngrams
+from theme_assist.discover.label import CTfidfLabeller, lemma_ngrams, noun_chunk_ngrams, spread_sample
 from theme_assist.discover.outliers import reassign_outliers, tidy_labels
 from theme_assist.discover.quotes import representative_quotes
 from theme_assist.discover.stability import best_match_jaccard
@@ -338,6 +338,50 @@ def test_lemma_ngrams_drop_stop_words_and_fillers_and_keep_surface_forms():
     assert "worker pay" not in lemmas  # an n-gram never spans a removed word
 
 
+def test_noun_chunk_terms_are_noun_phrases_with_trained_lemmas():
+    (terms,) = noun_chunk_ngrams(["Um, I told the peer workers about my new medicines and we laughed."])
+    lemmas = {lemma for lemma, _ in terms}
+    assert {"peer worker", "new medicine", "medicine"} <= lemmas
+    assert not lemmas & {"tell", "told", "laugh", "um", "the", "my"}
+    assert ("peer worker", "peer workers") in terms
+
+
+def test_the_parser_is_refused_when_its_files_change(monkeypatch, tmp_path):
+    from theme_assist.discover import label
+
+    (tmp_path / "config.cfg").write_text("[nlp]\n")
+    monkeypatch.setattr(label, "parser_dir", lambda: tmp_path)
+    label.parser.cache_clear()
+    try:
+        with pytest.raises(InputError, match="fail the integrity check"):
+            label.parser()
+        monkeypatch.setattr(label, "parser_dir", lambda: None)
+        with pytest.raises(InputError, match="not installed"):
+            label.parser()
+    finally:
+        label.parser.cache_clear()
+
+
+def test_without_the_parser_labels_come_from_content_words_and_say_so(monkeypatch, twenty_vectors):
+    from theme_assist.discover import discoverer as module
+
+    monkeypatch.setattr(module, "parser_dir", lambda: None)
+    fitted = ThemeDiscoverer(n_resamples=0, random_state=0).fit(TWENTY, embeddings=twenty_vectors)
+    assert any("noun chunks" in note for note in fitted.summary_["notes"])
+    assert len(fitted.themes_) and fitted.themes_["label"].str.len().gt(0).all()
+
+
+def test_labels_are_counted_on_an_even_sample_of_each_theme():
+    labels = np.array([0] * 10 + [1] * 3 + [-1] * 4)
+    rows = spread_sample(labels, 4)
+    assert rows.tolist() == [0, 3, 6, 9, 10, 11, 12, 13, 14, 15, 16]
+    assert spread_sample(labels, None).tolist() == list(range(17))
+    texts = [f"the peer worker number {i}" for i in range(10)] + ["rain"] * 3 + ["tea"] * 4
+    labeller = CTfidfLabeller(max_texts_per_class=4).fit(texts, labels)
+    # 6 terms (peer, worker, number and their 2- and 3-grams) in 4 of the 10 segments
+    assert labeller.class_counts_[0].sum() == 4 * 6
+
+
 def test_labeller_prefers_the_longer_term_over_its_parts():
     texts = ["peer workers need training", "peer workers and training", "the peer workers", "weather is nice",
              "nice weather today", "lovely weather"]
@@ -359,8 +403,10 @@ def test_labeller_reranks_terms_by_similarity_to_the_theme_centre():
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
     centroids = encode(["medicine", "rain"])
-    assert CTfidfLabeller().fit(texts, labels).label([0]).startswith("told")  # c-TF-IDF: the frequent verb
-    reranked = CTfidfLabeller().fit(texts, labels, centroids=centroids, encode=encode)
+    words = CTfidfLabeller(terms="content_words")
+    assert words.fit(texts, labels).label([0]).startswith("told")  # c-TF-IDF over all words: the frequent verb
+    assert CTfidfLabeller().fit(texts, labels).label([0]).startswith("medicine")  # noun chunks have no verbs
+    reranked = CTfidfLabeller(terms="content_words").fit(texts, labels, centroids=centroids, encode=encode)
     assert reranked.reranked_ and reranked.label([0]).startswith("medicine")
     assert reranked.keywords([0])[0] == ("medicine", 1.0)
     assert reranked.label([1]).startswith("rain")

@@ -50,6 +50,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def folder_sha256(folder: Path) -> str:
+    """sha256 of a folder's files: of the sorted lines ``relative path<TAB>sha256 of the file``."""
+    lines = [f"{path.relative_to(folder).as_posix()}\t{file_sha256(path)}"
+             for path in sorted(Path(folder).rglob("*")) if path.is_file()]
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
 def packaged_model_dir() -> Path:
     """Folder of the default model inside the installed wheel, found without importing the wrapper package."""
     spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
