@@ -66,7 +66,8 @@ def main() -> None:
              + (", then the alternatives without a trained head (k-NN over embeddings, similarity to each code's mean "
                 "embedding)" if set(ALTERNATIVES) & set(chosen) else "")
              + ". Reproduce: `python evaluation/ablation.py"
-             + "".join(f' --variant "{v}"' for v in args.variant or []) + (f" --name {args.name}" if args.variant else "")
+             + "".join(f' --variant "{v}"' for v in args.variant or [])
+             + (f" --name {args.name}" if args.variant else "")
              + "`.", "",
              "| corpus | variant | κ | κ sd | macro-F1 | accuracy | ECE |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['corpus']} | {r['engine']} | {r['kappa']:.3f} | {r['kappa_sd']:.3f} | {r['macro_f1']:.3f} | "

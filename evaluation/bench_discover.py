@@ -209,9 +209,11 @@ def markdown(result: dict) -> str:
               f"{result.get('bertopic_runs', 2)} runs (± the standard deviation of NMI), and the goal is judged "
               f"against that mean.", "", "NMI/AMI/ARI: the outlier topic (BERTopic -1, our `unclustered`) counts as one cluster. Stability: "
               "mean over themes of the best-match Jaccard across 10 resamples of 80 % (capped at 5,000 rows). "
-              "theme_assist clusters the sentence embeddings with the mean-pooled hidden layers -2, -3 and -4 of the encoder "
-              "beside them (its default; the row 'sentence embedding only' clusters the sentence embeddings alone). "
-              "BERTopic is given the same sentence embeddings; its default embedding model is the same all-MiniLM-L6-v2.",
+              "theme_assist clusters the sentence embeddings with the mean-pooled hidden layers -2, -3 and -4 of the "
+              "encoder beside them (its default; the row 'sentence embedding only' clusters the sentence embeddings "
+              "alone). "
+              "BERTopic is given the same sentence embeddings; its default embedding model is the same "
+              "all-MiniLM-L6-v2.",
               ""]
     return "\n".join(lines)
 

@@ -3,7 +3,8 @@
 Embedding is timed cold (a fresh, empty cache, so every segment is embedded) and warm (everything from the cache),
 for the sentence embedding alone (what theme discovery without hidden layers needs) and with the hidden layers the
 suggester uses (one pass of the model for both). Suggesting is timed for a fitted suggester on segments whose
-embeddings and hidden layers are cached, so it measures the engine itself: features, head, ranking and evidence. Writes ``evaluation/results/speed.{json,md}``.
+embeddings and hidden layers are cached, so it measures the engine itself: features, head, ranking and evidence.
+Writes ``evaluation/results/speed.{json,md}``.
 
     python evaluation/bench_speed.py [--segments 3000]
 

@@ -11,12 +11,13 @@ How it learns
   a segment's score for a code is a softmax (exclusive codebooks) or a logistic (multi-label) of its cosine
   similarity to the code's prototype. These scores rank well but are not calibrated probabilities.
 * **With coded segments (few-shot to many).** A logistic-regression head is trained on features of each segment
-  (:mod:`theme_assist.features`): its embedding (the sentence embedding and the mean-pooled token states of the three
-  encoder layers below the last, the feature-based recipe of Devlin et al., 2019), the embeddings of the previous and next segments of the same
-  document (a reflection answers the client; a question is followed by an answer) and TF-IDF word n-grams. The codebook's anchor
-  texts join the training set, so codes nobody has used yet can still be suggested. Exclusive codebooks get a
-  multinomial head (one code per segment); multi-label codebooks one binary head per code. Its scores are then
-  calibrated by temperature scaling on held-out documents (:mod:`theme_assist.calibrate`).
+  (:mod:`theme_assist.features`): its embedding (the sentence embedding and the mean-pooled token states of the
+  three encoder layers below the last, the feature-based recipe of Devlin et al., 2019), the same of the previous
+  and next segments of the same document (a reflection answers the client; a question is followed by an answer)
+  and TF-IDF word n-grams. The codebook's anchor texts join the training set, so codes nobody has used yet can
+  still be suggested. Exclusive codebooks get a multinomial head (one code per segment); multi-label codebooks one
+  binary head per code. Its scores are then calibrated by temperature scaling on held-out documents
+  (:mod:`theme_assist.calibrate`).
 
 A segment whose best score stays below ``threshold`` gets an explicit abstention ("no code fits").
 """
@@ -153,8 +154,8 @@ class CodeSuggester:
 
     def __init__(self, embedder=None, top_k: int = 3, threshold: float | str = "auto", n_evidence: int = 3,
                  hidden_layers: tuple[int, ...] = (-2, -3, -4), context_weight: float = 0.5,
-                 tfidf_weight: float = 1.0, C: float = 1.0, anchor_weight: float = 1.0, zero_shot_temperature: float = 0.1, calibrate: bool = True,
-                 random_state: int = 0):
+                 tfidf_weight: float = 1.0, C: float = 1.0, anchor_weight: float = 1.0,
+                 zero_shot_temperature: float = 0.1, calibrate: bool = True, random_state: int = 0):
         self.embedder = embedder
         self.top_k = top_k
         self.threshold = threshold
@@ -343,7 +344,7 @@ class CodeSuggester:
 
     def _embed_segments(self, segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
         """Sentence embeddings, the head's representations (:func:`~theme_assist.embed.embed_with_layers`; the
-        embeddings themselves in zero-shot mode) and the representations of each segment's previous and next segment."""
+        embeddings themselves in zero-shot mode) and the representations of each segment's neighbours."""
         if "text" not in segments:
             raise InputError("segments need a 'text' column")
         vectors, represented = embed_with_layers(self._embedder(), segments["text"].astype(str).tolist(),

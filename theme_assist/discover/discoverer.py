@@ -130,7 +130,8 @@ class ThemeDiscoverer:
     """
 
     def __init__(self, embedder=None, hidden_layers: tuple[int, ...] = (-2, -3, -4), selector=None, reducer=None,
-                 clusterer="auto", labeller=None, min_size: int | None = None, similarity_floor: float = 0.25, n_quotes: int = 5,
+                 clusterer="auto", labeller=None, min_size: int | None = None, similarity_floor: float = 0.25,
+                 n_quotes: int = 5,
                  n_resamples: int = 10, resample_fraction: float = 0.8, max_resample_rows: int | None = 5000,
                  by: str | None = None, random_state: int = 0):
         self.embedder = embedder
