@@ -40,19 +40,28 @@ STRATEGIES = ("active", "document")
 
 
 class MemoEmbedder:
-    """An embedder that holds the vectors of a fixed set of texts in memory (embedded once, up front)."""
+    """An embedder that holds the vectors of a fixed set of texts in memory (embedded once, up front), and their
+    hidden layers once asked for, so the suggester refits on the same representation as with an ``Embedder``."""
 
     def __init__(self, embedder: Embedder, texts: list[str]):
         self.model_id = embedder.model_id
         self._embedder = embedder
         unique = sorted(set(texts))
         self._vectors = dict(zip(unique, embedder.encode(unique)))
+        self._layers: dict[tuple[int, ...], dict[str, np.ndarray]] = {}
 
     def encode(self, texts, show_progress: bool = False) -> np.ndarray:
         missing = [t for t in texts if t not in self._vectors]
         if missing:
             self._vectors.update(zip(missing, self._embedder.encode(missing)))
         return np.vstack([self._vectors[t] for t in texts]) if len(texts) else np.zeros((0, 384), np.float32)
+
+    def encode_with_layers(self, texts, layers) -> tuple[np.ndarray, np.ndarray]:
+        memo = self._layers.setdefault(tuple(layers), {})
+        missing = [t for t in dict.fromkeys(texts) if t not in memo]
+        if missing:
+            memo.update(zip(missing, self._embedder.encode_layers(missing, tuple(layers))))
+        return self.encode(texts), np.vstack([memo[t] for t in texts])
 
 
 def subsample(segments: pd.DataFrame, n_documents: int, seed: int) -> pd.DataFrame:
