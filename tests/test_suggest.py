@@ -6,7 +6,7 @@ import pytest
 
 from theme_assist.codebook import parse_codebook
 from theme_assist.errors import InputError
-from theme_assist.suggest import CodeSuggester
+from theme_assist.suggest import CodeSuggester, anchor_texts
 
 CODEBOOK = """\
 name: Peer support mini
@@ -243,6 +243,7 @@ def test_segments_go_through_the_model_once_for_both_representations(exclusive_b
     monkeypatch.setattr(Embedder, "_forward", counting)
     CodeSuggester(embedder=embedder).fit(CODED, exclusive_book)
     assert all(seen.count(text) == 1 for text in CODED["text"])
+    assert all(seen.count(text) == 1 for _, text in anchor_texts(exclusive_book))
     seen.clear()
     CodeSuggester(embedder=embedder).fit(CODED, exclusive_book).predict_proba(NEW)
     assert all(seen.count(text) == 1 for text in NEW["text"])

@@ -208,11 +208,13 @@ class CodeSuggester:
         segments = codes_per_segment(coded, codebook) if coded is not None and len(coded) else None
         has_codes = segments is not None and segments["codes"].map(bool).any()
         anchors = anchor_texts(codebook)
-        anchor_vectors = embedder.encode([text for _, text in anchors])
+        usable = has_codes and hasattr(embedder, "encode_with_layers")  # zero-shot compares sentence embeddings
+        self.hidden_layers_ = check_layers(self.hidden_layers) if usable else ()
+        anchor_vectors, anchor_represented = embed_with_layers(embedder, [text for _, text in anchors],
+                                                               self.hidden_layers_)
 
         if not has_codes:
             self.mode_ = "zero-shot"
-            self.hidden_layers_ = ()
             self.classes_ = [code.id for code in codebook.leaf_codes]
             self.prototypes_ = np.vstack([
                 _normalise(anchor_vectors[[i for i, (code, _) in enumerate(anchors) if code == c]].mean(axis=0))
@@ -225,11 +227,8 @@ class CodeSuggester:
             return self
 
         self.mode_ = "trained"
-        self.hidden_layers_ = check_layers(self.hidden_layers) if hasattr(embedder, "encode_with_layers") else ()
         segment_vectors, segment_represented = embed_with_layers(embedder, segments["text"].astype(str).tolist(),
                                                                  self.hidden_layers_)
-        _, anchor_represented = embed_with_layers(embedder, [text for _, text in anchors], self.hidden_layers_,
-                                                  vectors=anchor_vectors)
         previous, following = neighbour_index(segments)
         coded_rows = np.flatnonzero(segments["codes"].map(bool).to_numpy())
         items = TrainingItems(
