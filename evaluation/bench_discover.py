@@ -44,14 +44,13 @@ from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score, nor
 
 from theme_assist.benchmarks import load_benchmark
 from theme_assist.discover import AllSegments, ThemeDiscoverer
-from theme_assist.embed import Embedder
+from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder
 from theme_assist.machine import describe_machine, machine_markdown
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEMO = Path(__file__).resolve().parents[1] / "corpora" / "demo"
 CORPORA = ("annomi-therapist", "annomi-client", "esconv", "demo")
 SPEED_SEGMENTS = 20_000
-HIDDEN_LAYERS = (-2, -3, -4)  # ThemeDiscoverer's default
 
 
 def load_corpus(name: str) -> pd.DataFrame:
@@ -93,7 +92,7 @@ def repeat(fit, n_runs: int = 2) -> tuple[list, list[float]]:
 
 
 def run_theme_assist(segments: pd.DataFrame, vectors: np.ndarray, embedder: Embedder, seed: int,
-                     hidden_layers=(-2, -3, -4)) -> dict:
+                     hidden_layers=DEFAULT_HIDDEN_LAYERS) -> dict:
     def fit():  # the embedder that made ``vectors`` also gives the hidden layers and ranks the label terms
         return ThemeDiscoverer(embedder=embedder, hidden_layers=hidden_layers, selector=AllSegments(),
                                random_state=seed).fit(segments, embeddings=vectors)
@@ -146,7 +145,8 @@ def speed_case(seed: int) -> dict:
     segments = segments.head(SPEED_SEGMENTS).reset_index(drop=True)
     embedder = Embedder()
     vectors = embedder.encode(segments["text"].tolist())
-    embedder.encode_layers(segments["text"].tolist(), HIDDEN_LAYERS)  # embedding, not clustering: cache it first
+    # embedding, not clustering: cache the hidden layers before timing
+    embedder.encode_layers(segments["text"].tolist(), DEFAULT_HIDDEN_LAYERS)
 
     def fit():
         return ThemeDiscoverer(embedder=embedder, selector=AllSegments(), random_state=seed).fit(
@@ -240,7 +240,7 @@ def main() -> None:
     for name in args.corpora:
         segments = subsample(load_corpus(name), args.max_segments, args.seed)
         vectors = embedder.encode(segments["text"].tolist(), show_progress=True)
-        embedder.encode_layers(segments["text"].tolist(), HIDDEN_LAYERS)
+        embedder.encode_layers(segments["text"].tolist(), DEFAULT_HIDDEN_LAYERS)
         methods = {"theme_assist": run_theme_assist(segments, vectors, embedder, args.seed),
                    "theme_assist (sentence embedding only)": run_theme_assist(segments, vectors, embedder, args.seed,
                                                                               hidden_layers=())}

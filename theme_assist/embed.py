@@ -150,6 +150,11 @@ class EmbeddingCache:
             )
 
 
+DEFAULT_HIDDEN_LAYERS = (-2, -3, -4)
+"""The three encoder layers below the last: what the suggester and theme discovery use beside the sentence
+embedding unless told otherwise (the evaluation's choice, ``evaluation/results/ablation_hidden_layers.md``)."""
+
+
 def check_layers(layers) -> tuple[int, ...]:
     """``layers`` as a tuple of layer numbers, or a one-line :class:`InputError`."""
     if not all(isinstance(layer, (int, np.integer)) and not isinstance(layer, bool) for layer in layers):
@@ -254,7 +259,7 @@ class Embedder:
         """L2-normalised float32 sentence embeddings, one row per text, in order."""
         return self.encode_with_layers(texts, (), show_progress)[0]
 
-    def encode_layers(self, texts: Sequence[str], layers: Sequence[int] = (-2, -3, -4)) -> np.ndarray:
+    def encode_layers(self, texts: Sequence[str], layers: Sequence[int] = DEFAULT_HIDDEN_LAYERS) -> np.ndarray:
         """Mean-pooled token states of hidden ``layers`` of the encoder, each L2-normalised, side by side.
 
         ``-1`` is the last layer (the one the sentence embedding pools), ``-2`` the one before it, ``0`` the token

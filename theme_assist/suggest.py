@@ -33,7 +33,7 @@ import pandas as pd
 
 from theme_assist import __version__
 from theme_assist.codebook import Codebook
-from theme_assist.embed import Embedder, check_layers, embed_with_layers
+from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder, check_layers, embed_with_layers
 from theme_assist.errors import InputError
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
 
@@ -153,7 +153,7 @@ class CodeSuggester:
     """
 
     def __init__(self, embedder=None, top_k: int = 3, threshold: float | str = "auto", n_evidence: int = 3,
-                 hidden_layers: tuple[int, ...] = (-2, -3, -4), context_weight: float = 0.5,
+                 hidden_layers: tuple[int, ...] = DEFAULT_HIDDEN_LAYERS, context_weight: float = 0.5,
                  tfidf_weight: float = 1.0, C: float = 1.0, anchor_weight: float = 1.0,
                  zero_shot_temperature: float = 0.1, calibrate: bool = True, random_state: int = 0):
         self.embedder = embedder

@@ -38,7 +38,7 @@ from theme_assist.discover.reduce import PCAReducer
 from theme_assist.discover.select import UnexplainedSegments
 from theme_assist.discover.spread import spread_table
 from theme_assist.discover.stability import resampled_stability
-from theme_assist.embed import check_layers, embed_with_layers
+from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, check_layers, embed_with_layers
 from theme_assist.errors import InputError
 
 UNCLUSTERED = "unclustered"
@@ -129,11 +129,11 @@ class ThemeDiscoverer:
         Counts, outlier share, the methods used, and ``notes`` explaining empty or degraded results.
     """
 
-    def __init__(self, embedder=None, hidden_layers: tuple[int, ...] = (-2, -3, -4), selector=None, reducer=None,
-                 clusterer="auto", labeller=None, min_size: int | None = None, similarity_floor: float = 0.25,
-                 n_quotes: int = 5,
-                 n_resamples: int = 10, resample_fraction: float = 0.8, max_resample_rows: int | None = 5000,
-                 by: str | None = None, random_state: int = 0):
+    def __init__(self, embedder=None, hidden_layers: tuple[int, ...] = DEFAULT_HIDDEN_LAYERS, selector=None,
+                 reducer=None, clusterer="auto", labeller=None, min_size: int | None = None,
+                 similarity_floor: float = 0.25, n_quotes: int = 5, n_resamples: int = 10,
+                 resample_fraction: float = 0.8, max_resample_rows: int | None = 5000, by: str | None = None,
+                 random_state: int = 0):
         self.embedder = embedder
         self.hidden_layers = hidden_layers
         self.selector = selector
