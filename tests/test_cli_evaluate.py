@@ -38,7 +38,12 @@ def test_own_coded_csv_with_another_model_writes_named_results(capsys, tmp_path,
     assert {row["engine"] for row in result["summary"]} == {"theme_assist", "tfidf_logreg", "majority"}
     ours = [r for r in result["summary"] if r["engine"] == "theme_assist" and r["per_code"] == "all"][0]
     assert ours["kappa"] > 0.5
-    assert "Embedding model: model@" in stem.with_suffix(".md").read_text()
+    report = stem.with_suffix(".md").read_text()
+    assert "Embedding model: model@" in report
+    assert "## Per code (all examples per code" in report
+    per_code = pd.DataFrame(result["per_code"])
+    assert set(per_code["code"]) == set(pd.read_csv(coded)["code"].dropna()) - {""}
+    assert per_code.groupby("engine")["reference"].sum().nunique() == 1  # every engine scored on the same segments
     assert stem.with_suffix(".png").is_file()
 
 

@@ -5,8 +5,9 @@ import pytest
 from theme_assist.baselines import MajorityBaseline, TfidfLogisticBaseline
 from theme_assist.codebook import parse_codebook
 from theme_assist.errors import InputError
-from theme_assist.evaluate import (Engine, cross_validate, expected_calibration_error, grouped_folds,
-                                   limit_examples, score_predictions, summarise)
+from theme_assist.evaluate import (Engine, code_counts, cross_validate, expected_calibration_error, grouped_folds,
+                                   limit_examples, per_code_agreement, per_code_summary, score_predictions,
+                                   summarise)
 
 
 def make_segments(n_documents=10, per_document=6):
@@ -58,6 +59,26 @@ def test_metrics_on_a_small_fixed_example():
     assert 0 <= metrics["ece"] <= 1
 
 
+def test_per_code_agreement_on_a_small_fixed_example():
+    truth = ["a", "a", "a", "b", "b", "c"]
+    predicted = ["a", "a", "b", "b", "c", "c"]
+    table = per_code_agreement(code_counts(truth, predicted), n=6).set_index("code")
+    assert table[["reference", "suggested", "agreed"]].loc["a"].tolist() == [3, 2, 2]
+    assert table.loc["a", "precision"] == pytest.approx(1.0)
+    assert table.loc["a", "recall"] == pytest.approx(2 / 3)
+    assert table.loc["a", "f1"] == pytest.approx(0.8)
+    # code a present/absent: human 111000, engine 110000 -> p_o 5/6, p_e .5*.333 + .5*.667 = .5 -> kappa 2/3
+    assert table.loc["a", "kappa"] == pytest.approx(2 / 3)
+    # code b: human 000110, engine 001100 -> p_o 4/6, p_e (1/3)(1/3) + (2/3)(2/3) = 5/9 -> kappa 0.25
+    assert table.loc["b", "kappa"] == pytest.approx(0.25)
+
+
+def test_per_code_agreement_is_undefined_for_a_code_nobody_gave_right():
+    table = per_code_agreement(code_counts(["a", "a"], ["b", "b"]), n=2).set_index("code")
+    assert np.isnan(table.loc["a", "precision"]) and table.loc["a", "recall"] == 0.0
+    assert table.loc["b", "f1"] == 0.0
+
+
 def test_expected_calibration_error_is_zero_when_confidence_matches_accuracy():
     confidence = np.array([0.8] * 10)
     assert expected_calibration_error(confidence, np.array([1] * 8 + [0] * 2, dtype=bool)) == pytest.approx(0.0)
@@ -76,6 +97,13 @@ def test_cross_validate_runs_baselines_over_a_learning_curve():
     assert (all_tfidf["accuracy"] == 1.0).all()
     summary = summarise(results)
     assert list(summary.columns[:2]) == ["engine", "per_code"] and len(summary) == 6
+    # per code, pooled over folds: the counts add up to the coded segments of every test fold
+    per_code = per_code_summary(results).set_index(["engine", "code"])
+    assert per_code.loc["tfidf", "reference"].sum() == (segments["code"] != "").sum()
+    assert (per_code.loc["tfidf", "f1"] == 1.0).all()
+    majority = per_code.loc["majority"]
+    assert majority["suggested"].sum() == majority["reference"].sum()
+    assert (per_code_summary(results, 0)["per_code"] == 0).all()
 
 
 @pytest.mark.filterwarnings("ignore:.*unquoted comma")  # the ESConv codebook has them; repaired on load

@@ -92,8 +92,7 @@ def run_demo(corpus: Path = DEMO_CORPUS, embedder=None, top_k: int = 3) -> DemoR
 
     ``corpus`` is a folder in the demo layout (see :func:`load_demo_corpus`).
     """
-    from theme_assist.agree import cohen_kappa
-    from theme_assist.evaluate import score_predictions
+    from theme_assist.evaluate import per_code_agreement, score_predictions
     from theme_assist.suggest import CodeSuggester
 
     segments, codebook = load_demo_corpus(corpus)
@@ -105,11 +104,7 @@ def run_demo(corpus: Path = DEMO_CORPUS, embedder=None, top_k: int = 3) -> DemoR
 
     truth = segments.loc[segments["half"] == "suggest"].set_index("segment_id")["code"]
     proba = suggester.predict_proba(to_code)
-    overall = {"segments_suggested": int(len(truth)), **score_predictions(truth, proba, suggester.threshold_)}
-    top = proba.loc[truth.index].idxmax(axis=1)
-    rows = []
-    for code in sorted(set(truth) | set(top)):
-        human, machine = (truth == code).to_numpy(), (top == code).to_numpy()
-        rows.append({"code": code, "reference": int(human.sum()), "suggested": int(machine.sum()),
-                     "agreed": int((human & machine).sum()), "kappa": cohen_kappa(human, machine).value})
-    return DemoResult(segments, suggestions, overall, pd.DataFrame(rows), suggester.model_id_)
+    scores = score_predictions(truth, proba, suggester.threshold_)
+    per_code = per_code_agreement(pd.DataFrame(scores.pop("code_counts")), len(truth))
+    overall = {"segments_suggested": int(len(truth)), **scores}
+    return DemoResult(segments, suggestions, overall, per_code, suggester.model_id_)

@@ -13,6 +13,10 @@ Metrics, on the coded segments of each test fold (the other segments of a test d
     share of segments whose best score is below the engine's threshold, and accuracy on the rest;
 ``ece``
     expected calibration error of the best score (10 equal-width bins).
+
+Per code (:func:`code_counts`, :func:`per_code_agreement`, pooled over folds by :func:`per_code_summary`): how
+often the human and the engine's top code gave it, precision, recall, F1 and Cohen's κ on its presence/absence —
+which codes a team can hand to the machine and which it should keep checking.
 """
 
 from __future__ import annotations
@@ -99,7 +103,53 @@ def score_predictions(truth: pd.Series, proba: pd.DataFrame, threshold: float = 
         "abstention_rate": float(1 - answered.mean()),
         "accuracy_answered": float(correct[answered].mean()) if answered.any() else float("nan"),
         "ece": expected_calibration_error(confidence, correct),
+        "code_counts": code_counts(truth_values, predicted).to_dict(orient="list"),
     }
+
+
+def code_counts(truth, predicted) -> pd.DataFrame:
+    """One row per code that the human or the engine gave, in sorted order: ``reference`` (segments the human
+    gave it), ``suggested`` (segments whose top code it is) and ``agreed`` (both)."""
+    truth, predicted = np.asarray(truth, dtype=str), np.asarray(predicted, dtype=str)
+    codes = sorted(set(truth) | set(predicted))
+    return pd.DataFrame({"code": codes,
+                         "reference": [int((truth == c).sum()) for c in codes],
+                         "suggested": [int((predicted == c).sum()) for c in codes],
+                         "agreed": [int(((truth == c) & (predicted == c)).sum()) for c in codes]})
+
+
+def per_code_agreement(counts: pd.DataFrame, n: int) -> pd.DataFrame:
+    """``counts`` (:func:`code_counts`, over ``n`` segments) with ``precision``, ``recall``, ``f1`` and ``kappa``:
+    Cohen's κ between human and engine on the code's presence/absence (NaN where it is undefined)."""
+    from theme_assist.agree import cohen_kappa
+
+    out = counts.copy()
+    reference, suggested, agreed = (out[c].to_numpy(dtype=float) for c in ("reference", "suggested", "agreed"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["precision"] = agreed / suggested
+        out["recall"] = agreed / reference
+        out["f1"] = 2 * agreed / (reference + suggested)
+    kappas = []
+    for both, human, machine in zip(agreed.astype(int), reference.astype(int), suggested.astype(int)):
+        # the 2x2 table as units: both / human only / engine only / neither
+        cells = [both, human - both, machine - both, n - human - machine + both]
+        human_says = np.repeat([1, 1, 0, 0], cells)
+        machine_says = np.repeat([1, 0, 1, 0], cells)
+        kappas.append(cohen_kappa(human_says, machine_says, categories=(0, 1)).value)
+    out["kappa"] = np.array(kappas, dtype=float)
+    return out
+
+
+def per_code_summary(results: pd.DataFrame, per_code="all") -> pd.DataFrame:
+    """:func:`per_code_agreement` of every engine at learning-curve size ``per_code``, counts added over folds:
+    one row per (engine, code), ``per_code`` repeated in a column of that name."""
+    tables = []
+    for engine, rows in results[results["per_code"] == per_code].groupby("engine", sort=False):
+        counts = pd.concat([pd.DataFrame(c) for c in rows["code_counts"]]).groupby("code", sort=True).sum()
+        tables.append(per_code_agreement(counts.reset_index(), int(rows["n"].sum()))
+                      .assign(engine=engine, per_code=per_code))
+    columns = ["engine", "per_code", "code", "reference", "suggested", "agreed", "precision", "recall", "f1", "kappa"]
+    return pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
 
 
 @dataclass
@@ -165,8 +215,9 @@ def default_engines(embedder=None) -> list[Engine]:
     ]
 
 
-def report_markdown(name: str, summary: pd.DataFrame, meta: dict) -> str:
-    """The evaluation of one corpus as Markdown: the learning curve table, goals and human agreement."""
+def report_markdown(name: str, summary: pd.DataFrame, meta: dict, per_code: pd.DataFrame | None = None) -> str:
+    """The evaluation of one corpus as Markdown: the learning curve table, goals and human agreement, and the
+    per-code table (:func:`per_code_summary`) where one is given."""
     lines = [f"# Evaluation: {name}", "", meta.get("citation", ""), "",
              f"{meta['n_folds']}-fold cross-validation grouped by document (seed {meta['seed']}), "
              f"{meta['n_segments']} coded segments in {meta['n_documents']} documents, {meta['n_codes']} codes. "
@@ -188,8 +239,34 @@ def report_markdown(name: str, summary: pd.DataFrame, meta: dict) -> str:
         value = float(ours.iloc[0]) if len(ours) else float("nan")
         verdict = "met" if value >= goal else "not met"
         lines.append(f"Goal: {metric} ≥ {goal} with all examples — theme_assist {value:.3f}: **{verdict}**.")
+    if per_code is not None and len(per_code):
+        lines += ["", *per_code_markdown(per_code, meta["n_folds"])]
     lines += ["", meta["machine_markdown"], ""]
     return "\n".join(lines)
+
+
+def per_code_markdown(per_code: pd.DataFrame, n_folds: int) -> list[str]:
+    """Lines of a Markdown table: each code's human count, theme_assist's precision, recall, F1 and κ, and the F1
+    of the other engines beside it."""
+    size = per_code["per_code"].iloc[0]
+    ours = per_code[per_code["engine"] == "theme_assist"].set_index("code")
+    others = [e for e in per_code["engine"].unique() if e != "theme_assist"]
+    lines = [f"## Per code ({size} examples per code, counts pooled over the {n_folds} test folds)", "",
+             "Precision, recall and F1 of the engine's top code; κ: Cohen's κ between the human and the engine on "
+             "whether the code applies. Read them to decide which codes the suggestions can be trusted on.", "",
+             "| code | human | suggested | precision | recall | F1 | κ | " + " | ".join(f"{e} F1" for e in others)
+             + " |", "|---|" + "---|" * (6 + len(others))]
+
+    def number(value) -> str:
+        return "n/a" if pd.isna(value) else f"{value:.3f}"
+
+    for code, row in ours.iterrows():
+        other_f1 = [number(per_code[(per_code["engine"] == e) & (per_code["code"] == code)]["f1"].max())
+                    for e in others]
+        lines.append(f"| {code} | {row['reference']} | {row['suggested']} | {number(row['precision'])} | "
+                     f"{number(row['recall'])} | {number(row['f1'])} | {number(row['kappa'])} | "
+                     + " | ".join(other_f1) + " |")
+    return lines
 
 
 def plot_learning_curve(name: str, summary: pd.DataFrame, path, metric: str = "kappa",

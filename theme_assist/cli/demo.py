@@ -52,11 +52,11 @@ def demo(
     console.print(table)
 
     agreement = Table(title="Agreement with the reference coding, per code (presence/absence)")
-    for column in ("code", "reference", "suggested", "agreed", "Cohen's κ"):
+    for column in ("code", "reference", "suggested", "agreed", "F1", "Cohen's κ"):
         agreement.add_column(column, justify="left" if column == "code" else "right")
     for row in result.per_code.itertuples():
-        kappa = "n/a" if math.isnan(row.kappa) else f"{row.kappa:.2f}"
-        agreement.add_row(row.code, str(row.reference), str(row.suggested), str(row.agreed), kappa)
+        f1, kappa = ("n/a" if math.isnan(value) else f"{value:.2f}" for value in (row.f1, row.kappa))
+        agreement.add_row(row.code, str(row.reference), str(row.suggested), str(row.agreed), f1, kappa)
     console.print(agreement)
     overall = result.overall
     console.print(f"Overall (best code vs reference): accuracy {overall['accuracy']:.3f}, Cohen's κ "

@@ -31,8 +31,8 @@ def evaluate(
     from theme_assist.codebook import load_codebook
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
-    from theme_assist.evaluate import (GOALS, cross_validate, default_engines, plot_learning_curve,
-                                       report_markdown, summarise)
+    from theme_assist.evaluate import (GOALS, cross_validate, default_engines, per_code_summary,
+                                       plot_learning_curve, report_markdown, summarise)
     from theme_assist.inputs import read_coded
     from theme_assist.machine import describe_machine, machine_markdown
 
@@ -60,6 +60,7 @@ def evaluate(
             results = cross_validate(bench.segments, bench.codebook, engines, sizes=size_list, n_folds=folds,
                                      seed=seed, progress=lambda message: status.update(f"{bench.name}: {message}"))
         summary = summarise(results)
+        per_code = per_code_summary(results, "all" if None in size_list else max(size_list))
         meta = {"corpus": bench.name, "citation": bench.citation, "n_folds": folds, "seed": seed,
                 "n_segments": int(len(bench.coded)), "n_documents": int(bench.segments["document"].nunique()),
                 "n_codes": int(bench.coded["code"].nunique()), "threshold": "1.5/K (K codes), at most 0.5",
@@ -70,9 +71,10 @@ def evaluate(
                       f"evaluate_{bench.name}@{re.sub(r'[^A-Za-z0-9._-]+', '_', Path(model).name)}")
         stem.with_suffix(".json").write_text(json.dumps(
             {**{k: v for k, v in meta.items() if k != "machine_markdown"},
-             "summary": summary.to_dict(orient="records"), "folds": results.to_dict(orient="records")},
+             "summary": summary.to_dict(orient="records"), "per_code": per_code.to_dict(orient="records"),
+             "folds": results.to_dict(orient="records")},
             indent=1, default=float))
-        stem.with_suffix(".md").write_text(report_markdown(bench.name, summary, meta))
+        stem.with_suffix(".md").write_text(report_markdown(bench.name, summary, meta, per_code))
         metric = meta["goal"][0] if meta["goal"] else "kappa"
         plot_learning_curve(bench.name, summary, stem.with_suffix(".png"), metric=metric,
                             human_kappa=bench.human_kappa, goal=meta["goal"])
