@@ -6,7 +6,7 @@ definitions and examples; :mod:`theme_assist.baselines`), in the same 5-fold gro
 ``theme-assist evaluate`` (all coded examples), and writes ``evaluation/results/ablation.{json,md}``.
 
     python evaluation/ablation.py [--corpus annomi-therapist --corpus esconv ...]
-    python evaluation/ablation.py --variant default --variant "no hidden layers" --name ablation_hidden_layers
+    python evaluation/ablation.py --variant default --variant "no hidden layers" --name hidden_layers  # a subset
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@ class EmbeddingCache:
 
 DEFAULT_HIDDEN_LAYERS = (-2, -3, -4)
 """The three encoder layers below the last: what the suggester and theme discovery use beside the sentence
-embedding unless told otherwise (the evaluation's choice, ``evaluation/results/ablation_hidden_layers.md``)."""
+embedding unless told otherwise (the evaluation's choice, ``evaluation/results/ablation.md``)."""
 
 
 def check_layers(layers) -> tuple[int, ...]:
