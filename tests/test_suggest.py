@@ -137,6 +137,23 @@ def test_save_and_load_give_identical_suggestions(fitted, exclusive_book, embedd
     assert config["embedding_model_id"] == embedder.model_id
 
 
+def test_get_params_gives_every_parameter_but_the_embedder_and_round_trips(embedder):
+    import inspect
+
+    suggester = CodeSuggester(embedder=embedder, C=2.0, hidden_layers=(-2,), calibrate=False)
+    params = suggester.get_params()
+    assert list(params) == [n for n in inspect.signature(CodeSuggester).parameters if n != "embedder"]
+    assert params["C"] == 2.0 and params["hidden_layers"] == (-2,) and params["calibrate"] is False
+    assert CodeSuggester(embedder=embedder, **params).get_params() == params
+
+
+def test_a_saved_suggester_keeps_its_parameters(exclusive_book, embedder, tmp_path):
+    suggester = CodeSuggester(embedder=embedder, C=0.5, top_k=2, calibrate=False).fit(CODED, exclusive_book)
+    suggester.save(tmp_path / "mini")
+    loaded = CodeSuggester.load(tmp_path / "mini", exclusive_book, embedder=embedder)
+    assert loaded.get_params() == suggester.get_params()
+
+
 def test_loading_refuses_another_codebook_or_a_damaged_folder(fitted, embedder, tmp_path):
     fitted.save(tmp_path / "mini")
     other = parse_codebook(CODEBOOK.format(exclusive="true").replace("Family relationships", "Kin"))

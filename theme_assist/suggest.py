@@ -169,6 +169,14 @@ class CodeSuggester:
         self.calibrate = calibrate
         self.random_state = random_state
 
+    def get_params(self) -> dict:
+        """The parameters of ``__init__`` and their values, the embedder excepted (as scikit-learn's estimators
+        give them): what :meth:`save` stores and a project records with each run."""
+        import inspect
+
+        names = [name for name in inspect.signature(type(self).__init__).parameters if name not in ("self", "embedder")]
+        return {name: getattr(self, name) for name in names}
+
     # ------------------------------------------------------------------ fitting
     def _embedder(self):
         if self.embedder is None:
@@ -418,9 +426,7 @@ class CodeSuggester:
         self._check_fitted()
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        params = {k: getattr(self, k) for k in ("top_k", "threshold", "n_evidence", "hidden_layers", "context_weight",
-                                                  "tfidf_weight", "C", "anchor_weight", "zero_shot_temperature",
-                                                  "calibrate", "random_state")}
+        params = self.get_params()
         config = {"format_version": FORMAT_VERSION, "theme_assist_version": __version__, "mode": self.mode_,
                   "embedding_model_id": self.model_id_, "codebook_hash": self.codebook_hash_,
                   "codebook_name": self.codebook_.name, "exclusive": self.exclusive_, "classes": self.classes_,

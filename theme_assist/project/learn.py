@@ -26,10 +26,6 @@ from theme_assist.project.store import ProjectStore
 
 logger = logging.getLogger(__name__)
 
-SUGGESTER_PARAMS = ("top_k", "threshold", "n_evidence", "hidden_layers", "context_weight", "tfidf_weight", "C",
-                    "anchor_weight", "zero_shot_temperature", "random_state")
-
-
 def training_table(segments: pd.DataFrame, codings: pd.DataFrame, decisions: pd.DataFrame,
                    codebook: Codebook) -> pd.DataFrame:
     """Every segment in document order with its training ``code`` ("" if uncoded; one row per code), in the
@@ -96,7 +92,7 @@ def refit(store: ProjectStore, embedder=None, top_k: int = 3, threshold: float |
     coded_ids = set(table.loc[table["code"] != "", "segment_id"])
     is_open = ~segments["segment_id"].isin(coded_ids).to_numpy()
     queue = open_queue(suggestions, segments["segment_id"].to_numpy(), is_open, vectors, diversity=diversity)
-    params = {name: getattr(suggester, name) for name in SUGGESTER_PARAMS} | {"diversity": diversity}
+    params = suggester.get_params() | {"diversity": diversity}
     n_training = len(coded_ids)
     return store.add_run(
         suggestions, model_id=f"CodeSuggester {suggester.mode_} (theme_assist {__version__}) on {suggester.model_id_}",
