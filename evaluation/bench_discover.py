@@ -144,9 +144,8 @@ def speed_case(seed: int) -> dict:
     segments = pd.concat([load_benchmark("annomi-therapist").segments, load_benchmark("esconv").segments])
     segments = segments.head(SPEED_SEGMENTS).reset_index(drop=True)
     embedder = Embedder()
-    vectors = embedder.encode(segments["text"].tolist())
-    # embedding, not clustering: cache the hidden layers before timing
-    embedder.encode_layers(segments["text"].tolist(), DEFAULT_HIDDEN_LAYERS)
+    # embedding, not clustering: the sentence embeddings and hidden layers are computed (one pass) before timing
+    vectors, _ = embedder.encode_with_layers(segments["text"].tolist(), DEFAULT_HIDDEN_LAYERS)
 
     def fit():
         return ThemeDiscoverer(embedder=embedder, selector=AllSegments(), random_state=seed).fit(
@@ -239,8 +238,7 @@ def main() -> None:
     corpora = []
     for name in args.corpora:
         segments = subsample(load_corpus(name), args.max_segments, args.seed)
-        vectors = embedder.encode(segments["text"].tolist(), show_progress=True)
-        embedder.encode_layers(segments["text"].tolist(), DEFAULT_HIDDEN_LAYERS)
+        vectors, _ = embedder.encode_with_layers(segments["text"].tolist(), DEFAULT_HIDDEN_LAYERS, show_progress=True)
         methods = {"theme_assist": run_theme_assist(segments, vectors, embedder, args.seed),
                    "theme_assist (sentence embedding only)": run_theme_assist(segments, vectors, embedder, args.seed,
                                                                               hidden_layers=())}
