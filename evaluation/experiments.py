@@ -1,0 +1,209 @@
+"""Ideas tried against the goals of the evaluation and not kept: each measured against the same head, paired by fold.
+
+Every variant here changes one thing in a replica of the suggestion head — the default features of
+:mod:`theme_assist.features` (sentence embedding and hidden layers, neighbouring turns, TF-IDF) and a balanced
+logistic regression, without the codebook anchors and calibration, which change κ by less than 0.002 with all
+examples — so the difference to the replica, fold by fold, is the idea's own effect. Variants:
+
+* ``neighbours' predicted codes``: stacked sequential learning (Cohen & Carvalho, 2005). A first head scores every
+  segment of the training documents out of fold (4 inner folds grouped by document), and the segments of the test
+  documents from all training documents; a second head sees, beside the default features, those scores for the
+  two segments before and after each segment and their mean over the rest of its document. Coders' codes run in
+  sequences (a question is followed by a reflection; a client in sustain talk stays there), which neighbouring
+  embeddings alone may not carry.
+* ``prior correction``: the balanced head's log-probabilities plus 0.5 × the log of each code's frequency in the
+  training folds (leaning back towards the corpus's code frequencies).
+* ``character 2-5-grams``: a character n-gram TF-IDF block (weight 0.5) beside the word n-grams.
+* ``word 1-3-grams``: the word TF-IDF block with trigrams.
+* ``MiniLM + mpnet``: the default features of all-MiniLM-L6-v2 and of all-mpnet-base-v2 side by side (only where
+  ``make mpnet`` has put the larger model in ``models/``).
+
+Writes ``evaluation/results/experiments.{json,md}``.
+
+    python evaluation/experiments.py [--corpus annomi-therapist ...] [--variant "prior correction" ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from theme_assist.agree import cohen_kappa
+from theme_assist.benchmarks import load_benchmark
+from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder, embed_with_layers
+from theme_assist.evaluate import grouped_folds
+from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
+from theme_assist.machine import describe_machine, machine_markdown
+
+CORPORA = ["annomi-therapist", "annomi-client", "esconv", "epitome-er"]
+MPNET = Path(__file__).resolve().parents[1] / "models" / "all-mpnet-base-v2"
+VARIANTS = ["neighbours' predicted codes", "prior correction", "character 2-5-grams", "word 1-3-grams",
+            "MiniLM + mpnet"]
+
+
+def fit_head(X, y):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000, random_state=0).fit(X, y)
+
+
+class Corpus:
+    """A benchmark's segments (documents in reading order) with the head's features cached per encoder."""
+
+    def __init__(self, name: str):
+        self.segments = load_benchmark(name).segments.reset_index(drop=True)
+        self.texts = self.segments["text"].astype(str).tolist()
+        self.labels = self.segments["code"].to_numpy(dtype=str)
+        self.documents = self.segments["document"].astype(str).to_numpy()
+        self.coded = self.labels != ""
+        self.previous, self.following = neighbour_index(self.segments)
+        self._represented = {}
+
+    def represented(self, model: str | None = None) -> np.ndarray:
+        if model not in self._represented:
+            _, self._represented[model] = embed_with_layers(Embedder(model=model), self.texts, DEFAULT_HIDDEN_LAYERS)
+        return self._represented[model]
+
+    def features(self, rows, builder: FeatureBuilder, represented: np.ndarray, fit: bool = False):
+        context = [rows_or_zero(represented, neighbours[rows]) for neighbours in (self.previous, self.following)]
+        texts = [self.texts[i] for i in rows]
+        make = builder.fit_transform if fit else builder.transform
+        return make(texts, represented[rows], context)
+
+    def rows(self, documents, coded_only: bool = True) -> np.ndarray:
+        inside = np.isin(self.documents, list(documents))
+        return np.flatnonzero(inside & self.coded if coded_only else inside)
+
+    def sequence_scores(self, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """First-head scores of the two segments before and after each of ``rows``, and their mean over the rest
+        of its document."""
+        before2 = np.where(self.previous >= 0, self.previous[np.maximum(self.previous, 0)], -1)
+        after2 = np.where(self.following >= 0, self.following[np.maximum(self.following, 0)], -1)
+        blocks = [rows_or_zero(scores, index[rows]) for index in (self.previous, self.following, before2, after2)]
+        frame = pd.DataFrame(scores).assign(document=self.documents).groupby("document")
+        sums, counts = frame.sum(), frame.size()
+        document = self.documents[rows]
+        others = (sums.loc[document].to_numpy() - scores[rows]) / np.maximum(counts.loc[document].to_numpy() - 1, 1)[:, None]
+        return np.hstack([*blocks, others])
+
+
+def score(truth, predicted) -> dict:
+    from sklearn.metrics import f1_score
+
+    return {"kappa": float(cohen_kappa(list(truth), list(predicted)).value),
+            "macro_f1": float(f1_score(truth, predicted, average="macro"))}
+
+
+def run_fold(corpus: Corpus, train_documents, test_documents, variants) -> dict:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    train, test = corpus.rows(train_documents), corpus.rows(test_documents)
+    y = corpus.labels
+    represented = corpus.represented()
+    builder = FeatureBuilder()
+    X_train = corpus.features(train, builder, represented, fit=True)
+    X_test = corpus.features(test, builder, represented)
+    head = fit_head(X_train, y[train])
+    log_proba = np.log(head.predict_proba(X_test))
+    results = {"replica": score(y[test], head.classes_[log_proba.argmax(1)])}
+
+    def with_block(A, B, vectorizer, weight):
+        block_train = vectorizer.fit_transform([corpus.texts[i] for i in train])
+        block_test = vectorizer.transform([corpus.texts[i] for i in test])
+        return (sparse.hstack([A, weight * block_train]).tocsr(), sparse.hstack([B, weight * block_test]).tocsr())
+
+    for variant in variants:
+        if variant == "neighbours' predicted codes":
+            scores = np.zeros((len(corpus.texts), len(head.classes_)))
+            train_frame = corpus.segments[np.isin(corpus.documents, list(train_documents))]
+            for inner_train, inner_test in grouped_folds(train_frame, n_folds=4, seed=1):
+                inner_builder = FeatureBuilder()
+                fitted = corpus.rows(inner_train)
+                inner = fit_head(corpus.features(fitted, inner_builder, represented, fit=True), y[fitted])
+                scored = corpus.rows(inner_test, coded_only=False)
+                scores[scored] = _aligned(inner, head.classes_,
+                                          corpus.features(scored, inner_builder, represented))
+            scored = corpus.rows(test_documents, coded_only=False)
+            scores[scored] = head.predict_proba(corpus.features(scored, builder, represented))
+            second = fit_head(sparse.hstack([X_train, corpus.sequence_scores(scores, train)]).tocsr(), y[train])
+            predicted = second.predict(sparse.hstack([X_test, corpus.sequence_scores(scores, test)]).tocsr())
+        elif variant == "prior correction":
+            prior = np.array([(y[train] == code).mean() for code in head.classes_])
+            predicted = head.classes_[(log_proba + 0.5 * np.log(prior)).argmax(1)]
+        elif variant == "character 2-5-grams":
+            characters = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
+                                         max_features=50000, dtype=np.float32)
+            A, B = with_block(X_train, X_test, characters, 0.5)
+            predicted = fit_head(A, y[train]).predict(B)
+        elif variant == "word 1-3-grams":  # in place of the word 1-2-gram block
+            embeddings_only = FeatureBuilder(tfidf_weight=0.0)
+            words = TfidfVectorizer(ngram_range=(1, 3), sublinear_tf=True, min_df=2,
+                                    token_pattern=r"(?u)\b\w+\b|\?", dtype=np.float32)
+            A, B = with_block(corpus.features(train, embeddings_only, represented, fit=True),
+                              corpus.features(test, embeddings_only, represented), words, 1.0)
+            predicted = fit_head(A, y[train]).predict(B)
+        elif variant == "MiniLM + mpnet":
+            both = np.hstack([represented, corpus.represented(str(MPNET))]) / np.sqrt(2)
+            joint = FeatureBuilder()
+            predicted = fit_head(corpus.features(train, joint, both, fit=True), y[train]).predict(
+                corpus.features(test, joint, both))
+        else:
+            raise ValueError(f"unknown variant {variant!r}")
+        results[variant] = score(y[test], predicted)
+    return results
+
+
+def _aligned(head, classes, X) -> np.ndarray:
+    """``head``'s scores in the column order of ``classes`` (zero for a code it never saw)."""
+    proba = head.predict_proba(X)
+    out = np.zeros((X.shape[0], len(classes)))
+    for column, code in enumerate(head.classes_):
+        out[:, list(classes).index(code)] = proba[:, column]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", action="append", help="benchmark name (repeatable)")
+    parser.add_argument("--variant", action="append", choices=VARIANTS, help="only these (repeatable)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    args = parser.parse_args()
+    variants = [v for v in (args.variant or VARIANTS) if v != "MiniLM + mpnet" or MPNET.exists()]
+    rows = []
+    for name in args.corpus or CORPORA:
+        corpus = Corpus(name)
+        folds = [run_fold(corpus, train, test, variants) for train, test in grouped_folds(corpus.segments)]
+        base = np.array([fold["replica"]["kappa"] for fold in folds])
+        for variant in ["replica", *variants]:
+            kappa = np.array([fold[variant]["kappa"] for fold in folds])
+            row = {"corpus": name, "variant": variant, "kappa": kappa.mean(), "kappa_sd": kappa.std(ddof=1),
+                   "macro_f1": np.mean([fold[variant]["macro_f1"] for fold in folds]),
+                   "paired_delta": (kappa - base).mean(), "folds_better": int((kappa > base).sum()),
+                   "fold_kappas": kappa.round(4).tolist()}
+            rows.append(row)
+            print(f"{name:18s} {variant:28s} kappa {row['kappa']:.3f} ± {row['kappa_sd']:.3f} F1 "
+                  f"{row['macro_f1']:.3f} paired {row['paired_delta']:+.3f} ({row['folds_better']}/5)", flush=True)
+    machine = describe_machine()
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "experiments.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1,
+                                                          default=float))
+    lines = ["# Ideas tried and not kept", "",
+             "5-fold cross-validation grouped by document (seed 0), all coded examples. Each variant changes one "
+             "thing in a replica of the default head (its features and balanced logistic regression, without "
+             "codebook anchors and calibration); Δκ is the mean over folds of the variant's κ minus the replica's "
+             "in the same fold, and 'better' counts the folds where it is higher. What each variant is: the "
+             "docstring of `evaluation/experiments.py`. Reproduce: `python evaluation/experiments.py`.", "",
+             "| corpus | variant | κ | κ sd | macro-F1 | Δκ (paired) | folds better |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['corpus']} | {r['variant']} | {r['kappa']:.3f} | {r['kappa_sd']:.3f} | {r['macro_f1']:.3f} | "
+              f"{r['paired_delta']:+.3f} | {r['folds_better']}/5 |" for r in rows]
+    lines += ["", machine_markdown(machine), ""]
+    (args.out / "experiments.md").write_text("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
