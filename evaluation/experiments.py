@@ -15,6 +15,9 @@ examples — so the difference to the replica, fold by fold, is the idea's own e
   training folds (leaning back towards the corpus's code frequencies).
 * ``character 2-5-grams``: a character n-gram TF-IDF block (weight 0.5) beside the word n-grams.
 * ``word 1-3-grams``: the word TF-IDF block with trigrams.
+* ``document's mean embedding``: the mean of the represented segments of the rest of the document (unit length)
+  as one more block beside the default features: what the conversation is about (which behaviour the client
+  is asked to change decides whether "I like a drink with friends" is sustain talk).
 * ``MLP head``: a one-hidden-layer network (256 units, L2 0.01, early stopping) on the same features instead of
   the logistic regression, with rare codes oversampled to balance them.
 * ``MiniLM + mpnet``: the default features of all-MiniLM-L6-v2 and of all-mpnet-base-v2 side by side (only where
@@ -22,7 +25,8 @@ examples — so the difference to the replica, fold by fold, is the idea's own e
 
 Writes ``evaluation/results/experiments.{json,md}``.
 
-    python evaluation/experiments.py [--corpus annomi-therapist ...] [--variant "prior correction" ...]
+    python evaluation/experiments.py [--corpus annomi-therapist ...]
+    python evaluation/experiments.py --variant "prior correction" --name experiments_prior  # a subset
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ from theme_assist.machine import describe_machine, machine_markdown
 
 CORPORA = ["annomi-therapist", "annomi-client", "esconv", "epitome-er"]
 MPNET = Path(__file__).resolve().parents[1] / "models" / "all-mpnet-base-v2"
-VARIANTS = ["neighbours' predicted codes", "prior correction", "character 2-5-grams", "word 1-3-grams", "MLP head",
+VARIANTS = ["neighbours' predicted codes", "prior correction", "character 2-5-grams", "word 1-3-grams",
+            "document's mean embedding", "MLP head",
             "MiniLM + mpnet"]
 
 
@@ -81,17 +86,19 @@ class Corpus:
         inside = np.isin(self.documents, list(documents))
         return np.flatnonzero(inside & self.coded if coded_only else inside)
 
+    def rest_of_document_mean(self, values: np.ndarray) -> np.ndarray:
+        """Each row's mean of ``values`` over the other segments of its document (zero for a lone segment)."""
+        frame = pd.DataFrame(values).assign(document=self.documents).groupby("document")
+        sums, counts = frame.sum().loc[self.documents].to_numpy(), frame.size().loc[self.documents].to_numpy()
+        return (sums - values) / np.maximum(counts - 1, 1)[:, None]
+
     def sequence_scores(self, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """First-head scores of the two segments before and after each of ``rows``, and their mean over the rest
         of its document."""
         before2 = np.where(self.previous >= 0, self.previous[np.maximum(self.previous, 0)], -1)
         after2 = np.where(self.following >= 0, self.following[np.maximum(self.following, 0)], -1)
         blocks = [rows_or_zero(scores, index[rows]) for index in (self.previous, self.following, before2, after2)]
-        frame = pd.DataFrame(scores).assign(document=self.documents).groupby("document")
-        sums, counts = frame.sum(), frame.size()
-        document = self.documents[rows]
-        others = (sums.loc[document].to_numpy() - scores[rows]) / np.maximum(counts.loc[document].to_numpy() - 1, 1)[:, None]
-        return np.hstack([*blocks, others])
+        return np.hstack([*blocks, self.rest_of_document_mean(scores)[rows]])
 
 
 def score(truth, predicted) -> dict:
@@ -149,6 +156,11 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants) -> dict:
             A, B = with_block(corpus.features(train, embeddings_only, represented, fit=True),
                               corpus.features(test, embeddings_only, represented), words, 1.0)
             predicted = fit_head(A, y[train]).predict(B)
+        elif variant == "document's mean embedding":
+            others = corpus.rest_of_document_mean(represented)
+            others /= np.maximum(np.linalg.norm(others, axis=1, keepdims=True), 1e-12)
+            A = sparse.hstack([X_train, others[train]]).tocsr()
+            predicted = fit_head(A, y[train]).predict(sparse.hstack([X_test, others[test]]).tocsr())
         elif variant == "MLP head":
             from sklearn.neural_network import MLPClassifier
 
@@ -182,6 +194,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", action="append", help="benchmark name (repeatable)")
     parser.add_argument("--variant", action="append", choices=VARIANTS, help="only these (repeatable)")
+    parser.add_argument("--name", default="experiments", help="stem of the result files")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
     variants = [v for v in (args.variant or VARIANTS) if v != "MiniLM + mpnet" or MPNET.exists()]
@@ -201,19 +214,21 @@ def main() -> None:
                   f"{row['macro_f1']:.3f} paired {row['paired_delta']:+.3f} ({row['folds_better']}/5)", flush=True)
     machine = describe_machine()
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "experiments.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1,
+    (args.out / f"{args.name}.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1,
                                                           default=float))
     lines = ["# Ideas tried and not kept", "",
              "5-fold cross-validation grouped by document (seed 0), all coded examples. Each variant changes one "
              "thing in a replica of the default head (its features and balanced logistic regression, without "
              "codebook anchors and calibration); Δκ is the mean over folds of the variant's κ minus the replica's "
              "in the same fold, and 'better' counts the folds where it is higher. What each variant is: the "
-             "docstring of `evaluation/experiments.py`. Reproduce: `python evaluation/experiments.py`.", "",
+             "docstring of `evaluation/experiments.py`. Reproduce: `python evaluation/experiments.py"
+             + "".join(f' --variant "{v}"' for v in args.variant or []) + (f" --name {args.name}" if args.variant else "")
+             + "`.", "",
              "| corpus | variant | κ | κ sd | macro-F1 | Δκ (paired) | folds better |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['corpus']} | {r['variant']} | {r['kappa']:.3f} | {r['kappa_sd']:.3f} | {r['macro_f1']:.3f} | "
               f"{r['paired_delta']:+.3f} | {r['folds_better']}/5 |" for r in rows]
     lines += ["", machine_markdown(machine), ""]
-    (args.out / "experiments.md").write_text("\n".join(lines))
+    (args.out / f"{args.name}.md").write_text("\n".join(lines))
 
 
 if __name__ == "__main__":
