@@ -12,13 +12,12 @@ definitions and examples; :mod:`theme_assist.baselines`), in the same 5-fold gro
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from theme_assist.baselines import NearestNeighboursEngine, PrototypeEngine
 from theme_assist.benchmarks import load_benchmark
 from theme_assist.evaluate import Engine, cross_validate, summarise
-from theme_assist.machine import describe_machine, machine_markdown
+from theme_assist.machine import write_results
 from theme_assist.suggest import CodeSuggester
 
 VARIANTS = {
@@ -55,10 +54,6 @@ def main() -> None:
         for row in summary.to_dict(orient="records"):
             rows.append({"corpus": name, **row})
             print(f"{name:18s} {row['engine']:20s} kappa {row['kappa']:.3f} macro-F1 {row['macro_f1']:.3f}", flush=True)
-    machine = describe_machine()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.name}.json").write_text(json.dumps({"machine": machine, "variants": VARIANTS, "rows": rows},
-                                                          indent=1, default=float))
     lines = ["# Ablation of the suggestion engine", "",
              "5-fold cross-validation grouped by document (seed 0), all coded examples; one change at a time from "
              "the default (hidden layers -2, -3, -4 beside the sentence embedding, `context_weight=0.5`, "
@@ -72,8 +67,7 @@ def main() -> None:
              "| corpus | variant | κ | κ sd | macro-F1 | accuracy | ECE |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['corpus']} | {r['engine']} | {r['kappa']:.3f} | {r['kappa_sd']:.3f} | {r['macro_f1']:.3f} | "
               f"{r['accuracy']:.3f} | {r['ece']:.3f} |" for r in rows]
-    lines += ["", machine_markdown(machine), ""]
-    (args.out / f"{args.name}.md").write_text("\n".join(lines))
+    write_results(args.out, args.name, {"variants": VARIANTS, "rows": rows}, lines)
 
 
 if __name__ == "__main__":

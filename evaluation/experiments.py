@@ -32,7 +32,6 @@ Writes ``evaluation/results/experiments.{json,md}``.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +43,7 @@ from theme_assist.benchmarks import load_benchmark
 from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder, embed_with_layers
 from theme_assist.evaluate import grouped_folds
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
-from theme_assist.machine import describe_machine, machine_markdown
+from theme_assist.machine import write_results
 
 CORPORA = ["annomi-therapist", "annomi-client", "esconv", "epitome-er"]
 MPNET = Path(__file__).resolve().parents[1] / "models" / "all-mpnet-base-v2"
@@ -212,10 +211,6 @@ def main() -> None:
             rows.append(row)
             print(f"{name:18s} {variant:28s} kappa {row['kappa']:.3f} ± {row['kappa_sd']:.3f} F1 "
                   f"{row['macro_f1']:.3f} paired {row['paired_delta']:+.3f} ({row['folds_better']}/5)", flush=True)
-    machine = describe_machine()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.name}.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1,
-                                                          default=float))
     lines = ["# Ideas tried and not kept", "",
              "5-fold cross-validation grouped by document (seed 0), all coded examples. Each variant changes one "
              "thing in a replica of the default head (its features and balanced logistic regression, without "
@@ -227,8 +222,7 @@ def main() -> None:
              "| corpus | variant | κ | κ sd | macro-F1 | Δκ (paired) | folds better |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['corpus']} | {r['variant']} | {r['kappa']:.3f} | {r['kappa_sd']:.3f} | {r['macro_f1']:.3f} | "
               f"{r['paired_delta']:+.3f} | {r['folds_better']}/5 |" for r in rows]
-    lines += ["", machine_markdown(machine), ""]
-    (args.out / f"{args.name}.md").write_text("\n".join(lines))
+    write_results(args.out, args.name, {"rows": rows}, lines)
 
 
 if __name__ == "__main__":

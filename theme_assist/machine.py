@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -72,3 +73,13 @@ def machine_markdown(machine: dict) -> str:
     return (f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB RAM, "
             f"{machine['os']}; Python {machine['python']}; {packages}. Commit `{machine['git_commit']}`, "
             f"{machine['date_utc']}.")
+
+
+def write_results(folder: Path, stem: str, payload: dict, markdown: list[str]) -> dict:
+    """Write a benchmark's ``stem.json`` (``payload`` with the machine's description under ``machine``) and
+    ``stem.md`` (the ``markdown`` lines, then :func:`machine_markdown`) into ``folder``; returns the description."""
+    machine = describe_machine()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{stem}.json").write_text(json.dumps({"machine": machine, **payload}, indent=1, default=float))
+    (folder / f"{stem}.md").write_text("\n".join([*markdown, "", machine_markdown(machine), ""]))
+    return machine
