@@ -77,9 +77,11 @@ def wait_for_status(page, text: str) -> None:
 
 
 def wait_for_next(page, previous: str) -> str:
+    """Wait until another segment is highlighted in the queue and is the one on screen."""
     page.wait_for_function("(old) => { const li = document.querySelector('#queue li.current'); "
-                           "return li && li.dataset.id !== old; }", arg=previous, timeout=15000)
-    page.wait_for_function("(id) => document.querySelector('#current-text').textContent.length > 0", arg=None)
+                           "return li && li.dataset.id !== old "
+                           "&& document.querySelector('#segment').dataset.id === li.dataset.id; }",
+                           arg=previous, timeout=15000)
     return current_id(page)
 
 
@@ -99,6 +101,7 @@ def test_review_in_the_browser(demo_project, browser):
         page.select_option("#filter-order", "document")
         page.select_option("#filter-document", "fg_ulm_01")
         expect(page.locator("#queue li.current")).to_have_attribute("data-id", "fg_ulm_01:0")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:0")
 
         # accept (a): saved, then on to the next segment
         accepted = current_id(page)
@@ -185,5 +188,38 @@ def test_review_in_the_browser(demo_project, browser):
     except Exception:
         page.screenshot(path=str(Path("/tmp") / "review_failure.png"), full_page=True)
         raise
+    finally:
+        server.stop()
+
+
+def test_a_key_pressed_while_the_next_segment_loads_decides_nothing(demo_project, browser):
+    """The queue highlights the new segment at once while the old one is still on screen: an accept pressed then
+    must not land on either."""
+    from playwright.sync_api import expect
+
+    server = ReviewServer(demo_project)
+    held = []
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server.url + "/")
+        page.fill("#coder-input", "Cy")
+        page.click("#coder-start")
+        page.select_option("#filter-order", "document")
+        page.select_option("#filter-document", "fg_ulm_01")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:0")
+
+        # the next segment's answer is held back until the key has been pressed
+        pattern = re.compile(r".*/api/segments/fg_ulm_01%3A2\?.*")
+        page.route(pattern, lambda route: held.append(route))
+        page.locator("#queue li[data-id='fg_ulm_01:2']").click()
+        expect(page.locator("#queue li.current")).to_have_attribute("data-id", "fg_ulm_01:2")
+        page.wait_for_timeout(300)  # let the held request arrive
+        assert held, "the segment request was not held"
+        page.keyboard.press("a")
+        expect(page.locator("#save-status")).to_contain_text("still loading")
+        held.pop().continue_()
+        expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:2")
+        with ProjectStore(demo_project) as store:
+            assert store.decisions(coder="Cy").empty
     finally:
         server.stop()

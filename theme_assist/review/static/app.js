@@ -140,10 +140,11 @@ async function loadQueue(keepSegment) {
     state.items = result.items;
     $("queue-count").textContent = `${result.matching} segment${result.matching === 1 ? "" : "s"} match` +
       (result.matching > result.items.length ? ` (first ${result.items.length} listed)` : "");
-    renderQueue();
-    updateProgress(result.progress);
     let index = keepSegment ? state.items.findIndex((item) => item.segment_id === keepSegment) : -1;
     if (index < 0) index = state.items.length ? 0 : -1;
+    state.index = index;  // the queue highlights the segment about to be shown, not the old position
+    renderQueue();
+    updateProgress(result.progress);
     await show(index);
   } catch (error) {
     setStatus(`Could not load the queue: ${error.message}`, "error");
@@ -177,10 +178,11 @@ function markQueue() {
 async function show(index) {
   const ticket = ++state.showTicket;
   state.index = index;
+  markQueue();  // at once: decisions wait until the segment is on screen (showingCurrent)
   const has = index >= 0 && index < state.items.length;
   $("segment").hidden = !has;
   $("empty-message").hidden = has;
-  if (!has) { state.segment = null; markQueue(); return; }
+  if (!has) { state.segment = null; return; }
   try {
     const id = state.items[index].segment_id;
     const segment = await api(`/api/segments/${encodeURIComponent(id)}?` + query({ coder: state.coder }));
@@ -206,6 +208,7 @@ function turnNode(turn) {
 
 function renderSegment() {
   const s = state.segment;
+  $("segment").dataset.id = s.segment_id;
   const meta = clear($("segment-meta"));
   meta.append(el("span", {}, "Document ", el("strong", {}, s.document)));
   for (const key of ["site", "country", "participant_group"]) {
@@ -265,8 +268,16 @@ function selectedSuggestion() {
 }
 
 // ------------------------------------------------------------------ decisions
+// The segment on screen is the one highlighted in the queue: a key pressed while another is still loading must not
+// decide on the old one.
+function showingCurrent() {
+  const item = state.items[state.index];
+  return Boolean(state.segment && item && item.segment_id === state.segment.segment_id);
+}
+
 async function decide(action, code, extra = {}) {
   if (!state.segment) return;
+  if (!showingCurrent()) { setStatus("The segment is still loading: nothing saved, try again.", "error"); return; }
   const segmentId = state.segment.segment_id;
   setStatus("Saving…");
   try {
@@ -336,15 +347,15 @@ async function loadQueueAfterUndo(segmentId) {
   const result = await api("/api/queue?" + query(filters()));
   if (ticket !== state.queueTicket) return;
   state.items = result.items;
-  renderQueue();
-  updateProgress(result.progress);
   let index = state.items.findIndex((item) => item.segment_id === segmentId);
   if (index < 0) {  // the undone segment is outside the filters: show it anyway, in place
-    state.items.splice(Math.max(state.index, 0), 0, { segment_id: segmentId, document: "", speaker: "", text: "", code: "",
-      code_name: "", score: 0, status: "open" });
     index = Math.max(state.index, 0);
-    renderQueue();
+    state.items.splice(index, 0, { segment_id: segmentId, document: "", speaker: "", text: "", code: "",
+      code_name: "", score: 0, status: "open" });
   }
+  state.index = index;
+  renderQueue();
+  updateProgress(result.progress);
   await show(index);
 }
 
