@@ -48,8 +48,7 @@ from theme_assist.machine import write_results
 CORPORA = ["annomi-therapist", "annomi-client", "esconv", "epitome-er"]
 MPNET = Path(__file__).resolve().parents[1] / "models" / "all-mpnet-base-v2"
 VARIANTS = ["neighbours' predicted codes", "prior correction", "character 2-5-grams", "word 1-3-grams",
-            "document's mean embedding", "MLP head",
-            "MiniLM + mpnet"]
+            "document's mean embedding", "MLP head", "MiniLM + mpnet"]
 
 
 def fit_head(X, y):
