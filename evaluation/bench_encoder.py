@@ -16,14 +16,13 @@ it as a split zip archive, joined and checked by sha256); it is not a dependency
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 from theme_assist.benchmarks import load_benchmark
 from theme_assist.embed import Embedder
 from theme_assist.evaluate import GOALS, Engine, cross_validate, summarise
-from theme_assist.machine import describe_machine, machine_markdown
+from theme_assist.machine import write_results
 from theme_assist.suggest import CodeSuggester
 
 SIZES = (10, None)
@@ -59,11 +58,6 @@ def main() -> None:
     sample = load_benchmark("annomi-therapist").segments["text"].astype(str).tolist()[:500]
     for embedder in embedders:
         speeds[embedder.model_id] = round(embedding_speed(embedder, sample), 1)
-    machine = describe_machine()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "encoders.json").write_text(json.dumps(
-        {"machine": machine, "sizes": ["all" if s is None else s for s in SIZES], "segments_per_second": speeds,
-         "rows": rows}, indent=1, default=float))
     lines = ["# The suggester with other embedding models", "",
              "5-fold cross-validation grouped by document (seed 0), default suggester settings, 10 examples per code "
              "and all examples. Reproduce: `python evaluation/bench_encoder.py --model PATH`.", "",
@@ -71,9 +65,9 @@ def main() -> None:
     lines += [f"| {r['corpus']} | {r['model']} | {r['per_code']} | {r['kappa']:.3f} | {r['kappa_sd']:.3f} | "
               f"{r['macro_f1']:.3f} | {r['accuracy']:.3f} | {r['ece']:.3f} |" for r in rows]
     lines += ["", "Embedding speed on this machine (500 AnnoMI utterances, no cache): "
-              + ", ".join(f"{model} {speed} segments/s" for model, speed in speeds.items()) + ".", "",
-              machine_markdown(machine), ""]
-    (args.out / "encoders.md").write_text("\n".join(lines))
+              + ", ".join(f"{model} {speed} segments/s" for model, speed in speeds.items()) + "."]
+    write_results(args.out, "encoders", {"sizes": ["all" if s is None else s for s in SIZES],
+                                         "segments_per_second": speeds, "rows": rows}, lines)
 
 
 if __name__ == "__main__":
