@@ -31,7 +31,7 @@ from theme_assist.embed import Embedder
 from theme_assist.evaluate import Engine, cross_validate, summarise
 from theme_assist.features import neighbour_index
 from theme_assist.finetune import FinetuneParams, finetune_embedder
-from theme_assist.machine import describe_machine, machine_markdown
+from theme_assist.machine import git_commit, write_results
 from theme_assist.suggest import CodeSuggester
 
 CORPORA = ["annomi-therapist", "esconv"]
@@ -91,17 +91,17 @@ def main() -> None:
     corpora = args.corpus or CORPORA
     measured = {(name, "all" if size is None else size) for name in corpora for size in sizes}
     rows, per_fold = earlier_rows(args.out / "setfit.json", measured)
-    machine = describe_machine()
+    commit = git_commit()[:7]
     for name in corpora:
         bench = load_benchmark(name)
         results = cross_validate(bench.segments, bench.codebook, engines, sizes=sizes, n_folds=args.folds,
                                  progress=lambda message: print(name, message, flush=True))
         per_fold += [{"corpus": name, **row} for row in results.to_dict(orient="records")]
         for row in summarise(results).to_dict(orient="records"):
-            rows.append({"corpus": name, **row, "commit": machine["git_commit"][:7]})
+            rows.append({"corpus": name, **row, "commit": commit})
             print(f"{name:18s} {row['engine']:8s} {row['per_code']:>4} kappa {row['kappa']:.3f} "
                   f"macro-F1 {row['macro_f1']:.3f} s/fold {row['seconds']:.0f}", flush=True)
-        write(args.out, rows, per_fold, params, args.folds, machine)
+        write(args.out, rows, per_fold, params, args.folds)
 
 
 def earlier_rows(path: Path, replaced: set[tuple[str, int]]) -> tuple[list[dict], list[dict]]:
@@ -114,12 +114,7 @@ def earlier_rows(path: Path, replaced: set[tuple[str, int]]) -> tuple[list[dict]
                  for key in ("rows", "per_fold"))
 
 
-def write(out: Path, rows: list[dict], per_fold: list[dict], params: FinetuneParams, n_folds: int,
-          machine: dict) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "setfit.json").write_text(json.dumps(
-        {"machine": machine, "n_folds": n_folds, "finetune_params": params.__dict__, "rows": rows,
-         "per_fold": per_fold}, indent=1, default=float))
+def write(out: Path, rows: list[dict], per_fold: list[dict], params: FinetuneParams, n_folds: int) -> None:
     lines = ["# SetFit-style fine-tuning vs frozen embeddings", "",
              f"{n_folds}-fold cross-validation grouped by document (seed 0), the same folds and the same seeded "
              "choice of coded examples per code for both engines. `frozen`: `CodeSuggester()` on all-MiniLM-L6-v2 "
@@ -131,10 +126,10 @@ def write(out: Path, rows: list[dict], per_fold: list[dict], params: FinetunePar
              "(`c146b3b`: the engine before hidden-layer features).", "",
              "| corpus | per code | engine | κ | κ sd | macro-F1 | macro-F1 sd | accuracy | s/fold | commit |",
              "|---|---|---|---|---|---|---|---|---|---|"]
-    rows = sorted(rows, key=lambda r: (r["corpus"], r["per_code"] == "all", str(r["per_code"]).zfill(6)))
+    ordered = sorted(rows, key=lambda r: (r["corpus"], r["per_code"] == "all", str(r["per_code"]).zfill(6)))
     lines += [f"| {r['corpus']} | {r['per_code']} | {r['engine']} | {r['kappa']:.3f} | {r['kappa_sd']:.3f} | "
               f"{r['macro_f1']:.3f} | {r['macro_f1_sd']:.3f} | {r['accuracy']:.3f} | {r['seconds']:.0f} | "
-              f"{r.get('commit', EARLIER_COMMIT)} |" for r in rows]
+              f"{r.get('commit', EARLIER_COMMIT)} |" for r in ordered]
     lines += ["", "Paired difference setfit − frozen over the same folds:", ""]
     folds = pd.DataFrame(per_fold).pivot_table(index=["corpus", "per_code", "fold"], columns="engine",
                                                values=["kappa", "macro_f1"])
@@ -142,8 +137,8 @@ def write(out: Path, rows: list[dict], per_fold: list[dict], params: FinetunePar
         gain = paired.xs("setfit", axis=1, level="engine") - paired.xs("frozen", axis=1, level="engine")
         lines.append(f"- {corpus}, {per_code} per code: κ {gain['kappa'].mean():+.3f} (better in "
                      f"{int((gain['kappa'] > 0).sum())} of {len(gain)} folds), macro-F1 {gain['macro_f1'].mean():+.3f}")
-    lines += ["", machine_markdown(machine), ""]
-    (out / "setfit.md").write_text("\n".join(lines))
+    write_results(out, "setfit", {"n_folds": n_folds, "finetune_params": params.__dict__, "rows": rows,
+                                  "per_fold": per_fold}, lines)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ Uses AnnoMI utterances from ../shared when present, otherwise the demo corpus.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from theme_assist.embed import Embedder
-from theme_assist.machine import describe_machine, machine_markdown
+from theme_assist.machine import write_results
 from theme_assist.suggest import CodeSuggester
 
 
@@ -85,10 +84,7 @@ def main() -> None:
         suggester.suggest(test)
         results["suggest_segments_per_s"] = round(len(test) / (time.perf_counter() - started), 1)
         results["suggest_segments"] = int(len(test))
-    machine = describe_machine()
     results["load_average_at_end"] = list(os.getloadavg())
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "speed.json").write_text(json.dumps({"results": results, "machine": machine}, indent=1))
     lines = ["# Speed of the core pipeline", "",
              f"{results['segments']} segments of {corpus} (mean {results['mean_characters']} characters), default "
              "model all-MiniLM-L6-v2 on the CPU. Reproduce: `python evaluation/bench_speed.py`.", "",
@@ -102,8 +98,8 @@ def main() -> None:
              f"| fit on {results['fit_coded_segments']} coded segments (embeddings cached) | {results['fit_s']} s |",
              f"| suggest, top 3 with evidence (embeddings cached) | {results['suggest_segments_per_s']} segments/s |",
              "", f"Load average at the end of the run: {', '.join(f'{v:.2f}' for v in results['load_average_at_end'])} "
-                 "(other work on the machine slows the figures).", "", machine_markdown(machine), ""]
-    (args.out / "speed.md").write_text("\n".join(lines))
+                 "(other work on the machine slows the figures)."]
+    write_results(args.out, "speed", {"results": results}, lines)
     print("\n".join(lines))
 
 
