@@ -15,7 +15,8 @@ Three steps, so that the training can run on a machine that has a GPU but neithe
     python evaluation/finetune_end_to_end.py score --predictions OUT      # here: metrics, ensemble, results
 
 ``train`` needs only torch, transformers and numpy (CPU works, for hours; a GPU takes minutes). ``prepare`` writes
-the benchmark texts into the folder given, which must stay out of git (the corpora are not ours to copy).
+the benchmark texts into the folder given: keep it out of git (the corpora are not ours to copy; ``.gpu/`` is
+ignored).
 ``score`` writes ``evaluation/results/finetune_end_to_end.{json,md}`` with both machines' descriptions.
 """
 
