@@ -133,7 +133,7 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants) -> dict:
                 fitted = corpus.rows(inner_train)
                 inner = fit_head(corpus.features(fitted, inner_builder, represented, fit=True), y[fitted])
                 scored = corpus.rows(inner_test, coded_only=False)
-                scores[scored] = _aligned(inner, head.classes_,
+                scores[scored] = aligned(inner, head.classes_,
                                           corpus.features(scored, inner_builder, represented))
             scored = corpus.rows(test_documents, coded_only=False)
             scores[scored] = head.predict_proba(corpus.features(scored, builder, represented))
@@ -179,7 +179,7 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants) -> dict:
     return results
 
 
-def _aligned(head, classes, X) -> np.ndarray:
+def aligned(head, classes, X) -> np.ndarray:
     """``head``'s scores in the column order of ``classes`` (zero for a code it never saw)."""
     proba = head.predict_proba(X)
     out = np.zeros((X.shape[0], len(classes)))

@@ -228,7 +228,8 @@ def train(data: Path, out: Path, settings_names: list[str], corpora: list[str], 
 # ---------------------------------------------------------------------------------------------------- score (here)
 
 def score(predictions: Path, results: Path) -> None:
-    from theme_assist.benchmarks import load_benchmark
+    from experiments import Corpus  # the replica of the default head, beside this script
+
     from theme_assist.evaluate import GOALS
     from theme_assist.machine import describe_machine, write_results
 
@@ -236,14 +237,15 @@ def score(predictions: Path, results: Path) -> None:
             for stem in SETTINGS if (predictions / f"{stem}.npz").exists()}
     rows = []
     for name in CORPORA:
-        segments = load_benchmark(name).segments.reset_index(drop=True)
+        corpus = Corpus(name)
+        segments = corpus.segments
         fold = test_fold(segments)
         goal_metric, goal = GOALS.get(name, ("kappa", None))
         sizes = sorted({key.split("@")[1] for _, meta in runs.values() for key in meta["corpora"]
                         if key.split("@")[0] == name}, key=lambda size: size != "all")
         for size in sizes:
             per_code = None if size == "all" else int(size)
-            head, classes = default_head_probabilities(segments, fold, training_rows(segments, per_code))
+            head, classes = default_head_probabilities(corpus, fold, training_rows(segments, per_code))
             base = fold_scores(segments, fold, head, classes)
             found = [(DEFAULT_HEAD, head)]
             for run_name, (arrays, meta) in runs.items():
@@ -311,33 +313,21 @@ def fold_scores(segments, fold, proba, classes, base: dict | None = None) -> dic
             "fold_kappas": kappa.tolist()}
 
 
-def default_head_probabilities(segments, fold, train_rows: dict[int, list[int]]) -> tuple[np.ndarray, list[str]]:
-    """Out-of-fold probabilities of the default head (the replica of ``experiments.py``), fitted on
-    ``train_rows[k]`` for the segments of fold ``k``."""
-    from sklearn.linear_model import LogisticRegression
+def default_head_probabilities(corpus, fold, train_rows: dict[int, list[int]]) -> tuple[np.ndarray, list[str]]:
+    """Out-of-fold probabilities of the default head (the replica of ``experiments.py``) on an
+    ``experiments.Corpus``, fitted on ``train_rows[k]`` for the coded segments of fold ``k``."""
+    from experiments import aligned, fit_head
 
-    from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder, embed_with_layers
-    from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
+    from theme_assist.features import FeatureBuilder
 
-    texts = segments["text"].astype(str).tolist()
-    codes = segments["code"].to_numpy(dtype=str)
-    classes = sorted(set(codes[codes != ""]))
-    _, represented = embed_with_layers(Embedder(), texts, DEFAULT_HIDDEN_LAYERS)
-    previous, following = neighbour_index(segments)
-    proba = np.zeros((len(texts), len(classes)))
-
-    def features(rows, builder, fit=False):
-        context = [rows_or_zero(represented, index[rows]) for index in (previous, following)]
-        make = builder.fit_transform if fit else builder.transform
-        return make([texts[i] for i in rows], represented[rows], context)
-
+    classes = sorted(set(corpus.labels[corpus.coded]))
+    proba = np.zeros((len(corpus.texts), len(classes)))
     for k, train in train_rows.items():
-        train = np.asarray(train)
-        test = np.flatnonzero((fold == k) & (codes != ""))
+        train = np.asarray(train, dtype=int)
+        test = np.flatnonzero((fold == k) & corpus.coded)
         builder = FeatureBuilder()
-        head = LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000, random_state=0)
-        head.fit(features(train, builder, fit=True), codes[train])
-        proba[test] = head.predict_proba(features(test, builder))[:, [list(head.classes_).index(c) for c in classes]]
+        head = fit_head(corpus.features(train, builder, corpus.represented(), fit=True), corpus.labels[train])
+        proba[test] = aligned(head, classes, corpus.features(test, builder, corpus.represented()))
     return proba, classes
 
 
