@@ -14,6 +14,13 @@ Three steps, so that the training can run on a machine that has a GPU but neithe
     python evaluation/finetune_end_to_end.py train --data .gpu --out OUT   # anywhere with torch + transformers
     python evaluation/finetune_end_to_end.py score --predictions OUT      # here: metrics, ensemble, results
 
+``prepare --model PATH`` takes another local model instead of the packaged all-MiniLM-L6-v2 (for example
+``models/all-mpnet-base-v2`` after ``make mpnet``), written in fp16 shards of at most ``--shard-mb`` MB. Where a
+machine takes 64 MiB per call (this project's device tool), MiniLM (45 MB) travels in one; all-mpnet-base-v2
+(5 shards, 219 MB) takes one call per shard back to back while the machine stays warm: the first carrying
+``.gpu/corpora.json.gz``, the model's small files and the first shard, the next ones a shard each (ignored files
+stay there between calls), the last one running ``train``. Not measured yet: no machine was left for it.
+
 ``train`` needs only torch, transformers and numpy (CPU works, for hours; a GPU takes minutes). ``prepare`` writes
 the benchmark texts into the folder given: keep it out of git (the corpora are not ours to copy; ``.gpu/`` is
 ignored).
@@ -31,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
 CORPORA = ["annomi-therapist", "annomi-client", "esconv", "epitome-er"]
 DEFAULT_HEAD = "default head (frozen encoder)"
 FEW_SHOT = {"annomi-therapist": 10}  # corpus -> coded examples per code of the learning-curve point measured
@@ -61,7 +69,7 @@ def training_rows(segments, per_code: int | None) -> dict[int, list[int]]:
     return rows
 
 
-def prepare(folder: Path) -> None:
+def prepare(folder: Path, model: str | None = None, shard_mb: int = 50) -> None:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
@@ -85,8 +93,12 @@ def prepare(folder: Path) -> None:
             "few_shot": {"per_code": FEW_SHOT.get(name), "rows": few_shot}}
     with gzip.open(folder / "corpora.json.gz", "wt", encoding="utf-8") as out:
         json.dump(corpora, out)
-    model_dir = packaged_model_dir()  # weights in fp16 (half the size); train() widens them to fp32 again
-    AutoModel.from_pretrained(model_dir, dtype=torch.float16).save_pretrained(folder / "model")
+    # Weights in fp16 (half the size; train() widens them to fp32 again), in shards small enough to travel one
+    # per call to a machine that takes 64 MiB at a time.
+    model_dir = model or packaged_model_dir()
+    (folder / "model.json").write_text(json.dumps({"model": Path(model).name if model else DEFAULT_MODEL}))
+    AutoModel.from_pretrained(model_dir, dtype=torch.float16).save_pretrained(folder / "model",
+                                                                              max_shard_size=f"{shard_mb}MB")
     AutoTokenizer.from_pretrained(model_dir).save_pretrained(folder / "model")
     print(f"wrote {folder}: " + ", ".join(f"{n} {len(c['text'])} segments" for n, c in corpora.items()))
 
@@ -117,11 +129,23 @@ class Classifier:
         self.dropout.train(mode)
 
     def __call__(self, batch):
-        hidden = self.encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                              token_type_ids=batch.get("token_type_ids")).last_hidden_state
-        own = (batch["attention_mask"] * (batch["token_type_ids"] == 0)).unsqueeze(-1).to(hidden.dtype)
+        inputs = {key: batch[key] for key in ("input_ids", "attention_mask", "token_type_ids") if key in batch}
+        hidden = self.encoder(**inputs).last_hidden_state
+        own = batch["own"].unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * own).sum(1) / own.sum(1).clamp(min=1)
         return self.head(self.dropout(pooled))
+
+
+def own_tokens(batch):
+    """1 for the tokens of the segment itself (its special tokens included), 0 for the context turns and padding:
+    every attended token before the second text of the pair."""
+    import torch
+
+    own = torch.zeros_like(batch["attention_mask"])
+    for i in range(len(own)):
+        sequence = batch.sequence_ids(i)
+        own[i, :sequence.index(1) if 1 in sequence else len(sequence)] = 1
+    return own * batch["attention_mask"]
 
 
 def train_fold(tokenizer, model_dir, inputs, labels, train_rows, test_rows, n_classes, settings, device, seed):
@@ -147,8 +171,8 @@ def train_fold(tokenizer, model_dir, inputs, labels, train_rows, test_rows, n_cl
         first = [inputs[0][i] for i in rows]
         second = [inputs[1][i] for i in rows] if inputs[1] is not None else None
         batch = tokenizer(first, second, truncation="longest_first", max_length=settings["max_length"],
-                          padding=True, return_tensors="pt", return_token_type_ids=True)
-        return {key: value.to(device) for key, value in batch.items()}
+                          padding=True, return_tensors="pt")
+        return {**{key: value.to(device) for key, value in batch.items()}, "own": own_tokens(batch).to(device)}
 
     model.train()
     for _ in range(epochs):
@@ -189,12 +213,14 @@ def train(data: Path, out: Path, settings_names: list[str], corpora: list[str], 
     with gzip.open(data / "corpora.json.gz", "rt", encoding="utf-8") as f:
         all_corpora = json.load(f)
     model_dir = data / "model"
+    prepared = data / "model.json"
+    model_name = json.loads(prepared.read_text())["model"] if prepared.exists() else DEFAULT_MODEL
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     machine = {"platform": platform.platform(), "python": platform.python_version(), "torch": torch.__version__,
                "device": torch.cuda.get_device_name(0) if device.type == "cuda" else platform.processor() or "cpu"}
     for settings_name in settings_names:
         settings = SETTINGS[settings_name]
-        arrays, meta = {}, {"settings": settings, "machine": machine, "corpora": {}}
+        arrays, meta = {}, {"settings": settings, "machine": machine, "model": model_name, "corpora": {}}
         for name in corpora:
             corpus = all_corpora[name]
             codes = np.array(corpus["code"])
@@ -227,7 +253,7 @@ def train(data: Path, out: Path, settings_names: list[str], corpora: list[str], 
 
 # ---------------------------------------------------------------------------------------------------- score (here)
 
-def score(predictions: Path, results: Path) -> None:
+def score(predictions: Path, results: Path, name: str = "finetune_end_to_end") -> None:
     from experiments import Corpus  # the replica of the default head, beside this script
 
     from theme_assist.evaluate import GOALS
@@ -251,8 +277,10 @@ def score(predictions: Path, results: Path) -> None:
             for run_name, (arrays, meta) in runs.items():
                 key = f"{name}@{size}"
                 if key in meta["corpora"] and list(meta["corpora"][key]["classes"]) == classes:
-                    found += [(f"fine-tuned end to end ({run_name})", arrays[key]),
-                              (f"mean of both ({run_name})", (arrays[key] + head) / 2)]
+                    model = meta.get("model", DEFAULT_MODEL)
+                    label = run_name if model == DEFAULT_MODEL else f"{model}, {run_name}"
+                    found += [(f"fine-tuned end to end ({label})", arrays[key]),
+                              (f"mean of both ({label})", (arrays[key] + head) / 2)]
             for engine, proba in found:
                 row = {"corpus": name, "engine": engine, "per_code": size,
                        **fold_scores(segments, fold, proba, classes, base), "goal": goal, "goal_metric": goal_metric}
@@ -268,7 +296,7 @@ def score(predictions: Path, results: Path) -> None:
              "`theme-assist evaluate`), κ and macro-F1 per fold against the human codes, mean ± sd over folds. "
              "*Default head*: the engine's features on the frozen all-MiniLM-L6-v2 with its balanced logistic "
              "regression (the replica of `experiments.md`). *Fine-tuned end to end*: every weight of "
-             "all-MiniLM-L6-v2 and a linear head trained on each training fold (balanced cross-entropy, AdamW, "
+             "the encoder (all-MiniLM-L6-v2 where no other is named) and a linear head trained on each training fold (balanced cross-entropy, AdamW, "
              "linear warm-up and decay, bf16 on the GPU); settings below. *Mean of both*: the two models' "
              "probabilities averaged. Δκ: mean over folds of the engine's κ minus the default head's with the same "
              "examples in the same fold; 'better' counts those folds. What each run is: the docstring of "
@@ -287,7 +315,7 @@ def score(predictions: Path, results: Path) -> None:
         lines.append(f"- `{run_name}`: {json.dumps(settings[run_name])}; seconds per corpus (5 folds): "
                      f"{json.dumps(seconds[run_name])}; on {machines[run_name]['device']} "
                      f"(torch {machines[run_name]['torch']}, {machines[run_name]['platform']})")
-    write_results(results, "finetune_end_to_end",
+    write_results(results, name,
                   {"rows": rows, "training": {"settings": settings, "seconds": seconds, "machines": machines},
                    "scored_on": describe_machine()}, lines)
 
@@ -336,6 +364,9 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("prepare", help="write the corpora, folds and model to a folder (outside git)")
     p.add_argument("--to", type=Path, default=Path(".gpu"))
+    p.add_argument("--model", help="a local sentence-transformers or transformers model folder (default: the "
+                                   "packaged all-MiniLM-L6-v2)")
+    p.add_argument("--shard-mb", type=int, default=50, help="largest weight file written, in MB")
     t = commands.add_parser("train", help="fine-tune on every fold; out-of-fold probabilities to --out")
     t.add_argument("--data", type=Path, default=Path(".gpu"))
     t.add_argument("--out", type=Path, required=True)
@@ -345,13 +376,14 @@ def main() -> None:
     s = commands.add_parser("score", help="metrics of the out-of-fold probabilities, with the default head's")
     s.add_argument("--predictions", type=Path, required=True)
     s.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    s.add_argument("--name", default="finetune_end_to_end", help="stem of the result files")
     args = parser.parse_args()
     if args.command == "prepare":
-        prepare(args.to)
+        prepare(args.to, args.model, args.shard_mb)
     elif args.command == "train":
         train(args.data, args.out, args.settings or list(SETTINGS), args.corpus or CORPORA, not args.no_few_shot)
     else:
-        score(args.predictions, args.out)
+        score(args.predictions, args.out, args.name)
 
 
 if __name__ == "__main__":
