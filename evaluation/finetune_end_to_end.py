@@ -253,7 +253,7 @@ def train(data: Path, out: Path, settings_names: list[str], corpora: list[str], 
 
 # ---------------------------------------------------------------------------------------------------- score (here)
 
-def score(predictions: Path, results: Path, name: str = "finetune_end_to_end") -> None:
+def score(predictions: Path, results: Path, stem: str = "finetune_end_to_end") -> None:
     from experiments import Corpus  # the replica of the default head, beside this script
 
     from theme_assist.evaluate import GOALS
@@ -315,7 +315,7 @@ def score(predictions: Path, results: Path, name: str = "finetune_end_to_end") -
         lines.append(f"- `{run_name}`: {json.dumps(settings[run_name])}; seconds per corpus (5 folds): "
                      f"{json.dumps(seconds[run_name])}; on {machines[run_name]['device']} "
                      f"(torch {machines[run_name]['torch']}, {machines[run_name]['platform']})")
-    write_results(results, name,
+    write_results(results, stem,
                   {"rows": rows, "training": {"settings": settings, "seconds": seconds, "machines": machines},
                    "scored_on": describe_machine()}, lines)
 
