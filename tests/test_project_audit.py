@@ -132,3 +132,19 @@ def test_a_project_without_model_runs_exports_its_decisions(tmp_path, project_sc
         exported = export_qdpx(store, tmp_path / "bare.qdpx")
     assert_valid_qdpx(exported.path, project_schema)
     assert (exported.counts["codings"], exported.counts["suggestions"]) == (1, 0)
+
+
+def test_decisions_without_suggestions_beside_a_model_run_export_without_warnings(tmp_path):
+    """Every decision added by hand (no suggestion: its score, rank and model columns are empty) next to a run's
+    suggestions: the trail keeps both, with no pandas deprecation warning on the user's terminal."""
+    import warnings
+
+    with make_project(tmp_path / "study.taproj") as store:
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "Ana"),
+                                DecisionRequest("interview_a:2", "add", "family", "Ana")])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FutureWarning)
+            table = audit_table(store)
+    decisions = table[table["event"] == "decision"]
+    assert len(decisions) == 2 and decisions["score"].isna().all() and decisions["suggestion_id"].isna().all()
+    assert table.loc[table["event"] == "machine_suggestion", "score"].notna().all()

@@ -88,7 +88,9 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
                            "decision_id": decisions["id"], "undoes": decisions["undoes"],
                            "batch": decisions["batch"], "reason": decisions["reason"],
                            "superseded": decisions["undone"]})
-    parts = [part for part in (codebooks, human, machine, review) if len(part)]
+    # Columns a part leaves empty are dropped before the concatenation (pandas deprecates letting all-NA columns
+    # take part in choosing the result's dtypes) and come back, empty, with the reindex.
+    parts = [part.dropna(axis=1, how="all") for part in (codebooks, human, machine, review) if len(part)]
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=AUDIT_COLUMNS)
     table = table.reindex(columns=AUDIT_COLUMNS)
     document_of = store.segments().set_index("segment_id")["document"]
