@@ -42,7 +42,8 @@ def suggest(
                                                                              "document offsets) to this CSV."),
     finetune: bool = typer.Option(False, "--finetune", help="First fine-tune the embedding model on the coded "
                                                             "segments (SetFit-style; with few examples per code "
-                                                            "+0.04 κ, 1–3 min on 2 cores: "
+                                                            "+0.01–0.04 κ; about 2 s per coded example on 2 "
+                                                            "cores: "
                                                             "evaluation/results/setfit.md)."),
 ) -> None:
     """Suggest the top codes, with a score and evidence quotes, for every segment of INPUT."""
