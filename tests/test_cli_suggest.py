@@ -86,6 +86,23 @@ def test_transcript_folder_input(files, tmp_path, capsys):
     assert best[said[said.str.contains("mother")].index[0]] == "family"
 
 
+def test_segments_out_carries_the_documents_metadata(files, tmp_path, capsys):
+    codebook, coded, _ = files
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "fg_ulm.txt").write_text("Moderator: How is work?\nP1: I get a salary now.\n", encoding="utf-8")
+    (folder / "fg_pune.txt").write_text("Moderator: And family?\nP2: My mother calls me.\n", encoding="utf-8")
+    metadata = tmp_path / "meta.csv"
+    metadata.write_text("document,site,income_group\nfg_ulm.txt,Ulm,HIC\nfg_pune,Pune,LMIC\n", encoding="utf-8")
+    out, segments_out = tmp_path / "out.csv", tmp_path / "segments.csv"
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", folder, "--out", out,
+                        "--metadata", metadata, "--segments-out", segments_out], capsys)
+    assert code == 0, err
+    segments = pd.read_csv(segments_out, keep_default_na=False)
+    assert segments.groupby("document")["income_group"].first().to_dict() == {"fg_pune": "LMIC", "fg_ulm": "HIC"}
+    assert set(pd.read_csv(out)["segment_id"]) == set(segments["segment_id"])
+
+
 @pytest.mark.parametrize("change, message", [
     ({"--codebook": "missing.yaml"}, "codebook missing.yaml does not exist"),
     ({"--input": "nowhere"}, "input nowhere does not exist"),

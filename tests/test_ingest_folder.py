@@ -10,6 +10,7 @@ import pytest
 
 from theme_assist.errors import InputError
 from theme_assist.ingest import read_documents, read_metadata
+from theme_assist.inputs import read_segments
 from theme_assist.segment import segment_documents
 
 DEMO = Path(__file__).resolve().parents[1] / "corpora" / "demo"
@@ -46,6 +47,34 @@ def test_folder_reads_supported_files_in_name_order_and_joins_metadata(folder, c
         assert expected in warnings
     assert "DS_Store" not in warnings
     assert "metadata.csv" not in warnings  # the metadata file is not mistaken for a transcript
+
+
+def test_segments_carry_their_documents_metadata_fields(folder):
+    segments = read_segments(folder, metadata=folder / "metadata.csv")
+    by_document = segments.groupby("document")[["site", "country"]].first()
+    assert by_document.loc["b_interview"].tolist() == ["Ulm", "Germany"]
+    assert by_document.loc["c1"].tolist() == ["Kampala", "Uganda"]
+    assert by_document.loc["c2"].tolist() == ["", ""]  # no metadata row: empty, not NaN
+    assert list(segments["segment_id"]) == list(read_segments(folder)["segment_id"])  # same segments, same order
+
+
+def test_a_segments_table_joins_metadata_on_its_document_column(folder, tmp_path):
+    table = tmp_path / "segments.csv"
+    table.write_text("segment_id,document,text\ns1,a_group,Morning.\ns2,c2,Two.\n", encoding="utf-8")
+    segments = read_segments(table, metadata=folder / "metadata.csv")
+    assert segments.set_index("segment_id")["site"].to_dict() == {"s1": "Pune", "s2": ""}
+
+
+@pytest.mark.parametrize("segments_csv, metadata_csv, message", [
+    ("segment_id,text\ns1,Hello.\n", "document,site\nd1,Ulm\n", "no 'document' column to join the metadata"),
+    ("segment_id,document,text\ns1,d1,Hello.\n", "document,text\nd1,Ulm\n",
+     "metadata field 'text' has the name of a column of the segments"),
+])
+def test_metadata_that_cannot_be_joined_is_refused(tmp_path, segments_csv, metadata_csv, message):
+    (tmp_path / "segments.csv").write_text(segments_csv, encoding="utf-8")
+    (tmp_path / "metadata.csv").write_text(metadata_csv, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        read_segments(tmp_path / "segments.csv", metadata=tmp_path / "metadata.csv")
 
 
 def test_folder_reading_is_deterministic(folder):

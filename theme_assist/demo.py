@@ -56,7 +56,7 @@ def load_demo_corpus(corpus: Path = DEMO_CORPUS) -> tuple[pd.DataFrame, Codebook
     InputError
         If part of the layout is missing or a turn has no reference code.
     """
-    from theme_assist.ingest import read_documents
+    from theme_assist.ingest import join_metadata, metadata_table, read_documents
     from theme_assist.inputs import read_table
     from theme_assist.segment import segment_documents
 
@@ -68,8 +68,7 @@ def load_demo_corpus(corpus: Path = DEMO_CORPUS) -> tuple[pd.DataFrame, Codebook
                          f"{', '.join(DEMO_LAYOUT[:-1])} and {DEMO_LAYOUT[-1]})")
     documents = read_documents(corpus / "transcripts", metadata=corpus / "metadata.csv")
     segments = segment_documents(documents, unit="turn", max_chars=None)
-    metadata = pd.DataFrame([{"document": d.id, **d.metadata} for d in documents])
-    segments = segments.merge(metadata, on="document", how="left")
+    segments = join_metadata(segments, metadata_table(documents), corpus / "metadata.csv")
     reference = read_table(corpus / "reference_coding.csv", required=("document", "turn", "code"),
                            what="reference coding")
     reference["turn"] = reference["turn"].astype(int)

@@ -48,16 +48,21 @@ def read_coded(path: str | Path) -> pd.DataFrame:
 def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
                   metadata: str | Path | None = None) -> pd.DataFrame:
     """Segments from a ``SEGMENTS.csv`` (``segment_id``, ``text``; optional ``document``, ``speaker``) or from a
-    transcript file or folder (segmented by ``unit``)."""
+    transcript file or folder (segmented by ``unit``); with ``metadata``, each segment also gets its document's
+    metadata fields as columns."""
+    from theme_assist.ingest import join_metadata, metadata_table, read_documents, read_metadata
     from theme_assist.segment import segment_documents, segments_from_table
 
     path = Path(path)
     if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES:
         table = read_table(path, what="segments")
         if "segment_id" in table and "text" in table:
-            return segments_from_table(table, source=path)
+            if metadata is not None and "document" not in table:
+                raise InputError(f"segments {path} have no 'document' column to join the metadata {metadata} on")
+            segments = segments_from_table(table, source=path)
+            return segments if metadata is None else join_metadata(segments, read_metadata(metadata), metadata)
     if not path.exists():
         raise InputError(f"input {path} does not exist")
-    from theme_assist.ingest import read_documents
-
-    return segment_documents(read_documents(path, metadata=metadata), unit=unit, max_chars=max_chars)
+    documents = read_documents(path, metadata=metadata)
+    segments = segment_documents(documents, unit=unit, max_chars=max_chars)
+    return segments if metadata is None else join_metadata(segments, metadata_table(documents), metadata)

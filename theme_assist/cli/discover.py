@@ -11,20 +11,6 @@ import typer
 QUOTE_CHARS = 70
 
 
-def join_metadata(segments, metadata: Path, by: str):
-    """Add the ``by`` field of each segment's document from the metadata table (``""`` where a document has no
-    row)."""
-    from theme_assist.errors import InputError
-    from theme_assist.ingest import read_metadata
-
-    table = read_metadata(metadata)
-    if by not in table.columns or by == "document":
-        fields = [c for c in table.columns if c != "document"]
-        raise InputError(f"--by {by}: no such field in {metadata} (fields: {', '.join(fields) or 'none'})")
-    values = table.set_index("document")[by]
-    return segments.assign(**{by: segments["document"].map(values).fillna("").to_numpy()})
-
-
 def themes_table(discoverer, by: str | None):
     """A rich table of the themes: id, label over the most typical quote, size, stability, documents, nearest code
     (with a codebook) and spread (with ``by``). Numbers never wrap; the text wraps to fit an 80-column terminal."""
@@ -91,6 +77,7 @@ def discover(
     from theme_assist.codebook import load_codebook
     from theme_assist.discover import AllSegments, ThemeDiscoverer, UnexplainedSegments
     from theme_assist.discover.cluster import CLUSTERERS
+    from theme_assist.documents import SEGMENT_COLUMNS
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
     from theme_assist.inputs import read_coded, read_segments
@@ -114,8 +101,9 @@ def discover(
         raise InputError(f"--by {by} needs --metadata (the table with the {by} of each document)")
     book = load_codebook(codebook) if codebook else None
     segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata)
-    if by:
-        segments = join_metadata(segments, metadata, by)
+    fields = [column for column in segments.columns if column not in SEGMENT_COLUMNS]
+    if by and by not in fields:
+        raise InputError(f"--by {by}: no such field in {metadata} (fields: {', '.join(fields) or 'none'})")
     embedder = Embedder(model=model, show_progress=True)
     suggester = None
     if book is not None:

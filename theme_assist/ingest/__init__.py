@@ -9,7 +9,7 @@ to the ``theme_assist.ingest`` logger.
 """
 
 from theme_assist.ingest import plain_text, subtitles, tables, word  # noqa: F401  (register the readers)
-from theme_assist.ingest.metadata import attach_metadata, read_metadata
+from theme_assist.ingest.metadata import attach_metadata, join_metadata, metadata_table, read_metadata
 from theme_assist.ingest.reader import read_documents
 from theme_assist.ingest.registry import NotATranscript, readers, supported_suffixes
 from theme_assist.ingest.tables import documents_from_table
@@ -18,6 +18,8 @@ __all__ = [
     "NotATranscript",
     "attach_metadata",
     "documents_from_table",
+    "join_metadata",
+    "metadata_table",
     "read_documents",
     "read_metadata",
     "readers",

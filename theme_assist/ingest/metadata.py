@@ -58,6 +58,41 @@ def read_metadata(path: str | Path) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def metadata_table(documents: list[Document]) -> pd.DataFrame:
+    """The metadata of ``documents`` as a table: ``document``, then one column per field (``""`` where a document
+    has no value)."""
+    rows = [{"document": document.id, **document.metadata} for document in documents]
+    return pd.DataFrame(rows, columns=None if rows else ["document"]).fillna("")
+
+
+def join_metadata(segments: pd.DataFrame, metadata: pd.DataFrame, source: str | Path) -> pd.DataFrame:
+    """``segments`` with the metadata fields of each one's document as more columns (``""`` where it has none).
+
+    Parameters
+    ----------
+    segments
+        A segments table with a ``document`` column.
+    metadata
+        A table from :func:`read_metadata` or :func:`metadata_table`.
+    source
+        The metadata file, for the error messages.
+
+    Raises
+    ------
+    InputError
+        If the segments have no ``document`` column or a field has the name of one of their columns.
+    """
+    fields = [column for column in metadata.columns if column != "document"]
+    if "document" not in segments:
+        raise InputError(f"{source}: the segments have no 'document' column to join the metadata on")
+    clash = next((field for field in fields if field in segments.columns), None)
+    if clash is not None:
+        raise InputError(f"{source}: metadata field {clash!r} has the name of a column of the segments; rename it")
+    joined = segments.join(metadata.set_index("document")[fields], on="document")
+    joined[fields] = joined[fields].fillna("")
+    return joined
+
+
 def attach_metadata(documents: list[Document], metadata: pd.DataFrame) -> None:
     """Copy each document's metadata row into ``Document.metadata``, warning about the ones that do not match.
 
