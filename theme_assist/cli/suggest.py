@@ -34,7 +34,8 @@ def suggest(
                                                               "(default: the packaged all-MiniLM-L6-v2)."),
     unit: str = typer.Option("turn", "--unit", help="Segmentation of transcript input: turn, sentence, paragraph."),
     max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Longest segment from transcript input."),
-    metadata: Optional[Path] = typer.Option(None, "--metadata", help="Metadata CSV joined to transcripts by file name."),
+    metadata: Optional[Path] = typer.Option(None, "--metadata", help="Metadata CSV joined to transcripts by file name "
+                                                                    "(its fields become columns of --segments-out)."),
     save_model: Optional[Path] = typer.Option(None, "--save-model", help="Save the fitted suggester to this folder "
                                                                          "(e.g. models/my-study)."),
     load_model: Optional[Path] = typer.Option(None, "--load-model", help="Use a saved suggester instead of fitting."),
