@@ -141,3 +141,12 @@ def test_bad_input_is_one_line_error(capsys, tmp_path, content, args, message):
 def test_missing_file_is_one_line_error(capsys, tmp_path):
     code, _, err = run(capsys, tmp_path / "nowhere.csv")
     assert code == 2 and "does not exist" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1252"])
+def test_ratings_in_another_encoding_are_read(capsys, tmp_path, encoding):
+    path = tmp_path / "ratings.csv"
+    path.write_bytes("unit,A,B\nu1,café,café\nu2,thé,café\nu3,thé,thé\n".encode(encoding))
+    code, out, err = run(capsys, path, "--format", "json")
+    assert code == 0, err
+    assert round(json.loads(out)["percent"]["value"], 3) == 0.667  # u1 and u3 agree

@@ -66,3 +66,41 @@ def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
     documents = read_documents(path, metadata=metadata)
     segments = segment_documents(documents, unit=unit, max_chars=max_chars)
     return segments if metadata is None else join_metadata(segments, metadata_table(documents), metadata)
+
+
+def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str | Path | None],
+                  folders: tuple[str, ...] = ()) -> None:
+    """Before any work: refuse an output that would overwrite an input or another output, or a file output that is
+    a folder; create the output folders' parents.
+
+    Parameters
+    ----------
+    outputs, inputs
+        Option name (as the user typed it, e.g. ``"--out"``) → path, ``None`` where not given.
+    folders
+        The options of ``outputs`` that name a folder to write into rather than a file. An input inside such a
+        folder is refused too (writing the folder may replace it).
+
+    Raises
+    ------
+    InputError
+        Naming both options.
+    """
+    given_inputs = {name: Path(path).resolve() for name, path in inputs.items() if path is not None}
+    seen: dict[Path, str] = {}
+    for name, path in outputs.items():
+        if path is None:
+            continue
+        target = Path(path).resolve()
+        for input_name, source in given_inputs.items():
+            if target == source or (name in folders and source.is_relative_to(target)):
+                raise InputError(f"{name} {path} would overwrite {input_name} {source}: write somewhere else")
+        if target in seen:
+            raise InputError(f"{name} and {seen[target]} are the same file {path}: give each its own")
+        seen[target] = name
+        if name not in folders and target.is_dir():
+            raise InputError(f"{name} {path} is a folder: give a file name")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InputError(f"{name} {path}: cannot create its folder ({error.strerror or error})") from None

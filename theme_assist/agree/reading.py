@@ -12,6 +12,7 @@ Long
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,11 +66,13 @@ def _check_rectangular(path: Path, width: int) -> None:
     """Refuse rows with fewer cells than the header (pandas would pad them with empty cells)."""
     if path.suffix.lower() not in (".csv", ".tsv"):
         return
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
-        for row in reader:
-            if row and len(row) != width:
-                raise InputError(f"line {reader.line_num} of {path} has {len(row)} cells; the header has {width}")
+    from theme_assist.ingest.decoding import read_text
+
+    text = read_text(path).text  # decoded as load_table decoded it (UTF-16, Latin-1… detected)
+    reader = csv.reader(io.StringIO(text), delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+    for row in reader:
+        if row and len(row) != width:
+            raise InputError(f"line {reader.line_num} of {path} has {len(row)} cells; the header has {width}")
 
 
 def _wide(frame: pd.DataFrame, path: str | Path) -> RatingsFile:

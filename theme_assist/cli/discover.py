@@ -80,7 +80,7 @@ def discover(
     from theme_assist.documents import SEGMENT_COLUMNS
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
-    from theme_assist.inputs import read_coded, read_segments
+    from theme_assist.inputs import check_outputs, read_coded, read_segments
 
     console = Console(stderr=True)
     started = time.perf_counter()
@@ -99,6 +99,8 @@ def discover(
         raise InputError("--train needs --codebook (the codes the coded segments use)")
     if by and not metadata:
         raise InputError(f"--by {by} needs --metadata (the table with the {by} of each document)")
+    check_outputs({"--out": out, "--codebook-out": codebook_out},
+                  {"--input": input, "--metadata": metadata, "--codebook": codebook, "--train": train})
     book = load_codebook(codebook) if codebook else None
     segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata)
     fields = [column for column in segments.columns if column not in SEGMENT_COLUMNS]

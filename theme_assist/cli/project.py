@@ -76,10 +76,12 @@ def export(
 
     from theme_assist.errors import InputError
     from theme_assist.project import ProjectStore
+    from theme_assist.inputs import check_outputs
     from theme_assist.project.audit import current_codings, export_qdpx, write_audit
 
     if not (audit or codings or qdpx):
         raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv and/or --qdpx OUT.qdpx")
+    check_outputs({"--audit": audit, "--codings": codings, "--qdpx": qdpx}, {"the project": project})
     console = Console(stderr=True)
     with ProjectStore(project) as store:
         if audit:

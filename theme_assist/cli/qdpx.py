@@ -61,6 +61,9 @@ def import_qdpx(
     from theme_assist.codebook import load_codebook
     from theme_assist.refi import import_project
 
+    from theme_assist.inputs import check_outputs
+
+    check_outputs({"--out": out}, {"the archive": file, "--codebook": codebook}, folders=("--out",))
     result = import_project(file, out, force=force, known=load_codebook(codebook) if codebook else None)
     _print_import(result, out)
 
@@ -69,11 +72,12 @@ def _table(path: Path | None, what: str, required: tuple[str, ...], allow_empty:
     """A CSV input (``None`` when not given); with ``allow_empty``, a header-only file is no rows, not an error."""
     import pandas as pd
 
+    from theme_assist.ingest.tables import load_table
     from theme_assist.inputs import read_table
 
     if path is None:
         return None
-    if allow_empty and path.is_file() and len(path.read_text(encoding="utf-8-sig").strip().splitlines()) <= 1:
+    if allow_empty and path.is_file() and path.stat().st_size and load_table(path).empty:
         return pd.DataFrame(columns=list(required))
     return read_table(path, required=required, what=what)
 
@@ -120,7 +124,11 @@ def export_qdpx(
     from theme_assist.refi.assemble import DEFAULT_MODEL
     from theme_assist.refi.folder import PROJECT_JSON, read_base, read_documents
 
+    from theme_assist.inputs import check_outputs
+
     codebook, documents, codings, project = _project_inputs(project, codebook, documents, codings)
+    check_outputs({"--out": out}, {"--codebook": codebook, "--documents": documents, "--codings": codings,
+                                   "--suggestions": suggestions, "--segments": segments, "--project": project})
     base = read_base(project / PROJECT_JSON) if project is not None else None
     result = export_project(
         load_codebook(codebook),

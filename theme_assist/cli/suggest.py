@@ -54,12 +54,14 @@ def suggest(
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
     from theme_assist.finetune import FinetunedEmbedder, finetune_embedder
-    from theme_assist.inputs import read_coded, read_segments
+    from theme_assist.inputs import check_outputs, read_coded, read_segments
     from theme_assist.suggest import CodeSuggester, codes_per_segment
 
     console = Console(stderr=True)
     started = time.perf_counter()
-    out.parent.mkdir(parents=True, exist_ok=True)  # fail before the work, not after it
+    check_outputs({"--out": out, "--segments-out": segments_out, "--save-model": save_model},
+                  {"--codebook": codebook, "--input": input, "--train": train, "--metadata": metadata,
+                   "--load-model": load_model}, folders=("--save-model",))  # fail before the work, not after it
     book = load_codebook(codebook)
     segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata)
     embedder = Embedder(model=model, show_progress=True)

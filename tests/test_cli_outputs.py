@@ -1,0 +1,67 @@
+"""Outputs never overwrite inputs: every command checks its output paths before any work
+(:func:`theme_assist.inputs.check_outputs`), so a slip of the keyboard loses nothing."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from theme_assist.cli import main
+from theme_assist.codebook import packaged_codebook
+from theme_assist.errors import InputError
+from theme_assist.inputs import check_outputs
+from theme_assist.project import ProjectStore
+from theme_assist.project.testing import make_project
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(a) for a in args])
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) <= 1 and "Traceback" not in err, err
+    return exit_info.value.code, err
+
+
+def test_an_output_that_is_an_input_or_another_output_or_a_folder_is_refused(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("x\n")
+    with pytest.raises(InputError, match="--out .* would overwrite --input"):
+        check_outputs({"--out": tmp_path / "." / "in.csv"}, {"--input": source})
+    with pytest.raises(InputError, match="--b and --a are the same file"):
+        check_outputs({"--a": tmp_path / "o.csv", "--b": tmp_path / "o.csv"}, {})
+    with pytest.raises(InputError, match="is a folder"):
+        check_outputs({"--out": tmp_path}, {})
+    with pytest.raises(InputError, match="would overwrite the archive"):  # a folder output holding an input
+        check_outputs({"--out": tmp_path}, {"the archive": source}, folders=("--out",))
+    check_outputs({"--out": tmp_path / "new" / "deeper" / "o.csv"}, {"--input": source})
+    assert (tmp_path / "new" / "deeper").is_dir()  # created before the work
+
+
+def test_project_export_onto_the_project_file_is_refused_and_the_project_survives(tmp_path, capsys):
+    project = tmp_path / "study.taproj"
+    make_project(project).close()
+    code, err = run(capsys, "project", "export", project, "--codings", project)
+    assert code == 2 and "would overwrite the project" in err
+    with ProjectStore(project) as store:
+        assert len(store.segments()) and len(store.runs())
+
+
+def test_suggest_onto_its_own_input_is_refused_before_any_work(tmp_path, capsys):
+    codebook = packaged_codebook("upsides")
+    segments = tmp_path / "segments.csv"
+    pd.DataFrame({"segment_id": ["s1"], "text": ["We listen to each other."]}).to_csv(segments, index=False)
+    before = segments.read_bytes()
+    code, err = run(capsys, "suggest", "--codebook", codebook, "--input", segments, "--out", tmp_path / "o.csv",
+                    "--segments-out", segments)
+    assert code == 2 and "--segments-out" in err and "would overwrite --input" in err
+    assert segments.read_bytes() == before
+
+
+def test_import_qdpx_into_the_folder_holding_the_archive_is_refused(tmp_path, capsys):
+    folder = tmp_path / "study"
+    folder.mkdir()
+    archive = folder / "study.qdpx"
+    archive.write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip: the check comes before reading it
+    code, err = run(capsys, "import-qdpx", archive, "--out", folder, "--force")
+    assert code == 2 and "would overwrite the archive" in err
+    assert archive.exists()
