@@ -68,6 +68,44 @@ def test_other_files_are_refused_in_one_line(tmp_path, content):
         ProjectStore(path)
 
 
+def _damaged_copy(store, tmp_path, page: int):
+    """A copy of the store's file (checkpointed) with one 4 KiB page zeroed."""
+    store.close()
+    sqlite3.connect(store.path).execute("PRAGMA wal_checkpoint(TRUNCATE)").connection.close()
+    data = bytearray(store.path.read_bytes())
+    data[page * 4096:(page + 1) * 4096] = bytes(4096)
+    path = tmp_path / f"damaged{page}.taproj"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_damaged_or_empty_project_is_refused_before_anything_is_written(tmp_path, store):
+    for page in (1, 3):
+        path = _damaged_copy(store, tmp_path, page)
+        before = path.read_bytes()
+        with pytest.raises(InputError, match="damaged"):
+            ProjectStore(path)
+        assert path.read_bytes() == before
+    empty = tmp_path / "empty.taproj"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="not an SQLite database"):
+        ProjectStore(empty)
+    assert empty.read_bytes() == b""  # not turned into a new database
+    tables_gone = tmp_path / "no_tables.taproj"
+    application_id = sqlite3.connect(store.path).execute("PRAGMA application_id").fetchone()[0]
+    connection = sqlite3.connect(tables_gone)
+    connection.execute(f"PRAGMA application_id = {application_id}")
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    connection.close()
+    with pytest.raises(InputError, match="damaged or not a project file"):
+        ProjectStore(tables_gone)
+
+
+def test_a_project_in_a_missing_folder_is_one_line(tmp_path):
+    with pytest.raises(InputError, match="no folder"):
+        ProjectStore(tmp_path / "nowhere" / "study.taproj", create=True)
+
+
 def test_missing_project_and_existing_target_are_input_errors(tmp_path, store):
     with pytest.raises(InputError, match="does not exist"):
         ProjectStore(tmp_path / "nope.taproj")

@@ -19,6 +19,7 @@ Tables returned (pandas DataFrames):
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import uuid
@@ -36,6 +37,7 @@ from theme_assist.errors import InputError
 from theme_assist.project.schema import migrate
 
 ACTIONS = ("accept", "reject", "replace", "add")
+SQLITE_HEADER = b"SQLite format 3\x00"
 """What a coder can decide about a segment; ``undo`` decisions are made by :meth:`ProjectStore.undo_last`."""
 
 DECISION_COLUMNS = ["id", "segment_id", "action", "code", "replaces", "coder", "created_at", "suggestion_id",
@@ -86,23 +88,56 @@ class ProjectStore:
             raise InputError(f"{self.path} already exists; choose another name or remove it first")
         if not create and not self.path.is_file():
             raise InputError(f"project {self.path} does not exist (create it with `theme-assist project init`)")
+        if not create and _first_bytes(self.path, len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise InputError(f"{self.path} is not a project file (not an SQLite database)")
+        if not create:
+            self._check_intact()
         self._local = threading.local()
         connection = self._connection()
-        migrate(connection, str(self.path))
+        try:
+            migrate(connection, str(self.path))
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            self.close()
+            raise InputError(f"{self.path} is damaged or not a project file ({exc})") from None
         if create:
             with self.transaction() as db:
                 db.execute("INSERT INTO project_info VALUES ('name', ?), ('created_at', ?)",
                            (self.path.stem, utc_now()))
 
+    def _check_intact(self) -> None:
+        """Refuse a damaged file through a read-only connection, before anything (even the switch to WAL) is
+        written into it."""
+        try:
+            probe = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{self.path} cannot be opened ({exc})") from None
+        try:
+            problem = probe.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if problem == "ok" and probe.execute("PRAGMA user_version").fetchone()[0] > 0:
+                tables = probe.execute("SELECT count(*) FROM sqlite_master WHERE name = 'project_info'")
+                problem = "ok" if tables.fetchone()[0] else "its tables are missing"
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            problem = str(exc)
+        finally:
+            probe.close()
+        if problem != "ok":
+            raise InputError(f"{self.path} is damaged or not a project file ({problem}); nothing was written: "
+                             "restore it from a copy")
+
     # ------------------------------------------------------------------ connections
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
+            if not self.path.parent.is_dir():
+                raise InputError(f"{self.path}: no folder {self.path.parent}")
             try:
                 connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None,
                                              check_same_thread=False)
                 connection.execute("PRAGMA journal_mode = WAL")
-            except sqlite3.DatabaseError as exc:
+            except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+                if not os.access(self.path.parent, os.W_OK):
+                    raise InputError(f"{self.path} cannot be opened: its folder is not writable (a project "
+                                     "keeps a journal beside its file)") from None
                 raise InputError(f"{self.path} is not a project file ({exc})") from None
             connection.execute("PRAGMA synchronous = FULL")
             connection.execute("PRAGMA foreign_keys = ON")
@@ -114,11 +149,18 @@ class ProjectStore:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction, committed when the block ends (rolled back if it raises)."""
         connection = self._connection()
-        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "readonly" in str(exc) or not os.access(self.path, os.W_OK):
+                raise InputError(f"{self.path} is read-only: nothing was written") from None
+            raise
         try:
             yield connection
-        except BaseException:
+        except BaseException as exc:
             connection.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
+                raise InputError(f"{self.path} is read-only: nothing was written") from None
             raise
         connection.execute("COMMIT")
 
@@ -431,3 +473,8 @@ class ProjectStore:
         """Every coder named in codings or decisions, sorted."""
         rows = self._connection().execute("SELECT coder FROM decisions UNION SELECT coder FROM codings")
         return sorted({row[0] for row in rows if row[0]})
+
+
+def _first_bytes(path: Path, n: int) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(n)
