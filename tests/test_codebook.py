@@ -89,3 +89,82 @@ def test_packaged_upsides_codebook_is_complete(upsides_codebook):
             assert len(code.examples) >= 2, code.id
     assert packaged_codebook("upsides").name == "upsides.codebook.yaml"
 
+
+
+def _nested(levels: int) -> str:
+    """A codebook whose first code has ``levels`` levels of children below it."""
+    lines = ["name: deep", "codes:"]
+    for depth in range(levels + 1):
+        pad = "    " * depth
+        lines += [f"{pad}  - id: c{depth}", f"{pad}    name: C{depth}"]
+        if depth < levels:
+            lines.append(f"{pad}    children:")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_is_refused_with_a_short_message():
+    # 9**6 (about half a million) strings if the aliases were expanded: small enough not to hurt if this regresses
+    names = "abcdef"
+    entries = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    entries += [f"{new}: &{new} [{', '.join([f'*{old}'] * 9)}]" for old, new in zip(names, names[1:])]
+    text = "name: bomb\ncodes:\n  - " + "\n    ".join(entries) + "\n"
+    with pytest.raises(InputError) as error:
+        parse_codebook(text, source="cb.yaml")
+    message = str(error.value)
+    assert message.startswith("cb.yaml, line 4: YAML aliases are not allowed")
+    assert len(message) < 200
+
+
+def test_aliases_anywhere_are_refused_but_an_anchor_alone_is_harmless():
+    with pytest.raises(InputError, match=r"line 6: YAML aliases are not allowed in a codebook \(found \*q\)"):
+        parse_codebook("name: x\ncodes:\n  - id: a\n    name: &q A\n  - id: b\n    name: *q\n", source="cb.yaml")
+    assert parse_codebook("name: x\ncodes:\n  - &q {id: a, name: A}\n").ids == ["a"]
+
+
+def test_children_nesting_is_limited_with_one_line():
+    assert len(parse_codebook(_nested(50)).all_codes) == 51
+    with pytest.raises(InputError) as error:
+        parse_codebook(_nested(51), source="cb.yaml")
+    assert "codes nest more than 50 levels deep under 'children'" in str(error.value)
+    with pytest.raises(InputError) as error:  # was a RecursionError with thousands of lines of traceback
+        parse_codebook(_nested(300), source="cb.yaml")
+    assert "cb.yaml, line" in str(error.value) and "levels deep" in str(error.value)
+    assert len(str(error.value)) < 200
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: x\ncodes:\n  - {id: a, name: A, 1: x}\n",
+     "line 3: key 1 in code 'a' is not text (allowed: children,"),
+    ("name: x\ncodes:\n  - id: a\n    name: A\n    2: x\n    colour: red\n", "line 3: key 2 in code 'a' is not text"),
+    ("name: x\n1: y\ncodes:\n  - {id: a, name: A}\n", "top-level key 1 is not text (allowed: codes,"),
+    (GOOD.replace("name: Test", "name: Test\nname: Again"), "cb.yaml, line 2: duplicate key 'name' (first on line 1)"),
+    (GOOD.replace("    name: Beta", "    name: Beta\n    name: Gamma"),
+     "cb.yaml, line 13: duplicate key 'name' (first on line 12)"),
+    ("name: x\ncodes:\n  - {id: a, id: b, name: A}\n", "line 3: duplicate key 'id' (first on line 3)"),
+    ("name: x\ncodes:\n  - " + "[" * 500 + "]" * 500 + "\n", "line 3: the YAML nests more than"),
+    ("name: x\ncodes:\n  - id: a\n    name: A\n    definition: 2020-02-30\n",
+     "line 5: cannot read '2020-02-30' as timestamp"),
+    ("name: x\ncodes:\n  - id: " + "1" * 5000 + "\n    name: A\n", "line 3: cannot read '1111"),
+], ids=["int-key-in-flow-code", "int-key-in-block-code", "int-key-top", "duplicate-top-key", "duplicate-code-key",
+        "duplicate-key-in-flow", "deep-yaml", "impossible-date", "huge-int"])
+def test_odd_yaml_gives_one_line_with_the_line(text, message):
+    with pytest.raises(InputError) as error:
+        parse_codebook(text, source="cb.yaml")
+    assert message in str(error.value)
+    assert "\n" not in str(error.value) and len(str(error.value)) < 300
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: x\nexclusive: [" + ", ".join(["yes"] * 10_000) + "]\ncodes: [{id: a, name: A}]\n",
+     "'exclusive' must be true or false, not [True, True, True, True, ...]"),
+    ("name: x\ncodes:\n  - [" + ", ".join(["x"] * 10_000) + "]\n", "got ['x', 'x', 'x', 'x', ...]"),
+    ("name: x\ncodes:\n  - {id: " + "a" * 10_000 + ", name: A}\n  - {id: " + "a" * 10_000 + ", name: B}\n",
+     "duplicate code id 'aaaa"),
+    ("name: x\ncodes:\n  - id: a\n    name: A\n    ? " + "k" * 10_000 + "\n    : v\n", "unknown key 'kkkk"),
+    ("name: x\ncodes:\n  - {id: a, name: !" + "t" * 10_000 + " A}\n", "not valid YAML (could not determine"),
+], ids=["long-exclusive", "long-code-entry", "long-duplicate-id", "long-unknown-key", "long-tag"])
+def test_messages_quote_user_values_only_in_short(text, message):
+    with pytest.raises(InputError) as error:
+        parse_codebook(text, source="cb.yaml")
+    assert message in str(error.value)
+    assert len(str(error.value)) < 300

@@ -16,13 +16,17 @@ The format (as in ``../shared/corpora/*/*.codebook.yaml``)::
         guid: ...             # optional, kept for REFI-QDA exchange
         children: [...]       # optional nested codes
 
-Unknown keys, duplicate ids and empty names are refused with the line they stand on.
+Unknown keys, duplicate keys, duplicate ids and empty names are refused with the line they stand on. So are
+YAML aliases (``*name``: a codebook has no use for them, and nested ones expand exponentially), nesting deeper
+than :data:`MAX_CODE_DEPTH` levels of ``children``, and keys that are not text. Error messages quote user
+values only through :func:`_short`, which caps their length.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import reprlib
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +38,29 @@ from theme_assist.errors import InputError
 
 CODE_KEYS = {"id", "name", "definition", "include", "exclude", "examples", "children", "color", "guid"}
 CODEBOOK_KEYS = {"name", "exclusive", "description", "codes"}
+MAX_CODE_DEPTH = 50
+"""The deepest a code may sit under ``children`` (top-level codes are at depth 0)."""
+MAX_YAML_DEPTH = 120
+"""The deepest the YAML itself may nest; enough for :data:`MAX_CODE_DEPTH` (two YAML levels a level of codes)."""
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 2
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxfrozenset = _REPR.maxdict = 4
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlong = 40
+
+
+def _short(value) -> str:
+    """A repr of a user's value for an error message, of bounded length however big the value."""
+    try:
+        return _REPR.repr(value)
+    except Exception:  # noqa: BLE001 - e.g. an int too long for str(); the type is enough then
+        return f"a {type(value).__name__}"
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass
@@ -106,7 +133,7 @@ class Codebook:
         for code in self.all_codes:
             if code.id == code_id:
                 return code
-        raise InputError(f"code {code_id!r} is not in codebook {self.name!r}")
+        raise InputError(f"code {_short(code_id)} is not in codebook {_short(self.name)}")
 
     def parent_of(self) -> dict[str, str | None]:
         return {code.id: (parent.id if parent else None) for code, parent, _ in self.walk()}
@@ -124,20 +151,67 @@ class Codebook:
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """Valid YAML that a codebook may not use; reported as the problem and its line, not as invalid YAML."""
+
+
 class _LineLoader(yaml.SafeLoader):
     """A safe loader that remembers the line (1-based) of every mapping under the key ``__line__``.
 
     In a flow mapping (``{id: x, definition: a, b}``) an unquoted comma ends the value, and the rest (``b``) turns
     into a key without a value. Such keys are joined back onto the text before them, with a warning, because
     that is what the author wrote; a real unknown key (one with a value) is still refused.
+
+    It refuses, with the line, what a codebook never needs and what could blow up memory, time or the stack:
+    aliases (``*name``; anchors alone are harmless), nesting deeper than :data:`MAX_YAML_DEPTH`, and duplicate
+    keys in one mapping (YAML would keep the last silently). A scalar YAML cannot turn into its type (a date
+    like 2020-02-30, an int too long to convert) is refused too, instead of escaping as a ValueError.
     """
 
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            alias = _clip(event.anchor, 40)
+            raise _Refused(None, None, f"YAML aliases are not allowed in a codebook (found *{alias}); "
+                           "write the value out", event.start_mark)
+        if self._depth >= MAX_YAML_DEPTH:
+            raise _Refused(None, None, f"the YAML nests more than {MAX_YAML_DEPTH} levels deep",
+                           self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            raise _Refused(None, None, f"cannot read {_short(node.value)} as {_clip(kind, 40)} ({_clip(exc, 60)}); "
+                           "quote it to keep it as text", node.start_mark) from None
+
     def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            self._refuse_duplicate_keys(node)
         mapping = super().construct_mapping(node, deep=deep)
         if node.flow_style:
             mapping = _rejoin_split_text(mapping, node.start_mark.line + 1)
         mapping["__line__"] = node.start_mark.line + 1
         return mapping
+
+    def _refuse_duplicate_keys(self, node) -> None:
+        first: dict = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # a non-scalar key is refused as unhashable by PyYAML itself
+            key = self.construct_object(key_node)
+            if key in first:
+                raise _Refused(None, None, f"duplicate key {_short(key)} (first on line {first[key]})",
+                               key_node.start_mark)
+            first[key] = key_node.start_mark.line + 1
 
 
 def _rejoin_split_text(mapping: dict, line: int) -> dict:
@@ -146,7 +220,7 @@ def _rejoin_split_text(mapping: dict, line: int) -> dict:
         previous = next(reversed(repaired), None)
         if (value is None and isinstance(key, str) and key not in CODE_KEYS
                 and previous is not None and isinstance(repaired[previous], str)):
-            warnings.warn(f"line {line}: unquoted comma in {previous!r}; read as one text (quote it to be sure)",
+            warnings.warn(f"line {line}: unquoted comma in {_short(previous)}; read as one text (quote it to be sure)",
                           stacklevel=2)
             repaired[previous] = f"{repaired[previous]}, {key}"
         else:
@@ -158,36 +232,54 @@ def _text(value, where: str, key: str) -> str:
     if value is None:
         return ""
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return str(value).strip()
+        try:
+            return str(value).strip()
+        except ValueError:  # an int too long for str(); PyYAML refuses those already, this is for other callers
+            raise InputError(f"{where}: '{key}' is a number too long to read; quote it") from None
     raise InputError(f"{where}: '{key}' must be text, not {type(value).__name__}")
 
 
-def _parse_code(raw, source: str, seen: dict[str, int]) -> Code:
+def _first_bad_key(raw: dict, allowed: set[str]):
+    """The first key of ``raw`` that is not text, else the first (alphabetically) not in ``allowed``, else None."""
+    for key in raw:
+        if not isinstance(key, str):
+            return key
+    unknown = sorted(set(raw) - allowed)
+    return unknown[0] if unknown else None
+
+
+def _parse_code(raw, source: str, seen: dict[str, int], depth: int = 0) -> Code:
     if not isinstance(raw, dict):
-        raise InputError(f"{source}: each entry under 'codes' must be a mapping with id and name, got {raw!r}")
+        raise InputError(f"{source}: each entry under 'codes' must be a mapping with id and name, "
+                         f"got {_short(raw)}")
     line = raw.pop("__line__", "?")
     where = f"{source}, line {line}"
-    unknown = sorted(set(raw) - CODE_KEYS)
-    if unknown:
-        raise InputError(f"{where}: unknown key {unknown[0]!r} in code {raw.get('id', '?')!r} "
+    if depth > MAX_CODE_DEPTH:
+        raise InputError(f"{where}: codes nest more than {MAX_CODE_DEPTH} levels deep under 'children'")
+    bad = _first_bad_key(raw, CODE_KEYS)
+    if bad is not None:
+        if isinstance(bad, str):
+            raise InputError(f"{where}: unknown key {_short(bad)} in code {_short(raw.get('id', '?'))} "
+                             f"(allowed: {', '.join(sorted(CODE_KEYS))})")
+        raise InputError(f"{where}: key {_short(bad)} in code {_short(raw.get('id', '?'))} is not text "
                          f"(allowed: {', '.join(sorted(CODE_KEYS))})")
     code_id = _text(raw.get("id"), where, "id")
     if not code_id:
         raise InputError(f"{where}: a code has no 'id'")
     if code_id in seen:
-        raise InputError(f"{where}: duplicate code id {code_id!r} (first on line {seen[code_id]})")
+        raise InputError(f"{where}: duplicate code id {_short(code_id)} (first on line {seen[code_id]})")
     seen[code_id] = line
     name = _text(raw.get("name"), where, "name")
     if not name:
-        raise InputError(f"{where}: code {code_id!r} has an empty name")
+        raise InputError(f"{where}: code {_short(code_id)} has an empty name")
     examples = raw.get("examples") or []
     if isinstance(examples, str):
         examples = [examples]
     if not isinstance(examples, list):
-        raise InputError(f"{where}: 'examples' of code {code_id!r} must be a list of quotes")
+        raise InputError(f"{where}: 'examples' of code {_short(code_id)} must be a list of quotes")
     children = raw.get("children") or []
     if not isinstance(children, list):
-        raise InputError(f"{where}: 'children' of code {code_id!r} must be a list of codes")
+        raise InputError(f"{where}: 'children' of code {_short(code_id)} must be a list of codes")
     return Code(
         id=code_id,
         name=name,
@@ -195,7 +287,7 @@ def _parse_code(raw, source: str, seen: dict[str, int]) -> Code:
         include=_text(raw.get("include"), where, "include"),
         exclude=_text(raw.get("exclude"), where, "exclude"),
         examples=[_text(e, where, "examples") for e in examples if _text(e, where, "examples")],
-        children=[_parse_code(child, source, seen) for child in children],
+        children=[_parse_code(child, source, seen, depth + 1) for child in children],
         color=_text(raw.get("color"), where, "color") or None,
         guid=_text(raw.get("guid"), where, "guid") or None,
     )
@@ -207,29 +299,39 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         with warnings.catch_warnings(record=True) as repairs:
             warnings.simplefilter("always")
             raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+    except _Refused as exc:
+        raise InputError(f"{source}, line {exc.problem_mark.line + 1}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f", line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{source}{at}: not valid YAML ({problem})") from None
+        raise InputError(f"{source}{at}: not valid YAML ({_clip(problem)})") from None
+    except RecursionError:  # MAX_YAML_DEPTH should stop it first, unless the caller's stack is already deep
+        raise InputError(f"{source}: the YAML nests too deeply") from None
     for repair in repairs:
         warnings.warn(f"{source}, {repair.message}", UserWarning, stacklevel=2)
     if not isinstance(raw, dict):
         raise InputError(f"{source}: a codebook is a mapping with 'name' and 'codes'")
     raw.pop("__line__", None)
-    unknown = sorted(set(raw) - CODEBOOK_KEYS)
-    if unknown:
-        raise InputError(f"{source}: unknown top-level key {unknown[0]!r} (allowed: {', '.join(sorted(CODEBOOK_KEYS))})")
+    bad = _first_bad_key(raw, CODEBOOK_KEYS)
+    if bad is not None:
+        problem = f"unknown top-level key {_short(bad)}" if isinstance(bad, str) else \
+            f"top-level key {_short(bad)} is not text"
+        raise InputError(f"{source}: {problem} (allowed: {', '.join(sorted(CODEBOOK_KEYS))})")
     codes = raw.get("codes")
     if not isinstance(codes, list) or not codes:
         raise InputError(f"{source}: the codebook has no codes (expected a non-empty list under 'codes')")
     exclusive = raw.get("exclusive", False)
     if not isinstance(exclusive, bool):
-        raise InputError(f"{source}: 'exclusive' must be true or false, not {exclusive!r}")
+        raise InputError(f"{source}: 'exclusive' must be true or false, not {_short(exclusive)}")
     seen: dict[str, int] = {}
+    try:
+        parsed = [_parse_code(c, source, seen) for c in codes]
+    except RecursionError:  # MAX_CODE_DEPTH should stop it first
+        raise InputError(f"{source}: codes nest too deeply under 'children'") from None
     return Codebook(
         name=_text(raw.get("name"), source, "name") or Path(source).stem,
-        codes=[_parse_code(c, source, seen) for c in codes],
+        codes=parsed,
         exclusive=exclusive,
         description=_text(raw.get("description"), source, "description"),
     )
@@ -262,5 +364,5 @@ def packaged_codebook(name: str = "upsides") -> Path:
     """Path of a codebook shipped inside the package (``theme_assist/data/<name>.codebook.yaml``)."""
     path = Path(__file__).parent / "data" / f"{name}.codebook.yaml"
     if not path.exists():
-        raise InputError(f"no packaged codebook named {name!r}")
+        raise InputError(f"no packaged codebook named {_short(name)}")
     return path
