@@ -39,6 +39,12 @@ def test_missing_model_folder_is_a_clear_error(tmp_path):
         resolve_model(str(tmp_path / "nope"))
 
 
+def test_a_folder_that_is_not_a_model_is_a_clear_error(tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(InputError, match="cannot be loaded|not available offline"):
+        Embedder(model=str(tmp_path)).load_model()
+
+
 def test_embeddings_are_normalised_and_cached(tmp_path):
     texts = ["I felt listened to for the first time.", "The ward staff did not know my role.",
              "I felt listened to for the first time."]

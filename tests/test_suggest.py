@@ -164,6 +164,37 @@ def test_loading_refuses_another_codebook_or_a_damaged_folder(fitted, embedder, 
         CodeSuggester.load(tmp_path / "mini", fitted.codebook_, embedder=embedder)
 
 
+def _drop_key(path, key):
+    data = json.loads(path.read_text())
+    del data[key]
+    path.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("damage", [
+    lambda folder: (folder / "config.json").write_text("[]"),
+    lambda folder: _drop_key(folder / "config.json", "classes"),
+    lambda folder: (folder / "evidence.json").write_text("[1]"),
+    lambda folder: (folder / "arrays.npz").write_bytes(b""),
+    lambda folder: (folder / "arrays.npz").write_bytes((folder / "arrays.npz").read_bytes()[:100]),
+    lambda folder: (folder / "config.json").write_bytes("{}".encode("utf-16")),
+    lambda folder: _drop_key(folder / "evidence.json", "texts"),
+])
+def test_a_damaged_saved_suggester_is_one_input_error(fitted, embedder, tmp_path, damage):
+    fitted.save(tmp_path / "mini")
+    damage(tmp_path / "mini")
+    with pytest.raises(InputError, match="is damaged"):
+        CodeSuggester.load(tmp_path / "mini", fitted.codebook_, embedder=embedder)
+
+
+def test_a_saved_suggester_with_weights_for_other_codes_is_refused(fitted, embedder, tmp_path):
+    fitted.save(tmp_path / "mini")
+    config = json.loads((tmp_path / "mini" / "config.json").read_text())
+    config["classes"] = config["classes"][:1]
+    (tmp_path / "mini" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(InputError, match="rows of weights"):
+        CodeSuggester.load(tmp_path / "mini", fitted.codebook_, embedder=embedder)
+
+
 def test_bad_training_data_is_refused(exclusive_book, embedder):
     with pytest.raises(InputError, match="code 'unknown' in the coded data is not in codebook"):
         CodeSuggester(embedder=embedder).fit(CODED.assign(code=["unknown"] + list(CODED["code"][1:])),

@@ -268,6 +268,9 @@ class Embedder:
                     f"embedding model {source.location!r} is not available offline ({str(exc).splitlines()[0]}); "
                     "pass the path of a downloaded sentence-transformers model folder"
                 ) from None
+            except (ValueError, KeyError, TypeError) as exc:  # a folder that is not a usable model
+                first_line = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+                raise InputError(f"embedding model {source.location!r} cannot be loaded ({first_line})") from None
         return self._model
 
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:

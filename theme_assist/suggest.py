@@ -25,6 +25,7 @@ A segment whose best score stays below ``threshold`` gets an explicit abstention
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -458,8 +459,17 @@ class CodeSuggester:
                 arrays = {name: npz[name] for name in npz.files}
         except FileNotFoundError as exc:
             raise InputError(f"{folder} is not a saved suggester ({Path(exc.filename).name} is missing)") from None
-        except (ValueError, json.JSONDecodeError) as exc:
-            raise InputError(f"saved suggester in {folder} is damaged ({exc})") from None
+        except (ValueError, EOFError, OSError, zipfile.BadZipFile) as exc:  # JSONDecodeError is a ValueError
+            raise InputError(f"saved suggester in {folder} is damaged ({exc or type(exc).__name__})") from None
+        try:
+            return cls._from_saved(folder, codebook, embedder, config, evidence, arrays)
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            raise InputError(f"saved suggester in {folder} is damaged ({type(exc).__name__}: {exc})") from None
+
+    @classmethod
+    def _from_saved(cls, folder: Path, codebook: Codebook, embedder, config: dict, evidence: dict,
+                    arrays: dict) -> "CodeSuggester":
+        """The suggester a saved folder's parts describe (see :meth:`load`)."""
         if config.get("format_version") not in (1, FORMAT_VERSION):
             raise InputError(f"saved suggester in {folder} has format {config.get('format_version')}, "
                              f"this version reads formats 1 to {FORMAT_VERSION}")
@@ -484,6 +494,11 @@ class CodeSuggester:
                 raise InputError(f"saved suggester in {folder} needs hidden-layer features, which this embedder "
                                  "does not give")
             suggester.features_ = FeatureBuilder.from_state(config["features"], arrays)
+            if not len(suggester.classes_) == len(suggester.coef_) == len(suggester.intercept_):
+                raise InputError(f"saved suggester in {folder} is damaged ({len(suggester.classes_)} codes but "
+                                 f"{len(suggester.coef_)} rows of weights)")
+        if not len(evidence["ids"]) == len(evidence["texts"]) == len(arrays["evidence_vectors"]):
+            raise InputError(f"saved suggester in {folder} is damaged (its evidence quotes and vectors differ)")
         suggester._set_evidence(evidence["ids"], evidence["texts"], evidence["labels"], arrays["evidence_vectors"])
         suggester._resolve_threshold()
         return suggester
