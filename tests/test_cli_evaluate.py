@@ -50,6 +50,7 @@ def test_own_coded_csv_with_another_model_writes_named_results(capsys, tmp_path,
 @pytest.mark.parametrize("args, message", [
     (["--model", "/no/such/model"], "does not exist"),
     ([], "needs --codebook"),
+    (["--sizes", "10,-5"], "cannot be negative"),
 ])
 def test_bad_input_is_one_line(capsys, tmp_path, own_data, args, message):
     coded, _ = own_data

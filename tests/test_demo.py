@@ -30,3 +30,18 @@ def test_flat_layout_is_a_one_line_error(tmp_path, capsys):
     assert exit_info.value.code == 2
     assert "no transcripts/" in error and str(tmp_path) in error and len(error.splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_a_corpus_of_one_document_is_a_one_line_error(tmp_path, capsys):
+    """The demo fits on half of the documents and suggests for the other half: one document is too few."""
+    import pandas as pd
+
+    (tmp_path / "transcripts").mkdir()
+    shutil.copy(DEMO_CORPUS / "transcripts" / "fg_ulm_01.txt", tmp_path / "transcripts")
+    for table in ("metadata.csv", "reference_coding.csv"):
+        rows = pd.read_csv(DEMO_CORPUS / table, dtype=str, keep_default_na=False)
+        rows[rows["document"] == "fg_ulm_01"].to_csv(tmp_path / table, index=False)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--corpus", str(tmp_path), "--out", str(tmp_path / "out")])
+    error = capsys.readouterr().err.strip()
+    assert exit_info.value.code == 2 and "two or more documents" in error and len(error.splitlines()) == 1

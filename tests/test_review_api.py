@@ -185,3 +185,16 @@ def test_blind_mode_hides_other_coders(project):
     blind = blind_client.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()
     assert blind["others"] is None and blind["mine"]["codes"] == []
     assert blind_client.get("/api/session").json()["blind"] is True
+
+
+def test_a_port_in_use_is_refused_in_one_line_before_serving():
+    import socket
+
+    from theme_assist.cli.review import check_port
+    from theme_assist.errors import InputError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(InputError, match=r"cannot listen on 127\.0\.0\.1:\d+ .*choose another --port"):
+            check_port("127.0.0.1", taken.getsockname()[1])

@@ -206,3 +206,8 @@ def test_segments_from_table_can_number_rows_without_ids():
     table = pd.DataFrame({"document": ["d", "d"], "text": ["One.", "Two."]})
     segments = segments_from_table(table, require_ids=False)
     assert list(segments["segment_id"]) == ["d:0", "d:1"]
+
+
+def test_a_segments_table_whose_texts_are_all_blank_is_refused():
+    with pytest.raises(InputError, match="every row's text is blank"):
+        segments_from_table(pd.DataFrame({"segment_id": ["1", "2"], "text": ["", "  "]}), source="SEGMENTS.csv")

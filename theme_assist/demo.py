@@ -96,6 +96,9 @@ def run_demo(corpus: Path = DEMO_CORPUS, embedder=None, top_k: int = 3) -> DemoR
 
     segments, codebook = load_demo_corpus(corpus)
     segments["half"] = split_halves(segments)
+    if segments["half"].nunique() < 2:
+        raise InputError(f"{corpus}: the demo trains on half of the documents and suggests for the other half, "
+                         "so it needs two or more documents in at least one participant group")
     train = segments[segments["half"] == "train"]
     to_code = segments[segments["half"] == "suggest"].drop(columns=["code"])
     suggester = CodeSuggester(embedder=embedder, top_k=top_k).fit(train, codebook)

@@ -169,7 +169,10 @@ def segments_from_table(table: pd.DataFrame, source: str | Path = "", require_id
     table = canonical_columns(table.astype(str), source, required=("segment_id", "text") if require_ids else ("text",))
     if "segment_id" in table:
         table = _drop_repeated_segments(table, source)
-    return segment_documents(documents_from_table(table, source), unit="turn", max_chars=None)
+    segments = segment_documents(documents_from_table(table, source), unit="turn", max_chars=None)
+    if segments.empty:
+        raise InputError(f"{source}: every row's text is blank; there is nothing to code")
+    return segments
 
 
 def _drop_repeated_segments(table: pd.DataFrame, source: str | Path) -> pd.DataFrame:

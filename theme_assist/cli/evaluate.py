@@ -40,6 +40,8 @@ def evaluate(
         size_list = [None if s.strip() == "all" else int(s) for s in sizes.split(",")]
     except ValueError:
         raise InputError(f"--sizes takes whole numbers and 'all' separated by commas, not {sizes!r}") from None
+    if any(size is not None and size < 0 for size in size_list):
+        raise InputError(f"--sizes {sizes}: examples per code cannot be negative")
     console = Console()
     embedder = Embedder(model=model)
     model_id = embedder.model_id  # an unknown model is a one-line error before any work

@@ -7,6 +7,21 @@ from pathlib import Path
 import typer
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse, in one line, a port something else already listens on (uvicorn would log and exit 3)."""
+    import socket
+
+    from theme_assist.errors import InputError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise InputError(f"cannot listen on {host}:{port} ({error.strerror or error}); choose another --port "
+                             "or leave it out for a free one") from None
+
+
 def free_port(host: str) -> int:
     """A port nobody listens on right now."""
     import socket
@@ -43,6 +58,7 @@ def review(
     console = Console(stderr=True)
     ProjectStore(project).close()  # a missing or foreign file fails here, in one line
     port = port or free_port(host)
+    check_port(host, port)
     refitter = None
     if refit_every:
         from theme_assist.embed import Embedder
