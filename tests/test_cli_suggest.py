@@ -189,3 +189,17 @@ def test_an_unwritable_output_is_one_line_before_any_work(files, tmp_path, capsy
                        capsys)
     assert code == 2
     assert "a_file" in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_warning_is_one_line_without_source_code(files, tmp_path, capsys):
+    _, coded, segments = files
+    codebook = tmp_path / "comma.yaml"
+    codebook.write_text("name: t\ncodes:\n  - {id: work, name: Work, definition: paid, unpaid}\n"
+                        "  - {id: family, name: Family, definition: kin}\n", encoding="utf-8")
+    code, _, err = run(["suggest", "--codebook", codebook, "--input", segments, "--out", tmp_path / "o.csv"],
+                       capsys)
+    assert code == 0, err
+    warning = [line for line in err.splitlines() if "unquoted comma" in line]
+    assert len(warning) == 1 and warning[0].startswith("theme-assist: warning: ")
+    assert "line 3: unquoted comma in 'definition'" in warning[0]
+    assert "return parse_codebook" not in err and "UserWarning" not in err

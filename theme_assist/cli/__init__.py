@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+import warnings
 
 import click
 import typer
@@ -52,8 +53,21 @@ def fail(message: str) -> None:
     raise SystemExit(2)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"theme-assist: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: run the command, turning user errors into one line and exit status 2."""
+    """Console entry point: run the command, turning user errors into one line and exit status 2, and warnings
+    into one line each (libraries' deprecation notices are for developers, not shown)."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        _run(argv)
+
+
+def _run(argv: list[str] | None) -> None:
     try:
         code = app(args=argv, standalone_mode=False, prog_name="theme-assist")
     except InputError as exc:
