@@ -108,11 +108,13 @@ def test_segments_out_carries_the_documents_metadata(files, tmp_path, capsys):
     ({"--input": "nowhere"}, "input nowhere does not exist"),
     ({"--top-k": "0"}, "Invalid value for '--top-k'"),
     ({"--train": "bad_columns.csv"}, "has no column 'code'"),
+    ({"--train": "no_codes.csv"}, "every 'code' is empty"),
 ])
 def test_bad_input_is_one_line_and_exit_2(files, tmp_path, capsys, monkeypatch, change, message):
     codebook, coded, segments = files
     monkeypatch.chdir(tmp_path)
     (tmp_path / "bad_columns.csv").write_text("text,label\nhello,work\n", encoding="utf-8")
+    (tmp_path / "no_codes.csv").write_text("text,code\nhello,\nthere, \n", encoding="utf-8")
     options = {"--codebook": codebook, "--train": coded, "--input": segments, "--out": tmp_path / "o.csv"}
     options.update(change)
     code, _, err = run(["suggest", *[x for pair in options.items() for x in pair]], capsys)

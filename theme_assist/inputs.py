@@ -40,6 +40,9 @@ def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "ta
 def read_coded(path: str | Path) -> pd.DataFrame:
     """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``)."""
     frame = read_table(path, required=("text", "code"), what="coded segments")
+    if (frame["code"].str.strip() == "").all():
+        raise InputError(f"coded segments {path}: every 'code' is empty (for suggestions from the codebook alone, "
+                         "leave out the coded segments)")
     if "segment_id" not in frame:
         frame["segment_id"] = [f"row{i + 1}" for i in range(len(frame))]
     return frame
