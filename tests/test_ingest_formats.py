@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
+
 import docx
 import pandas as pd
 import pytest
@@ -182,3 +185,212 @@ def test_cp1252_csv_is_decoded(tmp_path):
     path.write_bytes("speaker,text\nAnna,Ich war im Café – naïve.\n".encode("cp1252"))
     (document,) = read_documents(path)
     assert document.text == "Ich war im Café – naïve."
+
+
+# --- hostile and damaged zip containers (.docx, .xlsx) -----------------------------------------------------
+
+def rezip(source, target, change: dict, compression=zipfile.ZIP_DEFLATED):
+    """Copy the zip ``source`` to ``target``, entry by entry; ``change`` maps an entry name to a function of its
+    bytes (or to bytes: a new entry)."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", compression) as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            edit = change.get(info.filename)
+            new.writestr(info.filename, edit(data) if callable(edit) else data)
+        for name, data in change.items():
+            if not callable(data):
+                new.writestr(name, data)
+    return target
+
+
+def word_file(tmp_path, name="ok.docx"):
+    word = docx.Document()
+    word.add_paragraph("Anna: I felt seen.")
+    word.save(tmp_path / name)
+    return tmp_path / name
+
+
+def sheet_file(tmp_path, name="ok.xlsx"):
+    pd.DataFrame({"speaker": ["Anna"], "text": ["I felt seen."]}).to_excel(tmp_path / name, index=False)
+    return tmp_path / name
+
+
+def padded(data: bytes, tag: bytes, size: int = 3 << 20) -> bytes:
+    """The XML with ``size`` spaces after ``tag``: still well-formed, compressed about 1000:1."""
+    return data.replace(tag, tag + b" " * size, 1)
+
+
+def run_cli(*args) -> int:
+    from theme_assist.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(arg) for arg in args])
+    return exit_info.value.code
+
+
+def test_docx_zip_bomb_is_refused_before_python_docx_inflates_it(tmp_path, monkeypatch):
+    bomb = rezip(word_file(tmp_path), tmp_path / "bomb.docx", {"word/document.xml": lambda d: padded(d, b"<w:body>")})
+    assert bomb.stat().st_size < 100_000
+
+    def never(*args, **kwargs):
+        raise AssertionError("python-docx was given the bomb")
+
+    monkeypatch.setattr(docx, "Document", never)
+    with pytest.raises(InputError, match=r"bomb.docx: entry 'word/document.xml' is compressed \d+:1, above the cap "
+                                         r"of 100:1 \(refused: zip bomb\)"):
+        read_documents(bomb)
+
+
+def test_office_caps_on_total_size_and_entry_count_apply_to_docx_and_xlsx(tmp_path, monkeypatch):
+    from theme_assist import safezip
+
+    word, sheet = word_file(tmp_path), sheet_file(tmp_path)
+    monkeypatch.setattr(safezip, "OFFICE_LIMITS", safezip.ZipLimits(max_total_bytes=2_000))
+    for path in (word, sheet):
+        with pytest.raises(InputError, match=rf"{path.name} inflates to more than 2000 bytes \(refused: zip bomb"):
+            read_documents(path)
+    monkeypatch.setattr(safezip, "OFFICE_LIMITS", safezip.ZipLimits(max_entries=3))
+    for path in (word, sheet):
+        with pytest.raises(InputError, match=rf"{path.name} holds \d+ entries, more than the cap of 3"):
+            read_documents(path)
+
+
+def test_xlsx_zip_bomb_is_refused_by_every_table_reader(tmp_path, capsys):
+    from theme_assist.inputs import read_table
+
+    ratings = tmp_path / "ratings.xlsx"
+    pd.DataFrame({"unit": ["u1", "u2"], "A": ["x", "y"], "B": ["x", "x"]}).to_excel(ratings, index=False)
+    bomb = rezip(ratings, tmp_path / "bomb.xlsx", {"xl/worksheets/sheet1.xml": lambda d: padded(d, b"<sheetData>")})
+    with pytest.raises(InputError, match="bomb.xlsx: entry 'xl/worksheets/sheet1.xml' is compressed"):
+        read_table(bomb)
+    with pytest.raises(InputError, match="zip bomb"):
+        read_documents(bomb)
+    assert run_cli("agree", bomb) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "zip bomb" in error and "Traceback" not in error
+
+
+def test_docx_zip_bomb_is_one_line_on_the_command_line(tmp_path, capsys):
+    bomb = rezip(word_file(tmp_path), tmp_path / "bomb.docx", {"word/document.xml": lambda d: padded(d, b"<w:body>")})
+    codebook = tmp_path / "cb.yaml"
+    codebook.write_text("name: t\ncodes:\n  - id: hope\n    name: hope\n", encoding="utf-8")
+    assert run_cli("suggest", "--input", bomb, "--codebook", codebook, "--out", tmp_path / "out.csv") == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "bomb.docx" in error and "zip bomb" in error
+    assert not (tmp_path / "out.csv").exists()
+
+
+def corrupt_deflate(path, entry):
+    """Flip bytes inside ``entry``'s compressed data (the central directory stays intact)."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(entry)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for at in range(start + 2, start + min(info.compress_size, 12)):
+        data[at] ^= 0x5A
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("entry, damage, message", [
+    ("word/document.xml", lambda d: d[: len(d) // 2], "malformed XML inside"),
+    ("word/document.xml", lambda d: b"", "malformed XML inside"),
+    ("[Content_Types].xml", lambda d: b"<a><b></a>", "malformed XML inside"),
+    ("word/_rels/document.xml.rels", lambda d: b"<a/>", "is not a readable .docx file"),
+    ("word/document.xml", "deflate", "damaged zip data"),
+], ids=["truncated", "empty", "mismatched-tags", "wrong-root", "broken-deflate"])
+def test_damaged_docx_is_one_line_naming_the_file(tmp_path, entry, damage, message):
+    if damage == "deflate":
+        broken = corrupt_deflate(rezip(word_file(tmp_path), tmp_path / "broken.docx", {}), entry)
+    else:
+        broken = rezip(word_file(tmp_path), tmp_path / "broken.docx", {entry: damage})
+    with pytest.raises(InputError, match=message) as error:
+        read_documents(broken)
+    assert "broken.docx is not a readable .docx file" in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("entry, damage, message", [
+    ("xl/worksheets/sheet1.xml", lambda d: d[: len(d) // 2], "malformed XML inside"),
+    ("xl/workbook.xml", lambda d: d[: len(d) // 2], "malformed XML inside"),
+    ("xl/styles.xml", lambda d: b"", "malformed XML inside"),
+    ("xl/_rels/workbook.xml.rels", lambda d: b"<a/>", "is not a readable .xlsx file"),
+    ("[Content_Types].xml", lambda d: b"<a/>", "is not a readable .xlsx file"),
+    ("xl/worksheets/sheet1.xml", "deflate", "damaged zip data"),
+], ids=["truncated-sheet", "truncated-workbook", "empty-styles", "wrong-rels", "no-workbook", "broken-deflate"])
+def test_damaged_xlsx_is_one_line_naming_the_file(tmp_path, entry, damage, message):
+    from theme_assist.inputs import read_table
+
+    if damage == "deflate":
+        broken = corrupt_deflate(rezip(sheet_file(tmp_path), tmp_path / "broken.xlsx", {}), entry)
+    else:
+        broken = rezip(sheet_file(tmp_path), tmp_path / "broken.xlsx", {entry: damage})
+    for read in (read_table, read_documents):
+        with pytest.raises(InputError, match=message) as error:
+            read(broken)
+        assert "broken.xlsx is not a readable .xlsx file" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_xlsx_that_is_not_a_zip_is_one_line(tmp_path):
+    (tmp_path / "text.xlsx").write_text("unit,A,B\n1,x,y\n")
+    with pytest.raises(InputError, match=r"text.xlsx is not a readable .xlsx file: not a zip archive"):
+        read_documents(tmp_path / "text.xlsx")
+
+
+def test_sparse_xlsx_is_refused_before_pandas_pads_it(tmp_path, monkeypatch):
+    import openpyxl
+
+    from theme_assist.ingest import tables
+
+    book = openpyxl.Workbook()
+    book.active["A1"], book.active["A2"], book.active["XFD1048576"] = "text", "hello", "x"
+    book.save(tmp_path / "sparse.xlsx")  # 5 KB; padded by pandas: 17 billion cells
+    with pytest.raises(InputError, match=r"sparse.xlsx: its first sheet spans more than 10000000 cells"):
+        read_documents(tmp_path / "sparse.xlsx")
+    # rows the sheet skips cost one step each and count too (as openpyxl walks them)
+    far = rezip(sheet_file(tmp_path), tmp_path / "far.xlsx", {"xl/worksheets/sheet1.xml": lambda d: d.replace(
+        b"</sheetData>", b'<row r="100000"><c r="A100000" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')})
+    monkeypatch.setattr(tables, "MAX_XLSX_CELLS", 1_000)
+    with pytest.raises(InputError, match="spans more than 1000 cells"):
+        read_documents(far)
+    (document,) = read_documents(sheet_file(tmp_path, "small.xlsx"))  # an ordinary sheet is still read
+    assert spoken(document) == [("Anna", "", "I felt seen.")]
+
+
+def word_with_body(tmp_path, name: str, body: str):
+    """A .docx whose <w:body> holds ``body`` (WordprocessingML, the w: prefix bound as Word binds it)."""
+    return rezip(word_file(tmp_path), tmp_path / name, {"word/document.xml": lambda d: re.sub(
+        rb"<w:body>.*</w:body>", b"<w:body>" + body.encode() + b"</w:body>", d, flags=re.S)})
+
+
+def cell(text: str, props: str = "") -> str:
+    return f"<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>"
+
+
+def test_docx_table_with_a_huge_grid_span_is_read_without_expanding_it(tmp_path):
+    span = '<w:gridSpan w:val="2000000000"/>'
+    body = f"<w:tbl><w:tr>{cell('Anna', span)}{cell('hello')}</w:tr></w:tbl>"
+    (document,) = read_documents(word_with_body(tmp_path, "span.docx", body))
+    assert spoken(document) == [("Anna", "", "hello")]
+
+
+def test_docx_long_vertical_merge_keeps_the_speaker_on_every_row(tmp_path):
+    rows = 3000  # python-docx's row.cells recurses once per merged row above: RecursionError near 1000
+    restart = '<w:vMerge w:val="restart"/>'
+    first = f"<w:tr>{cell('Anna', restart)}{cell('line 0')}</w:tr>"
+    rest = "".join(f"<w:tr>{cell('', '<w:vMerge/>')}{cell(f'line {i}')}</w:tr>" for i in range(1, rows))
+    (document,) = read_documents(word_with_body(tmp_path, "merged.docx", f"<w:tbl>{first}{rest}</w:tbl>"))
+    assert len(document.turns) == rows
+    assert {turn.speaker for turn in document.turns} == {"Anna"}
+    assert document.text[document.turns[-1].start:document.turns[-1].end] == f"line {rows - 1}"
+
+
+def test_unreadable_compression_method_is_one_line(tmp_path):
+    data = bytearray(word_file(tmp_path).read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # local and central headers: method 99
+        at = data.find(signature)
+        while at != -1:
+            data[at + offset:at + offset + 2] = (99).to_bytes(2, "little")
+            at = data.find(signature, at + 4)
+    (tmp_path / "method.docx").write_bytes(bytes(data))
+    with pytest.raises(InputError, match="uses compression method 99, which cannot be read"):
+        read_documents(tmp_path / "method.docx")

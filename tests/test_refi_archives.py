@@ -307,3 +307,152 @@ def test_rich_project_export_validates(rich_archive, tmp_path, shared_dir):
     with zipfile.ZipFile(tmp_path / "again.qdpx") as archive:
         schema.validate(archive.read("project.qde").decode())
     assert import_project(tmp_path / "again.qdpx", tmp_path / "again").report.kept_aside == first.report.kept_aside
+
+
+# --- a .docx inside the archive is a zip too ------------------------------------------------------------------
+
+def docx_bomb(pad: int = 3 << 20) -> bytes:
+    """A valid .docx whose document.xml is padded with ``pad`` spaces: a few KB, compressed about 1000:1."""
+    with zipfile.ZipFile(io.BytesIO(docx_bytes(["Hello"]))) as word:
+        entries = {info.filename: word.read(info.filename) for info in word.infolist()}
+    entries["word/document.xml"] = entries["word/document.xml"].replace(b"<w:body>", b"<w:body>" + b" " * pad, 1)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in entries.items():
+            out.writestr(name, data)
+    return buffer.getvalue()
+
+
+def word_source_project() -> str:
+    return (f'<Project {NS} name="p"><Sources><TextSource guid="55555555-5555-5555-5555-555555555555" name="w" '
+            f'richTextPath="internal://w.docx"/></Sources></Project>')
+
+
+def test_nested_docx_zip_bomb_is_refused(tmp_path, capsys, monkeypatch):
+    import docx
+
+    bomb = docx_bomb()
+    assert len(bomb) < 100_000
+
+    def never(*args, **kwargs):
+        raise AssertionError("python-docx was given the bomb")
+
+    monkeypatch.setattr(docx, "Document", never)
+    archive = write_zip(tmp_path / "nested.qdpx", {"project.qde": word_source_project(), "sources/w.docx": bomb})
+    assert_refused(tmp_path, archive, "nested.qdpx: sources/w.docx", "word/document.xml", "zip bomb", capsys=capsys)
+
+
+def test_nested_docx_counts_against_the_archive_cap(tmp_path):
+    word = docx_bytes(["Hello from Word"])
+    with zipfile.ZipFile(io.BytesIO(word)) as inner:
+        inner_total = sum(info.file_size for info in inner.infolist())
+    project = word_source_project()
+    archive = write_zip(tmp_path / "p.qdpx", {"project.qde": project, "sources/w.docx": word})
+    outer_total = len(project.encode()) + len(word)
+    # the .docx is read once for its text and once more into attachments/: both count, as does what it declares
+    fits = ZipLimits(max_total_bytes=outer_total + inner_total + len(word))
+    imported = import_project(archive, tmp_path / "fits", limits=fits)
+    assert [d.text for d in imported.documents] == ["Hello from Word"]
+    with pytest.raises(InputError, match=r"p.qdpx: sources/w.docx inflates to more than \d+ bytes"):
+        import_project(archive, tmp_path / "out", limits=ZipLimits(max_total_bytes=outer_total + inner_total - 1))
+    assert not (tmp_path / "out").exists()
+
+
+def test_nested_docx_that_is_not_a_zip_is_kept_aside_with_the_reason(tmp_path):
+    archive = write_zip(tmp_path / "p.qdpx", {"project.qde": word_source_project(), "sources/w.docx": "plain text"})
+    imported = import_project(archive, tmp_path / "out")
+    assert imported.documents == [] and imported.report.kept_aside["TextSource"] == 1
+    (skipped,) = imported.report.skipped
+    assert "sources/w.docx could not be read" in skipped and "not a zip archive" in skipped
+
+
+# --- export: project.json is the user's file, and may have been edited ------------------------------------------
+
+@pytest.fixture()
+def imported_folder(tmp_path) -> Path:
+    archive = write_zip(tmp_path / "p.qdpx", {"project.qde": small_project(), "sources/photo.png": b"PNG bytes"})
+    import_project(archive, tmp_path / "proj")
+    return tmp_path / "proj"
+
+
+def edit_project_json(folder: Path, edit) -> None:
+    import json
+
+    path = folder / "project.json"
+    path.write_text(json.dumps(edit(json.loads(path.read_text(encoding="utf-8")))), encoding="utf-8")
+
+
+def assert_export_refused(folder: Path, capsys, *words: str) -> str:
+    out = folder.parent / "out.qdpx"
+    assert run_cli("export-qdpx", "--project", folder, "--out", out) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("theme-assist: error:") and "Traceback" not in error, error
+    for word in words:
+        assert word in error, error
+    assert not out.exists() and not [p for p in folder.parent.iterdir() if p.name.startswith(".out.qdpx")]
+    return error
+
+
+def test_export_carries_the_imported_attachments(imported_folder, tmp_path):
+    assert run_cli("export-qdpx", "--project", imported_folder, "--out", tmp_path / "out.qdpx") == 0
+    with zipfile.ZipFile(tmp_path / "out.qdpx") as archive:
+        assert archive.read("sources/photo.png") == b"PNG bytes"
+
+
+@pytest.mark.parametrize("names, words", [
+    (["../../../../../etc/passwd", "/etc/hostname"], ["'../../../../../etc/passwd'", "zip slip"]),
+    (["/etc/hostname"], ["'/etc/hostname'", "absolute path"]),
+    (["sources/../../secret.txt"], ["climbs out"]),
+    (["C:\\Windows\\win.ini"], ["absolute path"]),
+], ids=["dot-dot", "absolute", "inner-dot-dot", "drive"])
+def test_export_refuses_attachment_names_that_escape(imported_folder, capsys, names, words):
+    (imported_folder.parent / "secret.txt").write_text("host secret")
+    edit_project_json(imported_folder, lambda meta: {**meta, "project": {**meta["project"], "attachments": names}})
+    assert_export_refused(imported_folder, capsys, "project.json", *words)
+
+
+def test_export_refuses_an_attachment_reached_through_a_link_out_of_the_folder(imported_folder, tmp_path, capsys):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("host secret")
+    (imported_folder / "attachments" / "linked").symlink_to(outside, target_is_directory=True)
+    edit_project_json(imported_folder, lambda meta: {**meta, "project": {**meta["project"],
+                                                                         "attachments": ["linked/secret.txt"]}})
+    assert_export_refused(imported_folder, capsys, "'linked/secret.txt'", "outside")
+
+
+def test_writer_checks_attachment_names_itself(tmp_path):
+    from theme_assist.refi.model import Project
+    from theme_assist.refi.writer import write_qdpx
+
+    (tmp_path / "secret.txt").write_text("host secret")
+    (tmp_path / "attachments").mkdir()
+    for names, message in ((["../secret.txt"], "zip slip"), (["project.qde"], "would replace"),
+                           (["a.png", "./a.png"], "listed twice")):
+        with pytest.raises(InputError, match=message):
+            write_qdpx(Project(name="p", attachments=names), tmp_path / "out.qdpx", tmp_path / "attachments")
+        assert not (tmp_path / "out.qdpx").exists()
+
+
+def _with_project(change):
+    return lambda meta: {**meta, "project": change(dict(meta["project"]))}
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda meta: [], ["not a theme_assist project file", "a list"]),
+    (lambda meta: "x", ["not a theme_assist project file", "a string"]),
+    (lambda meta: {**meta, "project": None}, ["project is null"]),
+    (_with_project(lambda p: {**p, "sources": p["sources"] + [None]}), ["project.sources[1] is null"]),
+    (_with_project(lambda p: {**p, "extras": [{"kind": "Notes", "xml": 5}]}), ["project.extras[0]: 'xml' is a number"]),
+    (_with_project(lambda p: {**p, "attachments": "sources/photo.png"}), ["'attachments' is a string"]),
+    (_with_project(lambda p: {**p, "attachments": [None]}), ["project.attachments[0] is null"]),
+    (_with_project(lambda p: {**p, "users": [{"guid": USER, "attrs": {"id": 5}}]}), ["users[0].attrs: 'id'"]),
+    (_with_project(lambda p: {**p, "codes": [{"guid": CODE}]}), ["project.codes[0] has no 'name'"]),
+    (_with_project(lambda p: {**p, "sources": [{**p["sources"][0], "selections": [{"guid": "g", "start": "x",
+                                                                                   "end": 1}]}]}),
+     ["selections[0]: 'start' is 'x', not a whole number"]),
+], ids=["list", "string", "null-project", "null-source", "xml-number", "attachments-string", "null-attachment",
+        "attr-number", "code-without-name", "bad-start"])
+def test_export_refuses_a_malformed_project_json_with_one_line(imported_folder, capsys, edit, words):
+    edit_project_json(imported_folder, edit)
+    assert_export_refused(imported_folder, capsys, "project.json", *words)

@@ -13,12 +13,15 @@ Columns (names are matched case-insensitively; the first alias present is used):
     Optional: kept as the turn's id, which segmenting by turn uses as the segment id. Must be unique.
 
 Each document's text is its utterances joined with newlines (see :mod:`theme_assist.ingest.utterances`).
+
+An ``.xlsx`` is a zip archive: it is checked with :func:`theme_assist.safezip.check_archive` (entry count, total
+inflated size, compression ratio) before openpyxl inflates it, and a damaged one (not a zip, a broken deflate
+stream, malformed or misplaced XML) is refused with one line naming the file.
 """
 
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +31,7 @@ from theme_assist.errors import InputError
 from theme_assist.ingest.decoding import check_size, read_text
 from theme_assist.ingest.registry import NotATranscript, readers
 from theme_assist.ingest.utterances import Utterance, document_from_utterances
+from theme_assist.safezip import DAMAGED_CONTAINER_ERRORS, check_archive, damage
 
 COLUMN_ALIASES = {
     "text": ("text", "utterance", "utterance_text"),
@@ -43,6 +47,12 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
 CODING_COLUMN = "code"
 """A table with this column is a coding table (segments with their codes), which a folder read skips."""
 
+MAX_XLSX_CELLS = 10_000_000
+"""Most cells the first sheet of an ``.xlsx`` may span, empty ones included (rows × columns as pandas pads
+them, and rows plus cells as openpyxl walks them). pandas pads every row to the widest one, so a few-KB sheet
+holding ``A1`` and ``XFD1048576`` would otherwise become 17 billion cells. A transcript table (thousands of rows,
+a handful of columns) is far below it. Read at call time, so a test may set it lower."""
+
 
 def load_table(path: str | Path, header_only: bool = False) -> pd.DataFrame:
     """Read a CSV, TSV or XLSX file (first sheet) as strings, empty cells as "".
@@ -52,26 +62,73 @@ def load_table(path: str | Path, header_only: bool = False) -> pd.DataFrame:
     Raises
     ------
     InputError
-        If the file is missing, too large, not decodable, or not a well-formed table.
+        If the file is missing, too large, not decodable, or not a well-formed table; for an ``.xlsx``, also if
+        it is damaged, a zip bomb (:func:`theme_assist.safezip.check_archive`) or a sheet beyond
+        :data:`MAX_XLSX_CELLS`.
     """
     path = Path(path)
-    try:
-        if path.suffix.lower() == ".xlsx":
-            check_size(path)
-            table = pd.read_excel(
-                path, dtype=str, keep_default_na=False, engine="openpyxl", nrows=0 if header_only else None
-            )
-        else:
-            text = read_text(path).text
-            separator = "\t" if path.suffix.lower() == ".tsv" else ","
-            table = pd.read_csv(
-                io.StringIO(text), dtype=str, keep_default_na=False, sep=separator, nrows=0 if header_only else None
-            )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, zipfile.BadZipFile, ValueError, KeyError) as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        raise InputError(f"{path} is not a well-formed table: {message}") from None
+    if path.suffix.lower() == ".xlsx":
+        table = _load_xlsx(path, header_only)
+    else:
+        table = _load_text_table(path, header_only)
     table.columns = [str(column).strip() for column in table.columns]
     return table.fillna("").astype(str)
+
+
+def _load_xlsx(path: Path, header_only: bool) -> pd.DataFrame:
+    """The first sheet of an ``.xlsx``, checked as a zip container first (a zip bomb is refused unread) and
+    for its extent (:data:`MAX_XLSX_CELLS`) before pandas reads it."""
+    check_size(path)
+    check_archive(path, kind=".xlsx")
+    try:
+        if not header_only:  # the header alone: pandas stops after the first row
+            _check_sheet_extent(path)
+        return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl",
+                             nrows=0 if header_only else None)
+    except (*DAMAGED_CONTAINER_ERRORS, KeyError, ValueError, TypeError, AttributeError, IndexError, OSError) as exc:
+        # openpyxl: KeyError (a missing part), ValueError / OSError (no workbook, no sheet), TypeError /
+        # AttributeError / IndexError (a well-formed part that is not what a spreadsheet holds there)
+        raise InputError(f"{path} is not a readable .xlsx file ({damage(exc)})") from None
+
+
+def _check_sheet_extent(path: Path) -> None:
+    """Walk the first sheet as pandas will (openpyxl, read-only) and refuse it past :data:`MAX_XLSX_CELLS`.
+
+    Counts as it goes, so the walk itself stops at the cap: rows that a sheet skips (``<row r="1000000000">``)
+    and the empty cells openpyxl fills in before a far column cost one step each.
+    """
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    try:
+        if not workbook.worksheets:
+            return  # pandas says so
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # as pandas does: the <dimension> a file declares is not trusted
+        rows = walked = width = last = 0
+        for row in sheet.iter_rows(values_only=True):
+            rows += 1
+            walked += 1 + len(row)
+            filled = next((i + 1 for i in range(len(row) - 1, -1, -1) if row[i] not in (None, "")), 0)
+            if filled:
+                last, width = rows, max(width, filled)
+            if walked > MAX_XLSX_CELLS or last * width > MAX_XLSX_CELLS:
+                raise InputError(f"{path}: its first sheet spans more than {MAX_XLSX_CELLS} cells, counting the "
+                                 "empty ones (rows × columns); refused as far larger than any table this tool reads")
+    finally:
+        workbook.close()
+
+
+def _load_text_table(path: Path, header_only: bool) -> pd.DataFrame:
+    try:
+        text = read_text(path).text
+        separator = "\t" if path.suffix.lower() == ".tsv" else ","
+        return pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, sep=separator, nrows=0 if header_only else None
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, KeyError) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        raise InputError(f"{path} is not a well-formed table: {message}") from None
 
 
 def canonical_columns(table: pd.DataFrame, source: str | Path, required: tuple[str, ...] = ("text",)) -> pd.DataFrame:

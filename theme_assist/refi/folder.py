@@ -21,6 +21,7 @@ from theme_assist.codebook import Codebook, save_codebook
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
 from theme_assist.refi.model import Project
+from theme_assist.safezip import checked_name
 
 PROJECT_JSON = "project.json"
 FORMAT = "theme_assist.refi/1"
@@ -39,14 +40,32 @@ def write_folder(folder: Path, project: Project, codebook: Codebook, documents: 
 
 
 def read_base(path: Path) -> Project:
-    """The project as imported, from a ``project.json`` (texts are not in it: they come from the documents)."""
+    """The project as imported, from a ``project.json`` (texts are not in it: they come from the documents).
+
+    The file may have been edited: anything but the shape :func:`write_folder` wrote (not an object, a wrong
+    type anywhere, an attachment name that could climb out of the archive or the folder) is refused with one
+    line saying where.
+    """
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT:
-            raise InputError(f"{path}: not a theme_assist project file (format {meta.get('format')!r})")
-        return Project.from_dict(meta["project"])
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise InputError(f"{path}: cannot be read as a theme_assist project file ({type(exc).__name__})") from None
+    if not isinstance(meta, dict):
+        found = {list: "a list", str: "a string", type(None): "null", bool: "true/false"}.get(type(meta), "a number")
+        raise InputError(f"{path}: not a theme_assist project file (the JSON is {found}, not an object)")
+    if meta.get("format") != FORMAT:
+        raise InputError(f"{path}: not a theme_assist project file (format {meta.get('format')!r})")
+    try:
+        project = Project.from_dict(meta.get("project"))
+    except (ValueError, RecursionError) as exc:
+        message = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise InputError(f"{path}: not a valid theme_assist project file: {message}") from None
+    for name in project.attachments:
+        try:
+            checked_name(name)
+        except InputError as exc:
+            raise InputError(f"{path}: attachments: {exc}") from None
+    return project
 
 
 def read_documents(folder: Path) -> list[Document]:

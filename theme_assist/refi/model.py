@@ -7,13 +7,68 @@ belongs to, so that writing the project back loses nothing. Attributes we only c
 users, selection names) travel in ``attrs`` dictionaries, in the order the file gave them.
 
 The whole model, minus the source texts, serialises to JSON (:meth:`Project.to_dict`); that is the
-``project.json`` of an imported project folder.
+``project.json`` of an imported project folder. Reading it back (``from_dict``) checks every value's type, since
+the file may have been edited by hand: a wrong one raises :class:`ValueError` saying where it is.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+
+_REQUIRED = object()
+
+
+def _kind(value) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number")
+
+
+def _object(data, where: str) -> dict:
+    if not isinstance(data, dict):
+        raise ValueError(f"{where} is {_kind(data)}, not an object")
+    return data
+
+
+def _value(data: dict, key: str, where: str, types: tuple[type, ...], default=_REQUIRED):
+    """``data[key]`` if it has one of ``types`` (``type(None)`` allows null), else ``default`` when absent."""
+    if key not in data:
+        if default is _REQUIRED:
+            raise ValueError(f"{where} has no {key!r}")
+        return default
+    value = data[key]
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        raise ValueError(f"{where}: {key!r} is {_kind(value)}, not {' or '.join(_kind(t()) for t in types)}")
+    return value
+
+
+def _text(data: dict, key: str, where: str, default=_REQUIRED) -> str:
+    return _value(data, key, where, (str,), default)
+
+
+def _optional_text(data: dict, key: str, where: str) -> str | None:
+    return _value(data, key, where, (str, type(None)), None)
+
+
+def _whole(data: dict, key: str, where: str) -> int:
+    value = _value(data, key, where, (int, str))
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{where}: {key!r} is {value!r}, not a whole number") from None
+
+
+def _items(data: dict, key: str, where: str) -> list:
+    items = _value(data, key, where, (list, type(None)), None)
+    return [] if items is None else items
+
+
+def _attr_map(data: dict, where: str) -> dict[str, str]:
+    attrs = _object(_value(data, "attrs", where, (dict,), {}), f"{where}.attrs")
+    for key, value in attrs.items():
+        if not isinstance(value, str):
+            raise ValueError(f"{where}.attrs: {key!r} is {_kind(value)}, not a string")
+    return dict(attrs)
 
 
 @dataclass
@@ -27,12 +82,13 @@ class RawElement:
         return {"kind": self.kind, "xml": self.xml}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "RawElement":
-        return cls(kind=data["kind"], xml=data["xml"])
+    def from_dict(cls, data: dict, where: str = "a kept-aside element") -> "RawElement":
+        data = _object(data, where)
+        return cls(kind=_text(data, "kind", where), xml=_text(data, "xml", where))
 
 
-def _raws(items) -> list[RawElement]:
-    return [RawElement.from_dict(item) for item in items or []]
+def _raws(data: dict, where: str, key: str = "extras") -> list[RawElement]:
+    return [RawElement.from_dict(item, f"{where}.{key}[{i}]") for i, item in enumerate(_items(data, key, where))]
 
 
 @dataclass
@@ -47,8 +103,10 @@ class User:
         return {"guid": self.guid, "name": self.name, "attrs": dict(self.attrs)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "User":
-        return cls(guid=data["guid"], name=data.get("name", ""), attrs=dict(data.get("attrs", {})))
+    def from_dict(cls, data: dict, where: str = "a user") -> "User":
+        data = _object(data, where)
+        return cls(guid=_text(data, "guid", where), name=_text(data, "name", where, ""),
+                   attrs=_attr_map(data, where))
 
 
 @dataclass
@@ -75,10 +133,14 @@ class CodeNode:
                 "extras": [e.to_dict() for e in self.extras]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "CodeNode":
-        return cls(guid=data["guid"], name=data["name"], is_codable=data.get("is_codable", True),
-                   color=data.get("color"), description=data.get("description"),
-                   children=[cls.from_dict(c) for c in data.get("children", [])], extras=_raws(data.get("extras")))
+    def from_dict(cls, data: dict, where: str = "a code") -> "CodeNode":
+        data = _object(data, where)
+        return cls(guid=_text(data, "guid", where), name=_text(data, "name", where),
+                   is_codable=_value(data, "is_codable", where, (bool,), True),
+                   color=_optional_text(data, "color", where), description=_optional_text(data, "description", where),
+                   children=[cls.from_dict(c, f"{where}.children[{i}]")
+                             for i, c in enumerate(_items(data, "children", where))],
+                   extras=_raws(data, where))
 
 
 @dataclass
@@ -96,9 +158,11 @@ class Coding:
                 "attrs": dict(self.attrs), "extras": [e.to_dict() for e in self.extras]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Coding":
-        return cls(guid=data["guid"], code_guid=data["code_guid"], user_guid=data.get("user_guid"),
-                   attrs=dict(data.get("attrs", {})), extras=_raws(data.get("extras")))
+    def from_dict(cls, data: dict, where: str = "a coding") -> "Coding":
+        data = _object(data, where)
+        return cls(guid=_text(data, "guid", where), code_guid=_text(data, "code_guid", where),
+                   user_guid=_optional_text(data, "user_guid", where), attrs=_attr_map(data, where),
+                   extras=_raws(data, where))
 
 
 @dataclass
@@ -120,11 +184,14 @@ class Selection:
                 "attrs": dict(self.attrs), "extras": [e.to_dict() for e in self.extras]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Selection":
-        return cls(guid=data["guid"], start=int(data["start"]), end=int(data["end"]),
-                   user_guid=data.get("user_guid"), description=data.get("description"),
-                   codings=[Coding.from_dict(c) for c in data.get("codings", [])],
-                   attrs=dict(data.get("attrs", {})), extras=_raws(data.get("extras")))
+    def from_dict(cls, data: dict, where: str = "a selection") -> "Selection":
+        data = _object(data, where)
+        return cls(guid=_text(data, "guid", where), start=_whole(data, "start", where), end=_whole(data, "end", where),
+                   user_guid=_optional_text(data, "user_guid", where),
+                   description=_optional_text(data, "description", where),
+                   codings=[Coding.from_dict(c, f"{where}.codings[{i}]")
+                            for i, c in enumerate(_items(data, "codings", where))],
+                   attrs=_attr_map(data, where), extras=_raws(data, where))
 
 
 @dataclass
@@ -154,11 +221,15 @@ class TextSource:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TextSource":
-        return cls(guid=data["guid"], name=data.get("name"), text=data.get("text", ""),
-                   document=data.get("document", ""), description=data.get("description"),
-                   selections=[Selection.from_dict(s) for s in data.get("selections", [])],
-                   attrs=dict(data.get("attrs", {})), extras=_raws(data.get("extras")), bom=data.get("bom", False))
+    def from_dict(cls, data: dict, where: str = "a source") -> "TextSource":
+        data = _object(data, where)
+        return cls(guid=_text(data, "guid", where), name=_optional_text(data, "name", where),
+                   text=_text(data, "text", where, ""), document=_text(data, "document", where, ""),
+                   description=_optional_text(data, "description", where),
+                   selections=[Selection.from_dict(s, f"{where}.selections[{i}]")
+                               for i, s in enumerate(_items(data, "selections", where))],
+                   attrs=_attr_map(data, where), extras=_raws(data, where),
+                   bom=_value(data, "bom", where, (bool,), False))
 
 
 @dataclass
@@ -210,13 +281,31 @@ class Project:
                 "extras": [e.to_dict() for e in self.extras], "attachments": list(self.attachments)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Project":
-        return cls(name=data["name"], kind=data.get("kind", "project"), attrs=dict(data.get("attrs", {})),
-                   users=[User.from_dict(u) for u in data.get("users", [])],
-                   codes=[CodeNode.from_dict(c) for c in data.get("codes", [])],
-                   sources=[TextSource.from_dict(s) if s.get("type") == "TextSource" else RawElement.from_dict(s)
-                            for s in data.get("sources", [])],
-                   extras=_raws(data.get("extras")), attachments=list(data.get("attachments", [])))
+    def from_dict(cls, data: dict, where: str = "project") -> "Project":
+        """The project :meth:`to_dict` wrote; :class:`ValueError` (saying where) for a value of the wrong type.
+
+        Attachment names are returned as written: whoever reads or writes files by them checks them
+        (:func:`theme_assist.safezip.checked_name`).
+        """
+        data = _object(data, where)
+        kind = _text(data, "kind", where, "project")
+        if kind not in ("project", "codebook"):
+            raise ValueError(f"{where}: 'kind' is {kind!r}, not 'project' or 'codebook'")
+        sources: list[TextSource | RawElement] = []
+        for i, source in enumerate(_items(data, "sources", where)):
+            at = f"{where}.sources[{i}]"
+            source = _object(source, at)
+            sources.append(TextSource.from_dict(source, at) if source.get("type") == "TextSource"
+                           else RawElement.from_dict(source, at))
+        attachments = _items(data, "attachments", where)
+        for i, name in enumerate(attachments):
+            if not isinstance(name, str):
+                raise ValueError(f"{where}.attachments[{i}] is {_kind(name)}, not a string")
+        return cls(name=_text(data, "name", where), kind=kind, attrs=_attr_map(data, where),
+                   users=[User.from_dict(u, f"{where}.users[{i}]") for i, u in enumerate(_items(data, "users", where))],
+                   codes=[CodeNode.from_dict(c, f"{where}.codes[{i}]")
+                          for i, c in enumerate(_items(data, "codes", where))],
+                   sources=sources, extras=_raws(data, where), attachments=list(attachments))
 
 
 @dataclass

@@ -22,7 +22,7 @@ import defusedxml.ElementTree as SafeET
 
 from theme_assist.errors import InputError
 from theme_assist.refi.model import CodeNode, Coding, Project, RawElement, Report, Selection, TextSource, User
-from theme_assist.refi.safezip import SafeArchive, ZipLimits, checked_name, open_archive
+from theme_assist.safezip import SafeArchive, UnsafeArchive, ZipLimits, checked_name, open_archive
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -149,6 +149,22 @@ def _docx_text(data: bytes) -> str:
     return "\n".join(paragraph.text for paragraph in docx.Document(io.BytesIO(data)).paragraphs)
 
 
+def _rich_text(texts: _SourceTexts, entry: str) -> str:
+    """The text of the ``.docx`` entry: a zip inside the zip, checked as one (:data:`~theme_assist.safezip.
+    OFFICE_LIMITS`, and counted against the archive's own cap) before python-docx inflates it.
+
+    Raises
+    ------
+    UnsafeArchive
+        If the nested file breaks a rule (a zip bomb…): the whole archive is refused, as for its own entries.
+    Exception
+        Anything else (not a zip, damaged XML, not a Word document): the caller keeps the source aside.
+    """
+    data = texts.read(entry, consume=False)
+    texts.archive.check_nested(entry, data, kind=".docx")
+    return _docx_text(data)
+
+
 def _source_text(element: ET.Element, texts: _SourceTexts, label: str, report: Report) -> tuple[str | None, bool, str]:
     """The plain text of a ``TextSource``, whether its file had a BOM, and why it is ``None`` when unread."""
     inline = element.find(f"{{{PROJECT_NS}}}PlainTextContent")
@@ -172,9 +188,12 @@ def _source_text(element: ET.Element, texts: _SourceTexts, label: str, report: R
         entry, rich_reason = texts.entry_for(rich)
         if entry is not None:
             try:
-                text = _docx_text(texts.read(entry, consume=False))
+                text = _rich_text(texts, entry)
+            except UnsafeArchive:
+                raise
             except Exception as exc:  # python-docx raises many kinds on a damaged file
-                return None, False, f"{reason}, and its rich text {entry} could not be read ({type(exc).__name__})"
+                why = str(exc) if isinstance(exc, InputError) else type(exc).__name__
+                return None, False, f"{reason}, and its rich text {entry} could not be read ({why})"
             report.notes.append(f"source {label!r}: {reason}; its text was read from the rich-text file {entry} "
                                 "(python-docx); selections made on another plain text may not match")
             return text, False, ""

@@ -13,9 +13,11 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
+from theme_assist.errors import InputError
 from theme_assist.refi.atomic import atomic_file
 from theme_assist.refi.model import CodeNode, Coding, Project, RawElement, Selection, TextSource
 from theme_assist.refi.reader import CODEBOOK_NS, PROJECT_ENTRY, PROJECT_NS, local, parse_xml
+from theme_assist.safezip import checked_name
 
 PROJECT_ORDER = ["Users", "CodeBook", "Variables", "Cases", "Sources", "Notes", "Links", "Sets", "Graphs",
                  "Description", "NoteRef"]
@@ -150,6 +152,42 @@ def _zip_entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
+def _attachments(project: Project, attachments_dir: Path | None) -> tuple[list[str], list[tuple[str, Path]]]:
+    """The attachments' entry names, and the (entry name, file) pairs to write.
+
+    Names come from ``project.json``, which may have been edited: each must be a safe archive entry name
+    (:func:`~theme_assist.safezip.checked_name`, as on import: no ``..``, no absolute path), listed once and not
+    ``project.qde``, and its file must lie inside ``attachments_dir`` once links are followed. A missing file
+    (or a link) is left out, as before; anything else is an :class:`InputError`, so that no file from outside
+    the project folder ever goes into the archive.
+    """
+    names: list[str] = []
+    for listed in project.attachments:
+        try:
+            name = checked_name(listed)
+        except InputError as exc:
+            raise InputError(f"attachments: {exc}") from None
+        if name == PROJECT_ENTRY:
+            raise InputError(f"attachment {listed!r} would replace the archive's {PROJECT_ENTRY} (refused)")
+        if name in names:
+            raise InputError(f"attachment {listed!r} is listed twice (as {name!r}; refused: ambiguous archive)")
+        names.append(name)
+    if attachments_dir is None:
+        return names, []
+    root = attachments_dir.resolve()
+    carried = []
+    for name in names:
+        file = attachments_dir / name
+        if file.is_symlink() or not file.is_file():
+            continue
+        resolved = file.resolve()
+        if not resolved.is_relative_to(root):
+            raise InputError(f"attachment {name!r} is {resolved}, outside {attachments_dir} (refused: only files "
+                             "inside the project folder are carried into the archive)")
+        carried.append((name, resolved))
+    return names, carried
+
+
 def write_qdpx(project: Project, path: str | Path, attachments_dir: Path | None = None) -> None:
     """Write ``project`` as a ``.qdpx`` archive: ``project.qde``, the plain texts, and the carried files.
 
@@ -161,8 +199,15 @@ def write_qdpx(project: Project, path: str | Path, attachments_dir: Path | None 
     attachments_dir : Path, optional
         Folder holding ``project.attachments`` under their archive paths (an imported project's
         ``attachments/``); attachments missing there are left out.
+
+    Raises
+    ------
+    InputError
+        If an attachment's name could escape the archive or its file lies outside ``attachments_dir``
+        (see :func:`_attachments`); nothing is written then.
     """
-    taken = set(project.attachments)
+    names, carried = _attachments(project, attachments_dir)
+    taken = set(names)
     text_names = {source.guid: _text_file_name(source, taken) for source in project.text_sources}
     document = _xml_bytes(project_element(project, text_names), PROJECT_NS)
     with atomic_file(path) as temporary, zipfile.ZipFile(temporary, "w") as archive:
@@ -170,12 +215,10 @@ def write_qdpx(project: Project, path: str | Path, attachments_dir: Path | None 
         for source in project.text_sources:
             data = ("\ufeff" if source.bom else "").encode("utf-8") + source.text.encode("utf-8")
             archive.writestr(_zip_entry(f"sources/{text_names[source.guid]}"), data)
-        for name in project.attachments:
-            carried = None if attachments_dir is None else attachments_dir / name
-            if carried is not None and carried.is_file() and not carried.is_symlink():
-                with open(carried, "rb") as source_file, archive.open(_zip_entry(name), "w") as entry:
-                    while chunk := source_file.read(1 << 16):
-                        entry.write(chunk)
+        for name, file in carried:
+            with open(file, "rb") as source_file, archive.open(_zip_entry(name), "w") as entry:
+                while chunk := source_file.read(1 << 16):
+                    entry.write(chunk)
 
 
 def write_qdc(project: Project, path: str | Path) -> None:
