@@ -394,3 +394,12 @@ def test_unreadable_compression_method_is_one_line(tmp_path):
     (tmp_path / "method.docx").write_bytes(bytes(data))
     with pytest.raises(InputError, match="uses compression method 99, which cannot be read"):
         read_documents(tmp_path / "method.docx")
+
+
+def test_a_table_naming_a_column_twice_is_refused(tmp_path):
+    from theme_assist.ingest.tables import load_table
+
+    path = tmp_path / "ratings.csv"
+    path.write_text("unit,c1,c1\nu1,a,b\n", encoding="utf-8")
+    with pytest.raises(InputError, match="column 'c1' appears more than once in the header"):
+        load_table(path)

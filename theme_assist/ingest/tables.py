@@ -21,6 +21,7 @@ stream, malformed or misplaced XML) is refused with one line naming the file.
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 
@@ -123,6 +124,10 @@ def _load_text_table(path: Path, header_only: bool) -> pd.DataFrame:
     try:
         text = read_text(path).text
         separator = "\t" if path.suffix.lower() == ".tsv" else ","
+        header = [name.strip() for name in next(csv.reader(io.StringIO(text), delimiter=separator), [])]
+        repeated = next((name for name in header if name and header.count(name) > 1), None)
+        if repeated is not None:  # pandas would rename the second one 'name.1' without a word
+            raise InputError(f"{path}: column {repeated!r} appears more than once in the header")
         return pd.read_csv(
             io.StringIO(text), dtype=str, keep_default_na=False, sep=separator, nrows=0 if header_only else None
         )
