@@ -134,6 +134,21 @@ def test_codebook_versions_keep_history_and_skip_unchanged(store):
     assert store.codebook_history()["note"].tolist() == ["initial", "renamed work"]
 
 
+def test_a_revision_may_not_drop_a_code_in_use_or_leave_one_code(store):
+    store.record_decisions([DecisionRequest(store.segments()["segment_id"].iloc[0], "add", "stigma", "Ana")])
+    without_stigma = CODEBOOK.replace('''      - id: stigma
+        name: Stigma & "labels"
+        definition: Being judged or excluded.
+''', "")
+    with pytest.raises(InputError, match="drops code.* stigma"):
+        store.add_codebook_version(parse_codebook(without_stigma))
+    with pytest.raises(InputError, match="fewer than two codes"):
+        store.add_codebook_version(parse_codebook("name: one\ncodes:\n  - {id: stigma, name: Stigma}\n"))
+    assert store.codebook_version() == 1  # nothing stored
+    unused_dropped = CODEBOOK.replace("  - id: other\n    name: Other\n    definition: Anything else.\n", "")
+    assert store.add_codebook_version(parse_codebook(unused_dropped)) == 2
+
+
 # ------------------------------------------------------------------ decisions
 def test_decisions_replay_into_each_coders_codes(store):
     a, b = store.segments()["segment_id"].iloc[[1, 3]]

@@ -265,10 +265,26 @@ class ProjectStore:
                                 "ORDER BY version DESC LIMIT 1").fetchone()
             if latest and latest["content_hash"] == content_hash:
                 return latest["version"]
+            if latest:
+                self._check_revision_keeps_used_codes(db, codebook)
             version = (latest["version"] + 1) if latest else 1
             db.execute("INSERT INTO codebook_versions VALUES (?, ?, ?, ?, ?, ?)",
                        (version, utc_now(), author, note, content_hash, dump_codebook(codebook)))
         return version
+
+    @staticmethod
+    def _check_revision_keeps_used_codes(db: sqlite3.Connection, codebook: Codebook) -> None:
+        """A revision may add, rename and redefine codes, not drop one that codings or decisions use: the
+        project's history would point at codes it no longer knows (its REFI-QDA export would fail for good)."""
+        used = {row[0] for row in db.execute("SELECT code FROM codings UNION SELECT code FROM decisions "
+                                             "UNION SELECT replaces FROM decisions") if row[0]}
+        dropped = sorted(used - {code.id for code in codebook.all_codes})
+        if dropped:
+            shown = ", ".join(dropped[:3]) + (f" and {len(dropped) - 3} more" if len(dropped) > 3 else "")
+            raise InputError(f"the revised codebook drops code(s) that codings or decisions use: {shown}; keep "
+                             "them (a new name or definition is fine)")
+        if len(codebook.all_codes) < 2:
+            raise InputError("the revised codebook has fewer than two codes: suggestions need at least two")
 
     def codebook(self, version: int | None = None) -> Codebook:
         """The current codebook, or an earlier ``version``."""
