@@ -195,6 +195,16 @@ def test_a_saved_suggester_with_weights_for_other_codes_is_refused(fitted, embed
         CodeSuggester.load(tmp_path / "mini", fitted.codebook_, embedder=embedder)
 
 
+def test_a_saved_suggester_with_weights_of_another_width_fails_in_one_line(fitted, embedder, tmp_path):
+    fitted.save(tmp_path / "mini")
+    arrays = dict(np.load(tmp_path / "mini" / "arrays.npz"))
+    arrays["coef"] = arrays["coef"][:, :5]
+    np.savez(tmp_path / "mini" / "arrays.npz", **arrays)
+    loaded = CodeSuggester.load(tmp_path / "mini", fitted.codebook_, embedder=embedder)
+    with pytest.raises(InputError, match="weights expect 5 features"):
+        loaded.suggest(NEW)
+
+
 def test_bad_training_data_is_refused(exclusive_book, embedder):
     with pytest.raises(InputError, match="code 'unknown' in the coded data is not in codebook"):
         CodeSuggester(embedder=embedder).fit(CODED.assign(code=["unknown"] + list(CODED["code"][1:])),

@@ -367,6 +367,9 @@ class CodeSuggester:
                 return _softmax(similarity / self.zero_shot_temperature)
             return _sigmoid((similarity - 0.5) / self.zero_shot_temperature)
         X = self.features_.transform(segments["text"].astype(str).tolist(), represented, context)
+        if X.shape[1] != self.coef_.shape[1]:  # only a damaged saved suggester gets here
+            raise InputError(f"the suggester's weights expect {self.coef_.shape[1]} features, not {X.shape[1]}: "
+                             "its saved folder is damaged; fit it again")
         decision = np.asarray(X @ self.coef_.T) + self.intercept_
         return _softmax(decision) if self.exclusive_ else _sigmoid(decision)
 
