@@ -101,6 +101,29 @@ def test_a_damaged_or_empty_project_is_refused_before_anything_is_written(tmp_pa
         ProjectStore(tables_gone)
 
 
+def test_a_project_in_a_read_only_folder_can_be_read_but_not_written(tmp_path, monkeypatch):
+    """An archived study on a read-only share (simulated: the tests may run as root, whom permissions do not
+    stop): reading works without the WAL index SQLite would create beside the file; a write is one line."""
+    import os
+
+    import theme_assist.project.store as store_module
+
+    path = tmp_path / "archived.taproj"
+    make_project(path).close()
+    before = path.read_bytes()
+    real_access = os.access
+    def access(place, mode):
+        return False if (mode == os.W_OK and str(place) == str(tmp_path)) else real_access(place, mode)
+
+    monkeypatch.setattr(store_module.os, "access", access)
+    with ProjectStore(path) as store:
+        assert store.codebook().get("work").name == "Paid work" and len(store.segments())
+        with pytest.raises(InputError, match="read-only: nothing was written"):
+            store.record_decisions([DecisionRequest(store.segments()["segment_id"].iloc[0], "add", "work", "Ana")])
+    assert path.read_bytes() == before
+    assert not (tmp_path / "archived.taproj-shm").exists()
+
+
 def test_a_project_in_a_missing_folder_is_one_line(tmp_path):
     with pytest.raises(InputError, match="no folder"):
         ProjectStore(tmp_path / "nowhere" / "study.taproj", create=True)

@@ -98,6 +98,9 @@ class ProjectStore:
             migrate(connection, str(self.path))
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             self.close()
+            if "readonly" in str(exc):
+                raise InputError(f"{self.path} is read-only and written by an older theme_assist: copy it "
+                                 "somewhere writable to upgrade it") from None
             raise InputError(f"{self.path} is damaged or not a project file ({exc})") from None
         if create:
             with self.transaction() as db:
@@ -108,7 +111,7 @@ class ProjectStore:
         """Refuse a damaged file through a read-only connection, before anything (even the switch to WAL) is
         written into it."""
         try:
-            probe = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            probe = sqlite3.connect(self._read_only_uri(), uri=True)
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path} cannot be opened ({exc})") from None
         try:
@@ -125,19 +128,32 @@ class ProjectStore:
                              "restore it from a copy")
 
     # ------------------------------------------------------------------ connections
+    def _folder_is_read_only(self) -> bool:
+        return self.path.is_file() and not os.access(self.path.parent, os.W_OK)
+
+    def _read_only_uri(self) -> str:
+        """A read-only connection's URI. In a folder nobody can write to (an archived study on a read-only share)
+        no one can be writing the project either, and SQLite could not create the WAL index it needs beside the
+        file: the file is then opened as immutable."""
+        return f"{self.path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if self._folder_is_read_only() else "")
+
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
             if not self.path.parent.is_dir():
                 raise InputError(f"{self.path}: no folder {self.path.parent}")
+            read_only = self._folder_is_read_only()
             try:
-                connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None,
-                                             check_same_thread=False)
-                connection.execute("PRAGMA journal_mode = WAL")
+                if read_only:  # reading works; a write is refused by transaction() as read-only
+                    connection = sqlite3.connect(self._read_only_uri(), uri=True, timeout=30.0,
+                                                 isolation_level=None, check_same_thread=False)
+                else:
+                    connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None,
+                                                 check_same_thread=False)
+                    connection.execute("PRAGMA journal_mode = WAL")
             except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
                 if not os.access(self.path.parent, os.W_OK):
-                    raise InputError(f"{self.path} cannot be opened: its folder is not writable (a project "
-                                     "keeps a journal beside its file)") from None
+                    raise InputError(f"cannot create {self.path}: its folder is not writable") from None
                 raise InputError(f"{self.path} is not a project file ({exc})") from None
             connection.execute("PRAGMA synchronous = FULL")
             connection.execute("PRAGMA foreign_keys = ON")
