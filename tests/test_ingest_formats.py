@@ -403,3 +403,11 @@ def test_a_table_naming_a_column_twice_is_refused(tmp_path):
     path.write_text("unit,c1,c1\nu1,a,b\n", encoding="utf-8")
     with pytest.raises(InputError, match="column 'c1' appears more than once in the header"):
         load_table(path)
+    pd.DataFrame([["u1", "a", "b"]], columns=["unit", "c1", "c2"]).to_excel(tmp_path / "ratings.xlsx", index=False)
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(tmp_path / "ratings.xlsx")
+    workbook.active["C1"] = "c1"
+    workbook.save(tmp_path / "ratings.xlsx")
+    with pytest.raises(InputError, match="column 'c1' appears more than once in the header"):
+        load_table(tmp_path / "ratings.xlsx")

@@ -92,8 +92,18 @@ def _load_xlsx(path: Path, header_only: bool) -> pd.DataFrame:
         raise InputError(f"{path} is not a readable .xlsx file ({damage(exc)})") from None
 
 
+def _refuse_repeated_columns(path: Path, header) -> None:
+    """Refuse a header naming a column twice: pandas would rename the second one ``name.1`` without a word (a
+    phantom coder in a ratings table, ``site.1`` in metadata)."""
+    names = ["" if name is None else str(name).strip() for name in header]
+    repeated = next((name for name in names if name and names.count(name) > 1), None)
+    if repeated is not None:
+        raise InputError(f"{path}: column {repeated!r} appears more than once in the header")
+
+
 def _check_sheet_extent(path: Path) -> None:
-    """Walk the first sheet as pandas will (openpyxl, read-only) and refuse it past :data:`MAX_XLSX_CELLS`.
+    """Walk the first sheet as pandas will (openpyxl, read-only) and refuse it past :data:`MAX_XLSX_CELLS`, or
+    when its header names a column twice.
 
     Counts as it goes, so the walk itself stops at the cap: rows that a sheet skips (``<row r="1000000000">``)
     and the empty cells openpyxl fills in before a far column cost one step each.
@@ -109,6 +119,8 @@ def _check_sheet_extent(path: Path) -> None:
         rows = walked = width = last = 0
         for row in sheet.iter_rows(values_only=True):
             rows += 1
+            if rows == 1:
+                _refuse_repeated_columns(path, row)
             walked += 1 + len(row)
             filled = next((i + 1 for i in range(len(row) - 1, -1, -1) if row[i] not in (None, "")), 0)
             if filled:
@@ -124,10 +136,7 @@ def _load_text_table(path: Path, header_only: bool) -> pd.DataFrame:
     try:
         text = read_text(path).text
         separator = "\t" if path.suffix.lower() == ".tsv" else ","
-        header = [name.strip() for name in next(csv.reader(io.StringIO(text), delimiter=separator), [])]
-        repeated = next((name for name in header if name and header.count(name) > 1), None)
-        if repeated is not None:  # pandas would rename the second one 'name.1' without a word
-            raise InputError(f"{path}: column {repeated!r} appears more than once in the header")
+        _refuse_repeated_columns(path, next(csv.reader(io.StringIO(text), delimiter=separator), []))
         return pd.read_csv(
             io.StringIO(text), dtype=str, keep_default_na=False, sep=separator, nrows=0 if header_only else None
         )
