@@ -13,8 +13,8 @@ from theme_assist.errors import InputError
 from theme_assist.refi import export_project, import_project, machine_user_name
 from theme_assist.refi.atomic import atomic_file
 from theme_assist.refi.convert import compose_description, document_id, split_description
-from theme_assist.refi.safezip import checked_name
 from theme_assist.refi.spans import newline_offsets, with_spans
+from theme_assist.safezip import checked_name
 
 
 @pytest.fixture()

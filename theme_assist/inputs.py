@@ -15,9 +15,11 @@ from theme_assist.errors import InputError
 TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
 
 
-def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "table") -> pd.DataFrame:
+def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "table",
+               allow_empty: bool = False) -> pd.DataFrame:
     """Read a CSV, TSV or XLSX file as text columns (via :func:`theme_assist.ingest.tables.load_table`, which
-    detects encodings and caps sizes), checking that ``required`` columns exist and that there are rows.
+    detects encodings and caps sizes), checking that ``required`` columns exist and that there are rows (with
+    ``allow_empty``, a header without rows is an empty table).
 
     Empty cells become ``""``. Raises :class:`InputError` for a missing, empty or malformed file.
     """
@@ -32,7 +34,7 @@ def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "ta
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InputError(f"{what} {path} has no column {missing[0]!r} (columns: {', '.join(frame.columns)})")
-    if frame.empty:
+    if frame.empty and not allow_empty:
         raise InputError(f"{what} {path} has a header but no rows")
     return frame
 

@@ -75,8 +75,8 @@ def export(
     from rich.console import Console
 
     from theme_assist.errors import InputError
-    from theme_assist.project import ProjectStore
     from theme_assist.inputs import check_outputs
+    from theme_assist.project import ProjectStore
     from theme_assist.project.audit import current_codings, export_qdpx, write_audit
 
     if not (audit or codings or qdpx):

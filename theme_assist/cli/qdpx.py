@@ -59,9 +59,8 @@ def import_qdpx(
 ) -> None:
     """Import a REFI-QDA project or codebook: codebook.yaml, documents/, codings.csv and project.json."""
     from theme_assist.codebook import load_codebook
-    from theme_assist.refi import import_project
-
     from theme_assist.inputs import check_outputs
+    from theme_assist.refi import import_project
 
     check_outputs({"--out": out}, {"the archive": file, "--codebook": codebook}, folders=("--out",))
     result = import_project(file, out, force=force, known=load_codebook(codebook) if codebook else None)
@@ -70,16 +69,11 @@ def import_qdpx(
 
 def _table(path: Path | None, what: str, required: tuple[str, ...], allow_empty: bool = False):
     """A CSV input (``None`` when not given); with ``allow_empty``, a header-only file is no rows, not an error."""
-    import pandas as pd
-
-    from theme_assist.ingest.tables import load_table
     from theme_assist.inputs import read_table
 
     if path is None:
         return None
-    if allow_empty and path.is_file() and path.stat().st_size and load_table(path).empty:
-        return pd.DataFrame(columns=list(required))
-    return read_table(path, required=required, what=what)
+    return read_table(path, required=required, what=what, allow_empty=allow_empty)
 
 
 def _project_inputs(project: Path | None, codebook: Path | None, documents: Path | None, codings: Path | None):
@@ -120,11 +114,10 @@ def export_qdpx(
     from rich.markup import escape
 
     from theme_assist.codebook import load_codebook
+    from theme_assist.inputs import check_outputs
     from theme_assist.refi import export_project
     from theme_assist.refi.assemble import DEFAULT_MODEL
     from theme_assist.refi.folder import PROJECT_JSON, read_base, read_documents
-
-    from theme_assist.inputs import check_outputs
 
     codebook, documents, codings, project = _project_inputs(project, codebook, documents, codings)
     check_outputs({"--out": out}, {"--codebook": codebook, "--documents": documents, "--codings": codings,

@@ -57,8 +57,10 @@ def review(
 
     console = Console(stderr=True)
     ProjectStore(project).close()  # a missing or foreign file fails here, in one line
-    port = port or free_port(host)
-    check_port(host, port)
+    if port:
+        check_port(host, port)
+    else:
+        port = free_port(host)
     refitter = None
     if refit_every:
         from theme_assist.embed import Embedder

@@ -37,8 +37,10 @@ from theme_assist.errors import InputError
 from theme_assist.project.schema import migrate
 
 ACTIONS = ("accept", "reject", "replace", "add")
-SQLITE_HEADER = b"SQLite format 3\x00"
 """What a coder can decide about a segment; ``undo`` decisions are made by :meth:`ProjectStore.undo_last`."""
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+"""The first bytes of every SQLite database file."""
 
 DECISION_COLUMNS = ["id", "segment_id", "action", "code", "replaces", "coder", "created_at", "suggestion_id",
                     "undoes", "batch", "reason"]
@@ -167,18 +169,16 @@ class ProjectStore:
         connection = self._connection()
         try:
             connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if "readonly" in str(exc) or not os.access(self.path, os.W_OK):
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        except sqlite3.OperationalError as exc:  # at BEGIN, in the block or at COMMIT
+            if "readonly" in str(exc):
                 raise InputError(f"{self.path} is read-only: nothing was written") from None
             raise
-        try:
-            yield connection
-        except BaseException as exc:
-            connection.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
-                raise InputError(f"{self.path} is read-only: nothing was written") from None
-            raise
-        connection.execute("COMMIT")
 
     def _read(self, sql: str, params: Iterable = ()) -> pd.DataFrame:
         cursor = self._connection().execute(sql, tuple(params))

@@ -22,9 +22,9 @@ from theme_assist.refi.convert import assign_documents, project_codebook, projec
 from theme_assist.refi.folder import write_folder
 from theme_assist.refi.model import Project, RawElement, Report
 from theme_assist.refi.reader import CODEBOOK_NS, PROJECT_NS, read_file
-from theme_assist.safezip import ZipLimits
 from theme_assist.refi.spans import with_spans
 from theme_assist.refi.writer import raw_in_namespace, write_qdc, write_qdpx
+from theme_assist.safezip import ZipLimits
 
 _ACCEPTED = {"accept", "accepted", "true", "1", "yes"}
 
