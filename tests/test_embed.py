@@ -30,8 +30,9 @@ def test_tampered_weights_are_refused(tmp_path):
 
 def test_unknown_model_name_is_not_fetched(no_network):
     embedder = Embedder(model="someone/model-that-is-not-cached", cache_dir="")
-    with pytest.raises(InputError, match="not available offline"):
+    with pytest.raises(InputError, match="not available offline.*never downloads") as error:
         embedder.encode(["hello"])
+    assert "couldn't connect" not in str(error.value)  # nothing tried to
 
 
 def test_missing_model_folder_is_a_clear_error(tmp_path):

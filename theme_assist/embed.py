@@ -264,8 +264,11 @@ class Embedder:
             try:
                 self._model = SentenceTransformer(source.location, device=self.device, local_files_only=True)
             except OSError as exc:
+                # for a hub name the library's reason says it "couldn't connect": it never tried (offline mode)
+                reason = (str(exc).splitlines()[0] if Path(source.location).exists()
+                          else "no such folder, and not in the local Hugging Face cache; theme_assist never downloads")
                 raise InputError(
-                    f"embedding model {source.location!r} is not available offline ({str(exc).splitlines()[0]}); "
+                    f"embedding model {source.location!r} is not available offline ({reason}); "
                     "pass the path of a downloaded sentence-transformers model folder"
                 ) from None
             except (ValueError, KeyError, TypeError) as exc:  # a folder that is not a usable model
