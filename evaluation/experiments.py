@@ -22,6 +22,16 @@ examples — so the difference to the replica, fold by fold, is the idea's own e
   the logistic regression, with rare codes oversampled to balance them.
 * ``MiniLM + mpnet``: the default features of all-MiniLM-L6-v2 and of all-mpnet-base-v2 side by side (only where
   ``make mpnet`` has put the larger model in ``models/``).
+* ``MiniLM and mpnet heads averaged``: one head on each encoder's default features, their probabilities averaged
+  (an ensemble rather than one head on both; also only with ``make mpnet``).
+* ``self-training``: the head labels the segments nobody coded — in the training documents, those of the speakers
+  coders code (in a benchmark: the segments whose human code is hidden by ``--per-code``), and the test documents'
+  segments, which a project holds uncoded when it asks for suggestions — and the most confident half of the
+  segments each code wins join the training set at weight 0.5 for a second fit (one round of pseudo-labelling).
+  Meant for the few-shot case: compare with ``--per-code 10``.
+
+``--per-code N`` keeps N coded segments of each code in the training documents (the seeded choice of
+:func:`theme_assist.evaluate.limit_examples`, as ``theme-assist evaluate`` makes it) instead of all of them.
 
 Writes ``evaluation/results/experiments.{json,md}``.
 
@@ -41,20 +51,25 @@ from scipy import sparse
 from theme_assist.agree import cohen_kappa
 from theme_assist.benchmarks import load_benchmark
 from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder, embed_with_layers
-from theme_assist.evaluate import grouped_folds
+from theme_assist.evaluate import grouped_folds, limit_examples
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
-from theme_assist.machine import write_results
+from theme_assist.machine import rerun_command, write_results
 
 CORPORA = ["annomi-therapist", "annomi-client", "esconv", "epitome-er"]
 MPNET = Path(__file__).resolve().parents[1] / "models" / "all-mpnet-base-v2"
 VARIANTS = ["neighbours' predicted codes", "prior correction", "character 2-5-grams", "word 1-3-grams",
-            "document's mean embedding", "MLP head", "MiniLM + mpnet"]
+            "document's mean embedding", "MLP head", "MiniLM + mpnet", "MiniLM and mpnet heads averaged",
+            "self-training"]
+NEEDS_MPNET = {"MiniLM + mpnet", "MiniLM and mpnet heads averaged"}
+SELF_TRAINING_SHARE = 0.5
+SELF_TRAINING_WEIGHT = 0.5
 
 
-def fit_head(X, y):
+def fit_head(X, y, sample_weight=None):
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000, random_state=0).fit(X, y)
+    return LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000, random_state=0).fit(
+        X, y, sample_weight=sample_weight)
 
 
 class Corpus:
@@ -106,10 +121,15 @@ def score(truth, predicted) -> dict:
             "macro_f1": float(f1_score(truth, predicted, average="macro"))}
 
 
-def run_fold(corpus: Corpus, train_documents, test_documents, variants) -> dict:
+def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code: int | None = None,
+             seed: int = 0) -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    train, test = corpus.rows(train_documents), corpus.rows(test_documents)
+    coded_train, test = corpus.rows(train_documents), corpus.rows(test_documents)
+    train = coded_train
+    if per_code is not None:
+        kept = limit_examples(corpus.segments.iloc[coded_train], per_code, seed=seed)
+        train = coded_train[kept["code"].to_numpy() != ""]
     y = corpus.labels
     represented = corpus.represented()
     builder = FeatureBuilder()
@@ -130,7 +150,7 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants) -> dict:
             train_frame = corpus.segments[np.isin(corpus.documents, list(train_documents))]
             for inner_train, inner_test in grouped_folds(train_frame, n_folds=4, seed=1):
                 inner_builder = FeatureBuilder()
-                fitted = corpus.rows(inner_train)
+                fitted = np.intersect1d(corpus.rows(inner_train), train)
                 inner = fit_head(corpus.features(fitted, inner_builder, represented, fit=True), y[fitted])
                 scored = corpus.rows(inner_test, coded_only=False)
                 scores[scored] = aligned(inner, head.classes_,
@@ -168,6 +188,27 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants) -> dict:
             mlp = MLPClassifier(hidden_layer_sizes=(256,), alpha=1e-2, max_iter=60, early_stopping=True,
                                 n_iter_no_change=5, random_state=0)
             predicted = mlp.fit(X_train[balanced], y[train][balanced]).predict(X_test)
+        elif variant == "MiniLM and mpnet heads averaged":
+            larger = corpus.represented(str(MPNET))
+            other = FeatureBuilder()
+            second = fit_head(corpus.features(train, other, larger, fit=True), y[train])
+            averaged = (head.predict_proba(X_test) + aligned(second, head.classes_,
+                                                              corpus.features(test, other, larger))) / 2
+            predicted = head.classes_[averaged.argmax(1)]
+        elif variant == "self-training":
+            unlabelled = np.r_[np.setdiff1d(coded_train, train), test]
+            X_unlabelled = corpus.features(unlabelled, builder, represented)
+            proba = head.predict_proba(X_unlabelled)
+            winner, confidence = proba.argmax(1), proba.max(1)
+            chosen = []
+            for column in range(proba.shape[1]):
+                won = np.flatnonzero(winner == column)
+                chosen.extend(won[np.argsort(-confidence[won], kind="stable")[:int(np.ceil(SELF_TRAINING_SHARE * len(won)))]])
+            chosen = np.sort(np.array(chosen, dtype=int))
+            weights = np.r_[np.ones(len(train)), np.full(len(chosen), SELF_TRAINING_WEIGHT)]
+            second = fit_head(sparse.vstack([X_train, X_unlabelled[chosen]]).tocsr(),
+                              np.r_[y[train], head.classes_[winner[chosen]]], sample_weight=weights)
+            predicted = second.predict(X_test)
         elif variant == "MiniLM + mpnet":
             both = np.hstack([represented, corpus.represented(str(MPNET))]) / np.sqrt(2)
             joint = FeatureBuilder()
@@ -192,14 +233,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", action="append", help="benchmark name (repeatable)")
     parser.add_argument("--variant", action="append", choices=VARIANTS, help="only these (repeatable)")
+    parser.add_argument("--per-code", type=int, help="coded segments kept per code in the training documents "
+                        "(default: all)")
     parser.add_argument("--name", default="experiments", help="stem of the result files")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
-    variants = [v for v in (args.variant or VARIANTS) if v != "MiniLM + mpnet" or MPNET.exists()]
+    variants = [v for v in (args.variant or VARIANTS) if v not in NEEDS_MPNET or MPNET.exists()]
     rows = []
     for name in args.corpus or CORPORA:
         corpus = Corpus(name)
-        folds = [run_fold(corpus, train, test, variants) for train, test in grouped_folds(corpus.segments)]
+        folds = [run_fold(corpus, train, test, variants, args.per_code, seed=fold)
+                 for fold, (train, test) in enumerate(grouped_folds(corpus.segments))]
         base = np.array([fold["replica"]["kappa"] for fold in folds])
         for variant in ["replica", *variants]:
             kappa = np.array([fold[variant]["kappa"] for fold in folds])
@@ -210,18 +254,20 @@ def main() -> None:
             rows.append(row)
             print(f"{name:18s} {variant:28s} kappa {row['kappa']:.3f} ± {row['kappa_sd']:.3f} F1 "
                   f"{row['macro_f1']:.3f} paired {row['paired_delta']:+.3f} ({row['folds_better']}/5)", flush=True)
+    examples = "all coded examples" if args.per_code is None else f"{args.per_code} coded examples per code"
+    command = rerun_command("evaluation/experiments.py", {
+        "--variant": args.variant or [], "--per-code": args.per_code,
+        "--name": args.name if args.name != "experiments" else None})
     lines = ["# Ideas tried and not kept", "",
-             "5-fold cross-validation grouped by document (seed 0), all coded examples. Each variant changes one "
+             f"5-fold cross-validation grouped by document (seed 0), {examples}. Each variant changes one "
              "thing in a replica of the default head (its features and balanced logistic regression, without "
              "codebook anchors and calibration); Δκ is the mean over folds of the variant's κ minus the replica's "
              "in the same fold, and 'better' counts the folds where it is higher. What each variant is: the "
-             "docstring of `evaluation/experiments.py`. Reproduce: `python evaluation/experiments.py"
-             + "".join(f' --variant "{v}"' for v in args.variant or []) + (f" --name {args.name}" if args.variant else "")
-             + "`.", "",
+             f"docstring of `evaluation/experiments.py`. Reproduce: `{command}`.", "",
              "| corpus | variant | κ | κ sd | macro-F1 | Δκ (paired) | folds better |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['corpus']} | {r['variant']} | {r['kappa']:.3f} | {r['kappa_sd']:.3f} | {r['macro_f1']:.3f} | "
               f"{r['paired_delta']:+.3f} | {r['folds_better']}/5 |" for r in rows]
-    write_results(args.out, args.name, {"rows": rows}, lines)
+    write_results(args.out, args.name, {"per_code": args.per_code, "rows": rows}, lines)
 
 
 if __name__ == "__main__":

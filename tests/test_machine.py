@@ -1,7 +1,7 @@
 import json
 import platform
 
-from theme_assist.machine import describe_machine, machine_markdown, write_results
+from theme_assist.machine import describe_machine, machine_markdown, rerun_command, write_results
 
 
 def test_describe_machine_names_this_python_and_the_libraries():
@@ -21,3 +21,11 @@ def test_write_results_writes_json_and_markdown_with_the_machine(tmp_path):
     markdown = (tmp_path / "results" / "bench.md").read_text()
     assert markdown.startswith("# Bench\n\n| a |\n\n")
     assert markdown.rstrip().endswith(machine_markdown(described).rstrip())
+
+
+def test_rerun_command_repeats_list_options_quotes_spaces_and_leaves_out_none():
+    command = rerun_command("evaluation/ablation.py", {"--variant": ["default", "no context"], "--per-code": 10,
+                                                       "--name": None})
+    assert command == 'python evaluation/ablation.py --variant default --variant "no context" --per-code 10'
+    assert rerun_command("evaluation/ablation.py", {"--variant": [], "--per-code": None}) == \
+        "python evaluation/ablation.py"

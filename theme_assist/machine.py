@@ -83,3 +83,14 @@ def write_results(folder: Path, stem: str, payload: dict, markdown: list[str]) -
     (folder / f"{stem}.json").write_text(json.dumps({"machine": machine, **payload}, indent=1, default=float))
     (folder / f"{stem}.md").write_text("\n".join([*markdown, "", machine_markdown(machine), ""]))
     return machine
+
+
+def rerun_command(script: str, options: dict) -> str:
+    """The command line that reruns ``script`` with ``options`` (flag → value; a list repeats the flag, ``None``
+    leaves it out), for the 'Reproduce:' line of a results file."""
+    parts = [f"python {script}"]
+    for flag, value in options.items():
+        for item in value if isinstance(value, list) else [value]:
+            if item is not None:
+                parts.append(f'{flag} "{item}"' if " " in str(item) else f"{flag} {item}")
+    return " ".join(parts)
