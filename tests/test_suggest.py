@@ -220,6 +220,7 @@ def test_calibration_rescales_scores_without_changing_the_ranking(exclusive_book
     import theme_assist.suggest
 
     assert CodeSuggester(embedder=embedder).fit(CODED, exclusive_book).temperature_ == 1.0  # 12 segments: too few
+    assert theme_assist.suggest.MIN_CALIBRATION_SEGMENTS > len(CODED)
     monkeypatch.setattr(theme_assist.suggest, "MIN_CALIBRATION_SEGMENTS", 10)
     raw = CodeSuggester(embedder=embedder, calibrate=False).fit(CODED, exclusive_book)
     calibrated = CodeSuggester(embedder=embedder).fit(CODED, exclusive_book)
@@ -230,6 +231,25 @@ def test_calibration_rescales_scores_without_changing_the_ranking(exclusive_book
     assert (before.idxmax(axis=1) == after.idxmax(axis=1)).all()
     assert (after.max(axis=1) > before.max(axis=1)).all()
     assert np.allclose(after.sum(axis=1), 1.0)
+
+
+def test_a_small_coding_is_calibrated_on_ten_folds_a_large_one_on_three(exclusive_book, embedder, monkeypatch):
+    import theme_assist.suggest
+
+    monkeypatch.setattr(theme_assist.suggest, "MIN_CALIBRATION_SEGMENTS", 10)
+    one_per_document = CODED.assign(document=[f"d{i}" for i in range(len(CODED))])
+    fits = []
+    original = CodeSuggester._fit_head
+    monkeypatch.setattr(CodeSuggester, "_fit_head", lambda self, *args: fits.append(1) or original(self, *args))
+
+    def head_fits() -> int:
+        fits.clear()
+        CodeSuggester(embedder=embedder).fit(one_per_document, exclusive_book)
+        return len(fits)
+
+    assert head_fits() == 1 + 10  # the final head, then one per held-out fold
+    monkeypatch.setattr(theme_assist.suggest, "SMALL_CODING", 12)  # 12 coded segments are now a large coding
+    assert head_fits() == 1 + 3
 
 
 def test_calibration_needs_several_documents(exclusive_book, embedder, monkeypatch):

@@ -44,8 +44,15 @@ ANCHOR_PREFIX = "codebook:"
 UNLEARNED_INTERCEPT = -1e4
 """Intercept of a code the head had no example of: its score is 0."""
 CALIBRATION_FOLDS = 3
-MIN_CALIBRATION_SEGMENTS = 30
-"""Fewer coded segments give held-out scores too few to fit even one parameter on (10 per fold)."""
+SMALL_CODING = 300
+SMALL_CODING_FOLDS = 10
+"""Folds for the held-out temperature when fewer than :data:`SMALL_CODING` segments are coded. A head that sees
+two thirds of a small coding scores its held-out segments far flatter than the final head will score new ones, so
+3 folds left few-shot scores too flat; heads that see nine tenths score nearly as sharply, and below 300 segments a
+fit takes a fraction of a second (benchmarks: ``evaluation/results/calibration.md``)."""
+MIN_CALIBRATION_SEGMENTS = 20
+"""Fewer coded segments give too few held-out scores to fit even one parameter on: in the benchmarks, a temperature
+from 15 made the scores worse than none."""
 
 
 @dataclass
@@ -146,9 +153,9 @@ class CodeSuggester:
         Temperature of the similarity softmax/logistic used when no coded segments exist.
     calibrate : bool
         Rescale the trained head's scores by temperature scaling (:mod:`theme_assist.calibrate`), fitted on
-        held-out documents (3-fold, grouped by document), so that a score of 0.7 is right about 70 % of the time.
-        It changes no ranking; it costs three extra fits of the head. Needs at least 30 coded segments
-        in two documents or more.
+        held-out documents (folds grouped by document: 10 for a coding of fewer than 300 segments, 3 for a larger
+        one), so that a score of 0.7 is right about 70 % of the time. It changes no ranking; it costs one extra fit
+        of the head per fold. Needs at least 20 coded segments in two documents or more.
     random_state : int
         Seed for everything random in fitting.
     """
@@ -319,7 +326,8 @@ class CodeSuggester:
         from theme_assist.calibrate import fit_temperature
 
         coded = np.flatnonzero(~is_anchor)
-        n_folds = min(CALIBRATION_FOLDS, len(np.unique(groups[coded])))
+        folds = SMALL_CODING_FOLDS if len(coded) < SMALL_CODING else CALIBRATION_FOLDS
+        n_folds = min(folds, len(np.unique(groups[coded])))
         if len(coded) < MIN_CALIBRATION_SEGMENTS or n_folds < 2:
             return 1.0
         decisions, truths = [], []
