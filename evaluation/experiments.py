@@ -203,7 +203,8 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
             chosen = []
             for column in range(proba.shape[1]):
                 won = np.flatnonzero(winner == column)
-                chosen.extend(won[np.argsort(-confidence[won], kind="stable")[:int(np.ceil(SELF_TRAINING_SHARE * len(won)))]])
+                most_confident = won[np.argsort(-confidence[won], kind="stable")]
+                chosen.extend(most_confident[:int(np.ceil(SELF_TRAINING_SHARE * len(won)))])
             chosen = np.sort(np.array(chosen, dtype=int))
             weights = np.r_[np.ones(len(train)), np.full(len(chosen), SELF_TRAINING_WEIGHT)]
             second = fit_head(sparse.vstack([X_train, X_unlabelled[chosen]]).tocsr(),

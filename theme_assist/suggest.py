@@ -52,7 +52,7 @@ two thirds of a small coding scores its held-out segments far flatter than the f
 fit takes a fraction of a second (benchmarks: ``evaluation/results/calibration.md``)."""
 MIN_CALIBRATION_SEGMENTS = 20
 """Fewer coded segments give too few held-out scores to fit even one parameter on: in the benchmarks, a temperature
-from 15 made the scores worse than none."""
+from 15 (AnnoMI client talk, 5 per code) made the scores worse than none."""
 
 
 @dataclass
