@@ -47,6 +47,8 @@ def main() -> None:
     parser.add_argument("--name", default="ablation", help="stem of the result files")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
+    if args.per_code is not None and args.per_code < 0:
+        parser.error("--per-code cannot be negative (0: the codebook alone)")
     chosen = args.variant or [*VARIANTS, *ALTERNATIVES]
     rows = []
     for name in args.corpus or CORPORA:

@@ -239,6 +239,8 @@ def main() -> None:
     parser.add_argument("--name", default="experiments", help="stem of the result files")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
+    if args.per_code is not None and args.per_code < 1:
+        parser.error("--per-code must be 1 or more: every variant trains a head on coded examples")
     variants = [v for v in (args.variant or VARIANTS) if v not in NEEDS_MPNET or MPNET.exists()]
     rows = []
     for name in args.corpus or CORPORA:

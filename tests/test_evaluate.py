@@ -43,6 +43,8 @@ def test_limit_examples_keeps_n_per_code_and_the_rest_as_context():
     assert limited["code"].value_counts().to_dict() == {"": len(segments) - 6, "a": 3, "b": 3}
     assert (limit_examples(segments, 0)["code"] == "").all()
     assert limit_examples(segments, None) is segments
+    with pytest.raises(InputError, match="cannot be negative"):
+        limit_examples(segments, -1)
 
 
 def test_metrics_on_a_small_fixed_example():

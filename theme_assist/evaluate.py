@@ -56,6 +56,8 @@ def limit_examples(segments: pd.DataFrame, per_code: int | None, seed: int = 0) 
     as context. ``None`` keeps everything; ``0`` removes every code (codebook only)."""
     if per_code is None:
         return segments
+    if per_code < 0:
+        raise InputError(f"examples per code cannot be negative, got {per_code}")
     rng = np.random.default_rng(seed)
     keep = []
     for _, rows in segments[segments["code"] != ""].groupby("code", sort=True):
