@@ -136,8 +136,9 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
     X_train = corpus.features(train, builder, represented, fit=True)
     X_test = corpus.features(test, builder, represented)
     head = fit_head(X_train, y[train])
-    log_proba = np.log(head.predict_proba(X_test))
-    results = {"replica": score(y[test], head.classes_[log_proba.argmax(1)])}
+    proba_test = head.predict_proba(X_test)
+    log_proba = np.log(proba_test)
+    results = {"replica": score(y[test], head.classes_[proba_test.argmax(1)])}
 
     def with_block(A, B, vectorizer, weight):
         block_train = vectorizer.fit_transform([corpus.texts[i] for i in train])
@@ -192,8 +193,7 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
             larger = corpus.represented(str(MPNET))
             other = FeatureBuilder()
             second = fit_head(corpus.features(train, other, larger, fit=True), y[train])
-            averaged = (head.predict_proba(X_test) + aligned(second, head.classes_,
-                                                              corpus.features(test, other, larger))) / 2
+            averaged = (proba_test + aligned(second, head.classes_, corpus.features(test, other, larger))) / 2
             predicted = head.classes_[averaged.argmax(1)]
         elif variant == "self-training":
             unlabelled = np.r_[np.setdiff1d(coded_train, train), test]
