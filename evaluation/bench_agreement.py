@@ -10,10 +10,8 @@ Run ``python evaluation/bench_agreement.py``; it writes ``evaluation/results/agr
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
@@ -28,7 +26,7 @@ from theme_assist.agree import (
     percent_agreement,
 )
 from theme_assist.agree.bootstrap import bootstrap_alpha, bootstrap_units
-from theme_assist.machine import describe_machine, machine_markdown
+from theme_assist.machine import write_results
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -91,11 +89,11 @@ def run(n_units: int, n_coders: int, n_categories: int, missing: float, repeats:
         "target": {"nominal_alpha_under_1s": nominal["theme_assist"]["median_s"] < 1.0,
                    "no_slower_than_krippendorff": nominal["theme_assist"]["median_s"]
                    <= nominal["krippendorff"]["median_s"]},
-        "machine": {**describe_machine(), "krippendorff": metadata.version("krippendorff")},
     }
 
 
-def markdown(result: dict) -> str:
+def markdown(result: dict) -> list[str]:
+    """The page's lines (without the machine's paragraph) for a result as ``agreement_speed.json`` holds it."""
     case = result["case"]
     lines = [
         "# Agreement coefficients: speed",
@@ -103,7 +101,7 @@ def markdown(result: dict) -> str:
         f"Krippendorff's α on {case['n_units']:,} units × {case['n_coders']} coders, {case['n_categories']} "
         f"categories, {case['missing']:.0%} of ratings missing (seed {case['seed']}); each timing is the median "
         f"of {case['repeats']} runs, `theme_assist.agree` and `krippendorff.alpha` "
-        f"{result['machine']['krippendorff']} interleaved in the same process. Times include turning the "
+        f"{result['machine']['packages']['krippendorff']} interleaved in the same process. Times include turning the "
         "float table into category codes.",
         "",
         "| level | α | krippendorff α | theme_assist (s) | krippendorff (s) | speed-up |",
@@ -119,8 +117,7 @@ def markdown(result: dict) -> str:
               "Other coefficients on the same table (median seconds):", "",
               "| computation | median (s) |", "| --- | --- |"]
     lines += [f"| {name} | {timing['median_s']:.3f} |" for name, timing in result["other_coefficients"].items()]
-    lines += ["", machine_markdown(result["machine"]), ""]
-    return "\n".join(lines)
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -134,10 +131,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     result = run(args.units, args.coders, args.categories, args.missing, args.repeats, args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "agreement_speed.json").write_text(json.dumps(result, indent=2) + "\n")
-    (args.out / "agreement_speed.md").write_text(markdown(result))
-    print(markdown(result))
+    write_results(args.out, "agreement_speed", result, markdown, packages=("krippendorff",))
+    print((args.out / "agreement_speed.md").read_text(encoding="utf-8"))
 
 
 if __name__ == "__main__":

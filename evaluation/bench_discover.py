@@ -32,7 +32,6 @@ evaluation-only dependency (``pip install bertopic``).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import time
 import warnings
@@ -45,7 +44,7 @@ from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score, nor
 from theme_assist.benchmarks import load_benchmark
 from theme_assist.discover import AllSegments, ThemeDiscoverer
 from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder
-from theme_assist.machine import describe_machine, machine_markdown
+from theme_assist.machine import render_results, write_results
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEMO = Path(__file__).resolve().parents[1] / "corpora" / "demo"
@@ -166,9 +165,9 @@ def speed_case(seed: int) -> dict:
             "hdbscan_with_and_without_pca": reducer}
 
 
-def markdown(result: dict) -> str:
-    lines = ["# Theme discovery: recovering human codes, against BERTopic", "",
-             machine_markdown(result["machine"]), ""]
+def markdown(result: dict) -> list[str]:
+    """The page's lines (without the machine's paragraph) for a result as ``discover.json`` holds it."""
+    lines = ["# Theme discovery: recovering human codes, against BERTopic", ""]
     if result["max_segments"]:
         lines += [f"Every corpus larger than {result['max_segments']} segments was subsampled to that many "
                   f"(seed {result['seed']}, the same rows for every method).", ""]
@@ -194,27 +193,28 @@ def markdown(result: dict) -> str:
                      f"{', '.join(f'{nmi:.3f}' for nmi in others.values())}: {verdict}; outliers "
                      f"{ours['outlier_share']:.1%} ({'met' if ours['outlier_share'] <= 0.10 else 'MISSED'}); "
                      f"identical runs: {'met' if ours['identical_runs'] else 'MISSED'}")
-    lines += [f"- {speed['segments']} segments in < 30 s after embedding: "
-              f"{'met' if max(speed['seconds']) < 30 else 'MISSED'} ({max(speed['seconds']):.1f} s)"]
-    lines += ["", f"**Speed**: {speed['segments']} segments (AnnoMI + ESConv utterances), after embedding: "
-              f"{min(speed['seconds']):.1f} s and {max(speed['seconds']):.1f} s for two runs "
-              f"(goal < 30 s), {speed['n_themes']} themes, {speed['outlier_share']:.1%} unclustered, identical "
-              f"runs: {'yes' if speed['identical_runs'] else 'no'}.", "",
-              "HDBSCAN on the 384-d embeddings vs. after the PCA(5) reducer (min_cluster_size 35, min_samples 3):",
-              "", "| segments | HDBSCAN 384-d (s) | PCA(5) + HDBSCAN (s) |", "|---:|---:|---:|"]
-    lines += [f"| {r['segments']} | {r['hdbscan_384d_s']:.2f} | {r['pca5_then_hdbscan_s']:.2f} |"
-              for r in speed["hdbscan_with_and_without_pca"]]
+    if speed is not None:
+        lines += [f"- {speed['segments']} segments in < 30 s after embedding: "
+                  f"{'met' if max(speed['seconds']) < 30 else 'MISSED'} ({max(speed['seconds']):.1f} s)"]
+        lines += ["", f"**Speed**: {speed['segments']} segments (AnnoMI + ESConv utterances), after embedding: "
+                  f"{min(speed['seconds']):.1f} s and {max(speed['seconds']):.1f} s for two runs "
+                  f"(goal < 30 s), {speed['n_themes']} themes, {speed['outlier_share']:.1%} unclustered, identical "
+                  f"runs: {'yes' if speed['identical_runs'] else 'no'}.", "",
+                  "HDBSCAN on the 384-d embeddings vs. after the PCA(5) reducer (min_cluster_size 35, min_samples 3):",
+                  "", "| segments | HDBSCAN 384-d (s) | PCA(5) + HDBSCAN (s) |", "|---:|---:|---:|"]
+        lines += [f"| {r['segments']} | {r['hdbscan_384d_s']:.2f} | {r['pca5_then_hdbscan_s']:.2f} |"
+                  for r in speed["hdbscan_with_and_without_pca"]]
     lines += ["", f"BERTopic (defaults) is not seeded, so every run differs: its figures are the mean over "
               f"{result.get('bertopic_runs', 2)} runs (± the standard deviation of NMI), and the goal is judged "
-              f"against that mean.", "", "NMI/AMI/ARI: the outlier topic (BERTopic -1, our `unclustered`) counts as one cluster. Stability: "
+              f"against that mean.", "",
+              "NMI/AMI/ARI: the outlier topic (BERTopic -1, our `unclustered`) counts as one cluster. Stability: "
               "mean over themes of the best-match Jaccard across 10 resamples of 80 % (capped at 5,000 rows). "
               "theme_assist clusters the sentence embeddings with the mean-pooled hidden layers -2, -3 and -4 of the "
               "encoder beside them (its default; the row 'sentence embedding only' clusters the sentence embeddings "
               "alone). "
               "BERTopic is given the same sentence embeddings; its default embedding model is the same "
-              "all-MiniLM-L6-v2.",
-              ""]
-    return "\n".join(lines)
+              "all-MiniLM-L6-v2."]
+    return lines
 
 
 def main() -> None:
@@ -228,8 +228,7 @@ def main() -> None:
     parser.add_argument("--markdown-only", action="store_true", help="Re-render discover.md from discover.json.")
     args = parser.parse_args()
     if args.markdown_only:
-        result = json.loads((RESULTS / "discover.json").read_text(encoding="utf-8"))
-        (RESULTS / "discover.md").write_text(markdown(result), encoding="utf-8")
+        render_results(RESULTS, "discover", markdown)
         return
     warnings.simplefilter("ignore")
     logging.disable(logging.WARNING)
@@ -253,18 +252,11 @@ def main() -> None:
             print(name, "bertopic (seeded, reduced)", methods["bertopic (seeded, reduced)"], flush=True)
         corpora.append({"name": name, "segments": len(segments), "codes": int(segments["code"].nunique()),
                         "methods": methods})
-    result = {"machine": describe_machine(), "seed": args.seed, "max_segments": args.max_segments,
-              "bertopic_runs": args.bertopic_runs,
+    result = {"seed": args.seed, "max_segments": args.max_segments, "bertopic_runs": args.bertopic_runs,
               "corpora": corpora, "speed": None if args.no_speed else speed_case(args.seed)}
-    if not args.no_bertopic:
-        from importlib import metadata
-
-        result["machine"]["packages"].update({p: metadata.version(p) for p in ("bertopic", "umap-learn", "hdbscan")})
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "discover.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    if result["speed"] is not None:
-        (RESULTS / "discover.md").write_text(markdown(result), encoding="utf-8")
-    print(f"wrote {RESULTS / 'discover.json'}")
+    write_results(RESULTS, "discover", result, markdown,
+                  packages=() if args.no_bertopic else ("bertopic", "umap-learn", "hdbscan"))
+    print(f"wrote {RESULTS / 'discover.json'} and .md")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -31,7 +30,7 @@ import pandas as pd
 from theme_assist.agree import cohen_kappa
 from theme_assist.benchmarks import load_benchmark
 from theme_assist.embed import Embedder
-from theme_assist.machine import describe_machine, machine_markdown
+from theme_assist.machine import write_results
 from theme_assist.project.active import active_order, score_margin_uncertainty
 from theme_assist.suggest import CodeSuggester
 
@@ -136,7 +135,8 @@ def plot(results: dict, path: Path) -> None:
     figure.savefig(path, dpi=130)
 
 
-def write_markdown(results: dict, path: Path) -> None:
+def markdown(results: dict) -> list[str]:
+    """The page's lines (without the machine's paragraph) for results as the JSON file holds them."""
     every = results["documents_in_corpus"]
     subset = (f"all {every} transcripts, no subsampling" if not results["n_documents"] or results["n_documents"] >= every
               else f"{results['n_documents']} of {every} transcripts chosen at random per seed; coded segments "
@@ -158,10 +158,9 @@ def write_markdown(results: dict, path: Path) -> None:
             lines.append(f"| {run['seed']} | {strategy} | {reached if reached is not None else 'not reached'} | "
                          f"{at.get(100, float('nan')):.3f} | {at.get(200, float('nan')):.3f} | "
                          f"{best['kappa']:.3f} ({best['decisions']}) |")
-    lines += ["", f"![learning curves]({results['figure']})", "",
-              f"{machine_markdown(results['machine'])} Wall time {results['seconds']:.0f} s.", "",
-              "Reproduce: `python evaluation/simulate_coder.py " + results["command"] + "`"]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return lines + ["", f"![learning curves]({results['figure']})", "",
+                    f"Wall time {results['seconds']:.0f} s. Reproduce: `python evaluation/simulate_coder.py "
+                    f"{results['command']}`"]
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -189,21 +188,18 @@ def main(argv: list[str] | None = None) -> dict:
                      "curves": curves,
                      "decisions_to_target": {s: first_reaching(c, args.target) for s, c in curves.items()}})
     out = args.out
-    out.parent.mkdir(parents=True, exist_ok=True)
     results = {
         "benchmark": args.benchmark, "citation": benchmark.citation, "human_kappa": benchmark.human_kappa,
         "documents_in_corpus": int(benchmark.segments["document"].nunique()), "n_documents": args.documents,
         "n_coded": int(np.mean([r["n_coded"] for r in runs])), "batch": args.batch, "target_kappa": args.target,
         "diversity": args.diversity, "max_decisions": args.max_decisions, "runs": runs,
         "figure": out.with_suffix(".png").name, "seconds": round(time.perf_counter() - started, 1),
-        "machine": describe_machine(),
         "embedding_model": base.model_id,
         "command": " ".join(f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
                             for k, v in vars(args).items() if k != "out"),
     }
-    out.with_suffix(".json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+    results["machine"] = write_results(out.parent, out.name, results, markdown)
     plot(results, out.with_suffix(".png"))
-    write_markdown(results, out.with_suffix(".md"))
     print(f"wrote {out.with_suffix('.json')}, .md and .png in {results['seconds']:.0f} s")
     return results
 

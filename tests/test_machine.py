@@ -1,7 +1,7 @@
 import json
 import platform
 
-from theme_assist.machine import describe_machine, machine_markdown, rerun_command, write_results
+from theme_assist.machine import describe_machine, machine_markdown, render_results, rerun_command, write_results
 
 
 def test_describe_machine_names_this_python_and_the_libraries():
@@ -21,6 +21,20 @@ def test_write_results_writes_json_and_markdown_with_the_machine(tmp_path):
     markdown = (tmp_path / "results" / "bench.md").read_text()
     assert markdown.startswith("# Bench\n\n| a |\n\n")
     assert markdown.rstrip().endswith(machine_markdown(described).rstrip())
+
+
+def test_markdown_made_from_the_json_can_be_rendered_again_from_the_file_alone(tmp_path):
+    def page(result):
+        return [f"# {len(result['rows'])} rows, pytest {result['machine']['packages']['pytest']}"]
+
+    folder = tmp_path / "results"
+    described = write_results(folder, "bench", {"rows": [1, 2, 3]}, page, packages=("pytest", "no-such-package"))
+    assert "pytest" in described["packages"] and "no-such-package" not in described["packages"]
+    first = (folder / "bench.md").read_text()
+    assert first.startswith(f"# 3 rows, pytest {described['packages']['pytest']}\n")
+    (folder / "bench.md").unlink()
+    render_results(folder, "bench", page)
+    assert (folder / "bench.md").read_text() == first
 
 
 def test_rerun_command_repeats_list_options_quotes_spaces_and_leaves_out_none():

@@ -47,10 +47,11 @@ def git_commit(repo: Path | None = None) -> str:
         return "unknown"
 
 
-def describe_machine() -> dict:
-    """CPU, cores, memory, OS, Python and library versions, the git commit, and the time (UTC)."""
+def describe_machine(packages: tuple[str, ...] = ()) -> dict:
+    """CPU, cores, memory, OS, Python and library versions (:data:`PACKAGES` and ``packages``, those installed),
+    the git commit, and the time (UTC)."""
     versions = {}
-    for name in PACKAGES:
+    for name in (*PACKAGES, *packages):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -75,14 +76,37 @@ def machine_markdown(machine: dict) -> str:
             f"{machine['date_utc']}.")
 
 
-def write_results(folder: Path, stem: str, payload: dict, markdown: list[str]) -> dict:
-    """Write a benchmark's ``stem.json`` (``payload`` with the machine's description under ``machine``) and
-    ``stem.md`` (the ``markdown`` lines, then :func:`machine_markdown`) into ``folder``; returns the description."""
-    machine = describe_machine()
+def write_results(folder: Path, stem: str, payload: dict, markdown, packages: tuple[str, ...] = ()) -> dict:
+    """Write a benchmark's ``stem.json`` and ``stem.md`` into ``folder``; returns the machine's description.
+
+    Parameters
+    ----------
+    folder, stem : where the two files go and their name without suffix.
+    payload : dict
+        The measurements; the JSON file holds them with the machine's description under ``machine``.
+    markdown : list of str or callable
+        The Markdown lines, or a function that makes them from the result as the JSON holds it (so that
+        :func:`render_results` can write the page again from the JSON alone). :func:`machine_markdown` follows them.
+    packages : tuple of str
+        Further distributions whose versions belong in the description (a library the benchmark compares with).
+    """
+    machine = describe_machine(packages)
+    result = {"machine": machine, **payload}
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{stem}.json").write_text(json.dumps({"machine": machine, **payload}, indent=1, default=float))
-    (folder / f"{stem}.md").write_text("\n".join([*markdown, "", machine_markdown(machine), ""]))
+    (folder / f"{stem}.json").write_text(json.dumps(result, indent=1, default=float, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
+    render_results(folder, stem, markdown, result)
     return machine
+
+
+def render_results(folder: Path, stem: str, markdown, result: dict | None = None) -> None:
+    """Write ``stem.md`` from ``result`` (by default, read from ``stem.json``): the ``markdown`` lines (or what the
+    function ``markdown`` makes of the result), then the machine's paragraph."""
+    if result is None:
+        result = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
+    lines = markdown(result) if callable(markdown) else markdown
+    (folder / f"{stem}.md").write_text("\n".join([*lines, "", machine_markdown(result["machine"]), ""]),
+                                       encoding="utf-8")
 
 
 def rerun_command(script: str, options: dict) -> str:
