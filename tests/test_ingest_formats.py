@@ -187,6 +187,16 @@ def test_cp1252_csv_is_decoded(tmp_path):
     assert document.text == "Ich war im Café – naïve."
 
 
+def test_a_short_row_is_padded_unless_the_table_must_be_rectangular(tmp_path):
+    from theme_assist.ingest.tables import load_table
+
+    path = tmp_path / "ratings.tsv"
+    path.write_bytes("unit\tA\tB\n1\tyes\tno\n\n2\tyes\n".encode("utf-16"))  # blank lines are fine
+    assert load_table(path).iloc[1].tolist() == ["2", "yes", ""]
+    with pytest.raises(InputError, match=r"line 4 of .*ratings.tsv has 2 cells; the header has 3"):
+        load_table(path, rectangular=True)
+
+
 # --- hostile and damaged zip containers (.docx, .xlsx) -----------------------------------------------------
 
 def rezip(source, target, change: dict, compression=zipfile.ZIP_DEFLATED):

@@ -16,10 +16,11 @@ TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
 
 
 def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "table",
-               allow_empty: bool = False) -> pd.DataFrame:
+               allow_empty: bool = False, rectangular: bool = False) -> pd.DataFrame:
     """Read a CSV, TSV or XLSX file as text columns (via :func:`theme_assist.ingest.tables.load_table`, which
     detects encodings and caps sizes), checking that ``required`` columns exist and that there are rows (with
-    ``allow_empty``, a header without rows is an empty table).
+    ``allow_empty``, a header without rows is an empty table; with ``rectangular``, a row shorter than the header
+    is refused).
 
     Empty cells become ``""``. Raises :class:`InputError` for a missing, empty or malformed file.
     """
@@ -30,7 +31,7 @@ def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "ta
         raise InputError(f"{what} {path} does not exist" if not path.exists() else f"{what} {path} is not a file")
     if path.stat().st_size == 0:
         raise InputError(f"{what} {path} is empty")
-    frame = load_table(path)
+    frame = load_table(path, rectangular=rectangular)
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InputError(f"{what} {path} has no column {missing[0]!r} (columns: {', '.join(frame.columns)})")

@@ -11,8 +11,6 @@ Long
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,25 +52,11 @@ def read_ratings(path: str | Path) -> RatingsFile:
         For a missing or empty file, a row with more or fewer cells than the header, a blank or repeated unit,
         or fewer than two coders.
     """
-    frame = read_table(path, what="ratings file")
-    _check_rectangular(Path(path), frame.shape[1])
+    frame = read_table(path, what="ratings file", rectangular=True)
     frame = frame.apply(lambda column: column.str.strip())
     if sorted(c.lower() for c in frame.columns) == sorted(LONG_COLUMNS):
         return _long(frame.rename(columns=str.lower), path)
     return _wide(frame, path)
-
-
-def _check_rectangular(path: Path, width: int) -> None:
-    """Refuse rows with fewer cells than the header (pandas would pad them with empty cells)."""
-    if path.suffix.lower() not in (".csv", ".tsv"):
-        return
-    from theme_assist.ingest.decoding import read_text
-
-    text = read_text(path).text  # decoded as load_table decoded it (UTF-16, Latin-1… detected)
-    reader = csv.reader(io.StringIO(text), delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
-    for row in reader:
-        if row and len(row) != width:
-            raise InputError(f"line {reader.line_num} of {path} has {len(row)} cells; the header has {width}")
 
 
 def _wide(frame: pd.DataFrame, path: str | Path) -> RatingsFile:

@@ -55,10 +55,11 @@ holding ``A1`` and ``XFD1048576`` would otherwise become 17 billion cells. A tra
 a handful of columns) is far below it. Read at call time, so a test may set it lower."""
 
 
-def load_table(path: str | Path, header_only: bool = False) -> pd.DataFrame:
+def load_table(path: str | Path, header_only: bool = False, rectangular: bool = False) -> pd.DataFrame:
     """Read a CSV, TSV or XLSX file (first sheet) as strings, empty cells as "".
 
-    ``header_only`` reads the column names alone (an empty table).
+    ``header_only`` reads the column names alone (an empty table). ``rectangular`` refuses a CSV or TSV row with
+    fewer cells than the header, which pandas would otherwise pad with empty cells (a lost rating, a lost code).
 
     Raises
     ------
@@ -71,7 +72,7 @@ def load_table(path: str | Path, header_only: bool = False) -> pd.DataFrame:
     if path.suffix.lower() == ".xlsx":
         table = _load_xlsx(path, header_only)
     else:
-        table = _load_text_table(path, header_only)
+        table = _load_text_table(path, header_only, rectangular)
     table.columns = [str(column).strip() for column in table.columns]
     return table.fillna("").astype(str)
 
@@ -132,11 +133,18 @@ def _check_sheet_extent(path: Path) -> None:
         workbook.close()
 
 
-def _load_text_table(path: Path, header_only: bool) -> pd.DataFrame:
+def _load_text_table(path: Path, header_only: bool, rectangular: bool) -> pd.DataFrame:
     try:
         text = read_text(path).text
         separator = "\t" if path.suffix.lower() == ".tsv" else ","
-        _refuse_repeated_columns(path, next(csv.reader(io.StringIO(text), delimiter=separator), []))
+        rows = csv.reader(io.StringIO(text), delimiter=separator)
+        header = next(rows, [])
+        _refuse_repeated_columns(path, header)
+        if rectangular and not header_only:
+            for row in rows:
+                if row and len(row) != len(header):
+                    raise InputError(f"line {rows.line_num} of {path} has {len(row)} cells; the header has "
+                                     f"{len(header)}")
         return pd.read_csv(
             io.StringIO(text), dtype=str, keep_default_na=False, sep=separator, nrows=0 if header_only else None
         )
