@@ -32,6 +32,7 @@ VARIANTS = {
     "C = 0.3": {"C": 0.3},
     "C = 3": {"C": 3.0},
     "no calibration": {"calibrate": False},
+    "no prior correction": {"prior_correction": False},
 }
 ALTERNATIVES = {"k-NN (15) on embeddings": NearestNeighboursEngine, "prototypes (mean embedding)": PrototypeEngine}
 CORPORA = ["annomi-therapist", "annomi-client", "esconv", "epitome-er"]
@@ -67,7 +68,8 @@ def main() -> None:
              + ("all coded examples" if args.per_code is None else f"{args.per_code} coded examples per code")
              + "; one change at a time from "
              "the default (hidden layers -2, -3, -4 beside the sentence embedding, `context_weight=0.5`, "
-             "`tfidf_weight=1.0`, `C=1.0`, calibrated)"
+             "`tfidf_weight=1.0`, `C=1.0`, prior correction and temperature from held-out folds; 'no calibration' "
+             "drops the temperature)"
              + (", then the alternatives without a trained head (k-NN over embeddings, similarity to each code's mean "
                 "embedding)" if set(ALTERNATIVES) & set(chosen) else "")
              + f". Reproduce: `{rerun_command('evaluation/ablation.py', options)}`.", "",

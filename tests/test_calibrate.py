@@ -37,3 +37,27 @@ def test_negative_log_likelihood_of_a_uniform_guess():
     decision = np.zeros((5, 4))
     assert negative_log_likelihood(decision, np.zeros(5, dtype=int), True) == pytest.approx(np.log(4))
     assert negative_log_likelihood(decision, np.ones((5, 4)), False) == pytest.approx(np.log(2))
+
+
+def test_code_shares_give_a_code_nobody_used_the_rarest_share():
+    from theme_assist.calibrate import log_code_shares
+
+    shares = np.exp(log_code_shares(np.array([0, 0, 0, 1]), 3))
+    assert shares.tolist() == pytest.approx([3 / 5, 1 / 5, 1 / 5])
+    assert log_code_shares(np.zeros(0, dtype=int), 2).tolist() == [0.0, 0.0]
+
+
+def test_prior_strength_leans_towards_frequent_codes_only_where_that_agrees_better():
+    from theme_assist.calibrate import PRIOR_STRENGTHS, fit_prior_strength, log_code_shares
+
+    rng = np.random.default_rng(0)
+    # a balanced head scores each code by how well the segment fits it, whatever the code's frequency
+    truth = rng.choice(3, size=6000, p=[0.8, 0.15, 0.05])
+    decision = rng.normal(size=(6000, 3))
+    decision[np.arange(6000), truth] += 1.5
+    strength = fit_prior_strength(decision, truth, log_code_shares(truth, 3))
+    assert strength > 0 and strength in PRIOR_STRENGTHS
+    # codes used equally often: every strength gives the same codes, and the balanced head is kept
+    balanced = rng.permutation(np.arange(6000) % 3)
+    assert fit_prior_strength(decision, balanced, log_code_shares(balanced, 3)) == 0.0
+    assert fit_prior_strength(np.zeros((0, 3)), np.zeros(0, dtype=int), np.zeros(3)) == 0.0

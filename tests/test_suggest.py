@@ -252,6 +252,28 @@ def test_a_small_coding_is_calibrated_on_ten_folds_a_large_one_on_three(exclusiv
     assert head_fits() == 1 + 3
 
 
+def test_prior_correction_shifts_each_code_by_its_log_share_and_is_saved(exclusive_book, embedder, monkeypatch,
+                                                                          tmp_path):
+    import theme_assist.calibrate
+    import theme_assist.suggest
+
+    monkeypatch.setattr(theme_assist.suggest, "MIN_CALIBRATION_SEGMENTS", 10)
+    chosen = []
+    monkeypatch.setattr(theme_assist.calibrate, "fit_prior_strength", lambda *args: chosen.append(1) or 1.0)
+    balanced = CodeSuggester(embedder=embedder, calibrate=False, prior_correction=False).fit(CODED, exclusive_book)
+    corrected = CodeSuggester(embedder=embedder, calibrate=False).fit(CODED, exclusive_book)
+    assert not chosen and corrected.prior_strength_ == 0.0  # 12 coded segments: too few to choose a strength on
+    monkeypatch.setattr(theme_assist.suggest, "SMALL_CODING", 12)
+    corrected = CodeSuggester(embedder=embedder, calibrate=False).fit(CODED, exclusive_book)
+    assert chosen and corrected.prior_strength_ == 1.0 and balanced.prior_strength_ == 0.0
+    shares = CODED["code"].value_counts(normalize=True)[corrected.classes_].to_numpy()
+    shift = np.log(corrected.predict_proba(NEW).to_numpy()) - np.log(balanced.predict_proba(NEW).to_numpy())
+    assert np.allclose(shift - np.log(shares), (shift - np.log(shares))[:, :1])  # up to one constant per row
+    loaded = CodeSuggester.load(corrected.save(tmp_path / "saved"), exclusive_book, embedder=embedder)
+    assert loaded.prior_strength_ == 1.0
+    pd.testing.assert_frame_equal(loaded.predict_proba(NEW), corrected.predict_proba(NEW))
+
+
 def test_calibration_needs_several_documents(exclusive_book, embedder, monkeypatch):
     import theme_assist.suggest
 

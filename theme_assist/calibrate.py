@@ -1,10 +1,18 @@
-"""Temperature scaling: turn the suggestion head's scores into probabilities a coder can read at face value.
+"""Calibration on held-out scores: probabilities a coder can read at face value, and codes in proportion.
+
+Temperature scaling turns the suggestion head's scores into probabilities a coder can read at face value.
 
 A logistic-regression head trained with balanced class weights and L2 regularisation ranks codes well, but its
 scores are often too flat (many codes, few examples each: the right code gets 0.3 where it is right 70 % of the
 time) or too sharp. Temperature scaling (Guo et al., 2017, "On calibration of modern neural networks") divides every
 decision value by one number ``T`` chosen to minimise the negative log-likelihood of held-out codes. One parameter
 cannot overfit a small coding, and it never changes the ranking of codes, only how confident the scores are.
+
+Prior correction leans the head back towards how often each code is used. The head is trained with balanced class
+weights, so that a rare code is not drowned by a frequent one; where codes differ much in frequency, that costs
+agreement with the coders on the frequent ones. Adding ``strength × log(share of the code)`` to every decision value
+undoes part of the balancing (all of it at strength 1, in the limit of a well-specified model); the strength is the
+one that agrees best (Cohen's κ) with held-out codes, so a coding where balancing pays keeps it (strength 0).
 """
 
 from __future__ import annotations
@@ -49,3 +57,41 @@ def fit_temperature(decision: np.ndarray, truth: np.ndarray, exclusive: bool) ->
     result = minimize_scalar(lambda log_t: negative_log_likelihood(decision, truth, exclusive, np.exp(log_t)),
                              bounds=(low, high), method="bounded", options={"xatol": 1e-4})
     return float(np.exp(result.x))
+
+
+#: Strengths of the prior correction to choose from (0: the balanced head as it is).
+PRIOR_STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def log_code_shares(truth: np.ndarray, n_codes: int) -> np.ndarray:
+    """Log of each code's share of ``truth`` (column indices, exclusive codebooks); a code that never occurs gets
+    the share of the rarest code that does, so a code known only from its codebook entry is not pushed out."""
+    counts = np.bincount(np.asarray(truth, dtype=int), minlength=n_codes).astype(float)
+    if not counts.any():
+        return np.zeros(n_codes)
+    counts[counts == 0] = counts[counts > 0].min()
+    return np.log(counts / counts.sum())
+
+
+def fit_prior_strength(decision: np.ndarray, truth: np.ndarray, log_prior: np.ndarray) -> float:
+    """The strength from :data:`PRIOR_STRENGTHS` whose corrected held-out codes, ``argmax(decision + strength ×
+    log_prior)``, agree best with ``truth`` (Cohen's κ); the smallest on a tie, so 0 unless correcting helps.
+
+    Parameters
+    ----------
+    decision : ndarray of shape (n_segments, n_codes)
+        Held-out decision values of an exclusive codebook's head.
+    truth : ndarray of shape (n_segments,)
+        The true code's column per segment.
+    log_prior : ndarray of shape (n_codes,)
+        See :func:`log_code_shares`.
+    """
+    from theme_assist.agree import cohen_kappa
+
+    if not len(decision):
+        return 0.0
+    codes = np.arange(decision.shape[1])
+    kappas = [cohen_kappa(truth, (decision + strength * log_prior).argmax(axis=1), categories=codes).value
+              for strength in PRIOR_STRENGTHS]
+    kappas = np.nan_to_num(np.asarray(kappas, dtype=float), nan=-np.inf)
+    return float(PRIOR_STRENGTHS[int(np.argmax(kappas))])

@@ -16,8 +16,9 @@ How it learns
   and next segments of the same document (a reflection answers the client; a question is followed by an answer)
   and TF-IDF word n-grams. The codebook's anchor texts join the training set, so codes nobody has used yet can
   still be suggested. Exclusive codebooks get a multinomial head (one code per segment); multi-label codebooks one
-  binary head per code. Its scores are then calibrated by temperature scaling on held-out documents
-  (:mod:`theme_assist.calibrate`).
+  binary head per code. Its scores are then calibrated on held-out documents (:mod:`theme_assist.calibrate`):
+  leaned back towards how often each code is used where that agrees better with the held-out codes (exclusive
+  codebooks, 300 coded segments or more), and scaled by a temperature so that they read as probabilities.
 
 A segment whose best score stays below ``threshold`` gets an explicit abstention ("no code fits").
 """
@@ -156,6 +157,13 @@ class CodeSuggester:
         held-out documents (folds grouped by document: 10 for a coding of fewer than 300 segments, 3 for a larger
         one), so that a score of 0.7 is right about 70 % of the time. It changes no ranking; it costs one extra fit
         of the head per fold. Needs at least 20 coded segments in two documents or more.
+    prior_correction : bool
+        Lean the head's scores back towards how often each code is used
+        (:func:`theme_assist.calibrate.fit_prior_strength`): the head is trained with balanced class weights,
+        which favours rare codes, and where codes differ much in frequency that costs agreement on the frequent
+        ones. The strength is the one with the highest Cohen's κ on
+        the same held-out scores as the calibration (0 keeps the balanced head). Exclusive codebooks with at least
+        300 coded segments in two documents or more; it can change the top code, not the evidence.
     random_state : int
         Seed for everything random in fitting.
     """
@@ -163,7 +171,8 @@ class CodeSuggester:
     def __init__(self, embedder=None, top_k: int = 3, threshold: float | str = "auto", n_evidence: int = 3,
                  hidden_layers: tuple[int, ...] = DEFAULT_HIDDEN_LAYERS, context_weight: float = 0.5,
                  tfidf_weight: float = 1.0, C: float = 1.0, anchor_weight: float = 1.0,
-                 zero_shot_temperature: float = 0.1, calibrate: bool = True, random_state: int = 0):
+                 zero_shot_temperature: float = 0.1, calibrate: bool = True, prior_correction: bool = True,
+                 random_state: int = 0):
         self.embedder = embedder
         self.top_k = top_k
         self.threshold = threshold
@@ -175,6 +184,7 @@ class CodeSuggester:
         self.anchor_weight = anchor_weight
         self.zero_shot_temperature = zero_shot_temperature
         self.calibrate = calibrate
+        self.prior_correction = prior_correction
         self.random_state = random_state
 
     def get_params(self) -> dict:
@@ -267,12 +277,11 @@ class CodeSuggester:
         weights = np.where(items.is_anchor[keep], self.anchor_weight, 1.0)
         labels = [items.labels[i] for i in keep]
         self.coef_, self.intercept_ = self._fit_head(X, labels, weights)
-        self.temperature_ = 1.0
-        if self.calibrate:
+        self.temperature_, self.prior_strength_ = 1.0, 0.0
+        if self.calibrate or self.prior_correction:
             documents = (segments["document"].astype(str) if "document" in segments else segments["segment_id"])
             groups = np.r_[documents.iloc[coded_rows].to_numpy(dtype=str), np.full(len(anchors), "")][keep]
-            self.temperature_ = self._held_out_temperature(X, labels, weights, groups, items.is_anchor[keep])
-            self.coef_, self.intercept_ = self.coef_ / self.temperature_, self.intercept_ / self.temperature_
+            self._calibrate_on_held_out(X, labels, weights, groups, items.is_anchor[keep])
         # evidence: the coded quotes, and the anchor texts of codes nobody has coded yet
         coded_codes = {code for i in keep if not items.is_anchor[i] for code in items.labels[i]}
         evidence_rows = [i for i in keep if not items.is_anchor[i] or items.labels[i][0] not in coded_codes]
@@ -317,19 +326,38 @@ class CodeSuggester:
                 coef[k], intercept[k] = head.coef_[0], head.intercept_[0]
         return coef, intercept
 
-    def _held_out_temperature(self, X, labels: list[list[str]], weights: np.ndarray, groups: np.ndarray,
-                              is_anchor: np.ndarray) -> float:
-        """Temperature (:mod:`theme_assist.calibrate`) fitted on the decision values of coded segments scored by
-        heads that never saw their document; 1.0 when there are too few segments or documents."""
-        from sklearn.model_selection import GroupKFold
+    def _calibrate_on_held_out(self, X, labels: list[list[str]], weights: np.ndarray, groups: np.ndarray,
+                               is_anchor: np.ndarray) -> None:
+        """Set ``prior_strength_`` and ``temperature_`` from held-out decision values, and fold both into the
+        head's weights (:mod:`theme_assist.calibrate`); nothing changes when there are too few segments or
+        documents to hold out."""
+        from theme_assist.calibrate import fit_prior_strength, fit_temperature, log_code_shares
 
-        from theme_assist.calibrate import fit_temperature
+        held_out = self._held_out_decisions(X, labels, weights, groups, is_anchor)
+        if held_out is None:
+            return
+        decisions, truths = held_out
+        if self.prior_correction and self.exclusive_ and int((~is_anchor).sum()) >= SMALL_CODING:
+            log_prior = log_code_shares(truths, len(self.classes_))
+            self.prior_strength_ = fit_prior_strength(decisions, truths, log_prior)
+            decisions = decisions + self.prior_strength_ * log_prior
+            self.intercept_ = self.intercept_ + self.prior_strength_ * log_prior
+        if self.calibrate:
+            self.temperature_ = fit_temperature(decisions, truths, self.exclusive_)
+            self.coef_, self.intercept_ = self.coef_ / self.temperature_, self.intercept_ / self.temperature_
+
+    def _held_out_decisions(self, X, labels: list[list[str]], weights: np.ndarray, groups: np.ndarray,
+                            is_anchor: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Decision values of the coded segments, each from a head that never saw its document, and their true
+        codes (column indices, or a 0/1 matrix for a multi-label codebook); None when there are too few segments
+        or documents."""
+        from sklearn.model_selection import GroupKFold
 
         coded = np.flatnonzero(~is_anchor)
         folds = SMALL_CODING_FOLDS if len(coded) < SMALL_CODING else CALIBRATION_FOLDS
         n_folds = min(folds, len(np.unique(groups[coded])))
         if len(coded) < MIN_CALIBRATION_SEGMENTS or n_folds < 2:
-            return 1.0
+            return None
         decisions, truths = [], []
         for train, test in GroupKFold(n_splits=n_folds).split(coded, groups=groups[coded]):
             fit_rows = np.r_[coded[train], np.flatnonzero(is_anchor)]
@@ -345,7 +373,7 @@ class CodeSuggester:
                 truth = np.array([[code in labels[i] for code in self.classes_] for i in held], dtype=float)
                 truths.append(truth * learned)
                 decisions.append(decision)
-        return fit_temperature(np.vstack(decisions), np.concatenate(truths), self.exclusive_)
+        return np.vstack(decisions), np.concatenate(truths)
 
     def _set_evidence(self, ids, texts, labels, vectors) -> None:
         self.evidence_ids_ = list(ids)
@@ -449,6 +477,7 @@ class CodeSuggester:
         else:
             arrays.update(coef=self.coef_, intercept=self.intercept_)
             config["temperature"] = self.temperature_
+            config["prior_strength"] = self.prior_strength_
             config["hidden_layers"] = list(self.hidden_layers_)
             config["features"], feature_arrays = self.features_.to_state()
             arrays.update(feature_arrays)
@@ -500,6 +529,7 @@ class CodeSuggester:
         else:
             suggester.coef_, suggester.intercept_ = arrays["coef"], arrays["intercept"]  # already calibrated
             suggester.temperature_ = config.get("temperature", 1.0)
+            suggester.prior_strength_ = config.get("prior_strength", 0.0)
             suggester.hidden_layers_ = tuple(config.get("hidden_layers", ()))
             if suggester.hidden_layers_ and not hasattr(suggester._embedder(), "encode_with_layers"):
                 raise InputError(f"saved suggester in {folder} needs hidden-layer features, which this embedder "
