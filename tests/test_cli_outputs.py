@@ -65,3 +65,17 @@ def test_import_qdpx_into_the_folder_holding_the_archive_is_refused(tmp_path, ca
     code, err = run(capsys, "import-qdpx", archive, "--out", folder, "--force")
     assert code == 2 and "would overwrite the archive" in err
     assert archive.exists()
+
+
+@pytest.mark.parametrize("command", ["suggest", "discover"])
+def test_an_output_inside_the_input_folder_is_refused_and_the_transcript_survives(tmp_path, capsys, command):
+    transcripts = tmp_path / "transcripts"
+    transcripts.mkdir()
+    interview = transcripts / "iv1.txt"
+    interview.write_text("Anna: I felt hope when the peer worker listened.\n")
+    before = interview.read_bytes()
+    for out in (interview, transcripts / "suggestions.csv"):  # replacing a transcript, or becoming one
+        code, err = run(capsys, command, "--codebook", packaged_codebook("upsides"), "--input", transcripts,
+                        "--out", out)
+        assert code == 2 and "is inside the folder --input" in err and "read as input" in err
+    assert interview.read_bytes() == before and sorted(transcripts.iterdir()) == [interview]

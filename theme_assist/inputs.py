@@ -85,7 +85,8 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
         Option name (as the user typed it, e.g. ``"--out"``) → path, ``None`` where not given.
     folders
         The options of ``outputs`` that name a folder to write into rather than a file. An input inside such a
-        folder is refused too (writing the folder may replace it).
+        folder is refused too (writing the folder may replace it), as is any output inside an input folder (it may
+        replace a transcript, and the next run would read it as one).
 
     Raises
     ------
@@ -101,6 +102,9 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
         for input_name, source in given_inputs.items():
             if target == source or (name in folders and source.is_relative_to(target)):
                 raise InputError(f"{name} {path} would overwrite {input_name} {source}: write somewhere else")
+            if source.is_dir() and target.is_relative_to(source):
+                raise InputError(f"{name} {path} is inside the folder {input_name} {source}, which is read as input: "
+                                 "write somewhere else")
         if target in seen:
             raise InputError(f"{name} and {seen[target]} are the same file {path}: give each its own")
         seen[target] = name
