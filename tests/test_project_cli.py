@@ -66,6 +66,11 @@ def test_init_suggest_export(tmp_path, demo_subset, capsys):
     with zipfile.ZipFile(qdpx) as archive:
         assert "project.qde" in archive.namelist()
         assert "reference" in archive.read("project.qde").decode("utf-8")
+    exported = qdpx.read_bytes()
+    capsys.readouterr()
+    assert run("project", "export", str(project), "--audit", str(audit), "--qdpx", str(qdpx)) == 2
+    assert "--qdpx" in capsys.readouterr().err and qdpx.read_bytes() == exported
+    assert run("project", "export", str(project), "--qdpx", str(qdpx), "--force") == 0
 
     assert run("project", "info", str(project)) == 0
     assert "demo: 2 documents" in capsys.readouterr().out

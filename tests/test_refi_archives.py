@@ -162,15 +162,40 @@ def test_text_paths_outside_the_archive_are_never_read(tmp_path):
     assert "host secret" not in (tmp_path / "out" / "project.json").read_text()
 
 
-def test_existing_folder_is_kept_unless_forced(tmp_path, capsys):
+def test_existing_folder_is_kept_unless_forced_and_force_replaces_only_an_earlier_import(tmp_path, capsys):
     archive = write_zip(tmp_path / "p.qdpx", {"project.qde": small_project()})
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "mine.txt").write_text("keep me")
     assert run_cli("import-qdpx", archive, "--out", tmp_path / "out") == 2
     assert "--force" in capsys.readouterr().err and (tmp_path / "out" / "mine.txt").exists()
-    assert run_cli("import-qdpx", archive, "--out", tmp_path / "out", "--force") == 0
-    assert not (tmp_path / "out" / "mine.txt").exists() and (tmp_path / "out" / "codebook.yaml").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "p.qdpx"]
+    assert run_cli("import-qdpx", archive, "--out", tmp_path / "out", "--force") == 2  # not an import's folder
+    assert "not a folder written by import-qdpx" in capsys.readouterr().err
+    assert (tmp_path / "out" / "mine.txt").read_text() == "keep me"
+    assert run_cli("import-qdpx", archive, "--out", tmp_path / "fresh") == 0
+    (tmp_path / "fresh" / "stale.txt").write_text("from before")
+    assert run_cli("import-qdpx", archive, "--out", tmp_path / "fresh", "--force") == 0
+    assert not (tmp_path / "fresh" / "stale.txt").exists() and (tmp_path / "fresh" / "codebook.yaml").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "out", "p.qdpx"]
+
+
+def test_export_replaces_an_existing_archive_only_with_force_and_with_the_usual_permissions(tmp_path, capsys):
+    import os
+    import stat
+
+    archive = write_zip(tmp_path / "p.qdpx", {"project.qde": small_project()})
+    original = archive.read_bytes()
+    assert run_cli("import-qdpx", archive, "--out", tmp_path / "imported") == 0
+    assert run_cli("export-qdpx", "--project", tmp_path / "imported", "--out", archive) == 2
+    assert "--out " in (err := capsys.readouterr().err) and "exists (use --force to replace it)" in err
+    assert archive.read_bytes() == original
+    os.chmod(archive, 0o640)
+    assert run_cli("export-qdpx", "--project", tmp_path / "imported", "--out", archive, "--force") == 0
+    assert archive.read_bytes() != original and stat.S_IMODE(archive.stat().st_mode) == 0o640
+    assert run_cli("export-qdpx", "--project", tmp_path / "imported", "--out", tmp_path / "new.qdpx") == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "new.qdpx").stat().st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE((tmp_path / "imported").stat().st_mode) == 0o777 & ~umask
 
 
 # --- a rich project: nothing we do not model is lost --------------------------------------------------------

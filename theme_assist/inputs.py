@@ -114,3 +114,12 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise InputError(f"{name} {path}: cannot create its folder ({error.strerror or error})") from None
+
+
+def refuse_replacing(outputs: dict[str, str | Path | None], force: bool) -> None:
+    """Before any work: refuse an output that already exists unless ``force`` — for files that may be the only copy
+    of someone's work (a ``.qdpx`` project coded in another program), where a CSV of our own would just be
+    rewritten. ``outputs``: option name → path, ``None`` where not given."""
+    for name, path in outputs.items():
+        if path is not None and Path(path).exists() and not force:
+            raise InputError(f"{name} {path} exists (use --force to replace it)")

@@ -70,18 +70,20 @@ def export(
     codings: Optional[Path] = typer.Option(None, "--codings", help="Write each coder's current codings to this CSV."),
     qdpx: Optional[Path] = typer.Option(None, "--qdpx", help="Write a REFI-QDA .qdpx with the audit trail: imported "
                                                              "codings, every decision and every run's suggestions."),
+    force: bool = typer.Option(False, "--force", help="Replace the --qdpx file if it exists."),
 ) -> None:
     """Export the audit trail, the current codings or a REFI-QDA project."""
     from rich.console import Console
 
     from theme_assist.errors import InputError
-    from theme_assist.inputs import check_outputs
+    from theme_assist.inputs import check_outputs, refuse_replacing
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import current_codings, export_qdpx, write_audit
 
     if not (audit or codings or qdpx):
         raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv and/or --qdpx OUT.qdpx")
     check_outputs({"--audit": audit, "--codings": codings, "--qdpx": qdpx}, {"the project": project})
+    refuse_replacing({"--qdpx": qdpx}, force)
     console = Console(stderr=True)
     with ProjectStore(project) as store:
         if audit:

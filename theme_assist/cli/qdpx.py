@@ -5,13 +5,14 @@ Contract (others' scripts rely on it)::
     theme-assist import-qdpx FILE.qdpx|FILE.qdc|FILE.qde --out DIR [--force] [--codebook CB.yaml]
     theme-assist export-qdpx --codebook CB.yaml [--documents DIR] [--codings CODINGS.csv]
                              [--suggestions OUT.csv [--segments SEGMENTS.csv] [--accepted-only] [--model NAME]]
-                             --out FILE.qdpx|FILE.qdc
-    theme-assist export-qdpx --project DIR [...] --out FILE.qdpx|FILE.qdc
+                             --out FILE.qdpx|FILE.qdc [--force]
+    theme-assist export-qdpx --project DIR [...] --out FILE.qdpx|FILE.qdc [--force]
 
 ``import-qdpx`` writes ``DIR/codebook.yaml``, ``DIR/documents/*.txt``, ``DIR/codings.csv`` (one row per coding),
 ``DIR/project.json`` (what a lossless export needs) and ``DIR/attachments/``, and prints what it imported, kept
 aside and skipped. ``export-qdpx`` writes a ``.qdpx`` project or, for an ``--out`` ending in ``.qdc``, the codebook
-alone. ``--project DIR`` (an import's folder) supplies the codebook, documents, codings and the guids and
+alone; an existing file is replaced only with ``--force`` (and ``import-qdpx --force`` replaces only a folder
+it wrote). ``--project DIR`` (an import's folder) supplies the codebook, documents, codings and the guids and
 kept-aside XML; a ``--documents`` folder whose parent holds a ``project.json`` is treated the same way.
 Suggestion rows are placed by their own ``document``, ``start``, ``end`` columns, or by ``segment_id`` in
 ``--segments`` (the segments table: ``segment_id``, ``document``, ``start``, ``end``).
@@ -107,14 +108,16 @@ def export_qdpx(
     accepted_only: bool = typer.Option(False, "--accepted-only", help="Only suggestions a coder accepted."),
     model: str = typer.Option(None, "--model", show_default="all-MiniLM-L6-v2",
                               help="Name of the model that made the suggestions (names the machine coder)."),
-    project: Path = typer.Option(None, "--project", help="A folder written by import-qdpx: its codebook, documents, codings, guids and kept-aside items."),
+    project: Path = typer.Option(None, "--project", help="A folder written by import-qdpx: its codebook, documents, "
+                                 "codings, guids and kept-aside items."),
+    force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
 ) -> None:
     """Export documents, codebook, human codings and machine suggestions as a REFI-QDA .qdpx (or a .qdc codebook)."""
     from rich.console import Console
     from rich.markup import escape
 
     from theme_assist.codebook import load_codebook
-    from theme_assist.inputs import check_outputs
+    from theme_assist.inputs import check_outputs, refuse_replacing
     from theme_assist.refi import export_project
     from theme_assist.refi.assemble import DEFAULT_MODEL
     from theme_assist.refi.folder import PROJECT_JSON, read_base, read_documents
@@ -122,6 +125,7 @@ def export_qdpx(
     codebook, documents, codings, project = _project_inputs(project, codebook, documents, codings)
     check_outputs({"--out": out}, {"--codebook": codebook, "--documents": documents, "--codings": codings,
                                    "--suggestions": suggestions, "--segments": segments, "--project": project})
+    refuse_replacing({"--out": out}, force)
     base = read_base(project / PROJECT_JSON) if project is not None else None
     result = export_project(
         load_codebook(codebook),

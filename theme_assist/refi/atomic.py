@@ -19,15 +19,24 @@ def _parent_of(target: Path) -> Path:
     return parent
 
 
+def _usual_mode(folder: bool) -> int:
+    """The permissions a plain ``open()`` or ``mkdir()`` would give (tempfile's are private: 0600 and 0700)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if folder else 0o666) & ~umask
+
+
 @contextmanager
 def atomic_file(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``target``; on success it replaces ``target``, on failure it is removed."""
+    """Yield a temporary path next to ``target``; on success it replaces ``target`` (with the permissions of the
+    file it replaces, or the usual ones), on failure it is removed."""
     target = Path(target)
     handle, name = tempfile.mkstemp(dir=_parent_of(target), prefix=f".{target.name}.", suffix=".part")
     os.close(handle)
     temporary = Path(name)
     try:
         yield temporary
+        os.chmod(temporary, target.stat().st_mode & 0o7777 if target.is_file() else _usual_mode(folder=False))
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
@@ -52,6 +61,7 @@ def atomic_folder(target: str | Path, force: bool = False) -> Iterator[Path]:
     temporary = Path(tempfile.mkdtemp(dir=_parent_of(target), prefix=f".{target.name}.", suffix=".part"))
     try:
         yield temporary
+        os.chmod(temporary, _usual_mode(folder=True))
         if target.is_dir():
             old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
             os.replace(target, old / "previous")
