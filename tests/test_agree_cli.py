@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
 import pytest
 
 from theme_assist.cli import main
@@ -105,6 +106,24 @@ def test_long_multi_label_file_reports_masi_alpha_and_codes(capsys, tmp_path):
     assert "Per code" in table and "stigma" in table
 
 
+def test_a_project_codings_export_is_read_as_long_ratings(capsys, tmp_path):
+    from theme_assist.project.testing import make_project
+
+    project = tmp_path / "study.taproj"
+    with make_project(project) as store:
+        segments = store.segments()["segment_id"].tolist()[:4]
+        ann, bob = ["work", "work", "family", "work"], ["work", "family", "family", "work"]
+        store.add_codings(pd.DataFrame({"segment_id": segments * 2, "code": ann + bob,
+                                        "coder": ["ann"] * 4 + ["bob"] * 4}), source="test")
+    codings = tmp_path / "codings.csv"
+    with pytest.raises(SystemExit) as exported:
+        main(["project", "export", str(project), "--codings", str(codings)])
+    assert exported.value.code == 0
+    assert pd.read_csv(codings).columns.tolist() == ["segment_id", "code", "coder"]
+    result = json.loads(run(capsys, codings, "--format", "json", "-m", "percent")[1])
+    assert result["percent"]["n_units"] == 4 and result["percent"]["value"] == 0.75
+
+
 def test_long_single_label_file_is_a_plain_table(capsys, tmp_path):
     path = tmp_path / "long.csv"
     path.write_text("coder,unit,code\nA,u1,1\nB,u1,1\nA,u2,2\nB,u2,3\nA,u3,3\nB,u3,3\n")
@@ -116,6 +135,9 @@ def test_long_single_label_file_is_a_plain_table(capsys, tmp_path):
     ("unit,A,B\n1,a,b\n2,a\n", (), "line 3 of .* has 2 cells; the header has 3"),
     ("unit,A,B\n1,a,b,c\n", (), "line 2 of .* has 4 cells"),
     ("unit,A\n1,a\n2,b\n", (), "1 coder column"),
+    ("unit;A;B\n1;a;b\n2;b;b\n", (), "separated by ';'; save it with commas"),
+    ("unit,coder,code,note\n1,A,x,\n1,B,y,\n", (), "exactly the columns unit \\(or segment_id\\), coder, code; it "
+                                                   "has unit, coder, code, note"),
     ("unit,coder,code\n1,A,x\n2,A,y\n", (), "1 coder; agreement needs at least two"),
     ("unit,A,B\n1,1,abc\n2,2,3\n", ("--level", "interval"), "'abc' is not a number"),
     ("", (), "is empty"),

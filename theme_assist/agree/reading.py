@@ -4,9 +4,10 @@ Wide
     The first column names the unit, every other column is a coder; an empty cell is a missing rating. Ratings
     are category labels or numbers (a column of numbers only is read as numbers).
 Long
-    Exactly the columns ``unit``, ``coder``, ``code``. One row per unit and coder is single-label data; several
-    rows for some unit and coder make the data multi-label, and then every coder is taken to have coded every
-    unit in the file (a coder without a row for a unit gave it no code).
+    Exactly the columns ``unit``, ``coder``, ``code`` (the unit may be called ``segment_id``, as in ``theme-assist
+    project export --codings``). One row per unit and coder is single-label data; several rows for some unit and
+    coder make the data multi-label, and then every coder is taken to have coded every unit in the file (a coder
+    without a row for a unit gave it no code).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from theme_assist.errors import InputError
 from theme_assist.inputs import read_table
 
 LONG_COLUMNS = ("unit", "coder", "code")
+UNIT_ALIASES = ("unit", "segment_id")
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,22 @@ def read_ratings(path: str | Path) -> RatingsFile:
     """
     frame = read_table(path, what="ratings file", rectangular=True)
     frame = frame.apply(lambda column: column.str.strip())
-    if sorted(c.lower() for c in frame.columns) == sorted(LONG_COLUMNS):
-        return _long(frame.rename(columns=str.lower), path)
+    folded = [column.lower() for column in frame.columns]
+    if {"coder", "code"} <= set(folded):  # long format
+        names = {column: "unit" if column.lower() in UNIT_ALIASES else column.lower() for column in frame.columns}
+        if sorted(names.values()) != sorted(LONG_COLUMNS):
+            raise InputError(f"{path} looks like a long ratings file (it has 'coder' and 'code' columns), which has "
+                             f"exactly the columns unit (or segment_id), coder, code; it has {', '.join(frame.columns)}")
+        return _long(frame.rename(columns=names), path)
     return _wide(frame, path)
 
 
 def _wide(frame: pd.DataFrame, path: str | Path) -> RatingsFile:
     unit = frame.columns[0]
+    if frame.shape[1] == 1 and any(separator in unit for separator in ";|"):
+        separator = next(separator for separator in ";|" if separator in unit)
+        raise InputError(f"{path} has one column, {unit!r}: its cells seem to be separated by {separator!r}; save it "
+                         "with commas (.csv) or tabs (.tsv)")
     if frame.shape[1] < 3:
         raise InputError(f"{path} has {frame.shape[1] - 1} coder column(s); agreement needs at least two coders "
                          "(wide format: a unit column, then one column per coder)")

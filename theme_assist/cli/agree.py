@@ -17,7 +17,8 @@ FORMATS = ("table", "json")
 def agree(
     ratings: Path = typer.Argument(..., metavar="RATINGS.csv",
                                    help="Wide: a unit column, then one column per coder (empty cell = missing). "
-                                        "Long: columns unit, coder, code (several rows per unit and coder = "
+                                        "Long: columns unit (or segment_id), coder, code, as project export "
+                                        "--codings writes them (several rows per unit and coder = "
                                         "multi-label)."),
     metric: Optional[List[str]] = typer.Option(
         None, "--metric", "-m", metavar="NAME",
