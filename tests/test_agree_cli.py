@@ -149,6 +149,8 @@ def test_long_single_label_file_is_a_plain_table(capsys, tmp_path):
     ("unit,A,B\n1,a,b\n2,b,b\n", ("--weights", "linear"), "linear weights need numeric"),
     ("unit,A,B\n1,a,b\n2,b,b\n", ("--format", "xml"), "--format must be one of"),
     ("unit,A,B\n1,a,b\n2,b,b\n", ("--bootstrap", "-5"), "--bootstrap must be"),
+    ("unit,A,B\n1,a,b\n2,b,b\n", ("--bootstrap", "1000000000"), "resamples up to 100,000"),
+    ("unit,A,B\n1,a,b\n2,b,b\n", ("--bootstrap", "10", "--seed", "-1"), "Invalid value for '--seed'"),
     (MULTI_LABEL_LONG, ("--level", "ordinal"), "multi-label ratings are compared with the MASI"),
 ])
 def test_bad_input_is_one_line_error(capsys, tmp_path, content, args, message):

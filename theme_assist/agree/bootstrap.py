@@ -40,6 +40,8 @@ from theme_assist.errors import InputError
 MINIMUM_ALPHAS = (0.667, 0.8)
 """Krippendorff's (2004) thresholds: 0.667 for tentative conclusions, 0.8 for reliable data."""
 
+MAX_RESAMPLES = 100_000
+"""More resamples than published intervals use (1,000 to 10,000) by far; beyond it, memory grows without need."""
 _DRAWS_PER_BATCH = 4_000_000
 """Units drawn per batch of unit resamples, to bound memory on large tables."""
 
@@ -175,7 +177,7 @@ def _undefined(estimate: float, reason: str | None, n_boot: int, confidence: flo
 
 
 def _check_request(n_boot: int, confidence: float) -> None:
-    if n_boot < 1:
-        raise InputError(f"the number of bootstrap resamples must be at least 1; got {n_boot}")
+    if not 1 <= n_boot <= MAX_RESAMPLES:
+        raise InputError(f"the number of bootstrap resamples must lie between 1 and {MAX_RESAMPLES:,}; got {n_boot}")
     if not 0 < confidence < 1:
         raise InputError(f"the confidence level must lie between 0 and 1; got {confidence}")

@@ -31,13 +31,14 @@ def agree(
     bootstrap: int = typer.Option(0, "--bootstrap", metavar="N",
                                   help="Bootstrap resamples for 95% intervals and P(value < 0.667 / 0.8); "
                                        "0 = none."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap."),
     output_format: str = typer.Option("table", "--format", metavar="table|json",
                                       help="table (for people) or json (one object: metric name → value, reason, "
                                            "interval)."),
 ) -> None:
     """Agreement among coders: percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Krippendorff's
     alpha, with bootstrap intervals."""
+    from theme_assist.agree.bootstrap import MAX_RESAMPLES
     from theme_assist.agree.reading import read_ratings
     from theme_assist.agree.report import agreement_summary, multi_label_summary
     from theme_assist.agree.units import presence_tables
@@ -47,8 +48,9 @@ def agree(
                                  ("--format", output_format, FORMATS)):
         if value not in choices:
             raise InputError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
-    if bootstrap < 0:
-        raise InputError(f"--bootstrap must be 0 (none) or a number of resamples; got {bootstrap}")
+    if not 0 <= bootstrap <= MAX_RESAMPLES:
+        raise InputError(f"--bootstrap must be 0 (none) or a number of resamples up to {MAX_RESAMPLES:,}; got "
+                         f"{bootstrap}")
     source = read_ratings(ratings)
     options = dict(weights=weights, n_boot=bootstrap, seed=seed)
     if source.multi_label:

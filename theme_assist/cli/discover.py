@@ -59,7 +59,7 @@ def discover(
                                     help="A segment whose best code scores this much is explained."),
     min_size: Optional[int] = typer.Option(None, "--min-size", help="Smallest theme in segments "
                                                                           "(default: grows with the corpus)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same themes."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed; the same seed gives the same themes."),
     by: Optional[str] = typer.Option(None, "--by", help="Metadata field to spread themes over (site, "
                                                         "income_group, …); needs --metadata."),
     clusterer: str = typer.Option("auto", "--clusterer", help="auto, hdbscan, agglomerative or kmeans."),

@@ -16,7 +16,7 @@ def evaluate(
                                                            "(with --codebook). Repeat for several."),
     codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook of a coded CSV given as --corpus."),
     folds: int = typer.Option(5, "--folds", min=2, help="Cross-validation folds (grouped by document)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the fold split and of the example sampling."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the fold split and of the example sampling."),
     sizes: str = typer.Option("0,5,10,25,50,100,all", "--sizes", help="Learning curve: examples per code."),
     out: Path = typer.Option(Path("evaluation/results"), "--out", help="Folder for the JSON, Markdown and PNG."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
