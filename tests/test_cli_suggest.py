@@ -108,7 +108,7 @@ def test_segments_out_carries_the_documents_metadata(files, tmp_path, capsys):
     ({"--input": "nowhere"}, "input nowhere does not exist"),
     ({"--top-k": "0"}, "Invalid value for '--top-k'"),
     ({"--train": "bad_columns.csv"}, "has no column 'code'"),
-    ({"--train": "no_codes.csv"}, "every 'code' is empty"),
+    ({"--train": "no_codes.csv"}, "no row has both a text and a code"),
 ])
 def test_bad_input_is_one_line_and_exit_2(files, tmp_path, capsys, monkeypatch, change, message):
     codebook, coded, segments = files
@@ -121,6 +121,21 @@ def test_bad_input_is_one_line_and_exit_2(files, tmp_path, capsys, monkeypatch, 
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_coded_rows_without_text_are_left_out_with_a_warning(files, tmp_path, capsys, caplog):
+    codebook, coded, segments = files
+    table = pd.read_csv(coded, keep_default_na=False)
+    blank = pd.DataFrame({"text": ["", "   "], "code": ["work", "family"]})
+    with_blanks = tmp_path / "with_blanks.csv"
+    pd.concat([table[["text", "code"]], blank], ignore_index=True).to_csv(with_blanks, index=False)
+    model = tmp_path / "model"
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", with_blanks, "--input", segments, "--out",
+                        tmp_path / "o.csv", "--save-model", model], capsys)
+    assert code == 0, err
+    assert f"2 row(s) with a code but no text left out (line {len(table) + 2}, {len(table) + 3})" in caplog.text
+    evidence = json.loads((model / "evidence.json").read_text())
+    assert "" not in [text.strip() for text in evidence["texts"]]
 
 
 def test_suggest_on_annomi_trains_on_some_transcripts_and_suggests_for_others(shared_dir, tmp_path, capsys):

@@ -6,6 +6,7 @@ gets the same checks and the same one-line errors everywhere.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,8 @@ import pandas as pd
 from theme_assist.errors import InputError
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
+
+logger = logging.getLogger(__name__)
 
 
 def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "table",
@@ -41,13 +44,20 @@ def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "ta
 
 
 def read_coded(path: str | Path) -> pd.DataFrame:
-    """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``)."""
+    """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``). A code on a
+    row without text cannot be learned from: such rows are left out, with a warning naming their lines."""
     frame = read_table(path, required=("text", "code"), what="coded segments")
-    if (frame["code"].str.strip() == "").all():
-        raise InputError(f"coded segments {path}: every 'code' is empty (for suggestions from the codebook alone, "
-                         "leave out the coded segments)")
     if "segment_id" not in frame:
         frame["segment_id"] = [f"row{i + 1}" for i in range(len(frame))]
+    textless = (frame["text"].str.strip() == "") & (frame["code"].str.strip() != "")
+    if textless.any():
+        lines = [str(i + 2) for i in frame.index[textless][:5]]
+        logger.warning("coded segments %s: %d row(s) with a code but no text left out (line %s%s)", path,
+                       int(textless.sum()), ", ".join(lines), ", …" if textless.sum() > 5 else "")
+        frame = frame[~textless].reset_index(drop=True)
+    if (frame["code"].str.strip() == "").all():
+        raise InputError(f"coded segments {path}: no row has both a text and a code (for suggestions from the "
+                         "codebook alone, leave out the coded segments)")
     return frame
 
 
