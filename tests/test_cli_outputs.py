@@ -79,3 +79,13 @@ def test_an_output_inside_the_input_folder_is_refused_and_the_transcript_survive
                         "--out", out)
         assert code == 2 and "is inside the folder --input" in err and "read as input" in err
     assert interview.read_bytes() == before and sorted(transcripts.iterdir()) == [interview]
+
+
+def test_a_folder_output_that_is_a_file_is_refused_before_any_work(tmp_path, capsys):
+    existing = tmp_path / "mine.csv"
+    existing.write_text("keep me\n")
+    with pytest.raises(InputError, match="--save-model .* is a file: give a folder"):
+        check_outputs({"--save-model": existing}, {}, folders=("--save-model",))
+    code, err = run(capsys, "evaluate", "--corpus", "annomi-therapist", "--out", existing)
+    assert code == 2 and "--out" in err and "is a file: give a folder" in err
+    assert existing.read_text() == "keep me\n"

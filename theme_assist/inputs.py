@@ -120,6 +120,8 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
         seen[target] = name
         if name not in folders and target.is_dir():
             raise InputError(f"{name} {path} is a folder: give a file name")
+        if name in folders and target.exists() and not target.is_dir():
+            raise InputError(f"{name} {path} is a file: give a folder")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:

@@ -33,7 +33,7 @@ def evaluate(
     from theme_assist.errors import InputError
     from theme_assist.evaluate import (GOALS, cross_validate, default_engines, per_code_summary,
                                        plot_learning_curve, report_markdown, summarise)
-    from theme_assist.inputs import read_coded
+    from theme_assist.inputs import check_outputs, read_coded
     from theme_assist.machine import describe_machine, machine_markdown
 
     try:
@@ -42,6 +42,7 @@ def evaluate(
         raise InputError(f"--sizes takes whole numbers and 'all' separated by commas, not {sizes!r}") from None
     if any(size is not None and size < 0 for size in size_list):
         raise InputError(f"--sizes {sizes}: examples per code cannot be negative")
+    check_outputs({"--out": out}, {}, folders=("--out",))
     console = Console()
     embedder = Embedder(model=model)
     model_id = embedder.model_id  # an unknown model is a one-line error before any work
