@@ -44,6 +44,7 @@ def test_suggest_follows_the_output_contract(files, tmp_path, capsys):
     assert best == {"n1": "work", "n2": "family", "n3": "stigma"}
     evidence = json.loads(table.loc[0, "evidence"])
     assert evidence and {"segment_id", "text", "similarity"} <= set(evidence[0])
+    assert "not calibrated probabilities: calibration needs at least 20 coded segments" in " ".join(err.split())
 
 
 def test_zero_shot_abstention_and_saved_model(files, tmp_path, capsys):

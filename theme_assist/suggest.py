@@ -277,7 +277,7 @@ class CodeSuggester:
         weights = np.where(items.is_anchor[keep], self.anchor_weight, 1.0)
         labels = [items.labels[i] for i in keep]
         self.coef_, self.intercept_ = self._fit_head(X, labels, weights)
-        self.temperature_, self.prior_strength_ = 1.0, 0.0
+        self.temperature_, self.prior_strength_, self.calibrated_ = 1.0, 0.0, False
         if self.calibrate or self.prior_correction:
             documents = (segments["document"].astype(str) if "document" in segments else segments["segment_id"])
             groups = np.r_[documents.iloc[coded_rows].to_numpy(dtype=str), np.full(len(anchors), "")][keep]
@@ -343,7 +343,7 @@ class CodeSuggester:
             decisions = decisions + self.prior_strength_ * log_prior
             self.intercept_ = self.intercept_ + self.prior_strength_ * log_prior
         if self.calibrate:
-            self.temperature_ = fit_temperature(decisions, truths, self.exclusive_)
+            self.temperature_, self.calibrated_ = fit_temperature(decisions, truths, self.exclusive_), True
             self.coef_, self.intercept_ = self.coef_ / self.temperature_, self.intercept_ / self.temperature_
 
     def _held_out_decisions(self, X, labels: list[list[str]], weights: np.ndarray, groups: np.ndarray,
@@ -478,6 +478,7 @@ class CodeSuggester:
             arrays.update(coef=self.coef_, intercept=self.intercept_)
             config["temperature"] = self.temperature_
             config["prior_strength"] = self.prior_strength_
+            config["calibrated"] = self.calibrated_
             config["hidden_layers"] = list(self.hidden_layers_)
             config["features"], feature_arrays = self.features_.to_state()
             arrays.update(feature_arrays)
@@ -530,6 +531,7 @@ class CodeSuggester:
             suggester.coef_, suggester.intercept_ = arrays["coef"], arrays["intercept"]  # already calibrated
             suggester.temperature_ = config.get("temperature", 1.0)
             suggester.prior_strength_ = config.get("prior_strength", 0.0)
+            suggester.calibrated_ = config.get("calibrated", suggester.temperature_ != 1.0)
             suggester.hidden_layers_ = tuple(config.get("hidden_layers", ()))
             if suggester.hidden_layers_ and not hasattr(suggester._embedder(), "encode_with_layers"):
                 raise InputError(f"saved suggester in {folder} needs hidden-layer features, which this embedder "
