@@ -187,3 +187,30 @@ def test_upsides_codebook_exports_as_valid_qdc(tmp_path, codebook_schema, projec
         assert code.examples == [" ".join(e.split()) for e in original.examples]
     assert len(back.codebook.all_codes) == len(codebook.all_codes)
     assert import_project(tmp_path / "upsides.qdc", tmp_path / "ids", known=codebook).codebook.ids == codebook.ids
+
+
+def test_suggestions_for_a_folder_of_word_and_legacy_text_transcripts_export(tmp_path, project_schema):
+    """The README's workflow on transcripts that are not UTF-8 .txt: suggest --segments-out, then export-qdpx
+    --documents on the same folder places every suggestion on the text it was made for."""
+    import docx
+
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    word = docx.Document()
+    word.add_paragraph("Moderator: What changed at work?")
+    word.add_paragraph("Ana: I was paid for peer support for the first time.")
+    word.save(folder / "fg_ulm.docx")
+    (folder / "iv_pune.txt").write_bytes("Interviewer: And your family?\r\nRavi: My mother – she understands now.\r\n"
+                                         .encode("cp1252"))
+    codebook = Path(__file__).resolve().parents[1] / "theme_assist" / "data" / "upsides.codebook.yaml"
+    assert run_cli("suggest", "--codebook", codebook, "--input", folder, "--out", tmp_path / "s.csv",
+                   "--segments-out", tmp_path / "seg.csv") == 0
+    assert run_cli("export-qdpx", "--codebook", codebook, "--documents", folder, "--suggestions", tmp_path / "s.csv",
+                   "--segments", tmp_path / "seg.csv", "--out", tmp_path / "suggested.qdpx") == 0
+    assert_valid_qdpx(tmp_path / "suggested.qdpx", project_schema)
+    back = import_project(tmp_path / "suggested.qdpx", tmp_path / "back")
+    assert sorted(document.id for document in back.documents) == ["fg_ulm", "iv_pune"]
+    segments = pd.read_csv(tmp_path / "seg.csv", keep_default_na=False).set_index(["document", "start"])
+    assert len(back.codings) and "My mother – she" in "".join(back.codings["text"])
+    for coding in back.codings.itertuples():
+        assert coding.text == segments.loc[(coding.document, coding.start), "text"]

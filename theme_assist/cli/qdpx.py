@@ -95,10 +95,23 @@ def _project_inputs(project: Path | None, codebook: Path | None, documents: Path
     return codebook, documents, codings, None if project is None else project
 
 
+def _documents(folder: Path | None, from_import: bool) -> list:
+    """The documents to export: an import's ``documents/`` exactly as written (REFI-QDA offsets count every
+    character), or any other folder of transcripts read as ``suggest --input`` reads it (.docx, .vtt, any
+    encoding), so that the offsets of ``suggest --segments-out`` fit."""
+    from theme_assist.ingest import read_documents as read_transcripts
+    from theme_assist.refi.folder import read_documents as read_imported
+
+    if folder is None:
+        return []
+    return read_imported(folder) if from_import else read_transcripts(folder)
+
+
 def export_qdpx(
     out: Path = typer.Option(..., "--out", help="File to write: .qdpx (project) or .qdc (codebook only)."),
     codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML."),
-    documents: Path = typer.Option(None, "--documents", help="Folder of UTF-8 .txt documents (id = file name)."),
+    documents: Path = typer.Option(None, "--documents", help="Folder of transcripts, read as suggest --input reads "
+                                   "them (id = file name without suffix); an import's documents/ as written."),
     codings: Path = typer.Option(None, "--codings", help="Human codings CSV: document, start, end, code[, coder]."),
     suggestions: Path = typer.Option(None, "--suggestions", help="The suggest command's OUT.csv (segment_id, code, "
                                      "score, rank, evidence; an empty code is an abstention and is skipped)."),
@@ -120,7 +133,7 @@ def export_qdpx(
     from theme_assist.inputs import check_outputs, refuse_replacing
     from theme_assist.refi import export_project
     from theme_assist.refi.assemble import DEFAULT_MODEL
-    from theme_assist.refi.folder import PROJECT_JSON, read_base, read_documents
+    from theme_assist.refi.folder import PROJECT_JSON, read_base
 
     codebook, documents, codings, project = _project_inputs(project, codebook, documents, codings)
     check_outputs({"--out": out}, {"--codebook": codebook, "--documents": documents, "--codings": codings,
@@ -129,7 +142,7 @@ def export_qdpx(
     base = read_base(project / PROJECT_JSON) if project is not None else None
     result = export_project(
         load_codebook(codebook),
-        read_documents(documents) if documents is not None else [],
+        _documents(documents, from_import=project is not None),
         _table(codings, "codings", ("code",), allow_empty=True),
         _table(suggestions, "suggestions", ("code",), allow_empty=True),
         out=out,
