@@ -96,3 +96,41 @@ def test_init_errors_are_one_line_and_leave_no_file(tmp_path, demo_subset, capsy
     error = capsys.readouterr().err.strip()
     assert message in error and len(error.splitlines()) == 1
     assert project.exists() == (problem == "exists")
+
+
+def test_coded_tables_are_placed_by_id_turn_span_or_text(tmp_path):
+    from theme_assist.errors import InputError
+    from theme_assist.ingest import read_documents
+    from theme_assist.project.build import codings_for_segments
+    from theme_assist.segment import segment_documents
+
+    (tmp_path / "iv1.txt").write_text("Ann: I got paid.\nBob: My mother helps.\nAnn: Yes.\nBob: Good.\n")
+    (tmp_path / "iv2.txt").write_text("Ann: I got paid.\nBob: Fine.\n")
+    segments = segment_documents(read_documents(tmp_path))
+    segments = segments[segments["text"].isin(["I got paid.", "My mother helps."])]
+    first, second, third = segments["segment_id"].tolist()
+    expected = [(first, "work"), (second, "family")]
+
+    def placed(table: dict) -> list[tuple[str, str]]:
+        frame = pd.DataFrame(table).astype(str)
+        return list(codings_for_segments(frame, segments, "coded.csv")[["segment_id", "code"]].itertuples(index=False,
+                                                                                                         name=None))
+
+    assert placed({"segment_id": [first, second], "text": ["I got  paid.", "My mother helps."],
+                   "code": ["work", "family"]}) == expected
+    assert placed({"document": ["iv1", "iv1"], "turn": [0, 1], "code": ["work", "family"]}) == expected
+    starts = segments.set_index("segment_id")["start"]
+    assert placed({"document": ["iv1", "iv1"], "start": [starts[first], starts[second] + 3],
+                   "end": [starts[first] + 9, starts[second] + 16], "code": ["work", "family"]}) == expected
+    assert placed({"text": ["My mother helps."], "code": ["family"]}) == [(second, "family")]
+    assert placed({"text": ["I got paid."], "code": ["work"]}) == [(first, "work"), (third, "work")]  # both say it
+    assert placed({"document": ["iv2"], "text": ["I got paid."], "code": ["work"]}) == [(third, "work")]
+    for table, message in [
+        ({"segment_id": [first], "text": ["Something else."], "code": ["work"]}, "text of segment .* is not the "
+                                                                                   "project's"),
+        ({"text": ["Never said."], "code": ["work"]}, "no segment of the project has the text 'Never said.'"),
+        ({"document": ["iv3"], "start": [0], "end": [5], "code": ["work"]}, "document 'iv3' is not in the project"),
+        ({"id": ["x"], "code": ["work"]}, "needs the project's segment_id values, document and turn"),
+    ]:
+        with pytest.raises(InputError, match=message):
+            placed(table)

@@ -17,8 +17,9 @@ def init(
     codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook YAML (optional with --qdpx)."),
     input: Optional[Path] = typer.Option(None, "--input", help="Transcript folder or file, or SEGMENTS.csv."),
     metadata: Optional[Path] = typer.Option(None, "--metadata", help="Metadata CSV joined to transcripts by name."),
-    coded: Optional[Path] = typer.Option(None, "--coded", help="Human codings: CSV with segment_id, code (or "
-                                                               "document, turn, code); optional coder."),
+    coded: Optional[Path] = typer.Option(None, "--coded", help="Human codings: a table with code, optional coder, "
+                                         "placed by segment_id, by document and turn, by document, start and end "
+                                         "(import-qdpx's codings.csv) or by the segment's text."),
     qdpx: Optional[Path] = typer.Option(None, "--qdpx", help="REFI-QDA project to import texts, codes, codings."),
     unit: str = typer.Option("turn", "--unit", help="Segmentation: turn, sentence, paragraph."),
     max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Longest segment."),

@@ -14,33 +14,89 @@ from theme_assist.project.store import ProjectStore
 def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
     """Place the rows of a coded table on the project's segments: ``segment_id``, ``code``, ``coder``.
 
-    A row is placed by its ``segment_id`` when the project has that id, else by ``document`` and ``turn`` (every
-    segment of that speaker turn: the layout of a reference coding such as ``corpora/demo/reference_coding.csv``).
+    A row is placed, in this order of preference, by
+
+    * its ``segment_id`` when every id is the project's (a ``text`` column, if any, must then be the segment's);
+    * ``document`` and ``turn``: every segment of that speaker turn (the layout of a reference coding such as
+      ``corpora/demo/reference_coding.csv``);
+    * ``document``, ``start`` and ``end``: every segment the span overlaps by half (the ``codings.csv`` of
+      ``import-qdpx``; see :func:`codings_on_overlapping_segments`);
+    * its ``text``: the segments with that text, spaces aside (the ``text, code`` table ``suggest --train`` reads),
+      within its ``document`` if there is one.
+
     Rows with an empty code are skipped.
     """
     coded = coded[coded["code"].astype(str).str.strip() != ""].copy()
     coded["code"] = coded["code"].astype(str).str.strip()
     coder = coded["coder"].astype(str) if "coder" in coded else pd.Series("", index=coded.index)
     coded = coded.assign(coder=coder)
+    columns = set(coded.columns)
     if "segment_id" in coded and coded["segment_id"].astype(str).isin(set(segments["segment_id"])).all():
         placed = coded.assign(segment_id=coded["segment_id"].astype(str))
-    elif {"document", "turn"} <= set(coded.columns):
-        keys = segments[["segment_id", "document", "turn"]].assign(turn=segments["turn"].astype(int))
-        try:
-            coded["turn"] = coded["turn"].astype(int)
-        except ValueError:
-            raise InputError(f"{source}: the 'turn' column must hold whole numbers") from None
-        placed = coded.drop(columns=["segment_id"], errors="ignore").merge(keys, on=["document", "turn"],
-                                                                         how="left", indicator=True)
-        unplaced = placed[placed["_merge"] == "left_only"]
-        if len(unplaced):
-            row = unplaced.iloc[0]
-            raise InputError(f"{source}: document {row['document']!r} has no turn {row['turn']} in the project "
-                             f"({len(unplaced)} rows cannot be placed)")
+        if "text" in coded:
+            _check_texts(placed, segments, source)
+    elif {"document", "turn"} <= columns:
+        placed = _by_turn(coded, segments, source)
+    elif {"document", "start", "end"} <= columns:
+        spans = coded.assign(**{column: _whole_numbers(coded[column], column, source) for column in ("start", "end")})
+        placed = codings_on_overlapping_segments(spans.assign(document=spans["document"].astype(str)), segments)
+        unplaced = set(spans["document"].astype(str)) - set(segments["document"].astype(str))
+        if unplaced:
+            raise InputError(f"{source}: document {sorted(unplaced)[0]!r} is not in the project")
+    elif "text" in columns:
+        placed = _by_text(coded, segments, source)
     else:
-        raise InputError(f"{source}: its segment_id values are not the project's, and it has no document and turn "
-                         "columns to place the codings by")
+        raise InputError(f"{source}: cannot place its codings on the project's segments: it needs the project's "
+                         "segment_id values, document and turn, document, start and end, or the segments' text")
     return placed[["segment_id", "code", "coder"]].reset_index(drop=True)
+
+
+def _whole_numbers(column: pd.Series, name: str, source: str) -> pd.Series:
+    try:
+        return column.astype(int)
+    except ValueError:
+        raise InputError(f"{source}: the {name!r} column must hold whole numbers") from None
+
+
+def _by_turn(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
+    keys = segments[["segment_id", "document", "turn"]].assign(turn=segments["turn"].astype(int))
+    coded = coded.assign(turn=_whole_numbers(coded["turn"], "turn", source))
+    placed = coded.drop(columns=["segment_id"], errors="ignore").merge(keys, on=["document", "turn"], how="left",
+                                                                     indicator=True)
+    unplaced = placed[placed["_merge"] == "left_only"]
+    if len(unplaced):
+        row = unplaced.iloc[0]
+        raise InputError(f"{source}: document {row['document']!r} has no turn {row['turn']} in the project "
+                         f"({len(unplaced)} rows cannot be placed)")
+    return placed
+
+
+def _same_text(texts: pd.Series) -> pd.Series:
+    return texts.astype(str).str.split().str.join(" ")
+
+
+def _check_texts(placed: pd.DataFrame, segments: pd.DataFrame, source: str) -> None:
+    """Refuse a row whose ``text`` is not the text of the segment its ``segment_id`` names (a table from another
+    segmentation, whose ids happen to exist here too)."""
+    expected = placed["segment_id"].map(dict(zip(segments["segment_id"], _same_text(segments["text"]))))
+    differs = _same_text(placed["text"]) != expected
+    if differs.any():
+        row = placed[differs].iloc[0]
+        raise InputError(f"{source}: the text of segment {row['segment_id']!r} is not the project's "
+                         f"({int(differs.sum())} rows differ): was the table made from another segmentation?")
+
+
+def _by_text(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
+    keys = ["text", "document"] if "document" in coded else ["text"]
+    index = segments[["segment_id", *keys]].assign(text=_same_text(segments["text"]))
+    placed = coded.drop(columns=["segment_id"], errors="ignore").assign(
+        text=_same_text(coded["text"])).merge(index, on=keys, how="left", indicator=True)
+    unplaced = placed[placed["_merge"] == "left_only"]
+    if len(unplaced):
+        text = unplaced.iloc[0]["text"]
+        raise InputError(f"{source}: no segment of the project has the text {text[:60]!r}"
+                         f"{'…' if len(text) > 60 else ''} ({len(unplaced)} rows cannot be placed)")
+    return placed
 
 
 def create_project(path: str | Path, codebook: Codebook | None = None, input: str | Path | None = None,
