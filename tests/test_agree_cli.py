@@ -139,7 +139,9 @@ def test_long_single_label_file_is_a_plain_table(capsys, tmp_path):
     ("unit,coder,code,note\n1,A,x,\n1,B,y,\n", (), "exactly the columns unit \\(or segment_id\\), coder, code; it "
                                                    "has unit, coder, code, note"),
     ("unit,coder,code\n1,A,x\n2,A,y\n", (), "1 coder; agreement needs at least two"),
-    ("unit,A,B\n1,1,abc\n2,2,3\n", ("--level", "interval"), "'abc' is not a number"),
+    ("unit,A,B\n1,1,abc\n2,2,3\n", ("--level", "interval"), "'abc' is not a finite number"),
+    ("unit,A,B\n1,1,inf\n2,2,3\n", ("--level", "interval"), "'inf' is not a finite number"),
+    ("unit,A,B\n1,1,1e400\n2,2,3\n", ("--level", "interval"), "is not a finite number"),
     ("", (), "is empty"),
     ("unit,A,B\n", (), "no rows"),
     ("unit,A,B\n1,a,b\n1,b,b\n", (), "unit '1' appears more than once"),

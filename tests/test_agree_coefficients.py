@@ -93,7 +93,7 @@ def test_conger_leaves_out_coders_without_ratings():
 
 
 def test_interval_level_needs_numbers():
-    with pytest.raises(InputError, match="'abc' is not a number"):
+    with pytest.raises(InputError, match="'abc' is not a finite number"):
         krippendorff_alpha([["abc", "1"], ["2", "3"]], "interval")
     with pytest.raises(InputError, match="numeric ratings or a declared category order"):
         krippendorff_alpha([["low", "high"], ["mid", "high"]], "ordinal")

@@ -60,8 +60,8 @@ class RatingTable:
 
     @cached_property
     def is_numeric(self) -> bool:
-        """Whether every category is a real number (so differences between categories are defined)."""
-        return all(isinstance(c, numbers.Real) and not isinstance(c, bool) for c in self.categories)
+        """Whether every category is a finite real number (so differences between categories are defined)."""
+        return all(isinstance(c, numbers.Real) and not isinstance(c, bool) and np.isfinite(c) for c in self.categories)
 
     @cached_property
     def observed(self) -> np.ndarray:
@@ -93,7 +93,8 @@ class RatingTable:
         """
         if not self.is_numeric:
             bad = next((c for c in self.categories if not _parses_as_number(c)), self.categories[0])
-            raise InputError(f"rating {bad!r} is not a number; this level of measurement needs numeric ratings")
+            raise InputError(f"rating {str(bad)!r} is not a finite number; this level of measurement needs numeric "
+                             "ratings")
         return np.asarray(self.categories, dtype=float)
 
     def take(self, units: np.ndarray) -> "RatingTable":
@@ -111,11 +112,12 @@ class RatingTable:
 
 
 def _parses_as_number(value: Any) -> bool:
+    """Whether ``value`` reads as a finite number (``inf``, ``nan`` and ``1e400`` do not)."""
     try:
-        float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return False
-    return not isinstance(value, bool)
+    return not isinstance(value, bool) and bool(np.isfinite(number))
 
 
 def is_missing(values: np.ndarray) -> np.ndarray:
