@@ -211,6 +211,18 @@ def test_codebook_fragment_parses_with_one_candidate_code_per_theme(fitted_synth
         assert code.examples == [q["text"] for q in theme["quotes"]]
 
 
+def test_codebook_fragment_keeps_long_quotes_verbatim():
+    from theme_assist.discover.fragment import MAX_QUOTE_CHARS, codebook_fragment
+
+    long_quote = "When I came out of hospital " + "nobody from the village would speak to me, " * 8 + "only her."
+    assert len(long_quote) > MAX_QUOTE_CHARS
+    theme = {"theme": "T1", "label": "village silence", "keywords": ["village"], "size": 12, "n_documents": 3,
+             "quotes": [{"segment_id": "s1", "text": long_quote, "similarity": 0.9}], "nearest_code": "",
+             "nearest_code_similarity": 0.0}
+    (code,) = codebook_fragment(pd.DataFrame([theme])).codes
+    assert code.examples == [long_quote] and "…" in code.definition
+
+
 def test_spread_over_a_metadata_field_counts_and_rates(fitted_synthetic, synthetic):
     segments, _ = synthetic
     counts, rates = fitted_synthetic.spread_counts_, fitted_synthetic.spread_rates_

@@ -35,12 +35,12 @@ def draft_definition(theme: pd.Series) -> str:
 
 def codebook_fragment(themes: pd.DataFrame, name: str = "Candidate themes") -> Codebook:
     """One candidate code per theme: id ``candidate_<theme>_<label>``, the label as name, a drafted definition
-    and the representative quotes as anchor examples."""
+    and the representative quotes, verbatim, as anchor examples."""
     codes = [
         Code(id=f"candidate_{theme['theme'].lower()}_{_slug(theme['label'])}".rstrip("_"),
              name=theme["label"][:1].upper() + theme["label"][1:],
              definition=draft_definition(theme),
-             examples=[_short(quote["text"]) for quote in theme["quotes"]])
+             examples=[quote["text"] for quote in theme["quotes"]])
         for _, theme in themes.iterrows()
     ]
     return Codebook(name=name, codes=codes, exclusive=False,
