@@ -111,6 +111,24 @@ def test_malformed_vtt_is_refused(tmp_path):
         read_documents(path)
 
 
+@pytest.mark.parametrize("name, content", [
+    ("cues.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Ann>I felt hope.\n\n00:00:04.000 --> garbage\n"
+                 "<v Ben>Broken cue.\n\n00:05.000 --> 00:07.000 align:start\n<v Ann>Short stamps.\n"),
+    ("cues.srt", "1\n00:00:01,000 --> 00:00:03,000\nAnn: I felt hope.\n\n2\n00:00:04,000 --> garbage\n"
+                 "Ben: Broken cue.\n"),
+])
+def test_a_cue_with_a_malformed_timing_is_refused_not_dropped(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(InputError, match=rf"{name}, line [67]: malformed cue timing '00:00:04.000 --> garbage'"
+                                         r"|line 6: malformed cue timing '00:00:04,000 --> garbage'"):
+        read_documents(path)
+    path.write_text(content.replace("--> garbage", "--> 00:00:05.000" if name.endswith(".vtt") else
+                                    "--> 00:00:05,000"))
+    (document,) = read_documents(path)
+    assert "Broken cue." in document.text and len(document.turns) == (3 if name.endswith(".vtt") else 2)
+
+
 def test_csv_with_document_column_gives_one_document_per_value_in_order(tmp_path):
     table = pd.DataFrame(
         {

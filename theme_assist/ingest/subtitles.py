@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from pathlib import Path
 
 from theme_assist.documents import Document
@@ -35,6 +36,7 @@ def _read_captions(path: Path, subtitle_format: str) -> Document:
     from webvtt.errors import MalformedCaptionError, MalformedFileError
 
     text = read_text(path).text
+    _refuse_malformed_timings(path, text)
     try:
         captions = webvtt.from_buffer(io.StringIO(text), format=subtitle_format)
     except (MalformedFileError, MalformedCaptionError) as exc:
@@ -43,6 +45,18 @@ def _read_captions(path: Path, subtitle_format: str) -> Document:
     if not document.turns:
         raise NotATranscript(f"{path} has no captions with text")
     return document
+
+
+_TIMESTAMP = r"(?:\d+:)?\d{1,2}:\d{2}[.,]\d{3}"
+_TIMING = re.compile(rf"^\s*{_TIMESTAMP}\s+-->\s+{_TIMESTAMP}(?:\s.*)?$")
+
+
+def _refuse_malformed_timings(path: Path, text: str) -> None:
+    """Refuse a cue whose timing line is malformed: webvtt-py drops such a cue and its text without a word."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "-->" in line and not _TIMING.match(line):
+            raise InputError(f"{path}, line {number}: malformed cue timing {line.strip()[:60]!r} (expected "
+                             "'00:00:01.000 --> 00:00:04.000'); its cue would be lost")
 
 
 def _utterance(caption) -> Utterance:
