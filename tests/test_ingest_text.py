@@ -91,6 +91,13 @@ def test_single_label_after_complete_sentence_is_a_speaker(tmp_path):
     assert [speaker for speaker, _, _ in turns] == ["Anna", "Dr. Okafor", "Anna"]
 
 
+def test_labels_in_scripts_without_case_and_with_the_full_width_colon(tmp_path):
+    _, turns = turns_of(tmp_path, "主持人：你好吗？\n张伟：我很好。\n主持人： 谢谢。\n")
+    assert turns == [("主持人", "", "你好吗？"), ("张伟", "", "我很好。"), ("主持人", "", "谢谢。")]
+    _, turns = turns_of(tmp_path, "Interviewer: How was it?\nरवि: ठीक था।\nInterviewer: Thanks.\n", name="hi.txt")
+    assert [speaker for speaker, _, _ in turns] == ["Interviewer", "रवि", "Interviewer"]  # once, but a speaker
+
+
 def test_label_on_its_own_line_takes_the_following_text(tmp_path):
     _, turns = turns_of(tmp_path, "INTERVIEWER:\n  How did it start?  \nP1: Slowly.\n")
     assert turns == [("INTERVIEWER", "", "How did it start?"), ("P1", "", "Slowly.")]

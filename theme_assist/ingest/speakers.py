@@ -11,9 +11,9 @@ into paragraphs (separated by blank lines), each a turn without speaker.
 
 What counts as a speaker label, so that ``Note: ...`` or a URL in running text does not start a turn: at most
 40 characters and 6 words, containing a letter, without sentence punctuation (commas only inside parentheses)
-and followed by ``:`` and whitespace. A label seen only once in the text and without a timestamp must moreover
-start with a capital letter or digit, and must not follow a line that ended mid-sentence (in a letter, digit
-or comma).
+and followed by ``:`` and whitespace (or by the full-width ``：``). A label seen only once in the text and without
+a timestamp must moreover start with a capital letter, a digit or a letter of a script without case (Chinese,
+Hebrew, Devanagari…), and must not follow a line that ended mid-sentence (in a letter, digit or comma).
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from theme_assist.documents import Turn
 
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+# combining marks, which \w leaves out: diacritics, Hebrew and Arabic points, the vowel signs of Indic and Thai
+_MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0900-\u0dff\u0e31-\u0e4e\u1ab0-\u1aff" \
+         "\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _TURN_START = re.compile(
     rf"""
     [ \t]*
@@ -34,9 +37,9 @@ _TURN_START = re.compile(
     )?
     [ \t]*
     (?:
-        (?P<label>(?:[\w.'’&/\#-]|[ \t]|\([^()\n:]*\))+?)
+        (?P<label>(?:[\w{_MARKS}.'’&/\#-]|[ \t]|\([^()\n:]*\))+?)
         (?:[ \t]*[\[(](?P<trailing>{_TIME})[\])])?  # Anna [00:01:02]: text
-        [ \t]*:(?=\s|$)
+        [ \t]*(?::(?=\s|$)|：)                    # or the full-width colon of CJK text, space or not
     )?
     [ \t]*
     """,
@@ -202,7 +205,8 @@ def _doubtful_label(candidate: _TurnStart, label_counts: Counter, previous_ends_
     """Whether a label seen only once, without a timestamp, more likely belongs to running text."""
     if not candidate.speaker or candidate.timestamp or label_counts[candidate.speaker.casefold()] > 1:
         return False
-    capitalised = candidate.speaker[0].isupper() or candidate.speaker[0].isdigit()
+    first = candidate.speaker[0]
+    capitalised = first.isupper() or first.isdigit() or (first.isalpha() and not first.islower())  # 张, א: no case
     return previous_ends_mid_sentence or not capitalised
 
 
