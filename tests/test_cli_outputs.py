@@ -89,3 +89,23 @@ def test_a_folder_output_that_is_a_file_is_refused_before_any_work(tmp_path, cap
     code, err = run(capsys, "evaluate", "--corpus", "annomi-therapist", "--out", existing)
     assert code == 2 and "--out" in err and "is a file: give a folder" in err
     assert existing.read_text() == "keep me\n"
+
+
+def test_tables_are_written_as_csv_or_tsv_by_their_name_and_other_names_are_refused(tmp_path, capsys):
+    segments = tmp_path / "segments.csv"
+    pd.DataFrame({"segment_id": ["s1", "s2"], "text": ["We listen to each other.", "I got paid, finally."]}).to_csv(
+        segments, index=False)
+    codebook = packaged_codebook("upsides")
+    for option in ("--out", "--segments-out"):
+        outputs = {"--out": tmp_path / "o.csv", option: tmp_path / "o.xlsx"}
+        code, err = run(capsys, "suggest", "--codebook", codebook, "--input", segments,
+                        *[x for pair in outputs.items() for x in pair])
+        assert code == 2 and f"{option} " in err and "written as .csv or .tsv" in err
+    assert not (tmp_path / "o.xlsx").exists() and not (tmp_path / "o.csv").exists()
+    with pytest.raises(SystemExit) as finished:
+        main(["suggest", "--codebook", str(codebook), "--input", str(segments), "--out", str(tmp_path / "o.tsv"),
+              "--segments-out", str(tmp_path / "seg.tsv")])
+    assert finished.value.code == 0
+    written = pd.read_csv(tmp_path / "o.tsv", sep="\t")
+    assert list(written.columns) == ["segment_id", "code", "score", "rank", "evidence"]
+    assert pd.read_csv(tmp_path / "seg.tsv", sep="\t")["text"].tolist()[1] == "I got paid, finally."

@@ -14,6 +14,7 @@ import pandas as pd
 from theme_assist.errors import InputError
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
+TABLE_OUTPUT_SUFFIXES = {".csv", ".tsv"}
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +86,9 @@ def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
 
 
 def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str | Path | None],
-                  folders: tuple[str, ...] = ()) -> None:
-    """Before any work: refuse an output that would overwrite an input or another output, or a file output that is
-    a folder; create the output folders' parents.
+                  folders: tuple[str, ...] = (), tables: tuple[str, ...] = ()) -> None:
+    """Before any work: refuse an output that would overwrite an input or another output, a file output that is
+    a folder, or a table whose name ends in a suffix it will not be written as; create the output folders' parents.
 
     Parameters
     ----------
@@ -97,6 +98,9 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
         The options of ``outputs`` that name a folder to write into rather than a file. An input inside such a
         folder is refused too (writing the folder may replace it), as is any output inside an input folder (it may
         replace a transcript, and the next run would read it as one).
+    tables
+        The options of ``outputs`` written by :func:`write_table`: their names must end in ``.csv`` or ``.tsv``
+        (a ``.xlsx`` full of comma-separated text would not open).
 
     Raises
     ------
@@ -122,6 +126,8 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
             raise InputError(f"{name} {path} is a folder: give a file name")
         if name in folders and target.exists() and not target.is_dir():
             raise InputError(f"{name} {path} is a file: give a folder")
+        if name in tables and target.suffix.lower() not in TABLE_OUTPUT_SUFFIXES:
+            raise InputError(f"{name} {path}: tables are written as .csv or .tsv; give a name ending in one of them")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -135,3 +141,11 @@ def refuse_replacing(outputs: dict[str, str | Path | None], force: bool) -> None
     for name, path in outputs.items():
         if path is not None and Path(path).exists() and not force:
             raise InputError(f"{name} {path} exists (use --force to replace it)")
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> None:
+    """Write ``table`` as CSV, or as TSV for a name ending in ``.tsv``, creating the folder (see ``tables`` in
+    :func:`check_outputs`)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False, sep="\t" if path.suffix.lower() == ".tsv" else ",")

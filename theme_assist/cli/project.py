@@ -77,13 +77,14 @@ def export(
     from rich.console import Console
 
     from theme_assist.errors import InputError
-    from theme_assist.inputs import check_outputs, refuse_replacing
+    from theme_assist.inputs import check_outputs, refuse_replacing, write_table
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import current_codings, export_qdpx, write_audit
 
     if not (audit or codings or qdpx):
         raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv and/or --qdpx OUT.qdpx")
-    check_outputs({"--audit": audit, "--codings": codings, "--qdpx": qdpx}, {"the project": project})
+    check_outputs({"--audit": audit, "--codings": codings, "--qdpx": qdpx}, {"the project": project},
+                  tables=("--audit", "--codings"))
     refuse_replacing({"--qdpx": qdpx}, force)
     console = Console(stderr=True)
     with ProjectStore(project) as store:
@@ -91,7 +92,7 @@ def export(
             console.print(f"[green]✓[/] {write_audit(store, audit)} audit rows → {audit}")
         if codings:
             table = current_codings(store)
-            table.to_csv(codings, index=False)
+            write_table(table, codings)
             console.print(f"[green]✓[/] {len(table)} codings → {codings}")
         if qdpx:
             exported = export_qdpx(store, qdpx)

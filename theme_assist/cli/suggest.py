@@ -11,12 +11,13 @@ import typer
 
 
 def write_suggestions(suggestions, path: Path) -> None:
-    """Write the suggestions table as CSV, the evidence column as a JSON list."""
+    """Write the suggestions table as CSV (TSV for a ``.tsv`` name), the evidence column as a JSON list."""
+    from theme_assist.inputs import write_table
+
     out = suggestions.copy()
     out["score"] = out["score"].round(4)
     out["evidence"] = [json.dumps(e, ensure_ascii=False) for e in out["evidence"]]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False)
+    write_table(out, path)
 
 
 def suggest(
@@ -54,14 +55,15 @@ def suggest(
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
     from theme_assist.finetune import FinetunedEmbedder, finetune_embedder
-    from theme_assist.inputs import check_outputs, read_coded, read_segments
+    from theme_assist.inputs import check_outputs, read_coded, read_segments, write_table
     from theme_assist.suggest import MIN_CALIBRATION_SEGMENTS, CodeSuggester, codes_per_segment
 
     console = Console(stderr=True)
     started = time.perf_counter()
     check_outputs({"--out": out, "--segments-out": segments_out, "--save-model": save_model},
                   {"--codebook": codebook, "--input": input, "--train": train, "--metadata": metadata,
-                   "--load-model": load_model}, folders=("--save-model",))  # fail before the work, not after it
+                   "--load-model": load_model}, folders=("--save-model",),
+                  tables=("--out", "--segments-out"))  # fail before the work, not after it
     book = load_codebook(codebook)
     segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata)
     embedder = Embedder(model=model, show_progress=True)
@@ -99,7 +101,7 @@ def suggest(
     suggestions = suggester.suggest(segments, top_k=top_k)
     write_suggestions(suggestions, out)
     if segments_out:
-        segments.to_csv(segments_out, index=False)
+        write_table(segments, segments_out)
     abstained = int((suggestions.groupby("segment_id")["code"].first() == "").sum())
     console.print(
         f"[green]✓[/] {len(segments)} segments, {suggester.mode_} suggester on {len(suggester.classes_)} codes, "

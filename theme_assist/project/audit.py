@@ -101,10 +101,11 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
 
 
 def write_audit(store: ProjectStore, path: str | Path) -> int:
-    """Write :func:`audit_table` as CSV; returns the number of rows."""
+    """Write :func:`audit_table` as CSV (TSV for a ``.tsv`` name); returns the number of rows."""
+    from theme_assist.inputs import write_table
+
     table = audit_table(store)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, index=False)
+    write_table(table, path)
     return len(table)
 
 
