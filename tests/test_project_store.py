@@ -187,6 +187,19 @@ def test_decisions_replay_into_each_coders_codes(store):
     assert state.loc[(b, "ana"), "codes"] == [] and len(state.loc[(b, "ana"), "rejected"]) == 1
 
 
+def test_a_replace_without_suggestion_needs_a_code_someone_suggested_or_gave(store):
+    a = store.segments()["segment_id"].iloc[1]
+    suggested = set(store.suggestions().query("segment_id == @a")["code"])
+    never = next(code for code in ("work", "family", "stigma", "other") if code not in suggested)
+    other = next(code for code in ("work", "family", "stigma", "other") if code != never)
+    with pytest.raises(InputError, match=f"has no code '{never}' to replace"):
+        store.record_decisions([DecisionRequest(a, "replace", other, "ana", replaces=never)])
+    assert store.decisions().empty
+    store.record_decisions([DecisionRequest(a, "add", never, "ana"),
+                            DecisionRequest(a, "replace", other, "ana", replaces=never)])  # her own code: fine
+    assert coder_state(store.decisions()).set_index("coder").loc["ana", "codes"] == [other]
+
+
 def test_undo_supersedes_without_deleting_and_undoes_a_bulk_batch_whole(store):
     ids = store.segments()["segment_id"].iloc[:3].tolist()
     store.record_decisions([DecisionRequest(ids[0], "add", "work", "ana")])

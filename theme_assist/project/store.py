@@ -448,6 +448,15 @@ class ProjectStore:
             raise InputError(f"a {request.action} decision needs a code")
         if request.action == "replace" and request.replaces in ("", request.code):
             raise InputError("a replace decision names the code it replaces, and a different code to put there")
+        if request.action == "replace" and request.suggestion_id is None and db.execute(
+                "SELECT 1 FROM suggestions WHERE segment_id = ? AND code = ? UNION ALL "
+                "SELECT 1 FROM codings WHERE segment_id = ? AND code = ? UNION ALL "
+                "SELECT 1 FROM decisions WHERE segment_id = ? AND code = ? AND coder = ? "
+                "AND action IN ('accept', 'add', 'replace') LIMIT 1",
+                (request.segment_id, request.replaces, request.segment_id, request.replaces, request.segment_id,
+                 request.replaces, request.coder.strip())).fetchone() is None:
+            raise InputError(f"segment {request.segment_id!r} has no code {request.replaces!r} to replace: nobody "
+                             "suggested or gave it")
         if request.suggestion_id is not None:
             row = db.execute("SELECT segment_id, code FROM suggestions WHERE id = ?",
                              (request.suggestion_id,)).fetchone()
