@@ -1,7 +1,8 @@
 import json
 import platform
 
-from theme_assist.machine import describe_machine, machine_markdown, render_results, rerun_command, write_results
+from theme_assist.machine import (describe_machine, git_commit, machine_markdown, render_results, rerun_command,
+                                  write_results)
 
 
 def test_describe_machine_names_this_python_and_the_libraries():
@@ -43,3 +44,23 @@ def test_rerun_command_repeats_list_options_quotes_spaces_and_leaves_out_none():
     assert command == 'python evaluation/ablation.py --variant default --variant "no context" --per-code 10'
     assert rerun_command("evaluation/ablation.py", {"--variant": [], "--per-code": None}) == \
         "python evaluation/ablation.py"
+
+
+def test_the_commit_is_dirty_for_changed_code_but_not_for_changed_results(tmp_path):
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "evaluation" / "results").mkdir(parents=True)
+    (tmp_path / "code.py").write_text("x = 1\n")
+    (tmp_path / "evaluation" / "results" / "bench.md").write_text("# old\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "start")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True).stdout.strip()
+    (tmp_path / "evaluation" / "results" / "bench.md").write_text("# new\n")
+    assert git_commit(tmp_path) == head
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert git_commit(tmp_path) == f"{head}+dirty"

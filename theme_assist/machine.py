@@ -34,14 +34,20 @@ def _memory_gib() -> float | None:
     return None
 
 
+RESULTS_FOLDER = "evaluation/results"
+
+
 def git_commit(repo: Path | None = None) -> str:
-    """The repository's HEAD commit (with ``+dirty`` when the tree has changes), or ``unknown``."""
+    """The repository's HEAD commit, with ``+dirty`` when tracked files have changes, or ``unknown``. Changes to
+    :data:`RESULTS_FOLDER` do not count: a benchmark that writes several files, or a second benchmark run before
+    the first one's files are committed, measures the committed code all the same."""
     repo = repo or Path(__file__).resolve().parents[1]
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
                                 timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                f":(exclude){RESULTS_FOLDER}"], cwd=repo, capture_output=True, text=True,
+                               timeout=10).stdout.strip()
         return f"{commit}{'+dirty' if dirty else ''}" if commit else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
