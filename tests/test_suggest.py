@@ -274,6 +274,18 @@ def test_prior_correction_shifts_each_code_by_its_log_share_and_is_saved(exclusi
     pd.testing.assert_frame_equal(loaded.predict_proba(NEW), corrected.predict_proba(NEW))
 
 
+def test_a_user_is_told_when_trained_scores_are_not_calibrated(exclusive_book, embedder, monkeypatch):
+    import theme_assist.suggest
+    from theme_assist.suggest import uncalibrated_note
+
+    assert "needs at least 20 coded segments" in uncalibrated_note(CodeSuggester(embedder=embedder).fit(
+        CODED, exclusive_book))
+    assert uncalibrated_note(CodeSuggester(embedder=embedder).fit(None, exclusive_book)) is None  # zero-shot
+    assert uncalibrated_note(CodeSuggester(embedder=embedder, calibrate=False).fit(CODED, exclusive_book)) is None
+    monkeypatch.setattr(theme_assist.suggest, "MIN_CALIBRATION_SEGMENTS", 10)
+    assert uncalibrated_note(CodeSuggester(embedder=embedder).fit(CODED, exclusive_book)) is None
+
+
 def test_calibration_needs_several_documents(exclusive_book, embedder, monkeypatch):
     import theme_assist.suggest
 

@@ -547,6 +547,15 @@ class CodeSuggester:
         return suggester
 
 
+def uncalibrated_note(suggester: CodeSuggester) -> str | None:
+    """What to tell a user whose trained suggester's scores are not calibrated probabilities (too few coded
+    segments or documents to hold any out), or None."""
+    if suggester.mode_ != "trained" or suggester.calibrated_ or not suggester.calibrate:
+        return None
+    return (f"the scores are not calibrated probabilities: calibration needs at least {MIN_CALIBRATION_SEGMENTS} "
+            "coded segments from two documents or more")
+
+
 def _normalise(vector: np.ndarray) -> np.ndarray:
     norm = np.linalg.norm(vector)
     return vector / norm if norm else vector

@@ -109,11 +109,14 @@ def discover(
     embedder = Embedder(model=model, show_progress=True)
     suggester = None
     if book is not None:
-        from theme_assist.suggest import CodeSuggester
+        from theme_assist.suggest import CodeSuggester, uncalibrated_note
 
         with console.status("fitting the suggestion engine…"):
             suggester = CodeSuggester(embedder=embedder, random_state=seed).fit(
                 read_coded(train) if train else None, book)
+        if (note := uncalibrated_note(suggester)) and not all_segments:
+            console.print(f"[yellow]note:[/] {note}, so --explained {explained} is compared with uncalibrated "
+                          "scores", highlight=False)
     discoverer = ThemeDiscoverer(
         embedder=embedder, selector=AllSegments() if all_segments else UnexplainedSegments(explained),
         clusterer=clusterer, min_size=min_size, n_resamples=resamples, by=by, random_state=seed)

@@ -56,7 +56,7 @@ def suggest(
     from theme_assist.errors import InputError
     from theme_assist.finetune import FinetunedEmbedder, finetune_embedder
     from theme_assist.inputs import check_outputs, read_coded, read_segments, write_table
-    from theme_assist.suggest import MIN_CALIBRATION_SEGMENTS, CodeSuggester, codes_per_segment
+    from theme_assist.suggest import CodeSuggester, codes_per_segment, uncalibrated_note
 
     console = Console(stderr=True)
     started = time.perf_counter()
@@ -90,9 +90,8 @@ def suggest(
         console.print("embedding and fitting…")
         suggester = CodeSuggester(embedder=embedder, top_k=top_k,
                                   threshold="auto" if threshold is None else threshold).fit(coded, book)
-        if suggester.mode_ == "trained" and not suggester.calibrated_:
-            console.print(f"note: the scores are not calibrated probabilities: calibration needs at least "
-                          f"{MIN_CALIBRATION_SEGMENTS} coded segments from two documents or more", highlight=False)
+        if note := uncalibrated_note(suggester):
+            console.print(f"note: {note}", highlight=False)
     if save_model:
         suggester.save(save_model)
         if isinstance(embedder, FinetunedEmbedder):
