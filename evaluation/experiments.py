@@ -15,7 +15,8 @@ examples — so the difference to the replica, fold by fold, is the idea's own e
   training folds (leaning back towards the corpus's code frequencies).
 * ``prior correction chosen on inner folds``: the same correction with its strength (0, 0.25, 0.5, 0.75 or 1)
   chosen per training set: the one with the highest κ on the training documents' held-out scores (3 inner folds
-  grouped by document), so a corpus where leaning back hurts can keep the balanced head.
+  grouped by document), so a corpus where leaning back hurts can keep the balanced head. (The suggester now has
+  this built in, choosing on κ plus macro-F1: :func:`theme_assist.calibrate.fit_prior_strength`.)
 * ``character 2-5-grams``: a character n-gram TF-IDF block (weight 0.5) beside the word n-grams.
 * ``word 1-3-grams``: the word TF-IDF block with trigrams.
 * ``document's mean embedding``: the mean of the represented segments of the rest of the document (unit length)

@@ -61,3 +61,23 @@ def test_prior_strength_leans_towards_frequent_codes_only_where_that_agrees_bett
     balanced = rng.permutation(np.arange(6000) % 3)
     assert fit_prior_strength(decision, balanced, log_code_shares(balanced, 3)) == 0.0
     assert fit_prior_strength(np.zeros((0, 3)), np.zeros(0, dtype=int), np.zeros(3)) == 0.0
+
+
+def test_prior_strength_does_not_trade_a_rare_code_for_a_sliver_of_kappa():
+    from sklearn.metrics import recall_score
+
+    from theme_assist.agree import cohen_kappa
+    from theme_assist.calibrate import fit_prior_strength, log_code_shares
+
+    rng = np.random.default_rng(0)
+    truth = rng.choice(3, size=4000, p=[0.6, 0.36, 0.04])
+    decision = rng.normal(size=(4000, 3))
+    decision[np.arange(4000), truth] += 3.0
+    decision[truth == 2, 2] -= 2.5  # the rare code is hard to tell
+    log_prior = log_code_shares(truth, 3)
+    leaned = (decision + 0.25 * log_prior).argmax(axis=1)
+    kept = decision.argmax(axis=1)
+    assert cohen_kappa(truth, leaned).value > cohen_kappa(truth, kept).value  # a sliver more agreement…
+    assert recall_score(truth, leaned, labels=[2], average="macro") < recall_score(truth, kept, labels=[2],
+                                                                                   average="macro")  # …for it
+    assert fit_prior_strength(decision, truth, log_prior) == 0.0

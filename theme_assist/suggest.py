@@ -17,8 +17,8 @@ How it learns
   and TF-IDF word n-grams. The codebook's anchor texts join the training set, so codes nobody has used yet can
   still be suggested. Exclusive codebooks get a multinomial head (one code per segment); multi-label codebooks one
   binary head per code. Its scores are then calibrated on held-out documents (:mod:`theme_assist.calibrate`):
-  leaned back towards how often each code is used where that agrees better with the held-out codes (exclusive
-  codebooks, 300 coded segments or more), and scaled by a temperature so that they read as probabilities.
+  leaned back towards how often each code is used where that agrees better with the held-out codes, on κ and
+  macro-F1 together (exclusive codebooks, 300 coded segments or more), and scaled by a temperature so that they read as probabilities.
 
 A segment whose best score stays below ``threshold`` gets an explicit abstention ("no code fits").
 """
@@ -161,9 +161,9 @@ class CodeSuggester:
         Lean the head's scores back towards how often each code is used
         (:func:`theme_assist.calibrate.fit_prior_strength`): the head is trained with balanced class weights,
         which favours rare codes, and where codes differ much in frequency that costs agreement on the frequent
-        ones. The strength is the one with the highest Cohen's κ on
-        the same held-out scores as the calibration (0 keeps the balanced head). Exclusive codebooks with at least
-        300 coded segments in two documents or more; it can change the top code, not the evidence.
+        ones. The strength is the one with the highest Cohen's κ plus macro-F1 on the same held-out scores as the
+        calibration (0 keeps the balanced head). Exclusive codebooks with at least 300 coded segments in two
+        documents or more; it can change the top code, not the evidence.
     random_state : int
         Seed for everything random in fitting.
     """
