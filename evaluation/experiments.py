@@ -54,6 +54,7 @@ from scipy import sparse
 
 from theme_assist.agree import cohen_kappa
 from theme_assist.benchmarks import load_benchmark
+from theme_assist.calibrate import PRIOR_STRENGTHS
 from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder, embed_with_layers
 from theme_assist.evaluate import grouped_folds, limit_examples
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
@@ -62,12 +63,11 @@ from theme_assist.machine import rerun_command, write_results
 CORPORA = ["annomi-therapist", "annomi-client", "esconv", "epitome-er"]
 MPNET = Path(__file__).resolve().parents[1] / "models" / "all-mpnet-base-v2"
 VARIANTS = ["neighbours' predicted codes", "prior correction", "prior correction chosen on inner folds",
-            "character 2-5-grams", "word 1-3-grams", "document's mean embedding", "MLP head", "MiniLM + mpnet", "MiniLM and mpnet heads averaged",
-            "self-training"]
+            "character 2-5-grams", "word 1-3-grams", "document's mean embedding", "MLP head", "MiniLM + mpnet",
+            "MiniLM and mpnet heads averaged", "self-training"]
 NEEDS_MPNET = {"MiniLM + mpnet", "MiniLM and mpnet heads averaged"}
 SELF_TRAINING_SHARE = 0.5
 SELF_TRAINING_WEIGHT = 0.5
-PRIOR_STRENGTHS = [0.0, 0.25, 0.5, 0.75, 1.0]
 
 
 def fit_head(X, y, sample_weight=None):

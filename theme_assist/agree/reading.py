@@ -56,8 +56,7 @@ def read_ratings(path: str | Path) -> RatingsFile:
     """
     frame = read_table(path, what="ratings file", rectangular=True)
     frame = frame.apply(lambda column: column.str.strip())
-    folded = [column.lower() for column in frame.columns]
-    if {"coder", "code"} <= set(folded):  # long format
+    if {"coder", "code"} <= {column.lower() for column in frame.columns}:  # long format
         names = {column: "unit" if column.lower() in UNIT_ALIASES else column.lower() for column in frame.columns}
         if sorted(names.values()) != sorted(LONG_COLUMNS):
             raise InputError(f"{path} looks like a long ratings file (it has 'coder' and 'code' columns), which has "
@@ -68,8 +67,8 @@ def read_ratings(path: str | Path) -> RatingsFile:
 
 def _wide(frame: pd.DataFrame, path: str | Path) -> RatingsFile:
     unit = frame.columns[0]
-    if frame.shape[1] == 1 and any(separator in unit for separator in ";|"):
-        separator = next(separator for separator in ";|" if separator in unit)
+    separator = next((separator for separator in ";|" if separator in unit), None)
+    if frame.shape[1] == 1 and separator:
         raise InputError(f"{path} has one column, {unit!r}: its cells seem to be separated by {separator!r}; save it "
                          "with commas (.csv) or tabs (.tsv)")
     if frame.shape[1] < 3:
