@@ -17,6 +17,11 @@ examples — so the difference to the replica, fold by fold, is the idea's own e
   chosen per training set: the one with the highest κ on the training documents' held-out scores (3 inner folds
   grouped by document), so a corpus where leaning back hurts can keep the balanced head. (The suggester now has
   this built in, choosing on κ plus macro-F1: :func:`theme_assist.calibrate.fit_prior_strength`.)
+* ``prior correction on kappa + macro-F1``: the suggester's own rule, :func:`theme_assist.calibrate.fit_prior_strength`,
+  on the same held-out scores.
+* ``per-code biases chosen on inner folds``: one additive bias per code (-2 to 2 in steps of 0.25, coordinate ascent)
+  on the held-out log-probabilities, for the best κ plus macro-F1: threshold calibration with a free parameter per
+  code instead of one strength.
 * ``character 2-5-grams``: a character n-gram TF-IDF block (weight 0.5) beside the word n-grams.
 * ``word 1-3-grams``: the word TF-IDF block with trigrams.
 * ``document's mean embedding``: the mean of the represented segments of the rest of the document (unit length)
@@ -54,7 +59,7 @@ from scipy import sparse
 
 from theme_assist.agree import cohen_kappa
 from theme_assist.benchmarks import load_benchmark
-from theme_assist.calibrate import PRIOR_STRENGTHS
+from theme_assist.calibrate import PRIOR_STRENGTHS, fit_prior_strength, log_code_shares
 from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder, embed_with_layers
 from theme_assist.evaluate import grouped_folds, limit_examples
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
@@ -63,6 +68,7 @@ from theme_assist.machine import rerun_command, write_results
 CORPORA = ["annomi-therapist", "annomi-client", "esconv", "epitome-er"]
 MPNET = Path(__file__).resolve().parents[1] / "models" / "all-mpnet-base-v2"
 VARIANTS = ["neighbours' predicted codes", "prior correction", "prior correction chosen on inner folds",
+            "prior correction on kappa + macro-F1", "per-code biases chosen on inner folds",
             "character 2-5-grams", "word 1-3-grams", "document's mean embedding", "MLP head", "MiniLM + mpnet",
             "MiniLM and mpnet heads averaged", "self-training"]
 NEEDS_MPNET = {"MiniLM + mpnet", "MiniLM and mpnet heads averaged"}
@@ -145,6 +151,17 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
     log_proba = np.log(proba_test)
     results = {"replica": score(y[test], head.classes_[proba_test.argmax(1)])}
 
+    held_out_cache = []
+
+    def held_out_log_proba() -> np.ndarray:
+        """Log-probabilities of the training segments, each from a head that never saw its document (3 inner
+        folds), computed once per fold."""
+        if not held_out_cache:
+            scores = out_of_fold_scores(corpus, train, train_documents, head.classes_, represented, n_folds=3,
+                                        coded_only=True)[train]
+            held_out_cache.append(np.log(np.maximum(scores, 1e-12)))
+        return held_out_cache[0]
+
     def with_block(A, B, vectorizer, weight):
         block_train = vectorizer.fit_transform([corpus.texts[i] for i in train])
         block_test = vectorizer.transform([corpus.texts[i] for i in test])
@@ -162,13 +179,20 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
             predicted = head.classes_[(log_proba + 0.5 * np.log(prior)).argmax(1)]
         elif variant == "prior correction chosen on inner folds":
             prior = np.log([(y[train] == code).mean() for code in head.classes_])
-            held_out = out_of_fold_scores(corpus, train, train_documents, head.classes_, represented,
-                                          n_folds=3, coded_only=True)[train]
-            held_out = np.log(np.maximum(held_out, 1e-12))
+            held_out = held_out_log_proba()
             inner_kappa = [cohen_kappa(list(y[train]), list(head.classes_[(held_out + a * prior).argmax(1)])).value
                            for a in PRIOR_STRENGTHS]
             strength = PRIOR_STRENGTHS[int(np.argmax(inner_kappa))]
             predicted = head.classes_[(log_proba + strength * prior).argmax(1)]
+        elif variant == "prior correction on kappa + macro-F1":
+            truth = np.searchsorted(head.classes_, y[train])
+            prior = log_code_shares(truth, len(head.classes_))
+            strength = fit_prior_strength(held_out_log_proba(), truth, prior)
+            predicted = head.classes_[(log_proba + strength * prior).argmax(1)]
+        elif variant == "per-code biases chosen on inner folds":
+            truth = np.searchsorted(head.classes_, y[train])
+            biases = fit_code_biases(held_out_log_proba(), truth)
+            predicted = head.classes_[(log_proba + biases).argmax(1)]
         elif variant == "character 2-5-grams":
             characters = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
                                          max_features=50000, dtype=np.float32)
@@ -225,6 +249,34 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
             raise ValueError(f"unknown variant {variant!r}")
         results[variant] = score(y[test], predicted)
     return results
+
+
+def fit_code_biases(log_proba: np.ndarray, truth: np.ndarray, sweeps: int = 3) -> np.ndarray:
+    """One additive bias per code, from a grid of -2 to 2 in steps of 0.25, by coordinate ascent on κ plus
+    macro-F1 of ``argmax(log_proba + biases)`` against ``truth``; the first code stays at 0."""
+    from sklearn.metrics import f1_score
+
+    present = np.unique(truth)
+
+    def score(biases):
+        predicted = (log_proba + biases).argmax(1)
+        return (cohen_kappa(truth, predicted, categories=np.arange(log_proba.shape[1])).value
+                + f1_score(truth, predicted, labels=present, average="macro", zero_division=0))
+
+    biases = np.zeros(log_proba.shape[1])
+    best = score(biases)
+    for _ in range(sweeps):
+        changed = False
+        for column in range(1, log_proba.shape[1]):
+            for value in np.arange(-2.0, 2.01, 0.25):
+                trial = biases.copy()
+                trial[column] = value
+                trial_score = score(trial)
+                if trial_score > best + 1e-9:
+                    biases, best, changed = trial, trial_score, True
+        if not changed:
+            break
+    return biases
 
 
 def out_of_fold_scores(corpus: Corpus, train: np.ndarray, train_documents, classes, represented: np.ndarray,
