@@ -18,7 +18,8 @@ How it learns
   still be suggested. Exclusive codebooks get a multinomial head (one code per segment); multi-label codebooks one
   binary head per code. Its scores are then calibrated on held-out documents (:mod:`theme_assist.calibrate`):
   leaned back towards how often each code is used where that agrees better with the held-out codes, on κ and
-  macro-F1 together (exclusive codebooks, 300 coded segments or more), and scaled by a temperature so that they read as probabilities.
+  macro-F1 together (exclusive codebooks, 300 coded segments or more), and scaled by a temperature so that they
+  read as probabilities.
 
 A segment whose best score stays below ``threshold`` gets an explicit abstention ("no code fits").
 """
