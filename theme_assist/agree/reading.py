@@ -60,7 +60,8 @@ def read_ratings(path: str | Path) -> RatingsFile:
         names = {column: "unit" if column.lower() in UNIT_ALIASES else column.lower() for column in frame.columns}
         if sorted(names.values()) != sorted(LONG_COLUMNS):
             raise InputError(f"{path} looks like a long ratings file (it has 'coder' and 'code' columns), which has "
-                             f"exactly the columns unit (or segment_id), coder, code; it has {', '.join(frame.columns)}")
+                             "exactly the columns unit (or segment_id), coder, code; it has "
+                             f"{', '.join(frame.columns)}")
         return _long(frame.rename(columns=names), path)
     return _wide(frame, path)
 
