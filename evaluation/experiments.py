@@ -51,6 +51,7 @@ Writes ``evaluation/results/experiments.{json,md}``.
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,7 @@ from scipy import sparse
 
 from theme_assist.agree import cohen_kappa
 from theme_assist.benchmarks import load_benchmark
-from theme_assist.calibrate import PRIOR_STRENGTHS, fit_prior_strength, log_code_shares
+from theme_assist.calibrate import PRIOR_STRENGTHS, fit_prior_strength, kappa_plus_macro_f1, log_code_shares
 from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder, embed_with_layers
 from theme_assist.evaluate import grouped_folds, limit_examples
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
@@ -151,16 +152,13 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
     log_proba = np.log(proba_test)
     results = {"replica": score(y[test], head.classes_[proba_test.argmax(1)])}
 
-    held_out_cache = []
-
+    @functools.cache
     def held_out_log_proba() -> np.ndarray:
         """Log-probabilities of the training segments, each from a head that never saw its document (3 inner
         folds), computed once per fold."""
-        if not held_out_cache:
-            scores = out_of_fold_scores(corpus, train, train_documents, head.classes_, represented, n_folds=3,
-                                        coded_only=True)[train]
-            held_out_cache.append(np.log(np.maximum(scores, 1e-12)))
-        return held_out_cache[0]
+        scores = out_of_fold_scores(corpus, train, train_documents, head.classes_, represented, n_folds=3,
+                                    coded_only=True)[train]
+        return np.log(np.maximum(scores, 1e-12))
 
     def with_block(A, B, vectorizer, weight):
         block_train = vectorizer.fit_transform([corpus.texts[i] for i in train])
@@ -254,14 +252,8 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
 def fit_code_biases(log_proba: np.ndarray, truth: np.ndarray, sweeps: int = 3) -> np.ndarray:
     """One additive bias per code, from a grid of -2 to 2 in steps of 0.25, by coordinate ascent on κ plus
     macro-F1 of ``argmax(log_proba + biases)`` against ``truth``; the first code stays at 0."""
-    from sklearn.metrics import f1_score
-
-    present = np.unique(truth)
-
     def score(biases):
-        predicted = (log_proba + biases).argmax(1)
-        return (cohen_kappa(truth, predicted, categories=np.arange(log_proba.shape[1])).value
-                + f1_score(truth, predicted, labels=present, average="macro", zero_division=0))
+        return kappa_plus_macro_f1(truth, (log_proba + biases).argmax(1), log_proba.shape[1])
 
     biases = np.zeros(log_proba.shape[1])
     best = score(biases)

@@ -91,17 +91,20 @@ def fit_prior_strength(decision: np.ndarray, truth: np.ndarray, log_prior: np.nd
     log_prior : ndarray of shape (n_codes,)
         See :func:`log_code_shares`.
     """
+    if not len(decision):
+        return 0.0
+    scores = [kappa_plus_macro_f1(truth, (decision + strength * log_prior).argmax(axis=1), decision.shape[1])
+              for strength in PRIOR_STRENGTHS]
+    scores = np.nan_to_num(np.asarray(scores, dtype=float), nan=-np.inf)
+    return float(PRIOR_STRENGTHS[int(np.argmax(scores))])
+
+
+def kappa_plus_macro_f1(truth: np.ndarray, predicted: np.ndarray, n_codes: int) -> float:
+    """Cohen's κ (over the ``n_codes`` columns) plus macro-F1 (over the codes in ``truth``) of ``predicted``
+    against ``truth``: what a decision rule fitted on held-out codes maximises. NaN where κ is undefined."""
     from sklearn.metrics import f1_score
 
     from theme_assist.agree import cohen_kappa
 
-    if not len(decision):
-        return 0.0
-    codes, present = np.arange(decision.shape[1]), np.unique(truth)
-    scores = []
-    for strength in PRIOR_STRENGTHS:
-        predicted = (decision + strength * log_prior).argmax(axis=1)
-        scores.append(cohen_kappa(truth, predicted, categories=codes).value
-                      + f1_score(truth, predicted, labels=present, average="macro", zero_division=0))
-    scores = np.nan_to_num(np.asarray(scores, dtype=float), nan=-np.inf)
-    return float(PRIOR_STRENGTHS[int(np.argmax(scores))])
+    return (cohen_kappa(truth, predicted, categories=np.arange(n_codes)).value
+            + f1_score(truth, predicted, labels=np.unique(truth), average="macro", zero_division=0))

@@ -38,11 +38,12 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
     elif {"document", "turn"} <= columns:
         placed = _by_turn(coded, segments, source)
     elif {"document", "start", "end"} <= columns:
-        spans = coded.assign(**{column: _whole_numbers(coded[column], column, source) for column in ("start", "end")})
-        placed = codings_on_overlapping_segments(spans.assign(document=spans["document"].astype(str)), segments)
-        unplaced = set(spans["document"].astype(str)) - set(segments["document"].astype(str))
+        spans = coded.assign(document=coded["document"].astype(str),
+                             **{column: _whole_numbers(coded[column], column, source) for column in ("start", "end")})
+        unplaced = set(spans["document"]) - set(segments["document"].astype(str))
         if unplaced:
             raise InputError(f"{source}: document {sorted(unplaced)[0]!r} is not in the project")
+        placed = codings_on_overlapping_segments(spans, segments)
     elif "text" in columns:
         placed = _by_text(coded, segments, source)
     else:
