@@ -25,3 +25,24 @@ def test_a_short_coding_lands_on_the_long_turn_that_holds_it():
                             "coder": "ana"})
     placed = codings_on_overlapping_segments(codings, segments)
     assert sorted(map(tuple, placed.to_numpy())) == [("d:0", "a", "ana"), ("d:1", "b", "ana"), ("d:2", "b", "ana")]
+
+
+def test_a_coding_across_two_long_turns_lands_where_it_overlaps_most(caplog):
+    # the coding holds 40 characters of d:0, the 20-character gap (a speaker label) and 30 of d:1: under half of
+    # itself on either turn, so the half rule alone would drop it
+    segments = pd.DataFrame({"segment_id": ["d:0", "d:1"], "document": "d", "start": [0, 520], "end": [480, 1000]})
+    codings = pd.DataFrame({"document": "d", "start": [440], "end": [550], "code": ["a"], "coder": "ana"})
+    placed = codings_on_overlapping_segments(codings, segments)
+    assert list(map(tuple, placed.to_numpy())) == [("d:0", "a", "ana")]
+    assert "left out" not in caplog.text
+
+
+def test_a_coding_over_no_text_is_reported_not_dropped_silently(caplog):
+    segments = pd.DataFrame({"segment_id": ["d:0", "d:1"], "document": "d", "start": [5, 25], "end": [20, 40]})
+    codings = pd.DataFrame({"document": "d", "start": [0, 20, 30], "end": [5, 25, 35], "code": ["label", "gap", "b"],
+                            "coder": "ana"})
+    with caplog.at_level("WARNING"):
+        placed = codings_on_overlapping_segments(codings, segments)
+    assert list(map(tuple, placed.to_numpy())) == [("d:1", "b", "ana")]
+    assert "2 coding(s) cover no text of any segment and are left out (first: 'label' in document 'd', " \
+           "characters 0-5)" in caplog.text

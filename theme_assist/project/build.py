@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +10,8 @@ import pandas as pd
 from theme_assist.codebook import Codebook
 from theme_assist.errors import InputError
 from theme_assist.project.store import ProjectStore
+
+logger = logging.getLogger(__name__)
 
 
 def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -170,11 +173,26 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
 def codings_on_overlapping_segments(codings: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     """Span codings (``document``, ``start``, ``end``, ``code``, ``coder``) moved onto every segment they
     overlap by at least half of the shorter of the two (a coded line inside a long turn lands on that turn; a
-    coding across several short turns lands on each): ``segment_id``, ``code``, ``coder``."""
-    merged = codings[["document", "start", "end", "code", "coder"]].merge(
+    coding across several short turns lands on each): ``segment_id``, ``code``, ``coder``.
+
+    A coding that overlaps no segment that much (the end of one long turn, the speaker label and the start of
+    the next) lands on the segment it overlaps most. One that overlaps no segment at all (only a speaker label
+    or blank lines) cannot be placed: it is left out with a logged warning saying how many and where.
+    """
+    codings = codings[["document", "start", "end", "code", "coder"]].reset_index(drop=True)
+    merged = codings.rename_axis("coding").reset_index().merge(
         segments[["segment_id", "document", "start", "end"]], on="document", suffixes=("_coding", ""))
     overlap = (merged[["end", "end_coding"]].min(axis=1) - merged[["start", "start_coding"]].max(axis=1))
     shorter = pd.concat([merged["end"] - merged["start"], merged["end_coding"] - merged["start_coding"]],
                         axis=1).min(axis=1).clip(lower=1)
-    merged = merged[overlap * 2 >= shorter]
+    merged = merged.assign(overlap=overlap)[overlap > 0]
+    by_half = merged["overlap"] * 2 >= shorter[merged.index]
+    most = merged["overlap"] == merged.groupby("coding")["overlap"].transform("max")
+    merged = merged[by_half | (most & ~merged["coding"].isin(merged.loc[by_half, "coding"]))]
+    unplaced = codings.drop(index=merged["coding"].unique())
+    if len(unplaced):
+        first = unplaced.iloc[0]
+        logger.warning("%d coding(s) cover no text of any segment and are left out (first: %r in document %r, "
+                       "characters %d-%d)", len(unplaced), first["code"], first["document"], first["start"],
+                       first["end"])
     return merged[["segment_id", "code", "coder"]].drop_duplicates().reset_index(drop=True)
