@@ -134,3 +134,18 @@ def test_coded_tables_are_placed_by_id_turn_span_or_text(tmp_path):
     ]:
         with pytest.raises(InputError, match=message):
             placed(table)
+
+
+def test_a_coding_that_covers_no_text_is_named_in_one_warning_line(tmp_path, capsys):
+    (tmp_path / "iv1.txt").write_text("Ann: I got paid.\nBob: My mother helps.\n")
+    (tmp_path / "coded.csv").write_text("document,start,end,code\niv1,0,3,work\niv1,5,16,work\n")
+    codebook = tmp_path / "codebook.yaml"
+    codebook.write_text("codes:\n  - id: work\n    name: Work\n    definition: paid work\n")
+    for attempt in ("a", "b"):  # the second run prints the warning once too: no handler left behind
+        assert run("project", "init", str(tmp_path / f"{attempt}.taproj"), "--codebook", str(codebook), "--input",
+                   str(tmp_path / "iv1.txt"), "--coded", str(tmp_path / "coded.csv")) == 0
+        warning = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+        assert warning == ["theme-assist: warning: 1 coding(s) cover no text of any segment and are left out "
+                           "(first: 'work' in document 'iv1', characters 0-3)"]
+        with ProjectStore(tmp_path / f"{attempt}.taproj") as store:
+            assert store.codings()["code"].tolist() == ["work"]

@@ -10,6 +10,7 @@ User mistakes (:class:`~theme_assist.errors.InputError`, bad options) print one 
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 import sys
 import warnings
@@ -59,12 +60,21 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the command, turning user errors into one line and exit status 2, and warnings
-    into one line each (libraries' deprecation notices are for developers, not shown)."""
-    with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
-        warnings.simplefilter("ignore", FutureWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        _run(argv)
+    into one line each (libraries' deprecation notices are for developers, not shown), whether they come from
+    :mod:`warnings` or from the package's loggers."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("theme-assist: warning: %(message)s"))
+    package_logger = logging.getLogger("theme_assist")
+    package_logger.addHandler(handler)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            _run(argv)
+    finally:
+        package_logger.removeHandler(handler)
 
 
 def _run(argv: list[str] | None) -> None:
