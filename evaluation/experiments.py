@@ -39,6 +39,13 @@ examples — so the difference to the replica, fold by fold, is the idea's own e
   segments each code wins join the training set at weight 0.5 for a second fit (one round of pseudo-labelling).
   Meant for the few-shot case: compare with ``--per-code 10``.
 
+* ``neighbours' predicted codes, prior correction``: the two ideas that each helped the therapist codes,
+  together: the stacked second head, then the suggester's prior correction
+  (:func:`theme_assist.calibrate.fit_prior_strength`) with its strength chosen on the first head's held-out
+  scores of the training segments (the 4 inner folds the stacking computes anyway).
+* ``neighbours' predicted codes, prior correction, MiniLM and mpnet averaged``: the same, with a stacked pair of
+  heads on each encoder and their probabilities averaged (only with ``make mpnet``).
+
 ``--per-code N`` keeps N coded segments of each code in the training documents (the seeded choice of
 :func:`theme_assist.evaluate.limit_examples`, as ``theme-assist evaluate`` makes it) instead of all of them.
 
@@ -71,8 +78,10 @@ MPNET = Path(__file__).resolve().parents[1] / "models" / "all-mpnet-base-v2"
 VARIANTS = ["neighbours' predicted codes", "prior correction", "prior correction chosen on inner folds",
             "prior correction on kappa + macro-F1", "per-code biases chosen on inner folds",
             "character 2-5-grams", "word 1-3-grams", "document's mean embedding", "MLP head", "MiniLM + mpnet",
-            "MiniLM and mpnet heads averaged", "self-training"]
-NEEDS_MPNET = {"MiniLM + mpnet", "MiniLM and mpnet heads averaged"}
+            "MiniLM and mpnet heads averaged", "self-training", "neighbours' predicted codes, prior correction",
+            "neighbours' predicted codes, prior correction, MiniLM and mpnet averaged"]
+NEEDS_MPNET = {"MiniLM + mpnet", "MiniLM and mpnet heads averaged",
+               "neighbours' predicted codes, prior correction, MiniLM and mpnet averaged"}
 SELF_TRAINING_SHARE = 0.5
 SELF_TRAINING_WEIGHT = 0.5
 
@@ -160,6 +169,10 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
                                     coded_only=True)[train]
         return np.log(np.maximum(scores, 1e-12))
 
+    @functools.cache
+    def stacked(model: str | None) -> tuple[np.ndarray, np.ndarray]:
+        return stacked_proba(corpus, train, train_documents, test_documents, head.classes_, corpus.represented(model))
+
     def with_block(A, B, vectorizer, weight):
         block_train = vectorizer.fit_transform([corpus.texts[i] for i in train])
         block_test = vectorizer.transform([corpus.texts[i] for i in test])
@@ -167,11 +180,15 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
 
     for variant in variants:
         if variant == "neighbours' predicted codes":
-            scores = out_of_fold_scores(corpus, train, train_documents, head.classes_, represented, n_folds=4)
-            scored = corpus.rows(test_documents, coded_only=False)
-            scores[scored] = head.predict_proba(corpus.features(scored, builder, represented))
-            second = fit_head(sparse.hstack([X_train, corpus.sequence_scores(scores, train)]).tocsr(), y[train])
-            predicted = second.predict(sparse.hstack([X_test, corpus.sequence_scores(scores, test)]).tocsr())
+            predicted = head.classes_[stacked(None)[0].argmax(1)]
+        elif variant.startswith("neighbours' predicted codes, prior correction"):
+            encoders = [None, str(MPNET)] if variant.endswith("MiniLM and mpnet averaged") else [None]
+            proba = np.mean([stacked(encoder)[0] for encoder in encoders], axis=0)
+            held_out = np.mean([stacked(encoder)[1] for encoder in encoders], axis=0)
+            truth = np.searchsorted(head.classes_, y[train])
+            prior = log_code_shares(truth, len(head.classes_))
+            strength = fit_prior_strength(np.log(np.maximum(held_out, 1e-12)), truth, prior)
+            predicted = head.classes_[(np.log(np.maximum(proba, 1e-12)) + strength * prior).argmax(1)]
         elif variant == "prior correction":
             prior = np.array([(y[train] == code).mean() for code in head.classes_])
             predicted = head.classes_[(log_proba + 0.5 * np.log(prior)).argmax(1)]
@@ -247,6 +264,24 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
             raise ValueError(f"unknown variant {variant!r}")
         results[variant] = score(y[test], predicted)
     return results
+
+
+def stacked_proba(corpus: Corpus, train: np.ndarray, train_documents, test_documents, classes,
+                  represented: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stacked sequential learning on one encoder's features: the second head's probabilities for the test
+    documents' coded segments, and the first head's held-out probabilities of ``train`` (for choosing a prior
+    correction)."""
+    builder = FeatureBuilder()
+    X_train = corpus.features(train, builder, represented, fit=True)
+    first = fit_head(X_train, corpus.labels[train])
+    scores = out_of_fold_scores(corpus, train, train_documents, classes, represented, n_folds=4)
+    held_out = scores[train].copy()
+    scored = corpus.rows(test_documents, coded_only=False)
+    scores[scored] = aligned(first, classes, corpus.features(scored, builder, represented))
+    second = fit_head(sparse.hstack([X_train, corpus.sequence_scores(scores, train)]).tocsr(), corpus.labels[train])
+    test = corpus.rows(test_documents)
+    X_test = sparse.hstack([corpus.features(test, builder, represented), corpus.sequence_scores(scores, test)])
+    return aligned(second, classes, X_test.tocsr()), held_out
 
 
 def fit_code_biases(log_proba: np.ndarray, truth: np.ndarray, sweeps: int = 3) -> np.ndarray:
