@@ -56,3 +56,50 @@ def test_bad_input_is_one_line(capsys, tmp_path, own_data, args, message):
     coded, _ = own_data
     code, _, err = run(capsys, "--corpus", coded, "--out", tmp_path, *args)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_two_corpora_with_one_name_are_refused_before_any_work(capsys, tmp_path, own_data):
+    coded, codebook = own_data
+    (tmp_path / "other").mkdir()
+    copy = tmp_path / "other" / "coded.csv"
+    copy.write_text(coded.read_text())
+    code, _, err = run(capsys, "--corpus", coded, "--corpus", copy, "--codebook", codebook, "--out", tmp_path / "r")
+    assert code == 2 and "--corpus names 'coded' twice" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_codebook_beside_benchmarks_only_is_named_as_unused(capsys, tmp_path, own_data):
+    _, codebook = own_data
+    code, _, err = run(capsys, "--corpus", "esconv", "--corpus", "esconv", "--codebook", codebook, "--out", tmp_path)
+    assert code == 2
+    assert err.splitlines()[0] == ("theme-assist: warning: --codebook is for a coded CSV of your own; the "
+                                   "benchmarks use their own codebooks")
+
+
+def test_own_data_has_one_code_per_segment_and_a_document_per_row(tmp_path, own_data, caplog):
+    from theme_assist.benchmarks import coded_benchmark
+    from theme_assist.codebook import load_codebook
+    from theme_assist.errors import InputError
+
+    coded, codebook_file = own_data
+    codebook = load_codebook(codebook_file)
+    table = pd.read_csv(coded, keep_default_na=False)
+    repeated = pd.concat([table, table.iloc[[3]]], ignore_index=True)
+    repeated.to_csv(tmp_path / "repeated.csv", index=False)
+    with caplog.at_level("WARNING"):
+        bench = coded_benchmark(tmp_path / "repeated.csv", codebook)
+    assert len(bench.segments) == len(table)
+    assert f"1 repeated row(s) counted once (line {len(table) + 2})" in caplog.text
+
+    other_code = sorted(set(table["code"]) - {table["code"].iloc[3], ""})[0]
+    two_codes = pd.concat([table, table.iloc[[3]].assign(code=other_code)], ignore_index=True)
+    two_codes.to_csv(tmp_path / "two.csv", index=False)
+    for exclusive in ("true", "false"):  # the protocol scores one code per segment, whatever the codebook allows
+        (tmp_path / "cb.yaml").write_text(CODEBOOK.format(exclusive=exclusive), encoding="utf-8")
+        with pytest.raises(InputError, match=f"segment '{table['segment_id'].iloc[3]}' has 2 codes"):
+            coded_benchmark(tmp_path / "two.csv", load_codebook(tmp_path / "cb.yaml"))
+
+    table.loc[[4, 6], "document"] = " "
+    table.to_csv(tmp_path / "nodoc.csv", index=False)
+    with pytest.raises(InputError, match=r"2 row\(s\) without a document \(line 6, 8\)"):
+        coded_benchmark(tmp_path / "nodoc.csv", codebook)

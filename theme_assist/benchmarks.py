@@ -18,6 +18,7 @@ name                   what is coded
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,8 @@ from theme_assist.errors import InputError
 
 #: Published human–human agreement (mean pairwise Cohen's κ) where the corpus has it; see PROVENANCE.md.
 HUMAN_KAPPA = {"annomi-therapist": 0.737, "annomi-client": 0.470}
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -126,3 +129,42 @@ def load_benchmark(name: str, corpora: Path | None = None) -> Benchmark:
     if name not in LOADERS:
         raise InputError(f"unknown benchmark {name!r}; choose one of {', '.join(LOADERS)} or a path")
     return LOADERS[name](corpora or shared_corpora_dir())
+
+
+def coded_benchmark(path: str | Path, codebook: Codebook) -> Benchmark:
+    """A user's own coded table (:func:`theme_assist.inputs.read_coded` with a ``document`` column) as a benchmark,
+    named after the file's stem.
+
+    The protocol compares one human code per segment with the engine's top code, and groups its folds by
+    document, so every row needs a document, and a segment (``segment_id``) may carry one code: repeated
+    identical rows count once (with a warning); a segment given two codes is refused.
+    """
+    from theme_assist.inputs import read_coded
+
+    coded = read_coded(path)
+    if "document" not in coded:
+        raise InputError(f"{path} needs a 'document' column: folds are grouped by document")
+    no_document = coded["document"].str.strip() == ""
+    if no_document.any():
+        raise InputError(f"{path}: {int(no_document.sum())} row(s) without a document (line "
+                         f"{_lines(coded.index[no_document])}): folds are grouped by document")
+    repeated = coded.duplicated(keep="first")
+    if repeated.any():
+        logger.warning("%s: %d repeated row(s) counted once (line %s)", path, int(repeated.sum()),
+                       _lines(coded.index[repeated]))
+        coded = coded[~repeated].reset_index(drop=True)
+    coded_rows = coded[coded["code"].str.strip() != ""]
+    several = coded_rows["segment_id"].duplicated(keep=False)
+    if several.any():
+        segment = coded_rows.loc[several, "segment_id"].iloc[0]
+        codes = coded_rows.loc[coded_rows["segment_id"] == segment, "code"].unique()
+        what = f"has {len(codes)} codes ({', '.join(codes)})" if len(codes) > 1 else "is on rows that differ"
+        raise InputError(f"{path}: segment {segment!r} {what}; evaluate compares one human code per segment with "
+                         "the engine's top code, so give each segment one row")
+    return Benchmark(Path(path).stem, coded, codebook, citation=f"Coded data: {path}")
+
+
+def _lines(index: pd.Index, shown: int = 5) -> str:
+    """Spreadsheet line numbers (header = line 1) of the first rows of ``index``."""
+    lines = ", ".join(str(i + 2) for i in index[:shown])
+    return lines + (", …" if len(index) > shown else "")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+
+logger = logging.getLogger(__name__)
 
 
 def evaluate(
@@ -27,13 +30,13 @@ def evaluate(
     from rich.console import Console
     from rich.table import Table
 
-    from theme_assist.benchmarks import LOADERS, Benchmark, load_benchmark
+    from theme_assist.benchmarks import LOADERS, coded_benchmark, load_benchmark
     from theme_assist.codebook import load_codebook
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
     from theme_assist.evaluate import (GOALS, cross_validate, default_engines, per_code_summary,
                                        plot_learning_curve, report_markdown, summarise)
-    from theme_assist.inputs import check_outputs, read_coded
+    from theme_assist.inputs import check_outputs
     from theme_assist.machine import describe_machine, machine_markdown
 
     try:
@@ -46,18 +49,23 @@ def evaluate(
     console = Console()
     embedder = Embedder(model=model)
     model_id = embedder.model_id  # an unknown model is a one-line error before any work
+    own = [name for name in corpus if name not in LOADERS]
+    if own and codebook is None:
+        raise InputError(f"{own[0]} is not a known benchmark; a coded CSV of your own needs --codebook")
+    if codebook is not None and not own:
+        logger.warning("--codebook is for a coded CSV of your own; the benchmarks use their own codebooks")
+    names = [name if name in LOADERS else Path(name).stem for name in corpus]
+    clash = next((name for name in names if names.count(name) > 1), None)
+    if clash is not None:
+        raise InputError(f"--corpus names {clash!r} twice: both results would be written to evaluate_{clash}.*; "
+                         "give each benchmark once, and files of one name in different folders different names")
     machine = describe_machine()
     out.mkdir(parents=True, exist_ok=True)
     for name in corpus:
         if name in LOADERS:
             bench = load_benchmark(name)
         else:
-            if codebook is None:
-                raise InputError(f"{name} is not a known benchmark; a coded CSV of your own needs --codebook")
-            coded = read_coded(name)
-            if "document" not in coded:
-                raise InputError(f"{name} needs a 'document' column: folds are grouped by document")
-            bench = Benchmark(Path(name).stem, coded, load_codebook(codebook), citation=f"Coded data: {name}")
+            bench = coded_benchmark(name, load_codebook(codebook))
         engines = default_engines(embedder)
         with console.status(f"{bench.name}: embedding…") as status:
             results = cross_validate(bench.segments, bench.codebook, engines, sizes=size_list, n_folds=folds,
