@@ -13,7 +13,7 @@ from theme_assist.discover import (EXPLAINED, UNCLUSTERED, AgglomerativeClustere
                                    NoReducer, ThemeDiscoverer, UnexplainedSegments, auto_min_size)
 from theme_assist.discover.cluster import size_aware_n_themes
 from theme_assist.discover.label import CTfidfLabeller, lemma_ngrams, noun_chunk_ngrams, spread_sample
-from theme_assist.discover.outliers import reassign_outliers, tidy_labels
+from theme_assist.discover.outliers import one_theme_per_text, reassign_outliers, tidy_labels
 from theme_assist.discover.quotes import representative_quotes
 from theme_assist.discover.stability import best_match_jaccard
 from theme_assist.errors import InputError
@@ -319,6 +319,25 @@ def test_reassign_outliers_picks_the_theme_in_the_clustered_space_and_checks_the
     # both outliers are nearest to theme 1 in the clustered space; only the second is similar enough in meaning
     assert reassign_outliers(vectors, labels, 0.7, space=space).tolist() == [0, 0, 1, 1, -1, 1]
     assert reassign_outliers(vectors, labels, 0.7).tolist() == [0, 0, 1, 1, 0, 1]
+
+
+def test_one_text_is_in_one_theme():
+    space = np.array([[1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0.6, 0.8], [0.6, 0.8], [0.8, 0.6]])
+    # the first text is split 2:1 between themes 0 and 1; the second is in theme 1 and unclustered; the third is
+    # once in each theme, and the larger, theme 1 (4 members to 3), wins the tie. Theme 1 then has 5 members and
+    # theme 0 3, so they are renumbered by size
+    labels = np.array([0, 1, 0, 1, -1, 0, 1, 1])
+    assert one_theme_per_text(labels, space, min_size=1).tolist() == [1, 1, 1, 0, 0, 0, 0, 0]
+    assert one_theme_per_text(labels, space, min_size=4).tolist() == [-1, -1, -1, 0, 0, 0, 0, 0]
+    distinct = np.eye(3)
+    assert one_theme_per_text(np.array([0, 1, -1]), distinct, min_size=1).tolist() == [0, 1, -1]
+
+
+def test_identical_texts_share_their_theme(embedder):
+    segments = pd.DataFrame({"text": ["The peer worker helped me a lot."] * 40})
+    for clusterer in ("hdbscan", "auto"):
+        discovered = ThemeDiscoverer(embedder=embedder, clusterer=clusterer, n_resamples=0).fit(segments)
+        assert discovered.assignments_["theme"].nunique() == 1
 
 
 def test_best_match_jaccard():

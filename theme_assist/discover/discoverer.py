@@ -32,7 +32,7 @@ from theme_assist.discover.fragment import codebook_fragment
 from theme_assist.discover.hierarchy import cut_tree, merge_tree
 from theme_assist.discover.label import CTfidfLabeller, parser_dir
 from theme_assist.discover.nearest import code_prototypes, nearest_codes
-from theme_assist.discover.outliers import reassign_outliers, theme_centroids, tidy_labels
+from theme_assist.discover.outliers import one_theme_per_text, reassign_outliers, theme_centroids, tidy_labels
 from theme_assist.discover.quotes import representative_quotes
 from theme_assist.discover.reduce import PCAReducer
 from theme_assist.discover.select import UnexplainedSegments
@@ -265,10 +265,11 @@ class ThemeDiscoverer:
 
     def _cluster(self, vectors: np.ndarray, space: np.ndarray, reduced: np.ndarray, clusterer,
                  min_size: int) -> np.ndarray:
-        """Cluster, dissolve groups under ``min_size``, and give outliers their nearest theme in the clustered
-        ``space`` where their sentence embedding reaches the similarity floor."""
+        """Cluster, dissolve groups under ``min_size``, give outliers their nearest theme in the clustered
+        ``space`` where their sentence embedding reaches the similarity floor, and one theme to each text."""
         labels = tidy_labels(clusterer.cluster(reduced, min_size, self.random_state), min_size)
-        return reassign_outliers(vectors, labels, self.similarity_floor, space=space)
+        labels = reassign_outliers(vectors, labels, self.similarity_floor, space=space)
+        return one_theme_per_text(labels, space, min_size)
 
     def _cluster_selected(self, vectors: np.ndarray, space: np.ndarray, reducer, clusterer, min_size: int,
                           notes: list[str]) -> tuple[np.ndarray, str]:

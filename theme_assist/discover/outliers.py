@@ -2,12 +2,14 @@
 
 Clusterers leave some segments as outliers (label ``-1``). Showing a coder a third of the data as "no theme"
 hides it, so every outlier joins its nearest theme when its cosine similarity to that theme's centroid reaches a
-floor; only segments below the floor stay ``unclustered``, and how many is reported.
+floor; only segments below the floor stay ``unclustered``, and how many is reported. Segments with the same
+text (the same vector) always share their theme (:func:`one_theme_per_text`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def tidy_labels(labels: np.ndarray, min_size: int) -> np.ndarray:
@@ -49,3 +51,26 @@ def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, similarity_floor:
     close = similarity >= similarity_floor
     labels[outliers[close]] = nearest[close]
     return labels
+
+
+def one_theme_per_text(labels: np.ndarray, space: np.ndarray, min_size: int) -> np.ndarray:
+    """Give identical rows of ``space`` (one text embeds the same wherever it occurs) one label: the theme most of
+    them are in (ties: the larger theme), outliers only where none is in a theme; then :func:`tidy_labels`.
+
+    Clusterers split exact duplicates arbitrarily (HDBSCAN sees a run of zero distances; a reducer's float noise
+    separates them), which would show a coder the same "Mm-hm." under two themes.
+    """
+    labels = np.asarray(labels)
+    _, text = np.unique(space, axis=0, return_inverse=True)
+    text = text.ravel()
+    repeated = np.flatnonzero(np.bincount(text)[text] > 1)
+    if not len(repeated):
+        return labels
+    out = labels.copy()
+    sizes = np.bincount(labels[labels >= 0], minlength=1)
+    for rows in pd.Series(repeated).groupby(text[repeated]).agg(list):
+        themes = labels[rows][labels[rows] >= 0]
+        if len(themes):
+            values, counts = np.unique(themes, return_counts=True)
+            out[rows] = values[np.lexsort((-sizes[values], -counts))[0]]
+    return tidy_labels(out, min_size)
