@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import zipfile
 
 import pandas as pd
 import pytest
 
-from theme_assist.codebook import Code, Codebook
+from theme_assist.cli import main
+from theme_assist.codebook import Code, Codebook, load_codebook
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
 from theme_assist.refi import export_project, import_project, machine_user_name
@@ -202,3 +204,57 @@ def test_coding_dates_and_descriptions_are_written_and_read_back(codebook, docum
     assert again.project.to_dict() == first.project.to_dict()
     with pytest.raises(InputError, match="row 2: created 'yesterday' is not a date and time"):
         export_project(codebook, documents, codings.assign(created="yesterday"), out=tmp_path / "bad.qdpx")
+
+
+def run_cli(*args) -> int:
+    """Run ``theme-assist ARGS`` in-process; its exit status."""
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(arg) for arg in args])
+    return exit_info.value.code or 0
+
+
+def test_codebook_with_characters_xml_cannot_hold_exports_and_imports(tmp_path, capsys):
+    # U+000B is what Word writes for a manual line break, so pasted definitions carry it
+    (tmp_path / "cb.yaml").write_text('name: Mini\ncodes:\n'
+                                      '  - {id: money, name: "Mo\\u0000ney", definition: "Pay\\u000bor\\u000ccosts."}\n'
+                                      '  - {id: family, name: Family, definition: "Family\\uFFFE members."}\n')
+    assert run_cli("export-qdpx", "--codebook", tmp_path / "cb.yaml", "--out", tmp_path / "cb.qdc") == 0
+    assert capsys.readouterr().err == ("theme-assist: warning: cb.qdc: 4 character(s) that XML 1.0 cannot hold were "
+                                       "replaced (U+000B and U+000C by a line break, other control characters, "
+                                       "U+FFFE, U+FFFF and lone surrogates by U+FFFD)\n")
+    assert run_cli("import-qdpx", tmp_path / "cb.qdc", "--out", tmp_path / "cb") == 0
+    codes = load_codebook(tmp_path / "cb" / "codebook.yaml").all_codes
+    assert [(c.name, c.definition) for c in codes] == [("Mo\ufffdney", "Pay\nor\ncosts."),
+                                                       ("Family", "Family\ufffd members.")]
+
+
+def test_project_with_characters_xml_cannot_hold_exports_and_imports(tmp_path, caplog):
+    codebook = Codebook(name="Mini", codes=[Code(id="money", name="Money", definition="Pay\x0bor costs."),
+                                            Code(id="family", name="Family", definition="Family members.")])
+    # control characters in a plain text are kept (offsets count them); a lone surrogate, which UTF-8 cannot
+    # encode, is replaced one for one
+    documents = [Document(id="int\x02", text="Ann: pay\x0bcosts\x01.\nBen: My family\ud800 helps.")]
+    codings = pd.DataFrame({"document": ["int\x02", "int\x02"], "start": [5, 22], "end": [16, 39],
+                            "code": ["money", "family"], "coder": ["ann\x01", "bob"],
+                            "description": ["why\x0cnot", ""]})
+    with caplog.at_level(logging.WARNING, logger="theme_assist"):
+        export_project(codebook, documents, codings, out=tmp_path / "p.qdpx")
+    assert [record.getMessage()[:24] for record in caplog.records] == ["p.qdpx: 5 character(s) t"]
+    imported = import_project(tmp_path / "p.qdpx", tmp_path / "p", known=codebook)
+    assert [d.text for d in imported.documents] == ["Ann: pay\x0bcosts\x01.\nBen: My family\ufffd helps."]
+    assert imported.project.text_sources[0].name == "int\ufffd"
+    rows = imported.codings.sort_values("start")[["start", "end", "text", "code", "coder", "description"]]
+    assert rows.values.tolist() == [[5, 16, "pay\x0bcosts\x01.", "money", "ann\ufffd", "why\nnot"],
+                                    [22, 39, "My family\ufffd helps.", "family", "bob", ""]]
+    assert imported.codebook.get("money").definition == "Pay\nor costs."
+
+
+@pytest.mark.parametrize("character", ["\x0b", "&#11;"])
+def test_file_with_characters_xml_cannot_hold_is_refused_in_one_line(tmp_path, capsys, character):
+    (tmp_path / "bad.qdc").write_text('<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="22222222-'
+                                      f'2222-2222-2222-222222222222" name="a{character}b" isCodable="true"/></Codes>'
+                                      '</CodeBook>')
+    assert run_cli("import-qdpx", tmp_path / "bad.qdc", "--out", tmp_path / "out") == 2
+    error = capsys.readouterr().err
+    assert error.startswith("theme-assist: error: bad.qdc is not well-formed XML (") and error.count("\n") == 1
+    assert not (tmp_path / "out").exists()

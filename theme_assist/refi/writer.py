@@ -5,10 +5,18 @@ Elements are built with :mod:`xml.etree.ElementTree` in the order the schemas (`
 texts go to ``sources/<name>.txt`` inside the archive, referred to as ``internal://<name>.txt`` (REFI-QDA 1.5,
 source paths). Archive entries carry a fixed date, so the same project always gives the same bytes. Files are
 written through :func:`~.atomic.atomic_file`: a failure never leaves a partial ``.qdpx`` / ``.qdc``.
+
+Characters XML 1.0 cannot hold (control characters other than tab, line feed and carriage return; U+FFFE, U+FFFF,
+lone surrogates; Word writes U+000B for a manual line break) are replaced in every attribute and element text as
+the XML is serialised (:func:`_xml_bytes`), one warning per file saying how many. Plain texts are not XML and
+keep their control characters (their offsets count them); only lone surrogates, which UTF-8 cannot encode, are
+replaced there, one for one.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -26,6 +34,10 @@ SELECTION_ORDER = ["Description", "Coding", "NoteRef"]
 CODING_ORDER = ["CodeRef", "NoteRef"]
 CODE_ORDER = ["Description", "NoteRef", "Code"]
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")
+
+logger = logging.getLogger(__name__)
 
 
 def raw_in_namespace(raw: RawElement, namespace: str) -> ET.Element | None:
@@ -133,16 +145,44 @@ def codebook_element(project: Project) -> ET.Element:
     return root
 
 
-def _xml_bytes(root: ET.Element, namespace: str) -> bytes:
+def _replace(pattern: re.Pattern, text: str) -> tuple[str, int]:
+    """``text`` with each match of ``pattern`` replaced by one character, and how many were replaced: U+000B
+    (vertical tab) and U+000C (form feed) by a line break, which is what they meant, anything else by U+FFFD."""
+    return pattern.subn(lambda match: "\n" if match[0] in "\x0b\x0c" else "\ufffd", text)
+
+
+def _warn_replaced(count: int, path: str | Path) -> None:
+    if count:
+        logger.warning("%s: %d character(s) that XML 1.0 cannot hold were replaced (U+000B and U+000C by a line "
+                       "break, other control characters, U+FFFE, U+FFFF and lone surrogates by U+FFFD)",
+                       Path(path).name, count)
+
+
+def _xml_bytes(root: ET.Element, namespace: str) -> tuple[bytes, int]:
     """Serialise with ``namespace`` as the default namespace (ElementTree's ``default_namespace`` option
-    refuses un-prefixed attributes, so the tags are unqualified and ``xmlns`` set by hand)."""
+    refuses un-prefixed attributes, so the tags are unqualified and ``xmlns`` set by hand).
+
+    Returns
+    -------
+    data : bytes
+    replaced : int
+        How many characters XML 1.0 cannot hold were replaced (:func:`_replace`) in texts and attribute values:
+        ElementTree writes them as they are, and no XML parser reads the file back then.
+    """
     prefix = f"{{{namespace}}}"
+    replaced = 0
     for element in root.iter():
         if element.tag.startswith(prefix):
             element.tag = element.tag[len(prefix):]
+        if element.text:
+            element.text, count = _replace(_NOT_XML, element.text)
+            replaced += count
+        for key, value in element.attrib.items():
+            element.attrib[key], count = _replace(_NOT_XML, value)
+            replaced += count
     root.set("xmlns", namespace)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True), replaced
 
 
 def _zip_entry(name: str) -> zipfile.ZipInfo:
@@ -209,20 +249,24 @@ def write_qdpx(project: Project, path: str | Path, attachments_dir: Path | None 
     names, carried = _attachments(project, attachments_dir)
     taken = set(names)
     text_names = {source.guid: _text_file_name(source, taken) for source in project.text_sources}
-    document = _xml_bytes(project_element(project, text_names), PROJECT_NS)
+    document, replaced = _xml_bytes(project_element(project, text_names), PROJECT_NS)
     with atomic_file(path) as temporary, zipfile.ZipFile(temporary, "w") as archive:
         archive.writestr(_zip_entry(PROJECT_ENTRY), document)
         for source in project.text_sources:
-            data = ("\ufeff" if source.bom else "").encode("utf-8") + source.text.encode("utf-8")
+            text, count = _replace(_NOT_UTF8, source.text)
+            replaced += count
+            data = ("\ufeff" if source.bom else "").encode("utf-8") + text.encode("utf-8")
             archive.writestr(_zip_entry(f"sources/{text_names[source.guid]}"), data)
         for name, file in carried:
             with open(file, "rb") as source_file, archive.open(_zip_entry(name), "w") as entry:
                 while chunk := source_file.read(1 << 16):
                     entry.write(chunk)
+    _warn_replaced(replaced, path)
 
 
 def write_qdc(project: Project, path: str | Path) -> None:
     """Write the codes of ``project`` as a ``.qdc`` codebook (replaced atomically)."""
-    document = _xml_bytes(codebook_element(project), CODEBOOK_NS)
+    document, replaced = _xml_bytes(codebook_element(project), CODEBOOK_NS)
     with atomic_file(path) as temporary:
         temporary.write_bytes(document)
+    _warn_replaced(replaced, path)
