@@ -3,6 +3,7 @@ mode and escaping."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -98,7 +99,7 @@ def test_hostile_transcript_text_is_returned_as_data(api):
     ("get", "/api/bulk?code=nope&coder=ana", None, 404, "code 'nope'"),
     ("get", "/api/queue?coder=ana&document=nope", None, 404, "document 'nope'"),
     ("get", "/api/queue?coder=ana&code=nope", None, 404, "code 'nope'"),
-    ("get", "/api/queue?coder=ana&status=maybe", None, 404, "status"),
+    ("get", "/api/queue?coder=ana&status=maybe", None, 422, ""),
     ("post", "/api/decisions", decision(segment="nope"), 404, "segment 'nope'"),
     ("post", "/api/decisions", decision(code="nope"), 404, "code 'nope'"),
     ("post", "/api/decisions", decision(code="relations"), 201, ""),  # a parent code is still a code
@@ -198,3 +199,77 @@ def test_a_port_in_use_is_refused_in_one_line_before_serving():
         taken.listen()
         with pytest.raises(InputError, match=r"cannot listen on 127\.0\.0\.1:\d+ .*choose another --port"):
             check_port("127.0.0.1", taken.getsockname()[1])
+
+
+# ------------------------------------------------------------------ what reaches the project file
+def post_raw(api, path, body):
+    """POST ``body`` as JSON that may hold lone surrogates (which UTF-8 cannot encode, so httpx's ``json=`` can't)."""
+    return api.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("suggestion_id", [2**63, -2**63 - 1, 10**30])
+def test_ids_beyond_sqlites_integers_get_422(api, project, suggestion_id):
+    single = api.post("/api/decisions", json=decision(action="accept", suggestion_id=suggestion_id))
+    bulk = api.post("/api/decisions/bulk", json={"coder": "ana", "action": "accept", "code": "work", "items": [
+        {"segment_id": "interview_a:1", "suggestion_id": suggestion_id}]})
+    assert single.status_code == bulk.status_code == 422
+    assert ProjectStore(project).decisions().empty
+    assert api.post("/api/decisions", json=decision(suggestion_id=2**63 - 1)).status_code == 404  # in range
+
+
+def test_a_coder_name_is_trimmed_wherever_it_enters(api):
+    top = api.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()["suggestions"][0]
+    api.post("/api/decisions", json=decision(action="accept", code=top["code"], suggestion_id=top["id"], coder="Ann "))
+    assert api.get("/api/progress", params={"coder": "Ann "}).json()["decided"] == 1
+    coded = api.get("/api/queue", params={"coder": " Ann", "status": "coded"}).json()["items"]
+    assert [item["segment_id"] for item in coded] == ["interview_a:1"]
+    assert api.get("/api/segments/interview_a:1", params={"coder": "Ann\t"}).json()["mine"]["codes"]
+    candidates = api.get("/api/bulk", params={"code": top["code"], "min_score": 0, "coder": "Ann "}).json()["items"]
+    assert "interview_a:1" not in {item["segment_id"] for item in candidates}
+    assert len(api.post("/api/undo", json={"coder": "Ann "}).json()["decisions"]) == 1
+    assert api.get("/api/progress", params={"coder": "Ann"}).json()["decided"] == 0
+    for blank in (" ", "\n"):
+        assert api.get("/api/progress", params={"coder": blank}).status_code == 422
+        assert api.post("/api/undo", json={"coder": blank}).status_code == 422
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x08", "\x0b", "\x0c", "\x0e", "\x1f", "\ufffe", "\uffff", "\ud800",
+                                  "\udfff"])
+@pytest.mark.parametrize("field", ["coder", "reason", "segment_id", "code", "replaces"])
+def test_text_xml_cannot_hold_is_refused(api, project, char, field):
+    response = post_raw(api, "/api/decisions", decision(**{field: f"Ann{char}B"}))
+    assert response.status_code == 422 and "XML" in response.text
+    assert ProjectStore(project).decisions().empty
+
+
+@pytest.mark.parametrize("char", ["\x00", "\ud800"])
+def test_text_xml_cannot_hold_is_refused_in_bulk_and_undo(api, project, char):
+    suggestion = ProjectStore(project).suggestions(segment_id="interview_a:1").iloc[0]
+    bulk = post_raw(api, "/api/decisions/bulk", {"coder": f"ana{char}", "action": "accept", "code": suggestion["code"],
+                                                 "items": [{"segment_id": "interview_a:1",
+                                                            "suggestion_id": int(suggestion["id"])}]})
+    assert bulk.status_code == 422 and "XML" in bulk.text
+    assert post_raw(api, "/api/undo", {"coder": f"ana{char}"}).status_code == 422
+    assert ProjectStore(project).decisions().empty
+
+
+def test_xml_legal_whitespace_and_characters_pass(api, project):
+    response = api.post("/api/decisions", json=decision(coder="Zoë\tK", reason="line one\r\nline two \U0001F600"))
+    assert response.status_code == 201
+    assert response.json()["decisions"][0]["reason"] == "line one\r\nline two \U0001F600"
+
+
+def test_a_bulk_request_naming_an_item_twice_records_it_once(api, project):
+    suggestion = ProjectStore(project).suggestions(segment_id="interview_a:1").iloc[0]
+    item = {"segment_id": "interview_a:1", "suggestion_id": int(suggestion["id"])}
+    response = api.post("/api/decisions/bulk", json={"coder": "ana", "action": "accept", "code": suggestion["code"],
+                                                     "items": [item, item, dict(item)]})
+    assert response.status_code == 201 and len(response.json()["decisions"]) == 1
+    assert len(ProjectStore(project).decisions()) == 1
+
+
+@pytest.mark.parametrize("params", [{"order": "random"}, {"status": "maybe"}, {"order": ""}])
+def test_an_unknown_queue_order_or_status_is_422(api, params):
+    response = api.get("/api/queue", params={"coder": "ana", **params})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", next(iter(params))]

@@ -34,7 +34,8 @@ SELECTION_ORDER = ["Description", "Coding", "NoteRef"]
 CODING_ORDER = ["CodeRef", "NoteRef"]
 CODE_ORDER = ["Description", "NoteRef", "Code"]
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold (a surrogate left in a decoded string has no partner)."""
 _NOT_UTF8 = re.compile("[\ud800-\udfff]")
 
 logger = logging.getLogger(__name__)
@@ -175,10 +176,10 @@ def _xml_bytes(root: ET.Element, namespace: str) -> tuple[bytes, int]:
         if element.tag.startswith(prefix):
             element.tag = element.tag[len(prefix):]
         if element.text:
-            element.text, count = _replace(_NOT_XML, element.text)
+            element.text, count = _replace(NOT_XML, element.text)
             replaced += count
         for key, value in element.attrib.items():
-            element.attrib[key], count = _replace(_NOT_XML, value)
+            element.attrib[key], count = _replace(NOT_XML, value)
             replaced += count
     root.set("xmlns", namespace)
     ET.indent(root)

@@ -22,48 +22,74 @@ Unknown segments, codes and documents get 404, malformed requests 422, refused r
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import FastAPI, Query
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
 from theme_assist.errors import InputError
 from theme_assist.project.learn import BackgroundRefitter
 from theme_assist.project.store import DecisionRequest, NotFound, ProjectStore
+from theme_assist.refi.writer import NOT_XML
 from theme_assist.review import views
 from theme_assist.review.security import SameOriginGuard, allowed_hosts, new_token
 
 STATIC = Path(__file__).parent / "static"
-Name = Field(min_length=1, max_length=100)
+
+
+def xml_text(value):
+    """``value``, refused if it is a string holding a character XML 1.0 cannot: the project's REFI-QDA export is
+    XML. Runs before pydantic's own string check, which refuses a lone surrogate without naming it."""
+    found = NOT_XML.search(value) if isinstance(value, str) else None
+    if found:
+        raise ValueError(f"character U+{ord(found.group()):04X} is not allowed (XML, and so the REFI-QDA "
+                         "export, cannot hold it)")
+    return value
+
+
+def coder_name(value: str) -> str:
+    """``value`` trimmed, as the project stores coder names, so a name finds the decisions stored under it."""
+    value = value.strip()
+    if not value:
+        raise ValueError("a coder needs a name")
+    return value
+
+
+Text = Annotated[str, BeforeValidator(xml_text)]
+Coder = Annotated[Text, StringConstraints(max_length=100), AfterValidator(coder_name)]
+SqliteInt = Annotated[int, Field(ge=-2**63, le=2**63 - 1)]
 
 
 class DecisionIn(BaseModel):
-    segment_id: str = Field(max_length=500)
+    segment_id: Text = Field(max_length=500)
     action: Literal["accept", "reject", "replace", "add"]
-    code: str = Field(max_length=200)
-    coder: str = Name
-    suggestion_id: int | None = None
-    replaces: str = Field("", max_length=200)
-    reason: str = Field("", max_length=2000)
+    code: Text = Field(max_length=200)
+    coder: Coder
+    suggestion_id: SqliteInt | None = None
+    replaces: Text = Field("", max_length=200)
+    reason: Text = Field("", max_length=2000)
 
 
 class BulkItem(BaseModel):
-    segment_id: str = Field(max_length=500)
-    suggestion_id: int
+    segment_id: Text = Field(max_length=500)
+    suggestion_id: SqliteInt
 
 
 class BulkIn(BaseModel):
-    coder: str = Name
+    coder: Coder
     action: Literal["accept", "reject"]
-    code: str = Field(max_length=200)
+    code: Text = Field(max_length=200)
     items: list[BulkItem] = Field(min_length=1, max_length=5000)
 
 
 class UndoIn(BaseModel):
-    coder: str = Name
+    coder: Coder
 
 
 def _records(frame) -> list[dict]:
@@ -104,6 +130,12 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     def bad_input(request, exc: InputError):
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
+    @app.exception_handler(RequestValidationError)
+    def invalid(request, exc: RequestValidationError):
+        # ASCII JSON: the errors echo the input, and a lone surrogate in it has no UTF-8 encoding
+        body = json.dumps({"detail": jsonable_encoder(exc.errors())})
+        return Response(body, status_code=422, media_type="application/json")
+
     def learned(count: int) -> None:
         if refitter is not None and count:
             refitter.decisions_recorded(count)
@@ -127,24 +159,24 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
         return _records(store.documents())
 
     @app.get("/api/queue")
-    def review_queue(coder: str = Query(..., min_length=1), order: str = "active", document: str = "",
+    def review_queue(coder: Coder, order: views.Order = "active", document: str = "",
                      code: str = "", min_score: float = Query(0.0, ge=0, le=1),
-                     max_score: float = Query(1.0, ge=0, le=1), status: str = "open",
+                     max_score: float = Query(1.0, ge=0, le=1), status: views.Status = "open",
                      limit: int = Query(500, ge=1, le=5000)):
         return views.queue(store, coder, order=order, document=document, code=code, min_score=min_score,
                            max_score=max_score, status=status, limit=limit)
 
     @app.get("/api/segments/{segment_id:path}")
-    def segment(segment_id: str, coder: str = Query(..., min_length=1)):
+    def segment(segment_id: str, coder: Coder):
         return views.segment_view(store, segment_id, coder, blind=blind)
 
     @app.get("/api/bulk")
-    def bulk(code: str, coder: str = Query(..., min_length=1), min_score: float = Query(0.8, ge=0, le=1),
+    def bulk(code: str, coder: Coder, min_score: float = Query(0.8, ge=0, le=1),
              limit: int = Query(500, ge=1, le=5000)):
         return views.bulk_candidates(store, code, min_score, coder, limit=limit)
 
     @app.get("/api/progress")
-    def progress(coder: str = Query(..., min_length=1)):
+    def progress(coder: Coder):
         counts = views.queue(store, coder, order="document", status="all", limit=1)["progress"]
         run = store.latest_run()
         model = {"run_id": run["id"], "mode": run["mode"], "model_id": run["model_id"],
@@ -162,8 +194,9 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     @app.post("/api/decisions/bulk", status_code=201)
     def decide_many(bulk: BulkIn):
         views.check_code(store.codebook(), bulk.code)
-        requests = [DecisionRequest(item.segment_id, bulk.action, bulk.code, bulk.coder, item.suggestion_id)
-                    for item in bulk.items]
+        items = dict.fromkeys((item.segment_id, item.suggestion_id) for item in bulk.items)  # each once
+        requests = [DecisionRequest(segment_id, bulk.action, bulk.code, bulk.coder, suggestion_id)
+                    for segment_id, suggestion_id in items]
         stored = store.record_decisions(requests)
         learned(len(stored))
         return {"decisions": _records(stored)}

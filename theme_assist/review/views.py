@@ -5,14 +5,18 @@ Nothing here writes; every function reads the current state, so a page reload al
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import pandas as pd
 
 from theme_assist.codebook import Code, Codebook
+from theme_assist.errors import InputError
 from theme_assist.project.state import coder_state, segment_status
 from theme_assist.project.store import NotFound, ProjectStore
 
-STATUSES = ("open", "coded", "rejected", "all")
-ORDERS = ("active", "document")
+Status = Literal["open", "coded", "rejected", "all"]
+Order = Literal["active", "document"]
+STATUSES, ORDERS = get_args(Status), get_args(Order)
 
 
 def codebook_tree(codebook: Codebook) -> dict:
@@ -37,8 +41,8 @@ def _top_suggestions(store: ProjectStore) -> pd.DataFrame:
     return best[["segment_id", "code", "score"]]
 
 
-def queue(store: ProjectStore, coder: str, order: str = "active", document: str = "", code: str = "",
-          min_score: float = 0.0, max_score: float = 1.0, status: str = "open", limit: int = 500) -> dict:
+def queue(store: ProjectStore, coder: str, order: Order = "active", document: str = "", code: str = "",
+          min_score: float = 0.0, max_score: float = 1.0, status: Status = "open", limit: int = 500) -> dict:
     """The segments to review, filtered and ordered, with the coder's progress.
 
     ``code`` filters on the best suggestion's code; ``min_score`` / ``max_score`` on its score; ``status`` on the
@@ -46,9 +50,9 @@ def queue(store: ProjectStore, coder: str, order: str = "active", document: str 
     (segments outside it follow in document order).
     """
     if order not in ORDERS:
-        raise NotFound(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
+        raise InputError(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
     if status not in STATUSES:
-        raise NotFound(f"unknown status {status!r}; choose one of {', '.join(STATUSES)}")
+        raise InputError(f"unknown status {status!r}; choose one of {', '.join(STATUSES)}")
     codebook = store.codebook()
     segments = store.segments()
     if document and document not in set(segments["document"]):
