@@ -187,6 +187,25 @@ def test_decisions_replay_into_each_coders_codes(store):
     assert state.loc[(b, "ana"), "codes"] == [] and len(state.loc[(b, "ana"), "rejected"]) == 1
 
 
+def test_codes_replaced_under_an_exclusive_codebook_stay_replaced_when_it_allows_several(store):
+    from theme_assist.codebook import parse_codebook
+    from theme_assist.project.testing import CODEBOOK
+
+    a = store.segments()["segment_id"].iloc[1]
+    store.record_decisions([DecisionRequest(a, "add", "work", "ana"), DecisionRequest(a, "add", "family", "ana")])
+    store.add_codebook_version(parse_codebook(CODEBOOK.replace("exclusive: true", "exclusive: false")))
+    decisions = store.decisions()
+    assert decisions["exclusive_codebook"].tolist() == [True, True]
+    assert coder_state(decisions, exclusive=False).set_index("coder").loc["ana", "codes"] == ["family"]
+    store.record_decisions([DecisionRequest(a, "add", "stigma", "ana")])  # now codes may stand side by side
+    decisions = store.decisions()
+    assert decisions["exclusive_codebook"].tolist() == [True, True, False]
+    assert coder_state(decisions, exclusive=False).set_index("coder").loc["ana", "codes"] == ["family", "stigma"]
+    # back to one code per segment: the current rule holds for every decision, so the latest code stays
+    store.add_codebook_version(parse_codebook(CODEBOOK))
+    assert coder_state(store.decisions(), exclusive=True).set_index("coder").loc["ana", "codes"] == ["stigma"]
+
+
 def test_a_replace_without_suggestion_needs_a_code_someone_suggested_or_gave(store):
     a = store.segments()["segment_id"].iloc[1]
     suggested = set(store.suggestions().query("segment_id == @a")["code"])

@@ -6,7 +6,9 @@ Decisions are replayed in the order they were made, skipping those an ``undo`` a
 * ``reject`` code *c*: *c* is not applied (and is remembered as rejected);
 * ``replace`` *o* by *c*: *o* is rejected, *c* is applied.
 
-In an exclusive codebook (one code per segment) an applied code takes the place of the segment's earlier codes.
+In an exclusive codebook (one code per segment) an applied code takes the place of the segment's earlier codes:
+the current codebook's rule, or the rule of the version in force when the decision was made (the store's
+``exclusive_codebook``), so a codebook revised to allow several codes does not bring back codes a coder replaced.
 """
 
 from __future__ import annotations
@@ -26,9 +28,14 @@ def coder_state(decisions: pd.DataFrame, exclusive: bool = False) -> pd.DataFram
     decisions : DataFrame
         As returned by :meth:`~theme_assist.project.store.ProjectStore.decisions` (with ``undone``).
     exclusive : bool
-        Whether the codebook allows one code per segment only.
+        Whether the codebook allows one code per segment only; a decision with ``exclusive_codebook`` made under
+        an exclusive version is replayed as exclusive either way.
     """
     live = decisions[(decisions["action"] != "undo") & ~decisions["undone"].astype(bool)]
+    if "exclusive_codebook" in live:
+        live = live.assign(exclusive_codebook=live["exclusive_codebook"].astype(bool) | exclusive)
+    else:
+        live = live.assign(exclusive_codebook=exclusive)
     state: dict[tuple[str, str], dict] = {}
     for row in live.itertuples(index=False):
         entry = state.setdefault((row.segment_id, row.coder), {"codes": [], "rejected": set(), "last": 0})
@@ -40,7 +47,7 @@ def coder_state(decisions: pd.DataFrame, exclusive: bool = False) -> pd.DataFram
             if target:
                 entry["rejected"].add(target)
         if row.action in ("accept", "add", "replace"):
-            if exclusive:
+            if row.exclusive_codebook:
                 codes.clear()
             if row.code not in codes:
                 codes.append(row.code)

@@ -25,10 +25,11 @@ import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from theme_assist.codebook import Codebook, dump_codebook, parse_codebook
@@ -52,7 +53,16 @@ class NotFound(InputError):
 
 def utc_now() -> str:
     """The current time as ISO 8601 UTC with milliseconds (sorts as text)."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _utc_text(datetime.now(timezone.utc))
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _one_millisecond_later(timestamp: str) -> str:
+    """The :func:`utc_now` text one millisecond after ``timestamp``, one of its own."""
+    return _utc_text(datetime.fromisoformat(timestamp.replace("Z", "+00:00")) + timedelta(milliseconds=1))
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,7 @@ class ProjectStore:
         if not create:
             self._check_intact()
         self._local = threading.local()
+        self._exclusive_versions: dict[int, bool] = {}
         connection = self._connection()
         try:
             migrate(connection, str(self.path))
@@ -284,8 +295,12 @@ class ProjectStore:
             if latest:
                 self._check_revision_keeps_used_codes(db, codebook)
             version = (latest["version"] + 1) if latest else 1
+            # strictly after every decision so far: decisions are replayed under the version in force
+            # (:meth:`decisions`), and two in one millisecond would be ambiguous
+            last_decision = db.execute("SELECT max(created_at) FROM decisions").fetchone()[0]
+            created = max(utc_now(), _one_millisecond_later(last_decision)) if last_decision else utc_now()
             db.execute("INSERT INTO codebook_versions VALUES (?, ?, ?, ?, ?, ?)",
-                       (version, utc_now(), author, note, content_hash, dump_codebook(codebook)))
+                       (version, created, author, note, content_hash, dump_codebook(codebook)))
         return version
 
     @staticmethod
@@ -496,7 +511,9 @@ class ProjectStore:
         return self.decisions(since_id=first_id - 1)
 
     def decisions(self, coder: str | None = None, since_id: int = 0) -> pd.DataFrame:
-        """Decisions in the order they were made, each with ``undone``."""
+        """Decisions in the order they were made, each with ``undone`` and ``exclusive_codebook`` (whether the
+        codebook version in force when it was made allowed one code per segment: an ``add`` then replaced the
+        segment's code, whatever a later version allows)."""
         sql = (f"SELECT {', '.join('d.' + c for c in DECISION_COLUMNS)}, EXISTS (SELECT 1 FROM decisions u "
                "WHERE u.undoes = d.id) AS undone FROM decisions d WHERE d.id > ?")
         params: list = [since_id]
@@ -505,7 +522,23 @@ class ProjectStore:
             params.append(coder)
         frame = self._read(sql + " ORDER BY d.id", params)
         frame["undone"] = frame["undone"].astype(bool)
+        frame["exclusive_codebook"] = self._exclusive_when(frame["created_at"])
         return frame
+
+    def _exclusive_when(self, times: pd.Series) -> np.ndarray:
+        """Whether the codebook version in force at each of ``times`` was exclusive (versions are append-only, so
+        each is parsed once per store)."""
+        versions = self._read("SELECT version, created_at FROM codebook_versions ORDER BY version")
+        known = self._exclusive_versions
+        for version in versions["version"]:
+            if version not in known:
+                known[version] = self.codebook(int(version)).exclusive
+        if versions.empty:
+            return np.zeros(len(times), dtype=bool)
+        flags = np.array([known[version] for version in versions["version"]], dtype=bool)
+        in_force = np.searchsorted(versions["created_at"].to_numpy(dtype=str), times.to_numpy(dtype=str),
+                                   side="right") - 1
+        return flags[np.maximum(in_force, 0)]
 
     def decision_count(self) -> int:
         return self._connection().execute("SELECT count(*) FROM decisions WHERE action != 'undo'").fetchone()[0]
