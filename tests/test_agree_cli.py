@@ -176,3 +176,19 @@ def test_ratings_in_another_encoding_are_read(capsys, tmp_path, encoding):
     code, out, err = run(capsys, path, "--format", "json")
     assert code == 0, err
     assert round(json.loads(out)["percent"]["value"], 3) == 0.667  # u1 and u3 agree
+
+
+def test_cells_that_other_programs_write_for_missing_values_are_named(capsys, tmp_path):
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,ann,bob\n1,NA,a\n2,a,N/A\n3,b,b\n4,a,a\n5,null,b\n")
+    code, out, err = run(capsys, wide, "--format", "json")
+    assert code in (0, None)
+    assert err.strip() == (f"theme-assist: warning: {wide}: 3 rating(s) read as the code(s) 'N/A', 'NA', 'null'; "
+                           "if they mean a missing rating, leave those cells empty")
+    assert json.loads(out)["percent"]["n_units"] == 5  # read as written: a code may be called "none"
+    long = tmp_path / "long.csv"
+    long.write_text("unit,coder,code\n1,ann,a\n1,bob,NA\n2,ann,b\n2,bob,b\n")
+    assert "1 rating(s) read as the code(s) 'NA'" in run(capsys, long)[2]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("unit,ann,bob\n1,a,a\n2,b,\n3,none of them,b\n")
+    assert run(capsys, plain)[2] == ""

@@ -12,6 +12,7 @@ Long
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,11 @@ from theme_assist.inputs import read_table
 
 LONG_COLUMNS = ("unit", "coder", "code")
 UNIT_ALIASES = ("unit", "segment_id")
+MISSING_MARKERS = ("na", "n/a", "#n/a", "nan", "null", "none", "missing")
+"""Cell texts other programs write for a missing value (R's ``write.csv``: NA). Read as codes, as written, since
+"none" may be a code; a warning names them."""
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,14 @@ def read_ratings(path: str | Path) -> RatingsFile:
     return _wide(frame, path)
 
 
+def _warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path) -> None:
+    cells = pd.Series(np.asarray(cells, dtype=str).ravel())
+    marked = cells[cells.str.lower().isin(MISSING_MARKERS)]
+    if len(marked):
+        logger.warning("%s: %d rating(s) read as the code(s) %s; if they mean a missing rating, leave those cells "
+                       "empty", path, len(marked), ", ".join(repr(v) for v in sorted(set(marked))))
+
+
 def _wide(frame: pd.DataFrame, path: str | Path) -> RatingsFile:
     unit = frame.columns[0]
     separator = next((separator for separator in ";|" if separator in unit), None)
@@ -76,6 +90,7 @@ def _wide(frame: pd.DataFrame, path: str | Path) -> RatingsFile:
         raise InputError(f"{path} has {frame.shape[1] - 1} coder column(s); agreement needs at least two coders "
                          "(wide format: a unit column, then one column per coder)")
     _check_units(frame[unit], path)
+    _warn_missing_markers(frame.drop(columns=unit), path)
     ratings = frame.set_index(unit).replace("", np.nan)
     return RatingsFile(_as_numbers_if_all_numeric(ratings))
 
@@ -86,6 +101,7 @@ def _long(frame: pd.DataFrame, path: str | Path) -> RatingsFile:
         raise InputError(f"line {line} of {path} has a blank unit or coder")
     if frame["coder"].nunique() < 2:
         raise InputError(f"{path} has {frame['coder'].nunique()} coder; agreement needs at least two coders")
+    _warn_missing_markers(frame["code"], path)
     coded = frame[frame["code"] != ""]
     multi_label = bool(coded.drop_duplicates().duplicated(["unit", "coder"]).any())
     ratings = ratings_from_codings(frame, unit="unit", multi_label=multi_label)
