@@ -273,3 +273,19 @@ def test_an_unknown_queue_order_or_status_is_422(api, params):
     response = api.get("/api/queue", params={"coder": "ana", **params})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", next(iter(params))]
+
+
+@pytest.mark.parametrize("host", ["999.1.1.1", "192.0.2.1"])  # not an address at all; not one of this machine's
+def test_a_host_this_machine_cannot_listen_on_is_named_as_the_problem(host):
+    from theme_assist.cli.review import check_port
+    from theme_assist.errors import InputError
+
+    with pytest.raises(InputError, match=rf"cannot listen on --host {re.escape(host)} .*give an address of this "
+                                         "machine"):
+        check_port(host, 8812)
+
+
+def test_port_zero_means_a_free_one():
+    from theme_assist.cli.review import check_port
+
+    assert 0 < check_port("127.0.0.1", 0) < 65536

@@ -7,8 +7,10 @@ from pathlib import Path
 import typer
 
 
-def check_port(host: str, port: int) -> None:
-    """Refuse, in one line, a port something else already listens on (uvicorn would log and exit 3)."""
+def check_port(host: str, port: int) -> int:
+    """The port to serve on: ``port``, or a free one for 0. Refuses, in one line, a port something else already
+    listens on (uvicorn would log and exit 3) and a host that is not an address of this machine."""
+    import errno
     import socket
 
     from theme_assist.errors import InputError
@@ -18,16 +20,12 @@ def check_port(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as error:
-            raise InputError(f"cannot listen on {host}:{port} ({error.strerror or error}); choose another --port "
-                             "or leave it out for a free one") from None
-
-
-def free_port(host: str) -> int:
-    """A port nobody listens on right now."""
-    import socket
-
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.bind((host, 0))
+            reason = error.strerror or str(error)
+            if error.errno == errno.EADDRINUSE:
+                raise InputError(f"cannot listen on {host}:{port} ({reason}); choose another --port or leave it "
+                                 "out for a free one") from None
+            raise InputError(f"cannot listen on --host {host} ({reason}): give an address of this machine, such "
+                             "as 127.0.0.1 (the default)") from None
         return probe.getsockname()[1]
 
 
@@ -57,10 +55,7 @@ def review(
 
     console = Console(stderr=True)
     ProjectStore(project).close()  # a missing or foreign file fails here, in one line
-    if port:
-        check_port(host, port)
-    else:
-        port = free_port(host)
+    port = check_port(host, port)
     refitter = None
     if refit_every:
         from theme_assist.embed import Embedder
