@@ -187,7 +187,7 @@ def test_decisions_replay_into_each_coders_codes(store):
     assert state.loc[(b, "ana"), "codes"] == [] and len(state.loc[(b, "ana"), "rejected"]) == 1
 
 
-def test_codes_replaced_under_an_exclusive_codebook_stay_replaced_when_it_allows_several(store):
+def test_codes_replaced_under_an_exclusive_codebook_stay_replaced_when_it_allows_several(store, caplog):
     from theme_assist.codebook import parse_codebook
     from theme_assist.project.testing import CODEBOOK
 
@@ -201,9 +201,13 @@ def test_codes_replaced_under_an_exclusive_codebook_stay_replaced_when_it_allows
     decisions = store.decisions()
     assert decisions["exclusive_codebook"].tolist() == [True, True, False]
     assert coder_state(decisions, exclusive=False).set_index("coder").loc["ana", "codes"] == ["family", "stigma"]
-    # back to one code per segment: the current rule holds for every decision, so the latest code stays
-    store.add_codebook_version(parse_codebook(CODEBOOK))
+    assert "several codes" not in caplog.text
+    # back to one code per segment: the current rule holds for every decision, so the latest code stays, and
+    # the switch says how many segments that reads differently
+    with caplog.at_level("WARNING"):
+        store.add_codebook_version(parse_codebook(CODEBOOK))
     assert coder_state(store.decisions(), exclusive=True).set_index("coder").loc["ana", "codes"] == ["stigma"]
+    assert "1 segment(s) carry several codes of one coder" in caplog.text
 
 
 def test_a_replace_without_suggestion_needs_a_code_someone_suggested_or_gave(store):

@@ -19,6 +19,7 @@ Tables returned (pandas DataFrames):
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -49,6 +50,9 @@ DECISION_COLUMNS = ["id", "segment_id", "action", "code", "replaces", "coder", "
 
 class NotFound(InputError):
     """A segment, code or suggestion named by the caller does not exist in the project."""
+
+
+logger = logging.getLogger(__name__)
 
 
 def utc_now() -> str:
@@ -287,6 +291,7 @@ class ProjectStore:
     def add_codebook_version(self, codebook: Codebook, author: str = "", note: str = "") -> int:
         """Store ``codebook`` as the new current version (unchanged codebooks are not stored twice)."""
         content_hash = codebook.content_hash()
+        was_exclusive = self.codebook().exclusive if self.codebook_version() else True
         with self.transaction() as db:
             latest = db.execute("SELECT version, content_hash FROM codebook_versions "
                                 "ORDER BY version DESC LIMIT 1").fetchone()
@@ -301,7 +306,23 @@ class ProjectStore:
             created = max(utc_now(), _one_millisecond_later(last_decision)) if last_decision else utc_now()
             db.execute("INSERT INTO codebook_versions VALUES (?, ?, ?, ?, ?, ?)",
                        (version, created, author, note, content_hash, dump_codebook(codebook)))
+        if codebook.exclusive and not was_exclusive:
+            self._warn_of_several_codes_per_segment()
         return version
+
+    def _warn_of_several_codes_per_segment(self) -> None:
+        """Say how many segments carry several codes of one coder, now that a codebook of one code per segment
+        reads them as one (nothing is deleted: allowing several codes again brings them back)."""
+        from theme_assist.project.state import coder_state
+
+        state = coder_state(self.decisions(), exclusive=False)
+        several = set(state.loc[state["codes"].map(len) > 1, "segment_id"])
+        per_coder = self.codings().groupby(["segment_id", "coder"])["code"].nunique()
+        several |= set(per_coder[per_coder > 1].index.get_level_values("segment_id"))
+        if several:
+            logger.warning("%d segment(s) carry several codes of one coder; with one code per segment each now "
+                           "counts its coder's latest decision (imported codings: the first code); the history is "
+                           "kept, and allowing several codes again brings them back", len(several))
 
     @staticmethod
     def _check_revision_keeps_used_codes(db: sqlite3.Connection, codebook: Codebook) -> None:
