@@ -124,7 +124,8 @@ def test_atlas_codebook_only_round_trip(refi_dir, tmp_path, project_schema):
     assert second.project.attrs["creationDateTime"] == "2023-08-16T15:49:36Z"
 
 
-def test_suggestions_export_as_machine_coder_and_survive_reimport(qc_import, tmp_path, project_schema):
+def test_suggestions_export_as_machine_coder_and_survive_reimport(qc_import, tmp_path, project_schema,
+                                                                  caplog):
     folder, first = qc_import
     # segments as the segmenter would give them (offsets + text), and suggest's OUT.csv for them
     document = (folder / "documents" / "admin-1.txt").read_text(encoding="utf-8")
@@ -160,6 +161,20 @@ def test_suggestions_export_as_machine_coder_and_survive_reimport(qc_import, tmp
     result = export_folder(tmp_path / "suggested", tmp_path / "twice.qdpx",
                            suggestions=suggestions.merge(segments[["segment_id", "document", "start", "end"]]))
     assert result.counts["suggestions"] == 3 and any("already in the codings" in n for n in result.notes)
+
+    # a project made from that file, or from its imported codings.csv, learns from the human codings only
+    from theme_assist.codebook import load_codebook
+    from theme_assist.project import create_project
+
+    imported = tmp_path / "suggested"
+    for name, source in [("from_qdpx", {"qdpx": tmp_path / "suggested.qdpx"}),
+                         ("from_csv", {"codebook": load_codebook(imported / "codebook.yaml"),
+                                       "input": imported / "documents", "coded": imported / "codings.csv"})]:
+        caplog.clear()
+        with caplog.at_level("WARNING"), create_project(tmp_path / f"{name}.taproj", **source) as store:
+            assert set(store.codings()["coder"]) == {"cp"}
+        assert f"3 coding(s) by '{machine}' are theme_assist's suggestions, not human codings: left out" in \
+            caplog.text
 
 
 def test_qdc_export_of_imported_codebook_validates(qc_import, tmp_path, codebook_schema):

@@ -10,6 +10,7 @@ import pandas as pd
 from theme_assist.codebook import Codebook
 from theme_assist.errors import InputError
 from theme_assist.project.store import ProjectStore
+from theme_assist.refi.assemble import human_codings
 
 logger = logging.getLogger(__name__)
 
@@ -155,12 +156,12 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         store.add_documents(documents)
         store.add_segments(segments)
         if imported is not None and len(imported.codings):
-            store.add_codings(codings_on_overlapping_segments(imported.codings, segments),
-                              source=Path(qdpx).name)
+            human = human_codings(imported.codings, Path(qdpx).name)
+            store.add_codings(codings_on_overlapping_segments(human, segments), source=Path(qdpx).name)
         if coded is not None:
             from theme_assist.inputs import read_table
 
-            table = read_table(coded, required=("code",), what="coded segments")
+            table = human_codings(read_table(coded, required=("code",), what="coded segments"), str(coded))
             store.add_codings(codings_for_segments(table, segments, str(coded)), source=Path(coded).name)
     except BaseException:
         store.close()

@@ -18,6 +18,7 @@ selection per suggested code whose ``<Description>`` holds the score, rank and r
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from theme_assist.errors import InputError
 from theme_assist.refi.convert import code_guid, compose_description, stable_guid
 from theme_assist.refi.model import CodeNode, Coding, Project, RawElement, Selection, TextSource, User
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _GUID = re.compile(r"^(\{)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?(1)\})$")
 _RGB = re.compile(r"^#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})$")
@@ -41,6 +44,22 @@ _XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[
 def machine_user_name(model: str = DEFAULT_MODEL, version: str = __version__) -> str:
     """The REFI user that machine suggestions are coded by, e.g. ``theme_assist suggester (all-MiniLM-L6-v2) 0.1.0``."""
     return f"theme_assist suggester ({model}) {version}"
+
+
+_MACHINE_USER = re.compile(r"^theme_assist suggester \(.*\) \S+$")
+
+
+def human_codings(codings: pd.DataFrame, source: str) -> pd.DataFrame:
+    """``codings`` without the rows a :func:`machine_user_name` coded: theme_assist's own suggestions, exported
+    into a ``.qdpx`` and imported again, are not human codings and must not be learned from or counted as such.
+    A warning says how many were left out."""
+    if "coder" not in codings:
+        return codings
+    machine = codings["coder"].astype(str).str.match(_MACHINE_USER)
+    if machine.any():
+        logger.warning("%s: %d coding(s) by %r are theme_assist's suggestions, not human codings: left out",
+                       source, int(machine.sum()), codings.loc[machine, "coder"].iloc[0])
+    return codings[~machine]
 
 
 def is_guid(value: str) -> bool:
