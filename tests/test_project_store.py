@@ -314,3 +314,13 @@ def test_audit_trail_has_who_when_which_model_and_what_was_superseded(store, tmp
     assert write_audit(store, out) == len(table)
     assert pd.read_csv(out)["event"].value_counts()["decision"] == 3
     assert current_codings(store).values.tolist() == [[segment, s.code, "ana"]]
+
+
+def test_another_coders_decision_leaves_an_imported_coding_standing(store):
+    a, b = store.segments()["segment_id"].iloc[[1, 3]]
+    store.add_codings(pd.DataFrame({"segment_id": [a, b], "code": ["stigma", "work"], "coder": "maria"}),
+                      source="coded.csv")
+    store.record_decisions([DecisionRequest(a, "add", "other", "bob"), DecisionRequest(b, "add", "family", "maria")])
+    current = sorted(map(tuple, current_codings(store).to_numpy()))
+    # maria's imported stigma stays beside bob's decision; her own decision on b takes the place of her import
+    assert current == sorted([(a, "stigma", "maria"), (a, "other", "bob"), (b, "family", "maria")])
