@@ -172,9 +172,18 @@ def test_existing_folder_is_kept_unless_forced_and_force_replaces_only_an_earlie
     assert "not a folder written by import-qdpx" in capsys.readouterr().err
     assert (tmp_path / "out" / "mine.txt").read_text() == "keep me"
     assert run_cli("import-qdpx", archive, "--out", tmp_path / "fresh") == 0
-    (tmp_path / "fresh" / "stale.txt").write_text("from before")
-    assert run_cli("import-qdpx", archive, "--out", tmp_path / "fresh", "--force") == 0
-    assert not (tmp_path / "fresh" / "stale.txt").exists() and (tmp_path / "fresh" / "codebook.yaml").exists()
+    (tmp_path / "fresh" / "codings.csv").write_text("edited since")
+    (tmp_path / "fresh" / "memo.txt").write_text("my notes")
+    (tmp_path / "fresh" / "documents" / "analysis").mkdir()
+    # work added to an import's folder is never deleted by --force
+    assert run_cli("import-qdpx", archive, "--out", tmp_path / "fresh", "--force") == 2
+    assert ("also holds memo.txt, documents/analysis, which import-qdpx did not write and --force would delete"
+            in capsys.readouterr().err)
+    assert (tmp_path / "fresh" / "memo.txt").read_text() == "my notes"
+    (tmp_path / "fresh" / "memo.txt").unlink()
+    (tmp_path / "fresh" / "documents" / "analysis").rmdir()
+    assert run_cli("import-qdpx", archive, "--out", tmp_path / "fresh", "--force") == 0  # what it wrote: replaced
+    assert (tmp_path / "fresh" / "codings.csv").read_text() != "edited since"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "out", "p.qdpx"]
 
 

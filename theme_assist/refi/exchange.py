@@ -19,7 +19,7 @@ from theme_assist.errors import InputError
 from theme_assist.refi.assemble import DEFAULT_MODEL, assemble_project
 from theme_assist.refi.atomic import atomic_folder
 from theme_assist.refi.convert import assign_documents, project_codebook, project_codings
-from theme_assist.refi.folder import PROJECT_JSON, write_folder
+from theme_assist.refi.folder import PROJECT_JSON, other_work, write_folder
 from theme_assist.refi.model import Project, RawElement, Report
 from theme_assist.refi.reader import CODEBOOK_NS, PROJECT_NS, read_file
 from theme_assist.refi.spans import with_spans
@@ -71,13 +71,19 @@ def import_project(path: str | Path, out: str | Path, force: bool = False, known
 
     The folder is built next to ``out`` and renamed into place only when complete: on any error nothing is
     left behind. A non-empty ``out`` is refused unless ``force``, and even then unless it is a folder this function
-    wrote (it holds ``project.json``): ``force`` replaces an earlier import, never a folder of other work.
+    wrote (it holds ``project.json``) and holds nothing else (:func:`~.folder.other_work`): ``force`` replaces an
+    earlier import, never other work.
     ``known``: see :func:`read_project`.
     """
     path, out = Path(path), Path(out)
-    if force and out.is_dir() and any(out.iterdir()) and not (out / PROJECT_JSON).is_file():
-        raise InputError(f"{out} is not a folder written by import-qdpx (it has no {PROJECT_JSON}); --force replaces "
-                         "only such a folder: choose a new one")
+    if force and out.is_dir() and any(out.iterdir()):
+        if not (out / PROJECT_JSON).is_file():
+            raise InputError(f"{out} is not a folder written by import-qdpx (it has no {PROJECT_JSON}); --force "
+                             "replaces only such a folder: choose a new one")
+        added = other_work(out)
+        if added:
+            raise InputError(f"{out} also holds {', '.join(added[:3])}{' …' if len(added) > 3 else ''}, which "
+                             "import-qdpx did not write and --force would delete: move it, or choose a new folder")
     with atomic_folder(out, force=force) as building:
         imported = read_project(path, known=known, limits=limits, attachments_dir=building / "attachments")
         write_folder(building, imported.project, imported.codebook, imported.documents, imported.codings, path.name)

@@ -39,6 +39,21 @@ def write_folder(folder: Path, project: Project, codebook: Codebook, documents: 
     (folder / PROJECT_JSON).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
+WRITTEN = ("codebook.yaml", "documents", "codings.csv", PROJECT_JSON, "attachments")
+"""What :func:`write_folder` writes at the top of the folder."""
+
+
+def other_work(folder: Path) -> list[str]:
+    """The entries of an imported ``folder`` that :func:`write_folder` did not write (a memo, an analysis folder,
+    anything but a ``.txt`` text in ``documents/``), which replacing the folder would delete."""
+    found = sorted(entry.name for entry in folder.iterdir() if entry.name not in WRITTEN)
+    documents = folder / "documents"
+    if documents.is_dir():
+        found += sorted(f"documents/{entry.name}" for entry in documents.iterdir()
+                        if not (entry.is_file() and entry.suffix == ".txt"))
+    return found
+
+
 def read_base(path: Path) -> Project:
     """The project as imported, from a ``project.json`` (texts are not in it: they come from the documents).
 
