@@ -104,10 +104,10 @@ def test_coded_tables_are_placed_by_id_turn_span_or_text(tmp_path):
     from theme_assist.project.build import codings_for_segments
     from theme_assist.segment import segment_documents
 
-    (tmp_path / "iv1.txt").write_text("Ann: I got paid.\nBob: My mother helps.\nAnn: Yes.\nBob: Good.\n")
+    (tmp_path / "iv1.txt").write_text("Ann: I got paid.\nBob: My mother helps.\nAnn: Yes.\nBob: Good.\nAnn: Yes.\n")
     (tmp_path / "iv2.txt").write_text("Ann: I got paid.\nBob: Fine.\n")
-    segments = segment_documents(read_documents(tmp_path))
-    segments = segments[segments["text"].isin(["I got paid.", "My mother helps."])]
+    every_segment = segment_documents(read_documents(tmp_path))
+    segments = every_segment[every_segment["text"].isin(["I got paid.", "My mother helps."])]
     first, second, third = segments["segment_id"].tolist()
     expected = [(first, "work"), (second, "family")]
 
@@ -131,9 +131,14 @@ def test_coded_tables_are_placed_by_id_turn_span_or_text(tmp_path):
         ({"text": ["Never said."], "code": ["work"]}, "no segment of the project has the text 'Never said.'"),
         ({"document": ["iv3"], "start": [0], "end": [5], "code": ["work"]}, "document 'iv3' is not in the project"),
         ({"id": ["x"], "code": ["work"]}, "needs the project's segment_id values, document and turn"),
+        ({"document": ["iv1", "iv1"], "turn": ["0", "1.0"], "code": ["work", "family"]},
+         r"coded.csv: the 'turn' column must hold whole numbers, not '1.0' \(line 3\)"),
     ]:
         with pytest.raises(InputError, match=message):
             placed(table)
+    ambiguous = pd.DataFrame({"document": ["iv1"], "text": ["Yes."], "code": ["work"]})
+    with pytest.raises(InputError, match=r"the text 'Yes\.' is said 2 times in document 'iv1' \(iv1:2, iv1:4\)"):
+        codings_for_segments(ambiguous, every_segment, "coded.csv")
 
 
 def test_a_coding_that_covers_no_text_is_named_in_one_warning_line(tmp_path, capsys):

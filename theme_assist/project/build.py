@@ -9,6 +9,7 @@ import pandas as pd
 
 from theme_assist.codebook import Codebook
 from theme_assist.errors import InputError
+from theme_assist.inputs import whole_numbers
 from theme_assist.project.store import ProjectStore
 from theme_assist.refi.assemble import human_codings
 
@@ -26,7 +27,7 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
     * ``document``, ``start`` and ``end``: every segment the span overlaps by half (the ``codings.csv`` of
       ``import-qdpx``; see :func:`codings_on_overlapping_segments`);
     * its ``text``: the segments with that text, spaces aside (the ``text, code`` table ``suggest --train`` reads),
-      within its ``document`` if there is one.
+      within its ``document`` if there is one; a text said twice in one document is refused as ambiguous.
 
     Rows with an empty code are skipped.
     """
@@ -43,7 +44,7 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
         placed = _by_turn(coded, segments, source)
     elif {"document", "start", "end"} <= columns:
         spans = coded.assign(document=coded["document"].astype(str),
-                             **{column: _whole_numbers(coded[column], column, source) for column in ("start", "end")})
+                             **{column: whole_numbers(coded[column], column, source) for column in ("start", "end")})
         unplaced = set(spans["document"]) - set(segments["document"].astype(str))
         if unplaced:
             raise InputError(f"{source}: document {sorted(unplaced)[0]!r} is not in the project")
@@ -56,16 +57,9 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
     return placed[["segment_id", "code", "coder"]].reset_index(drop=True)
 
 
-def _whole_numbers(column: pd.Series, name: str, source: str) -> pd.Series:
-    try:
-        return column.astype(int)
-    except ValueError:
-        raise InputError(f"{source}: the {name!r} column must hold whole numbers") from None
-
-
 def _by_turn(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
     keys = segments[["segment_id", "document", "turn"]].assign(turn=segments["turn"].astype(int))
-    coded = coded.assign(turn=_whole_numbers(coded["turn"], "turn", source))
+    coded = coded.assign(turn=whole_numbers(coded["turn"], "turn", source))
     placed = coded.drop(columns=["segment_id"], errors="ignore").merge(keys, on=["document", "turn"], how="left",
                                                                      indicator=True)
     unplaced = placed[placed["_merge"] == "left_only"]
@@ -95,13 +89,25 @@ def _by_text(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.Dat
     keys = ["text", "document"] if "document" in coded else ["text"]
     index = segments[["segment_id", *keys]].assign(text=_same_text(segments["text"]))
     placed = coded.drop(columns=["segment_id"], errors="ignore").assign(
-        text=_same_text(coded["text"])).merge(index, on=keys, how="left", indicator=True)
+        text=_same_text(coded["text"]), row=range(len(coded))).merge(index, on=keys, how="left", indicator=True)
     unplaced = placed[placed["_merge"] == "left_only"]
     if len(unplaced):
         text = unplaced.iloc[0]["text"]
-        raise InputError(f"{source}: no segment of the project has the text {text[:60]!r}"
-                         f"{'…' if len(text) > 60 else ''} ({len(unplaced)} rows cannot be placed)")
+        raise InputError(f"{source}: no segment of the project has the text {_quoted(text)} ({len(unplaced)} rows "
+                         "cannot be placed)")
+    document = segments.set_index("segment_id")["document"]
+    placed = placed.assign(in_document=placed["segment_id"].map(document))
+    ambiguous = placed[placed.duplicated(["row", "in_document"], keep=False)]
+    if len(ambiguous):
+        first = ambiguous[ambiguous["row"] == ambiguous["row"].iloc[0]]
+        raise InputError(f"{source}: the text {_quoted(first['text'].iloc[0])} is said {len(first)} times in document "
+                         f"{first['in_document'].iloc[0]!r} ({', '.join(first['segment_id'])}): give the rows "
+                         "segment_id, or document and turn, to say which")
     return placed
+
+
+def _quoted(text: str) -> str:
+    return f"{text[:60]!r}{'…' if len(text) > 60 else ''}"
 
 
 def create_project(path: str | Path, codebook: Codebook | None = None, input: str | Path | None = None,
