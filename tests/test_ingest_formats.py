@@ -58,6 +58,49 @@ def test_docx_paragraphs_labels_and_tables(tmp_path):
     ]
 
 
+def word_table(tmp_path, name: str, rows: list[tuple[str, ...]]):
+    word = docx.Document()
+    word.add_paragraph("Interviewer: Shall we start?")
+    table = word.add_table(rows=len(rows), cols=len(rows[0]))
+    for row, cells in zip(table.rows, rows):
+        for cell, value in zip(row.cells, cells):
+            cell.text = value
+    word.save(tmp_path / name)
+    return tmp_path / name
+
+
+def test_docx_table_header_row_gives_the_columns_their_roles(tmp_path):
+    path = word_table(tmp_path, "timed.docx", [
+        ("Time", "Speaker", "Text"), ("00:00:10", "Participant", "Yes."), ("00:00:12", "Participant", ""),
+        ("00:00:15", "Interviewer", "Good."),
+    ])
+    (document,) = read_documents(path)
+    assert spoken(document) == [
+        ("Interviewer", "", "Shall we start?"),
+        ("Participant", "00:00:10", "Yes."),
+        ("Interviewer", "00:00:15", "Good."),
+    ]
+    path = word_table(tmp_path, "noted.docx", [
+        ("Speaker", "Text", "Notes"), ("Participant", "It helped me a lot.", "key quote"), ("Interviewer", "Why?", ""),
+    ])
+    (document,) = read_documents(path)
+    assert spoken(document) == [
+        ("Interviewer", "", "Shall we start?"), ("Participant", "", "It helped me a lot."), ("Interviewer", "", "Why?"),
+    ]
+
+
+def test_docx_table_without_header_skips_a_row_with_an_empty_text_cell(tmp_path):
+    path = word_table(tmp_path, "plain.docx", [
+        ("00:00:10", "Participant", "Yes."), ("00:00:12", "Participant", ""), ("00:00:15", "Interviewer", "Good."),
+    ])
+    (document,) = read_documents(path)
+    assert spoken(document) == [
+        ("Interviewer", "", "Shall we start?"),
+        ("Participant", "00:00:10", "Yes."),
+        ("Interviewer", "00:00:15", "Good."),
+    ]
+
+
 def test_docx_without_labels_gives_paragraph_turns(tmp_path):
     word = docx.Document()
     word.add_paragraph("The first answer was long.")
@@ -89,6 +132,26 @@ def test_vtt_voice_tags_and_name_prefixes(tmp_path):
         ("Moderator", "00:00:01.000", "Welcome & thank you."),
         ("Anna", "00:00:05.000", "It was hard\nat first."),
         ("", "00:00:10.000", "[laughter]"),
+    ]
+
+
+def test_vtt_cue_with_several_voices_or_dialogue_lines_is_one_turn_each(tmp_path):
+    path = tmp_path / "overlap.vtt"
+    path.write_text(
+        "WEBVTT\n\n"
+        "00:00:01.000 --> 00:00:04.000\n<v Dr. Smith>Good.</v>\n<v.loud Participant 1>Great.</v>\n\n"
+        "00:00:05.000 --> 00:00:06.000\n- Anna: overlapping\n- Ben: speech\nthat wraps\n\n"
+        "00:00:07.000 --> 00:00:08.000\n- Yes.\n- No.\n",
+        encoding="utf-8",
+    )
+    (document,) = read_documents(path)
+    assert spoken(document) == [
+        ("Dr. Smith", "00:00:01.000", "Good."),
+        ("Participant 1", "00:00:01.000", "Great."),
+        ("Anna", "00:00:05.000", "overlapping"),
+        ("Ben", "00:00:05.000", "speech\nthat wraps"),
+        ("", "00:00:07.000", "Yes."),
+        ("", "00:00:07.000", "No."),
     ]
 
 

@@ -91,6 +91,74 @@ def test_single_label_after_complete_sentence_is_a_speaker(tmp_path):
     assert [speaker for speaker, _, _ in turns] == ["Anna", "Dr. Okafor", "Anna"]
 
 
+def test_one_off_labels_like_the_other_labels_are_speakers_after_an_unfinished_line(tmp_path):
+    text = (
+        "Moderator: What did peer support mean to you?\n"
+        "P1: It meant someone who had been there\n"
+        "P2: For me it was about hope, honestly\n"
+        "P1: Yes exactly\n"
+        "P3: I never had that\n"
+        "Moderator: Thank you all.\n"
+    )
+    _, turns = turns_of(tmp_path, text)
+    assert [speaker for speaker, _, _ in turns] == ["Moderator", "P1", "P2", "P1", "P3", "Moderator"]
+    assert turns[2] == ("P2", "", "For me it was about hope, honestly")
+    text = "Anna: I was at the clinic and\nthe nurse was there\nSPEAKER_00: hm, right\nSPEAKER_01: yes and\n" \
+           "Moderator: Thanks.\nSPEAKER_00: ok\n"  # running prose: only labels like the others count
+    _, turns = turns_of(tmp_path, text, name="prose.txt")
+    assert [speaker for speaker, _, _ in turns] == ["Anna", "SPEAKER_00", "SPEAKER_01", "Moderator", "SPEAKER_00"]
+
+
+@pytest.mark.parametrize("text, speakers", [
+    ("I: Hello\nP: Hi there\n", ["I", "P"]),
+    ("I:\tHello\nP:\tHi there", ["I", "P"]),
+    ("Anna: Hello\nBob: Hi there\n", ["Anna", "Bob"]),  # no running prose: every line is a turn
+])
+def test_one_off_labels_are_speakers_in_a_text_of_labelled_lines(tmp_path, text, speakers):
+    _, turns = turns_of(tmp_path, text)
+    assert turns == [(speakers[0], "", "Hello"), (speakers[1], "", "Hi there")]
+
+
+def test_a_one_off_label_unlike_the_others_after_an_unfinished_line_is_running_text(tmp_path):
+    _, turns = turns_of(tmp_path, "P1: We went there and\nNote: it was closed\nmore text here\nP2: Okay.\n")
+    assert turns == [("P1", "", "We went there and\nNote: it was closed\nmore text here"), ("P2", "", "Okay.")]
+
+
+@pytest.mark.parametrize("page_break", ["\x0c", "\u2028", "\u2029", "\x85", "\n\x0c"])
+def test_a_page_or_line_separator_before_a_label_breaks_the_line(page_break):
+    text = f"I: How was it?\nP: It was fine.{page_break}I: And then?\nP: Then it got better.\n"
+    turns = parse_turns(text)
+    assert [(t.speaker, text[t.start:t.end]) for t in turns] == [
+        ("I", "How was it?"), ("P", "It was fine."), ("I", "And then?"), ("P", "Then it got better.")
+    ]
+
+
+@pytest.mark.parametrize("text", [
+    "[00:01:02 - 00:01:09] Anna: Hello there.\n[00:01:10 - 00:01:15] Ben: Hi.\n",
+    "(00:01:02–00:01:09) Anna: Hello there.\n(00:01:10–00:01:15) Ben: Hi.\n",
+    "00:01:02 - 00:01:09 Anna: Hello there.\n00:01:10 - 00:01:15 Ben: Hi.\n",
+    "00:01:02 - Anna: Hello there.\n00:01:10 - Ben: Hi.\n",
+    "[00:01:02] - Anna: Hello there.\n[00:01:10] - Ben: Hi.\n",
+    "Anna [00:01:02 - 00:01:09]: Hello there.\nBen [00:01:10 - 00:01:15]: Hi.\n",
+])
+def test_time_ranges_and_a_dash_after_the_timestamp(tmp_path, text):
+    _, turns = turns_of(tmp_path, text)
+    assert turns == [("Anna", "00:01:02", "Hello there."), ("Ben", "00:01:10", "Hi.")]
+
+
+@pytest.mark.parametrize("annotation", ["[laughs]", "(laughs)"])
+def test_an_annotation_after_a_label_is_not_part_of_the_speaker(tmp_path, annotation):
+    _, turns = turns_of(tmp_path, f"P1 {annotation}: That is funny.\nI: Is it?\nP1 {annotation}: Yes.\n")
+    assert turns == [("P1", "", "That is funny."), ("I", "", "Is it?"), ("P1", "", "Yes.")]
+
+
+def test_a_parenthesised_name_part_stays_unless_the_label_also_occurs_bare(tmp_path):
+    _, turns = turns_of(tmp_path, "Interviewer (I): Hi.\nP1: Hello.\nInterviewer (I): Good.\n")
+    assert [speaker for speaker, _, _ in turns] == ["Interviewer (I)", "P1", "Interviewer (I)"]
+    _, turns = turns_of(tmp_path, "Interviewer (I): Hi.\nP1: Hello.\nInterviewer: Good.\n", name="b.txt")
+    assert [speaker for speaker, _, _ in turns] == ["Interviewer", "P1", "Interviewer"]
+
+
 def test_labels_in_scripts_without_case_and_with_the_full_width_colon(tmp_path):
     _, turns = turns_of(tmp_path, "主持人：你好吗？\n张伟：我很好。\n主持人： 谢谢。\n")
     assert turns == [("主持人", "", "你好吗？"), ("张伟", "", "我很好。"), ("主持人", "", "谢谢。")]

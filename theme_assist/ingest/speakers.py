@@ -4,51 +4,80 @@ Recognised turn starts (at the start of a line)::
 
     Anna: text                    [00:01:02] Anna: text        (00:01:02) Anna: text
     00:01:02 Anna: text           Anna [00:01:02]: text        [00:01:02] text   (timestamp, no speaker)
+    00:01:02 - Anna: text         [00:01:02 - 00:01:09] Anna: text   (a time range: its start is kept)
+    P1 [laughs]: text             P1 (laughs): text                  (speaker P1, see below)
 
-Lines starting with ``#`` before the first turn are header comments. A line that starts no turn continues the
-previous one; text before the first turn is a turn without speaker. A text with no turn start at all is split
-into paragraphs (separated by blank lines), each a turn without speaker.
+Lines are broken at ``\n`` and at the other characters :meth:`str.splitlines` breaks at (a form feed, as
+pdftotext writes between pages, U+2028…), so that a label after a page break is found; offsets still point
+into the text as given. Lines starting with ``#`` before the first turn are header comments. A line that starts
+no turn continues the previous one; text before the first turn is a turn without speaker. A text with no turn
+start at all is split into paragraphs (separated by blank lines), each a turn without speaker.
 
 What counts as a speaker label, so that ``Note: ...`` or a URL in running text does not start a turn: at most
 40 characters and 6 words, containing a letter, without sentence punctuation (commas only inside parentheses)
 and followed by ``:`` and whitespace (or by the full-width ``：``). A label seen only once in the text and without
 a timestamp must moreover start with a capital letter, a digit or a letter of a script without case (Chinese,
-Hebrew, Devanagari…), and must not follow a line that ended mid-sentence (in a letter, digit or comma).
+Hebrew, Devanagari…); and if it follows a line that ended mid-sentence (in a letter, digit or comma), it is a
+speaker only when it looks like the document's other labels (:func:`_looks_like_a_label`) or the document
+has no running prose (every other non-blank line starts a turn).
+
+An annotation after a label is not part of the speaker: a bracketed one always (``P1 [laughs]``), a
+parenthesised one when it starts in lower case (``P1 (laughs)``) or when the label also occurs without it in
+the document; otherwise the parentheses are part of the name (``Interviewer (I)``, ``Peer worker (Kampala)``).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from theme_assist.documents import Turn
 
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_LONG_TIME = r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?"
+_UNTIL = r"[ \t]*(?:-->|[-–—])[ \t]*"  # the dash of a time range
 # combining marks, which \w leaves out: diacritics, Hebrew and Arabic points, the vowel signs of Indic and Thai
 _MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0900-\u0dff\u0e31-\u0e4e\u1ab0-\u1aff" \
          "\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _TURN_START = re.compile(
     rf"""
     [ \t]*
-    (?:                                           # leading timestamp
-        [\[(](?P<bracketed>{_TIME})[\])]
-      | (?P<bare>\d{{1,2}}:\d{{2}}:\d{{2}}(?:[.,]\d{{1,3}})?)(?=[ \t])   # bare needs h:mm:ss
+    (?:                                           # leading timestamp or time range
+        (?:
+            [\[(](?P<bracketed>{_TIME})(?:{_UNTIL}{_TIME})?[\])]
+          | (?P<bare>{_LONG_TIME})(?:{_UNTIL}{_LONG_TIME})?(?=[ \t])   # bare needs h:mm:ss
+        )
+        (?:[ \t]*[-–—](?=[ \t]))?                 # 00:01:02 - Anna: text
     )?
     [ \t]*
     (?:
         (?P<label>(?:[\w{_MARKS}.'’&/\#-]|[ \t]|\([^()\n:]*\))+?)
-        (?:[ \t]*[\[(](?P<trailing>{_TIME})[\])])?  # Anna [00:01:02]: text
+        (?:[ \t]*\[[^\[\]\n:]*\])?                # P1 [laughs]: an annotation, left out of the label
+        (?:[ \t]*[\[(](?P<trailing>{_TIME})(?:{_UNTIL}{_TIME})?[\])])?  # Anna [00:01:02]: text
         [ \t]*(?::(?=\s|$)|：)                    # or the full-width colon of CJK text, space or not
     )?
     [ \t]*
     """,
     re.VERBOSE,
 )
+# what str.splitlines breaks at, but for \r (already normalised away): one character each, so offsets add up
+_LINE_BREAK = re.compile("[\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+_ANNOTATED = re.compile(r"(?P<name>.+?)[ \t]*\((?P<note>[^()]*)\)")
 _MAX_LABEL_CHARS = 40
 _MAX_LABEL_WORDS = 6
 _SENTENCE_END_IN_LABEL = re.compile(r"\w{4,}\.(\s|$)")
 _MID_SENTENCE_END = re.compile(r"[\w,]\s*$")
+LABEL_FAMILIES = {
+    "numbered": re.compile(r"(?P<family>[^\W\d_]+)[ _-]?\d+"),  # P1, P2; SPEAKER_00; Participant 3
+    "code": re.compile(r"[A-Z]{1,2}"),  # I, P, R, IV
+}
+"""Shapes of speaker labels: two labels of one shape (and, for numbered ones, one prefix) look alike."""
+ROLE_WORDS = frozenset({
+    "interviewer", "interviewee", "moderator", "facilitator", "participant", "respondent", "researcher",
+})
+"""Words that name a speaker's role: a label starting with one (``Moderator``, ``Participant 4``) looks like a
+label in any document."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +104,9 @@ class _TurnStart:
     timestamp: str
     content_start: int
     unlabelled_start: int
+
+    def named(self, speaker: str) -> "_TurnStart":
+        return replace(self, speaker=speaker)
 
     def without_label(self) -> "_TurnStart | None":
         """The same line read as running text: a turn start only if it has a timestamp."""
@@ -159,13 +191,23 @@ def split_speaker_label(utterance: str) -> tuple[str, int]:
     start = _parse_turn_start(utterance)
     if start is None or not start.speaker:
         return "", 0
-    return start.speaker, _skip_space(utterance, start.content_start)
+    return _unannotated(start.speaker, set()), _skip_space(utterance, start.content_start)
+
+
+def turn_line(text: str, speaker: str = "", timestamp: str = "") -> str:
+    """A line that :func:`parse_turns` reads as a turn with this speaker and timestamp: ``[00:01:02] Anna: text``.
+
+    The timestamp is left out unless it has a form the parser knows (``00:01:02``, ``1:02.5``), and so is a blank
+    speaker; a speaker that fails the label rules makes the line running text, as it would in a transcript.
+    """
+    prefix = f"[{timestamp}] " if re.fullmatch(_TIME, timestamp) else ""
+    return f"{prefix}{speaker}: {text}" if speaker else f"{prefix}{text}"
 
 
 def _lines(text: str) -> list[_Line]:
     lines: list[_Line] = []
     offset = 0
-    for line in text.split("\n"):
+    for line in _LINE_BREAK.split(text):
         lines.append(_Line(start=offset, text=line))
         offset += len(line) + 1
     return lines
@@ -182,32 +224,72 @@ def _first_content_line(lines: list[_Line]) -> int:
 def _turn_starts(lines: list[_Line]) -> dict[int, _TurnStart]:
     """The lines that start a turn, by index (offsets in the line), after the label rules of the module docstring."""
     candidates = {index: _parse_turn_start(line.text) for index, line in enumerate(lines) if not line.is_blank}
-    label_counts = Counter(c.speaker.casefold() for c in candidates.values() if c is not None and c.speaker)
+    candidates = {index: candidate for index, candidate in candidates.items() if candidate is not None}
+    labels = {candidate.speaker.casefold() for candidate in candidates.values()}
+    candidates = {index: candidate.named(_unannotated(candidate.speaker, labels))
+                  for index, candidate in candidates.items()}
+    label_counts = Counter(candidate.speaker.casefold() for candidate in candidates.values() if candidate.speaker)
+
+    def once(index: int) -> bool:
+        candidate = candidates[index]
+        return bool(candidate.speaker) and not candidate.timestamp and label_counts[candidate.speaker.casefold()] == 1
+
+    uncapitalised = {index for index in candidates if once(index) and not _capitalised(candidates[index].speaker)}
+    after_mid_sentence = {
+        index for index in candidates
+        if once(index) and index not in uncapitalised and index and _MID_SENTENCE_END.search(lines[index - 1].text)
+    }
+    sure_labels = [candidate.speaker for index, candidate in candidates.items()
+                   if candidate.speaker and index not in uncapitalised | after_mid_sentence]
+    no_prose = all(index in candidates and index not in uncapitalised
+                   for index, line in enumerate(lines) if not line.is_blank)
     starts: dict[int, _TurnStart] = {}
-    previous_ends_mid_sentence = False
-    for index, line in enumerate(lines):
-        candidate = candidates.get(index)
-        if candidate is not None and _doubtful_label(candidate, label_counts, previous_ends_mid_sentence):
+    for index, candidate in candidates.items():
+        if index in uncapitalised or (
+            index in after_mid_sentence and not no_prose and not _looks_like_a_label(candidate.speaker, sure_labels)
+        ):
             candidate = candidate.without_label()
         if candidate is not None:
             starts[index] = candidate
-        previous_ends_mid_sentence = not line.is_blank and bool(_MID_SENTENCE_END.search(line.text))
     return starts
+
+
+def _capitalised(label: str) -> bool:
+    first = label[0]
+    return first.isupper() or first.isdigit() or (first.isalpha() and not first.islower())  # 张, א: no case
+
+
+def _looks_like_a_label(label: str, others: list[str]) -> bool:
+    """Whether ``label`` starts with a role word or has the shape of one of ``others`` (see
+    :data:`LABEL_FAMILIES`): P2 beside P1, R beside I, not ``Note`` beside Anna."""
+    if label.split()[0].casefold() in ROLE_WORDS:
+        return True
+    family = _family(label)
+    return family is not None and any(_family(other) == family for other in others if other != label)
+
+
+def _family(label: str) -> tuple[str, str] | None:
+    """The shape of a label: the name of its :data:`LABEL_FAMILIES` entry and, for numbered ones, the prefix."""
+    for name, pattern in LABEL_FAMILIES.items():
+        match = pattern.fullmatch(label)
+        if match:
+            return name, (match.groupdict().get("family") or "").casefold()
+    return None
+
+
+def _unannotated(label: str, labels: set[str]) -> str:
+    """The label without a parenthesised annotation when it is one: in lower case (``P1 (laughs)``) or after a
+    label that also occurs bare (casefolded in ``labels``)."""
+    match = _ANNOTATED.fullmatch(label)
+    if match and (match["note"][:1].islower() or match["name"].casefold() in labels):
+        return match["name"]
+    return label
 
 
 def _skip_space(line: str, offset: int) -> int:
     """The offset of the first non-space character from ``offset`` on (space as ``str.strip`` sees it)."""
     rest = line[offset:]
     return offset + len(rest) - len(rest.lstrip())
-
-
-def _doubtful_label(candidate: _TurnStart, label_counts: Counter, previous_ends_mid_sentence: bool) -> bool:
-    """Whether a label seen only once, without a timestamp, more likely belongs to running text."""
-    if not candidate.speaker or candidate.timestamp or label_counts[candidate.speaker.casefold()] > 1:
-        return False
-    first = candidate.speaker[0]
-    capitalised = first.isupper() or first.isdigit() or (first.isalpha() and not first.islower())  # 张, א: no case
-    return previous_ends_mid_sentence or not capitalised
 
 
 def _parse_turn_start(line: str) -> _TurnStart | None:
