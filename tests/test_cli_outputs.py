@@ -31,7 +31,7 @@ def test_an_output_that_is_an_input_or_another_output_or_a_folder_is_refused(tmp
         check_outputs({"--a": tmp_path / "o.csv", "--b": tmp_path / "o.csv"}, {})
     with pytest.raises(InputError, match="is a folder"):
         check_outputs({"--out": tmp_path}, {})
-    with pytest.raises(InputError, match="would overwrite the archive"):  # a folder output holding an input
+    with pytest.raises(InputError, match="is a folder holding the archive"):  # a folder output holding an input
         check_outputs({"--out": tmp_path}, {"the archive": source}, folders=("--out",))
     check_outputs({"--out": tmp_path / "new" / "deeper" / "o.csv"}, {"--input": source})
     assert (tmp_path / "new" / "deeper").is_dir()  # created before the work
@@ -63,7 +63,7 @@ def test_import_qdpx_into_the_folder_holding_the_archive_is_refused(tmp_path, ca
     archive = folder / "study.qdpx"
     archive.write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip: the check comes before reading it
     code, err = run(capsys, "import-qdpx", archive, "--out", folder, "--force")
-    assert code == 2 and "would overwrite the archive" in err
+    assert code == 2 and "is a folder holding the archive" in err
     assert archive.exists()
 
 
@@ -79,6 +79,19 @@ def test_an_output_inside_the_input_folder_is_refused_and_the_transcript_survive
                         "--out", out)
         assert code == 2 and "is inside the folder --input" in err and "read as input" in err
     assert interview.read_bytes() == before and sorted(transcripts.iterdir()) == [interview]
+
+
+def test_a_folder_output_holding_an_input_is_named_as_that_folder(tmp_path, capsys):
+    """The model folder would not overwrite the input file itself: the message says it is the folder holding it."""
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    titles = folder / "titles.txt"
+    titles.write_text("Anna: I felt hope when the peer worker listened.\n")
+    code, err = run(capsys, "suggest", "--codebook", packaged_codebook("upsides"), "--input", titles,
+                    "--out", tmp_path / "o.csv", "--save-model", folder)
+    assert code == 2 and f"--save-model {folder} is a folder holding --input {titles}" in err
+    assert "would overwrite" not in err
+    assert sorted(folder.iterdir()) == [titles] and not (tmp_path / "o.csv").exists()
 
 
 def test_a_folder_output_that_is_a_file_is_refused_before_any_work(tmp_path, capsys):

@@ -139,6 +139,39 @@ def test_coded_rows_without_text_are_left_out_with_a_warning(files, tmp_path, ca
     assert "" not in [text.strip() for text in evidence["texts"]]
 
 
+def test_segment_rows_without_text_are_left_out_with_a_warning(files, tmp_path, capsys):
+    codebook, _, _ = files
+    segments = tmp_path / "sb.csv"
+    segments.write_text("segment_id,text,speaker\ns1,hello,I\ns2,,P\ns3,bye,I\n", encoding="utf-8")
+    out, segments_out = tmp_path / "o.csv", tmp_path / "s.csv"
+    code, _, err = run(["suggest", "--codebook", codebook, "--input", segments, "--out", out,
+                        "--segments-out", segments_out], capsys)
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("theme-assist: warning: ")]
+    assert len(warnings) == 1 and "1 row(s) with no text left out (line 3)" in warnings[0]
+    assert pd.read_csv(segments_out)["segment_id"].tolist() == ["s1", "s3"]
+    assert set(pd.read_csv(out)["segment_id"]) == {"s1", "s3"}
+
+
+def test_columns_of_coded_and_segment_tables_match_apart_from_case(files, tmp_path, capsys):
+    codebook, coded, _ = files
+    train = tmp_path / "tr.csv"
+    pd.read_csv(coded, keep_default_na=False)[["segment_id", "text", "code"]].rename(
+        columns={"segment_id": "Segment_ID", "text": "Text", "code": "CODE"}).to_csv(train, index=False)
+    segments = tmp_path / "segments.csv"
+    segments.write_text("Segment_ID,Text\nn1,I got a salary for my shifts.\n", encoding="utf-8")
+    model = tmp_path / "model"
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", train, "--input", segments,
+                        "--out", tmp_path / "o.csv", "--save-model", model], capsys)
+    assert code == 0, err
+    assert "s0" in json.loads((model / "evidence.json").read_text())["ids"]  # the coded table's own ids
+    assert pd.read_csv(tmp_path / "o.csv")["segment_id"].unique().tolist() == ["n1"]
+    (tmp_path / "labels.csv").write_text("Text,Label\nhello,work\n", encoding="utf-8")
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", tmp_path / "labels.csv", "--input", segments,
+                        "--out", tmp_path / "o.csv"], capsys)
+    assert code == 2 and "has no column 'code' (columns: Text, Label)" in err
+
+
 def test_suggest_on_annomi_trains_on_some_transcripts_and_suggests_for_others(shared_dir, tmp_path, capsys):
     from theme_assist.agree import cohen_kappa
     from theme_assist.benchmarks import load_benchmark

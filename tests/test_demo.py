@@ -21,14 +21,16 @@ def test_shipped_corpus_is_read_without_a_skipped_file(caplog):
 
 def test_flat_layout_is_a_one_line_error(tmp_path, capsys):
     """Transcripts next to the tables (the layout before ``transcripts/``) are refused, naming what is missing."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
     for path in [*(DEMO_CORPUS / "transcripts").glob("*.txt"), DEMO_CORPUS / "metadata.csv",
                  DEMO_CORPUS / "reference_coding.csv"]:
-        shutil.copy(path, tmp_path)
+        shutil.copy(path, corpus)
     with pytest.raises(SystemExit) as exit_info:
-        main(["demo", "--corpus", str(tmp_path), "--out", str(tmp_path / "out")])
+        main(["demo", "--corpus", str(corpus), "--out", str(tmp_path / "out")])
     error = capsys.readouterr().err.strip()
     assert exit_info.value.code == 2
-    assert "no transcripts/" in error and str(tmp_path) in error and len(error.splitlines()) == 1
+    assert "no transcripts/" in error and str(corpus) in error and len(error.splitlines()) == 1
     assert not (tmp_path / "out").exists()
 
 
@@ -36,12 +38,77 @@ def test_a_corpus_of_one_document_is_a_one_line_error(tmp_path, capsys):
     """The demo fits on half of the documents and suggests for the other half: one document is too few."""
     import pandas as pd
 
-    (tmp_path / "transcripts").mkdir()
-    shutil.copy(DEMO_CORPUS / "transcripts" / "fg_ulm_01.txt", tmp_path / "transcripts")
+    corpus = tmp_path / "corpus"
+    (corpus / "transcripts").mkdir(parents=True)
+    shutil.copy(DEMO_CORPUS / "transcripts" / "fg_ulm_01.txt", corpus / "transcripts")
     for table in ("metadata.csv", "reference_coding.csv"):
         rows = pd.read_csv(DEMO_CORPUS / table, dtype=str, keep_default_na=False)
-        rows[rows["document"] == "fg_ulm_01"].to_csv(tmp_path / table, index=False)
+        rows[rows["document"] == "fg_ulm_01"].to_csv(corpus / table, index=False)
     with pytest.raises(SystemExit) as exit_info:
-        main(["demo", "--corpus", str(tmp_path), "--out", str(tmp_path / "out")])
+        main(["demo", "--corpus", str(corpus), "--out", str(tmp_path / "out")])
     error = capsys.readouterr().err.strip()
     assert exit_info.value.code == 2 and "two or more documents" in error and len(error.splitlines()) == 1
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path):
+    """A copy of the shipped corpus, to break one thing in."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DEMO_CORPUS, corpus)
+    return corpus
+
+
+def run_demo_cli(capsys, *args):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", *map(str, args)])
+    return exit_info.value.code, capsys.readouterr().err.strip()
+
+
+def test_metadata_without_the_group_column_is_a_one_line_error_and_help_names_the_columns(corpus_copy, capsys):
+    import pandas as pd
+
+    metadata = pd.read_csv(corpus_copy / "metadata.csv", dtype=str, keep_default_na=False)
+    metadata.drop(columns=["participant_group"]).to_csv(corpus_copy / "metadata.csv", index=False)
+    code, error = run_demo_cli(capsys, "--corpus", corpus_copy, "--out", corpus_copy.parent / "out")
+    assert code == 2 and len(error.splitlines()) == 1 and "Traceback" not in error
+    assert "metadata.csv has no column 'participant_group'" in error
+    assert not (corpus_copy.parent / "out").exists()
+
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    help_text = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert "metadata.csv (columns document, participant_group)" in help_text
+    assert "reference_coding.csv (columns document, turn, code;" in help_text
+
+
+def test_a_turn_that_is_not_a_whole_number_is_named_with_its_line(corpus_copy, capsys):
+    import pandas as pd
+
+    reference = pd.read_csv(corpus_copy / "reference_coding.csv", dtype=str, keep_default_na=False)
+    reference.loc[3, "turn"] = "3.0"
+    reference.to_csv(corpus_copy / "reference_coding.csv", index=False)
+    code, error = run_demo_cli(capsys, "--corpus", corpus_copy, "--out", corpus_copy.parent / "out")
+    assert code == 2 and len(error.splitlines()) == 1 and "Traceback" not in error
+    assert "reference_coding.csv: the 'turn' column must hold whole numbers, not '3.0' (line 5)" in error
+
+
+def test_outputs_are_checked_before_any_work(corpus_copy, capsys, monkeypatch):
+    """``--out`` must be a folder and must not be inside the corpus (the next run would read what it wrote)."""
+    import theme_assist.demo
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the demo ran before its outputs were checked")
+
+    monkeypatch.setattr(theme_assist.demo, "run_demo", no_work)
+    existing = corpus_copy.parent / "cb.yaml"
+    existing.write_text("keep me\n")
+    code, error = run_demo_cli(capsys, "--corpus", corpus_copy, "--out", existing)
+    assert code == 2 and "--out" in error and "is a file: give a folder" in error
+    assert existing.read_text() == "keep me\n"
+
+    transcripts = sorted((corpus_copy / "transcripts").iterdir())
+    for out in (corpus_copy / "transcripts", corpus_copy / "transcripts" / "out", corpus_copy):
+        code, error = run_demo_cli(capsys, "--corpus", corpus_copy, "--out", out)
+        assert code == 2 and "the folder --corpus" in error and "read as input" in error
+        assert len(error.splitlines()) == 1
+    assert sorted((corpus_copy / "transcripts").iterdir()) == transcripts

@@ -211,3 +211,11 @@ def test_segments_from_table_can_number_rows_without_ids():
 def test_a_segments_table_whose_texts_are_all_blank_is_refused():
     with pytest.raises(InputError, match="every row's text is blank"):
         segments_from_table(pd.DataFrame({"segment_id": ["1", "2"], "text": ["", "  "]}), source="SEGMENTS.csv")
+
+
+def test_segments_from_table_names_the_lines_of_rows_without_text(caplog):
+    table = pd.DataFrame({"segment_id": ["s1", "s2", "s3", "s4"], "text": ["hello", "", "bye", "  "]})
+    with caplog.at_level("WARNING", logger="theme_assist.segment"):
+        segments = segments_from_table(table, source="SEGMENTS.csv")
+    assert list(segments["segment_id"]) == ["s1", "s3"]
+    assert "SEGMENTS.csv: 2 row(s) with no text left out (line 3, 5)" in caplog.text

@@ -5,7 +5,9 @@ half of the documents (every other focus group and every other interview), sugge
 measure agreement with the reference coding there.
 
 A corpus in the *demo layout* is a folder holding a ``transcripts/`` folder (only transcripts, so nothing in it is
-skipped), ``metadata.csv`` (one row per transcript) and ``reference_coding.csv`` (a code for every speaker turn).
+skipped), ``metadata.csv`` (one row per transcript: columns ``document`` and ``participant_group``, which the halves
+alternate within) and ``reference_coding.csv`` (a code for every speaker turn: columns ``document``, ``turn``,
+counted from 0 within each transcript, and ``code``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from theme_assist.errors import InputError
 
 DEMO_CORPUS = Path(__file__).resolve().parents[1] / "corpora" / "demo"
 DEMO_LAYOUT = ("transcripts/", "metadata.csv", "reference_coding.csv")
+GROUP_COLUMN = "participant_group"
+"""The metadata column whose documents :func:`split_halves` alternates between the halves."""
 
 
 @dataclass
@@ -54,10 +58,11 @@ def load_demo_corpus(corpus: Path = DEMO_CORPUS) -> tuple[pd.DataFrame, Codebook
     Raises
     ------
     InputError
-        If part of the layout is missing or a turn has no reference code.
+        If part of the layout is missing, ``metadata.csv`` has no ``participant_group`` column, a ``turn`` of the
+        reference coding is not a whole number, or a turn has no reference code.
     """
     from theme_assist.ingest import join_metadata, metadata_table, read_documents
-    from theme_assist.inputs import read_table
+    from theme_assist.inputs import read_table, whole_numbers
     from theme_assist.segment import segment_documents
 
     corpus = Path(corpus)
@@ -66,12 +71,17 @@ def load_demo_corpus(corpus: Path = DEMO_CORPUS) -> tuple[pd.DataFrame, Codebook
     if missing:
         raise InputError(f"{corpus}: no {' or '.join(missing)} (a corpus in the demo layout holds "
                          f"{', '.join(DEMO_LAYOUT[:-1])} and {DEMO_LAYOUT[-1]})")
+    columns = read_table(corpus / "metadata.csv", what="metadata").columns
+    if GROUP_COLUMN not in columns:
+        raise InputError(f"metadata {corpus / 'metadata.csv'} has no column {GROUP_COLUMN!r} (columns: "
+                         f"{', '.join(columns)}): the demo alternates each group's documents between training "
+                         "and suggesting")
     documents = read_documents(corpus / "transcripts", metadata=corpus / "metadata.csv")
     segments = segment_documents(documents, unit="turn", max_chars=None)
     segments = join_metadata(segments, metadata_table(documents), corpus / "metadata.csv")
     reference = read_table(corpus / "reference_coding.csv", required=("document", "turn", "code"),
                            what="reference coding")
-    reference["turn"] = reference["turn"].astype(int)
+    reference["turn"] = whole_numbers(reference["turn"], "turn", corpus / "reference_coding.csv")
     segments = segments.merge(reference[["document", "turn", "code"]], on=["document", "turn"], how="left")
     if segments["code"].isna().any():
         raise InputError(f"{corpus}: {int(segments['code'].isna().sum())} turns have no reference code")
@@ -80,9 +90,9 @@ def load_demo_corpus(corpus: Path = DEMO_CORPUS) -> tuple[pd.DataFrame, Codebook
 
 def split_halves(segments: pd.DataFrame) -> pd.Series:
     """``train`` or ``suggest`` per segment: alternate documents within each participant group."""
-    documents = segments.drop_duplicates("document")[["document", "participant_group"]]
-    documents = documents.sort_values(["participant_group", "document"])
-    documents["half"] = np.where(documents.groupby("participant_group").cumcount() % 2 == 0, "train", "suggest")
+    documents = segments.drop_duplicates("document")[["document", GROUP_COLUMN]]
+    documents = documents.sort_values([GROUP_COLUMN, "document"])
+    documents["half"] = np.where(documents.groupby(GROUP_COLUMN).cumcount() % 2 == 0, "train", "suggest")
     return segments["document"].map(dict(zip(documents["document"], documents["half"])))
 
 

@@ -20,13 +20,16 @@ logger = logging.getLogger(__name__)
 
 
 def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "table",
-               allow_empty: bool = False, rectangular: bool = False) -> pd.DataFrame:
+               allow_empty: bool = False, rectangular: bool = False, optional: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV, TSV or XLSX file as text columns (via :func:`theme_assist.ingest.tables.load_table`, which
     detects encodings and caps sizes), checking that ``required`` columns exist and that there are rows (with
     ``allow_empty``, a header without rows is an empty table; with ``rectangular``, a row shorter than the header
     is refused).
 
-    Empty cells become ``""``. Raises :class:`InputError` for a missing, empty or malformed file.
+    The ``required`` and ``optional`` columns are matched case-insensitively, as the columns of a transcript table
+    are (:func:`theme_assist.ingest.tables.canonical_columns`), and renamed to the names given here: a ``Text``
+    column is read as ``text``. Empty cells become ``""``. Raises :class:`InputError` for a missing, empty or
+    malformed file, or a missing required column.
     """
     from theme_assist.ingest.tables import load_table
 
@@ -36,25 +39,62 @@ def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "ta
     if path.stat().st_size == 0:
         raise InputError(f"{what} {path} is empty")
     frame = load_table(path, rectangular=rectangular)
-    missing = [c for c in required if c not in frame.columns]
+    renames = _canonical_names(frame.columns, (*required, *optional))
+    missing = [c for c in required if c not in frame.columns and c not in renames.values()]
     if missing:
         raise InputError(f"{what} {path} has no column {missing[0]!r} (columns: {', '.join(frame.columns)})")
+    frame = frame.rename(columns=renames)
     if frame.empty and not allow_empty:
         raise InputError(f"{what} {path} has a header but no rows")
     return frame
 
 
+def _canonical_names(columns: pd.Index, names: tuple[str, ...]) -> dict[str, str]:
+    """Column → the one of ``names`` it matches apart from case, for each of ``names`` that is not a column as
+    spelled (the first such column where several match)."""
+    by_folded_name: dict[str, str] = {}
+    for column in columns:
+        by_folded_name.setdefault(str(column).casefold(), column)
+    return {by_folded_name[name.casefold()]: name for name in names
+            if name not in columns and name.casefold() in by_folded_name}
+
+
+def lines_of(rows: pd.Series) -> str:
+    """``"line 4, 7"``: the lines of a table file holding the rows where ``rows`` is true, the first five and
+    ``…`` for more. Rows are named by their index in the table :func:`read_table` gave (filtering keeps it): the
+    header is line 1, so index ``i`` is line ``i + 2``, as a spreadsheet or an editor shows it."""
+    lines = [str(i + 2) for i in rows.index[rows.to_numpy(dtype=bool)][:5]]
+    return f"line {', '.join(lines)}{', …' if rows.sum() > 5 else ''}"
+
+
+def whole_numbers(column: pd.Series, name: str, source: str | Path) -> pd.Series:
+    """The text cells of ``column`` (of a table from :func:`read_table`) as integers.
+
+    Raises
+    ------
+    InputError
+        If a cell is not a whole number (``3.0`` is not), naming ``source``, the column ``name``, the first such
+        cell and the lines they are on (see :func:`lines_of`).
+    """
+    text = column.astype(str).str.strip()
+    bad = ~text.str.fullmatch(r"[+-]?\d+")
+    if bad.any():
+        raise InputError(f"{source}: the {name!r} column must hold whole numbers, not {text[bad].iloc[0]!r} "
+                         f"({lines_of(bad)})")
+    return text.astype(int)
+
+
 def read_coded(path: str | Path) -> pd.DataFrame:
     """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``). A code on a
     row without text cannot be learned from: such rows are left out, with a warning naming their lines."""
-    frame = read_table(path, required=("text", "code"), what="coded segments")
+    frame = read_table(path, required=("text", "code"), optional=("segment_id", "document", "speaker"),
+                       what="coded segments")
     if "segment_id" not in frame:
         frame["segment_id"] = [f"row{i + 1}" for i in range(len(frame))]
     textless = (frame["text"].str.strip() == "") & (frame["code"].str.strip() != "")
     if textless.any():
-        lines = [str(i + 2) for i in frame.index[textless][:5]]
-        logger.warning("coded segments %s: %d row(s) with a code but no text left out (line %s%s)", path,
-                       int(textless.sum()), ", ".join(lines), ", …" if textless.sum() > 5 else "")
+        logger.warning("coded segments %s: %d row(s) with a code but no text left out (%s)", path,
+                       int(textless.sum()), lines_of(textless))
         frame = frame[~textless].reset_index(drop=True)
     if (frame["code"].str.strip() == "").all():
         raise InputError(f"coded segments {path}: no row has both a text and a code (for suggestions from the "
@@ -72,7 +112,7 @@ def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
 
     path = Path(path)
     if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES:
-        table = read_table(path, what="segments")
+        table = read_table(path, what="segments", optional=("segment_id", "text", "document"))
         if "segment_id" in table and "text" in table:
             if metadata is not None and "document" not in table:
                 raise InputError(f"segments {path} have no 'document' column to join the metadata {metadata} on")
@@ -114,11 +154,15 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
             continue
         target = Path(path).resolve()
         for input_name, source in given_inputs.items():
-            if target == source or (name in folders and source.is_relative_to(target)):
-                raise InputError(f"{name} {path} would overwrite {input_name} {source}: write somewhere else")
             if source.is_dir() and target.is_relative_to(source):
-                raise InputError(f"{name} {path} is inside the folder {input_name} {source}, which is read as input: "
+                where = "is" if target == source else "is inside"
+                raise InputError(f"{name} {path} {where} the folder {input_name} {source}, which is read as input: "
                                  "write somewhere else")
+            if target == source:
+                raise InputError(f"{name} {path} would overwrite {input_name} {source}: write somewhere else")
+            if name in folders and source.is_relative_to(target):
+                raise InputError(f"{name} {path} is a folder holding {input_name} {source}: writing into it may "
+                                 "replace that input; write somewhere else")
         if target in seen:
             raise InputError(f"{name} and {seen[target]} are the same file {path}: give each its own")
         seen[target] = name

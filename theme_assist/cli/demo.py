@@ -13,7 +13,10 @@ def demo(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the outputs."),
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="Another corpus in the demo layout: a folder "
                                                                  "holding transcripts/ (the transcript files only), "
-                                                                 "metadata.csv and reference_coding.csv."),
+                                                                 "metadata.csv (columns document, "
+                                                                 "participant_group) and reference_coding.csv "
+                                                                 "(columns document, turn, code; turns counted "
+                                                                 "from 0 in each transcript)."),
     show: int = typer.Option(12, "--show", min=0, help="Suggestions to print."),
 ) -> None:
     """Import, segment, embed, fit on the coded half, suggest for the other half, and measure agreement."""
@@ -25,11 +28,14 @@ def demo(
 
     from theme_assist.cli.suggest import write_suggestions
     from theme_assist.demo import DEMO_CORPUS, run_demo
+    from theme_assist.inputs import check_outputs
 
+    corpus = corpus or DEMO_CORPUS
+    check_outputs({"--out": out}, {"--corpus": corpus}, folders=("--out",))  # fail before the work, not after it
     console = Console()
     started = time.perf_counter()
     with console.status("reading, segmenting, embedding and fitting the demo corpus…"):
-        result = run_demo(corpus or DEMO_CORPUS)
+        result = run_demo(corpus)
     segments = result.segments
     console.print(f"[bold]theme_assist demo[/] — {segments['document'].nunique()} illustrative transcripts, "
                   f"{len(segments)} speaker turns; fitted on {int((segments['half'] == 'train').sum())} coded turns, "
