@@ -139,19 +139,18 @@ def coded_benchmark(path: str | Path, codebook: Codebook) -> Benchmark:
     document, so every row needs a document, and a segment (``segment_id``) may carry one code: repeated
     identical rows count once (with a warning); a segment given two codes is refused.
     """
-    from theme_assist.inputs import read_coded
+    from theme_assist.inputs import lines_of, read_coded
 
     coded = read_coded(path)
     if "document" not in coded:
         raise InputError(f"{path} needs a 'document' column: folds are grouped by document")
     no_document = coded["document"].str.strip() == ""
     if no_document.any():
-        raise InputError(f"{path}: {int(no_document.sum())} row(s) without a document (line "
-                         f"{_lines(coded.index[no_document])}): folds are grouped by document")
+        raise InputError(f"{path}: {int(no_document.sum())} row(s) without a document ({lines_of(no_document)}): "
+                         "folds are grouped by document")
     repeated = coded.duplicated(keep="first")
     if repeated.any():
-        logger.warning("%s: %d repeated row(s) counted once (line %s)", path, int(repeated.sum()),
-                       _lines(coded.index[repeated]))
+        logger.warning("%s: %d repeated row(s) counted once (%s)", path, int(repeated.sum()), lines_of(repeated))
         coded = coded[~repeated].reset_index(drop=True)
     coded_rows = coded[coded["code"].str.strip() != ""]
     several = coded_rows["segment_id"].duplicated(keep=False)
@@ -163,8 +162,3 @@ def coded_benchmark(path: str | Path, codebook: Codebook) -> Benchmark:
                          "the engine's top code, so give each segment one row")
     return Benchmark(Path(path).stem, coded, codebook, citation=f"Coded data: {path}")
 
-
-def _lines(index: pd.Index, shown: int = 5) -> str:
-    """Spreadsheet line numbers (header = line 1) of the first rows of ``index``."""
-    lines = ", ".join(str(i + 2) for i in index[:shown])
-    return lines + (", …" if len(index) > shown else "")
