@@ -164,6 +164,7 @@ def test_suggestions_export_as_machine_coder_and_survive_reimport(qc_import, tmp
 
     # a project made from that file, or from its imported codings.csv, learns from the human codings only
     from theme_assist.codebook import load_codebook
+    from theme_assist.inputs import read_coded
     from theme_assist.project import create_project
 
     imported = tmp_path / "suggested"
@@ -175,6 +176,10 @@ def test_suggestions_export_as_machine_coder_and_survive_reimport(qc_import, tmp
             assert set(store.codings()["coder"]) == {"cp"}
         assert f"3 coding(s) by '{machine}' are theme_assist's suggestions, not human codings: left out" in \
             caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert set(read_coded(imported / "codings.csv")["coder"]) == {"cp"}  # what suggest --train learns from
+    assert "3 coding(s) by" in caplog.text
 
 
 def test_qdc_export_of_imported_codebook_validates(qc_import, tmp_path, codebook_schema):
