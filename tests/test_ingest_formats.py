@@ -502,3 +502,13 @@ def test_a_table_naming_a_column_twice_is_refused(tmp_path):
     workbook.save(tmp_path / "ratings.xlsx")
     with pytest.raises(InputError, match="column 'c1' appears more than once in the header"):
         load_table(tmp_path / "ratings.xlsx")
+
+
+def test_a_table_row_with_a_speaker_but_no_text_is_named_and_an_empty_row_is_spacing(tmp_path, caplog):
+    path = tmp_path / "focus.csv"
+    path.write_text("speaker,text\nAnna,Hello.\n,\nBen,\nAnna,Bye.\n", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        (document,) = read_documents(path)
+    assert [(turn.speaker, document.text[turn.start:turn.end]) for turn in document.turns] == [
+        ("Anna", "Hello."), ("Anna", "Bye.")]
+    assert f"{path}: 1 row(s) with no text left out (line 4)" in caplog.text

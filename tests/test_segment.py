@@ -215,7 +215,7 @@ def test_a_segments_table_whose_texts_are_all_blank_is_refused():
 
 def test_segments_from_table_names_the_lines_of_rows_without_text(caplog):
     table = pd.DataFrame({"segment_id": ["s1", "s2", "s3", "s4"], "text": ["hello", "", "bye", "  "]})
-    with caplog.at_level("WARNING", logger="theme_assist.segment"):
+    with caplog.at_level("WARNING"):
         segments = segments_from_table(table, source="SEGMENTS.csv")
     assert list(segments["segment_id"]) == ["s1", "s3"]
     assert "SEGMENTS.csv: 2 row(s) with no text left out (line 3, 5)" in caplog.text

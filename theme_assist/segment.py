@@ -21,7 +21,6 @@ segmenting by turn, a turn that carries its own id (a ``segment_id`` column of a
 
 from __future__ import annotations
 
-import logging
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -44,8 +43,6 @@ segmenters = catalogue.create("theme_assist", "segmenters")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _WORD = re.compile(r"\S+")
 _SPACY_MAX_LENGTH = 10**9  # the sentencizer keeps no per-token model state, so long texts are safe
-
-logger = logging.getLogger(__name__)
 
 
 @segmenters.register("turn")
@@ -159,7 +156,7 @@ def segments_from_table(table: pd.DataFrame, source: str | Path = "", require_id
     pandas.DataFrame
         Columns :data:`~theme_assist.documents.SEGMENT_COLUMNS`; ``start``/``end`` point into each document's
         text, its rows' texts joined with newlines. Rows with a blank text are left out, with a warning naming
-        their lines (see :func:`theme_assist.inputs.lines_of`).
+        their lines (:func:`theme_assist.ingest.tables.documents_from_table`).
 
     Raises
     ------
@@ -168,17 +165,13 @@ def segments_from_table(table: pd.DataFrame, source: str | Path = "", require_id
         text, or every row's text is blank.
     """
     from theme_assist.ingest.tables import canonical_columns, documents_from_table
-    from theme_assist.inputs import lines_of
 
     source = source or "segments"
     table = canonical_columns(table.astype(str), source, required=("segment_id", "text") if require_ids else ("text",))
     if "segment_id" in table:
         table = _drop_repeated_segments(table, source)
-    blank = table["text"].str.strip() == ""
-    if blank.all():
+    if (table["text"].str.strip() == "").all():
         raise InputError(f"{source}: every row's text is blank; there is nothing to code")
-    if blank.any():
-        logger.warning("%s: %d row(s) with no text left out (%s)", source, int(blank.sum()), lines_of(blank))
     return segment_documents(documents_from_table(table, source), unit="turn", max_chars=None)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +33,8 @@ from theme_assist.errors import InputError
 from theme_assist.ingest.decoding import check_size, read_text
 from theme_assist.ingest.registry import NotATranscript, readers
 from theme_assist.ingest.utterances import Utterance, document_from_utterances
+
+logger = logging.getLogger(__name__)
 from theme_assist.safezip import DAMAGED_CONTAINER_ERRORS, check_archive, damage
 
 COLUMN_ALIASES = {
@@ -173,6 +176,15 @@ def canonical_columns(table: pd.DataFrame, source: str | Path, required: tuple[s
     return table.rename(columns=renames)
 
 
+def _warn_of_rows_without_text(table: pd.DataFrame, source: str | Path) -> None:
+    from theme_assist.inputs import lines_of
+
+    filled = table.astype(str).apply(lambda column: column.str.strip() != "")
+    left_out = ~filled["text"] & filled.drop(columns="text").any(axis=1)
+    if left_out.any():
+        logger.warning("%s: %d row(s) with no text left out (%s)", source, int(left_out.sum()), lines_of(left_out))
+
+
 def documents_from_table(table: pd.DataFrame, source: str | Path) -> list[Document]:
     """Build documents from a table of utterances (columns as in the module docstring).
 
@@ -187,7 +199,9 @@ def documents_from_table(table: pd.DataFrame, source: str | Path) -> list[Docume
     Returns
     -------
     list of Document
-        One per distinct ``document`` value, in order of first appearance. Rows with a blank text are left out.
+        One per distinct ``document`` value, in order of first appearance. Rows with a blank text are left out;
+        those with something in another cell (a speaker, an id) are named in a warning, as a spreadsheet shows their
+        lines (see :func:`theme_assist.inputs.lines_of`); wholly empty rows are spacing.
 
     Raises
     ------
@@ -202,6 +216,7 @@ def documents_from_table(table: pd.DataFrame, source: str | Path) -> list[Docume
         repeated = table["segment_id"][table["segment_id"].duplicated()]
         if len(repeated):
             raise InputError(f"{source}: segment_id {repeated.iloc[0]!r} appears more than once")
+    _warn_of_rows_without_text(table, source)
     document_ids = table["document"].str.strip() if "document" in table else pd.Series(Path(source).stem, table.index)
     utterances: dict[str, list[Utterance]] = {}
     for document_id, row in zip(document_ids, table.itertuples(index=False)):
