@@ -154,3 +154,15 @@ def test_a_coding_that_covers_no_text_is_named_in_one_warning_line(tmp_path, cap
                            "(first: 'work' in document 'iv1', characters 0-3)"]
         with ProjectStore(tmp_path / f"{attempt}.taproj") as store:
             assert store.codings()["code"].tolist() == ["work"]
+
+
+def test_coded_table_columns_match_apart_from_case(tmp_path):
+    (tmp_path / "iv1.txt").write_text("Ann: I got paid.\nBob: My mother helps.\n")
+    (tmp_path / "coded.csv").write_text("Document,Turn,Code,Coder\niv1,0,work,Ann\n")
+    codebook = tmp_path / "codebook.yaml"
+    codebook.write_text("codes:\n  - id: work\n    name: Work\n    definition: paid work\n"
+                        "  - id: family\n    name: Family\n    definition: relatives\n")
+    assert run("project", "init", str(tmp_path / "p.taproj"), "--codebook", str(codebook), "--input",
+               str(tmp_path / "iv1.txt"), "--coded", str(tmp_path / "coded.csv")) == 0
+    with ProjectStore(tmp_path / "p.taproj") as store:
+        assert store.codings()[["segment_id", "code", "coder"]].values.tolist() == [["iv1:0", "work", "Ann"]]

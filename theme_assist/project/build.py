@@ -15,6 +15,9 @@ from theme_assist.refi.assemble import human_codings
 
 logger = logging.getLogger(__name__)
 
+PLACING_COLUMNS = ("segment_id", "document", "turn", "start", "end", "text", "coder")
+"""The columns of a coded table that :func:`codings_for_segments` places its rows by (matched apart from case)."""
+
 
 def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
     """Place the rows of a coded table on the project's segments: ``segment_id``, ``code``, ``coder``.
@@ -167,7 +170,8 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         if coded is not None:
             from theme_assist.inputs import read_table
 
-            table = human_codings(read_table(coded, required=("code",), what="coded segments"), str(coded))
+            table = read_table(coded, required=("code",), optional=PLACING_COLUMNS, what="coded segments")
+            table = human_codings(table, str(coded))
             store.add_codings(codings_for_segments(table, segments, str(coded)), source=Path(coded).name)
     except BaseException:
         store.close()
