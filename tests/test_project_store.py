@@ -324,3 +324,11 @@ def test_another_coders_decision_leaves_an_imported_coding_standing(store):
     current = sorted(map(tuple, current_codings(store).to_numpy()))
     # maria's imported stigma stays beside bob's decision; her own decision on b takes the place of her import
     assert current == sorted([(a, "stigma", "maria"), (a, "other", "bob"), (b, "family", "maria")])
+
+
+def test_a_coder_name_finds_its_decisions_however_it_is_spaced(store):
+    a = store.segments()["segment_id"].iloc[1]
+    store.record_decisions([DecisionRequest(a, "add", "work", " ana ")])
+    assert store.decisions(coder="ana ")["coder"].tolist() == ["ana"]
+    undone = store.undo_last("ana  ")
+    assert undone["coder"].tolist() == ["ana"] and store.decisions()["undone"].tolist() == [True, False]

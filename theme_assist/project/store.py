@@ -507,8 +507,9 @@ class ProjectStore:
         """Undo ``coder``'s most recent decision that is not undone yet (a whole bulk batch at once).
 
         Returns the ``undo`` decisions stored (empty if there was nothing to undo). The undone decisions stay in
-        the file, answered by the ``undo`` rows.
+        the file, answered by the ``undo`` rows. ``coder`` is trimmed, as decisions store it.
         """
+        coder = coder.strip()
         with self.transaction() as db:
             last = db.execute(
                 "SELECT id, batch FROM decisions d WHERE coder = ? AND action != 'undo' AND NOT EXISTS "
@@ -540,7 +541,7 @@ class ProjectStore:
         params: list = [since_id]
         if coder is not None:
             sql += " AND d.coder = ?"
-            params.append(coder)
+            params.append(coder.strip())  # as decisions store it
         frame = self._read(sql + " ORDER BY d.id", params)
         frame["undone"] = frame["undone"].astype(bool)
         frame["exclusive_codebook"] = self._exclusive_when(frame["created_at"])
