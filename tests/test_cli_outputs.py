@@ -122,3 +122,20 @@ def test_tables_are_written_as_csv_or_tsv_by_their_name_and_other_names_are_refu
     written = pd.read_csv(tmp_path / "o.tsv", sep="\t")
     assert list(written.columns) == ["segment_id", "code", "score", "rank", "evidence"]
     assert pd.read_csv(tmp_path / "seg.tsv", sep="\t")["text"].tolist()[1] == "I got paid, finally."
+
+
+@pytest.mark.parametrize("args, named", [
+    (["suggest", "--codebook", "cb.yaml", "--input", "", "--out", "o.csv"], "to --input"),
+    (["agree", ""], "an empty value was given"),
+    (["suggest", "--input=", "--out", "o.csv"], "to --input"),
+])
+def test_an_empty_value_is_refused_rather_than_read_as_the_current_folder(tmp_path, monkeypatch, capsys, args,
+                                                                          named):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("I: Not a transcript of this study.\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert error.startswith("theme-assist: error: an empty value was given") and named in error
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]

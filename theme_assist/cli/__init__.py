@@ -77,7 +77,20 @@ def main(argv: list[str] | None = None) -> None:
         package_logger.removeHandler(handler)
 
 
+def _refuse_empty_values(args: list[str]) -> None:
+    """Refuse an empty argument: typer reads ``--input ""`` (an unset shell variable) as the current folder."""
+    for position, value in enumerate(args):
+        option = value[:-1] if value.startswith("--") and value.endswith("=") else None
+        if value == "" and position and args[position - 1].startswith("-"):
+            option = args[position - 1]
+        if value == "" or option:
+            given = f" to {option}" if option else ""
+            fail(f"an empty value was given{given} (an unset shell variable?): name the path or value, "
+                 "or leave the option out")
+
+
 def _run(argv: list[str] | None) -> None:
+    _refuse_empty_values(sys.argv[1:] if argv is None else list(argv))
     try:
         code = app(args=argv, standalone_mode=False, prog_name="theme-assist")
     except InputError as exc:
