@@ -95,6 +95,20 @@ def test_unit_bootstrap_matches_recomputing_on_resampled_units():
     np.testing.assert_allclose(result.samples, recomputed)
 
 
+def test_conger_resample_without_a_coders_units_leaves_that_coder_out():
+    """Conger's κ leaves out a coder without ratings; a resample that draws none of a coder's units must too,
+    instead of counting as undefined and narrowing the interval to the draws that happened to include them."""
+    from theme_assist.agree import conger_kappa
+
+    table = noisy_table(n_units=30, n_coders=3, seed=2)
+    table[1:, 2] = np.nan  # the third coder rated one unit only
+    result = bootstrap_units(table, "conger", n_boot=40, seed=4)
+    drawn = np.random.default_rng(4).integers(0, 30, size=(40, 30))
+    recomputed = [conger_kappa(table[rows]).value for rows in drawn]
+    assert result.n_undefined == 0
+    np.testing.assert_allclose(result.samples, recomputed)
+
+
 def test_unit_bootstrap_counts_undefined_resamples():
     table = [[0, 0]] * 9 + [[1, 1]]
     result = bootstrap_units(table, "cohen", n_boot=200, seed=0)

@@ -142,6 +142,7 @@ def test_long_single_label_file_is_a_plain_table(capsys, tmp_path):
     ("unit,A,B\n1,1,abc\n2,2,3\n", ("--level", "interval"), "'abc' is not a finite number"),
     ("unit,A,B\n1,1,inf\n2,2,3\n", ("--level", "interval"), "'inf' is not a finite number"),
     ("unit,A,B\n1,1,1e400\n2,2,3\n", ("--level", "interval"), "is not a finite number"),
+    ("unit,A,B\n1,-2,2\n2,2,3\n", ("--level", "ratio"), "ratio level needs ratings of zero or more .* got -2"),
     ("", (), "is empty"),
     ("unit,A,B\n", (), "no rows"),
     ("unit,A,B\n1,a,b\n1,b,b\n", (), "unit '1' appears more than once"),
@@ -154,6 +155,12 @@ def test_long_single_label_file_is_a_plain_table(capsys, tmp_path):
     ("unit,A,B\n1,a,b\n2,b,b\n", ("--bootstrap", "1000000000"), "resamples up to 100,000"),
     ("unit,A,B\n1,a,b\n2,b,b\n", ("--bootstrap", "10", "--seed", "-1"), "Invalid value for '--seed'"),
     (MULTI_LABEL_LONG, ("--level", "ordinal"), "multi-label ratings are compared with the MASI"),
+    (MULTI_LABEL_LONG, ("--categories", "hope,stigma"), "--categories applies to single-label ratings"),
+    ("unit,A,B\n1,a,b\n2,b,c\n", ("--categories", "a,b"), "rating 'c' is not among the declared categories"),
+    ("unit,A,B\n1,a,b\n2,b,b\n", ("--categories", "a,,b"), "--categories has an empty category"),
+    ("unit,A,B\n1,a,b\n2,b,b\n", ("--categories", "a,b,a"), "--categories names a category twice"),
+    ("unit,A,B\n1,1,2\n2,2,2\n", ("--categories", "1,2,x"), "so --categories must be numbers too; got 'x'"),
+    ("unit,A,,B\n1,a,b,b\n2,b,,b\n", (), "column 3 of .* holds ratings but has no coder name"),
 ])
 def test_bad_input_is_one_line_error(capsys, tmp_path, content, args, message):
     path = tmp_path / "bad.csv"
@@ -192,3 +199,74 @@ def test_cells_that_other_programs_write_for_missing_values_are_named(capsys, tm
     plain = tmp_path / "plain.csv"
     plain.write_text("unit,ann,bob\n1,a,a\n2,b,\n3,none of them,b\n")
     assert run(capsys, plain)[2] == ""
+
+
+def test_blank_trailing_columns_are_not_a_coder(capsys, tmp_path):
+    """A spreadsheet's trailing separators give a column with a blank header and no ratings: not a third coder,
+    which would take Cohen's κ and Scott's π away."""
+    path = tmp_path / "ratings.csv"
+    path.write_text("unit,A,B,,\nu1,1,1,,\nu2,2,1,,\nu3,2,2,,\n")
+    code, out, err = run(capsys, path, "--format", "json")
+    assert code in (0, None) and err == ""
+    result = json.loads(out)
+    assert result["cohen"]["n_coders"] == 2 and round(result["cohen"]["value"], 3) == 0.4
+
+
+def test_declared_categories_order_labels_and_count_unused_ones(capsys, tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("unit,A,B\nu1,low,low\nu2,mid,high\nu3,high,high\n")
+    result = json.loads(run(capsys, labels, "--format", "json", "-m", "alpha", "-m", "cohen", "--level", "ordinal",
+                            "--weights", "linear", "--categories", "low, mid, high")[1])
+    assert round(result["alpha"]["value"], 4) == 0.7778  # krippendorff package, value_domain low < mid < high
+    assert round(result["cohen"]["value"], 4) == 0.6667
+    same = tmp_path / "same.csv"
+    same.write_text("unit,A,B\nu1,yes,yes\nu2,yes,yes\n")
+    result = json.loads(run(capsys, same, "--format", "json", "-m", "ac1", "--categories", "yes,no")[1])
+    assert result["ac1"]["value"] == 1.0 and result["ac1"]["n_categories"] == 2
+    numbers = tmp_path / "numbers.csv"
+    numbers.write_text("unit,A,B,C\nu1,1,1,1\nu2,2,2,\nu3,1.0,1,2\nu4,3,,\n")
+    result = json.loads(run(capsys, numbers, "--format", "json", "-m", "ac1", "-m", "bennett_s", "--weights",
+                            "linear", "--categories", "1,2,3,4,5")[1])
+    # irrCAC: CAC(..., weights="linear", categories=[1, 2, 3, 4, 5])
+    assert round(result["ac1"]["value"], 8) == 0.89115646
+    assert round(result["bennett_s"]["value"], 8) == 0.86111111
+
+
+def test_long_file_numbers_written_two_ways_are_one_code(capsys, tmp_path):
+    """One coder's "1" and "1.0" on a unit are one code (as in a wide file), not a multi-label pair."""
+    single = tmp_path / "single.csv"
+    single.write_text("unit,coder,code\nu1,A,1\nu1,A,1.0\nu1,B,1\nu2,A,2\nu2,B,2\nu3,A,1\nu3,B,2\n")
+    result = json.loads(run(capsys, single, "--format", "json")[1])
+    assert "masi_alpha" not in result and round(result["cohen"]["value"], 3) == 0.4
+    multi = tmp_path / "multi.csv"
+    multi.write_text("unit,coder,code\nu1,A,1.0\nu1,A,2.0\nu1,B,1\nu1,B,2\nu2,A,2.0\nu2,B,2\nu3,A,1.0\nu3,B,2\n")
+    result = json.loads(run(capsys, multi, "--format", "json")[1])
+    assert set(result["percent"]["by_code"]) == {"1.0", "2.0"}
+    assert result["masi_alpha"]["observed_disagreement"] == pytest.approx(1 / 3)  # only u3 differs
+
+
+def test_report_says_how_the_intervals_were_drawn(capsys, wide):
+    """A methods section cites the interval's kind, the resamples, the seed and any resamples left out."""
+    result = json.loads(run(capsys, wide, "--format", "json", "--bootstrap", "200", "--seed", "3")[1])
+    assert all(entry["interval"] == "percentile" and entry["seed"] == 3 for entry in result.values())
+    table = run(capsys, wide, "--bootstrap", "200", "--seed", "3")[1]
+    caption = " ".join(table.split())
+    assert "95% percentile bootstrap intervals, 200 resamples, seed 3: units resampled with replacement; alpha: " \
+           "pairs of values drawn from the coincidences (Hayes & Krippendorff 2007)" in caption
+    sparse = wide.with_name("sparse.csv")
+    sparse.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,\nu4,,b\n")
+    table = " ".join(run(capsys, sparse, "--bootstrap", "200", "-m", "percent")[1].split())
+    assert re.search(r"undefined on \d+ of 200 resamples, left out of the interval", table)
+
+
+def test_reading_a_wide_file_raises_no_deprecation_warning(tmp_path):
+    import warnings
+
+    from theme_assist.agree.reading import read_ratings
+
+    path = tmp_path / "ratings.csv"
+    path.write_text("unit,A,B,C\nu1,1,,\nu2,2,2,\nu3,a,a,\n")  # C rated nothing: replace() downcast it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ratings = read_ratings(path).ratings
+    assert ratings.isna().to_numpy().tolist() == [[False, True, True], [False, False, True], [False, False, True]]

@@ -183,3 +183,24 @@ def test_metric_registry():
     assert metric_name("brennan_prediger") == "bennett_s"
     assert compute_metric("alpha", two, level="interval").level == "interval"
     assert compute_metric("ac1", two, weights="linear").coefficient.startswith("Gwet's AC2")
+
+
+def test_numbers_and_the_same_numbers_as_text_are_one_category():
+    """Machine labels read as text ("1") beside human ratings read as numbers (1.0) are the same codes."""
+    from theme_assist.agree import agreement_report
+
+    assert cohen_kappa([1.0, 2.0, 1.0, 2.0], ["1", "2.0", "1", " 2 "]).value == 1.0
+    assert as_rating_table(np.array([[1.0, "1"], [2.0, "2"]], dtype=object)).categories == (1.0, 2.0)
+    assert as_rating_table(np.array([[1.0, "1"], [2.0, "x"]], dtype=object)).n_categories == 4  # labels stay
+    human = pd.DataFrame({"A": [1.0, 2.0, 1.0, 2.0], "B": [1.0, 2.0, 2.0, 2.0]}, index=list("abcd"))
+    machine = pd.Series(["1", "2", "1", "2"], index=list("abcd"), name="machine")
+    report = agreement_report(human, machine).set_index("comparison")
+    assert report.loc["machine vs A", "percent"] == 1.0
+    assert report.loc["machine vs A", "alpha"] == 1.0
+
+
+def test_ratio_level_refuses_negative_ratings():
+    """((c - k) / (c + k))² puts -2 and 2 zero apart: α would be 1 for coders who disagree in sign."""
+    with pytest.raises(InputError, match="ratio level needs ratings of zero or more"):
+        krippendorff_alpha([[-2, 2], [2, 2], [3, 3]], "ratio")
+    assert krippendorff_alpha([[0, 2], [2, 2], [3, 3]], "ratio").defined

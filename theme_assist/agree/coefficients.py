@@ -147,12 +147,15 @@ def _category_propensities(terms: UnitTerms, unit_weights: np.ndarray) -> np.nda
 def _conger_expected(terms: UnitTerms, weights: np.ndarray, unit_weights: np.ndarray) -> np.ndarray:
     q = weights.shape[0]
     per_coder = np.asarray((terms.coder_categories.T @ unit_weights.T).T).reshape(len(unit_weights), -1, q)
-    coders = per_coder.shape[1]
-    p = per_coder / per_coder.sum(axis=2, keepdims=True)
-    mean = p.mean(axis=1)
+    # A coder none of whose units was drawn is left out of that draw, as prepare_table leaves out a coder
+    # without ratings: the resample then gets the coefficient the full data would give, not NaN.
+    ratings = per_coder.sum(axis=2, keepdims=True)
+    p = np.divide(per_coder, ratings, out=np.zeros_like(per_coder), where=ratings > 0)
+    coders = (ratings[:, :, 0] > 0).sum(axis=1).astype(float)
+    mean = p.sum(axis=1) / coders[:, None]
     outer = np.einsum("bk,bl->bkl", mean, mean)
-    covariance = (np.einsum("bgk,bgl->bkl", p, p) - coders * outer) / (coders - 1)
-    return np.einsum("kl,bkl->b", weights, outer - covariance / coders)
+    covariance = (np.einsum("bgk,bgl->bkl", p, p) - coders[:, None, None] * outer) / (coders - 1)[:, None, None]
+    return np.einsum("kl,bkl->b", weights, outer - covariance / coders[:, None, None])
 
 
 def coefficient_values(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:

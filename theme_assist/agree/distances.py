@@ -60,8 +60,9 @@ def distance_matrix(metric: Metric, table: RatingTable, marginals: np.ndarray | 
     Raises
     ------
     InputError
-        For an unknown metric name, non-numeric categories at the interval or ratio level, categories without an
-        order at the ordinal level, or a matrix of the wrong shape or with a non-zero diagonal.
+        For an unknown metric name, non-numeric categories at the interval or ratio level, negative ones at the
+        ratio level, categories without an order at the ordinal level, or a matrix of the wrong shape or with a
+        non-zero diagonal.
     """
     q = table.n_categories
     if callable(metric):
@@ -84,6 +85,10 @@ def distance_matrix(metric: Metric, table: RatingTable, marginals: np.ndarray | 
         difference = values[:, None] - values[None, :]
         if metric == "interval":
             return difference**2
+        if (values < 0).any():
+            # ((c - k) / (c + k))² would make -2 and 2 zero apart (and blow up near c = -k)
+            raise InputError(f"the ratio level needs ratings of zero or more (a scale with an absolute zero); got "
+                             f"{values.min():g}; use the interval level")
         total = values[:, None] + values[None, :]
         return np.divide(difference, total, out=np.zeros((q, q)), where=total != 0) ** 2
     raise InputError(f"unknown level {metric!r}; choose one of {', '.join(LEVELS)}, masi")

@@ -144,6 +144,20 @@ def category_order(values: Sequence) -> list:
     return sorted(distinct, key=str)
 
 
+def _numbers_if_mixed_with_numeric_text(rated: list, categories: Sequence) -> list:
+    """``rated`` with text that reads as a number made a number, when ``categories`` (the ratings themselves or
+    the declared ones) hold numbers and every text rating reads as one.
+
+    Machine labels read from a CSV as text ("1") beside human ratings read as numbers (1.0) are the same
+    categories; kept apart they would look like total disagreement.
+    """
+    has_number = any(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in categories)
+    texts = {v for v in rated if isinstance(v, str)}
+    if not (has_number and texts and all(_parses_as_number(v) for v in texts)):
+        return rated
+    return [float(v) if isinstance(v, str) else v for v in rated]
+
+
 def _encode_numbers(rated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values and each rating's index among them, like ``np.unique(..., return_inverse=True)``.
 
@@ -206,6 +220,7 @@ def as_rating_table(ratings: Any, categories: Sequence | None = None) -> RatingT
 
     present = ~is_missing(values)
     rated = [frozenset(v) if isinstance(v, set) else v for v in values[present]]
+    rated = _numbers_if_mixed_with_numeric_text(rated, rated if categories is None else categories)
     if categories is None:
         order = category_order(rated)
     else:

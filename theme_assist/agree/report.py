@@ -4,10 +4,13 @@ A *summary* maps each metric name (``percent``, ``cohen``, ``scott``, ``bennett_
 ``ac1``, ``alpha``) to a JSON-ready entry::
 
     {"value": 0.743, "reason": null, "coefficient": "Krippendorff's alpha (nominal)", "n_units": 11, ...,
-     "ci": [0.62, 0.87], "confidence": 0.95, "n_boot": 1000, "p_below": {"0.667": 0.13, "0.8": 0.78}}
+     "ci": [0.62, 0.87], "confidence": 0.95, "n_boot": 1000, "method": "coincidences", "p_below": {"0.667": 0.13,
+     "0.8": 0.78}, "n_undefined": 0, "interval": "percentile", "seed": 0}
 
 ``value`` is ``None`` where the coefficient is undefined and ``reason`` says why; ``ci`` and ``p_below`` are there
-when a bootstrap was asked for. This is the shape ``theme-assist agree --format json`` prints.
+when a bootstrap was asked for, with how it was drawn: ``method`` (``"units"`` resampled, or ``"coincidences"``
+for α, Hayes & Krippendorff 2007), ``seed``, and ``n_undefined`` resamples left out of the percentile interval.
+This is the shape ``theme-assist agree --format json`` prints.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
             interval = bootstrap_metric(table, name, level=level, weights=weights, n_boot=n_boot, seed=seed,
                                         confidence=confidence, minimums=minimums)
             entry.update({key: value for key, value in interval.to_dict().items() if key != "estimate"})
+            entry.update(interval="percentile", seed=seed)
             entry["reason"] = result.reason or interval.reason
         summary[name] = entry
     return summary

@@ -28,6 +28,10 @@ def agree(
                               help="Level of measurement for alpha."),
     weights: Optional[str] = typer.Option(None, "--weights", metavar="linear|quadratic",
                                           help="Weights for the kappa family, percent and AC1 (then AC2)."),
+    categories: Optional[str] = typer.Option(
+        None, "--categories", metavar="A,B,…",
+        help="Every category coders could choose, comma-separated, in order: counts categories nobody used (for "
+             "Bennett's S and AC1) and orders labels for --level ordinal and --weights. Single-label ratings."),
     bootstrap: int = typer.Option(0, "--bootstrap", metavar="N",
                                   help="Bootstrap resamples for 95% intervals and P(value < 0.667 / 0.8); "
                                        "0 = none."),
@@ -54,21 +58,51 @@ def agree(
     source = read_ratings(ratings)
     options = dict(weights=weights, n_boot=bootstrap, seed=seed)
     if source.multi_label:
-        if level != "nominal":
-            raise InputError("--level applies to single-label ratings; multi-label ratings are compared with the "
-                             "MASI distance and per code as presence/absence")
+        for name, given in (("--level", level != "nominal"), ("--categories", categories is not None)):
+            if given:
+                raise InputError(f"{name} applies to single-label ratings; multi-label ratings are compared with "
+                                 "the MASI distance and per code as presence/absence")
         presence = presence_tables(source.codings, unit="unit", units=source.ratings.index)
         summary = multi_label_summary(source.ratings, presence, metric or None, **options)
     else:
-        summary = agreement_summary(source.ratings, metric or None, level=level, **options)
+        declared = _declared_categories(categories, source.ratings) if categories is not None else None
+        summary = agreement_summary(source.ratings, metric or None, level=level, categories=declared, **options)
 
     if output_format == "json":
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
-        _print_tables(summary, source.ratings.shape, multi_label=source.multi_label)
+        _print_tables(summary, source.ratings.shape, multi_label=source.multi_label, seed=seed)
 
 
-def _print_tables(summary: dict, shape: tuple[int, int], multi_label: bool) -> None:
+def _declared_categories(text: str, ratings) -> list:
+    """The ``--categories`` list, as numbers when the ratings were read as numbers.
+
+    Raises
+    ------
+    InputError
+        For an empty or repeated category, or one that is not a number beside numeric ratings.
+    """
+    import pandas as pd
+
+    from theme_assist.errors import InputError
+
+    declared = [category.strip() for category in text.split(",")]
+    if "" in declared:
+        raise InputError(f"--categories has an empty category: {text!r}")
+    if len(set(declared)) != len(declared):
+        raise InputError(f"--categories names a category twice: {text!r}")
+    if all(pd.api.types.is_float_dtype(dtype) for dtype in ratings.dtypes):
+        numbers = pd.to_numeric(pd.Series(declared), errors="coerce")
+        if numbers.isna().any():
+            raise InputError(f"the ratings are numbers, so --categories must be numbers too; got "
+                             f"{declared[int(numbers.isna().to_numpy().argmax())]!r}")
+        if numbers.duplicated().any():
+            raise InputError(f"--categories names a number twice: {text!r}")
+        return numbers.tolist()
+    return declared
+
+
+def _print_tables(summary: dict, shape: tuple[int, int], multi_label: bool, seed: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -76,9 +110,11 @@ def _print_tables(summary: dict, shape: tuple[int, int], multi_label: bool) -> N
     if not console.is_terminal:  # a file or pipe: no reason to wrap at 80 columns
         console = Console(width=160)
     with_ci = any("ci" in entry for entry in summary.values())
-    table = Table(title=f"Agreement: {shape[0]} units, {shape[1]} coders",
-                  caption="multi-label: MASI-alpha on code sets, the rest on presence/absence pooled over codes"
-                  if multi_label else None)
+    captions = ["multi-label: MASI-alpha on code sets, the rest on presence/absence pooled over codes"] \
+        if multi_label else []
+    if with_ci:
+        captions.append(_bootstrap_caption(summary, seed))
+    table = Table(title=f"Agreement: {shape[0]} units, {shape[1]} coders", caption="\n".join(captions) or None)
     table.add_column("coefficient")
     table.add_column("value", justify="right")
     table.add_column("units", justify="right")
@@ -93,7 +129,11 @@ def _print_tables(summary: dict, shape: tuple[int, int], multi_label: bool) -> N
             below = entry.get("p_below", {})
             row += [f"{_number(low)}–{_number(high)}" if low is not None else "—",
                     _number(below.get("0.667")), _number(below.get("0.8"))]
-        row.append(entry["reason"] or "")
+        notes = [entry["reason"]] if entry["reason"] else []
+        if entry.get("n_undefined") and entry["value"] is not None:
+            notes.append(f"undefined on {entry['n_undefined']} of {entry['n_boot']} resamples, left out of the "
+                         "interval")
+        row.append("; ".join(notes))
         table.add_row(*row)
     console.print(table)
 
@@ -109,6 +149,19 @@ def _print_tables(summary: dict, shape: tuple[int, int], multi_label: bool) -> N
             by_code.add_row(code, _number(first["prevalence"]),
                             *(_number(per_code[name][code]["value"]) for name in per_code))
         console.print(by_code)
+
+
+def _bootstrap_caption(summary: dict, seed: int) -> str:
+    """How the intervals were computed, in words a methods section can cite."""
+    entry = next(entry for entry in summary.values() if "ci" in entry)
+    methods = {entry.get("method") for entry in summary.values()}
+    how = []
+    if "units" in methods:
+        how.append("units resampled with replacement")
+    if "coincidences" in methods:
+        how.append("alpha: pairs of values drawn from the coincidences (Hayes & Krippendorff 2007)")
+    return (f"{entry['confidence']:.0%} percentile bootstrap intervals, {entry['n_boot']:,} resamples, seed {seed}: "
+            f"{'; '.join(how)}. P<x: share of resamples below x")
 
 
 def _number(value: float | None) -> str:
