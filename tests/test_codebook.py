@@ -142,9 +142,9 @@ def test_children_nesting_is_limited_with_one_line():
      "cb.yaml, line 13: duplicate key 'name' (first on line 12)"),
     ("name: x\ncodes:\n  - {id: a, id: b, name: A}\n", "line 3: duplicate key 'id' (first on line 3)"),
     ("name: x\ncodes:\n  - " + "[" * 500 + "]" * 500 + "\n", "line 3: the YAML nests more than"),
-    ("name: x\ncodes:\n  - id: a\n    name: A\n    definition: 2020-02-30\n",
+    ("name: x\ncodes:\n  - id: a\n    name: A\n    2020-02-30: x\n",
      "line 5: cannot read '2020-02-30' as timestamp"),
-    ("name: x\ncodes:\n  - id: " + "1" * 5000 + "\n    name: A\n", "line 3: cannot read '1111"),
+    ("name: x\ncodes:\n  - id: a\n    ? " + "1" * 5000 + "\n    : A\n", "line 4: cannot read '1111"),
 ], ids=["int-key-in-flow-code", "int-key-in-block-code", "int-key-top", "duplicate-top-key", "duplicate-code-key",
         "duplicate-key-in-flow", "deep-yaml", "impossible-date", "huge-int"])
 def test_odd_yaml_gives_one_line_with_the_line(text, message):
@@ -168,3 +168,17 @@ def test_messages_quote_user_values_only_in_short(text, message):
         parse_codebook(text, source="cb.yaml")
     assert message in str(error.value)
     assert len(str(error.value)) < 300
+
+
+def test_unquoted_values_that_yaml_would_retype_are_read_as_written():
+    # hierarchical numbering (1.1, 1.10), leading zeros, times, yes/no answers and dates are codes' text; YAML 1.1
+    # read 1.10 as 1.1 (then "duplicate code id '1.1'"), 010 as 8, 12:30 as 750 and No as false
+    codebook = parse_codebook("name: 2024\nexclusive: yes\ncodes:\n"
+                              "  - {id: 1.1, name: Yes, definition: 0x1F}\n"
+                              "  - {id: 1.10, name: No, examples: [12:30, 2021-01-01, 1_000, off]}\n"
+                              "  - {id: 010, name: 1.50, include: .inf}\n", source="cb.yaml")
+    assert codebook.name == "2024" and codebook.exclusive is True
+    assert [(c.id, c.name) for c in codebook.all_codes] == [("1.1", "Yes"), ("1.10", "No"), ("010", "1.50")]
+    assert codebook.get("1.1").definition == "0x1F" and codebook.get("010").include == ".inf"
+    assert codebook.get("1.10").examples == ["12:30", "2021-01-01", "1_000", "off"]
+    assert parse_codebook(dump_codebook(codebook)).to_dict() == codebook.to_dict()

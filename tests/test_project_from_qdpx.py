@@ -1,5 +1,7 @@
 """A project filled from a real REFI-QDA export keeps the human codings on its segments."""
 
+import zipfile
+
 import pandas as pd
 
 from theme_assist.project import create_project
@@ -46,3 +48,31 @@ def test_a_coding_over_no_text_is_reported_not_dropped_silently(caplog):
     assert list(map(tuple, placed.to_numpy())) == [("d:1", "b", "ana")]
     assert "2 coding(s) cover no text of any segment and are left out (first: 'label' in document 'd', " \
            "characters 0-5)" in caplog.text
+
+
+
+def _source(number: int, name: str, end: int) -> str:
+    """A text source whose one selection (characters 0 to ``end``) carries a coding of the code 2222…."""
+    guid = f"{number}{number}{number}{number}{number}{number}{number}{number}-0000-4000-8000-000000000000"
+    return (f'<TextSource guid="{guid}" name="{name}" plainTextPath="internal://{name}"><PlainTextSelection '
+            f'guid="{guid[:-1]}1" startPosition="0" endPosition="{end}"><Coding guid="{guid[:-1]}2"><CodeRef '
+            f'targetGUID="22222222-2222-2222-2222-222222222222"/></Coding></PlainTextSelection></TextSource>')
+
+
+def test_what_the_qdpx_import_left_out_is_named_in_warnings(tmp_path, caplog):
+    with zipfile.ZipFile(tmp_path / "mixed.qdpx", "w") as archive:
+        archive.writestr("project.qde", '<Project xmlns="urn:QDA-XML:project:1.0" name="p"><CodeBook><Codes><Code '
+                                        'guid="22222222-2222-2222-2222-222222222222" name="a" isCodable="true"/>'
+                                        f'</Codes></CodeBook><Sources>{_source(1, "good.txt", 10)}'
+                                        f'{_source(3, "latin.txt", 10)}{_source(5, "short.txt", 999)}</Sources>'
+                                        '</Project>')
+        archive.writestr("sources/good.txt", "P1: It was a long way to the clinic.\n")
+        archive.writestr("sources/latin.txt", "P1: Très loin de la clinique.\n".encode("latin-1"))
+        archive.writestr("sources/short.txt", "P1: Short.\n")
+    with caplog.at_level("WARNING"), create_project(tmp_path / "p.taproj", qdpx=tmp_path / "mixed.qdpx") as store:
+        assert len(store.codings()) == 1
+    # a transcript and a coding the project does not have: each named, not left out in silence
+    assert ("mixed.qdpx: left out: source 'latin.txt' kept aside unread: its plain text sources/latin.txt is not "
+            "UTF-8") in caplog.text
+    assert ("mixed.qdpx: left out: selection 55555555-0000-4000-8000-000000000001 in 'short.txt': characters 0-999 "
+            "fall outside") in caplog.text

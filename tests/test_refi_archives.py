@@ -490,3 +490,78 @@ def _with_project(change):
 def test_export_refuses_a_malformed_project_json_with_one_line(imported_folder, capsys, edit, words):
     edit_project_json(imported_folder, edit)
     assert_export_refused(imported_folder, capsys, "project.json", *words)
+
+
+def test_cli_round_trip_of_a_selection_across_a_crlf_line_end(tmp_path):
+    # codings.csv holds the selection's text with its \r\n; reading the CSV back turns that into \n, while the
+    # offsets still count the \r: the export must take the row, not refuse it as shifted
+    text = "I: How was it?\r\nP1: Hard. The clinic was far.\r\n"
+    selection = (f'<PlainTextSelection guid="{G(200)}" startPosition="5" endPosition="25"><Coding guid="{G(201)}">'
+                 f'<CodeRef targetGUID="{CODE}"/></Coding></PlainTextSelection>')
+    project = small_project(selection).replace('name="t"><PlainTextContent>Hello world</PlainTextContent>',
+                                               'name="t" plainTextPath="internal://t.txt">')
+    write_zip(tmp_path / "crlf.qdpx", {"project.qde": project, "sources/t.txt": text})
+    assert run_cli("import-qdpx", tmp_path / "crlf.qdpx", "--out", tmp_path / "one") == 0
+    assert run_cli("export-qdpx", "--project", tmp_path / "one", "--out", tmp_path / "again.qdpx") == 0
+    again = import_project(tmp_path / "again.qdpx", tmp_path / "two")
+    assert again.codings[["start", "end", "text"]].values.tolist() == [[5, 25, "w was it?\r\nP1: Hard."]]
+
+
+def test_guids_differing_in_case_or_braces_still_refer_and_repeated_guids_are_given_new_ones(tmp_path, capsys):
+    def coding(number, code, user):
+        return (f'<PlainTextSelection guid="{G(200)}" startPosition="{number}" endPosition="{number + 3}" '
+                f'creatingUser="{user}"><Coding guid="{G(300 + number)}" creatingUser="{user}"><CodeRef '
+                f'targetGUID="{code}"/></Coding></PlainTextSelection>')
+
+    # a merged project: two codes share a guid, two selections share one (the schema forbids neither), and
+    # references spell guids in lower case or in braces, as the schema allows
+    selections = (coding(0, CODE.replace("2", "a"), USER) + coding(4, "{" + G(10) + "}", "{" + USER + "}")
+                  + coding(8, G(10).upper(), ""))
+    project = (small_project(selections)
+               .replace(f'<Code guid="{CODE}"', f'<Code guid="{CODE.replace("2", "A")}"')
+               .replace('isCodable="true"/>', f'isCodable="true"/><Code guid="{G(10)}" name="fear" isCodable="true"/>'
+                                              f'<Code guid="{G(10)}" name="anger" isCodable="true"/>'))
+    write_zip(tmp_path / "merged.qdpx", {"project.qde": project})
+    assert run_cli("import-qdpx", tmp_path / "merged.qdpx", "--out", tmp_path / "one") == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "code 'anger' has the guid" in printed and "its codings stay with 'fear'" in printed
+    assert "has the guid of an earlier selection" in printed
+    first = read_base(tmp_path / "one" / "project.json")
+    codings = import_project(tmp_path / "merged.qdpx", tmp_path / "two").codings
+    assert codings[["start", "code", "coder"]].values.tolist() == [[0, "hope", "ann"], [4, "fear", "ann"],
+                                                                   [8, "fear", ""]]
+    assert len(set(codings["selection_guid"])) == 3
+
+    assert run_cli("export-qdpx", "--project", tmp_path / "one", "--out", tmp_path / "again.qdpx") == 0
+    again = import_project(tmp_path / "again.qdpx", tmp_path / "three")
+    assert again.codings[["start", "code", "coder"]].values.tolist() == [[0, "hope", "ann"], [4, "fear", "ann"],
+                                                                         [8, "fear", ""]]
+    assert [c.guid for c in again.project.all_codes()] == [c.guid for c in first.all_codes()]
+    with zipfile.ZipFile(tmp_path / "again.qdpx") as archive:
+        assert 'creatingUser=""' not in archive.read("project.qde").decode()  # not a guid: the schema refuses it
+
+
+def test_a_source_kept_aside_for_its_encoding_keeps_its_file_in_the_export(tmp_path):
+    latin1 = "P1: Très bien, merci.\n".encode("latin-1")
+    project = small_project().replace('name="t"><PlainTextContent>Hello world</PlainTextContent>',
+                                      'name="t" plainTextPath="internal://t.txt">')
+    write_zip(tmp_path / "latin1.qdpx", {"project.qde": project, "sources/t.txt": latin1})
+    first = import_project(tmp_path / "latin1.qdpx", tmp_path / "one")
+    assert any("not UTF-8" in line for line in first.report.skipped) and not first.documents
+    assert run_cli("export-qdpx", "--project", tmp_path / "one", "--out", tmp_path / "again.qdpx") == 0
+    with zipfile.ZipFile(tmp_path / "again.qdpx") as archive:
+        assert archive.read("sources/t.txt") == latin1  # the raw TextSource still refers to it
+
+
+def test_a_code_whose_guid_is_not_a_guid_keeps_its_codings_and_exports(tmp_path, capsys):
+    project = small_project().replace(CODE, "3").replace(
+        'isCodable="true"/>', 'isCodable="true"/><Code name="no guid" isCodable="true"/>', 1)
+    write_zip(tmp_path / "lax.qdpx", {"project.qde": project})
+    assert run_cli("import-qdpx", tmp_path / "lax.qdpx", "--out", tmp_path / "one") == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "code 'hope' has the guid '3', which is not a GUID: it gets the new guid" in printed
+    assert "code 'no guid' has no guid: it gets the new guid" in printed
+    assert run_cli("export-qdpx", "--project", tmp_path / "one", "--out", tmp_path / "again.qdpx") == 0  # was refused
+    again = import_project(tmp_path / "again.qdpx", tmp_path / "two")
+    assert again.codings[["text", "code"]].values.tolist() == [["Hello", "hope"]]
+    assert not any("GUID" in note for note in again.report.notes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import zipfile
 
 import pandas as pd
@@ -15,6 +16,7 @@ from theme_assist.errors import InputError
 from theme_assist.refi import export_project, import_project, machine_user_name
 from theme_assist.refi.atomic import atomic_file
 from theme_assist.refi.convert import compose_description, document_id, split_description
+from theme_assist.refi.folder import read_base
 from theme_assist.refi.spans import newline_offsets, with_spans
 from theme_assist.safezip import checked_name
 
@@ -126,6 +128,12 @@ def test_export_refuses_what_it_cannot_write_faithfully(codebook, documents, tmp
                                                           "code": ["unknown"]}), out=tmp_path / "p.qdpx")
     with pytest.raises(InputError, match="must end in .qdpx"):
         export_project(codebook, documents, out=tmp_path / "p.zip")
+    codebook.get("stigma").children = [Code(id="stigma_other", name="Other")]
+    codebook.get("recovery").children.append(Code(id="recovery_other", name="Other"))
+    with pytest.raises(InputError, match=r"row 2: code 'Other' is the name of 2 codes \(recovery_other, "
+                                         r"stigma_other\): give the code's id"):  # not "not in the codebook"
+        export_project(codebook, documents, pd.DataFrame({"document": ["fg1"], "start": [0], "end": [3],
+                                                          "code": ["Other"]}), out=tmp_path / "p.qdpx")
     codebook.get("stigma").color = "red"
     with pytest.raises(InputError, match="color 'red'"):
         export_project(codebook, documents, out=tmp_path / "p.qdpx")
@@ -159,6 +167,20 @@ def test_known_codebook_gives_imported_codes_their_ids_back(codebook, documents,
     again = import_project(tmp_path / "p.qdpx", tmp_path / "ids", known=codebook)
     assert again.codebook.ids == codebook.ids and again.codings["code"].tolist() == ["disclosure"]
 
+
+
+def test_a_new_code_named_like_a_known_id_does_not_take_it(codebook, tmp_path):
+    # coded elsewhere: a new code "Recovery" was added above the known one (matched by its guid) and renamed
+    export_project(codebook, out=tmp_path / "cb.qdc")
+    edited = (tmp_path / "cb.qdc").read_text(encoding="utf-8").replace(
+        "<Codes>", '<Codes><Code guid="77777777-7777-7777-7777-777777777777" name="Recovery" isCodable="true"/>')
+    edited = re.sub('guid="([^"]+)"', lambda guid: f'guid="{{{guid[1].lower()}}}"', edited)  # as another tool may
+    (tmp_path / "edited.qdc").write_text(edited.replace('name="Personal recovery"', 'name="Recovery as a person"'),
+                                         encoding="utf-8")
+    again = import_project(tmp_path / "edited.qdc", tmp_path / "out", known=codebook)
+    assert [(c.id, c.name) for c in again.codebook.all_codes] == [
+        ("recovery-2", "Recovery"), ("recovery", "Recovery as a person"), ("disclosure", "Self-disclosure"),
+        ("stigma", "Anti-stigma work")]
 
 def test_atomic_file_leaves_nothing_when_writing_fails(tmp_path):
     with pytest.raises(RuntimeError):
@@ -258,3 +280,22 @@ def test_file_with_characters_xml_cannot_hold_is_refused_in_one_line(tmp_path, c
     error = capsys.readouterr().err
     assert error.startswith("theme-assist: error: bad.qdc is not well-formed XML (") and error.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_carriage_returns_in_descriptions_and_kept_aside_texts_survive_a_round_trip(tmp_path):
+    codebook = Codebook(name="Mini", codes=[Code(id="money", name="Money", definition="Pay\r\nor costs."),
+                                            Code(id="family", name="Family")])
+    export_project(codebook, out=tmp_path / "cb.qdc")
+    imported = import_project(tmp_path / "cb.qdc", tmp_path / "cb", known=codebook)
+    assert imported.codebook.get("money").definition == "Pay\r\nor costs."
+
+    note = '<Notes><Note guid="66666666-6666-6666-6666-666666666666" name="memo"><PlainTextContent>one&#13;&#10;two'
+    (tmp_path / "p.qde").write_text(
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="p"><CodeBook><Codes><Code guid="22222222-2222-2222-2222-'
+        '222222222222" name="hope" isCodable="true"><Description>a&#13;&#10;b</Description></Code></Codes>'
+        f'</CodeBook>{note}</PlainTextContent></Note></Notes></Project>')
+    first = import_project(tmp_path / "p.qde", tmp_path / "p")
+    export_project(first.codebook, out=tmp_path / "p.qdpx", base=read_base(tmp_path / "p" / "project.json"))
+    again = import_project(tmp_path / "p.qdpx", tmp_path / "again")
+    assert again.codebook.all_codes[0].definition == "a\r\nb"
+    assert "one&#13;\ntwo" in again.project.extras[0].xml

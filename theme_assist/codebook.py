@@ -166,9 +166,17 @@ class _LineLoader(yaml.SafeLoader):
     aliases (``*name``; anchors alone are harmless), nesting deeper than :data:`MAX_YAML_DEPTH`, and duplicate
     keys in one mapping (YAML would keep the last silently). A scalar YAML cannot turn into its type (a date
     like 2020-02-30, an int too long to convert) is refused too, instead of escaping as a ValueError.
+
+    Every value but ``exclusive`` is text, so an unquoted value that YAML would read as a number, a truth value or
+    a date is kept as written (:func:`_values_as_written`): code ``1.10`` stays ``1.10``, not ``1.1``; ``010``
+    stays ``010``, not 8; a code named ``No`` is not ``false``. Keys are not changed (a key ``1`` is refused).
     """
 
     _depth = 0
+
+    def construct_document(self, node):
+        _values_as_written(node)
+        return super().construct_document(node)
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
@@ -212,6 +220,26 @@ class _LineLoader(yaml.SafeLoader):
                 raise _Refused(None, None, f"duplicate key {_short(key)} (first on line {first[key]})",
                                key_node.start_mark)
             first[key] = key_node.start_mark.line + 1
+
+
+_TAG = "tag:yaml.org,2002:"
+_RETYPED = {f"{_TAG}{kind}" for kind in ("int", "float", "bool", "timestamp")}
+
+
+def _values_as_written(document: yaml.Node) -> None:
+    """Tag every number, truth value or date among the values of ``document`` as text, except the value of the
+    top-level ``exclusive`` (the one value that is not text); keys keep their types."""
+    pending = [document]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag in _RETYPED:
+                node.tag = f"{_TAG}str"
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            pending.extend(value for key, value in node.value
+                           if not (node is document and isinstance(key, yaml.ScalarNode) and key.value == "exclusive"))
 
 
 def _rejoin_split_text(mapping: dict, line: int) -> dict:

@@ -29,13 +29,12 @@ from theme_assist import __version__
 from theme_assist.codebook import Code, Codebook
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
-from theme_assist.refi.convert import code_guid, compose_description, stable_guid
+from theme_assist.refi.convert import code_guid, compose_description, is_guid, stable_guid
 from theme_assist.refi.model import CodeNode, Coding, Project, RawElement, Selection, TextSource, User
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-_GUID = re.compile(r"^(\{)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?(1)\})$")
 _RGB = re.compile(r"^#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})$")
 _XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 _XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
@@ -60,11 +59,6 @@ def human_codings(codings: pd.DataFrame, source: str) -> pd.DataFrame:
         logger.warning("%s: %d coding(s) by %r are theme_assist's suggestions, not human codings: left out",
                        source, int(machine.sum()), codings.loc[machine, "coder"].iloc[0])
     return codings[~machine]
-
-
-def is_guid(value: str) -> bool:
-    """Whether ``value`` is a GUID as QDA-XML writes them (optionally in braces)."""
-    return bool(_GUID.match(value or ""))
 
 
 def _cell(row: pd.Series, column: str) -> str:
@@ -92,6 +86,8 @@ class _Codes:
         names = Counter(code.name for code in codebook.all_codes)
         self.guid_by_key = {code.name: self.guid_of_id[code.id] for code in codebook.all_codes
                             if names[code.name] == 1}  # names only where unique; ids take precedence
+        self.ids_by_shared_name = {name: [code.id for code in codebook.all_codes if code.name == name]
+                                   for name, count in names.items() if count > 1}
         self.guid_by_key.update(self.guid_of_id)
 
     def _node(self, code: Code) -> CodeNode:
@@ -119,6 +115,10 @@ class _Codes:
             return self.guid_by_key[value]
         if not value and guid in self.name_by_guid:
             return guid
+        if value in self.ids_by_shared_name:
+            ids = self.ids_by_shared_name[value]
+            raise InputError(f"{label}, row {int(index) + 2}: code {value!r} is the name of {len(ids)} codes "
+                             f"({', '.join(ids[:3])}{' …' if len(ids) > 3 else ''}): give the code's id")
         raise InputError(f"{label}, row {int(index) + 2}: code {value or guid!r} is not in the codebook")
 
 

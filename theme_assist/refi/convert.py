@@ -115,21 +115,43 @@ def code_guid(code: Code) -> str:
     return code.guid or stable_guid("code", code.id)
 
 
+_GUID = re.compile(r"^(\{)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?(1)\})$")
+
+
+def is_guid(value: str) -> bool:
+    """Whether ``value`` is a GUID as QDA-XML writes them (optionally in braces)."""
+    return bool(_GUID.match(value or ""))
+
+
+def guid_key(guid: str | None) -> str:
+    """A guid as compared: GUIDs are hexadecimal, so case does not matter, and the schema allows braces."""
+    return (guid or "").strip().strip("{}").upper()
+
+
 class _CodeIds:
     """Ids for imported codes: a known codebook's id where the guid (or else the unique name) matches, otherwise
-    a slug of the name, made unique (prefixed with the parent's id first)."""
+    a slug of the name, made unique (prefixed with the parent's id first).
 
-    def __init__(self, known: Codebook | None):
+    The known ids are handed out before any slug, matches by guid before matches by name: a new code named like
+    a known id must not take that id from the code that has it (its codings would come back as the other code).
+    """
+
+    def __init__(self, known: Codebook | None, nodes: list[CodeNode]):
         codes = known.all_codes if known else []
         names = Counter(code.name for code in codes)
-        self.by_guid = {code_guid(code).upper(): code.id for code in codes}
-        self.by_name = {code.name: code.id for code in codes if names[code.name] == 1}
+        by_guid = {guid_key(code_guid(code)): code.id for code in codes}
+        by_name = {code.name: code.id for code in codes if names[code.name] == 1}
+        self.known: dict[int, str] = {}  # id(node) → its known id
         self.taken: set[str] = set()
+        for lookup, key in ((by_guid, lambda node: guid_key(node.guid)), (by_name, lambda node: node.name.strip())):
+            for node in nodes:
+                known_id = lookup.get(key(node))
+                if known_id and id(node) not in self.known and known_id.lower() not in self.taken:
+                    self.known[id(node)] = unique(known_id, self.taken)
 
     def __call__(self, node: CodeNode, parent_id: str | None) -> str:
-        known = self.by_guid.get(node.guid.upper()) or self.by_name.get(node.name.strip())
-        if known and known.lower() not in self.taken:
-            return unique(known, self.taken)
+        if id(node) in self.known:
+            return self.known[id(node)]
         candidate = slug(node.name, "code")
         if candidate in self.taken and parent_id:
             candidate = f"{parent_id}.{candidate}"
@@ -150,7 +172,7 @@ def project_codebook(project: Project, known: Codebook | None = None) -> Codeboo
     failing that, the same unique name), so that a codebook exported from theme_assist and coded elsewhere
     comes back with its own ids; other codes get a slug of their name.
     """
-    ids = _CodeIds(known)
+    ids = _CodeIds(known, project.all_codes())
     return Codebook(name=project.name or "REFI-QDA codebook", codes=[_code(node, None, ids) for node in project.codes],
                     exclusive=False)
 

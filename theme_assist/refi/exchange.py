@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,9 @@ from theme_assist.refi.writer import raw_in_namespace, write_qdc, write_qdpx
 from theme_assist.safezip import ZipLimits
 
 _ACCEPTED = {"accept", "accepted", "true", "1", "yes"}
+_MAX_WARNED = 5
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -50,13 +54,20 @@ class Exported:
 
 
 def read_project(path: str | Path, known: Codebook | None = None, limits: ZipLimits = ZipLimits(),
-                 attachments_dir: Path | None = None) -> Imported:
+                 attachments_dir: Path | None = None, warn: bool = True) -> Imported:
     """Read a ``.qdpx`` / ``.qde`` / ``.qdc`` file into theme_assist's types, writing nothing (but attachments).
 
     ``known``: a codebook whose code ids imported codes take where guids or names match
-    (:func:`~.convert.project_codebook`).
+    (:func:`~.convert.project_codebook`). With ``warn``, what the import left out (a source whose text could not be
+    read, a selection outside its text, a coding of a missing code: ``report.skipped``) is logged as warnings, at
+    most :data:`_MAX_WARNED` and a count, for callers that show no report (``project init --qdpx``).
     """
     project, report = read_file(path, attachments_dir=attachments_dir, limits=limits)
+    if warn:
+        for line in report.skipped[:_MAX_WARNED]:
+            logger.warning("%s: left out: %s", Path(path).name, line)
+        if len(report.skipped) > _MAX_WARNED:
+            logger.warning("%s: … and %d more left out", Path(path).name, len(report.skipped) - _MAX_WARNED)
     codebook = project_codebook(project, known)
     documents = assign_documents(project)
     codings = project_codings(project, codebook)
@@ -85,7 +96,8 @@ def import_project(path: str | Path, out: str | Path, force: bool = False, known
             raise InputError(f"{out} also holds {', '.join(added[:3])}{' …' if len(added) > 3 else ''}, which "
                              "import-qdpx did not write and --force would delete: move it, or choose a new folder")
     with atomic_folder(out, force=force) as building:
-        imported = read_project(path, known=known, limits=limits, attachments_dir=building / "attachments")
+        imported = read_project(path, known=known, limits=limits, attachments_dir=building / "attachments",
+                                warn=False)  # the command prints the whole report
         write_folder(building, imported.project, imported.codebook, imported.documents, imported.codings, path.name)
     return imported
 

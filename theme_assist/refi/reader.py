@@ -4,7 +4,8 @@ XML is parsed with :mod:`defusedxml`: a DTD, entity declarations or external ref
 anything is expanded. Problems with the file as a whole (not a zip, unsafe archive, malformed or unsafe XML,
 not a REFI-QDA document) raise :class:`~theme_assist.errors.InputError` with one line; problems with single
 items (a selection outside its source's text, a coding of a code that does not exist, a source whose text
-lies outside the archive) are skipped or kept aside and listed in the :class:`~.model.Report`.
+lies outside the archive) are skipped or kept aside and listed in the :class:`~.model.Report`. References match
+guids apart from case and braces; a code or selection whose guid an earlier one has gets a new guid, with a note.
 
 Offsets: ``startPosition`` / ``endPosition`` of a ``PlainTextSelection`` count Unicode characters (code points)
 of the source's plain text from 0, end exclusive, which is exactly Python's ``text[start:end]``. Plain-text
@@ -21,6 +22,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from theme_assist.errors import InputError
+from theme_assist.refi.convert import guid_key, is_guid, stable_guid
 from theme_assist.refi.model import CodeNode, Coding, Project, RawElement, Report, Selection, TextSource, User
 from theme_assist.safezip import SafeArchive, UnsafeArchive, ZipLimits, checked_name, open_archive
 
@@ -61,7 +63,8 @@ def _raw(element: ET.Element) -> RawElement:
         for child in node:
             if child.tail is not None and not child.tail.strip():
                 child.tail = None
-    return RawElement(kind=local(element.tag), xml=ET.tostring(element, encoding="unicode"))
+    # a text's \r is escaped, as the writer does, or parsing the kept XML back would turn \r\n into \n
+    return RawElement(kind=local(element.tag), xml=ET.tostring(element, encoding="unicode").replace("\r", "&#13;"))
 
 
 def _keep_aside(element: ET.Element, report: Report, where: str = "") -> RawElement:
@@ -175,11 +178,12 @@ def _source_text(element: ET.Element, texts: _SourceTexts, label: str, report: R
     if path:
         entry, reason = texts.entry_for(path)
         if entry is not None:
-            try:
-                text = texts.read(entry).decode("utf-8")
+            try:  # consumed only once read: a source kept aside keeps its file in the archive
+                text = texts.read(entry, consume=False).decode("utf-8")
             except UnicodeDecodeError:
                 return None, False, f"its plain text {entry} is not UTF-8"
             if text:
+                texts.used.add(entry)
                 bom = text.startswith(_UTF8_BOM)
                 return text[1:] if bom else text, bom, ""
             reason = f"its plain text {entry} is empty"
@@ -200,7 +204,64 @@ def _source_text(element: ET.Element, texts: _SourceTexts, label: str, report: R
     return None, False, reason
 
 
-def _read_selection(element: ET.Element, text: str, code_guids: set[str], label: str, report: Report) -> Selection | None:
+def _distinct_code_guids(project: Project, report: Report) -> dict[str, str]:
+    """Each code guid by :func:`guid_key`, after giving a new guid to every code that repeats an earlier one's or
+    has none that is a GUID.
+
+    Codes sharing a guid (a merged project; the schema does not forbid it) make every coding of it ambiguous and
+    cannot be written back: the first code keeps the guid, its codings stay with it, and a note says so. A code
+    whose guid is not a GUID (which the schema forbids and an export would refuse) keeps its codings.
+    """
+    guids: dict[str, str] = {}
+    first_name: dict[str, str] = {}
+    for position, code in enumerate(project.all_codes()):
+        key = guid_key(code.guid)
+        if not is_guid(code.guid):
+            new = stable_guid("code", code.guid, code.name, position)
+            found = f"the guid {code.guid!r}, which is not a GUID" if code.guid else "no guid"
+            report.notes.append(f"code {code.name!r} has {found}: it gets the new guid {new}")
+            code.guid = new
+            if key and key not in guids:
+                guids[key] = new  # its codings still find it
+            key = guid_key(new)
+        elif key in guids:
+            new = stable_guid("code", code.guid, code.name, position)
+            report.notes.append(f"code {code.name!r} has the guid {code.guid} of code {first_name[key]!r}: its "
+                                f"codings stay with {first_name[key]!r}, and {code.name!r} gets the new guid {new}")
+            code.guid = new
+            key = guid_key(new)
+        guids[key] = code.guid
+        first_name[key] = code.name
+    return guids
+
+
+class _References:
+    """The guids of the project's codes and users by :func:`guid_key`, and the selection guids seen so far: a
+    selection that repeats an earlier selection's guid gets a new one, with a note."""
+
+    def __init__(self, project: Project, report: Report):
+        self.report = report
+        self.codes = _distinct_code_guids(project, report)
+        self.users = {guid_key(user.guid): user.guid for user in project.users}
+        self.selections: set[str] = set()
+
+    def user(self, guid: str | None) -> str | None:
+        """The guid of the user ``guid`` names, spelled as the user's own; ``None`` for none or an empty one."""
+        return self.users.get(guid_key(guid), guid or None)
+
+    def selection(self, guid: str, source_guid: str, start: int, end: int, label: str) -> str:
+        """``guid``, or a new one if an earlier selection has it."""
+        if guid_key(guid) and guid_key(guid) in self.selections:
+            new = stable_guid("selection", source_guid, start, end, guid)
+            self.report.notes.append(f"selection {guid} in {label!r} has the guid of an earlier selection: it gets "
+                                     f"the new guid {new}")
+            guid = new
+        self.selections.add(guid_key(guid))
+        return guid
+
+
+def _read_selection(element: ET.Element, text: str, source_guid: str, references: _References, label: str,
+                    report: Report) -> Selection | None:
     guid = element.get("guid", "")
     try:
         start, end = int(element.get("startPosition", "")), int(element.get("endPosition", ""))
@@ -211,7 +272,8 @@ def _read_selection(element: ET.Element, text: str, code_guids: set[str], label:
         report.skipped.append(f"selection {guid} in {label!r}: characters {start}-{end} fall outside the "
                               f"source's {len(text)} characters")
         return None
-    selection = Selection(guid=guid, start=start, end=end, user_guid=element.get("creatingUser"),
+    selection = Selection(guid=references.selection(guid, source_guid, start, end, label), start=start, end=end,
+                          user_guid=references.user(element.get("creatingUser")),
                           attrs=_attrs(element, {"guid", "startPosition", "endPosition", "creatingUser"}))
     for child in element:
         kind = local(child.tag)
@@ -219,7 +281,9 @@ def _read_selection(element: ET.Element, text: str, code_guids: set[str], label:
             selection.description = _text_of(child)
         elif kind == "Coding":
             coding = _read_coding(child)
-            if coding.code_guid in code_guids:
+            coding.user_guid = references.user(coding.user_guid)
+            if guid_key(coding.code_guid) in references.codes:
+                coding.code_guid = references.codes[guid_key(coding.code_guid)]
                 selection.codings.append(coding)
             else:
                 report.skipped.append(f"coding {coding.guid} in {label!r}: it refers to code "
@@ -237,7 +301,8 @@ def _read_coding(element: ET.Element) -> Coding:
     return coding
 
 
-def _read_text_source(element: ET.Element, texts: _SourceTexts, code_guids: set[str], report: Report) -> TextSource | RawElement:
+def _read_text_source(element: ET.Element, texts: _SourceTexts, references: _References,
+                      report: Report) -> TextSource | RawElement:
     label = element.get("name") or element.get("plainTextPath") or element.get("guid", "?")
     text, bom, reason = _source_text(element, texts, label, report)
     if text is None:
@@ -253,7 +318,7 @@ def _read_text_source(element: ET.Element, texts: _SourceTexts, code_guids: set[
         if kind == "Description":
             source.description = _text_of(child)
         elif kind == "PlainTextSelection":
-            selection = _read_selection(child, text, code_guids, label, report)
+            selection = _read_selection(child, text, source.guid, references, label, report)
             if selection is not None:
                 source.selections.append(selection)
         elif kind != "PlainTextContent":
@@ -274,14 +339,14 @@ def read_project_xml(root: ET.Element, archive: SafeArchive | None, report: Repo
                          for u in users]
     codebook = children.get("CodeBook")
     project.codes = _read_codes(None if codebook is None else codebook.find(f"{{{PROJECT_NS}}}Codes"), report)
-    code_guids = {code.guid for code in project.all_codes()}
+    references = _References(project, report)
     texts = _SourceTexts(archive)
     for child in root:
         kind = local(child.tag)
         if kind == "Sources":
             for source in child:
                 if local(source.tag) == "TextSource":
-                    project.sources.append(_read_text_source(source, texts, code_guids, report))
+                    project.sources.append(_read_text_source(source, texts, references, report))
                 else:
                     project.sources.append(_keep_aside(source, report))
         elif kind not in ("Users", "CodeBook"):
@@ -310,6 +375,7 @@ def read_codebook_xml(root: ET.Element, report: Report) -> Project:
     for child in root:
         if local(child.tag) == "Codes":
             project.codes = _read_codes(child, report)
+            _distinct_code_guids(project, report)
         else:
             project.extras.append(_keep_aside(child, report))
     _count(project, report)

@@ -8,7 +8,8 @@ non-empty ``text`` column must equal ``document.text[start:end]``: shifted offse
 One shift is repaired rather than refused: REFI-QDA offsets count a ``\r\n`` line end as two characters,
 while theme_assist's transcript reader turns it into ``\n``. Segments made from an imported document with
 ``\r\n`` line ends therefore have offsets into the normalised text; a row whose ``text`` matches there (and not
-in the original) is moved to the original offsets.
+in the original) is moved to the original offsets. The other way round, a row whose ``text`` differs from its span
+only in line ends (``\r\n`` read back from a CSV cell as ``\n``) keeps its offsets.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ def newline_offsets(text: str) -> tuple[str, list[int]]:
             i += 1
     origin.append(len(text))
     return "".join(normalised), origin
+
+
+def _line_ends_only(text: str, span_text: str) -> bool:
+    """Whether ``text`` differs from ``span_text`` only in line ends: a table's reader (and many spreadsheet
+    programs) turn a ``\r\n`` inside a quoted cell into ``\n``, so an imported ``codings.csv`` read back gives
+    such text for a span across a line end, while its offsets still count the ``\r``."""
+    return newline_offsets(text)[0] == newline_offsets(span_text)[0]
 
 
 def _repaired_span(document: Document, start: int, end: int, text: str) -> tuple[int, int] | None:
@@ -119,6 +127,8 @@ def with_spans(table: pd.DataFrame, documents: dict[str, Document], segments: pd
             raise InputError(f"{label}, {_line(index)}: characters {start}-{end} fall outside "
                              f"document {document.id!r} ({len(document.text)} characters)")
         if isinstance(text, str) and text and text != document.text[start:end]:
+            if _line_ends_only(text, document.text[start:end]):
+                continue
             repaired = _repaired_span(document, start, end, text)
             if repaired is None:
                 raise InputError(f"{label}, {_line(index)}: its text does not match {document.id!r} at characters "

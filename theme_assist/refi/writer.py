@@ -183,7 +183,14 @@ def _xml_bytes(root: ET.Element, namespace: str) -> tuple[bytes, int]:
             replaced += count
     root.set("xmlns", namespace)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True), replaced
+    return _escape_carriage_returns(ET.tostring(root, encoding="utf-8", xml_declaration=True)), replaced
+
+
+def _escape_carriage_returns(xml: bytes) -> bytes:
+    """``xml`` with every ``\\r`` written as ``&#13;``. ElementTree escapes it in attribute values but writes it as
+    it is in element text, where every XML parser turns ``\\r\\n`` into ``\\n``: a description's Windows line
+    ends would not come back. ElementTree writes no ``\\r`` of its own, so a raw one can only be a text's."""
+    return xml.replace(b"\r", b"&#13;")
 
 
 def _zip_entry(name: str) -> zipfile.ZipInfo:
