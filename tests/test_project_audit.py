@@ -148,3 +148,58 @@ def test_decisions_without_suggestions_beside_a_model_run_export_without_warning
     decisions = table[table["event"] == "decision"]
     assert len(decisions) == 2 and decisions["score"].isna().all() and decisions["suggestion_id"].isna().all()
     assert table.loc[table["event"] == "machine_suggestion", "score"].notna().all()
+
+
+def test_suggestions_of_a_code_a_revision_dropped_stay_in_the_csv_and_out_of_the_qdpx(tmp_path, project_schema,
+                                                                                        caplog):
+    """Dropping a code nobody decided on is allowed, but every run had suggested it: the .qdpx export, which
+    carries the codebook as it is now, failed on them for good."""
+    from theme_assist.codebook import parse_codebook
+    from theme_assist.project.testing import CODEBOOK
+
+    with make_project(tmp_path / "study.taproj") as store:
+        suggested_other = int((store.suggestions()["code"] == "other").sum())
+        assert suggested_other
+        store.add_codebook_version(parse_codebook(CODEBOOK.split("  - id: other")[0]), note="drop other")
+        trail = audit_table(store)
+        exported = export_qdpx(store, tmp_path / "study.qdpx")
+    assert (trail["code"] == "other").sum() == suggested_other
+    assert_valid_qdpx(exported.path, project_schema)
+    assert exported.counts["suggestions"] == (trail["event"] == "machine_suggestion").sum() - suggested_other
+    assert [record.getMessage() for record in caplog.records if record.levelname == "WARNING"] == [
+        f"{suggested_other} machine suggestion(s) of code(s) the codebook no longer has (other) are left out of "
+        "study.qdpx; the audit CSV (--audit) keeps them"]
+
+
+def test_an_export_made_while_a_coder_decides_shows_one_state(tmp_path, monkeypatch):
+    """A review server writes while `project export --qdpx` reads the trail in several queries: a decision landing
+    between them made Ana's accept "no longer applied (a later decision changed it)", with no later decision in
+    the file, and left her coding out."""
+    from theme_assist.cli import main
+    from theme_assist.project import ProjectStore
+
+    path = tmp_path / "study.taproj"
+    with make_project(path) as store:
+        segment = store.segments()["segment_id"].iloc[1]
+        accepted = suggestion(store, segment)
+        store.record_decisions([DecisionRequest(segment, "accept", accepted.code, "Ana", int(accepted.id))])
+    server, decided_again = ProjectStore(path), []
+    real_decisions = ProjectStore.decisions
+
+    def decisions_then_ana_decides_again(self, *args, **kwargs):
+        frame = real_decisions(self, *args, **kwargs)
+        if self is not server and not decided_again:
+            decided_again.append(True)
+            server.record_decisions([DecisionRequest(segment, "add", "stigma", "Ana")])  # exclusive: replaces
+        return frame
+
+    monkeypatch.setattr(ProjectStore, "decisions", decisions_then_ana_decides_again)
+    with pytest.raises(SystemExit) as exit_:
+        main(["project", "export", str(path), "--qdpx", str(tmp_path / "study.qdpx")])
+    assert exit_.value.code == 0
+    monkeypatch.undo()
+    server.close()
+    imported = import_project(tmp_path / "study.qdpx", tmp_path / "imported")
+    ana = imported.codings[imported.codings["coder"] == "Ana"]
+    assert ana["code"].tolist() == [accepted.code]
+    assert "no longer applied" not in ana["description"].iloc[0]

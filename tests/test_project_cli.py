@@ -66,10 +66,11 @@ def test_init_suggest_export(tmp_path, demo_subset, capsys):
     with zipfile.ZipFile(qdpx) as archive:
         assert "project.qde" in archive.namelist()
         assert "reference" in archive.read("project.qde").decode("utf-8")
-    exported = qdpx.read_bytes()
+    exported, trail_bytes = qdpx.read_bytes(), audit.read_bytes()
     capsys.readouterr()
     assert run("project", "export", str(project), "--audit", str(audit), "--qdpx", str(qdpx)) == 2
-    assert "--qdpx" in capsys.readouterr().err and qdpx.read_bytes() == exported
+    assert "exists (use --force" in capsys.readouterr().err
+    assert qdpx.read_bytes() == exported and audit.read_bytes() == trail_bytes
     assert run("project", "export", str(project), "--qdpx", str(qdpx), "--force") == 0
 
     assert run("project", "info", str(project)) == 0
@@ -166,3 +167,66 @@ def test_coded_table_columns_match_apart_from_case(tmp_path):
                str(tmp_path / "iv1.txt"), "--coded", str(tmp_path / "coded.csv")) == 0
     with ProjectStore(tmp_path / "p.taproj") as store:
         assert store.codings()[["segment_id", "code", "coder"]].values.tolist() == [["iv1:0", "work", "Ann"]]
+
+
+@pytest.fixture()
+def small_project(tmp_path):
+    """A project made from a transcript, a metadata table, a codebook and a coded table in ``tmp_path``."""
+    (tmp_path / "transcripts").mkdir()
+    (tmp_path / "transcripts" / "iv1.txt").write_text("Ann: I got paid.\nBob: My mother helps.\n")
+    (tmp_path / "meta.csv").write_text("document,site\niv1,Ulm\n")
+    (tmp_path / "coded.csv").write_text("document,turn,code,coder\niv1,0,work,Ann\niv1,1,family,Ann\n")
+    (tmp_path / "codebook.yaml").write_text("codes:\n  - id: work\n    name: Work\n    definition: paid work\n"
+                                            "  - id: family\n    name: Family\n    definition: relatives\n")
+    project = tmp_path / "p.taproj"
+    assert run("project", "init", str(project), "--codebook", str(tmp_path / "codebook.yaml"), "--input",
+               str(tmp_path / "transcripts"), "--metadata", str(tmp_path / "meta.csv"), "--coded",
+               str(tmp_path / "coded.csv")) == 0
+    return project
+
+
+@pytest.mark.parametrize("option, target, read_as", [
+    ("--codings", "coded.csv", "project init --coded"),
+    ("--audit", "meta.csv", "project init --metadata"),
+    ("--qdpx", "codebook.yaml", "project init --codebook"),
+    ("--audit", "transcripts/audit.csv", "project init --input"),
+])
+def test_export_never_replaces_a_file_the_project_was_made_from(tmp_path, small_project, capsys, option, target,
+                                                                  read_as):
+    before = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file() and path != small_project}
+    capsys.readouterr()
+    assert run("project", "export", str(small_project), option, str(tmp_path / target), "--force") == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("theme-assist: error:") and read_as in error and len(error.splitlines()) == 1
+    after = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file() and path != small_project}
+    assert after == before
+
+
+@pytest.mark.parametrize("option, name", [("--audit", "audit.csv"), ("--codings", "codings.tsv"),
+                                          ("--qdpx", "p.qdpx")])
+def test_export_replaces_an_existing_file_only_with_force(tmp_path, small_project, capsys, option, name):
+    out = tmp_path / "exports" / name
+    out.parent.mkdir()
+    out.write_bytes(b"someone's work")
+    capsys.readouterr()
+    assert run("project", "export", str(small_project), option, str(out)) == 2
+    assert f"{option} {out} exists (use --force to replace it)" in capsys.readouterr().err
+    assert out.read_bytes() == b"someone's work"
+    assert run("project", "export", str(small_project), option, str(out), "--force") == 0
+    assert out.read_bytes() != b"someone's work"
+
+
+def test_suggest_refuses_a_read_only_project_before_fitting(tmp_path, small_project, monkeypatch, capsys):
+    """(Simulated as in test_project_store: the tests may run as root, whom permissions do not stop.)"""
+    import os
+
+    import theme_assist.project.learn as learn
+    import theme_assist.project.store as store_module
+
+    real_access = os.access
+    monkeypatch.setattr(store_module.os, "access", lambda place, mode: False if (
+        mode == os.W_OK and str(place) == str(tmp_path)) else real_access(place, mode))
+    monkeypatch.setattr(learn, "refit", lambda *args, **kwargs: pytest.fail("fitted a project it cannot write"))
+    capsys.readouterr()
+    assert run("project", "suggest", str(small_project)) == 2
+    assert capsys.readouterr().err.strip() == f"theme-assist: error: {small_project} is read-only: nothing was written"

@@ -87,3 +87,15 @@ def test_background_refit_starts_after_n_decisions_and_never_holds_up_writes(tmp
         assert refitter.last_error == "" and refitter.fits_completed == 2  # one more for decisions made meanwhile
         runs = store.runs()
         assert len(runs) == runs_before + 2 and runs["n_decisions"].iloc[-1] == 6
+
+
+def test_a_background_refit_the_user_can_fix_is_one_warning_line_not_a_traceback(tmp_path, caplog):
+    path = tmp_path / "p.taproj"
+    make_project(path).close()
+    refitter = BackgroundRefitter(path, every=1, embedder=object())
+    path.unlink()  # moved away while the server runs
+    refitter.start()
+    assert refitter.wait(30)
+    assert "does not exist" in refitter.last_error
+    failures = [record for record in caplog.records if "background refit failed" in record.getMessage()]
+    assert len(failures) == 1 and failures[0].exc_info is None and "does not exist" in failures[0].getMessage()

@@ -332,3 +332,33 @@ def test_a_coder_name_finds_its_decisions_however_it_is_spaced(store):
     assert store.decisions(coder="ana ")["coder"].tolist() == ["ana"]
     undone = store.undo_last("ana  ")
     assert undone["coder"].tolist() == ["ana"] and store.decisions()["undone"].tolist() == [True, False]
+
+
+def test_a_file_that_cannot_be_read_just_now_is_not_called_damaged(store, monkeypatch):
+    """An I/O error or a lock while the file is opened (another process closing it) says nothing of damage;
+    "restore it from a copy" would make a coder throw away the latest decisions."""
+    import theme_assist.project.store as store_module
+
+    real_connect = sqlite3.connect
+
+    class Unreadable:
+        def execute(self, sql, *args):
+            raise sqlite3.OperationalError("disk I/O error")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(store_module.sqlite3, "connect",
+                        lambda target, *args, uri=False, **kwargs: Unreadable() if uri else
+                        real_connect(target, *args, **kwargs))
+    with pytest.raises(InputError, match=r"could not be read just now \(disk I/O error\); nothing was written: "
+                                         "try again") as error:
+        ProjectStore(store.path)
+    assert "damaged" not in str(error.value) and "restore" not in str(error.value)
+
+
+def test_the_files_a_project_was_made_from_are_remembered_as_absolute_paths(store, tmp_path, monkeypatch):
+    assert store.inputs() == {}  # made before they were recorded, or from Python without them
+    monkeypatch.chdir(tmp_path)
+    store.record_inputs({"--coded": "coded ä.csv", "--metadata": None})
+    assert store.inputs() == {"--coded": str(tmp_path / "coded ä.csv")}

@@ -289,3 +289,38 @@ def test_port_zero_means_a_free_one():
     from theme_assist.cli.review import check_port
 
     assert 0 < check_port("127.0.0.1", 0) < 65536
+
+
+def test_serving_a_read_only_project_says_decisions_cannot_be_saved(project, monkeypatch, capsys):
+    """(Simulated as in test_project_store: the tests may run as root, whom permissions do not stop.)"""
+    import os
+
+    import uvicorn
+
+    import theme_assist.project.store as store_module
+    from theme_assist.cli import main
+
+    real_access = os.access
+    monkeypatch.setattr(store_module.os, "access", lambda place, mode: False if (
+        mode == os.W_OK and str(place) == str(project.parent)) else real_access(place, mode))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self: None)
+    with pytest.raises(SystemExit) as exit_:
+        main(["review", str(project), "--no-browser", "--refit-every", "0"])
+    assert exit_.value.code in (0, None)
+    assert capsys.readouterr().err.splitlines() == [
+        f"theme-assist: warning: {project} is read-only: the page shows it, but no decision can be saved (copy the "
+        "project somewhere writable to review)"]
+
+
+def test_the_page_offers_no_suggestion_of_a_code_a_revision_dropped(project, api):
+    from theme_assist.codebook import parse_codebook
+    from theme_assist.project.testing import CODEBOOK
+
+    with ProjectStore(project) as store:
+        dropped_first = store.suggestions().query("code == 'other' and rank == 1")["segment_id"].iloc[0]
+        store.add_codebook_version(parse_codebook(CODEBOOK.split("  - id: other")[0]), note="drop other")
+    shown = api.get(f"/api/segments/{dropped_first}", params={"coder": "ana"}).json()["suggestions"]
+    assert shown and "other" not in [suggestion["code"] for suggestion in shown]
+    queued = api.get("/api/queue", params={"coder": "ana", "order": "document"}).json()["items"]
+    assert "other" not in {item["code"] for item in queued}
+    assert next(item for item in queued if item["segment_id"] == dropped_first)["code"] == shown[0]["code"]

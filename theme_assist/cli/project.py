@@ -32,7 +32,7 @@ def init(
 
     book = load_codebook(codebook) if codebook else None
     with create_project(project, book, input=input, metadata=metadata, coded=coded, qdpx=qdpx, unit=unit,
-                        max_chars=max_chars) as store:
+                        max_chars=max_chars, codebook_file=codebook) as store:
         Console(stderr=True).print(
             f"[green]✓[/] {project}: {len(store.documents())} documents, {len(store.segments())} segments, "
             f"{len(store.codebook().leaf_codes)} codes, {len(store.codings())} human codings")
@@ -57,6 +57,7 @@ def suggest(
 
     console = Console(stderr=True)
     with ProjectStore(project) as store, console.status("fitting and suggesting…"):
+        store.check_writable()  # before the fit, which may take minutes
         run_id = refit(store, embedder=Embedder(model=model), top_k=top_k,
                        threshold="auto" if threshold is None else threshold, diversity=diversity)
         run = store.latest_run()
@@ -71,9 +72,11 @@ def export(
     codings: Optional[Path] = typer.Option(None, "--codings", help="Write each coder's current codings to this CSV."),
     qdpx: Optional[Path] = typer.Option(None, "--qdpx", help="Write a REFI-QDA .qdpx with the audit trail: imported "
                                                              "codings, every decision and every run's suggestions."),
-    force: bool = typer.Option(False, "--force", help="Replace the --qdpx file if it exists."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that exist (never a file the project "
+                                                      "was made from)."),
 ) -> None:
-    """Export the audit trail, the current codings or a REFI-QDA project."""
+    """Export the audit trail, the current codings or a REFI-QDA project (replacing a file only with --force, and
+    never a file project init read)."""
     from rich.console import Console
 
     from theme_assist.errors import InputError
@@ -83,11 +86,13 @@ def export(
 
     if not (audit or codings or qdpx):
         raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv and/or --qdpx OUT.qdpx")
-    check_outputs({"--audit": audit, "--codings": codings, "--qdpx": qdpx}, {"the project": project},
-                  tables=("--audit", "--codings"))
-    refuse_replacing({"--qdpx": qdpx}, force)
-    console = Console(stderr=True)
-    with ProjectStore(project) as store:
+    outputs = {"--audit": audit, "--codings": codings, "--qdpx": qdpx}
+    with ProjectStore(project) as store, store.snapshot():  # one state, though a review server may be writing
+        # the project keeps the codings, not the table they came from: that table may be a coder's only copy
+        made_from = {f"project init {option}": path for option, path in store.inputs().items() if Path(path).exists()}
+        check_outputs(outputs, {"the project": project, **made_from}, tables=("--audit", "--codings"))
+        refuse_replacing(outputs, force)
+        console = Console(stderr=True)
         if audit:
             console.print(f"[green]✓[/] {write_audit(store, audit)} audit rows → {audit}")
         if codings:

@@ -44,17 +44,24 @@ def review(
     """Serve the review page for PROJECT and open it in the browser."""
     import threading
     import time
+    import warnings
     import webbrowser
 
     import uvicorn
     from rich.console import Console
 
+    from theme_assist.errors import InputError
     from theme_assist.project import ProjectStore
     from theme_assist.project.learn import BackgroundRefitter
     from theme_assist.review.app import create_app
 
     console = Console(stderr=True)
-    ProjectStore(project).close()  # a missing or foreign file fails here, in one line
+    with ProjectStore(project) as store:  # a missing or foreign file fails here, in one line
+        try:
+            store.check_writable()
+        except InputError:
+            warnings.warn(f"{project} is read-only: the page shows it, but no decision can be saved (copy the "
+                          "project somewhere writable to review)", stacklevel=1)
     port = check_port(host, port)
     refitter = None
     if refit_every:

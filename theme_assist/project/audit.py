@@ -28,7 +28,8 @@ is a separate memo; a description stays on the coded segment itself.)
   engine version): one user per model and version, so a MAXQDA user can show or hide each model's codings.
   Dated at its run; described ``theme_assist suggestion: CODE (score 0.830, rank 1, run 3)`` followed by what
   coders did with it (``Review: rejected by Ana at 2026-… (decision 7); accepted by Bo at … (decision 9, undone
-  at …)``), so rejections show beside the suggestion they answer;
+  at …)``), so rejections show beside the suggestion they answer; suggestions of a code that a codebook revision
+  dropped (only codes no decision used can be) are left out with a warning, the audit CSV keeping them;
 * every decision → one selection by the deciding coder, at the decision's time, described
   ``theme_assist decision ID: accepted CODE, suggested by MODEL (score 0.830, rank 1, run 3)`` (``rejected …``,
   ``replaced OLD suggested by MODEL (…) with NEW``, ``added CODE``, ``undid decision ID (…)``), with the reason
@@ -44,12 +45,15 @@ Counting selections whose description starts with ``theme_assist decision`` give
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
 
 from theme_assist.project.state import coder_state
 from theme_assist.project.store import ProjectStore
+
+logger = logging.getLogger(__name__)
 
 AUDIT_COLUMNS = ["time", "event", "action", "actor", "segment_id", "document", "code", "replaces", "score", "rank",
                  "model_id", "engine_version", "run_id", "suggestion_id", "decision_id", "undoes", "batch", "reason",
@@ -232,5 +236,13 @@ def export_qdpx(store: ProjectStore, out: str | Path):
     from theme_assist.refi import export_project
 
     codings, suggestions = audit_codings(store)
-    return export_project(store.codebook(), store.documents_with_text(), codings, suggestions, out=out,
+    codebook = store.codebook()
+    # A revision may drop a code that only the machine suggested (one a decision used cannot be dropped): the file
+    # has the codebook as it is now, so those suggestions cannot be codings in it; the audit CSV keeps them.
+    dropped = (suggestions["code"] != "") & ~suggestions["code"].isin(set(codebook.ids))
+    if dropped.any():
+        codes = sorted(set(suggestions.loc[dropped, "code"]))
+        logger.warning("%d machine suggestion(s) of code(s) the codebook no longer has (%s) are left out of %s; the "
+                       "audit CSV (--audit) keeps them", int(dropped.sum()), ", ".join(codes), Path(out).name)
+    return export_project(codebook, store.documents_with_text(), codings, suggestions[~dropped], out=out,
                           segments=store.segments())

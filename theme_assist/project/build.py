@@ -115,7 +115,8 @@ def _quoted(text: str) -> str:
 
 def create_project(path: str | Path, codebook: Codebook | None = None, input: str | Path | None = None,
                    metadata: str | Path | None = None, coded: str | Path | None = None,
-                   qdpx: str | Path | None = None, unit: str = "turn", max_chars: int = 1000) -> ProjectStore:
+                   qdpx: str | Path | None = None, unit: str = "turn", max_chars: int = 1000,
+                   codebook_file: str | Path | None = None) -> ProjectStore:
     """Create a project file and fill it.
 
     Parameters
@@ -135,6 +136,9 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         texts are segmented by ``unit`` and each coding lands on the segments its span overlaps.
     unit, max_chars
         Segmentation of the transcripts (see :func:`theme_assist.segment.segment_documents`).
+    codebook_file : str or Path, optional
+        The YAML ``codebook`` was read from. It, ``input``, ``metadata``, ``coded`` and ``qdpx`` are recorded
+        (:meth:`ProjectStore.inputs`) so that an export never writes over them.
 
     Returns
     -------
@@ -161,6 +165,8 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
     path = Path(path)
     store = ProjectStore(path, create=True)
     try:
+        store.record_inputs({"--codebook": codebook_file, "--input": input, "--metadata": metadata,
+                             "--coded": coded, "--qdpx": qdpx})
         store.add_codebook_version(codebook, note="initial codebook")
         store.add_documents(documents)
         store.add_segments(segments)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from theme_assist import __version__
 from theme_assist.codebook import Codebook
+from theme_assist.errors import InputError
 from theme_assist.project.active import active_order, margin_uncertainty
 from theme_assist.project.state import training_codings
 from theme_assist.project.store import ProjectStore
@@ -81,10 +82,11 @@ def refit(store: ProjectStore, embedder=None, top_k: int = 3, threshold: float |
     """
     from theme_assist.suggest import CodeSuggester
 
-    codebook = store.codebook()
-    n_decisions = store.decision_count()
-    segments = store.segments()
-    table = training_table(segments, store.codings(), store.decisions(), codebook)
+    with store.snapshot():  # n_decisions counts exactly the decisions the fit learns from
+        codebook = store.codebook()
+        n_decisions = store.decision_count()
+        segments = store.segments()
+        table = training_table(segments, store.codings(), store.decisions(), codebook)
     suggester = CodeSuggester(embedder=embedder, top_k=top_k, threshold=threshold, **suggester_params)
     suggester.fit(table, codebook)
     suggestions = suggester.suggest(segments, top_k=top_k)
@@ -168,6 +170,9 @@ class BackgroundRefitter:
                 refit(store, embedder=self.embedder, **self.refit_params)
                 self.fits_completed += 1
                 self.last_error = ""
+            except InputError as exc:  # the user's situation (a read-only or unreadable file): one line
+                self.last_error = str(exc)
+                logger.warning("background refit failed: %s", exc)
             except Exception as exc:  # a failed fit must not take the review server down
                 self.last_error = str(exc) or type(exc).__name__
                 logger.exception("background refit failed")

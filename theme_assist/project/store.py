@@ -136,6 +136,11 @@ class ProjectStore:
             if problem == "ok" and probe.execute("PRAGMA user_version").fetchone()[0] > 0:
                 tables = probe.execute("SELECT count(*) FROM sqlite_master WHERE name = 'project_info'")
                 problem = "ok" if tables.fetchone()[0] else "its tables are missing"
+        except sqlite3.OperationalError as exc:
+            # locked, busy or an I/O error (another process closing the file as this one opens it): nothing says
+            # the file is damaged, and "restore it from a copy" would throw away the latest decisions
+            raise InputError(f"{self.path} could not be read just now ({exc}); nothing was written: try again") \
+                from None
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             problem = str(exc)
         finally:
@@ -195,6 +200,34 @@ class ProjectStore:
                 raise InputError(f"{self.path} is read-only: nothing was written") from None
             raise
 
+    @contextmanager
+    def snapshot(self) -> Iterator["ProjectStore"]:
+        """Reads in the block (on this thread) see the project as it was at the block's first read, one read
+        transaction, so that what they assemble (an export, a fit's training data) is consistent while coders go
+        on deciding. Writes cannot be made inside it."""
+        connection = self._connection()
+        connection.execute("BEGIN DEFERRED")
+        try:
+            yield self
+        finally:
+            connection.execute("ROLLBACK")
+
+    def check_writable(self) -> None:
+        """Refuse a project that cannot be written (a read-only file or share) in one line, before work whose result
+        could not be stored. ``BEGIN IMMEDIATE`` alone succeeds on a read-only file; a write, rolled back, does not.
+        """
+        connection = self._connection()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.execute("UPDATE project_info SET value = value WHERE key = 'name'")
+            finally:
+                connection.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            if "readonly" in str(exc):
+                raise InputError(f"{self.path} is read-only: nothing was written") from None
+            raise
+
     def _read(self, sql: str, params: Iterable = ()) -> pd.DataFrame:
         cursor = self._connection().execute(sql, tuple(params))
         columns = [d[0] for d in cursor.description]
@@ -218,6 +251,20 @@ class ProjectStore:
     def name(self) -> str:
         row = self._connection().execute("SELECT value FROM project_info WHERE key = 'name'").fetchone()
         return row[0] if row else self.path.stem
+
+    def record_inputs(self, inputs: dict[str, str | Path | None]) -> None:
+        """Remember the files a project was made from (option → path, ``None`` where not given), as absolute
+        paths, so that no export writes over them (see :meth:`inputs`)."""
+        given = {option: str(Path(path).resolve()) for option, path in inputs.items() if path is not None}
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO project_info VALUES ('inputs', ?)",
+                       (json.dumps(given, ensure_ascii=False),))
+
+    def inputs(self) -> dict[str, str]:
+        """The files the project was made from (``project init`` option → absolute path); empty for a project
+        made before they were recorded."""
+        row = self._connection().execute("SELECT value FROM project_info WHERE key = 'inputs'").fetchone()
+        return json.loads(row[0]) if row else {}
 
     def add_documents(self, documents: list[Document]) -> None:
         """Store documents with their metadata (ids must be new)."""

@@ -34,10 +34,17 @@ def check_code(codebook: Codebook, code: str) -> None:
         raise NotFound(f"code {code!r} is not in the project's codebook")
 
 
-def _top_suggestions(store: ProjectStore) -> pd.DataFrame:
+def _current_suggestions(store: ProjectStore, codebook: Codebook, segment_id: str | None = None) -> pd.DataFrame:
+    """The latest run's suggestions (of one segment), less those of codes a codebook revision has dropped since
+    the run (a coder could not accept them), until the next fit."""
+    suggestions = store.suggestions(segment_id=segment_id)
+    return suggestions[suggestions["code"].isin({"", *codebook.ids})]
+
+
+def _top_suggestions(store: ProjectStore, codebook: Codebook) -> pd.DataFrame:
     """The latest run's best suggestion per segment: ``segment_id``, ``code``, ``score``."""
-    suggestions = store.suggestions()
-    best = suggestions[suggestions["rank"] == 1].drop_duplicates("segment_id")
+    suggestions = _current_suggestions(store, codebook).sort_values("rank", kind="stable")
+    best = suggestions.drop_duplicates("segment_id")
     return best[["segment_id", "code", "score"]]
 
 
@@ -61,7 +68,7 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
         check_code(codebook, code)
     names = {c.id: c.name for c in codebook.all_codes}
     mine = segment_status(coder_state(store.decisions(coder=coder), exclusive=codebook.exclusive))
-    frame = segments.merge(_top_suggestions(store), on="segment_id", how="left")
+    frame = segments.merge(_top_suggestions(store, codebook), on="segment_id", how="left")
     frame["code"] = frame["code"].fillna("")
     frame["score"] = frame["score"].fillna(0.0)
     frame["status"] = frame["segment_id"].map(mine).fillna("open")
@@ -95,7 +102,7 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
     names = {c.id: c.name for c in codebook.all_codes}
     before, after = store.context(segment)
     run = store.latest_run()
-    suggestions = store.suggestions(segment_id=segment_id).sort_values("rank")
+    suggestions = _current_suggestions(store, codebook, segment_id).sort_values("rank")
     decisions = store.decisions()
     decisions = decisions[decisions["segment_id"] == segment_id]
     state = coder_state(decisions, exclusive=codebook.exclusive)
