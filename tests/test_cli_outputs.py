@@ -37,6 +37,15 @@ def test_an_output_that_is_an_input_or_another_output_or_a_folder_is_refused(tmp
     assert (tmp_path / "new" / "deeper").is_dir()  # created before the work
 
 
+def test_an_output_that_is_the_input_under_another_name_is_refused(tmp_path):
+    source = tmp_path / "coded.csv"
+    source.write_text("text,code\nHello,a\n")
+    (tmp_path / "Coded-link.csv").hardlink_to(source)  # one file, two names (as Coded.csv is on macOS's disk)
+    with pytest.raises(InputError, match="would overwrite --coded"):
+        check_outputs({"--codings": tmp_path / "Coded-link.csv"}, {"--coded": source})
+    assert source.read_text() == "text,code\nHello,a\n"
+
+
 def test_project_export_onto_the_project_file_is_refused_and_the_project_survives(tmp_path, capsys):
     project = tmp_path / "study.taproj"
     make_project(project).close()

@@ -7,6 +7,7 @@ gets the same checks and the same one-line errors everywhere.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -162,7 +163,7 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
                 where = "is" if target == source else "is inside"
                 raise InputError(f"{name} {path} {where} the folder {input_name} {source}, which is read as input: "
                                  "write somewhere else")
-            if target == source:
+            if _same_file(target, source):
                 raise InputError(f"{name} {path} would overwrite {input_name} {source}: write somewhere else")
             if name in folders and source.is_relative_to(target):
                 raise InputError(f"{name} {path} is a folder holding {input_name} {source}: writing into it may "
@@ -180,6 +181,17 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise InputError(f"{name} {path}: cannot create its folder ({error.strerror or error})") from None
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two resolved paths name one file: equal, or (both existing) one file under two names, as a hard
+    link or another spelling on a case-insensitive disk (macOS's ``Coded.csv`` and ``coded.csv``) is."""
+    if first == second:
+        return True
+    try:
+        return first.exists() and second.exists() and os.path.samefile(first, second)
+    except OSError:
+        return False
 
 
 def refuse_replacing(outputs: dict[str, str | Path | None], force: bool) -> None:
