@@ -103,3 +103,24 @@ def test_own_data_has_one_code_per_segment_and_a_document_per_row(tmp_path, own_
     table.to_csv(tmp_path / "nodoc.csv", index=False)
     with pytest.raises(InputError, match=r"2 row\(s\) without a document \(line 6, 8\)"):
         coded_benchmark(tmp_path / "nodoc.csv", codebook)
+
+
+def test_own_data_codes_with_spaces_and_ids_shared_by_documents(capsys, tmp_path, own_data):
+    from theme_assist.benchmarks import coded_benchmark
+    from theme_assist.codebook import load_codebook
+    from theme_assist.errors import InputError
+
+    coded, codebook_file = own_data
+    table = pd.read_csv(coded, keep_default_na=False)
+    table["code"] = table["code"] + " "  # as a spreadsheet may leave them; the suggester reads "work " as "work"
+    table.to_csv(tmp_path / "spaced.csv", index=False)
+    code, _, err = run(capsys, "--corpus", tmp_path / "spaced.csv", "--codebook", codebook_file, "--sizes", "all",
+                       "--folds", "2", "--out", tmp_path / "results")
+    assert code == 0, err
+    assert set(coded_benchmark(tmp_path / "spaced.csv", load_codebook(codebook_file)).segments["code"]) == {
+        "work", "family", "stigma"}
+
+    table["segment_id"] = table.groupby("document").cumcount().astype(str)  # numbered afresh in each document
+    table.to_csv(tmp_path / "local_ids.csv", index=False)
+    with pytest.raises(InputError, match="local_ids.csv: segment_id '0' is on rows of different documents"):
+        coded_benchmark(tmp_path / "local_ids.csv", load_codebook(codebook_file))

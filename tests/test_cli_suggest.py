@@ -225,6 +225,28 @@ def test_finetuned_suggester_is_saved_with_its_encoder_and_reloaded(files, tmp_p
     assert best == {"n1": "work", "n2": "family", "n3": "stigma"}
 
 
+def test_a_suggester_saved_over_a_fine_tuned_one_loads_without_its_old_encoder(files, tmp_path, capsys):
+    codebook, coded, segments = files
+    model = tmp_path / "models" / "study"
+    (model / "encoder").mkdir(parents=True)  # what an earlier --finetune --save-model left there
+    (model / "encoder" / "finetune.json").write_text('{"model_id": "old+setfit@0", "weights_sha256": "0"}')
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments,
+                        "--out", tmp_path / "a.csv", "--save-model", model], capsys)
+    assert code == 0, err
+    code, _, err = run(["suggest", "--codebook", codebook, "--load-model", model, "--input", segments,
+                        "--out", tmp_path / "b.csv"], capsys)
+    assert code == 0, err
+    assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
+
+
+def test_a_file_given_as_a_saved_suggester_is_named_as_one(files, tmp_path, capsys):
+    codebook, coded, segments = files
+    code, _, err = run(["suggest", "--codebook", codebook, "--load-model", coded, "--input", segments,
+                        "--out", tmp_path / "o.csv"], capsys)
+    assert code == 2
+    assert "is not a saved suggester (a file; a suggester is saved as a folder)" in " ".join(err.split())
+
+
 def test_finetune_without_training_data_is_refused(files, tmp_path, capsys):
     codebook, _, segments = files
     code, _, err = run(["suggest", "--codebook", codebook, "--input", segments, "--out", tmp_path / "o.csv",

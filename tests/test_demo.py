@@ -92,6 +92,28 @@ def test_a_turn_that_is_not_a_whole_number_is_named_with_its_line(corpus_copy, c
     assert "reference_coding.csv: the 'turn' column must hold whole numbers, not '3.0' (line 5)" in error
 
 
+def test_reference_codes_are_read_as_the_suggester_reads_them_and_each_turn_once(corpus_copy, capsys):
+    import pandas as pd
+
+    reference_file = corpus_copy / "reference_coding.csv"
+    reference = pd.read_csv(reference_file, dtype=str, keep_default_na=False)
+    spaced = reference.assign(code=reference["code"] + " ")  # a spreadsheet's trailing space
+    spaced.to_csv(reference_file, index=False)
+    segments, _ = load_demo_corpus(corpus_copy)
+    assert len(segments) == 537 and segments["code"].isin(reference["code"]).all()
+
+    for broken, message in [
+        (pd.concat([reference, reference.iloc[[5]]]), "turn 5 of 'fg_beer_sheva_01' has more than one row "
+                                                       "(line 7, 539)"),
+        (reference.assign(code=reference["code"].where(reference.index != 3, "made_up")),
+         "code 'made_up' is not in codebook 'UPSIDES peer support' (line 5)"),
+        (reference.assign(code=reference["code"].where(reference.index != 3, "")), "1 row(s) without a code (line 5)"),
+    ]:
+        broken.to_csv(reference_file, index=False)
+        code, error = run_demo_cli(capsys, "--corpus", corpus_copy, "--out", corpus_copy.parent / "out")
+        assert code == 2 and len(error.splitlines()) == 1 and message in error, error
+
+
 def test_outputs_are_checked_before_any_work(corpus_copy, capsys, monkeypatch):
     """``--out`` must be a folder and must not be inside the corpus (the next run would read what it wrote)."""
     import theme_assist.demo

@@ -235,6 +235,15 @@ def test_spread_over_a_metadata_field_counts_and_rates(fitted_synthetic, synthet
         ThemeDiscoverer(by="country").fit(segments, embeddings=synthetic[1])
 
 
+def test_spread_lists_themes_by_number_and_unclustered_last():
+    from theme_assist.discover.spread import spread_table
+
+    themes = pd.Series(["T10", "T2", "unclustered", "T1", "T2"])
+    counts, rates = spread_table(themes, pd.Series(["HIC", "LMIC", "HIC", "", "HIC"]))
+    assert list(counts.index) == list(rates.index) == ["T1", "T2", "T10", "unclustered"]
+    assert list(counts.columns) == ["(none)", "HIC", "LMIC"] and counts.loc["T2"].tolist() == [0, 1, 1]
+
+
 def test_merge_tree_can_be_cut_into_broader_themes(fitted_synthetic):
     tree = fitted_synthetic.hierarchy_
     n_themes = len(fitted_synthetic.themes_)

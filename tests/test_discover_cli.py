@@ -74,6 +74,21 @@ def test_bad_input_is_a_one_line_error(capsys, tmp_path, args, message):
     assert not (tmp_path / "themes.json").exists()
 
 
+def test_three_segments_without_a_codebook_say_what_was_selected_and_what_was_clustered(capsys, tmp_path):
+    segments = tmp_path / "segments.csv"
+    segments.write_text("segment_id,document,text\ns1,d1,My salary pays the rent.\ns2,d1,My sister visits.\n"
+                        "s3,d2,They called me mad.\n", encoding="utf-8")
+    code, _, err = run(capsys, "--input", segments, "--out", tmp_path / "themes.json", "--codebook-out",
+                       tmp_path / "fragment.yaml")
+    assert code == 0, err
+    summary = json.loads((tmp_path / "themes.json").read_text(encoding="utf-8"))["summary"]
+    assert summary["selection"] == "all segments"  # no codebook: nothing was compared with a score
+    assert summary["n_selected"] == summary["n_unclustered"] == 3 and summary["n_themes"] == 0
+    said = " ".join(err.split())
+    assert "3 segments, 3 to cluster (0 explained by a code), 0 themes, 3 unclustered" in said
+    assert "no codebook fragment was written" in said and not (tmp_path / "fragment.yaml").exists()
+
+
 def test_themes_table_fits_an_80_column_terminal_and_prints_quotes_as_text():
     import pandas as pd
     from rich.console import Console

@@ -216,6 +216,22 @@ def test_bad_training_data_is_refused(exclusive_book, embedder):
         CodeSuggester(embedder=embedder).suggest(NEW)
 
 
+@pytest.mark.parametrize("exclusive", ["true", "false"])
+def test_one_segment_id_on_rows_of_different_documents_or_texts_is_refused(embedder, exclusive):
+    from theme_assist.suggest import codes_per_segment
+
+    book = parse_codebook(CODEBOOK.format(exclusive=exclusive))
+    numbered_per_document = CODED.assign(segment_id=[str(i % 6) for i in range(len(CODED))])
+    with pytest.raises(InputError, match="segment_id '0' is on rows of different documents \\('d1', 'd2'; 5 more"):
+        CodeSuggester(embedder=embedder).fit(numbered_per_document, book)
+    other_text = pd.concat([CODED, CODED.iloc[[0]].assign(text="Another turn altogether.")])
+    with pytest.raises(InputError, match="segment_id 's0' is on rows of different texts"):
+        codes_per_segment(other_text, book)
+    if exclusive == "false":  # one segment's several codes, on repeated rows, stay one segment
+        several = pd.concat([CODED, CODED.iloc[[0]].assign(code="family")])
+        assert codes_per_segment(several, book).iloc[0]["codes"] == ["family", "work"]
+
+
 def test_calibration_rescales_scores_without_changing_the_ranking(exclusive_book, embedder, monkeypatch):
     import theme_assist.suggest
 
@@ -292,6 +308,18 @@ def test_calibration_needs_several_documents(exclusive_book, embedder, monkeypat
     monkeypatch.setattr(theme_assist.suggest, "MIN_CALIBRATION_SEGMENTS", 10)
     one_document = CODED.assign(document="d1")
     assert CodeSuggester(embedder=embedder).fit(one_document, exclusive_book).temperature_ == 1.0
+
+
+def test_a_coding_of_one_code_is_not_calibrated_into_certainty(exclusive_book, embedder, monkeypatch):
+    import theme_assist.suggest
+    from theme_assist.suggest import uncalibrated_note
+
+    monkeypatch.setattr(theme_assist.suggest, "MIN_CALIBRATION_SEGMENTS", 10)
+    only_work = CODED.assign(code="work")  # every held-out segment has the same code
+    suggester = CodeSuggester(embedder=embedder).fit(only_work, exclusive_book)
+    assert suggester.temperature_ == 1.0 and not suggester.calibrated_
+    assert "two codes or more" in uncalibrated_note(suggester)
+    assert (suggester.predict_proba(NEW).max(axis=1) < 0.99).all()
 
 
 def test_hidden_layers_join_the_features_and_survive_saving(exclusive_book, embedder, tmp_path):

@@ -59,10 +59,11 @@ def load_demo_corpus(corpus: Path = DEMO_CORPUS) -> tuple[pd.DataFrame, Codebook
     ------
     InputError
         If part of the layout is missing, ``metadata.csv`` has no ``participant_group`` column, a ``turn`` of the
-        reference coding is not a whole number, or a turn has no reference code.
+        reference coding is not a whole number or has two rows, a code is empty or not in the codebook (codes are
+        read without surrounding spaces), or a turn has no reference code.
     """
     from theme_assist.ingest import join_metadata, metadata_table, read_documents
-    from theme_assist.inputs import read_table, whole_numbers
+    from theme_assist.inputs import lines_of, read_table, whole_numbers
     from theme_assist.segment import segment_documents
 
     corpus = Path(corpus)
@@ -81,11 +82,27 @@ def load_demo_corpus(corpus: Path = DEMO_CORPUS) -> tuple[pd.DataFrame, Codebook
     segments = join_metadata(segments, metadata_table(documents), corpus / "metadata.csv")
     reference = read_table(corpus / "reference_coding.csv", required=("document", "turn", "code"),
                            what="reference coding")
-    reference["turn"] = whole_numbers(reference["turn"], "turn", corpus / "reference_coding.csv")
+    source = corpus / "reference_coding.csv"
+    reference["turn"] = whole_numbers(reference["turn"], "turn", source)
+    reference["code"] = reference["code"].str.strip()  # as the suggester reads codes: "other " is "other"
+    codebook = load_codebook(packaged_codebook("upsides"))
+    twice = reference.duplicated(["document", "turn"], keep=False)
+    if twice.any():
+        raise InputError(f"{source}: turn {reference.loc[twice, 'turn'].iloc[0]} of "
+                         f"{reference.loc[twice, 'document'].iloc[0]!r} has more than one row ({lines_of(twice)}): "
+                         "the demo compares one reference code per turn")
+    empty = reference["code"] == ""
+    if empty.any():
+        raise InputError(f"{source}: {int(empty.sum())} row(s) without a code ({lines_of(empty)}): the demo needs a "
+                         "reference code for every turn")
+    unknown = ~reference["code"].isin(codebook.ids)
+    if unknown.any():
+        raise InputError(f"{source}: code {reference.loc[unknown, 'code'].iloc[0]!r} is not in codebook "
+                         f"{codebook.name!r} ({lines_of(unknown)})")
     segments = segments.merge(reference[["document", "turn", "code"]], on=["document", "turn"], how="left")
     if segments["code"].isna().any():
         raise InputError(f"{corpus}: {int(segments['code'].isna().sum())} turns have no reference code")
-    return segments, load_codebook(packaged_codebook("upsides"))
+    return segments, codebook
 
 
 def split_halves(segments: pd.DataFrame) -> pd.Series:

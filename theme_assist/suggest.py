@@ -78,7 +78,9 @@ class TrainingItems:
 def codes_per_segment(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """One row per segment (first-appearance order) with ``codes``: the list of its codes ([] when uncoded).
 
-    Refuses codes that are not in the codebook, and several codes on one segment of an exclusive codebook.
+    Refuses codes that are not in the codebook, several codes on one segment of an exclusive codebook, and one
+    ``segment_id`` on rows of different documents or texts (ids numbered afresh in each document), which would
+    otherwise be merged into one segment.
     """
     known = set(codebook.ids)
     frame = coded.copy()
@@ -89,6 +91,7 @@ def codes_per_segment(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     if "segment_id" not in frame:
         frame["segment_id"] = [f"row{i}" for i in range(len(frame))]
     frame["segment_id"] = frame["segment_id"].astype(str)
+    refuse_shared_segment_ids(frame)
     grouped = frame.groupby("segment_id", sort=False)
     segments = grouped.first().reset_index()
     segments["codes"] = grouped["code"].agg(lambda codes: sorted({c for c in codes if c})).values
@@ -101,6 +104,32 @@ def codes_per_segment(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
                 f"has {len(row['codes'])} codes: {', '.join(row['codes'])}"
             )
     return segments
+
+
+def refuse_shared_segment_ids(frame: pd.DataFrame, source: str | Path | None = None) -> None:
+    """Raise :class:`InputError` (naming ``source`` when given) when a ``segment_id`` of ``frame`` stands on rows
+    of different documents or different texts: repeated rows of one segment (several codes) share its document
+    and text."""
+    columns = [column for column in ("document", "text") if column in frame]
+    if not columns:
+        return
+    distinct = frame.groupby("segment_id", sort=False)[columns].nunique(dropna=False)
+    shared = distinct[(distinct > 1).any(axis=1)]
+    if not len(shared):
+        return
+    segment_id = shared.index[0]
+    column = next(column for column in columns if shared.at[segment_id, column] > 1)
+    values = frame.loc[frame["segment_id"] == segment_id, column].drop_duplicates().head(2).map(_clipped)
+    what = "documents" if column == "document" else "texts"
+    more = "" if len(shared) == 1 else f"; {len(shared) - 1} more ids like it"
+    raise InputError(f"{f'{source}: ' if source else ''}segment_id {segment_id!r} is on rows of different {what} "
+                     f"({', '.join(values)}{more}): give each segment an id of its own (repeat it only for several "
+                     "codes on the same segment)")
+
+
+def _clipped(text, limit: int = 40) -> str:
+    text = " ".join(str(text).split())
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def anchor_texts(codebook: Codebook) -> list[tuple[str, str]]:
@@ -157,7 +186,7 @@ class CodeSuggester:
         Rescale the trained head's scores by temperature scaling (:mod:`theme_assist.calibrate`), fitted on
         held-out documents (folds grouped by document: 10 for a coding of fewer than 300 segments, 3 for a larger
         one), so that a score of 0.7 is right about 70 % of the time. It changes no ranking; it costs one extra fit
-        of the head per fold. Needs at least 20 coded segments in two documents or more.
+        of the head per fold. Needs at least 20 coded segments in two documents or more, with two codes or more.
     prior_correction : bool
         Lean the head's scores back towards how often each code is used
         (:func:`theme_assist.calibrate.fit_prior_strength`): the head is trained with balanced class weights,
@@ -351,7 +380,7 @@ class CodeSuggester:
                             is_anchor: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Decision values of the coded segments, each from a head that never saw its document, and their true
         codes (column indices, or a 0/1 matrix for a multi-label codebook); None when there are too few segments
-        or documents."""
+        or documents, or when the held-out segments carry fewer than two codes."""
         from sklearn.model_selection import GroupKFold
 
         coded = np.flatnonzero(~is_anchor)
@@ -374,7 +403,13 @@ class CodeSuggester:
                 truth = np.array([[code in labels[i] for code in self.classes_] for i in held], dtype=float)
                 truths.append(truth * learned)
                 decisions.append(decision)
-        return np.vstack(decisions), np.concatenate(truths)
+        truths = np.concatenate(truths)
+        # held-out codes that are all one code say nothing about how sure to be between codes: a temperature fitted
+        # on them shrinks towards its bound and every score becomes 1.0 or 0.0
+        n_codes_held_out = len(np.unique(truths)) if self.exclusive_ else int((truths.sum(axis=0) > 0).sum())
+        if n_codes_held_out < 2:
+            return None
+        return np.vstack(decisions), truths
 
     def _set_evidence(self, ids, texts, labels, vectors) -> None:
         self.evidence_ids_ = list(ids)
@@ -494,6 +529,8 @@ class CodeSuggester:
     def load(cls, folder: str | Path, codebook: Codebook, embedder=None) -> "CodeSuggester":
         """Read a suggester written by :meth:`save`, refusing another codebook or embedding model."""
         folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            raise InputError(f"{folder} is not a saved suggester (a file; a suggester is saved as a folder)")
         try:
             config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
             evidence = json.loads((folder / "evidence.json").read_text(encoding="utf-8"))
@@ -554,7 +591,7 @@ def uncalibrated_note(suggester: CodeSuggester) -> str | None:
     if suggester.mode_ != "trained" or suggester.calibrated_ or not suggester.calibrate:
         return None
     return (f"the scores are not calibrated probabilities: calibration needs at least {MIN_CALIBRATION_SEGMENTS} "
-            "coded segments from two documents or more")
+            "coded segments from two documents or more, coded with two codes or more")
 
 
 def _normalise(vector: np.ndarray) -> np.ndarray:

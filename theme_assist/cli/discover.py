@@ -136,7 +136,7 @@ def discover(
         else:
             console.print(f"[yellow]note:[/] no themes, so no codebook fragment was written to {codebook_out}")
     console.print(
-        f"[green]✓[/] {summary['n_segments']} segments, {summary['n_selected']} clustered "
+        f"[green]✓[/] {summary['n_segments']} segments, {summary['n_selected']} to cluster "
         f"({summary['n_explained']} explained by a code), {summary['n_themes']} themes, "
         f"{summary['n_unclustered']} unclustered ({summary['outlier_share']:.1%}), {summary['clusterer']} "
         f"→ {out} ({time.perf_counter() - started:.1f} s)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Optional
@@ -54,7 +55,7 @@ def suggest(
     from theme_assist.codebook import load_codebook
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
-    from theme_assist.finetune import FinetunedEmbedder, finetune_embedder
+    from theme_assist.finetune import FINETUNE_CONFIG, FinetunedEmbedder, finetune_embedder
     from theme_assist.inputs import check_outputs, read_coded, read_segments, write_table
     from theme_assist.suggest import CodeSuggester, codes_per_segment, uncalibrated_note
 
@@ -94,8 +95,12 @@ def suggest(
             console.print(f"note: {note}", highlight=False)
     if save_model:
         suggester.save(save_model)
+        encoder_folder = save_model / "encoder"
         if isinstance(embedder, FinetunedEmbedder):
-            embedder.save(save_model / "encoder")
+            embedder.save(encoder_folder)
+        elif (encoder_folder / FINETUNE_CONFIG).is_file():
+            # an earlier fine-tuned suggester's encoder, which --load-model would take for this one's
+            shutil.rmtree(encoder_folder)
     console.print(f"suggesting for {len(segments)} segments…")
     suggestions = suggester.suggest(segments, top_k=top_k)
     write_suggestions(suggestions, out)

@@ -35,7 +35,7 @@ from theme_assist.discover.nearest import code_prototypes, nearest_codes
 from theme_assist.discover.outliers import one_theme_per_text, reassign_outliers, theme_centroids, tidy_labels
 from theme_assist.discover.quotes import representative_quotes
 from theme_assist.discover.reduce import PCAReducer
-from theme_assist.discover.select import UnexplainedSegments
+from theme_assist.discover.select import AllSegments, UnexplainedSegments
 from theme_assist.discover.spread import spread_table
 from theme_assist.discover.stability import resampled_stability
 from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, check_layers, embed_with_layers, usable_layers
@@ -234,11 +234,14 @@ class ThemeDiscoverer:
                                     for themes in self.hierarchy_["themes"]]
         self.centroids_ = centroids
         n_unclustered = int((labels < 0).sum())
+        selection = (AllSegments.name if scores is None and isinstance(selector, UnexplainedSegments)
+                     else selector.name)  # without scores it selects every segment, whatever its threshold
         self.summary_ = {
             "n_segments": len(segments), "n_selected": len(selected), "n_explained": len(segments) - len(selected),
             "n_themes": len(theme_ids), "n_unclustered": n_unclustered,
             "outlier_share": round(n_unclustered / len(selected), 4) if len(selected) else 0.0,
-            "selection": selector.name, "hidden_layers": list(self.hidden_layers_), "reducer": reducer.name,
+            "selection": selection,
+            "hidden_layers": list(self.hidden_layers_), "reducer": reducer.name,
             "clusterer": method, "min_size": min_size,
             "similarity_floor": self.similarity_floor, "random_state": self.random_state, "by": self.by,
             "notes": notes,

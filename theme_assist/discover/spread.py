@@ -23,10 +23,18 @@ def spread_table(themes: pd.Series, values: pd.Series) -> tuple[pd.DataFrame, pd
     Returns
     -------
     counts, rates : DataFrame
-        ``counts.loc[theme, value]`` segments; ``rates`` divides each column by the value's segment total.
+        ``counts.loc[theme, value]`` segments, themes in the order of their numbers (``unclustered`` last);
+        ``rates`` divides each column by the value's segment total.
     """
     values = values.fillna("").astype(str).replace("", "(none)")
     counts = pd.crosstab(themes.to_numpy(), values.to_numpy()).sort_index(axis=1)
+    counts = counts.reindex(sorted(counts.index, key=_theme_order))  # T2 before T10, as the themes are listed
     counts.index.name, counts.columns.name = "theme", "value"
     rates = (counts / counts.sum(axis=0)).round(4)
     return counts, rates
+
+
+def _theme_order(theme: str) -> tuple:
+    """Sort key of a theme id: ``T1``, ``T2``, … ``T10`` by number, then anything else (``unclustered``)."""
+    number = str(theme)[1:]
+    return (0, int(number), "") if str(theme)[:1] == "T" and number.isdigit() else (1, 0, str(theme))
