@@ -65,6 +65,14 @@ def test_unquoted_comma_in_flow_mapping_is_rejoined_with_a_warning():
     assert book.get("a").definition == "facts, data, opinions."
 
 
+def test_an_explicit_null_in_a_flow_mapping_is_not_taken_for_an_unquoted_comma():
+    text = '{"name": "x", "codes": [{"id": "a", "name": "A", "definition": "facts", "theme": null}]}'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "unquoted comma in 'facts'"
+        with pytest.raises(InputError, match="unknown key 'theme'"):
+            parse_codebook(text)
+
+
 def test_flow_mapping_with_a_real_unknown_key_is_still_refused():
     with pytest.raises(InputError, match="unknown key 'colour'"):
         parse_codebook("name: x\ncodes:\n  - {id: a, name: A, colour: red}\n  - {id: b, name: B}\n")

@@ -206,7 +206,11 @@ class _LineLoader(yaml.SafeLoader):
             self._refuse_duplicate_keys(node)
         mapping = super().construct_mapping(node, deep=deep)
         if node.flow_style:
-            mapping = _rejoin_split_text(mapping, node.start_mark.line + 1)
+            # a key with no value at all ("{name: Family, friends}"), not one with an explicit null
+            bare = {self.construct_object(key) for key, value in node.value
+                    if isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode) and value.value == ""
+                    and value.style is None}
+            mapping = _rejoin_split_text(mapping, node.start_mark.line + 1, bare)
         mapping["__line__"] = node.start_mark.line + 1
         return mapping
 
@@ -242,11 +246,13 @@ def _values_as_written(document: yaml.Node) -> None:
                            if not (node is document and isinstance(key, yaml.ScalarNode) and key.value == "exclusive"))
 
 
-def _rejoin_split_text(mapping: dict, line: int) -> dict:
+def _rejoin_split_text(mapping: dict, line: int, bare: set) -> dict:
+    """``mapping`` with each ``bare`` key (one written without a value) that is not a codebook key joined to the
+    text before it: an unquoted comma in a flow mapping splits a text into a key of its own."""
     repaired: dict = {}
     for key, value in mapping.items():
         previous = next(reversed(repaired), None)
-        if (value is None and isinstance(key, str) and key not in CODE_KEYS
+        if (value is None and key in bare and isinstance(key, str) and key not in CODE_KEYS
                 and previous is not None and isinstance(repaired[previous], str)):
             warnings.warn(f"line {line}: unquoted comma in {_short(previous)}; read as one text (quote it to be sure)",
                           stacklevel=2)
