@@ -209,6 +209,10 @@ def test_bad_training_data_is_refused(exclusive_book, embedder):
     with pytest.raises(InputError, match="code 'unknown' in the coded data is not in codebook"):
         CodeSuggester(embedder=embedder).fit(CODED.assign(code=["unknown"] + list(CODED["code"][1:])),
                                              exclusive_book)
+    for given, meant in (("Family", "family"), ("Stigma and discrimination", "stigma")):
+        with pytest.raises(InputError, match=f"code '{given}' in the coded data .*did you mean '{meant}'"):
+            CodeSuggester(embedder=embedder).fit(CODED.assign(code=[given] + list(CODED["code"][1:])),
+                                                 exclusive_book)
     doubled = pd.concat([CODED, CODED.iloc[[0]].assign(code="family")])
     with pytest.raises(InputError, match="exclusive .* segment 's0' has 2 codes"):
         CodeSuggester(embedder=embedder).fit(doubled, exclusive_book)

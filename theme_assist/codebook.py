@@ -133,7 +133,18 @@ class Codebook:
         for code in self.all_codes:
             if code.id == code_id:
                 return code
-        raise InputError(f"code {_short(code_id)} is not in codebook {_short(self.name)}")
+        raise InputError(f"code {_short(code_id)} is not in codebook {_short(self.name)}{self.hint(code_id)}")
+
+    def hint(self, unknown: str) -> str:
+        """A hint for a code that is not an id here: ``" (did you mean 'x'?)"`` when it is an id written in
+        another case, or a code's name; ``""`` otherwise."""
+        folded = str(unknown).strip().casefold()
+        for field in ("id", "name"):
+            matches = [code.id for code in self.all_codes if getattr(code, field).casefold() == folded]
+            if len(matches) == 1:
+                how = "codes are named by id" if field == "name" else "ids are matched as written"
+                return f" (did you mean {matches[0]!r}? {how})"
+        return ""
 
     def parent_of(self) -> dict[str, str | None]:
         return {code.id: (parent.id if parent else None) for code, parent, _ in self.walk()}

@@ -87,7 +87,8 @@ def codes_per_segment(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     frame["code"] = frame["code"].fillna("").astype(str).str.strip()
     unknown = sorted(set(frame["code"]) - known - {""})
     if unknown:
-        raise InputError(f"code {unknown[0]!r} in the coded data is not in codebook {codebook.name!r}")
+        raise InputError(f"code {unknown[0]!r} in the coded data is not in codebook {codebook.name!r}"
+                         f"{codebook.hint(unknown[0])}")
     if "segment_id" not in frame:
         frame["segment_id"] = [f"row{i}" for i in range(len(frame))]
     frame["segment_id"] = frame["segment_id"].astype(str)
