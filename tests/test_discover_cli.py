@@ -89,6 +89,15 @@ def test_three_segments_without_a_codebook_say_what_was_selected_and_what_was_cl
     assert "no codebook fragment was written" in said and not (tmp_path / "fragment.yaml").exists()
 
 
+def test_explained_without_a_codebook_is_named_as_having_no_effect(capsys, tmp_path):
+    segments = tmp_path / "segments.csv"
+    segments.write_text("segment_id,document,text\ns1,d1,My salary pays the rent.\ns2,d1,My sister visits.\n",
+                        encoding="utf-8")
+    code, _, err = run(capsys, "--input", segments, "--out", tmp_path / "themes.json", "--explained", 0.8)
+    assert code == 0, err
+    assert "theme-assist: warning: --explained 0.8 has no effect without --codebook" in err
+
+
 def test_themes_table_fits_an_80_column_terminal_and_prints_quotes_as_text():
     import pandas as pd
     from rich.console import Console

@@ -42,7 +42,8 @@ def grouped_folds(segments: pd.DataFrame, n_folds: int = 5, seed: int = 0) -> li
     """
     documents = segments.groupby("document", sort=True)["code"].apply(lambda c: int((c != "").sum()))
     if len(documents) < n_folds:
-        raise InputError(f"grouped cross-validation needs at least {n_folds} documents, found {len(documents)}")
+        raise InputError(f"grouped cross-validation in {n_folds} folds needs at least {n_folds} documents, found "
+                         f"{len(documents)}: give fewer folds (--folds)")
     rng = np.random.default_rng(seed)
     shuffled = documents.iloc[rng.permutation(len(documents))]
     ordered = shuffled.sort_values(ascending=False, kind="stable").index.tolist()

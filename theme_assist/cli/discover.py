@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -55,8 +56,9 @@ def discover(
                                                                "(with --codebook; zero-shot without)."),
     all_segments: bool = typer.Option(False, "--all-segments", help="Cluster every segment, also those a code "
                                                                    "explains."),
-    explained: float = typer.Option(0.5, "--explained",
-                                    help="A segment whose best code scores this much is explained."),
+    explained: Optional[float] = typer.Option(None, "--explained",
+                                              help="A segment whose best code scores this much is explained "
+                                                   "(with --codebook; default 0.5)."),
     min_size: Optional[int] = typer.Option(None, "--min-size", help="Smallest theme in segments "
                                                                           "(default: grows with the corpus)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed; the same seed gives the same themes."),
@@ -89,6 +91,10 @@ def discover(
         raise InputError(f"--min-size {min_size}: the smallest theme must have at least 2 segments")
     if resamples < 0:
         raise InputError(f"--resamples {resamples}: give 0 (no stability score) or more")
+    if explained is not None and (not codebook or all_segments):
+        without = "with --all-segments" if codebook else "without --codebook"
+        warnings.warn(f"--explained {explained} has no effect {without}: every segment is clustered")
+    explained = 0.5 if explained is None else explained
     if not 0.0 <= explained <= 1.0:
         raise InputError(f"--explained {explained}: give a score between 0 and 1")
     if max_chars < 20:
