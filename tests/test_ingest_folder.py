@@ -42,7 +42,7 @@ def test_folder_reads_supported_files_in_name_order_and_joins_metadata(folder, c
     assert documents[3].metadata == {}
     warnings = caplog.text
     for expected in ["slides.pdf: not a supported", "empty.txt is empty", "coding.csv: a coding table",
-                     f"{folder / 'sub'}: not a supported",
+                     f"{folder / 'sub'}: a sub-folder (only the files directly in {folder} are read)",
                      "no metadata for 1 document(s): c2", "metadata for 1 unknown document(s): zz"]:
         assert expected in warnings
     assert "DS_Store" not in warnings
@@ -82,6 +82,15 @@ def test_folder_reading_is_deterministic(folder):
     second = segment_documents(read_documents(folder))
     pd.testing.assert_frame_equal(first, second)
     assert list(first["segment_id"]) == ["a_group:0", "b_interview:0", "b_interview:1", "c1:0", "c2:0"]
+
+
+def test_an_office_lock_file_beside_an_open_transcript_is_skipped(tmp_path, caplog):
+    (tmp_path / "interview.txt").write_text("Interviewer: Hello.\nP2: Hi.\n", encoding="utf-8")
+    (tmp_path / "~$focus_group.docx").write_bytes(b"\x06Researcher" + b"\x00" * 40)  # Word has the file open
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        documents = read_documents(tmp_path)
+    assert [document.id for document in documents] == ["interview"]
+    assert "~$focus_group.docx: an Office lock file" in caplog.text
 
 
 def test_folder_without_transcripts_is_refused(tmp_path):

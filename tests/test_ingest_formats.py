@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import logging
 import re
 import zipfile
 
@@ -101,6 +103,43 @@ def test_docx_table_without_header_skips_a_row_with_an_empty_text_cell(tmp_path)
     ]
 
 
+def test_docx_text_in_tracked_changes_content_controls_and_smart_tags_is_read(tmp_path):
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    def xml(content):  # the namespace declared on the outermost element
+        return parse_xml(re.sub(r"^<([\w:]+)", rf"<\1 {nsdecls('w')}", content))
+
+    changed = 'w:id="1" w:author="R" w:date="2024-01-01T00:00:00Z"'
+    word = docx.Document()
+    answer = word.add_paragraph("P1: It started ")
+    answer._p.append(xml(f'<w:ins {changed}><w:r><w:t xml:space="preserve">with my sister, </w:t></w:r></w:ins>'))
+    answer._p.append(xml(f"<w:del {changed}><w:r><w:delText>with Maria, </w:delText></w:r></w:del>"))
+    answer._p.append(xml(f"<w:moveFrom {changed}><w:r><w:t>moved away </w:t></w:r></w:moveFrom>"))
+    answer._p.append(xml('<w:smartTag w:uri="x" w:element="place"><w:r><w:t>in Kampala.</w:t></w:r></w:smartTag>'))
+    question = word.add_paragraph("Interviewer: ")
+    question._p.append(xml("<w:sdt><w:sdtContent><w:r><w:t>And then?</w:t></w:r></w:sdtContent></w:sdt>"))
+    body = word.element.body
+    body.insert(len(body) - 1, xml("<w:sdt><w:sdtContent><w:p><w:r><w:t>P1: It grew.</w:t></w:r></w:p>"
+                                   "</w:sdtContent></w:sdt>"))
+    inserted = word.add_paragraph()
+    inserted._p.append(xml(f"<w:ins {changed}><w:r><w:t>Interviewer: Thank you.</w:t></w:r></w:ins>"))
+    table = word.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text = "P1"
+    table.rows[0].cells[1].paragraphs[0]._p.append(xml(f"<w:ins {changed}><w:r><w:t>Bye.</w:t></w:r></w:ins>"))
+    path = tmp_path / "reviewed.docx"
+    word.save(path)
+
+    (document,) = read_documents(path)
+    assert spoken(document) == [
+        ("P1", "", "It started with my sister, in Kampala."),
+        ("Interviewer", "", "And then?"),
+        ("P1", "", "It grew."),
+        ("Interviewer", "", "Thank you."),
+        ("P1", "", "Bye."),
+    ]
+
+
 def test_docx_without_labels_gives_paragraph_turns(tmp_path):
     word = docx.Document()
     word.add_paragraph("The first answer was long.")
@@ -152,6 +191,26 @@ def test_vtt_cue_with_several_voices_or_dialogue_lines_is_one_turn_each(tmp_path
         ("Ben", "00:00:05.000", "speech\nthat wraps"),
         ("", "00:00:07.000", "Yes."),
         ("", "00:00:07.000", "No."),
+    ]
+
+
+def test_vtt_voice_tag_inside_a_line_starts_its_own_turn(tmp_path):
+    path = tmp_path / "overlap.vtt"
+    path.write_text(
+        "WEBVTT\n\n"
+        "00:00:01.000 --> 00:00:04.000\n<v Anna>I think so.</v> <v Ben>I <i>don't</i>.</v>\n\n"
+        "00:00:05.000 --> 00:00:06.000\nWell <v Ben>no,\nnot at all\n\n"
+        "00:00:07.000 --> 00:00:08.000\n- <v Anna>yes\n<v Ben>- no\n",
+        encoding="utf-8",
+    )
+    (document,) = read_documents(path)
+    assert spoken(document) == [
+        ("Anna", "00:00:01.000", "I think so."),
+        ("Ben", "00:00:01.000", "I don't."),
+        ("", "00:00:05.000", "Well"),
+        ("Ben", "00:00:05.000", "no,\nnot at all"),
+        ("Anna", "00:00:07.000", "yes"),
+        ("Ben", "00:00:07.000", "no"),
     ]
 
 
@@ -239,6 +298,18 @@ def test_xlsx_rows_become_turns(tmp_path):
     assert [t.id for t in document.turns] == ["1", "2"]
 
 
+def test_xlsx_sheets_after_the_first_are_named_in_a_warning(tmp_path, caplog):
+    path = tmp_path / "interviews.xlsx"
+    with pd.ExcelWriter(path) as workbook:
+        pd.DataFrame({"speaker": ["I"], "text": ["How was it?"]}).to_excel(workbook, sheet_name="int_01", index=False)
+        pd.DataFrame({"speaker": ["I"], "text": ["And for you?"]}).to_excel(workbook, sheet_name="int_02", index=False)
+        pd.DataFrame().to_excel(workbook, sheet_name="blank", index=False)
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        (document,) = read_documents(path)
+    assert spoken(document) == [("I", "", "How was it?")]
+    assert "only its first sheet 'int_01' is read; 1 other sheet(s) with content are not: 'int_02'" in caplog.text
+
+
 def test_table_without_text_column_names_the_column_and_file(tmp_path):
     path = tmp_path / "nocol.csv"
     path.write_text("speaker,words\nAnna,hello\n", encoding="utf-8")
@@ -259,6 +330,46 @@ def test_bad_tables_are_refused(tmp_path, content, message):
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=message):
         read_documents(path)
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("stray.tsv", 'speaker\ttext\nP1\t"Well, I said no\nI\tWhy?\nP1\tBecause "it" was late.\n',
+     r"line 2: a cell opens with a quote and text follows the quote that closes it on line 4"),
+    ("stray.csv", 'speaker,text\nP1,"Well, I said no\nI,Why?\nP1,Because "it" was late.\n',
+     r"line 2: a cell opens with a quote and text follows the quote that closes it on line 4"),
+    ("quoted.csv", 'speaker,text\nP1,"Well" I said no\n', r"line 2: .* the cell would lose its quotes"),
+    ("unclosed.csv", 'speaker,text\nP1,"Well, I said no\nI,Why?\n', r"line 2: .* no quote closes it"),
+])
+def test_a_quote_that_would_run_rows_together_is_refused_naming_its_line(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=rf"{name} is not a well-formed table: {message}"):
+        read_documents(path)
+
+
+def test_a_csv_separated_by_semicolons_is_named_as_such(tmp_path):
+    path = tmp_path / "excel_de.csv"
+    path.write_text("speaker;text\nAnna;Ich war im Café, ja.\nBen;Gut.\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"excel_de.csv has one column, 'speaker;text': its cells seem to be "
+                                         r"separated by ';'; save it with commas"):
+        read_documents(path)
+
+
+def test_quotes_written_as_a_spreadsheet_writes_them_are_kept(tmp_path):
+    path = tmp_path / "quoted.csv"
+    path.write_text('speaker,text\nP1,"""Well"" I said, no"\nI,He said "no" twice\n', encoding="utf-8")
+    (document,) = read_documents(path)
+    assert spoken(document) == [("P1", "", '"Well" I said, no'), ("I", "", 'He said "no" twice')]
+
+
+def test_a_cell_longer_than_the_csv_modules_default_field_limit_is_read(tmp_path):
+    from theme_assist.ingest.tables import load_table
+
+    long_answer = "word " * 40_000  # 200,000 characters, above csv's 131,072
+    path = tmp_path / "long.csv"
+    path.write_text(f"unit,A,B\n1,yes,{long_answer}\n", encoding="utf-8")
+    assert load_table(path, rectangular=True)["B"].iloc[0] == long_answer
+    assert csv.field_size_limit() == 131_072
 
 
 def test_cp1252_csv_is_decoded(tmp_path):
@@ -425,6 +536,15 @@ def test_xlsx_that_is_not_a_zip_is_one_line(tmp_path):
     (tmp_path / "text.xlsx").write_text("unit,A,B\n1,x,y\n")
     with pytest.raises(InputError, match=r"text.xlsx is not a readable .xlsx file: not a zip archive"):
         read_documents(tmp_path / "text.xlsx")
+
+
+@pytest.mark.parametrize("name", ["protected.docx", "protected.xlsx"])
+def test_a_password_protected_office_file_is_named_as_such(tmp_path, name):
+    # Office encrypts a protected .docx/.xlsx inside an OLE compound file, as the binary .doc/.xls of Office 97
+    (tmp_path / name).write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(InputError, match=rf"{name} is not a readable .{name[-4:]} file: it is password-protected, "
+                                         r"or an old binary Office file .*remove the password"):
+        read_documents(tmp_path / name)
 
 
 def test_sparse_xlsx_is_refused_before_pandas_pads_it(tmp_path, monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -159,11 +160,30 @@ def test_a_parenthesised_name_part_stays_unless_the_label_also_occurs_bare(tmp_p
     assert [speaker for speaker, _, _ in turns] == ["Interviewer", "P1", "Interviewer"]
 
 
+def test_a_title_with_a_full_stop_is_part_of_a_label_but_a_sentence_end_is_not(tmp_path):
+    _, turns = turns_of(tmp_path, "Prof. Lee: Hello.\nAnna: Hi.\nProf. Lee: Good.\nCapt. Ruiz: Yes.\n")
+    assert [speaker for speaker, _, _ in turns] == ["Prof. Lee", "Anna", "Prof. Lee", "Capt. Ruiz"]
+    _, turns = turns_of(tmp_path, "Anna: We agreed.\nSo that. Then: the plan.\nBen: Right.\n", name="b.txt")
+    assert turns[0] == ("Anna", "", "We agreed.\nSo that. Then: the plan.")
+
+
 def test_labels_in_scripts_without_case_and_with_the_full_width_colon(tmp_path):
     _, turns = turns_of(tmp_path, "主持人：你好吗？\n张伟：我很好。\n主持人： 谢谢。\n")
     assert turns == [("主持人", "", "你好吗？"), ("张伟", "", "我很好。"), ("主持人", "", "谢谢。")]
     _, turns = turns_of(tmp_path, "Interviewer: How was it?\nरवि: ठीक था।\nInterviewer: Thanks.\n", name="hi.txt")
     assert [speaker for speaker, _, _ in turns] == ["Interviewer", "रवि", "Interviewer"]  # once, but a speaker
+
+
+@pytest.mark.parametrize("spaces", [" " * 10_000, " \t" * 5_000], ids=["spaces", "spaces-and-tabs"])
+def test_a_long_run_of_spaces_in_a_line_is_read_in_linear_time(spaces):
+    # a layout export (pdftotext -layout) pads lines with spaces; the label pattern once took seconds per line
+    text = f"Anna{spaces}said so.\nBen{spaces}: {spaces}Yes.\n"
+    started = time.perf_counter()
+    turns = parse_turns(text)
+    assert time.perf_counter() - started < 1
+    assert [(turn.speaker, text[turn.start:turn.end]) for turn in turns] == [
+        ("", f"Anna{spaces}said so."), ("Ben", "Yes."),
+    ]
 
 
 def test_label_on_its_own_line_takes_the_following_text(tmp_path):
@@ -260,6 +280,25 @@ def test_binary_file_is_refused(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(InputError, match="binary.txt is not a text file .* save it as UTF-8"):
         read_documents(path)
+
+
+@pytest.mark.parametrize("lines_in_utf8", [2, 1])
+def test_a_file_that_mixes_encodings_names_the_first_line_that_is_not_utf8(tmp_path, lines_in_utf8):
+    # with one UTF-8 line before many cp1252 ones, charset-normalizer takes it all for cp1252: "CafÃ©"
+    utf8 = "".join(SPOKEN.splitlines(keepends=True)[:lines_in_utf8]).encode("utf-8")
+    path = tmp_path / "edited.txt"
+    path.write_bytes(utf8 + "Cleo: Très bien, ça va, à côté de la gare.\n".encode("cp1252") * 20)
+    with pytest.raises(InputError, match=rf"edited.txt is UTF-8 up to line {lines_in_utf8 + 1}, which is not "
+                                         r"\(mixed encodings\?\)"):
+        read_documents(path)
+
+
+def test_chinese_in_gbk_whose_first_line_passes_for_utf8_is_still_read(tmp_path):
+    path = tmp_path / "gbk.txt"
+    # 谢谢 in GBK is valid UTF-8 ("лл"), a whole line of it
+    path.write_bytes("谢谢\n张伟：好的，我们开始吧。\n主持人：谢谢。\n".encode("gbk"))
+    (document,) = read_documents(path)
+    assert document.text.startswith("谢谢\n张伟")
 
 
 line_pieces = st.sampled_from(

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from theme_assist.documents import SEGMENT_COLUMNS, Document, Turn
 from theme_assist.errors import InputError
 from theme_assist.ingest.speakers import parse_turns
+from theme_assist import segment
 from theme_assist.segment import segment_documents, segmenters, segments_from_table
 
 TRANSCRIPT = (
@@ -94,6 +95,27 @@ def test_sentence_longer_than_limit_is_split_at_whitespace_and_long_words_are_cu
     segments = segment_documents([document], max_chars=20)
     check_invariants(segments, [document], 20)
     assert all(piece.split() and set(piece.split()) <= {"word", "x" * 20, "x" * 5} for piece in segments["text"])
+
+
+@pytest.mark.parametrize("unit, max_chars", [("sentence", None), ("turn", 60)])
+def test_a_long_paragraph_reaches_the_sentencizer_in_pieces(monkeypatch, unit, max_chars):
+    # a spaCy Doc takes about a hundred times its text in memory: a transcript on one line must not be one Doc
+    sentencizer = segment._sentencizer()
+    given_lengths: list[int] = []
+
+    def measured(text):
+        given_lengths.append(len(text))
+        return sentencizer(text)
+
+    monkeypatch.setattr(segment, "SENTENCIZER_CHUNK", 100)
+    monkeypatch.setattr(segment, "_sentencizer", lambda: measured)
+    text = "Anna: " + "It was hard at first.\n" * 10 + "It got better. " * 10
+    documents = [transcript(text, "long")]
+    segments = segment_documents(documents, unit=unit, max_chars=max_chars)
+    assert given_lengths and max(given_lengths) <= 100
+    check_invariants(segments, documents, max_chars)
+    if unit == "sentence":
+        assert segments["text"].tolist() == ["It was hard at first."] * 10 + ["It got better."] * 10
 
 
 def test_csv_segment_ids_are_kept_for_turns_and_suffixed_when_split():

@@ -183,8 +183,27 @@ def _open_zip(source: str | Path | bytes, label: str, kind: str) -> zipfile.ZipF
     try:
         return zipfile.ZipFile(opened)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        if _starts_with(opened, _COMPOUND_FILE):
+            raise InputError(f"{label} is not a readable {kind} file: it is password-protected, or an old binary "
+                             f"Office file (.doc, .xls) named {kind}; remove the password, or save it again as "
+                             f"{kind}") from None
         raise InputError(f"{label} is not a readable {kind} file: not a zip archive "
                          f"({' '.join(str(exc).split())})") from None
+
+
+_COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""How an OLE compound file begins: what Office writes for a password-protected ``.docx`` / ``.xlsx`` (the zip is
+encrypted inside one) and for the binary ``.doc`` / ``.xls`` of Office 97–2003."""
+
+
+def _starts_with(source: io.BytesIO | Path, signature: bytes) -> bool:
+    if isinstance(source, io.BytesIO):
+        return source.getvalue().startswith(signature)
+    try:
+        with open(source, "rb") as file:
+            return file.read(len(signature)) == signature
+    except OSError:
+        return False
 
 
 class SafeArchive:

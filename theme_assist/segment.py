@@ -42,7 +42,12 @@ segmenters = catalogue.create("theme_assist", "segmenters")
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _WORD = re.compile(r"\S+")
-_SPACY_MAX_LENGTH = 10**9  # the sentencizer keeps no per-token model state, so long texts are safe
+_SPACY_MAX_LENGTH = 10**9  # no per-token model state; memory is bounded by SENTENCIZER_CHUNK instead
+_LAST_SPACE = re.compile(r"\s(?=\S*\Z)")
+SENTENCIZER_CHUNK = 100_000
+"""Most characters the sentencizer is given at once (see :func:`_sentences`): a spaCy ``Doc`` takes about a hundred
+times its text in memory, so a transcript of 200 MB on one line would take 20 GB. Read at call time, so a test may
+set it lower."""
 
 
 @segmenters.register("turn")
@@ -236,9 +241,31 @@ def _pack(pieces: list[Span], max_chars: int) -> list[Span]:
 
 
 def _sentences(text: str, start: int, end: int) -> list[Span]:
-    """Sentence spans of ``text[start:end]`` from spaCy's sentencizer."""
+    """Sentence spans of ``text[start:end]`` from spaCy's sentencizer, given at most :data:`SENTENCIZER_CHUNK`
+    characters at a time: a longer text is cut after a space, and the last sentence before the cut, which may go
+    on past it, is read again with what follows."""
+    spans: list[Span] = []
+    while end - start > SENTENCIZER_CHUNK:
+        cut = _after_last_space(text, start, start + SENTENCIZER_CHUNK)
+        sentences = _sentencized(text, start, cut)
+        if len(sentences) > 1:
+            sentences.pop()
+            start = sentences[-1][1]
+        else:  # one sentence longer than a chunk: it is cut here
+            start = cut
+        spans += sentences
+    return spans + _sentencized(text, start, end)
+
+
+def _sentencized(text: str, start: int, end: int) -> list[Span]:
     doc = _sentencizer()(text[start:end])
     return [(start + sentence.start_char, start + sentence.end_char) for sentence in doc.sents]
+
+
+def _after_last_space(text: str, start: int, end: int) -> int:
+    """The offset just after the last whitespace character of ``text[start:end]``; ``end`` if it has none."""
+    match = _LAST_SPACE.search(text, start, end)
+    return match.end() if match else end
 
 
 @lru_cache(maxsize=1)

@@ -4,7 +4,8 @@ UTF-8 (with or without a byte-order mark) and BOM-marked UTF-16/32 are read as s
 charset-normalizer; because its first guess among the Windows code pages is unstable on short Western texts
 (cp1252 text is often reported as cp1257), a near-best match from a common Windows code page is preferred, and
 the encoding used is logged so a wrong guess is visible. Bytes that no encoding explains — or that decode to
-control characters — are refused as "not a text file".
+control characters — are refused as "not a text file", and whole lines of Western text in UTF-8 followed by bytes
+that are not UTF-8 (a transcript edited in two programs) are refused naming the line, as no one encoding reads both.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ _CHAOS_TOLERANCE = 0.1
 _MAX_CONTROL_RATIO = 0.01
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 """Control characters (category Cc) other than tab and the line/page breaks: text files do not contain them."""
+_WESTERN = re.compile("[\u00a0-\u024f\u2010-\u2026]")
+"""Letters and punctuation of Western texts beyond ASCII: Latin-1, Latin Extended, dashes, quotes, ellipsis."""
 
 
 @dataclass(frozen=True)
@@ -107,13 +110,20 @@ def _detect_encoding(data: bytes, path: Path) -> str:
     try:
         data.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        utf8_text = _utf8_text_before(data, error.start)
+    if utf8_text is not None and _WESTERN.search(utf8_text[:utf8_text.rfind("\n") + 1]):
+        # whole lines with accented letters or typographic quotes in UTF-8, then bytes that are not: no one encoding
+        # reads both (cp1252 would garble the first); bytes of a CJK encoding may pass for UTF-8 by chance, but as
+        # Cyrillic, Greek or CJK characters, hence Western ones only
+        raise _not_text(path, utf8_text.count("\n") + 1)
     matches = list(from_bytes(data))
     if b"\x00" in data:
         # NUL bytes without a BOM: only UTF-16/32 text explains them; anything else is binary.
         matches = [m for m in matches if m.encoding.startswith(("utf_16", "utf_32"))]
     if not matches:
+        if utf8_text is not None and "\n" in utf8_text:
+            raise _not_text(path, utf8_text.count("\n") + 1)
         raise _not_text(path)
     best = min(m.chaos for m in matches)
     near_best = [m for m in matches if m.chaos <= best + _CHAOS_TOLERANCE]
@@ -123,9 +133,20 @@ def _detect_encoding(data: bytes, path: Path) -> str:
     return near_best[0].encoding
 
 
+def _utf8_text_before(data: bytes, first_not_utf8: int) -> str | None:
+    """The text before the first byte that is not UTF-8, or None where the file looks binary (NUL bytes, control
+    characters there)."""
+    text = data[:first_not_utf8].decode("utf-8")
+    return None if b"\x00" in data or _CONTROL_CHARACTERS.search(text) else text
+
+
 def _control_ratio(text: str) -> float:
     return sum(1 for _ in _CONTROL_CHARACTERS.finditer(text)) / max(len(text), 1)
 
 
-def _not_text(path: Path) -> InputError:
+def _not_text(path: Path, line_not_utf8: int | None = None) -> InputError:
+    """Refuse a file that no encoding reads; ``line_not_utf8``: the line where UTF-8 text stops being UTF-8."""
+    if line_not_utf8 is not None:
+        return InputError(f"{path} is UTF-8 up to line {line_not_utf8}, which is not (mixed encodings?), so its "
+                          "encoding cannot be determined; save the file as UTF-8, or fix that line")
     return InputError(f"{path} is not a text file or its encoding could not be determined; save it as UTF-8")

@@ -21,9 +21,10 @@ def read_documents(path: str | Path, metadata: str | Path | None = None) -> list
     ----------
     path
         A transcript file (``.txt``, ``.docx``, ``.vtt``, ``.srt``, ``.csv``, ``.tsv``, ``.xlsx``) or a folder.
-        In a folder every supported file is read, in order of file name; sub-folders, hidden files,
-        unsupported and empty files, tables without a text column and coding tables (with a ``code``
-        column, such as a reference coding) are skipped with a logged warning; so is the metadata file.
+        In a folder every supported file is read, in order of file name; sub-folders, hidden files, Office
+        lock files (``~$name.docx``, there while Word has the file open), unsupported and empty files, tables
+        without a text column and coding tables (with a ``code`` column, such as a reference coding) are skipped
+        with a logged warning; so is the metadata file.
     metadata
         Optional metadata table (see :func:`~theme_assist.ingest.metadata.read_metadata`) joined on the
         document id.
@@ -56,6 +57,12 @@ def _read_folder(folder: Path, skip: Path | None) -> list[Document]:
     documents: list[Document] = []
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         if path.name.startswith(".") or (skip is not None and path.resolve() == skip.resolve()):
+            continue
+        if path.name.startswith("~$"):  # Word and Excel keep one beside a file they have open
+            logger.warning("skipped %s: an Office lock file (its document is open), not a transcript", path)
+            continue
+        if path.is_dir():
+            logger.warning("skipped %s: a sub-folder (only the files directly in %s are read)", path, folder)
             continue
         if not path.is_file() or not is_supported(path):
             logger.warning("skipped %s: not a supported transcript file", path)

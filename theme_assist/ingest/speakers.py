@@ -14,7 +14,8 @@ no turn continues the previous one; text before the first turn is a turn without
 start at all is split into paragraphs (separated by blank lines), each a turn without speaker.
 
 What counts as a speaker label, so that ``Note: ...`` or a URL in running text does not start a turn: at most
-40 characters and 6 words, containing a letter, without sentence punctuation (commas only inside parentheses)
+40 characters and 6 words, containing a letter, without sentence punctuation (commas only inside parentheses; no
+word of four letters or more ends in a full stop unless it is a title in :data:`TITLES`: ``Dr. Smith``, ``Prof. Lee``)
 and followed by ``:`` and whitespace (or by the full-width ``：``). A label seen only once in the text and without
 a timestamp must moreover start with a capital letter, a digit or a letter of a script without case (Chinese,
 Hebrew, Devanagari…); and if it follows a line that ended mid-sentence (in a letter, digit or comma), it is a
@@ -40,6 +41,7 @@ _UNTIL = r"[ \t]*(?:-->|[-–—])[ \t]*"  # the dash of a time range
 # combining marks, which \w leaves out: diacritics, Hebrew and Arabic points, the vowel signs of Indic and Thai
 _MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0900-\u0dff\u0e31-\u0e4e\u1ab0-\u1aff" \
          "\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_LABEL_PART = rf"(?:[\w{_MARKS}.'’&/\#-]|\([^()\n:]*\))"
 _TURN_START = re.compile(
     rf"""
     [ \t]*
@@ -52,10 +54,11 @@ _TURN_START = re.compile(
     )?
     [ \t]*
     (?:
-        (?P<label>(?:[\w{_MARKS}.'’&/\#-]|[ \t]|\([^()\n:]*\))+?)
-        (?:[ \t]*\[[^\[\]\n:]*\])?                # P1 [laughs]: an annotation, left out of the label
-        (?:[ \t]*[\[(](?P<trailing>{_TIME})(?:{_UNTIL}{_TIME})?[\])])?  # Anna [00:01:02]: text
-        [ \t]*(?::(?=\s|$)|：)                    # or the full-width colon of CJK text, space or not
+        # words, spaces between them, (parts): *+ never gives back a space, so a long run of spaces is one step
+        (?P<label>{_LABEL_PART}(?:[ \t]*+{_LABEL_PART})*?)
+        (?:[ \t]*+\[[^\[\]\n:]*\])?               # P1 [laughs]: an annotation, left out of the label
+        (?:[ \t]*+[\[(](?P<trailing>{_TIME})(?:{_UNTIL}{_TIME})?[\])])?  # Anna [00:01:02]: text
+        [ \t]*+(?::(?=\s|$)|：)                   # or the full-width colon of CJK text, space or not
     )?
     [ \t]*
     """,
@@ -66,7 +69,9 @@ _LINE_BREAK = re.compile("[\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 _ANNOTATED = re.compile(r"(?P<name>.+?)[ \t]*\((?P<note>[^()]*)\)")
 _MAX_LABEL_CHARS = 40
 _MAX_LABEL_WORDS = 6
-_SENTENCE_END_IN_LABEL = re.compile(r"\w{4,}\.(\s|$)")
+TITLES = ("Prof", "Capt", "Supt", "Insp", "Revd", "Dott", "Dipl", "Lieut", "Cllr")
+"""Abbreviated titles of four letters or more, which end in a full stop without ending a sentence (``Prof. Lee``)."""
+_SENTENCE_END_IN_LABEL = re.compile(rf"\b(?!(?:{'|'.join(TITLES)})\.)\w{{4,}}\.(\s|$)", re.IGNORECASE)
 _MID_SENTENCE_END = re.compile(r"[\w,]\s*$")
 LABEL_FAMILIES = {
     "numbered": re.compile(r"(?P<family>[^\W\d_]+)[ _-]?\d+"),  # P1, P2; SPEAKER_00; Participant 3

@@ -1,9 +1,10 @@
 """Subtitle transcripts (``.vtt``, ``.srt``, read with webvtt-py): each cue is a turn, or several.
 
 The speaker comes from a WebVTT voice tag (``<v Anna>``) or a ``Name:`` prefix; the timestamp is the cue's
-start. A cue with several voices is one turn per voice: a line starting with a voice tag starts a turn, and so
-does each line of a dialogue cue (one whose lines start with a dash: ``- Anna: yes`` / ``- Ben: no``, the dash
-dropped). The document text is the turns' text (tags and speaker prefixes removed) joined with newlines.
+start. A cue with several voices is one turn per voice: a voice tag starts a turn, at the start of a line or
+inside one (``<v Anna>Yes. <v Ben>No.``), and so does each line of a dialogue cue (one whose lines start with
+a dash: ``- Anna: yes`` / ``- Ben: no``, the dash dropped). The document text is the turns' text (tags and
+speaker prefixes removed) joined with newlines.
 """
 
 from __future__ import annotations
@@ -66,16 +67,47 @@ _DIALOGUE_DASH = re.compile(r"[ \t]*[-–—][ \t]+")
 
 def _utterances(caption) -> list[Utterance]:
     """A cue's utterances: one per voice or dialogue line (see the module docstring), in order."""
-    lines = caption.text.split("\n")  # the raw lines, each without its tags
-    dialogue = bool(_DIALOGUE_DASH.match(lines[0]))
+    dialogue = bool(_DIALOGUE_DASH.match(caption.text.split("\n")[0]))
     pieces: list[tuple[str, list[str]]] = []  # (voice, lines)
-    for raw, line in zip(caption.raw_text.split("\n"), lines):
-        voice = caption.VOICE_SPAN_PATTERN.match(raw)
-        dash = _DIALOGUE_DASH.match(line) if dialogue else None
-        if voice or dash or not pieces:
-            pieces.append((voice.group(1) if voice else "", []))
-        pieces[-1][1].append(line[dash.end():] if dash else line)
+    for raw in caption.raw_text.split("\n"):
+        line_pieces = _voice_pieces(raw, caption.VOICE_SPAN_PATTERN)
+        dashed = False
+        if dialogue:  # the dash opens the line's first text, before its voice tag or after it
+            first = next((i for i, (_, text) in enumerate(line_pieces) if text.strip()), None)
+            dash = _DIALOGUE_DASH.match(line_pieces[first][1]) if first is not None else None
+            if dash:
+                line_pieces[first] = (line_pieces[first][0], line_pieces[first][1][dash.end():])
+                dashed = True
+        (_, lead), *voiced = line_pieces
+        if voiced:  # the space around a voice tag inside a line belongs to neither voice
+            lead = lead.rstrip()
+            *inner, (last_voice, last_text) = voiced
+            voiced = [(voice, text.strip()) for voice, text in inner] + [(last_voice, last_text.lstrip())]
+        if lead.strip() or not voiced:
+            if dashed or not pieces:
+                pieces.append(("", []))
+            pieces[-1][1].append(lead)
+        pieces += [(voice, [text]) for voice, text in voiced]
     return [_utterance("\n".join(text), voice, caption.start) for voice, text in pieces]
+
+
+def _voice_pieces(raw_line: str, voice_pattern: re.Pattern) -> list[tuple[str, str]]:
+    """A raw cue line cut at each voice tag, tags removed: ``("", text before the first voice tag)``, then
+    ``(voice, its text)`` for each voice tag, wherever it is on the line (``<v Ann>Yes. <v Ben>No.``).
+
+    Tags are found as webvtt-py finds them (``<`` to the next ``>``; the scan stops at a ``<`` with no ``>`` after
+    it, so a long line costs linear time), so the texts joined are the line's ``caption.text``.
+    """
+    pieces: list[tuple[str, list[str]]] = [("", [])]
+    position = 0
+    while (opening := raw_line.find("<", position)) >= 0 and (closing := raw_line.find(">", opening + 1)) >= 0:
+        pieces[-1][1].append(raw_line[position:opening])
+        voice = voice_pattern.fullmatch(raw_line, opening, closing + 1)
+        if voice:
+            pieces.append((voice.group(1), []))
+        position = closing + 1
+    pieces[-1][1].append(raw_line[position:])
+    return [(voice, "".join(texts)) for voice, texts in pieces]
 
 
 def _utterance(text: str, voice: str, timestamp: str) -> Utterance:

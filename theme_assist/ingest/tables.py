@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import logging
 from pathlib import Path
 
@@ -107,7 +108,7 @@ def _refuse_repeated_columns(path: Path, header) -> None:
 
 def _check_sheet_extent(path: Path) -> None:
     """Walk the first sheet as pandas will (openpyxl, read-only) and refuse it past :data:`MAX_XLSX_CELLS`, or
-    when its header names a column twice.
+    when its header names a column twice; warn of other sheets with content, which are not read.
 
     Counts as it goes, so the walk itself stops at the cap: rows that a sheet skips (``<row r="1000000000">``)
     and the empty cells openpyxl fills in before a far column cost one step each.
@@ -132,28 +133,84 @@ def _check_sheet_extent(path: Path) -> None:
             if walked > MAX_XLSX_CELLS or last * width > MAX_XLSX_CELLS:
                 raise InputError(f"{path}: its first sheet spans more than {MAX_XLSX_CELLS} cells, counting the "
                                  "empty ones (rows × columns); refused as far larger than any table this tool reads")
+        unread = [other.title for other in workbook.worksheets[1:] if _has_content(other)]
+        if unread:
+            logger.warning("%s: only its first sheet %r is read; %d other sheet(s) with content are not: %s (put "
+                           "each transcript in a file of its own, or all in one sheet with a 'document' column)",
+                           path, sheet.title, len(unread), ", ".join(repr(title) for title in unread))
     finally:
         workbook.close()
+
+
+def _has_content(sheet, rows_looked_at: int = 1000) -> bool:
+    """Whether one of the sheet's first rows (as openpyxl walks them, read-only) has a non-empty cell."""
+    for row in itertools.islice(sheet.iter_rows(values_only=True), rows_looked_at):
+        if any(cell not in (None, "") for cell in row):
+            return True
+    return False
 
 
 def _load_text_table(path: Path, header_only: bool, rectangular: bool) -> pd.DataFrame:
     try:
         text = read_text(path).text
         separator = "\t" if path.suffix.lower() == ".tsv" else ","
-        rows = csv.reader(io.StringIO(text), delimiter=separator)
-        header = next(rows, [])
-        _refuse_repeated_columns(path, header)
-        if rectangular and not header_only:
-            for row in rows:
-                if row and len(row) != len(header):
-                    raise InputError(f"line {rows.line_num} of {path} has {len(row)} cells; the header has "
-                                     f"{len(header)}")
+        _check_rows(path, text, separator, header_only, rectangular)
         return pd.read_csv(
             io.StringIO(text), dtype=str, keep_default_na=False, sep=separator, nrows=0 if header_only else None
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, KeyError) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
         raise InputError(f"{path} is not a well-formed table: {message}") from None
+
+
+def _check_rows(path: Path, text: str, separator: str, header_only: bool, rectangular: bool) -> None:
+    """Read the rows as :mod:`csv` does, strictly, before pandas does (see :func:`_checked_row`): refuse a CSV header
+    separated by semicolons, a header naming a column twice, a quote that makes rows run together, and, if
+    ``rectangular``, a row whose cell count is not the header's."""
+    default_limit = csv.field_size_limit(len(text) + 1)  # a cell may be as long as the file (131,072 by default)
+    try:
+        rows = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
+        header = _checked_row(rows, path) or []
+        if separator == "," and len(header) == 1 and ";" in header[0]:
+            # as Excel writes CSV in some languages; the same words as the ratings reader's for '|'
+            raise InputError(f"{path} has one column, {header[0].strip()[:60]!r}: its cells seem to be separated by "
+                             "';'; save it with commas (.csv) or tabs (.tsv)")
+        _refuse_repeated_columns(path, header)
+        if not header_only:
+            while (row := _checked_row(rows, path)) is not None:
+                if rectangular and row and len(row) != len(header):
+                    raise InputError(f"line {rows.line_num} of {path} has {len(row)} cells; the header has "
+                                     f"{len(header)}")
+    finally:
+        csv.field_size_limit(default_limit)
+
+
+def _checked_row(rows, path: Path) -> list[str] | None:
+    """The next row of a strict :func:`csv.reader`, None at the end.
+
+    Raises
+    ------
+    InputError
+        Where a cell opens with a quote and either no quote closes it, or text follows the quote that closes it
+        (``"Well, no`` … ``said "it"``): pandas would read everything up to that quote, across lines, as one cell,
+        so rows would merge without a word, or drop the quotes of ``"Well" I said``.
+    """
+    first_line = rows.line_num + 1
+    try:
+        return next(rows, None)
+    except csv.Error as error:
+        if "end of data" not in str(error) and "expected after" not in str(error):
+            raise InputError(f"{path} is not a well-formed table: line {first_line}: {error}") from None
+        advice = 'put the whole cell in quotes and double the quotes inside it ("""Well"" I said")'
+        if "end of data" in str(error):
+            where = "no quote closes it, so every line after it would be read as one cell"
+        elif rows.line_num == first_line:
+            where = "text follows the quote that closes it, and the cell would lose its quotes"
+        else:
+            where = (f"text follows the quote that closes it on line {rows.line_num}, so the lines between would be "
+                     "read as one cell")
+        raise InputError(f"{path} is not a well-formed table: line {first_line}: a cell opens with a quote and "
+                         f"{where}; {advice}") from None
 
 
 def canonical_columns(table: pd.DataFrame, source: str | Path, required: tuple[str, ...] = ("text",)) -> pd.DataFrame:

@@ -1,8 +1,10 @@
 """Word transcripts (``.docx``, read with python-docx).
 
-The document text is the non-empty paragraphs, separated by blank lines, so that speaker labels and
-paragraphs are found exactly as in a plain-text transcript. Tables (a common transcript layout: time | speaker |
-text) are read row by row in document order, each row becoming a line ``time speaker: text``. A first row of
+The document text is the non-empty paragraphs, separated by blank lines, so that speaker labels and paragraphs
+are found exactly as in a plain-text transcript; a paragraph's text is what Word shows with tracked changes accepted
+(the runs inside insertions, content controls, smart tags and fields too; deletions left out). Tables (a common
+transcript layout: time | speaker | text) are read row by row in document order, each row becoming a line
+``time speaker: text``. A first row of
 column names (:data:`HEADER_ROLES`, :data:`IGNORED_COLUMNS`, naming a text column) is skipped and gives each
 column its role (other columns, such as notes, are left out); without it the last cell is the text and the
 cells before it the label. A row with an empty text cell is left out.
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Iterator
+
+from lxml import etree
 
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
@@ -57,19 +61,49 @@ def read_docx(path: Path) -> list[Document]:
     return [document_from_text(path, text)]
 
 
+_NAMESPACES = {
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+}
+_HIDDEN = ("ancestor::w:del or ancestor::w:moveFrom or ancestor::w:txbxContent or ancestor::mc:Fallback "
+           "or ancestor::w:rt")
+"""What Word does not show as the paragraph's text: tracked deletions and the old place of moved text, text boxes
+(anchored in a run, left out as before), the fallback copy of alternate content, phonetic guides above the text."""
+_RUNS = etree.XPath(f".//w:r[not({_HIDDEN})]", namespaces=_NAMESPACES)
+_CELL_PARAGRAPHS = etree.XPath(".//w:p[not(ancestor::w:txbxContent or ancestor::mc:Fallback)]",
+                               namespaces=_NAMESPACES)
+_BLOCKS = etree.XPath("./w:p | ./w:tbl | ./w:sdt/w:sdtContent | ./w:customXml", namespaces=_NAMESPACES)
+_ROWS = etree.XPath("./w:tr | ./w:sdt/w:sdtContent/w:tr | ./w:customXml/w:tr", namespaces=_NAMESPACES)
+_CELLS = etree.XPath("./w:tc | ./w:sdt/w:sdtContent/w:tc | ./w:customXml/w:tc", namespaces=_NAMESPACES)
+
+
 def _text_blocks(word_document) -> Iterator[str]:
     """The text of each paragraph and table row, in document order."""
-    from docx.table import Table
+    yield from _blocks_of(word_document.element.body)
 
-    for block in word_document.iter_inner_content():
-        if isinstance(block, Table):
+
+def _blocks_of(container) -> Iterator[str]:
+    """The paragraphs and table rows of a body, also those inside content controls (``w:sdt``) and custom XML,
+    which python-docx's ``iter_inner_content`` passes over."""
+    for block in _BLOCKS(container):
+        if block.tag == f"{{{_NAMESPACES['w']}}}p":
+            yield _paragraph_text(block)
+        elif block.tag == f"{{{_NAMESPACES['w']}}}tbl":
             yield from _table_lines(block)
         else:
-            yield block.text
+            yield from _blocks_of(block)
+
+
+def _paragraph_text(paragraph) -> str:
+    """The text of a ``w:p`` as Word shows it with tracked changes accepted: every run in it, also those inside a
+    tracked insertion, a content control, a smart tag or a field (python-docx's ``Paragraph.text`` reads only
+    the runs directly in the paragraph or a hyperlink, and drops the rest without a word)."""
+    return "".join(run.text for run in _RUNS(paragraph))
 
 
 def _table_lines(table) -> Iterator[str]:
-    """Each table row with text as one transcript line, the columns' roles from a header row if there is one."""
+    """Each row with text of a table (a ``w:tbl`` element) as one transcript line, the columns' roles from a header
+    row if there is one."""
     rows = list(_table_rows(table))
     roles = _header_roles(rows[0]) if rows else None
     if roles is not None:
@@ -86,7 +120,7 @@ _Cell = tuple[int, int, str]  # first grid column, columns spanned, text
 
 
 def _table_rows(table) -> Iterator[list[_Cell]]:
-    """The cells of each row.
+    """The cells of each row of a ``w:tbl`` element.
 
     The cells are read from the row's ``<w:tc>`` elements, once each, rather than through python-docx's
     ``row.cells``, which repeats a cell once per grid column it spans (a ``gridSpan`` of two billion in a
@@ -95,17 +129,15 @@ def _table_rows(table) -> Iterator[list[_Cell]]:
     Here a cell that continues a vertical merge (``vMerge="continue"``) repeats the text of the cell above it
     at the same grid column, as ``row.cells`` would, from one dictionary kept while going down the table.
     """
-    from docx.table import _Cell as DocxCell
-
     above: dict[int, str] = {}  # grid column → text of the last cell there, for vertical merges
-    for tr in table._tbl.tr_lst:
+    for tr in _ROWS(table):
         cells: list[_Cell] = []
         column = max(tr.grid_before, 0)
-        for tc in tr.tc_lst:
+        for tc in _CELLS(tr):
             if tc.vMerge == "continue":
                 text = above.get(column, "")
-            else:
-                text = " ".join(DocxCell(tc, table).text.split())
+            else:  # its paragraphs, also those of a table nested in it
+                text = " ".join(" ".join(_paragraph_text(paragraph) for paragraph in _CELL_PARAGRAPHS(tc)).split())
             above[column] = text
             span = max(tc.grid_span, 1)
             cells.append((column, span, text))
