@@ -107,15 +107,16 @@ def test_coded_tables_are_placed_by_id_turn_span_or_text(tmp_path):
 
     (tmp_path / "iv1.txt").write_text("Ann: I got paid.\nBob: My mother helps.\nAnn: Yes.\nBob: Good.\nAnn: Yes.\n")
     (tmp_path / "iv2.txt").write_text("Ann: I got paid.\nBob: Fine.\n")
-    every_segment = segment_documents(read_documents(tmp_path))
+    documents = read_documents(tmp_path)
+    every_segment = segment_documents(documents)
     segments = every_segment[every_segment["text"].isin(["I got paid.", "My mother helps."])]
     first, second, third = segments["segment_id"].tolist()
     expected = [(first, "work"), (second, "family")]
 
     def placed(table: dict) -> list[tuple[str, str]]:
         frame = pd.DataFrame(table).astype(str)
-        return list(codings_for_segments(frame, segments, "coded.csv")[["segment_id", "code"]].itertuples(index=False,
-                                                                                                         name=None))
+        placed_rows = codings_for_segments(frame, segments, "coded.csv", documents=documents)
+        return list(placed_rows[["segment_id", "code"]].itertuples(index=False, name=None))
 
     assert placed({"segment_id": [first, second], "text": ["I got  paid.", "My mother helps."],
                    "code": ["work", "family"]}) == expected
@@ -139,7 +140,42 @@ def test_coded_tables_are_placed_by_id_turn_span_or_text(tmp_path):
             placed(table)
     ambiguous = pd.DataFrame({"document": ["iv1"], "text": ["Yes."], "code": ["work"]})
     with pytest.raises(InputError, match=r"the text 'Yes\.' is said 2 times in document 'iv1' \(iv1:2, iv1:4\)"):
-        codings_for_segments(ambiguous, every_segment, "coded.csv")
+        codings_for_segments(ambiguous, every_segment, "coded.csv", documents=documents)
+
+
+def test_coded_spans_count_a_crlf_file_as_written_or_as_read(tmp_path):
+    from theme_assist.errors import InputError
+    from theme_assist.ingest import read_documents
+    from theme_assist.project.build import codings_for_segments
+    from theme_assist.segment import segment_documents
+
+    said = [f"{'Ann' if i % 2 == 0 else 'Bob'}: Line {i} of the talk." for i in range(40)]
+    on_disk = "\r\n".join(said) + "\r\n"
+    (tmp_path / "iv1.txt").write_bytes(on_disk.encode("utf-8"))
+    documents = read_documents(tmp_path)
+    segments = segment_documents(documents)
+    read = documents[0].text
+    line_30 = "Line 30 of the talk."  # 30 \r before it: more than its length
+
+    def placed(start: int, end: int, text: str | None) -> list[str]:
+        table = {"document": ["iv1"], "start": [str(start)], "end": [str(end)], "code": ["work"]}
+        table |= {} if text is None else {"text": [text]}
+        rows = codings_for_segments(pd.DataFrame(table), segments, "coded.csv", documents=documents)
+        return segments.set_index("segment_id").loc[rows["segment_id"], "text"].tolist()
+
+    # offsets into the file as written (import-qdpx's codings.csv), with or without the text
+    start = on_disk.index(line_30)
+    assert placed(start, start + len(line_30), line_30) == [line_30]
+    assert placed(start, start + len(line_30), None) == [line_30]
+    # offsets into the text as read, newlines normalised (a table made from the project's segments)
+    start = read.index(line_30)
+    assert placed(start, start + len(line_30), line_30) == [line_30]
+    # a span across a line end whose text a spreadsheet gave back with \n
+    start = on_disk.index("Line 29")
+    end = on_disk.index(line_30) + len(line_30)
+    assert placed(start, end, f"Line 29 of the talk.\nAnn: {line_30}") == ["Line 29 of the talk.", line_30]
+    with pytest.raises(InputError, match=r"coded.csv, row 2: its text does not match 'iv1' at characters"):
+        placed(start, start + 7, "Line 30")
 
 
 def test_a_coding_that_covers_no_text_is_named_in_one_warning_line(tmp_path, capsys):

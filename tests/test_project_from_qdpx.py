@@ -3,8 +3,11 @@
 import zipfile
 
 import pandas as pd
+import pytest
 
-from theme_assist.project import create_project
+from theme_assist.cli import main
+from theme_assist.errors import InputError
+from theme_assist.project import ProjectStore, create_project
 from theme_assist.project.build import codings_on_overlapping_segments
 
 
@@ -76,3 +79,69 @@ def test_what_the_qdpx_import_left_out_is_named_in_warnings(tmp_path, caplog):
             "UTF-8") in caplog.text
     assert ("mixed.qdpx: left out: selection 55555555-0000-4000-8000-000000000001 in 'short.txt': characters 0-999 "
             "fall outside") in caplog.text
+
+
+def _crlf_qdpx(path, said: list[str], coded_lines: list[int]) -> None:
+    """A .qdpx whose source ``int1.txt`` has ``\\r\\n`` line ends (which REFI-QDA offsets count) and one coding
+    of the code 2222… on each of ``coded_lines``."""
+    text = "\r\n".join(said) + "\r\n"
+    selections = ""
+    for number, line in enumerate(coded_lines):
+        start = text.index(said[line])
+        selections += (f'<PlainTextSelection guid="aaaaaaaa-0000-4000-8000-00000000000{number}" '
+                       f'startPosition="{start}" endPosition="{start + len(said[line])}"><Coding '
+                       f'guid="bbbbbbbb-0000-4000-8000-00000000000{number}"><CodeRef '
+                       'targetGUID="22222222-2222-2222-2222-222222222222"/></Coding>'
+                       '</PlainTextSelection>')
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", '<Project xmlns="urn:QDA-XML:project:1.0" name="p"><CodeBook><Codes><Code '
+                                        'guid="22222222-2222-2222-2222-222222222222" name="a" isCodable="true"/>'
+                                        '</Codes></CodeBook><Sources><TextSource guid="11111111-0000-4000-8000-'
+                                        '000000000000" name="int1.txt" plainTextPath="internal://int1.txt">'
+                                        f'{selections}</TextSource></Sources></Project>')
+        archive.writestr("sources/int1.txt", text.encode("utf-8"))
+
+
+def _coded_texts(project) -> list[str]:
+    with ProjectStore(project) as store:
+        texts = store.segments().set_index("segment_id")["text"]
+        return sorted(texts[store.codings()["segment_id"]].str.strip())
+
+
+def test_codings_of_a_crlf_source_land_on_the_same_turns_imported_or_read_directly(tmp_path):
+    said = [f"{'Ann' if i % 2 == 0 else 'Bob'}: Line {i} of the talk." for i in range(40)]
+    _crlf_qdpx(tmp_path / "x.qdpx", said, coded_lines=[3, 17, 33])
+    imported = tmp_path / "imported"
+    for argv in (["import-qdpx", str(tmp_path / "x.qdpx"), "--out", str(imported)],
+                 ["project", "init", str(tmp_path / "read.taproj"), "--codebook", str(imported / "codebook.yaml"),
+                  "--input", str(imported / "documents"), "--coded", str(imported / "codings.csv")]):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 0
+    with create_project(tmp_path / "direct.taproj", qdpx=tmp_path / "x.qdpx"):
+        pass
+    expected = ["Line 17 of the talk.", "Line 3 of the talk.", "Line 33 of the talk."]
+    assert _coded_texts(tmp_path / "read.taproj") == _coded_texts(tmp_path / "direct.taproj") == expected
+
+
+def test_a_document_both_in_the_qdpx_and_the_input_is_refused_by_name(tmp_path):
+    _crlf_qdpx(tmp_path / "x.qdpx", ["Ann: Hello.", "Bob: Hi."], coded_lines=[0])
+    (tmp_path / "transcripts").mkdir()
+    (tmp_path / "transcripts" / "int1.txt").write_text("Ann: Hello.\nBob: Hi.\n")
+    (tmp_path / "transcripts" / "int2.txt").write_text("Ann: Bye.\n")
+    with pytest.raises(InputError, match=r"^document 'int1' is both in --qdpx and --input$"):
+        create_project(tmp_path / "p.taproj", qdpx=tmp_path / "x.qdpx", input=tmp_path / "transcripts")
+    assert not (tmp_path / "p.taproj").exists()
+
+
+def test_a_qdpx_without_a_readable_source_is_named_as_such(tmp_path):
+    with zipfile.ZipFile(tmp_path / "codes.qdpx", "w") as archive:
+        archive.writestr("project.qde", '<Project xmlns="urn:QDA-XML:project:1.0" name="p"><CodeBook><Codes><Code '
+                                        'guid="22222222-2222-2222-2222-222222222222" name="a" isCodable="true"/>'
+                                        f'</Codes></CodeBook><Sources>{_source(3, "latin.txt", 10)}</Sources>'
+                                        '</Project>')
+        archive.writestr("sources/latin.txt", "P1: Très loin.\n".encode("latin-1"))
+    with pytest.raises(InputError) as error:
+        create_project(tmp_path / "p.taproj", qdpx=tmp_path / "codes.qdpx")
+    assert str(error.value).startswith(f"{tmp_path / 'codes.qdpx'} has no text source that could be read")
+    assert "or --qdpx" not in str(error.value)

@@ -99,3 +99,27 @@ def test_a_background_refit_the_user_can_fix_is_one_warning_line_not_a_traceback
     assert "does not exist" in refitter.last_error
     failures = [record for record in caplog.records if "background refit failed" in record.getMessage()]
     assert len(failures) == 1 and failures[0].exc_info is None and "does not exist" in failures[0].getMessage()
+
+
+class RevisingEmbedder(FakeEmbedder):
+    """Revises the project's codebook when the fit first embeds, as a coder may while a fit runs for minutes."""
+
+    def __init__(self, store: ProjectStore):
+        super().__init__()
+        self.store = store
+        self.revised_to = 0
+
+    def encode(self, texts, show_progress=False):
+        if not self.revised_to:
+            codebook = self.store.codebook()
+            codebook.codes[0].definition += " Also unpaid work."
+            self.revised_to = self.store.add_codebook_version(codebook, note="revised during a fit")
+        return super().encode(texts)
+
+
+def test_a_run_is_stamped_with_the_codebook_version_it_was_fitted_on(tmp_path):
+    with make_project(tmp_path / "p.taproj", with_run=False) as store:
+        embedder = RevisingEmbedder(store)
+        refit(store, embedder=embedder)
+        assert embedder.revised_to == 2
+        assert store.latest_run()["codebook_version"] == 1

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from theme_assist.codebook import Codebook
+from theme_assist.documents import Document
 from theme_assist.errors import InputError
 from theme_assist.inputs import whole_numbers
 from theme_assist.project.store import ProjectStore
 from theme_assist.refi.assemble import human_codings
+from theme_assist.refi.spans import newline_offsets, with_spans
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +23,11 @@ PLACING_COLUMNS = ("segment_id", "document", "turn", "start", "end", "text", "co
 """The columns of a coded table that :func:`codings_for_segments` places its rows by (matched apart from case)."""
 
 
-def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
+def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: str, *,
+                         documents: list[Document]) -> pd.DataFrame:
     """Place the rows of a coded table on the project's segments: ``segment_id``, ``code``, ``coder``.
+
+    ``documents`` are the project's documents, whose texts the segments' ``start`` and ``end`` count.
 
     A row is placed, in this order of preference, by
 
@@ -28,7 +35,8 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
     * ``document`` and ``turn``: every segment of that speaker turn (the layout of a reference coding such as
       ``corpora/demo/reference_coding.csv``);
     * ``document``, ``start`` and ``end``: every segment the span overlaps by half (the ``codings.csv`` of
-      ``import-qdpx``; see :func:`codings_on_overlapping_segments`);
+      ``import-qdpx``; see :func:`codings_on_overlapping_segments`), once checked and moved onto the text the
+      segments count (see :func:`_spans_on_read_texts`);
     * its ``text``: the segments with that text, spaces aside (the ``text, code`` table ``suggest --train`` reads),
       within its ``document`` if there is one; a text said twice in one document is refused as ambiguous.
 
@@ -51,13 +59,51 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
         unplaced = set(spans["document"]) - set(segments["document"].astype(str))
         if unplaced:
             raise InputError(f"{source}: document {sorted(unplaced)[0]!r} is not in the project")
-        placed = codings_on_overlapping_segments(spans, segments)
+        placed = codings_on_overlapping_segments(_spans_on_read_texts(spans, documents, source), segments)
     elif "text" in columns:
         placed = _by_text(coded, segments, source)
     else:
         raise InputError(f"{source}: cannot place its codings on the project's segments: it needs the project's "
                          "segment_id values, document and turn, document, start and end, or the segments' text")
     return placed[["segment_id", "code", "coder"]].reset_index(drop=True)
+
+
+def _spans_on_read_texts(spans: pd.DataFrame, documents: list[Document], source: str) -> pd.DataFrame:
+    """``spans`` (``document``, ``start``, ``end``, optional ``text``) checked and moved onto the documents' texts.
+
+    The transcript reader turns ``\\r\\n`` into ``\\n``, but the offsets of a ``codings.csv`` from ``import-qdpx``
+    count the ``.txt`` files of its ``documents/`` as written, ``\\r\\n`` as two characters (as REFI-QDA does). Spans
+    are therefore read as offsets into each text as its file holds it (:func:`_as_on_disk`), and a row's ``text``
+    must be found there, or, for offsets counted in the normalised text, at those offsets of that text
+    (:func:`~theme_assist.refi.spans.with_spans`); a row without ``text`` is taken to count the file.
+    """
+    by_id = {document.id: document for document in documents}
+    on_disk = {name: _as_on_disk(by_id[name]) for name in spans["document"].unique()}
+    spans = with_spans(spans, on_disk, label=source)
+    for name, rows in spans.groupby("document"):
+        if on_disk[name] is not by_id[name]:
+            origin = newline_offsets(on_disk[name].text)[1]
+            for column in ("start", "end"):
+                spans.loc[rows.index, column] = [bisect_left(origin, offset) for offset in rows[column]]
+    return spans
+
+
+def _as_on_disk(document: Document) -> Document:
+    """``document`` with the text of its UTF-8 ``.txt`` file as the file holds it, before the transcript reader
+    turned its ``\\r\\n`` and lone ``\\r`` into ``\\n``; ``document`` itself where no line end was turned (a document
+    from a REFI-QDA project keeps its ``\\r``; tables, Word and subtitle files have no such file text), the file is
+    in another encoding (``import-qdpx`` writes UTF-8) or it no longer reads as the document."""
+    path = Path(document.source)
+    if "\r" in document.text or path.suffix.lower() != ".txt":
+        return document
+    try:
+        data = path.read_bytes()
+        if b"\r" not in data:
+            return document
+        text = data.decode("utf-8").lstrip("\ufeff")
+    except (OSError, UnicodeDecodeError):
+        return document
+    return replace(document, text=text) if newline_offsets(text)[0] == document.text else document
 
 
 def _by_turn(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -158,7 +204,13 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         raise InputError("a project needs a codebook: give --codebook (or a --qdpx that has codes)")
     documents = list(imported.documents) if imported else []
     if input is not None:
-        documents += read_documents(input, metadata=metadata)
+        transcripts = read_documents(input, metadata=metadata)
+        in_both = sorted({document.id for document in documents} & {document.id for document in transcripts})
+        if in_both:
+            raise InputError(f"document {in_both[0]!r} is both in --qdpx and --input")
+        documents += transcripts
+    if not documents and qdpx is not None:
+        raise InputError(f"{qdpx} has no text source that could be read: give the transcripts with --input")
     if not documents:
         raise InputError("a project needs transcripts: give --input (a folder, a transcript or SEGMENTS.csv) or --qdpx")
     segments = segment_documents(documents, unit=unit, max_chars=max_chars)
@@ -178,7 +230,8 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
 
             table = read_table(coded, required=("code",), optional=PLACING_COLUMNS, what="coded segments")
             table = human_codings(table, str(coded))
-            store.add_codings(codings_for_segments(table, segments, str(coded)), source=Path(coded).name)
+            store.add_codings(codings_for_segments(table, segments, str(coded), documents=documents),
+                              source=Path(coded).name)
     except BaseException:
         store.close()
         for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):

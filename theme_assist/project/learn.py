@@ -84,6 +84,7 @@ def refit(store: ProjectStore, embedder=None, top_k: int = 3, threshold: float |
 
     with store.snapshot():  # n_decisions counts exactly the decisions the fit learns from
         codebook = store.codebook()
+        codebook_version = store.codebook_version()
         n_decisions = store.decision_count()
         segments = store.segments()
         table = training_table(segments, store.codings(), store.decisions(), codebook)
@@ -99,7 +100,7 @@ def refit(store: ProjectStore, embedder=None, top_k: int = 3, threshold: float |
     return store.add_run(
         suggestions, model_id=f"CodeSuggester {suggester.mode_} (theme_assist {__version__}) on {suggester.model_id_}",
         embedding_model=suggester.model_id_, engine_version=__version__, mode=suggester.mode_, params=params,
-        n_training=n_training, n_decisions=n_decisions, queue=queue)
+        n_training=n_training, n_decisions=n_decisions, queue=queue, codebook_version=codebook_version)
 
 
 class BackgroundRefitter:

@@ -428,14 +428,19 @@ class ProjectStore:
     # ------------------------------------------------------------------ machine suggestions
     def add_run(self, suggestions: pd.DataFrame, model_id: str, embedding_model: str, engine_version: str,
                 mode: str, params: dict, n_training: int, n_decisions: int,
-                queue: pd.DataFrame | None = None) -> int:
+                queue: pd.DataFrame | None = None, codebook_version: int | None = None) -> int:
         """Store one fit of the engine with its suggestions (and its active-learning ``queue``: ``segment_id``,
-        ``uncertainty``, ``priority``); returns the run id. Earlier runs stay, superseded."""
+        ``uncertainty``, ``priority``); returns the run id. Earlier runs stay, superseded.
+
+        ``codebook_version`` is the version the fit used, read with its training data: a revision made while the
+        fit ran must not be stamped on it. Defaults to the current version."""
+        if codebook_version is None:
+            codebook_version = self.codebook_version()
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO model_runs (created_at, model_id, embedding_model, engine_version, mode, "
                 "codebook_version, n_training, n_decisions, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (utc_now(), model_id, embedding_model, engine_version, mode, self.codebook_version(),
+                (utc_now(), model_id, embedding_model, engine_version, mode, int(codebook_version),
                  int(n_training), int(n_decisions), json.dumps(params, sort_keys=True)))
             run_id = cursor.lastrowid
             db.executemany(

@@ -14,6 +14,8 @@ only in line ends (``\r\n`` read back from a CSV cell as ``\n``) keeps its offse
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
 from theme_assist.documents import Document
@@ -22,9 +24,12 @@ from theme_assist.errors import InputError
 SPAN_COLUMNS = ["document", "start", "end"]
 
 
-def newline_offsets(text: str) -> tuple[str, list[int]]:
+@lru_cache(maxsize=8)
+def newline_offsets(text: str) -> tuple[str, tuple[int, ...]]:
     """``text`` with ``\r\n`` and lone ``\r`` turned into ``\n``, and for every position of that normalised
-    text (and its end) the position it came from in ``text``."""
+    text (and its end) the position it came from in ``text``.
+
+    Cached: placing a table's rows asks for the same few documents once per row."""
     normalised, origin, i = [], [], 0
     while i < len(text):
         origin.append(i)
@@ -35,7 +40,7 @@ def newline_offsets(text: str) -> tuple[str, list[int]]:
             normalised.append(text[i])
             i += 1
     origin.append(len(text))
-    return "".join(normalised), origin
+    return "".join(normalised), tuple(origin)
 
 
 def _line_ends_only(text: str, span_text: str) -> bool:
