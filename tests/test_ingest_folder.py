@@ -65,6 +65,20 @@ def test_a_segments_table_joins_metadata_on_its_document_column(folder, tmp_path
     assert segments.set_index("segment_id")["site"].to_dict() == {"s1": "Pune", "s2": ""}
 
 
+def test_document_cells_with_a_file_suffix_find_their_metadata(tmp_path, caplog):
+    metadata = tmp_path / "metadata.csv"
+    metadata.write_text("document,site\nint1.txt,Hamburg\n", encoding="utf-8")  # read as int1
+    tables = {"transcripts.csv": "document,speaker,text\nint1.txt,I,How did it start?\n",
+              "segments.csv": "segment_id,document,text\ns1,int1.txt,How did it start?\n"}
+    for name, content in tables.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+        with caplog.at_level(logging.WARNING, logger="theme_assist"):
+            segments = read_segments(tmp_path / name, metadata=metadata)
+        assert segments["site"].tolist() == ["Hamburg"], name
+        assert list(segments.columns).count("site") == 1 and "key_0" not in segments
+    assert not [record for record in caplog.records if "metadata" in record.getMessage()]
+
+
 @pytest.mark.parametrize("segments_csv, metadata_csv, message", [
     ("segment_id,text\ns1,Hello.\n", "document,site\nd1,Ulm\n", "no 'document' column to join the metadata"),
     ("segment_id,document,text\ns1,d1,Hello.\n", "document,text\nd1,Ulm\n",

@@ -88,9 +88,10 @@ def join_metadata(segments: pd.DataFrame, metadata: pd.DataFrame, source: str | 
     clash = next((field for field in fields if field in segments.columns), None)
     if clash is not None:
         raise InputError(f"{source}: metadata field {clash!r} has the name of a column of the segments; rename it")
-    joined = segments.join(metadata.set_index("document")[fields], on="document")
-    joined[fields] = joined[fields].fillna("")
-    return joined
+    by_document = metadata.set_index("document")[fields]
+    keys = [_row_key(str(document), by_document.index) for document in segments["document"]]
+    values = by_document.reindex(keys).fillna("").set_axis(segments.index)
+    return pd.concat([segments, values], axis=1)
 
 
 def attach_metadata(documents: list[Document], metadata: pd.DataFrame) -> None:
@@ -104,14 +105,21 @@ def attach_metadata(documents: list[Document], metadata: pd.DataFrame) -> None:
         A table from :func:`read_metadata`.
     """
     rows = metadata.set_index("document").to_dict("index")
-    missing = [document.id for document in documents if document.id not in rows]
+    keys = {document.id: _row_key(document.id, rows) for document in documents}
+    missing = [document.id for document in documents if keys[document.id] not in rows]
     for document in documents:
-        document.metadata.update(rows.get(document.id, {}))
-    unknown = sorted(set(rows) - {document.id for document in documents})
+        document.metadata.update(rows.get(keys[document.id], {}))
+    unknown = sorted(set(rows) - set(keys.values()))
     if missing:
         logger.warning("no metadata for %d document(s): %s", len(missing), _shortlist(missing))
     if unknown:
         logger.warning("metadata for %d unknown document(s): %s", len(unknown), _shortlist(unknown))
+
+
+def _row_key(document_id: str, rows) -> str:
+    """The metadata row of a document: its id, or its id less a file suffix, as metadata names are read (a
+    transcript table's ``document`` cell may say ``int1.txt``)."""
+    return document_id if document_id in rows else _document_id(document_id)
 
 
 def _document_id(name: str) -> str:
