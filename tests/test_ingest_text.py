@@ -318,3 +318,16 @@ def test_turns_are_ordered_stripped_spans_of_the_text(text):
         assert utterance and utterance == utterance.strip()
         assert turn.start >= previous_end
         previous_end = turn.end
+
+
+def test_speaker_lines_of_otter_teams_and_zoom_exports_start_turns_on_the_lines_after_them():
+    text = ("Speaker 1  0:00\nHello everyone, thanks for joining.\nIt is good to be here.\n\n"
+            "Anna Smith  0:05\nFor me it was\nabout my sister.\n\n[Ben Okoro] 10:01:02\nYes.\n")
+    turns = parse_turns(text)
+    assert [(turn.speaker, turn.timestamp, text[turn.start:turn.end]) for turn in turns] == [
+        ("Speaker 1", "0:00", "Hello everyone, thanks for joining.\nIt is good to be here."),
+        ("Anna Smith", "0:05", "For me it was\nabout my sister."),
+        ("Ben Okoro", "10:01:02", "Yes."),
+    ]
+    prose = "We met in the morning.\nMeeting  10:30\nIt went well.\n"  # one such line is running text
+    assert [(turn.speaker, prose[turn.start:turn.end]) for turn in parse_turns(prose)] == [("", prose.strip())]

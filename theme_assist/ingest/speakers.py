@@ -6,6 +6,8 @@ Recognised turn starts (at the start of a line)::
     00:01:02 Anna: text           Anna [00:01:02]: text        [00:01:02] text   (timestamp, no speaker)
     00:01:02 - Anna: text         [00:01:02 - 00:01:09] Anna: text   (a time range: its start is kept)
     P1 [laughs]: text             P1 (laughs): text                  (speaker P1, see below)
+    Anna Smith  0:03              [Anna Smith] 10:01:02              (a speaker line: Otter, Teams, Zoom;
+    text on the lines after it    text on the lines after it          two such lines or more in a text)
 
 Lines are broken at ``\n`` and at the other characters :meth:`str.splitlines` breaks at (a form feed, as
 pdftotext writes between pages, U+2028…), so that a label after a page break is found; offsets still point
@@ -64,11 +66,19 @@ _TURN_START = re.compile(
     """,
     re.VERBOSE,
 )
+_HEADER_LINE = re.compile(
+    rf"[ \t]*(?:\[(?P<bracketed>[^\[\]\n:]+)\]|(?P<label>{_LABEL_PART}(?:[ \t]*+{_LABEL_PART})*?))"
+    rf"[ \t]+(?P<time>{_TIME})[ \t]*"
+)
+"""A speaker line of Otter, Teams or Zoom exports, the words on the lines after it: ``Anna Smith  0:03``,
+``[Anna Smith] 10:01:02``."""
 # what str.splitlines breaks at, but for \r (already normalised away): one character each, so offsets add up
 _LINE_BREAK = re.compile("[\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 _ANNOTATED = re.compile(r"(?P<name>.+?)[ \t]*\((?P<note>[^()]*)\)")
 _MAX_LABEL_CHARS = 40
 _MAX_LABEL_WORDS = 6
+_MAX_HEADER_LINE = _MAX_LABEL_CHARS + 20
+_MIN_HEADER_LINES = 2
 TITLES = ("Prof", "Capt", "Supt", "Insp", "Revd", "Dott", "Dipl", "Lieut", "Cllr")
 """Abbreviated titles of four letters or more, which end in a full stop without ending a sentence (``Prof. Lee``)."""
 _SENTENCE_END_IN_LABEL = re.compile(rf"\b(?!(?:{'|'.join(TITLES)})\.)\w{{4,}}\.(\s|$)", re.IGNORECASE)
@@ -103,12 +113,14 @@ class _Line:
 @dataclass(frozen=True)
 class _TurnStart:
     """A line's turn start: speaker, timestamp, and the offset in the line where the utterance begins, with
-    ``unlabelled_start`` where it would begin if the label were not taken as a speaker."""
+    ``unlabelled_start`` where it would begin if the label were not taken as a speaker; ``header`` for a line that
+    holds only a speaker and a time (:data:`_HEADER_LINE`), the utterance on the lines after it."""
 
     speaker: str
     timestamp: str
     content_start: int
     unlabelled_start: int
+    header: bool = False
 
     def named(self, speaker: str) -> "_TurnStart":
         return replace(self, speaker=speaker)
@@ -230,6 +242,9 @@ def _turn_starts(lines: list[_Line]) -> dict[int, _TurnStart]:
     """The lines that start a turn, by index (offsets in the line), after the label rules of the module docstring."""
     candidates = {index: _parse_turn_start(line.text) for index, line in enumerate(lines) if not line.is_blank}
     candidates = {index: candidate for index, candidate in candidates.items() if candidate is not None}
+    if sum(candidate.header for candidate in candidates.values()) < _MIN_HEADER_LINES:
+        # one "Meeting  10:30" line is running text; speaker lines are a document's layout, used throughout
+        candidates = {index: candidate for index, candidate in candidates.items() if not candidate.header}
     labels = {candidate.speaker.casefold() for candidate in candidates.values()}
     candidates = {index: candidate.named(_unannotated(candidate.speaker, labels))
                   for index, candidate in candidates.items()}
@@ -299,6 +314,9 @@ def _skip_space(line: str, offset: int) -> int:
 
 def _parse_turn_start(line: str) -> _TurnStart | None:
     """The turn start on a line, or None if the line has neither a valid speaker label nor a timestamp."""
+    header = _HEADER_LINE.fullmatch(line) if len(line) <= _MAX_HEADER_LINE else None
+    if header and (label := _speaker_label(header.group("bracketed") or header.group("label"))):
+        return _TurnStart(label, header.group("time"), len(line), 0, header=True)
     match = _TURN_START.match(line)
     timestamp = match.group("bracketed") or match.group("bare") or match.group("trailing") or ""
     label = _speaker_label(match.group("label") or "")
