@@ -266,3 +266,26 @@ def test_suggest_refuses_a_read_only_project_before_fitting(tmp_path, small_proj
     capsys.readouterr()
     assert run("project", "suggest", str(small_project)) == 2
     assert capsys.readouterr().err.strip() == f"theme-assist: error: {small_project} is read-only: nothing was written"
+
+
+def test_backup_copies_the_decisions_a_running_server_has_not_yet_written_into_the_file(tmp_path, capsys):
+    from theme_assist.project.store import DecisionRequest
+    from theme_assist.project.testing import make_project
+
+    project = tmp_path / "study.taproj"
+    make_project(project).close()
+    serving = ProjectStore(project)  # as `theme-assist review` holds it: decisions wait in study.taproj-wal
+    serving.record_decisions([DecisionRequest(serving.segments()["segment_id"].iloc[0], "add", "work", "ana")])
+    assert (tmp_path / "study.taproj-wal").stat().st_size > 0
+    try:
+        assert run("project", "backup", str(project), str(tmp_path / "copy.taproj")) == 0
+        with ProjectStore(tmp_path / "copy.taproj") as copy:
+            assert copy.decisions()[["coder", "action", "code"]].values.tolist() == [["ana", "add", "work"]]
+        assert "copy.taproj (1 decision)" in " ".join(capsys.readouterr().err.split())
+        assert run("project", "backup", str(project), str(tmp_path / "copy.taproj")) == 2
+        assert "exists (use --force to replace it)" in capsys.readouterr().err
+        assert run("project", "backup", str(project), str(project)) == 2
+        assert "would overwrite PROJECT" in capsys.readouterr().err
+    finally:
+        serving.close()
+    assert sorted(path.name for path in tmp_path.iterdir() if "partial" in path.name) == []

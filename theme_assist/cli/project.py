@@ -122,6 +122,27 @@ def codebook(
     Console(stderr=True).print(f"[green]✓[/] codebook version {version}")
 
 
+@project_app.command("backup")
+def backup(
+    project: Path = typer.Argument(..., help="The project file."),
+    copy: Path = typer.Argument(..., help="The copy to write (e.g. backups/study-2026-11-30.taproj)."),
+    force: bool = typer.Option(False, "--force", help="Replace COPY if it exists."),
+) -> None:
+    """Copy PROJECT safely, also while `theme-assist review` serves it (a plain file copy may miss the latest
+    decisions, kept in PROJECT-wal until SQLite moves them into the file)."""
+    from rich.console import Console
+
+    from theme_assist.inputs import check_outputs, refuse_replacing
+    from theme_assist.project import ProjectStore
+
+    check_outputs({"COPY": copy}, {"PROJECT": project})
+    refuse_replacing({"COPY": copy}, force)
+    with ProjectStore(project) as store:
+        store.backup(copy)
+        decisions = store.decision_count()
+    Console(stderr=True).print(f"[green]✓[/] {project} → {copy} ({decisions} decision{'' if decisions == 1 else 's'})")
+
+
 @project_app.command("info")
 def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
     """Summarise PROJECT: documents, segments, codebook versions, model runs, decisions per coder."""

@@ -233,6 +233,23 @@ class ProjectStore:
         columns = [d[0] for d in cursor.description]
         return pd.DataFrame([tuple(row) for row in cursor.fetchall()], columns=columns)
 
+    def backup(self, destination: str | Path) -> None:
+        """Write a consistent copy of the project to ``destination`` with SQLite's online backup, while coders may
+        go on deciding: a file copy of a project in use can miss the latest decisions, which wait in the
+        ``-wal`` file beside it. The copy is written beside ``destination`` and renamed into place, so a failed
+        backup leaves no half-written file."""
+        destination = Path(destination)
+        partial = destination.with_name(f".{destination.name}.partial")
+        try:
+            target = sqlite3.connect(partial)
+            try:
+                self._connection().backup(target)
+            finally:
+                target.close()
+            os.replace(partial, destination)
+        finally:
+            partial.unlink(missing_ok=True)
+
     def close(self) -> None:
         """Close this thread's connection (other threads close theirs when they end)."""
         connection = getattr(self._local, "connection", None)
