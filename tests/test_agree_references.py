@@ -1,7 +1,8 @@
 """Property tests: the coefficients agree with the reference packages on random tables, missing data included.
 
 References: krippendorff (α), statsmodels (Fleiss' κ), scikit-learn (Cohen's κ, linear and quadratic weights),
-irrCAC (Gwet's implementations: Fleiss, Conger, AC1/AC2, Brennan-Prediger, α, with missing ratings) and nltk
+irrCAC (Gwet's implementations: Fleiss, Conger, AC1/AC2, Brennan-Prediger, α, with missing ratings, and their
+analytic standard errors and intervals) and nltk
 (Scott/Fleiss π, S, Davies-Fleiss κ, α with binary and MASI distances).
 """
 
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from theme_assist.agree import (
+    analytic_metric,
     bennett_s,
     cohen_kappa,
     conger_kappa,
@@ -119,6 +121,31 @@ def test_two_coder_coefficients_match_irrcac_with_missing_ratings(table):
     pi = scott_pi(table)
     if pi.defined:
         assert pi.value == pytest.approx(reference.fleiss()["est"]["coefficient_value"], abs=1e-9)
+
+
+@SETTINGS
+@given(rating_tables(max_coders=6), st.sampled_from(["identity", "linear", "quadratic"]),
+       st.sampled_from([0.9, 0.95, 0.99]), st.sampled_from([None, 1000]))
+def test_analytic_intervals_match_irrcac_with_missing_ratings(table, weights, confidence, population):
+    """Gwet's (2014) standard errors and t intervals: AC1/AC2, Fleiss, Conger, Brennan-Prediger and α."""
+    assume(np.unique(table[~np.isnan(table)]).size > 1)  # irrCAC's weights divide by the range of the categories
+    reference = irr_raw.CAC(pd.DataFrame(table), weights=weights, digits=14, confidence_level=confidence,
+                            N=population or np.inf)
+    level = {"identity": "nominal", "quadratic": "interval"}.get(weights)
+    pairs = [(name, method) for name, method in (("ac1", "gwet"), ("fleiss", "fleiss"), ("conger", "conger"),
+                                                 ("bennett_s", "bp"), ("alpha", "krippendorff"))
+             if name != "alpha" or level]
+    for name, method in pairs:
+        ours = analytic_metric(table, name, weights=None if weights == "identity" else weights, level=level,
+                               confidence=confidence, population=population)
+        if ours.reason:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = getattr(reference, method)()["est"]
+        se = 0.0 if theirs["se"] == 1e-15 else theirs["se"]  # irrCAC's stand-in for a zero standard error
+        assert (ours.estimate, ours.se, ours.low, ours.high) == pytest.approx(
+            (theirs["coefficient_value"], se, *theirs["confidence_interval"]), abs=1e-9), name
 
 
 @SETTINGS

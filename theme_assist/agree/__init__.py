@@ -16,12 +16,14 @@ Modules, one concern each:
 ``distances``     Krippendorff's difference functions, MASI, κ-family weights
 ``coefficients``  percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Krippendorff's α
 ``bootstrap``     Hayes & Krippendorff's bootstrap for α, unit resampling for the others
+``analytic``      Gwet's (2014) standard errors and t intervals, as irrCAC and AgreeStat compute them
 ``units``         units from codings: shared segments, presence/absence per code, overlapping spans
 ``machine``       machine vs each human, vs the human majority, and human vs human
 ``report``        several coefficients at once, per code, JSON-ready (what ``theme-assist agree`` prints)
 ``reading``       the wide and long ratings CSV formats
 """
 
+from theme_assist.agree.analytic import analytic_alpha, analytic_metric, analytic_units
 from theme_assist.agree.bootstrap import MINIMUM_ALPHAS, bootstrap_alpha, bootstrap_metric, bootstrap_units
 from theme_assist.agree.coefficients import (
     METRICS,
@@ -41,7 +43,13 @@ from theme_assist.agree.distances import masi_distance
 from theme_assist.agree.machine import agreement_report, human_majority
 from theme_assist.agree.ratings import RatingTable, as_rating_table
 from theme_assist.agree.report import agreement_by_code, agreement_summary, multi_label_summary
-from theme_assist.agree.results import AgreementResult, AlphaResult, BootstrapResult, ChanceCorrectedResult
+from theme_assist.agree.results import (
+    AgreementResult,
+    AlphaResult,
+    AnalyticResult,
+    BootstrapResult,
+    ChanceCorrectedResult,
+)
 from theme_assist.agree.units import (
     codings_on_units,
     presence_tables,
@@ -51,8 +59,9 @@ from theme_assist.agree.units import (
 )
 
 __all__ = [
-    "METRICS", "MINIMUM_ALPHAS", "AgreementResult", "AlphaResult", "BootstrapResult", "ChanceCorrectedResult",
-    "RatingTable", "agreement_by_code", "agreement_report", "agreement_summary", "as_rating_table", "bennett_s",
+    "METRICS", "MINIMUM_ALPHAS", "AgreementResult", "AlphaResult", "AnalyticResult", "BootstrapResult",
+    "ChanceCorrectedResult", "RatingTable", "agreement_by_code", "agreement_report", "agreement_summary",
+    "analytic_alpha", "analytic_metric", "analytic_units", "as_rating_table", "bennett_s",
     "bootstrap_alpha", "bootstrap_metric", "bootstrap_units", "brennan_prediger", "codings_on_units",
     "cohen_kappa", "coincidence_matrix", "compute_metric", "conger_kappa", "fleiss_kappa", "gwet_ac",
     "human_majority", "krippendorff_alpha", "masi_distance", "multi_label_summary", "percent_agreement",

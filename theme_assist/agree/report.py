@@ -10,7 +10,13 @@ A *summary* maps each metric name (``percent``, ``cohen``, ``scott``, ``bennett_
 ``value`` is ``None`` where the coefficient is undefined and ``reason`` says why; ``ci`` and ``p_below`` are there
 when a bootstrap was asked for, with how it was drawn: ``method`` (``"units"`` resampled, or ``"coincidences"``
 for α, Hayes & Krippendorff 2007), ``seed``, and ``n_undefined`` resamples left out of the percentile interval.
-This is the shape ``theme-assist agree --format json`` prints.
+Analytic intervals, when asked for, are kept apart under their own key, never in ``ci``::
+
+    "analytic": {"se": 0.106, "ci": [0.52, 0.97], "confidence": 0.95, "distribution": "t", "df": 10,
+                 "population": null, "conditional_on": "coders", "method": "Gwet (2014)", "reason": null}
+
+(:mod:`theme_assist.agree.analytic`; ``reason`` says why there is none, e.g. for MASI-α, while the value may be
+defined). This is the shape ``theme-assist agree --format json`` prints.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from theme_assist.agree.analytic import analytic_metric
 from theme_assist.agree.bootstrap import MINIMUM_ALPHAS, bootstrap_metric
 from theme_assist.agree.coefficients import applicable_metrics, compute_metric, metric_name
 from theme_assist.agree.distances import Metric
@@ -32,8 +39,9 @@ POOLED = "(pooled)"
 def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, level: Metric = "nominal",
                       weights: str | np.ndarray | None = None, categories: Sequence | None = None,
                       n_boot: int = 0, seed: int = 0, confidence: float = 0.95,
-                      minimums: Sequence[float] = MINIMUM_ALPHAS) -> dict[str, dict]:
-    """Several coefficients on one table, with bootstrap intervals when ``n_boot > 0``.
+                      minimums: Sequence[float] = MINIMUM_ALPHAS, analytic: bool = False,
+                      population: float | None = None) -> dict[str, dict]:
+    """Several coefficients on one table, with bootstrap intervals when ``n_boot > 0``, analytic ones on request.
 
     Parameters
     ----------
@@ -49,6 +57,12 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
         All possible categories, in order.
     n_boot, seed, confidence, minimums
         Bootstrap settings (see :mod:`theme_assist.agree.bootstrap`); ``n_boot = 0`` skips the bootstrap.
+    analytic : bool
+        Add each coefficient's standard error and t interval at ``confidence`` (Gwet 2014, conditional on the
+        coders; see :mod:`theme_assist.agree.analytic`) under the entry's ``"analytic"`` key.
+    population : float, optional
+        Units in the population the rated units were drawn from, for the analytic variance's finite-population
+        correction; by default infinite.
 
     Returns
     -------
@@ -74,6 +88,10 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
             entry.update({key: value for key, value in interval.to_dict().items() if key != "estimate"})
             entry.update(interval="percentile", seed=seed)
             entry["reason"] = result.reason or interval.reason
+        if analytic:
+            standard_error = analytic_metric(table, name, level=level, weights=weights, confidence=confidence,
+                                             population=population)
+            entry["analytic"] = {key: value for key, value in standard_error.to_dict().items() if key != "estimate"}
         summary[name] = entry
     return summary
 
@@ -143,7 +161,8 @@ def multi_label_summary(ratings: pd.DataFrame, presence: Mapping[str, pd.DataFra
     metrics : sequence of str, optional
         Metrics on the presence/absence tables; by default all that apply.
     **options
-        ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``weights`` as for :func:`agreement_summary`.
+        ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``weights``, ``analytic`` as for
+        :func:`agreement_summary` (MASI-α has no analytic interval: its ``"analytic"`` entry says so).
 
     Returns
     -------

@@ -137,6 +137,57 @@ class BootstrapResult:
         }
 
 
+@dataclass(frozen=True, kw_only=True)
+class AnalyticResult:
+    """An analytic standard error and t interval of a coefficient (Gwet 2014), as irrCAC and AgreeStat give them.
+
+    Attributes
+    ----------
+    estimate : float
+        The coefficient on the full data.
+    se : float
+        Standard error, conditional on the coders (only the units are taken as sampled).
+    low, high : float
+        ``estimate ± t(df) · se`` at ``confidence``; ``high`` is capped at 1, as in irrCAC and AgreeStat.
+    confidence : float
+        E.g. 0.95.
+    df : int
+        Degrees of freedom of the t distribution: the units of the variance, less one.
+    population : float or None
+        Units in the population the units were drawn from (finite-population correction 1 − n/N); ``None`` for
+        an infinite population.
+    method : str
+        ``"Gwet (2014)"``.
+    reason : str or None
+        Why no interval could be computed.
+    """
+
+    estimate: float
+    se: float
+    low: float
+    high: float
+    confidence: float
+    df: int = 0
+    population: float | None = None
+    method: str = "Gwet (2014)"
+    reason: str | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready: ``ci`` as a pair; ``nan`` becomes ``None``."""
+        return {
+            "estimate": _plain(self.estimate),
+            "se": _plain(self.se),
+            "ci": [_plain(self.low), _plain(self.high)],
+            "confidence": self.confidence,
+            "distribution": "t",
+            "df": self.df,
+            "population": _plain(self.population),
+            "conditional_on": "coders",
+            "method": self.method,
+            "reason": self.reason,
+        }
+
+
 def _plain(value):
     if isinstance(value, (np.integer,)):
         return int(value)
