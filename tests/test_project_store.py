@@ -362,3 +362,26 @@ def test_the_files_a_project_was_made_from_are_remembered_as_absolute_paths(stor
     monkeypatch.chdir(tmp_path)
     store.record_inputs({"--coded": "coded ä.csv", "--metadata": None})
     assert store.inputs() == {"--coded": str(tmp_path / "coded ä.csv")}
+
+
+def test_opening_the_project_in_the_serving_process_keeps_another_process_off_its_unwritten_decisions(tmp_path):
+    """A review server opens the project again for each background refit. Closing any plain file handle on it
+    would drop this process's SQLite locks; the next process to open and close the project would then take the
+    -wal file, which holds decisions not yet written into the project file, for leftovers and delete it."""
+    import subprocess
+    import sys
+
+    from theme_assist.project.testing import make_project
+
+    path = tmp_path / "study.taproj"
+    serving = make_project(path)
+    first_segment, second_segment = serving.segments()["segment_id"].iloc[:2]
+    serving.record_decisions([DecisionRequest(first_segment, "add", "work", "ana")])
+    ProjectStore(path).close()  # a background refit's store, in the serving process
+    count = (f"from theme_assist.project import ProjectStore; store = ProjectStore({str(path)!r}); "
+             "print(store.decision_count()); store.close()")
+    subprocess.run([sys.executable, "-c", count], check=True, capture_output=True)  # `project export`, say
+    serving.record_decisions([DecisionRequest(second_segment, "add", "family", "ana")])
+    seen = subprocess.run([sys.executable, "-c", count], check=True, capture_output=True, text=True).stdout
+    serving.close()
+    assert seen.strip() == "2"

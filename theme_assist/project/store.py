@@ -41,9 +41,6 @@ from theme_assist.project.schema import migrate
 ACTIONS = ("accept", "reject", "replace", "add")
 """What a coder can decide about a segment; ``undo`` decisions are made by :meth:`ProjectStore.undo_last`."""
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-"""The first bytes of every SQLite database file."""
-
 DECISION_COLUMNS = ["id", "segment_id", "action", "code", "replaces", "coder", "created_at", "suggestion_id",
                     "undoes", "batch", "reason"]
 
@@ -104,8 +101,6 @@ class ProjectStore:
             raise InputError(f"{self.path} already exists; choose another name or remove it first")
         if not create and not self.path.is_file():
             raise InputError(f"project {self.path} does not exist (create it with `theme-assist project init`)")
-        if not create and _first_bytes(self.path, len(SQLITE_HEADER)) != SQLITE_HEADER:
-            raise InputError(f"{self.path} is not a project file (not an SQLite database)")
         if not create:
             self._check_intact()
         self._local = threading.local()
@@ -126,7 +121,13 @@ class ProjectStore:
 
     def _check_intact(self) -> None:
         """Refuse a damaged file through a read-only connection, before anything (even the switch to WAL) is
-        written into it."""
+        written into it.
+
+        Only SQLite opens the file: closing any other handle on it (``open(path).read()``) would drop every lock
+        this process holds on it, and another process could then take the server's unwritten decisions (the
+        ``-wal`` file) for its own leftovers and delete them."""
+        if self.path.stat().st_size == 0:  # SQLite would take an empty file for a new database and fill it
+            raise InputError(f"{self.path} is not a project file (empty, not an SQLite database)")
         try:
             probe = sqlite3.connect(self._read_only_uri(), uri=True)
         except sqlite3.DatabaseError as exc:
@@ -142,7 +143,7 @@ class ProjectStore:
             raise InputError(f"{self.path} could not be read just now ({exc}); nothing was written: try again") \
                 from None
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-            problem = str(exc)
+            problem = "not an SQLite database" if "not a database" in str(exc) else str(exc)
         finally:
             probe.close()
         if problem != "ok":
@@ -638,8 +639,3 @@ class ProjectStore:
         """Every coder named in codings or decisions, sorted."""
         rows = self._connection().execute("SELECT coder FROM decisions UNION SELECT coder FROM codings")
         return sorted({row[0] for row in rows if row[0]})
-
-
-def _first_bytes(path: Path, n: int) -> bytes:
-    with path.open("rb") as handle:
-        return handle.read(n)
