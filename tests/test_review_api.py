@@ -324,3 +324,36 @@ def test_the_page_offers_no_suggestion_of_a_code_a_revision_dropped(project, api
     queued = api.get("/api/queue", params={"coder": "ana", "order": "document"}).json()["items"]
     assert "other" not in {item["code"] for item in queued}
     assert next(item for item in queued if item["segment_id"] == dropped_first)["code"] == shown[0]["code"]
+
+
+def test_blind_mode_shows_no_suggestion_where_another_coder_coded(project):
+    """The engine learns other coders' codes and suggests them back on the same segments at near certainty (98% of
+    the demo's coded segments, at 0.97): in blind mode the page would show what the other coder chose."""
+    import pandas as pd
+
+    with ProjectStore(project) as store:
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "stigma", "bo"),
+                                DecisionRequest("interview_a:3", "add", "work", "ana")])
+        store.add_codings(pd.DataFrame({"segment_id": ["interview_b:1"], "code": ["work"], "coder": ["cy"]}),
+                          source="coded.csv")
+        bulk_code = store.suggestions().query("segment_id == 'interview_a:1'")["code"].iloc[0]
+    open_client, _ = client_for(project, blind=False)
+    blind_client, _ = client_for(project, blind=True)
+    for segment in ("interview_a:1", "interview_b:1"):
+        assert open_client.get(f"/api/segments/{segment}", params={"coder": "ana"}).json()["suggestions"]
+        view = blind_client.get(f"/api/segments/{segment}", params={"coder": "ana"}).json()
+        assert view["suggestions"] == [] and view["withheld"] is True
+    own = blind_client.get("/api/segments/interview_a:3", params={"coder": "ana"}).json()  # her own coding
+    assert own["suggestions"] and own["withheld"] is False
+    queued = {item["segment_id"]: item for item in blind_client.get(
+        "/api/queue", params={"coder": "ana", "status": "all", "order": "document"}).json()["items"]}
+    assert queued["interview_a:1"]["code"] == "" and queued["interview_b:1"]["code"] == ""
+    assert queued["interview_a:2"]["code"]
+    bulk = blind_client.get("/api/bulk", params={"coder": "ana", "code": bulk_code, "min_score": 0}).json()
+    assert "interview_a:1" not in {item["segment_id"] for item in bulk["items"]}
+    bulk = open_client.get("/api/bulk", params={"coder": "ana", "code": bulk_code, "min_score": 0}).json()
+    assert "interview_a:1" in {item["segment_id"] for item in bulk["items"]}
+
+
+def test_the_browser_asks_for_an_icon_and_gets_no_error(api):
+    assert api.get("/favicon.ico").status_code == 204

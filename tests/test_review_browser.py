@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from theme_assist.codebook import load_codebook, packaged_codebook
-from theme_assist.project import ProjectStore, coder_state, create_project
+from theme_assist.project import DecisionRequest, ProjectStore, coder_state, create_project
 from theme_assist.project.learn import refit
 
 from theme_assist.project.testing import HOSTILE, ReviewServer
@@ -30,6 +30,10 @@ SCREENSHOT = Path(os.environ.get("THEME_ASSIST_SCREENSHOT")
                   or Path(tempfile.gettempdir()) / "theme_assist_review_screenshot.png")
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+ARABIC = "كنت أذهب إلى الجناح كل أسبوع وأتحدث مع الناس عن معنى التعافي بالنسبة لي ولهم. " * 3
+LONG_WORD = "https://example.org/" + "peer-support-recovery/" * 40
+LONG_CODER = "W" * 100
 
 pytestmark = [
     pytest.mark.browser,
@@ -48,6 +52,8 @@ def demo_project(tmp_path_factory, embedder):
         shutil.copy(demo / "transcripts" / f"{name}.txt", transcripts)
     (transcripts / "zz_hostile.txt").write_text(
         f"Interviewer: What did the poster say?\nSam: {HOSTILE}\nInterviewer: Thank you.\n", encoding="utf-8")
+    (transcripts / "zz_wide.txt").write_text(
+        f"Interviewer: Where did you hear of it?\nAmal: {ARABIC}\nAmal: {LONG_WORD}\n", encoding="utf-8")
     coded = pd.read_csv(demo / "reference_coding.csv")
     coded[coded["document"] == "fg_hamburg_01"].to_csv(folder / "coded.csv", index=False)
     path = folder / "demo.taproj"
@@ -221,5 +227,109 @@ def test_a_key_pressed_while_the_next_segment_loads_decides_nothing(demo_project
         expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:2")
         with ProjectStore(demo_project) as store:
             assert store.decisions(coder="Cy").empty
+    finally:
+        server.stop()
+
+
+def start_coding(page, url: str, coder: str, document: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url + "/")
+    page.fill("#coder-input", coder)
+    page.click("#coder-start")
+    page.select_option("#filter-order", "document")
+    page.select_option("#filter-status", "all")
+    page.select_option("#filter-document", document)
+    expect(page.locator("#segment")).to_have_attribute("data-id", f"{document}:0")
+
+
+def show_segment(page, segment_id: str) -> None:
+    from playwright.sync_api import expect
+
+    page.locator(f"#queue li[data-id='{segment_id}']").click()
+    expect(page.locator("#segment")).to_have_attribute("data-id", segment_id)
+
+
+@pytest.mark.parametrize("width, height", [(1400, 1000), (700, 500), (420, 900)])  # 700 × 500: 1400 × 1000 at 200%
+def test_long_words_long_names_and_arabic_stay_inside_the_window(demo_project, browser, width, height):
+    """A turn of one 900-character URL, an Arabic turn and a coder's 100-letter name widened the page (the queue,
+    scrolled sideways to its current entry, showed nothing); below ~900 pixels the segment was squeezed into a column
+    a few letters wide beside the queue; Arabic read left to right."""
+    from playwright.sync_api import expect
+
+    with ProjectStore(demo_project) as store:
+        if LONG_CODER not in store.coders():
+            store.record_decisions([DecisionRequest("zz_wide:2", "add", "other", LONG_CODER)])
+    server = ReviewServer(demo_project)
+    try:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        start_coding(page, server.url, "Wide", "zz_wide")
+        for segment in ("zz_wide:1", "zz_wide:2"):
+            show_segment(page, segment)
+            expect(page.locator("#others .chip")).to_have_count(1 if segment == "zz_wide:2" else 0)
+            scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert scroll <= client, f"{segment} at {width} px: the page is {scroll} px wide"
+            assert page.evaluate("document.querySelector('.sidebar').scrollLeft") == 0
+            text_box = page.locator("#current-text").bounding_box()
+            assert text_box["width"] >= 0.6 * width, f"{segment} at {width} px: the text is {text_box['width']} px wide"
+        show_segment(page, "zz_wide:1")
+        assert page.evaluate("getComputedStyle(document.querySelector('#current-text')).direction") == "rtl"
+    finally:
+        server.stop()
+
+
+def test_score_bars_code_search_escape_and_filter_errors(demo_project, browser):
+    """The score bar's fill had no width (an inline span); typing a code's name and Enter chose an earlier code
+    whose definition held the word ("other" gave "Change agent for a recovery culture"); Escape only cleared the
+    search box; a score filter of 1.5 showed the server's validation JSON, which stayed after the filter was fixed."""
+    from playwright.sync_api import expect
+
+    server = ReviewServer(demo_project)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        start_coding(page, server.url, "Dot", "fg_ulm_01")
+        suggestion = page.locator("#suggestions li.suggestion").first
+        percent = int(suggestion.locator(".score").text_content().strip().rstrip("%"))
+        fill, bar = suggestion.locator(".score-fill").bounding_box(), suggestion.locator(".score-bar").bounding_box()
+        assert fill["width"] == pytest.approx(bar["width"] * percent / 100, abs=1.5)
+
+        page.keyboard.press("c")
+        page.keyboard.type("other")
+        expect(page.locator("#code-tree button.code.active")).to_have_attribute("data-code", "other")
+        page.keyboard.press("Escape")
+        expect(page.locator("#code-dialog")).to_be_hidden()
+
+        page.fill("#filter-min", "1.5")
+        page.keyboard.press("Tab")
+        expect(page.locator("#save-status")).to_contain_text("scores go from 0 to 1")
+        page.fill("#filter-min", "0")
+        page.keyboard.press("Tab")
+        expect(page.locator("#save-status")).to_have_text("")
+        said = page.evaluate("problem({status: 422, statusText: ''}, [{type: 'less_than_equal', loc: ['query', "
+                             "'min_score'], msg: 'Input should be less than or equal to 1', input: '1.5'}])")
+        assert said == "min_score: Input should be less than or equal to 1"
+        with ProjectStore(demo_project) as store:
+            assert store.decisions(coder="Dot").empty
+    finally:
+        server.stop()
+
+
+def test_after_a_background_refit_the_page_says_newer_suggestions_are_ready(demo_project, browser, embedder):
+    """The page kept showing the first run's suggestions and queue after a refit, with no word of the new run."""
+    from playwright.sync_api import expect
+
+    server = ReviewServer(demo_project)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        start_coding(page, server.url, "Eli", "fg_ulm_01")
+        shown_run = int(page.locator("#run-info").text_content().split()[2])
+        with ProjectStore(demo_project) as store:
+            new_run = refit(store, embedder=embedder, threshold=0.05)
+        page.evaluate("refreshProgress()")
+        expect(page.locator("#run-info")).to_contain_text(f"the engine has learnt more (run {new_run})")
+        assert new_run > shown_run
+        page.click("#refresh-queue")
+        expect(page.locator("#run-info")).to_have_text(f"model run {new_run}")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:0")
     finally:
         server.stop()

@@ -111,7 +111,8 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     token : str, optional
         The session token; a fresh random one by default.
     blind : bool
-        Hide other coders' codings (reliability rounds).
+        Hide other coders' codings (reliability rounds), and the suggestions on segments they coded: the engine
+        learnt their codes and suggests them back there.
     refitter : BackgroundRefitter, optional
         Told about every committed decision; ``None`` switches learning off.
     """
@@ -144,15 +145,19 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     def page():
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def no_icon():
+        return Response(status_code=204)  # the browser asks for one; a 404 reads as an error in its console
+
     @app.get("/api/session")
     def session():
-        codebook = store.codebook()
+        codebook = views.current_codebook(store)
         return {"token": token, "project": store.name, "codebook": codebook.name, "exclusive": codebook.exclusive,
                 "coders": store.coders(), "blind": blind, "learning": refitter is not None}
 
     @app.get("/api/codebook")
     def codebook():
-        return views.codebook_tree(store.codebook())
+        return views.codebook_tree(views.current_codebook(store))
 
     @app.get("/api/documents")
     def documents():
@@ -164,7 +169,7 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
                      max_score: float = Query(1.0, ge=0, le=1), status: views.Status = "open",
                      limit: int = Query(500, ge=1, le=5000)):
         return views.queue(store, coder, order=order, document=document, code=code, min_score=min_score,
-                           max_score=max_score, status=status, limit=limit)
+                           max_score=max_score, status=status, limit=limit, blind=blind)
 
     @app.get("/api/segments/{segment_id:path}")
     def segment(segment_id: str, coder: Coder):
@@ -173,7 +178,7 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     @app.get("/api/bulk")
     def bulk(code: str, coder: Coder, min_score: float = Query(0.8, ge=0, le=1),
              limit: int = Query(500, ge=1, le=5000)):
-        return views.bulk_candidates(store, code, min_score, coder, limit=limit)
+        return views.bulk_candidates(store, code, min_score, coder, limit=limit, blind=blind)
 
     @app.get("/api/progress")
     def progress(coder: Coder):
@@ -193,7 +198,7 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
 
     @app.post("/api/decisions/bulk", status_code=201)
     def decide_many(bulk: BulkIn):
-        views.check_code(store.codebook(), bulk.code)
+        views.check_code(views.current_codebook(store), bulk.code)
         items = dict.fromkeys((item.segment_id, item.suggestion_id) for item in bulk.items)  # each once
         requests = [DecisionRequest(segment_id, bulk.action, bulk.code, bulk.coder, suggestion_id)
                     for segment_id, suggestion_id in items]

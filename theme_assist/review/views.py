@@ -19,6 +19,30 @@ Order = Literal["active", "document"]
 STATUSES, ORDERS = get_args(Status), get_args(Order)
 
 
+_PARSED: dict[str, Codebook] = {}
+
+
+def current_codebook(store: ProjectStore) -> Codebook:
+    """The project's current codebook, parsed once per content (parsing a large codebook's YAML takes ~0.1 s,
+    and every request needs it)."""
+    latest = store.codebook_history().iloc[-1]
+    if latest["content_hash"] not in _PARSED:
+        _PARSED[latest["content_hash"]] = store.codebook(int(latest["version"]))
+    return _PARSED[latest["content_hash"]]
+
+
+def coded_by_others(store: ProjectStore, coder: str, exclusive: bool) -> set[str]:
+    """Segments someone other than ``coder`` has coded (imported codings, or another coder's live codes).
+
+    The engine learns from these codes and suggests them back on the same segments at near certainty, so in blind
+    mode their suggestions would show the other coders' codes."""
+    state = coder_state(store.decisions(), exclusive=exclusive)
+    decided = state.loc[(state["coder"] != coder) & state["codes"].map(bool), "segment_id"]
+    codings = store.codings()
+    imported = codings.loc[codings["coder"] != coder, "segment_id"]
+    return set(decided) | set(imported)
+
+
 def codebook_tree(codebook: Codebook) -> dict:
     """The codebook as nested dicts (``id``, ``name``, ``definition``, ``codable``, ``children``)."""
 
@@ -49,18 +73,20 @@ def _top_suggestions(store: ProjectStore, codebook: Codebook) -> pd.DataFrame:
 
 
 def queue(store: ProjectStore, coder: str, order: Order = "active", document: str = "", code: str = "",
-          min_score: float = 0.0, max_score: float = 1.0, status: Status = "open", limit: int = 500) -> dict:
+          min_score: float = 0.0, max_score: float = 1.0, status: Status = "open", limit: int = 500,
+          blind: bool = False) -> dict:
     """The segments to review, filtered and ordered, with the coder's progress.
 
     ``code`` filters on the best suggestion's code; ``min_score`` / ``max_score`` on its score; ``status`` on the
     coder's own decisions (``open``: none yet). ``active`` order follows the latest run's active-learning queue
-    (segments outside it follow in document order).
+    (segments outside it follow in document order). In ``blind`` mode segments other coders have coded show no
+    suggestion (see :func:`coded_by_others`).
     """
     if order not in ORDERS:
         raise InputError(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
     if status not in STATUSES:
         raise InputError(f"unknown status {status!r}; choose one of {', '.join(STATUSES)}")
-    codebook = store.codebook()
+    codebook = current_codebook(store)
     segments = store.segments()
     if document and document not in set(segments["document"]):
         raise NotFound(f"document {document!r} is not in this project")
@@ -68,7 +94,10 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
         check_code(codebook, code)
     names = {c.id: c.name for c in codebook.all_codes}
     mine = segment_status(coder_state(store.decisions(coder=coder), exclusive=codebook.exclusive))
-    frame = segments.merge(_top_suggestions(store, codebook), on="segment_id", how="left")
+    top = _top_suggestions(store, codebook)
+    if blind:
+        top = top[~top["segment_id"].isin(coded_by_others(store, coder, codebook.exclusive))]
+    frame = segments.merge(top, on="segment_id", how="left")
     frame["code"] = frame["code"].fillna("")
     frame["score"] = frame["score"].fillna(0.0)
     frame["status"] = frame["segment_id"].map(mine).fillna("open")
@@ -98,11 +127,14 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
     segment = store.segment(segment_id)
     if segment is None:
         raise NotFound(f"segment {segment_id!r} is not in this project")
-    codebook = store.codebook()
+    codebook = current_codebook(store)
     names = {c.id: c.name for c in codebook.all_codes}
     before, after = store.context(segment)
     run = store.latest_run()
     suggestions = _current_suggestions(store, codebook, segment_id).sort_values("rank")
+    withheld = blind and segment_id in coded_by_others(store, coder, codebook.exclusive)
+    if withheld:
+        suggestions = suggestions.iloc[:0]
     decisions = store.decisions()
     decisions = decisions[decisions["segment_id"] == segment_id]
     state = coder_state(decisions, exclusive=codebook.exclusive)
@@ -117,6 +149,7 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
                          "score": round(float(s.score), 4), "rank": int(s.rank), "evidence": s.evidence}
                         for s in suggestions.itertuples(index=False) if s.code],
         "abstained": bool(len(suggestions) and (suggestions["code"] == "").any()),
+        "withheld": withheld,
         "run": {"id": run["id"], "model_id": run["model_id"]} if run else None,
         "mine": {"codes": [{"id": c, "name": names.get(c, c)} for c in own_codes],
                  "rejected": [{"id": c, "name": names.get(c, c)} for c in own_rejected]},
@@ -134,13 +167,17 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
     return view
 
 
-def bulk_candidates(store: ProjectStore, code: str, min_score: float, coder: str, limit: int = 500) -> dict:
-    """The latest run's suggestions of ``code`` at or above ``min_score`` on segments the coder has not decided."""
-    codebook = store.codebook()
+def bulk_candidates(store: ProjectStore, code: str, min_score: float, coder: str, limit: int = 500,
+                    blind: bool = False) -> dict:
+    """The latest run's suggestions of ``code`` at or above ``min_score`` on segments the coder has not decided
+    (in ``blind`` mode, nor other coders coded)."""
+    codebook = current_codebook(store)
     check_code(codebook, code)
     suggestions = store.suggestions()
     chosen = suggestions[(suggestions["code"] == code) & (suggestions["score"] >= min_score)]
     decided = set(coder_state(store.decisions(coder=coder), exclusive=codebook.exclusive)["segment_id"])
+    if blind:
+        decided |= coded_by_others(store, coder, codebook.exclusive)
     chosen = chosen[~chosen["segment_id"].isin(decided)].sort_values("score", ascending=False, kind="stable")
     text = store.segments().set_index("segment_id")[["document", "speaker", "text"]]
     items = [{"suggestion_id": int(s.id), "segment_id": s.segment_id, "code": s.code, "score": round(float(s.score), 4),

@@ -17,7 +17,7 @@ const state = {
   codeDialogMode: "replace",
   bulkItems: [],
   view: "review",
-  lastRun: null,
+  lastRun: null,      // the latest model run the server reported
   queueTicket: 0,     // the latest queue request; older answers are dropped
   showTicket: 0,      // the latest segment request
 };
@@ -52,12 +52,21 @@ async function api(path, options = {}) {
   const response = await fetch(path, init);
   let payload = null;
   try { payload = await response.json(); } catch (_) { payload = null; }
-  if (!response.ok) {
-    const detail = payload && payload.detail;
-    const message = typeof detail === "string" ? detail : (detail ? JSON.stringify(detail) : response.statusText);
-    throw new Error(`${response.status}: ${message}`);
-  }
+  if (!response.ok) throw new Error(problem(response, payload && payload.detail));
   return payload;
+}
+
+// A refusal in words: the server's message, or each field a request got wrong ("min_score: Input should be…"),
+// never the raw JSON of a validation error.
+function problem(response, detail) {
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail) && detail.length) {
+    return detail.map((error) => {
+      const where = (error.loc || []).filter((part) => !["body", "query", "path"].includes(part)).join(" ");
+      return where ? `${where}: ${error.msg}` : String(error.msg);
+    }).join("; ");
+  }
+  return `${response.status} ${response.statusText}`.trim();
 }
 
 function query(params) {
@@ -132,11 +141,20 @@ function filters() {
   };
 }
 
+function scoreFiltersValid() {
+  const boxes = [$("filter-min"), $("filter-max")];
+  if (boxes.every((box) => box.checkValidity())) return true;
+  setStatus("Could not load the queue: scores go from 0 to 1 (for example 0.25).", "error queue-error");
+  return false;
+}
+
 async function loadQueue(keepSegment) {
   const ticket = ++state.queueTicket;  // filters changed quickly: only the latest answer is shown
+  if (!scoreFiltersValid()) return;
   try {
     const result = await api("/api/queue?" + query(filters()));
     if (ticket !== state.queueTicket) return;
+    if ($("save-status").classList.contains("queue-error")) setStatus("");
     state.items = result.items;
     $("queue-count").textContent = `${result.matching} segment${result.matching === 1 ? "" : "s"} match` +
       (result.matching > result.items.length ? ` (first ${result.items.length} listed)` : "");
@@ -147,7 +165,7 @@ async function loadQueue(keepSegment) {
     updateProgress(result.progress);
     await show(index);
   } catch (error) {
-    setStatus(`Could not load the queue: ${error.message}`, "error");
+    setStatus(`Could not load the queue: ${error.message}`, "error queue-error");
   }
 }
 
@@ -155,11 +173,14 @@ function renderQueue() {
   const list = clear($("queue"));
   state.items.forEach((item, i) => {
     const head = el("div", { class: "q-head" },
-      el("span", {}, el("span", { class: "dot" }), item.document, item.speaker ? ` · ${item.speaker}` : ""),
+      el("span", {}, el("span", { class: "dot" }), el("bdi", {}, item.document), item.speaker ? " · " : "",
+        item.speaker ? el("bdi", {}, item.speaker) : ""),
       el("span", {}, item.code ? `${Math.round(item.score * 100)}%` : ""));
     const entry = el("li", { class: item.status + (i === state.index ? " current" : ""), dataset: { id: item.segment_id },
-      onclick: () => show(i) }, head, item.code ? el("div", { class: "q-code" }, item.code_name) : null,
-      el("div", { class: "q-text" }, item.text));
+      tabindex: "0", onclick: () => show(i),
+      onkeydown: (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); show(i); } } },
+      head, item.code ? el("div", { class: "q-code", dir: "auto" }, item.code_name) : null,
+      el("div", { class: "q-text", dir: "auto" }, item.text));
     list.append(entry);
   });
 }
@@ -169,6 +190,7 @@ function markQueue() {
   for (let i = 0; i < nodes.length; i++) {
     const item = state.items[i];
     nodes[i].className = item.status + (i === state.index ? " current" : "");
+    if (i === state.index) nodes[i].setAttribute("aria-current", "true"); else nodes[i].removeAttribute("aria-current");
   }
   const current = nodes[state.index];
   if (current) current.scrollIntoView({ block: "nearest" });
@@ -203,16 +225,17 @@ function firstOpenSuggestion() {
 }
 
 function turnNode(turn) {
-  return el("div", { class: "turn" }, el("span", { class: "who" }, turn.speaker ? `${turn.speaker}:` : ""), turn.text);
+  return el("div", { class: "turn", dir: "auto" }, el("span", { class: "who" }, turn.speaker ? el("bdi", {}, turn.speaker) : "",
+    turn.speaker ? ":" : ""), el("bdi", {}, turn.text));
 }
 
 function renderSegment() {
   const s = state.segment;
   $("segment").dataset.id = s.segment_id;
   const meta = clear($("segment-meta"));
-  meta.append(el("span", {}, "Document ", el("strong", {}, s.document)));
+  meta.append(el("span", {}, "Document ", el("strong", {}, el("bdi", {}, s.document))));
   for (const key of ["site", "country", "participant_group"]) {
-    if (s.metadata[key]) meta.append(el("span", {}, `${key.replace("_", " ")} `, el("strong", {}, s.metadata[key])));
+    if (s.metadata[key]) meta.append(el("span", {}, `${key.replace("_", " ")} `, el("strong", {}, el("bdi", {}, s.metadata[key]))));
   }
   meta.append(el("span", {}, `Segment ${s.position + 1}`));
   clear($("context-before")).append(...s.before.map(turnNode));
@@ -221,19 +244,37 @@ function renderSegment() {
   $("current-text").textContent = s.text;
 
   const mine = clear($("my-codes"));
-  if (s.mine.codes.length) mine.append(...s.mine.codes.map((c) => el("span", { class: "chip" }, c.name)));
+  if (s.mine.codes.length) mine.append(...s.mine.codes.map((c) => el("span", { class: "chip", dir: "auto" }, c.name)));
   else mine.append(el("span", { class: "none" }, "none yet"));
   const rejected = clear($("my-rejected"));
-  if (s.mine.rejected.length) rejected.append(...s.mine.rejected.map((c) => el("span", { class: "chip rejected" }, c.name)));
+  if (s.mine.rejected.length) rejected.append(...s.mine.rejected.map((c) => el("span", { class: "chip rejected", dir: "auto" }, c.name)));
   else rejected.append(el("span", { class: "none" }, "none"));
   $("others-block").hidden = s.others === null;
   const others = clear($("others"));
   if (s.others && s.others.length) {
-    for (const other of s.others) others.append(el("span", { class: "chip other" }, `${other.coder}: ${other.codes.join(", ")}`));
+    for (const other of s.others) {
+      others.append(el("span", { class: "chip other" }, el("bdi", {}, other.coder), ": ",
+        ...other.codes.flatMap((code, i) => [i ? ", " : "", el("bdi", {}, code)])));
+    }
   } else if (s.others) others.append(el("span", { class: "none" }, "none"));
 
-  $("run-info").textContent = s.run ? `model run ${s.run.id}` : "no model run yet";
+  renderRunInfo();
   renderSuggestions();
+}
+
+// The suggestions on screen are those of the run that was latest when the segment loaded; after a background
+// refit they stay (a key pressed must answer what the coder read) and the newer run shows from the next segment.
+function renderRunInfo() {
+  const s = state.segment;
+  const node = clear($("run-info"));
+  if (!s) return;
+  node.append(s.run ? `model run ${s.run.id}` : "no model run yet");
+  const shown = s.run ? s.run.id : null;
+  if (state.lastRun !== null && state.lastRun !== shown) {
+    node.append(` · the engine has learnt more (run ${state.lastRun}): new suggestions show from the next segment `,
+      el("button", { type: "button", class: "link", id: "refresh-queue", onclick: () => loadQueue(s.segment_id) },
+        "update the list"));
+  }
 }
 
 function renderSuggestions() {
@@ -242,7 +283,9 @@ function renderSuggestions() {
   const applied = new Set(s.mine.codes.map((c) => c.id));
   const rejected = new Set(s.mine.rejected.map((c) => c.id));
   if (!s.suggestions.length) {
-    list.append(el("li", { class: "abstain" }, s.abstained ? "The engine found no code that fits. Choose one (c) or skip (s)."
+    list.append(el("li", { class: "abstain" }, s.withheld
+      ? "Blind mode: no suggestions here, as another coder has coded this segment and the engine learnt their codes. Choose a code (c) or skip (s)."
+      : s.abstained ? "The engine found no code that fits. Choose one (c) or skip (s)."
       : "No suggestions yet. Choose a code (c) or skip (s)."));
   }
   s.suggestions.forEach((suggestion, i) => {
@@ -251,11 +294,11 @@ function renderSuggestions() {
     const bar = el("span", { class: "score-bar" }, el("span", { class: "score-fill" }));
     bar.firstChild.style.width = `${percent}%`;
     const evidence = el("ul", { class: "evidence" }, ...suggestion.evidence.map((quote) =>
-      el("li", {}, quote.segment_id.startsWith("codebook:") ? "Codebook: " : "“", quote.text,
+      el("li", { dir: "auto" }, quote.segment_id.startsWith("codebook:") ? "Codebook: " : "“", el("bdi", {}, quote.text),
         quote.segment_id.startsWith("codebook:") ? "" : "”", el("span", { class: "sim" }, `(${Math.round(quote.similarity * 100)}% similar)`))));
     const item = el("li", { class: "suggestion" + (i === state.selected ? " selected" : "") + (stateLabel ? " " + stateLabel : ""),
       dataset: { code: suggestion.code }, onclick: () => { state.selected = i; renderSuggestions(); } },
-      el("div", { class: "s-head" }, el("span", { class: "s-name" }, suggestion.code_name),
+      el("div", { class: "s-head" }, el("span", { class: "s-name", dir: "auto" }, suggestion.code_name),
         el("span", { class: "s-state" }, stateLabel), el("span", { class: "score" }, bar, `${percent}%`)),
       suggestion.evidence.length ? evidence : null);
     list.append(item);
@@ -295,9 +338,13 @@ async function decide(action, code, extra = {}) {
 
 async function afterDecision(segmentId, advance) {
   const index = state.items.findIndex((item) => item.segment_id === segmentId);
+  if (advance) {  // an accepted or replaced code: the segment is coded, and the coder moves on
+    if (index >= 0) state.items[index].status = "coded";
+    await next();
+    return;
+  }
   state.segment = await api(`/api/segments/${encodeURIComponent(segmentId)}?` + query({ coder: state.coder }));
   if (index >= 0) state.items[index].status = state.segment.mine.codes.length ? "coded" : "rejected";
-  if (advance) { await next(); return; }
   state.selected = firstOpenSuggestion();
   renderSegment();
   markQueue();
@@ -382,23 +429,36 @@ function openCodeDialog(mode) {
   $("code-search").focus();
 }
 
+// How well a code matches the search: its name (or id) exactly, then a name starting with the words, then the
+// words in its name, then anywhere (definition, parent codes).
+function matchRank(code, words) {
+  const typed = words.join(" ");
+  const name = code.name.toLowerCase();
+  if (name === typed || code.id.toLowerCase() === typed) return 3;
+  if (name.startsWith(typed)) return 2;
+  return words.every((word) => `${name} ${code.id.toLowerCase()}`.includes(word)) ? 1 : 0;
+}
+
 function renderCodeTree() {
   const words = $("code-search").value.toLowerCase().split(/\s+/).filter(Boolean);
   const tree = clear($("code-tree"));
   let group = null;
-  let first = true;
+  let best = null;
+  let bestRank = -1;
   for (const code of state.codes) {
     const haystack = `${code.name} ${code.id} ${code.definition} ${code.path.join(" ")}`.toLowerCase();
     if (!words.every((word) => haystack.includes(word))) continue;
     const path = code.path.join(" › ");
-    if (path && path !== group) { tree.append(el("li", { class: "group" }, path)); group = path; }
-    const button = el("button", { type: "button", class: "code" + (first ? " active" : ""), dataset: { code: code.id },
+    if (path && path !== group) { tree.append(el("li", { class: "group", dir: "auto" }, path)); group = path; }
+    const button = el("button", { type: "button", class: "code", dataset: { code: code.id },
       onclick: () => { $("code-dialog").close(); chosen(code.id); } },
-      code.name, el("span", { class: "def" }, code.definition));
+      el("bdi", {}, code.name), el("span", { class: "def", dir: "auto" }, code.definition));
     tree.append(el("li", {}, button));
-    first = false;
+    const rank = matchRank(code, words);
+    if (rank > bestRank) { best = button; bestRank = rank; }
   }
-  if (first) tree.append(el("li", { class: "none" }, "No code matches."));
+  if (best) { best.classList.add("active"); best.scrollIntoView({ block: "nearest" }); }
+  else tree.append(el("li", { class: "none" }, "No code matches."));
 }
 
 function moveCodeSelection(step) {
@@ -425,8 +485,8 @@ async function loadBulk() {
         el("td", {}, el("input", { type: "checkbox", class: "bulk-pick", checked: "", "aria-label": "Select",
           dataset: { segment: item.segment_id, suggestion: item.suggestion_id } })),
         el("td", { class: "num" }, `${Math.round(item.score * 100)}%`),
-        el("td", {}, item.document, item.speaker ? el("div", { class: "hint" }, item.speaker) : null),
-        el("td", {}, item.text)));
+        el("td", {}, el("bdi", {}, item.document), item.speaker ? el("div", { class: "hint", dir: "auto" }, item.speaker) : null),
+        el("td", { dir: "auto" }, item.text)));
     }
     $("bulk-all").checked = true;
     $("bulk-table").hidden = !result.items.length;
@@ -475,10 +535,11 @@ async function refreshProgress() {
     updateProgress(progress);
     const engine = $("engine-status");
     if (progress.refitting) engine.textContent = "Engine: learning from your decisions…";
-    else if (progress.model) engine.textContent = `Engine: ${progress.model.mode}, trained on ${progress.model.n_training} coded segments`;
+    else if (progress.model) engine.textContent = `Engine: ${progress.model.mode} model, from ${progress.model.n_training} coded segments`;
     else engine.textContent = "Engine: no suggestions yet";
     if (progress.learning_error) engine.textContent += ` (last refit failed: ${progress.learning_error})`;
-    state.lastRun = progress.model ? progress.model.run_id : null;
+    const run = progress.model ? progress.model.run_id : null;
+    if (run !== state.lastRun) { state.lastRun = run; renderRunInfo(); }
   } catch (_) { /* the next poll tries again */ }
 }
 
@@ -495,7 +556,7 @@ function onKey(event) {
     else if (event.key === "Enter") {
       const active = $("code-tree").querySelector("button.code.active");
       if (active) { event.preventDefault(); active.click(); }
-    }
+    } else if (event.key === "Escape") { event.preventDefault(); $("code-dialog").close(); }
     return;
   }
   if ($("coder-dialog").open || typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
