@@ -35,7 +35,11 @@ def review(
                                                          "other computers reach the page: only on a trusted network."),
     port: int = typer.Option(0, "--port", min=0, max=65535, help="Port (0: any free one)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open the page in a browser."),
-    blind: bool = typer.Option(False, "--blind", help="Hide other coders' codings (reliability rounds)."),
+    blind: bool = typer.Option(False, "--blind", help="Hide other coders' codings, and the suggestions on the "
+                                                       "segments they coded (reliability rounds). The engine still "
+                                                       "learns from every coder, and its evidence quotes are "
+                                                       "segments others coded: for a fully independent round, "
+                                                       "review a project made without their codings."),
     refit_every: int = typer.Option(10, "--refit-every", min=0, help="Refit the engine in the background after "
                                                                      "this many decisions (0: never)."),
     top_k: int = typer.Option(3, "--top-k", min=1, help="Codes suggested per segment after a refit."),
