@@ -203,3 +203,21 @@ def test_an_export_made_while_a_coder_decides_shows_one_state(tmp_path, monkeypa
     ana = imported.codings[imported.codings["coder"] == "Ana"]
     assert ana["code"].tolist() == [accepted.code]
     assert "no longer applied" not in ana["description"].iloc[0]
+
+
+def test_codings_imported_without_a_coder_are_exported_under_their_file_for_agree(tmp_path, capsys):
+    from theme_assist.cli import main
+    from theme_assist.project.audit import current_codings
+
+    store = make_project(tmp_path / "study.taproj")
+    a0, a1 = store.segments()["segment_id"].iloc[:2]
+    store.add_codings(pd.DataFrame({"segment_id": [a0, a1], "code": ["work", "family"]}), source="CODED.csv")
+    store.record_decisions([DecisionRequest(a0, "add", "work", "Ana"), DecisionRequest(a1, "add", "stigma", "Ana")])
+    table = current_codings(store)
+    store.close()
+    assert sorted(table["coder"].unique()) == ["Ana", "CODED.csv"]
+    table.to_csv(tmp_path / "codings.csv", index=False)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["agree", str(tmp_path / "codings.csv"), "--format", "json"])
+    assert exit_info.value.code == 0, capsys.readouterr().err
+    assert '"value": 0.5' in capsys.readouterr().out  # percent agreement: one of two segments
