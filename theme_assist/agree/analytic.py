@@ -10,15 +10,16 @@ only the units are taken as a sample, of n from a population of N (N infinite un
 with p_a|u the unit's share of agreeing pairs, n₂ the units rated at least twice and p_e|u the unit's
 contribution to the chance agreement, and
 
-    var(κ) = (1 − n/N) / (n (n − 1)) · Σ_u (κ*_u − κ)²,   κ ± t(n − 1; 1 − (1 − c)/2) · √var, capped above at 1
+    var(κ) = (1 − n/N) / (n (n − 1)) · Σ_u (κ*_u − κ)²
+    κ ± t(n − 1; 1 − (1 − c)/2) · √var, capped above at 1
 
 over the n units rated at least once. Percent agreement and Bennett's S have a fixed p_e, so κ*_u = κ_u (for
 percent agreement p_e = 0: irrCAC's ``pa.coeff.raw``). Fleiss' κ (Scott's π for two coders), Conger's κ (Cohen's
 κ for two coders) and Gwet's AC1/AC2 take p_e|u from their own chance model, as irrCAC's ``fleiss``, ``conger``
 and ``gwet`` do; Cohen's κ and Scott's π therefore get the raw-data (missing ratings allowed) formulas of the
 multi-coder coefficients, not the two-coder contingency-table formulas of ``irrCAC.table``, which assume
-complete data (and divide by n rather than n − 1: on complete data theirs is ours times √((n − 1) / n)). Krippendorff's α follows irrCAC's ``krippendorff`` (Gwet 2014, section 5.5): over the n units
-rated at least twice, the agreement weights 1 − δ²/max δ² of its distance, deviations taken from α' (the α
+complete data (and divide by n rather than n − 1: on complete data theirs is ours times √((n − 1) / n)).
+Krippendorff's α follows irrCAC's ``krippendorff`` (Gwet 2014, section 5.5): over the n units rated at least twice, the agreement weights 1 − δ²/max δ² of its distance, deviations taken from α' (the α
 without Krippendorff's small-sample correction), interval centred on α.
 
 There is no analytic variance for α at the ordinal level, whose distances depend on the observed marginals, or
@@ -34,17 +35,15 @@ import numpy as np
 from scipy import stats
 
 from theme_assist.agree.coefficients import (
-    CHANCE_MODEL_OF,
     UnitTerms,
     _category_propensities,
     chance_corrected,
-    compute_metric,
     krippendorff_alpha,
     metric_name,
-    prepare_table,
+    unit_level_model,
     unit_terms,
 )
-from theme_assist.agree.distances import Metric, agreement_weights, distance_matrix
+from theme_assist.agree.distances import Metric, distance_matrix
 from theme_assist.agree.ratings import RatingTable, as_rating_table
 from theme_assist.agree.results import AnalyticResult
 from theme_assist.errors import InputError
@@ -83,18 +82,11 @@ def analytic_units(ratings: Any, metric: str, *, weights: str | np.ndarray | Non
     AnalyticResult
     """
     _check_request(confidence, population)
-    name = metric_name(metric)
-    if name not in CHANCE_MODEL_OF:
-        raise InputError(f"{name} has no unit-level chance model; use analytic_alpha")
-    model = CHANCE_MODEL_OF[name]
-    table = prepare_table(name, as_rating_table(ratings, categories))
-    table = table.take(np.flatnonzero(table.ratings_per_unit > 0))
-    estimate = compute_metric(name, table, weights=weights)
+    setup = unit_level_model(ratings, metric, weights, categories, "has no unit-level chance model; use analytic_alpha")
+    estimate, table, terms, matrix, model = setup.estimate, setup.table, setup.terms, setup.weights, setup.model
     if not estimate.defined:
         return _undefined(estimate.value, estimate.reason, confidence, population)
 
-    matrix = agreement_weights(weights, table)
-    terms = unit_terms(table, matrix, by_coder=model == "conger")
     chance = float(chance_corrected(terms, matrix, model)[1][0])
     value = estimate.value
     per_unit = table.n_units / terms.pairable.sum() * (terms.agreement - chance * terms.pairable) / (1 - chance)

@@ -22,17 +22,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from theme_assist.agree.coefficients import (
-    CHANCE_MODEL_OF,
     chance_corrected,
     coefficient_values,
     coincidence_matrix,
-    compute_metric,
     krippendorff_alpha,
     metric_name,
-    prepare_table,
-    unit_terms,
+    unit_level_model,
 )
-from theme_assist.agree.distances import Metric, agreement_weights, distance_matrix
+from theme_assist.agree.distances import Metric, distance_matrix
 from theme_assist.agree.ratings import as_rating_table
 from theme_assist.agree.results import BootstrapResult
 from theme_assist.errors import InputError
@@ -121,18 +118,11 @@ def bootstrap_units(ratings: Any, metric: str, *, weights: str | np.ndarray | No
     BootstrapResult
     """
     _check_request(n_boot, confidence)
-    name = metric_name(metric)
-    if name not in CHANCE_MODEL_OF:
-        raise InputError(f"{name} is not resampled by units; use bootstrap_alpha")
-    model = CHANCE_MODEL_OF[name]
-    table = prepare_table(name, as_rating_table(ratings, categories))
-    table = table.take(np.flatnonzero(table.ratings_per_unit > 0))
-    estimate = compute_metric(name, table, weights=weights)
+    setup = unit_level_model(ratings, metric, weights, categories, "is not resampled by units; use bootstrap_alpha")
+    estimate, table, terms, matrix, model = setup.estimate, setup.table, setup.terms, setup.weights, setup.model
     if not estimate.defined:
         return _undefined(estimate.value, estimate.reason, n_boot, confidence, "units")
 
-    matrix = agreement_weights(weights, table)
-    terms = unit_terms(table, matrix, by_coder=model == "conger")
     rng = np.random.default_rng(seed)
     n_units = table.n_units
     batch = max(1, _DRAWS_PER_BATCH // n_units)

@@ -433,3 +433,33 @@ def compute_metric(name: str, table: RatingTable, *, level: Metric = "nominal",
     if name == "alpha":
         return krippendorff_alpha(table, level)
     return METRICS[name](table, weights=weights)
+
+
+@dataclass(frozen=True)
+class UnitLevelModel:
+    """A chance-corrected coefficient set up for unit-level variance (bootstrap or analytic): the table of the
+    units someone rated, the estimate on it and, where it is defined, the weights and per-unit terms."""
+
+    name: str
+    model: str
+    table: RatingTable
+    estimate: ChanceCorrectedResult
+    weights: np.ndarray | None = None
+    terms: UnitTerms | None = None
+
+
+def unit_level_model(ratings: Any, metric: str, weights: str | np.ndarray | None, categories: Sequence | None,
+                     instead: str) -> UnitLevelModel:
+    """Set ``metric`` up on the units of ``ratings`` someone rated (units nobody rated are left out, as irrCAC
+    leaves them out); ``instead`` ends the error for a metric without a unit-level chance model (α)."""
+    name = metric_name(metric)
+    if name not in CHANCE_MODEL_OF:
+        raise InputError(f"{name} {instead}")
+    model = CHANCE_MODEL_OF[name]
+    table = prepare_table(name, as_rating_table(ratings, categories))
+    table = table.take(np.flatnonzero(table.ratings_per_unit > 0))
+    estimate = compute_metric(name, table, weights=weights)
+    if not estimate.defined:
+        return UnitLevelModel(name, model, table, estimate)
+    matrix = agreement_weights(weights, table)
+    return UnitLevelModel(name, model, table, estimate, matrix, unit_terms(table, matrix, by_coder=model == "conger"))

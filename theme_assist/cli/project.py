@@ -140,7 +140,8 @@ def backup(
     with ProjectStore(project) as store:
         store.backup(copy)
         decisions = store.decision_count()
-    Console(stderr=True).print(f"[green]✓[/] {project} → {copy} ({decisions} decision{'' if decisions == 1 else 's'})")
+    plural = "" if decisions == 1 else "s"
+    Console(stderr=True).print(f"[green]✓[/] {project} → {copy} ({decisions} decision{plural})")
 
 
 @project_app.command("info")
