@@ -53,6 +53,32 @@ def test_a_coding_over_no_text_is_reported_not_dropped_silently(caplog):
            "characters 0-5)" in caplog.text
 
 
+def test_placing_the_codings_of_a_long_document_does_not_pair_every_coding_with_every_turn():
+    """Each coding was paired with every segment of its document: codings × turns rows, 16 GB for one document
+    of 8,000 coded turns (a spreadsheet of utterances, a long text in a .qdpx)."""
+    import tracemalloc
+
+    import numpy as np
+
+    turns = 3000
+    starts = np.arange(turns) * 100
+    segments = pd.DataFrame({"segment_id": [f"d:{i}" for i in range(turns)], "document": "d", "start": starts + 10,
+                             "end": starts + 90})
+    codings = pd.DataFrame({"document": "d", "start": np.r_[starts + 12, 40], "end": np.r_[starts + 80, 250],
+                            "code": ["a"] * turns + ["b"], "coder": "ana"})  # one per turn, one across three
+    tracemalloc.start()
+    try:
+        placed = codings_on_overlapping_segments(codings, segments)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 40 * 2**20  # all 9 million pairs took over 1 GB
+    assert placed["segment_id"].tolist() == [f"d:{i}" for i in range(turns)] + ["d:0", "d:1", "d:2"]
+    segments = segments.sample(frac=1, random_state=0)  # in any order, and ones that overlap each other
+    overlapping = pd.concat([segments, pd.DataFrame({"segment_id": ["d:all"], "document": "d", "start": [0],
+                                                     "end": [turns * 100]})])
+    assert len(codings_on_overlapping_segments(codings.head(5), overlapping)) == 6
+
 
 def _source(number: int, name: str, end: int) -> str:
     """A text source whose one selection (characters 0 to ``end``) carries a coding of the code 2222…."""

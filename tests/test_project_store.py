@@ -237,6 +237,46 @@ def test_undo_supersedes_without_deleting_and_undoes_a_bulk_batch_whole(store):
     assert store.undo_last("nobody").empty
 
 
+def _sqlite_steps(store, read) -> int:
+    """SQLite virtual-machine steps (in thousands) that ``read(store)`` takes: a count that does not depend on
+    the machine's speed."""
+    steps = [0]
+
+    def count():
+        steps[0] += 1
+        return 0
+
+    connection = store._connection()
+    connection.set_progress_handler(count, 1000)
+    try:
+        read(store)
+    finally:
+        connection.set_progress_handler(None, 0)
+    return steps[0]
+
+
+def test_reading_decisions_and_undoing_grow_linearly_with_the_decisions(store):
+    """Whether a decision is undone was a subquery that scanned every decision once per decision: a project
+    with tens of thousands of decisions took minutes to read them (every background refit and export does)."""
+    ids = store.segments()["segment_id"].tolist()
+
+    def add(count):
+        store.record_decisions([DecisionRequest(ids[i % len(ids)], "add", "work", "ana") for i in range(count)])
+        store.undo_last("ana")
+        store.record_decisions([DecisionRequest(ids[0], "add", "family", "ana")])
+
+    add(1500)
+    decisions_small = _sqlite_steps(store, lambda s: s.decisions())
+    undo_small = _sqlite_steps(store, lambda s: s.undo_last("ana"))
+    add(4500)  # four times as many decisions
+    decisions_large = _sqlite_steps(store, lambda s: s.decisions())
+    undo_large = _sqlite_steps(store, lambda s: s.undo_last("ana"))
+    assert decisions_large < 6 * decisions_small  # 16 times with a scan per decision
+    assert undo_large < 6 * undo_small
+    decisions = store.decisions()
+    assert decisions["undone"].sum() == (decisions["action"] == "undo").sum() == 6002
+
+
 @pytest.mark.parametrize("request_, error, match", [
     (DecisionRequest("no-such-segment", "add", "work", "ana"), NotFound, "segment 'no-such-segment'"),
     (DecisionRequest("interview_a:1", "add", "no_such_code", "ana"), NotFound, "code 'no_such_code'"),
@@ -249,6 +289,21 @@ def test_bad_decisions_are_refused_and_nothing_is_stored(store, request_, error,
     with pytest.raises(error, match=match):
         store.record_decisions([good, request_])
     assert store.decisions().empty
+
+
+def test_suggestions_can_be_read_without_their_evidence_quotes(store, monkeypatch):
+    """A review queue needs each segment's codes and scores, not the quotes: parsing the evidence of a whole run
+    took most of a second per request at 70,000 suggestions."""
+    import theme_assist.project.store as store_module
+
+    full = store.suggestions()
+    parsed = []
+    monkeypatch.setattr(store_module.json, "loads", lambda text: parsed.append(text))
+    light = store.suggestions(with_evidence=False)
+    assert parsed == [] and "evidence" not in light
+    pd.testing.assert_frame_equal(light, full.drop(columns="evidence"))
+    one = store.suggestions(segment_id=full["segment_id"].iloc[0], with_evidence=False)
+    assert len(one) == (full["segment_id"] == full["segment_id"].iloc[0]).sum()
 
 
 def test_a_suggestion_must_match_the_code_it_answers(store):

@@ -391,3 +391,71 @@ def test_segments_go_through_the_model_once_for_both_representations(exclusive_b
     seen.clear()
     CodeSuggester(embedder=embedder).fit(CODED, exclusive_book).predict_proba(NEW)
     assert all(seen.count(text) == 1 for text in NEW["text"])
+
+
+class _CountingList(list):
+    """A list that counts how often it is walked through."""
+
+    walks = 0
+
+    def __iter__(self):
+        type(self).walks += 1
+        return super().__iter__()
+
+
+def _brute_force_evidence(suggester, vector, code, exclude, text):
+    rows = [j for j, labels in enumerate(suggester.evidence_labels_)
+            if code in labels and suggester.evidence_ids_[j] != exclude and suggester.evidence_texts_[j] != text]
+    similarity = suggester.evidence_vectors_[rows] @ vector
+    best = np.argsort(-similarity, kind="stable")[: suggester.n_evidence]
+    return [(suggester.evidence_ids_[rows[b]], round(float(similarity[b]), 4)) for b in best]
+
+
+def test_evidence_does_not_walk_every_coded_quote_for_every_suggestion(exclusive_book, embedder):
+    """Each suggestion scanned the labels of every coded quote in Python: (segments × top-k × coded quotes), hours
+    for a large batch after a large coding. The quotes are gathered per code once, with the same result."""
+    coded = pd.concat([CODED, CODED.assign(segment_id=CODED["segment_id"] + "b", document="d9")],
+                      ignore_index=True)  # every text twice: ties in similarity, and quotes of the segment's text
+    suggester = CodeSuggester(embedder=embedder, top_k=3, threshold=0.0).fit(coded, exclusive_book)
+    new = pd.concat([NEW, coded.drop(columns="code")], ignore_index=True)
+    _CountingList.walks = 0
+    suggester.evidence_labels_ = _CountingList(suggester.evidence_labels_)
+    suggestions = suggester.suggest(new)
+    assert _CountingList.walks == 0
+    vectors = dict(zip(new["segment_id"], embedder.encode(new["text"].tolist())))
+    texts = dict(zip(new["segment_id"], new["text"]))
+    for row in suggestions.itertuples(index=False):
+        expected = _brute_force_evidence(suggester, vectors[row.segment_id], row.code, row.segment_id,
+                                         texts[row.segment_id])
+        assert [(e["segment_id"], e["similarity"]) for e in row.evidence] == expected
+
+
+def test_scores_are_built_block_by_block_with_the_same_result(fitted, monkeypatch):
+    """The features of a whole batch took gigabytes at tens of thousands of segments: they are built a block of
+    rows at a time, and each segment's scores do not depend on the block it falls in."""
+    import theme_assist.suggest as suggest_module
+
+    segments = pd.concat([CODED.drop(columns="code"), NEW], ignore_index=True)
+    whole = fitted.predict_proba(segments)
+    sizes = []
+    transform = fitted.features_.transform
+    monkeypatch.setattr(fitted.features_, "transform",
+                        lambda texts, *rest: sizes.append(len(texts)) or transform(texts, *rest))
+    monkeypatch.setattr(suggest_module, "SCORING_ROWS", 4)
+    blocks = fitted.predict_proba(segments)
+    assert sizes == [4, 4, 4, 3]
+    np.testing.assert_array_equal(blocks.to_numpy(), whole.to_numpy())
+
+
+def test_dense_features_become_the_same_sparse_matrix():
+    from scipy import sparse
+
+    from theme_assist.features import dense_to_csr
+
+    dense = np.random.default_rng(0).normal(size=(7, 5)).astype(np.float32)
+    dense[dense < 0.2] = 0.0
+    dense[3] = 0.0
+    built, expected = dense_to_csr(dense), sparse.csr_matrix(dense)
+    for part in ("data", "indices", "indptr"):
+        np.testing.assert_array_equal(getattr(built, part), getattr(expected, part))
+    assert built.shape == expected.shape and dense_to_csr(np.zeros((0, 5), np.float32)).shape == (0, 5)

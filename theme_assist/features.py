@@ -43,6 +43,20 @@ def rows_or_zero(vectors: np.ndarray, index: np.ndarray) -> np.ndarray:
     return out
 
 
+def dense_to_csr(dense: np.ndarray) -> sparse.csr_matrix:
+    """``scipy.sparse.csr_matrix(dense)`` (its zeros left out) without the 64-bit row and column index of every
+    entry that the conversion goes through: for the dense blocks of tens of thousands of segments those alone
+    took gigabytes."""
+    dense = np.ascontiguousarray(dense)
+    n_rows, n_columns = dense.shape
+    stored = dense != 0
+    index_dtype = np.int32 if stored.sum() < np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(n_rows + 1, dtype=index_dtype)
+    np.cumsum(stored.sum(axis=1), out=indptr[1:])
+    indices = np.broadcast_to(np.arange(n_columns, dtype=index_dtype), dense.shape)[stored]
+    return sparse.csr_matrix((dense[stored], indices, indptr), shape=dense.shape)
+
+
 class FeatureBuilder:
     """Build the feature matrix of :mod:`theme_assist.suggest` (see the module docstring).
 
@@ -85,7 +99,7 @@ class FeatureBuilder:
         dense = np.hstack(blocks)
         if self.tfidf_ is None:
             return dense
-        return sparse.hstack([sparse.csr_matrix(dense), self.tfidf_weight * self.tfidf_.transform(texts)]).tocsr()
+        return sparse.hstack([dense_to_csr(dense), self.tfidf_weight * self.tfidf_.transform(texts)], format="csr")
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """JSON-able settings and named arrays; :meth:`from_state` rebuilds an identical builder."""

@@ -52,6 +52,8 @@ SMALL_CODING_FOLDS = 10
 two thirds of a small coding scores its held-out segments far flatter than the final head will score new ones, so
 3 folds left few-shot scores too flat; heads that see nine tenths score nearly as sharply, and below 300 segments a
 fit takes a fraction of a second (benchmarks: ``evaluation/results/calibration.md``)."""
+SCORING_ROWS = 2048
+"""Segments whose features are built and scored at once (see :meth:`CodeSuggester._scores`)."""
 MIN_CALIBRATION_SEGMENTS = 20
 """Fewer coded segments give too few held-out scores to fit even one parameter on: in the benchmarks, a temperature
 from 15 (AnnoMI client talk, 5 per code) made the scores worse than none."""
@@ -417,40 +419,60 @@ class CodeSuggester:
         self.evidence_texts_ = list(texts)
         self.evidence_labels_ = [list(x) for x in labels]
         self.evidence_vectors_ = np.asarray(vectors, dtype=np.float32)
+        # each code's quotes, gathered once: :meth:`_evidence` runs for every suggestion, and scanning every
+        # quote's labels there made a batch cost (segments × top-k × quotes) in Python
+        rows_by_code: dict[str, list[int]] = {}
+        for row, row_labels in enumerate(self.evidence_labels_):
+            for code in dict.fromkeys(row_labels):
+                rows_by_code.setdefault(code, []).append(row)
+        ids_array = np.array(self.evidence_ids_ + [None], dtype=object)[:-1]  # never a 2-D array of characters
+        texts_array = np.array(self.evidence_texts_ + [None], dtype=object)[:-1]
+        self._evidence_by_code = {
+            code: (ids_array[rows], texts_array[rows], self.evidence_vectors_[rows], np.array(rows))
+            for code, rows in rows_by_code.items()}
 
     # ------------------------------------------------------------------ predicting
     def _check_fitted(self) -> None:
         if not hasattr(self, "mode_"):
             raise InputError("this suggester is not fitted yet: call fit() or load a saved one")
 
-    def _embed_segments(self, segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    def _embed_segments(self, segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
         """Sentence embeddings, the head's representations (:func:`~theme_assist.embed.embed_with_layers`; the
-        embeddings themselves in zero-shot mode) and the representations of each segment's neighbours."""
+        embeddings themselves in zero-shot mode) and the row indices of each segment's previous and next segment
+        (:func:`~theme_assist.features.neighbour_index`)."""
         if "text" not in segments:
             raise InputError("segments need a 'text' column")
         vectors, represented = embed_with_layers(self._embedder(), segments["text"].astype(str).tolist(),
                                                  self.hidden_layers_)
-        return vectors, represented, [rows_or_zero(represented, neighbours)
-                                      for neighbours in neighbour_index(segments)]
+        return vectors, represented, neighbour_index(segments)
 
-    def _scores(self, segments: pd.DataFrame, represented: np.ndarray, context: list[np.ndarray]) -> np.ndarray:
+    def _scores(self, segments: pd.DataFrame, represented: np.ndarray,
+                neighbours: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         if self.mode_ == "zero-shot":
             similarity = represented @ self.prototypes_.T
             if self.exclusive_:
                 return _softmax(similarity / self.zero_shot_temperature)
             return _sigmoid((similarity - 0.5) / self.zero_shot_temperature)
-        X = self.features_.transform(segments["text"].astype(str).tolist(), represented, context)
-        if X.shape[1] != self.coef_.shape[1]:  # only a damaged saved suggester gets here
-            raise InputError(f"the suggester's weights expect {self.coef_.shape[1]} features, not {X.shape[1]}: "
-                             "its saved folder is damaged; fit it again")
-        decision = np.asarray(X @ self.coef_.T) + self.intercept_
-        return _softmax(decision) if self.exclusive_ else _sigmoid(decision)
+        texts = segments["text"].astype(str).tolist()
+        scores = np.zeros((len(texts), len(self.classes_)))
+        # a block of rows at a time: the features of a whole batch (embeddings, both neighbours' and TF-IDF, as
+        # one sparse matrix) take gigabytes at tens of thousands of segments; each row's score is the same
+        for start in range(0, len(texts), SCORING_ROWS):
+            rows = slice(start, start + SCORING_ROWS)
+            X = self.features_.transform(texts[rows], represented[rows],
+                                         [rows_or_zero(represented, index[rows]) for index in neighbours])
+            if X.shape[1] != self.coef_.shape[1]:  # only a damaged saved suggester gets here
+                raise InputError(f"the suggester's weights expect {self.coef_.shape[1]} features, not "
+                                 f"{X.shape[1]}: its saved folder is damaged; fit it again")
+            decision = np.asarray(X @ self.coef_.T) + self.intercept_
+            scores[rows] = _softmax(decision) if self.exclusive_ else _sigmoid(decision)
+        return scores
 
     def predict_proba(self, segments: pd.DataFrame) -> pd.DataFrame:
         """Scores in [0, 1]: one row per segment (index ``segment_id`` when given), one column per code."""
         self._check_fitted()
-        _, represented, context = self._embed_segments(segments)
-        scores = self._scores(segments, represented, context)
+        _, represented, neighbours = self._embed_segments(segments)
+        scores = self._scores(segments, represented, neighbours)
         index = segments["segment_id"].astype(str) if "segment_id" in segments else segments.index
         return pd.DataFrame(scores, index=index, columns=self.classes_)
 
@@ -466,8 +488,8 @@ class CodeSuggester:
         segments = segments.reset_index(drop=True)
         if "segment_id" not in segments:
             segments = segments.assign(segment_id=[str(i) for i in range(len(segments))])
-        vectors, represented, context = self._embed_segments(segments)
-        scores = self._scores(segments, represented, context)
+        vectors, represented, neighbours = self._embed_segments(segments)
+        scores = self._scores(segments, represented, neighbours)
         order = np.argsort(-scores, axis=1, kind="stable")[:, :top_k]
         rows = []
         for i, segment_id in enumerate(segments["segment_id"].astype(str)):
@@ -488,13 +510,21 @@ class CodeSuggester:
     def _evidence(self, vector: np.ndarray, code: str, exclude: str, text: str) -> list[dict]:
         if not self.n_evidence:
             return []
-        rows = [j for j, labels in enumerate(self.evidence_labels_)
-                if code in labels and self.evidence_ids_[j] != exclude and self.evidence_texts_[j] != text]
-        if not rows:
+        if code not in self._evidence_by_code:
             return []
-        similarity = self.evidence_vectors_[rows] @ vector
-        best = np.argsort(-similarity, kind="stable")[: self.n_evidence]
-        return [{"segment_id": self.evidence_ids_[rows[b]], "text": self.evidence_texts_[rows[b]],
+        ids, texts, vectors, rows = self._evidence_by_code[code]
+        keep = np.flatnonzero((ids != exclude) & (texts != text))
+        if not len(keep):
+            return []
+        similarity = vectors[keep] @ vector if len(keep) < len(rows) else vectors @ vector
+        if len(similarity) > self.n_evidence:
+            # the stable sort's first n_evidence, ties included, without sorting every quote of a common code
+            cutoff = np.partition(similarity, len(similarity) - self.n_evidence)[len(similarity) - self.n_evidence]
+            candidates = np.flatnonzero(similarity >= cutoff)
+        else:
+            candidates = np.arange(len(similarity))
+        best = candidates[np.argsort(-similarity[candidates], kind="stable")[: self.n_evidence]]
+        return [{"segment_id": self.evidence_ids_[rows[keep[b]]], "text": self.evidence_texts_[rows[keep[b]]],
                  "similarity": round(float(similarity[b]), 4)} for b in best]
 
     # ------------------------------------------------------------------ persistence

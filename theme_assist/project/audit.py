@@ -186,15 +186,16 @@ def _review_notes(decisions: pd.DataFrame, name: dict[str, str]) -> pd.Series:
     """Per suggestion id, what coders did with it: ``Review: accepted by Ana at … (decision 7); …``."""
     answers = decisions[decisions["suggestion_id"].notna() & (decisions["action"] != "undo")]
     undone_at = decisions[decisions["action"] == "undo"].set_index("undoes")["time"]
-    notes = {}
-    for suggestion_id, group in answers.groupby("suggestion_id", sort=False):
-        parts = []
-        for row in group.itertuples(index=False):
-            verb = f"replaced by {name.get(row.code, row.code)}" if row.action == "replace" else _PAST[row.action]
-            undone = f", undone at {undone_at[row.decision_id]}" if row.decision_id in undone_at.index else ""
-            parts.append(f"{verb} by {row.actor} at {row.time} (decision {row.decision_id}{undone})")
-        notes[suggestion_id] = "Review: " + "; ".join(parts)
-    return pd.Series(notes, dtype=object)
+    undone_at = dict(zip(undone_at.index, undone_at))
+    parts: dict = {}
+    # one pass over the rows: a pass over each suggestion's group of the wide audit table took ~2 ms a suggestion
+    for row in answers[["suggestion_id", "code", "action", "actor", "time", "decision_id"]].itertuples(index=False):
+        verb = f"replaced by {name.get(row.code, row.code)}" if row.action == "replace" else _PAST[row.action]
+        undone = f", undone at {undone_at[row.decision_id]}" if row.decision_id in undone_at else ""
+        parts.setdefault(row.suggestion_id, []).append(
+            f"{verb} by {row.actor} at {row.time} (decision {row.decision_id}{undone})")
+    return pd.Series({suggestion_id: "Review: " + "; ".join(texts) for suggestion_id, texts in parts.items()},
+                     dtype=object)
 
 
 def audit_codings(store: ProjectStore) -> tuple[pd.DataFrame, pd.DataFrame]:

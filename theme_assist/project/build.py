@@ -7,6 +7,7 @@ from bisect import bisect_left
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from theme_assist.codebook import Codebook
@@ -250,8 +251,10 @@ def codings_on_overlapping_segments(codings: pd.DataFrame, segments: pd.DataFram
     or blank lines) cannot be placed: it is left out with a logged warning saying how many and where.
     """
     codings = codings[["document", "start", "end", "code", "coder"]].reset_index(drop=True)
-    merged = codings.rename_axis("coding").reset_index().merge(
-        segments[["segment_id", "document", "start", "end"]], on="document", suffixes=("_coding", ""))
+    coding_rows, segment_rows = _pairs_that_may_overlap(codings, segments)
+    merged = pd.concat([codings.rename_axis("coding").reset_index().iloc[coding_rows].reset_index(drop=True)
+                        .rename(columns={"start": "start_coding", "end": "end_coding"}),
+                        segments[["segment_id", "start", "end"]].iloc[segment_rows].reset_index(drop=True)], axis=1)
     overlap = (merged[["end", "end_coding"]].min(axis=1) - merged[["start", "start_coding"]].max(axis=1))
     shorter = pd.concat([merged["end"] - merged["start"], merged["end_coding"] - merged["start_coding"]],
                         axis=1).min(axis=1).clip(lower=1)
@@ -266,3 +269,37 @@ def codings_on_overlapping_segments(codings: pd.DataFrame, segments: pd.DataFram
                        "characters %d-%d)", len(unplaced), first["code"], first["document"], first["start"],
                        first["end"])
     return merged[["segment_id", "code", "coder"]].drop_duplicates().reset_index(drop=True)
+
+
+def _pairs_that_may_overlap(codings: pd.DataFrame, segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of (coding, segment) pairs of one document that may overlap, in the order of
+    ``codings.merge(segments, on="document")``: every pair that does overlap is among them.
+
+    Pairing every coding of a document with every segment of it took a document's codings × segments rows: 16 GB
+    for a document of 8,000 coded turns. Where a document's segments do not overlap each other (ends in the order
+    of starts), a coding can only overlap a run of consecutive segments, found by binary search."""
+    segment_starts, segment_ends = segments["start"].to_numpy(), segments["end"].to_numpy()
+    coding_starts, coding_ends = codings["start"].to_numpy(), codings["end"].to_numpy()
+    of_document = segments.groupby("document", sort=False, dropna=False).indices
+    coding_parts, segment_parts = [], []
+    for document, coding_positions in codings.groupby("document", sort=False, dropna=False).indices.items():
+        positions = of_document.get(document)
+        if positions is None:
+            continue
+        positions = positions[np.argsort(segment_starts[positions], kind="stable")]
+        starts, ends = segment_starts[positions], segment_ends[positions]
+        if np.all(ends[1:] >= ends[:-1]):
+            first = np.searchsorted(ends, coding_starts[coding_positions], side="right")  # first end after the start
+            stop = np.maximum(np.searchsorted(starts, coding_ends[coding_positions], side="left"), first)
+        else:  # segments that overlap each other: every pair
+            first = np.zeros(len(coding_positions), dtype=np.int64)
+            stop = np.full(len(coding_positions), len(positions))
+        counts = stop - first
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        coding_parts.append(np.repeat(coding_positions, counts))
+        segment_parts.append(positions[np.repeat(first, counts) + offsets])
+    if not coding_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    coding_rows, segment_rows = np.concatenate(coding_parts), np.concatenate(segment_parts)
+    order = np.lexsort((segment_rows, coding_rows))
+    return coding_rows[order], segment_rows[order]

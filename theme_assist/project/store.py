@@ -44,6 +44,11 @@ ACTIONS = ("accept", "reject", "replace", "add")
 DECISION_COLUMNS = ["id", "segment_id", "action", "code", "replaces", "coder", "created_at", "suggestion_id",
                     "undoes", "batch", "reason"]
 
+_UNDONE = "d.id IN (SELECT undoes FROM decisions WHERE undoes IS NOT NULL)"
+"""Whether decision ``d`` is answered by an ``undo``. No index covers ``undoes``: this subquery is read once per
+statement, where ``EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id)`` scanned every decision for each
+decision (minutes at tens of thousands of decisions, and every background refit reads them all)."""
+
 
 class NotFound(InputError):
     """A segment, code or suggestion named by the caller does not exist in the project."""
@@ -479,18 +484,23 @@ class ProjectStore:
     def runs(self) -> pd.DataFrame:
         return self._read("SELECT * FROM model_runs ORDER BY id")
 
-    def suggestions(self, run_id: int | None = None, segment_id: str | None = None) -> pd.DataFrame:
-        """The suggestions of one run (the latest by default), optionally of one segment only."""
+    def suggestions(self, run_id: int | None = None, segment_id: str | None = None,
+                    with_evidence: bool = True) -> pd.DataFrame:
+        """The suggestions of one run (the latest by default), optionally of one segment only; without the
+        ``evidence`` column unless ``with_evidence`` (reading the quotes of a whole run takes most of the time:
+        a second for 70,000 suggestions)."""
         if run_id is None:
             latest = self.latest_run()
             run_id = latest["id"] if latest else -1
-        sql = "SELECT id, run_id, segment_id, code, score, rank, evidence FROM suggestions WHERE run_id = ?"
+        columns = "id, run_id, segment_id, code, score, rank" + (", evidence" if with_evidence else "")
+        sql = f"SELECT {columns} FROM suggestions WHERE run_id = ?"
         params: list = [run_id]
         if segment_id is not None:
             sql += " AND segment_id = ?"
             params.append(segment_id)
         frame = self._read(sql + " ORDER BY id", params)
-        frame["evidence"] = [json.loads(e) for e in frame["evidence"]]
+        if with_evidence:
+            frame["evidence"] = [json.loads(e) for e in frame["evidence"]]
         return frame
 
     def all_suggestions(self) -> pd.DataFrame:
@@ -582,8 +592,8 @@ class ProjectStore:
         coder = coder.strip()
         with self.transaction() as db:
             last = db.execute(
-                "SELECT id, batch FROM decisions d WHERE coder = ? AND action != 'undo' AND NOT EXISTS "
-                "(SELECT 1 FROM decisions u WHERE u.undoes = d.id) ORDER BY id DESC LIMIT 1", (coder,)).fetchone()
+                f"SELECT id, batch FROM decisions d WHERE coder = ? AND action != 'undo' AND NOT ({_UNDONE}) "
+                "ORDER BY id DESC LIMIT 1", (coder,)).fetchone()
             if last is None:
                 return pd.DataFrame(columns=DECISION_COLUMNS)
             if last["batch"]:
@@ -606,8 +616,8 @@ class ProjectStore:
         """Decisions in the order they were made, each with ``undone`` and ``exclusive_codebook`` (whether the
         codebook version in force when it was made allowed one code per segment: an ``add`` then replaced the
         segment's code, whatever a later version allows)."""
-        sql = (f"SELECT {', '.join('d.' + c for c in DECISION_COLUMNS)}, EXISTS (SELECT 1 FROM decisions u "
-               "WHERE u.undoes = d.id) AS undone FROM decisions d WHERE d.id > ?")
+        sql = (f"SELECT {', '.join('d.' + c for c in DECISION_COLUMNS)}, {_UNDONE} AS undone FROM decisions d "
+               "WHERE d.id > ?")
         params: list = [since_id]
         if coder is not None:
             sql += " AND d.coder = ?"
