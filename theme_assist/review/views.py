@@ -58,16 +58,17 @@ def check_code(codebook: Codebook, code: str) -> None:
         raise NotFound(f"code {code!r} is not in the project's codebook")
 
 
-def _current_suggestions(store: ProjectStore, codebook: Codebook, segment_id: str | None = None) -> pd.DataFrame:
+def _current_suggestions(store: ProjectStore, codebook: Codebook, segment_id: str | None = None,
+                         with_evidence: bool = True) -> pd.DataFrame:
     """The latest run's suggestions (of one segment), less those of codes a codebook revision has dropped since
     the run (a coder could not accept them), until the next fit."""
-    suggestions = store.suggestions(segment_id=segment_id)
+    suggestions = store.suggestions(segment_id=segment_id, with_evidence=with_evidence)
     return suggestions[suggestions["code"].isin({"", *codebook.ids})]
 
 
 def _top_suggestions(store: ProjectStore, codebook: Codebook) -> pd.DataFrame:
     """The latest run's best suggestion per segment: ``segment_id``, ``code``, ``score``."""
-    suggestions = _current_suggestions(store, codebook).sort_values("rank", kind="stable")
+    suggestions = _current_suggestions(store, codebook, with_evidence=False).sort_values("rank", kind="stable")
     best = suggestions.drop_duplicates("segment_id")
     return best[["segment_id", "code", "score"]]
 
@@ -173,7 +174,7 @@ def bulk_candidates(store: ProjectStore, code: str, min_score: float, coder: str
     (in ``blind`` mode, nor other coders coded)."""
     codebook = current_codebook(store)
     check_code(codebook, code)
-    suggestions = store.suggestions()
+    suggestions = store.suggestions(with_evidence=False)
     chosen = suggestions[(suggestions["code"] == code) & (suggestions["score"] >= min_score)]
     decided = set(coder_state(store.decisions(coder=coder), exclusive=codebook.exclusive)["segment_id"])
     if blind:
