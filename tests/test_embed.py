@@ -136,3 +136,10 @@ def test_a_text_longer_than_the_model_reads_is_named_in_a_warning(tmp_path, capl
     with caplog.at_level("WARNING", logger="theme_assist"):
         Embedder(cache_dir=tmp_path / "other").encode(["A short turn.", "Another one."])
     assert not [record for record in caplog.records if record.levelname == "WARNING"]
+
+
+def test_progress_in_a_batch_jobs_log_is_a_line_at_every_tenth(tmp_path, capsys):
+    texts = [f"Turn number {i} of a long focus group." for i in range(40)]
+    Embedder(cache_dir=tmp_path, batch_size=2).encode(texts, show_progress=True)  # stderr is captured: no terminal
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "embedding: 4 of 40 texts" and lines[-1] == "embedding: 40 of 40 texts" and len(lines) == 10

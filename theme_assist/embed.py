@@ -21,6 +21,7 @@ import importlib.util
 import logging
 import os
 import sqlite3
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -341,10 +342,12 @@ class Embedder:
         order = np.argsort([-len(t) for t in texts], kind="stable")
         sentences = hidden = None
         batches = range(0, len(texts), self.batch_size)
-        if show_progress:
+        if show_progress and sys.stderr.isatty():
             from rich.progress import track
 
             batches = track(batches, description="embedding", transient=True)
+        elif show_progress:  # a batch job's log: a line at every tenth, not a bar nobody sees
+            batches = _logged_progress(batches, len(texts), self.batch_size)
         n_states = (auto_model.config.num_hidden_layers + 1) if auto_model is not None else 0
         if any(not -n_states <= layer < n_states for layer in layers):
             raise InputError(f"embedding model {self.model_id} has hidden layers -{n_states} to {n_states - 1}; "
@@ -384,3 +387,13 @@ class Embedder:
                            "beginning only (the TF-IDF features read all of it); split long segments, or use "
                            "--max-chars with transcripts", n_at_limit, len(texts), limit, self.model_id)
         return sentences, hidden
+
+
+def _logged_progress(batches: range, n_texts: int, batch_size: int):
+    """``batches``, printing ``embedding: N of M texts`` on stderr as each tenth of them is done."""
+    step = max(1, len(batches) // 10)
+    for number, start in enumerate(batches, 1):
+        yield start
+        if number % step == 0 or number == len(batches):
+            print(f"embedding: {min(start + batch_size, n_texts):,} of {n_texts:,} texts", file=sys.stderr,
+                  flush=True)
