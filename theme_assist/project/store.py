@@ -41,6 +41,10 @@ from theme_assist.project.schema import migrate
 ACTIONS = ("accept", "reject", "replace", "add")
 """What a coder can decide about a segment; ``undo`` decisions are made by :meth:`ProjectStore.undo_last`."""
 
+class _RolledBack(Exception):
+    """Raised inside :meth:`ProjectStore.transaction` to leave it with a rollback (:meth:`check_writable`)."""
+
+
 DECISION_COLUMNS = ["id", "segment_id", "action", "code", "replaces", "coder", "created_at", "suggestion_id",
                     "undoes", "batch", "reason"]
 
@@ -222,17 +226,12 @@ class ProjectStore:
         """Refuse a project that cannot be written (a read-only file or share) in one line, before work whose result
         could not be stored. ``BEGIN IMMEDIATE`` alone succeeds on a read-only file; a write, rolled back, does not.
         """
-        connection = self._connection()
         try:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                connection.execute("UPDATE project_info SET value = value WHERE key = 'name'")
-            finally:
-                connection.execute("ROLLBACK")
-        except sqlite3.OperationalError as exc:
-            if "readonly" in str(exc):
-                raise InputError(f"{self.path} is read-only: nothing was written") from None
-            raise
+            with self.transaction() as db:  # which turns a read-only failure into its one line
+                db.execute("UPDATE project_info SET value = value WHERE key = 'name'")
+                raise _RolledBack
+        except _RolledBack:
+            pass
 
     def _read(self, sql: str, params: Iterable = ()) -> pd.DataFrame:
         cursor = self._connection().execute(sql, tuple(params))
