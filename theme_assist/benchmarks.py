@@ -138,13 +138,12 @@ def coded_benchmark(path: str | Path, codebook: Codebook) -> Benchmark:
     The protocol compares one human code per segment with the engine's top code, and groups its folds by
     document, so every row needs a document, and a segment (``segment_id``) may carry one code: repeated
     identical rows count once (with a warning); a segment given two codes is refused, as is one ``segment_id`` on
-    rows of different documents or texts. Codes are read without surrounding spaces, as the suggester reads them.
+    rows of different documents or texts. Codes are read without surrounding spaces (by ``read_coded``).
     """
     from theme_assist.inputs import lines_of, read_coded
     from theme_assist.suggest import refuse_shared_segment_ids
 
     coded = read_coded(path)
-    coded["code"] = coded["code"].str.strip()  # as the suggester reads them: "other " is "other"
     if "document" not in coded:
         raise InputError(f"{path} needs a 'document' column: folds are grouped by document")
     no_document = coded["document"].str.strip() == ""
@@ -156,7 +155,7 @@ def coded_benchmark(path: str | Path, codebook: Codebook) -> Benchmark:
         logger.warning("%s: %d repeated row(s) counted once (%s)", path, int(repeated.sum()), lines_of(repeated))
         coded = coded[~repeated].reset_index(drop=True)
     refuse_shared_segment_ids(coded, path)
-    coded_rows = coded[coded["code"].str.strip() != ""]
+    coded_rows = coded[coded["code"] != ""]
     several = coded_rows["segment_id"].duplicated(keep=False)
     if several.any():
         segment = coded_rows.loc[several, "segment_id"].iloc[0]

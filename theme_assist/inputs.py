@@ -86,9 +86,10 @@ def whole_numbers(column: pd.Series, name: str, source: str | Path) -> pd.Series
 
 
 def read_coded(path: str | Path) -> pd.DataFrame:
-    """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``). A code on a
-    row without text cannot be learned from: such rows are left out, with a warning naming their lines; so are
-    theme_assist's own suggestions in an imported ``codings.csv`` (:func:`~theme_assist.refi.assemble.human_codings`)."""
+    """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``), codes read
+    without surrounding spaces. A code on a row without text cannot be learned from: such rows are left out, with a
+    warning naming their lines; so are theme_assist's own suggestions in an imported ``codings.csv``
+    (:func:`~theme_assist.refi.assemble.human_codings`)."""
     from theme_assist.refi.assemble import human_codings
 
     frame = read_table(path, required=("text", "code"), optional=("segment_id", "document", "speaker"),
@@ -96,12 +97,13 @@ def read_coded(path: str | Path) -> pd.DataFrame:
     if "segment_id" not in frame:
         frame["segment_id"] = [f"row{i + 1}" for i in range(len(frame))]
     frame = human_codings(frame, f"coded segments {path}")
-    textless = (frame["text"].str.strip() == "") & (frame["code"].str.strip() != "")
+    frame["code"] = frame["code"].str.strip()  # "other " is the code "other"
+    textless = (frame["text"].str.strip() == "") & (frame["code"] != "")
     if textless.any():
         logger.warning("coded segments %s: %d row(s) with a code but no text left out (%s)", path,
                        int(textless.sum()), lines_of(textless))
         frame = frame[~textless]
-    if (frame["code"].str.strip() == "").all():
+    if (frame["code"] == "").all():
         raise InputError(f"coded segments {path}: no row has both a text and a code (for suggestions from the "
                          "codebook alone, leave out the coded segments)")
     return frame.reset_index(drop=True)
