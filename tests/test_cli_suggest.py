@@ -1,6 +1,7 @@
 """The ``suggest`` and ``demo`` commands as a user (or a script) runs them."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -276,3 +277,32 @@ def test_a_warning_is_one_line_without_source_code(files, tmp_path, capsys):
     assert len(warning) == 1 and warning[0].startswith("theme-assist: warning: ")
     assert "line 3: unquoted comma in 'definition'" in warning[0]
     assert "return parse_codebook" not in err and "UserWarning" not in err
+
+
+def test_a_batch_split_by_documents_gives_the_rows_of_one_run(files, tmp_path, capsys):
+    """What a team running parts of a batch on several machines relies on: with a saved suggester, a segment's
+    suggestions depend on its own document only, so the parts put together are the one run's output."""
+    import shutil
+
+    codebook, coded, _ = files
+    model = tmp_path / "model"
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", files[2], "--out",
+                        tmp_path / "fit.csv", "--save-model", model], capsys)
+    assert code == 0, err
+    whole = tmp_path / "whole"
+    shutil.copytree(Path(__file__).parents[1] / "corpora" / "demo" / "transcripts", whole)
+    parts = [tmp_path / "part1", tmp_path / "part2"]
+    for number, transcript in enumerate(sorted(whole.iterdir())):
+        parts[number % 2].mkdir(exist_ok=True)
+        shutil.copy(transcript, parts[number % 2])
+    outputs = []
+    for folder in [whole, *parts]:
+        out = tmp_path / f"{folder.name}.csv"
+        code, _, err = run(["suggest", "--codebook", codebook, "--load-model", model, "--input", folder,
+                            "--out", out], capsys)
+        assert code == 0, err
+        outputs.append(pd.read_csv(out, keep_default_na=False, dtype=str))
+    one_run = outputs[0].sort_values(["segment_id", "rank"], ignore_index=True)
+    put_together = pd.concat(outputs[1:]).sort_values(["segment_id", "rank"], ignore_index=True)
+    assert len(one_run) > 500 and one_run["code"].nunique() > 1
+    pd.testing.assert_frame_equal(one_run, put_together)

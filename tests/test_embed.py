@@ -143,3 +143,31 @@ def test_progress_in_a_batch_jobs_log_is_a_line_at_every_tenth(tmp_path, capsys)
     Embedder(cache_dir=tmp_path, batch_size=2).encode(texts, show_progress=True)  # stderr is captured: no terminal
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "embedding: 4 of 40 texts" and lines[-1] == "embedding: 40 of 40 texts" and len(lines) == 10
+
+
+def test_an_interrupted_run_keeps_what_it_embedded(tmp_path, monkeypatch):
+    import theme_assist.embed as embed
+
+    texts = [f"Turn {i}: the peer worker listened and shared what helped her." for i in range(12)]
+    reference = Embedder(cache_dir="", batch_size=2).encode_with_layers(texts, embed.DEFAULT_HIDDEN_LAYERS)
+    monkeypatch.setattr(embed, "KEEP_EVERY", 4)
+    interrupted = Embedder(cache_dir=tmp_path, batch_size=2)
+    model = interrupted.load_model()
+    calls = {"n": 0}
+    real_forward = type(model).forward
+
+    def stop_after_three_batches(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise KeyboardInterrupt
+        return real_forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(model), "forward", stop_after_three_batches)
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.encode_with_layers(texts, embed.DEFAULT_HIDDEN_LAYERS)
+    monkeypatch.undo()
+
+    resumed = Embedder(cache_dir=tmp_path, batch_size=2)
+    sentences, hidden = resumed.encode_with_layers(texts, embed.DEFAULT_HIDDEN_LAYERS)
+    assert (resumed.n_cached, resumed.n_computed) == (4, 8), "the first four texts were kept, not the batch after them"
+    assert np.allclose(sentences, reference[0], atol=1e-5) and np.allclose(hidden, reference[1], atol=1e-5)

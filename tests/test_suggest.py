@@ -380,9 +380,9 @@ def test_segments_go_through_the_model_once_for_both_representations(exclusive_b
     seen = []
     forward = Embedder._forward
 
-    def counting(self, texts, layers, show_progress):
+    def counting(self, texts, layers, show_progress, keep=None):
         seen.extend(texts)
-        return forward(self, texts, layers, show_progress)
+        return forward(self, texts, layers, show_progress, keep)
 
     monkeypatch.setattr(Embedder, "_forward", counting)
     CodeSuggester(embedder=embedder).fit(CODED, exclusive_book)

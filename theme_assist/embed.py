@@ -163,6 +163,9 @@ class EmbeddingCache:
             )
 
 
+KEEP_EVERY = 2048
+"""Texts embedded between two writes to the cache: what an interrupted run loses at most."""
+
 DEFAULT_HIDDEN_LAYERS = (-2, -3, -4)
 """The three encoder layers below the last: what the suggester and theme discovery use beside the sentence
 embedding unless told otherwise (the evaluation's choice, ``evaluation/results/ablation.md``)."""
@@ -312,22 +315,26 @@ class Embedder:
         self.n_cached = sum(1 for k in keys if all(k in found for found in known))
         self.n_computed = len(missing)
         if missing:
-            outputs = self._forward([t for _, t in missing], layers,
-                                    show_progress or (self.show_progress and len(missing) > self.batch_size))
-            for cache_id, found, rows in zip(cache_ids, known, outputs):
-                fresh = {k: v for (k, _), v in zip(missing, rows)}
-                if cache:
-                    cache.put_many(cache_id, fresh)
-                found.update(fresh)
+            def keep(done: np.ndarray, *outputs: np.ndarray | None) -> None:
+                # cached as they come, so an interrupted batch job starts again where it stopped
+                for cache_id, found, rows in zip(cache_ids, known, outputs):
+                    fresh = {missing[i][0]: rows[i] for i in done}
+                    if cache:
+                        cache.put_many(cache_id, fresh)
+                    found.update(fresh)
+
+            self._forward([t for _, t in missing], layers,
+                          show_progress or (self.show_progress and len(missing) > self.batch_size), keep)
         results = [np.vstack([found[k] for k in keys]).astype(np.float32) for found in known]
         return results[0], (results[1] if layers else None)
 
-    def _forward(self, texts: list[str], layers: tuple[int, ...],
-                 show_progress: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def _forward(self, texts: list[str], layers: tuple[int, ...], show_progress: bool,
+                 keep=None) -> tuple[np.ndarray, np.ndarray | None]:
         """Sentence embeddings and mean-pooled hidden ``layers`` of ``texts`` in one pass of the model.
 
         Texts go through in batches of similar length (less padding), as sentence-transformers' own ``encode``
-        does; the result is in the order given.
+        does; the result is in the order given. ``keep(rows, sentences, hidden)``, where given, is called with
+        the positions done so far (at least :data:`KEEP_EVERY` texts at a time, and the rest at the end).
         """
         import torch
 
@@ -356,7 +363,8 @@ class Embedder:
         if auto_model is not None:
             auto_model.config.output_hidden_states = bool(layers)
         limit = getattr(model, "max_seq_length", None)
-        n_at_limit = 0
+        n_at_limit = kept = 0
+        done: list[int] = []
         try:
             with torch.inference_mode():
                 for start in batches:
@@ -378,6 +386,11 @@ class Embedder:
                         if hidden is None:
                             hidden = np.zeros((len(texts), block.shape[1]), dtype=np.float32)
                         hidden[rows] = block
+                    done.extend(rows)
+                    if keep is not None and (len(done) >= KEEP_EVERY or len(done) + kept == len(texts)):
+                        keep(np.asarray(done), sentences, hidden)
+                        kept += len(done)
+                        done = []
         finally:
             if auto_model is not None:
                 auto_model.config.output_hidden_states = before
