@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -357,3 +358,40 @@ def test_blind_mode_shows_no_suggestion_where_another_coder_coded(project):
 
 def test_the_browser_asks_for_an_icon_and_gets_no_error(api):
     assert api.get("/favicon.ico").status_code == 204
+
+
+def test_a_coders_imported_codings_are_their_own_starting_point(project):
+    """Codings imported under a coder's name are that coder's codes on the page (not another coder's), count
+    as decided in their progress, and a decision of theirs builds on them rather than wiping them."""
+    from theme_assist.codebook import parse_codebook
+    from theme_assist.project.audit import current_codings
+    from theme_assist.project.state import training_codings
+    from theme_assist.project.testing import CODEBOOK
+
+    with ProjectStore(project) as store:
+        store.add_codebook_version(parse_codebook(CODEBOOK.replace("exclusive: true", "exclusive: false")),
+                                   author="test", note="several codes per segment")
+        store.add_codings(pd.DataFrame({"segment_id": ["interview_a:1", "interview_a:3"], "code": ["work", "family"],
+                                        "coder": "ana"}), source="coded.csv")
+    client, token = client_for(project)
+    client.headers["X-Session-Token"] = token
+    view = client.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()
+    assert [c["id"] for c in view["mine"]["codes"]] == ["work"] and view["others"] == []
+    bo_view = client.get("/api/segments/interview_a:1", params={"coder": "bo"}).json()
+    assert bo_view["mine"]["codes"] == [] and bo_view["others"] == [
+        {"coder": "ana", "source": "coded.csv", "codes": ["Paid work"]}]
+    progress = client.get("/api/queue", params={"coder": "ana", "status": "all"}).json()
+    assert progress["progress"]["decided"] == 2
+    assert client.get("/api/queue", params={"coder": "bo"}).json()["progress"]["decided"] == 0
+    assert "interview_a:1" not in [item["segment_id"] for item in
+                                   client.get("/api/queue", params={"coder": "ana"}).json()["items"]]
+
+    assert client.post("/api/decisions", json=decision("interview_a:1", "add", "stigma")).status_code == 201
+    assert client.post("/api/decisions", json=decision("interview_a:3", "reject", "family")).status_code == 201
+    view = client.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()
+    assert sorted(c["id"] for c in view["mine"]["codes"]) == ["stigma", "work"]
+    with ProjectStore(project) as store:
+        current = sorted(map(tuple, current_codings(store).to_numpy()))
+        learnt = training_codings(store.codings(), store.decisions(), exclusive=False)
+    assert current == [("interview_a:1", "stigma", "ana"), ("interview_a:1", "work", "ana")]
+    assert sorted(map(tuple, learnt.to_numpy())) == [("interview_a:1", "stigma"), ("interview_a:1", "work")]

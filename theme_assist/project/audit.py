@@ -114,16 +114,16 @@ def write_audit(store: ProjectStore, path: str | Path) -> int:
 
 
 def current_codings(store: ProjectStore) -> pd.DataFrame:
-    """Every coder's codes as they stand after review, plus each coder's imported codings of the segments that
-    coder has not reviewed (another coder's decision leaves them standing): ``segment_id``, ``code``, ``coder``.
-    Imported codings without a coder are named by the file they came from (``CODED.csv``), so that the table is
-    one ``theme-assist agree`` reads."""
+    """Every coder's codes as they stand after review, starting from the codings imported under the coder's name
+    (another coder's decision leaves them standing), and the imported codings without a coder: ``segment_id``,
+    ``code``, ``coder``. Those are named by the file they came from (``CODED.csv``), so that the table is one
+    ``theme-assist agree`` reads."""
     codebook = store.codebook()
-    state = coder_state(store.decisions(), exclusive=codebook.exclusive)
+    codings = store.codings()
+    state = coder_state(store.decisions(), exclusive=codebook.exclusive, imported=codings)
     reviewed_by = pd.MultiIndex.from_frame(state[["segment_id", "coder"]])
     state = state.explode("codes").dropna(subset=["codes"])
     reviewed = pd.DataFrame({"segment_id": state["segment_id"], "code": state["codes"], "coder": state["coder"]})
-    codings = store.codings()
     codings = codings.assign(coder=codings["coder"].where(codings["coder"] != "", codings["source"]))
     codings = codings[["segment_id", "code", "coder"]]
     imported = codings[~pd.MultiIndex.from_frame(codings[["segment_id", "coder"]]).isin(reviewed_by)]

@@ -20,7 +20,7 @@ STATE_COLUMNS = ["segment_id", "coder", "codes", "rejected", "last_decision"]
 id of the coder's latest live decision on the segment."""
 
 
-def coder_state(decisions: pd.DataFrame, exclusive: bool = False) -> pd.DataFrame:
+def coder_state(decisions: pd.DataFrame, exclusive: bool = False, imported: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each (segment, coder)'s applied and rejected codes after replaying the live decisions.
 
     Parameters
@@ -30,6 +30,10 @@ def coder_state(decisions: pd.DataFrame, exclusive: bool = False) -> pd.DataFram
     exclusive : bool
         Whether the codebook allows one code per segment only; a decision with ``exclusive_codebook`` made under
         an exclusive version is replayed as exclusive either way.
+    imported : DataFrame, optional
+        Imported codings (``segment_id``, ``code``, ``coder``): a named coder's replay starts from that coder's
+        imported codes (in an exclusive codebook, the first), with ``last_decision`` 0 until a decision. Codings
+        without a coder are nobody's starting point.
     """
     live = decisions[(decisions["action"] != "undo") & ~decisions["undone"].astype(bool)]
     if "exclusive_codebook" in live:
@@ -37,6 +41,11 @@ def coder_state(decisions: pd.DataFrame, exclusive: bool = False) -> pd.DataFram
     else:
         live = live.assign(exclusive_codebook=exclusive)
     state: dict[tuple[str, str], dict] = {}
+    if imported is not None:
+        for row in imported[imported["coder"].fillna("") != ""].itertuples(index=False):
+            entry = state.setdefault((row.segment_id, row.coder), {"codes": [], "rejected": set(), "last": 0})
+            if row.code not in entry["codes"] and not (exclusive and entry["codes"]):
+                entry["codes"].append(row.code)
     for row in live.itertuples(index=False):
         entry = state.setdefault((row.segment_id, row.coder), {"codes": [], "rejected": set(), "last": 0})
         codes = entry["codes"]
@@ -67,11 +76,13 @@ def segment_status(state: pd.DataFrame) -> pd.Series:
 def training_codings(codings: pd.DataFrame, decisions: pd.DataFrame, exclusive: bool) -> pd.DataFrame:
     """The codes the engine learns from: ``segment_id``, ``code`` (one row per code).
 
-    A segment a coder has decided on takes the codes of its most recent decision's coder (a rejection alone
-    teaches nothing positive and leaves the segment out); other segments keep their imported human codings. In an
-    exclusive codebook a segment with several imported codes keeps its first.
+    A segment a coder has decided on takes the codes of its most recent decision's coder, starting from that
+    coder's own imported codes (a rejection alone teaches nothing positive and leaves the segment out); other
+    segments keep their imported human codings. In an exclusive codebook a segment with several imported codes
+    keeps its first.
     """
-    state = coder_state(decisions, exclusive=exclusive)
+    state = coder_state(decisions, exclusive=exclusive, imported=codings)
+    state = state[state["last_decision"] > 0]
     latest = state.sort_values("last_decision").drop_duplicates("segment_id", keep="last")
     decided = latest.explode("codes").dropna(subset=["codes"])
     from_decisions = pd.DataFrame({"segment_id": decided["segment_id"], "code": decided["codes"]})

@@ -43,6 +43,17 @@ def coded_by_others(store: ProjectStore, coder: str, exclusive: bool) -> set[str
     return set(decided) | set(imported)
 
 
+def own_state(store: ProjectStore, coder: str, exclusive: bool, segment_id: str | None = None) -> pd.DataFrame:
+    """The coder's codes and rejections (:func:`coder_state`) on every segment (or on ``segment_id``), starting
+    from the codings imported under the coder's name."""
+    decisions, codings = store.decisions(coder=coder), store.codings()
+    codings = codings[codings["coder"] == coder]
+    if segment_id is not None:
+        decisions = decisions[decisions["segment_id"] == segment_id]
+        codings = codings[codings["segment_id"] == segment_id]
+    return coder_state(decisions, exclusive=exclusive, imported=codings)
+
+
 def codebook_tree(codebook: Codebook) -> dict:
     """The codebook as nested dicts (``id``, ``name``, ``definition``, ``codable``, ``children``)."""
 
@@ -94,7 +105,7 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     if code:
         check_code(codebook, code)
     names = {c.id: c.name for c in codebook.all_codes}
-    mine = segment_status(coder_state(store.decisions(coder=coder), exclusive=codebook.exclusive))
+    mine = segment_status(own_state(store, coder, codebook.exclusive))
     top = _top_suggestions(store, codebook)
     if blind:
         top = top[~top["segment_id"].isin(coded_by_others(store, coder, codebook.exclusive))]
@@ -139,7 +150,7 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
     decisions = store.decisions()
     decisions = decisions[decisions["segment_id"] == segment_id]
     state = coder_state(decisions, exclusive=codebook.exclusive)
-    own = state[state["coder"] == coder]
+    own = own_state(store, coder, codebook.exclusive, segment_id)
     own_codes = own["codes"].iloc[0] if len(own) else []
     own_rejected = own["rejected"].iloc[0] if len(own) else []
     view = {
@@ -160,7 +171,7 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
         others = [{"coder": r.coder, "source": "review", "codes": [names.get(c, c) for c in r.codes]}
                   for r in state[state["coder"] != coder].itertuples(index=False) if r.codes]
         codings = store.codings()
-        codings = codings[codings["segment_id"] == segment_id]
+        codings = codings[(codings["segment_id"] == segment_id) & (codings["coder"] != coder)]
         for (who, source), group in codings.groupby(["coder", "source"]):
             others.append({"coder": who or "(unnamed)", "source": source,
                            "codes": [names.get(c, c) for c in group["code"]]})
@@ -176,7 +187,7 @@ def bulk_candidates(store: ProjectStore, code: str, min_score: float, coder: str
     check_code(codebook, code)
     suggestions = store.suggestions(with_evidence=False)
     chosen = suggestions[(suggestions["code"] == code) & (suggestions["score"] >= min_score)]
-    decided = set(coder_state(store.decisions(coder=coder), exclusive=codebook.exclusive)["segment_id"])
+    decided = set(own_state(store, coder, codebook.exclusive)["segment_id"])
     if blind:
         decided |= coded_by_others(store, coder, codebook.exclusive)
     chosen = chosen[~chosen["segment_id"].isin(decided)].sort_values("score", ascending=False, kind="stable")
