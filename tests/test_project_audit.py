@@ -221,3 +221,20 @@ def test_codings_imported_without_a_coder_are_exported_under_their_file_for_agre
         main(["agree", str(tmp_path / "codings.csv"), "--format", "json"])
     assert exit_info.value.code == 0, capsys.readouterr().err
     assert '"value": 0.5' in capsys.readouterr().out  # percent agreement: one of two segments
+
+
+def test_an_imported_coding_its_own_coder_took_away_is_no_coding_in_the_export(tmp_path):
+    store = make_project(tmp_path / "study.taproj")
+    a0, a1 = store.segments()["segment_id"].iloc[:2]
+    store.add_codings(pd.DataFrame({"segment_id": [a0, a1, a1], "code": ["work", "family", "family"],
+                                    "coder": ["Ana", "Ana", "Bo"]}), source="coded.csv")
+    store.record_decisions([DecisionRequest(a0, "reject", "work", "Ana"), DecisionRequest(a1, "add", "stigma", "Bo")])
+    human = audit_table(store).query("event == 'human_coding'")
+    assert human["superseded"].tolist() == [True, False, True]  # Bo's add replaced his family (exclusive codebook)
+    imported = import_project(export_qdpx(store, tmp_path / "study.qdpx").path, tmp_path / "imported",
+                              known=store.codebook())
+    store.close()
+    standing = imported.codings[imported.codings["description"].str.startswith("imported from", na=False)]
+    assert sorted(zip(standing["coder"], standing["code"])) == [("Ana", "family")]
+    taken = [s.description for s in selections(imported) if "no longer applied" in (s.description or "")]
+    assert len(taken) == 2 and all(d.startswith("imported from coded.csv") for d in taken)

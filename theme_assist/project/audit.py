@@ -14,7 +14,7 @@ Columns of :func:`audit_table` (:data:`AUDIT_COLUMNS`):
                     answers).
 ``suggestion_id``, ``decision_id``, ``undoes``, ``batch``, ``reason``, ``source``
 ``superseded``      whether something later replaced it: a later run (suggestions), an ``undo`` (decisions), a
-                    newer codebook version.
+                    newer codebook version, a decision of its own coder taking an imported code away.
 
 The REFI-QDA export (:func:`export_qdpx`) writes the same trail into QDA-XML (the codebook as it is now, not its
 history). QDA-XML (``Project-mrt2019.xsd``) has who (``creatingUser``) and when (``creationDateTime``) on
@@ -23,7 +23,8 @@ of its segment's span whose description tells its story. (Notes with ``NoteRef``
 is a separate memo; a description stays on the coded segment itself.)
 
 * an imported human coding → a coding by its coder, at its import time, described ``imported from SOURCE``
-  (codings of one span and source share a selection);
+  (codings of one span and source share a selection); one its coder's own later decisions took away (imported
+  codings are where a coder's replay starts) is a selection without a coding, described ``… no longer applied``;
 * a machine suggestion of any run → a coding by the user :func:`~theme_assist.refi.machine_user_name` (model id,
   engine version): one user per model and version, so a MAXQDA user can show or hide each model's codings.
   Dated at its run; described ``theme_assist suggestion: CODE (score 0.830, rank 1, run 3)`` followed by what
@@ -70,7 +71,7 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
     codings = store.codings()
     human = pd.DataFrame({"time": codings["created_at"], "event": "human_coding", "action": "import",
                           "actor": codings["coder"], "segment_id": codings["segment_id"], "code": codings["code"],
-                          "source": codings["source"], "superseded": False})
+                          "source": codings["source"], "superseded": ~_imported_in_force(store, codings)})
     runs = store.runs()
     suggestions = store.all_suggestions()
     latest_run = runs["id"].max() if len(runs) else None
@@ -111,6 +112,19 @@ def write_audit(store: ProjectStore, path: str | Path) -> int:
     table = audit_table(store)
     write_table(table, path)
     return len(table)
+
+
+def _imported_in_force(store: ProjectStore, codings: pd.DataFrame) -> pd.Series:
+    """Whether each imported coding still stands: false where its coder's own later decisions on the segment took
+    the code away (:func:`~theme_assist.project.state.coder_state` starts a coder's replay from their imports)."""
+    state = coder_state(store.decisions(), exclusive=store.codebook().exclusive, imported=codings)
+    state = state[state["last_decision"] > 0]
+    reviewed = set(zip(state["segment_id"], state["coder"]))
+    state = state.explode("codes").dropna(subset=["codes"])
+    standing = set(zip(state["segment_id"], state["coder"], state["codes"]))
+    return pd.Series([(s, k) not in reviewed or (s, k, c) in standing
+                      for s, c, k in codings[["segment_id", "code", "coder"]].itertuples(index=False)],
+                     index=codings.index, dtype=bool)
 
 
 def current_codings(store: ProjectStore) -> pd.DataFrame:
@@ -214,8 +228,12 @@ def audit_codings(store: ProjectStore) -> tuple[pd.DataFrame, pd.DataFrame]:
     codebook = store.codebook()
     name = {code.id: code.name for code in codebook.all_codes}
     human = table[table["event"] == "human_coding"]
-    human = pd.DataFrame({"segment_id": human["segment_id"], "code": human["code"], "coder": human["actor"],
-                          "created": human["time"], "description": "imported from " + human["source"].astype(str)})
+    taken_away = human["superseded"].astype(bool)
+    human = pd.DataFrame({"segment_id": human["segment_id"], "code": human["code"].where(~taken_away, ""),
+                          "coder": human["actor"], "created": human["time"],
+                          "description": "imported from " + human["source"].astype(str)
+                          + taken_away.map({True: "; no longer applied (a later decision of its coder changed it)",
+                                            False: ""})})
     decisions = table[table["event"] == "decision"]
     in_force = _in_force(decisions, store, codebook.exclusive)
     decided = pd.DataFrame({"segment_id": decisions["segment_id"], "code": decisions["code"].where(in_force, ""),
