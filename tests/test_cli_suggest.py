@@ -302,7 +302,36 @@ def test_a_batch_split_by_documents_gives_the_rows_of_one_run(files, tmp_path, c
                             "--out", out], capsys)
         assert code == 0, err
         outputs.append(pd.read_csv(out, keep_default_na=False, dtype=str))
+    for shard in ("1/2", "2/2"):
+        out = tmp_path / f"shard{shard[0]}.csv"
+        code, _, err = run(["suggest", "--codebook", codebook, "--load-model", model, "--input", whole,
+                            "--out", out, "--shard", shard], capsys)
+        assert code == 0, err
+        outputs.append(pd.read_csv(out, keep_default_na=False, dtype=str))
     one_run = outputs[0].sort_values(["segment_id", "rank"], ignore_index=True)
-    put_together = pd.concat(outputs[1:]).sort_values(["segment_id", "rank"], ignore_index=True)
     assert len(one_run) > 500 and one_run["code"].nunique() > 1
-    pd.testing.assert_frame_equal(one_run, put_together)
+    for parts in (outputs[1:3], outputs[3:]):
+        assert all(len(part) < len(one_run) for part in parts)
+        put_together = pd.concat(parts).sort_values(["segment_id", "rank"], ignore_index=True)
+        pd.testing.assert_frame_equal(one_run, put_together)
+
+
+@pytest.mark.parametrize("shard", ["0/2", "3/2", "1/0", "a/b", "2"])
+def test_a_shard_that_is_not_i_of_n_is_one_line(files, tmp_path, capsys, shard):
+    codebook, coded, segments = files
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out",
+                        tmp_path / "o.csv", "--shard", shard], capsys)
+    assert code == 2 and "is not I/N" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_shard_beyond_the_documents_writes_an_empty_table_and_says_why(files, tmp_path, capsys):
+    codebook, coded, segments = files
+    two_documents = tmp_path / "two.csv"
+    NEW.assign(document=["d3", "d4", "d4"]).to_csv(two_documents, index=False)
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", two_documents, "--out",
+                        tmp_path / "o.csv", "--shard", "3/3"], capsys)
+    assert code == 0, err
+    assert "holds no documents" in err and pd.read_csv(tmp_path / "o.csv").empty
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out",
+                        tmp_path / "o.csv", "--shard", "1/2"], capsys)
+    assert code == 2 and "holds one document only" in err

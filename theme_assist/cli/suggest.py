@@ -16,9 +16,32 @@ def write_suggestions(suggestions, path: Path) -> None:
     from theme_assist.inputs import write_table
 
     out = suggestions.copy()
-    out["score"] = out["score"].round(4)
+    out["score"] = out["score"].astype(float).round(4)
     out["evidence"] = [json.dumps(e, ensure_ascii=False) for e in out["evidence"]]
     write_table(out, path)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"I/N"`` → ``(I, N)`` with 1 ≤ I ≤ N."""
+    from theme_assist.errors import InputError
+
+    number, _, total = text.partition("/")
+    if not (number.strip().isdigit() and total.strip().isdigit()) or not 1 <= int(number) <= int(total):
+        raise InputError(f"--shard {text!r} is not I/N with 1 ≤ I ≤ N (e.g. 3/10: the third of ten parts)")
+    return int(number), int(total)
+
+
+def shard_of(segments, shard: tuple[int, int]):
+    """The segments of the ``I``-th of ``N`` parts of the documents: the documents in sorted order, dealt out in
+    turn, so every machine of an array job takes its own part and the parts together are every document."""
+    from theme_assist.errors import InputError
+
+    number, total = shard
+    documents = sorted(segments["document"].astype(str).unique())
+    if total > 1 and len(documents) < 2:
+        raise InputError("--shard splits the input by document, and it holds one document only")
+    mine = set(documents[number - 1::total])
+    return segments[segments["document"].astype(str).isin(mine)].reset_index(drop=True)
 
 
 def suggest(
@@ -48,6 +71,9 @@ def suggest(
                                                             "+0.01–0.04 κ; about 2 s per coded example on 2 "
                                                             "cores: "
                                                             "evaluation/results/setfit.md)."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="I/N: suggest for the I-th of N parts of the "
+                                                              "documents only (an array job on a cluster, with "
+                                                              "--load-model); the N outputs together are one run's."),
 ) -> None:
     """Suggest the top codes, with a score and evidence quotes, for every segment of INPUT."""
     from rich.console import Console
@@ -65,8 +91,13 @@ def suggest(
                   {"--codebook": codebook, "--input": input, "--train": train, "--metadata": metadata,
                    "--load-model": load_model}, folders=("--save-model",),
                   tables=("--out", "--segments-out"))  # fail before the work, not after it
+    part = parse_shard(shard) if shard is not None else None
     book = load_codebook(codebook)
     segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata)
+    if part:
+        segments = shard_of(segments, part)
+        if segments.empty:
+            console.print(f"note: part {part[0]} of {part[1]} holds no documents (fewer documents than parts)")
     embedder = Embedder(model=model, show_progress=True)
     if load_model and train:
         raise InputError("give either --train (fit now) or --load-model (use a saved suggester), not both")
