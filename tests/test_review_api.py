@@ -390,6 +390,10 @@ def test_a_coders_imported_codings_are_their_own_starting_point(project):
     assert client.post("/api/decisions", json=decision("interview_a:3", "reject", "family")).status_code == 201
     view = client.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()
     assert sorted(c["id"] for c in view["mine"]["codes"]) == ["stigma", "work"]
+    for who in ("ana", "bo"):  # the page's progress line counts as the queue does, without reading suggestions
+        queued = client.get("/api/queue", params={"coder": who, "status": "all"}).json()["progress"]
+        progress = client.get("/api/progress", params={"coder": who}).json()
+        assert (progress["total"], progress["decided"]) == (queued["total"], queued["decided"])
     with ProjectStore(project) as store:
         current = sorted(map(tuple, current_codings(store).to_numpy()))
         learnt = training_codings(store.codings(), store.decisions(), exclusive=False)

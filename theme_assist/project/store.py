@@ -444,8 +444,12 @@ class ProjectStore:
                             for s, c, k in frame[["segment_id", "code", "coder"]].itertuples(index=False)])
         return len(frame)
 
-    def codings(self) -> pd.DataFrame:
-        return self._read("SELECT id, segment_id, code, coder, source, created_at FROM codings ORDER BY id")
+    def codings(self, segment_id: str | None = None) -> pd.DataFrame:
+        """Imported human codings (of one segment only, where given), in the order they were imported."""
+        sql = "SELECT id, segment_id, code, coder, source, created_at FROM codings"
+        if segment_id is not None:
+            return self._read(sql + " WHERE segment_id = ? ORDER BY id", [segment_id])
+        return self._read(sql + " ORDER BY id")
 
     # ------------------------------------------------------------------ machine suggestions
     def add_run(self, suggestions: pd.DataFrame, model_id: str, embedding_model: str, engine_version: str,
@@ -611,16 +615,19 @@ class ProjectStore:
                 first_id = cursor.lastrowid if first_id is None else first_id
         return self.decisions(since_id=first_id - 1)
 
-    def decisions(self, coder: str | None = None, since_id: int = 0) -> pd.DataFrame:
-        """Decisions in the order they were made, each with ``undone`` and ``exclusive_codebook`` (whether the
-        codebook version in force when it was made allowed one code per segment: an ``add`` then replaced the
-        segment's code, whatever a later version allows)."""
+    def decisions(self, coder: str | None = None, since_id: int = 0, segment_id: str | None = None) -> pd.DataFrame:
+        """Decisions (of one coder, on one segment, where given) in the order they were made, each with ``undone``
+        and ``exclusive_codebook`` (whether the codebook version in force when it was made allowed one code per
+        segment: an ``add`` then replaced the segment's code, whatever a later version allows)."""
         sql = (f"SELECT {', '.join('d.' + c for c in DECISION_COLUMNS)}, {_UNDONE} AS undone FROM decisions d "
                "WHERE d.id > ?")
         params: list = [since_id]
         if coder is not None:
             sql += " AND d.coder = ?"
             params.append(coder.strip())  # as decisions store it
+        if segment_id is not None:
+            sql += " AND d.segment_id = ?"
+            params.append(segment_id)
         frame = self._read(sql + " ORDER BY d.id", params)
         frame["undone"] = frame["undone"].astype(bool)
         frame["exclusive_codebook"] = self._exclusive_when(frame["created_at"])
@@ -640,6 +647,9 @@ class ProjectStore:
         in_force = np.searchsorted(versions["created_at"].to_numpy(dtype=str), times.to_numpy(dtype=str),
                                    side="right") - 1
         return flags[np.maximum(in_force, 0)]
+
+    def segment_count(self) -> int:
+        return self._connection().execute("SELECT count(*) FROM segments").fetchone()[0]
 
     def decision_count(self) -> int:
         return self._connection().execute("SELECT count(*) FROM decisions WHERE action != 'undo'").fetchone()[0]

@@ -31,14 +31,15 @@ def current_codebook(store: ProjectStore) -> Codebook:
     return _PARSED[latest["content_hash"]]
 
 
-def coded_by_others(store: ProjectStore, coder: str, exclusive: bool) -> set[str]:
-    """Segments someone other than ``coder`` has coded (imported codings, or another coder's live codes).
+def coded_by_others(store: ProjectStore, coder: str, exclusive: bool, segment_id: str | None = None) -> set[str]:
+    """Segments (of all, or ``segment_id`` only) someone other than ``coder`` has coded (imported codings, or
+    another coder's live codes).
 
     The engine learns from these codes and suggests them back on the same segments at near certainty, so in blind
     mode their suggestions would show the other coders' codes."""
-    state = coder_state(store.decisions(), exclusive=exclusive)
+    state = coder_state(store.decisions(segment_id=segment_id), exclusive=exclusive)
     decided = state.loc[(state["coder"] != coder) & state["codes"].map(bool), "segment_id"]
-    codings = store.codings()
+    codings = store.codings(segment_id=segment_id)
     imported = codings.loc[codings["coder"] != coder, "segment_id"]
     return set(decided) | set(imported)
 
@@ -46,12 +47,9 @@ def coded_by_others(store: ProjectStore, coder: str, exclusive: bool) -> set[str
 def own_state(store: ProjectStore, coder: str, exclusive: bool, segment_id: str | None = None) -> pd.DataFrame:
     """The coder's codes and rejections (:func:`coder_state`) on every segment (or on ``segment_id``), starting
     from the codings imported under the coder's name."""
-    decisions, codings = store.decisions(coder=coder), store.codings()
-    codings = codings[codings["coder"] == coder]
-    if segment_id is not None:
-        decisions = decisions[decisions["segment_id"] == segment_id]
-        codings = codings[codings["segment_id"] == segment_id]
-    return coder_state(decisions, exclusive=exclusive, imported=codings)
+    codings = store.codings(segment_id=segment_id)
+    return coder_state(store.decisions(coder=coder, segment_id=segment_id), exclusive=exclusive,
+                       imported=codings[codings["coder"] == coder])
 
 
 def codebook_tree(codebook: Codebook) -> dict:
@@ -133,6 +131,13 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     return {"items": items, "matching": int(len(shown)), "progress": {"total": total, "decided": decided}}
 
 
+def progress(store: ProjectStore, coder: str) -> dict:
+    """The coder's progress as :func:`queue` counts it (``total`` segments, ``decided``: those with the coder's
+    codes or rejections), without reading the suggestions: the page asks for it after every decision."""
+    codebook = current_codebook(store)
+    return {"total": store.segment_count(), "decided": len(own_state(store, coder, codebook.exclusive))}
+
+
 def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) -> dict:
     """One segment in context with its suggestions and evidence, the coder's own codes, and (unless ``blind``)
     what other coders coded."""
@@ -144,12 +149,10 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
     before, after = store.context(segment)
     run = store.latest_run()
     suggestions = _current_suggestions(store, codebook, segment_id).sort_values("rank")
-    withheld = blind and segment_id in coded_by_others(store, coder, codebook.exclusive)
+    withheld = blind and segment_id in coded_by_others(store, coder, codebook.exclusive, segment_id)
     if withheld:
         suggestions = suggestions.iloc[:0]
-    decisions = store.decisions()
-    decisions = decisions[decisions["segment_id"] == segment_id]
-    state = coder_state(decisions, exclusive=codebook.exclusive)
+    state = coder_state(store.decisions(segment_id=segment_id), exclusive=codebook.exclusive)
     own = own_state(store, coder, codebook.exclusive, segment_id)
     own_codes = own["codes"].iloc[0] if len(own) else []
     own_rejected = own["rejected"].iloc[0] if len(own) else []
@@ -170,8 +173,8 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
     if not blind:
         others = [{"coder": r.coder, "source": "review", "codes": [names.get(c, c) for c in r.codes]}
                   for r in state[state["coder"] != coder].itertuples(index=False) if r.codes]
-        codings = store.codings()
-        codings = codings[(codings["segment_id"] == segment_id) & (codings["coder"] != coder)]
+        codings = store.codings(segment_id=segment_id)
+        codings = codings[codings["coder"] != coder]
         for (who, source), group in codings.groupby(["coder", "source"]):
             others.append({"coder": who or "(unnamed)", "source": source,
                            "codes": [names.get(c, c) for c in group["code"]]})
