@@ -293,6 +293,24 @@ def test_a_file_that_mixes_encodings_names_the_first_line_that_is_not_utf8(tmp_p
         read_documents(path)
 
 
+@pytest.mark.parametrize("lines_in_cp1252", [1, 3])
+def test_a_file_in_cp1252_then_utf8_names_both_lines(tmp_path, lines_in_cp1252):
+    # charset-normalizer reads it all as cp1252, the UTF-8 lines garbled: "Ã§a va"
+    path = tmp_path / "edited.txt"
+    path.write_bytes(b"Interviewer: Bonjour.\n" + "Cleo: Très bien, ça va.\n".encode("cp1252") * lines_in_cp1252
+                     + b"Interviewer: Et apr\xc3\xa8s ?\n" + "Cleo: À côté de la gare.\n".encode("utf-8"))
+    with pytest.raises(InputError, match=rf"edited.txt is not UTF-8 at line 2 but is at line {lines_in_cp1252 + 2} "
+                                         r"\(mixed encodings\?\)"):
+        read_documents(path)
+
+
+def test_a_cp1252_file_whose_lines_are_all_legacy_is_read(tmp_path):
+    path = tmp_path / "legacy.txt"
+    path.write_bytes("Interviewer: Bonjour.\nCleo: Très bien, ça va.\nCleo: À côté — «gare».\n".encode("cp1252"))
+    (document,) = read_documents(path)
+    assert "À côté — «gare»" in document.text
+
+
 def test_chinese_in_gbk_whose_first_line_passes_for_utf8_is_still_read(tmp_path):
     path = tmp_path / "gbk.txt"
     # 谢谢 in GBK is valid UTF-8 ("лл"), a whole line of it

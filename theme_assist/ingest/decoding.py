@@ -5,7 +5,8 @@ charset-normalizer; because its first guess among the Windows code pages is unst
 (cp1252 text is often reported as cp1257), a near-best match from a common Windows code page is preferred, and
 the encoding used is logged so a wrong guess is visible. Bytes that no encoding explains — or that decode to
 control characters — are refused as "not a text file", and whole lines of Western text in UTF-8 followed by bytes
-that are not UTF-8 (a transcript edited in two programs) are refused naming the line, as no one encoding reads both.
+that are not UTF-8 (a transcript edited in two programs), or preceded by them, are refused naming the lines, as no
+one encoding reads both.
 """
 
 from __future__ import annotations
@@ -111,12 +112,18 @@ def _detect_encoding(data: bytes, path: Path) -> str:
         data.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as error:
-        utf8_text = _utf8_text_before(data, error.start)
+        first_not_utf8 = error.start
+        utf8_text = _utf8_text_before(data, first_not_utf8)
     if utf8_text is not None and _WESTERN.search(utf8_text[:utf8_text.rfind("\n") + 1]):
         # whole lines with accented letters or typographic quotes in UTF-8, then bytes that are not: no one encoding
         # reads both (cp1252 would garble the first); bytes of a CJK encoding may pass for UTF-8 by chance, but as
         # Cyrillic, Greek or CJK characters, hence Western ones only
         raise _not_text(path, utf8_text.count("\n") + 1)
+    if utf8_text is not None and (later := _western_utf8_line_after(data, first_not_utf8)):
+        # the other way round: a legacy encoding's lines, then a line in UTF-8 that cp1252 would read as "CafÃ©"
+        line = data.count(b"\n", 0, first_not_utf8) + 1
+        raise InputError(f"{path} is not UTF-8 at line {line} but is at line {later} (mixed encodings?), "
+                         "so its encoding cannot be determined; save the file as UTF-8, or fix those lines")
     matches = list(from_bytes(data))
     if b"\x00" in data:
         # NUL bytes without a BOM: only UTF-16/32 text explains them; anything else is binary.
@@ -138,6 +145,21 @@ def _utf8_text_before(data: bytes, first_not_utf8: int) -> str | None:
     characters there)."""
     text = data[:first_not_utf8].decode("utf-8")
     return None if b"\x00" in data or _CONTROL_CHARACTERS.search(text) else text
+
+
+def _western_utf8_line_after(data: bytes, first_not_utf8: int) -> int | None:
+    """The number of the first line after the one holding byte ``first_not_utf8`` that is UTF-8 with accented
+    letters or typographic punctuation (bytes of a legacy encoding almost never are), or None."""
+    start = data.find(b"\n", first_not_utf8)
+    number = data.count(b"\n", 0, first_not_utf8) + 1
+    for line in data[start + 1:].split(b"\n") if start >= 0 else []:
+        number += 1
+        try:
+            if _WESTERN.search(line.decode("utf-8")):
+                return number
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 def _control_ratio(text: str) -> float:
