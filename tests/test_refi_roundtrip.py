@@ -234,3 +234,30 @@ def test_suggestions_for_a_folder_of_word_and_legacy_text_transcripts_export(tmp
     assert len(back.codings) and "My mother – she" in "".join(back.codings["text"])
     for coding in back.codings.itertuples():
         assert coding.text == segments.loc[(coding.document, coding.start), "text"]
+
+
+def test_suggest_output_exports_with_or_without_its_segments_table(qc_import, tmp_path, project_schema):
+    """Issue #6's round trip with the real commands: suggest on the imported interview, then export-qdpx as the
+    contract writes it (no --segments: the documents are segmented as suggest segmented them) and with
+    suggest's --segments-out; both validate, re-import, and place every suggestion on its segment's text."""
+    folder, _ = qc_import
+    out, segments = tmp_path / "S.csv", tmp_path / "SEG.csv"
+    assert run_cli("suggest", "--codebook", folder / "codebook.yaml", "--train", folder / "codings.csv",
+                   "--input", folder / "documents", "--out", out, "--segments-out", segments) == 0
+    made = pd.read_csv(out, dtype=str, keep_default_na=False)
+    placed = made[made["code"] != ""]
+    exported = {}
+    for name, extra in (("contract", []), ("with-segments", ["--segments", segments])):
+        path = tmp_path / f"{name}.qdpx"
+        assert run_cli("export-qdpx", "--codebook", folder / "codebook.yaml", "--documents", folder / "documents",
+                       "--codings", folder / "codings.csv", "--suggestions", out, *extra, "--out", path) == 0
+        assert_valid_qdpx(path, project_schema)
+        again = import_project(path, tmp_path / name)
+        machine = again.codings[again.codings["coder"] == machine_user_name("all-MiniLM-L6-v2")]
+        exported[name] = sorted(zip(machine["document"], machine["start"], machine["end"], machine["code"]))
+        assert len(machine) == len(placed) > 20
+    assert exported["contract"] == exported["with-segments"]
+    table = pd.read_csv(segments, dtype=str, keep_default_na=False).set_index("segment_id")
+    expected = sorted((table.loc[s, "document"], int(table.loc[s, "start"]), int(table.loc[s, "end"]), c)
+                      for s, c in zip(placed["segment_id"], placed["code"]))
+    assert [(d, int(a), int(b), c) for d, a, b, c in exported["contract"]] == expected

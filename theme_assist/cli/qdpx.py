@@ -4,7 +4,8 @@ Contract (others' scripts rely on it)::
 
     theme-assist import-qdpx FILE.qdpx|FILE.qdc|FILE.qde --out DIR [--force] [--codebook CB.yaml]
     theme-assist export-qdpx --codebook CB.yaml [--documents DIR] [--codings CODINGS.csv]
-                             [--suggestions OUT.csv [--segments SEGMENTS.csv] [--accepted-only] [--model NAME]]
+                             [--suggestions OUT.csv [--segments SEGMENTS.csv | --unit U --max-chars N]
+                              [--accepted-only] [--model NAME]]
                              --out FILE.qdpx|FILE.qdc [--force]
     theme-assist export-qdpx --project DIR [...] --out FILE.qdpx|FILE.qdc [--force]
 
@@ -15,7 +16,8 @@ alone; an existing file is replaced only with ``--force`` (and ``import-qdpx --f
 it wrote). ``--project DIR`` (an import's folder) supplies the codebook, documents, codings and the guids and
 kept-aside XML; a ``--documents`` folder whose parent holds a ``project.json`` is treated the same way.
 Suggestion rows are placed by their own ``document``, ``start``, ``end`` columns, or by ``segment_id`` in
-``--segments`` (the segments table: ``segment_id``, ``document``, ``start``, ``end``).
+``--segments`` (the segments table: ``segment_id``, ``document``, ``start``, ``end``), or, without it, in the
+segments of ``--documents`` as ``suggest`` makes them (``--unit``, ``--max-chars``, its defaults by default).
 """
 
 from __future__ import annotations
@@ -107,6 +109,20 @@ def _documents(folder: Path | None, from_import: bool) -> list:
     return read_imported(folder) if from_import else read_transcripts(folder)
 
 
+def _placed_by_id(suggestions) -> bool:
+    """Whether suggestion rows name their segments by ``segment_id`` only (no ``document``, ``start``, ``end``)."""
+    return suggestions is not None and "segment_id" in suggestions and not {"document", "start", "end"} <= set(
+        suggestions.columns)
+
+
+def _segments_as_suggest_made_them(folder: Path, unit: str, max_chars: int):
+    """The segments table ``suggest --input FOLDER --unit UNIT --max-chars N --segments-out`` writes, so that the
+    ``DOCUMENT:N`` ids of its suggestions can be placed without that file."""
+    from theme_assist.inputs import read_segments
+
+    return read_segments(folder, unit=unit, max_chars=max_chars)
+
+
 def export_qdpx(
     out: Path = typer.Option(..., "--out", help="File to write: .qdpx (project) or .qdc (codebook only)."),
     codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML."),
@@ -116,8 +132,13 @@ def export_qdpx(
     suggestions: Path = typer.Option(None, "--suggestions", help="The suggest command's OUT.csv (segment_id, code, "
                                      "score, rank, evidence; an empty code is an abstention and is skipped)."),
     segments: Path = typer.Option(None, "--segments", help="Segments CSV placing the suggestions' segment ids "
-                                  "(segment_id, document, start, end[, text]), e.g. suggest --segments-out; not "
-                                  "needed when the suggestions carry document, start, end."),
+                                  "(segment_id, document, start, end[, text]), e.g. suggest --segments-out. "
+                                  "Without it, --documents is segmented as suggest segments it (--unit, "
+                                  "--max-chars); not needed when the suggestions carry document, start, end."),
+    unit: str = typer.Option("turn", "--unit", help="Without --segments: the segmentation suggest used (turn, "
+                             "sentence, paragraph)."),
+    max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Without --segments: the longest segment "
+                                  "suggest used."),
     accepted_only: bool = typer.Option(False, "--accepted-only", help="Only suggestions a coder accepted."),
     model: str = typer.Option(None, "--model", show_default="all-MiniLM-L6-v2",
                               help="Name of the model that made the suggestions (names the machine coder)."),
@@ -140,13 +161,17 @@ def export_qdpx(
                                    "--suggestions": suggestions, "--segments": segments, "--project": project})
     refuse_replacing({"--out": out}, force)
     base = read_base(project / PROJECT_JSON) if project is not None else None
+    suggestion_rows = _table(suggestions, "suggestions", ("code",), allow_empty=True)
+    segment_rows = _table(segments, "segments", ("segment_id",))
+    if segment_rows is None and _placed_by_id(suggestion_rows) and documents is not None:
+        segment_rows = _segments_as_suggest_made_them(documents, unit, max_chars)
     result = export_project(
         load_codebook(codebook),
         _documents(documents, from_import=project is not None),
         _table(codings, "codings", ("code",), allow_empty=True),
-        _table(suggestions, "suggestions", ("code",), allow_empty=True),
+        suggestion_rows,
         out=out,
-        segments=_table(segments, "segments", ("segment_id",)),
+        segments=segment_rows,
         base=base,
         attachments_dir=project / "attachments" if project is not None else None,
         model=model or DEFAULT_MODEL,
