@@ -137,6 +137,14 @@ def test_save_and_load_give_identical_suggestions(fitted, exclusive_book, embedd
     assert config["embedding_model_id"] == embedder.model_id
 
 
+def test_a_saved_suggester_is_refused_with_another_embedding_model(fitted, exclusive_book, tmp_path):
+    from theme_assist.project.testing import FakeEmbedder
+
+    fitted.save(tmp_path / "mini")
+    with pytest.raises(InputError, match=r"fitted with embedding model all-MiniLM-L6-v2@\w+, not fake-hash@1"):
+        CodeSuggester.load(tmp_path / "mini", exclusive_book, embedder=FakeEmbedder())
+
+
 def test_get_params_gives_every_parameter_but_the_embedder_and_round_trips(embedder):
     import inspect
 

@@ -115,8 +115,9 @@ def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
     transcript file or folder (segmented by ``unit``); with ``metadata``, each segment also gets its document's
     metadata fields as columns."""
     from theme_assist.ingest import join_metadata, metadata_table, read_documents, read_metadata
-    from theme_assist.segment import segment_documents, segments_from_table
+    from theme_assist.segment import check_unit, segment_documents, segments_from_table
 
+    check_unit(unit)  # a mistyped --unit is an error for a segments table too, where it is not used
     path = Path(path)
     if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES:
         table = read_table(path, what="segments", optional=("segment_id", "text", "document"))

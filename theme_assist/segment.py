@@ -189,10 +189,15 @@ def _drop_repeated_segments(table: pd.DataFrame, source: str | Path) -> pd.DataF
     return first
 
 
-def _segmenter(unit: str) -> Segmenter:
+def check_unit(unit: str) -> None:
+    """Refuse a segmentation unit no segmenter is registered for, in one line naming the choices."""
     if unit not in segmenters:
         choices = ", ".join(sorted(segmenters.get_all()))
         raise InputError(f"unknown segmentation unit {unit!r}; choose one of: {choices}")
+
+
+def _segmenter(unit: str) -> Segmenter:
+    check_unit(unit)
     return segmenters.get(unit)
 
 
