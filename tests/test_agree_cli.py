@@ -66,13 +66,13 @@ def test_json_metrics_level_weights_and_bootstrap(capsys, wide):
     code, out, _ = run(capsys, wide, "--format", "json", "-m", "alpha", "--metric", "brennan_prediger",
                        "--level", "ordinal", "--weights", "quadratic", "--bootstrap", "200", "--seed", "3")
     result = json.loads(out)
-    assert code == 0 and list(result) == ["alpha", "bennett_s"]
+    assert code == 0 and list(result) == ["alpha", "brennan_prediger"]  # keyed by the name asked for
     assert round(result["alpha"]["value"], 3) == 0.815
-    assert result["bennett_s"]["coefficient"].endswith("(quadratic weights)")
+    assert result["brennan_prediger"]["coefficient"].endswith("(quadratic weights)")
     low, high = result["alpha"]["ci"]
     assert low < result["alpha"]["value"] < high
     assert set(result["alpha"]["p_below"]) == {"0.667", "0.8"}
-    assert result["alpha"]["method"] == "coincidences" and result["bennett_s"]["method"] == "units"
+    assert result["alpha"]["method"] == "coincidences" and result["brennan_prediger"]["method"] == "units"
     again = run(capsys, wide, "--format", "json", "-m", "alpha", "--metric", "brennan_prediger",
                 "--level", "ordinal", "--weights", "quadratic", "--bootstrap", "200", "--seed", "3")[1]
     assert json.loads(again) == result

@@ -91,11 +91,21 @@ def agree(
         declared = _declared_categories(categories, source.ratings) if categories is not None else None
         summary = agreement_summary(source.ratings, metric or None, level=level, categories=declared, **options)
 
+    summary = _named_as_asked(summary, metric or [])
     if output_format == "json":
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         _print_tables(summary, source.ratings.shape, multi_label=source.multi_label, seed=seed,
                       population=population)
+
+
+def _named_as_asked(summary: dict, asked: list[str]) -> dict:
+    """``summary`` with each metric keyed by the name the user asked for it by (``--metric brennan_prediger``
+    gives a ``brennan_prediger`` entry, not ``bennett_s``), so a script finds what it requested."""
+    from theme_assist.agree.coefficients import ALIASES
+
+    renamed = {ALIASES[name]: name for name in asked if name in ALIASES and name not in summary}
+    return {renamed.get(key, key): entry for key, entry in summary.items()}
 
 
 def _resamples(bootstrap: int | None, interval: str | None) -> int:
