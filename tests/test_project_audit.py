@@ -238,3 +238,16 @@ def test_an_imported_coding_its_own_coder_took_away_is_no_coding_in_the_export(t
     assert sorted(zip(standing["coder"], standing["code"])) == [("Ana", "family")]
     taken = [s.description for s in selections(imported) if "no longer applied" in (s.description or "")]
     assert len(taken) == 2 and all(d.startswith("imported from coded.csv") for d in taken)
+
+
+def test_codings_imported_without_a_coder_are_the_files_user_in_the_export(tmp_path):
+    """As in project export --codings: a coder-less coding is named by its file, not left without a user."""
+    store = make_project(tmp_path / "study.taproj")
+    a0, a1 = store.segments()["segment_id"].iloc[:2]
+    store.add_codings(pd.DataFrame({"segment_id": [a0, a1], "code": ["work", "family"]}), source="coded2.csv")
+    imported = import_project(export_qdpx(store, tmp_path / "study.qdpx").path, tmp_path / "imported",
+                              known=store.codebook())
+    store.close()
+    human = imported.codings[imported.codings["description"].str.startswith("imported from", na=False)]
+    assert human["coder"].tolist() == ["coded2.csv", "coded2.csv"]
+    assert "coded2.csv" in [user.name for user in imported.project.users]

@@ -230,7 +230,8 @@ def audit_codings(store: ProjectStore) -> tuple[pd.DataFrame, pd.DataFrame]:
     human = table[table["event"] == "human_coding"]
     taken_away = human["superseded"].astype(bool)
     human = pd.DataFrame({"segment_id": human["segment_id"], "code": human["code"].where(~taken_away, ""),
-                          "coder": human["actor"], "created": human["time"],
+                          "coder": human["actor"].where(human["actor"] != "", human["source"]),  # as --codings
+                          "created": human["time"],
                           "description": "imported from " + human["source"].astype(str)
                           + taken_away.map({True: "; no longer applied (a later decision of its coder changed it)",
                                             False: ""})})
