@@ -270,3 +270,292 @@ def test_reading_a_wide_file_raises_no_deprecation_warning(tmp_path):
         warnings.simplefilter("error")
         ratings = read_ratings(path).ratings
     assert ratings.isna().to_numpy().tolist() == [[False, True, True], [False, False, True], [False, False, True]]
+
+
+# Span codings (document, start, end, code, coder), as import-qdpx writes codings.csv, on the units of
+# SEGMENTS.csv (suggest --segments-out). By hand, a unit a coder put no span on being rated "(no code)":
+#   unit  A         B          (p1 0-100, p2 100-200, p3 200-300, p4 300-400 of d1; q1 0-50, q2 50-100 of d2)
+#   p1    hope      hope
+#   p2    stigma    hope       (B's 150-190 hope)
+#   p3    hope      (no code)
+#   p4    (no code) stigma
+#   q1    hope      hope
+#   q2    (no code) (no code)
+# percent = 3/6; Cohen: marginals hope 3, stigma 1, none 2 for both, p_e = (9 + 1 + 4)/36, κ = (1/2 - 14/36) /
+# (1 - 14/36) = 4/22.
+SPANS = """document,start,end,code,coder,text,code_name
+d1,10,50,hope,A,"a quote, with a comma",Hope
+d1,120,180,stigma,A,x,Stigma
+d1,210,260,hope,A,x,Hope
+d2,0,40,hope,A,x,Hope
+d1,20,60,hope,B,x,Hope
+d1,150,190,hope,B,x,Hope
+d1,300,350,stigma,B,x,Stigma
+d2,10,45,hope,B,x,Hope
+"""
+SEGMENTS = """segment_id,document,start,end,text
+p1,d1,0,100,a
+p2,d1,100,200,b
+p3,d1,200,300,c
+p4,d1,300,400,d
+q1,d2,0,50,e
+q2,d2,50,100,f
+"""
+UNIT_TABLE = {"A": ["hope", "stigma", "hope", "(no code)", "hope", "(no code)"],
+              "B": ["hope", "hope", "(no code)", "stigma", "hope", "(no code)"]}
+# MAXQDA-style: A 0-100 hope vs B 5-100 hope overlap 95/100 (agree at 0.9); A 200-300 stigma vs B 200-260 stigma
+# overlap 60/100 (agree only at 0.6 or less); A 400-500 hope and B 600-700 hope match nothing.
+OVERLAPPING = """document,start,end,code,coder
+d1,0,100,hope,A
+d1,200,300,stigma,A
+d1,400,500,hope,A
+d1,5,100,hope,B
+d1,200,260,stigma,B
+d1,600,700,hope,B
+"""
+WIDE_FOR_MACHINE = "unit,ann,bob\ns1,hope,hope\ns2,hope,stigma\ns3,stigma,stigma\ns4,work,work\ns5,hope,hope\n" \
+                   "s6,stigma,stigma\n"
+SUGGESTIONS = """segment_id,code,score,rank,evidence
+s1,hope,0.9,1,"[""a quote""]"
+s1,stigma,0.5,2,[]
+s2,stigma,0.8,1,[]
+s3,stigma,0.7,1,[]
+s4,work,0.4,1,[]
+s5,work,0.6,1,[]
+s6,stigma,0.9,1,[]
+s9,hope,0.9,1,[]
+"""
+
+
+@pytest.fixture()
+def span_files(tmp_path):
+    paths = {}
+    for name, content in (("spans", SPANS), ("segments", SEGMENTS), ("overlapping", OVERLAPPING),
+                          ("wide", WIDE_FOR_MACHINE), ("suggestions", SUGGESTIONS)):
+        paths[name] = tmp_path / f"{name}.csv"
+        paths[name].write_text(content)
+    return paths
+
+
+def test_span_codings_on_units_are_rated_like_a_long_file(capsys, span_files):
+    from sklearn.metrics import cohen_kappa_score
+
+    code, out, err = run(capsys, span_files["spans"], "--units", span_files["segments"], "--format", "json")
+    assert code in (0, None) and err == ""
+    result = json.loads(out)
+    assert "masi_alpha" not in result and result["percent"]["n_units"] == 6
+    assert result["percent"]["value"] == pytest.approx(3 / 6)
+    assert result["cohen"]["value"] == pytest.approx(4 / 22)
+    assert result["cohen"]["value"] == pytest.approx(cohen_kappa_score(UNIT_TABLE["A"], UNIT_TABLE["B"]))
+    assert result["cohen"]["n_categories"] == 3  # hope, stigma, (no code)
+    table = " ".join(run(capsys, span_files["spans"], "--units", span_files["segments"])[1].split())
+    assert "Agreement: 6 units, 2 coders" in table and "Percent agreement │ 0.500 │ 6" in table
+    assert "span codings on the 6 units of" in table and "the rating is '(no code)'" in table
+
+
+def test_span_codings_on_units_with_a_minimum_coverage(capsys, span_files):
+    """At coverage 0.55 a span codes a unit only where it covers 55 % of it: A's 120-180 stigma (60 % of p2), A's
+    0-40 and B's 10-45 hope (80 % and 70 % of q1); the others cover 50 % or less. p1, p3, p4, q2 are (no code)
+    for both, q1 hope for both, p2 stigma / (no code): 5 of 6 agree."""
+    result = json.loads(run(capsys, span_files["spans"], "--units", span_files["segments"], "--min-coverage",
+                            "0.55", "--format", "json", "-m", "percent")[1])
+    assert result["percent"]["value"] == pytest.approx(5 / 6)
+
+
+def test_span_codings_on_units_multi_label(capsys, span_files, tmp_path):
+    """A second code from A on p1 makes the data multi-label: MASI-α on code sets, presence/absence per code,
+    every unit of SEGMENTS.csv counted (uncoded ones as absences for both coders)."""
+    multi = tmp_path / "multi.csv"
+    multi.write_text(SPANS + "d1,60,90,stigma,A,x,Stigma\n")
+    result = json.loads(run(capsys, multi, "--units", span_files["segments"], "--format", "json", "-m",
+                            "percent")[1])
+    assert list(result) == ["masi_alpha", "percent"]
+    assert result["masi_alpha"]["n_units"] == 6
+    by_code = result["percent"]["by_code"]
+    # hope: A p1 p3 q1, B p1 p2 q1 → agree on p1, p4, q1, q2; stigma: A p1 p2, B p4 → agree on p3, q1, q2
+    assert by_code["hope"]["value"] == pytest.approx(4 / 6) and by_code["hope"]["prevalence"] == 0.5
+    assert by_code["stigma"]["value"] == pytest.approx(3 / 6) and by_code["stigma"]["prevalence"] == 0.25
+    assert result["percent"]["n_units"] == 12 and result["percent"]["value"] == pytest.approx(7 / 12)
+
+
+def test_span_codings_segment_agreement_by_overlap(capsys, span_files):
+    code, out, err = run(capsys, span_files["overlapping"], "--overlap", "0.9", "--format", "json")
+    assert code in (0, None) and err == ""
+    (pair,) = json.loads(out)["segment_agreement"]
+    assert pair["coders"] == ["A", "B"] and pair["min_overlap"] == 0.9
+    rows = {row["code"]: row for row in pair["codes"]}
+    assert list(rows) == ["hope", "stigma", "(all codes)"]
+    assert [rows["hope"][k] for k in ("agreements", "disagreements", "total", "percent")] == [2, 2, 4, 0.5]
+    assert [rows["stigma"][k] for k in ("agreements", "disagreements", "total")] == [0, 2, 2]
+    assert rows["(all codes)"]["percent"] == pytest.approx(2 / 6)
+    assert pair["kappa_bp"] == pytest.approx((2 / 6 - 1 / 2) / (1 - 1 / 2)) and pair["reason"] is None
+    looser = json.loads(run(capsys, span_files["overlapping"], "--overlap", "0.6", "--format", "json")[1])
+    assert looser["segment_agreement"][0]["kappa_bp"] == pytest.approx((4 / 6 - 1 / 2) / (1 - 1 / 2))
+    table = " ".join(run(capsys, span_files["overlapping"], "--overlap", "0.9")[1].split())
+    assert "Segment agreement: A vs B" in table and "(all codes) │ 2 │ 4 │ 6 │ 0.333 │ -0.333" in table
+
+
+def test_segment_agreement_for_each_pair_of_three_coders(capsys, span_files, tmp_path):
+    three = tmp_path / "three.csv"
+    three.write_text(OVERLAPPING + "d1,0,100,hope,C\n")
+    pairs = json.loads(run(capsys, three, "--overlap", "0.9", "--format", "json")[1])["segment_agreement"]
+    assert [pair["coders"] for pair in pairs] == [["A", "B"], ["A", "C"], ["B", "C"]]
+    # A vs C: A's 0-100 hope and C's match; A's stigma and 400-500 hope do not → 2 of 4
+    assert pairs[1]["codes"][-1]["agreements"] == 2 and pairs[1]["codes"][-1]["total"] == 4
+    assert pairs[1]["codes"][1] == {"code": "stigma", "agreements": 0, "disagreements": 1, "total": 1,
+                                    "percent": 0.0}
+
+
+def test_machine_as_one_more_coder(capsys, span_files):
+    from sklearn.metrics import cohen_kappa_score
+
+    code, out, err = run(capsys, span_files["wide"], "--machine", span_files["suggestions"], "--format", "json")
+    assert code in (0, None) and err == ""
+    result = json.loads(out)
+    assert round(result["cohen"]["value"], 6) == round(cohen_kappa_score(*(pd.read_csv(span_files["wide"])[c]
+                                                                            for c in ("ann", "bob"))), 6)
+    rows = {row["comparison"]: row for row in result["machine_comparison"]}
+    assert list(rows) == ["machine vs ann", "machine vs bob", "machine vs human majority", "ann vs bob"]
+    machine = ["hope", "stigma", "stigma", "work", "work", "stigma"]  # rank 1 of s1…s6; s9 is no unit
+    ann = ["hope", "hope", "stigma", "work", "hope", "stigma"]
+    assert rows["machine vs ann"]["n_units"] == 6 and rows["machine vs ann"]["kind"] == "machine-human"
+    assert rows["machine vs ann"]["percent"] == pytest.approx(4 / 6)
+    assert rows["machine vs ann"]["cohen"] == pytest.approx(cohen_kappa_score(machine, ann))
+    assert rows["machine vs ann"]["prevalence"] is None  # three categories
+    assert rows["ann vs bob"]["percent"] == pytest.approx(5 / 6)
+    assert set(rows["ann vs bob"]) == {"comparison", "kind", "n_units", "prevalence", "percent", "cohen", "ac1",
+                                       "alpha", "note"}
+    table = " ".join(run(capsys, span_files["wide"], "--machine", span_files["suggestions"])[1].split())
+    assert table.index("Agreement: 6 units, 2 coders") < table.index("Machine vs humans")
+    assert "machine vs ann │ 6 │ — │ 0.667 │" in table
+
+
+def test_machine_abstentions_are_missing_ratings(capsys, span_files, tmp_path):
+    """s4 abstained: machine vs ann on 5 units, 3 agree. Cohen's κ counts each rater's marginals over every unit
+    it rated (Gwet; irrCAC): ann hope 3, stigma 2, work 1 of 6; machine hope 1, stigma 3, work 1 of 5; p_e =
+    (3·1 + 2·3 + 1·1) / 30 = 1/3, κ = (3/5 − 1/3) / (1 − 1/3) = 0.4."""
+    abstaining = tmp_path / "abstaining.csv"
+    abstaining.write_text(SUGGESTIONS.replace("s4,work,0.4,1", "s4,,,"))  # as suggest writes it: no score, rank
+    wide = tmp_path / "wide.csv"
+    wide.write_text(WIDE_FOR_MACHINE.replace("s6,stigma,stigma", "s6,stigma,"))
+    rows = {row["comparison"]: row for row in json.loads(run(capsys, wide, "--machine", abstaining, "--format",
+                                                             "json")[1])["machine_comparison"]}
+    assert rows["machine vs ann"]["n_units"] == 5 and rows["machine vs ann"]["percent"] == pytest.approx(3 / 5)
+    assert rows["machine vs ann"]["cohen"] == pytest.approx(0.4)
+    assert rows["machine vs bob"]["n_units"] == 4  # bob left s6 empty
+
+
+def test_machine_on_span_codings_mapped_to_units(capsys, span_files, tmp_path):
+    """Segment ids of the suggestions are the units of SEGMENTS.csv. Machine vs A on p1, p2, q1, q2 (p3
+    abstained, p4 not suggested): hope/hope, stigma/stigma, hope/hope, hope/(no code) → 3 of 4."""
+    suggestions = tmp_path / "out.csv"
+    suggestions.write_text("segment_id,code,score,rank,evidence\np1,hope,0.9,1,[]\np2,stigma,0.8,1,[]\n"
+                           "p3,,0.7,1,[]\nq1,hope,0.2,1,[]\nq2,hope,0.6,1,[]\n")
+    result = json.loads(run(capsys, span_files["spans"], "--units", span_files["segments"], "--machine",
+                            suggestions, "--format", "json", "-m", "percent")[1])
+    rows = {row["comparison"]: row for row in result["machine_comparison"]}
+    assert rows["machine vs A"]["n_units"] == 4 and rows["machine vs A"]["percent"] == pytest.approx(3 / 4)
+    assert rows["A vs B"]["percent"] == pytest.approx(result["percent"]["value"]) == pytest.approx(3 / 6)
+
+
+def test_machine_with_numeric_ratings(capsys, tmp_path):
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,A,B\nu1,1,1\nu2,2,2\nu3,1,2\nu4,2,2\n")
+    suggestions = tmp_path / "out.csv"
+    suggestions.write_text("segment_id,code,score,rank,evidence\nu1,1,0.9,1,[]\nu2,2.0,0.8,1,[]\nu3,1,0.7,1,[]\n"
+                           "u4,1,0.6,1,[]\n")
+    rows = json.loads(run(capsys, wide, "--machine", suggestions, "--format", "json")[1])["machine_comparison"]
+    assert rows[0]["comparison"] == "machine vs A" and rows[0]["percent"] == 0.75  # "2.0" is the number 2
+
+
+@pytest.mark.parametrize("ratings, args, message", [
+    ("spans", (), r"spans.csv holds span codings \(document, start, end, code, coder\): give --units "
+                  r"SEGMENTS.csv to rate units, or --overlap P"),
+    ("spans", ("--units", "segments", "--overlap", "0.9"), "give --units .* or --overlap .*, not both"),
+    ("spans", ("--min-coverage", "0.5"), "--min-coverage applies with --units"),
+    ("spans", ("--units", "segments", "--min-coverage", "1.5"), r"--min-coverage must lie in \[0, 1\]"),
+    ("spans", ("--overlap", "0"), r"--overlap must lie in \(0, 1\], e.g. 0.9; got 0"),
+    ("spans", ("--overlap", "1.2"), r"--overlap must lie in \(0, 1\]"),
+    ("spans", ("--overlap", "0.9", "-m", "cohen"), "--metric does not apply to --overlap"),
+    ("spans", ("--overlap", "0.9", "--bootstrap", "100"), "--bootstrap does not apply to --overlap"),
+    ("spans", ("--overlap", "0.9", "--interval", "analytic"), "--interval does not apply to --overlap"),
+    ("spans", ("--overlap", "0.9", "--weights", "linear"), "--weights does not apply to --overlap"),
+    ("spans", ("--overlap", "0.9", "--machine", "suggestions"), "--machine does not apply to --overlap"),
+    ("spans", ("--units", "wide"), "units file .*wide.csv has no column 'document'"),
+    ("spans", ("--units", "suggestions"), "units file .* has no column 'document'"),
+    ("spans", ("--units", "segments", "--machine", "segments"), "machine suggestions .* has no column 'code'"),
+    ("spans", ("--units", "segments", "--machine", "suggestions"), "share no unit with .*spans.csv"),
+    ("wide", ("--units", "segments"), "--units applies to span codings .*wide.csv holds ratings of units"),
+    ("wide", ("--overlap", "0.9"), "--overlap applies to span codings"),
+    ("wide", ("--machine", "nowhere"), "machine suggestions .*nowhere.csv does not exist"),
+    ("overlapping", ("--units", "segments", "--machine", "suggestions"), "share no unit"),
+])
+def test_span_and_machine_errors_are_one_line(capsys, span_files, ratings, args, message):
+    paths = {**span_files, "nowhere": span_files["wide"].with_name("nowhere.csv")}
+    code, out, err = run(capsys, paths[ratings], *(str(paths.get(arg, arg)) for arg in args))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("theme-assist: error:")
+    assert re.search(message, err), err
+
+
+@pytest.mark.parametrize("content, units, message", [
+    ("document,start,end,code,coder\nd1,0,10,x,A\n", SEGMENTS, "span codings of 1 coder; agreement needs at "
+                                                               "least two"),
+    ("document,start,end,code,coder\nd1,0,10,x,A\nd1,0,10,,B\n", SEGMENTS, "line 3 of .* has a blank document, "
+                                                                           "coder or code"),
+    ("document,start,end,code,coder\nd1,0,1.5,x,A\nd1,0,10,x,B\n", SEGMENTS, "'end' column must hold whole "
+                                                                             "numbers, not '1.5'"),
+    ("document,start,end,code,coder\nd1,10,5,x,A\nd1,0,10,x,B\n", SEGMENTS, "line 2 of .* ends before it starts"),
+    ("document,start,end,code,coder\nd9,0,10,x,A\nd9,0,10,x,B\n", SEGMENTS, r"no document of .* \(d9\) is among "
+                                                                            r"the documents of .* \(d1, d2\)"),
+    (OVERLAPPING, "segment_id,document,start,end\np1,d1,0,10\np1,d1,10,20\n", "unit 'p1' appears more than once"),
+    (OVERLAPPING, "id,document,start,end\np1,d1,0,10\n", "has no column 'segment_id' \\(or 'unit'\\)"),
+    (OVERLAPPING, "unit,document,start,end\np1,d1,10,0\n", "line 2 of .* has a unit that ends before it starts"),
+])
+def test_bad_span_or_units_file_is_one_line_error(capsys, tmp_path, content, units, message):
+    spans, segments = tmp_path / "spans.csv", tmp_path / "segments.csv"
+    spans.write_text(content)
+    segments.write_text(units)
+    code, out, err = run(capsys, spans, "--units", segments)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert re.search(message, err), err
+
+
+def test_multi_label_ratings_refuse_the_machine(capsys, tmp_path, span_files):
+    path = tmp_path / "long.csv"
+    path.write_text(MULTI_LABEL_LONG)
+    code, _, err = run(capsys, path, "--machine", span_files["suggestions"])
+    assert code == 2 and err.count("\n") == 1 and "--machine compares single-label ratings" in err
+
+
+def test_unit_id_column_may_be_called_unit_and_span_documents_without_units_are_named(capsys, span_files,
+                                                                                       tmp_path):
+    units = tmp_path / "paragraphs.csv"
+    units.write_text(SEGMENTS.replace("segment_id", "unit").replace("q1,d2,0,50,e\nq2,d2,50,100,f\n", ""))
+    code, out, err = run(capsys, span_files["spans"], "--units", units, "--format", "json", "-m", "percent")
+    assert code in (0, None)
+    assert err.strip() == (f"theme-assist: warning: {span_files['spans']}: the spans in 1 document(s) without "
+                           f"units in {units} are left out: d2")
+    result = json.loads(out)  # p1 agrees, p2 p3 p4 do not
+    assert result["percent"]["n_units"] == 4 and result["percent"]["value"] == pytest.approx(1 / 4)
+
+
+@pytest.mark.shared
+def test_an_imported_qdpx_codings_file_is_read_as_span_codings(capsys, shared_dir, tmp_path):
+    """import-qdpx → codings.csv (document, start, end, code, coder, text, …: one coder in this project); a second
+    coder who coded every other span the same way agrees on those spans and disagrees on the rest."""
+    imported = tmp_path / "imp"
+    with pytest.raises(SystemExit) as done:
+        main(["import-qdpx", str(shared_dir / "refi" / "qc_interview_project.qdpx"), "--out", str(imported)])
+    assert done.value.code in (0, None)
+    capsys.readouterr()
+    codings = imported / "codings.csv"
+    code, _, err = run(capsys, codings, "--overlap", "0.9")
+    assert code == 2 and "has span codings of 1 coder" in err
+    frame = pd.read_csv(codings, keep_default_na=False)
+    kept = frame.iloc[::2].assign(coder="second")
+    both = tmp_path / "two_coders.csv"
+    pd.concat([frame, kept]).to_csv(both, index=False)
+    (pair,) = json.loads(run(capsys, both, "--overlap", "0.9", "--format", "json")[1])["segment_agreement"]
+    overall = pair["codes"][-1]
+    assert overall["agreements"] == 2 * len(kept) and overall["total"] == len(frame) + len(kept)

@@ -1,4 +1,5 @@
-"""Reading a ratings file: wide (a unit column, then one column per coder) or long (``unit``, ``coder``, ``code``).
+"""Reading a ratings file: wide (a unit column, then one column per coder) or long (``unit``, ``coder``, ``code``);
+span codings and the machine's suggestions.
 
 Wide
     The first column names the unit, every other column is a coder; an empty cell is a missing rating. Ratings
@@ -10,6 +11,16 @@ Long
     coder make the data multi-label, and then every coder is taken to have coded every unit in the file (a coder
     without a row for a unit gave it no code). When every code is a number, one number written two ways ("1",
     "1.0") is one code.
+Span codings
+    Columns ``document``, ``start``, ``end``, ``code``, ``coder`` (others, such as ``text``, are ignored): one row
+    per coded span, as ``theme-assist import-qdpx`` writes ``codings.csv``. They are not ratings of units yet:
+    :func:`ratings_on_units` maps them onto units (the segments file of ``suggest --segments-out``, read by
+    :func:`read_units`), or they are compared span by span (:func:`~theme_assist.agree.units.segment_agreement`).
+    On units, every coder is taken to have read every unit: in single-label data a unit a coder gave no code is
+    rated :data:`NO_CODE`; in multi-label data it gets the empty code set (and an absence of every code).
+Machine suggestions
+    The ``suggest`` command's output (``segment_id``, ``code``, ``score``, ``rank``, ``evidence``):
+    :func:`read_machine` takes the rank-1 code of each segment; an empty code (an abstention) is a missing rating.
 """
 
 from __future__ import annotations
@@ -22,9 +33,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from theme_assist.agree.units import ratings_from_codings
+from theme_assist.agree.units import SPAN_COLUMNS, codings_on_units, ratings_from_codings
 from theme_assist.errors import InputError
-from theme_assist.inputs import read_table
+from theme_assist.inputs import read_table, whole_numbers
 
 LONG_COLUMNS = ("unit", "coder", "code")
 UNIT_ALIASES = ("unit", "segment_id")
@@ -33,6 +44,10 @@ BLANK_HEADER = re.compile(r"Unnamed: \d+")
 MISSING_MARKERS = ("na", "n/a", "#n/a", "nan", "null", "none", "missing")
 """Cell texts other programs write for a missing value (R's ``write.csv``: NA). Read as codes, as written, since
 "none" may be a code; a warning names them."""
+NO_CODE = "(no code)"
+"""The rating of a unit a coder gave no code, in single-label ratings made from span codings."""
+MACHINE = "machine"
+"""The coder name of the machine's suggestions (:func:`read_machine`)."""
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +71,26 @@ class RatingsFile:
     multi_label: bool = False
 
 
+@dataclass(frozen=True)
+class SpanCodings:
+    """A span codings file (see the module docstring).
+
+    Attributes
+    ----------
+    spans : DataFrame
+        Columns ``document``, ``start``, ``end`` (integers), ``code``, ``coder``; one row per coded span.
+    path : str
+        The file they were read from (for messages).
+    """
+
+    spans: pd.DataFrame
+    path: str
+
+    @property
+    def coders(self) -> list[str]:
+        return sorted(pd.unique(self.spans["coder"]))
+
+
 def read_ratings(path: str | Path) -> RatingsFile:
     """Read a wide or long ratings CSV (see the module docstring).
 
@@ -63,10 +98,30 @@ def read_ratings(path: str | Path) -> RatingsFile:
     ------
     InputError
         For a missing or empty file, a row with more or fewer cells than the header, a blank or repeated unit,
-        or fewer than two coders.
+        fewer than two coders, or span codings (which :func:`read_codings` reads).
+    """
+    source = read_codings(path)
+    if isinstance(source, SpanCodings):
+        raise InputError(f"{path} holds span codings ({', '.join(SPAN_COLUMNS)}), not ratings of units; map them "
+                         "onto units first (ratings_on_units)")
+    return source
+
+
+def read_codings(path: str | Path) -> RatingsFile | SpanCodings:
+    """Read a wide or long ratings CSV, or a span codings CSV (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        As :func:`read_ratings`; for span codings, a blank coder or code, offsets that are not whole numbers or
+        an end before the start, or fewer than two coders.
     """
     frame = read_table(path, what="ratings file", rectangular=True)
     frame = frame.apply(lambda column: column.str.strip())
+    lowered = {column.lower(): column for column in reversed(frame.columns)}
+    if set(SPAN_COLUMNS) <= set(lowered):
+        return _span_codings(frame[[lowered[name] for name in SPAN_COLUMNS]].set_axis(list(SPAN_COLUMNS), axis=1),
+                             path)
     if {"coder", "code"} <= {column.lower() for column in frame.columns}:  # long format
         names = {column: "unit" if column.lower() in UNIT_ALIASES else column.lower() for column in frame.columns}
         if sorted(names.values()) != sorted(LONG_COLUMNS):
@@ -127,6 +182,130 @@ def _long(frame: pd.DataFrame, path: str | Path) -> RatingsFile:
     if not multi_label:
         ratings = _as_numbers_if_all_numeric(ratings)
     return RatingsFile(ratings, codings=frame, multi_label=multi_label)
+
+
+def _span_codings(frame: pd.DataFrame, path: str | Path) -> SpanCodings:
+    from theme_assist.refi.assemble import human_codings
+
+    frame = human_codings(frame, str(path))  # theme_assist's suggestions exported and imported again: no coder
+    blank = (frame[["document", "coder", "code"]] == "").any(axis=1)
+    if blank.any():
+        raise InputError(f"line {frame.index[blank.to_numpy()][0] + 2} of {path} has a blank document, coder or "
+                         "code")
+    if frame["coder"].nunique() < 2:
+        raise InputError(f"{path} has span codings of {frame['coder'].nunique()} coder; agreement needs at least "
+                         "two coders")
+    frame = frame.assign(start=whole_numbers(frame["start"], "start", path),
+                         end=whole_numbers(frame["end"], "end", path))
+    backwards = frame["end"] < frame["start"]
+    if backwards.any():
+        line = frame.index[backwards.to_numpy()][0] + 2
+        raise InputError(f"line {line} of {path} has a span that ends before it starts")
+    return SpanCodings(frame.assign(code=_one_text_per_number(frame["code"])), str(path))
+
+
+def read_units(path: str | Path) -> pd.DataFrame:
+    """Read a units file: ``segment_id`` (or ``unit``), ``document``, ``start``, ``end`` (other columns, such as
+    ``text``, are ignored), as ``suggest --segments-out`` writes it.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``unit``, ``document``, ``start``, ``end`` (integers), in the file's order.
+
+    Raises
+    ------
+    InputError
+        For a missing column, a blank or repeated id, offsets that are not whole numbers or an end before the start.
+    """
+    frame = read_table(path, required=("document", "start", "end"), optional=UNIT_ALIASES, what="units file",
+                       rectangular=True)
+    frame = frame.apply(lambda column: column.str.strip())
+    unit = next((name for name in ("segment_id", "unit") if name in frame.columns), None)
+    if unit is None:
+        raise InputError(f"units file {path} has no column 'segment_id' (or 'unit') naming the units (columns: "
+                         f"{', '.join(frame.columns)})")
+    _check_units(frame[unit], path)
+    units = pd.DataFrame({"unit": frame[unit], "document": frame["document"],
+                          "start": whole_numbers(frame["start"], "start", path),
+                          "end": whole_numbers(frame["end"], "end", path)})
+    backwards = units["end"] < units["start"]
+    if backwards.any():
+        raise InputError(f"line {int(np.flatnonzero(backwards.to_numpy())[0]) + 2} of {path} has a unit that ends "
+                         "before it starts")
+    return units
+
+
+def ratings_on_units(codings: SpanCodings, units: pd.DataFrame, *, min_coverage: float = 0.0,
+                     units_path: str | Path = "the units file") -> RatingsFile:
+    """Span codings as ratings of units, as a long file of those units would give them.
+
+    Every unit is a row, and every coder is taken to have read every unit: a unit a coder gave no code is rated
+    :data:`NO_CODE` in single-label data, and gets the empty code set in multi-label data (several codes from
+    one coder on some unit).
+
+    Parameters
+    ----------
+    codings : SpanCodings
+    units : DataFrame
+        Columns ``unit``, ``document``, ``start``, ``end`` (:func:`read_units`).
+    min_coverage : float
+        Share of a unit a span must cover to code it, in [0, 1]; 0: any overlap
+        (:func:`~theme_assist.agree.units.codings_on_units`).
+
+    Raises
+    ------
+    InputError
+        For a coverage outside [0, 1], or when no document of the spans is among the units' documents.
+    """
+    if not 0 <= min_coverage <= 1:
+        raise InputError(f"the minimum coverage must lie in [0, 1]; got {min_coverage:g}")
+    documents = set(codings.spans["document"])
+    if not documents & set(units["document"]):
+        raise InputError(f"no document of {codings.path} ({_some(documents)}) is among the documents of "
+                         f"{units_path} ({_some(set(units['document']))})")
+    outside = documents - set(units["document"])
+    if outside:
+        logger.warning("%s: the spans in %d document(s) without units in %s are left out: %s", codings.path,
+                       len(outside), units_path, _some(outside))
+    coded = codings_on_units(codings.spans, units, unit="unit", min_coverage=min_coverage)
+    coders = codings.coders
+    seen = pd.DataFrame({"unit": np.repeat(units["unit"].to_numpy(), len(coders)),
+                         "coder": np.tile(coders, len(units)), "code": ""})
+    frame = pd.concat([seen, coded], ignore_index=True)
+    multi_label = bool(coded.duplicated(["unit", "coder"]).any())
+    ratings = ratings_from_codings(frame, unit="unit", units=units["unit"], multi_label=multi_label)
+    if not multi_label:
+        ratings = ratings.astype(object).where(ratings.notna(), NO_CODE)
+    return RatingsFile(ratings, codings=frame, multi_label=multi_label)
+
+
+def read_machine(path: str | Path) -> pd.Series:
+    """The machine's rank-1 code per segment from the ``suggest`` command's output.
+
+    Returns
+    -------
+    Series
+        Index: ``segment_id``; values: the code, NaN for an abstention (an empty code); named :data:`MACHINE`.
+        Rows without ``rank`` 1 are other suggestions and left out (without a ``rank`` column, the first row of
+        each segment counts); an abstention's row has no rank.
+    """
+    frame = read_table(path, required=("segment_id", "code"), optional=("rank",), what="machine suggestions",
+                       rectangular=True)
+    frame = frame.apply(lambda column: column.str.strip())
+    if "rank" in frame.columns:
+        abstained = frame["code"] == ""  # suggest writes an abstention without a score or rank
+        ranked = frame[~abstained]
+        frame = pd.concat([frame[abstained], ranked[whole_numbers(ranked["rank"], "rank", path) == 1]])
+    first = frame.drop_duplicates("segment_id")
+    codes = pd.Series(first["code"].to_numpy(), index=pd.Index(first["segment_id"].to_numpy(), name="unit"),
+                      name=MACHINE, dtype=object)
+    return codes.where(codes != "")
+
+
+def _some(names: set, shown: int = 3) -> str:
+    names = sorted(map(str, names))
+    return ", ".join(names[:shown]) + (", …" if len(names) > shown else "")
 
 
 def _one_text_per_number(codes: pd.Series) -> pd.Series:

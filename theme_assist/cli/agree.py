@@ -23,7 +23,9 @@ def agree(
                                    help="Wide: a unit column, then one column per coder (empty cell = missing). "
                                         "Long: columns unit (or segment_id), coder, code, as project export "
                                         "--codings writes them (several rows per unit and coder = "
-                                        "multi-label)."),
+                                        "multi-label). Span codings: columns document, start, end, code, coder "
+                                        "(others ignored), as import-qdpx writes codings.csv; with --units or "
+                                        "--overlap."),
     metric: Optional[List[str]] = typer.Option(
         None, "--metric", "-m", metavar="NAME",
         help="percent, cohen, scott, bennett_s (alias brennan_prediger), fleiss, conger, ac1, alpha; repeat for "
@@ -50,14 +52,33 @@ def agree(
         None, "--population", metavar="N",
         help="Units in the population the rated units were drawn from: finite-population correction of the "
              "analytic intervals. Default: infinite."),
+    units_file: Optional[Path] = typer.Option(
+        None, "--units", metavar="SEGMENTS.csv",
+        help="Span codings: rate these units (columns segment_id or unit, document, start, end; suggest "
+             "--segments-out writes them). Where a coder put no span on a unit, the unit is rated '(no code)' "
+             "(multi-label: the empty set, an absence of every code)."),
+    min_coverage: Optional[float] = typer.Option(
+        None, "--min-coverage", metavar="SHARE",
+        help="With --units: share of a unit, in [0, 1], a span must cover to code it. Default 0: any overlap."),
+    overlap: Optional[float] = typer.Option(
+        None, "--overlap", metavar="P",
+        help="Span codings: MAXQDA-style segment agreement for each pair of coders, a span agreeing where the "
+             "other coder gave the same code to a span overlapping it by at least P (intersection over union, "
+             "0 < P <= 1, e.g. 0.9); per code and overall with Brennan & Prediger's kappa."),
+    machine: Optional[Path] = typer.Option(
+        None, "--machine", metavar="OUT.csv",
+        help="The suggest command's output: its rank-1 code per segment (matched to units by segment_id; an "
+             "abstention is a missing rating) compared with each coder, the coders' majority, and the coders with "
+             "each other. Single-label ratings."),
     output_format: str = typer.Option("table", "--format", metavar="table|json",
                                       help="table (for people) or json (one object: metric name → value, reason, "
                                            "interval)."),
 ) -> None:
     """Agreement among coders: percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Krippendorff's
-    alpha, with bootstrap or analytic intervals."""
+    alpha, with bootstrap or analytic intervals; on span codings by units or by overlap; the machine as a coder."""
     from theme_assist.agree.bootstrap import MAX_RESAMPLES
-    from theme_assist.agree.reading import read_ratings
+    from theme_assist.agree.machine import agreement_report
+    from theme_assist.agree.reading import NO_CODE, SpanCodings, ratings_on_units, read_codings, read_units
     from theme_assist.agree.report import agreement_summary, multi_label_summary
     from theme_assist.agree.units import presence_tables
     from theme_assist.errors import InputError
@@ -77,8 +98,39 @@ def agree(
     if population is not None and not (population >= 1 and math.isfinite(population)):
         raise InputError(f"--population must be a number of units (leave it out for an infinite population); got "
                          f"{population:g}")
-    source = read_ratings(ratings)
+    _check_span_options(units_file, min_coverage, overlap)
+    source = read_codings(ratings)
+    if isinstance(source, SpanCodings):
+        if overlap is not None:
+            _refuse_for_overlap(metric=bool(metric), level=level != "nominal", weights=weights is not None,
+                                categories=categories is not None, bootstrap=bootstrap is not None,
+                                seed=seed != 0, interval=interval is not None, population=population is not None,
+                                machine=machine is not None)
+            pairs = _segment_agreement(source, overlap)
+            if output_format == "json":
+                typer.echo(json.dumps({"segment_agreement": pairs}, indent=2, ensure_ascii=False))
+            else:
+                _print_segment_agreement(pairs)
+            return
+        if units_file is None:
+            raise InputError(f"{ratings} holds span codings (document, start, end, code, coder): give --units "
+                             "SEGMENTS.csv to rate units, or --overlap P for MAXQDA-style segment agreement")
+        source = ratings_on_units(source, read_units(units_file), min_coverage=min_coverage or 0.0,
+                                  units_path=units_file)
+        spans_on_units = True
+    else:
+        given = [name for name, value in (("--units", units_file), ("--min-coverage", min_coverage),
+                                          ("--overlap", overlap)) if value is not None]
+        if given:
+            raise InputError(f"{given[0]} applies to span codings (columns document, start, end, code, coder); "
+                             f"{ratings} holds ratings of units")
+        spans_on_units = False
+    if machine is not None and source.multi_label:
+        raise InputError("--machine compares single-label ratings (the machine's rank-1 code per unit); these "
+                         "ratings are multi-label")
+    machine_labels = _machine_labels(machine, source.ratings, ratings) if machine is not None else None
     options = dict(weights=weights, n_boot=n_boot, seed=seed, analytic=analytic, population=population)
+    declared = None
     if source.multi_label:
         for name, given in (("--level", level != "nominal"), ("--categories", categories is not None),
                             ("--population", population is not None)):
@@ -89,14 +141,115 @@ def agree(
         summary = multi_label_summary(source.ratings, presence, metric or None, **options)
     else:
         declared = _declared_categories(categories, source.ratings) if categories is not None else None
+        if declared is not None and spans_on_units and NO_CODE not in declared:
+            declared.append(NO_CODE)
         summary = agreement_summary(source.ratings, metric or None, level=level, categories=declared, **options)
+    comparison = None
+    if machine_labels is not None:
+        report = agreement_report(source.ratings, machine_labels, weights=weights, level=level, categories=declared)
+        comparison = [{key: _json_number(value) if isinstance(value, float) else value for key, value in row.items()}
+                      for row in report.to_dict(orient="records")]
 
     summary = _named_as_asked(summary, metric or [])
     if output_format == "json":
+        if comparison is not None:
+            summary["machine_comparison"] = comparison
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
+        notes = [f"span codings on the {len(source.ratings)} units of {units_file}; where a coder put no span on a "
+                 f"unit, the rating is {'the empty code set' if source.multi_label else repr(NO_CODE)}"] \
+            if spans_on_units else []
         _print_tables(summary, source.ratings.shape, multi_label=source.multi_label, seed=seed,
-                      population=population)
+                      population=population, notes=notes)
+        if comparison is not None:
+            _print_machine_comparison(comparison)
+
+
+def _check_span_options(units_file: Path | None, min_coverage: float | None, overlap: float | None) -> None:
+    """:class:`InputError` for --units, --min-coverage and --overlap given together or out of range."""
+    from theme_assist.errors import InputError
+
+    if units_file is not None and overlap is not None:
+        raise InputError("give --units (agreement on units) or --overlap (agreement on spans), not both")
+    if min_coverage is not None:
+        if units_file is None:
+            raise InputError("--min-coverage applies with --units SEGMENTS.csv")
+        if not 0 <= min_coverage <= 1:
+            raise InputError(f"--min-coverage must lie in [0, 1] (0: any overlap); got {min_coverage:g}")
+    if overlap is not None and not 0 < overlap <= 1:
+        raise InputError(f"--overlap must lie in (0, 1], e.g. 0.9; got {overlap:g}")
+
+
+def _refuse_for_overlap(**given: bool) -> None:
+    """:class:`InputError` naming the first option given that segment agreement (--overlap) has no use for."""
+    from theme_assist.errors import InputError
+
+    for name, was_given in given.items():
+        if was_given:
+            raise InputError(f"--{name} does not apply to --overlap, which reports MAXQDA-style segment agreement "
+                             "(agreements, percent, and Brennan & Prediger's kappa); use --units SEGMENTS.csv for "
+                             "the coefficients")
+
+
+def _segment_agreement(source, overlap: float) -> list[dict]:
+    """Segment agreement (:func:`~theme_assist.agree.units.segment_agreement`) for each pair of coders, JSON-ready:
+    ``coders``, ``min_overlap``, ``codes`` (one row per code and ``(all codes)``, the last) and ``kappa_bp``, with
+    ``reason`` where it is undefined. Every pair is scored on every code in the file (the chance term is 1 / the
+    number of codes)."""
+    from itertools import combinations
+
+    import pandas as pd
+
+    from theme_assist.agree.units import segment_agreement
+
+    codes = sorted(pd.unique(source.spans["code"]))
+    pairs = []
+    for first, second in combinations(source.coders, 2):
+        table = segment_agreement(source.spans, first, second, min_overlap=overlap, codes=codes)
+        rows = [{"code": str(code), "agreements": int(row["agreements"]), "disagreements": int(row["disagreements"]),
+                 "total": int(row["total"]), "percent": _json_number(row["percent"])}
+                for code, row in table.iterrows()]
+        kappa = _json_number(table["kappa_bp"].iloc[-1])
+        pairs.append({"coders": [first, second], "min_overlap": overlap, "codes": rows, "kappa_bp": kappa,
+                      "reason": None if kappa is not None else
+                      ("no span coded by either coder" if not rows[-1]["total"] else
+                       "the chance term needs at least two codes")})
+    return pairs
+
+
+def _machine_labels(path: Path, human, ratings_path: Path):
+    """The machine's rank-1 codes of ``path`` (:func:`~theme_assist.agree.reading.read_machine`), as numbers where
+    the human ratings are numbers.
+
+    Raises
+    ------
+    InputError
+        When they share no unit with the human ratings, or are not numbers beside numeric ratings.
+    """
+    import pandas as pd
+
+    from theme_assist.agree.reading import read_machine
+    from theme_assist.errors import InputError
+
+    labels = read_machine(path)
+    shared = human.index.intersection(labels.index)
+    if not len(shared):
+        raise InputError(f"the machine's suggestions {path} share no unit with {ratings_path} (segment ids such as "
+                         f"{labels.index[0]!r} against units such as {human.index[0]!r})" if len(labels) else
+                         f"the machine's suggestions {path} have no rank-1 row")
+    if len(human.columns) and all(pd.api.types.is_float_dtype(dtype) for dtype in human.dtypes):
+        numbers = pd.to_numeric(labels, errors="coerce")
+        strange = labels.notna() & numbers.isna()
+        if strange.any():
+            raise InputError(f"the ratings are numbers, so the machine's codes must be numbers too; got "
+                             f"{labels[strange].iloc[0]!r} for segment {labels[strange].index[0]!r}")
+        labels = numbers.astype(float)
+    return labels
+
+
+def _json_number(value) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) else value
 
 
 def _named_as_asked(summary: dict, asked: list[str]) -> dict:
@@ -150,18 +303,66 @@ def _declared_categories(text: str, ratings) -> list:
     return declared
 
 
-def _print_tables(summary: dict, shape: tuple[int, int], multi_label: bool, seed: int,
-                  population: float | None = None) -> None:
+def _console():
     from rich.console import Console
-    from rich.table import Table
 
     console = Console()
-    if not console.is_terminal:  # a file or pipe: no reason to wrap at 80 columns
-        console = Console(width=160)
+    return console if console.is_terminal else Console(width=160)  # a file or pipe: no reason to wrap at 80
+
+
+def _print_segment_agreement(pairs: list[dict]) -> None:
+    from rich.table import Table
+
+    console = _console()
+    for pair in pairs:
+        first, second = pair["coders"]
+        caption = ("A span agrees where the other coder gave the same code to a span overlapping it by at least "
+                   f"{pair['min_overlap'] * 100:g}% (intersection over union). kappa_bp: Brennan & Prediger, chance = "
+                   "1 / number of codes")
+        if pair["reason"]:
+            caption += f"; undefined here: {pair['reason']}"
+        table = Table(title=f"Segment agreement: {first} vs {second}", caption=caption)
+        for column in ("code", "agreements", "disagreements", "total", "percent", "kappa_bp"):
+            table.add_column(column, justify="left" if column == "code" else "right")
+        last = len(pair["codes"]) - 1
+        for i, row in enumerate(pair["codes"]):
+            table.add_row(row["code"], str(row["agreements"]), str(row["disagreements"]), str(row["total"]),
+                          _number(row["percent"]), _number(pair["kappa_bp"]) if i == last else "",
+                          end_section=i == last - 1)
+        console.print(table)
+
+
+def _print_machine_comparison(rows: list[dict]) -> None:
+    from rich.table import Table
+
+    captions = ["n: units both sides rated (machine abstentions are missing ratings)"]
+    if any(row["kind"] == "humans" for row in rows):
+        captions.append("all humans: Fleiss' kappa in the cohen column")
+    if any(row["prevalence"] is not None for row in rows):
+        captions.append("prevalence: share of ratings in the second of two categories")
+    table = Table(title="Machine vs humans", caption="; ".join(captions))
+    table.add_column("comparison")
+    for column in ("n", "prevalence", "percent", "cohen", "ac1", "alpha"):
+        table.add_column(column, justify="right")
+    table.add_column("note")
+    for i, row in enumerate(rows):
+        following = rows[i + 1]["kind"] if i + 1 < len(rows) else row["kind"]
+        table.add_row(row["comparison"], str(row["n_units"]), _number(row["prevalence"]),
+                      *(_number(row[name]) for name in ("percent", "cohen", "ac1", "alpha")), row["note"],
+                      end_section=row["kind"].startswith("machine") and not following.startswith("machine"))
+    _console().print(table)
+
+
+def _print_tables(summary: dict, shape: tuple[int, int], multi_label: bool, seed: int,
+                  population: float | None = None, notes: list[str] | None = None) -> None:
+    from rich.table import Table
+
+    console = _console()
     with_ci = any("ci" in entry for entry in summary.values())
     with_analytic = any("analytic" in entry for entry in summary.values())
     captions = ["multi-label: MASI-alpha on code sets, the rest on presence/absence pooled over codes"] \
         if multi_label else []
+    captions += notes or []
     if with_analytic:
         captions.append(_analytic_caption(summary, population))
     if with_ci:
