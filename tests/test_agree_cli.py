@@ -489,13 +489,15 @@ def test_machine_with_numeric_ratings(capsys, tmp_path):
     ("wide", ("--overlap", "0.9"), "--overlap applies to span codings"),
     ("wide", ("--machine", "nowhere"), "machine suggestions .*nowhere.csv does not exist"),
     ("overlapping", ("--units", "segments", "--machine", "suggestions"), "share no unit"),
+    ("wide", ("--machine", "wide"), "machine suggestions .* has no column 'segment_id'"),  # ratings by mistake
 ])
 def test_span_and_machine_errors_are_one_line(capsys, span_files, ratings, args, message):
     paths = {**span_files, "nowhere": span_files["wide"].with_name("nowhere.csv")}
     code, out, err = run(capsys, paths[ratings], *(str(paths.get(arg, arg)) for arg in args))
     assert code == 2 and out == ""
-    assert err.count("\n") == 1 and err.startswith("theme-assist: error:")
-    assert re.search(message, err), err
+    errors = [line for line in err.splitlines() if not line.startswith("theme-assist: warning:")]
+    assert len(errors) == 1 and errors[0].startswith("theme-assist: error:") and "Traceback" not in err
+    assert re.search(message, errors[0]), err
 
 
 @pytest.mark.parametrize("content, units, message", [
@@ -559,3 +561,35 @@ def test_an_imported_qdpx_codings_file_is_read_as_span_codings(capsys, shared_di
     (pair,) = json.loads(run(capsys, both, "--overlap", "0.9", "--format", "json")[1])["segment_agreement"]
     overall = pair["codes"][-1]
     assert overall["agreements"] == 2 * len(kept) and overall["total"] == len(frame) + len(kept)
+
+
+def test_spans_on_no_unit_and_documents_nobody_coded_are_left_out_with_a_warning(capsys, tmp_path):
+    """Four units in d (0-100, 100-200, 200-300, 300-400) and two in e, which nobody coded: e would add two
+    agreements on "(no code)"; the spans at 450-480 and 1000-1200 touch no unit. Left: d:0 A/A, d:1-3 none/none."""
+    units = tmp_path / "units.csv"
+    units.write_text("segment_id,document,start,end\n" + "".join(f"d:{i},d,{100 * i},{100 * i + 100}\n"
+                                                                  for i in range(4)) + "e:0,e,0,50\ne:1,e,50,90\n")
+    spans = tmp_path / "spans.csv"
+    spans.write_text("document,start,end,code,coder\nd,0,100,A,x\nd,0,100,A,y\nd,450,480,B,x\nd,1000,1200,C,y\n")
+    code, out, err = run(capsys, spans, "--units", units, "-m", "percent", "--format", "json")
+    assert code == 0 and json.loads(out)["percent"]["n_units"] == 4
+    assert "2 span(s) overlap no unit" in err and "2 unit(s) of" in err and "1 document(s) no coder coded" in err
+
+
+def test_min_coverage_counts_a_coders_spans_of_a_code_together(capsys, tmp_path):
+    """x codes 80% of d:0 in two sentences (0-40, 50-90), y all of it: with --min-coverage 0.6 both coded it A."""
+    units = tmp_path / "units.csv"
+    units.write_text("segment_id,document,start,end\nd:0,d,0,100\nd:1,d,100,200\n")
+    spans = tmp_path / "spans.csv"
+    spans.write_text("document,start,end,code,coder\nd,0,40,A,x\nd,50,90,A,x\nd,0,100,A,y\nd,100,150,A,x\n"
+                     "d,100,200,A,y\n")
+    result = json.loads(run(capsys, spans, "--units", units, "--min-coverage", "0.6", "-m", "percent", "--format",
+                            "json")[1])
+    assert result["percent"]["value"] == 0.5  # d:0 agrees; d:1: x covers half, below 0.6
+
+
+def test_a_long_ratings_file_given_as_the_machine_is_refused(capsys, tmp_path, span_files):
+    long = tmp_path / "long.csv"
+    long.write_text("segment_id,coder,code\ns1,ann,hope\ns1,bob,hope\n")
+    code, _, err = run(capsys, span_files["wide"], "--machine", long)
+    assert code == 2 and "has no column 'score'" in err and "suggest's OUT.csv" in err

@@ -240,9 +240,10 @@ def ratings_on_units(codings: SpanCodings, units: pd.DataFrame, *, min_coverage:
                      units_path: str | Path = "the units file") -> RatingsFile:
     """Span codings as ratings of units, as a long file of those units would give them.
 
-    Every unit is a row, and every coder is taken to have read every unit: a unit a coder gave no code is rated
-    :data:`NO_CODE` in single-label data, and gets the empty code set in multi-label data (several codes from
-    one coder on some unit).
+    Every unit of a document some coder coded is a row (documents nobody coded are left out, with a warning: they
+    would count as agreement everywhere), and every coder is taken to have read every such unit: a unit a coder
+    gave no code is rated :data:`NO_CODE` in single-label data, and gets the empty code set in multi-label data
+    (several codes from one coder on some unit). Spans that touch no unit are left out with a warning.
 
     Parameters
     ----------
@@ -268,6 +269,17 @@ def ratings_on_units(codings: SpanCodings, units: pd.DataFrame, *, min_coverage:
     if outside:
         logger.warning("%s: the spans in %d document(s) without units in %s are left out: %s", codings.path,
                        len(outside), units_path, _some(outside))
+    missed = _spans_on_no_unit(codings.spans[codings.spans["document"].isin(set(units["document"]))], units)
+    if len(missed):
+        logger.warning("%s: %d span(s) overlap no unit of %s and are left out (first: %s %s-%s, code %r of %s)",
+                       codings.path, len(missed), units_path, *missed.iloc[0][["document", "start", "end", "code",
+                                                                                "coder"]])
+    uncoded = units[~units["document"].isin(documents)]
+    if len(uncoded):
+        # documents nobody coded would count as agreement on "no code" everywhere: not what coders compared
+        logger.warning("%d unit(s) of %s in %d document(s) no coder coded are left out: %s", len(uncoded),
+                       units_path, uncoded["document"].nunique(), _some(set(uncoded["document"])))
+        units = units[units["document"].isin(documents)].reset_index(drop=True)
     coded = codings_on_units(codings.spans, units, unit="unit", min_coverage=min_coverage)
     coders = codings.coders
     seen = pd.DataFrame({"unit": np.repeat(units["unit"].to_numpy(), len(coders)),
@@ -280,6 +292,15 @@ def ratings_on_units(codings: SpanCodings, units: pd.DataFrame, *, min_coverage:
     return RatingsFile(ratings, codings=frame, multi_label=multi_label)
 
 
+def _spans_on_no_unit(spans: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """The spans that share no character with any unit of their document."""
+    pairs = spans.reset_index(names="span").merge(units[["document", "start", "end"]], on="document",
+                                                  suffixes=("", "_unit"))
+    touching = pairs.loc[np.minimum(pairs["end"], pairs["end_unit"]) > np.maximum(pairs["start"], pairs["start_unit"]),
+                         "span"]
+    return spans[~spans.index.isin(set(touching))]
+
+
 def read_machine(path: str | Path) -> pd.Series:
     """The machine's rank-1 code per segment from the ``suggest`` command's output.
 
@@ -287,18 +308,24 @@ def read_machine(path: str | Path) -> pd.Series:
     -------
     Series
         Index: ``segment_id``; values: the code, NaN for an abstention (an empty code); named :data:`MACHINE`.
-        Rows without ``rank`` 1 are other suggestions and left out (without a ``rank`` column, the first row of
-        each segment counts); an abstention's row has no rank.
+        Rows without ``rank`` 1 are other suggestions and left out; an abstention's row has no rank.
+
+    Raises
+    ------
+    InputError
+        For a file without the columns of ``suggest``'s output (a ratings file given by mistake would otherwise
+        be read as one coder's codes), or a segment with two rank-1 rows.
     """
-    frame = read_table(path, required=("segment_id", "code"), optional=("rank",), what="machine suggestions",
-                       rectangular=True)
+    frame = read_table(path, required=("segment_id", "code", "score", "rank"), what="machine suggestions (suggest's "
+                       "OUT.csv)", rectangular=True)
     frame = frame.apply(lambda column: column.str.strip())
-    if "rank" in frame.columns:
-        abstained = frame["code"] == ""  # suggest writes an abstention without a score or rank
-        ranked = frame[~abstained]
-        frame = pd.concat([frame[abstained], ranked[whole_numbers(ranked["rank"], "rank", path) == 1]])
-    first = frame.drop_duplicates("segment_id")
-    codes = pd.Series(first["code"].to_numpy(), index=pd.Index(first["segment_id"].to_numpy(), name="unit"),
+    abstained = frame["code"] == ""  # suggest writes an abstention without a score or rank
+    ranked = frame[~abstained]
+    frame = pd.concat([frame[abstained], ranked[whole_numbers(ranked["rank"], "rank", path) == 1]])
+    repeated = frame["segment_id"][frame["segment_id"].duplicated()]
+    if len(repeated):
+        raise InputError(f"{path} has two rank-1 rows for segment {repeated.iloc[0]!r}: not one run of suggest")
+    codes = pd.Series(frame["code"].to_numpy(), index=pd.Index(frame["segment_id"].to_numpy(), name="unit"),
                       name=MACHINE, dtype=object)
     return codes.where(codes != "")
 

@@ -124,8 +124,8 @@ def codings_on_units(spans: pd.DataFrame, units: pd.DataFrame, *, unit: str = "s
     unit : str
         Name of the units' id column.
     min_coverage : float
-        Share of a unit's characters a coded span must cover for the unit to count as coded; 0 means any
-        overlap of at least one character.
+        Share of a unit's characters a coder's spans of a code must cover, together, for the unit to count as
+        coded with it; 0 means any overlap of at least one character.
 
     Returns
     -------
@@ -136,10 +136,21 @@ def codings_on_units(spans: pd.DataFrame, units: pd.DataFrame, *, unit: str = "s
     spans = _spans(spans)
     units = _columns(units, (unit, "document", "start", "end"), "units")
     pairs = spans.merge(units[[unit, "document", "start", "end"]], on="document", suffixes=("", "_unit"))
-    overlap = (np.minimum(pairs["end"], pairs["end_unit"]) - np.maximum(pairs["start"], pairs["start_unit"]))
-    length = (pairs["end_unit"] - pairs["start_unit"]).clip(lower=1)
-    hit = (overlap > 0) & (overlap / length >= min_coverage)
-    return pairs.loc[hit, [unit, "coder", "code"]].drop_duplicates().reset_index(drop=True)
+    pairs = pairs.assign(low=np.maximum(pairs["start"], pairs["start_unit"]),
+                         high=np.minimum(pairs["end"], pairs["end_unit"]))
+    pairs = pairs[pairs["high"] > pairs["low"]]
+    key = [unit, "coder", "code"]
+    if min_coverage > 0 and len(pairs):
+        # coverage of the union of the coder's spans of the code: coding sentence by sentence covers a unit too
+        pairs = pairs.sort_values([*key, "low"], kind="stable")
+        groups = [pairs[column] for column in key]
+        reached = pairs.groupby(groups)["high"].cummax().groupby(groups).shift().fillna(-np.inf)
+        added = (pairs["high"] - np.maximum(pairs["low"], reached)).clip(lower=0)
+        covered = added.groupby(groups).sum()
+        length = pairs.groupby(groups)["end_unit"].first() - pairs.groupby(groups)["start_unit"].first()
+        enough = covered / length.clip(lower=1) >= min_coverage
+        pairs = pairs.set_index(key).loc[enough[enough].index].reset_index()
+    return pairs[key].drop_duplicates().reset_index(drop=True)
 
 
 def span_overlaps(spans: pd.DataFrame, coder_a: str, coder_b: str) -> pd.DataFrame:
