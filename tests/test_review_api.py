@@ -390,6 +390,10 @@ def test_a_coders_imported_codings_are_their_own_starting_point(project):
     assert client.post("/api/decisions", json=decision("interview_a:3", "reject", "family")).status_code == 201
     view = client.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()
     assert sorted(c["id"] for c in view["mine"]["codes"]) == ["stigma", "work"]
+    # another coder sees what ana holds now: her codes once, and not the family she rejected
+    assert client.get("/api/segments/interview_a:1", params={"coder": "bo"}).json()["others"] == [
+        {"coder": "ana", "source": "review", "codes": ['Stigma & "labels"', "Paid work"]}]
+    assert client.get("/api/segments/interview_a:3", params={"coder": "bo"}).json()["others"] == []
     for who in ("ana", "bo"):  # the page's progress line counts as the queue does, without reading suggestions
         queued = client.get("/api/queue", params={"coder": who, "status": "all"}).json()["progress"]
         progress = client.get("/api/progress", params={"coder": who}).json()

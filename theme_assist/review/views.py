@@ -37,11 +37,11 @@ def coded_by_others(store: ProjectStore, coder: str, exclusive: bool, segment_id
 
     The engine learns from these codes and suggests them back on the same segments at near certainty, so in blind
     mode their suggestions would show the other coders' codes."""
-    state = coder_state(store.decisions(segment_id=segment_id), exclusive=exclusive)
-    decided = state.loc[(state["coder"] != coder) & state["codes"].map(bool), "segment_id"]
     codings = store.codings(segment_id=segment_id)
-    imported = codings.loc[codings["coder"] != coder, "segment_id"]
-    return set(decided) | set(imported)
+    state = coder_state(store.decisions(segment_id=segment_id), exclusive=exclusive, imported=codings)
+    decided = state.loc[(state["coder"] != coder) & state["codes"].map(bool), "segment_id"]
+    unnamed = codings.loc[codings["coder"] == "", "segment_id"]
+    return set(decided) | set(unnamed)
 
 
 def own_state(store: ProjectStore, coder: str, exclusive: bool, segment_id: str | None = None) -> pd.DataFrame:
@@ -152,8 +152,9 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
     withheld = blind and segment_id in coded_by_others(store, coder, codebook.exclusive, segment_id)
     if withheld:
         suggestions = suggestions.iloc[:0]
-    state = coder_state(store.decisions(segment_id=segment_id), exclusive=codebook.exclusive)
-    own = own_state(store, coder, codebook.exclusive, segment_id)
+    codings = store.codings(segment_id=segment_id)
+    state = coder_state(store.decisions(segment_id=segment_id), exclusive=codebook.exclusive, imported=codings)
+    own = state[state["coder"] == coder]
     own_codes = own["codes"].iloc[0] if len(own) else []
     own_rejected = own["rejected"].iloc[0] if len(own) else []
     view = {
@@ -170,14 +171,13 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
                  "rejected": [{"id": c, "name": names.get(c, c)} for c in own_rejected]},
         "others": None,
     }
-    if not blind:
-        others = [{"coder": r.coder, "source": "review", "codes": [names.get(c, c) for c in r.codes]}
+    if not blind:  # what each other coder holds now: imported codes as their decisions left them
+        imported_from = codings.groupby("coder")["source"].agg(lambda sources: ", ".join(sorted(set(sources))))
+        others = [{"coder": r.coder, "source": "review" if r.last_decision else imported_from[r.coder],
+                   "codes": [names.get(c, c) for c in r.codes]}
                   for r in state[state["coder"] != coder].itertuples(index=False) if r.codes]
-        codings = store.codings(segment_id=segment_id)
-        codings = codings[codings["coder"] != coder]
-        for (who, source), group in codings.groupby(["coder", "source"]):
-            others.append({"coder": who or "(unnamed)", "source": source,
-                           "codes": [names.get(c, c) for c in group["code"]]})
+        for source, group in codings[codings["coder"] == ""].groupby("source"):
+            others.append({"coder": "(unnamed)", "source": source, "codes": [names.get(c, c) for c in group["code"]]})
         view["others"] = others
     return view
 
