@@ -68,7 +68,12 @@ def test_audit_csv_and_qdpx_agree_on_every_count(audited, tmp_path):
     assert len(decided) == trail["decision"] == 8
     codings = imported.codings
     assert codings["coder"].isin([FIRST_MODEL, SECOND_MODEL]).sum() == trail["machine_suggestion"] == 36
-    assert (codings["description"] == "imported from coded.csv").sum() == trail["human_coding"] == 2
+    imported_rows = codings["description"].str.startswith("imported from coded.csv", na=False)
+    # ref's two codes on a0 in a one-code-per-segment codebook: the first is ref's coding, the second a selection
+    assert imported_rows.sum() == 1 and trail["human_coding"] == 2
+    second = [s.description for s in selections(imported) if (s.description or "").startswith("imported from")
+              and not s.codings]
+    assert second == ["imported from coded.csv; not applied (one code per segment: its coder's first code counts)"]
     assert exported.counts["suggestions"] == 36
 
 
@@ -100,7 +105,8 @@ def test_rejections_undos_and_overtaken_decisions_stay_visible(audited):
     store, _, imported = audited
     decisions = store.decisions().set_index("id")
     described = {s.description: s for s in selections(imported) if s.description}
-    uncoded = {text.split(":")[0]: text for text, s in described.items() if not s.codings}
+    uncoded = {text.split(":")[0]: text for text, s in described.items()
+               if not s.codings and text.startswith("theme_assist decision")}
     assert sorted(uncoded) == [f"theme_assist decision {i}" for i in (1, 2, 4, 5)]
     assert "accepted Family, suggested by fake-model run (score 0.900, rank 1, run 1); reason: clear case; " \
            "no longer applied" in uncoded["theme_assist decision 1"]
@@ -251,3 +257,17 @@ def test_codings_imported_without_a_coder_are_the_files_user_in_the_export(tmp_p
     human = imported.codings[imported.codings["description"].str.startswith("imported from", na=False)]
     assert human["coder"].tolist() == ["coded2.csv", "coded2.csv"]
     assert "coded2.csv" in [user.name for user in imported.project.users]
+
+
+def test_an_imported_code_its_coder_accepts_again_is_one_coding_in_the_export(tmp_path, caplog):
+    store = make_project(tmp_path / "study.taproj")
+    a0, a1 = store.segments()["segment_id"].iloc[:2]
+    store.add_codings(pd.DataFrame({"segment_id": [a0, a1, a1], "code": ["work", "family", "stigma"],
+                                    "coder": "Ana"}), source="coded.csv")
+    assert "1 segment(s) carry several codes of one coder" in caplog.text  # one code per segment: a1's first
+    store.record_decisions([DecisionRequest(a0, "add", "work", "Ana")])
+    imported = import_project(export_qdpx(store, tmp_path / "study.qdpx").path, tmp_path / "imported",
+                              known=store.codebook())
+    store.close()
+    ana = imported.codings[imported.codings["coder"] == "Ana"]
+    assert sorted(ana["code"]) == ["family", "work"]  # work once (the decision carries it); no second code on a1

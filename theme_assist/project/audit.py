@@ -71,7 +71,7 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
     codings = store.codings()
     human = pd.DataFrame({"time": codings["created_at"], "event": "human_coding", "action": "import",
                           "actor": codings["coder"], "segment_id": codings["segment_id"], "code": codings["code"],
-                          "source": codings["source"], "superseded": ~_imported_in_force(store, codings)})
+                          "source": codings["source"], "superseded": _imported_not_applied(store, codings) != ""})
     runs = store.runs()
     suggestions = store.all_suggestions()
     latest_run = runs["id"].max() if len(runs) else None
@@ -114,17 +114,32 @@ def write_audit(store: ProjectStore, path: str | Path) -> int:
     return len(table)
 
 
-def _imported_in_force(store: ProjectStore, codings: pd.DataFrame) -> pd.Series:
-    """Whether each imported coding still stands: false where its coder's own later decisions on the segment took
-    the code away (:func:`~theme_assist.project.state.coder_state` starts a coder's replay from their imports)."""
-    state = coder_state(store.decisions(), exclusive=store.codebook().exclusive, imported=codings)
-    state = state[state["last_decision"] > 0]
-    reviewed = set(zip(state["segment_id"], state["coder"]))
-    state = state.explode("codes").dropna(subset=["codes"])
-    standing = set(zip(state["segment_id"], state["coder"], state["codes"]))
-    return pd.Series([(s, k) not in reviewed or (s, k, c) in standing
-                      for s, c, k in codings[["segment_id", "code", "coder"]].itertuples(index=False)],
-                     index=codings.index, dtype=bool)
+def _imported_not_applied(store: ProjectStore, codings: pd.DataFrame) -> pd.Series:
+    """Why each imported coding is not (or no longer) a coding of its coder, ``""`` where it is: their own later
+    decisions took the code away, or a later decision of theirs applies the same code (and carries it from then
+    on), or the codebook takes one code per segment and it is not the coder's first imported code there
+    (:func:`~theme_assist.project.state.coder_state` starts a coder's replay from their imports)."""
+    exclusive = store.codebook().exclusive
+    decisions = store.decisions()
+    state = coder_state(decisions, exclusive=exclusive, imported=codings)
+    reviewed = set(zip(state.loc[state["last_decision"] > 0, "segment_id"], state.loc[state["last_decision"] > 0,
+                                                                                       "coder"]))
+    standing = state.explode("codes").dropna(subset=["codes"])
+    standing = set(zip(standing["segment_id"], standing["coder"], standing["codes"]))
+    live = decisions[decisions["action"].isin(_APPLYING) & ~decisions["undone"].astype(bool)]
+    applied = set(zip(live["segment_id"], live["coder"], live["code"]))
+    reasons = []
+    for segment, code, coder in codings[["segment_id", "code", "coder"]].itertuples(index=False):
+        if not coder:
+            reasons.append("")
+        elif (segment, coder, code) not in standing:
+            reasons.append("no longer applied (a later decision of its coder changed it)" if (segment, coder)
+                           in reviewed else "not applied (one code per segment: its coder's first code counts)")
+        elif (segment, coder, code) in applied:
+            reasons.append("applied again by a later decision of its coder, which carries it")
+        else:
+            reasons.append("")
+    return pd.Series(reasons, index=codings.index, dtype=object)
 
 
 def current_codings(store: ProjectStore) -> pd.DataFrame:
@@ -227,14 +242,13 @@ def audit_codings(store: ProjectStore) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = audit_table(store)
     codebook = store.codebook()
     name = {code.id: code.name for code in codebook.all_codes}
-    human = table[table["event"] == "human_coding"]
-    taken_away = human["superseded"].astype(bool)
-    human = pd.DataFrame({"segment_id": human["segment_id"], "code": human["code"].where(~taken_away, ""),
-                          "coder": human["actor"].where(human["actor"] != "", human["source"]),  # as --codings
-                          "created": human["time"],
-                          "description": "imported from " + human["source"].astype(str)
-                          + taken_away.map({True: "; no longer applied (a later decision of its coder changed it)",
-                                            False: ""})})
+    imported = store.codings()
+    why = _imported_not_applied(store, imported)
+    human = pd.DataFrame({"segment_id": imported["segment_id"], "code": imported["code"].where(why == "", ""),
+                          "coder": imported["coder"].where(imported["coder"] != "", imported["source"]),  # as --codings
+                          "created": imported["created_at"],
+                          "description": "imported from " + imported["source"].astype(str)
+                          + why.map(lambda reason: f"; {reason}" if reason else "")})
     decisions = table[table["event"] == "decision"]
     in_force = _in_force(decisions, store, codebook.exclusive)
     decided = pd.DataFrame({"segment_id": decisions["segment_id"], "code": decisions["code"].where(in_force, ""),

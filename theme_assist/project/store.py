@@ -442,6 +442,8 @@ class ProjectStore:
             db.executemany("INSERT INTO codings (segment_id, code, coder, source, created_at) VALUES (?, ?, ?, ?, ?)",
                            [(str(s), str(c), str(k or ""), source, created)
                             for s, c, k in frame[["segment_id", "code", "coder"]].itertuples(index=False)])
+        if self.codebook().exclusive:
+            self._warn_of_several_codes_per_segment()
         return len(frame)
 
     def codings(self, segment_id: str | None = None) -> pd.DataFrame:
