@@ -304,6 +304,34 @@ def test_a_file_in_cp1252_then_utf8_names_both_lines(tmp_path, lines_in_cp1252):
         read_documents(path)
 
 
+@pytest.mark.parametrize("text", [
+    "Interviewer: Und dann?\nJörg: Dann bin ich wieder hingegangen.\n" * 40 + "Jörg: Über die Zeit ging es besser.\n",
+    "Intervieweur : Ça va ?\nMarie : Oui, ça va. Merci.\n",
+])
+def test_short_western_text_in_cp1252_is_not_taken_for_an_east_asian_encoding(tmp_path, text):
+    # charset-normalizer offers only Big5 / Johab for these: "J他g", "ド va ?"
+    path = tmp_path / "short.txt"
+    path.write_bytes(text.encode("cp1252"))
+    (document,) = read_documents(path)
+    assert document.text == text
+
+
+def test_chinese_in_big5_with_english_labels_is_still_read(tmp_path):
+    text = "[00:00:01] Interviewer: 好的\n[00:00:05] P1: 謝謝\n[00:00:09] Interviewer: OK, let's start now.\n"
+    path = tmp_path / "big5.txt"
+    path.write_bytes(text.encode("big5"))
+    (document,) = read_documents(path)
+    assert "好的" in document.text and "謝謝" in document.text
+
+
+def test_cp1252_capitals_before_typographic_marks_are_not_taken_for_utf8(tmp_path):
+    # "É…" is C9 85, valid UTF-8 for U+0245: a Latin Extended-B letter no Western transcript uses
+    path = tmp_path / "cafe.txt"
+    path.write_bytes("Intervieweur : Où étiez-vous ?\nMarie : Au CAFÉ… enfin, au bistrot.\n".encode("cp1252"))
+    (document,) = read_documents(path)
+    assert "CAFÉ… enfin" in document.text
+
+
 def test_a_cp1252_file_whose_lines_are_all_legacy_is_read(tmp_path):
     path = tmp_path / "legacy.txt"
     path.write_bytes("Interviewer: Bonjour.\nCleo: Très bien, ça va.\nCleo: À côté — «gare».\n".encode("cp1252"))

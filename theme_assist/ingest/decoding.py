@@ -40,8 +40,12 @@ _CHAOS_TOLERANCE = 0.1
 _MAX_CONTROL_RATIO = 0.01
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 """Control characters (category Cc) other than tab and the line/page breaks: text files do not contain them."""
-_WESTERN = re.compile("[\u00a0-\u024f\u2010-\u2026]")
-"""Letters and punctuation of Western texts beyond ASCII: Latin-1, Latin Extended, dashes, quotes, ellipsis."""
+_WESTERN = re.compile("[\u00a0-\u017f\u2010-\u2026\u20ac]")
+"""Letters and punctuation of Western texts beyond ASCII: Latin-1, Latin Extended-A, dashes, quotes, ellipsis,
+the euro sign. (Not Latin Extended-B: cp1252's "É…" or "Ç…" are valid UTF-8 for letters of it.)"""
+_EAST_ASIAN = {"big5", "big5hkscs", "cp950", "gb2312", "gbk", "gb18030", "hz", "euc_kr", "cp949", "johab", "euc_jp",
+               "shift_jis", "cp932", "euc_jis_2004", "shift_jis_2004", "iso2022_jp", "iso2022_kr"}
+"""charset-normalizer's names of multi-byte East Asian encodings."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,23 @@ def _detect_encoding(data: bytes, path: Path) -> str:
     for preferred in _PREFERRED_LEGACY:
         if any(preferred in m.could_be_from_charset for m in near_best):
             return preferred
+    if near_best[0].encoding in _EAST_ASIAN and _reads_as_western(data):
+        return "cp1252"
     return near_best[0].encoding
+
+
+def _reads_as_western(data: bytes) -> bool:
+    """Whether ``data`` is mostly ASCII with a few bytes that cp1252 reads as accented letters or typographic
+    punctuation: a short Western transcript ("Jörg: Über…") that charset-normalizer takes for Big5 or Johab,
+    whose characters are two bytes each and make up much more of a real Chinese or Korean text."""
+    high = sum(byte >= 0x80 for byte in data)
+    if not high or high > 0.05 * len(data):
+        return False
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return all(_WESTERN.match(char) for char in text if ord(char) >= 0x80)
 
 
 def _utf8_text_before(data: bytes, first_not_utf8: int) -> str | None:
