@@ -236,7 +236,7 @@ def test_suggestions_for_a_folder_of_word_and_legacy_text_transcripts_export(tmp
         assert coding.text == segments.loc[(coding.document, coding.start), "text"]
 
 
-def test_suggest_output_exports_with_or_without_its_segments_table(qc_import, tmp_path, project_schema):
+def test_suggest_output_exports_with_or_without_its_segments_table(qc_import, tmp_path, project_schema, capsys):
     """Issue #6's round trip with the real commands: suggest on the imported interview, then export-qdpx as the
     contract writes it (no --segments: the documents are segmented as suggest segmented them) and with
     suggest's --segments-out; both validate, re-import, and place every suggestion on its segment's text."""
@@ -249,8 +249,11 @@ def test_suggest_output_exports_with_or_without_its_segments_table(qc_import, tm
     exported = {}
     for name, extra in (("contract", []), ("with-segments", ["--segments", segments])):
         path = tmp_path / f"{name}.qdpx"
+        capsys.readouterr()
         assert run_cli("export-qdpx", "--codebook", folder / "codebook.yaml", "--documents", folder / "documents",
                        "--codings", folder / "codings.csv", "--suggestions", out, *extra, "--out", path) == 0
+        said = " ".join(capsys.readouterr().out.split())
+        assert ("made as suggest makes them with --unit turn --max-chars 1000" in said) == (not extra)
         assert_valid_qdpx(path, project_schema)
         again = import_project(path, tmp_path / name)
         machine = again.codings[again.codings["coder"] == machine_user_name("all-MiniLM-L6-v2")]

@@ -163,7 +163,8 @@ def export_qdpx(
     base = read_base(project / PROJECT_JSON) if project is not None else None
     suggestion_rows = _table(suggestions, "suggestions", ("code",), allow_empty=True)
     segment_rows = _table(segments, "segments", ("segment_id",))
-    if segment_rows is None and _placed_by_id(suggestion_rows) and documents is not None:
+    segmented_here = segment_rows is None and _placed_by_id(suggestion_rows) and documents is not None
+    if segmented_here:
         segment_rows = _segments_as_suggest_made_them(documents, unit, max_chars)
     result = export_project(
         load_codebook(codebook),
@@ -182,7 +183,13 @@ def export_qdpx(
         console.print(f"Guids and kept-aside items reused from {project / PROJECT_JSON}", highlight=False)
     console.print(f"Wrote {result.path}: " + ", ".join(f"{n} {kind}" for kind, n in result.counts.items()),
                   highlight=False)
-    for note in result.notes:
+    if segmented_here:
+        notes = [f"suggestions placed on the segments of {documents} made as suggest makes them with --unit {unit} "
+                 f"--max-chars {max_chars}: if suggest ran with other settings, give the same ones here, or "
+                 "--segments with its --segments-out table", *result.notes]
+    else:
+        notes = result.notes
+    for note in notes:
         console.print(f"[bold]Note:[/bold] {escape(note)}", highlight=False)
 
 
