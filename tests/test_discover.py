@@ -403,10 +403,15 @@ def test_spoken_contractions_split_by_the_tokenizer_are_fillers_too():
 
 
 def test_a_label_has_two_words_where_its_segments_have_them():
-    texts = ["time", "time again", "the time", "weather", "weather today"]
+    texts = ["time", "time spent [laughs]", "the time, Sarah, again", "weather", "weather today"]
     labeller = CTfidfLabeller().fit(texts, np.array([0, 0, 0, 1, 1]))
-    assert labeller.label([0]) == "time, again"
+    assert labeller.label([0]) == "time, spent"  # not a stop word, a transcriber's note or a name
     assert CTfidfLabeller().fit(["okay", "okay", "rain"], np.array([0, 0, 1])).label([0]) == "okay"
+
+
+def test_names_and_transcribers_notes_are_no_terms():
+    (terms,) = noun_phrase_ngrams(["Leonie said the clinic [laughter] was full, Stefan [crosstalk] agreed."])
+    assert {lemma for lemma, _ in terms} == {"clinic"}
 
 
 def test_noun_phrase_terms_keep_the_words_said():

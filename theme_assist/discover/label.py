@@ -112,7 +112,7 @@ def _noun_phrases(doc, stop_words: frozenset[str] = frozenset()) -> list:
             return "other"
         forms = {form, lemma}
         if not forms & known:
-            return "noun"
+            return "other" if token.is_title else "noun"  # a name ("Sarah", a pseudonym) does not name a theme
         inflected_verb = form != lemma and lemma in pos["verb"] and (form.endswith(("ed", "ing"))
                                                                      or form in pos["verb"])
         if not forms & nominal or (inflected_verb and form not in pos["noun"]):
@@ -154,6 +154,20 @@ def _noun_phrases(doc, stop_words: frozenset[str] = frozenset()) -> list:
     return phrases
 
 
+def _annotations(doc) -> set[int]:
+    """Indices of the tokens inside square brackets: a transcriber's notes ("[laughter]", "[crosstalk]"), not what
+    anyone said."""
+    inside, depth = set(), 0
+    for token in doc:
+        if token.text == "[":
+            depth += 1
+        elif token.text == "]":
+            depth = max(depth - 1, 0)
+        elif depth:
+            inside.add(token.i)
+    return inside
+
+
 def _ngrams(texts: list[str], nlp, spans: Callable[[object], Iterable], ngram_range: tuple[int, int],
             extra_stop_words: frozenset[str]) -> list[list[tuple[str, str]]]:
     """``(lemma n-gram, surface n-gram)`` pairs of each text, lower-cased, from runs of consecutive content words
@@ -165,12 +179,13 @@ def _ngrams(texts: list[str], nlp, spans: Callable[[object], Iterable], ngram_ra
     analysed = {}
     for text, doc in zip(unique, nlp.pipe(unique, batch_size=256)):
         terms = []
+        annotation = _annotations(doc)
         for span in spans(doc):
             run = []
             for token in [*span, None]:
                 lemma = token.lemma_.lower() if token is not None else ""
                 if (token is not None and token.is_alpha and len(token) > 1 and token.lower_ not in stop_words
-                        and lemma not in stop_words):
+                        and lemma not in stop_words and token.i not in annotation):
                     run.append((lemma, token.lower_))
                     continue
                 for n in range(low, high + 1):
@@ -367,7 +382,13 @@ class CTfidfLabeller:
                 continue
             words.append(word)
             chosen.append(lemma)
-        return ", ".join(words) if words else "(no words)"
+        return ", ".join(words) if words else self._fallback_label(themes)
+
+    def _fallback_label(self, themes: list[int]) -> str:
+        """The most frequent word of the themes' segments when they hold no content word (e.g. only "Okay.")."""
+        words = Counter(token.lower_ for i, text in enumerate(self._texts) if self._labels[i] in themes
+                        for token in lemmatizer().make_doc(text) if token.is_alpha)
+        return min(words.items(), key=lambda item: (-item[1], item[0]))[0] if words else "(no words)"
 
     def _repeats(self, term: str, chosen: list[str]) -> bool:
         """Whether ``term``'s lemmas are all in ``chosen`` already, or (re-ranking) its embedding is as close as
@@ -379,9 +400,14 @@ class CTfidfLabeller:
                                        for c in chosen if c in vectors)
 
     def _frequent_words(self, themes: list[int]) -> list[str]:
-        """The words of the themes' segments, content words first, each group most frequent first."""
+        """The content words of the themes' segments (no stop words, fillers, names or transcriber's notes), most
+        frequent first."""
         stop_words = lemmatizer().Defaults.stop_words | SPOKEN_FILLERS
-        words = Counter(token.lower_ for i, text in enumerate(self._texts) if self._labels[i] in themes
-                        for token in lemmatizer().make_doc(text) if token.is_alpha)
-        return [word for word, _ in sorted(words.items(), key=lambda item: (item[0] in stop_words, -item[1],
-                                                                              item[0]))]
+        words = Counter()
+        for i, text in enumerate(self._texts):
+            if self._labels[i] in themes:
+                doc = lemmatizer().make_doc(text)
+                notes = _annotations(doc)
+                words.update(token.lower_ for token in doc if token.is_alpha and len(token) > 1 and not token.is_title
+                             and token.lower_ not in stop_words and token.i not in notes)
+        return [word for word, _ in sorted(words.items(), key=lambda item: (-item[1], item[0]))]
