@@ -39,7 +39,8 @@ def shard_of(segments, shard: tuple[int, int]):
     number, total = shard
     documents = sorted(segments["document"].astype(str).unique())
     if total > 1 and len(documents) < 2:
-        raise InputError("--shard splits the input by document, and it holds one document only")
+        raise InputError("--shard splits the input by document, and it holds one document only (a segments "
+                         "table names each row's document in a 'document' column)")
     mine = set(documents[number - 1::total])
     return segments[segments["document"].astype(str).isin(mine)].reset_index(drop=True)
 
