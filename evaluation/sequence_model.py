@@ -200,6 +200,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3, help="models averaged (seeds 0 to N-1)")
     parser.add_argument("--refit", action="store_true", help="refit each seed's model on all training documents")
     args = parser.parse_args()
+    if args.seeds < 1:
+        parser.error("--seeds must be 1 or more")
     torch.set_num_threads(2)
     torch.use_deterministic_algorithms(True)
     rows = []

@@ -21,3 +21,9 @@ def test_an_impossible_number_of_examples_per_code_is_refused(script, option, me
     assert finished.returncode == 2
     assert message in finished.stderr.strip().splitlines()[-1]
     assert "Traceback" not in finished.stderr and not any(tmp_path.iterdir())
+
+
+def test_the_sequence_model_needs_a_seed():
+    finished = subprocess.run([sys.executable, str(EVALUATION / "sequence_model.py"), "--seeds", "0"],
+                              capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 2 and "--seeds must be 1 or more" in finished.stderr.strip().splitlines()[-1]
