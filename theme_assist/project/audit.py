@@ -14,7 +14,8 @@ Columns of :func:`audit_table` (:data:`AUDIT_COLUMNS`):
                     answers).
 ``suggestion_id``, ``decision_id``, ``undoes``, ``batch``, ``reason``, ``source``
 ``superseded``      whether something later replaced it: a later run (suggestions), an ``undo`` (decisions), a
-                    newer codebook version, a decision of its own coder taking an imported code away.
+                    newer codebook version; for an imported coding, its ``reason`` says why (its coder's later
+                    decisions took the code away or apply it again, or a second code where one per segment counts).
 
 The REFI-QDA export (:func:`export_qdpx`) writes the same trail into QDA-XML (the codebook as it is now, not its
 history). QDA-XML (``Project-mrt2019.xsd``) has who (``creatingUser``) and when (``creationDateTime``) on
@@ -69,9 +70,11 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
                               "reason": history["note"],
                               "superseded": history["version"] < history["version"].max()})
     codings = store.codings()
+    not_applied = _imported_not_applied(store, codings)
     human = pd.DataFrame({"time": codings["created_at"], "event": "human_coding", "action": "import",
                           "actor": codings["coder"], "segment_id": codings["segment_id"], "code": codings["code"],
-                          "source": codings["source"], "superseded": _imported_not_applied(store, codings) != ""})
+                          "source": codings["source"], "reason": not_applied.where(not_applied != ""),
+                          "superseded": not_applied != ""})
     runs = store.runs()
     suggestions = store.all_suggestions()
     latest_run = runs["id"].max() if len(runs) else None
@@ -242,12 +245,12 @@ def audit_codings(store: ProjectStore) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = audit_table(store)
     codebook = store.codebook()
     name = {code.id: code.name for code in codebook.all_codes}
-    imported = store.codings()
-    why = _imported_not_applied(store, imported)
-    human = pd.DataFrame({"segment_id": imported["segment_id"], "code": imported["code"].where(why == "", ""),
-                          "coder": imported["coder"].where(imported["coder"] != "", imported["source"]),  # as --codings
-                          "created": imported["created_at"],
-                          "description": "imported from " + imported["source"].astype(str)
+    human = table[table["event"] == "human_coding"]
+    why = human["reason"].fillna("")
+    human = pd.DataFrame({"segment_id": human["segment_id"], "code": human["code"].where(why == "", ""),
+                          "coder": human["actor"].where(human["actor"] != "", human["source"]),  # as --codings
+                          "created": human["time"],
+                          "description": "imported from " + human["source"].astype(str)
                           + why.map(lambda reason: f"; {reason}" if reason else "")})
     decisions = table[table["event"] == "decision"]
     in_force = _in_force(decisions, store, codebook.exclusive)
