@@ -360,8 +360,8 @@ def _print_tables(summary: dict, shape: tuple[int, int], multi_label: bool, seed
     console = _console()
     with_ci = any("ci" in entry for entry in summary.values())
     with_analytic = any("analytic" in entry for entry in summary.values())
-    captions = ["multi-label: MASI-alpha on code sets, the rest on presence/absence pooled over codes"] \
-        if multi_label else []
+    captions = ["multi-label: MASI-alpha on code sets, the rest on presence/absence pooled over codes (their units "
+                "column counts unit × code pairs)"] if multi_label else []
     captions += notes or []
     if with_analytic:
         captions.append(_analytic_caption(summary, population))
