@@ -289,3 +289,18 @@ def test_backup_copies_the_decisions_a_running_server_has_not_yet_written_into_t
     finally:
         serving.close()
     assert sorted(path.name for path in tmp_path.iterdir() if "partial" in path.name) == []
+
+
+def test_coded_rows_without_a_coder_beside_named_ones_are_named_in_a_warning(tmp_path, caplog):
+    from theme_assist.ingest import read_documents
+    from theme_assist.project.build import codings_for_segments
+    from theme_assist.segment import segment_documents
+
+    (tmp_path / "iv1.txt").write_text("Ann: The job helps.\nBob: My family too.\n", encoding="utf-8")
+    documents = read_documents(tmp_path)
+    segments = segment_documents(documents)
+    table = pd.DataFrame({"segment_id": ["iv1:0", "iv1:1"], "code": ["work", "family"], "coder": [" Ana ", ""]})
+    rows = codings_for_segments(table, segments, "data/mixed.csv", documents=documents)
+    assert rows["coder"].tolist() == ["Ana", ""]  # spaced as the review page spaces coder names
+    assert "data/mixed.csv: 1 coded row(s) have no coder; they count as one more coder named by the file " \
+           "(mixed.csv)" in caplog.text

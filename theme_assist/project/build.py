@@ -45,7 +45,10 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
     """
     coded = coded[coded["code"].astype(str).str.strip() != ""].copy()
     coded["code"] = coded["code"].astype(str).str.strip()
-    coder = coded["coder"].astype(str) if "coder" in coded else pd.Series("", index=coded.index)
+    coder = coded["coder"].astype(str).str.strip() if "coder" in coded else pd.Series("", index=coded.index)
+    if (coder != "").any() and (coder == "").any():
+        logger.warning("%s: %d coded row(s) have no coder; they count as one more coder named by the file (%s)",
+                       source, int((coder == "").sum()), Path(source).name)
     coded = coded.assign(coder=coder)
     columns = set(coded.columns)
     if "segment_id" in coded and coded["segment_id"].astype(str).isin(set(segments["segment_id"])).all():
