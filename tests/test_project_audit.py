@@ -271,3 +271,49 @@ def test_an_imported_code_its_coder_accepts_again_is_one_coding_in_the_export(tm
     store.close()
     ana = imported.codings[imported.codings["coder"] == "Ana"]
     assert sorted(ana["code"]) == ["family", "work"]  # work once (the decision carries it); no second code on a1
+
+
+def test_the_machines_pre_coding_of_reviewed_segments_is_what_the_coders_saw_first(tmp_path, capsys):
+    """Segments decided while run 1 was the latest get run 1's suggestions; those decided after run 2, run 2's;
+    agree compares them with the coders' codings."""
+    import json
+    import time
+
+    from theme_assist.cli import main
+    from theme_assist.project.audit import machine_before_review
+
+    store = make_project(tmp_path / "study.taproj")  # run 1: synthetic_suggestions
+    a0, a1, a2, a3 = store.segments()["segment_id"].iloc[:4]
+    time.sleep(0.01)
+    store.record_decisions([DecisionRequest(a0, "add", "work", "Ana"), DecisionRequest(a0, "add", "work", "Bo"),
+                            DecisionRequest(a1, "add", "family", "Ana"), DecisionRequest(a1, "add", "stigma", "Bo")])
+    time.sleep(0.01)
+    second = synthetic_suggestions(store.segments()).assign(code="other")
+    store.add_run(second, model_id="m2", embedding_model="e", engine_version="2", mode="trained", params={},
+                  n_training=4, n_decisions=4)
+    time.sleep(0.01)
+    store.record_decisions([DecisionRequest(a2, "add", "other", "Ana"), DecisionRequest(a2, "add", "stigma", "Bo"),
+                            DecisionRequest(a0, "add", "family", "Ana")])  # a0 was decided first under run 1
+    run_1 = store.suggestions(run_id=1)
+    run_1_best = run_1[run_1["rank"] == 1].set_index("segment_id")["code"]
+    machine = machine_before_review(store)
+    best = machine[machine["rank"] == 1].set_index("segment_id")["code"]
+    assert sorted(best.index) == sorted([a0, a1, a2]) and a3 not in set(machine["segment_id"])
+    assert best[a0] == run_1_best[a0] != "other" and best[a1] == run_1_best[a1] and best[a2] == "other"
+    assert list(machine.columns) == ["segment_id", "code", "score", "rank", "evidence"]
+    store.close()
+
+    for option, name in (("--codings", "codings.csv"), ("--machine", "machine.csv")):
+        with pytest.raises(SystemExit) as done:
+            main(["project", "export", str(tmp_path / "study.taproj"), option, str(tmp_path / name)])
+        assert done.value.code in (0, None), capsys.readouterr().err
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main(["agree", str(tmp_path / "codings.csv"), "--machine", str(tmp_path / "machine.csv"), "--format", "json",
+              "-m", "percent"])
+    rows = {row["comparison"]: row for row in json.loads(capsys.readouterr().out)["machine_comparison"]}
+    # Ana: a0 family (after replacing work), a1 family, a2 other; Bo: a0 work, a1 stigma, a2 stigma
+    machine_codes = [best[a0], best[a1], "other"]
+    expected = sum(m == h for m, h in zip(machine_codes, ["family", "family", "other"])) / 3
+    assert rows["machine vs Ana"]["n_units"] == 3 and rows["machine vs Ana"]["percent"] == pytest.approx(expected)
+    assert rows["Ana vs Bo"]["percent"] == pytest.approx(0.0)

@@ -72,6 +72,9 @@ def export(
     codings: Optional[Path] = typer.Option(None, "--codings", help="Write each coder's current codings to this CSV."),
     qdpx: Optional[Path] = typer.Option(None, "--qdpx", help="Write a REFI-QDA .qdpx with the audit trail: imported "
                                                              "codings, every decision and every run's suggestions."),
+    machine: Optional[Path] = typer.Option(None, "--machine", help="Write the machine's suggestions for each "
+                                           "reviewed segment as they stood before its first decision (suggest's "
+                                           "columns), for agree CODINGS.csv --machine THIS.csv."),
     force: bool = typer.Option(False, "--force", help="Replace output files that exist (never a file the project "
                                                       "was made from)."),
 ) -> None:
@@ -82,15 +85,16 @@ def export(
     from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, refuse_replacing, write_table
     from theme_assist.project import ProjectStore
-    from theme_assist.project.audit import current_codings, export_qdpx, write_audit
+    from theme_assist.project.audit import current_codings, export_qdpx, machine_before_review, write_audit
 
-    if not (audit or codings or qdpx):
-        raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv and/or --qdpx OUT.qdpx")
-    outputs = {"--audit": audit, "--codings": codings, "--qdpx": qdpx}
+    if not (audit or codings or qdpx or machine):
+        raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv, --machine OUT.csv and/or --qdpx "
+                         "OUT.qdpx")
+    outputs = {"--audit": audit, "--codings": codings, "--qdpx": qdpx, "--machine": machine}
     with ProjectStore(project) as store, store.snapshot():  # one state, though a review server may be writing
         # the project keeps the codings, not the table they came from: that table may be a coder's only copy
         made_from = {f"project init {option}": path for option, path in store.inputs().items() if Path(path).exists()}
-        check_outputs(outputs, {"the project": project, **made_from}, tables=("--audit", "--codings"))
+        check_outputs(outputs, {"the project": project, **made_from}, tables=("--audit", "--codings", "--machine"))
         refuse_replacing(outputs, force)
         console = Console(stderr=True)
         if audit:
@@ -99,6 +103,11 @@ def export(
             table = current_codings(store)
             write_table(table, codings)
             console.print(f"[green]✓[/] {len(table)} codings → {codings}")
+        if machine:
+            table = machine_before_review(store)
+            write_table(table, machine)
+            console.print(f"[green]✓[/] the machine's suggestions for {table['segment_id'].nunique()} reviewed "
+                          f"segments, as they stood before the first decision on each → {machine}")
         if qdpx:
             exported = export_qdpx(store, qdpx)
             console.print(f"[green]✓[/] {qdpx}: " + ", ".join(f"{v} {k}" for k, v in exported.counts.items()))

@@ -162,6 +162,32 @@ def current_codings(store: ProjectStore) -> pd.DataFrame:
     return pd.concat([imported, reviewed], ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 
+def machine_before_review(store: ProjectStore) -> pd.DataFrame:
+    """The machine's suggestions for each reviewed segment as they stood before its first decision, in the columns
+    of ``suggest``'s output (``segment_id``, ``code``, ``score``, ``rank``, ``evidence``; an empty code is an
+    abstention), for ``theme-assist agree CODINGS.csv --machine``.
+
+    They come from the latest run made before anyone decided on the segment, so the engine had not learnt that
+    segment's codes yet: its agreement with the coders is that of a pre-coding, not of a model tested on what it
+    was trained on. Segments decided before any run are left out."""
+    decisions = store.decisions()
+    first = (decisions[decisions["action"] != "undo"].groupby("segment_id")["created_at"].min()
+             .rename("decided_at").reset_index().sort_values("decided_at"))
+    runs = store.runs()[["id", "created_at"]].rename(columns={"id": "run_id"}).sort_values("created_at")
+    if first.empty or runs.empty:
+        return pd.DataFrame(columns=["segment_id", "code", "score", "rank", "evidence"])
+    # the latest run strictly before the first decision (ISO 8601 UTC times sort as text)
+    first["at"] = pd.to_datetime(first["decided_at"], utc=True)
+    runs["at"] = pd.to_datetime(runs["created_at"], utc=True)
+    shown = pd.merge_asof(first, runs[["at", "run_id"]], on="at", allow_exact_matches=False).dropna(subset=["run_id"])
+    suggestions = store.all_suggestions()
+    chosen = suggestions.merge(shown[["segment_id", "run_id"]].astype({"run_id": int}), on=["segment_id", "run_id"])
+    chosen = chosen.sort_values(["segment_id", "rank"], kind="stable")
+    return pd.DataFrame({"segment_id": chosen["segment_id"], "code": chosen["code"],
+                         "score": chosen["score"].astype(float).round(4), "rank": chosen["rank"],
+                         "evidence": "[]"}).reset_index(drop=True)
+
+
 _APPLYING = ("accept", "replace", "add")
 _PAST = {"accept": "accepted", "reject": "rejected", "replace": "replaced", "add": "added"}
 _DECISION_PREFIX = "theme_assist decision"
