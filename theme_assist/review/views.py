@@ -31,17 +31,21 @@ def current_codebook(store: ProjectStore) -> Codebook:
     return _PARSED[latest["content_hash"]]
 
 
-def coded_by_others(store: ProjectStore, coder: str, exclusive: bool, segment_id: str | None = None) -> set[str]:
-    """Segments (of all, or ``segment_id`` only) someone other than ``coder`` has coded (imported codings, or
-    another coder's live codes).
+def coded_by_others(store: ProjectStore, coder: str, exclusive: bool) -> set[str]:
+    """Segments someone other than ``coder`` has coded (imported codings, or another coder's live codes).
 
     The engine learns from these codes and suggests them back on the same segments at near certainty, so in blind
     mode their suggestions would show the other coders' codes."""
-    codings = store.codings(segment_id=segment_id)
-    state = coder_state(store.decisions(segment_id=segment_id), exclusive=exclusive, imported=codings)
+    codings = store.codings()
+    state = coder_state(store.decisions(), exclusive=exclusive, imported=codings)
+    return _others_coded(state, codings, coder)
+
+
+def _others_coded(state: pd.DataFrame, codings: pd.DataFrame, coder: str) -> set[str]:
+    """The segments of ``state`` (:func:`coder_state` with the imported ``codings``) that another coder holds codes
+    on, or that carry codings imported without a coder."""
     decided = state.loc[(state["coder"] != coder) & state["codes"].map(bool), "segment_id"]
-    unnamed = codings.loc[codings["coder"] == "", "segment_id"]
-    return set(decided) | set(unnamed)
+    return set(decided) | set(codings.loc[codings["coder"] == "", "segment_id"])
 
 
 def own_state(store: ProjectStore, coder: str, exclusive: bool, segment_id: str | None = None) -> pd.DataFrame:
@@ -149,11 +153,11 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
     before, after = store.context(segment)
     run = store.latest_run()
     suggestions = _current_suggestions(store, codebook, segment_id).sort_values("rank")
-    withheld = blind and segment_id in coded_by_others(store, coder, codebook.exclusive, segment_id)
-    if withheld:
-        suggestions = suggestions.iloc[:0]
     codings = store.codings(segment_id=segment_id)
     state = coder_state(store.decisions(segment_id=segment_id), exclusive=codebook.exclusive, imported=codings)
+    withheld = blind and segment_id in _others_coded(state, codings, coder)
+    if withheld:
+        suggestions = suggestions.iloc[:0]
     own = state[state["coder"] == coder]
     own_codes = own["codes"].iloc[0] if len(own) else []
     own_rejected = own["rejected"].iloc[0] if len(own) else []
