@@ -282,11 +282,16 @@ def test_the_machines_pre_coding_of_reviewed_segments_is_what_the_coders_saw_fir
     from theme_assist.cli import main
     from theme_assist.project.audit import machine_before_review
 
-    store = make_project(tmp_path / "study.taproj")  # run 1: synthetic_suggestions
-    a0, a1, a2, a3 = store.segments()["segment_id"].iloc[:4]
+    store = make_project(tmp_path / "study.taproj", with_run=False)
+    a0, a1, a2, a3, a4 = store.segments()["segment_id"].iloc[:5]
+    store.add_codings(pd.DataFrame({"segment_id": [a4], "code": ["stigma"], "coder": ["ref"]}), source="ref.csv")
+    time.sleep(0.01)
+    store.add_run(synthetic_suggestions(store.segments()), model_id="m1", embedding_model="e", engine_version="1",
+                  mode="trained", params={}, n_training=1, n_decisions=0)
     time.sleep(0.01)
     store.record_decisions([DecisionRequest(a0, "add", "work", "Ana"), DecisionRequest(a0, "add", "work", "Bo"),
-                            DecisionRequest(a1, "add", "family", "Ana"), DecisionRequest(a1, "add", "stigma", "Bo")])
+                            DecisionRequest(a1, "add", "family", "Ana"), DecisionRequest(a1, "add", "stigma", "Bo"),
+                            DecisionRequest(a4, "add", "stigma", "Ana")])  # run 1 learnt a4 from ref's coding
     time.sleep(0.01)
     second = synthetic_suggestions(store.segments()).assign(code="other")
     store.add_run(second, model_id="m2", embedding_model="e", engine_version="2", mode="trained", params={},
@@ -298,7 +303,7 @@ def test_the_machines_pre_coding_of_reviewed_segments_is_what_the_coders_saw_fir
     run_1_best = run_1[run_1["rank"] == 1].set_index("segment_id")["code"]
     machine = machine_before_review(store)
     best = machine[machine["rank"] == 1].set_index("segment_id")["code"]
-    assert sorted(best.index) == sorted([a0, a1, a2]) and a3 not in set(machine["segment_id"])
+    assert sorted(best.index) == sorted([a0, a1, a2])  # a3 nobody decided on; a4 the machine learnt
     assert best[a0] == run_1_best[a0] != "other" and best[a1] == run_1_best[a1] and best[a2] == "other"
     assert list(machine.columns) == ["segment_id", "code", "score", "rank", "evidence"]
     store.close()
@@ -316,4 +321,5 @@ def test_the_machines_pre_coding_of_reviewed_segments_is_what_the_coders_saw_fir
     machine_codes = [best[a0], best[a1], "other"]
     expected = sum(m == h for m, h in zip(machine_codes, ["family", "family", "other"])) / 3
     assert rows["machine vs Ana"]["n_units"] == 3 and rows["machine vs Ana"]["percent"] == pytest.approx(expected)
+    assert rows["machine vs ref"]["n_units"] == 0  # ref's only coding is one the machine learnt from
     assert rows["Ana vs Bo"]["percent"] == pytest.approx(0.0)

@@ -107,7 +107,8 @@ def export(
             table = machine_before_review(store)
             write_table(table, machine)
             console.print(f"[green]✓[/] the machine's suggestions for {table['segment_id'].nunique()} reviewed "
-                          f"segments, as they stood before the first decision on each → {machine}")
+                          f"segments, as they stood before the first decision on each (segments it had learnt from "
+                          f"an imported coding are left out) → {machine}")
         if qdpx:
             exported = export_qdpx(store, qdpx)
             console.print(f"[green]✓[/] {qdpx}: " + ", ".join(f"{v} {k}" for k, v in exported.counts.items()))

@@ -169,7 +169,8 @@ def machine_before_review(store: ProjectStore) -> pd.DataFrame:
 
     They come from the latest run made before anyone decided on the segment, so the engine had not learnt that
     segment's codes yet: its agreement with the coders is that of a pre-coding, not of a model tested on what it
-    was trained on. Segments decided before any run are left out."""
+    was trained on. Segments decided before any run, and segments with a coding imported before that run (which
+    the run learnt from), are left out."""
     decisions = store.decisions()
     first = (decisions[decisions["action"] != "undo"].groupby("segment_id")["created_at"].min()
              .rename("decided_at").reset_index().sort_values("decided_at"))
@@ -180,6 +181,11 @@ def machine_before_review(store: ProjectStore) -> pd.DataFrame:
     first["at"] = pd.to_datetime(first["decided_at"], utc=True)
     runs["at"] = pd.to_datetime(runs["created_at"], utc=True)
     shown = pd.merge_asof(first, runs[["at", "run_id"]], on="at", allow_exact_matches=False).dropna(subset=["run_id"])
+    shown = shown.merge(runs[["run_id", "at"]].rename(columns={"at": "run_at"}), on="run_id")
+    imported = store.codings()
+    imported_at = pd.to_datetime(imported["created_at"], utc=True).groupby(imported["segment_id"]).min()
+    learnt = shown["segment_id"].map(imported_at) <= shown["run_at"]  # NaT (no imported coding) compares False
+    shown = shown[~learnt.fillna(False).astype(bool)]
     suggestions = store.all_suggestions()
     chosen = suggestions.merge(shown[["segment_id", "run_id"]].astype({"run_id": int}), on=["segment_id", "run_id"])
     chosen = chosen.sort_values(["segment_id", "rank"], kind="stable")
