@@ -593,3 +593,52 @@ def test_a_long_ratings_file_given_as_the_machine_is_refused(capsys, tmp_path, s
     long.write_text("segment_id,coder,code\ns1,ann,hope\ns1,bob,hope\n")
     code, _, err = run(capsys, span_files["wide"], "--machine", long)
     assert code == 2 and "has no column 'score'" in err and "suggest's OUT.csv" in err
+
+
+@pytest.mark.parametrize("multi_label", [False, True])
+def test_a_coders_units_in_documents_without_their_spans_are_missing_not_no_code(capsys, tmp_path, multi_label):
+    """d (units d:0, d:1) is coded by x and y; e (e:0, e:1) by x only: y did not code e, so e's units have one
+    rating each and no pair. On d: d:0 A/A, d:1 (no code)/B (single-label), or with x's second code on d:0,
+    {A, C}/{A} and {}/{B} (multi-label)."""
+    units = tmp_path / "units.csv"
+    units.write_text("segment_id,document,start,end\nd:0,d,0,100\nd:1,d,100,200\ne:0,e,0,100\ne:1,e,100,200\n")
+    rows = ["d,0,100,A,x", "d,0,100,A,y", "d,100,200,B,y", "e,0,100,A,x"] + (["d,0,100,C,x"] if multi_label else [])
+    spans = tmp_path / "spans.csv"
+    spans.write_text("document,start,end,code,coder\n" + "\n".join(rows) + "\n")
+    code, out, err = run(capsys, spans, "--units", units, "--format", "json")
+    result = json.loads(out)
+    assert code == 0 and "y: 2 of 4 units" in err
+    if multi_label:
+        # presence on the two units both coders read: A agrees on both, B on d:0 only, C on d:1 only: 4 of 6
+        assert result["percent"]["value"] == pytest.approx(4 / 6)
+        assert result["percent"]["n_units"] == 6  # 2 units × 3 codes
+    else:
+        assert result["percent"]["value"] == pytest.approx(1 / 2) and result["percent"]["n_units"] == 2
+    title = " ".join(run(capsys, spans, "--units", units)[1].split())
+    assert "Agreement: 4 units (2 rated by two or more), 2 coders" in title
+
+
+def test_overlap_compares_each_pair_on_the_documents_both_coded(capsys, tmp_path):
+    """x and y both coded d (one matching pair, one span of y alone); x alone coded e, z alone coded f."""
+    spans = tmp_path / "spans.csv"
+    spans.write_text("document,start,end,code,coder\nd,0,100,A,x\nd,0,100,A,y\nd,200,300,B,y\ne,0,100,A,x\n"
+                     "e,200,300,B,x\nf,0,50,A,z\n")
+    pairs = {tuple(pair["coders"]): pair for pair in json.loads(run(capsys, spans, "--overlap", "0.9", "--format",
+                                                                    "json")[1])["segment_agreement"]}
+    overall = pairs[("x", "y")]["codes"][-1]
+    assert pairs[("x", "y")]["documents"] == 1 and (overall["agreements"], overall["disagreements"]) == (2, 1)
+    assert pairs[("x", "z")]["reason"] == "no document coded by both" and pairs[("x", "z")]["kappa_bp"] is None
+    table = " ".join(run(capsys, spans, "--overlap", "0.9")[1].split())
+    assert "On the 1 document(s) both coded." in table and "no document coded by both" in table
+
+
+def test_machine_codes_the_coders_never_used_are_named_and_small_comparisons_flagged(capsys, tmp_path):
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,ann,bob\nu1,role_clarity,role_clarity\nu2,other,stigma\nu3,other,other\n")
+    suggestions = tmp_path / "out.csv"
+    suggestions.write_text("segment_id,code,score,rank,evidence\nu1,psw_role_clarity,0.9,1,[]\n"
+                           "u2,psw_stigma,0.8,1,[]\nu3,other,0.7,1,[]\n")
+    code, out, err = run(capsys, wide, "--machine", suggestions, "--bootstrap", "50")
+    table = " ".join(out.split())
+    assert code == 0 and "none the coders used (psw_role_clarity, psw_stigma)" in err
+    assert "only 3 units" in table and "no intervals are computed for these comparisons" in table

@@ -241,9 +241,10 @@ def ratings_on_units(codings: SpanCodings, units: pd.DataFrame, *, min_coverage:
     """Span codings as ratings of units, as a long file of those units would give them.
 
     Every unit of a document some coder coded is a row (documents nobody coded are left out, with a warning: they
-    would count as agreement everywhere), and every coder is taken to have read every such unit: a unit a coder
-    gave no code is rated :data:`NO_CODE` in single-label data, and gets the empty code set in multi-label data
-    (several codes from one coder on some unit). Spans that touch no unit are left out with a warning.
+    would count as agreement everywhere). A coder is taken to have read every unit of the documents they put a
+    span in, and no other (a missing rating, with a warning): there a unit the coder gave no code is rated
+    :data:`NO_CODE` in single-label data, and gets the empty code set in multi-label data (several codes from one
+    coder on some unit). Spans that touch no unit are left out with a warning.
 
     Parameters
     ----------
@@ -289,6 +290,17 @@ def ratings_on_units(codings: SpanCodings, units: pd.DataFrame, *, min_coverage:
     ratings = ratings_from_codings(frame, unit="unit", units=units["unit"], multi_label=multi_label)
     if not multi_label:
         ratings = ratings.astype(object).where(ratings.notna(), NO_CODE)
+    # a coder without a span in a document did not code it (a QDA export does not say who read what): missing
+    worked_on = set(zip(codings.spans["coder"], codings.spans["document"]))
+    document_of = units.set_index("unit")["document"].reindex(ratings.index).to_numpy()
+    seen = pd.DataFrame({coder: [(coder, document) in worked_on for document in document_of]
+                         for coder in ratings.columns}, index=ratings.index)
+    if not seen.all(axis=None):
+        logger.warning("%s: a coder's units in the documents they put no span in are missing ratings, not "
+                       "'no code' (%s)", codings.path, "; ".join(
+                           f"{coder}: {int((~seen[coder]).sum())} of {len(seen)} units" for coder in seen.columns
+                           if not seen[coder].all()))
+    ratings = ratings.astype(object).where(seen)
     return RatingsFile(ratings, codings=frame, multi_label=multi_label)
 
 

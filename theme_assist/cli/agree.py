@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 from pathlib import Path
 from typing import List, Optional
@@ -16,6 +17,10 @@ FORMATS = ("table", "json")
 INTERVALS = ("bootstrap", "analytic", "both")
 DEFAULT_RESAMPLES = 1000
 """Bootstrap resamples when --interval asks for a bootstrap and --bootstrap is not given."""
+FEW_UNITS = 10
+"""A machine or coder comparison on fewer shared units than this is flagged in its note."""
+
+logger = logging.getLogger(__name__)
 
 
 def agree(
@@ -138,6 +143,8 @@ def agree(
                 raise InputError(f"{name} applies to single-label ratings; multi-label ratings are compared with "
                                  "the MASI distance and per code as presence/absence")
         presence = presence_tables(source.codings, unit="unit", units=source.ratings.index)
+        presence = {code: table.where(source.ratings.reindex_like(table).notna())  # a coder's unread documents
+                    for code, table in presence.items()}
         summary = multi_label_summary(source.ratings, presence, metric or None, **options)
     else:
         declared = _declared_categories(categories, source.ratings) if categories is not None else None
@@ -157,12 +164,14 @@ def agree(
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         notes = [f"span codings on the {len(source.ratings)} units of {units_file}; where a coder put no span on a "
-                 f"unit, the rating is {'the empty code set' if source.multi_label else repr(NO_CODE)}"] \
+                 f"unit of a document they coded, the rating is "
+                 f"{'the empty code set' if source.multi_label else repr(NO_CODE)}, elsewhere missing"] \
             if spans_on_units else []
-        _print_tables(summary, source.ratings.shape, multi_label=source.multi_label, seed=seed,
+        paired = int((source.ratings.notna().sum(axis=1) >= 2).sum())
+        _print_tables(summary, (*source.ratings.shape, paired), multi_label=source.multi_label, seed=seed,
                       population=population, notes=notes)
         if comparison is not None:
-            _print_machine_comparison(comparison)
+            _print_machine_comparison(comparison, intervals=bool(n_boot or analytic))
 
 
 def _check_span_options(units_file: Path | None, min_coverage: float | None, overlap: float | None) -> None:
@@ -194,23 +203,32 @@ def _refuse_for_overlap(**given: bool) -> None:
 def _segment_agreement(source, overlap: float) -> list[dict]:
     """Segment agreement (:func:`~theme_assist.agree.units.segment_agreement`) for each pair of coders, JSON-ready:
     ``coders``, ``min_overlap``, ``codes`` (one row per code and ``(all codes)``, the last) and ``kappa_bp``, with
-    ``reason`` where it is undefined. Every pair is scored on every code in the file (the chance term is 1 / the
-    number of codes)."""
+    ``reason`` where it is undefined, and ``documents`` compared. Each pair is compared on the documents both put a
+    span in (a document only one of them coded says nothing of their agreement), on every code in the file (the
+    chance term is 1 / the number of codes)."""
     from itertools import combinations
 
     import pandas as pd
 
     from theme_assist.agree.units import segment_agreement
 
-    codes = sorted(pd.unique(source.spans["code"]))
+    spans = source.spans
+    codes = sorted(pd.unique(spans["code"]))
     pairs = []
     for first, second in combinations(source.coders, 2):
-        table = segment_agreement(source.spans, first, second, min_overlap=overlap, codes=codes)
+        shared = set(spans.loc[spans["coder"] == first, "document"]) & set(spans.loc[spans["coder"] == second,
+                                                                                       "document"])
+        pair = {"coders": [first, second], "min_overlap": overlap, "documents": len(shared)}
+        if not shared:
+            pairs.append({**pair, "codes": [], "kappa_bp": None, "reason": "no document coded by both"})
+            continue
+        table = segment_agreement(spans[spans["document"].isin(shared)], first, second, min_overlap=overlap,
+                                  codes=codes)
         rows = [{"code": str(code), "agreements": int(row["agreements"]), "disagreements": int(row["disagreements"]),
                  "total": int(row["total"]), "percent": _json_number(row["percent"])}
                 for code, row in table.iterrows()]
         kappa = _json_number(table["kappa_bp"].iloc[-1])
-        pairs.append({"coders": [first, second], "min_overlap": overlap, "codes": rows, "kappa_bp": kappa,
+        pairs.append({**pair, "codes": rows, "kappa_bp": kappa,
                       "reason": None if kappa is not None else
                       ("no span coded by either coder" if not rows[-1]["total"] else
                        "the chance term needs at least two codes")})
@@ -244,6 +262,11 @@ def _machine_labels(path: Path, human, ratings_path: Path):
             raise InputError(f"the ratings are numbers, so the machine's codes must be numbers too; got "
                              f"{labels[strange].iloc[0]!r} for segment {labels[strange].index[0]!r}")
         labels = numbers.astype(float)
+    machine_codes, human_codes = set(labels.dropna()), set(pd.unique(human.stack().dropna()))
+    foreign = sorted(map(str, machine_codes - human_codes))
+    if foreign and len(foreign) * 2 >= len(machine_codes):
+        logger.warning("most of the machine's codes in %s are none the coders used (%s): is it another codebook's "
+                       "ids? (import-qdpx --codebook CB.yaml keeps a codebook's ids)", path, ", ".join(foreign[:5]))
     return labels
 
 
@@ -316,9 +339,10 @@ def _print_segment_agreement(pairs: list[dict]) -> None:
     console = _console()
     for pair in pairs:
         first, second = pair["coders"]
-        caption = ("A span agrees where the other coder gave the same code to a span overlapping it by at least "
-                   f"{pair['min_overlap'] * 100:g}% (intersection over union). kappa_bp: Brennan & Prediger, chance = "
-                   "1 / number of codes")
+        caption = (f"On the {pair['documents']} document(s) both coded. A span agrees where the other coder gave the "
+                   f"same code to a span overlapping it by at least {pair['min_overlap'] * 100:g}% (intersection over "
+                   "union); one without such a counterpart disagrees. kappa_bp: Brennan & Prediger, chance = 1 / "
+                   "number of codes")
         if pair["reason"]:
             caption += f"; undefined here: {pair['reason']}"
         table = Table(title=f"Segment agreement: {first} vs {second}", caption=caption)
@@ -332,10 +356,13 @@ def _print_segment_agreement(pairs: list[dict]) -> None:
         console.print(table)
 
 
-def _print_machine_comparison(rows: list[dict]) -> None:
+def _print_machine_comparison(rows: list[dict], intervals: bool = False) -> None:
     from rich.table import Table
 
-    captions = ["n: units both sides rated (machine abstentions are missing ratings)"]
+    captions = ["n: units both sides rated (machine abstentions are missing ratings); each side's code shares "
+                "come from every unit it rated (Gwet)"]
+    if intervals:
+        captions.append("no intervals are computed for these comparisons")
     if any(row["kind"] == "humans" for row in rows):
         captions.append("all humans: Fleiss' kappa in the cohen column")
     if any(row["prevalence"] is not None for row in rows):
@@ -347,13 +374,15 @@ def _print_machine_comparison(rows: list[dict]) -> None:
     table.add_column("note")
     for i, row in enumerate(rows):
         following = rows[i + 1]["kind"] if i + 1 < len(rows) else row["kind"]
+        note = "; ".join(filter(None, [f"only {row['n_units']} units" if row["n_units"] < FEW_UNITS else "",
+                                       row["note"]]))
         table.add_row(row["comparison"], str(row["n_units"]), _number(row["prevalence"]),
-                      *(_number(row[name]) for name in ("percent", "cohen", "ac1", "alpha")), row["note"],
+                      *(_number(row[name]) for name in ("percent", "cohen", "ac1", "alpha")), note,
                       end_section=row["kind"].startswith("machine") and not following.startswith("machine"))
     _console().print(table)
 
 
-def _print_tables(summary: dict, shape: tuple[int, int], multi_label: bool, seed: int,
+def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool, seed: int,
                   population: float | None = None, notes: list[str] | None = None) -> None:
     from rich.table import Table
 
@@ -367,7 +396,9 @@ def _print_tables(summary: dict, shape: tuple[int, int], multi_label: bool, seed
         captions.append(_analytic_caption(summary, population))
     if with_ci:
         captions.append(_bootstrap_caption(summary, seed))
-    table = Table(title=f"Agreement: {shape[0]} units, {shape[1]} coders", caption="\n".join(captions) or None)
+    units, coders, paired = shape
+    rated_twice = "" if paired == units else f" ({paired} rated by two or more)"
+    table = Table(title=f"Agreement: {units} units{rated_twice}, {coders} coders", caption="\n".join(captions) or None)
     table.add_column("coefficient")
     table.add_column("value", justify="right")
     table.add_column("units", justify="right")
