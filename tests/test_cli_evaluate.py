@@ -45,6 +45,8 @@ def test_own_coded_csv_with_another_model_writes_named_results(capsys, tmp_path,
     assert set(per_code["code"]) == set(pd.read_csv(coded)["code"].dropna()) - {""}
     assert per_code.groupby("engine")["reference"].sum().nunique() == 1  # every engine scored on the same segments
     assert stem.with_suffix(".png").is_file()
+    # a batch job's log (stdout is not a terminal here) gets the table whole, not folded to 80 columns
+    assert "theme_assist" in out and "tfidf_logreg" in out and "…" not in out
 
 
 @pytest.mark.parametrize("args, message", [

@@ -326,17 +326,12 @@ def _declared_categories(text: str, ratings) -> list:
     return declared
 
 
-def _console():
-    from rich.console import Console
-
-    console = Console()
-    return console if console.is_terminal else Console(width=160)  # a file or pipe: no reason to wrap at 80
-
-
 def _print_segment_agreement(pairs: list[dict]) -> None:
     from rich.table import Table
 
-    console = _console()
+    from theme_assist.cli._console import table_console
+
+    console = table_console()
     for pair in pairs:
         first, second = pair["coders"]
         caption = (f"On the {pair['documents']} document(s) both coded. A span agrees where the other coder gave the "
@@ -359,6 +354,8 @@ def _print_segment_agreement(pairs: list[dict]) -> None:
 def _print_machine_comparison(rows: list[dict], intervals: bool = False) -> None:
     from rich.table import Table
 
+    from theme_assist.cli._console import table_console
+
     captions = ["n: units both sides rated (machine abstentions are missing ratings); each side's code shares "
                 "come from every unit it rated (Gwet)"]
     if intervals:
@@ -379,14 +376,16 @@ def _print_machine_comparison(rows: list[dict], intervals: bool = False) -> None
         table.add_row(row["comparison"], str(row["n_units"]), _number(row["prevalence"]),
                       *(_number(row[name]) for name in ("percent", "cohen", "ac1", "alpha")), note,
                       end_section=row["kind"].startswith("machine") and not following.startswith("machine"))
-    _console().print(table)
+    table_console().print(table)
 
 
 def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool, seed: int,
                   population: float | None = None, notes: list[str] | None = None) -> None:
     from rich.table import Table
 
-    console = _console()
+    from theme_assist.cli._console import table_console
+
+    console = table_console()
     with_ci = any("ci" in entry for entry in summary.values())
     with_analytic = any("analytic" in entry for entry in summary.values())
     captions = ["multi-label: MASI-alpha on code sets, the rest on presence/absence pooled over codes (their units "

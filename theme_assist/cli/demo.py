@@ -23,7 +23,7 @@ def demo(
     import math
     import time
 
-    from rich.console import Console
+    from theme_assist.cli._console import table_console
     from rich.table import Table
 
     from theme_assist.cli.suggest import write_suggestions
@@ -32,7 +32,7 @@ def demo(
 
     corpus = corpus or DEMO_CORPUS
     check_outputs({"--out": out}, {"--corpus": corpus}, folders=("--out",))  # fail before the work, not after it
-    console = Console()
+    console = table_console()
     started = time.perf_counter()
     with console.status("reading, segmenting, embedding and fitting the demo corpus…"):
         result = run_demo(corpus)

@@ -76,6 +76,8 @@ def discover(
     """Discover candidate themes in INPUT, with labels, quotes, stability and cross-site spread."""
     from rich.console import Console
 
+    from theme_assist.cli._console import table_console
+
     from theme_assist.codebook import load_codebook
     from theme_assist.discover import AllSegments, ThemeDiscoverer, UnexplainedSegments
     from theme_assist.discover.cluster import CLUSTERERS
@@ -132,7 +134,7 @@ def discover(
     out.write_text(discoverer.to_json(), encoding="utf-8")
     summary = discoverer.summary_
     if len(discoverer.themes_):
-        Console().print(themes_table(discoverer, by))
+        table_console().print(themes_table(discoverer, by))
     for note in summary["notes"]:
         console.print(f"[yellow]note:[/] {note}")
     if codebook_out:

@@ -27,7 +27,7 @@ def evaluate(
                                                               "all-MiniLM-L6-v2); its results are named after it."),
 ) -> None:
     """Cross-validate the suggester and the baselines, grouped by document, over a learning curve."""
-    from rich.console import Console
+    from theme_assist.cli._console import table_console
     from rich.table import Table
 
     from theme_assist.benchmarks import LOADERS, coded_benchmark, load_benchmark
@@ -46,7 +46,7 @@ def evaluate(
     if any(size is not None and size < 0 for size in size_list):
         raise InputError(f"--sizes {sizes}: examples per code cannot be negative")
     check_outputs({"--out": out}, {}, folders=("--out",))
-    console = Console()
+    console = table_console()
     embedder = Embedder(model=model)
     model_id = embedder.model_id  # an unknown model is a one-line error before any work
     own = [name for name in corpus if name not in LOADERS]

@@ -157,11 +157,11 @@ def backup(
 @project_app.command("info")
 def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
     """Summarise PROJECT: documents, segments, codebook versions, model runs, decisions per coder."""
-    from rich.console import Console
+    from theme_assist.cli._console import table_console
 
     from theme_assist.project import ProjectStore
 
-    console = Console()
+    console = table_console()
     with ProjectStore(project) as store:
         decisions = store.decisions()
         run = store.latest_run()
