@@ -35,7 +35,8 @@ def init(
                         max_chars=max_chars, codebook_file=codebook) as store:
         Console(stderr=True).print(
             f"[green]✓[/] {project}: {len(store.documents())} documents, {len(store.segments())} segments, "
-            f"{len(store.codebook().leaf_codes)} codes, {len(store.codings())} human codings")
+            f"{len(store.codebook().leaf_codes)} codes to code with ({len(store.codebook().all_codes)} with their "
+            f"parents), {len(store.codings())} human codings")
 
 
 @project_app.command("suggest")
