@@ -33,7 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from theme_assist.agree.units import SPAN_COLUMNS, codings_on_units, ratings_from_codings
+from theme_assist.agree.units import (SPAN_COLUMNS, codings_on_units, ratings_from_codings,
+                                     spans_meeting_units)
 from theme_assist.errors import InputError
 from theme_assist.inputs import read_table, whole_numbers
 
@@ -270,7 +271,8 @@ def ratings_on_units(codings: SpanCodings, units: pd.DataFrame, *, min_coverage:
     if outside:
         logger.warning("%s: the spans in %d document(s) without units in %s are left out: %s", codings.path,
                        len(outside), units_path, _some(outside))
-    missed = _spans_on_no_unit(codings.spans[codings.spans["document"].isin(set(units["document"]))], units)
+    inside = codings.spans[codings.spans["document"].isin(set(units["document"]))]
+    missed = inside[~inside.index.isin(set(spans_meeting_units(inside, units, unit="unit")["span"]))]
     if len(missed):
         logger.warning("%s: %d span(s) overlap no unit of %s and are left out (first: %s %s-%s, code %r of %s)",
                        codings.path, len(missed), units_path, *missed.iloc[0][["document", "start", "end", "code",
@@ -302,15 +304,6 @@ def ratings_on_units(codings: SpanCodings, units: pd.DataFrame, *, min_coverage:
                            if not seen[coder].all()))
     ratings = ratings.astype(object).where(seen)
     return RatingsFile(ratings, codings=frame, multi_label=multi_label)
-
-
-def _spans_on_no_unit(spans: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """The spans that share no character with any unit of their document."""
-    pairs = spans.reset_index(names="span").merge(units[["document", "start", "end"]], on="document",
-                                                  suffixes=("", "_unit"))
-    touching = pairs.loc[np.minimum(pairs["end"], pairs["end_unit"]) > np.maximum(pairs["start"], pairs["start_unit"]),
-                         "span"]
-    return spans[~spans.index.isin(set(touching))]
 
 
 def read_machine(path: str | Path) -> pd.Series:

@@ -133,12 +133,7 @@ def codings_on_units(spans: pd.DataFrame, units: pd.DataFrame, *, unit: str = "s
         Columns ``unit``, ``coder``, ``code``: one row per code a coder put on a unit (the input of
         :func:`presence_tables` and :func:`ratings_from_codings`).
     """
-    spans = _spans(spans)
-    units = _columns(units, (unit, "document", "start", "end"), "units")
-    pairs = spans.merge(units[[unit, "document", "start", "end"]], on="document", suffixes=("", "_unit"))
-    pairs = pairs.assign(low=np.maximum(pairs["start"], pairs["start_unit"]),
-                         high=np.minimum(pairs["end"], pairs["end_unit"]))
-    pairs = pairs[pairs["high"] > pairs["low"]]
+    pairs = spans_meeting_units(spans, units, unit=unit)
     key = [unit, "coder", "code"]
     if min_coverage > 0 and len(pairs):
         # coverage of the union of the coder's spans of the code: coding sentence by sentence covers a unit too
@@ -151,6 +146,24 @@ def codings_on_units(spans: pd.DataFrame, units: pd.DataFrame, *, unit: str = "s
         enough = covered / length.clip(lower=1) >= min_coverage
         pairs = pairs.set_index(key).loc[enough[enough].index].reset_index()
     return pairs[key].drop_duplicates().reset_index(drop=True)
+
+
+def spans_meeting_units(spans: pd.DataFrame, units: pd.DataFrame, *, unit: str = "segment_id") -> pd.DataFrame:
+    """Every (span, unit) pair of one document that shares at least one character.
+
+    Returns
+    -------
+    DataFrame
+        The span's columns, ``span`` (its index label in ``spans``), the unit's ``unit``, ``start_unit`` and
+        ``end_unit``, and ``low`` / ``high``: the characters they share.
+    """
+    spans = _spans(spans)
+    units = _columns(units, (unit, "document", "start", "end"), "units")
+    pairs = spans.reset_index(names="span").merge(units[[unit, "document", "start", "end"]], on="document",
+                                                  suffixes=("", "_unit"))
+    pairs = pairs.assign(low=np.maximum(pairs["start"], pairs["start_unit"]),
+                         high=np.minimum(pairs["end"], pairs["end_unit"]))
+    return pairs[pairs["high"] > pairs["low"]]
 
 
 def span_overlaps(spans: pd.DataFrame, coder_a: str, coder_b: str) -> pd.DataFrame:
