@@ -386,9 +386,8 @@ class CTfidfLabeller:
 
     def _fallback_label(self, themes: list[int]) -> str:
         """The most frequent word of the themes' segments when they hold no content word (e.g. only "Okay.")."""
-        words = Counter(token.lower_ for i, text in enumerate(self._texts) if self._labels[i] in themes
-                        for token in lemmatizer().make_doc(text) if token.is_alpha)
-        return min(words.items(), key=lambda item: (-item[1], item[0]))[0] if words else "(no words)"
+        words = self._frequent_words(themes, content_only=False)
+        return words[0] if words else "(no words)"
 
     def _repeats(self, term: str, chosen: list[str]) -> bool:
         """Whether ``term``'s lemmas are all in ``chosen`` already, or (re-ranking) its embedding is as close as
@@ -399,15 +398,16 @@ class CTfidfLabeller:
         return term in vectors and any(float(vectors[term] @ vectors[c]) >= REDUNDANT_SIMILARITY
                                        for c in chosen if c in vectors)
 
-    def _frequent_words(self, themes: list[int]) -> list[str]:
-        """The content words of the themes' segments (no stop words, fillers, names or transcriber's notes), most
-        frequent first."""
+    def _frequent_words(self, themes: list[int], content_only: bool = True) -> list[str]:
+        """The words of the themes' segments, most frequent first; with ``content_only``, no stop words, fillers,
+        names or transcriber's notes."""
         stop_words = lemmatizer().Defaults.stop_words | SPOKEN_FILLERS
         words = Counter()
         for i, text in enumerate(self._texts):
             if self._labels[i] in themes:
                 doc = lemmatizer().make_doc(text)
-                notes = _annotations(doc)
-                words.update(token.lower_ for token in doc if token.is_alpha and len(token) > 1 and not token.is_title
-                             and token.lower_ not in stop_words and token.i not in notes)
+                notes = _annotations(doc) if content_only else set()
+                words.update(token.lower_ for token in doc if token.is_alpha and (not content_only or (
+                    len(token) > 1 and not token.is_title and token.lower_ not in stop_words
+                    and token.i not in notes)))
         return [word for word, _ in sorted(words.items(), key=lambda item: (-item[1], item[0]))]
