@@ -126,6 +126,11 @@ def test_human_majority_leaves_ties_missing():
     assert pd.isna(human_majority(pair)["w"]) and human_majority(pair)["u"] == "x"
 
 
+def test_human_majority_needs_two_coders_on_the_unit():
+    assert pd.isna(human_majority(HUMANS[["A", "B"]])["y"])  # A did not rate y
+    assert human_majority(HUMANS)["y"] == "x"  # B and C did
+
+
 def test_agreement_report_puts_machine_and_humans_side_by_side():
     report = agreement_report(HUMANS, MACHINE).set_index("comparison")
     assert report.index.tolist() == ["model vs A", "model vs B", "model vs C", "model vs human majority",

@@ -24,14 +24,18 @@ MAJORITY = "human majority"
 
 
 def human_majority(human: pd.DataFrame) -> pd.Series:
-    """The label most human coders gave each unit; missing where no one rated it or the top labels tie."""
+    """The label most human coders gave each unit.
+
+    Missing where fewer than two coders rated the unit (one coder's label is not a majority of anything) or where
+    the top labels tie.
+    """
     values = human.to_numpy(dtype=object)
     labels = np.where(is_missing(values), None, values)
     majority = []
     for row in labels:
         counts = pd.Series([v for v in row if v is not None], dtype=object).value_counts()
         tied = len(counts) > 1 and counts.iloc[0] == counts.iloc[1]
-        majority.append(np.nan if counts.empty or tied else counts.index[0])
+        majority.append(np.nan if counts.sum() < 2 or tied else counts.index[0])
     return pd.Series(majority, index=human.index, name=MAJORITY, dtype=object)
 
 
