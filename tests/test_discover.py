@@ -414,6 +414,20 @@ def test_names_and_transcribers_notes_are_no_terms():
     assert {lemma for lemma, _ in terms} == {"clinic"}
 
 
+def test_names_the_lexicon_knows_as_words_are_no_terms():
+    """"Grace", "Sarah" and "Musa" are WordNet nouns; the texts capitalise them away from sentence starts."""
+    texts = ["Thank you, Grace, for the tea.", "I went with Grace to the clinic.", "Sarah and Musa came to the clinic.",
+             "Then Musa said the medicine helps.", "Grace is a nurse at the clinic.", "I saw Sarah at the hospital."]
+    lemmas = {word for terms in noun_phrase_ngrams(texts) for lemma, _ in terms for word in lemma.split()}
+    assert {"clinic", "medicine", "nurse", "hospital", "tea"} <= lemmas and not lemmas & {"grace", "sarah", "musa"}
+    # a word that only opens sentences capitalised, and is lower-case elsewhere, is no name
+    texts = ["Hope is what kept me going.", "Without hope the work is hard.", "They gave me hope and a job."]
+    assert "hope" in {lemma for terms in noun_phrase_ngrams(texts) for lemma, _ in terms}
+    assert "grace" not in CTfidfLabeller().fit(["Grace brought tea.", "Thanks, Grace, the tea is good.",
+                                                "tea with Grace", "rain", "more rain"],
+                                               np.array([0, 0, 0, 1, 1])).label([0])
+
+
 def test_noun_phrase_terms_keep_the_words_said():
     (terms,) = noun_phrase_ngrams(["Um, I told the peer workers about my new medicines and we laughed."])
     assert ("peer worker", "peer workers") in terms and ("new medicine", "new medicines") in terms

@@ -8,8 +8,9 @@ adjective, ending in one that can be a noun; a word that can only be a verb or a
 "really") ends the run. No trained parser is needed (issue #2 rules out third-party re-uploads of spaCy's trained
 pipelines, the only ones PyPI has), at the price of keeping words that are nouns as well as verbs ("work",
 "support"), which are often what a theme is about anyway. Stop words (spaCy's, and spoken fillers such as "um",
-"yeah", "like"), numbers and punctuation are removed, and an n-gram never spans a removed word. A theme is then
-named by what it is about rather than by what its speakers did. ``terms="content_words"`` takes every run of
+"yeah", "like"), names (words the texts mostly capitalise away from sentence starts, also those the lexicon knows as
+words: "Grace", "Sarah"), numbers and punctuation are removed, and an n-gram never spans a removed word. A theme is
+then named by what it is about rather than by what its speakers did. ``terms="content_words"`` takes every run of
 content words instead (verbs included). At most ``max_texts_per_class`` segments of each theme (evenly spread over
 it) are analysed.
 
@@ -168,19 +169,34 @@ def _annotations(doc) -> set[int]:
     return inside
 
 
-def _ngrams(texts: list[str], nlp, spans: Callable[[object], Iterable], ngram_range: tuple[int, int],
-            extra_stop_words: frozenset[str]) -> list[list[tuple[str, str]]]:
+def proper_nouns(docs: Iterable) -> frozenset[str]:
+    """Lower-cased words that the parsed ``docs`` mostly capitalise away from sentence starts (after a word or a
+    comma): names such as "Sarah", "Grace" or "Musa", which the lexicon also knows as words, places and days. Only
+    their capitalised occurrences after a word or a comma count for them ("Thank you, Grace", "with Musa"), so a
+    word that opens sentences ("Time is…") is not taken for a name."""
+    seen, capitalised = Counter(), Counter()
+    for doc in docs:
+        for previous, token in zip(doc, doc[1:]):
+            if token.is_alpha and (previous.is_alpha or previous.text == ","):
+                seen[token.lower_] += 1
+                capitalised[token.lower_] += token.is_title
+    return frozenset(word for word, n in seen.items() if 2 * capitalised[word] > n)
+
+
+def _ngrams(texts: list[str], nlp, spans: Callable[[object, frozenset[str]], Iterable],
+            ngram_range: tuple[int, int], extra_stop_words: frozenset[str]) -> list[list[tuple[str, str]]]:
     """``(lemma n-gram, surface n-gram)`` pairs of each text, lower-cased, from runs of consecutive content words
-    (alphabetic, two letters or more, neither the word nor its lemma a stop word) within the ``spans`` of each
-    parsed text."""
+    (alphabetic, two letters or more, neither the word nor its lemma a stop word or a name the texts mostly
+    capitalise, :func:`proper_nouns`) within the ``spans`` of each parsed text (``spans(doc, stop_words)``)."""
     low, high = ngram_range
-    stop_words = nlp.Defaults.stop_words | extra_stop_words
     unique = list(dict.fromkeys(texts))  # transcripts repeat short turns ("Mm-hmm.") many times
+    docs = list(nlp.pipe(unique, batch_size=256))
+    stop_words = frozenset(nlp.Defaults.stop_words) | extra_stop_words | proper_nouns(docs)
     analysed = {}
-    for text, doc in zip(unique, nlp.pipe(unique, batch_size=256)):
+    for text, doc in zip(unique, docs):
         terms = []
         annotation = _annotations(doc)
-        for span in spans(doc):
+        for span in spans(doc, stop_words):
             run = []
             for token in [*span, None]:
                 lemma = token.lemma_.lower() if token is not None else ""
@@ -200,14 +216,13 @@ def _ngrams(texts: list[str], nlp, spans: Callable[[object], Iterable], ngram_ra
 def lemma_ngrams(texts: list[str], ngram_range: tuple[int, int] = (1, 3),
                  extra_stop_words: frozenset[str] = SPOKEN_FILLERS) -> list[list[tuple[str, str]]]:
     """Term pairs (:func:`_ngrams`) from every run of content words, with lookup lemmas (no trained pipeline)."""
-    return _ngrams(texts, lemmatizer(), lambda doc: [doc], ngram_range, extra_stop_words)
+    return _ngrams(texts, lemmatizer(), lambda doc, _: [doc], ngram_range, extra_stop_words)
 
 
 def noun_phrase_ngrams(texts: list[str], ngram_range: tuple[int, int] = (1, 3),
                        extra_stop_words: frozenset[str] = SPOKEN_FILLERS) -> list[list[tuple[str, str]]]:
     """Term pairs (:func:`_ngrams`) from the content words of each noun phrase (:func:`_noun_phrases`)."""
-    stop_words = frozenset(lemmatizer().Defaults.stop_words) | extra_stop_words
-    return _ngrams(texts, lemmatizer(), lambda doc: _noun_phrases(doc, stop_words), ngram_range, extra_stop_words)
+    return _ngrams(texts, lemmatizer(), _noun_phrases, ngram_range, extra_stop_words)
 
 
 #: Term extractors by name: ``terms`` of :class:`CTfidfLabeller`.
