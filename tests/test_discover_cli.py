@@ -113,6 +113,25 @@ def test_themes_table_fits_an_80_column_terminal_and_prints_quotes_as_text():
     console.print(themes_table(type("Fitted", (), {"themes_": themes})(), by="income_group"))
     lines = console.export_text().splitlines()
     assert max(len(line) for line in lines) <= 80
-    assert all(line.endswith(("┓", "┃", "┩", "│", "┤", "┘")) for line in lines[1:])  # no column cut off
+    bottom = next(i for i, line in enumerate(lines) if line.endswith("┘"))
+    assert all(line.endswith(("┓", "┃", "┩", "│", "┤", "┘")) for line in lines[1:bottom + 1])  # no column cut off
     text = "".join(line.strip("│ ") for line in lines)
     assert "[laughs]" in text and "[bold]doctor" in text
+
+
+def test_themes_table_says_how_to_read_stability_and_spread_and_shows_no_nan():
+    import pandas as pd
+    from rich.console import Console
+
+    from theme_assist.cli.discover import themes_table
+
+    themes = pd.DataFrame([{
+        "theme": "T1", "label": "doctor, family", "size": 40, "stability": float("nan"), "n_documents": 12,
+        "nearest_code": "", "nearest_code_similarity": float("nan"), "spread_rate": {"HIC": 0.12, "LMIC": 0.08},
+        "quotes": [{"text": "The doctor asked about my family."}]}])
+    console = Console(width=120, record=True)
+    console.print(themes_table(type("Fitted", (), {"themes_": themes})(), by="income_group"))
+    text = " ".join(console.export_text().split())
+    assert "nan" not in text and "│ 40 │ - │ 12 │" in text  # --resamples 0: no stability score
+    assert "stab.: how well the theme re-forms" in text and "0.75 and above" in text
+    assert "by income_group: the share of each income_group's segments that fall in the theme" in text

@@ -14,13 +14,21 @@ QUOTE_CHARS = 70
 
 def themes_table(discoverer, by: str | None):
     """A rich table of the themes: id, label over the most typical quote, size, stability, documents, nearest code
-    (with a codebook) and spread (with ``by``). Numbers never wrap; the text wraps to fit an 80-column terminal."""
+    (with a codebook) and spread (with ``by``), with a caption that says how to read stability and spread. Numbers
+    never wrap; the text wraps to fit an 80-column terminal."""
+    import pandas as pd
     from rich.table import Table
     from rich.text import Text
 
     themes = discoverer.themes_
     with_codes = bool((themes["nearest_code"] != "").any()) if len(themes) else False
-    table = Table(title=f"{len(themes)} candidate themes", show_lines=True)
+    caption = ["stab.: how well the theme re-forms when a sample of the segments is clustered again (mean best-match "
+               "Jaccard, 0-1: 0.75 and above re-forms reliably, below 0.5 may be an artefact of this sample; - with "
+               "--resamples 0)"]
+    if by:
+        caption.append(f"by {by}: the share of each {by}'s segments that fall in the theme (of those no code "
+                       "explains; top 3)")
+    table = Table(title=f"{len(themes)} candidate themes", show_lines=True, caption="; ".join(caption))
     table.add_column("theme", no_wrap=True)
     table.add_column("label / typical quote", min_width=12, ratio=3)
     for column in ("size", "stab.", "docs"):
@@ -33,7 +41,8 @@ def themes_table(discoverer, by: str | None):
         quote = " ".join(theme["quotes"][0]["text"].split()) if theme["quotes"] else ""
         quote = quote if len(quote) <= QUOTE_CHARS else quote[: QUOTE_CHARS - 1] + "…"
         cells = [theme["theme"], Text.assemble((theme["label"], "bold"), "\n", (f"“{quote}”", "dim")),
-                 str(theme["size"]), f"{theme['stability']:.2f}", str(theme["n_documents"])]
+                 str(theme["size"]), "-" if pd.isna(theme["stability"]) else f"{theme['stability']:.2f}",
+                 str(theme["n_documents"])]
         if with_codes:
             cells.append(f"{theme['nearest_code']} ({theme['nearest_code_similarity']:.2f})"
                          if theme["nearest_code"] else "")
