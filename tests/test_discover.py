@@ -503,6 +503,13 @@ def test_labeller_skips_a_keyword_that_repeats_a_chosen_one():
     assert len([w for w in words if w.startswith("record")]) == 1
 
 
+def test_no_group_found_is_one_note_that_names_no_floor_and_no_smaller_size_than_allowed():
+    segments = pd.DataFrame({"text": [f"text {i}" for i in range(6)]})
+    notes = ThemeDiscoverer(clusterer="hdbscan", min_size=2, n_resamples=0).fit(
+        segments, embeddings=np.eye(6, 40, dtype=np.float32)).summary_["notes"]  # six unrelated segments
+    assert notes == ["the hdbscan clusterer found no group of at least 2 similar segments; try another clusterer"]
+
+
 def test_nothing_left_to_cluster_is_explained_not_silent(embedder, twenty_vectors):
     suggester = CodeSuggester(embedder=embedder).fit(None, parse_codebook(MINI_CODEBOOK))
     discoverer = ThemeDiscoverer(selector=UnexplainedSegments(0.0)).fit(TWENTY, embeddings=twenty_vectors,

@@ -283,11 +283,12 @@ class ThemeDiscoverer:
         self.reduced_ = reducer.fit_transform(space)
         labels = self._cluster(vectors, space, self.reduced_, clusterer, min_size)
         method = getattr(clusterer, "used_", getattr(clusterer, "name", type(clusterer).__name__))
-        if labels.max() < 0:
-            notes.append(f"the {method} clusterer found no group of at least {min_size} similar segments; "
-                         f"try a smaller min_size or another clusterer")
         unclustered = float((labels < 0).mean())
-        if unclustered > 0.10:
+        if labels.max() < 0:  # not the similarity floor: no theme was there to reach
+            smaller = "a smaller min_size or " if min_size > 2 else ""
+            notes.append(f"the {method} clusterer found no group of at least {min_size} similar segments; "
+                         f"try {smaller}another clusterer")
+        elif unclustered > 0.10:
             notes.append(f"{unclustered:.0%} of the segments are below the similarity floor "
                          f"{self.similarity_floor} to every theme and stay unclustered")
         return labels, method
