@@ -135,3 +135,9 @@ def test_themes_table_says_how_to_read_stability_and_spread_and_shows_no_nan():
     assert "nan" not in text and "│ 40 │ - │ 12 │" in text  # --resamples 0: no stability score
     assert "stab.: how well the theme re-forms" in text and "0.75 and above" in text
     assert "by income_group: the share of each income_group's segments that fall in the theme" in text
+
+
+def test_counts_in_messages_are_singular_for_one():
+    from theme_assist.cli._console import counted
+
+    assert [counted(n, "theme") for n in (0, 1, 2)] == ["0 themes", "1 theme", "2 themes"]

@@ -13,3 +13,8 @@ def table_console():
 
     console = Console()
     return console if console.is_terminal else Console(width=BATCH_WIDTH)
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1: "1 theme", "3 themes"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -9,6 +9,8 @@ from typing import Optional
 
 import typer
 
+from theme_assist.cli._console import counted
+
 QUOTE_CHARS = 70
 
 
@@ -28,7 +30,7 @@ def themes_table(discoverer, by: str | None):
     if by:
         caption.append(f"by {by}: the share of each {by}'s segments that fall in the theme (of those no code "
                        "explains; top 3)")
-    table = Table(title=f"{len(themes)} candidate themes", show_lines=True, caption="; ".join(caption))
+    table = Table(title=counted(len(themes), "candidate theme"), show_lines=True, caption="; ".join(caption))
     table.add_column("theme", no_wrap=True)
     table.add_column("label / typical quote", min_width=12, ratio=3)
     for column in ("size", "stab.", "docs"):
@@ -153,8 +155,8 @@ def discover(
         else:
             console.print(f"[yellow]note:[/] no themes, so no codebook fragment was written to {codebook_out}")
     console.print(
-        f"[green]✓[/] {summary['n_segments']} segments, {summary['n_selected']} to cluster "
-        f"({summary['n_explained']} explained by a code), {summary['n_themes']} themes, "
+        f"[green]✓[/] {counted(summary['n_segments'], 'segment')}, {summary['n_selected']} to cluster "
+        f"({summary['n_explained']} explained by a code), {counted(summary['n_themes'], 'theme')}, "
         f"{summary['n_unclustered']} unclustered ({summary['outlier_share']:.1%}), {summary['clusterer']} "
         f"→ {out} ({time.perf_counter() - started:.1f} s)"
     )

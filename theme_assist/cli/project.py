@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 
+from theme_assist.cli._console import counted
+
 project_app = typer.Typer(help="Project files: documents, codebook history, codings, suggestions and review "
                                "decisions in one SQLite file.", no_args_is_help=True)
 
@@ -151,8 +153,7 @@ def backup(
     with ProjectStore(project) as store:
         store.backup(copy)
         decisions = store.decision_count()
-    plural = "" if decisions == 1 else "s"
-    Console(stderr=True).print(f"[green]✓[/] {project} → {copy} ({decisions} decision{plural})")
+    Console(stderr=True).print(f"[green]✓[/] {project} → {copy} ({counted(decisions, 'decision')})")
 
 
 @project_app.command("info")
