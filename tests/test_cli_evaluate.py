@@ -126,3 +126,17 @@ def test_own_data_codes_with_spaces_and_ids_shared_by_documents(capsys, tmp_path
     table.to_csv(tmp_path / "local_ids.csv", index=False)
     with pytest.raises(InputError, match="local_ids.csv: segment_id '0' is on rows of different documents"):
         coded_benchmark(tmp_path / "local_ids.csv", load_codebook(codebook_file))
+
+
+def test_codes_not_in_the_codebook_are_refused_before_any_fit(capsys, tmp_path, own_data):
+    coded, codebook = own_data
+    table = pd.read_csv(coded, keep_default_na=False)
+    table["code"] = table["code"].replace({"work": "Paid work and employment"})  # a code given by its name
+    table.to_csv(tmp_path / "named.csv", index=False)
+    # codebook only: no fit reads the codes, which were scored as wrong everywhere (accuracy 0.000)
+    code, _, err = run(capsys, "--corpus", tmp_path / "named.csv", "--codebook", codebook, "--sizes", "0",
+                       "--folds", 2, "--out", tmp_path / "results")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "code 'Paid work and employment' in the coded data is not in codebook" in err
+    assert "did you mean 'work'?" in err
+    assert not (tmp_path / "results" / "evaluate_named.json").exists()

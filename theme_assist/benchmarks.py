@@ -138,10 +138,11 @@ def coded_benchmark(path: str | Path, codebook: Codebook) -> Benchmark:
     The protocol compares one human code per segment with the engine's top code, and groups its folds by
     document, so every row needs a document, and a segment (``segment_id``) may carry one code: repeated
     identical rows count once (with a warning); a segment given two codes is refused, as is one ``segment_id`` on
-    rows of different documents or texts. Codes are read without surrounding spaces (by ``read_coded``).
+    rows of different documents or texts, and so is a code that is not in ``codebook`` (the engines could never
+    give it). Codes are read without surrounding spaces (by ``read_coded``).
     """
     from theme_assist.inputs import lines_of, read_coded
-    from theme_assist.suggest import refuse_shared_segment_ids
+    from theme_assist.suggest import refuse_shared_segment_ids, refuse_unknown_codes
 
     coded = read_coded(path)
     if "document" not in coded:
@@ -155,6 +156,7 @@ def coded_benchmark(path: str | Path, codebook: Codebook) -> Benchmark:
         logger.warning("%s: %d repeated row(s) counted once (%s)", path, int(repeated.sum()), lines_of(repeated))
         coded = coded[~repeated].reset_index(drop=True)
     refuse_shared_segment_ids(coded, path)
+    refuse_unknown_codes(coded["code"], codebook)  # before any fit: a zero-shot run (--sizes 0) would score them
     coded_rows = coded[coded["code"] != ""]
     several = coded_rows["segment_id"].duplicated(keep=False)
     if several.any():

@@ -84,13 +84,9 @@ def codes_per_segment(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     ``segment_id`` on rows of different documents or texts (ids numbered afresh in each document), which would
     otherwise be merged into one segment.
     """
-    known = set(codebook.ids)
     frame = coded.copy()
     frame["code"] = frame["code"].fillna("").astype(str).str.strip()
-    unknown = sorted(set(frame["code"]) - known - {""})
-    if unknown:
-        raise InputError(f"code {unknown[0]!r} in the coded data is not in codebook {codebook.name!r}"
-                         f"{codebook.hint(unknown[0])}")
+    refuse_unknown_codes(frame["code"], codebook)
     if "segment_id" not in frame:
         frame["segment_id"] = [f"row{i}" for i in range(len(frame))]
     frame["segment_id"] = frame["segment_id"].astype(str)
@@ -107,6 +103,15 @@ def codes_per_segment(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
                 f"has {len(row['codes'])} codes: {', '.join(row['codes'])}"
             )
     return segments
+
+
+def refuse_unknown_codes(codes: pd.Series, codebook: Codebook) -> None:
+    """Raise :class:`InputError` naming the first of ``codes`` (stripped; ``""`` is no code) that is not an id of
+    ``codebook``, with the codebook's hint (a code given by its name names the id)."""
+    unknown = sorted(set(codes) - set(codebook.ids) - {""})
+    if unknown:
+        raise InputError(f"code {unknown[0]!r} in the coded data is not in codebook {codebook.name!r}"
+                         f"{codebook.hint(unknown[0])}")
 
 
 def refuse_shared_segment_ids(frame: pd.DataFrame, source: str | Path | None = None) -> None:
