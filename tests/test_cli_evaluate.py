@@ -140,3 +140,25 @@ def test_codes_not_in_the_codebook_are_refused_before_any_fit(capsys, tmp_path, 
     assert "code 'Paid work and employment' in the coded data is not in codebook" in err
     assert "did you mean 'work'?" in err
     assert not (tmp_path / "results" / "evaluate_named.json").exists()
+
+
+@pytest.mark.parametrize("with_ids", [True, False])
+def test_the_codes_of_two_coders_are_refused(capsys, tmp_path, own_data, with_ids):
+    coded, codebook = own_data
+    table = pd.read_csv(coded, keep_default_na=False)
+    second = table.assign(code=table["code"].where(table.index % 4 != 0, "stigma"))
+    double = pd.concat([table.assign(coder="ana"), second.assign(coder="ben")], ignore_index=True)
+    if not with_ids:  # each row was a segment of its own: both coders' codes were scored, twice the segments
+        double = double.drop(columns="segment_id")
+    double.to_csv(tmp_path / "double.csv", index=False)
+    code, _, err = run(capsys, "--corpus", tmp_path / "double.csv", "--codebook", codebook, "--sizes", "all",
+                       "--folds", 2, "--out", tmp_path / "results")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "double.csv holds the codes of 2 coders (ana, ben)" in err
+    # one coder's rows are evaluated as before
+    double[double["coder"] == "ana"].to_csv(tmp_path / "ana.csv", index=False)
+    code, _, err = run(capsys, "--corpus", tmp_path / "ana.csv", "--codebook", codebook, "--sizes", "all",
+                       "--folds", 2, "--out", tmp_path / "results")
+    assert code == 0, err
+    result = json.loads((tmp_path / "results" / "evaluate_ana.json").read_text())
+    assert result["n_segments"] == len(table)

@@ -136,7 +136,8 @@ def coded_benchmark(path: str | Path, codebook: Codebook) -> Benchmark:
     named after the file's stem.
 
     The protocol compares one human code per segment with the engine's top code, and groups its folds by
-    document, so every row needs a document, and a segment (``segment_id``) may carry one code: repeated
+    document, so every row needs a document, the codes of several coders (a ``coder`` column, as in a double-coded
+    ``.qdpx`` import's ``codings.csv``) are refused, and a segment (``segment_id``) may carry one code: repeated
     identical rows count once (with a warning); a segment given two codes is refused, as is one ``segment_id`` on
     rows of different documents or texts, and so is a code that is not in ``codebook`` (the engines could never
     give it). Codes are read without surrounding spaces (by ``read_coded``).
@@ -151,6 +152,12 @@ def coded_benchmark(path: str | Path, codebook: Codebook) -> Benchmark:
     if no_document.any():
         raise InputError(f"{path}: {int(no_document.sum())} row(s) without a document ({lines_of(no_document)}): "
                          "folds are grouped by document")
+    coders = sorted(set(coded["coder"].str.strip()) - {""}) if "coder" in coded else []
+    if len(coders) > 1:
+        raise InputError(f"{path} holds the codes of {len(coders)} coders ({', '.join(coders[:5])}"
+                         f"{', …' if len(coders) > 5 else ''}): evaluate compares the engine with one human code "
+                         "per segment, so give one coder's rows (the coders' agreement with each other, and the "
+                         "machine's beside it: theme-assist agree)")
     repeated = coded.duplicated(keep="first")
     if repeated.any():
         logger.warning("%s: %d repeated row(s) counted once (%s)", path, int(repeated.sum()), lines_of(repeated))
