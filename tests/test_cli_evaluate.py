@@ -162,3 +162,14 @@ def test_the_codes_of_two_coders_are_refused(capsys, tmp_path, own_data, with_id
     assert code == 0, err
     result = json.loads((tmp_path / "results" / "evaluate_ana.json").read_text())
     assert result["n_segments"] == len(table)
+
+
+def test_a_coding_with_one_code_is_refused(capsys, tmp_path, own_data):
+    coded, codebook = own_data
+    table = pd.read_csv(coded, keep_default_na=False)
+    table["code"] = table["code"].where(table["code"] == "work", "")  # the other segments stay as context
+    table.to_csv(tmp_path / "one.csv", index=False)
+    code, _, err = run(capsys, "--corpus", tmp_path / "one.csv", "--codebook", codebook, "--sizes", "all",
+                       "--folds", 2, "--out", tmp_path / "results")  # was accuracy 1.000, κ nan±nan
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "every coded segment has the code 'work'; evaluate needs at least two codes" in err

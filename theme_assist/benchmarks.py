@@ -140,7 +140,7 @@ def coded_benchmark(path: str | Path, codebook: Codebook) -> Benchmark:
     ``.qdpx`` import's ``codings.csv``) are refused, and a segment (``segment_id``) may carry one code: repeated
     identical rows count once (with a warning); a segment given two codes is refused, as is one ``segment_id`` on
     rows of different documents or texts, and so is a code that is not in ``codebook`` (the engines could never
-    give it). Codes are read without surrounding spaces (by ``read_coded``).
+    give it), as is a coding that uses one code only. Codes are read without surrounding spaces (by ``read_coded``).
     """
     from theme_assist.inputs import lines_of, read_coded
     from theme_assist.suggest import refuse_shared_segment_ids, refuse_unknown_codes
@@ -172,5 +172,9 @@ def coded_benchmark(path: str | Path, codebook: Codebook) -> Benchmark:
         what = f"has {len(codes)} codes ({', '.join(codes)})" if len(codes) > 1 else "is on rows that differ"
         raise InputError(f"{path}: segment {segment!r} {what}; evaluate compares one human code per segment with "
                          "the engine's top code, so give each segment one row")
+    used = coded_rows["code"].unique()
+    if len(used) < 2:
+        raise InputError(f"{path}: every coded segment has the code {used[0]!r}; evaluate needs at least two codes "
+                         "to compare the engine's with (with one, κ is undefined and accuracy says nothing)")
     return Benchmark(Path(path).stem, coded, codebook, citation=f"Coded data: {path}")
 
