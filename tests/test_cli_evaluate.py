@@ -173,3 +173,23 @@ def test_a_coding_with_one_code_is_refused(capsys, tmp_path, own_data):
                        "--folds", 2, "--out", tmp_path / "results")  # was accuracy 1.000, κ nan±nan
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "every coded segment has the code 'work'; evaluate needs at least two codes" in err
+
+
+def test_own_results_go_beside_the_csv_not_among_the_benchmarks(capsys, tmp_path, own_data, monkeypatch):
+    coded, codebook = own_data
+    (tmp_path / "study").mkdir()
+    mine = tmp_path / "study" / "esconv.csv"  # named like a benchmark: it overwrote evaluate_esconv.* there
+    mine.write_text(coded.read_text())
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    code, out, err = run(capsys, "--corpus", mine, "--codebook", codebook, "--sizes", "all", "--folds", 2)
+    assert code == 0, err
+    assert not (tmp_path / "work" / "evaluation").exists()
+    result = json.loads((tmp_path / "study" / "evaluate_esconv.json").read_text())
+    assert result["citation"] == f"Coded data: {mine}"
+    assert "evaluate_esconv.json" in out
+    # no quote of the coded data is written
+    texts = pd.read_csv(mine)["text"]
+    for suffix in (".json", ".md"):
+        written = (tmp_path / "study" / "evaluate_esconv").with_suffix(suffix).read_text()
+        assert not any(text in written for text in texts)

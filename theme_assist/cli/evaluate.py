@@ -12,6 +12,10 @@ import typer
 
 logger = logging.getLogger(__name__)
 
+BENCHMARK_RESULTS = Path("evaluation/results")
+"""Where a benchmark's results go without --out; a coded CSV's go beside it, never among the benchmarks' (a team's
+file named like a benchmark overwrote its results there, and a team's codes ended up in a repository folder)."""
+
 
 def evaluate(
     corpus: List[str] = typer.Option(..., "--corpus", help="annomi-therapist, annomi-client, esconv, epitome-er, "
@@ -21,7 +25,9 @@ def evaluate(
     folds: int = typer.Option(5, "--folds", min=2, help="Cross-validation folds (grouped by document)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the fold split and of the example sampling."),
     sizes: str = typer.Option("0,5,10,25,50,100,all", "--sizes", help="Learning curve: examples per code."),
-    out: Path = typer.Option(Path("evaluation/results"), "--out", help="Folder for the JSON, Markdown and PNG."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the JSON, Markdown and PNG (default: "
+                                                           "evaluation/results for a benchmark, the folder of the "
+                                                           "coded CSV for one of your own)."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
                                                               "for theme_assist (default: the packaged "
                                                               "all-MiniLM-L6-v2); its results are named after it."),
@@ -55,17 +61,20 @@ def evaluate(
     if codebook is not None and not own:
         logger.warning("--codebook is for a coded CSV of your own; the benchmarks use their own codebooks")
     names = [name if name in LOADERS else Path(name).stem for name in corpus]
-    clash = next((name for name in names if names.count(name) > 1), None)
+    folders = [out if out is not None else BENCHMARK_RESULTS if name in LOADERS else Path(name).parent
+               for name in corpus]
+    targets = [(folder.resolve(), name) for folder, name in zip(folders, names)]
+    clash = next((name for target, name in zip(targets, names) if targets.count(target) > 1), None)
     if clash is not None:
         raise InputError(f"--corpus names {clash!r} twice: both results would be written to evaluate_{clash}.*; "
                          "give each benchmark once, and files of one name in different folders different names")
     machine = describe_machine()
-    out.mkdir(parents=True, exist_ok=True)
-    for name in corpus:
+    for name, folder in zip(corpus, folders):
         if name in LOADERS:
             bench = load_benchmark(name)
         else:
             bench = coded_benchmark(name, load_codebook(codebook))
+        folder.mkdir(parents=True, exist_ok=True)
         engines = default_engines(embedder)
         with console.status(f"{bench.name}: embedding…") as status:
             results = cross_validate(bench.segments, bench.codebook, engines, sizes=size_list, n_folds=folds,
@@ -78,8 +87,8 @@ def evaluate(
                 "human_kappa": bench.human_kappa, "goal": GOALS.get(bench.name), "notes": bench.notes,
                 "embedding_model": model_id, "machine": machine,
                 "machine_markdown": machine_markdown(machine)}
-        stem = out / (f"evaluate_{bench.name}" if model is None else
-                      f"evaluate_{bench.name}@{re.sub(r'[^A-Za-z0-9._-]+', '_', Path(model).name)}")
+        stem = folder / (f"evaluate_{bench.name}" if model is None else
+                         f"evaluate_{bench.name}@{re.sub(r'[^A-Za-z0-9._-]+', '_', Path(model).name)}")
         stem.with_suffix(".json").write_text(json.dumps(
             {**{k: v for k, v in meta.items() if k != "machine_markdown"},
              "summary": summary.to_dict(orient="records"), "per_code": per_code.to_dict(orient="records"),
