@@ -6,8 +6,8 @@ from theme_assist.baselines import MajorityBaseline, TfidfLogisticBaseline
 from theme_assist.codebook import parse_codebook
 from theme_assist.errors import InputError
 from theme_assist.evaluate import (Engine, code_counts, cross_validate, expected_calibration_error, grouped_folds,
-                                   limit_examples, per_code_agreement, per_code_summary, score_predictions,
-                                   summarise)
+                                   limit_examples, per_code_agreement, per_code_summary, reliability_notes,
+                                   score_predictions, summarise)
 
 
 def make_segments(n_documents=10, per_document=6):
@@ -106,6 +106,26 @@ def test_cross_validate_runs_baselines_over_a_learning_curve():
     majority = per_code.loc["majority"]
     assert majority["suggested"].sum() == majority["reference"].sum()
     assert (per_code_summary(results, 0)["per_code"] == 0).all()
+
+
+def test_figures_that_rest_on_little_are_named():
+    book = parse_codebook("name: t\nexclusive: true\ncodes:\n - {id: a, name: apples}\n - {id: b, name: bananas}\n")
+    engines = [Engine("majority", MajorityBaseline), Engine("tfidf", TfidfLogisticBaseline)]
+    results = cross_validate(make_segments(per_document=15), book, engines, sizes=(None,), n_folds=5)
+    assert reliability_notes(results, per_code_summary(results)) == []  # 20 segments a fold, both codes in each
+    segments = make_segments()
+    # 'b' given to 2 segments, both in one document: four test folds hold 'a' alone, which the majority answers
+    rare = segments.assign(code=segments["code"].where((segments["code"] != "b") | (segments["document"] == "d0"),
+                                                       "a"))
+    results = cross_validate(rare, book, engines, sizes=(None,), n_folds=5)
+    summary = summarise(results).set_index("engine")
+    notes = reliability_notes(results, per_code_summary(results))
+    assert notes[0].startswith("5 of the 5 test folds hold fewer than 10 coded segments (8, 8, 8, 8, 8)")
+    # the majority's κ is a mean over one fold, its macro-F1 is 1.0 in four: was given without a word
+    assert "(majority at all per code in 4 of the 5 folds): κ is undefined there" in notes[1]
+    assert np.isnan(summary.loc["majority", "kappa_sd"])
+    assert notes[2].startswith("1 code(s) were given to fewer than 10 segments by the human coder (b 2)")
+    assert len(notes) == 3
 
 
 @pytest.mark.filterwarnings("ignore:.*unquoted comma")  # the ESConv codebook has them; repaired on load

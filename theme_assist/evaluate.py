@@ -33,6 +33,9 @@ from theme_assist.errors import InputError
 
 ALL = None  #: learning-curve size meaning "every coded example"
 DEFAULT_SIZES = (0, 5, 10, 25, 50, 100, ALL)
+FEW_SEGMENTS = 10
+"""A test fold, or a code in the per-code table, with fewer human-coded segments than this is named as resting on
+little (``agree`` flags comparisons on fewer than 10 units alike)."""
 
 
 def grouped_folds(segments: pd.DataFrame, n_folds: int = 5, seed: int = 0) -> list[tuple[set, set]]:
@@ -200,6 +203,36 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     return summary.join(spread[["kappa_sd", "macro_f1_sd"]]).reset_index()
 
 
+def reliability_notes(results: pd.DataFrame, per_code: pd.DataFrame) -> list[str]:
+    """Sentences naming the figures of :func:`cross_validate`'s ``results`` and :func:`per_code_summary`'s
+    ``per_code`` that rest on little: test folds and codes with fewer than :data:`FEW_SEGMENTS` human-coded
+    segments, and folds whose human codes and top codes are all one code (κ is undefined there, so its mean is over
+    the other folds, and accuracy and macro-F1 are 1.0 there)."""
+    notes = []
+    n_folds = results["fold"].nunique()
+    fold_sizes = results.groupby("fold")["n"].first()
+    small = fold_sizes[fold_sizes < FEW_SEGMENTS]
+    if len(small):
+        notes.append(f"{len(small)} of the {n_folds} test folds hold fewer than {FEW_SEGMENTS} coded segments "
+                     f"({', '.join(map(str, small))}): each of their figures rests on a handful of segments")
+    defined = results.groupby(["engine", "per_code"], sort=False)["kappa"].count()
+    short = defined[defined < n_folds]
+    if len(short):
+        which = ", ".join(f"{engine} at {size} per code in {n_folds - count}" for (engine, size), count in
+                          short.items())
+        notes.append(f"in some test folds the human codes and the top codes are all one code ({which} of the "
+                     f"{n_folds} folds): κ is undefined there and its mean is over the other folds; accuracy and "
+                     "macro-F1 are 1.0 there")
+    few = per_code[(per_code["engine"] == per_code["engine"].iloc[0]) & (per_code["reference"] > 0)
+                   & (per_code["reference"] < FEW_SEGMENTS)] if len(per_code) else per_code
+    if len(few):
+        listed = ", ".join(f"{code} {n}" for code, n in zip(few["code"][:5], few["reference"][:5]))
+        notes.append(f"{len(few)} code(s) were given to fewer than {FEW_SEGMENTS} segments by the human coder "
+                     f"({listed}{', …' if len(few) > 5 else ''}): their per-code figures change a lot with one "
+                     "segment more or less")
+    return notes
+
+
 #: Goals of the project for each benchmark (metric, value) and the TF-IDF baseline measured when they were set.
 GOALS = {"annomi-therapist": ("kappa", 0.74), "annomi-client": ("kappa", 0.47), "esconv": ("macro_f1", 0.60),
          "epitome-er": ("kappa", 0.60)}
@@ -234,6 +267,7 @@ def report_markdown(name: str, summary: pd.DataFrame, meta: dict, per_code: pd.D
     for row in summary[columns].itertuples(index=False):
         lines.append("| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |")
     lines.append("")
+    lines += [f"Note: {note}." for note in meta.get("notes", [])]
     if meta.get("human_kappa") is not None:
         lines.append(f"Human–human agreement (published, mean pairwise Cohen's κ): {meta['human_kappa']}.")
     if meta.get("goal"):

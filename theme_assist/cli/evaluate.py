@@ -41,7 +41,7 @@ def evaluate(
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
     from theme_assist.evaluate import (GOALS, cross_validate, default_engines, per_code_summary,
-                                       plot_learning_curve, report_markdown, summarise)
+                                       plot_learning_curve, reliability_notes, report_markdown, summarise)
     from theme_assist.inputs import check_outputs
     from theme_assist.machine import describe_machine, machine_markdown
 
@@ -84,7 +84,8 @@ def evaluate(
         meta = {"corpus": bench.name, "citation": bench.citation, "n_folds": folds, "seed": seed,
                 "n_segments": int(len(bench.coded)), "n_documents": int(bench.segments["document"].nunique()),
                 "n_codes": int(bench.coded["code"].nunique()), "threshold": "1.5/K (K codes), at most 0.5",
-                "human_kappa": bench.human_kappa, "goal": GOALS.get(bench.name), "notes": bench.notes,
+                "human_kappa": bench.human_kappa, "goal": GOALS.get(bench.name),
+                "notes": [*bench.notes, *reliability_notes(results, per_code)],
                 "embedding_model": model_id, "machine": machine,
                 "machine_markdown": machine_markdown(machine)}
         stem = folder / (f"evaluate_{bench.name}" if model is None else
@@ -107,6 +108,8 @@ def evaluate(
                           f"{row.kappa:.3f}±{row.kappa_sd:.3f}", f"{row.top3_recall:.3f}",
                           f"{row.abstention_rate:.3f}", f"{row.ece:.3f}")
         console.print(table)
+        for note in meta["notes"]:
+            console.print(f"Note: {note}.", markup=False, highlight=False)
         console.print(f"[green]✓[/] {stem}.json / .md / .png")
 
 
