@@ -124,6 +124,7 @@ def test_figures_that_rest_on_little_are_named():
     # the majority's κ is a mean over one fold, its macro-F1 is 1.0 in four: was given without a word
     assert "(majority at all per code in 4 of the 5 folds): κ is undefined there" in notes[1]
     assert np.isnan(summary.loc["majority", "kappa_sd"])
+    assert str(summarise(results.assign(kappa=-5e-17))["kappa"].iloc[0]) == "0.0"  # printed '-0.000±0.000'
     assert notes[2].startswith("1 code(s) were given to fewer than 10 segments by the human coder (b 2)")
     assert len(notes) == 3
 

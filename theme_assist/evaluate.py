@@ -198,7 +198,7 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     metrics = ["accuracy", "macro_f1", "kappa", "top3_recall", "abstention_rate", "accuracy_answered", "ece",
                "seconds"]
     grouped = results.groupby(["engine", "per_code"], sort=False)[metrics]
-    summary = grouped.mean().round(3)
+    summary = grouped.mean().round(3) + 0.0  # a κ of -1e-17 (rounding error of a constant answer) reads 0.0, not -0.0
     spread = grouped.std().round(3).add_suffix("_sd")
     return summary.join(spread[["kappa_sd", "macro_f1_sd"]]).reset_index()
 
