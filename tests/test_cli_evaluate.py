@@ -154,14 +154,26 @@ def test_the_codes_of_two_coders_are_refused(capsys, tmp_path, own_data, with_id
     code, _, err = run(capsys, "--corpus", tmp_path / "double.csv", "--codebook", codebook, "--sizes", "all",
                        "--folds", 2, "--out", tmp_path / "results")
     assert code == 2 and len(err.strip().splitlines()) == 1
-    assert "double.csv holds the codes of 2 coders (ana, ben)" in err
+    assert "double.csv holds the codes of 2 coders (ana, ben)" in err and "--coder NAME" in err
     # one coder's rows are evaluated as before
     double[double["coder"] == "ana"].to_csv(tmp_path / "ana.csv", index=False)
     code, _, err = run(capsys, "--corpus", tmp_path / "ana.csv", "--codebook", codebook, "--sizes", "all",
                        "--folds", 2, "--out", tmp_path / "results")
     assert code == 0, err
-    result = json.loads((tmp_path / "results" / "evaluate_ana.json").read_text())
-    assert result["n_segments"] == len(table)
+    alone = json.loads((tmp_path / "results" / "evaluate_ana.json").read_text())
+    assert alone["n_segments"] == len(table)
+    if with_ids:  # --coder chooses the same rows from the double-coded file
+        code, _, err = run(capsys, "--corpus", tmp_path / "double.csv", "--codebook", codebook, "--coder", "ana",
+                           "--sizes", "all", "--folds", 2, "--out", tmp_path / "results")
+        assert code == 0, err
+        chosen = json.loads((tmp_path / "results" / "evaluate_double-ana.json").read_text())
+        def figures(result):
+            return [{k: v for k, v in row.items() if k != "seconds"} for row in result["summary"]]
+
+        assert figures(chosen) == figures(alone) and chosen["citation"].endswith(", coder ana")
+        code, _, err = run(capsys, "--corpus", tmp_path / "double.csv", "--codebook", codebook, "--coder", "cy",
+                           "--out", tmp_path / "results")
+        assert code == 2 and "--coder 'cy': " in err and "no codes of that coder (coders: ana, ben)" in err
 
 
 def test_a_coding_with_one_code_is_refused(capsys, tmp_path, own_data):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -131,13 +132,20 @@ def load_benchmark(name: str, corpora: Path | None = None) -> Benchmark:
     return LOADERS[name](corpora or shared_corpora_dir())
 
 
-def coded_benchmark(path: str | Path, codebook: Codebook) -> Benchmark:
+def safe_name(text: str) -> str:
+    """``text`` with every run of characters other than letters, digits, ``.``, ``_`` and ``-`` made one ``_``, for
+    a file name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+
+
+def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = None) -> Benchmark:
     """A user's own coded table (:func:`theme_assist.inputs.read_coded` with a ``document`` column) as a benchmark,
-    named after the file's stem.
+    named after the file's stem (and ``coder``, when given).
 
     The protocol compares one human code per segment with the engine's top code, and groups its folds by
     document, so every row needs a document, the codes of several coders (a ``coder`` column, as in a double-coded
-    ``.qdpx`` import's ``codings.csv``) are refused, and a segment (``segment_id``) may carry one code: repeated
+    ``.qdpx`` import's ``codings.csv``) are refused unless ``coder`` names the one to compare with (rows of other
+    coders are dropped; uncoded rows without a coder stay as context), and a segment (``segment_id``) may carry one code: repeated
     identical rows count once (with a warning); a segment given two codes is refused, as is one ``segment_id`` on
     rows of different documents or texts, and so is a code that is not in ``codebook`` (the engines could never
     give it), as is a coding that uses one code only. Codes are read without surrounding spaces (by ``read_coded``).
@@ -153,11 +161,17 @@ def coded_benchmark(path: str | Path, codebook: Codebook) -> Benchmark:
         raise InputError(f"{path}: {int(no_document.sum())} row(s) without a document ({lines_of(no_document)}): "
                          "folds are grouped by document")
     coders = sorted(set(coded["coder"].str.strip()) - {""}) if "coder" in coded else []
-    if len(coders) > 1:
-        raise InputError(f"{path} holds the codes of {len(coders)} coders ({', '.join(coders[:5])}"
-                         f"{', …' if len(coders) > 5 else ''}): evaluate compares the engine with one human code "
-                         "per segment, so give one coder's rows (the coders' agreement with each other, and the "
-                         "machine's beside it: theme-assist agree)")
+    named = f"{', '.join(coders[:5])}{', …' if len(coders) > 5 else ''}"
+    if coder is not None:
+        if coder not in coders:
+            raise InputError(f"--coder {coder!r}: {path} has " + (f"no codes of that coder (coders: {named})"
+                                                                   if coders else "no 'coder' column"))
+        of_coder = coded["coder"].str.strip()
+        coded = coded[(of_coder == coder) | ((of_coder == "") & (coded["code"] == ""))].reset_index(drop=True)
+    elif len(coders) > 1:
+        raise InputError(f"{path} holds the codes of {len(coders)} coders ({named}): evaluate compares the engine "
+                         "with one human code per segment, so choose one with --coder NAME (the coders' agreement "
+                         "with each other, and the machine's beside it: theme-assist agree)")
     repeated = coded.duplicated(keep="first")
     if repeated.any():
         logger.warning("%s: %d repeated row(s) counted once (%s)", path, int(repeated.sum()), lines_of(repeated))
@@ -176,5 +190,6 @@ def coded_benchmark(path: str | Path, codebook: Codebook) -> Benchmark:
     if len(used) < 2:
         raise InputError(f"{path}: every coded segment has the code {used[0]!r}; evaluate needs at least two codes "
                          "to compare the engine's with (with one, κ is undefined and accuracy says nothing)")
-    return Benchmark(Path(path).stem, coded, codebook, citation=f"Coded data: {path}")
+    name = Path(path).stem if coder is None else f"{Path(path).stem}-{safe_name(coder)}"
+    return Benchmark(name, coded, codebook, citation=f"Coded data: {path}" + (f", coder {coder}" if coder else ""))
 

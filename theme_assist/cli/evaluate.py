@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from pathlib import Path
 from typing import List, Optional
 
@@ -22,6 +21,8 @@ def evaluate(
                                                            "epitome-ip, epitome-ex, or a coded CSV of your own "
                                                            "(with --codebook). Repeat for several."),
     codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook of a coded CSV given as --corpus."),
+    coder: Optional[str] = typer.Option(None, "--coder", help="The coder to compare the engine with, in a coded CSV "
+                                                              "with a coder column (several coders' codes)."),
     folds: int = typer.Option(5, "--folds", min=2, help="Cross-validation folds (grouped by document)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the fold split and of the example sampling."),
     sizes: str = typer.Option("0,5,10,25,50,100,all", "--sizes", help="Learning curve: examples per code."),
@@ -36,7 +37,7 @@ def evaluate(
     from theme_assist.cli._console import table_console
     from rich.table import Table
 
-    from theme_assist.benchmarks import LOADERS, coded_benchmark, load_benchmark
+    from theme_assist.benchmarks import LOADERS, coded_benchmark, load_benchmark, safe_name
     from theme_assist.codebook import load_codebook
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
@@ -60,6 +61,9 @@ def evaluate(
         raise InputError(f"{own[0]} is not a known benchmark; a coded CSV of your own needs --codebook")
     if codebook is not None and not own:
         logger.warning("--codebook is for a coded CSV of your own; the benchmarks use their own codebooks")
+    if coder is not None and not own:
+        logger.warning("--coder is for a coded CSV of your own with a coder column; the benchmarks have one code "
+                       "per segment")
     names = [name if name in LOADERS else Path(name).stem for name in corpus]
     folders = [out if out is not None else BENCHMARK_RESULTS if name in LOADERS else Path(name).parent
                for name in corpus]
@@ -73,7 +77,7 @@ def evaluate(
         if name in LOADERS:
             bench = load_benchmark(name)
         else:
-            bench = coded_benchmark(name, load_codebook(codebook))
+            bench = coded_benchmark(name, load_codebook(codebook), coder)
         folder.mkdir(parents=True, exist_ok=True)
         engines = default_engines(embedder)
         with console.status(f"{bench.name}: embedding…") as status:
@@ -89,7 +93,7 @@ def evaluate(
                 "embedding_model": model_id, "machine": machine,
                 "machine_markdown": machine_markdown(machine)}
         stem = folder / (f"evaluate_{bench.name}" if model is None else
-                         f"evaluate_{bench.name}@{re.sub(r'[^A-Za-z0-9._-]+', '_', Path(model).name)}")
+                         f"evaluate_{bench.name}@{safe_name(Path(model).name)}")
         stem.with_suffix(".json").write_text(json.dumps(
             {**{k: v for k, v in meta.items() if k != "machine_markdown"},
              "summary": summary.to_dict(orient="records"), "per_code": per_code.to_dict(orient="records"),
