@@ -202,6 +202,25 @@ def test_a_port_in_use_is_refused_in_one_line_before_serving():
             check_port("127.0.0.1", taken.getsockname()[1])
 
 
+def test_a_port_a_stopped_server_used_is_free_again_at_once():
+    """A browser's connections to a stopped server wait about a minute in TIME_WAIT; a restart on the same --port
+    was refused as "Address already in use" although nothing listened there."""
+    import socket
+
+    from theme_assist.cli.review import check_port
+
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as browser:
+            connection, _ = server.accept()
+            connection.close()  # the server closes first: its side of the connection waits in TIME_WAIT
+            browser.recv(1)
+    assert check_port("127.0.0.1", port) == port
+
+
 # ------------------------------------------------------------------ what reaches the project file
 def post_raw(api, path, body):
     """POST ``body`` as JSON that may hold lone surrogates (which UTF-8 cannot encode, so httpx's ``json=`` can't)."""
