@@ -279,6 +279,30 @@ def test_xml_legal_whitespace_and_characters_pass(api, project):
     assert response.json()["decisions"][0]["reason"] == "line one\r\nline two \U0001F600"
 
 
+def test_a_decision_on_a_segment_the_coder_changed_since_it_was_shown_gets_409(api, project):
+    """Two tabs of one coder showed the same segment: the second tab's accept silently replaced the first tab's
+    code (one code per segment), and its page went on as if nothing had been decided there."""
+    view = api.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()
+    first, second = view["suggestions"][:2]
+    assert view["mine"]["seen"] == 0
+    accepted = api.post("/api/decisions", json=decision(action="accept", code=first["code"],
+                                                        suggestion_id=first["id"], seen=0))
+    assert accepted.status_code == 201
+    stale = api.post("/api/decisions", json=decision(action="accept", code=second["code"],
+                                                     suggestion_id=second["id"], seen=0))
+    assert stale.status_code == 409
+    assert "since it was shown" in stale.json()["detail"] and "nothing was saved" in stale.json()["detail"]
+    assert len(ProjectStore(project).decisions()) == 1
+    seen = api.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()["mine"]["seen"]
+    assert seen == accepted.json()["decisions"][0]["id"]
+    assert api.post("/api/undo", json={"coder": "ana"}).status_code == 200  # an undo changes it too
+    assert api.post("/api/decisions", json=decision(seen=seen)).status_code == 409
+    # another coder's decisions are not this coder's; without seen there is no check
+    assert api.post("/api/decisions", json=decision(coder="bo", seen=0)).status_code == 201
+    assert api.post("/api/decisions", json=decision()).status_code == 201
+    assert len(ProjectStore(project).decisions()) == 4
+
+
 def test_a_bulk_request_naming_an_item_twice_records_it_once(api, project):
     suggestion = ProjectStore(project).suggestions(segment_id="interview_a:1").iloc[0]
     item = {"segment_id": "interview_a:1", "suggestion_id": int(suggestion["id"])}

@@ -333,3 +333,39 @@ def test_after_a_background_refit_the_page_says_newer_suggestions_are_ready(demo
         expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:0")
     finally:
         server.stop()
+
+
+def test_two_tabs_deciding_one_segment_the_later_is_refused_and_shown_again(demo_project, browser):
+    """A coder's second tab, showing a segment the first tab had since coded, replaced that code without a word."""
+    from playwright.sync_api import expect
+
+    server = ReviewServer(demo_project)
+    try:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        first, second = context.new_page(), context.new_page()
+        start_coding(first, server.url, "Tabs", "fg_ulm_01")
+        second.goto(server.url + "/")  # the coder's name is remembered: no dialog
+        expect(second.locator("#coder-name")).to_have_text("Tabs")
+        second.select_option("#filter-order", "document")
+        second.select_option("#filter-document", "fg_ulm_01")
+        for page in (first, second):
+            expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:0")
+            show_segment(page, "fg_ulm_01:5")
+        first.keyboard.press("a")
+        wait_for_status(first, "Saved ✓ accept")
+        accepted = first.locator("#suggestions li.selected").get_attribute("data-code")
+        second.keyboard.press("ArrowDown")
+        second.keyboard.press("a")
+        wait_for_status(second, "since it was shown here")
+        expect(second.locator("#save-status")).to_contain_text("nothing was saved")
+        expect(second.locator("#suggestions li.accepted")).to_have_count(1)  # shown again, with the first tab's code
+        with ProjectStore(demo_project) as store:
+            decisions = store.decisions(coder="Tabs")
+        assert len(decisions) == 1
+        assert second.locator("#suggestions li.accepted").get_attribute("data-code") == decisions["code"].iloc[0]
+        second.keyboard.press("ArrowDown")  # now that it is up to date, the second tab's decision counts
+        second.keyboard.press("a")
+        wait_for_status(second, "Saved ✓ accept")
+        context.close()
+    finally:
+        server.stop()

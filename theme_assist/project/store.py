@@ -58,6 +58,11 @@ class NotFound(InputError):
     """A segment, code or suggestion named by the caller does not exist in the project."""
 
 
+class Stale(InputError):
+    """A decision made on what a coder saw of a segment before their later decisions on it (another tab or
+    window) changed it."""
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -82,6 +87,8 @@ class DecisionRequest:
     ``action`` is one of :data:`ACTIONS`: ``accept`` / ``reject`` the suggested ``code``; ``replace`` the
     suggested code ``replaces`` by ``code``; ``add`` ``code`` beside whatever the segment has.
     ``suggestion_id`` is the suggestion answered (None for an ``add`` or a segment without suggestions).
+    ``seen`` is the id of the coder's latest decision on the segment (an undo included; 0 for none) when they saw
+    it: if they have decided on it since (in another tab or window), this decision is refused. None: no check.
     """
 
     segment_id: str
@@ -91,6 +98,7 @@ class DecisionRequest:
     suggestion_id: int | None = None
     replaces: str = ""
     reason: str = ""
+    seen: int | None = None
 
 
 class ProjectStore:
@@ -536,6 +544,8 @@ class ProjectStore:
         ------
         InputError
             For an unknown action, segment, code or suggestion, or an empty coder name; nothing is stored.
+        Stale
+            For a decision whose ``seen`` is not the coder's latest decision on the segment; nothing is stored.
         """
         if not requests:
             return pd.DataFrame(columns=DECISION_COLUMNS)
@@ -587,6 +597,13 @@ class ProjectStore:
             answered = request.replaces if request.action == "replace" else request.code
             if request.action != "add" and row["code"] != answered:
                 raise InputError(f"suggestion {request.suggestion_id} suggests {row['code']!r}, not {answered!r}")
+        if request.seen is not None:
+            latest = db.execute("SELECT coalesce(max(id), 0) FROM decisions WHERE segment_id = ? AND coder = ?",
+                                (request.segment_id, request.coder.strip())).fetchone()[0]
+            if latest != request.seen:
+                raise Stale(f"{request.coder.strip()} has decided on segment {request.segment_id!r} since it was shown "
+                            f"here (decision {latest}, in another tab or window?): nothing was saved; it is shown "
+                            "again as it stands")
 
     def undo_last(self, coder: str) -> pd.DataFrame:
         """Undo ``coder``'s most recent decision that is not undone yet (a whole bulk batch at once).

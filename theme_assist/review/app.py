@@ -17,7 +17,8 @@ POST     ``/api/undo``              undo the coder's latest decision (a bulk bat
 =======  =========================  ==========================================================================
 
 Unknown segments, codes and documents get 404, malformed requests 422, refused requests 403 (see
-:mod:`~theme_assist.review.security`).
+:mod:`~theme_assist.review.security`), a decision made on a segment as it stood before the coder's later decisions
+on it (``seen``, from another tab or window) 409.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringCo
 
 from theme_assist.errors import InputError
 from theme_assist.project.learn import BackgroundRefitter
-from theme_assist.project.store import DecisionRequest, NotFound, ProjectStore
+from theme_assist.project.store import DecisionRequest, NotFound, ProjectStore, Stale
 from theme_assist.refi.writer import NOT_XML
 from theme_assist.review import views
 from theme_assist.review.security import SameOriginGuard, allowed_hosts, new_token
@@ -74,6 +75,7 @@ class DecisionIn(BaseModel):
     suggestion_id: SqliteInt | None = None
     replaces: Text = Field("", max_length=200)
     reason: Text = Field("", max_length=2000)
+    seen: SqliteInt | None = None
 
 
 class BulkItem(BaseModel):
@@ -126,6 +128,10 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     @app.exception_handler(NotFound)
     def not_found(request, exc: NotFound):
         return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(Stale)
+    def stale(request, exc: Stale):
+        return JSONResponse({"detail": str(exc)}, status_code=409)
 
     @app.exception_handler(InputError)
     def bad_input(request, exc: InputError):

@@ -154,11 +154,13 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
     run = store.latest_run()
     suggestions = _current_suggestions(store, codebook, segment_id).sort_values("rank")
     codings = store.codings(segment_id=segment_id)
-    state = coder_state(store.decisions(segment_id=segment_id), exclusive=codebook.exclusive, imported=codings)
+    decisions = store.decisions(segment_id=segment_id)
+    state = coder_state(decisions, exclusive=codebook.exclusive, imported=codings)
     withheld = blind and segment_id in _others_coded(state, codings, coder)
     if withheld:
         suggestions = suggestions.iloc[:0]
     own = state[state["coder"] == coder]
+    own_decisions = decisions.loc[decisions["coder"] == coder, "id"]  # undos too: what the page saw (``seen``)
     own_codes = own["codes"].iloc[0] if len(own) else []
     own_rejected = own["rejected"].iloc[0] if len(own) else []
     view = {
@@ -172,7 +174,8 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
         "withheld": withheld,
         "run": {"id": run["id"], "model_id": run["model_id"]} if run else None,
         "mine": {"codes": [{"id": c, "name": names.get(c, c)} for c in own_codes],
-                 "rejected": [{"id": c, "name": names.get(c, c)} for c in own_rejected]},
+                 "rejected": [{"id": c, "name": names.get(c, c)} for c in own_rejected],
+                 "seen": int(own_decisions.max()) if len(own_decisions) else 0},
         "others": None,
     }
     if not blind:  # what each other coder holds now: imported codes as their decisions left them

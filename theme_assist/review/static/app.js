@@ -52,7 +52,11 @@ async function api(path, options = {}) {
   const response = await fetch(path, init);
   let payload = null;
   try { payload = await response.json(); } catch (_) { payload = null; }
-  if (!response.ok) throw new Error(problem(response, payload && payload.detail));
+  if (!response.ok) {
+    const error = new Error(problem(response, payload && payload.detail));
+    error.status = response.status;
+    throw error;
+  }
   return payload;
 }
 
@@ -324,15 +328,18 @@ async function decide(action, code, extra = {}) {
   const segmentId = state.segment.segment_id;
   setStatus("Saving…");
   try {
-    const body = { segment_id: segmentId, action, code, coder: state.coder, ...extra };
+    // seen: the coder's latest decision here as shown; one made since (another tab) makes the server refuse this
+    const body = { segment_id: segmentId, action, code, coder: state.coder, seen: state.segment.mine.seen, ...extra };
     const result = await api("/api/decisions", { method: "POST", body });
     const stored = result.decisions[0];
+    state.segment.mine.seen = stored.id;
     const name = state.codeNames[code] || code;
     setStatus(`Saved ✓ ${action} “${name}” (decision ${stored.id})`, "saved");
     await afterDecision(segmentId, action === "accept" || action === "replace");
     refreshProgress();
   } catch (error) {
     setStatus(`Not saved: ${error.message}`, "error");
+    if (error.status === 409) await show(state.index);  // the segment as it stands now
   }
 }
 
