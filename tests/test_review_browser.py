@@ -369,3 +369,33 @@ def test_two_tabs_deciding_one_segment_the_later_is_refused_and_shown_again(demo
         context.close()
     finally:
         server.stop()
+
+
+def test_an_undone_segment_outside_the_filters_is_listed_with_its_text(demo_project, browser):
+    """After an undo the segment, still coded and so not "to review", came back as a blank entry of the queue."""
+    from playwright.sync_api import expect
+
+    server = ReviewServer(demo_project)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        start_coding(page, server.url, "Una", "fg_ulm_01")
+        page.select_option("#filter-status", "open")
+        page.wait_for_load_state("networkidle")  # the queue of open segments is listed
+        show_segment(page, "fg_ulm_01:6")
+        page.keyboard.press("+")
+        page.keyboard.type("other")
+        page.keyboard.press("Enter")
+        wait_for_status(page, "Saved ✓ add")
+        page.keyboard.press("a")  # one code per segment: the accepted one takes the place of "Other"
+        wait_for_status(page, "Saved ✓ accept")
+        wait_for_next(page, "fg_ulm_01:6")
+        page.keyboard.press("u")
+        wait_for_status(page, "Undone ✓")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:6")
+        entry = page.locator("#queue li.current")
+        expect(entry).to_have_attribute("data-id", "fg_ulm_01:6")
+        expect(entry).to_have_class("coded current")
+        expect(entry.locator(".q-text")).to_have_text(page.locator("#current-text").text_content()[:160])
+        expect(entry.locator(".q-head")).to_contain_text("fg_ulm_01")
+    finally:
+        server.stop()

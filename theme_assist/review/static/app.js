@@ -215,11 +215,22 @@ async function show(index) {
     if (ticket !== state.showTicket) return;
     state.segment = segment;
     state.selected = firstOpenSuggestion();
+    if (state.items[index].placeholder) fillPlaceholder(state.items[index], segment);
     renderSegment();
     markQueue();
   } catch (error) {
     setStatus(`Could not load the segment: ${error.message}`, "error");
   }
+}
+
+// A segment outside the filters shown after an undo: its queue entry says what it is, as the others do.
+function fillPlaceholder(item, segment) {
+  const top = segment.suggestions[0];
+  Object.assign(item, { document: segment.document, speaker: segment.speaker || "", text: segment.text.slice(0, 160),
+    code: top ? top.code : "", code_name: top ? top.code_name : "", score: top ? top.score : 0,
+    status: segment.mine.codes.length ? "coded" : segment.mine.rejected.length ? "rejected" : "open",
+    placeholder: false });
+  renderQueue();
 }
 
 function firstOpenSuggestion() {
@@ -405,7 +416,7 @@ async function loadQueueAfterUndo(segmentId) {
   if (index < 0) {  // the undone segment is outside the filters: show it anyway, in place
     index = Math.max(state.index, 0);
     state.items.splice(index, 0, { segment_id: segmentId, document: "", speaker: "", text: "", code: "",
-      code_name: "", score: 0, status: "open" });
+      code_name: "", score: 0, status: "open", placeholder: true });  // filled in by show()
   }
   state.index = index;
   renderQueue();
