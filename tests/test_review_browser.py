@@ -399,3 +399,28 @@ def test_an_undone_segment_outside_the_filters_is_listed_with_its_text(demo_proj
         expect(entry.locator(".q-head")).to_contain_text("fg_ulm_01")
     finally:
         server.stop()
+
+
+def test_the_queue_of_coded_segments_shows_the_coders_codes_not_the_engines(demo_project, browser):
+    """"Coded by me" listed each segment under the engine's best suggestion, in the place and style of a code: a
+    segment coded with another code read as coded with the suggestion."""
+    from playwright.sync_api import expect
+
+    server = ReviewServer(demo_project)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        start_coding(page, server.url, "Mo", "fg_ulm_01")
+        show_segment(page, "fg_ulm_01:7")
+        suggested = page.locator("#queue li[data-id='fg_ulm_01:7'] .q-code").text_content()
+        name = "Other" if suggested != "Other" else "Role clarity"
+        page.keyboard.press("c")
+        page.keyboard.type(name)
+        page.keyboard.press("Enter")
+        wait_for_status(page, f"Saved ✓ replace “{name}”")
+        page.select_option("#filter-status", "coded")
+        expect(page.locator("#queue-count")).to_have_text("1 segment match")
+        entry = page.locator("#queue li[data-id='fg_ulm_01:7']")
+        expect(entry.locator(".q-code")).to_have_text(f"✓ {name}")
+        expect(entry.locator(".q-head")).not_to_contain_text("%")  # the engine's score belongs to its suggestion
+    finally:
+        server.stop()

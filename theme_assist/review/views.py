@@ -92,7 +92,8 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     """The segments to review, filtered and ordered, with the coder's progress.
 
     ``code`` filters on the best suggestion's code; ``min_score`` / ``max_score`` on its score; ``status`` on the
-    coder's own decisions (``open``: none yet). ``active`` order follows the latest run's active-learning queue
+    coder's own decisions (``open``: none yet). Each item has the best suggestion (``code``, ``code_name``,
+    ``score``) and the names of the coder's own codes (``mine``). ``active`` order follows the latest run's active-learning queue
     (segments outside it follow in document order). In ``blind`` mode segments other coders have coded show no
     suggestion (see :func:`coded_by_others`).
     """
@@ -107,7 +108,9 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     if code:
         check_code(codebook, code)
     names = {c.id: c.name for c in codebook.all_codes}
-    mine = segment_status(own_state(store, coder, codebook.exclusive))
+    own = own_state(store, coder, codebook.exclusive)
+    mine = segment_status(own)
+    own_codes = dict(zip(own["segment_id"], own["codes"]))
     top = _top_suggestions(store, codebook)
     if blind:
         top = top[~top["segment_id"].isin(coded_by_others(store, coder, codebook.exclusive))]
@@ -131,7 +134,8 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     shown = frame[keep]
     items = [{"segment_id": r.segment_id, "document": r.document, "speaker": r.speaker, "text": r.text[:160],
               "code": r.code, "code_name": names.get(r.code, ""), "score": round(float(r.score), 4),
-              "status": r.status} for r in shown.head(limit).itertuples(index=False)]
+              "status": r.status, "mine": [names.get(c, c) for c in own_codes.get(r.segment_id, [])]}
+             for r in shown.head(limit).itertuples(index=False)]
     return {"items": items, "matching": int(len(shown)), "progress": {"total": total, "decided": decided}}
 
 

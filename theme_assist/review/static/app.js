@@ -176,14 +176,17 @@ async function loadQueue(keepSegment) {
 function renderQueue() {
   const list = clear($("queue"));
   state.items.forEach((item, i) => {
+    const mine = item.mine && item.mine.length;  // the coder's own codes, else the engine's best suggestion
     const head = el("div", { class: "q-head" },
       el("span", {}, el("span", { class: "dot" }), el("bdi", {}, item.document), item.speaker ? " · " : "",
         item.speaker ? el("bdi", {}, item.speaker) : ""),
-      el("span", {}, item.code ? `${Math.round(item.score * 100)}%` : ""));
+      el("span", {}, item.code && !mine ? `${Math.round(item.score * 100)}%` : ""));
+    const code = mine ? el("div", { class: "q-code q-mine", dir: "auto", title: "Your code" }, "✓ ", item.mine.join(", "))
+      : item.code ? el("div", { class: "q-code", dir: "auto", title: "Suggested code" }, item.code_name) : null;
     const entry = el("li", { class: item.status + (i === state.index ? " current" : ""), dataset: { id: item.segment_id },
       tabindex: "0", onclick: () => show(i),
       onkeydown: (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); show(i); } } },
-      head, item.code ? el("div", { class: "q-code", dir: "auto" }, item.code_name) : null,
+      head, code,
       el("div", { class: "q-text", dir: "auto" }, item.text));
     list.append(entry);
   });
@@ -229,7 +232,7 @@ function fillPlaceholder(item, segment) {
   Object.assign(item, { document: segment.document, speaker: segment.speaker || "", text: segment.text.slice(0, 160),
     code: top ? top.code : "", code_name: top ? top.code_name : "", score: top ? top.score : 0,
     status: segment.mine.codes.length ? "coded" : segment.mine.rejected.length ? "rejected" : "open",
-    placeholder: false });
+    mine: segment.mine.codes.map((c) => c.name), placeholder: false });
   renderQueue();
 }
 
