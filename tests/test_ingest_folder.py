@@ -126,6 +126,30 @@ def test_unreadable_file_in_a_folder_is_an_error(tmp_path):
         read_documents(tmp_path)
 
 
+def test_every_unreadable_file_of_a_folder_is_named_in_one_run(tmp_path, caplog):
+    (tmp_path / "a_good.txt").write_text("Anna: fine.\n")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "broken.csv").write_text('speaker,text\nA,"never closed\nB,hello\n')
+    (tmp_path / "cues.srt").write_text("1\nnonsense --> nonsense\nhi\n")
+    (tmp_path / "z_good.txt").write_text("Bob: fine too.\n")
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        with pytest.raises(InputError, match=r"^3 files in .* cannot be read \(each named above\); nothing was"):
+            read_documents(tmp_path)
+    assert "binary.txt is not a text file" in caplog.text
+    assert "broken.csv is not a well-formed table" in caplog.text
+    assert "cues.srt, line 2: malformed cue timing" in caplog.text
+
+
+def test_an_empty_table_in_a_folder_is_skipped_as_an_empty_text_file_is(tmp_path, caplog):
+    (tmp_path / "interview.txt").write_text("Anna: fine.\n")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "blank.tsv").write_text(" \n\n")
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        documents = read_documents(tmp_path)
+    assert [document.id for document in documents] == ["interview"]
+    assert "skipped" in caplog.text and "empty.csv is empty" in caplog.text and "blank.tsv is empty" in caplog.text
+
+
 def test_two_documents_with_one_id_are_refused(tmp_path):
     (tmp_path / "fg1.txt").write_text("Anna: text one.\n")
     (tmp_path / "fg1.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nAnna: text two.\n")

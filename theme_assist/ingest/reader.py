@@ -24,7 +24,8 @@ def read_documents(path: str | Path, metadata: str | Path | None = None) -> list
         In a folder every supported file is read, in order of file name; sub-folders, hidden files, Office
         lock files (``~$name.docx``, there while Word has the file open), unsupported and empty files, tables
         without a text column and coding tables (with a ``code`` column, such as a reference coding) are skipped
-        with a logged warning; so is the metadata file.
+        with a logged warning; so is the metadata file. A file that cannot be read refuses the folder, after
+        every file has been tried, so that one run names them all.
     metadata
         Optional metadata table (see :func:`~theme_assist.ingest.metadata.read_metadata`) joined on the
         document id.
@@ -37,8 +38,8 @@ def read_documents(path: str | Path, metadata: str | Path | None = None) -> list
     Raises
     ------
     InputError
-        If the path does not exist, a file cannot be read, a folder holds no transcript, or two documents
-        share an id.
+        If the path does not exist, a file cannot be read (in a folder: one or more, each then named in a logged
+        warning), a folder holds no transcript, or two documents share an id.
     """
     path = Path(path)
     if path.is_dir():
@@ -55,6 +56,7 @@ def read_documents(path: str | Path, metadata: str | Path | None = None) -> list
 
 def _read_folder(folder: Path, skip: Path | None) -> list[Document]:
     documents: list[Document] = []
+    unreadable: list[InputError] = []
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         if path.name.startswith(".") or (skip is not None and path.resolve() == skip.resolve()):
             continue
@@ -67,16 +69,31 @@ def _read_folder(folder: Path, skip: Path | None) -> list[Document]:
         if not path.is_file() or not is_supported(path):
             logger.warning("skipped %s: not a supported transcript file", path)
             continue
-        if path.suffix.lower() in TABLE_SUFFIXES and is_coding_table(path):
-            logger.warning("skipped %s: a coding table (it has a 'code' column), not a transcript", path)
-            continue
         try:
+            if path.suffix.lower() in TABLE_SUFFIXES and is_coding_table(path):
+                logger.warning("skipped %s: a coding table (it has a 'code' column), not a transcript", path)
+                continue
             documents.extend(reader_for(path)(path))
         except NotATranscript as exc:
             logger.warning("skipped %s", exc)
+        except InputError as exc:  # read on: a batch of hundreds of files should not be fixed one run at a time
+            unreadable.append(exc)
+    _refuse_unreadable(folder, unreadable)
     if not documents:
         raise InputError(f"{folder} holds no transcripts (supported files: {', '.join(supported_suffixes())})")
     return documents
+
+
+def _refuse_unreadable(folder: Path, unreadable: list[InputError]) -> None:
+    """Refuse the folder if a file in it could not be read: with one, its own error; with several, each is
+    logged as a warning and the error counts them."""
+    if len(unreadable) == 1:
+        raise unreadable[0]
+    if unreadable:
+        for exc in unreadable:
+            logger.warning("unreadable: %s", exc)
+        raise InputError(f"{len(unreadable)} files in {folder} cannot be read (each named above); nothing was "
+                         "processed: fix them, or move them out of the folder")
 
 
 def _check_unique_ids(documents: list[Document]) -> None:
