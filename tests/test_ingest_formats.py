@@ -345,6 +345,8 @@ def test_a_quote_that_would_run_rows_together_is_refused_naming_its_line(tmp_pat
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=rf"{name} is not a well-formed table: {message}"):
         read_documents(path)
+    with pytest.raises(InputError, match=rf"{name} is not a well-formed table: {message}"):
+        read_documents(tmp_path)  # in a folder, where its header is read first (a coding table is skipped)
 
 
 def test_a_csv_separated_by_semicolons_is_named_as_such(tmp_path):

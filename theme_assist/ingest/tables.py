@@ -159,6 +159,8 @@ def _load_text_table(path: Path, header_only: bool, rectangular: bool) -> pd.Dat
             io.StringIO(text), dtype=str, keep_default_na=False, sep=separator, nrows=0 if header_only else None
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, KeyError) as exc:
+        if header_only:  # pandas tokenised past the header: the rows' check names the line and the cause
+            _check_rows(path, text, separator, False, rectangular)
         message = " ".join(str(exc).split()) or type(exc).__name__
         raise InputError(f"{path} is not a well-formed table: {message}") from None
 
