@@ -103,6 +103,19 @@ def test_docx_table_without_header_skips_a_row_with_an_empty_text_cell(tmp_path)
     ]
 
 
+def test_docx_table_without_header_takes_a_short_time_or_a_time_range_for_the_timestamp(tmp_path):
+    path = word_table(tmp_path, "otter.docx", [
+        ("0:03", "Participant", "Yes."), ("00:05 - 00:09", "Interviewer", "Good."), ("12:41", "Participant", "No."),
+    ])
+    (document,) = read_documents(path)
+    assert spoken(document) == [
+        ("Interviewer", "", "Shall we start?"),
+        ("Participant", "0:03", "Yes."),
+        ("Interviewer", "00:05", "Good."),
+        ("Participant", "12:41", "No."),
+    ]
+
+
 def test_docx_text_in_tracked_changes_content_controls_and_smart_tags_is_read(tmp_path):
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls

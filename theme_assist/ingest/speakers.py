@@ -40,6 +40,8 @@ from theme_assist.documents import Turn
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _LONG_TIME = r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?"
 _UNTIL = r"[ \t]*(?:-->|[-–—])[ \t]*"  # the dash of a time range
+_TIMESTAMP = re.compile(rf"{_TIME}(?:{_UNTIL}{_TIME})?")
+"""A time or time range as a transcript's timestamp column holds it: ``0:03``, ``00:01:02.5``, ``00:01 - 00:04``."""
 # combining marks, which \w leaves out: diacritics, Hebrew and Arabic points, the vowel signs of Indic and Thai
 _MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0900-\u0dff\u0e31-\u0e4e\u1ab0-\u1aff" \
          "\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
@@ -211,13 +213,19 @@ def split_speaker_label(utterance: str) -> tuple[str, int]:
     return _unannotated(start.speaker, set()), _skip_space(utterance, start.content_start)
 
 
+def is_timestamp(text: str) -> bool:
+    """Whether a cell's text is a time or a time range (:data:`_TIMESTAMP`)."""
+    return _TIMESTAMP.fullmatch(text.strip()) is not None
+
+
 def turn_line(text: str, speaker: str = "", timestamp: str = "") -> str:
     """A line that :func:`parse_turns` reads as a turn with this speaker and timestamp: ``[00:01:02] Anna: text``.
 
-    The timestamp is left out unless it has a form the parser knows (``00:01:02``, ``1:02.5``), and so is a blank
-    speaker; a speaker that fails the label rules makes the line running text, as it would in a transcript.
+    The timestamp is left out unless it has a form the parser knows (``00:01:02``, ``1:02.5``, ``0:01 - 0:04``;
+    see :func:`is_timestamp`), and so is a blank speaker; a speaker that fails the label rules makes the line
+    running text, as it would in a transcript.
     """
-    prefix = f"[{timestamp}] " if re.fullmatch(_TIME, timestamp) else ""
+    prefix = f"[{timestamp}] " if is_timestamp(timestamp) else ""
     return f"{prefix}{speaker}: {text}" if speaker else f"{prefix}{text}"
 
 

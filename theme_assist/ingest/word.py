@@ -4,10 +4,11 @@ The document text is the non-empty paragraphs, separated by blank lines, so that
 are found exactly as in a plain-text transcript; a paragraph's text is what Word shows with tracked changes accepted
 (the runs inside insertions, content controls, smart tags and fields too; deletions left out). Tables (a common
 transcript layout: time | speaker | text) are read row by row in document order, each row becoming a line
-``time speaker: text``. A first row of
+``[time] speaker: text``. A first row of
 column names (:data:`HEADER_ROLES`, :data:`IGNORED_COLUMNS`, naming a text column) is skipped and gives each
 column its role (other columns, such as notes, are left out); without it the last cell is the text and the
-cells before it the label. A row with an empty text cell is left out.
+cells before it the label (a first cell holding a time or time range is the timestamp). A row with an empty
+text cell is left out.
 
 A ``.docx`` is a zip archive: it is checked with :func:`theme_assist.safezip.check_archive` (entry count, total
 inflated size, compression ratio) before python-docx inflates and parses it, and a damaged one (not a zip, a
@@ -26,7 +27,7 @@ from theme_assist.errors import InputError
 from theme_assist.ingest.decoding import check_size
 from theme_assist.ingest.plain_text import document_from_text
 from theme_assist.ingest.registry import NotATranscript, readers
-from theme_assist.ingest.speakers import turn_line
+from theme_assist.ingest.speakers import is_timestamp, turn_line
 from theme_assist.ingest.tables import COLUMN_ALIASES
 from theme_assist.safezip import DAMAGED_CONTAINER_ERRORS, check_archive, damage
 
@@ -169,9 +170,13 @@ def _row_line_by_role(cells: list[_Cell], roles: dict[str, int]) -> str:
 
 
 def _row_line(cells: list[_Cell]) -> str:
-    """A row without a header: the last cell is the utterance, the cells before it its label."""
+    """A row without a header: the last cell is the utterance, the cells before it its label, less a first cell
+    holding a time or time range, which is its timestamp (``0:03``, as Otter and Zoom write it, would otherwise
+    be taken for part of the label, which then fails the label rules and the speaker is lost)."""
     texts: list[str] = []
     for _, _, text in cells:
         if text and (not texts or texts[-1] != text):  # merged cells repeat their text
             texts.append(text)
+    if len(texts) >= 2 and is_timestamp(texts[0]):
+        return turn_line(texts[-1], " ".join(texts[1:-1]), texts[0])
     return "".join(texts) if len(texts) < 2 else f"{' '.join(texts[:-1])}: {texts[-1]}"
