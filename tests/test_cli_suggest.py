@@ -280,6 +280,21 @@ def test_a_warning_is_one_line_without_source_code(files, tmp_path, capsys):
     assert "return parse_codebook" not in err and "UserWarning" not in err
 
 
+def test_each_message_is_one_line_in_a_batch_log(files, tmp_path, capsys, monkeypatch):
+    """A job's log (stderr not a terminal, no COLUMNS) keeps the note and the closing line whole to grep."""
+    codebook, coded, segments = files
+    monkeypatch.delenv("COLUMNS", raising=False)
+    out = tmp_path / ("a_long_folder_name_of_a_cluster_job" * 3) / "suggestions.csv"
+    out.parent.mkdir()
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out", out],
+                       capsys)
+    assert code == 0, err
+    (done,) = [line for line in err.splitlines() if line.startswith("✓")]
+    assert done.endswith(" s)") and str(out) in done
+    (note,) = [line for line in err.splitlines() if line.startswith("note: ")]
+    assert note.endswith("coded with two codes or more")
+
+
 def test_a_batch_split_by_documents_gives_the_rows_of_one_run(files, tmp_path, capsys):
     """What a team running parts of a batch on several machines relies on: with a saved suggester, a segment's
     suggestions depend on its own document only, so the parts put together are the one run's output."""

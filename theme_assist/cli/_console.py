@@ -1,4 +1,4 @@
-"""The console the commands print their tables on."""
+"""The consoles the commands print their tables and messages on."""
 
 from __future__ import annotations
 
@@ -18,3 +18,12 @@ def table_console():
 def counted(n: int, noun: str) -> str:
     """``n`` and ``noun``, plural unless ``n`` is 1: "1 theme", "3 themes"."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def message_console(stderr: bool = True):
+    """A rich console for one-line messages (progress, notes, the closing ✓ line) that never folds a line, so
+    each stays one line in a batch job's log (at 80 columns, "… → out.csv (39.5 s)" lost "s)" to the next line);
+    a terminal wraps long lines itself. Not for tables: they would be cropped rather than folded."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, soft_wrap=True)

@@ -85,9 +85,7 @@ def discover(
     max_chars: int = typer.Option(1000, "--max-chars", help="Longest segment from transcript input."),
 ) -> None:
     """Discover candidate themes in INPUT, with labels, quotes, stability and cross-site spread."""
-    from rich.console import Console
-
-    from theme_assist.cli._console import table_console
+    from theme_assist.cli._console import message_console, table_console
 
     from theme_assist.codebook import load_codebook
     from theme_assist.discover import AllSegments, ThemeDiscoverer, UnexplainedSegments
@@ -97,7 +95,7 @@ def discover(
     from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, read_coded, read_segments
 
-    console = Console(stderr=True)
+    console = message_console()
     started = time.perf_counter()
     # ranges are checked here, not by typer, so that a bad value is a one-line error like every other
     if min_size is not None and min_size < 2:

@@ -47,7 +47,7 @@ def _print_import(result, out: Path) -> None:
         console.print(kept)
     for label, lines in (("Skipped", report.skipped), ("Note", report.notes)):
         for line in lines[:_MAX_LISTED]:
-            console.print(f"[bold]{label}:[/bold] {escape(line)}", highlight=False)
+            console.print(f"[bold]{label}:[/bold] {escape(line)}", highlight=False, soft_wrap=True)
         if len(lines) > _MAX_LISTED:
             console.print(f"[bold]{label}:[/bold] … and {len(lines) - _MAX_LISTED} more")
 
@@ -147,8 +147,9 @@ def export_qdpx(
     force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
 ) -> None:
     """Export documents, codebook, human codings and machine suggestions as a REFI-QDA .qdpx (or a .qdc codebook)."""
-    from rich.console import Console
     from rich.markup import escape
+
+    from theme_assist.cli._console import message_console
 
     from theme_assist.codebook import load_codebook
     from theme_assist.inputs import check_outputs, refuse_replacing
@@ -178,7 +179,7 @@ def export_qdpx(
         model=model or DEFAULT_MODEL,
         accepted_only=accepted_only,
     )
-    console = Console()
+    console = message_console(stderr=False)
     if project is not None:
         console.print(f"Guids and kept-aside items reused from {project / PROJECT_JSON}", highlight=False)
     console.print(f"Wrote {result.path}: " + ", ".join(f"{n} {kind}" for kind, n in result.counts.items()),

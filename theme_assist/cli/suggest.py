@@ -77,8 +77,7 @@ def suggest(
                                                               "--load-model); the N outputs together are one run's."),
 ) -> None:
     """Suggest the top codes, with a score and evidence quotes, for every segment of INPUT."""
-    from rich.console import Console
-
+    from theme_assist.cli._console import message_console
     from theme_assist.codebook import load_codebook
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
@@ -86,7 +85,7 @@ def suggest(
     from theme_assist.inputs import check_outputs, read_coded, read_segments, write_table
     from theme_assist.suggest import CodeSuggester, codes_per_segment, uncalibrated_note
 
-    console = Console(stderr=True)
+    console = message_console()
     started = time.perf_counter()
     check_outputs({"--out": out, "--segments-out": segments_out, "--save-model": save_model},
                   {"--codebook": codebook, "--input": input, "--train": train, "--metadata": metadata,
