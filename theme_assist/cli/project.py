@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from theme_assist.cli._console import counted
+from theme_assist.cli._console import counted, message_console
 
 project_app = typer.Typer(help="Project files: documents, codebook history, codings, suggestions and review "
                                "decisions in one SQLite file.", no_args_is_help=True)
@@ -27,15 +27,13 @@ def init(
     max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Longest segment."),
 ) -> None:
     """Create PROJECT from transcripts and a codebook (and optionally existing codings)."""
-    from rich.console import Console
-
     from theme_assist.codebook import load_codebook
     from theme_assist.project import create_project
 
     book = load_codebook(codebook) if codebook else None
     with create_project(project, book, input=input, metadata=metadata, coded=coded, qdpx=qdpx, unit=unit,
                         max_chars=max_chars, codebook_file=codebook) as store:
-        Console(stderr=True).print(
+        message_console().print(
             f"[green]✓[/] {project}: {len(store.documents())} documents, {len(store.segments())} segments, "
             f"{len(store.codebook().leaf_codes)} codes to code with ({len(store.codebook().all_codes)} with their "
             f"parents), {len(store.codings())} human codings")
@@ -52,13 +50,11 @@ def suggest(
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name."),
 ) -> None:
     """Fit the engine on the project's human codings and review decisions; store its suggestions in PROJECT."""
-    from rich.console import Console
-
     from theme_assist.embed import Embedder
     from theme_assist.project import ProjectStore
     from theme_assist.project.learn import refit
 
-    console = Console(stderr=True)
+    console = message_console()
     with ProjectStore(project) as store, console.status("fitting and suggesting…"):
         store.check_writable()  # before the fit, which may take minutes
         run_id = refit(store, embedder=Embedder(model=model), top_k=top_k,
@@ -83,8 +79,6 @@ def export(
 ) -> None:
     """Export the audit trail, the current codings or a REFI-QDA project (replacing a file only with --force, and
     never a file project init read)."""
-    from rich.console import Console
-
     from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, refuse_replacing, write_table
     from theme_assist.project import ProjectStore
@@ -99,7 +93,7 @@ def export(
         made_from = {f"project init {option}": path for option, path in store.inputs().items() if Path(path).exists()}
         check_outputs(outputs, {"the project": project, **made_from}, tables=("--audit", "--codings", "--machine"))
         refuse_replacing(outputs, force)
-        console = Console(stderr=True)
+        console = message_console()
         if audit:
             console.print(f"[green]✓[/] {write_audit(store, audit)} audit rows → {audit}")
         if codings:
@@ -125,14 +119,12 @@ def codebook(
     note: str = typer.Option("", "--note", help="What changed."),
 ) -> None:
     """Store a revised codebook as the project's next codebook version (earlier versions are kept)."""
-    from rich.console import Console
-
     from theme_assist.codebook import load_codebook
     from theme_assist.project import ProjectStore
 
     with ProjectStore(project) as store:
         version = store.add_codebook_version(load_codebook(new), author=author, note=note)
-    Console(stderr=True).print(f"[green]✓[/] codebook version {version}")
+    message_console().print(f"[green]✓[/] codebook version {version}")
 
 
 @project_app.command("backup")
@@ -143,8 +135,6 @@ def backup(
 ) -> None:
     """Copy PROJECT safely, also while `theme-assist review` serves it (a plain file copy may miss the latest
     decisions, kept in PROJECT-wal until SQLite moves them into the file)."""
-    from rich.console import Console
-
     from theme_assist.inputs import check_outputs, refuse_replacing
     from theme_assist.project import ProjectStore
 
@@ -153,7 +143,7 @@ def backup(
     with ProjectStore(project) as store:
         store.backup(copy)
         decisions = store.decision_count()
-    Console(stderr=True).print(f"[green]✓[/] {project} → {copy} ({counted(decisions, 'decision')})")
+    message_console().print(f"[green]✓[/] {project} → {copy} ({counted(decisions, 'decision')})")
 
 
 @project_app.command("info")

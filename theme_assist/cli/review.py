@@ -59,14 +59,14 @@ def review(
     import webbrowser
 
     import uvicorn
-    from rich.console import Console
+    from theme_assist.cli._console import message_console
 
     from theme_assist.errors import InputError
     from theme_assist.project import ProjectStore
     from theme_assist.project.learn import BackgroundRefitter
     from theme_assist.review.app import create_app
 
-    console = Console(stderr=True)
+    console = message_console()
     with ProjectStore(project) as store:  # a missing or foreign file fails here, in one line
         try:
             store.check_writable()
