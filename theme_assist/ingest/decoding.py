@@ -100,7 +100,7 @@ def read_text(path: str | Path) -> DecodedText:
         raise _not_text(path) from None
     if _control_ratio(text) > _MAX_CONTROL_RATIO:
         raise _not_text(path)
-    if encoding not in ("utf-8", "utf-8-sig"):
+    if encoding != "utf-8" and _marked_encoding(data) is None:  # a byte-order mark says the encoding outright
         logger.warning("%s: read as %s (not UTF-8); check its special characters", path, encoding)
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
@@ -108,10 +108,15 @@ def read_text(path: str | Path) -> DecodedText:
     return DecodedText(text=text, encoding="utf-8" if encoding == "utf-8-sig" else encoding)
 
 
+def _marked_encoding(data: bytes) -> str | None:
+    """The encoding ``data``'s byte-order mark names, or None without one."""
+    return next((encoding for bom, encoding in _BOMS if data.startswith(bom)), None)
+
+
 def _detect_encoding(data: bytes, path: Path) -> str:
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return encoding
+    marked = _marked_encoding(data)
+    if marked is not None:
+        return marked
     try:
         data.decode("utf-8")
         return "utf-8"
