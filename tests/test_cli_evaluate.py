@@ -185,6 +185,11 @@ def test_a_coding_with_one_code_is_refused(capsys, tmp_path, own_data):
                        "--folds", 2, "--out", tmp_path / "results")  # was accuracy 1.000, κ nan±nan
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "every coded segment has the code 'work'; evaluate needs at least two codes" in err
+    table["code"] = ""
+    table.to_csv(tmp_path / "none.csv", index=False)
+    code, _, err = run(capsys, "--corpus", tmp_path / "none.csv", "--codebook", codebook, "--out", tmp_path)
+    assert code == 2 and "no row has both a text and a code" in err
+    assert "--train" not in err  # suggest's advice, not evaluate's
 
 
 def test_own_results_go_beside_the_csv_not_among_the_benchmarks(capsys, tmp_path, own_data, monkeypatch):

@@ -110,7 +110,8 @@ def test_segments_out_carries_the_documents_metadata(files, tmp_path, capsys):
     ({"--input": "nowhere"}, "input nowhere does not exist"),
     ({"--top-k": "0"}, "Invalid value for '--top-k'"),
     ({"--train": "bad_columns.csv"}, "has no column 'code'"),
-    ({"--train": "no_codes.csv"}, "no row has both a text and a code"),
+    ({"--train": "no_codes.csv"}, "no row has both a text and a code (for suggestions from the codebook alone, "
+                                  "leave out --train)"),
     ({"--unit": "word"}, "unknown segmentation unit 'word'"),  # a segments table does not use it: still an error
 ])
 def test_bad_input_is_one_line_and_exit_2(files, tmp_path, capsys, monkeypatch, change, message):

@@ -85,11 +85,12 @@ def whole_numbers(column: pd.Series, name: str, source: str | Path) -> pd.Series
     return text.astype(int)
 
 
-def read_coded(path: str | Path) -> pd.DataFrame:
+def read_coded(path: str | Path, without: str = "") -> pd.DataFrame:
     """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``), codes read
     without surrounding spaces. A code on a row without text cannot be learned from: such rows are left out, with a
     warning naming their lines; so are theme_assist's own suggestions in an imported ``codings.csv``
-    (:func:`~theme_assist.refi.assemble.human_codings`)."""
+    (:func:`~theme_assist.refi.assemble.human_codings`). ``without``: what the caller does without coded segments,
+    said when none has both a text and a code."""
     from theme_assist.refi.assemble import human_codings
 
     frame = read_table(path, required=("text", "code"), optional=("segment_id", "document", "speaker"),
@@ -104,8 +105,8 @@ def read_coded(path: str | Path) -> pd.DataFrame:
                        int(textless.sum()), lines_of(textless))
         frame = frame[~textless]
     if (frame["code"] == "").all():
-        raise InputError(f"coded segments {path}: no row has both a text and a code (for suggestions from the "
-                         "codebook alone, leave out the coded segments)")
+        raise InputError(f"coded segments {path}: no row has both a text and a code" + (f" ({without})" if without
+                                                                                           else ""))
     return frame.reset_index(drop=True)
 
 

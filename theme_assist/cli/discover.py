@@ -129,8 +129,9 @@ def discover(
         from theme_assist.suggest import CodeSuggester, uncalibrated_note
 
         with console.status("fitting the suggestion engine…"):
-            suggester = CodeSuggester(embedder=embedder, random_state=seed).fit(
-                read_coded(train) if train else None, book)
+            coded = None if train is None else read_coded(
+                train, without="to judge segments by the codebook alone, leave out --train")
+            suggester = CodeSuggester(embedder=embedder, random_state=seed).fit(coded, book)
         if (note := uncalibrated_note(suggester)) and not all_segments:
             console.print(f"[yellow]note:[/] {note}, so --explained {explained} is compared with uncalibrated "
                           "scores", highlight=False)

@@ -111,7 +111,8 @@ def suggest(
             suggester.threshold = threshold
             suggester._resolve_threshold()
     else:
-        coded = read_coded(train) if train else None
+        coded = None if train is None else read_coded(
+            train, without="for suggestions from the codebook alone, leave out --train")
         if finetune:
             per_segment = codes_per_segment(coded, book)  # checks the codes before minutes of fine-tuning
             per_segment = per_segment[per_segment["codes"].map(bool)]
