@@ -125,6 +125,13 @@ def test_a_one_off_label_unlike_the_others_after_an_unfinished_line_is_running_t
     assert turns == [("P1", "", "We went there and\nNote: it was closed\nmore text here"), ("P2", "", "Okay.")]
 
 
+def test_header_fields_at_the_top_are_no_speakers(tmp_path):
+    _, turns = turns_of(tmp_path, "Date: 12 May 2019\nLocation: Ulm\nTime: 10:30\n\nInterviewer: Welcome.\n"
+                                  "Anna: Thank you.\n")
+    assert [speaker for speaker, _, _ in turns] == ["", "Interviewer", "Anna"]
+    assert turns[0][2] == "Date: 12 May 2019\nLocation: Ulm\nTime: 10:30"
+
+
 @pytest.mark.parametrize("page_break", ["\x0c", "\u2028", "\u2029", "\x85", "\n\x0c"])
 def test_a_page_or_line_separator_before_a_label_breaks_the_line(page_break):
     text = f"I: How was it?\nP: It was fine.{page_break}I: And then?\nP: Then it got better.\n"

@@ -20,7 +20,7 @@ What counts as a speaker label, so that ``Note: ...`` or a URL in running text d
 word of four letters or more ends in a full stop unless it is a title in :data:`TITLES`: ``Dr. Smith``, ``Prof. Lee``)
 and followed by ``:`` and whitespace (or by the full-width ``：``). A label seen only once in the text and without
 a timestamp must moreover start with a capital letter, a digit or a letter of a script without case (Chinese,
-Hebrew, Devanagari…); and if it follows a line that ended mid-sentence (in a letter, digit or comma), it is a
+Hebrew, Devanagari…) and not name a header field (``Date: 12 May``, ``Location: Ulm``: :data:`HEADER_FIELDS`); and if it follows a line that ended mid-sentence (in a letter, digit or comma), it is a
 speaker only when it looks like the document's other labels (:func:`_looks_like_a_label`) or the document
 has no running prose (every other non-blank line starts a turn).
 
@@ -95,6 +95,14 @@ ROLE_WORDS = frozenset({
 })
 """Words that name a speaker's role: a label starting with one (``Moderator``, ``Participant 4``) looks like a
 label in any document."""
+HEADER_FIELDS = frozenset({
+    "date", "time", "location", "place", "venue", "setting", "duration", "length", "transcriber", "transcribed by",
+    "transcription", "recording", "recorded", "file", "file name", "filename", "audio file", "project", "study",
+    "language", "interview date", "date of interview", "interview time", "interview length", "participants",
+    "present", "attendees", "session", "mode", "format",
+})
+"""Names of a transcript's header fields (``Date: 12 May 2019``, ``Location: Ulm``): a label seen once in a text,
+without a timestamp, that is one of them is not a speaker."""
 
 
 @dataclass(frozen=True)
@@ -262,18 +270,19 @@ def _turn_starts(lines: list[_Line]) -> dict[int, _TurnStart]:
         candidate = candidates[index]
         return bool(candidate.speaker) and not candidate.timestamp and label_counts[candidate.speaker.casefold()] == 1
 
-    uncapitalised = {index for index in candidates if once(index) and not _capitalised(candidates[index].speaker)}
+    not_labels = {index for index in candidates if once(index) and (
+        not _capitalised(candidates[index].speaker) or candidates[index].speaker.casefold() in HEADER_FIELDS)}
     after_mid_sentence = {
         index for index in candidates
-        if once(index) and index not in uncapitalised and index and _MID_SENTENCE_END.search(lines[index - 1].text)
+        if once(index) and index not in not_labels and index and _MID_SENTENCE_END.search(lines[index - 1].text)
     }
     sure_labels = [candidate.speaker for index, candidate in candidates.items()
-                   if candidate.speaker and index not in uncapitalised | after_mid_sentence]
-    no_prose = all(index in candidates and index not in uncapitalised
+                   if candidate.speaker and index not in not_labels | after_mid_sentence]
+    no_prose = all(index in candidates and index not in not_labels
                    for index, line in enumerate(lines) if not line.is_blank)
     starts: dict[int, _TurnStart] = {}
     for index, candidate in candidates.items():
-        if index in uncapitalised or (
+        if index in not_labels or (
             index in after_mid_sentence and not no_prose and not _looks_like_a_label(candidate.speaker, sure_labels)
         ):
             candidate = candidate.without_label()
