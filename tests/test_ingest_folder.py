@@ -194,3 +194,102 @@ def test_demo_corpus_turns_match_the_reference_coding(caplog):
     assert len(merged) == len(reference)
     assert (merged["speaker_x"] == merged["speaker_y"]).all()
     assert (merged["text_x"] == merged["text_y"]).all()
+
+
+# --- --recursive: transcripts kept in per-site sub-folders ----------------------------------------------------------
+
+@pytest.fixture()
+def sites(tmp_path):
+    """transcripts/ with a file at the top, the same file name in two site folders, a table in a nested folder,
+    hidden and linked folders, and a metadata table naming documents by path and by a unique bare name."""
+    root = tmp_path / "transcripts"
+    for relative, text in [("top.txt", "Mod: Top level.\n"), ("butabika/fg_01.txt", "Mod: Hello.\nAna: Hi.\n"),
+                           ("ulm/fg_01.txt", "Mod: Welcome.\nBo: Thanks.\n"), ("ulm/iv_7.txt", "Mod: Why?\nCy: So.\n"),
+                           (".git/notes.txt", "X: not a transcript.\n"), ("ulm/.cache/old.txt", "X: hidden.\n")]:
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+    (root / "pune" / "2024").mkdir(parents=True)
+    (root / "pune" / "2024" / "rows.csv").write_text("document,speaker,text\nfg_02,Dev,Yes.\n", encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "outside.txt").write_text("Z: outside the tree.\n", encoding="utf-8")
+    (root / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (root / "ulm" / "loop").symlink_to(root, target_is_directory=True)
+    (root / "metadata.csv").write_text("document,site\nbutabika/fg_01.txt,Kampala\nulm/fg_01,Ulm\niv_7,Ulm\n"
+                                       "top,Home\n", encoding="utf-8")
+    return root
+
+
+def test_recursive_reads_sub_folders_with_path_ids_in_path_order(sites, caplog):
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        documents = read_documents(sites, metadata=sites / "metadata.csv", recursive=True)
+    assert [d.id for d in documents] == ["butabika/fg_01", "pune/2024/fg_02", "top", "ulm/fg_01", "ulm/iv_7"]
+    assert [d.metadata.get("site") for d in documents] == ["Kampala", None, "Home", "Ulm", "Ulm"]
+    assert documents[3].text.startswith("Mod: Welcome.") and documents[0].source.endswith("fg_01.txt")
+    assert "outside" not in " ".join(d.text for d in documents) and "hidden" not in " ".join(d.text for d in documents)
+    for link in (sites / "linked", sites / "ulm" / "loop"):
+        assert f"skipped {link}: a link to a folder, not followed" in caplog.text
+    assert ".git" not in caplog.text and ".cache" not in caplog.text  # hidden folders are skipped silently
+    assert "no metadata for 1 document(s): pune/2024/fg_02" in caplog.text
+    segments = read_segments(sites, metadata=sites / "metadata.csv", recursive=True)
+    assert list(segments["segment_id"][:2]) == ["butabika/fg_01:0", "butabika/fg_01:1"]
+    assert segments["segment_id"].is_unique
+    assert segments.set_index("segment_id").loc["ulm/fg_01:1", ["speaker", "site"]].tolist() == ["Bo", "Ulm"]
+
+
+def test_without_recursive_sub_folders_are_skipped_and_the_warning_names_the_option(sites, caplog):
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        documents = read_documents(sites, metadata=sites / "metadata.csv")
+    assert [d.id for d in documents] == ["top"]
+    assert (f"{sites / 'ulm'}: a sub-folder (only the files directly in {sites} are read): give --recursive to read "
+            "sub-folders too") in caplog.text
+
+
+def test_recursive_reading_is_deterministic(sites):
+    first = [(d.id, d.text) for d in read_documents(sites, recursive=True)]
+    assert first == [(d.id, d.text) for d in read_documents(sites, recursive=True)]
+
+
+def test_a_folder_without_sub_folders_reads_the_same_with_recursive(folder):
+    (folder / "sub").rmdir()
+    assert [(d.id, d.text, d.metadata) for d in read_documents(folder, folder / "metadata.csv", recursive=True)] == [
+        (d.id, d.text, d.metadata) for d in read_documents(folder, folder / "metadata.csv")]
+
+
+def test_a_bare_metadata_name_that_fits_several_documents_joins_none(tmp_path, caplog):
+    root = tmp_path / "transcripts"
+    for site in ("butabika", "ulm"):
+        (root / site).mkdir(parents=True)
+        (root / site / "fg_01.txt").write_text("Mod: Hello.\n", encoding="utf-8")
+    (root / "ulm" / "fg_02.txt").write_text("Mod: Hello.\n", encoding="utf-8")
+    meta = tmp_path / "meta.csv"
+    meta.write_text("document,site\nfg_01,Kampala\nfg_02.txt,Ulm\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        documents = read_documents(root, metadata=meta, recursive=True)
+    assert {d.id: d.metadata for d in documents} == {"butabika/fg_01": {}, "ulm/fg_01": {}, "ulm/fg_02": {"site": "Ulm"}}
+    assert ("metadata row(s) fg_01 and document(s) butabika/fg_01, ulm/fg_01 share the name 'fg_01', so none is "
+            "joined by it") in caplog.text
+    segments_csv = tmp_path / "segments.csv"  # a segments table joins the same way
+    segments_csv.write_text("segment_id,text,document\ns1,Hello.,ulm/fg_02\ns2,Hi.,ulm/fg_01\ns3,Yo.,butabika/fg_01\n",
+                            encoding="utf-8")
+    assert read_segments(segments_csv, metadata=meta)["site"].tolist() == ["Ulm", "", ""]
+
+
+def test_metadata_named_by_path_keeps_its_folders_and_still_finds_flat_documents(tmp_path):
+    path = tmp_path / "meta.csv"
+    path.write_text("document,site\nbutabika/fg_01.txt,Kampala\ntranscripts/int1.txt,Pune\n", encoding="utf-8")
+    assert list(read_metadata(path)["document"]) == ["butabika/fg_01", "transcripts/int1"]
+    (tmp_path / "int1.txt").write_text("Mod: Hello.\n", encoding="utf-8")
+    assert read_documents(tmp_path / "int1.txt", metadata=path)[0].metadata == {"site": "Pune"}
+
+
+def test_a_sub_folder_that_cannot_be_listed_is_an_error(sites, monkeypatch):
+    real = Path.iterdir
+
+    def iterdir(self):
+        if self.name == "ulm":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    with pytest.raises(InputError, match=r"ulm: cannot be read \(Permission denied\)"):
+        read_documents(sites, recursive=True)

@@ -1,13 +1,19 @@
 """Document metadata (site, country, income group, participant group, language…) from a CSV/XLSX table.
 
 The table has a ``document`` column (``file`` and ``filename`` are accepted too) holding a document id or a
-file name with its extension; every other column becomes an entry of ``Document.metadata``. Documents without
-metadata and metadata rows for unknown documents are reported as warnings, not errors.
+file name with its extension; every other column becomes an entry of ``Document.metadata``. A document read from a
+sub-folder (``read_documents(..., recursive=True)``) has the id ``butabika/fg_01``: its row names it so
+(``butabika/fg_01.txt`` too), or by its file name alone (``fg_01``) where no other document and no other row has
+that name. A row is never joined on a guess: a name that fits several documents (``fg_01`` with
+``butabika/fg_01`` and ``ulm/fg_01``) joins none, with a warning. Documents without metadata and metadata rows for
+unknown documents are reported as warnings, not errors.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -34,7 +40,7 @@ def read_metadata(path: str | Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Column ``document`` (the document id: the file name without a supported extension) and the other
+        Column ``document`` (the document id: the name less a supported extension, folders kept) and the other
         columns as strings, one row per document.
 
     Raises
@@ -89,7 +95,9 @@ def join_metadata(segments: pd.DataFrame, metadata: pd.DataFrame, source: str | 
     if clash is not None:
         raise InputError(f"{source}: metadata field {clash!r} has the name of a column of the segments; rename it")
     by_document = metadata.set_index("document")[fields]
-    keys = [_row_key(str(document), by_document.index) for document in segments["document"]]
+    names = segments["document"].astype(str)
+    matched = _row_keys(names.unique(), set(by_document.index))
+    keys = [matched.get(name, name) for name in names]
     values = by_document.reindex(keys).fillna("").set_axis(segments.index)
     return pd.concat([segments, values], axis=1)
 
@@ -105,15 +113,41 @@ def attach_metadata(documents: list[Document], metadata: pd.DataFrame) -> None:
         A table from :func:`read_metadata`.
     """
     rows = metadata.set_index("document").to_dict("index")
-    keys = {document.id: _row_key(document.id, rows) for document in documents}
-    missing = [document.id for document in documents if keys[document.id] not in rows]
+    keys = _row_keys([document.id for document in documents], set(rows))
+    missing = [document.id for document in documents if document.id not in keys]
     for document in documents:
-        document.metadata.update(rows.get(keys[document.id], {}))
+        document.metadata.update(rows.get(keys.get(document.id), {}))
     unknown = sorted(set(rows) - set(keys.values()))
     if missing:
         logger.warning("no metadata for %d document(s): %s", len(missing), _shortlist(missing))
     if unknown:
         logger.warning("metadata for %d unknown document(s): %s", len(unknown), _shortlist(unknown))
+
+
+def _row_keys(document_ids: Iterable[str], rows: set[str]) -> dict[str, str]:
+    """The metadata row of each document that has one (see the module docstring): the row named by its id, or by
+    its id less a file suffix (a transcript table's ``document`` cell may say ``int1.txt``); else the row whose
+    last path part is the document's, where no other document and no other row not already taken has it
+    (``fg_01`` for ``butabika/fg_01``; ``transcripts/int1.txt`` for ``int1``). A name that fits several is named
+    in a warning and joins nothing."""
+    document_ids = list(dict.fromkeys(document_ids))
+    keys = {name: _row_key(name, rows) for name in document_ids}
+    keys = {name: key for name, key in keys.items() if key in rows}
+    documents_named: dict[str, list[str]] = {}
+    for name in document_ids:
+        documents_named.setdefault(_last_part(_document_id(name)), []).append(name)
+    rows_named: dict[str, list[str]] = {}
+    for row in sorted(rows - set(keys.values())):
+        rows_named.setdefault(_last_part(row), []).append(row)
+    for last, names in documents_named.items():
+        candidates = rows_named.get(last, [])
+        if len(names) == 1 and len(candidates) == 1:
+            keys.setdefault(names[0], candidates[0])
+        elif candidates and any(name not in keys for name in names):
+            logger.warning("metadata row(s) %s and document(s) %s share the name %r, so none is joined by it: "
+                           "name each document by its id (%s)", _shortlist(candidates), _shortlist(names), last,
+                           _shortlist([name for name in names if name not in keys]))
+    return keys
 
 
 def _row_key(document_id: str, rows) -> str:
@@ -123,8 +157,14 @@ def _row_key(document_id: str, rows) -> str:
 
 
 def _document_id(name: str) -> str:
-    path = Path(name)
-    return path.stem if is_supported(path) else name
+    """``name`` less a supported file suffix, folders kept: ``butabika/fg_01.txt`` → ``butabika/fg_01``."""
+    suffix = Path(name).suffix
+    return name[:-len(suffix)] if suffix and is_supported(Path(name)) else name
+
+
+def _last_part(name: str) -> str:
+    """The last part of a path-like name, ``/`` or ``\\`` separated: ``fg_01`` of ``butabika/fg_01``."""
+    return re.split(r"[\\/]", name)[-1]
 
 
 def _shortlist(names: list[str]) -> str:

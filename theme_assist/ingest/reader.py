@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
 
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
@@ -14,21 +15,27 @@ from theme_assist.ingest.tables import TABLE_SUFFIXES, is_coding_table
 logger = logging.getLogger(__name__)
 
 
-def read_documents(path: str | Path, metadata: str | Path | None = None) -> list[Document]:
+def read_documents(path: str | Path, metadata: str | Path | None = None, recursive: bool = False) -> list[Document]:
     """Read transcripts into documents.
 
     Parameters
     ----------
     path
         A transcript file (``.txt``, ``.docx``, ``.vtt``, ``.srt``, ``.csv``, ``.tsv``, ``.xlsx``) or a folder.
-        In a folder every supported file is read, in order of file name; sub-folders, hidden files, Office
-        lock files (``~$name.docx``, there while Word has the file open), unsupported and empty files, tables
-        without a text column and coding tables (with a ``code`` column, such as a reference coding) are skipped
-        with a logged warning; so is the metadata file. A file that cannot be read refuses the folder, after
-        every file has been tried, so that one run names them all.
+        In a folder every supported file is read, in order of file name; sub-folders (unless ``recursive``),
+        hidden files, Office lock files (``~$name.docx``, there while Word has the file open), unsupported and
+        empty files, tables without a text column and coding tables (with a ``code`` column, such as a reference
+        coding) are skipped with a logged warning; so is the metadata file. A file that cannot be read refuses
+        the folder, after every file has been tried, so that one run names them all.
     metadata
         Optional metadata table (see :func:`~theme_assist.ingest.metadata.read_metadata`) joined on the
         document id.
+    recursive
+        For a folder: read its sub-folders too, in order of relative path. A document in a sub-folder has that
+        sub-folder's path before its id, with ``/`` on every system (``butabika/fg_01`` for
+        ``butabika/fg_01.txt``), so that files of the same name in two sub-folders are two documents. Hidden
+        sub-folders are skipped silently, links to folders with a warning (never followed: nothing outside
+        ``path`` is read, and nothing twice).
 
     Returns
     -------
@@ -43,7 +50,7 @@ def read_documents(path: str | Path, metadata: str | Path | None = None) -> list
     """
     path = Path(path)
     if path.is_dir():
-        documents = _read_folder(path, skip=Path(metadata) if metadata is not None else None)
+        documents = _read_folder(path, skip=Path(metadata) if metadata is not None else None, recursive=recursive)
     elif path.is_file():
         documents = reader_for(path)(path)
     else:
@@ -54,26 +61,15 @@ def read_documents(path: str | Path, metadata: str | Path | None = None) -> list
     return documents
 
 
-def _read_folder(folder: Path, skip: Path | None) -> list[Document]:
+def _read_folder(folder: Path, skip: Path | None, recursive: bool = False) -> list[Document]:
     documents: list[Document] = []
     unreadable: list[InputError] = []
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if path.name.startswith(".") or (skip is not None and path.resolve() == skip.resolve()):
-            continue
-        if path.name.startswith("~$"):  # Word and Excel keep one beside a file they have open
-            logger.warning("skipped %s: an Office lock file (its document is open), not a transcript", path)
-            continue
-        if path.is_dir():
-            logger.warning("skipped %s: a sub-folder (only the files directly in %s are read)", path, folder)
-            continue
-        if not path.is_file() or not is_supported(path):
-            logger.warning("skipped %s: not a supported transcript file", path)
-            continue
+    for path, sub_folder in _transcript_files(folder, folder, skip, recursive):
         try:
             if path.suffix.lower() in TABLE_SUFFIXES and is_coding_table(path):
                 logger.warning("skipped %s: a coding table (it has a 'code' column), not a transcript", path)
                 continue
-            documents.extend(reader_for(path)(path))
+            documents.extend(_in_sub_folder(reader_for(path)(path), sub_folder))
         except NotATranscript as exc:
             logger.warning("skipped %s", exc)
         except InputError as exc:  # read on: a batch of hundreds of files should not be fixed one run at a time
@@ -81,6 +77,46 @@ def _read_folder(folder: Path, skip: Path | None) -> list[Document]:
     _refuse_unreadable(folder, unreadable)
     if not documents:
         raise InputError(f"{folder} holds no transcripts (supported files: {', '.join(supported_suffixes())})")
+    return documents
+
+
+def _transcript_files(root: Path, folder: Path, skip: Path | None,
+                      recursive: bool) -> Iterator[tuple[Path, PurePosixPath]]:
+    """The supported files of ``folder`` in order of name, each with its sub-folder of ``root``; with
+    ``recursive``, those of its sub-folders too, where they sort (in order of relative path). What is left out is
+    logged as :func:`read_documents` says."""
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:  # a sub-folder the user may not open
+        raise InputError(f"{folder}: cannot be read ({exc.strerror or exc})") from None
+    for path in entries:
+        if path.name.startswith(".") or (skip is not None and path.resolve() == skip.resolve()):
+            continue
+        if path.name.startswith("~$"):  # Word and Excel keep one beside a file they have open
+            logger.warning("skipped %s: an Office lock file (its document is open), not a transcript", path)
+            continue
+        if path.is_dir() and not recursive:
+            logger.warning("skipped %s: a sub-folder (only the files directly in %s are read): give --recursive to "
+                           "read sub-folders too", path, folder)
+            continue
+        if path.is_dir() and path.is_symlink():  # never followed: no loop, nothing read twice or outside root
+            logger.warning("skipped %s: a link to a folder, not followed (copy the folder in to read it)", path)
+            continue
+        if path.is_dir():
+            yield from _transcript_files(root, path, skip, recursive)
+            continue
+        if not path.is_file() or not is_supported(path):
+            logger.warning("skipped %s: not a supported transcript file", path)
+            continue
+        yield path, PurePosixPath(*folder.relative_to(root).parts)
+
+
+def _in_sub_folder(documents: list[Document], sub_folder: PurePosixPath) -> list[Document]:
+    """``documents`` read from a file of ``sub_folder`` (relative to the folder read), their ids prefixed with
+    it: ``butabika/fg_01``."""
+    if sub_folder.parts:
+        for document in documents:
+            document.id = f"{sub_folder}/{document.id}"
     return documents
 
 
