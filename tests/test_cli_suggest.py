@@ -352,3 +352,51 @@ def test_a_shard_beyond_the_documents_writes_an_empty_table_and_says_why(files, 
     code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out",
                         tmp_path / "o.csv", "--shard", "1/2"], capsys)
     assert code == 2 and "holds one document only" in err
+
+
+def per_site_transcripts(root: Path) -> Path:
+    """transcripts/ as teams keep them: one folder per site, the same file names in each."""
+    for relative, text in [("butabika/fg_01.txt", "Moderator: How is work?\nP1: I get a salary for my shifts.\n"),
+                           ("ulm/fg_01.txt", "Moderator: And at home?\nP2: My mother talks to me again.\n"),
+                           ("ulm/fg_02.txt", "Moderator: Anything else?\nP3: The neighbours call me mad.\n")]:
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_recursive_reads_per_site_folders_with_ids_that_do_not_collide(files, tmp_path, capsys):
+    codebook, coded, _ = files
+    folder = per_site_transcripts(tmp_path / "transcripts")
+    metadata = tmp_path / "meta.csv"
+    metadata.write_text("document,site\nbutabika/fg_01.txt,Kampala\nulm/fg_01,Ulm\nfg_02,Ulm\n", encoding="utf-8")
+    out, segments_out = tmp_path / "out.csv", tmp_path / "segments.csv"
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", folder, "--recursive",
+                        "--metadata", metadata, "--out", out, "--segments-out", segments_out, "--top-k", 1,
+                        "--threshold", 0], capsys)
+    assert code == 0, err
+    segments = pd.read_csv(segments_out, keep_default_na=False)
+    assert segments["document"].unique().tolist() == ["butabika/fg_01", "ulm/fg_01", "ulm/fg_02"]
+    assert segments["segment_id"].tolist()[:3] == ["butabika/fg_01:0", "butabika/fg_01:1", "ulm/fg_01:0"]
+    assert segments.groupby("document")["site"].first().to_dict() == {
+        "butabika/fg_01": "Kampala", "ulm/fg_01": "Ulm", "ulm/fg_02": "Ulm"}
+    best = pd.read_csv(out, keep_default_na=False).set_index("segment_id")["code"]
+    assert best["butabika/fg_01:1"] == "work" and best["ulm/fg_01:1"] == "family"
+    parts = []
+    for shard in ("1/2", "2/2"):  # an array job over per-site folders splits by the same ids
+        part = tmp_path / f"part{shard[0]}.csv"
+        code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", folder, "--recursive",
+                            "--out", part, "--shard", shard, "--top-k", 1, "--threshold", 0], capsys)
+        assert code == 0, err
+        parts.append(pd.read_csv(part, keep_default_na=False))
+    assert sorted(pd.concat(parts)["segment_id"]) == sorted(best.index)
+
+
+def test_without_recursive_a_folder_of_site_folders_says_how_to_read_them(files, tmp_path, capsys):
+    codebook, coded, _ = files
+    folder = per_site_transcripts(tmp_path / "transcripts")
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", folder, "--out",
+                        tmp_path / "out.csv"], capsys)
+    assert code == 2
+    said = " ".join(err.split())
+    assert f"skipped {folder / 'butabika'}: a sub-folder" in said and "give --recursive to read sub-folders" in said
+    assert "holds no transcripts" in said

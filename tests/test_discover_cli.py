@@ -141,3 +141,20 @@ def test_counts_in_messages_are_singular_for_one():
     from theme_assist.cli._console import counted
 
     assert [counted(n, "theme") for n in (0, 1, 2)] == ["0 themes", "1 theme", "2 themes"]
+
+
+def test_recursive_discovers_in_per_site_folders(capsys, tmp_path):
+    folder = tmp_path / "transcripts"
+    for site in ("butabika", "ulm"):
+        (folder / site).mkdir(parents=True)
+        (folder / site / "fg_01.txt").write_text("Mod: Work?\nP1: My salary pays the rent.\nP2: My sister visits.\n",
+                                                 encoding="utf-8")
+    metadata = tmp_path / "meta.csv"
+    metadata.write_text("document,site\nbutabika/fg_01,Kampala\nulm/fg_01,Ulm\n", encoding="utf-8")
+    code, _, err = run(capsys, "--input", folder, "--recursive", "--metadata", metadata, "--by", "site",
+                       "--out", tmp_path / "themes.json")
+    assert code == 0, err
+    result = json.loads((tmp_path / "themes.json").read_text(encoding="utf-8"))
+    assert result["summary"]["n_segments"] == 6
+    assert [a["segment_id"] for a in result["assignments"]][:4] == [
+        "butabika/fg_01:0", "butabika/fg_01:1", "butabika/fg_01:2", "ulm/fg_01:0"]

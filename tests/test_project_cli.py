@@ -307,3 +307,47 @@ def test_coded_rows_without_a_coder_beside_named_ones_are_named_in_a_warning(tmp
     assert rows["coder"].tolist() == ["Ana", ""]  # spaced as the review page spaces coder names
     assert "data/mixed.csv: 1 coded row(s) have no coder; they count as one more coder named by the file " \
            "(mixed.csv)" in caplog.text
+
+
+def test_init_recursive_keeps_per_site_documents_apart_through_review_and_export(tmp_path, capsys):
+    """Per-site folders with the same file names: project init --recursive, codings placed by document and turn,
+    the review page's segment, queue filter and decision, and a .qdpx export that validates."""
+    from fastapi.testclient import TestClient
+
+    from theme_assist.review.app import create_app
+
+    folder = tmp_path / "transcripts"
+    for site, said in (("butabika", "I get a salary now."), ("ulm", "My mother calls me.")):
+        (folder / site).mkdir(parents=True)
+        (folder / site / "fg_01.txt").write_text(f"Moderator: How are things?\nP1: {said}\n", encoding="utf-8")
+    metadata, coded = tmp_path / "meta.csv", tmp_path / "coded.csv"
+    metadata.write_text("document,site\nbutabika/fg_01.txt,Kampala\nulm/fg_01,Ulm\n", encoding="utf-8")
+    coded.write_text("document,turn,code,coder\nbutabika/fg_01,1,psw_personal_gains,ana\nulm/fg_01,1,other,ana\n",
+                     encoding="utf-8")
+    project = tmp_path / "sites.taproj"
+    assert run("project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input",
+               str(folder), "--recursive", "--metadata", str(metadata), "--coded", str(coded)) == 0
+    with ProjectStore(project) as store:
+        documents = store.documents()
+        assert documents["document"].tolist() == ["butabika/fg_01", "ulm/fg_01"]
+        assert documents["site"].tolist() == ["Kampala", "Ulm"]
+        assert sorted(zip(store.codings()["segment_id"], store.codings()["code"])) == [
+            ("butabika/fg_01:1", "psw_personal_gains"), ("ulm/fg_01:1", "other")]
+
+    client = TestClient(create_app(project, host="127.0.0.1", port=8765), base_url="http://127.0.0.1:8765")
+    client.headers["X-Session-Token"] = client.get("/api/session").json()["token"]
+    segment = client.get("/api/segments/ulm%2Ffg_01%3A1", params={"coder": "bo"})
+    assert segment.status_code == 200, segment.text
+    assert (segment.json()["document"], segment.json()["metadata"]) == ("ulm/fg_01", {"site": "Ulm"})
+    queue = client.get("/api/queue", params={"coder": "bo", "order": "document", "document": "ulm/fg_01"}).json()
+    assert {item["segment_id"] for item in queue["items"]} == {"ulm/fg_01:0", "ulm/fg_01:1"}
+    decided = client.post("/api/decisions", json={"segment_id": "ulm/fg_01:0", "action": "add", "code": "other",
+                                                  "coder": "bo"})
+    assert decided.status_code == 201, decided.text
+
+    out = tmp_path / "sites.qdpx"
+    assert run("project", "export", str(project), "--qdpx", str(out)) == 0
+    with zipfile.ZipFile(out) as archive:
+        assert archive.testzip() is None
+        assert all(name.count("/") <= 1 for name in archive.namelist())  # a "/" in a name makes no folder
+        assert 'name="butabika/fg_01"' in archive.read("project.qde").decode("utf-8")

@@ -111,9 +111,10 @@ def read_coded(path: str | Path, without: str = "") -> pd.DataFrame:
 
 
 def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
-                  metadata: str | Path | None = None) -> pd.DataFrame:
+                  metadata: str | Path | None = None, recursive: bool = False) -> pd.DataFrame:
     """Segments from a ``SEGMENTS.csv`` (``segment_id``, ``text``; optional ``document``, ``speaker``) or from a
-    transcript file or folder (segmented by ``unit``); with ``metadata``, each segment also gets its document's
+    transcript file or folder (segmented by ``unit``; with ``recursive``, a folder's sub-folders too, see
+    :func:`~theme_assist.ingest.read_documents`); with ``metadata``, each segment also gets its document's
     metadata fields as columns."""
     from theme_assist.ingest import join_metadata, metadata_table, read_documents, read_metadata
     from theme_assist.segment import check_unit, segment_documents, segments_from_table
@@ -129,7 +130,7 @@ def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
             return segments if metadata is None else join_metadata(segments, read_metadata(metadata), metadata)
     if not path.exists():
         raise InputError(f"input {path} does not exist")
-    documents = read_documents(path, metadata=metadata)
+    documents = read_documents(path, metadata=metadata, recursive=recursive)
     segments = segment_documents(documents, unit=unit, max_chars=max_chars)
     return segments if metadata is None else join_metadata(segments, metadata_table(documents), metadata)
 

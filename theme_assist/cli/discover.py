@@ -81,6 +81,9 @@ def discover(
                                                                             "codebook fragment of candidate codes."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
                                                               "(default: the packaged all-MiniLM-L6-v2)."),
+    recursive: bool = typer.Option(False, "--recursive", help="Read the sub-folders of an --input folder too; a "
+                                                              "document's id is then its path in the folder, less "
+                                                              "the suffix (butabika/fg_01)."),
     unit: str = typer.Option("turn", "--unit", help="Segmentation of transcript input: turn, sentence, paragraph."),
     max_chars: int = typer.Option(1000, "--max-chars", help="Longest segment from transcript input."),
 ) -> None:
@@ -119,7 +122,7 @@ def discover(
     check_outputs({"--out": out, "--codebook-out": codebook_out},
                   {"--input": input, "--metadata": metadata, "--codebook": codebook, "--train": train})
     book = load_codebook(codebook) if codebook else None
-    segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata)
+    segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata, recursive=recursive)
     fields = [column for column in segments.columns if column not in SEGMENT_COLUMNS]
     if by and by not in fields:
         raise InputError(f"--by {by}: no such field in {metadata} (fields: {', '.join(fields) or 'none'})")

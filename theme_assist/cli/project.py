@@ -18,6 +18,8 @@ def init(
     project: Path = typer.Argument(..., help="The project file to create (e.g. study.taproj)."),
     codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook YAML (optional with --qdpx)."),
     input: Optional[Path] = typer.Option(None, "--input", help="Transcript folder or file, or SEGMENTS.csv."),
+    recursive: bool = typer.Option(False, "--recursive", help="Read the sub-folders of an --input folder too; a "
+                                   "document's id is then its path in the folder, less the suffix (butabika/fg_01)."),
     metadata: Optional[Path] = typer.Option(None, "--metadata", help="Metadata CSV joined to transcripts by name."),
     coded: Optional[Path] = typer.Option(None, "--coded", help="Human codings: a table with code, optional coder, "
                                          "placed by segment_id, by document and turn, by document, start and end "
@@ -32,7 +34,7 @@ def init(
 
     book = load_codebook(codebook) if codebook else None
     with create_project(project, book, input=input, metadata=metadata, coded=coded, qdpx=qdpx, unit=unit,
-                        max_chars=max_chars, codebook_file=codebook) as store:
+                        max_chars=max_chars, codebook_file=codebook, recursive=recursive) as store:
         message_console().print(
             f"[green]✓[/] {project}: {len(store.documents())} documents, {len(store.segments())} segments, "
             f"{len(store.codebook().leaf_codes)} codes to code with ({len(store.codebook().all_codes)} with their "

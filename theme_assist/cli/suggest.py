@@ -58,6 +58,9 @@ def suggest(
                                                    "(default: 1.5 × chance for exclusive codebooks, 0.5 otherwise)."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
                                                               "(default: the packaged all-MiniLM-L6-v2)."),
+    recursive: bool = typer.Option(False, "--recursive", help="Read the sub-folders of an --input folder too; a "
+                                                              "document's id is then its path in the folder, less "
+                                                              "the suffix (butabika/fg_01)."),
     unit: str = typer.Option("turn", "--unit", help="Segmentation of transcript input: turn, sentence, paragraph."),
     max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Longest segment from transcript input."),
     metadata: Optional[Path] = typer.Option(None, "--metadata", help="Metadata CSV joined to transcripts by file name "
@@ -93,7 +96,7 @@ def suggest(
                   tables=("--out", "--segments-out"))  # fail before the work, not after it
     part = parse_shard(shard) if shard is not None else None
     book = load_codebook(codebook)
-    segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata)
+    segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata, recursive=recursive)
     if part:
         segments = shard_of(segments, part)
         if segments.empty:

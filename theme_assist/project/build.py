@@ -166,7 +166,7 @@ def _quoted(text: str) -> str:
 def create_project(path: str | Path, codebook: Codebook | None = None, input: str | Path | None = None,
                    metadata: str | Path | None = None, coded: str | Path | None = None,
                    qdpx: str | Path | None = None, unit: str = "turn", max_chars: int = 1000,
-                   codebook_file: str | Path | None = None) -> ProjectStore:
+                   codebook_file: str | Path | None = None, recursive: bool = False) -> ProjectStore:
     """Create a project file and fill it.
 
     Parameters
@@ -189,6 +189,9 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
     codebook_file : str or Path, optional
         The YAML ``codebook`` was read from. It, ``input``, ``metadata``, ``coded`` and ``qdpx`` are recorded
         (:meth:`ProjectStore.inputs`) so that an export never writes over them.
+    recursive : bool
+        Read the sub-folders of an ``input`` folder too (ids such as ``butabika/fg_01``; see
+        :func:`theme_assist.ingest.read_documents`).
 
     Returns
     -------
@@ -208,7 +211,7 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         raise InputError("a project needs a codebook: give --codebook (or a --qdpx that has codes)")
     documents = list(imported.documents) if imported else []
     if input is not None:
-        transcripts = read_documents(input, metadata=metadata)
+        transcripts = read_documents(input, metadata=metadata, recursive=recursive)
         in_both = sorted({document.id for document in documents} & {document.id for document in transcripts})
         if in_both:
             raise InputError(f"document {in_both[0]!r} is both in --qdpx and --input")
