@@ -264,3 +264,54 @@ def test_suggest_output_exports_with_or_without_its_segments_table(qc_import, tm
     expected = sorted((table.loc[s, "document"], int(table.loc[s, "start"]), int(table.loc[s, "end"]), c)
                       for s, c in zip(placed["segment_id"], placed["code"]))
     assert [(d, int(a), int(b), c) for d, a, b, c in exported["contract"]] == expected
+
+
+def test_per_site_folders_export_with_recursive_and_come_back(tmp_path, project_schema, capsys):
+    """Transcripts in per-site folders with the same file names: suggest --recursive, then export-qdpx --documents
+    --recursive, with a codings table and the suggestions placed with and without suggest's segments table. The
+    .qdpx validates, names each source by its path (the "/" makes no folder in the archive), and imports back
+    with every coding and suggestion on the text it was made for."""
+    folder = tmp_path / "transcripts"
+    for site, said in (("butabika", "I was paid for peer support for the first time."),
+                       ("ulm", "My mother – she understands now.")):
+        (folder / site).mkdir(parents=True)
+        (folder / site / "fg_01.txt").write_bytes(f"Moderator: What changed?\r\nP1: {said}\r\n".encode("utf-8"))
+    codebook = Path(__file__).resolve().parents[1] / "theme_assist" / "data" / "upsides.codebook.yaml"
+    assert run_cli("suggest", "--codebook", codebook, "--input", folder, "--recursive", "--out", tmp_path / "s.csv",
+                   "--segments-out", tmp_path / "seg.csv", "--threshold", 0) == 0
+    segments = pd.read_csv(tmp_path / "seg.csv", keep_default_na=False)
+    assert segments["document"].unique().tolist() == ["butabika/fg_01", "ulm/fg_01"]
+    said = segments.set_index("segment_id").loc["ulm/fg_01:1"]
+    codings = tmp_path / "codings.csv"
+    pd.DataFrame({"document": ["ulm/fg_01"], "start": [said["start"]], "end": [said["end"]], "code": ["other"],
+                  "coder": ["ana"]}).to_csv(codings, index=False)
+    placed = {}
+    for name, extra in (("with-segments", ["--segments", tmp_path / "seg.csv"]), ("contract", [])):
+        out = tmp_path / f"{name}.qdpx"
+        capsys.readouterr()
+        assert run_cli("export-qdpx", "--codebook", codebook, "--documents", folder, "--recursive", "--codings",
+                       codings, "--suggestions", tmp_path / "s.csv", *extra, "--out", out) == 0
+        assert ("--max-chars 1000 --recursive:" in " ".join(capsys.readouterr().out.split())) == (not extra)
+        assert_valid_qdpx(out, project_schema)
+        with zipfile.ZipFile(out) as archive:
+            assert archive.testzip() is None
+            assert all(entry.count("/") <= 1 for entry in archive.namelist())  # sources/<guid>.txt only
+            qde = archive.read("project.qde").decode("utf-8")
+        assert 'name="butabika/fg_01"' in qde and 'name="ulm/fg_01"' in qde
+        back = import_project(out, tmp_path / f"{name}-back")
+        texts = {document.id: document.text for document in back.documents}
+        read = [(folder / site / "fg_01.txt").read_text(encoding="utf-8") for site in ("butabika", "ulm")]
+        assert len(texts) == 2 and sorted(texts.values()) == sorted(read)  # as suggest read them
+        human = back.codings[back.codings["coder"] == "ana"]
+        assert human["text"].tolist() == ["My mother – she understands now."]
+        machine = back.codings[back.codings["coder"] == machine_user_name("all-MiniLM-L6-v2")]
+        assert len(machine) == (pd.read_csv(tmp_path / "s.csv", keep_default_na=False)["code"] != "").sum() > 0
+        placed[name] = sorted(zip(machine["text"], machine["code"]))
+        assert {text for text, _ in placed[name]} <= set(segments["text"])
+    assert placed["contract"] == placed["with-segments"]
+
+
+def test_recursive_with_an_imported_project_is_refused(qc_import, tmp_path, capsys):
+    folder, _ = qc_import
+    assert run_cli("export-qdpx", "--project", folder, "--recursive", "--out", tmp_path / "x.qdpx") == 2
+    assert "is an import's documents/, read as import-qdpx wrote it" in " ".join(capsys.readouterr().err.split())

@@ -3,7 +3,7 @@
 Contract (others' scripts rely on it)::
 
     theme-assist import-qdpx FILE.qdpx|FILE.qdc|FILE.qde --out DIR [--force] [--codebook CB.yaml]
-    theme-assist export-qdpx --codebook CB.yaml [--documents DIR] [--codings CODINGS.csv]
+    theme-assist export-qdpx --codebook CB.yaml [--documents DIR [--recursive]] [--codings CODINGS.csv]
                              [--suggestions OUT.csv [--segments SEGMENTS.csv | --unit U --max-chars N]
                               [--accepted-only] [--model NAME]]
                              --out FILE.qdpx|FILE.qdc [--force]
@@ -97,16 +97,16 @@ def _project_inputs(project: Path | None, codebook: Path | None, documents: Path
     return codebook, documents, codings, None if project is None else project
 
 
-def _documents(folder: Path | None, from_import: bool) -> list:
+def _documents(folder: Path | None, from_import: bool, recursive: bool = False) -> list:
     """The documents to export: an import's ``documents/`` exactly as written (REFI-QDA offsets count every
     character), or any other folder of transcripts read as ``suggest --input`` reads it (.docx, .vtt, any
-    encoding), so that the offsets of ``suggest --segments-out`` fit."""
+    encoding; with ``recursive``, its sub-folders too), so that the offsets of ``suggest --segments-out`` fit."""
     from theme_assist.ingest import read_documents as read_transcripts
     from theme_assist.refi.folder import read_documents as read_imported
 
     if folder is None:
         return []
-    return read_imported(folder) if from_import else read_transcripts(folder)
+    return read_imported(folder) if from_import else read_transcripts(folder, recursive=recursive)
 
 
 def _placed_by_id(suggestions) -> bool:
@@ -115,12 +115,12 @@ def _placed_by_id(suggestions) -> bool:
         suggestions.columns)
 
 
-def _segments_as_suggest_made_them(folder: Path, unit: str, max_chars: int):
-    """The segments table ``suggest --input FOLDER --unit UNIT --max-chars N --segments-out`` writes, so that the
-    ``DOCUMENT:N`` ids of its suggestions can be placed without that file."""
+def _segments_as_suggest_made_them(folder: Path, unit: str, max_chars: int, recursive: bool):
+    """The segments table ``suggest --input FOLDER --unit UNIT --max-chars N [--recursive] --segments-out`` writes,
+    so that the ``DOCUMENT:N`` ids of its suggestions can be placed without that file."""
     from theme_assist.inputs import read_segments
 
-    return read_segments(folder, unit=unit, max_chars=max_chars)
+    return read_segments(folder, unit=unit, max_chars=max_chars, recursive=recursive)
 
 
 def export_qdpx(
@@ -128,6 +128,8 @@ def export_qdpx(
     codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML."),
     documents: Path = typer.Option(None, "--documents", help="Folder of transcripts, read as suggest --input reads "
                                    "them (id = file name without suffix); an import's documents/ as written."),
+    recursive: bool = typer.Option(False, "--recursive", help="Read the sub-folders of --documents too, as suggest "
+                                   "--recursive does (id = path in the folder less the suffix: butabika/fg_01)."),
     codings: Path = typer.Option(None, "--codings", help="Human codings CSV: document, start, end, code[, coder]."),
     suggestions: Path = typer.Option(None, "--suggestions", help="The suggest command's OUT.csv (segment_id, code, "
                                      "score, rank, evidence; an empty code is an abstention and is skipped)."),
@@ -152,12 +154,17 @@ def export_qdpx(
     from theme_assist.cli._console import message_console
 
     from theme_assist.codebook import load_codebook
+    from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, refuse_replacing
     from theme_assist.refi import export_project
     from theme_assist.refi.assemble import DEFAULT_MODEL
     from theme_assist.refi.folder import PROJECT_JSON, read_base
 
     codebook, documents, codings, project = _project_inputs(project, codebook, documents, codings)
+    if recursive and (documents is None or project is not None):
+        raise InputError("--recursive reads the sub-folders of a --documents folder of transcripts"
+                         + ("" if documents is None else f"; {documents} is an import's documents/, read as "
+                            "import-qdpx wrote it"))
     check_outputs({"--out": out}, {"--codebook": codebook, "--documents": documents, "--codings": codings,
                                    "--suggestions": suggestions, "--segments": segments, "--project": project})
     refuse_replacing({"--out": out}, force)
@@ -166,10 +173,10 @@ def export_qdpx(
     segment_rows = _table(segments, "segments", ("segment_id",))
     segmented_here = segment_rows is None and _placed_by_id(suggestion_rows) and documents is not None
     if segmented_here:
-        segment_rows = _segments_as_suggest_made_them(documents, unit, max_chars)
+        segment_rows = _segments_as_suggest_made_them(documents, unit, max_chars, recursive)
     result = export_project(
         load_codebook(codebook),
-        _documents(documents, from_import=project is not None),
+        _documents(documents, from_import=project is not None, recursive=recursive),
         _table(codings, "codings", ("code",), allow_empty=True),
         suggestion_rows,
         out=out,
@@ -185,8 +192,9 @@ def export_qdpx(
     console.print(f"Wrote {result.path}: " + ", ".join(f"{n} {kind}" for kind, n in result.counts.items()),
                   highlight=False)
     if segmented_here:
-        notes = [f"suggestions placed on the segments of {documents} made as suggest makes them with --unit {unit} "
-                 f"--max-chars {max_chars}: if suggest ran with other settings, give the same ones here, or "
+        settings = f"--unit {unit} --max-chars {max_chars}" + (" --recursive" if recursive else "")
+        notes = [f"suggestions placed on the segments of {documents} made as suggest makes them with {settings}: "
+                 "if suggest ran with other settings, give the same ones here, or "
                  "--segments with its --segments-out table", *result.notes]
     else:
         notes = result.notes
