@@ -446,3 +446,25 @@ def test_a_coders_imported_codings_are_their_own_starting_point(project):
         learnt = training_codings(store.codings(), store.decisions(), exclusive=False)
     assert current == [("interview_a:1", "stigma", "ana"), ("interview_a:1", "work", "ana")]
     assert sorted(map(tuple, learnt.to_numpy())) == [("interview_a:1", "stigma"), ("interview_a:1", "work")]
+
+
+def test_an_undo_counts_towards_the_next_refit_as_a_decision_does(project):
+    """Undos were not counted: a run fitted on a code since undone kept suggesting it until ten more decisions."""
+
+    class Counter:
+        running, last_error = False, ""
+
+        def __init__(self):
+            self.counted = []
+
+        def decisions_recorded(self, count=1):
+            self.counted.append(count)
+
+    refitter = Counter()
+    client = TestClient(create_app(project, host="127.0.0.1", port=8765, refitter=refitter),
+                        base_url=f"http://{HOST}")
+    client.headers["X-Session-Token"] = client.get("/api/session").json()["token"]
+    assert client.post("/api/decisions", json=decision()).status_code == 201
+    assert client.post("/api/undo", json={"coder": "ana"}).status_code == 200
+    assert client.post("/api/undo", json={"coder": "ana"}).json()["decisions"] == []  # nothing left: not counted
+    assert refitter.counted == [1, 1]

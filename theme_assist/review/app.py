@@ -116,7 +116,7 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
         Hide other coders' codings (reliability rounds), and the suggestions on segments they coded: the engine
         learnt their codes and suggests them back there.
     refitter : BackgroundRefitter, optional
-        Told about every committed decision; ``None`` switches learning off.
+        Told about every committed decision and undo; ``None`` switches learning off.
     """
     store = ProjectStore(project)
     token = token or new_token()
@@ -215,6 +215,7 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     @app.post("/api/undo")
     def undo(request: UndoIn):
         undone = store.undo_last(request.coder)
+        learned(len(undone))  # an undo changes what the engine learns from, as a decision does
         return {"decisions": _records(undone)}
 
     return app
