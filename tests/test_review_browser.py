@@ -424,3 +424,30 @@ def test_the_queue_of_coded_segments_shows_the_coders_codes_not_the_engines(demo
         expect(entry.locator(".q-head")).not_to_contain_text("%")  # the engine's score belongs to its suggestion
     finally:
         server.stop()
+
+
+def test_adding_a_code_in_a_one_code_per_segment_codebook_says_it_replaces_the_coders_code(demo_project, browser):
+    """"Add a code" in an exclusive codebook replaced the coder's earlier code, and the page said only "Saved ✓ add"."""
+    from playwright.sync_api import expect
+
+    server = ReviewServer(demo_project)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        start_coding(page, server.url, "Rex", "fg_ulm_01")
+        show_segment(page, "fg_ulm_01:8")
+        page.keyboard.press("+")
+        expect(page.locator("#code-dialog-title")).to_have_text("Add a code")  # nothing to replace yet
+        page.keyboard.type("other")
+        page.keyboard.press("Enter")
+        wait_for_status(page, "Saved ✓ add “Other”")
+        expect(page.locator("#save-status")).not_to_contain_text("replaces")
+        expect(page.locator("#my-codes .chip")).to_have_text("Other")
+        page.keyboard.press("+")
+        expect(page.locator("#code-dialog-title")).to_contain_text("replaces “Other”")
+        page.keyboard.type("role clarity")
+        page.keyboard.press("Enter")
+        wait_for_status(page, "Saved ✓ add “Role clarity”")
+        expect(page.locator("#save-status")).to_contain_text("replaces “Other” (one code per segment)")
+        expect(page.locator("#my-codes .chip")).to_have_text("Role clarity")
+    finally:
+        server.stop()

@@ -7,6 +7,7 @@ const state = {
   token: "",
   coder: "",
   blind: false,
+  exclusive: false,   // one code per segment: a new code takes the place of the coder's own
   codebook: null,
   codes: [],          // codable codes: {id, name, definition, path}
   codeNames: {},      // id -> name, every code
@@ -90,6 +91,7 @@ async function start() {
   const session = await api("/api/session");
   state.token = session.token;
   state.blind = session.blind;
+  state.exclusive = session.exclusive;
   $("project-name").textContent = `${session.project} · ${session.codebook}`;
   $("blind-badge").hidden = !session.blind;
   const list = clear($("coder-list"));
@@ -340,6 +342,7 @@ async function decide(action, code, extra = {}) {
   if (!state.segment) return;
   if (!showingCurrent()) { setStatus("The segment is still loading: nothing saved, try again.", "error"); return; }
   const segmentId = state.segment.segment_id;
+  const replaced = replacedBy(code);
   setStatus("Saving…");
   try {
     // seen: the coder's latest decision here as shown; one made since (another tab) makes the server refuse this
@@ -348,13 +351,23 @@ async function decide(action, code, extra = {}) {
     const stored = result.decisions[0];
     state.segment.mine.seen = stored.id;
     const name = state.codeNames[code] || code;
-    setStatus(`Saved ✓ ${action} “${name}” (decision ${stored.id})`, "saved");
+    setStatus(`Saved ✓ ${action} “${name}” (decision ${stored.id})${replacing(replaced)}`, "saved");
     await afterDecision(segmentId, action === "accept" || action === "replace");
     refreshProgress();
   } catch (error) {
     setStatus(`Not saved: ${error.message}`, "error");
     if (error.status === 409) await show(state.index);  // the segment as it stands now
   }
+}
+
+// In a one-code-per-segment codebook a code saved takes the place of the coder's own code there: their names.
+function replacedBy(code) {
+  if (!state.exclusive || !state.segment) return [];
+  return state.segment.mine.codes.filter((c) => c.id !== code).map((c) => c.name);
+}
+
+function replacing(names) {
+  return names.length ? ` — replaces “${names.join("”, “")}” (one code per segment)` : "";
 }
 
 async function afterDecision(segmentId, advance) {
@@ -443,7 +456,7 @@ function skip() { setStatus("Skipped (nothing saved)."); next(); }
 function openCodeDialog(mode) {
   if (!state.segment) return;
   state.codeDialogMode = mode;
-  $("code-dialog-title").textContent = mode === "add" ? "Add a code" : "Choose another code";
+  $("code-dialog-title").textContent = mode === "add" ? "Add a code" + replacing(replacedBy("")) : "Choose another code";
   $("code-search").value = "";
   renderCodeTree();
   $("code-dialog").showModal();
