@@ -451,3 +451,38 @@ def test_adding_a_code_in_a_one_code_per_segment_codebook_says_it_replaces_the_c
         expect(page.locator("#my-codes .chip")).to_have_text("Role clarity")
     finally:
         server.stop()
+
+
+def test_after_choosing_a_filter_with_the_mouse_the_keys_decide_again(demo_project, browser):
+    """The drop-down kept the focus after a filter was chosen: "a" picked its "All" option instead of accepting."""
+    from playwright.sync_api import expect
+
+    server = ReviewServer(demo_project)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        start_coding(page, server.url, "Kai", "fg_ulm_01")
+        status = page.locator("#filter-status")
+        status.click()  # the mouse opens the drop-down and picks an option
+        status.select_option("open")
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:0")
+        page.keyboard.press("a")
+        wait_for_status(page, "Saved ✓ accept")
+        expect(status).to_have_value("open")
+        with ProjectStore(demo_project) as store:
+            assert len(store.decisions(coder="Kai")) == 1
+
+        # the filters stay in reach of the keyboard: Tab goes on from the drop-down last used
+        status.click()
+        status.select_option("all")
+        page.wait_for_load_state("networkidle")
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate("Boolean(document.activeElement.closest('#filters'))")
+        # and from the keyboard the drop-down keeps the focus: the arrows go on through its options
+        status.focus()
+        page.keyboard.press("ArrowUp")
+        expect(status).to_have_value("rejected")
+        page.wait_for_load_state("networkidle")
+        expect(status).to_be_focused()
+    finally:
+        server.stop()

@@ -21,6 +21,7 @@ const state = {
   lastRun: null,      // the latest model run the server reported
   queueTicket: 0,     // the latest queue request; older answers are dropped
   showTicket: 0,      // the latest segment request
+  filterKeyed: false, // the filters were last used from the keyboard
 };
 
 const $ = (id) => document.getElementById(id);
@@ -605,6 +606,13 @@ function onKey(event) {
   if (actions[key]) { event.preventDefault(); actions[key](); }
 }
 
+// A drop-down chosen from with the mouse gives the keys back to the page: while it kept the focus, "a" picked its
+// "All" option instead of accepting. One changed from the keyboard keeps it (the arrows step through its options),
+// and Tab still goes on from where it was.
+function keysBackToPage(control) {
+  if (control.tagName === "SELECT" && !state.filterKeyed) control.blur();
+}
+
 function moveSuggestion(step) {
   if (!state.segment || !state.segment.suggestions.length) return;
   state.selected = Math.max(0, Math.min(state.segment.suggestions.length - 1, state.selected + step));
@@ -620,7 +628,9 @@ function bindControls() {
   });
   $("coder-dialog").addEventListener("cancel", (event) => { if (!state.coder) event.preventDefault(); });
   $("coder-button").addEventListener("click", askCoder);
-  $("filters").addEventListener("change", () => loadQueue());
+  $("filters").addEventListener("keydown", () => { state.filterKeyed = true; });
+  $("filters").addEventListener("pointerdown", () => { state.filterKeyed = false; });
+  $("filters").addEventListener("change", (event) => { keysBackToPage(event.target); loadQueue(); });
   $("filters").addEventListener("submit", (event) => { event.preventDefault(); loadQueue(); });
   $("btn-accept").addEventListener("click", accept);
   $("btn-reject").addEventListener("click", reject);
