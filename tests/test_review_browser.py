@@ -486,3 +486,35 @@ def test_after_choosing_a_filter_with_the_mouse_the_keys_decide_again(demo_proje
         expect(status).to_be_focused()
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("change, chosen", [(("#filter-status", "open"), "fg_ulm_01:5"),
+                                            (("#filter-document", "fg_hamburg_01"), "fg_ulm_01:3")])
+def test_a_segment_clicked_while_the_filtered_list_loads_stays_on_screen(demo_project, browser, change, chosen):
+    """A queue entry clicked while a filter change was still loading was replaced by the new list's first segment
+    when the list came: the earlier action undid the later one."""
+    from playwright.sync_api import expect
+
+    server = ReviewServer(demo_project)
+    held = []
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        start_coding(page, server.url, "Lia", "fg_ulm_01")
+        page.route(re.compile(r".*/api/queue\?.*"), lambda route: held.append(route))
+        page.select_option(*change)
+        page.wait_for_timeout(300)  # let the held request arrive
+        assert held, "the queue request was not held"
+        show_segment(page, chosen)
+        held.pop().continue_()
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("#queue-count")).not_to_have_text("")
+        expect(page.locator("#segment")).to_have_attribute("data-id", chosen)
+        entry = page.locator("#queue li.current")
+        expect(entry).to_have_attribute("data-id", chosen)
+        expect(entry.locator(".q-text")).to_have_text(page.locator("#current-text").text_content()[:160])
+        page.keyboard.press("a")
+        wait_for_status(page, "Saved ✓ accept")
+        with ProjectStore(demo_project) as store:
+            assert store.decisions(coder="Lia")["segment_id"].tolist()[-1:] == [chosen]
+    finally:
+        server.stop()

@@ -157,15 +157,18 @@ function scoreFiltersValid() {
 
 async function loadQueue(keepSegment) {
   const ticket = ++state.queueTicket;  // filters changed quickly: only the latest answer is shown
+  const shown = state.showTicket;  // a segment chosen while the list loads (a click, a key) stays on screen
   if (!scoreFiltersValid()) return;
   try {
     const result = await api("/api/queue?" + query(filters()));
     if (ticket !== state.queueTicket) return;
+    const chosen = state.showTicket !== shown && state.items[state.index] ? state.items[state.index].segment_id : "";
     if ($("save-status").classList.contains("queue-error")) setStatus("");
     state.items = result.items;
     $("queue-count").textContent = `${result.matching} segment${result.matching === 1 ? "" : "s"} match` +
       (result.matching > result.items.length ? ` (first ${result.items.length} listed)` : "");
-    let index = keepSegment ? state.items.findIndex((item) => item.segment_id === keepSegment) : -1;
+    let index = chosen ? queuePosition(chosen)
+      : keepSegment ? state.items.findIndex((item) => item.segment_id === keepSegment) : -1;
     if (index < 0) index = state.items.length ? 0 : -1;
     state.index = index;  // the queue highlights the segment about to be shown, not the old position
     renderQueue();
@@ -429,16 +432,22 @@ async function loadQueueAfterUndo(segmentId) {
   const result = await api("/api/queue?" + query(filters()));
   if (ticket !== state.queueTicket) return;
   state.items = result.items;
+  state.index = queuePosition(segmentId);
+  renderQueue();
+  updateProgress(result.progress);
+  await show(state.index);
+}
+
+// Where segmentId is in the queue. One outside the filters (undone, or chosen while the list loaded) is shown
+// anyway, put in at the current position.
+function queuePosition(segmentId) {
   let index = state.items.findIndex((item) => item.segment_id === segmentId);
-  if (index < 0) {  // the undone segment is outside the filters: show it anyway, in place
-    index = Math.max(state.index, 0);
+  if (index < 0) {
+    index = Math.min(Math.max(state.index, 0), state.items.length);
     state.items.splice(index, 0, { segment_id: segmentId, document: "", speaker: "", text: "", code: "",
       code_name: "", score: 0, status: "open", placeholder: true });  // filled in by show()
   }
-  state.index = index;
-  renderQueue();
-  updateProgress(result.progress);
-  await show(index);
+  return index;
 }
 
 async function next() {
