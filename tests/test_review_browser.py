@@ -518,3 +518,18 @@ def test_a_segment_clicked_while_the_filtered_list_loads_stays_on_screen(demo_pr
             assert store.decisions(coder="Lia")["segment_id"].tolist()[-1:] == [chosen]
     finally:
         server.stop()
+
+
+def test_a_decision_with_the_server_stopped_says_the_server_is_not_answering(demo_project, browser):
+    """With the server stopped, a decision said "Not saved: Failed to fetch"."""
+    server = ReviewServer(demo_project)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        start_coding(page, server.url, "Noa", "fg_ulm_01")
+        server.stop()
+        page.keyboard.press("a")
+        wait_for_status(page, "Not saved: the review server is not answering (was theme-assist review stopped?)")
+        with ProjectStore(demo_project) as store:
+            assert store.decisions(coder="Noa").empty
+    finally:
+        server.stop()

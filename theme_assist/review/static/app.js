@@ -51,7 +51,12 @@ async function api(path, options = {}) {
     init.headers["X-Session-Token"] = state.token;
     init.body = JSON.stringify(options.body);
   }
-  const response = await fetch(path, init);
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (_) {  // no answer at all: the browser says only "Failed to fetch"
+    throw new Error("the review server is not answering (was theme-assist review stopped?)");
+  }
   let payload = null;
   try { payload = await response.json(); } catch (_) { payload = null; }
   if (!response.ok) {
