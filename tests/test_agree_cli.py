@@ -642,3 +642,18 @@ def test_machine_codes_the_coders_never_used_are_named_and_small_comparisons_fla
     table = " ".join(out.split())
     assert code == 0 and "none the coders used (psw_role_clarity, psw_stigma)" in err
     assert "only 3 units" in table and "no intervals are computed for these comparisons" in table
+
+
+def test_a_comparison_on_one_unit_says_only_1_unit(capsys, tmp_path):
+    """The machine comparison's note said "only 1 units"."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text(WIDE_FOR_MACHINE)
+    suggestions = tmp_path / "out.csv"
+    suggestions.write_text("segment_id,code,score,rank,evidence\ns1,hope,0.9,1,[]\ns2,stigma,0.8,1,[]\n"
+                           "s3,,,,\ns4,,,,\ns5,,,,\ns6,,,,\n")
+    table = " ".join(run(capsys, wide, "--machine", suggestions)[1].split())
+    assert "only 2 units" in table
+    one = tmp_path / "one.csv"
+    one.write_text(suggestions.read_text().replace("s2,stigma,0.8,1,[]", "s2,,,,"))
+    table = " ".join(run(capsys, wide, "--machine", one)[1].split())
+    assert "only 1 unit" in table and "only 1 units" not in table

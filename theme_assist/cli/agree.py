@@ -354,7 +354,7 @@ def _print_segment_agreement(pairs: list[dict]) -> None:
 def _print_machine_comparison(rows: list[dict], intervals: bool = False) -> None:
     from rich.table import Table
 
-    from theme_assist.cli._console import table_console
+    from theme_assist.cli._console import counted, table_console
 
     captions = ["n: units both sides rated (machine abstentions are missing ratings); each side's code shares "
                 "come from every unit it rated (Gwet)"]
@@ -371,8 +371,8 @@ def _print_machine_comparison(rows: list[dict], intervals: bool = False) -> None
     table.add_column("note")
     for i, row in enumerate(rows):
         following = rows[i + 1]["kind"] if i + 1 < len(rows) else row["kind"]
-        note = "; ".join(filter(None, [f"only {row['n_units']} units" if row["n_units"] < FEW_UNITS else "",
-                                       row["note"]]))
+        few = f"only {counted(row['n_units'], 'unit')}" if row["n_units"] < FEW_UNITS else ""
+        note = "; ".join(filter(None, [few, row["note"]]))
         table.add_row(row["comparison"], str(row["n_units"]), _number(row["prevalence"]),
                       *(_number(row[name]) for name in ("percent", "cohen", "ac1", "alpha")), note,
                       end_section=row["kind"].startswith("machine") and not following.startswith("machine"))
