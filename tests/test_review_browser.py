@@ -427,7 +427,8 @@ def test_the_queue_of_coded_segments_shows_the_coders_codes_not_the_engines(demo
 
 
 def test_adding_a_code_in_a_one_code_per_segment_codebook_says_it_replaces_the_coders_code(demo_project, browser):
-    """"Add a code" in an exclusive codebook replaced the coder's earlier code, and the page said only "Saved ✓ add"."""
+    """"Add a code" in an exclusive codebook replaced the coder's earlier code, and the page said only
+    "Saved ✓ add"."""
     from playwright.sync_api import expect
 
     server = ReviewServer(demo_project)
