@@ -468,3 +468,22 @@ def test_an_undo_counts_towards_the_next_refit_as_a_decision_does(project):
     assert client.post("/api/undo", json={"coder": "ana"}).status_code == 200
     assert client.post("/api/undo", json={"coder": "ana"}).json()["decisions"] == []  # nothing left: not counted
     assert refitter.counted == [1, 1]
+
+
+def test_a_code_the_coder_rejected_is_offered_after_the_others(api):
+    first = api.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()["suggestions"][0]
+    api.post("/api/decisions", json=decision(action="reject", code=first["code"], suggestion_id=first["id"]))
+    shown = api.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()["suggestions"]
+    assert shown[0]["code"] != first["code"] and shown[-1]["code"] == first["code"]
+    rejected = api.get("/api/queue", params={"coder": "ana", "status": "rejected"}).json()["items"]
+    assert [(item["segment_id"], item["code"] != first["code"]) for item in rejected] == [("interview_a:1", True)]
+    # other coders still see the engine's order
+    assert api.get("/api/segments/interview_a:1", params={"coder": "bo"}).json()["suggestions"][0] == first
+
+
+def test_the_page_selects_no_suggestion_the_coder_rejected():
+    script = (STATIC / "app.js").read_text(encoding="utf-8")
+    body = script[script.index("function firstOpenSuggestion"):]
+    body = body[: body.index("\n}\n")]
+    assert "findIndex((s) => !rejected.has(s.code))" in body and "? 0" not in body  # -1: nothing selected
+    assert "state.selected >= 0" in script[script.index("function selectedSuggestion"):]

@@ -79,9 +79,21 @@ def _current_suggestions(store: ProjectStore, codebook: Codebook, segment_id: st
     return suggestions[suggestions["code"].isin({"", *codebook.ids})]
 
 
-def _top_suggestions(store: ProjectStore, codebook: Codebook) -> pd.DataFrame:
-    """The latest run's best suggestion per segment: ``segment_id``, ``code``, ``score``."""
+def _rejected_last(suggestions: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
+    """``suggestions`` by rank, those of codes the coder rejected on their segment (``own``: :func:`own_state`)
+    after the others: a code the coder turned down is never the first one offered again."""
+    rejected = own[["segment_id", "rejected"]].explode("rejected").dropna()
+    pairs = set(zip(rejected["segment_id"], rejected["rejected"]))
+    turned_down = [(segment, code) in pairs for segment, code in zip(suggestions["segment_id"], suggestions["code"])]
+    return suggestions.assign(_down=turned_down).sort_values(["_down", "rank"], kind="stable").drop(columns="_down")
+
+
+def _top_suggestions(store: ProjectStore, codebook: Codebook, own: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The latest run's best suggestion per segment: ``segment_id``, ``code``, ``score``; given a coder's ``own``
+    state, the best of a code the coder has not rejected there, where there is one."""
     suggestions = _current_suggestions(store, codebook, with_evidence=False).sort_values("rank", kind="stable")
+    if own is not None:
+        suggestions = _rejected_last(suggestions, own)
     best = suggestions.drop_duplicates("segment_id")
     return best[["segment_id", "code", "score"]]
 
@@ -111,7 +123,7 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     own = own_state(store, coder, codebook.exclusive)
     mine = segment_status(own)
     own_codes = dict(zip(own["segment_id"], own["codes"]))
-    top = _top_suggestions(store, codebook)
+    top = _top_suggestions(store, codebook, own)
     if blind:
         top = top[~top["segment_id"].isin(coded_by_others(store, coder, codebook.exclusive))]
     frame = segments.merge(top, on="segment_id", how="left")
@@ -147,8 +159,8 @@ def progress(store: ProjectStore, coder: str) -> dict:
 
 
 def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) -> dict:
-    """One segment in context with its suggestions and evidence, the coder's own codes, and (unless ``blind``)
-    what other coders coded."""
+    """One segment in context with its suggestions and evidence (by rank, codes the coder rejected here last), the
+    coder's own codes, and (unless ``blind``) what other coders coded."""
     segment = store.segment(segment_id)
     if segment is None:
         raise NotFound(f"segment {segment_id!r} is not in this project")
@@ -164,6 +176,7 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
     if withheld:
         suggestions = suggestions.iloc[:0]
     own = state[state["coder"] == coder]
+    suggestions = _rejected_last(suggestions, own)
     own_decisions = decisions.loc[decisions["coder"] == coder, "id"]  # undos too: what the page saw (``seen``)
     own_codes = own["codes"].iloc[0] if len(own) else []
     own_rejected = own["rejected"].iloc[0] if len(own) else []

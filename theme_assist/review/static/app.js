@@ -247,10 +247,11 @@ function fillPlaceholder(item, segment) {
   renderQueue();
 }
 
+// The first suggestion the coder has not rejected; none (-1) when they rejected all: a key must not answer one
+// of those by default.
 function firstOpenSuggestion() {
   const rejected = new Set(state.segment.mine.rejected.map((c) => c.id));
-  const index = state.segment.suggestions.findIndex((s) => !rejected.has(s.code));
-  return index < 0 ? 0 : index;
+  return state.segment.suggestions.findIndex((s) => !rejected.has(s.code));
 }
 
 function turnNode(turn) {
@@ -336,7 +337,7 @@ function renderSuggestions() {
 
 function selectedSuggestion() {
   const s = state.segment;
-  return s && s.suggestions.length ? s.suggestions[Math.min(state.selected, s.suggestions.length - 1)] : null;
+  return s && s.suggestions.length && state.selected >= 0 ? s.suggestions[Math.min(state.selected, s.suggestions.length - 1)] : null;
 }
 
 // ------------------------------------------------------------------ decisions
