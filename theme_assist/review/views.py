@@ -128,7 +128,7 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
         top = top[~top["segment_id"].isin(coded_by_others(store, coder, codebook.exclusive))]
     frame = segments.merge(top, on="segment_id", how="left")
     frame["code"] = frame["code"].fillna("")
-    frame["score"] = frame["score"].fillna(0.0)
+    frame["score"] = frame["score"].astype(float).fillna(0.0)  # object dtype when no run has suggestions yet
     frame["status"] = frame["segment_id"].map(mine).fillna("open")
     total = len(frame)
     decided = int((frame["status"] != "open").sum())
