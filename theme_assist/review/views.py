@@ -105,8 +105,8 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
 
     ``code`` filters on the best suggestion's code; ``min_score`` / ``max_score`` on its score; ``status`` on the
     coder's own decisions (``open``: none yet). Each item has the best suggestion (``code``, ``code_name``,
-    ``score``) and the names of the coder's own codes (``mine``). ``active`` order follows the latest run's active-learning queue
-    (segments outside it follow in document order). In ``blind`` mode segments other coders have coded show no
+    ``score``) and the names of the coder's own codes (``mine``). ``active`` order follows the latest run's
+    active-learning queue (segments outside it follow in document order). In ``blind`` mode segments other coders have coded show no
     suggestion (see :func:`coded_by_others`).
     """
     if order not in ORDERS:
