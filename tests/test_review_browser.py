@@ -9,6 +9,7 @@ tests/test_review_browser.py``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -231,6 +232,19 @@ def test_a_key_pressed_while_the_next_segment_loads_decides_nothing(demo_project
         server.stop()
 
 
+@contextlib.contextmanager
+def coding(project, browser, coder: str, document: str, viewport: tuple[int, int] = (1400, 1000)):
+    """A page of ``project`` served for the test, ``coder`` started on ``document`` in document order: ``(page,
+    server)``; the server stops after."""
+    server = ReviewServer(project)
+    try:
+        page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+        start_coding(page, server.url, coder, document)
+        yield page, server
+    finally:
+        server.stop()
+
+
 def start_coding(page, url: str, coder: str, document: str) -> None:
     from playwright.sync_api import expect
 
@@ -260,10 +274,7 @@ def test_long_words_long_names_and_arabic_stay_inside_the_window(demo_project, b
     with ProjectStore(demo_project) as store:
         if LONG_CODER not in store.coders():
             store.record_decisions([DecisionRequest("zz_wide:2", "add", "other", LONG_CODER)])
-    server = ReviewServer(demo_project)
-    try:
-        page = browser.new_page(viewport={"width": width, "height": height})
-        start_coding(page, server.url, "Wide", "zz_wide")
+    with coding(demo_project, browser, "Wide", "zz_wide", viewport=(width, height)) as (page, _):
         for segment in ("zz_wide:1", "zz_wide:2"):
             show_segment(page, segment)
             expect(page.locator("#others .chip")).to_have_count(1 if segment == "zz_wide:2" else 0)
@@ -274,8 +285,6 @@ def test_long_words_long_names_and_arabic_stay_inside_the_window(demo_project, b
             assert text_box["width"] >= 0.6 * width, f"{segment} at {width} px: the text is {text_box['width']} px wide"
         show_segment(page, "zz_wide:1")
         assert page.evaluate("getComputedStyle(document.querySelector('#current-text')).direction") == "rtl"
-    finally:
-        server.stop()
 
 
 def test_score_bars_code_search_escape_and_filter_errors(demo_project, browser):
@@ -284,10 +293,7 @@ def test_score_bars_code_search_escape_and_filter_errors(demo_project, browser):
     search box; a score filter of 1.5 showed the server's validation JSON, which stayed after the filter was fixed."""
     from playwright.sync_api import expect
 
-    server = ReviewServer(demo_project)
-    try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        start_coding(page, server.url, "Dot", "fg_ulm_01")
+    with coding(demo_project, browser, "Dot", "fg_ulm_01") as (page, _):
         suggestion = page.locator("#suggestions li.suggestion").first
         percent = int(suggestion.locator(".score").text_content().strip().rstrip("%"))
         fill, bar = suggestion.locator(".score-fill").bounding_box(), suggestion.locator(".score-bar").bounding_box()
@@ -310,18 +316,13 @@ def test_score_bars_code_search_escape_and_filter_errors(demo_project, browser):
         assert said == "min_score: Input should be less than or equal to 1"
         with ProjectStore(demo_project) as store:
             assert store.decisions(coder="Dot").empty
-    finally:
-        server.stop()
 
 
 def test_after_a_background_refit_the_page_says_newer_suggestions_are_ready(demo_project, browser, embedder):
     """The page kept showing the first run's suggestions and queue after a refit, with no word of the new run."""
     from playwright.sync_api import expect
 
-    server = ReviewServer(demo_project)
-    try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        start_coding(page, server.url, "Eli", "fg_ulm_01")
+    with coding(demo_project, browser, "Eli", "fg_ulm_01") as (page, _):
         shown_run = int(page.locator("#run-info").text_content().split()[2])
         with ProjectStore(demo_project) as store:
             new_run = refit(store, embedder=embedder, threshold=0.05)
@@ -331,8 +332,6 @@ def test_after_a_background_refit_the_page_says_newer_suggestions_are_ready(demo
         page.click("#refresh-queue")
         expect(page.locator("#run-info")).to_have_text(f"model run {new_run}")
         expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:0")
-    finally:
-        server.stop()
 
 
 def test_two_tabs_deciding_one_segment_the_later_is_refused_and_shown_again(demo_project, browser):
@@ -353,7 +352,6 @@ def test_two_tabs_deciding_one_segment_the_later_is_refused_and_shown_again(demo
             show_segment(page, "fg_ulm_01:5")
         first.keyboard.press("a")
         wait_for_status(first, "Saved ✓ accept")
-        accepted = first.locator("#suggestions li.selected").get_attribute("data-code")
         second.keyboard.press("ArrowDown")
         second.keyboard.press("a")
         wait_for_status(second, "since it was shown here")
@@ -375,10 +373,7 @@ def test_an_undone_segment_outside_the_filters_is_listed_with_its_text(demo_proj
     """After an undo the segment, still coded and so not "to review", came back as a blank entry of the queue."""
     from playwright.sync_api import expect
 
-    server = ReviewServer(demo_project)
-    try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        start_coding(page, server.url, "Una", "fg_ulm_01")
+    with coding(demo_project, browser, "Una", "fg_ulm_01") as (page, _):
         page.select_option("#filter-status", "open")
         page.wait_for_load_state("networkidle")  # the queue of open segments is listed
         show_segment(page, "fg_ulm_01:6")
@@ -397,8 +392,6 @@ def test_an_undone_segment_outside_the_filters_is_listed_with_its_text(demo_proj
         expect(entry).to_have_class("coded current")
         expect(entry.locator(".q-text")).to_have_text(page.locator("#current-text").text_content()[:160])
         expect(entry.locator(".q-head")).to_contain_text("fg_ulm_01")
-    finally:
-        server.stop()
 
 
 def test_the_queue_of_coded_segments_shows_the_coders_codes_not_the_engines(demo_project, browser):
@@ -406,10 +399,7 @@ def test_the_queue_of_coded_segments_shows_the_coders_codes_not_the_engines(demo
     segment coded with another code read as coded with the suggestion."""
     from playwright.sync_api import expect
 
-    server = ReviewServer(demo_project)
-    try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        start_coding(page, server.url, "Mo", "fg_ulm_01")
+    with coding(demo_project, browser, "Mo", "fg_ulm_01") as (page, _):
         show_segment(page, "fg_ulm_01:7")
         suggested = page.locator("#queue li[data-id='fg_ulm_01:7'] .q-code").text_content()
         name = "Other" if suggested != "Other" else "Role clarity"
@@ -422,8 +412,6 @@ def test_the_queue_of_coded_segments_shows_the_coders_codes_not_the_engines(demo
         entry = page.locator("#queue li[data-id='fg_ulm_01:7']")
         expect(entry.locator(".q-code")).to_have_text(f"✓ {name}")
         expect(entry.locator(".q-head")).not_to_contain_text("%")  # the engine's score belongs to its suggestion
-    finally:
-        server.stop()
 
 
 def test_adding_a_code_in_a_one_code_per_segment_codebook_says_it_replaces_the_coders_code(demo_project, browser):
@@ -431,10 +419,7 @@ def test_adding_a_code_in_a_one_code_per_segment_codebook_says_it_replaces_the_c
     "Saved ✓ add"."""
     from playwright.sync_api import expect
 
-    server = ReviewServer(demo_project)
-    try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        start_coding(page, server.url, "Rex", "fg_ulm_01")
+    with coding(demo_project, browser, "Rex", "fg_ulm_01") as (page, _):
         show_segment(page, "fg_ulm_01:8")
         page.keyboard.press("+")
         expect(page.locator("#code-dialog-title")).to_have_text("Add a code")  # nothing to replace yet
@@ -450,18 +435,13 @@ def test_adding_a_code_in_a_one_code_per_segment_codebook_says_it_replaces_the_c
         wait_for_status(page, "Saved ✓ add “Role clarity”")
         expect(page.locator("#save-status")).to_contain_text("replaces “Other” (one code per segment)")
         expect(page.locator("#my-codes .chip")).to_have_text("Role clarity")
-    finally:
-        server.stop()
 
 
 def test_after_choosing_a_filter_with_the_mouse_the_keys_decide_again(demo_project, browser):
     """The drop-down kept the focus after a filter was chosen: "a" picked its "All" option instead of accepting."""
     from playwright.sync_api import expect
 
-    server = ReviewServer(demo_project)
-    try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        start_coding(page, server.url, "Kai", "fg_ulm_01")
+    with coding(demo_project, browser, "Kai", "fg_ulm_01") as (page, _):
         status = page.locator("#filter-status")
         status.click()  # the mouse opens the drop-down and picks an option
         status.select_option("open")
@@ -485,8 +465,6 @@ def test_after_choosing_a_filter_with_the_mouse_the_keys_decide_again(demo_proje
         expect(status).to_have_value("rejected")
         page.wait_for_load_state("networkidle")
         expect(status).to_be_focused()
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize("change, chosen", [(("#filter-status", "open"), "fg_ulm_01:5"),
@@ -496,11 +474,8 @@ def test_a_segment_clicked_while_the_filtered_list_loads_stays_on_screen(demo_pr
     when the list came: the earlier action undid the later one."""
     from playwright.sync_api import expect
 
-    server = ReviewServer(demo_project)
     held = []
-    try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        start_coding(page, server.url, "Lia", "fg_ulm_01")
+    with coding(demo_project, browser, "Lia", "fg_ulm_01") as (page, _):
         page.route(re.compile(r".*/api/queue\?.*"), lambda route: held.append(route))
         page.select_option(*change)
         page.wait_for_timeout(300)  # let the held request arrive
@@ -517,20 +492,13 @@ def test_a_segment_clicked_while_the_filtered_list_loads_stays_on_screen(demo_pr
         wait_for_status(page, "Saved ✓ accept")
         with ProjectStore(demo_project) as store:
             assert store.decisions(coder="Lia")["segment_id"].tolist()[-1:] == [chosen]
-    finally:
-        server.stop()
 
 
 def test_a_decision_with_the_server_stopped_says_the_server_is_not_answering(demo_project, browser):
     """With the server stopped, a decision said "Not saved: Failed to fetch"."""
-    server = ReviewServer(demo_project)
-    try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        start_coding(page, server.url, "Noa", "fg_ulm_01")
+    with coding(demo_project, browser, "Noa", "fg_ulm_01") as (page, server):
         server.stop()
         page.keyboard.press("a")
         wait_for_status(page, "Not saved: the review server is not answering (was theme-assist review stopped?)")
         with ProjectStore(demo_project) as store:
             assert store.decisions(coder="Noa").empty
-    finally:
-        server.stop()
