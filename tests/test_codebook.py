@@ -58,6 +58,13 @@ def test_missing_and_non_utf8_files(tmp_path):
         load_codebook(bad)
 
 
+def test_a_non_utf8_codebook_names_the_line_of_the_first_bad_byte(tmp_path):
+    bad = tmp_path / "cp1252.yaml"
+    bad.write_bytes("name: x\ncodes:\n  - id: a\n    name: Caf\xe9\n".encode("cp1252"))
+    with pytest.raises(InputError, match=r"cp1252.yaml, line 4: not UTF-8 text \(byte 0xe9\); save it as UTF-8"):
+        load_codebook(bad)
+
+
 def test_unquoted_comma_in_flow_mapping_is_rejoined_with_a_warning():
     text = "name: x\ncodes:\n  - {id: a, name: A, definition: facts, data, opinions.}\n  - {id: b, name: B}\n"
     with pytest.warns(UserWarning, match="unquoted comma"):

@@ -386,13 +386,17 @@ def load_codebook(path: str | Path) -> Codebook:
     """Read a YAML codebook file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"codebook {path} does not exist") from None
-    except UnicodeDecodeError:
-        raise InputError(f"codebook {path} is not UTF-8 text") from None
     except IsADirectoryError:
         raise InputError(f"codebook {path} is a folder, not a YAML file") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"codebook {path}, line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as "
+                         "UTF-8") from None
     return parse_codebook(text, source=str(path))
 
 
