@@ -351,3 +351,27 @@ def test_init_recursive_keeps_per_site_documents_apart_through_review_and_export
         assert archive.testzip() is None
         assert all(name.count("/") <= 1 for name in archive.namelist())  # a "/" in a name makes no folder
         assert 'name="butabika/fg_01"' in archive.read("project.qde").decode("utf-8")
+
+
+def test_export_writes_the_codebook_of_any_version_for_the_next_revision(tmp_path, small_project, capsys):
+    """The codebook to revise comes out of the project (also one made from a .qdpx, which has no YAML file)."""
+    from theme_assist.codebook import load_codebook
+
+    revised = tmp_path / "revised.yaml"
+    revised.write_text((tmp_path / "codebook.yaml").read_text().replace("name: Family", "name: Relatives"))
+    assert run("project", "codebook", str(small_project), "--codebook", str(revised)) == 0
+    current, first = tmp_path / "current.yaml", tmp_path / "v1.yaml"
+    assert run("project", "export", str(small_project), "--codebook", str(current)) == 0
+    assert run("project", "export", str(small_project), "--codebook", str(first), "--codebook-version", "1") == 0
+    assert "codebook version 1 → " in capsys.readouterr().err
+    with ProjectStore(small_project) as store:
+        assert load_codebook(current) == store.codebook() and load_codebook(current).get("family").name == "Relatives"
+        assert load_codebook(first) == store.codebook(1) and load_codebook(first).get("family").name == "Family"
+    assert run("project", "codebook", str(small_project), "--codebook", str(current)) == 0  # unchanged: no version
+    with ProjectStore(small_project) as store:
+        assert store.codebook_version() == 2
+    audit = tmp_path / "audit.csv"
+    assert run("project", "export", str(small_project), "--audit", str(audit), "--codebook", str(tmp_path / "v9.yaml"),
+               "--codebook-version", "9") == 2
+    assert "has no codebook version 9" in capsys.readouterr().err
+    assert not audit.exists() and not (tmp_path / "v9.yaml").exists()

@@ -76,25 +76,36 @@ def export(
     machine: Optional[Path] = typer.Option(None, "--machine", help="Write the machine's suggestions for each "
                                            "reviewed segment as they stood before its first decision (suggest's "
                                            "columns), for agree CODINGS.csv --machine THIS.csv."),
+    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Write the project's codebook as YAML (the "
+                                            "current version, or --codebook-version), to revise it and store it "
+                                            "with `project codebook`."),
+    codebook_version: Optional[int] = typer.Option(None, "--codebook-version", min=1,
+                                                   help="The codebook version --codebook writes (see `project "
+                                                        "info`); default: the current one."),
     force: bool = typer.Option(False, "--force", help="Replace output files that exist (never a file the project "
                                                       "was made from)."),
 ) -> None:
-    """Export the audit trail, the current codings or a REFI-QDA project (replacing a file only with --force, and
-    never a file project init read)."""
+    """Export the audit trail, the current codings, the codebook or a REFI-QDA project (replacing a file only with
+    --force, and never a file project init read)."""
+    from theme_assist.codebook import save_codebook
     from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, refuse_replacing, write_table
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import current_codings, export_qdpx, machine_before_review, write_audit
 
-    if not (audit or codings or qdpx or machine):
-        raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv, --machine OUT.csv and/or --qdpx "
-                         "OUT.qdpx")
-    outputs = {"--audit": audit, "--codings": codings, "--qdpx": qdpx, "--machine": machine}
+    if not (audit or codings or qdpx or machine or codebook):
+        raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv, --machine OUT.csv, --codebook "
+                         "OUT.yaml and/or --qdpx OUT.qdpx")
+    if codebook_version is not None and not codebook:
+        raise InputError("--codebook-version says which version --codebook OUT.yaml writes: give --codebook too")
+    outputs = {"--audit": audit, "--codings": codings, "--qdpx": qdpx, "--machine": machine, "--codebook": codebook}
     with ProjectStore(project) as store, store.snapshot():  # one state, though a review server may be writing
         # the project keeps the codings, not the table they came from: that table may be a coder's only copy
         made_from = {f"project init {option}": path for option, path in store.inputs().items() if Path(path).exists()}
         check_outputs(outputs, {"the project": project, **made_from}, tables=("--audit", "--codings", "--machine"))
         refuse_replacing(outputs, force)
+        version = codebook_version or store.codebook_version()
+        book = store.codebook(version) if codebook else None  # an unknown version is refused before any writing
         console = message_console()
         if audit:
             console.print(f"[green]✓[/] {write_audit(store, audit)} audit rows → {audit}")
@@ -108,6 +119,9 @@ def export(
             console.print(f"[green]✓[/] the machine's suggestions for {table['segment_id'].nunique()} reviewed "
                           f"segments, as they stood before the first decision on each (segments it had learnt from "
                           f"an imported coding are left out) → {machine}")
+        if codebook:
+            save_codebook(book, codebook)
+            console.print(f"[green]✓[/] codebook version {version} → {codebook}")
         if qdpx:
             exported = export_qdpx(store, qdpx)
             console.print(f"[green]✓[/] {qdpx}: " + ", ".join(f"{v} {k}" for k, v in exported.counts.items()))
