@@ -2,7 +2,8 @@ import warnings
 
 import pytest
 
-from theme_assist.codebook import dump_codebook, load_codebook, packaged_codebook, parse_codebook
+from theme_assist.codebook import (codebook_changes, dump_codebook, load_codebook, packaged_codebook,
+                                   parse_codebook)
 from theme_assist.errors import InputError
 
 GOOD = """\
@@ -194,3 +195,18 @@ def test_unquoted_values_that_yaml_would_retype_are_read_as_written():
     assert codebook.get("1.1").definition == "0x1F" and codebook.get("010").include == ".inf"
     assert codebook.get("1.10").examples == ["12:30", "2021-01-01", "1_000", "off"]
     assert parse_codebook(dump_codebook(codebook)).to_dict() == codebook.to_dict()
+
+
+def test_codebook_changes_name_each_kind_of_revision():
+    old = parse_codebook(GOOD)
+    assert codebook_changes(old, parse_codebook(GOOD)) == []
+    assert codebook_changes(old, parse_codebook(GOOD.replace("name: Test", "name: Renamed study"))) == []
+    revised = (GOOD.replace("exclusive: true", "exclusive: false").replace("name: Beta", "name: Bravo")
+               .replace("definition: First.", "definition: The first.")
+               .replace("      - id: a1\n        name: Alpha one\n", "      - id: a2\n        name: Alpha two\n")
+               + "    children:\n      - id: b1\n        name: Bravo one\n"
+               + "  - id: a1\n    name: Alpha one\n")
+    assert codebook_changes(old, parse_codebook(revised)) == [
+        "added a2, b1", "renamed b ('Beta' → 'Bravo')", "moved a1 (under the top)", "redefined a",
+        "given sub-codes b", "several codes per segment allowed"]
+    assert codebook_changes(parse_codebook(revised), old)[0] == "dropped a2, b1"

@@ -375,3 +375,18 @@ def test_export_writes_the_codebook_of_any_version_for_the_next_revision(tmp_pat
                "--codebook-version", "9") == 2
     assert "has no codebook version 9" in capsys.readouterr().err
     assert not audit.exists() and not (tmp_path / "v9.yaml").exists()
+
+
+def test_codebook_revision_says_what_changed_or_that_nothing_was_stored(tmp_path, small_project, capsys):
+    revised = tmp_path / "revised.yaml"
+    revised.write_text((tmp_path / "codebook.yaml").read_text().replace("name: Family", "name: '[Relatives]'")
+                       + "  - id: money\n    name: Money\n")
+    capsys.readouterr()
+    assert run("project", "codebook", str(small_project), "--codebook", str(revised), "--note", "money") == 0
+    assert capsys.readouterr().err.strip() == ("✓ codebook version 2: added money; renamed family ('Family' → "
+                                               "'[Relatives]')")
+    assert run("project", "codebook", str(small_project), "--codebook", str(revised), "--note", "again") == 0
+    assert capsys.readouterr().err.strip() == (f"codebook unchanged: {revised} is version 2 already; nothing was "
+                                               "stored")
+    with ProjectStore(small_project) as store:
+        assert store.codebook_history()["note"].tolist() == ["initial codebook", "money"]

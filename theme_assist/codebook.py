@@ -400,6 +400,37 @@ def load_codebook(path: str | Path) -> Codebook:
     return parse_codebook(text, source=str(path))
 
 
+def codebook_changes(old: Codebook, new: Codebook) -> list[str]:
+    """What ``new`` changes in ``old``, one short phrase per kind of change (codes added, dropped, renamed, moved,
+    redefined, given sub-codes; one code per segment or several), in that order; empty when no code changed."""
+    before = {code.id: (code, parent.id if parent else None) for code, parent, _ in old.walk()}
+    after = {code.id: (code, parent.id if parent else None) for code, parent, _ in new.walk()}
+    kept = [code_id for code_id in after if code_id in before]
+
+    def criteria(code: Code) -> tuple:
+        return code.definition, code.include, code.exclude, code.examples
+
+    kinds = {
+        "added": [code_id for code_id in after if code_id not in before],
+        "dropped": [code_id for code_id in before if code_id not in after],
+        "renamed": [f"{code_id} ({_short(before[code_id][0].name)} → {_short(after[code_id][0].name)})"
+                    for code_id in kept if before[code_id][0].name != after[code_id][0].name],
+        "moved": [f"{code_id} (under {after[code_id][1] or 'the top'})" for code_id in kept
+                  if before[code_id][1] != after[code_id][1]],
+        "redefined": [code_id for code_id in kept if criteria(before[code_id][0]) != criteria(after[code_id][0])],
+        "given sub-codes": [code_id for code_id in kept
+                            if after[code_id][0].children and not before[code_id][0].children],
+    }
+    changes = [f"{kind} {_listed(codes)}" for kind, codes in kinds.items() if codes]
+    if old.exclusive != new.exclusive:
+        changes.append("one code per segment" if new.exclusive else "several codes per segment allowed")
+    return changes
+
+
+def _listed(items: list[str], shown: int = 5) -> str:
+    return ", ".join(items[:shown]) + (f" and {len(items) - shown} more" if len(items) > shown else "")
+
+
 def dump_codebook(codebook: Codebook) -> str:
     return yaml.safe_dump(codebook.to_dict(), sort_keys=False, allow_unicode=True, width=110)
 

@@ -135,12 +135,21 @@ def codebook(
     note: str = typer.Option("", "--note", help="What changed."),
 ) -> None:
     """Store a revised codebook as the project's next codebook version (earlier versions are kept)."""
-    from theme_assist.codebook import load_codebook
+    from rich.markup import escape
+
+    from theme_assist.codebook import codebook_changes, load_codebook
     from theme_assist.project import ProjectStore
 
+    revised = load_codebook(new)
     with ProjectStore(project) as store:
-        version = store.add_codebook_version(load_codebook(new), author=author, note=note)
-    message_console().print(f"[green]✓[/] codebook version {version}")
+        current, previous = store.codebook_version(), store.codebook()
+        version = store.add_codebook_version(revised, author=author, note=note)
+    console = message_console()
+    if version == current:
+        console.print(f"codebook unchanged: {escape(str(new))} is version {version} already; nothing was stored")
+        return
+    changes = codebook_changes(previous, revised) or ["no code changed (codebook name or description)"]
+    console.print(f"[green]✓[/] codebook version {version}: " + escape("; ".join(changes)), highlight=False)
 
 
 @project_app.command("backup")
