@@ -165,6 +165,9 @@ def test_a_revision_may_not_drop_a_code_in_use_or_leave_one_code(store):
 ''', "")
     with pytest.raises(InputError, match="drops code.* stigma"):
         store.add_codebook_version(parse_codebook(without_stigma))
+    with pytest.raises(InputError, match=r"drops code\(s\) that codings or decisions use: stigma \(renamed "
+                                         r"stigma_labels\?\); .*the id of a code in use cannot change"):
+        store.add_codebook_version(parse_codebook(CODEBOOK.replace("id: stigma", "id: stigma_labels")))
     with pytest.raises(InputError, match="fewer than two codes"):
         store.add_codebook_version(parse_codebook("name: one\ncodes:\n  - {id: stigma, name: Stigma}\n"))
     assert store.codebook_version() == 1  # nothing stored

@@ -375,7 +375,7 @@ class ProjectStore:
             if latest and latest["content_hash"] == content_hash:
                 return latest["version"]
             if latest:
-                self._check_revision_keeps_used_codes(db, codebook)
+                self._check_revision_keeps_used_codes(db, codebook, self.codebook())
             version = (latest["version"] + 1) if latest else 1
             # strictly after every decision so far: decisions are replayed under the version in force
             # (:meth:`decisions`), and two in one millisecond would be ambiguous
@@ -402,16 +402,26 @@ class ProjectStore:
                            "kept, and allowing several codes again brings them back", len(several))
 
     @staticmethod
-    def _check_revision_keeps_used_codes(db: sqlite3.Connection, codebook: Codebook) -> None:
+    def _check_revision_keeps_used_codes(db: sqlite3.Connection, codebook: Codebook, current: Codebook) -> None:
         """A revision may add, rename and redefine codes, not drop one that codings or decisions use: the
-        project's history would point at codes it no longer knows (its REFI-QDA export would fail for good)."""
+        project's history would point at codes it no longer knows (its REFI-QDA export would fail for good).
+        A dropped code whose name or definition a new code of the revision has is named as renamed: its id
+        changed."""
         used = {row[0] for row in db.execute("SELECT code FROM codings UNION SELECT code FROM decisions "
                                              "UNION SELECT replaces FROM decisions") if row[0]}
         dropped = sorted(used - {code.id for code in codebook.all_codes})
         if dropped:
-            shown = ", ".join(dropped[:3]) + (f" and {len(dropped) - 3} more" if len(dropped) > 3 else "")
+            added = [code for code in codebook.all_codes if code.id not in set(current.ids)]
+            renamed = {}
+            for code_id in set(dropped) & set(current.ids):
+                old = current.get(code_id)
+                renamed.update({code_id: code.id for code in added if code.name.casefold() == old.name.casefold()
+                                or (old.definition and code.definition == old.definition)})
+            named = [f"{code_id} (renamed {renamed[code_id]}?)" if code_id in renamed else code_id
+                     for code_id in dropped]
+            shown = ", ".join(named[:3]) + (f" and {len(dropped) - 3} more" if len(dropped) > 3 else "")
             raise InputError(f"the revised codebook drops code(s) that codings or decisions use: {shown}; keep "
-                             "them (a new name or definition is fine)")
+                             "them (a new name or definition is fine; the id of a code in use cannot change)")
         if len(codebook.all_codes) < 2:
             raise InputError("the revised codebook has fewer than two codes: suggestions need at least two")
 
