@@ -77,7 +77,17 @@ def test_init_suggest_export(tmp_path, demo_subset, capsys):
     assert run("project", "export", str(project), "--qdpx", str(qdpx), "--force") == 0
 
     assert run("project", "info", str(project)) == 0
-    assert "demo: 2 documents" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "demo: 2 documents" in said and "  codebook v1: " in said and "fitted on codebook" not in said
+    revised = tmp_path / "revised.yaml"
+    revised.write_text(packaged_codebook("upsides").read_text().replace("name: Role clarity", "name: Role"))
+    assert run("project", "codebook", str(project), "--codebook", str(revised), "--author", "ana", "--note",
+               "shorter [name]") == 0
+    capsys.readouterr()
+    assert run("project", "info", str(project)) == 0
+    said = capsys.readouterr().out
+    assert ", ana, shorter [name]\n" in said
+    assert "fitted on codebook v1: run `theme-assist project suggest` to suggest with v2" in said
 
 
 @pytest.mark.parametrize("problem, message", [

@@ -185,8 +185,14 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
         console.print(f"{store.name}: {len(store.documents())} documents, {len(store.segments())} segments, "
                       f"codebook v{store.codebook_version()} ({store.codebook().name}), "
                       f"{len(store.codings())} human codings")
+        for version in store.codebook_history().itertuples(index=False):
+            console.print(f"  codebook v{version.version}: {version.created_at}"
+                          + "".join(f", {text}" for text in (version.author, version.note) if text), markup=False)
         console.print(f"latest model run: {run['id']} {run['model_id']} ({run['created_at']})" if run
                       else "no model run yet (run `theme-assist project suggest`)")
+        if run and run["codebook_version"] != store.codebook_version():
+            console.print(f"  fitted on codebook v{run['codebook_version']}: run `theme-assist project suggest` to "
+                          f"suggest with v{store.codebook_version()}", markup=False)
         for coder, count in decisions[decisions["action"] != "undo"].groupby("coder").size().items():
             console.print(f"  {coder}: {count} decisions")
 
