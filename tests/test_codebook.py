@@ -42,6 +42,8 @@ def test_parses_nested_codes_and_round_trips():
     ("name: x\ncodes: [\n", "not valid YAML"),
     ("- just a list\n", "a codebook is a mapping"),
     (GOOD.replace("exclusive: true", "exclusive: maybe"), "'exclusive' must be true or false"),
+    (GOOD + "  - Gamma\n", "line 13: each entry under 'codes' must be a mapping with id and name, got 'Gamma'"),
+    (GOOD.replace("      - id: a1\n", "      - [a1]\n      - id: a2\n"), "line 9: each entry under 'codes'"),
 ])
 def test_errors_name_the_line_or_code(text, message):
     with pytest.raises(InputError) as error:

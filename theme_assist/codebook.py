@@ -237,6 +237,31 @@ class _LineLoader(yaml.SafeLoader):
             first[key] = key_node.start_mark.line + 1
 
 
+class _Lines(list):
+    """A YAML sequence that remembers the line (1-based) of each item in ``lines``: an entry under ``codes`` that is
+    not a mapping has no ``__line__`` of its own."""
+
+    lines: list[int]
+
+
+_REPR.repr__Lines = _REPR.repr_list  # reprlib picks its method by the type's name: shorten these as lists
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode):
+    items = _Lines()
+    items.lines = [item.start_mark.line + 1 for item in node.value]
+    yield items  # filled afterwards, as PyYAML's own sequences are, so that nested values can refer back
+    items.extend(loader.construct_sequence(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+def _entry_line(entries: list, index: int):
+    """The line of ``entries[index]`` where the YAML gave it (:class:`_Lines`), else ``"?"``."""
+    return entries.lines[index] if isinstance(entries, _Lines) else "?"
+
+
 _TAG = "tag:yaml.org,2002:"
 _RETYPED = {f"{_TAG}{kind}" for kind in ("int", "float", "bool", "timestamp")}
 
@@ -293,9 +318,10 @@ def _first_bad_key(raw: dict, allowed: set[str]):
     return unknown[0] if unknown else None
 
 
-def _parse_code(raw, source: str, seen: dict[str, int], depth: int = 0) -> Code:
+def _parse_code(raw, source: str, seen: dict[str, int], depth: int = 0, line="?") -> Code:
+    """``raw`` as a :class:`Code`; ``line`` names where it stands when it is not a mapping (which has its own)."""
     if not isinstance(raw, dict):
-        raise InputError(f"{source}: each entry under 'codes' must be a mapping with id and name, "
+        raise InputError(f"{source}, line {line}: each entry under 'codes' must be a mapping with id and name, "
                          f"got {_short(raw)}")
     line = raw.pop("__line__", "?")
     where = f"{source}, line {line}"
@@ -332,7 +358,8 @@ def _parse_code(raw, source: str, seen: dict[str, int], depth: int = 0) -> Code:
         include=_text(raw.get("include"), where, "include"),
         exclude=_text(raw.get("exclude"), where, "exclude"),
         examples=[_text(e, where, "examples") for e in examples if _text(e, where, "examples")],
-        children=[_parse_code(child, source, seen, depth + 1) for child in children],
+        children=[_parse_code(child, source, seen, depth + 1, _entry_line(children, i))
+                  for i, child in enumerate(children)],
         color=_text(raw.get("color"), where, "color") or None,
         guid=_text(raw.get("guid"), where, "guid") or None,
     )
@@ -371,7 +398,7 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         raise InputError(f"{source}: 'exclusive' must be true or false, not {_short(exclusive)}")
     seen: dict[str, int] = {}
     try:
-        parsed = [_parse_code(c, source, seen) for c in codes]
+        parsed = [_parse_code(c, source, seen, line=_entry_line(codes, i)) for i, c in enumerate(codes)]
     except RecursionError:  # MAX_CODE_DEPTH should stop it first
         raise InputError(f"{source}: codes nest too deeply under 'children'") from None
     return Codebook(
