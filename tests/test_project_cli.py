@@ -400,3 +400,9 @@ def test_codebook_revision_says_what_changed_or_that_nothing_was_stored(tmp_path
                                                "stored")
     with ProjectStore(small_project) as store:
         assert store.codebook_history()["note"].tolist() == ["initial codebook", "money"]
+    reordered = tmp_path / "reordered.yaml"
+    reordered.write_text("codes:\n  - id: money\n    name: Money\n" + revised.read_text().split("  - id: money")[0]
+                         .replace("codes:\n", ""))
+    assert run("project", "codebook", str(small_project), "--codebook", str(reordered)) == 0
+    assert "✓ codebook version 3: no code added, dropped, renamed, moved or redefined (the codebook's name, " \
+           "description, order" in capsys.readouterr().err

@@ -148,7 +148,8 @@ def codebook(
     if version == current:
         console.print(f"codebook unchanged: {escape(str(new))} is version {version} already; nothing was stored")
         return
-    changes = codebook_changes(previous, revised) or ["no code changed (codebook name or description)"]
+    changes = codebook_changes(previous, revised) or ["no code added, dropped, renamed, moved or redefined (the "
+                                                      "codebook's name, description, order, colours or guids changed)"]
     console.print(f"[green]✓[/] codebook version {version}: " + escape("; ".join(changes)), highlight=False)
 
 
