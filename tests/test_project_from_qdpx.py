@@ -171,3 +171,14 @@ def test_a_qdpx_without_a_readable_source_is_named_as_such(tmp_path):
         create_project(tmp_path / "p.taproj", qdpx=tmp_path / "codes.qdpx")
     assert str(error.value).startswith(f"{tmp_path / 'codes.qdpx'} has no text source that could be read")
     assert "or --qdpx" not in str(error.value)
+
+
+def test_a_qdpx_coded_with_the_given_codebook_keeps_its_code_ids(tmp_path):
+    """A .qdpx holds codes by name and guid: with --codebook, project init took the codes' slugs ('a') for ids and
+    refused them as not in the codebook, where import-qdpx --codebook maps them to the codebook's ids."""
+    from theme_assist.codebook import Code, Codebook
+
+    _crlf_qdpx(tmp_path / "x.qdpx", ["Ann: Hello.", "Bob: Hi."], coded_lines=[1])
+    codebook = Codebook(name="cb", codes=[Code(id="greeting", name="a", definition="Saying hello.")])
+    with create_project(tmp_path / "p.taproj", qdpx=tmp_path / "x.qdpx", codebook=codebook) as store:
+        assert store.codings()["code"].tolist() == ["greeting"]

@@ -183,7 +183,8 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         Human codings (``segment_id``, ``code`` or ``document``, ``turn``, ``code``; optional ``coder``).
     qdpx : str or Path, optional
         A REFI-QDA project whose texts, codebook (unless ``codebook`` is given) and codings are imported; its
-        texts are segmented by ``unit`` and each coding lands on the segments its span overlaps.
+        texts are segmented by ``unit`` and each coding lands on the segments its span overlaps. Its codes take
+        the ids of ``codebook``'s codes with the same guid or name (as ``import-qdpx --codebook`` gives them).
     unit, max_chars
         Segmentation of the transcripts (see :func:`theme_assist.segment.segment_documents`).
     codebook_file : str or Path, optional
@@ -205,7 +206,7 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
     if qdpx is not None:
         from theme_assist.refi import read_project
 
-        imported = read_project(qdpx)
+        imported = read_project(qdpx, known=codebook)  # a code of the given codebook keeps its id
         codebook = codebook or imported.codebook
     if codebook is None:
         raise InputError("a project needs a codebook: give --codebook (or a --qdpx that has codes)")
