@@ -400,3 +400,12 @@ def test_without_recursive_a_folder_of_site_folders_says_how_to_read_them(files,
     said = " ".join(err.split())
     assert f"skipped {folder / 'butabika'}: a sub-folder" in said and "give --recursive to read sub-folders" in said
     assert "holds no transcripts" in said
+
+
+@pytest.mark.parametrize("command", [["suggest"], ["project", "suggest"]])
+def test_help_gives_the_default_threshold_with_its_cap(command, capsys):
+    """A two-code exclusive codebook abstains below 0.5, not 1.5 × 1/2 = 0.75 as the help said."""
+    with pytest.raises(SystemExit):
+        main([*command, "--help"])
+    help_text = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert "1.5 × chance, at most 0.5, for exclusive codebooks; 0.5 otherwise" in help_text

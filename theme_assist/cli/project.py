@@ -46,8 +46,8 @@ def suggest(
     project: Path = typer.Argument(..., help="The project file."),
     top_k: int = typer.Option(3, "--top-k", min=1, help="Codes suggested per segment."),
     threshold: Optional[float] = typer.Option(None, "--threshold", min=0.0, max=1.0,
-                                              help="Abstain below this score (default: 1.5 × chance for exclusive "
-                                                   "codebooks, 0.5 otherwise)."),
+                                              help="Abstain below this score (default: 1.5 × chance, at most 0.5, "
+                                                   "for exclusive codebooks; 0.5 otherwise)."),
     diversity: float = typer.Option(0.5, "--diversity", min=0.0, help="Weight of diversity in the review queue."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name."),
 ) -> None:

@@ -55,7 +55,8 @@ def suggest(
     top_k: int = typer.Option(3, "--top-k", min=1, help="Codes suggested per segment."),
     threshold: Optional[float] = typer.Option(None, "--threshold", min=0.0, max=1.0,
                                               help="Abstain ('no code fits') when the best score is below this "
-                                                   "(default: 1.5 × chance for exclusive codebooks, 0.5 otherwise)."),
+                                                   "(default: 1.5 × chance, at most 0.5, for exclusive codebooks; "
+                                                   "0.5 otherwise)."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
                                                               "(default: the packaged all-MiniLM-L6-v2)."),
     recursive: bool = typer.Option(False, "--recursive", help="Read the sub-folders of an --input folder too; a "
