@@ -315,3 +315,16 @@ def test_recursive_with_an_imported_project_is_refused(qc_import, tmp_path, caps
     folder, _ = qc_import
     assert run_cli("export-qdpx", "--project", folder, "--recursive", "--out", tmp_path / "x.qdpx") == 2
     assert "is an import's documents/, read as import-qdpx wrote it" in " ".join(capsys.readouterr().err.split())
+
+
+def test_codings_of_two_machine_runs_are_left_out_each_named(caplog):
+    """A .qdpx exported twice with suggestions holds two machine users: the warning named only the first while
+    counting the codings of both."""
+    from theme_assist.refi.assemble import human_codings
+
+    first, second = machine_user_name("run 1"), machine_user_name("run 2")
+    codings = pd.DataFrame({"code": ["a", "b", "a", "b"], "coder": ["cp", first, second, second]})
+    with caplog.at_level("WARNING"):
+        assert human_codings(codings, "x.qdpx")["coder"].tolist() == ["cp"]
+    assert (f"x.qdpx: 3 coding(s) by '{first}', '{second}' are theme_assist's suggestions, not human codings: left "
+            "out") in caplog.text

@@ -57,8 +57,9 @@ def human_codings(codings: pd.DataFrame, source: str) -> pd.DataFrame:
         return codings
     machine = codings["coder"].astype(str).str.match(_MACHINE_USER)
     if machine.any():
-        logger.warning("%s: %d coding(s) by %r are theme_assist's suggestions, not human codings: left out",
-                       source, int(machine.sum()), codings.loc[machine, "coder"].iloc[0])
+        users = ", ".join(map(repr, codings.loc[machine, "coder"].astype(str).unique()))
+        logger.warning("%s: %d coding(s) by %s are theme_assist's suggestions, not human codings: left out",
+                       source, int(machine.sum()), users)
     return codings[~machine]
 
 
