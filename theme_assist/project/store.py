@@ -608,7 +608,8 @@ class ProjectStore:
             if request.action != "add" and row["code"] != answered:
                 raise InputError(f"suggestion {request.suggestion_id} suggests {row['code']!r}, not {answered!r}")
         if request.seen is not None:
-            latest = db.execute("SELECT coalesce(max(id), 0) FROM decisions WHERE segment_id = ? AND coder = ?",
+            # +coder: by the segment's index (a few rows), not by the coder's (all their decisions, walked for max(id))
+            latest = db.execute("SELECT coalesce(max(id), 0) FROM decisions WHERE segment_id = ? AND +coder = ?",
                                 (request.segment_id, request.coder.strip())).fetchone()[0]
             if latest != request.seen:
                 raise Stale(f"{request.coder.strip()} has decided on segment {request.segment_id!r} since it was shown "
