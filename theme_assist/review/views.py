@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+import numpy as np
 import pandas as pd
 
 from theme_assist.codebook import Code, Codebook
@@ -84,8 +85,10 @@ def _rejected_last(suggestions: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame
     after the others: a code the coder turned down is never the first one offered again."""
     rejected = own[["segment_id", "rejected"]].explode("rejected").dropna()
     pairs = set(zip(rejected["segment_id"], rejected["rejected"]))
-    turned_down = [(segment, code) in pairs for segment, code in zip(suggestions["segment_id"], suggestions["code"])]
-    return suggestions.assign(_down=turned_down).sort_values(["_down", "rank"], kind="stable").drop(columns="_down")
+    maybe = suggestions["segment_id"].isin(rejected["segment_id"]).to_numpy()  # only these are looked up, one by one
+    turned_down = np.zeros(len(suggestions), dtype=bool)
+    turned_down[maybe] = [pair in pairs for pair in zip(suggestions["segment_id"][maybe], suggestions["code"][maybe])]
+    return suggestions.iloc[np.lexsort((suggestions["rank"].to_numpy(), turned_down))]  # stable: ties keep order
 
 
 def _top_suggestions(store: ProjectStore, codebook: Codebook, own: pd.DataFrame | None = None) -> pd.DataFrame:
