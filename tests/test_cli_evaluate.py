@@ -60,6 +60,12 @@ def test_bad_input_is_one_line(capsys, tmp_path, own_data, args, message):
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
 
 
+def test_a_mistyped_benchmark_name_lists_the_benchmarks(capsys, tmp_path):
+    code, _, err = run(capsys, "--corpus", "annomi", "--out", tmp_path)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "--corpus 'annomi' is neither a benchmark (annomi-therapist, annomi-client, esconv," in err
+
+
 def test_two_corpora_with_one_name_are_refused_before_any_work(capsys, tmp_path, own_data):
     coded, codebook = own_data
     (tmp_path / "other").mkdir()

@@ -57,6 +57,9 @@ def evaluate(
     embedder = Embedder(model=model)
     model_id = embedder.model_id  # an unknown model is a one-line error before any work
     own = [name for name in corpus if name not in LOADERS]
+    missing = next((name for name in own if not Path(name).exists()), None)
+    if missing is not None:
+        raise InputError(f"--corpus {missing!r} is neither a benchmark ({', '.join(LOADERS)}) nor a file")
     if own and codebook is None:
         raise InputError(f"{own[0]} is not a known benchmark; a coded CSV of your own needs --codebook")
     if codebook is not None and not own:
