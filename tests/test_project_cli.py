@@ -406,3 +406,113 @@ def test_codebook_revision_says_what_changed_or_that_nothing_was_stored(tmp_path
     assert run("project", "codebook", str(small_project), "--codebook", str(reordered)) == 0
     assert "✓ codebook version 3: no code added, dropped, renamed, moved or redefined (the codebook's name, " \
            "description, order" in capsys.readouterr().err
+
+
+def test_codes_renamed_and_merged_in_use_reach_exports_refits_and_the_review_queue(tmp_path, demo_subset, capsys):
+    """Two used codes merged (decisions of two coders on them) and one renamed with ``project codebook --map``:
+    the stored rows keep their ids; current codings, the audit trail, the machine table, a .qdpx read back by
+    import-qdpx, a refit and the review queue's code filter all read the new ids."""
+    import yaml
+    from fastapi.testclient import TestClient
+
+    from theme_assist.codebook import load_codebook
+    from theme_assist.embed import Embedder
+    from theme_assist.project import DecisionRequest
+    from theme_assist.project.audit import current_codings
+    from theme_assist.project.learn import refit, training_table
+    from theme_assist.review.app import create_app
+
+    folder, metadata, coded = demo_subset
+    project = tmp_path / "demo.taproj"
+    assert run("project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input",
+               str(folder), "--metadata", str(metadata), "--coded", str(coded)) == 0
+    gains, disclosure, role = "psw_personal_gains", "psw_self_disclosure", "psw_role_clarity"
+    embedder = Embedder()
+    with ProjectStore(project) as store:
+        refit(store, embedder=embedder)  # run 1, on codebook v1
+        codings = store.codings()
+        gained, disclosed = (codings.loc[codings["code"] == code, "segment_id"].tolist()
+                             for code in (gains, disclosure))
+        s1, s2 = store.segments().query("document == 'iv_ulm_01'")["segment_id"].iloc[[3, 5]]
+        store.record_decisions([DecisionRequest(s1, "add", gains, "ana"), DecisionRequest(s1, "add", disclosure, "bo"),
+                                DecisionRequest(s2, "add", role, "ana"),
+                                DecisionRequest(gained[0], "replace", disclosure, "bo", replaces=gains)])
+        # the reference coder's second code on a segment (one code per segment: the first counts) becomes the same
+        store.add_codings(pd.DataFrame({"segment_id": [disclosed[0]], "code": [gains], "coder": "reference"}),
+                          source=codings["source"].iloc[0])
+        top = store.suggestions(mapped=False).query("rank == 1")
+        merged_on_top = set(top.loc[top["code"].isin([gains, disclosure]), "segment_id"])
+        assert set(top.loc[top["code"] == gains, "segment_id"])  # the merge changes what the queue shows
+
+    book = yaml.safe_load(packaged_codebook("upsides").read_text())
+
+    def revise(codes):
+        kept = []
+        for code in codes:
+            if code["id"] == gains:
+                continue
+            code["id"] = "psw_role_definition" if code["id"] == role else code["id"]
+            code["children"] = revise(code.get("children", []))
+            kept.append(code if code["children"] else {k: v for k, v in code.items() if k != "children"})
+        return kept
+
+    book["codes"] = revise(book["codes"])
+    revised = tmp_path / "revised.yaml"
+    revised.write_text(yaml.safe_dump(book, sort_keys=False, allow_unicode=True))
+    capsys.readouterr()
+    assert run("project", "codebook", str(project), "--codebook", str(revised), "--map", f"{gains}=nope") == 2
+    assert "map psw_personal_gains=nope: 'nope' is not a code of the revised codebook" in capsys.readouterr().err
+    assert run("project", "codebook", str(project), "--codebook", str(revised), "--map", gains) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert run("project", "codebook", str(project), "--codebook", str(revised), "--map", f"{gains}={disclosure}",
+               "--map", f"{role}=psw_role_definition", "--note", "merge") == 0
+    said = capsys.readouterr().err
+    assert "dropped psw_personal_gains" in said and "mapped psw_personal_gains → psw_self_disclosure, " \
+                                                   "psw_role_clarity → psw_role_definition" in said
+    assert run("project", "info", str(project)) == 0
+    assert "merge; mapped psw_personal_gains → psw_self_disclosure, psw_role_clarity → psw_role_definition" in \
+        capsys.readouterr().out
+    new_ids = set(load_codebook(revised).ids)
+
+    # the review queue filters the earlier run's suggestions by the code they are now
+    client = TestClient(create_app(project, host="127.0.0.1", port=8765), base_url="http://127.0.0.1:8765")
+    shown = client.get("/api/queue", params={"coder": "cy", "code": disclosure, "status": "all", "order": "document",
+                                             "limit": 1000}).json()
+    assert {item["segment_id"] for item in shown["items"]} == merged_on_top
+    assert client.get("/api/queue", params={"coder": "cy", "code": gains}).status_code == 404
+
+    exported = {name: tmp_path / name for name in ("codings.csv", "audit.csv", "machine.csv", "demo.qdpx")}
+    assert run("project", "export", str(project), "--codings", str(exported["codings.csv"]), "--audit",
+               str(exported["audit.csv"]), "--machine", str(exported["machine.csv"]), "--qdpx",
+               str(exported["demo.qdpx"])) == 0
+    current = pd.read_csv(exported["codings.csv"])
+    assert set(current["code"]) <= new_ids and not current.duplicated().any()
+    current = set(map(tuple, current.to_numpy()))
+    assert {(s1, disclosure, "ana"), (s1, disclosure, "bo"), (s2, "psw_role_definition", "ana"),
+            (gained[0], disclosure, "bo"), (disclosed[0], disclosure, "reference")} <= current
+    assert set(pd.read_csv(exported["machine.csv"], keep_default_na=False)["code"]) <= new_ids | {""}
+    trail = pd.read_csv(exported["audit.csv"], keep_default_na=False)
+    kept = trail[trail["code"] == gains]
+    assert set(kept["event"]) == {"human_coding", "decision", "machine_suggestion"}
+    assert set(kept["code_now"]) == {disclosure}
+    assert trail.loc[trail["action"] == "version 2", "code_now"].tolist() == [
+        "psw_personal_gains → psw_self_disclosure, psw_role_clarity → psw_role_definition"]
+
+    # the .qdpx, read back, holds each coder's codings as --codings has them, by the new ids
+    imported = tmp_path / "imported"
+    assert run("import-qdpx", str(exported["demo.qdpx"]), "--out", str(imported), "--codebook", str(revised)) == 0
+    spans = pd.read_csv(imported / "codings.csv")
+    with ProjectStore(project) as store:
+        segments = store.segments()
+        spans = spans.merge(segments, on=["document", "start", "end"], suffixes=("_span", ""))
+        humans = spans[spans["coder"].isin(["reference", "ana", "bo"])]
+        assert set(zip(humans["segment_id"], humans["code"], humans["coder"])) == current
+        assert set(spans["code"]) <= new_ids
+
+        # a refit learns the merged and renamed codes under their new ids
+        table = training_table(segments, store.codings(), store.decisions(), store.codebook())
+        assert set(table.loc[table["segment_id"].isin(gained), "code"]) == {disclosure}
+        assert not table.duplicated(["segment_id", "code"]).any() and set(table["code"]) <= new_ids | {""}
+        refit(store, embedder=embedder)
+        assert store.latest_run()["codebook_version"] == 2 and set(store.suggestions()["code"]) <= new_ids | {""}
+        assert sorted(map(tuple, current_codings(store).to_numpy())) == sorted(current)

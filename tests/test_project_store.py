@@ -11,7 +11,7 @@ import pytest
 from theme_assist.codebook import parse_codebook
 from theme_assist.errors import InputError
 from theme_assist.project import DecisionRequest, NotFound, ProjectStore, coder_state, training_codings
-from theme_assist.project.audit import audit_table, current_codings, write_audit
+from theme_assist.project.audit import audit_codings, audit_table, current_codings, write_audit
 from theme_assist.project.schema import SCHEMA_VERSION, migrate
 
 from theme_assist.project.testing import CODEBOOK, make_project
@@ -49,6 +49,7 @@ def test_an_old_project_is_migrated_in_place_keeping_its_data(tmp_path):
         assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert store.decisions()[["segment_id", "code", "coder"]].values.tolist() == [["d1:0", "work", "ana"]]
         assert store.queue().empty  # the table migration 2 adds exists and is empty
+        assert store.code_maps().empty  # and the one migration 3 adds
 
 
 def test_a_project_from_a_newer_version_is_refused(tmp_path, store):
@@ -166,13 +167,117 @@ def test_a_revision_may_not_drop_a_code_in_use_or_leave_one_code(store):
     with pytest.raises(InputError, match="drops code.* stigma"):
         store.add_codebook_version(parse_codebook(without_stigma))
     with pytest.raises(InputError, match=r"drops code\(s\) that codings or decisions use: stigma \(renamed "
-                                         r"stigma_labels\?\); .*the id of a code in use cannot change"):
+                                         r"stigma_labels\?\); .*--map OLD=NEW"):
         store.add_codebook_version(parse_codebook(CODEBOOK.replace("id: stigma", "id: stigma_labels")))
     with pytest.raises(InputError, match="fewer than two codes"):
         store.add_codebook_version(parse_codebook("name: one\ncodes:\n  - {id: stigma, name: Stigma}\n"))
     assert store.codebook_version() == 1  # nothing stored
     unused_dropped = CODEBOOK.replace("  - id: other\n    name: Other\n    definition: Anything else.\n", "")
     assert store.add_codebook_version(parse_codebook(unused_dropped)) == 2
+
+
+# ------------------------------------------------------------------ renaming and merging codes
+STIGMA = '''      - id: stigma
+        name: Stigma & "labels"
+        definition: Being judged or excluded.
+'''
+MERGED = CODEBOOK.replace(STIGMA, "").replace("id: work", "id: employment")  # stigma into family, work renamed
+
+
+def test_a_revision_renames_and_merges_used_codes_and_everything_reads_the_new_ids(store):
+    a, b = store.segments()["segment_id"].iloc[[1, 2]]  # suggested: family then stigma; stigma then other
+    store.record_decisions([DecisionRequest(a, "add", "stigma", "ana"), DecisionRequest(a, "add", "family", "bo"),
+                            DecisionRequest(b, "add", "work", "ana")])
+    store.add_codings(pd.DataFrame({"segment_id": [a, a], "code": ["stigma", "family"], "coder": "cy"}),
+                      source="coded.csv")
+    assert store.add_codebook_version(parse_codebook(MERGED), note="merge",
+                                      code_map={"stigma": "family", "work": "employment"}) == 2
+    assert store.code_maps().values.tolist() == [[2, "stigma", "family"], [2, "work", "employment"]]
+    # nothing stored changes: the rows keep their ids, read as the current codebook reads them
+    stored = sqlite3.connect(store.path).execute("SELECT code FROM decisions ORDER BY id").fetchall()
+    assert [row[0] for row in stored] == ["stigma", "family", "work"]
+    assert store.decisions()["code"].tolist() == ["family", "family", "employment"]
+    raw = store.decisions(mapped=False)
+    assert raw["code"].tolist() == ["stigma", "family", "work"]
+    assert raw["code_now"].tolist() == ["family", "family", "employment"]
+    # cy's two imported codings became one code: they collapse into one (one code per segment: no error)
+    assert store.codings()[["segment_id", "code", "coder"]].values.tolist() == [[a, "family", "cy"]]
+    assert store.codings(mapped=False)["code"].tolist() == ["stigma", "family"]
+    state = coder_state(store.decisions(), exclusive=True, imported=store.codings()).set_index(["segment_id",
+                                                                                               "coder"])
+    assert state["codes"].to_dict() == {(a, "ana"): ["family"], (a, "bo"): ["family"], (b, "ana"): ["employment"],
+                                        (a, "cy"): ["family"]}
+    assert sorted(map(tuple, current_codings(store).to_numpy())) == sorted(
+        [(a, "family", "cy"), (a, "family", "ana"), (a, "family", "bo"), (b, "employment", "ana")])
+    # an earlier run's suggestions: the merged pair on a is one suggestion, the best ranked
+    assert store.suggestions(segment_id=a)[["code", "rank"]].values.tolist() == [["family", 1]]
+    assert store.suggestions(segment_id=b)["code"].tolist() == ["family", "other"]
+    assert set(store.all_suggestions()["code"]) <= set(store.codebook().ids)
+    # decisions answer them by the new ids; the old ids are no codes any more
+    suggested = first_suggestion(store, b)
+    store.record_decisions([DecisionRequest(b, "accept", "family", "bo", int(suggested.id)),
+                            DecisionRequest(a, "replace", "other", "ana", replaces="family")])
+    with pytest.raises(NotFound, match="code 'stigma' is not in the project's codebook"):
+        store.record_decisions([DecisionRequest(b, "accept", "stigma", "bo", int(suggested.id))])
+    # the audit trail shows the id as stored and the id it is now
+    table = audit_table(store)
+    assert table.loc[table["event"] == "codebook", "code_now"].fillna("").tolist() == [
+        "", "stigma → family, work → employment"]
+    human = table[table["event"] == "human_coding"]
+    assert human[["code", "code_now", "superseded"]].values.tolist() == [["stigma", "family", False],
+                                                                       ["family", "family", True]]
+    assert "since codes were merged into family" in human["reason"].iloc[1]
+    decided = table[table["event"] == "decision"]
+    assert decided[["code", "code_now"]].values.tolist() == [["stigma", "family"], ["family", "family"],
+                                                             ["work", "employment"], ["family", "family"],
+                                                             ["other", "other"]]
+    assert decided["replaces_now"].fillna("").tolist()[-1] == "family"
+    codings, _ = audit_codings(store)
+    assert codings["description"].str.contains(r": added stigma \(now Family\); no longer applied").sum() == 1
+
+
+@pytest.mark.parametrize("code_map, message", [
+    ({"stigma": "stigma"}, "map stigma=stigma maps a code to itself"),
+    ({"stigma": "nope", "work": "employment"}, "map stigma=nope: 'nope' is not a code of the revised codebook"),
+    ({"stigma": "family", "work": "employment", "family": "other"},
+     "map family=other: 'family' is still in the revised codebook; only a code the revision drops"),
+    ({"stigma": "family", "work": "employment", "nope": "other"},
+     "map nope=other: 'nope' is not a code of the project's current codebook"),
+    ({"stigma": "family", "family": "stigma"}, r"the code map has a cycle \(stigma → family → stigma\)"),
+    ({"stigma": "family"}, r"drops code\(s\) that codings or decisions use: work .*--map OLD=NEW"),
+])
+def test_a_code_map_that_is_not_a_rename_or_merge_of_dropped_codes_is_refused(store, code_map, message):
+    store.record_decisions([DecisionRequest("interview_a:1", "add", "stigma", "ana"),
+                            DecisionRequest("interview_a:2", "add", "work", "ana")])
+    with pytest.raises(InputError, match=message):
+        store.add_codebook_version(parse_codebook(MERGED), code_map=code_map)
+    with pytest.raises(InputError, match="'other' is still in the revised codebook"):  # unchanged codebook
+        store.add_codebook_version(parse_codebook(CODEBOOK), code_map={"other": "work"})
+    assert store.codebook_version() == 1 and store.code_maps().empty
+
+
+def test_maps_compose_over_versions_and_a_code_added_again_is_a_new_code(store):
+    a, b, c = store.segments()["segment_id"].iloc[[1, 2, 3]]
+    store.record_decisions([DecisionRequest(a, "add", "stigma", "ana")])
+    store.record_decisions([DecisionRequest(c, "add", "stigma", "bo")])
+    without_stigma = CODEBOOK.replace(STIGMA, "")
+    store.add_codebook_version(parse_codebook(without_stigma), code_map={"stigma": "family"})  # v2
+    store.undo_last("bo")  # its row repeats the code as stored, and reads it as the decision it undoes
+    store.add_codebook_version(parse_codebook(CODEBOOK))  # v3: stigma again, a new code
+    store.record_decisions([DecisionRequest(b, "add", "stigma", "ana")])
+    assert store.decisions()["code"].tolist() == ["family", "family", "family", "stigma"]
+    without_family = CODEBOOK.replace("""      - id: family
+        name: Family
+        definition: Parents, children, partners.
+""", "")
+    with pytest.raises(InputError, match=r"drops code\(s\) that codings or decisions use: family"):
+        store.add_codebook_version(parse_codebook(without_family))  # the merged stigma decision is family now
+    store.add_codebook_version(parse_codebook(without_family), code_map={"family": "other"})  # v4
+    # v1's stigma went to family in v2 and on to other in v4; the stigma given under v3 stays stigma
+    assert store.decisions()["code"].tolist() == ["other", "other", "other", "stigma"]
+    state = coder_state(store.decisions(), exclusive=True).set_index(["segment_id", "coder"])["codes"].to_dict()
+    assert state == {(a, "ana"): ["other"], (b, "ana"): ["stigma"]}  # bo's only decision is undone
+    assert store.code_maps().values.tolist() == [[2, "stigma", "family"], [4, "family", "other"]]
 
 
 # ------------------------------------------------------------------ decisions

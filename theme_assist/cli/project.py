@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -133,24 +133,53 @@ def codebook(
     new: Path = typer.Option(..., "--codebook", help="The revised codebook YAML."),
     author: str = typer.Option("", "--author", help="Who revised it."),
     note: str = typer.Option("", "--note", help="What changed."),
+    maps: List[str] = typer.Option([], "--map", metavar="OLD=NEW",
+                                   help="The revision drops code OLD and what was coded with it is read as NEW, a "
+                                        "code of the revised codebook (a new id; several OLD to one NEW merge "
+                                        "codes). Repeat for each dropped code. The stored codings and decisions "
+                                        "keep OLD."),
 ) -> None:
-    """Store a revised codebook as the project's next codebook version (earlier versions are kept)."""
+    """Store a revised codebook as the project's next codebook version (earlier versions are kept); --map renames
+    codes in use or merges them into others."""
     from rich.markup import escape
 
     from theme_assist.codebook import codebook_changes, load_codebook
     from theme_assist.project import ProjectStore
 
+    code_map = _code_map(maps)
     revised = load_codebook(new)
     with ProjectStore(project) as store:
         current, previous = store.codebook_version(), store.codebook()
-        version = store.add_codebook_version(revised, author=author, note=note)
+        version = store.add_codebook_version(revised, author=author, note=note, code_map=code_map)
     console = message_console()
     if version == current:
         console.print(f"codebook unchanged: {escape(str(new))} is version {version} already; nothing was stored")
         return
     changes = codebook_changes(previous, revised) or ["no code added, dropped, renamed, moved or redefined (the "
                                                       "codebook's name, description, order, colours or guids changed)"]
+    if code_map:
+        changes.append("mapped " + _arrows(code_map.items()))
     console.print(f"[green]✓[/] codebook version {version}: " + escape("; ".join(changes)), highlight=False)
+
+
+def _code_map(maps: list[str]) -> dict[str, str]:
+    """``--map OLD=NEW`` options as a dict, refusing a malformed one or two for one OLD."""
+    from theme_assist.errors import InputError
+
+    code_map: dict[str, str] = {}
+    for given in maps:
+        old, sep, new = (part.strip() for part in given.partition("="))
+        if not (sep and old and new):
+            raise InputError(f"--map {given!r}: give OLD=NEW, the id of a code the revision drops and the id of the "
+                             "code it becomes")
+        if code_map.get(old, new) != new:
+            raise InputError(f"--map maps {old} to both {code_map[old]} and {new}: a dropped code becomes one code")
+        code_map[old] = new
+    return code_map
+
+
+def _arrows(pairs) -> str:
+    return ", ".join(f"{old} → {new}" for old, new in pairs)
 
 
 @project_app.command("backup")
@@ -186,9 +215,13 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
         console.print(f"{store.name}: {len(store.documents())} documents, {len(store.segments())} segments, "
                       f"codebook v{store.codebook_version()} ({store.codebook().name}), "
                       f"{len(store.codings())} human codings")
+        maps = store.code_maps()
         for version in store.codebook_history().itertuples(index=False):
+            mapped = maps[maps["version"] == version.version]
             console.print(f"  codebook v{version.version}: {version.created_at}"
-                          + "".join(f", {text}" for text in (version.author, version.note) if text), markup=False)
+                          + "".join(f", {text}" for text in (version.author, version.note) if text)
+                          + ("; mapped " + _arrows(zip(mapped["old"], mapped["new"])) if len(mapped) else ""),
+                          markup=False)
         console.print(f"latest model run: {run['id']} {run['model_id']} ({run['created_at']})" if run
                       else "no model run yet (run `theme-assist project suggest`)")
         if run and run["codebook_version"] != store.codebook_version():

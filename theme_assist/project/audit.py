@@ -15,7 +15,11 @@ Columns of :func:`audit_table` (:data:`AUDIT_COLUMNS`):
 ``suggestion_id``, ``decision_id``, ``undoes``, ``batch``, ``reason``, ``source``
 ``superseded``      whether something later replaced it: a later run (suggestions), an ``undo`` (decisions), a
                     newer codebook version; for an imported coding, its ``reason`` says why (its coder's later
-                    decisions took the code away or apply it again, or a second code where one per segment counts).
+                    decisions took the code away or apply it again, or a second code where one per segment counts,
+                    or a code a merge made the same as another of its coder's).
+``code_now``, ``replaces_now``  ``code`` and ``replaces`` as the current codebook reads them, where a codebook
+                    revision renamed or merged codes (``code`` and ``replaces`` keep the ids as stored); for a
+                    codebook version, the codes it mapped (``old → new``).
 
 The REFI-QDA export (:func:`export_qdpx`) writes the same trail into QDA-XML (the codebook as it is now, not its
 history). QDA-XML (``Project-mrt2019.xsd``) has who (``creatingUser``) and when (``creationDateTime``) on
@@ -31,10 +35,12 @@ is a separate memo; a description stays on the coded segment itself.)
   Dated at its run; described ``theme_assist suggestion: CODE (score 0.830, rank 1, run 3)`` followed by what
   coders did with it (``Review: rejected by Ana at 2026-… (decision 7); accepted by Bo at … (decision 9, undone
   at …)``), so rejections show beside the suggestion they answer; suggestions of a code that a codebook revision
-  dropped (only codes no decision used can be) are left out with a warning, the audit CSV keeping them;
+  dropped without mapping it (only codes no decision used can be) are left out with a warning, the audit CSV
+  keeping them; a renamed or merged code is written as the code it is now;
 * every decision → one selection by the deciding coder, at the decision's time, described
   ``theme_assist decision ID: accepted CODE, suggested by MODEL (score 0.830, rank 1, run 3)`` (``rejected …``,
-  ``replaced OLD suggested by MODEL (…) with NEW``, ``added CODE``, ``undid decision ID (…)``), with the reason
+  ``replaced OLD suggested by MODEL (…) with NEW``, ``added CODE``, ``undid decision ID (…)``; a code stored
+  under an id a revision renamed or merged reads ``ID (now NAME)``), with the reason
   and, where it no longer holds, ``undone by CODER at TIME`` or ``no longer applied``. The selection carries a
   coding of the applied code by that coder exactly when the code is among the coder's current codes
   (:func:`~theme_assist.project.state.coder_state`) and this is the latest decision applying it; rejections,
@@ -59,7 +65,7 @@ logger = logging.getLogger(__name__)
 
 AUDIT_COLUMNS = ["time", "event", "action", "actor", "segment_id", "document", "code", "replaces", "score", "rank",
                  "model_id", "engine_version", "run_id", "suggestion_id", "decision_id", "undoes", "batch", "reason",
-                 "source", "superseded"]
+                 "source", "superseded", "code_now", "replaces_now"]
 
 
 def audit_table(store: ProjectStore) -> pd.DataFrame:
@@ -68,23 +74,25 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
     codebooks = pd.DataFrame({"time": history["created_at"], "event": "codebook",
                               "action": "version " + history["version"].astype(str), "actor": history["author"],
                               "reason": history["note"],
-                              "superseded": history["version"] < history["version"].max()})
-    codings = store.codings()
+                              "superseded": history["version"] < history["version"].max(),
+                              "code_now": history["version"].map(_maps_of(store))})
+    codings = store.codings(mapped=False)
     not_applied = _imported_not_applied(store, codings)
     human = pd.DataFrame({"time": codings["created_at"], "event": "human_coding", "action": "import",
                           "actor": codings["coder"], "segment_id": codings["segment_id"], "code": codings["code"],
                           "source": codings["source"], "reason": not_applied.where(not_applied != ""),
-                          "superseded": not_applied != ""})
+                          "superseded": not_applied != "", "code_now": codings["code_now"]})
     runs = store.runs()
-    suggestions = store.all_suggestions()
+    suggestions = store.all_suggestions(mapped=False)
     latest_run = runs["id"].max() if len(runs) else None
     machine = pd.DataFrame({"time": suggestions["created_at"], "event": "machine_suggestion", "action": "suggest",
                             "actor": suggestions["model_id"], "segment_id": suggestions["segment_id"],
                             "code": suggestions["code"], "score": suggestions["score"].astype(float).round(4),
                             "rank": suggestions["rank"], "model_id": suggestions["model_id"],
                             "engine_version": suggestions["engine_version"], "run_id": suggestions["run_id"],
-                            "suggestion_id": suggestions["id"], "superseded": suggestions["run_id"] != latest_run})
-    decisions = store.decisions()
+                            "suggestion_id": suggestions["id"], "superseded": suggestions["run_id"] != latest_run,
+                            "code_now": suggestions["code_now"]})
+    decisions = store.decisions(mapped=False)
     answered = suggestions.set_index("id")[["score", "rank", "model_id", "engine_version", "run_id"]]
     answered = answered.reindex(decisions["suggestion_id"].astype("Int64")).reset_index(drop=True)
     review = pd.DataFrame({"time": decisions["created_at"], "event": "decision", "action": decisions["action"],
@@ -95,7 +103,8 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
                            "run_id": answered["run_id"], "suggestion_id": decisions["suggestion_id"],
                            "decision_id": decisions["id"], "undoes": decisions["undoes"],
                            "batch": decisions["batch"], "reason": decisions["reason"],
-                           "superseded": decisions["undone"]})
+                           "superseded": decisions["undone"], "code_now": decisions["code_now"],
+                           "replaces_now": decisions["replaces_now"]})
     # Columns a part leaves empty are dropped before the concatenation (pandas deprecates letting all-NA columns
     # take part in choosing the result's dtypes) and come back, empty, with the reindex.
     parts = [part.dropna(axis=1, how="all") for part in (codebooks, human, machine, review) if len(part)]
@@ -106,6 +115,13 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
     for column in ("run_id", "suggestion_id", "decision_id", "undoes", "rank"):
         table[column] = table[column].astype("Int64")
     return table.sort_values("time", kind="stable").reset_index(drop=True)
+
+
+def _maps_of(store: ProjectStore) -> dict[int, str]:
+    """Per codebook version that renamed or merged codes, its map as ``old → new, …``."""
+    maps = store.code_maps()
+    return {int(version): ", ".join(f"{old} → {new}" for old, new in zip(group["old"], group["new"]))
+            for version, group in maps.groupby("version")}
 
 
 def write_audit(store: ProjectStore, path: str | Path) -> int:
@@ -121,9 +137,13 @@ def _imported_not_applied(store: ProjectStore, codings: pd.DataFrame) -> pd.Seri
     """Why each imported coding is not (or no longer) a coding of its coder, ``""`` where it is: their own later
     decisions took the code away, or a later decision of theirs applies the same code (and carries it from then
     on), or the codebook takes one code per segment and it is not the coder's first imported code there
-    (:func:`~theme_assist.project.state.coder_state` starts a coder's replay from their imports)."""
+    (:func:`~theme_assist.project.state.coder_state` starts a coder's replay from their imports), or a merge of
+    codes made it one of its coder's earlier codings on the segment (``codings`` as stored, with ``code_now``)."""
     exclusive = store.codebook().exclusive
     decisions = store.decisions()
+    alike = ["segment_id", "coder", "source"]
+    merged = codings.duplicated(alike + ["code_now"]) & ~codings.duplicated(alike + ["code"])
+    codings = codings.assign(code=codings["code_now"])
     state = coder_state(decisions, exclusive=exclusive, imported=codings)
     reviewed = set(zip(state.loc[state["last_decision"] > 0, "segment_id"], state.loc[state["last_decision"] > 0,
                                                                                        "coder"]))
@@ -132,8 +152,10 @@ def _imported_not_applied(store: ProjectStore, codings: pd.DataFrame) -> pd.Seri
     live = decisions[decisions["action"].isin(_APPLYING) & ~decisions["undone"].astype(bool)]
     applied = set(zip(live["segment_id"], live["coder"], live["code"]))
     reasons = []
-    for segment, code, coder in codings[["segment_id", "code", "coder"]].itertuples(index=False):
-        if not coder:
+    for segment, code, coder, one_of_merged in zip(codings["segment_id"], codings["code"], codings["coder"], merged):
+        if one_of_merged:
+            reasons.append(f"the same code as an earlier coding of its coder here, since codes were merged into {code}")
+        elif not coder:
             reasons.append("")
         elif (segment, coder, code) not in standing:
             reasons.append("no longer applied (a later decision of its coder changed it)" if (segment, coder)
@@ -212,18 +234,19 @@ def _decision_descriptions(decisions: pd.DataFrame, in_force: pd.Series, name: d
     undo_of = decisions[decisions["action"] == "undo"].set_index("undoes")
     texts = []
     for row, applied in zip(decisions.itertuples(index=False), in_force):
-        code, suggested = name.get(row.code, row.code), _suggested_by(row)
+        code, suggested = _named(row.code, row.code_now, name), _suggested_by(row)
         if row.action in ("accept", "reject"):
             what = f"{_PAST[row.action]} {code}" + (f", {suggested}" if suggested else "")
         elif row.action == "replace":
-            what = f"replaced {name.get(row.replaces, row.replaces)} " + (f"{suggested} " if suggested else "")
-            what += f"with {code}"
+            what = f"replaced {_named(row.replaces, row.replaces_now, name)} "
+            what += (f"{suggested} " if suggested else "") + f"with {code}"
         elif row.action == "add":
             what = f"added {code}"
         else:
             undone = by_id.loc[row.undoes]
-            old = f"{name.get(undone['replaces'], undone['replaces'])} with " if undone["action"] == "replace" else ""
-            new = name.get(undone["code"], undone["code"])
+            old = (f"{_named(undone['replaces'], undone['replaces_now'], name)} with "
+                   if undone["action"] == "replace" else "")
+            new = _named(undone["code"], undone["code_now"], name)
             what = f"undid decision {row.undoes} ({_PAST[undone['action']]} {old}{new})"
         if isinstance(row.reason, str) and row.reason:
             what += f"; reason: {row.reason}"
@@ -236,13 +259,18 @@ def _decision_descriptions(decisions: pd.DataFrame, in_force: pd.Series, name: d
     return pd.Series(texts, index=decisions.index, dtype=object)
 
 
+def _named(code: str, code_now: str, name: dict[str, str]) -> str:
+    """A code's name, or for an id a revision renamed or merged, ``ID (now NAME)``."""
+    return name.get(code, code) if code == code_now else f"{code} (now {name.get(code_now, code_now)})"
+
+
 def _in_force(decisions: pd.DataFrame, store: ProjectStore, exclusive: bool) -> pd.Series:
     """Whether each decision row is the latest live one applying a code that its coder still has on the segment."""
     state = coder_state(store.decisions(), exclusive=exclusive).explode("codes").dropna(subset=["codes"])
     current = set(zip(state["segment_id"], state["coder"], state["codes"]))
     applying = decisions[decisions["action"].isin(_APPLYING) & ~decisions["superseded"].astype(bool)]
-    latest = applying.drop_duplicates(["segment_id", "actor", "code"], keep="last")
-    holding = {row.decision_id for row in latest.itertuples() if (row.segment_id, row.actor, row.code) in current}
+    latest = applying.drop_duplicates(["segment_id", "actor", "code_now"], keep="last")
+    holding = {row.decision_id for row in latest.itertuples() if (row.segment_id, row.actor, row.code_now) in current}
     return decisions["decision_id"].isin(holding)
 
 
@@ -253,8 +281,9 @@ def _review_notes(decisions: pd.DataFrame, name: dict[str, str]) -> pd.Series:
     undone_at = dict(zip(undone_at.index, undone_at))
     parts: dict = {}
     # one pass over the rows: a pass over each suggestion's group of the wide audit table took ~2 ms a suggestion
-    for row in answers[["suggestion_id", "code", "action", "actor", "time", "decision_id"]].itertuples(index=False):
-        verb = f"replaced by {name.get(row.code, row.code)}" if row.action == "replace" else _PAST[row.action]
+    for row in answers[["suggestion_id", "code", "code_now", "action", "actor", "time", "decision_id"]].itertuples(
+            index=False):
+        verb = f"replaced by {_named(row.code, row.code_now, name)}" if row.action == "replace" else _PAST[row.action]
         undone = f", undone at {undone_at[row.decision_id]}" if row.decision_id in undone_at else ""
         parts.setdefault(row.suggestion_id, []).append(
             f"{verb} by {row.actor} at {row.time} (decision {row.decision_id}{undone})")
@@ -279,23 +308,27 @@ def audit_codings(store: ProjectStore) -> tuple[pd.DataFrame, pd.DataFrame]:
     name = {code.id: code.name for code in codebook.all_codes}
     human = table[table["event"] == "human_coding"]
     why = human["reason"].fillna("")
-    human = pd.DataFrame({"segment_id": human["segment_id"], "code": human["code"].where(why == "", ""),
+    human = pd.DataFrame({"segment_id": human["segment_id"], "code": human["code_now"].where(why == "", ""),
                           "coder": human["actor"].where(human["actor"] != "", human["source"]),  # as --codings
                           "created": human["time"],
                           "description": "imported from " + human["source"].astype(str)
                           + why.map(lambda reason: f"; {reason}" if reason else "")})
     decisions = table[table["event"] == "decision"]
     in_force = _in_force(decisions, store, codebook.exclusive)
-    decided = pd.DataFrame({"segment_id": decisions["segment_id"], "code": decisions["code"].where(in_force, ""),
+    decided = pd.DataFrame({"segment_id": decisions["segment_id"], "code": decisions["code_now"].where(in_force, ""),
                             "coder": decisions["actor"], "created": decisions["time"],
                             "description": _decision_descriptions(decisions, in_force, name)})
     machine = table[table["event"] == "machine_suggestion"]
-    suggestions = pd.DataFrame({"segment_id": machine["segment_id"], "code": machine["code"],
+    suggestions = pd.DataFrame({"segment_id": machine["segment_id"], "code": machine["code_now"],
                                 "score": machine["score"], "rank": machine["rank"], "run_id": machine["run_id"],
                                 "created": machine["time"], "model": machine["model_id"],
                                 "model_version": machine["engine_version"],
                                 "description": machine["suggestion_id"].map(_review_notes(decisions, name))})
-    return pd.concat([human, decided], ignore_index=True), suggestions.reset_index(drop=True)
+    # suggestions of one run that a merge made alike: the best ranked, with what coders did with any of them
+    alike = ["run_id", "segment_id", "code"]
+    notes = suggestions.groupby(alike)["description"].transform(lambda texts: "; ".join(texts.dropna()) or None)
+    suggestions = suggestions.assign(description=notes).sort_values("rank", kind="stable").drop_duplicates(alike)
+    return pd.concat([human, decided], ignore_index=True), suggestions.sort_index().reset_index(drop=True)
 
 
 def export_qdpx(store: ProjectStore, out: str | Path):
@@ -310,8 +343,9 @@ def export_qdpx(store: ProjectStore, out: str | Path):
 
     codings, suggestions = audit_codings(store)
     codebook = store.codebook()
-    # A revision may drop a code that only the machine suggested (one a decision used cannot be dropped): the file
-    # has the codebook as it is now, so those suggestions cannot be codings in it; the audit CSV keeps them.
+    # A revision may drop a code that only the machine suggested without mapping it (one a decision used must be
+    # mapped): the file has the codebook as it is now, so those suggestions cannot be codings in it; the audit CSV
+    # keeps them.
     dropped = (suggestions["code"] != "") & ~suggestions["code"].isin(set(codebook.ids))
     if dropped.any():
         codes = sorted(set(suggestions.loc[dropped, "code"]))

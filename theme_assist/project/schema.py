@@ -18,9 +18,12 @@ Tables
 ``decisions``          coders' review decisions: accept / reject / replace / add, or an ``undo`` of an earlier
                        one; with coder, time, the suggestion answered and the batch it was made in.
 ``review_queue``       (migration 2) per run, each open segment's uncertainty and its rank in the active queue.
+``codebook_maps``      (migration 3) per codebook version, the codes it renamed or merged: ``old`` → ``new``, read
+                       for everything stored before that version (the stored rows keep their ``old`` id).
 
-Codings, model runs, suggestions and decisions are append-only: triggers refuse UPDATE and DELETE, so nothing is
-ever lost, only superseded (by a later run, a later decision, or an ``undo``).
+Codings, model runs, suggestions, decisions, codebook versions and their maps are append-only: triggers refuse UPDATE
+and DELETE, so nothing is ever lost, only superseded (by a later run, a later decision, an ``undo``, or a codebook
+version that renamed or merged codes).
 """
 
 from __future__ import annotations
@@ -88,6 +91,12 @@ MIGRATIONS: list[str] = [
         uncertainty REAL NOT NULL, priority INTEGER NOT NULL, PRIMARY KEY (run_id, segment_id));
     CREATE INDEX decisions_by_coder ON decisions (coder, id);
     """,
+    # 3: the codes a codebook version renamed or merged into others
+    """
+    CREATE TABLE codebook_maps (
+        version INTEGER NOT NULL REFERENCES codebook_versions(version), old TEXT NOT NULL, new TEXT NOT NULL,
+        PRIMARY KEY (version, old));
+    """ + _append_only_triggers("codebook_maps"),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,6 +14,11 @@ Tables returned (pandas DataFrames):
 ``decisions()``    ``id``, ``segment_id``, ``action``, ``code``, ``replaces``, ``coder``, ``created_at``,
                    ``suggestion_id``, ``undoes``, ``batch``, ``reason``, ``undone`` (bool: a later ``undo``
                    answers it).
+
+A codebook revision may rename or merge codes with a code map (:meth:`ProjectStore.add_codebook_version`). The
+stored rows keep the ids they were stored with; ``codings()``, ``decisions()`` and the suggestion tables read them
+as the current codebook does, codings and a run's suggestions that a merge makes alike collapsing into one; with
+``mapped=False`` they are read as stored, with the current reading beside them (``code_now``, ``replaces_now``).
 """
 
 from __future__ import annotations
@@ -78,6 +83,27 @@ def _utc_text(moment: datetime) -> str:
 def _one_millisecond_later(timestamp: str) -> str:
     """The :func:`utc_now` text one millisecond after ``timestamp``, one of its own."""
     return _utc_text(datetime.fromisoformat(timestamp.replace("Z", "+00:00")) + timedelta(milliseconds=1))
+
+
+def _check_code_map(code_map: dict[str, str], current: Codebook, revised: Codebook) -> None:
+    """Refuse a code map (old id → new id) that is not a rename or merge of codes the revision drops into codes
+    of the revised codebook."""
+    for old, new in code_map.items():
+        if old == new:
+            raise InputError(f"map {old}={new} maps a code to itself: map only codes the revision drops")
+        path = [old]
+        while path[-1] in code_map and len(path) <= len(code_map):
+            path.append(code_map[path[-1]])
+            if path[-1] == old:
+                raise InputError(f"the code map has a cycle ({' → '.join(path)}): map each dropped code to a code "
+                                 "of the revised codebook")
+        if new not in set(revised.ids):
+            raise InputError(f"map {old}={new}: {new!r} is not a code of the revised codebook")
+        if old in set(revised.ids):
+            raise InputError(f"map {old}={new}: {old!r} is still in the revised codebook; only a code the revision "
+                             "drops can be mapped")
+        if old not in set(current.ids):
+            raise InputError(f"map {old}={new}: {old!r} is not a code of the project's current codebook")
 
 
 @dataclass(frozen=True)
@@ -365,24 +391,39 @@ class ProjectStore:
         return [dict(r) for r in reversed(earlier.fetchall())], [dict(r) for r in later.fetchall()]
 
     # ------------------------------------------------------------------ codebook
-    def add_codebook_version(self, codebook: Codebook, author: str = "", note: str = "") -> int:
-        """Store ``codebook`` as the new current version (unchanged codebooks are not stored twice)."""
+    def add_codebook_version(self, codebook: Codebook, author: str = "", note: str = "",
+                             code_map: dict[str, str] | None = None) -> int:
+        """Store ``codebook`` as the new current version (unchanged codebooks are not stored twice).
+
+        ``code_map`` (old id → new id) says what became of codes the revision drops: renamed (one old id to a new
+        one) or merged into another code (several old ids to one). Whatever was stored before this version keeps
+        its ids and is read as the codes they map to; a code that codings or decisions use can be dropped only so.
+        """
+        code_map = dict(code_map or {})
         content_hash = codebook.content_hash()
         was_exclusive = self.codebook().exclusive if self.codebook_version() else True
         with self.transaction() as db:
             latest = db.execute("SELECT version, content_hash FROM codebook_versions "
                                 "ORDER BY version DESC LIMIT 1").fetchone()
+            if code_map:
+                if not latest:
+                    raise InputError("a project's first codebook has no earlier codes to map")
+                _check_code_map(code_map, self.codebook(), codebook)
             if latest and latest["content_hash"] == content_hash:
                 return latest["version"]
             if latest:
-                self._check_revision_keeps_used_codes(db, codebook, self.codebook())
+                self._check_revision_keeps_used_codes(codebook, self.codebook(), code_map)
             version = (latest["version"] + 1) if latest else 1
-            # strictly after every decision so far: decisions are replayed under the version in force
-            # (:meth:`decisions`), and two in one millisecond would be ambiguous
-            last_decision = db.execute("SELECT max(created_at) FROM decisions").fetchone()[0]
-            created = max(utc_now(), _one_millisecond_later(last_decision)) if last_decision else utc_now()
+            # strictly after every decision and coding so far: they are read under the version in force (its
+            # exclusive rule, the maps of later versions: :meth:`decisions`), and two in one millisecond would be
+            # ambiguous
+            last = db.execute("SELECT max(t) FROM (SELECT max(created_at) AS t FROM decisions UNION ALL "
+                              "SELECT max(created_at) FROM codings)").fetchone()[0]
+            created = max(utc_now(), _one_millisecond_later(last)) if last else utc_now()
             db.execute("INSERT INTO codebook_versions VALUES (?, ?, ?, ?, ?, ?)",
                        (version, created, author, note, content_hash, dump_codebook(codebook)))
+            db.executemany("INSERT INTO codebook_maps VALUES (?, ?, ?)",
+                           [(version, old, new) for old, new in sorted(code_map.items())])
         if codebook.exclusive and not was_exclusive:
             self._warn_of_several_codes_per_segment()
         return version
@@ -401,15 +442,16 @@ class ProjectStore:
                            "counts its coder's latest decision (imported codings: the first code); the history is "
                            "kept, and allowing several codes again brings them back", len(several))
 
-    @staticmethod
-    def _check_revision_keeps_used_codes(db: sqlite3.Connection, codebook: Codebook, current: Codebook) -> None:
-        """A revision may add, rename and redefine codes, not drop one that codings or decisions use: the
-        project's history would point at codes it no longer knows (its REFI-QDA export would fail for good).
-        A dropped code whose name or definition a new code of the revision has is named as renamed: its id
-        changed."""
-        used = {row[0] for row in db.execute("SELECT code FROM codings UNION SELECT code FROM decisions "
-                                             "UNION SELECT replaces FROM decisions") if row[0]}
-        dropped = sorted(used - {code.id for code in codebook.all_codes})
+    def _check_revision_keeps_used_codes(self, codebook: Codebook, current: Codebook,
+                                         code_map: dict[str, str]) -> None:
+        """A revision may add, rename and redefine codes, not drop one that codings or decisions use (as the
+        current codebook reads them) unless ``code_map`` says what it became: the project's history would point
+        at codes it no longer knows (its REFI-QDA export would fail for good). A dropped code whose name or
+        definition a new code of the revision has is named as renamed: its id changed."""
+        decisions = self.decisions()
+        decisions = decisions[decisions["action"] != "undo"]  # an undo repeats the code as it was stored
+        used = set(self.codings()["code"]) | set(decisions["code"]) | set(decisions["replaces"])
+        dropped = sorted(used - {""} - set(codebook.ids) - set(code_map))
         if dropped:
             added = [code for code in codebook.all_codes if code.id not in set(current.ids)]
             renamed = {}
@@ -421,7 +463,8 @@ class ProjectStore:
                      for code_id in dropped]
             shown = ", ".join(named[:3]) + (f" and {len(dropped) - 3} more" if len(dropped) > 3 else "")
             raise InputError(f"the revised codebook drops code(s) that codings or decisions use: {shown}; keep "
-                             "them (a new name or definition is fine; the id of a code in use cannot change)")
+                             "them (a new name or definition is fine), or map each to the code it becomes "
+                             "(--map OLD=NEW: a new id, or a merge into another code)")
         if len(codebook.all_codes) < 2:
             raise InputError("the revised codebook has fewer than two codes: suggestions need at least two")
 
@@ -442,16 +485,36 @@ class ProjectStore:
         return self._read("SELECT version, created_at, author, note, content_hash FROM codebook_versions "
                           "ORDER BY version")
 
+    def code_maps(self) -> pd.DataFrame:
+        """The codes each codebook version renamed or merged: ``version``, ``old``, ``new``."""
+        return self._read("SELECT version, old, new FROM codebook_maps ORDER BY version, old")
+
+    def _versions_at(self, times: pd.Series) -> np.ndarray:
+        """The codebook version in force at each of ``times`` (0 before the first)."""
+        versions = self._read("SELECT version, created_at FROM codebook_versions ORDER BY version")
+        in_force = np.searchsorted(versions["created_at"].to_numpy(dtype=str), times.to_numpy(dtype=str),
+                                   side="right")
+        return np.concatenate([[0], versions["version"].to_numpy(dtype=int)])[in_force]
+
+    def _mapped(self, codes: pd.Series, versions: np.ndarray) -> pd.Series:
+        """``codes`` stored under codebook ``versions`` as the current codebook reads them: through the maps of
+        every later version in turn (a code re-added after it was mapped away is a new code: only what was
+        stored before the map follows it)."""
+        codes = codes.copy()
+        for version, group in self.code_maps().groupby("version"):
+            before = np.asarray(versions) < version
+            codes[before] = codes[before].replace(dict(zip(group["old"], group["new"])))
+        return codes
+
     # ------------------------------------------------------------------ human codings
     def add_codings(self, codings: pd.DataFrame, source: str) -> int:
         """Store human codings (``segment_id``, ``code``, optional ``coder``); returns how many."""
-        known_codes = set(self.codebook().ids)
         frame = codings.assign(coder=codings["coder"] if "coder" in codings else "")
-        unknown = sorted(set(frame["code"].astype(str)) - known_codes)
-        if unknown:
-            raise InputError(f"code {unknown[0]!r} in {source} is not in the project's codebook")
         created = utc_now()
         with self.transaction() as db:
+            unknown = sorted(set(frame["code"].astype(str)) - set(self.codebook().ids))  # no revision in between
+            if unknown:
+                raise InputError(f"code {unknown[0]!r} in {source} is not in the project's codebook")
             known_segments = {row[0] for row in db.execute("SELECT id FROM segments")}
             missing = sorted(set(frame["segment_id"].astype(str)) - known_segments)
             if missing:
@@ -464,12 +527,20 @@ class ProjectStore:
             self._warn_of_several_codes_per_segment()
         return len(frame)
 
-    def codings(self, segment_id: str | None = None) -> pd.DataFrame:
-        """Imported human codings (of one segment only, where given), in the order they were imported."""
+    def codings(self, segment_id: str | None = None, mapped: bool = True) -> pd.DataFrame:
+        """Imported human codings (of one segment only, where given), in the order they were imported; their codes
+        as the current codebook reads them, one coding where a merge made several alike (not ``mapped``: as
+        stored, with ``code_now``)."""
         sql = "SELECT id, segment_id, code, coder, source, created_at FROM codings"
         if segment_id is not None:
-            return self._read(sql + " WHERE segment_id = ? ORDER BY id", [segment_id])
-        return self._read(sql + " ORDER BY id")
+            frame = self._read(sql + " WHERE segment_id = ? ORDER BY id", [segment_id])
+        else:
+            frame = self._read(sql + " ORDER BY id")
+        code_now = self._mapped(frame["code"], self._versions_at(frame["created_at"]))
+        if not mapped:
+            return frame.assign(code_now=code_now)
+        frame["code"] = code_now
+        return frame.drop_duplicates(["segment_id", "code", "coder", "source"]).reset_index(drop=True)
 
     # ------------------------------------------------------------------ machine suggestions
     def add_run(self, suggestions: pd.DataFrame, model_id: str, embedding_model: str, engine_version: str,
@@ -508,10 +579,11 @@ class ProjectStore:
         return self._read("SELECT * FROM model_runs ORDER BY id")
 
     def suggestions(self, run_id: int | None = None, segment_id: str | None = None,
-                    with_evidence: bool = True) -> pd.DataFrame:
+                    with_evidence: bool = True, mapped: bool = True) -> pd.DataFrame:
         """The suggestions of one run (the latest by default), optionally of one segment only; without the
         ``evidence`` column unless ``with_evidence`` (reading the quotes of a whole run takes most of the time:
-        a second for 70,000 suggestions)."""
+        a second for 70,000 suggestions). Codes as the current codebook reads them, the best ranked where a merge
+        made several alike (not ``mapped``: as stored)."""
         if run_id is None:
             latest = self.latest_run()
             run_id = latest["id"] if latest else -1
@@ -524,14 +596,31 @@ class ProjectStore:
         frame = self._read(sql + " ORDER BY id", params)
         if with_evidence:
             frame["evidence"] = [json.loads(e) for e in frame["evidence"]]
+        if mapped:
+            row = self._connection().execute("SELECT codebook_version FROM model_runs WHERE id = ?",
+                                              (run_id,)).fetchone()
+            versions = np.full(len(frame), row[0] if row else 0)
+            frame = self._best_of_alike(frame.assign(code=self._mapped(frame["code"], versions)))
         return frame
 
-    def all_suggestions(self) -> pd.DataFrame:
-        """Every suggestion of every run, with its run's model (for the audit trail)."""
-        return self._read(
+    def all_suggestions(self, mapped: bool = True) -> pd.DataFrame:
+        """Every suggestion of every run, with its run's model (for the audit trail); codes as for
+        :meth:`suggestions` (not ``mapped``: as stored, with ``code_now``)."""
+        frame = self._read(
             "SELECT s.id, s.run_id, s.segment_id, s.code, s.score, s.rank, r.created_at, r.model_id, "
-            "r.embedding_model, r.engine_version FROM suggestions s JOIN model_runs r ON r.id = s.run_id "
-            "ORDER BY s.id")
+            "r.embedding_model, r.engine_version, r.codebook_version FROM suggestions s "
+            "JOIN model_runs r ON r.id = s.run_id ORDER BY s.id")
+        code_now = self._mapped(frame["code"], frame["codebook_version"].to_numpy())
+        frame = frame.drop(columns="codebook_version")
+        if not mapped:
+            return frame.assign(code_now=code_now)
+        return self._best_of_alike(frame.assign(code=code_now))
+
+    @staticmethod
+    def _best_of_alike(suggestions: pd.DataFrame) -> pd.DataFrame:
+        """Of the suggestions of one run that a merge made alike on a segment, the best ranked."""
+        best = suggestions.sort_values("rank", kind="stable").drop_duplicates(["run_id", "segment_id", "code"])
+        return best.sort_index().reset_index(drop=True)
 
     def suggestion(self, suggestion_id: int) -> dict | None:
         row = self._connection().execute("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,)).fetchone()
@@ -559,10 +648,10 @@ class ProjectStore:
         """
         if not requests:
             return pd.DataFrame(columns=DECISION_COLUMNS)
-        known_codes = set(self.codebook().ids)
         batch = uuid.uuid4().hex if len(requests) > 1 else ""
         created = utc_now()
         with self.transaction() as db:
+            known_codes = set(self.codebook().ids)  # inside: a revision may not drop or map a code in between
             first_id = None
             for request in requests:
                 self._check_decision(db, request, known_codes)
@@ -574,8 +663,7 @@ class ProjectStore:
                 first_id = cursor.lastrowid if first_id is None else first_id
         return self.decisions(since_id=first_id - 1)
 
-    @staticmethod
-    def _check_decision(db: sqlite3.Connection, request: DecisionRequest, known_codes: set[str]) -> None:
+    def _check_decision(self, db: sqlite3.Connection, request: DecisionRequest, known_codes: set[str]) -> None:
         if request.action not in ACTIONS:
             raise InputError(f"unknown action {request.action!r}; choose one of {', '.join(ACTIONS)}")
         if not request.coder.strip():
@@ -589,24 +677,20 @@ class ProjectStore:
             raise InputError(f"a {request.action} decision needs a code")
         if request.action == "replace" and request.replaces in ("", request.code):
             raise InputError("a replace decision names the code it replaces, and a different code to put there")
-        if request.action == "replace" and request.suggestion_id is None and db.execute(
-                "SELECT 1 FROM suggestions WHERE segment_id = ? AND code = ? UNION ALL "
-                "SELECT 1 FROM codings WHERE segment_id = ? AND code = ? UNION ALL "
-                "SELECT 1 FROM decisions WHERE segment_id = ? AND code = ? AND coder = ? "
-                "AND action IN ('accept', 'add', 'replace') LIMIT 1",
-                (request.segment_id, request.replaces, request.segment_id, request.replaces, request.segment_id,
-                 request.replaces, request.coder.strip())).fetchone() is None:
+        if request.action == "replace" and request.suggestion_id is None and \
+                request.replaces not in self._codes_given(request.segment_id, request.coder.strip()):
             raise InputError(f"segment {request.segment_id!r} has no code {request.replaces!r} to replace: nobody "
                              "suggested or gave it")
         if request.suggestion_id is not None:
-            row = db.execute("SELECT segment_id, code FROM suggestions WHERE id = ?",
-                             (request.suggestion_id,)).fetchone()
+            row = db.execute("SELECT s.segment_id, s.code, r.codebook_version FROM suggestions s JOIN model_runs r "
+                             "ON r.id = s.run_id WHERE s.id = ?", (request.suggestion_id,)).fetchone()
             if row is None or row["segment_id"] != request.segment_id:
                 raise NotFound(f"suggestion {request.suggestion_id} is not a suggestion for segment "
                                f"{request.segment_id!r}")
             answered = request.replaces if request.action == "replace" else request.code
-            if request.action != "add" and row["code"] != answered:
-                raise InputError(f"suggestion {request.suggestion_id} suggests {row['code']!r}, not {answered!r}")
+            suggested = self._mapped(pd.Series([row["code"]]), np.array([row["codebook_version"]]))[0]
+            if request.action != "add" and suggested != answered:
+                raise InputError(f"suggestion {request.suggestion_id} suggests {suggested!r}, not {answered!r}")
         if request.seen is not None:
             # +coder: by the segment's index (a few rows), not by the coder's (all their decisions, walked for max(id))
             latest = db.execute("SELECT coalesce(max(id), 0) FROM decisions WHERE segment_id = ? AND +coder = ?",
@@ -615,6 +699,16 @@ class ProjectStore:
                 raise Stale(f"{request.coder.strip()} has decided on segment {request.segment_id!r} since it was shown "
                             f"here (decision {latest}, in another tab or window?): nothing was saved; it is shown "
                             "again as it stands")
+
+    def _codes_given(self, segment_id: str, coder: str) -> set[str]:
+        """The codes suggested or imported on a segment, or applied there by ``coder``, as the current codebook
+        reads them."""
+        suggested = self._read("SELECT s.code, r.codebook_version FROM suggestions s JOIN model_runs r "
+                               "ON r.id = s.run_id WHERE s.segment_id = ?", [segment_id])
+        decided = self.decisions(coder, segment_id=segment_id)
+        return (set(self._mapped(suggested["code"], suggested["codebook_version"].to_numpy()))
+                | set(self.codings(segment_id)["code"])
+                | set(decided.loc[decided["action"].isin(["accept", "add", "replace"]), "code"]))
 
     def undo_last(self, coder: str) -> pd.DataFrame:
         """Undo ``coder``'s most recent decision that is not undone yet (a whole bulk batch at once).
@@ -645,12 +739,16 @@ class ProjectStore:
                 first_id = cursor.lastrowid if first_id is None else first_id
         return self.decisions(since_id=first_id - 1)
 
-    def decisions(self, coder: str | None = None, since_id: int = 0, segment_id: str | None = None) -> pd.DataFrame:
+    def decisions(self, coder: str | None = None, since_id: int = 0, segment_id: str | None = None,
+                  mapped: bool = True) -> pd.DataFrame:
         """Decisions (of one coder, on one segment, where given) in the order they were made, each with ``undone``
         and ``exclusive_codebook`` (whether the codebook version in force when it was made allowed one code per
-        segment: an ``add`` then replaced the segment's code, whatever a later version allows)."""
-        sql = (f"SELECT {', '.join('d.' + c for c in DECISION_COLUMNS)}, {_UNDONE} AS undone FROM decisions d "
-               "WHERE d.id > ?")
+        segment: an ``add`` then replaced the segment's code, whatever a later version allows); ``code`` and
+        ``replaces`` as the current codebook reads them (not ``mapped``: as stored, with ``code_now`` and
+        ``replaces_now``)."""
+        sql = (f"SELECT {', '.join('d.' + c for c in DECISION_COLUMNS)}, {_UNDONE} AS undone, "
+               "coalesce(t.created_at, d.created_at) AS code_stored_at FROM decisions d "
+               "LEFT JOIN decisions t ON t.id = d.undoes WHERE d.id > ?")
         params: list = [since_id]
         if coder is not None:
             sql += " AND d.coder = ?"
@@ -660,23 +758,25 @@ class ProjectStore:
             params.append(segment_id)
         frame = self._read(sql + " ORDER BY d.id", params)
         frame["undone"] = frame["undone"].astype(bool)
-        frame["exclusive_codebook"] = self._exclusive_when(frame["created_at"])
+        frame["exclusive_codebook"] = self._exclusive_when(self._versions_at(frame["created_at"]))
+        stored_under = self._versions_at(frame.pop("code_stored_at"))  # an undo repeats the code it undoes
+        for column in ("code", "replaces"):
+            now = self._mapped(frame[column], stored_under)
+            frame[column if mapped else f"{column}_now"] = now
         return frame
 
-    def _exclusive_when(self, times: pd.Series) -> np.ndarray:
-        """Whether the codebook version in force at each of ``times`` was exclusive (versions are append-only, so
-        each is parsed once per store)."""
-        versions = self._read("SELECT version, created_at FROM codebook_versions ORDER BY version")
+    def _exclusive_when(self, in_force: np.ndarray) -> np.ndarray:
+        """Whether each of the codebook versions ``in_force`` (:meth:`_versions_at`) was exclusive (versions are
+        append-only, so each is parsed once per store)."""
+        versions = self._read("SELECT version FROM codebook_versions ORDER BY version")["version"].tolist()
         known = self._exclusive_versions
-        for version in versions["version"]:
+        for version in versions:
             if version not in known:
                 known[version] = self.codebook(int(version)).exclusive
-        if versions.empty:
-            return np.zeros(len(times), dtype=bool)
-        flags = np.array([known[version] for version in versions["version"]], dtype=bool)
-        in_force = np.searchsorted(versions["created_at"].to_numpy(dtype=str), times.to_numpy(dtype=str),
-                                   side="right") - 1
-        return flags[np.maximum(in_force, 0)]
+        if not versions:
+            return np.zeros(len(in_force), dtype=bool)
+        flags = np.array([known[version] for version in versions], dtype=bool)
+        return flags[np.searchsorted(versions, in_force)]  # before the first version: as the first
 
     def segment_count(self) -> int:
         return self._connection().execute("SELECT count(*) FROM segments").fetchone()[0]
