@@ -3,18 +3,21 @@
 Contract (others' scripts rely on it)::
 
     theme-assist import-qdpx FILE.qdpx|FILE.qdc|FILE.qde --out DIR [--force] [--codebook CB.yaml]
-    theme-assist export-qdpx --codebook CB.yaml [--documents DIR [--recursive]] [--codings CODINGS.csv]
+    theme-assist export-qdpx --codebook CB.yaml [--documents DIR [--recursive] [--metadata META.csv]]
+                             [--codings CODINGS.csv]
                              [--suggestions OUT.csv [--segments SEGMENTS.csv | --unit U --max-chars N]
                               [--accepted-only] [--model NAME]]
                              --out FILE.qdpx|FILE.qdc [--force]
     theme-assist export-qdpx --project DIR [...] --out FILE.qdpx|FILE.qdc [--force]
 
 ``import-qdpx`` writes ``DIR/codebook.yaml``, ``DIR/documents/*.txt``, ``DIR/codings.csv`` (one row per coding),
-``DIR/project.json`` (what a lossless export needs) and ``DIR/attachments/``, and prints what it imported, kept
-aside and skipped. ``export-qdpx`` writes a ``.qdpx`` project or, for an ``--out`` ending in ``.qdc``, the codebook
+``DIR/metadata.csv`` (the sources' variables, if any), ``DIR/project.json`` (what a lossless export needs) and
+``DIR/attachments/``, and prints what it imported, kept aside and skipped. ``export-qdpx`` writes a ``.qdpx``
+project or, for an ``--out`` ending in ``.qdc``, the codebook
 alone; an existing file is replaced only with ``--force`` (and ``import-qdpx --force`` replaces only a folder
 it wrote). ``--project DIR`` (an import's folder) supplies the codebook, documents, codings and the guids and
 kept-aside XML; a ``--documents`` folder whose parent holds a ``project.json`` is treated the same way.
+Document metadata (``--metadata``, or an import's ``metadata.csv``) is written as REFI-QDA variables of the sources.
 Suggestion rows are placed by their own ``document``, ``start``, ``end`` columns, or by ``segment_id`` in
 ``--segments`` (the segments table: ``segment_id``, ``document``, ``start``, ``end``), or, without it, in the
 segments of ``--documents`` as ``suggest`` makes them (``--unit``, ``--max-chars``, its defaults by default).
@@ -97,16 +100,25 @@ def _project_inputs(project: Path | None, codebook: Path | None, documents: Path
     return codebook, documents, codings, None if project is None else project
 
 
-def _documents(folder: Path | None, from_import: bool, recursive: bool = False) -> list:
+def _documents(folder: Path | None, from_import: bool, recursive: bool = False, metadata: Path | None = None) -> list:
     """The documents to export: an import's ``documents/`` exactly as written (REFI-QDA offsets count every
-    character), or any other folder of transcripts read as ``suggest --input`` reads it (.docx, .vtt, any
-    encoding; with ``recursive``, its sub-folders too), so that the offsets of ``suggest --segments-out`` fit."""
+    character; its ``metadata.csv`` joined), or any other folder of transcripts read as ``suggest --input`` reads
+    it (.docx, .vtt, any encoding; with ``recursive``, its sub-folders too), so that the offsets of ``suggest
+    --segments-out`` fit. A ``metadata`` table is joined to either (an import's own then does not count)."""
+    from theme_assist.ingest import attach_metadata, read_metadata
     from theme_assist.ingest import read_documents as read_transcripts
     from theme_assist.refi.folder import read_documents as read_imported
 
     if folder is None:
         return []
-    return read_imported(folder) if from_import else read_transcripts(folder, recursive=recursive)
+    if not from_import:
+        return read_transcripts(folder, metadata=metadata, recursive=recursive)
+    documents = read_imported(folder)
+    if metadata is not None:
+        for document in documents:
+            document.metadata = {}
+        attach_metadata(documents, read_metadata(metadata))
+    return documents
 
 
 def _placed_by_id(suggestions) -> bool:
@@ -130,6 +142,9 @@ def export_qdpx(
                                    "them (id = file name without suffix); an import's documents/ as written."),
     recursive: bool = typer.Option(False, "--recursive", help="Read the sub-folders of --documents too, as suggest "
                                    "--recursive does (id = path in the folder less the suffix: butabika/fg_01)."),
+    metadata: Path = typer.Option(None, "--metadata", help="Metadata CSV (document → site, country…) joined to the "
+                                  "documents as suggest --metadata joins it; written as REFI-QDA variables. An "
+                                  "import's metadata.csv is joined without it."),
     codings: Path = typer.Option(None, "--codings", help="Human codings CSV: document, start, end, code[, coder]."),
     suggestions: Path = typer.Option(None, "--suggestions", help="The suggest command's OUT.csv (segment_id, code, "
                                      "score, rank, evidence; an empty code is an abstention and is skipped)."),
@@ -165,7 +180,10 @@ def export_qdpx(
         raise InputError("--recursive reads the sub-folders of a --documents folder of transcripts"
                          + ("" if documents is None else f"; {documents} is an import's documents/, read as "
                             "import-qdpx wrote it"))
-    check_outputs({"--out": out}, {"--codebook": codebook, "--documents": documents, "--codings": codings,
+    if metadata is not None and documents is None:
+        raise InputError("--metadata describes the documents: give --documents (or --project) too")
+    check_outputs({"--out": out}, {"--codebook": codebook, "--documents": documents, "--metadata": metadata,
+                                   "--codings": codings,
                                    "--suggestions": suggestions, "--segments": segments, "--project": project})
     refuse_replacing({"--out": out}, force)
     base = read_base(project / PROJECT_JSON) if project is not None else None
@@ -176,7 +194,7 @@ def export_qdpx(
         segment_rows = _segments_as_suggest_made_them(documents, unit, max_chars, recursive)
     result = export_project(
         load_codebook(codebook),
-        _documents(documents, from_import=project is not None, recursive=recursive),
+        _documents(documents, from_import=project is not None, recursive=recursive, metadata=metadata),
         _table(codings, "codings", ("code",), allow_empty=True),
         suggestion_rows,
         out=out,

@@ -30,8 +30,9 @@ from theme_assist import __version__
 from theme_assist.codebook import Code, Codebook
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
-from theme_assist.refi.convert import code_guid, compose_description, is_guid, stable_guid
+from theme_assist.refi.convert import code_guid, compose_description, is_guid, stable_guid, theme_assist_origin
 from theme_assist.refi.model import CodeNode, Coding, Project, RawElement, Selection, TextSource, User
+from theme_assist.refi.variables import with_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -343,10 +344,11 @@ def assemble_project(codebook: Codebook, documents: list[Document], codings: pd.
     if repeated:
         notes.append(f"{repeated} suggestions were already in the codings (same user, span and code): written once")
     attrs = {k: v for k, v in (base.attrs if base else {}).items() if not k.startswith(_XSI)}
-    attrs["origin"] = f"theme_assist {__version__}"
+    attrs["origin"] = theme_assist_origin(codebook.exclusive)
     name = base.name if base is not None and base.kind == "project" and base.name else codebook.name
     project = Project(name=name, attrs=attrs, users=users.users, codes=codes.nodes, sources=sources,
                       extras=list(base.extras) if base else [], attachments=list(base.attachments) if base else [])
+    with_metadata(project, {document.id: document.metadata for document in documents})
     text_sources = project.text_sources
     all_codings = [c for s in text_sources for selection in s.selections for c in selection.codings]
     machine_codings = sum(1 for c in all_codings if c.user_guid in machine_users)

@@ -18,6 +18,7 @@ import uuid
 
 import pandas as pd
 
+from theme_assist import __version__
 from theme_assist.codebook import Code, Codebook
 from theme_assist.documents import Document
 from theme_assist.refi.model import CodeNode, Project
@@ -98,14 +99,30 @@ def unique(candidate: str, taken: set[str]) -> str:
     return name
 
 
+def _safe_stem(name: str) -> str:
+    """``name`` as a file stem: no leading or trailing dot, no reserved or odd characters, at most 100 long."""
+    base = re.sub(r"[^\w.-]+", "_", name).strip("._")[:100] or "source"
+    return f"_{base}" if base.lower() in _WINDOWS_RESERVED else base
+
+
 def document_id(source_name: str, taken: set[str]) -> str:
     """A safe, unique file stem for a source: no path, no leading dot, no reserved or odd characters."""
     base = re.split(r"[\\/]", source_name)[-1]
     base = re.sub(r"\.(txt|docx?|rtf|pdf|odt)$", "", base, flags=re.IGNORECASE)
-    base = re.sub(r"[^\w.-]+", "_", base).strip("._")[:100] or "source"
-    if base.lower() in _WINDOWS_RESERVED:
-        base = f"_{base}"
-    return unique(base, taken)
+    return unique(_safe_stem(base), taken)
+
+
+def own_document_id(source_name: str, source_guid: str) -> str | None:
+    """The document id a theme_assist export named a source by, folders kept (``butabika/fg_01``), or ``None``.
+
+    Only a source theme_assist created carries its id as its name: its guid is the one derived from that id
+    (:func:`stable_guid`), which another tool's source (``Interview 3/4``) has not. The id is taken only if every
+    part of it is a safe file stem already (:func:`_safe_stem`), so that it names a file inside ``documents/``.
+    """
+    if guid_key(source_guid) != stable_guid("source", source_name):
+        return None
+    parts = source_name.split("/")
+    return source_name if all(part == _safe_stem(part) for part in parts) else None
 
 
 # --- project → theme_assist ---------------------------------------------------------------------------------
@@ -165,8 +182,26 @@ def _code(node: CodeNode, parent_id: str | None, ids: _CodeIds) -> Code:
     return code
 
 
+_EXCLUSIVE = "; codebook: one code per segment"
+
+
+def theme_assist_origin(exclusive: bool) -> str:
+    """The ``origin`` of a file theme_assist writes: its name and version, and whether the codebook is exclusive.
+
+    QDA-XML has no setting for one code per segment; ``origin`` is a free text other tools show or ignore, and
+    rewrite when they export the project themselves (their codebook is then read as non-exclusive again).
+    """
+    return f"theme_assist {__version__}{_EXCLUSIVE if exclusive else ''}"
+
+
+def exclusive_origin(origin: str | None) -> bool:
+    """Whether ``origin`` is that of a theme_assist export of an exclusive codebook (:func:`theme_assist_origin`)."""
+    return bool(re.fullmatch(rf"theme_assist \S+{re.escape(_EXCLUSIVE)}", origin or ""))
+
+
 def project_codebook(project: Project, known: Codebook | None = None) -> Codebook:
-    """The project's code tree as a (non-exclusive) :class:`Codebook`.
+    """The project's code tree as a :class:`Codebook`: exclusive as the ``known`` codebook is, else only where a
+    theme_assist export says it is (:func:`exclusive_origin`).
 
     REFI-QDA codes have no id: a code takes the id of the ``known`` codebook's code with the same guid (or,
     failing that, the same unique name), so that a codebook exported from theme_assist and coded elsewhere
@@ -174,7 +209,7 @@ def project_codebook(project: Project, known: Codebook | None = None) -> Codeboo
     """
     ids = _CodeIds(known, project.all_codes())
     return Codebook(name=project.name or "REFI-QDA codebook", codes=[_code(node, None, ids) for node in project.codes],
-                    exclusive=False)
+                    exclusive=known.exclusive if known else exclusive_origin(project.attrs.get("origin")))
 
 
 def assign_documents(project: Project) -> list[Document]:
@@ -186,7 +221,8 @@ def assign_documents(project: Project) -> list[Document]:
     documents = []
     for source in project.text_sources:
         label = source.name or source.attrs.get("plainTextPath", "") or source.guid
-        source.document = document_id(label, taken)
+        own = own_document_id(source.name or "", source.guid)
+        source.document = unique(own, taken) if own else document_id(label, taken)
         documents.append(Document(id=source.document, text=source.text, turns=parse_turns(source.text), source=label))
     return documents
 

@@ -24,6 +24,7 @@ from theme_assist.refi.folder import PROJECT_JSON, other_work, write_folder
 from theme_assist.refi.model import Project, RawElement, Report
 from theme_assist.refi.reader import CODEBOOK_NS, PROJECT_NS, read_file
 from theme_assist.refi.spans import with_spans
+from theme_assist.refi.variables import source_metadata
 from theme_assist.refi.writer import raw_in_namespace, write_qdc, write_qdpx
 from theme_assist.safezip import ZipLimits
 
@@ -70,6 +71,9 @@ def read_project(path: str | Path, known: Codebook | None = None, limits: ZipLim
             logger.warning("%s: … and %d more left out", Path(path).name, len(report.skipped) - _MAX_WARNED)
     codebook = project_codebook(project, known)
     documents = assign_documents(project)
+    metadata = source_metadata(project)
+    for document, source in zip(documents, project.text_sources):
+        document.metadata = metadata[source.guid]
     codings = project_codings(project, codebook)
     if not codebook.codes:
         report.notes.append("the project has no codes: codebook.yaml lists none")

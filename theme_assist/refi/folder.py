@@ -3,7 +3,10 @@
 An imported project folder holds::
 
     codebook.yaml     the code tree (theme_assist codebook format, with REFI guids and colours)
-    documents/        one UTF-8 text file per text source, exactly the characters the offsets count
+    documents/        one UTF-8 text file per text source, exactly the characters the offsets count (in
+                      sub-folders for the ids with folders of a theme_assist export: butabika/fg_01.txt)
+    metadata.csv      the sources' variable values: ``document``, then one column per variable (only when the
+                      project has any)
     codings.csv       one row per coding (columns: theme_assist.refi.convert.CODING_COLUMNS)
     project.json      everything else needed to write the project back losslessly: guids of users and
                       sources, selection and coding details, and the raw XML of every element kept aside
@@ -20,10 +23,12 @@ import pandas as pd
 from theme_assist.codebook import Codebook, save_codebook
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
+from theme_assist.ingest.metadata import attach_metadata, metadata_table, read_metadata
 from theme_assist.refi.model import Project
 from theme_assist.safezip import checked_name
 
 PROJECT_JSON = "project.json"
+METADATA = "metadata.csv"
 FORMAT = "theme_assist.refi/1"
 
 
@@ -33,24 +38,35 @@ def write_folder(folder: Path, project: Project, codebook: Codebook, documents: 
     save_codebook(codebook, folder / "codebook.yaml")
     (folder / "documents").mkdir(exist_ok=True)
     for document in documents:
-        (folder / "documents" / f"{document.id}.txt").write_bytes(document.text.encode("utf-8"))
+        path = folder / "documents" / f"{document.id}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(document.text.encode("utf-8"))
     codings.to_csv(folder / "codings.csv", index=False)
+    if any(document.metadata for document in documents):
+        metadata_table(documents).to_csv(folder / METADATA, index=False)
     meta = {"format": FORMAT, "imported_from": source_file, "project": project.to_dict(include_text=False)}
     (folder / PROJECT_JSON).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-WRITTEN = ("codebook.yaml", "documents", "codings.csv", PROJECT_JSON, "attachments")
+WRITTEN = ("codebook.yaml", "documents", "codings.csv", METADATA, PROJECT_JSON, "attachments")
 """What :func:`write_folder` writes at the top of the folder."""
+
+
+def _holds_texts(entry: Path) -> bool:
+    """Whether ``entry`` is a (not linked) sub-folder of ``documents/`` with texts in it, as an id with folders
+    makes (``butabika/fg_01``)."""
+    return entry.is_dir() and not entry.is_symlink() and any(path.is_file() for path in entry.rglob("*.txt"))
 
 
 def other_work(folder: Path) -> list[str]:
     """The entries of an imported ``folder`` that :func:`write_folder` did not write (a memo, an analysis folder,
-    anything but a ``.txt`` text in ``documents/``), which replacing the folder would delete."""
+    anything but a ``.txt`` text in ``documents/`` or its folders of texts), which replacing the folder would
+    delete."""
     found = sorted(entry.name for entry in folder.iterdir() if entry.name not in WRITTEN)
     documents = folder / "documents"
     if documents.is_dir():
-        found += sorted(f"documents/{entry.name}" for entry in documents.iterdir()
-                        if not (entry.is_file() and entry.suffix == ".txt"))
+        found += sorted(f"documents/{entry.relative_to(documents).as_posix()}" for entry in documents.rglob("*")
+                        if not (entry.is_file() and entry.suffix == ".txt") and not _holds_texts(entry))
     return found
 
 
@@ -84,7 +100,9 @@ def read_base(path: Path) -> Project:
 
 
 def read_documents(folder: Path) -> list[Document]:
-    """The ``*.txt`` files of ``folder`` as documents (id = file stem), decoded as UTF-8 without any change.
+    """The ``*.txt`` files of ``folder`` and its sub-folders as documents (id = path in the folder less ``.txt``,
+    ``/``-separated), decoded as UTF-8 without any change, with the metadata of a ``metadata.csv`` beside
+    ``folder`` (an import's).
 
     Unlike :func:`theme_assist.ingest.read_documents`, which normalises line ends for segmentation, this keeps
     every character, so that REFI-QDA offsets (which count ``\r\n`` as two) stay exact.
@@ -92,10 +110,13 @@ def read_documents(folder: Path) -> list[Document]:
     if not folder.is_dir():
         raise InputError(f"documents folder {folder} does not exist")
     documents = []
-    for path in sorted(folder.glob("*.txt")):
+    for path in sorted(path for path in folder.rglob("*.txt") if path.is_file()):
         try:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
-        documents.append(Document(id=path.stem, text=text.removeprefix("\ufeff"), source=str(path)))
+        document_id = path.relative_to(folder).with_suffix("").as_posix()
+        documents.append(Document(id=document_id, text=text.removeprefix("\ufeff"), source=str(path)))
+    if (folder.parent / METADATA).is_file():
+        attach_metadata(documents, read_metadata(folder.parent / METADATA))
     return documents

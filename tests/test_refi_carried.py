@@ -1,0 +1,184 @@
+"""What a team takes out to a QDA program and back in keeps: document metadata (as REFI-QDA variables), a
+one-code-per-segment codebook, and document ids with folders; every file written validates against the schema."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from theme_assist.cli import main
+from theme_assist.codebook import load_codebook, save_codebook
+from theme_assist.project import ProjectStore, create_project
+from theme_assist.refi import export_project, import_project, read_project
+from theme_assist.refi.convert import stable_guid
+from theme_assist.refi.folder import read_base, read_documents
+
+CODEBOOK = Path(__file__).resolve().parents[1] / "theme_assist" / "data" / "upsides.codebook.yaml"
+
+
+@pytest.fixture(scope="module")
+def project_schema(shared_dir):
+    xmlschema = pytest.importorskip("xmlschema")
+    return xmlschema.XMLSchema(str(shared_dir / "refi" / "Project-mrt2019.xsd"))
+
+
+def run_cli(*args) -> int:
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(arg) for arg in args])
+    return exit_info.value.code
+
+
+def qde(path: Path) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("project.qde").decode("utf-8")
+
+
+@pytest.fixture
+def sites(tmp_path) -> tuple[Path, Path]:
+    """Two sites' focus groups with the same file name, and their metadata."""
+    folder = tmp_path / "transcripts"
+    for site, said in (("butabika", "I was paid for peer support for the first time."),
+                       ("ulm", "My mother – she understands now.")):
+        (folder / site).mkdir(parents=True)
+        (folder / site / "fg_01.txt").write_text(f"Moderator: What changed?\nP1: {said}\n", encoding="utf-8")
+    metadata = tmp_path / "meta.csv"
+    pd.DataFrame({"document": ["butabika/fg_01.txt", "ulm/fg_01.txt"], "site": ["Butabika", "Ulm"],
+                  "country": ["Uganda", "Germany"], "income group": ["low", "NA"]}).to_csv(metadata, index=False)
+    return folder, metadata
+
+
+EXPECTED = {"butabika/fg_01": {"site": "Butabika", "country": "Uganda", "income group": "low"},
+            "ulm/fg_01": {"site": "Ulm", "country": "Germany", "income group": "NA"}}
+
+
+def test_export_qdpx_carries_metadata_ids_and_exclusivity_there_and_back(sites, tmp_path, project_schema):
+    folder, metadata = sites
+    codebook = load_codebook(CODEBOOK)
+    codebook.exclusive = True
+    save_codebook(codebook, tmp_path / "cb.yaml")
+    out = tmp_path / "out.qdpx"
+    assert run_cli("export-qdpx", "--codebook", tmp_path / "cb.yaml", "--documents", folder, "--recursive",
+                   "--metadata", metadata, "--out", out) == 0
+    project_schema.validate(qde(out))
+    assert "<TextValue>Uganda</TextValue>" in qde(out) and 'typeOfVariable="Text"' in qde(out)
+    back = tmp_path / "back"
+    assert run_cli("import-qdpx", out, "--out", back) == 0
+    assert sorted(p.relative_to(back / "documents").as_posix() for p in (back / "documents").rglob("*.txt")) == [
+        "butabika/fg_01.txt", "ulm/fg_01.txt"]
+    assert load_codebook(back / "codebook.yaml").exclusive is True
+    table = pd.read_csv(back / "metadata.csv", dtype=str, keep_default_na=False)
+    assert table.set_index("document").to_dict("index") == EXPECTED
+    # the folder exports again as it came: same ids, variables declared once, values not repeated
+    again = tmp_path / "again.qdpx"
+    assert run_cli("export-qdpx", "--project", back, "--out", again) == 0
+    project_schema.validate(qde(again))
+    assert qde(again).count("<Variable ") == 3 and qde(again).count("<VariableValue>") == 6
+    documents = read_project(again).documents
+    assert {document.id: document.metadata for document in documents} == EXPECTED
+    # an edited metadata.csv wins: a value changed, one emptied
+    table.loc[0, "site"], table.loc[1, "country"] = "Kampala", ""
+    table.to_csv(back / "metadata.csv", index=False)
+    assert run_cli("export-qdpx", "--project", back, "--out", again, "--force") == 0
+    edited = {document.id: document.metadata for document in read_project(again).documents}
+    assert edited["butabika/fg_01"]["site"] == "Kampala" and "country" not in edited["ulm/fg_01"]
+    assert qde(again).count("<Variable ") == 3
+
+
+def test_a_project_goes_out_and_comes_back_as_it_was(sites, tmp_path, project_schema):
+    """project init with metadata and an exclusive codebook → project export --qdpx → project init --qdpx: the
+    documents keep their ids and metadata (discover --by site works), the codebook stays exclusive."""
+    folder, metadata = sites
+    codebook = load_codebook(CODEBOOK)
+    codebook.exclusive = True
+    with create_project(tmp_path / "a.taproj", codebook, input=folder, metadata=metadata, recursive=True):
+        pass
+    assert run_cli("project", "export", tmp_path / "a.taproj", "--qdpx", tmp_path / "a.qdpx") == 0
+    project_schema.validate(qde(tmp_path / "a.qdpx"))
+    with create_project(tmp_path / "b.taproj", qdpx=tmp_path / "a.qdpx") as store:
+        assert store.codebook().exclusive is True
+        documents = store.documents_with_text()
+        assert {document.id: document.metadata for document in documents} == EXPECTED
+        assert set(store.segments()["document"]) == set(EXPECTED)
+    with ProjectStore(tmp_path / "a.taproj") as original:
+        assert [d.text for d in documents] == [d.text for d in original.documents_with_text()]
+
+
+def test_other_tools_files_keep_todays_names_and_stay_non_exclusive(tmp_path, project_schema):
+    """A source named "Interview 3/4" by MAXQDA (its own guid) is still named by its last part; an origin other
+    than theme_assist's says nothing about exclusivity; a path-like name made unsafe never leaves documents/."""
+    texts = {"Interview 3/4": "A: one\n", "../../evil": "A: two\n", "butabika/fg_01": "A: three\n"}
+    guids = {"Interview 3/4": "A" * 8 + "-AAAA-AAAA-AAAA-" + "A" * 12,
+             "../../evil": stable_guid("source", "../../evil"),  # a crafted guid: the name is still unsafe
+             "butabika/fg_01": "B" * 8 + "-BBBB-BBBB-BBBB-" + "B" * 12}
+    sources = "".join(f'<TextSource guid="{guids[name]}" name="{name}"><PlainTextContent>{text}</PlainTextContent>'
+                      "</TextSource>" for name, text in texts.items())
+    xml = ('<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="p" '
+           'origin="MAXQDA 2022; codebook: one code per segment"><Sources>' + sources + "</Sources></Project>")
+    path = tmp_path / "other.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", xml)
+    imported = import_project(path, tmp_path / "imported")
+    assert [document.id for document in imported.documents] == ["4", "evil", "fg_01"]
+    assert imported.codebook.exclusive is False
+    assert sorted(p.name for p in (tmp_path / "imported" / "documents").iterdir()) == ["4.txt", "evil.txt",
+                                                                                      "fg_01.txt"]
+
+
+def test_variables_of_another_tool_import_as_metadata_and_go_back_unchanged(tmp_path, project_schema):
+    """MAXQDA-style document variables (typed, one of them named like the metadata table's document column)."""
+    site, age, document = (f"{c * 8}-{c * 4}-{c * 4}-{c * 4}-{c * 12}" for c in "123")
+    value = '<VariableValue><VariableRef targetGUID="{}"/><{}>{}</{}></VariableValue>'
+    source = ('<TextSource guid="AAAAAAAA-AAAA-AAAA-AAAA-AAAAAAAAAAAA" name="Interview 1"><PlainTextContent>A: hi'
+              "</PlainTextContent>" + value.format(site, "TextValue", "Ulm", "TextValue")
+              + value.format(age, "IntegerValue", "42", "IntegerValue")
+              + value.format(document, "TextValue", "kept", "TextValue") + "</TextSource>")
+    xml = ('<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="p" '
+           'origin="MAXQDA">'
+           '<CodeBook><Codes><Code guid="CCCCCCCC-CCCC-CCCC-CCCC-CCCCCCCCCCCC" name="c" isCodable="true"/></Codes>'
+           f'</CodeBook><Variables><Variable guid="{site}" name="site" typeOfVariable="Text">'
+           '<Description>where</Description>'
+           f'</Variable><Variable guid="{age}" name="age" typeOfVariable="Integer"/>'
+           f'<Variable guid="{document}" name="Document" typeOfVariable="Text"/></Variables>'
+           f"<Sources>{source}</Sources></Project>")
+    project_schema.validate(xml)
+    path = tmp_path / "maxqda.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", xml)
+    folder = tmp_path / "imported"
+    imported = import_project(path, folder)
+    assert imported.documents[0].metadata == {"site": "Ulm", "age": "42"}
+    out = tmp_path / "back.qdpx"
+    export_project(load_codebook(folder / "codebook.yaml"), read_documents(folder / "documents"), out=out,
+                   base=read_base(folder / "project.json"))
+    written = qde(out)
+    project_schema.validate(written)
+    assert "<IntegerValue>42</IntegerValue>" in written and "<TextValue>kept</TextValue>" in written
+    assert "<Description>where</Description>" in written and written.count("<VariableValue>") == 3
+    # a value that does not fit the declared type is refused by name
+    table = pd.read_csv(folder / "metadata.csv", dtype=str, keep_default_na=False)
+    table.loc[0, "age"] = "forty"
+    table.to_csv(folder / "metadata.csv", index=False)
+    assert run_cli("export-qdpx", "--project", folder, "--out", tmp_path / "x.qdpx") == 2
+
+
+def test_an_own_export_keeps_folder_ids_and_exclusivity(sites, tmp_path, project_schema):
+    """No metadata: documents read with --recursive come back as butabika/fg_01 and ulm/fg_01 (not fg_01 and
+    fg_01-2), in sub-folders of documents/ that an export of the folder reads back; an exclusive codebook stays so."""
+    folder, _ = sites
+    codebook = load_codebook(CODEBOOK)
+    codebook.exclusive = True
+    from theme_assist.ingest import read_documents as read_transcripts
+
+    export_project(codebook, read_transcripts(folder, recursive=True), out=tmp_path / "a.qdpx")
+    project_schema.validate(qde(tmp_path / "a.qdpx"))
+    imported = import_project(tmp_path / "a.qdpx", tmp_path / "a")
+    assert [document.id for document in imported.documents] == ["butabika/fg_01", "ulm/fg_01"]
+    assert imported.codebook.exclusive is True
+    assert [d.id for d in read_documents(tmp_path / "a" / "documents")] == ["butabika/fg_01", "ulm/fg_01"]
+    assert run_cli("import-qdpx", tmp_path / "a.qdpx", "--out", tmp_path / "a", "--force") == 0  # its own folder
+    codebook.exclusive = False
+    export_project(codebook, read_transcripts(folder, recursive=True), out=tmp_path / "b.qdpx")
+    assert import_project(tmp_path / "b.qdpx", tmp_path / "b").codebook.exclusive is False

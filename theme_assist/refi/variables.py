@@ -1,0 +1,152 @@
+"""Document metadata ↔ REFI-QDA variables (MAXQDA's document variables, NVivo's attributes).
+
+A ``<Variable>`` is declared once in the project's ``<Variables>`` (guid, name, ``typeOfVariable``) and given a value
+on a source by a ``<VariableValue>`` (a ``<VariableRef>`` to it and one ``<TextValue>``, ``<IntegerValue>``…). The
+reader keeps both as raw XML (:class:`~.model.RawElement`); this module reads them as document metadata
+(:func:`source_metadata`) and, on export, writes a document's metadata as the values of its source
+(:func:`with_metadata`): a field becomes the variable of that name the project declares already (its guid and type
+kept) or a new ``Text`` variable. A source's values of the exported fields come from the metadata alone (an empty
+cell writes none); values of other variables stay as imported. Values on cases are not read.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from theme_assist.errors import InputError
+from theme_assist.refi.convert import guid_key, stable_guid
+from theme_assist.refi.model import Project, RawElement, TextSource
+from theme_assist.refi.reader import PROJECT_NS, local
+from theme_assist.refi.writer import raw_in_namespace
+
+RESERVED = ("document", "file", "filename")
+"""Field names a metadata table reads as its document column (:mod:`theme_assist.ingest.metadata`): a variable of
+such a name cannot be a metadata field and stays as imported."""
+
+_FORMS = {"Boolean": re.compile(r"^(true|false|1|0)$"), "Integer": re.compile(r"^[+-]?\d+$"),
+          "Float": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$"), "Date": re.compile(r"^-?\d{4,}-\d{2}-\d{2}$"),
+          "DateTime": re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")}
+
+
+@dataclass
+class Variable:
+    """A declared ``<Variable>``."""
+
+    guid: str
+    name: str
+    type: str = "Text"
+
+
+def _tag(name: str) -> str:
+    return f"{{{PROJECT_NS}}}{name}"
+
+
+def declared(project: Project) -> list[Variable]:
+    """The variables the project's ``<Variables>`` declares, in file order."""
+    found = []
+    for raw in project.extras:
+        element = raw_in_namespace(raw, PROJECT_NS) if raw.kind == "Variables" else None
+        for child in [] if element is None else element:
+            if local(child.tag) == "Variable" and child.get("guid"):
+                found.append(Variable(child.get("guid"), (child.get("name") or "").strip(),
+                                      child.get("typeOfVariable") or "Text"))
+    return found
+
+
+def _fields(project: Project) -> dict[str, str]:
+    """The metadata field of each variable guid (by :func:`guid_key`): its name, where it is one a metadata table
+    can hold and the first variable of that name."""
+    fields: dict[str, str] = {}
+    for variable in declared(project):
+        if variable.name and variable.name.casefold() not in RESERVED and variable.name not in fields.values():
+            fields.setdefault(guid_key(variable.guid), variable.name)
+    return fields
+
+
+def _value(raw: RawElement) -> tuple[str, str] | None:
+    """(variable guid, value as written) of a kept-aside ``<VariableValue>``; ``None`` for anything else."""
+    element = raw_in_namespace(raw, PROJECT_NS) if raw.kind == "VariableValue" else None
+    if element is None:
+        return None
+    ref = element.find(_tag("VariableRef"))
+    values = [child for child in element if local(child.tag).endswith("Value")]
+    if ref is None or not values:
+        return None
+    return ref.get("targetGUID", ""), (values[0].text or "").strip()
+
+
+def source_metadata(project: Project) -> dict[str, dict[str, str]]:
+    """Each text source's variable values as metadata (variable name → value as written), by source guid."""
+    fields = _fields(project)
+    metadata: dict[str, dict[str, str]] = {}
+    for source in project.text_sources:
+        values = metadata.setdefault(source.guid, {})
+        for raw in source.extras:
+            found = _value(raw)
+            if found and guid_key(found[0]) in fields and found[1]:
+                values.setdefault(fields[guid_key(found[0])], found[1])
+    return metadata
+
+
+def _serialised(element: ET.Element) -> RawElement:
+    return RawElement(kind=local(element.tag), xml=ET.tostring(element, encoding="unicode").replace("\r", "&#13;"))
+
+
+def _clean(value) -> str:
+    return "" if value is None or value != value else str(value).strip()  # NaN != NaN
+
+
+def with_metadata(project: Project, metadata: dict[str, dict[str, str]]) -> None:
+    """Write each text source's metadata (by document id) as its variable values, declaring new variables.
+
+    Raises
+    ------
+    InputError
+        If a value does not fit the type of the variable the project declares (an ``Integer`` variable given
+        ``"many"``).
+    """
+    names = list(dict.fromkeys(name for values in metadata.values() for name in values
+                               if str(name).casefold() not in RESERVED))
+    if not names:
+        return
+    variables = declared(project)
+    by_name: dict[str, Variable] = {}
+    for variable in variables:
+        by_name.setdefault(variable.name, variable)
+    for name in names:
+        if name not in by_name:
+            by_name[name] = Variable(stable_guid("variable", name), name)
+            variables.append(by_name[name])
+    exported = {guid_key(by_name[name].guid) for name in names}
+    for source in project.text_sources:
+        _set_values(source, metadata.get(source.document, {}), names, by_name, exported)
+    block = ET.Element(_tag("Variables"))
+    for variable in variables:
+        block.append(ET.Element(_tag("Variable"), {"guid": variable.guid, "name": variable.name,
+                                                   "typeOfVariable": variable.type}))
+    kept = [raw for raw in project.extras if raw.kind == "Variables"]
+    if kept:  # descriptions of declared variables are kept
+        for old, new in zip((v for v in raw_in_namespace(kept[0], PROJECT_NS) if local(v.tag) == "Variable"), block):
+            old.tail = None
+            new.extend(old)
+    project.extras = [raw for raw in project.extras if raw.kind != "Variables"] + [_serialised(block)]
+
+
+def _set_values(source: TextSource, values: dict, names: list[str], by_name: dict[str, Variable],
+                exported: set[str]) -> None:
+    kept = [raw for raw in source.extras if not ((found := _value(raw)) and guid_key(found[0]) in exported)]
+    for name in names:
+        value, variable = _clean(values.get(name)), by_name[name]
+        if not value:
+            continue
+        form = _FORMS.get(variable.type)
+        if form is not None and not form.match(value):
+            raise InputError(f"document {source.document!r}: {name} {value!r} is not a {variable.type} value, as "
+                             "the project's variable of that name is")
+        element = ET.Element(_tag("VariableValue"))
+        ET.SubElement(element, _tag("VariableRef"), {"targetGUID": variable.guid})
+        ET.SubElement(element, _tag(f"{variable.type if variable.type in _FORMS else 'Text'}Value")).text = value
+        kept.append(_serialised(element))
+    source.extras = kept
