@@ -2,10 +2,11 @@
 
 Modules, one job each: :mod:`~.reader` (QDA-XML → model), :mod:`~.model` (the project in memory),
 :mod:`~.convert` (model ↔ codebook, documents, codings table), :mod:`~.spans` (placing table rows on character
-spans), :mod:`~.assemble` (the project to export), :mod:`~.writer` (model → QDA-XML, ``.qdpx`` / ``.qdc``),
-:mod:`~.folder` (the imported project folder), :mod:`~.atomic` (all-or-nothing outputs) and :mod:`~.exchange`
-(the two calls most callers need). Untrusted archives are read through :mod:`theme_assist.safezip`, the zip
-checks shared with the ``.docx`` and ``.xlsx`` readers.
+spans), :mod:`~.variables` (document metadata ↔ variables), :mod:`~.assemble` (the project to export),
+:mod:`~.writer` (model → QDA-XML, ``.qdpx`` / ``.qdc``), :mod:`~.folder` (the imported project folder),
+:mod:`~.atomic` (all-or-nothing outputs) and :mod:`~.exchange` (the two calls most callers need).
+Untrusted archives are read through :mod:`theme_assist.safezip`, the zip checks shared with the ``.docx`` and
+``.xlsx`` readers.
 """
 
 from theme_assist.refi.assemble import machine_user_name
