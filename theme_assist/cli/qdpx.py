@@ -58,7 +58,8 @@ def _print_import(result, out: Path) -> None:
 def import_qdpx(
     file: Path = typer.Argument(..., help="A REFI-QDA project (.qdpx, or a bare .qde) or codebook (.qdc)."),
     out: Path = typer.Option(..., "--out", help="Project folder to create."),
-    force: bool = typer.Option(False, "--force", help="Replace OUT if it exists and is not empty."),
+    force: bool = typer.Option(False, "--force", help="Replace OUT if it is a folder an earlier import wrote "
+                                                      "(and holds nothing else)."),
     codebook: Path = typer.Option(None, "--codebook", help="A theme_assist codebook whose code ids to reuse for "
                                                            "codes with the same guid or name (e.g. one exported "
                                                            "earlier and coded in a QDA program)."),
