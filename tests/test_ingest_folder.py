@@ -293,3 +293,21 @@ def test_a_sub_folder_that_cannot_be_listed_is_an_error(sites, monkeypatch):
     monkeypatch.setattr(Path, "iterdir", iterdir)
     with pytest.raises(InputError, match=r"ulm: cannot be read \(Permission denied\)"):
         read_documents(sites, recursive=True)
+
+
+def test_recursive_reads_a_tree_deeper_than_the_recursion_limit(tmp_path):
+    root = tmp_path / "transcripts"
+    (root / "top.txt").parent.mkdir()
+    (root / "top.txt").write_text("Mod: Top level.\n", encoding="utf-8")
+    deep = root
+    for _ in range(1100):  # one level at a time: mkdir(parents=True) and os.makedirs recurse once per level
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "z.txt").write_text("Mod: Down here.\n", encoding="utf-8")
+    try:
+        assert [d.id for d in read_documents(root, recursive=True)] == ["/".join(["d"] * 1100 + ["z"]), "top"]
+    finally:  # pytest's clean-up of old temporary folders (shutil.rmtree) recurses once per level too
+        (deep / "z.txt").unlink()
+        while deep != root:
+            deep.rmdir()
+            deep = deep.parent

@@ -64,7 +64,7 @@ def read_documents(path: str | Path, metadata: str | Path | None = None, recursi
 def _read_folder(folder: Path, skip: Path | None, recursive: bool = False) -> list[Document]:
     documents: list[Document] = []
     unreadable: list[InputError] = []
-    for path, sub_folder in _transcript_files(folder, folder, skip, recursive):
+    for path, sub_folder in _transcript_files(folder, skip, recursive):
         try:
             if path.suffix.lower() in TABLE_SUFFIXES and is_coding_table(path):
                 logger.warning("skipped %s: a coding table (it has a 'code' column), not a transcript", path)
@@ -80,16 +80,17 @@ def _read_folder(folder: Path, skip: Path | None, recursive: bool = False) -> li
     return documents
 
 
-def _transcript_files(root: Path, folder: Path, skip: Path | None,
-                      recursive: bool) -> Iterator[tuple[Path, PurePosixPath]]:
-    """The supported files of ``folder`` in order of name, each with its sub-folder of ``root``; with
-    ``recursive``, those of its sub-folders too, where they sort (in order of relative path). What is left out is
-    logged as :func:`read_documents` says."""
-    try:
-        entries = sorted(folder.iterdir(), key=lambda p: p.name)
-    except OSError as exc:  # a sub-folder the user may not open
-        raise InputError(f"{folder}: cannot be read ({exc.strerror or exc})") from None
-    for path in entries:
+def _transcript_files(root: Path, skip: Path | None, recursive: bool) -> Iterator[tuple[Path, PurePosixPath]]:
+    """The supported files of ``root`` in order of name, each with its sub-folder of ``root``; with ``recursive``,
+    those of its sub-folders too, where they sort (in order of relative path). What is left out is logged as
+    :func:`read_documents` says. The folders being read are a stack, not nested calls, so that a tree of any
+    depth is read (nested calls stopped at about a thousand levels with a RecursionError)."""
+    pending = [iter(_entries(root))]
+    while pending:
+        path = next(pending[-1], None)
+        if path is None:
+            pending.pop()
+            continue
         if path.name.startswith(".") or (skip is not None and path.resolve() == skip.resolve()):
             continue
         if path.name.startswith("~$"):  # Word and Excel keep one beside a file they have open
@@ -97,18 +98,26 @@ def _transcript_files(root: Path, folder: Path, skip: Path | None,
             continue
         if path.is_dir() and not recursive:
             logger.warning("skipped %s: a sub-folder (only the files directly in %s are read): give --recursive to "
-                           "read sub-folders too", path, folder)
+                           "read sub-folders too", path, path.parent)
             continue
         if path.is_dir() and path.is_symlink():  # never followed: no loop, nothing read twice or outside root
             logger.warning("skipped %s: a link to a folder, not followed (copy the folder in to read it)", path)
             continue
         if path.is_dir():
-            yield from _transcript_files(root, path, skip, recursive)
+            pending.append(iter(_entries(path)))
             continue
         if not path.is_file() or not is_supported(path):
             logger.warning("skipped %s: not a supported transcript file", path)
             continue
-        yield path, PurePosixPath(*folder.relative_to(root).parts)
+        yield path, PurePosixPath(*path.parent.relative_to(root).parts)
+
+
+def _entries(folder: Path) -> list[Path]:
+    """The entries of ``folder`` in order of name."""
+    try:
+        return sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:  # a sub-folder the user may not open
+        raise InputError(f"{folder}: cannot be read ({exc.strerror or exc})") from None
 
 
 def _in_sub_folder(documents: list[Document], sub_folder: PurePosixPath) -> list[Document]:
