@@ -182,3 +182,22 @@ def test_an_own_export_keeps_folder_ids_and_exclusivity(sites, tmp_path, project
     codebook.exclusive = False
     export_project(codebook, read_transcripts(folder, recursive=True), out=tmp_path / "b.qdpx")
     assert import_project(tmp_path / "b.qdpx", tmp_path / "b").codebook.exclusive is False
+
+
+def test_own_ids_that_cannot_be_files_keep_the_last_part(tmp_path):
+    """Names with theme_assist's guid that documents/ cannot hold as folders: a file and a folder of one name
+    (x from x.docx beside a folder x.txt/ read with --recursive) and ids thousands of folders deep are imported
+    by their last part, as other tools' names are, instead of stopping the import."""
+    deep = "/".join(["d"] * 1500)
+    names = ["x", "x.txt/y", deep, "/".join(["e" * 99] * 45)]
+    sources = "".join(f'<TextSource guid="{stable_guid("source", name)}" name="{name}"><PlainTextContent>A: {i}'
+                      "</PlainTextContent></TextSource>" for i, name in enumerate(names))
+    xml = ('<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="p" '
+           'origin="theme_assist 0.1.0"><Sources>' + sources + "</Sources></Project>")
+    path = tmp_path / "crafted.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", xml)
+    imported = import_project(path, tmp_path / "imported")
+    assert [document.id for document in imported.documents] == ["x", "y", "d", "e" * 99]
+    assert {d.id: d.text for d in read_documents(tmp_path / "imported" / "documents")} == {
+        "x": "A: 0", "y": "A: 1", "d": "A: 2", "e" * 99: "A: 3"}

@@ -112,16 +112,25 @@ def document_id(source_name: str, taken: set[str]) -> str:
     return unique(_safe_stem(base), taken)
 
 
+_MAX_OWN_ID = 255
+"""The longest document id with folders :func:`own_document_id` keeps (a file name's limit on most systems)."""
+
+
 def own_document_id(source_name: str, source_guid: str) -> str | None:
     """The document id a theme_assist export named a source by, folders kept (``butabika/fg_01``), or ``None``.
 
     Only a source theme_assist created carries its id as its name: its guid is the one derived from that id
     (:func:`stable_guid`), which another tool's source (``Interview 3/4``) has not. The id is taken only if every
-    part of it is a safe file stem already (:func:`_safe_stem`), so that it names a file inside ``documents/``.
+    part of it is a safe file stem already (:func:`_safe_stem`), so that it names a file inside ``documents/``; no
+    folder of it ends in ``.txt`` (the file of another id: ``x`` and ``x.txt/y``), and it is at most
+    :data:`_MAX_OWN_ID` characters long, so that its folders can be made (a crafted name thousands of folders deep
+    stopped the import with a RecursionError or 'File name too long').
     """
-    if guid_key(source_guid) != stable_guid("source", source_name):
+    if guid_key(source_guid) != stable_guid("source", source_name) or len(source_name) > _MAX_OWN_ID:
         return None
     parts = source_name.split("/")
+    if any(part.lower().endswith(".txt") for part in parts[:-1]):
+        return None
     return source_name if all(part == _safe_stem(part) for part in parts) else None
 
 
