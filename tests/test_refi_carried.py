@@ -201,3 +201,19 @@ def test_own_ids_that_cannot_be_files_keep_the_last_part(tmp_path):
     assert [document.id for document in imported.documents] == ["x", "y", "d", "e" * 99]
     assert {d.id: d.text for d in read_documents(tmp_path / "imported" / "documents")} == {
         "x": "A: 0", "y": "A: 1", "d": "A: 2", "e" * 99: "A: 3"}
+
+
+def test_metadata_with_characters_xml_cannot_hold_is_exported(tmp_path, project_schema, caplog):
+    """A vertical tab pasted from Word into a metadata cell (or a column name) is a line break in the .qdpx, as in
+    every other text it writes; the export stopped with 'kept-aside <VariableValue> is not well-formed XML'."""
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "i1.txt").write_text("Moderator: What changed?\nP1: I was paid.\n", encoding="utf-8")
+    metadata = tmp_path / "meta.csv"
+    metadata.write_text('document,site,"no\vte"\ni1.txt,"Bu\vtabika",x\fy\n', encoding="utf-8")
+    out = tmp_path / "out.qdpx"
+    assert run_cli("export-qdpx", "--codebook", CODEBOOK, "--documents", folder, "--metadata", metadata,
+                   "--out", out) == 0
+    project_schema.validate(qde(out))
+    assert "3 character(s) that XML 1.0 cannot hold were replaced" in caplog.text
+    assert read_project(out).documents[0].metadata == {"site": "Bu\ntabika", "no\nte": "x\ny"}

@@ -11,6 +11,7 @@ cell writes none); values of other variables stay as imported. Values on cases a
 
 from __future__ import annotations
 
+import logging
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ from theme_assist.errors import InputError
 from theme_assist.refi.convert import guid_key, stable_guid
 from theme_assist.refi.model import Project, RawElement, TextSource
 from theme_assist.refi.reader import PROJECT_NS, local
-from theme_assist.refi.writer import raw_in_namespace
+from theme_assist.refi.writer import raw_in_namespace, replace_not_xml
+
+logger = logging.getLogger(__name__)
 
 RESERVED = ("document", "file", "filename")
 """Field names a metadata table reads as its document column (:mod:`theme_assist.ingest.metadata`): a variable of
@@ -90,7 +93,11 @@ def source_metadata(project: Project) -> dict[str, dict[str, str]]:
     return metadata
 
 
-def _serialised(element: ET.Element) -> RawElement:
+def _serialised(element: ET.Element, replaced: list[int]) -> RawElement:
+    """``element`` as a kept-aside element; characters XML 1.0 cannot hold (a vertical tab pasted from Word into a
+    metadata cell) are replaced as the writer replaces them (:func:`~.writer.replace_not_xml`), and counted in
+    ``replaced``: written as they are, the element could not be parsed back."""
+    replaced.append(replace_not_xml(element))
     return RawElement(kind=local(element.tag), xml=ET.tostring(element, encoding="unicode").replace("\r", "&#13;"))
 
 
@@ -120,8 +127,9 @@ def with_metadata(project: Project, metadata: dict[str, dict[str, str]]) -> None
             by_name[name] = Variable(stable_guid("variable", name), name)
             variables.append(by_name[name])
     exported = {guid_key(by_name[name].guid) for name in names}
+    replaced: list[int] = []
     for source in project.text_sources:
-        _set_values(source, metadata.get(source.document, {}), names, by_name, exported)
+        _set_values(source, metadata.get(source.document, {}), names, by_name, exported, replaced)
     block = ET.Element(_tag("Variables"))
     for variable in variables:
         block.append(ET.Element(_tag("Variable"), {"guid": variable.guid, "name": variable.name,
@@ -131,11 +139,14 @@ def with_metadata(project: Project, metadata: dict[str, dict[str, str]]) -> None
         for old, new in zip((v for v in raw_in_namespace(kept[0], PROJECT_NS) if local(v.tag) == "Variable"), block):
             old.tail = None
             new.extend(old)
-    project.extras = [raw for raw in project.extras if raw.kind != "Variables"] + [_serialised(block)]
+    project.extras = [raw for raw in project.extras if raw.kind != "Variables"] + [_serialised(block, replaced)]
+    if sum(replaced):
+        logger.warning("metadata: %d character(s) that XML 1.0 cannot hold were replaced (U+000B and U+000C by a line "
+                       "break, other control characters by U+FFFD)", sum(replaced))
 
 
 def _set_values(source: TextSource, values: dict, names: list[str], by_name: dict[str, Variable],
-                exported: set[str]) -> None:
+                exported: set[str], replaced: list[int]) -> None:
     kept = [raw for raw in source.extras if not ((found := _value(raw)) and guid_key(found[0]) in exported)]
     for name in names:
         value, variable = _clean(values.get(name)), by_name[name]
@@ -148,5 +159,5 @@ def _set_values(source: TextSource, values: dict, names: list[str], by_name: dic
         element = ET.Element(_tag("VariableValue"))
         ET.SubElement(element, _tag("VariableRef"), {"targetGUID": variable.guid})
         ET.SubElement(element, _tag(f"{variable.type if variable.type in _FORMS else 'Text'}Value")).text = value
-        kept.append(_serialised(element))
+        kept.append(_serialised(element, replaced))
     source.extras = kept

@@ -152,6 +152,21 @@ def _replace(pattern: re.Pattern, text: str) -> tuple[str, int]:
     return pattern.subn(lambda match: "\n" if match[0] in "\x0b\x0c" else "\ufffd", text)
 
 
+def replace_not_xml(root: ET.Element) -> int:
+    """Replace the characters XML 1.0 cannot hold (:func:`_replace`) in the texts and attribute values of ``root``
+    and its descendants, in place; returns how many were replaced. ElementTree writes them as they are, and no XML
+    parser reads the result back then."""
+    replaced = 0
+    for element in root.iter():
+        if element.text:
+            element.text, count = _replace(NOT_XML, element.text)
+            replaced += count
+        for key, value in element.attrib.items():
+            element.attrib[key], count = _replace(NOT_XML, value)
+            replaced += count
+    return replaced
+
+
 def _warn_replaced(count: int, path: str | Path) -> None:
     if count:
         logger.warning("%s: %d character(s) that XML 1.0 cannot hold were replaced (U+000B and U+000C by a line "
@@ -171,16 +186,10 @@ def _xml_bytes(root: ET.Element, namespace: str) -> tuple[bytes, int]:
         ElementTree writes them as they are, and no XML parser reads the file back then.
     """
     prefix = f"{{{namespace}}}"
-    replaced = 0
+    replaced = replace_not_xml(root)
     for element in root.iter():
         if element.tag.startswith(prefix):
             element.tag = element.tag[len(prefix):]
-        if element.text:
-            element.text, count = _replace(NOT_XML, element.text)
-            replaced += count
-        for key, value in element.attrib.items():
-            element.attrib[key], count = _replace(NOT_XML, value)
-            replaced += count
     root.set("xmlns", namespace)
     ET.indent(root)
     return _escape_carriage_returns(ET.tostring(root, encoding="utf-8", xml_declaration=True)), replaced
