@@ -217,3 +217,26 @@ def test_metadata_with_characters_xml_cannot_hold_is_exported(tmp_path, project_
     project_schema.validate(qde(out))
     assert "3 character(s) that XML 1.0 cannot hold were replaced" in caplog.text
     assert read_project(out).documents[0].metadata == {"site": "Bu\ntabika", "no\nte": "x\ny"}
+
+
+def test_force_keeps_texts_the_import_did_not_write(sites, tmp_path, capsys):
+    """A transcript or memo added to documents/ (or a folder of it) is other work, though it ends in .txt:
+    import-qdpx --force deleted it with the folder."""
+    folder, _ = sites
+    from theme_assist.ingest import read_documents as read_transcripts
+
+    export_project(load_codebook(CODEBOOK), read_transcripts(folder, recursive=True), out=tmp_path / "a.qdpx")
+    assert run_cli("import-qdpx", tmp_path / "a.qdpx", "--out", tmp_path / "a") == 0
+    documents = tmp_path / "a" / "documents"
+    (documents / "memos").mkdir()
+    (documents / "memos" / "notes.txt").write_text("my notes", encoding="utf-8")
+    (documents / "butabika" / "fg_02.txt").write_text("Mod: A new group.\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run_cli("import-qdpx", tmp_path / "a.qdpx", "--out", tmp_path / "a", "--force") == 2
+    assert ("also holds documents/butabika/fg_02.txt, documents/memos, documents/memos/notes.txt, which import-qdpx "
+            "did not write") in capsys.readouterr().err
+    assert (documents / "memos" / "notes.txt").read_text(encoding="utf-8") == "my notes"
+    (documents / "butabika" / "fg_02.txt").unlink()
+    (documents / "memos" / "notes.txt").unlink()
+    (documents / "memos").rmdir()
+    assert run_cli("import-qdpx", tmp_path / "a.qdpx", "--out", tmp_path / "a", "--force") == 0

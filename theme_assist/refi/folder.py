@@ -16,7 +16,7 @@ An imported project folder holds::
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
@@ -52,22 +52,28 @@ WRITTEN = ("codebook.yaml", "documents", "codings.csv", METADATA, PROJECT_JSON, 
 """What :func:`write_folder` writes at the top of the folder."""
 
 
-def _holds_texts(entry: Path) -> bool:
-    """Whether ``entry`` is a (not linked) sub-folder of ``documents/`` with texts in it, as an id with folders
-    makes (``butabika/fg_01``)."""
-    return entry.is_dir() and not entry.is_symlink() and any(path.is_file() for path in entry.rglob("*.txt"))
-
-
 def other_work(folder: Path) -> list[str]:
     """The entries of an imported ``folder`` that :func:`write_folder` did not write (a memo, an analysis folder,
-    anything but a ``.txt`` text in ``documents/`` or its folders of texts), which replacing the folder would
-    delete."""
+    anything in ``documents/`` but the texts of the documents its ``project.json`` lists and their folders), which
+    replacing the folder would delete. A transcript or memo added to ``documents/`` or a folder of it is other
+    work, though it ends in ``.txt``."""
     found = sorted(entry.name for entry in folder.iterdir() if entry.name not in WRITTEN)
     documents = folder / "documents"
     if documents.is_dir():
-        found += sorted(f"documents/{entry.relative_to(documents).as_posix()}" for entry in documents.rglob("*")
-                        if not (entry.is_file() and entry.suffix == ".txt") and not _holds_texts(entry))
+        written = _written_texts(folder)
+        found += sorted(f"documents/{relative}" for entry in documents.rglob("*")
+                        if (relative := entry.relative_to(documents).as_posix()) not in written or entry.is_symlink())
     return found
+
+
+def _written_texts(folder: Path) -> set[str]:
+    """The paths in ``documents/`` that the import of ``folder`` wrote, by its ``project.json``: the ``.txt`` of each
+    document and the folders above it (``butabika``, ``butabika/fg_01.txt``)."""
+    written = set()
+    for source in read_base(folder / PROJECT_JSON).text_sources:
+        text = PurePosixPath(f"{source.document}.txt")
+        written |= {text.as_posix(), *(parent.as_posix() for parent in text.parents if parent.parts)}
+    return written
 
 
 def read_base(path: Path) -> Project:
