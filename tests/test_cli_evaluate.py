@@ -180,6 +180,12 @@ def test_the_codes_of_two_coders_are_refused(capsys, tmp_path, own_data, with_id
         code, _, err = run(capsys, "--corpus", tmp_path / "double.csv", "--codebook", codebook, "--coder", "cy",
                            "--out", tmp_path / "results")
         assert code == 2 and "--coder 'cy': " in err and "no codes of that coder (coders: ana, ben)" in err
+        # two files of one name: the clash names the results' file, which has the coder in it
+        (tmp_path / "again").mkdir()
+        (tmp_path / "again" / "double.csv").write_text((tmp_path / "double.csv").read_text())
+        code, _, err = run(capsys, "--corpus", tmp_path / "double.csv", "--corpus", tmp_path / "again" / "double.csv",
+                           "--codebook", codebook, "--coder", "ana", "--out", tmp_path / "clash")
+        assert code == 2 and "--corpus names 'double-ana' twice" in err and not (tmp_path / "clash").exists()
 
 
 def test_a_coding_with_one_code_is_refused(capsys, tmp_path, own_data):

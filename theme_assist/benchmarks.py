@@ -138,6 +138,11 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)
 
 
+def coded_benchmark_name(path: str | Path, coder: str | None = None) -> str:
+    """The name of :func:`coded_benchmark`'s benchmark (and of its result files): the file's stem, and the coder."""
+    return Path(path).stem if coder is None else f"{Path(path).stem}-{safe_name(coder)}"
+
+
 def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = None) -> Benchmark:
     """A user's own coded table (:func:`theme_assist.inputs.read_coded` with a ``document`` column) as a benchmark,
     named after the file's stem (and ``coder``, when given).
@@ -190,6 +195,5 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     if len(used) < 2:
         raise InputError(f"{path}: every coded segment has the code {used[0]!r}; evaluate needs at least two codes "
                          "to compare the engine's with (with one, κ is undefined and accuracy says nothing)")
-    name = Path(path).stem if coder is None else f"{Path(path).stem}-{safe_name(coder)}"
-    return Benchmark(name, coded, codebook, citation=f"Coded data: {path}" + (f", coder {coder}" if coder else ""))
+    return Benchmark(coded_benchmark_name(path, coder), coded, codebook, citation=f"Coded data: {path}" + (f", coder {coder}" if coder else ""))
 

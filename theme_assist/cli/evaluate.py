@@ -37,7 +37,7 @@ def evaluate(
     from theme_assist.cli._console import table_console
     from rich.table import Table
 
-    from theme_assist.benchmarks import LOADERS, coded_benchmark, load_benchmark, safe_name
+    from theme_assist.benchmarks import LOADERS, coded_benchmark, coded_benchmark_name, load_benchmark, safe_name
     from theme_assist.codebook import load_codebook
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
@@ -67,7 +67,7 @@ def evaluate(
     if coder is not None and not own:
         logger.warning("--coder is for a coded CSV of your own with a coder column; the benchmarks have one code "
                        "per segment")
-    names = [name if name in LOADERS else Path(name).stem for name in corpus]
+    names = [name if name in LOADERS else coded_benchmark_name(name, coder) for name in corpus]
     folders = [out if out is not None else BENCHMARK_RESULTS if name in LOADERS else Path(name).parent
                for name in corpus]
     targets = [(folder.resolve(), name) for folder, name in zip(folders, names)]
