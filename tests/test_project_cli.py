@@ -516,3 +516,23 @@ def test_codes_renamed_and_merged_in_use_reach_exports_refits_and_the_review_que
         refit(store, embedder=embedder)
         assert store.latest_run()["codebook_version"] == 2 and set(store.suggestions()["code"]) <= new_ids | {""}
         assert sorted(map(tuple, current_codings(store).to_numpy())) == sorted(current)
+
+
+def test_coded_rows_naming_documents_the_project_lacks_say_how_the_project_names_them(tmp_path):
+    """A reference coding made before the transcripts went into per-site folders names 'fg_butabika_01'; the
+    project read them with --recursive as 'butabika/fg_01'. It said "has no turn 0", as if the document were there."""
+    from theme_assist.errors import InputError
+    from theme_assist.ingest import read_documents
+    from theme_assist.project.build import codings_for_segments
+    from theme_assist.segment import segment_documents
+
+    (tmp_path / "butabika").mkdir()
+    (tmp_path / "butabika" / "fg_01.txt").write_text("Ann: I got paid.\nBob: My mother helps.\n", encoding="utf-8")
+    documents = read_documents(tmp_path, recursive=True)
+    segments = segment_documents(documents)
+    for table in ({"document": ["fg_butabika_01"] * 2, "turn": ["0", "1"], "code": ["work", "family"]},
+                  {"document": ["fg_butabika_01"], "text": ["I got paid."], "code": ["work"]}):
+        with pytest.raises(InputError, match=r"coded.csv: document 'fg_butabika_01' is not in the project \(\d rows? "
+                                             r"name 1 document\(s\) it does not have\): .* named by its path in the "
+                                             r"input folder less the suffix, .*\('butabika/fg_01'\)"):
+            codings_for_segments(pd.DataFrame(table), segments, "coded.csv", documents=documents)

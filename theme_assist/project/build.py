@@ -60,9 +60,7 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
     elif {"document", "start", "end"} <= columns:
         spans = coded.assign(document=coded["document"].astype(str),
                              **{column: whole_numbers(coded[column], column, source) for column in ("start", "end")})
-        unplaced = set(spans["document"]) - set(segments["document"].astype(str))
-        if unplaced:
-            raise InputError(f"{source}: document {sorted(unplaced)[0]!r} is not in the project")
+        _refuse_unknown_documents(spans, segments, source)
         placed = codings_on_overlapping_segments(_spans_on_read_texts(spans, documents, source), segments)
     elif "text" in columns:
         placed = _by_text(coded, segments, source)
@@ -110,7 +108,23 @@ def _as_on_disk(document: Document) -> Document:
     return replace(document, text=text) if newline_offsets(text)[0] == document.text else document
 
 
+def _refuse_unknown_documents(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> None:
+    """Refuse rows whose ``document`` the project does not have, saying how the project names its documents (a
+    reference coding made before the transcripts went into per-site folders names ``fg_butabika_01``, the project
+    ``butabika/fg_01``)."""
+    known = segments["document"].astype(str)
+    unknown = ~coded["document"].astype(str).isin(set(known))
+    if unknown.any():
+        names = sorted(set(coded.loc[unknown, "document"].astype(str)))
+        how = ("its path in the input folder less the suffix, as --recursive reads sub-folders" if "/" in known.iloc[0]
+               else "its file name less the suffix")
+        raise InputError(f"{source}: document {names[0]!r} is not in the project ({int(unknown.sum())} rows name "
+                         f"{len(names)} document(s) it does not have): a document of the project is named by {how} "
+                         f"({known.iloc[0]!r}); name the documents so in the table")
+
+
 def _by_turn(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
+    _refuse_unknown_documents(coded, segments, source)
     keys = segments[["segment_id", "document", "turn"]].assign(turn=segments["turn"].astype(int))
     coded = coded.assign(turn=whole_numbers(coded["turn"], "turn", source))
     placed = coded.drop(columns=["segment_id"], errors="ignore").merge(keys, on=["document", "turn"], how="left",
@@ -140,6 +154,8 @@ def _check_texts(placed: pd.DataFrame, segments: pd.DataFrame, source: str) -> N
 
 def _by_text(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
     keys = ["text", "document"] if "document" in coded else ["text"]
+    if "document" in coded:
+        _refuse_unknown_documents(coded, segments, source)
     index = segments[["segment_id", *keys]].assign(text=_same_text(segments["text"]))
     placed = coded.drop(columns=["segment_id"], errors="ignore").assign(
         text=_same_text(coded["text"]), row=range(len(coded))).merge(index, on=keys, how="left", indicator=True)
