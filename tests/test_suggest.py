@@ -467,3 +467,18 @@ def test_dense_features_become_the_same_sparse_matrix():
     for part in ("data", "indices", "indptr"):
         np.testing.assert_array_equal(getattr(built, part), getattr(expected, part))
     assert built.shape == expected.shape and dense_to_csr(np.zeros((0, 5), np.float32)).shape == (0, 5)
+
+
+def test_several_coders_codes_on_one_segment_of_an_exclusive_codebook_name_the_coders(exclusive_book):
+    """A double-coded .qdpx import's codings.csv (a coder column) as training data: the refusal says the codes
+    are two coders' and what to do (it named only the codes, as if one coder had given both)."""
+    from theme_assist.suggest import codes_per_segment
+
+    coders = CODED.assign(coder="ana")
+    doubled = pd.concat([coders, coders.iloc[[0]].assign(code="family", coder="bo")])
+    with pytest.raises(InputError, match=r"segment 's0' has 2 codes: family, work, of 2 coders \(ana, bo\): an "
+                                         r"exclusive codebook learns one code per segment, so keep the rows of one "
+                                         r"coder in the coded table"):
+        codes_per_segment(doubled, exclusive_book)
+    with pytest.raises(InputError, match=r"segment 's0' has 2 codes: family, work$"):  # one coder's two codes
+        codes_per_segment(pd.concat([coders, coders.iloc[[0]].assign(code="family")]), exclusive_book)

@@ -100,9 +100,22 @@ def codes_per_segment(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
             row = several.iloc[0]
             raise InputError(
                 f"codebook {codebook.name!r} is exclusive (one code per segment) but segment {row['segment_id']!r} "
-                f"has {len(row['codes'])} codes: {', '.join(row['codes'])}"
+                f"has {len(row['codes'])} codes: {', '.join(row['codes'])}" + _coders_of(frame, row["segment_id"])
             )
     return segments
+
+
+def _coders_of(frame: pd.DataFrame, segment_id: str) -> str:
+    """What to add to the refusal of several codes on ``segment_id`` when they are codes of several coders (a
+    ``coder`` column, as in a double-coded ``.qdpx`` import's ``codings.csv``): who they are and what to do."""
+    if "coder" not in frame:
+        return ""
+    rows = frame[(frame["segment_id"] == segment_id) & (frame["code"] != "")]
+    coders = sorted(set(rows["coder"].astype(str).str.strip()))
+    if len(coders) < 2:
+        return ""
+    return (f", of {len(coders)} coders ({', '.join(coders)}): an exclusive codebook learns one code per segment, "
+            "so keep the rows of one coder in the coded table")
 
 
 def refuse_unknown_codes(codes: pd.Series, codebook: Codebook) -> None:
