@@ -536,3 +536,15 @@ def test_coded_rows_naming_documents_the_project_lacks_say_how_the_project_names
                                              r"name 1 document\(s\) it does not have\): .* named by its path in the "
                                              r"input folder less the suffix, .*\('butabika/fg_01'\)"):
             codings_for_segments(pd.DataFrame(table), segments, "coded.csv", documents=documents)
+
+
+def test_info_prints_a_long_codebook_version_line_as_one_line(tmp_path, small_project, capsys):
+    """A version's note and maps ('mapped psw_staff_recognition → psw_integration_challenges, …') make a long
+    line: in a batch job's log it was folded at 160 columns, splitting a map in two."""
+    revised = tmp_path / "revised.yaml"
+    revised.write_text((tmp_path / "codebook.yaml").read_text().replace("name: Family", "name: Relatives"))
+    note = "merged after the first round " + "of coding " * 20
+    assert run("project", "codebook", str(small_project), "--codebook", str(revised), "--note", note.strip()) == 0
+    capsys.readouterr()
+    assert run("project", "info", str(small_project)) == 0
+    assert f", {note.strip()}\n" in capsys.readouterr().out

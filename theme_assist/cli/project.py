@@ -204,11 +204,9 @@ def backup(
 @project_app.command("info")
 def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
     """Summarise PROJECT: documents, segments, codebook versions, model runs, decisions per coder."""
-    from theme_assist.cli._console import table_console
-
     from theme_assist.project import ProjectStore
 
-    console = table_console()
+    console = message_console(stderr=False)  # one line each: a version's maps and note made it fold at 160
     with ProjectStore(project) as store:
         decisions = store.decisions()
         run = store.latest_run()
