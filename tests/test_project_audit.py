@@ -323,3 +323,29 @@ def test_the_machines_pre_coding_of_reviewed_segments_is_what_the_coders_saw_fir
     assert rows["machine vs Ana"]["n_units"] == 3 and rows["machine vs Ana"]["percent"] == pytest.approx(expected)
     assert rows["machine vs ref"]["n_units"] == 0  # ref's only coding is one the machine learnt from
     assert rows["Ana vs Bo"]["percent"] == pytest.approx(0.0)
+
+
+def test_an_empty_pre_coding_says_why(tmp_path, caplog):
+    """A project made from a .qdpx (codings, no review decision, no run) exported an empty machine.csv with a ✓,
+    and agree --machine then said only that the file has no rows."""
+    import time
+
+    from theme_assist.project.audit import machine_before_review
+
+    imported = make_project(tmp_path / "imported.taproj", with_run=False)
+    imported.add_codings(pd.DataFrame({"segment_id": [imported.segments()["segment_id"].iloc[0]], "code": ["work"],
+                                       "coder": ["ana"]}), source="study.qdpx")
+    assert machine_before_review(imported).empty
+    assert "the machine's pre-coding is empty: the project has no review decision yet" in caplog.text
+    caplog.clear()
+    first = imported.segments()["segment_id"].iloc[1]
+    imported.record_decisions([DecisionRequest(first, "add", "family", "bo")])
+    assert machine_before_review(imported).empty
+    assert "no model run (run `theme-assist project suggest` before the coders review)" in caplog.text
+    caplog.clear()
+    time.sleep(0.01)
+    imported.add_run(synthetic_suggestions(imported.segments()), model_id="m", embedding_model="e",
+                     engine_version="1", mode="trained", params={}, n_training=1, n_decisions=1)
+    assert machine_before_review(imported).empty
+    assert "no reviewed segment had a model run's suggestions before its first decision" in caplog.text
+    imported.close()

@@ -192,12 +192,16 @@ def machine_before_review(store: ProjectStore) -> pd.DataFrame:
     They come from the latest run made before anyone decided on the segment, so the engine had not learnt that
     segment's codes yet: its agreement with the coders is that of a pre-coding, not of a model tested on what it
     was trained on. Segments decided before any run, and segments with a coding imported before that run (which
-    the run learnt from), are left out."""
+    the run learnt from), are left out. Where that leaves nothing, a warning says why (no decision, no run, no
+    run before a decision): ``agree --machine`` refuses the table, without saying why."""
     decisions = store.decisions()
     first = (decisions[decisions["action"] != "undo"].groupby("segment_id")["created_at"].min()
              .rename("decided_at").reset_index().sort_values("decided_at"))
     runs = store.runs()[["id", "created_at"]].rename(columns={"id": "run_id"}).sort_values("created_at")
     if first.empty or runs.empty:
+        logger.warning("the machine's pre-coding is empty: the project has %s", "no review decision yet (codings "
+                       "from project init are not reviewed segments)" if first.empty else "no model run (run "
+                       "`theme-assist project suggest` before the coders review)")
         return pd.DataFrame(columns=["segment_id", "code", "score", "rank", "evidence"])
     # the latest run strictly before the first decision (ISO 8601 UTC times sort as text)
     first["at"] = pd.to_datetime(first["decided_at"], utc=True)
@@ -211,6 +215,9 @@ def machine_before_review(store: ProjectStore) -> pd.DataFrame:
     suggestions = store.all_suggestions()
     chosen = suggestions.merge(shown[["segment_id", "run_id"]].astype({"run_id": int}), on=["segment_id", "run_id"])
     chosen = chosen.sort_values(["segment_id", "rank"], kind="stable")
+    if chosen.empty:
+        logger.warning("the machine's pre-coding is empty: no reviewed segment had a model run's suggestions before "
+                       "its first decision, other than on codings that run learnt from")
     return pd.DataFrame({"segment_id": chosen["segment_id"], "code": chosen["code"],
                          "score": chosen["score"].astype(float).round(4), "rank": chosen["rank"],
                          "evidence": "[]"}).reset_index(drop=True)
