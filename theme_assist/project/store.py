@@ -87,22 +87,17 @@ def _one_millisecond_later(timestamp: str) -> str:
 
 def _check_code_map(code_map: dict[str, str], current: Codebook, revised: Codebook) -> None:
     """Refuse a code map (old id → new id) that is not a rename or merge of codes the revision drops into codes
-    of the revised codebook."""
+    of the revised codebook (so no chain or cycle either: a code mapped is dropped, a code mapped to is kept)."""
+    revised_ids, current_ids = set(revised.ids), set(current.ids)
     for old, new in code_map.items():
         if old == new:
             raise InputError(f"map {old}={new} maps a code to itself: map only codes the revision drops")
-        path = [old]
-        while path[-1] in code_map and len(path) <= len(code_map):
-            path.append(code_map[path[-1]])
-            if path[-1] == old:
-                raise InputError(f"the code map has a cycle ({' → '.join(path)}): map each dropped code to a code "
-                                 "of the revised codebook")
-        if new not in set(revised.ids):
+        if new not in revised_ids:
             raise InputError(f"map {old}={new}: {new!r} is not a code of the revised codebook")
-        if old in set(revised.ids):
+        if old in revised_ids:
             raise InputError(f"map {old}={new}: {old!r} is still in the revised codebook; only a code the revision "
                              "drops can be mapped")
-        if old not in set(current.ids):
+        if old not in current_ids:
             raise InputError(f"map {old}={new}: {old!r} is not a code of the project's current codebook")
 
 
@@ -147,7 +142,7 @@ class ProjectStore:
         if not create:
             self._check_intact()
         self._local = threading.local()
-        self._exclusive_versions: dict[int, bool] = {}
+        self._codebooks: dict[int, Codebook] = {}
         connection = self._connection()
         try:
             migrate(connection, str(self.path))
@@ -469,13 +464,18 @@ class ProjectStore:
             raise InputError("the revised codebook has fewer than two codes: suggestions need at least two")
 
     def codebook(self, version: int | None = None) -> Codebook:
-        """The current codebook, or an earlier ``version``."""
-        sql = "SELECT version, yaml FROM codebook_versions "
-        sql += "WHERE version = ?" if version is not None else "ORDER BY version DESC LIMIT 1"
-        row = self._connection().execute(sql, (version,) if version is not None else ()).fetchone()
-        if row is None:
-            raise InputError(f"project {self.path.name} has no codebook" + (f" version {version}" if version else ""))
-        return parse_codebook(row["yaml"], source=f"{self.path.name} codebook v{row['version']}")
+        """The current codebook, or an earlier ``version``; each version is parsed once per store (versions are
+        append-only, and parsing a large codebook's YAML takes ~0.1 s, which every request and decision needs).
+        The codebook returned is shared: do not change it."""
+        version = self.codebook_version() if version is None else version
+        if version not in self._codebooks:
+            row = self._connection().execute("SELECT yaml FROM codebook_versions WHERE version = ?",
+                                             (version,)).fetchone()
+            if row is None:
+                raise InputError(f"project {self.path.name} has no codebook" + (f" version {version}" if version
+                                                                                  else ""))
+            self._codebooks[version] = parse_codebook(row["yaml"], source=f"{self.path.name} codebook v{version}")
+        return self._codebooks[version]
 
     def codebook_version(self) -> int:
         row = self._connection().execute("SELECT max(version) FROM codebook_versions").fetchone()
@@ -501,7 +501,10 @@ class ProjectStore:
         every later version in turn (a code re-added after it was mapped away is a new code: only what was
         stored before the map follows it)."""
         codes = codes.copy()
-        for version, group in self.code_maps().groupby("version"):
+        maps = self.code_maps()
+        if maps.empty:  # most projects: nothing renamed or merged
+            return codes
+        for version, group in maps.groupby("version"):
             before = np.asarray(versions) < version
             codes[before] = codes[before].replace(dict(zip(group["old"], group["new"])))
         return codes
@@ -510,8 +513,8 @@ class ProjectStore:
     def add_codings(self, codings: pd.DataFrame, source: str) -> int:
         """Store human codings (``segment_id``, ``code``, optional ``coder``); returns how many."""
         frame = codings.assign(coder=codings["coder"] if "coder" in codings else "")
-        created = utc_now()
         with self.transaction() as db:
+            created = utc_now()  # under the lock, as the codes are checked: read under the version in force then
             unknown = sorted(set(frame["code"].astype(str)) - set(self.codebook().ids))  # no revision in between
             if unknown:
                 raise InputError(f"code {unknown[0]!r} in {source} is not in the project's codebook")
@@ -649,8 +652,8 @@ class ProjectStore:
         if not requests:
             return pd.DataFrame(columns=DECISION_COLUMNS)
         batch = uuid.uuid4().hex if len(requests) > 1 else ""
-        created = utc_now()
         with self.transaction() as db:
+            created = utc_now()  # under the lock, as the codes are checked: read under the version in force then
             known_codes = set(self.codebook().ids)  # inside: a revision may not drop or map a code in between
             first_id = None
             for request in requests:
@@ -766,16 +769,11 @@ class ProjectStore:
         return frame
 
     def _exclusive_when(self, in_force: np.ndarray) -> np.ndarray:
-        """Whether each of the codebook versions ``in_force`` (:meth:`_versions_at`) was exclusive (versions are
-        append-only, so each is parsed once per store)."""
+        """Whether each of the codebook versions ``in_force`` (:meth:`_versions_at`) was exclusive."""
         versions = self._read("SELECT version FROM codebook_versions ORDER BY version")["version"].tolist()
-        known = self._exclusive_versions
-        for version in versions:
-            if version not in known:
-                known[version] = self.codebook(int(version)).exclusive
         if not versions:
             return np.zeros(len(in_force), dtype=bool)
-        flags = np.array([known[version] for version in versions], dtype=bool)
+        flags = np.array([self.codebook(int(version)).exclusive for version in versions], dtype=bool)
         return flags[np.searchsorted(versions, in_force)]  # before the first version: as the first
 
     def segment_count(self) -> int:
