@@ -20,16 +20,9 @@ Order = Literal["active", "document"]
 STATUSES, ORDERS = get_args(Status), get_args(Order)
 
 
-_PARSED: dict[str, Codebook] = {}
-
-
 def current_codebook(store: ProjectStore) -> Codebook:
-    """The project's current codebook, parsed once per content (parsing a large codebook's YAML takes ~0.1 s,
-    and every request needs it)."""
-    latest = store.codebook_history().iloc[-1]
-    if latest["content_hash"] not in _PARSED:
-        _PARSED[latest["content_hash"]] = store.codebook(int(latest["version"]))
-    return _PARSED[latest["content_hash"]]
+    """The project's current codebook (parsed once per version by the store)."""
+    return store.codebook()
 
 
 def coded_by_others(store: ProjectStore, coder: str, exclusive: bool) -> set[str]:
@@ -91,13 +84,10 @@ def _rejected_last(suggestions: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame
     return suggestions.iloc[np.lexsort((suggestions["rank"].to_numpy(), turned_down))]  # stable: ties keep order
 
 
-def _top_suggestions(store: ProjectStore, codebook: Codebook, own: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The latest run's best suggestion per segment: ``segment_id``, ``code``, ``score``; given a coder's ``own``
-    state, the best of a code the coder has not rejected there, where there is one."""
-    suggestions = _current_suggestions(store, codebook, with_evidence=False).sort_values("rank", kind="stable")
-    if own is not None:
-        suggestions = _rejected_last(suggestions, own)
-    best = suggestions.drop_duplicates("segment_id")
+def _top_suggestions(store: ProjectStore, codebook: Codebook, own: pd.DataFrame) -> pd.DataFrame:
+    """The latest run's best suggestion per segment: ``segment_id``, ``code``, ``score``; of the codes the coder
+    (``own`` state) has not rejected there, where there is one."""
+    best = _rejected_last(_current_suggestions(store, codebook, with_evidence=False), own).drop_duplicates("segment_id")
     return best[["segment_id", "code", "score"]]
 
 
@@ -171,7 +161,7 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
     names = {c.id: c.name for c in codebook.all_codes}
     before, after = store.context(segment)
     run = store.latest_run()
-    suggestions = _current_suggestions(store, codebook, segment_id).sort_values("rank")
+    suggestions = _current_suggestions(store, codebook, segment_id)  # by rank: _rejected_last below
     codings = store.codings(segment_id=segment_id)
     decisions = store.decisions(segment_id=segment_id)
     state = coder_state(decisions, exclusive=codebook.exclusive, imported=codings)
