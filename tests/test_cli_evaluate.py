@@ -47,6 +47,9 @@ def test_own_coded_csv_with_another_model_writes_named_results(capsys, tmp_path,
     assert stem.with_suffix(".png").is_file()
     # a batch job's log (stdout is not a terminal here) gets the table whole, not folded to 80 columns
     assert "theme_assist" in out and "tfidf_logreg" in out and "…" not in out
+    # and each note whole on one line (36 segments in 2 folds: the notes say where figures rest on little)
+    notes = [line for line in out.splitlines() if line.startswith("Note: ")]
+    assert notes and [line[len("Note: "):-1] for line in notes] == result["notes"]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -222,3 +225,21 @@ def test_own_results_go_beside_the_csv_not_among_the_benchmarks(capsys, tmp_path
     for suffix in (".json", ".md"):
         written = (tmp_path / "study" / "evaluate_esconv").with_suffix(suffix).read_text()
         assert not any(text in written for text in texts)
+
+
+def test_a_coder_named_only_on_uncoded_rows_is_no_second_coder(tmp_path, own_data):
+    """Coders were counted on every row: a name on an uncoded (context) row made a one-coder file "two coders", and
+    --coder with that name failed with an IndexError."""
+    from theme_assist.benchmarks import coded_benchmark
+    from theme_assist.codebook import load_codebook
+    from theme_assist.errors import InputError
+
+    coded, codebook_file = own_data
+    table = pd.read_csv(coded, keep_default_na=False)
+    table.loc[[0, 5], "code"] = ""  # context rows
+    table["coder"] = ["bo" if code == "" else "ana" for code in table["code"]]
+    table.to_csv(tmp_path / "context.csv", index=False)
+    codebook = load_codebook(codebook_file)
+    assert len(coded_benchmark(tmp_path / "context.csv", codebook).segments) == len(table)
+    with pytest.raises(InputError, match="--coder 'bo': .* has no codes of that coder"):
+        coded_benchmark(tmp_path / "context.csv", codebook, coder="bo")

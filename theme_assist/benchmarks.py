@@ -165,7 +165,7 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     if no_document.any():
         raise InputError(f"{path}: {int(no_document.sum())} row(s) without a document ({lines_of(no_document)}): "
                          "folds are grouped by document")
-    coders = sorted(set(coded["coder"].str.strip()) - {""}) if "coder" in coded else []
+    coders = sorted(set(coded.loc[coded["code"] != "", "coder"].str.strip()) - {""}) if "coder" in coded else []
     named = f"{', '.join(coders[:5])}{', …' if len(coders) > 5 else ''}"
     if coder is not None:
         if coder not in coders:

@@ -34,7 +34,7 @@ def evaluate(
                                                               "all-MiniLM-L6-v2); its results are named after it."),
 ) -> None:
     """Cross-validate the suggester and the baselines, grouped by document, over a learning curve."""
-    from theme_assist.cli._console import table_console
+    from theme_assist.cli._console import message_console, table_console
     from rich.table import Table
 
     from theme_assist.benchmarks import LOADERS, coded_benchmark, coded_benchmark_name, load_benchmark, safe_name
@@ -53,7 +53,7 @@ def evaluate(
     if any(size is not None and size < 0 for size in size_list):
         raise InputError(f"--sizes {sizes}: examples per code cannot be negative")
     check_outputs({"--out": out}, {}, folders=("--out",))
-    console = table_console()
+    console, said = table_console(), message_console(stderr=False)
     embedder = Embedder(model=model)
     model_id = embedder.model_id  # an unknown model is a one-line error before any work
     own = [name for name in corpus if name not in LOADERS]
@@ -115,9 +115,9 @@ def evaluate(
                           f"{row.kappa:.3f}±{row.kappa_sd:.3f}", f"{row.top3_recall:.3f}",
                           f"{row.abstention_rate:.3f}", f"{row.ece:.3f}")
         console.print(table)
-        for note in meta["notes"]:
-            console.print(f"Note: {note}.", markup=False, highlight=False)
-        console.print(f"[green]✓[/] {stem}.json / .md / .png")
+        for note in meta["notes"]:  # one line each, as in a batch job's log
+            said.print(f"Note: {note}.", markup=False, highlight=False)
+        said.print(f"[green]✓[/] {stem}.json / .md / .png")
 
 
 def register(app: typer.Typer) -> None:
