@@ -240,3 +240,16 @@ def test_force_keeps_texts_the_import_did_not_write(sites, tmp_path, capsys):
     (documents / "memos" / "notes.txt").unlink()
     (documents / "memos").rmdir()
     assert run_cli("import-qdpx", tmp_path / "a.qdpx", "--out", tmp_path / "a", "--force") == 0
+
+
+def test_hidden_folders_of_an_imports_documents_are_no_documents(tmp_path):
+    """Jupyter's .ipynb_checkpoints/ beside the texts was read as a document and would have been exported."""
+    from theme_assist.refi.folder import read_documents
+
+    documents = tmp_path / "imported" / "documents"
+    (documents / "butabika").mkdir(parents=True)
+    (documents / ".ipynb_checkpoints").mkdir()
+    (documents / "butabika" / "fg_01.txt").write_text("P1: Hello.\n", encoding="utf-8")
+    (documents / ".ipynb_checkpoints" / "fg_01-checkpoint.txt").write_text("P1: Hello.\n", encoding="utf-8")
+    (documents / ".notes.txt").write_text("mine\n", encoding="utf-8")
+    assert [document.id for document in read_documents(documents)] == ["butabika/fg_01"]

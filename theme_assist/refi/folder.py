@@ -106,9 +106,9 @@ def read_base(path: Path) -> Project:
 
 
 def read_documents(folder: Path) -> list[Document]:
-    """The ``*.txt`` files of ``folder`` and its sub-folders as documents (id = path in the folder less ``.txt``,
-    ``/``-separated), decoded as UTF-8 without any change, with the metadata of a ``metadata.csv`` beside
-    ``folder`` (an import's).
+    """The ``*.txt`` files of ``folder`` and its sub-folders, hidden ones left out, as documents (id = path in the
+    folder less ``.txt``, ``/``-separated), decoded as UTF-8 without any change, with the metadata of a
+    ``metadata.csv`` beside ``folder`` (an import's).
 
     Unlike :func:`theme_assist.ingest.read_documents`, which normalises line ends for segmentation, this keeps
     every character, so that REFI-QDA offsets (which count ``\r\n`` as two) stay exact.
@@ -116,7 +116,9 @@ def read_documents(folder: Path) -> list[Document]:
     if not folder.is_dir():
         raise InputError(f"documents folder {folder} does not exist")
     documents = []
-    for path in sorted(path for path in folder.rglob("*.txt") if path.is_file()):
+    texts = (path for path in folder.rglob("*.txt")
+             if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts))
+    for path in sorted(texts):  # hidden files and folders left out, as ingest leaves them (.ipynb_checkpoints/)
         try:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
