@@ -55,12 +55,14 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
         placed = coded.assign(segment_id=coded["segment_id"].astype(str))
         if "text" in coded:
             _check_texts(placed, segments, source)
-    elif {"document", "turn"} <= columns:
+        return placed[["segment_id", "code", "coder"]].reset_index(drop=True)
+    if "document" in coded:
+        _refuse_unknown_documents(coded, segments, source)
+    if {"document", "turn"} <= columns:
         placed = _by_turn(coded, segments, source)
     elif {"document", "start", "end"} <= columns:
         spans = coded.assign(document=coded["document"].astype(str),
                              **{column: whole_numbers(coded[column], column, source) for column in ("start", "end")})
-        _refuse_unknown_documents(spans, segments, source)
         placed = codings_on_overlapping_segments(_spans_on_read_texts(spans, documents, source), segments)
     elif "text" in columns:
         placed = _by_text(coded, segments, source)
@@ -124,7 +126,6 @@ def _refuse_unknown_documents(coded: pd.DataFrame, segments: pd.DataFrame, sourc
 
 
 def _by_turn(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
-    _refuse_unknown_documents(coded, segments, source)
     keys = segments[["segment_id", "document", "turn"]].assign(turn=segments["turn"].astype(int))
     coded = coded.assign(turn=whole_numbers(coded["turn"], "turn", source))
     placed = coded.drop(columns=["segment_id"], errors="ignore").merge(keys, on=["document", "turn"], how="left",
@@ -154,8 +155,6 @@ def _check_texts(placed: pd.DataFrame, segments: pd.DataFrame, source: str) -> N
 
 def _by_text(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
     keys = ["text", "document"] if "document" in coded else ["text"]
-    if "document" in coded:
-        _refuse_unknown_documents(coded, segments, source)
     index = segments[["segment_id", *keys]].assign(text=_same_text(segments["text"]))
     placed = coded.drop(columns=["segment_id"], errors="ignore").assign(
         text=_same_text(coded["text"]), row=range(len(coded))).merge(index, on=keys, how="left", indicator=True)
