@@ -370,6 +370,20 @@ def test_the_page_offers_no_suggestion_of_a_code_a_revision_dropped(project, api
     assert next(item for item in queued if item["segment_id"] == dropped_first)["code"] == shown[0]["code"]
 
 
+def test_progress_and_the_codebook_say_the_codebook_version_the_page_polls_for_revisions(project, api):
+    from theme_assist.codebook import parse_codebook
+    from theme_assist.project.testing import CODEBOOK
+
+    assert api.get("/api/progress", params={"coder": "ana"}).json()["codebook_version"] == 1
+    assert api.get("/api/codebook").json()["version"] == 1
+    with ProjectStore(project) as store:
+        store.add_codebook_version(parse_codebook(CODEBOOK.replace("id: work", "id: employment")),
+                                   code_map={"work": "employment"})
+    assert api.get("/api/progress", params={"coder": "ana"}).json()["codebook_version"] == 2
+    codebook = api.get("/api/codebook").json()
+    assert codebook["version"] == 2 and codebook["codes"][0]["id"] == "employment"
+
+
 def test_blind_mode_shows_no_suggestion_where_another_coder_coded(project):
     """The engine learns other coders' codes and suggests them back on the same segments at near certainty (98% of
     the demo's coded segments, at 0.97): in blind mode the page would show what the other coder chose."""

@@ -19,11 +19,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from theme_assist.codebook import load_codebook, packaged_codebook
+from theme_assist.codebook import load_codebook, packaged_codebook, parse_codebook
 from theme_assist.project import DecisionRequest, ProjectStore, coder_state, create_project
 from theme_assist.project.learn import refit
 
-from theme_assist.project.testing import HOSTILE, ReviewServer
+from theme_assist.project.testing import CODEBOOK, HOSTILE, ReviewServer, make_project
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -332,6 +332,50 @@ def test_after_a_background_refit_the_page_says_newer_suggestions_are_ready(demo
         page.click("#refresh-queue")
         expect(page.locator("#run-info")).to_have_text(f"model run {new_run}")
         expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:0")
+
+
+def test_a_codebook_revised_while_the_page_is_open_is_reloaded_where_the_coder_is(tmp_path, browser):
+    """The page loaded the codebook once: after a revision that renamed and merged codes its chooser offered the
+    old codes, and a decision on one of them was refused, until the coder reloaded the page."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    stigma = '      - id: stigma\n        name: Stigma & "labels"\n        definition: Being judged or excluded.\n'
+    merged = CODEBOOK.replace(stigma, "").replace("id: work\n    name: Paid work", "id: employment\n    name: Employment")
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        show_segment(page, "interview_a:0")
+        expect(page.locator("#suggestions li.selected")).to_have_attribute("data-code", "work")
+        with ProjectStore(project) as store:  # stigma merged into family, work renamed
+            store.add_codebook_version(parse_codebook(merged), code_map={"stigma": "family", "work": "employment"})
+        page.evaluate("refreshProgress()")  # the page's poll
+        wait_for_status(page, "The codebook changed (version 2): codes reloaded")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:0")
+        expect(page.locator("#suggestions li.selected .s-name")).to_have_text("Employment")
+        page.keyboard.press("c")
+        expect(page.locator("#code-tree button.code[data-code='employment']")).to_contain_text("Employment")
+        expect(page.locator("#code-tree button.code[data-code='work']")).to_have_count(0)
+        expect(page.locator("#code-tree button.code[data-code='stigma']")).to_have_count(0)
+        page.keyboard.type("employ")
+        page.keyboard.press("Enter")  # the code suggested: accepted
+        wait_for_status(page, "Saved ✓ accept “Employment”")
+        wait_for_next(page, "interview_a:0")
+
+        # revised again, and the page not told yet: the decision on the dropped code is refused, the codes reloaded
+        expect(page.locator("#suggestions li.selected")).to_have_attribute("data-code", "family")
+        with ProjectStore(project) as store:
+            store.add_codebook_version(parse_codebook(merged.replace("id: family\n        name: Family",
+                                                                     "id: kin\n        name: Kin")),
+                                       code_map={"family": "kin"})
+        page.keyboard.press("a")
+        wait_for_status(page, "— the codebook changed (version 3): codes reloaded, choose again")
+        expect(page.locator("#save-status")).to_contain_text("Not saved: code 'family'")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:1")
+        expect(page.locator("#suggestions li.selected")).to_have_attribute("data-code", "kin")
+        page.keyboard.press("a")
+        wait_for_status(page, "Saved ✓ accept “Kin”")
+    with ProjectStore(project) as store:
+        assert store.decisions(coder="Ana", mapped=False)["code"].tolist() == ["employment", "kin"]
 
 
 def test_two_tabs_deciding_one_segment_the_later_is_refused_and_shown_again(demo_project, browser):

@@ -5,12 +5,12 @@ on disk. Endpoints (all JSON):
 
 =======  =========================  ==========================================================================
 GET      ``/api/session``           the session token, project name, known coders, blind mode
-GET      ``/api/codebook``          the code tree
+GET      ``/api/codebook``          the code tree and its ``version``
 GET      ``/api/documents``         documents with their metadata
 GET      ``/api/queue``             segments to review (filters: document, code, min/max score, status, order)
 GET      ``/api/segments/{id}``     one segment in context with suggestions, evidence and codes so far
 GET      ``/api/bulk``              suggestions of one code at or above a score, not yet decided
-GET      ``/api/progress``          the coder's progress and the engine's state
+GET      ``/api/progress``          the coder's progress, the engine's state, the codebook's version
 POST     ``/api/decisions``         accept / reject / replace / add (201 once committed)
 POST     ``/api/decisions/bulk``    accept or reject many suggestions in one transaction
 POST     ``/api/undo``              undo the coder's latest decision (a bulk batch at once)
@@ -163,7 +163,8 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
 
     @app.get("/api/codebook")
     def codebook():
-        return views.codebook_tree(views.current_codebook(store))
+        version = store.codebook_version()  # read first: a revision in between shows as a newer version later
+        return {**views.codebook_tree(views.current_codebook(store)), "version": version}
 
     @app.get("/api/documents")
     def documents():
@@ -192,7 +193,9 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
         run = store.latest_run()
         model = {"run_id": run["id"], "mode": run["mode"], "model_id": run["model_id"],
                  "n_training": run["n_training"], "created_at": run["created_at"]} if run else None
+        # the page polls this: a codebook revised since it loaded the codes (a newer version) makes it reload them
         return {**counts, "decisions": store.decision_count(), "model": model,
+                "codebook_version": store.codebook_version(),
                 "refitting": bool(refitter and refitter.running),
                 "learning_error": refitter.last_error if refitter else ""}
 

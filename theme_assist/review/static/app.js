@@ -8,7 +8,10 @@ const state = {
   coder: "",
   blind: false,
   exclusive: false,   // one code per segment: a new code takes the place of the coder's own
+  project: "",
   codebook: null,
+  codebookVersion: 0, // the version of the codes loaded; a newer one on the server makes the page reload them
+  codebookReload: false,
   codes: [],          // codable codes: {id, name, definition, path}
   codeNames: {},      // id -> name, every code
   items: [],          // queue items
@@ -97,15 +100,12 @@ async function start() {
   const session = await api("/api/session");
   state.token = session.token;
   state.blind = session.blind;
-  state.exclusive = session.exclusive;
-  $("project-name").textContent = `${session.project} · ${session.codebook}`;
+  state.project = session.project;
   $("blind-badge").hidden = !session.blind;
   const list = clear($("coder-list"));
   for (const name of session.coders) list.append(el("option", { value: name }));
 
-  state.codebook = await api("/api/codebook");
-  indexCodes(state.codebook.codes, []);
-  fillCodeSelects();
+  await loadCodebook();
   const documents = await api("/api/documents");
   for (const doc of documents) {
     const label = doc.site ? `${doc.document} (${doc.site})` : doc.document;
@@ -116,6 +116,45 @@ async function start() {
   if (saved) await useCoder(saved); else askCoder();
 }
 
+// The project's current codebook: its codes, their names, its one-code-per-segment rule and its version.
+async function loadCodebook() {
+  const codebook = await api("/api/codebook");
+  state.codebook = codebook;
+  state.codebookVersion = codebook.version;
+  state.exclusive = codebook.exclusive;
+  state.codes = [];
+  state.codeNames = {};
+  indexCodes(codebook.codes, []);
+  fillCodeSelects();
+  $("project-name").textContent = `${state.project} · ${codebook.name}`;
+}
+
+// The codebook revised while the page is open (theme-assist project codebook, which can rename and merge codes):
+// the codes reloaded, and the list and the segment on screen with them, which stays; a code chosen from the old
+// codes would be refused. ``refused``: the message of a decision the server refused, said first.
+async function reloadCodebook(refused) {
+  if (state.codebookReload) return;
+  state.codebookReload = true;
+  try {
+    await loadCodebook();
+    if ($("code-dialog").open) renderCodeTree();
+    const said = `${refused ? `Not saved: ${refused} — the` : "The"} codebook changed (version ${state.codebookVersion}): ` +
+      `codes reloaded${refused ? ", choose again" : ""}.`;
+    if (state.view === "bulk") {
+      if (!$("bulk-actions").hidden) await loadBulk();
+    } else if (state.segment) {
+      await loadQueueAt(state.segment.segment_id);
+    } else {
+      await loadQueue();
+    }
+    setStatus(said, refused ? "error" : "saved");
+  } catch (error) {
+    setStatus(`The codebook changed: could not reload it: ${error.message}`, "error");
+  } finally {
+    state.codebookReload = false;
+  }
+}
+
 function indexCodes(codes, path) {
   for (const code of codes) {
     state.codeNames[code.id] = code.name;
@@ -124,9 +163,13 @@ function indexCodes(codes, path) {
   }
 }
 
+// The code drop-downs anew (after a codebook revision too): a chosen code the codebook still has stays chosen.
 function fillCodeSelects() {
   for (const select of [$("filter-code"), $("bulk-code")]) {
+    const chosen = select.value;
+    select.replaceChildren(...Array.from(select.options).filter((option) => !option.value));  // "Any code"
     for (const code of state.codes) select.append(el("option", { value: code.id }, code.name));
+    if (state.codes.some((code) => code.id === chosen)) select.value = chosen;
   }
 }
 
@@ -367,6 +410,7 @@ async function decide(action, code, extra = {}) {
   } catch (error) {
     setStatus(`Not saved: ${error.message}`, "error");
     if (error.status === 409) await show(state.index);  // the segment as it stands now
+    else if (error.status === 404) await refreshProgress(error.message);  // a code a codebook revision dropped?
   }
 }
 
@@ -427,13 +471,15 @@ async function undo() {
     setStatus(`Undone ✓ ${what}`, "saved");
     refreshProgress();
     if (state.view === "bulk") { await loadBulk(); return; }
-    await loadQueueAfterUndo(first.segment_id);
+    await loadQueueAt(first.segment_id);
   } catch (error) {
     setStatus(`Not undone: ${error.message}`, "error");
   }
 }
 
-async function loadQueueAfterUndo(segmentId) {
+// The queue anew with segmentId on screen, listed where it is or at the current position (after an undo, a
+// codebook revision).
+async function loadQueueAt(segmentId) {
   const ticket = ++state.queueTicket;
   const result = await api("/api/queue?" + query(filters()));
   if (ticket !== state.queueTicket) return;
@@ -578,7 +624,8 @@ function updateProgress(progress) {
   $("progress-text").textContent = `${progress.decided} of ${progress.total} segments decided by you`;
 }
 
-async function refreshProgress() {
+// ``refused``: the message of a decision just refused, said with the news of a codebook revision.
+async function refreshProgress(refused) {
   if (!state.coder) return;
   try {
     const progress = await api("/api/progress?" + query({ coder: state.coder }));
@@ -590,6 +637,7 @@ async function refreshProgress() {
     if (progress.learning_error) engine.textContent += ` (last refit failed: ${progress.learning_error})`;
     const run = progress.model ? progress.model.run_id : null;
     if (run !== state.lastRun) { state.lastRun = run; renderRunInfo(); }
+    if (progress.codebook_version !== state.codebookVersion) await reloadCodebook(refused);
   } catch (_) { /* the next poll tries again */ }
 }
 
@@ -666,7 +714,7 @@ function bindControls() {
   $("bulk-accept").addEventListener("click", () => bulkDecide("accept"));
   $("bulk-reject").addEventListener("click", () => bulkDecide("reject"));
   $("bulk-undo").addEventListener("click", undo);
-  setInterval(refreshProgress, 10000);
+  setInterval(() => refreshProgress(), 10000);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
