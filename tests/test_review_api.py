@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from theme_assist.project import DecisionRequest, ProjectStore
 from theme_assist.review.app import STATIC, create_app
 
-from theme_assist.project.testing import HOSTILE, make_project
+from theme_assist.project.testing import HOSTILE, make_codebook_named_project, make_project
 
 HOST = "127.0.0.1:8765"
 
@@ -382,6 +382,15 @@ def test_progress_and_the_codebook_say_the_codebook_version_the_page_polls_for_r
     assert api.get("/api/progress", params={"coder": "ana"}).json()["codebook_version"] == 2
     codebook = api.get("/api/codebook").json()
     assert codebook["version"] == 2 and codebook["codes"][0]["id"] == "employment"
+
+
+def test_evidence_says_which_quotes_are_codebook_anchors_also_in_a_document_named_codebook(tmp_path):
+    """The page took every quote whose id starts "codebook:" for a codebook anchor: a document named "codebook"
+    had its coded quotes shown as "Codebook: …"."""
+    client, _ = client_for(make_codebook_named_project(tmp_path / "study.taproj"))
+    shown = client.get("/api/segments/interview_b:0", params={"coder": "ana"}).json()["suggestions"][0]["evidence"]
+    assert [(quote["segment_id"], quote["anchor"]) for quote in shown] == [("codebook:1", False),
+                                                                          ("codebook:work", True)]
 
 
 def test_blind_mode_shows_no_suggestion_where_another_coder_coded(project):

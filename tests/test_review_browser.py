@@ -23,7 +23,8 @@ from theme_assist.codebook import load_codebook, packaged_codebook, parse_codebo
 from theme_assist.project import DecisionRequest, ProjectStore, coder_state, create_project
 from theme_assist.project.learn import refit
 
-from theme_assist.project.testing import CODEBOOK, HOSTILE, ReviewServer, make_project
+from theme_assist.project.testing import (CODEBOOK, HOSTILE, ReviewServer, make_codebook_named_project,
+                                          make_project)
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -376,6 +377,18 @@ def test_a_codebook_revised_while_the_page_is_open_is_reloaded_where_the_coder_i
         wait_for_status(page, "Saved ✓ accept “Kin”")
     with ProjectStore(project) as store:
         assert store.decisions(coder="Ana", mapped=False)["code"].tolist() == ["employment", "kin"]
+
+
+def test_quotes_of_a_document_named_codebook_are_not_shown_as_codebook_texts(tmp_path, browser):
+    """The page took every quote whose id starts "codebook:" for a codebook anchor text."""
+    from playwright.sync_api import expect
+
+    with coding(make_codebook_named_project(tmp_path / "mini.taproj"), browser, "Ana", "interview_b") as (page, _):
+        quotes = page.locator("#suggestions li.selected .evidence li")
+        expect(quotes).to_have_count(2)
+        expect(quotes.nth(0)).to_contain_text("“The salary is small but it pays my rent.”")  # codebook:1, a coded quote
+        expect(quotes.nth(0)).not_to_contain_text("Codebook:")
+        expect(quotes.nth(1)).to_contain_text("Codebook: Jobs, salaries and contracts.")
 
 
 def test_two_tabs_deciding_one_segment_the_later_is_refused_and_shown_again(demo_project, browser):

@@ -5,6 +5,7 @@ by :class:`ReviewServer`."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import socket
@@ -98,6 +99,26 @@ def make_project(path: Path, with_run: bool = True) -> ProjectStore:
         store.add_run(synthetic_suggestions(segments), model_id="fake-model run", embedding_model="fake@0",
                       engine_version="test", mode="trained", params={}, n_training=0, n_decisions=0, queue=queue)
     return store
+
+
+def make_codebook_named_project(path: Path) -> Path:
+    """A project whose first document is named "codebook" (segment ids ``codebook:0``…), its suggestions quoting one
+    of them (``codebook:1``) and a codebook anchor text (``codebook:work``)."""
+    documents = make_documents()
+    documents[0] = dataclasses.replace(documents[0], id="codebook")
+    segments = segment_documents(documents)
+    quoted = segments.set_index("segment_id").at["codebook:1", "text"]
+    evidence = [{"segment_id": "codebook:1", "text": quoted, "similarity": 0.9},
+                {"segment_id": "codebook:work", "text": "Jobs, salaries and contracts.", "similarity": 0.5}]
+    with ProjectStore(path, create=True) as store:
+        store.add_codebook_version(parse_codebook(CODEBOOK))
+        store.add_documents(documents)
+        store.add_segments(segments)
+        store.add_run(pd.DataFrame({"segment_id": segments["segment_id"], "code": "work", "score": 0.9, "rank": 1,
+                                    "evidence": [evidence] * len(segments)}),
+                      model_id="fake", embedding_model="fake@0", engine_version="test", mode="trained", params={},
+                      n_training=1, n_decisions=0)
+    return path
 
 
 class FakeEmbedder:

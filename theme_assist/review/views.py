@@ -73,6 +73,18 @@ def _current_suggestions(store: ProjectStore, codebook: Codebook, segment_id: st
     return suggestions[suggestions["code"].isin({"", *codebook.ids})]
 
 
+def _marked_evidence(store: ProjectStore, evidence: list[dict]) -> list[dict]:
+    """``evidence`` (a suggestion's quotes) with ``anchor`` on each: false for a coded segment of the project, true
+    for a codebook text (a code's description or example, quoted for a code nobody has coded yet). Told apart by
+    the project's segments, which the engine is fitted on: an anchor's id prefix (``codebook:``) is also that of
+    every segment of a document named "codebook"."""
+    def coded(quote: dict) -> bool:
+        segment = store.segment(quote["segment_id"])
+        return segment is not None and segment["text"] == quote["text"]
+
+    return [{**quote, "anchor": not coded(quote)} for quote in evidence]
+
+
 def _rejected_last(suggestions: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
     """``suggestions`` by rank, those of codes the coder rejected on their segment (``own``: :func:`own_state`)
     after the others: a code the coder turned down is never the first one offered again."""
@@ -152,8 +164,9 @@ def progress(store: ProjectStore, coder: str) -> dict:
 
 
 def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) -> dict:
-    """One segment in context with its suggestions and evidence (by rank, codes the coder rejected here last), the
-    coder's own codes, and (unless ``blind``) what other coders coded."""
+    """One segment in context with its suggestions and evidence (by rank, codes the coder rejected here last; each
+    quote marked ``anchor``: :func:`_marked_evidence`), the coder's own codes, and (unless ``blind``) what other
+    coders coded."""
     segment = store.segment(segment_id)
     if segment is None:
         raise NotFound(f"segment {segment_id!r} is not in this project")
@@ -178,7 +191,8 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
         "metadata": store.document_metadata(segment["document"]),
         "before": before, "after": after,
         "suggestions": [{"id": int(s.id), "code": s.code, "code_name": names.get(s.code, ""),
-                         "score": round(float(s.score), 4), "rank": int(s.rank), "evidence": s.evidence}
+                         "score": round(float(s.score), 4), "rank": int(s.rank),
+                         "evidence": _marked_evidence(store, s.evidence)}
                         for s in suggestions.itertuples(index=False) if s.code],
         "abstained": bool(len(suggestions) and (suggestions["code"] == "").any()),
         "withheld": withheld,

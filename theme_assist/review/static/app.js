@@ -367,8 +367,8 @@ function renderSuggestions() {
     const bar = el("span", { class: "score-bar" }, el("span", { class: "score-fill" }));
     bar.firstChild.style.width = `${percent}%`;
     const evidence = el("ul", { class: "evidence" }, ...suggestion.evidence.map((quote) =>
-      el("li", { dir: "auto" }, quote.segment_id.startsWith("codebook:") ? "Codebook: " : "“", el("bdi", {}, quote.text),
-        quote.segment_id.startsWith("codebook:") ? "" : "”", el("span", { class: "sim" }, `(${Math.round(quote.similarity * 100)}% similar)`))));
+      el("li", { dir: "auto" }, quote.anchor ? "Codebook: " : "“", el("bdi", {}, quote.text),
+        quote.anchor ? "" : "”", el("span", { class: "sim" }, `(${Math.round(quote.similarity * 100)}% similar)`))));
     const item = el("li", { class: "suggestion" + (i === state.selected ? " selected" : "") + (stateLabel ? " " + stateLabel : ""),
       dataset: { code: suggestion.code }, onclick: () => { state.selected = i; renderSuggestions(); } },
       el("div", { class: "s-head" }, el("span", { class: "s-name", dir: "auto" }, suggestion.code_name),
