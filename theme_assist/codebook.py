@@ -34,7 +34,7 @@ from typing import Iterator
 
 import yaml
 
-from theme_assist.errors import InputError
+from theme_assist.errors import InputError, listed
 
 CODE_KEYS = {"id", "name", "definition", "include", "exclude", "examples", "children", "color", "guid"}
 CODEBOOK_KEYS = {"name", "exclusive", "description", "codes"}
@@ -448,14 +448,10 @@ def codebook_changes(old: Codebook, new: Codebook) -> list[str]:
         "given sub-codes": [code_id for code_id in kept
                             if after[code_id][0].children and not before[code_id][0].children],
     }
-    changes = [f"{kind} {_listed(codes)}" for kind, codes in kinds.items() if codes]
+    changes = [f"{kind} {listed(codes)}" for kind, codes in kinds.items() if codes]
     if old.exclusive != new.exclusive:
         changes.append("one code per segment" if new.exclusive else "several codes per segment allowed")
     return changes
-
-
-def _listed(items: list[str], shown: int = 5) -> str:
-    return ", ".join(items[:shown]) + (f" and {len(items) - shown} more" if len(items) > shown else "")
 
 
 def dump_codebook(codebook: Codebook) -> str:

@@ -1,4 +1,4 @@
-"""The one exception a user's mistake raises.
+"""The one exception a user's mistake raises, and how its messages list names.
 
 Every module raises :class:`InputError` for bad input (a malformed file, an unknown option value, a model
 that fails its hash check). The command line prints its message as a single line and exits with status 2;
@@ -11,3 +11,8 @@ class InputError(Exception):
 
     def __init__(self, message: str):
         super().__init__(" ".join(str(message).split()))
+
+
+def listed(items: list[str], shown: int = 5) -> str:
+    """The first ``shown`` of ``items`` for a message, and how many more: ``a, b, c, d, e and 3 more``."""
+    return ", ".join(items[:shown]) + (f" and {len(items) - shown} more" if len(items) > shown else "")

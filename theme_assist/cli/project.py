@@ -145,6 +145,7 @@ def codebook(
 
     from theme_assist.codebook import codebook_changes, load_codebook
     from theme_assist.project import ProjectStore
+    from theme_assist.project.audit import map_text
 
     code_map = _code_map(maps)
     revised = load_codebook(new)
@@ -158,7 +159,7 @@ def codebook(
     changes = codebook_changes(previous, revised) or ["no code added, dropped, renamed, moved or redefined (the "
                                                       "codebook's name, description, order, colours or guids changed)"]
     if code_map:
-        changes.append("mapped " + _arrows(code_map.items()))
+        changes.append("mapped " + map_text(code_map.items()))
     console.print(f"[green]✓[/] codebook version {version}: " + escape("; ".join(changes)), highlight=False)
 
 
@@ -176,10 +177,6 @@ def _code_map(maps: list[str]) -> dict[str, str]:
             raise InputError(f"--map maps {old} to both {code_map[old]} and {new}: a dropped code becomes one code")
         code_map[old] = new
     return code_map
-
-
-def _arrows(pairs) -> str:
-    return ", ".join(f"{old} → {new}" for old, new in pairs)
 
 
 @project_app.command("backup")
@@ -205,6 +202,7 @@ def backup(
 def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
     """Summarise PROJECT: documents, segments, codebook versions, model runs, decisions per coder."""
     from theme_assist.project import ProjectStore
+    from theme_assist.project.audit import maps_of
 
     console = message_console(stderr=False)  # one line each: a version's maps and note made it fold at 160
     with ProjectStore(project) as store:
@@ -213,13 +211,11 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
         console.print(f"{store.name}: {len(store.documents())} documents, {len(store.segments())} segments, "
                       f"codebook v{store.codebook_version()} ({store.codebook().name}), "
                       f"{len(store.codings())} human codings")
-        maps = store.code_maps()
+        maps = maps_of(store)
         for version in store.codebook_history().itertuples(index=False):
-            mapped = maps[maps["version"] == version.version]
             console.print(f"  codebook v{version.version}: {version.created_at}"
                           + "".join(f", {text}" for text in (version.author, version.note) if text)
-                          + ("; mapped " + _arrows(zip(mapped["old"], mapped["new"])) if len(mapped) else ""),
-                          markup=False)
+                          + (f"; mapped {maps[version.version]}" if version.version in maps else ""), markup=False)
         console.print(f"latest model run: {run['id']} {run['model_id']} ({run['created_at']})" if run
                       else "no model run yet (run `theme-assist project suggest`)")
         if run and run["codebook_version"] != store.codebook_version():

@@ -19,14 +19,13 @@ from pathlib import Path
 import pandas as pd
 
 from theme_assist.documents import Document
-from theme_assist.errors import InputError
+from theme_assist.errors import InputError, listed
 from theme_assist.ingest.registry import is_supported
 from theme_assist.ingest.tables import load_table
 
 logger = logging.getLogger(__name__)
 
 DOCUMENT_COLUMNS = ("document", "file", "filename")
-_SHOWN = 5
 
 
 def read_metadata(path: str | Path) -> pd.DataFrame:
@@ -119,9 +118,9 @@ def attach_metadata(documents: list[Document], metadata: pd.DataFrame) -> None:
         document.metadata.update(rows.get(keys.get(document.id), {}))
     unknown = sorted(set(rows) - set(keys.values()))
     if missing:
-        logger.warning("no metadata for %d document(s): %s", len(missing), _shortlist(missing))
+        logger.warning("no metadata for %d document(s): %s", len(missing), listed(missing))
     if unknown:
-        logger.warning("metadata for %d unknown document(s): %s", len(unknown), _shortlist(unknown))
+        logger.warning("metadata for %d unknown document(s): %s", len(unknown), listed(unknown))
 
 
 def _row_keys(document_ids: Iterable[str], rows: set[str]) -> dict[str, str]:
@@ -145,8 +144,8 @@ def _row_keys(document_ids: Iterable[str], rows: set[str]) -> dict[str, str]:
             keys.setdefault(names[0], candidates[0])
         elif candidates and any(name not in keys for name in names):
             logger.warning("metadata row(s) %s and document(s) %s share the name %r, so none is joined by it: "
-                           "name each document by its id (%s)", _shortlist(candidates), _shortlist(names), last,
-                           _shortlist([name for name in names if name not in keys]))
+                           "name each document by its id (%s)", listed(candidates), listed(names), last,
+                           listed([name for name in names if name not in keys]))
     return keys
 
 
@@ -167,6 +166,3 @@ def _last_part(name: str) -> str:
     return re.split(r"[\\/]", name)[-1]
 
 
-def _shortlist(names: list[str]) -> str:
-    shown = ", ".join(names[:_SHOWN])
-    return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")

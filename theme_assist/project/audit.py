@@ -75,7 +75,7 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
                               "action": "version " + history["version"].astype(str), "actor": history["author"],
                               "reason": history["note"],
                               "superseded": history["version"] < history["version"].max(),
-                              "code_now": history["version"].map(_maps_of(store))})
+                              "code_now": history["version"].map(maps_of(store))})
     codings = store.codings(mapped=False)
     not_applied = _imported_not_applied(store, codings)
     human = pd.DataFrame({"time": codings["created_at"], "event": "human_coding", "action": "import",
@@ -117,11 +117,15 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
     return table.sort_values("time", kind="stable").reset_index(drop=True)
 
 
-def _maps_of(store: ProjectStore) -> dict[int, str]:
-    """Per codebook version that renamed or merged codes, its map as ``old → new, …``."""
-    maps = store.code_maps()
-    return {int(version): ", ".join(f"{old} → {new}" for old, new in zip(group["old"], group["new"]))
-            for version, group in maps.groupby("version")}
+def map_text(pairs) -> str:
+    """A code map's ``(old, new)`` pairs as ``old → new, …``."""
+    return ", ".join(f"{old} → {new}" for old, new in pairs)
+
+
+def maps_of(store: ProjectStore) -> dict[int, str]:
+    """Per codebook version that renamed or merged codes, its map as :func:`map_text`."""
+    return {int(version): map_text(zip(group["old"], group["new"]))
+            for version, group in store.code_maps().groupby("version")}
 
 
 def write_audit(store: ProjectStore, path: str | Path) -> int:

@@ -40,7 +40,7 @@ import pandas as pd
 
 from theme_assist.codebook import Codebook, dump_codebook, parse_codebook
 from theme_assist.documents import SEGMENT_COLUMNS, Document
-from theme_assist.errors import InputError
+from theme_assist.errors import InputError, listed
 from theme_assist.project.schema import migrate
 
 ACTIONS = ("accept", "reject", "replace", "add")
@@ -456,7 +456,7 @@ class ProjectStore:
                                 or (old.definition and code.definition == old.definition)})
             named = [f"{code_id} (renamed {renamed[code_id]}?)" if code_id in renamed else code_id
                      for code_id in dropped]
-            shown = ", ".join(named[:3]) + (f" and {len(dropped) - 3} more" if len(dropped) > 3 else "")
+            shown = listed(named, 3)
             raise InputError(f"the revised codebook drops code(s) that codings or decisions use: {shown}; keep "
                              "them (a new name or definition is fine), or map each to the code it becomes "
                              "(--map OLD=NEW: a new id, or a merge into another code)")
