@@ -54,7 +54,7 @@ EXPECTED = {"butabika/fg_01": {"site": "Butabika", "country": "Uganda", "income 
             "ulm/fg_01": {"site": "Ulm", "country": "Germany", "income group": "NA"}}
 
 
-def test_export_qdpx_carries_metadata_ids_and_exclusivity_there_and_back(sites, tmp_path, project_schema):
+def test_export_qdpx_carries_metadata_ids_and_exclusivity_there_and_back(sites, tmp_path, project_schema, caplog):
     folder, metadata = sites
     codebook = load_codebook(CODEBOOK)
     codebook.exclusive = True
@@ -85,6 +85,15 @@ def test_export_qdpx_carries_metadata_ids_and_exclusivity_there_and_back(sites, 
     edited = {document.id: document.metadata for document in read_project(again).documents}
     assert edited["butabika/fg_01"]["site"] == "Kampala" and "country" not in edited["ulm/fg_01"]
     assert qde(again).count("<Variable ") == 3
+    # --metadata given: its table is joined instead of the import's (which is not read)
+    other = tmp_path / "other.csv"
+    pd.DataFrame({"document": ["butabika/fg_01", "ulm/fg_01"], "site": ["A", "B"]}).to_csv(other, index=False)
+    (back / "metadata.csv").write_text("document,site\nnot_here,X\n", encoding="utf-8")  # would warn if read
+    with caplog.at_level("WARNING"):
+        assert run_cli("export-qdpx", "--project", back, "--metadata", other, "--out", again, "--force") == 0
+    assert "unknown document" not in caplog.text
+    assert {d.id: d.metadata["site"] for d in read_project(again).documents} == {"butabika/fg_01": "A",
+                                                                                 "ulm/fg_01": "B"}
 
 
 def test_a_project_goes_out_and_comes_back_as_it_was(sites, tmp_path, project_schema):

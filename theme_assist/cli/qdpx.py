@@ -106,7 +106,6 @@ def _documents(folder: Path | None, from_import: bool, recursive: bool = False, 
     character; its ``metadata.csv`` joined), or any other folder of transcripts read as ``suggest --input`` reads
     it (.docx, .vtt, any encoding; with ``recursive``, its sub-folders too), so that the offsets of ``suggest
     --segments-out`` fit. A ``metadata`` table is joined to either (an import's own then does not count)."""
-    from theme_assist.ingest import attach_metadata, read_metadata
     from theme_assist.ingest import read_documents as read_transcripts
     from theme_assist.refi.folder import read_documents as read_imported
 
@@ -114,12 +113,7 @@ def _documents(folder: Path | None, from_import: bool, recursive: bool = False, 
         return []
     if not from_import:
         return read_transcripts(folder, metadata=metadata, recursive=recursive)
-    documents = read_imported(folder)
-    if metadata is not None:
-        for document in documents:
-            document.metadata = {}
-        attach_metadata(documents, read_metadata(metadata))
-    return documents
+    return read_imported(folder, metadata=metadata)
 
 
 def _placed_by_id(suggestions) -> bool:

@@ -105,10 +105,10 @@ def read_base(path: Path) -> Project:
     return project
 
 
-def read_documents(folder: Path) -> list[Document]:
+def read_documents(folder: Path, metadata: Path | None = None) -> list[Document]:
     """The ``*.txt`` files of ``folder`` and its sub-folders, hidden ones left out, as documents (id = path in the
     folder less ``.txt``, ``/``-separated), decoded as UTF-8 without any change, with the metadata of a
-    ``metadata.csv`` beside ``folder`` (an import's).
+    ``metadata.csv`` beside ``folder`` (an import's), or of the ``metadata`` table given instead.
 
     Unlike :func:`theme_assist.ingest.read_documents`, which normalises line ends for segmentation, this keeps
     every character, so that REFI-QDA offsets (which count ``\r\n`` as two) stay exact.
@@ -125,6 +125,6 @@ def read_documents(folder: Path) -> list[Document]:
             raise InputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
         document_id = path.relative_to(folder).with_suffix("").as_posix()
         documents.append(Document(id=document_id, text=text.removeprefix("\ufeff"), source=str(path)))
-    if (folder.parent / METADATA).is_file():
-        attach_metadata(documents, read_metadata(folder.parent / METADATA))
+    if metadata is not None or (folder.parent / METADATA).is_file():
+        attach_metadata(documents, read_metadata(metadata if metadata is not None else folder.parent / METADATA))
     return documents
