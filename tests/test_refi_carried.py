@@ -31,6 +31,15 @@ def run_cli(*args) -> int:
     return exit_info.value.code
 
 
+def qdpx_of(path: Path, sources: str, origin: str) -> Path:
+    """A .qdpx at ``path`` holding a project of the ``sources`` XML, with ``origin``."""
+    xml = ('<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="p" '
+           f'origin="{origin}"><Sources>{sources}</Sources></Project>')
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", xml)
+    return path
+
+
 def qde(path: Path) -> str:
     with zipfile.ZipFile(path) as archive:
         return archive.read("project.qde").decode("utf-8")
@@ -124,11 +133,7 @@ def test_other_tools_files_keep_todays_names_and_stay_non_exclusive(tmp_path, pr
              "butabika/fg_01": "B" * 8 + "-BBBB-BBBB-BBBB-" + "B" * 12}
     sources = "".join(f'<TextSource guid="{guids[name]}" name="{name}"><PlainTextContent>{text}</PlainTextContent>'
                       "</TextSource>" for name, text in texts.items())
-    xml = ('<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="p" '
-           'origin="MAXQDA 2022; codebook: one code per segment"><Sources>' + sources + "</Sources></Project>")
-    path = tmp_path / "other.qdpx"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("project.qde", xml)
+    path = qdpx_of(tmp_path / "other.qdpx", sources, "MAXQDA 2022; codebook: one code per segment")
     imported = import_project(path, tmp_path / "imported")
     assert [document.id for document in imported.documents] == ["4", "evil", "fg_01"]
     assert imported.codebook.exclusive is False
@@ -201,11 +206,7 @@ def test_own_ids_that_cannot_be_files_keep_the_last_part(tmp_path):
     names = ["x", "x.txt/y", deep, "/".join(["e" * 99] * 45)]
     sources = "".join(f'<TextSource guid="{stable_guid("source", name)}" name="{name}"><PlainTextContent>A: {i}'
                       "</PlainTextContent></TextSource>" for i, name in enumerate(names))
-    xml = ('<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="p" '
-           'origin="theme_assist 0.1.0"><Sources>' + sources + "</Sources></Project>")
-    path = tmp_path / "crafted.qdpx"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("project.qde", xml)
+    path = qdpx_of(tmp_path / "crafted.qdpx", sources, "theme_assist 0.1.0")
     imported = import_project(path, tmp_path / "imported")
     assert [document.id for document in imported.documents] == ["x", "y", "d", "e" * 99]
     assert {d.id: d.text for d in read_documents(tmp_path / "imported" / "documents")} == {
