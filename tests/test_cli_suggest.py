@@ -32,6 +32,32 @@ def files(tmp_path):
     return codebook, coded, segments
 
 
+def test_coder_trains_on_one_coders_rows_of_a_double_coded_table(files, tmp_path, capsys):
+    """A double-coded import's codings.csv in an exclusive codebook was refused with no way to choose a coder."""
+    codebook, coded, segments = files
+    table = pd.read_csv(coded, keep_default_na=False)
+    other = table.assign(coder="bo", code=["family" if code == "work" else code for code in table["code"]])
+    double = tmp_path / "double.csv"
+    pd.concat([table.assign(coder="ana"), other]).to_csv(double, index=False)
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", double, "--input", segments, "--out",
+                        tmp_path / "o.csv"], capsys)
+    assert code == 2 and "of 2 coders (ana, bo)" in err and "--coder NAME" in err
+    outputs = {}
+    for name, train in (("ana", double), ("alone", coded)):
+        options = ["--coder", "ana"] if name == "ana" else []
+        code, _, err = run(["suggest", "--codebook", codebook, "--train", train, *options, "--input", segments,
+                            "--out", tmp_path / f"{name}.csv"], capsys)
+        assert code == 0, err
+        outputs[name] = (tmp_path / f"{name}.csv").read_text()
+    assert outputs["ana"] == outputs["alone"]  # ana's rows are the table she coded alone
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", double, "--coder", "cy", "--input", segments,
+                        "--out", tmp_path / "o.csv"], capsys)
+    assert code == 2 and "--coder 'cy': " in err and "no codes of that coder (coders: ana, bo)" in err
+    code, _, err = run(["suggest", "--codebook", codebook, "--coder", "ana", "--input", segments, "--out",
+                        tmp_path / "o.csv"], capsys)
+    assert code == 2 and "give --train too" in err
+
+
 def test_suggest_follows_the_output_contract(files, tmp_path, capsys):
     codebook, coded, segments = files
     out = tmp_path / "out.csv"

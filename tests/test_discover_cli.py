@@ -59,6 +59,7 @@ def test_demo_corpus_themes_json_table_and_fragment(demo_run):
     (["--by", "planet", "--metadata", str(DEMO / "metadata.csv")], "--by planet: no such field"),
     (["--by", "site"], "needs --metadata"),
     (["--train", "coded.csv"], "--train needs --codebook"),
+    (["--coder", "ana"], "--coder chooses whose rows of --train"),
     (["--clusterer", "spectral"], "--clusterer spectral"),
 ])
 def test_bad_input_is_a_one_line_error(capsys, tmp_path, args, message):

@@ -477,8 +477,8 @@ def test_several_coders_codes_on_one_segment_of_an_exclusive_codebook_name_the_c
     coders = CODED.assign(coder="ana")
     doubled = pd.concat([coders, coders.iloc[[0]].assign(code="family", coder="bo")])
     with pytest.raises(InputError, match=r"segment 's0' has 2 codes: family, work, of 2 coders \(ana, bo\): an "
-                                         r"exclusive codebook learns one code per segment, so keep the rows of one "
-                                         r"coder in the coded table"):
+                                         r"exclusive codebook learns one code per segment, so learn from one "
+                                         r"coder's rows \(--coder NAME\)"):
         codes_per_segment(doubled, exclusive_book)
     with pytest.raises(InputError, match=r"segment 's0' has 2 codes: family, work$"):  # one coder's two codes
         codes_per_segment(pd.concat([coders, coders.iloc[[0]].assign(code="family")]), exclusive_book)

@@ -28,7 +28,7 @@ from typing import Callable
 import pandas as pd
 
 from theme_assist.codebook import Codebook, load_codebook
-from theme_assist.errors import InputError
+from theme_assist.errors import InputError, listed
 
 #: Published human–human agreement (mean pairwise Cohen's κ) where the corpus has it; see PROVENANCE.md.
 HUMAN_KAPPA = {"annomi-therapist": 0.737, "annomi-client": 0.470}
@@ -155,28 +155,21 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     rows of different documents or texts, and so is a code that is not in ``codebook`` (the engines could never
     give it), as is a coding that uses one code only. Codes are read without surrounding spaces (by ``read_coded``).
     """
-    from theme_assist.inputs import lines_of, read_coded
+    from theme_assist.inputs import coders_of, lines_of, read_coded
     from theme_assist.suggest import refuse_shared_segment_ids, refuse_unknown_codes
 
-    coded = read_coded(path)
+    coded = read_coded(path, coder=coder)
     if "document" not in coded:
         raise InputError(f"{path} needs a 'document' column: folds are grouped by document")
     no_document = coded["document"].str.strip() == ""
     if no_document.any():
         raise InputError(f"{path}: {int(no_document.sum())} row(s) without a document ({lines_of(no_document)}): "
                          "folds are grouped by document")
-    coders = sorted(set(coded.loc[coded["code"] != "", "coder"].str.strip()) - {""}) if "coder" in coded else []
-    named = f"{', '.join(coders[:5])}{', …' if len(coders) > 5 else ''}"
-    if coder is not None:
-        if coder not in coders:
-            raise InputError(f"--coder {coder!r}: {path} has " + (f"no codes of that coder (coders: {named})"
-                                                                   if coders else "no 'coder' column"))
-        of_coder = coded["coder"].str.strip()
-        coded = coded[(of_coder == coder) | ((of_coder == "") & (coded["code"] == ""))].reset_index(drop=True)
-    elif len(coders) > 1:
-        raise InputError(f"{path} holds the codes of {len(coders)} coders ({named}): evaluate compares the engine "
-                         "with one human code per segment, so choose one with --coder NAME (the coders' agreement "
-                         "with each other, and the machine's beside it: theme-assist agree)")
+    coders = coders_of(coded)
+    if len(coders) > 1:
+        raise InputError(f"{path} holds the codes of {len(coders)} coders ({listed(coders)}): evaluate compares the "
+                         "engine with one human code per segment, so choose one with --coder NAME (the coders' "
+                         "agreement with each other, and the machine's beside it: theme-assist agree)")
     repeated = coded.duplicated(keep="first")
     if repeated.any():
         logger.warning("%s: %d repeated row(s) counted once (%s)", path, int(repeated.sum()), lines_of(repeated))

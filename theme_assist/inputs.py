@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from theme_assist.errors import InputError
+from theme_assist.errors import InputError, listed
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
 TABLE_OUTPUT_SUFFIXES = {".csv", ".tsv"}
@@ -85,12 +85,30 @@ def whole_numbers(column: pd.Series, name: str, source: str | Path) -> pd.Series
     return text.astype(int)
 
 
-def read_coded(path: str | Path, without: str = "") -> pd.DataFrame:
+def coders_of(coded: pd.DataFrame) -> list[str]:
+    """The coders (a ``coder`` column) who gave a code in a coded table, sorted; none without the column."""
+    if "coder" not in coded:
+        return []
+    return sorted(set(coded.loc[coded["code"] != "", "coder"].astype(str).str.strip()) - {""})
+
+
+def rows_of_coder(coded: pd.DataFrame, coder: str, source: str | Path) -> pd.DataFrame:
+    """The rows of ``coder`` in a coded table of several coders (uncoded rows without a coder stay, as context);
+    a coder who gave no code there is refused in one line, naming those who did."""
+    coders = coders_of(coded)
+    if coder not in coders:
+        raise InputError(f"--coder {coder!r}: {source} has " + (f"no codes of that coder (coders: {listed(coders)})"
+                                                                if coders else "no codes of named coders"))
+    of_coder = coded["coder"].astype(str).str.strip()
+    return coded[(of_coder == coder) | ((of_coder == "") & (coded["code"] == ""))].reset_index(drop=True)
+
+
+def read_coded(path: str | Path, without: str = "", coder: str | None = None) -> pd.DataFrame:
     """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``), codes read
     without surrounding spaces. A code on a row without text cannot be learned from: such rows are left out, with a
     warning naming their lines; so are theme_assist's own suggestions in an imported ``codings.csv``
     (:func:`~theme_assist.refi.assemble.human_codings`). ``without``: what the caller does without coded segments,
-    said when none has both a text and a code."""
+    said when none has both a text and a code. ``coder``: only that coder's rows (:func:`rows_of_coder`)."""
     from theme_assist.refi.assemble import human_codings
 
     frame = read_table(path, required=("text", "code"), optional=("segment_id", "document", "speaker"),
@@ -104,6 +122,8 @@ def read_coded(path: str | Path, without: str = "") -> pd.DataFrame:
         logger.warning("coded segments %s: %d row(s) with a code but no text left out (%s)", path,
                        int(textless.sum()), lines_of(textless))
         frame = frame[~textless]
+    if coder is not None:
+        frame = rows_of_coder(frame, coder, path)
     if (frame["code"] == "").all():
         raise InputError(f"coded segments {path}: no row has both a text and a code" + (f" ({without})" if without
                                                                                            else ""))

@@ -115,7 +115,7 @@ def _coders_of(frame: pd.DataFrame, segment_id: str) -> str:
     if len(coders) < 2:
         return ""
     return (f", of {len(coders)} coders ({', '.join(coders)}): an exclusive codebook learns one code per segment, "
-            "so keep the rows of one coder in the coded table")
+            "so learn from one coder's rows (--coder NAME)")
 
 
 def refuse_unknown_codes(codes: pd.Series, codebook: Codebook) -> None:

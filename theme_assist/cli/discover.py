@@ -65,6 +65,8 @@ def discover(
                                                                     "nearest code."),
     train: Optional[Path] = typer.Option(None, "--train", help="CODED.csv to fit the suggestion engine on "
                                                                "(with --codebook; zero-shot without)."),
+    coder: Optional[str] = typer.Option(None, "--coder", help="With --train: fit on this coder's rows only (a "
+                                                              "coded table with a coder column)."),
     all_segments: bool = typer.Option(False, "--all-segments", help="Cluster every segment, also those a code "
                                                                    "explains."),
     explained: Optional[float] = typer.Option(None, "--explained",
@@ -117,6 +119,8 @@ def discover(
         raise InputError(f"--clusterer {clusterer}: choose one of {', '.join(CLUSTERERS)}")
     if train and not codebook:
         raise InputError("--train needs --codebook (the codes the coded segments use)")
+    if coder is not None and not train:
+        raise InputError("--coder chooses whose rows of --train CODED.csv to fit on: give --train too")
     if by and not metadata:
         raise InputError(f"--by {by} needs --metadata (the table with the {by} of each document)")
     check_outputs({"--out": out, "--codebook-out": codebook_out},
@@ -133,7 +137,7 @@ def discover(
 
         with console.status("fitting the suggestion engine…"):
             coded = None if train is None else read_coded(
-                train, without="to judge segments by the codebook alone, leave out --train")
+                train, without="to judge segments by the codebook alone, leave out --train", coder=coder)
             suggester = CodeSuggester(embedder=embedder, random_state=seed).fit(coded, book)
         if (note := uncalibrated_note(suggester)) and not all_segments:
             console.print(f"[yellow]note:[/] {note}, so --explained {explained} is compared with uncalibrated "

@@ -52,6 +52,9 @@ def suggest(
     out: Path = typer.Option(..., "--out", help="Where to write the suggestions CSV."),
     train: Optional[Path] = typer.Option(None, "--train", help="CODED.csv (text, code; optional segment_id, "
                                                                "document, speaker). Omit for zero-shot."),
+    coder: Optional[str] = typer.Option(None, "--coder", help="With --train: learn from this coder's rows only "
+                                                              "(a coded table with a coder column, e.g. a "
+                                                              "double-coded import's codings.csv)."),
     top_k: int = typer.Option(3, "--top-k", min=1, help="Codes suggested per segment."),
     threshold: Optional[float] = typer.Option(None, "--threshold", min=0.0, max=1.0,
                                               help="Abstain ('no code fits') when the best score is below this "
@@ -105,6 +108,8 @@ def suggest(
     embedder = Embedder(model=model, show_progress=True)
     if load_model and train:
         raise InputError("give either --train (fit now) or --load-model (use a saved suggester), not both")
+    if coder is not None and not train:
+        raise InputError("--coder chooses whose rows of --train CODED.csv to learn from: give --train too")
     if finetune and not train:
         raise InputError("--finetune needs coded segments to learn from (--train CODED.csv)")
     if load_model:
@@ -116,7 +121,7 @@ def suggest(
             suggester._resolve_threshold()
     else:
         coded = None if train is None else read_coded(
-            train, without="for suggestions from the codebook alone, leave out --train")
+            train, without="for suggestions from the codebook alone, leave out --train", coder=coder)
         if finetune:
             per_segment = codes_per_segment(coded, book)  # checks the codes before minutes of fine-tuning
             per_segment = per_segment[per_segment["codes"].map(bool)]
