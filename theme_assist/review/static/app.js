@@ -25,6 +25,7 @@ const state = {
   queueTicket: 0,     // the latest queue request; older answers are dropped
   showTicket: 0,      // the latest segment request
   filterKeyed: false, // the filters were last used from the keyboard
+  lastFilter: null, // the drop-down the pointer last chose from (Tab goes back to it)
 };
 
 const $ = (id) => document.getElementById(id);
@@ -657,6 +658,12 @@ function onKey(event) {
     } else if (event.key === "Escape") { event.preventDefault(); $("code-dialog").close(); }
     return;
   }
+  if (event.key === "Tab" && state.lastFilter && document.activeElement === document.body) {
+    state.lastFilter.focus();  // Tab goes on from the drop-down the pointer last used (see keysBackToPage)
+    state.lastFilter = null;
+    event.preventDefault();
+    return;
+  }
   if ($("coder-dialog").open || typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
   const key = event.key;
   if (key === "u") { undo(); event.preventDefault(); return; }
@@ -670,10 +677,13 @@ function onKey(event) {
 }
 
 // A drop-down chosen from with the mouse gives the keys back to the page: while it kept the focus, "a" picked its
-// "All" option instead of accepting. One changed from the keyboard keeps it (the arrows step through its options),
-// and Tab still goes on from where it was.
+// "All" option instead of accepting. One changed from the keyboard keeps it (the arrows step through its options).
+// Tab (or Shift+Tab) then goes back to it, as the browser's own starting point for Tab is not reliable after blur().
 function keysBackToPage(control) {
-  if (control.tagName === "SELECT" && !state.filterKeyed) control.blur();
+  if (control.tagName === "SELECT" && !state.filterKeyed) {
+    state.lastFilter = control;
+    control.blur();
+  }
 }
 
 function moveSuggestion(step) {
