@@ -424,10 +424,36 @@ def test_machine_as_one_more_coder(capsys, span_files):
     assert rows["machine vs ann"]["prevalence"] is None  # three categories
     assert rows["ann vs bob"]["percent"] == pytest.approx(5 / 6)
     assert set(rows["ann vs bob"]) == {"comparison", "kind", "n_units", "prevalence", "percent", "cohen", "ac1",
-                                       "alpha", "note"}
+                                       "alpha", "note", "metrics"}
+    assert rows["ann vs bob"]["metrics"]["cohen"]["coefficient"] == "Cohen's kappa"
+    assert "ci" not in rows["ann vs bob"]["metrics"]["cohen"]
     table = " ".join(run(capsys, span_files["wide"], "--machine", span_files["suggestions"])[1].split())
     assert table.index("Agreement: 6 units, 2 coders") < table.index("Machine vs humans")
     assert "machine vs ann │ 6 │ — │ 0.667 │" in table
+
+
+def test_machine_rows_have_the_intervals_of_a_human_pair_on_the_same_columns(capsys, span_files, tmp_path):
+    """The machine rows had no intervals. Machine vs ann is computed as a human pair would be: the same two
+    columns given as coders get the same bootstrap and analytic figures, and the seed fixes them."""
+    options = ("--interval", "both", "--bootstrap", "300", "--seed", "7", "--format", "json")
+    result = json.loads(run(capsys, span_files["wide"], "--machine", span_files["suggestions"], *options)[1])
+    rows = {row["comparison"]: row for row in result["machine_comparison"]}
+    pair = tmp_path / "pair.csv"  # the machine's rank-1 codes of s1…s6 as a coder beside ann
+    pair.write_text("unit,machine,ann\ns1,hope,hope\ns2,stigma,hope\ns3,stigma,stigma\ns4,work,work\n"
+                    "s5,work,hope\ns6,stigma,stigma\n")
+    human_pair = json.loads(run(capsys, pair, *options)[1])
+    for name in ("percent", "cohen", "ac1", "alpha"):
+        entry = rows["machine vs ann"]["metrics"][name]
+        assert entry["ci"][0] is not None and entry["seed"] == 7 and entry["analytic"]["ci"][0] is not None
+        assert entry == human_pair[name]
+    assert rows["ann vs bob"]["metrics"]["cohen"] == result["cohen"]  # the human pair, as in the summary
+    assert rows["machine vs human majority"]["metrics"]["alpha"]["method"] == "coincidences"
+    again = json.loads(run(capsys, span_files["wide"], "--machine", span_files["suggestions"], *options)[1])
+    assert again == result
+    table = " ".join(run(capsys, span_files["wide"], "--machine", span_files["suggestions"], *options[:-2])[1]
+                     .split())
+    low, high = rows["machine vs ann"]["metrics"]["cohen"]["ci"]
+    assert f"{low:.3f}–{high:.3f}" in table and "its 95% bootstrap then its analytic interval" in table
 
 
 def test_machine_abstentions_are_missing_ratings(capsys, span_files, tmp_path):
@@ -641,7 +667,7 @@ def test_machine_codes_the_coders_never_used_are_named_and_small_comparisons_fla
     code, out, err = run(capsys, wide, "--machine", suggestions, "--bootstrap", "50")
     table = " ".join(out.split())
     assert code == 0 and "none the coders used (psw_role_clarity, psw_stigma)" in err
-    assert "only 3 units" in table and "no intervals are computed for these comparisons" in table
+    assert "only 3 units" in table and "under each value: its 95% bootstrap interval" in table
 
 
 def test_a_comparison_on_one_unit_says_only_1_unit(capsys, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 
 from theme_assist.agree import cohen_kappa, gwet_ac, krippendorff_alpha
 from theme_assist.agree.machine import agreement_report, human_majority
-from theme_assist.agree.report import POOLED, agreement_by_code, by_code_frame, prevalence
+from theme_assist.agree.report import POOLED, agreement_by_code, agreement_summary, by_code_frame, prevalence
 from theme_assist.agree.units import (
     codings_on_units,
     presence_tables,
@@ -142,6 +142,26 @@ def test_agreement_report_puts_machine_and_humans_side_by_side():
     assert report.loc["B vs C", "ac1"] == pytest.approx(gwet_ac(HUMANS[["B", "C"]]).value)
     assert report.loc["model vs B", "percent"] == 1.0
     assert report.loc["all humans", "alpha"] == pytest.approx(krippendorff_alpha(HUMANS).value)
+
+
+def test_agreement_report_intervals_are_the_summarys_on_the_same_columns():
+    """A machine row's bootstrap and analytic intervals are agreement_summary's on the machine's and the coder's
+    columns, as a human pair's are; the seed fixes them."""
+    options = dict(n_boot=200, seed=3, analytic=True)
+    report = agreement_report(HUMANS, MACHINE, **options).set_index("comparison")
+    for comparison, columns in (("model vs A", [MACHINE, HUMANS["A"]]), ("A vs B", [HUMANS["A"], HUMANS["B"]]),
+                                ("model vs human majority", [MACHINE, human_majority(HUMANS)])):
+        direct = agreement_summary(pd.concat(columns, axis=1), ["percent", "cohen", "ac1", "alpha"],
+                                   categories=["x", "y"], **options)
+        assert report.loc[comparison, "metrics"] == direct
+    group = report.loc["all humans", "metrics"]["cohen"]
+    assert group == agreement_summary(HUMANS, ["fleiss"], **options)["fleiss"]
+    assert group["coefficient"] == "Fleiss' kappa" and group["ci"][0] is not None and "analytic" in group
+    again = agreement_report(HUMANS, MACHINE, **options).set_index("comparison")
+    assert again["metrics"].tolist() == report["metrics"].tolist()
+    other = agreement_report(HUMANS, MACHINE, n_boot=200, seed=4).set_index("comparison")
+    assert other.loc["model vs A", "metrics"]["ac1"]["ci"] != report.loc["model vs A", "metrics"]["ac1"]["ci"]
+    assert "ci" not in agreement_report(HUMANS, MACHINE).loc[0, "metrics"]["cohen"]
 
 
 def test_agreement_report_on_presence_data_shows_prevalence_and_reasons():

@@ -7,18 +7,20 @@ well as the humans agree with each other, it codes like a member of the team.
 from __future__ import annotations
 
 from itertools import combinations
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from theme_assist.agree.coefficients import compute_metric, krippendorff_alpha
 from theme_assist.agree.distances import Metric
 from theme_assist.agree.ratings import as_rating_table, is_missing
+from theme_assist.agree.report import agreement_summary
 from theme_assist.errors import InputError
 
 PAIR_METRICS = ("percent", "cohen", "ac1", "alpha")
 """Columns of :func:`agreement_report`: percent agreement, Cohen's κ, Gwet's AC1, Krippendorff's α."""
+GROUP_METRICS = ("percent", "fleiss", "ac1", "alpha")
+"""What the ``all humans`` row puts in those columns: Fleiss' κ in ``cohen``."""
 
 MAJORITY = "human majority"
 
@@ -41,8 +43,12 @@ def human_majority(human: pd.DataFrame) -> pd.Series:
 
 def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | None = None, *,
                      weights: str | np.ndarray | None = None, level: Metric = "nominal",
-                     categories: Sequence | None = None) -> pd.DataFrame:
+                     categories: Sequence | None = None, **intervals: Any) -> pd.DataFrame:
     """Agreement of the machine with each human and with the human majority, next to human-human agreement.
+
+    Each row's coefficients and intervals are those :func:`~theme_assist.agree.report.agreement_summary` gives on
+    the row's two columns (all human columns for ``all humans``): a machine row's interval is computed as a human
+    pair's is, and the same seed gives the same figures.
 
     Parameters
     ----------
@@ -58,6 +64,9 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
         Level of measurement or distance for α.
     categories : sequence, optional
         All possible categories, in order (for binary presence/absence data, ``(0, 1)``).
+    **intervals
+        ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``analytic``, ``population``, as for
+        :func:`~theme_assist.agree.report.agreement_summary`; by default no interval.
 
     Returns
     -------
@@ -66,7 +75,9 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
         ``"A vs B"``, ``"all humans"``), ``kind`` (``machine-human``, ``machine-majority``, ``human-human``,
         ``humans``), ``n_units`` (units both sides rated), ``prevalence`` (share of ratings that are the
         second of two categories, for binary data; NaN otherwise), ``percent``, ``cohen``, ``ac1``, ``alpha``
-        and ``note`` (why a value is undefined). The ``all humans`` row has Fleiss' κ in the ``cohen`` column.
+        and ``note`` (why a value is undefined), and ``metrics``: column → the summary entry of that coefficient
+        (its ``coefficient`` name, ``value``, ``reason``, and ``ci``, ``analytic``… when intervals were asked for).
+        The ``all humans`` row has Fleiss' κ in the ``cohen`` column.
     """
     if human.shape[1] < 1:
         raise InputError("the human ratings table has no coder columns")
@@ -76,20 +87,20 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
         raise InputError(f"a machine column has a human coder's name: {sorted(map(str, overlap))[0]!r}")
     everyone = pd.concat([human, machines], axis=1)
     labels = as_rating_table(everyone, categories).categories
+    options = dict(weights=weights, level=level, **intervals)
     rows = []
     for name in machines.columns:
         for coder in human.columns:
-            rows.append(_pair_row(f"{name} vs {coder}", "machine-human", everyone[[name, coder]], labels,
-                                  weights, level))
+            rows.append(_row(f"{name} vs {coder}", "machine-human", everyone[[name, coder]], labels, PAIR_METRICS,
+                             **options))
         if human.shape[1] > 1:
-            majority = human_majority(human)
-            pair = pd.concat([machines[name], majority], axis=1)
-            rows.append(_pair_row(f"{name} vs {MAJORITY}", "machine-majority", pair, labels, weights, level))
+            pair = pd.concat([machines[name], human_majority(human)], axis=1)
+            rows.append(_row(f"{name} vs {MAJORITY}", "machine-majority", pair, labels, PAIR_METRICS, **options))
     for first, second in combinations(human.columns, 2):
-        rows.append(_pair_row(f"{first} vs {second}", "human-human", human[[first, second]], labels, weights,
-                              level))
+        rows.append(_row(f"{first} vs {second}", "human-human", human[[first, second]], labels, PAIR_METRICS,
+                         **options))
     if human.shape[1] > 2:
-        rows.append(_group_row("all humans", human, labels, weights, level))
+        rows.append(_row("all humans", "humans", human, labels, GROUP_METRICS, **options))
     return pd.DataFrame(rows)
 
 
@@ -103,26 +114,16 @@ def _machine_frame(machine: pd.Series | pd.DataFrame | None, index: pd.Index) ->
     return frame.reindex(index)
 
 
-def _pair_row(comparison: str, kind: str, pair: pd.DataFrame, labels: tuple, weights, level) -> dict:
-    table = as_rating_table(pair, labels)
-    results = {name: compute_metric(name, table, level=level, weights=weights) for name in PAIR_METRICS}
-    return _row(comparison, kind, table, results)
-
-
-def _group_row(comparison: str, ratings: pd.DataFrame, labels: tuple, weights, level) -> dict:
+def _row(comparison: str, kind: str, ratings: pd.DataFrame, labels: tuple, metrics: Sequence[str],
+         **options: Any) -> dict:
+    """One comparison: ``metrics`` summarised on ``ratings``, each under its column of :data:`PAIR_METRICS`."""
     table = as_rating_table(ratings, labels)
-    results = {"percent": compute_metric("percent", table, weights=weights),
-               "cohen": compute_metric("fleiss", table, weights=weights),
-               "ac1": compute_metric("ac1", table, weights=weights),
-               "alpha": krippendorff_alpha(table, level)}
-    return _row(comparison, "humans", table, results)
-
-
-def _row(comparison: str, kind: str, table, results: dict) -> dict:
+    summary = dict(zip(PAIR_METRICS, agreement_summary(table, metrics, **options).values()))
     both = int((table.ratings_per_unit >= 2).sum())
     row = {"comparison": comparison, "kind": kind, "n_units": both, "prevalence": _prevalence(table)}
-    row.update({name: result.value for name, result in results.items()})
-    row["note"] = "; ".join(f"{name}: {result.reason}" for name, result in results.items() if result.reason)
+    row.update({name: np.nan if entry["value"] is None else entry["value"] for name, entry in summary.items()})
+    row["note"] = "; ".join(f"{name}: {entry['reason']}" for name, entry in summary.items() if entry["reason"])
+    row["metrics"] = summary
     return row
 
 

@@ -74,7 +74,7 @@ def agree(
         None, "--machine", metavar="OUT.csv",
         help="The suggest command's output: its rank-1 code per segment (matched to units by segment_id; an "
              "abstention is a missing rating) compared with each coder, the coders' majority, and the coders with "
-             "each other. Single-label ratings."),
+             "each other, each with the intervals asked for. Single-label ratings."),
     output_format: str = typer.Option("table", "--format", metavar="table|json",
                                       help="table (for people) or json (one object: metric name → value, reason, "
                                            "interval)."),
@@ -153,7 +153,7 @@ def agree(
         summary = agreement_summary(source.ratings, metric or None, level=level, categories=declared, **options)
     comparison = None
     if machine_labels is not None:
-        report = agreement_report(source.ratings, machine_labels, weights=weights, level=level, categories=declared)
+        report = agreement_report(source.ratings, machine_labels, level=level, categories=declared, **options)
         comparison = [{key: _json_number(value) if isinstance(value, float) else value for key, value in row.items()}
                       for row in report.to_dict(orient="records")]
 
@@ -171,7 +171,7 @@ def agree(
         _print_tables(summary, (*source.ratings.shape, paired), multi_label=source.multi_label, seed=seed,
                       population=population, notes=notes)
         if comparison is not None:
-            _print_machine_comparison(comparison, intervals=bool(n_boot or analytic))
+            _print_machine_comparison(comparison)
 
 
 def _check_span_options(units_file: Path | None, min_coverage: float | None, overlap: float | None) -> None:
@@ -351,15 +351,20 @@ def _print_segment_agreement(pairs: list[dict]) -> None:
         console.print(table)
 
 
-def _print_machine_comparison(rows: list[dict], intervals: bool = False) -> None:
+def _print_machine_comparison(rows: list[dict]) -> None:
     from rich.table import Table
 
     from theme_assist.cli._console import counted, table_console
 
+    entries = [entry for row in rows for entry in row["metrics"].values()]
+    with_ci = any("ci" in entry for entry in entries)
+    with_analytic = any("analytic" in entry for entry in entries)
     captions = ["n: units both sides rated (machine abstentions are missing ratings); each side's code shares "
                 "come from every unit it rated (Gwet)"]
-    if intervals:
-        captions.append("no intervals are computed for these comparisons")
+    if with_ci or with_analytic:
+        kinds = [kind for kind, given in (("bootstrap", with_ci), ("analytic", with_analytic)) if given]
+        captions.append(f"under each value: its 95% {' then its '.join(kinds)} interval, computed as in the table "
+                        "above on the comparison's own ratings")
     if any(row["kind"] == "humans" for row in rows):
         captions.append("all humans: Fleiss' kappa in the cohen column")
     if any(row["prevalence"] is not None for row in rows):
@@ -367,14 +372,23 @@ def _print_machine_comparison(rows: list[dict], intervals: bool = False) -> None
     table = Table(title="Machine vs humans", caption="; ".join(captions))
     table.add_column("comparison")
     for column in ("n", "prevalence", "percent", "cohen", "ac1", "alpha"):
-        table.add_column(column, justify="right")
+        table.add_column(column, justify="right", no_wrap=column != "n")
     table.add_column("note")
     for i, row in enumerate(rows):
         following = rows[i + 1]["kind"] if i + 1 < len(rows) else row["kind"]
         few = f"only {counted(row['n_units'], 'unit')}" if row["n_units"] < FEW_UNITS else ""
-        note = "; ".join(filter(None, [few, row["note"]]))
-        table.add_row(row["comparison"], str(row["n_units"]), _number(row["prevalence"]),
-                      *(_number(row[name]) for name in ("percent", "cohen", "ac1", "alpha")), note,
+        notes = [f"{name}: {note}" for name, entry in row["metrics"].items() for note in _interval_notes(entry)]
+        note = "; ".join(filter(None, [few, row["note"], *notes]))
+        cells = []
+        for name in ("percent", "cohen", "ac1", "alpha"):
+            entry = row["metrics"][name]
+            lines = [_number(row[name])]
+            if with_ci:
+                lines.append(_span(entry.get("ci")))
+            if with_analytic:
+                lines.append(_span(entry.get("analytic", {}).get("ci")))
+            cells.append("\n".join(lines))
+        table.add_row(row["comparison"], str(row["n_units"]), _number(row["prevalence"]), *cells, note,
                       end_section=row["kind"].startswith("machine") and not following.startswith("machine"))
     table_console().print(table)
 
@@ -412,20 +426,12 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
         row = [entry["coefficient"], _number(entry["value"]), str(entry["n_units"])]
         analytic = entry.get("analytic", {})
         if with_analytic:
-            low, high = analytic.get("ci", [None, None])
-            row += [_number(analytic.get("se")), f"{_number(low)}–{_number(high)}" if low is not None else "—"]
+            row += [_number(analytic.get("se")), _span(analytic.get("ci"))]
         if with_ci:
-            low, high = entry.get("ci", [None, None])
             below = entry.get("p_below", {})
-            row += [f"{_number(low)}–{_number(high)}" if low is not None else "—",
-                    _number(below.get("0.667")), _number(below.get("0.8"))]
+            row += [_span(entry.get("ci")), _number(below.get("0.667")), _number(below.get("0.8"))]
         notes = [entry["reason"]] if entry["reason"] else []
-        if analytic.get("reason") and entry["value"] is not None:
-            notes.append(analytic["reason"])
-        if entry.get("n_undefined") and entry["value"] is not None:
-            notes.append(f"undefined on {entry['n_undefined']} of {entry['n_boot']} resamples, left out of the "
-                         "interval")
-        row.append("; ".join(notes))
+        row.append("; ".join(notes + _interval_notes(entry)))
         table.add_row(*row)
     console.print(table)
 
@@ -468,6 +474,23 @@ def _bootstrap_caption(summary: dict, seed: int) -> str:
 
 def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
+
+
+def _span(ci: list | None) -> str:
+    """An interval ``[low, high]`` as ``low–high``; "—" where there is none."""
+    low, high = ci or [None, None]
+    return "—" if low is None else f"{_number(low)}–{_number(high)}"
+
+
+def _interval_notes(entry: dict) -> list[str]:
+    """What a table's note says of a defined value's intervals: why it has no analytic one, resamples left out."""
+    if entry["value"] is None:
+        return []
+    notes = [entry["analytic"]["reason"]] if entry.get("analytic", {}).get("reason") else []
+    if entry.get("n_undefined"):
+        notes.append(f"undefined on {entry['n_undefined']} of {entry['n_boot']} resamples, left out of the "
+                     "interval")
+    return notes
 
 
 def register(app: typer.Typer) -> None:
