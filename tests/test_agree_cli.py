@@ -456,6 +456,20 @@ def test_machine_rows_have_the_intervals_of_a_human_pair_on_the_same_columns(cap
     assert f"{low:.3f}–{high:.3f}" in table and "its 95% bootstrap then its analytic interval" in table
 
 
+def test_machine_table_names_its_weighted_coefficients(capsys, tmp_path):
+    """With --weights the machine table's percent, cohen and ac1 columns are weighted (ac1 is AC2), and alpha is
+    at --level; the table said so nowhere."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,A,B\nu1,1,1\nu2,2,2\nu3,1,2\nu4,3,3\nu5,2,3\n")
+    suggestions = tmp_path / "out.csv"
+    suggestions.write_text("segment_id,code,score,rank,evidence\nu1,1,0.9,1,[]\nu2,2,0.8,1,[]\nu3,3,0.7,1,[]\n"
+                           "u4,3,0.6,1,[]\nu5,2,0.6,1,[]\n")
+    out = run(capsys, wide, "--machine", suggestions, "--weights", "quadratic", "--level", "interval")[1]
+    machine_table = " ".join(out[out.index("Machine vs humans"):].split())
+    assert "cohen: Cohen's kappa (quadratic weights), ac1: Gwet's AC2 (quadratic weights), alpha: " \
+           "Krippendorff's alpha (interval)" in machine_table
+
+
 def test_machine_abstentions_are_missing_ratings(capsys, span_files, tmp_path):
     """s4 abstained: machine vs ann on 5 units, 3 agree. Cohen's κ counts each rater's marginals over every unit
     it rated (Gwet; irrCAC): ann hope 3, stigma 2, work 1 of 6; machine hope 1, stigma 3, work 1 of 5; p_e =

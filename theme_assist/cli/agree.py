@@ -361,6 +361,8 @@ def _print_machine_comparison(rows: list[dict]) -> None:
     with_analytic = any("analytic" in entry for entry in entries)
     captions = ["n: units both sides rated (machine abstentions are missing ratings); each side's code shares "
                 "come from every unit it rated (Gwet)"]
+    pair = next(row for row in rows if row["kind"] != "humans")
+    captions.append(", ".join(f"{name}: {entry['coefficient']}" for name, entry in pair["metrics"].items()))
     if with_ci or with_analytic:
         kinds = [kind for kind, given in (("bootstrap", with_ci), ("analytic", with_analytic)) if given]
         captions.append(f"under each value: its 95% {' then its '.join(kinds)} interval, computed as in the table "
