@@ -470,6 +470,21 @@ def test_machine_table_names_its_weighted_coefficients(capsys, tmp_path):
            "Krippendorff's alpha (interval)" in machine_table
 
 
+def test_a_machine_code_outside_the_declared_categories_is_named_as_the_machines(capsys, span_files):
+    """It was refused as "rating 'work' is not among the declared categories", a code the ratings file does not
+    hold; the machine's codes of segments that are no unit (s9) are not checked."""
+    code, out, err = run(capsys, span_files["wide"], "--machine", span_files["suggestions"], "--categories",
+                         "hope,stigma")
+    assert code == 2 and err.startswith("theme-assist: error: rating 'work'")  # the coders used it too
+    suggestions = span_files["suggestions"]
+    suggestions.write_text(SUGGESTIONS.replace("s5,work", "s5,family").replace("s9,hope", "s9,elsewhere"))
+    code, out, err = run(capsys, span_files["wide"], "--machine", suggestions, "--categories", "hope,stigma,work")
+    assert code == 2 and "the machine's code 'family' (segment 's5' of " in err and "not among --categories" in err
+    code, out, err = run(capsys, span_files["wide"], "--machine", suggestions, "--categories",
+                         "hope,stigma,work,family")
+    assert code == 0 and err == ""
+
+
 def test_machine_abstentions_are_missing_ratings(capsys, span_files, tmp_path):
     """s4 abstained: machine vs ann on 5 units, 3 agree. Cohen's κ counts each rater's marginals over every unit
     it rated (Gwet; irrCAC): ann hope 3, stigma 2, work 1 of 6; machine hope 1, stigma 3, work 1 of 5; p_e =

@@ -151,6 +151,12 @@ def agree(
         if declared is not None and spans_on_units and NO_CODE not in declared:
             declared.append(NO_CODE)
         summary = agreement_summary(source.ratings, metric or None, level=level, categories=declared, **options)
+        if declared is not None and machine_labels is not None:
+            rated = machine_labels.reindex(source.ratings.index).dropna()  # its codes of the units compared
+            undeclared = rated[~rated.isin(declared)]
+            if len(undeclared):
+                raise InputError(f"the machine's code {undeclared.iloc[0]!r} (segment {undeclared.index[0]!r} of "
+                                 f"{machine}) is not among --categories; declare every code it may suggest")
     comparison = None
     if machine_labels is not None:
         report = agreement_report(source.ratings, machine_labels, level=level, categories=declared, **options)
