@@ -485,6 +485,15 @@ def test_a_machine_code_outside_the_declared_categories_is_named_as_the_machines
     assert code == 0 and err == ""
 
 
+def test_a_coder_named_machine_is_asked_to_be_renamed(capsys, span_files, tmp_path):
+    """It was refused as "a machine column has a human coder's name: 'machine'", which says nothing of a fix."""
+    wide = tmp_path / "named.csv"
+    wide.write_text(WIDE_FOR_MACHINE.replace("unit,ann,bob", "unit,machine,bob"))
+    code, out, err = run(capsys, wide, "--machine", span_files["suggestions"])
+    assert code == 2 and f"{wide} has a coder named 'machine', the name the comparisons give the suggestions of " \
+                          f"{span_files['suggestions']}: rename that coder" in err
+
+
 def test_machine_abstentions_are_missing_ratings(capsys, span_files, tmp_path):
     """s4 abstained: machine vs ann on 5 units, 3 agree. Cohen's κ counts each rater's marginals over every unit
     it rated (Gwet; irrCAC): ann hope 3, stigma 2, work 1 of 6; machine hope 1, stigma 3, work 1 of 5; p_e =

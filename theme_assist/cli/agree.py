@@ -248,7 +248,8 @@ def _machine_labels(path: Path, human, ratings_path: Path):
     Raises
     ------
     InputError
-        When they share no unit with the human ratings, or are not numbers beside numeric ratings.
+        When they share no unit with the human ratings, are not numbers beside numeric ratings, or a coder has the
+        machine's name.
     """
     import pandas as pd
 
@@ -256,6 +257,9 @@ def _machine_labels(path: Path, human, ratings_path: Path):
     from theme_assist.errors import InputError
 
     labels = read_machine(path)
+    if labels.name in human.columns:
+        raise InputError(f"{ratings_path} has a coder named {labels.name!r}, the name the comparisons give the "
+                         f"suggestions of {path}: rename that coder")
     shared = human.index.intersection(labels.index)
     if not len(shared):
         raise InputError(f"the machine's suggestions {path} share no unit with {ratings_path} (segment ids such as "
