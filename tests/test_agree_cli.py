@@ -494,6 +494,19 @@ def test_a_coder_named_machine_is_asked_to_be_renamed(capsys, span_files, tmp_pa
                           f"{span_files['suggestions']}: rename that coder" in err
 
 
+def test_coder_rows_beside_the_machine_are_the_coders_summary(capsys, span_files):
+    """A code only the machine gave (family) counted as a category of ann vs bob: their AC1 and Bennett's S in the
+    machine table differed from the same coefficients in the summary above it."""
+    suggestions = span_files["suggestions"]
+    suggestions.write_text(SUGGESTIONS.replace("s5,work", "s5,family"))
+    result = json.loads(run(capsys, span_files["wide"], "--machine", suggestions, "--format", "json")[1])
+    rows = {row["comparison"]: row for row in result["machine_comparison"]}
+    for name in ("percent", "cohen", "ac1", "alpha"):
+        assert rows["ann vs bob"]["metrics"][name] == result[name]
+    assert rows["ann vs bob"]["ac1"] == result["ac1"]["value"] and result["ac1"]["n_categories"] == 3
+    assert rows["machine vs ann"]["metrics"]["ac1"]["n_categories"] == 4
+
+
 def test_machine_abstentions_are_missing_ratings(capsys, span_files, tmp_path):
     """s4 abstained: machine vs ann on 5 units, 3 agree. Cohen's κ counts each rater's marginals over every unit
     it rated (Gwet; irrCAC): ann hope 3, stigma 2, work 1 of 6; machine hope 1, stigma 3, work 1 of 5; p_e =

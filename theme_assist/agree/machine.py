@@ -63,7 +63,9 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
     level : str, callable or ndarray
         Level of measurement or distance for α.
     categories : sequence, optional
-        All possible categories, in order (for binary presence/absence data, ``(0, 1)``).
+        All possible categories, in order (for binary presence/absence data, ``(0, 1)``). By default the labels
+        given: the machine's rows count the codes of the machine and of every coder, the coders' own rows only the
+        coders' (a code only the machine gave would change their AC1 and Bennett's S).
     **intervals
         ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``analytic``, ``population``, as for
         :func:`~theme_assist.agree.report.agreement_summary`; by default no interval.
@@ -87,6 +89,8 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
         raise InputError(f"a machine column has a human coder's name: {sorted(map(str, overlap))[0]!r}")
     everyone = pd.concat([human, machines], axis=1)
     labels = as_rating_table(everyone, categories).categories
+    # the coders' own rows count the coders' categories, as their summary does: not codes only the machine gave
+    human_labels = as_rating_table(human, categories).categories
     options = dict(weights=weights, level=level, **intervals)
     rows = []
     for name in machines.columns:
@@ -97,10 +101,10 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
             pair = pd.concat([machines[name], human_majority(human)], axis=1)
             rows.append(_row(f"{name} vs {MAJORITY}", "machine-majority", pair, labels, PAIR_METRICS, **options))
     for first, second in combinations(human.columns, 2):
-        rows.append(_row(f"{first} vs {second}", "human-human", human[[first, second]], labels, PAIR_METRICS,
-                         **options))
+        rows.append(_row(f"{first} vs {second}", "human-human", human[[first, second]], human_labels,
+                         PAIR_METRICS, **options))
     if human.shape[1] > 2:
-        rows.append(_row("all humans", "humans", human, labels, GROUP_METRICS, **options))
+        rows.append(_row("all humans", "humans", human, human_labels, GROUP_METRICS, **options))
     return pd.DataFrame(rows)
 
 
