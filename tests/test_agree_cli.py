@@ -453,7 +453,7 @@ def test_machine_rows_have_the_intervals_of_a_human_pair_on_the_same_columns(cap
     table = " ".join(run(capsys, span_files["wide"], "--machine", span_files["suggestions"], *options[:-2])[1]
                      .split())
     low, high = rows["machine vs ann"]["metrics"]["cohen"]["ci"]
-    assert f"{low:.3f}–{high:.3f}" in table and "its 95% bootstrap then its analytic interval" in table
+    assert f"{low:.3f}–{high:.3f}" in table and "its 95% bootstrap interval, then its 95% analytic interval" in table
 
 
 def test_machine_table_names_its_weighted_coefficients(capsys, tmp_path):

@@ -375,8 +375,8 @@ def _print_machine_comparison(rows: list[dict]) -> None:
     captions.append(", ".join(f"{name}: {entry['coefficient']}" for name, entry in pair["metrics"].items()))
     if with_ci or with_analytic:
         kinds = [kind for kind, given in (("bootstrap", with_ci), ("analytic", with_analytic)) if given]
-        captions.append(f"under each value: its 95% {' then its '.join(kinds)} interval, computed as in the table "
-                        "above on the comparison's own ratings")
+        captions.append(f"under each value: {', then '.join(f'its 95% {kind} interval' for kind in kinds)}, computed "
+                        "as in the table above on the comparison's own ratings")
     if any(row["kind"] == "humans" for row in rows):
         captions.append("all humans: Fleiss' kappa in the cohen column")
     if any(row["prevalence"] is not None for row in rows):
