@@ -106,6 +106,26 @@ def test_long_multi_label_file_reports_masi_alpha_and_codes(capsys, tmp_path):
     assert "Per code" in table and "stigma" in table
 
 
+def test_multi_label_per_code_figures_carry_their_intervals(capsys, tmp_path):
+    """The per-code intervals were computed and thrown away: by_code held only value, reason and prevalence, and
+    the per-code table printed bare values. Each code's entry is the summary of its presence/absence table."""
+    path = tmp_path / "long.csv"
+    path.write_text(MULTI_LABEL_LONG)
+    options = ("--interval", "both", "--bootstrap", "200", "--seed", "5", "-m", "cohen", "-m", "ac1")
+    result = json.loads(run(capsys, path, *options, "--format", "json")[1])
+    hope = tmp_path / "hope.csv"  # hope's presence: A on s1, s3, s4; B on s1, s2, s4
+    hope.write_text("unit,A,B\ns1,1,1\ns2,0,1\ns3,1,0\ns4,1,1\n")
+    direct = json.loads(run(capsys, hope, *options, "--categories", "0,1", "--format", "json")[1])
+    for name in ("cohen", "ac1"):
+        entry = result[name]["by_code"]["hope"]
+        assert entry["ci"][0] is not None and entry["analytic"]["ci"][0] is not None
+        assert {key: value for key, value in entry.items() if key != "prevalence"} == direct[name]
+    table = " ".join(run(capsys, path, *options)[1].split())
+    low, high = result["ac1"]["by_code"]["stigma"]["ci"]
+    assert f"{low:.3f}–{high:.3f}" in table[table.index("Per code"):]
+    assert "under each value: its 95% bootstrap interval, then its 95% analytic interval" in table
+
+
 def test_a_project_codings_export_is_read_as_long_ratings(capsys, tmp_path):
     from theme_assist.project.testing import make_project
 

@@ -168,8 +168,8 @@ def multi_label_summary(ratings: pd.DataFrame, presence: Mapping[str, pd.DataFra
     -------
     dict
         ``"masi_alpha"`` → entry for Krippendorff's α with the MASI distance (Passonneau 2006); then each metric
-        → its entry on all codes' presence tables stacked, with ``"by_code"``: code → ``{"value", "reason",
-        "prevalence"}``.
+        → its entry on all codes' presence tables stacked, with ``"by_code"``: code → its entry on that code's
+        presence table (``value``, ``reason``, the intervals asked for) with the code's ``prevalence``.
     """
     alpha_options = {key: value for key, value in options.items() if key != "weights"}
     summary = {"masi_alpha": agreement_summary(ratings, ["alpha"], level="masi", **alpha_options)["alpha"]}
@@ -177,9 +177,7 @@ def multi_label_summary(ratings: pd.DataFrame, presence: Mapping[str, pd.DataFra
     pooled = by_code.pop(POOLED, {"metrics": {}})
     for name, entry in pooled["metrics"].items():
         entry["prevalence"] = pooled["prevalence"]
-        entry["by_code"] = {code: {"value": report["metrics"][name]["value"],
-                                   "reason": report["metrics"][name]["reason"],
-                                   "prevalence": report["prevalence"]}
+        entry["by_code"] = {code: {**report["metrics"][name], "prevalence": report["prevalence"]}
                             for code, report in by_code.items()}
         summary[name] = entry
     return summary

@@ -374,9 +374,7 @@ def _print_machine_comparison(rows: list[dict]) -> None:
     pair = next(row for row in rows if row["kind"] != "humans")
     captions.append(", ".join(f"{name}: {entry['coefficient']}" for name, entry in pair["metrics"].items()))
     if with_ci or with_analytic:
-        kinds = [kind for kind, given in (("bootstrap", with_ci), ("analytic", with_analytic)) if given]
-        captions.append(f"under each value: {', then '.join(f'its 95% {kind} interval' for kind in kinds)}, computed "
-                        "as in the table above on the comparison's own ratings")
+        captions.append(_intervals_caption(with_ci, with_analytic, "the comparison's own ratings"))
     if any(row["kind"] == "humans" for row in rows):
         captions.append("all humans: Fleiss' kappa in the cohen column")
     if any(row["prevalence"] is not None for row in rows):
@@ -391,15 +389,8 @@ def _print_machine_comparison(rows: list[dict]) -> None:
         few = f"only {counted(row['n_units'], 'unit')}" if row["n_units"] < FEW_UNITS else ""
         notes = [f"{name}: {note}" for name, entry in row["metrics"].items() for note in _interval_notes(entry)]
         note = "; ".join(filter(None, [few, row["note"], *notes]))
-        cells = []
-        for name in ("percent", "cohen", "ac1", "alpha"):
-            entry = row["metrics"][name]
-            lines = [_number(row[name])]
-            if with_ci:
-                lines.append(_span(entry.get("ci")))
-            if with_analytic:
-                lines.append(_span(entry.get("analytic", {}).get("ci")))
-            cells.append("\n".join(lines))
+        cells = (_with_intervals(row["metrics"][name], with_ci, with_analytic)
+                 for name in ("percent", "cohen", "ac1", "alpha"))
         table.add_row(row["comparison"], str(row["n_units"]), _number(row["prevalence"]), *cells, note,
                       end_section=row["kind"].startswith("machine") and not following.startswith("machine"))
     table_console().print(table)
@@ -450,14 +441,15 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
     per_code = {name: entry["by_code"] for name, entry in summary.items() if "by_code" in entry}
     if per_code:
         codes = next(iter(per_code.values()))
-        by_code = Table(title="Per code (presence/absence)")
+        by_code = Table(title="Per code (presence/absence)", caption=_intervals_caption(
+            with_ci, with_analytic, "the code's presence/absence") if with_ci or with_analytic else None)
         by_code.add_column("code")
         by_code.add_column("prevalence", justify="right")
         for name in per_code:
-            by_code.add_column(name, justify="right")
+            by_code.add_column(name, justify="right", no_wrap=True)
         for code, first in codes.items():
             by_code.add_row(code, _number(first["prevalence"]),
-                            *(_number(per_code[name][code]["value"]) for name in per_code))
+                            *(_with_intervals(per_code[name][code], with_ci, with_analytic) for name in per_code))
         console.print(by_code)
 
 
@@ -486,6 +478,23 @@ def _bootstrap_caption(summary: dict, seed: int) -> str:
 
 def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
+
+
+def _intervals_caption(bootstrap: bool, analytic: bool, on: str) -> str:
+    """What the lines under each value of :func:`_with_intervals` are."""
+    kinds = [kind for kind, given in (("bootstrap", bootstrap), ("analytic", analytic)) if given]
+    return (f"under each value: {', then '.join(f'its 95% {kind} interval' for kind in kinds)}, computed as in the "
+            f"table above on {on}")
+
+
+def _with_intervals(entry: dict, bootstrap: bool, analytic: bool) -> str:
+    """An entry's value, and under it its bootstrap and analytic intervals as asked for, one per line."""
+    lines = [_number(entry["value"])]
+    if bootstrap:
+        lines.append(_span(entry.get("ci")))
+    if analytic:
+        lines.append(_span(entry.get("analytic", {}).get("ci")))
+    return "\n".join(lines)
 
 
 def _span(ci: list | None) -> str:
