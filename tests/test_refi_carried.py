@@ -263,3 +263,63 @@ def test_hidden_folders_of_an_imports_documents_are_no_documents(tmp_path):
     (documents / ".ipynb_checkpoints" / "fg_01-checkpoint.txt").write_text("P1: Hello.\n", encoding="utf-8")
     (documents / ".notes.txt").write_text("mine\n", encoding="utf-8")
     assert [document.id for document in read_documents(documents)] == ["butabika/fg_01"]
+
+
+def test_case_variables_of_another_tool_are_the_metadata_of_its_sources(tmp_path, project_schema, caplog):
+    """NVivo keeps attributes on cases: a case's values are the metadata of the sources it holds (by SourceRef,
+    SelectionRef or a CodeRef coded in them); a source's own value wins, cases that disagree leave the value empty,
+    each with a warning; the export writes the values back once, on the cases."""
+    def g(n: int) -> str:
+        return f"00000000-0000-0000-0000-{n:012d}"
+
+    def value(variable: int, kind: str, text: str) -> str:
+        return f'<VariableValue><VariableRef targetGUID="{g(variable)}"/><{kind}>{text}</{kind}></VariableValue>'
+
+    def case(n: int, values: str, refs: str) -> str:  # the schema puts CodeRefs before the values
+        code_refs = refs if refs.startswith("<CodeRef") else ""
+        return f'<Case guid="{g(n)}" name="case {n}">{code_refs}{values}{refs[len(code_refs):]}</Case>'
+
+    site, seen, consent, age = 1, 2, 3, 4
+    variables = "".join(f'<Variable guid="{g(n)}" name="{name}" typeOfVariable="{kind}"/>' for n, name, kind in (
+        (site, "site", "Text"), (seen, "interviewed", "Date"), (consent, "consent", "Boolean"), (age, "age", "Integer")))
+    cases = "".join((
+        case(30, value(site, "TextValue", "Butabika") + value(seen, "DateValue", "2019-05-01")
+             + value(consent, "BooleanValue", "true") + value(age, "IntegerValue", "34") + value(site, "TextValue", ""),
+             f'<SourceRef targetGUID="{g(40)}"/>'),
+        case(31, value(site, "TextValue", "Ulm"), f'<SourceRef targetGUID="{g(41)}"/>'),
+        case(32, value(site, "TextValue", "Berlin") + value(age, "IntegerValue", "51"), f'<CodeRef targetGUID="{g(20)}"/>'),
+        case(33, value(site, "TextValue", "Porto"), f'<SelectionRef targetGUID="{g(50)}"/>'),
+        case(34, value(site, "TextValue", "nowhere"), ""),  # a case without sources
+        case(35, value(site, "TextValue", "Ulm"), f'<SourceRef targetGUID="{g(41)}"/>')))
+    sources = (f'<TextSource guid="{g(40)}" name="i1"><PlainTextContent>A: one</PlainTextContent></TextSource>'
+               f'<TextSource guid="{g(41)}" name="i2"><PlainTextContent>A: two</PlainTextContent>'
+               f'<PlainTextSelection guid="{g(51)}" startPosition="0" endPosition="6"><Coding guid="{g(52)}">'
+               f'<CodeRef targetGUID="{g(20)}"/></Coding></PlainTextSelection></TextSource>'
+               f'<TextSource guid="{g(42)}" name="i3"><PlainTextContent>A: three</PlainTextContent>'
+               f'<PlainTextSelection guid="{g(50)}" startPosition="0" endPosition="2"/>'
+               f'{value(site, "TextValue", "Lisbon")}</TextSource>')
+    xml = ('<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="p" origin="NVivo">'
+           f'<CodeBook><Codes><Code guid="{g(20)}" name="Berlin group" isCodable="true"/></Codes></CodeBook>'
+           f"<Variables>{variables}</Variables><Cases>{cases}</Cases><Sources>{sources}</Sources></Project>")
+    project_schema.validate(xml)
+    path = tmp_path / "nvivo.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", xml)
+    back = tmp_path / "imported"
+    with caplog.at_level("WARNING"):
+        assert run_cli("import-qdpx", path, "--out", back) == 0
+    expected = {"i1": {"site": "Butabika", "interviewed": "2019-05-01", "consent": "true", "age": "34"},
+                "i2": {"site": "", "interviewed": "", "consent": "", "age": "51"},
+                "i3": {"site": "Lisbon", "interviewed": "", "consent": "", "age": ""}}
+    table = pd.read_csv(back / "metadata.csv", dtype=str, keep_default_na=False)
+    assert table.set_index("document").to_dict("index") == expected
+    assert "document 'i2' is in cases that give site as 'Berlin' or 'Ulm': left empty" in caplog.text
+    assert "document 'i3': site is 'Lisbon' on the source and 'Porto' on its case(s)" in caplog.text
+    assert "nowhere" not in (back / "metadata.csv").read_text(encoding="utf-8")
+    # the export keeps the values on the cases: variables declared once, no value copied onto a source
+    again = tmp_path / "again.qdpx"
+    assert run_cli("export-qdpx", "--project", back, "--out", again) == 0
+    project_schema.validate(qde(again))
+    assert qde(again).count("<Variable ") == 4 and qde(again).count("<VariableValue>") == xml.count("<VariableValue>")
+    assert {d.id: d.metadata for d in read_project(again).documents} == {
+        document: {name: value for name, value in values.items() if value} for document, values in expected.items()}

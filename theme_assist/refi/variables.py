@@ -6,7 +6,13 @@ reader keeps both as raw XML (:class:`~.model.RawElement`); this module reads th
 (:func:`source_metadata`) and, on export, writes a document's metadata as the values of its source
 (:func:`with_metadata`): a field becomes the variable of that name the project declares already (its guid and type
 kept) or a new ``Text`` variable. A source's values of the exported fields come from the metadata alone (an empty
-cell writes none); values of other variables stay as imported. Values on cases are not read.
+cell writes none); values of other variables stay as imported.
+
+Values on a ``<Case>`` (NVivo's case attributes) are the metadata of the sources the case holds: those its
+``<SourceRef>`` names, those holding a selection its ``<SelectionRef>`` names, and those holding a coding of a code
+its ``<CodeRef>`` names (:func:`case_values`). A source's own value of a variable wins over its cases' (with a
+warning where they differ); cases that give one source different values of a variable leave it empty (with a
+warning). On export a value the source's cases give already is not written on the source again.
 """
 
 from __future__ import annotations
@@ -71,8 +77,11 @@ def _fields(project: Project) -> dict[str, str]:
 def _value(raw: RawElement) -> tuple[str, str] | None:
     """(variable guid, value as written) of a kept-aside ``<VariableValue>``; ``None`` for anything else."""
     element = raw_in_namespace(raw, PROJECT_NS) if raw.kind == "VariableValue" else None
-    if element is None:
-        return None
+    return None if element is None else _read_value(element)
+
+
+def _read_value(element: ET.Element) -> tuple[str, str] | None:
+    """(variable guid, value as written) of a ``<VariableValue>`` element; ``None`` if it lacks either."""
     ref = element.find(_tag("VariableRef"))
     values = [child for child in element if local(child.tag).endswith("Value")]
     if ref is None or not values:
@@ -80,17 +89,73 @@ def _value(raw: RawElement) -> tuple[str, str] | None:
     return ref.get("targetGUID", ""), (values[0].text or "").strip()
 
 
+def _own_values(source: TextSource, fields: dict[str, str]) -> dict[str, str]:
+    """The source's own variable values as metadata (variable name → value as written)."""
+    values: dict[str, str] = {}
+    for raw in source.extras:
+        found = _value(raw)
+        if found and guid_key(found[0]) in fields and found[1]:
+            values.setdefault(fields[guid_key(found[0])], found[1])
+    return values
+
+
+def _holders(project: Project) -> dict[tuple[str, str], set[str]]:
+    """The text sources (guids by :func:`guid_key`) a case's reference takes in, by (kind, target guid): a
+    ``SourceRef`` the source, a ``SelectionRef`` the source holding the selection, a ``CodeRef`` the sources holding a
+    coding of the code."""
+    holders: dict[tuple[str, str], set[str]] = {}
+    for source in project.text_sources:
+        key = guid_key(source.guid)
+        holders.setdefault(("SourceRef", key), set()).add(key)
+        for selection in source.selections:
+            holders.setdefault(("SelectionRef", guid_key(selection.guid)), set()).add(key)
+            for coding in selection.codings:
+                holders.setdefault(("CodeRef", guid_key(coding.code_guid)), set()).add(key)
+    return holders
+
+
+def case_values(project: Project) -> dict[str, dict[str, set[str]]]:
+    """The values the project's cases give each text source: variable name → the distinct values (more than one
+    where its cases disagree), by source guid (:func:`guid_key`)."""
+    blocks = [raw_in_namespace(raw, PROJECT_NS) for raw in project.extras if raw.kind == "Cases"]
+    cases = [case for block in blocks if block is not None for case in block if local(case.tag) == "Case"]
+    fields, holders = _fields(project), _holders(project) if cases else {}
+    given: dict[str, dict[str, set[str]]] = {}
+    for case in cases:
+        values = [found for child in case if local(child.tag) == "VariableValue" and (found := _read_value(child))]
+        values = [(fields[guid_key(guid)], value) for guid, value in values if guid_key(guid) in fields and value]
+        members = set().union(*(holders.get((local(child.tag), guid_key(child.get("targetGUID"))), ())
+                                for child in case))
+        for member in members:
+            for name, value in values:
+                given.setdefault(member, {}).setdefault(name, set()).add(value)
+    return given
+
+
 def source_metadata(project: Project) -> dict[str, dict[str, str]]:
-    """Each text source's variable values as metadata (variable name → value as written), by source guid."""
+    """Each text source's variable values as metadata (variable name → value as written), by source guid: its own,
+    and those its cases give (:func:`case_values`)."""
     fields = _fields(project)
+    from_cases = case_values(project)
     metadata: dict[str, dict[str, str]] = {}
     for source in project.text_sources:
-        values = metadata.setdefault(source.guid, {})
-        for raw in source.extras:
-            found = _value(raw)
-            if found and guid_key(found[0]) in fields and found[1]:
-                values.setdefault(fields[guid_key(found[0])], found[1])
+        values = metadata.setdefault(source.guid, _own_values(source, fields))
+        label = source.document or source.name or source.guid
+        for name, given in from_cases.get(guid_key(source.guid), {}).items():
+            if name in values:
+                if given - {values[name]}:
+                    logger.warning("document %r: %s is %r on the source and %s on its case(s): the source's value "
+                                   "is kept", label, name, values[name], _either(given))
+            elif len(given) > 1:
+                logger.warning("document %r is in cases that give %s as %s: left empty", label, name,
+                               _either(given))
+            else:
+                values[name] = next(iter(given))
     return metadata
+
+
+def _either(values: set[str]) -> str:
+    return " or ".join(repr(value) for value in sorted(values))
 
 
 def _serialised(element: ET.Element, replaced: list[int]) -> RawElement:
@@ -128,8 +193,11 @@ def with_metadata(project: Project, metadata: dict[str, dict[str, str]]) -> None
             variables.append(by_name[name])
     exported = {guid_key(by_name[name].guid) for name in names}
     replaced: list[int] = []
+    fields, from_cases = _fields(project), case_values(project)
     for source in project.text_sources:
-        _set_values(source, metadata.get(source.document, {}), names, by_name, exported, replaced)
+        own = _own_values(source, fields)
+        given = {name: values for name, values in from_cases.get(guid_key(source.guid), {}).items() if name not in own}
+        _set_values(source, metadata.get(source.document, {}), names, by_name, exported, replaced, given)
     block = ET.Element(_tag("Variables"))
     for variable in variables:
         block.append(ET.Element(_tag("Variable"), {"guid": variable.guid, "name": variable.name,
@@ -146,11 +214,12 @@ def with_metadata(project: Project, metadata: dict[str, dict[str, str]]) -> None
 
 
 def _set_values(source: TextSource, values: dict, names: list[str], by_name: dict[str, Variable],
-                exported: set[str], replaced: list[int]) -> None:
+                exported: set[str], replaced: list[int], given: dict[str, set[str]]) -> None:
+    """Write ``values`` on ``source``, but for a value its cases give it (``given``, :func:`case_values`) already."""
     kept = [raw for raw in source.extras if not ((found := _value(raw)) and guid_key(found[0]) in exported)]
     for name in names:
         value, variable = _clean(values.get(name)), by_name[name]
-        if not value:
+        if not value or given.get(name) == {value}:
             continue
         form = _FORMS.get(variable.type)
         if form is not None and not form.match(value):
