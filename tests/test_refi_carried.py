@@ -323,3 +323,11 @@ def test_case_variables_of_another_tool_are_the_metadata_of_its_sources(tmp_path
     assert qde(again).count("<Variable ") == 4 and qde(again).count("<VariableValue>") == xml.count("<VariableValue>")
     assert {d.id: d.metadata for d in read_project(again).documents} == {
         document: {name: value for name, value in values.items() if value} for document, values in expected.items()}
+    # a case's value emptied in metadata.csv cannot be emptied on the source alone: said, not silently undone
+    table.loc[0, "interviewed"] = ""
+    table.to_csv(back / "metadata.csv", index=False)
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert run_cli("export-qdpx", "--project", back, "--out", again, "--force") == 0
+    assert "document 'i1': interviewed is empty in the metadata, but its case gives it as '2019-05-01'" in caplog.text
+    assert "site" not in caplog.text  # i2's site, which its cases disagree on, was empty as imported

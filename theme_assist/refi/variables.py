@@ -219,6 +219,9 @@ def _set_values(source: TextSource, values: dict, names: list[str], by_name: dic
     kept = [raw for raw in source.extras if not ((found := _value(raw)) and guid_key(found[0]) in exported)]
     for name in names:
         value, variable = _clean(values.get(name)), by_name[name]
+        if not value and name in values and len(given.get(name, ())) == 1:
+            logger.warning("document %r: %s is empty in the metadata, but its case gives it as %r, which the .qdpx "
+                           "keeps (empty it on the case in the QDA program)", source.document, name, *given[name])
         if not value or given.get(name) == {value}:
             continue
         form = _FORMS.get(variable.type)
