@@ -281,13 +281,15 @@ def test_case_variables_of_another_tool_are_the_metadata_of_its_sources(tmp_path
 
     site, seen, consent, age = 1, 2, 3, 4
     variables = "".join(f'<Variable guid="{g(n)}" name="{name}" typeOfVariable="{kind}"/>' for n, name, kind in (
-        (site, "site", "Text"), (seen, "interviewed", "Date"), (consent, "consent", "Boolean"), (age, "age", "Integer")))
+        (site, "site", "Text"), (seen, "interviewed", "Date"), (consent, "consent", "Boolean"),
+        (age, "age", "Integer")))
     cases = "".join((
         case(30, value(site, "TextValue", "Butabika") + value(seen, "DateValue", "2019-05-01")
              + value(consent, "BooleanValue", "true") + value(age, "IntegerValue", "34") + value(site, "TextValue", ""),
              f'<SourceRef targetGUID="{g(40)}"/>'),
         case(31, value(site, "TextValue", "Ulm"), f'<SourceRef targetGUID="{g(41)}"/>'),
-        case(32, value(site, "TextValue", "Berlin") + value(age, "IntegerValue", "51"), f'<CodeRef targetGUID="{g(20)}"/>'),
+        case(32, value(site, "TextValue", "Berlin") + value(age, "IntegerValue", "51"),
+             f'<CodeRef targetGUID="{g(20)}"/>'),
         case(33, value(site, "TextValue", "Porto"), f'<SelectionRef targetGUID="{g(50)}"/>'),
         case(34, value(site, "TextValue", "nowhere"), ""),  # a case without sources
         case(35, value(site, "TextValue", "Ulm"), f'<SourceRef targetGUID="{g(41)}"/>')))
@@ -331,3 +333,23 @@ def test_case_variables_of_another_tool_are_the_metadata_of_its_sources(tmp_path
         assert run_cli("export-qdpx", "--project", back, "--out", again, "--force") == 0
     assert "document 'i1': interviewed is empty in the metadata, but its case gives it as '2019-05-01'" in caplog.text
     assert "site" not in caplog.text  # i2's site, which its cases disagree on, was empty as imported
+
+
+def test_typed_values_as_the_schema_writes_them_export_again(tmp_path, project_schema):
+    """A date with a time zone is an xsd:date (as NVivo or MAXQDA may write it): its import was refused on export
+    as 'not a Date value', so an unchanged import could not be exported."""
+    variable, guid = "11111111-1111-1111-1111-111111111111", "AAAAAAAA-AAAA-AAAA-AAAA-AAAAAAAAAAAA"
+    sources = (f'<TextSource guid="{guid}" name="i1"><PlainTextContent>A: hi</PlainTextContent><VariableValue>'
+               f'<VariableRef targetGUID="{variable}"/><DateValue>2019-05-01+02:00</DateValue></VariableValue>'
+               "</TextSource>")
+    path = qdpx_of(tmp_path / "dated.qdpx", sources, "NVivo")
+    xml = qde(path).replace("<Sources>", '<CodeBook><Codes><Code guid="CCCCCCCC-CCCC-CCCC-CCCC-CCCCCCCCCCCC" name="c" '
+                            f'isCodable="true"/></Codes></CodeBook><Variables><Variable guid="{variable}" '
+                            'name="interviewed" typeOfVariable="Date"/></Variables><Sources>')
+    project_schema.validate(xml)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", xml)
+    assert run_cli("import-qdpx", path, "--out", tmp_path / "imported") == 0
+    assert run_cli("export-qdpx", "--project", tmp_path / "imported", "--out", tmp_path / "again.qdpx") == 0
+    project_schema.validate(qde(tmp_path / "again.qdpx"))
+    assert read_project(tmp_path / "again.qdpx").documents[0].metadata == {"interviewed": "2019-05-01+02:00"}

@@ -35,7 +35,8 @@ RESERVED = ("document", "file", "filename")
 such a name cannot be a metadata field and stays as imported."""
 
 _FORMS = {"Boolean": re.compile(r"^(true|false|1|0)$"), "Integer": re.compile(r"^[+-]?\d+$"),
-          "Float": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$"), "Date": re.compile(r"^-?\d{4,}-\d{2}-\d{2}$"),
+          "Float": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$"),
+          "Date": re.compile(r"^-?\d{4,}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?$"),
           "DateTime": re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")}
 
 
