@@ -353,3 +353,40 @@ def test_typed_values_as_the_schema_writes_them_export_again(tmp_path, project_s
     assert run_cli("export-qdpx", "--project", tmp_path / "imported", "--out", tmp_path / "again.qdpx") == 0
     project_schema.validate(qde(tmp_path / "again.qdpx"))
     assert read_project(tmp_path / "again.qdpx").documents[0].metadata == {"interviewed": "2019-05-01+02:00"}
+
+
+def test_variables_of_one_name_are_one_field(tmp_path, project_schema, caplog):
+    """NVivo's attribute 'site' of a file classification and 'site' of a case classification are two variables of
+    one name: the second one's values (here those of the cases) were not read, without a word."""
+    on_files, on_cases = "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"
+
+    def value(variable: str, text: str) -> str:
+        return f'<VariableValue><VariableRef targetGUID="{variable}"/><TextValue>{text}</TextValue></VariableValue>'
+
+    guids = {name: f"{c * 8}-{c * 4}-{c * 4}-{c * 4}-{c * 12}" for name, c in (("i1", "A"), ("i2", "B"), ("i3", "D"))}
+    sources = "".join(f'<TextSource guid="{guids[name]}" name="{name}"><PlainTextContent>A: {name}</PlainTextContent>'
+                      f"{own}</TextSource>" for name, own in (("i1", value(on_files, "Ulm")), ("i2", ""),
+                                                              ("i3", value(on_files, "Lisbon"))))
+    cases = "".join(f'<Case guid="{guid}">{value(on_cases, site)}<SourceRef targetGUID="{guids[name]}"/></Case>'
+                    for guid, site, name in (("EEEEEEEE-EEEE-EEEE-EEEE-EEEEEEEEEEEE", "Berlin", "i2"),
+                                             ("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "Porto", "i3")))
+    xml = ('<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="p" origin="NVivo">'
+           '<CodeBook><Codes><Code guid="CCCCCCCC-CCCC-CCCC-CCCC-CCCCCCCCCCCC" name="c" isCodable="true"/></Codes>'
+           f'</CodeBook><Variables><Variable guid="{on_files}" name="site" typeOfVariable="Text"/>'
+           f'<Variable guid="{on_cases}" name="site" typeOfVariable="Text"/></Variables><Cases>{cases}</Cases>'
+           f"<Sources>{sources}</Sources></Project>")
+    project_schema.validate(xml)
+    path = tmp_path / "nvivo.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", xml)
+    expected = {"i1": {"site": "Ulm"}, "i2": {"site": "Berlin"}, "i3": {"site": "Lisbon"}}
+    with caplog.at_level("WARNING"):
+        assert run_cli("import-qdpx", path, "--out", tmp_path / "imported") == 0
+    assert "document 'i3': site is 'Lisbon' on the source and 'Porto' on its case(s)" in caplog.text
+    table = pd.read_csv(tmp_path / "imported" / "metadata.csv", dtype=str, keep_default_na=False)
+    assert table.set_index("document").to_dict("index") == expected
+    again = tmp_path / "again.qdpx"
+    assert run_cli("export-qdpx", "--project", tmp_path / "imported", "--out", again) == 0
+    project_schema.validate(qde(again))
+    assert qde(again).count("<Variable ") == 2 and qde(again).count("<VariableValue>") == 4
+    assert {d.id: d.metadata for d in read_project(again).documents} == expected

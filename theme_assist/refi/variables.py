@@ -67,10 +67,11 @@ def declared(project: Project) -> list[Variable]:
 
 def _fields(project: Project) -> dict[str, str]:
     """The metadata field of each variable guid (by :func:`guid_key`): its name, where it is one a metadata table
-    can hold and the first variable of that name."""
+    can hold. Variables of one name (NVivo's attribute of a file classification and of a case classification) are
+    one field."""
     fields: dict[str, str] = {}
     for variable in declared(project):
-        if variable.name and variable.name.casefold() not in RESERVED and variable.name not in fields.values():
+        if variable.name and variable.name.casefold() not in RESERVED:
             fields.setdefault(guid_key(variable.guid), variable.name)
     return fields
 
@@ -192,9 +193,9 @@ def with_metadata(project: Project, metadata: dict[str, dict[str, str]]) -> None
         if name not in by_name:
             by_name[name] = Variable(stable_guid("variable", name), name)
             variables.append(by_name[name])
-    exported = {guid_key(by_name[name].guid) for name in names}
-    replaced: list[int] = []
     fields, from_cases = _fields(project), case_values(project)
+    exported = {guid_key(by_name[name].guid) for name in names} | {key for key, name in fields.items() if name in names}
+    replaced: list[int] = []
     for source in project.text_sources:
         own = _own_values(source, fields)
         given = {name: values for name, values in from_cases.get(guid_key(source.guid), {}).items() if name not in own}
