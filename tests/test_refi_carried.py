@@ -315,8 +315,8 @@ def test_case_variables_of_another_tool_are_the_metadata_of_its_sources(tmp_path
                 "i3": {"site": "Lisbon", "interviewed": "", "consent": "", "age": ""}}
     table = pd.read_csv(back / "metadata.csv", dtype=str, keep_default_na=False)
     assert table.set_index("document").to_dict("index") == expected
-    assert "document 'i2' is in cases that give site as 'Berlin' or 'Ulm': left empty" in caplog.text
-    assert "document 'i3': site is 'Lisbon' on the source and 'Porto' on its case(s)" in caplog.text
+    assert "site: left empty where a document's cases disagree: 'i2' ('Berlin' or 'Ulm')" in caplog.text
+    assert "site: a document's own value wins over its cases': 'i3' ('Lisbon', cases 'Porto')" in caplog.text
     assert "nowhere" not in (back / "metadata.csv").read_text(encoding="utf-8")
     # the export keeps the values on the cases: variables declared once, no value copied onto a source
     again = tmp_path / "again.qdpx"
@@ -382,7 +382,7 @@ def test_variables_of_one_name_are_one_field(tmp_path, project_schema, caplog):
     expected = {"i1": {"site": "Ulm"}, "i2": {"site": "Berlin"}, "i3": {"site": "Lisbon"}}
     with caplog.at_level("WARNING"):
         assert run_cli("import-qdpx", path, "--out", tmp_path / "imported") == 0
-    assert "document 'i3': site is 'Lisbon' on the source and 'Porto' on its case(s)" in caplog.text
+    assert "site: a document's own value wins over its cases': 'i3' ('Lisbon', cases 'Porto')" in caplog.text
     table = pd.read_csv(tmp_path / "imported" / "metadata.csv", dtype=str, keep_default_na=False)
     assert table.set_index("document").to_dict("index") == expected
     again = tmp_path / "again.qdpx"

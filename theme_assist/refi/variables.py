@@ -22,7 +22,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from theme_assist.errors import InputError
+from theme_assist.errors import InputError, listed
 from theme_assist.refi.convert import guid_key, stable_guid
 from theme_assist.refi.model import Project, RawElement, TextSource
 from theme_assist.refi.reader import PROJECT_NS, local
@@ -140,19 +140,23 @@ def source_metadata(project: Project) -> dict[str, dict[str, str]]:
     fields = _fields(project)
     from_cases = case_values(project)
     metadata: dict[str, dict[str, str]] = {}
+    kept: dict[str, list[str]] = {}
+    emptied: dict[str, list[str]] = {}
     for source in project.text_sources:
         values = metadata.setdefault(source.guid, _own_values(source, fields))
         label = source.document or source.name or source.guid
         for name, given in from_cases.get(guid_key(source.guid), {}).items():
             if name in values:
                 if given - {values[name]}:
-                    logger.warning("document %r: %s is %r on the source and %s on its case(s): the source's value "
-                                   "is kept", label, name, values[name], _either(given))
+                    kept.setdefault(name, []).append(f"{label!r} ({values[name]!r}, cases {_either(given)})")
             elif len(given) > 1:
-                logger.warning("document %r is in cases that give %s as %s: left empty", label, name,
-                               _either(given))
+                emptied.setdefault(name, []).append(f"{label!r} ({_either(given)})")
             else:
                 values[name] = next(iter(given))
+    for name, documents in kept.items():
+        logger.warning("%s: a document's own value wins over its cases': %s", name, listed(documents))
+    for name, documents in emptied.items():
+        logger.warning("%s: left empty where a document's cases disagree: %s", name, listed(documents))
     return metadata
 
 
