@@ -331,7 +331,7 @@ def test_case_variables_of_another_tool_are_the_metadata_of_its_sources(tmp_path
     caplog.clear()
     with caplog.at_level("WARNING"):
         assert run_cli("export-qdpx", "--project", back, "--out", again, "--force") == 0
-    assert "document 'i1': interviewed is empty in the metadata, but its case gives it as '2019-05-01'" in caplog.text
+    assert "interviewed: empty in the metadata, but given by the cases of 'i1' ('2019-05-01')" in caplog.text
     assert "site" not in caplog.text  # i2's site, which its cases disagree on, was empty as imported
 
 

@@ -200,10 +200,17 @@ def with_metadata(project: Project, metadata: dict[str, dict[str, str]]) -> None
     fields, from_cases = _fields(project), case_values(project)
     exported = {guid_key(by_name[name].guid) for name in names} | {key for key, name in fields.items() if name in names}
     replaced: list[int] = []
+    emptied: dict[str, list[str]] = {}  # values a case gives that the metadata empties: the case keeps them
     for source in project.text_sources:
-        own = _own_values(source, fields)
-        given = {name: values for name, values in from_cases.get(guid_key(source.guid), {}).items() if name not in own}
-        _set_values(source, metadata.get(source.document, {}), names, by_name, exported, replaced, given)
+        own, values = _own_values(source, fields), metadata.get(source.document, {})
+        given = {name: found for name, found in from_cases.get(guid_key(source.guid), {}).items() if name not in own}
+        for name, found in given.items():
+            if len(found) == 1 and name in values and not _clean(values[name]):
+                emptied.setdefault(name, []).append(f"{source.document!r} ({next(iter(found))!r})")
+        _set_values(source, values, names, by_name, exported, replaced, given)
+    for name, documents in emptied.items():
+        logger.warning("%s: empty in the metadata, but given by the cases of %s, which the .qdpx keeps (empty it on "
+                       "the case in the QDA program)", name, listed(documents))
     block = ET.Element(_tag("Variables"))
     for variable in variables:
         block.append(ET.Element(_tag("Variable"), {"guid": variable.guid, "name": variable.name,
@@ -225,9 +232,6 @@ def _set_values(source: TextSource, values: dict, names: list[str], by_name: dic
     kept = [raw for raw in source.extras if not ((found := _value(raw)) and guid_key(found[0]) in exported)]
     for name in names:
         value, variable = _clean(values.get(name)), by_name[name]
-        if not value and name in values and len(given.get(name, ())) == 1:
-            logger.warning("document %r: %s is empty in the metadata, but its case gives it as %r, which the .qdpx "
-                           "keeps (empty it on the case in the QDA program)", source.document, name, *given[name])
         if not value or given.get(name) == {value}:
             continue
         form = _FORMS.get(variable.type)
