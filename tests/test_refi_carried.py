@@ -326,13 +326,14 @@ def test_case_variables_of_another_tool_are_the_metadata_of_its_sources(tmp_path
     assert {d.id: d.metadata for d in read_project(again).documents} == {
         document: {name: value for name, value in values.items() if value} for document, values in expected.items()}
     # a case's value emptied in metadata.csv cannot be emptied on the source alone: said, not silently undone
-    table.loc[0, "interviewed"] = ""
+    table.loc[0, "interviewed"], table.loc[2, "site"] = "", ""  # i3's own site emptied: its case's is left
     table.to_csv(back / "metadata.csv", index=False)
     caplog.clear()
     with caplog.at_level("WARNING"):
         assert run_cli("export-qdpx", "--project", back, "--out", again, "--force") == 0
     assert "interviewed: empty in the metadata, but given by the cases of 'i1' ('2019-05-01')" in caplog.text
-    assert "site" not in caplog.text  # i2's site, which its cases disagree on, was empty as imported
+    assert "site: empty in the metadata, but given by the cases of 'i3' ('Porto')" in caplog.text
+    assert "'i2'" not in caplog.text  # i2's site, which its cases disagree on, was empty as imported
 
 
 def test_typed_values_as_the_schema_writes_them_export_again(tmp_path, project_schema):

@@ -203,8 +203,9 @@ def with_metadata(project: Project, metadata: dict[str, dict[str, str]]) -> None
     emptied: dict[str, list[str]] = {}  # values a case gives that the metadata empties: the case keeps them
     for source in project.text_sources:
         own, values = _own_values(source, fields), metadata.get(source.document, {})
-        given = {name: found for name, found in from_cases.get(guid_key(source.guid), {}).items() if name not in own}
-        for name, found in given.items():
+        cases_give = from_cases.get(guid_key(source.guid), {})
+        given = {name: found for name, found in cases_give.items() if name not in own}
+        for name, found in cases_give.items():
             if len(found) == 1 and name in values and not _clean(values[name]):
                 emptied.setdefault(name, []).append(f"{source.document!r} ({next(iter(found))!r})")
         _set_values(source, values, names, by_name, exported, replaced, given)
