@@ -347,6 +347,30 @@ def test_a_cp1252_file_whose_lines_are_all_legacy_is_read(tmp_path):
     assert "À côté — «gare»" in document.text
 
 
+@pytest.mark.parametrize(("text", "encoding"), [
+    ("Entrevistadora: ¿Cómo está?\nMaría: Bien. El niño pequeño duerme, ¡qué pena!\n", "cp1252"),
+    ("Interviewer: Und dann?\nJürgen: Ich habe „gute“ Erfahrungen gemacht – wirklich.\n", "cp1252"),
+    ("Intervieweur : Vous étiez où ?\nAnna : Déjà à l’hôpital, avec François.\n", "cp1252"),
+    ("Hélène: L’été, à côté.\n", "cp1252"),
+    ("Interviewer: And María?\nSøren: She came too, with Peña.\n", "cp1252"),
+    ("Nakato: The “peer supporter” helped me – webale nnyo… Peña said so.\n", "cp1252"),
+    ("Ankieter: Jak się pani czuje?\nMałgorzata: Dziękuję, dobrze. Może jutro.\n", "cp1250"),
+    ("Paweł: Cześć, jak się masz?\n", "cp1250"),
+    ("Tazatel: Jak se máte?\nOndřej: Děkuji, dobře. Čekám.\n", "cp1250"),
+    ("Šárka: Přišla jsem pozdě.\n", "cp1250"),
+], ids=["spanish", "german", "french", "french-short", "names",
+    "luganda-english", "polish", "polish-short", "czech", "czech-short"])
+def test_short_cp1252_and_cp1250_texts_are_told_apart_and_the_guess_is_reported(tmp_path, caplog, text, encoding):
+    # the same bytes are "niño" in cp1252 and "nińo" in cp1250, "à" or "ą" in cp1257: charset-normalizer's guess
+    # read the French texts as cp1257 ("ą cōté") and the Polish and Czech ones as cp1252 ("Pawe³: Czeœæ", "Dìkuji")
+    path = tmp_path / "short.txt"
+    path.write_bytes(text.encode(encoding))
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        (document,) = read_documents(path)
+    assert document.text == text
+    assert f"short.txt: read as {encoding} (not UTF-8)" in caplog.text
+
+
 def test_chinese_in_gbk_whose_first_line_passes_for_utf8_is_still_read(tmp_path):
     path = tmp_path / "gbk.txt"
     # 谢谢 in GBK is valid UTF-8 ("лл"), a whole line of it

@@ -2,7 +2,9 @@
 
 UTF-8 (with or without a byte-order mark) and BOM-marked UTF-16/32 are read as such. Anything else is handed to
 charset-normalizer; because its first guess among the Windows code pages is unstable on short Western texts
-(cp1252 text is often reported as cp1257), a near-best match from a common Windows code page is preferred, and
+(cp1252 text is often reported as cp1257 or cp1250), a near-best match from a common Windows code page is preferred,
+and between cp1252 and the Central-European code pages, which read the same bytes as other letters ("ñ" or "ń",
+"è" or "č"), cp1252 is chosen unless only a Central-European one reads the text as the letters of one language;
 the encoding used is logged so a wrong guess is visible. Bytes that no encoding explains — or that decode to
 control characters — are refused as "not a text file", and whole lines of Western text in UTF-8 followed by bytes
 that are not UTF-8 (a transcript edited in two programs), or preceded by them, are refused naming the lines, as no
@@ -36,6 +38,20 @@ _BOMS = [
 ]
 _PREFERRED_LEGACY = ["cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "latin_1"]
 """Windows code pages, most common first, preferred among charset-normalizer's near-equal matches."""
+_CENTRAL_EUROPEAN = ["cp1250", "iso8859_2"]
+"""Code pages that read cp1252's accented letters as other letters, tried in this order, before charset-normalizer's
+guess, against cp1252 (:func:`_western_or_central`)."""
+_GUESSES_TO_CHECK = {"cp1252", "latin_1", "cp1250", "iso8859_2", "cp1257", "iso8859_13", "iso8859_4", "iso8859_16",
+                     "cp852", "cp775", "mac_latin2"}
+"""charset-normalizer's guesses that :func:`_western_or_central` checks: cp1252 and the Central-European code pages."""
+_WESTERN_ALPHABETS = ["äöüßé", "àâæçéèêëîïôœùûüÿ", "áéíóúñü¡¿", "áâãàçéêíóôõú", "àèéìíîòóù", "áéèëïóöü", "æøåéó",
+                      "åäöé", "àçèéíïòóúü", "áðéíóúýþæö"]
+"""The letters beyond ASCII of German, French, Spanish, Portuguese, Italian, Dutch, Danish and Norwegian, Swedish and
+Finnish, Catalan, Icelandic (Spanish's ¡ ¿ with them)."""
+_CENTRAL_ALPHABETS = ["ąćęłńóśźż", "áčďéěíňóřšťúůýž", "áäčďéíĺľňóôŕšťúýž", "áéíóöőúüű", "čćđšž", "ăâîşţ",
+                      "ąčęėįšųūž", "āčēģīķļņšūž", "äöõüšž"]
+"""The letters beyond ASCII of Polish, Czech, Slovak, Hungarian, Slovenian and Croatian, Romanian, Lithuanian,
+Latvian, Estonian."""
 _CHAOS_TOLERANCE = 0.1
 _MAX_CONTROL_RATIO = 0.01
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
@@ -143,12 +159,59 @@ def _detect_encoding(data: bytes, path: Path) -> str:
         raise _not_text(path)
     best = min(m.chaos for m in matches)
     near_best = [m for m in matches if m.chaos <= best + _CHAOS_TOLERANCE]
-    for preferred in _PREFERRED_LEGACY:
-        if any(preferred in m.could_be_from_charset for m in near_best):
-            return preferred
-    if near_best[0].encoding in _EAST_ASIAN and _reads_as_western(data):
-        return "cp1252"
-    return near_best[0].encoding
+    guess = next((preferred for preferred in _PREFERRED_LEGACY
+                  if any(preferred in m.could_be_from_charset for m in near_best)), near_best[0].encoding)
+    if guess in _GUESSES_TO_CHECK:
+        return _western_or_central(data, guess)
+    if guess in _EAST_ASIAN and _reads_as_western(data):
+        return _western_or_central(data, "cp1252")
+    return guess
+
+
+def _western_or_central(data: bytes, guess: str) -> str:
+    """cp1252, unless a Central-European code page reads ``data`` as the letters of one Central-European language
+    and cp1252 does not: cp1252 puts symbols inside words ("Pawe³: Czeœæ", "mo¿e"), or reads two or more other
+    letters as those of no one Western language ("Jiøí: Dìkuji, dobøe"); ``guess`` where neither code page reads it.
+
+    Many bytes are accented letters in both ("niño" or "nińo", "très" or "trčs"): charset-normalizer's choice
+    between them on a short text is close to chance, and Western transcripts are the common case, names from another
+    Western language ("María", "Søren") included.
+    """
+    western = _decoded(data, "cp1252")
+    for central in dict.fromkeys(_CENTRAL_EUROPEAN + [guess]):
+        text = _decoded(data, central)
+        if text is None or text == western or not _one_language(text, _CENTRAL_ALPHABETS) or _symbol_in_word(
+                text, western):
+            continue
+        if western is None or _symbol_in_word(western, text) or (
+                not _one_language(western, _WESTERN_ALPHABETS)
+                and len({char for char, other in zip(text, western) if char != other and char.isalpha()}) >= 2):
+            return central
+    return "cp1252" if western is not None else guess
+
+
+def _decoded(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _one_language(text: str, alphabets: list[str]) -> bool:
+    """Whether the letters of ``text`` beyond ASCII are all of one of ``alphabets``."""
+    letters = {char for char in text.lower() if ord(char) >= 0x80 and char.isalpha()}
+    return any(letters <= set(alphabet) for alphabet in alphabets)
+
+
+def _symbol_in_word(text: str, other: str | None) -> bool:
+    """Whether ``text`` has, where another code page's reading ``other`` differs, a symbol that touches a letter
+    ("Pawe³", "mo¿e", "£ukasz"; not "£5" or "¿Qué")."""
+    for i, char in enumerate(text):
+        if char.isalpha() or other is not None and char == other[i]:
+            continue
+        if text[i - 1:i].isalpha() or (text[i + 1:i + 2].isalpha() and char not in "¡¿"):
+            return True
+    return False
 
 
 def _reads_as_western(data: bytes) -> bool:
