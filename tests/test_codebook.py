@@ -36,6 +36,8 @@ def test_parses_nested_codes_and_round_trips():
 @pytest.mark.parametrize("text, message", [
     (GOOD.replace("    definition: First.", "    colour: red"), "line 4: unknown key 'colour' in code 'a'"),
     (GOOD.replace("id: b", "id: a1"), "line 11: duplicate code id 'a1' (first on line 9)"),
+    (GOOD.replace("id: b", "id: A1"), "cb.yaml, line 11: code id 'A1' differs from 'a1' (line 9) only in case; "
+                                      "rename one of them"),
     (GOOD.replace("name: Beta", "name: ''"), "code 'b' has an empty name"),
     (GOOD.replace("name: Test", "nme: Test"), "unknown top-level key 'nme'"),
     ("name: x\ncodes: []\n", "has no codes"),

@@ -16,7 +16,8 @@ The format (as in ``../shared/corpora/*/*.codebook.yaml``)::
         guid: ...             # optional, kept for REFI-QDA exchange
         children: [...]       # optional nested codes
 
-Unknown keys, duplicate keys, duplicate ids and empty names are refused with the line they stand on. So are
+Unknown keys, duplicate keys, duplicate ids, ids that differ only in case and empty names are refused with the
+line they stand on. So are
 YAML aliases (``*name``: a codebook has no use for them, and nested ones expand exponentially), nesting deeper
 than :data:`MAX_CODE_DEPTH` levels of ``children``, and keys that are not text. Error messages quote user
 values only through :func:`_short`, which caps their length.
@@ -365,8 +366,9 @@ def _parse_code(raw, source: str, seen: dict[str, int], depth: int = 0, line="?"
     )
 
 
-def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
-    """Parse codebook YAML text; ``source`` names it in error messages."""
+def parse_codebook(text: str, source: str = "<codebook>", *, ids_differing_in_case: bool = False) -> Codebook:
+    """Parse codebook YAML text; ``source`` names it in error messages. ``ids_differing_in_case``: accept ids that
+    differ only in case ("Stigma", "stigma"), as a codebook stored in a project before they were refused has them."""
     try:
         with warnings.catch_warnings(record=True) as repairs:
             warnings.simplefilter("always")
@@ -401,12 +403,26 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         parsed = [_parse_code(c, source, seen, line=_entry_line(codes, i)) for i, c in enumerate(codes)]
     except RecursionError:  # MAX_CODE_DEPTH should stop it first
         raise InputError(f"{source}: codes nest too deeply under 'children'") from None
+    if not ids_differing_in_case:
+        _refuse_ids_differing_in_case(seen, source)
     return Codebook(
         name=_text(raw.get("name"), source, "name") or Path(source).stem,
         codes=parsed,
         exclusive=exclusive,
         description=_text(raw.get("description"), source, "description"),
     )
+
+
+def _refuse_ids_differing_in_case(lines: dict[str, int], source: str) -> None:
+    """Refuse two code ids that differ only in case, naming both and the second one's line: coders, spreadsheets
+    and other QDA tools take them for one code, though ids are matched as written. ``lines``: id → line, in the
+    codebook's order."""
+    first_of: dict[str, str] = {}
+    for code_id, line in lines.items():
+        first = first_of.setdefault(code_id.casefold(), code_id)
+        if first != code_id:
+            raise InputError(f"{source}, line {line}: code id {_short(code_id)} differs from {_short(first)} "
+                             f"(line {lines[first]}) only in case; rename one of them")
 
 
 def load_codebook(path: str | Path) -> Codebook:
