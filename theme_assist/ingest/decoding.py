@@ -44,7 +44,7 @@ guess, against cp1252 (:func:`_western_or_central`)."""
 _GUESSES_TO_CHECK = {"cp1252", "latin_1", "cp1250", "iso8859_2", "cp1257", "iso8859_13", "iso8859_4", "iso8859_16",
                      "cp852", "cp775", "mac_latin2"}
 """charset-normalizer's guesses that :func:`_western_or_central` checks: cp1252 and the Central-European code pages."""
-_WESTERN_ALPHABETS = ["äöüßé", "àâæçéèêëîïôœùûüÿ", "áéíóúñü¡¿", "áâãàçéêíóôõú", "àèéìíîòóù", "áéèëïóöü", "æøåéó",
+_WESTERN_ALPHABETS = ["äöüßé", "àâæçéèêëîïôœùûüÿ", "áéíóúñü¡¿", "áâãàçéêíóôõú", "àèéìíîòóù", "éèëïöü", "æøåéó",
                       "åäöé", "àçèéíïòóúü", "áðéíóúýþæö"]
 """The letters beyond ASCII of German, French, Spanish, Portuguese, Italian, Dutch, Danish and Norwegian, Swedish and
 Finnish, Catalan, Icelandic (Spanish's ¡ ¿ with them)."""
@@ -59,6 +59,11 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _WESTERN = re.compile("[\u00a0-\u017f\u2010-\u2026\u20ac]")
 """Letters and punctuation of Western texts beyond ASCII: Latin-1, Latin Extended-A, dashes, quotes, ellipsis,
 the euro sign. (Not Latin Extended-B: cp1252's "É…" or "Ç…" are valid UTF-8 for letters of it.)"""
+_RUN_BEYOND_ASCII = re.compile(r"[^\x00-\x7f]{3}")
+"""Three characters beyond ASCII in a row."""
+_TYPOGRAPHIC = "\u00a0¡¿«»\u2010\u2011\u2012\u2013\u2014\u2015\u2018\u2019\u201a\u201c\u201d\u201e\u2026\u20ac"
+"""Punctuation of Western texts beyond ASCII: no-break space, Spanish marks, guillemets, dashes, quotes, ellipsis,
+the euro sign."""
 _EAST_ASIAN = {"big5", "big5hkscs", "cp950", "gb2312", "gbk", "gb18030", "hz", "euc_kr", "cp949", "johab", "euc_jp",
                "shift_jis", "cp932", "euc_jis_2004", "shift_jis_2004", "iso2022_jp", "iso2022_kr"}
 """charset-normalizer's names of multi-byte East Asian encodings."""
@@ -170,12 +175,13 @@ def _detect_encoding(data: bytes, path: Path) -> str:
 
 def _western_or_central(data: bytes, guess: str) -> str:
     """cp1252, unless a Central-European code page reads ``data`` as the letters of one Central-European language
-    and cp1252 does not: cp1252 puts symbols inside words ("Pawe³: Czeœæ", "mo¿e"), or reads two or more other
-    letters as those of no one Western language ("Jiøí: Dìkuji, dobøe"); ``guess`` where neither code page reads it.
+    and cp1252 does not: cp1252 puts symbols inside words ("Pawe³: Czeœæ", "mo¿e") or reads a word as letters of
+    no one Western language ("Jiøí", "Pøišla", "Èekám", "že"); ``guess`` where neither code page reads it.
 
     Many bytes are accented letters in both ("niño" or "nińo", "très" or "trčs"): charset-normalizer's choice
-    between them on a short text is close to chance, and Western transcripts are the common case, names from another
-    Western language ("María", "Søren") included.
+    between them on a short text is close to chance, and Western transcripts are the common case, with words of
+    several Western languages ("María", "Søren") too. So a text whose every word cp1252 reads as one Western
+    language's stays cp1252 ("Dìkuji, dobøe" for "Děkuji, dobře").
     """
     western = _decoded(data, "cp1252")
     for central in dict.fromkeys(_CENTRAL_EUROPEAN + [guess]):
@@ -183,9 +189,8 @@ def _western_or_central(data: bytes, guess: str) -> str:
         if text is None or text == western or not _one_language(text, _CENTRAL_ALPHABETS) or _symbol_in_word(
                 text, western):
             continue
-        if western is None or _symbol_in_word(western, text) or (
-                not _one_language(western, _WESTERN_ALPHABETS)
-                and len({char for char, other in zip(text, western) if char != other and char.isalpha()}) >= 2):
+        if western is None or _symbol_in_word(western, text) or not all(
+                _one_language(word, _WESTERN_ALPHABETS) for word in re.findall(r"\w+", western)):
             return central
     return "cp1252" if western is not None else guess
 
@@ -217,15 +222,18 @@ def _symbol_in_word(text: str, other: str | None) -> bool:
 def _reads_as_western(data: bytes) -> bool:
     """Whether ``data`` is mostly ASCII with a few bytes that cp1252 reads as accented letters or typographic
     punctuation: a short Western transcript ("Jörg: Über…") that charset-normalizer takes for Big5 or Johab,
-    whose characters are two bytes each and make up much more of a real Chinese or Korean text."""
+    whose characters are two bytes each and make up much more of a real Chinese or Korean text. In a text of a line
+    or two ("Jörg: Über die Tür."), where those bytes are more than a few, they must be letters or typographic
+    punctuation, at most two in a row ("Grüß"): Chinese or Korean characters read as longer runs ("ÁÂÁÂ",
+    "Ð»Ð»") or as symbols ("¦n")."""
     high = sum(byte >= 0x80 for byte in data)
-    if not high or high > 0.05 * len(data):
+    text = _decoded(data, "cp1252")
+    if not high or text is None or not all(_WESTERN.match(char) for char in text if ord(char) >= 0x80):
         return False
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        return False
-    return all(_WESTERN.match(char) for char in text if ord(char) >= 0x80)
+    if high <= 0.05 * len(data):
+        return True
+    return not _RUN_BEYOND_ASCII.search(text) and all(
+        char.isalpha() or char in _TYPOGRAPHIC for char in text if ord(char) >= 0x80)
 
 
 def _utf8_text_before(data: bytes, first_not_utf8: int) -> str | None:
