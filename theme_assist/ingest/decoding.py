@@ -59,6 +59,9 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _WESTERN = re.compile("[\u00a0-\u017f\u2010-\u2026\u20ac]")
 """Letters and punctuation of Western texts beyond ASCII: Latin-1, Latin Extended-A, dashes, quotes, ellipsis,
 the euro sign. (Not Latin Extended-B: cp1252's "É…" or "Ç…" are valid UTF-8 for letters of it.)"""
+_BEYOND_ASCII = re.compile(r"[^\x00-\x7f]")
+_WORD_BEYOND_ASCII = re.compile(r"\w*[^\x00-\x7f]\w*")
+"""A word with a character beyond ASCII."""
 _RUN_BEYOND_ASCII = re.compile(r"[^\x00-\x7f]{3}")
 """Three characters beyond ASCII in a row."""
 _TYPOGRAPHIC = "\u00a0¡¿«»\u2010\u2011\u2012\u2013\u2014\u2015\u2018\u2019\u201a\u201c\u201d\u201e\u2026\u20ac"
@@ -190,7 +193,7 @@ def _western_or_central(data: bytes, guess: str) -> str:
                 text, western):
             continue
         if western is None or _symbol_in_word(western, text) or not all(
-                _one_language(word, _WESTERN_ALPHABETS) for word in re.findall(r"\w+", western)):
+                _one_language(word, _WESTERN_ALPHABETS) for word in set(_WORD_BEYOND_ASCII.findall(western))):
             return central
     return "cp1252" if western is not None else guess
 
@@ -211,7 +214,8 @@ def _one_language(text: str, alphabets: list[str]) -> bool:
 def _symbol_in_word(text: str, other: str | None) -> bool:
     """Whether ``text`` has, where another code page's reading ``other`` differs, a symbol that touches a letter
     ("Pawe³", "mo¿e", "£ukasz"; not "£5" or "¿Qué")."""
-    for i, char in enumerate(text):
+    for beyond in _BEYOND_ASCII.finditer(text):
+        i, char = beyond.start(), beyond.group()
         if char.isalpha() or other is not None and char == other[i]:
             continue
         if text[i - 1:i].isalpha() or (text[i + 1:i + 2].isalpha() and char not in "¡¿"):
