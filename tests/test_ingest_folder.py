@@ -49,6 +49,21 @@ def test_folder_reads_supported_files_in_name_order_and_joins_metadata(folder, c
     assert "metadata.csv" not in warnings  # the metadata file is not mistaken for a transcript
 
 
+def test_a_folder_of_files_in_several_encodings_names_each_guess_once(tmp_path, caplog):
+    # a table was read twice (is it a coding table? then as a transcript), and its guess reported twice
+    (tmp_path / "a.txt").write_text("Interviewer: Wie geht es?\nJörg: Gut.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_bytes("Interviewer: Jak się masz?\nPaweł: Dobrze.\n".encode("cp1250"))
+    (tmp_path / "c.csv").write_bytes("speaker,text\nAnna,Müde – ja.\n".encode("cp1252"))
+    (tmp_path / "d.csv").write_bytes("text,code\nMüde – ja.,other\n".encode("cp1252"))
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        documents = read_documents(tmp_path)
+    assert [d.text for d in documents] == ["Interviewer: Wie geht es?\nJörg: Gut.\n",
+                                           "Interviewer: Jak się masz?\nPaweł: Dobrze.\n", "Müde – ja."]
+    guesses = [r.getMessage() for r in caplog.records if "not UTF-8" in r.getMessage()]
+    assert guesses == [f"{tmp_path / 'b.txt'}: read as cp1250 (not UTF-8); check its special characters",
+                       f"{tmp_path / 'c.csv'}: read as cp1252 (not UTF-8); check its special characters"]
+
+
 def test_segments_carry_their_documents_metadata_fields(folder):
     segments = read_segments(folder, metadata=folder / "metadata.csv")
     by_document = segments.groupby("document")[["site", "country"]].first()

@@ -94,13 +94,16 @@ def check_size(path: Path) -> None:
         )
 
 
-def read_text(path: str | Path) -> DecodedText:
+def read_text(path: str | Path, report_guess: bool = True) -> DecodedText:
     """Read a text file, detecting its encoding.
 
     Parameters
     ----------
     path
         The file to read.
+    report_guess
+        Log a warning naming the encoding when it is a guess (not UTF-8, no byte-order mark); false for a first
+        look at a file that is read again in full.
 
     Returns
     -------
@@ -124,7 +127,7 @@ def read_text(path: str | Path) -> DecodedText:
         raise _not_text(path) from None
     if _control_ratio(text) > _MAX_CONTROL_RATIO:
         raise _not_text(path)
-    if encoding != "utf-8" and _marked_encoding(data) is None:  # a byte-order mark says the encoding outright
+    if report_guess and encoding != "utf-8" and _marked_encoding(data) is None:  # a BOM says the encoding outright
         logger.warning("%s: read as %s (not UTF-8); check its special characters", path, encoding)
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():

@@ -152,7 +152,7 @@ def _has_content(sheet, rows_looked_at: int = 1000) -> bool:
 
 def _load_text_table(path: Path, header_only: bool, rectangular: bool) -> pd.DataFrame:
     try:
-        text = read_text(path).text
+        text = read_text(path, report_guess=not header_only).text  # a look at the header is followed by a full read
         separator = "\t" if path.suffix.lower() == ".tsv" else ","
         _check_rows(path, text, separator, header_only, rectangular)
         return pd.read_csv(
