@@ -193,6 +193,16 @@ def test_a_long_run_of_spaces_in_a_line_is_read_in_linear_time(spaces):
     ]
 
 
+def test_a_timestamp_closing_each_paragraph_is_not_part_of_the_utterance(tmp_path):
+    # f4/f5transkript, common in German-speaking qualitative research, closes every paragraph with its time; it
+    # stayed in the segments' text, which is embedded and quoted as evidence
+    text = ("I: Wie geht es Ihnen heute? #00:00:05-3#\n\nB: Ganz gut, danke.\nDie Gruppe hilft mir. #00:00:12-8#\n\n"
+            "I: Schön. #00:00:14#   \n#00:00:20-0#\nB: [lacht] Ja. [00:00:21]\n")
+    _, turns = turns_of(tmp_path, text)
+    assert turns == [("I", "", "Wie geht es Ihnen heute?"), ("B", "", "Ganz gut, danke.\nDie Gruppe hilft mir."),
+                     ("I", "", "Schön."), ("B", "", "[lacht] Ja.")]
+
+
 def test_label_on_its_own_line_takes_the_following_text(tmp_path):
     _, turns = turns_of(tmp_path, "INTERVIEWER:\n  How did it start?  \nP1: Slowly.\n")
     assert turns == [("INTERVIEWER", "", "How did it start?"), ("P1", "", "Slowly.")]

@@ -9,6 +9,9 @@ Recognised turn starts (at the start of a line)::
     Anna Smith  0:03              [Anna Smith] 10:01:02              (a speaker line: Otter, Teams, Zoom;
     text on the lines after it    text on the lines after it          two such lines or more in a text)
 
+A timestamp that closes a line, as f4/f5transkript ends each paragraph (``Anna: text #00:01:02-3#``) or
+``Anna: text [00:01:02]``, is left out of the utterance.
+
 Lines are broken at ``\n`` and at the other characters :meth:`str.splitlines` breaks at (a form feed, as
 pdftotext writes between pages, U+2028…), so that a label after a page break is found; offsets still point
 into the text as given. Lines starting with ``#`` before the first turn are header comments. A line that starts
@@ -68,6 +71,9 @@ _TURN_START = re.compile(
     """,
     re.VERBOSE,
 )
+_CLOSING_TIMESTAMP = re.compile(rf"(?:#{_LONG_TIME}(?:-\d)?#|\[{_TIME}(?:{_UNTIL}{_TIME})?\])$")
+"""A timestamp at the end of a line, as f4/f5transkript closes each paragraph (``#00:01:02-3#``), or ``[00:01:02]``:
+not part of the utterance."""
 _HEADER_LINE = re.compile(
     rf"[ \t]*(?:\[(?P<bracketed>[^\[\]\n:]+)\]|(?P<label>{_LABEL_PART}(?:[ \t]*+{_LABEL_PART})*?))"
     rf"[ \t]+(?P<time>{_TIME})[ \t]*"
@@ -196,13 +202,20 @@ def parse_turns(text: str) -> list[Turn]:
             if current is not None:
                 turns += current.close()
             current = _OpenTurn(speaker=starts[index].speaker, timestamp=starts[index].timestamp)
-            current.extend(starts[index].content_offset(line), line.end)
+            current.extend(starts[index].content_offset(line), _utterance_end(line))
         else:
             current = current or _OpenTurn()
-            current.extend(line.start + _skip_space(line.text, 0), line.end)
+            current.extend(line.start + _skip_space(line.text, 0), _utterance_end(line))
     if current is not None:
         turns += current.close()
     return turns
+
+
+def _utterance_end(line: _Line) -> int:
+    """Where the utterance on ``line`` ends: before a timestamp that closes it (:data:`_CLOSING_TIMESTAMP`)."""
+    text = line.text.rstrip()
+    closing = _CLOSING_TIMESTAMP.search(text)  # not from a run of spaces: a search would try every space of it
+    return line.start + len(text[:closing.start()].rstrip()) if closing else line.end
 
 
 def split_speaker_label(utterance: str) -> tuple[str, int]:
