@@ -54,11 +54,22 @@ def test_speaker_turns_with_continuation_lines_and_header(tmp_path):
         ("Anna [00:01:02]: hello there", "Anna", "00:01:02"),
         ("Anna (00:01:02): hello there", "Anna", "00:01:02"),
         ("[00:01:02] hello there", "", "00:01:02"),
+        ("01:02 Anna: hello there", "Anna", "01:02"),
+        ("0:03 - Anna: hello there", "Anna", "0:03"),
     ],
 )
 def test_timestamp_forms(tmp_path, line, speaker, timestamp):
     _, turns = turns_of(tmp_path, f"Bob: first\n{line}\n")
     assert turns[1] == (speaker, timestamp, "hello there")
+
+
+def test_minutes_and_seconds_before_every_label_are_timestamps_but_not_in_running_text(tmp_path):
+    # "00:01 Interviewer: ..." (minutes and seconds, no brackets) started no turn: the whole interview was one turn
+    # without speaker; a time without hours and without a label after it is still running text
+    _, turns = turns_of(tmp_path, "00:01 Interviewer: How are you?\n00:04 P1: Fine. We met at\n"
+                                  "10:30 in the clinic.\n00:09 Interviewer: Ok.\n")
+    assert turns == [("Interviewer", "00:01", "How are you?"), ("P1", "00:04", "Fine. We met at\n10:30 in the clinic."),
+                     ("Interviewer", "00:09", "Ok.")]
 
 
 def test_timestamp_turn_offsets_point_into_the_file_text(tmp_path):

@@ -5,6 +5,7 @@ Recognised turn starts (at the start of a line)::
     Anna: text                    [00:01:02] Anna: text        (00:01:02) Anna: text
     00:01:02 Anna: text           Anna [00:01:02]: text        [00:01:02] text   (timestamp, no speaker)
     00:01:02 - Anna: text         [00:01:02 - 00:01:09] Anna: text   (a time range: its start is kept)
+    01:02 Anna: text              (a bare time without hours: only before a label)
     P1 [laughs]: text             P1 (laughs): text                  (speaker P1, see below)
     Anna Smith  0:03              [Anna Smith] 10:01:02              (a speaker line: Otter, Teams, Zoom;
     text on the lines after it    text on the lines after it          two such lines or more in a text)
@@ -55,7 +56,7 @@ _TURN_START = re.compile(
     (?:                                           # leading timestamp or time range
         (?:
             [\[(](?P<bracketed>{_TIME})(?:{_UNTIL}{_TIME})?[\])]
-          | (?P<bare>{_LONG_TIME})(?:{_UNTIL}{_LONG_TIME})?(?=[ \t])   # bare needs h:mm:ss
+          | (?P<bare>{_TIME})(?:{_UNTIL}{_TIME})?(?=[ \t])   # without a label, bare needs h:mm:ss
         )
         (?:[ \t]*[-–—](?=[ \t]))?                 # 00:01:02 - Anna: text
     )?
@@ -71,6 +72,7 @@ _TURN_START = re.compile(
     """,
     re.VERBOSE,
 )
+_LONG_TIME_LINE_START = re.compile(rf"{_LONG_TIME}(?:{_UNTIL}{_LONG_TIME})?(?=[ \t])")
 _CLOSING_TIMESTAMP = re.compile(rf"(?:#{_LONG_TIME}(?:-\d)?#|\[{_TIME}(?:{_UNTIL}{_TIME})?\])$")
 """A timestamp at the end of a line, as f4/f5transkript closes each paragraph (``#00:01:02-3#``), or ``[00:01:02]``:
 not part of the utterance."""
@@ -137,13 +139,14 @@ class _TurnStart:
     content_start: int
     unlabelled_start: int
     header: bool = False
+    time_needs_label: bool = False
 
     def named(self, speaker: str) -> "_TurnStart":
         return replace(self, speaker=speaker)
 
     def without_label(self) -> "_TurnStart | None":
-        """The same line read as running text: a turn start only if it has a timestamp."""
-        if not self.timestamp:
+        """The same line read as running text: a turn start only if it has a timestamp that stands alone."""
+        if not self.timestamp or self.time_needs_label:
             return None
         return _TurnStart("", self.timestamp, self.unlabelled_start, self.unlabelled_start)
 
@@ -351,9 +354,11 @@ def _parse_turn_start(line: str) -> _TurnStart | None:
     timestamp = match.group("bracketed") or match.group("bare") or match.group("trailing") or ""
     label = _speaker_label(match.group("label") or "")
     unlabelled_start = match.start("label") if match.group("label") else match.end()
+    # a bare time without hours ("0:03 Anna: text") starts a turn only with a label: "10:30 we met" is running text
+    time_needs_label = bool(match.group("bare")) and not _LONG_TIME_LINE_START.match(line.lstrip())
     if label:
-        return _TurnStart(label, timestamp, match.end(), unlabelled_start)
-    if timestamp and not match.group("trailing"):
+        return _TurnStart(label, timestamp, match.end(), unlabelled_start, time_needs_label=time_needs_label)
+    if timestamp and not match.group("trailing") and not time_needs_label:
         return _TurnStart("", timestamp, unlabelled_start, unlabelled_start)
     return None
 
