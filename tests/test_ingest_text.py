@@ -397,6 +397,25 @@ def test_short_cp1252_and_cp1250_texts_are_told_apart_and_the_guess_is_reported(
     assert f"short.txt: read as {encoding} (not UTF-8)" in caplog.text
 
 
+@pytest.mark.parametrize(("text", "encoding"), [
+    ("מראיין: שלום, מה שלומך?\nדנה: טוב, תודה. אני עובדת בבית החולים.\n", "cp1255"),
+    ("מנחה: איך הייתה הפגישה?\nמשתתף 1: טובה. דיברנו על העבודה ועל המשפחה.\n", "cp1255"),
+    ("Γεια σας, τι κάνετε;\nΆννα: Καλά, ευχαριστώ.\n", "cp1253"),
+    ("سارة: نعم.\n", "cp1256"),
+    ("Анна: Нет.\n", "cp1251"),
+], ids=["hebrew", "hebrew-group", "greek", "arabic", "russian"])
+def test_hebrew_greek_and_arabic_code_pages_are_read_as_such(tmp_path, caplog, text, encoding):
+    # Hebrew in cp1255 also decodes as Cyrillic in cp1251, which was always preferred ("ошаййп" for "מראיין"); the
+    # Greek was read as cp1251 too, the Arabic as cp1006 (Urdu)
+    path = tmp_path / "script.txt"
+    path.write_bytes(text.encode(encoding))
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        (document,) = read_documents(path)
+    assert document.text == text
+    assert f"script.txt: read as {encoding} (not UTF-8)" in caplog.text
+    assert document.turns[-1].speaker == text.splitlines()[-1].split(":")[0]
+
+
 def test_chinese_in_gbk_whose_first_line_passes_for_utf8_is_still_read(tmp_path):
     path = tmp_path / "gbk.txt"
     # 谢谢 in GBK is valid UTF-8 ("лл"), a whole line of it

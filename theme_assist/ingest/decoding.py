@@ -36,8 +36,12 @@ _BOMS = [
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 ]
-_PREFERRED_LEGACY = ["cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "latin_1"]
-"""Windows code pages, most common first, preferred among charset-normalizer's near-equal matches."""
+_PREFERRED_LEGACY = ["cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "latin_1"]
+"""Windows code pages, preferred among charset-normalizer's near-equal matches: cp1252 and cp1250 (Latin letters:
+:func:`_western_or_central` chooses between them) before all, the others in the order of charset-normalizer's
+matches, which it ranks by how well they read as a language (Hebrew in cp1255 also reads as Cyrillic in cp1251:
+"ошаййп" for "מראיין"), then most common first."""
+_LATIN_FIRST = 2
 _CENTRAL_EUROPEAN = ["cp1250", "iso8859_2"]
 """Code pages that read cp1252's accented letters as other letters, tried in this order, before charset-normalizer's
 guess, against cp1252 (:func:`_western_or_central`)."""
@@ -170,8 +174,10 @@ def _detect_encoding(data: bytes, path: Path) -> str:
         raise _not_text(path)
     best = min(m.chaos for m in matches)
     near_best = [m for m in matches if m.chaos <= best + _CHAOS_TOLERANCE]
-    guess = next((preferred for preferred in _PREFERRED_LEGACY
-                  if any(preferred in m.could_be_from_charset for m in near_best)), near_best[0].encoding)
+    guess = next((preferred for preferred in _PREFERRED_LEGACY[:_LATIN_FIRST]
+                  if any(preferred in m.could_be_from_charset for m in near_best)), None) or next(
+        (preferred for m in near_best for preferred in _PREFERRED_LEGACY if preferred in m.could_be_from_charset),
+        near_best[0].encoding)
     if guess in _GUESSES_TO_CHECK:
         return _western_or_central(data, guess)
     if guess in _EAST_ASIAN and _reads_as_western(data):
