@@ -192,6 +192,18 @@ def test_labels_in_scripts_without_case_and_with_the_full_width_colon(tmp_path):
     assert [speaker for speaker, _, _ in turns] == ["Interviewer", "रवि", "Interviewer"]  # once, but a speaker
 
 
+@pytest.mark.parametrize("text", [
+    "\u200fמראיין: שלום, מה שלומך?\n\u200fדנה: טוב, תודה.\n",
+    "מראיין\u200f: שלום, מה שלומך?\nדנה\u200f: טוב, תודה.\n",
+    "\u2067מראיין\u2069: שלום, מה שלומך?\n\u2067דנה\u2069: טוב, תודה.\n",
+], ids=["mark-first", "mark-before-colon", "isolate"])
+def test_direction_marks_around_hebrew_labels_are_not_part_of_them(tmp_path, text):
+    # Word and editors put right-to-left marks at the start of Hebrew lines: no label was found, and the whole
+    # interview was one turn without speaker
+    _, turns = turns_of(tmp_path, text)
+    assert [(speaker, said) for speaker, _, said in turns] == [("מראיין", "שלום, מה שלומך?"), ("דנה", "טוב, תודה.")]
+
+
 @pytest.mark.parametrize("spaces", [" " * 10_000, " \t" * 5_000], ids=["spaces", "spaces-and-tabs"])
 def test_a_long_run_of_spaces_in_a_line_is_read_in_linear_time(spaces):
     # a layout export (pdftotext -layout) pads lines with spaces; the label pattern once took seconds per line

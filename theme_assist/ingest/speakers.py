@@ -28,7 +28,8 @@ Hebrew, Devanagari…) and not name a header field (``Date: 12 May``, ``Location
 speaker only when it looks like the document's other labels (:func:`_looks_like_a_label`) or the document
 has no running prose (every other non-blank line starts a turn).
 
-An annotation after a label is not part of the speaker: a bracketed one always (``P1 [laughs]``), a
+Marks of text direction around a label (U+200F at the start of a Hebrew line) are not part of it. An annotation
+after a label is not part of the speaker: a bracketed one always (``P1 [laughs]``), a
 parenthesised one when it starts in lower case (``P1 (laughs)``) or when the label also occurs without it in
 the document; otherwise the parentheses are part of the name (``Interviewer (I)``, ``Peer worker (Kampala)``).
 """
@@ -50,9 +51,12 @@ _TIMESTAMP = re.compile(rf"{_TIME}(?:{_UNTIL}{_TIME})?")
 _MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0900-\u0dff\u0e31-\u0e4e\u1ab0-\u1aff" \
          "\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _LABEL_PART = rf"(?:[\w{_MARKS}.'’&/\#-]|\([^()\n:]*\))"
+_BIDI_MARKS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+"""Invisible marks of text direction, which Word and editors put at the start of lines of Hebrew or Arabic, and
+around a label of one direction in a text of the other: not part of a label."""
 _TURN_START = re.compile(
     rf"""
-    [ \t]*
+    [ \t{_BIDI_MARKS}]*
     (?:                                           # leading timestamp or time range
         (?:
             [\[(](?P<bracketed>{_TIME})(?:{_UNTIL}{_TIME})?[\])]
@@ -66,7 +70,7 @@ _TURN_START = re.compile(
         (?P<label>{_LABEL_PART}(?:[ \t]*+{_LABEL_PART})*?)
         (?:[ \t]*+\[[^\[\]\n:]*\])?               # P1 [laughs]: an annotation, left out of the label
         (?:[ \t]*+[\[(](?P<trailing>{_TIME})(?:{_UNTIL}{_TIME})?[\])])?  # Anna [00:01:02]: text
-        [ \t]*+(?::(?=\s|$)|：)                   # or the full-width colon of CJK text, space or not
+        [ \t{_BIDI_MARKS}]*+(?::(?=\s|$)|：)      # or the full-width colon of CJK text, space or not
     )?
     [ \t]*
     """,
