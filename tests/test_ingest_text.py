@@ -192,6 +192,14 @@ def test_labels_in_scripts_without_case_and_with_the_full_width_colon(tmp_path):
     assert [speaker for speaker, _, _ in turns] == ["Interviewer", "रवि", "Interviewer"]  # once, but a speaker
 
 
+@pytest.mark.parametrize("space", ["\u00a0", "\u202f"], ids=["no-break", "narrow-no-break"])
+def test_a_no_break_space_before_the_colon_as_french_typography_has_it(tmp_path, space):
+    # Word's French autocorrect puts one there: no label was found
+    _, turns = turns_of(tmp_path, f"Intervieweur{space}: Où étiez-vous ?\nMarie{space}: À l’hôpital.\n")
+    assert [(speaker, said) for speaker, _, said in turns] == [("Intervieweur", "Où étiez-vous ?"),
+                                                                ("Marie", "À l’hôpital.")]
+
+
 @pytest.mark.parametrize("text", [
     "\u200fמראיין: שלום, מה שלומך?\n\u200fדנה: טוב, תודה.\n",
     "מראיין\u200f: שלום, מה שלומך?\nדנה\u200f: טוב, תודה.\n",

@@ -70,7 +70,7 @@ _TURN_START = re.compile(
         (?P<label>{_LABEL_PART}(?:[ \t]*+{_LABEL_PART})*?)
         (?:[ \t]*+\[[^\[\]\n:]*\])?               # P1 [laughs]: an annotation, left out of the label
         (?:[ \t]*+[\[(](?P<trailing>{_TIME})(?:{_UNTIL}{_TIME})?[\])])?  # Anna [00:01:02]: text
-        [ \t{_BIDI_MARKS}]*+(?::(?=\s|$)|：)      # or the full-width colon of CJK text, space or not
+        [ \t\u00a0\u202f{_BIDI_MARKS}]*+(?::(?=\s|$)|：)  # ":" (after a no-break space too: French) or "："
     )?
     [ \t]*
     """,
