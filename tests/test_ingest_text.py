@@ -353,6 +353,12 @@ def test_a_file_in_cp1252_then_utf8_names_both_lines(tmp_path, lines_in_cp1252):
         read_documents(path)
 
 
+def test_iso_8859_2_is_not_chosen_for_bytes_it_reads_as_control_characters():
+    # a byte that neither cp1252 nor cp1250 defines is a C1 control character in ISO 8859-2, which "fits" any
+    # language, having no letters
+    assert decoding._western_or_central(b"P1: Hello \x81 there\n", "cp1250") == "cp1250"
+
+
 @pytest.mark.parametrize("text", [
     "Interviewer: Und dann?\nJörg: Dann bin ich wieder hingegangen.\n" * 40 + "Jörg: Über die Zeit ging es besser.\n",
     "Intervieweur : Ça va ?\nMarie : Oui, ça va. Merci.\n",

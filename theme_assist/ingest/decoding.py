@@ -198,8 +198,8 @@ def _western_or_central(data: bytes, guess: str) -> str:
     western = _decoded(data, "cp1252")
     for central in dict.fromkeys(_CENTRAL_EUROPEAN + [guess]):
         text = _decoded(data, central)
-        if text is None or text == western or not _one_language(text, _CENTRAL_ALPHABETS) or _symbol_in_word(
-                text, western):
+        if text is None or text == western or _CONTROL_CHARACTERS.search(text) or not _one_language(
+                text, _CENTRAL_ALPHABETS) or _symbol_in_word(text, western):  # ISO 8859-2 has control characters
             continue
         if western is None or _symbol_in_word(western, text) or not all(
                 _one_language(word, _WESTERN_ALPHABETS) for word in set(_WORD_BEYOND_ASCII.findall(western))):
