@@ -754,3 +754,75 @@ def test_a_comparison_on_one_unit_says_only_1_unit(capsys, tmp_path):
     one.write_text(suggestions.read_text().replace("s2,stigma,0.8,1,[]", "s2,,,,"))
     table = " ".join(run(capsys, wide, "--machine", one)[1].split())
     assert "only 1 unit" in table and "only 1 units" not in table
+
+
+ONE_CODER_LONG = "segment_id,coder,code\ns1,ann,hope\ns2,ann,hope\ns3,ann,stigma\ns4,ann,work\ns5,ann,hope\n" \
+                 "s6,ann,stigma\n"
+
+
+@pytest.mark.parametrize("name, content", [("wide", "unit,ann\ns1,hope\ns2,hope\ns3,stigma\ns4,work\ns5,hope\n"
+                                                    "s6,stigma\n"),
+                                           ("long", ONE_CODER_LONG)])
+def test_one_coder_is_compared_with_the_machine(capsys, span_files, tmp_path, name, content):
+    """A coder working alone (ann of WIDE_FOR_MACHINE) was refused even with --machine ("agreement needs at least
+    two coders"). Her row is the machine vs ann row of the two-coder file, intervals included; the JSON says there
+    is no coders' summary, and why; the table says it in one line and names how its intervals were computed."""
+    alone = tmp_path / f"{name}.csv"
+    alone.write_text(content)
+    options = ("--interval", "both", "--bootstrap", "50", "--format", "json")
+    result = json.loads(run(capsys, alone, "--machine", span_files["suggestions"], *options)[1])
+    assert result["coders_summary"] is None
+    assert result["coders_summary_reason"] == "one coder (ann): no coder-vs-coder agreement"
+    (row,) = result["machine_comparison"]
+    pair = json.loads(run(capsys, span_files["wide"], "--machine", span_files["suggestions"], *options)[1])
+    assert row == next(other for other in pair["machine_comparison"] if other["comparison"] == "machine vs ann")
+    assert row["metrics"]["cohen"]["ci"] and row["metrics"]["cohen"]["analytic"]["ci"]
+    code, out, err = run(capsys, alone, "--machine", span_files["suggestions"], *options[:-2])
+    table = " ".join(out.split())
+    assert code == 0 and err == "" and "Agreement:" not in table
+    assert table.startswith("No coders' summary table — one coder (ann): no coder-vs-coder agreement. The machine "
+                            "is compared with that coder below.")
+    assert "machine vs ann │ 6 │" in table and "table above" not in table
+    assert "95% analytic intervals (Gwet 2014" in table and "95% percentile bootstrap intervals, 50 resamples" in table
+
+
+def test_one_coders_span_codings_on_units_are_compared_with_the_machine(capsys, span_files, tmp_path):
+    """A's spans alone on the units (as in test_machine_on_span_codings_mapped_to_units): 3 of 4 agree."""
+    spans = tmp_path / "spans_a.csv"
+    spans.write_text("".join(line + "\n" for line in SPANS.splitlines() if not line.endswith(",B,x,Hope")
+                             and not line.endswith(",B,x,Stigma")))
+    suggestions = tmp_path / "out.csv"
+    suggestions.write_text("segment_id,code,score,rank,evidence\np1,hope,0.9,1,[]\np2,stigma,0.8,1,[]\n"
+                           "p3,,0.7,1,[]\nq1,hope,0.2,1,[]\nq2,hope,0.6,1,[]\n")
+    result = json.loads(run(capsys, spans, "--units", span_files["segments"], "--machine", suggestions, "--format",
+                            "json")[1])
+    assert result["coders_summary"] is None and "one coder (A)" in result["coders_summary_reason"]
+    (row,) = result["machine_comparison"]
+    assert row["comparison"] == "machine vs A" and row["n_units"] == 4 and row["percent"] == pytest.approx(3 / 4)
+    table = " ".join(run(capsys, spans, "--units", span_files["segments"], "--machine", suggestions)[1].split())
+    assert "No coders' summary table — one coder (A)" in table and "Span codings on the 6 units of" in table
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("wide", "unit,ann\ns1,hope\n", r"1 coder column\(s\) .*; agreement needs at least two coders \(or, for one "
+                                    r"coder, compare the machine's suggestions with them: --machine OUT.csv\)"),
+    ("long", ONE_CODER_LONG, r"has 1 coder; agreement needs at least two coders \(or, for one coder, compare the "
+                             r"machine's suggestions with them: --machine OUT.csv\)"),
+    ("spans", "document,start,end,code,coder\nd1,0,10,x,A\n", r"span codings of 1 coder; .*: --units SEGMENTS.csv "
+                                                              r"--machine OUT.csv\)"),
+])
+def test_one_coder_without_the_machine_is_refused_with_a_pointer_to_it(capsys, tmp_path, name, content, message):
+    path = tmp_path / f"{name}.csv"
+    path.write_text(content)
+    code, out, err = run(capsys, path)
+    assert code == 2 and out == "" and err.count("\n") == 1 and re.search(message, err), err
+
+
+def test_no_coder_is_refused_with_the_machine_too(capsys, span_files, tmp_path):
+    path = tmp_path / "units_only.csv"
+    path.write_text("unit\ns1\ns2\n")
+    code, out, err = run(capsys, path, "--machine", span_files["suggestions"])
+    assert code == 2 and out == "" and "has 0 coder column(s)" in err and "needs at least one coder" in err
+    code, _, err = run(capsys, tmp_path / "units_only.csv")
+    assert code == 2 and "agreement needs at least two coders" in err and "--machine" not in err
+

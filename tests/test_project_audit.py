@@ -325,6 +325,42 @@ def test_the_machines_pre_coding_of_reviewed_segments_is_what_the_coders_saw_fir
     assert rows["Ana vs Bo"]["percent"] == pytest.approx(0.0)
 
 
+def test_a_coder_working_alone_gets_the_machines_agreement_with_them(tmp_path, capsys):
+    """project export --codings of one coder, then agree --machine: refused as "agreement needs at least two
+    coders"; now the machine vs that coder row, and no coders' summary, with the reason."""
+    import json
+
+    from theme_assist.cli import main
+    from theme_assist.project.audit import machine_before_review
+
+    store = make_project(tmp_path / "study.taproj")
+    a0, a1, a2, a3 = store.segments()["segment_id"].iloc[:4]
+    store.record_decisions([DecisionRequest(a0, "accept", suggestion(store, a0).code, "Ana",
+                                            int(suggestion(store, a0).id)),
+                            DecisionRequest(a1, "add", "family", "Ana"), DecisionRequest(a2, "add", "work", "Ana"),
+                            DecisionRequest(a3, "add", "other", "Ana")])
+    machine = machine_before_review(store)
+    best = machine[machine["rank"] == 1].set_index("segment_id")["code"]
+    expected = sum(best[segment] == code for segment, code in
+                   zip([a0, a1, a2, a3], [best[a0], "family", "work", "other"])) / 4
+    store.close()
+    for option, name in (("--codings", "codings.csv"), ("--machine", "machine.csv")):
+        with pytest.raises(SystemExit) as done:
+            main(["project", "export", str(tmp_path / "study.taproj"), option, str(tmp_path / name)])
+        assert done.value.code in (0, None), capsys.readouterr().err
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main(["agree", str(tmp_path / "codings.csv"), "--machine", str(tmp_path / "machine.csv"), "--format", "json",
+              "--interval", "analytic"])
+    captured = capsys.readouterr()
+    assert done.value.code in (0, None), captured.err
+    result = json.loads(captured.out)
+    assert result["coders_summary"] is None and result["coders_summary_reason"].startswith("one coder (Ana)")
+    (row,) = result["machine_comparison"]
+    assert row["comparison"] == "machine vs Ana" and row["n_units"] == 4
+    assert row["percent"] == pytest.approx(expected) and "ci" in row["metrics"]["percent"]["analytic"]
+
+
 def test_an_empty_pre_coding_says_why(tmp_path, caplog):
     """A project made from a .qdpx (codings, no review decision, no run) exported an empty machine.csv with a ✓,
     and agree --machine then said only that the file has no rows."""

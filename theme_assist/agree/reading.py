@@ -92,45 +92,58 @@ class SpanCodings:
         return sorted(pd.unique(self.spans["coder"]))
 
 
-def read_ratings(path: str | Path) -> RatingsFile:
+def read_ratings(path: str | Path, *, min_coders: int = 2) -> RatingsFile:
     """Read a wide or long ratings CSV (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or Path
+    min_coders : {2, 1}
+        Coders the file must hold: two for agreement among coders, one to compare a single coder with the
+        machine's suggestions.
 
     Raises
     ------
     InputError
         For a missing or empty file, a row with more or fewer cells than the header, a blank or repeated unit,
-        fewer than two coders, or span codings (which :func:`read_codings` reads).
+        fewer than ``min_coders`` coders, or span codings (which :func:`read_codings` reads).
     """
-    source = read_codings(path)
+    source = read_codings(path, min_coders=min_coders)
     if isinstance(source, SpanCodings):
         raise InputError(f"{path} holds span codings ({', '.join(SPAN_COLUMNS)}), not ratings of units; map them "
                          "onto units first (ratings_on_units)")
     return source
 
 
-def read_codings(path: str | Path) -> RatingsFile | SpanCodings:
+def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | SpanCodings:
     """Read a wide or long ratings CSV, or a span codings CSV (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or Path
+    min_coders : {2, 1}
+        As for :func:`read_ratings`.
 
     Raises
     ------
     InputError
         As :func:`read_ratings`; for span codings, a blank coder or code, offsets that are not whole numbers or
-        an end before the start, or fewer than two coders.
+        an end before the start, or fewer than ``min_coders`` coders.
     """
     frame = read_table(path, what="ratings file", rectangular=True)
     frame = frame.apply(lambda column: column.str.strip())
     lowered = {column.lower(): column for column in reversed(frame.columns)}
     if set(SPAN_COLUMNS) <= set(lowered):
         return _span_codings(frame[[lowered[name] for name in SPAN_COLUMNS]].set_axis(list(SPAN_COLUMNS), axis=1),
-                             path)
+                             path, min_coders)
     if {"coder", "code"} <= {column.lower() for column in frame.columns}:  # long format
         names = {column: "unit" if column.lower() in UNIT_ALIASES else column.lower() for column in frame.columns}
         if sorted(names.values()) != sorted(LONG_COLUMNS):
             raise InputError(f"{path} looks like a long ratings file (it has 'coder' and 'code' columns), which has "
                              "exactly the columns unit (or segment_id), coder, code; it has "
                              f"{', '.join(frame.columns)}")
-        return _long(frame.rename(columns=names), path)
-    return _wide(frame, path)
+        return _long(frame.rename(columns=names), path, min_coders)
+    return _wide(frame, path, min_coders)
 
 
 def _warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path) -> None:
@@ -141,16 +154,26 @@ def _warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path) -> 
                        "empty", path, len(marked), ", ".join(repr(v) for v in sorted(set(marked))))
 
 
-def _wide(frame: pd.DataFrame, path: str | Path) -> RatingsFile:
+def _coders_needed(count: int, min_coders: int, machine_options: str = "--machine OUT.csv") -> str:
+    """The end of the error for a file of ``count`` coders, fewer than ``min_coders``: what is needed, and for a
+    single coder, how to compare that coder with the machine instead (``machine_options``)."""
+    if min_coders < 2:
+        return "comparing with the machine needs at least one coder"
+    hint = f" (or, for one coder, compare the machine's suggestions with them: {machine_options})" if count == 1 \
+        else ""
+    return f"agreement needs at least two coders{hint}"
+
+
+def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile:
     unit = frame.columns[0]
     separator = next((separator for separator in ";|" if separator in unit), None)
     if frame.shape[1] == 1 and separator:
         raise InputError(f"{path} has one column, {unit!r}: its cells seem to be separated by {separator!r}; save it "
                          "with commas (.csv) or tabs (.tsv)")
     frame = _without_blank_columns(frame, path)
-    if frame.shape[1] < 3:
-        raise InputError(f"{path} has {frame.shape[1] - 1} coder column(s); agreement needs at least two coders "
-                         "(wide format: a unit column, then one column per coder)")
+    if frame.shape[1] - 1 < min_coders:
+        raise InputError(f"{path} has {frame.shape[1] - 1} coder column(s) (wide format: a unit column, then one "
+                         f"column per coder); {_coders_needed(frame.shape[1] - 1, min_coders)}")
     _check_units(frame[unit], path)
     _warn_missing_markers(frame.drop(columns=unit), path)
     ratings = frame.set_index(unit)
@@ -169,12 +192,13 @@ def _without_blank_columns(frame: pd.DataFrame, path: str | Path) -> pd.DataFram
     return frame.drop(columns=blank)
 
 
-def _long(frame: pd.DataFrame, path: str | Path) -> RatingsFile:
+def _long(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile:
     if (frame["unit"] == "").any() or (frame["coder"] == "").any():
         line = int(np.flatnonzero(((frame["unit"] == "") | (frame["coder"] == "")).to_numpy())[0]) + 2
         raise InputError(f"line {line} of {path} has a blank unit or coder")
-    if frame["coder"].nunique() < 2:
-        raise InputError(f"{path} has {frame['coder'].nunique()} coder; agreement needs at least two coders")
+    if frame["coder"].nunique() < min_coders:
+        raise InputError(f"{path} has {frame['coder'].nunique()} coder; "
+                         f"{_coders_needed(frame['coder'].nunique(), min_coders)}")
     _warn_missing_markers(frame["code"], path)
     frame = frame.assign(code=_one_text_per_number(frame["code"]))
     coded = frame[frame["code"] != ""]
@@ -185,7 +209,7 @@ def _long(frame: pd.DataFrame, path: str | Path) -> RatingsFile:
     return RatingsFile(ratings, codings=frame, multi_label=multi_label)
 
 
-def _span_codings(frame: pd.DataFrame, path: str | Path) -> SpanCodings:
+def _span_codings(frame: pd.DataFrame, path: str | Path, min_coders: int) -> SpanCodings:
     from theme_assist.refi.assemble import human_codings
 
     frame = human_codings(frame, str(path))  # theme_assist's suggestions exported and imported again: no coder
@@ -193,9 +217,10 @@ def _span_codings(frame: pd.DataFrame, path: str | Path) -> SpanCodings:
     if blank.any():
         raise InputError(f"line {frame.index[blank.to_numpy()][0] + 2} of {path} has a blank document, coder or "
                          "code")
-    if frame["coder"].nunique() < 2:
-        raise InputError(f"{path} has span codings of {frame['coder'].nunique()} coder; agreement needs at least "
-                         "two coders")
+    coders = frame["coder"].nunique()
+    if coders < min_coders:
+        needed = _coders_needed(coders, min_coders, "--units SEGMENTS.csv --machine OUT.csv")
+        raise InputError(f"{path} has span codings of {coders} coder; {needed}")
     frame = frame.assign(start=whole_numbers(frame["start"], "start", path),
                          end=whole_numbers(frame["end"], "end", path))
     backwards = frame["end"] < frame["start"]

@@ -74,14 +74,18 @@ def agree(
         None, "--machine", metavar="OUT.csv",
         help="The suggest command's output: its rank-1 code per segment (matched to units by segment_id; an "
              "abstention is a missing rating) compared with each coder, the coders' majority, and the coders with "
-             "each other, each with the intervals asked for. Single-label ratings."),
+             "each other, each with the intervals asked for. Single-label ratings; one coder is enough (then there "
+             "is no coders' summary)."),
     output_format: str = typer.Option("table", "--format", metavar="table|json",
                                       help="table (for people) or json (one object: metric name → value, reason, "
-                                           "interval)."),
+                                           "interval; with --machine, machine_comparison too, and for one coder "
+                                           "coders_summary: null with coders_summary_reason in place of the "
+                                           "metrics)."),
 ) -> None:
     """Agreement among coders: percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Krippendorff's
     alpha, with bootstrap or analytic intervals; on span codings by units or by overlap; the machine as a coder."""
     from theme_assist.agree.bootstrap import MAX_RESAMPLES
+    from theme_assist.agree.coefficients import metric_name
     from theme_assist.agree.machine import agreement_report
     from theme_assist.agree.reading import NO_CODE, SpanCodings, ratings_on_units, read_codings, read_units
     from theme_assist.agree.report import agreement_summary, multi_label_summary
@@ -104,7 +108,7 @@ def agree(
         raise InputError(f"--population must be a number of units (leave it out for an infinite population); got "
                          f"{population:g}")
     _check_span_options(units_file, min_coverage, overlap)
-    source = read_codings(ratings)
+    source = read_codings(ratings, min_coders=1 if machine is not None else 2)
     if isinstance(source, SpanCodings):
         if overlap is not None:
             _refuse_for_overlap(metric=bool(metric), level=level != "nominal", weights=weights is not None,
@@ -134,6 +138,7 @@ def agree(
         raise InputError("--machine compares single-label ratings (the machine's rank-1 code per unit); these "
                          "ratings are multi-label")
     machine_labels = _machine_labels(machine, source.ratings, ratings) if machine is not None else None
+    one_coder = source.ratings.shape[1] < 2  # read_codings allows it only with --machine
     options = dict(weights=weights, n_boot=n_boot, seed=seed, analytic=analytic, population=population)
     declared = None
     if source.multi_label:
@@ -150,7 +155,9 @@ def agree(
         declared = _declared_categories(categories, source.ratings) if categories is not None else None
         if declared is not None and spans_on_units and NO_CODE not in declared:
             declared.append(NO_CODE)
-        summary = agreement_summary(source.ratings, metric or None, level=level, categories=declared, **options)
+        if not one_coder:
+            summary = agreement_summary(source.ratings, metric or None, level=level, categories=declared,
+                                        **options)
         if declared is not None and machine_labels is not None:
             rated = machine_labels.reindex(source.ratings.index).dropna()  # its codes of the units compared
             undeclared = rated[~rated.isin(declared)]
@@ -163,7 +170,12 @@ def agree(
         comparison = [{key: _json_number(value) if isinstance(value, float) else value for key, value in row.items()}
                       for row in report.to_dict(orient="records")]
 
-    summary = _named_as_asked(summary, metric or [])
+    if one_coder:
+        for name in metric or []:
+            metric_name(name)  # an unknown metric is refused as it is with two coders
+        summary = {"coders_summary": None, "coders_summary_reason": _no_summary_reason(source.ratings)}
+    else:
+        summary = _named_as_asked(summary, metric or [])
     if output_format == "json":
         if comparison is not None:
             summary["machine_comparison"] = comparison
@@ -173,11 +185,30 @@ def agree(
                  f"unit of a document they coded, the rating is "
                  f"{'the empty code set' if source.multi_label else repr(NO_CODE)}, elsewhere missing"] \
             if spans_on_units else []
-        paired = int((source.ratings.notna().sum(axis=1) >= 2).sum())
-        _print_tables(summary, (*source.ratings.shape, paired), multi_label=source.multi_label, seed=seed,
-                      population=population, notes=notes)
+        if one_coder:
+            _print_no_summary(summary["coders_summary_reason"], notes)
+        else:
+            paired = int((source.ratings.notna().sum(axis=1) >= 2).sum())
+            _print_tables(summary, (*source.ratings.shape, paired), multi_label=source.multi_label, seed=seed,
+                          population=population, notes=notes)
         if comparison is not None:
-            _print_machine_comparison(comparison)
+            _print_machine_comparison(comparison, seed=seed, population=population, summary_above=not one_coder)
+
+
+def _no_summary_reason(ratings) -> str:
+    """Why a ratings table of one coder (compared with the machine only) has no coders' summary."""
+    return f"one coder ({ratings.columns[0]}): no coder-vs-coder agreement"
+
+
+def _print_no_summary(reason: str, notes: list[str]) -> None:
+    """The line printed where the coders' summary table would be, with the notes that table's caption holds."""
+    from theme_assist.cli._console import table_console
+
+    console = table_console()
+    console.print(f"No coders' summary table — {reason}. The machine is compared with that coder below.",
+                  markup=False)
+    for note in notes:
+        console.print(note[0].upper() + note[1:] + ".", markup=False)
 
 
 def _check_span_options(units_file: Path | None, min_coverage: float | None, overlap: float | None) -> None:
@@ -361,7 +392,8 @@ def _print_segment_agreement(pairs: list[dict]) -> None:
         console.print(table)
 
 
-def _print_machine_comparison(rows: list[dict]) -> None:
+def _print_machine_comparison(rows: list[dict], seed: int, population: float | None = None,
+                              summary_above: bool = True) -> None:
     from rich.table import Table
 
     from theme_assist.cli._console import counted, table_console
@@ -374,7 +406,13 @@ def _print_machine_comparison(rows: list[dict]) -> None:
     pair = next(row for row in rows if row["kind"] != "humans")
     captions.append(", ".join(f"{name}: {entry['coefficient']}" for name, entry in pair["metrics"].items()))
     if with_ci or with_analytic:
-        captions.append(_intervals_caption(with_ci, with_analytic, "the comparison's own ratings"))
+        captions.append(_intervals_caption(with_ci, with_analytic, "the comparison's own ratings",
+                                           as_above=summary_above))
+        if not summary_above:  # how the intervals were computed, which the coders' summary says otherwise
+            if with_analytic:
+                captions.append(_analytic_caption(pair["metrics"], population))
+            if with_ci:
+                captions.append(_bootstrap_caption(pair["metrics"], seed))
     if any(row["kind"] == "humans" for row in rows):
         captions.append("all humans: Fleiss' kappa in the cohen column")
     if any(row["prevalence"] is not None for row in rows):
@@ -480,11 +518,12 @@ def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
-def _intervals_caption(bootstrap: bool, analytic: bool, on: str) -> str:
-    """What the lines under each value of :func:`_with_intervals` are."""
+def _intervals_caption(bootstrap: bool, analytic: bool, on: str, as_above: bool = True) -> str:
+    """What the lines under each value of :func:`_with_intervals` are (computed as in the table above them, or,
+    without one, on ``on`` alone)."""
     kinds = [kind for kind, given in (("bootstrap", bootstrap), ("analytic", analytic)) if given]
-    return (f"under each value: {', then '.join(f'its 95% {kind} interval' for kind in kinds)}, computed as in the "
-            f"table above on {on}")
+    return (f"under each value: {', then '.join(f'its 95% {kind} interval' for kind in kinds)}, computed "
+            f"{'as in the table above ' if as_above else ''}on {on}")
 
 
 def _with_intervals(entry: dict, bootstrap: bool, analytic: bool) -> str:
