@@ -826,3 +826,16 @@ def test_no_coder_is_refused_with_the_machine_too(capsys, span_files, tmp_path):
     code, _, err = run(capsys, tmp_path / "units_only.csv")
     assert code == 2 and "agreement needs at least two coders" in err and "--machine" not in err
 
+
+def test_a_comparison_on_no_shared_unit_says_so_in_words(capsys, tmp_path):
+    """The note said "only 0 units": ann and bob rated no unit in common, and the machine abstained on all of
+    bob's."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,ann,bob\ns1,hope,\ns2,stigma,\ns3,,hope\ns4,,work\n")
+    suggestions = tmp_path / "out.csv"
+    suggestions.write_text("segment_id,code,score,rank,evidence\ns1,hope,0.9,1,[]\ns2,stigma,0.8,1,[]\ns3,,,,\n"
+                           "s4,,,,\n")
+    table = " ".join(run(capsys, wide, "--machine", suggestions)[1].split())
+    assert "only 0 units" not in table
+    assert re.search(r"machine vs bob │ 0 │ — │ — │ — │ — │ — │ no unit rated by both │", table)
+    assert re.search(r"ann vs bob │ 0 │ — │ — │ — │ — │ — │ no unit rated by both │", table)

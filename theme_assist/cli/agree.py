@@ -424,9 +424,11 @@ def _print_machine_comparison(rows: list[dict], seed: int, population: float | N
     table.add_column("note")
     for i, row in enumerate(rows):
         following = rows[i + 1]["kind"] if i + 1 < len(rows) else row["kind"]
-        few = f"only {counted(row['n_units'], 'unit')}" if row["n_units"] < FEW_UNITS else ""
+        few = "no unit rated by both" if not row["n_units"] else \
+            f"only {counted(row['n_units'], 'unit')}" if row["n_units"] < FEW_UNITS else ""
         notes = [f"{name}: {note}" for name, entry in row["metrics"].items() for note in _interval_notes(entry)]
-        note = "; ".join(filter(None, [few, row["note"], *notes]))
+        # on no shared unit every coefficient is undefined for that one reason: say it once
+        note = few if not row["n_units"] else "; ".join(filter(None, [few, row["note"], *notes]))
         cells = (_with_intervals(row["metrics"][name], with_ci, with_analytic)
                  for name in ("percent", "cohen", "ac1", "alpha"))
         table.add_row(row["comparison"], str(row["n_units"]), _number(row["prevalence"]), *cells, note,
