@@ -784,6 +784,7 @@ def test_one_coder_is_compared_with_the_machine(capsys, span_files, tmp_path, na
                             "is compared with that coder below.")
     assert "machine vs ann │ 6 │" in table and "table above" not in table
     assert "95% analytic intervals (Gwet 2014" in table and "95% percentile bootstrap intervals, 50 resamples" in table
+    assert "SE:" not in table and "P<x" not in table  # columns of the coders' summary, not of this table
 
 
 def test_one_coders_span_codings_on_units_are_compared_with_the_machine(capsys, span_files, tmp_path):

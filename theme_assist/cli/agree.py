@@ -410,9 +410,9 @@ def _print_machine_comparison(rows: list[dict], seed: int, population: float | N
                                            as_above=summary_above))
         if not summary_above:  # how the intervals were computed, which the coders' summary says otherwise
             if with_analytic:
-                captions.append(_analytic_caption(pair["metrics"], population))
+                captions.append(_analytic_caption(pair["metrics"], population, columns=False))
             if with_ci:
-                captions.append(_bootstrap_caption(pair["metrics"], seed))
+                captions.append(_bootstrap_caption(pair["metrics"], seed, columns=False))
     if any(row["kind"] == "humans" for row in rows):
         captions.append("all humans: Fleiss' kappa in the cohen column")
     if any(row["prevalence"] is not None for row in rows):
@@ -493,18 +493,20 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
         console.print(by_code)
 
 
-def _analytic_caption(summary: dict, population: float | None) -> str:
-    """What the analytic intervals are, in words a methods section can cite."""
+def _analytic_caption(summary: dict, population: float | None, columns: bool = True) -> str:
+    """What the analytic intervals are, in words a methods section can cite (and, with ``columns``, what the
+    summary table's SE column is)."""
     entry = next(entry["analytic"] for entry in summary.values() if "analytic" in entry)
     alpha = any(name.endswith("alpha") for name in summary)
     units = "n = units rated at least once" + ("; for alpha, at least twice" if alpha else "")
     correction = f"; finite-population correction for N = {population:g} units" if population else ""
     return (f"{entry['confidence']:.0%} analytic intervals (Gwet 2014, conditional on the coders; t with n−1 df, "
-            f"{units}; upper limit capped at 1{correction}). SE: standard error")
+            f"{units}; upper limit capped at 1{correction})" + (". SE: standard error" if columns else ""))
 
 
-def _bootstrap_caption(summary: dict, seed: int) -> str:
-    """How the intervals were computed, in words a methods section can cite."""
+def _bootstrap_caption(summary: dict, seed: int, columns: bool = True) -> str:
+    """How the intervals were computed, in words a methods section can cite (and, with ``columns``, what the
+    summary table's P<x columns are)."""
     entry = next(entry for entry in summary.values() if "ci" in entry)
     methods = {entry.get("method") for entry in summary.values()}
     how = []
@@ -513,7 +515,7 @@ def _bootstrap_caption(summary: dict, seed: int) -> str:
     if "coincidences" in methods:
         how.append("alpha: pairs of values drawn from the coincidences (Hayes & Krippendorff 2007)")
     return (f"{entry['confidence']:.0%} percentile bootstrap intervals, {entry['n_boot']:,} resamples, seed {seed}: "
-            f"{'; '.join(how)}. P<x: share of resamples below x")
+            f"{'; '.join(how)}" + (". P<x: share of resamples below x" if columns else ""))
 
 
 def _number(value: float | None) -> str:
