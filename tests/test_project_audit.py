@@ -131,6 +131,24 @@ def test_suggestions_answered_by_two_coders_list_both(audited):
     assert (machine["created"] == run_time).all()
 
 
+def test_suggestions_carried_from_an_import_are_counted_as_suggestions(audited, tmp_path, capsys):
+    """project export --qdpx → import-qdpx → export-qdpx --project: the first export's suggestions, carried over
+    under their machine users, were counted as codings ("Wrote …: 41 codings, 0 suggestions")."""
+    from theme_assist.cli import main
+
+    _, exported, imported = audited
+    with pytest.raises(SystemExit) as done:
+        main(["import-qdpx", str(exported.path), "--out", str(tmp_path / "imported")])
+    assert done.value.code in (0, None)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main(["export-qdpx", "--project", str(tmp_path / "imported"), "--out", str(tmp_path / "again.qdpx")])
+    out = " ".join(capsys.readouterr().out.split())
+    machine = imported.codings["coder"].isin([FIRST_MODEL, SECOND_MODEL]).sum()
+    assert done.value.code in (0, None) and machine == 36
+    assert f"{len(imported.codings) - machine} codings, {machine} suggestions" in out
+
+
 def test_a_project_without_model_runs_exports_its_decisions(tmp_path, project_schema):
     with make_project(tmp_path / "bare.taproj", with_run=False) as store:
         store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "Ana")])

@@ -351,6 +351,8 @@ def assemble_project(codebook: Codebook, documents: list[Document], codings: pd.
     with_metadata(project, {document.id: document.metadata for document in documents})
     text_sources = project.text_sources
     all_codings = [c for s in text_sources for selection in s.selections for c in selection.codings]
+    # an earlier export's suggestions, carried from the imported project, are the machine's too
+    machine_users.update(user.guid for user in project.users if _MACHINE_USER.match(user.name))
     machine_codings = sum(1 for c in all_codings if c.user_guid in machine_users)
     counts = {"sources": len(text_sources), "codes": len(project.all_codes()), "users": len(project.users),
               "selections": sum(len(s.selections) for s in text_sources),
