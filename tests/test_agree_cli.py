@@ -840,3 +840,16 @@ def test_a_comparison_on_no_shared_unit_says_so_in_words(capsys, tmp_path):
     assert "only 0 units" not in table
     assert re.search(r"machine vs bob │ 0 │ — │ — │ — │ — │ — │ no unit rated by both │", table)
     assert re.search(r"ann vs bob │ 0 │ — │ — │ — │ — │ — │ no unit rated by both │", table)
+
+
+@pytest.mark.parametrize("option", [("--weights", "linear"), ("--level", "ordinal")])
+def test_one_coders_labels_are_not_ordered_by_the_machine_comparison(capsys, span_files, tmp_path, option):
+    """With two coders the summary refuses weights or ordinal alpha on unordered labels; with one coder the machine
+    row ranked hope < stigma < work alphabetically and printed the figures."""
+    alone = tmp_path / "alone.csv"
+    alone.write_text("unit,ann\ns1,hope\ns2,hope\ns3,stigma\ns4,work\ns5,hope\ns6,stigma\n")
+    code, out, err = run(capsys, alone, "--machine", span_files["suggestions"], *option)
+    assert code == 2 and out == "" and "numeric ratings or a declared category order" in err
+    code, out, _ = run(capsys, alone, "--machine", span_files["suggestions"], *option, "--categories",
+                       "work,stigma,hope")
+    assert code == 0 and "machine vs ann" in out

@@ -164,6 +164,20 @@ def test_agreement_report_intervals_are_the_summarys_on_the_same_columns():
     assert "ci" not in agreement_report(HUMANS, MACHINE).loc[0, "metrics"]["cohen"]
 
 
+@pytest.mark.parametrize("option", [dict(weights="linear"), dict(level="ordinal")])
+def test_agreement_report_gives_labels_no_order_the_caller_did_not_declare(option):
+    """The rows took the labels they count (sorted: x before y) for a declared order, so weights and ordinal α
+    ranked unordered labels alphabetically, where agreement_summary refuses them; for one coder beside the
+    machine (no coders' summary to refuse first) `agree --machine --weights linear` printed such figures."""
+    for human in (HUMANS, HUMANS[["A"]]):
+        with pytest.raises(InputError, match="need(s)? numeric ratings or a declared category order"):
+            agreement_report(human, MACHINE, **option)
+    declared = agreement_report(HUMANS[["A"]], MACHINE, categories=["y", "x"], **option).set_index("comparison")
+    direct = agreement_summary(pd.concat([MACHINE, HUMANS["A"]], axis=1), ["percent", "cohen", "ac1", "alpha"],
+                               categories=["y", "x"], **option)
+    assert declared.loc["model vs A", "metrics"] == direct
+
+
 def test_agreement_report_on_presence_data_shows_prevalence_and_reasons():
     humans = pd.DataFrame({"A": [0, 0, 0, 0], "B": [0, 0, 0, 0]})
     report = agreement_report(humans, pd.Series([0, 0, 0, 1], name="m"), categories=(0, 1))

@@ -6,6 +6,7 @@ well as the humans agree with each other, it codes like a member of the team.
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import combinations
 from typing import Any, Sequence
 
@@ -91,7 +92,8 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
     labels = as_rating_table(everyone, categories).categories
     # the coders' own rows count the coders' categories, as their summary does: not codes only the machine gave
     human_labels = as_rating_table(human, categories).categories
-    options = dict(weights=weights, level=level, **intervals)
+    # labels read off the data have no order: the rows may not weight or rank them (as the coders' summary may not)
+    options = dict(weights=weights, level=level, declared=categories is not None, **intervals)
     rows = []
     for name in machines.columns:
         for coder in human.columns:
@@ -119,9 +121,10 @@ def _machine_frame(machine: pd.Series | pd.DataFrame | None, index: pd.Index) ->
 
 
 def _row(comparison: str, kind: str, ratings: pd.DataFrame, labels: tuple, metrics: Sequence[str],
-         **options: Any) -> dict:
-    """One comparison: ``metrics`` summarised on ``ratings``, each under its column of :data:`PAIR_METRICS`."""
-    table = as_rating_table(ratings, labels)
+         declared: bool = False, **options: Any) -> dict:
+    """One comparison: ``metrics`` summarised on ``ratings``, each under its column of :data:`PAIR_METRICS`.
+    ``labels`` are the categories counted; ``declared`` whether the caller gave them, and with them an order."""
+    table = dataclasses.replace(as_rating_table(ratings, labels), declared=declared)
     summary = dict(zip(PAIR_METRICS, agreement_summary(table, metrics, **options).values()))
     both = int((table.ratings_per_unit >= 2).sum())
     row = {"comparison": comparison, "kind": kind, "n_units": both, "prevalence": _prevalence(table)}
