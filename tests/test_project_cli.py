@@ -548,3 +548,59 @@ def test_info_prints_a_long_codebook_version_line_as_one_line(tmp_path, small_pr
     capsys.readouterr()
     assert run("project", "info", str(small_project)) == 0
     assert f", {note.strip()}\n" in capsys.readouterr().out
+
+
+def test_one_export_reads_the_project_once_and_writes_what_each_option_writes_alone(tmp_path, capsys, monkeypatch):
+    """Every output of ``project export`` in one command: the decisions, imported codings, suggestions and
+    segments are each read once (they were read up to seven times, and the audit trail made twice), each codebook
+    version parsed once, and each file is byte for byte what its option writes alone (a merge made suggestions of
+    one run alike, whose review notes are joined)."""
+    from theme_assist.codebook import parse_codebook
+    from theme_assist.project import DecisionRequest
+    from theme_assist.project import store as store_module
+    from theme_assist.project.testing import CODEBOOK, make_project
+
+    project = tmp_path / "study.taproj"
+    with make_project(project) as store:
+        segments = store.segments()["segment_id"]
+        store.add_codings(pd.DataFrame({"segment_id": segments[:2], "code": ["work", "stigma"], "coder": "ref"}),
+                          source="coded.csv")
+        suggestions = store.suggestions(with_evidence=False)
+        for segment, coder, action in [(segments[1], "ana", "accept"), (segments[2], "bo", "reject"),
+                                       (segments[3], "ana", "accept"), (segments[2], "ana", "accept")]:
+            s = suggestions[(suggestions["segment_id"] == segment) & (suggestions["rank"] == 2)].iloc[0]
+            store.record_decisions([DecisionRequest(segment, action, s.code, coder, int(s.id))])
+        store.undo_last("bo")
+        merged = CODEBOOK.replace('      - id: stigma\n        name: Stigma & "labels"\n'
+                                  "        definition: Being judged or excluded.\n", "")
+        store.add_codebook_version(parse_codebook(merged), code_map={"stigma": "family"})
+    outputs = {"--audit": "audit.csv", "--codings": "codings.csv", "--machine": "machine.csv", "--qdpx": "study.qdpx"}
+    for option, name in outputs.items():
+        (tmp_path / "alone").mkdir(exist_ok=True)
+        assert run("project", "export", str(project), option, str(tmp_path / "alone" / name)) == 0
+
+    statements, parsed = [], []
+    connect, parse = ProjectStore._connection, store_module.parse_codebook
+
+    def traced(self):
+        connection = connect(self)
+        connection.set_trace_callback(statements.append)
+        return connection
+
+    monkeypatch.setattr(ProjectStore, "_connection", traced)
+    monkeypatch.setattr(store_module, "parse_codebook", lambda *args, **kwargs: parsed.append(1) or parse(*args,
+                                                                                                        **kwargs))
+    (tmp_path / "together").mkdir()
+    together = [str(argument) for option, name in outputs.items() for argument in (option, tmp_path / "together" / name)]
+    assert run("project", "export", str(project), *together) == 0
+    reads = {table: sum(sql in statement for statement in statements)
+             for table, sql in [("decisions", "FROM decisions d LEFT JOIN decisions t"), ("codings", "FROM codings "),
+                                ("suggestions", "FROM suggestions s JOIN model_runs r"),
+                                ("segments", "FROM segments s JOIN documents d")]}
+    assert reads == {"decisions": 1, "codings": 1, "suggestions": 1, "segments": 1}
+    assert len(parsed) == 2  # versions 1 and 2
+    for name in outputs.values():
+        assert (tmp_path / "together" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes(), name
+    with zipfile.ZipFile(tmp_path / "together" / "study.qdpx") as archive:
+        qde = archive.read("project.qde").decode("utf-8")
+    assert qde.count("theme_assist suggestion: Family (score 0.900, rank 1, run 1). Review: accepted by ana") == 1

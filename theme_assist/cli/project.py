@@ -91,7 +91,8 @@ def export(
     from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, refuse_replacing, write_table
     from theme_assist.project import ProjectStore
-    from theme_assist.project.audit import current_codings, export_qdpx, machine_before_review, write_audit
+    from theme_assist.project.audit import (audit_table, current_codings, export_qdpx, machine_before_review,
+                                            write_audit)
 
     if not (audit or codings or qdpx or machine or codebook):
         raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv, --machine OUT.csv, --codebook "
@@ -107,8 +108,9 @@ def export(
         version = codebook_version or store.codebook_version()
         book = store.codebook(version) if codebook else None  # an unknown version is refused before any writing
         console = message_console()
+        trail = audit_table(store) if audit and qdpx else None  # made once for both
         if audit:
-            console.print(f"[green]✓[/] {write_audit(store, audit)} audit rows → {audit}")
+            console.print(f"[green]✓[/] {write_audit(store, audit, trail)} audit rows → {audit}")
         if codings:
             table = current_codings(store)
             write_table(table, codings)
@@ -123,7 +125,7 @@ def export(
             save_codebook(book, codebook)
             console.print(f"[green]✓[/] codebook version {version} → {codebook}")
         if qdpx:
-            exported = export_qdpx(store, qdpx)
+            exported = export_qdpx(store, qdpx, trail)
             console.print(f"[green]✓[/] {qdpx}: " + ", ".join(f"{v} {k}" for k, v in exported.counts.items()))
 
 

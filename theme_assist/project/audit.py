@@ -128,11 +128,12 @@ def maps_of(store: ProjectStore) -> dict[int, str]:
             for version, group in store.code_maps().groupby("version")}
 
 
-def write_audit(store: ProjectStore, path: str | Path) -> int:
-    """Write :func:`audit_table` as CSV (TSV for a ``.tsv`` name); returns the number of rows."""
+def write_audit(store: ProjectStore, path: str | Path, table: pd.DataFrame | None = None) -> int:
+    """Write :func:`audit_table` (``table``, where made already) as CSV (TSV for a ``.tsv`` name); returns the
+    number of rows."""
     from theme_assist.inputs import write_table
 
-    table = audit_table(store)
+    table = audit_table(store) if table is None else table
     write_table(table, path)
     return len(table)
 
@@ -302,8 +303,9 @@ def _review_notes(decisions: pd.DataFrame, name: dict[str, str]) -> pd.Series:
                      dtype=object)
 
 
-def audit_codings(store: ProjectStore) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The audit trail as the codings and suggestions tables :func:`theme_assist.refi.export_project` takes.
+def audit_codings(store: ProjectStore, table: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The audit trail (``table``: its :func:`audit_table`, where made already) as the codings and suggestions
+    tables :func:`theme_assist.refi.export_project` takes.
 
     Returns
     -------
@@ -314,7 +316,7 @@ def audit_codings(store: ProjectStore) -> tuple[pd.DataFrame, pd.DataFrame]:
         ``segment_id``, ``code``, ``score``, ``rank``, ``run_id``, ``created``, ``model``, ``model_version``,
         ``description`` (what coders did with it): every suggestion of every run.
     """
-    table = audit_table(store)
+    table = audit_table(store) if table is None else table
     codebook = store.codebook()
     name = {code.id: code.name for code in codebook.all_codes}
     human = table[table["event"] == "human_coding"]
@@ -342,9 +344,10 @@ def audit_codings(store: ProjectStore) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.concat([human, decided], ignore_index=True), suggestions.sort_index().reset_index(drop=True)
 
 
-def export_qdpx(store: ProjectStore, out: str | Path):
-    """Write the project and its audit trail as a REFI-QDA ``.qdpx``: texts, codebook, imported codings, every
-    decision and every suggestion of every run, with who, when and which model (mapping: module docstring).
+def export_qdpx(store: ProjectStore, out: str | Path, table: pd.DataFrame | None = None):
+    """Write the project and its audit trail (``table``: its :func:`audit_table`, where made already) as a
+    REFI-QDA ``.qdpx``: texts, codebook, imported codings, every decision and every suggestion of every run, with
+    who, when and which model (mapping: module docstring).
 
     Returns
     -------
@@ -352,7 +355,7 @@ def export_qdpx(store: ProjectStore, out: str | Path):
     """
     from theme_assist.refi import export_project
 
-    codings, suggestions = audit_codings(store)
+    codings, suggestions = audit_codings(store, table)
     codebook = store.codebook()
     # A revision may drop a code that only the machine suggested without mapping it (one a decision used must be
     # mapped): the file has the codebook as it is now, so those suggestions cannot be codings in it; the audit CSV

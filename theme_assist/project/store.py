@@ -243,12 +243,15 @@ class ProjectStore:
     def snapshot(self) -> Iterator["ProjectStore"]:
         """Reads in the block (on this thread) see the project as it was at the block's first read, one read
         transaction, so that what they assemble (an export, a fit's training data) is consistent while coders go
-        on deciding. Writes cannot be made inside it."""
+        on deciding. Writes cannot be made inside it. As nothing changes under it, each query is run once in the
+        block: an export whose tables all start from the decisions reads them once."""
         connection = self._connection()
         connection.execute("BEGIN DEFERRED")
+        self._local.reads = {}
         try:
             yield self
         finally:
+            self._local.reads = None
             connection.execute("ROLLBACK")
 
     def check_writable(self) -> None:
@@ -263,9 +266,17 @@ class ProjectStore:
             pass
 
     def _read(self, sql: str, params: Iterable = ()) -> pd.DataFrame:
-        cursor = self._connection().execute(sql, tuple(params))
-        columns = [d[0] for d in cursor.description]
-        return pd.DataFrame([tuple(row) for row in cursor.fetchall()], columns=columns)
+        """The rows of a query; inside :meth:`snapshot`, read once and a copy returned (callers change frames)."""
+        reads = getattr(self._local, "reads", None)
+        key = (sql, tuple(params))
+        if reads is None or key not in reads:
+            cursor = self._connection().execute(sql, tuple(params))
+            columns = [d[0] for d in cursor.description]
+            frame = pd.DataFrame([tuple(row) for row in cursor.fetchall()], columns=columns)
+            if reads is None:
+                return frame
+            reads[key] = frame
+        return reads[key].copy()
 
     def backup(self, destination: str | Path) -> None:
         """Write a consistent copy of the project to ``destination`` with SQLite's online backup, while coders may
