@@ -338,9 +338,13 @@ def audit_codings(store: ProjectStore, table: pd.DataFrame | None = None) -> tup
                                 "model_version": machine["engine_version"],
                                 "description": machine["suggestion_id"].map(_review_notes(decisions, name))})
     # suggestions of one run that a merge made alike: the best ranked, with what coders did with any of them
+    # (grouping only those: a group per suggestion took most of a large export's time)
     alike = ["run_id", "segment_id", "code"]
-    notes = suggestions.groupby(alike)["description"].transform(lambda texts: "; ".join(texts.dropna()) or None)
-    suggestions = suggestions.assign(description=notes).sort_values("rank", kind="stable").drop_duplicates(alike)
+    merged = suggestions.duplicated(alike, keep=False)
+    notes = suggestions[merged].groupby(alike)["description"].transform(
+        lambda texts: "; ".join(texts.dropna()) or None)
+    suggestions = suggestions.assign(description=suggestions["description"].where(~merged, notes))
+    suggestions = suggestions.sort_values("rank", kind="stable").drop_duplicates(alike)
     return pd.concat([human, decided], ignore_index=True), suggestions.sort_index().reset_index(drop=True)
 
 
