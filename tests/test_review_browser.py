@@ -559,3 +559,27 @@ def test_a_decision_with_the_server_stopped_says_the_server_is_not_answering(dem
         wait_for_status(page, "Not saved: the review server is not answering (was theme-assist review stopped?)")
         with ProjectStore(demo_project) as store:
             assert store.decisions(coder="Noa").empty
+
+
+def test_enter_on_a_focused_button_of_the_code_chooser_presses_that_button(tmp_path, browser):
+    """Enter anywhere in the code chooser chose the code highlighted for the search: a keyboard user who tabbed to
+    another code got the highlighted one, and Enter on Cancel saved it."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        show_segment(page, "interview_a:1")
+        page.keyboard.press("c")
+        page.keyboard.type("other")
+        expect(page.locator("#code-tree button.code.active")).to_have_attribute("data-code", "other")
+        page.locator("#code-cancel").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#code-dialog")).to_be_hidden()
+        page.keyboard.press("c")
+        expect(page.locator("#code-tree button.code.active")).to_have_attribute("data-code", "work")
+        page.locator("#code-tree button.code[data-code='stigma']").focus()
+        page.keyboard.press("Enter")
+        wait_for_status(page, "Saved ✓ replace “Stigma & \"labels\"”")
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana")["code"].tolist() == ["stigma"]

@@ -652,7 +652,7 @@ function onKey(event) {
   if ($("code-dialog").open) {
     if (event.key === "ArrowDown") { moveCodeSelection(1); event.preventDefault(); }
     else if (event.key === "ArrowUp") { moveCodeSelection(-1); event.preventDefault(); }
-    else if (event.key === "Enter") {
+    else if (event.key === "Enter" && event.target === $("code-search")) {  // a button with the focus answers itself
       const active = $("code-tree").querySelector("button.code.active");
       if (active) { event.preventDefault(); active.click(); }
     } else if (event.key === "Escape") { event.preventDefault(); $("code-dialog").close(); }
