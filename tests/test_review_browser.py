@@ -583,3 +583,24 @@ def test_enter_on_a_focused_button_of_the_code_chooser_presses_that_button(tmp_p
         wait_for_status(page, "Saved ✓ replace “Stigma & \"labels\"”")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana")["code"].tolist() == ["stigma"]
+
+
+def test_the_queue_says_each_segments_status_in_a_mark_and_in_words_not_by_colour_alone(tmp_path, browser):
+    """A segment rejected, coded or still to review differed in the queue only by the colour of a dot: red, green or
+    grey to a colour-blind coder, nothing at all to a screen reader."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("r")
+        wait_for_status(page, "Saved ✓ reject")
+        show_segment(page, "interview_a:1")
+        page.keyboard.press("a")
+        wait_for_status(page, "Saved ✓ accept")
+        marks = {"interview_a:0": ("✗", "rejected by you"), "interview_a:1": ("✓", "coded by you"),
+                 "interview_a:2": ("○", "to review")}
+        for segment, (mark, words) in marks.items():
+            entry = page.locator(f"#queue li[data-id='{segment}']")
+            expect(entry.locator(".dot")).to_have_text(mark)
+            assert f'img "{words}"' in entry.aria_snapshot()

@@ -233,7 +233,7 @@ function renderQueue() {
   state.items.forEach((item, i) => {
     const mine = item.mine && item.mine.length;  // the coder's own codes, else the engine's best suggestion
     const head = el("div", { class: "q-head" },
-      el("span", {}, el("span", { class: "dot" }), el("bdi", {}, item.document), item.speaker ? " · " : "",
+      el("span", {}, statusMark(item.status), el("bdi", {}, item.document), item.speaker ? " · " : "",
         item.speaker ? el("bdi", {}, item.speaker) : ""),
       el("span", {}, item.code && !mine ? `${Math.round(item.score * 100)}%` : ""));
     const code = mine ? el("div", { class: "q-code q-mine", dir: "auto", title: "Your code" }, "✓ ", item.mine.join(", "))
@@ -247,11 +247,21 @@ function renderQueue() {
   });
 }
 
+// A queue entry's status as a mark and in words, not by the colour of a dot alone (a colour-blind coder, a screen
+// reader).
+const STATUS_MARKS = { open: ["○", "to review"], coded: ["✓", "coded by you"], rejected: ["✗", "rejected by you"] };
+
+function statusMark(status) {
+  const [mark, words] = STATUS_MARKS[status] || STATUS_MARKS.open;
+  return el("span", { class: "dot", role: "img", "aria-label": words, title: words }, mark);
+}
+
 function markQueue() {
   const nodes = $("queue").children;
   for (let i = 0; i < nodes.length; i++) {
     const item = state.items[i];
     nodes[i].className = item.status + (i === state.index ? " current" : "");
+    nodes[i].querySelector(".dot").replaceWith(statusMark(item.status));
     if (i === state.index) nodes[i].setAttribute("aria-current", "true"); else nodes[i].removeAttribute("aria-current");
   }
   const current = nodes[state.index];
