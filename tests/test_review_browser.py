@@ -604,3 +604,22 @@ def test_the_queue_says_each_segments_status_in_a_mark_and_in_words_not_by_colou
             entry = page.locator(f"#queue li[data-id='{segment}']")
             expect(entry.locator(".dot")).to_have_text(mark)
             assert f'img "{words}"' in entry.aria_snapshot()
+
+
+def test_the_suggestion_the_keys_answer_is_told_to_a_screen_reader(tmp_path, browser):
+    """↑/↓ moved a blue border only: a screen reader said nothing, and nothing on the page said which suggestion
+    "a" or "r" would answer."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        suggestions = page.locator("#suggestions li.suggestion")
+        expect(suggestions.nth(0)).to_have_attribute("aria-current", "true")
+        page.keyboard.press("ArrowDown")
+        expect(suggestions.nth(1)).to_be_focused()
+        expect(suggestions.nth(1)).to_have_attribute("aria-current", "true")
+        expect(suggestions.nth(0)).not_to_have_attribute("aria-current", "true")
+        assert '- listitem "Family 4%"' in page.locator("#suggestions").aria_snapshot()
+        page.keyboard.press("a")  # the keys still answer while a suggestion has the focus
+        wait_for_status(page, "Saved ✓ accept “Family”")

@@ -380,9 +380,12 @@ function renderSuggestions() {
     const evidence = el("ul", { class: "evidence" }, ...suggestion.evidence.map((quote) =>
       el("li", { dir: "auto" }, quote.anchor ? "Codebook: " : "“", el("bdi", {}, quote.text),
         quote.anchor ? "" : "”", el("span", { class: "sim" }, `(${Math.round(quote.similarity * 100)}% similar)`))));
+    // the selected one is "current" to a screen reader, and named by its head (code, state, score) when focused
     const item = el("li", { class: "suggestion" + (i === state.selected ? " selected" : "") + (stateLabel ? " " + stateLabel : ""),
-      dataset: { code: suggestion.code }, onclick: () => { state.selected = i; renderSuggestions(); } },
-      el("div", { class: "s-head" }, el("span", { class: "s-name", dir: "auto" }, suggestion.code_name),
+      dataset: { code: suggestion.code }, tabindex: "-1", "aria-labelledby": `suggestion-${i}`,
+      ...(i === state.selected ? { "aria-current": "true" } : {}),
+      onclick: () => { state.selected = i; renderSuggestions(); } },
+      el("div", { class: "s-head", id: `suggestion-${i}` }, el("span", { class: "s-name", dir: "auto" }, suggestion.code_name),
         el("span", { class: "s-state" }, stateLabel), el("span", { class: "score" }, bar, `${percent}%`)),
       suggestion.evidence.length ? evidence : null);
     list.append(item);
@@ -700,6 +703,7 @@ function moveSuggestion(step) {
   if (!state.segment || !state.segment.suggestions.length) return;
   state.selected = Math.max(0, Math.min(state.segment.suggestions.length - 1, state.selected + step));
   renderSuggestions();
+  $("suggestions").children[state.selected].focus();  // a screen reader says which one a key now answers
 }
 
 function bindControls() {
