@@ -662,3 +662,26 @@ def test_grey_text_and_the_edges_of_text_boxes_have_enough_contrast(tmp_path, br
             assert contrast(colour, back) >= 4.5, f"{selector}: {colour} on {back}"
         for (selector, _), (colour, back) in zip(edges, page.evaluate(COLOURS, edges)):
             assert contrast(colour, back) >= 3, f"{selector}: {colour} on {back}"
+
+
+def test_the_focus_ring_of_a_code_in_the_chooser_is_not_cut_off(tmp_path, browser):
+    """The ring of a code reached with Tab was drawn outside its button, where the scrolling list cut its sides off
+    and the next code covered its bottom."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("c")
+        page.keyboard.press("Tab")
+        focused = page.locator("#code-tree button.code").first
+        expect(focused).to_be_focused()
+        ring, outside, tree, following = page.evaluate("""() => {
+          const button = document.activeElement, style = getComputedStyle(button);
+          return [button.getBoundingClientRect().toJSON(),
+                  parseFloat(style.outlineOffset) + parseFloat(style.outlineWidth),
+                  document.querySelector('#code-tree').getBoundingClientRect().toJSON(),
+                  button.parentElement.nextElementSibling.getBoundingClientRect().toJSON()];
+        }""")
+        assert ring["left"] - outside >= tree["left"] and ring["right"] + outside <= tree["right"]
+        assert ring["bottom"] + outside <= following["top"]
