@@ -685,3 +685,23 @@ def test_the_focus_ring_of_a_code_in_the_chooser_is_not_cut_off(tmp_path, browse
         }""")
         assert ring["left"] - outside >= tree["left"] and ring["right"] + outside <= tree["right"]
         assert ring["bottom"] + outside <= following["top"]
+
+
+def test_the_dialogs_are_named_by_their_titles(tmp_path, browser):
+    """A screen reader announced the coder's and the code chooser's dialogs as "dialog", without their titles."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project)
+    try:
+        page = browser.new_page()
+        page.goto(server.url + "/")
+        expect(page.get_by_role("dialog", name="Who is coding?")).to_be_visible()
+        page.fill("#coder-input", "Ana")
+        page.keyboard.press("Enter")
+        expect(page.locator("#suggestions li.suggestion").first).to_be_visible()
+        page.keyboard.press("+")
+        expect(page.get_by_role("dialog", name="Add a code")).to_be_visible()
+    finally:
+        server.stop()
