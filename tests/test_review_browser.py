@@ -705,3 +705,26 @@ def test_the_dialogs_are_named_by_their_titles(tmp_path, browser):
         expect(page.get_by_role("dialog", name="Add a code")).to_be_visible()
     finally:
         server.stop()
+
+
+def test_the_code_chooser_says_which_code_enter_chooses(tmp_path, browser):
+    """Typing in the code chooser's search box, or ↑/↓, moved a highlight only: a screen reader heard nothing of
+    the code Enter would save, nor that no code matched."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("c")
+        said = page.locator("#code-dialog [aria-live]")
+        expect(said).to_have_text("Enter chooses “Paid work”")
+        expect(page.get_by_role("searchbox", name="Search codes")).to_have_accessible_description(
+            "Enter chooses “Paid work”")
+        page.keyboard.type("stig")
+        expect(said).to_have_text("Enter chooses “Stigma & \"labels\"”")
+        page.keyboard.press("Control+a")
+        page.keyboard.type("a")
+        page.keyboard.press("ArrowDown")
+        expect(said).to_have_text(f"Enter chooses “{page.locator('#code-tree button.code.active bdi').text_content()}”")
+        page.keyboard.type("zzz")
+        expect(said).to_have_text("No code matches.")

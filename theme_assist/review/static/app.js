@@ -569,6 +569,13 @@ function renderCodeTree() {
   }
   if (best) { best.classList.add("active"); best.scrollIntoView({ block: "nearest" }); }
   else tree.append(el("li", { class: "none" }, "No code matches."));
+  sayActiveCode();
+}
+
+// The code Enter chooses, said under the search box: a screen reader hears it as the coder types or presses ↑/↓.
+function sayActiveCode() {
+  const active = $("code-tree").querySelector("button.code.active");
+  $("code-choice").textContent = active ? `Enter chooses “${state.codeNames[active.dataset.code]}”` : "No code matches.";
 }
 
 function moveCodeSelection(step) {
@@ -579,6 +586,7 @@ function moveCodeSelection(step) {
   index = Math.max(0, Math.min(buttons.length - 1, index + step));
   buttons[index].classList.add("active");
   buttons[index].scrollIntoView({ block: "nearest" });
+  sayActiveCode();
 }
 
 // ------------------------------------------------------------------ bulk
