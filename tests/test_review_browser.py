@@ -728,3 +728,22 @@ def test_the_code_chooser_says_which_code_enter_chooses(tmp_path, browser):
         expect(said).to_have_text(f"Enter chooses “{page.locator('#code-tree button.code.active bdi').text_content()}”")
         page.keyboard.type("zzz")
         expect(said).to_have_text("No code matches.")
+
+
+def test_each_box_of_the_bulk_table_is_named_by_its_row(tmp_path, browser):
+    """Every box of the bulk table was named "Select": a screen reader could not tell which segment it picked."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.click("#tab-bulk")
+        page.select_option("#bulk-code", "work")
+        page.fill("#bulk-min", "0.5")
+        page.click("#bulk-form button[type=submit]")
+        expect(page.locator("#bulk-rows tr")).to_have_count(3)
+        box = page.get_by_role("checkbox", name="interview_a Interviewer How is the new job going?")
+        expect(box).to_be_checked()
+        box.uncheck()
+        expect(page.locator(".bulk-pick:checked")).to_have_count(2)
+        assert page.locator(".bulk-pick:not(:checked)").get_attribute("data-segment") == "interview_a:0"

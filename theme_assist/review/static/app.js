@@ -598,13 +598,13 @@ async function loadBulk() {
     $("bulk-summary").textContent = `${result.matching} suggestion${result.matching === 1 ? "" : "s"} of “${result.code_name}” ` +
       `at or above ${Math.round(($("bulk-min").value || 0) * 100)}% on segments you have not decided.`;
     const rows = clear($("bulk-rows"));
-    for (const item of result.items) {
+    for (const [i, item] of result.items.entries()) {  // each box named by its row's document and text
       rows.append(el("tr", {},
-        el("td", {}, el("input", { type: "checkbox", class: "bulk-pick", checked: "", "aria-label": "Select",
+        el("td", {}, el("input", { type: "checkbox", class: "bulk-pick", checked: "", "aria-labelledby": `bulk-doc-${i} bulk-text-${i}`,
           dataset: { segment: item.segment_id, suggestion: item.suggestion_id } })),
         el("td", { class: "num" }, `${Math.round(item.score * 100)}%`),
-        el("td", {}, el("bdi", {}, item.document), item.speaker ? el("div", { class: "hint", dir: "auto" }, item.speaker) : null),
-        el("td", { dir: "auto" }, item.text)));
+        el("td", { id: `bulk-doc-${i}` }, el("bdi", {}, item.document), item.speaker ? el("div", { class: "hint", dir: "auto" }, item.speaker) : null),
+        el("td", { dir: "auto", id: `bulk-text-${i}` }, item.text)));
     }
     $("bulk-all").checked = true;
     $("bulk-table").hidden = !result.items.length;
