@@ -747,3 +747,16 @@ def test_each_box_of_the_bulk_table_is_named_by_its_row(tmp_path, browser):
         box.uncheck()
         expect(page.locator(".bulk-pick:checked")).to_have_count(2)
         assert page.locator(".bulk-pick:not(:checked)").get_attribute("data-segment") == "interview_a:0"
+
+
+def test_at_200_percent_zoom_the_status_line_is_in_view(tmp_path, browser):
+    """At 200% zoom (640 × 400 pixels) the line that says "Saved ✓" or "Not saved: the review server is not
+    answering" was a screen below: a key pressed seemed to do nothing, or to have saved."""
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a", viewport=(640, 400)) as (page, server):
+        server.stop()
+        page.keyboard.press("a")
+        wait_for_status(page, "Not saved: the review server is not answering")
+        box = page.locator("#save-status").bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= 400, box
