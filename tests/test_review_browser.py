@@ -760,3 +760,21 @@ def test_at_200_percent_zoom_the_status_line_is_in_view(tmp_path, browser):
         wait_for_status(page, "Not saved: the review server is not answering")
         box = page.locator("#save-status").bounding_box()
         assert 0 <= box["y"] and box["y"] + box["height"] <= 400, box
+
+
+def test_at_200_percent_zoom_the_next_segment_does_not_scroll_the_page_up_to_the_queue(tmp_path, browser):
+    """With the queue above the segment (200% zoom, 640 × 400 pixels), each next segment scrolled the window up to
+    its queue entry: the buttons and the text just read went off screen."""
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a", viewport=(640, 400)) as (page, _):
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        before = page.locator("#btn-accept").bounding_box()
+        assert 0 <= before["y"] <= 400 - before["height"]
+        page.keyboard.press("ArrowRight")
+        wait_for_next(page, "interview_a:0")
+        after = page.locator("#btn-accept").bounding_box()
+        assert after["y"] == pytest.approx(before["y"], abs=2)
+        entry, sidebar = page.evaluate("""() => [document.querySelector('#queue li.current').getBoundingClientRect().toJSON(),
+                                               document.querySelector('.sidebar').getBoundingClientRect().toJSON()]""")
+        assert sidebar["top"] <= entry["top"] and entry["bottom"] <= sidebar["bottom"] + 1  # the queue follows

@@ -265,7 +265,18 @@ function markQueue() {
     if (i === state.index) nodes[i].setAttribute("aria-current", "true"); else nodes[i].removeAttribute("aria-current");
   }
   const current = nodes[state.index];
-  if (current) current.scrollIntoView({ block: "nearest" });
+  if (current) scrollQueueTo(current);
+}
+
+// The queue scrolled within itself to show an entry; the window stays (scrollIntoView scrolled it too: at 200% zoom,
+// with the queue above the segment, the page jumped up to the queue at every segment).
+function scrollQueueTo(entry) {
+  const sidebar = entry.closest(".sidebar");
+  const box = entry.getBoundingClientRect();
+  const top = sidebar.getBoundingClientRect().top + sidebar.clientTop;  // inside its borders
+  const bottom = top + sidebar.clientHeight;
+  if (box.top < top) sidebar.scrollTop -= top - box.top;
+  else if (box.bottom > bottom) sidebar.scrollTop += Math.min(box.bottom - bottom, box.top - top);
 }
 
 // ------------------------------------------------------------------ one segment
