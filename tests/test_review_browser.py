@@ -778,3 +778,17 @@ def test_at_200_percent_zoom_the_next_segment_does_not_scroll_the_page_up_to_the
         entry, sidebar = page.evaluate("""() => [document.querySelector('#queue li.current').getBoundingClientRect().toJSON(),
                                                document.querySelector('.sidebar').getBoundingClientRect().toJSON()]""")
         assert sidebar["top"] <= entry["top"] and entry["bottom"] <= sidebar["bottom"] + 1  # the queue follows
+
+
+def test_a_screen_reader_finds_the_page_and_the_segment_by_their_headings(tmp_path, browser):
+    """The page had no main heading and the segment none: "Suggested codes" was the only heading to jump to."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"theme_assist\s+mini · Mini peer support"))
+        expect(page.get_by_role("heading", level=2, name=re.compile(r"^Document interview_a .*Segment 1$"))).to_be_visible()
+        page.keyboard.press("ArrowRight")
+        expect(page.get_by_role("heading", level=2, name=re.compile(r"Segment 2$"))).to_be_visible()
+
