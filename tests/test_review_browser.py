@@ -792,3 +792,21 @@ def test_a_screen_reader_finds_the_page_and_the_segment_by_their_headings(tmp_pa
         page.keyboard.press("ArrowRight")
         expect(page.get_by_role("heading", level=2, name=re.compile(r"Segment 2$"))).to_be_visible()
 
+
+def test_tab_can_skip_the_queue(tmp_path, browser):
+    """Tab went through every entry of the queue (up to 500) before the segment's tabs and buttons."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.reload()  # the coder is remembered: no dialog
+        expect(page.locator("#suggestions li.suggestion").first).to_be_visible()
+        page.keyboard.press("Tab")
+        skip = page.get_by_role("link", name="Skip to the segment")
+        expect(skip).to_be_focused()
+        box = skip.bounding_box()
+        assert box["x"] >= 0 and box["y"] >= 0  # in view while it has the focus
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        expect(page.locator("#tab-review")).to_be_focused()
