@@ -810,3 +810,19 @@ def test_tab_can_skip_the_queue(tmp_path, browser):
         page.keyboard.press("Enter")
         page.keyboard.press("Tab")
         expect(page.locator("#tab-review")).to_be_focused()
+
+
+def test_a_filter_changed_from_the_keyboard_says_how_many_segments_match(tmp_path, browser):
+    """A filter changed with the arrow keys refilled the queue without a word to a screen reader: the count of the
+    matching segments changed silently."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        count = page.locator("#queue-count")
+        expect(count).to_have_text("5 segments match")
+        page.locator("#filter-document").focus()
+        page.keyboard.press("ArrowDown")
+        expect(count).to_have_text("4 segments match")
+        assert count.get_attribute("aria-live") == "polite"
