@@ -826,3 +826,13 @@ def test_a_filter_changed_from_the_keyboard_says_how_many_segments_match(tmp_pat
         page.keyboard.press("ArrowDown")
         expect(count).to_have_text("4 segments match")
         assert count.get_attribute("aria-live") == "polite"
+
+
+def test_the_upper_score_filter_is_named_as_a_score(tmp_path, browser):
+    """The upper score box was named "to" alone: a screen reader said "to, spin button, 1"."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        expect(page.get_by_role("spinbutton", name="Score to", exact=True)).to_have_value("1")
