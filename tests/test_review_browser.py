@@ -836,3 +836,23 @@ def test_the_upper_score_filter_is_named_as_a_score(tmp_path, browser):
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         expect(page.get_by_role("spinbutton", name="Score to", exact=True)).to_have_value("1")
+
+
+def test_the_arrow_keys_on_a_tab_go_to_the_other_tab(tmp_path, browser):
+    """→ on the "One at a time" tab, which a screen reader announces as "tab, 1 of 2", went on to the next segment
+    instead of to the other tab."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.get_by_role("tab", name="One at a time").focus()
+        page.keyboard.press("ArrowRight")
+        bulk = page.get_by_role("tab", name="Bulk by code")
+        expect(bulk).to_be_focused()
+        expect(bulk).to_have_attribute("aria-selected", "true")
+        expect(page.get_by_role("tabpanel", name="Bulk review")).to_be_visible()
+        page.keyboard.press("ArrowLeft")
+        expect(page.get_by_role("tab", name="One at a time")).to_be_focused()
+        expect(page.get_by_role("tabpanel", name="Segment")).to_be_visible()
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:0")

@@ -647,6 +647,8 @@ function switchView(view) {
   $("bulk-view").hidden = view !== "bulk";
   $("tab-review").setAttribute("aria-selected", String(view === "review"));
   $("tab-bulk").setAttribute("aria-selected", String(view === "bulk"));
+  $("tab-review").tabIndex = view === "review" ? 0 : -1;  // one stop for Tab, ← → between the two
+  $("tab-bulk").tabIndex = view === "bulk" ? 0 : -1;
   if (view === "review") loadQueue(state.segment && state.segment.segment_id);
 }
 
@@ -698,6 +700,13 @@ function onKey(event) {
   }
   if ($("coder-dialog").open || typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
   const key = event.key;
+  if (event.target.getAttribute("role") === "tab" && (key === "ArrowLeft" || key === "ArrowRight")) {
+    const view = event.target.id === "tab-review" ? "bulk" : "review";  // the tabs' own keys: the other tab
+    switchView(view);
+    $(`tab-${view}`).focus();
+    event.preventDefault();
+    return;
+  }
   if (key === "u") { undo(); event.preventDefault(); return; }
   if (state.view !== "review") return;
   const actions = {
