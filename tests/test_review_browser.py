@@ -256,6 +256,9 @@ def start_coding(page, url: str, coder: str, document: str) -> None:
     page.select_option("#filter-status", "all")
     page.select_option("#filter-document", document)
     expect(page.locator("#segment")).to_have_attribute("data-id", f"{document}:0")
+    # the document's own list came (the one of all documents can start with the same segment): no later list will
+    # show its first segment again, resetting the suggestion selected
+    expect(page.locator(f"#queue li:not([data-id^='{document}:'])")).to_have_count(0)
 
 
 def show_segment(page, segment_id: str) -> None:
