@@ -859,3 +859,16 @@ def test_the_arrow_keys_on_a_tab_go_to_the_other_tab(tmp_path, browser):
         expect(page.get_by_role("tab", name="One at a time")).to_be_focused()
         expect(page.get_by_role("tabpanel", name="Segment")).to_be_visible()
         expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:0")
+
+
+def test_a_screen_reader_tells_the_segment_from_its_context(tmp_path, browser):
+    """The turns before and after the segment read as the segment's own text did, with nothing to tell them apart
+    but colour and a border, and "Sam:The salary…" ran the speaker into the text."""
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        show_segment(page, "interview_a:2")
+        said = page.locator("#segment").aria_snapshot()
+        assert 'group "Before the segment": "Interviewer: How is the new job going? Sam: The salary' in said, said
+        assert re.search(r'group "The segment":\s*- text: Interviewer\s*- paragraph: And at home\?', said), said
+        assert 'group "After the segment": "Sam: My sister' in said, said

@@ -321,7 +321,7 @@ function firstOpenSuggestion() {
 
 function turnNode(turn) {
   return el("div", { class: "turn", dir: "auto" }, el("span", { class: "who" }, turn.speaker ? el("bdi", {}, turn.speaker) : "",
-    turn.speaker ? ":" : ""), el("bdi", {}, turn.text));
+    turn.speaker ? ": " : ""), el("bdi", {}, turn.text));
 }
 
 function renderSegment() {
