@@ -872,3 +872,23 @@ def test_a_screen_reader_tells_the_segment_from_its_context(tmp_path, browser):
         assert 'group "Before the segment": "Interviewer: How is the new job going? Sam: The salary' in said, said
         assert re.search(r'group "The segment":\s*- text: Interviewer\s*- paragraph: And at home\?', said), said
         assert 'group "After the segment": "Sam: My sister' in said, said
+
+
+def test_a_decision_on_the_focused_suggestion_leaves_the_focus_on_the_suggestions(tmp_path, browser):
+    """After ↓ and a decision the suggestions were drawn anew and the focus fell back to the page: a screen reader
+    lost its place, and heard nothing of the suggestion selected next."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowUp")
+        expect(page.locator("#suggestions li.selected")).to_be_focused()
+        page.keyboard.press("r")  # the segment stays: its next suggestion is selected, and has the focus
+        wait_for_status(page, "Saved ✓ reject")
+        expect(page.locator("#suggestions li.selected")).to_have_attribute("data-code", "family")
+        expect(page.locator("#suggestions li.selected")).to_be_focused()
+        page.keyboard.press("a")  # on to the next segment: its first suggestion has the focus
+        wait_for_next(page, "interview_a:0")
+        expect(page.locator("#suggestions li.selected")).to_be_focused()

@@ -372,9 +372,12 @@ function renderRunInfo() {
   }
 }
 
-function renderSuggestions() {
+// ``focus``: the selected suggestion takes the focus (↑/↓); one the list had keeps it, redrawn (after a decision too).
+function renderSuggestions(focus = false) {
   const s = state.segment;
-  const list = clear($("suggestions"));
+  const list = $("suggestions");
+  focus = focus || list.contains(document.activeElement);
+  clear(list);
   const applied = new Set(s.mine.codes.map((c) => c.id));
   const rejected = new Set(s.mine.rejected.map((c) => c.id));
   if (!s.suggestions.length) {
@@ -401,6 +404,8 @@ function renderSuggestions() {
       suggestion.evidence.length ? evidence : null);
     list.append(item);
   });
+  const selected = list.children[Math.max(state.selected, 0)];
+  if (focus && selected) selected.focus();  // a screen reader says which one a key now answers
 }
 
 function selectedSuggestion() {
@@ -730,8 +735,7 @@ function keysBackToPage(control) {
 function moveSuggestion(step) {
   if (!state.segment || !state.segment.suggestions.length) return;
   state.selected = Math.max(0, Math.min(state.segment.suggestions.length - 1, state.selected + step));
-  renderSuggestions();
-  $("suggestions").children[state.selected].focus();  // a screen reader says which one a key now answers
+  renderSuggestions(true);
 }
 
 function bindControls() {
