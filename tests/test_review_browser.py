@@ -734,7 +734,8 @@ def test_the_code_chooser_says_which_code_enter_chooses(tmp_path, browser):
 
 
 def test_each_box_of_the_bulk_table_is_named_by_its_row(tmp_path, browser):
-    """Every box of the bulk table was named "Select": a screen reader could not tell which segment it picked."""
+    """Every box of the bulk table was named "Select": a screen reader could not tell which segment it picked; what
+    "Show suggestions" found was not said at all."""
     from playwright.sync_api import expect
 
     project = tmp_path / "mini.taproj"
@@ -745,6 +746,9 @@ def test_each_box_of_the_bulk_table_is_named_by_its_row(tmp_path, browser):
         page.fill("#bulk-min", "0.5")
         page.click("#bulk-form button[type=submit]")
         expect(page.locator("#bulk-rows tr")).to_have_count(3)
+        summary = page.locator("#bulk-summary")  # what "Show suggestions" found, said to a screen reader
+        expect(summary).to_contain_text("3 suggestions of “Paid work” at or above 50%")
+        assert summary.get_attribute("aria-live") == "polite"
         box = page.get_by_role("checkbox", name="interview_a Interviewer How is the new job going?")
         expect(box).to_be_checked()
         box.uncheck()
