@@ -762,11 +762,17 @@ def test_at_200_percent_zoom_the_status_line_is_in_view(tmp_path, browser):
     project = tmp_path / "mini.taproj"
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a", viewport=(640, 400)) as (page, server):
+        status = page.locator("#save-status")
+        assert status.bounding_box()["y"] > 400  # empty, it stays in its place and covers nothing
         server.stop()
         page.keyboard.press("a")
         wait_for_status(page, "Not saved: the review server is not answering")
-        box = page.locator("#save-status").bounding_box()
+        box = status.bounding_box()
         assert 0 <= box["y"] and box["y"] + box["height"] <= 400, box
+        button = page.locator("#btn-next")  # just above the window's bottom edge, behind the status line
+        page.evaluate("(button) => window.scrollBy(0, button.getBoundingClientRect().bottom - 396)", button.element_handle())
+        button.focus()  # a control given the focus is scrolled clear of it
+        assert button.bounding_box()["y"] + button.bounding_box()["height"] <= status.bounding_box()["y"]
 
 
 def test_at_200_percent_zoom_the_next_segment_does_not_scroll_the_page_up_to_the_queue(tmp_path, browser):
