@@ -728,7 +728,8 @@ def test_the_code_chooser_says_which_code_enter_chooses(tmp_path, browser):
         page.keyboard.press("Control+a")
         page.keyboard.type("a")
         page.keyboard.press("ArrowDown")
-        expect(said).to_have_text(f"Enter chooses “{page.locator('#code-tree button.code.active bdi').text_content()}”")
+        active = page.locator("#code-tree button.code.active bdi").text_content()
+        expect(said).to_have_text(f"Enter chooses “{active}”")
         page.keyboard.type("zzz")
         expect(said).to_have_text("No code matches.")
 
@@ -770,7 +771,8 @@ def test_at_200_percent_zoom_the_status_line_is_in_view(tmp_path, browser):
         box = status.bounding_box()
         assert 0 <= box["y"] and box["y"] + box["height"] <= 400, box
         button = page.locator("#btn-next")  # just above the window's bottom edge, behind the status line
-        page.evaluate("(button) => window.scrollBy(0, button.getBoundingClientRect().bottom - 396)", button.element_handle())
+        page.evaluate("(button) => window.scrollBy(0, button.getBoundingClientRect().bottom - 396)",
+                      button.element_handle())
         button.focus()  # a control given the focus is scrolled clear of it
         assert button.bounding_box()["y"] + button.bounding_box()["height"] <= status.bounding_box()["y"]
 
@@ -788,8 +790,9 @@ def test_at_200_percent_zoom_the_next_segment_does_not_scroll_the_page_up_to_the
         wait_for_next(page, "interview_a:0")
         after = page.locator("#btn-accept").bounding_box()
         assert after["y"] == pytest.approx(before["y"], abs=2)
-        entry, sidebar = page.evaluate("""() => [document.querySelector('#queue li.current').getBoundingClientRect().toJSON(),
-                                               document.querySelector('.sidebar').getBoundingClientRect().toJSON()]""")
+        entry, sidebar = page.evaluate("""() => [
+          document.querySelector('#queue li.current').getBoundingClientRect().toJSON(),
+          document.querySelector('.sidebar').getBoundingClientRect().toJSON()]""")
         assert sidebar["top"] <= entry["top"] and entry["bottom"] <= sidebar["bottom"] + 1  # the queue follows
 
 
@@ -801,7 +804,8 @@ def test_a_screen_reader_finds_the_page_and_the_segment_by_their_headings(tmp_pa
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"theme_assist\s+mini · Mini peer support"))
-        expect(page.get_by_role("heading", level=2, name=re.compile(r"^Document interview_a .*Segment 1$"))).to_be_visible()
+        segment = page.get_by_role("heading", level=2, name=re.compile(r"^Document interview_a .*Segment 1$"))
+        expect(segment).to_be_visible()
         page.keyboard.press("ArrowRight")
         expect(page.get_by_role("heading", level=2, name=re.compile(r"Segment 2$"))).to_be_visible()
 
