@@ -395,6 +395,24 @@ def test_noun_phrase_terms_come_from_the_part_of_speech_lexicon(text, expected, 
     assert expected <= lemmas and not lemmas & absent
 
 
+def test_verbs_in_ing_after_a_preposition_are_no_terms_but_nouns_in_ing_are():
+    """"for coming", "about talking" name what speakers did; "meeting", "training" and "housing" are nouns, and so
+    is an "-ing" form the texts put after a determiner or possessive ("your drinking") or use in the plural."""
+    (terms,) = noun_phrase_ngrams(["Thanks for coming, and for talking about going home with the peer workers."])
+    lemmas = {word for lemma, _ in terms for word in lemma.split()}
+    assert {"peer", "worker"} <= lemmas and not lemmas & {"coming", "come", "talking", "talk", "going", "go"}
+    (terms,) = noun_phrase_ngrams(["We spoke about housing at the staff meeting, and about training."])
+    assert {"housing", "staff meeting", "training"} <= {lemma for lemma, _ in terms}
+    texts = ["Your drinking worries me.", "After drinking I feel sick.", "My feelings changed.", "About feeling low."]
+    assert [{lemma for lemma, _ in terms} >= {form} for terms, form in zip(
+        noun_phrase_ngrams(texts), ["drinking", "drinking", "feeling", "feeling"])] == [True] * 4
+    assert noun_phrase_ngrams(texts[1:2]) == [[]]  # no text uses "drinking" as a noun: a verb after "after"
+    # a determiner makes a noun of any "-ing" form; a pronoun after it, a verb
+    assert [sorted({lemma for lemma, _ in terms}) for terms in noun_phrase_ngrams(
+        ["It is nice meeting you.", "Is that going to help?", "In the coming weeks."])] == [
+        ["nice"], [], ["coming", "coming week", "week"]]
+
+
 def test_spoken_contractions_split_by_the_tokenizer_are_fillers_too():
     (terms,) = noun_phrase_ngrams(["I'm gonna get a rehab place, we gotta plan, ya know, dunno."])  # "plan": a verb
     lemmas = {lemma for lemma, _ in terms}

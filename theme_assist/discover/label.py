@@ -5,8 +5,11 @@ worker"``, ``"community rehab program"``): spaCy's blank English tokenizer with 
 part-of-speech lexicon that ships with it in ``spacy-lookups-data`` (Explosion's lemma index, from WordNet: which
 lemmas can be nouns, adjectives, verbs, adverbs). A noun phrase here is a run of words that can each be a noun or an
 adjective, ending in one that can be a noun; a word that can only be a verb or an adverb ("told", "laughed",
-"really") ends the run. No trained parser is needed (issue #2 rules out third-party re-uploads of spaCy's trained
-pipelines, the only ones PyPI has), at the price of keeping words that are nouns as well as verbs ("work",
+"really") ends the run. The lexicon lists nearly every verb's "-ing" form as a noun too, so such a form is one only
+where the texts use it as one, after a determiner or possessive or in the plural ("the meeting", "your drinking",
+"feelings"; a few nouns of services such as "training" and "housing" always): "thanks for coming" or "about
+talking" say what speakers did. No trained parser is needed (issue #2 rules out third-party re-uploads of spaCy's
+trained pipelines, the only ones PyPI has), at the price of keeping words that are nouns as well as verbs ("work",
 "support"), which are often what a theme is about anyway. Stop words (spaCy's, and spoken fillers such as "um",
 "yeah", "like"), names (words the texts mostly capitalise away from sentence starts, also those the lexicon knows as
 words: "Grace", "Sarah"), numbers and punctuation are removed, and an n-gram never spans a removed word. A theme is
@@ -80,12 +83,25 @@ def parts_of_speech() -> dict[str, frozenset[str]]:
     return words
 
 
+#: Determiners and possessives: a word in "-ing" after one is a noun ("the meeting", "your drinking"), while after a
+#: preposition it is mostly a verb ("thanks for coming", "about talking").
+DETERMINERS = frozenset("a an the my our your their his her its this these those some any every each".split())
+
 #: Words after which a word that can be a noun or a verb ("support", "meeting") is read as a noun.
-NOUN_CONTEXT = frozenset("""
-    a an the my our your their his her its this that these those some any no every each much many more most few
-    several other another of for with about in on at from by without into after before over under between through
-    during against
+NOUN_CONTEXT = DETERMINERS | frozenset("""
+    that no much many more most few several other another of for with about in on at from by without into after
+    before over under between through during against
 """.split())
+
+#: Nouns in "-ing" of services and daily life, read as nouns however few texts put a determiner before them
+#: ("staff training", "about housing"): :func:`nouns_in_ing` adds those the texts show.
+ING_NOUNS = frozenset("""
+    meeting training housing funding counselling counseling nursing schooling parenting mentoring screening
+    evening building clothing wedding
+""".split())
+
+#: Share of a verb's "-ing" form's occurrences (its plural included) that must be nouns for :func:`nouns_in_ing`.
+ING_NOUN_SHARE = 0.1
 
 
 #: Words after which a word that can be a noun or a verb is read as a verb ("tell me", "support the team").
@@ -93,13 +109,15 @@ VERB_OBJECTS = frozenset("me you him her us them it myself yourself himself hers
                          "my our your their his its this these those".split())
 
 
-def _noun_phrases(doc, stop_words: frozenset[str] = frozenset()) -> list:
+def _noun_phrases(doc, stop_words: frozenset[str] = frozenset(), ing_nouns: frozenset[str] = ING_NOUNS) -> list:
     """Noun phrases of ``doc`` from the lexicon alone: runs of words that can be nouns or adjectives, cut after the
     last that can be a noun. A word that can also be a verb (by its form or its lemma: "support", "medicines",
     "felt") joins a run after another word of it other than a plural noun ("peer support", not "workers need"),
     after a determiner or preposition, or where it opens a clause ("Weather is"), and never before a pronoun or
     determiner ("tell me", "support the team"); an inflected verb form ("told", "laughed"), a word
-    that can only be a verb or an adverb, and a stop word end the run. Words the lexicon does not know (names)
+    that can only be a verb or an adverb, and a stop word end the run. A verb's "-ing" form that is not in
+    ``ing_nouns`` (the texts' nouns in "-ing", :func:`nouns_in_ing`) is a noun only after a determiner or
+    possessive ("the coming weeks", not "thanks for coming"). Words the lexicon does not know (names)
     count as nouns. A noun in "-ing" ("meeting", "training") keeps its own form as its lemma, not the verb's."""
     pos = parts_of_speech()
     nominal, known = pos["nominal"], pos["known"]
@@ -129,12 +147,17 @@ def _noun_phrases(doc, stop_words: frozenset[str] = frozenset()) -> list:
         if i + 1 < len(tokens) and tokens[i + 1].lower_ in VERB_OBJECTS:  # "patients tell me", "we support the"
             kinds[i] = "other"
             continue
+        before = tokens[i - 1].lower_ if i else ""
+        form = token.lower_
+        if form.endswith("ing") and form != token.lemma_.lower() and form not in ing_nouns and (
+                before not in DETERMINERS):
+            kinds[i] = "other"  # what speakers did: "for coming", "about talking"
+            continue
         if i and kinds[i - 1] != "other":
             previous = tokens[i - 1]
             if previous.lower_ != previous.lemma_.lower() and previous.lower_.endswith("s"):
                 kinds[i] = "other"  # after a plural noun, a verb: "workers need", "people say"
             continue
-        before = tokens[i - 1].lower_ if i else ""
         opens_clause = i == 0 or tokens[i - 1].is_punct
         if before not in NOUN_CONTEXT and not (opens_clause and i + 1 < len(tokens) and tokens[i + 1].is_alpha
                                                and tokens[i + 1].lower_ != "to"):
@@ -183,20 +206,40 @@ def proper_nouns(docs: Iterable) -> frozenset[str]:
     return frozenset(word for word, n in seen.items() if 2 * capitalised[word] > n)
 
 
-def _ngrams(texts: list[str], nlp, spans: Callable[[object, frozenset[str]], Iterable],
+def nouns_in_ing(docs: Iterable) -> frozenset[str]:
+    """Lower-cased "-ing" forms that the parsed ``docs`` use as nouns, and :data:`ING_NOUNS`: those of which at
+    least :data:`ING_NOUN_SHARE` of the occurrences, their plural's included, are the plural ("feelings") or follow
+    a determiner or possessive ("the drinking", "your smoking"). Forms that name what speakers did ("coming",
+    "talking", "going") seldom do, whatever the preposition before them."""
+    seen, nouns = Counter(), Counter()
+    for doc in docs:
+        for previous, token in zip([None, *doc], doc):
+            form = token.lower_
+            if form.endswith("ings"):
+                seen[form[:-1]] += 1
+                nouns[form[:-1]] += 1
+            elif form.endswith("ing"):
+                seen[form] += 1
+                nouns[form] += previous is not None and previous.lower_ in DETERMINERS
+    return ING_NOUNS | frozenset(form for form, n in nouns.items() if n and n >= ING_NOUN_SHARE * seen[form])
+
+
+def _ngrams(texts: list[str], nlp, spans: Callable[[object, frozenset[str], frozenset[str]], Iterable],
             ngram_range: tuple[int, int], extra_stop_words: frozenset[str]) -> list[list[tuple[str, str]]]:
     """``(lemma n-gram, surface n-gram)`` pairs of each text, lower-cased, from runs of consecutive content words
     (alphabetic, two letters or more, neither the word nor its lemma a stop word or a name the texts mostly
-    capitalise, :func:`proper_nouns`) within the ``spans`` of each parsed text (``spans(doc, stop_words)``)."""
+    capitalise, :func:`proper_nouns`) within the ``spans`` of each parsed text (``spans(doc, stop_words,
+    ing_nouns)``, with the texts' nouns in "-ing", :func:`nouns_in_ing`)."""
     low, high = ngram_range
     unique = list(dict.fromkeys(texts))  # transcripts repeat short turns ("Mm-hmm.") many times
     docs = list(nlp.pipe(unique, batch_size=256))
     stop_words = frozenset(nlp.Defaults.stop_words) | extra_stop_words | proper_nouns(docs)
+    ing_nouns = nouns_in_ing(docs)
     analysed = {}
     for text, doc in zip(unique, docs):
         terms = []
         annotation = _annotations(doc)
-        for span in spans(doc, stop_words):
+        for span in spans(doc, stop_words, ing_nouns):
             run = []
             for token in [*span, None]:
                 lemma = token.lemma_.lower() if token is not None else ""
@@ -216,7 +259,7 @@ def _ngrams(texts: list[str], nlp, spans: Callable[[object, frozenset[str]], Ite
 def lemma_ngrams(texts: list[str], ngram_range: tuple[int, int] = (1, 3),
                  extra_stop_words: frozenset[str] = SPOKEN_FILLERS) -> list[list[tuple[str, str]]]:
     """Term pairs (:func:`_ngrams`) from every run of content words, with lookup lemmas (no trained pipeline)."""
-    return _ngrams(texts, lemmatizer(), lambda doc, _: [doc], ngram_range, extra_stop_words)
+    return _ngrams(texts, lemmatizer(), lambda doc, *_: [doc], ngram_range, extra_stop_words)
 
 
 def noun_phrase_ngrams(texts: list[str], ngram_range: tuple[int, int] = (1, 3),
