@@ -413,6 +413,18 @@ def test_verbs_in_ing_after_a_preposition_are_no_terms_but_nouns_in_ing_are():
         ["nice"], [], ["coming", "coming week", "week"]]
 
 
+def test_a_word_opening_a_sentence_has_the_lemma_of_its_lower_case_form():
+    """The lookup table has lower-case keys: "Doctors" was a term apart from "doctors" (or, unknown to the lexicon
+    and capitalised, a name), "Coming" a noun."""
+    (terms,) = noun_phrase_ngrams(["Coming here was hard. Doctors listened, the doctors said so."])
+    assert terms == [("doctor", "doctors"), ("doctor", "doctors")]
+    (terms,) = lemma_ngrams(["Thanks, doctors. Thanks!"])
+    assert {lemma for lemma, _ in terms} == {"thank", "doctor"}
+    texts = ["Thanks for the tea.", "Thanks, the tea was good.", "tea, thanks", "tea and thanks", "rain", "more rain"]
+    keywords = CTfidfLabeller(terms="content_words").fit(texts, np.array([0, 0, 0, 0, 1, 1])).keywords([0])
+    assert sorted(term for term, _ in keywords) == ["tea", "thanks"]  # not "thanks" twice
+
+
 def test_spoken_contractions_split_by_the_tokenizer_are_fillers_too():
     (terms,) = noun_phrase_ngrams(["I'm gonna get a rehab place, we gotta plan, ya know, dunno."])  # "plan": a verb
     lemmas = {lemma for lemma, _ in terms}

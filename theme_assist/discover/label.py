@@ -224,6 +224,17 @@ def nouns_in_ing(docs: Iterable) -> frozenset[str]:
     return ING_NOUNS | frozenset(form for form, n in nouns.items() if n and n >= ING_NOUN_SHARE * seen[form])
 
 
+def _lower_case_lemmas(docs: Iterable, nlp) -> None:
+    """Give the capitalised words of the parsed ``docs`` the lookup lemma of their lower-case form ("Coming" ->
+    "come", "Doctors" -> "doctor", "Thanks" -> "thank"): the lookup table's keys are lower-case, so a word that opens
+    a sentence kept its own form as its lemma, a term apart from the same word in mid-sentence."""
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    for doc in docs:
+        for token in doc:
+            if not token.is_lower and token.lemma_ == token.text:
+                token.lemma_ = table.get(token.lower_, token.lower_)
+
+
 def _ngrams(texts: list[str], nlp, spans: Callable[[object, frozenset[str], frozenset[str]], Iterable],
             ngram_range: tuple[int, int], extra_stop_words: frozenset[str]) -> list[list[tuple[str, str]]]:
     """``(lemma n-gram, surface n-gram)`` pairs of each text, lower-cased, from runs of consecutive content words
@@ -233,6 +244,7 @@ def _ngrams(texts: list[str], nlp, spans: Callable[[object, frozenset[str], froz
     low, high = ngram_range
     unique = list(dict.fromkeys(texts))  # transcripts repeat short turns ("Mm-hmm.") many times
     docs = list(nlp.pipe(unique, batch_size=256))
+    _lower_case_lemmas(docs, nlp)
     stop_words = frozenset(nlp.Defaults.stop_words) | extra_stop_words | proper_nouns(docs)
     ing_nouns = nouns_in_ing(docs)
     analysed = {}
