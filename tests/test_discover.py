@@ -439,6 +439,13 @@ def test_a_label_has_two_words_where_its_segments_have_them():
     assert CTfidfLabeller().fit(["okay", "okay", "rain"], np.array([0, 0, 1])).label([0]) == "okay"
 
 
+def test_a_theme_of_backchannels_is_not_named_by_a_word_one_of_its_segments_says():
+    texts = ["Mm-hmm."] * 9 + ["Mm-hmm. The CEO called.", "Right.", "the clinic", "the clinic staff", "rain"]
+    labeller = CTfidfLabeller().fit(texts, np.array([0] * 11 + [1, 1, 1]))
+    assert labeller.label([0]) == "hmm" and labeller.keywords([0]) == []  # not "ceo"
+    assert labeller.label([1]).startswith("clinic")
+
+
 def test_names_and_transcribers_notes_are_no_terms():
     (terms,) = noun_phrase_ngrams(["Leonie said the clinic [laughter] was full, Stefan [crosstalk] agreed."])
     assert {lemma for lemma, _ in terms} == {"clinic"}

@@ -55,6 +55,10 @@ contractions of speech."""
 #: Cosine similarity above which a keyword repeats one already in the label ("recorder" after "recording").
 REDUNDANT_SIMILARITY = 0.8
 
+#: Share of a theme's analysed segments that must hold a term for terms to name it: below it the theme is made of
+#: backchannels ("Mm-hmm.", "Right.", "Sure."), named by its most frequent word rather than by what one of them says.
+MIN_TERM_SHARE = 0.2
+
 
 @lru_cache(maxsize=1)
 def lemmatizer():
@@ -380,6 +384,8 @@ class CTfidfLabeller:
                                        shape=(n_themes + 1, len(labels)))
         self.class_counts_ = (membership @ counts).tocsr()
         self._texts, self._labels = list(texts), labels
+        self._analysed = np.isin(np.arange(len(texts)), sample)
+        self._with_terms = np.array([bool(pairs) for pairs in analysed], dtype=bool)
         frequency = np.asarray(self.class_counts_.sum(axis=0)).ravel()
         average = max(float(self.class_counts_.sum(axis=1).mean()), 1.0)
         self.idf_ = np.log(1.0 + average / np.maximum(frequency, 1.0))
@@ -404,8 +410,10 @@ class CTfidfLabeller:
 
         Terms said at least twice in the themes are preferred; ties go to the alphabetically first term. The score
         is the c-TF-IDF weight, or, when re-ranking, the similarity to the themes' centre of the ``n_candidates``
-        best c-TF-IDF terms.
+        best c-TF-IDF terms. Backchannels (:meth:`_backchannels`) have none.
         """
+        if self._backchannels(themes):
+            return []
         counts = np.asarray(self.class_counts_[themes].sum(axis=0)).ravel()
         total = counts.sum()
         if total == 0:
@@ -431,8 +439,11 @@ class CTfidfLabeller:
 
         A keyword that extends one already chosen replaces it (``"peer"`` then ``"peer worker"``); one whose
         lemmas are all in the label already is skipped, and so, when re-ranking, is one whose embedding is as close
-        as :data:`REDUNDANT_SIMILARITY` to a chosen keyword's.
+        as :data:`REDUNDANT_SIMILARITY` to a chosen keyword's. Backchannels (:meth:`_backchannels`) are named by
+        their most frequent word.
         """
+        if self._backchannels(themes):
+            return self._fallback_label(themes)
         chosen: list[str] = []
         for term, _ in self._ranked_terms(themes):
             if self._repeats(term, chosen):  # "meeting" after "meetings" says nothing new
@@ -455,9 +466,16 @@ class CTfidfLabeller:
         return ", ".join(words) if words else self._fallback_label(themes)
 
     def _fallback_label(self, themes: list[int]) -> str:
-        """The most frequent word of the themes' segments when they hold no content word (e.g. only "Okay.")."""
+        """The most frequent word of the themes' segments when they hold no content word (e.g. only "Okay.") or are
+        backchannels (:meth:`_backchannels`)."""
         words = self._frequent_words(themes, content_only=False)
         return words[0] if words else "(no words)"
+
+    def _backchannels(self, themes: list[int]) -> bool:
+        """Whether fewer than :data:`MIN_TERM_SHARE` of the themes' analysed segments hold a term: backchannels
+        ("Mm-hmm.", "Right.") that a term one of them says ("CEO") would misname."""
+        analysed = self._analysed & np.isin(self._labels, themes)
+        return bool(analysed.any()) and self._with_terms[analysed].mean() < MIN_TERM_SHARE
 
     def _repeats(self, term: str, chosen: list[str]) -> bool:
         """Whether ``term``'s lemmas are all in ``chosen`` already, or (re-ranking) its embedding is as close as
