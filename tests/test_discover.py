@@ -502,6 +502,16 @@ def test_labeller_prefers_the_longer_term_over_its_parts():
     assert labeller.label([1]).startswith("weather")
 
 
+def test_keywords_hold_no_term_twice_as_part_of_another():
+    texts = ["the disability pension", "my disability pension", "the disability office", "a pension",
+             "the peer workers", "peer workers", "the peer", "rain", "more rain"]
+    labeller = CTfidfLabeller().fit(texts, np.array([0] * 7 + [1, 1]))
+    keywords = [term for term, _ in labeller.keywords([0])]
+    assert {"disability pension", "peer workers"} <= set(keywords)
+    assert not {"disability", "pension", "peer", "workers"} & set(keywords)  # parts of better keywords
+    assert len(keywords) == len(set(keywords))
+
+
 def test_labeller_reranks_terms_by_similarity_to_the_theme_centre():
     texts = ["she told me about the medicine", "he told me twice", "I told them", "the medicine helped",
              "they told us", "rain and wind today", "the rain again", "wind and rain"]

@@ -406,7 +406,8 @@ class CTfidfLabeller:
         return np.array([float(self._term_vectors[term] @ centre) for term in terms])
 
     def _ranked_terms(self, themes: list[int]) -> list[tuple[str, float]]:
-        """``(lemma n-gram, score)`` of the best terms of the union of ``themes``, best first.
+        """``(lemma n-gram, score)`` of the best terms of the union of ``themes`` (``n_candidates``, or
+        ``n_keywords`` if more), best first.
 
         Terms said at least twice in the themes are preferred; ties go to the alphabetically first term. The score
         is the c-TF-IDF weight, or, when re-ranking, the similarity to the themes' centre of the ``n_candidates``
@@ -422,17 +423,28 @@ class CTfidfLabeller:
         repeated = counts >= 2
         candidates = np.flatnonzero(repeated if repeated.any() else counts > 0)
         if not self.reranked_:
-            order = sorted(candidates, key=lambda j: (-scores[j], self.terms_[j]))[: self.n_keywords]
+            order = sorted(candidates, key=lambda j: (-scores[j], self.terms_[j]))[: max(self.n_candidates,
+                                                                                          self.n_keywords)]
             return [(self.terms_[j], round(float(scores[j]), 4)) for j in order]
         order = sorted(candidates, key=lambda j: (-scores[j], self.terms_[j]))[: max(self.n_candidates, 1)]
         terms = [self.terms_[j] for j in order]
         similarity = np.round(self._similarities(terms, themes), 4)
-        ranked = sorted(zip(terms, similarity), key=lambda item: (-item[1], item[0]))[: self.n_keywords]
+        ranked = sorted(zip(terms, similarity), key=lambda item: (-item[1], item[0]))
         return [(term, float(score)) for term, score in ranked]
 
     def keywords(self, themes: list[int]) -> list[tuple[str, float]]:
-        """``(term, score)`` of the best terms of the union of ``themes`` in their surface form, best first."""
-        return [(self.surface_[term], score) for term, score in self._ranked_terms(themes)]
+        """``(term, score)`` of the ``n_keywords`` best terms of the union of ``themes`` in their surface form, best
+        first, none of them a part of another: a term inside a better one is left out ("worker" after "peer
+        worker"), and one that extends better ones takes the place of the first ("disability" then "disability
+        pension")."""
+        kept: list[tuple[str, float]] = []
+        for term, score in self._ranked_terms(themes):
+            if any(f" {term} " in f" {better} " for better, _ in kept):
+                continue
+            parts = [i for i, (better, _) in enumerate(kept) if f" {better} " in f" {term} "]
+            kept = [(term, score) if i == parts[0] else item for i, item in enumerate(kept)
+                    if i not in parts[1:]] if parts else kept + [(term, score)]
+        return [(self.surface_[term], score) for term, score in kept[: self.n_keywords]]
 
     def label(self, themes: list[int]) -> str:
         """A label of up to ``max_label_terms`` keywords and ``max_label_words`` words, joined by commas.
