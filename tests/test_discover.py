@@ -432,6 +432,12 @@ def test_spoken_contractions_split_by_the_tokenizer_are_fillers_too():
         "gon", "na", "ta", "ya", "dunno"}
 
 
+def test_interjections_and_what_the_tokenizer_leaves_of_wont_are_no_terms():
+    """Unknown to the lexicon, they were taken for nouns: "I won't go" made the term "wo" (AnnoMI: 32 times)."""
+    (terms,) = noun_phrase_ngrams(["I won't go to rehab, hey, gosh, yada yada."])
+    assert terms == [("rehab", "rehab")]
+
+
 def test_a_label_has_two_words_where_its_segments_have_them():
     texts = ["time", "time spent [laughs]", "the time, Sarah, again", "weather", "weather today"]
     labeller = CTfidfLabeller().fit(texts, np.array([0, 0, 0, 1, 1]))

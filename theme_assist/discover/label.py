@@ -44,12 +44,12 @@ from theme_assist.errors import InputError
 #: Fillers, backchannels and discourse markers of spoken transcripts, treated as stop words on top of spaCy's:
 #: they are the most frequent words of any interview and would otherwise name every theme.
 SPOKEN_FILLERS = frozenset("""
-    ah alright er erm gonna gotta hm hmm huh kinda know like lot mean mh mhm mm mmm oh ok okay right sort stuff
-    thing um uh uhm wanna yeah yep yes yup
-    gon na ta dunno lemme gimme sorta cuz ya
+    ah aha alright er erm gonna gosh gotcha gotta hey hm hmm huh kinda know like lot mean mh mhm mm mmm oh ok okay
+    right sort stuff thing um uh uhm wanna yada yeah yep yes yup
+    gon na ta dunno lemme gimme sorta cuz ya wo
 """.split())
-"""The last line: what spaCy's tokenizer leaves of "gonna" (``gon`` ``na``), "gotta" (``got`` ``ta``) and other
-contractions of speech."""
+"""The last line: what spaCy's tokenizer leaves of "gonna" (``gon`` ``na``), "gotta" (``got`` ``ta``), "won't"
+(``wo`` ``n't``) and other contractions of speech."""
 
 
 #: Cosine similarity above which a keyword repeats one already in the label ("recorder" after "recording").
