@@ -450,6 +450,9 @@ def test_a_theme_of_backchannels_is_not_named_by_a_word_one_of_its_segments_says
     labeller = CTfidfLabeller().fit(texts, np.array([0] * 11 + [1, 1, 1]))
     assert labeller.label([0]) == "hmm" and labeller.keywords([0]) == []  # not "ceo"
     assert labeller.label([1]).startswith("clinic")
+    thanks = CTfidfLabeller().fit(["Thank you.", "Thank you.", "You too.", "rain", "more rain"],
+                                  np.array([0, 0, 0, 1, 1]))
+    assert thanks.label([0]) == "thank"  # not the pronoun "you"
 
 
 def test_names_and_transcribers_notes_are_no_terms():

@@ -112,6 +112,9 @@ ING_NOUN_SHARE = 0.1
 VERB_OBJECTS = frozenset("me you him her us them it myself yourself himself herself ourselves themselves a an the "
                          "my our your their his its this these those".split())
 
+#: Pronouns and articles: never the name of a theme, not even of one of backchannels ("Thank you.": "thank").
+UNNAMING = VERB_OBJECTS | frozenset("i we he she they".split())
+
 
 def _noun_phrases(doc, stop_words: frozenset[str] = frozenset(), ing_nouns: frozenset[str] = ING_NOUNS) -> list:
     """Noun phrases of ``doc`` from the lexicon alone: runs of words that can be nouns or adjectives, cut after the
@@ -479,9 +482,10 @@ class CTfidfLabeller:
 
     def _fallback_label(self, themes: list[int]) -> str:
         """The most frequent word of the themes' segments when they hold no content word (e.g. only "Okay.") or are
-        backchannels (:meth:`_backchannels`)."""
+        backchannels (:meth:`_backchannels`), other than a pronoun or article (:data:`UNNAMING`) where they have
+        one."""
         words = self._frequent_words(themes, content_only=False)
-        return words[0] if words else "(no words)"
+        return next((word for word in words if word not in UNNAMING), words[0]) if words else "(no words)"
 
     def _backchannels(self, themes: list[int]) -> bool:
         """Whether fewer than :data:`MIN_TERM_SHARE` of the themes' analysed segments hold a term: backchannels
