@@ -57,6 +57,42 @@ def dense_to_csr(dense: np.ndarray) -> sparse.csr_matrix:
     return sparse.csr_matrix((dense[stored], indices, indptr), shape=dense.shape)
 
 
+FEATURE_ROWS = 2048
+"""Rows whose dense features :func:`beside_tfidf` builds at once."""
+
+
+def beside_tfidf(dense_rows, tfidf: sparse.csr_matrix) -> sparse.csr_matrix:
+    """``sparse.hstack([dense_to_csr(dense_rows(slice(None))), tfidf], format="csr")``, the same matrix, built
+    :data:`FEATURE_ROWS` rows at a time into arrays of its final size.
+
+    The whole dense block, its sparse copy and the copies that stacking makes took several times the result's
+    memory: gigabytes when a suggester is fitted on tens of thousands of coded segments.
+
+    Parameters
+    ----------
+    dense_rows : callable
+        ``dense_rows(rows)``: the dense features (float32) of a ``slice`` of rows.
+    tfidf : scipy.sparse.csr_matrix
+        The sparse features, one row per row of the dense ones.
+    """
+    n_rows = tfidf.shape[0]
+    blocks = [slice(start, start + FEATURE_ROWS) for start in range(0, n_rows, FEATURE_ROWS)]
+    per_row = np.diff(tfidf.indptr).astype(np.int64)
+    for rows in blocks:
+        per_row[rows] += np.count_nonzero(dense_rows(rows), axis=1)
+    n_stored, n_columns = int(per_row.sum()), dense_rows(slice(0, 0)).shape[1] + tfidf.shape[1]
+    index_dtype = np.int32 if max(n_stored, n_columns - 1) <= np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(n_rows + 1, dtype=index_dtype)
+    np.cumsum(per_row, out=indptr[1:])
+    data = np.empty(n_stored, dtype=np.result_type(np.float32, tfidf.dtype))
+    indices = np.empty(n_stored, dtype=index_dtype)
+    for rows in blocks:
+        part = sparse.hstack([dense_to_csr(dense_rows(rows)), tfidf[rows]], format="csr")
+        stored = slice(indptr[rows.start], indptr[min(rows.stop, n_rows)])
+        data[stored], indices[stored] = part.data, part.indices
+    return sparse.csr_matrix((data, indices, indptr), shape=(n_rows, n_columns))
+
+
 class FeatureBuilder:
     """Build the feature matrix of :mod:`theme_assist.suggest` (see the module docstring).
 
@@ -93,13 +129,17 @@ class FeatureBuilder:
 
     def transform(self, texts: list[str], embeddings: np.ndarray, context: list[np.ndarray]):
         """Features of ``texts`` with their ``embeddings`` and the ``context`` embedding blocks (previous, next)."""
-        blocks = [np.asarray(embeddings, dtype=np.float32)]
-        if self.context_weight > 0:
-            blocks.extend(self.context_weight * np.asarray(block, dtype=np.float32) for block in context)
-        dense = np.hstack(blocks)
         if self.tfidf_ is None:
-            return dense
-        return sparse.hstack([dense_to_csr(dense), self.tfidf_weight * self.tfidf_.transform(texts)], format="csr")
+            return self._dense_rows(embeddings, context, slice(None))
+        return beside_tfidf(lambda rows: self._dense_rows(embeddings, context, rows),
+                            self.tfidf_weight * self.tfidf_.transform(texts))
+
+    def _dense_rows(self, embeddings: np.ndarray, context: list[np.ndarray], rows: slice) -> np.ndarray:
+        """The embedding block and the weighted context blocks of ``rows``, side by side (float32)."""
+        blocks = [np.asarray(embeddings[rows], dtype=np.float32)]
+        if self.context_weight > 0:
+            blocks.extend(self.context_weight * np.asarray(block[rows], dtype=np.float32) for block in context)
+        return np.hstack(blocks)
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """JSON-able settings and named arrays; :meth:`from_state` rebuilds an identical builder."""
