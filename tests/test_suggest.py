@@ -534,3 +534,25 @@ def test_sparse_features_take_little_more_memory_than_themselves(monkeypatch):
         tracemalloc.stop()
     result = built.data.nbytes + built.indices.nbytes + built.indptr.nbytes
     assert peak < 1.3 * result
+
+
+@pytest.mark.parametrize("exclusive", [True, False])
+def test_a_fitted_head_leaves_nothing_holding_its_training_matrix(fitted, exclusive, monkeypatch):
+    """scipy's optimiser keeps the matrix a head was fitted on in a reference cycle until the garbage collector
+    runs: each calibration fold's copy of the training rows stayed in memory, a fold after another."""
+    import gc
+    import weakref
+
+    from scipy import sparse
+
+    monkeypatch.setattr(fitted, "exclusive_", exclusive)
+    X = sparse.random(60, 40, density=0.3, format="csr", dtype=np.float32, random_state=0)
+    held = weakref.ref(X)
+    labels = [[fitted.classes_[i % len(fitted.classes_)]] for i in range(60)]
+    gc.disable()
+    try:
+        fitted._fit_head(X, labels, np.ones(60))
+        del X
+        assert held() is None
+    finally:
+        gc.enable()

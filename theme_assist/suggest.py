@@ -26,6 +26,7 @@ A segment whose best score stays below ``threshold`` gets an explicit abstention
 
 from __future__ import annotations
 
+import gc
 import json
 import zipfile
 from dataclasses import dataclass
@@ -367,14 +368,18 @@ class CodeSuggester:
                 coef[present[0]], intercept[present[0]] = 0.0, 0.0
             else:
                 coef[present], intercept[present] = head.coef_, head.intercept_
-            return coef, intercept
-        coef = np.zeros((len(self.classes_), X.shape[1]))
-        intercept = np.full(len(self.classes_), UNLEARNED_INTERCEPT)
-        for k, code in enumerate(self.classes_):
-            y = np.array([code in codes for codes in labels], dtype=int)
-            if 0 < y.sum() < len(y):
-                head = make().fit(X, y, sample_weight=weights)
-                coef[k], intercept[k] = head.coef_[0], head.intercept_[0]
+        else:
+            coef = np.zeros((len(self.classes_), X.shape[1]))
+            intercept = np.full(len(self.classes_), UNLEARNED_INTERCEPT)
+            for k, code in enumerate(self.classes_):
+                y = np.array([code in codes for codes in labels], dtype=int)
+                if 0 < y.sum() < len(y):
+                    head = make().fit(X, y, sample_weight=weights)
+                    coef[k], intercept[k] = head.coef_[0], head.intercept_[0]
+        # scipy's optimiser leaves a reference cycle that holds ``X`` (a calibration fold's copy of the training
+        # rows: hundreds of MB at 20,000 coded segments) until the garbage collector happens to run; the folds'
+        # copies piled up
+        gc.collect()
         return coef, intercept
 
     def _calibrate_on_held_out(self, X, labels: list[list[str]], weights: np.ndarray, groups: np.ndarray,
