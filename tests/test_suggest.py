@@ -556,3 +556,38 @@ def test_a_fitted_head_leaves_nothing_holding_its_training_matrix(fitted, exclus
         assert held() is None
     finally:
         gc.enable()
+
+
+def test_the_head_is_fitted_without_the_representations_its_features_were_built_from(exclusive_book, embedder,
+                                                                                    monkeypatch):
+    """The segments' representations and their copies for the features took hundreds of MB beside the feature
+    matrix at 20,000 coded segments, through every fit of the head: they are gone once the features are built."""
+    import weakref
+
+    import theme_assist.suggest as suggest_module
+    from theme_assist.features import FeatureBuilder
+
+    made, alive_at_fit = [], []
+    embed = suggest_module.embed_with_layers
+    fit_transform = FeatureBuilder.fit_transform
+    fit_head = CodeSuggester._fit_head
+
+    def embedded(*args, **kwargs):
+        arrays = embed(*args, **kwargs)
+        made.extend(weakref.ref(array) for array in arrays)
+        return arrays
+
+    def features(self, texts, represented, context):
+        made.extend(weakref.ref(array) for array in [represented, *context])
+        return fit_transform(self, texts, represented, context)
+
+    def head(self, *args):
+        alive_at_fit.append(sum(ref() is not None for ref in made))
+        return fit_head(self, *args)
+
+    monkeypatch.setattr(suggest_module, "embed_with_layers", embedded)
+    monkeypatch.setattr(FeatureBuilder, "fit_transform", features)
+    monkeypatch.setattr(CodeSuggester, "_fit_head", head)
+    CodeSuggester(embedder=embedder, calibrate=False).fit(CODED, exclusive_book)
+    # the codebook's anchors' embeddings (two arrays, a few rows) are all that is left
+    assert alive_at_fit == [2]

@@ -66,7 +66,8 @@ class TrainingItems:
 
     ``labels`` holds the list of code ids of every item; ``embeddings`` their sentence embeddings (for evidence);
     ``represented`` what the head sees of each item (:func:`~theme_assist.embed.embed_with_layers`); ``context`` the
-    representations of each item's previous and next segment (zero rows where there is none).
+    representations of each item's previous and next segment (zero rows where there is none); both are ``None``
+    once the head's features are built from them.
     """
 
     segment_ids: list[str]
@@ -324,8 +325,13 @@ class CodeSuggester:
         self.classes_ = [c for c in codebook.ids if c in used or not codebook.get(c).children]
         keep = [i for i, labels in enumerate(items.labels) if set(labels) & set(self.classes_)]
         self.features_ = FeatureBuilder(context_weight=self.context_weight, tfidf_weight=self.tfidf_weight)
-        X = self.features_.fit_transform([items.texts[i] for i in keep], items.represented[keep],
-                                         [block[keep] for block in items.context])
+        represented, context = items.represented[keep], [block[keep] for block in items.context]
+        # from here on what the head sees is in X: the representations beside it took hundreds of MB more, at
+        # 20,000 coded segments, through every fit of the head
+        del segment_vectors, segment_represented
+        items.represented = items.context = None
+        X = self.features_.fit_transform([items.texts[i] for i in keep], represented, context)
+        del represented, context
         weights = np.where(items.is_anchor[keep], self.anchor_weight, 1.0)
         labels = [items.labels[i] for i in keep]
         self.coef_, self.intercept_ = self._fit_head(X, labels, weights)
