@@ -57,7 +57,7 @@ def dense_to_csr(dense: np.ndarray) -> sparse.csr_matrix:
     return sparse.csr_matrix((dense[stored], indices, indptr), shape=dense.shape)
 
 
-FEATURE_ROWS = 2048
+FEATURE_ROWS = 512
 """Rows whose dense features :func:`beside_tfidf` builds at once."""
 
 
