@@ -423,6 +423,41 @@ def test_short_cp1252_and_cp1250_texts_are_told_apart_and_the_guess_is_reported(
     assert f"short.txt: read as {encoding} (not UTF-8)" in caplog.text
 
 
+_POLISH = ["Ankieter: Jak się pani czuje dzisiaj?", "Małgorzata: Dziękuję, dobrze. Może jutro pójdę do lekarza.",
+           "Paweł: Cześć, jak się masz?", "Ankieter: Co pani robiła w zeszłym tygodniu?",
+           "Małgorzata: Byłam w szpitalu, żeby zobaczyć córkę."]
+_CZECH = ["Tazatel: Jak se máte?", "Ondřej: Děkuji, dobře. Čekám na výsledky.", "Tazatel: Co jste dělal v úterý?",
+          "Ondřej: Přišla jsem pozdě, protože jsem byl u lékaře.", "Šárka: Říkala jsem, že to bude těžké."]
+
+
+@pytest.mark.parametrize(("lines", "foreign"), [
+    (_POLISH, "Małgorzata: Doktor Müller mówił, że José przyjdzie."),
+    (_CZECH, "Ondřej: Doktor Müller říkal, že to bude dobré."),
+], ids=["polish", "czech"])
+def test_a_long_central_european_transcript_naming_a_foreigner_is_still_cp1250(tmp_path, lines, foreign):
+    # "ü" is no Polish or Czech letter: requiring every letter of the file to be of one language read it as
+    # cp1252 ("Pawe³: Czeœæ. Mo¿e", "Dìkuji, dobøe")
+    text = "\n".join((lines * 6)[:30] + [foreign]) + "\n"
+    path = tmp_path / "long.txt"
+    path.write_bytes(text.encode("cp1250"))
+    (document,) = read_documents(path)
+    assert document.text == text
+
+
+@pytest.mark.parametrize("text", [
+    "Entrevistadora: ¿Cómo está?\nMaría: Bien. El niño pequeño duerme con Søren y Müller.\n" * 10,
+    "Intervieweur : Vous étiez où ?\nAnna : Déjà à l’hôpital, avec François et José Muñoz.\n" * 10,
+    "Interviewer: Und dann?\nJürgen: Über 50 m³ für München, schön.\n" * 10,
+    "Entrevistador: Então?\nJoão: Não sei, as lições são difíceis. Müller também.\n" * 10,
+    "Entrevistador: ¿Y el coche?\nMaría: Un Škoda, señor. Mañana vamos a Málaga con Peña.\n" * 10,
+], ids=["spanish", "french", "german-cubic-metres", "portuguese", "spanish-skoda"])
+def test_long_western_transcripts_with_foreign_names_stay_cp1252(tmp_path, text):
+    path = tmp_path / "western.txt"
+    path.write_bytes(text.encode("cp1252"))
+    (document,) = read_documents(path)
+    assert document.text == text
+
+
 @pytest.mark.parametrize(("text", "encoding"), [
     ("מראיין: שלום, מה שלומך?\nדנה: טוב, תודה. אני עובדת בבית החולים.\n", "cp1255"),
     ("מנחה: איך הייתה הפגישה?\nמשתתף 1: טובה. דיברנו על העבודה ועל המשפחה.\n", "cp1255"),

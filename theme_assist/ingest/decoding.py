@@ -4,7 +4,8 @@ UTF-8 (with or without a byte-order mark) and BOM-marked UTF-16/32 are read as s
 charset-normalizer; because its first guess among the Windows code pages is unstable on short Western texts
 (cp1252 text is often reported as cp1257 or cp1250), a near-best match from a common Windows code page is preferred,
 and between cp1252 and the Central-European code pages, which read the same bytes as other letters ("ñ" or "ń",
-"è" or "č"), cp1252 is chosen unless only a Central-European one reads the text as the letters of one language;
+"è" or "č"), cp1252 is chosen unless only a Central-European one reads the text as the letters of one language
+(every word it reads differently, and most of its words: a Polish text names a "José" too);
 the encoding used is logged so a wrong guess is visible. Bytes that no encoding explains — or that decode to
 control characters — are refused as "not a text file", and whole lines of Western text in UTF-8 followed by bytes
 that are not UTF-8 (a transcript edited in two programs), or preceded by them, are refused naming the lines, as no
@@ -56,6 +57,9 @@ _CENTRAL_ALPHABETS = ["ąćęłńóśźż", "áčďéěíňóřšťúůýž", "�
                       "ąčęėįšųūž", "āčēģīķļņšūž", "äöõüšž"]
 """The letters beyond ASCII of Polish, Czech, Slovak, Hungarian, Slovenian and Croatian, Romanian, Lithuanian,
 Latvian, Estonian."""
+_ONE_LANGUAGE_SHARE = 0.8
+"""The share of a text's distinct words beyond ASCII that must be of one Central-European language's letters, the
+others being foreign names (:func:`_mostly_one_language`)."""
 _CHAOS_TOLERANCE = 0.1
 _MAX_CONTROL_RATIO = 0.01
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
@@ -187,8 +191,9 @@ def _detect_encoding(data: bytes, path: Path) -> str:
 
 def _western_or_central(data: bytes, guess: str) -> str:
     """cp1252, unless a Central-European code page reads ``data`` as the letters of one Central-European language
-    and cp1252 does not: cp1252 puts symbols inside words ("Pawe³: Czeœæ", "mo¿e") or reads a word as letters of
-    no one Western language ("Jiøí", "Pøišla", "Èekám", "že"); ``guess`` where neither code page reads it.
+    (:func:`_mostly_one_language`: foreign names aside) and cp1252 does not: cp1252 puts symbols inside words
+    ("Pawe³: Czeœæ", "mo¿e") or reads a word as letters of no one Western language ("Jiøí", "Pøišla", "Èekám",
+    "že"); ``guess`` where neither code page reads it.
 
     Many bytes are accented letters in both ("niño" or "nińo", "très" or "trčs"): charset-normalizer's choice
     between them on a short text is close to chance, and Western transcripts are the common case, with words of
@@ -198,8 +203,8 @@ def _western_or_central(data: bytes, guess: str) -> str:
     western = _decoded(data, "cp1252")
     for central in dict.fromkeys(_CENTRAL_EUROPEAN + [guess]):
         text = _decoded(data, central)
-        if text is None or text == western or _CONTROL_CHARACTERS.search(text) or not _one_language(
-                text, _CENTRAL_ALPHABETS) or _symbol_in_word(text, western):  # ISO 8859-2 has control characters
+        if text is None or text == western or _CONTROL_CHARACTERS.search(text) or not _mostly_one_language(
+                text, western, _CENTRAL_ALPHABETS) or _symbol_in_word(text, western):  # ISO 8859-2: control chars
             continue
         if western is None or _symbol_in_word(western, text) or not all(
                 _one_language(word, _WESTERN_ALPHABETS) for word in set(_WORD_BEYOND_ASCII.findall(western))):
@@ -218,6 +223,24 @@ def _one_language(text: str, alphabets: list[str]) -> bool:
     """Whether the letters of ``text`` beyond ASCII are all of one of ``alphabets``."""
     letters = {char for char in text.lower() if ord(char) >= 0x80 and char.isalpha()}
     return any(letters <= set(alphabet) for alphabet in alphabets)
+
+
+def _mostly_one_language(text: str, other: str | None, alphabets: list[str]) -> bool:
+    """Whether one of ``alphabets`` has the letters of every word of ``text`` beyond ASCII that another code page's
+    reading ``other`` reads differently, and of :data:`_ONE_LANGUAGE_SHARE` of its distinct words beyond ASCII: a
+    Polish or Czech transcript names a "José" or a "Doktor Müller" too, in letters both code pages read alike, but
+    a Spanish one's "María", "Málaga" and "Škoda" beside a "señor" read as "seńor" are more than a name or two."""
+    words = set(_WORD_BEYOND_ASCII.findall(text))
+    differing = _words_read_differently(text, other)
+    return any(all(_one_language(word, [alphabet]) for word in differing)
+               and sum(_one_language(word, [alphabet]) for word in words) >= _ONE_LANGUAGE_SHARE * len(words)
+               for alphabet in alphabets)
+
+
+def _words_read_differently(text: str, other: str | None) -> set[str]:
+    """The words of ``text`` beyond ASCII that another code page's reading ``other`` (None: none) reads otherwise."""
+    return {match.group() for match in _WORD_BEYOND_ASCII.finditer(text)
+            if other is None or other[match.start():match.end()] != match.group()}
 
 
 def _symbol_in_word(text: str, other: str | None) -> bool:
