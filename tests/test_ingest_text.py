@@ -444,6 +444,15 @@ def test_a_long_central_european_transcript_naming_a_foreigner_is_still_cp1250(t
     assert document.text == text
 
 
+def test_hungarian_in_cp1250_is_read_as_such(tmp_path):
+    # cp1252 reads "ő" and "ű" as "õ" and "û", letters of Portuguese and French, beside Hungarian's "ö" and "ü"
+    text = "Kérdező: Hogy érzi magát?\nÉva: Őszintén szólva jól. Köszönöm szépen.\n"
+    path = tmp_path / "hu.txt"
+    path.write_bytes(text.encode("cp1250"))
+    (document,) = read_documents(path)
+    assert document.text == text
+
+
 @pytest.mark.parametrize("text", [
     "Entrevistadora: ¿Cómo está?\nMaría: Bien. El niño pequeño duerme con Søren y Müller.\n" * 10,
     "Intervieweur : Vous étiez où ?\nAnna : Déjà à l’hôpital, avec François et José Muñoz.\n" * 10,

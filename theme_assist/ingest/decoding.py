@@ -192,8 +192,9 @@ def _detect_encoding(data: bytes, path: Path) -> str:
 def _western_or_central(data: bytes, guess: str) -> str:
     """cp1252, unless a Central-European code page reads ``data`` as the letters of one Central-European language
     (:func:`_mostly_one_language`: foreign names aside) and cp1252 does not: cp1252 puts symbols inside words
-    ("Pawe³: Czeœæ", "mo¿e") or reads a word as letters of no one Western language ("Jiøí", "Pøišla", "Èekám",
-    "že"); ``guess`` where neither code page reads it.
+    ("Pawe³: Czeœæ", "mo¿e"), reads a word as letters of no one Western language ("Jiøí", "Pøišla", "Èekám",
+    "že") or reads Hungarian's "ő" and "ű" as "õ" and "û" ("Kérdezõ", "Köszönöm"); ``guess`` where neither code page
+    reads it.
 
     Many bytes are accented letters in both ("niño" or "nińo", "très" or "trčs"): charset-normalizer's choice
     between them on a short text is close to chance, and Western transcripts are the common case, with words of
@@ -206,7 +207,7 @@ def _western_or_central(data: bytes, guess: str) -> str:
         if text is None or text == western or _CONTROL_CHARACTERS.search(text) or not _mostly_one_language(
                 text, western, _CENTRAL_ALPHABETS) or _symbol_in_word(text, western):  # ISO 8859-2: control chars
             continue
-        if western is None or _symbol_in_word(western, text) or not all(
+        if western is None or _symbol_in_word(western, text) or _double_acute_read_as_tilde(western) or not all(
                 _one_language(word, _WESTERN_ALPHABETS) for word in set(_WORD_BEYOND_ASCII.findall(western))):
             return central
     return "cp1252" if western is not None else guess
@@ -241,6 +242,13 @@ def _words_read_differently(text: str, other: str | None) -> set[str]:
     """The words of ``text`` beyond ASCII that another code page's reading ``other`` (None: none) reads otherwise."""
     return {match.group() for match in _WORD_BEYOND_ASCII.finditer(text)
             if other is None or other[match.start():match.end()] != match.group()}
+
+
+def _double_acute_read_as_tilde(western: str) -> bool:
+    """Whether cp1252's reading has "õ" or "û" beside "ö" or "ü": Hungarian's "ő" and "ű" beside its "ö" and "ü"
+    ("Kérdezõ", "Köszönöm"), which no one Western language has together."""
+    letters = set(western.lower())
+    return bool(letters & set("õû")) and bool(letters & set("öü"))
 
 
 def _symbol_in_word(text: str, other: str | None) -> bool:
