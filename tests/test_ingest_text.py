@@ -212,6 +212,13 @@ def test_direction_marks_around_hebrew_labels_are_not_part_of_them(tmp_path, tex
     assert [(speaker, said) for speaker, _, said in turns] == [("מראיין", "שלום, מה שלומך?"), ("דנה", "טוב, תודה.")]
 
 
+def test_a_direction_mark_before_a_bare_long_time_still_starts_a_turn():
+    # "\u200f00:01:02 hello" was taken for a time without hours, which needs a label: the two lines were one turn
+    text = "\u200f00:01:02 hello\n\u200f00:01:09 more\n"
+    assert [(turn.timestamp, text[turn.start:turn.end]) for turn in parse_turns(text)] == [
+        ("00:01:02", "hello"), ("00:01:09", "more")]
+
+
 @pytest.mark.parametrize("spaces", [" " * 10_000, " \t" * 5_000], ids=["spaces", "spaces-and-tabs"])
 def test_a_long_run_of_spaces_in_a_line_is_read_in_linear_time(spaces):
     # a layout export (pdftotext -layout) pads lines with spaces; the label pattern once took seconds per line

@@ -359,7 +359,7 @@ def _parse_turn_start(line: str) -> _TurnStart | None:
     label = _speaker_label(match.group("label") or "")
     unlabelled_start = match.start("label") if match.group("label") else match.end()
     # a bare time without hours ("0:03 Anna: text") starts a turn only with a label: "10:30 we met" is running text
-    time_needs_label = bool(match.group("bare")) and not _LONG_TIME_LINE_START.match(line.lstrip())
+    time_needs_label = bool(match.group("bare")) and not _LONG_TIME_LINE_START.match(line, match.start("bare"))
     if label:
         return _TurnStart(label, timestamp, match.end(), unlabelled_start, time_needs_label=time_needs_label)
     if timestamp and not match.group("trailing") and not time_needs_label:
