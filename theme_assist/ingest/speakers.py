@@ -11,7 +11,7 @@ Recognised turn starts (at the start of a line)::
     text on the lines after it    text on the lines after it          two such lines or more in a text)
 
 A timestamp that closes a line, as f4/f5transkript ends each paragraph (``Anna: text #00:01:02-3#``) or
-``Anna: text [00:01:02]``, is left out of the utterance.
+``Anna: text [00:01:02]``, is left out of the utterance and times a turn that has no timestamp of its own.
 
 Lines are broken at ``\n`` and at the other characters :meth:`str.splitlines` breaks at (a form feed, as
 pdftotext writes between pages, U+2028…), so that a label after a page break is found; offsets still point
@@ -77,9 +77,10 @@ _TURN_START = re.compile(
     re.VERBOSE,
 )
 _LONG_TIME_LINE_START = re.compile(rf"{_LONG_TIME}(?:{_UNTIL}{_LONG_TIME})?(?=[ \t])")
-_CLOSING_TIMESTAMP = re.compile(rf"(?:#{_LONG_TIME}(?:-\d)?#|\[{_TIME}(?:{_UNTIL}{_TIME})?\])$")
-"""A timestamp at the end of a line, as f4/f5transkript closes each paragraph (``#00:01:02-3#``), or ``[00:01:02]``:
-not part of the utterance."""
+_CLOSING_TIMESTAMP = re.compile(
+    rf"(?:#(?P<f4>{_LONG_TIME})(?:-(?P<tenths>\d))?#|\[(?P<bracketed>{_LONG_TIME})(?:{_UNTIL}{_LONG_TIME})?\])$")
+"""A timestamp at the end of a line, as f4/f5transkript closes each paragraph (``#00:01:02-3#``), or ``[00:01:02]``
+(with hours: "moved the meeting to [10:30]" is said): not part of the utterance unless it is all the turn says."""
 _HEADER_LINE = re.compile(
     rf"[ \t]*(?:\[(?P<bracketed>[^\[\]\n:]+)\]|(?P<label>{_LABEL_PART}(?:[ \t]*+{_LABEL_PART})*?))"
     rf"[ \t]+(?P<time>{_TIME})[ \t]*"
@@ -167,17 +168,26 @@ class _OpenTurn:
     timestamp: str = ""
     start: int | None = None
     end: int = 0
+    closing_time: str = ""
 
-    def extend(self, start: int, end: int) -> None:
+    def extend(self, start: int, line: _Line) -> None:
+        """Add ``line`` from offset ``start`` (in the text) on, less a timestamp that closes it."""
+        text = line.text.rstrip()
+        closing = _CLOSING_TIMESTAMP.search(text)  # not from a run of spaces: a search would try every space of it
+        end = line.start + len(text[:closing.start()].rstrip()) if closing else line.end
+        if closing and line.start + closing.start() >= start and not self.closing_time:
+            self.closing_time = _closing_time(closing)
         if start < end:
             self.start = start if self.start is None else self.start
             self.end = end
 
     def close(self) -> list[Turn]:
-        """The finished turn, or nothing if no text was said."""
+        """The finished turn, timed by its closing timestamp when it has none of its own, or nothing if no text
+        was said."""
         if self.start is None:
             return []
-        return [Turn(start=self.start, end=self.end, speaker=self.speaker, timestamp=self.timestamp)]
+        return [Turn(start=self.start, end=self.end, speaker=self.speaker,
+                     timestamp=self.timestamp or self.closing_time)]
 
 
 def parse_turns(text: str) -> list[Turn]:
@@ -209,20 +219,18 @@ def parse_turns(text: str) -> list[Turn]:
             if current is not None:
                 turns += current.close()
             current = _OpenTurn(speaker=starts[index].speaker, timestamp=starts[index].timestamp)
-            current.extend(starts[index].content_offset(line), _utterance_end(line))
+            current.extend(starts[index].content_offset(line), line)
         else:
             current = current or _OpenTurn()
-            current.extend(line.start + _skip_space(line.text, 0), _utterance_end(line))
+            current.extend(line.start + _skip_space(line.text, 0), line)
     if current is not None:
         turns += current.close()
     return turns
 
 
-def _utterance_end(line: _Line) -> int:
-    """Where the utterance on ``line`` ends: before a timestamp that closes it (:data:`_CLOSING_TIMESTAMP`)."""
-    text = line.text.rstrip()
-    closing = _CLOSING_TIMESTAMP.search(text)  # not from a run of spaces: a search would try every space of it
-    return line.start + len(text[:closing.start()].rstrip()) if closing else line.end
+def _closing_time(closing: re.Match[str]) -> str:
+    """The time of a :data:`_CLOSING_TIMESTAMP`, f4's tenths of a second (``#00:01:02-3#``) as ``00:01:02.3``."""
+    return closing["bracketed"] or closing["f4"] + (f".{closing['tenths']}" if closing["tenths"] else "")
 
 
 def split_speaker_label(utterance: str) -> tuple[str, int]:
