@@ -248,6 +248,17 @@ def test_a_bracketed_time_without_hours_closing_a_line_is_said():
         ("", "we moved the meeting to [10:30]"), ("00:01:02", "Fine.")]
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("A: Hallo. #00:00:05-3#\nB: #00:00:07-1#\nA: Wie bitte?\n", "#00:00:07-1#"),
+    ("A: Hallo.\nBen: [00:01:02]\nA: Wie bitte?\n", "[00:01:02]"),
+    ("Hallo. #00:00:05-3#\n\n#00:00:07-1#\n\nWie bitte?\n", "#00:00:07-1#"),
+], ids=["f4-turn", "bracketed-turn", "paragraph"])
+def test_a_turn_that_is_only_a_closing_timestamp_is_kept_so_later_turns_keep_their_place(text, said):
+    # dropping it shifted every later segment id, so codes of a coded table or a saved agreement run landed on
+    # the wrong segments
+    assert [text[turn.start:turn.end] for turn in parse_turns(text)] == ["Hallo.", said, "Wie bitte?"]
+
+
 def test_label_on_its_own_line_takes_the_following_text(tmp_path):
     _, turns = turns_of(tmp_path, "INTERVIEWER:\n  How did it start?  \nP1: Slowly.\n")
     assert turns == [("INTERVIEWER", "", "How did it start?"), ("P1", "", "Slowly.")]

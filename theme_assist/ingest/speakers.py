@@ -11,7 +11,8 @@ Recognised turn starts (at the start of a line)::
     text on the lines after it    text on the lines after it          two such lines or more in a text)
 
 A timestamp that closes a line, as f4/f5transkript ends each paragraph (``Anna: text #00:01:02-3#``) or
-``Anna: text [00:01:02]``, is left out of the utterance and times a turn that has no timestamp of its own.
+``Anna: text [00:01:02]``, is left out of the utterance and times a turn that has no timestamp of its own; a turn
+that says nothing else keeps it as its text.
 
 Lines are broken at ``\n`` and at the other characters :meth:`str.splitlines` breaks at (a form feed, as
 pdftotext writes between pages, U+2028…), so that a label after a page break is found; offsets still point
@@ -169,21 +170,26 @@ class _OpenTurn:
     start: int | None = None
     end: int = 0
     closing_time: str = ""
+    closing_span: tuple[int, int] | None = None
 
     def extend(self, start: int, line: _Line) -> None:
         """Add ``line`` from offset ``start`` (in the text) on, less a timestamp that closes it."""
         text = line.text.rstrip()
         closing = _CLOSING_TIMESTAMP.search(text)  # not from a run of spaces: a search would try every space of it
         end = line.start + len(text[:closing.start()].rstrip()) if closing else line.end
-        if closing and line.start + closing.start() >= start and not self.closing_time:
+        if closing and line.start + closing.start() >= start and self.closing_span is None:
             self.closing_time = _closing_time(closing)
+            self.closing_span = (start, line.end)
         if start < end:
             self.start = start if self.start is None else self.start
             self.end = end
 
     def close(self) -> list[Turn]:
-        """The finished turn, timed by its closing timestamp when it has none of its own, or nothing if no text
+        """The finished turn, timed by its closing timestamp when it has none of its own; a turn that says only a
+        closing timestamp keeps it as its text (so the segments after it keep their numbers); nothing if no text
         was said."""
+        if self.start is None and self.closing_span is not None:
+            return [Turn(*self.closing_span, speaker=self.speaker, timestamp=self.timestamp)]
         if self.start is None:
             return []
         return [Turn(start=self.start, end=self.end, speaker=self.speaker,
