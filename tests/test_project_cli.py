@@ -156,6 +156,26 @@ def test_coded_tables_are_placed_by_id_turn_span_or_text(tmp_path):
         codings_for_segments(ambiguous, every_segment, "coded.csv", documents=documents)
 
 
+def test_a_coded_table_whose_texts_keep_the_closing_timestamps_is_placed_by_id(tmp_path):
+    # turns' texts once kept f4's closing timestamps: a table made then was refused as from another segmentation
+    from theme_assist.errors import InputError
+    from theme_assist.ingest import read_documents
+    from theme_assist.project.build import codings_for_segments
+    from theme_assist.segment import segment_documents
+
+    (tmp_path / "iv.txt").write_text("I: Wie geht es? #00:00:05-3#\nB: Gut. #00:00:07-1#\n")
+    documents = read_documents(tmp_path)
+    segments = segment_documents(documents)
+    ids = segments["segment_id"].tolist()
+    table = pd.DataFrame({"segment_id": ids, "text": ["Wie geht es? #00:00:05-3#", "Gut. #00:00:07-1#"],
+                          "code": ["a", "b"]})
+    placed = codings_for_segments(table, segments, "coded.csv", documents=documents)
+    assert placed[["segment_id", "code"]].values.tolist() == [[ids[0], "a"], [ids[1], "b"]]
+    with pytest.raises(InputError, match="text of segment .* is not the project's"):
+        codings_for_segments(table.assign(text=["Gut. #00:00:07-1#", "Wie geht es?"]), segments, "coded.csv",
+                             documents=documents)
+
+
 def test_coded_spans_count_a_crlf_file_as_written_or_as_read(tmp_path):
     from theme_assist.errors import InputError
     from theme_assist.ingest import read_documents

@@ -260,6 +260,13 @@ def is_timestamp(text: str) -> bool:
     return _TIMESTAMP.fullmatch(text.strip()) is not None
 
 
+def without_closing_timestamp(text: str) -> str:
+    """``text`` less a timestamp that closes it (:data:`_CLOSING_TIMESTAMP`), as turns' texts leave it out."""
+    text = text.rstrip()
+    closing = _CLOSING_TIMESTAMP.search(text)
+    return text[:closing.start()].rstrip() if closing else text
+
+
 def turn_line(text: str, speaker: str = "", timestamp: str = "") -> str:
     """A line that :func:`parse_turns` reads as a turn with this speaker and timestamp: ``[00:01:02] Anna: text``.
 

@@ -13,6 +13,7 @@ import pandas as pd
 from theme_assist.codebook import Codebook
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
+from theme_assist.ingest.speakers import without_closing_timestamp
 from theme_assist.inputs import whole_numbers
 from theme_assist.project.store import ProjectStore
 from theme_assist.refi.assemble import human_codings
@@ -144,9 +145,11 @@ def _same_text(texts: pd.Series) -> pd.Series:
 
 def _check_texts(placed: pd.DataFrame, segments: pd.DataFrame, source: str) -> None:
     """Refuse a row whose ``text`` is not the text of the segment its ``segment_id`` names (a table from another
-    segmentation, whose ids happen to exist here too)."""
+    segmentation, whose ids happen to exist here too); a text that closes with a timestamp the segment leaves out
+    (``... #00:01:02-3#``, as transcripts were once read) is the segment's."""
     expected = placed["segment_id"].map(dict(zip(segments["segment_id"], _same_text(segments["text"]))))
-    differs = _same_text(placed["text"]) != expected
+    texts = _same_text(placed["text"])
+    differs = (texts != expected) & (texts.map(without_closing_timestamp) != expected)
     if differs.any():
         row = placed[differs].iloc[0]
         raise InputError(f"{source}: the text of segment {row['segment_id']!r} is not the project's "
