@@ -435,11 +435,13 @@ def test_a_cp1252_file_whose_lines_are_all_legacy_is_read(tmp_path):
     ("Paweł: Cześć, jak się masz?\n", "cp1250"),
     ("Tazatel: Jak se máte?\nOndřej: Děkuji, dobře. Čekám.\n", "cp1250"),
     ("Šárka: Přišla jsem pozdě.\n", "cp1250"),
+    ("Haastattelija: Miten menee?\nPäivi: Hyvää, kiitos. Me kävimme kaupassa ja söimme jäätelöä.\n", "cp1252"),
 ], ids=["spanish", "german", "french", "french-short", "names", "two-languages",
-    "luganda-english", "polish", "polish-short", "czech", "czech-short"])
+    "luganda-english", "polish", "polish-short", "czech", "czech-short", "finnish"])
 def test_short_cp1252_and_cp1250_texts_are_told_apart_and_the_guess_is_reported(tmp_path, caplog, text, encoding):
     # the same bytes are "niño" in cp1252 and "nińo" in cp1250, "à" or "ą" in cp1257: charset-normalizer's guess
-    # read the French texts as cp1257 ("ą cōté") and the Polish and Czech ones as cp1252 ("Pawe³: Czeœæ", "Dìkuji")
+    # read the French texts as cp1257 ("ą cōté") and the Polish and Czech ones as cp1252 ("Pawe³: Czeœæ", "Dìkuji");
+    # the Finnish one as HP Roman-8 ("Hyvðð, s—imme")
     path = tmp_path / "short.txt"
     path.write_bytes(text.encode(encoding))
     with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):

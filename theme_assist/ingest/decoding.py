@@ -184,7 +184,7 @@ def _detect_encoding(data: bytes, path: Path) -> str:
         near_best[0].encoding)
     if guess in _GUESSES_TO_CHECK:
         return _western_or_central(data, guess)
-    if guess in _EAST_ASIAN and _reads_as_western(data):
+    if (guess in _EAST_ASIAN or _symbols_where_cp1252_has_letters(data, guess)) and _reads_as_western(data):
         return _western_or_central(data, "cp1252")
     return guess
 
@@ -261,6 +261,15 @@ def _symbol_in_word(text: str, other: str | None) -> bool:
         if text[i - 1:i].isalpha() or (text[i + 1:i + 2].isalpha() and char not in "¡¿"):
             return True
     return False
+
+
+def _symbols_where_cp1252_has_letters(data: bytes, guess: str) -> bool:
+    """Whether ``guess``, a single-byte encoding, reads ``data`` with symbols inside words where cp1252 reads it
+    without: a Finnish text ("Hyvää, söimme") that charset-normalizer takes for HP Roman-8 ("Hyvðð, s—imme") or a
+    Mac code page ("Hyv‰‰, sˆimme")."""
+    text, western = _decoded(data, guess), _decoded(data, "cp1252")
+    return (text is not None and western is not None and len(text) == len(western)
+            and _symbol_in_word(text, western) and not _symbol_in_word(western, text))
 
 
 def _reads_as_western(data: bytes) -> bool:
