@@ -36,8 +36,6 @@ def test_parses_nested_codes_and_round_trips():
 @pytest.mark.parametrize("text, message", [
     (GOOD.replace("    definition: First.", "    colour: red"), "line 4: unknown key 'colour' in code 'a'"),
     (GOOD.replace("id: b", "id: a1"), "line 11: duplicate code id 'a1' (first on line 9)"),
-    (GOOD.replace("id: b", "id: A1"), "cb.yaml, line 11: code id 'A1' differs from 'a1' (line 9) only in case; "
-                                      "rename one of them"),
     (GOOD.replace("name: Beta", "name: ''"), "code 'b' has an empty name"),
     (GOOD.replace("name: Test", "nme: Test"), "unknown top-level key 'nme'"),
     ("name: x\ncodes: []\n", "has no codes"),
@@ -52,6 +50,16 @@ def test_errors_name_the_line_or_code(text, message):
         parse_codebook(text, source="cb.yaml")
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_ids_differing_only_in_case_are_read_with_a_warning_naming_both(caplog):
+    # refusing them broke codebooks made before (a fitted model's codebook_hash, a project's exported codebook)
+    with caplog.at_level("WARNING", logger="theme_assist"):
+        book = parse_codebook(GOOD.replace("id: b", "id: A1"), source="cb.yaml")
+    assert book.ids == ["a", "a1", "A1"]
+    [warning] = caplog.messages
+    assert warning.startswith("cb.yaml, line 11: code id 'A1' differs from 'a1' (line 9) only in case")
+    assert "--map OLD=NEW" in warning and "\n" not in warning
 
 
 def test_missing_and_non_utf8_files(tmp_path):

@@ -407,6 +407,20 @@ def test_export_writes_the_codebook_of_any_version_for_the_next_revision(tmp_pat
     assert not audit.exists() and not (tmp_path / "v9.yaml").exists()
 
 
+def test_a_codebook_whose_ids_differ_only_in_case_is_used_with_a_warning(tmp_path, capsys):
+    """Such codebooks from before stay usable: the project's exported codebook goes back in as it came out."""
+    (tmp_path / "iv1.txt").write_text("Ann: I got paid.\n")
+    codebook = tmp_path / "codebook.yaml"
+    codebook.write_text("codes:\n  - id: work\n    name: Work\n  - id: Work\n    name: Paid work\n")
+    project, exported = tmp_path / "p.taproj", tmp_path / "out.yaml"
+    assert run("project", "init", str(project), "--codebook", str(codebook), "--input", str(tmp_path / "iv1.txt")) == 0
+    assert run("project", "export", str(project), "--codebook", str(exported)) == 0
+    assert run("project", "codebook", str(project), "--codebook", str(exported)) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "only in case" in line]
+    assert warnings and all(line.startswith("theme-assist: warning: ") and "'Work' differs from 'work' (line "
+                            in line and "--map OLD=NEW" in line for line in warnings)
+
+
 def test_codebook_revision_says_what_changed_or_that_nothing_was_stored(tmp_path, small_project, capsys):
     revised = tmp_path / "revised.yaml"
     revised.write_text((tmp_path / "codebook.yaml").read_text().replace("name: Family", "name: '[Relatives]'")

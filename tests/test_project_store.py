@@ -158,14 +158,12 @@ def test_codebook_versions_keep_history_and_skip_unchanged(store):
     assert store.codebook_history()["note"].tolist() == ["initial", "renamed work"]
 
 
-def test_a_stored_codebook_whose_ids_differ_only_in_case_stays_readable(store):
-    # such codebooks are refused since; one a project stored before must not make the project unreadable
+def test_a_stored_codebook_whose_ids_differ_only_in_case_stays_readable(store, caplog):
     clashing = CODEBOOK.replace("id: other", "id: Stigma")
-    with pytest.raises(InputError, match="code id 'Stigma' differs from 'stigma' .* only in case"):
-        parse_codebook(clashing)
-    store.add_codebook_version(parse_codebook(clashing, ids_differing_in_case=True))
-    with ProjectStore(store.path) as again:
+    store.add_codebook_version(parse_codebook(clashing))
+    with ProjectStore(store.path) as again, caplog.at_level("WARNING", logger="theme_assist"):
         assert again.codebook().get("Stigma").name == "Other"
+    assert any("code id 'Stigma' differs from 'stigma'" in message for message in caplog.messages)
 
 
 def test_a_revision_may_not_drop_a_code_in_use_or_leave_one_code(store):

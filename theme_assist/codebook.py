@@ -16,8 +16,8 @@ The format (as in ``../shared/corpora/*/*.codebook.yaml``)::
         guid: ...             # optional, kept for REFI-QDA exchange
         children: [...]       # optional nested codes
 
-Unknown keys, duplicate keys, duplicate ids, ids that differ only in case and empty names are refused with the
-line they stand on. So are
+Unknown keys, duplicate keys, duplicate ids and empty names are refused with the line they stand on; ids that
+differ only in case are accepted with a warning naming both and their lines. Refused too are
 YAML aliases (``*name``: a codebook has no use for them, and nested ones expand exponentially), nesting deeper
 than :data:`MAX_CODE_DEPTH` levels of ``children``, and keys that are not text. Error messages quote user
 values only through :func:`_short`, which caps their length.
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import reprlib
 import warnings
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ MAX_CODE_DEPTH = 50
 """The deepest a code may sit under ``children`` (top-level codes are at depth 0)."""
 MAX_YAML_DEPTH = 120
 """The deepest the YAML itself may nest; enough for :data:`MAX_CODE_DEPTH` (two YAML levels a level of codes)."""
+
+logger = logging.getLogger(__name__)
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel = 2
@@ -366,9 +369,8 @@ def _parse_code(raw, source: str, seen: dict[str, int], depth: int = 0, line="?"
     )
 
 
-def parse_codebook(text: str, source: str = "<codebook>", *, ids_differing_in_case: bool = False) -> Codebook:
-    """Parse codebook YAML text; ``source`` names it in error messages. ``ids_differing_in_case``: accept ids that
-    differ only in case ("Stigma", "stigma"), as a codebook stored in a project before they were refused has them."""
+def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
+    """Parse codebook YAML text; ``source`` names it in error messages and warnings."""
     try:
         with warnings.catch_warnings(record=True) as repairs:
             warnings.simplefilter("always")
@@ -403,8 +405,7 @@ def parse_codebook(text: str, source: str = "<codebook>", *, ids_differing_in_ca
         parsed = [_parse_code(c, source, seen, line=_entry_line(codes, i)) for i, c in enumerate(codes)]
     except RecursionError:  # MAX_CODE_DEPTH should stop it first
         raise InputError(f"{source}: codes nest too deeply under 'children'") from None
-    if not ids_differing_in_case:
-        _refuse_ids_differing_in_case(seen, source)
+    _warn_of_ids_differing_in_case(seen, source)
     return Codebook(
         name=_text(raw.get("name"), source, "name") or Path(source).stem,
         codes=parsed,
@@ -413,16 +414,18 @@ def parse_codebook(text: str, source: str = "<codebook>", *, ids_differing_in_ca
     )
 
 
-def _refuse_ids_differing_in_case(lines: dict[str, int], source: str) -> None:
-    """Refuse two code ids that differ only in case, naming both and the second one's line: coders, spreadsheets
-    and other QDA tools take them for one code, though ids are matched as written. ``lines``: id → line, in the
-    codebook's order."""
+def _warn_of_ids_differing_in_case(lines: dict[str, int], source: str) -> None:
+    """Warn, in one line each, of a code id that differs from an earlier one only in case, naming both and their
+    lines: coders, spreadsheets and other QDA tools take them for one code, though ids are matched as written. Not
+    refused: codebooks and models made before are used with them. ``lines``: id → line, in the codebook's order."""
     first_of: dict[str, str] = {}
     for code_id, line in lines.items():
         first = first_of.setdefault(code_id.casefold(), code_id)
         if first != code_id:
-            raise InputError(f"{source}, line {line}: code id {_short(code_id)} differs from {_short(first)} "
-                             f"(line {lines[first]}) only in case; rename one of them")
+            logger.warning("%s, line %s: code id %s differs from %s (line %s) only in case, and other tools may take "
+                           "them for one code; to rename one, change its id in the codebook (in a project, store it "
+                           "with project codebook --map OLD=NEW)", source, line, _short(code_id), _short(first),
+                           lines[first])
 
 
 def load_codebook(path: str | Path) -> Codebook:

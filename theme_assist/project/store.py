@@ -485,8 +485,7 @@ class ProjectStore:
             if row is None:
                 raise InputError(f"project {self.path.name} has no codebook" + (f" version {version}" if version
                                                                                   else ""))
-            self._codebooks[version] = parse_codebook(row["yaml"], source=f"{self.path.name} codebook v{version}",
-                                                      ids_differing_in_case=True)  # stored before they were refused
+            self._codebooks[version] = parse_codebook(row["yaml"], source=f"{self.path.name} codebook v{version}")
         return self._codebooks[version]
 
     def codebook_version(self) -> int:
