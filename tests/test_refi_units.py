@@ -62,6 +62,8 @@ def test_document_ids_are_safe_file_stems(name, expected):
 def test_document_ids_are_unique_ignoring_case():
     taken: set[str] = set()
     assert [document_id(n, taken) for n in ("a.txt", "A.txt", "a")] == ["a", "A-2", "a-3"]
+    # as the codebook compares ids: casefold, in which "STRASSE" and "straße" are alike (not lower())
+    assert [document_id(n, taken) for n in ("STRASSE.txt", "straße.txt")] == ["STRASSE", "straße-2"]
 
 
 @pytest.mark.parametrize("name", ["../x", "a/../../x", "/abs", "\\\\server\\share", "C:/x", "a\\..\\..\\x", ""])

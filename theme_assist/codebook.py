@@ -62,6 +62,12 @@ def _short(value) -> str:
         return f"a {type(value).__name__}"
 
 
+def case_key(text: str) -> str:
+    """``text`` as ids and names are compared where case does not count (:meth:`str.casefold`: "STRASSE" and
+    "straße" alike, which :meth:`str.lower` keeps apart)."""
+    return text.casefold()
+
+
 def _clip(text: str, limit: int = 200) -> str:
     text = str(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -142,9 +148,9 @@ class Codebook:
     def hint(self, unknown: str) -> str:
         """A hint for a code that is not an id here: ``" (did you mean 'x'?)"`` when it is an id written in
         another case, or a code's name; ``""`` otherwise."""
-        folded = str(unknown).strip().casefold()
+        folded = case_key(str(unknown).strip())
         for field in ("id", "name"):
-            matches = [code.id for code in self.all_codes if getattr(code, field).casefold() == folded]
+            matches = [code.id for code in self.all_codes if case_key(getattr(code, field)) == folded]
             if len(matches) == 1:
                 how = "codes are named by id" if field == "name" else "ids are matched as written"
                 return f" (did you mean {matches[0]!r}? {how})"
@@ -420,7 +426,7 @@ def _warn_of_ids_differing_in_case(lines: dict[str, int], source: str) -> None:
     refused: codebooks and models made before are used with them. ``lines``: id → line, in the codebook's order."""
     first_of: dict[str, str] = {}
     for code_id, line in lines.items():
-        first = first_of.setdefault(code_id.casefold(), code_id)
+        first = first_of.setdefault(case_key(code_id), code_id)
         if first != code_id:
             logger.warning("%s, line %s: code id %s differs from %s (line %s) only in case, and other tools may take "
                            "them for one code; to rename one, change its id in the codebook (in a project, store it "

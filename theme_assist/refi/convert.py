@@ -19,7 +19,7 @@ import uuid
 import pandas as pd
 
 from theme_assist import __version__
-from theme_assist.codebook import Code, Codebook
+from theme_assist.codebook import Code, Codebook, case_key
 from theme_assist.documents import Document
 from theme_assist.refi.model import CodeNode, Project
 
@@ -91,11 +91,12 @@ def slug(name: str, fallback: str) -> str:
 
 
 def unique(candidate: str, taken: set[str]) -> str:
-    """``candidate``, or ``candidate-2``, ``-3``… whichever is not in ``taken`` (which it is added to)."""
+    """``candidate``, or ``candidate-2``, ``-3``… whichever is not in ``taken`` (which it is added to), ignoring
+    case as the codebook does (:func:`~theme_assist.codebook.case_key`)."""
     name, number = candidate, 2
-    while name.lower() in taken:
+    while case_key(name) in taken:
         name, number = f"{candidate}-{number}", number + 1
-    taken.add(name.lower())
+    taken.add(case_key(name))
     return name
 
 
@@ -172,7 +173,7 @@ class _CodeIds:
         for lookup, key in ((by_guid, lambda node: guid_key(node.guid)), (by_name, lambda node: node.name.strip())):
             for node in nodes:
                 known_id = lookup.get(key(node))
-                if known_id and id(node) not in self.known and known_id.lower() not in self.taken:
+                if known_id and id(node) not in self.known and case_key(known_id) not in self.taken:
                     self.known[id(node)] = unique(known_id, self.taken)
 
     def __call__(self, node: CodeNode, parent_id: str | None) -> str:
