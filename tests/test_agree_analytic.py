@@ -94,6 +94,20 @@ def test_perfect_agreement_has_zero_error_and_a_point_interval():
         assert (result.se, result.low, result.high) == (0.0, 1.0, 1.0)
 
 
+def test_lower_limits_stop_at_the_minimum_of_percent_agreement_and_bennett_s_only():
+    """p_a ≥ 0: percent agreement cannot fall below 0, nor S below −p_e / (1 − p_e); κ-type minima depend on the data
+    (irrCAC caps neither, only the upper limit at 1)."""
+    one_rating = [["a", "a"], ["b", "b"], ["a", None], ["b", None], ["a", "a"]]  # percent 1.000, low −0.133
+    assert analytic_units(one_rating, "percent").low == 0.0
+    assert analytic_units(one_rating, "fleiss").low == pytest.approx(-0.1334789677637618)
+    disagreeing = [["a", "b"], ["b", "a"], ["a", "a"], ["b", "a"], ["a", "b"]]  # S −0.6 ± 1.11, q = 2: S ≥ −1
+    assert analytic_units(disagreeing, "bennett_s").low == -1.0
+    assert analytic_units(disagreeing, "bennett_s", categories=["a", "b", "c"]).low == pytest.approx(-0.5)  # p_e 1/3
+    assert analytic_units(disagreeing, "conger").low < -1
+    all_disagree = [["a", "b"], ["b", "a"], ["a", "b"]]  # S = −1, its minimum: the limit is the estimate
+    assert analytic_units(all_disagree, "bennett_s").low == analytic_units(all_disagree, "bennett_s").estimate
+
+
 def test_intervals_that_cannot_be_computed_say_why():
     assert "no unit was rated by two" in analytic_units([[1, None], [None, 2]], "fleiss").reason
     one_pair = analytic_alpha([[1, 2], [2, None], [None, 1]])
@@ -153,6 +167,8 @@ def test_cli_prints_analytic_intervals_with_a_caption_that_names_them(capsys, ir
     text = " ".join(out.split())
     assert "95% analytic intervals (Gwet 2014, conditional on the coders; t with n−1 df" in text
     assert "SE" in text and "0.143 │ 0.461–1.000" in text  # Gwet's AC1, as irrCAC prints it rounded
+    assert "upper limit capped at 1, the lower one at the minimum, 0 for percent agreement and −p_e/(1−p_e) for " \
+           "Bennett's S)" in text
     assert "percentile" not in text
     result = json.loads(run(capsys, irrcac_wide, "--interval", "analytic", "--format", "json")[1])
     assert "ci" not in result["ac1"] and result["ac1"]["analytic"]["ci"][0] == pytest.approx(0.46081334813208)
@@ -173,6 +189,7 @@ def test_cli_population_and_ordinal_alpha(capsys, irrcac_wide):
     text = " ".join(run(capsys, irrcac_wide, "--interval", "analytic", "--population", "40", "-m", "ac1", "-m",
                         "alpha", "--level", "ordinal")[1].split())
     assert "finite-population correction for N = 40 units" in text
+    assert "upper limit capped at 1;" in text  # neither AC1 nor alpha has a lower cap
     assert "no analytic variance for the ordinal level" in text
 
 

@@ -14,7 +14,9 @@ contribution to the chance agreement, and
     κ ± t(n − 1; 1 − (1 − c)/2) · √var, capped above at 1
 
 over the n units rated at least once. Percent agreement and Bennett's S have a fixed p_e, so κ*_u = κ_u (for
-percent agreement p_e = 0: irrCAC's ``pa.coeff.raw``). Fleiss' κ (Scott's π for two coders), Conger's κ (Cohen's
+percent agreement p_e = 0: irrCAC's ``pa.coeff.raw``); as p_a ≥ 0, they cannot fall below −p_e / (1 − p_e) (0 for
+percent agreement), and their lower limit is capped there (irrCAC does not cap it). The other coefficients' minima
+depend on the data, and their lower limits are not capped. Fleiss' κ (Scott's π for two coders), Conger's κ (Cohen's
 κ for two coders) and Gwet's AC1/AC2 take p_e|u from their own chance model, as irrCAC's ``fleiss``, ``conger``
 and ``gwet`` do; Cohen's κ and Scott's π therefore get the raw-data (missing ratings allowed) formulas of the
 multi-coder coefficients, not the two-coder contingency-table formulas of ``irrCAC.table``, which assume
@@ -93,7 +95,9 @@ def analytic_units(ratings: Any, metric: str, *, weights: str | np.ndarray | Non
     chance_per_unit = _chance_per_unit(terms, table, matrix, model)
     if chance_per_unit is not None:
         per_unit = per_unit - 2 * (1 - value) * (chance_per_unit - chance) / (1 - chance)
-    return _interval(value, per_unit, value, confidence, population, table.n_units)
+    # a fixed p_e and p_a ≥ 0 make −p_e / (1 − p_e) the coefficient's minimum (0 for percent agreement)
+    minimum = (0.0 - chance) / (1 - chance) if chance_per_unit is None else -math.inf
+    return _interval(value, per_unit, value, confidence, population, table.n_units, minimum)
 
 
 def _chance_per_unit(terms: UnitTerms, table: RatingTable, weights: np.ndarray, model: str
@@ -186,8 +190,9 @@ def analytic_metric(ratings: Any, metric: str, *, level: Metric = "nominal",
 
 
 def _interval(estimate: float, per_unit: np.ndarray, centre: float, confidence: float,
-              population: float | None, sampled: int) -> AnalyticResult:
-    """var = (1 − f) Σ (per_unit − centre)² / (n (n − 1)); estimate ± t(n − 1) · se, capped above at 1.
+              population: float | None, sampled: int, minimum: float = -math.inf) -> AnalyticResult:
+    """var = (1 − f) Σ (per_unit − centre)² / (n (n − 1)); estimate ± t(n − 1) · se, capped above at 1 and below
+    at the coefficient's ``minimum`` (or the estimate, where rounding put it a little lower).
 
     f = ``sampled`` / ``population``, the sampling fraction of the rated units (for α these are more than its n,
     the units rated twice: irrCAC and Gwet's R functions take f before leaving out units rated once).
@@ -204,7 +209,7 @@ def _interval(estimate: float, per_unit: np.ndarray, centre: float, confidence: 
     # both quantiles as scipy's t.interval gives them (irrCAC's call), not ± one of them: they differ in the
     # ninth decimal
     lower, upper = stats.t.interval(confidence, n - 1)
-    return AnalyticResult(estimate=estimate, se=se, low=estimate + lower * se,
+    return AnalyticResult(estimate=estimate, se=se, low=max(min(minimum, estimate), estimate + lower * se),
                           high=min(1.0, estimate + upper * se), confidence=confidence, df=n - 1,
                           population=population)
 

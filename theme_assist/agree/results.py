@@ -148,7 +148,9 @@ class AnalyticResult:
     se : float
         Standard error, conditional on the coders (only the units are taken as sampled).
     low, high : float
-        ``estimate ± t(df) · se`` at ``confidence``; ``high`` is capped at 1, as in irrCAC and AgreeStat.
+        ``estimate ± t(df) · se`` at ``confidence``; ``high`` is capped at 1, as in irrCAC and AgreeStat, and
+        ``low`` at the minimum of percent agreement (0) and Bennett's S (−p_e / (1 − p_e)), which irrCAC does not
+        cap.
     confidence : float
         E.g. 0.95.
     df : int

@@ -499,9 +499,12 @@ def _analytic_caption(summary: dict, population: float | None, columns: bool = T
     entry = next(entry["analytic"] for entry in summary.values() if "analytic" in entry)
     alpha = any(name.endswith("alpha") for name in summary)
     units = "n = units rated at least once" + ("; for alpha, at least twice" if alpha else "")
+    minima = [minimum for name, minimum in (("percent", "0 for percent agreement"),
+                                            ("bennett_s", "−p_e/(1−p_e) for Bennett's S")) if name in summary]
+    lower = f", the lower one at the minimum, {' and '.join(minima)}" if minima else ""
     correction = f"; finite-population correction for N = {population:g} units" if population else ""
     return (f"{entry['confidence']:.0%} analytic intervals (Gwet 2014, conditional on the coders; t with n−1 df, "
-            f"{units}; upper limit capped at 1{correction})" + (". SE: standard error" if columns else ""))
+            f"{units}; upper limit capped at 1{lower}{correction})" + (". SE: standard error" if columns else ""))
 
 
 def _bootstrap_caption(summary: dict, seed: int, columns: bool = True) -> str:
