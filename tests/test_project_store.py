@@ -158,6 +158,17 @@ def test_codebook_versions_keep_history_and_skip_unchanged(store):
     assert store.codebook_history()["note"].tolist() == ["initial", "renamed work"]
 
 
+def test_a_snapshot_reads_each_query_once_and_hands_out_frames_the_caller_may_change(store):
+    with store.snapshot():
+        first = store.decisions(), store.codings(), store.suggestions(), store.segments()
+        for frame in first:  # what callers may do to the frames they get
+            frame.drop(frame.index, inplace=True)
+        again = store.decisions(), store.codings(), store.suggestions(), store.segments()
+    assert [len(frame) for frame in again] == [len(frame) for frame in (store.decisions(), store.codings(),
+                                                                         store.suggestions(), store.segments())]
+    assert len(again[3]) and len(again[2])
+
+
 def test_a_stored_codebook_whose_ids_differ_only_in_case_stays_readable(store, caplog):
     clashing = CODEBOOK.replace("id: other", "id: Stigma")
     store.add_codebook_version(parse_codebook(clashing))
