@@ -297,7 +297,6 @@ def test_the_machines_pre_coding_of_reviewed_segments_is_what_the_coders_saw_fir
     import json
     import time
 
-    from theme_assist.cli import main
     from theme_assist.project.audit import machine_before_review
 
     store = make_project(tmp_path / "study.taproj", with_run=False)
@@ -326,15 +325,8 @@ def test_the_machines_pre_coding_of_reviewed_segments_is_what_the_coders_saw_fir
     assert list(machine.columns) == ["segment_id", "code", "score", "rank", "evidence"]
     store.close()
 
-    for option, name in (("--codings", "codings.csv"), ("--machine", "machine.csv")):
-        with pytest.raises(SystemExit) as done:
-            main(["project", "export", str(tmp_path / "study.taproj"), option, str(tmp_path / name)])
-        assert done.value.code in (0, None), capsys.readouterr().err
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
-        main(["agree", str(tmp_path / "codings.csv"), "--machine", str(tmp_path / "machine.csv"), "--format", "json",
-              "-m", "percent"])
-    rows = {row["comparison"]: row for row in json.loads(capsys.readouterr().out)["machine_comparison"]}
+    result = json.loads(export_and_agree(tmp_path, capsys, "-m", "percent"))
+    rows = {row["comparison"]: row for row in result["machine_comparison"]}
     # Ana: a0 family (after replacing work), a1 family, a2 other; Bo: a0 work, a1 stigma, a2 stigma
     machine_codes = [best[a0], best[a1], "other"]
     expected = sum(m == h for m, h in zip(machine_codes, ["family", "family", "other"])) / 3
@@ -348,7 +340,6 @@ def test_a_coder_working_alone_gets_the_machines_agreement_with_them(tmp_path, c
     coders"; now the machine vs that coder row, and no coders' summary, with the reason."""
     import json
 
-    from theme_assist.cli import main
     from theme_assist.project.audit import machine_before_review
 
     store = make_project(tmp_path / "study.taproj")
@@ -362,17 +353,7 @@ def test_a_coder_working_alone_gets_the_machines_agreement_with_them(tmp_path, c
     expected = sum(best[segment] == code for segment, code in
                    zip([a0, a1, a2, a3], [best[a0], "family", "work", "other"])) / 4
     store.close()
-    for option, name in (("--codings", "codings.csv"), ("--machine", "machine.csv")):
-        with pytest.raises(SystemExit) as done:
-            main(["project", "export", str(tmp_path / "study.taproj"), option, str(tmp_path / name)])
-        assert done.value.code in (0, None), capsys.readouterr().err
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
-        main(["agree", str(tmp_path / "codings.csv"), "--machine", str(tmp_path / "machine.csv"), "--format", "json",
-              "--interval", "analytic"])
-    captured = capsys.readouterr()
-    assert done.value.code in (0, None), captured.err
-    result = json.loads(captured.out)
+    result = json.loads(export_and_agree(tmp_path, capsys, "--interval", "analytic"))
     assert result["coders_summary"] is None and result["coders_summary_reason"].startswith("one coder (Ana)")
     (row,) = result["machine_comparison"]
     assert row["comparison"] == "machine vs Ana" and row["n_units"] == 4
@@ -403,3 +384,21 @@ def test_an_empty_pre_coding_says_why(tmp_path, caplog):
     assert machine_before_review(imported).empty
     assert "no reviewed segment had a model run's suggestions before its first decision" in caplog.text
     imported.close()
+
+
+def export_and_agree(tmp_path, capsys, *options: str) -> str:
+    """``project export --codings`` and ``--machine`` of ``tmp_path/study.taproj``, then ``agree codings.csv
+    --machine machine.csv --format json`` with ``options``: its output."""
+    from theme_assist.cli import main
+
+    for option, name in (("--codings", "codings.csv"), ("--machine", "machine.csv")):
+        with pytest.raises(SystemExit) as done:
+            main(["project", "export", str(tmp_path / "study.taproj"), option, str(tmp_path / name)])
+        assert done.value.code in (0, None), capsys.readouterr().err
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main(["agree", str(tmp_path / "codings.csv"), "--machine", str(tmp_path / "machine.csv"), "--format", "json",
+              *options])
+    captured = capsys.readouterr()
+    assert done.value.code in (0, None), captured.err
+    return captured.out
