@@ -906,3 +906,46 @@ def test_a_decision_on_the_focused_suggestion_leaves_the_focus_on_the_suggestion
         page.keyboard.press("a")  # on to the next segment: its first suggestion has the focus
         wait_for_next(page, "interview_a:0")
         expect(page.locator("#suggestions li.selected")).to_be_focused()
+
+
+def hold(page, pattern: str) -> list:
+    """Requests whose URL matches ``pattern`` held back until the test lets them go (``route.continue_()``)."""
+    held: list = []
+    page.route(re.compile(pattern), lambda route: held.append(route))
+    return held
+
+
+def release(page, held: list) -> None:
+    """The request held first let go, once the page has sent it."""
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert held, "the request was not held"
+    held.pop(0).continue_()
+
+
+def test_a_list_that_comes_after_arrow_down_keeps_the_suggestion_the_coder_chose(tmp_path, browser):
+    """The list of a filter change came after ↓ and showed the same segment again with its first suggestion
+    selected: "a" then accepted a code the coder had not chosen."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        held = hold(page, r".*/api/queue\?.*")
+        page.select_option("#filter-status", "open")  # interview_a:0 stays first
+        suggestions = page.locator("#suggestions li.suggestion")
+        page.keyboard.press("ArrowDown")
+        expect(suggestions.nth(1)).to_be_focused()
+        chosen = suggestions.nth(1).get_attribute("data-code")
+        release(page, held)
+        expect(page.locator("#queue-count")).not_to_have_text("")
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:0")
+        expect(suggestions.nth(1)).to_have_attribute("aria-current", "true")
+        expect(suggestions.nth(1)).to_be_focused()
+        page.keyboard.press("a")
+        wait_for_status(page, "Saved ✓ accept")
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana")["code"].tolist() == [chosen]

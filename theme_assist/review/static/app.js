@@ -292,8 +292,9 @@ async function show(index) {
     const id = state.items[index].segment_id;
     const segment = await api(`/api/segments/${encodeURIComponent(id)}?` + query({ coder: state.coder }));
     if (ticket !== state.showTicket) return;
+    const kept = keptSuggestion(segment);
     state.segment = segment;
-    state.selected = firstOpenSuggestion();
+    state.selected = kept >= 0 ? kept : firstOpenSuggestion();
     if (state.items[index].placeholder) fillPlaceholder(state.items[index], segment);
     renderSegment();
     markQueue();
@@ -310,6 +311,14 @@ function fillPlaceholder(item, segment) {
     status: segment.mine.codes.length ? "coded" : segment.mine.rejected.length ? "rejected" : "open",
     mine: segment.mine.codes.map((c) => c.name), placeholder: false });
   renderQueue();
+}
+
+// The suggestion the coder chose (↑/↓, a click) when the segment on screen comes again (a list loaded after the
+// key, a codebook revision): its place among the new suggestions, or -1 for another segment or a code no longer
+// suggested. A key pressed next must answer the suggestion the coder chose, not the first again.
+function keptSuggestion(segment) {
+  const before = state.segment && state.segment.segment_id === segment.segment_id ? selectedSuggestion() : null;
+  return before ? segment.suggestions.findIndex((s) => s.code === before.code) : -1;
 }
 
 // The first suggestion the coder has not rejected; none (-1) when they rejected all: a key must not answer one
