@@ -949,3 +949,44 @@ def test_a_list_that_comes_after_arrow_down_keeps_the_suggestion_the_coder_chose
         wait_for_status(page, "Saved ✓ accept")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana")["code"].tolist() == [chosen]
+
+
+def test_a_key_pressed_before_the_segment_has_loaded_says_so_and_does_nothing(tmp_path, browser):
+    """"c", "+" or "a" pressed while the first segment's box was shown empty, its text still loading, did nothing
+    and said nothing (or "Nothing to accept here"); pressed while the next segment loaded, "c" opened the chooser
+    for the segment before."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        held = hold(page, r".*/api/segments/.*")
+        page.goto(server.url + "/")
+        page.fill("#coder-input", "Ana")
+        page.click("#coder-start")
+        expect(page.locator("#segment")).to_be_visible()
+        for key in ("c", "+", "a"):
+            page.evaluate("() => document.querySelector('#save-status').textContent = ''")
+            page.keyboard.press(key)
+            expect(page.locator("#save-status")).to_contain_text("still loading")
+            expect(page.locator("#code-dialog")).not_to_be_visible()
+        release(page, held)
+        expect(page.locator("#current-text")).not_to_have_text("")
+        page.unroute(re.compile(r".*/api/segments/.*"))
+        shown = page.locator("#segment").get_attribute("data-id")
+        later = page.locator("#queue li").nth(1).get_attribute("data-id")
+        held = hold(page, r".*/api/segments/.*")
+        page.locator("#queue li").nth(1).click()
+        for key in ("c", "+"):
+            page.keyboard.press(key)
+            expect(page.locator("#code-dialog")).not_to_be_visible()
+            expect(page.locator("#save-status")).to_contain_text("still loading")
+        assert page.locator("#segment").get_attribute("data-id") == shown
+        release(page, held)
+        expect(page.locator("#segment")).to_have_attribute("data-id", later)
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana").empty
+    finally:
+        server.stop()

@@ -430,9 +430,16 @@ function showingCurrent() {
   return Boolean(state.segment && item && item.segment_id === state.segment.segment_id);
 }
 
+// A key for the segment (a, r, c, +) answers it once it is on screen; pressed while it loads (its box still empty,
+// or the segment before still shown) it does nothing and says so. With no segment listed the key answers as before.
+function segmentReady() {
+  if (showingCurrent() || !state.items[state.index]) return true;
+  setStatus("The segment is still loading: nothing saved, try again.", "error");
+  return false;
+}
+
 async function decide(action, code, extra = {}) {
-  if (!state.segment) return;
-  if (!showingCurrent()) { setStatus("The segment is still loading: nothing saved, try again.", "error"); return; }
+  if (!state.segment || !segmentReady()) return;
   const segmentId = state.segment.segment_id;
   const replaced = replacedBy(code);
   setStatus("Saving…");
@@ -478,12 +485,14 @@ async function afterDecision(segmentId, advance) {
 }
 
 function accept() {
+  if (!segmentReady()) return;
   const suggestion = selectedSuggestion();
   if (!suggestion) { setStatus("Nothing to accept here: choose a code with c.", "error"); return; }
   decide("accept", suggestion.code, { suggestion_id: suggestion.id });
 }
 
 function reject() {
+  if (!segmentReady()) return;
   const suggestion = selectedSuggestion();
   if (!suggestion) { setStatus("Nothing to reject here.", "error"); return; }
   decide("reject", suggestion.code, { suggestion_id: suggestion.id });
@@ -555,7 +564,7 @@ function skip() { setStatus("Skipped (nothing saved)."); next(); }
 
 // ------------------------------------------------------------------ code chooser
 function openCodeDialog(mode) {
-  if (!state.segment) return;
+  if (!segmentReady() || !state.segment) return;
   state.codeDialogMode = mode;
   $("code-dialog-title").textContent = mode === "add" ? "Add a code" + replacing(replacedBy("")) : "Choose another code";
   $("code-search").value = "";
