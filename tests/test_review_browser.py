@@ -990,3 +990,25 @@ def test_a_key_pressed_before_the_segment_has_loaded_says_so_and_does_nothing(tm
             assert store.decisions(coder="Ana").empty
     finally:
         server.stop()
+
+
+def test_a_code_chosen_after_another_segment_came_on_screen_is_not_saved_on_it(tmp_path, browser):
+    """The chooser opened ("c") while a filtered list still loaded: the list came with another segment, shown behind
+    the chooser, and the code chosen was saved on that segment, never read by the coder."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        held = hold(page, r".*/api/queue\?.*")
+        page.select_option("#filter-document", "interview_b")
+        page.keyboard.press("c")
+        expect(page.locator("#code-dialog")).to_be_visible()
+        release(page, held)
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_b:0")
+        page.keyboard.type("work")
+        page.keyboard.press("Enter")
+        expect(page.locator("#save-status")).to_contain_text("Not saved")
+        page.wait_for_load_state("networkidle")
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana").empty

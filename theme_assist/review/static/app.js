@@ -19,6 +19,7 @@ const state = {
   segment: null,      // the shown segment's detail
   selected: 0,        // selected suggestion
   codeDialogMode: "replace",
+  codeDialogSegment: "", // the segment the code chooser was opened for
   bulkItems: [],
   view: "review",
   lastRun: null,      // the latest model run the server reported
@@ -499,6 +500,10 @@ function reject() {
 }
 
 function chosen(code) {
+  if (!state.segment || state.segment.segment_id !== state.codeDialogSegment) {  // a list loaded behind the chooser
+    setStatus("Not saved: another segment came on screen while you chose the code — read it and choose again.", "error");
+    return;
+  }
   const suggestion = selectedSuggestion();
   if (state.codeDialogMode === "replace" && suggestion && suggestion.code !== code) {
     decide("replace", code, { replaces: suggestion.code, suggestion_id: suggestion.id });
@@ -566,6 +571,7 @@ function skip() { setStatus("Skipped (nothing saved)."); next(); }
 function openCodeDialog(mode) {
   if (!segmentReady() || !state.segment) return;
   state.codeDialogMode = mode;
+  state.codeDialogSegment = state.segment.segment_id;
   $("code-dialog-title").textContent = mode === "add" ? "Add a code" + replacing(replacedBy("")) : "Choose another code";
   $("code-search").value = "";
   renderCodeTree();
