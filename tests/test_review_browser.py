@@ -1012,3 +1012,33 @@ def test_a_code_chosen_after_another_segment_came_on_screen_is_not_saved_on_it(t
         page.wait_for_load_state("networkidle")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana").empty
+
+
+@pytest.mark.parametrize("key", ["r", "a"])
+def test_a_decision_saved_after_the_coder_moved_on_leaves_the_next_segment_on_screen(tmp_path, browser, key):
+    """A decision whose answer came after the coder had gone on (→) to the next segment pulled the page about: a
+    reject put the segment decided back on screen while the queue highlighted the next (whose keys then said "still
+    loading"), an accept went on once more, past the segment the coder was reading."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        held = hold(page, r".*/api/decisions$")
+        page.keyboard.press(key)
+        expect(page.locator("#save-status")).to_contain_text("Saving")
+        page.keyboard.press("ArrowRight")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:1")
+        release(page, held)
+        wait_for_status(page, "Saved ✓")
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("#queue li.current")).to_have_attribute("data-id", "interview_a:1")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:1")
+        expect(page.locator("#current-text")).to_have_text(page.locator("#queue li.current .q-text").text_content())
+        mark = "✗" if key == "r" else "✓"
+        expect(page.locator("#queue li[data-id='interview_a:0'] .dot")).to_have_text(mark)
+        page.unroute(re.compile(r".*/api/decisions$"))
+        page.keyboard.press("a")
+        wait_for_status(page, "Saved ✓ accept")
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana")["segment_id"].tolist() == ["interview_a:0", "interview_a:1"]

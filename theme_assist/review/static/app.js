@@ -449,7 +449,7 @@ async function decide(action, code, extra = {}) {
     const body = { segment_id: segmentId, action, code, coder: state.coder, seen: state.segment.mine.seen, ...extra };
     const result = await api("/api/decisions", { method: "POST", body });
     const stored = result.decisions[0];
-    state.segment.mine.seen = stored.id;
+    if (showingSegment(segmentId)) state.segment.mine.seen = stored.id;
     const name = state.codeNames[code] || code;
     setStatus(`Saved ✓ ${action} “${name}” (decision ${stored.id})${replacing(replaced)}`, "saved");
     await afterDecision(segmentId, action === "accept" || action === "replace");
@@ -471,15 +471,24 @@ function replacing(names) {
   return names.length ? ` — replaces “${names.join("”, “")}” (one code per segment)` : "";
 }
 
+// The segment decided is still the one on screen: the coder has not gone on (→, a click) while it was saved.
+function showingSegment(segmentId) {
+  return showingCurrent() && state.segment.segment_id === segmentId;
+}
+
+// After a decision: its queue entry marked, and the segment shown anew or the next one; a coder who went on while it
+// was saved stays where they are.
 async function afterDecision(segmentId, advance) {
-  const index = state.items.findIndex((item) => item.segment_id === segmentId);
+  const item = () => state.items.find((entry) => entry.segment_id === segmentId) || {};
   if (advance) {  // an accepted or replaced code: the segment is coded, and the coder moves on
-    if (index >= 0) state.items[index].status = "coded";
-    await next();
+    item().status = "coded";
+    if (showingSegment(segmentId)) await next(); else markQueue();
     return;
   }
-  state.segment = await api(`/api/segments/${encodeURIComponent(segmentId)}?` + query({ coder: state.coder }));
-  if (index >= 0) state.items[index].status = state.segment.mine.codes.length ? "coded" : "rejected";
+  const segment = await api(`/api/segments/${encodeURIComponent(segmentId)}?` + query({ coder: state.coder }));
+  item().status = segment.mine.codes.length ? "coded" : "rejected";
+  if (!showingSegment(segmentId)) { markQueue(); return; }
+  state.segment = segment;
   state.selected = firstOpenSuggestion();
   renderSegment();
   markQueue();
