@@ -1042,3 +1042,37 @@ def test_a_decision_saved_after_the_coder_moved_on_leaves_the_next_segment_on_sc
         wait_for_status(page, "Saved ✓ accept")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana")["segment_id"].tolist() == ["interview_a:0", "interview_a:1"]
+
+
+def test_the_bulk_buttons_answer_the_suggestions_listed(tmp_path, browser):
+    """An earlier "Show suggestions" answered after a later one listed its own code's rows under the code chosen
+    later, and a code chosen without "Show suggestions" was sent with the rows listed: the server refused the batch
+    with "suggestion 7 suggests 'work', not 'family'"."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.click("#tab-bulk")
+        page.fill("#bulk-min", "0")
+        held = hold(page, r".*/api/bulk\?.*")
+        for code in ("work", "family"):
+            page.select_option("#bulk-code", code)
+            page.click("#bulk-form button[type=submit]")
+        for _ in range(100):
+            if len(held) == 2:
+                break
+            page.wait_for_timeout(20)
+        held.pop().continue_()  # the later answer first
+        summary = page.locator("#bulk-summary")
+        expect(summary).to_contain_text("of “Family” at or above 0%")
+        held.pop().continue_()
+        page.wait_for_load_state("networkidle")
+        expect(summary).to_contain_text("of “Family”")
+        page.unroute(re.compile(r".*/api/bulk\?.*"))
+        page.select_option("#bulk-code", "work")  # chosen, not shown: the rows listed are still Family's
+        page.locator(".bulk-pick").first.check()
+        page.click("#bulk-accept")
+        wait_for_status(page, "Saved ✓ accepted")
+        with ProjectStore(project) as store:
+            assert set(store.decisions(coder="Ana")["code"]) == {"family"}

@@ -21,6 +21,8 @@ const state = {
   codeDialogMode: "replace",
   codeDialogSegment: "", // the segment the code chooser was opened for
   bulkItems: [],
+  bulkCode: "",       // the code whose suggestions the bulk table lists (the buttons answer them with it)
+  bulkTicket: 0,      // the latest bulk request; older answers are dropped
   view: "review",
   lastRun: null,      // the latest model run the server reported
   queueTicket: 0,     // the latest queue request; older answers are dropped
@@ -639,13 +641,19 @@ function moveCodeSelection(step) {
 }
 
 // ------------------------------------------------------------------ bulk
+// The table of one code's suggestions: the code and score chosen when asked, and only the latest answer (an earlier
+// one coming later listed its code's rows under the code chosen since).
 async function loadBulk() {
+  const ticket = ++state.bulkTicket;
   const code = $("bulk-code").value;
+  const min = $("bulk-min").value || 0;
   try {
-    const result = await api("/api/bulk?" + query({ code, min_score: $("bulk-min").value || 0, coder: state.coder }));
+    const result = await api("/api/bulk?" + query({ code, min_score: min, coder: state.coder }));
+    if (ticket !== state.bulkTicket) return;
     state.bulkItems = result.items;
+    state.bulkCode = code;
     $("bulk-summary").textContent = `${result.matching} suggestion${result.matching === 1 ? "" : "s"} of “${result.code_name}” ` +
-      `at or above ${Math.round(($("bulk-min").value || 0) * 100)}% on segments you have not decided.`;
+      `at or above ${Math.round(min * 100)}% on segments you have not decided.`;
     const rows = clear($("bulk-rows"));
     for (const [i, item] of result.items.entries()) {  // each box named by its row's document and text
       rows.append(el("tr", {},
@@ -670,7 +678,7 @@ async function bulkDecide(action) {
   setStatus("Saving…");
   try {
     const result = await api("/api/decisions/bulk", { method: "POST",
-      body: { coder: state.coder, action, code: $("bulk-code").value, items } });
+      body: { coder: state.coder, action, code: state.bulkCode, items } });
     setStatus(`Saved ✓ ${action === "accept" ? "accepted" : "rejected"} ${result.decisions.length} suggestions`, "saved");
     refreshProgress();
     await loadBulk();
