@@ -1076,3 +1076,25 @@ def test_the_bulk_buttons_answer_the_suggestions_listed(tmp_path, browser):
         wait_for_status(page, "Saved ✓ accepted")
         with ProjectStore(project) as store:
             assert set(store.decisions(coder="Ana")["code"]) == {"family"}
+
+
+def test_a_segment_chosen_while_an_undo_reloads_the_list_stays_on_screen(tmp_path, browser):
+    """After "u" the list came anew with the segment undone shown: a coder who had gone on (→) meanwhile was taken
+    back to it, the key undone by a response."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("r")
+        wait_for_status(page, "Saved ✓ reject")
+        held = hold(page, r".*/api/queue\?.*")
+        page.keyboard.press("u")
+        wait_for_status(page, "Undone ✓")
+        page.keyboard.press("ArrowRight")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:1")
+        release(page, held)
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("#queue li.current")).to_have_attribute("data-id", "interview_a:1")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:1")
+        expect(page.locator("#queue li[data-id='interview_a:0'] .dot")).to_have_text("○")

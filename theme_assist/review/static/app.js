@@ -214,7 +214,7 @@ async function loadQueue(keepSegment) {
   try {
     const result = await api("/api/queue?" + query(filters()));
     if (ticket !== state.queueTicket) return;
-    const chosen = state.showTicket !== shown && state.items[state.index] ? state.items[state.index].segment_id : "";
+    const chosen = chosenSince(shown);
     if ($("save-status").classList.contains("queue-error")) setStatus("");
     state.items = result.items;
     $("queue-count").textContent = `${result.matching} segment${result.matching === 1 ? "" : "s"} match` +
@@ -229,6 +229,12 @@ async function loadQueue(keepSegment) {
   } catch (error) {
     setStatus(`Could not load the queue: ${error.message}`, "error queue-error");
   }
+}
+
+// The segment the coder chose (a click, a key) since segment request ``shown``, while a list loaded: it stays on
+// screen when the list comes. "" when they chose none.
+function chosenSince(shown) {
+  return state.showTicket !== shown && state.items[state.index] ? state.items[state.index].segment_id : "";
 }
 
 function renderQueue() {
@@ -541,14 +547,16 @@ async function undo() {
   }
 }
 
-// The queue anew with segmentId on screen, listed where it is or at the current position (after an undo, a
+// The queue anew with segmentId (or a segment the coder chose meanwhile) on screen, listed where it is or at the current position (after an undo, a
 // codebook revision).
 async function loadQueueAt(segmentId) {
   const ticket = ++state.queueTicket;
+  const shown = state.showTicket;  // a segment the coder goes on to while the list loads stays, as in loadQueue
   const result = await api("/api/queue?" + query(filters()));
   if (ticket !== state.queueTicket) return;
+  const chosen = chosenSince(shown);
   state.items = result.items;
-  state.index = queuePosition(segmentId);
+  state.index = queuePosition(chosen || segmentId);
   renderQueue();
   updateProgress(result.progress);
   await show(state.index);
