@@ -1098,3 +1098,17 @@ def test_a_segment_chosen_while_an_undo_reloads_the_list_stays_on_screen(tmp_pat
         expect(page.locator("#queue li.current")).to_have_attribute("data-id", "interview_a:1")
         expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:1")
         expect(page.locator("#queue li[data-id='interview_a:0'] .dot")).to_have_text("○")
+
+
+def test_a_decision_saved_whose_segment_then_fails_to_load_is_not_called_not_saved(tmp_path, browser):
+    """A reject saved, then the segment's fresh copy failed to load: the page said "Not saved" of a decision
+    that was saved."""
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.route(re.compile(r".*/api/segments/.*"), lambda route: route.abort())
+        page.keyboard.press("r")
+        wait_for_status(page, "but the segment could not be shown anew")
+        assert "Not saved" not in page.locator("#save-status").text_content()
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana")["action"].tolist() == ["reject"]

@@ -452,6 +452,7 @@ async function decide(action, code, extra = {}) {
   const segmentId = state.segment.segment_id;
   const replaced = replacedBy(code);
   setStatus("Saving…");
+  let saved;
   try {
     // seen: the coder's latest decision here as shown; one made since (another tab) makes the server refuse this
     const body = { segment_id: segmentId, action, code, coder: state.coder, seen: state.segment.mine.seen, ...extra };
@@ -459,14 +460,20 @@ async function decide(action, code, extra = {}) {
     const stored = result.decisions[0];
     if (showingSegment(segmentId)) state.segment.mine.seen = stored.id;
     const name = state.codeNames[code] || code;
-    setStatus(`Saved ✓ ${action} “${name}” (decision ${stored.id})${replacing(replaced)}`, "saved");
-    await afterDecision(segmentId, action === "accept" || action === "replace");
-    refreshProgress();
+    saved = `Saved ✓ ${action} “${name}” (decision ${stored.id})${replacing(replaced)}`;
+    setStatus(saved, "saved");
   } catch (error) {
     setStatus(`Not saved: ${error.message}`, "error");
     if (error.status === 409) await show(state.index);  // the segment as it stands now
     else if (error.status === 404) await refreshProgress(error.message);  // a code a codebook revision dropped?
+    return;
   }
+  try {  // saved: a segment that then fails to load must not make the coder think the decision was lost
+    await afterDecision(segmentId, action === "accept" || action === "replace");
+  } catch (error) {
+    setStatus(`${saved}, but the segment could not be shown anew: ${error.message}`, "error");
+  }
+  refreshProgress();
 }
 
 // In a one-code-per-segment codebook a code saved takes the place of the coder's own code there: their names.
