@@ -915,13 +915,18 @@ def hold(page, pattern: str) -> list:
     return held
 
 
+def wait_held(page, held: list, count: int = 1) -> None:
+    """Wait until the page has sent ``count`` requests that ``hold`` holds back."""
+    for _ in range(100):
+        if len(held) >= count:
+            return
+        page.wait_for_timeout(20)
+    raise AssertionError(f"{len(held)} of {count} requests held")
+
+
 def release(page, held: list) -> None:
     """The request held first let go, once the page has sent it."""
-    for _ in range(100):
-        if held:
-            break
-        page.wait_for_timeout(20)
-    assert held, "the request was not held"
+    wait_held(page, held)
     held.pop(0).continue_()
 
 
@@ -1059,10 +1064,7 @@ def test_the_bulk_buttons_answer_the_suggestions_listed(tmp_path, browser):
         for code in ("work", "family"):
             page.select_option("#bulk-code", code)
             page.click("#bulk-form button[type=submit]")
-        for _ in range(100):
-            if len(held) == 2:
-                break
-            page.wait_for_timeout(20)
+        wait_held(page, held, 2)
         held.pop().continue_()  # the later answer first
         summary = page.locator("#bulk-summary")
         expect(summary).to_contain_text("of “Family” at or above 0%")
@@ -1112,3 +1114,21 @@ def test_a_decision_saved_whose_segment_then_fails_to_load_is_not_called_not_sav
         assert "Not saved" not in page.locator("#save-status").text_content()
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana")["action"].tolist() == ["reject"]
+
+
+def test_a_segment_left_before_it_loaded_says_nothing_when_it_fails(tmp_path, browser):
+    """A segment passed over (→ →) whose request then failed said "Could not load the segment" under the segment
+    the coder had gone on to, loaded and shown."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        held = hold(page, r".*/api/segments/interview_a%3A1\?.*")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:2")
+        wait_held(page, held)
+        held.pop().abort()
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("#save-status")).to_have_text("")

@@ -308,7 +308,7 @@ async function show(index) {
     renderSegment();
     markQueue();
   } catch (error) {
-    setStatus(`Could not load the segment: ${error.message}`, "error");
+    if (ticket === state.showTicket) setStatus(`Could not load the segment: ${error.message}`, "error");  // not one left
   }
 }
 
