@@ -1132,3 +1132,29 @@ def test_a_segment_left_before_it_loaded_says_nothing_when_it_fails(tmp_path, br
         held.pop().abort()
         page.wait_for_load_state("networkidle")
         expect(page.locator("#save-status")).to_have_text("")
+
+
+@pytest.mark.parametrize("keys, waiting", [(("a", "a"), r".*/api/decisions$"), (("r", "a"), r".*/api/decisions$"),
+                                           (("r", "a"), r".*/api/segments/.*")])
+def test_a_key_pressed_while_a_decision_is_saved_saves_nothing_and_says_so(tmp_path, browser, keys, waiting):
+    """A second key pressed while the first decision was being saved, or its segment shown anew, answered the segment
+    as it was: "a" twice said "Not saved: Ana has decided on segment … (in another tab or window?)" under the next
+    segment, though the first was saved; "a" pressed after "r" was saved, before the segment came anew, accepted the
+    very code just rejected."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        held = hold(page, waiting)
+        first = page.locator("#suggestions li.selected").get_attribute("data-code")
+        page.keyboard.press(keys[0])
+        wait_held(page, held)
+        page.keyboard.press(keys[1])
+        expect(page.locator("#save-status")).to_contain_text("Still saving")
+        release(page, held)
+        page.wait_for_load_state("networkidle")
+        wait_for_status(page, "Saved ✓")  # once saved and shown, said over "Still saving"
+        with ProjectStore(project) as store:
+            decisions = store.decisions(coder="Ana")
+        assert decisions[["action", "code"]].values.tolist() == [["accept" if keys[0] == "a" else "reject", first]]

@@ -27,6 +27,7 @@ const state = {
   lastRun: null,      // the latest model run the server reported
   queueTicket: 0,     // the latest queue request; older answers are dropped
   showTicket: 0,      // the latest segment request
+  saving: false,      // a decision is being saved and its segment shown anew
   filterKeyed: false, // the filters were last used from the keyboard
   lastFilter: null, // the drop-down the pointer last chose from (Tab goes back to it)
 };
@@ -442,6 +443,10 @@ function showingCurrent() {
 // A key for the segment (a, r, c, +) answers it once it is on screen; pressed while it loads (its box still empty,
 // or the segment before still shown) it does nothing and says so. With no segment listed the key answers as before.
 function segmentReady() {
+  if (state.saving) {  // a key pressed twice, or "a" at once after "r": it would answer the segment as it was
+    setStatus("Still saving your last decision: nothing more saved, press the key again.", "error busy");
+    return false;
+  }
   if (showingCurrent() || !state.items[state.index]) return true;
   setStatus("The segment is still loading: nothing saved, try again.", "error");
   return false;
@@ -452,6 +457,19 @@ async function decide(action, code, extra = {}) {
   const segmentId = state.segment.segment_id;
   const replaced = replacedBy(code);
   setStatus("Saving…");
+  state.saving = true;
+  let saved;
+  try {
+    saved = await save(segmentId, action, code, replaced, extra);
+  } finally {
+    state.saving = false;
+  }
+  if (saved && $("save-status").classList.contains("busy")) setStatus(saved, "saved");  // said over "Still saving"
+}
+
+// The decision sent and said; then its segment shown anew, or the next one (afterDecision). Returns what it said
+// when saved.
+async function save(segmentId, action, code, replaced, extra) {
   let saved;
   try {
     // seen: the coder's latest decision here as shown; one made since (another tab) makes the server refuse this
@@ -474,6 +492,7 @@ async function decide(action, code, extra = {}) {
     setStatus(`${saved}, but the segment could not be shown anew: ${error.message}`, "error");
   }
   refreshProgress();
+  return saved;
 }
 
 // In a one-code-per-segment codebook a code saved takes the place of the coder's own code there: their names.
