@@ -1158,3 +1158,26 @@ def test_a_key_pressed_while_a_decision_is_saved_saves_nothing_and_says_so(tmp_p
         with ProjectStore(project) as store:
             decisions = store.decisions(coder="Ana")
         assert decisions[["action", "code"]].values.tolist() == [["accept" if keys[0] == "a" else "reject", first]]
+
+
+def test_undo_pressed_while_a_decision_is_saved_undoes_nothing(tmp_path, browser):
+    """"u" pressed while an accept was being saved reached the server first and undid the decision before it (a
+    reject on another segment); the accept stayed."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("r")
+        wait_for_status(page, "Saved ✓ reject")
+        show_segment(page, "interview_a:1")
+        held = hold(page, r".*/api/decisions$")
+        page.keyboard.press("a")
+        wait_held(page, held)
+        page.keyboard.press("u")
+        expect(page.locator("#save-status")).to_contain_text("Still saving")
+        release(page, held)
+        page.wait_for_load_state("networkidle")
+        wait_for_status(page, "Saved ✓ accept")
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana")["action"].tolist() == ["reject", "accept"]

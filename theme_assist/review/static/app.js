@@ -443,13 +443,18 @@ function showingCurrent() {
 // A key for the segment (a, r, c, +) answers it once it is on screen; pressed while it loads (its box still empty,
 // or the segment before still shown) it does nothing and says so. With no segment listed the key answers as before.
 function segmentReady() {
-  if (state.saving) {  // a key pressed twice, or "a" at once after "r": it would answer the segment as it was
-    setStatus("Still saving your last decision: nothing more saved, press the key again.", "error busy");
-    return false;
-  }
+  if (stillSaving()) return false;
   if (showingCurrent() || !state.items[state.index]) return true;
   setStatus("The segment is still loading: nothing saved, try again.", "error");
   return false;
+}
+
+// A decision is being saved (and its segment shown anew): a key pressed twice, "a" at once after "r", or "u" (which
+// could reach the server first and undo the decision before) does nothing, and says so.
+function stillSaving() {
+  if (!state.saving) return false;
+  setStatus("Still saving your last decision: nothing more saved, press the key again.", "error busy");
+  return true;
 }
 
 async function decide(action, code, extra = {}) {
@@ -558,6 +563,7 @@ function chosen(code) {
 }
 
 async function undo() {
+  if (stillSaving()) return;
   setStatus("Undoing…");
   try {
     const result = await api("/api/undo", { method: "POST", body: { coder: state.coder } });
