@@ -1181,3 +1181,33 @@ def test_undo_pressed_while_a_decision_is_saved_undoes_nothing(tmp_path, browser
         wait_for_status(page, "Saved ✓ accept")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana")["action"].tolist() == ["reject", "accept"]
+
+
+@pytest.mark.parametrize("second", ["#bulk-accept", "#bulk-undo"])
+def test_a_bulk_button_pressed_while_a_bulk_decision_is_saved_does_nothing(tmp_path, browser, second):
+    """"Accept selected" pressed twice sent the batch twice; "Undo" pressed while it was saved could reach the server
+    first and undo the decision before it."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("r")
+        wait_for_status(page, "Saved ✓ reject")
+        page.click("#tab-bulk")
+        page.select_option("#bulk-code", "work")
+        page.fill("#bulk-min", "0")
+        page.click("#bulk-form button[type=submit]")
+        expect(page.locator("#bulk-summary")).to_contain_text("Paid work")
+        picked = page.locator(".bulk-pick:checked").count()
+        held = hold(page, r".*/api/decisions/bulk$")
+        page.click("#bulk-accept")
+        wait_held(page, held)
+        page.click(second)
+        expect(page.locator("#save-status")).to_contain_text("Still saving")
+        release(page, held)
+        page.wait_for_load_state("networkidle")
+        wait_for_status(page, f"Saved ✓ accepted {picked} suggestions")
+        page.wait_for_load_state("networkidle")
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana")["action"].tolist() == ["reject"] + ["accept"] * picked

@@ -449,7 +449,7 @@ function segmentReady() {
   return false;
 }
 
-// A decision is being saved (and its segment shown anew): a key pressed twice, "a" at once after "r", or "u" (which
+// A decision is being saved (and its segment shown anew, or the bulk table): a key pressed twice, "a" at once after "r", or "u" (which
 // could reach the server first and undo the decision before) does nothing, and says so.
 function stillSaving() {
   if (!state.saving) return false;
@@ -714,17 +714,24 @@ async function loadBulk() {
 async function bulkDecide(action) {
   const picks = Array.from(document.querySelectorAll(".bulk-pick:checked"));
   if (!picks.length) { setStatus("Select at least one row.", "error"); return; }
+  if (stillSaving()) return;  // pressed twice, the batch would go twice
   const items = picks.map((box) => ({ segment_id: box.dataset.segment, suggestion_id: Number(box.dataset.suggestion) }));
   setStatus("Saving…");
+  state.saving = true;
+  let saved;
   try {
     const result = await api("/api/decisions/bulk", { method: "POST",
       body: { coder: state.coder, action, code: state.bulkCode, items } });
-    setStatus(`Saved ✓ ${action === "accept" ? "accepted" : "rejected"} ${result.decisions.length} suggestions`, "saved");
+    saved = `Saved ✓ ${action === "accept" ? "accepted" : "rejected"} ${result.decisions.length} suggestions`;
+    setStatus(saved, "saved");
     refreshProgress();
     await loadBulk();
   } catch (error) {
     setStatus(`Not saved: ${error.message}`, "error");
+  } finally {
+    state.saving = false;
   }
+  if (saved && $("save-status").classList.contains("busy")) setStatus(saved, "saved");  // said over "Still saving"
 }
 
 function switchView(view) {
