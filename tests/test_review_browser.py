@@ -1211,3 +1211,21 @@ def test_a_bulk_button_pressed_while_a_bulk_decision_is_saved_does_nothing(tmp_p
         page.wait_for_load_state("networkidle")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana")["action"].tolist() == ["reject"] + ["accept"] * picked
+
+
+def test_a_reject_says_saved_once_the_segment_is_shown_anew(tmp_path, browser):
+    """"Saved ✓ reject" came before the segment was shown anew: a key pressed on reading it was refused as "still
+    saving"."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        held = hold(page, r".*/api/segments/.*")
+        page.keyboard.press("r")
+        wait_held(page, held)
+        expect(page.locator("#save-status")).to_have_text("Saving…")
+        release(page, held)
+        wait_for_status(page, "Saved ✓ reject")
+        page.keyboard.press("a")
+        wait_for_status(page, "Saved ✓ accept")

@@ -484,7 +484,6 @@ async function save(segmentId, action, code, replaced, extra) {
     if (showingSegment(segmentId)) state.segment.mine.seen = stored.id;
     const name = state.codeNames[code] || code;
     saved = `Saved ✓ ${action} “${name}” (decision ${stored.id})${replacing(replaced)}`;
-    setStatus(saved, "saved");
   } catch (error) {
     setStatus(`Not saved: ${error.message}`, "error");
     if (error.status === 409) await show(state.index);  // the segment as it stands now
@@ -492,7 +491,7 @@ async function save(segmentId, action, code, replaced, extra) {
     return;
   }
   try {  // saved: a segment that then fails to load must not make the coder think the decision was lost
-    await afterDecision(segmentId, action === "accept" || action === "replace");
+    await afterDecision(segmentId, action === "accept" || action === "replace", saved);
   } catch (error) {
     setStatus(`${saved}, but the segment could not be shown anew: ${error.message}`, "error");
   }
@@ -515,16 +514,18 @@ function showingSegment(segmentId) {
   return showingCurrent() && state.segment.segment_id === segmentId;
 }
 
-// After a decision: its queue entry marked, and the segment shown anew or the next one; a coder who went on while it
-// was saved stays where they are.
-async function afterDecision(segmentId, advance) {
+// After a decision: ``saved`` said, its queue entry marked, and the segment shown anew or the next one; a coder who
+// went on while it was saved stays where they are.
+async function afterDecision(segmentId, advance, saved) {
   const item = () => state.items.find((entry) => entry.segment_id === segmentId) || {};
   if (advance) {  // an accepted or replaced code: the segment is coded, and the coder moves on
     item().status = "coded";
+    setStatus(saved, "saved");
     if (showingSegment(segmentId)) await next(); else markQueue();
     return;
   }
   const segment = await api(`/api/segments/${encodeURIComponent(segmentId)}?` + query({ coder: state.coder }));
+  setStatus(saved, "saved");  // "Saving…" until the segment is anew: a key pressed on "Saved" answers it as it is now
   item().status = segment.mine.codes.length ? "coded" : "rejected";
   if (!showingSegment(segmentId)) { markQueue(); return; }
   state.segment = segment;
