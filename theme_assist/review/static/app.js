@@ -27,7 +27,7 @@ const state = {
   lastRun: null,      // the latest model run the server reported
   queueTicket: 0,     // the latest queue request; older answers are dropped
   showTicket: 0,      // the latest segment request
-  saving: false,      // a decision is being saved and its segment shown anew
+  saving: false,      // a decision is being saved and its segment (or the bulk table) shown anew
   filterKeyed: false, // the filters were last used from the keyboard
   lastFilter: null, // the drop-down the pointer last chose from (Tab goes back to it)
 };
@@ -309,7 +309,8 @@ async function show(index) {
     renderSegment();
     markQueue();
   } catch (error) {
-    if (ticket === state.showTicket) setStatus(`Could not load the segment: ${error.message}`, "error");  // not one left
+    if (ticket !== state.showTicket) return;  // a segment the coder has left: the one shown since stands
+    setStatus(`Could not load the segment: ${error.message}`, "error");
   }
 }
 
@@ -449,8 +450,8 @@ function segmentReady() {
   return false;
 }
 
-// A decision is being saved (and its segment shown anew, or the bulk table): a key pressed twice, "a" at once after "r", or "u" (which
-// could reach the server first and undo the decision before) does nothing, and says so.
+// A decision is being saved (and its segment shown anew, or the bulk table): a key pressed twice, "a" at once after
+// "r", or "u" (which could reach the server first and undo the decision before) does nothing, and says so.
 function stillSaving() {
   if (!state.saving) return false;
   setStatus("Still saving your last decision: nothing more saved, press the key again.", "error busy");
@@ -550,7 +551,8 @@ function reject() {
 
 function chosen(code) {
   if (!state.segment || state.segment.segment_id !== state.codeDialogSegment) {  // a list loaded behind the chooser
-    setStatus("Not saved: another segment came on screen while you chose the code — read it and choose again.", "error");
+    setStatus("Not saved: another segment came on screen while you chose the code — read it and choose again.",
+      "error");
     return;
   }
   const suggestion = selectedSuggestion();
@@ -580,8 +582,8 @@ async function undo() {
   }
 }
 
-// The queue anew with segmentId (or a segment the coder chose meanwhile) on screen, listed where it is or at the current position (after an undo, a
-// codebook revision).
+// The queue anew with segmentId (or a segment the coder chose meanwhile) on screen, listed where it is or at the
+// current position (after an undo, a codebook revision).
 async function loadQueueAt(segmentId) {
   const ticket = ++state.queueTicket;
   const shown = state.showTicket;  // a segment the coder goes on to while the list loads stays, as in loadQueue
