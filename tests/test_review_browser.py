@@ -908,6 +908,34 @@ def test_a_decision_on_the_focused_suggestion_leaves_the_focus_on_the_suggestion
         expect(page.locator("#suggestions li.selected")).to_be_focused()
 
 
+def test_after_a_decision_the_focus_stays_on_a_next_segment_without_suggestions(tmp_path, browser):
+    """The next segment had no suggestion to focus (the engine abstained, blind mode): the focus fell back to the
+    page, and a screen reader heard nothing of why there was none."""
+    import numpy as np
+    from playwright.sync_api import expect
+
+    from theme_assist.project.testing import synthetic_suggestions
+
+    project = tmp_path / "mini.taproj"
+    with make_project(project, with_run=False) as store:
+        segments = store.segments()
+        suggestions = synthetic_suggestions(segments)
+        queue = pd.DataFrame({"segment_id": segments["segment_id"][::-1].to_numpy(),
+                              "uncertainty": np.linspace(1, 0, len(segments)), "priority": range(len(segments))})
+        ids = suggestions["segment_id"]
+        others = ids.str.startswith("interview_a:") & (ids != "interview_a:0")
+        store.add_run(suggestions[~others], model_id="fake-model run",
+                      embedding_model="fake@0", engine_version="test", mode="trained", params={}, n_training=0,
+                      n_decisions=0, queue=queue)
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowUp")
+        expect(page.locator("#suggestions li.selected")).to_be_focused()
+        page.keyboard.press("a")  # interview_a:0, the only one of its document with suggestions
+        wait_for_next(page, "interview_a:0")
+        expect(page.locator("#suggestions li.abstain")).to_be_focused()
+
+
 def hold(page, pattern: str) -> list:
     """Requests whose URL matches ``pattern`` held back until the test lets them go (``route.continue_()``)."""
     held: list = []

@@ -263,7 +263,7 @@ const STATUS_MARKS = { open: ["○", "to review"], coded: ["✓", "coded by you"
 
 function statusMark(status) {
   const [mark, words] = STATUS_MARKS[status] || STATUS_MARKS.open;
-  return el("span", { class: "dot", role: "img", "aria-label": words, title: words }, mark);
+  return el("span", { class: "dot", role: "img", "aria-label": words, title: words, dataset: { status } }, mark);
 }
 
 function markQueue() {
@@ -271,7 +271,8 @@ function markQueue() {
   for (let i = 0; i < nodes.length; i++) {
     const item = state.items[i];
     nodes[i].className = item.status + (i === state.index ? " current" : "");
-    nodes[i].querySelector(".dot").replaceWith(statusMark(item.status));
+    const mark = nodes[i].querySelector(".dot");
+    if (mark.dataset.status !== item.status) mark.replaceWith(statusMark(item.status));  // not 500 marks a move
     if (i === state.index) nodes[i].setAttribute("aria-current", "true"); else nodes[i].removeAttribute("aria-current");
   }
   const current = nodes[state.index];
@@ -401,7 +402,8 @@ function renderSuggestions(focus = false) {
   const applied = new Set(s.mine.codes.map((c) => c.id));
   const rejected = new Set(s.mine.rejected.map((c) => c.id));
   if (!s.suggestions.length) {
-    list.append(el("li", { class: "abstain" }, s.withheld
+    // focusable as a suggestion is: after a decision the focus stays in the list (a screen reader hears why none)
+    list.append(el("li", { class: "abstain", tabindex: "-1" }, s.withheld
       ? "Blind mode: no suggestions here, as another coder has coded this segment and the engine learnt their codes. Choose a code (c) or skip (s)."
       : s.abstained ? "The engine found no code that fits. Choose one (c) or skip (s)."
       : "No suggestions yet. Choose a code (c) or skip (s)."));
