@@ -944,8 +944,9 @@ def hold(page, pattern: str) -> list:
 
 
 def wait_held(page, held: list, count: int = 1) -> None:
-    """Wait until the page has sent ``count`` requests that ``hold`` holds back."""
-    for _ in range(100):
+    """Wait until the page has sent ``count`` requests that ``hold`` holds back (up to 15 s, as the tests' other
+    waits: 2 s was too little for a request to reach the route in a full run on 2 busy cores)."""
+    for _ in range(750):
         if len(held) >= count:
             return
         page.wait_for_timeout(20)
