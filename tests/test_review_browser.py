@@ -1212,6 +1212,32 @@ def test_undo_pressed_while_a_decision_is_saved_undoes_nothing(tmp_path, browser
             assert store.decisions(coder="Ana")["action"].tolist() == ["reject", "accept"]
 
 
+@pytest.mark.parametrize("second", ["a", "u"])
+def test_a_key_pressed_while_an_undo_is_saved_does_nothing(tmp_path, browser, second):
+    """"a" pressed while an undo was being saved could reach the server first and be the decision undone; a second
+    "u" undid one decision more."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("r")
+        wait_for_status(page, "Saved ✓ reject")
+        page.keyboard.press("a")
+        wait_for_next(page, "interview_a:0")  # on to the next segment: the accept is saved and done with
+        held = hold(page, r".*/api/undo$")
+        page.keyboard.press("u")
+        wait_held(page, held)
+        page.keyboard.press(second)
+        expect(page.locator("#save-status")).to_contain_text("Still saving")
+        release(page, held)
+        wait_for_status(page, "Undone ✓")
+        page.wait_for_load_state("networkidle")
+        with ProjectStore(project) as store:  # the accept undone, the reject kept, nothing else sent
+            decisions = store.decisions(coder="Ana")
+        assert decisions["action"].tolist() == ["reject", "accept", "undo"], decisions
+        assert decisions["undone"].tolist() == [False, True, False]
+
 @pytest.mark.parametrize("second", ["#bulk-accept", "#bulk-undo"])
 def test_a_bulk_button_pressed_while_a_bulk_decision_is_saved_does_nothing(tmp_path, browser, second):
     """"Accept selected" pressed twice sent the batch twice; "Undo" pressed while it was saved could reach the server

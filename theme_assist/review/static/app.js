@@ -567,21 +567,28 @@ function chosen(code) {
   }
 }
 
+// Held as a decision is (state.saving): an "a" pressed at once could reach the server first and be the decision
+// undone; a second "u" would undo one more.
 async function undo() {
   if (stillSaving()) return;
   setStatus("Undoing…");
+  state.saving = true;
+  let undone;
   try {
     const result = await api("/api/undo", { method: "POST", body: { coder: state.coder } });
     if (!result.decisions.length) { setStatus("Nothing to undo.", ""); return; }
     const first = result.decisions[0];
     const what = result.decisions.length > 1 ? `${result.decisions.length} bulk decisions` : `decision ${first.undoes}`;
-    setStatus(`Undone ✓ ${what}`, "saved");
+    undone = `Undone ✓ ${what}`;
+    setStatus(undone, "saved");
     refreshProgress();
-    if (state.view === "bulk") { await loadBulk(); return; }
-    await loadQueueAt(first.segment_id);
+    if (state.view === "bulk") await loadBulk(); else await loadQueueAt(first.segment_id);
   } catch (error) {
     setStatus(`Not undone: ${error.message}`, "error");
+  } finally {
+    state.saving = false;
   }
+  if (undone && $("save-status").classList.contains("busy")) setStatus(undone, "saved");  // said over "Still saving"
 }
 
 // The queue anew with segmentId (or a segment the coder chose meanwhile) on screen, listed where it is or at the
@@ -712,6 +719,7 @@ async function loadBulk() {
     $("bulk-table").hidden = !result.items.length;
     $("bulk-actions").hidden = false;
   } catch (error) {
+    if (ticket !== state.bulkTicket) return;  // an answer asked for before the table shown: its error is not its
     setStatus(`Could not load: ${error.message}`, "error");
   }
 }
