@@ -176,6 +176,25 @@ def test_a_coded_table_whose_texts_keep_the_closing_timestamps_is_placed_by_id(t
                              documents=documents)
 
 
+def test_a_text_code_table_whose_texts_keep_the_closing_timestamps_is_placed_by_text(tmp_path):
+    # a `text, code` table (no segment_id) made when turns' texts kept f4's closing timestamps
+    from theme_assist.errors import InputError
+    from theme_assist.ingest import read_documents
+    from theme_assist.project.build import codings_for_segments
+    from theme_assist.segment import segment_documents
+
+    (tmp_path / "iv.txt").write_text("I: Wie geht es? #00:00:05-3#\nB: I agree. #00:01:02-3#\n")
+    documents = read_documents(tmp_path)
+    segments = segment_documents(documents)
+    ids = segments["segment_id"].tolist()
+    table = pd.DataFrame({"text": ["I agree. #00:01:02-3#", "Wie geht es?"], "code": ["b", "a"]})
+    placed = codings_for_segments(table, segments, "coded.csv", documents=documents)
+    assert placed[["segment_id", "code"]].values.tolist() == [[ids[1], "b"], [ids[0], "a"]]
+    with pytest.raises(InputError, match=r"no segment of the project has the text 'Never said\. #00:01:09-0#'"):
+        codings_for_segments(table.assign(text=["Never said. #00:01:09-0#", "Wie geht es?"]), segments, "coded.csv",
+                             documents=documents)
+
+
 def test_coded_spans_count_a_crlf_file_as_written_or_as_read(tmp_path):
     from theme_assist.errors import InputError
     from theme_assist.ingest import read_documents

@@ -159,11 +159,18 @@ def _check_texts(placed: pd.DataFrame, segments: pd.DataFrame, source: str) -> N
 def _by_text(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
     keys = ["text", "document"] if "document" in coded else ["text"]
     index = segments[["segment_id", *keys]].assign(text=_same_text(segments["text"]))
-    placed = coded.drop(columns=["segment_id"], errors="ignore").assign(
-        text=_same_text(coded["text"]), row=range(len(coded))).merge(index, on=keys, how="left", indicator=True)
+    rows = coded.drop(columns=["segment_id"], errors="ignore").assign(text=_same_text(coded["text"]),
+                                                                      row=range(len(coded)))
+    placed = rows.merge(index, on=keys, how="left", indicator=True)
+    left = placed["_merge"] == "left_only"
+    if left.any():  # a text that closes with a timestamp the segments leave out (as transcripts were once read)
+        again = rows[rows["row"].isin(set(placed.loc[left, "row"]))]
+        again = again.assign(text=again["text"].map(without_closing_timestamp))
+        placed = pd.concat([placed[~left], again.merge(index, on=keys, how="left", indicator=True)])
+        placed = placed.sort_values("row", kind="stable").reset_index(drop=True)
     unplaced = placed[placed["_merge"] == "left_only"]
     if len(unplaced):
-        text = unplaced.iloc[0]["text"]
+        text = rows["text"].iloc[unplaced.iloc[0]["row"]]
         raise InputError(f"{source}: no segment of the project has the text {_quoted(text)} ({len(unplaced)} rows "
                          "cannot be placed)")
     document = segments.set_index("segment_id")["document"]
