@@ -245,10 +245,11 @@ def _words_read_differently(text: str, other: str | None) -> set[str]:
 
 
 def _double_acute_read_as_tilde(western: str) -> bool:
-    """Whether cp1252's reading has "õ" or "û" beside "ö" or "ü": Hungarian's "ő" and "ű" beside its "ö" and "ü"
-    ("Kérdezõ", "Köszönöm"), which no one Western language has together."""
+    """Whether cp1252's reading has "õ" or "û" beside "ö" or "ü" and "á", "é", "í", "ó" or "ú": Hungarian's "ő" and
+    "ű" beside its "ö", "ü" and acute vowels ("Kérdezõ", "Köszönöm"), which no one Western language has together
+    (Estonian has "õ", "ö" and "ü" but no acute vowel: "mõtlete", "ööd")."""
     letters = set(western.lower())
-    return bool(letters & set("õû")) and bool(letters & set("öü"))
+    return all(letters & set(group) for group in ("õû", "öü", "áéíóú"))
 
 
 def _symbol_in_word(text: str, other: str | None) -> bool:
