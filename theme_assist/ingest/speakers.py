@@ -11,7 +11,7 @@ Recognised turn starts (at the start of a line)::
     text on the lines after it    text on the lines after it          two such lines or more in a text)
 
 A timestamp that closes a line, as f4/f5transkript ends each paragraph (``Anna: text #00:01:02-3#``) or
-``Anna: text [00:01:02]``, is left out of the utterance and times a turn that has no timestamp of its own; a turn
+``Anna: text [00:01:02]``, is left out of the utterance (f4's is the paragraph's end, not the turn's start); a turn
 that says nothing else keeps it as its text.
 
 Lines are broken at ``\n`` and at the other characters :meth:`str.splitlines` breaks at (a form feed, as
@@ -169,7 +169,6 @@ class _OpenTurn:
     timestamp: str = ""
     start: int | None = None
     end: int = 0
-    closing_time: str = ""
     closing_span: tuple[int, int] | None = None
 
     def extend(self, start: int, line: _Line) -> None:
@@ -178,22 +177,19 @@ class _OpenTurn:
         closing = _CLOSING_TIMESTAMP.search(text)  # not from a run of spaces: a search would try every space of it
         end = line.start + len(text[:closing.start()].rstrip()) if closing else line.end
         if closing and line.start + closing.start() >= start and self.closing_span is None:
-            self.closing_time = _closing_time(closing)
             self.closing_span = (start, line.end)
         if start < end:
             self.start = start if self.start is None else self.start
             self.end = end
 
     def close(self) -> list[Turn]:
-        """The finished turn, timed by its closing timestamp when it has none of its own; a turn that says only a
-        closing timestamp keeps it as its text (so the segments after it keep their numbers); nothing if no text
-        was said."""
+        """The finished turn; a turn that says only a closing timestamp keeps it as its text (so the segments after
+        it keep their numbers); nothing if no text was said."""
         if self.start is None and self.closing_span is not None:
             return [Turn(*self.closing_span, speaker=self.speaker, timestamp=self.timestamp)]
         if self.start is None:
             return []
-        return [Turn(start=self.start, end=self.end, speaker=self.speaker,
-                     timestamp=self.timestamp or self.closing_time)]
+        return [Turn(start=self.start, end=self.end, speaker=self.speaker, timestamp=self.timestamp)]
 
 
 def parse_turns(text: str) -> list[Turn]:
@@ -232,11 +228,6 @@ def parse_turns(text: str) -> list[Turn]:
     if current is not None:
         turns += current.close()
     return turns
-
-
-def _closing_time(closing: re.Match[str]) -> str:
-    """The time of a :data:`_CLOSING_TIMESTAMP`, f4's tenths of a second (``#00:01:02-3#``) as ``00:01:02.3``."""
-    return closing["bracketed"] or closing["f4"] + (f".{closing['tenths']}" if closing["tenths"] else "")
 
 
 def split_speaker_label(utterance: str) -> tuple[str, int]:
