@@ -176,6 +176,20 @@ def test_a_coded_table_whose_texts_keep_the_closing_timestamps_is_placed_by_id(t
                              documents=documents)
 
 
+def test_a_coded_table_whose_segment_ids_shifted_is_refused_by_project_init(tmp_path, capsys):
+    # segment ids are positions: a table made when the transcript was segmented otherwise (here: before a closing
+    # timestamp was left out of a turn's text) names segments that exist but say something else
+    (tmp_path / "iv.txt").write_text("I: Wie geht es? #00:00:05-3#\nB: Gut. Sehr gut. #00:00:07-1#\nI: Schön.\n")
+    pd.DataFrame({"segment_id": ["iv:0", "iv:1"], "text": ["Gut. Sehr gut.", "Schön."],
+                  "code": ["work", "family"]}).to_csv(tmp_path / "coded.csv", index=False)
+    project = tmp_path / "study.taproj"
+    assert run("project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input",
+               str(tmp_path / "iv.txt"), "--coded", str(tmp_path / "coded.csv")) == 2
+    assert ("coded.csv: the text of segment 'iv:0' is not the project's (2 rows differ): was the table made from "
+            "another segmentation?") in capsys.readouterr().err
+    assert not project.exists()
+
+
 def test_a_text_code_table_whose_texts_keep_the_closing_timestamps_is_placed_by_text(tmp_path):
     # a `text, code` table (no segment_id) made when turns' texts kept f4's closing timestamps
     from theme_assist.errors import InputError
