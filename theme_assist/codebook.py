@@ -422,16 +422,17 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
 
 def _warn_of_ids_differing_in_case(lines: dict[str, int], source: str) -> None:
     """Warn, in one line each, of a code id that differs from an earlier one only in case, naming both and their
-    lines: coders, spreadsheets and other QDA tools take them for one code, though ids are matched as written. Not
-    refused: codebooks and models made before are used with them. ``lines``: id → line, in the codebook's order."""
+    lines: coders, spreadsheets and other QDA tools take them for one code (so does import-qdpx, which hands out ids
+    regardless of case: the second comes back as ``stigma-2``), though ids are matched as written. Not refused:
+    codebooks and models made before are used with them. ``lines``: id → line, in the codebook's order."""
     first_of: dict[str, str] = {}
     for code_id, line in lines.items():
         first = first_of.setdefault(case_key(code_id), code_id)
         if first != code_id:
             logger.warning("%s, line %s: code id %s differs from %s (line %s) only in case, and other tools may take "
-                           "them for one code; to rename one, change its id in the codebook (in a project, store it "
-                           "with project codebook --map OLD=NEW)", source, line, _short(code_id), _short(first),
-                           lines[first])
+                           "them for one code (a .qdpx exchange gives the second another id); to rename one, change "
+                           "its id in the codebook (in a project, store it with project codebook --map OLD=NEW)",
+                           source, line, _short(code_id), _short(first), lines[first])
 
 
 def load_codebook(path: str | Path) -> Codebook:

@@ -66,7 +66,9 @@ def beside_tfidf(dense_rows, tfidf: sparse.csr_matrix) -> sparse.csr_matrix:
     :data:`FEATURE_ROWS` rows at a time into arrays of its final size.
 
     The whole dense block, its sparse copy and the copies that stacking makes took several times the result's
-    memory: gigabytes when a suggester is fitted on tens of thousands of coded segments.
+    memory: gigabytes when a suggester is fitted on tens of thousands of coded segments. Each block's dense
+    features are built twice (to count the stored values, then to fill them in): the price of not keeping every
+    block's sparse copy.
 
     Parameters
     ----------

@@ -38,7 +38,7 @@ from typing import Iterable, Iterator
 import numpy as np
 import pandas as pd
 
-from theme_assist.codebook import Codebook, dump_codebook, parse_codebook
+from theme_assist.codebook import Codebook, case_key, dump_codebook, parse_codebook
 from theme_assist.documents import SEGMENT_COLUMNS, Document
 from theme_assist.errors import InputError, listed
 from theme_assist.project.schema import migrate
@@ -469,7 +469,7 @@ class ProjectStore:
             renamed = {}
             for code_id in set(dropped) & set(current.ids):
                 old = current.get(code_id)
-                renamed.update({code_id: code.id for code in added if code.name.casefold() == old.name.casefold()
+                renamed.update({code_id: code.id for code in added if case_key(code.name) == case_key(old.name)
                                 or (old.definition and code.definition == old.definition)})
             named = [f"{code_id} (renamed {renamed[code_id]}?)" if code_id in renamed else code_id
                      for code_id in dropped]
