@@ -425,6 +425,15 @@ def test_a_word_opening_a_sentence_has_the_lemma_of_its_lower_case_form():
     assert sorted(term for term, _ in keywords) == ["tea", "thanks"]  # not "thanks" twice
 
 
+def test_acronyms_keep_their_own_lemma():
+    """Only title-case words take the lemma of their lower-case form: "AIDS" is no "aid" (as in "financial aid"),
+    nor an inflected verb."""
+    texts = ["People living with AIDS face stigma.", "Living with HIV and AIDS is hard.", "Financial aid helps."]
+    lemmas = [{lemma for lemma, _ in terms} for terms in noun_phrase_ngrams(texts)]
+    assert "aids" in lemmas[0] and "aid" not in lemmas[0]
+    assert {"hiv", "aids"} <= lemmas[1] and "financial aid" in lemmas[2]
+
+
 def test_spoken_contractions_split_by_the_tokenizer_are_fillers_too():
     (terms,) = noun_phrase_ngrams(["I'm gonna get a rehab place, we gotta plan, ya know, dunno."])  # "plan": a verb
     lemmas = {lemma for lemma, _ in terms}

@@ -232,13 +232,14 @@ def nouns_in_ing(docs: Iterable) -> frozenset[str]:
 
 
 def _lower_case_lemmas(docs: Iterable, nlp) -> None:
-    """Give the capitalised words of the parsed ``docs`` the lookup lemma of their lower-case form ("Coming" ->
+    """Give the title-case words of the parsed ``docs`` the lookup lemma of their lower-case form ("Coming" ->
     "come", "Doctors" -> "doctor", "Thanks" -> "thank"): the lookup table's keys are lower-case, so a word that opens
-    a sentence kept its own form as its lemma, a term apart from the same word in mid-sentence."""
+    a sentence kept its own form as its lemma, a term apart from the same word in mid-sentence. Words in capitals
+    keep theirs: they are acronyms ("AIDS" is not "aid", "US" not "us")."""
     table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
     for doc in docs:
         for token in doc:
-            if not token.is_lower and token.lemma_ == token.text:
+            if token.is_title and token.lemma_ == token.text:
                 token.lemma_ = table.get(token.lower_, token.lower_)
 
 
