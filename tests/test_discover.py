@@ -413,6 +413,20 @@ def test_verbs_in_ing_after_a_preposition_are_no_terms_but_nouns_in_ing_are():
         ["nice"], [], ["coming", "coming week", "week"]]
 
 
+def test_compound_and_subject_gerunds_are_terms():
+    """An "-ing" form is a verb after a preposition, a pronoun or a verb, a noun after a noun or adjective ("binge
+    drinking") or opening a clause before a verb ("Smoking is banned")."""
+    texts = ["Binge drinking is common.", "Decision making was slow.", "Smoking is banned.", "Drinking helps me.",
+             "Coming here was hard.", "I was going home.", "Thanks for coming, and for talking about it."]
+    assert [sorted({lemma for lemma, _ in terms}) for terms in noun_phrase_ngrams(texts)] == [
+        ["binge", "binge drinking", "common", "drinking"], ["decision", "decision making", "making"], ["smoking"],
+        ["drinking"], [], [], ["thank"]]
+    # before a preposition or particle, a verb also after a noun or adjective
+    texts = ["The asthma going on.", "It was nice talking to you.", "Your test coming up.", ", getting up early."]
+    assert [sorted({lemma for lemma, _ in terms}) for terms in noun_phrase_ngrams(texts)] == [
+        ["asthma"], ["nice"], ["test"], []]
+
+
 def test_a_word_opening_a_sentence_has_the_lemma_of_its_lower_case_form():
     """The lookup table has lower-case keys: "Doctors" was a term apart from "doctors" (or, unknown to the lexicon
     and capitalised, a name), "Coming" a noun."""

@@ -7,9 +7,10 @@ lemmas can be nouns, adjectives, verbs, adverbs). A noun phrase here is a run of
 adjective, ending in one that can be a noun; a word that can only be a verb or an adverb ("told", "laughed",
 "really") ends the run. The lexicon lists nearly every verb's "-ing" form as a noun too, so such a form is one only
 where the texts use it as one, after a determiner or possessive or in the plural ("the meeting", "your drinking",
-"feelings"; a few nouns of services such as "training" and "housing" always): "thanks for coming" or "about
-talking" say what speakers did. No trained parser is needed (issue #2 rules out third-party re-uploads of spaCy's
-trained pipelines, the only ones PyPI has), at the price of keeping words that are nouns as well as verbs ("work",
+"feelings"; a few nouns of services such as "training" and "housing" always), after a noun or adjective ("binge
+drinking") or as a subject ("Smoking is banned"): "thanks for coming" or "about talking" say what speakers did. No
+trained parser is needed (issue #2 rules out third-party re-uploads of spaCy's trained pipelines, the only ones PyPI
+has), at the price of keeping words that are nouns as well as verbs ("work",
 "support"), which are often what a theme is about anyway. Stop words (spaCy's, and spoken fillers such as "um",
 "yeah", "like"), names (words the texts mostly capitalise away from sentence starts, also those the lexicon knows as
 words: "Grace", "Sarah"), numbers and punctuation are removed, and an n-gram never spans a removed word. A theme is
@@ -104,6 +105,17 @@ ING_NOUNS = frozenset("""
     evening building clothing wedding
 """.split())
 
+#: Auxiliaries and copulas: a word in "-ing" that opens a clause before one is its subject ("Smoking is banned").
+AUXILIARIES = frozenset("""
+    am is are was were be been has have had do does did can cannot could will would shall should may might must
+""".split())
+
+#: Prepositions and particles: a word in "-ing" before one is a verb ("asthma going on", "nice talking to you",
+#: "test coming up"), also after a noun or adjective.
+PARTICLES = frozenset("""
+    of for with about in on at from by into over through to up out off down back away around
+""".split())
+
 #: Share of a verb's "-ing" form's occurrences (its plural included) that must be nouns for :func:`nouns_in_ing`.
 ING_NOUN_SHARE = 0.1
 
@@ -124,7 +136,10 @@ def _noun_phrases(doc, stop_words: frozenset[str] = frozenset(), ing_nouns: froz
     determiner ("tell me", "support the team"); an inflected verb form ("told", "laughed"), a word
     that can only be a verb or an adverb, and a stop word end the run. A verb's "-ing" form that is not in
     ``ing_nouns`` (the texts' nouns in "-ing", :func:`nouns_in_ing`) is a noun only after a determiner or
-    possessive ("the coming weeks", not "thanks for coming"). Words the lexicon does not know (names)
+    possessive ("the coming weeks"), after a noun or adjective of the run ("binge drinking", "decision making") or
+    opening a clause before a verb (:func:`_is_verb`: "Smoking is banned"), a verb after a preposition, a pronoun or
+    a verb ("thanks for coming", "I was going") and before a preposition or particle (:data:`PARTICLES`: "winter
+    coming up"). Words the lexicon does not know (names)
     count as nouns. A noun in "-ing" ("meeting", "training") keeps its own form as its lemma, not the verb's."""
     pos = parts_of_speech()
     nominal, known = pos["nominal"], pos["known"]
@@ -156,16 +171,19 @@ def _noun_phrases(doc, stop_words: frozenset[str] = frozenset(), ing_nouns: froz
             continue
         before = tokens[i - 1].lower_ if i else ""
         form = token.lower_
-        if form.endswith("ing") and form != token.lemma_.lower() and form not in ing_nouns and (
-                before not in DETERMINERS):
-            kinds[i] = "other"  # what speakers did: "for coming", "about talking"
+        in_run = i > 0 and kinds[i - 1] != "other"
+        opens_clause = i == 0 or tokens[i - 1].is_punct
+        after = tokens[i + 1].lower_ if i + 1 < len(tokens) else ""
+        if form.endswith("ing") and form != token.lemma_.lower() and form not in ing_nouns and not (
+                before in DETERMINERS or after not in PARTICLES and (
+                    in_run or opens_clause and _is_verb(tokens[i + 1:i + 2], pos["verb"]))):
+            kinds[i] = "other"  # what speakers did: "for coming", "about talking", "I was going", "going on"
             continue
-        if i and kinds[i - 1] != "other":
+        if in_run:
             previous = tokens[i - 1]
             if previous.lower_ != previous.lemma_.lower() and previous.lower_.endswith("s"):
                 kinds[i] = "other"  # after a plural noun, a verb: "workers need", "people say"
             continue
-        opens_clause = i == 0 or tokens[i - 1].is_punct
         if before not in NOUN_CONTEXT and not (opens_clause and i + 1 < len(tokens) and tokens[i + 1].is_alpha
                                                and tokens[i + 1].lower_ != "to"):
             kinds[i] = "other"
@@ -183,6 +201,16 @@ def _noun_phrases(doc, stop_words: frozenset[str] = frozenset(), ing_nouns: froz
                     token.lemma_ = token.lower_
         start = None
     return phrases
+
+
+def _is_verb(tokens, verbs: frozenset[str]) -> bool:
+    """Whether the first of ``tokens`` (none: no) is an auxiliary or a finite verb: one of :data:`AUXILIARIES`
+    ("is", "can", "has") or a verb's form in "-s" or "-ed" ("helps", "helped"), as after a subject in "-ing"
+    ("Smoking is banned", "Drinking helps")."""
+    if not tokens:
+        return False
+    form, lemma = tokens[0].lower_, tokens[0].lemma_.lower()
+    return form in AUXILIARIES or form != lemma and lemma in verbs and form.endswith(("s", "ed"))
 
 
 def _annotations(doc) -> set[int]:
@@ -217,7 +245,8 @@ def nouns_in_ing(docs: Iterable) -> frozenset[str]:
     """Lower-cased "-ing" forms that the parsed ``docs`` use as nouns, and :data:`ING_NOUNS`: those of which at
     least :data:`ING_NOUN_SHARE` of the occurrences, their plural's included, are the plural ("feelings") or follow
     a determiner or possessive ("the drinking", "your smoking"). Forms that name what speakers did ("coming",
-    "talking", "going") seldom do, whatever the preposition before them."""
+    "talking", "going") seldom do, whatever the preposition before them. (:func:`_noun_phrases` reads any "-ing"
+    form as a noun after a noun or adjective, or as a subject, without them.)"""
     seen, nouns = Counter(), Counter()
     for doc in docs:
         for previous, token in zip([None, *doc], doc):
