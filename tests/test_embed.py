@@ -5,7 +5,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from theme_assist.embed import (DEFAULT_WEIGHTS_SHA256, Embedder, ModelSource, packaged_model_dir,
+from theme_assist.embed import (DEFAULT_WEIGHTS_SHA256, Embedder, ModelSource, embed_with_layers, packaged_model_dir,
                                 resolve_model, verify_weights)
 from theme_assist.errors import InputError
 
@@ -92,6 +92,21 @@ def test_hidden_layers_are_mean_pooled_unit_blocks_cached_apart(tmp_path):
     assert np.allclose(other[0], blocks[0, 1], atol=1e-5)
     with pytest.raises(InputError, match="hidden layers -7 to 6"):
         second.encode_layers(["a text nobody embedded"], (-8,))
+
+
+def test_representations_are_float32_sentence_and_layers_side_by_side_scaled(tmp_path):
+    texts = ["What brings you here today?", "My brother visits me again."]
+    embedder = Embedder(cache_dir=tmp_path)
+    vectors, represented = embed_with_layers(embedder, texts, (-2, -3))
+    sentences, hidden = Embedder(cache_dir=tmp_path).encode_with_layers(texts, (-2, -3))
+    assert vectors.dtype == represented.dtype == sentences.dtype == hidden.dtype == np.float32
+    assert np.array_equal(vectors, sentences)
+    # the formula the representations were always made with, bit for bit (now divided in place)
+    assert np.array_equal(represented, np.hstack([sentences, hidden]) / np.float32(np.sqrt(3)))
+    assert np.allclose(np.linalg.norm(represented, axis=1), 1.0, atol=1e-5)
+    given = vectors.astype(np.float64)  # sentence embeddings at hand keep their dtype, as before
+    assert np.array_equal(embed_with_layers(embedder, texts, (-2, -3), vectors=given)[1],
+                          np.hstack([given, hidden]) / np.float32(np.sqrt(3)))
 
 
 def test_no_socket_is_opened_while_importing_embedding_and_suggesting(tmp_path):

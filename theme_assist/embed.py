@@ -199,7 +199,10 @@ def embed_with_layers(embedder, texts: Sequence[str], layers: Sequence[int],
         return vectors, vectors
     sentences, hidden = embedder.encode_with_layers(texts, tuple(layers))
     vectors = sentences if vectors is None else vectors
-    return vectors, np.hstack([vectors, hidden]) / np.float32(np.sqrt(1 + len(layers)))
+    represented = np.hstack([vectors, hidden])
+    del sentences, hidden  # a large batch's copies: free what ``vectors`` does not hold before dividing
+    represented /= np.float32(np.sqrt(1 + len(layers)))  # in place: no second copy of the batch's representations
+    return vectors, represented
 
 
 def text_key(text: str) -> str:
@@ -325,7 +328,8 @@ class Embedder:
 
             self._forward([t for _, t in missing], layers,
                           show_progress or (self.show_progress and len(missing) > self.batch_size), keep)
-        results = [np.vstack([found[k] for k in keys]).astype(np.float32) for found in known]
+        # the cache's rows are float32: no second copy of the whole batch
+        results = [np.vstack([found[k] for k in keys]).astype(np.float32, copy=False) for found in known]
         return results[0], (results[1] if layers else None)
 
     def _forward(self, texts: list[str], layers: tuple[int, ...], show_progress: bool,
