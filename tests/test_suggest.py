@@ -455,6 +455,27 @@ def test_scores_are_built_block_by_block_with_the_same_result(fitted, monkeypatc
     np.testing.assert_array_equal(blocks.to_numpy(), whole.to_numpy())
 
 
+def test_a_batchs_representations_are_made_block_by_block_with_the_same_suggestions(fitted, monkeypatch):
+    """The sentence embeddings and hidden layers side by side took a copy of a whole batch's representations (600 MB
+    at 100,000 segments) beside them: they are made a block of rows at a time, with the same suggestions."""
+    import theme_assist.suggest as suggest_module
+    from theme_assist.embed import RepresentedRows
+
+    segments = pd.concat([CODED.drop(columns="code"), NEW], ignore_index=True)
+    vectors, represented, _ = fitted._embed_segments(segments)
+    assert isinstance(represented, RepresentedRows) and represented.dtype == np.float32
+    whole = represented[:]
+    assert whole.shape == represented.shape and whole.dtype == np.float32
+    np.testing.assert_array_equal(represented[3:7], whole[3:7])
+    np.testing.assert_array_equal(represented[np.array([5, 0, 5])], whole[[5, 0, 5]])
+    blocks = fitted.suggest(segments)
+    embed = suggest_module.embed_with_layers
+    monkeypatch.setattr(suggest_module, "embed_with_layers",
+                        lambda *args, by_rows=False: embed(*args))  # the whole batch's array, as before
+    monkeypatch.setattr(suggest_module, "SCORING_ROWS", 4)
+    pd.testing.assert_frame_equal(fitted.suggest(segments), blocks)
+
+
 def test_dense_features_become_the_same_sparse_matrix():
     from scipy import sparse
 

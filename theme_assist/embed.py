@@ -184,25 +184,48 @@ def usable_layers(embedder, layers) -> tuple[int, ...]:
     return check_layers(layers) if hasattr(embedder, "encode_with_layers") else ()
 
 
+class RepresentedRows:
+    """The rows of ``np.hstack([vectors, hidden]) / np.float32(np.sqrt(1 + n_layers))`` (what
+    :func:`embed_with_layers` gives), each made only when indexed: ``rows[slice]`` or ``rows[indices]`` is the
+    same float array, bit for bit, as that of the whole, without the whole batch's copy of them.
+
+    ``shape`` and ``dtype`` are those of the whole, so that :func:`~theme_assist.features.rows_or_zero` takes it.
+    """
+
+    def __init__(self, vectors: np.ndarray, hidden: np.ndarray, n_layers: int):
+        self.vectors, self.hidden, self.n_layers = vectors, hidden, n_layers
+        self.dtype = np.result_type(vectors, hidden)
+        self.shape = (len(vectors), vectors.shape[1] + hidden.shape[1])
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows) -> np.ndarray:
+        represented = np.hstack([self.vectors[rows], self.hidden[rows]])
+        represented /= np.float32(np.sqrt(1 + self.n_layers))  # in place: no second copy of the rows
+        return represented
+
+
 def embed_with_layers(embedder, texts: Sequence[str], layers: Sequence[int],
-                      vectors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                      vectors: np.ndarray | None = None, by_rows: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Sentence embeddings of ``texts`` and the same with the mean-pooled hidden ``layers`` beside them
     (:meth:`Embedder.encode_layers`), scaled so that each row has unit length like a sentence embedding.
 
     The suggestion head learns from the second and theme discovery clusters it: the lower layers keep a text's
     form (a question, a hedge, a restatement) that the last layer, trained for topical similarity, blurs. Both come
     from one pass of the model. ``vectors``, when given, are the sentence embeddings already at hand. Without
-    ``layers``, or with an embedder that has no ``encode_with_layers``, the second is the first.
+    ``layers``, or with an embedder that has no ``encode_with_layers``, the second is the first. ``by_rows``: the
+    second as :class:`RepresentedRows`, made a block of rows at a time where it is read (a large batch's
+    representations are several times its sentence embeddings).
     """
     if not len(layers) or not hasattr(embedder, "encode_with_layers"):
         vectors = embedder.encode(texts) if vectors is None else vectors
         return vectors, vectors
     sentences, hidden = embedder.encode_with_layers(texts, tuple(layers))
     vectors = sentences if vectors is None else vectors
-    represented = np.hstack([vectors, hidden])
-    del sentences, hidden  # a large batch's copies: free what ``vectors`` does not hold before dividing
-    represented /= np.float32(np.sqrt(1 + len(layers)))  # in place: no second copy of the batch's representations
-    return vectors, represented
+    del sentences  # a large batch's copy that ``vectors`` may not hold
+    represented = RepresentedRows(vectors, hidden, len(layers))
+    return vectors, (represented if by_rows else represented[:])
 
 
 def text_key(text: str) -> str:
@@ -328,8 +351,12 @@ class Embedder:
 
             self._forward([t for _, t in missing], layers,
                           show_progress or (self.show_progress and len(missing) > self.batch_size), keep)
-        # the cache's rows are float32: no second copy of the whole batch
-        results = [np.vstack([found[k] for k in keys]).astype(np.float32, copy=False) for found in known]
+        results = []
+        for found in known:
+            # the cache's rows are float32: no second copy of the whole batch; and the model's output, which the
+            # rows just embedded are views of, let go of as soon as it is copied
+            results.append(np.vstack([found[k] for k in keys]).astype(np.float32, copy=False))
+            found.clear()
         return results[0], (results[1] if layers else None)
 
     def _forward(self, texts: list[str], layers: tuple[int, ...], show_progress: bool,

@@ -37,7 +37,8 @@ import pandas as pd
 
 from theme_assist import __version__
 from theme_assist.codebook import Codebook
-from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder, check_layers, embed_with_layers, usable_layers
+from theme_assist.embed import (DEFAULT_HIDDEN_LAYERS, Embedder, RepresentedRows, check_layers, embed_with_layers,
+                                usable_layers)
 from theme_assist.errors import InputError
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
 
@@ -465,17 +466,19 @@ class CodeSuggester:
         if not hasattr(self, "mode_"):
             raise InputError("this suggester is not fitted yet: call fit() or load a saved one")
 
-    def _embed_segments(self, segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
-        """Sentence embeddings, the head's representations (:func:`~theme_assist.embed.embed_with_layers`; the
-        embeddings themselves in zero-shot mode) and the row indices of each segment's previous and next segment
-        (:func:`~theme_assist.features.neighbour_index`)."""
+    def _embed_segments(self, segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | RepresentedRows,
+                                                              tuple[np.ndarray, np.ndarray]]:
+        """Sentence embeddings, the head's representations (:func:`~theme_assist.embed.embed_with_layers`, made
+        a block of rows at a time where :meth:`_scores` reads them; the embeddings themselves in zero-shot mode) and
+        the row indices of each segment's previous and next segment (:func:`~theme_assist.features.neighbour_index`).
+        """
         if "text" not in segments:
             raise InputError("segments need a 'text' column")
         vectors, represented = embed_with_layers(self._embedder(), segments["text"].astype(str).tolist(),
-                                                 self.hidden_layers_)
+                                                 self.hidden_layers_, by_rows=True)
         return vectors, represented, neighbour_index(segments)
 
-    def _scores(self, segments: pd.DataFrame, represented: np.ndarray,
+    def _scores(self, segments: pd.DataFrame, represented: np.ndarray | RepresentedRows,
                 neighbours: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         if self.mode_ == "zero-shot":
             similarity = represented @ self.prototypes_.T
