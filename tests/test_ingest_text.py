@@ -318,6 +318,18 @@ def test_utf8_with_bom(tmp_path):
     assert document.turns[0].speaker == "Anna"
 
 
+def read_in(tmp_path, caplog, text: str, encoding: str):
+    """``text`` written in ``encoding`` and read back: its document, checked to hold ``text`` with the guessed
+    encoding reported."""
+    path = tmp_path / "transcript.txt"
+    path.write_bytes(text.encode(encoding))
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        (document,) = read_documents(path)
+    assert document.text == text
+    assert f"transcript.txt: read as {encoding} (not UTF-8)" in caplog.text
+    return document
+
+
 @pytest.mark.parametrize("encoding", ["cp1252", "utf-16", "utf-16-le"])
 def test_legacy_and_utf16_encodings_are_detected_and_guesses_reported(tmp_path, caplog, encoding):
     text = SPOKEN if encoding != "cp1252" else SPOKEN.replace("—", "-")
@@ -442,12 +454,7 @@ def test_short_cp1252_and_cp1250_texts_are_told_apart_and_the_guess_is_reported(
     # the same bytes are "niño" in cp1252 and "nińo" in cp1250, "à" or "ą" in cp1257: charset-normalizer's guess
     # read the French texts as cp1257 ("ą cōté") and the Polish and Czech ones as cp1252 ("Pawe³: Czeœæ", "Dìkuji");
     # the Finnish one as HP Roman-8 ("Hyvðð, s—imme")
-    path = tmp_path / "short.txt"
-    path.write_bytes(text.encode(encoding))
-    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
-        (document,) = read_documents(path)
-    assert document.text == text
-    assert f"short.txt: read as {encoding} (not UTF-8)" in caplog.text
+    read_in(tmp_path, caplog, text, encoding)
 
 
 _POLISH = ["Ankieter: Jak się pani czuje dzisiaj?", "Małgorzata: Dziękuję, dobrze. Może jutro pójdę do lekarza.",
@@ -475,13 +482,10 @@ def test_a_long_central_european_transcript_naming_a_foreigner_is_still_cp1250(t
     ("Kérdező: Hogy érzi magát?\nÉva: Őszintén szólva jól. Köszönöm szépen.\n", "cp1250"),
     ("Küsitleja: Kas te mõtlete, et see on õige?\nMari: Õues on külm ja ööd on pikad.\n", "cp1252"),
 ], ids=["hungarian", "estonian"])
-def test_hungarian_in_cp1250_is_read_as_such(tmp_path, text, encoding):
+def test_hungarian_in_cp1250_is_read_as_such(tmp_path, caplog, text, encoding):
     # cp1252 reads "ő" and "ű" as "õ" and "û", letters of Portuguese and French, beside Hungarian's "ö" and "ü";
     # Estonian has "õ", "ö" and "ü" too, but none of Hungarian's acute vowels: it stays cp1252 ("mõtlete")
-    path = tmp_path / "hu.txt"
-    path.write_bytes(text.encode(encoding))
-    (document,) = read_documents(path)
-    assert document.text == text
+    read_in(tmp_path, caplog, text, encoding)
 
 
 @pytest.mark.parametrize("text", [
@@ -508,12 +512,7 @@ def test_long_western_transcripts_with_foreign_names_stay_cp1252(tmp_path, text)
 def test_hebrew_greek_and_arabic_code_pages_are_read_as_such(tmp_path, caplog, text, encoding):
     # Hebrew in cp1255 also decodes as Cyrillic in cp1251, which was always preferred ("ошаййп" for "מראיין"); the
     # Greek was read as cp1251 too, the Arabic as cp1006 (Urdu)
-    path = tmp_path / "script.txt"
-    path.write_bytes(text.encode(encoding))
-    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
-        (document,) = read_documents(path)
-    assert document.text == text
-    assert f"script.txt: read as {encoding} (not UTF-8)" in caplog.text
+    document = read_in(tmp_path, caplog, text, encoding)
     assert document.turns[-1].speaker == text.splitlines()[-1].split(":")[0]
 
 
