@@ -468,14 +468,10 @@ _CZECH = ["Tazatel: Jak se máte?", "Ondřej: Děkuji, dobře. Čekám na výsle
     (_POLISH, "Małgorzata: Doktor Müller mówił, że José przyjdzie."),
     (_CZECH, "Ondřej: Doktor Müller říkal, že to bude dobré."),
 ], ids=["polish", "czech"])
-def test_a_long_central_european_transcript_naming_a_foreigner_is_still_cp1250(tmp_path, lines, foreign):
+def test_a_long_central_european_transcript_naming_a_foreigner_is_still_cp1250(tmp_path, caplog, lines, foreign):
     # "ü" is no Polish or Czech letter: requiring every letter of the file to be of one language read it as
     # cp1252 ("Pawe³: Czeœæ. Mo¿e", "Dìkuji, dobøe")
-    text = "\n".join((lines * 6)[:30] + [foreign]) + "\n"
-    path = tmp_path / "long.txt"
-    path.write_bytes(text.encode("cp1250"))
-    (document,) = read_documents(path)
-    assert document.text == text
+    read_in(tmp_path, caplog, "\n".join((lines * 6)[:30] + [foreign]) + "\n", "cp1250")
 
 
 @pytest.mark.parametrize(("text", "encoding"), [
@@ -495,11 +491,8 @@ def test_hungarian_in_cp1250_is_read_as_such(tmp_path, caplog, text, encoding):
     "Entrevistador: Então?\nJoão: Não sei, as lições são difíceis. Müller também.\n" * 10,
     "Entrevistador: ¿Y el coche?\nMaría: Un Škoda, señor. Mañana vamos a Málaga con Peña.\n" * 10,
 ], ids=["spanish", "french", "german-cubic-metres", "portuguese", "spanish-skoda"])
-def test_long_western_transcripts_with_foreign_names_stay_cp1252(tmp_path, text):
-    path = tmp_path / "western.txt"
-    path.write_bytes(text.encode("cp1252"))
-    (document,) = read_documents(path)
-    assert document.text == text
+def test_long_western_transcripts_with_foreign_names_stay_cp1252(tmp_path, caplog, text):
+    read_in(tmp_path, caplog, text, "cp1252")
 
 
 @pytest.mark.parametrize(("text", "encoding"), [
