@@ -79,7 +79,7 @@ _TURN_START = re.compile(
 )
 _LONG_TIME_LINE_START = re.compile(rf"{_LONG_TIME}(?:{_UNTIL}{_LONG_TIME})?(?=[ \t])")
 _CLOSING_TIMESTAMP = re.compile(
-    rf"(?:#(?P<f4>{_LONG_TIME})(?:-(?P<tenths>\d))?#|\[(?P<bracketed>{_LONG_TIME})(?:{_UNTIL}{_LONG_TIME})?\])$")
+    rf"(?:#{_LONG_TIME}(?:-\d)?#|\[{_LONG_TIME}(?:{_UNTIL}{_LONG_TIME})?\])$")
 """A timestamp at the end of a line, as f4/f5transkript closes each paragraph (``#00:01:02-3#``), or ``[00:01:02]``
 (with hours: "moved the meeting to [10:30]" is said): not part of the utterance unless it is all the turn says."""
 _HEADER_LINE = re.compile(
@@ -173,10 +173,9 @@ class _OpenTurn:
 
     def extend(self, start: int, line: _Line) -> None:
         """Add ``line`` from offset ``start`` (in the text) on, less a timestamp that closes it."""
-        text = line.text.rstrip()
-        closing = _CLOSING_TIMESTAMP.search(text)  # not from a run of spaces: a search would try every space of it
-        end = line.start + len(text[:closing.start()].rstrip()) if closing else line.end
-        if closing and line.start + closing.start() >= start and self.closing_span is None:
+        said, closing = _split_closing_timestamp(line.text)
+        end = line.end if closing is None else line.start + len(said)
+        if closing is not None and line.start + closing >= start and self.closing_span is None:
             self.closing_span = (start, line.end)
         if start < end:
             self.start = start if self.start is None else self.start
@@ -253,9 +252,15 @@ def is_timestamp(text: str) -> bool:
 
 def without_closing_timestamp(text: str) -> str:
     """``text`` less a timestamp that closes it (:data:`_CLOSING_TIMESTAMP`), as turns' texts leave it out."""
+    return _split_closing_timestamp(text)[0]
+
+
+def _split_closing_timestamp(text: str) -> tuple[str, int | None]:
+    """``text`` (less trailing space) before a timestamp that closes it, and where that timestamp starts (``None``
+    without one)."""
     text = text.rstrip()
-    closing = _CLOSING_TIMESTAMP.search(text)
-    return text[:closing.start()].rstrip() if closing else text
+    closing = _CLOSING_TIMESTAMP.search(text)  # not from a run of spaces: a search would try every space of it
+    return (text[:closing.start()].rstrip(), closing.start()) if closing else (text, None)
 
 
 def turn_line(text: str, speaker: str = "", timestamp: str = "") -> str:
