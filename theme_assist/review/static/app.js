@@ -465,14 +465,20 @@ async function decide(action, code, extra = {}) {
   const segmentId = state.segment.segment_id;
   const replaced = replacedBy(code);
   setStatus("Saving…");
+  await holdingKeys(() => save(segmentId, action, code, replaced, extra));
+}
+
+// ``work`` (a decision, a bulk decision, an undo) done with the keys held (state.saving, stillSaving); what it said
+// when done (its resolved value) said again where a key pressed meanwhile said "Still saving" over it.
+async function holdingKeys(work) {
   state.saving = true;
-  let saved;
+  let said;
   try {
-    saved = await save(segmentId, action, code, replaced, extra);
+    said = await work();
   } finally {
     state.saving = false;
   }
-  if (saved && $("save-status").classList.contains("busy")) setStatus(saved, "saved");  // said over "Still saving"
+  if (said && $("save-status").classList.contains("busy")) setStatus(said, "saved");
 }
 
 // The decision sent and said; then its segment shown anew, or the next one (afterDecision). Returns what it said
@@ -567,28 +573,26 @@ function chosen(code) {
   }
 }
 
-// Held as a decision is (state.saving): an "a" pressed at once could reach the server first and be the decision
+// Held as a decision is (holdingKeys): an "a" pressed at once could reach the server first and be the decision
 // undone; a second "u" would undo one more.
 async function undo() {
   if (stillSaving()) return;
   setStatus("Undoing…");
-  state.saving = true;
-  let undone;
-  try {
-    const result = await api("/api/undo", { method: "POST", body: { coder: state.coder } });
-    if (!result.decisions.length) { setStatus("Nothing to undo.", ""); return; }
-    const first = result.decisions[0];
-    const what = result.decisions.length > 1 ? `${result.decisions.length} bulk decisions` : `decision ${first.undoes}`;
-    undone = `Undone ✓ ${what}`;
-    setStatus(undone, "saved");
-    refreshProgress();
-    if (state.view === "bulk") await loadBulk(); else await loadQueueAt(first.segment_id);
-  } catch (error) {
-    setStatus(`Not undone: ${error.message}`, "error");
-  } finally {
-    state.saving = false;
-  }
-  if (undone && $("save-status").classList.contains("busy")) setStatus(undone, "saved");  // said over "Still saving"
+  await holdingKeys(async () => {
+    try {
+      const result = await api("/api/undo", { method: "POST", body: { coder: state.coder } });
+      if (!result.decisions.length) { setStatus("Nothing to undo.", ""); return; }
+      const first = result.decisions[0];
+      const what = result.decisions.length > 1 ? `${result.decisions.length} bulk decisions` : `decision ${first.undoes}`;
+      const undone = `Undone ✓ ${what}`;
+      setStatus(undone, "saved");
+      refreshProgress();
+      if (state.view === "bulk") await loadBulk(); else await loadQueueAt(first.segment_id);
+      return undone;
+    } catch (error) {
+      setStatus(`Not undone: ${error.message}`, "error");
+    }
+  });
 }
 
 // The queue anew with segmentId (or a segment the coder chose meanwhile) on screen, listed where it is or at the
@@ -730,21 +734,19 @@ async function bulkDecide(action) {
   if (stillSaving()) return;  // pressed twice, the batch would go twice
   const items = picks.map((box) => ({ segment_id: box.dataset.segment, suggestion_id: Number(box.dataset.suggestion) }));
   setStatus("Saving…");
-  state.saving = true;
-  let saved;
-  try {
-    const result = await api("/api/decisions/bulk", { method: "POST",
-      body: { coder: state.coder, action, code: state.bulkCode, items } });
-    saved = `Saved ✓ ${action === "accept" ? "accepted" : "rejected"} ${result.decisions.length} suggestions`;
-    setStatus(saved, "saved");
-    refreshProgress();
-    await loadBulk();
-  } catch (error) {
-    setStatus(`Not saved: ${error.message}`, "error");
-  } finally {
-    state.saving = false;
-  }
-  if (saved && $("save-status").classList.contains("busy")) setStatus(saved, "saved");  // said over "Still saving"
+  await holdingKeys(async () => {
+    try {
+      const result = await api("/api/decisions/bulk", { method: "POST",
+        body: { coder: state.coder, action, code: state.bulkCode, items } });
+      const saved = `Saved ✓ ${action === "accept" ? "accepted" : "rejected"} ${result.decisions.length} suggestions`;
+      setStatus(saved, "saved");
+      refreshProgress();
+      await loadBulk();
+      return saved;
+    } catch (error) {
+      setStatus(`Not saved: ${error.message}`, "error");
+    }
+  });
 }
 
 function switchView(view) {
