@@ -671,3 +671,24 @@ def test_one_export_reads_the_project_once_and_writes_what_each_option_writes_al
     with zipfile.ZipFile(tmp_path / "together" / "study.qdpx") as archive:
         qde = archive.read("project.qde").decode("utf-8")
     assert qde.count("theme_assist suggestion: Family (score 0.900, rank 1, run 1). Review: accepted by ana") == 1
+
+
+def test_a_warning_repeated_within_one_command_is_said_once(monkeypatch, capsys):
+    """A review server's background refits parse the codebook at every fit; its warning is said once per command
+    (isolated here: the command is replaced by one that logs the same warning at every 'fit')."""
+    import logging
+
+    import theme_assist.cli as cli
+
+    def command(argv):
+        for fit in range(3):
+            logging.getLogger("theme_assist.codebook").warning("p.taproj codebook v1, line 3: code id 'Work' differs")
+        logging.getLogger("theme_assist.codebook").warning("another warning")
+
+    monkeypatch.setattr(cli, "_run", command)
+    main([])
+    assert capsys.readouterr().err.splitlines() == [
+        "theme-assist: warning: p.taproj codebook v1, line 3: code id 'Work' differs",
+        "theme-assist: warning: another warning"]
+    main([])  # the next command says it again
+    assert "differs" in capsys.readouterr().err

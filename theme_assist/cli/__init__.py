@@ -58,13 +58,30 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"theme-assist: warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 
+class _OncePerMessage(logging.Filter):
+    """Let each distinct message through once: a review server's background refits parse the project's codebook
+    again at every fit, and would repeat its warnings for as long as the page is open."""
+
+    def __init__(self):
+        super().__init__()
+        self.said: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message in self.said:
+            return False
+        self.said.add(message)
+        return True
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the command, turning user errors into one line and exit status 2, and warnings
-    into one line each (libraries' deprecation notices are for developers, not shown), whether they come from
-    :mod:`warnings` or from the package's loggers."""
+    into one line each, each said once (libraries' deprecation notices are for developers, not shown), whether
+    they come from :mod:`warnings` or from the package's loggers."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("theme-assist: warning: %(message)s"))
+    handler.addFilter(_OncePerMessage())
     package_logger = logging.getLogger("theme_assist")
     package_logger.addHandler(handler)
     try:
