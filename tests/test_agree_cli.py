@@ -124,6 +124,9 @@ def test_multi_label_per_code_figures_carry_their_intervals(capsys, tmp_path):
     low, high = result["ac1"]["by_code"]["stigma"]["ci"]
     assert f"{low:.3f}–{high:.3f}" in table[table.index("Per code"):]
     assert "under each value: its 95% bootstrap interval, then its 95% analytic interval" in table
+    # the pooled rows' intervals resample units, each with all its codes, and the caption says so
+    assert result["cohen"]["clusters"] == "unit" and result["cohen"]["analytic"]["df"] == 3  # 4 units, not 8 rows
+    assert "their intervals resample, and count, units, each with all its codes" in table
 
 
 def test_a_project_codings_export_is_read_as_long_ratings(capsys, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -72,6 +73,41 @@ def test_agreement_by_code_reports_prevalence_and_a_pooled_row():
     assert frame.columns.tolist() == ["prevalence", "percent", "cohen", "ac1", "note"]
     assert frame.loc["hope", "percent"] == pytest.approx(0.5)
 
+
+
+def test_pooled_intervals_resample_units_with_all_their_codes():
+    """A unit's code pairs are not independent: the pooled intervals resampled (and counted) unit × code pairs,
+    too narrow. Two codes given identically make the pooled table every unit twice; resampling units, the pooled
+    figures are exactly the one code's (each resample's sums doubled), while rows drawn one by one were not."""
+    rng = np.random.default_rng(2)
+    one = pd.DataFrame(rng.integers(0, 2, (20, 2)), index=pd.Index([f"u{i}" for i in range(20)], name="unit"),
+                       columns=["A", "B"]).astype(float)
+    by_code = agreement_by_code({"a": one, "b": one.copy()}, ["percent", "cohen", "ac1", "alpha"], n_boot=400,
+                                seed=4, analytic=True)
+    for name in ("percent", "cohen", "ac1"):
+        single, pooled = by_code["a"]["metrics"][name], by_code[POOLED]["metrics"][name]
+        assert pooled["ci"] == pytest.approx(single["ci"]) and pooled["clusters"] == "unit"
+        assert pooled["analytic"]["df"] == 19 and pooled["analytic"]["se"] == pytest.approx(single["analytic"]["se"])
+    assert "clusters" not in by_code["a"]["metrics"]["cohen"]
+
+
+def test_pooled_bootstrap_matches_resampled_units_rebuilt_by_hand():
+    """Each resample rebuilt independently: the drawn units' rows of every code stacked, Cohen's κ by sklearn and
+    α by the krippendorff package on the stacked table."""
+    krippendorff = pytest.importorskip("krippendorff")
+    from sklearn.metrics import cohen_kappa_score
+
+    rng = np.random.default_rng(5)
+    codes = ["a", "b", "c"]
+    presence = {code: pd.DataFrame(rng.integers(0, 2, (15, 2)), columns=["A", "B"]).astype(float) for code in codes}
+    pooled = agreement_by_code(presence, ["cohen", "alpha"], n_boot=300, seed=3)[POOLED]["metrics"]
+    drawn = np.random.default_rng(3).integers(0, 15, size=(300, 15))  # the units each resample draws
+    stacked = [np.vstack([presence[code].to_numpy()[units] for code in codes]) for units in drawn]
+    kappas = [cohen_kappa_score(table[:, 0], table[:, 1]) for table in stacked]
+    alphas = [krippendorff.alpha(reliability_data=table.T, level_of_measurement="nominal") for table in stacked]
+    assert pooled["cohen"]["ci"] == pytest.approx(np.quantile(kappas, [0.025, 0.975]).tolist())
+    assert pooled["alpha"]["ci"] == pytest.approx(np.quantile(alphas, [0.025, 0.975]).tolist())
+    assert pooled["alpha"]["method"] == "units"
 
 SPANS = pd.DataFrame({
     "document": ["d1", "d1", "d1", "d1", "d1", "d2"],

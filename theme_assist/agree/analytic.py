@@ -24,6 +24,11 @@ complete data (and divide by n rather than n − 1: on complete data theirs is o
 Krippendorff's α follows irrCAC's ``krippendorff`` (Gwet 2014, section 5.5): over the n units rated at least twice, the agreement weights 1 − δ²/max δ² of its distance, deviations taken from α' (the α
 without Krippendorff's small-sample correction), interval centred on α.
 
+Rows that are not independent units (one unit's code pairs in presence/absence tables stacked over codes) are
+grouped into ``clusters``: the terms of a cluster's rows are summed, and the variance is taken over the G clusters,
+(1 − f) G / ((G − 1) n²) · Σ_g (Σ_{u in g} (κ*_u − κ))², with G − 1 degrees of freedom (the usual cluster-robust
+variance of a mean of linearised terms; with one row per cluster it is the formula above).
+
 There is no analytic variance for α at the ordinal level, whose distances depend on the observed marginals, or
 with the MASI distance between label sets; a bootstrap (:mod:`theme_assist.agree.bootstrap`) is there for those.
 """
@@ -34,6 +39,7 @@ import math
 from typing import Any, Sequence
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from theme_assist.agree.coefficients import (
@@ -61,7 +67,7 @@ NO_ANALYTIC_LEVELS = {
 
 def analytic_units(ratings: Any, metric: str, *, weights: str | np.ndarray | None = None,
                    confidence: float = 0.95, population: float | None = None,
-                   categories: Sequence | None = None) -> AnalyticResult:
+                   categories: Sequence | None = None, clusters: str | int | None = None) -> AnalyticResult:
     """Gwet's (2014) standard error and t interval of a chance-corrected coefficient or percent agreement.
 
     Parameters
@@ -78,6 +84,9 @@ def analytic_units(ratings: Any, metric: str, *, weights: str | np.ndarray | Non
         infinite.
     categories : sequence, optional
         All possible categories, in order. Units nobody rated are left out, as irrCAC leaves them out.
+    clusters : str or int, optional
+        Level of the ratings' row index whose rows belong together (e.g. ``"unit"`` of a code × unit index): the
+        variance is taken over these clusters (see the module docstring).
 
     Returns
     -------
@@ -97,7 +106,8 @@ def analytic_units(ratings: Any, metric: str, *, weights: str | np.ndarray | Non
         per_unit = per_unit - 2 * (1 - value) * (chance_per_unit - chance) / (1 - chance)
     # a fixed p_e and p_a ≥ 0 make −p_e / (1 − p_e) the coefficient's minimum (0 for percent agreement)
     minimum = (0.0 - chance) / (1 - chance) if chance_per_unit is None else -math.inf
-    return _interval(value, per_unit, value, confidence, population, table.n_units, minimum)
+    return _interval(value, per_unit, value, confidence, population, table.n_units, minimum,
+                     _groups(table, clusters))
 
 
 def _chance_per_unit(terms: UnitTerms, table: RatingTable, weights: np.ndarray, model: str
@@ -134,7 +144,8 @@ def _conger_chance_per_unit(terms: UnitTerms, table: RatingTable, weights: np.nd
 
 
 def analytic_alpha(ratings: Any, level: Metric = "nominal", *, confidence: float = 0.95,
-                   population: float | None = None, categories: Sequence | None = None) -> AnalyticResult:
+                   population: float | None = None, categories: Sequence | None = None,
+                   clusters: str | int | None = None) -> AnalyticResult:
     """Gwet's (2014) standard error and t interval of Krippendorff's α, as irrCAC's ``krippendorff``.
 
     Parameters
@@ -143,7 +154,7 @@ def analytic_alpha(ratings: Any, level: Metric = "nominal", *, confidence: float
     level : {"nominal", "interval", "ratio"}, callable or ndarray
         As for :func:`~theme_assist.agree.coefficients.krippendorff_alpha`; ``"ordinal"`` and ``"masi"`` get no
         interval, with a ``reason``.
-    confidence, population, categories
+    confidence, population, categories, clusters
         As for :func:`analytic_units`; the units of the variance are those rated at least twice.
 
     Returns
@@ -178,7 +189,8 @@ def analytic_alpha(ratings: Any, level: Metric = "nominal", *, confidence: float
     per_unit = (agreement - observed * excess - chance) / (1 - chance)
     chance_per_unit = counts @ ((matrix + matrix.T) / 2 @ propensities) / mean_ratings - chance * excess
     per_unit = per_unit - 2 * (1 - uncorrected) * (chance_per_unit - chance) / (1 - chance)
-    return _interval(alpha.value, per_unit, uncorrected, confidence, population, sampled)
+    return _interval(alpha.value, per_unit, uncorrected, confidence, population, sampled,
+                     groups=_groups(table, clusters))
 
 
 def analytic_metric(ratings: Any, metric: str, *, level: Metric = "nominal",
@@ -189,22 +201,34 @@ def analytic_metric(ratings: Any, metric: str, *, level: Metric = "nominal",
     return analytic_units(ratings, metric, weights=weights, **options)
 
 
+def _groups(table: RatingTable, clusters: str | int | None) -> np.ndarray | None:
+    """The cluster of each unit of ``table``, numbered from 0, by the ``clusters`` level of its index."""
+    return None if clusters is None else pd.factorize(table.units.get_level_values(clusters))[0]
+
+
 def _interval(estimate: float, per_unit: np.ndarray, centre: float, confidence: float,
-              population: float | None, sampled: int, minimum: float = -math.inf) -> AnalyticResult:
+              population: float | None, sampled: int, minimum: float = -math.inf,
+              groups: np.ndarray | None = None) -> AnalyticResult:
     """var = (1 − f) Σ (per_unit − centre)² / (n (n − 1)); estimate ± t(n − 1) · se, capped above at 1 and below
     at the coefficient's ``minimum`` (or the estimate, where rounding put it a little lower).
+
+    With ``groups`` (each unit's cluster), the deviations are summed per cluster and scaled by G / n, and the
+    same formula is taken over the G clusters: var = (1 − f) G Σ_g (Σ_u∈g d_u)² / ((G − 1) n²).
 
     f = ``sampled`` / ``population``, the sampling fraction of the rated units (for α these are more than its n,
     the units rated twice: irrCAC and Gwet's R functions take f before leaving out units rated once).
     """
-    n = per_unit.size
+    deviations = per_unit - centre
+    if groups is not None:
+        deviations = np.bincount(groups, weights=deviations) * ((groups.max() + 1) / deviations.size)
+    n = deviations.size
     if n < 2:
         return _undefined(estimate, "one unit: no variance with n − 1 = 0 degrees of freedom", confidence,
                           population)
     if population is not None and population < sampled:
         raise InputError(f"the population ({population:g} units) is smaller than the {sampled} units rated")
     finite = 0.0 if population is None else sampled / population
-    variance = (1 - finite) / (n * (n - 1)) * float(((per_unit - centre) ** 2).sum())
+    variance = (1 - finite) / (n * (n - 1)) * float((deviations ** 2).sum())
     se = math.sqrt(max(variance, 0.0))
     # both quantiles as scipy's t.interval gives them (irrCAC's call), not ± one of them: they differ in the
     # ninth decimal

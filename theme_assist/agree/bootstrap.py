@@ -12,7 +12,11 @@ resample a dot product, and lets those no-variation resamples be found exactly r
 
 The chance-corrected coefficients resample units: each resample is a vector of how many times each unit is drawn,
 and the coefficient's per-unit sums (:func:`~theme_assist.agree.coefficients.unit_terms`) are weighted by it, so
-a thousand resamples cost a few matrix products.
+a thousand resamples cost a few matrix products. Rows that are not independent units, such as one unit's code
+pairs in presence/absence tables stacked over codes, are drawn together (``clusters``: a cluster bootstrap, each
+cluster drawn with replacement and all its rows with it); α is then resampled the same way, its coincidences
+recomputed from the drawn units with D_e's distances fixed, since drawing pairs of values would treat a unit's
+codes as independent.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
+import pandas as pd
 
 from theme_assist.agree.coefficients import (
     chance_corrected,
@@ -45,7 +50,8 @@ _DRAWS_PER_BATCH = 4_000_000
 
 def bootstrap_alpha(ratings: Any, level: Metric = "nominal", *, n_boot: int = 1000, seed: int = 0,
                     confidence: float = 0.95, minimums: Sequence[float] = MINIMUM_ALPHAS,
-                    categories: Sequence | None = None, draws: int | None = None) -> BootstrapResult:
+                    categories: Sequence | None = None, draws: int | None = None,
+                    clusters: str | int | None = None) -> BootstrapResult:
     """Bootstrap distribution of Krippendorff's α by resampling coincidences (Hayes & Krippendorff 2007).
 
     Parameters
@@ -65,6 +71,9 @@ def bootstrap_alpha(ratings: Any, level: Metric = "nominal", *, n_boot: int = 10
         All possible categories, in order.
     draws : int, optional
         Pairs drawn per resample (M); by default Krippendorff's rule.
+    clusters : str or int, optional
+        Level of the ratings' row index whose rows belong together (e.g. ``"unit"`` of a code × unit index):
+        clusters of rows are resampled with replacement instead of pairs of values (method ``"units"``).
 
     Returns
     -------
@@ -79,6 +88,8 @@ def bootstrap_alpha(ratings: Any, level: Metric = "nominal", *, n_boot: int = 10
     marginals = coincidences.sum(axis=1)
     total = marginals.sum()
     distances = distance_matrix(level, table, marginals)
+    if clusters is not None:
+        return _cluster_alpha(table, alpha, distances, clusters, n_boot, seed, confidence, minimums)
 
     upper = np.triu_indices(table.n_categories)
     on_diagonal = upper[0] == upper[1]
@@ -100,7 +111,7 @@ def bootstrap_alpha(ratings: Any, level: Metric = "nominal", *, n_boot: int = 10
 
 def bootstrap_units(ratings: Any, metric: str, *, weights: str | np.ndarray | None = None, n_boot: int = 1000,
                     seed: int = 0, confidence: float = 0.95, minimums: Sequence[float] = MINIMUM_ALPHAS,
-                    categories: Sequence | None = None) -> BootstrapResult:
+                    categories: Sequence | None = None, clusters: str | int | None = None) -> BootstrapResult:
     """Bootstrap distribution of a chance-corrected coefficient by resampling units with replacement.
 
     Parameters
@@ -110,7 +121,7 @@ def bootstrap_units(ratings: Any, metric: str, *, weights: str | np.ndarray | No
         The coefficient, by its command-line name.
     weights : {None, "linear", "quadratic"} or ndarray, optional
         Agreement weights, as for the coefficient.
-    n_boot, seed, confidence, minimums, categories
+    n_boot, seed, confidence, minimums, categories, clusters
         As for :func:`bootstrap_alpha`. Units nobody rated are left out before resampling.
 
     Returns
@@ -123,23 +134,54 @@ def bootstrap_units(ratings: Any, metric: str, *, weights: str | np.ndarray | No
     if not estimate.defined:
         return _undefined(estimate.value, estimate.reason, n_boot, confidence, "units")
 
+    samples = [coefficient_values(*chance_corrected(terms, matrix, model, unit_weights))
+               for unit_weights in _unit_weights(table, clusters, n_boot, seed)]
+    return _summarise(estimate.value, np.concatenate(samples), confidence, minimums, "units")
+
+
+def _unit_weights(table, clusters: str | int | None, n_boot: int, seed: int):
+    """Batches of resamples, each row how many times each unit is drawn, shape (batch, n_units); with
+    ``clusters``, whole clusters of units are drawn (each unit counts as often as its cluster is drawn)."""
     rng = np.random.default_rng(seed)
     n_units = table.n_units
-    batch = max(1, _DRAWS_PER_BATCH // n_units)
-    samples = []
+    groups = None if clusters is None else pd.factorize(table.units.get_level_values(clusters))[0]
+    n_draws = n_units if groups is None else int(groups.max()) + 1
+    batch = max(1, _DRAWS_PER_BATCH // max(n_units, n_draws))
     for start in range(0, n_boot, batch):
         size = min(batch, n_boot - start)
-        drawn = rng.integers(0, n_units, size=(size, n_units))
-        offsets = np.arange(size)[:, None] * n_units
-        unit_weights = np.bincount((drawn + offsets).ravel(), minlength=size * n_units).reshape(size, n_units)
-        observed, expected = chance_corrected(terms, matrix, model, unit_weights.astype(float))
-        samples.append(coefficient_values(observed, expected))
-    return _summarise(estimate.value, np.concatenate(samples), confidence, minimums, "units")
+        drawn = rng.integers(0, n_draws, size=(size, n_draws))
+        offsets = np.arange(size)[:, None] * n_draws
+        counts = np.bincount((drawn + offsets).ravel(), minlength=size * n_draws).reshape(size, n_draws)
+        yield (counts if groups is None else counts[:, groups]).astype(float)
+
+
+def _cluster_alpha(table, alpha, distances: np.ndarray, clusters: str | int, n_boot: int, seed: int,
+                   confidence: float, minimums: Sequence[float]) -> BootstrapResult:
+    """α on clusters of units drawn with replacement: each resample's coincidences are its units' (weighted by
+    how often each was drawn), α* = 1 − (n.. − 1) Σ o_ck δ_ck / Σ n_c n_k δ_ck with the full data's distances."""
+    counts = table.counts.astype(float)
+    pairable = table.ratings_per_unit >= 2
+    per_unit = np.einsum("uc,uk->uck", counts, counts)
+    per_unit[:, np.arange(table.n_categories), np.arange(table.n_categories)] -= counts
+    per_unit[pairable] /= (table.ratings_per_unit[pairable] - 1)[:, None, None]
+    per_unit[~pairable] = 0.0
+    flat = per_unit.reshape(table.n_units, -1)
+    samples = []
+    for unit_weights in _unit_weights(table, clusters, n_boot, seed):
+        coincidences = (unit_weights @ flat).reshape(-1, table.n_categories, table.n_categories)
+        marginals = coincidences.sum(axis=2)
+        total = marginals.sum(axis=1)
+        observed = np.einsum("bck,ck->b", coincidences, distances)
+        expected = np.einsum("bc,bk,ck->b", marginals, marginals, distances)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            samples.append(np.where(expected > 1e-12, 1.0 - (total - 1) * observed / expected, np.nan))
+    return _summarise(alpha.value, np.concatenate(samples), confidence, minimums, "units")
 
 
 def bootstrap_metric(ratings: Any, metric: str, *, level: Metric = "nominal",
                      weights: str | np.ndarray | None = None, **options: Any) -> BootstrapResult:
-    """The bootstrap a metric calls for: coincidences for ``"alpha"``, units for the others."""
+    """The bootstrap a metric calls for: coincidences for ``"alpha"`` (units with ``clusters``), units for the
+    others."""
     if metric_name(metric) == "alpha":
         return bootstrap_alpha(ratings, level, **options)
     return bootstrap_units(ratings, metric, weights=weights, **options)

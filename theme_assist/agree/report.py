@@ -16,7 +16,9 @@ Analytic intervals, when asked for, are kept apart under their own key, never in
                  "population": null, "conditional_on": "coders", "method": "Gwet (2014)", "reason": null}
 
 (:mod:`theme_assist.agree.analytic`; ``reason`` says why there is none, e.g. for MASI-α, while the value may be
-defined). This is the shape ``theme-assist agree --format json`` prints.
+defined). Rows that are not independent units (a pooled table's unit × code pairs) get intervals over clusters of
+rows, named by the entry's ``clusters`` key (``"unit"``: all of a unit's codes drawn, or counted, together).
+This is the shape ``theme-assist agree --format json`` prints.
 """
 
 from __future__ import annotations
@@ -34,13 +36,16 @@ from theme_assist.agree.ratings import as_rating_table
 
 POOLED = "(pooled)"
 """Row of :func:`agreement_by_code` for all codes' presence tables stacked."""
+POOLED_LEVELS = ("code", "unit")
+"""Levels of the pooled table's row index; its intervals resample (and count) units, all of a unit's codes
+together, since one unit's codes are not independent."""
 
 
 def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, level: Metric = "nominal",
                       weights: str | np.ndarray | None = None, categories: Sequence | None = None,
                       n_boot: int = 0, seed: int = 0, confidence: float = 0.95,
                       minimums: Sequence[float] = MINIMUM_ALPHAS, analytic: bool = False,
-                      population: float | None = None) -> dict[str, dict]:
+                      population: float | None = None, clusters: str | int | None = None) -> dict[str, dict]:
     """Several coefficients on one table, with bootstrap intervals when ``n_boot > 0``, analytic ones on request.
 
     Parameters
@@ -63,6 +68,9 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
     population : float, optional
         Units in the population the rated units were drawn from, for the analytic variance's finite-population
         correction; by default infinite.
+    clusters : str or int, optional
+        Level of the ratings' row index whose rows are not independent (a unit's rows of a pooled code × unit
+        table): both intervals resample, or count, these clusters instead of rows.
 
     Returns
     -------
@@ -84,14 +92,16 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
         entry.pop("category_shares")
         if n_boot:
             interval = bootstrap_metric(table, name, level=level, weights=weights, n_boot=n_boot, seed=seed,
-                                        confidence=confidence, minimums=minimums)
+                                        confidence=confidence, minimums=minimums, clusters=clusters)
             entry.update({key: value for key, value in interval.to_dict().items() if key != "estimate"})
             entry.update(interval="percentile", seed=seed)
             entry["reason"] = result.reason or interval.reason
         if analytic:
             standard_error = analytic_metric(table, name, level=level, weights=weights, confidence=confidence,
-                                             population=population)
+                                             population=population, clusters=clusters)
             entry["analytic"] = {key: value for key, value in standard_error.to_dict().items() if key != "estimate"}
+        if clusters is not None and (n_boot or analytic):
+            entry["clusters"] = str(clusters)
         summary[name] = entry
     return summary
 
@@ -122,13 +132,15 @@ def agreement_by_code(presence: Mapping[str, pd.DataFrame], metrics: Sequence[st
     Returns
     -------
     dict
-        Code (and :data:`POOLED`) → ``{"prevalence": float, "metrics": summary}``.
+        Code (and :data:`POOLED`) → ``{"prevalence": float, "metrics": summary}``; the pooled intervals resample
+        (and count) units, each with all its codes (``clusters``: ``"unit"``).
     """
     tables = dict(presence)
     if tables:
-        tables[POOLED] = pd.concat(tables.values(), keys=list(tables), names=["code"])
+        tables[POOLED] = pd.concat(tables.values(), keys=list(tables), names=list(POOLED_LEVELS))
     return {code: {"prevalence": prevalence(table),
-                   "metrics": agreement_summary(table, metrics, categories=(0, 1), **options)}
+                   "metrics": agreement_summary(table, metrics, categories=(0, 1), **options,
+                                                clusters=POOLED_LEVELS[1] if code == POOLED else None)}
             for code, table in tables.items()}
 
 

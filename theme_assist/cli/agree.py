@@ -446,7 +446,8 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
     with_ci = any("ci" in entry for entry in summary.values())
     with_analytic = any("analytic" in entry for entry in summary.values())
     captions = ["multi-label: MASI-alpha on code sets, the rest on presence/absence pooled over codes (their units "
-                "column counts unit × code pairs)"] if multi_label else []
+                "column counts unit × code pairs" + ("; their intervals resample, and count, units, each with all its "
+                "codes" if any("clusters" in entry for entry in summary.values()) else "") + ")"] if multi_label else []
     captions += notes or []
     if with_analytic:
         captions.append(_analytic_caption(summary, population))
@@ -516,7 +517,9 @@ def _bootstrap_caption(summary: dict, seed: int, columns: bool = True) -> str:
     if "units" in methods:
         how.append("units resampled with replacement")
     if "coincidences" in methods:
-        how.append("alpha: pairs of values drawn from the coincidences (Hayes & Krippendorff 2007)")
+        pooled = summary.get("alpha", {}).get("method") == "units"  # multi-label: the pooled alpha resamples units
+        how.append("alpha: pairs of values drawn from the coincidences (Hayes & Krippendorff 2007)" +
+                   (", except the pooled alpha" if pooled else ""))
     return (f"{entry['confidence']:.0%} percentile bootstrap intervals, {entry['n_boot']:,} resamples, seed {seed}: "
             f"{'; '.join(how)}" + (". P<x: share of resamples below x" if columns else ""))
 
