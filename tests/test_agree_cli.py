@@ -464,10 +464,11 @@ def test_machine_rows_have_the_intervals_of_a_human_pair_on_the_same_columns(cap
     pair = tmp_path / "pair.csv"  # the machine's rank-1 codes of s1…s6 as a coder beside ann
     pair.write_text("unit,machine,ann\ns1,hope,hope\ns2,stigma,hope\ns3,stigma,stigma\ns4,work,work\n"
                     "s5,work,hope\ns6,stigma,stigma\n")
-    human_pair = json.loads(run(capsys, pair, *options)[1])
+    own_seed = rows["machine vs ann"]["metrics"]["cohen"]["seed"]  # the row's own, derived from 7 (and printed)
+    human_pair = json.loads(run(capsys, pair, *options[:4], "--seed", own_seed, *options[-2:])[1])
     for name in ("percent", "cohen", "ac1", "alpha"):
         entry = rows["machine vs ann"]["metrics"][name]
-        assert entry["ci"][0] is not None and entry["seed"] == 7 and entry["analytic"]["ci"][0] is not None
+        assert entry["ci"][0] is not None and entry["seed"] == own_seed and entry["analytic"]["ci"][0] is not None
         assert entry == human_pair[name]
     assert rows["ann vs bob"]["metrics"]["cohen"] == result["cohen"]  # the human pair, as in the summary
     assert rows["machine vs human majority"]["metrics"]["alpha"]["method"] == "coincidences"
@@ -478,6 +479,27 @@ def test_machine_rows_have_the_intervals_of_a_human_pair_on_the_same_columns(cap
     low, high = rows["machine vs ann"]["metrics"]["cohen"]["ci"]
     assert f"{low:.3f}–{high:.3f}" in table and "its 95% bootstrap interval, then its 95% analytic interval" in table
 
+
+def test_each_machine_comparison_draws_its_own_resamples(capsys, tmp_path):
+    """All rows shared the one seed, so comparisons on as many units drew the same units: machine vs ann and
+    machine vs bob, given the same ratings, got identical resamples. Each row's seed now derives from --seed and
+    its two columns' names: different draws, the same again for the same seed, and the coders' row keeps --seed."""
+    wide = tmp_path / "wide.csv"  # ann and bob rate alike, so only the draws can tell their rows apart
+    wide.write_text("unit,ann,bob\n" + "".join(f"u{i},{'ab'[i % 2]},{'ab'[i % 2]}\n" for i in range(12)))
+    suggestions = tmp_path / "out.csv"
+    suggestions.write_text("segment_id,code,score,rank\n" + "".join(f"u{i},{'ab'[i % 3 == 0]},0.9,1\n"
+                                                                     for i in range(12)))
+    options = (wide, "--machine", suggestions, "--bootstrap", "300", "--seed", "11", "--format", "json")
+    result = json.loads(run(capsys, *options)[1])
+    rows = {row["comparison"]: row["metrics"]["cohen"] for row in result["machine_comparison"]}
+    seeds = [entry["seed"] for entry in rows.values()]
+    assert len(set(seeds)) == len(seeds) and rows["ann vs bob"]["seed"] == 11 == result["cohen"]["seed"]
+    assert rows["machine vs ann"]["value"] == rows["machine vs bob"]["value"]
+    assert rows["machine vs ann"]["ci"] != rows["machine vs bob"]["ci"]
+    assert json.loads(run(capsys, *options)[1]) == result
+    table = " ".join(run(capsys, *options[:-2])[1].split())
+    assert "each comparison's bootstrap has its own seed, derived from seed 11 and the names of its two columns" \
+        in table
 
 def test_machine_table_names_its_weighted_coefficients(capsys, tmp_path):
     """With --weights the machine table's percent, cohen and ac1 columns are weighted (ac1 is AC2), and alpha is

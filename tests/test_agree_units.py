@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from theme_assist.agree import cohen_kappa, gwet_ac, krippendorff_alpha
-from theme_assist.agree.machine import agreement_report, human_majority
+from theme_assist.agree.machine import agreement_report, comparison_seed, human_majority
 from theme_assist.agree.report import POOLED, agreement_by_code, agreement_summary, by_code_frame, prevalence
 from theme_assist.agree.units import (
     codings_on_units,
@@ -182,13 +182,14 @@ def test_agreement_report_puts_machine_and_humans_side_by_side():
 
 def test_agreement_report_intervals_are_the_summarys_on_the_same_columns():
     """A machine row's bootstrap and analytic intervals are agreement_summary's on the machine's and the coder's
-    columns, as a human pair's are; the seed fixes them."""
+    columns, as a human pair's are, each with its own seed derived from the seed and its columns' names."""
     options = dict(n_boot=200, seed=3, analytic=True)
     report = agreement_report(HUMANS, MACHINE, **options).set_index("comparison")
     for comparison, columns in (("model vs A", [MACHINE, HUMANS["A"]]), ("A vs B", [HUMANS["A"], HUMANS["B"]]),
                                 ("model vs human majority", [MACHINE, human_majority(HUMANS)])):
+        seed = comparison_seed(3, [column.name for column in columns])
         direct = agreement_summary(pd.concat(columns, axis=1), ["percent", "cohen", "ac1", "alpha"],
-                                   categories=["x", "y"], **options)
+                                   categories=["x", "y"], **{**options, "seed": seed})
         assert report.loc[comparison, "metrics"] == direct
     group = report.loc["all humans", "metrics"]["cohen"]
     assert group == agreement_summary(HUMANS, ["fleiss"], **options)["fleiss"]

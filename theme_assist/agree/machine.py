@@ -2,11 +2,17 @@
 
 Whether machine pre-coding can be trusted is read off one table: if the machine agrees with each human about as
 well as the humans agree with each other, it codes like a member of the team.
+
+Each comparison draws its bootstrap resamples with its own seed (:func:`comparison_seed`), derived from the seed
+given and the names of its two columns: comparisons on as many units would otherwise draw the same units, their
+intervals valid each alone but not independent draws. The comparison on all the coders' columns (the coders'
+summary) keeps the seed given, so it prints the summary's figures.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import zlib
 from itertools import combinations
 from typing import Any, Sequence
 
@@ -42,14 +48,25 @@ def human_majority(human: pd.DataFrame) -> pd.Series:
     return pd.Series(majority, index=human.index, name=MAJORITY, dtype=object)
 
 
+def comparison_seed(seed: int, columns: Sequence) -> int:
+    """The bootstrap seed of the comparison of ``columns``: the same seed and column names give the same seed
+    (names hashed with CRC-32, not Python's salted ``hash``), different names a different one.
+
+    >>> comparison_seed(0, ["machine", "ann"]) == comparison_seed(0, ["machine", "ann"])
+    True
+    """
+    names = [zlib.crc32(str(name).encode("utf-8")) for name in columns]
+    return int(np.random.SeedSequence([int(seed), *names]).generate_state(1)[0])
+
+
 def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | None = None, *,
                      weights: str | np.ndarray | None = None, level: Metric = "nominal",
                      categories: Sequence | None = None, **intervals: Any) -> pd.DataFrame:
     """Agreement of the machine with each human and with the human majority, next to human-human agreement.
 
     Each row's coefficients and intervals are those :func:`~theme_assist.agree.report.agreement_summary` gives on
-    the row's two columns (all human columns for ``all humans``): a machine row's interval is computed as a human
-    pair's is, and the same seed gives the same figures.
+    the row's two columns (all human columns for ``all humans``) with the row's own seed: a machine row's interval
+    is computed as a human pair's is, and the same seed gives the same figures.
 
     Parameters
     ----------
@@ -69,7 +86,9 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
         coders' (a code only the machine gave would change their AC1 and Bennett's S).
     **intervals
         ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``analytic``, ``population``, as for
-        :func:`~theme_assist.agree.report.agreement_summary`; by default no interval.
+        :func:`~theme_assist.agree.report.agreement_summary`; by default no interval. Each row is bootstrapped
+        with its own seed, :func:`comparison_seed` of ``seed`` and its two columns' names (its entries' ``seed``),
+        but the row on all human columns (``all humans``, or the one pair of two coders), which keeps ``seed``.
 
     Returns
     -------
@@ -93,20 +112,23 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
     # the coders' own rows count the coders' categories, as their summary does: not codes only the machine gave
     human_labels = as_rating_table(human, categories).categories
     # labels read off the data have no order: the rows may not weight or rank them (as the coders' summary may not)
+    seed = intervals.pop("seed", 0)
     options = dict(weights=weights, level=level, declared=categories is not None, **intervals)
     rows = []
     for name in machines.columns:
         for coder in human.columns:
             rows.append(_row(f"{name} vs {coder}", "machine-human", everyone[[name, coder]], labels, PAIR_METRICS,
-                             **options))
+                             comparison_seed(seed, [name, coder]), **options))
         if human.shape[1] > 1:
             pair = pd.concat([machines[name], human_majority(human)], axis=1)
-            rows.append(_row(f"{name} vs {MAJORITY}", "machine-majority", pair, labels, PAIR_METRICS, **options))
+            rows.append(_row(f"{name} vs {MAJORITY}", "machine-majority", pair, labels, PAIR_METRICS,
+                             comparison_seed(seed, [name, MAJORITY]), **options))
     for first, second in combinations(human.columns, 2):
+        own = seed if human.shape[1] == 2 else comparison_seed(seed, [first, second])  # two coders: the summary's
         rows.append(_row(f"{first} vs {second}", "human-human", human[[first, second]], human_labels,
-                         PAIR_METRICS, **options))
+                         PAIR_METRICS, own, **options))
     if human.shape[1] > 2:
-        rows.append(_row("all humans", "humans", human, human_labels, GROUP_METRICS, **options))
+        rows.append(_row("all humans", "humans", human, human_labels, GROUP_METRICS, seed, **options))
     return pd.DataFrame(rows)
 
 
@@ -121,11 +143,12 @@ def _machine_frame(machine: pd.Series | pd.DataFrame | None, index: pd.Index) ->
 
 
 def _row(comparison: str, kind: str, ratings: pd.DataFrame, labels: tuple, metrics: Sequence[str],
-         declared: bool = False, **options: Any) -> dict:
+         seed: int, declared: bool = False, **options: Any) -> dict:
     """One comparison: ``metrics`` summarised on ``ratings``, each under its column of :data:`PAIR_METRICS`.
-    ``labels`` are the categories counted; ``declared`` whether the caller gave them, and with them an order."""
+    ``labels`` are the categories counted; ``declared`` whether the caller gave them, and with them an order;
+    ``seed`` the row's own bootstrap seed."""
     table = dataclasses.replace(as_rating_table(ratings, labels), declared=declared)
-    summary = dict(zip(PAIR_METRICS, agreement_summary(table, metrics, **options).values()))
+    summary = dict(zip(PAIR_METRICS, agreement_summary(table, metrics, seed=seed, **options).values()))
     both = int((table.ratings_per_unit >= 2).sum())
     row = {"comparison": comparison, "kind": kind, "n_units": both, "prevalence": _prevalence(table)}
     row.update({name: np.nan if entry["value"] is None else entry["value"] for name, entry in summary.items()})

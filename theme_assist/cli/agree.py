@@ -47,7 +47,9 @@ def agree(
                                             help="Bootstrap resamples for 95% intervals and P(value < 0.667 / 0.8); "
                                                  "0 = none (the default, unless --interval asks for a bootstrap: "
                                                  f"then {DEFAULT_RESAMPLES:,})."),
-    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap."),
+    seed: int = typer.Option(0, "--seed", min=0,
+                             help="Seed of the bootstrap. With --machine each comparison draws with its own seed, "
+                                  "derived from this one and its two columns' names (shown in --format json)."),
     interval: Optional[str] = typer.Option(
         None, "--interval", metavar="bootstrap|analytic|both",
         help="analytic: standard errors and 95% t intervals of Gwet (2014), as irrCAC and AgreeStat compute them "
@@ -413,6 +415,11 @@ def _print_machine_comparison(rows: list[dict], seed: int, population: float | N
                 captions.append(_analytic_caption(pair["metrics"], population, columns=False))
             if with_ci:
                 captions.append(_bootstrap_caption(pair["metrics"], seed, columns=False))
+    if with_ci:
+        captions.append(f"each comparison's bootstrap has its own seed, derived from seed {seed} and the names of its "
+                        "two columns (its seed in --format json)" +
+                        (f"; the row on all the coders' columns keeps seed {seed}, as in the table above" if summary_above else
+                         ""))
     if any(row["kind"] == "humans" for row in rows):
         captions.append("all humans: Fleiss' kappa in the cohen column")
     if any(row["prevalence"] is not None for row in rows):
