@@ -501,6 +501,35 @@ def test_each_machine_comparison_draws_its_own_resamples(capsys, tmp_path):
     assert "each comparison's bootstrap has its own seed, derived from seed 11 and the names of its two columns" \
         in table
 
+def test_metric_option_narrows_the_machine_table(capsys, span_files):
+    """-m narrowed the coders' summary but not the machine table, which printed percent, cohen, ac1 and alpha
+    whatever was asked. Its columns are the metrics asked for, keyed by the names given, in JSON too."""
+    options = (span_files["wide"], "--machine", span_files["suggestions"], "-m", "ac1", "-m", "brennan_prediger")
+    result = json.loads(run(capsys, *options, "--format", "json")[1])
+    rows = {row["comparison"]: row for row in result["machine_comparison"]}
+    assert list(rows["machine vs ann"]["metrics"]) == ["ac1", "brennan_prediger"]
+    assert "cohen" not in rows["machine vs ann"] and "alpha" not in rows["ann vs bob"]
+    assert rows["ann vs bob"]["metrics"]["ac1"] == result["ac1"]
+    assert rows["ann vs bob"]["brennan_prediger"] == result["brennan_prediger"]["value"]
+    table = " ".join(run(capsys, *options)[1].split())
+    machine_table = table[table.index("Machine vs humans"):]
+    assert "┃ comparison ┃ n ┃ prevalence ┃ ac1 ┃ brennan_prediger ┃ note ┃" in machine_table
+    assert "cohen" not in machine_table and "alpha" not in machine_table
+
+
+def test_per_code_table_says_why_a_value_is_undefined(capsys, tmp_path):
+    """The per-code table printed "—" where the JSON says why (every coder gave stigma everywhere: κ has no
+    variation) and nothing of the resamples left out of an interval."""
+    path = tmp_path / "long.csv"
+    path.write_text("unit,coder,code\ns1,A,stigma\ns1,A,hope\ns1,B,stigma\ns2,A,stigma\ns2,B,stigma\ns2,B,hope\n"
+                    "s3,A,stigma\ns3,B,stigma\ns3,B,hope\n")
+    result = json.loads(run(capsys, path, "-m", "cohen", "-m", "ac1", "--format", "json")[1])
+    reason = result["cohen"]["by_code"]["stigma"]["reason"]
+    assert result["cohen"]["by_code"]["stigma"]["value"] is None and "no variation" in reason
+    table = " ".join(run(capsys, path, "-m", "cohen", "-m", "ac1")[1].split())
+    per_code = table[table.index("Per code"):]
+    assert "┃ note ┃" in per_code and f"cohen: {reason.split(':')[0]}" in per_code
+
 def test_machine_table_names_its_weighted_coefficients(capsys, tmp_path):
     """With --weights the machine table's percent, cohen and ac1 columns are weighted (ac1 is AC2), and alpha is
     at --level; the table said so nowhere."""

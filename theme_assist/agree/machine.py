@@ -19,15 +19,16 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from theme_assist.agree.coefficients import metric_name
 from theme_assist.agree.distances import Metric
 from theme_assist.agree.ratings import as_rating_table, is_missing
 from theme_assist.agree.report import agreement_summary
 from theme_assist.errors import InputError
 
 PAIR_METRICS = ("percent", "cohen", "ac1", "alpha")
-"""Columns of :func:`agreement_report`: percent agreement, Cohen's κ, Gwet's AC1, Krippendorff's α."""
-GROUP_METRICS = ("percent", "fleiss", "ac1", "alpha")
-"""What the ``all humans`` row puts in those columns: Fleiss' κ in ``cohen``."""
+"""Columns of :func:`agreement_report` by default: percent agreement, Cohen's κ, Gwet's AC1, Krippendorff's α."""
+GROUP_METRIC_OF = {"cohen": "fleiss", "scott": "fleiss"}
+"""What the ``all humans`` row puts in the two-coder metrics' columns: Fleiss' κ; every other metric is its own."""
 
 MAJORITY = "human majority"
 
@@ -61,7 +62,8 @@ def comparison_seed(seed: int, columns: Sequence) -> int:
 
 def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | None = None, *,
                      weights: str | np.ndarray | None = None, level: Metric = "nominal",
-                     categories: Sequence | None = None, **intervals: Any) -> pd.DataFrame:
+                     categories: Sequence | None = None, metrics: Sequence[str] | None = None,
+                     **intervals: Any) -> pd.DataFrame:
     """Agreement of the machine with each human and with the human majority, next to human-human agreement.
 
     Each row's coefficients and intervals are those :func:`~theme_assist.agree.report.agreement_summary` gives on
@@ -84,6 +86,9 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
         All possible categories, in order (for binary presence/absence data, ``(0, 1)``). By default the labels
         given: the machine's rows count the codes of the machine and of every coder, the coders' own rows only the
         coders' (a code only the machine gave would change their AC1 and Bennett's S).
+    metrics : sequence of str, optional
+        The columns: metric names (aliases allowed, the column keeps the name given); by default
+        :data:`PAIR_METRICS`. In the ``all humans`` row, Cohen's κ and Scott's π columns hold Fleiss' κ.
     **intervals
         ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``analytic``, ``population``, as for
         :func:`~theme_assist.agree.report.agreement_summary`; by default no interval. Each row is bootstrapped
@@ -96,8 +101,9 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
         One row per comparison: ``comparison`` (``"machine vs A"``, ``"machine vs human majority"``,
         ``"A vs B"``, ``"all humans"``), ``kind`` (``machine-human``, ``machine-majority``, ``human-human``,
         ``humans``), ``n_units`` (units both sides rated), ``prevalence`` (share of ratings that are the
-        second of two categories, for binary data; NaN otherwise), ``percent``, ``cohen``, ``ac1``, ``alpha``
-        and ``note`` (why a value is undefined), and ``metrics``: column → the summary entry of that coefficient
+        second of two categories, for binary data; NaN otherwise), one column per metric (``percent``,
+        ``cohen``, ``ac1``, ``alpha`` by default), ``note`` (why a value is undefined), and ``metrics``: column →
+        the summary entry of that coefficient
         (its ``coefficient`` name, ``value``, ``reason``, and ``ci``, ``analytic``… when intervals were asked for).
         The ``all humans`` row has Fleiss' κ in the ``cohen`` column.
     """
@@ -113,22 +119,25 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
     human_labels = as_rating_table(human, categories).categories
     # labels read off the data have no order: the rows may not weight or rank them (as the coders' summary may not)
     seed = intervals.pop("seed", 0)
+    columns = list(dict.fromkeys(metrics)) if metrics else list(PAIR_METRICS)
+    pair_metrics = dict(zip(columns, map(metric_name, columns)))
+    group_metrics = {column: GROUP_METRIC_OF.get(name, name) for column, name in pair_metrics.items()}
     options = dict(weights=weights, level=level, declared=categories is not None, **intervals)
     rows = []
     for name in machines.columns:
         for coder in human.columns:
-            rows.append(_row(f"{name} vs {coder}", "machine-human", everyone[[name, coder]], labels, PAIR_METRICS,
+            rows.append(_row(f"{name} vs {coder}", "machine-human", everyone[[name, coder]], labels, pair_metrics,
                              comparison_seed(seed, [name, coder]), **options))
         if human.shape[1] > 1:
             pair = pd.concat([machines[name], human_majority(human)], axis=1)
-            rows.append(_row(f"{name} vs {MAJORITY}", "machine-majority", pair, labels, PAIR_METRICS,
+            rows.append(_row(f"{name} vs {MAJORITY}", "machine-majority", pair, labels, pair_metrics,
                              comparison_seed(seed, [name, MAJORITY]), **options))
     for first, second in combinations(human.columns, 2):
         own = seed if human.shape[1] == 2 else comparison_seed(seed, [first, second])  # two coders: the summary's
         rows.append(_row(f"{first} vs {second}", "human-human", human[[first, second]], human_labels,
-                         PAIR_METRICS, own, **options))
+                         pair_metrics, own, **options))
     if human.shape[1] > 2:
-        rows.append(_row("all humans", "humans", human, human_labels, GROUP_METRICS, seed, **options))
+        rows.append(_row("all humans", "humans", human, human_labels, group_metrics, seed, **options))
     return pd.DataFrame(rows)
 
 
@@ -142,13 +151,14 @@ def _machine_frame(machine: pd.Series | pd.DataFrame | None, index: pd.Index) ->
     return frame.reindex(index)
 
 
-def _row(comparison: str, kind: str, ratings: pd.DataFrame, labels: tuple, metrics: Sequence[str],
+def _row(comparison: str, kind: str, ratings: pd.DataFrame, labels: tuple, metrics: dict[str, str],
          seed: int, declared: bool = False, **options: Any) -> dict:
-    """One comparison: ``metrics`` summarised on ``ratings``, each under its column of :data:`PAIR_METRICS`.
+    """One comparison: ``metrics`` (column → metric) summarised on ``ratings``, each under its column.
     ``labels`` are the categories counted; ``declared`` whether the caller gave them, and with them an order;
     ``seed`` the row's own bootstrap seed."""
     table = dataclasses.replace(as_rating_table(ratings, labels), declared=declared)
-    summary = dict(zip(PAIR_METRICS, agreement_summary(table, metrics, seed=seed, **options).values()))
+    computed = agreement_summary(table, list(metrics.values()), seed=seed, **options)
+    summary = {column: computed[name] for column, name in metrics.items()}
     both = int((table.ratings_per_unit >= 2).sum())
     row = {"comparison": comparison, "kind": kind, "n_units": both, "prevalence": _prevalence(table)}
     row.update({name: np.nan if entry["value"] is None else entry["value"] for name, entry in summary.items()})

@@ -34,7 +34,8 @@ def agree(
     metric: Optional[List[str]] = typer.Option(
         None, "--metric", "-m", metavar="NAME",
         help="percent, cohen, scott, bennett_s (alias brennan_prediger), fleiss, conger, ac1, alpha; repeat for "
-             "several. Default: every metric that applies."),
+             "several. Default: every metric that applies. With --machine, the machine table's columns too "
+             "(default there: percent, cohen, ac1, alpha)."),
     level: str = typer.Option("nominal", "--level", metavar="nominal|ordinal|interval|ratio",
                               help="Level of measurement for alpha."),
     weights: Optional[str] = typer.Option(None, "--weights", metavar="linear|quadratic",
@@ -168,7 +169,8 @@ def agree(
                                  f"{machine}) is not among --categories; declare every code it may suggest")
     comparison = None
     if machine_labels is not None:
-        report = agreement_report(source.ratings, machine_labels, level=level, categories=declared, **options)
+        report = agreement_report(source.ratings, machine_labels, level=level, categories=declared,
+                                  metrics=metric or None, **options)
         comparison = [{key: _json_number(value) if isinstance(value, float) else value for key, value in row.items()}
                       for row in report.to_dict(orient="records")]
 
@@ -420,24 +422,23 @@ def _print_machine_comparison(rows: list[dict], seed: int, population: float | N
                         "two columns (its seed in --format json)" +
                         (f"; the row on all the coders' columns keeps seed {seed}, as in the table above" if summary_above else
                          ""))
-    if any(row["kind"] == "humans" for row in rows):
-        captions.append("all humans: Fleiss' kappa in the cohen column")
+    group = next((row["metrics"] for row in rows if row["kind"] == "humans"), {})
+    captions += [f"all humans: {entry['coefficient']} in the {name} column" for name, entry in group.items()
+                 if entry["coefficient"] != pair["metrics"][name]["coefficient"]]
     if any(row["prevalence"] is not None for row in rows):
         captions.append("prevalence: share of ratings in the second of two categories")
     table = Table(title="Machine vs humans", caption="; ".join(captions))
     table.add_column("comparison")
-    for column in ("n", "prevalence", "percent", "cohen", "ac1", "alpha"):
+    for column in ("n", "prevalence", *pair["metrics"]):
         table.add_column(column, justify="right", no_wrap=column != "n")
     table.add_column("note")
     for i, row in enumerate(rows):
         following = rows[i + 1]["kind"] if i + 1 < len(rows) else row["kind"]
         few = "no unit rated by both" if not row["n_units"] else \
             f"only {counted(row['n_units'], 'unit')}" if row["n_units"] < FEW_UNITS else ""
-        notes = [f"{name}: {note}" for name, entry in row["metrics"].items() for note in _interval_notes(entry)]
         # on no shared unit every coefficient is undefined for that one reason: say it once
-        note = few if not row["n_units"] else "; ".join(filter(None, [few, row["note"], *notes]))
-        cells = (_with_intervals(row["metrics"][name], with_ci, with_analytic)
-                 for name in ("percent", "cohen", "ac1", "alpha"))
+        note = few if not row["n_units"] else "; ".join(filter(None, [few, _metric_notes(row["metrics"])]))
+        cells = (_with_intervals(entry, with_ci, with_analytic) for entry in row["metrics"].values())
         table.add_row(row["comparison"], str(row["n_units"]), _number(row["prevalence"]), *cells, note,
                       end_section=row["kind"].startswith("machine") and not following.startswith("machine"))
     table_console().print(table)
@@ -495,9 +496,12 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
         by_code.add_column("prevalence", justify="right")
         for name in per_code:
             by_code.add_column(name, justify="right", no_wrap=True)
+        by_code.add_column("note")
         for code, first in codes.items():
+            entries = {name: per_code[name][code] for name in per_code}
             by_code.add_row(code, _number(first["prevalence"]),
-                            *(_with_intervals(per_code[name][code], with_ci, with_analytic) for name in per_code))
+                            *(_with_intervals(entry, with_ci, with_analytic) for entry in entries.values()),
+                            _metric_notes(entries))
         console.print(by_code)
 
 
@@ -557,6 +561,16 @@ def _span(ci: list | None) -> str:
     """An interval ``[low, high]`` as ``low–high``; "—" where there is none."""
     low, high = ci or [None, None]
     return "—" if low is None else f"{_number(low)}–{_number(high)}"
+
+
+def _metric_notes(entries: dict) -> str:
+    """What a row's note says of its metrics (name → entry): why a value is undefined and what its intervals left
+    out, each note once, after the metrics it applies to (``cohen, ac1: no variation…``)."""
+    grouped: dict[str, list[str]] = {}
+    for name, entry in entries.items():
+        for note in ([entry["reason"]] if entry["reason"] else []) + _interval_notes(entry):
+            grouped.setdefault(note, []).append(name)
+    return "; ".join(f"{', '.join(names)}: {note}" for note, names in grouped.items())
 
 
 def _interval_notes(entry: dict) -> list[str]:
