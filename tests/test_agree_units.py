@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from theme_assist.agree import cohen_kappa, gwet_ac, krippendorff_alpha
-from theme_assist.agree.machine import agreement_report, comparison_seed, human_majority
+from theme_assist.agree.bootstrap import derived_seed
+from theme_assist.agree.machine import agreement_report, human_majority
 from theme_assist.agree.report import POOLED, agreement_by_code, agreement_summary, by_code_frame, prevalence
 from theme_assist.agree.units import (
     codings_on_units,
@@ -82,10 +83,11 @@ def test_pooled_intervals_resample_units_with_all_their_codes():
     rng = np.random.default_rng(2)
     one = pd.DataFrame(rng.integers(0, 2, (20, 2)), index=pd.Index([f"u{i}" for i in range(20)], name="unit"),
                        columns=["A", "B"]).astype(float)
-    by_code = agreement_by_code({"a": one, "b": one.copy()}, ["percent", "cohen", "ac1", "alpha"], n_boot=400,
-                                seed=4, analytic=True)
+    options = dict(n_boot=400, seed=4, analytic=True)
+    by_code = agreement_by_code({"a": one, "b": one.copy()}, ["percent", "cohen", "ac1", "alpha"], **options)
+    alone = agreement_summary(one, ["percent", "cohen", "ac1"], categories=(0, 1), **options)
     for name in ("percent", "cohen", "ac1"):
-        single, pooled = by_code["a"]["metrics"][name], by_code[POOLED]["metrics"][name]
+        single, pooled = alone[name], by_code[POOLED]["metrics"][name]
         assert pooled["ci"] == pytest.approx(single["ci"]) and pooled["clusters"] == "unit"
         assert pooled["analytic"]["df"] == 19 and pooled["analytic"]["se"] == pytest.approx(single["analytic"]["se"])
     assert "clusters" not in by_code["a"]["metrics"]["cohen"]
@@ -187,7 +189,7 @@ def test_agreement_report_intervals_are_the_summarys_on_the_same_columns():
     report = agreement_report(HUMANS, MACHINE, **options).set_index("comparison")
     for comparison, columns in (("model vs A", [MACHINE, HUMANS["A"]]), ("A vs B", [HUMANS["A"], HUMANS["B"]]),
                                 ("model vs human majority", [MACHINE, human_majority(HUMANS)])):
-        seed = comparison_seed(3, [column.name for column in columns])
+        seed = derived_seed(3, [column.name for column in columns])
         direct = agreement_summary(pd.concat(columns, axis=1), ["percent", "cohen", "ac1", "alpha"],
                                    categories=["x", "y"], **{**options, "seed": seed})
         assert report.loc[comparison, "metrics"] == direct

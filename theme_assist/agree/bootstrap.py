@@ -21,6 +21,7 @@ codes as independent.
 
 from __future__ import annotations
 
+import zlib
 from typing import Any, Sequence
 
 import numpy as np
@@ -185,6 +186,18 @@ def bootstrap_metric(ratings: Any, metric: str, *, level: Metric = "nominal",
     if metric_name(metric) == "alpha":
         return bootstrap_alpha(ratings, level, **options)
     return bootstrap_units(ratings, metric, weights=weights, **options)
+
+
+def derived_seed(seed: int, names: Sequence) -> int:
+    """The seed of one of several bootstraps run side by side (a comparison's two columns, a code), derived from
+    the ``seed`` given and ``names``: the same seed and names give the same seed (names hashed with CRC-32, not
+    Python's salted ``hash``), other names another one, so bootstraps on as many units do not draw the same units.
+
+    >>> derived_seed(0, ["machine", "ann"]) == derived_seed(0, ["machine", "ann"]) != derived_seed(0, ["ann"])
+    True
+    """
+    hashes = [zlib.crc32(str(name).encode("utf-8")) for name in names]
+    return int(np.random.SeedSequence([int(seed), *hashes]).generate_state(1)[0])
 
 
 def _summarise(estimate: float, samples: np.ndarray, confidence: float, minimums: Sequence[float],

@@ -3,7 +3,7 @@
 Whether machine pre-coding can be trusted is read off one table: if the machine agrees with each human about as
 well as the humans agree with each other, it codes like a member of the team.
 
-Each comparison draws its bootstrap resamples with its own seed (:func:`comparison_seed`), derived from the seed
+Each comparison draws its bootstrap resamples with its own seed (:func:`~theme_assist.agree.bootstrap.derived_seed`), derived from the seed
 given and the names of its two columns: comparisons on as many units would otherwise draw the same units, their
 intervals valid each alone but not independent draws. The comparison on all the coders' columns (the coders'
 summary) keeps the seed given, so it prints the summary's figures.
@@ -12,13 +12,13 @@ summary) keeps the seed given, so it prints the summary's figures.
 from __future__ import annotations
 
 import dataclasses
-import zlib
 from itertools import combinations
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
+from theme_assist.agree.bootstrap import derived_seed
 from theme_assist.agree.coefficients import metric_name
 from theme_assist.agree.distances import Metric
 from theme_assist.agree.ratings import as_rating_table, is_missing
@@ -47,17 +47,6 @@ def human_majority(human: pd.DataFrame) -> pd.Series:
         tied = len(counts) > 1 and counts.iloc[0] == counts.iloc[1]
         majority.append(np.nan if counts.sum() < 2 or tied else counts.index[0])
     return pd.Series(majority, index=human.index, name=MAJORITY, dtype=object)
-
-
-def comparison_seed(seed: int, columns: Sequence) -> int:
-    """The bootstrap seed of the comparison of ``columns``: the same seed and column names give the same seed
-    (names hashed with CRC-32, not Python's salted ``hash``), different names a different one.
-
-    >>> comparison_seed(0, ["machine", "ann"]) == comparison_seed(0, ["machine", "ann"])
-    True
-    """
-    names = [zlib.crc32(str(name).encode("utf-8")) for name in columns]
-    return int(np.random.SeedSequence([int(seed), *names]).generate_state(1)[0])
 
 
 def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | None = None, *,
@@ -92,7 +81,7 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
     **intervals
         ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``analytic``, ``population``, as for
         :func:`~theme_assist.agree.report.agreement_summary`; by default no interval. Each row is bootstrapped
-        with its own seed, :func:`comparison_seed` of ``seed`` and its two columns' names (its entries' ``seed``),
+        with its own seed, :func:`~theme_assist.agree.bootstrap.derived_seed` of ``seed`` and its two columns' names (its entries' ``seed``),
         but the row on all human columns (``all humans``, or the one pair of two coders), which keeps ``seed``.
 
     Returns
@@ -127,13 +116,13 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
     for name in machines.columns:
         for coder in human.columns:
             rows.append(_row(f"{name} vs {coder}", "machine-human", everyone[[name, coder]], labels, pair_metrics,
-                             comparison_seed(seed, [name, coder]), **options))
+                             derived_seed(seed, [name, coder]), **options))
         if human.shape[1] > 1:
             pair = pd.concat([machines[name], human_majority(human)], axis=1)
             rows.append(_row(f"{name} vs {MAJORITY}", "machine-majority", pair, labels, pair_metrics,
-                             comparison_seed(seed, [name, MAJORITY]), **options))
+                             derived_seed(seed, [name, MAJORITY]), **options))
     for first, second in combinations(human.columns, 2):
-        own = seed if human.shape[1] == 2 else comparison_seed(seed, [first, second])  # two coders: the summary's
+        own = seed if human.shape[1] == 2 else derived_seed(seed, [first, second])  # two coders: the summary's
         rows.append(_row(f"{first} vs {second}", "human-human", human[[first, second]], human_labels,
                          pair_metrics, own, **options))
     if human.shape[1] > 2:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from theme_assist.agree.analytic import analytic_metric
-from theme_assist.agree.bootstrap import MINIMUM_ALPHAS, bootstrap_metric
+from theme_assist.agree.bootstrap import MINIMUM_ALPHAS, bootstrap_metric, derived_seed
 from theme_assist.agree.coefficients import applicable_metrics, compute_metric, metric_name
 from theme_assist.agree.distances import Metric
 from theme_assist.agree.ratings import as_rating_table
@@ -133,13 +133,17 @@ def agreement_by_code(presence: Mapping[str, pd.DataFrame], metrics: Sequence[st
     -------
     dict
         Code (and :data:`POOLED`) → ``{"prevalence": float, "metrics": summary}``; the pooled intervals resample
-        (and count) units, each with all its codes (``clusters``: ``"unit"``).
+        (and count) units, each with all its codes (``clusters``: ``"unit"``). Each code is bootstrapped with its
+        own seed (:func:`~theme_assist.agree.bootstrap.derived_seed` of ``seed`` and the code; its entries'
+        ``seed``), so codes rated on the same units do not draw the same units; the pooled row keeps ``seed``.
     """
     tables = dict(presence)
     if tables:
         tables[POOLED] = pd.concat(tables.values(), keys=list(tables), names=list(POOLED_LEVELS))
+    seed = options.pop("seed", 0)
     return {code: {"prevalence": prevalence(table),
                    "metrics": agreement_summary(table, metrics, categories=(0, 1), **options,
+                                                seed=seed if code == POOLED else derived_seed(seed, [code]),
                                                 clusters=POOLED_LEVELS[1] if code == POOLED else None)}
             for code, table in tables.items()}
 

@@ -490,8 +490,10 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
     per_code = {name: entry["by_code"] for name, entry in summary.items() if "by_code" in entry}
     if per_code:
         codes = next(iter(per_code.values()))
+        on = "the code's presence/absence" + (", the bootstrap with the code's own seed, derived from seed "
+                                              f"{seed} and the code (its seed in --format json)" if with_ci else "")
         by_code = Table(title="Per code (presence/absence)", caption=_intervals_caption(
-            with_ci, with_analytic, "the code's presence/absence") if with_ci or with_analytic else None)
+            with_ci, with_analytic, on) if with_ci or with_analytic else None)
         by_code.add_column("code")
         by_code.add_column("prevalence", justify="right")
         for name in per_code:
