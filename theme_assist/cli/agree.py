@@ -498,12 +498,14 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
         by_code.add_column("prevalence", justify="right")
         for name in per_code:
             by_code.add_column(name, justify="right", no_wrap=True)
-        by_code.add_column("note")
+        entries = {code: {name: per_code[name][code] for name in per_code} for code in codes}
+        notes = {code: _metric_notes(metrics) for code, metrics in entries.items()}
+        if any(notes.values()):
+            by_code.add_column("note")
         for code, first in codes.items():
-            entries = {name: per_code[name][code] for name in per_code}
             by_code.add_row(code, _number(first["prevalence"]),
-                            *(_with_intervals(entry, with_ci, with_analytic) for entry in entries.values()),
-                            _metric_notes(entries))
+                            *(_with_intervals(entry, with_ci, with_analytic) for entry in entries[code].values()),
+                            *([notes[code]] if any(notes.values()) else []))
         console.print(by_code)
 
 
