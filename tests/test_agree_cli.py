@@ -910,3 +910,11 @@ def test_one_coders_labels_are_not_ordered_by_the_machine_comparison(capsys, spa
     code, out, _ = run(capsys, alone, "--machine", span_files["suggestions"], *option, "--categories",
                        "work,stigma,hope")
     assert code == 0 and "machine vs ann" in out
+
+
+def test_a_value_rounding_to_zero_prints_without_a_sign():
+    """A bootstrap limit of -1e-17 (rounding in κ's ratio) printed "-0.000–1.000" in the tables."""
+    from theme_assist.cli.agree import _number, _span
+
+    assert _number(-1e-17) == "0.000" and _span([-1e-17, 1.0]) == "0.000–1.000"
+    assert _number(-0.0004) == "0.000" and _number(-0.0005) == "-0.001" and _number(None) == "—"

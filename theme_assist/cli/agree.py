@@ -540,7 +540,8 @@ def _bootstrap_caption(summary: dict, seed: int, columns: bool = True) -> str:
 
 
 def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"
+    """Three decimals; a value that rounds to zero is 0.000, not -0.000 (a bootstrap limit of -1e-17)."""
+    return "—" if value is None else f"{value:.3f}".replace("-0.000", "0.000")
 
 
 def _intervals_caption(bootstrap: bool, analytic: bool, on: str, as_above: bool = True) -> str:
