@@ -111,6 +111,25 @@ def test_pooled_bootstrap_matches_resampled_units_rebuilt_by_hand():
     assert pooled["alpha"]["ci"] == pytest.approx(np.quantile(alphas, [0.025, 0.975]).tolist())
     assert pooled["alpha"]["method"] == "units"
 
+
+def test_pooled_analytic_standard_error_is_the_jackknife_over_units():
+    """Coders who disagree on a unit disagree on all its codes: the pooled κ's standard error over units (a
+    delete-one-unit jackknife, by sklearn) is about twice the one that took unit × code pairs as independent."""
+    from sklearn.metrics import cohen_kappa_score
+
+    rng = np.random.default_rng(3)
+    n, presence = 200, {}
+    disagreeing = rng.random(n) < 0.5
+    for code in ("a", "b", "c", "d", "e"):
+        first = rng.integers(0, 2, n)
+        second = np.where(rng.random(n) < 0.2, rng.integers(0, 2, n), np.where(disagreeing, 1 - first, first))
+        presence[code] = pd.DataFrame({"A": first, "B": second}).astype(float)
+    se = agreement_by_code(presence, ["cohen"], analytic=True)[POOLED]["metrics"]["cohen"]["analytic"]["se"]
+    stacked = [np.vstack([table.to_numpy()[np.arange(n) != left] for table in presence.values()])
+               for left in range(n)]
+    jackknife = np.array([cohen_kappa_score(table[:, 0], table[:, 1]) for table in stacked])
+    assert se == pytest.approx(np.sqrt((n - 1) / n * ((jackknife - jackknife.mean()) ** 2).sum()), rel=0.02)
+
 SPANS = pd.DataFrame({
     "document": ["d1", "d1", "d1", "d1", "d1", "d2"],
     "start": [0, 100, 0, 110, 300, 0],
