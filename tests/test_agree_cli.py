@@ -145,7 +145,7 @@ def test_a_project_codings_export_is_read_as_long_ratings(capsys, tmp_path):
     with pytest.raises(SystemExit) as exported:
         main(["project", "export", str(project), "--codings", str(codings)])
     assert exported.value.code == 0
-    assert pd.read_csv(codings).columns.tolist() == ["segment_id", "code", "coder"]
+    assert pd.read_csv(codings).columns.tolist() == ["segment_id", "code", "coder", "segmentation"]
     result = json.loads(run(capsys, codings, "--format", "json", "-m", "percent")[1])
     assert result["percent"]["n_units"] == 4 and result["percent"]["value"] == 0.75
 

@@ -129,7 +129,7 @@ def test_tables_are_written_as_csv_or_tsv_by_their_name_and_other_names_are_refu
               "--segments-out", str(tmp_path / "seg.tsv")])
     assert finished.value.code == 0
     written = pd.read_csv(tmp_path / "o.tsv", sep="\t")
-    assert list(written.columns) == ["segment_id", "code", "score", "rank", "evidence"]
+    assert list(written.columns) == ["segment_id", "code", "score", "rank", "evidence", "segmentation"]
     assert pd.read_csv(tmp_path / "seg.tsv", sep="\t")["text"].tolist()[1] == "I got paid, finally."
 
 

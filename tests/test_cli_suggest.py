@@ -65,7 +65,7 @@ def test_suggest_follows_the_output_contract(files, tmp_path, capsys):
                         "--top-k", 2, "--threshold", 0.0], capsys)
     assert code == 0, err
     table = pd.read_csv(out, keep_default_na=False)
-    assert list(table.columns) == ["segment_id", "code", "score", "rank", "evidence"]
+    assert list(table.columns) == ["segment_id", "code", "score", "rank", "evidence", "segmentation"]
     assert table.groupby("segment_id")["rank"].apply(list).to_dict() == {"n1": [1, 2], "n2": [1, 2], "n3": [1, 2]}
     best = table[table["rank"] == 1].set_index("segment_id")["code"].to_dict()
     assert best == {"n1": "work", "n2": "family", "n3": "stigma"}
@@ -129,6 +129,27 @@ def test_segments_out_carries_the_documents_metadata(files, tmp_path, capsys):
     segments = pd.read_csv(segments_out, keep_default_na=False)
     assert segments.groupby("document")["income_group"].first().to_dict() == {"fg_pune": "LMIC", "fg_ulm": "HIC"}
     assert set(pd.read_csv(out)["segment_id"]) == set(segments["segment_id"])
+
+
+def test_segment_tables_say_which_segmentation_their_ids_come_from(files, tmp_path, capsys):
+    # a column, so that it survives a spreadsheet; a segments table's own tag goes on to the suggestions for it
+    from theme_assist.segment import segmentation_tag
+
+    codebook, coded, _ = files
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "fg_ulm.txt").write_text("Moderator: How is work? And home?\nP1: I get a salary now.\n")
+    out, segments_out = tmp_path / "out.csv", tmp_path / "segments.csv"
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", folder, "--out", out,
+                        "--unit", "sentence", "--segments-out", segments_out], capsys)
+    assert code == 0, err
+    segments, suggestions = (pd.read_csv(path, keep_default_na=False) for path in (segments_out, out))
+    assert set(segments["segmentation"]) == set(suggestions["segmentation"]) == {segmentation_tag("sentence")}
+    segments.assign(segmentation="v0-turn-1000").to_csv(segments_out, index=False)
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments_out, "--out", out],
+                       capsys)
+    assert code == 0, err
+    assert set(pd.read_csv(out, keep_default_na=False)["segmentation"]) == {"v0-turn-1000"}
 
 
 @pytest.mark.parametrize("change, message", [

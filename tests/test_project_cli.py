@@ -12,6 +12,7 @@ import pytest
 from theme_assist.cli import main
 from theme_assist.codebook import packaged_codebook
 from theme_assist.project import ProjectStore
+from theme_assist.segment import segmentation_tag
 
 
 REPO = Path(__file__).resolve().parents[1]
@@ -188,6 +189,40 @@ def test_a_coded_table_whose_segment_ids_shifted_is_refused_by_project_init(tmp_
     assert ("coded.csv: the text of segment 'iv:0' is not the project's (2 rows differ): was the table made from "
             "another segmentation?") in capsys.readouterr().err
     assert not project.exists()
+
+
+def test_a_coded_table_of_another_segmentation_is_placed_by_text_or_refused_without_text(tmp_path, capsys):
+    # a segment_id, code table an earlier version wrote (its segmentation column says so), coded in a spreadsheet
+    # that dropped the text: its ids exist in the project, but name other turns (iv:1 was "Gut. Sehr gut.")
+    (tmp_path / "iv.txt").write_text("I: Wie geht es?\nB: Gut. Sehr gut.\nI: Schön.\n")
+    old = pd.DataFrame({"segment_id": ["iv:1", "iv:2"], "code": ["psw_self_disclosure", "psw_personal_gains"],
+                        "segmentation": ["v0-turn-1000", "v0-turn-1000"]})
+    old.to_csv(tmp_path / "coded.csv", index=False)
+    init = ["project", "init", str(tmp_path / "study.taproj"), "--codebook", str(packaged_codebook("upsides")),
+            "--input", str(tmp_path / "iv.txt"), "--coded", str(tmp_path / "coded.csv")]
+    assert run(*init) == 2
+    err = capsys.readouterr().err
+    assert (f"coded.csv: its segment ids come from segmentation v0-turn-1000, and this project's transcripts are "
+            f"segmented as {segmentation_tag()} (another version of theme_assist, or other --unit/--max-chars), so "
+            "its ids may name other segments, and it has no text to place its rows by: export the segments with "
+            "this version (suggest --segments-out) and map your codes onto them by their text") in " ".join(
+        err.split())
+    assert "Traceback" not in err and not (tmp_path / "study.taproj").exists()
+    # with its texts it is placed by them, and says so
+    old.assign(text=["Wie geht es?", "Gut. Sehr gut."]).to_csv(tmp_path / "coded.csv", index=False)
+    assert run(*init) == 0
+    assert "its rows are placed by their text, not by segment_id" in " ".join(capsys.readouterr().err.split())
+    with ProjectStore(tmp_path / "study.taproj") as store:
+        assert store.codings()[["segment_id", "code"]].values.tolist() == [["iv:0", "psw_self_disclosure"],
+                                                                        ["iv:1", "psw_personal_gains"]]
+        assert store.segmentation == segmentation_tag()
+    # made by this segmentation (or without the column, as before tags): placed by segment_id
+    (tmp_path / "study.taproj").unlink()
+    old.assign(segmentation=segmentation_tag()).to_csv(tmp_path / "coded.csv", index=False)
+    assert run(*init) == 0
+    with ProjectStore(tmp_path / "study.taproj") as store:
+        assert store.codings()[["segment_id", "code"]].values.tolist() == [["iv:1", "psw_self_disclosure"],
+                                                                        ["iv:2", "psw_personal_gains"]]
 
 
 def test_a_text_code_table_whose_texts_keep_the_closing_timestamps_is_placed_by_text(tmp_path):
@@ -554,7 +589,8 @@ def test_codes_renamed_and_merged_in_use_reach_exports_refits_and_the_review_que
                str(exported["demo.qdpx"])) == 0
     current = pd.read_csv(exported["codings.csv"])
     assert set(current["code"]) <= new_ids and not current.duplicated().any()
-    current = set(map(tuple, current.to_numpy()))
+    assert set(current["segmentation"]) == {segmentation_tag()}
+    current = set(map(tuple, current[["segment_id", "code", "coder"]].to_numpy()))
     assert {(s1, disclosure, "ana"), (s1, disclosure, "bo"), (s2, "psw_role_definition", "ana"),
             (gained[0], disclosure, "bo"), (disclosed[0], disclosure, "reference")} <= current
     assert set(pd.read_csv(exported["machine.csv"], keep_default_na=False)["code"]) <= new_ids | {""}

@@ -241,3 +241,15 @@ def test_segments_from_table_names_the_lines_of_rows_without_text(caplog):
         segments = segments_from_table(table, source="SEGMENTS.csv")
     assert list(segments["segment_id"]) == ["s1", "s3"]
     assert "SEGMENTS.csv: 2 row(s) with no text left out (line 3, 5)" in caplog.text
+
+
+def test_a_segmentation_tag_names_the_version_and_options_and_a_table_of_another_is_found():
+    from theme_assist.segment import SEGMENTATION_VERSION, other_segmentation, segmentation_tag
+
+    assert segmentation_tag() == f"v{SEGMENTATION_VERSION}-turn-1000"
+    assert segmentation_tag("sentence", None) == f"v{SEGMENTATION_VERSION}-sentence-none"
+    table = pd.DataFrame({"segment_id": ["a:0", "a:1"], "segmentation": [segmentation_tag(), " "]})
+    assert other_segmentation(table, segmentation_tag()) is None  # this one's, or empty: as without the column
+    assert other_segmentation(table.drop(columns="segmentation"), segmentation_tag()) is None
+    assert other_segmentation(table, segmentation_tag("sentence")) == segmentation_tag()
+    assert other_segmentation(table.assign(segmentation=["v0-turn-1000", ""]), segmentation_tag()) == "v0-turn-1000"

@@ -64,7 +64,7 @@ def load_demo_corpus(corpus: Path = DEMO_CORPUS) -> tuple[pd.DataFrame, Codebook
     """
     from theme_assist.ingest import join_metadata, metadata_table, read_documents
     from theme_assist.inputs import lines_of, read_table, whole_numbers
-    from theme_assist.segment import segment_documents
+    from theme_assist.segment import SEGMENTATION_COLUMN, segment_documents, segmentation_tag
 
     corpus = Path(corpus)
     missing = [part for part in DEMO_LAYOUT
@@ -79,6 +79,7 @@ def load_demo_corpus(corpus: Path = DEMO_CORPUS) -> tuple[pd.DataFrame, Codebook
                          "and suggesting")
     documents = read_documents(corpus / "transcripts", metadata=corpus / "metadata.csv")
     segments = segment_documents(documents, unit="turn", max_chars=None)
+    segments[SEGMENTATION_COLUMN] = segmentation_tag("turn", None)
     segments = join_metadata(segments, metadata_table(documents), corpus / "metadata.csv")
     reference = read_table(corpus / "reference_coding.csv", required=("document", "turn", "code"),
                            what="reference coding")

@@ -135,23 +135,30 @@ def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
     """Segments from a ``SEGMENTS.csv`` (``segment_id``, ``text``; optional ``document``, ``speaker``) or from a
     transcript file or folder (segmented by ``unit``; with ``recursive``, a folder's sub-folders too, see
     :func:`~theme_assist.ingest.read_documents`); with ``metadata``, each segment also gets its document's
-    metadata fields as columns."""
+    metadata fields as columns, after :data:`~theme_assist.segment.SEGMENTATION_COLUMN`, which says which
+    segmentation the ids come from: :func:`~theme_assist.segment.segmentation_tag` for transcripts, a table's own
+    (empty where it has none)."""
     from theme_assist.ingest import join_metadata, metadata_table, read_documents, read_metadata
-    from theme_assist.segment import check_unit, segment_documents, segments_from_table
+    from theme_assist.segment import (SEGMENTATION_COLUMN, check_unit, segment_documents, segmentation_tag,
+                                      segments_from_table)
 
     check_unit(unit)  # a mistyped --unit is an error for a segments table too, where it is not used
     path = Path(path)
     if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES:
-        table = read_table(path, what="segments", optional=("segment_id", "text", "document"))
+        table = read_table(path, what="segments", optional=("segment_id", "text", "document", SEGMENTATION_COLUMN))
         if "segment_id" in table and "text" in table:
             if metadata is not None and "document" not in table:
                 raise InputError(f"segments {path} have no 'document' column to join the metadata {metadata} on")
             segments = segments_from_table(table, source=path)
+            tags = (dict(zip(table["segment_id"].astype(str), table[SEGMENTATION_COLUMN].astype(str).str.strip()))
+                    if SEGMENTATION_COLUMN in table else {})
+            segments[SEGMENTATION_COLUMN] = segments["segment_id"].map(tags).fillna("")
             return segments if metadata is None else join_metadata(segments, read_metadata(metadata), metadata)
     if not path.exists():
         raise InputError(f"input {path} does not exist")
     documents = read_documents(path, metadata=metadata, recursive=recursive)
     segments = segment_documents(documents, unit=unit, max_chars=max_chars)
+    segments[SEGMENTATION_COLUMN] = segmentation_tag(unit, max_chars)
     return segments if metadata is None else join_metadata(segments, metadata_table(documents), metadata)
 
 

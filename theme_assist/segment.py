@@ -40,6 +40,16 @@ Segmenter = Callable[[str, int, int], list[Span]]
 
 segmenters = catalogue.create("theme_assist", "segmenters")
 
+SEGMENTATION_VERSION = 1
+"""The version of the segmentation. Bump it whenever segmenting may give other segments (ids, texts, offsets) for
+the same input: a change here or in the readers whose turns are segmented (speaker labels, timestamps, marks left
+out of a turn: :mod:`theme_assist.ingest`). Segment ids are positions, so a table made under another version may
+name other segments with the same ids; :func:`segmentation_tag` says which version and options made a table."""
+
+SEGMENTATION_COLUMN = "segmentation"
+"""The column of every table theme_assist writes with segment ids that holds the :func:`segmentation_tag` its ids
+come from (empty where it is not known: a segments table or project made before tags)."""
+
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _WORD = re.compile(r"\S+")
 _SPACY_MAX_LENGTH = 10**9  # no per-token model state; memory is bounded by SENTENCIZER_CHUNK instead
@@ -187,6 +197,30 @@ def _drop_repeated_segments(table: pd.DataFrame, source: str | Path) -> pd.DataF
     if len(conflicting):
         raise InputError(f"{source}: segment_id {conflicting['segment_id'].iloc[0]!r} has two different texts")
     return first
+
+
+def segmentation_tag(unit: str = "turn", max_chars: int | None = 1000) -> str:
+    """A short tag of the segmentation :func:`segment_documents` makes with these options under this version
+    (:data:`SEGMENTATION_VERSION`): ``"v1-turn-1000"``; ``"none"`` for no longest length."""
+    return f"v{SEGMENTATION_VERSION}-{unit}-{'none' if max_chars is None else max_chars}"
+
+
+def other_segmentation(table: pd.DataFrame, current: str) -> str | None:
+    """The segmentation tag a table with segment ids carries (its :data:`SEGMENTATION_COLUMN`) where it is not
+    ``current``, the first in sorted order if several; ``None`` for a table without the column, with it empty, or
+    made by the ``current`` segmentation."""
+    if SEGMENTATION_COLUMN not in table:
+        return None
+    tags = sorted(set(table[SEGMENTATION_COLUMN].fillna("").astype(str).str.strip()) - {"", current})
+    return tags[0] if tags else None
+
+
+def with_segmentation_of(table: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (rows naming segments of ``segments`` by ``segment_id``) with their segments'
+    :data:`SEGMENTATION_COLUMN` as its last column (empty where ``segments`` has none)."""
+    tags = (dict(zip(segments["segment_id"], segments[SEGMENTATION_COLUMN])) if SEGMENTATION_COLUMN in segments
+            else {})
+    return table.assign(**{SEGMENTATION_COLUMN: table["segment_id"].map(tags).fillna("")})
 
 
 def check_unit(unit: str) -> None:

@@ -37,6 +37,7 @@ from theme_assist.agree.units import (SPAN_COLUMNS, codings_on_units, ratings_fr
                                      spans_meeting_units)
 from theme_assist.errors import InputError
 from theme_assist.inputs import read_table, whole_numbers
+from theme_assist.segment import SEGMENTATION_COLUMN
 
 LONG_COLUMNS = ("unit", "coder", "code")
 UNIT_ALIASES = ("unit", "segment_id")
@@ -137,6 +138,8 @@ def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | Span
         return _span_codings(frame[[lowered[name] for name in SPAN_COLUMNS]].set_axis(list(SPAN_COLUMNS), axis=1),
                              path, min_coders)
     if {"coder", "code"} <= {column.lower() for column in frame.columns}:  # long format
+        # the segmentation a project export's segment ids come from is not a rating
+        frame = frame.drop(columns=[column for column in frame.columns if column.lower() == SEGMENTATION_COLUMN])
         names = {column: "unit" if column.lower() in UNIT_ALIASES else column.lower() for column in frame.columns}
         if sorted(names.values()) != sorted(LONG_COLUMNS):
             raise InputError(f"{path} looks like a long ratings file (it has 'coder' and 'code' columns), which has "

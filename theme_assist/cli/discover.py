@@ -96,6 +96,7 @@ def discover(
     from theme_assist.discover import AllSegments, ThemeDiscoverer, UnexplainedSegments
     from theme_assist.discover.cluster import CLUSTERERS
     from theme_assist.documents import SEGMENT_COLUMNS
+    from theme_assist.segment import SEGMENTATION_COLUMN
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, read_coded, read_segments
@@ -127,7 +128,7 @@ def discover(
                   {"--input": input, "--metadata": metadata, "--codebook": codebook, "--train": train})
     book = load_codebook(codebook) if codebook else None
     segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata, recursive=recursive)
-    fields = [column for column in segments.columns if column not in SEGMENT_COLUMNS]
+    fields = [column for column in segments.columns if column not in (*SEGMENT_COLUMNS, SEGMENTATION_COLUMN)]
     if by and by not in fields:
         raise InputError(f"--by {by}: no such field in {metadata} (fields: {', '.join(fields) or 'none'})")
     embedder = Embedder(model=model, show_progress=True)

@@ -92,7 +92,7 @@ def export(
     from theme_assist.inputs import check_outputs, refuse_replacing, write_table
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import (audit_table, current_codings, export_qdpx, machine_before_review,
-                                            write_audit)
+                                            with_project_segmentation, write_audit)
 
     if not (audit or codings or qdpx or machine or codebook):
         raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv, --machine OUT.csv, --codebook "
@@ -113,11 +113,11 @@ def export(
             console.print(f"[green]✓[/] {write_audit(store, audit, trail)} audit rows → {audit}")
         if codings:
             table = current_codings(store)
-            write_table(table, codings)
+            write_table(with_project_segmentation(table, store), codings)
             console.print(f"[green]✓[/] {len(table)} codings → {codings}")
         if machine:
             table = machine_before_review(store)
-            write_table(table, machine)
+            write_table(with_project_segmentation(table, store), machine)
             console.print(f"[green]✓[/] the machine's suggestions for {table['segment_id'].nunique()} reviewed "
                           f"segments, as they stood before the first decision on each (segments it had learnt from "
                           f"an imported coding are left out) → {machine}")

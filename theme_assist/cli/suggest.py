@@ -90,6 +90,7 @@ def suggest(
     from theme_assist.errors import InputError
     from theme_assist.finetune import FINETUNE_CONFIG, FinetunedEmbedder, finetune_embedder
     from theme_assist.inputs import check_outputs, read_coded, read_segments, write_table
+    from theme_assist.segment import with_segmentation_of
     from theme_assist.suggest import CodeSuggester, codes_per_segment, uncalibrated_note
 
     console = message_console()
@@ -144,7 +145,7 @@ def suggest(
             shutil.rmtree(encoder_folder)
     console.print(f"suggesting for {len(segments)} segments…")
     suggestions = suggester.suggest(segments, top_k=top_k)
-    write_suggestions(suggestions, out)
+    write_suggestions(with_segmentation_of(suggestions, segments), out)
     if segments_out:
         write_table(segments, segments_out)
     abstained = int((suggestions.groupby("segment_id")["code"].first() == "").sum())

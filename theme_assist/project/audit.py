@@ -134,8 +134,16 @@ def write_audit(store: ProjectStore, path: str | Path, table: pd.DataFrame | Non
     from theme_assist.inputs import write_table
 
     table = audit_table(store) if table is None else table
-    write_table(table, path)
+    write_table(with_project_segmentation(table, store), path)
     return len(table)
+
+
+def with_project_segmentation(table: pd.DataFrame, store: ProjectStore) -> pd.DataFrame:
+    """``table`` (an export with the project's segment ids) with the project's segmentation tag as its last column
+    (:attr:`ProjectStore.segmentation`), so that a table read back later says which segmentation its ids name."""
+    from theme_assist.segment import SEGMENTATION_COLUMN
+
+    return table.assign(**{SEGMENTATION_COLUMN: store.segmentation})
 
 
 def _imported_not_applied(store: ProjectStore, codings: pd.DataFrame) -> pd.Series:

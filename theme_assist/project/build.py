@@ -18,18 +18,23 @@ from theme_assist.inputs import whole_numbers
 from theme_assist.project.store import ProjectStore
 from theme_assist.refi.assemble import human_codings
 from theme_assist.refi.spans import newline_offsets, with_spans
+from theme_assist.segment import other_segmentation
 
 logger = logging.getLogger(__name__)
 
-PLACING_COLUMNS = ("segment_id", "document", "turn", "start", "end", "text", "coder")
+PLACING_COLUMNS = ("segment_id", "document", "turn", "start", "end", "text", "coder", "segmentation")
 """The columns of a coded table that :func:`codings_for_segments` places its rows by (matched apart from case)."""
 
 
 def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: str, *,
-                         documents: list[Document]) -> pd.DataFrame:
+                         documents: list[Document], segmentation: str | None = None) -> pd.DataFrame:
     """Place the rows of a coded table on the project's segments: ``segment_id``, ``code``, ``coder``.
 
     ``documents`` are the project's documents, whose texts the segments' ``start`` and ``end`` count.
+    ``segmentation``: the :func:`~theme_assist.segment.segmentation_tag` of ``segments``. A table that carries
+    another (a ``segmentation`` column written by another version of theme_assist, or with other segmenting
+    options) names other segments by the same ids and turns: its rows are placed by their text (and span, if it
+    has one), which is said in a warning, and a table without text is refused.
 
     A row is placed, in this order of preference, by
 
@@ -52,7 +57,11 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
                        source, int((coder == "").sum()), Path(source).name)
     coded = coded.assign(coder=coder)
     columns = set(coded.columns)
-    if "segment_id" in coded and coded["segment_id"].astype(str).isin(set(segments["segment_id"])).all():
+    moved = other_segmentation(coded, segmentation) if segmentation is not None else None
+    if moved is not None:
+        _place_by_text_instead(coded, moved, segmentation, source)
+        columns -= {"segment_id", "turn"}
+    if "segment_id" in columns and coded["segment_id"].astype(str).isin(set(segments["segment_id"])).all():
         placed = coded.assign(segment_id=coded["segment_id"].astype(str))
         if "text" in coded:
             _check_texts(placed, segments, source)
@@ -71,6 +80,18 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
         raise InputError(f"{source}: cannot place its codings on the project's segments: it needs the project's "
                          "segment_id values, document and turn, document, start and end, or the segments' text")
     return placed[["segment_id", "code", "coder"]].reset_index(drop=True)
+
+
+def _place_by_text_instead(coded: pd.DataFrame, moved: str, segmentation: str, source: str) -> None:
+    """Say in a warning that the rows of a table made by segmentation ``moved`` are placed by their text; refuse
+    a table without text, whose segment ids and turns may name other segments, in one line saying what to do."""
+    what = (f"{source}: its segment ids come from segmentation {moved}, and this project's transcripts are "
+            f"segmented as {segmentation} (another version of theme_assist, or other --unit/--max-chars)")
+    if "text" not in coded or (coded["text"].astype(str).str.strip() == "").all():
+        raise InputError(f"{what}, so its ids may name other segments, and it has no text to place its rows by: "
+                         "export the segments with this version (suggest --segments-out) and map your codes onto "
+                         "them by their text, or use the theme_assist version and options that made the table")
+    logger.warning("%s: its rows are placed by their text, not by segment_id", what)
 
 
 def _spans_on_read_texts(spans: pd.DataFrame, documents: list[Document], source: str) -> pd.DataFrame:
@@ -225,7 +246,7 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         The open project. On any error the half-made file is removed.
     """
     from theme_assist.ingest import read_documents
-    from theme_assist.segment import segment_documents
+    from theme_assist.segment import segment_documents, segmentation_tag
 
     imported = None
     if qdpx is not None:
@@ -247,6 +268,7 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
     if not documents:
         raise InputError("a project needs transcripts: give --input (a folder, a transcript or SEGMENTS.csv) or --qdpx")
     segments = segment_documents(documents, unit=unit, max_chars=max_chars)
+    segmentation = segmentation_tag(unit, max_chars)
     path = Path(path)
     store = ProjectStore(path, create=True)
     try:
@@ -255,6 +277,7 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         store.add_codebook_version(codebook, note="initial codebook")
         store.add_documents(documents)
         store.add_segments(segments)
+        store.record_segmentation(segmentation)
         if imported is not None and len(imported.codings):
             human = human_codings(imported.codings, Path(qdpx).name)
             store.add_codings(codings_on_overlapping_segments(human, segments), source=Path(qdpx).name)
@@ -263,8 +286,8 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
 
             table = read_table(coded, required=("code",), optional=PLACING_COLUMNS, what="coded segments")
             table = human_codings(table, str(coded))
-            store.add_codings(codings_for_segments(table, segments, str(coded), documents=documents),
-                              source=Path(coded).name)
+            store.add_codings(codings_for_segments(table, segments, str(coded), documents=documents,
+                                                   segmentation=segmentation), source=Path(coded).name)
     except BaseException:
         store.close()
         for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):

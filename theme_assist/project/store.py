@@ -334,6 +334,18 @@ class ProjectStore:
         row = self._connection().execute("SELECT value FROM project_info WHERE key = 'inputs'").fetchone()
         return json.loads(row[0]) if row else {}
 
+    def record_segmentation(self, tag: str) -> None:
+        """Remember the segmentation the project's segments were made by (see :attr:`segmentation`)."""
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO project_info VALUES ('segmentation', ?)", (tag,))
+
+    @property
+    def segmentation(self) -> str:
+        """The :func:`~theme_assist.segment.segmentation_tag` of the project's segments, written beside their ids
+        in its exports; empty for a project made before it was recorded."""
+        row = self._connection().execute("SELECT value FROM project_info WHERE key = 'segmentation'").fetchone()
+        return row[0] if row else ""
+
     def add_documents(self, documents: list[Document]) -> None:
         """Store documents with their metadata (ids must be new)."""
         with self.transaction() as db:
