@@ -328,3 +328,29 @@ def test_codings_of_two_machine_runs_are_left_out_each_named(caplog):
         assert human_codings(codings, "x.qdpx")["coder"].tolist() == ["cp"]
     assert (f"x.qdpx: 3 coding(s) by '{first}', '{second}' are theme_assist's suggestions, not human codings: left "
             "out") in caplog.text
+
+
+def test_export_qdpx_refuses_suggestions_of_another_segmentation_than_the_documents_get(tmp_path, capsys):
+    """A suggest output whose segmentation column names another version (or --unit) than export-qdpx segments
+    --documents by is refused, not placed on other text; its own segmentation exports."""
+    from theme_assist.segment import segmentation_tag
+
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "iv.txt").write_text("I: How is work?\nB: I get a salary now.\n", encoding="utf-8")
+    codebook = Path(__file__).resolve().parents[1] / "theme_assist" / "data" / "upsides.codebook.yaml"
+    suggestions = pd.DataFrame({"segment_id": ["iv:1"], "code": ["psw_personal_gains"], "score": [0.9],
+                                "rank": [1], "evidence": ["[]"], "segmentation": ["v0-turn-1000"]})
+    suggestions.to_csv(tmp_path / "s.csv", index=False)
+    export = ["export-qdpx", "--codebook", codebook, "--documents", folder, "--suggestions", tmp_path / "s.csv",
+              "--out", tmp_path / "out.qdpx"]
+    capsys.readouterr()
+    assert run_cli(*export) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert (f"s.csv: its segment ids come from segmentation v0-turn-1000, and {folder} is segmented here as "
+            f"{segmentation_tag()} (another version of theme_assist, or other --unit/--max-chars)") in err
+    assert "give --segments with the --segments-out table" in err and not (tmp_path / "out.qdpx").exists()
+    assert run_cli(*export, "--unit", "sentence") == 2  # suggest's own tag, segmented here by another unit
+    suggestions.assign(segmentation=segmentation_tag()).to_csv(tmp_path / "s.csv", index=False)
+    assert run_cli(*export, "--unit", "sentence") == 2
+    assert run_cli(*export) == 0

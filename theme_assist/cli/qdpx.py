@@ -130,6 +130,23 @@ def _segments_as_suggest_made_them(folder: Path, unit: str, max_chars: int, recu
     return read_segments(folder, unit=unit, max_chars=max_chars, recursive=recursive)
 
 
+def _refuse_other_segmentation(suggestions, path: Path, segments, where: str) -> None:
+    """Refuse suggestions whose ``segmentation`` column names another segmentation than the one that ``segments``
+    (made ``where``) carry: their segment ids would place them on other text. Either table without a tag passes."""
+    from theme_assist.errors import InputError
+    from theme_assist.segment import SEGMENTATION_COLUMN, other_segmentation
+
+    tags = set(segments[SEGMENTATION_COLUMN].astype(str).str.strip()) - {""} if SEGMENTATION_COLUMN in segments \
+        else set()
+    moved = other_segmentation(suggestions, next(iter(tags))) if len(tags) == 1 else None
+    if moved is not None:
+        raise InputError(f"--suggestions {path}: its segment ids come from segmentation {moved}, and {where} "
+                         f"{next(iter(tags))} (another version of theme_assist, or other --unit/--max-chars), so "
+                         "they would place suggestions on other text: give --segments with the --segments-out table "
+                         "of the suggest run that made them (or the --unit and --max-chars it used), or suggest "
+                         "again with this version")
+
+
 def export_qdpx(
     out: Path = typer.Option(..., "--out", help="File to write: .qdpx (project) or .qdc (codebook only)."),
     codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML."),
@@ -187,6 +204,10 @@ def export_qdpx(
     segmented_here = segment_rows is None and _placed_by_id(suggestion_rows) and documents is not None
     if segmented_here:
         segment_rows = _segments_as_suggest_made_them(documents, unit, max_chars, recursive)
+        _refuse_other_segmentation(suggestion_rows, suggestions, segment_rows,
+                                   f"{documents} is segmented here as")
+    elif segment_rows is not None and _placed_by_id(suggestion_rows):
+        _refuse_other_segmentation(suggestion_rows, suggestions, segment_rows, f"--segments {segments} comes from")
     result = export_project(
         load_codebook(codebook),
         _documents(documents, from_import=project is not None, recursive=recursive, metadata=metadata),
