@@ -58,6 +58,25 @@ def test_coder_trains_on_one_coders_rows_of_a_double_coded_table(files, tmp_path
     assert code == 2 and "give --train too" in err
 
 
+@pytest.mark.parametrize("command", ["suggest", "discover"])
+def test_a_double_coded_table_without_segment_ids_needs_a_coder(files, tmp_path, capsys, command):
+    """Without segment_id each row was learnt as a segment of its own: every text once per coder, and where the
+    coders disagreed, both codes as right (as evaluate already refused)."""
+    codebook, coded, segments = files
+    table = pd.read_csv(coded, keep_default_na=False).drop(columns="segment_id")
+    other = table.assign(coder="bo", code=["family" if code == "work" else code for code in table["code"]])
+    double = tmp_path / "double.csv"
+    pd.concat([table.assign(coder="ana"), other]).to_csv(double, index=False)
+    out = tmp_path / ("o.csv" if command == "suggest" else "o.json")
+    code, _, err = run([command, "--codebook", codebook, "--train", double, "--input", segments, "--out", out],
+                       capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and not out.exists()
+    assert "of 2 coders (ana, bo)" in err and "no segment_id" in err and "--coder NAME" in err
+    code, _, err = run([command, "--codebook", codebook, "--train", double, "--coder", "ana", "--input", segments,
+                        "--out", out], capsys)
+    assert code == 0, err
+
+
 def test_suggest_follows_the_output_contract(files, tmp_path, capsys):
     codebook, coded, segments = files
     out = tmp_path / "out.csv"

@@ -108,12 +108,14 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None) ->
     without surrounding spaces. A code on a row without text cannot be learned from: such rows are left out, with a
     warning naming their lines; so are theme_assist's own suggestions in an imported ``codings.csv``
     (:func:`~theme_assist.refi.assemble.human_codings`). ``without``: what the caller does without coded segments,
-    said when none has both a text and a code. ``coder``: only that coder's rows (:func:`rows_of_coder`)."""
+    said when none has both a text and a code. ``coder``: only that coder's rows (:func:`rows_of_coder`); without
+    it, the codes of several coders need a ``segment_id`` that says which of their rows are one segment."""
     from theme_assist.refi.assemble import human_codings
 
     frame = read_table(path, required=("text", "code"), optional=("segment_id", "document", "speaker"),
                        what="coded segments")
-    if "segment_id" not in frame:
+    numbered = "segment_id" not in frame
+    if numbered:
         frame["segment_id"] = [f"row{i + 1}" for i in range(len(frame))]
     frame = human_codings(frame, f"coded segments {path}")
     frame["code"] = frame["code"].str.strip()  # "other " is the code "other"
@@ -124,6 +126,12 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None) ->
         frame = frame[~textless]
     if coder is not None:
         frame = rows_of_coder(frame, coder, path)
+    elif numbered and len(coders := coders_of(frame)) > 1:
+        # each row would be a segment of its own: a segment learnt once per coder, and where they disagree, every
+        # coder's code as right
+        raise InputError(f"coded segments {path} holds the codes of {len(coders)} coders ({listed(coders)}) and no "
+                         "segment_id to say which of their rows are one segment: learn from one coder's rows "
+                         "(--coder NAME)")
     if (frame["code"] == "").all():
         raise InputError(f"coded segments {path}: no row has both a text and a code" + (f" ({without})" if without
                                                                                            else ""))
