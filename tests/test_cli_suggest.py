@@ -75,6 +75,12 @@ def test_a_double_coded_table_without_segment_ids_needs_a_coder(files, tmp_path,
     code, _, err = run([command, "--codebook", codebook, "--train", double, "--coder", "ana", "--input", segments,
                         "--out", out], capsys)
     assert code == 0, err
+    # coders who shared the transcripts out, each coding their own, are one table to learn from
+    shared_out = tmp_path / "shared_out.csv"
+    table.assign(coder=["ana" if i % 2 else "bo" for i in range(len(table))]).to_csv(shared_out, index=False)
+    code, _, err = run([command, "--codebook", codebook, "--train", shared_out, "--input", segments, "--out", out],
+                       capsys)
+    assert code == 0, err
 
 
 def test_suggest_follows_the_output_contract(files, tmp_path, capsys):

@@ -126,16 +126,29 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None) ->
         frame = frame[~textless]
     if coder is not None:
         frame = rows_of_coder(frame, coder, path)
-    elif numbered and len(coders := coders_of(frame)) > 1:
-        # each row would be a segment of its own: a segment learnt once per coder, and where they disagree, every
-        # coder's code as right
-        raise InputError(f"coded segments {path} holds the codes of {len(coders)} coders ({listed(coders)}) and no "
-                         "segment_id to say which of their rows are one segment: learn from one coder's rows "
-                         "(--coder NAME)")
+    elif numbered:
+        _refuse_texts_of_several_coders(frame, path)
     if (frame["code"] == "").all():
         raise InputError(f"coded segments {path}: no row has both a text and a code" + (f" ({without})" if without
                                                                                            else ""))
     return frame.reset_index(drop=True)
+
+
+def _refuse_texts_of_several_coders(frame: pd.DataFrame, path: str | Path) -> None:
+    """Refuse a table without ``segment_id`` where one text (of one document) was coded by several coders: each row
+    would be a segment of its own, learnt once per coder and, where they disagree, with every coder's code as right.
+    Coders who shared the work out (each their own transcripts) pass."""
+    coders = coders_of(frame)
+    if len(coders) < 2:
+        return
+    coded = frame[frame["code"] != ""]
+    coded = coded.assign(text=coded["text"].str.strip(), coder=coded["coder"].astype(str).str.strip())
+    keys = [column for column in ("document", "text") if column in coded]
+    per_text = coded[coded["coder"] != ""].groupby(keys)["coder"].nunique()
+    if (per_text > 1).any():
+        raise InputError(f"coded segments {path} holds the codes of {len(coders)} coders ({listed(coders)}) on the "
+                         "same texts and no segment_id to say which of their rows are one segment: learn from one "
+                         "coder's rows (--coder NAME)")
 
 
 def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
