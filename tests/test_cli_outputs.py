@@ -9,7 +9,7 @@ import pytest
 from theme_assist.cli import main
 from theme_assist.codebook import packaged_codebook
 from theme_assist.errors import InputError
-from theme_assist.inputs import check_outputs
+from theme_assist.inputs import check_outputs, write_table
 from theme_assist.project import ProjectStore
 from theme_assist.project.testing import make_project
 
@@ -131,6 +131,31 @@ def test_tables_are_written_as_csv_or_tsv_by_their_name_and_other_names_are_refu
     written = pd.read_csv(tmp_path / "o.tsv", sep="\t")
     assert list(written.columns) == ["segment_id", "code", "score", "rank", "evidence", "segmentation"]
     assert pd.read_csv(tmp_path / "seg.tsv", sep="\t")["text"].tolist()[1] == "I got paid, finally."
+
+
+def test_a_table_stopped_while_written_leaves_the_earlier_one_whole_and_no_half_table(tmp_path, monkeypatch):
+    """A batch job stopped while writing (its time limit, a full disk) left a half suggestions table, with no sign
+    that it was cut short, in place of the one an earlier run wrote."""
+    out = tmp_path / "suggestions.csv"
+    write_table(pd.DataFrame({"segment_id": ["s1"], "code": ["work"]}), out)
+    earlier = out.read_text(encoding="utf-8")
+    to_csv = pd.DataFrame.to_csv
+
+    def cut_short(table, path, **options):
+        to_csv(table.head(1), path, **options)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", cut_short)
+    with pytest.raises(OSError):
+        write_table(pd.DataFrame({"segment_id": ["s1", "s2"], "code": ["stigma", "family"]}), out)
+    assert out.read_text(encoding="utf-8") == earlier
+    assert [path.name for path in tmp_path.iterdir()] == ["suggestions.csv"]
+    monkeypatch.undo()
+    (tmp_path / "shared").mkdir()
+    linked = tmp_path / "linked.csv"
+    linked.symlink_to(tmp_path / "shared" / "suggestions.csv")
+    write_table(pd.DataFrame({"segment_id": ["s1"], "code": ["stigma"]}), linked)
+    assert linked.is_symlink() and "stigma" in (tmp_path / "shared" / "suggestions.csv").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("args, named", [

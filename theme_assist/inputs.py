@@ -258,7 +258,12 @@ def refuse_replacing(outputs: dict[str, str | Path | None], force: bool) -> None
 
 def write_table(table: pd.DataFrame, path: str | Path) -> None:
     """Write ``table`` as CSV, or as TSV for a name ending in ``.tsv``, creating the folder (see ``tables`` in
-    :func:`check_outputs`)."""
+    :func:`check_outputs`). The table appears whole or not at all (:func:`~theme_assist.refi.atomic.atomic_file`):
+    a job stopped while writing leaves no half table that reads as complete, and an earlier one stays as it was.
+    A name that is a link is written through, as by a plain write: the file it points to is replaced, not the link."""
+    from theme_assist.refi.atomic import atomic_file
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, index=False, sep="\t" if path.suffix.lower() == ".tsv" else ",")
+    with atomic_file(path.resolve()) as temporary:
+        table.to_csv(temporary, index=False, sep="\t" if path.suffix.lower() == ".tsv" else ",")
