@@ -426,6 +426,28 @@ def test_a_shard_beyond_the_documents_writes_an_empty_table_and_says_why(files, 
     assert code == 2 and "holds one document only" in err
 
 
+def test_suggestions_are_written_last_so_a_job_stopped_before_the_segments_leaves_no_out(files, tmp_path, capsys,
+                                                                                       monkeypatch):
+    """--out was written before --segments-out: a job stopped between the two left an --out, the file a batch
+    script takes for done, beside no segments table (or an earlier run's)."""
+    import theme_assist.inputs
+
+    codebook, coded, segments = files
+    out, segments_out = tmp_path / "out.csv", tmp_path / "segments_out.csv"
+    write_table = theme_assist.inputs.write_table
+
+    def disk_full_at_the_segments(table, path):
+        if Path(path) == segments_out:
+            raise OSError(28, "No space left on device", str(path))
+        write_table(table, path)
+
+    monkeypatch.setattr(theme_assist.inputs, "write_table", disk_full_at_the_segments)
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out", out,
+                        "--segments-out", segments_out], capsys)
+    assert code == 2 and "No space left on device" in err
+    assert not out.exists()
+
+
 def per_site_transcripts(root: Path) -> Path:
     """transcripts/ as teams keep them: one folder per site, the same file names in each."""
     for relative, text in [("butabika/fg_01.txt", "Moderator: How is work?\nP1: I get a salary for my shifts.\n"),

@@ -145,9 +145,10 @@ def suggest(
             shutil.rmtree(encoder_folder)
     console.print(f"suggesting for {len(segments)} segments…")
     suggestions = suggester.suggest(segments, top_k=top_k)
-    write_suggestions(with_segmentation_of(suggestions, segments), out)
     if segments_out:
         write_table(segments, segments_out)
+    # last: a job stopped before the end leaves no new --out, the file scripts check
+    write_suggestions(with_segmentation_of(suggestions, segments), out)
     abstained = int((suggestions.groupby("segment_id")["code"].first() == "").sum())
     console.print(
         f"[green]✓[/] {len(segments)} segments, {suggester.mode_} suggester on {len(suggester.classes_)} codes, "
