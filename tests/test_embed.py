@@ -63,6 +63,20 @@ def test_embeddings_are_normalised_and_cached(tmp_path):
     assert np.array_equal(vectors, again)
 
 
+@pytest.mark.parametrize("damage", ["not a database", "a folder"])
+def test_a_cache_that_cannot_be_used_is_one_line_saying_what_to_do(tmp_path, damage):
+    """A damaged cache file (a copy cut short, a disk or network file system that lost writes) was a traceback
+    of sqlite3.DatabaseError."""
+    cache = tmp_path / "embeddings.sqlite"
+    if damage == "a folder":
+        cache.mkdir()
+    else:
+        cache.write_bytes(b"half a copy of the cache\n" * 400)
+    with pytest.raises(InputError, match=r"^the embedding cache .* cannot be used \(.*\): delete it .*"
+                                         "THEME_ASSIST_CACHE"):
+        Embedder(cache_dir=tmp_path).encode(["I felt listened to for the first time."])
+
+
 def test_sentence_embeddings_match_sentence_transformers_encode(tmp_path):
     texts = ["Hi.", "So you feel that drinking helps you relax after a long day?", "I got the job!"]
     embedder = Embedder(cache_dir=tmp_path)

@@ -22,9 +22,10 @@ import logging
 import os
 import sqlite3
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -131,15 +132,23 @@ class EmbeddingCache:
     def __init__(self, path: str | Path):
         self.path = Path(path)
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection to the cache, committed when the block ends. A file SQLite cannot use (damaged, not a
+        database, locked past the timeout) is a one-line :class:`InputError` saying what to do, not a traceback."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=60)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS embeddings (model_id TEXT, text_sha256 TEXT, dim INTEGER, vector BLOB, "
-            "PRIMARY KEY (model_id, text_sha256))"
-        )
-        return connection
+        try:
+            connection = sqlite3.connect(self.path, timeout=60)
+            with connection:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute(
+                    "CREATE TABLE IF NOT EXISTS embeddings (model_id TEXT, text_sha256 TEXT, dim INTEGER, "
+                    "vector BLOB, PRIMARY KEY (model_id, text_sha256))"
+                )
+                yield connection
+        except sqlite3.DatabaseError as exc:  # OperationalError ("database is locked") is one
+            raise InputError(f"the embedding cache {self.path} cannot be used ({exc}): delete it (it holds vectors "
+                             "only, made again when needed) or set THEME_ASSIST_CACHE to another folder") from None
 
     def get_many(self, model_id: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
