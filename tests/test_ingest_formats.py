@@ -370,6 +370,22 @@ def test_a_csv_separated_by_semicolons_is_named_as_such(tmp_path):
         read_documents(path)
 
 
+@pytest.mark.parametrize("name, content, separated_by", [
+    ("tabs.csv", "speaker\ttext\nAnna\tIch war im Café, ja.\nBen\tGut.\n", "tabs"),
+    ("commas.tsv", "speaker,text\nAnna,\"Ich war im Café, ja.\"\nBen,Gut.\n", "','"),
+])
+def test_a_table_separated_otherwise_than_its_suffix_says_is_named_as_such_in_a_folder_too(tmp_path, name, content,
+                                                                                          separated_by):
+    """A tab-separated table named .csv (or a comma-separated one named .tsv) was skipped in a folder as a table
+    "missing column 'text'": a batch lost the transcript with exit status 0."""
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    (tmp_path / "fg_01.txt").write_text("Moderator: How is work?\nP1: I get a salary now.\n", encoding="utf-8")
+    for path in (tmp_path / name, tmp_path):
+        with pytest.raises(InputError, match=rf"{name} has one column, .*: its cells seem to be separated by "
+                                             rf"{separated_by}; save it with commas \(.csv\) or tabs \(.tsv\)"):
+            read_documents(path)
+
+
 def test_quotes_written_as_a_spreadsheet_writes_them_are_kept(tmp_path):
     path = tmp_path / "quoted.csv"
     path.write_text('speaker,text\nP1,"""Well"" I said, no"\nI,He said "no" twice\n', encoding="utf-8")

@@ -173,10 +173,13 @@ def _check_rows(path: Path, text: str, separator: str, header_only: bool, rectan
     try:
         rows = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
         header = _checked_row(rows, path) or []
-        if separator == "," and len(header) == 1 and ";" in header[0]:
-            # as Excel writes CSV in some languages; the same words as the ratings reader's for '|'
+        marks = [mark for mark in (";", "\t", ",") if mark != separator and len(header) == 1 and mark in header[0]]
+        if marks:
+            # ';' as Excel writes CSV in some languages, tabs or commas under the other suffix; the same words as the
+            # ratings reader's for '|' (without them a folder skipped the file as a table with no text column)
+            named = "tabs" if marks[0] == "\t" else repr(marks[0])
             raise InputError(f"{path} has one column, {header[0].strip()[:60]!r}: its cells seem to be separated by "
-                             "';'; save it with commas (.csv) or tabs (.tsv)")
+                             f"{named}; save it with commas (.csv) or tabs (.tsv)")
         _refuse_repeated_columns(path, header)
         if not header_only:
             while (row := _checked_row(rows, path)) is not None:
