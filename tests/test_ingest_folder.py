@@ -49,6 +49,22 @@ def test_folder_reads_supported_files_in_name_order_and_joins_metadata(folder, c
     assert "metadata.csv" not in warnings  # the metadata file is not mistaken for a transcript
 
 
+def test_a_project_or_an_old_word_file_beside_the_transcripts_is_skipped_saying_what_to_do(tmp_path, caplog):
+    """A .qdpx in a batch of transcripts was "not a supported transcript file", though REFI-QDA is read (by
+    import-qdpx); a .doc said nothing of saving it as .docx."""
+    (tmp_path / "fg_01.txt").write_text("Moderator: How is work?\nP1: I get a salary now.\n", encoding="utf-8")
+    (tmp_path / "coded_in_maxqda.qdpx").write_bytes(b"PK\x05\x06" + bytes(18))
+    (tmp_path / "iv_02.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        assert [document.id for document in read_documents(tmp_path)] == ["fg_01"]
+    warnings = " ".join(caplog.text.split())
+    assert "coded_in_maxqda.qdpx: a REFI-QDA project: read it with `theme-assist import-qdpx`" in warnings
+    assert "iv_02.doc: a Word 97-2003 file: save it as .docx" in warnings
+    with pytest.raises(InputError, match=r"unsupported file type '\.qdpx' \(a REFI-QDA project: read it with "
+                                         r"`theme-assist import-qdpx`, then give the documents folder it writes\)"):
+        read_documents(tmp_path / "coded_in_maxqda.qdpx")
+
+
 def test_a_folder_of_files_in_several_encodings_names_each_guess_once(tmp_path, caplog):
     # a table was read twice (is it a coding table? then as a transcript), and its guess reported twice
     (tmp_path / "a.txt").write_text("Interviewer: Wie geht es?\nJörg: Gut.\n", encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
 from theme_assist.ingest.metadata import attach_metadata, read_metadata
-from theme_assist.ingest.registry import NotATranscript, is_supported, reader_for, supported_suffixes
+from theme_assist.ingest.registry import NotATranscript, is_supported, reader_for, supported_suffixes, unsupported
 from theme_assist.ingest.tables import TABLE_SUFFIXES, is_coding_table
 
 logger = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def _transcript_files(root: Path, skip: Path | None, recursive: bool) -> Iterato
             pending.append(iter(_entries(path)))
             continue
         if not path.is_file() or not is_supported(path):
-            logger.warning("skipped %s: not a supported transcript file", path)
+            logger.warning("skipped %s: %s", path, unsupported(path))
             continue
         yield path, PurePosixPath(*path.parent.relative_to(root).parts)
 

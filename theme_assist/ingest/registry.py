@@ -24,6 +24,18 @@ Reader = Callable[[Path], list[Document]]
 readers = catalogue.create("theme_assist", "readers")
 
 
+INSTEAD = {
+    ".qdpx": "a REFI-QDA project: read it with `theme-assist import-qdpx`, then give the documents folder it writes",
+    ".doc": "a Word 97-2003 file: save it as .docx",
+}
+"""What a file of a kind users keep beside their transcripts, and no reader takes, is, and what to do with it."""
+
+
+def unsupported(path: Path) -> str:
+    """Why ``path`` is not read, for a message naming it: what to do where :data:`INSTEAD` knows."""
+    return INSTEAD.get(path.suffix.lower(), "not a supported transcript file")
+
+
 def supported_suffixes() -> list[str]:
     """The file suffixes a reader is registered for, sorted."""
     return sorted(readers.get_all())
@@ -43,8 +55,9 @@ def reader_for(path: Path) -> Reader:
         If no reader is registered for it; the message lists the supported suffixes.
     """
     if not is_supported(path):
+        instead = f" ({INSTEAD[path.suffix.lower()]})" if path.suffix.lower() in INSTEAD else ""
         raise InputError(
-            f"{path}: unsupported file type {path.suffix or '(no suffix)'!r}; "
+            f"{path}: unsupported file type {path.suffix or '(no suffix)'!r}{instead}; "
             f"supported: {', '.join(supported_suffixes())}"
         )
     return readers.get(path.suffix.lower())
