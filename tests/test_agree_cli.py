@@ -918,3 +918,43 @@ def test_a_value_rounding_to_zero_prints_without_a_sign():
 
     assert _number(-1e-17) == "0.000" and _span([-1e-17, 1.0]) == "0.000–1.000"
     assert _number(-0.0004) == "0.000" and _number(-0.0005) == "-0.001" and _number(None) == "—"
+
+
+LONG_FOR_MACHINE = "segment_id,code,coder,segmentation\np1,hope,ann,{tag}\np2,stigma,ann,{tag}\np1,hope,bob,{tag}\n" \
+                   "p2,hope,bob,{tag}\n"
+MACHINE_ON_UNITS = "segment_id,code,score,rank,evidence,segmentation\np1,hope,0.9,1,[],{tag}\n" \
+                   "p2,stigma,0.8,1,[],{tag}\nq1,hope,0.2,1,[],{tag}\n"
+
+
+@pytest.mark.parametrize("with_units", [False, True], ids=["long ratings", "span codings on units"])
+@pytest.mark.parametrize("ours, theirs, refused", [
+    ("v1-turn-1000", "v1-turn-500", True),  # suggest run with another --max-chars
+    ("v0-turn-1000", "v1-turn-1000", True),  # another version of theme_assist
+    ("v1-turn-1000", "v1-turn-1000", False),
+    ("v1-turn-1000", "", False),  # a table without a tag, as before tags were written
+    ("", "v1-turn-500", False),
+    (None, "v1-turn-500", False),  # no segmentation column at all
+])
+def test_files_of_two_segmentations_are_refused_with_the_machine(capsys, span_files, tmp_path, with_units, ours,
+                                                                 theirs, refused):
+    """The same segment ids of two segmentations name other segments: comparing them by id would report figures
+    on mismatched text."""
+    ids = tmp_path / ("units.csv" if with_units else "codings.csv")
+    ids.write_text(SEGMENTS if with_units else LONG_FOR_MACHINE)
+    table = pd.read_csv(ids, dtype=str, keep_default_na=False)
+    if ours is not None:
+        table["segmentation"] = ours
+    elif "segmentation" in table:
+        table = table.drop(columns="segmentation")
+    table.to_csv(ids, index=False)
+    machine = tmp_path / "out.csv"
+    machine.write_text(MACHINE_ON_UNITS.format(tag=theirs))
+    args = (span_files["spans"], "--units", ids) if with_units else (ids,)
+    code, out, err = run(capsys, *args, "--machine", machine, "-m", "percent", "--format", "json")
+    if refused:
+        assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+        assert f"{ids} has segment ids of segmentation {ours} and the machine's suggestions {machine} of {theirs}" \
+               in err and "suggest again" in err and "project export" in err
+    else:
+        assert code in (0, None), err
+        assert json.loads(out)["machine_comparison"][0]["n_units"] >= 2

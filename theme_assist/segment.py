@@ -209,10 +209,16 @@ def other_segmentation(table: pd.DataFrame, current: str) -> str | None:
     """The segmentation tag a table with segment ids carries (its :data:`SEGMENTATION_COLUMN`) where it is not
     ``current``, the first in sorted order if several; ``None`` for a table without the column, with it empty, or
     made by the ``current`` segmentation."""
-    if SEGMENTATION_COLUMN not in table:
-        return None
-    tags = sorted(set(table[SEGMENTATION_COLUMN].fillna("").astype(str).str.strip()) - {"", current})
+    tags = [tag for tag in segmentation_tags(table) if tag != current]
     return tags[0] if tags else None
+
+
+def segmentation_tags(table: pd.DataFrame) -> list[str]:
+    """The segmentation tags a table with segment ids carries (its :data:`SEGMENTATION_COLUMN`), sorted, empty
+    cells aside; none for a table without the column."""
+    if SEGMENTATION_COLUMN not in table:
+        return []
+    return sorted(set(table[SEGMENTATION_COLUMN].fillna("").astype(str).str.strip()) - {""})
 
 
 def with_segmentation_of(table: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:

@@ -37,7 +37,7 @@ from theme_assist.agree.units import (SPAN_COLUMNS, codings_on_units, ratings_fr
                                      spans_meeting_units)
 from theme_assist.errors import InputError
 from theme_assist.inputs import read_table, whole_numbers
-from theme_assist.segment import SEGMENTATION_COLUMN
+from theme_assist.segment import SEGMENTATION_COLUMN, segmentation_tags
 
 LONG_COLUMNS = ("unit", "coder", "code")
 UNIT_ALIASES = ("unit", "segment_id")
@@ -361,6 +361,13 @@ def read_machine(path: str | Path) -> pd.Series:
     codes = pd.Series(frame["code"].to_numpy(), index=pd.Index(frame["segment_id"].to_numpy(), name="unit"),
                       name=MACHINE, dtype=object)
     return codes.where(codes != "")
+
+
+def segmentations_of(path: str | Path) -> list[str]:
+    """The segmentation tags (:func:`~theme_assist.segment.segmentation_tag`) the segment ids of a file
+    theme_assist wrote come from: its ``segmentation`` column (matched apart from case), sorted, empty cells
+    aside; none for a file without the column. Two files of other tags name other segments by the same ids."""
+    return segmentation_tags(read_table(path, optional=(SEGMENTATION_COLUMN,), rectangular=True))
 
 
 def _some(names: set, shown: int = 3) -> str:

@@ -78,7 +78,7 @@ def agree(
         help="The suggest command's output: its rank-1 code per segment (matched to units by segment_id; an "
              "abstention is a missing rating) compared with each coder, the coders' majority, and the coders with "
              "each other, each with the intervals asked for. Single-label ratings; one coder is enough (then there "
-             "is no coders' summary)."),
+             "is no coders' summary). Refused where its segmentation column differs from the ratings' or --units'."),
     output_format: str = typer.Option("table", "--format", metavar="table|json",
                                       help="table (for people) or json (one object: metric name → value, reason, "
                                            "interval; with --machine, machine_comparison too, and for one coder "
@@ -112,6 +112,7 @@ def agree(
                          f"{population:g}")
     _check_span_options(units_file, min_coverage, overlap)
     source = read_codings(ratings, min_coders=1 if machine is not None else 2)
+    long_file = not isinstance(source, SpanCodings) and source.codings is not None  # its units are segment ids
     if isinstance(source, SpanCodings):
         if overlap is not None:
             _refuse_for_overlap(metric=bool(metric), level=level != "nominal", weights=weights is not None,
@@ -140,7 +141,8 @@ def agree(
     if machine is not None and source.multi_label:
         raise InputError("--machine compares single-label ratings (the machine's rank-1 code per unit); these "
                          "ratings are multi-label")
-    machine_labels = _machine_labels(machine, source.ratings, ratings) if machine is not None else None
+    ids = units_file if spans_on_units else ratings if long_file else None  # the file naming units by segment id
+    machine_labels = _machine_labels(machine, source.ratings, ratings, ids) if machine is not None else None
     one_coder = source.ratings.shape[1] < 2  # read_codings allows it only with --machine
     options = dict(weights=weights, n_boot=n_boot, seed=seed, analytic=analytic, population=population)
     declared = None
@@ -276,15 +278,16 @@ def _segment_agreement(source, overlap: float) -> list[dict]:
     return pairs
 
 
-def _machine_labels(path: Path, human, ratings_path: Path):
+def _machine_labels(path: Path, human, ratings_path: Path, ids_path: Path | None = None):
     """The machine's rank-1 codes of ``path`` (:func:`~theme_assist.agree.reading.read_machine`), as numbers where
-    the human ratings are numbers.
+    the human ratings are numbers. ``ids_path``: the file whose segment ids the human ratings' units are (a long
+    ratings file or the --units file), if any.
 
     Raises
     ------
     InputError
-        When they share no unit with the human ratings, are not numbers beside numeric ratings, or a coder has the
-        machine's name.
+        When they come from another segmentation than ``ids_path`` (:func:`_refuse_other_segmentation`), share no
+        unit with the human ratings, are not numbers beside numeric ratings, or a coder has the machine's name.
     """
     import pandas as pd
 
@@ -292,6 +295,8 @@ def _machine_labels(path: Path, human, ratings_path: Path):
     from theme_assist.errors import InputError
 
     labels = read_machine(path)
+    if ids_path is not None:
+        _refuse_other_segmentation(ids_path, path)
     if labels.name in human.columns:
         raise InputError(f"{ratings_path} has a coder named {labels.name!r}, the name the comparisons give the "
                          f"suggestions of {path}: rename that coder")
@@ -313,6 +318,21 @@ def _machine_labels(path: Path, human, ratings_path: Path):
         logger.warning("most of the machine's codes in %s are none the coders used (%s): is it another codebook's "
                        "ids? (import-qdpx --codebook CB.yaml keeps a codebook's ids)", path, ", ".join(foreign[:5]))
     return labels
+
+
+def _refuse_other_segmentation(ids_path: Path, machine_path: Path) -> None:
+    """:class:`InputError` where the human ratings' segment ids (of ``ids_path``) and the machine's suggestions
+    carry segmentation tags that differ: the same ids name other segments. A file without tags passes."""
+    from theme_assist.agree.reading import segmentations_of
+    from theme_assist.errors import InputError
+
+    ours, theirs = segmentations_of(ids_path), segmentations_of(machine_path)
+    if ours and theirs and ours != theirs:
+        raise InputError(f"{ids_path} has segment ids of segmentation {', '.join(ours)} and the machine's "
+                         f"suggestions {machine_path} of {', '.join(theirs)} (another theme_assist version, or "
+                         "suggest with other --unit/--max-chars): the same ids name other segments; give files of "
+                         "one segmentation (suggest again with the same version, --unit and --max-chars, or "
+                         "export both again: project export --codings, --machine)")
 
 
 def _json_number(value) -> float | None:
