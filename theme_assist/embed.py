@@ -137,6 +137,7 @@ class EmbeddingCache:
         """A connection to the cache, committed when the block ends. A file SQLite cannot use (damaged, not a
         database, locked past the timeout) is a one-line :class:`InputError` saying what to do, not a traceback."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = None
         try:
             connection = sqlite3.connect(self.path, timeout=60)
             with connection:
@@ -149,6 +150,9 @@ class EmbeddingCache:
         except sqlite3.DatabaseError as exc:  # OperationalError ("database is locked") is one
             raise InputError(f"the embedding cache {self.path} cannot be used ({exc}): delete it (it holds vectors "
                              "only, made again when needed) or set THEME_ASSIST_CACHE to another folder") from None
+        finally:
+            if connection is not None:
+                connection.close()
 
     def get_many(self, model_id: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}

@@ -134,14 +134,13 @@ def _refuse_other_segmentation(suggestions, path: Path, segments, where: str) ->
     """Refuse suggestions whose ``segmentation`` column names another segmentation than the one that ``segments``
     (made ``where``) carry: their segment ids would place them on other text. Either table without a tag passes."""
     from theme_assist.errors import InputError
-    from theme_assist.segment import SEGMENTATION_COLUMN, other_segmentation
+    from theme_assist.segment import other_segmentation, segmentation_tags
 
-    tags = set(segments[SEGMENTATION_COLUMN].astype(str).str.strip()) - {""} if SEGMENTATION_COLUMN in segments \
-        else set()
-    moved = other_segmentation(suggestions, next(iter(tags))) if len(tags) == 1 else None
+    tags = segmentation_tags(segments)
+    moved = other_segmentation(suggestions, tags[0]) if len(tags) == 1 else None
     if moved is not None:
         raise InputError(f"--suggestions {path}: its segment ids come from segmentation {moved}, and {where} "
-                         f"{next(iter(tags))} (another version of theme_assist, or other --unit/--max-chars), so "
+                         f"{tags[0]} (another version of theme_assist, or other --unit/--max-chars), so "
                          "they would place suggestions on other text: give --segments with the --segments-out table "
                          "of the suggest run that made them (or the --unit and --max-chars it used), or suggest "
                          "again with this version")
