@@ -659,3 +659,17 @@ def test_default_model_clusters_with_its_hidden_layers(embedder):
 def test_hidden_layers_must_be_layer_numbers(twenty_vectors):
     with pytest.raises(InputError, match="hidden_layers must be layer numbers"):
         ThemeDiscoverer(hidden_layers=("last",)).fit(TWENTY, embeddings=twenty_vectors)
+
+
+def test_numbers_in_words_and_roman_numerals_are_no_terms():
+    """spaCy's stop words hold "five" and "six" but not "seven" or "thirty": AnnoMI client ratings ("Probably a
+    seven.") were labelled "seven, years, week", and "type II diabetes" made the term "ii diabetes"."""
+    terms = noun_phrase_ngrams(["Probably a seven.", "Seven days a week for thirty years.",
+                                "I have type II diabetes."])
+    lemmas = {lemma for pairs in terms for lemma, _ in pairs}
+    assert {"day", "week", "year", "diabetes"} <= lemmas
+    assert not {word for lemma in lemmas for word in lemma.split()} & {"seven", "thirty", "ii"}
+    texts = ["Seven.", "A seven, maybe.", "Seven days a week.", "Seven drinks a week.", "Seven years.", "rain",
+             "more rain"]
+    label = CTfidfLabeller().fit(texts, np.array([0, 0, 0, 0, 0, 1, 1])).label([0])
+    assert label.startswith("week") and "seven" not in label

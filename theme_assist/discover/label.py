@@ -32,6 +32,7 @@ names what the theme is about ("illness, doctor, hospital" rather than "doctor, 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -213,6 +214,18 @@ def _is_verb(tokens, verbs: frozenset[str]) -> bool:
     return form in AUXILIARIES or form != lemma and lemma in verbs and form.endswith(("s", "ed"))
 
 
+#: Roman numerals that are no English word ("type II diabetes", "part III"); "iv" and "ix" are left alone, being
+#: acronyms as often ("IV fluids").
+ROMAN_NUMERALS = re.compile(r"(?:i{2,3}|vi{1,3})")
+
+
+def _is_number(token) -> bool:
+    """Whether ``token`` is a number in words or a Roman numeral ("seven", "thirty", "second", "ii"): a rating
+    ("Probably a seven.") or a count names no theme, and spaCy's stop words hold only some number words ("five",
+    not "seven")."""
+    return token.like_num or ROMAN_NUMERALS.fullmatch(token.lower_) is not None
+
+
 def _annotations(doc) -> set[int]:
     """Indices of the tokens inside square brackets: a transcriber's notes ("[laughter]", "[crosstalk]"), not what
     anyone said."""
@@ -275,8 +288,8 @@ def _lower_case_lemmas(docs: Iterable, nlp) -> None:
 def _ngrams(texts: list[str], nlp, spans: Callable[[object, frozenset[str], frozenset[str]], Iterable],
             ngram_range: tuple[int, int], extra_stop_words: frozenset[str]) -> list[list[tuple[str, str]]]:
     """``(lemma n-gram, surface n-gram)`` pairs of each text, lower-cased, from runs of consecutive content words
-    (alphabetic, two letters or more, neither the word nor its lemma a stop word or a name the texts mostly
-    capitalise, :func:`proper_nouns`) within the ``spans`` of each parsed text (``spans(doc, stop_words,
+    (alphabetic, two letters or more, no number, :func:`_is_number`, neither the word nor its lemma a stop word or
+    a name the texts mostly capitalise, :func:`proper_nouns`) within the ``spans`` of each parsed text (``spans(doc, stop_words,
     ing_nouns)``, with the texts' nouns in "-ing", :func:`nouns_in_ing`)."""
     low, high = ngram_range
     unique = list(dict.fromkeys(texts))  # transcripts repeat short turns ("Mm-hmm.") many times
@@ -293,7 +306,7 @@ def _ngrams(texts: list[str], nlp, spans: Callable[[object, frozenset[str], froz
             for token in [*span, None]:
                 lemma = token.lemma_.lower() if token is not None else ""
                 if (token is not None and token.is_alpha and len(token) > 1 and token.lower_ not in stop_words
-                        and lemma not in stop_words and token.i not in annotation):
+                        and lemma not in stop_words and token.i not in annotation and not _is_number(token)):
                     run.append((lemma, token.lower_))
                     continue
                 for n in range(low, high + 1):
@@ -534,7 +547,7 @@ class CTfidfLabeller:
 
     def _frequent_words(self, themes: list[int], content_only: bool = True) -> list[str]:
         """The words of the themes' segments, most frequent first; with ``content_only``, no stop words, fillers,
-        names or transcriber's notes."""
+        names, numbers or transcriber's notes."""
         stop_words = lemmatizer().Defaults.stop_words | SPOKEN_FILLERS
         words = Counter()
         for i, text in enumerate(self._texts):
@@ -543,5 +556,5 @@ class CTfidfLabeller:
                 notes = _annotations(doc) if content_only else set()
                 words.update(token.lower_ for token in doc if token.is_alpha and (not content_only or (
                     len(token) > 1 and not token.is_title and token.lower_ not in stop_words
-                    and token.i not in notes)))
+                    and token.i not in notes and not _is_number(token))))
         return [word for word, _ in sorted(words.items(), key=lambda item: (-item[1], item[0]))]
