@@ -466,6 +466,10 @@ def test_a_label_has_two_words_where_its_segments_have_them():
     labeller = CTfidfLabeller().fit(texts, np.array([0, 0, 0, 1, 1]))
     assert labeller.label([0]) == "time, spent"  # not a stop word, a transcriber's note or a name
     assert CTfidfLabeller().fit(["okay", "okay", "rain"], np.array([0, 0, 1])).label([0]) == "okay"
+    # ESConv: 64 turns of "Hello" were "hello, christmas", after the one that said "Merry Christmas"
+    hello = CTfidfLabeller().fit(["Hello", "hello!!", "Hello?"] * 4 + ["Hello, merry christmas", "rain", "more rain"],
+                                 np.array([0] * 13 + [1, 1]))
+    assert hello.label([0]) == "hello"
 
 
 def test_a_theme_of_backchannels_is_not_named_by_a_word_one_of_its_segments_says():

@@ -61,6 +61,10 @@ REDUNDANT_SIMILARITY = 0.8
 #: backchannels ("Mm-hmm.", "Right.", "Sure."), named by its most frequent word rather than by what one of them says.
 MIN_TERM_SHARE = 0.2
 
+#: Occurrences, as a share of a theme's segments, of a word that completes a label of one word: 64 turns of
+#: "Hello" are not "hello, christmas" for the one that said "Merry Christmas".
+MIN_WORD_SHARE = 0.1
+
 
 @lru_cache(maxsize=1)
 def lemmatizer():
@@ -289,8 +293,8 @@ def _ngrams(texts: list[str], nlp, spans: Callable[[object, frozenset[str], froz
             ngram_range: tuple[int, int], extra_stop_words: frozenset[str]) -> list[list[tuple[str, str]]]:
     """``(lemma n-gram, surface n-gram)`` pairs of each text, lower-cased, from runs of consecutive content words
     (alphabetic, two letters or more, no number, :func:`_is_number`, neither the word nor its lemma a stop word or
-    a name the texts mostly capitalise, :func:`proper_nouns`) within the ``spans`` of each parsed text (``spans(doc, stop_words,
-    ing_nouns)``, with the texts' nouns in "-ing", :func:`nouns_in_ing`)."""
+    a name the texts mostly capitalise, :func:`proper_nouns`) within the ``spans`` of each parsed text
+    (``spans(doc, stop_words, ing_nouns)``, with the texts' nouns in "-ing", :func:`nouns_in_ing`)."""
     low, high = ngram_range
     unique = list(dict.fromkeys(texts))  # transcripts repeat short turns ("Mm-hmm.") many times
     docs = list(nlp.pipe(unique, batch_size=256))
@@ -497,8 +501,9 @@ class CTfidfLabeller:
 
         A keyword that extends one already chosen replaces it (``"peer"`` then ``"peer worker"``); one whose
         lemmas are all in the label already is skipped, and so, when re-ranking, is one whose embedding is as close
-        as :data:`REDUNDANT_SIMILARITY` to a chosen keyword's. Backchannels (:meth:`_backchannels`) are named by
-        their most frequent word.
+        as :data:`REDUNDANT_SIMILARITY` to a chosen keyword's. A label of one word gets the segments' next most
+        frequent word that they say as often as :data:`MIN_WORD_SHARE` of their number. Backchannels
+        (:meth:`_backchannels`) are named by their most frequent word.
         """
         if self._backchannels(themes):
             return self._fallback_label(themes)
@@ -513,7 +518,8 @@ class CTfidfLabeller:
             if len(chosen) == self.max_label_terms:
                 break
         words = [self.surface_[term] for term in chosen]
-        for word in self._frequent_words(themes):  # labels of two words at least, where the segments have them
+        size = int(np.isin(self._labels, themes).sum())
+        for word in self._frequent_words(themes, min_count=int(np.ceil(MIN_WORD_SHARE * size))):  # two words
             if sum(len(w.split()) for w in words) >= 2:
                 break
             lemma = lemmatizer()(word)[0].lemma_.lower()
@@ -545,9 +551,9 @@ class CTfidfLabeller:
         return term in vectors and any(float(vectors[term] @ vectors[c]) >= REDUNDANT_SIMILARITY
                                        for c in chosen if c in vectors)
 
-    def _frequent_words(self, themes: list[int], content_only: bool = True) -> list[str]:
-        """The words of the themes' segments, most frequent first; with ``content_only``, no stop words, fillers,
-        names, numbers or transcriber's notes."""
+    def _frequent_words(self, themes: list[int], content_only: bool = True, min_count: int = 1) -> list[str]:
+        """The words of the themes' segments said at least ``min_count`` times, most frequent first; with
+        ``content_only``, no stop words, fillers, names, numbers or transcriber's notes."""
         stop_words = lemmatizer().Defaults.stop_words | SPOKEN_FILLERS
         words = Counter()
         for i, text in enumerate(self._texts):
@@ -557,4 +563,4 @@ class CTfidfLabeller:
                 words.update(token.lower_ for token in doc if token.is_alpha and (not content_only or (
                     len(token) > 1 and not token.is_title and token.lower_ not in stop_words
                     and token.i not in notes and not _is_number(token))))
-        return [word for word, _ in sorted(words.items(), key=lambda item: (-item[1], item[0]))]
+        return [word for word, n in sorted(words.items(), key=lambda item: (-item[1], item[0])) if n >= min_count]
