@@ -482,6 +482,19 @@ def test_a_theme_of_backchannels_is_not_named_by_a_word_one_of_its_segments_says
     assert thanks.label([0]) == "thank"  # not the pronoun "you"
 
 
+def test_themes_that_share_a_label_are_told_apart_by_the_word_that_sets_each_apart():
+    """AnnoMI client: four themes were labelled "yeah" and two "mm"; ESConv: two "hello, good"."""
+    texts = (["Yeah."] * 7 + ["Yeah. [chuckles]"] * 3 + ["Yeah, definitely."] * 4 + ["Yeah, sure.", "Yeah."]
+             + ["Yeah, sure.", "Yeah, yeah."] * 2 + ["rain", "more rain"])
+    labels = np.array([0] * 10 + [1] * 6 + [2] * 4 + [3, 3])
+    labeller = CTfidfLabeller().fit(texts, labels)
+    names = [labeller.label([k]) for k in range(4)]
+    assert names[:3] == ["yeah"] * 3
+    # the plain "Yeah." keeps its label: a transcriber's note does not set it apart
+    assert labeller.distinct(names) == ["yeah", "yeah, definitely", "yeah, sure", names[3]]
+    assert labeller.distinct(["rain", "yeah"]) == ["rain", "yeah"]
+
+
 def test_names_and_transcribers_notes_are_no_terms():
     (terms,) = noun_phrase_ngrams(["Leonie said the clinic [laughter] was full, Stefan [crosstalk] agreed."])
     assert {lemma for lemma, _ in terms} == {"clinic"}

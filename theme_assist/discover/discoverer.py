@@ -333,11 +333,12 @@ class ThemeDiscoverer:
             names = np.array([theme_ids[k] if k >= 0 else UNCLUSTERED for k in labels], dtype=object)
             self.spread_counts_, self.spread_rates_ = spread_table(pd.Series(names), chosen[self.by])
         rows = []
+        names = labeller.distinct([labeller.label([k]) for k in range(len(theme_ids))])
         for k, theme in enumerate(theme_ids):
             members = np.flatnonzero(labels == k)
             quotes = representative_quotes(vectors[selected], texts, members, centroids[k], self.n_quotes)
             row = {
-                "theme": theme, "label": labeller.label([k]),
+                "theme": theme, "label": names[k],
                 "keywords": [term for term, _ in labeller.keywords([k])],
                 "size": len(members), "share": round(len(members) / len(labels), 4),
                 "stability": round(float(stability[k]), 4),

@@ -551,16 +551,53 @@ class CTfidfLabeller:
         return term in vectors and any(float(vectors[term] @ vectors[c]) >= REDUNDANT_SIMILARITY
                                        for c in chosen if c in vectors)
 
+    def distinct(self, labels: list[str]) -> list[str]:
+        """``labels`` of the themes ``0, 1, …`` with a label that several themes share completed, in each of them,
+        by the word that sets it apart: of the words said as often as :data:`MIN_WORD_SHARE` of the theme's
+        segments, other than a transcriber's note, the one whose share of them most exceeds its share in any other
+        theme of that label, a content word where one does (AnnoMI client's four themes "yeah" are "yeah",
+        "yeah, guess", "yeah, definitely" and "yeah, oh"). A theme where no word is more frequent than in the others
+        keeps its label."""
+        distinct = list(labels)
+        for label in sorted(set(labels)):
+            themes = [k for k, other in enumerate(labels) if other == label]
+            if len(themes) < 2:
+                continue
+            said = set(label.replace(",", " ").split()) | UNNAMING
+            for content_only in (True, False):
+                shares = {k: self._word_shares(k, content_only) for k in themes}
+                for k in themes:
+                    if distinct[k] != label:
+                        continue
+                    lead = [(max(shares[j].get(word, 0.0) for j in themes if j != k) - share, word)
+                            for word, share in shares[k].items() if word not in said and share >= MIN_WORD_SHARE]
+                    best = min(lead, default=(0.0, ""))
+                    if best[0] < 0:
+                        distinct[k] = f"{label}, {best[1]}"
+        return distinct
+
+    def _word_shares(self, theme: int, content_only: bool) -> dict[str, float]:
+        """Occurrences of each of the theme's words (:meth:`_frequent_words`, none of a transcriber's note) per
+        segment of the theme."""
+        size = max(int((self._labels == theme).sum()), 1)
+        return {word: n / size for word, n in self._word_counts([theme], content_only, notes=False).items()}
+
     def _frequent_words(self, themes: list[int], content_only: bool = True, min_count: int = 1) -> list[str]:
         """The words of the themes' segments said at least ``min_count`` times, most frequent first; with
         ``content_only``, no stop words, fillers, names, numbers or transcriber's notes."""
+        words = self._word_counts(themes, content_only)
+        return [word for word, n in sorted(words.items(), key=lambda item: (-item[1], item[0])) if n >= min_count]
+
+    def _word_counts(self, themes: list[int], content_only: bool, notes: bool = True) -> Counter:
+        """How often the themes' segments say each word (:meth:`_frequent_words`); without ``notes``, the words of
+        transcriber's notes are left out in any case."""
         stop_words = lemmatizer().Defaults.stop_words | SPOKEN_FILLERS
         words = Counter()
         for i, text in enumerate(self._texts):
             if self._labels[i] in themes:
                 doc = lemmatizer().make_doc(text)
-                notes = _annotations(doc) if content_only else set()
-                words.update(token.lower_ for token in doc if token.is_alpha and (not content_only or (
-                    len(token) > 1 and not token.is_title and token.lower_ not in stop_words
-                    and token.i not in notes and not _is_number(token))))
-        return [word for word, n in sorted(words.items(), key=lambda item: (-item[1], item[0])) if n >= min_count]
+                annotation = _annotations(doc) if content_only or not notes else set()
+                words.update(token.lower_ for token in doc if token.is_alpha and token.i not in annotation and (
+                    not content_only or (len(token) > 1 and not token.is_title and token.lower_ not in stop_words
+                                         and not _is_number(token))))
+        return words
