@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score, homogeneity_score
 
-from theme_assist.codebook import parse_codebook
+from theme_assist.codebook import Codebook, dump_codebook, parse_codebook
 from theme_assist.discover import (EXPLAINED, UNCLUSTERED, AgglomerativeClusterer, AllSegments, KMeansClusterer,
                                    NoReducer, ThemeDiscoverer, UnexplainedSegments, auto_min_size)
 from theme_assist.discover.cluster import size_aware_n_themes
@@ -210,6 +210,23 @@ def test_codebook_fragment_parses_with_one_candidate_code_per_theme(fitted_synth
         assert code.name.lower() == theme["label"]
         assert code.definition.startswith("DRAFT") and theme["label"] in code.definition
         assert code.examples == [q["text"] for q in theme["quotes"]]
+
+
+def test_candidate_ids_are_none_of_the_codebooks_so_a_kept_candidate_can_be_pasted_again(embedder, twenty_vectors):
+    """A candidate pasted into the codebook, as the README says to, came back under the same id in the next run's
+    fragment: pasting that one too made a codebook with a duplicate id, which no longer loads."""
+    first = ThemeDiscoverer(random_state=0).fit(TWENTY, embeddings=twenty_vectors)
+    mini = parse_codebook(MINI_CODEBOOK)
+    kept = parse_codebook(first.to_codebook_fragment()).codes
+    book = Codebook(name=mini.name, codes=mini.codes + kept, exclusive=False)
+    suggester = CodeSuggester(embedder=embedder).fit(None, book)
+    again = ThemeDiscoverer(selector=AllSegments(), random_state=0).fit(TWENTY, embeddings=twenty_vectors,
+                                                                         suggester=suggester)
+    assert again.themes_["label"].tolist() == first.themes_["label"].tolist()
+    candidates = parse_codebook(again.to_codebook_fragment()).codes
+    assert not {code.id for code in candidates} & set(book.ids)
+    assert [code.id for code in candidates] == [f"{code.id}_2" for code in kept]
+    parse_codebook(dump_codebook(Codebook(name="both", codes=book.codes + candidates)))  # no duplicate id
 
 
 def test_codebook_fragment_keeps_long_quotes_verbatim():

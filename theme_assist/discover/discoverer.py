@@ -220,6 +220,7 @@ class ThemeDiscoverer:
         self.labeller_ = labeller
         stability = self._stability(vectors[selected], space[selected], labels, clusterer, min_size)
         code_ids, prototypes = code_prototypes(suggester) if suggester is not None else ([], None)
+        self.codebook_ids_ = suggester.codebook_.ids if suggester is not None else []
         nearest = nearest_codes(centroids, code_ids, prototypes)
 
         self.assignments_ = self._assignments(segments, selected, labels, theme_ids, vectors, centroids, scores)
@@ -394,11 +395,12 @@ class ThemeDiscoverer:
 
     def to_codebook_fragment(self, name: str = "Candidate themes") -> str:
         """The themes as a YAML codebook of candidate codes, readable by
-        :func:`theme_assist.codebook.parse_codebook`."""
+        :func:`theme_assist.codebook.parse_codebook`, whose ids are none of the codebook's that :meth:`fit` got
+        (with its suggester), so that they can be pasted into it."""
         self._check_fitted()
         if self.themes_.empty:
             raise InputError("no themes were found, so there is no codebook fragment to write")
-        return dump_codebook(codebook_fragment(self.themes_, name=name))
+        return dump_codebook(codebook_fragment(self.themes_, name=name, taken=self.codebook_ids_))
 
 
 def _json_ready(value):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 import pandas as pd
 
@@ -20,6 +21,14 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _free_id(code_id: str, taken: set[str]) -> str:
+    """``code_id``, or with ``_2``, ``_3``… after it where ``taken`` has it."""
+    n, free = 2, code_id
+    while free in taken:
+        free, n = f"{code_id}_{n}", n + 1
+    return free
+
+
 def draft_definition(theme: pd.Series) -> str:
     """A first definition from the theme's label, keywords, quotes and provenance, marked as a draft."""
     keywords = ", ".join(theme["keywords"][:6]) or theme["label"]
@@ -33,15 +42,17 @@ def draft_definition(theme: pd.Series) -> str:
     return text + ")."
 
 
-def codebook_fragment(themes: pd.DataFrame, name: str = "Candidate themes") -> Codebook:
-    """One candidate code per theme: id ``candidate_<theme>_<label>``, the label as name, a drafted definition
-    and the representative quotes, verbatim, as anchor examples."""
-    codes = [
-        Code(id=f"candidate_{theme['theme'].lower()}_{_slug(theme['label'])}".rstrip("_"),
-             name=theme["label"][:1].upper() + theme["label"][1:],
-             definition=draft_definition(theme),
-             examples=[quote["text"] for quote in theme["quotes"]])
-        for _, theme in themes.iterrows()
-    ]
+def codebook_fragment(themes: pd.DataFrame, name: str = "Candidate themes", taken: Iterable[str] = ()) -> Codebook:
+    """One candidate code per theme: id ``candidate_<theme>_<label>`` (with ``_2``… after it where it is one of
+    ``taken``, the ids of the codebook the themes were discovered with: a candidate pasted into it from an earlier
+    run), the label as name, a drafted definition and the representative quotes, verbatim, as anchor examples."""
+    taken = set(taken)
+    codes = []
+    for _, theme in themes.iterrows():
+        code_id = _free_id(f"candidate_{theme['theme'].lower()}_{_slug(theme['label'])}".rstrip("_"), taken)
+        taken.add(code_id)
+        codes.append(Code(id=code_id, name=theme["label"][:1].upper() + theme["label"][1:],
+                          definition=draft_definition(theme),
+                          examples=[quote["text"] for quote in theme["quotes"]]))
     return Codebook(name=name, codes=codes, exclusive=False,
                     description="Candidate codes proposed by theme-assist discover; accept, merge or drop each.")
