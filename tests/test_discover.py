@@ -472,6 +472,12 @@ def test_spoken_contractions_split_by_the_tokenizer_are_fillers_too():
         "gon", "na", "ta", "ya", "dunno"}
 
 
+def test_written_laughter_and_forms_of_address_are_no_terms():
+    """EPITOME: "haha" was a keyword; AnnoMI client: "bro" a keyword of the largest theme."""
+    (terms,) = noun_phrase_ngrams(["Haha, bro, the rehab was fun lol. Lmao, dude, hahaha."])
+    assert terms == [("rehab", "rehab"), ("fun", "fun")]
+
+
 def test_interjections_and_what_the_tokenizer_leaves_of_wont_are_no_terms():
     """Unknown to the lexicon, they were taken for nouns: "I won't go" made the term "wo" (AnnoMI: 32 times)."""
     (terms,) = noun_phrase_ngrams(["I won't go to rehab, hey, gosh, yada yada."])

@@ -48,10 +48,12 @@ from theme_assist.errors import InputError
 SPOKEN_FILLERS = frozenset("""
     ah aha alright er erm gonna gosh gotcha gotta hey hm hmm huh kinda know like lot mean mh mhm mm mmm oh ok okay
     right sort stuff thing um uh uhm wanna yada yeah yep yes yup
+    haha hahaha lol lmao bro dude
     gon na ta dunno lemme gimme sorta cuz ya wo
 """.split())
-"""The last line: what spaCy's tokenizer leaves of "gonna" (``gon`` ``na``), "gotta" (``got`` ``ta``), "won't"
-(``wo`` ``n't``) and other contractions of speech."""
+"""The line before the last: laughter written in chat and forum posts, and forms of address. The last line: what
+spaCy's tokenizer leaves of "gonna" (``gon`` ``na``), "gotta" (``got`` ``ta``), "won't" (``wo`` ``n't``) and other
+contractions of speech."""
 
 
 #: Cosine similarity above which a keyword repeats one already in the label ("recorder" after "recording").
