@@ -472,6 +472,14 @@ def test_spoken_contractions_split_by_the_tokenizer_are_fillers_too():
         "gon", "na", "ta", "ya", "dunno"}
 
 
+def test_verbs_of_perception_before_what_it_is_like_are_no_terms():
+    """AnnoMI client and ESConv: "That sounds good." made "sounds" and "sounds good" keywords and label words."""
+    terms = noun_phrase_ngrams(["That sounds good.", "Sounds like a plan.", "The clinic looks really nice.",
+                                "I heard the sounds of the ward."])
+    assert terms == [[("good", "good")], [("plan", "plan")], [("clinic", "clinic"), ("nice", "nice")],
+                     [("sound", "sounds"), ("ward", "ward")]]
+
+
 def test_written_laughter_and_forms_of_address_are_no_terms():
     """EPITOME: "haha" was a keyword; AnnoMI client: "bro" a keyword of the largest theme."""
     (terms,) = noun_phrase_ngrams(["Haha, bro, the rehab was fun lol. Lmao, dude, hahaha."])

@@ -131,6 +131,10 @@ ING_NOUN_SHARE = 0.1
 VERB_OBJECTS = frozenset("me you him her us them it myself yourself himself herself ourselves themselves a an the "
                          "my our your their his its this these those".split())
 
+#: Verbs of perception that link a subject to what it is like: in "-s" before "like", an adjective or an adverb they
+#: are verbs ("That sounds good.", "Sounds like a plan.", "it looks really hard"), not the nouns "sounds", "looks".
+LINKING_VERBS = frozenset("sound look seem feel smell taste".split())
+
 #: Pronouns and articles: never the name of a theme, not even of one of backchannels ("Thank you.": "thank").
 UNNAMING = VERB_OBJECTS | frozenset("i we he she they".split())
 
@@ -140,7 +144,8 @@ def _noun_phrases(doc, stop_words: frozenset[str] = frozenset(), ing_nouns: froz
     last that can be a noun. A word that can also be a verb (by its form or its lemma: "support", "medicines",
     "felt") joins a run after another word of it other than a plural noun ("peer support", not "workers need"),
     after a determiner or preposition, or where it opens a clause ("Weather is"), and never before a pronoun or
-    determiner ("tell me", "support the team"); an inflected verb form ("told", "laughed"), a word
+    determiner ("tell me", "support the team") nor, a verb of perception in "-s" (:data:`LINKING_VERBS`), before
+    "like", an adjective or an adverb ("That sounds good"); an inflected verb form ("told", "laughed"), a word
     that can only be a verb or an adverb, and a stop word end the run. A verb's "-ing" form that is not in
     ``ing_nouns`` (the texts' nouns in "-ing", :func:`nouns_in_ing`) is a noun only after a determiner or
     possessive ("the coming weeks"), after a noun or adjective of the run ("binge drinking", "decision making") or
@@ -170,6 +175,7 @@ def _noun_phrases(doc, stop_words: frozenset[str] = frozenset(), ing_nouns: froz
         return "noun" if forms & pos["noun"] else "adj"
 
     kinds = [kind(token) for token in tokens] + ["other"]
+    describing = pos["adj"] | pos["adv"]
     for i, token in enumerate(tokens):
         if kinds[i] != "either":
             continue
@@ -181,6 +187,10 @@ def _noun_phrases(doc, stop_words: frozenset[str] = frozenset(), ing_nouns: froz
         in_run = i > 0 and kinds[i - 1] != "other"
         opens_clause = i == 0 or tokens[i - 1].is_punct
         after = tokens[i + 1].lower_ if i + 1 < len(tokens) else ""
+        if (token.lemma_.lower() in LINKING_VERBS and form.endswith("s") and form != token.lemma_.lower()
+                and (after == "like" or after in describing)):
+            kinds[i] = "other"  # "that sounds good", "sounds like a plan"
+            continue
         if form.endswith("ing") and form != token.lemma_.lower() and form not in ing_nouns and not (
                 before in DETERMINERS or after not in PARTICLES and (
                     in_run or opens_clause and _is_verb(tokens[i + 1:i + 2], pos["verb"]))):
