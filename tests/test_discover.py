@@ -531,6 +531,17 @@ def test_names_and_transcribers_notes_are_no_terms():
     assert {lemma for lemma, _ in terms} == {"clinic"}
 
 
+def test_transcribers_notes_in_round_brackets_are_no_terms_but_what_was_said_in_them_is():
+    """Many transcripts mark notes "(laughs)", "(crosstalk)", "(inaudible 00:12:01)": they were terms ("crosstalk",
+    "laughter") and completed labels ("ward, laughs")."""
+    terms = noun_phrase_ngrams(["I said (crosstalk) the doctor (laughter) was kind.",
+                                "(Laughs) The nurse, (inaudible 00:12:01) the nurse (the one at the clinic)."])
+    assert terms == [[("doctor", "doctor"), ("kind", "kind")],
+                     [("nurse", "nurse"), ("nurse", "nurse"), ("clinic", "clinic")]]
+    texts = ["(laughs) Yes.", "(laughs) The ward.", "(laughs) Okay.", "(laughs) The ward, no.", "rain", "more rain"]
+    assert CTfidfLabeller().fit(texts, np.array([0, 0, 0, 0, 1, 1])).label([0]) == "ward"
+
+
 def test_names_the_lexicon_knows_as_words_are_no_terms():
     """"Grace", "Sarah" and "Musa" are WordNet nouns; the texts capitalise them away from sentence starts."""
     texts = ["Thank you, Grace, for the tea.", "I went with Grace to the clinic.", "Sarah and Musa came to the clinic.",

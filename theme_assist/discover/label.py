@@ -242,16 +242,32 @@ def _is_number(token) -> bool:
     return token.like_num or ROMAN_NUMERALS.fullmatch(token.lower_) is not None
 
 
+#: First words of a transcriber's note in round brackets ("(laughs)", "(inaudible 00:12:01)"): round brackets hold
+#: what speakers said too ("(he loves me)"), square ones only notes.
+NOTE_WORDS = frozenset("""
+    laugh laughs laughed laughing laughter chuckle chuckles chuckling giggles sigh sighs sighing cough coughs coughing
+    crosstalk inaudible unintelligible indistinct pause pauses silence overlapping overtalk noise cries crying
+    sniffs clears
+""".split())
+
+
 def _annotations(doc) -> set[int]:
-    """Indices of the tokens inside square brackets: a transcriber's notes ("[laughter]", "[crosstalk]"), not what
+    """Indices of the tokens inside square brackets, and inside round ones that open with one of
+    :data:`NOTE_WORDS`: a transcriber's notes ("[laughter]", "[crosstalk]", "(laughs)", "(inaudible)"), not what
     anyone said."""
-    inside, depth = set(), 0
+    inside, depth, note = set(), 0, False
     for token in doc:
         if token.text == "[":
             depth += 1
         elif token.text == "]":
             depth = max(depth - 1, 0)
         elif depth:
+            inside.add(token.i)
+        elif token.text == "(":
+            note = token.i + 1 < len(doc) and doc[token.i + 1].lower_ in NOTE_WORDS
+        elif token.text == ")":
+            note = False
+        elif note:
             inside.add(token.i)
     return inside
 
