@@ -503,6 +503,19 @@ def test_a_label_has_two_words_where_its_segments_have_them():
     assert hello.label([0]) == "hello"
 
 
+def test_a_theme_whose_segments_share_no_term_is_not_named_by_terms_one_segment_says():
+    """Demo: 18 turns that share only "[laughs]" ("[laughs] The volunteer girl.", "[laughs] On the fridge.") were
+    "mama matron, space, key story", three terms of one turn each."""
+    things = ["volunteer girl", "fridge", "parking space", "key story", "coffee machine", "map", "chain", "fan",
+              "champion", "matron", "garden", "kettle"]
+    texts = [f"[laughs] The {thing}." for thing in things] + ["the rain", "more rain"]
+    labeller = CTfidfLabeller().fit(texts, np.array([0] * len(things) + [1, 1]))
+    assert labeller.label([0]) == "[laughs]"  # the note they share, shown as one
+    assert labeller.keywords([0])  # keywords still list what was said
+    few = CTfidfLabeller().fit(texts[:5] + texts[-2:], np.array([0] * 5 + [1, 1]))
+    assert few.label([0]) != "[laughs]"  # a small theme's terms are all said once, and still name it
+
+
 def test_a_theme_of_backchannels_is_not_named_by_a_word_one_of_its_segments_says():
     texts = ["Mm-hmm."] * 9 + ["Mm-hmm. The CEO called.", "Right.", "the clinic", "the clinic staff", "rain"]
     labeller = CTfidfLabeller().fit(texts, np.array([0] * 11 + [1, 1, 1]))

@@ -483,9 +483,9 @@ class CTfidfLabeller:
         centre = centre / max(float(np.linalg.norm(centre)), 1e-12)
         return np.array([float(self._term_vectors[term] @ centre) for term in terms])
 
-    def _ranked_terms(self, themes: list[int]) -> list[tuple[str, float]]:
-        """``(lemma n-gram, score)`` of the best terms of the union of ``themes`` (``n_candidates``, or
-        ``n_keywords`` if more), best first.
+    def _ranked_terms(self, themes: list[int], min_count: int = 1) -> list[tuple[str, float]]:
+        """``(lemma n-gram, score)`` of the best terms of the union of ``themes`` said at least ``min_count`` times
+        in their analysed segments (``n_candidates``, or ``n_keywords`` if more), best first.
 
         Terms said at least twice in the themes are preferred; ties go to the alphabetically first term. The score
         is the c-TF-IDF weight, or, when re-ranking, the similarity to the themes' centre of the ``n_candidates``
@@ -499,7 +499,9 @@ class CTfidfLabeller:
             return []
         scores = counts / total * self.idf_
         repeated = counts >= 2
-        candidates = np.flatnonzero(repeated if repeated.any() else counts > 0)
+        candidates = np.flatnonzero((repeated if repeated.any() else counts > 0) & (counts >= min_count))
+        if not len(candidates):
+            return []
         if not self.reranked_:
             order = sorted(candidates, key=lambda j: (-scores[j], self.terms_[j]))[: max(self.n_candidates,
                                                                                           self.n_keywords)]
@@ -530,13 +532,16 @@ class CTfidfLabeller:
         A keyword that extends one already chosen replaces it (``"peer"`` then ``"peer worker"``); one whose
         lemmas are all in the label already is skipped, and so, when re-ranking, is one whose embedding is as close
         as :data:`REDUNDANT_SIMILARITY` to a chosen keyword's. A label of one word gets the segments' next most
-        frequent word that they say as often as :data:`MIN_WORD_SHARE` of their number. Backchannels
-        (:meth:`_backchannels`) are named by their most frequent word.
+        frequent word that they say as often as :data:`MIN_WORD_SHARE` of their number. A keyword said once names
+        no theme of more than ten analysed segments (it is one segment's), so the segments of such a theme that
+        share no term (18 demo turns that share only "[laughs]" were "mama matron, space, key story") are named
+        as backchannels (:meth:`_backchannels`) are, by their most frequent word (:meth:`_fallback_label`).
         """
         if self._backchannels(themes):
             return self._fallback_label(themes)
         chosen: list[str] = []
-        for term, _ in self._ranked_terms(themes):
+        analysed = int((self._analysed & np.isin(self._labels, themes)).sum())
+        for term, _ in self._ranked_terms(themes, min_count=min(2, int(np.ceil(MIN_WORD_SHARE * analysed)))):
             if self._repeats(term, chosen):  # "meeting" after "meetings" says nothing new
                 continue
             candidate = [c for c in chosen if f" {c} " not in f" {term} "] + [term]
@@ -558,9 +563,9 @@ class CTfidfLabeller:
         return ", ".join(words) if words else self._fallback_label(themes)
 
     def _fallback_label(self, themes: list[int]) -> str:
-        """The most frequent word of the themes' segments when they hold no content word (e.g. only "Okay.") or are
-        backchannels (:meth:`_backchannels`), other than a pronoun or article (:data:`UNNAMING`) where they have
-        one."""
+        """The most frequent word of the themes' segments when they hold no content word they share (e.g. only
+        "Okay.") or are backchannels (:meth:`_backchannels`), other than a pronoun or article (:data:`UNNAMING`)
+        where they have one; a transcriber's note in its brackets ("[laughs]": turns that share only laughter)."""
         words = self._frequent_words(themes, content_only=False)
         return next((word for word in words if word not in UNNAMING), words[0]) if words else "(no words)"
 
@@ -612,7 +617,8 @@ class CTfidfLabeller:
 
     def _frequent_words(self, themes: list[int], content_only: bool = True, min_count: int = 1) -> list[str]:
         """The words of the themes' segments said at least ``min_count`` times, most frequent first; with
-        ``content_only``, no stop words, fillers, names, numbers or transcriber's notes."""
+        ``content_only``, no stop words, fillers, names, numbers or transcriber's notes, and without, the words of
+        notes in square brackets ("[laughs]", "(laughs)" too)."""
         words = self._word_counts(themes, content_only)
         return [word for word, n in sorted(words.items(), key=lambda item: (-item[1], item[0])) if n >= min_count]
 
@@ -624,8 +630,10 @@ class CTfidfLabeller:
         for i, text in enumerate(self._texts):
             if self._labels[i] in themes:
                 doc = lemmatizer().make_doc(text)
-                annotation = _annotations(doc) if content_only or not notes else set()
-                words.update(token.lower_ for token in doc if token.is_alpha and token.i not in annotation and (
-                    not content_only or (len(token) > 1 and not token.is_title and token.lower_ not in stop_words
-                                         and not _is_number(token))))
+                note = _annotations(doc)
+                left_out = note if content_only or not notes else set()
+                words.update(f"[{token.lower_}]" if token.i in note else token.lower_ for token in doc
+                             if token.is_alpha and token.i not in left_out and (
+                                 not content_only or (len(token) > 1 and not token.is_title
+                                                      and token.lower_ not in stop_words and not _is_number(token))))
         return words
