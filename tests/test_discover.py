@@ -385,6 +385,11 @@ def test_representative_quotes_skip_near_duplicates():
     quotes = representative_quotes(vectors, texts, np.arange(4), np.array([1, 0], dtype=np.float32), n_quotes=3,
                                    duplicate_similarity=0.95)
     assert [row for row, _ in quotes] == [0, 2, 3]
+    # ESConv: a theme's quotes were "Hello", "hello!!" and "Hello?" (similarities 0.99, 0.89, 0.88)
+    texts = ["Hello", "hello!!", "Hello?", "Hello, how are you?"]
+    vectors = np.array([[1, 0], [0.89, 0.456], [0.88, -0.475], [0.8, 0.6]], dtype=np.float32)
+    quotes = representative_quotes(vectors, texts, np.arange(4), np.array([1, 0], dtype=np.float32), n_quotes=3)
+    assert [row for row, _ in quotes] == [0, 3]
 
 
 def test_lemma_ngrams_drop_stop_words_and_fillers_and_keep_surface_forms():

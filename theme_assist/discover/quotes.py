@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 
@@ -23,7 +25,7 @@ def representative_quotes(vectors: np.ndarray, texts: list[str], members: np.nda
         Most quotes returned.
     duplicate_similarity : float
         A candidate whose cosine similarity to a picked quote reaches this, or whose text is the same up to
-        case and spacing, is a near-duplicate.
+        case, spacing and punctuation ("Hello", "hello!!", "Hello?"), is a near-duplicate.
 
     Returns
     -------
@@ -35,7 +37,7 @@ def representative_quotes(vectors: np.ndarray, texts: list[str], members: np.nda
     seen_texts: set[str] = set()
     for k in np.argsort(-similarity, kind="stable"):
         row = int(members[k])
-        normalised = " ".join(texts[row].lower().split())
+        normalised = " ".join(re.findall(r"\w+", texts[row].lower()))
         if normalised in seen_texts:
             continue
         if picked and float((vectors[picked] @ vectors[row]).max()) >= duplicate_similarity:
