@@ -275,6 +275,19 @@ def test_merge_tree_can_be_cut_into_broader_themes(fitted_synthetic):
         fitted_synthetic.merge_themes()
 
 
+def test_a_theme_of_one_document_says_so_in_a_note(synthetic):
+    segments, vectors = synthetic
+    segments = segments.assign(document=np.where(segments["topic"] == "work", "fg_ulm", segments["document"]))
+    discoverer = ThemeDiscoverer(n_resamples=0, random_state=3).fit(segments, embeddings=vectors)
+    themes = discoverer.themes_.set_index("theme")
+    single = [theme for theme, n in themes["n_documents"].items() if n == 1]
+    assert single and [note for note in discoverer.summary_["notes"] if "one document only" in note] == [
+        f"{theme} ({themes.at[theme, 'label']}) comes from one document only, fg_ulm: a topic of that document "
+        "rather than one the documents share" for theme in single]
+    one = ThemeDiscoverer(n_resamples=0, random_state=3).fit(segments.assign(document="fg_ulm"), embeddings=vectors)
+    assert not [note for note in one.summary_["notes"] if "one document" in note]  # a corpus of one document
+
+
 def test_too_few_segments_say_why_and_stay_unclustered(twenty_vectors):
     discoverer = ThemeDiscoverer(min_size=3).fit(TWENTY.head(5), embeddings=twenty_vectors[:5])
     assert discoverer.themes_.empty

@@ -126,7 +126,8 @@ class ThemeDiscoverer:
     spread_counts_, spread_rates_ : DataFrame or None
         Themes × values of ``by`` (with an ``unclustered`` row); ``None`` without ``by``.
     summary_ : dict
-        Counts, outlier share, the methods used, and ``notes`` explaining empty or degraded results.
+        Counts, outlier share, the methods used, and ``notes`` explaining empty or degraded results and naming
+        themes of one document (:func:`one_document_notes`).
     """
 
     def __init__(self, embedder=None, hidden_layers: tuple[int, ...] = DEFAULT_HIDDEN_LAYERS, selector=None,
@@ -226,6 +227,7 @@ class ThemeDiscoverer:
         self.assignments_ = self._assignments(segments, selected, labels, theme_ids, vectors, centroids, scores)
         self.themes_ = self._themes(segments, selected, labels, theme_ids, vectors, centroids, labeller,
                                     stability, nearest)
+        notes.extend(one_document_notes(self.themes_, segments["document"]))
         self.hierarchy_, self.linkage_ = merge_tree(centroids, theme_ids, self.themes_["size"].tolist())
         self.hierarchy_["label"] = [labeller.label([theme_ids.index(t) for t in themes])
                                     for themes in self.hierarchy_["themes"]]
@@ -401,6 +403,17 @@ class ThemeDiscoverer:
         if self.themes_.empty:
             raise InputError("no themes were found, so there is no codebook fragment to write")
         return dump_codebook(codebook_fragment(self.themes_, name=name, taken=self.codebook_ids_))
+
+
+def one_document_notes(themes: pd.DataFrame, documents: pd.Series) -> list[str]:
+    """A note for each theme (rows of :data:`THEME_COLUMNS`) whose segments all come from one of several
+    ``documents``: a topic of that conversation, which its label and candidate code present as one the documents
+    share."""
+    if documents[documents != ""].nunique() < 2:
+        return []
+    return [f"{theme['theme']} ({theme['label']}) comes from one document only, {theme['documents'][0]['name']}: "
+            "a topic of that document rather than one the documents share"
+            for _, theme in themes.iterrows() if theme["n_documents"] == 1]
 
 
 def _json_ready(value):
