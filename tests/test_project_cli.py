@@ -225,6 +225,45 @@ def test_a_coded_table_of_another_segmentation_is_placed_by_text_or_refused_with
                                                                         ["iv:2", "psw_personal_gains"]]
 
 
+def test_a_coded_table_of_another_tag_whose_ids_name_their_texts_is_placed_by_id(tmp_path, capsys):
+    """Other --max-chars that split no turn here: the ids still name the segments of the texts the table holds,
+    so a text said twice ("Yeah.") is placed by its id, not refused as ambiguous."""
+    (tmp_path / "iv.txt").write_text("I: How are you?\nB: Yeah.\nI: Fine?\nB: Yeah.\n")
+    coded = pd.DataFrame({"segment_id": ["iv:3"], "text": ["Yeah."], "code": ["psw_self_disclosure"],
+                          "segmentation": [segmentation_tag(max_chars=300)]})
+    coded.to_csv(tmp_path / "coded.csv", index=False)
+    init = ["project", "init", str(tmp_path / "study.taproj"), "--codebook", str(packaged_codebook("upsides")),
+            "--input", str(tmp_path / "iv.txt"), "--coded", str(tmp_path / "coded.csv")]
+    assert run(*init) == 0, capsys.readouterr().err
+    assert "placed by their text" not in capsys.readouterr().err
+    with ProjectStore(tmp_path / "study.taproj") as store:
+        assert store.codings()[["segment_id", "code"]].values.tolist() == [["iv:3", "psw_self_disclosure"]]
+
+
+def test_a_project_of_a_segments_table_records_the_tables_segmentation(tmp_path, capsys):
+    """Its segments keep the table's ids, so they are of the table's segmentation (unknown where it has no tag),
+    not of the options project init was given; a coded table of that segmentation is placed by its ids."""
+    from theme_assist.inputs import read_segments, write_table
+
+    (tmp_path / "tr").mkdir()
+    (tmp_path / "tr" / "iv.txt").write_text("I: How are you?\nB: Yeah, fine, thanks for asking.\n")
+    segments = read_segments(tmp_path / "tr", max_chars=500)
+    write_table(segments, tmp_path / "segments.csv")
+    pd.DataFrame({"segment_id": ["iv:1"], "code": ["psw_self_disclosure"],
+                  "segmentation": [segmentation_tag(max_chars=500)]}).to_csv(tmp_path / "coded.csv", index=False)
+    init = ["project", "init", str(tmp_path / "study.taproj"), "--codebook", str(packaged_codebook("upsides")),
+            "--input", str(tmp_path / "segments.csv"), "--coded", str(tmp_path / "coded.csv")]
+    assert run(*init) == 0, capsys.readouterr().err
+    with ProjectStore(tmp_path / "study.taproj") as store:
+        assert store.segmentation == segmentation_tag(max_chars=500)
+        assert store.codings()["segment_id"].tolist() == ["iv:1"]
+    (tmp_path / "study.taproj").unlink()
+    write_table(segments.drop(columns="segmentation"), tmp_path / "segments.csv")
+    assert run(*init) == 0, capsys.readouterr().err
+    with ProjectStore(tmp_path / "study.taproj") as store:
+        assert store.segmentation == ""
+
+
 def test_a_text_code_table_whose_texts_keep_the_closing_timestamps_is_placed_by_text(tmp_path):
     # a `text, code` table (no segment_id) made when turns' texts kept f4's closing timestamps
     from theme_assist.errors import InputError

@@ -14,7 +14,7 @@ from theme_assist.codebook import Codebook
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
 from theme_assist.ingest.speakers import without_closing_timestamp
-from theme_assist.inputs import whole_numbers
+from theme_assist.inputs import TABLE_SUFFIXES, read_table, whole_numbers
 from theme_assist.project.store import ProjectStore
 from theme_assist.refi.assemble import human_codings
 from theme_assist.refi.spans import newline_offsets, with_spans
@@ -58,7 +58,7 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
     coded = coded.assign(coder=coder)
     columns = set(coded.columns)
     moved = other_segmentation(coded, segmentation) if segmentation is not None else None
-    if moved is not None:
+    if moved is not None and not _ids_name_their_texts(coded, segments):
         _place_by_text_instead(coded, moved, segmentation, source)
         columns -= {"segment_id", "turn"}
     if "segment_id" in columns and coded["segment_id"].astype(str).isin(set(segments["segment_id"])).all():
@@ -164,13 +164,25 @@ def _same_text(texts: pd.Series) -> pd.Series:
     return texts.astype(str).str.split().str.join(" ")
 
 
+def _texts_differ(placed: pd.DataFrame, segments: pd.DataFrame) -> pd.Series:
+    """Whether each row's ``text`` differs from that of the segment its ``segment_id`` names (or the id is none of
+    the segments'); a text that closes with a timestamp the segment leaves out (``... #00:01:02-3#``, as
+    transcripts were once read) is the segment's."""
+    expected = placed["segment_id"].astype(str).map(dict(zip(segments["segment_id"], _same_text(segments["text"]))))
+    texts = _same_text(placed["text"])
+    return expected.isna() | ((texts != expected) & (texts.map(without_closing_timestamp) != expected))
+
+
+def _ids_name_their_texts(coded: pd.DataFrame, segments: pd.DataFrame) -> bool:
+    """Whether every row of a table with ``segment_id`` and ``text`` names a segment of that text: then its ids
+    mean the project's segments, whatever segmentation tag it carries (other options that split no turn here)."""
+    return {"segment_id", "text"} <= set(coded.columns) and not _texts_differ(coded, segments).any()
+
+
 def _check_texts(placed: pd.DataFrame, segments: pd.DataFrame, source: str) -> None:
     """Refuse a row whose ``text`` is not the text of the segment its ``segment_id`` names (a table from another
-    segmentation, whose ids happen to exist here too); a text that closes with a timestamp the segment leaves out
-    (``... #00:01:02-3#``, as transcripts were once read) is the segment's."""
-    expected = placed["segment_id"].map(dict(zip(segments["segment_id"], _same_text(segments["text"]))))
-    texts = _same_text(placed["text"])
-    differs = (texts != expected) & (texts.map(without_closing_timestamp) != expected)
+    segmentation, whose ids happen to exist here too; see :func:`_texts_differ`)."""
+    differs = _texts_differ(placed, segments)
     if differs.any():
         row = placed[differs].iloc[0]
         raise InputError(f"{source}: the text of segment {row['segment_id']!r} is not the project's "
@@ -207,6 +219,18 @@ def _by_text(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.Dat
 
 def _quoted(text: str) -> str:
     return f"{text[:60]!r}{'…' if len(text) > 60 else ''}"
+
+
+def _tag_of_segments_table(path) -> str:
+    """The segmentation tag of a ``SEGMENTS.csv`` whose ids a project's segments keep: its ``segmentation``
+    column's one tag, or empty (not known) for a table without one, with several, or a folder of tables."""
+    from theme_assist.segment import SEGMENTATION_COLUMN, segmentation_tags
+
+    path = Path(path)
+    if not (path.is_file() and path.suffix.lower() in TABLE_SUFFIXES):
+        return ""
+    tags = segmentation_tags(read_table(path, optional=(SEGMENTATION_COLUMN,)))
+    return tags[0] if len(tags) == 1 else ""
 
 
 def create_project(path: str | Path, codebook: Codebook | None = None, input: str | Path | None = None,
@@ -269,6 +293,8 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         raise InputError("a project needs transcripts: give --input (a folder, a transcript or SEGMENTS.csv) or --qdpx")
     segments = segment_documents(documents, unit=unit, max_chars=max_chars)
     segmentation = segmentation_tag(unit, max_chars)
+    if unit == "turn" and any(turn.id for document in documents for turn in document.turns):
+        segmentation = _tag_of_segments_table(input)  # the segments keep a SEGMENTS.csv's own ids
     path = Path(path)
     store = ProjectStore(path, create=True)
     try:
@@ -282,12 +308,10 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
             human = human_codings(imported.codings, Path(qdpx).name)
             store.add_codings(codings_on_overlapping_segments(human, segments), source=Path(qdpx).name)
         if coded is not None:
-            from theme_assist.inputs import read_table
-
             table = read_table(coded, required=("code",), optional=PLACING_COLUMNS, what="coded segments")
             table = human_codings(table, str(coded))
             store.add_codings(codings_for_segments(table, segments, str(coded), documents=documents,
-                                                   segmentation=segmentation), source=Path(coded).name)
+                                                   segmentation=segmentation or None), source=Path(coded).name)
     except BaseException:
         store.close()
         for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
