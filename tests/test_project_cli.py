@@ -759,11 +759,17 @@ def test_a_warning_repeated_within_one_command_is_said_once(monkeypatch, capsys)
         for fit in range(3):
             logging.getLogger("theme_assist.codebook").warning("p.taproj codebook v1, line 3: code id 'Work' differs")
         logging.getLogger("theme_assist.codebook").warning("another warning")
+        for cause in ("disk full", "out of memory"):  # a failed fit's traceback says what failed each time
+            try:
+                raise RuntimeError(cause)
+            except RuntimeError:
+                logging.getLogger("theme_assist.project.learn").exception("background refit failed")
 
     monkeypatch.setattr(cli, "_run", command)
     main([])
-    assert capsys.readouterr().err.splitlines() == [
-        "theme-assist: warning: p.taproj codebook v1, line 3: code id 'Work' differs",
-        "theme-assist: warning: another warning"]
+    err = capsys.readouterr().err
+    assert err.splitlines()[:2] == ["theme-assist: warning: p.taproj codebook v1, line 3: code id 'Work' differs",
+                                    "theme-assist: warning: another warning"]
+    assert err.count("differs") == 1 and "RuntimeError: disk full" in err and "RuntimeError: out of memory" in err
     main([])  # the next command says it again
     assert "differs" in capsys.readouterr().err

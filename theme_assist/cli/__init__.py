@@ -60,7 +60,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 class _OncePerMessage(logging.Filter):
     """Let each distinct message through once: a review server's background refits parse the project's codebook
-    again at every fit, and would repeat its warnings for as long as the page is open."""
+    again at every fit, and would repeat its warnings for as long as the page is open. A record with an exception
+    always passes (a failed fit's traceback says what failed this time)."""
 
     def __init__(self):
         super().__init__()
@@ -68,6 +69,8 @@ class _OncePerMessage(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if record.exc_info:
+            return True
         if message in self.said:
             return False
         self.said.add(message)
