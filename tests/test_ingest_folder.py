@@ -114,6 +114,9 @@ def test_document_cells_with_a_file_suffix_find_their_metadata(tmp_path, caplog)
     ("segment_id,text\ns1,Hello.\n", "document,site\nd1,Ulm\n", "no 'document' column to join the metadata"),
     ("segment_id,document,text\ns1,d1,Hello.\n", "document,text\nd1,Ulm\n",
      "metadata field 'text' has the name of a column of the segments"),
+    # the segmentation tag's column is one of them, and the message names them
+    ("segment_id,document,text\ns1,d1,Hello.\n", "document,segmentation\nd1,urban\n",
+     r"metadata field 'segmentation' has the name of a column of the segments \(segment_id, .*segmentation\)"),
 ])
 def test_metadata_that_cannot_be_joined_is_refused(tmp_path, segments_csv, metadata_csv, message):
     (tmp_path / "segments.csv").write_text(segments_csv, encoding="utf-8")

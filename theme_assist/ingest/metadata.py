@@ -92,7 +92,8 @@ def join_metadata(segments: pd.DataFrame, metadata: pd.DataFrame, source: str | 
         raise InputError(f"{source}: the segments have no 'document' column to join the metadata on")
     clash = next((field for field in fields if field in segments.columns), None)
     if clash is not None:
-        raise InputError(f"{source}: metadata field {clash!r} has the name of a column of the segments; rename it")
+        raise InputError(f"{source}: metadata field {clash!r} has the name of a column of the segments "
+                         f"({', '.join(map(str, segments.columns))}); rename it")
     by_document = metadata.set_index("document")[fields]
     names = segments["document"].astype(str)
     matched = _row_keys(names.unique(), set(by_document.index))
