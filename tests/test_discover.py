@@ -763,3 +763,6 @@ def test_numbers_in_words_and_roman_numerals_are_no_terms():
              "more rain"]
     label = CTfidfLabeller().fit(texts, np.array([0, 0, 0, 0, 0, 1, 1])).label([0])
     assert label.startswith("week") and "seven" not in label
+    # ordinals name things: "second opinion"
+    terms = noun_phrase_ngrams(["I asked for a second opinion."])
+    assert "second opinion" in {surface for pairs in terms for _, surface in pairs}

@@ -236,10 +236,11 @@ ROMAN_NUMERALS = re.compile(r"(?:i{2,3}|vi{1,3})")
 
 
 def _is_number(token) -> bool:
-    """Whether ``token`` is a number in words or a Roman numeral ("seven", "thirty", "second", "ii"): a rating
+    """Whether ``token`` is a cardinal number in words or a Roman numeral ("seven", "thirty", "ii"): a rating
     ("Probably a seven.") or a count names no theme, and spaCy's stop words hold only some number words ("five",
-    not "seven")."""
-    return token.like_num or ROMAN_NUMERALS.fullmatch(token.lower_) is not None
+    not "seven"). Ordinals, which spaCy's ``like_num`` counts too, stay: "second opinion", "third sector"."""
+    ordinal = token.lower_.endswith(("first", "second", "third", "th"))
+    return token.like_num and not ordinal or ROMAN_NUMERALS.fullmatch(token.lower_) is not None
 
 
 #: First words of a transcriber's note in round brackets ("(laughs)", "(inaudible 00:12:01)"): round brackets hold
