@@ -28,7 +28,7 @@ def demo(
 
     from theme_assist.cli.suggest import write_suggestions
     from theme_assist.demo import DEMO_CORPUS, run_demo
-    from theme_assist.inputs import check_outputs
+    from theme_assist.inputs import check_outputs, write_table
     from theme_assist.segment import with_segmentation_of
 
     corpus = corpus or DEMO_CORPUS
@@ -72,9 +72,9 @@ def demo(
                   f"below the threshold); expected calibration error of the scores {overall['ece']:.3f}.")
 
     out.mkdir(parents=True, exist_ok=True)
+    write_table(segments, out / "segments.csv")
+    write_table(result.per_code, out / "agreement_per_code.csv")
     write_suggestions(with_segmentation_of(result.suggestions, segments), out / "suggestions.csv")
-    segments.to_csv(out / "segments.csv", index=False)
-    result.per_code.to_csv(out / "agreement_per_code.csv", index=False)
     (out / "agreement.json").write_text(json.dumps({"model": result.model_id, **overall}, indent=2))
     console.print(f"[green]✓[/] outputs in {out}/ (suggestions.csv, segments.csv, agreement.json, "
                   f"agreement_per_code.csv) in {time.perf_counter() - started:.0f} s")
