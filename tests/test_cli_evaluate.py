@@ -151,6 +151,20 @@ def test_codes_not_in_the_codebook_are_refused_before_any_fit(capsys, tmp_path, 
     assert not (tmp_path / "results" / "evaluate_named.json").exists()
 
 
+def test_coders_who_shared_the_documents_out_are_one_coding(tmp_path, own_data):
+    """Each document coded by one of two coders: one human code per segment, as suggest --train reads it."""
+    from theme_assist.benchmarks import coded_benchmark
+    from theme_assist.codebook import load_codebook
+
+    coded, codebook = own_data
+    table = pd.read_csv(coded, keep_default_na=False)
+    documents = sorted(table["document"].unique())
+    coder = table["document"].map({document: "ana" if i % 2 else "ben" for i, document in enumerate(documents)})
+    table.assign(coder=coder).to_csv(tmp_path / "shared_out.csv", index=False)
+    bench = coded_benchmark(tmp_path / "shared_out.csv", load_codebook(codebook))
+    assert len(bench.segments) == len(table)
+
+
 @pytest.mark.parametrize("with_ids", [True, False])
 def test_the_codes_of_two_coders_are_refused(capsys, tmp_path, own_data, with_ids):
     coded, codebook = own_data

@@ -155,7 +155,7 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     rows of different documents or texts, and so is a code that is not in ``codebook`` (the engines could never
     give it), as is a coding that uses one code only. Codes are read without surrounding spaces (by ``read_coded``).
     """
-    from theme_assist.inputs import coders_of, lines_of, read_coded
+    from theme_assist.inputs import coded_by_several, coders_of, lines_of, read_coded
     from theme_assist.suggest import refuse_shared_segment_ids, refuse_unknown_codes
 
     coded = read_coded(path, coder=coder)
@@ -165,8 +165,8 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     if no_document.any():
         raise InputError(f"{path}: {int(no_document.sum())} row(s) without a document ({lines_of(no_document)}): "
                          "folds are grouped by document")
-    coders = coders_of(coded)
-    if len(coders) > 1:
+    if coded_by_several(coded):  # coders who shared the transcripts out give one code per segment
+        coders = coders_of(coded)
         raise InputError(f"{path} holds the codes of {len(coders)} coders ({listed(coders)}): evaluate compares the "
                          "engine with one human code per segment, so choose one with --coder NAME (the coders' "
                          "agreement with each other, and the machine's beside it: theme-assist agree)")

@@ -126,29 +126,28 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None) ->
         frame = frame[~textless]
     if coder is not None:
         frame = rows_of_coder(frame, coder, path)
-    elif numbered:
-        _refuse_texts_of_several_coders(frame, path)
+    elif numbered and coded_by_several(frame):
+        # each row would be a segment of its own: learnt once per coder and, where they disagree, with every
+        # coder's code as right
+        coders = coders_of(frame)
+        raise InputError(f"coded segments {path} holds the codes of {len(coders)} coders ({listed(coders)}) on the "
+                         "same texts and no segment_id to say which of their rows are one segment: learn from one "
+                         "coder's rows (--coder NAME)")
     if (frame["code"] == "").all():
         raise InputError(f"coded segments {path}: no row has both a text and a code" + (f" ({without})" if without
                                                                                            else ""))
     return frame.reset_index(drop=True)
 
 
-def _refuse_texts_of_several_coders(frame: pd.DataFrame, path: str | Path) -> None:
-    """Refuse a table without ``segment_id`` where one text (of one document) was coded by several coders: each row
-    would be a segment of its own, learnt once per coder and, where they disagree, with every coder's code as right.
-    Coders who shared the work out (each their own transcripts) pass."""
-    coders = coders_of(frame)
-    if len(coders) < 2:
-        return
+def coded_by_several(frame: pd.DataFrame) -> bool:
+    """Whether one text (of one document, where there is a ``document`` column) of a coded table has the codes of
+    several coders: a double-coded table. Coders who shared the work out (each their own transcripts) give none."""
+    if len(coders_of(frame)) < 2:
+        return False
     coded = frame[frame["code"] != ""]
     coded = coded.assign(text=coded["text"].str.strip(), coder=coded["coder"].astype(str).str.strip())
     keys = [column for column in ("document", "text") if column in coded]
-    per_text = coded[coded["coder"] != ""].groupby(keys)["coder"].nunique()
-    if (per_text > 1).any():
-        raise InputError(f"coded segments {path} holds the codes of {len(coders)} coders ({listed(coders)}) on the "
-                         "same texts and no segment_id to say which of their rows are one segment: learn from one "
-                         "coder's rows (--coder NAME)")
+    return bool((coded[coded["coder"] != ""].groupby(keys)["coder"].nunique() > 1).any())
 
 
 def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
