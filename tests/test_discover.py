@@ -531,7 +531,8 @@ def test_a_theme_whose_segments_share_no_term_is_not_named_by_terms_one_segment_
     assert labeller.label([0]) == "[laughs]"  # the note they share, shown as one
     assert labeller.keywords([0])  # keywords still list what was said
     few = CTfidfLabeller().fit(texts[:5] + texts[-2:], np.array([0] * 5 + [1, 1]))
-    assert few.label([0]) != "[laughs]"  # a small theme's terms are all said once, and still name it
+    # a small theme's terms are all said once, and still name it
+    assert few.label([0]) != "[laughs]" and any(thing in few.label([0]) for thing in things[:5])
 
 
 def test_a_theme_of_backchannels_is_not_named_by_a_word_one_of_its_segments_says():
