@@ -10,6 +10,8 @@ from theme_assist.cli import main
 from theme_assist.codebook import save_codebook
 from tests.test_suggest import CODEBOOK, CODED, NEW
 from theme_assist.codebook import parse_codebook
+from theme_assist.project.testing import FakeEmbedder
+from theme_assist.suggest import CodeSuggester
 
 
 def run(args, capsys):
@@ -312,6 +314,31 @@ def test_a_suggester_saved_over_a_fine_tuned_one_loads_without_its_old_encoder(f
                         "--out", tmp_path / "b.csv"], capsys)
     assert code == 0, err
     assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
+
+
+@pytest.mark.parametrize("folder, message", [
+    ("models", "holds files that are not a saved suggester's (notes.txt); saving replaces the folder whole"),
+    ("models/notes.txt", "is a file: give a folder"),
+    ("saved", "is the folder --load-model"),
+    ("transcripts/model", "is inside the folder --input"),
+])
+def test_a_save_model_folder_that_would_lose_files_is_refused_before_any_work(files, tmp_path, capsys, folder,
+                                                                              message):
+    codebook, coded, segments = files
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "notes.txt").write_text("mine")
+    saved = tmp_path / "saved"
+    CodeSuggester(embedder=FakeEmbedder(), top_k=2).fit(CODED, parse_codebook(CODEBOOK.format(exclusive="true")))\
+        .save(saved)
+    (tmp_path / "transcripts").mkdir()
+    (tmp_path / "transcripts" / "d1.txt").write_text("I: How is work?\nR: My salary is small.\n")
+    source = {"saved": ["--load-model", saved], "transcripts/model": ["--train", coded]}.get(folder, ["--train", coded])
+    given = tmp_path / "transcripts" if folder == "transcripts/model" else segments
+    code, _, err = run(["suggest", "--codebook", codebook, *source, "--input", given, "--out", tmp_path / "o.csv",
+                        "--save-model", tmp_path / folder], capsys)
+    assert code == 2 and message in " ".join(err.split()) and len(err.strip().splitlines()) == 1, err
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["notes.txt"]
+    assert not (tmp_path / "o.csv").exists()
 
 
 def test_a_file_given_as_a_saved_suggester_is_named_as_one(files, tmp_path, capsys):

@@ -102,3 +102,34 @@ def test_bad_training_data_is_an_input_error(base):
         finetune_embedder(TEXTS, ["reflection"] * len(TEXTS), base, TINY)
     with pytest.raises(InputError, match="one label per text"):
         finetune_embedder(TEXTS, LABELS[:-1], base, TINY)
+
+
+def test_a_suggester_on_a_fine_tuned_model_is_saved_whole_with_it(tmp_path, base, tuned, monkeypatch):
+    """The suggester and its fine-tuned model are one save. The command line wrote the model after the suggester,
+    into the same folder, so a job stopped between the two left a new suggester beside an earlier model (refused
+    for another model's id) or beside none (read with the base model)."""
+    import json
+
+    from theme_assist.codebook import parse_codebook
+    from theme_assist.suggest import CodeSuggester
+    from tests.test_suggest import CODEBOOK, CODED
+
+    book = parse_codebook(CODEBOOK.format(exclusive="true"))
+    CodeSuggester(embedder=tuned, top_k=2).fit(CODED, book).save(tmp_path / "model")
+    assert "encoder/model.safetensors" in json.loads((tmp_path / "model" / "manifest.json").read_text())["files"]
+    loaded = CodeSuggester.load(tmp_path / "model", book, embedder=base)  # read with its own model
+    assert loaded.embedder.model_id == tuned.model_id and loaded.top_k == 2
+
+    def disk_full(self, folder):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FinetunedEmbedder, "save", disk_full)
+    with pytest.raises(OSError):
+        CodeSuggester(embedder=tuned, top_k=3).fit(CODED, book).save(tmp_path / "model")
+    monkeypatch.undo()
+    assert CodeSuggester.load(tmp_path / "model", book).top_k == 2  # the earlier one, whole
+
+    weights = tmp_path / "model" / "encoder" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])  # a copy cut short
+    with pytest.raises(InputError, match=r"incomplete or altered \(encoder/model.safetensors is not the file"):
+        CodeSuggester.load(tmp_path / "model", book)

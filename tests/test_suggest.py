@@ -128,7 +128,8 @@ def test_same_input_same_output(exclusive_book, embedder):
 
 def test_save_and_load_give_identical_suggestions(fitted, exclusive_book, embedder, tmp_path):
     fitted.save(tmp_path / "mini")
-    assert sorted(p.name for p in (tmp_path / "mini").iterdir()) == ["arrays.npz", "config.json", "evidence.json"]
+    assert sorted(p.name for p in (tmp_path / "mini").iterdir()) == ["arrays.npz", "config.json", "evidence.json",
+                                                                      "manifest.json"]
     with np.load(tmp_path / "mini" / "arrays.npz", allow_pickle=False) as arrays:
         assert all(arrays[name].dtype != object for name in arrays.files)
     loaded = CodeSuggester.load(tmp_path / "mini", exclusive_book, embedder=embedder)
@@ -143,6 +144,83 @@ def test_a_saved_suggester_is_refused_with_another_embedding_model(fitted, exclu
     fitted.save(tmp_path / "mini")
     with pytest.raises(InputError, match=r"fitted with embedding model all-MiniLM-L6-v2@\w+, not fake-hash@1"):
         CodeSuggester.load(tmp_path / "mini", exclusive_book, embedder=FakeEmbedder())
+
+
+def _refitted_on_swapped_codes(book, embedder):
+    """A suggester as big as ``fitted`` that suggests otherwise: work and stigma swapped in the coding."""
+    swapped = CODED.assign(code=CODED["code"].replace({"work": "stigma", "stigma": "work"}))
+    return CodeSuggester(embedder=embedder, top_k=2, threshold=0.0).fit(swapped, book)
+
+
+def test_a_save_stopped_midway_leaves_the_earlier_suggester_whole(fitted, exclusive_book, embedder, tmp_path,
+                                                                  monkeypatch):
+    """A job stopped (Ctrl+C, a time limit, a full disk) while saving over a suggester left the new config and
+    evidence beside the old weights, which loaded without error and quoted evidence of other codes."""
+    import theme_assist.suggest as suggest_module
+
+    fitted.save(tmp_path / "mini")
+    refitted = _refitted_on_swapped_codes(exclusive_book, embedder)
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(suggest_module.np, "savez", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        refitted.save(tmp_path / "mini")
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir()] == ["mini"]  # no half-written folder left beside it
+    loaded = CodeSuggester.load(tmp_path / "mini", exclusive_book, embedder=embedder)
+    pd.testing.assert_frame_equal(loaded.suggest(NEW), fitted.suggest(NEW))
+
+
+def test_a_saved_folder_of_mixed_or_missing_files_is_refused_in_one_line(fitted, exclusive_book, embedder,
+                                                                         tmp_path):
+    """What a copy cut short or a save of an earlier version stopped midway leaves: files of two suggesters."""
+    import shutil
+
+    fitted.save(tmp_path / "old")
+    _refitted_on_swapped_codes(exclusive_book, embedder).save(tmp_path / "new")
+    shutil.copy(tmp_path / "old" / "arrays.npz", tmp_path / "new" / "arrays.npz")
+    with pytest.raises(InputError, match=r"is incomplete or altered \(arrays.npz is not the file its save wrote\)"):
+        CodeSuggester.load(tmp_path / "new", exclusive_book, embedder=embedder)
+    (tmp_path / "old" / "manifest.json").unlink()
+    with pytest.raises(InputError, match=r"is incomplete or altered \(manifest.json is missing\)"):
+        CodeSuggester.load(tmp_path / "old", exclusive_book, embedder=embedder)
+
+
+def test_a_folder_saved_before_manifests_still_loads(fitted, exclusive_book, embedder, tmp_path):
+    fitted.save(tmp_path / "mini")
+    (tmp_path / "mini" / "manifest.json").unlink()
+    config = json.loads((tmp_path / "mini" / "config.json").read_text())
+    del config["manifest"]
+    (tmp_path / "mini" / "config.json").write_text(json.dumps(config))
+    loaded = CodeSuggester.load(tmp_path / "mini", exclusive_book, embedder=embedder)
+    pd.testing.assert_frame_equal(loaded.suggest(NEW), fitted.suggest(NEW))
+
+
+def test_saving_into_a_folder_of_other_files_is_refused_and_leaves_them(fitted, tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match=r"holds files that are not a saved suggester's \(notes.txt\)"):
+        fitted.save(tmp_path / "models")
+    assert [p.name for p in (tmp_path / "models").iterdir()] == ["notes.txt"]
+
+
+def test_a_file_browsers_own_files_neither_block_a_save_nor_fail_a_load(fitted, exclusive_book, embedder,
+                                                                      tmp_path):
+    fitted.save(tmp_path / "mini")
+    (tmp_path / "mini" / ".DS_Store").write_bytes(b"\0")  # what macOS's Finder leaves in a folder it showed
+    CodeSuggester.load(tmp_path / "mini", exclusive_book, embedder=embedder)
+    fitted.save(tmp_path / "mini")
+
+
+def test_a_save_through_a_link_replaces_the_folder_it_points_to(fitted, exclusive_book, embedder, tmp_path):
+    (tmp_path / "disk").mkdir()
+    (tmp_path / "models").symlink_to(tmp_path / "disk")
+    fitted.save(tmp_path / "models")
+    fitted.save(tmp_path / "models")
+    assert (tmp_path / "models").is_symlink() and (tmp_path / "disk" / "manifest.json").is_file()
+    CodeSuggester.load(tmp_path / "models", exclusive_book, embedder=embedder)
 
 
 def test_get_params_gives_every_parameter_but_the_embedder_and_round_trips(embedder):
@@ -172,6 +250,16 @@ def test_loading_refuses_another_codebook_or_a_damaged_folder(fitted, embedder, 
         CodeSuggester.load(tmp_path / "mini", fitted.codebook_, embedder=embedder)
 
 
+def _resealed(folder):
+    """Write ``folder``'s manifest anew, as a save that wrote its files as they are now would have: the loader's
+    checks beyond the manifest's then see them."""
+    from theme_assist.embed import file_hashes
+
+    hashes = file_hashes(folder)
+    hashes.pop("manifest.json")
+    (folder / "manifest.json").write_text(json.dumps({"files": hashes}))
+
+
 def _drop_key(path, key):
     data = json.loads(path.read_text())
     del data[key]
@@ -190,6 +278,7 @@ def _drop_key(path, key):
 def test_a_damaged_saved_suggester_is_one_input_error(fitted, embedder, tmp_path, damage):
     fitted.save(tmp_path / "mini")
     damage(tmp_path / "mini")
+    _resealed(tmp_path / "mini")
     with pytest.raises(InputError, match="is damaged"):
         CodeSuggester.load(tmp_path / "mini", fitted.codebook_, embedder=embedder)
 
@@ -199,6 +288,7 @@ def test_a_saved_suggester_with_weights_for_other_codes_is_refused(fitted, embed
     config = json.loads((tmp_path / "mini" / "config.json").read_text())
     config["classes"] = config["classes"][:1]
     (tmp_path / "mini" / "config.json").write_text(json.dumps(config))
+    _resealed(tmp_path / "mini")
     with pytest.raises(InputError, match="rows of weights"):
         CodeSuggester.load(tmp_path / "mini", fitted.codebook_, embedder=embedder)
 
@@ -208,6 +298,7 @@ def test_a_saved_suggester_with_weights_of_another_width_fails_in_one_line(fitte
     arrays = dict(np.load(tmp_path / "mini" / "arrays.npz"))
     arrays["coef"] = arrays["coef"][:, :5]
     np.savez(tmp_path / "mini" / "arrays.npz", **arrays)
+    _resealed(tmp_path / "mini")
     loaded = CodeSuggester.load(tmp_path / "mini", fitted.codebook_, embedder=embedder)
     with pytest.raises(InputError, match="weights expect 5 features"):
         loaded.suggest(NEW)
@@ -355,8 +446,9 @@ def test_a_suggester_saved_in_format_1_still_loads(exclusive_book, embedder, tmp
     config_file = tmp_path / "old" / "config.json"
     config = json.loads(config_file.read_text())
     config["format_version"] = 1
-    del config["hidden_layers"], config["params"]["hidden_layers"]
+    del config["hidden_layers"], config["params"]["hidden_layers"], config["manifest"]
     config_file.write_text(json.dumps(config))
+    (tmp_path / "old" / "manifest.json").unlink()  # written since format 2
     loaded = CodeSuggester.load(tmp_path / "old", exclusive_book, embedder=embedder)
     assert loaded.hidden_layers_ == ()
     pd.testing.assert_frame_equal(loaded.predict_proba(NEW), fitted.predict_proba(NEW))

@@ -55,10 +55,15 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def file_hashes(folder: Path) -> dict[str, str]:
+    """The sha256 of every file under ``folder``, by its path relative to it (``/``-separated), in sorted order."""
+    return {path.relative_to(folder).as_posix(): file_sha256(path)
+            for path in sorted(Path(folder).rglob("*")) if path.is_file()}
+
+
 def folder_sha256(folder: Path) -> str:
     """sha256 of a folder's files: of the sorted lines ``relative path<TAB>sha256 of the file``."""
-    lines = [f"{path.relative_to(folder).as_posix()}\t{file_sha256(path)}"
-             for path in sorted(Path(folder).rglob("*")) if path.is_file()]
+    lines = [f"{name}\t{digest}" for name, digest in file_hashes(folder).items()]
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 

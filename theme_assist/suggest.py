@@ -38,12 +38,21 @@ import pandas as pd
 from theme_assist import __version__
 from theme_assist.codebook import Codebook
 from theme_assist.embed import (DEFAULT_HIDDEN_LAYERS, Embedder, RepresentedRows, check_layers, embed_with_layers,
-                                usable_layers)
+                                file_hashes, usable_layers)
 from theme_assist.errors import InputError
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
+from theme_assist.finetune import FinetunedEmbedder
 
 FORMAT_VERSION = 2
 """Format 2 adds ``hidden_layers``; format 1 (sentence embedding alone) is still read."""
+ENCODER_FOLDER = "encoder"
+"""Where a suggester fitted on a fine-tuned embedding model keeps that model, inside its saved folder."""
+MANIFEST = "manifest.json"
+"""Written last into a saved suggester's folder: the sha256 of each of its other files, which loading checks."""
+SAVED_NAMES = ("config.json", "evidence.json", "arrays.npz", ENCODER_FOLDER, MANIFEST)
+"""What a saved suggester's folder holds."""
+SYSTEM_FILES = (".DS_Store", "Thumbs.db", "desktop.ini")
+"""Files a file browser leaves in the folders it shows: neither refused by a save (which drops them) nor checked."""
 ANCHOR_PREFIX = "codebook:"
 UNLEARNED_INTERCEPT = -1e4
 """Intercept of a code the head had no example of: its score is 0."""
@@ -561,15 +570,24 @@ class CodeSuggester:
 
     # ------------------------------------------------------------------ persistence
     def save(self, folder: str | Path) -> Path:
-        """Write the fitted suggester as ``config.json``, ``evidence.json`` and ``arrays.npz`` (no pickle)."""
+        """Write the fitted suggester as ``config.json``, ``evidence.json`` and ``arrays.npz`` (no pickle), a
+        fine-tuned embedding model in ``encoder/``, and last ``manifest.json`` with the sha256 of each.
+
+        The folder appears whole or not at all (:func:`~theme_assist.refi.atomic.atomic_folder`): it is written
+        beside ``folder`` and swapped in when complete, so a save stopped midway leaves an earlier suggester there
+        as it was. An existing folder that holds anything else is refused (:func:`refuse_replacing_other_files`).
+        """
+        from theme_assist.refi.atomic import atomic_folder
+
         self._check_fitted()
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        target = Path(folder).resolve()  # a link is written through, as by write_table
+        target.parent.mkdir(parents=True, exist_ok=True)
+        refuse_replacing_other_files(target)
         params = self.get_params()
         config = {"format_version": FORMAT_VERSION, "theme_assist_version": __version__, "mode": self.mode_,
                   "embedding_model_id": self.model_id_, "codebook_hash": self.codebook_hash_,
                   "codebook_name": self.codebook_.name, "exclusive": self.exclusive_, "classes": self.classes_,
-                  "params": params}
+                  "params": params, "manifest": MANIFEST}
         arrays = {"evidence_vectors": self.evidence_vectors_}
         if self.mode_ == "zero-shot":
             arrays["prototypes"] = self.prototypes_
@@ -581,19 +599,27 @@ class CodeSuggester:
             config["hidden_layers"] = list(self.hidden_layers_)
             config["features"], feature_arrays = self.features_.to_state()
             arrays.update(feature_arrays)
-        (folder / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
-        (folder / "evidence.json").write_text(json.dumps(
-            {"ids": self.evidence_ids_, "texts": self.evidence_texts_, "labels": self.evidence_labels_},
-            ensure_ascii=False), encoding="utf-8")
-        np.savez(folder / "arrays.npz", **arrays)
-        return folder
+        with atomic_folder(target, force=True) as building:
+            (building / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+            (building / "evidence.json").write_text(json.dumps(
+                {"ids": self.evidence_ids_, "texts": self.evidence_texts_, "labels": self.evidence_labels_},
+                ensure_ascii=False), encoding="utf-8")
+            np.savez(building / "arrays.npz", **arrays)
+            if isinstance(self.embedder, FinetunedEmbedder):
+                self.embedder.save(building / ENCODER_FOLDER)
+            (building / MANIFEST).write_text(json.dumps({"files": file_hashes(building)}, indent=2),
+                                             encoding="utf-8")
+        return Path(folder)
 
     @classmethod
     def load(cls, folder: str | Path, codebook: Codebook, embedder=None) -> "CodeSuggester":
-        """Read a suggester written by :meth:`save`, refusing another codebook or embedding model."""
+        """Read a suggester written by :meth:`save`, refusing another codebook or embedding model, and a folder
+        whose files are not those its save wrote (:data:`MANIFEST`). One saved with a fine-tuned embedding model
+        is read with that model (its ``encoder/``), not ``embedder``."""
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
             raise InputError(f"{folder} is not a saved suggester (a file; a suggester is saved as a folder)")
+        _check_manifest(folder)
         try:
             config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
             evidence = json.loads((folder / "evidence.json").read_text(encoding="utf-8"))
@@ -615,6 +641,10 @@ class CodeSuggester:
         if config.get("format_version") not in (1, FORMAT_VERSION):
             raise InputError(f"saved suggester in {folder} has format {config.get('format_version')}, "
                              f"this version reads formats 1 to {FORMAT_VERSION}")
+        if config.get("manifest") and not (folder / MANIFEST).is_file():
+            raise InputError(_incomplete(folder, f"{MANIFEST} is missing"))
+        if (folder / ENCODER_FOLDER).is_dir():  # saved with a fine-tuned embedding model
+            embedder = FinetunedEmbedder.load(folder / ENCODER_FOLDER)
         if config["codebook_hash"] != codebook.content_hash():
             raise InputError(f"saved suggester in {folder} was fitted on another codebook "
                              f"({config['codebook_name']!r}); refit it on this one")
@@ -646,6 +676,43 @@ class CodeSuggester:
         suggester._set_evidence(evidence["ids"], evidence["texts"], evidence["labels"], arrays["evidence_vectors"])
         suggester._resolve_threshold()
         return suggester
+
+
+def refuse_replacing_other_files(folder: str | Path) -> None:
+    """Refuse to save a suggester into an existing folder holding anything but a saved suggester's files
+    (:data:`SAVED_NAMES`): a save replaces the folder whole."""
+    folder = Path(folder)
+    others = sorted(path.name for path in folder.iterdir()
+                    if path.name not in SAVED_NAMES + SYSTEM_FILES) if folder.is_dir() else []
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise InputError(f"{folder} holds files that are not a saved suggester's ({shown}); saving replaces the "
+                         "folder whole: give a new or empty folder")
+
+
+def _incomplete(folder: Path, what: str) -> str:
+    return (f"saved suggester in {folder} is incomplete or altered ({what}): save it again, or copy the whole "
+            "folder again")
+
+
+def _check_manifest(folder: Path) -> None:
+    """Refuse a saved folder whose files differ from those its :data:`MANIFEST` lists (a folder without one,
+    written before manifests were, is not checked)."""
+    try:
+        listed = dict(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"])
+    except FileNotFoundError:
+        return
+    except (ValueError, OSError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
+        raise InputError(f"saved suggester in {folder} is damaged ({MANIFEST}: {exc or type(exc).__name__})") from None
+    found = {name: digest for name, digest in file_hashes(folder).items()
+             if name != MANIFEST and name.split("/")[0] in SAVED_NAMES and name.split("/")[-1] not in SYSTEM_FILES}
+    for name in sorted(set(listed) | set(found)):
+        if name not in found:
+            raise InputError(_incomplete(folder, f"{name} is missing"))
+        if name not in listed:
+            raise InputError(_incomplete(folder, f"{name} is not one of the files its save wrote"))
+        if listed[name] != found[name]:
+            raise InputError(_incomplete(folder, f"{name} is not the file its save wrote"))
 
 
 def uncalibrated_note(suggester: CodeSuggester) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 from typing import Optional
@@ -88,10 +87,10 @@ def suggest(
     from theme_assist.codebook import load_codebook
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
-    from theme_assist.finetune import FINETUNE_CONFIG, FinetunedEmbedder, finetune_embedder
+    from theme_assist.finetune import finetune_embedder
     from theme_assist.inputs import check_outputs, read_coded, read_segments, write_table
     from theme_assist.segment import with_segmentation_of
-    from theme_assist.suggest import CodeSuggester, codes_per_segment, uncalibrated_note
+    from theme_assist.suggest import CodeSuggester, codes_per_segment, refuse_replacing_other_files, uncalibrated_note
 
     console = message_console()
     started = time.perf_counter()
@@ -99,6 +98,8 @@ def suggest(
                   {"--codebook": codebook, "--input": input, "--train": train, "--metadata": metadata,
                    "--load-model": load_model}, folders=("--save-model",),
                   tables=("--out", "--segments-out"))  # fail before the work, not after it
+    if save_model:
+        refuse_replacing_other_files(save_model)
     part = parse_shard(shard) if shard is not None else None
     book = load_codebook(codebook)
     segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata, recursive=recursive)
@@ -114,8 +115,6 @@ def suggest(
     if finetune and not train:
         raise InputError("--finetune needs coded segments to learn from (--train CODED.csv)")
     if load_model:
-        if (load_model / "encoder").is_dir():  # saved with --finetune
-            embedder = FinetunedEmbedder.load(load_model / "encoder")
         suggester = CodeSuggester.load(load_model, book, embedder=embedder)
         if threshold is not None:
             suggester.threshold = threshold
@@ -136,13 +135,7 @@ def suggest(
         if note := uncalibrated_note(suggester):
             console.print(f"note: {note}", highlight=False)
     if save_model:
-        suggester.save(save_model)
-        encoder_folder = save_model / "encoder"
-        if isinstance(embedder, FinetunedEmbedder):
-            embedder.save(encoder_folder)
-        elif (encoder_folder / FINETUNE_CONFIG).is_file():
-            # an earlier fine-tuned suggester's encoder, which --load-model would take for this one's
-            shutil.rmtree(encoder_folder)
+        suggester.save(save_model)  # with a fine-tuned embedding model, in its encoder/
     console.print(f"suggesting for {len(segments)} segments…")
     suggestions = suggester.suggest(segments, top_k=top_k)
     if segments_out:
