@@ -91,8 +91,9 @@ def test_tampered_or_missing_saved_model_is_refused(tmp_path, tuned):
     folder = tuned.save(tmp_path / "encoder")
     weights = folder / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:-1] + b"\0")
-    with pytest.raises(InputError, match="integrity check"):
+    with pytest.raises(InputError, match="integrity check") as refusal:
         FinetunedEmbedder.load(folder)
+    assert "fine-tune and save it again" in str(refusal.value) and "package" not in str(refusal.value)
     with pytest.raises(InputError, match="no fine-tuned embedding model"):
         FinetunedEmbedder.load(tmp_path / "elsewhere")
 

@@ -87,16 +87,16 @@ def packaged_model_dir() -> Path:
     return package / "model"
 
 
-def verify_weights(model_dir: Path, expected_sha256: str) -> None:
-    """Refuse a model folder whose ``model.safetensors`` does not have the expected sha256."""
+def verify_weights(model_dir: Path, expected_sha256: str, remedy: str = "reinstall the model package") -> None:
+    """Refuse a model folder whose ``model.safetensors`` does not have the expected sha256, saying ``remedy``."""
     weights = model_dir / "model.safetensors"
     if not weights.is_file():
-        raise InputError(f"model weights {weights} are missing; reinstall the model package")
+        raise InputError(f"model weights {weights} are missing; {remedy}")
     actual = file_sha256(weights)
     if actual != expected_sha256:
         raise InputError(
             f"model weights {weights} fail the integrity check (sha256 {actual[:12]}…, expected "
-            f"{expected_sha256[:12]}…); refusing to load them — reinstall the model package"
+            f"{expected_sha256[:12]}…); refusing to load them — {remedy}"
         )
 
 

@@ -130,7 +130,8 @@ class FinetunedEmbedder(Embedder):
             raise InputError(f"{folder} holds no fine-tuned embedding model ({FINETUNE_CONFIG} is missing)") from None
         except json.JSONDecodeError as exc:
             raise InputError(f"{folder / FINETUNE_CONFIG} is damaged ({exc})") from None
-        verify_weights(folder, config["weights_sha256"])
+        verify_weights(folder, config["weights_sha256"],  # not the packaged model's: no package to reinstall
+                       remedy="fine-tune and save it again (a save or copy that did not finish leaves other weights)")
         embedder = cls(model=str(folder), cache_dir=cache_dir, batch_size=batch_size, device=device,
                        finetuned_id=config["model_id"])
         embedder._model = Embedder(model=str(folder), device=device).load_model()
