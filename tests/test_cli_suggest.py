@@ -328,11 +328,11 @@ def test_a_save_model_folder_that_would_lose_files_is_refused_before_any_work(fi
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "notes.txt").write_text("mine")
     saved = tmp_path / "saved"
-    CodeSuggester(embedder=FakeEmbedder(), top_k=2).fit(CODED, parse_codebook(CODEBOOK.format(exclusive="true")))\
-        .save(saved)
+    fitted = CodeSuggester(embedder=FakeEmbedder()).fit(CODED, parse_codebook(CODEBOOK.format(exclusive="true")))
+    fitted.save(saved)
     (tmp_path / "transcripts").mkdir()
     (tmp_path / "transcripts" / "d1.txt").write_text("I: How is work?\nR: My salary is small.\n")
-    source = {"saved": ["--load-model", saved], "transcripts/model": ["--train", coded]}.get(folder, ["--train", coded])
+    source = ["--load-model", saved] if folder == "saved" else ["--train", coded]
     given = tmp_path / "transcripts" if folder == "transcripts/model" else segments
     code, _, err = run(["suggest", "--codebook", codebook, *source, "--input", given, "--out", tmp_path / "o.csv",
                         "--save-model", tmp_path / folder], capsys)
