@@ -158,6 +158,30 @@ def test_a_table_stopped_while_written_leaves_the_earlier_one_whole_and_no_half_
     assert linked.is_symlink() and "stigma" in (tmp_path / "shared" / "suggestions.csv").read_text(encoding="utf-8")
 
 
+def test_a_codebook_or_report_stopped_while_written_leaves_the_earlier_one_whole(tmp_path, monkeypatch):
+    """project export --codebook, discover --out / --codebook-out, evaluate's and the demo's reports: a half YAML
+    codebook read back with fewer codes, as if whole."""
+    from pathlib import Path
+
+    from theme_assist.codebook import load_codebook, save_codebook
+
+    out = tmp_path / "codebook.yaml"
+    save_codebook(load_codebook(packaged_codebook("upsides")), out)
+    earlier = out.read_text(encoding="utf-8")
+    write_text = Path.write_text
+
+    def cut_short(path, text, **options):
+        write_text(path, text[: len(text) // 2], **options)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", cut_short)
+    with pytest.raises(OSError):
+        save_codebook(load_codebook(packaged_codebook("upsides")), out)
+    monkeypatch.undo()
+    assert out.read_text(encoding="utf-8") == earlier
+    assert [path.name for path in tmp_path.iterdir()] == ["codebook.yaml"]
+
+
 @pytest.mark.parametrize("args, named", [
     (["suggest", "--codebook", "cb.yaml", "--input", "", "--out", "o.csv"], "to --input"),
     (["agree", ""], "an empty value was given"),

@@ -485,8 +485,10 @@ def dump_codebook(codebook: Codebook) -> str:
 
 
 def save_codebook(codebook: Codebook, path: str | Path) -> None:
-    """Write a codebook as YAML that :func:`load_codebook` reads back unchanged."""
-    Path(path).write_text(dump_codebook(codebook), encoding="utf-8")
+    """Write a codebook as YAML that :func:`load_codebook` reads back unchanged, whole or not at all."""
+    from theme_assist.refi.atomic import write_text_whole
+
+    write_text_whole(path, dump_codebook(codebook))
 
 
 def packaged_codebook(name: str = "upsides") -> Path:

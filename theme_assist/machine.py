@@ -96,11 +96,12 @@ def write_results(folder: Path, stem: str, payload: dict, markdown, packages: tu
     packages : tuple of str
         Further distributions whose versions belong in the description (a library the benchmark compares with).
     """
+    from theme_assist.refi.atomic import write_text_whole
+
     machine = describe_machine(packages)
     result = {"machine": machine, **payload}
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{stem}.json").write_text(json.dumps(result, indent=1, default=float, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
+    write_text_whole(folder / f"{stem}.json", json.dumps(result, indent=1, default=float, ensure_ascii=False) + "\n")
     render_results(folder, stem, markdown, result)
     return machine
 
@@ -108,11 +109,12 @@ def write_results(folder: Path, stem: str, payload: dict, markdown, packages: tu
 def render_results(folder: Path, stem: str, markdown, result: dict | None = None) -> None:
     """Write ``stem.md`` from ``result`` (by default, read from ``stem.json``): the ``markdown`` lines (or what the
     function ``markdown`` makes of the result), then the machine's paragraph."""
+    from theme_assist.refi.atomic import write_text_whole
+
     if result is None:
         result = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
     lines = markdown(result) if callable(markdown) else markdown
-    (folder / f"{stem}.md").write_text("\n".join([*lines, "", machine_markdown(result["machine"]), ""]),
-                                       encoding="utf-8")
+    write_text_whole(folder / f"{stem}.md", "\n".join([*lines, "", machine_markdown(result["machine"]), ""]))
 
 
 def rerun_command(script: str, options: dict) -> str:

@@ -29,6 +29,7 @@ def demo(
     from theme_assist.cli.suggest import write_suggestions
     from theme_assist.demo import DEMO_CORPUS, run_demo
     from theme_assist.inputs import check_outputs, write_table
+    from theme_assist.refi.atomic import write_text_whole
     from theme_assist.segment import with_segmentation_of
 
     corpus = corpus or DEMO_CORPUS
@@ -75,7 +76,7 @@ def demo(
     write_table(segments, out / "segments.csv")
     write_table(result.per_code, out / "agreement_per_code.csv")
     write_suggestions(with_segmentation_of(result.suggestions, segments), out / "suggestions.csv")
-    (out / "agreement.json").write_text(json.dumps({"model": result.model_id, **overall}, indent=2))
+    write_text_whole(out / "agreement.json", json.dumps({"model": result.model_id, **overall}, indent=2))
     console.print(f"[green]✓[/] outputs in {out}/ (suggestions.csv, segments.csv, agreement.json, "
                   f"agreement_per_code.csv) in {time.perf_counter() - started:.0f} s")
 

@@ -100,6 +100,7 @@ def discover(
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, read_coded, read_segments
+    from theme_assist.refi.atomic import write_text_whole
 
     console = message_console()
     started = time.perf_counter()
@@ -149,7 +150,7 @@ def discover(
     with console.status(f"discovering themes in {len(segments)} segments…"):
         discoverer.fit(segments, suggester=suggester)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(discoverer.to_json(), encoding="utf-8")
+    write_text_whole(out, discoverer.to_json())
     summary = discoverer.summary_
     if len(discoverer.themes_):
         table_console().print(themes_table(discoverer, by))
@@ -158,7 +159,7 @@ def discover(
     if codebook_out:
         if len(discoverer.themes_):
             codebook_out.parent.mkdir(parents=True, exist_ok=True)
-            codebook_out.write_text(discoverer.to_codebook_fragment(), encoding="utf-8")
+            write_text_whole(codebook_out, discoverer.to_codebook_fragment())
         else:
             console.print(f"[yellow]note:[/] no themes, so no codebook fragment was written to {codebook_out}")
     console.print(

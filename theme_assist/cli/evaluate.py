@@ -45,6 +45,7 @@ def evaluate(
                                        plot_learning_curve, reliability_notes, report_markdown, summarise)
     from theme_assist.inputs import check_outputs
     from theme_assist.machine import describe_machine, machine_markdown
+    from theme_assist.refi.atomic import write_text_whole
 
     try:
         size_list = [None if s.strip() == "all" else int(s) for s in sizes.split(",")]
@@ -97,12 +98,12 @@ def evaluate(
                 "machine_markdown": machine_markdown(machine)}
         stem = folder / (f"evaluate_{bench.name}" if model is None else
                          f"evaluate_{bench.name}@{safe_name(Path(model).name)}")
-        stem.with_suffix(".json").write_text(json.dumps(
+        write_text_whole(stem.with_suffix(".json"), json.dumps(
             {**{k: v for k, v in meta.items() if k != "machine_markdown"},
              "summary": summary.to_dict(orient="records"), "per_code": per_code.to_dict(orient="records"),
              "folds": results.to_dict(orient="records")},
             indent=1, default=float))
-        stem.with_suffix(".md").write_text(report_markdown(bench.name, summary, meta, per_code))
+        write_text_whole(stem.with_suffix(".md"), report_markdown(bench.name, summary, meta, per_code))
         metric = meta["goal"][0] if meta["goal"] else "kappa"
         plot_learning_curve(bench.name, summary, stem.with_suffix(".png"), metric=metric,
                             human_kappa=bench.human_kappa, goal=meta["goal"])

@@ -42,6 +42,13 @@ def atomic_file(target: str | Path) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
+def write_text_whole(target: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``target`` whole or not at all (:func:`atomic_file`), through a link to its
+    file: a command stopped while writing leaves the earlier file as it was, not a half one that reads as whole."""
+    with atomic_file(Path(target).resolve()) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+
+
 @contextmanager
 def atomic_folder(target: str | Path, force: bool = False) -> Iterator[Path]:
     """Yield an empty temporary folder next to ``target``; on success it becomes ``target``.
