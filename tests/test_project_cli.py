@@ -225,6 +225,34 @@ def test_a_coded_table_of_another_segmentation_is_placed_by_text_or_refused_with
                                                                         ["iv:2", "psw_personal_gains"]]
 
 
+def test_a_coded_table_of_other_options_is_placed_by_document_and_turn(tmp_path, capsys):
+    """A --segments-out table coded in a spreadsheet (its segmentation column kept, as the README asks) goes into a
+    project segmented by sentence: its ids name other segments, but its turns are this version's and say its
+    texts, so each row codes every sentence of its turn (placed by text, a turn's text is no sentence's: it was
+    refused)."""
+    from theme_assist.inputs import read_segments
+
+    (tmp_path / "tr").mkdir()
+    (tmp_path / "tr" / "iv.txt").write_text("I: How are you? Did you sleep?\nB: Yes. Very well, thanks.\n")
+    coded = read_segments(tmp_path / "tr")[["segment_id", "document", "turn", "text", "segmentation"]]
+    coded.assign(code=["psw_self_disclosure", "psw_personal_gains"]).to_csv(tmp_path / "coded.csv", index=False)
+    init = ["project", "init", str(tmp_path / "study.taproj"), "--codebook", str(packaged_codebook("upsides")),
+            "--input", str(tmp_path / "tr"), "--coded", str(tmp_path / "coded.csv"), "--unit", "sentence"]
+    assert run(*init) == 0, capsys.readouterr().err
+    assert "its rows are placed by document and turn, not by segment_id" in " ".join(capsys.readouterr().err.split())
+    with ProjectStore(tmp_path / "study.taproj") as store:
+        assert store.codings()[["segment_id", "code"]].values.tolist() == [
+            ["iv:0", "psw_self_disclosure"], ["iv:1", "psw_self_disclosure"],
+            ["iv:2", "psw_personal_gains"], ["iv:3", "psw_personal_gains"]]
+    # another version's turns may be other turns, and turns that do not say the rows' texts are other turns:
+    # placed by text, as before (here refused: no sentence has it)
+    (tmp_path / "study.taproj").unlink()
+    for other in (coded.assign(segmentation="v0-turn-1000"), coded.assign(turn=["1", "0"])):
+        other.assign(code=["psw_self_disclosure", "psw_personal_gains"]).to_csv(tmp_path / "coded.csv", index=False)
+        assert run(*init) == 2
+        assert "its rows are placed by their text" in " ".join(capsys.readouterr().err.split())
+
+
 def test_a_coded_table_of_another_tag_whose_ids_name_their_texts_is_placed_by_id(tmp_path, capsys):
     """Other --max-chars that split no turn here: the ids still name the segments of the texts the table holds,
     so a text said twice ("Yeah.") is placed by its id, not refused as ambiguous."""

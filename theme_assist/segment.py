@@ -213,6 +213,12 @@ def other_segmentation(table: pd.DataFrame, current: str) -> str | None:
     return tags[0] if tags else None
 
 
+def same_turns(first: str, second: str) -> bool:
+    """Whether segmentation tags ``first`` and ``second`` number a document's turns alike: tags of one
+    :data:`SEGMENTATION_VERSION`, whose readers make the turns that ``--unit`` and ``--max-chars`` only split."""
+    return first.split("-", 1)[0] == second.split("-", 1)[0]
+
+
 def segmentation_tags(table: pd.DataFrame) -> list[str]:
     """The segmentation tags a table with segment ids carries (its :data:`SEGMENTATION_COLUMN`), sorted, empty
     cells aside; none for a table without the column."""

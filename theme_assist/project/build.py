@@ -18,7 +18,7 @@ from theme_assist.inputs import TABLE_SUFFIXES, read_table, whole_numbers
 from theme_assist.project.store import ProjectStore
 from theme_assist.refi.assemble import human_codings
 from theme_assist.refi.spans import newline_offsets, with_spans
-from theme_assist.segment import other_segmentation
+from theme_assist.segment import other_segmentation, same_turns
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +33,9 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
     ``documents`` are the project's documents, whose texts the segments' ``start`` and ``end`` count.
     ``segmentation``: the :func:`~theme_assist.segment.segmentation_tag` of ``segments``. A table that carries
     another (a ``segmentation`` column written by another version of theme_assist, or with other segmenting
-    options) names other segments by the same ids and turns: its rows are placed by their text (and span, if it
-    has one), which is said in a warning, and a table without text is refused.
+    options) names other segments by the same ids: its rows are placed by ``document`` and ``turn`` where its tag
+    is of this version (other options split the same turns), else by their text (and span, if it has one), which
+    is said in a warning; a table with neither is refused.
 
     A row is placed, in this order of preference, by
 
@@ -59,8 +60,7 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
     columns = set(coded.columns)
     moved = other_segmentation(coded, segmentation) if segmentation is not None else None
     if moved is not None and not _ids_name_their_texts(coded, segments):
-        _place_by_text_instead(coded, moved, segmentation, source)
-        columns -= {"segment_id", "turn"}
+        columns -= _place_otherwise(coded, segments, moved, segmentation, source)
     if "segment_id" in columns and coded["segment_id"].astype(str).isin(set(segments["segment_id"])).all():
         placed = coded.assign(segment_id=coded["segment_id"].astype(str))
         if "text" in coded:
@@ -82,16 +82,41 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
     return placed[["segment_id", "code", "coder"]].reset_index(drop=True)
 
 
-def _place_by_text_instead(coded: pd.DataFrame, moved: str, segmentation: str, source: str) -> None:
-    """Say in a warning that the rows of a table made by segmentation ``moved`` are placed by their text; refuse
-    a table without text, whose segment ids and turns may name other segments, in one line saying what to do."""
+def _place_otherwise(coded: pd.DataFrame, segments: pd.DataFrame, moved: str, segmentation: str,
+                     source: str) -> set[str]:
+    """The columns not to place the rows of a table made by segmentation ``moved`` by: its segment ids, and its
+    turns unless ``moved`` is of this version (:func:`~theme_assist.segment.same_turns`) and each row's text is
+    said in its turn (:func:`_texts_in_their_turns`). Say in a warning what its rows are placed by instead
+    (document and turn, or text); refuse a table without text, in one line saying what to do."""
     what = (f"{source}: its segment ids come from segmentation {moved}, and this project's transcripts are "
             f"segmented as {segmentation} (another version of theme_assist, or other --unit/--max-chars)")
     if "text" not in coded or (coded["text"].astype(str).str.strip() == "").all():
         raise InputError(f"{what}, so its ids may name other segments, and it has no text to place its rows by: "
                          "export the segments with this version (suggest --segments-out) and map your codes onto "
                          "them by their text, or use the theme_assist version and options that made the table")
+    if same_turns(moved, segmentation) and _texts_in_their_turns(coded, segments):
+        logger.warning("%s: its rows are placed by document and turn, not by segment_id", what)
+        return {"segment_id"}
     logger.warning("%s: its rows are placed by their text, not by segment_id", what)
+    return {"segment_id", "turn"}
+
+
+def _texts_in_their_turns(coded: pd.DataFrame, segments: pd.DataFrame) -> bool:
+    """Whether every row of a coded table has ``document``, ``turn`` and a ``text`` said in that turn of the
+    project (its segments' texts put together), spaces aside (the sentencizer may split "[laughter]" after its
+    bracket): a table of other ``--unit``/``--max-chars`` (a turn of a sentence project, a sentence of a turn
+    project) whose turns are the project's."""
+    if not {"document", "turn", "text"} <= set(coded.columns):
+        return False
+    turns = (segments.assign(text=_without_spaces(segments["text"]), turn=segments["turn"].astype(str))
+             .groupby(["document", "turn"], sort=False)["text"].agg("".join))
+    said = dict(zip(turns.index, turns))
+    keys = zip(coded["document"].astype(str), coded["turn"].astype(str).str.strip())
+    return all(text and text in said.get(key, "") for key, text in zip(keys, _without_spaces(coded["text"])))
+
+
+def _without_spaces(texts: pd.Series) -> pd.Series:
+    return texts.astype(str).str.replace(r"\s+", "", regex=True)
 
 
 def _spans_on_read_texts(spans: pd.DataFrame, documents: list[Document], source: str) -> pd.DataFrame:
