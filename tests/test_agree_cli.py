@@ -148,6 +148,11 @@ def test_a_project_codings_export_is_read_as_long_ratings(capsys, tmp_path):
     assert pd.read_csv(codings).columns.tolist() == ["segment_id", "code", "coder", "segmentation"]
     result = json.loads(run(capsys, codings, "--format", "json", "-m", "percent")[1])
     assert result["percent"]["n_units"] == 4 and result["percent"]["value"] == 0.75
+    # pivoted wide in a spreadsheet, its segmentation column kept beside the coders' is no coder
+    wide = pd.read_csv(codings).pivot(index=["segment_id", "segmentation"], columns="coder", values="code")
+    wide.reset_index().to_csv(tmp_path / "wide.csv", index=False)
+    result = json.loads(run(capsys, tmp_path / "wide.csv", "--format", "json", "-m", "percent")[1])
+    assert result["percent"]["n_coders"] == 2 and result["percent"]["value"] == 0.75
 
 
 def test_long_single_label_file_is_a_plain_table(capsys, tmp_path):

@@ -4,7 +4,8 @@ span codings and the machine's suggestions.
 Wide
     The first column names the unit, every other column is a coder; an empty cell is a missing rating. Ratings
     are category labels or numbers (a table of numbers only is read as numbers). A column with a blank header
-    and no ratings (a spreadsheet's trailing separators) is not a coder.
+    and no ratings (a spreadsheet's trailing separators) is not a coder, nor is a ``segmentation`` column (the
+    segmentation tag theme_assist writes beside segment ids; it is no rating in a long file either).
 Long
     Exactly the columns ``unit``, ``coder``, ``code`` (the unit may be called ``segment_id``, as in ``theme-assist
     project export --codings``). One row per unit and coder is single-label data; several rows for some unit and
@@ -137,9 +138,9 @@ def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | Span
     if set(SPAN_COLUMNS) <= set(lowered):
         return _span_codings(frame[[lowered[name] for name in SPAN_COLUMNS]].set_axis(list(SPAN_COLUMNS), axis=1),
                              path, min_coders)
+    # the segmentation a table's segment ids come from (kept when a project export is pivoted wide) is no rating
+    frame = frame.drop(columns=[column for column in frame.columns if column.lower() == SEGMENTATION_COLUMN])
     if {"coder", "code"} <= {column.lower() for column in frame.columns}:  # long format
-        # the segmentation a project export's segment ids come from is not a rating
-        frame = frame.drop(columns=[column for column in frame.columns if column.lower() == SEGMENTATION_COLUMN])
         names = {column: "unit" if column.lower() in UNIT_ALIASES else column.lower() for column in frame.columns}
         if sorted(names.values()) != sorted(LONG_COLUMNS):
             raise InputError(f"{path} looks like a long ratings file (it has 'coder' and 'code' columns), which has "
