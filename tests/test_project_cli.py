@@ -253,6 +253,29 @@ def test_a_coded_table_of_other_options_is_placed_by_document_and_turn(tmp_path,
         assert "its rows are placed by their text" in " ".join(capsys.readouterr().err.split())
 
 
+def test_a_coded_table_of_other_turns_is_refused_not_placed_on_other_segments(tmp_path, capsys):
+    """A project made from a SEGMENTS.csv of sentences numbers its rows as turns; a reference coding by document
+    and turn of the transcripts landed on the n-th sentence, not on turn n, without a word."""
+    from theme_assist.inputs import read_segments, write_table
+
+    (tmp_path / "tr").mkdir()
+    (tmp_path / "tr" / "iv.txt").write_text("I: How are you? Did you sleep?\nB: Yes. Very well, thanks.\n")
+    write_table(read_segments(tmp_path / "tr", unit="sentence"), tmp_path / "segments.csv")
+    pd.DataFrame({"document": ["iv", "iv"], "turn": ["0", "1"], "text": ["How are you? Did you sleep?",
+                                                                        "Yes. Very well, thanks."],
+                  "code": ["psw_self_disclosure", "psw_personal_gains"]}).to_csv(tmp_path / "coded.csv", index=False)
+    init = ["project", "init", str(tmp_path / "study.taproj"), "--codebook", str(packaged_codebook("upsides")),
+            "--coded", str(tmp_path / "coded.csv"), "--input"]
+    assert run(*init, str(tmp_path / "segments.csv")) == 2
+    assert ("coded.csv: turn 0 of document 'iv' in the project does not say the text 'How are you? Did you sleep?' "
+            "(2 rows differ)") in " ".join(capsys.readouterr().err.split())
+    assert not (tmp_path / "study.taproj").exists()
+    # from the transcripts, by sentence, each row codes every sentence of its turn
+    assert run(*init, str(tmp_path / "tr"), "--unit", "sentence") == 0
+    with ProjectStore(tmp_path / "study.taproj") as store:
+        assert store.codings()["code"].tolist() == ["psw_self_disclosure"] * 2 + ["psw_personal_gains"] * 2
+
+
 def test_a_coded_table_of_another_tag_whose_ids_name_their_texts_is_placed_by_id(tmp_path, capsys):
     """Other --max-chars that split no turn here: the ids still name the segments of the texts the table holds,
     so a text said twice ("Yeah.") is placed by its id, not refused as ambiguous."""

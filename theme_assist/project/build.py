@@ -41,7 +41,7 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
 
     * its ``segment_id`` when every id is the project's (a ``text`` column, if any, must then be the segment's);
     * ``document`` and ``turn``: every segment of that speaker turn (the layout of a reference coding such as
-      ``corpora/demo/reference_coding.csv``);
+      ``corpora/demo/reference_coding.csv``; a ``text`` column, if any, must be said in that turn);
     * ``document``, ``start`` and ``end``: every segment the span overlaps by half (the ``codings.csv`` of
       ``import-qdpx``; see :func:`codings_on_overlapping_segments`), once checked and moved onto the text the
       segments count (see :func:`_spans_on_read_texts`);
@@ -103,16 +103,24 @@ def _place_otherwise(coded: pd.DataFrame, segments: pd.DataFrame, moved: str, se
 
 def _texts_in_their_turns(coded: pd.DataFrame, segments: pd.DataFrame) -> bool:
     """Whether every row of a coded table has ``document``, ``turn`` and a ``text`` said in that turn of the
-    project (its segments' texts put together), spaces aside (the sentencizer may split "[laughter]" after its
-    bracket): a table of other ``--unit``/``--max-chars`` (a turn of a sentence project, a sentence of a turn
-    project) whose turns are the project's."""
-    if not {"document", "turn", "text"} <= set(coded.columns):
-        return False
+    project (:func:`_said_in_their_turns`): a table of other ``--unit``/``--max-chars`` (a turn of a sentence
+    project, a sentence of a turn project) whose turns are the project's."""
+    return {"document", "turn", "text"} <= set(coded.columns) and bool(_said_in_their_turns(coded, segments).all())
+
+
+def _said_in_their_turns(coded: pd.DataFrame, segments: pd.DataFrame) -> pd.Series:
+    """Whether the ``text`` of each row of a coded table is said in the turn of the project that its ``document``
+    and ``turn`` name (its segments' texts put together), spaces aside (the sentencizer may split "[laughter]"
+    after its bracket); a text that closes with a timestamp the segments leave out is said there too (see
+    :func:`_texts_differ`). An empty text is said nowhere."""
     turns = (segments.assign(text=_without_spaces(segments["text"]), turn=segments["turn"].astype(str))
              .groupby(["document", "turn"], sort=False)["text"].agg("".join))
     said = dict(zip(turns.index, turns))
     keys = zip(coded["document"].astype(str), coded["turn"].astype(str).str.strip())
-    return all(text and text in said.get(key, "") for key, text in zip(keys, _without_spaces(coded["text"])))
+    bare = coded["text"].astype(str).map(without_closing_timestamp)
+    texts = zip(_without_spaces(coded["text"]), _without_spaces(bare))
+    return pd.Series([bool(text) and (text in said.get(key, "") or bare in said.get(key, ""))
+                      for key, (text, bare) in zip(keys, texts)], index=coded.index, dtype=bool)
 
 
 def _without_spaces(texts: pd.Series) -> pd.Series:
@@ -175,6 +183,8 @@ def _refuse_unknown_documents(coded: pd.DataFrame, segments: pd.DataFrame, sourc
 def _by_turn(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.DataFrame:
     keys = segments[["segment_id", "document", "turn"]].assign(turn=segments["turn"].astype(int))
     coded = coded.assign(turn=whole_numbers(coded["turn"], "turn", source))
+    if "text" in coded:
+        _check_turn_texts(coded, segments, source)
     placed = coded.drop(columns=["segment_id"], errors="ignore").merge(keys, on=["document", "turn"], how="left",
                                                                      indicator=True)
     unplaced = placed[placed["_merge"] == "left_only"]
@@ -183,6 +193,20 @@ def _by_turn(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.Dat
         raise InputError(f"{source}: document {row['document']!r} has no turn {row['turn']} in the project "
                          f"({len(unplaced)} rows cannot be placed)")
     return placed
+
+
+def _check_turn_texts(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> None:
+    """Refuse a row whose ``text`` is not said in the turn of the project its ``document`` and ``turn`` name (a
+    table of another project's turns: one made from a SEGMENTS.csv numbers its rows as turns); rows without
+    text are not checked."""
+    differs = ~_said_in_their_turns(coded, segments) & (coded["text"].astype(str).str.strip() != "")
+    if differs.any():
+        row = coded[differs].iloc[0]
+        raise InputError(f"{source}: turn {row['turn']} of document {row['document']!r} in the project does not say "
+                         f"the text {_quoted(_same_text(pd.Series([row['text']])).iloc[0])} ({int(differs.sum())} "
+                         "rows differ): were the table's turns numbered in other transcripts? (a project made from "
+                         "a SEGMENTS.csv numbers its rows as turns: make it from the transcripts, with --unit and "
+                         "--max-chars, or give the table that SEGMENTS.csv's segment_id values)")
 
 
 def _same_text(texts: pd.Series) -> pd.Series:
