@@ -77,6 +77,21 @@ def test_sentence_segments_never_cross_turns_or_paragraphs():
     assert list(segments["position"]) == list(range(7))
 
 
+def test_a_transcribers_note_or_quote_after_a_sentence_opens_the_next_sentence(monkeypatch):
+    """spaCy's sentencizer keeps punctuation with the sentence before it: "Because I have a list. [" and
+    "laughter]" were two of the demo's sentences (23 notes cut so)."""
+    text = ('Dana: Because I have a list. [laughter] She said. "No way," he said. (inaudible 00:12) Fine. '
+            "\u201cQuote.\u201d Then.\n")
+    document = transcript(text)
+    segments = segment_documents([document], unit="sentence")
+    check_invariants(segments, [document], 1000)
+    assert list(segments["text"]) == ["Because I have a list.", "[laughter] She said.", '"No way," he said.',
+                                      "(inaudible 00:12) Fine.", "\u201cQuote.\u201d", "Then."]
+    # read a chunk at a time, a note after the last sentence of a chunk opens the next one too
+    monkeypatch.setattr(segment, "SENTENCIZER_CHUNK", 30)
+    assert list(segment_documents([document], unit="sentence")["text"]) == list(segments["text"])
+
+
 def test_long_turn_is_split_at_sentence_boundaries():
     sentences = [f"This is sentence number {n} of a long answer." for n in range(10)]
     text = "Anna: " + " ".join(sentences) + "\n"

@@ -40,11 +40,12 @@ Segmenter = Callable[[str, int, int], list[Span]]
 
 segmenters = catalogue.create("theme_assist", "segmenters")
 
-SEGMENTATION_VERSION = 1
+SEGMENTATION_VERSION = 2
 """The version of the segmentation. Bump it whenever segmenting may give other segments (ids, texts, offsets) for
 the same input: a change here or in the readers whose turns are segmented (speaker labels, timestamps, marks left
 out of a turn: :mod:`theme_assist.ingest`). Segment ids are positions, so a table made under another version may
-name other segments with the same ids; :func:`segmentation_tag` says which version and options made a table."""
+name other segments with the same ids; :func:`segmentation_tag` says which version and options made a table.
+Version 2: an opening bracket or quote after a sentence opens the next sentence (:data:`_OPENING_MARKS`)."""
 
 SEGMENTATION_COLUMN = "segmentation"
 """The column of every table theme_assist writes with segment ids that holds the :func:`segmentation_tag` its ids
@@ -54,6 +55,9 @@ _BLANK_LINES = re.compile(r"\n\s*\n")
 _WORD = re.compile(r"\S+")
 _SPACY_MAX_LENGTH = 10**9  # no per-token model state; memory is bounded by SENTENCIZER_CHUNK instead
 _LAST_SPACE = re.compile(r"\s(?=\S*\Z)")
+_OPENING_MARKS = re.compile(r"\s+([\[({\"“‘]+)\Z")
+"""Opening brackets and quotes after the space that closes a sentence: spaCy's sentencizer keeps punctuation
+with the sentence before it, so "Yes. [laughs] Okay." gave "Yes. [" and "laughs] Okay."."""
 SENTENCIZER_CHUNK = 100_000
 """Most characters the sentencizer is given at once (see :func:`_sentences`): a spaCy ``Doc`` takes about a hundred
 times its text in memory, so a transcript of 200 MB on one line would take 20 GB. Read at call time, so a test may
@@ -201,7 +205,7 @@ def _drop_repeated_segments(table: pd.DataFrame, source: str | Path) -> pd.DataF
 
 def segmentation_tag(unit: str = "turn", max_chars: int | None = 1000) -> str:
     """A short tag of the segmentation :func:`segment_documents` makes with these options under this version
-    (:data:`SEGMENTATION_VERSION`): ``"v1-turn-1000"``; ``"none"`` for no longest length."""
+    (:data:`SEGMENTATION_VERSION`): ``"v2-turn-1000"``; ``"none"`` for no longest length."""
     return f"v{SEGMENTATION_VERSION}-{unit}-{'none' if max_chars is None else max_chars}"
 
 
@@ -309,8 +313,15 @@ def _sentences(text: str, start: int, end: int) -> list[Span]:
 
 
 def _sentencized(text: str, start: int, end: int) -> list[Span]:
+    """Sentence spans of ``text[start:end]``; opening marks that end a sentence (:data:`_OPENING_MARKS`) open the
+    next one instead."""
     doc = _sentencizer()(text[start:end])
-    return [(start + sentence.start_char, start + sentence.end_char) for sentence in doc.sents]
+    spans = [(start + sentence.start_char, start + sentence.end_char) for sentence in doc.sents]
+    for i in range(len(spans) - 1):
+        opening = _OPENING_MARKS.search(text, *spans[i])
+        if opening and opening.start() > spans[i][0]:
+            spans[i], spans[i + 1] = (spans[i][0], opening.start()), (opening.start(1), spans[i + 1][1])
+    return spans
 
 
 def _after_last_space(text: str, start: int, end: int) -> int:
