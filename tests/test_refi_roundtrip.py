@@ -350,6 +350,10 @@ def test_export_qdpx_refuses_suggestions_of_another_segmentation_than_the_docume
     assert (f"s.csv: its segment ids come from segmentation v0-turn-1000, and {folder} is segmented here as "
             f"{segmentation_tag()} (another version of theme_assist, or other --unit/--max-chars)") in err
     assert "give --segments with the --segments-out table" in err and not (tmp_path / "out.qdpx").exists()
+    # a spreadsheet that wrote the header "Segmentation": the same tag, the same refusal
+    suggestions.rename(columns={"segmentation": "Segmentation"}).to_csv(tmp_path / "s.csv", index=False)
+    assert run_cli(*export) == 2
+    assert "its segment ids come from segmentation v0-turn-1000" in " ".join(capsys.readouterr().err.split())
     assert run_cli(*export, "--unit", "sentence") == 2  # suggest's own tag, segmented here by another unit
     suggestions.assign(segmentation=segmentation_tag()).to_csv(tmp_path / "s.csv", index=False)
     assert run_cli(*export, "--unit", "sentence") == 2

@@ -75,12 +75,14 @@ def import_qdpx(
 
 
 def _table(path: Path | None, what: str, required: tuple[str, ...], allow_empty: bool = False):
-    """A CSV input (``None`` when not given); with ``allow_empty``, a header-only file is no rows, not an error."""
+    """A CSV input (``None`` when not given); with ``allow_empty``, a header-only file is no rows, not an error.
+    Its ``segmentation`` column is matched apart from case, as its required columns are."""
     from theme_assist.inputs import read_table
+    from theme_assist.segment import SEGMENTATION_COLUMN
 
     if path is None:
         return None
-    return read_table(path, required=required, what=what, allow_empty=allow_empty)
+    return read_table(path, required=required, what=what, allow_empty=allow_empty, optional=(SEGMENTATION_COLUMN,))
 
 
 def _project_inputs(project: Path | None, codebook: Path | None, documents: Path | None, codings: Path | None):
