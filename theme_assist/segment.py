@@ -40,12 +40,13 @@ Segmenter = Callable[[str, int, int], list[Span]]
 
 segmenters = catalogue.create("theme_assist", "segmenters")
 
-SEGMENTATION_VERSION = 2
+SEGMENTATION_VERSION = 1
 """The version of the segmentation. Bump it whenever segmenting may give other segments (ids, texts, offsets) for
 the same input: a change here or in the readers whose turns are segmented (speaker labels, timestamps, marks left
 out of a turn: :mod:`theme_assist.ingest`). Segment ids are positions, so a table made under another version may
 name other segments with the same ids; :func:`segmentation_tag` says which version and options made a table.
-Version 2: an opening bracket or quote after a sentence opens the next sentence (:data:`_OPENING_MARKS`)."""
+Version 1, the first tagged, has the sentence spans of :func:`_sentencized` (an opening bracket or quote after a
+sentence opens the next one); tables without a tag come from earlier versions."""
 
 SEGMENTATION_COLUMN = "segmentation"
 """The column of every table theme_assist writes with segment ids that holds the :func:`segmentation_tag` its ids
@@ -205,7 +206,7 @@ def _drop_repeated_segments(table: pd.DataFrame, source: str | Path) -> pd.DataF
 
 def segmentation_tag(unit: str = "turn", max_chars: int | None = 1000) -> str:
     """A short tag of the segmentation :func:`segment_documents` makes with these options under this version
-    (:data:`SEGMENTATION_VERSION`): ``"v2-turn-1000"``; ``"none"`` for no longest length."""
+    (:data:`SEGMENTATION_VERSION`): ``"v1-turn-1000"``; ``"none"`` for no longest length."""
     return f"v{SEGMENTATION_VERSION}-{unit}-{'none' if max_chars is None else max_chars}"
 
 

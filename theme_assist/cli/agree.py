@@ -322,7 +322,7 @@ def _machine_labels(path: Path, human, ratings_path: Path, ids_path: Path | None
 
 def _refuse_other_segmentation(ids_path: Path, machine_path: Path) -> None:
     """:class:`InputError` where the human ratings' segment ids (of ``ids_path``) and the machine's suggestions
-    carry segmentation tags that differ: the same ids name other segments. A file without tags passes."""
+    carry segmentation tags that differ: the same ids may name other segments. A file without tags passes."""
     from theme_assist.agree.reading import segmentations_of
     from theme_assist.errors import InputError
 
@@ -330,7 +330,7 @@ def _refuse_other_segmentation(ids_path: Path, machine_path: Path) -> None:
     if ours and theirs and ours != theirs:
         raise InputError(f"{ids_path} has segment ids of segmentation {', '.join(ours)} and the machine's "
                          f"suggestions {machine_path} of {', '.join(theirs)} (another theme_assist version, or "
-                         "suggest with other --unit/--max-chars): the same ids name other segments; give files of "
+                         "suggest with other --unit/--max-chars): the same ids may name other segments; give files of "
                          "one segmentation (suggest again with the same version, --unit and --max-chars, or "
                          "export both again: project export --codings, --machine)")
 
