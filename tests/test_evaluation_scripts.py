@@ -27,3 +27,15 @@ def test_the_sequence_model_needs_a_seed():
     finished = subprocess.run([sys.executable, str(EVALUATION / "sequence_model.py"), "--seeds", "0"],
                               capture_output=True, text=True, timeout=120)
     assert finished.returncode == 2 and "--seeds must be 1 or more" in finished.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("sizes, message", [
+    ("16,x", "--batch-sizes must be whole numbers separated by commas"),
+    ("0,64", "--batch-sizes must be 1 or more"),
+])
+def test_impossible_batch_sizes_are_refused(sizes, message, tmp_path):
+    finished = subprocess.run([sys.executable, str(EVALUATION / "bench_speed.py"), "--batch-sizes", sizes, "--out",
+                               str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 2
+    assert message in finished.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in finished.stderr and not any(tmp_path.iterdir())
