@@ -1061,6 +1061,7 @@ def test_a_decision_saved_after_the_coder_moved_on_leaves_the_next_segment_on_sc
         held = hold(page, r".*/api/decisions$")
         page.keyboard.press(key)
         expect(page.locator("#save-status")).to_contain_text("Saving")
+        wait_held(page, held)  # the decision on its way (a full run on 2 busy cores once saw none 15 s after →)
         page.keyboard.press("ArrowRight")
         expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:1")
         release(page, held)
