@@ -276,6 +276,40 @@ def test_a_coded_table_of_other_turns_is_refused_not_placed_on_other_segments(tm
         assert store.codings()["code"].tolist() == ["psw_self_disclosure"] * 2 + ["psw_personal_gains"] * 2
 
 
+def test_a_table_of_sentences_of_other_options_codes_its_sentences_not_the_whole_turn(tmp_path, capsys):
+    """A table finer than a turn (sentences of another --max-chars) was placed by document and turn: each code on
+    every segment of its turn. Only whole turns are placed so; finer rows by their text."""
+    from theme_assist.inputs import read_segments
+
+    (tmp_path / "tr").mkdir()
+    (tmp_path / "tr" / "iv.txt").write_text("B: I lost my job. My sister helped me through all of it, every single day "
+                                            "of that long and difficult winter. Then it got better.\n")
+    sentences = read_segments(tmp_path / "tr", unit="sentence", max_chars=60)  # the second sentence in two pieces
+    assert len(sentences) == 4
+    coded = sentences.assign(code=["psw_self_disclosure", "", "", "psw_personal_gains"])
+    coded[["segment_id", "document", "turn", "text", "code", "segmentation"]].to_csv(tmp_path / "coded.csv",
+                                                                                    index=False)
+    init = ["project", "init", str(tmp_path / "study.taproj"), "--codebook", str(packaged_codebook("upsides")),
+            "--input", str(tmp_path / "tr"), "--unit", "sentence", "--coded", str(tmp_path / "coded.csv")]
+    assert run(*init) == 0, capsys.readouterr().err
+    with ProjectStore(tmp_path / "study.taproj") as store:
+        assert store.codings()[["segment_id", "code"]].values.tolist() == [["iv:0", "psw_self_disclosure"],
+                                                                        ["iv:2", "psw_personal_gains"]]
+
+
+def test_a_table_by_turn_whose_texts_are_the_transcripts_lines_is_placed(tmp_path, capsys):
+    """A reference coding by document and turn whose text is the line as written, speaker's label and all."""
+    (tmp_path / "fg1.txt").write_text("Dana: Can we talk about work?\n[00:01:05] Moderator: Of course, go on.\n")
+    pd.DataFrame({"document": ["fg1", "fg1"], "turn": [0, 1], "code": ["psw_self_disclosure", "psw_personal_gains"],
+                  "text": ["Dana: Can we talk about work?", "[00:01:05] Moderator: Of course, go on."]}).to_csv(
+        tmp_path / "coded.csv", index=False)
+    init = ["project", "init", str(tmp_path / "study.taproj"), "--codebook", str(packaged_codebook("upsides")),
+            "--input", str(tmp_path / "fg1.txt"), "--coded", str(tmp_path / "coded.csv")]
+    assert run(*init) == 0, capsys.readouterr().err
+    with ProjectStore(tmp_path / "study.taproj") as store:
+        assert store.codings()["code"].tolist() == ["psw_self_disclosure", "psw_personal_gains"]
+
+
 def test_a_coded_table_of_another_tag_whose_ids_name_their_texts_is_placed_by_id(tmp_path, capsys):
     """Other --max-chars that split no turn here: the ids still name the segments of the texts the table holds,
     so a text said twice ("Yeah.") is placed by its id, not refused as ambiguous."""

@@ -102,24 +102,32 @@ def _place_otherwise(coded: pd.DataFrame, segments: pd.DataFrame, moved: str, se
 
 
 def _texts_in_their_turns(coded: pd.DataFrame, segments: pd.DataFrame) -> bool:
-    """Whether every row of a coded table has ``document``, ``turn`` and a ``text`` said in that turn of the
-    project (:func:`_said_in_their_turns`): a table of other ``--unit``/``--max-chars`` (a turn of a sentence
-    project, a sentence of a turn project) whose turns are the project's."""
-    return {"document", "turn", "text"} <= set(coded.columns) and bool(_said_in_their_turns(coded, segments).all())
+    """Whether every row of a coded table has ``document``, ``turn`` and a ``text`` that is that whole turn of the
+    project (:func:`_said_in_their_turns`): a table of turns of other ``--unit``/``--max-chars`` (a turn table into
+    a sentence project) whose turns are the project's. A row finer than its turn (a sentence) is not placed on the
+    whole turn: by its text."""
+    return ({"document", "turn", "text"} <= set(coded.columns)
+            and bool(_said_in_their_turns(coded, segments, whole=True).all()))
 
 
-def _said_in_their_turns(coded: pd.DataFrame, segments: pd.DataFrame) -> pd.Series:
-    """Whether the ``text`` of each row of a coded table is said in the turn of the project that its ``document``
-    and ``turn`` name (its segments' texts put together), spaces aside (the sentencizer may split "[laughter]"
-    after its bracket); a text that closes with a timestamp the segments leave out is said there too (see
-    :func:`_texts_differ`). An empty text is said nowhere."""
-    turns = (segments.assign(text=_without_spaces(segments["text"]), turn=segments["turn"].astype(str))
+def _said_in_their_turns(coded: pd.DataFrame, segments: pd.DataFrame, whole: bool = False) -> pd.Series:
+    """Whether the ``text`` of each row of a coded table and the turn of the project that its ``document`` and
+    ``turn`` name (its segments' texts put together) say the same, spaces aside (the sentencizer may split
+    "[laughter]" after its bracket): the text is in the turn, or ends with it (a transcript's line after its
+    speaker's label, "Dana: …"); with ``whole``, the text is the turn. A text that closes with a timestamp the segments leave
+    out is said there too (see :func:`_texts_differ`). An empty text is said nowhere."""
+    turns = (segments.assign(text=_without_spaces(segments["text"]), turn=segments["turn"].astype(int))
              .groupby(["document", "turn"], sort=False)["text"].agg("".join))
     said = dict(zip(turns.index, turns))
-    keys = zip(coded["document"].astype(str), coded["turn"].astype(str).str.strip())
+    numbers = pd.to_numeric(coded["turn"].astype(str).str.strip(), errors="coerce")
+    keys = zip(coded["document"].astype(str), [int(n) if n == n and float(n).is_integer() else None for n in numbers])
     bare = coded["text"].astype(str).map(without_closing_timestamp)
     texts = zip(_without_spaces(coded["text"]), _without_spaces(bare))
-    return pd.Series([bool(text) and (text in said.get(key, "") or bare in said.get(key, ""))
+
+    def same(text: str, turn: str) -> bool:
+        return bool(text) and bool(turn) and (text == turn if whole else text in turn or text.endswith(turn))
+
+    return pd.Series([same(text, said.get(key, "")) or same(bare, said.get(key, ""))
                       for key, (text, bare) in zip(keys, texts)], index=coded.index, dtype=bool)
 
 
