@@ -341,6 +341,18 @@ def test_a_save_model_folder_that_would_lose_files_is_refused_before_any_work(fi
     assert not (tmp_path / "o.csv").exists()
 
 
+@pytest.mark.parametrize("option", ["--out", "--segments-out"])
+def test_an_output_inside_the_save_model_folder_is_refused_before_any_work(files, tmp_path, capsys, option):
+    """It would be written once, and the same command refused the next time (the folder then holds it)."""
+    codebook, coded, segments = files
+    outputs = {"--out": tmp_path / "o.csv", "--segments-out": tmp_path / "s.csv", option: tmp_path / "m" / "x.csv"}
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--save-model",
+                        tmp_path / "m", *[value for pair in outputs.items() for value in pair]], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"{option} {tmp_path / 'm' / 'x.csv'} is inside --save-model" in " ".join(err.split())
+    assert not (tmp_path / "m").exists()
+
+
 def test_a_file_given_as_a_saved_suggester_is_named_as_one(files, tmp_path, capsys):
     codebook, coded, segments = files
     code, _, err = run(["suggest", "--codebook", codebook, "--load-model", coded, "--input", segments,

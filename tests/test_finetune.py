@@ -120,12 +120,14 @@ def test_a_suggester_on_a_fine_tuned_model_is_saved_whole_with_it(tmp_path, base
     assert "encoder/model.safetensors" in json.loads((tmp_path / "model" / "manifest.json").read_text())["files"]
     loaded = CodeSuggester.load(tmp_path / "model", book, embedder=base)  # read with its own model
     assert loaded.embedder.model_id == tuned.model_id and loaded.top_k == 2
+    # run as the embedder given runs (its cache, batch size, device), not with the defaults
+    assert (loaded.embedder.cache_dir, loaded.embedder.batch_size) == (base.cache_dir, base.batch_size)
 
     def disk_full(self, folder):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(FinetunedEmbedder, "save", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="No space left on device"):
         CodeSuggester(embedder=tuned, top_k=3).fit(CODED, book).save(tmp_path / "model")
     monkeypatch.undo()
     assert CodeSuggester.load(tmp_path / "model", book).top_k == 2  # the earlier one, whole

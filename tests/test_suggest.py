@@ -210,8 +210,26 @@ def test_a_file_browsers_own_files_neither_block_a_save_nor_fail_a_load(fitted, 
                                                                       tmp_path):
     fitted.save(tmp_path / "mini")
     (tmp_path / "mini" / ".DS_Store").write_bytes(b"\0")  # what macOS's Finder leaves in a folder it showed
+    (tmp_path / "mini" / "._config.json").write_bytes(b"\0")  # and beside a file copied to another file system
+    (tmp_path / "mini" / ".ipynb_checkpoints").mkdir()  # what Jupyter leaves
     CodeSuggester.load(tmp_path / "mini", exclusive_book, embedder=embedder)
     fitted.save(tmp_path / "mini")
+
+
+def test_a_save_that_fails_is_one_line_and_leaves_the_earlier_suggester(fitted, exclusive_book, embedder, tmp_path,
+                                                                       monkeypatch):
+    """A full disk, or a folder that cannot be swapped (a mount point, a read-only folder above it)."""
+    fitted.save(tmp_path / "mini")
+    before = {path.name: path.read_bytes() for path in (tmp_path / "mini").iterdir()}
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(CodeSuggester, "_write", full_disk)
+    with pytest.raises(InputError, match=r"could not save the suggester in .*mini \(No space left on device\); an "
+                                         "earlier one there is as it was"):
+        fitted.save(tmp_path / "mini")
+    assert {path.name: path.read_bytes() for path in (tmp_path / "mini").iterdir()} == before
 
 
 def test_a_save_through_a_link_replaces_the_folder_it_points_to(fitted, exclusive_book, embedder, tmp_path):

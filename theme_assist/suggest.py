@@ -51,8 +51,9 @@ MANIFEST = "manifest.json"
 """Written last into a saved suggester's folder: the sha256 of each of its other files, which loading checks."""
 SAVED_NAMES = ("config.json", "evidence.json", "arrays.npz", ENCODER_FOLDER, MANIFEST)
 """What a saved suggester's folder holds."""
-SYSTEM_FILES = (".DS_Store", "Thumbs.db", "desktop.ini")
-"""Files a file browser leaves in the folders it shows: neither refused by a save (which drops them) nor checked."""
+SYSTEM_FILES = (".DS_Store", "Thumbs.db", "desktop.ini", ".ipynb_checkpoints")
+"""Files a file browser or notebook leaves in the folders it shows (macOS's ``._NAME`` beside each file copied to
+another file system too, :func:`_left_by_tools`): neither refused by a save (which drops them) nor checked."""
 ANCHOR_PREFIX = "codebook:"
 UNLEARNED_INTERCEPT = -1e4
 """Intercept of a code the head had no example of: its score is 0."""
@@ -577,11 +578,8 @@ class CodeSuggester:
         beside ``folder`` and swapped in when complete, so a save stopped midway leaves an earlier suggester there
         as it was. An existing folder that holds anything else is refused (:func:`refuse_replacing_other_files`).
         """
-        from theme_assist.refi.atomic import atomic_folder
-
         self._check_fitted()
         target = Path(folder).resolve()  # a link is written through, as by write_table
-        target.parent.mkdir(parents=True, exist_ok=True)
         refuse_replacing_other_files(target)
         params = self.get_params()
         config = {"format_version": FORMAT_VERSION, "theme_assist_version": __version__, "mode": self.mode_,
@@ -599,6 +597,19 @@ class CodeSuggester:
             config["hidden_layers"] = list(self.hidden_layers_)
             config["features"], feature_arrays = self.features_.to_state()
             arrays.update(feature_arrays)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._write(target, config, arrays)
+        except OSError as exc:  # a full disk; a mount point or a folder in a read-only one cannot be swapped
+            raise InputError(f"could not save the suggester in {folder} ({exc.strerror or exc}); an earlier one "
+                             "there is as it was (a save is built beside the folder and swapped in: the folder "
+                             "above it must be writable, and the folder no mount point)") from None
+        return Path(folder)
+
+    def _write(self, target: Path, config: dict, arrays: dict) -> None:
+        """The folder :meth:`save` writes, built beside ``target`` and swapped in when complete."""
+        from theme_assist.refi.atomic import atomic_folder
+
         with atomic_folder(target, force=True) as building:
             (building / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
             (building / "evidence.json").write_text(json.dumps(
@@ -609,7 +620,6 @@ class CodeSuggester:
                 self.embedder.save(building / ENCODER_FOLDER)
             (building / MANIFEST).write_text(json.dumps({"files": file_hashes(building)}, indent=2),
                                              encoding="utf-8")
-        return Path(folder)
 
     @classmethod
     def load(cls, folder: str | Path, codebook: Codebook, embedder=None) -> "CodeSuggester":
@@ -643,8 +653,10 @@ class CodeSuggester:
                              f"this version reads formats 1 to {FORMAT_VERSION}")
         if config.get("manifest") and not (folder / MANIFEST).is_file():
             raise InputError(_incomplete(folder, f"{MANIFEST} is missing"))
-        if (folder / ENCODER_FOLDER).is_dir():  # saved with a fine-tuned embedding model
-            embedder = FinetunedEmbedder.load(folder / ENCODER_FOLDER)
+        if (folder / ENCODER_FOLDER).is_dir():  # saved with a fine-tuned embedding model, run as ``embedder`` runs
+            settings = {name: getattr(embedder, name) for name in ("cache_dir", "batch_size", "device")
+                        if isinstance(embedder, Embedder)}
+            embedder = FinetunedEmbedder.load(folder / ENCODER_FOLDER, **settings)
         if config["codebook_hash"] != codebook.content_hash():
             raise InputError(f"saved suggester in {folder} was fitted on another codebook "
                              f"({config['codebook_name']!r}); refit it on this one")
@@ -683,11 +695,17 @@ def refuse_replacing_other_files(folder: str | Path) -> None:
     (:data:`SAVED_NAMES`): a save replaces the folder whole."""
     folder = Path(folder)
     others = sorted(path.name for path in folder.iterdir()
-                    if path.name not in SAVED_NAMES + SYSTEM_FILES) if folder.is_dir() else []
+                    if path.name not in SAVED_NAMES and not _left_by_tools(path.name)) if folder.is_dir() else []
     if others:
         shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
         raise InputError(f"{folder} holds files that are not a saved suggester's ({shown}); saving replaces the "
                          "folder whole: give a new or empty folder")
+
+
+def _left_by_tools(name: str) -> bool:
+    """Whether a path (``/``-separated) in a saved folder is one of :data:`SYSTEM_FILES` or in one, or macOS's
+    ``._NAME`` of a file."""
+    return any(part in SYSTEM_FILES or part.startswith("._") for part in name.split("/"))
 
 
 def _incomplete(folder: Path, what: str) -> str:
@@ -705,7 +723,7 @@ def _check_manifest(folder: Path) -> None:
     except (ValueError, OSError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
         raise InputError(f"saved suggester in {folder} is damaged ({MANIFEST}: {exc or type(exc).__name__})") from None
     found = {name: digest for name, digest in file_hashes(folder).items()
-             if name != MANIFEST and name.split("/")[0] in SAVED_NAMES and name.split("/")[-1] not in SYSTEM_FILES}
+             if name != MANIFEST and name.split("/")[0] in SAVED_NAMES and (name in listed or not _left_by_tools(name))}
     for name in sorted(set(listed) | set(found)):
         if name not in found:
             raise InputError(_incomplete(folder, f"{name} is missing"))

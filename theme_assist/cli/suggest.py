@@ -94,6 +94,10 @@ def suggest(
 
     console = message_console()
     started = time.perf_counter()
+    for option, path in (("--out", out), ("--segments-out", segments_out)):
+        if save_model and path is not None and save_model.resolve() in path.resolve().parents:
+            raise InputError(f"{option} {path} is inside --save-model {save_model}, which a save replaces whole: "
+                             "write it elsewhere")
     check_outputs({"--out": out, "--segments-out": segments_out, "--save-model": save_model},
                   {"--codebook": codebook, "--input": input, "--train": train, "--metadata": metadata,
                    "--load-model": load_model}, folders=("--save-model",),
