@@ -3,9 +3,10 @@
 Whether machine pre-coding can be trusted is read off one table: if the machine agrees with each human about as
 well as the humans agree with each other, it codes like a member of the team.
 
-Each comparison draws its bootstrap resamples with its own seed (:func:`~theme_assist.agree.bootstrap.derived_seed`), derived from the seed
-given and the names of its two columns: comparisons on as many units would otherwise draw the same units, their
-intervals valid each alone but not independent draws. The comparison on all the coders' columns (the coders'
+Each comparison draws its bootstrap resamples with its own seed
+(:func:`~theme_assist.agree.bootstrap.derived_seed`), derived from the seed given and the names of its two columns:
+comparisons on as many units would otherwise draw the same units, their intervals valid each alone but not
+independent draws. The comparison on all the coders' columns (the coders'
 summary) keeps the seed given, so it prints the summary's figures.
 """
 
@@ -81,8 +82,8 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
     **intervals
         ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``analytic``, ``population``, as for
         :func:`~theme_assist.agree.report.agreement_summary`; by default no interval. Each row is bootstrapped
-        with its own seed, :func:`~theme_assist.agree.bootstrap.derived_seed` of ``seed`` and its two columns' names (its entries' ``seed``),
-        but the row on all human columns (``all humans``, or the one pair of two coders), which keeps ``seed``.
+        with its own seed, :func:`~theme_assist.agree.bootstrap.derived_seed` of ``seed`` and its two columns'
+        names (its entries' ``seed``), but the row on all human columns (``all humans``, or the one pair of two coders), which keeps ``seed``.
 
     Returns
     -------

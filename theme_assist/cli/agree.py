@@ -438,10 +438,9 @@ def _print_machine_comparison(rows: list[dict], seed: int, population: float | N
             if with_ci:
                 captions.append(_bootstrap_caption(pair["metrics"], seed, columns=False))
     if with_ci:
+        kept = f"; the row on all the coders' columns keeps seed {seed}, as in the table above" if summary_above else ""
         captions.append(f"each comparison's bootstrap has its own seed, derived from seed {seed} and the names of its "
-                        "two columns (its seed in --format json)" +
-                        (f"; the row on all the coders' columns keeps seed {seed}, as in the table above" if summary_above else
-                         ""))
+                        f"two columns (its seed in --format json){kept}")
     group = next((row["metrics"] for row in rows if row["kind"] == "humans"), {})
     captions += [f"all humans: {entry['coefficient']} in the {name} column" for name, entry in group.items()
                  if entry["coefficient"] != pair["metrics"][name]["coefficient"]]

@@ -114,8 +114,8 @@ def _said_in_their_turns(coded: pd.DataFrame, segments: pd.DataFrame, whole: boo
     """Whether the ``text`` of each row of a coded table and the turn of the project that its ``document`` and
     ``turn`` name (its segments' texts put together) say the same, spaces aside (the sentencizer may split
     "[laughter]" after its bracket): the text is in the turn, or ends with it (a transcript's line after its
-    speaker's label, "Dana: …"); with ``whole``, the text is the turn. A text that closes with a timestamp the segments leave
-    out is said there too (see :func:`_texts_differ`). An empty text is said nowhere."""
+    speaker's label, "Dana: …"); with ``whole``, the text is the turn. A text that closes with a timestamp the
+    segments leave out is said there too (see :func:`_texts_differ`). An empty text is said nowhere."""
     turns = (segments.assign(text=_without_spaces(segments["text"]), turn=segments["turn"].astype(int))
              .groupby(["document", "turn"], sort=False)["text"].agg("".join))
     said = dict(zip(turns.index, turns))
