@@ -1146,6 +1146,22 @@ def test_a_decision_saved_whose_segment_then_fails_to_load_is_not_called_not_sav
             assert store.decisions(coder="Ana")["action"].tolist() == ["reject"]
 
 
+def test_an_undo_saved_whose_list_then_fails_to_load_is_not_called_not_undone(tmp_path, browser):
+    """An undo saved, then the list failed to load anew: the page said "Not undone" of a decision that was undone
+    (a coder who took it at its word and pressed "u" again undid one decision more)."""
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("r")
+        wait_for_status(page, "Saved ✓ reject")
+        page.route(re.compile(r".*/api/queue\?.*"), lambda route: route.abort())
+        page.keyboard.press("u")
+        wait_for_status(page, "Undone ✓ decision 1, but the list could not be shown anew")
+        assert "Not undone" not in page.locator("#save-status").text_content()
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana")["action"].tolist() == ["reject", "undo"]
+
+
 def test_a_segment_left_before_it_loaded_says_nothing_when_it_fails(tmp_path, browser):
     """A segment passed over (→ →) whose request then failed said "Could not load the segment" under the segment
     the coder had gone on to, loaded and shown."""

@@ -578,21 +578,30 @@ function chosen(code) {
 async function undo() {
   if (stillSaving()) return;
   setStatus("Undoing…");
-  await holdingKeys(async () => {
-    try {
-      const result = await api("/api/undo", { method: "POST", body: { coder: state.coder } });
-      if (!result.decisions.length) { setStatus("Nothing to undo.", ""); return; }
-      const first = result.decisions[0];
-      const what = result.decisions.length > 1 ? `${result.decisions.length} bulk decisions` : `decision ${first.undoes}`;
-      const undone = `Undone ✓ ${what}`;
-      setStatus(undone, "saved");
-      refreshProgress();
-      if (state.view === "bulk") await loadBulk(); else await loadQueueAt(first.segment_id);
-      return undone;
-    } catch (error) {
-      setStatus(`Not undone: ${error.message}`, "error");
-    }
-  });
+  await holdingKeys(undoLatest);
+}
+
+// The undo sent and said; then the list (or the bulk table) shown anew. Returns what it said when undone.
+async function undoLatest() {
+  let result;
+  try {
+    result = await api("/api/undo", { method: "POST", body: { coder: state.coder } });
+  } catch (error) {
+    setStatus(`Not undone: ${error.message}`, "error");
+    return;
+  }
+  if (!result.decisions.length) { setStatus("Nothing to undo.", ""); return; }
+  const first = result.decisions[0];
+  const what = result.decisions.length > 1 ? `${result.decisions.length} bulk decisions` : `decision ${first.undoes}`;
+  const undone = `Undone ✓ ${what}`;
+  setStatus(undone, "saved");
+  refreshProgress();
+  try {  // undone: a list that then fails to load must not make the coder think the decision still stands
+    if (state.view === "bulk") await loadBulk(); else await loadQueueAt(first.segment_id);
+  } catch (error) {
+    setStatus(`${undone}, but the list could not be shown anew: ${error.message}`, "error");
+  }
+  return undone;
 }
 
 // The queue anew with segmentId (or a segment the coder chose meanwhile) on screen, listed where it is or at the
