@@ -221,8 +221,7 @@ def test_a_key_pressed_while_the_next_segment_loads_decides_nothing(demo_project
         page.route(pattern, lambda route: held.append(route))
         page.locator("#queue li[data-id='fg_ulm_01:2']").click()
         expect(page.locator("#queue li.current")).to_have_attribute("data-id", "fg_ulm_01:2")
-        page.wait_for_timeout(300)  # let the held request arrive
-        assert held, "the segment request was not held"
+        wait_held(page, held)
         page.keyboard.press("a")
         expect(page.locator("#save-status")).to_contain_text("still loading")
         held.pop().continue_()
@@ -538,8 +537,7 @@ def test_a_segment_clicked_while_the_filtered_list_loads_stays_on_screen(demo_pr
     with coding(demo_project, browser, "Lia", "fg_ulm_01") as (page, _):
         page.route(re.compile(r".*/api/queue\?.*"), lambda route: held.append(route))
         page.select_option(*change)
-        page.wait_for_timeout(300)  # let the held request arrive
-        assert held, "the queue request was not held"
+        wait_held(page, held)
         show_segment(page, chosen)
         held.pop().continue_()
         page.wait_for_load_state("networkidle")
