@@ -267,6 +267,19 @@ def show_segment(page, segment_id: str) -> None:
     expect(page.locator("#segment")).to_have_attribute("data-id", segment_id)
 
 
+@contextlib.contextmanager
+def coding_after_a_reject(tmp_path, browser):
+    """Ana on a new mini project, her reject of ``interview_a:0`` saved and ``interview_a:1`` on screen: ``(page,
+    project)``."""
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("r")
+        wait_for_status(page, "Saved ✓ reject")
+        show_segment(page, "interview_a:1")
+        yield page, project
+
+
 @pytest.mark.parametrize("width, height", [(1400, 1000), (700, 500), (420, 900)])  # 700 × 500: 1400 × 1000 at 200%
 def test_long_words_long_names_and_arabic_stay_inside_the_window(demo_project, browser, width, height):
     """A turn of one 900-character URL, an Arabic turn and a coder's 100-letter name widened the page (the queue,
@@ -591,12 +604,7 @@ def test_the_queue_says_each_segments_status_in_a_mark_and_in_words_not_by_colou
     grey to a colour-blind coder, nothing at all to a screen reader."""
     from playwright.sync_api import expect
 
-    project = tmp_path / "mini.taproj"
-    make_project(project).close()
-    with coding(project, browser, "Ana", "interview_a") as (page, _):
-        page.keyboard.press("r")
-        wait_for_status(page, "Saved ✓ reject")
-        show_segment(page, "interview_a:1")
+    with coding_after_a_reject(tmp_path, browser) as (page, _):
         page.keyboard.press("a")
         wait_for_status(page, "Saved ✓ accept")
         marks = {"interview_a:0": ("✗", "rejected by you"), "interview_a:1": ("✓", "coded by you"),
@@ -1209,12 +1217,7 @@ def test_undo_pressed_while_a_decision_is_saved_undoes_nothing(tmp_path, browser
     reject on another segment); the accept stayed."""
     from playwright.sync_api import expect
 
-    project = tmp_path / "mini.taproj"
-    make_project(project).close()
-    with coding(project, browser, "Ana", "interview_a") as (page, _):
-        page.keyboard.press("r")
-        wait_for_status(page, "Saved ✓ reject")
-        show_segment(page, "interview_a:1")
+    with coding_after_a_reject(tmp_path, browser) as (page, project):
         held = hold(page, r".*/api/decisions$")
         page.keyboard.press("a")
         wait_held(page, held)
