@@ -956,7 +956,16 @@ def wait_held(page, held: list, count: int = 1) -> None:
         if len(held) >= count:
             return
         page.wait_for_timeout(20)
-    raise AssertionError(f"{len(held)} of {count} requests held")
+    raise AssertionError(f"{len(held)} of {count} requests held; {page_state(page)}")
+
+
+def page_state(page) -> str:
+    """What the page said and held when a request it should have sent was not held: the status line, whether it
+    held the keys, and its latest requests answered (a request sent and answered went past the route)."""
+    status, saving, answered = page.evaluate("""() => [document.querySelector('#save-status').textContent,
+      state.saving, performance.getEntriesByType('resource').map((e) => e.name.split('/api/')[1]?.split('?')[0])
+        .filter(Boolean).slice(-4)]""")
+    return f"status {status!r}, keys held {saving}, latest requests answered {answered}"
 
 
 def release(page, held: list) -> None:
