@@ -858,3 +858,15 @@ def test_a_warning_repeated_within_one_command_is_said_once(monkeypatch, capsys)
     assert err.count("differs") == 1 and "RuntimeError: disk full" in err and "RuntimeError: out of memory" in err
     main([])  # the next command says it again
     assert "differs" in capsys.readouterr().err
+
+
+def test_info_names_the_segmentation_tag_its_exports_carry(small_project, capsys):
+    """A researcher holding an exported table can see which tag the project writes in its `segmentation` column
+    (it was in the exports only); a project made before tags says it has none."""
+    assert run("project", "info", str(small_project)) == 0
+    assert f"  segmentation: {segmentation_tag('turn', 1000)} (the `segmentation` column of its exports)\n" in (
+        capsys.readouterr().out)
+    with ProjectStore(small_project) as store, store.transaction() as db:
+        db.execute("DELETE FROM project_info WHERE key = 'segmentation'")
+    assert run("project", "info", str(small_project)) == 0
+    assert "  segmentation: not recorded (a project made before tags" in capsys.readouterr().out

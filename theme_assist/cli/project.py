@@ -202,7 +202,7 @@ def backup(
 
 @project_app.command("info")
 def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
-    """Summarise PROJECT: documents, segments, codebook versions, model runs, decisions per coder."""
+    """Summarise PROJECT: documents, segments, segmentation tag, codebook versions, model runs, decisions per coder."""
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import maps_of
 
@@ -213,6 +213,9 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
         console.print(f"{store.name}: {len(store.documents())} documents, {len(store.segments())} segments, "
                       f"codebook v{store.codebook_version()} ({store.codebook().name}), "
                       f"{len(store.codings())} human codings")
+        console.print(f"  segmentation: {store.segmentation} (the `segmentation` column of its exports)"
+                      if store.segmentation else "  segmentation: not recorded (a project made before tags; its "
+                      "exports leave the `segmentation` column empty)", markup=False)
         maps = maps_of(store)
         for version in store.codebook_history().itertuples(index=False):
             console.print(f"  codebook v{version.version}: {version.created_at}"
