@@ -253,6 +253,25 @@ def test_a_coded_table_of_other_options_is_placed_by_document_and_turn(tmp_path,
         assert "its rows are placed by their text" in " ".join(capsys.readouterr().err.split())
 
 
+def test_a_table_by_turn_whose_texts_keep_the_closing_timestamps_is_placed_by_document_and_turn(tmp_path, capsys):
+    """Turns whose texts keep f4's closing timestamps, as a table made when transcripts were read so has them, say
+    their rows' texts: into a project by sentence, by document and turn, and as the turns the table names."""
+    (tmp_path / "tr").mkdir()
+    (tmp_path / "tr" / "iv.txt").write_text("I: How are you? Did you sleep? #00:00:05-3#\nB: Yes. Well. #00:00:07-1#\n")
+    pd.DataFrame({"document": ["iv", "iv"], "turn": ["0", "1"], "segmentation": [segmentation_tag()] * 2,
+                  "text": ["How are you? Did you sleep? #00:00:05-3#", "Yes. Well. #00:00:07-1#"],
+                  "code": ["psw_self_disclosure", "psw_personal_gains"]}).to_csv(tmp_path / "coded.csv", index=False)
+    init = ["project", "init", str(tmp_path / "study.taproj"), "--codebook", str(packaged_codebook("upsides")),
+            "--input", str(tmp_path / "tr"), "--coded", str(tmp_path / "coded.csv")]
+    for unit in ("turn", "sentence"):
+        (tmp_path / "study.taproj").unlink(missing_ok=True)
+        assert run(*init, "--unit", unit) == 0, capsys.readouterr().err
+        with ProjectStore(tmp_path / "study.taproj") as store:
+            assert store.codings()["code"].tolist() == (["psw_self_disclosure"] * 2 + ["psw_personal_gains"] * 2
+                                                        if unit == "sentence" else
+                                                        ["psw_self_disclosure", "psw_personal_gains"])
+
+
 def test_a_coded_table_of_other_turns_is_refused_not_placed_on_other_segments(tmp_path, capsys):
     """A project made from a SEGMENTS.csv of sentences numbers its rows as turns; a reference coding by document
     and turn of the transcripts landed on the n-th sentence, not on turn n, without a word."""

@@ -6,6 +6,7 @@ import logging
 from bisect import bisect_left
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -115,20 +116,29 @@ def _said_in_their_turns(coded: pd.DataFrame, segments: pd.DataFrame, whole: boo
     ``turn`` name (its segments' texts put together) say the same, spaces aside (the sentencizer may split
     "[laughter]" after its bracket): the text is in the turn, or ends with it (a transcript's line after its
     speaker's label, "Dana: …"); with ``whole``, the text is the turn. A text that closes with a timestamp the
-    segments leave out is said there too (see :func:`_texts_differ`). An empty text is said nowhere."""
+    segments leave out is said there too (see :func:`_as_segments_say`). An empty text is said nowhere."""
     turns = (segments.assign(text=_without_spaces(segments["text"]), turn=segments["turn"].astype(int))
              .groupby(["document", "turn"], sort=False)["text"].agg("".join))
     said = dict(zip(turns.index, turns))
     numbers = pd.to_numeric(coded["turn"].astype(str).str.strip(), errors="coerce")
-    keys = zip(coded["document"].astype(str), [int(n) if n == n and float(n).is_integer() else None for n in numbers])
-    bare = coded["text"].astype(str).map(without_closing_timestamp)
-    texts = zip(_without_spaces(coded["text"]), _without_spaces(bare))
+    keys = [(document, int(n) if n == n and float(n).is_integer() else None)
+            for document, n in zip(coded["document"].astype(str), numbers)]
 
     def same(text: str, turn: str) -> bool:
         return bool(text) and bool(turn) and (text == turn if whole else text in turn or text.endswith(turn))
 
-    return pd.Series([same(text, said.get(key, "")) or same(bare, said.get(key, ""))
-                      for key, (text, bare) in zip(keys, texts)], index=coded.index, dtype=bool)
+    def in_turns(texts: pd.Series) -> pd.Series:
+        return pd.Series([same(text, said.get(key, "")) for key, text in zip(keys, _without_spaces(texts))],
+                         index=texts.index, dtype=bool)
+
+    return in_turns(_as_segments_say(coded["text"].astype(str), in_turns))
+
+
+def _as_segments_say(texts: pd.Series, found: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``texts``, each less a timestamp that closes it (``... #00:01:02-3#``, which segments leave out, as
+    transcripts were once read) where ``found`` (a boolean Series of its argument's rows: is the text the
+    segment's?) does not find it as it is."""
+    return texts.where(found(texts), texts.map(without_closing_timestamp))
 
 
 def _without_spaces(texts: pd.Series) -> pd.Series:
@@ -223,11 +233,10 @@ def _same_text(texts: pd.Series) -> pd.Series:
 
 def _texts_differ(placed: pd.DataFrame, segments: pd.DataFrame) -> pd.Series:
     """Whether each row's ``text`` differs from that of the segment its ``segment_id`` names (or the id is none of
-    the segments'); a text that closes with a timestamp the segment leaves out (``... #00:01:02-3#``, as
-    transcripts were once read) is the segment's."""
+    the segments'); a text that closes with a timestamp the segment leaves out is the segment's
+    (:func:`_as_segments_say`)."""
     expected = placed["segment_id"].astype(str).map(dict(zip(segments["segment_id"], _same_text(segments["text"]))))
-    texts = _same_text(placed["text"])
-    return expected.isna() | ((texts != expected) & (texts.map(without_closing_timestamp) != expected))
+    return expected.isna() | (_as_segments_say(_same_text(placed["text"]), expected.eq) != expected)
 
 
 def _ids_name_their_texts(coded: pd.DataFrame, segments: pd.DataFrame) -> bool:
@@ -251,13 +260,14 @@ def _by_text(coded: pd.DataFrame, segments: pd.DataFrame, source: str) -> pd.Dat
     index = segments[["segment_id", *keys]].assign(text=_same_text(segments["text"]))
     rows = coded.drop(columns=["segment_id"], errors="ignore").assign(text=_same_text(coded["text"]),
                                                                       row=range(len(coded)))
-    placed = rows.merge(index, on=keys, how="left", indicator=True)
-    left = placed["_merge"] == "left_only"
-    if left.any():  # a text that closes with a timestamp the segments leave out (as transcripts were once read)
-        again = rows[rows["row"].isin(set(placed.loc[left, "row"]))]
-        again = again.assign(text=again["text"].map(without_closing_timestamp))
-        placed = pd.concat([placed[~left], again.merge(index, on=keys, how="left", indicator=True)])
-        placed = placed.sort_values("row", kind="stable").reset_index(drop=True)
+    known = index[keys].drop_duplicates()
+
+    def found(texts: pd.Series) -> pd.Series:
+        matched = rows[keys].assign(text=texts).merge(known, on=keys, how="left", indicator=True)["_merge"]
+        return pd.Series(matched.eq("both").to_numpy(), index=texts.index)
+
+    placed = rows.assign(text=_as_segments_say(rows["text"], found)).merge(index, on=keys, how="left",
+                                                                          indicator=True)
     unplaced = placed[placed["_merge"] == "left_only"]
     if len(unplaced):
         text = rows["text"].iloc[unplaced.iloc[0]["row"]]
