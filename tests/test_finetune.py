@@ -1,4 +1,5 @@
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -136,3 +137,35 @@ def test_a_suggester_on_a_fine_tuned_model_is_saved_whole_with_it(tmp_path, base
     weights.write_bytes(weights.read_bytes()[:1000])  # a copy cut short
     with pytest.raises(InputError, match=r"incomplete or altered \(encoder/model.safetensors is not the file"):
         CodeSuggester.load(tmp_path / "model", book)
+
+
+def test_a_saved_fine_tuned_model_is_read_once_and_still_checked(tmp_path, base, tuned, monkeypatch):
+    """Loading a suggester saved with its fine-tuned model hashed the weights three times (its manifest, the
+    model's finetune.json, the model's id): once now, each check made on that one sha256."""
+    import json
+
+    from theme_assist import embed
+    from theme_assist.codebook import parse_codebook
+    from theme_assist.suggest import CodeSuggester
+    from tests.test_suggest import CODEBOOK, CODED
+
+    book = parse_codebook(CODEBOOK.format(exclusive="true"))
+    CodeSuggester(embedder=tuned, top_k=2).fit(CODED, book).save(tmp_path / "model")
+    hashed, file_sha256 = [], embed.file_sha256
+    monkeypatch.setattr(embed, "file_sha256", lambda path: hashed.append(Path(path).name) or file_sha256(path))
+    loaded = CodeSuggester.load(tmp_path / "model", book, embedder=base)
+    assert np.allclose(loaded.embedder.encode(TEXTS), tuned.encode(TEXTS), atol=1e-6)
+    assert hashed.count("model.safetensors") == 1
+    # other weights that the manifest lists (a manifest written again by hand) are still not finetune.json's
+    weights, manifest = tmp_path / "model" / "encoder" / "model.safetensors", tmp_path / "model" / "manifest.json"
+    weights.write_bytes(weights.read_bytes()[:-1] + b"\0")
+    listed = json.loads(manifest.read_text())
+    listed["files"]["encoder/model.safetensors"] = file_sha256(weights)
+    manifest.write_text(json.dumps(listed))
+    with pytest.raises(InputError, match="integrity check"):
+        CodeSuggester.load(tmp_path / "model", book, embedder=base)
+    manifest.unlink()  # a save from before manifests: the model's own check reads the weights
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    (tmp_path / "model" / "config.json").write_text(json.dumps({**config, "manifest": None}))
+    with pytest.raises(InputError, match="integrity check"):
+        CodeSuggester.load(tmp_path / "model", book, embedder=base)

@@ -87,12 +87,15 @@ def packaged_model_dir() -> Path:
     return package / "model"
 
 
-def verify_weights(model_dir: Path, expected_sha256: str, remedy: str = "reinstall the model package") -> None:
-    """Refuse a model folder whose ``model.safetensors`` does not have the expected sha256, saying ``remedy``."""
+def verify_weights(model_dir: Path, expected_sha256: str, remedy: str = "reinstall the model package",
+                   actual: str | None = None) -> None:
+    """Refuse a model folder whose ``model.safetensors`` does not have the expected sha256, saying ``remedy``;
+    ``actual`` is its sha256 where the caller has just computed it (a saved suggester's manifest check), so that
+    the weights are not read twice."""
     weights = model_dir / "model.safetensors"
     if not weights.is_file():
         raise InputError(f"model weights {weights} are missing; {remedy}")
-    actual = file_sha256(weights)
+    actual = actual or file_sha256(weights)
     if actual != expected_sha256:
         raise InputError(
             f"model weights {weights} fail the integrity check (sha256 {actual[:12]}…, expected "

@@ -25,7 +25,7 @@ from typing import Hashable, Sequence
 
 import numpy as np
 
-from theme_assist.embed import Embedder, file_sha256, verify_weights
+from theme_assist.embed import Embedder, ModelSource, file_sha256, verify_weights
 from theme_assist.errors import InputError
 
 FINETUNE_CONFIG = "finetune.json"
@@ -121,8 +121,9 @@ class FinetunedEmbedder(Embedder):
 
     @classmethod
     def load(cls, folder: str | Path, cache_dir: str | Path | None = None, batch_size: int = 64,
-             device: str = "cpu") -> "FinetunedEmbedder":
-        """Read a model written by :meth:`save`, refusing weights that do not match their recorded sha256."""
+             device: str = "cpu", weights_sha256: str | None = None) -> "FinetunedEmbedder":
+        """Read a model written by :meth:`save`, refusing weights that do not match their recorded sha256
+        (``weights_sha256``: theirs, where the caller has just computed it; else read here)."""
         folder = Path(folder)
         try:
             config = json.loads((folder / FINETUNE_CONFIG).read_text(encoding="utf-8"))
@@ -131,10 +132,14 @@ class FinetunedEmbedder(Embedder):
         except json.JSONDecodeError as exc:
             raise InputError(f"{folder / FINETUNE_CONFIG} is damaged ({exc})") from None
         verify_weights(folder, config["weights_sha256"],  # not the packaged model's: no package to reinstall
-                       remedy="fine-tune and save it again (a save or copy that did not finish leaves other weights)")
+                       remedy="fine-tune and save it again (a save or copy that did not finish leaves other weights)",
+                       actual=weights_sha256)
         embedder = cls(model=str(folder), cache_dir=cache_dir, batch_size=batch_size, device=device,
                        finetuned_id=config["model_id"])
-        embedder._model = Embedder(model=str(folder), device=device).load_model()
+        reader = Embedder(model=str(folder), device=device)
+        # its weights are checked above: a source of its own, or resolving the folder hashes them again for an id
+        reader._source = ModelSource(str(folder.expanduser().resolve()), config["model_id"])
+        embedder._model = reader.load_model()
         return embedder
 
 

@@ -629,7 +629,7 @@ class CodeSuggester:
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
             raise InputError(f"{folder} is not a saved suggester (a file; a suggester is saved as a folder)")
-        _check_manifest(folder)
+        hashes = _check_manifest(folder)
         try:
             config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
             evidence = json.loads((folder / "evidence.json").read_text(encoding="utf-8"))
@@ -640,14 +640,15 @@ class CodeSuggester:
         except (ValueError, EOFError, OSError, zipfile.BadZipFile) as exc:  # JSONDecodeError is a ValueError
             raise InputError(f"saved suggester in {folder} is damaged ({exc or type(exc).__name__})") from None
         try:
-            return cls._from_saved(folder, codebook, embedder, config, evidence, arrays)
+            return cls._from_saved(folder, codebook, embedder, config, evidence, arrays, hashes)
         except (KeyError, TypeError, AttributeError, IndexError) as exc:
             raise InputError(f"saved suggester in {folder} is damaged ({type(exc).__name__}: {exc})") from None
 
     @classmethod
     def _from_saved(cls, folder: Path, codebook: Codebook, embedder, config: dict, evidence: dict,
-                    arrays: dict) -> "CodeSuggester":
-        """The suggester a saved folder's parts describe (see :meth:`load`)."""
+                    arrays: dict, hashes: dict[str, str]) -> "CodeSuggester":
+        """The suggester a saved folder's parts describe (see :meth:`load`); ``hashes``: its files' sha256 as
+        :func:`_check_manifest` found them."""
         if config.get("format_version") not in (1, FORMAT_VERSION):
             raise InputError(f"saved suggester in {folder} has format {config.get('format_version')}, "
                              f"this version reads formats 1 to {FORMAT_VERSION}")
@@ -656,7 +657,8 @@ class CodeSuggester:
         if (folder / ENCODER_FOLDER).is_dir():  # saved with a fine-tuned embedding model, run as ``embedder`` runs
             settings = {name: getattr(embedder, name) for name in ("cache_dir", "batch_size", "device")
                         if isinstance(embedder, Embedder)}
-            embedder = FinetunedEmbedder.load(folder / ENCODER_FOLDER, **settings)
+            embedder = FinetunedEmbedder.load(folder / ENCODER_FOLDER, **settings,
+                                              weights_sha256=hashes.get(f"{ENCODER_FOLDER}/model.safetensors"))
         if config["codebook_hash"] != codebook.content_hash():
             raise InputError(f"saved suggester in {folder} was fitted on another codebook "
                              f"({config['codebook_name']!r}); refit it on this one")
@@ -713,13 +715,14 @@ def _incomplete(folder: Path, what: str) -> str:
             "folder again")
 
 
-def _check_manifest(folder: Path) -> None:
+def _check_manifest(folder: Path) -> dict[str, str]:
     """Refuse a saved folder whose files differ from those its :data:`MANIFEST` lists (a folder without one,
-    written before manifests were, is not checked)."""
+    written before manifests were, is not checked); the sha256 of each of its files, by its name there (none for a
+    folder without a manifest)."""
     try:
         listed = dict(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"])
     except FileNotFoundError:
-        return
+        return {}
     except (ValueError, OSError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
         raise InputError(f"saved suggester in {folder} is damaged ({MANIFEST}: {exc or type(exc).__name__})") from None
     found = {name: digest for name, digest in file_hashes(folder).items()
@@ -731,6 +734,7 @@ def _check_manifest(folder: Path) -> None:
             raise InputError(_incomplete(folder, f"{name} is not one of the files its save wrote"))
         if listed[name] != found[name]:
             raise InputError(_incomplete(folder, f"{name} is not the file its save wrote"))
+    return found
 
 
 def uncalibrated_note(suggester: CodeSuggester) -> str | None:
