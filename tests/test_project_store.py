@@ -133,6 +133,8 @@ def test_a_project_in_a_missing_folder_is_one_line(tmp_path):
 def test_missing_project_and_existing_target_are_input_errors(tmp_path, store):
     with pytest.raises(InputError, match="does not exist"):
         ProjectStore(tmp_path / "nope.taproj")
+    with pytest.raises(InputError, match="is a folder, not a project file"):  # it said the folder does not exist
+        ProjectStore(tmp_path)
     with pytest.raises(InputError, match="already exists"):
         ProjectStore(store.path, create=True)
 

@@ -137,6 +137,9 @@ class ProjectStore:
         self.path = Path(path)
         if create and self.path.exists():
             raise InputError(f"{self.path} already exists; choose another name or remove it first")
+        if not create and self.path.is_dir():
+            raise InputError(f"project {self.path} is a folder, not a project file: give the file `theme-assist "
+                             "project init` made (e.g. study.taproj)")
         if not create and not self.path.is_file():
             raise InputError(f"project {self.path} does not exist (create it with `theme-assist project init`)")
         if not create:
