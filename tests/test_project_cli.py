@@ -889,3 +889,18 @@ def test_info_names_the_segmentation_tag_its_exports_carry(small_project, capsys
         db.execute("DELETE FROM project_info WHERE key = 'segmentation'")
     assert run("project", "info", str(small_project)) == 0
     assert "  segmentation: not recorded (a project made before tags" in capsys.readouterr().out
+
+
+def test_info_counts_each_coders_decisions_and_says_how_many_were_undone(small_project, capsys):
+    """A coder's undone decision was counted as one standing (the page's progress said one fewer), and one
+    decision was "1 decisions"."""
+    from theme_assist.project import DecisionRequest
+
+    with ProjectStore(small_project) as store:
+        for segment, code, coder in [("iv1:0", "family", "ana"), ("iv1:1", "work", "ana"), ("iv1:0", "work", "ben")]:
+            store.record_decisions([DecisionRequest(segment, "add", code, coder)])
+        store.undo_last("ana")
+    capsys.readouterr()
+    assert run("project", "info", str(small_project)) == 0
+    said = capsys.readouterr().out
+    assert "  ana: 2 decisions (1 undone)\n" in said and "  ben: 1 decision\n" in said

@@ -226,8 +226,10 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
         if run and run["codebook_version"] != store.codebook_version():
             console.print(f"  fitted on codebook v{run['codebook_version']}: run `theme-assist project suggest` to "
                           f"suggest with v{store.codebook_version()}", markup=False)
-        for coder, count in decisions[decisions["action"] != "undo"].groupby("coder").size().items():
-            console.print(f"  {coder}: {count} decisions")
+        for coder, made in decisions[decisions["action"] != "undo"].groupby("coder"):
+            undone = int(made["undone"].astype(bool).sum())  # kept in the trail, but no longer coding anything
+            console.print(f"  {coder}: {counted(len(made), 'decision')}" + (f" ({undone} undone)" if undone else ""),
+                          markup=False)
 
 
 def register(app: typer.Typer) -> None:
