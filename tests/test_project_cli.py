@@ -904,3 +904,15 @@ def test_info_counts_each_coders_decisions_and_says_how_many_were_undone(small_p
     assert run("project", "info", str(small_project)) == 0
     said = capsys.readouterr().out
     assert "  ana: 2 decisions (1 undone)\n" in said and "  ben: 1 decision\n" in said
+
+
+@pytest.mark.parametrize("target", ["codebook.yaml", "coded.csv", "meta.csv", "transcripts/copy.taproj"])
+def test_backup_never_replaces_a_file_the_project_was_made_from(tmp_path, small_project, capsys, target):
+    """`project backup P COPY --force` wrote the copy over the codebook or the --coded table project init read
+    (which project export refuses even with --force): the user's only copy of them was lost."""
+    before = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file() and path.suffix != ".taproj"}
+    assert run("project", "backup", str(small_project), str(tmp_path / target), "--force") == 2
+    assert "project init --" in capsys.readouterr().err
+    assert {path: path.read_bytes() for path in before} == before
+    assert not (tmp_path / "transcripts" / "copy.taproj").exists()
+    assert run("project", "backup", str(small_project), str(tmp_path / "copy.taproj"), "--force") == 0

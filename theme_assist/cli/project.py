@@ -101,9 +101,8 @@ def export(
         raise InputError("--codebook-version says which version --codebook OUT.yaml writes: give --codebook too")
     outputs = {"--audit": audit, "--codings": codings, "--qdpx": qdpx, "--machine": machine, "--codebook": codebook}
     with ProjectStore(project) as store, store.snapshot():  # one state, though a review server may be writing
-        # the project keeps the codings, not the table they came from: that table may be a coder's only copy
-        made_from = {f"project init {option}": path for option, path in store.inputs().items() if Path(path).exists()}
-        check_outputs(outputs, {"the project": project, **made_from}, tables=("--audit", "--codings", "--machine"))
+        check_outputs(outputs, {"the project": project, **_made_from(store)},
+                      tables=("--audit", "--codings", "--machine"))
         refuse_replacing(outputs, force)
         version = codebook_version or store.codebook_version()
         book = store.codebook(version) if codebook else None  # an unknown version is refused before any writing
@@ -185,16 +184,18 @@ def _code_map(maps: list[str]) -> dict[str, str]:
 def backup(
     project: Path = typer.Argument(..., help="The project file."),
     copy: Path = typer.Argument(..., help="The copy to write (e.g. backups/study-2026-11-30.taproj)."),
-    force: bool = typer.Option(False, "--force", help="Replace COPY if it exists."),
+    force: bool = typer.Option(False, "--force", help="Replace COPY if it exists (never a file the project was "
+                                                      "made from)."),
 ) -> None:
     """Copy PROJECT safely, also while `theme-assist review` serves it (a plain file copy may miss the latest
-    decisions, kept in PROJECT-wal until SQLite moves them into the file)."""
+    decisions, kept in PROJECT-wal until SQLite moves them into the file). Never replaces a file the project was
+    made from, even with --force."""
     from theme_assist.inputs import check_outputs, refuse_replacing
     from theme_assist.project import ProjectStore
 
-    check_outputs({"COPY": copy}, {"PROJECT": project})
-    refuse_replacing({"COPY": copy}, force)
     with ProjectStore(project) as store:
+        check_outputs({"COPY": copy}, {"PROJECT": project, **_made_from(store)})
+        refuse_replacing({"COPY": copy}, force)
         store.backup(copy)
         decisions = store.decision_count()
     message_console().print(f"[green]✓[/] {project} → {copy} ({counted(decisions, 'decision')})")
@@ -230,6 +231,12 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
             undone = int(made["undone"].astype(bool).sum())  # kept in the trail, but no longer coding anything
             console.print(f"  {coder}: {counted(len(made), 'decision')}" + (f" ({undone} undone)" if undone else ""),
                           markup=False)
+
+
+def _made_from(store) -> dict[str, str]:
+    """The files ``project init`` made the project from that still exist (``"project init --coded"`` → path): the
+    project keeps the codings, not the table they came from, which may be a coder's only copy."""
+    return {f"project init {option}": path for option, path in store.inputs().items() if Path(path).exists()}
 
 
 def register(app: typer.Typer) -> None:
