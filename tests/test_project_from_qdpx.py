@@ -182,3 +182,15 @@ def test_a_qdpx_coded_with_the_given_codebook_keeps_its_code_ids(tmp_path):
     codebook = Codebook(name="cb", codes=[Code(id="greeting", name="a", definition="Saying hello.")])
     with create_project(tmp_path / "p.taproj", qdpx=tmp_path / "x.qdpx", codebook=codebook) as store:
         assert store.codings()["code"].tolist() == ["greeting"]
+
+
+def test_a_coded_table_with_ids_the_qdpx_codebook_lacks_says_to_give_the_codebook(tmp_path):
+    """--qdpx without --codebook names its codes by their names (the .qdpx keeps no ids): a --coded table of the
+    user's own ids was refused as "not in the project's codebook", though their codebook has them."""
+    _crlf_qdpx(tmp_path / "x.qdpx", ["Ann: Hello.", "Bob: Hi."], coded_lines=[1])
+    pd.DataFrame({"segment_id": ["int1:0"], "text": ["Hello."], "code": ["greeting"]}).to_csv(tmp_path / "coded.csv",
+                                                                                            index=False)
+    with pytest.raises(InputError, match=r"code 'greeting' in .*coded.csv is not in the project's codebook, read from "
+                                         r"--qdpx: .* ids are made from the names \('a', …\); give --codebook"):
+        create_project(tmp_path / "p.taproj", qdpx=tmp_path / "x.qdpx", coded=tmp_path / "coded.csv")
+    assert not (tmp_path / "p.taproj").exists()

@@ -340,6 +340,7 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
     from theme_assist.segment import segment_documents, segmentation_tag
 
     imported = None
+    ids_from_names = qdpx is not None and codebook is None
     if qdpx is not None:
         from theme_assist.refi import read_project
 
@@ -377,6 +378,8 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         if coded is not None:
             table = read_table(coded, required=("code",), optional=PLACING_COLUMNS, what="coded segments")
             table = human_codings(table, str(coded))
+            if ids_from_names:
+                _refuse_codes_the_qdpx_lacks(table, codebook, coded)
             store.add_codings(codings_for_segments(table, segments, str(coded), documents=documents,
                                                    segmentation=segmentation or None), source=Path(coded).name)
     except BaseException:
@@ -385,6 +388,16 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
             leftover.unlink(missing_ok=True)
         raise
     return store
+
+
+def _refuse_codes_the_qdpx_lacks(table: pd.DataFrame, codebook: Codebook, coded: str | Path) -> None:
+    """Refuse codes of a ``--coded`` table that a codebook read from a ``.qdpx`` lacks, saying why: a ``.qdpx``
+    keeps codes by name, so their ids there are made from the names, not those of the user's codebook."""
+    unknown = sorted(set(table["code"].astype(str)) - set(codebook.ids))
+    if unknown:
+        raise InputError(f"code {unknown[0]!r} in {coded} is not in the project's codebook, read from --qdpx: a .qdpx "
+                         f"keeps codes by name, so their ids are made from the names ({codebook.ids[0]!r}, …); give "
+                         "--codebook, the YAML your codes come from, to keep its ids")
 
 
 def codings_on_overlapping_segments(codings: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
