@@ -879,16 +879,23 @@ def test_a_warning_repeated_within_one_command_is_said_once(monkeypatch, capsys)
     assert "differs" in capsys.readouterr().err
 
 
-def test_info_names_the_segmentation_tag_its_exports_carry(small_project, capsys):
+def test_info_names_the_segmentation_tag_its_exports_carry(tmp_path, small_project, capsys):
     """A researcher holding an exported table can see which tag the project writes in its `segmentation` column
-    (it was in the exports only); a project made before tags says it has none."""
+    (it was in the exports only); a project made before tags, or from a SEGMENTS.csv without one, says it has
+    none."""
     assert run("project", "info", str(small_project)) == 0
     assert f"  segmentation: {segmentation_tag('turn', 1000)} (the `segmentation` column of its exports)\n" in (
         capsys.readouterr().out)
     with ProjectStore(small_project) as store, store.transaction() as db:
         db.execute("DELETE FROM project_info WHERE key = 'segmentation'")
-    assert run("project", "info", str(small_project)) == 0
-    assert "  segmentation: not recorded (a project made before tags" in capsys.readouterr().out
+    (tmp_path / "segments.csv").write_text("segment_id,text,document\ns1,I got paid.,d1\n")
+    assert run("project", "init", str(tmp_path / "s.taproj"), "--codebook", str(tmp_path / "codebook.yaml"),
+               "--input", str(tmp_path / "segments.csv")) == 0
+    for project in (small_project, tmp_path / "s.taproj"):
+        capsys.readouterr()
+        assert run("project", "info", str(project)) == 0
+        assert ("  segmentation: not known (made before tags, or from a SEGMENTS.csv without one, whose ids it "
+                "keeps); its exports leave the `segmentation` column empty\n") in capsys.readouterr().out
 
 
 def test_info_counts_each_coders_decisions_and_says_how_many_were_undone(small_project, capsys):

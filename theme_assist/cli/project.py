@@ -215,8 +215,9 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
                       f"codebook v{store.codebook_version()} ({store.codebook().name}), "
                       f"{len(store.codings())} human codings")
         console.print(f"  segmentation: {store.segmentation} (the `segmentation` column of its exports)"
-                      if store.segmentation else "  segmentation: not recorded (a project made before tags; its "
-                      "exports leave the `segmentation` column empty)", markup=False)
+                      if store.segmentation else "  segmentation: not known (made before tags, or from a "
+                      "SEGMENTS.csv without one, whose ids it keeps); its exports leave the `segmentation` column "
+                      "empty", markup=False)
         maps = maps_of(store)
         for version in store.codebook_history().itertuples(index=False):
             console.print(f"  codebook v{version.version}: {version.created_at}"
