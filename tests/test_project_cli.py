@@ -923,3 +923,13 @@ def test_backup_never_replaces_a_file_the_project_was_made_from(tmp_path, small_
     assert {path: path.read_bytes() for path in before} == before
     assert not (tmp_path / "transcripts" / "copy.taproj").exists()
     assert run("project", "backup", str(small_project), str(tmp_path / "copy.taproj"), "--force") == 0
+
+
+def test_init_and_info_count_one_document_in_the_singular(tmp_path, capsys):
+    (tmp_path / "segments.csv").write_text("segment_id,text,document\ns1,I got paid.,d1\n")
+    assert run("project", "init", str(tmp_path / "s.taproj"), "--codebook", str(packaged_codebook("upsides")),
+               "--input", str(tmp_path / "segments.csv")) == 0
+    assert ": 1 document, 1 segment, 19 codes to code with" in capsys.readouterr().err  # "1 documents, 1 segments"
+    assert run("project", "info", str(tmp_path / "s.taproj")) == 0
+    assert capsys.readouterr().out.startswith("s: 1 document, 1 segment, codebook v1 (UPSIDES peer support), 0 human "
+                                              "codings\n")

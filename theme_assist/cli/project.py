@@ -36,9 +36,10 @@ def init(
     with create_project(project, book, input=input, metadata=metadata, coded=coded, qdpx=qdpx, unit=unit,
                         max_chars=max_chars, codebook_file=codebook, recursive=recursive) as store:
         message_console().print(
-            f"[green]✓[/] {project}: {len(store.documents())} documents, {len(store.segments())} segments, "
+            f"[green]✓[/] {project}: {counted(len(store.documents()), 'document')}, "
+            f"{counted(len(store.segments()), 'segment')}, "
             f"{len(store.codebook().leaf_codes)} codes to code with ({len(store.codebook().all_codes)} with their "
-            f"parents), {len(store.codings())} human codings")
+            f"parents), {counted(len(store.codings()), 'human coding')}")
 
 
 @project_app.command("suggest")
@@ -211,9 +212,10 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
     with ProjectStore(project) as store:
         decisions = store.decisions()
         run = store.latest_run()
-        console.print(f"{store.name}: {len(store.documents())} documents, {len(store.segments())} segments, "
+        console.print(f"{store.name}: {counted(len(store.documents()), 'document')}, "
+                      f"{counted(len(store.segments()), 'segment')}, "
                       f"codebook v{store.codebook_version()} ({store.codebook().name}), "
-                      f"{len(store.codings())} human codings")
+                      f"{counted(len(store.codings()), 'human coding')}")
         console.print(f"  segmentation: {store.segmentation} (the `segmentation` column of its exports)"
                       if store.segmentation else "  segmentation: not known (made before tags, or from a "
                       "SEGMENTS.csv without one, whose ids it keeps); its exports leave the `segmentation` column "
