@@ -933,3 +933,16 @@ def test_init_and_info_count_one_document_in_the_singular(tmp_path, capsys):
     assert run("project", "info", str(tmp_path / "s.taproj")) == 0
     assert capsys.readouterr().out.startswith("s: 1 document, 1 segment, codebook v1 (UPSIDES peer support), 0 human "
                                               "codings\n")
+
+
+def test_a_zero_shot_run_is_not_said_to_be_trained(tmp_path, capsys):
+    """A project without codings is suggested for from the codebook alone: the run was said to be 'zero-shot …,
+    trained on 0 coded segments'."""
+    (tmp_path / "segments.csv").write_text("segment_id,text,document\ns1,I got paid.,d1\ns2,My mother helps.,d1\n")
+    assert run("project", "init", str(tmp_path / "s.taproj"), "--codebook", str(packaged_codebook("upsides")),
+               "--input", str(tmp_path / "segments.csv")) == 0
+    capsys.readouterr()
+    assert run("project", "suggest", str(tmp_path / "s.taproj")) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "zero-shot" in said and said.endswith(", no coded segment yet: from the codebook alone") and "trained on" \
+        not in said

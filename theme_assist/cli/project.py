@@ -63,7 +63,9 @@ def suggest(
         run_id = refit(store, embedder=Embedder(model=model), top_k=top_k,
                        threshold="auto" if threshold is None else threshold, diversity=diversity)
         run = store.latest_run()
-    console.print(f"[green]✓[/] run {run_id}: {run['model_id']}, trained on {run['n_training']} coded segments")
+    learnt = (f"trained on {counted(run['n_training'], 'coded segment')}" if run["mode"] != "zero-shot" else
+              "no coded segment yet: from the codebook alone")
+    console.print(f"[green]✓[/] run {run_id}: {run['model_id']}, {learnt}")
 
 
 @project_app.command("export")
