@@ -56,7 +56,7 @@ def test_demo_corpus_themes_json_table_and_fragment(demo_run):
 @pytest.mark.parametrize("args, message", [
     (["--input", "missing.csv"], "does not exist"),
     (["--min-size", "0"], "--min-size"),
-    (["--by", "planet", "--metadata", str(DEMO / "metadata.csv")], "--by planet: no such field"),
+    (["--by", "planet", "--metadata", "meta.csv"], "--by planet: no such field"),
     (["--by", "site"], "needs --metadata"),
     (["--train", "coded.csv"], "--train needs --codebook"),
     (["--coder", "ana"], "--coder chooses whose rows of --train"),
@@ -67,7 +67,8 @@ def test_bad_input_is_a_one_line_error(capsys, tmp_path, args, message):
     segments.write_text("segment_id,document,text\ns1,d1,My salary pays the rent.\n", encoding="utf-8")
     if "--input" not in args:
         args = ["--input", segments, *args]
-    args = [tmp_path / a if a in ("missing.csv", "coded.csv") else a for a in args]
+    (tmp_path / "meta.csv").write_text("document,site\nd1,Ulm\n", encoding="utf-8")  # no warning of d1 or others
+    args = [tmp_path / a if a in ("missing.csv", "coded.csv", "meta.csv") else a for a in args]
     code, _, err = run(capsys, *args, "--out", tmp_path / "themes.json")
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("theme-assist: error:")
@@ -159,3 +160,19 @@ def test_recursive_discovers_in_per_site_folders(capsys, tmp_path):
     assert result["summary"]["n_segments"] == 6
     assert [a["segment_id"] for a in result["assignments"]][:4] == [
         "butabika/fg_01:0", "butabika/fg_01:1", "butabika/fg_01:2", "ulm/fg_01:0"]
+
+
+def test_by_on_a_segments_table_warns_of_documents_the_metadata_does_not_name(capsys, tmp_path):
+    # as for a transcript folder: a misspelt document in the metadata would otherwise put its segments under
+    # "(none)" in the spread without a word
+    segments = tmp_path / "segments.csv"
+    segments.write_text("segment_id,document,text\ns1,d1,My salary pays the rent.\ns2,d2,My sister visits.\n"
+                        "s3,d3,They called me mad.\n", encoding="utf-8")
+    metadata = tmp_path / "meta.csv"
+    metadata.write_text("document,site\nd1,Ulm\nd3,Pune\nD2,Pune\n", encoding="utf-8")
+    code, _, err = run(capsys, "--input", segments, "--metadata", metadata, "--by", "site", "--resamples", 0,
+                       "--out", tmp_path / "themes.json")
+    assert code == 0, err
+    said = " ".join(err.split())
+    assert "theme-assist: warning: no metadata for 1 document(s): d2" in said
+    assert "theme-assist: warning: metadata for 1 unknown document(s): D2" in said

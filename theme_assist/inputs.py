@@ -173,7 +173,8 @@ def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
             tags = (dict(zip(table["segment_id"].astype(str), table[SEGMENTATION_COLUMN].astype(str).str.strip()))
                     if SEGMENTATION_COLUMN in table else {})
             segments[SEGMENTATION_COLUMN] = segments["segment_id"].map(tags).fillna("")
-            return segments if metadata is None else join_metadata(segments, read_metadata(metadata), metadata)
+            return segments if metadata is None else join_metadata(segments, read_metadata(metadata), metadata,
+                                                                   report=True)
     if not path.exists():
         raise InputError(f"input {path} does not exist")
     documents = read_documents(path, metadata=metadata, recursive=recursive)

@@ -70,7 +70,8 @@ def metadata_table(documents: list[Document]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=None if rows else ["document"]).fillna("")
 
 
-def join_metadata(segments: pd.DataFrame, metadata: pd.DataFrame, source: str | Path) -> pd.DataFrame:
+def join_metadata(segments: pd.DataFrame, metadata: pd.DataFrame, source: str | Path,
+                  report: bool = False) -> pd.DataFrame:
     """``segments`` with the metadata fields of each one's document as more columns (``""`` where it has none).
 
     Parameters
@@ -81,6 +82,9 @@ def join_metadata(segments: pd.DataFrame, metadata: pd.DataFrame, source: str | 
         A table from :func:`read_metadata` or :func:`metadata_table`.
     source
         The metadata file, for the error messages.
+    report
+        Warn, as :func:`attach_metadata` does, about the segments' documents without a row and the rows of no
+        document (for a segments table; documents read from transcripts were reported as they were read).
 
     Raises
     ------
@@ -97,6 +101,8 @@ def join_metadata(segments: pd.DataFrame, metadata: pd.DataFrame, source: str | 
     by_document = metadata.set_index("document")[fields]
     names = segments["document"].astype(str)
     matched = _row_keys(names.unique(), set(by_document.index))
+    if report:
+        _report_unmatched(list(names.unique()), matched, list(by_document.index))
     keys = [matched.get(name, name) for name in names]
     values = by_document.reindex(keys).fillna("").set_axis(segments.index)
     return pd.concat([segments, values], axis=1)
@@ -114,9 +120,15 @@ def attach_metadata(documents: list[Document], metadata: pd.DataFrame) -> None:
     """
     rows = metadata.set_index("document").to_dict("index")
     keys = _row_keys([document.id for document in documents], set(rows))
-    missing = [document.id for document in documents if document.id not in keys]
     for document in documents:
         document.metadata.update(rows.get(keys.get(document.id), {}))
+    _report_unmatched([document.id for document in documents], keys, list(rows))
+
+
+def _report_unmatched(documents: list[str], keys: dict[str, str], rows: list[str]) -> None:
+    """Warn about the ``documents`` that no metadata row matched (``keys``: document → its row) and the ``rows``
+    that matched no document."""
+    missing = [document for document in documents if document not in keys]
     unknown = sorted(set(rows) - set(keys.values()))
     if missing:
         logger.warning("no metadata for %d document(s): %s", len(missing), listed(missing))
