@@ -176,3 +176,24 @@ def test_by_on_a_segments_table_warns_of_documents_the_metadata_does_not_name(ca
     said = " ".join(err.split())
     assert "theme-assist: warning: no metadata for 1 document(s): d2" in said
     assert "theme-assist: warning: metadata for 1 unknown document(s): D2" in said
+
+
+@pytest.mark.parametrize("selection, of_unexplained", [
+    ("all segments", False), ("segments whose best code scores below 0.5", True)])
+def test_spread_caption_says_of_which_segments_the_rates_are(selection, of_unexplained):
+    # --all-segments (or no codebook) spreads every segment, the explained ones too
+    import pandas as pd
+    from rich.console import Console
+
+    from theme_assist.cli.discover import themes_table
+
+    themes = pd.DataFrame([{
+        "theme": "T1", "label": "doctor, family", "size": 40, "stability": 0.8, "n_documents": 12,
+        "nearest_code": "", "nearest_code_similarity": float("nan"), "spread_rate": {"HIC": 0.12, "LMIC": 0.08},
+        "quotes": [{"text": "The doctor asked about my family."}]}])
+    fitted = type("Fitted", (), {"themes_": themes, "summary_": {"selection": selection}})()
+    console = Console(width=120, record=True)
+    console.print(themes_table(fitted, by="income_group"))
+    text = " ".join(console.export_text().split())
+    assert "the share of each income_group's segments that fall in the theme (" in text
+    assert ("of those no code explains" in text) == of_unexplained

@@ -22,14 +22,18 @@ def themes_table(discoverer, by: str | None):
     from rich.table import Table
     from rich.text import Text
 
+    from theme_assist.discover import AllSegments
+
     themes = discoverer.themes_
     with_codes = bool((themes["nearest_code"] != "").any()) if len(themes) else False
     caption = ["stab.: how well the theme re-forms when a sample of the segments is clustered again (mean best-match "
                "Jaccard, 0-1: 0.75 and above re-forms reliably, below 0.5 may be an artefact of this sample; - with "
                "--resamples 0)"]
     if by:
-        caption.append(f"by {by}: the share of each {by}'s segments that fall in the theme (of those no code "
-                       "explains; top 3)")
+        # --all-segments, or no codebook: the spread is over every segment, the explained ones too
+        every = getattr(discoverer, "summary_", {}).get("selection") == AllSegments.name
+        caption.append(f"by {by}: the share of each {by}'s segments that fall in the theme "
+                       f"({'' if every else 'of those no code explains; '}top 3)")
     table = Table(title=counted(len(themes), "candidate theme"), show_lines=True, caption="; ".join(caption))
     table.add_column("theme", no_wrap=True)
     table.add_column("label / typical quote", min_width=12, ratio=3)

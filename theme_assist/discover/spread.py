@@ -1,7 +1,8 @@
 """Cross-site view: how each theme's segments spread over a document metadata field (site, income group…).
 
 Raw counts favour the sites that talked most, so each count is also given as a rate: the share of that site's
-segments in discovery (those no code explains, the unclustered ones included) that fall in the theme. A theme with a rate of 0.20 in LMIC sites and 0.02 in HIC sites is
+segments in discovery (those no code explains, or all of them with ``AllSegments``; the unclustered ones
+included) that fall in the theme. A theme with a rate of 0.20 in LMIC sites and 0.02 in HIC sites is
 an LMIC theme even when the HIC transcripts are longer.
 """
 
