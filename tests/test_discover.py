@@ -288,6 +288,19 @@ def test_a_theme_of_one_document_says_so_in_a_note(synthetic):
     assert not [note for note in one.summary_["notes"] if "one document" in note]  # a corpus of one document
 
 
+def test_segments_in_another_language_than_english_say_that_labels_and_themes_may_not_fit_them(synthetic):
+    # the labeller's lexicon and stop words are English ("ist, mir" named German themes, whole sentences Chinese
+    # ones), and the default encoder too: German, French and Chinese segments fell into one theme per language
+    segments, vectors = synthetic
+    german = segments.assign(text=[f"Wir haben über {TOPIC_WORDS[topic][0]} gesprochen, und dann wieder über sie."
+                                   for topic in segments["topic"]])  # one word of ten is English
+    notes = ThemeDiscoverer(n_resamples=0, random_state=3).fit(german, embeddings=vectors).summary_["notes"]
+    said = [note for note in notes if "English" in note]
+    assert len(said) == 1 and said[0].startswith("only 10% of the words of the clustered segments are English")
+    english = ThemeDiscoverer(n_resamples=0, random_state=3).fit(segments, embeddings=vectors).summary_["notes"]
+    assert not [note for note in english if "English" in note]
+
+
 def test_too_few_segments_say_why_and_stay_unclustered(twenty_vectors):
     discoverer = ThemeDiscoverer(min_size=3).fit(TWENTY.head(5), embeddings=twenty_vectors[:5])
     assert discoverer.themes_.empty

@@ -30,7 +30,7 @@ from theme_assist.codebook import dump_codebook
 from theme_assist.discover.cluster import CLUSTERERS, AutoClusterer
 from theme_assist.discover.fragment import codebook_fragment
 from theme_assist.discover.hierarchy import cut_tree, merge_tree
-from theme_assist.discover.label import CTfidfLabeller
+from theme_assist.discover.label import CTfidfLabeller, english_share
 from theme_assist.discover.nearest import code_prototypes, nearest_codes
 from theme_assist.discover.outliers import one_theme_per_text, reassign_outliers, theme_centroids, tidy_labels
 from theme_assist.discover.quotes import representative_quotes
@@ -126,8 +126,9 @@ class ThemeDiscoverer:
     spread_counts_, spread_rates_ : DataFrame or None
         Themes × values of ``by`` (with an ``unclustered`` row); ``None`` without ``by``.
     summary_ : dict
-        Counts, outlier share, the methods used, and ``notes`` explaining empty or degraded results and naming
-        themes of one document (:func:`one_document_notes`).
+        Counts, outlier share, the methods used, and ``notes`` explaining empty or degraded results, naming
+        themes of one document (:func:`one_document_notes`) and segments mostly not in English
+        (:func:`language_notes`).
     """
 
     def __init__(self, embedder=None, hidden_layers: tuple[int, ...] = DEFAULT_HIDDEN_LAYERS, selector=None,
@@ -228,6 +229,7 @@ class ThemeDiscoverer:
         self.themes_ = self._themes(segments, selected, labels, theme_ids, vectors, centroids, labeller,
                                     stability, nearest)
         notes.extend(one_document_notes(self.themes_, segments["document"]))
+        notes.extend(language_notes(texts) if theme_ids else [])
         self.hierarchy_, self.linkage_ = merge_tree(centroids, theme_ids, self.themes_["size"].tolist())
         self.hierarchy_["label"] = [labeller.label([theme_ids.index(t) for t in themes])
                                     for themes in self.hierarchy_["themes"]]
@@ -414,6 +416,23 @@ def one_document_notes(themes: pd.DataFrame, documents: pd.Series) -> list[str]:
     return [f"{theme['theme']} ({theme['label']}) comes from one document only, {theme['documents'][0]['name']}: "
             "a topic of that document rather than one the documents share"
             for _, theme in themes.iterrows() if theme["n_documents"] == 1]
+
+
+#: Share of English words (:func:`~theme_assist.discover.label.english_share`) below which a note says that labels
+#: and themes may not fit the segments.
+MIN_ENGLISH_SHARE = 0.5
+
+
+def language_notes(texts: list[str]) -> list[str]:
+    """A note where most words of the clustered ``texts`` are not English ones: the labeller reads them with an
+    English lexicon and stop words, and an English encoder (the packaged default) may group them by language."""
+    share = english_share(texts)
+    if share is None or share >= MIN_ENGLISH_SHARE:
+        return []
+    return [f"only {share:.0%} of the words of the clustered segments are English: labels are made with an English "
+            "lexicon and stop words (they may name stop words of another language, or whole sentences of a script "
+            "without spaces), and an English embedding model such as the default may group the segments by "
+            "language rather than topic; read the quotes"]
 
 
 def _json_ready(value):

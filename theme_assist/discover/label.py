@@ -139,6 +139,24 @@ LINKING_VERBS = frozenset("sound look seem feel smell taste".split())
 UNNAMING = VERB_OBJECTS | frozenset("i we he she they".split())
 
 
+#: Texts of which :func:`english_share` reads the words, evenly spread over them: enough for the share, a bound on
+#: the time taken.
+ENGLISH_SAMPLE = 2000
+
+
+def english_share(texts: list[str]) -> float | None:
+    """Share of the words of ``texts`` (of :data:`ENGLISH_SAMPLE` of them at most) that the English lexicon
+    (:func:`parts_of_speech`, by form or lemma) or spaCy's English stop words hold, or ``None`` for texts without a
+    word. English interviews and chats score 0.97 to 0.99, German or French ones below 0.4, and Chinese ones 0: the
+    English tokenizer leaves a sentence without spaces whole, one unknown word."""
+    nlp, known = lemmatizer(), parts_of_speech()["known"]
+    step = -(-len(texts) // ENGLISH_SAMPLE) or 1
+    words = [token for doc in nlp.pipe(texts[::step]) for token in doc if token.is_alpha]
+    english = sum(bool({token.lower_, token.lemma_.lower()} & known) or token.lower_ in nlp.Defaults.stop_words
+                  for token in words)
+    return english / len(words) if words else None
+
+
 def _noun_phrases(doc, stop_words: frozenset[str] = frozenset(), ing_nouns: frozenset[str] = ING_NOUNS) -> list:
     """Noun phrases of ``doc`` from the lexicon alone: runs of words that can be nouns or adjectives, cut after the
     last that can be a noun. A word that can also be a verb (by its form or its lemma: "support", "medicines",
