@@ -548,6 +548,14 @@ def test_a_theme_whose_segments_share_no_term_is_not_named_by_terms_one_segment_
     assert few.label([0]) != "[laughs]" and any(thing in few.label([0]) for thing in things[:5])
 
 
+def test_themes_of_emoji_only_are_named_by_their_emoji_not_each_no_words():
+    # chat messages of emoji alone and others of punctuation alone were two themes "(no words)", two candidate
+    # codes of one name
+    texts = ["😊", "😊😊", "🙂", "👍", "😢 ❤️", "?!", "...", "???", "the rain", "more rain"]
+    labeller = CTfidfLabeller().fit(texts, np.array([0] * 5 + [1] * 3 + [2, 2]))
+    assert labeller.label([0]) == "😊" and labeller.label([1]) == "(no words)"
+
+
 def test_a_theme_of_backchannels_is_not_named_by_a_word_one_of_its_segments_says():
     texts = ["Mm-hmm."] * 9 + ["Mm-hmm. The CEO called.", "Right.", "the clinic", "the clinic staff", "rain"]
     labeller = CTfidfLabeller().fit(texts, np.array([0] * 11 + [1, 1, 1]))

@@ -33,6 +33,7 @@ names what the theme is about ("illness, doctor, hospital" rather than "doctor, 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -584,9 +585,20 @@ class CTfidfLabeller:
     def _fallback_label(self, themes: list[int]) -> str:
         """The most frequent word of the themes' segments when they hold no content word they share (e.g. only
         "Okay.") or are backchannels (:meth:`_backchannels`), other than a pronoun or article (:data:`UNNAMING`)
-        where they have one; a transcriber's note in its brackets ("[laughs]": turns that share only laughter)."""
+        where they have one; a transcriber's note in its brackets ("[laughs]": turns that share only laughter);
+        without a word, their most frequent symbol (chat messages of emoji alone: "😊"), else ``"(no words)"``."""
         words = self._frequent_words(themes, content_only=False)
-        return next((word for word in words if word not in UNNAMING), words[0]) if words else "(no words)"
+        if words:
+            return next((word for word in words if word not in UNNAMING), words[0])
+        return self._frequent_symbol(themes) or "(no words)"
+
+    def _frequent_symbol(self, themes: list[int]) -> str:
+        """The most frequent token of the themes' segments that holds a symbol (an emoji, "+"; ties go to the first
+        in code point order), ``""`` where none does."""
+        symbols = Counter(token.text for i, text in enumerate(self._texts) if self._labels[i] in themes
+                          for token in lemmatizer().make_doc(text)
+                          if any(unicodedata.category(char).startswith("S") for char in token.text))
+        return min(symbols.items(), key=lambda item: (-item[1], item[0]))[0] if symbols else ""
 
     def _backchannels(self, themes: list[int]) -> bool:
         """Whether fewer than :data:`MIN_TERM_SHARE` of the themes' analysed segments hold a term: backchannels
