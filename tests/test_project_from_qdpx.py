@@ -194,3 +194,13 @@ def test_a_coded_table_with_ids_the_qdpx_codebook_lacks_says_to_give_the_codeboo
                                          r"--qdpx: .* ids are made from the names \('a', …\); give --codebook"):
         create_project(tmp_path / "p.taproj", qdpx=tmp_path / "x.qdpx", coded=tmp_path / "coded.csv")
     assert not (tmp_path / "p.taproj").exists()
+
+
+def test_a_coded_table_from_the_qdpx_codebook_with_uncoded_rows_is_placed(tmp_path):
+    """Rows with an empty code are uncoded segments kept for context, skipped when placed: not a code the .qdpx's
+    codebook lacks."""
+    _crlf_qdpx(tmp_path / "x.qdpx", ["Ann: Hello.", "Bob: Hi."], coded_lines=[1])
+    pd.DataFrame({"segment_id": ["int1:0", "int1:1"], "text": ["Hello.", "Hi."], "code": ["a", ""]}).to_csv(
+        tmp_path / "coded.csv", index=False)
+    with create_project(tmp_path / "p.taproj", qdpx=tmp_path / "x.qdpx", coded=tmp_path / "coded.csv") as store:
+        assert "a" in set(store.codings()["code"])

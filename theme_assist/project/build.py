@@ -393,7 +393,8 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
 def _refuse_codes_the_qdpx_lacks(table: pd.DataFrame, codebook: Codebook, coded: str | Path) -> None:
     """Refuse codes of a ``--coded`` table that a codebook read from a ``.qdpx`` lacks, saying why: a ``.qdpx``
     keeps codes by name, so their ids there are made from the names, not those of the user's codebook."""
-    unknown = sorted(set(table["code"].astype(str)) - set(codebook.ids))
+    codes = table["code"].astype(str).str.strip()  # as codings_for_segments reads them: empty ones are skipped
+    unknown = sorted(set(codes[codes != ""]) - set(codebook.ids))
     if unknown:
         raise InputError(f"code {unknown[0]!r} in {coded} is not in the project's codebook, read from --qdpx: a .qdpx "
                          f"keeps codes by name, so their ids are made from the names ({codebook.ids[0]!r}, …); give "
