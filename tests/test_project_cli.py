@@ -913,7 +913,7 @@ def test_info_counts_each_coders_decisions_and_says_how_many_were_undone(small_p
     assert "  ana: 2 decisions (1 undone)\n" in said and "  ben: 1 decision\n" in said
 
 
-@pytest.mark.parametrize("target", ["codebook.yaml", "coded.csv", "meta.csv", "transcripts/copy.taproj"])
+@pytest.mark.parametrize("target", ["codebook.yaml", "coded.csv", "meta.csv", "transcripts/iv1.txt"])
 def test_backup_never_replaces_a_file_the_project_was_made_from(tmp_path, small_project, capsys, target):
     """`project backup P COPY --force` wrote the copy over the codebook or the --coded table project init read
     (which project export refuses even with --force): the user's only copy of them was lost."""
@@ -921,8 +921,14 @@ def test_backup_never_replaces_a_file_the_project_was_made_from(tmp_path, small_
     assert run("project", "backup", str(small_project), str(tmp_path / target), "--force") == 2
     assert "project init --" in capsys.readouterr().err
     assert {path: path.read_bytes() for path in before} == before
-    assert not (tmp_path / "transcripts" / "copy.taproj").exists()
     assert run("project", "backup", str(small_project), str(tmp_path / "copy.taproj"), "--force") == 0
+
+
+def test_backup_may_write_a_new_copy_beside_the_transcripts(tmp_path, small_project, capsys):
+    """A project kept in its transcripts' folder (project init study.taproj --input .) is backed up there: a new
+    .taproj replaces no transcript (a refusal of every copy inside the --input folder came with the check above)."""
+    assert run("project", "backup", str(small_project), str(tmp_path / "transcripts" / "copy.taproj")) == 0
+    assert (tmp_path / "transcripts" / "copy.taproj").is_file()
 
 
 def test_init_and_info_count_one_document_in_the_singular(tmp_path, capsys):

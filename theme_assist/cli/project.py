@@ -196,9 +196,13 @@ def backup(
     from theme_assist.inputs import check_outputs, refuse_replacing
     from theme_assist.project import ProjectStore
 
+    check_outputs({"COPY": copy}, {"PROJECT": project})
+    refuse_replacing({"COPY": copy}, force)  # before the project is opened (and its schema brought up to date)
     with ProjectStore(project) as store:
-        check_outputs({"COPY": copy}, {"PROJECT": project, **_made_from(store)})
-        refuse_replacing({"COPY": copy}, force)
+        # a new copy may go beside the transcripts of an --input folder (it is no transcript); no file there is replaced
+        made_from = {option: path for option, path in _made_from(store).items()
+                     if copy.exists() or not Path(path).is_dir()}
+        check_outputs({"COPY": copy}, made_from)
         store.backup(copy)
         decisions = store.decision_count()
     message_console().print(f"[green]✓[/] {project} → {copy} ({counted(decisions, 'decision')})")
