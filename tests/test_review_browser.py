@@ -81,6 +81,32 @@ def close_pages(browser):
     yield
     for context in browser.contexts:
         context.close()
+    HOLDS.clear()
+
+
+# Per page: the (pattern, held requests) that ``hold`` added, the latest first. Every API request of a page from
+# ``new_page`` goes through the test from the page's first one, and a hold only adds a pattern. A route registered
+# while the page ran let a request past it now and then in a full run on 2 busy cores ("0 of 1 requests held", the
+# request answered by the server; the cause was not found, and 14 runs of the hold tests under load did not repeat
+# it): this way Chromium's request interception is never switched on while a page runs.
+HOLDS: dict = {}
+
+
+def new_page(browser, **options):
+    """A new page whose requests to the review server's API ``hold`` can hold back."""
+    page = browser.new_page(**options)
+    holds: list = []
+
+    def route_api(route) -> None:
+        for pattern, held in holds:
+            if pattern.search(route.request.url):
+                held.append(route)
+                return
+        route.continue_()
+
+    page.route(re.compile(r".*/api/.*"), route_api)
+    HOLDS[page] = holds
+    return page
 
 
 def current_id(page) -> str:
@@ -108,7 +134,7 @@ def test_review_in_the_browser(demo_project, browser):
     server = ReviewServer(demo_project)
     errors: list[str] = []
     try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(server.url + "/")
         expect(page.locator("#coder-dialog")).to_be_visible()
@@ -215,9 +241,8 @@ def test_a_key_pressed_while_the_next_segment_loads_decides_nothing(demo_project
     from playwright.sync_api import expect
 
     server = ReviewServer(demo_project)
-    held = []
     try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
         page.goto(server.url + "/")
         page.fill("#coder-input", "Cy")
         page.click("#coder-start")
@@ -226,8 +251,7 @@ def test_a_key_pressed_while_the_next_segment_loads_decides_nothing(demo_project
         expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:0")
 
         # the next segment's answer is held back until the key has been pressed
-        pattern = re.compile(r".*/api/segments/fg_ulm_01%3A2\?.*")
-        page.route(pattern, lambda route: held.append(route))
+        held = hold(page, r".*/api/segments/fg_ulm_01%3A2\?.*")
         page.locator("#queue li[data-id='fg_ulm_01:2']").click()
         expect(page.locator("#queue li.current")).to_have_attribute("data-id", "fg_ulm_01:2")
         wait_held(page, held)
@@ -247,7 +271,7 @@ def coding(project, browser, coder: str, document: str, viewport: tuple[int, int
     server)``; the server stops after."""
     server = ReviewServer(project)
     try:
-        page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+        page = new_page(browser, viewport={"width": viewport[0], "height": viewport[1]})
         start_coding(page, server.url, coder, document)
         yield page, server
     finally:
@@ -555,9 +579,8 @@ def test_a_segment_clicked_while_the_filtered_list_loads_stays_on_screen(demo_pr
     when the list came: the earlier action undid the later one."""
     from playwright.sync_api import expect
 
-    held = []
     with coding(demo_project, browser, "Lia", "fg_ulm_01") as (page, _):
-        page.route(re.compile(r".*/api/queue\?.*"), lambda route: held.append(route))
+        held = hold(page, r".*/api/queue\?.*")
         page.select_option(*change)
         wait_held(page, held)
         show_segment(page, chosen)
@@ -713,7 +736,7 @@ def test_the_dialogs_are_named_by_their_titles(tmp_path, browser):
     make_project(project).close()
     server = ReviewServer(project)
     try:
-        page = browser.new_page()
+        page = new_page(browser)
         page.goto(server.url + "/")
         expect(page.get_by_role("dialog", name="Who is coding?")).to_be_visible()
         page.fill("#coder-input", "Ana")
@@ -952,10 +975,16 @@ def test_after_a_decision_the_focus_stays_on_a_next_segment_without_suggestions(
 
 
 def hold(page, pattern: str) -> list:
-    """Requests whose URL matches ``pattern`` held back until the test lets them go (``route.continue_()``)."""
+    """The API requests of ``page`` (from ``new_page``) whose URL matches ``pattern``, held back from now on until the
+    test lets them go (``route.continue_()``); a later hold whose pattern matches too takes them instead."""
     held: list = []
-    page.route(re.compile(pattern), lambda route: held.append(route))
+    HOLDS[page].insert(0, (re.compile(pattern), held))
     return held
+
+
+def unhold(page, held: list) -> None:
+    """The hold that returned ``held`` lifted: later requests go on to the server."""
+    HOLDS[page][:] = [entry for entry in HOLDS[page] if entry[1] is not held]
 
 
 def wait_held(page, held: list, count: int = 1) -> None:
@@ -1019,7 +1048,7 @@ def test_a_key_pressed_before_the_segment_has_loaded_says_so_and_does_nothing(tm
     make_project(project).close()
     server = ReviewServer(project)
     try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
         held = hold(page, r".*/api/segments/.*")
         page.goto(server.url + "/")
         page.fill("#coder-input", "Ana")
@@ -1032,7 +1061,7 @@ def test_a_key_pressed_before_the_segment_has_loaded_says_so_and_does_nothing(tm
             expect(page.locator("#code-dialog")).not_to_be_visible()
         release(page, held)
         expect(page.locator("#current-text")).not_to_have_text("")
-        page.unroute(re.compile(r".*/api/segments/.*"))
+        unhold(page, held)
         shown = page.locator("#segment").get_attribute("data-id")
         later = page.locator("#queue li").nth(1).get_attribute("data-id")
         held = hold(page, r".*/api/segments/.*")
@@ -1096,7 +1125,7 @@ def test_a_decision_saved_after_the_coder_moved_on_leaves_the_next_segment_on_sc
         expect(page.locator("#current-text")).to_have_text(page.locator("#queue li.current .q-text").text_content())
         mark = "✗" if key == "r" else "✓"
         expect(page.locator("#queue li[data-id='interview_a:0'] .dot")).to_have_text(mark)
-        page.unroute(re.compile(r".*/api/decisions$"))
+        unhold(page, held)
         page.keyboard.press("a")
         wait_for_status(page, "Saved ✓ accept")
         with ProjectStore(project) as store:
@@ -1125,7 +1154,7 @@ def test_the_bulk_buttons_answer_the_suggestions_listed(tmp_path, browser):
         held.pop().continue_()
         page.wait_for_load_state("networkidle")
         expect(summary).to_contain_text("of “Family”")
-        page.unroute(re.compile(r".*/api/bulk\?.*"))
+        unhold(page, held)
         page.select_option("#bulk-code", "work")  # chosen, not shown: the rows listed are still Family's
         page.locator(".bulk-pick").first.check()
         page.click("#bulk-accept")
