@@ -22,10 +22,24 @@ def test_tampered_weights_are_refused(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"not the real weights")
     with pytest.raises(InputError, match="fail the integrity check"):
         verify_weights(tmp_path, DEFAULT_WEIGHTS_SHA256)
-    embedder = Embedder(cache_dir="")
-    embedder._source = ModelSource(str(tmp_path), "fake", DEFAULT_WEIGHTS_SHA256)
+    embedder = Embedder.from_source(ModelSource(str(tmp_path), "fake", DEFAULT_WEIGHTS_SHA256), cache_dir="")
     with pytest.raises(InputError, match="refusing to load"):
         embedder.encode(["anything"])
+
+
+def test_an_embedder_of_a_resolved_source_takes_it_as_given(tmp_path, monkeypatch):
+    """A model folder's id names the hash of its weights: an embedder made from its source (a fine-tuned model
+    whose weights were just checked) does not read them again for it, and no caller sets the private field."""
+    from theme_assist import embed
+
+    (tmp_path / "model.safetensors").write_bytes(b"weights")
+    hashed = []
+    monkeypatch.setattr(embed, "file_sha256", lambda path: hashed.append(path) or "0" * 64)
+    source = ModelSource(str(tmp_path), "mine@123", None)
+    embedder = Embedder.from_source(source, cache_dir="", batch_size=8)
+    assert (embedder.source, embedder.model_id, embedder.model) == (source, "mine@123", str(tmp_path))
+    assert (embedder.cache_dir, embedder.batch_size) == ("", 8) and hashed == []
+    assert Embedder(model=str(tmp_path)).model_id == f"{tmp_path.name}@000000000000" and len(hashed) == 1
 
 
 def test_unknown_model_name_is_not_fetched(no_network):

@@ -88,6 +88,18 @@ def test_save_and_load_give_the_same_embeddings(tmp_path, tuned):
     assert np.allclose(loaded.encode(TEXTS), tuned.encode(TEXTS), atol=1e-6)
 
 
+def test_loading_a_saved_model_reads_its_weights_once(tmp_path, tuned, monkeypatch):
+    """Once for the check against finetune.json; the id is that file's, not one made by hashing them again."""
+    from theme_assist import embed
+
+    tuned.save(tmp_path / "encoder")
+    hashed, file_sha256 = [], embed.file_sha256
+    monkeypatch.setattr(embed, "file_sha256", lambda path: hashed.append(Path(path).name) or file_sha256(path))
+    loaded = FinetunedEmbedder.load(tmp_path / "encoder", cache_dir="")
+    assert hashed == ["model.safetensors"]
+    assert type(loaded) is FinetunedEmbedder and loaded.model_id == tuned.model_id
+
+
 def test_tampered_or_missing_saved_model_is_refused(tmp_path, tuned):
     folder = tuned.save(tmp_path / "encoder")
     weights = folder / "model.safetensors"

@@ -288,6 +288,27 @@ class Embedder:
     _source: ModelSource | None = field(default=None, init=False, repr=False)
     _model: object = field(default=None, init=False, repr=False)
 
+    @classmethod
+    def from_source(cls, source: ModelSource, **settings) -> "Embedder":
+        """An embedder of a model already resolved (:func:`resolve_model`) or described by its caller.
+
+        Parameters
+        ----------
+        source : ModelSource
+            Where the model is and its id; taken as given, so that a folder's weights are not hashed again for an
+            id. Its ``expected_sha256``, where set, is still checked when the model is loaded.
+        **settings
+            The other fields (``cache_dir``, ``batch_size``, ``device``, ...); ``model`` is ``source.location``.
+
+        Returns
+        -------
+        Embedder
+            Of this class (a subclass's ``from_source`` makes one of the subclass).
+        """
+        embedder = cls(model=source.location, **settings)
+        embedder._source = source
+        return embedder
+
     @property
     def source(self) -> ModelSource:
         if self._source is None:

@@ -136,9 +136,9 @@ class FinetunedEmbedder(Embedder):
                        actual=weights_sha256)
         embedder = cls(model=str(folder), cache_dir=cache_dir, batch_size=batch_size, device=device,
                        finetuned_id=config["model_id"])
-        reader = Embedder(model=str(folder), device=device)
         # its weights are checked above: a source of its own, or resolving the folder hashes them again for an id
-        reader._source = ModelSource(str(folder.expanduser().resolve()), config["model_id"])
+        reader = Embedder.from_source(ModelSource(str(folder.expanduser().resolve()), config["model_id"]),
+                                      device=device)
         embedder._model = reader.load_model()
         return embedder
 
