@@ -27,6 +27,21 @@ def test_tampered_weights_are_refused(tmp_path):
         embedder.encode(["anything"])
 
 
+def test_a_sha256_the_caller_computed_is_checked_without_reading_the_weights_again(tmp_path, monkeypatch):
+    from theme_assist import embed
+
+    (tmp_path / "model.safetensors").write_bytes(b"not the real weights")
+    hashed = []
+    monkeypatch.setattr(embed, "file_sha256", lambda path: hashed.append(path) or "f" * 64)
+    verify_weights(tmp_path, DEFAULT_WEIGHTS_SHA256, already_hashed=DEFAULT_WEIGHTS_SHA256)  # trusted as the file's
+    with pytest.raises(InputError, match=r"fail the integrity check \(sha256 0000"):
+        verify_weights(tmp_path, DEFAULT_WEIGHTS_SHA256, already_hashed="0" * 64)
+    assert hashed == []
+    with pytest.raises(InputError, match=r"fail the integrity check \(sha256 ffff"):
+        verify_weights(tmp_path, DEFAULT_WEIGHTS_SHA256)
+    assert hashed == [tmp_path / "model.safetensors"]
+
+
 def test_an_embedder_of_a_resolved_source_takes_it_as_given(tmp_path, monkeypatch):
     """A model folder's id names the hash of its weights: an embedder made from its source (a fine-tuned model
     whose weights were just checked) does not read them again for it, and no caller sets the private field."""

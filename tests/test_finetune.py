@@ -98,6 +98,13 @@ def test_loading_a_saved_model_reads_its_weights_once(tmp_path, tuned, monkeypat
     loaded = FinetunedEmbedder.load(tmp_path / "encoder", cache_dir="")
     assert hashed == ["model.safetensors"]
     assert type(loaded) is FinetunedEmbedder and loaded.model_id == tuned.model_id
+    # a sha256 the caller has just computed from the file is checked, and the weights are not read again
+    hashed.clear()
+    computed = file_sha256(tmp_path / "encoder" / "model.safetensors")
+    assert FinetunedEmbedder.load(tmp_path / "encoder", weights_sha256_computed=computed).model_id == tuned.model_id
+    with pytest.raises(InputError, match="integrity check"):
+        FinetunedEmbedder.load(tmp_path / "encoder", weights_sha256_computed="0" * 64)
+    assert hashed == []
 
 
 def test_tampered_or_missing_saved_model_is_refused(tmp_path, tuned):

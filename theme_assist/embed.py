@@ -88,14 +88,18 @@ def packaged_model_dir() -> Path:
 
 
 def verify_weights(model_dir: Path, expected_sha256: str, remedy: str = "reinstall the model package",
-                   actual: str | None = None) -> None:
-    """Refuse a model folder whose ``model.safetensors`` does not have the expected sha256, saying ``remedy``;
-    ``actual`` is its sha256 where the caller has just computed it (a saved suggester's manifest check), so that
-    the weights are not read twice."""
+                   already_hashed: str | None = None) -> None:
+    """Refuse a model folder whose ``model.safetensors`` does not have the expected sha256, saying ``remedy``.
+
+    ``already_hashed`` is the sha256 that the caller has itself just computed from that very file (a saved
+    suggester's manifest check reads every file of the folder), so that the weights are not read twice. It is
+    trusted as the file's without reading it: never pass a recorded or expected sha256, which would let any weights
+    through. ``None``: the file is hashed here.
+    """
     weights = model_dir / "model.safetensors"
     if not weights.is_file():
         raise InputError(f"model weights {weights} are missing; {remedy}")
-    actual = actual or file_sha256(weights)
+    actual = already_hashed or file_sha256(weights)
     if actual != expected_sha256:
         raise InputError(
             f"model weights {weights} fail the integrity check (sha256 {actual[:12]}…, expected "

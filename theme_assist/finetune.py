@@ -121,9 +121,14 @@ class FinetunedEmbedder(Embedder):
 
     @classmethod
     def load(cls, folder: str | Path, cache_dir: str | Path | None = None, batch_size: int = 64,
-             device: str = "cpu", weights_sha256: str | None = None) -> "FinetunedEmbedder":
-        """Read a model written by :meth:`save`, refusing weights that do not match their recorded sha256
-        (``weights_sha256``: theirs, where the caller has just computed it; else read here)."""
+             device: str = "cpu", weights_sha256_computed: str | None = None) -> "FinetunedEmbedder":
+        """Read a model written by :meth:`save`, refusing weights that do not match their recorded sha256.
+
+        ``weights_sha256_computed`` is the sha256 of the folder's ``model.safetensors`` that the caller has itself
+        just computed from the file, trusted without reading the weights again (``already_hashed`` of
+        :func:`~theme_assist.embed.verify_weights`): never the one recorded in a manifest or in ``finetune.json``.
+        ``None``: the weights are hashed here.
+        """
         folder = Path(folder)
         try:
             config = json.loads((folder / FINETUNE_CONFIG).read_text(encoding="utf-8"))
@@ -133,7 +138,7 @@ class FinetunedEmbedder(Embedder):
             raise InputError(f"{folder / FINETUNE_CONFIG} is damaged ({exc})") from None
         verify_weights(folder, config["weights_sha256"],  # not the packaged model's: no package to reinstall
                        remedy="fine-tune and save it again (a save or copy that did not finish leaves other weights)",
-                       actual=weights_sha256)
+                       already_hashed=weights_sha256_computed)
         embedder = cls(model=str(folder), cache_dir=cache_dir, batch_size=batch_size, device=device,
                        finetuned_id=config["model_id"])
         # its weights are checked above: a source of its own, or resolving the folder hashes them again for an id

@@ -657,8 +657,8 @@ class CodeSuggester:
         if (folder / ENCODER_FOLDER).is_dir():  # saved with a fine-tuned embedding model, run as ``embedder`` runs
             settings = {name: getattr(embedder, name) for name in ("cache_dir", "batch_size", "device")
                         if isinstance(embedder, Embedder)}
-            embedder = FinetunedEmbedder.load(folder / ENCODER_FOLDER, **settings,
-                                              weights_sha256=hashes.get(f"{ENCODER_FOLDER}/model.safetensors"))
+            computed = hashes.get(f"{ENCODER_FOLDER}/model.safetensors")  # read from the file, not the manifest
+            embedder = FinetunedEmbedder.load(folder / ENCODER_FOLDER, **settings, weights_sha256_computed=computed)
         if config["codebook_hash"] != codebook.content_hash():
             raise InputError(f"saved suggester in {folder} was fitted on another codebook "
                              f"({config['codebook_name']!r}); refit it on this one")
