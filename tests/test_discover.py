@@ -301,6 +301,19 @@ def test_segments_in_another_language_than_english_say_that_labels_and_themes_ma
     assert not [note for note in english if "English" in note]
 
 
+def test_the_share_of_english_words_reads_the_beginning_of_long_texts(monkeypatch):
+    """2,000 segments of 20,000 characters took 30 s, parsed whole: their first ENGLISH_CHARS tell the language."""
+    from theme_assist.discover import label
+
+    monkeypatch.setattr(label, "ENGLISH_CHARS", 90)
+    english = "I felt listened to for the first time. " * 3  # the first 90 characters end in "liste"
+    assert label.english_share([english + "Wir haben darüber gesprochen. " * 500]) == 1.0  # "liste" left out
+    assert label.english_share(["Wir haben darüber gesprochen. " * 500]) == 0.0
+    assert label.english_share(["我第一次觉得有人在听我说话" * 50]) == 0.0  # no spaces: one unknown word, not none
+    assert label.english_share([" " * 150 + "words"]) is None
+    assert label.english_share(["short text", "no space at all, too"]) == 1.0  # shorter ones whole
+
+
 def test_too_few_segments_say_why_and_stay_unclustered(twenty_vectors):
     discoverer = ThemeDiscoverer(min_size=3).fit(TWENTY.head(5), embeddings=twenty_vectors[:5])
     assert discoverer.themes_.empty
