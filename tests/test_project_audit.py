@@ -360,6 +360,30 @@ def test_a_coder_working_alone_gets_the_machines_agreement_with_them(tmp_path, c
     assert row["percent"] == pytest.approx(expected) and "ci" in row["metrics"]["percent"]["analytic"]
 
 
+def test_a_segment_whose_decisions_were_all_undone_is_not_a_reviewed_segment(tmp_path, capsys):
+    """project export --machine counted a segment whose only decision was undone as reviewed (its suggestions in
+    machine.csv, in the ✓ line's count); an undone decision counts as never made. A segment decided again after an
+    undo is reviewed."""
+    from theme_assist.cli import main
+    from theme_assist.project.audit import machine_before_review
+
+    store = make_project(tmp_path / "study.taproj")
+    a0, a1, a2 = store.segments()["segment_id"].iloc[:3]
+    store.record_decisions([DecisionRequest(a0, "add", "work", "Ana")])
+    store.record_decisions([DecisionRequest(a1, "add", "family", "Ana")])
+    store.undo_last("Ana")  # a1's only decision
+    store.record_decisions([DecisionRequest(a2, "add", "other", "Bo")])
+    store.undo_last("Bo")
+    store.record_decisions([DecisionRequest(a2, "add", "stigma", "Bo")])  # decided again: reviewed
+    assert sorted(machine_before_review(store)["segment_id"].unique()) == sorted([a0, a2])
+    store.close()
+    with pytest.raises(SystemExit) as done:
+        main(["project", "export", str(tmp_path / "study.taproj"), "--machine", str(tmp_path / "machine.csv")])
+    assert done.value.code in (0, None)
+    assert "the machine's suggestions for 2 reviewed segments" in " ".join(capsys.readouterr().err.split())
+    assert sorted(pd.read_csv(tmp_path / "machine.csv")["segment_id"].unique()) == sorted([a0, a2])
+
+
 def test_an_empty_pre_coding_says_why(tmp_path, caplog):
     """A project made from a .qdpx (codings, no review decision, no run) exported an empty machine.csv with a ✓,
     and agree --machine then said only that the file has no rows."""

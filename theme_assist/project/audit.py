@@ -58,7 +58,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from theme_assist.project.state import coder_state
+from theme_assist.project.state import coder_state, live_decisions
 from theme_assist.project.store import ProjectStore
 
 logger = logging.getLogger(__name__)
@@ -205,10 +205,14 @@ def machine_before_review(store: ProjectStore) -> pd.DataFrame:
     They come from the latest run made before anyone decided on the segment, so the engine had not learnt that
     segment's codes yet: its agreement with the coders is that of a pre-coding, not of a model tested on what it
     was trained on. Segments decided before any run, and segments with a coding imported before that run (which
-    the run learnt from), are left out. Where that leaves nothing, a warning says why (no decision, no run, no
-    run before a decision): ``agree --machine`` refuses the table, without saying why."""
+    the run learnt from), are left out, and so are segments whose decisions were all undone (not reviewed). Where
+    that leaves nothing, a warning says why (no decision, no run, no run before a decision): ``agree --machine``
+    refuses the table, without saying why."""
     decisions = store.decisions()
-    first = (decisions[decisions["action"] != "undo"].groupby("segment_id")["created_at"].min()
+    reviewed = live_decisions(decisions)["segment_id"]  # a segment whose decisions were all undone is not reviewed
+    made = decisions[(decisions["action"] != "undo") & decisions["segment_id"].isin(reviewed)]
+    # timed from the first decision made, undone or not: a run fitted while it stood may have learnt from it
+    first = (made.groupby("segment_id")["created_at"].min()
              .rename("decided_at").reset_index().sort_values("decided_at"))
     runs = store.runs()[["id", "created_at"]].rename(columns={"id": "run_id"}).sort_values("created_at")
     if first.empty or runs.empty:

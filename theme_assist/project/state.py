@@ -20,6 +20,18 @@ STATE_COLUMNS = ["segment_id", "coder", "codes", "rejected", "last_decision"]
 id of the coder's latest live decision on the segment."""
 
 
+def live_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
+    """The decisions that stand: neither an ``undo`` nor one an ``undo`` answers (an undone decision counts as never
+    made: a segment whose decisions were all undone is not reviewed).
+
+    Parameters
+    ----------
+    decisions : DataFrame
+        As returned by :meth:`~theme_assist.project.store.ProjectStore.decisions` (with ``undone``).
+    """
+    return decisions[(decisions["action"] != "undo") & ~decisions["undone"].astype(bool)]
+
+
 def coder_state(decisions: pd.DataFrame, exclusive: bool = False, imported: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each (segment, coder)'s applied and rejected codes after replaying the live decisions.
 
@@ -35,7 +47,7 @@ def coder_state(decisions: pd.DataFrame, exclusive: bool = False, imported: pd.D
         imported codes (in an exclusive codebook, the first), with ``last_decision`` 0 until a decision. Codings
         without a coder are nobody's starting point.
     """
-    live = decisions[(decisions["action"] != "undo") & ~decisions["undone"].astype(bool)]
+    live = live_decisions(decisions)
     if "exclusive_codebook" in live:
         live = live.assign(exclusive_codebook=live["exclusive_codebook"].astype(bool) | exclusive)
     else:
