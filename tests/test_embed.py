@@ -196,6 +196,40 @@ def test_a_text_longer_than_the_model_reads_is_named_in_a_warning(tmp_path, capl
     assert not [record for record in caplog.records if record.levelname == "WARNING"]
 
 
+def test_the_long_text_warning_is_given_again_when_the_texts_come_from_the_cache(tmp_path, caplog):
+    """A second run on the same texts read them from the cache and truncated the long one without a word; the
+    warning comes from the word pieces the cache recorded beside the vectors, without loading the model. A cache
+    written before they were recorded has its texts tokenized once (not embedded), and recorded."""
+    import sqlite3
+
+    long_text = " ".join(["peer support workers shared their own experience of recovery"] * 60)
+    Embedder(cache_dir=tmp_path).encode_with_layers(["A short turn.", long_text], (-2,))
+    for layers in ((), (-2,)):
+        caplog.clear()
+        again = Embedder(cache_dir=tmp_path)
+        with caplog.at_level("WARNING", logger="theme_assist"):
+            again.encode_with_layers([long_text, "A short turn.", long_text], layers)
+        warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+        assert len(warnings) == 1 and warnings[0].startswith("1 of 2 texts fill the 256 word pieces"), warnings
+    assert again.n_computed == 0 and again._model is None, "the check must not load the model"
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="theme_assist"):
+        again.encode([long_text])  # the same embedder, the same texts again (a command embeds them more than once)
+    assert not [record for record in caplog.records if record.levelname == "WARNING"]
+
+    with sqlite3.connect(tmp_path / "embeddings.sqlite") as db:  # as a cache from before the word pieces were kept
+        db.execute("DELETE FROM embeddings WHERE model_id LIKE '%#word-pieces'")
+    db.close()
+    for loads in (True, False):
+        caplog.clear()
+        legacy = Embedder(cache_dir=tmp_path)
+        with caplog.at_level("WARNING", logger="theme_assist"):
+            legacy.encode(["A short turn.", long_text])
+        warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+        assert len(warnings) == 1 and warnings[0].startswith("1 of 2 texts fill the 256 word pieces"), warnings
+        assert legacy.n_computed == 0 and (legacy._model is not None) == loads
+
+
 def test_progress_in_a_batch_jobs_log_is_a_line_at_every_tenth(tmp_path, capsys):
     texts = [f"Turn number {i} of a long focus group." for i in range(40)]
     Embedder(cache_dir=tmp_path, batch_size=2).encode(texts, show_progress=True)  # stderr is captured: no terminal

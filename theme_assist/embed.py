@@ -11,7 +11,8 @@ cache. Nothing is ever downloaded: the hub is switched off before sentence-trans
 Vectors are L2-normalised float32 and cached in a SQLite file keyed by (model id, sha256 of the text), so a re-run
 on unchanged text embeds nothing and does not even load the model. The same forward pass also gives the mean-pooled
 token states of hidden layers of the encoder (:meth:`Embedder.encode_layers`), which the suggestion head and theme
-discovery use beside the sentence embedding (:func:`embed_with_layers`); they are cached under their own key.
+discovery use beside the sentence embedding (:func:`embed_with_layers`); they are cached under their own key, and so
+are the word pieces each text filled, so that a text longer than the model reads is warned of on every run.
 """
 
 from __future__ import annotations
@@ -291,6 +292,7 @@ class Embedder:
     n_cached: int = field(default=0, init=False)
     _source: ModelSource | None = field(default=None, init=False, repr=False)
     _model: object = field(default=None, init=False, repr=False)
+    _warned: set = field(default_factory=set, init=False, repr=False)
 
     @classmethod
     def from_source(cls, source: ModelSource, **settings) -> "Embedder":
@@ -383,13 +385,17 @@ class Embedder:
         cache = self.cache
         cache_ids = [self.model_id] + ([f"{self.model_id}#mean-layers={','.join(map(str, layers))}"] if layers else [])
         known = [cache.get_many(cache_id, sorted(set(keys))) if cache else {} for cache_id in cache_ids]
+        # the word pieces each text filled and the model's limit, so that cached texts are warned of too
+        pieces_id = f"{self.model_id}#word-pieces"
+        pieces = cache.get_many(pieces_id, sorted(set(keys))) if cache else {}
         missing = sorted({k: t for k, t in zip(keys, texts) if any(k not in found for found in known)}.items())
         self.n_cached = sum(1 for k in keys if all(k in found for found in known))
         self.n_computed = len(missing)
         if missing:
-            def keep(done: np.ndarray, *outputs: np.ndarray | None) -> None:
+            def keep(done: np.ndarray, sentences: np.ndarray, hidden: np.ndarray | None, read: np.ndarray) -> None:
                 # cached as they come, so an interrupted batch job starts again where it stopped
-                for cache_id, found, rows in zip(cache_ids, known, outputs):
+                outputs = (sentences, hidden)[:len(cache_ids)] + (read,)
+                for cache_id, found, rows in zip(cache_ids + [pieces_id], known + [pieces], outputs):
                     fresh = {missing[i][0]: rows[i] for i in done}
                     if cache:
                         cache.put_many(cache_id, fresh)
@@ -397,6 +403,13 @@ class Embedder:
 
             self._forward([t for _, t in missing], layers,
                           show_progress or (self.show_progress and len(missing) > self.batch_size), keep)
+        unread = {k: t for k, t in zip(keys, texts) if k not in pieces}  # cached before word pieces were kept
+        if unread:
+            read = dict(zip(unread, self._word_pieces(list(unread.values()))))
+            if cache:
+                cache.put_many(pieces_id, read)
+            pieces.update(read)
+        self._warn_of_long_texts({k: pieces[k] for k in keys})
         results = []
         for found in known:
             # the cache's rows are float32: no second copy of the whole batch; and the model's output, which the
@@ -440,15 +453,15 @@ class Embedder:
         if auto_model is not None:
             auto_model.config.output_hidden_states = bool(layers)
         limit = getattr(model, "max_seq_length", None)
-        n_at_limit = kept = 0
+        read = np.zeros((len(texts), 2), dtype=np.float32)
+        kept = 0
         done: list[int] = []
         try:
             with torch.inference_mode():
                 for start in batches:
                     rows = order[start:start + self.batch_size]
                     features = preprocess([texts[i] for i in rows])
-                    if limit:
-                        n_at_limit += int((features["attention_mask"].sum(dim=1) >= limit).sum())
+                    read[rows] = _pieces_read(features, limit)
                     output = model(batch_to_device(features, model.device))
                     sentence = torch.nn.functional.normalize(output["sentence_embedding"].float(), dim=-1)
                     if sentences is None:
@@ -465,18 +478,44 @@ class Embedder:
                         hidden[rows] = block
                     done.extend(rows)
                     if keep is not None and (len(done) >= KEEP_EVERY or len(done) + kept == len(texts)):
-                        keep(np.asarray(done), sentences, hidden)
+                        keep(np.asarray(done), sentences, hidden, read)
                         kept += len(done)
                         done = []
         finally:
             if auto_model is not None:
                 auto_model.config.output_hidden_states = before
-        if n_at_limit:
+        return sentences, hidden
+
+    def _word_pieces(self, texts: list[str]) -> np.ndarray:
+        """``(word pieces read, the model's limit)`` of each of ``texts``: tokenized, not embedded (for texts whose
+        vectors a cache holds without them)."""
+        model = self.load_model()
+        preprocess = getattr(model, "preprocess", None) or model.tokenize
+        limit = getattr(model, "max_seq_length", None)
+        read = np.zeros((len(texts), 2), dtype=np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            read[start:start + self.batch_size] = _pieces_read(preprocess(texts[start:start + self.batch_size]),
+                                                               limit)
+        return read
+
+    def _warn_of_long_texts(self, pieces: dict[str, np.ndarray]) -> None:
+        """Warn of the texts (key → ``(word pieces read, limit)``) that fill the word pieces the model reads,
+        embedded now or read from the cache; once per embedder while the texts it warned of come again (a command
+        embeds its segments more than once)."""
+        filled = {key: limit for key, (read, limit) in pieces.items() if limit and read >= limit}
+        if set(filled) - self._warned:
+            self._warned.update(filled)
             # a table's segments are not split by length as transcripts are (--max-chars): say what the model missed
             logger.warning("%d of %d texts fill the %d word pieces %s reads: anything longer is embedded from its "
                            "beginning only (the TF-IDF features read all of it); split long segments, or use "
-                           "--max-chars with transcripts", n_at_limit, len(texts), limit, self.model_id)
-        return sentences, hidden
+                           "--max-chars with transcripts", len(filled), len(pieces), int(max(filled.values())),
+                           self.model_id)
+
+
+def _pieces_read(features: dict, limit: int | None) -> np.ndarray:
+    """``(word pieces read, limit)`` per text of a tokenized batch (``limit`` 0 for a model without one)."""
+    read = features["attention_mask"].sum(dim=1).cpu().numpy().astype(np.float32)
+    return np.column_stack([read, np.full(len(read), limit or 0, dtype=np.float32)])
 
 
 def _logged_progress(batches: range, n_texts: int, batch_size: int):
