@@ -941,6 +941,35 @@ def test_init_and_info_count_one_document_in_the_singular(tmp_path, capsys):
                                               "codings\n")
 
 
+def test_init_and_info_say_the_counts_in_one_line_that_keeps_brackets(tmp_path, capsys, monkeypatch):
+    """project init and project info each wrote their own "N documents, N segments, …, N human codings" line, and
+    read a codebook's name or the project's path as markup: "Study [pilot]" was said as "Study ". One function
+    makes both lines."""
+    import theme_assist.cli.project as project_cli
+
+    (tmp_path / "[pilot]").mkdir()
+    (tmp_path / "segments.csv").write_text("segment_id,text,document\ns1,I got paid.,d1\ns2,My mother helps.,d1\n")
+    (tmp_path / "codebook.yaml").write_text("name: Study [pilot]\ncodes:\n  - id: work\n    name: Work\n"
+                                            "    definition: paid work\n  - id: family\n    name: Family\n"
+                                            "    definition: relatives\n")
+    project = tmp_path / "[pilot]" / "s.taproj"
+    assert run("project", "init", str(project), "--codebook", str(tmp_path / "codebook.yaml"), "--input",
+               str(tmp_path / "segments.csv")) == 0
+    assert f"✓ {project}: 1 document, 2 segments, 2 codes to code with (2 with their parents), 0 human codings\n" \
+        in capsys.readouterr().err
+    assert run("project", "info", str(project)) == 0
+    assert capsys.readouterr().out.startswith("s: 1 document, 2 segments, codebook v1 (Study [pilot]), 0 human "
+                                              "codings\n")
+
+    made = []
+    real = project_cli._counts_line
+    monkeypatch.setattr(project_cli, "_counts_line", lambda *args: made.append(args) or real(*args))
+    assert run("project", "info", str(project)) == 0
+    assert run("project", "init", str(tmp_path / "again.taproj"), "--codebook", str(tmp_path / "codebook.yaml"),
+               "--input", str(tmp_path / "segments.csv")) == 0
+    assert len(made) == 2
+
+
 def test_a_zero_shot_run_is_not_said_to_be_trained(tmp_path, capsys):
     """A project without codings is suggested for from the codebook alone: the run was said to be 'zero-shot …,
     trained on 0 coded segments'."""

@@ -29,17 +29,18 @@ def init(
     max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Longest segment."),
 ) -> None:
     """Create PROJECT from transcripts and a codebook (and optionally existing codings)."""
+    from rich.markup import escape
+
     from theme_assist.codebook import load_codebook
     from theme_assist.project import create_project
 
     book = load_codebook(codebook) if codebook else None
     with create_project(project, book, input=input, metadata=metadata, coded=coded, qdpx=qdpx, unit=unit,
                         max_chars=max_chars, codebook_file=codebook, recursive=recursive) as store:
-        message_console().print(
-            f"[green]✓[/] {project}: {counted(len(store.documents()), 'document')}, "
-            f"{counted(len(store.segments()), 'segment')}, "
-            f"{len(store.codebook().leaf_codes)} codes to code with ({len(store.codebook().all_codes)} with their "
-            f"parents), {counted(len(store.codings()), 'human coding')}")
+        made = store.codebook()
+        line = _counts_line(store, str(project), f"{len(made.leaf_codes)} codes to code with "
+                                                 f"({len(made.all_codes)} with their parents)")
+        message_console().print("[green]✓[/] " + escape(line))
 
 
 @project_app.command("suggest")
@@ -218,10 +219,8 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
     with ProjectStore(project) as store:
         decisions = store.decisions()
         run = store.latest_run()
-        console.print(f"{store.name}: {counted(len(store.documents()), 'document')}, "
-                      f"{counted(len(store.segments()), 'segment')}, "
-                      f"codebook v{store.codebook_version()} ({store.codebook().name}), "
-                      f"{counted(len(store.codings()), 'human coding')}")
+        console.print(_counts_line(store, store.name, f"codebook v{store.codebook_version()} "
+                                                      f"({store.codebook().name})"), markup=False)
         console.print(f"  segmentation: {store.segmentation} (the `segmentation` column of its exports)"
                       if store.segmentation else "  segmentation: not known (made before tags, or from a "
                       "SEGMENTS.csv without one, whose ids it keeps); its exports leave the `segmentation` column "
@@ -240,6 +239,13 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
             undone = int(made["undone"].astype(bool).sum())  # kept in the trail, but no longer coding anything
             console.print(f"  {coder}: {counted(len(made), 'decision')}" + (f" ({undone} undone)" if undone else ""),
                           markup=False)
+
+
+def _counts_line(store, name: str, codebook: str) -> str:
+    """``NAME: N documents, N segments, CODEBOOK, N human codings``: what ``project init`` says it made and ``project
+    info`` starts with (plain text, not markup: a codebook's name or a path may hold brackets)."""
+    return (f"{name}: {counted(len(store.documents()), 'document')}, {counted(len(store.segments()), 'segment')}, "
+            f"{codebook}, {counted(len(store.codings()), 'human coding')}")
 
 
 def _made_from(store) -> dict[str, str]:
