@@ -345,3 +345,42 @@ def test_recursive_reads_a_tree_deeper_than_the_recursion_limit(tmp_path):
         while deep != root:
             deep.rmdir()
             deep = deep.parent
+
+
+@pytest.mark.parametrize("command", [
+    ["suggest", "--codebook", "CODEBOOK", "--input", "FOLDER", "--out", "OUT/out.csv"],
+    ["discover", "--input", "FOLDER", "--out", "OUT/themes.json"],
+    ["project", "init", "OUT/p.taproj", "--codebook", "CODEBOOK", "--input", "FOLDER"],
+])
+def test_a_folder_runs_closing_line_counts_the_files_skipped_as_unsupported(tmp_path, capsys, command):
+    """suggest, discover and project init over a folder skipped a .pdf or a .doc with a warning each, then closed
+    with a ✓ line that did not count them; the run still succeeds (a stray .DS_Store, hidden, is no such file)."""
+    from theme_assist.cli import main
+    from theme_assist.codebook import packaged_codebook
+
+    folder, out = tmp_path / "transcripts", tmp_path / "out"
+    folder.mkdir()
+    out.mkdir()
+    (folder / "fg_01.txt").write_text("Moderator: How is work?\nP1: I get a salary now.\nP2: My sister helps.\n",
+                                      encoding="utf-8")
+    for name in ("slides.pdf", "notes.pdf", "old.doc", "z.key"):
+        (folder / name).write_bytes(b"%PDF-1.4")
+    (folder / ".DS_Store").write_bytes(b"\x00\x01")
+    places = {"CODEBOOK": str(packaged_codebook("upsides")), "FOLDER": str(folder), "OUT": str(out)}
+    argv = [places.get(part, part).replace("OUT/", f"{out}/") for part in command]
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    err = capsys.readouterr().err
+    assert done.value.code in (0, None), err
+    (closing,) = [line for line in err.splitlines() if line.startswith("✓")]
+    assert closing.endswith("; 4 files skipped (not a supported format: notes.pdf, old.doc, slides.pdf and 1 more)")
+
+    (folder / "fg_02.txt").write_text("Moderator: And now?\nP3: Fine.\n", encoding="utf-8")
+    for name in ("slides.pdf", "notes.pdf", "old.doc", "z.key"):
+        (folder / name).unlink()
+    for path in out.iterdir():
+        path.unlink()
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    (closing,) = [line for line in capsys.readouterr().err.splitlines() if line.startswith("✓")]
+    assert "skipped" not in closing

@@ -94,6 +94,8 @@ def discover(
     max_chars: int = typer.Option(1000, "--max-chars", help="Longest segment from transcript input."),
 ) -> None:
     """Discover candidate themes in INPUT, with labels, quotes, stability and cross-site spread."""
+    from rich.markup import escape
+
     from theme_assist.cli._console import message_console, table_console
 
     from theme_assist.codebook import load_codebook
@@ -103,6 +105,7 @@ def discover(
     from theme_assist.segment import SEGMENTATION_COLUMN
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
+    from theme_assist.ingest import skipped_as_unsupported, skipped_note
     from theme_assist.inputs import check_outputs, read_coded, read_segments
     from theme_assist.refi.atomic import write_text_whole
 
@@ -132,7 +135,8 @@ def discover(
     check_outputs({"--out": out, "--codebook-out": codebook_out},
                   {"--input": input, "--metadata": metadata, "--codebook": codebook, "--train": train})
     book = load_codebook(codebook) if codebook else None
-    segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata, recursive=recursive)
+    with skipped_as_unsupported() as skipped:
+        segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata, recursive=recursive)
     fields = [column for column in segments.columns if column not in (*SEGMENT_COLUMNS, SEGMENTATION_COLUMN)]
     if by and by not in fields:
         raise InputError(f"--by {by}: no such field in {metadata} (fields: {', '.join(fields) or 'none'})")
@@ -170,7 +174,7 @@ def discover(
         f"[green]✓[/] {counted(summary['n_segments'], 'segment')}, {summary['n_selected']} to cluster "
         f"({summary['n_explained']} explained by a code), {counted(summary['n_themes'], 'theme')}, "
         f"{summary['n_unclustered']} unclustered ({summary['outlier_share']:.1%}), {summary['clusterer']} "
-        f"→ {out} ({time.perf_counter() - started:.1f} s)"
+        f"→ {out} ({time.perf_counter() - started:.1f} s)" + escape(skipped_note(skipped))
     )
 
 

@@ -32,15 +32,17 @@ def init(
     from rich.markup import escape
 
     from theme_assist.codebook import load_codebook
+    from theme_assist.ingest import skipped_as_unsupported, skipped_note
     from theme_assist.project import create_project
 
     book = load_codebook(codebook) if codebook else None
-    with create_project(project, book, input=input, metadata=metadata, coded=coded, qdpx=qdpx, unit=unit,
-                        max_chars=max_chars, codebook_file=codebook, recursive=recursive) as store:
+    with skipped_as_unsupported() as skipped, \
+            create_project(project, book, input=input, metadata=metadata, coded=coded, qdpx=qdpx, unit=unit,
+                           max_chars=max_chars, codebook_file=codebook, recursive=recursive) as store:
         made = store.codebook()
         line = _counts_line(store, str(project), f"{len(made.leaf_codes)} codes to code with "
                                                  f"({len(made.all_codes)} with their parents)")
-        message_console().print("[green]✓[/] " + escape(line))
+        message_console().print("[green]✓[/] " + escape(line + skipped_note(skipped)))
 
 
 @project_app.command("suggest")

@@ -83,11 +83,14 @@ def suggest(
                                                               "--load-model); the N outputs together are one run's."),
 ) -> None:
     """Suggest the top codes, with a score and evidence quotes, for every segment of INPUT."""
+    from rich.markup import escape
+
     from theme_assist.cli._console import message_console
     from theme_assist.codebook import load_codebook
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
     from theme_assist.finetune import finetune_embedder
+    from theme_assist.ingest import skipped_as_unsupported, skipped_note
     from theme_assist.inputs import check_outputs, read_coded, read_segments, write_table
     from theme_assist.segment import with_segmentation_of
     from theme_assist.suggest import CodeSuggester, codes_per_segment, refuse_replacing_other_files, uncalibrated_note
@@ -106,7 +109,8 @@ def suggest(
         refuse_replacing_other_files(save_model)
     part = parse_shard(shard) if shard is not None else None
     book = load_codebook(codebook)
-    segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata, recursive=recursive)
+    with skipped_as_unsupported() as skipped:
+        segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata, recursive=recursive)
     if part:
         segments = shard_of(segments, part)
         if segments.empty:
@@ -149,7 +153,7 @@ def suggest(
     abstained = int((suggestions.groupby("segment_id")["code"].first() == "").sum())
     console.print(
         f"[green]✓[/] {len(segments)} segments, {suggester.mode_} suggester on {len(suggester.classes_)} codes, "
-        f"{abstained} abstentions → {out} ({time.perf_counter() - started:.1f} s)"
+        f"{abstained} abstentions → {out} ({time.perf_counter() - started:.1f} s)" + escape(skipped_note(skipped))
     )
 
 

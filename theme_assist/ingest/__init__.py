@@ -10,7 +10,7 @@ to the ``theme_assist.ingest`` logger.
 
 from theme_assist.ingest import plain_text, subtitles, tables, word  # noqa: F401  (register the readers)
 from theme_assist.ingest.metadata import attach_metadata, join_metadata, metadata_table, read_metadata
-from theme_assist.ingest.reader import read_documents
+from theme_assist.ingest.reader import read_documents, skipped_as_unsupported, skipped_note
 from theme_assist.ingest.registry import NotATranscript, readers, supported_suffixes
 from theme_assist.ingest.tables import documents_from_table
 
@@ -23,5 +23,7 @@ __all__ = [
     "read_documents",
     "read_metadata",
     "readers",
+    "skipped_as_unsupported",
+    "skipped_note",
     "supported_suffixes",
 ]

@@ -4,15 +4,45 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path, PurePosixPath
 
 from theme_assist.documents import Document
-from theme_assist.errors import InputError
+from theme_assist.errors import InputError, listed
 from theme_assist.ingest.metadata import attach_metadata, read_metadata
 from theme_assist.ingest.registry import NotATranscript, is_supported, reader_for, supported_suffixes, unsupported
 from theme_assist.ingest.tables import TABLE_SUFFIXES, is_coding_table
 
 logger = logging.getLogger(__name__)
+
+_SKIPPED: ContextVar[list[str] | None] = ContextVar("skipped_as_unsupported", default=None)
+"""Where :func:`skipped_as_unsupported` collects the files a folder read skips as not a supported format."""
+
+
+@contextmanager
+def skipped_as_unsupported() -> Iterator[list[str]]:
+    """Collect the files that folder reads within the block skip as not a supported format (each also named in a
+    warning as it is skipped), by their path in the folder, so that a command's closing line can count them
+    (:func:`skipped_note`). Hidden files (a ``.DS_Store``) are no such file: they are skipped silently.
+
+    >>> with skipped_as_unsupported() as skipped:                 # doctest: +SKIP
+    ...     documents = read_documents("transcripts")
+    """
+    skipped: list[str] = []
+    token = _SKIPPED.set(skipped)
+    try:
+        yield skipped
+    finally:
+        _SKIPPED.reset(token)
+
+
+def skipped_note(skipped: list[str], shown: int = 3) -> str:
+    """``"; N files skipped (not a supported format: a.pdf, b.doc …)"`` for a closing line, ``""`` for none."""
+    if not skipped:
+        return ""
+    files = "1 file" if len(skipped) == 1 else f"{len(skipped)} files"
+    return f"; {files} skipped (not a supported format: {listed(sorted(skipped), shown)})"
 
 
 def read_documents(path: str | Path, metadata: str | Path | None = None, recursive: bool = False) -> list[Document]:
@@ -108,6 +138,8 @@ def _transcript_files(root: Path, skip: Path | None, recursive: bool) -> Iterato
             continue
         if not path.is_file() or not is_supported(path):
             logger.warning("skipped %s: %s", path, unsupported(path))
+            if (skipped := _SKIPPED.get()) is not None:
+                skipped.append(path.relative_to(root).as_posix())
             continue
         yield path, PurePosixPath(*path.parent.relative_to(root).parts)
 
