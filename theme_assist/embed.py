@@ -31,6 +31,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from theme_assist.errors import InputError
+from theme_assist.filesystems import journal_mode, set_journal_mode
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ class EmbeddingCache:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._journal_mode: str | None = None  # found out at the first connection
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -154,7 +156,9 @@ class EmbeddingCache:
         try:
             connection = sqlite3.connect(self.path, timeout=60)
             with connection:
-                connection.execute("PRAGMA journal_mode=WAL")
+                if self._journal_mode is None:
+                    self._journal_mode = journal_mode(self.path.parent, f"the embedding cache {self.path}")
+                set_journal_mode(connection, self._journal_mode)
                 connection.execute(
                     "CREATE TABLE IF NOT EXISTS embeddings (model_id TEXT, text_sha256 TEXT, dim INTEGER, "
                     "vector BLOB, PRIMARY KEY (model_id, text_sha256))"

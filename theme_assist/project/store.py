@@ -1,7 +1,7 @@
 """The project file: one SQLite database a researcher can copy, holding everything a coding project has.
 
 :class:`ProjectStore` reads and writes it. Every write runs in one ``BEGIN IMMEDIATE`` transaction that is
-committed (``synchronous = FULL`` in WAL mode) before the method returns, so whatever a caller has been told is
+committed (``synchronous = FULL``, in WAL mode but on a network file system) before the method returns, so whatever a caller has been told is
 saved survives a killed process. Each thread gets its own connection; SQLite's locking with a busy timeout
 serialises writers, so several threads, or several processes, may write to one project at once.
 
@@ -41,6 +41,7 @@ import pandas as pd
 from theme_assist.codebook import Codebook, case_key, dump_codebook, parse_codebook
 from theme_assist.documents import SEGMENT_COLUMNS, Document
 from theme_assist.errors import InputError, listed
+from theme_assist.filesystems import journal_mode, set_journal_mode
 from theme_assist.project.schema import migrate
 
 ACTIONS = ("accept", "reject", "replace", "add")
@@ -146,6 +147,7 @@ class ProjectStore:
             self._check_intact()
         self._local = threading.local()
         self._codebooks: dict[int, Codebook] = {}
+        self._journal_mode = journal_mode(self.path.parent, f"project {self.path}")
         connection = self._connection()
         try:
             migrate(connection, str(self.path))
@@ -214,7 +216,7 @@ class ProjectStore:
                 else:
                     connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None,
                                                  check_same_thread=False)
-                    connection.execute("PRAGMA journal_mode = WAL")
+                    set_journal_mode(connection, self._journal_mode)
             except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
                 if not os.access(self.path.parent, os.W_OK):
                     raise InputError(f"cannot create {self.path}: its folder is not writable") from None

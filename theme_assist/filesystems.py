@@ -1,0 +1,65 @@
+"""Which file system holds a path: SQLite's write-ahead log, which the embedding cache and a project use, keeps its
+index in shared memory that network file systems do not share between machines, so on one of them both fall back
+to a rollback journal (SQLite: "WAL does not work over a network filesystem")."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+#: Where Linux lists its mounted file systems (elsewhere nothing is detected, and the write-ahead log is used).
+MOUNTS = Path("/proc/mounts")
+
+#: File system types (``/proc/mounts``' third field) whose files another machine may open too.
+NETWORK_FILESYSTEMS = frozenset({
+    "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "lustre", "gpfs", "beegfs", "glusterfs",
+    "fuse.glusterfs", "fuse.sshfs", "fuse.s3fs", "fuse.rclone", "davfs", "fuse.davfs2",
+})
+
+
+def filesystem_type(path: str | Path) -> str | None:
+    """The type of the file system that holds ``path`` (or the nearest folder above it that exists), from
+    :data:`MOUNTS`; ``None`` where that cannot be read."""
+    try:
+        lines = MOUNTS.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    target = Path(path).expanduser().absolute()
+    while not target.exists() and target != target.parent:
+        target = target.parent
+    target = target.resolve()
+    best, kind = -1, None
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        # a mount point's spaces, tabs and backslashes are written as octal escapes (\040)
+        point = Path(fields[1].encode("latin-1", "replace").decode("unicode_escape"))
+        if (point == target or point in target.parents) and len(point.parts) > best:
+            best, kind = len(point.parts), fields[2]
+    return kind
+
+
+def journal_mode(path: str | Path, what: str) -> str:
+    """``"WAL"``, or ``"DELETE"`` with a warning where ``path`` (``what``: "the embedding cache …") is on a network
+    file system."""
+    kind = filesystem_type(path)
+    if kind not in NETWORK_FILESYSTEMS:
+        return "WAL"
+    logger.warning("%s is on a network file system (%s): it is used without SQLite's write-ahead log, which such "
+                   "file systems do not support; keep it on a local disk where you can", what, kind)
+    return "DELETE"
+
+
+def set_journal_mode(connection, mode: str) -> None:
+    """``PRAGMA journal_mode`` on ``connection``; leaving the write-ahead log for a rollback journal needs the file to
+    itself, so while another connection holds it (a review page serving the project) it stays as it is."""
+    try:
+        connection.execute(f"PRAGMA journal_mode = {mode}")
+    except sqlite3.OperationalError:
+        if mode == "WAL":
+            raise
+        logger.info("the journal mode stays as it is while another connection holds the file")
