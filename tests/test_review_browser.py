@@ -1349,3 +1349,28 @@ def test_a_reject_says_saved_once_the_segment_is_shown_anew(tmp_path, browser):
         wait_for_status(page, "Saved ✓ reject")
         page.keyboard.press("a")
         wait_for_status(page, "Saved ✓ accept")
+
+
+def test_arrow_right_pressed_while_the_page_goes_on_after_an_accept_lands_on_the_next_segment(tmp_path, browser):
+    """"a" then → pressed while the next segment was still loading (after an accept the page goes on by itself)
+    went on twice, past a segment the coder never saw. The going on and that → land on the next segment once, as
+    → pressed while the accept is still being sent does (the page then stays): one → after "a" never skips one;
+    a → pressed once the next segment is on screen goes on as ever."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        held = hold(page, r".*/api/segments/interview_a%3A1\?.*")
+        page.keyboard.press("a")
+        wait_held(page, held)  # accepted, and the page on its way to interview_a:1
+        page.keyboard.press("ArrowRight")
+        release(page, held)
+        wait_for_status(page, "Saved ✓ accept")
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("#queue li.current")).to_have_attribute("data-id", "interview_a:1")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:1")
+        unhold(page, held)
+        page.keyboard.press("ArrowRight")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:2")
+

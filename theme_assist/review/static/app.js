@@ -28,6 +28,7 @@ const state = {
   queueTicket: 0,     // the latest queue request; older answers are dropped
   showTicket: 0,      // the latest segment request
   saving: false,      // a decision is being saved and its segment (or the bulk table) shown anew
+  advancing: false,   // the page is going on by itself to the next segment after a decision (afterDecision)
   filterKeyed: false, // the filters were last used from the keyboard
   lastFilter: null, // the drop-down the pointer last chose from (Tab goes back to it)
 };
@@ -530,7 +531,9 @@ async function afterDecision(segmentId, advance, saved) {
   if (advance) {  // an accepted or replaced code: the segment is coded, and the coder moves on
     item().status = "coded";
     setStatus(saved, "saved");
-    if (showingSegment(segmentId)) await next(); else markQueue();
+    if (!showingSegment(segmentId)) { markQueue(); return; }
+    state.advancing = true;
+    try { await goOn(); } finally { state.advancing = false; }
     return;
   }
   const segment = await api(`/api/segments/${encodeURIComponent(segmentId)}?` + query({ coder: state.coder }));
@@ -631,7 +634,14 @@ function queuePosition(segmentId) {
   return index;
 }
 
+// → pressed while the page goes on by itself after a decision lands on that segment: going on from it, not yet on
+// screen, skipped one the coder never saw (→ pressed while the decision is sent goes on, and the page then stays).
 async function next() {
+  if (!state.advancing) await goOn();
+}
+
+// The next segment to review shown (the next listed, where the filters list more than those to review).
+async function goOn() {
   for (let i = state.index + 1; i < state.items.length; i++) {
     if (state.items[i].status === "open" || $("filter-status").value !== "open") { await show(i); return; }
   }
@@ -641,7 +651,11 @@ async function next() {
 
 async function previous() { if (state.index > 0) await show(state.index - 1); }
 
-function skip() { setStatus("Skipped (nothing saved)."); next(); }
+function skip() {
+  if (state.advancing) return;  // as →: not a segment the coder never saw skipped, nor "Saved ✓" said over
+  setStatus("Skipped (nothing saved).");
+  next();
+}
 
 // ------------------------------------------------------------------ code chooser
 function openCodeDialog(mode) {
