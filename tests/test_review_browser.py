@@ -1374,3 +1374,23 @@ def test_arrow_right_pressed_while_the_page_goes_on_after_an_accept_lands_on_the
         page.keyboard.press("ArrowRight")
         expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:2")
 
+
+@pytest.mark.parametrize("waiting", [r".*/api/decisions$", r".*/api/segments/.*"])
+def test_undo_refused_while_an_accept_is_saved_is_still_said_once_it_is_saved(tmp_path, browser, waiting):
+    """"u" pressed right after "a" was refused with "Still saving", and "Saved ✓ accept" then took its place: the
+    coder never learnt that nothing was undone. The saved message says both."""
+    from playwright.sync_api import expect
+
+    with coding_after_a_reject(tmp_path, browser) as (page, project):
+        held = hold(page, waiting)
+        page.keyboard.press("a")
+        wait_held(page, held)
+        page.keyboard.press("u")
+        expect(page.locator("#save-status")).to_contain_text("Still saving")
+        release(page, held)
+        page.wait_for_load_state("networkidle")
+        wait_for_status(page, "Saved ✓ accept")
+        wait_for_status(page, "— a key pressed meanwhile did nothing (nothing saved or undone): press it again.")
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana")["action"].tolist() == ["reject", "accept"]
+

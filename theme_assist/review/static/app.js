@@ -29,6 +29,7 @@ const state = {
   showTicket: 0,      // the latest segment request
   saving: false,      // a decision is being saved and its segment (or the bulk table) shown anew
   advancing: false,   // the page is going on by itself to the next segment after a decision (afterDecision)
+  refused: false,     // a key was refused as "Still saving" (stillSaving) while the keys were held (holdingKeys)
   filterKeyed: false, // the filters were last used from the keyboard
   lastFilter: null, // the drop-down the pointer last chose from (Tab goes back to it)
 };
@@ -457,6 +458,7 @@ function segmentReady() {
 // "r", or "u" (which could reach the server first and undo the decision before) does nothing, and says so.
 function stillSaving() {
   if (!state.saving) return false;
+  state.refused = true;
   setStatus("Still saving your last decision: nothing more saved, press the key again.", "error busy");
   return true;
 }
@@ -470,16 +472,21 @@ async function decide(action, code, extra = {}) {
 }
 
 // ``work`` (a decision, a bulk decision, an undo) done with the keys held (state.saving, stillSaving); what it said
-// when done (its resolved value) said again where a key pressed meanwhile said "Still saving" over it.
+// when done (its resolved value) said again where a key pressed meanwhile said "Still saving" over it, and the
+// refusal said with it: "Saved ✓", said over the refusal, hid that an "u" pressed at once after "a" undid nothing.
 async function holdingKeys(work) {
   state.saving = true;
+  state.refused = false;
   let said;
   try {
     said = await work();
   } finally {
     state.saving = false;
   }
-  if (said && $("save-status").classList.contains("busy")) setStatus(said, "saved");
+  if (!said || !state.refused) return;
+  const status = $("save-status");
+  const shown = status.classList.contains("busy") ? said : status.textContent;  // what the work said since, kept
+  setStatus(`${shown} — a key pressed meanwhile did nothing (nothing saved or undone): press it again.`, "error");
 }
 
 // The decision sent and said; then its segment shown anew, or the next one (afterDecision). Returns what it said
