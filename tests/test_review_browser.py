@@ -1394,3 +1394,29 @@ def test_undo_refused_while_an_accept_is_saved_is_still_said_once_it_is_saved(tm
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana")["action"].tolist() == ["reject", "accept"]
 
+
+@pytest.mark.parametrize("key", ["a", "r", "c"])
+def test_a_key_pressed_before_the_first_list_has_come_says_the_segments_are_still_loading(tmp_path, browser, key):
+    """"a" pressed before the first list of segments had come said "Nothing to accept here: choose a code with c"
+    ("r": "Nothing to reject here"; "c" said nothing), as if there were nothing to decide."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project)
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        held = hold(page, r".*/api/queue\?.*")
+        page.goto(server.url + "/")
+        page.fill("#coder-input", "Ana")
+        page.click("#coder-start")
+        wait_held(page, held)
+        page.keyboard.press(key)
+        expect(page.locator("#save-status")).to_contain_text("The segments are still loading")
+        expect(page.locator("#code-dialog")).not_to_be_visible()
+        release(page, held)
+        expect(page.locator("#current-text")).not_to_have_text("")  # the list came, its first segment on screen
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana").empty
+    finally:
+        server.stop()

@@ -15,6 +15,7 @@ const state = {
   codes: [],          // codable codes: {id, name, definition, path}
   codeNames: {},      // id -> name, every code
   items: [],          // queue items
+  listed: false,      // the first list has come (or failed to): before it the keys say the segments are loading
   index: -1,          // position of the shown segment in items
   segment: null,      // the shown segment's detail
   selected: 0,        // selected suggestion
@@ -220,6 +221,7 @@ async function loadQueue(keepSegment) {
     const chosen = chosenSince(shown);
     if ($("save-status").classList.contains("queue-error")) setStatus("");
     state.items = result.items;
+    state.listed = true;
     $("queue-count").textContent = `${result.matching} segment${result.matching === 1 ? "" : "s"} match` +
       (result.matching > result.items.length ? ` (first ${result.items.length} listed)` : "");
     let index = chosen ? queuePosition(chosen)
@@ -230,6 +232,7 @@ async function loadQueue(keepSegment) {
     updateProgress(result.progress);
     await show(index);
   } catch (error) {
+    state.listed = true;  // the keys then say there is nothing to decide, not "still loading" for ever
     setStatus(`Could not load the queue: ${error.message}`, "error queue-error");
   }
 }
@@ -446,9 +449,14 @@ function showingCurrent() {
 }
 
 // A key for the segment (a, r, c, +) answers it once it is on screen; pressed while it loads (its box still empty,
-// or the segment before still shown) it does nothing and says so. With no segment listed the key answers as before.
+// or the segment before still shown) it does nothing and says so. With no segment listed the key answers as before,
+// but before the first list has come, when "Nothing to accept here" would say there is nothing to decide.
 function segmentReady() {
   if (stillSaving()) return false;
+  if (!state.listed) {
+    setStatus("The segments are still loading: nothing saved, try again.", "error");
+    return false;
+  }
   if (showingCurrent() || !state.items[state.index]) return true;
   setStatus("The segment is still loading: nothing saved, try again.", "error");
   return false;
