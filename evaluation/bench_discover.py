@@ -42,7 +42,7 @@ import pandas as pd
 from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score, normalized_mutual_info_score
 
 from theme_assist.benchmarks import load_benchmark
-from theme_assist.discover import AllSegments, ThemeDiscoverer
+from theme_assist.discover import MINIMAL, AllSegments, ThemeDiscoverer
 from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder
 from theme_assist.machine import render_results, write_results
 
@@ -72,12 +72,15 @@ def subsample(segments: pd.DataFrame, max_segments: int | None, seed: int) -> pd
 
 
 def scores(codes: pd.Series, clusters: np.ndarray, outlier) -> dict:
+    """Agreement of ``clusters`` with the human ``codes``; ``outlier`` and theme_assist's minimal responses (set
+    aside, not clustered) are one cluster each there, and neither is a theme."""
     clusters = np.asarray(clusters)
     return {"nmi": round(normalized_mutual_info_score(codes, clusters), 4),
             "ami": round(adjusted_mutual_info_score(codes, clusters), 4),
             "ari": round(adjusted_rand_score(codes, clusters), 4),
-            "n_themes": int(len(set(clusters.tolist()) - {outlier})),
-            "outlier_share": round(float(np.mean(clusters == outlier)), 4)}
+            "n_themes": int(len(set(clusters.tolist()) - {outlier, MINIMAL})),
+            "outlier_share": round(float(np.mean(clusters == outlier)), 4),
+            "minimal_share": round(float(np.mean(clusters == MINIMAL)), 4)}
 
 
 def repeat(fit, n_runs: int = 2) -> tuple[list, list[float]]:
@@ -91,10 +94,10 @@ def repeat(fit, n_runs: int = 2) -> tuple[list, list[float]]:
 
 
 def run_theme_assist(segments: pd.DataFrame, vectors: np.ndarray, embedder: Embedder, seed: int,
-                     hidden_layers=DEFAULT_HIDDEN_LAYERS) -> dict:
+                     hidden_layers=DEFAULT_HIDDEN_LAYERS, keep_minimal: bool = False) -> dict:
     def fit():  # the embedder that made ``vectors`` also gives the hidden layers and ranks the label terms
         return ThemeDiscoverer(embedder=embedder, hidden_layers=hidden_layers, selector=AllSegments(),
-                               random_state=seed).fit(segments, embeddings=vectors)
+                               keep_minimal=keep_minimal, random_state=seed).fit(segments, embeddings=vectors)
 
     (first, second), seconds = repeat(fit)
     themes = first.assignments_["theme"].to_numpy()
@@ -171,8 +174,9 @@ def markdown(result: dict) -> list[str]:
     if result["max_segments"]:
         lines += [f"Every corpus larger than {result['max_segments']} segments was subsampled to that many "
                   f"(seed {result['seed']}, the same rows for every method).", ""]
-    lines += ["| corpus | segments | codes | method | themes | NMI | AMI | ARI | outliers | stability | identical runs | "
-              "run-to-run ARI | s / run |", "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
+    lines += ["| corpus | segments | codes | method | themes | NMI | AMI | ARI | outliers | minimal responses | "
+              "stability | identical runs | run-to-run ARI | s / run |",
+              "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
     for corpus in result["corpora"]:
         for method, row in corpus["methods"].items():
             stability = "" if row["stability_mean"] is None else f"{row['stability_mean']:.2f}"
@@ -180,6 +184,7 @@ def markdown(result: dict) -> list[str]:
                                          else "")
             lines.append(f"| {corpus['name']} | {corpus['segments']} | {corpus['codes']} | {method} | "
                          f"{row['n_themes']} | {nmi} | {row['ami']:.3f} | {row['ari']:.3f} | {row['outlier_share']:.1%} | "
+                         f"{format(row['minimal_share'], '.1%') if row.get('minimal_share') else ''} | "
                          f"{stability} | {'yes' if row['identical_runs'] else 'no'} | {row['run_to_run_ari']:.3f} | "
                          f"{min(row['seconds']):.1f} |")
     speed = result["speed"]
@@ -207,7 +212,10 @@ def markdown(result: dict) -> list[str]:
     lines += ["", f"BERTopic (defaults) is not seeded, so every run differs: its figures are the mean over "
               f"{result.get('bertopic_runs', 2)} runs (± the standard deviation of NMI), and the goal is judged "
               f"against that mean.", "",
-              "NMI/AMI/ARI: the outlier topic (BERTopic -1, our `unclustered`) counts as one cluster. Stability: "
+              "NMI/AMI/ARI: the outlier topic (BERTopic -1, our `unclustered`) counts as one cluster, and so do "
+              "theme_assist's minimal responses (backchannels, fillers, thanks: set aside by default, not "
+              "clustered, and not themes; the row 'minimal responses kept' clusters them too, as theme_assist did "
+              "before it set them aside). Stability: "
               "mean over themes of the best-match Jaccard across 10 resamples of 80 % (capped at 5,000 rows). "
               "theme_assist clusters the sentence embeddings with the mean-pooled hidden layers -2, -3 and -4 of the "
               "encoder beside them (its default; the row 'sentence embedding only' clusters the sentence embeddings "
@@ -240,7 +248,9 @@ def main() -> None:
         vectors, _ = embedder.encode_with_layers(segments["text"].tolist(), DEFAULT_HIDDEN_LAYERS, show_progress=True)
         methods = {"theme_assist": run_theme_assist(segments, vectors, embedder, args.seed),
                    "theme_assist (sentence embedding only)": run_theme_assist(segments, vectors, embedder, args.seed,
-                                                                              hidden_layers=())}
+                                                                              hidden_layers=()),
+                   "theme_assist (minimal responses kept)": run_theme_assist(segments, vectors, embedder, args.seed,
+                                                                             keep_minimal=True)}
         for method in methods:
             print(name, method, methods[method], flush=True)
         if not args.no_bertopic:

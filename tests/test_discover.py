@@ -10,10 +10,12 @@ import pytest
 from sklearn.metrics import adjusted_rand_score, homogeneity_score
 
 from theme_assist.codebook import Codebook, dump_codebook, parse_codebook
-from theme_assist.discover import (EXPLAINED, UNCLUSTERED, AgglomerativeClusterer, AllSegments, KMeansClusterer,
-                                   NoReducer, ThemeDiscoverer, UnexplainedSegments, auto_min_size)
+from theme_assist.discover import (EXPLAINED, MINIMAL, UNCLUSTERED, AgglomerativeClusterer, AllSegments,
+                                   KMeansClusterer, NoReducer, PCAReducer, ThemeDiscoverer, UnexplainedSegments,
+                                   auto_min_size)
 from theme_assist.discover.cluster import size_aware_n_themes
-from theme_assist.discover.label import CTfidfLabeller, lemma_ngrams, noun_phrase_ngrams, spread_sample
+from theme_assist.discover.label import (CTfidfLabeller, lemma_ngrams, minimal_responses, noun_phrase_ngrams,
+                                         spread_sample)
 from theme_assist.discover.outliers import one_theme_per_text, reassign_outliers, tidy_labels
 from theme_assist.discover.quotes import representative_quotes
 from theme_assist.discover.stability import best_match_jaccard
@@ -147,6 +149,51 @@ def test_every_segment_is_in_exactly_one_theme_or_unclustered(synthetic):
     assert discoverer.summary_["outlier_share"] == round(unclustered / len(noisy_segments), 4)
     assert assignments.loc[assignments["theme"] == UNCLUSTERED, "similarity"].isna().all()
     assert (assignments.loc[assignments["theme"] != UNCLUSTERED, "similarity"] >= 0.5 - 1e-6).sum() > 0
+
+
+def test_minimal_responses_are_backchannels_fillers_thanks_and_notes_not_short_statements():
+    texts = ["Mm-hmm.", "Yeah, definitely.", "Okay. Thank you so much.", "[chuckles]", "(laughs) Yeah.", "No.",
+             "Probably a seven.", "Good evening!", "I guess so.", "😊", "",
+             "I relapsed.", "My sister visits.", "Ja, genau.", "Yeah, the medication.", "(he loves me) Yeah.",
+             "Yes, yes, but not if I'm the only one who ever does it."]
+    assert minimal_responses(texts).tolist() == [True] * 11 + [False] * 6
+
+
+def test_minimal_responses_are_set_aside_unless_kept(synthetic):
+    """Backchannels left in made a dozen themes of an interview corpus ("yeah", "mm, hmm", "okay", "right")."""
+    segments, vectors = synthetic
+    rng = np.random.default_rng(5)
+    centre = rng.normal(size=vectors.shape[1])
+    near = centre + rng.normal(scale=0.3, size=(30, vectors.shape[1]))  # a tight group: a theme if clustered
+    backchannels = pd.DataFrame({"segment_id": [f"mm-{i}" for i in range(30)], "document": "doc0",
+                                 "text": ["Mm-hmm.", "Yeah.", "Okay, thank you."] * 10})
+    both = pd.concat([segments, backchannels], ignore_index=True)
+    space = np.vstack([vectors, (near / np.linalg.norm(near, axis=1, keepdims=True)).astype(np.float32)])
+
+    aside = ThemeDiscoverer(n_resamples=0, random_state=0).fit(both, embeddings=space)
+    themes = aside.assignments_.set_index("segment_id")["theme"]
+    assert (themes[backchannels["segment_id"]] == MINIMAL).all()
+    assert (themes[segments["segment_id"]] != MINIMAL).all()
+    assert aside.summary_["n_minimal"] == 30 and aside.summary_["n_selected"] == len(segments)
+    assert aside.themes_["size"].sum() + aside.summary_["n_unclustered"] == len(segments)
+    assert any("30 of 430 segments to cluster are minimal responses" in note and "'Mm-hmm.'" in note
+               for note in aside.summary_["notes"])
+
+    class RecordingReducer(PCAReducer):
+        def fit_transform(self, vectors):
+            self.fitted_rows = len(vectors)
+            return super().fit_transform(vectors)
+
+    # the reducer sees them: without them its axes, and the demo's themes, changed (18 themes became 11)
+    reducer = RecordingReducer()
+    again = ThemeDiscoverer(n_resamples=0, random_state=0, reducer=reducer).fit(both, embeddings=space)
+    assert reducer.fitted_rows == len(both) and len(again.reduced_) == len(segments)
+    assert again.to_json() == aside.to_json()
+
+    kept = ThemeDiscoverer(n_resamples=0, random_state=0, keep_minimal=True).fit(both, embeddings=space)
+    themes = kept.assignments_.set_index("segment_id")["theme"]
+    assert kept.summary_["n_minimal"] == 0 and not (themes == MINIMAL).any()
+    assert themes[backchannels["segment_id"]].str.fullmatch(r"T\d+").all()
 
 
 def test_outliers_join_their_nearest_theme_above_the_floor(synthetic):

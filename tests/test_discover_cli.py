@@ -9,6 +9,7 @@ import pytest
 
 from theme_assist.cli import main
 from theme_assist.codebook import load_codebook
+from theme_assist.discover import MINIMAL
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "corpora" / "demo"
@@ -45,7 +46,9 @@ def test_demo_corpus_themes_json_table_and_fragment(demo_run):
     assert summary["outlier_share"] <= 0.10
     assert summary["by"] == "income_group" and set(result["spread"]["rates"]["T1"]) == {"HIC", "LMIC"}
     assert len(result["assignments"]) == summary["n_segments"]
-    assert {a["theme"] for a in result["assignments"]} <= {t["theme"] for t in themes} | {"unclustered"}
+    assert {a["theme"] for a in result["assignments"]} <= {t["theme"] for t in themes} | {"unclustered", MINIMAL}
+    said = " ".join(stderr.split())
+    assert summary["n_minimal"] > 0 and f"{summary['n_minimal']} minimal responses set aside" in said
     assert all(t["label"] and t["quotes"] and 0 <= t["stability"] <= 1 for t in themes)
     assert len(result["hierarchy"]) == len(themes) - 1
     assert "candidate themes" in stdout and themes[0]["label"].split(",")[0] in stdout

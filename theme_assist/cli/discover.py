@@ -31,9 +31,11 @@ def themes_table(discoverer, by: str | None):
                "--resamples 0)"]
     if by:
         # --all-segments, or no codebook: the spread is over every segment, the explained ones too
-        every = getattr(discoverer, "summary_", {}).get("selection") == AllSegments.name
+        summary = getattr(discoverer, "summary_", {})
+        among = [] if summary.get("selection") == AllSegments.name else ["of those no code explains"]
+        among += ["minimal responses left out"] if summary.get("n_minimal") else []
         caption.append(f"by {by}: the share of each {by}'s segments that fall in the theme "
-                       f"({'' if every else 'of those no code explains; '}top 3)")
+                       f"({''.join(part + '; ' for part in among)}top 3)")
     table = Table(title=counted(len(themes), "candidate theme"), show_lines=True, caption="; ".join(caption))
     table.add_column("theme", no_wrap=True)
     table.add_column("label / typical quote", min_width=12, ratio=3)
@@ -83,6 +85,9 @@ def discover(
                                                         "income_group, …); needs --metadata."),
     clusterer: str = typer.Option("auto", "--clusterer", help="auto, hdbscan, agglomerative or kmeans."),
     resamples: int = typer.Option(10, "--resamples", help="Resamples for the stability score (0: off)."),
+    keep_minimal: bool = typer.Option(False, "--keep-minimal", help="Cluster minimal responses too (\"Mm-hmm.\", "
+                                                                    "\"Yeah, definitely.\", \"Thank you.\"), "
+                                                                    "which are otherwise set aside."),
     codebook_out: Optional[Path] = typer.Option(None, "--codebook-out", help="Also write the themes as a YAML "
                                                                             "codebook fragment of candidate codes."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
@@ -154,7 +159,8 @@ def discover(
                           "scores", highlight=False)
     discoverer = ThemeDiscoverer(
         embedder=embedder, selector=AllSegments() if all_segments else UnexplainedSegments(explained),
-        clusterer=clusterer, min_size=min_size, n_resamples=resamples, by=by, random_state=seed)
+        clusterer=clusterer, min_size=min_size, n_resamples=resamples, by=by, keep_minimal=keep_minimal,
+        random_state=seed)
     with console.status(f"discovering themes in {len(segments)} segments…"):
         discoverer.fit(segments, suggester=suggester)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -172,7 +178,9 @@ def discover(
             console.print(f"[yellow]note:[/] no themes, so no codebook fragment was written to {codebook_out}")
     console.print(
         f"[green]✓[/] {counted(summary['n_segments'], 'segment')}, {summary['n_selected']} to cluster "
-        f"({summary['n_explained']} explained by a code), {counted(summary['n_themes'], 'theme')}, "
+        f"({summary['n_explained']} explained by a code"
+        f"{', ' + counted(summary['n_minimal'], 'minimal response') + ' set aside' if summary['n_minimal'] else ''}), "
+        f"{counted(summary['n_themes'], 'theme')}, "
         f"{summary['n_unclustered']} unclustered ({summary['outlier_share']:.1%}), {summary['clusterer']} "
         f"→ {out} ({time.perf_counter() - started:.1f} s)" + escape(skipped_note(skipped))
     )

@@ -3,7 +3,8 @@
 :class:`ThemeDiscoverer` chains swappable sub-models, in the manner of BERTopic:
 
 1. a **selector** (:mod:`~theme_assist.discover.select`) picks the segments to cluster: those whose best code
-   score stays below a threshold, or all of them;
+   score stays below a threshold, or all of them; minimal responses among them ("Mm-hmm.", "Yeah, definitely.",
+   :func:`~theme_assist.discover.label.minimal_responses`) are set aside unless ``keep_minimal``;
 2. a **reducer** (:mod:`~theme_assist.discover.reduce`) projects their embeddings, with the encoder's hidden layers
    beside the sentence embedding, to a few dimensions;
 3. a **clusterer** (:mod:`~theme_assist.discover.cluster`) groups them; small groups are dissolved and outliers
@@ -15,8 +16,8 @@ Then each theme gets representative quotes, the documents and speakers it comes 
 a stability score from resampling, its spread over a metadata field, and a place in a merge tree.
 
 Every input segment ends in exactly one row of :attr:`ThemeDiscoverer.assignments_`, with a theme id,
-``"unclustered"`` or ``"explained"`` (left out by the selector). The same input and ``random_state`` give the same
-output, byte for byte.
+``"unclustered"``, ``"explained"`` (left out by the selector) or ``"minimal response"`` (set aside). The same input
+and ``random_state`` give the same output, byte for byte.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from theme_assist.codebook import dump_codebook
 from theme_assist.discover.cluster import CLUSTERERS, AutoClusterer
 from theme_assist.discover.fragment import codebook_fragment
 from theme_assist.discover.hierarchy import cut_tree, merge_tree
-from theme_assist.discover.label import CTfidfLabeller, english_share
+from theme_assist.discover.label import CTfidfLabeller, english_share, minimal_responses
 from theme_assist.discover.nearest import code_prototypes, nearest_codes
 from theme_assist.discover.outliers import one_theme_per_text, reassign_outliers, theme_centroids, tidy_labels
 from theme_assist.discover.quotes import representative_quotes
@@ -43,6 +44,7 @@ from theme_assist.errors import InputError
 
 UNCLUSTERED = "unclustered"
 EXPLAINED = "explained"
+MINIMAL = "minimal response"
 
 THEME_COLUMNS = ["theme", "label", "keywords", "size", "share", "stability", "n_documents", "documents",
                  "speakers", "nearest_code", "nearest_code_similarity", "quotes", "spread", "spread_rate"]
@@ -56,8 +58,9 @@ without a codebook), ``quotes`` (list of ``{"segment_id", "document", "speaker",
 
 ASSIGNMENT_COLUMNS = ["segment_id", "document", "speaker", "theme", "similarity", "best_code", "best_code_score"]
 """Columns of :attr:`ThemeDiscoverer.assignments_`, one row per input segment in input order: ``theme`` (a theme
-id, ``"unclustered"`` or ``"explained"``), ``similarity`` (cosine similarity to the theme's centroid; NaN outside
-themes), ``best_code`` and ``best_code_score`` (from the suggestion engine; ``""`` and NaN without one)."""
+id, ``"unclustered"``, ``"explained"`` or ``"minimal response"``), ``similarity`` (cosine similarity to the theme's
+centroid; NaN outside themes), ``best_code`` and ``best_code_score`` (from the suggestion engine; ``""`` and NaN
+without one)."""
 
 
 def auto_min_size(n_segments: int) -> int:
@@ -112,6 +115,9 @@ class ThemeDiscoverer:
         Cap on the rows of a resample, bounding run time on large corpora (``min_size`` is scaled down with it).
     by : str or None
         Column of the segments (a document metadata field such as ``site``) to spread the themes over.
+    keep_minimal : bool
+        Cluster minimal responses too (backchannels, fillers, thanks and greetings whose every word is a stop word:
+        "Mm-hmm.", "Yeah, definitely.", "Thank you."), which are otherwise set aside as ``"minimal response"``.
     random_state : int
         Seed of everything random (k-means, resamples).
 
@@ -123,6 +129,8 @@ class ThemeDiscoverer:
         One row per input segment, columns :data:`ASSIGNMENT_COLUMNS`.
     hierarchy_ : DataFrame
         The merge tree of the themes (:data:`~theme_assist.discover.hierarchy.MERGE_COLUMNS`).
+    minimal_ : ndarray
+        Row numbers of the segments set aside as minimal responses (empty with ``keep_minimal``).
     spread_counts_, spread_rates_ : DataFrame or None
         Themes × values of ``by`` (with an ``unclustered`` row); ``None`` without ``by``.
     summary_ : dict
@@ -135,7 +143,7 @@ class ThemeDiscoverer:
                  reducer=None, clusterer="auto", labeller=None, min_size: int | None = None,
                  similarity_floor: float = 0.25, n_quotes: int = 5, n_resamples: int = 10,
                  resample_fraction: float = 0.8, max_resample_rows: int | None = 5000, by: str | None = None,
-                 random_state: int = 0):
+                 keep_minimal: bool = False, random_state: int = 0):
         self.embedder = embedder
         self.hidden_layers = hidden_layers
         self.selector = selector
@@ -149,6 +157,7 @@ class ThemeDiscoverer:
         self.resample_fraction = resample_fraction
         self.max_resample_rows = max_resample_rows
         self.by = by
+        self.keep_minimal = keep_minimal
         self.random_state = random_state
 
     # ------------------------------------------------------------------ parameters
@@ -208,10 +217,18 @@ class ThemeDiscoverer:
         selector, reducer, clusterer, labeller = self._components()
         scores = suggester.predict_proba(segments) if suggester is not None else None
         selected = np.flatnonzero(selector.select(segments, scores))
-
+        n_explained = len(segments) - len(selected)
         notes: list[str] = []
+        minimal = self._minimal(segments["text"].iloc[selected].tolist(), notes)
+        # the reducer sees the minimal responses too: they pull a principal axis of their own, and without them the
+        # projection, and so the themes, of the other segments changed (the demo's 18 themes became 11, one of 195)
+        reduce_with = space[selected]
+        self.minimal_ = selected[minimal]
+        selected = selected[~minimal]
+
         min_size = self.min_size or auto_min_size(len(selected))
         labels, method = self._cluster_selected(vectors[selected], space[selected], reducer, clusterer, min_size,
+                                                (reduce_with, np.flatnonzero(~minimal)),
                                                 notes)
         theme_ids = [f"T{k + 1}" for k in range(int(labels.max()) + 1 if len(labels) else 0)]
         centroids = theme_centroids(vectors[selected], labels)
@@ -238,7 +255,8 @@ class ThemeDiscoverer:
         selection = (AllSegments.name if scores is None and isinstance(selector, UnexplainedSegments)
                      else selector.name)  # without scores it selects every segment, whatever its threshold
         self.summary_ = {
-            "n_segments": len(segments), "n_selected": len(selected), "n_explained": len(segments) - len(selected),
+            "n_segments": len(segments), "n_selected": len(selected), "n_explained": n_explained,
+            "n_minimal": len(self.minimal_),
             "n_themes": len(theme_ids), "n_unclustered": n_unclustered,
             "outlier_share": round(n_unclustered / len(selected), 4) if len(selected) else 0.0,
             "selection": selection,
@@ -248,6 +266,19 @@ class ThemeDiscoverer:
             "notes": notes,
         }
         return self
+
+    def _minimal(self, texts: list[str], notes: list[str]) -> np.ndarray:
+        """Which of the selected ``texts`` are set aside as minimal responses (none with ``keep_minimal``): left in,
+        backchannels made a dozen themes of an interview corpus ("yeah", "mm, hmm", "okay", "right", …)."""
+        if self.keep_minimal or not texts:
+            return np.zeros(len(texts), dtype=bool)
+        minimal = minimal_responses(texts)
+        if minimal.any():
+            examples = pd.Series(texts)[minimal].str.strip().value_counts().index[:3]
+            notes.append(f"{int(minimal.sum())} of {len(texts)} segments to cluster are minimal responses "
+                         f"(backchannels, fillers, thanks: {', '.join(map(repr, examples))}), set aside as "
+                         f"{MINIMAL!r}, not clustered; keep_minimal (--keep-minimal) clusters them too")
+        return minimal
 
     def _embeddings(self, segments: pd.DataFrame, embeddings: np.ndarray | None) -> np.ndarray:
         if embeddings is None:
@@ -276,16 +307,18 @@ class ThemeDiscoverer:
         return one_theme_per_text(labels, space, min_size)
 
     def _cluster_selected(self, vectors: np.ndarray, space: np.ndarray, reducer, clusterer, min_size: int,
+                          reduce_with: tuple[np.ndarray, np.ndarray],
                           notes: list[str]) -> tuple[np.ndarray, str]:
         if not len(vectors):
-            notes.append("every segment is explained by a code (its best score reaches the selector's threshold); "
-                         "nothing is left to cluster")
+            notes.append("every segment is explained by a code (its best score reaches the selector's threshold)"
+                         + (" or a minimal response" if len(self.minimal_) else "") + "; nothing is left to cluster")
             return np.full(0, -1), "none"
         if len(vectors) < 2 * min_size:
             notes.append(f"{len(vectors)} segment(s) to cluster: too few for two themes of at least {min_size} "
                          f"segments; all are left unclustered")
             return np.full(len(vectors), -1), "none"
-        self.reduced_ = reducer.fit_transform(space)
+        fitted_on, rows = reduce_with  # the rows of ``space`` in the vectors the reducer is fitted on
+        self.reduced_ = reducer.fit_transform(fitted_on)[rows]
         labels = self._cluster(vectors, space, self.reduced_, clusterer, min_size)
         method = getattr(clusterer, "used_", getattr(clusterer, "name", type(clusterer).__name__))
         unclustered = float((labels < 0).mean())
@@ -315,6 +348,7 @@ class ThemeDiscoverer:
     # ------------------------------------------------------------------ tables
     def _assignments(self, segments, selected, labels, theme_ids, vectors, centroids, scores) -> pd.DataFrame:
         theme = np.full(len(segments), EXPLAINED, dtype=object)
+        theme[self.minimal_] = MINIMAL
         theme[selected] = [theme_ids[k] if k >= 0 else UNCLUSTERED for k in labels]
         similarity = np.full(len(segments), np.nan)
         clustered = selected[labels >= 0]

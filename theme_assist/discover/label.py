@@ -57,6 +57,39 @@ spaCy's tokenizer leaves of "gonna" (``gon`` ``na``), "gotta" (``got`` ``ta``), 
 contractions of speech."""
 
 
+#: Words that acknowledge, agree, thank or greet: with spaCy's stop words, :data:`SPOKEN_FILLERS` and numbers, all a
+#: minimal response holds (:func:`minimal_responses`): "Yeah, definitely.", "That's great.", "Thanks, bye.", "I guess
+#: so.", "Good evening!" (the last line: greetings).
+ACKNOWLEDGEMENTS = frozenset("""
+    absolutely agree agreed amazing awesome brilliant bye cheers certainly cool correct course definitely excellent
+    exactly fair fantastic fine good goodbye got great guess hello hi indeed lovely maybe mhmm mmh neat nice nope
+    perfect pleased please precisely probably really sorry sounds super suppose sure thank thanks think totally true
+    understand welcome wonderful wow yea
+    afternoon day evening luck morning night today tonight
+""".split())
+
+
+#: Most words (outside transcribers' notes) a minimal response has: spaCy's stop words alone make up longer answers
+#: that say something ("Yes, yes, but not if I'm the only one who ever does it.").
+MINIMAL_MAX_WORDS = 8
+
+
+def minimal_responses(texts: list[str]) -> np.ndarray:
+    """Which of ``texts`` are minimal responses: backchannels, fillers, agreement, thanks and greetings ("Mm-hmm.",
+    "Yeah, definitely.", "Thank you.", "[chuckles]") of at most :data:`MINIMAL_MAX_WORDS` words, all of them stop
+    words, :data:`SPOKEN_FILLERS`, :data:`ACKNOWLEDGEMENTS` or numbers, outside transcribers' notes. Texts without
+    a word (emoji, punctuation) are minimal too. English words only: a "Ja." stays a response."""
+    nlp = lemmatizer()
+    ignored = nlp.Defaults.stop_words | SPOKEN_FILLERS | ACKNOWLEDGEMENTS
+    minimal = np.zeros(len(texts), dtype=bool)
+    for i, doc in enumerate(nlp.tokenizer.pipe(texts)):
+        note = _annotations(doc)
+        words = [token for token in doc if token.is_alpha and token.i not in note]
+        minimal[i] = len(words) <= MINIMAL_MAX_WORDS and not any(
+            token.lower_ not in ignored and len(token) > 1 and not _is_number(token) for token in words)
+    return minimal
+
+
 #: Cosine similarity above which a keyword repeats one already in the label ("recorder" after "recording").
 REDUNDANT_SIMILARITY = 0.8
 
