@@ -1395,10 +1395,11 @@ def test_undo_refused_while_an_accept_is_saved_is_still_said_once_it_is_saved(tm
             assert store.decisions(coder="Ana")["action"].tolist() == ["reject", "accept"]
 
 
-@pytest.mark.parametrize("key", ["a", "r", "c"])
+@pytest.mark.parametrize("key", ["a", "r", "c", "ArrowRight", "s"])
 def test_a_key_pressed_before_the_first_list_has_come_says_the_segments_are_still_loading(tmp_path, browser, key):
     """"a" pressed before the first list of segments had come said "Nothing to accept here: choose a code with c"
-    ("r": "Nothing to reject here"; "c" said nothing), as if there were nothing to decide."""
+    ("r": "Nothing to reject here"; "c" said nothing), as if there were nothing to decide; → and "s" said "End of
+    the list ✓" and showed the empty list's message."""
     from playwright.sync_api import expect
 
     project = tmp_path / "mini.taproj"

@@ -652,6 +652,7 @@ function queuePosition(segmentId) {
 // → pressed while the page goes on by itself after a decision lands on that segment: going on from it, not yet on
 // screen, skipped one the coder never saw (→ pressed while the decision is sent goes on, and the page then stays).
 async function next() {
+  if (!state.listed) { setStatus("The segments are still loading: try again."); return; }  // not "End of the list"
   if (!state.advancing) await goOn();
 }
 
@@ -668,6 +669,7 @@ async function previous() { if (state.index > 0) await show(state.index - 1); }
 
 function skip() {
   if (state.advancing) return;  // as →: not a segment the coder never saw skipped, nor "Saved ✓" said over
+  if (!state.listed) { next(); return; }
   setStatus("Skipped (nothing saved).");
   next();
 }
