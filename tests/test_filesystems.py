@@ -102,3 +102,37 @@ def test_a_project_open_elsewhere_in_the_write_ahead_log_still_opens_on_a_networ
             assert not store.segments().empty
     finally:
         other.close()
+
+
+def test_of_mounts_stacked_on_one_point_the_last_listed_is_the_one(tmp_path, monkeypatch):
+    """An automount listed first and the NFS share it mounts after: the share is on top (the first listed won, and
+    a project on the share stayed in WAL mode)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    mounts = tmp_path / "mounts"
+    mounts.write_text(f"/dev/sda1 / ext4 rw 0 0\n/etc/auto.direct {data} autofs rw 0 0\n"
+                      f"server:/data {data} nfs4 rw 0 0\n", encoding="utf-8")
+    monkeypatch.setattr(filesystems, "MOUNTS", mounts)
+    assert filesystem_type(data / "study.taproj") == "nfs4"
+
+
+@pytest.mark.parametrize("name", ["Łódź share", "研究 share", "café share"])
+def test_a_mount_point_of_any_letters_is_found(tmp_path, monkeypatch, name):
+    """/proc/mounts escapes spaces (\\040) and writes other letters as they are: a point outside Latin-1 never
+    matched."""
+    share = tmp_path / name
+    share.mkdir()
+    mounts = tmp_path / "mounts"
+    mounts.write_text(f"/dev/sda1 / ext4 rw 0 0\nserver:/x {str(share).replace(' ', chr(92) + '040')} nfs rw 0 0\n",
+                      encoding="utf-8")
+    monkeypatch.setattr(filesystems, "MOUNTS", mounts)
+    assert filesystem_type(share / "embeddings.sqlite") == "nfs"
+
+
+def test_a_project_opened_through_a_link_is_journalled_as_its_file(tmp_path, shared_folder):
+    make_project(shared_folder / "study.taproj").close()
+    link = tmp_path / "study.taproj"
+    link.symlink_to(shared_folder / "study.taproj")
+    with ProjectStore(link) as store:
+        assert not store.segments().empty
+    assert mode_of(shared_folder / "study.taproj") == "delete"

@@ -157,7 +157,7 @@ class EmbeddingCache:
             connection = sqlite3.connect(self.path, timeout=60)
             with connection:
                 if self._journal_mode is None:
-                    self._journal_mode = journal_mode(self.path.parent, f"the embedding cache {self.path}")
+                    self._journal_mode = journal_mode(self.path.resolve().parent, f"the embedding cache {self.path}")
                 set_journal_mode(connection, self._journal_mode)
                 connection.execute(
                     "CREATE TABLE IF NOT EXISTS embeddings (model_id TEXT, text_sha256 TEXT, dim INTEGER, "

@@ -5,6 +5,7 @@ to a rollback journal (SQLite: "WAL does not work over a network filesystem").""
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from pathlib import Path
 
@@ -36,9 +37,10 @@ def filesystem_type(path: str | Path) -> str | None:
         fields = line.split()
         if len(fields) < 3:
             continue
-        # a mount point's spaces, tabs and backslashes are written as octal escapes (\040)
-        point = Path(fields[1].encode("latin-1", "replace").decode("unicode_escape"))
-        if (point == target or point in target.parents) and len(point.parts) > best:
+        # a mount point's spaces, tabs and backslashes are written as octal escapes (\040), other letters as they are
+        point = Path(re.sub(r"\\([0-7]{3})", lambda match: chr(int(match[1], 8)), fields[1]))
+        # of mounts stacked on one point (an automount, then the NFS share it mounts) the last listed is on top
+        if (point == target or point in target.parents) and len(point.parts) >= best:
             best, kind = len(point.parts), fields[2]
     return kind
 

@@ -1,8 +1,8 @@
 """The project file: one SQLite database a researcher can copy, holding everything a coding project has.
 
 :class:`ProjectStore` reads and writes it. Every write runs in one ``BEGIN IMMEDIATE`` transaction that is
-committed (``synchronous = FULL``, in WAL mode but on a network file system) before the method returns, so whatever a caller has been told is
-saved survives a killed process. Each thread gets its own connection; SQLite's locking with a busy timeout
+committed (``synchronous = FULL``; in WAL mode except on a network file system) before the method returns, so
+whatever a caller has been told is saved survives a killed process. Each thread gets its own connection; SQLite's locking with a busy timeout
 serialises writers, so several threads, or several processes, may write to one project at once.
 
 Tables returned (pandas DataFrames):
@@ -147,7 +147,8 @@ class ProjectStore:
             self._check_intact()
         self._local = threading.local()
         self._codebooks: dict[int, Codebook] = {}
-        self._journal_mode = journal_mode(self.path.parent, f"project {self.path}")
+        # where the file really is: a project opened through a link is journalled beside its target
+        self._journal_mode = journal_mode(self.path.resolve().parent, f"project {self.path}")
         connection = self._connection()
         try:
             migrate(connection, str(self.path))
