@@ -155,8 +155,18 @@ def test_minimal_responses_are_backchannels_fillers_thanks_and_notes_not_short_s
     texts = ["Mm-hmm.", "Yeah, definitely.", "Okay. Thank you so much.", "[chuckles]", "(laughs) Yeah.", "No.",
              "Probably a seven.", "Good evening!", "I guess so.", "😊", "",
              "I relapsed.", "My sister visits.", "Ja, genau.", "Yeah, the medication.", "(he loves me) Yeah.",
-             "Yes, yes, but not if I'm the only one who ever does it."]
-    assert minimal_responses(texts).tolist() == [True] * 11 + [False] * 6
+             "Yes, yes, but not if I'm the only one who ever does it.", "Please call me.", "Never.",
+             "Mm-hmm. " * 30]
+    assert minimal_responses(texts).tolist() == [True] * 11 + [False] * 9
+
+
+def test_segments_all_minimal_say_so_not_that_a_code_explains_them(synthetic):
+    backchannels = pd.DataFrame({"segment_id": [f"mm-{i}" for i in range(30)], "document": "doc0",
+                                 "text": ["Mm-hmm.", "Yeah.", "Okay, thank you."] * 10})
+    vectors = np.random.default_rng(0).normal(size=(30, 16)).astype(np.float32)
+    discoverer = ThemeDiscoverer(selector=AllSegments(), n_resamples=0).fit(backchannels, embeddings=vectors)
+    assert discoverer.summary_["n_minimal"] == 30 and discoverer.summary_["n_explained"] == 0
+    assert "every segment is a minimal response; nothing is left to cluster" in discoverer.summary_["notes"]
 
 
 def test_minimal_responses_are_set_aside_unless_kept(synthetic):

@@ -94,6 +94,21 @@ def test_three_segments_without_a_codebook_say_what_was_selected_and_what_was_cl
     assert "no codebook fragment was written" in said and not (tmp_path / "fragment.yaml").exists()
 
 
+def test_a_note_quoting_a_bracketed_mark_is_said_as_written(capsys, tmp_path):
+    """The note on minimal responses quotes segments; one with CHAT's repetition mark "[/]" stopped discover with a
+    rich MarkupError traceback (exit 1) before the ✓ line and the codebook fragment, and "[laughs]" was dropped."""
+    segments = tmp_path / "segments.csv"
+    rows = [f"s{i},d1,Yeah [/] yeah." for i in range(5)] + [f"t{i},d1,[laughs] Okay." for i in range(3)]
+    rows += [f"u{i},d2,My sister visits the ward on Sundays." for i in range(3)]
+    segments.write_text("segment_id,document,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "--input", segments, "--out", tmp_path / "themes.json", "--resamples", "0")
+    said = " ".join(err.split())
+    assert code == 0, err
+    assert "8 of 11 segments to cluster are minimal responses" in said
+    assert "'Yeah [/] yeah.'" in said and "'[laughs] Okay.'" in said
+    assert "8 minimal responses set aside" in said
+
+
 def test_explained_without_a_codebook_is_named_as_having_no_effect(capsys, tmp_path):
     segments = tmp_path / "segments.csv"
     segments.write_text("segment_id,document,text\ns1,d1,My salary pays the rent.\ns2,d1,My sister visits.\n",

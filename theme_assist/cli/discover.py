@@ -169,7 +169,7 @@ def discover(
     if len(discoverer.themes_):
         table_console().print(themes_table(discoverer, by))
     for note in summary["notes"]:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}")  # notes quote segments, which may hold "[laughs]"
     if codebook_out:
         if len(discoverer.themes_):
             codebook_out.parent.mkdir(parents=True, exist_ok=True)

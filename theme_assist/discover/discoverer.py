@@ -69,6 +69,14 @@ def auto_min_size(n_segments: int) -> int:
     return max(3, int(round(np.sqrt(n_segments) / 4)))
 
 
+def _nothing_left(n_explained: int, n_minimal: int) -> str:
+    """Why no segment is left to cluster, as "every segment is …" goes on."""
+    explained = "explained by a code (its best score reaches the selector's threshold)"
+    if not n_minimal:
+        return explained
+    return f"{explained} or a minimal response" if n_explained else "a minimal response"
+
+
 def _ranked_names(values: pd.Series) -> list[dict]:
     counts = values[values != ""].value_counts()
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -229,7 +237,7 @@ class ThemeDiscoverer:
         min_size = self.min_size or auto_min_size(len(selected))
         labels, method = self._cluster_selected(vectors[selected], space[selected], reducer, clusterer, min_size,
                                                 (reduce_with, np.flatnonzero(~minimal)),
-                                                notes)
+                                                _nothing_left(n_explained, len(self.minimal_)), notes)
         theme_ids = [f"T{k + 1}" for k in range(int(labels.max()) + 1 if len(labels) else 0)]
         centroids = theme_centroids(vectors[selected], labels)
 
@@ -307,11 +315,10 @@ class ThemeDiscoverer:
         return one_theme_per_text(labels, space, min_size)
 
     def _cluster_selected(self, vectors: np.ndarray, space: np.ndarray, reducer, clusterer, min_size: int,
-                          reduce_with: tuple[np.ndarray, np.ndarray],
+                          reduce_with: tuple[np.ndarray, np.ndarray], nothing_left: str,
                           notes: list[str]) -> tuple[np.ndarray, str]:
         if not len(vectors):
-            notes.append("every segment is explained by a code (its best score reaches the selector's threshold)"
-                         + (" or a minimal response" if len(self.minimal_) else "") + "; nothing is left to cluster")
+            notes.append(f"every segment is {nothing_left}; nothing is left to cluster")
             return np.full(0, -1), "none"
         if len(vectors) < 2 * min_size:
             notes.append(f"{len(vectors)} segment(s) to cluster: too few for two themes of at least {min_size} "
