@@ -84,7 +84,7 @@ def close_pages(browser):
     HOLDS.clear()
 
 
-# Per page: the (pattern, held requests) that ``hold`` added, the latest first. Every API request of a page from
+# Per page: the (pattern, what to do with a request, key) that ``hold`` and ``fail`` added, the latest first. Every API request of a page from
 # ``new_page`` goes through the test from the page's first one, and a hold only adds a pattern. A route registered
 # while the page ran let a request past it now and then in a full run on 2 busy cores ("0 of 1 requests held", the
 # request answered by the server; the cause was not found, and 14 runs of the hold tests under load did not repeat
@@ -98,9 +98,9 @@ def new_page(browser, **options):
     holds: list = []
 
     def route_api(route) -> None:
-        for pattern, held in holds:
+        for pattern, handle, _ in holds:
             if pattern.search(route.request.url):
-                held.append(route)
+                handle(route)
                 return
         route.continue_()
 
@@ -978,13 +978,19 @@ def hold(page, pattern: str) -> list:
     """The API requests of ``page`` (from ``new_page``) whose URL matches ``pattern``, held back from now on until the
     test lets them go (``route.continue_()``); a later hold whose pattern matches too takes them instead."""
     held: list = []
-    HOLDS[page].insert(0, (re.compile(pattern), held))
+    HOLDS[page].insert(0, (re.compile(pattern), held.append, held))
     return held
 
 
 def unhold(page, held: list) -> None:
     """The hold that returned ``held`` lifted: later requests go on to the server."""
-    HOLDS[page][:] = [entry for entry in HOLDS[page] if entry[1] is not held]
+    HOLDS[page][:] = [entry for entry in HOLDS[page] if entry[2] is not held]
+
+
+def fail(page, pattern: str) -> None:
+    """The API requests of ``page`` (from ``new_page``) whose URL matches ``pattern`` fail from now on, as a request
+    to a server that went away does."""
+    HOLDS[page].insert(0, (re.compile(pattern), lambda route: route.abort(), None))
 
 
 def wait_held(page, held: list, count: int = 1) -> None:
@@ -1191,7 +1197,7 @@ def test_a_decision_saved_whose_segment_then_fails_to_load_is_not_called_not_sav
     project = tmp_path / "mini.taproj"
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
-        page.route(re.compile(r".*/api/segments/.*"), lambda route: route.abort())
+        fail(page, r".*/api/segments/.*")
         page.keyboard.press("r")
         wait_for_status(page, "but the segment could not be shown anew")
         assert "Not saved" not in page.locator("#save-status").text_content()
@@ -1207,7 +1213,7 @@ def test_an_undo_saved_whose_list_then_fails_to_load_is_not_called_not_undone(tm
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         page.keyboard.press("r")
         wait_for_status(page, "Saved ✓ reject")
-        page.route(re.compile(r".*/api/queue\?.*"), lambda route: route.abort())
+        fail(page, r".*/api/queue\?.*")
         page.keyboard.press("u")
         wait_for_status(page, "Undone ✓ decision 1, but the list could not be shown anew")
         assert "Not undone" not in page.locator("#save-status").text_content()
@@ -1417,6 +1423,30 @@ def test_a_key_pressed_before_the_first_list_has_come_says_the_segments_are_stil
         expect(page.locator("#code-dialog")).not_to_be_visible()
         release(page, held)
         expect(page.locator("#current-text")).not_to_have_text("")  # the list came, its first segment on screen
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana").empty
+    finally:
+        server.stop()
+
+
+def test_a_first_list_refused_for_its_score_filter_does_not_leave_the_keys_saying_still_loading(tmp_path, browser):
+    """A score filter out of range when the coder started (typed, or restored by the browser) refused the first list
+    before it was asked for, and every key then said "The segments are still loading" though none would come."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project)
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        page.goto(server.url + "/")
+        expect(page.locator("#coder-input")).to_be_visible()
+        page.evaluate("() => { document.querySelector('#filter-min').value = '5'; }")
+        page.fill("#coder-input", "Ana")
+        page.click("#coder-start")
+        wait_for_status(page, "scores go from 0 to 1")
+        page.keyboard.press("a")
+        expect(page.locator("#save-status")).not_to_contain_text("still loading")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana").empty
     finally:

@@ -214,7 +214,7 @@ function scoreFiltersValid() {
 async function loadQueue(keepSegment) {
   const ticket = ++state.queueTicket;  // filters changed quickly: only the latest answer is shown
   const shown = state.showTicket;  // a segment chosen while the list loads (a click, a key) stays on screen
-  if (!scoreFiltersValid()) return;
+  if (!scoreFiltersValid()) { state.listed = true; return; }  // the keys answer as with no list, not "still loading"
   try {
     const result = await api("/api/queue?" + query(filters()));
     if (ticket !== state.queueTicket) return;
