@@ -12,7 +12,8 @@ Vectors are L2-normalised float32 and cached in a SQLite file keyed by (model id
 on unchanged text embeds nothing and does not even load the model. The same forward pass also gives the mean-pooled
 token states of hidden layers of the encoder (:meth:`Embedder.encode_layers`), which the suggestion head and theme
 discovery use beside the sentence embedding (:func:`embed_with_layers`); they are cached under their own key, and so
-are the word pieces each text filled, so that a text longer than the model reads is warned of on every run.
+are the word pieces each text filled, so that a text longer than the model reads is warned of on every run (a cache
+written before word pieces were kept has the model load once more, to count them, tokenizing without embedding).
 """
 
 from __future__ import annotations
