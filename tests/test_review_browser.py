@@ -278,12 +278,30 @@ def coding(project, browser, coder: str, document: str, viewport: tuple[int, int
         server.stop()
 
 
-def start_coding(page, url: str, coder: str, document: str) -> None:
-    from playwright.sync_api import expect
+@contextlib.contextmanager
+def mini_page(tmp_path, browser):
+    """A new mini project served for the test and a page for it (from ``new_page``, not yet opened, so that holds can
+    come first): ``(page, server, project)``; the server stops after."""
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project)
+    try:
+        yield new_page(browser, viewport={"width": 1400, "height": 1000}), server, project
+    finally:
+        server.stop()
 
+
+def open_as(page, url: str, coder: str) -> None:
+    """The review page opened at ``url`` and ``coder`` started."""
     page.goto(url + "/")
     page.fill("#coder-input", coder)
     page.click("#coder-start")
+
+
+def start_coding(page, url: str, coder: str, document: str) -> None:
+    from playwright.sync_api import expect
+
+    open_as(page, url, coder)
     page.select_option("#filter-order", "document")
     page.select_option("#filter-status", "all")
     page.select_option("#filter-document", document)
@@ -1050,15 +1068,9 @@ def test_a_key_pressed_before_the_segment_has_loaded_says_so_and_does_nothing(tm
     for the segment before."""
     from playwright.sync_api import expect
 
-    project = tmp_path / "mini.taproj"
-    make_project(project).close()
-    server = ReviewServer(project)
-    try:
-        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+    with mini_page(tmp_path, browser) as (page, server, project):
         held = hold(page, r".*/api/segments/.*")
-        page.goto(server.url + "/")
-        page.fill("#coder-input", "Ana")
-        page.click("#coder-start")
+        open_as(page, server.url, "Ana")
         expect(page.locator("#segment")).to_be_visible()
         for key in ("c", "+", "a"):
             page.evaluate("() => document.querySelector('#save-status').textContent = ''")
@@ -1081,8 +1093,6 @@ def test_a_key_pressed_before_the_segment_has_loaded_says_so_and_does_nothing(tm
         expect(page.locator("#segment")).to_have_attribute("data-id", later)
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana").empty
-    finally:
-        server.stop()
 
 
 def test_a_code_chosen_after_another_segment_came_on_screen_is_not_saved_on_it(tmp_path, browser):
@@ -1265,13 +1275,15 @@ def test_a_key_pressed_while_a_decision_is_saved_saves_nothing_and_says_so(tmp_p
         assert decisions[["action", "code"]].values.tolist() == [["accept" if keys[0] == "a" else "reject", first]]
 
 
-def test_undo_pressed_while_a_decision_is_saved_undoes_nothing(tmp_path, browser):
+@pytest.mark.parametrize("waiting", [r".*/api/decisions$", r".*/api/segments/.*"])
+def test_undo_pressed_while_a_decision_is_saved_undoes_nothing_and_says_so(tmp_path, browser, waiting):
     """"u" pressed while an accept was being saved reached the server first and undid the decision before it (a
-    reject on another segment); the accept stayed."""
+    reject on another segment); the accept stayed. Then, refused with "Still saving", it was hidden by "Saved ✓
+    accept": the coder never learnt that nothing was undone. The saved message says both."""
     from playwright.sync_api import expect
 
     with coding_after_a_reject(tmp_path, browser) as (page, project):
-        held = hold(page, r".*/api/decisions$")
+        held = hold(page, waiting)
         page.keyboard.press("a")
         wait_held(page, held)
         page.keyboard.press("u")
@@ -1279,6 +1291,7 @@ def test_undo_pressed_while_a_decision_is_saved_undoes_nothing(tmp_path, browser
         release(page, held)
         page.wait_for_load_state("networkidle")
         wait_for_status(page, "Saved ✓ accept")
+        wait_for_status(page, "— a key pressed meanwhile did nothing (nothing saved or undone): press it again.")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana")["action"].tolist() == ["reject", "accept"]
 
@@ -1381,26 +1394,6 @@ def test_arrow_right_pressed_while_the_page_goes_on_after_an_accept_lands_on_the
         expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:2")
 
 
-@pytest.mark.parametrize("waiting", [r".*/api/decisions$", r".*/api/segments/.*"])
-def test_undo_refused_while_an_accept_is_saved_is_still_said_once_it_is_saved(tmp_path, browser, waiting):
-    """"u" pressed right after "a" was refused with "Still saving", and "Saved ✓ accept" then took its place: the
-    coder never learnt that nothing was undone. The saved message says both."""
-    from playwright.sync_api import expect
-
-    with coding_after_a_reject(tmp_path, browser) as (page, project):
-        held = hold(page, waiting)
-        page.keyboard.press("a")
-        wait_held(page, held)
-        page.keyboard.press("u")
-        expect(page.locator("#save-status")).to_contain_text("Still saving")
-        release(page, held)
-        page.wait_for_load_state("networkidle")
-        wait_for_status(page, "Saved ✓ accept")
-        wait_for_status(page, "— a key pressed meanwhile did nothing (nothing saved or undone): press it again.")
-        with ProjectStore(project) as store:
-            assert store.decisions(coder="Ana")["action"].tolist() == ["reject", "accept"]
-
-
 @pytest.mark.parametrize("key", ["a", "r", "c", "ArrowRight", "s"])
 def test_a_key_pressed_before_the_first_list_has_come_says_the_segments_are_still_loading(tmp_path, browser, key):
     """"a" pressed before the first list of segments had come said "Nothing to accept here: choose a code with c"
@@ -1408,15 +1401,9 @@ def test_a_key_pressed_before_the_first_list_has_come_says_the_segments_are_stil
     the list ✓" and showed the empty list's message."""
     from playwright.sync_api import expect
 
-    project = tmp_path / "mini.taproj"
-    make_project(project).close()
-    server = ReviewServer(project)
-    try:
-        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+    with mini_page(tmp_path, browser) as (page, server, project):
         held = hold(page, r".*/api/queue\?.*")
-        page.goto(server.url + "/")
-        page.fill("#coder-input", "Ana")
-        page.click("#coder-start")
+        open_as(page, server.url, "Ana")
         wait_held(page, held)
         page.keyboard.press(key)
         expect(page.locator("#save-status")).to_contain_text("The segments are still loading")
@@ -1425,8 +1412,6 @@ def test_a_key_pressed_before_the_first_list_has_come_says_the_segments_are_stil
         expect(page.locator("#current-text")).not_to_have_text("")  # the list came, its first segment on screen
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana").empty
-    finally:
-        server.stop()
 
 
 def test_a_first_list_refused_for_its_score_filter_does_not_leave_the_keys_saying_still_loading(tmp_path, browser):
@@ -1434,11 +1419,7 @@ def test_a_first_list_refused_for_its_score_filter_does_not_leave_the_keys_sayin
     before it was asked for, and every key then said "The segments are still loading" though none would come."""
     from playwright.sync_api import expect
 
-    project = tmp_path / "mini.taproj"
-    make_project(project).close()
-    server = ReviewServer(project)
-    try:
-        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+    with mini_page(tmp_path, browser) as (page, server, project):
         page.goto(server.url + "/")
         expect(page.locator("#coder-input")).to_be_visible()
         page.evaluate("() => { document.querySelector('#filter-min').value = '5'; }")
@@ -1449,5 +1430,3 @@ def test_a_first_list_refused_for_its_score_filter_does_not_leave_the_keys_sayin
         expect(page.locator("#save-status")).not_to_contain_text("still loading")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana").empty
-    finally:
-        server.stop()
