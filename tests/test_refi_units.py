@@ -14,7 +14,7 @@ from theme_assist.codebook import Code, Codebook, load_codebook
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
 from theme_assist.refi import export_project, import_project, machine_user_name
-from theme_assist.refi.atomic import atomic_file
+from theme_assist.refi.atomic import STALE_AFTER, atomic_file, atomic_folder
 from theme_assist.refi.convert import compose_description, document_id, split_description
 from theme_assist.refi.folder import read_base
 from theme_assist.refi.spans import newline_offsets, with_spans
@@ -190,6 +190,41 @@ def test_atomic_file_leaves_nothing_when_writing_fails(tmp_path):
             temporary.write_bytes(b"half")
             raise RuntimeError("disk full")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_partial_copies_a_stopped_run_left_are_removed_at_the_next_write(tmp_path, caplog):
+    """A run killed while saving a suggester left ``.model.XXXX.part`` with the coded quotes verbatim, in a hidden
+    folder, for good. Stale ones go at the next write of that target; a fresh one (another run may be writing it),
+    one of another target and a previous copy left in ``.old`` stay."""
+    import os
+    import time
+
+    stale = tmp_path / ".model.abc123.part"
+    (stale / "evidence.json").parent.mkdir()
+    (stale / "evidence.json").write_text('["a coded quote"]', encoding="utf-8")
+    stale_file = tmp_path / ".table.csv.xyz.part"
+    stale_file.write_text("half", encoding="utf-8")
+    long_ago = time.time() - STALE_AFTER - 60
+    for left in (stale, stale_file):
+        os.utime(left, (long_ago, long_ago))
+    fresh = tmp_path / ".model.def456.part"
+    fresh.mkdir()
+    other = tmp_path / ".model-b.abc.part"
+    other.mkdir()
+    os.utime(other, (long_ago, long_ago))
+    old = tmp_path / ".model.ghi789.old"
+    (old / "previous").mkdir(parents=True)
+    with caplog.at_level(logging.WARNING, logger="theme_assist.refi.atomic"):
+        with atomic_folder(tmp_path / "model") as building:
+            (building / "config.json").write_text("{}", encoding="utf-8")
+        with atomic_file(tmp_path / "table.csv") as temporary:
+            temporary.write_text("whole", encoding="utf-8")
+    assert not stale.exists() and not stale_file.exists()
+    assert fresh.is_dir() and other.is_dir() and (old / "previous").is_dir()
+    assert (tmp_path / "model" / "config.json").is_file() and (tmp_path / "table.csv").read_text() == "whole"
+    said = " ".join(record.getMessage() for record in caplog.records)
+    assert f"removed {stale}, a partial copy of" in said and f"removed {stale_file}" in said
+    assert f"{old} holds a previous model" in said
 
 
 def test_bare_qde_file_is_read(tmp_path):

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import glob
+import logging
 import os
 import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from theme_assist.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+#: Age in seconds past which a partial copy beside a target was left by a run that stopped (killed, the machine
+#: down), not one still being written: a suggester's folder, a table or a ``.qdpx`` takes seconds to minutes.
+STALE_AFTER = 6 * 3600
 
 
 def _parent_of(target: Path) -> Path:
@@ -17,6 +26,30 @@ def _parent_of(target: Path) -> Path:
     if not parent.is_dir():
         raise InputError(f"cannot write {target}: the folder {parent} does not exist")
     return parent
+
+
+def _clear_leftovers(target: Path) -> None:
+    """Remove the partial copies (``.NAME.*.part``) a run that stopped left beside ``target`` more than
+    :data:`STALE_AFTER` ago: a suggester's held the coded quotes verbatim, in a hidden folder nobody would look in.
+    A previous ``target`` left in ``.NAME.*.old`` by a run stopped mid-replace is kept, and named in a warning."""
+    pattern = f".{glob.escape(target.name)}.*"
+    now = time.time()
+    for left in sorted(target.parent.glob(pattern + ".part")):
+        try:
+            if now - left.lstat().st_mtime < STALE_AFTER:
+                continue  # another run may be writing it
+            if left.is_dir() and not left.is_symlink():
+                shutil.rmtree(left)
+            else:
+                left.unlink()
+        except OSError as exc:
+            logger.warning("could not remove %s, a partial copy of %s left by a run that stopped (%s)", left, target,
+                           exc)
+        else:
+            logger.warning("removed %s, a partial copy of %s left by a run that stopped", left, target)
+    for old in sorted(target.parent.glob(pattern + ".old")):
+        logger.warning("%s holds a previous %s left by a run stopped while replacing it: kept; delete it once you "
+                       "have what you need", old, target.name)
 
 
 def _usual_mode(folder: bool) -> int:
@@ -31,6 +64,7 @@ def atomic_file(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; on success it replaces ``target`` (with the permissions of the
     file it replaces, or the usual ones), on failure it is removed."""
     target = Path(target)
+    _clear_leftovers(Path(_parent_of(target), target.name))
     handle, name = tempfile.mkstemp(dir=_parent_of(target), prefix=f".{target.name}.", suffix=".part")
     os.close(handle)
     temporary = Path(name)
@@ -65,6 +99,7 @@ def atomic_folder(target: str | Path, force: bool = False) -> Iterator[Path]:
         raise InputError(f"{target} exists and is not a folder")
     if target.is_dir() and any(target.iterdir()) and not force:
         raise InputError(f"{target} exists and is not empty (use --force to replace it)")
+    _clear_leftovers(Path(_parent_of(target), target.name))
     temporary = Path(tempfile.mkdtemp(dir=_parent_of(target), prefix=f".{target.name}.", suffix=".part"))
     try:
         yield temporary
