@@ -384,3 +384,22 @@ def test_a_folder_runs_closing_line_counts_the_files_skipped_as_unsupported(tmp_
         main(argv)
     (closing,) = [line for line in capsys.readouterr().err.splitlines() if line.startswith("✓")]
     assert "skipped" not in closing
+
+
+def test_export_qdpx_of_a_folder_counts_the_files_skipped_as_unsupported(tmp_path, capsys):
+    """export-qdpx --documents FOLDER skipped a .pdf with a warning, and its "Wrote" line did not count it, as the
+    closing lines of suggest, discover and project init now do."""
+    from theme_assist.cli import main
+    from theme_assist.codebook import packaged_codebook
+
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "fg_01.txt").write_text("Moderator: How is work?\nP1: I get a salary now.\n", encoding="utf-8")
+    (folder / "slides.pdf").write_bytes(b"%PDF-1.4")
+    with pytest.raises(SystemExit) as done:
+        main(["export-qdpx", "--codebook", str(packaged_codebook("upsides")), "--documents", str(folder), "--out",
+              str(tmp_path / "study.qdpx")])
+    out = capsys.readouterr().out
+    assert done.value.code in (0, None), out
+    (wrote,) = [line for line in out.splitlines() if line.startswith("Wrote")]
+    assert wrote.endswith("; 1 file skipped (not a supported format: slides.pdf)")

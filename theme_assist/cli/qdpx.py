@@ -183,6 +183,7 @@ def export_qdpx(
 
     from theme_assist.codebook import load_codebook
     from theme_assist.errors import InputError
+    from theme_assist.ingest import skipped_as_unsupported, skipped_note
     from theme_assist.inputs import check_outputs, refuse_replacing
     from theme_assist.refi import export_project
     from theme_assist.refi.assemble import DEFAULT_MODEL
@@ -209,9 +210,11 @@ def export_qdpx(
                                    f"{documents} is segmented here as")
     elif segment_rows is not None and _placed_by_id(suggestion_rows):
         _refuse_other_segmentation(suggestion_rows, suggestions, segment_rows, f"--segments {segments} comes from")
+    with skipped_as_unsupported() as skipped:
+        chosen = _documents(documents, from_import=project is not None, recursive=recursive, metadata=metadata)
     result = export_project(
         load_codebook(codebook),
-        _documents(documents, from_import=project is not None, recursive=recursive, metadata=metadata),
+        chosen,
         _table(codings, "codings", ("code",), allow_empty=True),
         suggestion_rows,
         out=out,
@@ -224,8 +227,8 @@ def export_qdpx(
     console = message_console(stderr=False)
     if project is not None:
         console.print(f"Guids and kept-aside items reused from {project / PROJECT_JSON}", highlight=False)
-    console.print(f"Wrote {result.path}: " + ", ".join(f"{n} {kind}" for kind, n in result.counts.items()),
-                  highlight=False)
+    console.print(f"Wrote {result.path}: " + ", ".join(f"{n} {kind}" for kind, n in result.counts.items())
+                  + skipped_note(skipped), highlight=False, markup=False)
     if segmented_here:
         settings = f"--unit {unit} --max-chars {max_chars}" + (" --recursive" if recursive else "")
         notes = [f"suggestions placed on the segments of {documents} made as suggest makes them with {settings}: "
