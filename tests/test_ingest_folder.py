@@ -403,3 +403,23 @@ def test_export_qdpx_of_a_folder_counts_the_files_skipped_as_unsupported(tmp_pat
     assert done.value.code in (0, None), out
     (wrote,) = [line for line in out.splitlines() if line.startswith("Wrote")]
     assert wrote.endswith("; 1 file skipped (not a supported format: slides.pdf)")
+
+
+def test_a_broken_link_or_a_pipe_named_as_a_transcript_is_skipped_as_no_file(tmp_path, caplog):
+    """A broken link or a pipe named ``x.txt`` was skipped as "not a supported transcript file", and counted among the
+    files of another format."""
+    import os
+
+    from theme_assist.ingest import skipped_as_unsupported
+
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "fg_01.txt").write_text("Moderator: How is work?\nP1: I get a salary now.\n", encoding="utf-8")
+    (folder / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "slides.pdf").write_bytes(b"%PDF-1.4")
+    with caplog.at_level("WARNING"), skipped_as_unsupported() as skipped:
+        assert [d.id for d in read_documents(folder)] == ["fg_01"]
+    assert skipped == ["slides.pdf"]
+    assert f"skipped {folder / 'gone.txt'}: not a file (a broken link" in caplog.text
+    assert f"skipped {folder / 'pipe.txt'}: not a file" in caplog.text

@@ -136,7 +136,10 @@ def _transcript_files(root: Path, skip: Path | None, recursive: bool) -> Iterato
         if path.is_dir():
             pending.append(iter(_entries(path)))
             continue
-        if not path.is_file() or not is_supported(path):
+        if not path.is_file():
+            logger.warning("skipped %s: not a file (a broken link, a pipe or a device)", path)
+            continue
+        if not is_supported(path):
             logger.warning("skipped %s: %s", path, unsupported(path))
             if (skipped := _SKIPPED.get()) is not None:
                 skipped.append(path.relative_to(root).as_posix())
