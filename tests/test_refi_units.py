@@ -199,20 +199,21 @@ def test_partial_copies_a_stopped_run_left_are_removed_at_the_next_write(tmp_pat
     import os
     import time
 
-    stale = tmp_path / ".model.abc123.part"
+    stale = tmp_path / ".model.abc12_yz.part"
     (stale / "evidence.json").parent.mkdir()
     (stale / "evidence.json").write_text('["a coded quote"]', encoding="utf-8")
-    stale_file = tmp_path / ".table.csv.xyz.part"
+    stale_file = tmp_path / ".table.csv.xyz45678.part"
     stale_file.write_text("half", encoding="utf-8")
     long_ago = time.time() - STALE_AFTER - 60
     for left in (stale, stale_file):
         os.utime(left, (long_ago, long_ago))
-    fresh = tmp_path / ".model.def456.part"
+    fresh = tmp_path / ".model.def45678.part"
     fresh.mkdir()
-    other = tmp_path / ".model-b.abc.part"
-    other.mkdir()
-    os.utime(other, (long_ago, long_ago))
-    old = tmp_path / ".model.ghi789.old"
+    others = [tmp_path / ".model-b.abcdefgh.part", tmp_path / ".model.b.abcdefgh.part", tmp_path / ".model.mine.part"]
+    for other in others:  # another target's, and a file of the user's own named much like one
+        other.mkdir()
+        os.utime(other, (long_ago, long_ago))
+    old = tmp_path / ".model.ghi78901.old"
     (old / "previous").mkdir(parents=True)
     with caplog.at_level(logging.WARNING, logger="theme_assist.refi.atomic"):
         with atomic_folder(tmp_path / "model") as building:
@@ -220,7 +221,7 @@ def test_partial_copies_a_stopped_run_left_are_removed_at_the_next_write(tmp_pat
         with atomic_file(tmp_path / "table.csv") as temporary:
             temporary.write_text("whole", encoding="utf-8")
     assert not stale.exists() and not stale_file.exists()
-    assert fresh.is_dir() and other.is_dir() and (old / "previous").is_dir()
+    assert fresh.is_dir() and all(other.is_dir() for other in others) and (old / "previous").is_dir()
     assert (tmp_path / "model" / "config.json").is_file() and (tmp_path / "table.csv").read_text() == "whole"
     said = " ".join(record.getMessage() for record in caplog.records)
     assert f"removed {stale}, a partial copy of" in said and f"removed {stale_file}" in said

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import glob
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -32,9 +32,11 @@ def _clear_leftovers(target: Path) -> None:
     """Remove the partial copies (``.NAME.*.part``) a run that stopped left beside ``target`` more than
     :data:`STALE_AFTER` ago: a suggester's held the coded quotes verbatim, in a hidden folder nobody would look in.
     A previous ``target`` left in ``.NAME.*.old`` by a run stopped mid-replace is kept, and named in a warning."""
-    pattern = f".{glob.escape(target.name)}.*"
+    # tempfile's names only: ".NAME." then 8 of its letters, digits and "_" (".themes.json.….part" is another's)
+    ours = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.(part|old)")
+    found = sorted(entry for entry in target.parent.iterdir() if ours.fullmatch(entry.name))
     now = time.time()
-    for left in sorted(target.parent.glob(pattern + ".part")):
+    for left in [entry for entry in found if entry.name.endswith(".part")]:
         try:
             if now - left.lstat().st_mtime < STALE_AFTER:
                 continue  # another run may be writing it
@@ -47,7 +49,7 @@ def _clear_leftovers(target: Path) -> None:
                            exc)
         else:
             logger.warning("removed %s, a partial copy of %s left by a run that stopped", left, target)
-    for old in sorted(target.parent.glob(pattern + ".old")):
+    for old in [entry for entry in found if entry.name.endswith(".old")]:
         logger.warning("%s holds a previous %s left by a run stopped while replacing it: kept; delete it once you "
                        "have what you need", old, target.name)
 
