@@ -153,11 +153,12 @@ def test_every_segment_is_in_exactly_one_theme_or_unclustered(synthetic):
 
 def test_minimal_responses_are_backchannels_fillers_thanks_and_notes_not_short_statements():
     texts = ["Mm-hmm.", "Yeah, definitely.", "Okay. Thank you so much.", "[chuckles]", "(laughs) Yeah.", "No.",
-             "Probably a seven.", "Good evening!", "I guess so.", "😊", "",
+             "Probably a seven.", "Good evening!", "I guess so.", "😊", "", "Oh, I see, yeah.", "Yeah, go on.",
+             "I totally get it.", "Okay, here you go.",
              "I relapsed.", "My sister visits.", "Ja, genau.", "Yeah, the medication.", "(he loves me) Yeah.",
              "Yes, yes, but not if I'm the only one who ever does it.", "Please call me.", "Never.",
              "Mm-hmm. " * 30]
-    assert minimal_responses(texts).tolist() == [True] * 11 + [False] * 9
+    assert minimal_responses(texts).tolist() == [True] * 15 + [False] * 9
 
 
 def test_segments_all_minimal_say_so_not_that_a_code_explains_them(synthetic):

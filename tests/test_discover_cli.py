@@ -101,9 +101,11 @@ def test_a_note_quoting_a_bracketed_mark_is_said_as_written(capsys, tmp_path):
     rows = [f"s{i},d1,Yeah [/] yeah." for i in range(5)] + [f"t{i},d1,[laughs] Okay." for i in range(3)]
     rows += [f"u{i},d2,My sister visits the ward on Sundays." for i in range(3)]
     segments.write_text("segment_id,document,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    code, _, err = run(capsys, "--input", segments, "--out", tmp_path / "themes.json", "--resamples", "0")
+    out = tmp_path / "a[/b]c.json"  # a path of the user's is no markup either: it stopped the ✓ line with a traceback
+    code, _, err = run(capsys, "--input", segments, "--out", out, "--resamples", "0")
     said = " ".join(err.split())
     assert code == 0, err
+    assert f"→ {out} (" in said
     assert "8 of 11 segments to cluster are minimal responses" in said
     assert "'Yeah [/] yeah.'" in said and "'[laughs] Okay.'" in said
     assert "8 minimal responses set aside" in said

@@ -52,11 +52,11 @@ def themes_table(discoverer, by: str | None):
                  str(theme["size"]), "-" if pd.isna(theme["stability"]) else f"{theme['stability']:.2f}",
                  str(theme["n_documents"])]
         if with_codes:
-            cells.append(f"{theme['nearest_code']} ({theme['nearest_code_similarity']:.2f})"
-                         if theme["nearest_code"] else "")
+            cells.append(Text(f"{theme['nearest_code']} ({theme['nearest_code_similarity']:.2f})"
+                              if theme["nearest_code"] else ""))
         if by:
             top = sorted(theme["spread_rate"].items(), key=lambda item: (-item[1], item[0]))[:3]
-            cells.append(", ".join(f"{value} {rate:.2f}" for value, rate in top))
+            cells.append(Text(", ".join(f"{value} {rate:.2f}" for value, rate in top)))  # values as written
         table.add_row(*cells)
     return table
 
@@ -175,14 +175,15 @@ def discover(
             codebook_out.parent.mkdir(parents=True, exist_ok=True)
             write_text_whole(codebook_out, discoverer.to_codebook_fragment())
         else:
-            console.print(f"[yellow]note:[/] no themes, so no codebook fragment was written to {codebook_out}")
+            console.print(f"[yellow]note:[/] no themes, so no codebook fragment was written to "
+                          f"{escape(str(codebook_out))}")
     console.print(
         f"[green]✓[/] {counted(summary['n_segments'], 'segment')}, {summary['n_selected']} to cluster "
         f"({summary['n_explained']} explained by a code"
         f"{', ' + counted(summary['n_minimal'], 'minimal response') + ' set aside' if summary['n_minimal'] else ''}), "
         f"{counted(summary['n_themes'], 'theme')}, "
         f"{summary['n_unclustered']} unclustered ({summary['outlier_share']:.1%}), {summary['clusterer']} "
-        f"→ {out} ({time.perf_counter() - started:.1f} s)" + escape(skipped_note(skipped))
+        f"→ {escape(str(out))} ({time.perf_counter() - started:.1f} s)" + escape(skipped_note(skipped))
     )
 
 

@@ -75,6 +75,11 @@ SAYING_WORDS = frozenset("""
     call get give go keep make move put say see show take never nobody none noone nothing nowhere alone
 """.split())
 
+#: Backchannels made of :data:`SAYING_WORDS`: "I see.", "Go on.", "I get it.", "There you go!", "See you."
+ACKNOWLEDGING_PHRASES = re.compile(
+    r"\b(?:i see|go (?:on|ahead)|see you|get (?:it|that|you)|(?:here|there) you go|say so|we'll see)\b",
+    re.IGNORECASE)
+
 #: Most words (outside transcribers' notes) a minimal response has: spaCy's stop words alone make up longer answers
 #: that say something ("Yes, yes, but not if I'm the only one who ever does it.").
 MINIMAL_MAX_WORDS = 8
@@ -82,8 +87,9 @@ MINIMAL_MAX_WORDS = 8
 
 def minimal_responses(texts: list[str]) -> np.ndarray:
     """Which of ``texts`` are minimal responses: backchannels, fillers, agreement, thanks and greetings ("Mm-hmm.",
-    "Yeah, definitely.", "Thank you.", "[chuckles]") of at most :data:`MINIMAL_MAX_WORDS` words, all of them stop
-    words, :data:`SPOKEN_FILLERS`, :data:`ACKNOWLEDGEMENTS` or numbers, outside transcribers' notes. Texts without
+    "Yeah, definitely.", "Thank you.", "Oh, I see.", "[chuckles]") of at most :data:`MINIMAL_MAX_WORDS` words,
+    all of them stop words (less :data:`SAYING_WORDS`), :data:`SPOKEN_FILLERS`, :data:`ACKNOWLEDGEMENTS`,
+    :data:`ACKNOWLEDGING_PHRASES` or numbers, outside transcribers' notes. Texts without
     a word (emoji, punctuation) are minimal too. English words only: a "Ja." stays a response."""
     nlp = lemmatizer()
     ignored = (nlp.Defaults.stop_words - SAYING_WORDS) | SPOKEN_FILLERS | ACKNOWLEDGEMENTS
@@ -91,7 +97,7 @@ def minimal_responses(texts: list[str]) -> np.ndarray:
     # only texts of a few words are tokenized: a long one is no minimal response, and tokenizing 2,000 segments of
     # 20,000 characters took 17 s (notes in brackets may add words: hence three times the most)
     short = [i for i, text in enumerate(texts) if len(text.split()) <= 3 * MINIMAL_MAX_WORDS]
-    for i, doc in zip(short, nlp.tokenizer.pipe(texts[i] for i in short)):
+    for i, doc in zip(short, nlp.tokenizer.pipe(ACKNOWLEDGING_PHRASES.sub(" ", texts[i]) for i in short)):
         note = _annotations(doc)
         words = [token for token in doc if token.is_alpha and token.i not in note]
         minimal[i] = len(words) <= MINIMAL_MAX_WORDS and not any(
