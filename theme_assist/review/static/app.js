@@ -653,6 +653,7 @@ function queuePosition(segmentId) {
 // screen, skipped one the coder never saw (→ pressed while the decision is sent goes on, and the page then stays).
 async function next() {
   if (!state.listed) { setStatus("The segments are still loading: try again."); return; }  // not "End of the list"
+  if (!state.items.length && $("save-status").classList.contains("queue-error")) return;  // no list: its error stays
   if (!state.advancing) await goOn();
 }
 
@@ -669,7 +670,7 @@ async function previous() { if (state.index > 0) await show(state.index - 1); }
 
 function skip() {
   if (state.advancing) return;  // as →: not a segment the coder never saw skipped, nor "Saved ✓" said over
-  if (!state.listed) { next(); return; }
+  if (!state.listed || !state.items.length) { next(); return; }  // nothing to skip
   setStatus("Skipped (nothing saved).");
   next();
 }
