@@ -105,6 +105,14 @@ class FinetunedEmbedder(Embedder):
     def model_id(self) -> str:
         return self.finetuned_id
 
+    @classmethod
+    def holding(cls, loaded, finetuned_id: str, **settings) -> "FinetunedEmbedder":
+        """An embedder of the sentence-transformers model ``loaded`` (already in memory), known by ``finetuned_id``;
+        ``settings`` are the other :class:`~theme_assist.embed.Embedder` fields (``model``, ``cache_dir``, ...)."""
+        embedder = cls(finetuned_id=finetuned_id, **settings)
+        embedder._model = loaded
+        return embedder
+
     def load_model(self):
         if self._model is None:
             raise InputError(f"fine-tuned embedding model {self.finetuned_id} is not loaded; load it from its folder")
@@ -139,13 +147,11 @@ class FinetunedEmbedder(Embedder):
         verify_weights(folder, config["weights_sha256"],  # not the packaged model's: no package to reinstall
                        remedy="fine-tune and save it again (a save or copy that did not finish leaves other weights)",
                        already_hashed=weights_sha256_computed)
-        embedder = cls(model=str(folder), cache_dir=cache_dir, batch_size=batch_size, device=device,
-                       finetuned_id=config["model_id"])
         # its weights are checked above: a source of its own, or resolving the folder hashes them again for an id
         reader = Embedder.from_source(ModelSource(str(folder.expanduser().resolve()), config["model_id"]),
                                       device=device)
-        embedder._model = reader.load_model()
-        return embedder
+        return cls.holding(reader.load_model(), config["model_id"], model=str(folder), cache_dir=cache_dir,
+                           batch_size=batch_size, device=device)
 
 
 def finetune_embedder(texts: Sequence[str], labels: Sequence[Hashable], base: Embedder | None = None,
@@ -211,7 +217,5 @@ def finetune_embedder(texts: Sequence[str], labels: Sequence[Hashable], base: Em
             torch.use_deterministic_algorithms(deterministic)
 
     finetuned_id = f"{base.model_id}+setfit@{training_hash(base.model_id, texts, labels, params)}"
-    embedder = FinetunedEmbedder(model=base.model, cache_dir=base.cache_dir, batch_size=base.batch_size,
-                                 device=base.device, finetuned_id=finetuned_id)
-    embedder._model = model
-    return embedder
+    return FinetunedEmbedder.holding(model, finetuned_id, model=base.model, cache_dir=base.cache_dir,
+                                     batch_size=base.batch_size, device=base.device)
