@@ -232,6 +232,25 @@ def test_cells_that_other_programs_write_for_missing_values_are_named(capsys, tm
     assert run(capsys, plain)[2] == ""
 
 
+
+def test_codes_written_apart_only_by_case_are_named(capsys, tmp_path):
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,ann,bob\n1,Hope,hope\n2,stigma,Stigma\n3,hope,hope\n")
+    code, out, err = run(capsys, wide, "--format", "json", "-m", "percent")
+    assert code in (0, None)
+    assert err.strip() == (f"theme-assist: warning: {wide}: 2 code(s) written apart only by case are different "
+                           "codes: 'Hope' / 'hope'; 'Stigma' / 'stigma'; write each code one way if they are one")
+    assert round(json.loads(out)["percent"]["value"], 3) == 0.333  # read as written
+    long = tmp_path / "long.csv"
+    long.write_text("unit,coder,code\n1,ann,a\n1,bob,A\n2,ann,b\n2,bob,b\n")
+    assert "1 code(s) written apart only by case are different codes: 'A' / 'a'" in run(capsys, long)[2]
+    spans = tmp_path / "spans.csv"
+    spans.write_text("document,start,end,code,coder\nd,0,5,hope,ann\nd,0,5,HOPE,bob\n")
+    assert "'HOPE' / 'hope'" in run(capsys, spans, "--overlap", "0.9")[2]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("unit,ann,bob\n1,a,a\n2,b,\n3,c,b\n")
+    assert run(capsys, plain)[2] == ""
+
 def test_blank_trailing_columns_are_not_a_coder(capsys, tmp_path):
     """A spreadsheet's trailing separators give a column with a blank header and no ratings: not a third coder,
     which would take Cohen's κ and Scott's π away."""

@@ -158,6 +158,19 @@ def _warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path) -> 
                        "empty", path, len(marked), ", ".join(repr(v) for v in sorted(set(marked))))
 
 
+def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path) -> None:
+    """Name the codes written apart only by case ("Hope", "hope"): they are different codes, and a coder who
+    capitalised their codes would otherwise agree with nobody without a word (cells are already stripped)."""
+    codes = pd.Series(pd.unique(pd.Series(np.asarray(cells, dtype=object).ravel()).dropna().astype(str)))
+    codes = codes[codes != ""]
+    variants = codes.groupby(codes.str.casefold()).agg(sorted)
+    variants = variants[variants.str.len() > 1]
+    if len(variants):
+        shown = "; ".join(" / ".join(map(repr, names)) for names in variants.iloc[:5])
+        logger.warning("%s: %d code(s) written apart only by case are different codes: %s%s; write each code one "
+                       "way if they are one", path, len(variants), shown, "; …" if len(variants) > 5 else "")
+
+
 def _coders_needed(count: int, min_coders: int, machine_options: str = "--machine OUT.csv") -> str:
     """The end of the error for a file of ``count`` coders, fewer than ``min_coders``: what is needed, and for a
     single coder, how to compare that coder with the machine instead (``machine_options``)."""
@@ -180,6 +193,7 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
                          f"column per coder); {_coders_needed(frame.shape[1] - 1, min_coders)}")
     _check_units(frame[unit], path)
     _warn_missing_markers(frame.drop(columns=unit), path)
+    _warn_case_variants(frame.drop(columns=unit), path)
     ratings = frame.set_index(unit)
     ratings = ratings.where(ratings != "")  # not replace("", nan): pandas deprecates the downcast it does
     return RatingsFile(_as_numbers_if_all_numeric(ratings))
@@ -204,6 +218,7 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
         raise InputError(f"{path} has {frame['coder'].nunique()} coder; "
                          f"{_coders_needed(frame['coder'].nunique(), min_coders)}")
     _warn_missing_markers(frame["code"], path)
+    _warn_case_variants(frame["code"], path)
     frame = frame.assign(code=_one_text_per_number(frame["code"]))
     coded = frame[frame["code"] != ""]
     multi_label = bool(coded.drop_duplicates().duplicated(["unit", "coder"]).any())
@@ -225,6 +240,7 @@ def _span_codings(frame: pd.DataFrame, path: str | Path, min_coders: int) -> Spa
     if coders < min_coders:
         needed = _coders_needed(coders, min_coders, "--units SEGMENTS.csv --machine OUT.csv")
         raise InputError(f"{path} has span codings of {coders} coder; {needed}")
+    _warn_case_variants(frame["code"], path)
     frame = frame.assign(start=whole_numbers(frame["start"], "start", path),
                          end=whole_numbers(frame["end"], "end", path))
     backwards = frame["end"] < frame["start"]
