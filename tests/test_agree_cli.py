@@ -202,6 +202,15 @@ def test_bad_input_is_one_line_error(capsys, tmp_path, content, args, message):
     assert re.search(message, err)
 
 
+
+@pytest.mark.parametrize("name", ["project.qdpx", "project.QDE", "codebook.qdc"])
+def test_a_refi_qda_file_is_sent_to_import_qdpx(capsys, tmp_path, name):
+    path = tmp_path / name
+    path.write_text('<?xml version="1.0" encoding="utf-8"?>\n<Project name="p"/>\n')
+    code, out, err = run(capsys, path)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"{path} is a REFI-QDA file, not a ratings table: import it first (theme-assist import-qdpx" in err
+
 def test_missing_file_is_one_line_error(capsys, tmp_path):
     code, _, err = run(capsys, tmp_path / "nowhere.csv")
     assert code == 2 and "does not exist" in err and err.count("\n") == 1

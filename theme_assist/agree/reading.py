@@ -49,6 +49,8 @@ MISSING_MARKERS = ("na", "n/a", "#n/a", "nan", "null", "none", "missing")
 "none" may be a code; a warning names them."""
 NO_CODE = "(no code)"
 """The rating of a unit a coder gave no code, in single-label ratings made from span codings."""
+REFI_SUFFIXES = (".qdpx", ".qde", ".qdc")
+"""REFI-QDA projects and codebooks: import-qdpx turns them into a span codings file."""
 MACHINE = "machine"
 """The coder name of the machine's suggestions (:func:`read_machine`)."""
 
@@ -130,8 +132,12 @@ def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | Span
     ------
     InputError
         As :func:`read_ratings`; for span codings, a blank coder or code, offsets that are not whole numbers or
-        an end before the start, or fewer than ``min_coders`` coders.
+        an end before the start, or fewer than ``min_coders`` coders; for a REFI-QDA file (import it first).
     """
+    if Path(path).suffix.lower() in REFI_SUFFIXES:
+        # read as a table, a .qdpx is "not a text file" and a .qde "0 coder columns": neither says what to do
+        raise InputError(f"{path} is a REFI-QDA file, not a ratings table: import it first (theme-assist import-qdpx "
+                         f"{path} --out DIR), then compare DIR/codings.csv (with --overlap P or --units SEGMENTS.csv)")
     frame = read_table(path, what="ratings file", rectangular=True)
     frame = frame.apply(lambda column: column.str.strip())
     lowered = {column.lower(): column for column in reversed(frame.columns)}
