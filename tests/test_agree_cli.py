@@ -260,6 +260,19 @@ def test_codes_written_apart_only_by_case_are_named(capsys, tmp_path):
     plain.write_text("unit,ann,bob\n1,a,a\n2,b,\n3,c,b\n")
     assert run(capsys, plain)[2] == ""
 
+
+def test_units_a_coder_has_no_row_for_in_a_multi_label_file_are_named(capsys, tmp_path):
+    path = tmp_path / "multi.csv"
+    path.write_text("unit,coder,code\n1,ann,a\n1,ann,b\n1,bob,a\n2,ann,a\n3,ann,b\n3,bob,\n")
+    code, out, err = run(capsys, path, "--format", "json", "-m", "alpha")
+    assert code in (0, None)
+    assert err.strip() == (f"theme-assist: warning: {path}: multi-label ratings take every coder to have coded every "
+                           "unit: a unit without a row of a coder counts as given no code (the empty set), not as a "
+                           "missing rating; a row with an empty code says a coder read a unit (bob: 1 of 3 units)")
+    assert json.loads(out)["masi_alpha"]["n_units"] == 3  # unit 2 counts, bob's rating the empty set
+    path.write_text("unit,coder,code\n1,ann,a\n1,ann,b\n1,bob,a\n2,ann,a\n2,bob,\n")
+    assert run(capsys, path, "-m", "alpha")[2] == ""
+
 def test_blank_trailing_columns_are_not_a_coder(capsys, tmp_path):
     """A spreadsheet's trailing separators give a column with a blank header and no ratings: not a third coder,
     which would take Cohen's κ and Scott's π away."""

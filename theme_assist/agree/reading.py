@@ -231,7 +231,22 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
     ratings = ratings_from_codings(frame, unit="unit", multi_label=multi_label)
     if not multi_label:
         ratings = _as_numbers_if_all_numeric(ratings)
+    else:
+        _warn_units_without_rows(frame, ratings.index, path)
     return RatingsFile(ratings, codings=frame, multi_label=multi_label)
+
+
+def _warn_units_without_rows(frame: pd.DataFrame, units: pd.Index, path: str | Path) -> None:
+    """Name the coders without a row for some unit of a multi-label file: those units count as coded with no
+    code (the empty set), where in a single-label file they would be missing ratings; the figures differ."""
+    rows = frame.groupby("coder")["unit"].nunique()
+    lacking = rows[rows < len(units)]
+    if len(lacking):
+        logger.warning("%s: multi-label ratings take every coder to have coded every unit: a unit without a row of "
+                       "a coder counts as given no code (the empty set), not as a missing rating; a row with an empty "
+                       "code says a coder read a unit (%s)", path,
+                       "; ".join(f"{coder}: {len(units) - count} of {len(units)} units" for coder, count in
+                                 lacking.items()))
 
 
 def _span_codings(frame: pd.DataFrame, path: str | Path, min_coders: int) -> SpanCodings:
