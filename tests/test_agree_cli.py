@@ -273,6 +273,19 @@ def test_units_a_coder_has_no_row_for_in_a_multi_label_file_are_named(capsys, tm
     path.write_text("unit,coder,code\n1,ann,a\n1,ann,b\n1,bob,a\n2,ann,a\n2,bob,\n")
     assert run(capsys, path, "-m", "alpha")[2] == ""
 
+
+def test_a_segments_tables_own_columns_are_not_coders(capsys, tmp_path):
+    path = tmp_path / "segments.csv"  # suggest --segments-out, coded in a spreadsheet
+    path.write_text("segment_id,text,Document,speaker,start,end,ann,bob\nd:0,Hi,d,A,0,2,x,x\nd:1,Fine,d,B,3,7,y,x\n"
+                    "d:2,Ok,d,A,8,10,y,y\n")
+    code, out, err = run(capsys, path, "--format", "json", "-m", "cohen")
+    assert code in (0, None)
+    assert err.strip() == (f"theme-assist: warning: {path}: the segment column(s) text, Document, speaker, start, end "
+                           "are no coders and are left out (any other column counts as a coder: delete metadata "
+                           "columns)")
+    result = json.loads(out)["cohen"]
+    assert result["n_coders"] == 2 and round(result["value"], 3) == 0.4
+
 def test_blank_trailing_columns_are_not_a_coder(capsys, tmp_path):
     """A spreadsheet's trailing separators give a column with a blank header and no ratings: not a third coder,
     which would take Cohen's κ and Scott's π away."""

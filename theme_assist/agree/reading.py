@@ -5,7 +5,9 @@ Wide
     The first column names the unit, every other column is a coder; an empty cell is a missing rating. Ratings
     are category labels or numbers (a table of numbers only is read as numbers). A column with a blank header
     and no ratings (a spreadsheet's trailing separators) is not a coder, nor is a ``segmentation`` column (the
-    segmentation tag theme_assist writes beside segment ids; it is no rating in a long file either).
+    segmentation tag theme_assist writes beside segment ids; it is no rating in a long file either), nor, with a
+    warning, a segments table's own columns (``text``, ``document``, ``speaker``, …: suggest --segments-out coded
+    in a spreadsheet).
 Long
     Exactly the columns ``unit``, ``coder``, ``code`` (the unit may be called ``segment_id``, as in ``theme-assist
     project export --codings``). One row per unit and coder is single-label data; several rows for some unit and
@@ -36,6 +38,7 @@ import pandas as pd
 
 from theme_assist.agree.units import (SPAN_COLUMNS, codings_on_units, ratings_from_codings,
                                      spans_meeting_units)
+from theme_assist.documents import SEGMENT_COLUMNS
 from theme_assist.errors import InputError
 from theme_assist.inputs import read_table, whole_numbers
 from theme_assist.segment import SEGMENTATION_COLUMN, segmentation_tags
@@ -194,6 +197,7 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
         raise InputError(f"{path} has one column, {unit!r}: its cells seem to be separated by {separator!r}; save it "
                          "with commas (.csv) or tabs (.tsv)")
     frame = _without_blank_columns(frame, path)
+    frame = _without_segment_columns(frame, path)
     if frame.shape[1] - 1 < min_coders:
         raise InputError(f"{path} has {frame.shape[1] - 1} coder column(s) (wide format: a unit column, then one "
                          f"column per coder); {_coders_needed(frame.shape[1] - 1, min_coders)}")
@@ -214,6 +218,16 @@ def _without_blank_columns(frame: pd.DataFrame, path: str | Path) -> pd.DataFram
         position = list(frame.columns).index(rated[0]) + 1
         raise InputError(f"column {position} of {path} holds ratings but has no coder name in the header")
     return frame.drop(columns=blank)
+
+
+def _without_segment_columns(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+    """The columns less a segments table's own (text, document, speaker, …: suggest --segments-out coded in a
+    spreadsheet), which are no coders: each would count as one, with its texts as ratings."""
+    segment = [column for column in frame.columns[1:] if column.lower() in SEGMENT_COLUMNS]
+    if segment:
+        logger.warning("%s: the segment column(s) %s are no coders and are left out (any other column counts as a "
+                       "coder: delete metadata columns)", path, ", ".join(segment))
+    return frame.drop(columns=segment)
 
 
 def _long(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile:
