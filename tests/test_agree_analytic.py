@@ -168,7 +168,10 @@ def test_cli_prints_analytic_intervals_with_a_caption_that_names_them(capsys, ir
     assert "95% analytic intervals (Gwet 2014, conditional on the coders; t with n−1 df" in text
     assert "SE" in text and "0.143 │ 0.461–1.000" in text  # Gwet's AC1, as irrCAC prints it rounded
     assert "upper limit capped at 1, the lower one at the minimum, 0 for percent agreement and −p_e/(1−p_e) for " \
-           "Bennett's S)" in text
+           "Bennett's S, the others' lower limits not capped)" in text
+    alone = " ".join(run(capsys, irrcac_wide, "--interval", "analytic", "-m", "fleiss")[1].split())
+    assert "upper limit capped at 1, the lower limits not capped)" in alone
+    assert "the others'" not in " ".join(run(capsys, irrcac_wide, "--interval", "analytic", "-m", "percent")[1].split())
     assert "percentile" not in text
     result = json.loads(run(capsys, irrcac_wide, "--interval", "analytic", "--format", "json")[1])
     assert "ci" not in result["ac1"] and result["ac1"]["analytic"]["ci"][0] == pytest.approx(0.46081334813208)
@@ -189,7 +192,7 @@ def test_cli_population_and_ordinal_alpha(capsys, irrcac_wide):
     text = " ".join(run(capsys, irrcac_wide, "--interval", "analytic", "--population", "40", "-m", "ac1", "-m",
                         "alpha", "--level", "ordinal")[1].split())
     assert "finite-population correction for N = 40 units" in text
-    assert "upper limit capped at 1;" in text  # neither AC1 nor alpha has a lower cap
+    assert "upper limit capped at 1, the lower limits not capped;" in text  # neither AC1 nor alpha has a lower cap
     assert "no analytic variance for the ordinal level" in text
 
 

@@ -537,6 +537,10 @@ def _analytic_caption(summary: dict, population: float | None, columns: bool = T
     minima = [minimum for name, minimum in (("percent", "0 for percent agreement"),
                                             ("bennett_s", "−p_e/(1−p_e) for Bennett's S")) if name in summary]
     lower = f", the lower one at the minimum, {' and '.join(minima)}" if minima else ""
+    # the other minima depend on the data: their lower limits stay as computed, at times below −1 on few units
+    uncapped = any("analytic" in entry for name, entry in summary.items() if name not in ("percent", "bennett_s"))
+    lower += (", the others' lower limits not capped" if minima else ", the lower limits not capped") if uncapped \
+        else ""
     correction = f"; finite-population correction for N = {population:g} units" if population else ""
     return (f"{entry['confidence']:.0%} analytic intervals (Gwet 2014, conditional on the coders; t with n−1 df, "
             f"{units}; upper limit capped at 1{lower}{correction})" + (". SE: standard error" if columns else ""))
