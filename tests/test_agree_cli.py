@@ -344,6 +344,19 @@ def test_report_says_how_the_intervals_were_drawn(capsys, wide):
     assert re.search(r"undefined on \d+ of 200 resamples, left out of the interval", table)
 
 
+
+def test_report_says_how_missing_ratings_were_treated(capsys, tmp_path):
+    """Units rated once count for the chance agreement of kappa, pi and AC1, not for alpha: the report says so."""
+    sparse = tmp_path / "sparse.csv"
+    sparse.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,\nu4,,b\nu5,a,b\n")
+    table = " ".join(run(capsys, sparse)[1].split())
+    assert "missing ratings (2 of 10): observed agreement over the units rated two or more times; chance " \
+           "agreement (kappa, pi, AC1) from every rating, units rated once included (Gwet 2014); alpha from the " \
+           "pairable values alone" in table
+    complete = tmp_path / "complete.csv"
+    complete.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,b\n")
+    assert "missing ratings" not in run(capsys, complete)[1]
+
 def test_reading_a_wide_file_raises_no_deprecation_warning(tmp_path):
     import warnings
 

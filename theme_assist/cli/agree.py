@@ -194,11 +194,23 @@ def agree(
         if one_coder:
             _print_no_summary(summary["coders_summary_reason"], notes)
         else:
+            if not source.multi_label:
+                notes += _missing_note(source.ratings)
             paired = int((source.ratings.notna().sum(axis=1) >= 2).sum())
             _print_tables(summary, (*source.ratings.shape, paired), multi_label=source.multi_label, seed=seed,
                           population=population, notes=notes)
         if comparison is not None:
             _print_machine_comparison(comparison, seed=seed, population=population, summary_above=not one_coder)
+
+
+def _missing_note(ratings) -> list[str]:
+    """How the coefficients treat missing ratings, where some are: words for a methods section."""
+    missing = int(ratings.isna().sum().sum())
+    if not missing:
+        return []
+    return [f"missing ratings ({missing:,} of {ratings.size:,}): observed agreement over the units rated two or more "
+            "times; chance agreement (kappa, pi, AC1) from every rating, units rated once included (Gwet 2014); alpha "
+            "from the pairable values alone"]
 
 
 def _no_summary_reason(ratings) -> str:
