@@ -177,6 +177,9 @@ def test_long_single_label_file_is_a_plain_table(capsys, tmp_path):
     ("", (), "is empty"),
     ("unit,A,B\n", (), "no rows"),
     ("unit,A,B\n1,a,b\n1,b,b\n", (), "unit '1' appears more than once"),
+    ("unit,rater,label\n1,A,a\n1,B,b\n", (), "unit '1' appears more than once in .*bad.csv \\(read as a wide file, "
+                                             "one row per unit, with the coder columns rater, label; a long file has "
+                                             "the columns unit \\(or segment_id\\), coder, code\\)"),
     ("unit,A,B,C\n1,a,b,a\n2,b,b,b\n", ("-m", "cohen"), "two coders; the table has 3"),
     ("unit,A,B\n1,a,b\n2,b,b\n", ("-m", "kripp"), "unknown metric 'kripp'"),
     ("unit,A,B\n1,a,b\n2,b,b\n", ("--level", "cardinal"), "--level must be one of"),

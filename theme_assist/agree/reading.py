@@ -201,7 +201,11 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
     if frame.shape[1] - 1 < min_coders:
         raise InputError(f"{path} has {frame.shape[1] - 1} coder column(s) (wide format: a unit column, then one "
                          f"column per coder); {_coders_needed(frame.shape[1] - 1, min_coders)}")
-    _check_units(frame[unit], path)
+    # a long file whose columns are named otherwise (rater, label) is read as wide: say what long files are called
+    coders = [str(column) for column in frame.columns[1:]]
+    _check_units(frame[unit], path, f" (read as a wide file, one row per unit, with the coder columns "
+                                    f"{', '.join(coders[:5])}{', …' if len(coders) > 5 else ''}; a long file has the "
+                                    "columns unit (or segment_id), coder, code)")
     _warn_missing_markers(frame.drop(columns=unit), path)
     _warn_case_variants(frame.drop(columns=unit), path)
     ratings = frame.set_index(unit)
@@ -441,12 +445,12 @@ def _one_text_per_number(codes: pd.Series) -> pd.Series:
     return codes.where(codes == "", numbers.map(first_text))
 
 
-def _check_units(units: pd.Series, path: str | Path) -> None:
+def _check_units(units: pd.Series, path: str | Path, hint: str = "") -> None:
     if (units == "").any():
         raise InputError(f"line {int(np.flatnonzero((units == '').to_numpy())[0]) + 2} of {path} has no unit name")
     repeated = units[units.duplicated()]
     if len(repeated):
-        raise InputError(f"unit {repeated.iloc[0]!r} appears more than once in {path}")
+        raise InputError(f"unit {repeated.iloc[0]!r} appears more than once in {path}{hint}")
 
 
 def _as_numbers_if_all_numeric(ratings: pd.DataFrame) -> pd.DataFrame:
