@@ -259,6 +259,9 @@ def test_codes_written_apart_only_by_case_are_named(capsys, tmp_path):
     spans = tmp_path / "spans.csv"
     spans.write_text("document,start,end,code,coder\nd,0,5,hope,ann\nd,0,5,HOPE,bob\n")
     assert "'HOPE' / 'hope'" in run(capsys, spans, "--overlap", "0.9")[2]
+    long.write_text("unit,coder,code\n1,ann,a\n1,Ann,b\n1,bob,a\n2,ann,b\n2,bob,b\n")
+    assert "1 coder(s) written apart only by case are different coders: 'Ann' / 'ann'; write each coder one way" in \
+        run(capsys, long)[2]
     plain = tmp_path / "plain.csv"
     plain.write_text("unit,ann,bob\n1,a,a\n2,b,\n3,c,b\n")
     assert run(capsys, plain)[2] == ""

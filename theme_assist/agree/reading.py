@@ -167,17 +167,18 @@ def _warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path) -> 
                        "empty", path, len(marked), ", ".join(repr(v) for v in sorted(set(marked))))
 
 
-def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path) -> None:
-    """Name the codes written apart only by case ("Hope", "hope"): they are different codes, and a coder who
-    capitalised their codes would otherwise agree with nobody without a word (cells are already stripped)."""
-    codes = pd.Series(pd.unique(pd.Series(np.asarray(cells, dtype=object).ravel()).dropna().astype(str)))
-    codes = codes[codes != ""]
-    variants = codes.groupby(codes.str.casefold()).agg(sorted)
+def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what: str = "code") -> None:
+    """Name the codes (or coders: ``what``) written apart only by case ("Hope", "hope"): they are different, and a
+    coder who capitalised their codes would otherwise agree with nobody without a word (cells are already stripped)."""
+    names = pd.Series(pd.unique(pd.Series(np.asarray(cells, dtype=object).ravel()).dropna().astype(str)))
+    names = names[names != ""]
+    variants = names.groupby(names.str.casefold()).agg(sorted)
     variants = variants[variants.str.len() > 1]
     if len(variants):
-        shown = "; ".join(" / ".join(map(repr, names)) for names in variants.iloc[:5])
-        logger.warning("%s: %d code(s) written apart only by case are different codes: %s%s; write each code one "
-                       "way if they are one", path, len(variants), shown, "; …" if len(variants) > 5 else "")
+        shown = "; ".join(" / ".join(map(repr, spellings)) for spellings in variants.iloc[:5])
+        logger.warning("%s: %d %s(s) written apart only by case are different %ss: %s%s; write each %s one way if "
+                       "they are one", path, len(variants), what, what, shown, "; …" if len(variants) > 5 else "",
+                       what)
 
 
 def _coders_needed(count: int, min_coders: int, machine_options: str = "--machine OUT.csv") -> str:
@@ -243,6 +244,7 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
                          f"{_coders_needed(frame['coder'].nunique(), min_coders)}")
     _warn_missing_markers(frame["code"], path)
     _warn_case_variants(frame["code"], path)
+    _warn_case_variants(frame["coder"], path, "coder")
     frame = frame.assign(code=_one_text_per_number(frame["code"]))
     coded = frame[frame["code"] != ""]
     multi_label = bool(coded.drop_duplicates().duplicated(["unit", "coder"]).any())
@@ -280,6 +282,7 @@ def _span_codings(frame: pd.DataFrame, path: str | Path, min_coders: int) -> Spa
         needed = _coders_needed(coders, min_coders, "--units SEGMENTS.csv --machine OUT.csv")
         raise InputError(f"{path} has span codings of {coders} coder; {needed}")
     _warn_case_variants(frame["code"], path)
+    _warn_case_variants(frame["coder"], path, "coder")
     frame = frame.assign(start=whole_numbers(frame["start"], "start", path),
                          end=whole_numbers(frame["end"], "end", path))
     backwards = frame["end"] < frame["start"]
