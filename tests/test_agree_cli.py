@@ -303,6 +303,18 @@ def test_blank_trailing_columns_are_not_a_coder(capsys, tmp_path):
     assert result["cohen"]["n_coders"] == 2 and round(result["cohen"]["value"], 3) == 0.4
 
 
+
+def test_a_coder_without_a_single_rating_is_left_out(capsys, tmp_path):
+    path = tmp_path / "ratings.csv"
+    path.write_text("unit,ann,bob,cat\n1,a,a,\n2,b,b,\n3,a,b,\n")
+    code, out, err = run(capsys, path, "--format", "json", "-m", "cohen")
+    assert code in (0, None)
+    assert err.strip() == f"theme-assist: warning: {path}: the coder(s) cat gave no rating and are left out"
+    assert json.loads(out)["cohen"]["n_coders"] == 2
+    path.write_text("unit,ann,bob\n1,a,\n2,b,\n")
+    code, out, err = run(capsys, path)
+    assert code == 2 and "has 1 coder column(s)" in err
+
 def test_declared_categories_order_labels_and_count_unused_ones(capsys, tmp_path):
     labels = tmp_path / "labels.csv"
     labels.write_text("unit,A,B\nu1,low,low\nu2,mid,high\nu3,high,high\n")
@@ -373,7 +385,7 @@ def test_reading_a_wide_file_raises_no_deprecation_warning(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ratings = read_ratings(path).ratings
-    assert ratings.isna().to_numpy().tolist() == [[False, True, True], [False, False, True], [False, False, True]]
+    assert ratings.isna().to_numpy().tolist() == [[False, True], [False, False], [False, False]]  # C left out
 
 
 # Span codings (document, start, end, code, coder), as import-qdpx writes codings.csv, on the units of

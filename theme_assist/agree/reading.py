@@ -7,7 +7,7 @@ Wide
     and no ratings (a spreadsheet's trailing separators) is not a coder, nor is a ``segmentation`` column (the
     segmentation tag theme_assist writes beside segment ids; it is no rating in a long file either), nor, with a
     warning, a segments table's own columns (``text``, ``document``, ``speaker``, …: suggest --segments-out coded
-    in a spreadsheet).
+    in a spreadsheet) or a coder without a single rating.
 Long
     Exactly the columns ``unit``, ``coder``, ``code`` (the unit may be called ``segment_id``, as in ``theme-assist
     project export --codings``). One row per unit and coder is single-label data; several rows for some unit and
@@ -199,6 +199,7 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
                          "with commas (.csv) or tabs (.tsv)")
     frame = _without_blank_columns(frame, path)
     frame = _without_segment_columns(frame, path)
+    frame = _without_unrated_coders(frame, path)
     if frame.shape[1] - 1 < min_coders:
         raise InputError(f"{path} has {frame.shape[1] - 1} coder column(s) (wide format: a unit column, then one "
                          f"column per coder); {_coders_needed(frame.shape[1] - 1, min_coders)}")
@@ -233,6 +234,15 @@ def _without_segment_columns(frame: pd.DataFrame, path: str | Path) -> pd.DataFr
         logger.warning("%s: the segment column(s) %s are no coders and are left out (any other column counts as a "
                        "coder: delete metadata columns)", path, ", ".join(segment))
     return frame.drop(columns=segment)
+
+
+def _without_unrated_coders(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+    """The columns less the coders' without a single rating (a coder yet to start), with a warning: each would
+    count as one more coder and take Cohen's κ and Scott's π away from the two who rated."""
+    unrated = [column for column in frame.columns[1:] if (frame[column] == "").all()]
+    if unrated:
+        logger.warning("%s: the coder(s) %s gave no rating and are left out", path, ", ".join(map(str, unrated)))
+    return frame.drop(columns=unrated)
 
 
 def _long(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile:
