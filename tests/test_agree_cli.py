@@ -335,6 +335,15 @@ def test_declared_categories_order_labels_and_count_unused_ones(capsys, tmp_path
     assert round(result["bennett_s"]["value"], 8) == 0.86111111
 
 
+
+def test_help_says_weights_go_by_the_ratings_values_not_their_ranks(capsys):
+    """scikit-learn's weighted kappa ranks the labels; ours, as irrCAC's, takes their values: 1, 2, 5 differ."""
+    with pytest.raises(SystemExit):
+        main(["agree", "--help"])
+    help_text = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert "by how far apart the ratings' values are (as irrCAC; scikit-learn takes their ranks: 1, 2, 5 as 1, 2, " \
+           "3), or labels' positions in --categories" in help_text
+
 def test_long_file_numbers_written_two_ways_are_one_code(capsys, tmp_path):
     """One coder's "1" and "1.0" on a unit are one code (as in a wide file), not a multi-label pair."""
     single = tmp_path / "single.csv"

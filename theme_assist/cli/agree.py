@@ -39,7 +39,10 @@ def agree(
     level: str = typer.Option("nominal", "--level", metavar="nominal|ordinal|interval|ratio",
                               help="Level of measurement for alpha."),
     weights: Optional[str] = typer.Option(None, "--weights", metavar="linear|quadratic",
-                                          help="Weights for the kappa family, percent and AC1 (then AC2)."),
+                                          help="Weights for the kappa family, percent and AC1 (then AC2), by "
+                                               "how far apart the ratings' values are (as irrCAC; scikit-learn "
+                                               "takes their ranks: 1, 2, 5 as 1, 2, 3), or labels' positions in "
+                                               "--categories."),
     categories: Optional[str] = typer.Option(
         None, "--categories", metavar="A,B,…",
         help="Every category coders could choose, comma-separated, in order: counts categories nobody used (for "
