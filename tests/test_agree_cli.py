@@ -166,6 +166,9 @@ def test_long_single_label_file_is_a_plain_table(capsys, tmp_path):
     ("unit,A,B\n1,a,b\n2,a\n", (), "line 3 of .* has 2 cells; the header has 3"),
     ("unit,A,B\n1,a,b,c\n", (), "line 2 of .* has 4 cells"),
     ("unit,A\n1,a\n2,b\n", (), "1 coder column"),
+    ("segment_id,code\n1,a\n2,b\n", (), "1 coder column\\(s\\) \\(wide format: a unit column, then one column per "
+                                         "coder; a long file has the columns unit \\(or segment_id\\), coder, code: "
+                                         "this one has no coder column\\)"),
     ("unit;A;B\n1;a;b\n2;b;b\n", (), "separated by ';'; save it with commas"),
     ("unit,coder,code,note\n1,A,x,\n1,B,y,\n", (), "exactly the columns unit \\(or segment_id\\), coder, code; it "
                                                    "has unit, coder, code, note"),

@@ -201,8 +201,10 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
     frame = _without_segment_columns(frame, path)
     frame = _without_unrated_coders(frame, path)
     if frame.shape[1] - 1 < min_coders:
+        long_hint = "; a long file has the columns unit (or segment_id), coder, code: this one has no coder column" \
+            if "code" in {str(column).lower() for column in frame.columns} else ""
         raise InputError(f"{path} has {frame.shape[1] - 1} coder column(s) (wide format: a unit column, then one "
-                         f"column per coder); {_coders_needed(frame.shape[1] - 1, min_coders)}")
+                         f"column per coder{long_hint}); {_coders_needed(frame.shape[1] - 1, min_coders)}")
     # a long file whose columns are named otherwise (rater, label) is read as wide: say what long files are called
     coders = [str(column) for column in frame.columns[1:]]
     _check_units(frame[unit], path, f" (read as a wide file, one row per unit, with the coder columns "
