@@ -172,6 +172,8 @@ def test_cli_prints_analytic_intervals_with_a_caption_that_names_them(capsys, ir
     alone = " ".join(run(capsys, irrcac_wide, "--interval", "analytic", "-m", "fleiss")[1].split())
     assert "upper limit capped at 1, the lower limits not capped)" in alone
     assert "the others'" not in " ".join(run(capsys, irrcac_wide, "--interval", "analytic", "-m", "percent")[1].split())
+    alias = " ".join(run(capsys, irrcac_wide, "--interval", "analytic", "-m", "brennan_prediger")[1].split())
+    assert "upper limit capped at 1, the lower one at the minimum, −p_e/(1−p_e) for Bennett's S)" in alias
     assert "percentile" not in text
     result = json.loads(run(capsys, irrcac_wide, "--interval", "analytic", "--format", "json")[1])
     assert "ci" not in result["ac1"] and result["ac1"]["analytic"]["ci"][0] == pytest.approx(0.46081334813208)

@@ -549,11 +549,14 @@ def _analytic_caption(summary: dict, population: float | None, columns: bool = T
     entry = next(entry["analytic"] for entry in summary.values() if "analytic" in entry)
     alpha = any(name.endswith("alpha") for name in summary)
     units = "n = units rated at least once" + ("; for alpha, at least twice" if alpha else "")
+    from theme_assist.agree.coefficients import ALIASES
+
+    names = {ALIASES.get(name, name): entry for name, entry in summary.items()}  # -m brennan_prediger is S too
     minima = [minimum for name, minimum in (("percent", "0 for percent agreement"),
-                                            ("bennett_s", "−p_e/(1−p_e) for Bennett's S")) if name in summary]
+                                            ("bennett_s", "−p_e/(1−p_e) for Bennett's S")) if name in names]
     lower = f", the lower one at the minimum, {' and '.join(minima)}" if minima else ""
     # the other minima depend on the data: their lower limits stay as computed, at times below −1 on few units
-    uncapped = any("analytic" in entry for name, entry in summary.items() if name not in ("percent", "bennett_s"))
+    uncapped = any("analytic" in entry for name, entry in names.items() if name not in ("percent", "bennett_s"))
     lower += (", the others' lower limits not capped" if minima else ", the lower limits not capped") if uncapped \
         else ""
     correction = f"; finite-population correction for N = {population:g} units" if population else ""
