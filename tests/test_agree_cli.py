@@ -558,6 +558,8 @@ def test_machine_as_one_more_coder(capsys, span_files):
     table = " ".join(run(capsys, span_files["wide"], "--machine", span_files["suggestions"])[1].split())
     assert table.index("Agreement: 6 units, 2 coders") < table.index("Machine vs humans")
     assert "machine vs ann │ 6 │ — │ 0.667 │" in table
+    assert "human majority: the code most coders gave, on units two or more rated, ties left out (two coders: only " \
+           "the units they agreed on)" in table
 
 
 def test_machine_rows_have_the_intervals_of_a_human_pair_on_the_same_columns(capsys, span_files, tmp_path):

@@ -459,6 +459,11 @@ def _print_machine_comparison(rows: list[dict], seed: int, population: float | N
     group = next((row["metrics"] for row in rows if row["kind"] == "humans"), {})
     captions += [f"all humans: {entry['coefficient']} in the {name} column" for name, entry in group.items()
                  if entry["coefficient"] != pair["metrics"][name]["coefficient"]]
+    if any(row["kind"] == "machine-majority" for row in rows):
+        # with two coders there is a majority only where they agree: a row on their easy units, not on all
+        two = sum(row["kind"] == "human-human" for row in rows) == 1
+        captions.append("human majority: the code most coders gave, on units two or more rated, ties left out" +
+                        (" (two coders: only the units they agreed on)" if two else ""))
     if any(row["prevalence"] is not None for row in rows):
         captions.append("prevalence: share of ratings in the second of two categories")
     table = Table(title="Machine vs humans", caption="; ".join(captions))
