@@ -257,3 +257,21 @@ def test_a_coder_named_only_on_uncoded_rows_is_no_second_coder(tmp_path, own_dat
     assert len(coded_benchmark(tmp_path / "context.csv", codebook).segments) == len(table)
     with pytest.raises(InputError, match="--coder 'bo': .* has no codes of that coder"):
         coded_benchmark(tmp_path / "context.csv", codebook, coder="bo")
+
+
+def test_a_coder_column_named_with_a_capital_is_the_coder_column(capsys, tmp_path, own_data):
+    """A spreadsheet's "Coder" column was not read as the coder column: a double-coded table without segment ids was
+    scored as twice the segments, each coder's code right, and --coder found "no codes of named coders"."""
+    coded, codebook = own_data
+    table = pd.read_csv(coded, keep_default_na=False).drop(columns="segment_id")
+    second = table.assign(code=table["code"].where(table.index % 4 != 0, "stigma"))
+    pd.concat([table.assign(Coder="ana"), second.assign(Coder="ben")], ignore_index=True).to_csv(
+        tmp_path / "double.csv", index=False)
+    code, _, err = run(capsys, "--corpus", tmp_path / "double.csv", "--codebook", codebook, "--sizes", "all",
+                       "--folds", 2, "--out", tmp_path / "results")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "holds the codes of 2 coders (ana, ben)" in err and "--coder NAME" in err
+    code, _, err = run(capsys, "--corpus", tmp_path / "double.csv", "--codebook", codebook, "--coder", "ana",
+                       "--sizes", "all", "--folds", 2, "--out", tmp_path / "results")
+    assert code == 0, err
+    assert json.loads((tmp_path / "results" / "evaluate_double-ana.json").read_text())["n_segments"] == len(table)

@@ -104,15 +104,17 @@ def rows_of_coder(coded: pd.DataFrame, coder: str, source: str | Path) -> pd.Dat
 
 
 def read_coded(path: str | Path, without: str = "", coder: str | None = None) -> pd.DataFrame:
-    """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``), codes read
-    without surrounding spaces. A code on a row without text cannot be learned from: such rows are left out, with a
-    warning naming their lines; so are theme_assist's own suggestions in an imported ``codings.csv``
-    (:func:`~theme_assist.refi.assemble.human_codings`). ``without``: what the caller does without coded segments,
-    said when none has both a text and a code. ``coder``: only that coder's rows (:func:`rows_of_coder`); without
-    it, the codes of several coders need a ``segment_id`` that says which of their rows are one segment."""
+    """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``, ``coder``;
+    column names matched apart from case), codes read without surrounding spaces. A code on a row without text
+    cannot be learned from: such rows are left out, with a warning naming their lines; so are theme_assist's own
+    suggestions in an imported ``codings.csv`` (:func:`~theme_assist.refi.assemble.human_codings`). ``without``:
+    what the caller does without coded segments, said when none has both a text and a code. ``coder``: only that
+    coder's rows (:func:`rows_of_coder`); without it, the codes of several coders need a ``segment_id`` that says
+    which of their rows are one segment."""
     from theme_assist.refi.assemble import human_codings
 
-    frame = read_table(path, required=("text", "code"), optional=("segment_id", "document", "speaker"),
+    # "Coder" is the coder column too: unread, a double-coded table passed as one coder's
+    frame = read_table(path, required=("text", "code"), optional=("segment_id", "document", "speaker", "coder"),
                        what="coded segments")
     numbered = "segment_id" not in frame
     if numbered:
