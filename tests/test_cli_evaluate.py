@@ -56,6 +56,8 @@ def test_own_coded_csv_with_another_model_writes_named_results(capsys, tmp_path,
     (["--model", "/no/such/model"], "does not exist"),
     ([], "needs --codebook"),
     (["--sizes", "10,-5"], "cannot be negative"),
+    (["--sizes", "all,all"], "--sizes all,all names all twice"),  # each fold was scored twice, its counts doubled
+    (["--sizes", "5,10,05"], "names 5 twice"),
 ])
 def test_bad_input_is_one_line(capsys, tmp_path, own_data, args, message):
     coded, _ = own_data

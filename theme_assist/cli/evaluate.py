@@ -53,6 +53,9 @@ def evaluate(
         raise InputError(f"--sizes takes whole numbers and 'all' separated by commas, not {sizes!r}") from None
     if any(size is not None and size < 0 for size in size_list):
         raise InputError(f"--sizes {sizes}: examples per code cannot be negative")
+    repeated = next((size for i, size in enumerate(size_list) if size in size_list[:i]), False)
+    if repeated is not False:  # its folds were scored twice: per-code counts doubled, spreads shrunk
+        raise InputError(f"--sizes {sizes} names {'all' if repeated is None else repeated} twice: give each size once")
     check_outputs({"--out": out}, {}, folders=("--out",))
     console, said = table_console(), message_console(stderr=False)
     embedder = Embedder(model=model)
