@@ -34,6 +34,9 @@ def test_grouped_folds_never_share_a_document_and_cover_all():
     assert [sorted(t) for _, t in folds] == [sorted(t) for _, t in grouped_folds(segments, 5, seed=3)]
     with pytest.raises(InputError, match="at least 5 documents"):
         grouped_folds(make_segments(n_documents=3), n_folds=5)
+    with pytest.raises(InputError, match="needs at least 2 documents, found 1: the 'document' column") as error:
+        grouped_folds(make_segments(n_documents=1), n_folds=2)  # "give fewer folds": --folds is at least 2
+    assert "--folds" not in str(error.value)
 
 
 def test_limit_examples_keeps_n_per_code_and_the_rest_as_context():

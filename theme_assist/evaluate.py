@@ -44,6 +44,10 @@ def grouped_folds(segments: pd.DataFrame, n_folds: int = 5, seed: int = 0) -> li
     Documents are dealt round-robin after a seeded shuffle, largest first, so folds have similar sizes.
     """
     documents = segments.groupby("document", sort=True)["code"].apply(lambda c: int((c != "").sum()))
+    if len(documents) < 2:  # fewer folds cannot help: --folds is at least 2
+        raise InputError(f"grouped cross-validation needs at least 2 documents, found {len(documents)}: the "
+                         "'document' column says which transcript each row is from; give each transcript its own "
+                         "name there")
     if len(documents) < n_folds:
         raise InputError(f"grouped cross-validation in {n_folds} folds needs at least {n_folds} documents, found "
                          f"{len(documents)}: give fewer folds (--folds)")
