@@ -34,9 +34,16 @@ def test_grouped_folds_never_share_a_document_and_cover_all():
     assert [sorted(t) for _, t in folds] == [sorted(t) for _, t in grouped_folds(segments, 5, seed=3)]
     with pytest.raises(InputError, match="at least 5 documents"):
         grouped_folds(make_segments(n_documents=3), n_folds=5)
-    with pytest.raises(InputError, match="needs at least 2 documents, found 1: the 'document' column") as error:
+    with pytest.raises(InputError, match="needs at least 2 documents with coded segments, found 1: the 'document'") \
+            as error:
         grouped_folds(make_segments(n_documents=1), n_folds=2)  # "give fewer folds": --folds is at least 2
     assert "--folds" not in str(error.value)
+    context_only = make_segments(n_documents=8).assign(code=lambda s: s["code"].where(s["document"] < "d3", ""))
+    with pytest.raises(InputError, match=r"in 5 folds needs at least 5 documents with coded segments, found 3 \(5 "
+                                         r"more have uncoded segments only\): give fewer folds"):
+        grouped_folds(context_only, n_folds=5)  # two test folds had nothing to score: a traceback from F1
+    with pytest.raises(InputError, match=r"found 1 \(7 more .*\): code segments in a second document"):
+        grouped_folds(context_only.assign(code=lambda s: s["code"].where(s["document"] == "d0", "")), n_folds=2)
 
 
 def test_limit_examples_keeps_n_per_code_and_the_rest_as_context():

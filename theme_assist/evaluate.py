@@ -44,19 +44,31 @@ def grouped_folds(segments: pd.DataFrame, n_folds: int = 5, seed: int = 0) -> li
     Documents are dealt round-robin after a seeded shuffle, largest first, so folds have similar sizes.
     """
     documents = segments.groupby("document", sort=True)["code"].apply(lambda c: int((c != "").sum()))
-    if len(documents) < 2:  # fewer folds cannot help: --folds is at least 2
-        raise InputError(f"grouped cross-validation needs at least 2 documents, found {len(documents)}: the "
-                         "'document' column says which transcript each row is from; give each transcript its own "
-                         "name there")
-    if len(documents) < n_folds:
-        raise InputError(f"grouped cross-validation in {n_folds} folds needs at least {n_folds} documents, found "
-                         f"{len(documents)}: give fewer folds (--folds)")
+    refuse_too_few_documents(documents, n_folds)
     rng = np.random.default_rng(seed)
     shuffled = documents.iloc[rng.permutation(len(documents))]
     ordered = shuffled.sort_values(ascending=False, kind="stable").index.tolist()
     folds = [set(ordered[i::n_folds]) for i in range(n_folds)]
     everything = set(documents.index)
     return [(everything - test, test) for test in folds]
+
+
+def refuse_too_few_documents(documents: pd.Series, n_folds: int) -> None:
+    """Raise :class:`InputError` unless ``n_folds`` of ``documents`` (document → its number of coded segments)
+    have coded segments: dealt largest first, each test fold then holds one (a test fold of uncoded documents only
+    had nothing to score, and F1 failed with a traceback)."""
+    coded = int((documents > 0).sum())
+    if coded >= n_folds:
+        return
+    uncoded = len(documents) - coded
+    found = f"found {coded}" + (f" ({uncoded} more have uncoded segments only)" if uncoded else "")
+    if coded >= 2:
+        raise InputError(f"grouped cross-validation in {n_folds} folds needs at least {n_folds} documents with coded "
+                         f"segments, {found}: give fewer folds (--folds)")
+    # fewer folds cannot help: --folds is at least 2
+    advice = ("code segments in a second document" if uncoded else
+              "the 'document' column says which transcript each row is from; give each transcript its own name there")
+    raise InputError(f"grouped cross-validation needs at least 2 documents with coded segments, {found}: {advice}")
 
 
 def limit_examples(segments: pd.DataFrame, per_code: int | None, seed: int = 0) -> pd.DataFrame:
