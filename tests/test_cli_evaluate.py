@@ -103,6 +103,7 @@ def test_own_data_has_one_code_per_segment_and_a_document_per_row(tmp_path, own_
         bench = coded_benchmark(tmp_path / "repeated.csv", codebook)
     assert len(bench.segments) == len(table)
     assert f"1 repeated row(s) counted once (line {len(table) + 2})" in caplog.text
+    assert bench.notes == [f"1 repeated row(s) of the coded data counted once (line {len(table) + 2})"]  # in the report
 
     other_code = sorted(set(table["code"]) - {table["code"].iloc[3], ""})[0]
     two_codes = pd.concat([table, table.iloc[[3]].assign(code=other_code)], ignore_index=True)
@@ -277,3 +278,18 @@ def test_a_coder_column_named_with_a_capital_is_the_coder_column(capsys, tmp_pat
                        "--sizes", "all", "--folds", 2, "--out", tmp_path / "results")
     assert code == 0, err
     assert json.loads((tmp_path / "results" / "evaluate_double-ana.json").read_text())["n_segments"] == len(table)
+
+
+def test_codes_of_the_codebook_that_no_segment_has_are_named(tmp_path, own_data):
+    """The report said "2 codes" and nothing of the codebook's third, which theme_assist could still suggest."""
+    from theme_assist.benchmarks import coded_benchmark
+    from theme_assist.codebook import load_codebook
+
+    coded, codebook = own_data
+    table = pd.read_csv(coded, keep_default_na=False)
+    table["code"] = table["code"].replace({"stigma": ""})
+    table.to_csv(tmp_path / "two_codes.csv", index=False)
+    bench = coded_benchmark(tmp_path / "two_codes.csv", load_codebook(codebook))
+    assert bench.notes == ["1 code(s) of the codebook are on no coded segment (stigma): theme_assist can still "
+                           "suggest them, each time wrongly, and they appear in the per-code table only then"]
+    assert coded_benchmark(coded, load_codebook(codebook)).notes == []

@@ -154,6 +154,7 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     identical rows count once (with a warning); a segment given two codes is refused, as is one ``segment_id`` on
     rows of different documents or texts, and so is a code that is not in ``codebook`` (the engines could never
     give it), as is a coding that uses one code only. Codes are read without surrounding spaces (by ``read_coded``).
+    The benchmark's ``notes`` name the repeated rows and the codes of ``codebook`` that no coded segment has.
     """
     from theme_assist.inputs import coded_by_several, coders_of, lines_of, read_coded
     from theme_assist.suggest import refuse_shared_segment_ids, refuse_unknown_codes
@@ -170,9 +171,11 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
         raise InputError(f"{path} holds the codes of {len(coders)} coders ({listed(coders)}): evaluate compares the "
                          "engine with one human code per segment, so choose one with --coder NAME (the coders' "
                          "agreement with each other, and the machine's beside it: theme-assist agree)")
+    notes = []
     repeated = coded.duplicated(keep="first")
     if repeated.any():
         logger.warning("%s: %d repeated row(s) counted once (%s)", path, int(repeated.sum()), lines_of(repeated))
+        notes.append(f"{int(repeated.sum())} repeated row(s) of the coded data counted once ({lines_of(repeated)})")
         coded = coded[~repeated].reset_index(drop=True)
     refuse_shared_segment_ids(coded, path)
     refuse_unknown_codes(coded["code"], codebook)  # before any fit: a zero-shot run (--sizes 0) would score them
@@ -188,5 +191,10 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     if len(used) < 2:
         raise InputError(f"{path}: every coded segment has the code {used[0]!r}; evaluate needs at least two codes "
                          "to compare the engine's with (with one, κ is undefined and accuracy says nothing)")
-    return Benchmark(coded_benchmark_name(path, coder), coded, codebook, citation=f"Coded data: {path}" + (f", coder {coder}" if coder else ""))
+    unused = [code.id for code in codebook.leaf_codes if code.id not in set(used)]
+    if unused:  # "N codes" in the report counts the codes given, the engine chooses among the codebook's
+        notes.append(f"{len(unused)} code(s) of the codebook are on no coded segment ({listed(unused)}): theme_assist "
+                     "can still suggest them, each time wrongly, and they appear in the per-code table only then")
+    return Benchmark(coded_benchmark_name(path, coder), coded, codebook, notes=notes,
+                     citation=f"Coded data: {path}" + (f", coder {coder}" if coder else ""))
 
