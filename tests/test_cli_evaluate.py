@@ -152,6 +152,14 @@ def test_codes_not_in_the_codebook_are_refused_before_any_fit(capsys, tmp_path, 
     assert "code 'Paid work and employment' in the coded data is not in codebook" in err
     assert "did you mean 'work'?" in err
     assert not (tmp_path / "results" / "evaluate_named.json").exists()
+    # a spreadsheet's codes by name and in another case: all named at once, not one per run
+    table["code"] = table["code"].replace({"family": "Family", "stigma": " STIGMA "})
+    table.to_csv(tmp_path / "named.csv", index=False)
+    code, _, err = run(capsys, "--corpus", tmp_path / "named.csv", "--codebook", codebook, "--sizes", "0",
+                       "--folds", 2, "--out", tmp_path / "results")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "code 'Family' in the coded data is not in codebook 'Peer support mini' (did you mean 'family'?" in err
+    assert err.rstrip().endswith("; 2 more not in it either: Paid work and employment, STIGMA")
 
 
 def test_coders_who_shared_the_documents_out_are_one_coding(tmp_path, own_data):

@@ -133,11 +133,15 @@ def _coders_of(frame: pd.DataFrame, segment_id: str) -> str:
 
 def refuse_unknown_codes(codes: pd.Series, codebook: Codebook) -> None:
     """Raise :class:`InputError` naming the first of ``codes`` (stripped; ``""`` is no code) that is not an id of
-    ``codebook``, with the codebook's hint (a code given by its name names the id)."""
+    ``codebook``, with the codebook's hint (a code given by its name names the id), and the others: a spreadsheet
+    that writes codes by name or in another case was fixed one code per run."""
+    from theme_assist.errors import listed
+
     unknown = sorted(set(codes) - set(codebook.ids) - {""})
     if unknown:
+        more = f"; {len(unknown) - 1} more not in it either: {listed(unknown[1:])}" if len(unknown) > 1 else ""
         raise InputError(f"code {unknown[0]!r} in the coded data is not in codebook {codebook.name!r}"
-                         f"{codebook.hint(unknown[0])}")
+                         f"{codebook.hint(unknown[0])}{more}")
 
 
 def refuse_shared_segment_ids(frame: pd.DataFrame, source: str | Path | None = None) -> None:
