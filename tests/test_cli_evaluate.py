@@ -113,6 +113,10 @@ def test_own_data_has_one_code_per_segment_and_a_document_per_row(tmp_path, own_
         with pytest.raises(InputError, match=f"segment '{table['segment_id'].iloc[3]}' has 2 codes"):
             coded_benchmark(tmp_path / "two.csv", load_codebook(tmp_path / "cb.yaml"))
 
+    table.rename(columns={"document": "Transcript"}).to_csv(tmp_path / "renamed.csv", index=False)
+    with pytest.raises(InputError, match=r"needs a 'document' column: folds are grouped by document \(columns: "
+                                         r"segment_id, Transcript, text, code\)"):  # what the file has instead
+        coded_benchmark(tmp_path / "renamed.csv", codebook)
     table.loc[[4, 6], "document"] = " "
     table.to_csv(tmp_path / "nodoc.csv", index=False)
     with pytest.raises(InputError, match=r"2 row\(s\) without a document \(line 6, 8\)"):

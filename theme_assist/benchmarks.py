@@ -161,7 +161,8 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
 
     coded = read_coded(path, coder=coder)
     if "document" not in coded:
-        raise InputError(f"{path} needs a 'document' column: folds are grouped by document")
+        raise InputError(f"{path} needs a 'document' column: folds are grouped by document (columns: "
+                         f"{', '.join(map(str, coded.columns))})")
     no_document = coded["document"].str.strip() == ""
     if no_document.any():
         raise InputError(f"{path}: {int(no_document.sum())} row(s) without a document ({lines_of(no_document)}): "
