@@ -305,3 +305,31 @@ def test_codes_of_the_codebook_that_no_segment_has_are_named(tmp_path, own_data)
     assert bench.notes == ["1 code(s) of the codebook are on no coded segment (stigma): theme_assist can still "
                            "suggest them, each time wrongly, and they appear in the per-code table only then"]
     assert coded_benchmark(coded, load_codebook(codebook)).notes == []
+
+
+def test_lines_named_are_the_files_after_rows_left_out(tmp_path, own_data, caplog):
+    """Rows read_coded leaves out (a code without text, another coder's) shifted the lines named after them: a row
+    without a document on line 8 was said to be on line 7."""
+    from theme_assist.benchmarks import coded_benchmark
+    from theme_assist.codebook import load_codebook
+    from theme_assist.errors import InputError
+
+    coded, codebook_file = own_data
+    codebook = load_codebook(codebook_file)
+    table = pd.read_csv(coded, keep_default_na=False)
+    table.loc[1, "text"] = ""  # line 3: a code without text, left out
+    repeated = pd.concat([table, table.iloc[[3]]], ignore_index=True)
+    repeated.to_csv(tmp_path / "repeated.csv", index=False)
+    with caplog.at_level("WARNING"):
+        bench = coded_benchmark(tmp_path / "repeated.csv", codebook)
+    assert bench.notes == [f"1 repeated row(s) of the coded data counted once (line {len(table) + 2})"]
+    assert list(bench.segments.index) == list(range(len(table) - 1))
+    table.loc[6, "document"] = ""
+    table.to_csv(tmp_path / "nodoc.csv", index=False)
+    with pytest.raises(InputError, match=r"1 row\(s\) without a document \(line 8\)"):
+        coded_benchmark(tmp_path / "nodoc.csv", codebook)
+    table.loc[1, "text"] = "restored"
+    double = pd.concat([table.assign(coder="ana"), table.assign(coder="ben")], ignore_index=True)
+    double.to_csv(tmp_path / "double.csv", index=False)  # ben's rows follow ana's
+    with pytest.raises(InputError, match=rf"1 row\(s\) without a document \(line {len(table) + 8}\)"):
+        coded_benchmark(tmp_path / "double.csv", codebook, coder="ben")

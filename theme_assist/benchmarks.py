@@ -159,7 +159,7 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     from theme_assist.inputs import coded_by_several, coders_of, lines_of, read_coded
     from theme_assist.suggest import refuse_shared_segment_ids, refuse_unknown_codes
 
-    coded = read_coded(path, coder=coder)
+    coded = read_coded(path, coder=coder, keep_lines=True)  # the lines named below are the file's
     if "document" not in coded:
         raise InputError(f"{path} needs a 'document' column: folds are grouped by document (columns: "
                          f"{', '.join(map(str, coded.columns))})")
@@ -177,7 +177,7 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     if repeated.any():
         logger.warning("%s: %d repeated row(s) counted once (%s)", path, int(repeated.sum()), lines_of(repeated))
         notes.append(f"{int(repeated.sum())} repeated row(s) of the coded data counted once ({lines_of(repeated)})")
-        coded = coded[~repeated].reset_index(drop=True)
+        coded = coded[~repeated]
     refuse_shared_segment_ids(coded, path)
     refuse_unknown_codes(coded["code"], codebook)  # before any fit: a zero-shot run (--sizes 0) would score them
     coded_rows = coded[coded["code"] != ""]
@@ -196,6 +196,6 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     if unused:  # "N codes" in the report counts the codes given, the engine chooses among the codebook's
         notes.append(f"{len(unused)} code(s) of the codebook are on no coded segment ({listed(unused)}): theme_assist "
                      "can still suggest them, each time wrongly, and they appear in the per-code table only then")
-    return Benchmark(coded_benchmark_name(path, coder), coded, codebook, notes=notes,
+    return Benchmark(coded_benchmark_name(path, coder), coded.reset_index(drop=True), codebook, notes=notes,
                      citation=f"Coded data: {path}" + (f", coder {coder}" if coder else ""))
 

@@ -100,17 +100,19 @@ def rows_of_coder(coded: pd.DataFrame, coder: str, source: str | Path) -> pd.Dat
         raise InputError(f"--coder {coder!r}: {source} has " + (f"no codes of that coder (coders: {listed(coders)})"
                                                                 if coders else "no codes of named coders"))
     of_coder = coded["coder"].astype(str).str.strip()
-    return coded[(of_coder == coder) | ((of_coder == "") & (coded["code"] == ""))].reset_index(drop=True)
+    return coded[(of_coder == coder) | ((of_coder == "") & (coded["code"] == ""))]
 
 
-def read_coded(path: str | Path, without: str = "", coder: str | None = None) -> pd.DataFrame:
+def read_coded(path: str | Path, without: str = "", coder: str | None = None,
+               keep_lines: bool = False) -> pd.DataFrame:
     """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``, ``coder``;
     column names matched apart from case), codes read without surrounding spaces. A code on a row without text
     cannot be learned from: such rows are left out, with a warning naming their lines; so are theme_assist's own
     suggestions in an imported ``codings.csv`` (:func:`~theme_assist.refi.assemble.human_codings`). ``without``:
     what the caller does without coded segments, said when none has both a text and a code. ``coder``: only that
     coder's rows (:func:`rows_of_coder`); without it, the codes of several coders need a ``segment_id`` that says
-    which of their rows are one segment."""
+    which of their rows are one segment. ``keep_lines``: keep :func:`read_table`'s index, by which
+    :func:`lines_of` names the lines of the rows left, instead of numbering them afresh."""
     from theme_assist.refi.assemble import human_codings
 
     # "Coder" is the coder column too: unread, a double-coded table passed as one coder's
@@ -138,7 +140,7 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None) ->
     if (frame["code"] == "").all():
         raise InputError(f"coded segments {path}: no row has both a text and a code" + (f" ({without})" if without
                                                                                            else ""))
-    return frame.reset_index(drop=True)
+    return frame if keep_lines else frame.reset_index(drop=True)
 
 
 def coded_by_several(frame: pd.DataFrame) -> bool:
