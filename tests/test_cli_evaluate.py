@@ -121,6 +121,11 @@ def test_own_data_has_one_code_per_segment_and_a_document_per_row(tmp_path, own_
     table.to_csv(tmp_path / "nodoc.csv", index=False)
     with pytest.raises(InputError, match=r"2 row\(s\) without a document \(line 6, 8\)"):
         coded_benchmark(tmp_path / "nodoc.csv", codebook)
+    table.loc[[4, 6], "document"] = "d9"
+    table.loc[[2, 8], "segment_id"] = ""
+    table.to_csv(tmp_path / "noid.csv", index=False)
+    with pytest.raises(InputError, match=r"2 row\(s\) without a segment_id \(line 4, 10\): give every row one"):
+        coded_benchmark(tmp_path / "noid.csv", codebook)  # was: segment_id '' is on rows of different texts
 
 
 def test_own_data_codes_with_spaces_and_ids_shared_by_documents(capsys, tmp_path, own_data):

@@ -167,6 +167,10 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     if no_document.any():
         raise InputError(f"{path}: {int(no_document.sum())} row(s) without a document ({lines_of(no_document)}): "
                          "folds are grouped by document")
+    no_id = coded["segment_id"].str.strip() == ""
+    if no_id.any():  # they were one segment '', "on rows of different texts"
+        raise InputError(f"{path}: {int(no_id.sum())} row(s) without a segment_id ({lines_of(no_id)}): give every "
+                         "row one, or leave the column out to have the rows numbered")
     if coded_by_several(coded):  # coders who shared the transcripts out give one code per segment
         coders = coders_of(coded)
         raise InputError(f"{path} holds the codes of {len(coders)} coders ({listed(coders)}): evaluate compares the "
