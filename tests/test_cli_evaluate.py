@@ -29,13 +29,15 @@ def own_data(tmp_path):
 def test_own_coded_csv_with_another_model_writes_named_results(capsys, tmp_path, own_data):
     coded, codebook = own_data
     model = resolve_model(None).location  # the packaged model, given as a plain folder
-    code, out, err = run(capsys, "--corpus", coded, "--codebook", codebook, "--folds", 2, "--sizes", "0,all",
+    code, out, err = run(capsys, "--corpus", coded, "--codebook", codebook, "--folds", 2, "--sizes", "all,0",
                          "--model", model, "--out", tmp_path / "results")
     assert code in (0, None), err
     stem = tmp_path / "results" / "evaluate_coded@model"
     result = json.loads(stem.with_suffix(".json").read_text())
     assert result["embedding_model"].startswith("model@")  # a folder's id: its name and a hash of its weights
     assert {row["engine"] for row in result["summary"]} == {"theme_assist", "tfidf_logreg", "majority"}
+    # the learning curve in order of size, whatever the order given (its plot zigzagged 'all', 0)
+    assert [row["per_code"] for row in result["summary"]][::3] == [0, "all"]
     ours = [r for r in result["summary"] if r["engine"] == "theme_assist" and r["per_code"] == "all"][0]
     assert ours["kappa"] > 0.5
     report = stem.with_suffix(".md").read_text()

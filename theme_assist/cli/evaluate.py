@@ -56,6 +56,7 @@ def evaluate(
     repeated = next((size for i, size in enumerate(size_list) if size in size_list[:i]), False)
     if repeated is not False:  # its folds were scored twice: per-code counts doubled, spreads shrunk
         raise InputError(f"--sizes {sizes} names {'all' if repeated is None else repeated} twice: give each size once")
+    size_list.sort(key=lambda size: (size is None, size))  # the curve's x axis in its order: 'all,0,5' zigzagged
     check_outputs({"--out": out}, {}, folders=("--out",))
     console, said = table_console(), message_console(stderr=False)
     embedder = Embedder(model=model)
