@@ -340,3 +340,15 @@ def test_lines_named_are_the_files_after_rows_left_out(tmp_path, own_data, caplo
     double.to_csv(tmp_path / "double.csv", index=False)  # ben's rows follow ana's
     with pytest.raises(InputError, match=rf"1 row\(s\) without a document \(line {len(table) + 8}\)"):
         coded_benchmark(tmp_path / "double.csv", codebook, coder="ben")
+
+
+def test_a_spreadsheets_empty_rows_are_spacing(tmp_path, own_data):
+    """Rows a spreadsheet leaves after cells are cleared (",,,,") were refused as rows without a document."""
+    from theme_assist.benchmarks import coded_benchmark
+    from theme_assist.codebook import load_codebook
+
+    coded, codebook = own_data
+    text = coded.read_text(encoding="utf-8")
+    (tmp_path / "cleared.csv").write_text(text.replace("\n", "\n,,,\n", 3) + ",,, \n,,,\n", encoding="utf-8")
+    bench = coded_benchmark(tmp_path / "cleared.csv", load_codebook(codebook))
+    assert bench.segments.equals(coded_benchmark(coded, load_codebook(codebook)).segments)

@@ -108,19 +108,23 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``, ``coder``;
     column names matched apart from case), codes read without surrounding spaces. A code on a row without text
     cannot be learned from: such rows are left out, with a warning naming their lines; so are theme_assist's own
-    suggestions in an imported ``codings.csv`` (:func:`~theme_assist.refi.assemble.human_codings`). ``without``:
-    what the caller does without coded segments, said when none has both a text and a code. ``coder``: only that
-    coder's rows (:func:`rows_of_coder`); without it, the codes of several coders need a ``segment_id`` that says
-    which of their rows are one segment. ``keep_lines``: keep :func:`read_table`'s index, by which
-    :func:`lines_of` names the lines of the rows left, instead of numbering them afresh."""
+    suggestions in an imported ``codings.csv`` (:func:`~theme_assist.refi.assemble.human_codings`), and wholly
+    empty rows, silently (a spreadsheet's spacing). ``without``: what the caller does without coded segments, said
+    when none has both a text and a code. ``coder``: only that coder's rows (:func:`rows_of_coder`); without it,
+    the codes of several coders need a ``segment_id`` that says which of their rows are one segment.
+    ``keep_lines``: keep :func:`read_table`'s index, by which :func:`lines_of` names the lines of the rows left,
+    instead of numbering them afresh."""
     from theme_assist.refi.assemble import human_codings
 
     # "Coder" is the coder column too: unread, a double-coded table passed as one coder's
     frame = read_table(path, required=("text", "code"), optional=("segment_id", "document", "speaker", "coder"),
                        what="coded segments")
+    # a spreadsheet's cleared rows (",,,,") are spacing, not segments without a document or id
+    spacing = frame.astype(str).apply(lambda column: column.str.strip() == "").all(axis=1)
     numbered = "segment_id" not in frame
     if numbered:
         frame["segment_id"] = [f"row{i + 1}" for i in range(len(frame))]
+    frame = frame[~spacing]
     frame = human_codings(frame, f"coded segments {path}")
     frame["code"] = frame["code"].str.strip()  # "other " is the code "other"
     textless = (frame["text"].str.strip() == "") & (frame["code"] != "")
