@@ -279,6 +279,8 @@ def test_a_coder_named_only_on_uncoded_rows_is_no_second_coder(tmp_path, own_dat
     assert len(coded_benchmark(tmp_path / "context.csv", codebook).segments) == len(table)
     with pytest.raises(InputError, match="--coder 'bo': .* has no codes of that coder"):
         coded_benchmark(tmp_path / "context.csv", codebook, coder="bo")
+    with pytest.raises(InputError, match="--coder 'ana': .*coded.csv has no 'coder' column"):  # not "named coders"
+        coded_benchmark(coded, codebook, coder="ana")
 
 
 def test_a_coder_column_named_with_a_capital_is_the_coder_column(capsys, tmp_path, own_data):

@@ -95,6 +95,8 @@ def coders_of(coded: pd.DataFrame) -> list[str]:
 def rows_of_coder(coded: pd.DataFrame, coder: str, source: str | Path) -> pd.DataFrame:
     """The rows of ``coder`` in a coded table of several coders (uncoded rows without a coder stay, as context);
     a coder who gave no code there is refused in one line, naming those who did."""
+    if "coder" not in coded:
+        raise InputError(f"--coder {coder!r}: {source} has no 'coder' column to choose that coder's rows by")
     coders = coders_of(coded)
     if coder not in coders:
         raise InputError(f"--coder {coder!r}: {source} has " + (f"no codes of that coder (coders: {listed(coders)})"
