@@ -331,7 +331,8 @@ def test_lines_named_are_the_files_after_rows_left_out(tmp_path, own_data, caplo
     repeated.to_csv(tmp_path / "repeated.csv", index=False)
     with caplog.at_level("WARNING"):
         bench = coded_benchmark(tmp_path / "repeated.csv", codebook)
-    assert bench.notes == [f"1 repeated row(s) of the coded data counted once (line {len(table) + 2})"]
+    assert bench.notes == ["1 row(s) with a code but no text left out (line 3)",  # in the report, as in the log
+                           f"1 repeated row(s) of the coded data counted once (line {len(table) + 2})"]
     assert list(bench.segments.index) == list(range(len(table) - 1))
     table.loc[6, "document"] = ""
     table.to_csv(tmp_path / "nodoc.csv", index=False)

@@ -154,12 +154,14 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     identical rows count once (with a warning); a segment given two codes is refused, as is one ``segment_id`` on
     rows of different documents or texts, and so is a code that is not in ``codebook`` (the engines could never
     give it), as is a coding that uses one code only. Codes are read without surrounding spaces (by ``read_coded``).
-    The benchmark's ``notes`` name the repeated rows and the codes of ``codebook`` that no coded segment has.
+    The benchmark's ``notes`` name the rows left out (a code without text) or counted once (repeated), and the
+    codes of ``codebook`` that no coded segment has.
     """
     from theme_assist.inputs import coded_by_several, coders_of, lines_of, read_coded
     from theme_assist.suggest import refuse_shared_segment_ids, refuse_unknown_codes
 
-    coded = read_coded(path, coder=coder, keep_lines=True)  # the lines named below are the file's
+    notes: list[str] = []
+    coded = read_coded(path, coder=coder, keep_lines=True, left_out=notes)  # the lines named below are the file's
     if "document" not in coded:
         raise InputError(f"{path} needs a 'document' column: folds are grouped by document (columns: "
                          f"{', '.join(map(str, coded.columns))})")
@@ -176,7 +178,6 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
         raise InputError(f"{path} holds the codes of {len(coders)} coders ({listed(coders)}): evaluate compares the "
                          "engine with one human code per segment, so choose one with --coder NAME (the coders' "
                          "agreement with each other, and the machine's beside it: theme-assist agree)")
-    notes = []
     repeated = coded.duplicated(keep="first")
     if repeated.any():
         logger.warning("%s: %d repeated row(s) counted once (%s)", path, int(repeated.sum()), lines_of(repeated))

@@ -106,7 +106,7 @@ def rows_of_coder(coded: pd.DataFrame, coder: str, source: str | Path) -> pd.Dat
 
 
 def read_coded(path: str | Path, without: str = "", coder: str | None = None,
-               keep_lines: bool = False) -> pd.DataFrame:
+               keep_lines: bool = False, left_out: list[str] | None = None) -> pd.DataFrame:
     """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``, ``coder``;
     column names matched apart from case), codes read without surrounding spaces. A code on a row without text
     cannot be learned from: such rows are left out, with a warning naming their lines; so are theme_assist's own
@@ -115,7 +115,8 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     when none has both a text and a code. ``coder``: only that coder's rows (:func:`rows_of_coder`); without it,
     the codes of several coders need a ``segment_id`` that says which of their rows are one segment.
     ``keep_lines``: keep :func:`read_table`'s index, by which :func:`lines_of` names the lines of the rows left,
-    instead of numbering them afresh."""
+    instead of numbering them afresh. ``left_out``: a list that also gets the warning on rows without text, for a
+    report."""
     from theme_assist.refi.assemble import human_codings
 
     # "Coder" is the coder column too: unread, a double-coded table passed as one coder's
@@ -131,8 +132,10 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     frame["code"] = frame["code"].str.strip()  # "other " is the code "other"
     textless = (frame["text"].str.strip() == "") & (frame["code"] != "")
     if textless.any():
-        logger.warning("coded segments %s: %d row(s) with a code but no text left out (%s)", path,
-                       int(textless.sum()), lines_of(textless))
+        said = f"{int(textless.sum())} row(s) with a code but no text left out ({lines_of(textless)})"
+        logger.warning("coded segments %s: %s", path, said)
+        if left_out is not None:
+            left_out.append(said)
         frame = frame[~textless]
     if coder is not None:
         frame = rows_of_coder(frame, coder, path)
