@@ -39,7 +39,7 @@ from theme_assist import __version__
 from theme_assist.codebook import Codebook
 from theme_assist.embed import (DEFAULT_HIDDEN_LAYERS, Embedder, RepresentedRows, check_layers, embed_with_layers,
                                 file_hashes, usable_layers)
-from theme_assist.errors import InputError
+from theme_assist.errors import InputError, listed
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
 from theme_assist.finetune import FinetunedEmbedder
 
@@ -135,8 +135,6 @@ def refuse_unknown_codes(codes: pd.Series, codebook: Codebook) -> None:
     """Raise :class:`InputError` naming the first of ``codes`` (stripped; ``""`` is no code) that is not an id of
     ``codebook``, with the codebook's hint (a code given by its name names the id), and the others: a spreadsheet
     that writes codes by name or in another case was fixed one code per run."""
-    from theme_assist.errors import listed
-
     unknown = sorted(set(codes) - set(codebook.ids) - {""})
     if unknown:
         more = f"; {len(unknown) - 1} more not in it either: {listed(unknown[1:])}" if len(unknown) > 1 else ""
