@@ -10,6 +10,13 @@ from theme_assist.embed import resolve_model
 from tests.test_suggest import CODEBOOK, CODED
 
 
+def strict_json(text: str):
+    """``text`` parsed as strict parsers (R's jsonlite, JavaScript's JSON.parse) read it: no NaN or Infinity."""
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
 def run(capsys, *args):
     with pytest.raises(SystemExit) as exit_info:
         main(["evaluate", *map(str, args)])
@@ -33,7 +40,7 @@ def test_own_coded_csv_with_another_model_writes_named_results(capsys, tmp_path,
                          "--model", model, "--out", tmp_path / "results")
     assert code in (0, None), err
     stem = tmp_path / "results" / "evaluate_coded@model"
-    result = json.loads(stem.with_suffix(".json").read_text())
+    result = strict_json(stem.with_suffix(".json").read_text())  # a figure without a value is null, not NaN
     assert result["embedding_model"].startswith("model@")  # a folder's id: its name and a hash of its weights
     assert {row["engine"] for row in result["summary"]} == {"theme_assist", "tfidf_logreg", "majority"}
     # the learning curve in order of size, whatever the order given (its plot zigzagged 'all', 0)
@@ -44,6 +51,7 @@ def test_own_coded_csv_with_another_model_writes_named_results(capsys, tmp_path,
     assert "Embedding model: model@" in report
     assert "## Per code (all examples per code" in report
     per_code = pd.DataFrame(result["per_code"])
+    assert per_code.isna().any().any()  # the majority baseline's precision of codes it never gives
     assert set(per_code["code"]) == set(pd.read_csv(coded)["code"].dropna()) - {""}
     assert per_code.groupby("engine")["reference"].sum().nunique() == 1  # every engine scored on the same segments
     assert stem.with_suffix(".png").is_file()

@@ -1,6 +1,10 @@
 import json
 import platform
 
+import numpy as np
+import pytest
+
+from theme_assist import jsonout
 from theme_assist.machine import (describe_machine, git_commit, machine_markdown, render_results, rerun_command,
                                   write_results)
 
@@ -64,3 +68,14 @@ def test_the_commit_is_dirty_for_changed_code_but_not_for_changed_results(tmp_pa
     assert git_commit(tmp_path) == head
     (tmp_path / "code.py").write_text("x = 2\n")
     assert git_commit(tmp_path) == f"{head}+dirty"
+
+
+def test_json_written_with_undefined_figures_is_strict_json():
+    class Figure:  # an object json cannot write goes through float, as json.dumps(default=float) did
+        def __float__(self):
+            return float("inf")
+
+    text = jsonout.dumps({"precision": float("nan"), "scores": [np.float32("-inf"), np.int64(3), 0.5],
+                          "pair": (np.float64("nan"), "a"), "figure": Figure()}, indent=1)
+    assert json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in the JSON")) == {
+        "precision": None, "scores": [None, 3, 0.5], "pair": [None, "a"], "figure": None}

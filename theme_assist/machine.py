@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from theme_assist import jsonout
+
 PACKAGES = ("theme_assist", "numpy", "scipy", "pandas", "scikit-learn", "torch", "sentence-transformers",
             "transformers", "spacy")
 
@@ -101,7 +103,7 @@ def write_results(folder: Path, stem: str, payload: dict, markdown, packages: tu
     machine = describe_machine(packages)
     result = {"machine": machine, **payload}
     folder.mkdir(parents=True, exist_ok=True)
-    write_text_whole(folder / f"{stem}.json", json.dumps(result, indent=1, default=float, ensure_ascii=False) + "\n")
+    write_text_whole(folder / f"{stem}.json", jsonout.dumps(result, indent=1, ensure_ascii=False) + "\n")
     render_results(folder, stem, markdown, result)
     return machine
 

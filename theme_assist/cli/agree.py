@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+
+from theme_assist import jsonout
 
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -124,7 +125,7 @@ def agree(
                                 machine=machine is not None)
             pairs = _segment_agreement(source, overlap)
             if output_format == "json":
-                typer.echo(json.dumps({"segment_agreement": pairs}, indent=2, ensure_ascii=False))
+                typer.echo(jsonout.dumps({"segment_agreement": pairs}, indent=2, ensure_ascii=False))
             else:
                 _print_segment_agreement(pairs)
             return
@@ -188,7 +189,7 @@ def agree(
     if output_format == "json":
         if comparison is not None:
             summary["machine_comparison"] = comparison
-        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        typer.echo(jsonout.dumps(summary, indent=2, ensure_ascii=False))
     else:
         notes = [f"span codings on the {len(source.ratings)} units of {units_file}; where a coder put no span on a "
                  f"unit of a document they coded, the rating is "

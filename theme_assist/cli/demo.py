@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
 import typer
+
+from theme_assist import jsonout
 
 
 def demo(
@@ -76,7 +77,7 @@ def demo(
     write_table(segments, out / "segments.csv")
     write_table(result.per_code, out / "agreement_per_code.csv")
     write_suggestions(with_segmentation_of(result.suggestions, segments), out / "suggestions.csv")
-    write_text_whole(out / "agreement.json", json.dumps({"model": result.model_id, **overall}, indent=2))
+    write_text_whole(out / "agreement.json", jsonout.dumps({"model": result.model_id, **overall}, indent=2))
     console.print(f"[green]✓[/] outputs in {out}/ (suggestions.csv, segments.csv, agreement.json, "
                   f"agreement_per_code.csv) in {time.perf_counter() - started:.0f} s")
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+
+from theme_assist import jsonout
 
 logger = logging.getLogger(__name__)
 
@@ -102,11 +103,11 @@ def evaluate(
                 "machine_markdown": machine_markdown(machine)}
         stem = folder / (f"evaluate_{bench.name}" if model is None else
                          f"evaluate_{bench.name}@{safe_name(Path(model).name)}")
-        write_text_whole(stem.with_suffix(".json"), json.dumps(
+        write_text_whole(stem.with_suffix(".json"), jsonout.dumps(
             {**{k: v for k, v in meta.items() if k != "machine_markdown"},
              "summary": summary.to_dict(orient="records"), "per_code": per_code.to_dict(orient="records"),
              "folds": results.to_dict(orient="records")},
-            indent=1, default=float))
+            indent=1))
         write_text_whole(stem.with_suffix(".md"), report_markdown(bench.name, summary, meta, per_code))
         metric = meta["goal"][0] if meta["goal"] else "kappa"
         plot_learning_curve(bench.name, summary, stem.with_suffix(".png"), metric=metric,

@@ -22,11 +22,11 @@ and ``random_state`` give the same output, byte for byte.
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pandas as pd
 
+from theme_assist import jsonout
 from theme_assist.codebook import dump_codebook
 from theme_assist.discover.cluster import CLUSTERERS, AutoClusterer
 from theme_assist.discover.fragment import codebook_fragment
@@ -436,7 +436,7 @@ class ThemeDiscoverer:
 
     def to_json(self, include_assignments: bool = True) -> str:
         """:meth:`to_dict` as indented JSON text (deterministic: the same fit gives the same bytes)."""
-        return json.dumps(self.to_dict(include_assignments), ensure_ascii=False, indent=2)
+        return jsonout.dumps(self.to_dict(include_assignments), ensure_ascii=False, indent=2)
 
     def to_codebook_fragment(self, name: str = "Candidate themes") -> str:
         """The themes as a YAML codebook of candidate codes, readable by
