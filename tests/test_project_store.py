@@ -65,8 +65,10 @@ def test_other_files_are_refused_in_one_line(tmp_path, content):
         sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.commit()
     else:
         path.write_bytes(content)
+    before = path.read_bytes()
     with pytest.raises(InputError, match="not a (theme_assist )?project"):
         ProjectStore(path)
+    assert path.read_bytes() == before  # another program's database is not switched to WAL on the way
 
 
 def _damaged_copy(store, tmp_path, page: int):

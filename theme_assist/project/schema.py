@@ -106,6 +106,16 @@ def schema_version(connection: sqlite3.Connection) -> int:
     return connection.execute("PRAGMA user_version").fetchone()[0]
 
 
+def another_database(connection: sqlite3.Connection) -> bool:
+    """Whether ``connection`` holds another program's SQLite database: another application id, or a schema version
+    or tables without ours. Reads only, so that a read-only connection can ask before anything is written."""
+    application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+    version = schema_version(connection)
+    if application_id not in (0, APPLICATION_ID) or (application_id == 0 and version > 0):
+        return True
+    return version == 0 and bool(connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+
+
 def migrate(connection: sqlite3.Connection, path: str, target: int = SCHEMA_VERSION) -> int:
     """Bring the project file up to schema version ``target``; returns the version it had before.
 
@@ -114,15 +124,12 @@ def migrate(connection: sqlite3.Connection, path: str, target: int = SCHEMA_VERS
     InputError
         If the file is another SQLite database, or was written by a newer theme_assist.
     """
-    application_id = connection.execute("PRAGMA application_id").fetchone()[0]
-    version = schema_version(connection)
-    if application_id not in (0, APPLICATION_ID) or (application_id == 0 and version > 0):
+    if another_database(connection):
         raise InputError(f"{path} is an SQLite database but not a theme_assist project")
+    version = schema_version(connection)
     if version > SCHEMA_VERSION:
         raise InputError(f"{path} was written by a newer theme_assist (schema {version}, this version knows "
                          f"{SCHEMA_VERSION}); upgrade theme_assist to open it")
-    if version == 0 and connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-        raise InputError(f"{path} is an SQLite database but not a theme_assist project")
     for number in range(version, target):
         connection.execute("BEGIN IMMEDIATE")
         try:
