@@ -343,6 +343,15 @@ def test_legacy_and_utf16_encodings_are_detected_and_guesses_reported(tmp_path, 
     assert ("not UTF-8" in caplog.text) == (encoding != "utf-16")
 
 
+@pytest.mark.parametrize("encoding", ["utf_16_le", "utf_16_be"])
+@pytest.mark.parametrize("text", ["Anna: How are you today?\nBob: Fine, thanks. Work is hard.\n",
+                                  "Анна: Как дела на работе?\nБорис: Хорошо, спасибо.\n"], ids=["ascii", "cyrillic"])
+def test_utf16_without_a_byte_order_mark_is_read(tmp_path, caplog, encoding, text):
+    # its bytes are valid UTF-8 (NUL is a character there), so it was read as UTF-8 and refused as binary
+    document = read_in(tmp_path, caplog, text, encoding)
+    assert len(document.turns) == 2
+
+
 def test_latin1_text_is_read_correctly(tmp_path):
     text = "Anna: café naïve déjà, señor\nBob: oui très bien à côté\n"
     path = tmp_path / "latin.txt"

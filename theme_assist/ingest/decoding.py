@@ -1,6 +1,7 @@
 """Reading a transcript file's bytes as text: size limits, UTF-8 first, then a checked encoding guess.
 
-UTF-8 (with or without a byte-order mark) and BOM-marked UTF-16/32 are read as such. Anything else is handed to
+UTF-8 (with or without a byte-order mark) and BOM-marked UTF-16/32 are read as such, and so is UTF-16 without a
+mark whose NUL bytes show it (ASCII text in it is valid UTF-8). Anything else is handed to
 charset-normalizer; because its first guess among the Windows code pages is unstable on short Western texts
 (cp1252 text is often reported as cp1257 or cp1250), a near-best match from a common Windows code page is preferred,
 and between cp1252 and the Central-European code pages, which read the same bytes as other letters ("ñ" or "ń",
@@ -17,6 +18,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +62,8 @@ Latvian, Estonian."""
 _ONE_LANGUAGE_SHARE = 0.8
 """The share of a text's distinct words beyond ASCII that must be of one Central-European language's letters, the
 others being foreign names (:func:`_mostly_one_language`)."""
+_UTF16_HIGH_SHARE = 0.95
+"""The share of a UTF-16 text's code units whose high byte is NUL or its alphabet's (:func:`_utf16_without_bom`)."""
 _CHAOS_TOLERANCE = 0.1
 _MAX_CONTROL_RATIO = 0.01
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
@@ -154,7 +158,13 @@ def _detect_encoding(data: bytes, path: Path) -> str:
         return marked
     try:
         data.decode("utf-8")
-        return "utf-8"
+        if b"\x00" not in data:
+            return "utf-8"
+        # NUL is valid UTF-8, yet no UTF-8 text holds it: text in UTF-16 without a byte-order mark, or binary
+        encoding = _utf16_without_bom(data)
+        if encoding is None:
+            raise _not_text(path)
+        return encoding
     except UnicodeDecodeError as error:
         first_not_utf8 = error.start
         utf8_text = _utf8_text_before(data, first_not_utf8)
@@ -187,6 +197,19 @@ def _detect_encoding(data: bytes, path: Path) -> str:
     if (guess in _EAST_ASIAN or _symbols_where_cp1252_has_letters(data, guess)) and _reads_as_western(data):
         return _western_or_central(data, "cp1252")
     return guess
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``"utf_16_le"`` or ``"utf_16_be"`` where ``data`` reads as UTF-16 text of ASCII, or of ASCII and one
+    alphabet (Cyrillic, Greek, Hebrew…): the high bytes of nearly all its code units are NUL or one other value;
+    None otherwise (binary data)."""
+    if len(data) % 2:
+        return None
+    for encoding, high_bytes in (("utf_16_le", data[1::2]), ("utf_16_be", data[0::2])):
+        common = Counter(high_bytes).most_common(2)
+        if 0 in dict(common) and sum(count for _, count in common) >= _UTF16_HIGH_SHARE * len(high_bytes):
+            return encoding
+    return None
 
 
 def _western_or_central(data: bytes, guess: str) -> str:
