@@ -280,10 +280,12 @@ def test_hash_lines_after_the_first_turn_are_text(tmp_path):
     assert turns == [("Anna", "", "my list\n# one: peers."), ("Bob", "", "ok")]
 
 
-def test_only_header_lines_is_not_a_transcript(tmp_path):
+@pytest.mark.parametrize("text", ["# just a header\n# nothing else\n", "Anna:\n\nBob:\n", "[00:01:02]\n"])
+def test_only_header_lines_is_not_a_transcript(tmp_path, text):
     path = tmp_path / "h.txt"
-    path.write_text("# just a header\n# nothing else\n")
-    with pytest.raises(NotATranscript, match="no transcript text"):
+    path.write_text(text)
+    # a file of speaker labels alone was said to hold "only # header lines"
+    with pytest.raises(NotATranscript, match="no transcript text .no words after its # header lines, speaker labels"):
         read_documents(path)
 
 

@@ -16,11 +16,12 @@ def document_from_text(path: Path, text: str) -> Document:
     Raises
     ------
     NotATranscript
-        If the text has no turn (only ``#`` header comments).
+        If the text has no turn (only ``#`` header comments, speaker labels or timestamps).
     """
     turns = parse_turns(text)
     if not turns:
-        raise NotATranscript(f"{path} has no transcript text (only # header lines)")
+        raise NotATranscript(f"{path} has no transcript text (no words after its # header lines, speaker labels "
+                              "or timestamps)")
     return Document(id=path.stem, text=text, turns=turns, source=str(path))
 
 
