@@ -264,6 +264,20 @@ def test_a_cue_with_a_malformed_timing_is_refused_not_dropped(tmp_path, name, co
     assert "Broken cue." in document.text and len(document.turns) == (3 if name.endswith(".vtt") else 2)
 
 
+@pytest.mark.parametrize("name, timing", [
+    ("comma.vtt", "00:00:04,000 --> 00:00:05,000"), ("minutes.vtt", "00:99:04.000 --> 00:99:05.000"),
+    ("arrow.srt", "00:00:04,000 -> 00:00:05,000"), ("hours.srt", "00:04,000 --> 00:05,000"),
+])
+def test_a_cue_timing_webvtt_py_does_not_read_is_refused(tmp_path, name, timing):
+    # the .vtt cues were dropped without a word; the .srt ones read as the text of the cue before, Ann's
+    path = tmp_path / name
+    first = "00:00:01.000 --> 00:00:03.000" if name.endswith(".vtt") else "00:00:01,000 --> 00:00:03,000"
+    path.write_text(("WEBVTT\n\n" if name.endswith(".vtt") else "") +
+                    f"1\n{first}\nAnn: I felt hope.\n\n2\n{timing}\nBen: Broken cue.\n")
+    with pytest.raises(InputError, match=rf"{name}, line \d+: malformed cue timing '{timing}'"):
+        read_documents(path)
+
+
 def test_csv_with_document_column_gives_one_document_per_value_in_order(tmp_path):
     table = pd.DataFrame(
         {

@@ -39,7 +39,7 @@ def _read_captions(path: Path, subtitle_format: str) -> Document:
     from webvtt.errors import MalformedCaptionError, MalformedFileError
 
     text = read_text(path).text
-    _refuse_malformed_timings(path, text)
+    _refuse_malformed_timings(path, text, subtitle_format)
     try:
         captions = webvtt.from_buffer(io.StringIO(text), format=subtitle_format)
     except (MalformedFileError, MalformedCaptionError) as exc:
@@ -50,16 +50,23 @@ def _read_captions(path: Path, subtitle_format: str) -> Document:
     return document
 
 
-_TIMESTAMP = r"(?:\d+:)?\d{1,2}:\d{2}[.,]\d{3}"
-_TIMING = re.compile(rf"^\s*{_TIMESTAMP}\s+-->\s+{_TIMESTAMP}(?:\s.*)?$")
+_TIMESTAMPS = {"vtt": r"(?:\d+:)?[0-5]?\d:[0-5]\d\.\d{3}", "srt": r"\d+:\d{1,2}:\d{2}[.,]\d{3}"}
+"""A cue time as webvtt-py reads it: a WebVTT one with a full stop and minutes and seconds below 60 (it drops
+``00:00:03,000`` and ``00:99:01.000`` cues); SubRip's with hours (``00:03,000`` is read as text) and either mark."""
+_TIMINGS = {name: re.compile(rf"^\s*{stamp}\s+-->\s+{stamp}(?:\s.*)?$") for name, stamp in _TIMESTAMPS.items()}
+_TIMING_LIKE = re.compile(r"^\s*(?:\d+:)?\d+:\d+[.,]\d+\W+(?:\d+:)?\d+:\d+[.,]\d+")
+"""Two times on a line, as a cue timing line with a mistyped arrow has them (``00:00:03,000 -> 00:00:04,000``):
+webvtt-py reads it, and the cue, as the previous cue's text."""
+_EXPECTED_TIMING = {"vtt": "00:00:01.000 --> 00:00:04.000", "srt": "00:00:01,000 --> 00:00:04,000"}
 
 
-def _refuse_malformed_timings(path: Path, text: str) -> None:
-    """Refuse a cue whose timing line is malformed: webvtt-py drops such a cue and its text without a word."""
+def _refuse_malformed_timings(path: Path, text: str, subtitle_format: str) -> None:
+    """Refuse a cue whose timing line is malformed: webvtt-py drops such a cue and its text without a word, or
+    reads them into the cue before."""
     for number, line in enumerate(text.splitlines(), start=1):
-        if "-->" in line and not _TIMING.match(line):
+        if ("-->" in line or _TIMING_LIKE.match(line)) and not _TIMINGS[subtitle_format].match(line):
             raise InputError(f"{path}, line {number}: malformed cue timing {line.strip()[:60]!r} (expected "
-                             "'00:00:01.000 --> 00:00:04.000'); its cue would be lost")
+                             f"'{_EXPECTED_TIMING[subtitle_format]}'); its cue would be lost")
 
 
 _DIALOGUE_DASH = re.compile(r"[ \t]*[-–—][ \t]+")
