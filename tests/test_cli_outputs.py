@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -111,6 +113,27 @@ def test_a_folder_output_that_is_a_file_is_refused_before_any_work(tmp_path, cap
     code, err = run(capsys, "evaluate", "--corpus", "annomi-therapist", "--out", existing)
     assert code == 2 and "--out" in err and "is a file: give a folder" in err
     assert existing.read_text() == "keep me\n"
+
+
+def test_an_output_in_a_folder_that_cannot_be_written_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    """A read-only folder (simulated: the tests may run as root, whom permissions do not stop) was found only when
+    the output was written, after the embedding and fitting."""
+    import os
+
+    import theme_assist.inputs as inputs_module
+
+    read_only = tmp_path / "archive"
+    read_only.mkdir()
+    access = os.access
+    monkeypatch.setattr(inputs_module.os, "access", lambda path, mode: Path(path) != read_only and access(path, mode))
+    monkeypatch.setattr("theme_assist.suggest.CodeSuggester.fit", lambda *a, **k: pytest.fail("work began"))
+    segments = tmp_path / "segments.csv"
+    pd.DataFrame({"segment_id": ["s1"], "text": ["We listen to each other."]}).to_csv(segments, index=False)
+    code, err = run(capsys, "suggest", "--codebook", packaged_codebook("upsides"), "--input", segments,
+                    "--out", read_only / "o.csv")
+    assert code == 2 and f"--out {read_only / 'o.csv'}: its folder {read_only} is not writable" in err
+    with pytest.raises(InputError, match="--save-model .* is not writable"):
+        check_outputs({"--save-model": read_only / "model"}, {}, folders=("--save-model",))
 
 
 def test_tables_are_written_as_csv_or_tsv_by_their_name_and_other_names_are_refused(tmp_path, capsys):

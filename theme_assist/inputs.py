@@ -199,7 +199,8 @@ def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
 def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str | Path | None],
                   folders: tuple[str, ...] = (), tables: tuple[str, ...] = ()) -> None:
     """Before any work: refuse an output that would overwrite an input or another output, a file output that is
-    a folder, or a table whose name ends in a suffix it will not be written as; create the output folders' parents.
+    a folder, a table whose name ends in a suffix it will not be written as, or one in a folder that cannot be
+    written; create the output folders' parents.
 
     Parameters
     ----------
@@ -247,6 +248,8 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise InputError(f"{name} {path}: cannot create its folder ({error.strerror or error})") from None
+        if not os.access(target.parent, os.W_OK | os.X_OK):  # a read-only mount too: found after the work otherwise
+            raise InputError(f"{name} {path}: its folder {target.parent} is not writable: write somewhere else")
 
 
 def _same_file(first: Path, second: Path) -> bool:
