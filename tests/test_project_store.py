@@ -279,6 +279,17 @@ def test_a_code_map_that_is_not_a_rename_or_merge_of_dropped_codes_is_refused(st
     assert store.codebook_version() == 1 and store.code_maps().empty
 
 
+def test_the_same_revision_with_its_map_given_again_is_unchanged_not_refused(store):
+    # a repeated `project codebook --map` was refused: its OLD is no longer a code of the (revised) codebook
+    store.record_decisions([DecisionRequest("interview_a:1", "add", "stigma", "ana")])
+    without_stigma = CODEBOOK.replace(STIGMA, "")
+    assert store.add_codebook_version(parse_codebook(without_stigma), code_map={"stigma": "family"}) == 2
+    assert store.add_codebook_version(parse_codebook(without_stigma), code_map={"stigma": "family"}) == 2
+    assert store.code_maps().values.tolist() == [[2, "stigma", "family"]]
+    with pytest.raises(InputError, match="'stigma' is not a code of the project's current codebook"):
+        store.add_codebook_version(parse_codebook(without_stigma), code_map={"stigma": "other"})  # another map
+
+
 def test_maps_compose_over_versions_and_a_code_added_again_is_a_new_code(store):
     a, b, c = store.segments()["segment_id"].iloc[[1, 2, 3]]
     store.record_decisions([DecisionRequest(a, "add", "stigma", "ana")])

@@ -437,6 +437,8 @@ class ProjectStore:
         with self.transaction() as db:
             latest = db.execute("SELECT version, content_hash FROM codebook_versions "
                                 "ORDER BY version DESC LIMIT 1").fetchone()
+            if latest and latest["content_hash"] == content_hash and code_map == self._code_map_of(db, latest["version"]):
+                return latest["version"]  # the same revision again (a repeated command): stored already
             if code_map:
                 if not latest:
                     raise InputError("a project's first codebook has no earlier codes to map")
@@ -459,6 +461,11 @@ class ProjectStore:
         if codebook.exclusive and not was_exclusive:
             self._warn_of_several_codes_per_segment()
         return version
+
+    @staticmethod
+    def _code_map_of(db: sqlite3.Connection, version: int) -> dict[str, str]:
+        """The map codebook ``version`` was stored with (old id → new id; empty for none)."""
+        return dict(db.execute("SELECT old, new FROM codebook_maps WHERE version = ?", (version,)).fetchall())
 
     def _warn_of_several_codes_per_segment(self) -> None:
         """Say how many segments carry several codes of one coder, now that a codebook of one code per segment
