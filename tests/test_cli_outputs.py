@@ -136,6 +136,30 @@ def test_an_output_in_a_folder_that_cannot_be_written_is_refused_before_any_work
         check_outputs({"--save-model": read_only / "model"}, {}, folders=("--save-model",))
 
 
+def test_output_paths_holding_brackets_are_printed_as_written(tmp_path, capsys):
+    """``--out 'a[/b]c.csv'`` (a folder ``a[`` holding ``b]c.csv``) stopped the closing ✓ line with rich's
+    MarkupError, a traceback after the file was written (and the outputs after it not written); ``[bold]`` vanished
+    from a path."""
+    project = tmp_path / "study.taproj"
+    make_project(project).close()
+    folder = tmp_path / "a["
+    codings, codebook, qdpx, copy = (folder / "b]c.csv", folder / "[bold]cb.yaml", folder / "b]s.qdpx",
+                                     folder / "b]k.taproj")
+    segments = tmp_path / "segments.csv"
+    pd.DataFrame({"segment_id": ["s1"], "text": ["We listen to each other."]}).to_csv(segments, index=False)
+    for args in (["project", "export", project, "--codings", codings, "--codebook", codebook, "--qdpx", qdpx],
+                 ["project", "backup", project, copy], ["import-qdpx", qdpx, "--out", folder / "[bold]imported"],
+                 ["suggest", "--codebook", packaged_codebook("upsides"), "--input", segments,
+                  "--out", folder / "b]o.csv"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main([str(a) for a in args])
+        assert exit_info.value.code == 0
+    captured = capsys.readouterr()
+    said = "".join((captured.out + captured.err).split())  # a table's title may fold
+    for path in (codings, codebook, qdpx, copy, folder / "[bold]imported", folder / "b]o.csv"):
+        assert path.exists() and str(path) in said, path
+
+
 def test_tables_are_written_as_csv_or_tsv_by_their_name_and_other_names_are_refused(tmp_path, capsys):
     segments = tmp_path / "segments.csv"
     pd.DataFrame({"segment_id": ["s1", "s2"], "text": ["We listen to each other.", "I got paid, finally."]}).to_csv(

@@ -25,6 +25,7 @@ def demo(
     import time
 
     from theme_assist.cli._console import table_console
+    from rich.markup import escape
     from rich.table import Table
 
     from theme_assist.cli.suggest import write_suggestions
@@ -78,7 +79,7 @@ def demo(
     write_table(result.per_code, out / "agreement_per_code.csv")
     write_suggestions(with_segmentation_of(result.suggestions, segments), out / "suggestions.csv")
     write_text_whole(out / "agreement.json", jsonout.dumps({"model": result.model_id, **overall}, indent=2))
-    console.print(f"[green]✓[/] outputs in {out}/ (suggestions.csv, segments.csv, agreement.json, "
+    console.print(f"[green]✓[/] outputs in {escape(str(out))}/ (suggestions.csv, segments.csv, agreement.json, "
                   f"agreement_per_code.csv) in {time.perf_counter() - started:.0f} s")
 
 

@@ -36,6 +36,7 @@ def evaluate(
 ) -> None:
     """Cross-validate the suggester and the baselines, grouped by document, over a learning curve."""
     from theme_assist.cli._console import message_console, table_console
+    from rich.markup import escape
     from rich.table import Table
 
     from theme_assist.benchmarks import LOADERS, coded_benchmark, coded_benchmark_name, load_benchmark, safe_name
@@ -123,7 +124,7 @@ def evaluate(
         console.print(table)
         for note in meta["notes"]:  # one line each, as in a batch job's log
             said.print(f"Note: {note}.", markup=False, highlight=False)
-        said.print(f"[green]✓[/] {stem}.json / .md / .png")
+        said.print(f"[green]✓[/] {escape(str(stem))}.json / .md / .png")
 
 
 def register(app: typer.Typer) -> None:

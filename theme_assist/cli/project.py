@@ -93,6 +93,8 @@ def export(
 ) -> None:
     """Export the audit trail, the current codings, the codebook or a REFI-QDA project (replacing a file only with
     --force, and never a file project init read)."""
+    from rich.markup import escape
+
     from theme_assist.codebook import save_codebook
     from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, refuse_replacing, write_table
@@ -115,23 +117,23 @@ def export(
         console = message_console()
         trail = audit_table(store) if audit and qdpx else None  # made once for both
         if audit:
-            console.print(f"[green]✓[/] {write_audit(store, audit, trail)} audit rows → {audit}")
+            console.print(f"[green]✓[/] {write_audit(store, audit, trail)} audit rows → {escape(str(audit))}")
         if codings:
             table = current_codings(store)
             write_table(with_project_segmentation(table, store), codings)
-            console.print(f"[green]✓[/] {len(table)} codings → {codings}")
+            console.print(f"[green]✓[/] {len(table)} codings → {escape(str(codings))}")
         if machine:
             table = machine_before_review(store)
             write_table(with_project_segmentation(table, store), machine)
             console.print(f"[green]✓[/] the machine's suggestions for {table['segment_id'].nunique()} reviewed "
                           f"segments, as they stood before the first decision on each (segments it had learnt from "
-                          f"an imported coding are left out) → {machine}")
+                          f"an imported coding are left out) → {escape(str(machine))}")
         if codebook:
             save_codebook(book, codebook)
-            console.print(f"[green]✓[/] codebook version {version} → {codebook}")
+            console.print(f"[green]✓[/] codebook version {version} → {escape(str(codebook))}")
         if qdpx:
             exported = export_qdpx(store, qdpx, trail)
-            console.print(f"[green]✓[/] {qdpx}: " + ", ".join(f"{v} {k}" for k, v in exported.counts.items()))
+            console.print(f"[green]✓[/] {escape(str(qdpx))}: " + ", ".join(f"{v} {k}" for k, v in exported.counts.items()))
 
 
 @project_app.command("codebook")
@@ -196,6 +198,8 @@ def backup(
     """Copy PROJECT safely, also while `theme-assist review` serves it (a plain file copy may miss the latest
     decisions, kept in PROJECT-wal until SQLite moves them into the file). Never replaces a file the project was
     made from, even with --force."""
+    from rich.markup import escape
+
     from theme_assist.inputs import check_outputs, refuse_replacing
     from theme_assist.project import ProjectStore
 
@@ -208,7 +212,8 @@ def backup(
         check_outputs({"COPY": copy}, made_from)
         store.backup(copy)
         decisions = store.decision_count()
-    message_console().print(f"[green]✓[/] {project} → {copy} ({counted(decisions, 'decision')})")
+    message_console().print(f"[green]✓[/] {escape(str(project))} → {escape(str(copy))} "
+                            f"({counted(decisions, 'decision')})")
 
 
 @project_app.command("info")

@@ -39,7 +39,7 @@ def _print_import(result, out: Path) -> None:
 
     console = Console()
     report = result.report
-    table = Table(title=f"Imported into {out}", show_header=False)
+    table = Table(title=f"Imported into {escape(str(out))}", show_header=False)
     for kind in ("sources", "codes", "selections", "codings", "users"):
         table.add_row(kind, str(report.counts.get(kind, 0)))
     console.print(table)

@@ -153,7 +153,7 @@ def suggest(
     abstained = int((suggestions.groupby("segment_id")["code"].first() == "").sum())
     console.print(
         f"[green]✓[/] {len(segments)} segments, {suggester.mode_} suggester on {len(suggester.classes_)} codes, "
-        f"{abstained} abstentions → {out} ({time.perf_counter() - started:.1f} s)" + escape(skipped_note(skipped))
+        f"{abstained} abstentions → {escape(str(out))} ({time.perf_counter() - started:.1f} s)" + escape(skipped_note(skipped))
     )
 
 
