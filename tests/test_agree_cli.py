@@ -902,6 +902,25 @@ def test_machine_codes_the_coders_never_used_are_named_and_small_comparisons_fla
     assert "only 3 units" in table and "under each value: its 95% bootstrap interval" in table
 
 
+def test_coder_names_and_codes_holding_brackets_are_printed_as_written(capsys, tmp_path):
+    """A coder '[/b]ana' stopped the machine table with rich's MarkupError (a traceback), and a code '[b]c' vanished
+    from the per-code and span tables."""
+    long = tmp_path / "long.csv"
+    long.write_text("segment_id,coder,code\ns1,[/b]ana,a[/x]\ns2,[/b]ana,[b]c\ns1,bo,a[/x]\ns2,bo,a[/x]\n")
+    suggestions = tmp_path / "out.csv"
+    suggestions.write_text("segment_id,code,score,rank,evidence\ns1,a[/x],0.9,1,[]\ns2,[b]c,0.8,1,[]\n")
+    code, out, _ = run(capsys, long, "--machine", suggestions)
+    assert code == 0 and "machine vs [/b]ana" in out
+    several = tmp_path / "several.csv"  # several codes per unit: a table per code
+    several.write_text(long.read_text() + "s1,[/b]ana,[b]c\n")
+    code, out, _ = run(capsys, several)
+    assert code == 0 and "│ [b]c " in out and "│ a[/x] " in out
+    spans = tmp_path / "spans.csv"
+    spans.write_text("document,start,end,code,coder\nd1,0,10,a[/x],[/b]ana\nd1,0,10,a[/x],bo\nd1,20,30,[b]c,[/b]ana\n")
+    code, out, _ = run(capsys, spans, "--overlap", "0.9")
+    assert code == 0 and "Segment agreement: [/b]ana vs bo" in out and "│ [b]c " in out
+
+
 def test_a_comparison_on_one_unit_says_only_1_unit(capsys, tmp_path):
     """The machine comparison's note said "only 1 units"."""
     wide = tmp_path / "wide.csv"

@@ -408,7 +408,9 @@ def _declared_categories(text: str, ratings) -> list:
 
 
 def _print_segment_agreement(pairs: list[dict]) -> None:
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from theme_assist.cli._console import table_console
 
@@ -421,12 +423,12 @@ def _print_segment_agreement(pairs: list[dict]) -> None:
                    "number of codes")
         if pair["reason"]:
             caption += f"; undefined here: {pair['reason']}"
-        table = Table(title=f"Segment agreement: {first} vs {second}", caption=caption)
+        table = Table(title=f"Segment agreement: {escape(str(first))} vs {escape(str(second))}", caption=caption)
         for column in ("code", "agreements", "disagreements", "total", "percent", "kappa_bp"):
             table.add_column(column, justify="left" if column == "code" else "right")
         last = len(pair["codes"]) - 1
         for i, row in enumerate(pair["codes"]):
-            table.add_row(row["code"], str(row["agreements"]), str(row["disagreements"]), str(row["total"]),
+            table.add_row(Text(str(row["code"])), str(row["agreements"]), str(row["disagreements"]), str(row["total"]),
                           _number(row["percent"]), _number(pair["kappa_bp"]) if i == last else "",
                           end_section=i == last - 1)
         console.print(table)
@@ -435,6 +437,7 @@ def _print_segment_agreement(pairs: list[dict]) -> None:
 def _print_machine_comparison(rows: list[dict], seed: int, population: float | None = None,
                               summary_above: bool = True) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from theme_assist.cli._console import counted, table_console
 
@@ -479,7 +482,7 @@ def _print_machine_comparison(rows: list[dict], seed: int, population: float | N
         # on no shared unit every coefficient is undefined for that one reason: say it once
         note = few if not row["n_units"] else "; ".join(filter(None, [few, _metric_notes(row["metrics"])]))
         cells = (_with_intervals(entry, with_ci, with_analytic) for entry in row["metrics"].values())
-        table.add_row(row["comparison"], str(row["n_units"]), _number(row["prevalence"]), *cells, note,
+        table.add_row(Text(row["comparison"]), str(row["n_units"]), _number(row["prevalence"]), *cells, note,
                       end_section=row["kind"].startswith("machine") and not following.startswith("machine"))
     table_console().print(table)
 
@@ -487,6 +490,7 @@ def _print_machine_comparison(rows: list[dict], seed: int, population: float | N
 def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool, seed: int,
                   population: float | None = None, notes: list[str] | None = None) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from theme_assist.cli._console import table_console
 
@@ -543,7 +547,7 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
         if any(notes.values()):
             by_code.add_column("note")
         for code, first in codes.items():
-            by_code.add_row(code, _number(first["prevalence"]),
+            by_code.add_row(Text(str(code)), _number(first["prevalence"]),
                             *(_with_intervals(entry, with_ci, with_analytic) for entry in entries[code].values()),
                             *([notes[code]] if any(notes.values()) else []))
         console.print(by_code)
