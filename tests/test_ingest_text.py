@@ -352,6 +352,9 @@ def test_utf16_without_a_byte_order_mark_is_read(tmp_path, caplog, encoding, tex
     # its bytes are valid UTF-8 (NUL is a character there), so it was read as UTF-8 and refused as binary
     document = read_in(tmp_path, caplog, text, encoding)
     assert len(document.turns) == 2
+    padded = tmp_path / "padded.txt"  # UTF-8 with a NUL or two stays UTF-8
+    padded.write_bytes(("Anna: " + "we talked about the peer worker " * 10 + "\n").encode() + b"\x00")
+    assert read_documents(padded)[0].text.startswith("Anna: we talked")
 
 
 def test_latin1_text_is_read_correctly(tmp_path):

@@ -158,13 +158,9 @@ def _detect_encoding(data: bytes, path: Path) -> str:
         return marked
     try:
         data.decode("utf-8")
-        if b"\x00" not in data:
-            return "utf-8"
-        # NUL is valid UTF-8, yet no UTF-8 text holds it: text in UTF-16 without a byte-order mark, or binary
-        encoding = _utf16_without_bom(data)
-        if encoding is None:
-            raise _not_text(path)
-        return encoding
+        # NUL is valid UTF-8, but ASCII text in UTF-16 without a byte-order mark is mostly NULs; a few NULs in
+        # UTF-8 text (a padded tail) are left to the control-character check, as before
+        return (b"\x00" in data and _utf16_without_bom(data)) or "utf-8"
     except UnicodeDecodeError as error:
         first_not_utf8 = error.start
         utf8_text = _utf8_text_before(data, first_not_utf8)
