@@ -134,3 +134,15 @@ def test_outputs_are_checked_before_any_work(corpus_copy, capsys, monkeypatch):
         assert code == 2 and "the folder --corpus" in error and "read as input" in error
         assert len(error.splitlines()) == 1
     assert sorted((corpus_copy / "transcripts").iterdir()) == transcripts
+
+
+def test_the_table_shows_the_transcripts_bracketed_notes_as_written(corpus_copy, capsys):
+    """The table read the texts as rich markup: the corpus's own "[laughs]" vanished from what was said and from
+    the evidence, and a note such as "[/laughs]" stopped the demo with a MarkupError traceback."""
+    for path in [*(corpus_copy / "transcripts").glob("*.txt"), corpus_copy / "reference_coding.csv"]:
+        path.write_text(path.read_text(encoding="utf-8").replace("[laughs]", "[/laughs]"), encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--corpus", str(corpus_copy), "--out", str(corpus_copy.parent / "out"), "--show", "60"])
+    assert exit_info.value.code == 0
+    shown = capsys.readouterr().out
+    assert "[/laughs]" in shown and "[laughter]" in shown

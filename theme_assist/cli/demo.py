@@ -27,6 +27,7 @@ def demo(
     from theme_assist.cli._console import table_console
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from theme_assist.cli.suggest import write_suggestions
     from theme_assist.demo import DEMO_CORPUS, run_demo
@@ -56,9 +57,11 @@ def demo(
         codes = "\n".join(f"{r.code or '— no code fits —'} {r.score:.2f}" for r in options.itertuples())
         quote = row["evidence"][0]["text"] if row["evidence"] else ""
         said = text.at[row["segment_id"], "text"]
-        table.add_row(f"{row['segment_id']}\n{text.at[row['segment_id'], 'speaker']}",
-                      said if len(said) < 220 else said[:217] + "…", codes,
-                      quote if len(quote) < 160 else quote[:157] + "…", text.at[row["segment_id"], "code"])
+        # as written: "[laughs]" is a transcript's, not a style (and "[/inaudible]" stopped the table)
+        table.add_row(*map(Text, (f"{row['segment_id']}\n{text.at[row['segment_id'], 'speaker']}",
+                                  said if len(said) < 220 else said[:217] + "…", codes,
+                                  quote if len(quote) < 160 else quote[:157] + "…",
+                                  text.at[row["segment_id"], "code"])))
     console.print(table)
 
     agreement = Table(title="Agreement with the reference coding, per code (presence/absence)")
@@ -66,7 +69,7 @@ def demo(
         agreement.add_column(column, justify="left" if column == "code" else "right")
     for row in result.per_code.itertuples():
         f1, kappa = ("n/a" if math.isnan(value) else f"{value:.2f}" for value in (row.f1, row.kappa))
-        agreement.add_row(row.code, str(row.reference), str(row.suggested), str(row.agreed), f1, kappa)
+        agreement.add_row(Text(row.code), str(row.reference), str(row.suggested), str(row.agreed), f1, kappa)
     console.print(agreement)
     overall = result.overall
     console.print(f"Overall (best code vs reference): accuracy {overall['accuracy']:.3f}, Cohen's κ "
