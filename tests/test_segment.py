@@ -112,6 +112,23 @@ def test_sentence_longer_than_limit_is_split_at_whitespace_and_long_words_are_cu
     assert all(piece.split() and set(piece.split()) <= {"word", "x" * 20, "x" * 5} for piece in segments["text"])
 
 
+@pytest.mark.parametrize("unit", ["sentence", "turn"])
+def test_a_long_run_of_punctuation_is_segmented_in_linear_time(unit):
+    """spaCy's tokenizer strips a token's punctuation one character at a time: 40,000 "=" (a pasted separator, a
+    hostile file) took minutes, 300,000 "[" hours."""
+    import time
+
+    text = "Anna: Before. " + "=" * 40_000 + " After it.\nBob: [[[" + "[" * 40_000 + "x.\n"
+    documents = [transcript(text, "rule")]
+    started = time.perf_counter()
+    segments = segment_documents(documents, unit=unit, max_chars=1000)
+    assert time.perf_counter() - started < 15
+    check_invariants(segments, documents, 1000)
+    assert "".join(segments["text"]).count("=") == 40_000 and "".join(segments["text"]).count("[") == 40_003
+    if unit == "sentence":
+        assert segments["text"].iloc[0] == "Before."
+
+
 @pytest.mark.parametrize("unit, max_chars", [("sentence", None), ("turn", 60)])
 def test_a_long_paragraph_reaches_the_sentencizer_in_pieces(monkeypatch, unit, max_chars):
     # a spaCy Doc takes about a hundred times its text in memory: a transcript on one line must not be one Doc

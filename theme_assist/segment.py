@@ -59,6 +59,11 @@ _LAST_SPACE = re.compile(r"\s(?=\S*\Z)")
 _OPENING_MARKS = re.compile(r"\s+([\[({\"“‘]+)\Z")
 """Opening brackets and quotes after the space that closes a sentence: spaCy's sentencizer keeps punctuation
 with the sentence before it, so "Yes. [laughs] Okay." gave "Yes. [" and "laughs] Okay."."""
+_LONG_TOKEN = re.compile(r"\S{100,}")
+_TOKEN_ENDS = 10
+"""A run of 100 or more characters without a space (``[[[[…``, ``====…``) has its middle read as letters by the
+sentencizer, its first and last ten characters as they are: spaCy's tokenizer strips a token's punctuation one
+character at a time, in time quadratic in its length (16,000 "[" took 18 s, 300,000 hours)."""
 SENTENCIZER_CHUNK = 100_000
 """Most characters the sentencizer is given at once (see :func:`_sentences`): a spaCy ``Doc`` takes about a hundred
 times its text in memory, so a transcript of 200 MB on one line would take 20 GB. Read at call time, so a test may
@@ -316,13 +321,19 @@ def _sentences(text: str, start: int, end: int) -> list[Span]:
 def _sentencized(text: str, start: int, end: int) -> list[Span]:
     """Sentence spans of ``text[start:end]``; opening marks that end a sentence (:data:`_OPENING_MARKS`) open the
     next one instead."""
-    doc = _sentencizer()(text[start:end])
+    doc = _sentencizer()(_LONG_TOKEN.sub(_as_letters, text[start:end]))
     spans = [(start + sentence.start_char, start + sentence.end_char) for sentence in doc.sents]
     for i in range(len(spans) - 1):
         opening = _OPENING_MARKS.search(text, *spans[i])
         if opening and opening.start() > spans[i][0]:
             spans[i], spans[i + 1] = (spans[i][0], opening.start()), (opening.start(1), spans[i + 1][1])
     return spans
+
+
+def _as_letters(token: re.Match) -> str:
+    """The middle of a long token as letters, its length (and so every offset) kept (:data:`_LONG_TOKEN`)."""
+    word = token.group()
+    return word[:_TOKEN_ENDS] + "x" * (len(word) - 2 * _TOKEN_ENDS) + word[-_TOKEN_ENDS:]
 
 
 def _after_last_space(text: str, start: int, end: int) -> int:
