@@ -122,7 +122,7 @@ def test_a_long_run_of_punctuation_is_segmented_in_linear_time(unit):
     documents = [transcript(text, "rule")]
     started = time.perf_counter()
     segments = segment_documents(documents, unit=unit, max_chars=1000)
-    assert time.perf_counter() - started < 15
+    assert time.perf_counter() - started < 60  # a hang, not a speed check: minutes without the fix
     check_invariants(segments, documents, 1000)
     assert "".join(segments["text"]).count("=") == 40_000 and "".join(segments["text"]).count("[") == 40_003
     if unit == "sentence":
