@@ -487,6 +487,38 @@ def test_suggestions_are_written_last_so_a_job_stopped_before_the_segments_leave
     assert not out.exists()
 
 
+
+@pytest.mark.parametrize("option", ["--out", "--segments-out"])
+def test_an_output_folder_that_takes_no_file_is_refused_before_the_work(files, tmp_path, capsys, monkeypatch, option):
+    """A read-only --out folder (a shared results folder, a job's wrong path) was found out only when the table
+    was written, after every segment of the batch had been embedded and scored."""
+    import tempfile
+
+    import theme_assist.suggest
+
+    codebook, coded, segments = files
+    read_only = tmp_path / "read_only"
+    read_only.mkdir()
+    mkstemp = tempfile.mkstemp
+
+    def refused_there(*args, **kwargs):  # as a read-only folder does, for root too (who ignores mode bits)
+        if Path(kwargs.get("dir", "")) == read_only:
+            raise PermissionError(13, "Permission denied", str(read_only))
+        return mkstemp(*args, **kwargs)
+
+    def not_reached(*args, **kwargs):
+        raise AssertionError("suggested before refusing the output")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused_there)
+    monkeypatch.setattr(theme_assist.suggest.CodeSuggester, "suggest", not_reached)
+    outputs = {"--out": tmp_path / "out.csv", "--segments-out": tmp_path / "segments_out.csv"}
+    outputs[option] = read_only / "table.csv"
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments,
+                        *[str(part) for pair in outputs.items() for part in pair]], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"{option} {read_only / 'table.csv'}: its folder {read_only} cannot be written to (Permission denied)" in err
+    assert list(read_only.iterdir()) == []
+
 def per_site_transcripts(root: Path) -> Path:
     """transcripts/ as teams keep them: one folder per site, the same file names in each."""
     for relative, text in [("butabika/fg_01.txt", "Moderator: How is work?\nP1: I get a salary for my shifts.\n"),
