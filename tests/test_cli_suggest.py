@@ -444,7 +444,7 @@ def test_a_batch_split_by_documents_gives_the_rows_of_one_run(files, tmp_path, c
         pd.testing.assert_frame_equal(one_run, put_together)
 
 
-@pytest.mark.parametrize("shard", ["0/2", "3/2", "1/0", "a/b", "2"])
+@pytest.mark.parametrize("shard", ["0/2", "3/2", "1/0", "a/b", "2", "²/2"])  # a superscript is a digit, not an int
 def test_a_shard_that_is_not_i_of_n_is_one_line(files, tmp_path, capsys, shard):
     codebook, coded, segments = files
     code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out",

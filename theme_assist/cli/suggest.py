@@ -25,7 +25,7 @@ def parse_shard(text: str) -> tuple[int, int]:
     from theme_assist.errors import InputError
 
     number, _, total = text.partition("/")
-    if not (number.strip().isdigit() and total.strip().isdigit()) or not 1 <= int(number) <= int(total):
+    if not (number.strip().isdecimal() and total.strip().isdecimal()) or not 1 <= int(number) <= int(total):
         raise InputError(f"--shard {text!r} is not I/N with 1 ≤ I ≤ N (e.g. 3/10: the third of ten parts)")
     return int(number), int(total)
 
