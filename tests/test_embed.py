@@ -106,6 +106,29 @@ def test_a_cache_that_cannot_be_used_is_one_line_saying_what_to_do(tmp_path, dam
         Embedder(cache_dir=tmp_path).encode(["I felt listened to for the first time."])
 
 
+
+@pytest.mark.parametrize("where", ["a file", "a read-only folder"])
+def test_a_cache_folder_that_takes_no_file_says_to_set_theme_assist_cache(tmp_path, monkeypatch, where):
+    """THEME_ASSIST_CACHE on a read-only path (a shared folder, a file) was an OSError naming a folder but not the
+    cache, or told the user to delete a cache file that was never there."""
+    import sqlite3
+
+    import theme_assist.embed
+
+    folder = tmp_path / "cache"
+    if where == "a file":
+        folder.write_text("not a folder\n")
+    else:  # as SQLite answers in a folder that takes no new file (root ignores mode bits, so it is simulated)
+        folder.mkdir()
+
+        def unable(*args, **kwargs):
+            raise sqlite3.OperationalError("unable to open database file")
+
+        monkeypatch.setattr(theme_assist.embed.sqlite3, "connect", unable)
+    with pytest.raises(InputError, match=r"^the embedding cache.* cannot be created \(.*\): set THEME_ASSIST_CACHE to "
+                                         "a folder you can write to$"):
+        Embedder(cache_dir=folder).encode(["I felt listened to for the first time."])
+
 def test_sentence_embeddings_match_sentence_transformers_encode(tmp_path):
     texts = ["Hi.", "So you feel that drinking helps you relax after a long day?", "I got the job!"]
     embedder = Embedder(cache_dir=tmp_path)

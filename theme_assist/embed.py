@@ -152,7 +152,11 @@ class EmbeddingCache:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         """A connection to the cache, committed when the block ends. A file SQLite cannot use (damaged, not a
         database, locked past the timeout) is a one-line :class:`InputError` saying what to do, not a traceback."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # under a read-only folder, or a file by that name
+            raise InputError(f"the embedding cache's folder {self.path.parent} cannot be created "
+                             f"({exc.strerror or exc}): set THEME_ASSIST_CACHE to a folder you can write to") from None
         connection = None
         try:
             connection = sqlite3.connect(self.path, timeout=60)
@@ -166,6 +170,9 @@ class EmbeddingCache:
                 )
                 yield connection
         except sqlite3.DatabaseError as exc:  # OperationalError ("database is locked") is one
+            if not self.path.exists():  # a read-only folder: there is no file to delete
+                raise InputError(f"the embedding cache {self.path} cannot be created ({exc}): set THEME_ASSIST_CACHE "
+                                 "to a folder you can write to") from None
             raise InputError(f"the embedding cache {self.path} cannot be used ({exc}): delete it (it holds vectors "
                              "only, made again when needed) or set THEME_ASSIST_CACHE to another folder") from None
         finally:
