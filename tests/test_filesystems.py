@@ -136,3 +136,25 @@ def test_a_project_opened_through_a_link_is_journalled_as_its_file(tmp_path, sha
     with ProjectStore(link) as store:
         assert not store.segments().empty
     assert mode_of(shared_folder / "study.taproj") == "delete"
+
+
+def test_a_new_file_that_another_connection_switches_to_the_write_ahead_log_at_once_is_switched(tmp_path):
+    """The jobs of an array started together on a new THEME_ASSIST_CACHE: of two connections switching it to the
+    write-ahead log at once, SQLite answered one "database is locked" without waiting, and that job stopped, told to
+    delete the cache the others were filling."""
+    path = tmp_path / "embeddings.sqlite"
+
+    class SwitchedByAnotherAtOnce:
+        def __init__(self):
+            self.connection, self.refused = sqlite3.connect(path), 0
+
+        def execute(self, statement):
+            if statement.startswith("PRAGMA journal_mode") and self.refused < 2:
+                self.refused += 1
+                raise sqlite3.OperationalError("database is locked")
+            return self.connection.execute(statement)
+
+    connection = SwitchedByAnotherAtOnce()
+    filesystems.set_journal_mode(connection, "WAL")
+    connection.connection.close()
+    assert connection.refused == 2 and mode_of(path) == "wal"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+import time
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -19,6 +20,10 @@ NETWORK_FILESYSTEMS = frozenset({
     "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "lustre", "gpfs", "beegfs", "glusterfs",
     "fuse.glusterfs", "fuse.sshfs", "fuse.s3fs", "fuse.rclone", "davfs", "fuse.davfs2",
 })
+
+#: Seconds :func:`set_journal_mode` keeps trying to switch a file to the write-ahead log that other connections are
+#: switching at the same time (the jobs of an array started together on a new cache).
+WAL_SWITCH_WAIT = 30.0
 
 
 def filesystem_type(path: str | Path) -> str | None:
@@ -59,9 +64,17 @@ def journal_mode(path: str | Path, what: str) -> str:
 def set_journal_mode(connection, mode: str) -> None:
     """``PRAGMA journal_mode`` on ``connection``; leaving the write-ahead log for a rollback journal needs the file to
     itself, so while another connection holds it (a review page serving the project) it stays as it is."""
-    try:
-        connection.execute(f"PRAGMA journal_mode = {mode}")
-    except sqlite3.OperationalError:
-        if mode == "WAL":
-            raise
-        logger.info("the journal mode stays as it is while another connection holds the file")
+    deadline = time.monotonic() + WAL_SWITCH_WAIT
+    while True:
+        try:
+            connection.execute(f"PRAGMA journal_mode = {mode}")
+            return
+        except sqlite3.OperationalError as exc:
+            if mode != "WAL":
+                logger.info("the journal mode stays as it is while another connection holds the file")
+                return
+            # two connections switching a new file at once: SQLite answers one "locked" at once, without waiting
+            # for the other (its timeout is not applied to a lock that could deadlock), so try again
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
