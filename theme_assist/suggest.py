@@ -629,7 +629,9 @@ class CodeSuggester:
         whose files are not those its save wrote (:data:`MANIFEST`). One saved with a fine-tuned embedding model
         is read with that model (its ``encoder/``), not ``embedder``."""
         folder = Path(folder)
-        if folder.exists() and not folder.is_dir():
+        if not folder.exists():  # a path mistyped in a job script, not a suggester missing its config.json
+            raise InputError(f"no saved suggester at {folder}: no such folder")
+        if not folder.is_dir():
             raise InputError(f"{folder} is not a saved suggester (a file; a suggester is saved as a folder)")
         hashes = _check_manifest(folder)
         try:
