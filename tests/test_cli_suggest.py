@@ -528,6 +528,22 @@ def test_an_output_folder_that_takes_no_file_is_refused_before_the_work(files, t
     assert f"{option} {read_only / 'table.csv'}: its folder {read_only} cannot be written to (Permission denied)" in err
     assert list(read_only.iterdir()) == []
 
+
+def test_a_run_stopped_with_ctrl_c_says_so_and_exits_130(files, tmp_path, capsys, monkeypatch):
+    """typer turns the KeyboardInterrupt into a return of 130: a batch job's log ended at its last progress line,
+    without a word on why."""
+    import theme_assist.suggest
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    codebook, coded, segments = files
+    monkeypatch.setattr(theme_assist.suggest.CodeSuggester, "suggest", stopped)
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out",
+                        tmp_path / "o.csv"], capsys)
+    assert code == 130 and err.strip().splitlines()[-1] == "theme-assist: interrupted"
+    assert not (tmp_path / "o.csv").exists()
+
 def per_site_transcripts(root: Path) -> Path:
     """transcripts/ as teams keep them: one folder per site, the same file names in each."""
     for relative, text in [("butabika/fg_01.txt", "Moderator: How is work?\nP1: I get a salary for my shifts.\n"),

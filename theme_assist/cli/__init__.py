@@ -131,4 +131,6 @@ def _run(argv: list[str] | None) -> None:
     except KeyboardInterrupt:
         print("theme-assist: interrupted", file=sys.stderr)
         raise SystemExit(130)
+    if code == 130:  # typer answers Ctrl+C in a command with 130 instead of the KeyboardInterrupt (no command does)
+        print("theme-assist: interrupted", file=sys.stderr)
     raise SystemExit(code if isinstance(code, int) else 0)
