@@ -544,6 +544,30 @@ def test_a_run_stopped_with_ctrl_c_says_so_and_exits_130(files, tmp_path, capsys
     assert code == 130 and err.strip().splitlines()[-1] == "theme-assist: interrupted"
     assert not (tmp_path / "o.csv").exists()
 
+
+@pytest.mark.parametrize("option", ["--out", "--segments-out"])
+def test_an_output_another_run_wrote_meanwhile_is_not_replaced(files, tmp_path, capsys, monkeypatch, option):
+    """The jobs of an array given one --out each replaced the file the one before had written: of N parts, one
+    was left, and every job's log said it had written its rows."""
+    import theme_assist.suggest
+
+    codebook, coded, segments = files
+    outputs = {"--out": tmp_path / "out.csv", "--segments-out": tmp_path / "segments_out.csv"}
+    outputs[option].write_text("an earlier run's\n")
+    suggest = theme_assist.suggest.CodeSuggester.suggest
+
+    def while_another_job_writes(self, *args, **kwargs):
+        outputs[option].write_text("another job's part\n")
+        return suggest(self, *args, **kwargs)
+
+    monkeypatch.setattr(theme_assist.suggest.CodeSuggester, "suggest", while_another_job_writes)
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments,
+                        *[str(part) for pair in outputs.items() for part in pair]], capsys)
+    assert code == 2 and err.count("theme-assist: error: ") == 1
+    assert f"{option} {outputs[option]} was written by another run while this one ran" in " ".join(err.split())
+    assert outputs[option].read_text() == "another job's part\n"
+    assert not outputs["--segments-out" if option == "--out" else "--out"].exists()  # this run wrote nothing
+
 def per_site_transcripts(root: Path) -> Path:
     """transcripts/ as teams keep them: one folder per site, the same file names in each."""
     for relative, text in [("butabika/fg_01.txt", "Moderator: How is work?\nP1: I get a salary for my shifts.\n"),

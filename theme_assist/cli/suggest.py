@@ -44,6 +44,27 @@ def shard_of(segments, shard: tuple[int, int]):
     return segments[segments["document"].astype(str).isin(mine)].reset_index(drop=True)
 
 
+def file_state(path: Optional[Path]) -> Optional[tuple[int, int, int]]:
+    """``(inode, size, mtime_ns)`` of ``path``, ``None`` where there is no file: what tells whether another run
+    wrote it meanwhile (no clock is compared, so a network file system's own clock does not matter)."""
+    try:
+        found = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return None if found is None else (found.st_ino, found.st_size, found.st_mtime_ns)
+
+
+def refuse_written_meanwhile(option: str, path: Optional[Path], before) -> None:
+    """Refuse to replace ``path`` when another run wrote it since this one began (``before``: its
+    :func:`file_state` then): array jobs given one ``--out`` would each replace the others' parts, leaving one."""
+    from theme_assist.errors import InputError
+
+    if path is not None and file_state(path) != before:
+        raise InputError(f"{option} {path} was written by another run while this one ran (jobs of an array given "
+                         "the same file?): give each --shard its own (e.g. S_$SLURM_ARRAY_TASK_ID.csv); this run "
+                         "wrote nothing, and the texts it embedded are cached for the next")
+
+
 def suggest(
     codebook: Path = typer.Option(..., "--codebook", help="Codebook YAML."),
     input: Path = typer.Option(..., "--input", help="SEGMENTS.csv (segment_id, text; optional document, speaker) "
@@ -107,6 +128,7 @@ def suggest(
                   tables=("--out", "--segments-out"))  # fail before the work, not after it
     if save_model:
         refuse_replacing_other_files(save_model)
+    before = {"--out": file_state(out), "--segments-out": file_state(segments_out)}
     part = parse_shard(shard) if shard is not None else None
     book = load_codebook(codebook)
     with skipped_as_unsupported() as skipped:
@@ -146,6 +168,8 @@ def suggest(
         suggester.save(save_model)  # with a fine-tuned embedding model, in its encoder/
     console.print(f"suggesting for {len(segments)} segments…")
     suggestions = suggester.suggest(segments, top_k=top_k)
+    for option, path in (("--out", out), ("--segments-out", segments_out)):
+        refuse_written_meanwhile(option, path, before[option])
     if segments_out:
         write_table(segments, segments_out)
     # last: a job stopped before the end leaves no new --out, the file scripts check
