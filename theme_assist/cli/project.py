@@ -133,7 +133,8 @@ def export(
             console.print(f"[green]✓[/] codebook version {version} → {escape(str(codebook))}")
         if qdpx:
             exported = export_qdpx(store, qdpx, trail)
-            console.print(f"[green]✓[/] {escape(str(qdpx))}: " + ", ".join(f"{v} {k}" for k, v in exported.counts.items()))
+            counts = ", ".join(f"{v} {k}" for k, v in exported.counts.items())
+            console.print(f"[green]✓[/] {escape(str(qdpx))}: {counts}")
 
 
 @project_app.command("codebook")

@@ -437,7 +437,8 @@ class ProjectStore:
         with self.transaction() as db:
             latest = db.execute("SELECT version, content_hash FROM codebook_versions "
                                 "ORDER BY version DESC LIMIT 1").fetchone()
-            if latest and latest["content_hash"] == content_hash and code_map == self._code_map_of(db, latest["version"]):
+            if (latest and latest["content_hash"] == content_hash
+                    and code_map == self._code_map_of(db, latest["version"])):
                 return latest["version"]  # the same revision again (a repeated command): stored already
             if code_map:
                 if not latest:
