@@ -117,23 +117,28 @@ def test_a_folder_output_that_is_a_file_is_refused_before_any_work(tmp_path, cap
 
 def test_an_output_in_a_folder_that_cannot_be_written_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
     """A read-only folder (simulated: the tests may run as root, whom permissions do not stop) was found only when
-    the output was written, after the embedding and fitting."""
-    import os
-
-    import theme_assist.inputs as inputs_module
+    the output was written, after the embedding and fitting; a folder output (--save-model) too."""
+    import tempfile
 
     read_only = tmp_path / "archive"
     read_only.mkdir()
-    access = os.access
-    monkeypatch.setattr(inputs_module.os, "access", lambda path, mode: Path(path) != read_only and access(path, mode))
+    mkstemp = tempfile.mkstemp
+
+    def refused_there(*args, **kwargs):  # as a read-only folder answers the probe file
+        if Path(kwargs.get("dir", "")) == read_only:
+            raise PermissionError(13, "Permission denied", str(read_only))
+        return mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused_there)
     monkeypatch.setattr("theme_assist.suggest.CodeSuggester.fit", lambda *a, **k: pytest.fail("work began"))
     segments = tmp_path / "segments.csv"
     pd.DataFrame({"segment_id": ["s1"], "text": ["We listen to each other."]}).to_csv(segments, index=False)
     code, err = run(capsys, "suggest", "--codebook", packaged_codebook("upsides"), "--input", segments,
                     "--out", read_only / "o.csv")
-    assert code == 2 and f"--out {read_only / 'o.csv'}: its folder {read_only} is not writable" in err
-    with pytest.raises(InputError, match="--save-model .* is not writable"):
+    assert code == 2 and f"--out {read_only / 'o.csv'}: its folder {read_only} cannot be written to" in err
+    with pytest.raises(InputError, match="--save-model .* cannot be written to"):
         check_outputs({"--save-model": read_only / "model"}, {}, folders=("--save-model",))
+    assert list(read_only.iterdir()) == []
 
 
 def test_output_paths_holding_brackets_are_printed_as_written(tmp_path, capsys):

@@ -248,14 +248,14 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise InputError(f"{name} {path}: cannot create its folder ({error.strerror or error})") from None
-        if name not in folders:
-            _check_writable(name, path, target)
+        _check_writable(name, path, target)
 
 
 def _check_writable(name: str, path: str | Path, target: Path) -> None:
-    """Refuse, before the work, a file output whose folder takes no new file (read-only, not one's own): it is
-    written beside its target and renamed over it (:func:`~theme_assist.refi.atomic.atomic_file`), so an existing
-    writable file there does not suffice. A probe is made and removed, as root's permissions ignore mode bits."""
+    """Refuse, before the work, an output whose folder takes no new file (read-only, not one's own): a file or
+    folder output is written beside its target and renamed over it (:func:`~theme_assist.refi.atomic.atomic_file`),
+    so an existing writable file there does not suffice. A probe is made and removed, as root's permissions ignore
+    mode bits."""
     import tempfile
 
     try:  # the name atomic_file gives its partial copies, so that one a killed run leaves is cleared as theirs are
