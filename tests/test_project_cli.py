@@ -970,6 +970,27 @@ def test_init_and_info_say_the_counts_in_one_line_that_keeps_brackets(tmp_path, 
     assert len(made) == 2
 
 
+def test_info_counts_the_codings_export_writes(tmp_path, capsys):
+    """project info counted the imported codings only: after a coder accepted suggestions on the review page it
+    said as many human codings as before, while project export --codings wrote more."""
+    from theme_assist.project.store import DecisionRequest
+    from theme_assist.project.testing import make_project
+
+    project = tmp_path / "p.taproj"
+    with make_project(project) as store:
+        segments, suggestions = store.segments(), store.suggestions()
+        store.add_codings(pd.DataFrame({"segment_id": segments["segment_id"][:2], "code": "work", "coder": "ana"}),
+                          source="coded.csv")
+        firsts = suggestions[(suggestions["rank"] == 1) & ~suggestions["segment_id"].isin(segments["segment_id"][:2])]
+        store.record_decisions([DecisionRequest(row.segment_id, "accept", row.code, "ana", suggestion_id=int(row.id))
+                                for row in firsts.head(3).itertuples()])
+    assert run("project", "export", str(project), "--codings", str(tmp_path / "codings.csv")) == 0
+    assert len(pd.read_csv(tmp_path / "codings.csv")) == 5
+    capsys.readouterr()
+    assert run("project", "info", str(project)) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith(", 5 human codings (3 from review decisions)")
+
+
 def test_a_zero_shot_run_is_not_said_to_be_trained(tmp_path, capsys):
     """A project without codings is suggested for from the codebook alone: the run was said to be 'zero-shot …,
     trained on 0 coded segments'."""

@@ -250,10 +250,16 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
 
 
 def _counts_line(store, name: str, codebook: str) -> str:
-    """``NAME: N documents, N segments, CODEBOOK, N human codings``: what ``project init`` says it made and ``project
-    info`` starts with (plain text, not markup: a codebook's name or a path may hold brackets)."""
+    """``NAME: N documents, N segments, CODEBOOK, N human codings (N from review decisions)``: what ``project init``
+    says it made and ``project info`` starts with (plain text, not markup: a codebook's name or a path may hold
+    brackets). The codings are those ``project export --codings`` writes: imported ones a coder's decisions took
+    away are not counted, the codes decisions gave are."""
+    from theme_assist.project.audit import coding_counts
+
+    codings, from_review = coding_counts(store)
     return (f"{name}: {counted(len(store.documents()), 'document')}, {counted(len(store.segments()), 'segment')}, "
-            f"{codebook}, {counted(len(store.codings()), 'human coding')}")
+            f"{codebook}, {counted(codings, 'human coding')}"
+            + (f" ({from_review} from review decisions)" if from_review else ""))
 
 
 def _made_from(store) -> dict[str, str]:

@@ -191,10 +191,30 @@ def current_codings(store: ProjectStore) -> pd.DataFrame:
     reviewed_by = pd.MultiIndex.from_frame(state[["segment_id", "coder"]])
     state = state.explode("codes").dropna(subset=["codes"])
     reviewed = pd.DataFrame({"segment_id": state["segment_id"], "code": state["codes"], "coder": state["coder"]})
-    codings = codings.assign(coder=codings["coder"].where(codings["coder"] != "", codings["source"]))
-    codings = codings[["segment_id", "code", "coder"]]
+    codings = _imported_codings(codings)
     imported = codings[~pd.MultiIndex.from_frame(codings[["segment_id", "coder"]]).isin(reviewed_by)]
     return pd.concat([imported, reviewed], ignore_index=True).drop_duplicates().reset_index(drop=True)
+
+
+def coding_counts(store: ProjectStore) -> tuple[int, int]:
+    """How many codings :func:`current_codings` (``project export --codings``) holds, and how many of them no
+    imported coding holds: the codes review decisions gave (accepted, replaced by, added).
+
+    Returns
+    -------
+    tuple of int
+        ``(current, from_review)``.
+    """
+    current = current_codings(store)
+    imported = pd.MultiIndex.from_frame(_imported_codings(store.codings()))
+    from_review = ~pd.MultiIndex.from_frame(current[["segment_id", "code", "coder"]]).isin(imported)
+    return len(current), int(from_review.sum())
+
+
+def _imported_codings(codings: pd.DataFrame) -> pd.DataFrame:
+    """``segment_id``, ``code``, ``coder`` of imported codings, those without a coder named by their source."""
+    codings = codings.assign(coder=codings["coder"].where(codings["coder"] != "", codings["source"]))
+    return codings[["segment_id", "code", "coder"]]
 
 
 def machine_before_review(store: ProjectStore) -> pd.DataFrame:
