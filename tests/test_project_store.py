@@ -58,11 +58,15 @@ def test_a_project_from_a_newer_version_is_refused(tmp_path, store):
         ProjectStore(store.path)
 
 
-@pytest.mark.parametrize("content", [b"not a database at all" * 100, None])
+@pytest.mark.parametrize("content", [b"not a database at all" * 100, None, "VACUUM"])
 def test_other_files_are_refused_in_one_line(tmp_path, content):
+    """An SQLite database without tables ("VACUUM": made by another program and left empty) was silently made a
+    project by any command that opens one; only ``project init`` makes a project."""
     path = tmp_path / "other.db"
     if content is None:
         sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.commit()
+    elif isinstance(content, str):
+        sqlite3.connect(path).execute(content).connection.close()
     else:
         path.write_bytes(content)
     before = path.read_bytes()

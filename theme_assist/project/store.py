@@ -42,7 +42,7 @@ from theme_assist.codebook import Codebook, case_key, dump_codebook, parse_codeb
 from theme_assist.documents import SEGMENT_COLUMNS, Document
 from theme_assist.errors import InputError, listed
 from theme_assist.filesystems import journal_mode, set_journal_mode
-from theme_assist.project.schema import another_database, migrate
+from theme_assist.project.schema import another_database, migrate, schema_version
 
 ACTIONS = ("accept", "reject", "replace", "add")
 """What a coder can decide about a segment; ``undo`` decisions are made by :meth:`ProjectStore.undo_last`."""
@@ -180,6 +180,9 @@ class ProjectStore:
             problem = probe.execute("PRAGMA quick_check(1)").fetchone()[0]
             if problem == "ok" and another_database(probe):  # before the switch to WAL rewrites its header
                 raise InputError(f"{self.path} is an SQLite database but not a theme_assist project")
+            if problem == "ok" and schema_version(probe) == 0:  # no table at all: migrating would make it a project
+                raise InputError(f"{self.path} is an SQLite database without tables, not a theme_assist project "
+                                 "(yet): only `theme-assist project init` makes one, as a new file")
             if problem == "ok" and probe.execute("PRAGMA user_version").fetchone()[0] > 0:
                 tables = probe.execute("SELECT count(*) FROM sqlite_master WHERE name = 'project_info'")
                 problem = "ok" if tables.fetchone()[0] else "its tables are missing"
