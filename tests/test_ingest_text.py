@@ -270,6 +270,24 @@ def test_text_without_labels_becomes_paragraph_turns(tmp_path):
     assert turns == [("", "", "First paragraph,\nstill first."), ("", "", "Second paragraph.")]
 
 
+@pytest.mark.parametrize("text, warned", [
+    ("".join(f"This is what I said {i}.\n" for i in range(8)), True),  # one utterance per line, no label
+    ("Yes.\nNo.\nMaybe.\nSure.\n\nYes.\n", True),
+    ("Yes.\nNo.\n\nMaybe.\n", False),  # only two lines read on into the next: not a few
+    ("A paragraph of prose that was\nhard wrapped by an editor. So\nits lines end mid sentence.\nAnd it\ngoes on "
+     "for\na while. To the end.\n", False),
+    ("".join(f"Anna: This is what I said {i}.\nmore of it.\n" for i in range(8)), False),
+])
+def test_lines_without_labels_read_as_one_turn_are_warned_of_once(tmp_path, caplog, text, warned):
+    """A text without speaker labels, one utterance per line, became a turn per paragraph cut into segments of
+    --max-chars that mixed utterances, without a word said."""
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        turns_of(tmp_path, text)
+    said = [record.getMessage() for record in caplog.records if "no speaker labels" in record.getMessage()]
+    assert len(said) == warned
+    assert not warned or "--unit sentence" in said[0]
+
+
 def test_text_before_the_first_label_is_a_turn_without_speaker(tmp_path):
     _, turns = turns_of(tmp_path, "Focus group three\nAnna: hello\nAnna: again\n")
     assert turns == [("", "", "Focus group three"), ("Anna", "", "hello"), ("Anna", "", "again")]

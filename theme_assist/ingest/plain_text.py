@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
-from theme_assist.documents import Document
+from theme_assist.documents import Document, Turn
 from theme_assist.ingest.decoding import read_text
 from theme_assist.ingest.registry import NotATranscript, readers
 from theme_assist.ingest.speakers import parse_turns
+
+logger = logging.getLogger(__name__)
+
+_SENTENCE_END_BEFORE_BREAK = re.compile(r"[.?!…][\"'”’)\]]*[ \t]*\n")
+MIN_MERGED_LINES = 3
+"""Lines that end a sentence and are read on into the next line, from which a text without speaker labels is said
+to be one utterance per line (:func:`_warn_of_merged_utterances`)."""
 
 
 def document_from_text(path: Path, text: str) -> Document:
@@ -22,7 +31,26 @@ def document_from_text(path: Path, text: str) -> Document:
     if not turns:
         raise NotATranscript(f"{path} has no transcript text (no words after its # header lines, speaker labels "
                               "or timestamps)")
+    _warn_of_merged_utterances(path, text, turns)
     return Document(id=path.stem, text=text, turns=turns, source=str(path))
+
+
+def _warn_of_merged_utterances(path: Path, text: str, turns: list[Turn]) -> None:
+    """Warn, once for the file, when a text without speaker labels or timestamps looks like one utterance per line:
+    its turns are then its paragraphs, and a segment (cut at ``--max-chars``) holds several utterances.
+
+    It looks so when at least :data:`MIN_MERGED_LINES` of the line breaks inside its turns, and at least half of
+    them, follow a line that ends a sentence (the lines of hard-wrapped prose mostly end mid-sentence)."""
+    if any(turn.speaker or turn.timestamp for turn in turns):
+        return
+    inside = [text[turn.start:turn.end] for turn in turns]
+    breaks = sum(said.count("\n") for said in inside)
+    merged = sum(len(_SENTENCE_END_BEFORE_BREAK.findall(said)) for said in inside)
+    if merged >= MIN_MERGED_LINES and 2 * merged >= breaks:
+        logger.warning("%s: no speaker labels found, so its %d lines are read as %d turn(s), one per paragraph: "
+                       "with --unit turn (the default) a segment holds several lines, cut at --max-chars; give --unit "
+                       "sentence for a segment per sentence, or label the speakers (`Name: text`)",
+                       path, breaks + len(turns), len(turns))
 
 
 @readers.register(".txt")
