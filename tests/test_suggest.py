@@ -330,6 +330,10 @@ def test_bad_training_data_is_refused(exclusive_book, embedder):
         with pytest.raises(InputError, match=f"code '{given}' in the coded data .*did you mean '{meant}'"):
             CodeSuggester(embedder=embedder).fit(CODED.assign(code=[given] + list(CODED["code"][1:])),
                                                  exclusive_book)
+    # a spreadsheet's cell of two codes is told to take a row per code, not only that it is no code
+    with pytest.raises(InputError, match="code 'family; Stigma' .*several codes in one cell: give each code a row"):
+        CodeSuggester(embedder=embedder).fit(CODED.assign(code=["family; Stigma"] + list(CODED["code"][1:])),
+                                             exclusive_book)
     doubled = pd.concat([CODED, CODED.iloc[[0]].assign(code="family")])
     with pytest.raises(InputError, match="exclusive .* segment 's0' has 2 codes"):
         CodeSuggester(embedder=embedder).fit(doubled, exclusive_book)

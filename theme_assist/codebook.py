@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import reprlib
 import warnings
 from dataclasses import dataclass, field
@@ -147,13 +148,19 @@ class Codebook:
 
     def hint(self, unknown: str) -> str:
         """A hint for a code that is not an id here: ``" (did you mean 'x'?)"`` when it is an id written in
-        another case, or a code's name; ``""`` otherwise."""
+        another case, or a code's name; several codes in one cell (``"a; b"``) are told to take a row each;
+        ``""`` otherwise."""
         folded = case_key(str(unknown).strip())
         for field in ("id", "name"):
             matches = [code.id for code in self.all_codes if case_key(getattr(code, field)) == folded]
             if len(matches) == 1:
                 how = "codes are named by id" if field == "name" else "ids are matched as written"
                 return f" (did you mean {matches[0]!r}? {how})"
+        parts = [part.strip() for part in re.split(r"[;,|\n]", str(unknown)) if part.strip()]
+        known = {case_key(code.id) for code in self.all_codes} | {case_key(code.name) for code in self.all_codes}
+        if len(parts) > 1 and all(case_key(part) in known for part in parts):
+            return (" (several codes in one cell: give each code a row of its own, with the segment's segment_id, "
+                    "where the codebook allows several codes per segment)")
         return ""
 
     def parent_of(self) -> dict[str, str | None]:
