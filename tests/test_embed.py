@@ -1,6 +1,7 @@
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -105,6 +106,33 @@ def test_a_cache_that_cannot_be_used_is_one_line_saying_what_to_do(tmp_path, dam
                                          "THEME_ASSIST_CACHE"):
         Embedder(cache_dir=tmp_path).encode(["I felt listened to for the first time."])
 
+
+
+def test_a_filled_cache_in_a_read_only_folder_is_not_called_damaged(tmp_path, monkeypatch):
+    """A cache shared read-only (SQLite cannot make its journal beside it) was refused with 'delete it', as if
+    damaged; deleting a team's filled cache would not have helped."""
+    import sqlite3
+    import tempfile
+
+    import theme_assist.embed
+
+    Embedder(cache_dir=tmp_path).encode(["I felt listened to for the first time."])
+    mkstemp = tempfile.mkstemp
+
+    def refused_here(*args, **kwargs):  # as a read-only folder answers (root ignores mode bits: simulated)
+        if Path(kwargs.get("dir", "")) == tmp_path:
+            raise PermissionError(13, "Permission denied", str(tmp_path))
+        return mkstemp(*args, **kwargs)
+
+    def unable(*args, **kwargs):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused_here)
+    monkeypatch.setattr(theme_assist.embed.sqlite3, "connect", unable)
+    with pytest.raises(InputError, match=r"^the embedding cache .* cannot be written .*set THEME_ASSIST_CACHE to a "
+                                         "folder you can write to, copying the cache there") as refused:
+        Embedder(cache_dir=tmp_path).encode(["Something new."])
+    assert "delete it" not in str(refused.value)
 
 
 @pytest.mark.parametrize("where", ["a file", "a read-only folder"])

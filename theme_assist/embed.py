@@ -32,7 +32,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from theme_assist.errors import InputError
-from theme_assist.filesystems import journal_mode, set_journal_mode
+from theme_assist.filesystems import journal_mode, refusal_to_write_in, set_journal_mode
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +173,10 @@ class EmbeddingCache:
             if not self.path.exists():  # a read-only folder: there is no file to delete
                 raise InputError(f"the embedding cache {self.path} cannot be created ({exc}): set THEME_ASSIST_CACHE "
                                  "to a folder you can write to") from None
+            if refusal_to_write_in(self.path.parent):  # a read-only folder: the cache is fine, deleting it no help
+                raise InputError(f"the embedding cache {self.path} cannot be written ({exc}; SQLite also writes "
+                                 "files beside it): set THEME_ASSIST_CACHE to a folder you can write to, copying the "
+                                 "cache there to keep its vectors") from None
             raise InputError(f"the embedding cache {self.path} cannot be used ({exc}): delete it (it holds vectors "
                              "only, made again when needed) or set THEME_ASSIST_CACHE to another folder") from None
         finally:

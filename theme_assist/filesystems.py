@@ -78,3 +78,19 @@ def set_journal_mode(connection, mode: str) -> None:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def refusal_to_write_in(folder: str | Path, prefix: str = ".probe.") -> OSError | None:
+    """The error making a file in ``folder`` meets (a read-only folder or mount, one not one's own), ``None`` where
+    a file can be made: tried with a probe file ``PREFIX*.part``, made and removed, as root's permissions ignore
+    mode bits."""
+    import os
+    import tempfile
+
+    try:
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".part")
+    except OSError as error:
+        return error
+    os.close(handle)
+    Path(probe).unlink(missing_ok=True)
+    return None

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from theme_assist.errors import InputError, listed
+from theme_assist.filesystems import refusal_to_write_in
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
 TABLE_OUTPUT_SUFFIXES = {".csv", ".tsv"}
@@ -254,17 +255,12 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
 def _check_writable(name: str, path: str | Path, target: Path) -> None:
     """Refuse, before the work, an output whose folder takes no new file (read-only, not one's own): a file or
     folder output is written beside its target and renamed over it (:func:`~theme_assist.refi.atomic.atomic_file`),
-    so an existing writable file there does not suffice. A probe is made and removed, as root's permissions ignore
-    mode bits."""
-    import tempfile
-
-    try:  # the name atomic_file gives its partial copies, so that one a killed run leaves is cleared as theirs are
-        handle, probe = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    except OSError as error:
+    so an existing writable file there does not suffice."""
+    # the probe is named as atomic_file names its partial copies, so that one a killed run leaves is cleared as theirs
+    error = refusal_to_write_in(target.parent, prefix=f".{target.name}.")
+    if error:
         raise InputError(f"{name} {path}: its folder {target.parent} cannot be written to "
-                         f"({error.strerror or error})") from None
-    os.close(handle)
-    Path(probe).unlink(missing_ok=True)
+                         f"({error.strerror or error})")
 
 
 def _same_file(first: Path, second: Path) -> bool:
