@@ -281,6 +281,22 @@ def test_units_a_coder_has_no_row_for_in_a_multi_label_file_are_named(capsys, tm
     assert json.loads(out)["masi_alpha"]["n_units"] == 3  # unit 2 counts, bob's rating the empty set
     path.write_text("unit,coder,code\n1,ann,a\n1,ann,b\n1,bob,a\n2,ann,a\n2,bob,\n")
     assert run(capsys, path, "-m", "alpha")[2] == ""
+    # a project export has no row where a coder left a segment without a code: its advice is not a row of its own
+    path.write_text("segment_id,code,coder,segmentation\nd:1,a,ann,t\nd:1,b,ann,t\nd:1,a,bob,t\nd:2,a,ann,t\n")
+    err = run(capsys, path, "-m", "alpha")[2]
+    assert "a project export has no row where a coder left a segment without a code" in err
+    assert "(bob: 1 of 2 units)" in err and "a row with an empty code" not in err
+
+
+def test_a_long_files_coder_without_a_single_code_is_left_out_as_a_wide_files_is(capsys, tmp_path):
+    """A sheet made out unit by coder for a coder yet to start: counted as a third coder, all missing, it took
+    Cohen's kappa away ('defined for two coders; the table has 3'), where the same wide file left the coder out."""
+    path = tmp_path / "long.csv"
+    path.write_text("unit,coder,code\n1,ann,a\n1,bob,a\n2,ann,b\n2,bob,a\n3,ann,b\n3,bob,b\n1,cy,\n2,cy,\n3,cy,\n")
+    code, out, err = run(capsys, path, "-m", "cohen", "--format", "json")
+    assert code in (0, None), err
+    assert "the coder(s) cy gave no code and are left out" in err
+    assert round(json.loads(out)["cohen"]["value"], 3) == 0.4
 
 
 def test_a_segments_tables_own_columns_are_not_coders(capsys, tmp_path):

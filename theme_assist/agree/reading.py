@@ -148,14 +148,15 @@ def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | Span
         return _span_codings(frame[[lowered[name] for name in SPAN_COLUMNS]].set_axis(list(SPAN_COLUMNS), axis=1),
                              path, min_coders)
     # the segmentation a table's segment ids come from (kept when a project export is pivoted wide) is no rating
-    frame = frame.drop(columns=[column for column in frame.columns if column.lower() == SEGMENTATION_COLUMN])
+    tagged = [column for column in frame.columns if column.lower() == SEGMENTATION_COLUMN]
+    frame = frame.drop(columns=tagged)
     if {"coder", "code"} <= {column.lower() for column in frame.columns}:  # long format
         names = {column: "unit" if column.lower() in UNIT_ALIASES else column.lower() for column in frame.columns}
         if sorted(names.values()) != sorted(LONG_COLUMNS):
             raise InputError(f"{path} looks like a long ratings file (it has 'coder' and 'code' columns), which has "
                              "exactly the columns unit (or segment_id), coder, code; it has "
                              f"{', '.join(frame.columns)}")
-        return _long(frame.rename(columns=names), path, min_coders)
+        return _long(frame.rename(columns=names), path, min_coders, exported=bool(tagged))
     return _wide(frame, path, min_coders)
 
 
@@ -247,7 +248,9 @@ def _without_unrated_coders(frame: pd.DataFrame, path: str | Path) -> pd.DataFra
     return frame.drop(columns=unrated)
 
 
-def _long(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile:
+def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool = False) -> RatingsFile:
+    """Ratings of a long file; ``exported``: written by ``project export --codings`` (it has a segmentation
+    column), whose coders have no row for a segment they left without a code."""
     if (frame["unit"] == "").any() or (frame["coder"] == "").any():
         line = int(np.flatnonzero(((frame["unit"] == "") | (frame["coder"] == "")).to_numpy())[0]) + 2
         raise InputError(f"line {line} of {path} has a blank unit or coder")
@@ -260,25 +263,46 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
     frame = frame.assign(code=_one_text_per_number(frame["code"]))
     coded = frame[frame["code"] != ""]
     multi_label = bool(coded.drop_duplicates().duplicated(["unit", "coder"]).any())
+    if not multi_label:  # there an empty code is a missing rating; in multi-label files, a unit read, no code
+        frame = _without_coders_of_no_code(frame, path)
     ratings = ratings_from_codings(frame, unit="unit", multi_label=multi_label)
     if not multi_label:
         ratings = _as_numbers_if_all_numeric(ratings)
     else:
-        _warn_units_without_rows(frame, ratings.index, path)
+        _warn_units_without_rows(frame, ratings.index, path, exported)
     return RatingsFile(ratings, codings=frame, multi_label=multi_label)
 
 
-def _warn_units_without_rows(frame: pd.DataFrame, units: pd.Index, path: str | Path) -> None:
+def _without_coders_of_no_code(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+    """The rows of a single-label file less those of coders whose every row has an empty code (a sheet made out for
+    a coder yet to start), with a warning, as :func:`_without_unrated_coders` leaves such a coder of a wide file
+    out."""
+    coded = frame.loc[frame["code"] != "", "coder"].unique()
+    unrated = [coder for coder in frame["coder"].unique() if coder not in set(coded)]
+    if unrated and len(unrated) < frame["coder"].nunique():
+        logger.warning("%s: the coder(s) %s gave no code and are left out", path, ", ".join(map(str, unrated)))
+        frame = frame[frame["coder"].isin(coded)]
+    return frame
+
+
+def _warn_units_without_rows(frame: pd.DataFrame, units: pd.Index, path: str | Path, exported: bool) -> None:
     """Name the coders without a row for some unit of a multi-label file: those units count as coded with no
-    code (the empty set), where in a single-label file they would be missing ratings; the figures differ."""
+    code (the empty set), where in a single-label file they would be missing ratings; the figures differ. In a
+    project export a coder has no row for a segment left without a code, read or not: said so, the advice for a
+    file written by hand (an empty code's row) being of no use there."""
     rows = frame.groupby("coder")["unit"].nunique()
     lacking = rows[rows < len(units)]
-    if len(lacking):
-        logger.warning("%s: multi-label ratings take every coder to have coded every unit: a unit without a row of "
-                       "a coder counts as given no code (the empty set), not as a missing rating; a row with an empty "
-                       "code says a coder read a unit (%s)", path,
-                       "; ".join(f"{coder}: {len(units) - count} of {len(units)} units" for coder, count in
-                                 lacking.items()))
+    if not len(lacking):
+        return
+    counts = "; ".join(f"{coder}: {len(units) - count} of {len(units)} units" for coder, count in lacking.items())
+    if exported:
+        logger.warning("%s: multi-label ratings count a unit without a row of a coder as given no code (the empty "
+                       "set); a project export has no row where a coder left a segment without a code, nor where a "
+                       "coder never came to it: compare coders on the segments both reviewed (%s)", path, counts)
+        return
+    logger.warning("%s: multi-label ratings take every coder to have coded every unit: a unit without a row of a "
+                   "coder counts as given no code (the empty set), not as a missing rating; a row with an empty "
+                   "code says a coder read a unit (%s)", path, counts)
 
 
 def _span_codings(frame: pd.DataFrame, path: str | Path, min_coders: int) -> SpanCodings:
