@@ -351,6 +351,14 @@ def test_lines_named_are_the_files_after_rows_left_out(tmp_path, own_data, caplo
     double.to_csv(tmp_path / "double.csv", index=False)  # ben's rows follow ana's
     with pytest.raises(InputError, match=rf"1 row\(s\) without a document \(line {len(table) + 8}\)"):
         coded_benchmark(tmp_path / "double.csv", codebook, coder="ben")
+    # one coder's report names that coder's rows left out, not another's (ben's code without text is not ana's)
+    table.loc[6, "document"] = "restored"
+    ben = table.assign(coder="ben")
+    ben.loc[2, "text"] = ""
+    pd.concat([table.assign(coder="ana"), ben], ignore_index=True).to_csv(tmp_path / "double.csv", index=False)
+    assert coded_benchmark(tmp_path / "double.csv", codebook, coder="ana").notes == []
+    assert coded_benchmark(tmp_path / "double.csv", codebook, coder="ben").notes == [
+        f"1 row(s) with a code but no text left out (line {len(table) + 4})"]
 
 
 def test_a_spreadsheets_empty_rows_are_spacing(tmp_path, own_data):

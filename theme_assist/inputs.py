@@ -131,6 +131,8 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     frame = frame[~spacing]
     frame = human_codings(frame, f"coded segments {path}")
     frame["code"] = frame["code"].str.strip()  # "other " is the code "other"
+    if coder is not None:  # first: the rows left out below are then that coder's, as a report names them
+        frame = rows_of_coder(frame, coder, path)
     textless = (frame["text"].str.strip() == "") & (frame["code"] != "")
     if textless.any():
         said = f"{int(textless.sum())} row(s) with a code but no text left out ({lines_of(textless)})"
@@ -138,9 +140,7 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
         if left_out is not None:
             left_out.append(said)
         frame = frame[~textless]
-    if coder is not None:
-        frame = rows_of_coder(frame, coder, path)
-    elif numbered and coded_by_several(frame):
+    if coder is None and numbered and coded_by_several(frame):
         # each row would be a segment of its own: learnt once per coder and, where they disagree, with every
         # coder's code as right
         coders = coders_of(frame)
