@@ -278,6 +278,26 @@ def test_a_cue_timing_webvtt_py_does_not_read_is_refused(tmp_path, name, timing)
         read_documents(path)
 
 
+@pytest.mark.parametrize("name, block", [
+    ("identifier.vtt", "00:00:05.000 00:00:09.000\n00:00:05.000 --> 00:00:09.000\nBen: an identifier of two times.\n"),
+    ("note.vtt", "NOTE\n00:10.000 - 00:20.000 was cut from the recording\n"),
+    ("text.vtt", "00:00:05.000 --> 00:00:09.000\nBen: my laps were\n1:23.456 / 1:24.001 that day.\n"),
+    ("tight.vtt", "00:00:05.000-->00:00:09.000\nBen: no spaces round the arrow.\n"),
+    ("short.vtt", "0:0:05.5 --> 0:0:09.25\nBen: short fields.\n"),
+    ("text.srt", "2\n00:00:05,000 --> 00:00:09,000\nBen: my laps were\n1:23,456 / 1:24,001 that day.\n"),
+    ("short.srt", "2\n0:0:5,50 --> 0:0:9,25\nBen: short fields.\n"),
+])
+def test_timings_and_lines_of_two_times_webvtt_py_reads_are_not_refused(tmp_path, name, block):
+    """Two times on a line were taken for a mistyped timing anywhere (an identifier, a note, a cue's text), and
+    timings webvtt-py reads (no spaces round the arrow, short fields) were refused: whole files were lost."""
+    path = tmp_path / name
+    first = "00:00:01.000 --> 00:00:04.000" if name.endswith(".vtt") else "1\n00:00:01,000 --> 00:00:04,000"
+    path.write_text(("WEBVTT\n\n" if name.endswith(".vtt") else "") + f"{first}\nAnna: hello there.\n\n{block}")
+    (document,) = read_documents(path)
+    assert "hello there." in document.text
+    assert name.startswith("note") or any(turn.speaker == "Ben" for turn in document.turns)  # its cue is read
+
+
 def test_csv_with_document_column_gives_one_document_per_value_in_order(tmp_path):
     table = pd.DataFrame(
         {

@@ -50,23 +50,28 @@ def _read_captions(path: Path, subtitle_format: str) -> Document:
     return document
 
 
-_TIMESTAMPS = {"vtt": r"(?:\d+:)?[0-5]?\d:[0-5]\d\.\d{3}", "srt": r"\d+:\d{1,2}:\d{2}[.,]\d{3}"}
-"""A cue time as webvtt-py reads it: a WebVTT one with a full stop and minutes and seconds below 60 (it drops
-``00:00:03,000`` and ``00:99:01.000`` cues); SubRip's with hours (``00:03,000`` is read as text) and either mark."""
-_TIMINGS = {name: re.compile(rf"^\s*{stamp}\s+-->\s+{stamp}(?:\s.*)?$") for name, stamp in _TIMESTAMPS.items()}
+_TIMESTAMPS = {"vtt": r"(?:\d+:)?[0-5]?\d:[0-5]?\d\.\d{1,3}", "srt": r"\d+:\d{1,2}:\d{1,2}[.,]\d+"}
+"""A cue time as webvtt-py reads it (its own patterns): a WebVTT one with a full stop, and minutes and seconds
+below 60 (it drops ``00:00:03,000`` and ``00:99:01.000`` cues); SubRip's with hours (``00:03,000`` is read as text)
+and either mark."""
+_TIMINGS = {name: re.compile(rf"^\s*{stamp}\s*-->\s*{stamp}(?:\s.*)?$") for name, stamp in _TIMESTAMPS.items()}
 _TIMING_LIKE = re.compile(r"^\s*(?:\d+:)?\d+:\d+[.,]\d+\W+(?:\d+:)?\d+:\d+[.,]\d+")
-"""Two times on a line, as a cue timing line with a mistyped arrow has them (``00:00:03,000 -> 00:00:04,000``):
-webvtt-py reads it, and the cue, as the previous cue's text."""
+"""Two times on the line after a SubRip cue's number, as a timing line with a mistyped arrow has them
+(``00:00:03,000 -> 00:00:04,000``): webvtt-py reads it, and the cue, as the previous cue's text. Elsewhere (a
+WebVTT cue identifier or note, a cue's text) two times are no timing."""
 _EXPECTED_TIMING = {"vtt": "00:00:01.000 --> 00:00:04.000", "srt": "00:00:01,000 --> 00:00:04,000"}
 
 
 def _refuse_malformed_timings(path: Path, text: str, subtitle_format: str) -> None:
     """Refuse a cue whose timing line is malformed: webvtt-py drops such a cue and its text without a word, or
     reads them into the cue before."""
+    previous = ""
     for number, line in enumerate(text.splitlines(), start=1):
-        if ("-->" in line or _TIMING_LIKE.match(line)) and not _TIMINGS[subtitle_format].match(line):
+        mistyped = subtitle_format == "srt" and previous.strip().isdigit() and _TIMING_LIKE.match(line)
+        if ("-->" in line or mistyped) and not _TIMINGS[subtitle_format].match(line):
             raise InputError(f"{path}, line {number}: malformed cue timing {line.strip()[:60]!r} (expected "
                              f"'{_EXPECTED_TIMING[subtitle_format]}'); its cue would be lost")
+        previous = line
 
 
 _DIALOGUE_DASH = re.compile(r"[ \t]*[-–—][ \t]+")
