@@ -139,6 +139,13 @@ def test_an_output_in_a_folder_that_cannot_be_written_is_refused_before_any_work
     with pytest.raises(InputError, match="--save-model .* cannot be written to"):
         check_outputs({"--save-model": read_only / "model"}, {}, folders=("--save-model",))
     assert list(read_only.iterdir()) == []
+    # a folder output that exists is written into (demo --out ., evaluate --out): tried inside, not its parent
+    mine = read_only / "mine"
+    mine.mkdir()
+    check_outputs({"--out": mine}, {}, folders=("--out",))
+    assert list(mine.iterdir()) == []
+    with pytest.raises(InputError, match=r"--out .*archive: it cannot be written to \(Permission denied\)"):
+        check_outputs({"--out": read_only}, {}, folders=("--out",))
 
 
 def test_output_paths_holding_brackets_are_printed_as_written(tmp_path, capsys):

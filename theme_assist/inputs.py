@@ -249,18 +249,20 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise InputError(f"{name} {path}: cannot create its folder ({error.strerror or error})") from None
-        _check_writable(name, path, target)
+        _check_writable(name, path, target, is_folder=name in folders)
 
 
-def _check_writable(name: str, path: str | Path, target: Path) -> None:
-    """Refuse, before the work, an output whose folder takes no new file (read-only, not one's own): a file or
-    folder output is written beside its target and renamed over it (:func:`~theme_assist.refi.atomic.atomic_file`),
-    so an existing writable file there does not suffice."""
+def _check_writable(name: str, path: str | Path, target: Path, is_folder: bool) -> None:
+    """Refuse, before the work, an output whose folder takes no new file (read-only, not one's own): a file output
+    is written beside its target and renamed over it (:func:`~theme_assist.refi.atomic.atomic_file`), so an existing
+    writable file there does not suffice. A folder output that exists is tried inside (``demo --out .`` writes into
+    the working folder, whose parent may well be read-only); one still to be made, where it will be made."""
+    folder = target if is_folder and target.is_dir() else target.parent
     # the probe is named as atomic_file names its partial copies, so that one a killed run leaves is cleared as theirs
-    error = refusal_to_write_in(target.parent, prefix=f".{target.name}.")
+    error = refusal_to_write_in(folder, prefix=f".{target.name}." if folder == target.parent else ".probe.")
     if error:
-        raise InputError(f"{name} {path}: its folder {target.parent} cannot be written to "
-                         f"({error.strerror or error})")
+        where = "it" if folder == target else f"its folder {folder}"
+        raise InputError(f"{name} {path}: {where} cannot be written to ({error.strerror or error})")
 
 
 def _same_file(first: Path, second: Path) -> bool:
