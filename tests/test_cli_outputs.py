@@ -14,6 +14,7 @@ from theme_assist.errors import InputError
 from theme_assist.inputs import check_outputs, write_table
 from theme_assist.project import ProjectStore
 from theme_assist.project.testing import make_project
+from theme_assist.refi.folder import PROJECT_JSON
 
 
 def run(capsys, *args):
@@ -162,13 +163,15 @@ def test_output_paths_holding_brackets_are_printed_as_written(tmp_path, capsys):
     for args in (["project", "export", project, "--codings", codings, "--codebook", codebook, "--qdpx", qdpx],
                  ["project", "backup", project, copy], ["import-qdpx", qdpx, "--out", folder / "[bold]imported"],
                  ["suggest", "--codebook", packaged_codebook("upsides"), "--input", segments,
-                  "--out", folder / "b]o.csv"]):
+                  "--out", folder / "b]o.csv"],
+                 ["export-qdpx", "--project", folder / "[bold]imported", "--out", folder / "b]again.qdpx"]):
         with pytest.raises(SystemExit) as exit_info:
             main([str(a) for a in args])
         assert exit_info.value.code == 0
     captured = capsys.readouterr()
     said = "".join((captured.out + captured.err).split())  # a table's title may fold
-    for path in (codings, codebook, qdpx, copy, folder / "[bold]imported", folder / "b]o.csv"):
+    for path in (codings, codebook, qdpx, copy, folder / "[bold]imported", folder / "b]o.csv",
+                 folder / "[bold]imported" / PROJECT_JSON, folder / "b]again.qdpx"):
         assert path.exists() and str(path) in said, path
 
 

@@ -496,7 +496,6 @@ def test_suggestions_are_written_last_so_a_job_stopped_before_the_segments_leave
     assert not out.exists()
 
 
-
 @pytest.mark.parametrize("option", ["--out", "--segments-out"])
 def test_an_output_folder_that_takes_no_file_is_refused_before_the_work(files, tmp_path, capsys, monkeypatch, option):
     """A read-only --out folder (a shared results folder, a job's wrong path) was found out only when the table
@@ -567,6 +566,34 @@ def test_an_output_another_run_wrote_meanwhile_is_not_replaced(files, tmp_path, 
     assert f"{option} {outputs[option]} was written by another run while this one ran" in " ".join(err.split())
     assert outputs[option].read_text() == "another job's part\n"
     assert not outputs["--segments-out" if option == "--out" else "--out"].exists()  # this run wrote nothing
+
+
+def test_an_old_output_removed_meanwhile_is_written_and_a_saved_model_is_said(files, tmp_path, capsys, monkeypatch):
+    """A user clearing yesterday's --out during a run was refused as 'written by another run'; and a refusal said
+    'this run wrote nothing' where --save-model had been written."""
+    import theme_assist.suggest
+
+    codebook, coded, segments = files
+    out, model = tmp_path / "out.csv", tmp_path / "model"
+    out.write_text("yesterday's results\n")
+    suggest = theme_assist.suggest.CodeSuggester.suggest
+
+    def meanwhile(change):
+        def suggesting(self, *args, **kwargs):
+            change()
+            return suggest(self, *args, **kwargs)
+        return suggesting
+
+    monkeypatch.setattr(theme_assist.suggest.CodeSuggester, "suggest", meanwhile(out.unlink))
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out", out], capsys)
+    assert code in (0, None), err
+    assert out.read_text().startswith("segment_id,")
+    monkeypatch.setattr(theme_assist.suggest.CodeSuggester, "suggest",
+                        meanwhile(lambda: out.write_text("another job's part\n")))
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out", out,
+                        "--save-model", model], capsys)
+    assert code == 2 and f"this run wrote only --save-model {model}," in " ".join(err.split())
+
 
 def per_site_transcripts(root: Path) -> Path:
     """transcripts/ as teams keep them: one folder per site, the same file names in each."""

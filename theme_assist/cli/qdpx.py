@@ -226,7 +226,8 @@ def export_qdpx(
     )
     console = message_console(stderr=False)
     if project is not None:
-        console.print(f"Guids and kept-aside items reused from {project / PROJECT_JSON}", highlight=False)
+        console.print(f"Guids and kept-aside items reused from {project / PROJECT_JSON}", highlight=False,
+                      markup=False)
     console.print(f"Wrote {result.path}: " + ", ".join(f"{n} {kind}" for kind, n in result.counts.items())
                   + skipped_note(skipped), highlight=False, markup=False)
     if segmented_here:

@@ -44,25 +44,29 @@ def shard_of(segments, shard: tuple[int, int]):
     return segments[segments["document"].astype(str).isin(mine)].reset_index(drop=True)
 
 
-def file_state(path: Optional[Path]) -> Optional[tuple[int, int, int]]:
-    """``(inode, size, mtime_ns)`` of ``path``, ``None`` where there is no file: what tells whether another run
-    wrote it meanwhile (no clock is compared, so a network file system's own clock does not matter)."""
+def file_state(path: Optional[Path]) -> Optional[tuple[int, int]]:
+    """``(size, mtime_ns)`` of ``path``, ``None`` where there is no file: what tells whether another run wrote it
+    meanwhile (no clock is compared, so a network file system's own clock does not matter; nor the inode, which
+    some file systems, FAT or CIFS without server inode numbers, change on their own)."""
     try:
         found = path.stat() if path is not None else None
     except OSError:
         return None
-    return None if found is None else (found.st_ino, found.st_size, found.st_mtime_ns)
+    return None if found is None else (found.st_size, found.st_mtime_ns)
 
 
-def refuse_written_meanwhile(option: str, path: Optional[Path], before) -> None:
+def refuse_written_meanwhile(option: str, path: Optional[Path], before, saved: Optional[Path] = None) -> None:
     """Refuse to replace ``path`` when another run wrote it since this one began (``before``: its
-    :func:`file_state` then): array jobs given one ``--out`` would each replace the others' parts, leaving one."""
+    :func:`file_state` then): array jobs given one ``--out`` would each replace the others' parts, leaving one. A
+    file removed meanwhile (a user clearing an old result) is no other run's; ``saved``: a --save-model written."""
     from theme_assist.errors import InputError
 
-    if path is not None and file_state(path) != before:
+    now = file_state(path) if path is not None else None
+    if path is not None and now is not None and now != before:
+        wrote = f"wrote only --save-model {saved}" if saved else "wrote nothing"
         raise InputError(f"{option} {path} was written by another run while this one ran (jobs of an array given "
-                         "the same file?): give each --shard its own (e.g. S_$SLURM_ARRAY_TASK_ID.csv); this run "
-                         "wrote nothing, and the texts it embedded are cached for the next")
+                         f"the same file?): give each job its own (e.g. S_$SLURM_ARRAY_TASK_ID.csv); this run {wrote}, "
+                         "and the texts it embedded are cached for the next")
 
 
 def suggest(
@@ -169,7 +173,7 @@ def suggest(
     console.print(f"suggesting for {len(segments)} segments…")
     suggestions = suggester.suggest(segments, top_k=top_k)
     for option, path in (("--out", out), ("--segments-out", segments_out)):
-        refuse_written_meanwhile(option, path, before[option])
+        refuse_written_meanwhile(option, path, before[option], saved=save_model)
     if segments_out:
         write_table(segments, segments_out)
     # last: a job stopped before the end leaves no new --out, the file scripts check
@@ -177,7 +181,8 @@ def suggest(
     abstained = int((suggestions.groupby("segment_id")["code"].first() == "").sum())
     console.print(
         f"[green]✓[/] {len(segments)} segments, {suggester.mode_} suggester on {len(suggester.classes_)} codes, "
-        f"{abstained} abstentions → {escape(str(out))} ({time.perf_counter() - started:.1f} s)" + escape(skipped_note(skipped))
+        f"{abstained} abstentions → {escape(str(out))} ({time.perf_counter() - started:.1f} s)"
+        + escape(skipped_note(skipped))
     )
 
 
