@@ -245,6 +245,10 @@ def test_cells_that_other_programs_write_for_missing_values_are_named(capsys, tm
     plain = tmp_path / "plain.csv"
     plain.write_text("unit,ann,bob\n1,a,a\n2,b,\n3,none of them,b\n")
     assert run(capsys, plain)[2] == ""
+    # 'NA' and 'na' are named once, as missing markers, not a second time as codes apart only by case
+    wide.write_text("unit,ann,bob\n1,NA,a\n2,a,na\n3,b,b\n")
+    err = run(capsys, wide)[2]
+    assert "read as the code(s) 'NA', 'na'" in err and "apart only by case" not in err
 
 
 

@@ -22,7 +22,8 @@ NETWORK_FILESYSTEMS = frozenset({
 })
 
 #: Seconds :func:`set_journal_mode` keeps trying to switch a file to the write-ahead log that other connections are
-#: switching at the same time (the jobs of an array started together on a new cache).
+#: switching at the same time (the jobs of an array started together on a new cache). A lock another connection
+#: keeps (an exclusive transaction) is so reported after this wait, not after the connection's own timeout.
 WAL_SWITCH_WAIT = 30.0
 
 

@@ -172,7 +172,7 @@ def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what:
     """Name the codes (or coders: ``what``) written apart only by case ("Hope", "hope"): they are different, and a
     coder who capitalised their codes would otherwise agree with nobody without a word (cells are already stripped)."""
     names = pd.Series(pd.unique(pd.Series(np.asarray(cells, dtype=object).ravel()).dropna().astype(str)))
-    names = names[names != ""]
+    names = names[(names != "") & ~names.str.lower().isin(MISSING_MARKERS)]  # those have a warning of their own
     variants = names.groupby(names.str.casefold()).agg(sorted)
     variants = variants[variants.str.len() > 1]
     if len(variants):

@@ -197,8 +197,9 @@ def _detect_encoding(data: bytes, path: Path) -> str:
 
 def _utf16_without_bom(data: bytes) -> str | None:
     """``"utf_16_le"`` or ``"utf_16_be"`` where ``data`` reads as UTF-16 text of ASCII, or of ASCII and one
-    alphabet (Cyrillic, Greek, Hebrew…): the high bytes of nearly all its code units are NUL or one other value;
-    None otherwise (binary data)."""
+    alphabet: the high bytes of nearly all its code units are NUL or one other value; None otherwise (binary data).
+    Only texts whose UTF-16 bytes are also valid UTF-8 come here (ASCII, Cyrillic, curly quotes); Greek, Hebrew or
+    Chinese in UTF-16 are not UTF-8 and charset-normalizer reads them."""
     if len(data) % 2:
         return None
     for encoding, high_bytes in (("utf_16_le", data[1::2]), ("utf_16_be", data[0::2])):
