@@ -101,6 +101,37 @@ def test_a_background_refit_the_user_can_fix_is_one_warning_line_not_a_traceback
     assert len(failures) == 1 and failures[0].exc_info is None and "does not exist" in failures[0].getMessage()
 
 
+class LateRequestLock:
+    """A refitter's lock that, once, starts a fit just after the worker's last look at it (its thread still alive),
+    as a decision coming in at that moment does."""
+
+    def __init__(self, refitter: BackgroundRefitter):
+        self.lock, self.refitter, self.fired = threading.Lock(), refitter, False
+
+    def __enter__(self):
+        self.lock.acquire()
+
+    def __exit__(self, *exc):
+        self.lock.release()
+        if threading.current_thread().name == "theme-assist-refit" and not self.fired:
+            self.fired = True
+            self.refitter.start()
+
+
+def test_a_fit_asked_for_as_the_worker_stops_is_not_lost(tmp_path, monkeypatch):
+    """The worker's thread was still alive after its last look: a fit asked for then was queued for it and lost,
+    and the decisions waited for ten more before the engine learnt them."""
+    fits = []
+    monkeypatch.setattr("theme_assist.project.learn.refit", lambda store, **params: fits.append(store.path))
+    path = tmp_path / "p.taproj"
+    make_project(path).close()
+    refitter = BackgroundRefitter(path, every=1, embedder=FakeEmbedder())
+    refitter._lock = LateRequestLock(refitter)
+    refitter.start()
+    assert any(refitter.wait(30) for _ in range(3))
+    assert refitter.fits_completed == len(fits) == 2
+
+
 class RevisingEmbedder(FakeEmbedder):
     """Revises the project's codebook when the fit first embeds, as a coder may while a fit runs for minutes."""
 

@@ -126,6 +126,7 @@ class BackgroundRefitter:
         self._lock = threading.Lock()
         self._pending = 0
         self._thread: threading.Thread | None = None
+        self._working = False  # set and cleared under the lock: the worker may be alive but past its last look
         self._again = False
         self.fits_completed = 0
         self.last_error = ""
@@ -142,11 +143,16 @@ class BackgroundRefitter:
         """Start a fit now, or one more right after the running one."""
         with self._lock:
             self._pending = 0
-            if self._thread is not None and self._thread.is_alive():
+            if self._working:
                 self._again = True
                 return
+            self._working = True
             self._thread = threading.Thread(target=self._work, name="theme-assist-refit", daemon=True)
-            self._thread.start()
+            try:
+                self._thread.start()
+            except BaseException:
+                self._working = False
+                raise
 
     @property
     def running(self) -> bool:
@@ -182,5 +188,6 @@ class BackgroundRefitter:
                     store.close()
             with self._lock:
                 if not self._again:
+                    self._working = False
                     return
                 self._again = False
