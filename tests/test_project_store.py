@@ -495,6 +495,18 @@ def test_training_codings_prefer_the_latest_review_over_imports(store):
     assert coded.to_dict() == {a: "other", c: "stigma"}  # b: only a rejection, which teaches no code
 
 
+def test_a_rejection_alone_takes_no_code_that_stands_out_of_training(store):
+    """A second coder's rejection of another code on a segment took the code a coder gave there (or its imported
+    coding) out of what the engine learns from, though a rejection says nothing of the code that stands."""
+    a, b, c = store.segments()["segment_id"].iloc[[1, 3, 4]]
+    store.add_codings(pd.DataFrame({"segment_id": [c], "code": ["stigma"], "coder": [""]}), source="coded.csv")
+    store.record_decisions([DecisionRequest(a, "add", "work", "ana"), DecisionRequest(b, "add", "work", "ana")])
+    store.record_decisions([DecisionRequest(a, "reject", "family", "bo"), DecisionRequest(b, "reject", "work", "bo"),
+                            DecisionRequest(c, "reject", "work", "bo")])
+    coded = training_codings(store.codings(), store.decisions(), exclusive=True).set_index("segment_id")["code"]
+    assert coded.to_dict() == {c: "stigma", a: "work"}  # b: bo rejected the code ana gave there
+
+
 def test_audit_trail_has_who_when_which_model_and_what_was_superseded(store, tmp_path):
     segment = "interview_a:1"
     s = first_suggestion(store, segment)

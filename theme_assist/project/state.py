@@ -88,18 +88,33 @@ def segment_status(state: pd.DataFrame) -> pd.Series:
 def training_codings(codings: pd.DataFrame, decisions: pd.DataFrame, exclusive: bool) -> pd.DataFrame:
     """The codes the engine learns from: ``segment_id``, ``code`` (one row per code).
 
-    A segment a coder has decided on takes the codes of its most recent decision's coder, starting from that
-    coder's own imported codes (a rejection alone teaches nothing positive and leaves the segment out); other
-    segments keep their imported human codings. In an exclusive codebook a segment with several imported codes
-    keeps its first.
+    A segment a coder has decided on takes the codes of the coder who decided on it most recently, starting from
+    that coder's own imported codes. A rejection alone teaches nothing positive: where the latest coder holds no
+    code there, the segment takes those of the coder before (or else its imported codings), less the codes a later
+    coder rejected; a segment left with none is left out. Other segments keep their imported human codings. In an
+    exclusive codebook a segment with several imported codes keeps its first.
     """
     state = coder_state(decisions, exclusive=exclusive, imported=codings)
-    state = state[state["last_decision"] > 0]
-    latest = state.sort_values("last_decision").drop_duplicates("segment_id", keep="last")
-    decided = latest.explode("codes").dropna(subset=["codes"])
-    from_decisions = pd.DataFrame({"segment_id": decided["segment_id"], "code": decided["codes"]})
-    imported = codings[~codings["segment_id"].isin(latest["segment_id"])][["segment_id", "code"]]
-    imported = imported.drop_duplicates()
+    state = state[state["last_decision"] > 0].sort_values("last_decision", ascending=False)
+    imported = codings[["segment_id", "code"]].drop_duplicates()
     if exclusive:
         imported = imported.drop_duplicates("segment_id")
-    return pd.concat([imported, from_decisions], ignore_index=True)
+    imported_codes = imported.groupby("segment_id", sort=False)["code"].agg(list)
+    decided = state.drop_duplicates("segment_id").iloc[::-1]["segment_id"]  # by their latest decision
+    groups = dict(tuple(state.groupby("segment_id", sort=False)))
+    from_decisions = pd.DataFrame(
+        [(segment, code) for segment in decided
+         for code in _codes_taught(groups[segment], imported_codes.get(segment, []))],
+        columns=["segment_id", "code"])
+    return pd.concat([imported[~imported["segment_id"].isin(decided)], from_decisions], ignore_index=True)
+
+
+def _codes_taught(states: pd.DataFrame, imported: list[str]) -> list[str]:
+    """The codes one segment teaches, from the coders' ``states`` on it (latest decision first) and its
+    ``imported`` codes: the latest coder's who holds some, less those a coder after them rejected."""
+    rejected: set[str] = set()
+    for codes, turned_down in zip(states["codes"], states["rejected"]):
+        if codes:
+            return [code for code in codes if code not in rejected]
+        rejected |= set(turned_down)
+    return [code for code in imported if code not in rejected]
