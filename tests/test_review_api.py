@@ -471,6 +471,31 @@ def test_a_coders_imported_codings_are_their_own_starting_point(project):
     assert sorted(map(tuple, learnt.to_numpy())) == [("interview_a:1", "stigma"), ("interview_a:1", "work")]
 
 
+def test_a_decision_is_answered_with_itself_not_with_another_coders_made_meanwhile(project):
+    """The answer read every decision from the first one stored on: another coder's, stored between the commit and
+    that read (the server answers requests on several threads), came back too (in blind mode as well), an undo
+    said "Undone 2 bulk decisions" and the bulk page counted the other coder's among its saved suggestions."""
+    from contextlib import contextmanager
+
+    app = create_app(project, host="127.0.0.1", port=8765)
+    client = TestClient(app, base_url=f"http://{HOST}")
+    client.headers["X-Session-Token"] = client.get("/api/session").json()["token"]
+    store, other = app.state.store, ProjectStore(project)
+    committed = store.transaction
+
+    @contextmanager
+    def then_bo_decides():
+        with committed() as db:
+            yield db
+        other.record_decisions([DecisionRequest("interview_a:2", "add", "work", "bo")])
+
+    store.transaction = then_bo_decides
+    made = client.post("/api/decisions", json=decision("interview_a:1", "add", "work")).json()["decisions"]
+    undone = client.post("/api/undo", json={"coder": "ana"}).json()["decisions"]
+    assert [(d["coder"], d["action"]) for d in made + undone] == [("ana", "add"), ("ana", "undo")]
+    assert other.decisions()["coder"].tolist() == ["ana", "bo", "ana", "bo"]
+
+
 def test_an_undo_counts_towards_the_next_refit_as_a_decision_does(project):
     """Undos were not counted: a run fitted on a code since undone kept suggesting it until ten more decisions."""
 

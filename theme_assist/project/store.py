@@ -712,7 +712,13 @@ class ProjectStore:
                     (request.segment_id, request.action, request.code, request.replaces, request.coder.strip(),
                      created, request.suggestion_id, batch, request.reason))
                 first_id = cursor.lastrowid if first_id is None else first_id
-        return self.decisions(since_id=first_id - 1)
+        return self._decisions_between(first_id, cursor.lastrowid)
+
+    def _decisions_between(self, first_id: int, last_id: int) -> pd.DataFrame:
+        """The decisions with ids ``first_id`` to ``last_id``: those one transaction stored, not the decisions
+        another coder (another thread or process) stored after it and before this read."""
+        stored = self.decisions(since_id=first_id - 1)
+        return stored[stored["id"] <= last_id].reset_index(drop=True)
 
     def _check_decision(self, db: sqlite3.Connection, request: DecisionRequest, known_codes: set[str]) -> None:
         if request.action not in ACTIONS:
@@ -788,7 +794,7 @@ class ProjectStore:
                     "VALUES (?, 'undo', ?, ?, ?, ?, ?)",
                     (target["segment_id"], target["code"], coder, created, target["id"], last["batch"]))
                 first_id = cursor.lastrowid if first_id is None else first_id
-        return self.decisions(since_id=first_id - 1)
+        return self._decisions_between(first_id, cursor.lastrowid)
 
     def decisions(self, coder: str | None = None, since_id: int = 0, segment_id: str | None = None,
                   mapped: bool = True) -> pd.DataFrame:
