@@ -496,6 +496,24 @@ def test_a_decision_is_answered_with_itself_not_with_another_coders_made_meanwhi
     assert other.decisions()["coder"].tolist() == ["ana", "bo", "ana", "bo"]
 
 
+def test_the_pages_refits_keep_the_settings_project_suggest_was_given(project):
+    """`review` refitted with its own defaults: `project suggest --top-k 2 --threshold 0.3 --diversity 0` was undone
+    at the page's first refit, and an engine fitted on another model (`--model`) swapped for the packaged one
+    without a word."""
+    from theme_assist.cli.review import model_change, refit_settings
+    from theme_assist.project.learn import refit
+    from theme_assist.project.testing import FakeEmbedder
+
+    with ProjectStore(project) as store:
+        refit(store, embedder=FakeEmbedder(), top_k=2, threshold=0.3, diversity=0.0)
+        run = store.latest_run()
+    assert refit_settings(run, None) == {"top_k": 2, "threshold": 0.3, "diversity": 0.0}
+    assert refit_settings(run, 5)["top_k"] == 5  # review --top-k still says
+    assert refit_settings(None, None) == {"top_k": 3, "threshold": "auto", "diversity": 0.5}
+    assert model_change(run, "fake-hash@1") == "" and model_change(None, "other@1") == ""
+    assert f"run ({run['id']}) was fitted on fake-hash@1" in model_change(run, "all-MiniLM-L6-v2@53aa51172d14")
+
+
 def test_an_undo_counts_towards_the_next_refit_as_a_decision_does(project):
     """Undos were not counted: a run fitted on a code since undone kept suggesting it until ten more decisions."""
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -36,6 +38,24 @@ def check_port(host: str, port: int) -> int:
         return probe.getsockname()[1]
 
 
+def refit_settings(run: dict | None, top_k: int | None) -> dict:
+    """The settings the page's refits use: ``top_k`` where given, else those of the project's latest ``run``
+    (``project suggest --top-k --threshold --diversity``: a refit must not quietly undo them), else the defaults."""
+    params = json.loads(run["params"] or "{}") if run else {}
+    settings = {"top_k": params.get("top_k", 3), "threshold": params.get("threshold", "auto"),
+                "diversity": params.get("diversity", 0.5)}
+    return settings | ({"top_k": top_k} if top_k is not None else {})
+
+
+def model_change(run: dict | None, model_id: str) -> str:
+    """A warning where the latest ``run`` was fitted on another embedding model than the refits' ``model_id``
+    (its suggestions would change at the first refit for that alone), else ""."""
+    if run is None or run["embedding_model"] in ("", model_id):
+        return ""
+    return (f"the latest run ({run['id']}) was fitted on {run['embedding_model']}, the page's refits use {model_id}: "
+            "give review the --model `project suggest` was given to keep it")
+
+
 def review(
     project: Path = typer.Argument(..., help="The project file (see `theme-assist project init`)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. Anything but 127.0.0.1 lets "
@@ -49,7 +69,8 @@ def review(
                                                        "review a project made without their codings."),
     refit_every: int = typer.Option(10, "--refit-every", min=0, help="Refit the engine in the background after "
                                                                      "this many decisions (0: never)."),
-    top_k: int = typer.Option(3, "--top-k", min=1, help="Codes suggested per segment after a refit."),
+    top_k: Optional[int] = typer.Option(None, "--top-k", min=1, help="Codes suggested per segment after a refit "
+                                                                      "(default: as in the latest run, else 3)."),
     model: str = typer.Option(None, "--model", help="sentence-transformers model for refits (default: packaged)."),
 ) -> None:
     """Serve the review page for PROJECT and open it in the browser."""
@@ -78,7 +99,12 @@ def review(
     if refit_every:
         from theme_assist.embed import Embedder
 
-        refitter = BackgroundRefitter(project, every=refit_every, embedder=Embedder(model=model), top_k=top_k)
+        embedder = Embedder(model=model)
+        with ProjectStore(project) as store:
+            run = store.latest_run()
+        if warning := model_change(run, embedder.model_id):
+            warnings.warn(warning, stacklevel=1)
+        refitter = BackgroundRefitter(project, every=refit_every, embedder=embedder, **refit_settings(run, top_k))
     app = create_app(project, host=host, port=port, blind=blind, refitter=refitter)
     if refitter is not None and app.state.store.latest_run() is None:
         refitter.start()  # first suggestions, while the coder picks their name
