@@ -20,6 +20,15 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def say_done(console, text: str) -> None:
+    """The closing line of a command: a green ✓, then ``text`` as written. Paths, codes and names may hold
+    brackets, which rich would read as markup ("a[/b]c.csv" stopped a command with a MarkupError traceback after
+    its files were written; "[bold]" vanished)."""
+    from rich.text import Text
+
+    console.print(Text.assemble(("✓", "green"), " ", text))
+
+
 def message_console(stderr: bool = True):
     """A rich console for one-line messages (progress, notes, the closing ✓ line) that never folds a line, so
     each stays one line in a batch job's log (at 80 columns, "… → out.csv (39.5 s)" lost "s)" to the next line);

@@ -24,8 +24,7 @@ def demo(
     import math
     import time
 
-    from theme_assist.cli._console import table_console
-    from rich.markup import escape
+    from theme_assist.cli._console import say_done, table_console
     from rich.table import Table
     from rich.text import Text
 
@@ -82,8 +81,8 @@ def demo(
     write_table(result.per_code, out / "agreement_per_code.csv")
     write_suggestions(with_segmentation_of(result.suggestions, segments), out / "suggestions.csv")
     write_text_whole(out / "agreement.json", jsonout.dumps({"model": result.model_id, **overall}, indent=2))
-    console.print(f"[green]✓[/] outputs in {escape(str(out))}/ (suggestions.csv, segments.csv, agreement.json, "
-                  f"agreement_per_code.csv) in {time.perf_counter() - started:.0f} s")
+    say_done(console, f"outputs in {out}/ (suggestions.csv, segments.csv, agreement.json, agreement_per_code.csv) "
+                      f"in {time.perf_counter() - started:.0f} s")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from theme_assist.cli._console import counted
+from theme_assist.cli._console import counted, say_done
 
 QUOTE_CHARS = 70
 
@@ -177,13 +177,14 @@ def discover(
         else:
             console.print(f"[yellow]note:[/] no themes, so no codebook fragment was written to "
                           f"{escape(str(codebook_out))}")
-    console.print(
-        f"[green]✓[/] {counted(summary['n_segments'], 'segment')}, {summary['n_selected']} to cluster "
+    say_done(
+        console,
+        f"{counted(summary['n_segments'], 'segment')}, {summary['n_selected']} to cluster "
         f"({summary['n_explained']} explained by a code"
         f"{', ' + counted(summary['n_minimal'], 'minimal response') + ' set aside' if summary['n_minimal'] else ''}), "
         f"{counted(summary['n_themes'], 'theme')}, "
         f"{summary['n_unclustered']} unclustered ({summary['outlier_share']:.1%}), {summary['clusterer']} "
-        f"→ {escape(str(out))} ({time.perf_counter() - started:.1f} s)" + escape(skipped_note(skipped))
+        f"→ {out} ({time.perf_counter() - started:.1f} s)" + skipped_note(skipped)
     )
 
 

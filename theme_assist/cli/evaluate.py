@@ -35,8 +35,7 @@ def evaluate(
                                                               "all-MiniLM-L6-v2); its results are named after it."),
 ) -> None:
     """Cross-validate the suggester and the baselines, grouped by document, over a learning curve."""
-    from theme_assist.cli._console import message_console, table_console
-    from rich.markup import escape
+    from theme_assist.cli._console import message_console, say_done, table_console
     from rich.table import Table
 
     from theme_assist.benchmarks import LOADERS, coded_benchmark, coded_benchmark_name, load_benchmark, safe_name
@@ -124,7 +123,7 @@ def evaluate(
         console.print(table)
         for note in meta["notes"]:  # one line each, as in a batch job's log
             said.print(f"Note: {note}.", markup=False, highlight=False)
-        said.print(f"[green]✓[/] {escape(str(stem))}.json / .md / .png")
+        say_done(said, f"{stem}.json / .md / .png")
 
 
 def register(app: typer.Typer) -> None:

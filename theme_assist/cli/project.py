@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from theme_assist.cli._console import counted, message_console
+from theme_assist.cli._console import counted, message_console, say_done
 
 project_app = typer.Typer(help="Project files: documents, codebook history, codings, suggestions and review "
                                "decisions in one SQLite file.", no_args_is_help=True)
@@ -29,8 +29,6 @@ def init(
     max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Longest segment."),
 ) -> None:
     """Create PROJECT from transcripts and a codebook (and optionally existing codings)."""
-    from rich.markup import escape
-
     from theme_assist.codebook import load_codebook
     from theme_assist.ingest import skipped_as_unsupported, skipped_note
     from theme_assist.project import create_project
@@ -42,7 +40,7 @@ def init(
         made = store.codebook()
         line = _counts_line(store, str(project), f"{len(made.leaf_codes)} codes to code with "
                                                  f"({len(made.all_codes)} with their parents)")
-        message_console().print("[green]✓[/] " + escape(line + skipped_note(skipped)))
+        say_done(message_console(), line + skipped_note(skipped))
 
 
 @project_app.command("suggest")
@@ -68,7 +66,7 @@ def suggest(
         run = store.latest_run()
     learnt = (f"trained on {counted(run['n_training'], 'coded segment')}" if run["mode"] != "zero-shot" else
               "no coded segment yet: from the codebook alone")
-    console.print(f"[green]✓[/] run {run_id}: {run['model_id']}, {learnt}")
+    say_done(console, f"run {run_id}: {run['model_id']}, {learnt}")
 
 
 @project_app.command("export")
@@ -93,8 +91,6 @@ def export(
 ) -> None:
     """Export the audit trail, the current codings, the codebook or a REFI-QDA project (replacing a file only with
     --force, and never a file project init read)."""
-    from rich.markup import escape
-
     from theme_assist.codebook import save_codebook
     from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, refuse_replacing, write_table
@@ -117,24 +113,23 @@ def export(
         console = message_console()
         trail = audit_table(store) if audit and qdpx else None  # made once for both
         if audit:
-            console.print(f"[green]✓[/] {write_audit(store, audit, trail)} audit rows → {escape(str(audit))}")
+            say_done(console, f"{write_audit(store, audit, trail)} audit rows → {audit}")
         if codings:
             table = current_codings(store)
             write_table(with_project_segmentation(table, store), codings)
-            console.print(f"[green]✓[/] {len(table)} codings → {escape(str(codings))}")
+            say_done(console, f"{len(table)} codings → {codings}")
         if machine:
             table = machine_before_review(store)
             write_table(with_project_segmentation(table, store), machine)
-            console.print(f"[green]✓[/] the machine's suggestions for {table['segment_id'].nunique()} reviewed "
-                          f"segments, as they stood before the first decision on each (segments it had learnt from "
-                          f"an imported coding are left out) → {escape(str(machine))}")
+            say_done(console, f"the machine's suggestions for {table['segment_id'].nunique()} reviewed segments, "
+                              "as they stood before the first decision on each (segments it had learnt from an "
+                              f"imported coding are left out) → {machine}")
         if codebook:
             save_codebook(book, codebook)
-            console.print(f"[green]✓[/] codebook version {version} → {escape(str(codebook))}")
+            say_done(console, f"codebook version {version} → {codebook}")
         if qdpx:
             exported = export_qdpx(store, qdpx, trail)
-            counts = ", ".join(f"{v} {k}" for k, v in exported.counts.items())
-            console.print(f"[green]✓[/] {escape(str(qdpx))}: {counts}")
+            say_done(console, f"{qdpx}: " + ", ".join(f"{v} {k}" for k, v in exported.counts.items()))
 
 
 @project_app.command("codebook")
@@ -170,7 +165,7 @@ def codebook(
                                                       "codebook's name, description, order, colours or guids changed)"]
     if code_map:
         changes.append("mapped " + map_text(code_map.items()))
-    console.print(f"[green]✓[/] codebook version {version}: " + escape("; ".join(changes)), highlight=False)
+    say_done(console, f"codebook version {version}: " + "; ".join(changes))
 
 
 def _code_map(maps: list[str]) -> dict[str, str]:
@@ -199,8 +194,6 @@ def backup(
     """Copy PROJECT safely, also while `theme-assist review` serves it (a plain file copy may miss the latest
     decisions, kept in PROJECT-wal until SQLite moves them into the file). Never replaces a file the project was
     made from, even with --force."""
-    from rich.markup import escape
-
     from theme_assist.inputs import check_outputs, refuse_replacing
     from theme_assist.project import ProjectStore
 
@@ -213,8 +206,7 @@ def backup(
         check_outputs({"COPY": copy}, made_from)
         store.backup(copy)
         decisions = store.decision_count()
-    message_console().print(f"[green]✓[/] {escape(str(project))} → {escape(str(copy))} "
-                            f"({counted(decisions, 'decision')})")
+    say_done(message_console(), f"{project} → {copy} ({counted(decisions, 'decision')})")
 
 
 @project_app.command("info")

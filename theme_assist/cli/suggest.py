@@ -108,9 +108,8 @@ def suggest(
                                                               "--load-model); the N outputs together are one run's."),
 ) -> None:
     """Suggest the top codes, with a score and evidence quotes, for every segment of INPUT."""
-    from rich.markup import escape
 
-    from theme_assist.cli._console import message_console
+    from theme_assist.cli._console import message_console, say_done
     from theme_assist.codebook import load_codebook
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
@@ -179,11 +178,9 @@ def suggest(
     # last: a job stopped before the end leaves no new --out, the file scripts check
     write_suggestions(with_segmentation_of(suggestions, segments), out)
     abstained = int((suggestions.groupby("segment_id")["code"].first() == "").sum())
-    console.print(
-        f"[green]✓[/] {len(segments)} segments, {suggester.mode_} suggester on {len(suggester.classes_)} codes, "
-        f"{abstained} abstentions → {escape(str(out))} ({time.perf_counter() - started:.1f} s)"
-        + escape(skipped_note(skipped))
-    )
+    say_done(console, f"{len(segments)} segments, {suggester.mode_} suggester on {len(suggester.classes_)} codes, "
+                      f"{abstained} abstentions → {out} ({time.perf_counter() - started:.1f} s)"
+                      + skipped_note(skipped))
 
 
 def register(app: typer.Typer) -> None:
