@@ -231,7 +231,7 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
                           + "".join(f", {text}" for text in (version.author, version.note) if text)
                           + (f"; mapped {maps[version.version]}" if version.version in maps else ""), markup=False)
         console.print(f"latest model run: {run['id']} {run['model_id']} ({run['created_at']})" if run
-                      else "no model run yet (run `theme-assist project suggest`)")
+                      else "no model run yet (run `theme-assist project suggest`)", markup=False)
         if run and run["codebook_version"] != store.codebook_version():
             console.print(f"  fitted on codebook v{run['codebook_version']}: run `theme-assist project suggest` to "
                           f"suggest with v{store.codebook_version()}", markup=False)
