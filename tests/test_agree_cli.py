@@ -301,6 +301,10 @@ def test_a_long_files_coder_without_a_single_code_is_left_out_as_a_wide_files_is
     assert code in (0, None), err
     assert "the coder(s) cy gave no code and are left out" in err
     assert round(json.loads(out)["cohen"]["value"], 3) == 0.4
+    # coders are counted without them, as in a wide file: one coder who coded is refused, not read as one coder
+    path.write_text("unit,coder,code\n1,ann,a\n2,ann,b\n1,cy,\n2,cy,\n")
+    code, _, err = run(capsys, path)
+    assert code == 2 and "has 1 coder" in err
 
 
 def test_a_segments_tables_own_columns_are_not_coders(capsys, tmp_path):

@@ -254,9 +254,6 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool
     if (frame["unit"] == "").any() or (frame["coder"] == "").any():
         line = int(np.flatnonzero(((frame["unit"] == "") | (frame["coder"] == "")).to_numpy())[0]) + 2
         raise InputError(f"line {line} of {path} has a blank unit or coder")
-    if frame["coder"].nunique() < min_coders:
-        raise InputError(f"{path} has {frame['coder'].nunique()} coder; "
-                         f"{_coders_needed(frame['coder'].nunique(), min_coders)}")
     _warn_missing_markers(frame["code"], path)
     _warn_case_variants(frame["code"], path)
     _warn_case_variants(frame["coder"], path, "coder")
@@ -265,6 +262,9 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool
     multi_label = bool(coded.drop_duplicates().duplicated(["unit", "coder"]).any())
     if not multi_label:  # there an empty code is a missing rating; in multi-label files, a unit read, no code
         frame = _without_coders_of_no_code(frame, path)
+    if frame["coder"].nunique() < min_coders:  # counted without them, as a wide file's are
+        raise InputError(f"{path} has {frame['coder'].nunique()} coder; "
+                         f"{_coders_needed(frame['coder'].nunique(), min_coders)}")
     ratings = ratings_from_codings(frame, unit="unit", multi_label=multi_label)
     if not multi_label:
         ratings = _as_numbers_if_all_numeric(ratings)
@@ -279,7 +279,7 @@ def _without_coders_of_no_code(frame: pd.DataFrame, path: str | Path) -> pd.Data
     out."""
     coded = frame.loc[frame["code"] != "", "coder"].unique()
     unrated = [coder for coder in frame["coder"].unique() if coder not in set(coded)]
-    if unrated and len(unrated) < frame["coder"].nunique():
+    if unrated:
         logger.warning("%s: the coder(s) %s gave no code and are left out", path, ", ".join(map(str, unrated)))
         frame = frame[frame["coder"].isin(coded)]
     return frame
