@@ -94,19 +94,18 @@ def review(
         except InputError:
             warnings.warn(f"{project} is read-only: the page shows it, but no decision can be saved (copy the "
                           "project somewhere writable to review)", stacklevel=1)
+        run = store.latest_run()
     port = check_port(host, port)
     refitter = None
     if refit_every:
         from theme_assist.embed import Embedder
 
         embedder = Embedder(model=model)
-        with ProjectStore(project) as store:
-            run = store.latest_run()
         if warning := model_change(run, embedder.model_id):
             warnings.warn(warning, stacklevel=1)
         refitter = BackgroundRefitter(project, every=refit_every, embedder=embedder, **refit_settings(run, top_k))
     app = create_app(project, host=host, port=port, blind=blind, refitter=refitter)
-    if refitter is not None and app.state.store.latest_run() is None:
+    if refitter is not None and run is None:
         refitter.start()  # first suggestions, while the coder picks their name
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
