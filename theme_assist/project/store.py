@@ -178,12 +178,12 @@ class ProjectStore:
             raise InputError(f"{self.path} cannot be opened ({exc})") from None
         try:
             problem = probe.execute("PRAGMA quick_check(1)").fetchone()[0]
-            if problem == "ok" and another_database(probe):  # before the switch to WAL rewrites its header
-                raise InputError(f"{self.path} is an SQLite database but not a theme_assist project")
-            if problem == "ok" and schema_version(probe) == 0:  # no table at all: migrating would make it a project
-                raise InputError(f"{self.path} is an SQLite database without tables, not a theme_assist project "
-                                 "(yet): only `theme-assist project init` makes one, as a new file")
-            if problem == "ok" and probe.execute("PRAGMA user_version").fetchone()[0] > 0:
+            if problem == "ok":
+                if another_database(probe):  # before the switch to WAL rewrites its header
+                    raise InputError(f"{self.path} is an SQLite database but not a theme_assist project")
+                if schema_version(probe) == 0:  # no table at all: migrating would make it a project
+                    raise InputError(f"{self.path} is an SQLite database without tables, not a theme_assist project "
+                                     "(yet): only `theme-assist project init` makes one, as a new file")
                 tables = probe.execute("SELECT count(*) FROM sqlite_master WHERE name = 'project_info'")
                 problem = "ok" if tables.fetchone()[0] else "its tables are missing"
         except sqlite3.OperationalError as exc:
