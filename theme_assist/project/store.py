@@ -712,13 +712,7 @@ class ProjectStore:
                     (request.segment_id, request.action, request.code, request.replaces, request.coder.strip(),
                      created, request.suggestion_id, batch, request.reason))
                 first_id = cursor.lastrowid if first_id is None else first_id
-        return self._decisions_between(first_id, cursor.lastrowid)
-
-    def _decisions_between(self, first_id: int, last_id: int) -> pd.DataFrame:
-        """The decisions with ids ``first_id`` to ``last_id``: those one transaction stored, not the decisions
-        another coder (another thread or process) stored after it and before this read."""
-        stored = self.decisions(since_id=first_id - 1)
-        return stored[stored["id"] <= last_id].reset_index(drop=True)
+        return self.decisions(since_id=first_id - 1, until_id=cursor.lastrowid)  # not another's stored since
 
     def _check_decision(self, db: sqlite3.Connection, request: DecisionRequest, known_codes: set[str]) -> None:
         if request.action not in ACTIONS:
@@ -794,11 +788,12 @@ class ProjectStore:
                     "VALUES (?, 'undo', ?, ?, ?, ?, ?)",
                     (target["segment_id"], target["code"], coder, created, target["id"], last["batch"]))
                 first_id = cursor.lastrowid if first_id is None else first_id
-        return self._decisions_between(first_id, cursor.lastrowid)
+        return self.decisions(since_id=first_id - 1, until_id=cursor.lastrowid)  # not another's stored since
 
     def decisions(self, coder: str | None = None, since_id: int = 0, segment_id: str | None = None,
-                  mapped: bool = True) -> pd.DataFrame:
-        """Decisions (of one coder, on one segment, where given) in the order they were made, each with ``undone``
+                  mapped: bool = True, until_id: int | None = None) -> pd.DataFrame:
+        """Decisions (of one coder, on one segment, with ids after ``since_id`` and up to ``until_id``, where
+        given) in the order they were made, each with ``undone``
         and ``exclusive_codebook`` (whether the codebook version in force when it was made allowed one code per
         segment: an ``add`` then replaced the segment's code, whatever a later version allows); ``code`` and
         ``replaces`` as the current codebook reads them (not ``mapped``: as stored, with ``code_now`` and
@@ -807,6 +802,9 @@ class ProjectStore:
                "coalesce(t.created_at, d.created_at) AS code_stored_at FROM decisions d "
                "LEFT JOIN decisions t ON t.id = d.undoes WHERE d.id > ?")
         params: list = [since_id]
+        if until_id is not None:
+            sql += " AND d.id <= ?"
+            params.append(until_id)
         if coder is not None:
             sql += " AND d.coder = ?"
             params.append(coder.strip())  # as decisions store it
