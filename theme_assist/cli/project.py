@@ -216,7 +216,7 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
     from theme_assist.project.audit import maps_of
 
     console = message_console(stderr=False)  # one line each: a version's maps and note made it fold at 160
-    with ProjectStore(project) as store:
+    with ProjectStore(project) as store, store.snapshot():  # one state, each table read once
         decisions = store.decisions()
         run = store.latest_run()
         console.print(_counts_line(store, store.name, f"codebook v{store.codebook_version()} "

@@ -48,11 +48,13 @@ def file_state(path: Optional[Path]) -> Optional[tuple[int, int]]:
     """``(size, mtime_ns)`` of ``path``, ``None`` where there is no file: what tells whether another run wrote it
     meanwhile (no clock is compared, so a network file system's own clock does not matter; nor the inode, which
     some file systems, FAT or CIFS without server inode numbers, change on their own)."""
+    if path is None:
+        return None
     try:
-        found = path.stat() if path is not None else None
+        found = path.stat()
     except OSError:
         return None
-    return None if found is None else (found.st_size, found.st_mtime_ns)
+    return found.st_size, found.st_mtime_ns
 
 
 def refuse_written_meanwhile(option: str, path: Optional[Path], before, saved: Optional[Path] = None) -> None:
@@ -61,8 +63,8 @@ def refuse_written_meanwhile(option: str, path: Optional[Path], before, saved: O
     file removed meanwhile (a user clearing an old result) is no other run's; ``saved``: a --save-model written."""
     from theme_assist.errors import InputError
 
-    now = file_state(path) if path is not None else None
-    if path is not None and now is not None and now != before:
+    now = file_state(path)
+    if now is not None and now != before:
         wrote = f"wrote only --save-model {saved}" if saved else "wrote nothing"
         raise InputError(f"{option} {path} was written by another run while this one ran (jobs of an array given "
                          f"the same file?): give each job its own (e.g. S_$SLURM_ARRAY_TASK_ID.csv); this run {wrote}, "
