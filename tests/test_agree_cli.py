@@ -410,6 +410,11 @@ def test_report_says_how_missing_ratings_were_treated(capsys, tmp_path):
     complete = tmp_path / "complete.csv"
     complete.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,b\n")
     assert "missing ratings" not in run(capsys, complete)[1]
+    # only the coefficients asked for are named
+    alpha_only = " ".join(run(capsys, sparse, "-m", "alpha")[1].split())
+    assert "missing ratings (2 of 10): observed agreement over the units rated two or more times; alpha from the " \
+           "pairable values alone" in alpha_only and "chance agreement" not in alpha_only
+    assert "alpha from" not in " ".join(run(capsys, sparse, "-m", "cohen")[1].split())
 
 def test_reading_a_wide_file_raises_no_deprecation_warning(tmp_path):
     import warnings

@@ -199,7 +199,7 @@ def agree(
             _print_no_summary(summary["coders_summary_reason"], notes)
         else:
             if not source.multi_label:
-                notes += _missing_note(source.ratings)
+                notes += _missing_note(source.ratings, summary)
             paired = int((source.ratings.notna().sum(axis=1) >= 2).sum())
             _print_tables(summary, (*source.ratings.shape, paired), multi_label=source.multi_label, seed=seed,
                           population=population, notes=notes)
@@ -207,14 +207,23 @@ def agree(
             _print_machine_comparison(comparison, seed=seed, population=population, summary_above=not one_coder)
 
 
-def _missing_note(ratings) -> list[str]:
-    """How the coefficients treat missing ratings, where some are: words for a methods section."""
+def _missing_note(ratings, summary: dict) -> list[str]:
+    """How the coefficients of ``summary`` treat missing ratings, where some are: words for a methods section."""
     missing = int(ratings.isna().sum().sum())
     if not missing:
         return []
-    return [f"missing ratings ({missing:,} of {ratings.size:,}): observed agreement over the units rated two or more "
-            "times; chance agreement (kappa, pi, AC1) from every rating, units rated once included (Gwet 2014); alpha "
-            "from the pairable values alone"]
+    from theme_assist.agree.coefficients import ALIASES
+
+    asked = {ALIASES.get(name, name) for name in summary}
+    chance = [label for label, names in (("kappa", {"cohen", "fleiss", "conger"}), ("pi", {"scott"}),
+                                        ("AC1", {"ac1"})) if asked & names]
+    how = [f"missing ratings ({missing:,} of {ratings.size:,}): observed agreement over the units rated two or more "
+           "times"]
+    if chance:
+        how.append(f"chance agreement ({', '.join(chance)}) from every rating, units rated once included (Gwet 2014)")
+    if "alpha" in asked:
+        how.append("alpha from the pairable values alone")
+    return ["; ".join(how)]
 
 
 def _no_summary_reason(ratings) -> str:
