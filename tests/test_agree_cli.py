@@ -208,7 +208,6 @@ def test_bad_input_is_one_line_error(capsys, tmp_path, content, args, message):
     assert re.search(message, err)
 
 
-
 @pytest.mark.parametrize("name", ["project.qdpx", "project.QDE", "codebook.qdc"])
 def test_a_refi_qda_file_is_sent_to_import_qdpx(capsys, tmp_path, name):
     path = tmp_path / name
@@ -216,6 +215,7 @@ def test_a_refi_qda_file_is_sent_to_import_qdpx(capsys, tmp_path, name):
     code, out, err = run(capsys, path)
     assert code == 2 and out == "" and err.count("\n") == 1
     assert f"{path} is a REFI-QDA file, not a ratings table: import it first (theme-assist import-qdpx" in err
+
 
 def test_missing_file_is_one_line_error(capsys, tmp_path):
     code, _, err = run(capsys, tmp_path / "nowhere.csv")
@@ -249,7 +249,6 @@ def test_cells_that_other_programs_write_for_missing_values_are_named(capsys, tm
     wide.write_text("unit,ann,bob\n1,NA,a\n2,a,na\n3,b,b\n")
     err = run(capsys, wide)[2]
     assert "read as the code(s) 'NA', 'na'" in err and "apart only by case" not in err
-
 
 
 def test_codes_written_apart_only_by_case_are_named(capsys, tmp_path):
@@ -319,6 +318,7 @@ def test_a_segments_tables_own_columns_are_not_coders(capsys, tmp_path):
     result = json.loads(out)["cohen"]
     assert result["n_coders"] == 2 and round(result["value"], 3) == 0.4
 
+
 def test_blank_trailing_columns_are_not_a_coder(capsys, tmp_path):
     """A spreadsheet's trailing separators give a column with a blank header and no ratings: not a third coder,
     which would take Cohen's κ and Scott's π away."""
@@ -328,7 +328,6 @@ def test_blank_trailing_columns_are_not_a_coder(capsys, tmp_path):
     assert code in (0, None) and err == ""
     result = json.loads(out)
     assert result["cohen"]["n_coders"] == 2 and round(result["cohen"]["value"], 3) == 0.4
-
 
 
 def test_a_coder_without_a_single_rating_is_left_out(capsys, tmp_path):
@@ -341,6 +340,7 @@ def test_a_coder_without_a_single_rating_is_left_out(capsys, tmp_path):
     path.write_text("unit,ann,bob\n1,a,\n2,b,\n")
     code, out, err = run(capsys, path)
     assert code == 2 and "has 1 coder column(s)" in err
+
 
 def test_declared_categories_order_labels_and_count_unused_ones(capsys, tmp_path):
     labels = tmp_path / "labels.csv"
@@ -362,7 +362,6 @@ def test_declared_categories_order_labels_and_count_unused_ones(capsys, tmp_path
     assert round(result["bennett_s"]["value"], 8) == 0.86111111
 
 
-
 def test_help_says_weights_go_by_the_ratings_values_not_their_ranks(capsys):
     """scikit-learn's weighted kappa ranks the labels; ours, as irrCAC's, takes their values: 1, 2, 5 differ."""
     with pytest.raises(SystemExit):
@@ -370,6 +369,7 @@ def test_help_says_weights_go_by_the_ratings_values_not_their_ranks(capsys):
     help_text = " ".join(capsys.readouterr().out.replace("│", " ").split())
     assert "by how far apart the ratings' values are (as irrCAC; scikit-learn takes their ranks: 1, 2, 5 as 1, 2, " \
            "3), or labels' positions in --categories" in help_text
+
 
 def test_long_file_numbers_written_two_ways_are_one_code(capsys, tmp_path):
     """One coder's "1" and "1.0" on a unit are one code (as in a wide file), not a multi-label pair."""
@@ -398,7 +398,6 @@ def test_report_says_how_the_intervals_were_drawn(capsys, wide):
     assert re.search(r"undefined on \d+ of 200 resamples, left out of the interval", table)
 
 
-
 def test_report_says_how_missing_ratings_were_treated(capsys, tmp_path):
     """Units rated once count for the chance agreement of kappa, pi and AC1, not for alpha: the report says so."""
     sparse = tmp_path / "sparse.csv"
@@ -415,6 +414,7 @@ def test_report_says_how_missing_ratings_were_treated(capsys, tmp_path):
     assert "missing ratings (2 of 10): observed agreement over the units rated two or more times; alpha from the " \
            "pairable values alone" in alpha_only and "chance agreement" not in alpha_only
     assert "alpha from" not in " ".join(run(capsys, sparse, "-m", "cohen")[1].split())
+
 
 def test_reading_a_wide_file_raises_no_deprecation_warning(tmp_path):
     import warnings
@@ -637,6 +637,7 @@ def test_each_machine_comparison_draws_its_own_resamples(capsys, tmp_path):
     assert "each comparison's bootstrap has its own seed, derived from seed 11 and the names of its two columns" \
         in table
 
+
 def test_metric_option_narrows_the_machine_table(capsys, span_files):
     """-m narrowed the coders' summary but not the machine table, which printed percent, cohen, ac1 and alpha
     whatever was asked. Its columns are the metrics asked for, keyed by the names given, in JSON too."""
@@ -665,6 +666,7 @@ def test_per_code_table_says_why_a_value_is_undefined(capsys, tmp_path):
     table = " ".join(run(capsys, path, "-m", "cohen", "-m", "ac1")[1].split())
     per_code = table[table.index("Per code"):]
     assert "┃ note ┃" in per_code and f"cohen: {reason.split(':')[0]}" in per_code
+
 
 def test_machine_table_names_its_weighted_coefficients(capsys, tmp_path):
     """With --weights the machine table's percent, cohen and ac1 columns are weighted (ac1 is AC2), and alpha is

@@ -361,7 +361,6 @@ def test_a_file_given_as_a_saved_suggester_is_named_as_one(files, tmp_path, caps
     assert "is not a saved suggester (a file; a suggester is saved as a folder)" in " ".join(err.split())
 
 
-
 def test_a_saved_suggester_folder_that_does_not_exist_is_named_so(files, tmp_path, capsys):
     """A mistyped --load-model in a job script was said to be a folder missing its config.json."""
     codebook, _, segments = files
@@ -369,6 +368,7 @@ def test_a_saved_suggester_folder_that_does_not_exist_is_named_so(files, tmp_pat
                         "--out", tmp_path / "o.csv"], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert f"no saved suggester at {tmp_path / 'modles'}: no such folder" in " ".join(err.split())
+
 
 def test_finetune_without_training_data_is_refused(files, tmp_path, capsys):
     codebook, _, segments = files

@@ -107,7 +107,6 @@ def test_a_cache_that_cannot_be_used_is_one_line_saying_what_to_do(tmp_path, dam
         Embedder(cache_dir=tmp_path).encode(["I felt listened to for the first time."])
 
 
-
 def test_a_filled_cache_in_a_read_only_folder_is_not_called_damaged(tmp_path, monkeypatch):
     """A cache shared read-only (SQLite cannot make its journal beside it) was refused with 'delete it', as if
     damaged; deleting a team's filled cache would not have helped."""
@@ -156,6 +155,7 @@ def test_a_cache_folder_that_takes_no_file_says_to_set_theme_assist_cache(tmp_pa
     with pytest.raises(InputError, match=r"^the embedding cache.* cannot be created \(.*\): set THEME_ASSIST_CACHE to "
                                          "a folder you can write to$"):
         Embedder(cache_dir=folder).encode(["I felt listened to for the first time."])
+
 
 def test_sentence_embeddings_match_sentence_transformers_encode(tmp_path):
     texts = ["Hi.", "So you feel that drinking helps you relax after a long day?", "I got the job!"]

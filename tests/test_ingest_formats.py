@@ -456,6 +456,7 @@ def test_a_short_row_is_padded_unless_the_table_must_be_rectangular(tmp_path):
 
 # --- hostile and damaged zip containers (.docx, .xlsx) -----------------------------------------------------
 
+
 def rezip(source, target, change: dict, compression=zipfile.ZIP_DEFLATED):
     """Copy the zip ``source`` to ``target``, entry by entry; ``change`` maps an entry name to a function of its
     bytes (or to bytes: a new entry)."""
