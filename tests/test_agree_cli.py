@@ -416,6 +416,27 @@ def test_report_says_how_missing_ratings_were_treated(capsys, tmp_path):
     assert "alpha from" not in " ".join(run(capsys, sparse, "-m", "cohen")[1].split())
 
 
+def test_json_says_how_missing_ratings_were_treated(capsys, tmp_path):
+    """The table's note on missing ratings was not in --format json: each coefficient's entry carries it, with the
+    counts, and the top level stays metric name → entry."""
+    sparse = tmp_path / "sparse.csv"
+    sparse.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,\nu4,,b\nu5,a,b\n")
+    result = json.loads(run(capsys, sparse, "--format", "json", "-m", "percent", "-m", "cohen", "-m",
+                            "brennan_prediger", "-m", "alpha")[1])
+    assert list(result) == ["percent", "cohen", "brennan_prediger", "alpha"]
+    treated = {name: entry["missing_ratings"] for name, entry in result.items()}
+    assert all(entry["count"] == 2 and entry["of"] == 10 for entry in treated.values())
+    assert treated["percent"]["treatment"] == "observed agreement over the units rated two or more times"
+    assert treated["cohen"]["treatment"].endswith("chance agreement from every rating, units rated once included "
+                                                  "(Gwet 2014)")
+    assert "number of categories" in treated["brennan_prediger"]["treatment"]
+    assert "pairable values alone" in treated["alpha"]["treatment"]
+    complete = tmp_path / "complete.csv"
+    complete.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,b\n")
+    result = json.loads(run(capsys, complete, "--format", "json")[1])
+    assert not any("missing_ratings" in entry for entry in result.values())
+
+
 def test_reading_a_wide_file_raises_no_deprecation_warning(tmp_path):
     import warnings
 

@@ -85,7 +85,8 @@ def agree(
              "is no coders' summary). Refused where its segmentation column differs from the ratings' or --units'."),
     output_format: str = typer.Option("table", "--format", metavar="table|json",
                                       help="table (for people) or json (one object: metric name → value, reason, "
-                                           "interval; with --machine, machine_comparison too, and for one coder "
+                                           "interval, and where ratings are missing, missing_ratings: count, of, "
+                                           "treatment; with --machine, machine_comparison too, and for one coder "
                                            "coders_summary: null with coders_summary_reason in place of the "
                                            "metrics)."),
 ) -> None:
@@ -187,6 +188,8 @@ def agree(
     else:
         summary = _named_as_asked(summary, metric or [])
     if output_format == "json":
+        if not one_coder and not source.multi_label:
+            summary = _with_missing_ratings(summary, source.ratings)
         if comparison is not None:
             summary["machine_comparison"] = comparison
         typer.echo(jsonout.dumps(summary, indent=2, ensure_ascii=False))
@@ -224,6 +227,25 @@ def _missing_note(ratings, summary: dict) -> list[str]:
     if "alpha" in asked:
         how.append("alpha from the pairable values alone")
     return ["; ".join(how)]
+
+
+def _with_missing_ratings(summary: dict, ratings) -> dict:
+    """``summary`` with, in each coefficient's entry where some ratings are missing, ``missing_ratings``: their
+    ``count``, the ratings the table has room for (``of``) and the coefficient's ``treatment`` of them (the JSON's
+    counterpart of :func:`_missing_note`; in each entry, so that the top level stays metric name → entry)."""
+    missing = int(ratings.isna().sum().sum())
+    if not missing:
+        return summary
+    from theme_assist.agree.coefficients import ALIASES
+
+    observed = "observed agreement over the units rated two or more times"
+    treatments = {"percent": observed, "bennett_s": f"{observed}; chance agreement from the number of categories alone",
+                  "alpha": "observed and expected disagreement from the pairable values alone (units rated two or "
+                           "more times)"}
+    chance = f"{observed}; chance agreement from every rating, units rated once included (Gwet 2014)"
+    return {name: {**entry, "missing_ratings": {"count": missing, "of": int(ratings.size),
+                                                "treatment": treatments.get(ALIASES.get(name, name), chance)}}
+            for name, entry in summary.items()}
 
 
 def _no_summary_reason(ratings) -> str:
