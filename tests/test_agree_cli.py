@@ -1133,3 +1133,19 @@ def test_files_of_two_segmentations_are_refused_with_the_machine(capsys, span_fi
     else:
         assert code in (0, None), err
         assert json.loads(out)["machine_comparison"][0]["n_units"] >= 2
+
+
+def test_the_machine_refusal_says_what_differs_between_the_segmentations(capsys, tmp_path):
+    """Tags that differ only in --max-chars are refused (neither file says whether some turn was split otherwise,
+    which moves every later id of its document); the message says what differs and what to do."""
+    ids = tmp_path / "codings.csv"
+    ids.write_text(LONG_FOR_MACHINE.format(tag="v1-turn-1000"))
+    machine = tmp_path / "out.csv"
+    machine.write_text(MACHINE_ON_UNITS.format(tag="v1-turn-500"))
+    code, out, err = run(capsys, ids, "--machine", machine)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "(they differ in --max-chars 1000 vs 500)" in err and "suggest again" in err
+    machine.write_text(MACHINE_ON_UNITS.format(tag="v2-sentence-none"))
+    err = run(capsys, ids, "--machine", machine)[2]
+    assert "they differ in theme_assist's segmentation version 1 vs 2, --unit turn vs sentence, --max-chars 1000 " \
+           "vs none" in err

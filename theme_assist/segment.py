@@ -215,6 +215,22 @@ def segmentation_tag(unit: str = "turn", max_chars: int | None = 1000) -> str:
     return f"v{SEGMENTATION_VERSION}-{unit}-{'none' if max_chars is None else max_chars}"
 
 
+_TAG = re.compile(r"v(\d+)-(.+)-(\d+|none)")
+"""A :func:`segmentation_tag`: version, unit, longest length."""
+
+
+def segmentation_difference(first: str, second: str) -> str:
+    """What segmentation tags ``first`` and ``second`` differ in, in the words of the options that made them
+    (``"--max-chars 1000 vs 2000"``); empty where either is not of :func:`segmentation_tag`'s form."""
+    parts = [_TAG.fullmatch(tag) for tag in (first, second)]
+    if None in parts:
+        return ""
+    names = ("theme_assist's segmentation version", "--unit", "--max-chars")
+    return ", ".join(f"{name} {ours} vs {theirs}" for name, ours, theirs in zip(names, parts[0].groups(),
+                                                                                parts[1].groups())
+                     if ours != theirs)
+
+
 def other_segmentation(table: pd.DataFrame, current: str) -> str | None:
     """The segmentation tag a table with segment ids carries (its :data:`SEGMENTATION_COLUMN`) where it is not
     ``current``, the first in sorted order if several; ``None`` for a table without the column, with it empty, or

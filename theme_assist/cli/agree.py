@@ -372,13 +372,18 @@ def _refuse_other_segmentation(ids_path: Path, machine_path: Path) -> None:
     carry segmentation tags that differ: the same ids may name other segments. A file without tags passes."""
     from theme_assist.agree.reading import segmentations_of
     from theme_assist.errors import InputError
+    from theme_assist.segment import segmentation_difference
 
     ours, theirs = segmentations_of(ids_path), segmentations_of(machine_path)
     if ours and theirs and ours != theirs:
+        # refused even where only --max-chars differs: neither file says whether some turn was split otherwise
+        differ = segmentation_difference(ours[0], theirs[0]) if len(ours) == len(theirs) == 1 else ""
+        why = f"they differ in {differ}" if differ else \
+            "another theme_assist version, or suggest with other --unit/--max-chars"
         raise InputError(f"{ids_path} has segment ids of segmentation {', '.join(ours)} and the machine's "
-                         f"suggestions {machine_path} of {', '.join(theirs)} (another theme_assist version, or "
-                         "suggest with other --unit/--max-chars): the same ids may name other segments; give files of "
-                         "one segmentation (suggest again with the same version, --unit and --max-chars, or "
+                         f"suggestions {machine_path} of {', '.join(theirs)} ({why}): the same ids may name other "
+                         "segments (a turn split otherwise moves every later id of its document); give files of one "
+                         f"segmentation (suggest again with the version, --unit and --max-chars of {ids_path}, or "
                          "export both again: project export --codings, --machine)")
 
 
