@@ -1149,3 +1149,20 @@ def test_the_machine_refusal_says_what_differs_between_the_segmentations(capsys,
     err = run(capsys, ids, "--machine", machine)[2]
     assert "they differ in theme_assist's segmentation version 1 vs 2, --unit turn vs sentence, --max-chars 1000 " \
            "vs none" in err
+
+
+def test_two_coders_exports_of_two_segmentations_are_refused(capsys, tmp_path):
+    """Two coders' project exports put together were compared by segment id though their projects were segmented
+    otherwise (the same id may name other text); those of one segmentation, or untagged, are compared."""
+    path = tmp_path / "codings.csv"
+    rows = "segment_id,code,coder,segmentation\np1,hope,ann,{a}\np2,stigma,ann,{a}\np1,hope,bob,{b}\np2,hope,bob,{b}\n"
+    path.write_text(rows.format(a="v1-turn-1000", b="v1-turn-2000"))
+    code, out, err = run(capsys, path)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert "segment 'p1' has rows of two segmentations, v1-turn-1000 (coder ann) and v1-turn-2000 (coder bob), " \
+           "which differ in --max-chars 1000 vs 2000" in err and "--unit and --max-chars" in err
+    for a, b in (("v1-turn-1000", "v1-turn-1000"), ("v1-turn-1000", "")):
+        path.write_text(rows.format(a=a, b=b))
+        code, out, err = run(capsys, path, "-m", "percent", "--format", "json")
+        assert code in (0, None), err
+        assert json.loads(out)["percent"]["value"] == 0.5

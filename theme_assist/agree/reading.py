@@ -13,7 +13,8 @@ Long
     project export --codings``). One row per unit and coder is single-label data; several rows for some unit and
     coder make the data multi-label, and then every coder is taken to have coded every unit in the file (a coder
     without a row for a unit gave it no code). When every code is a number, one number written two ways ("1",
-    "1.0") is one code.
+    "1.0") is one code. A unit with rows of two segmentations (their ``segmentation`` column: two projects'
+    exports put together) is refused: its id may name other text in each.
 Span codings
     Columns ``document``, ``start``, ``end``, ``code``, ``coder`` (others, such as ``text``, are ignored): one row
     per coded span, as ``theme-assist import-qdpx`` writes ``codings.csv``. They are not ratings of units yet:
@@ -41,7 +42,7 @@ from theme_assist.agree.units import (SPAN_COLUMNS, codings_on_units, ratings_fr
 from theme_assist.documents import SEGMENT_COLUMNS
 from theme_assist.errors import InputError
 from theme_assist.inputs import read_table, whole_numbers
-from theme_assist.segment import SEGMENTATION_COLUMN, segmentation_tags
+from theme_assist.segment import SEGMENTATION_COLUMN, segmentation_difference, segmentation_tags
 
 LONG_COLUMNS = ("unit", "coder", "code")
 UNIT_ALIASES = ("unit", "segment_id")
@@ -149,6 +150,7 @@ def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | Span
                              path, min_coders)
     # the segmentation a table's segment ids come from (kept when a project export is pivoted wide) is no rating
     tagged = [column for column in frame.columns if column.lower() == SEGMENTATION_COLUMN]
+    tags = frame[tagged[0]] if tagged else None
     frame = frame.drop(columns=tagged)
     if {"coder", "code"} <= {column.lower() for column in frame.columns}:  # long format
         names = {column: "unit" if column.lower() in UNIT_ALIASES else column.lower() for column in frame.columns}
@@ -156,8 +158,30 @@ def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | Span
             raise InputError(f"{path} looks like a long ratings file (it has 'coder' and 'code' columns), which has "
                              "exactly the columns unit (or segment_id), coder, code; it has "
                              f"{', '.join(frame.columns)}")
-        return _long(frame.rename(columns=names), path, min_coders, exported=bool(tagged))
+        frame = frame.rename(columns=names)
+        if tags is not None:
+            _refuse_mixed_segmentations(frame, tags, path)
+        return _long(frame, path, min_coders, exported=bool(tagged))
     return _wide(frame, path, min_coders)
+
+
+def _refuse_mixed_segmentations(frame: pd.DataFrame, tags: pd.Series, path: str | Path) -> None:
+    """:class:`InputError` where a unit of a long file has rows of two segmentation tags (``tags``, the file's
+    segmentation column; two coders' exports of projects segmented otherwise, put together): its id may name other
+    text in each, and the coders' codes would be compared on it silently. Rows without a tag pass."""
+    rows = frame.assign(tag=tags.to_numpy())
+    rows = rows[rows["tag"] != ""]
+    counts = rows.groupby("unit", sort=False)["tag"].nunique()
+    if not (counts > 1).any():
+        return
+    unit = counts.index[(counts > 1).to_numpy()][0]
+    first, second = rows[rows["unit"] == unit].drop_duplicates("tag").iloc[:2].itertuples()
+    differ = segmentation_difference(first.tag, second.tag)
+    raise InputError(f"{path}: segment {unit!r} has rows of two segmentations, {first.tag} (coder {first.coder}) and "
+                     f"{second.tag} (coder {second.coder}){f', which differ in {differ}' if differ else ''}: the "
+                     "same id may name other text in each (a turn split otherwise moves every later id of its "
+                     "document), so their codes are not compared; give codings of one segmentation (projects made "
+                     "by one theme_assist version with the same --unit and --max-chars)")
 
 
 def _warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path) -> None:
