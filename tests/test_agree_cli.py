@@ -416,6 +416,15 @@ def test_report_says_how_missing_ratings_were_treated(capsys, tmp_path):
     assert "alpha from" not in " ".join(run(capsys, sparse, "-m", "cohen")[1].split())
 
 
+def test_the_missing_ratings_note_names_ac2_where_the_table_does(capsys, tmp_path):
+    """With --weights the table's row is Gwet's AC2; the note on missing ratings called it AC1."""
+    sparse = tmp_path / "sparse.csv"
+    sparse.write_text("unit,A,B\nu1,1,1\nu2,2,2\nu3,1,\nu4,,3\nu5,1,3\n")
+    table = " ".join(run(capsys, sparse, "--weights", "linear", "-m", "cohen", "-m", "ac1")[1].split())
+    assert "Gwet's AC2" in table and "chance agreement (kappa, AC2) from every rating" in table
+    assert "chance agreement (kappa, AC1)" in " ".join(run(capsys, sparse, "-m", "cohen", "-m", "ac1")[1].split())
+
+
 def test_json_says_how_missing_ratings_were_treated(capsys, tmp_path):
     """The table's note on missing ratings was not in --format json: each coefficient's entry carries it, with the
     counts, and the top level stays metric name → entry."""

@@ -202,7 +202,7 @@ def agree(
             _print_no_summary(summary["coders_summary_reason"], notes)
         else:
             if not source.multi_label:
-                notes += _missing_note(source.ratings, summary)
+                notes += _missing_note(source.ratings, summary, weighted=weights is not None)
             paired = int((source.ratings.notna().sum(axis=1) >= 2).sum())
             _print_tables(summary, (*source.ratings.shape, paired), multi_label=source.multi_label, seed=seed,
                           population=population, notes=notes)
@@ -210,8 +210,9 @@ def agree(
             _print_machine_comparison(comparison, seed=seed, population=population, summary_above=not one_coder)
 
 
-def _missing_note(ratings, summary: dict) -> list[str]:
-    """How the coefficients of ``summary`` treat missing ratings, where some are: words for a methods section."""
+def _missing_note(ratings, summary: dict, weighted: bool = False) -> list[str]:
+    """How the coefficients of ``summary`` treat missing ratings, where some are: words for a methods section
+    (``weighted``: with --weights, where AC1 is AC2)."""
     missing = int(ratings.isna().sum().sum())
     if not missing:
         return []
@@ -219,7 +220,7 @@ def _missing_note(ratings, summary: dict) -> list[str]:
 
     asked = {ALIASES.get(name, name) for name in summary}
     chance = [label for label, names in (("kappa", {"cohen", "fleiss", "conger"}), ("pi", {"scott"}),
-                                        ("AC1", {"ac1"})) if asked & names]
+                                        ("AC2" if weighted else "AC1", {"ac1"})) if asked & names]
     how = [f"missing ratings ({missing:,} of {ratings.size:,}): observed agreement over the units rated two or more "
            "times"]
     if chance:
