@@ -1175,3 +1175,20 @@ def test_two_coders_exports_of_two_segmentations_are_refused(capsys, tmp_path):
         code, out, err = run(capsys, path, "-m", "percent", "--format", "json")
         assert code in (0, None), err
         assert json.loads(out)["percent"]["value"] == 0.5
+
+
+def test_masi_alpha_can_be_asked_for_by_the_name_the_json_gives_it(capsys, tmp_path):
+    """The JSON of multi-label ratings keys MASI-alpha masi_alpha, but -m masi_alpha was an unknown metric. Alone it
+    asks for MASI-alpha without the presence/absence metrics; on single-label ratings it is refused in one line."""
+    path = tmp_path / "long.csv"
+    path.write_text(MULTI_LABEL_LONG)
+    assert list(json.loads(run(capsys, path, "-m", "masi_alpha", "--format", "json")[1])) == ["masi_alpha"]
+    both = json.loads(run(capsys, path, "-m", "masi_alpha", "-m", "cohen", "--format", "json")[1])
+    assert list(both) == ["masi_alpha", "cohen"] and "by_code" in both["cohen"]
+    assert json.loads(run(capsys, path, "-m", "cohen", "--format", "json")[1])["masi_alpha"] == both["masi_alpha"]
+    table = " ".join(run(capsys, path, "-m", "masi_alpha")[1].split())
+    assert "multi-label: MASI-alpha on code sets" in table and "the rest" not in table and "Per code" not in table
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,A,B\nu1,a,a\nu2,b,a\n")
+    code, out, err = run(capsys, wide, "-m", "masi_alpha")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "use alpha" in err

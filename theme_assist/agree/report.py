@@ -175,7 +175,7 @@ def multi_label_summary(ratings: pd.DataFrame, presence: Mapping[str, pd.DataFra
     presence : mapping
         Code → units × coders 0/1 table (:func:`~theme_assist.agree.units.presence_tables`).
     metrics : sequence of str, optional
-        Metrics on the presence/absence tables; by default all that apply.
+        Metrics on the presence/absence tables; by default all that apply; none (MASI-α alone) for an empty one.
     **options
         ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``weights``, ``analytic`` as for
         :func:`agreement_summary` (MASI-α has no analytic interval: its ``"analytic"`` entry says so).
@@ -189,6 +189,8 @@ def multi_label_summary(ratings: pd.DataFrame, presence: Mapping[str, pd.DataFra
     """
     alpha_options = {key: value for key, value in options.items() if key != "weights"}
     summary = {"masi_alpha": agreement_summary(ratings, ["alpha"], level="masi", **alpha_options)["alpha"]}
+    if metrics is not None and not len(metrics):
+        return summary
     by_code = agreement_by_code(presence, metrics, **options)
     pooled = by_code.pop(POOLED, {"metrics": {}})
     for name, entry in pooled["metrics"].items():

@@ -35,7 +35,7 @@ def agree(
     metric: Optional[List[str]] = typer.Option(
         None, "--metric", "-m", metavar="NAME",
         help="percent, cohen, scott, bennett_s (alias brennan_prediger), fleiss, conger, ac1, alpha; repeat for "
-             "several. Default: every metric that applies. With --machine, the machine table's columns too "
+             "several (multi-label: masi_alpha too, always reported). Default: every metric that applies. With --machine, the machine table's columns too "
              "(default there: percent, cohen, ac1, alpha)."),
     level: str = typer.Option("nominal", "--level", metavar="nominal|ordinal|interval|ratio",
                               help="Level of measurement for alpha."),
@@ -160,8 +160,13 @@ def agree(
         presence = presence_tables(source.codings, unit="unit", units=source.ratings.index)
         presence = {code: table.where(source.ratings.reindex_like(table).notna())  # a coder's unread documents
                     for code, table in presence.items()}
-        summary = multi_label_summary(source.ratings, presence, metric or None, **options)
+        # MASI-alpha is always reported; -m masi_alpha alone asks for it without the presence/absence metrics
+        pooled = [name for name in metric or [] if name != "masi_alpha"]
+        summary = multi_label_summary(source.ratings, presence, pooled if metric else None, **options)
     else:
+        if "masi_alpha" in (metric or []):
+            raise InputError("masi_alpha applies to multi-label ratings (several codes from one coder on some "
+                             "unit); these are single-label: use alpha")
         declared = _declared_categories(categories, source.ratings) if categories is not None else None
         if declared is not None and spans_on_units and NO_CODE not in declared:
             declared.append(NO_CODE)
@@ -534,9 +539,10 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
     console = table_console()
     with_ci = any("ci" in entry for entry in summary.values())
     with_analytic = any("analytic" in entry for entry in summary.values())
-    captions = ["multi-label: MASI-alpha on code sets, the rest on presence/absence pooled over codes (their units "
-                "column counts unit × code pairs" + ("; their intervals resample, and count, units, each with all its "
-                "codes" if any("clusters" in entry for entry in summary.values()) else "") + ")"] if multi_label else []
+    captions = ["multi-label: MASI-alpha on code sets" + (", the rest on presence/absence pooled over codes (their "
+                "units column counts unit × code pairs" + ("; their intervals resample, and count, units, each with "
+                "all its codes" if any("clusters" in entry for entry in summary.values()) else "") + ")"
+                if len(summary) > 1 else "")] if multi_label else []
     captions += notes or []
     if with_analytic:
         captions.append(_analytic_caption(summary, population))
