@@ -1192,3 +1192,21 @@ def test_masi_alpha_can_be_asked_for_by_the_name_the_json_gives_it(capsys, tmp_p
     wide.write_text("unit,A,B\nu1,a,a\nu2,b,a\n")
     code, out, err = run(capsys, wide, "-m", "masi_alpha")
     assert code == 2 and out == "" and err.count("\n") == 1 and "use alpha" in err
+
+
+def test_cohen_asked_for_the_machine_table_does_not_refuse_a_summary_of_three_coders(capsys, tmp_path):
+    """-m cohen with --machine asks for the machine table's column (its default one), but the coders' summary of
+    three or more coders refused it; there it is Fleiss' kappa, as in the table's 'all humans' row."""
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("unit,A,B,C\nu1,a,a,a\nu2,b,b,a\nu3,a,b,b\nu4,b,b,b\n")
+    machine = tmp_path / "out.csv"
+    machine.write_text("segment_id,code,score,rank,evidence\nu1,a,0.9,1,[]\nu2,b,0.9,1,[]\nu3,a,0.9,1,[]\n"
+                       "u4,a,0.9,1,[]\n")
+    code, out, err = run(capsys, ratings, "--machine", machine, "-m", "percent", "-m", "cohen", "--format", "json")
+    assert code in (0, None), err
+    result = json.loads(out)
+    assert list(result) == ["percent", "fleiss", "machine_comparison"]
+    humans = next(row for row in result["machine_comparison"] if row["kind"] == "humans")
+    assert humans["metrics"]["cohen"]["value"] == pytest.approx(result["fleiss"]["value"])
+    code, out, err = run(capsys, ratings, "-m", "cohen")  # without --machine, as before
+    assert code == 2 and "use conger" in err

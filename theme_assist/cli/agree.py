@@ -35,8 +35,9 @@ def agree(
     metric: Optional[List[str]] = typer.Option(
         None, "--metric", "-m", metavar="NAME",
         help="percent, cohen, scott, bennett_s (alias brennan_prediger), fleiss, conger, ac1, alpha; repeat for "
-             "several (multi-label: masi_alpha too, always reported). Default: every metric that applies. With --machine, the machine table's columns too "
-             "(default there: percent, cohen, ac1, alpha)."),
+             "several (multi-label: masi_alpha too, always reported). Default: every metric that applies. With "
+             "--machine, the machine table's columns too (default there: percent, cohen, ac1, alpha; for three or "
+             "more coders their summary has Fleiss' kappa for cohen and scott)."),
     level: str = typer.Option("nominal", "--level", metavar="nominal|ordinal|interval|ratio",
                               help="Level of measurement for alpha."),
     weights: Optional[str] = typer.Option(None, "--weights", metavar="linear|quadratic",
@@ -171,8 +172,8 @@ def agree(
         if declared is not None and spans_on_units and NO_CODE not in declared:
             declared.append(NO_CODE)
         if not one_coder:
-            summary = agreement_summary(source.ratings, metric or None, level=level, categories=declared,
-                                        **options)
+            summary = agreement_summary(source.ratings, _summary_metrics(metric, source.ratings, machine_labels),
+                                        level=level, categories=declared, **options)
         if declared is not None and machine_labels is not None:
             rated = machine_labels.reindex(source.ratings.index).dropna()  # its codes of the units compared
             undeclared = rated[~rated.isin(declared)]
@@ -213,6 +214,18 @@ def agree(
                           population=population, notes=notes)
         if comparison is not None:
             _print_machine_comparison(comparison, seed=seed, population=population, summary_above=not one_coder)
+
+
+def _summary_metrics(asked: list[str] | None, ratings, machine_labels) -> list[str] | None:
+    """The coders' summary's metrics for ``--metric`` (``asked``): as asked, but with --machine (``machine_labels``)
+    and more than two coders, Cohen's κ and Scott's π, asked for the machine table's pairs, are Fleiss' κ there,
+    as in that table's ``all humans`` row (they are defined for two coders; without --machine they are refused)."""
+    if not asked or machine_labels is None or ratings.shape[1] <= 2:
+        return asked or None
+    from theme_assist.agree.coefficients import metric_name
+    from theme_assist.agree.machine import GROUP_METRIC_OF
+
+    return list(dict.fromkeys(GROUP_METRIC_OF.get(metric_name(name), name) for name in asked))
 
 
 def _missing_note(ratings, summary: dict, weighted: bool = False) -> list[str]:
