@@ -1210,3 +1210,13 @@ def test_cohen_asked_for_the_machine_table_does_not_refuse_a_summary_of_three_co
     assert humans["metrics"]["cohen"]["value"] == pytest.approx(result["fleiss"]["value"])
     code, out, err = run(capsys, ratings, "-m", "cohen")  # without --machine, as before
     assert code == 2 and "use conger" in err
+
+
+def test_the_machines_suggestions_given_as_ratings_are_refused(capsys, tmp_path):
+    """suggest's OUT.csv given as RATINGS.csv was read as a wide file whose coders were code, score, rank and
+    evidence, and its figures printed without a word."""
+    machine = tmp_path / "out.csv"
+    machine.write_text("segment_id,code,score,rank,evidence\nu1,a,0.9,1,[]\nu2,b,0.8,1,[]\nu3,a,0.7,1,[]\n")
+    code, out, err = run(capsys, machine)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert f"{machine} holds the machine's suggestions" in err and f"agree RATINGS.csv --machine {machine}" in err

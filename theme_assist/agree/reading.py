@@ -55,6 +55,8 @@ NO_CODE = "(no code)"
 """The rating of a unit a coder gave no code, in single-label ratings made from span codings."""
 REFI_SUFFIXES = (".qdpx", ".qde", ".qdc")
 """REFI-QDA projects and codebooks: import-qdpx turns them into a span codings file."""
+MACHINE_COLUMNS = ("segment_id", "code", "score", "rank")
+"""The columns of the ``suggest`` command's output that :func:`read_machine` reads."""
 MACHINE = "machine"
 """The coder name of the machine's suggestions (:func:`read_machine`)."""
 
@@ -148,6 +150,9 @@ def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | Span
     if set(SPAN_COLUMNS) <= set(lowered):
         return _span_codings(frame[[lowered[name] for name in SPAN_COLUMNS]].set_axis(list(SPAN_COLUMNS), axis=1),
                              path, min_coders)
+    if set(MACHINE_COLUMNS) <= set(lowered):  # read as wide, its code, score and rank would be three coders
+        raise InputError(f"{path} holds the machine's suggestions ({', '.join(MACHINE_COLUMNS)}: suggest's OUT.csv), "
+                         f"not coders' ratings: compare them with the coders' as agree RATINGS.csv --machine {path}")
     # the segmentation a table's segment ids come from (kept when a project export is pivoted wide) is no rating
     tagged = [column for column in frame.columns if column.lower() == SEGMENTATION_COLUMN]
     tags = frame[tagged[0]] if tagged else None
@@ -468,7 +473,7 @@ def read_machine(path: str | Path) -> pd.Series:
         For a file without the columns of ``suggest``'s output (a ratings file given by mistake would otherwise
         be read as one coder's codes), or a segment with two rank-1 rows.
     """
-    frame = read_table(path, required=("segment_id", "code", "score", "rank"), what="machine suggestions (suggest's "
+    frame = read_table(path, required=MACHINE_COLUMNS, what="machine suggestions (suggest's "
                        "OUT.csv)", rectangular=True)
     frame = frame.apply(lambda column: column.str.strip())
     abstained = frame["code"] == ""  # suggest writes an abstention without a score or rank
