@@ -1220,3 +1220,30 @@ def test_the_machines_suggestions_given_as_ratings_are_refused(capsys, tmp_path)
     code, out, err = run(capsys, machine)
     assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
     assert f"{machine} holds the machine's suggestions" in err and f"agree RATINGS.csv --machine {machine}" in err
+
+
+@pytest.mark.parametrize("units_tag, machine_tag, rows, accepted", [
+    ("v1-turn-1000", "v1-turn-500", None, True),  # every turn one segment of at most 100 characters: alike
+    ("v1-turn-500", "v1-turn-1000", None, True),
+    ("v1-turn-1000", "v1-turn-80", None, False),  # a 100-character turn is split at 80: the ids move
+    ("v1-turn-1000", "v1-sentence-1000", None, False),  # another unit
+    ("v0-turn-1000", "v1-turn-500", None, False),  # another version
+    ("v1-turn-1000", "v1-turn-500", [0, 2, 3, 4, 5], False),  # p2 left out: whether it was split is unknown
+])
+def test_segments_alike_under_both_limits_are_compared(capsys, span_files, tmp_path, units_tag, machine_tag, rows,
+                                                      accepted):
+    """Segment ids of tags differing only in --max-chars name the same segments where the --units table shows that
+    neither limit split a turn (each document's first segments, one per turn, none longer than either limit)."""
+    units = pd.read_csv(span_files["segments"], dtype=str)
+    units = units.assign(turn=[0, 1, 2, 3, 0, 1], position=[0, 1, 2, 3, 0, 1], segmentation=units_tag)
+    path = tmp_path / "units.csv"
+    units.iloc[rows if rows is not None else slice(None)].to_csv(path, index=False)
+    machine = tmp_path / "out.csv"
+    machine.write_text(MACHINE_ON_UNITS.format(tag=machine_tag))
+    code, out, err = run(capsys, span_files["spans"], "--units", path, "--machine", machine, "-m", "percent",
+                         "--format", "json")
+    if accepted:
+        assert code in (0, None), err
+        assert json.loads(out)["machine_comparison"][0]["n_units"] >= 1
+    else:
+        assert code == 2 and "the same ids may name other segments" in err

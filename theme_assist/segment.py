@@ -231,6 +231,30 @@ def segmentation_difference(first: str, second: str) -> str:
                      if ours != theirs)
 
 
+def segmented_alike(segments: pd.DataFrame, tag: str) -> bool:
+    """Whether the segmentation ``tag`` makes the segments of ``segments`` (a segments table of one other tag, with
+    the columns suggest --segments-out writes) of their documents, with the same ids, as far as the table goes.
+
+    True only where the two tags differ in ``--max-chars`` alone, with unit ``turn``, and each document's rows are
+    its first segments, one per turn, none longer than the smaller limit: then neither limit split a turn, and the
+    turns, their positions and so their ids are the same under both. False where the table cannot show it.
+    """
+    tags = segmentation_tags(segments)
+    parts = [_TAG.fullmatch(tags[0]) if len(tags) == 1 else None, _TAG.fullmatch(tag)]
+    if None in parts or parts[0].group(1, 2) != parts[1].group(1, 2) or parts[0].group(2) != "turn":
+        return False
+    if not {"document", "start", "end", "turn", "position"} <= set(segments.columns):
+        return False
+    numbers = segments[["start", "end", "turn", "position"]].apply(pd.to_numeric, errors="coerce")
+    if numbers.isna().any(axis=None):
+        return False
+    for _, rows in numbers.groupby(segments["document"].to_numpy(), sort=False):
+        if sorted(rows["position"]) != list(range(len(rows))) or rows["turn"].duplicated().any():
+            return False  # a document's earlier segment missing, or a turn split: the ids may differ
+    limit = min(float("inf") if part.group(3) == "none" else int(part.group(3)) for part in parts)
+    return bool((numbers["end"] - numbers["start"] <= limit).all())
+
+
 def other_segmentation(table: pd.DataFrame, current: str) -> str | None:
     """The segmentation tag a table with segment ids carries (its :data:`SEGMENTATION_COLUMN`) where it is not
     ``current``, the first in sorted order if several; ``None`` for a table without the column, with it empty, or

@@ -83,7 +83,8 @@ def agree(
         help="The suggest command's output: its rank-1 code per segment (matched to units by segment_id; an "
              "abstention is a missing rating) compared with each coder, the coders' majority, and the coders with "
              "each other, each with the intervals asked for. Single-label ratings; one coder is enough (then there "
-             "is no coders' summary). Refused where its segmentation column differs from the ratings' or --units'."),
+             "is no coders' summary). Refused where its segmentation column differs from the ratings' or --units' "
+             "(but for --max-chars where --units shows that neither limit split a turn)."),
     output_format: str = typer.Option("table", "--format", metavar="table|json",
                                       help="table (for people) or json (one object: metric name → value, reason, "
                                            "interval, and where ratings are missing, missing_ratings: count, of, "
@@ -388,14 +389,20 @@ def _machine_labels(path: Path, human, ratings_path: Path, ids_path: Path | None
 
 def _refuse_other_segmentation(ids_path: Path, machine_path: Path) -> None:
     """:class:`InputError` where the human ratings' segment ids (of ``ids_path``) and the machine's suggestions
-    carry segmentation tags that differ: the same ids may name other segments. A file without tags passes."""
+    carry segmentation tags that differ: the same ids may name other segments. A file without tags passes, and so
+    does a segments table (--units) whose segments the machine's segmentation makes alike
+    (:func:`~theme_assist.segment.segmented_alike`)."""
     from theme_assist.agree.reading import segmentations_of
     from theme_assist.errors import InputError
-    from theme_assist.segment import segmentation_difference
+    from theme_assist.inputs import read_table
+    from theme_assist.segment import SEGMENTATION_COLUMN, segmentation_difference, segmented_alike
 
     ours, theirs = segmentations_of(ids_path), segmentations_of(machine_path)
-    if ours and theirs and ours != theirs:
-        # refused even where only --max-chars differs: neither file says whether some turn was split otherwise
+    if ours and theirs and ours != theirs and not (len(theirs) == 1 and segmented_alike(
+            read_table(ids_path, optional=(SEGMENTATION_COLUMN, "document", "start", "end", "turn", "position"),
+                       rectangular=True), theirs[0])):
+        # refused even where only --max-chars differs, unless the ids file is a segments table (--units) showing
+        # that no turn was split by either limit: else neither file says whether some turn was split otherwise
         differ = segmentation_difference(ours[0], theirs[0]) if len(ours) == len(theirs) == 1 else ""
         why = f"they differ in {differ}" if differ else \
             "another theme_assist version, or suggest with other --unit/--max-chars"
