@@ -1247,3 +1247,15 @@ def test_segments_alike_under_both_limits_are_compared(capsys, span_files, tmp_p
         assert json.loads(out)["machine_comparison"][0]["n_units"] >= 1
     else:
         assert code == 2 and "the same ids may name other segments" in err
+
+
+def test_two_segmentations_pivoted_wide_are_refused_for_what_they_are(capsys, tmp_path):
+    """Two coders' exports of two segmentations pivoted wide by segment and tag repeat each segment: the error said
+    only that a unit appears twice; it says the rows come from two segmentations."""
+    path = tmp_path / "wide.csv"
+    path.write_text("segment_id,segmentation,ann,bob\np1,v1-turn-1000,hope,\np1,v1-turn-2000,,hope\n"
+                    "p2,v1-turn-1000,fear,\np2,v1-turn-2000,,hope\n")
+    code, out, err = run(capsys, path)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "segment 'p1' has rows of two segmentations, v1-turn-1000 and v1-turn-2000, which differ in --max-chars " \
+           "1000 vs 2000" in err

@@ -167,13 +167,16 @@ def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | Span
         if tags is not None:
             _refuse_mixed_segmentations(frame, tags, path)
         return _long(frame, path, min_coders, exported=bool(tagged))
+    if tags is not None and frame.shape[1]:  # a long file of two segmentations pivoted wide repeats its units
+        _refuse_mixed_segmentations(frame.set_axis(["unit", *frame.columns[1:]], axis=1), tags, path)
     return _wide(frame, path, min_coders)
 
 
 def _refuse_mixed_segmentations(frame: pd.DataFrame, tags: pd.Series, path: str | Path) -> None:
     """:class:`InputError` where a unit of a long file has rows of two segmentation tags (``tags``, the file's
     segmentation column; two coders' exports of projects segmented otherwise, put together): its id may name other
-    text in each, and the coders' codes would be compared on it silently. Rows without a tag pass."""
+    text in each, and the coders' codes would be compared on it silently. Rows without a tag pass. A wide file
+    (no ``coder`` column) has such rows where a long one was pivoted wide by segment and tag."""
     rows = frame.assign(tag=tags.to_numpy())
     rows = rows[rows["tag"] != ""]
     counts = rows.groupby("unit", sort=False)["tag"].nunique()
@@ -182,8 +185,9 @@ def _refuse_mixed_segmentations(frame: pd.DataFrame, tags: pd.Series, path: str 
     unit = counts.index[(counts > 1).to_numpy()][0]
     first, second = rows[rows["unit"] == unit].drop_duplicates("tag").iloc[:2].itertuples()
     differ = segmentation_difference(first.tag, second.tag)
-    raise InputError(f"{path}: segment {unit!r} has rows of two segmentations, {first.tag} (coder {first.coder}) and "
-                     f"{second.tag} (coder {second.coder}){f', which differ in {differ}' if differ else ''}: the "
+    of = (lambda row: f" (coder {row.coder})") if "coder" in rows.columns else (lambda row: "")
+    raise InputError(f"{path}: segment {unit!r} has rows of two segmentations, {first.tag}{of(first)} and "
+                     f"{second.tag}{of(second)}{f', which differ in {differ}' if differ else ''}: the "
                      "same id may name other text in each (a turn split otherwise moves every later id of its "
                      "document), so their codes are not compared; give codings of one segmentation (projects made "
                      "by one theme_assist version with the same --unit and --max-chars)")
