@@ -303,6 +303,32 @@ def test_a_decision_on_a_segment_the_coder_changed_since_it_was_shown_gets_409(a
     assert len(ProjectStore(project).decisions()) == 4
 
 
+def test_an_undo_from_a_tab_left_behind_does_not_undo_the_other_tabs_decision(api, project):
+    """A coder's stale tab pressed "u" and undid the decision just made in another tab, not its own."""
+    made = [api.post("/api/decisions", json=decision(segment=f"interview_a:{i}")).json()["decisions"][0]["id"]
+            for i in (1, 2)]  # the first in tab A, the second in tab B
+    refused = api.post("/api/undo", json={"coder": "ana", "expected": made[0]})
+    assert refused.status_code == 409 and refused.json()["latest"] == made[1]
+    assert f"latest decision is now {made[1]} (add 'work' on segment 'interview_a:2'), not {made[0]}" in \
+        refused.json()["detail"] and "nothing was undone" in refused.json()["detail"]
+    assert ProjectStore(project).decisions()["action"].tolist() == ["add", "add"]
+    assert "not one made here" in api.post("/api/undo", json={"coder": "ana", "expected": 0}).json()["detail"]
+    for expected in reversed(made):  # each tab undoes its own, newest first
+        undone = api.post("/api/undo", json={"coder": "ana", "expected": expected}).json()["decisions"]
+        assert [d["undoes"] for d in undone] == [expected]
+    assert api.post("/api/undo", json={"coder": "ana", "expected": 0}).json()["decisions"] == []
+
+
+def test_an_undo_expecting_any_decision_of_a_bulk_batch_undoes_the_batch(api):
+    candidates = api.get("/api/bulk", params={"code": "work", "min_score": 0.5, "coder": "ana"}).json()["items"]
+    items = [{"segment_id": i["segment_id"], "suggestion_id": i["suggestion_id"]} for i in candidates]
+    stored = api.post("/api/decisions/bulk", json={"coder": "ana", "action": "accept", "code": "work",
+                                                   "items": items}).json()["decisions"]
+    assert len(stored) > 1
+    undone = api.post("/api/undo", json={"coder": "ana", "expected": stored[0]["id"]}).json()["decisions"]
+    assert sorted(d["undoes"] for d in undone) == sorted(d["id"] for d in stored)
+
+
 def test_a_bulk_request_naming_an_item_twice_records_it_once(api, project):
     suggestion = ProjectStore(project).suggestions(segment_id="interview_a:1").iloc[0]
     item = {"segment_id": "interview_a:1", "suggestion_id": int(suggestion["id"])}

@@ -492,6 +492,31 @@ def test_two_tabs_deciding_one_segment_the_later_is_refused_and_shown_again(demo
         server.stop()
 
 
+def test_undo_in_a_tab_left_behind_undoes_its_own_decision_not_the_other_tabs(tmp_path, browser):
+    """"u" in a coder's stale tab undid the decision just made in another tab: the server undid the coder's latest."""
+    with mini_page(tmp_path, browser) as (first, server, project):
+        second = new_page(browser, viewport={"width": 1400, "height": 1000})
+        start_coding(first, server.url, "Ana", "interview_a")
+        start_coding(second, server.url, "Ana", "interview_b")
+        for page in (first, second):
+            page.keyboard.press("r")
+            wait_for_status(page, "Saved ✓ reject")
+        first.keyboard.press("u")
+        wait_for_status(first, "Not undone: Ana's latest decision is now 2 (reject")
+        wait_for_status(first, "nothing was undone. Undo again to undo it.")
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana")["action"].tolist() == ["reject", "reject"]
+        first.keyboard.press("u")  # told which it is: the second undo undoes it
+        wait_for_status(first, "Undone ✓ decision 2")
+        first.wait_for_function("() => !state.saving")  # the list shown anew: the keys are free again
+        first.keyboard.press("u")  # then the tab's own
+        wait_for_status(first, "Undone ✓ decision 1")
+        second.keyboard.press("u")  # its decision undone in the other tab already
+        wait_for_status(second, "Nothing to undo.")
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana")["undoes"].tolist()[2:] == [2, 1]
+
+
 def test_an_undone_segment_outside_the_filters_is_listed_with_its_text(demo_project, browser):
     """After an undo the segment, still coded and so not "to review", came back as a blank entry of the queue."""
     from playwright.sync_api import expect

@@ -66,7 +66,12 @@ class NotFound(InputError):
 
 class Stale(InputError):
     """A decision made on what a coder saw of a segment before their later decisions on it (another tab or
-    window) changed it."""
+    window) changed it; or an undo of a decision that is no longer the coder's latest (``latest``: the id of the
+    one that is)."""
+
+    def __init__(self, message: str, latest: int | None = None):
+        super().__init__(message)
+        self.latest = latest
 
 
 logger = logging.getLogger(__name__)
@@ -100,6 +105,15 @@ def _check_code_map(code_map: dict[str, str], current: Codebook, revised: Codebo
                              "drops can be mapped")
         if old not in current_ids:
             raise InputError(f"map {old}={new}: {old!r} is not a code of the project's current codebook")
+
+
+def _not_the_latest(coder: str, last: sqlite3.Row, expected: int, size: int) -> str:
+    """Why an undo of decision ``expected`` was refused: ``last`` (of a batch of ``size``) is the coder's latest."""
+    what = (f"a bulk {last['action']} of {size} suggestions of {last['code']!r}" if size > 1 else
+            f"{last['action']} {last['code']!r} on segment {last['segment_id']!r}")
+    mine = f"not {expected}, the one made last here" if expected else "not one made here"
+    return (f"{coder}'s latest decision is now {last['id']} ({what}), {mine} (decided or undone since in another "
+            "tab or window, or before this page was loaded?): nothing was undone")
 
 
 @dataclass(frozen=True)
@@ -761,17 +775,26 @@ class ProjectStore:
                 | set(self.codings(segment_id)["code"])
                 | set(decided.loc[decided["action"].isin(["accept", "add", "replace"]), "code"]))
 
-    def undo_last(self, coder: str) -> pd.DataFrame:
+    def undo_last(self, coder: str, expected: int | None = None) -> pd.DataFrame:
         """Undo ``coder``'s most recent decision that is not undone yet (a whole bulk batch at once).
 
         Returns the ``undo`` decisions stored (empty if there was nothing to undo). The undone decisions stay in
         the file, answered by the ``undo`` rows. ``coder`` is trimmed, as decisions store it.
+
+        ``expected`` is the id of the decision the caller means to undo (any of a batch's; 0: the caller made
+        none). None: no check.
+
+        Raises
+        ------
+        Stale
+            If ``expected`` is given and is not that decision (made or undone since in another tab or window):
+            nothing is undone.
         """
         coder = coder.strip()
         with self.transaction() as db:
             last = db.execute(
-                f"SELECT id, batch FROM decisions d WHERE coder = ? AND action != 'undo' AND NOT ({_UNDONE}) "
-                "ORDER BY id DESC LIMIT 1", (coder,)).fetchone()
+                f"SELECT id, batch, segment_id, action, code FROM decisions d WHERE coder = ? AND action != 'undo' "
+                f"AND NOT ({_UNDONE}) ORDER BY id DESC LIMIT 1", (coder,)).fetchone()
             if last is None:
                 return pd.DataFrame(columns=DECISION_COLUMNS)
             if last["batch"]:
@@ -780,6 +803,8 @@ class ProjectStore:
             else:
                 targets = db.execute("SELECT id, segment_id, code FROM decisions WHERE id = ?",
                                      (last["id"],)).fetchall()
+            if expected is not None and expected not in {target["id"] for target in targets}:
+                raise Stale(_not_the_latest(coder, last, expected, len(targets)), latest=last["id"])
             created = utc_now()
             first_id = None
             for target in targets:

@@ -13,12 +13,13 @@ GET      ``/api/bulk``              suggestions of one code at or above a score,
 GET      ``/api/progress``          the coder's progress, the engine's state, the codebook's version
 POST     ``/api/decisions``         accept / reject / replace / add (201 once committed)
 POST     ``/api/decisions/bulk``    accept or reject many suggestions in one transaction
-POST     ``/api/undo``              undo the coder's latest decision (a bulk batch at once)
+POST     ``/api/undo``              undo the coder's latest decision (a bulk batch at once) if ``expected``
 =======  =========================  ==========================================================================
 
 Unknown segments, codes and documents get 404, malformed requests 422, refused requests 403 (see
 :mod:`~theme_assist.review.security`), a decision made on a segment as it stood before the coder's later decisions
-on it (``seen``, from another tab or window) 409.
+on it (``seen``, from another tab or window) 409, as does an undo whose ``expected`` decision (the one the page made
+last; 0: none) is no longer the coder's latest: its answer's ``latest`` names the one that is.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ class BulkIn(BaseModel):
 
 class UndoIn(BaseModel):
     coder: Coder
+    expected: SqliteInt | None = None
 
 
 def _records(frame) -> list[dict]:
@@ -131,7 +133,8 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
 
     @app.exception_handler(Stale)
     def stale(request, exc: Stale):
-        return JSONResponse({"detail": str(exc)}, status_code=409)
+        latest = {} if exc.latest is None else {"latest": exc.latest}
+        return JSONResponse({"detail": str(exc), **latest}, status_code=409)
 
     @app.exception_handler(InputError)
     def bad_input(request, exc: InputError):
@@ -217,7 +220,7 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
 
     @app.post("/api/undo")
     def undo(request: UndoIn):
-        undone = store.undo_last(request.coder)
+        undone = store.undo_last(request.coder, request.expected)
         learned(len(undone))  # an undo changes what the engine learns from, as a decision does
         return {"decisions": _records(undone)}
 

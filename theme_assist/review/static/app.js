@@ -33,6 +33,8 @@ const state = {
   refused: false,     // a key was refused as "Still saving" (stillSaving) while the keys were held (holdingKeys)
   filterKeyed: false, // the filters were last used from the keyboard
   lastFilter: null, // the drop-down the pointer last chose from (Tab goes back to it)
+  undoable: [],       // ids of this tab's own decisions not undone (a bulk batch by its latest id): "u" undoes the last
+  undoNamed: 0,       // the decision the server named when it refused the last undo: the next "u" undoes it
 };
 
 const $ = (id) => document.getElementById(id);
@@ -73,6 +75,7 @@ async function api(path, options = {}) {
   if (!response.ok) {
     const error = new Error(problem(response, payload && payload.detail));
     error.status = response.status;
+    error.payload = payload;
     throw error;
   }
   return payload;
@@ -189,6 +192,8 @@ function askCoder() {
 
 async function useCoder(name) {
   state.coder = name.trim();
+  state.undoable = [];  // another coder's decisions are not this tab's to undo
+  state.undoNamed = 0;
   localStorage.setItem("theme_assist.coder", state.coder);
   $("coder-name").textContent = state.coder;
   await loadQueue();
@@ -506,6 +511,8 @@ async function save(segmentId, action, code, replaced, extra) {
     const body = { segment_id: segmentId, action, code, coder: state.coder, seen: state.segment.mine.seen, ...extra };
     const result = await api("/api/decisions", { method: "POST", body });
     const stored = result.decisions[0];
+    state.undoable.push(stored.id);
+    state.undoNamed = 0;
     if (showingSegment(segmentId)) state.segment.mine.seen = stored.id;
     const name = state.codeNames[code] || code;
     saved = `Saved ✓ ${action} “${name}” (decision ${stored.id})${replacing(replaced)}`;
@@ -599,16 +606,24 @@ async function undo() {
   await holdingKeys(undoLatest);
 }
 
-// The undo sent and said; then the list (or the bulk table) shown anew. Returns what it said when undone.
+// The undo sent and said; then the list (or the bulk table) shown anew. Returns what it said when undone. The server
+// undoes only the decision this tab expects (its own latest), so an undo in a tab left open behind another never
+// takes back what the coder decided in the other one; refused, the decision it names is the one a second undo undoes.
 async function undoLatest() {
   let result;
+  const expected = state.undoNamed || state.undoable[state.undoable.length - 1] || 0;
+  state.undoNamed = 0;
   try {
-    result = await api("/api/undo", { method: "POST", body: { coder: state.coder } });
+    result = await api("/api/undo", { method: "POST", body: { coder: state.coder, expected } });
   } catch (error) {
-    setStatus(`Not undone: ${error.message}`, "error");
+    const latest = error.status === 409 && error.payload && error.payload.latest;
+    if (latest) state.undoNamed = latest;
+    setStatus(`Not undone: ${error.message}${latest ? ". Undo again to undo it." : ""}`, "error");
     return;
   }
-  if (!result.decisions.length) { setStatus("Nothing to undo.", ""); return; }
+  if (!result.decisions.length) { state.undoable = []; setStatus("Nothing to undo.", ""); return; }
+  const undoneIds = new Set(result.decisions.map((d) => d.undoes));
+  state.undoable = state.undoable.filter((id) => !undoneIds.has(id));
   const first = result.decisions[0];
   const what = result.decisions.length > 1 ? `${result.decisions.length} bulk decisions` : `decision ${first.undoes}`;
   const undone = `Undone ✓ ${what}`;
@@ -779,6 +794,8 @@ async function bulkDecide(action) {
     try {
       const result = await api("/api/decisions/bulk", { method: "POST",
         body: { coder: state.coder, action, code: state.bulkCode, items } });
+      state.undoable.push(Math.max(...result.decisions.map((d) => d.id)));
+      state.undoNamed = 0;
       const saved = `Saved ✓ ${action === "accept" ? "accepted" : "rejected"} ${result.decisions.length} suggestions`;
       setStatus(saved, "saved");
       refreshProgress();
