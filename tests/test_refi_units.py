@@ -228,6 +228,33 @@ def test_partial_copies_a_stopped_run_left_are_removed_at_the_next_write(tmp_pat
     assert f"{old} holds a previous model" in said
 
 
+SAVING = """
+import sys
+from pathlib import Path
+from theme_assist.refi.atomic import atomic_folder
+for i in range(int(sys.argv[3])):
+    with atomic_folder(Path(sys.argv[1]), force=True) as building:
+        for name in ("config.json", "evidence.json", "arrays.npz"):
+            (building / name).write_text(f"{sys.argv[2]} {i}", encoding="utf-8")
+"""
+
+
+def test_two_runs_saving_one_folder_at_once_both_finish_and_leave_one_whole_folder(tmp_path):
+    """Two `suggest --save-model DIR` at once: one failed in one line where the other swapped its folder in between
+    (the folder moved aside meanwhile, or a folder renamed onto a non-empty one), leaving an empty ``.old``."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "model"
+    runs = [subprocess.Popen([sys.executable, "-c", SAVING, str(target), name, "300"], stderr=subprocess.PIPE,
+                             text=True) for name in ("first", "second")]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err.splitlines()[-1:]
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["model"]  # nothing left aside
+    assert len({(target / name).read_text() for name in ("config.json", "evidence.json", "arrays.npz")}) == 1
+
+
 def test_bare_qde_file_is_read(tmp_path):
     (tmp_path / "p.qde").write_text('<Project xmlns="urn:QDA-XML:project:1.0" name="bare"><CodeBook><Codes>'
                                     '<Code guid="22222222-2222-2222-2222-222222222222" name="hope" isCodable="true"/>'

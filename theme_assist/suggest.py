@@ -699,9 +699,10 @@ class CodeSuggester:
 def refuse_replacing_other_files(folder: str | Path) -> None:
     """Refuse to save a suggester into an existing folder holding anything but a saved suggester's files
     (:data:`SAVED_NAMES`): a save replaces the folder whole."""
-    folder = Path(folder)
-    others = sorted(path.name for path in folder.iterdir()
-                    if path.name not in SAVED_NAMES and not _left_by_tools(path.name)) if folder.is_dir() else []
+    from theme_assist.refi.atomic import folder_entries
+
+    names = folder_entries(Path(folder)) or []  # a file is refused by atomic_folder; a folder gone meanwhile is empty
+    others = sorted(name for name in names if name not in SAVED_NAMES and not _left_by_tools(name))
     if others:
         shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
         raise InputError(f"{folder} holds files that are not a saved suggester's ({shown}); saving replaces the "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
 import re
@@ -19,6 +21,9 @@ logger = logging.getLogger(__name__)
 #: Age in seconds past which a partial copy beside a target was left by a run that stopped (killed, the machine
 #: down), not one still being written: a suggester's folder, a table or a ``.qdpx`` takes seconds to minutes.
 STALE_AFTER = 6 * 3600
+
+#: How often a folder is swapped in again when another run swapped its own in meanwhile (:func:`_swap_in`).
+_SWAP_TRIES = 100
 
 
 def _parent_of(target: Path) -> Path:
@@ -97,22 +102,56 @@ def atomic_folder(target: str | Path, force: bool = False) -> Iterator[Path]:
         Replace a non-empty ``target`` (its old content is removed only after the new one is complete).
     """
     target = Path(target)
-    if target.exists() and not target.is_dir():
+    entries = folder_entries(target)
+    if entries is None:
         raise InputError(f"{target} exists and is not a folder")
-    if target.is_dir() and any(target.iterdir()) and not force:
+    if entries and not force:
         raise InputError(f"{target} exists and is not empty (use --force to replace it)")
     _clear_leftovers(Path(_parent_of(target), target.name))
     temporary = Path(tempfile.mkdtemp(dir=_parent_of(target), prefix=f".{target.name}.", suffix=".part"))
     try:
         yield temporary
         os.chmod(temporary, _usual_mode(folder=True))
-        if target.is_dir():
-            old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
-            os.replace(target, old / "previous")
-            os.replace(temporary, target)
-            shutil.rmtree(old)
-        else:
-            os.replace(temporary, target)
+        _swap_in(temporary, target)
     finally:
         if temporary.exists():
             shutil.rmtree(temporary)
+
+
+def folder_entries(folder: Path) -> list[str] | None:
+    """The names in ``folder``: none where there is no folder (another save may have moved it aside just now, see
+    :func:`_swap_in`), None where it is something else."""
+    try:
+        return [entry.name for entry in folder.iterdir()]
+    except FileNotFoundError:
+        return []
+    except NotADirectoryError:
+        return None
+
+
+def _swap_in(temporary: Path, target: Path) -> None:
+    """Rename the complete folder ``temporary`` to ``target``, a folder there first moved aside (into
+    ``.NAME.*.old``) and removed once the new one is in.
+
+    Two saves of one folder at once (two runs) each move aside what is there, the other's folder included: a
+    folder renamed onto a non-empty one fails, and one moved aside meanwhile is gone. So both finish, and
+    ``target`` holds one whole folder, the last swapped in, never a mix of two."""
+    old, swapped = None, False
+    try:
+        for attempt in range(_SWAP_TRIES):
+            if target.exists():
+                old = old or Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
+                with contextlib.suppress(FileNotFoundError):  # another save moved it aside first
+                    os.replace(target, old / f"previous{attempt}")
+            try:
+                os.replace(temporary, target)
+            except OSError as exc:
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+                continue  # another save swapped its folder in meanwhile
+            swapped = True
+            return
+        raise OSError(errno.EBUSY, f"other runs kept replacing {target} while this one did")
+    finally:
+        if old is not None and (swapped or not any(old.iterdir())):
+            shutil.rmtree(old)  # failed after moving the previous folder aside: kept there (_clear_leftovers)
