@@ -913,6 +913,33 @@ def test_info_counts_each_coders_decisions_and_says_how_many_were_undone(small_p
     assert "  ana: 2 decisions (1 undone)\n" in said and "  ben: 1 decision\n" in said
 
 
+def test_info_lists_the_model_runs_newest_first_and_counts_those_past_the_cap(tmp_path, capsys):
+    """project info said only the latest run: a researcher auditing a project could not see the runs before it."""
+    from theme_assist.cli.project import RUNS_SHOWN
+    from theme_assist.project.testing import make_project
+
+    project = tmp_path / "p.taproj"
+    with make_project(project) as store:  # its run 1, then runs 2 … RUNS_SHOWN + 2, the last zero-shot
+        for run_id in range(2, RUNS_SHOWN + 3):
+            zero_shot = run_id == RUNS_SHOWN + 2
+            store.add_run(store.suggestions(run_id=1), model_id=f"model {run_id}", embedding_model="fake@0",
+                          engine_version="test", mode="zero-shot" if zero_shot else "trained", params={},
+                          n_training=0 if zero_shot else run_id, n_decisions=1)
+        runs = store.runs()
+    capsys.readouterr()
+    assert run("project", "info", str(project)) == 0
+    said = capsys.readouterr().out.splitlines()
+    start = said.index(f"model runs: {RUNS_SHOWN + 2}, newest first")
+    listed = said[start + 1:start + RUNS_SHOWN + 2]
+    newest = runs.iloc[-1]
+    assert listed[0] == (f"  run {RUNS_SHOWN + 2}: {newest['created_at']}, model {RUNS_SHOWN + 2}, from the codebook "
+                         "alone, after 1 review decision, codebook v1")
+    assert listed[1].startswith(f"  run {RUNS_SHOWN + 1}: ") and f", trained on {RUNS_SHOWN + 1} coded segments, " \
+        in listed[1]
+    assert [line.split(":")[0] for line in listed[:RUNS_SHOWN]] == [f"  run {n}" for n in range(RUNS_SHOWN + 2, 2, -1)]
+    assert listed[RUNS_SHOWN].startswith("  and 2 more, older")
+
+
 @pytest.mark.parametrize("target", ["codebook.yaml", "coded.csv", "meta.csv", "transcripts/iv1.txt"])
 def test_backup_never_replaces_a_file_the_project_was_made_from(tmp_path, small_project, capsys, target):
     """`project backup P COPY --force` wrote the copy over the codebook or the --coded table project init read

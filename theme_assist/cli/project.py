@@ -9,6 +9,9 @@ import typer
 
 from theme_assist.cli._console import counted, message_console, say_done
 
+RUNS_SHOWN = 5
+"""The model runs ``project info`` lists (newest first); it counts the older ones."""
+
 project_app = typer.Typer(help="Project files: documents, codebook history, codings, suggestions and review "
                                "decisions in one SQLite file.", no_args_is_help=True)
 
@@ -217,8 +220,7 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
 
     console = message_console(stderr=False)  # one line each: a version's maps and note made it fold at 160
     with ProjectStore(project) as store, store.snapshot():  # one state, each table read once
-        decisions = store.decisions()
-        run = store.latest_run()
+        decisions, runs = store.decisions(), store.runs()
         console.print(_counts_line(store, store.name, f"codebook v{store.codebook_version()} "
                                                       f"({store.codebook().name})"), markup=False)
         console.print(f"  segmentation: {store.segmentation} (the `segmentation` column of its exports)"
@@ -230,15 +232,30 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
             console.print(f"  codebook v{version.version}: {version.created_at}"
                           + "".join(f", {text}" for text in (version.author, version.note) if text)
                           + (f"; mapped {maps[version.version]}" if version.version in maps else ""), markup=False)
-        console.print(f"latest model run: {run['id']} {run['model_id']} ({run['created_at']})" if run
-                      else "no model run yet (run `theme-assist project suggest`)", markup=False)
-        if run and run["codebook_version"] != store.codebook_version():
-            console.print(f"  fitted on codebook v{run['codebook_version']}: run `theme-assist project suggest` to "
-                          f"suggest with v{store.codebook_version()}", markup=False)
+        for line in _run_lines(runs) if len(runs) else ["no model run yet (run `theme-assist project suggest`)"]:
+            console.print(line, markup=False)
+        latest = runs.iloc[-1] if len(runs) else None
+        if latest is not None and latest["codebook_version"] != store.codebook_version():
+            console.print(f"  the latest, fitted on codebook v{latest['codebook_version']}: run `theme-assist project "
+                          f"suggest` to suggest with v{store.codebook_version()}", markup=False)
         for coder, made in decisions[decisions["action"] != "undo"].groupby("coder"):
             undone = int(made["undone"].astype(bool).sum())  # kept in the trail, but no longer coding anything
             console.print(f"  {coder}: {counted(len(made), 'decision')}" + (f" ({undone} undone)" if undone else ""),
                           markup=False)
+
+
+def _run_lines(runs, shown: int = RUNS_SHOWN) -> list[str]:
+    """What ``project info`` says of the model runs (``store.runs()``): a heading, then one line per run, newest
+    first, the first ``shown`` and how many more."""
+    lines = [f"model runs: {len(runs)}" + (", newest first" if len(runs) > 1 else "")]
+    for run in runs.iloc[::-1].head(shown).itertuples(index=False):
+        learnt = (f"trained on {counted(run.n_training, 'coded segment')}" if run.mode != "zero-shot"
+                  else "from the codebook alone")
+        lines.append(f"  run {run.id}: {run.created_at}, {run.model_id}, {learnt}, after "
+                     f"{counted(run.n_decisions, 'review decision')}, codebook v{run.codebook_version}")
+    if len(runs) > shown:
+        lines.append(f"  and {len(runs) - shown} more, older (`project export --audit` has every run's suggestions)")
+    return lines
 
 
 def _counts_line(store, name: str, codebook: str) -> str:
