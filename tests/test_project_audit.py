@@ -14,7 +14,7 @@ from theme_assist.project.testing import make_project, synthetic_suggestions
 from theme_assist.refi import import_project, machine_user_name
 from tests.test_refi_roundtrip import assert_valid_qdpx, project_schema, refi_dir  # noqa: F401 (fixtures)
 
-FIRST_MODEL, SECOND_MODEL = machine_user_name("fake-model run", "test"), machine_user_name("other-model", "2")
+FIRST_MODEL, SECOND_MODEL = machine_user_name("trained on fake@0", "test"), machine_user_name("zero-shot on other", "2")
 
 
 def suggestion(store, segment_id: str, rank: int = 1):
@@ -83,6 +83,24 @@ def test_users_are_coders_and_one_per_model_and_version(audited):
     by_run = imported.codings[imported.codings["coder"].isin([FIRST_MODEL, SECOND_MODEL])]
     assert by_run.groupby("coder")["description"].apply(lambda d: d.str.contains(", run 1\\)").all()).to_dict() \
         == {FIRST_MODEL: True, SECOND_MODEL: False}
+
+
+def test_a_refits_machine_user_names_the_engine_and_its_version_once(tmp_path):
+    """The user of a project run's suggestions was "theme_assist suggester (CodeSuggester trained (theme_assist
+    0.1.0) on all-MiniLM-L6-v2@53aa51172d14) 0.1.0": the run's model id, which names the engine and its version."""
+    from theme_assist import __version__
+    from theme_assist.project.learn import refit
+    from theme_assist.project.testing import FakeEmbedder
+
+    store = make_project(tmp_path / "p.taproj", with_run=False)
+    store.add_codings(pd.DataFrame({"segment_id": store.segments()["segment_id"][:2], "code": ["work", "family"],
+                                    "coder": "ref"}), source="coded.csv")
+    refit(store, embedder=FakeEmbedder())
+    assert f"(theme_assist {__version__})" in store.latest_run()["model_id"]
+    export_qdpx(store, tmp_path / "p.qdpx")
+    users = [user.name for user in import_project(tmp_path / "p.qdpx", tmp_path / "imported").project.users]
+    assert users == ["ref", f"theme_assist suggester (trained on {FakeEmbedder.model_id}) {__version__}"]
+    store.close()
 
 
 def test_each_coders_codings_are_their_current_codes_dated_by_the_decision(audited):

@@ -30,8 +30,9 @@ is a separate memo; a description stays on the coded segment itself.)
 * an imported human coding → a coding by its coder, at its import time, described ``imported from SOURCE``
   (codings of one span and source share a selection); one its coder's own later decisions took away (imported
   codings are where a coder's replay starts) is a selection without a coding, described ``… no longer applied``;
-* a machine suggestion of any run → a coding by the user :func:`~theme_assist.refi.machine_user_name` (model id,
-  engine version): one user per model and version, so a MAXQDA user can show or hide each model's codings.
+* a machine suggestion of any run → a coding by the user :func:`~theme_assist.refi.machine_user_name` (the run's
+  mode and embedding model, engine version: ``theme_assist suggester (trained on all-MiniLM-L6-v2@53aa51172d14)
+  0.1.0``): one user per model and version, so a MAXQDA user can show or hide each model's codings.
   Dated at its run; described ``theme_assist suggestion: CODE (score 0.830, rank 1, run 3)`` followed by what
   coders did with it (``Review: rejected by Ana at 2026-… (decision 7); accepted by Bo at … (decision 9, undone
   at …)``), so rejections show beside the suggestion they answer; suggestions of a code that a codebook revision
@@ -366,7 +367,7 @@ def audit_codings(store: ProjectStore, table: pd.DataFrame | None = None) -> tup
     machine = table[table["event"] == "machine_suggestion"]
     suggestions = pd.DataFrame({"segment_id": machine["segment_id"], "code": machine["code_now"],
                                 "score": machine["score"], "rank": machine["rank"], "run_id": machine["run_id"],
-                                "created": machine["time"], "model": machine["model_id"],
+                                "created": machine["time"], "model": machine["run_id"].map(_machine_models(store)),
                                 "model_version": machine["engine_version"],
                                 "description": machine["suggestion_id"].map(_review_notes(decisions, name))})
     # suggestions of one run that a merge made alike: the best ranked, with what coders did with any of them
@@ -378,6 +379,12 @@ def audit_codings(store: ProjectStore, table: pd.DataFrame | None = None) -> tup
     suggestions = suggestions.assign(description=suggestions["description"].where(~merged, notes))
     suggestions = suggestions.sort_values("rank", kind="stable").drop_duplicates(alike)
     return pd.concat([human, decided], ignore_index=True), suggestions.sort_index().reset_index(drop=True)
+
+
+def _machine_models(store: ProjectStore) -> dict[int, str]:
+    """Each run's model as its machine user names it (``trained on all-MiniLM-L6-v2@53aa51172d14``): the run's
+    ``model_id`` names the engine and its version too, which the user's name has already."""
+    return {int(run.id): f"{run.mode} on {run.embedding_model}" for run in store.runs().itertuples(index=False)}
 
 
 def export_qdpx(store: ProjectStore, out: str | Path, table: pd.DataFrame | None = None):
