@@ -1,6 +1,7 @@
 """``theme-assist evaluate`` on a team's own coded CSV, with another embedding model."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -39,22 +40,22 @@ def test_own_coded_csv_with_another_model_writes_named_results(capsys, tmp_path,
     code, out, err = run(capsys, "--corpus", coded, "--codebook", codebook, "--folds", 2, "--sizes", "all,0",
                          "--model", model, "--out", tmp_path / "results")
     assert code in (0, None), err
-    stem = tmp_path / "results" / "evaluate_coded@model"
-    result = strict_json(stem.with_suffix(".json").read_text())  # a figure without a value is null, not NaN
+    stem = tmp_path / "results" / "evaluate_coded.csv@model"
+    result = strict_json(Path(f"{stem}.json").read_text())  # a figure without a value is null, not NaN
     assert result["embedding_model"].startswith("model@")  # a folder's id: its name and a hash of its weights
     assert {row["engine"] for row in result["summary"]} == {"theme_assist", "tfidf_logreg", "majority"}
     # the learning curve in order of size, whatever the order given (its plot zigzagged 'all', 0)
     assert [row["per_code"] for row in result["summary"]][::3] == [0, "all"]
     ours = [r for r in result["summary"] if r["engine"] == "theme_assist" and r["per_code"] == "all"][0]
     assert ours["kappa"] > 0.5
-    report = stem.with_suffix(".md").read_text()
+    report = Path(f"{stem}.md").read_text()
     assert "Embedding model: model@" in report
     assert "## Per code (all examples per code" in report
     per_code = pd.DataFrame(result["per_code"])
     assert per_code.isna().any().any()  # the majority baseline's precision of codes it never gives
     assert set(per_code["code"]) == set(pd.read_csv(coded)["code"].dropna()) - {""}
     assert per_code.groupby("engine")["reference"].sum().nunique() == 1  # every engine scored on the same segments
-    assert stem.with_suffix(".png").is_file()
+    assert Path(f"{stem}.png").is_file()
     # a batch job's log (stdout is not a terminal here) gets the table whole, not folded to 80 columns
     assert "theme_assist" in out and "tfidf_logreg" in out and "…" not in out
     # and each note whole on one line (36 segments in 2 folds: the notes say where figures rest on little)
@@ -87,7 +88,7 @@ def test_two_corpora_with_one_name_are_refused_before_any_work(capsys, tmp_path,
     copy = tmp_path / "other" / "coded.csv"
     copy.write_text(coded.read_text())
     code, _, err = run(capsys, "--corpus", coded, "--corpus", copy, "--codebook", codebook, "--out", tmp_path / "r")
-    assert code == 2 and "--corpus names 'coded' twice" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "--corpus names 'coded.csv' twice" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "r").exists()
 
 
@@ -170,7 +171,7 @@ def test_codes_not_in_the_codebook_are_refused_before_any_fit(capsys, tmp_path, 
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "code 'Paid work and employment' in the coded data is not in codebook" in err
     assert "did you mean 'work'?" in err
-    assert not (tmp_path / "results" / "evaluate_named.json").exists()
+    assert not (tmp_path / "results").exists()
     # a spreadsheet's codes by name and in another case: all named at once, not one per run
     table["code"] = table["code"].replace({"family": "Family", "stigma": " STIGMA "})
     table.to_csv(tmp_path / "named.csv", index=False)
@@ -213,13 +214,13 @@ def test_the_codes_of_two_coders_are_refused(capsys, tmp_path, own_data, with_id
     code, _, err = run(capsys, "--corpus", tmp_path / "ana.csv", "--codebook", codebook, "--sizes", "all",
                        "--folds", 2, "--out", tmp_path / "results")
     assert code == 0, err
-    alone = json.loads((tmp_path / "results" / "evaluate_ana.json").read_text())
+    alone = json.loads((tmp_path / "results" / "evaluate_ana.csv.json").read_text())
     assert alone["n_segments"] == len(table)
     if with_ids:  # --coder chooses the same rows from the double-coded file
         code, _, err = run(capsys, "--corpus", tmp_path / "double.csv", "--codebook", codebook, "--coder", "ana",
                            "--sizes", "all", "--folds", 2, "--out", tmp_path / "results")
         assert code == 0, err
-        chosen = json.loads((tmp_path / "results" / "evaluate_double-ana.json").read_text())
+        chosen = json.loads((tmp_path / "results" / "evaluate_double.csv-ana.json").read_text())
         def figures(result):
             return [{k: v for k, v in row.items() if k != "seconds"} for row in result["summary"]]
 
@@ -232,7 +233,7 @@ def test_the_codes_of_two_coders_are_refused(capsys, tmp_path, own_data, with_id
         (tmp_path / "again" / "double.csv").write_text((tmp_path / "double.csv").read_text())
         code, _, err = run(capsys, "--corpus", tmp_path / "double.csv", "--corpus", tmp_path / "again" / "double.csv",
                            "--codebook", codebook, "--coder", "ana", "--out", tmp_path / "clash")
-        assert code == 2 and "--corpus names 'double-ana' twice" in err and not (tmp_path / "clash").exists()
+        assert code == 2 and "--corpus names 'double.csv-ana' twice" in err and not (tmp_path / "clash").exists()
 
 
 def test_a_coding_with_one_code_is_refused(capsys, tmp_path, own_data):
@@ -261,14 +262,31 @@ def test_own_results_go_beside_the_csv_not_among_the_benchmarks(capsys, tmp_path
     code, out, err = run(capsys, "--corpus", mine, "--codebook", codebook, "--sizes", "all", "--folds", 2)
     assert code == 0, err
     assert not (tmp_path / "work" / "evaluation").exists()
-    result = json.loads((tmp_path / "study" / "evaluate_esconv.json").read_text())
+    result = json.loads((tmp_path / "study" / "evaluate_esconv.csv.json").read_text())
     assert result["citation"] == f"Coded data: {mine}"
-    assert "evaluate_esconv.json" in out
+    assert "evaluate_esconv.csv.json" in out
     # no quote of the coded data is written
     texts = pd.read_csv(mine)["text"]
     for suffix in (".json", ".md"):
-        written = (tmp_path / "study" / "evaluate_esconv").with_suffix(suffix).read_text()
+        written = (tmp_path / "study" / f"evaluate_esconv.csv{suffix}").read_text()
         assert not any(text in written for text in texts)
+
+
+def test_a_csv_and_a_spreadsheet_of_one_name_in_one_folder_keep_their_own_results(capsys, tmp_path, own_data):
+    """base.csv and base.xlsx beside each other both wrote evaluate_base.*: the second run's results replaced the
+    first's."""
+    coded, codebook = own_data
+    table = pd.read_csv(coded, keep_default_na=False)
+    table.to_csv(tmp_path / "base.csv", index=False)
+    table.iloc[:-3].to_excel(tmp_path / "base.xlsx", index=False)
+    for name in ("base.csv", "base.xlsx"):
+        code, _, err = run(capsys, "--corpus", tmp_path / name, "--codebook", codebook, "--sizes", "0", "--folds", 2)
+        assert code == 0, err
+    for name, rows in (("base.csv", len(table)), ("base.xlsx", len(table) - 3)):
+        result = json.loads((tmp_path / f"evaluate_{name}.json").read_text())
+        assert (result["citation"], result["n_segments"]) == (f"Coded data: {tmp_path / name}", rows)
+        assert (tmp_path / f"evaluate_{name}.md").is_file() and (tmp_path / f"evaluate_{name}.png").is_file()
+    assert not list(tmp_path.glob("evaluate_base.json"))
 
 
 def test_a_coder_named_only_on_uncoded_rows_is_no_second_coder(tmp_path, own_data):
@@ -306,7 +324,8 @@ def test_a_coder_column_named_with_a_capital_is_the_coder_column(capsys, tmp_pat
     code, _, err = run(capsys, "--corpus", tmp_path / "double.csv", "--codebook", codebook, "--coder", "ana",
                        "--sizes", "all", "--folds", 2, "--out", tmp_path / "results")
     assert code == 0, err
-    assert json.loads((tmp_path / "results" / "evaluate_double-ana.json").read_text())["n_segments"] == len(table)
+    assert json.loads((tmp_path / "results" / "evaluate_double.csv-ana.json").read_text())["n_segments"] == \
+        len(table)
 
 
 def test_codes_of_the_codebook_that_no_segment_has_are_named(tmp_path, own_data):

@@ -139,13 +139,14 @@ def safe_name(text: str) -> str:
 
 
 def coded_benchmark_name(path: str | Path, coder: str | None = None) -> str:
-    """The name of :func:`coded_benchmark`'s benchmark (and of its result files): the file's stem, and the coder."""
-    return Path(path).stem if coder is None else f"{Path(path).stem}-{safe_name(coder)}"
+    """The name of :func:`coded_benchmark`'s benchmark (and of its result files): the file's name, and the coder.
+    With its suffix: ``base.csv`` and ``base.xlsx`` of one folder wrote the same ``evaluate_base.*``."""
+    return Path(path).name if coder is None else f"{Path(path).name}-{safe_name(coder)}"
 
 
 def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = None) -> Benchmark:
     """A user's own coded table (:func:`theme_assist.inputs.read_coded` with a ``document`` column) as a benchmark,
-    named after the file's stem (and ``coder``, when given).
+    named after the file's name (and ``coder``, when given: :func:`coded_benchmark_name`).
 
     The protocol compares one human code per segment with the engine's top code, and groups its folds by
     document, so every row needs a document, the codes of several coders (a ``coder`` column, as in a double-coded

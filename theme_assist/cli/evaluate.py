@@ -103,14 +103,16 @@ def evaluate(
                 "machine_markdown": machine_markdown(machine)}
         stem = folder / (f"evaluate_{bench.name}" if model is None else
                          f"evaluate_{bench.name}@{safe_name(Path(model).name)}")
-        write_text_whole(stem.with_suffix(".json"), jsonout.dumps(
+        # a name's dots are its own ("evaluate_base.csv", "…@bge-v1.5"): with_suffix took its last part for a suffix
+        written = {suffix: stem.with_name(stem.name + suffix) for suffix in (".json", ".md", ".png")}
+        write_text_whole(written[".json"], jsonout.dumps(
             {**{k: v for k, v in meta.items() if k != "machine_markdown"},
              "summary": summary.to_dict(orient="records"), "per_code": per_code.to_dict(orient="records"),
              "folds": results.to_dict(orient="records")},
             indent=1))
-        write_text_whole(stem.with_suffix(".md"), report_markdown(bench.name, summary, meta, per_code))
+        write_text_whole(written[".md"], report_markdown(bench.name, summary, meta, per_code))
         metric = meta["goal"][0] if meta["goal"] else "kappa"
-        plot_learning_curve(bench.name, summary, stem.with_suffix(".png"), metric=metric,
+        plot_learning_curve(bench.name, summary, written[".png"], metric=metric,
                             human_kappa=bench.human_kappa, goal=meta["goal"])
 
         table = Table(title=f"{bench.name} ({folds}-fold grouped CV)")
