@@ -940,6 +940,14 @@ def test_info_lists_the_model_runs_newest_first_and_counts_those_past_the_cap(tm
     assert listed[RUNS_SHOWN].startswith("  and 2 more, older")
 
 
+def test_export_qdpx_counts_one_source_in_the_singular(small_project, tmp_path, capsys):
+    """A project of one transcript was exported as "1 sources"."""
+    capsys.readouterr()
+    assert run("project", "export", str(small_project), "--qdpx", str(tmp_path / "p.qdpx")) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"{tmp_path / 'p.qdpx'}: 1 source, 2 codes, 1 user, 2 selections, 2 codings, 0 suggestions" in said
+
+
 @pytest.mark.parametrize("target", ["codebook.yaml", "coded.csv", "meta.csv", "transcripts/iv1.txt"])
 def test_backup_never_replaces_a_file_the_project_was_made_from(tmp_path, small_project, capsys, target):
     """`project backup P COPY --force` wrote the copy over the codebook or the --coded table project init read

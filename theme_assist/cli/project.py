@@ -132,7 +132,8 @@ def export(
             say_done(console, f"codebook version {version} → {codebook}")
         if qdpx:
             exported = export_qdpx(store, qdpx, trail)
-            say_done(console, f"{qdpx}: " + ", ".join(f"{v} {k}" for k, v in exported.counts.items()))
+            said = ", ".join(counted(n, kind.removesuffix("s")) for kind, n in exported.counts.items())  # "1 source"
+            say_done(console, f"{qdpx}: {said}")
 
 
 @project_app.command("codebook")
