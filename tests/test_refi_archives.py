@@ -507,6 +507,29 @@ def test_cli_round_trip_of_a_selection_across_a_crlf_line_end(tmp_path):
     assert again.codings[["start", "end", "text"]].values.tolist() == [[5, 25, "w was it?\r\nP1: Hard."]]
 
 
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_a_source_of_one_utterance_per_line_is_warned_of_as_a_plain_transcript_is(tmp_path, caplog, line_end):
+    """A plain-text transcript without speaker labels, one utterance per line, is warned of (--unit sentence); the
+    same text imported from a .qdpx (import-qdpx, project init --qdpx) was not: its turns were found elsewhere."""
+    import logging
+
+    from theme_assist.ingest import read_documents as read_transcripts
+    from theme_assist.refi import read_project
+
+    text = "".join(f"This is what I said {i}.{line_end}" for i in range(8))
+    project = small_project("").replace('name="t"><PlainTextContent>Hello world</PlainTextContent>',
+                                        'name="lines" plainTextPath="internal://t.txt">')
+    write_zip(tmp_path / "lines.qdpx", {"project.qde": project, "sources/t.txt": text})
+    (tmp_path / "lines.txt").write_text(text, encoding="utf-8", newline="")
+    with caplog.at_level(logging.WARNING, logger="theme_assist"):
+        read_project(tmp_path / "lines.qdpx")  # project init --qdpx
+        assert run_cli("import-qdpx", tmp_path / "lines.qdpx", "--out", tmp_path / "imported") == 0
+        read_transcripts(tmp_path / "lines.txt")
+    said = [record.getMessage() for record in caplog.records if "no speaker labels" in record.getMessage()]
+    assert len(said) == 3
+    assert all("8 lines are read as 1 turn(s)" in line and "--unit sentence" in line for line in said)
+
+
 def test_guids_differing_in_case_or_braces_still_refer_and_repeated_guids_are_given_new_ones(tmp_path, capsys):
     def coding(number, code, user):
         return (f'<PlainTextSelection guid="{G(200)}" startPosition="{number}" endPosition="{number + 3}" '

@@ -13,10 +13,10 @@ from theme_assist.ingest.speakers import parse_turns
 
 logger = logging.getLogger(__name__)
 
-_SENTENCE_END_BEFORE_BREAK = re.compile(r"[.?!…][\"'”’)\]]*[ \t]*\n")
+_SENTENCE_END_BEFORE_BREAK = re.compile(r"[.?!…][\"'”’)\]]*[ \t]*\r?\n")
 MIN_MERGED_LINES = 3
 """Lines that end a sentence and are read on into the next line, from which a text without speaker labels is said
-to be one utterance per line (:func:`_warn_of_merged_utterances`)."""
+to be one utterance per line (:func:`warn_of_merged_utterances`)."""
 
 
 def document_from_text(path: Path, text: str) -> Document:
@@ -31,16 +31,27 @@ def document_from_text(path: Path, text: str) -> Document:
     if not turns:
         raise NotATranscript(f"{path} has no transcript text (no words after its # header lines, speaker labels "
                               "or timestamps)")
-    _warn_of_merged_utterances(path, text, turns)
+    warn_of_merged_utterances(path, text, turns)
     return Document(id=path.stem, text=text, turns=turns, source=str(path))
 
 
-def _warn_of_merged_utterances(path: Path, text: str, turns: list[Turn]) -> None:
+def warn_of_merged_utterances(path: Path | str, text: str, turns: list[Turn]) -> None:
     """Warn, once for the file, when a text without speaker labels or timestamps looks like one utterance per line:
     its turns are then its paragraphs, and a segment (cut at ``--max-chars``) holds several utterances.
 
     It looks so when at least :data:`MIN_MERGED_LINES` of the line breaks inside its turns, and at least half of
-    them, follow a line that ends a sentence (the lines of hard-wrapped prose mostly end mid-sentence)."""
+    them, follow a line that ends a sentence (the lines of hard-wrapped prose mostly end mid-sentence). Every
+    transcript reader and the text sources of a ``.qdpx`` (whose line ends may be ``\\r\\n``) are checked here.
+
+    Parameters
+    ----------
+    path : Path or str
+        Names the transcript in the warning.
+    text : str
+        The transcript's text, which ``turns`` index.
+    turns : list of Turn
+        Its turns (:func:`~theme_assist.ingest.speakers.parse_turns`).
+    """
     if any(turn.speaker or turn.timestamp for turn in turns):
         return
     inside = [text[turn.start:turn.end] for turn in turns]

@@ -224,7 +224,10 @@ def project_codebook(project: Project, known: Codebook | None = None) -> Codeboo
 
 def assign_documents(project: Project) -> list[Document]:
     """Give every text source a unique document id (stored in ``source.document``) and return the documents, with
-    speaker turns found as in a plain-text transcript (their spans index the source text exactly)."""
+    speaker turns found as in a plain-text transcript (their spans index the source text exactly), and a source
+    that looks like one utterance per line without speaker labels warned of as a transcript is
+    (:func:`~theme_assist.ingest.plain_text.warn_of_merged_utterances`)."""
+    from theme_assist.ingest.plain_text import warn_of_merged_utterances
     from theme_assist.ingest.speakers import parse_turns
 
     taken: set[str] = set()
@@ -233,7 +236,9 @@ def assign_documents(project: Project) -> list[Document]:
         label = source.name or source.attrs.get("plainTextPath", "") or source.guid
         own = own_document_id(source.name or "", source.guid)
         source.document = unique(own, taken) if own else document_id(label, taken)
-        documents.append(Document(id=source.document, text=source.text, turns=parse_turns(source.text), source=label))
+        turns = parse_turns(source.text)
+        warn_of_merged_utterances(label, source.text, turns)
+        documents.append(Document(id=source.document, text=source.text, turns=turns, source=label))
     return documents
 
 
