@@ -37,6 +37,10 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """Characters XML 1.0 cannot hold (a surrogate left in a decoded string has no partner)."""
 _NOT_UTF8 = re.compile("[\ud800-\udfff]")
+_NOT_XML_WRITTEN = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]|&#\d{5};")
+""":data:`NOT_XML` characters as ElementTree writes them in UTF-8: as they are, but lone surrogates, which UTF-8
+cannot encode, as character references (``&#55296;``; its own references, of a line end or tab in an attribute
+value, have two digits, and the ``&`` of a text is written ``&amp;``)."""
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +52,11 @@ def raw_in_namespace(raw: RawElement, namespace: str) -> ET.Element | None:
 
 
 def _ordered(parent: ET.Element, built: list[ET.Element], extras: list[RawElement], order: list[str], ns: str) -> None:
-    """Append ``built`` and the kept-aside ``extras`` to ``parent`` in schema ``order`` (stable within a kind)."""
+    """Append ``built`` (in schema ``order`` already, as every caller builds it) and the kept-aside ``extras`` to
+    ``parent`` in schema ``order`` (stable within a kind)."""
+    if not extras:  # nothing to sort in: most elements of a large export (a sort each took seconds in all)
+        parent.extend(built)
+        return
     children = built + [e for e in (raw_in_namespace(raw, ns) for raw in extras) if e is not None]
     rank = {kind: i for i, kind in enumerate(order)}
     for child in sorted(children, key=lambda c: rank.get(local(c.tag), len(order))):
@@ -186,13 +194,18 @@ def _xml_bytes(root: ET.Element, namespace: str) -> tuple[bytes, int]:
         ElementTree writes them as they are, and no XML parser reads the file back then.
     """
     prefix = f"{{{namespace}}}"
-    replaced = replace_not_xml(root)
     for element in root.iter():
         if element.tag.startswith(prefix):
             element.tag = element.tag[len(prefix):]
     root.set("xmlns", namespace)
     ET.indent(root)
-    return _escape_carriage_returns(ET.tostring(root, encoding="utf-8", xml_declaration=True)), replaced
+    # the characters to replace looked for in the whole once, not in each text and attribute value (millions in a
+    # large export), and replaced in the tree only where found
+    data, replaced = ET.tostring(root, encoding="utf-8", xml_declaration=True), 0
+    if _NOT_XML_WRITTEN.search(data):
+        replaced = replace_not_xml(root)
+        data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return _escape_carriage_returns(data), replaced
 
 
 def _escape_carriage_returns(xml: bytes) -> bytes:
