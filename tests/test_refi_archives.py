@@ -507,6 +507,19 @@ def test_cli_round_trip_of_a_selection_across_a_crlf_line_end(tmp_path):
     assert again.codings[["start", "end", "text"]].values.tolist() == [[5, 25, "w was it?\r\nP1: Hard."]]
 
 
+def test_cli_round_trip_keeps_the_windows_line_ends_of_a_selections_description(tmp_path):
+    # codings.csv holds the description with its \r\n; reading the CSV back turns that into \n, which export-qdpx
+    # took for an edited description and wrote instead of the imported one
+    selection = (f'<PlainTextSelection guid="{G(210)}" startPosition="0" endPosition="5"><Description>why 😀&#13;\n'
+                 f'here</Description><Coding guid="{G(211)}"><CodeRef targetGUID="{CODE}"/></Coding>'
+                 '</PlainTextSelection>')
+    write_zip(tmp_path / "memo.qdpx", {"project.qde": small_project(selection)})
+    assert run_cli("import-qdpx", tmp_path / "memo.qdpx", "--out", tmp_path / "one") == 0
+    assert run_cli("export-qdpx", "--project", tmp_path / "one", "--out", tmp_path / "again.qdpx") == 0
+    again = import_project(tmp_path / "again.qdpx", tmp_path / "two")
+    assert [selection.description for selection in again.project.text_sources[0].selections] == ["why 😀\r\nhere"]
+
+
 @pytest.mark.parametrize("line_end", ["\n", "\r\n"])
 def test_a_source_of_one_utterance_per_line_is_warned_of_as_a_plain_transcript_is(tmp_path, caplog, line_end):
     """A plain-text transcript without speaker labels, one utterance per line, is warned of (--unit sentence); the

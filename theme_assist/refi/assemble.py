@@ -180,6 +180,16 @@ class _Guids:
         return guid
 
 
+def _unchanged(description: str, kept: str | None) -> bool:
+    """Whether a table's ``description`` cell (stripped) leaves an imported selection's ``kept`` description as it
+    was: empty, or the same but for surrounding space or line ends (a table's reader turns a ``\\r\\n`` inside a
+    quoted cell of an import's ``codings.csv`` into ``\\n``)."""
+    def lines(text: str) -> str:
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    return not description or lines(description) == lines((kept or "").strip())
+
+
 def _human_selections(document: Document, rows: pd.DataFrame, old: TextSource | None, codes: _Codes,
                       users: _Users, guids: _Guids) -> list[Selection]:
     old_selections = {s.guid: s for s in old.selections} if old else {}
@@ -201,7 +211,7 @@ def _human_selections(document: Document, rows: pd.DataFrame, old: TextSource | 
             if previous is not None:
                 kept = previous.description
                 selection = Selection(guid=guid, start=span[0], end=span[1], user_guid=previous.user_guid,
-                                      description=kept if description in ("", (kept or "").strip()) else description,
+                                      description=kept if _unchanged(description, kept) else description,
                                       attrs=dict(previous.attrs), extras=list(previous.extras))
             else:
                 selection = Selection(guid=guid, start=span[0], end=span[1], user_guid=user,
