@@ -520,6 +520,23 @@ def test_cli_round_trip_keeps_the_windows_line_ends_of_a_selections_description(
     assert [selection.description for selection in again.project.text_sources[0].selections] == ["why 😀\r\nhere"]
 
 
+@pytest.mark.parametrize("in_xml, in_zip", [("Caf\u00e9 \U0001F600.txt", "Cafe\u0301 \U0001F600.txt"),
+                                            ("Cafe\u0301 \U0001F600.txt", "Caf\u00e9 \U0001F600.txt")])
+def test_a_source_file_named_in_another_unicode_normal_form_is_read(tmp_path, in_xml, in_zip):
+    """macOS names files decomposed (e and U+0301 for é): a source whose plainTextPath and archive entry spelt one
+    name in two normal forms was kept aside unread ('the archive has no file'), its codings lost."""
+    project = small_project().replace('name="t"><PlainTextContent>Hello world</PlainTextContent>',
+                                      f'name="t" plainTextPath="internal://{in_xml}">')
+    write_zip(tmp_path / "nfd.qdpx", {"project.qde": project, f"sources/{in_zip}": "Héllo 😀 world"})
+    imported = import_project(tmp_path / "nfd.qdpx", tmp_path / "one")
+    assert not imported.report.skipped and not imported.project.attachments
+    assert imported.codings[["start", "end", "text"]].values.tolist() == [[0, 5, "Héllo"]]
+    export_project(imported.codebook, imported.documents, imported.codings, out=tmp_path / "again.qdpx",
+                   base=imported.project)
+    again = import_project(tmp_path / "again.qdpx", tmp_path / "two")
+    assert again.codings[["start", "end", "text"]].values.tolist() == [[0, 5, "Héllo"]]
+
+
 @pytest.mark.parametrize("line_end", ["\n", "\r\n"])
 def test_a_source_of_one_utterance_per_line_is_warned_of_as_a_plain_transcript_is(tmp_path, caplog, line_end):
     """A plain-text transcript without speaker labels, one utterance per line, is warned of (--unit sentence); the

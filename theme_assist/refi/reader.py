@@ -15,6 +15,7 @@ files are decoded as UTF-8 without newline translation, so ``\\r\\n`` counts as 
 from __future__ import annotations
 
 import io
+import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path, PurePosixPath
 
@@ -119,6 +120,18 @@ class _SourceTexts:
     def __init__(self, archive: SafeArchive | None):
         self.archive = archive
         self.used: set[str] = set()
+        self.by_form: dict[str, list[str]] = {}  # the entries by their names in Unicode normal form C
+        for name in archive.names if archive is not None else []:
+            self.by_form.setdefault(unicodedata.normalize("NFC", name), []).append(name)
+
+    def _entry(self, name: str) -> str | None:
+        """The entry ``name``, or the one entry whose name differs from it only in Unicode normal form: a source
+        path written composed (``é``) and its file's name decomposed (``e`` and U+0301, as macOS names files), or
+        the other way round, are one file."""
+        if name in self.archive:
+            return name
+        same = self.by_form.get(unicodedata.normalize("NFC", name), [])
+        return same[0] if len(same) == 1 else None
 
     def entry_for(self, path: str) -> tuple[str | None, str]:
         """The archive entry a ``plainTextPath`` / ``richTextPath`` names, or ``None`` and the reason."""
@@ -135,8 +148,8 @@ class _SourceTexts:
                 name = checked_name(candidate)
             except InputError:
                 return None, f"its path climbs out of the archive ({path})"
-            if name in self.archive:
-                return name, ""
+            if (entry := self._entry(name)) is not None:
+                return entry, ""
         return None, f"the archive has no file {candidates[0]}"
 
     def read(self, name: str, consume: bool = True) -> bytes:
