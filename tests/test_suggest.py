@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -726,3 +727,32 @@ def test_the_head_is_fitted_without_the_representations_its_features_were_built_
     CodeSuggester(embedder=embedder, calibrate=False).fit(CODED, exclusive_book)
     # the codebook's anchors' embeddings (two arrays, a few rows) are all that is left
     assert alive_at_fit == [2]
+
+
+DEMO = Path(__file__).resolve().parents[1] / "corpora" / "demo"
+
+
+@pytest.fixture(scope="module")
+def ulm_turns():
+    """The demo's two Ulm transcripts as the reference codes them, one row per turn."""
+    coded = pd.read_csv(DEMO / "reference_coding.csv")
+    coded = coded[coded["document"].isin(["fg_ulm_01", "iv_ulm_01"])].reset_index(drop=True)
+    return coded.assign(segment_id=coded["document"] + ":" + coded["turn"].astype(str))
+
+
+@pytest.mark.parametrize("coded_id", ["fg_ulm_01:3", "iv_ulm_01:12"])
+def test_one_coded_segment_does_not_make_its_code_the_best_of_every_turn(ulm_turns, upsides_codebook, embedder,
+                                                                          coded_id):
+    """Anchor texts had zero rows for context, every coded segment (a turn, with neighbours) had some: beside one
+    coded segment the head learnt "has neighbours" as its code, the best code of 21 of 82 turns (6 from the
+    codebook alone)."""
+    segments = ulm_turns[["segment_id", "document", "speaker", "text"]]
+    code = ulm_turns.set_index("segment_id").at[coded_id, "code"]
+    coded = segments.assign(code=np.where(segments["segment_id"] == coded_id, code, ""))
+
+    def times_best(suggester):
+        scores = suggester.predict_proba(segments)
+        return int((scores.idxmax(axis=1) == code).sum())
+
+    alone = times_best(CodeSuggester(embedder=embedder).fit(None, upsides_codebook))
+    assert times_best(CodeSuggester(embedder=embedder).fit(coded, upsides_codebook)) <= alone + 3
