@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from theme_assist.cli import main
+from theme_assist.codebook import packaged_codebook
 from theme_assist.project import DecisionRequest, ProjectStore
 from theme_assist.project.active import active_order, margin_uncertainty
 from theme_assist.project.learn import BackgroundRefitter, refit
 
 from theme_assist.project.testing import FakeEmbedder, make_project
+
+DEMO = Path(__file__).resolve().parents[1] / "corpora" / "demo"
 
 
 def test_margin_uncertainty_is_small_for_clear_winners_and_high_for_abstentions():
@@ -154,3 +160,41 @@ def test_a_run_is_stamped_with_the_codebook_version_it_was_fitted_on(tmp_path):
         refit(store, embedder=embedder)
         assert embedder.revised_to == 2
         assert store.latest_run()["codebook_version"] == 1
+
+
+@pytest.fixture()
+def uncoded_ulm_project(tmp_path):
+    """A project of the demo's two Ulm transcripts and the shipped codebook, made without imported codings."""
+    folder = tmp_path / "ulm"
+    folder.mkdir()
+    for name in ("fg_ulm_01", "iv_ulm_01"):
+        shutil.copy(DEMO / "transcripts" / f"{name}.txt", folder)
+    project = tmp_path / "ulm.taproj"
+    with pytest.raises(SystemExit) as exit_:
+        main(["project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input",
+              str(folder), "--metadata", str(DEMO / "metadata.csv")])
+    assert exit_.value.code == 0
+    return project
+
+
+def abstentions(store: ProjectStore) -> int:
+    suggestions = store.suggestions()
+    return int((suggestions.loc[suggestions["rank"] == 1, "code"] == "").sum())
+
+
+@pytest.mark.parametrize("added", [
+    [("fg_ulm_01:3", "psw_self_disclosure")],
+    [("fg_ulm_01:3", "psw_self_disclosure"), ("fg_ulm_01:9", "psw_role_clarity"),
+     ("iv_ulm_01:5", "su_settings_variation")],
+])
+def test_a_coders_first_codes_do_not_make_the_project_abstain(uncoded_ulm_project, embedder, added):
+    """The head fitted on a handful of coded segments beside the anchor texts could not be calibrated, and its
+    scores were nearly uniform: one code added made 39 of the 82 turns abstain, where the codebook alone had
+    suggested codes for all."""
+    with ProjectStore(uncoded_ulm_project) as store:
+        refit(store, embedder=embedder)
+        before = abstentions(store)
+        assert store.latest_run()["mode"] == "zero-shot" and before <= 2
+        store.record_decisions([DecisionRequest(segment, "add", code, "ana") for segment, code in added])
+        refit(store, embedder=embedder)
+        assert store.latest_run()["mode"] == "trained" and abstentions(store) <= before + 2

@@ -361,7 +361,7 @@ def test_one_segment_id_on_rows_of_different_documents_or_texts_is_refused(embed
 def test_calibration_rescales_scores_without_changing_the_ranking(exclusive_book, embedder, monkeypatch):
     import theme_assist.suggest
 
-    assert CodeSuggester(embedder=embedder).fit(CODED, exclusive_book).temperature_ == 1.0  # 12 segments: too few
+    assert not CodeSuggester(embedder=embedder).fit(CODED, exclusive_book).calibrated_  # 12 segments: too few
     assert theme_assist.suggest.MIN_CALIBRATION_SEGMENTS > len(CODED)
     monkeypatch.setattr(theme_assist.suggest, "MIN_CALIBRATION_SEGMENTS", 10)
     raw = CodeSuggester(embedder=embedder, calibrate=False).fit(CODED, exclusive_book)
@@ -374,6 +374,22 @@ def test_calibration_rescales_scores_without_changing_the_ranking(exclusive_book
     assert (after.max(axis=1) > before.max(axis=1)).all()
     assert np.allclose(after.sum(axis=1), 1.0)
 
+
+
+def test_a_head_too_little_coding_calibrates_is_as_sure_as_the_codebook_alone(exclusive_book, embedder, tmp_path):
+    """12 coded segments are too few to hold any out: the head's own scores were flatter than the codebook's, and
+    below the abstention threshold where the codebook alone had suggested codes."""
+    raw = CodeSuggester(embedder=embedder, calibrate=False).fit(CODED, exclusive_book)
+    sharpened = CodeSuggester(embedder=embedder).fit(CODED, exclusive_book)
+    alone = CodeSuggester(embedder=embedder).fit(None, exclusive_book).predict_proba(CODED)
+    assert not sharpened.calibrated_ and sharpened.temperature_ < 1.0
+    before, after = raw.predict_proba(CODED), sharpened.predict_proba(CODED)
+    assert before.max(axis=1).mean() < alone.max(axis=1).mean()
+    assert after.max(axis=1).mean() == pytest.approx(alone.max(axis=1).mean(), abs=1e-3)
+    assert (before.idxmax(axis=1) == after.idxmax(axis=1)).all()  # no ranking changes
+    sharpened.save(tmp_path / "saved")
+    loaded = CodeSuggester.load(tmp_path / "saved", exclusive_book, embedder=embedder)
+    pd.testing.assert_frame_equal(loaded.predict_proba(NEW), sharpened.predict_proba(NEW))
 
 def test_a_small_coding_is_calibrated_on_ten_folds_a_large_one_on_three(exclusive_book, embedder, monkeypatch):
     import theme_assist.suggest
@@ -433,7 +449,7 @@ def test_calibration_needs_several_documents(exclusive_book, embedder, monkeypat
 
     monkeypatch.setattr(theme_assist.suggest, "MIN_CALIBRATION_SEGMENTS", 10)
     one_document = CODED.assign(document="d1")
-    assert CodeSuggester(embedder=embedder).fit(one_document, exclusive_book).temperature_ == 1.0
+    assert not CodeSuggester(embedder=embedder).fit(one_document, exclusive_book).calibrated_
 
 
 def test_a_coding_of_one_code_is_not_calibrated_into_certainty(exclusive_book, embedder, monkeypatch):
@@ -443,7 +459,7 @@ def test_a_coding_of_one_code_is_not_calibrated_into_certainty(exclusive_book, e
     monkeypatch.setattr(theme_assist.suggest, "MIN_CALIBRATION_SEGMENTS", 10)
     only_work = CODED.assign(code="work")  # every held-out segment has the same code
     suggester = CodeSuggester(embedder=embedder).fit(only_work, exclusive_book)
-    assert suggester.temperature_ == 1.0 and not suggester.calibrated_
+    assert not suggester.calibrated_
     assert "two codes or more" in uncalibrated_note(suggester)
     assert (suggester.predict_proba(NEW).max(axis=1) < 0.99).all()
 
