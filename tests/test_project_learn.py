@@ -13,8 +13,9 @@ import pytest
 from theme_assist.cli import main
 from theme_assist.codebook import packaged_codebook
 from theme_assist.project import DecisionRequest, ProjectStore
-from theme_assist.project.active import active_order, margin_uncertainty
-from theme_assist.project.learn import BackgroundRefitter, refit
+from theme_assist.project.active import active_order, margin_uncertainty, score_margin_uncertainty
+from theme_assist.project.learn import BackgroundRefitter, open_queue, refit
+from theme_assist.suggest import CodeSuggester
 
 from theme_assist.project.testing import FakeEmbedder, make_project
 
@@ -198,3 +199,29 @@ def test_a_coders_first_codes_do_not_make_the_project_abstain(uncoded_ulm_projec
         store.record_decisions([DecisionRequest(segment, "add", code, "ana") for segment, code in added])
         refit(store, embedder=embedder)
         assert store.latest_run()["mode"] == "trained" and abstentions(store) <= before + 2
+
+
+def test_the_queue_puts_an_abstention_on_the_margin_scale_of_every_segment():
+    """An abstention's suggestions hold its best score alone: 1 - best score put a segment whose codes all score
+    alike behind one the engine is fairly sure of."""
+    suggestions = pd.DataFrame({"segment_id": ["torn", "sure", "sure"], "code": ["", "a", "b"],
+                                "score": [0.34, 0.6, 0.3], "rank": [1, 1, 2]})
+    scores = pd.DataFrame({"a": [0.34, 0.6], "b": [0.33, 0.3], "c": [0.33, 0.1]}, index=["torn", "sure"])
+    ids, vectors = np.array(["torn", "sure"]), np.eye(2)
+    assert open_queue(suggestions, ids, np.ones(2, bool), vectors, diversity=0.0)["segment_id"].tolist() == [
+        "sure", "torn"]  # without the scores, as before: 1 - 0.34 < 1 - (0.6 - 0.3)
+    queue = open_queue(suggestions, ids, np.ones(2, bool), vectors, diversity=0.0, scores=scores)
+    assert queue["segment_id"].tolist() == ["torn", "sure"]
+    assert queue["uncertainty"].tolist() == pytest.approx([0.99, 0.7])
+
+
+def test_a_refit_queues_an_exclusive_codebooks_segments_by_the_margin_of_every_codes_score(tmp_path):
+    with make_project(tmp_path / "p.taproj", with_run=False) as store:
+        refit(store, embedder=FakeEmbedder(), threshold=1.0)  # every segment abstains
+        suggestions = store.suggestions()
+        assert (suggestions["code"] == "").all()
+        scores = CodeSuggester(embedder=FakeEmbedder()).fit(None, store.codebook()).predict_proba(store.segments())
+        expected = pd.Series(score_margin_uncertainty(scores.to_numpy()), index=scores.index)
+        queue = store.queue().set_index("segment_id")["uncertainty"]
+        assert queue.to_numpy() == pytest.approx(expected[queue.index].to_numpy())
+        assert not np.allclose(queue, 1 - suggestions.set_index("segment_id").loc[queue.index, "score"])

@@ -21,7 +21,7 @@ import pandas as pd
 from theme_assist import __version__
 from theme_assist.codebook import Codebook
 from theme_assist.errors import InputError
-from theme_assist.project.active import active_order, margin_uncertainty
+from theme_assist.project.active import active_order, margin_uncertainty, score_margin_uncertainty
 from theme_assist.project.state import training_codings
 from theme_assist.project.store import ProjectStore
 
@@ -39,8 +39,15 @@ def training_table(segments: pd.DataFrame, codings: pd.DataFrame, decisions: pd.
 
 
 def open_queue(suggestions: pd.DataFrame, segment_ids: np.ndarray, is_open: np.ndarray, vectors: np.ndarray,
-               diversity: float = 0.5) -> pd.DataFrame:
+               diversity: float = 0.5, scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """The active-learning queue over the open segments.
+
+    A segment's uncertainty is 1 − (best score − second best score). With ``scores`` (an exclusive codebook) both
+    are read from every code's score, for a segment the engine abstains on as for one with suggestions: the rule
+    ``evaluation/simulate_coder.py`` measured. The suggestions of an abstention hold its best score alone, and
+    :func:`~theme_assist.project.active.margin_uncertainty`'s 1 − best score, on another scale, put an abstention
+    whose codes all score alike (a margin near 0) behind a segment with suggestions and a margin of 0.1. Without
+    ``scores`` (a multi-label codebook, whose codes do not compete) the suggestions give the uncertainty.
 
     Parameters
     ----------
@@ -52,13 +59,20 @@ def open_queue(suggestions: pd.DataFrame, segment_ids: np.ndarray, is_open: np.n
         Every segment's embedding; the coded segments count for diversity.
     diversity : float
         See :func:`~theme_assist.project.active.active_order`.
+    scores : DataFrame, optional
+        The engine's score of every code (columns) for (at least) the open segments (index: segment id), as
+        :meth:`~theme_assist.suggest.CodeSuggester.predict_proba` gives them.
 
     Returns
     -------
     DataFrame
         ``segment_id``, ``uncertainty``, ``priority`` (0 = ask first), one row per open segment.
     """
-    uncertainty = margin_uncertainty(suggestions).reindex(segment_ids).fillna(1.0).to_numpy()
+    if scores is not None:
+        uncertainty = pd.Series(score_margin_uncertainty(scores.to_numpy()), index=scores.index)
+    else:
+        uncertainty = margin_uncertainty(suggestions)
+    uncertainty = uncertainty.reindex(segment_ids).fillna(1.0).to_numpy()
     order = active_order(uncertainty[is_open], vectors[is_open], vectors[~is_open], diversity=diversity)
     return pd.DataFrame({"segment_id": segment_ids[is_open][order], "uncertainty": uncertainty[is_open][order],
                          "priority": np.arange(len(order))})
@@ -91,10 +105,12 @@ def refit(store: ProjectStore, embedder=None, top_k: int = 3, threshold: float |
     suggester = CodeSuggester(embedder=embedder, top_k=top_k, threshold=threshold, **suggester_params)
     suggester.fit(table, codebook)
     suggestions = suggester.suggest(segments, top_k=top_k)
+    scores = suggester.predict_proba(segments) if suggester.exclusive_ else None  # see open_queue
     vectors = suggester.embedder.encode(segments["text"].astype(str).tolist())
     coded_ids = set(table.loc[table["code"] != "", "segment_id"])
     is_open = ~segments["segment_id"].isin(coded_ids).to_numpy()
-    queue = open_queue(suggestions, segments["segment_id"].to_numpy(), is_open, vectors, diversity=diversity)
+    queue = open_queue(suggestions, segments["segment_id"].to_numpy(), is_open, vectors, diversity=diversity,
+                       scores=scores)
     params = suggester.get_params() | {"diversity": diversity}
     n_training = len(coded_ids)
     return store.add_run(
