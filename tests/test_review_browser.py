@@ -517,6 +517,36 @@ def test_undo_in_a_tab_left_behind_undoes_its_own_decision_not_the_other_tabs(tm
             assert store.decisions(coder="Ana")["undoes"].tolist()[2:] == [2, 1]
 
 
+def test_a_tab_told_its_latest_was_undone_elsewhere_undoes_its_older_decisions_at_once(tmp_path, browser):
+    """A decision of this tab undone in another stayed its last: after the refusal that named the coder's latest, every
+    later "u" in it was refused once first."""
+    from playwright.sync_api import expect
+
+    with mini_page(tmp_path, browser) as (first, server, project):
+        second = new_page(browser, viewport={"width": 1400, "height": 1000})
+        start_coding(first, server.url, "Ana", "interview_a")
+        start_coding(second, server.url, "Ana", "interview_b")
+        for number, key in ((1, "r"), (2, "r"), (3, "ArrowRight")):  # both suggestions, then the next segment's
+            if key == "ArrowRight":
+                first.keyboard.press(key)
+                expect(first.locator("#segment")).to_have_attribute("data-id", "interview_a:1")
+            first.keyboard.press("r")
+            wait_for_status(first, f"(decision {number})")
+            first.wait_for_function("() => !state.saving")
+        second.keyboard.press("u")  # not made there: refused, then undone
+        wait_for_status(second, "Not undone")
+        second.keyboard.press("u")
+        wait_for_status(second, "Undone ✓ decision 3")
+        first.keyboard.press("u")
+        wait_for_status(first, "Not undone: Ana's latest decision is now 2")
+        for number in (2, 1):
+            first.wait_for_function("() => !state.saving")
+            first.keyboard.press("u")
+            wait_for_status(first, f"Undone ✓ decision {number}")
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana")["undoes"].tolist()[3:] == [3, 2, 1]
+
+
 def test_an_undone_segment_outside_the_filters_is_listed_with_its_text(demo_project, browser):
     """After an undo the segment, still coded and so not "to review", came back as a blank entry of the queue."""
     from playwright.sync_api import expect

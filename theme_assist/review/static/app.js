@@ -617,7 +617,11 @@ async function undoLatest() {
     result = await api("/api/undo", { method: "POST", body: { coder: state.coder, expected } });
   } catch (error) {
     const latest = error.status === 409 && error.payload && error.payload.latest;
-    if (latest) state.undoNamed = latest;
+    if (latest) {
+      state.undoNamed = latest;
+      // latest is the coder's newest decision not undone: this tab's ids above it were undone in another tab
+      state.undoable = state.undoable.filter((id) => id <= latest);
+    }
     setStatus(`Not undone: ${error.message}${latest ? ". Undo again to undo it." : ""}`, "error");
     return;
   }
