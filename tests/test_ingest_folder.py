@@ -403,6 +403,7 @@ def test_export_qdpx_of_a_folder_counts_the_files_skipped_as_unsupported(tmp_pat
     assert done.value.code in (0, None), out
     (wrote,) = [line for line in out.splitlines() if line.startswith("Wrote")]
     assert wrote.endswith("; 1 file skipped (not a supported format: slides.pdf)")
+    assert ": 1 source, " in wrote  # as project export --qdpx says it, not "1 sources"
 
 
 def test_a_broken_link_or_a_pipe_named_as_a_transcript_is_skipped_as_no_file(tmp_path, caplog):

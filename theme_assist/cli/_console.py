@@ -20,6 +20,12 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def counted_kinds(counts: dict[str, int]) -> str:
+    """What an archive holds, by kind, each noun in the singular for 1: ``{"sources": 1, "codes": 2}`` → "1 source,
+    2 codes"."""
+    return ", ".join(counted(n, kind.removesuffix("s")) for kind, n in counts.items())
+
+
 def say_done(console, text: str) -> None:
     """The closing line of a command: a green ✓, then ``text`` as written. Paths, codes and names may hold
     brackets, which rich would read as markup ("a[/b]c.csv" stopped a command with a MarkupError traceback after

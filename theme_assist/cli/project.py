@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from theme_assist.cli._console import counted, message_console, say_done
+from theme_assist.cli._console import counted, counted_kinds, message_console, say_done
 
 RUNS_SHOWN = 5
 """The model runs ``project info`` lists (newest first); it counts the older ones."""
@@ -132,8 +132,7 @@ def export(
             say_done(console, f"codebook version {version} → {codebook}")
         if qdpx:
             exported = export_qdpx(store, qdpx, trail)
-            said = ", ".join(counted(n, kind.removesuffix("s")) for kind, n in exported.counts.items())  # "1 source"
-            say_done(console, f"{qdpx}: {said}")
+            say_done(console, f"{qdpx}: {counted_kinds(exported.counts)}")
 
 
 @project_app.command("codebook")

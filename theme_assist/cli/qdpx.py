@@ -179,7 +179,7 @@ def export_qdpx(
     """Export documents, codebook, human codings and machine suggestions as a REFI-QDA .qdpx (or a .qdc codebook)."""
     from rich.markup import escape
 
-    from theme_assist.cli._console import message_console
+    from theme_assist.cli._console import counted_kinds, message_console
 
     from theme_assist.codebook import load_codebook
     from theme_assist.errors import InputError
@@ -228,8 +228,8 @@ def export_qdpx(
     if project is not None:
         console.print(f"Guids and kept-aside items reused from {project / PROJECT_JSON}", highlight=False,
                       markup=False)
-    console.print(f"Wrote {result.path}: " + ", ".join(f"{n} {kind}" for kind, n in result.counts.items())
-                  + skipped_note(skipped), highlight=False, markup=False)
+    console.print(f"Wrote {result.path}: {counted_kinds(result.counts)}" + skipped_note(skipped), highlight=False,
+                  markup=False)
     if segmented_here:
         settings = f"--unit {unit} --max-chars {max_chars}" + (" --recursive" if recursive else "")
         notes = [f"suggestions placed on the segments of {documents} made as suggest makes them with {settings}: "
