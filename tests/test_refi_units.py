@@ -228,6 +228,18 @@ def test_partial_copies_a_stopped_run_left_are_removed_at_the_next_write(tmp_pat
     assert f"{old} holds a previous model" in said
 
 
+def test_a_file_put_where_a_folder_is_being_saved_is_kept_and_the_save_refused(tmp_path):
+    """A file that appeared at the target while its folder was built was moved aside with the previous folder and
+    removed with it."""
+    target = tmp_path / "model"
+    with pytest.raises(InputError, match="model exists and is not a folder"):
+        with atomic_folder(target) as building:
+            (building / "config.json").write_text("{}", encoding="utf-8")
+            target.write_text("the user's notes", encoding="utf-8")
+    assert target.read_text(encoding="utf-8") == "the user's notes"
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["model"]
+
+
 SAVING = """
 import sys
 from pathlib import Path

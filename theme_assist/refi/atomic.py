@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from contextlib import contextmanager
@@ -131,21 +132,22 @@ def folder_entries(folder: Path) -> list[str] | None:
 
 def _swap_in(temporary: Path, target: Path) -> None:
     """Rename the complete folder ``temporary`` to ``target``, a folder there first moved aside (into
-    ``.NAME.*.old``) and removed once the new one is in.
+    ``.NAME.*.old``) and removed once the new one is in. Anything else there (a file written meanwhile) is kept, and
+    refused in one line.
 
     Two saves of one folder at once (two runs) each move aside what is there, the other's folder included: a
     folder renamed onto a non-empty one fails, and one moved aside meanwhile is gone. So both finish, and
     ``target`` holds one whole folder, the last swapped in, never a mix of two."""
-    old, swapped = None, False
+    old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
+    swapped = False
     try:
         for attempt in range(_SWAP_TRIES):
-            if target.exists():
-                old = old or Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
-                with contextlib.suppress(FileNotFoundError):  # another save moved it aside first
-                    os.replace(target, old / f"previous{attempt}")
+            _move_aside(target, old / f"previous{attempt}")
             try:
                 os.replace(temporary, target)
             except OSError as exc:
+                if exc.errno == errno.ENOTDIR:  # a file put there since _move_aside looked
+                    raise InputError(f"{target} exists and is not a folder") from None
                 if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                     raise
                 continue  # another save swapped its folder in meanwhile
@@ -153,5 +155,18 @@ def _swap_in(temporary: Path, target: Path) -> None:
             return
         raise OSError(errno.EBUSY, f"other runs kept replacing {target} while this one did")
     finally:
-        if old is not None and (swapped or not any(old.iterdir())):
+        if swapped or not any(old.iterdir()):
             shutil.rmtree(old)  # failed after moving the previous folder aside: kept there (_clear_leftovers)
+
+
+def _move_aside(target: Path, aside: Path) -> None:
+    """Move the folder at ``target`` to ``aside``; nothing there, nothing to do. Only a folder: whatever else
+    appeared at ``target`` would be removed with the folder it was moved into."""
+    try:
+        folder = stat.S_ISDIR(os.stat(target).st_mode)  # one look: another save may move it aside at any moment
+    except FileNotFoundError:
+        return  # nothing there, or a broken link (os.replace then refuses it: ENOTDIR)
+    if not folder:
+        raise InputError(f"{target} exists and is not a folder")
+    with contextlib.suppress(FileNotFoundError):  # another save moved it aside first
+        os.replace(target, aside)
