@@ -557,7 +557,30 @@ def test_a_source_of_one_utterance_per_line_is_warned_of_as_a_plain_transcript_i
         read_transcripts(tmp_path / "lines.txt")
     said = [record.getMessage() for record in caplog.records if "no speaker labels" in record.getMessage()]
     assert len(said) == 3
-    assert all("8 lines are read as 1 turn(s)" in line and "--unit sentence" in line for line in said)
+    assert all("1 source (lines) has no speaker labels" in line and "`suggest` --unit sentence" in line
+               for line in said[:2])
+    assert "8 lines are read as 1 turn(s)" in said[2] and "give --unit sentence" in said[2]
+
+
+def test_many_sources_of_one_utterance_per_line_are_warned_of_once(tmp_path, caplog):
+    """Each such source of a .qdpx was warned of on a line of its own (30 sources, 30 lines), each telling the user
+    to give import-qdpx a --unit it does not take."""
+    import logging
+
+    from theme_assist.codebook import Code, Codebook
+    from theme_assist.documents import Document
+    from theme_assist.ingest.speakers import parse_turns
+    from theme_assist.refi import export_project, read_project
+
+    text = "".join(f"This is what I said {i}.\r\n" for i in range(8))
+    documents = [Document(id=f"d{i:02}", text=text, turns=parse_turns(text)) for i in range(30)]
+    export_project(Codebook(name="cb", codes=[Code(id="hope", name="Hope", definition="hope")]), documents,
+                   out=tmp_path / "many.qdpx")
+    with caplog.at_level(logging.WARNING, logger="theme_assist"):
+        read_project(tmp_path / "many.qdpx")
+    (said,) = [record.getMessage() for record in caplog.records if "no speaker labels" in record.getMessage()]
+    assert said.startswith("30 sources (e.g. d00, d01, d02, …) have no speaker labels")
+    assert "give `project init` or `suggest` --unit sentence" in said
 
 
 def test_guids_differing_in_case_or_braces_still_refer_and_repeated_guids_are_given_new_ones(tmp_path, capsys):

@@ -225,20 +225,22 @@ def project_codebook(project: Project, known: Codebook | None = None) -> Codeboo
 def assign_documents(project: Project) -> list[Document]:
     """Give every text source a unique document id (stored in ``source.document``) and return the documents, with
     speaker turns found as in a plain-text transcript (their spans index the source text exactly), and a source
-    that looks like one utterance per line without speaker labels warned of as a transcript is
-    (:func:`~theme_assist.ingest.plain_text.warn_of_merged_utterances`)."""
-    from theme_assist.ingest.plain_text import warn_of_merged_utterances
+    that looks like one utterance per line without speaker labels warned of, once for all such sources
+    (:func:`~theme_assist.ingest.plain_text.warn_of_merged_sources`)."""
+    from theme_assist.ingest.plain_text import merged_lines, warn_of_merged_sources
     from theme_assist.ingest.speakers import parse_turns
 
     taken: set[str] = set()
-    documents = []
+    documents, merged = [], []
     for source in project.text_sources:
         label = source.name or source.attrs.get("plainTextPath", "") or source.guid
         own = own_document_id(source.name or "", source.guid)
         source.document = unique(own, taken) if own else document_id(label, taken)
         turns = parse_turns(source.text)
-        warn_of_merged_utterances(label, source.text, turns)
+        if merged_lines(source.text, turns):
+            merged.append(label)
         documents.append(Document(id=source.document, text=source.text, turns=turns, source=label))
+    warn_of_merged_sources(merged)
     return documents
 
 
