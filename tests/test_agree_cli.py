@@ -404,16 +404,17 @@ def test_report_says_how_missing_ratings_were_treated(capsys, tmp_path):
     sparse.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,\nu4,,b\nu5,a,b\n")
     table = " ".join(run(capsys, sparse)[1].split())
     assert "missing ratings (2 of 10): observed agreement over the units rated two or more times; chance " \
-           "agreement (kappa, pi, AC1) from every rating, units rated once included (Gwet 2014); alpha from the " \
-           "pairable values alone" in table
+           "agreement (kappa, pi, AC1) from every rating, units rated once included (Gwet 2014); chance agreement " \
+           "(S) from the number of categories alone; observed and expected disagreement (alpha) from the pairable " \
+           "values alone (units rated two or more times)" in table
     complete = tmp_path / "complete.csv"
     complete.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,b\n")
     assert "missing ratings" not in run(capsys, complete)[1]
     # only the coefficients asked for are named
     alpha_only = " ".join(run(capsys, sparse, "-m", "alpha")[1].split())
-    assert "missing ratings (2 of 10): observed agreement over the units rated two or more times; alpha from the " \
-           "pairable values alone" in alpha_only and "chance agreement" not in alpha_only
-    assert "alpha from" not in " ".join(run(capsys, sparse, "-m", "cohen")[1].split())
+    assert "missing ratings (2 of 10): observed and expected disagreement (alpha) from the pairable values alone " \
+           "(units rated two or more times)" in alpha_only and "chance agreement" not in alpha_only
+    assert "(alpha)" not in " ".join(run(capsys, sparse, "-m", "cohen")[1].split())
 
 
 def test_the_missing_ratings_note_names_ac2_where_the_table_does(capsys, tmp_path):
@@ -444,6 +445,19 @@ def test_json_says_how_missing_ratings_were_treated(capsys, tmp_path):
     complete.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,b\n")
     result = json.loads(run(capsys, complete, "--format", "json")[1])
     assert not any("missing_ratings" in entry for entry in result.values())
+
+
+def test_the_table_and_the_json_say_alike_how_missing_ratings_were_treated(capsys, tmp_path):
+    """The table's note and the JSON's held their own words and disagreed: the table left out Bennett's S (chance
+    agreement from the number of categories alone) and worded alpha otherwise."""
+    sparse = tmp_path / "sparse.csv"
+    sparse.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,\nu4,,b\nu5,a,b\n")
+    table = " ".join(run(capsys, sparse)[1].split())
+    for name, entry in json.loads(run(capsys, sparse, "--format", "json")[1]).items():
+        for part in entry["missing_ratings"]["treatment"].split("; "):
+            what, _, rest = part.partition(" from ")
+            labelled = rf"{re.escape(what)} \([^)]+\) from {re.escape(rest)}"  # "chance agreement (kappa, pi) from"
+            assert part in table or re.search(labelled, table), (name, part)
 
 
 def test_reading_a_wide_file_raises_no_deprecation_warning(tmp_path):

@@ -229,42 +229,61 @@ def _summary_metrics(asked: list[str] | None, ratings, machine_labels) -> list[s
     return list(dict.fromkeys(GROUP_METRIC_OF.get(metric_name(name), name) for name in asked))
 
 
+_OBSERVED = "observed agreement over the units rated two or more times"
+_FROM_EVERY_RATING = ("chance agreement", "from every rating, units rated once included (Gwet 2014)")
+MISSING_TREATMENT: dict[str, tuple[str, str | None, tuple[str, str] | None]] = {
+    "percent": ("percent", _OBSERVED, None),
+    "cohen": ("kappa", _OBSERVED, _FROM_EVERY_RATING),
+    "scott": ("pi", _OBSERVED, _FROM_EVERY_RATING),
+    "bennett_s": ("S", _OBSERVED, ("chance agreement", "from the number of categories alone")),
+    "fleiss": ("kappa", _OBSERVED, _FROM_EVERY_RATING),
+    "conger": ("kappa", _OBSERVED, _FROM_EVERY_RATING),
+    "ac1": ("AC1", _OBSERVED, _FROM_EVERY_RATING),
+    "alpha": ("alpha", None, ("observed and expected disagreement", "from the pairable values alone (units rated "
+                                                                     "two or more times)")),
+}
+"""How each coefficient (by canonical name) treats missing ratings: its short name, its observed agreement, and its
+other part (what, how). The table's note (:func:`_missing_note`) and the JSON's (:func:`_with_missing_ratings`) are
+both made of it."""
+
+
+def _treatment_of(name: str) -> tuple[str, str | None, tuple[str, str] | None] | None:
+    """The :data:`MISSING_TREATMENT` of the coefficient ``name`` (an alias too); None for another name."""
+    from theme_assist.agree.coefficients import ALIASES
+
+    return MISSING_TREATMENT.get(ALIASES.get(name, name))
+
+
 def _missing_note(ratings, summary: dict, weighted: bool = False) -> list[str]:
-    """How the coefficients of ``summary`` treat missing ratings, where some are: words for a methods section
-    (``weighted``: with --weights, where AC1 is AC2)."""
+    """How the coefficients of ``summary`` treat missing ratings, where some are: words for a methods section, each
+    part said once with the coefficients it is of (``weighted``: with --weights, where AC1 is AC2)."""
     missing = int(ratings.isna().sum().sum())
     if not missing:
         return []
-    from theme_assist.agree.coefficients import ALIASES
-
-    asked = {ALIASES.get(name, name) for name in summary}
-    chance = [label for label, names in (("kappa", {"cohen", "fleiss", "conger"}), ("pi", {"scott"}),
-                                        ("AC2" if weighted else "AC1", {"ac1"})) if asked & names]
-    how = [f"missing ratings ({missing:,} of {ratings.size:,}): observed agreement over the units rated two or more "
-           "times"]
-    if chance:
-        how.append(f"chance agreement ({', '.join(chance)}) from every rating, units rated once included (Gwet 2014)")
-    if "alpha" in asked:
-        how.append("alpha from the pairable values alone")
-    return ["; ".join(how)]
+    treated = [treatment for treatment in map(_treatment_of, summary) if treatment]
+    how = list(dict.fromkeys(observed for _, observed, _ in treated if observed))
+    others: dict[tuple[str, str], dict[str, None]] = {}  # each part once, with its coefficients in order
+    for label, _, other in treated:
+        if other:
+            others.setdefault(other, {})["AC2" if weighted and label == "AC1" else label] = None
+    how += [f"{what} ({', '.join(labels)}) {rest}" for (what, rest), labels in others.items()]
+    return [f"missing ratings ({missing:,} of {ratings.size:,}): " + "; ".join(how)] if how else []
 
 
 def _with_missing_ratings(summary: dict, ratings) -> dict:
     """``summary`` with, in each coefficient's entry where some ratings are missing, ``missing_ratings``: their
-    ``count``, the ratings the table has room for (``of``) and the coefficient's ``treatment`` of them (the JSON's
-    counterpart of :func:`_missing_note`; in each entry, so that the top level stays metric name → entry)."""
+    ``count``, the ratings the table has room for (``of``) and the coefficient's ``treatment`` of them, in the words
+    of :func:`_missing_note` (in each entry, so that the top level stays metric name → entry)."""
     missing = int(ratings.isna().sum().sum())
     if not missing:
         return summary
-    from theme_assist.agree.coefficients import ALIASES
 
-    observed = "observed agreement over the units rated two or more times"
-    treatments = {"percent": observed, "bennett_s": f"{observed}; chance agreement from the number of categories alone",
-                  "alpha": "observed and expected disagreement from the pairable values alone (units rated two or "
-                           "more times)"}
-    chance = f"{observed}; chance agreement from every rating, units rated once included (Gwet 2014)"
+    def treatment(name: str) -> str:
+        _, observed, other = _treatment_of(name)
+        return "; ".join([*([observed] if observed else []), *([" ".join(other)] if other else [])])
+
     return {name: {**entry, "missing_ratings": {"count": missing, "of": int(ratings.size),
-                                                "treatment": treatments.get(ALIASES.get(name, name), chance)}}
+                                                "treatment": treatment(name)}} if _treatment_of(name) else entry
             for name, entry in summary.items()}
 
 
