@@ -1174,6 +1174,32 @@ def test_the_machine_refusal_says_what_differs_between_the_segmentations(capsys,
            "vs none" in err
 
 
+def test_the_ratings_file_is_read_once_to_compare_segmentations(tmp_path, monkeypatch):
+    """The human ratings' file was read twice (its tags, then the table for segmented_alike)."""
+    import theme_assist.agree.reading as reading
+    import theme_assist.inputs as inputs
+    from theme_assist.cli.agree import _refuse_other_segmentation
+    from theme_assist.errors import InputError
+
+    ids = tmp_path / "codings.csv"
+    ids.write_text(LONG_FOR_MACHINE.format(tag="v1-turn-1000"))
+    machine = tmp_path / "out.csv"
+    machine.write_text(MACHINE_ON_UNITS.format(tag="v1-turn-500"))
+    read = []
+
+    def counting(read_table):
+        def counted(path, *args, **kwargs):
+            read.append(str(path))
+            return read_table(path, *args, **kwargs)
+        return counted
+
+    monkeypatch.setattr(inputs, "read_table", counting(inputs.read_table))
+    monkeypatch.setattr(reading, "read_table", counting(reading.read_table))
+    with pytest.raises(InputError, match="they differ in --max-chars 1000 vs 500"):
+        _refuse_other_segmentation(ids, machine)
+    assert read.count(str(ids)) == 1 and read.count(str(machine)) == 1
+
+
 def test_two_coders_exports_of_two_segmentations_are_refused(capsys, tmp_path):
     """Two coders' project exports put together were compared by segment id though their projects were segmented
     otherwise (the same id may name other text); those of one segmentation, or untagged, are compared."""

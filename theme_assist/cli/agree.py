@@ -414,12 +414,13 @@ def _refuse_other_segmentation(ids_path: Path, machine_path: Path) -> None:
     from theme_assist.agree.reading import segmentations_of
     from theme_assist.errors import InputError
     from theme_assist.inputs import read_table
-    from theme_assist.segment import SEGMENTATION_COLUMN, segmentation_difference, segmented_alike
+    from theme_assist.segment import (SEGMENTATION_COLUMN, segmentation_difference, segmentation_tags,
+                                      segmented_alike)
 
-    ours, theirs = segmentations_of(ids_path), segmentations_of(machine_path)
-    if ours and theirs and ours != theirs and not (len(theirs) == 1 and segmented_alike(
-            read_table(ids_path, optional=(SEGMENTATION_COLUMN, "document", "start", "end", "turn", "position"),
-                       rectangular=True), theirs[0])):
+    ids = read_table(ids_path, optional=(SEGMENTATION_COLUMN, "document", "start", "end", "turn", "position"),
+                     rectangular=True)
+    ours, theirs = segmentation_tags(ids), segmentations_of(machine_path)
+    if ours and theirs and ours != theirs and not (len(theirs) == 1 and segmented_alike(ids, theirs[0])):
         # refused even where only --max-chars differs, unless the ids file is a segments table (--units) showing
         # that no turn was split by either limit: else neither file says whether some turn was split otherwise
         differ = segmentation_difference(ours[0], theirs[0]) if len(ours) == len(theirs) == 1 else ""
