@@ -932,8 +932,8 @@ def test_info_lists_the_model_runs_newest_first_and_counts_those_past_the_cap(tm
     start = said.index(f"model runs: {RUNS_SHOWN + 2}, newest first")
     listed = said[start + 1:start + RUNS_SHOWN + 2]
     newest = runs.iloc[-1]
-    assert listed[0] == (f"  run {RUNS_SHOWN + 2}: {newest['created_at']}, model {RUNS_SHOWN + 2}, from the codebook "
-                         "alone, after 1 review decision, codebook v1")
+    assert listed[0] == (f"  run {RUNS_SHOWN + 2}: {newest['created_at']}, fake@0, zero-shot: from the codebook "
+                         "alone (no coded segment), after 1 review decision, codebook v1")
     assert listed[1].startswith(f"  run {RUNS_SHOWN + 1}: ") and f", trained on {RUNS_SHOWN + 1} coded segments, " \
         in listed[1]
     assert [line.split(":")[0] for line in listed[:RUNS_SHOWN]] == [f"  run {n}" for n in range(RUNS_SHOWN + 2, 2, -1)]
@@ -1026,6 +1026,22 @@ def test_info_counts_the_codings_export_writes(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[0].endswith(", 5 human codings (3 from review decisions)")
 
 
+def test_a_run_is_said_by_its_embedding_model_not_its_model_id(tmp_path, capsys):
+    """project info and project suggest said a run's model_id ("CodeSuggester trained (theme_assist 0.1.0) on X"),
+    then "trained on 40 coded segments": the mode twice. Both say the embedding model, in one wording."""
+    from theme_assist.project.testing import make_project
+
+    project = tmp_path / "p.taproj"
+    with make_project(project) as store:
+        store.add_run(store.suggestions(run_id=1), model_id="CodeSuggester trained (theme_assist 0.1.0) on fake@0",
+                      embedding_model="fake@0", engine_version="test", mode="trained", params={}, n_training=40,
+                      n_decisions=0)
+    capsys.readouterr()
+    assert run("project", "info", str(project)) == 0
+    said = capsys.readouterr().out
+    assert ", fake@0, trained on 40 coded segments, after 0 review decisions" in said and "CodeSuggester" not in said
+
+
 def test_a_zero_shot_run_is_not_said_to_be_trained(tmp_path, capsys):
     """A project without codings is suggested for from the codebook alone: the run was said to be 'zero-shot …,
     trained on 0 coded segments'."""
@@ -1035,5 +1051,4 @@ def test_a_zero_shot_run_is_not_said_to_be_trained(tmp_path, capsys):
     capsys.readouterr()
     assert run("project", "suggest", str(tmp_path / "s.taproj")) == 0
     said = " ".join(capsys.readouterr().err.split())
-    assert "zero-shot" in said and said.endswith(", no coded segment yet: from the codebook alone") and "trained on" \
-        not in said
+    assert said.endswith(", zero-shot: from the codebook alone (no coded segment)") and "trained on" not in said

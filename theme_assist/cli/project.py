@@ -67,9 +67,7 @@ def suggest(
         run_id = refit(store, embedder=Embedder(model=model), top_k=top_k,
                        threshold="auto" if threshold is None else threshold, diversity=diversity)
         run = store.latest_run()
-    learnt = (f"trained on {counted(run['n_training'], 'coded segment')}" if run["mode"] != "zero-shot" else
-              "no coded segment yet: from the codebook alone")
-    say_done(console, f"run {run_id}: {run['model_id']}, {learnt}")
+    say_done(console, f"run {run_id}: {_run_model(run['mode'], run['embedding_model'], run['n_training'])}")
 
 
 @project_app.command("export")
@@ -249,13 +247,20 @@ def _run_lines(runs, shown: int = RUNS_SHOWN) -> list[str]:
     first, the first ``shown`` and how many more."""
     lines = [f"model runs: {len(runs)}" + (", newest first" if len(runs) > 1 else "")]
     for run in runs.iloc[::-1].head(shown).itertuples(index=False):
-        learnt = (f"trained on {counted(run.n_training, 'coded segment')}" if run.mode != "zero-shot"
-                  else "from the codebook alone")
-        lines.append(f"  run {run.id}: {run.created_at}, {run.model_id}, {learnt}, after "
-                     f"{counted(run.n_decisions, 'review decision')}, codebook v{run.codebook_version}")
+        lines.append(f"  run {run.id}: {run.created_at}, {_run_model(run.mode, run.embedding_model, run.n_training)}, "
+                     f"after {counted(run.n_decisions, 'review decision')}, codebook v{run.codebook_version}")
     if len(runs) > shown:
         lines.append(f"  and {len(runs) - shown} more, older (`project export --audit` has every run's suggestions)")
     return lines
+
+
+def _run_model(mode: str, embedding_model: str, n_training: int) -> str:
+    """A run's embedding model and what it learnt from, as ``project suggest`` and ``project info`` say it
+    ("all-MiniLM-L6-v2@53aa51172d14, trained on 40 coded segments"); its ``model_id`` names the engine, its version
+    and its mode too, which the words after it said again."""
+    if mode == "zero-shot":
+        return f"{embedding_model}, zero-shot: from the codebook alone (no coded segment)"
+    return f"{embedding_model}, trained on {counted(int(n_training), 'coded segment')}"
 
 
 def _counts_line(store, name: str, codebook: str) -> str:
