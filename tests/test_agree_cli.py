@@ -1262,6 +1262,26 @@ def test_the_machines_suggestions_given_as_ratings_are_refused(capsys, tmp_path)
     assert f"{machine} holds the machine's suggestions" in err and f"agree RATINGS.csv --machine {machine}" in err
 
 
+def test_a_projects_audit_trail_given_as_ratings_or_machine_is_refused_as_what_it_is(capsys, tmp_path):
+    """project export --audit has suggest's columns among its own: given as RATINGS.csv it was refused as the
+    machine's suggestions, and the user told to give it as --machine, where it was read as one."""
+    from theme_assist.project.testing import make_project
+
+    make_project(tmp_path / "p.taproj").close()
+    audit = tmp_path / "audit.csv"
+    with pytest.raises(SystemExit) as done:
+        main(["project", "export", str(tmp_path / "p.taproj"), "--audit", str(audit)])
+    assert done.value.code in (0, None)
+    capsys.readouterr()
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("segment_id,ann,bob\ninterview_a:0,work,work\ninterview_a:1,family,work\n")
+    for args in ((audit,), (ratings, "--machine", audit)):
+        code, out, err = run(capsys, *args)
+        assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+        assert f"{audit} is a project's audit trail (project export --audit" in err and "holds the machine's" \
+            not in err and "project export --codings CODINGS.csv --machine MACHINE.csv" in err
+
+
 @pytest.mark.parametrize("units_tag, machine_tag, rows, accepted", [
     ("v1-turn-1000", "v1-turn-500", None, True),  # every turn one segment of at most 100 characters: alike
     ("v1-turn-500", "v1-turn-1000", None, True),

@@ -151,6 +151,7 @@ def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | Span
         return _span_codings(frame[[lowered[name] for name in SPAN_COLUMNS]].set_axis(list(SPAN_COLUMNS), axis=1),
                              path, min_coders)
     if set(MACHINE_COLUMNS) <= set(lowered):  # read as wide, its code, score and rank would be three coders
+        _refuse_audit_trail(frame.columns, path)
         raise InputError(f"{path} holds the machine's suggestions ({', '.join(MACHINE_COLUMNS)}: suggest's OUT.csv), "
                          f"not coders' ratings: compare them with the coders' as agree RATINGS.csv --machine {path}")
     # the segmentation a table's segment ids come from (kept when a project export is pivoted wide) is no rating
@@ -479,6 +480,7 @@ def read_machine(path: str | Path) -> pd.Series:
     """
     frame = read_table(path, required=MACHINE_COLUMNS, what="machine suggestions (suggest's "
                        "OUT.csv)", rectangular=True)
+    _refuse_audit_trail(frame.columns, path)
     frame = frame.apply(lambda column: column.str.strip())
     abstained = frame["code"] == ""  # suggest writes an abstention without a score or rank
     ranked = frame[~abstained]
@@ -489,6 +491,19 @@ def read_machine(path: str | Path) -> pd.Series:
     codes = pd.Series(frame["code"].to_numpy(), index=pd.Index(frame["segment_id"].to_numpy(), name="unit"),
                       name=MACHINE, dtype=object)
     return codes.where(codes != "")
+
+
+def _refuse_audit_trail(columns, path: str | Path) -> None:
+    """:class:`InputError` for a project's audit trail (``project export --audit``): it has the columns of
+    ``suggest``'s output among its own, so it was refused as the machine's suggestions and, given as --machine, read
+    as such, every run's suggestions and the coders' decisions among them."""
+    from theme_assist.project.audit import AUDIT_COLUMNS
+
+    if set(AUDIT_COLUMNS[:4]) <= {str(column).lower() for column in columns}:  # time, event, action, actor
+        raise InputError(f"{path} is a project's audit trail (project export --audit: every decision and every "
+                         "run's suggestions), neither coders' ratings nor the machine's suggestions: export those "
+                         "from the project (project export --codings CODINGS.csv --machine MACHINE.csv), then "
+                         "agree CODINGS.csv --machine MACHINE.csv")
 
 
 def segmentations_of(path: str | Path) -> list[str]:
