@@ -15,7 +15,7 @@ How it learns
   three encoder layers below the last, the feature-based recipe of Devlin et al., 2019), the same of the previous
   and next segments of the same document (a reflection answers the client; a question is followed by an answer)
   and TF-IDF word n-grams. The codebook's anchor texts join the training set, so codes nobody has used yet can
-  still be suggested (beside fewer than 20 coded segments, with the segments' mean neighbour as their context:
+  still be suggested (those of a code no segment is coded with, with the segments' mean neighbour as their context:
   :func:`_anchor_context`). Exclusive codebooks get a multinomial head (one code per segment); multi-label codebooks one
   binary head per code. Its scores are then calibrated on held-out documents (:mod:`theme_assist.calibrate`):
   leaned back towards how often each code is used where that agrees better with the held-out codes, on κ and
@@ -325,6 +325,7 @@ class CodeSuggester:
                                                                  self.hidden_layers_)
         previous, following = neighbour_index(segments)
         coded_rows = np.flatnonzero(segments["codes"].map(bool).to_numpy())
+        coded_codes = {code for codes in segments["codes"].iloc[coded_rows] for code in codes}
         items = TrainingItems(
             segment_ids=segments["segment_id"].iloc[coded_rows].tolist() + [f"{ANCHOR_PREFIX}{c}" for c, _ in anchors],
             texts=segments["text"].iloc[coded_rows].astype(str).tolist() + [t for _, t in anchors],
@@ -332,7 +333,8 @@ class CodeSuggester:
             embeddings=np.vstack([segment_vectors[coded_rows], anchor_vectors]),
             represented=np.vstack([segment_represented[coded_rows], anchor_represented]),
             context=[np.vstack([rows_or_zero(segment_represented, neighbours[coded_rows]),
-                                _anchor_context(segment_represented, neighbours, len(anchors), len(coded_rows))])
+                                _anchor_context(segment_represented, neighbours, [c for c, _ in anchors],
+                                                coded_codes)])
                      for neighbours in (previous, following)],
             is_anchor=np.r_[np.zeros(len(coded_rows), bool), np.ones(len(anchors), bool)],
         )
@@ -807,22 +809,29 @@ def _prototypes(anchors: list[tuple[str, str]], anchor_vectors: np.ndarray, clas
                       for c in classes])
 
 
-def _anchor_context(represented: np.ndarray, neighbours: np.ndarray, n_anchors: int, n_coded: int) -> np.ndarray:
-    """The previous (or next) segment's representation for each of ``n_anchors`` anchor texts, which have none:
-    zero rows beside :data:`MIN_CALIBRATION_SEGMENTS` coded segments or more; beside fewer, the mean of the
-    segments' (``represented``, ``neighbours`` their row indices, -1 where there is none: a zero row).
+def _anchor_context(represented: np.ndarray, neighbours: np.ndarray, anchor_codes: list[str],
+                    coded_codes: set[str]) -> np.ndarray:
+    """The previous (or next) segment's representation for each anchor text (``anchor_codes`` their codes), which
+    has none: the mean of the segments' (``represented``, ``neighbours`` their row indices, -1 where there is none:
+    a zero row) for the anchors of a code no segment is coded with (not in ``coded_codes``); zero rows for the
+    others.
 
-    Zero rows set every coded segment (a turn of a transcript, with neighbours) apart from every anchor text: where
-    a handful of coded segments stand beside the anchors, the head learnt "has neighbours" as their codes, which
-    took whatever looked like a turn (one segment coded on the demo made its code the best one of 116 of 537
-    segments, where the codebook alone gave it 30). Beside more coded segments, every code is learnt from turns
-    and zero rows cost nothing measurable (``theme-assist evaluate`` with the mean from 10 coded segments per
-    code up: within ±0.003 κ of zero rows on EPITOME), so they are kept there.
+    Zero rows set every coded segment (a turn of a transcript, with neighbours) apart from every anchor text: the
+    head learnt "has neighbours" as the coded segments' codes against the codes known from anchor texts alone,
+    which took whatever looked like a turn (one segment coded on the demo made its code the best one of 116 of 537
+    segments, where the codebook alone gave it 30; 20 segments all of one code, 513). The decision is per code, not
+    per count of coded segments: a coder who codes a few codes first leaves the others learnt from anchors alone
+    however many segments are coded. A code learnt from turns keeps zero rows for its anchors, which cost nothing
+    measurable there (``theme-assist evaluate`` with the mean from 10 coded segments per code up: within ±0.003 κ
+    of zero rows on EPITOME).
     """
-    if n_coded >= MIN_CALIBRATION_SEGMENTS or not len(neighbours):
-        return np.zeros((n_anchors, represented.shape[1]), dtype=represented.dtype)
-    mean = rows_or_zero(represented, neighbours).mean(axis=0)
-    return np.tile(np.asarray(mean, dtype=represented.dtype), (n_anchors, 1))
+    uncoded = np.array([code not in coded_codes for code in anchor_codes], dtype=bool)
+    context = np.zeros((len(anchor_codes), represented.shape[1]), dtype=represented.dtype)
+    if uncoded.any() and len(neighbours):
+        # a weighted sum of the rows, not a mean over a copy of one row per segment (hundreds of MB at 20,000)
+        counts = np.bincount(neighbours[neighbours >= 0], minlength=len(represented))
+        context[uncoded] = (counts @ represented / len(neighbours)).astype(represented.dtype)
+    return context
 
 
 def _spread(n: int, most: int) -> np.ndarray:
