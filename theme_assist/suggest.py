@@ -576,6 +576,12 @@ class CodeSuggester:
 
         Rows of an abstention have ``code == ""``, ``rank == 1`` and ``score`` = the best code's score.
         """
+        return self.suggest_and_score(segments, top_k)[0]
+
+    def suggest_and_score(self, segments: pd.DataFrame,
+                          top_k: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+        """:meth:`suggest`'s table, the scores of every code (as :meth:`predict_proba`'s, index ``segment_id``) and
+        the segments' sentence embeddings, from one pass over the segments (a project's refit reads all three)."""
         self._check_fitted()
         top_k = self.top_k if top_k is None else top_k
         if top_k < 1:
@@ -585,6 +591,11 @@ class CodeSuggester:
             segments = segments.assign(segment_id=[str(i) for i in range(len(segments))])
         vectors, represented, neighbours = self._embed_segments(segments)
         scores = self._scores(segments, represented, neighbours)
+        table = pd.DataFrame(scores, index=segments["segment_id"].astype(str), columns=self.classes_)
+        return self._ranked(segments, vectors, scores, top_k), table, vectors
+
+    def _ranked(self, segments: pd.DataFrame, vectors: np.ndarray, scores: np.ndarray, top_k: int) -> pd.DataFrame:
+        """The ``suggestions`` table of :meth:`suggest` from the segments' sentence embeddings and scores."""
         order = np.argsort(-scores, axis=1, kind="stable")[:, :top_k]
         rows = []
         for i, segment_id in enumerate(segments["segment_id"].astype(str)):

@@ -104,9 +104,8 @@ def refit(store: ProjectStore, embedder=None, top_k: int = 3, threshold: float |
         table = training_table(segments, store.codings(), store.decisions(), codebook)
     suggester = CodeSuggester(embedder=embedder, top_k=top_k, threshold=threshold, **suggester_params)
     suggester.fit(table, codebook)
-    suggestions = suggester.suggest(segments, top_k=top_k)
-    scores = suggester.predict_proba(segments) if suggester.exclusive_ else None  # see open_queue
-    vectors = suggester.embedder.encode(segments["text"].astype(str).tolist())
+    suggestions, scores, vectors = suggester.suggest_and_score(segments, top_k=top_k)
+    scores = scores if suggester.exclusive_ else None  # see open_queue
     coded_ids = set(table.loc[table["code"] != "", "segment_id"])
     is_open = ~segments["segment_id"].isin(coded_ids).to_numpy()
     queue = open_queue(suggestions, segments["segment_id"].to_numpy(), is_open, vectors, diversity=diversity,
