@@ -792,3 +792,15 @@ def test_twenty_segments_of_one_code_do_not_make_it_the_best_of_every_turn(ulm_t
     twenty = times_best(20)
     assert twenty <= times_best(19) + 5
     assert twenty < len(segments) / 2
+
+
+def test_the_sharpening_sample_is_made_only_where_it_can_be_used(exclusive_book, embedder, monkeypatch):
+    """A sample of the segments (38 MB at dim 1536) was made at every fit and kept through every calibration fold;
+    only an exclusive codebook's head, with calibration on, can be sharpened with it."""
+    import theme_assist.suggest as suggest_module
+
+    def refuse(*args):
+        raise AssertionError("sample made")
+
+    monkeypatch.setattr(suggest_module, "_spread", refuse)
+    CodeSuggester(embedder=embedder, calibrate=False).fit(CODED, exclusive_book)

@@ -343,10 +343,12 @@ class CodeSuggester:
         keep = [i for i, labels in enumerate(items.labels) if set(labels) & set(self.classes_)]
         self.features_ = FeatureBuilder(context_weight=self.context_weight, tfidf_weight=self.tfidf_weight)
         represented, context = items.represented[keep], [block[keep] for block in items.context]
-        sample = _spread(len(segments), SCORING_ROWS)  # for _match_codebook_sharpness
-        sample = (segments["text"].iloc[sample].astype(str).tolist(), segment_vectors[sample],
-                  segment_represented[sample], [rows_or_zero(segment_represented, index[sample])
-                                                for index in (previous, following)])
+        sample = None  # for _match_codebook_sharpness, the only one to read it
+        if self.calibrate and self.exclusive_:
+            rows = _spread(len(segments), SCORING_ROWS)
+            sample = (segments["text"].iloc[rows].astype(str).tolist(), segment_vectors[rows],
+                      segment_represented[rows], [rows_or_zero(segment_represented, index[rows])
+                                                  for index in (previous, following)])
         # from here on what the head sees is in X: the representations beside it took hundreds of MB more, at
         # 20,000 coded segments, through every fit of the head
         del segment_vectors, segment_represented
