@@ -804,3 +804,15 @@ def test_the_sharpening_sample_is_made_only_where_it_can_be_used(exclusive_book,
 
     monkeypatch.setattr(suggest_module, "_spread", refuse)
     CodeSuggester(embedder=embedder, calibrate=False).fit(CODED, exclusive_book)
+
+
+def test_a_coded_parent_code_sharpens_to_the_codebook_alones_level(ulm_turns, upsides_codebook, embedder):
+    """The sharpening target was computed over ``classes_``, a coded parent code among the leaves, where the
+    codebook alone compares segments with its leaf codes only: the head was made less sure than the codebook."""
+    segments = ulm_turns[["segment_id", "document", "speaker", "text"]]
+    parent = next(code.id for code in upsides_codebook.all_codes if code.children)
+    coded = segments.assign(code=np.where(segments["segment_id"] == "fg_ulm_01:3", parent, ""))
+    suggester = CodeSuggester(embedder=embedder).fit(coded, upsides_codebook)
+    alone = CodeSuggester(embedder=embedder).fit(None, upsides_codebook).predict_proba(segments)
+    assert parent in suggester.classes_
+    assert suggester.predict_proba(segments).max(axis=1).mean() == pytest.approx(alone.max(axis=1).mean(), abs=1e-3)

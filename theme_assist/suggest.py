@@ -364,7 +364,8 @@ class CodeSuggester:
             groups = np.r_[documents.iloc[coded_rows].to_numpy(dtype=str), np.full(len(anchors), "")][keep]
             self._calibrate_on_held_out(X, labels, weights, groups, items.is_anchor[keep])
         if self.calibrate and not self.calibrated_ and self.exclusive_:
-            self._match_codebook_sharpness(_prototypes(anchors, anchor_vectors, self.classes_), *sample)
+            leaves = [code.id for code in codebook.leaf_codes]
+            self._match_codebook_sharpness(_prototypes(anchors, anchor_vectors, leaves), *sample)
         del sample
         # evidence: the coded quotes, and the anchor texts of codes nobody has coded yet
         coded_codes = {code for i in keep if not items.is_anchor[i] for code in items.labels[i]}
@@ -452,7 +453,8 @@ class CodeSuggester:
         Parameters
         ----------
         prototypes : ndarray of shape (n_codes, dim)
-            Each code of ``classes_``'s prototype (:func:`_prototypes`).
+            Each leaf code's prototype (:func:`_prototypes`), as the codebook alone compares segments with; a
+            coded parent code, in ``classes_`` too, has none.
         texts, vectors, represented, context
             Segments of the fit (:func:`_spread` of them): their texts, sentence embeddings, what the head sees of
             them and of their previous and next segment.
