@@ -439,8 +439,9 @@ class CodeSuggester:
                                   represented: np.ndarray, context: list[np.ndarray]) -> None:
         """Sharpen the scores of an exclusive codebook's head that could not be calibrated (fewer than
         :data:`MIN_CALIBRATION_SEGMENTS` coded segments, one document or one code) until its best scores on the
-        segments ``texts`` are on average as high as those of the codebook alone (zero-shot) on them; a head as
-        sure as that already is left as it is.
+        segments ``texts`` are on average as high as those of the codebook alone (zero-shot) on them, or the
+        temperature reaches its lower bound (``TEMPERATURE_BOUNDS[0]``), where a head still flatter stays below that
+        level; a head as sure as that already is left as it is.
 
         Trained on a handful of coded segments beside the anchor texts, the regularised head's scores are nearly
         uniform: on the demo's 19 codes, after one coded segment, a best score of about 0.08 where the codebook
