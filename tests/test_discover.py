@@ -457,6 +457,39 @@ def test_one_text_is_in_one_theme():
     assert one_theme_per_text(np.array([0, 1, -1]), distinct, min_size=1).tolist() == [0, 1, -1]
 
 
+def test_themes_are_numbered_by_their_sizes_when_no_text_repeats():
+    # theme 1 grew past theme 0 when outliers joined it: numbered by the final sizes, ties by first segment
+    labels = np.array([0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2])
+    assert one_theme_per_text(labels, np.eye(11), min_size=2).tolist() == [2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1]
+
+
+class FixedClusterer:
+    """Gives the first five segments one cluster and the next four another, leaving the rest outliers."""
+
+    name = "fixed"
+
+    def cluster(self, vectors, min_size, random_state):
+        return np.array([0] * 5 + [1] * 4 + [-1] * (len(vectors) - 9))
+
+
+def test_theme_ids_follow_the_sizes_after_outliers_join():
+    rng = np.random.default_rng(0)
+    centres = np.repeat([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], [5, 7], axis=0)
+    vectors = centres + rng.normal(scale=0.05, size=centres.shape)  # the last three rows: outliers near the second
+    segments = pd.DataFrame({"segment_id": [f"s{i}" for i in range(12)], "site": ["a", "b"] * 6,
+                             "text": [f"We talked about the salary {i}." for i in range(5)]
+                             + [f"My mother called about the family {i}." for i in range(7)]})
+    discovered = ThemeDiscoverer(clusterer=FixedClusterer(), reducer=NoReducer(), hidden_layers=(), min_size=3,
+                                 n_resamples=0, by="site").fit(segments, embeddings=vectors)
+    themes = discovered.themes_
+    assert themes["theme"].tolist() == ["T1", "T2"] and themes["size"].tolist() == [7, 5]
+    assert discovered.assignments_["theme"].tolist() == ["T2"] * 5 + ["T1"] * 7
+    assert themes["quotes"].iloc[0][0]["segment_id"] in {f"s{i}" for i in range(5, 12)}
+    assert "mother" in themes["keywords"].iloc[0] or "family" in themes["keywords"].iloc[0]
+    assert discovered.spread_counts_.loc["T1"].sum() == 7
+    assert discovered.hierarchy_["size"].iloc[-1] == 12
+
+
 def test_identical_texts_share_their_theme(embedder):
     segments = pd.DataFrame({"text": ["The peer worker helped me a lot."] * 40})
     for clusterer in ("hdbscan", "auto"):

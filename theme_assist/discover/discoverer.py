@@ -48,9 +48,10 @@ MINIMAL = "minimal response"
 
 THEME_COLUMNS = ["theme", "label", "keywords", "size", "share", "stability", "n_documents", "documents",
                  "speakers", "nearest_code", "nearest_code_similarity", "quotes", "spread", "spread_rate"]
-"""Columns of :attr:`ThemeDiscoverer.themes_`: ``theme`` (id ``T1``, ``T2``… by decreasing size), ``label`` (2–5
-words), ``keywords`` (list, best first), ``size`` (segments), ``share`` (of the clustered segments), ``stability``
-(mean best-match Jaccard over resamples, in [0, 1]), ``n_documents``, ``documents`` and ``speakers`` (lists of
+"""Columns of :attr:`ThemeDiscoverer.themes_`: ``theme`` (id ``T1``, ``T2``… by decreasing size; of two themes of
+one size, the one whose first segment comes first in the input is numbered first), ``label`` (2–5 words),
+``keywords`` (list, best first), ``size`` (segments), ``share`` (of the clustered segments), ``stability`` (mean
+best-match Jaccard over resamples, in [0, 1]), ``n_documents``, ``documents`` and ``speakers`` (lists of
 ``{"name", "segments"}``, most segments first), ``nearest_code`` and ``nearest_code_similarity`` (``""`` and NaN
 without a codebook), ``quotes`` (list of ``{"segment_id", "document", "speaker", "text", "similarity"}``),
 ``spread`` and ``spread_rate`` (``{value: segments}`` and ``{value: share of that value's segments}`` over the
@@ -309,7 +310,8 @@ class ThemeDiscoverer:
     def _cluster(self, vectors: np.ndarray, space: np.ndarray, reduced: np.ndarray, clusterer,
                  min_size: int) -> np.ndarray:
         """Cluster, dissolve groups under ``min_size``, give outliers their nearest theme in the clustered
-        ``space`` where their sentence embedding reaches the similarity floor, and one theme to each text."""
+        ``space`` where their sentence embedding reaches the similarity floor, and one theme to each text; the
+        themes are numbered by their sizes after all that (:func:`one_theme_per_text`)."""
         labels = tidy_labels(clusterer.cluster(reduced, min_size, self.random_state), min_size)
         labels = reassign_outliers(vectors, labels, self.similarity_floor, space=space)
         return one_theme_per_text(labels, space, min_size)

@@ -55,7 +55,9 @@ def reassign_outliers(vectors: np.ndarray, labels: np.ndarray, similarity_floor:
 
 def one_theme_per_text(labels: np.ndarray, space: np.ndarray, min_size: int) -> np.ndarray:
     """Give identical rows of ``space`` (one text embeds the same wherever it occurs) one label: the theme most of
-    them are in (ties: the larger theme), outliers only where none is in a theme; then :func:`tidy_labels`.
+    them are in (ties: the larger theme), outliers only where none is in a theme; then :func:`tidy_labels`, which
+    also numbers the themes by their final sizes when no text repeats (outliers reassigned since the clusterer's
+    numbering grew some themes past others).
 
     Clusterers split exact duplicates arbitrarily (HDBSCAN sees a run of zero distances; a reducer's float noise
     separates them), which would show a coder the same "Mm-hm." under two themes.
@@ -64,7 +66,7 @@ def one_theme_per_text(labels: np.ndarray, space: np.ndarray, min_size: int) -> 
     text, _ = pd.factorize(pd.Series([row.tobytes() for row in np.ascontiguousarray(space)]))  # 6× np.unique
     repeated = np.flatnonzero(np.bincount(text)[text] > 1)
     if not len(repeated):
-        return labels
+        return tidy_labels(labels, min_size)
     out = labels.copy()
     sizes = np.bincount(labels[labels >= 0], minlength=1)
     for rows in pd.Series(repeated).groupby(text[repeated]).agg(list):
