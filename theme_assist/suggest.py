@@ -338,8 +338,7 @@ class CodeSuggester:
                      for neighbours in (previous, following)],
             is_anchor=np.r_[np.zeros(len(coded_rows), bool), np.ones(len(anchors), bool)],
         )
-        used = {code for labels in items.labels[: len(coded_rows)] for code in labels}
-        self.classes_ = [c for c in codebook.ids if c in used or not codebook.get(c).children]
+        self.classes_ = [c for c in codebook.ids if c in coded_codes or not codebook.get(c).children]
         keep = [i for i, labels in enumerate(items.labels) if set(labels) & set(self.classes_)]
         self.features_ = FeatureBuilder(context_weight=self.context_weight, tfidf_weight=self.tfidf_weight)
         represented, context = items.represented[keep], [block[keep] for block in items.context]
@@ -367,8 +366,8 @@ class CodeSuggester:
             leaves = [code.id for code in codebook.leaf_codes]
             self._match_codebook_sharpness(_prototypes(anchors, anchor_vectors, leaves), *sample)
         del sample
-        # evidence: the coded quotes, and the anchor texts of codes nobody has coded yet
-        coded_codes = {code for i in keep if not items.is_anchor[i] for code in items.labels[i]}
+        # evidence: the coded quotes, and the anchor texts of codes nobody has coded yet (every coded row is kept:
+        # its codes, all in the codebook (codes_per_segment), are in classes_)
         evidence_rows = [i for i in keep if not items.is_anchor[i] or items.labels[i][0] not in coded_codes]
         self._set_evidence(ids=[items.segment_ids[i] for i in evidence_rows],
                            texts=[items.texts[i] for i in evidence_rows],
