@@ -187,6 +187,17 @@ def test_existing_folder_is_kept_unless_forced_and_force_replaces_only_an_earlie
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "out", "p.qdpx"]
 
 
+def test_force_into_a_folder_another_save_moved_aside_meanwhile_imports(tmp_path, monkeypatch):
+    """A folder seen a moment ago and gone when listed (another save swapping it in) is an empty one, not a
+    FileNotFoundError (refi.atomic.folder_entries)."""
+    archive = write_zip(tmp_path / "p.qdpx", {"project.qde": small_project()})
+    out = tmp_path / "out"
+    seen, is_dir = [], Path.is_dir
+    monkeypatch.setattr(Path, "is_dir", lambda self: (self == out and not seen and not seen.append(1)) or is_dir(self))
+    import_project(archive, out, force=True)
+    assert (out / "project.json").is_file()
+
+
 def test_export_replaces_an_existing_archive_only_with_force_and_with_the_usual_permissions(tmp_path, capsys):
     import os
     import stat

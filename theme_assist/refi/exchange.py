@@ -21,7 +21,7 @@ from theme_assist.codebook import Codebook
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
 from theme_assist.refi.assemble import DEFAULT_MODEL, assemble_project
-from theme_assist.refi.atomic import atomic_folder
+from theme_assist.refi.atomic import atomic_folder, folder_entries
 from theme_assist.refi.convert import assign_documents, project_codebook, project_codings
 from theme_assist.refi.folder import PROJECT_JSON, other_work, write_folder
 from theme_assist.refi.model import Project, RawElement, Report
@@ -94,7 +94,7 @@ def import_project(path: str | Path, out: str | Path, force: bool = False, known
     ``known``: see :func:`read_project`.
     """
     path, out = Path(path), Path(out)
-    if force and out.is_dir() and any(out.iterdir()):
+    if force and folder_entries(out):  # a folder gone meanwhile is empty, a file is refused by atomic_folder
         if not (out / PROJECT_JSON).is_file():
             raise InputError(f"{out} is not a folder written by import-qdpx (it has no {PROJECT_JSON}); --force "
                              "replaces only such a folder: choose a new one")

@@ -24,6 +24,7 @@ from theme_assist.codebook import Codebook, save_codebook
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
 from theme_assist.ingest.metadata import attach_metadata, metadata_table, read_metadata
+from theme_assist.refi.atomic import folder_entries
 from theme_assist.refi.model import Project
 from theme_assist.safezip import checked_name
 
@@ -57,7 +58,7 @@ def other_work(folder: Path) -> list[str]:
     anything in ``documents/`` but the texts of the documents its ``project.json`` lists and their folders), which
     replacing the folder would delete. A transcript or memo added to ``documents/`` or a folder of it is other
     work, though it ends in ``.txt``."""
-    found = sorted(entry.name for entry in folder.iterdir() if entry.name not in WRITTEN)
+    found = sorted(name for name in folder_entries(folder) or [] if name not in WRITTEN)  # gone meanwhile: none
     documents = folder / "documents"
     if documents.is_dir():
         written = _written_texts(folder)
