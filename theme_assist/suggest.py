@@ -463,8 +463,8 @@ class CodeSuggester:
 
         from theme_assist.calibrate import TEMPERATURE_BOUNDS
 
-        target = _softmax(vectors @ prototypes.T / self.zero_shot_temperature).max(axis=1).mean()
-        decision = np.asarray(self.features_.transform(texts, represented, context) @ self.coef_.T) + self.intercept_
+        target = self._zero_shot_scores(vectors, prototypes).max(axis=1).mean()
+        decision = self._decision_values(texts, represented, context)
 
         def shortfall(log_t: float) -> float:
             return float(_softmax(decision / np.exp(log_t)).max(axis=1).mean() - target)
@@ -548,24 +548,34 @@ class CodeSuggester:
     def _scores(self, segments: pd.DataFrame, represented: np.ndarray | RepresentedRows,
                 neighbours: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         if self.mode_ == "zero-shot":
-            similarity = represented @ self.prototypes_.T
-            if self.exclusive_:
-                return _softmax(similarity / self.zero_shot_temperature)
-            return _sigmoid((similarity - 0.5) / self.zero_shot_temperature)
+            return self._zero_shot_scores(represented, self.prototypes_)
         texts = segments["text"].astype(str).tolist()
         scores = np.zeros((len(texts), len(self.classes_)))
         # a block of rows at a time: the features of a whole batch (embeddings, both neighbours' and TF-IDF, as
         # one sparse matrix) take gigabytes at tens of thousands of segments; each row's score is the same
         for start in range(0, len(texts), SCORING_ROWS):
             rows = slice(start, start + SCORING_ROWS)
-            X = self.features_.transform(texts[rows], represented[rows],
-                                         [rows_or_zero(represented, index[rows]) for index in neighbours])
-            if X.shape[1] != self.coef_.shape[1]:  # only a damaged saved suggester gets here
-                raise InputError(f"the suggester's weights expect {self.coef_.shape[1]} features, not "
-                                 f"{X.shape[1]}: its saved folder is damaged; fit it again")
-            decision = np.asarray(X @ self.coef_.T) + self.intercept_
+            decision = self._decision_values(texts[rows], represented[rows],
+                                             [rows_or_zero(represented, index[rows]) for index in neighbours])
             scores[rows] = _softmax(decision) if self.exclusive_ else _sigmoid(decision)
         return scores
+
+    def _zero_shot_scores(self, vectors: np.ndarray | RepresentedRows, prototypes: np.ndarray) -> np.ndarray:
+        """The codebook's own scores of segments with sentence embeddings ``vectors``: their similarity to each
+        code's prototype (rows of ``prototypes``), through a softmax (exclusive) or logistic."""
+        similarity = vectors @ prototypes.T
+        if self.exclusive_:
+            return _softmax(similarity / self.zero_shot_temperature)
+        return _sigmoid((similarity - 0.5) / self.zero_shot_temperature)
+
+    def _decision_values(self, texts: list[str], represented, context: list[np.ndarray]) -> np.ndarray:
+        """The trained head's decision values (before softmax or logistic) of segments: their ``texts``, what the
+        head sees of them and of their previous and next segment (``context``)."""
+        X = self.features_.transform(texts, represented, context)
+        if X.shape[1] != self.coef_.shape[1]:  # only a damaged saved suggester gets here
+            raise InputError(f"the suggester's weights expect {self.coef_.shape[1]} features, not "
+                             f"{X.shape[1]}: its saved folder is damaged; fit it again")
+        return np.asarray(X @ self.coef_.T) + self.intercept_
 
     def predict_proba(self, segments: pd.DataFrame) -> pd.DataFrame:
         """Scores in [0, 1]: one row per segment (index ``segment_id`` when given), one column per code."""
