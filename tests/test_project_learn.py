@@ -213,6 +213,9 @@ def test_the_queue_puts_an_abstention_on_the_margin_scale_of_every_segment():
     queue = open_queue(suggestions, ids, np.ones(2, bool), vectors, diversity=0.0, scores=scores)
     assert queue["segment_id"].tolist() == ["torn", "sure"]
     assert queue["uncertainty"].tolist() == pytest.approx([0.99, 0.7])
+    # a multi-label codebook's codes do not compete: its scores are given, and not read
+    multi = open_queue(suggestions, ids, np.ones(2, bool), vectors, diversity=0.0, scores=scores, exclusive=False)
+    assert multi["segment_id"].tolist() == ["sure", "torn"]
 
 
 def test_a_refit_queues_an_exclusive_codebooks_segments_by_the_margin_of_every_codes_score(tmp_path):

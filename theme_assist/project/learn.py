@@ -39,15 +39,15 @@ def training_table(segments: pd.DataFrame, codings: pd.DataFrame, decisions: pd.
 
 
 def open_queue(suggestions: pd.DataFrame, segment_ids: np.ndarray, is_open: np.ndarray, vectors: np.ndarray,
-               diversity: float = 0.5, scores: pd.DataFrame | None = None) -> pd.DataFrame:
+               diversity: float = 0.5, scores: pd.DataFrame | None = None, exclusive: bool = True) -> pd.DataFrame:
     """The active-learning queue over the open segments.
 
-    A segment's uncertainty is 1 − (best score − second best score). With ``scores`` (an exclusive codebook) both
+    A segment's uncertainty is 1 − (best score − second best score). With ``scores`` of an exclusive codebook both
     are read from every code's score, for a segment the engine abstains on as for one with suggestions: the rule
     ``evaluation/simulate_coder.py`` measured. The suggestions of an abstention hold its best score alone, and
     :func:`~theme_assist.project.active.margin_uncertainty`'s 1 − best score, on another scale, put an abstention
     whose codes all score alike (a margin near 0) behind a segment with suggestions and a margin of 0.1. Without
-    ``scores`` (a multi-label codebook, whose codes do not compete) the suggestions give the uncertainty.
+    ``scores``, or of a multi-label codebook (whose codes do not compete), the suggestions give the uncertainty.
 
     Parameters
     ----------
@@ -62,13 +62,15 @@ def open_queue(suggestions: pd.DataFrame, segment_ids: np.ndarray, is_open: np.n
     scores : DataFrame, optional
         The engine's score of every code (columns) for (at least) the open segments (index: segment id), as
         :meth:`~theme_assist.suggest.CodeSuggester.predict_proba` gives them.
+    exclusive : bool
+        Whether the codebook is exclusive (one code per segment): only then are ``scores`` read.
 
     Returns
     -------
     DataFrame
         ``segment_id``, ``uncertainty``, ``priority`` (0 = ask first), one row per open segment.
     """
-    if scores is not None:
+    if scores is not None and exclusive:
         uncertainty = pd.Series(score_margin_uncertainty(scores.to_numpy()), index=scores.index)
     else:
         uncertainty = margin_uncertainty(suggestions)
@@ -105,11 +107,10 @@ def refit(store: ProjectStore, embedder=None, top_k: int = 3, threshold: float |
     suggester = CodeSuggester(embedder=embedder, top_k=top_k, threshold=threshold, **suggester_params)
     suggester.fit(table, codebook)
     suggestions, scores, vectors = suggester.suggest_and_score(segments, top_k=top_k)
-    scores = scores if suggester.exclusive_ else None  # see open_queue
     coded_ids = set(table.loc[table["code"] != "", "segment_id"])
     is_open = ~segments["segment_id"].isin(coded_ids).to_numpy()
     queue = open_queue(suggestions, segments["segment_id"].to_numpy(), is_open, vectors, diversity=diversity,
-                       scores=scores)
+                       scores=scores, exclusive=suggester.exclusive_)
     params = suggester.get_params() | {"diversity": diversity}
     n_training = len(coded_ids)
     return store.add_run(
