@@ -1174,30 +1174,30 @@ def test_the_machine_refusal_says_what_differs_between_the_segmentations(capsys,
            "vs none" in err
 
 
-def test_the_ratings_file_is_read_once_to_compare_segmentations(tmp_path, monkeypatch):
-    """The human ratings' file was read twice (its tags, then the table for segmented_alike)."""
-    import theme_assist.agree.reading as reading
-    import theme_assist.inputs as inputs
-    from theme_assist.cli.agree import _refuse_other_segmentation
-    from theme_assist.errors import InputError
+@pytest.mark.parametrize("with_units", [False, True], ids=["long ratings", "span codings on units"])
+def test_every_file_is_read_once_to_compare_segmentations(capsys, span_files, tmp_path, monkeypatch, with_units):
+    """The human ratings' file was read twice (its tags, then the table for segmented_alike), and with --machine
+    every file was: the ratings or --units file and the machine's file again for their tags."""
+    import theme_assist.ingest.tables as tables
 
-    ids = tmp_path / "codings.csv"
-    ids.write_text(LONG_FOR_MACHINE.format(tag="v1-turn-1000"))
+    ids = tmp_path / ("units.csv" if with_units else "codings.csv")
+    ids.write_text(SEGMENTS if with_units else LONG_FOR_MACHINE.format(tag="v1-turn-1000"))
+    if with_units:
+        pd.read_csv(ids, dtype=str, keep_default_na=False).assign(segmentation="v1-turn-1000").to_csv(ids,
+                                                                                                      index=False)
     machine = tmp_path / "out.csv"
     machine.write_text(MACHINE_ON_UNITS.format(tag="v1-turn-500"))
-    read = []
+    read, load_table = [], tables.load_table
 
-    def counting(read_table):
-        def counted(path, *args, **kwargs):
-            read.append(str(path))
-            return read_table(path, *args, **kwargs)
-        return counted
+    def counted(path, *args, **kwargs):
+        read.append(str(path))
+        return load_table(path, *args, **kwargs)
 
-    monkeypatch.setattr(inputs, "read_table", counting(inputs.read_table))
-    monkeypatch.setattr(reading, "read_table", counting(reading.read_table))
-    with pytest.raises(InputError, match="they differ in --max-chars 1000 vs 500"):
-        _refuse_other_segmentation(ids, machine)
-    assert read.count(str(ids)) == 1 and read.count(str(machine)) == 1
+    monkeypatch.setattr(tables, "load_table", counted)
+    args = (span_files["spans"], "--units", ids) if with_units else (ids,)
+    code, out, err = run(capsys, *args, "--machine", machine)
+    assert code == 2 and "they differ in --max-chars 1000 vs 500" in err
+    assert sorted(read) == sorted(map(str, [*args[::2], machine]))  # each file once
 
 
 def test_two_coders_exports_of_two_segmentations_are_refused(capsys, tmp_path):

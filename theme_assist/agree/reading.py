@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +59,9 @@ MACHINE_COLUMNS = ("segment_id", "code", "score", "rank")
 """The columns of the ``suggest`` command's output that :func:`read_machine` reads."""
 MACHINE = "machine"
 """The coder name of the machine's suggestions (:func:`read_machine`)."""
+UNIT_SEGMENTATION_COLUMNS = (SEGMENTATION_COLUMN, "document", "start", "end", "turn", "position")
+"""The columns of a units file that say what segmentation made its units
+(:func:`~theme_assist.segment.segmented_alike`)."""
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +78,14 @@ class RatingsFile:
         The rows of a long file (``unit``, ``coder``, ``code``); None for a wide file.
     multi_label : bool
         Whether some coder gave some unit several codes.
+    segmentations : list of str
+        The segmentation tags of a long file's segment ids (:func:`segmentations_of`); none for a wide file.
     """
 
     ratings: pd.DataFrame
     codings: pd.DataFrame | None = None
     multi_label: bool = False
+    segmentations: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -167,7 +173,9 @@ def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | Span
         frame = frame.rename(columns=names)
         if tags is not None:
             _refuse_mixed_segmentations(frame, tags, path)
-        return _long(frame, path, min_coders, exported=bool(tagged))
+        return replace(_long(frame, path, min_coders, exported=bool(tagged)),
+                       segmentations=segmentation_tags(pd.DataFrame({SEGMENTATION_COLUMN: tags}))
+                       if tags is not None else [])
     if tags is not None and frame.shape[1]:  # a long file of two segmentations pivoted wide repeats its units
         _refuse_mixed_segmentations(frame.set_axis(["unit", *frame.columns[1:]], axis=1), tags, path)
     return _wide(frame, path, min_coders)
@@ -376,8 +384,15 @@ def read_units(path: str | Path) -> pd.DataFrame:
     InputError
         For a missing column, a blank or repeated id, offsets that are not whole numbers or an end before the start.
     """
-    frame = read_table(path, required=("document", "start", "end"), optional=UNIT_ALIASES, what="units file",
-                       rectangular=True)
+    return read_units_and_segments(path)[0]
+
+
+def read_units_and_segments(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`read_units`'s units, and the file's columns that say what segmentation made them
+    (:data:`UNIT_SEGMENTATION_COLUMNS` it has, as written), from one read."""
+    frame = read_table(path, required=("document", "start", "end"),
+                       optional=(*UNIT_ALIASES, *UNIT_SEGMENTATION_COLUMNS), what="units file", rectangular=True)
+    segments = frame[[column for column in UNIT_SEGMENTATION_COLUMNS if column in frame.columns]]
     frame = frame.apply(lambda column: column.str.strip())
     unit = next((name for name in ("segment_id", "unit") if name in frame.columns), None)
     if unit is None:
@@ -391,7 +406,7 @@ def read_units(path: str | Path) -> pd.DataFrame:
     if backwards.any():
         raise InputError(f"line {int(np.flatnonzero(backwards.to_numpy())[0]) + 2} of {path} has a unit that ends "
                          "before it starts")
-    return units
+    return units, segments
 
 
 def ratings_on_units(codings: SpanCodings, units: pd.DataFrame, *, min_coverage: float = 0.0,
@@ -464,13 +479,22 @@ def ratings_on_units(codings: SpanCodings, units: pd.DataFrame, *, min_coverage:
 
 
 def read_machine(path: str | Path) -> pd.Series:
-    """The machine's rank-1 code per segment from the ``suggest`` command's output.
+    """The machine's rank-1 code per segment from the ``suggest`` command's output (see
+    :func:`read_machine_and_segmentations`)."""
+    return read_machine_and_segmentations(path)[0]
+
+
+def read_machine_and_segmentations(path: str | Path) -> tuple[pd.Series, list[str]]:
+    """The machine's rank-1 code per segment from the ``suggest`` command's output, and the segmentation tags of
+    its segment ids (:func:`segmentations_of`), from one read.
 
     Returns
     -------
-    Series
+    codes : Series
         Index: ``segment_id``; values: the code, NaN for an abstention (an empty code); named :data:`MACHINE`.
         Rows without ``rank`` 1 are other suggestions and left out; an abstention's row has no rank.
+    segmentations : list of str
+        The tags of the file's rows, all of them (:func:`~theme_assist.segment.segmentation_tags`).
 
     Raises
     ------
@@ -479,8 +503,9 @@ def read_machine(path: str | Path) -> pd.Series:
         be read as one coder's codes), or a segment with two rank-1 rows.
     """
     frame = read_table(path, required=MACHINE_COLUMNS, what="machine suggestions (suggest's "
-                       "OUT.csv)", rectangular=True)
+                       "OUT.csv)", rectangular=True, optional=(SEGMENTATION_COLUMN,))
     _refuse_audit_trail(frame.columns, path)
+    tags = segmentation_tags(frame)
     frame = frame.apply(lambda column: column.str.strip())
     abstained = frame["code"] == ""  # suggest writes an abstention without a score or rank
     ranked = frame[~abstained]
@@ -490,7 +515,7 @@ def read_machine(path: str | Path) -> pd.Series:
         raise InputError(f"{path} has two rank-1 rows for segment {repeated.iloc[0]!r}: not one run of suggest")
     codes = pd.Series(frame["code"].to_numpy(), index=pd.Index(frame["segment_id"].to_numpy(), name="unit"),
                       name=MACHINE, dtype=object)
-    return codes.where(codes != "")
+    return codes.where(codes != ""), tags
 
 
 def _refuse_audit_trail(columns, path: str | Path) -> None:

@@ -97,10 +97,11 @@ def agree(
     from theme_assist.agree.bootstrap import MAX_RESAMPLES
     from theme_assist.agree.coefficients import metric_name
     from theme_assist.agree.machine import agreement_report
-    from theme_assist.agree.reading import NO_CODE, SpanCodings, ratings_on_units, read_codings, read_units
+    from theme_assist.agree.reading import NO_CODE, SpanCodings, ratings_on_units, read_codings, read_units_and_segments
     from theme_assist.agree.report import agreement_summary, multi_label_summary
     from theme_assist.agree.units import presence_tables
     from theme_assist.errors import InputError
+    from theme_assist.segment import segmentation_tags
 
     for name, value, choices in (("--level", level, LEVELS), ("--weights", weights or "linear", WEIGHTS),
                                  ("--format", output_format, FORMATS),
@@ -135,8 +136,8 @@ def agree(
         if units_file is None:
             raise InputError(f"{ratings} holds span codings (document, start, end, code, coder): give --units "
                              "SEGMENTS.csv to rate units, or --overlap P for MAXQDA-style segment agreement")
-        source = ratings_on_units(source, read_units(units_file), min_coverage=min_coverage or 0.0,
-                                  units_path=units_file)
+        units, unit_segments = read_units_and_segments(units_file)
+        source = ratings_on_units(source, units, min_coverage=min_coverage or 0.0, units_path=units_file)
         spans_on_units = True
     else:
         given = [name for name, value in (("--units", units_file), ("--min-coverage", min_coverage),
@@ -148,7 +149,9 @@ def agree(
     if machine is not None and source.multi_label:
         raise InputError("--machine compares single-label ratings (the machine's rank-1 code per unit); these "
                          "ratings are multi-label")
-    ids = units_file if spans_on_units else ratings if long_file else None  # the file naming units by segment id
+    # the file naming units by segment id, and what it says of their segmentation
+    ids = ((units_file, segmentation_tags(unit_segments), unit_segments) if spans_on_units else
+           (ratings, source.segmentations, None) if long_file else None)
     machine_labels = _machine_labels(machine, source.ratings, ratings, ids) if machine is not None else None
     one_coder = source.ratings.shape[1] < 2  # read_codings allows it only with --machine
     options = dict(weights=weights, n_boot=n_boot, seed=seed, analytic=analytic, population=population)
@@ -364,10 +367,11 @@ def _segment_agreement(source, overlap: float) -> list[dict]:
     return pairs
 
 
-def _machine_labels(path: Path, human, ratings_path: Path, ids_path: Path | None = None):
+def _machine_labels(path: Path, human, ratings_path: Path, ids: tuple | None = None):
     """The machine's rank-1 codes of ``path`` (:func:`~theme_assist.agree.reading.read_machine`), as numbers where
-    the human ratings are numbers. ``ids_path``: the file whose segment ids the human ratings' units are (a long
-    ratings file or the --units file), if any.
+    the human ratings are numbers. ``ids``: where the human ratings' units are segment ids, the file that names them
+    (a long ratings file or the --units file), its segmentation tags and, for a segments table, its columns that
+    say what made them (the arguments of :func:`_refuse_other_segmentation` before the machine's).
 
     Raises
     ------
@@ -377,12 +381,12 @@ def _machine_labels(path: Path, human, ratings_path: Path, ids_path: Path | None
     """
     import pandas as pd
 
-    from theme_assist.agree.reading import read_machine
+    from theme_assist.agree.reading import read_machine_and_segmentations
     from theme_assist.errors import InputError
 
-    labels = read_machine(path)
-    if ids_path is not None:
-        _refuse_other_segmentation(ids_path, path)
+    labels, theirs = read_machine_and_segmentations(path)
+    if ids is not None:
+        _refuse_other_segmentation(*ids, path, theirs)
     if labels.name in human.columns:
         raise InputError(f"{ratings_path} has a coder named {labels.name!r}, the name the comparisons give the "
                          f"suggestions of {path}: rename that coder")
@@ -406,21 +410,18 @@ def _machine_labels(path: Path, human, ratings_path: Path, ids_path: Path | None
     return labels
 
 
-def _refuse_other_segmentation(ids_path: Path, machine_path: Path) -> None:
-    """:class:`InputError` where the human ratings' segment ids (of ``ids_path``) and the machine's suggestions
-    carry segmentation tags that differ: the same ids may name other segments. A file without tags passes, and so
-    does a segments table (--units) whose segments the machine's segmentation makes alike
-    (:func:`~theme_assist.segment.segmented_alike`)."""
-    from theme_assist.agree.reading import segmentations_of
+def _refuse_other_segmentation(ids_path: Path, ours: list[str], segments, machine_path: Path,
+                               theirs: list[str]) -> None:
+    """:class:`InputError` where the human ratings' segment ids (of ``ids_path``, tags ``ours``) and the machine's
+    suggestions (of ``machine_path``, tags ``theirs``) carry segmentation tags that differ: the same ids may name
+    other segments. A file without tags passes, and so does a segments table (--units: ``segments``, its columns
+    :data:`~theme_assist.agree.reading.UNIT_SEGMENTATION_COLUMNS`; None for a ratings file) whose segments the
+    machine's segmentation makes alike (:func:`~theme_assist.segment.segmented_alike`)."""
     from theme_assist.errors import InputError
-    from theme_assist.inputs import read_table
-    from theme_assist.segment import (SEGMENTATION_COLUMN, segmentation_difference, segmentation_tags,
-                                      segmented_alike)
+    from theme_assist.segment import segmentation_difference, segmented_alike
 
-    ids = read_table(ids_path, optional=(SEGMENTATION_COLUMN, "document", "start", "end", "turn", "position"),
-                     rectangular=True)
-    ours, theirs = segmentation_tags(ids), segmentations_of(machine_path)
-    if ours and theirs and ours != theirs and not (len(theirs) == 1 and segmented_alike(ids, theirs[0])):
+    if ours and theirs and ours != theirs and not (segments is not None and len(theirs) == 1
+                                                   and segmented_alike(segments, theirs[0])):
         # refused even where only --max-chars differs, unless the ids file is a segments table (--units) showing
         # that no turn was split by either limit: else neither file says whether some turn was split otherwise
         differ = segmentation_difference(ours[0], theirs[0]) if len(ours) == len(theirs) == 1 else ""
