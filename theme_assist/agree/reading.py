@@ -79,7 +79,8 @@ class RatingsFile:
     multi_label : bool
         Whether some coder gave some unit several codes.
     segmentations : list of str
-        The segmentation tags of a long file's segment ids (:func:`segmentations_of`); none for a wide file.
+        The segmentation tags of a long file's segment ids (:func:`~theme_assist.segment.segmentation_tags`); none
+        for a wide file.
     """
 
     ratings: pd.DataFrame
@@ -486,7 +487,7 @@ def read_machine(path: str | Path) -> pd.Series:
 
 def read_machine_and_segmentations(path: str | Path) -> tuple[pd.Series, list[str]]:
     """The machine's rank-1 code per segment from the ``suggest`` command's output, and the segmentation tags of
-    its segment ids (:func:`segmentations_of`), from one read.
+    its segment ids (:func:`~theme_assist.segment.segmentation_tags`), from one read.
 
     Returns
     -------
@@ -529,13 +530,6 @@ def _refuse_audit_trail(columns, path: str | Path) -> None:
                          "run's suggestions), neither coders' ratings nor the machine's suggestions: export those "
                          "from the project (project export --codings CODINGS.csv --machine MACHINE.csv), then "
                          "agree CODINGS.csv --machine MACHINE.csv")
-
-
-def segmentations_of(path: str | Path) -> list[str]:
-    """The segmentation tags (:func:`~theme_assist.segment.segmentation_tag`) the segment ids of a file
-    theme_assist wrote come from: its ``segmentation`` column (matched apart from case), sorted, empty cells
-    aside; none for a file without the column. Two files of other tags name other segments by the same ids."""
-    return segmentation_tags(read_table(path, optional=(SEGMENTATION_COLUMN,), rectangular=True))
 
 
 def _some(names: set, shown: int = 3) -> str:
