@@ -464,6 +464,20 @@ def test_a_coding_of_one_code_is_not_calibrated_into_certainty(exclusive_book, e
     assert (suggester.predict_proba(NEW).max(axis=1) < 0.99).all()
 
 
+def test_a_codebook_of_one_code_gives_every_segment_that_code(embedder, tmp_path):
+    # a parent with one child has one leaf code: sklearn refuses to fit a head on one class
+    book = parse_codebook("name: one\nexclusive: true\ncodes:\n  - id: parent\n    name: Parent\n"
+                          "    definition: Talk about work.\n    children:\n      - id: work\n"
+                          "        name: Work\n        definition: Talk about jobs and salaries.\n")
+    suggester = CodeSuggester(embedder=embedder).fit(CODED.assign(code="work"), book)
+    assert suggester.mode_ == "trained" and suggester.classes_ == ["work"]
+    out = suggester.suggest(NEW)
+    assert out["code"].tolist() == ["work"] * 3 and np.allclose(out["score"], 1.0)
+    suggester.save(tmp_path / "model")
+    loaded = CodeSuggester.load(tmp_path / "model", book, embedder=embedder)
+    pd.testing.assert_frame_equal(loaded.predict_proba(NEW), suggester.predict_proba(NEW))
+
+
 def test_hidden_layers_join_the_features_and_survive_saving(exclusive_book, embedder, tmp_path):
     with_layers = CodeSuggester(embedder=embedder).fit(CODED, exclusive_book)
     sentence_only = CodeSuggester(embedder=embedder, hidden_layers=()).fit(CODED, exclusive_book)

@@ -392,9 +392,12 @@ class CodeSuggester:
         if self.exclusive_:
             y = np.array([self.classes_.index(codes[0]) for codes in labels])
             present = np.unique(y)
-            head = make().fit(X, y, sample_weight=weights)
             coef = np.zeros((len(self.classes_), X.shape[1]))
             intercept = np.full(len(self.classes_), UNLEARNED_INTERCEPT)
+            if len(present) == 1:  # one code seen (a one-code codebook): nothing to tell apart, it takes every segment
+                intercept[present[0]] = 0.0
+                return coef, intercept
+            head = make().fit(X, y, sample_weight=weights)
             if len(present) == 2:  # sklearn keeps one row for a binary problem
                 coef[present[1]], intercept[present[1]] = head.coef_[0], head.intercept_[0]
                 coef[present[0]], intercept[present[0]] = 0.0, 0.0

@@ -111,7 +111,7 @@ def suggest(
 ) -> None:
     """Suggest the top codes, with a score and evidence quotes, for every segment of INPUT."""
 
-    from theme_assist.cli._console import message_console, say_done
+    from theme_assist.cli._console import counted, message_console, say_done
     from theme_assist.codebook import load_codebook
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
@@ -180,8 +180,9 @@ def suggest(
     # last: a job stopped before the end leaves no new --out, the file scripts check
     write_suggestions(with_segmentation_of(suggestions, segments), out)
     abstained = int((suggestions.groupby("segment_id")["code"].first() == "").sum())
-    say_done(console, f"{len(segments)} segments, {suggester.mode_} suggester on {len(suggester.classes_)} codes, "
-                      f"{abstained} abstentions → {out} ({time.perf_counter() - started:.1f} s)"
+    say_done(console, f"{counted(len(segments), 'segment')}, {suggester.mode_} suggester on "
+                      f"{counted(len(suggester.classes_), 'code')}, {counted(abstained, 'abstention')} → {out} "
+                      f"({time.perf_counter() - started:.1f} s)"
                       + skipped_note(skipped))
 
 
