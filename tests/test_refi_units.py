@@ -348,6 +348,17 @@ def test_project_with_characters_xml_cannot_hold_exports_and_imports(tmp_path, c
     assert imported.codebook.get("money").definition == "Pay\nor costs."
 
 
+def test_names_with_lone_surrogates_export_with_guids_of_their_own(tmp_path):
+    # a name taken from a command line's undecodable bytes holds a lone surrogate, which uuid5 could not hash
+    codebook = Codebook(name="Mini", codes=[Code(id="money", name="Money\udcff", definition="Pay\udcfe.")])
+    documents = [Document(id="int", text="Ann: pay costs.\nBen: pay more.")]
+    codings = pd.DataFrame({"document": ["int", "int"], "start": [5, 21], "end": [15, 30], "code": ["money"] * 2,
+                            "coder": ["ann\udcff", "ann\udcfe"], "description": ["why\udcffnot", ""]})
+    export_project(codebook, documents, codings, out=tmp_path / "p.qdpx")
+    users = import_project(tmp_path / "p.qdpx", tmp_path / "p", known=codebook).project.users
+    assert len({user.guid for user in users}) == len(users) == 2
+
+
 @pytest.mark.parametrize("character", ["\x0b", "&#11;"])
 def test_file_with_characters_xml_cannot_hold_is_refused_in_one_line(tmp_path, capsys, character):
     (tmp_path / "bad.qdc").write_text('<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="22222222-'

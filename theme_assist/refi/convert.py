@@ -36,8 +36,12 @@ _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 1
 
 
 def stable_guid(*key: object) -> str:
-    """A guid derived from ``key`` (uuid5), so that the same export always gives the same guids."""
-    return str(uuid.uuid5(GUID_NAMESPACE, "\x1f".join(str(part) for part in key))).upper()
+    """A guid derived from ``key`` (uuid5), so that the same export always gives the same guids.
+
+    A lone surrogate (a name read from a command line's undecodable bytes) has no UTF-8, which uuid5 hashes: it is
+    hashed as its escape (``\\udcff``), so names differing only there keep different guids."""
+    name = "\x1f".join(str(part) for part in key)
+    return str(uuid.uuid5(GUID_NAMESPACE, name.encode("utf-8", "backslashreplace").decode("utf-8"))).upper()
 
 
 # --- code descriptions -------------------------------------------------------------------------------------
