@@ -333,7 +333,7 @@ def test_codings_of_two_machine_runs_are_left_out_each_named(caplog):
 def test_export_qdpx_refuses_suggestions_of_another_segmentation_than_the_documents_get(tmp_path, capsys):
     """A suggest output whose segmentation column names another version (or --unit) than export-qdpx segments
     --documents by is refused, not placed on other text; its own segmentation exports."""
-    from theme_assist.segment import segmentation_tag
+    from theme_assist.segment import SEGMENTATION_VERSION, segmentation_tag
 
     folder = tmp_path / "transcripts"
     folder.mkdir()
@@ -348,7 +348,8 @@ def test_export_qdpx_refuses_suggestions_of_another_segmentation_than_the_docume
     assert run_cli(*export) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert (f"s.csv: its segment ids come from segmentation v0-turn-1000, and {folder} is segmented here as "
-            f"{segmentation_tag()} (another version of theme_assist, or other --unit/--max-chars)") in err
+            f"{segmentation_tag()} (they differ in theme_assist's segmentation version 0 vs "
+            f"{SEGMENTATION_VERSION})") in err
     assert "give --segments with the --segments-out table" in err and not (tmp_path / "out.qdpx").exists()
     # a spreadsheet that wrote the header "Segmentation": the same tag, the same refusal
     suggestions.rename(columns={"segmentation": "Segmentation"}).to_csv(tmp_path / "s.csv", index=False)
@@ -358,3 +359,10 @@ def test_export_qdpx_refuses_suggestions_of_another_segmentation_than_the_docume
     suggestions.assign(segmentation=segmentation_tag()).to_csv(tmp_path / "s.csv", index=False)
     assert run_cli(*export, "--unit", "sentence") == 2
     assert run_cli(*export) == 0
+    # only --max-chars differs and no turn is longer than either limit: the same ids, placed (as agree does)
+    suggestions.assign(segmentation=segmentation_tag(max_chars=2000)).to_csv(tmp_path / "s.csv", index=False)
+    assert run_cli(*export, "--force") == 0
+    # a turn longer than one limit was split by it: refused, saying which option differs
+    (folder / "iv.txt").write_text("I: How is work?\nB: " + "I get a salary now. " * 60 + "\n", encoding="utf-8")
+    assert run_cli(*export, "--force") == 2
+    assert "(they differ in --max-chars 2000 vs 1000)" in " ".join(capsys.readouterr().err.split())

@@ -134,15 +134,19 @@ def _segments_as_suggest_made_them(folder: Path, unit: str, max_chars: int, recu
 
 def _refuse_other_segmentation(suggestions, path: Path, segments, where: str) -> None:
     """Refuse suggestions whose ``segmentation`` column names another segmentation than the one that ``segments``
-    (made ``where``) carry: their segment ids would place them on other text. Either table without a tag passes."""
+    (made ``where``) carry: their segment ids would place them on other text. Either table without a tag passes,
+    and so do segments that the suggestions' segmentation makes alike (:func:`~theme_assist.segment.segmented_alike`:
+    only ``--max-chars`` differs, and no turn was split by either limit), as ``agree --machine --units`` lets pass."""
     from theme_assist.errors import InputError
-    from theme_assist.segment import other_segmentation, segmentation_tags
+    from theme_assist.segment import other_segmentation, segmentation_difference, segmentation_tags, segmented_alike
 
     tags = segmentation_tags(segments)
     moved = other_segmentation(suggestions, tags[0]) if len(tags) == 1 else None
-    if moved is not None:
+    if moved is not None and not segmented_alike(segments, moved):
+        differ = segmentation_difference(moved, tags[0])
+        why = f"they differ in {differ}" if differ else "another version of theme_assist, or other --unit/--max-chars"
         raise InputError(f"--suggestions {path}: its segment ids come from segmentation {moved}, and {where} "
-                         f"{tags[0]} (another version of theme_assist, or other --unit/--max-chars), so "
+                         f"{tags[0]} ({why}), so "
                          "they would place suggestions on other text: give --segments with the --segments-out table "
                          "of the suggest run that made them (or the --unit and --max-chars it used), or suggest "
                          "again with this version")
