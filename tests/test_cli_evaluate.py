@@ -390,3 +390,18 @@ def test_a_spreadsheets_empty_rows_are_spacing(tmp_path, own_data):
     (tmp_path / "cleared.csv").write_text(text.replace("\n", "\n,,,\n", 3) + ",,, \n,,,\n", encoding="utf-8")
     bench = coded_benchmark(tmp_path / "cleared.csv", load_codebook(codebook))
     assert bench.segments.equals(coded_benchmark(coded, load_codebook(codebook)).segments)
+
+
+def test_a_kappa_undefined_in_every_fold_reads_n_a(capsys, tmp_path, own_data):
+    """Two documents of one coded segment each: every test fold holds one segment, where κ is undefined for an
+    engine whose top code is right (and has no spread over one fold where it is defined); the table read
+    "nan±nan" and "0.000±nan"."""
+    _, codebook = own_data
+    two = CODED.iloc[[0, 7]].assign(document=["a", "b"])  # work, family
+    two.to_csv(tmp_path / "two.csv", index=False)
+    code, out, err = run(capsys, "--corpus", tmp_path / "two.csv", "--codebook", codebook, "--sizes", "0,all",
+                         "--folds", 2, "--out", tmp_path / "results")
+    assert code in (0, None), err
+    assert "nan" not in out.lower() and "n/a" in out
+    result = strict_json((tmp_path / "results" / "evaluate_two.csv.json").read_text())
+    assert any(row["kappa"] is None for row in result["summary"])  # the case the table now names n/a

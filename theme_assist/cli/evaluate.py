@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 from typing import List, Optional
 
@@ -119,13 +120,30 @@ def evaluate(
         for column in ("engine", "per code", "accuracy", "macro-F1", "κ", "top-3", "abstain", "ECE"):
             table.add_column(column)
         for row in summary.itertuples():
-            table.add_row(row.engine, str(row.per_code), f"{row.accuracy:.3f}", f"{row.macro_f1:.3f}",
-                          f"{row.kappa:.3f}±{row.kappa_sd:.3f}", f"{row.top3_recall:.3f}",
-                          f"{row.abstention_rate:.3f}", f"{row.ece:.3f}")
+            # κ undefined in every fold (a note says where) reads n/a, its spread over one fold none: not "nan±nan"
+            kappa = figure(row.kappa) + ("" if math.isnan(row.kappa_sd) else f"±{row.kappa_sd:.3f}")
+            table.add_row(row.engine, str(row.per_code), figure(row.accuracy), figure(row.macro_f1), kappa,
+                          figure(row.top3_recall), figure(row.abstention_rate), figure(row.ece))
         console.print(table)
         for note in meta["notes"]:  # one line each, as in a batch job's log
             said.print(f"Note: {note}.", markup=False, highlight=False)
         say_done(said, f"{stem}.json / .md / .png")
+
+
+def figure(value: float) -> str:
+    """``value`` with three decimals for the console's table, ``n/a`` where it is undefined (NaN).
+
+    Parameters
+    ----------
+    value : float
+        A mean over folds.
+
+    Returns
+    -------
+    str
+        The cell's text.
+    """
+    return "n/a" if math.isnan(value) else f"{value:.3f}"
 
 
 def register(app: typer.Typer) -> None:
