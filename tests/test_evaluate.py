@@ -131,12 +131,15 @@ def test_figures_that_rest_on_little_are_named():
     summary = summarise(results).set_index("engine")
     notes = reliability_notes(results, per_code_summary(results))
     assert notes[0].startswith("5 of the 5 test folds hold fewer than 10 coded segments (8, 8, 8, 8, 8)")
+    # in those four κ is 0 for any engine that gives 'b' there, whatever its accuracy: was given without a word
+    assert notes[1].startswith("4 of the 5 test folds hold segments of one human code only: κ there is 0 for an "
+                               "engine whose top codes are not all that code")
     # the majority's κ is a mean over one fold, its macro-F1 is 1.0 in four: was given without a word
-    assert "(majority at all per code in 4 of the 5 folds): κ is undefined there" in notes[1]
+    assert "(majority at all per code in 4 of the 5 folds): κ is undefined there" in notes[2]
     assert np.isnan(summary.loc["majority", "kappa_sd"])
     assert str(summarise(results.assign(kappa=-5e-17))["kappa"].iloc[0]) == "0.0"  # printed '-0.000±0.000'
-    assert notes[2].startswith("1 code(s) were given to fewer than 10 segments by the human coder (b 2)")
-    assert len(notes) == 3
+    assert notes[3].startswith("1 code(s) were given to fewer than 10 segments by the human coder (b 2)")
+    assert len(notes) == 4
 
 
 @pytest.mark.filterwarnings("ignore:.*unquoted comma")  # the ESConv codebook has them; repaired on load

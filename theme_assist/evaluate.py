@@ -222,8 +222,9 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
 def reliability_notes(results: pd.DataFrame, per_code: pd.DataFrame) -> list[str]:
     """Sentences naming the figures of :func:`cross_validate`'s ``results`` and :func:`per_code_summary`'s
     ``per_code`` that rest on little: test folds and codes with fewer than :data:`FEW_SEGMENTS` human-coded
-    segments, and folds whose human codes and top codes are all one code (κ is undefined there, so its mean is over
-    the other folds, and accuracy and macro-F1 are 1.0 there)."""
+    segments, folds whose human codes are all one code (κ is 0 or undefined there, whatever the accuracy), and folds
+    whose human codes and top codes are all one code (κ is undefined there, so its mean is over the other folds, and
+    accuracy and macro-F1 are 1.0 there)."""
     notes = []
     n_folds = results["fold"].nunique()
     fold_sizes = results.groupby("fold")["n"].first()
@@ -231,6 +232,13 @@ def reliability_notes(results: pd.DataFrame, per_code: pd.DataFrame) -> list[str
     if len(small):
         notes.append(f"{len(small)} of the {n_folds} test folds hold fewer than {FEW_SEGMENTS} coded segments "
                      f"({', '.join(map(str, small))}): each of their figures rests on a handful of segments")
+    # κ against one human code is p_o - p_o over 1 - p_o: 0 whatever the accuracy, or undefined when it is 1.0
+    one_code = results.groupby("fold")["code_counts"].first().map(lambda c: sum(n > 0 for n in c["reference"]) == 1)
+    if one_code.any():
+        notes.append(f"{int(one_code.sum())} of the {n_folds} test folds hold segments of one human code only: κ "
+                     "there is 0 for an engine whose top codes are not all that code, however many it got right, and "
+                     "undefined for one whose are, so the mean κ says little of them; read accuracy and macro-F1, "
+                     "or give fewer folds (documents of other codes then share them)")
     defined = results.groupby(["engine", "per_code"], sort=False)["kappa"].count()
     short = defined[defined < n_folds]
     if len(short):
