@@ -405,3 +405,11 @@ def test_a_kappa_undefined_in_every_fold_reads_n_a(capsys, tmp_path, own_data):
     assert "nan" not in out.lower() and "n/a" in out
     result = strict_json((tmp_path / "results" / "evaluate_two.csv.json").read_text())
     assert any(row["kappa"] is None for row in result["summary"])  # the case the table now names n/a
+
+
+def test_too_few_documents_for_the_folds_leave_no_output_folder(capsys, tmp_path, own_data):
+    coded, codebook = own_data  # 6 documents
+    code, _, err = run(capsys, "--corpus", coded, "--codebook", codebook, "--folds", 7, "--out", tmp_path / "r")
+    assert code == 2 and "needs at least 7 documents with coded segments, found 6" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()  # was left behind, empty
