@@ -650,3 +650,12 @@ def test_help_gives_the_default_threshold_with_its_cap(command, capsys):
         main([*command, "--help"])
     help_text = " ".join(capsys.readouterr().out.replace("│", " ").split())
     assert "1.5 × chance, at most 0.5, for exclusive codebooks; 0.5 otherwise" in help_text
+
+
+def test_one_segment_is_counted_in_the_singular(files, tmp_path, capsys):
+    codebook, _, _ = files
+    one = tmp_path / "one.csv"
+    NEW.head(1).to_csv(one, index=False)
+    code, _, err = run(["suggest", "--codebook", codebook, "--input", one, "--out", tmp_path / "o.csv"], capsys)
+    assert code == 0, err
+    assert "suggesting for 1 segment…" in err and "1 segments" not in err  # was "suggesting for 1 segments…"

@@ -160,7 +160,7 @@ def suggest(
         if finetune:
             per_segment = codes_per_segment(coded, book)  # checks the codes before minutes of fine-tuning
             per_segment = per_segment[per_segment["codes"].map(bool)]
-            console.print(f"fine-tuning the embedding model on {len(per_segment)} coded segments…")
+            console.print(f"fine-tuning the embedding model on {counted(len(per_segment), 'coded segment')}…")
             embedder = finetune_embedder(per_segment["text"].astype(str).tolist(),
                                          per_segment["codes"].map(frozenset).tolist(), base=embedder)
             embedder.show_progress = True
@@ -171,7 +171,7 @@ def suggest(
             console.print(f"note: {note}", highlight=False)
     if save_model:
         suggester.save(save_model)  # with a fine-tuned embedding model, in its encoder/
-    console.print(f"suggesting for {len(segments)} segments…")
+    console.print(f"suggesting for {counted(len(segments), 'segment')}…")
     suggestions = suggester.suggest(segments, top_k=top_k)
     for option, path in (("--out", out), ("--segments-out", segments_out)):
         refuse_written_meanwhile(option, path, before[option], saved=save_model)
