@@ -175,3 +175,15 @@ def test_embedding_engines_follow_the_engine_contract(embedder):
         assert list(proba.columns) == ["work", "family", "stigma"] and list(proba.index) == ["n1", "n2", "n3"]
         assert np.allclose(proba.sum(axis=1), 1.0)
         assert proba.idxmax(axis=1).tolist() == expected[name], name
+
+
+def test_a_code_id_with_a_bar_keeps_its_row_of_the_per_code_table_whole():
+    from theme_assist.evaluate import per_code_markdown
+
+    counts = pd.DataFrame({"code": ["costs|money", "work"], "reference": [3, 2], "suggested": [2, 3],
+                           "agreed": [2, 2]})
+    per_code = per_code_agreement(counts, 5).assign(engine="theme_assist", per_code="all")
+    rows = [line for line in per_code_markdown(per_code, 2) if line.startswith("| ")]
+    assert rows[1].startswith("| costs\\|money | 3 | 2 |")  # was "| costs|money | 3 |": one cell more
+    # unescaped bars: as many in every row as in the header
+    assert len({line.replace("\\|", "").count("|") for line in rows}) == 1

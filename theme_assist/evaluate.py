@@ -322,9 +322,10 @@ def per_code_markdown(per_code: pd.DataFrame, n_folds: int) -> list[str]:
         return "n/a" if pd.isna(value) else f"{value:.3f}"
 
     for code, row in ours.iterrows():
+        cell = str(code).replace("|", "\\|")  # a code id "costs|money" split its row into one cell more
         other_f1 = [number(per_code[(per_code["engine"] == e) & (per_code["code"] == code)]["f1"].max())
                     for e in others]
-        lines.append(f"| {code} | {row['reference']} | {row['suggested']} | {number(row['precision'])} | "
+        lines.append(f"| {cell} | {row['reference']} | {row['suggested']} | {number(row['precision'])} | "
                      f"{number(row['recall'])} | {number(row['f1'])} | {number(row['kappa'])} | "
                      + " | ".join(other_f1) + " |")
     return lines
