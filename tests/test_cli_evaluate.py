@@ -413,3 +413,18 @@ def test_too_few_documents_for_the_folds_leave_no_output_folder(capsys, tmp_path
     assert code == 2 and "needs at least 7 documents with coded segments, found 6" in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "r").exists()  # was left behind, empty
+
+
+def test_the_threshold_named_is_that_of_the_codebook(capsys, tmp_path, own_data):
+    """A codebook of several codes per segment abstains below 0.5 on each code's own score; the report named the
+    threshold of one code per segment (1.5/K) whatever the codebook."""
+    coded, codebook = own_data
+    several = tmp_path / "several.yaml"
+    several.write_text(CODEBOOK.format(exclusive="false"), encoding="utf-8")
+    code, _, err = run(capsys, "--corpus", coded, "--codebook", several, "--sizes", "0", "--folds", 2,
+                       "--out", tmp_path / "results")
+    assert code in (0, None), err
+    result = strict_json((tmp_path / "results" / "evaluate_coded.csv.json").read_text())
+    assert result["threshold"] == "0.5 on each code's own score, as the codebook allows several codes per segment"
+    assert "Abstention: theme_assist's default threshold (0.5 on each code's own score" in (
+        tmp_path / "results" / "evaluate_coded.csv.md").read_text()

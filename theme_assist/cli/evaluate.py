@@ -97,7 +97,9 @@ def evaluate(
         per_code = per_code_summary(results, "all" if None in size_list else max(size_list))
         meta = {"corpus": bench.name, "citation": bench.citation, "n_folds": folds, "seed": seed,
                 "n_segments": int(len(bench.coded)), "n_documents": int(bench.segments["document"].nunique()),
-                "n_codes": int(bench.coded["code"].nunique()), "threshold": "1.5/K (K codes), at most 0.5",
+                "n_codes": int(bench.coded["code"].nunique()),
+                "threshold": "1.5/K (K codes), at most 0.5" if bench.codebook.exclusive else
+                "0.5 on each code's own score, as the codebook allows several codes per segment",
                 "human_kappa": bench.human_kappa, "goal": GOALS.get(bench.name),
                 "notes": [*bench.notes, *reliability_notes(results, per_code)],
                 "embedding_model": model_id, "machine": machine,
