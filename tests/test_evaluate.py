@@ -187,3 +187,20 @@ def test_a_code_id_with_a_bar_keeps_its_row_of_the_per_code_table_whole():
     assert rows[1].startswith("| costs\\|money | 3 | 2 |")  # was "| costs|money | 3 |": one cell more
     # unescaped bars: as many in every row as in the header
     assert len({line.replace("\\|", "").count("|") for line in rows}) == 1
+
+
+def test_baselines_give_the_parent_codes_a_team_codes_with():
+    """Segments coded with parent codes: the majority baseline stopped with a traceback where its most frequent
+    code was a parent (not a leaf code), and TF-IDF dropped the parents' columns it had learnt."""
+    book = parse_codebook("name: t\nexclusive: true\ncodes:\n"
+                          " - {id: a, name: apples, children: [{id: a1, name: green apples}]}\n"
+                          " - {id: b, name: bananas, children: [{id: b1, name: ripe}, {id: b2, name: green}]}\n")
+    engines = [Engine("majority", MajorityBaseline), Engine("tfidf", TfidfLogisticBaseline)]
+    results = cross_validate(make_segments(), book, engines, sizes=(0, None), n_folds=5)
+    trained = results[results["per_code"] == "all"].set_index(["engine", "fold"])
+    assert (trained.loc["tfidf", "accuracy"] == 1.0).all()  # apples and bananas, learnt as a and b
+    assert (trained.loc["majority", "accuracy"] == 0.5).all()  # a or b, half the segments of each fold
+    tfidf = TfidfLogisticBaseline().fit(make_segments(), book)
+    assert tfidf.classes_ == ["a", "a1", "b", "b1", "b2"]  # the codebook's order, as CodeSuggester's classes_
+    assert tfidf.predict_proba(make_segments()).sum(axis=1).round(6).eq(1.0).all()
+    assert TfidfLogisticBaseline().fit(None, book).classes_ == ["a1", "b1", "b2"]  # codebook alone: leaf codes

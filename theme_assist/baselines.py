@@ -18,12 +18,21 @@ def _coded_rows(coded: pd.DataFrame | None) -> pd.DataFrame:
     return coded[coded["code"].fillna("").astype(str) != ""]
 
 
+def _classes(codebook: Codebook, rows: pd.DataFrame) -> list[str]:
+    """The codes an engine chooses among, as :class:`~theme_assist.suggest.CodeSuggester` does: the codebook's leaf
+    codes, and the parent codes that coded ``rows`` use (a team that codes with a parent; the majority baseline
+    stopped with a traceback where that was its most frequent code, the others could never give it)."""
+    used = set(rows["code"].astype(str))
+    return [code for code in codebook.ids if code in used or not codebook.get(code).children]
+
+
 class MajorityBaseline:
     """Always the most frequent code of the training data (the first code when there is none)."""
 
     def fit(self, coded: pd.DataFrame | None, codebook: Codebook) -> "MajorityBaseline":
-        self.classes_ = [c.id for c in codebook.leaf_codes]
-        counts = _coded_rows(coded)["code"].value_counts()
+        rows = _coded_rows(coded)
+        self.classes_ = _classes(codebook, rows)
+        counts = rows["code"].value_counts()
         self.majority_ = counts.index[0] if len(counts) else self.classes_[0]
         return self
 
@@ -48,7 +57,7 @@ class TfidfLogisticBaseline:
         from theme_assist.suggest import anchor_texts
 
         rows = _coded_rows(coded)
-        self.classes_ = [c.id for c in codebook.leaf_codes]
+        self.classes_ = _classes(codebook, rows)
         texts = rows["text"].astype(str).tolist()
         labels = rows["code"].astype(str).tolist()
         if len(set(labels)) < 2:  # nothing to learn from: fall back on the codebook's own words
@@ -94,7 +103,7 @@ class NearestNeighboursEngine(_EmbeddingEngine):
 
     def fit(self, coded: pd.DataFrame | None, codebook: Codebook) -> "NearestNeighboursEngine":
         rows = _coded_rows(coded)
-        self.classes_ = [c.id for c in codebook.leaf_codes]
+        self.classes_ = _classes(codebook, rows)
         self.vectors_ = self._encode(rows["text"])
         self.labels_ = rows["code"].astype(str).to_numpy()
         return self
@@ -124,7 +133,7 @@ class PrototypeEngine(_EmbeddingEngine):
         from theme_assist.suggest import anchor_texts
 
         rows = _coded_rows(coded)
-        self.classes_ = [c.id for c in codebook.leaf_codes]
+        self.classes_ = _classes(codebook, rows)
         pairs = [(code, text) for code, text in anchor_texts(codebook) if code in self.classes_]
         labels = np.array(rows["code"].astype(str).tolist() + [code for code, _ in pairs])
         vectors = self._encode(rows["text"].tolist() + [text for _, text in pairs])
