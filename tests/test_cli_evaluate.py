@@ -403,6 +403,7 @@ def test_a_kappa_undefined_in_every_fold_reads_n_a(capsys, tmp_path, own_data):
                          "--folds", 2, "--out", tmp_path / "results")
     assert code in (0, None), err
     assert "nan" not in out.lower() and "n/a" in out
+    assert "hold segments of one human code only" in out and "give fewer folds" not in out  # 2 is the fewest
     result = strict_json((tmp_path / "results" / "evaluate_two.csv.json").read_text())
     assert any(row["kappa"] is None for row in result["summary"])  # the case the table now names n/a
 

@@ -237,8 +237,8 @@ def reliability_notes(results: pd.DataFrame, per_code: pd.DataFrame) -> list[str
     if one_code.any():
         notes.append(f"{int(one_code.sum())} of the {n_folds} test folds hold segments of one human code only: κ "
                      "there is 0 for an engine whose top codes are not all that code, however many it got right, and "
-                     "undefined for one whose are, so the mean κ says little of them; read accuracy and macro-F1, "
-                     "or give fewer folds (documents of other codes then share them)")
+                     "undefined for one whose are, so the mean κ says little of them; read accuracy and macro-F1"
+                     + (", or give fewer folds (documents of other codes then share them)" if n_folds > 2 else ""))
     defined = results.groupby(["engine", "per_code"], sort=False)["kappa"].count()
     short = defined[defined < n_folds]
     if len(short):
