@@ -19,11 +19,10 @@ def _coded_rows(coded: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _classes(codebook: Codebook, rows: pd.DataFrame) -> list[str]:
-    """The codes an engine chooses among, as :class:`~theme_assist.suggest.CodeSuggester` does: the codebook's leaf
-    codes, and the parent codes that coded ``rows`` use (a team that codes with a parent; the majority baseline
-    stopped with a traceback where that was its most frequent code, the others could never give it)."""
-    used = set(rows["code"].astype(str))
-    return [code for code in codebook.ids if code in used or not codebook.get(code).children]
+    """The codes an engine chooses among, as :class:`~theme_assist.suggest.CodeSuggester` does
+    (:meth:`~theme_assist.codebook.Codebook.choices`): with a team that codes with a parent, the majority baseline
+    stopped with a traceback where that was its most frequent code, and the others could never give it."""
+    return codebook.choices(set(rows["code"].astype(str)))
 
 
 class MajorityBaseline:

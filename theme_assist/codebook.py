@@ -140,6 +140,11 @@ class Codebook:
     def ids(self) -> list[str]:
         return [code.id for code in self.all_codes]
 
+    def choices(self, used: set[str]) -> list[str]:
+        """The ids a suggester chooses among, in codebook order: the leaf codes, and the parent codes in ``used``
+        (the codes of a coding: a team may code with a parent)."""
+        return [code.id for code in self.all_codes if code.id in used or not code.children]
+
     def get(self, code_id: str) -> Code:
         for code in self.all_codes:
             if code.id == code_id:

@@ -338,7 +338,7 @@ class CodeSuggester:
                      for neighbours in (previous, following)],
             is_anchor=np.r_[np.zeros(len(coded_rows), bool), np.ones(len(anchors), bool)],
         )
-        self.classes_ = [c for c in codebook.ids if c in coded_codes or not codebook.get(c).children]
+        self.classes_ = codebook.choices(coded_codes)
         keep = [i for i, labels in enumerate(items.labels) if set(labels) & set(self.classes_)]
         self.features_ = FeatureBuilder(context_weight=self.context_weight, tfidf_weight=self.tfidf_weight)
         represented, context = items.represented[keep], [block[keep] for block in items.context]
