@@ -830,3 +830,41 @@ def test_a_coded_parent_code_sharpens_to_the_codebook_alones_level(ulm_turns, up
     alone = CodeSuggester(embedder=embedder).fit(None, upsides_codebook).predict_proba(segments)
     assert parent in suggester.classes_
     assert suggester.predict_proba(segments).max(axis=1).mean() == pytest.approx(alone.max(axis=1).mean(), abs=1e-3)
+
+
+@pytest.mark.parametrize("column", ["position", "start", "turn", "segment_id"])
+def test_neighbours_follow_reading_order_not_row_order(column):
+    """A spreadsheet sorted by code put a document's segments of one code side by side, so each segment's
+    neighbours told its code (a team's evaluate read κ 0.784 for 0.726 in reading order)."""
+    from theme_assist.features import neighbour_index
+
+    place = [("a", 2), ("b", 1), ("a", 0), ("b", 0), ("a", 3), ("a", 1)]  # rows out of reading order
+    table = pd.DataFrame({"document": [d for d, _ in place], "position": [n for _, n in place]})
+    table["start"], table["turn"] = table["position"] * 10, table["position"]
+    table["segment_id"] = table["document"] + ":" + table["position"].astype(str)
+    row_of = {where: row for row, where in enumerate(place)}
+    previous, following = neighbour_index(table[["document", column]])
+    assert previous.tolist() == [row_of.get((d, n - 1), -1) for d, n in place]
+    assert following.tolist() == [row_of.get((d, n + 1), -1) for d, n in place]
+
+
+def test_neighbours_without_a_position_are_the_rows_of_their_document_as_given():
+    from theme_assist.features import neighbour_index
+
+    interleaved = pd.DataFrame({"document": ["a", "b", "a", "b", "a"], "segment_id": ["x", "y", "z", "w", "v"]})
+    previous, following = neighbour_index(interleaved)
+    assert previous.tolist() == [-1, -1, 0, 1, 2] and following.tolist() == [2, 3, 4, -1, -1]
+
+
+def test_a_coded_table_sorted_by_code_without_a_position_is_warned_of(tmp_path, caplog):
+    from theme_assist.inputs import read_coded
+
+    rows = pd.DataFrame({"document": ["a"] * 4 + ["b"] * 3, "code": ["c1", "c1", "c2", "c3", "c1", "c2", "c2"],
+                         "text": [f"text {i}" for i in range(7)]})
+    for name, table, warned in [("sorted", rows, True), ("descending", rows.iloc[::-1], True),
+                                ("reading order", rows.iloc[[1, 0, 3, 2, 4, 6, 5]], False),
+                                ("sorted, with turns", rows.assign(turn=[3, 0, 1, 2, 2, 0, 1]), False)]:
+        table.to_csv(tmp_path / "coded.csv", index=False)
+        caplog.clear()
+        read_coded(tmp_path / "coded.csv")
+        assert ("each document's rows are sorted by code" in caplog.text) == warned, name

@@ -18,20 +18,71 @@ import pandas as pd
 from scipy import sparse
 
 
+ORDER_COLUMNS = ("position", "start", "turn")
+"""Columns that say where a segment stands in its document, in order of preference: ``position`` (suggest
+--segments-out, project exports), ``start`` (a span's offset: import-qdpx's codings.csv), ``turn`` (a reference
+coding's layout)."""
+
+
+def position_in_document(segments: pd.DataFrame) -> np.ndarray | None:
+    """Each row's place in its document where the table says it: the first of :data:`ORDER_COLUMNS` that every row
+    has a number in, else positional segment ids (``DOCUMENT:N``, as theme_assist names a transcript's segments)
+    where every row has one; None where the table does not say."""
+    for column in ORDER_COLUMNS:
+        if column in segments:
+            numbers = pd.to_numeric(segments[column], errors="coerce")
+            if numbers.notna().all():
+                return numbers.to_numpy(dtype=float)
+    if "segment_id" in segments and "document" in segments:
+        parts = segments["segment_id"].astype(str).str.rpartition(":")
+        numbers = pd.to_numeric(parts[2].where(parts[2].str.fullmatch(r"\d+", na=False)), errors="coerce")
+        if (parts[0] == segments["document"].fillna("").astype(str)).all() and numbers.notna().all():
+            return numbers.to_numpy(dtype=float)
+    return None
+
+
+def reading_order(segments: pd.DataFrame) -> np.ndarray:
+    """Row indices of ``segments`` document by document (in the order documents first appear), each document's
+    rows in reading order: by :func:`position_in_document` where the table says it, else as given. Ties keep the
+    given order.
+
+    A table's row order need not be its reading order: a spreadsheet sorted by code put a document's segments of
+    one code side by side, so each segment's neighbours (:func:`neighbour_index`) told its code, and a team's own
+    evaluate read κ 0.784 where the same coding in reading order gave 0.726 (the demo corpus)."""
+    position = position_in_document(segments)
+    first_seen = pd.factorize(segments["document"].fillna("").astype(str))[0]
+    within = np.zeros(len(segments)) if position is None else position
+    return np.lexsort((np.arange(len(segments)), within, first_seen))
+
+
+def sorted_by_code(coded: pd.DataFrame) -> bool:
+    """Whether a coded table (``document``, ``code``) that does not say where its rows stand
+    (:func:`position_in_document`) looks sorted by code: every document's codes in alphabetical order, one way or
+    the other, and some document with three codes or more (which reading order hardly ever gives)."""
+    if "document" not in coded or position_in_document(coded) is not None:
+        return False
+    codes = coded.loc[coded["code"].astype(str) != "", ["document", "code"]].astype(str)
+    by_document = codes.groupby("document", sort=False)["code"].agg(list)
+    if not len(by_document) or by_document.map(lambda c: len(set(c))).max() < 3:
+        return False
+    return bool(by_document.map(lambda c: c == sorted(c) or c == sorted(c, reverse=True)).all())
+
+
 def neighbour_index(segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Row indices of each segment's previous and next segment in the same document, -1 where there is none.
 
-    Rows are taken in the order given (a document's rows in reading order). Without a ``document`` column no
+    Neighbours follow each document's reading order (:func:`reading_order`). Without a ``document`` column no
     segment has neighbours.
     """
     previous = np.full(len(segments), -1, dtype=np.int64)
     following = np.full(len(segments), -1, dtype=np.int64)
     if "document" not in segments or not len(segments):
         return previous, following
-    documents = segments["document"].fillna("").astype(str).to_numpy()
+    order = reading_order(segments)
+    documents = segments["document"].fillna("").astype(str).to_numpy()[order]
     same = np.flatnonzero(documents[1:] == documents[:-1])
-    previous[same + 1] = same
-    following[same] = same + 1
+    previous[order[same + 1]] = order[same]
+    following[order[same]] = order[same + 1]
     return previous, following
 
 

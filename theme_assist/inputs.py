@@ -118,6 +118,7 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     ``keep_lines``: keep :func:`read_table`'s index, by which :func:`lines_of` names the lines of the rows left,
     instead of numbering them afresh. ``left_out``: a list that also gets the warning on rows without text, for a
     report."""
+    from theme_assist.features import sorted_by_code
     from theme_assist.refi.assemble import human_codings
 
     # "Coder" is the coder column too: unread, a double-coded table passed as one coder's
@@ -150,6 +151,11 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     if (frame["code"] == "").all():
         raise InputError(f"coded segments {path}: no row has both a text and a code" + (f" ({without})" if without
                                                                                            else ""))
+    if sorted_by_code(frame):
+        logger.warning("coded segments %s: each document's rows are sorted by code, and no position, start or turn "
+                       "column says their order: a segment's neighbouring turns, read as its context, are the rows "
+                       "around it, so they would tell its code; put the rows back in reading order (or add a turn "
+                       "column)", path)
     return frame if keep_lines else frame.reset_index(drop=True)
 
 
