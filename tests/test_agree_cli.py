@@ -977,6 +977,18 @@ def test_machine_codes_the_coders_never_used_are_named_and_small_comparisons_fla
     assert "only 3 units" in table and "under each value: its 95% bootstrap interval" in table
 
 
+def test_machine_codes_on_units_nobody_rated_do_not_warn_of_another_codebook(capsys, tmp_path):
+    """A coder who rated one document against suggestions for the whole corpus was told most of the machine's
+    codes were none the coders used (another codebook's ids?): its codes on the other documents counted."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,ann,bob\nd1:0,other,other\nd1:1,stigma,stigma\n")
+    suggestions = tmp_path / "out.csv"
+    suggestions.write_text("segment_id,code,score,rank,evidence\nd1:0,other,0.9,1,[]\nd1:1,stigma,0.8,1,[]\n"
+                           "d2:0,costs,0.9,1,[]\nd2:1,hope,0.9,1,[]\nd2:2,work,0.9,1,[]\n")
+    code, _, err = run(capsys, wide, "--machine", suggestions)
+    assert code == 0 and "none the coders used" not in err
+
+
 def test_coder_names_and_codes_holding_brackets_are_printed_as_written(capsys, tmp_path):
     """A coder '[/b]ana' stopped the machine table with rich's MarkupError (a traceback), and a code '[b]c' vanished
     from the per-code and span tables."""

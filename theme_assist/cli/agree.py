@@ -402,7 +402,8 @@ def _machine_labels(path: Path, human, ratings_path: Path, ids: tuple | None = N
             raise InputError(f"the ratings are numbers, so the machine's codes must be numbers too; got "
                              f"{labels[strange].iloc[0]!r} for segment {labels[strange].index[0]!r}")
         labels = numbers.astype(float)
-    machine_codes, human_codes = set(labels.dropna()), set(pd.unique(human.stack().dropna()))
+    # on the shared units only: the machine suggesting for documents nobody rated says nothing of its ids
+    machine_codes, human_codes = set(labels.loc[shared].dropna()), set(pd.unique(human.stack().dropna()))
     foreign = sorted(map(str, machine_codes - human_codes))
     if foreign and len(foreign) * 2 >= len(machine_codes):
         logger.warning("most of the machine's codes in %s are none the coders used (%s): is it another codebook's "
