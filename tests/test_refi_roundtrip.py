@@ -246,20 +246,23 @@ def test_suggest_output_exports_with_or_without_its_segments_table(qc_import, tm
                    "--input", folder / "documents", "--out", out, "--segments-out", segments) == 0
     made = pd.read_csv(out, dtype=str, keep_default_na=False)
     placed = made[made["code"] != ""]
+    made.drop(columns="segmentation").to_csv(tmp_path / "untagged.csv", index=False)
     exported = {}
-    for name, extra in (("contract", []), ("with-segments", ["--segments", segments])):
+    # placed by the suggestions' segmentation tag, by their segments table, or by suggest's defaults, assumed
+    for name, extra in (("contract", []), ("with-segments", ["--segments", segments]),
+                        ("untagged", ["--suggestions", tmp_path / "untagged.csv"])):
         path = tmp_path / f"{name}.qdpx"
         capsys.readouterr()
         assert run_cli("export-qdpx", "--codebook", folder / "codebook.yaml", "--documents", folder / "documents",
                        "--codings", folder / "codings.csv", "--suggestions", out, *extra, "--out", path) == 0
         said = " ".join(capsys.readouterr().out.split())
-        assert ("made as suggest makes them with --unit turn --max-chars 1000" in said) == (not extra)
+        assert ("made as suggest makes them with --unit turn --max-chars 1000" in said) == (name == "untagged")
         assert_valid_qdpx(path, project_schema)
         again = import_project(path, tmp_path / name)
         machine = again.codings[again.codings["coder"] == machine_user_name("all-MiniLM-L6-v2")]
         exported[name] = sorted(zip(machine["document"], machine["start"], machine["end"], machine["code"]))
         assert len(machine) == len(placed) > 20
-    assert exported["contract"] == exported["with-segments"]
+    assert exported["contract"] == exported["with-segments"] == exported["untagged"]
     table = pd.read_csv(segments, dtype=str, keep_default_na=False).set_index("segment_id")
     expected = sorted((table.loc[s, "document"], int(table.loc[s, "start"]), int(table.loc[s, "end"]), c)
                       for s, c in zip(placed["segment_id"], placed["code"]))
@@ -291,7 +294,7 @@ def test_per_site_folders_export_with_recursive_and_come_back(tmp_path, project_
         capsys.readouterr()
         assert run_cli("export-qdpx", "--codebook", codebook, "--documents", folder, "--recursive", "--codings",
                        codings, "--suggestions", tmp_path / "s.csv", *extra, "--out", out) == 0
-        assert ("--max-chars 1000 --recursive:" in " ".join(capsys.readouterr().out.split())) == (not extra)
+        assert "Note" not in capsys.readouterr().out  # the suggestions' segmentation tag says how to segment
         assert_valid_qdpx(out, project_schema)
         with zipfile.ZipFile(out) as archive:
             assert archive.testzip() is None
@@ -361,8 +364,9 @@ def test_export_qdpx_refuses_suggestions_of_another_segmentation_than_the_docume
     assert run_cli(*export) == 0
     # only --max-chars differs and no turn is longer than either limit: the same ids, placed (as agree does)
     suggestions.assign(segmentation=segmentation_tag(max_chars=2000)).to_csv(tmp_path / "s.csv", index=False)
-    assert run_cli(*export, "--force") == 0
+    assert run_cli(*export, "--force", "--max-chars", 1000) == 0
     # a turn longer than one limit was split by it: refused, saying which option differs
     (folder / "iv.txt").write_text("I: How is work?\nB: " + "I get a salary now. " * 60 + "\n", encoding="utf-8")
-    assert run_cli(*export, "--force") == 2
+    assert run_cli(*export, "--force", "--max-chars", 1000) == 2
     assert "(they differ in --max-chars 2000 vs 1000)" in " ".join(capsys.readouterr().err.split())
+    assert run_cli(*export, "--force") == 0  # without --max-chars, the suggestions' own: 2000

@@ -231,6 +231,15 @@ def segmentation_difference(first: str, second: str) -> str:
                      if ours != theirs)
 
 
+def options_of(tag: str) -> tuple[str, int | None] | None:
+    """The ``--unit`` and ``--max-chars`` (None for no longest length) that made segmentation ``tag`` under this
+    version; None for a tag of another version or not of :func:`segmentation_tag`'s form."""
+    parts = _TAG.fullmatch(tag)
+    if parts is None or parts.group(1) != str(SEGMENTATION_VERSION):
+        return None
+    return parts.group(2), None if parts.group(3) == "none" else int(parts.group(3))
+
+
 def segmented_alike(segments: pd.DataFrame, tag: str) -> bool:
     """Whether the segmentation ``tag`` makes the segments of ``segments`` (a segments table of one other tag, with
     the columns suggest --segments-out writes) of their documents, with the same ids, as far as the table goes.

@@ -20,7 +20,8 @@ kept-aside XML; a ``--documents`` folder whose parent holds a ``project.json`` i
 Document metadata (``--metadata``, or an import's ``metadata.csv``) is written as REFI-QDA variables of the sources.
 Suggestion rows are placed by their own ``document``, ``start``, ``end`` columns, or by ``segment_id`` in
 ``--segments`` (the segments table: ``segment_id``, ``document``, ``start``, ``end``), or, without it, in the
-segments of ``--documents`` as ``suggest`` makes them (``--unit``, ``--max-chars``, its defaults by default).
+segments of ``--documents`` as ``suggest`` makes them (``--unit``, ``--max-chars``; by default those the
+suggestions' ``segmentation`` column names, else suggest's defaults, with a note).
 """
 
 from __future__ import annotations
@@ -132,6 +133,22 @@ def _segments_as_suggest_made_them(folder: Path, unit: str, max_chars: int, recu
     return read_segments(folder, unit=unit, max_chars=max_chars, recursive=recursive)
 
 
+def _settings_of(suggestions, unit: str | None, max_chars: int | None) -> tuple[str, int | None, bool]:
+    """The ``--unit`` and ``--max-chars`` to segment ``--documents`` by: those given, else those of the
+    suggestions' segmentation tag (one of this version), else suggest's defaults; and whether any was assumed
+    (neither given nor said by the tag)."""
+    from theme_assist.segment import options_of, segmentation_tags
+
+    tags = segmentation_tags(suggestions)
+    said = options_of(tags[0]) if len(tags) == 1 else None
+    assumed = said is None and (unit is None or max_chars is None)
+    if unit is None:
+        unit = said[0] if said else "turn"
+    if max_chars is None:
+        max_chars = said[1] if said else 1000
+    return unit, max_chars, assumed
+
+
 def _refuse_other_segmentation(suggestions, path: Path, segments, where: str) -> None:
     """Refuse suggestions whose ``segmentation`` column names another segmentation than the one that ``segments``
     (made ``where``) carry: their segment ids would place them on other text. Either table without a tag passes,
@@ -169,9 +186,11 @@ def export_qdpx(
                                   "(segment_id, document, start, end[, text]), e.g. suggest --segments-out. "
                                   "Without it, --documents is segmented as suggest segments it (--unit, "
                                   "--max-chars); not needed when the suggestions carry document, start, end."),
-    unit: str = typer.Option("turn", "--unit", help="Without --segments: the segmentation suggest used (turn, "
+    unit: str = typer.Option(None, "--unit", show_default="the suggestions' own, else turn",
+                             help="Without --segments: the segmentation suggest used (turn, "
                              "sentence, paragraph)."),
-    max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Without --segments: the longest segment "
+    max_chars: int = typer.Option(None, "--max-chars", min=20, show_default="the suggestions' own, else 1000",
+                                  help="Without --segments: the longest segment "
                                   "suggest used."),
     accepted_only: bool = typer.Option(False, "--accepted-only", help="Only suggestions a coder accepted."),
     model: str = typer.Option(None, "--model", show_default="all-MiniLM-L6-v2",
@@ -208,7 +227,9 @@ def export_qdpx(
     suggestion_rows = _table(suggestions, "suggestions", ("code",), allow_empty=True)
     segment_rows = _table(segments, "segments", ("segment_id",))
     segmented_here = segment_rows is None and _placed_by_id(suggestion_rows) and documents is not None
+    assumed = False  # segmented by settings nothing said were suggest's
     if segmented_here:
+        unit, max_chars, assumed = _settings_of(suggestion_rows, unit, max_chars)
         segment_rows = _segments_as_suggest_made_them(documents, unit, max_chars, recursive)
         _refuse_other_segmentation(suggestion_rows, suggestions, segment_rows,
                                    f"{documents} is segmented here as")
@@ -234,7 +255,7 @@ def export_qdpx(
                       markup=False)
     console.print(f"Wrote {result.path}: {counted_kinds(result.counts)}" + skipped_note(skipped), highlight=False,
                   markup=False)
-    if segmented_here:
+    if assumed:
         settings = f"--unit {unit} --max-chars {max_chars}" + (" --recursive" if recursive else "")
         notes = [f"suggestions placed on the segments of {documents} made as suggest makes them with {settings}: "
                  "if suggest ran with other settings, give the same ones here, or "
