@@ -892,3 +892,13 @@ def test_numbers_in_words_and_roman_numerals_are_no_terms():
     # ordinals name things: "second opinion"
     terms = noun_phrase_ngrams(["I asked for a second opinion."])
     assert "second opinion" in {surface for pairs in terms for _, surface in pairs}
+
+
+def test_a_theme_no_subset_drew_has_no_stability_rather_than_zero():
+    from theme_assist.discover.stability import resampled_stability
+
+    labels = np.array([0] * 8 + [1] * 2)
+    # seed 18 draws 8 of the 10 rows once, none of theme 1's: it was not tested, not unstable
+    stability = resampled_stability(lambda rows: labels[rows], labels, n_resamples=1, random_state=18)
+    assert stability[0] == 1.0 and np.isnan(stability[1])
+    assert (resampled_stability(lambda rows: labels[rows], labels, n_resamples=20) == 1.0).all()

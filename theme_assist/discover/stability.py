@@ -57,7 +57,8 @@ def resampled_stability(cluster_rows: Callable[[np.ndarray], np.ndarray], labels
     Returns
     -------
     ndarray
-        One value in [0, 1] per theme (0 when it never re-formed).
+        One value in [0, 1] per theme (0 when it never re-formed), NaN for a theme none of whose segments any
+        subset drew (only possible with a few small subsets): it was not tested, which is not unstable.
     """
     n_themes = int(labels.max()) + 1 if len(labels) else 0
     if n_themes == 0 or n_resamples < 1:
@@ -72,4 +73,4 @@ def resampled_stability(cluster_rows: Callable[[np.ndarray], np.ndarray], labels
         scores.append(best_match_jaccard(labels[rows], cluster_rows(rows), n_themes))
     scores = np.vstack(scores)
     seen = (~np.isnan(scores)).sum(axis=0)
-    return np.where(seen > 0, np.nansum(scores, axis=0) / np.maximum(seen, 1), 0.0)
+    return np.where(seen > 0, np.nansum(scores, axis=0) / np.maximum(seen, 1), np.nan)
