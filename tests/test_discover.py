@@ -652,6 +652,15 @@ def test_a_theme_whose_segments_share_no_term_is_not_named_by_terms_one_segment_
     assert few.label([0]) != "[laughs]" and any(thing in few.label([0]) for thing in things[:5])
 
 
+def test_a_theme_of_unrelated_turns_is_not_named_by_a_function_word():
+    # two transcripts gave a theme of turns sharing no term the label "that", its most frequent word
+    said = ["fridge", "parking", "kettle", "garden", "champion", "matron", "chain", "fan", "map", "coffee", "key",
+            "village"]
+    texts = [f"That was the {thing}, that one" + (", okay." if i % 4 == 0 else ".") for i, thing in enumerate(said)]
+    labeller = CTfidfLabeller().fit(texts + ["the rain", "more rain"], np.array([0] * len(said) + [1, 1]))
+    assert labeller.label([0]) == "okay"  # said three times; not a word one turn says ("chain")
+
+
 def test_themes_of_emoji_only_are_named_by_their_emoji_not_each_no_words():
     # chat messages of emoji alone and others of punctuation alone were two themes "(no words)", two candidate
     # codes of one name

@@ -649,12 +649,17 @@ class CTfidfLabeller:
 
     def _fallback_label(self, themes: list[int]) -> str:
         """The most frequent word of the themes' segments when they hold no content word they share (e.g. only
-        "Okay.") or are backchannels (:meth:`_backchannels`), other than a pronoun or article (:data:`UNNAMING`)
-        where they have one; a transcriber's note in its brackets ("[laughs]": turns that share only laughter);
-        without a word, their most frequent symbol (chat messages of emoji alone: "😊"), else ``"(no words)"``."""
-        words = self._frequent_words(themes, content_only=False)
+        "Okay.") or are backchannels (:meth:`_backchannels`): one that is not a stop word where they say one
+        twice or more ("okay", "right", "mm"; a theme of unrelated turns was named "that"), else one other than a
+        pronoun or article (:data:`UNNAMING`); a transcriber's note in its brackets ("[laughs]": turns that share only
+        laughter); without a word, their most frequent symbol (chat messages of emoji alone: "😊"), else
+        ``"(no words)"``."""
+        counts = self._word_counts(themes, content_only=False)
+        words = sorted(counts, key=lambda word: (-counts[word], word))  # as _frequent_words orders them
         if words:
-            return next((word for word in words if word not in UNNAMING), words[0])
+            stop_words = lemmatizer().Defaults.stop_words | UNNAMING
+            return next((word for word in words if word not in stop_words and counts[word] > 1),
+                        next((word for word in words if word not in UNNAMING), words[0]))
         return self._frequent_symbol(themes) or "(no words)"
 
     def _frequent_symbol(self, themes: list[int]) -> str:
