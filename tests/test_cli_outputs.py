@@ -259,3 +259,21 @@ def test_an_empty_value_is_refused_rather_than_read_as_the_current_folder(tmp_pa
     error = capsys.readouterr().err
     assert error.startswith("theme-assist: error: an empty value was given") and named in error
     assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize("looped", ["input", "out"])
+def test_a_symbolic_link_that_leads_back_to_itself_is_one_line(tmp_path, capsys, looped):
+    """Path.resolve raises a RuntimeError for a link loop (Python < 3.13): a traceback, from suggest, project init,
+    export-qdpx and every command that checks its outputs."""
+    segments = tmp_path / "segments.csv"
+    segments.write_text("segment_id,text\ns1,I felt hope when the peer worker listened.\n", encoding="utf-8")
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop.name)
+    given = {"input": segments, "out": tmp_path / "o.csv", looped: loop}
+    code, err = run(capsys, "suggest", "--codebook", packaged_codebook("upsides"), "--input", given["input"],
+                    "--out", given["out"])
+    assert code == 2 and f"--{looped} {loop} is a symbolic link that leads back to itself" in err
+    code, err = run(capsys, "project", "init", tmp_path / "p.taproj", "--codebook", packaged_codebook("upsides"),
+                    "--input", segments, "--coded", loop)
+    assert code == 2 and f"--coded {loop} is a symbolic link that leads back to itself" in err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["loop.csv", "segments.csv"]

@@ -226,12 +226,12 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
     InputError
         Naming both options.
     """
-    given_inputs = {name: Path(path).resolve() for name, path in inputs.items() if path is not None}
+    given_inputs = {name: resolved_path(name, path) for name, path in inputs.items() if path is not None}
     seen: dict[Path, str] = {}
     for name, path in outputs.items():
         if path is None:
             continue
-        target = Path(path).resolve()
+        target = resolved_path(name, path)
         for input_name, source in given_inputs.items():
             if source.is_dir() and target.is_relative_to(source):
                 where = "is" if target == source else "is inside"
@@ -256,6 +256,16 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
         except OSError as error:
             raise InputError(f"{name} {path}: cannot create its folder ({error.strerror or error})") from None
         _check_writable(name, path, target, is_folder=name in folders)
+
+
+def resolved_path(name: str, path: str | Path) -> Path:
+    """``path`` made absolute with its links followed; a link that leads back to itself is refused in one line
+    (Python before 3.13 raises a RuntimeError for it)."""
+    try:
+        return Path(path).resolve()
+    except RuntimeError:
+        raise InputError(f"{name} {path} is a symbolic link that leads back to itself (a loop): "
+                         "name the file itself") from None
 
 
 def _check_writable(name: str, path: str | Path, target: Path, is_folder: bool) -> None:

@@ -348,7 +348,9 @@ class ProjectStore:
     def record_inputs(self, inputs: dict[str, str | Path | None]) -> None:
         """Remember the files a project was made from (option → path, ``None`` where not given), as absolute
         paths, so that no export writes over them (see :meth:`inputs`)."""
-        given = {option: str(Path(path).resolve()) for option, path in inputs.items() if path is not None}
+        from theme_assist.inputs import resolved_path
+
+        given = {option: str(resolved_path(option, path)) for option, path in inputs.items() if path is not None}
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO project_info VALUES ('inputs', ?)",
                        (json.dumps(given, ensure_ascii=False),))
