@@ -454,6 +454,27 @@ def test_a_short_row_is_padded_unless_the_table_must_be_rectangular(tmp_path):
         load_table(path, rectangular=True)
 
 
+@pytest.mark.parametrize("rows, line, cells, hint", [
+    ("s1,Hello there.,Anna,\ns2,Fine.,Ben,\n", 2, 4, True),  # a separator closing every line
+    ("s1,Hello there.,Anna\ns2,Fine.,Ben,more\n", 3, 4, False),
+    ("s1,Hello there.,Anna,x,y\ns2,Fine.,Ben\n", 2, 5, False),
+], ids=["trailing-separator", "later-row", "first-row"])
+def test_a_row_longer_than_the_header_is_refused_not_shifted(tmp_path, rows, line, cells, hint):
+    """pandas took a first row's extra leading cells for an index: every column moved one to the right, the
+    texts read as segment ids and the speakers as texts, without a word."""
+    from theme_assist.ingest.tables import load_table
+    from theme_assist.inputs import read_segments
+
+    path = tmp_path / "segments.csv"
+    path.write_text("segment_id,text,speaker\n" + rows, encoding="utf-8")
+    message = rf"line {line} of .*segments.csv has {cells} cells; the header has 3"
+    with pytest.raises(InputError, match=message) as refused:
+        read_segments(path)
+    assert ("a separator closing the line" in str(refused.value)) == hint
+    with pytest.raises(InputError, match=message):
+        load_table(path)
+
+
 # --- hostile and damaged zip containers (.docx, .xlsx) -----------------------------------------------------
 
 

@@ -62,8 +62,10 @@ a handful of columns) is far below it. Read at call time, so a test may set it l
 def load_table(path: str | Path, header_only: bool = False, rectangular: bool = False) -> pd.DataFrame:
     """Read a CSV, TSV or XLSX file (first sheet) as strings, empty cells as "".
 
-    ``header_only`` reads the column names alone (an empty table). ``rectangular`` refuses a CSV or TSV row with
-    fewer cells than the header, which pandas would otherwise pad with empty cells (a lost rating, a lost code).
+    ``header_only`` reads the column names alone (an empty table). A CSV or TSV row with more cells than the header
+    is refused (pandas would take a first such row's leading cells for an index and shift every column: ids read
+    as texts); ``rectangular`` refuses one with fewer too, which pandas would otherwise pad with empty cells (a lost
+    rating, a lost code).
 
     Raises
     ------
@@ -167,8 +169,8 @@ def _load_text_table(path: Path, header_only: bool, rectangular: bool) -> pd.Dat
 
 def _check_rows(path: Path, text: str, separator: str, header_only: bool, rectangular: bool) -> None:
     """Read the rows as :mod:`csv` does, strictly, before pandas does (see :func:`_checked_row`): refuse a CSV header
-    separated by semicolons, a header naming a column twice, a quote that makes rows run together, and, if
-    ``rectangular``, a row whose cell count is not the header's."""
+    separated by semicolons, a header naming a column twice, a quote that makes rows run together, a row with more
+    cells than the header, and, if ``rectangular``, one with fewer."""
     default_limit = csv.field_size_limit(len(text) + 1)  # a cell may be as long as the file (131,072 by default)
     try:
         rows = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
@@ -183,9 +185,12 @@ def _check_rows(path: Path, text: str, separator: str, header_only: bool, rectan
         _refuse_repeated_columns(path, header)
         if not header_only:
             while (row := _checked_row(rows, path)) is not None:
-                if rectangular and row and len(row) != len(header):
+                # a longer first row would make pandas take its leading cells for an index and shift every column
+                if row and (len(row) > len(header) or rectangular and len(row) != len(header)):
+                    extra = " (a separator closing the line?)" if len(row) > len(header) and not any(
+                        cell.strip() for cell in row[len(header):]) else ""
                     raise InputError(f"line {rows.line_num} of {path} has {len(row)} cells; the header has "
-                                     f"{len(header)}")
+                                     f"{len(header)}{extra}")
     finally:
         csv.field_size_limit(default_limit)
 
