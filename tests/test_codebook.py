@@ -222,3 +222,19 @@ def test_codebook_changes_name_each_kind_of_revision():
         "added a2, b1", "renamed b ('Beta' → 'Bravo')", "moved a1 (under the top)", "redefined a",
         "given sub-codes b", "several codes per segment allowed"]
     assert codebook_changes(parse_codebook(revised), old)[0] == "dropped a2, b1"
+
+
+def test_a_codebook_written_as_json_keeps_characters_beyond_the_basic_plane_and_a_lone_surrogate_is_one_line():
+    """JSON (YAML's subset) writes 😀 as the escapes of its two surrogates, which YAML reads as two lone halves:
+    the codebook's hash, every CSV and the project stopped with a UnicodeEncodeError traceback."""
+    import json
+
+    text = json.dumps({"name": "x", "codes": [{"id": "joy", "name": "Joy 😀", "examples": ["So happy 😀"]},
+                                              {"id": "b", "name": "B"}]})
+    assert "\\ud83d\\ude00" in text
+    book = parse_codebook(text, source="cb.json")
+    assert book.codes[0].name == "Joy 😀" and book.codes[0].examples == ["So happy 😀"]
+    assert book.content_hash() and parse_codebook(dump_codebook(book)).codes[0].name == "Joy 😀"
+    with pytest.raises(InputError) as error:
+        parse_codebook('name: x\ncodes:\n  - id: "a\\uD800"\n    name: A\n', source="cb.yaml")
+    assert "cb.yaml, line 3: an escape in 'a\\ud800' stands for half a character (U+D800" in str(error.value)

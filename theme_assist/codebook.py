@@ -188,6 +188,17 @@ class _Refused(yaml.MarkedYAMLError):
     """Valid YAML that a codebook may not use; reported as the problem and its line, not as invalid YAML."""
 
 
+def _joined_surrogates(value: str, mark) -> str:
+    """``value`` with each pair of surrogate escapes joined into the one character it stands for; a lone one, half
+    a character that no file or project could be written with, is refused."""
+    try:
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError:
+        lone = next(char for char in value if "\ud800" <= char <= "\udfff")
+        raise _Refused(None, None, f"an escape in {_short(value)} stands for half a character (U+{ord(lone):04X}, a "
+                       "lone surrogate); write the character itself", mark) from None
+
+
 class _LineLoader(yaml.SafeLoader):
     """A safe loader that remembers the line (1-based) of every mapping under the key ``__line__``.
 
@@ -198,7 +209,9 @@ class _LineLoader(yaml.SafeLoader):
     It refuses, with the line, what a codebook never needs and what could blow up memory, time or the stack:
     aliases (``*name``; anchors alone are harmless), nesting deeper than :data:`MAX_YAML_DEPTH`, and duplicate
     keys in one mapping (YAML would keep the last silently). A scalar YAML cannot turn into its type (a date
-    like 2020-02-30, an int too long to convert) is refused too, instead of escaping as a ValueError.
+    like 2020-02-30, an int too long to convert) is refused too, instead of escaping as a ValueError, and so is an
+    escape for half a character (``"\\uD800"``), which no file or project could be written with (a pair of them,
+    as JSON writes a character beyond U+FFFF, is joined into that character).
 
     Every value but ``exclusive`` is text, so an unquoted value that YAML would read as a number, a truth value or
     a date is kept as written (:func:`_values_as_written`): code ``1.10`` stays ``1.10``, not ``1.1``; ``010``
@@ -228,11 +241,17 @@ class _LineLoader(yaml.SafeLoader):
 
     def construct_object(self, node, deep=False):
         try:
-            return super().construct_object(node, deep=deep)
+            value = super().construct_object(node, deep=deep)
         except (ValueError, OverflowError) as exc:
             kind = str(node.tag).rsplit(":", 1)[-1]
             raise _Refused(None, None, f"cannot read {_short(node.value)} as {_clip(kind, 40)} ({_clip(exc, 60)}); "
                            "quote it to keep it as text", node.start_mark) from None
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # "\ud83d\ude00", as JSON writes an emoji, or a lone "\ud800"
+                value = _joined_surrogates(value, node.start_mark)
+        return value
 
     def construct_mapping(self, node, deep=False):
         if isinstance(node, yaml.MappingNode):
