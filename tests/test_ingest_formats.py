@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 import re
 import zipfile
 
@@ -34,6 +35,18 @@ def test_unsupported_file_is_refused_with_the_supported_list(tmp_path):
 def test_missing_path_is_refused(tmp_path):
     with pytest.raises(InputError, match="no such file or folder"):
         read_documents(tmp_path / "absent.txt")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_pipe_is_named_as_such_not_as_missing(tmp_path):
+    """``--input <(command)`` names a pipe, /dev/fd/63, which exists: "no such file or folder" sent users looking."""
+    from theme_assist.ingest.decoding import read_text
+
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    for read in (read_documents, read_text):
+        with pytest.raises(InputError, match=r"pipe.csv is neither a file nor a folder \(a pipe or a device"):
+            read(pipe)
 
 
 def test_docx_paragraphs_labels_and_tables(tmp_path):

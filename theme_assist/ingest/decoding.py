@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 """Files above this size are refused: transcripts are far smaller, and larger files are almost always a mistake."""
+NOT_A_FILE = "neither a file nor a folder (a pipe or a device, as <(command) gives): save it as a file and name that"
+"""Said of a path that exists but is no regular file (``/dev/fd/63``, ``/dev/zero``), which "no such file" was."""
 
 _BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -95,7 +97,7 @@ class DecodedText:
 def check_size(path: Path) -> None:
     """Refuse a missing, empty (:class:`NotATranscript`) or oversized file with a one-line error."""
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path} is {NOT_A_FILE}" if path.exists() else f"{path}: no such file")
     size = path.stat().st_size
     if size == 0:
         raise NotATranscript(f"{path} is empty")

@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from theme_assist.documents import Document
 from theme_assist.errors import InputError, listed
+from theme_assist.ingest.decoding import NOT_A_FILE
 from theme_assist.ingest.metadata import attach_metadata, read_metadata
 from theme_assist.ingest.registry import NotATranscript, is_supported, reader_for, supported_suffixes, unsupported
 from theme_assist.ingest.tables import TABLE_SUFFIXES, is_coding_table
@@ -83,6 +84,8 @@ def read_documents(path: str | Path, metadata: str | Path | None = None, recursi
         documents = _read_folder(path, skip=Path(metadata) if metadata is not None else None, recursive=recursive)
     elif path.is_file():
         documents = reader_for(path)(path)
+    elif path.exists():
+        raise InputError(f"{path} is {NOT_A_FILE}")
     else:
         raise InputError(f"{path}: no such file or folder")
     _check_unique_ids(documents)
