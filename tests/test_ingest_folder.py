@@ -424,3 +424,58 @@ def test_a_broken_link_or_a_pipe_named_as_a_transcript_is_skipped_as_no_file(tmp
     assert skipped == ["slides.pdf"]
     assert f"skipped {folder / 'gone.txt'}: not a file (a broken link" in caplog.text
     assert f"skipped {folder / 'pipe.txt'}: not a file" in caplog.text
+
+
+def undecodable(folder: Path, name: bytes) -> Path:
+    """A path under ``folder`` named by bytes that are not UTF-8, as an old archive unpacked on Linux leaves."""
+    import os
+
+    path = folder / os.fsdecode(name)
+    try:
+        path.write_text("Interviewer: Hello.\nP2: Hi, I am here.\n", encoding="utf-8")
+    except (OSError, UnicodeError):  # a file system that takes only UTF-8 names (macOS)
+        pytest.skip("this file system does not take names that are not UTF-8")
+    return path
+
+
+def test_a_transcript_named_by_bytes_that_are_not_utf8_is_refused_before_any_work(tmp_path, capsys):
+    """The document id kept the name's lone surrogate: the segments table, the suggestions and a project stopped
+    with a UnicodeEncodeError traceback, after the embedding."""
+    from theme_assist.cli import main
+    from theme_assist.codebook import packaged_codebook
+
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    undecodable(folder, b"caf\xe9.txt")
+    with pytest.raises(InputError, match=r"transcripts/caf\\xe9.txt: its name is not UTF-8 text \(byte 0xe9\); "
+                                         r"rename it \(it is the document's id"):
+        read_documents(folder)
+    out, project = tmp_path / "o.csv", tmp_path / "p.taproj"
+    for argv in (["suggest", "--codebook", packaged_codebook("upsides"), "--input", folder, "--out", out],
+                 ["project", "init", project, "--codebook", packaged_codebook("upsides"), "--input", folder]):
+        with pytest.raises(SystemExit) as exit_info:
+            main([str(arg) for arg in argv])
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2 and "its name is not UTF-8 text" in err and "Traceback" not in err
+    assert not out.exists() and not project.exists()
+
+
+def test_a_project_is_not_made_from_a_file_named_by_bytes_that_are_not_utf8(tmp_path, capsys):
+    """A project records the paths it was made from (and a --coded table's name as its coder): a traceback."""
+    from theme_assist.cli import main
+    from theme_assist.codebook import packaged_codebook
+
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Interviewer: Hello.\nP2: Hi, I am here.\n", encoding="utf-8")
+    coded = undecodable(tmp_path, b"cod\xe9.csv")
+    coded.write_text("document,text,code\na,Hello.,other\n", encoding="utf-8")
+    project = tmp_path / "p.taproj"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input",
+              str(folder), "--coded", str(coded)])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "Traceback" not in err
+    assert err.strip().endswith("cod\\xe9.csv: its name is not UTF-8 text (byte 0xe9); rename it (the project keeps "
+                                "the names of the files it is made from)")
+    assert not project.exists()

@@ -108,6 +108,26 @@ def check_size(path: Path) -> None:
         )
 
 
+def refuse_name_not_utf8(name: str, path: str | Path, why: str) -> None:
+    """Refuse a file whose ``name`` (its path, or the part of it that is kept) holds bytes that are not UTF-8 text:
+    Python keeps them as lone surrogates, which stopped the writing of every table and project with a traceback,
+    after the work. ``why``: what the name becomes.
+
+    Raises
+    ------
+    InputError
+        Naming the file as its bytes read (``caf\\xe9.txt``) and the first such byte.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        char = name[exc.start]
+        byte = f" (byte 0x{ord(char) - 0xDC00:02x})" if "\udc80" <= char <= "\udcff" else ""
+        shown = str(path).encode("utf-8", "surrogateescape" if byte else "backslashreplace")
+        raise InputError(f"{shown.decode('utf-8', 'backslashreplace')}: its name is not UTF-8 text{byte}; rename it "
+                         f"({why})") from None
+
+
 def read_text(path: str | Path, report_guess: bool = True) -> DecodedText:
     """Read a text file, detecting its encoding.
 

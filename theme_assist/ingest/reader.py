@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from theme_assist.documents import Document
 from theme_assist.errors import InputError, listed
-from theme_assist.ingest.decoding import NOT_A_FILE
+from theme_assist.ingest.decoding import NOT_A_FILE, refuse_name_not_utf8
 from theme_assist.ingest.metadata import attach_metadata, read_metadata
 from theme_assist.ingest.registry import NotATranscript, is_supported, reader_for, supported_suffixes, unsupported
 from theme_assist.ingest.tables import TABLE_SUFFIXES, is_coding_table
@@ -88,6 +88,8 @@ def read_documents(path: str | Path, metadata: str | Path | None = None, recursi
         raise InputError(f"{path} is {NOT_A_FILE}")
     else:
         raise InputError(f"{path}: no such file or folder")
+    for document in documents:
+        refuse_name_not_utf8(document.id, document.source, "it is the document's id, written into every table")
     _check_unique_ids(documents)
     if metadata is not None:
         attach_metadata(documents, read_metadata(metadata))

@@ -337,8 +337,12 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         The open project. On any error the half-made file is removed.
     """
     from theme_assist.ingest import read_documents
+    from theme_assist.ingest.decoding import refuse_name_not_utf8
     from theme_assist.segment import segment_documents, segmentation_tag
 
+    for given in (codebook_file, input, metadata, coded, qdpx):
+        if given is not None:
+            refuse_name_not_utf8(str(given), given, "the project keeps the names of the files it is made from")
     imported = None
     ids_from_names = qdpx is not None and codebook is None
     if qdpx is not None:
