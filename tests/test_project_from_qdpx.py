@@ -173,6 +173,28 @@ def test_a_qdpx_without_a_readable_source_is_named_as_such(tmp_path):
     assert "or --qdpx" not in str(error.value)
 
 
+def test_a_qdpx_without_codes_makes_no_project_unless_a_codebook_is_given(tmp_path, capsys):
+    """Its empty codebook was stored as version 1: project init said 'the codebook has no codes' and left a
+    project file that no command opened again."""
+    with zipfile.ZipFile(tmp_path / "texts.qdpx", "w") as archive:
+        archive.writestr("project.qde", '<Project xmlns="urn:QDA-XML:project:1.0" name="p"><Sources>'
+                                        f'{_source(1, "good.txt", 10)}</Sources></Project>')
+        archive.writestr("sources/good.txt", "P1: It was a long way to the clinic.\n")
+    project = tmp_path / "p.taproj"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["project", "init", str(project), "--qdpx", str(tmp_path / "texts.qdpx")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "a project needs a codebook: give --codebook" in err
+    assert not project.exists()
+    codebook = tmp_path / "cb.yaml"
+    codebook.write_text("name: c\ncodes:\n  - {id: a, name: A}\n  - {id: b, name: B}\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["project", "init", str(project), "--qdpx", str(tmp_path / "texts.qdpx"), "--codebook", str(codebook)])
+    assert exit_info.value.code == 0
+    with ProjectStore(project) as store:
+        assert [code.id for code in store.codebook().codes] == ["a", "b"] and len(store.segments()) == 1
+
+
 def test_a_qdpx_coded_with_the_given_codebook_keeps_its_code_ids(tmp_path):
     """A .qdpx holds codes by name and guid: with --codebook, project init took the codes' slugs ('a') for ids and
     refused them as not in the codebook, where import-qdpx --codebook maps them to the codebook's ids."""

@@ -349,7 +349,8 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         from theme_assist.refi import read_project
 
         imported = read_project(qdpx, known=codebook)  # a code of the given codebook keeps its id
-        codebook = codebook or imported.codebook
+        # a --qdpx without codes made a project that no command, nor a new init over it, would open again
+        codebook = codebook or (imported.codebook if imported.codebook.codes else None)
     if codebook is None:
         raise InputError("a project needs a codebook: give --codebook (or a --qdpx that has codes)")
     documents = list(imported.documents) if imported else []
