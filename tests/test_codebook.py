@@ -238,3 +238,22 @@ def test_a_codebook_written_as_json_keeps_characters_beyond_the_basic_plane_and_
     with pytest.raises(InputError) as error:
         parse_codebook('name: x\ncodes:\n  - id: "a\\uD800"\n    name: A\n', source="cb.yaml")
     assert "cb.yaml, line 3: an escape in 'a\\ud800' stands for half a character (U+D800" in str(error.value)
+
+
+def test_a_file_far_larger_than_a_codebook_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):
+    """A coded table given as --codebook by mistake took minutes to be refused as YAML; /dev/zero, the memory."""
+    import os
+
+    import theme_assist.codebook as codebook_module
+
+    monkeypatch.setattr(codebook_module, "MAX_CODEBOOK_BYTES", len(GOOD))
+    path = tmp_path / "coded.csv"
+    path.write_text(GOOD + "#\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"codebook .*coded.csv is larger than 0 MB, far more than a codebook holds"):
+        load_codebook(path)
+    path.write_text(GOOD, encoding="utf-8")
+    assert load_codebook(path).name == "Test"
+    monkeypatch.undo()
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(InputError, match="zero is larger than 10 MB"):
+            load_codebook("/dev/zero")

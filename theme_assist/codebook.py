@@ -45,6 +45,9 @@ MAX_CODE_DEPTH = 50
 """The deepest a code may sit under ``children`` (top-level codes are at depth 0)."""
 MAX_YAML_DEPTH = 120
 """The deepest the YAML itself may nest; enough for :data:`MAX_CODE_DEPTH` (two YAML levels a level of codes)."""
+MAX_CODEBOOK_BYTES = 10 * 1024**2
+"""Largest codebook file read: the packaged one is under 30 KB. A file given as the codebook by mistake (a coded
+table of 200 MB) took minutes to be refused as YAML; ``/dev/zero`` filled the memory."""
 
 logger = logging.getLogger(__name__)
 
@@ -470,11 +473,15 @@ def load_codebook(path: str | Path) -> Codebook:
     """Read a YAML codebook file."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:  # a pipe (--codebook <(command)) is read too: its size is not known before
+            data = file.read(MAX_CODEBOOK_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"codebook {path} does not exist") from None
     except IsADirectoryError:
         raise InputError(f"codebook {path} is a folder, not a YAML file") from None
+    if len(data) > MAX_CODEBOOK_BYTES:
+        raise InputError(f"codebook {path} is larger than {MAX_CODEBOOK_BYTES // 1024**2} MB, far more than a "
+                         "codebook holds: is it the right file?")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
