@@ -108,6 +108,23 @@ def test_a_damaged_or_empty_project_is_refused_before_anything_is_written(tmp_pa
         ProjectStore(tables_gone)
 
 
+def test_a_project_missing_one_of_its_tables_is_refused_as_damaged_naming_it(tmp_path, store):
+    """A table deleted by hand (a database browser) passed the check, which asked for project_info alone: every
+    command then stopped with a traceback, 'sqlite3.OperationalError: no such table: codebook_maps'."""
+    store.close()
+    path = tmp_path / "edited.taproj"
+    path.write_bytes(store.path.read_bytes())
+    connection = sqlite3.connect(path)
+    connection.execute("DROP TABLE codebook_maps")
+    connection.execute("DROP TABLE review_queue")
+    connection.commit()
+    connection.close()
+    with pytest.raises(InputError, match=r"edited.taproj is damaged or not a project file \(tables review_queue, "
+                                         r"codebook_maps missing\); nothing was written"):
+        ProjectStore(path)
+    ProjectStore(store.path).close()  # every table there
+
+
 def test_a_project_in_a_read_only_folder_can_be_read_but_not_written(tmp_path, monkeypatch):
     """An archived study on a read-only share (simulated: the tests may run as root, whom permissions do not
     stop): reading works without the WAL index SQLite would create beside the file; a write is one line."""

@@ -28,6 +28,7 @@ version that renamed or merged codes).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from theme_assist.errors import InputError
@@ -104,6 +105,15 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def schema_version(connection: sqlite3.Connection) -> int:
     return connection.execute("PRAGMA user_version").fetchone()[0]
+
+
+def missing_tables(connection: sqlite3.Connection) -> list[str]:
+    """The tables the migrations applied to ``connection``'s file made that it lacks (a table deleted by hand in
+    a database browser), in the order they were made. Reads only."""
+    present = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    made = [name for script in MIGRATIONS[:schema_version(connection)]
+            for name in re.findall(r"CREATE TABLE (\w+)", script)]
+    return [name for name in made if name not in present]
 
 
 def another_database(connection: sqlite3.Connection) -> bool:

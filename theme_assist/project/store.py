@@ -42,7 +42,7 @@ from theme_assist.codebook import Codebook, case_key, dump_codebook, parse_codeb
 from theme_assist.documents import SEGMENT_COLUMNS, Document
 from theme_assist.errors import InputError, listed
 from theme_assist.filesystems import journal_mode, set_journal_mode
-from theme_assist.project.schema import another_database, migrate, schema_version
+from theme_assist.project.schema import another_database, migrate, missing_tables, schema_version
 
 ACTIONS = ("accept", "reject", "replace", "add")
 """What a coder can decide about a segment; ``undo`` decisions are made by :meth:`ProjectStore.undo_last`."""
@@ -198,8 +198,8 @@ class ProjectStore:
                 if schema_version(probe) == 0:  # no table at all: migrating would make it a project
                     raise InputError(f"{self.path} is an SQLite database without tables, not a theme_assist project "
                                      "(yet): only `theme-assist project init` makes one, as a new file")
-                tables = probe.execute("SELECT count(*) FROM sqlite_master WHERE name = 'project_info'")
-                problem = "ok" if tables.fetchone()[0] else "its tables are missing"
+                missing = missing_tables(probe)
+                problem = f"{'table' if len(missing) == 1 else 'tables'} {listed(missing)} missing" if missing else "ok"
         except sqlite3.OperationalError as exc:
             # locked, busy or an I/O error (another process closing the file as this one opens it): nothing says
             # the file is damaged, and "restore it from a copy" would throw away the latest decisions
