@@ -724,6 +724,17 @@ def test_a_table_naming_a_column_twice_is_refused(tmp_path):
         load_table(tmp_path / "ratings.xlsx")
 
 
+def test_columns_of_one_name_in_two_cases_read_the_one_spelled_as_the_name(tmp_path):
+    """``text`` and ``Text`` (or ``Speaker`` and ``speaker``): the second was renamed onto the first, and the two
+    columns called ``text`` stopped suggest with a ValueError traceback, as read_table reads the one spelled so."""
+    from theme_assist.inputs import read_segments
+
+    path = tmp_path / "segments.csv"
+    path.write_text("segment_id,text,Text,Speaker,speaker\ns1,Hello there.,notes,A,Anna\n", encoding="utf-8")
+    segments = read_segments(path)
+    assert segments[["segment_id", "text", "speaker"]].values.tolist() == [["s1", "Hello there.", "Anna"]]
+
+
 def test_a_table_row_with_a_speaker_but_no_text_is_named_and_an_empty_row_is_spacing(tmp_path, caplog):
     path = tmp_path / "focus.csv"
     path.write_text("speaker,text\nAnna,Hello.\n,\nBen,\nAnna,Bye.\n", encoding="utf-8")

@@ -224,17 +224,23 @@ def _checked_row(rows, path: Path) -> list[str] | None:
 
 
 def canonical_columns(table: pd.DataFrame, source: str | Path, required: tuple[str, ...] = ("text",)) -> pd.DataFrame:
-    """The table with its known columns renamed to their canonical names (see :data:`COLUMN_ALIASES`).
+    """The table with its known columns renamed to their canonical names (see :data:`COLUMN_ALIASES`), each matched
+    apart from case where no column is spelled as one of its names (the first such column where several match).
 
     Raises
     ------
     NotATranscript
         If a required column is missing; the message names it, its aliases and the file.
     """
-    by_folded_name = {column.casefold(): column for column in table.columns}
+    by_folded_name: dict[str, str] = {}
+    for column in table.columns:
+        by_folded_name.setdefault(column.casefold(), column)
     renames: dict[str, str] = {}
     for canonical, aliases in COLUMN_ALIASES.items():
-        present = next((by_folded_name[alias] for alias in aliases if alias in by_folded_name), None)
+        # a column spelled as the alias first, as read_table does: of ``text`` and ``Text`` the latter was renamed
+        # onto the former, and the two columns named ``text`` stopped the reading with a traceback
+        present = next((alias for alias in aliases if alias in table.columns), None) or next(
+            (by_folded_name[alias] for alias in aliases if alias in by_folded_name), None)
         if present is not None:
             renames[present] = canonical
         elif canonical in required:
