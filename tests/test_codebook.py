@@ -257,3 +257,16 @@ def test_a_file_far_larger_than_a_codebook_is_refused_before_it_is_read_whole(tm
     if os.path.exists("/dev/zero"):
         with pytest.raises(InputError, match="zero is larger than 10 MB"):
             load_codebook("/dev/zero")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: [x]\ncodes:\n  - {id: a, name: A}\n", "cb.yaml: 'name' must be text, not a list"),
+    ("name: x\ncodes:\n  - {id: a, name: A, definition: [x, y]}\n", "line 3: 'definition' must be text, not a list"),
+    ("name: x\ncodes:\n  - {id: a, name: {b: c}}\n", "line 3: 'name' must be text, not a mapping"),
+    ("name: x\ncodes:\n  - {id: a, name: A, examples: [[1, 2]]}\n", "line 3: 'examples' must be text, not a list"),
+], ids=["list-name", "list-definition", "mapping-name", "list-example"])
+def test_a_value_that_is_not_text_is_named_in_yaml_words(text, message):
+    """The message named the loader's own list class: "'definition' must be text, not _Lines"."""
+    with pytest.raises(InputError) as error:
+        parse_codebook(text, source="cb.yaml")
+    assert message in str(error.value) and "_Lines" not in str(error.value)

@@ -350,7 +350,9 @@ def _text(value, where: str, key: str) -> str:
             return str(value).strip()
         except ValueError:  # an int too long for str(); PyYAML refuses those already, this is for other callers
             raise InputError(f"{where}: '{key}' is a number too long to read; quote it") from None
-    raise InputError(f"{where}: '{key}' must be text, not {type(value).__name__}")
+    # in YAML's words: the type's own name was this module's list class, "_Lines"
+    kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else type(value).__name__
+    raise InputError(f"{where}: '{key}' must be text, not {kind}")
 
 
 def _first_bad_key(raw: dict, allowed: set[str]):
