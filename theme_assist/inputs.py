@@ -265,7 +265,7 @@ def resolved_path(name: str, path: str | Path) -> Path:
         return Path(path).resolve()
     except RuntimeError:
         raise InputError(f"{name} {path} is a symbolic link that leads back to itself (a loop): "
-                         "name the file itself") from None
+                         "give the path itself, not the link") from None
 
 
 def _check_writable(name: str, path: str | Path, target: Path, is_folder: bool) -> None:
