@@ -280,3 +280,24 @@ def test_a_symbolic_link_that_leads_back_to_itself_is_one_line(tmp_path, capsys,
                     "--out", tmp_path / "o.csv", "--save-model", loop)  # checked against --out before the rest
     assert code == 2 and f"--save-model {loop} is a symbolic link that leads back to itself" in err
     assert sorted(path.name for path in tmp_path.iterdir()) == ["loop.csv", "segments.csv"]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_an_output_that_is_a_device_or_a_pipe_is_refused_not_replaced(tmp_path, capsys):
+    """Outputs are written as a new file moved into place: run as root (a container), `discover --out /dev/null`
+    and `project backup P /dev/null --force` replaced /dev/null itself with a regular file. A named pipe stands in
+    for the device here (making a device takes root)."""
+    import os
+    import stat
+
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)
+    with pytest.raises(InputError, match="--codebook-out .*pipe.yaml is a device or a pipe, not a file"):
+        check_outputs({"--out": tmp_path / "t.json", "--codebook-out": pipe}, {})
+    project = tmp_path / "study.taproj"
+    make_project(project).close()
+    for args in (("project", "backup", project, pipe, "--force"),
+                 ("project", "export", project, "--codebook", pipe, "--force")):
+        code, err = run(capsys, *args)
+        assert code == 2 and "is a device or a pipe, not a file" in err
+        assert stat.S_ISFIFO(pipe.stat().st_mode)

@@ -206,8 +206,9 @@ def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
 def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str | Path | None],
                   folders: tuple[str, ...] = (), tables: tuple[str, ...] = ()) -> None:
     """Before any work: refuse an output that would overwrite an input or another output, a file output that is
-    a folder, a table whose name ends in a suffix it will not be written as, or one in a folder that cannot be
-    written; create the output folders' parents.
+    a folder, one that is a device or a pipe (``/dev/null``: the new file moved into its place would replace it), a
+    table whose name ends in a suffix it will not be written as, or one in a folder that cannot be written; create
+    the output folders' parents.
 
     Parameters
     ----------
@@ -249,6 +250,10 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
             raise InputError(f"{name} {path} is a folder: give a file name")
         if name in folders and target.exists() and not target.is_dir():
             raise InputError(f"{name} {path} is a file: give a folder")
+        if target.exists() and not target.is_dir() and not target.is_file():
+            # run as root (a container), the rename of atomic_file replaced /dev/null itself with a regular file
+            raise InputError(f"{name} {path} is a device or a pipe, not a file: outputs are written whole, as a new "
+                             "file moved into place, which would replace it; give a file name")
         if name in tables and target.suffix.lower() not in TABLE_OUTPUT_SUFFIXES:
             raise InputError(f"{name} {path}: tables are written as .csv or .tsv; give a name ending in one of them")
         try:
