@@ -279,6 +279,8 @@ def test_a_symbolic_link_that_leads_back_to_itself_is_one_line(tmp_path, capsys,
     code, err = run(capsys, "suggest", "--codebook", packaged_codebook("upsides"), "--input", segments,
                     "--out", tmp_path / "o.csv", "--save-model", loop)  # checked against --out before the rest
     assert code == 2 and f"--save-model {loop} is a symbolic link that leads back to itself" in err
+    code, err = run(capsys, "project", "init", loop, "--codebook", packaged_codebook("upsides"), "--input", segments)
+    assert code == 2 and f"project {loop} is a symbolic link that leads back to itself" in err
     assert sorted(path.name for path in tmp_path.iterdir()) == ["loop.csv", "segments.csv"]
 
 

@@ -162,7 +162,9 @@ class ProjectStore:
         self._local = threading.local()
         self._codebooks: dict[int, Codebook] = {}
         # where the file really is: a project opened through a link is journalled beside its target
-        self._journal_mode = journal_mode(self.path.resolve().parent, f"project {self.path}")
+        from theme_assist.inputs import resolved_path
+
+        self._journal_mode = journal_mode(resolved_path("project", self.path).parent, f"project {self.path}")
         connection = self._connection()
         try:
             migrate(connection, str(self.path))
