@@ -313,8 +313,9 @@ def _turn_starts(lines: list[_Line]) -> dict[int, _TurnStart]:
         index for index in candidates
         if once(index) and index not in not_labels and index and _MID_SENTENCE_END.search(lines[index - 1].text)
     }
+    doubted = not_labels | after_mid_sentence  # once: made again for every candidate, it took time squared
     sure_labels = [candidate.speaker for index, candidate in candidates.items()
-                   if candidate.speaker and index not in not_labels | after_mid_sentence]
+                   if candidate.speaker and index not in doubted]
     no_prose = all(index in candidates and index not in not_labels
                    for index, line in enumerate(lines) if not line.is_blank)
     starts: dict[int, _TurnStart] = {}
