@@ -468,10 +468,11 @@ def test_a_short_row_is_padded_unless_the_table_must_be_rectangular(tmp_path):
 
 
 @pytest.mark.parametrize("rows, line, cells, hint", [
-    ("s1,Hello there.,Anna,\ns2,Fine.,Ben,\n", 2, 4, True),  # a separator closing every line
+    ("s1,Hello there.,Anna\ns2,Fine.,Ben,\n", 3, 4, True),  # a separator closing one line
     ("s1,Hello there.,Anna\ns2,Fine.,Ben,more\n", 3, 4, False),
     ("s1,Hello there.,Anna,x,y\ns2,Fine.,Ben\n", 2, 5, False),
-], ids=["trailing-separator", "later-row", "first-row"])
+    ("s1,Hello there.,Anna,x\ns2,Fine.,Ben,y\n", 2, 4, False),  # a column the header does not name
+], ids=["one-trailing-separator", "later-row", "first-row", "unnamed-last-column"])
 def test_a_row_longer_than_the_header_is_refused_not_shifted(tmp_path, rows, line, cells, hint):
     """pandas took a first row's extra leading cells for an index: every column moved one to the right, the
     texts read as segment ids and the speakers as texts, without a word."""
@@ -486,6 +487,23 @@ def test_a_row_longer_than_the_header_is_refused_not_shifted(tmp_path, rows, lin
     assert ("a separator closing the line" in str(refused.value)) == hint
     with pytest.raises(InputError, match=message):
         load_table(path)
+
+
+@pytest.mark.parametrize("rows", [
+    "s1,Hello there.,Anna,\ns2,Fine.,Ben,\n\n",  # a separator closing every line
+    '"1",s1,Hello there.,Anna\n"2",s2,Fine.,Ben\n',  # R's write.table(sep = ","): row names the header leaves out
+], ids=["trailing-separators", "r-row-names"])
+def test_rows_one_cell_longer_than_the_header_throughout_are_read_in_their_columns(tmp_path, rows):
+    """The first of these was read shifted (segment ids from the texts, texts from the speakers); both are read as
+    their writer meant, with the rows numbered from 0, as every message naming a line expects."""
+    from theme_assist.inputs import read_segments
+
+    path = tmp_path / "segments.csv"
+    path.write_text("segment_id,text,speaker\n" + rows, encoding="utf-8")
+    segments = read_segments(path)
+    assert segments[["segment_id", "text", "speaker"]].values.tolist() == [["s1", "Hello there.", "Anna"],
+                                                                         ["s2", "Fine.", "Ben"]]
+    assert list(segments.index) == [0, 1]
 
 
 # --- hostile and damaged zip containers (.docx, .xlsx) -----------------------------------------------------

@@ -64,8 +64,9 @@ def load_table(path: str | Path, header_only: bool = False, rectangular: bool = 
 
     ``header_only`` reads the column names alone (an empty table). A CSV or TSV row with more cells than the header
     is refused (pandas would take a first such row's leading cells for an index and shift every column: ids read
-    as texts); ``rectangular`` refuses one with fewer too, which pandas would otherwise pad with empty cells (a lost
-    rating, a lost code).
+    as texts), unless every row has one more, an empty last one or R's row names first (see :func:`_check_rows`);
+    ``rectangular`` refuses any row whose cell count is not the header's, as one with fewer, which pandas would
+    otherwise pad with empty cells (a lost rating, a lost code).
 
     Raises
     ------
@@ -156,10 +157,10 @@ def _load_text_table(path: Path, header_only: bool, rectangular: bool) -> pd.Dat
     try:
         text = read_text(path, report_guess=not header_only).text  # a look at the header is followed by a full read
         separator = "\t" if path.suffix.lower() == ".tsv" else ","
-        _check_rows(path, text, separator, header_only, rectangular)
-        return pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, sep=separator, nrows=0 if header_only else None
-        )
+        one_more = _check_rows(path, text, separator, header_only, rectangular)
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=separator,
+                            nrows=0 if header_only else None, index_col=False if one_more == "last" else None)
+        return table.reset_index(drop=True) if one_more == "first" else table
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, KeyError) as exc:
         if header_only:  # pandas tokenised past the header: the rows' check names the line and the cause
             _check_rows(path, text, separator, False, rectangular)
@@ -167,10 +168,17 @@ def _load_text_table(path: Path, header_only: bool, rectangular: bool) -> pd.Dat
         raise InputError(f"{path} is not a well-formed table: {message}") from None
 
 
-def _check_rows(path: Path, text: str, separator: str, header_only: bool, rectangular: bool) -> None:
+def _check_rows(path: Path, text: str, separator: str, header_only: bool, rectangular: bool) -> str | None:
     """Read the rows as :mod:`csv` does, strictly, before pandas does (see :func:`_checked_row`): refuse a CSV header
-    separated by semicolons, a header naming a column twice, a quote that makes rows run together, a row with more
-    cells than the header, and, if ``rectangular``, one with fewer."""
+    separated by semicolons, a header naming a column twice, a quote that makes rows run together, and, if
+    ``rectangular``, a row whose cell count is not the header's.
+
+    Unless ``rectangular``, rows may have one cell more than the header, all of them: ``"last"`` where that cell
+    is empty in each (a separator closing every line), ``"first"`` where the first cells number the rows 1, 2, 3…
+    (R's ``write.table`` names the rows in a first column the header leaves out). Any other row longer than the
+    header is refused: pandas took a first such row's leading cells for an index and shifted every column (ids read
+    as texts, texts as speakers), without a word.
+    """
     default_limit = csv.field_size_limit(len(text) + 1)  # a cell may be as long as the file (131,072 by default)
     try:
         rows = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
@@ -183,14 +191,29 @@ def _check_rows(path: Path, text: str, separator: str, header_only: bool, rectan
             raise InputError(f"{path} has one column, {header[0].strip()[:60]!r}: its cells seem to be separated by "
                              f"{named}; save it with commas (.csv) or tabs (.tsv)")
         _refuse_repeated_columns(path, header)
-        if not header_only:
-            while (row := _checked_row(rows, path)) is not None:
-                # a longer first row would make pandas take its leading cells for an index and shift every column
-                if row and (len(row) > len(header) or rectangular and len(row) != len(header)):
-                    extra = " (a separator closing the line?)" if len(row) > len(header) and not any(
-                        cell.strip() for cell in row[len(header):]) else ""
-                    raise InputError(f"line {rows.line_num} of {path} has {len(row)} cells; the header has "
-                                     f"{len(header)}{extra}")
+        if header_only:
+            return None
+        longer: tuple[int, list[str]] | None = None  # the first row longer than the header, and its line
+        lengths: set[int] = set()
+        count, last_cells_empty, numbered = 0, True, True
+        while (row := _checked_row(rows, path)) is not None:
+            if not row:  # a blank line
+                continue
+            if rectangular and len(row) != len(header):
+                raise InputError(f"line {rows.line_num} of {path} has {len(row)} cells; the header has "
+                                 f"{len(header)}")
+            count += 1
+            lengths.add(len(row))
+            longer = longer or ((rows.line_num, row) if len(row) > len(header) else None)
+            last_cells_empty = last_cells_empty and not row[-1].strip()
+            numbered = numbered and row[0].strip() == str(count)
+        if longer is None:
+            return None
+        if lengths == {len(header) + 1} and (last_cells_empty or numbered):
+            return "last" if last_cells_empty else "first"
+        line, row = longer
+        hint = "" if any(cell.strip() for cell in row[len(header):]) else " (a separator closing the line?)"
+        raise InputError(f"line {line} of {path} has {len(row)} cells; the header has {len(header)}{hint}")
     finally:
         csv.field_size_limit(default_limit)
 
