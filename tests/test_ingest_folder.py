@@ -479,3 +479,19 @@ def test_a_project_is_not_made_from_a_file_named_by_bytes_that_are_not_utf8(tmp_
     assert err.strip().endswith("cod\\xe9.csv: its name is not UTF-8 text (byte 0xe9); rename it (the project keeps "
                                 "the names of the files it is made from)")
     assert not project.exists()
+
+
+def test_links_that_lead_back_to_themselves_beside_a_metadata_table_are_one_line_or_skipped(tmp_path):
+    """With a metadata table, each file of the folder was compared with it by its resolved path: a link leading
+    back to itself, in the folder or as the metadata, stopped project init with a RuntimeError traceback."""
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Interviewer: Hello.\nP2: Hi, I am here.\n", encoding="utf-8")
+    (folder / "loop.txt").symlink_to("loop.txt")
+    metadata = tmp_path / "metadata.csv"
+    metadata.write_text("document,site\na,Ulm\n", encoding="utf-8")
+    (document,) = read_documents(folder, metadata=metadata)
+    assert document.id == "a" and document.metadata == {"site": "Ulm"}
+    (tmp_path / "loop.csv").symlink_to("loop.csv")
+    with pytest.raises(InputError, match="--metadata .*loop.csv is a symbolic link that leads back to itself"):
+        read_documents(folder, metadata=tmp_path / "loop.csv")

@@ -120,13 +120,16 @@ def _transcript_files(root: Path, skip: Path | None, recursive: bool) -> Iterato
     those of its sub-folders too, where they sort (in order of relative path). What is left out is logged as
     :func:`read_documents` says. The folders being read are a stack, not nested calls, so that a tree of any
     depth is read (nested calls stopped at about a thousand levels with a RecursionError)."""
+    from theme_assist.inputs import resolved_path
+
+    skip = resolved_path("--metadata", skip) if skip is not None else None
     pending = [iter(_entries(root))]
     while pending:
         path = next(pending[-1], None)
         if path is None:
             pending.pop()
             continue
-        if path.name.startswith(".") or (skip is not None and path.resolve() == skip.resolve()):
+        if path.name.startswith(".") or (skip is not None and _resolved_or_none(path) == skip):
             continue
         if path.name.startswith("~$"):  # Word and Excel keep one beside a file they have open
             logger.warning("skipped %s: an Office lock file (its document is open), not a transcript", path)
@@ -150,6 +153,15 @@ def _transcript_files(root: Path, skip: Path | None, recursive: bool) -> Iterato
                 skipped.append(path.relative_to(root).as_posix())
             continue
         yield path, PurePosixPath(*path.parent.relative_to(root).parts)
+
+
+def _resolved_or_none(path: Path) -> Path | None:
+    """``path`` with its links followed; None for a link that leads back to itself (Python before 3.13 raises a
+    RuntimeError for it), which is then skipped as no file."""
+    try:
+        return path.resolve()
+    except RuntimeError:
+        return None
 
 
 def _entries(folder: Path) -> list[Path]:
