@@ -1,3 +1,4 @@
+import codecs
 import warnings
 
 import pytest
@@ -270,3 +271,12 @@ def test_a_value_that_is_not_text_is_named_in_yaml_words(text, message):
     with pytest.raises(InputError) as error:
         parse_codebook(text, source="cb.yaml")
     assert message in str(error.value) and "_Lines" not in str(error.value)
+
+
+def test_a_codebook_saved_as_utf16_with_a_byte_order_mark_is_read(tmp_path):
+    # Windows Notepad's "Unicode": tables and transcripts were read in it, codebooks refused as not UTF-8
+    text = "name: Mini\ncodes:\n  - {id: money, name: Geld und Löhne, definition: Pay.}\n"
+    for name, encoded in (("le.yaml", codecs.BOM_UTF16_LE + text.encode("utf-16-le")),
+                          ("be.yaml", codecs.BOM_UTF16_BE + text.encode("utf-16-be"))):
+        (tmp_path / name).write_bytes(encoded)
+        assert load_codebook(tmp_path / name).get("money").name == "Geld und Löhne"

@@ -25,6 +25,7 @@ values only through :func:`_short`, which caps their length.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import logging
@@ -484,12 +485,14 @@ def load_codebook(path: str | Path) -> Codebook:
     if len(data) > MAX_CODEBOOK_BYTES:
         raise InputError(f"codebook {path} is larger than {MAX_CODEBOOK_BYTES // 1024**2} MB, far more than a "
                          "codebook holds: is it the right file?")
+    # Windows Notepad's "Unicode" is UTF-16 with a byte-order mark, which YAML allows (and tables are read in)
+    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8"
     try:
-        text = data.decode("utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"codebook {path}, line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as "
-                         "UTF-8") from None
+        raise InputError(f"codebook {path}, line {line}: not {encoding.upper()} text (byte 0x{data[exc.start]:02x}); "
+                         "save it as UTF-8") from None
     return parse_codebook(text, source=str(path))
 
 
