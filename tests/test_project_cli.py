@@ -191,6 +191,17 @@ def test_a_coded_table_whose_segment_ids_shifted_is_refused_by_project_init(tmp_
     assert not project.exists()
 
 
+@pytest.mark.parametrize("rows", ["document,turn,code,text\n,,,\n,,,\n", "document,turn,code,text\niv,1,,Gut.\n"])
+def test_a_coded_table_without_a_code_is_refused_as_a_header_only_one_is(tmp_path, capsys, rows):
+    (tmp_path / "iv.txt").write_text("I: Wie geht es?\nB: Gut.\n")
+    (tmp_path / "coded.csv").write_text(rows)
+    project = tmp_path / "study.taproj"
+    assert run("project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input",
+               str(tmp_path / "iv.txt"), "--coded", str(tmp_path / "coded.csv")) == 2
+    assert "coded.csv: no row has a code, so there is nothing to import" in capsys.readouterr().err
+    assert not project.exists()
+
+
 def test_a_coded_table_of_another_segmentation_is_placed_by_text_or_refused_without_text(tmp_path, capsys):
     # a segment_id, code table an earlier version wrote (its segmentation column says so), coded in a spreadsheet
     # that dropped the text: its ids exist in the project, but name other turns (iv:1 was "Gut. Sehr gut.")

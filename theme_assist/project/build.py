@@ -383,6 +383,9 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         if coded is not None:
             table = read_table(coded, required=("code",), optional=PLACING_COLUMNS, what="coded segments")
             table = human_codings(table, str(coded))
+            if not (table["code"].astype(str).str.strip() != "").any():  # a header-only table is refused as well
+                raise InputError(f"coded segments {coded}: no row has a code, so there is nothing to import from it "
+                                 "(leave out --coded to start without codings)")
             if ids_from_names:
                 _refuse_codes_the_qdpx_lacks(table, codebook, coded)
             store.add_codings(codings_for_segments(table, segments, str(coded), documents=documents,
