@@ -204,3 +204,27 @@ def test_baselines_give_the_parent_codes_a_team_codes_with():
     assert tfidf.classes_ == ["a", "a1", "b", "b1", "b2"]  # the codebook's order, as CodeSuggester's classes_
     assert tfidf.predict_proba(make_segments()).sum(axis=1).round(6).eq(1.0).all()
     assert TfidfLogisticBaseline().fit(None, book).classes_ == ["a1", "b1", "b2"]  # codebook alone: leaf codes
+
+
+def test_the_report_says_what_the_human_agreement_was_measured_on():
+    from theme_assist.evaluate import report_markdown
+
+    summary = pd.DataFrame([{"engine": "theme_assist", "per_code": "all", "accuracy": 0.8, "macro_f1": 0.7,
+                             "kappa": 0.7, "kappa_sd": 0.02, "top3_recall": 0.9, "abstention_rate": 0.0,
+                             "accuracy_answered": 0.8, "ece": 0.03, "seconds": 1.0}])
+    meta = {"n_folds": 5, "seed": 0, "n_segments": 10, "n_documents": 5, "n_codes": 2, "threshold": 0.5,
+            "human_kappa": 0.737, "machine_markdown": ""}
+    basis = "on the 7 transcripts all annotators coded, not those scored here"
+    assert f"Cohen's κ, {basis}): 0.737." in report_markdown("x", summary, {**meta, "human_kappa_basis": basis})
+    assert "Cohen's κ): 0.737." in report_markdown("x", summary, meta)  # a corpus whose own segments it is
+
+
+@pytest.mark.filterwarnings("ignore:.*unquoted comma")
+def test_annomi_says_its_human_agreement_is_on_other_transcripts(shared_dir):
+    from theme_assist.benchmarks import load_benchmark
+
+    for name in ("annomi-therapist", "annomi-client"):
+        bench = load_benchmark(name, shared_dir / "corpora")
+        scored = set(bench.segments["document"].str.removeprefix("annomi-").astype(int))
+        assert not scored & {7, 27, 55, 56, 66, 109, 130}  # the multi-coded transcripts are withheld
+        assert "7 AnnoMI transcripts" in bench.human_kappa_basis

@@ -32,6 +32,11 @@ from theme_assist.errors import InputError, listed
 
 #: Published human–human agreement (mean pairwise Cohen's κ) where the corpus has it; see PROVENANCE.md.
 HUMAN_KAPPA = {"annomi-therapist": 0.737, "annomi-client": 0.470}
+#: What :data:`HUMAN_KAPPA` was measured on, where that is not the segments a benchmark scores the engine on.
+HUMAN_KAPPA_BASIS = {
+    name: "on the 7 AnnoMI transcripts all 10 annotators coded, which this copy withholds: not the 126 "
+          "single-coded transcripts the engine is scored on here"
+    for name in ("annomi-therapist", "annomi-client")}
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +49,7 @@ class Benchmark:
     citation: str
     human_kappa: float | None = None
     notes: list[str] = field(default_factory=list)
+    human_kappa_basis: str | None = None
 
     @property
     def coded(self) -> pd.DataFrame:
@@ -78,7 +84,8 @@ def _annomi(interlocutor: str, column: str, codebook_file: str, name: str) -> Ca
             "code": code,
         }).reset_index(drop=True)
         return Benchmark(name, segments, load_codebook(corpora / "annomi" / codebook_file),
-                         "Wu et al., AnnoMI (ICASSP 2022; Future Internet 2023)", HUMAN_KAPPA.get(name))
+                         "Wu et al., AnnoMI (ICASSP 2022; Future Internet 2023)", HUMAN_KAPPA.get(name),
+                         human_kappa_basis=HUMAN_KAPPA_BASIS.get(name))
     return load
 
 

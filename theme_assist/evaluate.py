@@ -276,8 +276,9 @@ def default_engines(embedder=None) -> list[Engine]:
 
 
 def report_markdown(name: str, summary: pd.DataFrame, meta: dict, per_code: pd.DataFrame | None = None) -> str:
-    """The evaluation of one corpus as Markdown: the learning curve table, goals and human agreement, and the
-    per-code table (:func:`per_code_summary`) where one is given."""
+    """The evaluation of one corpus as Markdown: the learning curve table, goals and human agreement (with what it
+    was measured on, ``human_kappa_basis``, where that is not the corpus scored), and the per-code table
+    (:func:`per_code_summary`) where one is given."""
     lines = [f"# Evaluation: {name}", "", meta.get("citation", ""), "",
              f"{meta['n_folds']}-fold cross-validation grouped by document (seed {meta['seed']}), "
              f"{meta['n_segments']} coded segments in {meta['n_documents']} documents, {meta['n_codes']} codes. "
@@ -293,7 +294,8 @@ def report_markdown(name: str, summary: pd.DataFrame, meta: dict, per_code: pd.D
     lines.append("")
     lines += [f"Note: {note}." for note in meta.get("notes", [])]
     if meta.get("human_kappa") is not None:
-        lines.append(f"Human–human agreement (published, mean pairwise Cohen's κ): {meta['human_kappa']}.")
+        basis = f", {meta['human_kappa_basis']}" if meta.get("human_kappa_basis") else ""
+        lines.append(f"Human–human agreement (published, mean pairwise Cohen's κ{basis}): {meta['human_kappa']}.")
     if meta.get("goal"):
         metric, goal = meta["goal"]
         ours = summary[(summary["engine"] == "theme_assist") & (summary["per_code"] == "all")][metric]

@@ -100,7 +100,8 @@ def evaluate(
                 "n_codes": int(bench.coded["code"].nunique()),
                 "threshold": "1.5/K (K codes), at most 0.5" if bench.codebook.exclusive else
                 "0.5 on each code's own score, as the codebook allows several codes per segment",
-                "human_kappa": bench.human_kappa, "goal": GOALS.get(bench.name),
+                "human_kappa": bench.human_kappa, "human_kappa_basis": bench.human_kappa_basis,
+                "goal": GOALS.get(bench.name),
                 "notes": [*bench.notes, *reliability_notes(results, per_code)],
                 "embedding_model": model_id, "machine": machine,
                 "machine_markdown": machine_markdown(machine)}
