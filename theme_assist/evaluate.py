@@ -6,7 +6,9 @@ coded examples per code, for any engine with ``fit(coded, codebook)`` and ``pred
 Metrics, on the coded segments of each test fold (the other segments of a test document stay in as context):
 
 ``accuracy``, ``macro_f1``, ``kappa``
-    of the top code against the human code (Cohen's κ from :mod:`theme_assist.agree`);
+    of the top code against the human code (Cohen's κ from :mod:`theme_assist.agree`; macro-F1 is the mean F1 of
+    the codes the human or the engine gave in the fold, so a code the engine gave that the fold's human codes lack
+    counts as 0, and codes neither gave do not count);
 ``top3_recall``
     the human code is among the three best;
 ``abstention_rate``, ``accuracy_answered``
