@@ -228,3 +228,15 @@ def test_annomi_says_its_human_agreement_is_on_other_transcripts(shared_dir):
         scored = set(bench.segments["document"].str.removeprefix("annomi-").astype(int))
         assert not scored & {7, 27, 55, 56, 66, 109, 130}  # the multi-coded transcripts are withheld
         assert "7 AnnoMI transcripts" in bench.human_kappa_basis
+
+
+def test_top3_recall_over_three_codes_or_fewer_is_named_as_saying_nothing():
+    book = parse_codebook("name: t\nexclusive: true\ncodes:\n - {id: a, name: apples}\n - {id: b, name: bananas}\n")
+    results = cross_validate(make_segments(per_document=15), book, [Engine("majority", MajorityBaseline)],
+                             sizes=(None,), n_folds=5)
+    assert (results["top3_recall"] == 1.0).all()  # the majority baseline: any engine gets it with two codes
+    per_code = per_code_summary(results)
+    assert reliability_notes(results, per_code, n_choices=4) == reliability_notes(results, per_code) == []
+    assert reliability_notes(results, per_code, n_choices=2) == [
+        "the engines choose among 2 codes, so the human code is always among the three best: top3_recall is 1.0 "
+        "for any engine and says nothing here"]

@@ -221,13 +221,17 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     return summary.join(spread[["kappa_sd", "macro_f1_sd"]]).reset_index()
 
 
-def reliability_notes(results: pd.DataFrame, per_code: pd.DataFrame) -> list[str]:
+def reliability_notes(results: pd.DataFrame, per_code: pd.DataFrame, n_choices: int | None = None) -> list[str]:
     """Sentences naming the figures of :func:`cross_validate`'s ``results`` and :func:`per_code_summary`'s
     ``per_code`` that rest on little: test folds and codes with fewer than :data:`FEW_SEGMENTS` human-coded
-    segments, folds whose human codes are all one code (κ is 0 or undefined there, whatever the accuracy), and folds
+    segments, folds whose human codes are all one code (κ is 0 or undefined there, whatever the accuracy), folds
     whose human codes and top codes are all one code (κ is undefined there, so its mean is over the other folds, and
-    accuracy and macro-F1 are 1.0 there)."""
+    accuracy and macro-F1 are 1.0 there), and top-3 recall where the engines choose among ``n_choices`` codes, 3 or
+    fewer (it is then 1.0 whatever the engine)."""
     notes = []
+    if n_choices is not None and n_choices <= 3:
+        notes.append(f"the engines choose among {n_choices} codes, so the human code is always among the three "
+                     "best: top3_recall is 1.0 for any engine and says nothing here")
     n_folds = results["fold"].nunique()
     fold_sizes = results.groupby("fold")["n"].first()
     small = fold_sizes[fold_sizes < FEW_SEGMENTS]

@@ -102,7 +102,8 @@ def evaluate(
                 "0.5 on each code's own score, as the codebook allows several codes per segment",
                 "human_kappa": bench.human_kappa, "human_kappa_basis": bench.human_kappa_basis,
                 "goal": GOALS.get(bench.name),
-                "notes": [*bench.notes, *reliability_notes(results, per_code)],
+                "notes": [*bench.notes, *reliability_notes(
+                    results, per_code, len(bench.codebook.choices(set(bench.coded["code"]))))],
                 "embedding_model": model_id, "machine": machine,
                 "machine_markdown": machine_markdown(machine)}
         stem = folder / (f"evaluate_{bench.name}" if model is None else
