@@ -868,3 +868,17 @@ def test_a_coded_table_sorted_by_code_without_a_position_is_warned_of(tmp_path, 
         caplog.clear()
         read_coded(tmp_path / "coded.csv")
         assert ("each document's rows are sorted by code" in caplog.text) == warned, name
+
+
+def test_a_coded_tables_order_column_is_read_whatever_its_case(tmp_path, caplog):
+    """A spreadsheet's ``Turn`` column was left unread: neighbours followed the rows sorted by code, and the warning
+    advised adding the turn column the table had."""
+    from theme_assist.features import neighbour_index
+    from theme_assist.inputs import read_coded
+
+    pd.DataFrame({"document": ["a"] * 4, "code": ["c1", "c1", "c2", "c3"], "text": [f"text {i}" for i in range(4)],
+                  "Turn": [3, 0, 1, 2]}).to_csv(tmp_path / "coded.csv", index=False)
+    coded = read_coded(tmp_path / "coded.csv")
+    previous, following = neighbour_index(coded)
+    assert previous.tolist() == [3, -1, 1, 2] and following.tolist() == [-1, 2, 3, 0]
+    assert "sorted by code" not in caplog.text

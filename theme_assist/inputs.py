@@ -108,8 +108,9 @@ def rows_of_coder(coded: pd.DataFrame, coder: str, source: str | Path) -> pd.Dat
 
 def read_coded(path: str | Path, without: str = "", coder: str | None = None,
                keep_lines: bool = False, left_out: list[str] | None = None) -> pd.DataFrame:
-    """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``, ``coder``;
-    column names matched apart from case), codes read without surrounding spaces. A code on a row without text
+    """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``, ``coder``
+    and the columns that say a row's place in its document, ``position``, ``start``, ``turn``; column names matched
+    apart from case), codes read without surrounding spaces. A code on a row without text
     cannot be learned from: such rows are left out, with a warning naming their lines; so are theme_assist's own
     suggestions in an imported ``codings.csv`` (:func:`~theme_assist.refi.assemble.human_codings`), and wholly
     empty rows, silently (a spreadsheet's spacing). ``without``: what the caller does without coded segments, said
@@ -118,12 +119,12 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     ``keep_lines``: keep :func:`read_table`'s index, by which :func:`lines_of` names the lines of the rows left,
     instead of numbering them afresh. ``left_out``: a list that also gets the warning on rows without text, for a
     report."""
-    from theme_assist.features import sorted_by_code
+    from theme_assist.features import ORDER_COLUMNS, sorted_by_code
     from theme_assist.refi.assemble import human_codings
 
     # "Coder" is the coder column too: unread, a double-coded table passed as one coder's
-    frame = read_table(path, required=("text", "code"), optional=("segment_id", "document", "speaker", "coder"),
-                       what="coded segments")
+    frame = read_table(path, required=("text", "code"),
+                       optional=("segment_id", "document", "speaker", "coder", *ORDER_COLUMNS), what="coded segments")
     # a spreadsheet's cleared rows (",,,,") are spacing, not segments without a document or id
     spacing = frame.astype(str).apply(lambda column: column.str.strip() == "").all(axis=1)
     numbered = "segment_id" not in frame
