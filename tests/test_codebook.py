@@ -241,6 +241,15 @@ def test_a_codebook_written_as_json_keeps_characters_beyond_the_basic_plane_and_
     assert "cb.yaml, line 3: an escape in 'a\\ud800' stands for half a character (U+D800" in str(error.value)
 
 
+@pytest.mark.parametrize("escapes, lone", [("\\ud83d\\ude00 \\ud800", "D800"), ("\\ud83d\\ude00 \\udc00", "DC00"),
+                                         ("😀 \\ud83d", "D83D"), ("\\ude00\\ud83d\\ude00", "DE00")])
+def test_a_lone_surrogate_after_a_pair_or_a_character_beyond_the_basic_plane_is_the_one_named(escapes, lone):
+    """The first surrogate of the value was named, the half of a well-formed pair before the lone one."""
+    with pytest.raises(InputError) as error:
+        parse_codebook(f'name: x\ncodes:\n  - id: a\n    name: "{escapes}"\n  - id: b\n', source="cb.yaml")
+    assert f"(U+{lone}, a lone surrogate)" in str(error.value)
+
+
 def test_a_file_far_larger_than_a_codebook_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):
     """A coded table given as --codebook by mistake took minutes to be refused as YAML; /dev/zero, the memory."""
     import os

@@ -195,11 +195,12 @@ class _Refused(yaml.MarkedYAMLError):
 def _joined_surrogates(value: str, mark) -> str:
     """``value`` with each pair of surrogate escapes joined into the one character it stands for; a lone one, half
     a character that no file or project could be written with, is refused."""
+    units = value.encode("utf-16-le", "surrogatepass")
     try:
-        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
-    except UnicodeDecodeError:
-        lone = next(char for char in value if "\ud800" <= char <= "\udfff")
-        raise _Refused(None, None, f"an escape in {_short(value)} stands for half a character (U+{ord(lone):04X}, a "
+        return units.decode("utf-16-le")
+    except UnicodeDecodeError as exc:  # the lone one, not the first half of a pair before it
+        lone = int.from_bytes(units[exc.start:exc.start + 2], "little")
+        raise _Refused(None, None, f"an escape in {_short(value)} stands for half a character (U+{lone:04X}, a "
                        "lone surrogate); write the character itself", mark) from None
 
 
