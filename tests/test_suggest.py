@@ -882,3 +882,15 @@ def test_a_coded_tables_order_column_is_read_whatever_its_case(tmp_path, caplog)
     previous, following = neighbour_index(coded)
     assert previous.tolist() == [3, -1, 1, 2] and following.tolist() == [-1, 2, 3, 0]
     assert "sorted by code" not in caplog.text
+
+
+@pytest.mark.parametrize("codes", [["apple", "apple", "Banana", "cherry"], ["2", "9", "10", "10"],
+                                   ["cherry", "Banana", "apple", "apple"]])
+def test_a_coded_table_sorted_by_code_in_a_spreadsheet_is_warned_of(tmp_path, caplog, codes):
+    """A spreadsheet sorts apart from case and numbers by value: its sort by code was not recognised."""
+    from theme_assist.inputs import read_coded
+
+    pd.DataFrame({"document": "a", "code": codes, "text": [f"text {i}" for i in range(4)]}).to_csv(
+        tmp_path / "coded.csv", index=False)
+    read_coded(tmp_path / "coded.csv")
+    assert "each document's rows are sorted by code" in caplog.text

@@ -58,14 +58,23 @@ def reading_order(segments: pd.DataFrame) -> np.ndarray:
 def sorted_by_code(coded: pd.DataFrame) -> bool:
     """Whether a coded table (``document``, ``code``) that does not say where its rows stand
     (:func:`position_in_document`) looks sorted by code: every document's codes in alphabetical order, one way or
-    the other, and some document with three codes or more (which reading order hardly ever gives)."""
+    the other, and some document with three codes or more (which reading order hardly ever gives). Alphabetical
+    as Python sorts, or as a spreadsheet does: apart from case, and numeric codes by their value."""
     if "document" not in coded or position_in_document(coded) is not None:
         return False
     codes = coded.loc[coded["code"].astype(str) != "", ["document", "code"]].astype(str)
     by_document = codes.groupby("document", sort=False)["code"].agg(list)
     if not len(by_document) or by_document.map(lambda c: len(set(c))).max() < 3:
         return False
-    return bool(by_document.map(lambda c: c == sorted(c) or c == sorted(c, reverse=True)).all())
+    keys = [str, str.casefold]
+    if pd.to_numeric(codes["code"], errors="coerce").notna().all():
+        keys.append(float)
+    return any(by_document.map(lambda c: _in_order([key(x) for x in c])).all() for key in keys)
+
+
+def _in_order(values: list) -> bool:
+    """Whether ``values`` are sorted, one way or the other."""
+    return values == sorted(values) or values == sorted(values, reverse=True)
 
 
 def neighbour_index(segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
