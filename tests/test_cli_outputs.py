@@ -303,3 +303,22 @@ def test_an_output_that_is_a_device_or_a_pipe_is_refused_not_replaced(tmp_path, 
         code, err = run(capsys, *args)
         assert code == 2 and "is a device or a pipe, not a file" in err
         assert stat.S_ISFIFO(pipe.stat().st_mode)
+
+
+def test_a_symbolic_link_loop_is_one_line_where_resolve_leaves_it_unfollowed(tmp_path, capsys, monkeypatch):
+    """Python 3.13 and later resolve a link loop without the RuntimeError of 3.11 and 3.12: they give the link back,
+    which passed as a new output (and a --metadata loop stayed in the folder's documents)."""
+    import os
+
+    monkeypatch.setattr(Path, "resolve", lambda self, strict=False: Path(os.path.realpath(self)))  # as in 3.13
+    segments = tmp_path / "segments.csv"
+    segments.write_text("segment_id,text\ns1,I felt hope when the peer worker listened.\n", encoding="utf-8")
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop.name)
+    assert Path(loop).resolve().is_symlink()
+    code, err = run(capsys, "suggest", "--codebook", packaged_codebook("upsides"), "--input", segments,
+                    "--out", loop)
+    assert code == 2 and f"--out {loop} is a symbolic link that leads back to itself" in err
+    from theme_assist.ingest.reader import _resolved_or_none
+
+    assert _resolved_or_none(loop) is None and _resolved_or_none(segments) == segments.resolve()

@@ -266,12 +266,15 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
 
 def resolved_path(name: str, path: str | Path) -> Path:
     """``path`` made absolute with its links followed; a link that leads back to itself is refused in one line
-    (Python before 3.13 raises a RuntimeError for it)."""
+    (Python before 3.13 raises a RuntimeError for it; 3.13 and later leave it unresolved, still a link)."""
     try:
-        return Path(path).resolve()
+        resolved = Path(path).resolve()
+        if not resolved.is_symlink():  # a link resolve() gives back unfollowed leads round in a loop
+            return resolved
     except RuntimeError:
-        raise InputError(f"{name} {path} is a symbolic link that leads back to itself (a loop): "
-                         "give the path itself, not the link") from None
+        pass
+    raise InputError(f"{name} {path} is a symbolic link that leads back to itself (a loop): "
+                     "give the path itself, not the link")
 
 
 def _check_writable(name: str, path: str | Path, target: Path, is_folder: bool) -> None:

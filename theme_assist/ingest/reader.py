@@ -157,11 +157,12 @@ def _transcript_files(root: Path, skip: Path | None, recursive: bool) -> Iterato
 
 def _resolved_or_none(path: Path) -> Path | None:
     """``path`` with its links followed; None for a link that leads back to itself (Python before 3.13 raises a
-    RuntimeError for it), which is then skipped as no file."""
+    RuntimeError for it; 3.13 and later give it back unfollowed, still a link), which is then skipped as no file."""
     try:
-        return path.resolve()
+        resolved = path.resolve()
     except RuntimeError:
         return None
+    return None if resolved.is_symlink() else resolved
 
 
 def _entries(folder: Path) -> list[Path]:
