@@ -753,6 +753,18 @@ def test_columns_of_one_name_in_two_cases_read_the_one_spelled_as_the_name(tmp_p
     assert segments[["segment_id", "text", "speaker"]].values.tolist() == [["s1", "Hello there.", "Anna"]]
 
 
+def test_a_preferred_name_in_another_case_is_read_before_a_later_alias_spelled_exactly(tmp_path):
+    """``Speaker`` beside ``interlocutor`` (AnnoMI's role column): the alias spelled exactly was read instead,
+    whatever the aliases' order of preference (and ``transcript_id`` before ``Document``)."""
+    from theme_assist.inputs import read_segments
+
+    path = tmp_path / "segments.csv"
+    path.write_text("segment_id,Document,transcript_id,Text,utterance,Speaker,interlocutor\n"
+                    "s1,int1,7,Hello there.,notes,Anna,client\n", encoding="utf-8")
+    segments = read_segments(path)
+    assert segments[["document", "text", "speaker"]].values.tolist() == [["int1", "Hello there.", "Anna"]]
+
+
 def test_a_table_row_with_a_speaker_but_no_text_is_named_and_an_empty_row_is_spacing(tmp_path, caplog):
     path = tmp_path / "focus.csv"
     path.write_text("speaker,text\nAnna,Hello.\n,\nBen,\nAnna,Bye.\n", encoding="utf-8")

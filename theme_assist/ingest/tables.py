@@ -247,8 +247,9 @@ def _checked_row(rows, path: Path) -> list[str] | None:
 
 
 def canonical_columns(table: pd.DataFrame, source: str | Path, required: tuple[str, ...] = ("text",)) -> pd.DataFrame:
-    """The table with its known columns renamed to their canonical names (see :data:`COLUMN_ALIASES`), each matched
-    apart from case where no column is spelled as one of its names (the first such column where several match).
+    """The table with its known columns renamed to their canonical names (see :data:`COLUMN_ALIASES`): the first of
+    its names, in their order of preference, that a column has apart from case, and of several such columns the one
+    spelled as the name (else the first).
 
     Raises
     ------
@@ -260,10 +261,11 @@ def canonical_columns(table: pd.DataFrame, source: str | Path, required: tuple[s
         by_folded_name.setdefault(column.casefold(), column)
     renames: dict[str, str] = {}
     for canonical, aliases in COLUMN_ALIASES.items():
-        # a column spelled as the alias first, as read_table does: of ``text`` and ``Text`` the latter was renamed
-        # onto the former, and the two columns named ``text`` stopped the reading with a traceback
-        present = next((alias for alias in aliases if alias in table.columns), None) or next(
-            (by_folded_name[alias] for alias in aliases if alias in by_folded_name), None)
+        # of an alias's columns the one spelled as it, as read_table does: of ``text`` and ``Text`` the latter was
+        # renamed onto the former, and the two columns named ``text`` stopped the reading with a traceback; the
+        # aliases keep their order (``Speaker`` is read before ``interlocutor``)
+        present = next((alias if alias in table.columns else by_folded_name[alias] for alias in aliases
+                        if alias in by_folded_name), None)
         if present is not None:
             renames[present] = canonical
         elif canonical in required:
