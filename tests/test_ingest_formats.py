@@ -49,6 +49,17 @@ def test_a_pipe_is_named_as_such_not_as_missing(tmp_path):
             read(pipe)
 
 
+def test_a_folder_given_as_a_file_is_named_a_folder(tmp_path):
+    """A folder given as --metadata was said to be 'neither a file nor a folder'."""
+    from theme_assist.ingest.decoding import read_text
+    from theme_assist.ingest.metadata import read_metadata
+
+    (tmp_path / "meta").mkdir()
+    for read in (read_metadata, read_text):
+        with pytest.raises(InputError, match=r"meta is a folder, not a file$"):
+            read(tmp_path / "meta")
+
+
 def test_docx_paragraphs_labels_and_tables(tmp_path):
     word = docx.Document()
     word.add_paragraph("Interviewer: How did you start as a peer worker?")

@@ -96,6 +96,8 @@ class DecodedText:
 
 def check_size(path: Path) -> None:
     """Refuse a missing, empty (:class:`NotATranscript`) or oversized file with a one-line error."""
+    if path.is_dir():  # a --metadata given a folder
+        raise InputError(f"{path} is a folder, not a file")
     if not path.is_file():
         raise InputError(f"{path} is {NOT_A_FILE}" if path.exists() else f"{path}: no such file")
     size = path.stat().st_size
