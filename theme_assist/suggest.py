@@ -289,8 +289,10 @@ class CodeSuggester:
         ----------
         coded : DataFrame or None
             Columns ``text``, ``code`` (empty for uncoded segments, kept for context), optional ``segment_id``
-            (repeated for several codes on one segment), ``document``, ``speaker``; a document's rows in order.
-            ``None`` or no coded rows: zero-shot from the codebook alone.
+            (repeated for several codes on one segment), ``document``, ``speaker``; a document's rows in order, or
+            a ``position``, ``start`` or ``turn`` column (or ``DOCUMENT:N`` ids) that says it
+            (:func:`~theme_assist.features.reading_order`). ``None`` or no coded rows: zero-shot from the codebook
+            alone.
         codebook : Codebook
         """
         self._validate_params()
