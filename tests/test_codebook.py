@@ -289,3 +289,12 @@ def test_a_codebook_saved_as_utf16_with_a_byte_order_mark_is_read(tmp_path):
                           ("be.yaml", codecs.BOM_UTF16_BE + text.encode("utf-16-be"))):
         (tmp_path / name).write_bytes(encoded)
         assert load_codebook(tmp_path / name).get("money").name == "Geld und Löhne"
+
+
+def test_a_codebook_saved_as_utf32_with_a_byte_order_mark_is_read(tmp_path):
+    # a UTF-32 mark begins with UTF-16's: read as UTF-16, the text was refused as YAML for its NUL characters
+    text = "name: Mini\ncodes:\n  - {id: money, name: Geld und Löhne, definition: Pay.}\n"
+    for name, encoded in (("le.yaml", codecs.BOM_UTF32_LE + text.encode("utf-32-le")),
+                          ("be.yaml", codecs.BOM_UTF32_BE + text.encode("utf-32-be"))):
+        (tmp_path / name).write_bytes(encoded)
+        assert load_codebook(tmp_path / name).get("money").name == "Geld und Löhne"
