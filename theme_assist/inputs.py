@@ -117,8 +117,8 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     when none has both a text and a code. ``coder``: only that coder's rows (:func:`rows_of_coder`); without it,
     the codes of several coders need a ``segment_id`` that says which of their rows are one segment.
     ``keep_lines``: keep :func:`read_table`'s index, by which :func:`lines_of` names the lines of the rows left,
-    instead of numbering them afresh. ``left_out``: a list that also gets the warning on rows without text, for a
-    report."""
+    instead of numbering them afresh. ``left_out``: a list that also gets the warnings on rows without text and on
+    rows sorted by code, for a report."""
     from theme_assist.features import ORDER_COLUMNS, sorted_by_code
     from theme_assist.refi.assemble import human_codings
 
@@ -153,10 +153,12 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
         raise InputError(f"coded segments {path}: no row has both a text and a code" + (f" ({without})" if without
                                                                                            else ""))
     if sorted_by_code(frame):
-        logger.warning("coded segments %s: each document's rows are sorted by code, and no position, start or turn "
-                       "column says their order: a segment's neighbouring turns, read as its context, are the rows "
-                       "around it, so they would tell its code; put the rows back in reading order (or add a turn "
-                       "column)", path)
+        said = ("each document's rows are sorted by code, and no position, start or turn column says their order: a "
+                "segment's neighbouring turns, read as its context, are the rows around it, so they would tell its "
+                "code; put the rows back in reading order (or add a turn column)")
+        logger.warning("coded segments %s: %s", path, said)
+        if left_out is not None:  # evaluate's report: its κ would be the neighbours' telling
+            left_out.append(said)
     return frame if keep_lines else frame.reset_index(drop=True)
 
 
