@@ -894,3 +894,15 @@ def test_a_coded_table_sorted_by_code_in_a_spreadsheet_is_warned_of(tmp_path, ca
         tmp_path / "coded.csv", index=False)
     read_coded(tmp_path / "coded.csv")
     assert "each document's rows are sorted by code" in caplog.text
+
+
+def test_segments_that_share_a_turn_follow_their_ids_within_it():
+    """Sentences of one turn share its number: a table sorted by code kept them in code order, so a sentence's
+    neighbour within its turn was the one of its code."""
+    from theme_assist.features import neighbour_index
+
+    table = pd.DataFrame({"document": ["a"] * 4, "turn": [0, 1, 0, 1], "segment_id": ["a:1", "a:2", "a:0", "a:3"]})
+    previous, following = neighbour_index(table)  # reading order: rows 2, 0, 1, 3
+    assert previous.tolist() == [2, 0, -1, 1] and following.tolist() == [1, 3, 0, -1]
+    previous, following = neighbour_index(table.assign(segment_id=["x", "y", "z", "w"]))  # ties: as given
+    assert previous.tolist() == [-1, 2, 0, 1] and following.tolist() == [2, 3, 1, -1]
