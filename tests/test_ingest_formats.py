@@ -517,6 +517,17 @@ def test_rows_one_cell_longer_than_the_header_throughout_are_read_in_their_colum
     assert list(segments.index) == [0, 1]
 
 
+def test_a_turn_column_beside_texts_with_an_unquoted_comma_is_refused_not_read_as_r_row_names(tmp_path):
+    # each row one cell longer, its first cell counting 1, 2: R's row names are quoted, these are turns, and
+    # reading them as row names shifted every column without a word
+    from theme_assist.ingest.tables import load_table
+
+    path = tmp_path / "coded.csv"
+    path.write_text("turn,text,code\n1,Hello, world,c1\n2,Bye, then,c2\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 2 of .*coded.csv has 4 cells; the header has 3"):
+        load_table(path)
+
+
 # --- hostile and damaged zip containers (.docx, .xlsx) -----------------------------------------------------
 
 

@@ -25,6 +25,7 @@ import csv
 import io
 import itertools
 import logging
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -174,8 +175,10 @@ def _check_rows(path: Path, text: str, separator: str, header_only: bool, rectan
     ``rectangular``, a row whose cell count is not the header's.
 
     Unless ``rectangular``, rows may have one cell more than the header, all of them: ``"last"`` where that cell
-    is empty in each (a separator closing every line), ``"first"`` where the first cells number the rows 1, 2, 3…
-    (R's ``write.table`` names the rows in a first column the header leaves out). Any other row longer than the
+    is empty in each (a separator closing every line), ``"first"`` where the first cells number the rows "1", "2",
+    "3"… in quotes at the start of each line (R's ``write.table`` names the rows so, in a first column the header
+    leaves out; unquoted numbers are as likely a turn column beside a text with a comma left unquoted, and are
+    refused). Any other row longer than the
     header is refused: pandas took a first such row's leading cells for an index and shifted every column (ids read
     as texts, texts as speakers), without a word.
     """
@@ -209,6 +212,8 @@ def _check_rows(path: Path, text: str, separator: str, header_only: bool, rectan
             numbered = numbered and row[0].strip() == str(count)
         if longer is None:
             return None
+        numbered = numbered and re.findall(rf'(?m)^"(\d+)"{re.escape(separator)}', text) == [
+            str(n) for n in range(1, count + 1)]
         if lengths == {len(header) + 1} and (last_cells_empty or numbered):
             return "last" if last_cells_empty else "first"
         line, row = longer
