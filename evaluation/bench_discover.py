@@ -104,7 +104,9 @@ def run_theme_assist(segments: pd.DataFrame, vectors: np.ndarray, embedder: Embe
     sizes = first.themes_["size"].to_numpy()
     return {**scores(segments["code"], themes, "unclustered"),
             "stability_mean": round(float(first.themes_["stability"].mean()), 4),
-            "stability_weighted": round(float(np.average(first.themes_["stability"], weights=sizes)), 4),
+            # a theme no resample drew has none (NaN): weighted over those that have one
+            "stability_weighted": round(float(np.ma.average(np.ma.masked_invalid(first.themes_["stability"]),
+                                                            weights=sizes)), 4),
             "identical_runs": first.to_json() == second.to_json(),
             "run_to_run_ari": round(adjusted_rand_score(themes, second.assignments_["theme"]), 4),
             "seconds": seconds, "clusterer": first.summary_["clusterer"], "min_size": first.summary_["min_size"]}

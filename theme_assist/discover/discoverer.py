@@ -51,8 +51,8 @@ THEME_COLUMNS = ["theme", "label", "keywords", "size", "share", "stability", "n_
 """Columns of :attr:`ThemeDiscoverer.themes_`: ``theme`` (id ``T1``, ``T2``… by decreasing size; of two themes of
 one size, the one whose first segment comes first in the input is numbered first), ``label`` (2–5 words),
 ``keywords`` (list, best first), ``size`` (segments), ``share`` (of the clustered segments), ``stability`` (mean
-best-match Jaccard over resamples, in [0, 1]), ``n_documents``, ``documents`` and ``speakers`` (lists of
-``{"name", "segments"}``, most segments first), ``nearest_code`` and ``nearest_code_similarity`` (``""`` and NaN
+best-match Jaccard over resamples, in [0, 1]; NaN without resamples or for a theme none drew), ``n_documents``,
+``documents`` and ``speakers`` (lists of ``{"name", "segments"}``, most segments first), ``nearest_code`` and ``nearest_code_similarity`` (``""`` and NaN
 without a codebook), ``quotes`` (list of ``{"segment_id", "document", "speaker", "text", "similarity"}``),
 ``spread`` and ``spread_rate`` (``{value: segments}`` and ``{value: share of that value's segments}`` over the
 ``by`` field; empty without one)."""
