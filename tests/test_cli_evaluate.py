@@ -439,10 +439,10 @@ def test_a_coded_table_sorted_by_code_is_named_in_the_reports_notes(tmp_path):
 
     book = parse_codebook("name: t\ncodes:\n  - {id: c1, name: one}\n  - {id: c2, name: two}\n"
                           "  - {id: c3, name: three}\n")
-    rows = pd.DataFrame({"segment_id": [f"s{i}" for i in range(5)], "document": ["a"] * 5,
-                         "text": [f"text {i}" for i in range(5)], "code": ["c1", "c1", "c2", "c3", "c3"]})
+    rows = pd.DataFrame({"segment_id": [f"s{i}" for i in range(10)], "document": ["a"] * 10,
+                         "text": [f"text {i}" for i in range(10)], "code": ["c1"] * 4 + ["c2"] * 3 + ["c3"] * 3})
     rows.to_csv(tmp_path / "sorted.csv", index=False)
     assert any(note.startswith("each document's rows are sorted by code")
                for note in coded_benchmark(tmp_path / "sorted.csv", book).notes)
-    rows.iloc[[0, 2, 1, 3, 4]].to_csv(tmp_path / "read.csv", index=False)
+    rows.iloc[[0, 4, 1, 2, 3, 5, 6, 7, 8, 9]].to_csv(tmp_path / "read.csv", index=False)
     assert not any("sorted by code" in note for note in coded_benchmark(tmp_path / "read.csv", book).notes)

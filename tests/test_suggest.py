@@ -859,11 +859,12 @@ def test_neighbours_without_a_position_are_the_rows_of_their_document_as_given()
 def test_a_coded_table_sorted_by_code_without_a_position_is_warned_of(tmp_path, caplog):
     from theme_assist.inputs import read_coded
 
-    rows = pd.DataFrame({"document": ["a"] * 4 + ["b"] * 3, "code": ["c1", "c1", "c2", "c3", "c1", "c2", "c2"],
-                         "text": [f"text {i}" for i in range(7)]})
+    codes = ["c1"] * 3 + ["c2"] * 3 + ["c3"] * 2 + ["c1", "c2", "c2"]
+    rows = pd.DataFrame({"document": ["a"] * 8 + ["b"] * 3, "code": codes, "text": [f"text {i}" for i in range(11)]})
     for name, table, warned in [("sorted", rows, True), ("descending", rows.iloc[::-1], True),
-                                ("reading order", rows.iloc[[1, 0, 3, 2, 4, 6, 5]], False),
-                                ("sorted, with turns", rows.assign(turn=[3, 0, 1, 2, 2, 0, 1]), False)]:
+                                ("reading order", rows.iloc[[1, 0, 3, 2, 4, 6, 5, 7, 8, 10, 9]], False),
+                                ("sorted, with turns", rows.assign(turn=[3, 0, 1, 2, 7, 5, 4, 6, 2, 0, 1]), False),
+                                ("too few rows to tell", rows.iloc[[0, 3, 6]], False)]:
         table.to_csv(tmp_path / "coded.csv", index=False)
         caplog.clear()
         read_coded(tmp_path / "coded.csv")
@@ -890,8 +891,8 @@ def test_a_coded_table_sorted_by_code_in_a_spreadsheet_is_warned_of(tmp_path, ca
     """A spreadsheet sorts apart from case and numbers by value: its sort by code was not recognised."""
     from theme_assist.inputs import read_coded
 
-    pd.DataFrame({"document": "a", "code": codes, "text": [f"text {i}" for i in range(4)]}).to_csv(
-        tmp_path / "coded.csv", index=False)
+    pd.DataFrame({"document": "a", "code": [c for c in codes for _ in range(3)],
+                  "text": [f"text {i}" for i in range(12)]}).to_csv(tmp_path / "coded.csv", index=False)
     read_coded(tmp_path / "coded.csv")
     assert "each document's rows are sorted by code" in caplog.text
 

@@ -62,16 +62,23 @@ def reading_order(segments: pd.DataFrame) -> np.ndarray:
     return np.lexsort((np.arange(len(segments)), *_places_in_document(segments)[::-1], first_seen))
 
 
+SORTED_MIN_ROWS = 10
+"""Fewest coded rows, in documents of two codes or more, that :func:`sorted_by_code` calls sorted by code."""
+
+
 def sorted_by_code(coded: pd.DataFrame) -> bool:
     """Whether a coded table (``document``, ``code``) that does not say where its rows stand
     (:func:`position_in_document`) looks sorted by code: every document's codes in alphabetical order, one way or
-    the other, and some document with three codes or more (which reading order hardly ever gives). Alphabetical
-    as Python sorts, or as a spreadsheet does: apart from case, and numeric codes by their value."""
+    the other, and some document with three codes or more, in documents of two codes or more that hold
+    :data:`SORTED_MIN_ROWS` coded rows in all (which reading order hardly ever gives; three rows of three codes
+    fall in order one time in three). Alphabetical as Python sorts, or as a spreadsheet does: apart from case, and
+    numeric codes by their value."""
     if "document" not in coded or position_in_document(coded) is not None:
         return False
     codes = coded.loc[coded["code"].astype(str) != "", ["document", "code"]].astype(str)
     by_document = codes.groupby("document", sort=False)["code"].agg(list)
-    if not len(by_document) or by_document.map(lambda c: len(set(c))).max() < 3:
+    n_codes = by_document.map(lambda c: len(set(c)))
+    if not len(by_document) or n_codes.max() < 3 or by_document[n_codes > 1].map(len).sum() < SORTED_MIN_ROWS:
         return False
     keys = [str, str.casefold]
     if pd.to_numeric(codes["code"], errors="coerce").notna().all():
