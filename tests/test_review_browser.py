@@ -1488,3 +1488,17 @@ def test_a_first_list_refused_for_its_score_filter_does_not_leave_the_keys_sayin
         expect(page.locator("#save-status")).not_to_contain_text("still loading")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana").empty
+
+
+@pytest.mark.parametrize("width", [320, 375])
+def test_the_name_theme_assist_is_not_broken_in_a_narrow_window(tmp_path, browser, width):
+    """At a phone's width the top bar's name broke inside the word ("theme_assi" over "st")."""
+    project = tmp_path / "peer_study.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a", viewport=(width, 740)) as (page, _):
+        lines = page.evaluate("""() => { const range = document.createRange();
+            range.selectNodeContents(document.querySelector('.logo'));
+            return new Set(Array.from(range.getClientRects(), (box) => Math.round(box.top))).size; }""")
+        assert lines == 1, f"at {width} px the name takes {lines} lines"
+        scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert scroll <= client
