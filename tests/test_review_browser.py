@@ -1502,3 +1502,13 @@ def test_the_name_theme_assist_is_not_broken_in_a_narrow_window(tmp_path, browse
         assert lines == 1, f"at {width} px the name takes {lines} lines"
         scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert scroll <= client
+
+
+def test_a_page_left_open_after_the_server_stopped_says_so_without_a_key_pressed(tmp_path, browser):
+    """With the server stopped, a coder reading the segment was told nothing: the page polls the server every 10 s,
+    and a poll that got no answer was dropped, so only the next decision said "Not saved"."""
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, server):
+        server.stop()
+        wait_for_status(page, "The review server is not answering (was theme-assist review stopped?)")

@@ -834,6 +834,7 @@ async function refreshProgress(refused) {
   if (!state.coder) return;
   try {
     const progress = await api("/api/progress?" + query({ coder: state.coder }));
+    if ($("save-status").classList.contains("server-down")) setStatus("");
     updateProgress(progress);
     const engine = $("engine-status");
     if (progress.refitting) engine.textContent = "Engine: learning from your decisions…";
@@ -843,7 +844,12 @@ async function refreshProgress(refused) {
     const run = progress.model ? progress.model.run_id : null;
     if (run !== state.lastRun) { state.lastRun = run; renderRunInfo(); }
     if (progress.codebook_version !== state.codebookVersion) await reloadCodebook(refused);
-  } catch (_) { /* the next poll tries again */ }
+  } catch (error) {  // the next poll tries again; a server that does not answer at all is said (a page left open)
+    if (error.status === undefined) {
+      setStatus("The review server is not answering (was theme-assist review stopped?): start it again and reload " +
+        "the page; the decisions saved are kept.", "error server-down");
+    }
+  }
 }
 
 // ------------------------------------------------------------------ keyboard and controls
