@@ -1512,3 +1512,23 @@ def test_a_page_left_open_after_the_server_stopped_says_so_without_a_key_pressed
     with coding(project, browser, "Ana", "interview_a") as (page, server):
         server.stop()
         wait_for_status(page, "The review server is not answering (was theme-assist review stopped?)")
+
+
+def test_the_buttons_are_named_by_what_they_do_not_with_their_key_letter(tmp_path, browser):
+    """A screen reader named the buttons "Accept a", "Reject r", "Undo u" and "Cancel Esc": the key hint was read as
+    part of the name. The key goes in ``aria-keyshortcuts`` (the footer lists every key)."""
+    from playwright.sync_api import expect
+
+    with coding_after_a_reject(tmp_path, browser) as (page, _):
+        for name, key in [("Accept", "a"), ("Reject", "r"), ("Choose another code", "c"), ("Add a code", None),
+                          ("Undo", "u"), ("Skip", "s"), ("← Previous", "ArrowLeft"), ("Next →", "ArrowRight")]:
+            button = page.get_by_role("button", name=name, exact=True)
+            expect(button).to_be_visible()
+            if key:
+                expect(button).to_have_attribute("aria-keyshortcuts", key)
+        page.keyboard.press("c")
+        expect(page.get_by_role("button", name="Cancel", exact=True)).to_be_visible()
+        page.keyboard.press("Escape")
+        page.get_by_role("tab", name="Bulk by code").click()
+        page.get_by_role("button", name="Show suggestions").click()
+        expect(page.get_by_role("button", name="Undo", exact=True)).to_be_visible()
