@@ -1532,3 +1532,29 @@ def test_the_buttons_are_named_by_what_they_do_not_with_their_key_letter(tmp_pat
         page.get_by_role("tab", name="Bulk by code").click()
         page.get_by_role("button", name="Show suggestions").click()
         expect(page.get_by_role("button", name="Undo", exact=True)).to_be_visible()
+
+
+def test_select_all_of_the_bulk_table_says_whether_all_rows_are_selected(tmp_path, browser):
+    """With a row unticked, "Select all" stayed ticked: it said every row was selected, and a click on it unticked
+    them all instead of selecting all again."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.click("#tab-bulk")
+        page.select_option("#bulk-code", "work")
+        page.fill("#bulk-min", "0.5")
+        page.click("#bulk-form button[type=submit]")
+        expect(page.locator("#bulk-rows tr")).to_have_count(3)
+        select_all = page.get_by_role("checkbox", name="Select all")
+        page.locator(".bulk-pick").first.uncheck()
+        expect(select_all).not_to_be_checked()
+        assert page.evaluate("document.querySelector('#bulk-all').indeterminate")
+        select_all.click()
+        expect(page.locator(".bulk-pick:checked")).to_have_count(3)
+        expect(select_all).to_be_checked()
+        for box in page.locator(".bulk-pick").all():
+            box.uncheck()
+        expect(select_all).not_to_be_checked()
+        assert not page.evaluate("document.querySelector('#bulk-all').indeterminate")

@@ -779,13 +779,21 @@ async function loadBulk() {
         el("td", { id: `bulk-doc-${i}` }, el("bdi", {}, item.document), item.speaker ? el("div", { class: "hint", dir: "auto" }, item.speaker) : null),
         el("td", { dir: "auto", id: `bulk-text-${i}` }, item.text)));
     }
-    $("bulk-all").checked = true;
+    markSelectAll();
     $("bulk-table").hidden = !result.items.length;
     $("bulk-actions").hidden = false;
   } catch (error) {
     if (ticket !== state.bulkTicket) return;  // an answer asked for before the table shown: its error is not its
     setStatus(`Could not load: ${error.message}`, "error");
   }
+}
+
+// "Select all" ticked when every row is, half-ticked when only some are.
+function markSelectAll() {
+  const boxes = Array.from(document.querySelectorAll(".bulk-pick"));
+  const ticked = boxes.filter((box) => box.checked).length;
+  $("bulk-all").checked = boxes.length > 0 && ticked === boxes.length;
+  $("bulk-all").indeterminate = ticked > 0 && ticked < boxes.length;
 }
 
 async function bulkDecide(action) {
@@ -938,6 +946,7 @@ function bindControls() {
   $("bulk-all").addEventListener("change", () => {
     for (const box of document.querySelectorAll(".bulk-pick")) box.checked = $("bulk-all").checked;
   });
+  $("bulk-rows").addEventListener("change", markSelectAll);
   $("bulk-accept").addEventListener("click", () => bulkDecide("accept"));
   $("bulk-reject").addEventListener("click", () => bulkDecide("reject"));
   $("bulk-undo").addEventListener("click", undo);
