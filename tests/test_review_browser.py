@@ -1558,3 +1558,23 @@ def test_select_all_of_the_bulk_table_says_whether_all_rows_are_selected(tmp_pat
             box.uncheck()
         expect(select_all).not_to_be_checked()
         assert not page.evaluate("document.querySelector('#bulk-all').indeterminate")
+
+
+def test_an_undone_reject_selects_the_suggestion_it_had_rejected_again(tmp_path, browser):
+    """After "r" and "u" the suggestion rejected was no longer rejected, but the next one stayed selected: an "a"
+    pressed then accepted a code the coder had not chosen."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("r")
+        wait_for_status(page, "Saved ✓ reject “Paid work”")
+        expect(page.locator("#suggestions li.selected")).to_have_attribute("data-code", "family")
+        page.keyboard.press("u")
+        wait_for_status(page, "Undone ✓")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:0")
+        expect(page.locator("#my-rejected")).to_have_text("none")
+        expect(page.locator("#suggestions li.selected")).to_have_attribute("data-code", "work")
+        page.keyboard.press("a")
+        wait_for_status(page, "Saved ✓ accept “Paid work”")

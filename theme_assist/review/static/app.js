@@ -629,6 +629,9 @@ async function undoLatest() {
   const undoneIds = new Set(result.decisions.map((d) => d.undoes));
   state.undoable = state.undoable.filter((id) => !undoneIds.has(id));
   const first = result.decisions[0];
+  // the segment on screen as before the decision undone: its first suggestion not rejected selected again (after
+  // an undone reject, the one rejected), not the one selected after the decision
+  if (state.segment && result.decisions.some((d) => d.segment_id === state.segment.segment_id)) state.selected = -1;
   const what = result.decisions.length > 1 ? `${result.decisions.length} bulk decisions` : `decision ${first.undoes}`;
   const undone = `Undone ✓ ${what}`;
   setStatus(undone, "saved");
