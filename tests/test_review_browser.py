@@ -1578,3 +1578,19 @@ def test_an_undone_reject_selects_the_suggestion_it_had_rejected_again(tmp_path,
         expect(page.locator("#suggestions li.selected")).to_have_attribute("data-code", "work")
         page.keyboard.press("a")
         wait_for_status(page, "Saved ✓ accept “Paid work”")
+
+
+def test_a_code_under_the_pointer_is_not_drawn_as_the_code_enter_chooses(tmp_path, browser):
+    """The dialog opened under the pointer: the code it rested on was drawn as the one Enter chooses was (the same
+    background and frame), and two codes looked chosen."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("c")
+        buttons = page.locator("#code-tree button.code")
+        expect(buttons.first).to_have_class(re.compile(r"\bactive\b"))
+        buttons.nth(1).hover()
+        look = "(button) => { const style = getComputedStyle(button); return [style.borderColor, style.backgroundColor]; }"
+        assert buttons.nth(1).evaluate(look) != buttons.first.evaluate(look)
