@@ -1594,3 +1594,14 @@ def test_a_code_under_the_pointer_is_not_drawn_as_the_code_enter_chooses(tmp_pat
         buttons.nth(1).hover()
         look = "(button) => { const style = getComputedStyle(button); return [style.borderColor, style.backgroundColor]; }"
         assert buttons.nth(1).evaluate(look) != buttons.first.evaluate(look)
+
+
+def test_the_window_title_names_the_project(tmp_path, browser):
+    """Every review page was titled "theme_assist review": two projects open in two tabs could not be told apart
+    by their tabs, nor by a screen reader's list of windows."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        expect(page).to_have_title("mini · theme_assist review")

@@ -112,6 +112,7 @@ async function start() {
   state.token = session.token;
   state.blind = session.blind;
   state.project = session.project;
+  document.title = `${session.project} · theme_assist review`;
   $("blind-badge").hidden = !session.blind;
   const list = clear($("coder-list"));
   for (const name of session.coders) list.append(el("option", { value: name }));
