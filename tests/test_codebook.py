@@ -282,19 +282,11 @@ def test_a_value_that_is_not_text_is_named_in_yaml_words(text, message):
     assert message in str(error.value) and "_Lines" not in str(error.value)
 
 
-def test_a_codebook_saved_as_utf16_with_a_byte_order_mark_is_read(tmp_path):
-    # Windows Notepad's "Unicode": tables and transcripts were read in it, codebooks refused as not UTF-8
-    text = "name: Mini\ncodes:\n  - {id: money, name: Geld und Löhne, definition: Pay.}\n"
-    for name, encoded in (("le.yaml", codecs.BOM_UTF16_LE + text.encode("utf-16-le")),
-                          ("be.yaml", codecs.BOM_UTF16_BE + text.encode("utf-16-be"))):
-        (tmp_path / name).write_bytes(encoded)
-        assert load_codebook(tmp_path / name).get("money").name == "Geld und Löhne"
-
-
-def test_a_codebook_saved_as_utf32_with_a_byte_order_mark_is_read(tmp_path):
+@pytest.mark.parametrize("mark, encoding", [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+                                            (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be")])
+def test_a_codebook_saved_as_utf16_or_utf32_with_a_byte_order_mark_is_read(tmp_path, mark, encoding):
+    # Windows Notepad's "Unicode" (UTF-16): tables and transcripts were read in it, codebooks refused as not UTF-8;
     # a UTF-32 mark begins with UTF-16's: read as UTF-16, the text was refused as YAML for its NUL characters
     text = "name: Mini\ncodes:\n  - {id: money, name: Geld und Löhne, definition: Pay.}\n"
-    for name, encoded in (("le.yaml", codecs.BOM_UTF32_LE + text.encode("utf-32-le")),
-                          ("be.yaml", codecs.BOM_UTF32_BE + text.encode("utf-32-be"))):
-        (tmp_path / name).write_bytes(encoded)
-        assert load_codebook(tmp_path / name).get("money").name == "Geld und Löhne"
+    (tmp_path / "cb.yaml").write_bytes(mark + text.encode(encoding))
+    assert load_codebook(tmp_path / "cb.yaml").get("money").name == "Geld und Löhne"

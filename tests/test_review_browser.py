@@ -845,6 +845,17 @@ def test_the_code_chooser_says_which_code_enter_chooses(tmp_path, browser):
         expect(said).to_have_text("No code matches.")
 
 
+def show_work_suggestions_in_bulk(page) -> None:
+    """On the Bulk tab, show the three suggestions of "work" at or above 50% of :func:`make_project`'s project."""
+    from playwright.sync_api import expect
+
+    page.click("#tab-bulk")
+    page.select_option("#bulk-code", "work")
+    page.fill("#bulk-min", "0.5")
+    page.click("#bulk-form button[type=submit]")
+    expect(page.locator("#bulk-rows tr")).to_have_count(3)
+
+
 def test_each_box_of_the_bulk_table_is_named_by_its_row(tmp_path, browser):
     """Every box of the bulk table was named "Select": a screen reader could not tell which segment it picked; what
     "Show suggestions" found was not said at all."""
@@ -853,11 +864,7 @@ def test_each_box_of_the_bulk_table_is_named_by_its_row(tmp_path, browser):
     project = tmp_path / "mini.taproj"
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
-        page.click("#tab-bulk")
-        page.select_option("#bulk-code", "work")
-        page.fill("#bulk-min", "0.5")
-        page.click("#bulk-form button[type=submit]")
-        expect(page.locator("#bulk-rows tr")).to_have_count(3)
+        show_work_suggestions_in_bulk(page)
         summary = page.locator("#bulk-summary")  # what "Show suggestions" found, said to a screen reader
         expect(summary).to_contain_text("3 suggestions of “Paid work” at or above 50%")
         assert summary.get_attribute("aria-live") == "polite"
@@ -1542,11 +1549,7 @@ def test_select_all_of_the_bulk_table_says_whether_all_rows_are_selected(tmp_pat
     project = tmp_path / "mini.taproj"
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
-        page.click("#tab-bulk")
-        page.select_option("#bulk-code", "work")
-        page.fill("#bulk-min", "0.5")
-        page.click("#bulk-form button[type=submit]")
-        expect(page.locator("#bulk-rows tr")).to_have_count(3)
+        show_work_suggestions_in_bulk(page)
         select_all = page.get_by_role("checkbox", name="Select all")
         page.locator(".bulk-pick").first.uncheck()
         expect(select_all).not_to_be_checked()
