@@ -206,6 +206,7 @@ def test_review_in_the_browser(demo_project, browser):
         assert {rejected_code, replaced_code} <= set(state.loc[rejected, "rejected"])
         assert added_on not in state.index  # the add was undone
         assert all(state.loc[segment, "codes"] == [bulk_code] for segment in picked)
+        page.select_option("#filter-document", "")  # the reload kept it
         page.select_option("#filter-status", "coded")
         expect(page.locator("#queue-count")).to_contain_text(f"{2 + len(picked)} segments match")
         listed = page.eval_on_selector_all("#queue li", "items => items.map(li => li.dataset.id)")
@@ -945,6 +946,55 @@ def test_tab_can_skip_the_queue(tmp_path, browser):
         page.keyboard.press("Enter")
         page.keyboard.press("Tab")
         expect(page.locator("#tab-review")).to_be_focused()
+
+
+def test_a_reload_keeps_the_coders_filters_and_segment(tmp_path, browser):
+    """A reload put the order, document and status filters back to their defaults and showed the first segment to
+    review instead of the one the coder was on."""
+    from playwright.sync_api import expect
+
+    def filters() -> list[str]:
+        return [page.locator(f"#filter-{name}").input_value() for name in ("order", "document", "status")]
+
+    def keep(**changes) -> None:  # the place kept in the tab, changed as by a later project or another coder
+        page.evaluate("""(changes) => { const key = Object.keys(sessionStorage).find((k) => k.includes('.place.'));
+          sessionStorage.setItem(key, JSON.stringify({ ...JSON.parse(sessionStorage.getItem(key)), ...changes })); }""",
+                      changes)
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, server):
+        show_segment(page, "interview_a:2")
+        page.reload()
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:2")
+        expect(page.locator("#queue li.current")).to_have_attribute("data-id", "interview_a:2")
+        expect(page.locator("#queue-count")).to_have_text("5 segments match")
+        assert filters() == ["document", "interview_a", "all"]
+
+        # a document and a segment gone: the document filter at its default, the list's first segment shown
+        keep(document="gone", segment="gone:3")
+        page.reload()
+        expect(page.locator("#queue-count")).to_have_text("9 segments match")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:0")
+        assert filters() == ["document", "", "all"]
+
+        # kept for another coder: the defaults
+        show_segment(page, "interview_b:1")
+        keep(coder="Bo")
+        page.reload()
+        expect(page.locator("#queue-count")).to_have_text("9 segments match")
+        assert filters() == ["active", "", "open"]
+
+        # a new tab starts afresh, the coder remembered
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        first = context.new_page()
+        start_coding(first, server.url, "Ana", "interview_a")
+        show_segment(first, "interview_a:1")
+        page = context.new_page()
+        page.goto(server.url + "/")
+        expect(page.locator("#coder-name")).to_have_text("Ana")
+        expect(page.locator("#queue-count")).to_have_text("9 segments match")
+        assert filters() == ["active", "", "open"]
 
 
 def test_a_filter_changed_from_the_keyboard_says_how_many_segments_match(tmp_path, browser):

@@ -125,7 +125,7 @@ async function start() {
   }
   bindControls();
   const saved = localStorage.getItem("theme_assist.coder") || "";
-  if (saved) await useCoder(saved); else askCoder();
+  if (saved) await useCoder(saved, true); else askCoder();
 }
 
 // The project's current codebook: its codes, their names, its one-code-per-segment rule and its version.
@@ -191,14 +191,38 @@ function askCoder() {
   $("coder-input").focus();
 }
 
-async function useCoder(name) {
+// ``reloaded``: the page has just (re)loaded: the coder's filters and segment kept in this tab come back.
+async function useCoder(name, reloaded) {
   state.coder = name.trim();
   state.undoable = [];  // another coder's decisions are not this tab's to undo
   state.undoNamed = 0;
   localStorage.setItem("theme_assist.coder", state.coder);
   $("coder-name").textContent = state.coder;
-  await loadQueue();
+  await loadQueue(reloaded ? restorePlace() : undefined);
   refreshProgress();
+}
+
+// The coder's filters and segment on screen, kept for a reload of this tab (sessionStorage: a new tab starts
+// afresh), per project.
+function placeKey() { return `theme_assist.place.${state.project}`; }
+
+function keepPlace() {
+  const place = { coder: state.coder, order: $("filter-order").value, document: $("filter-document").value,
+    status: $("filter-status").value, segment: state.segment ? state.segment.segment_id : "" };
+  sessionStorage.setItem(placeKey(), JSON.stringify(place));
+}
+
+// The place keepPlace kept, where it is this coder's: its filters set again (one whose option is gone, such as a
+// document no longer in the project, stays at its default) and its segment returned, "" for none.
+function restorePlace() {
+  let place = null;
+  try { place = JSON.parse(sessionStorage.getItem(placeKey())); } catch (_) { place = null; }
+  if (!place || place.coder !== state.coder) return "";
+  for (const name of ["order", "document", "status"]) {
+    const select = $(`filter-${name}`);
+    if (Array.from(select.options).some((option) => option.value === place[name])) select.value = place[name];
+  }
+  return typeof place.segment === "string" ? place.segment : "";
 }
 
 // ------------------------------------------------------------------ queue
@@ -309,7 +333,7 @@ async function show(index) {
   const has = index >= 0 && index < state.items.length;
   $("segment").hidden = !has;
   $("empty-message").hidden = has;
-  if (!has) { state.segment = null; return; }
+  if (!has) { state.segment = null; keepPlace(); return; }
   try {
     const id = state.items[index].segment_id;
     const segment = await api(`/api/segments/${encodeURIComponent(id)}?` + query({ coder: state.coder }));
@@ -320,6 +344,7 @@ async function show(index) {
     if (state.items[index].placeholder) fillPlaceholder(state.items[index], segment);
     renderSegment();
     markQueue();
+    keepPlace();
   } catch (error) {
     if (ticket !== state.showTicket) return;  // a segment the coder has left: the one shown since stands
     setStatus(`Could not load the segment: ${error.message}`, "error");
