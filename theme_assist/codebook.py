@@ -25,7 +25,6 @@ values only through :func:`_short`, which caps their length.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import logging
@@ -486,16 +485,16 @@ def load_codebook(path: str | Path) -> Codebook:
     if len(data) > MAX_CODEBOOK_BYTES:
         raise InputError(f"codebook {path} is larger than {MAX_CODEBOOK_BYTES // 1024**2} MB, far more than a "
                          "codebook holds: is it the right file?")
-    # Windows Notepad's "Unicode" is UTF-16 with a byte-order mark, which YAML allows (and tables are read in); a
-    # UTF-32 mark begins as UTF-16's does, and read as UTF-16 its text was refused as YAML for its NUL characters
-    encoding = ("utf-32" if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) else
-                "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8")
+    from theme_assist.ingest.decoding import marked_encoding
+
+    # Windows Notepad's "Unicode" is UTF-16 with a byte-order mark, which YAML allows (and tables are read in)
+    encoding = marked_encoding(data) or "utf-8"
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"codebook {path}, line {line}: not {encoding.upper()} text (byte 0x{data[exc.start]:02x}); "
-                         "save it as UTF-8") from None
+        raise InputError(f"codebook {path}, line {line}: not {encoding.removesuffix('-sig').upper()} text (byte "
+                         f"0x{data[exc.start]:02x}); save it as UTF-8") from None
     return parse_codebook(text, source=str(path))
 
 

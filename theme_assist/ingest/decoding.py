@@ -163,7 +163,7 @@ def read_text(path: str | Path, report_guess: bool = True) -> DecodedText:
         raise _not_text(path) from None
     if _control_ratio(text) > _MAX_CONTROL_RATIO:
         raise _not_text(path)
-    if report_guess and encoding != "utf-8" and _marked_encoding(data) is None:  # a BOM says the encoding outright
+    if report_guess and encoding != "utf-8" and marked_encoding(data) is None:  # a BOM says the encoding outright
         logger.warning("%s: read as %s (not UTF-8); check its special characters", path, encoding)
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
@@ -171,13 +171,13 @@ def read_text(path: str | Path, report_guess: bool = True) -> DecodedText:
     return DecodedText(text=text, encoding="utf-8" if encoding == "utf-8-sig" else encoding)
 
 
-def _marked_encoding(data: bytes) -> str | None:
+def marked_encoding(data: bytes) -> str | None:
     """The encoding ``data``'s byte-order mark names, or None without one."""
     return next((encoding for bom, encoding in _BOMS if data.startswith(bom)), None)
 
 
 def _detect_encoding(data: bytes, path: Path) -> str:
-    marked = _marked_encoding(data)
+    marked = marked_encoding(data)
     if marked is not None:
         return marked
     try:
