@@ -319,6 +319,6 @@ def test_a_symbolic_link_loop_is_one_line_where_resolve_leaves_it_unfollowed(tmp
     code, err = run(capsys, "suggest", "--codebook", packaged_codebook("upsides"), "--input", segments,
                     "--out", loop)
     assert code == 2 and f"--out {loop} is a symbolic link that leads back to itself" in err
-    from theme_assist.ingest.reader import _resolved_or_none
+    from theme_assist.inputs import resolved_or_none
 
-    assert _resolved_or_none(loop) is None and _resolved_or_none(segments) == segments.resolve()
+    assert resolved_or_none(loop) is None and resolved_or_none(segments) == segments.resolve()

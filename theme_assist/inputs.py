@@ -266,17 +266,23 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
         _check_writable(name, path, target, is_folder=name in folders)
 
 
-def resolved_path(name: str, path: str | Path) -> Path:
-    """``path`` made absolute with its links followed; a link that leads back to itself is refused in one line
-    (Python before 3.13 raises a RuntimeError for it; 3.13 and later leave it unresolved, still a link)."""
+def resolved_or_none(path: str | Path) -> Path | None:
+    """``path`` made absolute with its links followed; None for a link that leads back to itself (Python before 3.13
+    raises a RuntimeError for it; 3.13 and later leave it unresolved, still a link)."""
     try:
         resolved = Path(path).resolve()
-        if not resolved.is_symlink():  # a link resolve() gives back unfollowed leads round in a loop
-            return resolved
     except RuntimeError:
-        pass
-    raise InputError(f"{name} {path} is a symbolic link that leads back to itself (a loop): "
-                     "give the path itself, not the link")
+        return None
+    return None if resolved.is_symlink() else resolved
+
+
+def resolved_path(name: str, path: str | Path) -> Path:
+    """:func:`resolved_or_none`, with a link that leads back to itself refused in one line naming option ``name``."""
+    resolved = resolved_or_none(path)
+    if resolved is None:
+        raise InputError(f"{name} {path} is a symbolic link that leads back to itself (a loop): "
+                         "give the path itself, not the link")
+    return resolved
 
 
 def _check_writable(name: str, path: str | Path, target: Path, is_folder: bool) -> None:

@@ -120,7 +120,7 @@ def _transcript_files(root: Path, skip: Path | None, recursive: bool) -> Iterato
     those of its sub-folders too, where they sort (in order of relative path). What is left out is logged as
     :func:`read_documents` says. The folders being read are a stack, not nested calls, so that a tree of any
     depth is read (nested calls stopped at about a thousand levels with a RecursionError)."""
-    from theme_assist.inputs import resolved_path
+    from theme_assist.inputs import resolved_or_none, resolved_path
 
     skip = resolved_path("--metadata", skip) if skip is not None else None
     pending = [iter(_entries(root))]
@@ -129,7 +129,7 @@ def _transcript_files(root: Path, skip: Path | None, recursive: bool) -> Iterato
         if path is None:
             pending.pop()
             continue
-        if path.name.startswith(".") or (skip is not None and _resolved_or_none(path) == skip):
+        if path.name.startswith(".") or (skip is not None and resolved_or_none(path) == skip):
             continue
         if path.name.startswith("~$"):  # Word and Excel keep one beside a file they have open
             logger.warning("skipped %s: an Office lock file (its document is open), not a transcript", path)
@@ -153,16 +153,6 @@ def _transcript_files(root: Path, skip: Path | None, recursive: bool) -> Iterato
                 skipped.append(path.relative_to(root).as_posix())
             continue
         yield path, PurePosixPath(*path.parent.relative_to(root).parts)
-
-
-def _resolved_or_none(path: Path) -> Path | None:
-    """``path`` with its links followed; None for a link that leads back to itself (Python before 3.13 raises a
-    RuntimeError for it; 3.13 and later give it back unfollowed, still a link), which is then skipped as no file."""
-    try:
-        resolved = path.resolve()
-    except RuntimeError:
-        return None
-    return None if resolved.is_symlink() else resolved
 
 
 def _entries(folder: Path) -> list[Path]:
