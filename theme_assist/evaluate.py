@@ -314,6 +314,11 @@ def report_markdown(name: str, summary: pd.DataFrame, meta: dict, per_code: pd.D
     return "\n".join(lines)
 
 
+def figure(value) -> str:
+    """``value`` with three decimals for a report's or the console's table, ``n/a`` where it is undefined (NaN)."""
+    return "n/a" if pd.isna(value) else f"{value:.3f}"
+
+
 def per_code_markdown(per_code: pd.DataFrame, n_folds: int) -> list[str]:
     """Lines of a Markdown table: each code's human count, theme_assist's precision, recall, F1 and κ, and the F1
     of the other engines beside it."""
@@ -326,15 +331,12 @@ def per_code_markdown(per_code: pd.DataFrame, n_folds: int) -> list[str]:
              "| code | human | suggested | precision | recall | F1 | κ | " + " | ".join(f"{e} F1" for e in others)
              + " |", "|---|" + "---|" * (6 + len(others))]
 
-    def number(value) -> str:
-        return "n/a" if pd.isna(value) else f"{value:.3f}"
-
     for code, row in ours.iterrows():
         cell = str(code).replace("|", "\\|")  # a code id "costs|money" split its row into one cell more
-        other_f1 = [number(per_code[(per_code["engine"] == e) & (per_code["code"] == code)]["f1"].max())
+        other_f1 = [figure(per_code[(per_code["engine"] == e) & (per_code["code"] == code)]["f1"].max())
                     for e in others]
-        lines.append(f"| {cell} | {row['reference']} | {row['suggested']} | {number(row['precision'])} | "
-                     f"{number(row['recall'])} | {number(row['f1'])} | {number(row['kappa'])} | "
+        lines.append(f"| {cell} | {row['reference']} | {row['suggested']} | {figure(row['precision'])} | "
+                     f"{figure(row['recall'])} | {figure(row['f1'])} | {figure(row['kappa'])} | "
                      + " | ".join(other_f1) + " |")
     return lines
 

@@ -43,7 +43,7 @@ def evaluate(
     from theme_assist.codebook import load_codebook
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
-    from theme_assist.evaluate import (GOALS, cross_validate, default_engines, per_code_summary,
+    from theme_assist.evaluate import (GOALS, cross_validate, default_engines, figure, per_code_summary,
                                        plot_learning_curve, reliability_notes, report_markdown, summarise)
     from theme_assist.inputs import check_outputs
     from theme_assist.machine import describe_machine, machine_markdown
@@ -132,22 +132,6 @@ def evaluate(
         for note in meta["notes"]:  # one line each, as in a batch job's log
             said.print(f"Note: {note}.", markup=False, highlight=False)
         say_done(said, f"{stem}.json / .md / .png")
-
-
-def figure(value: float) -> str:
-    """``value`` with three decimals for the console's table, ``n/a`` where it is undefined (NaN).
-
-    Parameters
-    ----------
-    value : float
-        A mean over folds.
-
-    Returns
-    -------
-    str
-        The cell's text.
-    """
-    return "n/a" if math.isnan(value) else f"{value:.3f}"
 
 
 def register(app: typer.Typer) -> None:
