@@ -340,7 +340,8 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
     from theme_assist.ingest.decoding import refuse_name_not_utf8
     from theme_assist.segment import segment_documents, segmentation_tag
 
-    for given in (codebook_file, input, metadata, coded, qdpx):
+    inputs = {"--codebook": codebook_file, "--input": input, "--metadata": metadata, "--coded": coded, "--qdpx": qdpx}
+    for given in inputs.values():
         if given is not None:
             refuse_name_not_utf8(str(given), given, "the project keeps the names of the files it is made from")
     imported = None
@@ -371,8 +372,7 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
     path = Path(path)
     store = ProjectStore(path, create=True)
     try:
-        store.record_inputs({"--codebook": codebook_file, "--input": input, "--metadata": metadata,
-                             "--coded": coded, "--qdpx": qdpx})
+        store.record_inputs(inputs)
         store.add_codebook_version(codebook, note="initial codebook")
         store.add_documents(documents)
         store.add_segments(segments)
