@@ -137,16 +137,13 @@ def _settings_of(suggestions, unit: str | None, max_chars: int | None) -> tuple[
     """The ``--unit`` and ``--max-chars`` to segment ``--documents`` by: those given, else those of the
     suggestions' segmentation tag (one of this version), else suggest's defaults; and whether any was assumed
     (neither given nor said by the tag)."""
-    from theme_assist.segment import options_of, segmentation_tags
+    from theme_assist.segment import options_of, segmentation_tag, segmentation_tags
 
     tags = segmentation_tags(suggestions)
     said = options_of(tags[0]) if len(tags) == 1 else None
     assumed = said is None and (unit is None or max_chars is None)
-    if unit is None:
-        unit = said[0] if said else "turn"
-    if max_chars is None:
-        max_chars = said[1] if said else 1000
-    return unit, max_chars, assumed
+    default_unit, default_max_chars = said or options_of(segmentation_tag())  # suggest's defaults are the tag's
+    return (default_unit if unit is None else unit, default_max_chars if max_chars is None else max_chars, assumed)
 
 
 def _refuse_other_segmentation(suggestions, path: Path, segments, where: str) -> None:
