@@ -13,6 +13,8 @@ A segment is described by three blocks, stacked side by side:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -28,25 +30,23 @@ def position_in_document(segments: pd.DataFrame) -> np.ndarray | None:
     """Each row's place in its document where the table says it: the first of :data:`ORDER_COLUMNS` that every row
     has a number in, else positional segment ids (``DOCUMENT:N``, as theme_assist names a transcript's segments)
     where every row has one; None where the table does not say."""
-    places = _places_in_document(segments)
-    return places[0] if places else None
+    return next(_places_in_document(segments), None)
 
 
-def _places_in_document(segments: pd.DataFrame) -> list[np.ndarray]:
+def _places_in_document(segments: pd.DataFrame) -> Iterator[np.ndarray]:
     """Every way the table says each row's place in its document, in :func:`position_in_document`'s order of
-    preference: those of :data:`ORDER_COLUMNS` that every row has a number in, then positional segment ids."""
-    places = []
+    preference, each made when asked for: those of :data:`ORDER_COLUMNS` that every row has a number in, then
+    positional segment ids."""
     for column in ORDER_COLUMNS:
         if column in segments:
             numbers = pd.to_numeric(segments[column], errors="coerce")
             if numbers.notna().all():
-                places.append(numbers.to_numpy(dtype=float))
+                yield numbers.to_numpy(dtype=float)
     if "segment_id" in segments and "document" in segments:
         parts = segments["segment_id"].astype(str).str.rpartition(":")
         numbers = pd.to_numeric(parts[2].where(parts[2].str.fullmatch(r"\d+", na=False)), errors="coerce")
         if (parts[0] == segments["document"].fillna("").astype(str)).all() and numbers.notna().all():
-            places.append(numbers.to_numpy(dtype=float))
-    return places
+            yield numbers.to_numpy(dtype=float)
 
 
 def reading_order(segments: pd.DataFrame) -> np.ndarray:
@@ -59,7 +59,7 @@ def reading_order(segments: pd.DataFrame) -> np.ndarray:
     evaluate read κ 0.784 where the same coding in reading order gave 0.726 (the demo corpus)."""
     first_seen = pd.factorize(segments["document"].fillna("").astype(str))[0]
     # np.lexsort sorts by its last key first
-    return np.lexsort((np.arange(len(segments)), *_places_in_document(segments)[::-1], first_seen))
+    return np.lexsort((np.arange(len(segments)), *list(_places_in_document(segments))[::-1], first_seen))
 
 
 SORTED_MIN_ROWS = 10
