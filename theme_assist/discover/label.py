@@ -655,7 +655,7 @@ class CTfidfLabeller:
         laughter); without a word, their most frequent symbol (chat messages of emoji alone: "😊"), else
         ``"(no words)"``."""
         counts = self._word_counts(themes, content_only=False)
-        words = sorted(counts, key=lambda word: (-counts[word], word))  # as _frequent_words orders them
+        words = _by_frequency(counts)
         if words:
             stop_words = lemmatizer().Defaults.stop_words | UNNAMING
             return next((word for word in words if word not in stop_words and counts[word] > 1),
@@ -720,8 +720,7 @@ class CTfidfLabeller:
         """The words of the themes' segments said at least ``min_count`` times, most frequent first; with
         ``content_only``, no stop words, fillers, names, numbers or transcriber's notes, and without, the words of
         notes in square brackets ("[laughs]", "(laughs)" too)."""
-        words = self._word_counts(themes, content_only)
-        return [word for word, n in sorted(words.items(), key=lambda item: (-item[1], item[0])) if n >= min_count]
+        return _by_frequency(self._word_counts(themes, content_only), min_count)
 
     def _word_counts(self, themes: list[int], content_only: bool, notes: bool = True) -> Counter:
         """How often the themes' segments say each word (:meth:`_frequent_words`); without ``notes``, the words of
@@ -738,3 +737,8 @@ class CTfidfLabeller:
                                  not content_only or (len(token) > 1 and not token.is_title
                                                       and token.lower_ not in stop_words and not _is_number(token))))
         return words
+
+
+def _by_frequency(counts: Counter, min_count: int = 1) -> list[str]:
+    """The words of ``counts`` said at least ``min_count`` times, most frequent first (ties alphabetical)."""
+    return [word for word, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])) if n >= min_count]
