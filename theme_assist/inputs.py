@@ -208,10 +208,10 @@ def read_segments(path: str | Path, unit: str = "turn", max_chars: int = 1000,
 
 def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str | Path | None],
                   folders: tuple[str, ...] = (), tables: tuple[str, ...] = ()) -> None:
-    """Before any work: refuse an output that would overwrite an input or another output, a file output that is
-    a folder, one that is a device or a pipe (``/dev/null``: the new file moved into its place would replace it), a
-    table whose name ends in a suffix it will not be written as, or one in a folder that cannot be written; create
-    the output folders' parents.
+    """Before any work: refuse an output that would overwrite an input or another output or lie inside a folder
+    output (``folders``, written whole), a file output that is a folder, one that is a device or a pipe
+    (``/dev/null``: the new file moved into its place would replace it), a table whose name ends in a suffix it will
+    not be written as, or one in a folder that cannot be written; create the output folders' parents.
 
     Parameters
     ----------
@@ -231,11 +231,16 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
         Naming both options.
     """
     given_inputs = {name: resolved_path(name, path) for name, path in inputs.items() if path is not None}
+    folder_outputs = {name: resolved_path(name, outputs[name]) for name in folders if outputs.get(name) is not None}
     seen: dict[Path, str] = {}
     for name, path in outputs.items():
         if path is None:
             continue
         target = resolved_path(name, path)
+        for folder_name, folder in folder_outputs.items():
+            if folder in target.parents:  # suggest --out inside its --save-model
+                raise InputError(f"{name} {path} is inside {folder_name} {outputs[folder_name]}, which is written "
+                                 "whole, replacing what it holds: write it elsewhere")
         for input_name, source in given_inputs.items():
             if source.is_dir() and target.is_relative_to(source):
                 where = "is" if target == source else "is inside"

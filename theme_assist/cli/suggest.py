@@ -117,17 +117,12 @@ def suggest(
     from theme_assist.errors import InputError
     from theme_assist.finetune import finetune_embedder
     from theme_assist.ingest import skipped_as_unsupported, skipped_note
-    from theme_assist.inputs import check_outputs, read_coded, read_segments, resolved_path, write_table
+    from theme_assist.inputs import check_outputs, read_coded, read_segments, write_table
     from theme_assist.segment import with_segmentation_of
     from theme_assist.suggest import CodeSuggester, codes_per_segment, refuse_replacing_other_files, uncalibrated_note
 
     console = message_console()
     started = time.perf_counter()
-    for option, path in (("--out", out), ("--segments-out", segments_out)):
-        if save_model and path is not None and \
-                resolved_path("--save-model", save_model) in resolved_path(option, path).parents:
-            raise InputError(f"{option} {path} is inside --save-model {save_model}, which a save replaces whole: "
-                             "write it elsewhere")
     check_outputs({"--out": out, "--segments-out": segments_out, "--save-model": save_model},
                   {"--codebook": codebook, "--input": input, "--train": train, "--metadata": metadata,
                    "--load-model": load_model}, folders=("--save-model",),
