@@ -19,7 +19,7 @@ from pathlib import Path
 from theme_assist.baselines import NearestNeighboursEngine, PrototypeEngine
 from theme_assist.benchmarks import load_benchmark
 from theme_assist.evaluate import Engine, cross_validate, summarise
-from theme_assist.machine import rerun_command, write_results
+from theme_assist.machine import reproduce_options, rerun_command, write_results
 from theme_assist.suggest import CodeSuggester
 
 VARIANTS = {
@@ -61,8 +61,7 @@ def main() -> None:
         for row in summary.to_dict(orient="records"):
             rows.append({"corpus": name, **row})
             print(f"{name:18s} {row['engine']:20s} kappa {row['kappa']:.3f} macro-F1 {row['macro_f1']:.3f}", flush=True)
-    options = {"--variant": args.variant or [], "--per-code": args.per_code,
-               "--name": args.name if args.name != "ablation" else None}
+    options = reproduce_options(args, args.corpus or CORPORA, chosen, "ablation")
     lines = ["# Ablation of the suggestion engine", "",
              "5-fold cross-validation grouped by document (seed 0), "
              + ("all coded examples" if args.per_code is None else f"{args.per_code} coded examples per code")

@@ -71,7 +71,7 @@ from theme_assist.calibrate import PRIOR_STRENGTHS, fit_prior_strength, kappa_pl
 from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder, embed_with_layers
 from theme_assist.evaluate import grouped_folds, limit_examples
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
-from theme_assist.machine import rerun_command, write_results
+from theme_assist.machine import reproduce_options, rerun_command, write_results
 
 CORPORA = ["annomi-therapist", "annomi-client", "esconv", "epitome-er"]
 MPNET = Path(__file__).resolve().parents[1] / "models" / "all-mpnet-base-v2"
@@ -359,9 +359,8 @@ def main() -> None:
             print(f"{name:18s} {variant:28s} kappa {row['kappa']:.3f} ± {row['kappa_sd']:.3f} F1 "
                   f"{row['macro_f1']:.3f} paired {row['paired_delta']:+.3f} ({row['folds_better']}/5)", flush=True)
     examples = "all coded examples" if args.per_code is None else f"{args.per_code} coded examples per code"
-    command = rerun_command("evaluation/experiments.py", {
-        "--variant": args.variant or [], "--per-code": args.per_code,
-        "--name": args.name if args.name != "experiments" else None})
+    command = rerun_command("evaluation/experiments.py",
+                            reproduce_options(args, args.corpus or CORPORA, variants, "experiments"))
     lines = ["# Ideas tried and not kept", "",
              f"5-fold cross-validation grouped by document (seed 0), {examples}. Each variant changes one "
              "thing in a replica of the default head (its features and balanced logistic regression, without "

@@ -223,12 +223,13 @@ def main() -> None:
                          "macro_f1": float(np.mean([fold[variant]["macro_f1"] for fold in per_fold])),
                          "fold_kappas": kappas.round(4).tolist(), "paired_delta": (kappas - base).mean(),
                          "folds_better": int((kappas > base).sum())})
+    ran = {"--corpus": args.corpus or CORPORA, "--seeds": args.seeds}
     how = f"{args.seeds} seed(s), " + ("refitted on all training documents" if args.refit else "early-stopped models")
     lines = ["# Ideas tried and not kept: a sequence model over whole conversations", "",
              "5-fold cross-validation grouped by document (seed 0), all coded examples, paired by fold with the "
              "replica head of `experiments.md`. The sequence model is a bidirectional GRU over the frozen features "
              f"of every turn of a conversation ({how}); see the docstring of `evaluation/sequence_model.py`. "
-             "Reproduce: `" + rerun_command("evaluation/sequence_model.py", {"--corpus": args.corpus, "--seeds": args.seeds})
+             "Reproduce: `" + rerun_command("evaluation/sequence_model.py", ran)
              + (" --refit" if args.refit else "") + "`.", "",
              "| corpus | variant | κ | κ sd | macro-F1 | Δκ (paired) | folds better | κ per fold |",
              "|---|---|---|---|---|---|---|---|"]

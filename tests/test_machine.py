@@ -1,3 +1,4 @@
+import argparse
 import json
 import platform
 
@@ -5,8 +6,8 @@ import numpy as np
 import pytest
 
 from theme_assist import jsonout
-from theme_assist.machine import (describe_machine, git_commit, machine_markdown, render_results, rerun_command,
-                                  write_results)
+from theme_assist.machine import (describe_machine, git_commit, machine_markdown, render_results,
+                                  reproduce_options, rerun_command, write_results)
 
 
 def test_describe_machine_names_this_python_and_the_libraries():
@@ -79,3 +80,13 @@ def test_json_written_with_undefined_figures_is_strict_json():
                           "pair": (np.float64("nan"), "a"), "figure": Figure()}, indent=1)
     assert json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in the JSON")) == {
         "precision": None, "scores": [None, 3, 0.5], "pair": [None, "a"], "figure": None}
+
+
+def test_the_reproduce_line_names_the_corpora_and_variants_that_ran_even_by_default():
+    ran_by_default = argparse.Namespace(corpus=None, variant=None, per_code=None, name="ablation")
+    options = reproduce_options(ran_by_default, ["esconv", "epitome-er"], ["default", "no context"], "ablation")
+    assert rerun_command("evaluation/ablation.py", options) == \
+        'python evaluation/ablation.py --corpus esconv --corpus epitome-er --variant default --variant "no context"'
+    renamed = argparse.Namespace(corpus=["esconv"], variant=["default"], per_code=10, name="ablation_10")
+    assert rerun_command("evaluation/ablation.py", reproduce_options(renamed, ["esconv"], ["default"], "ablation")) \
+        == "python evaluation/ablation.py --corpus esconv --variant default --per-code 10 --name ablation_10"

@@ -119,6 +119,14 @@ def render_results(folder: Path, stem: str, markdown, result: dict | None = None
     write_text_whole(folder / f"{stem}.md", "\n".join([*lines, "", machine_markdown(result["machine"]), ""]))
 
 
+def reproduce_options(args, corpora: list[str], variants: list[str], default_name: str) -> dict:
+    """The options of an evaluation script's 'Reproduce:' line: the ``corpora`` and ``variants`` that ran, named
+    even where the defaults chose them, so that the line reruns the same table after the defaults grow; ``args``
+    gives ``per_code`` and ``name`` (left out where it is ``default_name``)."""
+    return {"--corpus": list(corpora), "--variant": list(variants), "--per-code": args.per_code,
+            "--name": None if args.name == default_name else args.name}
+
+
 def rerun_command(script: str, options: dict) -> str:
     """The command line that reruns ``script`` with ``options`` (flag → value; a list repeats the flag, ``None``
     leaves it out), for the 'Reproduce:' line of a results file."""
