@@ -117,6 +117,15 @@ def test_intervals_that_cannot_be_computed_say_why():
     assert "no analytic variance for the ordinal level" in ordinal.reason
 
 
+def test_an_interval_that_cannot_be_computed_has_no_degrees_of_freedom():
+    """Its JSON says df null, not 0, beside the null standard error (an undefined κ, or a single unit)."""
+    for result in (analytic_units([["a", "a"], ["a", "a"]], "cohen"), analytic_alpha([[1, 2], [2, None]]),
+                   analytic_alpha(IRRCAC_4RATERS, "ordinal")):
+        assert result.reason and result.df is None and result.to_dict()["df"] is None
+    summary = agreement_summary([["a", "a"], ["a", "a"]], ["cohen"], analytic=True)
+    assert summary["cohen"]["analytic"]["df"] is None
+
+
 def test_requests_are_checked():
     with pytest.raises(InputError, match="between 0 and 1"):
         analytic_units(IRRCAC_4RATERS, "ac1", confidence=95)

@@ -153,8 +153,9 @@ class AnalyticResult:
         cap.
     confidence : float
         E.g. 0.95.
-    df : int
-        Degrees of freedom of the t distribution: the units of the variance, less one.
+    df : int or None
+        Degrees of freedom of the t distribution: the units of the variance, less one; ``None`` where there is no
+        interval (``reason`` says why).
     population : float or None
         Units in the population the units were drawn from (finite-population correction 1 − n/N); ``None`` for
         an infinite population.
@@ -169,7 +170,7 @@ class AnalyticResult:
     low: float
     high: float
     confidence: float
-    df: int = 0
+    df: int | None = None
     population: float | None = None
     method: str = "Gwet (2014)"
     reason: str | None = None
