@@ -134,10 +134,10 @@ def markdown(result: dict) -> list[str]:
         lines.append("")
     lines += ["Hayes & Krippendorff's bootstrap draws M pairs of values from the coincidences as if they were "
               "independent, M = min(25 × non-empty coincidence cells, n..(m − 1) / 2). With two coders M is the "
-              "number of units (one pair each) and it covers as the others do; with more coders a unit's pairs are "
-              "counted as independent draws and its intervals are too narrow, the more so the larger M is against "
-              "the number of units. Units resampled with replacement keep a unit's pairs together and cover as κ's "
-              "intervals do.", "",
+              "number of units (one pair each) and it covers as the others do; with more coders a unit's "
+              "m(m − 1) / 2 pairs count as independent draws, and its intervals are too narrow (B, D, F, G) unless "
+              "the cap of 25 draws per non-empty cell happens to hold M near what the data carry (E). Units "
+              "resampled with replacement keep a unit's pairs together and cover as κ's intervals do.", "",
               "Few units and a rare category (C) leave every interval short of 95%: the coefficients' sampling "
               "distributions are skewed there.", ""]
     return lines
