@@ -398,6 +398,21 @@ def test_report_says_how_the_intervals_were_drawn(capsys, wide):
     assert re.search(r"undefined on \d+ of 200 resamples, left out of the interval", table)
 
 
+def test_a_zero_width_interval_is_not_passed_off_as_certainty(capsys, tmp_path):
+    """Coders agreeing on every one of 5 units give 1.000–1.000 from both intervals: the note says what it is not."""
+    same = tmp_path / "same.csv"
+    same.write_text("unit,A,B\nu1,x,x\nu2,y,y\nu3,x,x\nu4,z,z\nu5,y,y\n")
+    table = re.sub(r"[│\s]+", " ", run(capsys, same, "--interval", "both", "--bootstrap", "200", "-m", "cohen")[1])
+    assert "1.000–1.000" in table  # the note's cell folds over lines: read without the rules between cells
+    assert "zero-width interval: the units show no variation to resample or measure; it is no evidence that the " \
+           "population value is exactly 1.000" in table
+    for interval in (["--bootstrap", "200"], ["--interval", "analytic"]):  # either interval alone
+        assert "zero-width interval" in re.sub(r"[│\s]+", " ", run(capsys, same, *interval, "-m", "cohen")[1])
+    wide = tmp_path / "wide.csv"
+    wide.write_text(KRIPPENDORFF_WIDE)
+    assert "zero-width" not in run(capsys, wide, "--interval", "both", "--bootstrap", "200")[1]
+
+
 def test_report_says_how_missing_ratings_were_treated(capsys, tmp_path):
     """Units rated once count for the chance agreement of kappa, pi and AC1, not for alpha: the report says so."""
     sparse = tmp_path / "sparse.csv"

@@ -722,6 +722,11 @@ def _interval_notes(entry: dict) -> list[str]:
     if entry.get("n_undefined"):
         notes.append(f"undefined on {entry['n_undefined']} of {entry['n_boot']} resamples, left out of the "
                      "interval")
+    low, high = entry.get("ci") or [None, None]
+    if (low is not None and low == high) or entry.get("analytic", {}).get("se") == 0:
+        # every unit agreeing (or all alike) leaves nothing to resample: [1, 1] from 5 units is no certainty
+        notes.append("zero-width interval: the units show no variation to resample or measure; it is no "
+                     f"evidence that the population value is exactly {_number(entry['value'])}")
     return notes
 
 
