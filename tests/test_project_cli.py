@@ -664,6 +664,35 @@ def test_codebook_revision_says_what_changed_or_that_nothing_was_stored(tmp_path
            "description, order" in capsys.readouterr().err
 
 
+def test_a_map_of_code_ids_holding_an_equals_sign_splits_where_old_is_dropped_and_new_is_kept(tmp_path, capsys):
+    """``--map OLD=NEW`` split at its first '=' could not map a code whose id holds one: among the '=' the split is
+    the one that makes OLD a code the revision drops and NEW a code of the revision; none or several is refused."""
+    (tmp_path / "transcripts").mkdir()
+    (tmp_path / "transcripts" / "iv1.txt").write_text("Ann: I got paid.\nBob: My mother helps.\n")
+    (tmp_path / "coded.csv").write_text("document,turn,code,coder\niv1,0,pay=work,Ann\niv1,1,a,Ann\n")
+    codes = "codes:\n" + "".join(f"  - id: {code}\n    name: N{number}\n    definition: d{number}\n"
+                                  for number, code in enumerate(["pay=work", "a", "a=b"]))
+    (tmp_path / "codebook.yaml").write_text(codes)
+    project = tmp_path / "p.taproj"
+    assert run("project", "init", str(project), "--codebook", str(tmp_path / "codebook.yaml"), "--input",
+               str(tmp_path / "transcripts"), "--coded", str(tmp_path / "coded.csv")) == 0
+    revised = tmp_path / "revised.yaml"
+    revised.write_text("codes:\n" + "".join(f"  - id: {code}\n    name: M{number}\n    definition: e{number}\n"
+                                            for number, code in enumerate(["employment", "b=c", "c"])))
+    capsys.readouterr()
+    for given, said in [("pay=work=nope", "at none of its '=' does it split into OLD, a code the revision drops"),
+                        ("a=b=c", "reads as a → b=c or a=b → c: the ids' '=' make it ambiguous")]:
+        assert run("project", "codebook", str(project), "--codebook", str(revised), "--map", given,
+                   "--map", "a=c") == 2
+        error = capsys.readouterr().err
+        assert error.startswith("theme-assist: error:") and error.count("\n") == 1 and said in error, error
+    assert run("project", "codebook", str(project), "--codebook", str(revised), "--map", "pay=work=employment",
+               "--map", "a=c") == 0
+    assert "mapped pay=work → employment, a → c" in capsys.readouterr().err
+    with ProjectStore(project) as store:
+        assert dict(store.code_maps()[["old", "new"]].to_numpy()) == {"pay=work": "employment", "a": "c"}
+
+
 def test_codes_renamed_and_merged_in_use_reach_exports_refits_and_the_review_queue(tmp_path, demo_subset, capsys):
     """Two used codes merged (decisions of two coders on them) and one renamed with ``project codebook --map``:
     the stored rows keep their ids; current codings, the audit trail, the machine table, a .qdpx read back by

@@ -153,10 +153,10 @@ def codebook(
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import map_text
 
-    code_map = _code_map(maps)
     revised = load_codebook(new)
     with ProjectStore(project) as store:
         current, previous = store.codebook_version(), store.codebook()
+        code_map = _code_map(maps, previous.ids, revised.ids)
         version = store.add_codebook_version(revised, author=author, note=note, code_map=code_map)
     console = message_console()
     if version == current:
@@ -169,20 +169,55 @@ def codebook(
     say_done(console, f"codebook version {version}: " + "; ".join(changes))
 
 
-def _code_map(maps: list[str]) -> dict[str, str]:
-    """``--map OLD=NEW`` options as a dict, refusing a malformed one or two for one OLD."""
+def _code_map(maps: list[str], current_ids: list[str], revised_ids: list[str]) -> dict[str, str]:
+    """``--map OLD=NEW`` options as a dict, refusing a malformed one or two for one OLD.
+
+    Parameters
+    ----------
+    maps : list of str
+        The ``--map`` options as given.
+    current_ids, revised_ids : list of str
+        The code ids of the project's current codebook and of the revision, which tell where an option with
+        several '=' splits (a code id may hold one).
+
+    Returns
+    -------
+    dict of str to str
+        Old id → new id.
+    """
     from theme_assist.errors import InputError
 
+    dropped, kept = set(current_ids) - set(revised_ids), set(revised_ids)
     code_map: dict[str, str] = {}
     for given in maps:
-        old, sep, new = (part.strip() for part in given.partition("="))
-        if not (sep and old and new):
-            raise InputError(f"--map {given!r}: give OLD=NEW, the id of a code the revision drops and the id of the "
-                             "code it becomes")
+        old, new = _split_map(given, dropped, kept)
         if code_map.get(old, new) != new:
             raise InputError(f"--map maps {old} to both {code_map[old]} and {new}: a dropped code becomes one code")
         code_map[old] = new
     return code_map
+
+
+def _split_map(given: str, dropped: set[str], kept: set[str]) -> tuple[str, str]:
+    """OLD and NEW of one ``--map OLD=NEW``: split at its '=', or where it has several, at the one that makes OLD a
+    code in ``dropped`` and NEW a code in ``kept`` (refused where none or several do)."""
+    from theme_assist.errors import InputError
+
+    splits = [(given[:at].strip(), given[at + 1:].strip()) for at, char in enumerate(given) if char == "="]
+    if len(splits) > 1:
+        fitting = [(old, new) for old, new in splits if old in dropped and new in kept]
+        if len(fitting) == 1:
+            return fitting[0]
+        if not fitting:
+            raise InputError(f"--map {given!r}: at none of its '=' does it split into OLD, a code the revision drops, "
+                             "and NEW, a code of the revised codebook")
+        readings = " or ".join(f"{old} → {new}" for old, new in fitting)
+        raise InputError(f"--map {given!r} reads as {readings}: the ids' '=' make it ambiguous; give the new code "
+                         "another id")
+    old, new = splits[0] if splits else ("", "")
+    if not (old and new):
+        raise InputError(f"--map {given!r}: give OLD=NEW, the id of a code the revision drops and the id of the "
+                         "code it becomes")
+    return old, new
 
 
 @project_app.command("backup")
