@@ -856,6 +856,46 @@ def test_neighbours_without_a_position_are_the_rows_of_their_document_as_given()
     assert previous.tolist() == [-1, -1, 0, 1, 2] and following.tolist() == [2, 3, 4, -1, -1]
 
 
+def test_an_order_column_filled_for_some_documents_orders_those_and_the_others_are_read_as_given(tmp_path, caplog):
+    """A ``turn`` column filled for some documents only was ignored for the whole table: every document was read in
+    its rows' order. It orders each document whose rows it all numbers (another column or DOCUMENT:N ids where it
+    does not), the others' rows are read as given, and reading the table says how many once."""
+    from theme_assist.features import neighbour_index
+    from theme_assist.inputs import read_coded
+
+    table = pd.DataFrame({"document": ["a", "a", "a", "b", "b", "b", "c", "c"],
+                          "turn": [2, 0, 1, None, 5, 4, None, None], "position": [None] * 6 + [1, 0],
+                          "segment_id": ["x", "y", "z", "b:0", "w", "b:1", "v", "u"]})
+    previous, following = neighbour_index(table)
+    assert previous.tolist() == [2, -1, 1, -1, 3, 4, 7, -1]  # a: rows 1, 2, 0; b: as given; c: rows 7, 6
+    assert following.tolist() == [-1, 2, 0, 4, 5, -1, -1, 6]
+    previous, _ = neighbour_index(table.drop(columns="position"))
+    assert previous.tolist() == [2, -1, 1, -1, 3, 4, -1, 6]
+    previous, _ = neighbour_index(table.assign(segment_id=["b:0", "w", "b:1", "a:0", "a:1", "a:2", "v", "u"]))
+    assert previous.tolist()[3:6] == [-1, 3, 4]  # ids of another document say nothing
+
+    table.assign(code="c1", text=[f"text {i}" for i in range(8)]).to_csv(tmp_path / "coded.csv", index=False)
+    read_coded(tmp_path / "coded.csv")
+    (said,) = [record.getMessage() for record in caplog.records if "order of their rows" in record.getMessage()]
+    assert "says where the rows stand in 2 of 3 documents; the other 1 are read in the order of their rows" in said
+    caplog.clear()
+    table.dropna(subset="turn").assign(code="c1", text="t").to_csv(tmp_path / "coded.csv", index=False)
+    read_coded(tmp_path / "coded.csv")
+    assert "order of their rows" not in caplog.text
+
+
+def test_a_document_read_as_given_beside_documents_with_turns_is_warned_of_if_sorted_by_code(tmp_path, caplog):
+    """The warning of rows sorted by code looks at the documents whose order the table does not say."""
+    from theme_assist.inputs import read_coded
+
+    codes = ["c1"] * 4 + ["c2"] * 3 + ["c3"] * 3 + ["c1", "c3", "c2"]
+    rows = pd.DataFrame({"document": ["a"] * 10 + ["b"] * 3, "code": codes, "text": [f"text {i}" for i in range(13)],
+                         "turn": [None] * 10 + [0, 1, 2]})
+    rows.to_csv(tmp_path / "coded.csv", index=False)
+    read_coded(tmp_path / "coded.csv")
+    assert "each document's rows are sorted by code" in caplog.text
+
+
 def test_a_coded_table_sorted_by_code_without_a_position_is_warned_of(tmp_path, caplog):
     from theme_assist.inputs import read_coded
 

@@ -27,39 +27,66 @@ coding's layout)."""
 
 
 def position_in_document(segments: pd.DataFrame) -> np.ndarray | None:
-    """Each row's place in its document where the table says it: the first of :data:`ORDER_COLUMNS` that every row
-    has a number in, else positional segment ids (``DOCUMENT:N``, as theme_assist names a transcript's segments)
-    where every row has one; None where the table does not say."""
-    return next(_places_in_document(segments), None)
+    """Each row's place in its document where the table says it, decided document by document: the first of
+    :data:`ORDER_COLUMNS` that every row of the document has a number in, else positional segment ids
+    (``DOCUMENT:N``, as theme_assist names a transcript's segments) where every row of the document has one; NaN
+    in the documents where the table does not say it, None where it says it in none."""
+    place = None
+    for numbers in _places_in_document(segments):
+        place = numbers if place is None else np.where(np.isnan(place), numbers, place)
+        if not np.isnan(place).any():
+            break
+    return place
 
 
 def _places_in_document(segments: pd.DataFrame) -> Iterator[np.ndarray]:
     """Every way the table says each row's place in its document, in :func:`position_in_document`'s order of
-    preference, each made when asked for: those of :data:`ORDER_COLUMNS` that every row has a number in, then
-    positional segment ids."""
+    preference, each made when asked for: those of :data:`ORDER_COLUMNS`, then positional segment ids, each with
+    NaN in the documents where it does not give every row a number (a column filled for some documents only is
+    read in those), and left out where it gives none."""
+    documents = (segments["document"].fillna("").astype(str) if "document" in segments
+                 else pd.Series("", index=segments.index))
     for column in ORDER_COLUMNS:
         if column in segments:
             numbers = pd.to_numeric(segments[column], errors="coerce")
-            if numbers.notna().all():
-                yield numbers.to_numpy(dtype=float)
+            yield from _where_whole_documents(numbers, documents)
     if "segment_id" in segments and "document" in segments:
         parts = segments["segment_id"].astype(str).str.rpartition(":")
         numbers = pd.to_numeric(parts[2].where(parts[2].str.fullmatch(r"\d+", na=False)), errors="coerce")
-        if (parts[0] == segments["document"].fillna("").astype(str)).all() and numbers.notna().all():
-            yield numbers.to_numpy(dtype=float)
+        yield from _where_whole_documents(numbers.where(parts[0] == documents), documents)
+
+
+def _where_whole_documents(numbers: pd.Series, documents: pd.Series) -> Iterator[np.ndarray]:
+    """``numbers`` (float) with NaN in each document where some row has none; nothing where every document has."""
+    whole = numbers.notna().groupby(documents, sort=False).transform("all")
+    if whole.any():
+        yield numbers.where(whole).to_numpy(dtype=float)
+
+
+def documents_in_given_order(segments: pd.DataFrame) -> int:
+    """How many documents :func:`reading_order` reads in the rows' order because the table does not say where
+    their rows stand, where it says so for other documents (0 where it says it for all or for none)."""
+    place = position_in_document(segments)
+    if place is None or "document" not in segments:
+        return 0
+    said = pd.Series(~np.isnan(place)).groupby(segments["document"].fillna("").astype(str).to_numpy()).all()
+    return int((~said).sum())
 
 
 def reading_order(segments: pd.DataFrame) -> np.ndarray:
     """Row indices of ``segments`` document by document (in the order documents first appear), each document's
-    rows in reading order: by :func:`position_in_document` where the table says it, else as given. Rows it places
-    alike (the sentences of one turn) follow the next way the table says it, then the given order.
+    rows in reading order: by :func:`position_in_document` where the table says it for the document, else as
+    given. Rows it places alike (the sentences of one turn) follow the next way the table says it, then the given
+    order.
 
     A table's row order need not be its reading order: a spreadsheet sorted by code put a document's segments of
     one code side by side, so each segment's neighbours (:func:`neighbour_index`) told its code, and a team's own
     evaluate read κ 0.784 where the same coding in reading order gave 0.726 (the demo corpus)."""
     first_seen = pd.factorize(segments["document"].fillna("").astype(str))[0]
+    # a way of placing rows that a document lacks ties all its rows (NaN made 0), leaving them to the next way
+    places = [np.nan_to_num(place, nan=0.0) for place in _places_in_document(segments)]
     # np.lexsort sorts by its last key first
-    return np.lexsort((np.arange(len(segments)), *list(_places_in_document(segments))[::-1], first_seen))
+    return np.lexsort((np.arange(len(segments)), *places[::-1], first_seen))
 
 
 SORTED_MIN_ROWS = 10
@@ -67,15 +94,17 @@ SORTED_MIN_ROWS = 10
 
 
 def sorted_by_code(coded: pd.DataFrame) -> bool:
-    """Whether a coded table (``document``, ``code``) that does not say where its rows stand
-    (:func:`position_in_document`) looks sorted by code: every document's codes in alphabetical order, one way or
+    """Whether a coded table (``document``, ``code``), in the documents where it does not say where their rows stand
+    (:func:`position_in_document`), looks sorted by code: every such document's codes in alphabetical order, one way or
     the other, and some document with three codes or more, in documents of two codes or more that hold
     :data:`SORTED_MIN_ROWS` coded rows in all (which reading order hardly ever gives; three rows of three codes
     fall in order one time in three). Alphabetical as Python sorts, or as a spreadsheet does: apart from case, and
     numeric codes by their value."""
-    if "document" not in coded or position_in_document(coded) is not None:
+    if "document" not in coded:
         return False
-    codes = coded.loc[coded["code"].astype(str) != "", ["document", "code"]].astype(str)
+    place = position_in_document(coded)
+    unsaid = np.ones(len(coded), dtype=bool) if place is None else np.isnan(place)
+    codes = coded.loc[(coded["code"].astype(str) != "").to_numpy() & unsaid, ["document", "code"]].astype(str)
     by_document = codes.groupby("document", sort=False)["code"].agg(list)
     n_codes = by_document.map(lambda c: len(set(c)))
     if not len(by_document) or n_codes.max() < 3 or by_document[n_codes > 1].map(len).sum() < SORTED_MIN_ROWS:

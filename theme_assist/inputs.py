@@ -119,7 +119,7 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     ``keep_lines``: keep :func:`read_table`'s index, by which :func:`lines_of` names the lines of the rows left,
     instead of numbering them afresh. ``left_out``: a list that also gets the warnings on rows without text and on
     rows sorted by code, for a report."""
-    from theme_assist.features import ORDER_COLUMNS, sorted_by_code
+    from theme_assist.features import ORDER_COLUMNS, documents_in_given_order, sorted_by_code
     from theme_assist.refi.assemble import human_codings
 
     # "Coder" is the coder column too: unread, a double-coded table passed as one coder's
@@ -159,6 +159,12 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
         logger.warning("coded segments %s: %s", path, said)
         if left_out is not None:  # evaluate's report: its κ would be the neighbours' telling
             left_out.append(said)
+    given_order = documents_in_given_order(frame)
+    if given_order:
+        logger.warning("coded segments %s: a position, start or turn column (or DOCUMENT:N ids) says where the rows "
+                       "stand in %d of %d documents; the other %d are read in the order of their rows (a column is "
+                       "used in a document where every row of it has a number)", path,
+                       frame["document"].nunique() - given_order, frame["document"].nunique(), given_order)
     return frame if keep_lines else frame.reset_index(drop=True)
 
 
