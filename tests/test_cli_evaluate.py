@@ -128,6 +128,10 @@ def test_own_data_has_one_code_per_segment_and_a_document_per_row(tmp_path, own_
     with pytest.raises(InputError, match=r"needs a 'document' column: folds are grouped by document \(columns: "
                                          r"segment_id, Transcript, text, code\)"):  # what the file has instead
         coded_benchmark(tmp_path / "renamed.csv", codebook)
+    table.drop(columns="segment_id").rename(columns={"document": "Transcript"}).to_csv(tmp_path / "renamed.csv",
+                                                                                   index=False)
+    with pytest.raises(InputError, match=r"\(columns: Transcript, text, code\)$"):  # not the segment_id numbered
+        coded_benchmark(tmp_path / "renamed.csv", codebook)
     table.loc[[4, 6], "document"] = " "
     table.to_csv(tmp_path / "nodoc.csv", index=False)
     with pytest.raises(InputError, match=r"2 row\(s\) without a document \(line 6, 8\)"):

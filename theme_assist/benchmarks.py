@@ -169,10 +169,8 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     from theme_assist.suggest import refuse_shared_segment_ids, refuse_unknown_codes
 
     notes: list[str] = []
-    coded = read_coded(path, coder=coder, keep_lines=True, left_out=notes)  # the lines named below are the file's
-    if "document" not in coded:
-        raise InputError(f"{path} needs a 'document' column: folds are grouped by document (columns: "
-                         f"{', '.join(map(str, coded.columns))})")
+    coded = read_coded(path, coder=coder, keep_lines=True, left_out=notes,  # the lines named below are the file's
+                       need_document="folds are grouped by document")
     no_document = coded["document"].str.strip() == ""
     if no_document.any():
         raise InputError(f"{path}: {int(no_document.sum())} row(s) without a document ({lines_of(no_document)}): "

@@ -107,7 +107,7 @@ def rows_of_coder(coded: pd.DataFrame, coder: str, source: str | Path) -> pd.Dat
 
 
 def read_coded(path: str | Path, without: str = "", coder: str | None = None,
-               keep_lines: bool = False, left_out: list[str] | None = None) -> pd.DataFrame:
+               keep_lines: bool = False, left_out: list[str] | None = None, need_document: str = "") -> pd.DataFrame:
     """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``, ``coder``
     and the columns that say a row's place in its document, ``position``, ``start``, ``turn``; column names matched
     apart from case), codes read without surrounding spaces. A code on a row without text
@@ -118,7 +118,8 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     the codes of several coders need a ``segment_id`` that says which of their rows are one segment.
     ``keep_lines``: keep :func:`read_table`'s index, by which :func:`lines_of` names the lines of the rows left,
     instead of numbering them afresh. ``left_out``: a list that also gets the warnings on rows without text and on
-    rows sorted by code, for a report."""
+    rows sorted by code, for a report. ``need_document``: why the caller needs a ``document`` column; a table
+    without one is then refused, naming the file's columns (not the ``segment_id`` this adds)."""
     from theme_assist.features import ORDER_COLUMNS, documents_in_given_order, sorted_by_code
     from theme_assist.refi.assemble import human_codings
 
@@ -127,6 +128,9 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
                        optional=("segment_id", "document", "speaker", "coder", *ORDER_COLUMNS), what="coded segments")
     # a spreadsheet's cleared rows (",,,,") are spacing, not segments without a document or id
     spacing = frame.astype(str).apply(lambda column: column.str.strip() == "").all(axis=1)
+    if need_document and "document" not in frame:
+        raise InputError(f"{path} needs a 'document' column: {need_document} (columns: "
+                         f"{', '.join(map(str, frame.columns))})")
     numbered = "segment_id" not in frame
     if numbered:
         frame["segment_id"] = [f"row{i + 1}" for i in range(len(frame))]
