@@ -327,6 +327,32 @@ def test_codebook_with_characters_xml_cannot_hold_exports_and_imports(tmp_path, 
                                                        ("Family", "Family\ufffd members.")]
 
 
+def test_a_header_only_suggestions_or_codings_table_is_exported_with_a_warning(tmp_path, capsys):
+    """A ``--suggestions`` or ``--codings`` table with a header and no rows exported none of its items without a
+    word; it still may, with a warning each. An import's own codings.csv (no codings in the file it read) is not
+    warned of."""
+    (tmp_path / "cb.yaml").write_text("codes:\n  - {id: money, name: Money}\n  - {id: family, name: Family}\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "iv1.txt").write_text("Ann: I got paid.\nBob: My mother helps.\n")
+    (tmp_path / "s.csv").write_text("segment_id,code,score,rank,evidence\n")
+    (tmp_path / "c.csv").write_text("document,start,end,code\n")
+    assert run_cli("export-qdpx", "--codebook", tmp_path / "cb.yaml", "--documents", tmp_path / "docs",
+                   "--suggestions", tmp_path / "s.csv", "--codings", tmp_path / "c.csv",
+                   "--out", tmp_path / "p.qdpx") == 0
+    said = capsys.readouterr()
+    assert "0 codings, 0 suggestions" in said.out
+    assert said.err.splitlines() == [
+        f"theme-assist: warning: --suggestions {tmp_path / 's.csv'} has a header but no rows: the export holds no "
+        "suggestions from it",
+        f"theme-assist: warning: --codings {tmp_path / 'c.csv'} has a header but no rows: the export holds no codings "
+        "from it"]
+    assert run_cli("import-qdpx", tmp_path / "p.qdpx", "--out", tmp_path / "imported") == 0
+    assert pd.read_csv(tmp_path / "imported" / "codings.csv").empty
+    capsys.readouterr()
+    assert run_cli("export-qdpx", "--project", tmp_path / "imported", "--out", tmp_path / "again.qdpx") == 0
+    assert "warning" not in capsys.readouterr().err
+
+
 def test_project_with_characters_xml_cannot_hold_exports_and_imports(tmp_path, caplog):
     codebook = Codebook(name="Mini", codes=[Code(id="money", name="Money", definition="Pay\x0bor costs."),
                                             Code(id="family", name="Family", definition="Family members.")])

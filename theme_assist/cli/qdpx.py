@@ -26,11 +26,14 @@ suggestions' ``segmentation`` column names, else suggest's defaults, with a note
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import typer
 
 _MAX_LISTED = 15
+
+logger = logging.getLogger(__name__)
 
 
 def _print_import(result, out: Path) -> None:
@@ -75,15 +78,20 @@ def import_qdpx(
     _print_import(result, out)
 
 
-def _table(path: Path | None, what: str, required: tuple[str, ...], allow_empty: bool = False):
-    """A CSV input (``None`` when not given); with ``allow_empty``, a header-only file is no rows, not an error.
+def _table(path: Path | None, what: str, required: tuple[str, ...], allow_empty: bool = False,
+           option: str = ""):
+    """A CSV input (``None`` when not given); with ``allow_empty``, a header-only file is no rows, not an error,
+    and where the user gave it as ``option``, a warning (an export of none of its items may not be what they meant).
     Its ``segmentation`` column is matched apart from case, as its required columns are."""
     from theme_assist.inputs import read_table
     from theme_assist.segment import SEGMENTATION_COLUMN
 
     if path is None:
         return None
-    return read_table(path, required=required, what=what, allow_empty=allow_empty, optional=(SEGMENTATION_COLUMN,))
+    table = read_table(path, required=required, what=what, allow_empty=allow_empty, optional=(SEGMENTATION_COLUMN,))
+    if table.empty and option:
+        logger.warning("%s %s has a header but no rows: the export holds no %s from it", option, path, what)
+    return table
 
 
 def _project_inputs(project: Path | None, codebook: Path | None, documents: Path | None, codings: Path | None):
@@ -209,6 +217,7 @@ def export_qdpx(
     from theme_assist.refi.assemble import DEFAULT_MODEL
     from theme_assist.refi.folder import PROJECT_JSON, read_base
 
+    given_codings = codings  # an import's own codings.csv holds no rows where the file it read had no codings
     codebook, documents, codings, project = _project_inputs(project, codebook, documents, codings)
     if recursive and (documents is None or project is not None):
         raise InputError("--recursive reads the sub-folders of a --documents folder of transcripts"
@@ -221,7 +230,9 @@ def export_qdpx(
                                    "--suggestions": suggestions, "--segments": segments, "--project": project})
     refuse_replacing({"--out": out}, force)
     base = read_base(project / PROJECT_JSON) if project is not None else None
-    suggestion_rows = _table(suggestions, "suggestions", ("code",), allow_empty=True)
+    suggestion_rows = _table(suggestions, "suggestions", ("code",), allow_empty=True, option="--suggestions")
+    coding_rows = _table(codings, "codings", ("code",), allow_empty=True,
+                         option="--codings" if given_codings is not None else "")
     segment_rows = _table(segments, "segments", ("segment_id",))
     segmented_here = segment_rows is None and _placed_by_id(suggestion_rows) and documents is not None
     assumed = False  # segmented by settings nothing said were suggest's
@@ -237,7 +248,7 @@ def export_qdpx(
     result = export_project(
         load_codebook(codebook),
         chosen,
-        _table(codings, "codings", ("code",), allow_empty=True),
+        coding_rows,
         suggestion_rows,
         out=out,
         segments=segment_rows,
