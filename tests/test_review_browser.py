@@ -948,6 +948,35 @@ def test_tab_can_skip_the_queue(tmp_path, browser):
         expect(page.locator("#tab-review")).to_be_focused()
 
 
+def test_the_queue_entries_are_buttons_chosen_with_enter_or_space(tmp_path, browser):
+    """A queue entry chose its segment on a click but was no button to a screen reader; each is a button, in a list
+    item, reached with Tab, chosen with Enter or Space, and says which is on screen."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        queue = page.locator("#queue")
+        entries = queue.get_by_role("listitem")
+        expect(entries.first).to_be_visible()
+        expect(queue.get_by_role("button")).to_have_count(entries.count())
+        second = entries.nth(1).get_by_role("button", name=re.compile("interview_a"))
+        expect(entries.first.get_by_role("button")).to_have_attribute("aria-current", "true")
+        second.focus()
+        page.keyboard.press("Shift+Tab")
+        expect(entries.first.get_by_role("button")).to_be_focused()
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:1")
+        expect(second).to_have_attribute("aria-current", "true")
+        expect(entries.first.get_by_role("button")).not_to_have_attribute("aria-current", "true")
+        expect(second).to_be_focused()  # the focus stays where the coder chose
+        entries.nth(2).get_by_role("button").focus()
+        page.keyboard.press(" ")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:2")
+        assert page.evaluate("window.scrollY") == 0  # Space chose the segment, it did not scroll the page
+
+
 def test_a_reload_keeps_the_coders_filters_and_segment(tmp_path, browser):
     """A reload put the order, document and status filters back to their defaults and showed the first segment to
     review instead of the one the coder was on."""

@@ -283,11 +283,13 @@ function renderQueue() {
       el("span", {}, item.code && !mine ? `${Math.round(item.score * 100)}%` : ""));
     const code = mine ? el("div", { class: "q-code q-mine", dir: "auto", title: "Your code" }, "✓ ", item.mine.join(", "))
       : item.code ? el("div", { class: "q-code", dir: "auto", title: "Suggested code" }, item.code_name) : null;
-    const entry = el("li", { class: item.status + (i === state.index ? " current" : ""), dataset: { id: item.segment_id },
-      tabindex: "0", onclick: () => show(i),
-      onkeydown: (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); show(i); } } },
-      head, code,
-      el("div", { class: "q-text", dir: "auto" }, item.text));
+    // a button inside the list item (one as the item would leave the list without items, for a screen reader)
+    const choose = (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); show(i); } };
+    const entry = el("li", { class: item.status + (i === state.index ? " current" : ""),
+      dataset: { id: item.segment_id } },
+      el("div", { class: "q-entry", role: "button", tabindex: "0", onclick: () => show(i), onkeydown: choose },
+        head, code,
+        el("div", { class: "q-text", dir: "auto" }, item.text)));
     list.append(entry);
   });
 }
@@ -308,7 +310,8 @@ function markQueue() {
     nodes[i].className = item.status + (i === state.index ? " current" : "");
     const mark = nodes[i].querySelector(".dot");
     if (mark.dataset.status !== item.status) mark.replaceWith(statusMark(item.status));  // not 500 marks a move
-    if (i === state.index) nodes[i].setAttribute("aria-current", "true"); else nodes[i].removeAttribute("aria-current");
+    const button = nodes[i].querySelector(".q-entry");
+    if (i === state.index) button.setAttribute("aria-current", "true"); else button.removeAttribute("aria-current");
   }
   const current = nodes[state.index];
   if (current) scrollQueueTo(current);
