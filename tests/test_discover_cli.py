@@ -217,3 +217,30 @@ def test_spread_caption_says_of_which_segments_the_rates_are(selection, of_unexp
     text = " ".join(console.export_text().split())
     assert "the share of each income_group's segments that fall in the theme (" in text
     assert ("of those no code explains" in text) == of_unexplained
+
+
+def test_an_output_that_is_a_codebook_is_replaced_only_with_force(capsys, tmp_path):
+    """--codebook-out (or --out) named a codebook written by hand, and discover replaced it without a word: a coder's
+    only copy lost to a typo. A codebook (YAML with codes) is replaced only with --force; other files as before."""
+    segments = tmp_path / "segments.csv"
+    segments.write_text("segment_id,document,text\ns1,d1,My salary pays the rent.\ns2,d1,My sister visits.\n"
+                        "s3,d2,They called me mad.\n", encoding="utf-8")
+    books = {tmp_path / "CB.yaml": "name: Mine\ncodes:\n  - id: money\n    name: Money\n",
+             tmp_path / "flow.yaml": "{name: Mine, codes: [{id: money, name: Money}]}\n",
+             tmp_path / "draft.yaml": "name: Mine\ncodes:\n  - id: money\n    name: [unfinished\n"}
+    for book, text in books.items():
+        book.write_text(text, encoding="utf-8")
+    for option in ("--out", "--codebook-out"):
+        for book, text in books.items():
+            outputs = {"--out": tmp_path / "themes.json", option: book}
+            code, _, err = run(capsys, "--input", segments, *[part for pair in outputs.items() for part in pair])
+            assert code == 2 and err.count("\n") == 1, err
+            assert f"theme-assist: error: {option} {book} exists and is a codebook" in err and "--force" in err
+            assert book.read_text(encoding="utf-8") == text
+    assert not (tmp_path / "themes.json").exists()
+    for _ in range(2):  # an earlier run's themes are replaced, as before
+        code, _, err = run(capsys, "--input", segments, "--out", tmp_path / "themes.json", "--resamples", 0)
+        assert code == 0, err
+    code, _, err = run(capsys, "--input", segments, "--out", tmp_path / "CB.yaml", "--resamples", 0, "--force")
+    assert code == 0, err
+    assert json.loads((tmp_path / "CB.yaml").read_text(encoding="utf-8"))["summary"]["n_segments"] == 3

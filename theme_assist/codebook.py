@@ -498,6 +498,32 @@ def load_codebook(path: str | Path) -> Codebook:
     return parse_codebook(text, source=str(path))
 
 
+_CODES_KEY = re.compile(r"""^(codes|"codes"|'codes')[ \t]*:""", re.MULTILINE)
+
+
+def looks_like_codebook(path: str | Path) -> bool:
+    """Whether ``path`` is a file that holds a codebook, finished or not: YAML with a top-level ``codes`` key (a
+    line that starts ``codes:``, or a mapping that has it) in its first :data:`MAX_CODEBOOK_BYTES`. For outputs
+    that would replace it: a codebook written by hand may be a coder's only copy. Never raises."""
+    from theme_assist.ingest.decoding import marked_encoding
+
+    try:
+        with Path(path).open("rb") as file:
+            data = file.read(MAX_CODEBOOK_BYTES)
+    except OSError:
+        return False
+    text = data.decode(marked_encoding(data) or "utf-8", errors="replace")
+    if _CODES_KEY.search(text):
+        return True
+    try:
+        with warnings.catch_warnings():  # the repairs parse_codebook would warn of say nothing here
+            warnings.simplefilter("ignore")
+            raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+    except Exception:  # noqa: BLE001 - what cannot be read as YAML is no codebook here
+        return False
+    return isinstance(raw, dict) and "codes" in raw
+
+
 def codebook_changes(old: Codebook, new: Codebook) -> list[str]:
     """What ``new`` changes in ``old``, one short phrase per kind of change (codes added, dropped, renamed, moved,
     redefined, given sub-codes; one code per segment or several), in that order; empty when no code changed."""

@@ -97,13 +97,16 @@ def discover(
                                                               "the suffix (butabika/fg_01)."),
     unit: str = typer.Option("turn", "--unit", help="Segmentation of transcript input: turn, sentence, paragraph."),
     max_chars: int = typer.Option(1000, "--max-chars", help="Longest segment from transcript input."),
+    force: bool = typer.Option(False, "--force", help="Replace an --out or --codebook-out that is a codebook (YAML "
+                                                      "with codes: one written by hand, or an earlier "
+                                                      "--codebook-out); other files are replaced anyway."),
 ) -> None:
     """Discover candidate themes in INPUT, with labels, quotes, stability and cross-site spread."""
     from rich.markup import escape
 
     from theme_assist.cli._console import message_console, table_console
 
-    from theme_assist.codebook import load_codebook
+    from theme_assist.codebook import load_codebook, looks_like_codebook
     from theme_assist.discover import AllSegments, ThemeDiscoverer, UnexplainedSegments
     from theme_assist.discover.cluster import CLUSTERERS
     from theme_assist.documents import SEGMENT_COLUMNS
@@ -139,6 +142,10 @@ def discover(
         raise InputError(f"--by {by} needs --metadata (the table with the {by} of each document)")
     check_outputs({"--out": out, "--codebook-out": codebook_out},
                   {"--input": input, "--metadata": metadata, "--codebook": codebook, "--train": train})
+    for option, path in (("--out", out), ("--codebook-out", codebook_out)):
+        if path is not None and not force and path.is_file() and looks_like_codebook(path):
+            raise InputError(f"{option} {path} exists and is a codebook, which may be someone's only copy (use "
+                             "--force to replace it)")
     book = load_codebook(codebook) if codebook else None
     with skipped_as_unsupported() as skipped:
         segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata, recursive=recursive)
