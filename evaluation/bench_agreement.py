@@ -77,7 +77,8 @@ def run(n_units: int, n_coders: int, n_categories: int, missing: float, repeats:
     others = {name: summary(seconds(lambda f=function: f(ratings), repeats))
               for name, function in (("percent", percent_agreement), ("bennett_s", bennett_s),
                                       ("fleiss", fleiss_kappa), ("conger", conger_kappa), ("ac1", gwet_ac))}
-    others["bootstrap_alpha_1000"] = summary(seconds(lambda: bootstrap_alpha(ratings, n_boot=1000), 3))
+    others["bootstrap_alpha_1000"] = summary(seconds(lambda: bootstrap_alpha(ratings, n_boot=1000,
+                                                                             method="coincidences"), 3))
     others["bootstrap_units_fleiss_200"] = summary(seconds(lambda: bootstrap_units(ratings, "fleiss", n_boot=200),
                                                            3))
     nominal = alpha_rows[0]

@@ -6,9 +6,9 @@ then made missing at random. The population value of each coefficient is its val
 scenario, ``--replications`` samples of ``--units`` units are drawn, and each interval is scored on whether it holds
 the population value:
 
-* the bootstrap ``agree --bootstrap`` reports: units resampled with replacement for κ and AC1, and for α
-  Hayes & Krippendorff's (2007) resampling of pairs of values from the coincidences;
-* for α, units resampled with replacement instead (what ``agree`` does for the pooled α of multi-label data);
+* the bootstrap ``agree --bootstrap`` reports: units resampled with replacement, for κ, AC1 and α;
+* for α, Hayes & Krippendorff's (2007) resampling of pairs of values from the coincidences instead
+  (``agree --alpha-bootstrap coincidences``; the default until these results showed it too narrow);
 * Gwet's (2014) analytic t interval (``agree --interval analytic``).
 
 Run ``python evaluation/bench_coverage.py``; it writes ``evaluation/results/interval_coverage.json`` and ``.md``.
@@ -66,8 +66,9 @@ def intervals(ratings: np.ndarray, metric: str, n_boot: int, seed: int) -> dict:
     table = as_rating_table(ratings)
     found = {}
     if metric == "alpha":
-        found["bootstrap (coincidences)"] = bootstrap_alpha(table, n_boot=n_boot, seed=seed)
-        found["bootstrap (units)"] = bootstrap_alpha(pd.DataFrame(ratings), n_boot=n_boot, seed=seed, clusters=0)
+        found["bootstrap (coincidences)"] = bootstrap_alpha(table, n_boot=n_boot, seed=seed, method="coincidences")
+        found["bootstrap (units)"] = bootstrap_alpha(pd.DataFrame(ratings), n_boot=n_boot, seed=seed, clusters=0,
+                                                     method="units")
     else:
         found["bootstrap (units)"] = bootstrap_units(table, metric, n_boot=n_boot, seed=seed)
     found["analytic (Gwet)"] = analytic_metric(table, metric)

@@ -72,10 +72,31 @@ def test_json_metrics_level_weights_and_bootstrap(capsys, wide):
     low, high = result["alpha"]["ci"]
     assert low < result["alpha"]["value"] < high
     assert set(result["alpha"]["p_below"]) == {"0.667", "0.8"}
-    assert result["alpha"]["method"] == "coincidences" and result["brennan_prediger"]["method"] == "units"
+    assert result["alpha"]["method"] == "units" and result["brennan_prediger"]["method"] == "units"
     again = run(capsys, wide, "--format", "json", "-m", "alpha", "--metric", "brennan_prediger",
                 "--level", "ordinal", "--weights", "quadratic", "--bootstrap", "200", "--seed", "3")[1]
     assert json.loads(again) == result
+
+
+def test_alpha_bootstrap_resamples_units_unless_asked_for_coincidences(capsys, wide):
+    """Hayes & Krippendorff's bootstrap draws a unit's pairs of values as independent, too narrow with three or more
+    coders (evaluation/results/interval_coverage.md): alpha resamples units by default, the coincidences on request,
+    and P(alpha < x) comes from the bootstrap drawn."""
+    from theme_assist.agree import bootstrap_alpha
+    from theme_assist.agree.reading import read_codings
+
+    ratings = read_codings(wide).ratings
+    options = ("--format", "json", "-m", "alpha", "--bootstrap", "300", "--seed", "4")
+    for method in ("units", "coincidences"):
+        given = ("--alpha-bootstrap", method) if method == "coincidences" else ()
+        entry = json.loads(run(capsys, wide, *options, *given)[1])["alpha"]
+        expected = bootstrap_alpha(ratings, n_boot=300, seed=4, method=method).to_dict()
+        assert entry["method"] == method
+        assert (entry["ci"], entry["p_below"]) == (expected["ci"], expected["p_below"])
+    code, _, err = run(capsys, wide, "-m", "alpha", "--alpha-bootstrap", "coincidences")
+    assert code != 0 and "--alpha-bootstrap chooses how alpha's bootstrap is drawn" in err
+    code, _, err = run(capsys, wide, "--bootstrap", "10", "--alpha-bootstrap", "pairs")
+    assert code != 0 and "--alpha-bootstrap must be one of units, coincidences; got 'pairs'" in err
 
 
 def test_two_coders_get_cohen_and_scott_and_nulls_with_reasons(capsys, tmp_path):
@@ -390,8 +411,11 @@ def test_report_says_how_the_intervals_were_drawn(capsys, wide):
     assert all(entry["interval"] == "percentile" and entry["seed"] == 3 for entry in result.values())
     table = run(capsys, wide, "--bootstrap", "200", "--seed", "3")[1]
     caption = " ".join(table.split())
+    assert "95% percentile bootstrap intervals, 200 resamples, seed 3: units resampled with replacement, for alpha " \
+           "too" in caption
+    table = run(capsys, wide, "--bootstrap", "200", "--seed", "3", "--alpha-bootstrap", "coincidences")[1]
     assert "95% percentile bootstrap intervals, 200 resamples, seed 3: units resampled with replacement; alpha: " \
-           "pairs of values drawn from the coincidences (Hayes & Krippendorff 2007)" in caption
+           "pairs of values drawn from the coincidences (Hayes & Krippendorff 2007)" in " ".join(table.split())
     sparse = wide.with_name("sparse.csv")
     sparse.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,\nu4,,b\n")
     table = " ".join(run(capsys, sparse, "--bootstrap", "200", "-m", "percent")[1].split())
@@ -666,7 +690,7 @@ def test_machine_rows_have_the_intervals_of_a_human_pair_on_the_same_columns(cap
         assert entry["ci"][0] is not None and entry["seed"] == own_seed and entry["analytic"]["ci"][0] is not None
         assert entry == human_pair[name]
     assert rows["ann vs bob"]["metrics"]["cohen"] == result["cohen"]  # the human pair, as in the summary
-    assert rows["machine vs human majority"]["metrics"]["alpha"]["method"] == "coincidences"
+    assert rows["machine vs human majority"]["metrics"]["alpha"]["method"] == "units"
     again = json.loads(run(capsys, span_files["wide"], "--machine", span_files["suggestions"], *options)[1])
     assert again == result
     table = " ".join(run(capsys, span_files["wide"], "--machine", span_files["suggestions"], *options[:-2])[1]

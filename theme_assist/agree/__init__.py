@@ -15,7 +15,7 @@ Modules, one concern each:
 ``ratings``       encoding a table once as category indices (:func:`as_rating_table`)
 ``distances``     Krippendorff's difference functions, MASI, κ-family weights
 ``coefficients``  percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Krippendorff's α
-``bootstrap``     Hayes & Krippendorff's bootstrap for α, unit resampling for the others
+``bootstrap``     unit resampling for every coefficient; Hayes & Krippendorff's bootstrap for α on request
 ``analytic``      Gwet's (2014) standard errors and t intervals, as irrCAC and AgreeStat compute them
 ``units``         units from codings: shared segments, presence/absence per code, overlapping spans
 ``machine``       machine vs each human, vs the human majority, and human vs human

@@ -1,22 +1,24 @@
-"""Bootstrap intervals: Krippendorff's algorithm for α, resampled units for the other coefficients.
+"""Bootstrap intervals: resampled units for every coefficient, α included; Krippendorff's algorithm for α on request.
 
 Both are seeded (``numpy.random.default_rng(seed)``): the same data and seed give the same interval.
 
-α follows Hayes & Krippendorff (2007) and Krippendorff's "Algorithm for bootstrapping a distribution of α"
-(2006, rev. 2011), as in the KALPHA macro: the expected disagreement D_e stays fixed; each resample draws M
-pairs of values with replacement from the observed coincidences (cell c, k with probability o_ck / n..), and
-α* = 1 − mean δ²(drawn pairs) / D_e. M = min(25 × non-empty coincidence cells, n.. (m − 1) / 2) for m coders.
-Resamples below −1 are set to −1; a resample drawn entirely from one diagonal cell has no variation, so its α is
-indeterminate, and Krippendorff counts it as 0. Drawing the M pairs as one multinomial count per cell makes each
-resample a dot product, and lets those no-variation resamples be found exactly rather than estimated.
+The coefficients resample units: each resample is a vector of how many times each unit is drawn, and the
+coefficient's per-unit sums (:func:`~theme_assist.agree.coefficients.unit_terms`) are weighted by it, so a thousand
+resamples cost a few matrix products. For α the drawn units' coincidences are summed (each unit's weighted by how
+often it was drawn), with D_e's distances fixed. Rows that are not independent units, such as one unit's code pairs
+in presence/absence tables stacked over codes, are drawn together (``clusters``: a cluster bootstrap, each cluster
+drawn with replacement and all its rows with it).
 
-The chance-corrected coefficients resample units: each resample is a vector of how many times each unit is drawn,
-and the coefficient's per-unit sums (:func:`~theme_assist.agree.coefficients.unit_terms`) are weighted by it, so
-a thousand resamples cost a few matrix products. Rows that are not independent units, such as one unit's code
-pairs in presence/absence tables stacked over codes, are drawn together (``clusters``: a cluster bootstrap, each
-cluster drawn with replacement and all its rows with it); α is then resampled the same way, its coincidences
-recomputed from the drawn units with D_e's distances fixed, since drawing pairs of values would treat a unit's
-codes as independent.
+α's other bootstrap (``method="coincidences"``) follows Hayes & Krippendorff (2007) and Krippendorff's "Algorithm
+for bootstrapping a distribution of α" (2006, rev. 2011), as in the KALPHA macro: the expected disagreement D_e
+stays fixed; each resample draws M pairs of values with replacement from the observed coincidences (cell c, k with
+probability o_ck / n..), and α* = 1 − mean δ²(drawn pairs) / D_e. M = min(25 × non-empty coincidence cells,
+n.. (m − 1) / 2) for m coders. Resamples below −1 are set to −1; a resample drawn entirely from one diagonal cell
+has no variation, so its α is indeterminate, and Krippendorff counts it as 0. Drawing the M pairs as one
+multinomial count per cell makes each resample a dot product, and lets those no-variation resamples be found
+exactly rather than estimated. It is not the default: it treats a unit's m(m − 1) / 2 pairs as independent draws,
+so with three or more coders its intervals are too narrow (on 50 units, 76-88% of nominal 95% intervals held the
+population value where resampled units held 93-94%: evaluation/results/interval_coverage.md).
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ from theme_assist.errors import InputError
 MINIMUM_ALPHAS = (0.667, 0.8)
 """Krippendorff's (2004) thresholds: 0.667 for tentative conclusions, 0.8 for reliable data."""
 
+ALPHA_METHODS = ("units", "coincidences")
+"""α's bootstraps: resampled units (the default), or Hayes & Krippendorff's (2007) pairs drawn from the
+coincidences."""
 MAX_RESAMPLES = 100_000
 """More resamples than published intervals use (1,000 to 10,000) by far; beyond it, memory grows without need."""
 _DRAWS_PER_BATCH = 4_000_000
@@ -52,8 +57,8 @@ _DRAWS_PER_BATCH = 4_000_000
 def bootstrap_alpha(ratings: Any, level: Metric = "nominal", *, n_boot: int = 1000, seed: int = 0,
                     confidence: float = 0.95, minimums: Sequence[float] = MINIMUM_ALPHAS,
                     categories: Sequence | None = None, draws: int | None = None,
-                    clusters: str | int | None = None) -> BootstrapResult:
-    """Bootstrap distribution of Krippendorff's α by resampling coincidences (Hayes & Krippendorff 2007).
+                    clusters: str | int | None = None, method: str = "units") -> BootstrapResult:
+    """Bootstrap distribution of Krippendorff's α, by resampling units or the coincidences.
 
     Parameters
     ----------
@@ -71,26 +76,34 @@ def bootstrap_alpha(ratings: Any, level: Metric = "nominal", *, n_boot: int = 10
     categories : sequence, optional
         All possible categories, in order.
     draws : int, optional
-        Pairs drawn per resample (M); by default Krippendorff's rule.
+        Pairs drawn per resample (M) by ``method="coincidences"``; by default Krippendorff's rule.
     clusters : str or int, optional
         Level of the ratings' row index whose rows belong together (e.g. ``"unit"`` of a code × unit index):
-        clusters of rows are resampled with replacement instead of pairs of values (method ``"units"``).
+        clusters of rows are resampled with replacement, all their rows with them (method ``"units"`` only).
+    method : {"units", "coincidences"}
+        ``"units"``: units (or ``clusters``) drawn with replacement; ``"coincidences"``: Hayes & Krippendorff's
+        (2007) pairs of values drawn from the coincidences, which is too narrow with three or more coders.
 
     Returns
     -------
     BootstrapResult
     """
     _check_request(n_boot, confidence)
+    if method not in ALPHA_METHODS:
+        raise InputError(f"alpha's bootstrap method must be one of {', '.join(ALPHA_METHODS)}; got {method!r}")
+    if method == "coincidences" and clusters is not None:
+        raise InputError("the coincidence bootstrap draws pairs of values as independent; clustered rows need "
+                         "method='units'")
     table = as_rating_table(ratings, categories)
     alpha = krippendorff_alpha(table, level)
     if not alpha.defined:
-        return _undefined(alpha.value, alpha.reason, n_boot, confidence, "coincidences")
+        return _undefined(alpha.value, alpha.reason, n_boot, confidence, method)
     coincidences = coincidence_matrix(table)
     marginals = coincidences.sum(axis=1)
     total = marginals.sum()
     distances = distance_matrix(level, table, marginals)
-    if clusters is not None:
-        return _cluster_alpha(table, alpha, distances, clusters, n_boot, seed, confidence, minimums)
+    if method == "units":
+        return _units_alpha(table, alpha, distances, clusters, n_boot, seed, confidence, minimums)
 
     upper = np.triu_indices(table.n_categories)
     on_diagonal = upper[0] == upper[1]
@@ -156,9 +169,9 @@ def _unit_weights(table, clusters: str | int | None, n_boot: int, seed: int):
         yield (counts if groups is None else counts[:, groups]).astype(float)
 
 
-def _cluster_alpha(table, alpha, distances: np.ndarray, clusters: str | int, n_boot: int, seed: int,
-                   confidence: float, minimums: Sequence[float]) -> BootstrapResult:
-    """α on clusters of units drawn with replacement: each resample's coincidences are its units' (weighted by
+def _units_alpha(table, alpha, distances: np.ndarray, clusters: str | int | None, n_boot: int, seed: int,
+                 confidence: float, minimums: Sequence[float]) -> BootstrapResult:
+    """α on units (or ``clusters`` of them) drawn with replacement: each resample's coincidences are its units' (weighted by
     how often each was drawn), α* = 1 − (n.. − 1) Σ o_ck δ_ck / Σ n_c n_k δ_ck with the full data's distances."""
     counts = table.counts.astype(float)
     pairable = table.ratings_per_unit >= 2
@@ -180,11 +193,12 @@ def _cluster_alpha(table, alpha, distances: np.ndarray, clusters: str | int, n_b
 
 
 def bootstrap_metric(ratings: Any, metric: str, *, level: Metric = "nominal",
-                     weights: str | np.ndarray | None = None, **options: Any) -> BootstrapResult:
-    """The bootstrap a metric calls for: coincidences for ``"alpha"`` (units with ``clusters``), units for the
-    others."""
+                     weights: str | np.ndarray | None = None, alpha_method: str = "units",
+                     **options: Any) -> BootstrapResult:
+    """The bootstrap a metric calls for: :func:`bootstrap_alpha` with ``alpha_method`` for ``"alpha"``,
+    :func:`bootstrap_units` for the others."""
     if metric_name(metric) == "alpha":
-        return bootstrap_alpha(ratings, level, **options)
+        return bootstrap_alpha(ratings, level, method=alpha_method, **options)
     return bootstrap_units(ratings, metric, weights=weights, **options)
 
 

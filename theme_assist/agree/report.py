@@ -4,12 +4,13 @@ A *summary* maps each metric name (``percent``, ``cohen``, ``scott``, ``bennett_
 ``ac1``, ``alpha``) to a JSON-ready entry::
 
     {"value": 0.743, "reason": null, "coefficient": "Krippendorff's alpha (nominal)", "n_units": 11, ...,
-     "ci": [0.62, 0.87], "confidence": 0.95, "n_boot": 1000, "method": "coincidences", "p_below": {"0.667": 0.13,
+     "ci": [0.62, 0.87], "confidence": 0.95, "n_boot": 1000, "method": "units", "p_below": {"0.667": 0.13,
      "0.8": 0.78}, "n_undefined": 0, "interval": "percentile", "seed": 0}
 
 ``value`` is ``None`` where the coefficient is undefined and ``reason`` says why; ``ci`` and ``p_below`` are there
-when a bootstrap was asked for, with how it was drawn: ``method`` (``"units"`` resampled, or ``"coincidences"``
-for α, Hayes & Krippendorff 2007), ``seed``, and ``n_undefined`` resamples left out of the percentile interval.
+when a bootstrap was asked for, with how it was drawn: ``method`` (``"units"`` resampled, or, for α on request,
+``"coincidences"``, Hayes & Krippendorff 2007), ``seed``, and ``n_undefined`` resamples left out of the percentile
+interval.
 Analytic intervals, when asked for, are kept apart under their own key, never in ``ci``::
 
     "analytic": {"se": 0.106, "ci": [0.52, 0.97], "confidence": 0.95, "distribution": "t", "df": 10,
@@ -45,7 +46,8 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
                       weights: str | np.ndarray | None = None, categories: Sequence | None = None,
                       n_boot: int = 0, seed: int = 0, confidence: float = 0.95,
                       minimums: Sequence[float] = MINIMUM_ALPHAS, analytic: bool = False,
-                      population: float | None = None, clusters: str | int | None = None) -> dict[str, dict]:
+                      population: float | None = None, clusters: str | int | None = None,
+                      alpha_bootstrap: str = "units") -> dict[str, dict]:
     """Several coefficients on one table, with bootstrap intervals when ``n_boot > 0``, analytic ones on request.
 
     Parameters
@@ -71,6 +73,9 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
     clusters : str or int, optional
         Level of the ratings' row index whose rows are not independent (a unit's rows of a pooled code × unit
         table): both intervals resample, or count, these clusters instead of rows.
+    alpha_bootstrap : {"units", "coincidences"}
+        α's bootstrap (:func:`~theme_assist.agree.bootstrap.bootstrap_alpha`'s ``method``); with ``clusters``
+        always ``"units"``, since pairs drawn from the coincidences would treat a unit's rows as independent.
 
     Returns
     -------
@@ -92,7 +97,8 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
         entry.pop("category_shares")
         if n_boot:
             interval = bootstrap_metric(table, name, level=level, weights=weights, n_boot=n_boot, seed=seed,
-                                        confidence=confidence, minimums=minimums, clusters=clusters)
+                                        confidence=confidence, minimums=minimums, clusters=clusters,
+                                        alpha_method=alpha_bootstrap if clusters is None else "units")
             entry.update({key: value for key, value in interval.to_dict().items() if key != "estimate"})
             entry.update(interval="percentile", seed=seed)
             entry["reason"] = result.reason or interval.reason

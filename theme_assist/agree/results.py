@@ -100,7 +100,7 @@ class BootstrapResult:
     n_boot : int
         Resamples drawn.
     method : str
-        ``"coincidences"`` (Hayes & Krippendorff 2007, for α) or ``"units"`` (resampling units).
+        ``"units"`` (resampling units) or ``"coincidences"`` (Hayes & Krippendorff 2007, for α on request).
     p_below : dict
         Minimum acceptable value → share of resamples below it (Krippendorff's q, the probability of failing to
         reach that minimum).

@@ -53,6 +53,12 @@ def agree(
                                             help="Bootstrap resamples for 95% intervals and P(value < 0.667 / 0.8); "
                                                  "0 = none (the default, unless --interval asks for a bootstrap: "
                                                  f"then {DEFAULT_RESAMPLES:,})."),
+    alpha_bootstrap: Optional[str] = typer.Option(
+        None, "--alpha-bootstrap", metavar="units|coincidences",
+        help="alpha's bootstrap: units resampled with replacement, as for the other coefficients (the default), or "
+             "coincidences: Hayes & Krippendorff's (2007) pairs of values drawn from the coincidences, as KALPHA "
+             "does, whose intervals are too narrow with three or more coders (each unit's pairs drawn as if "
+             "independent). The pooled alpha of multi-label ratings always resamples units."),
     seed: int = typer.Option(0, "--seed", min=0,
                              help="Seed of the bootstrap. With --machine each comparison draws with its own seed, "
                                   "derived from this one and its two columns' names (shown in --format json)."),
@@ -94,7 +100,7 @@ def agree(
 ) -> None:
     """Agreement among coders: percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Krippendorff's
     alpha, with bootstrap or analytic intervals; on span codings by units or by overlap; the machine as a coder."""
-    from theme_assist.agree.bootstrap import MAX_RESAMPLES
+    from theme_assist.agree.bootstrap import ALPHA_METHODS, MAX_RESAMPLES
     from theme_assist.agree.coefficients import metric_name
     from theme_assist.agree.machine import agreement_report
     from theme_assist.agree.reading import NO_CODE, SpanCodings, ratings_on_units, read_codings, read_units_and_segments
@@ -105,13 +111,17 @@ def agree(
 
     for name, value, choices in (("--level", level, LEVELS), ("--weights", weights or "linear", WEIGHTS),
                                  ("--format", output_format, FORMATS),
-                                 ("--interval", interval or "both", INTERVALS)):
+                                 ("--interval", interval or "both", INTERVALS),
+                                 ("--alpha-bootstrap", alpha_bootstrap or "units", ALPHA_METHODS)):
         if value not in choices:
             raise InputError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
     n_boot = _resamples(bootstrap, interval)
     if not 0 <= n_boot <= MAX_RESAMPLES:
         raise InputError(f"--bootstrap must be 0 (none) or a number of resamples up to {MAX_RESAMPLES:,}; got "
                          f"{n_boot}")
+    if alpha_bootstrap is not None and not n_boot:
+        raise InputError("--alpha-bootstrap chooses how alpha's bootstrap is drawn; ask for one with --bootstrap N "
+                         "or --interval bootstrap (or both)")
     analytic = interval in ("analytic", "both")
     if population is not None and not analytic:
         raise InputError("--population corrects the analytic intervals; add --interval analytic (or both)")
@@ -126,6 +136,7 @@ def agree(
             _refuse_for_overlap(metric=bool(metric), level=level != "nominal", weights=weights is not None,
                                 categories=categories is not None, bootstrap=bootstrap is not None,
                                 seed=seed != 0, interval=interval is not None, population=population is not None,
+                                **{"alpha-bootstrap": alpha_bootstrap is not None},
                                 machine=machine is not None)
             pairs = _segment_agreement(source, overlap)
             if output_format == "json":
@@ -154,7 +165,8 @@ def agree(
            (ratings, source.segmentations, None) if long_file else None)
     machine_labels = _machine_labels(machine, source.ratings, ratings, ids) if machine is not None else None
     one_coder = source.ratings.shape[1] < 2  # read_codings allows it only with --machine
-    options = dict(weights=weights, n_boot=n_boot, seed=seed, analytic=analytic, population=population)
+    options = dict(weights=weights, n_boot=n_boot, seed=seed, analytic=analytic, population=population,
+                   alpha_bootstrap=alpha_bootstrap or "units")
     declared = None
     if source.multi_label:
         for name, given in (("--level", level != "nominal"), ("--categories", categories is not None),
@@ -666,7 +678,8 @@ def _bootstrap_caption(summary: dict, seed: int, columns: bool = True) -> str:
     methods = {entry.get("method") for entry in summary.values()}
     how = []
     if "units" in methods:
-        how.append("units resampled with replacement")
+        alpha_too = "coincidences" not in methods and any(name.endswith("alpha") for name in summary)
+        how.append("units resampled with replacement" + (", for alpha too" if alpha_too else ""))
     if "coincidences" in methods:
         pooled = summary.get("alpha", {}).get("method") == "units"  # multi-label: the pooled alpha resamples units
         how.append("alpha: pairs of values drawn from the coincidences (Hayes & Krippendorff 2007)" +
