@@ -171,8 +171,9 @@ def _unit_weights(table, clusters: str | int | None, n_boot: int, seed: int):
 
 def _units_alpha(table, alpha, distances: np.ndarray, clusters: str | int | None, n_boot: int, seed: int,
                  confidence: float, minimums: Sequence[float]) -> BootstrapResult:
-    """α on units (or ``clusters`` of them) drawn with replacement: each resample's coincidences are its units' (weighted by
-    how often each was drawn), α* = 1 − (n.. − 1) Σ o_ck δ_ck / Σ n_c n_k δ_ck with the full data's distances."""
+    """α on units (or ``clusters`` of them) drawn with replacement: each resample's coincidences are its units'
+    (weighted by how often each was drawn), α* = 1 − (n.. − 1) Σ o_ck δ_ck / Σ n_c n_k δ_ck with the full data's
+    distances."""
     counts = table.counts.astype(float)
     pairable = table.ratings_per_unit >= 2
     per_unit = np.einsum("uc,uk->uck", counts, counts)
