@@ -93,11 +93,43 @@ def test_pooled_intervals_resample_units_with_all_their_codes():
     assert "clusters" not in by_code["a"]["metrics"]["cohen"]
 
 
-def test_pooled_bootstrap_matches_resampled_units_rebuilt_by_hand():
-    """Each resample rebuilt independently: the drawn units' rows of every code stacked, Cohen's κ by sklearn and
-    α by the krippendorff package on the stacked table."""
-    krippendorff = pytest.importorskip("krippendorff")
+def de_vries_kappa(tables):
+    """De Vries et al.'s (2008) pooled κ of two coders' 0/1 tables (complete): mean observed agreement over codes,
+    mean chance agreement over codes, each code's from its coders' own prevalences."""
+    observed = np.mean([np.mean(table[:, 0] == table[:, 1]) for table in tables])
+    chance = np.mean([np.mean(table[:, 0]) * np.mean(table[:, 1]) + np.mean(1 - table[:, 0]) * np.mean(1 - table[:, 1])
+                      for table in tables])
+    return (observed - chance) / (1 - chance)
+
+
+def test_pooled_kappa_is_de_vries_and_ac1_and_alpha_say_they_are_stacked():
+    """Stacking the codes' tables takes chance agreement from the prevalence over all codes; De Vries et al. (2008)
+    average each code's observed and chance agreement. A common code beside rare ones tells them apart."""
     from sklearn.metrics import cohen_kappa_score
+
+    rng = np.random.default_rng(2)
+    presence = {}
+    for code, share in (("common", 0.8), ("rare", 0.1), ("mid", 0.3)):
+        truth = rng.random(40) < share
+        presence[code] = pd.DataFrame({coder: np.where(rng.random(40) < 0.8, truth, rng.random(40) < share)
+                                       for coder in ("A", "B")}).astype(float)
+    pooled = agreement_by_code(presence, ["percent", "cohen", "ac1", "alpha"])[POOLED]["metrics"]
+    tables = [table.to_numpy() for table in presence.values()]
+    stacked = np.vstack(tables)
+    assert pooled["cohen"]["value"] == pytest.approx(de_vries_kappa(tables))
+    assert abs(pooled["cohen"]["value"] - cohen_kappa_score(stacked[:, 0], stacked[:, 1])) > 0.05
+    assert pooled["cohen"]["coefficient"] == "Cohen's kappa, pooled over codes (De Vries et al. 2008)"
+    assert pooled["cohen"]["pooling"] == "De Vries et al. (2008)"
+    assert pooled["ac1"]["value"] == pytest.approx(gwet_ac(stacked).value)
+    assert pooled["ac1"]["coefficient"] == "Gwet's AC1, stacked over codes" and pooled["ac1"]["pooling"] == "stacked"
+    assert pooled["alpha"]["coefficient"] == "Krippendorff's alpha (nominal), stacked over codes"
+    assert pooled["percent"]["value"] == pytest.approx(np.mean(stacked[:, 0] == stacked[:, 1]))
+
+
+def test_pooled_bootstrap_matches_resampled_units_rebuilt_by_hand():
+    """Each resample rebuilt independently from the drawn units' rows of every code: De Vries et al.'s pooled κ by
+    hand, and α by the krippendorff package on the codes' tables stacked."""
+    krippendorff = pytest.importorskip("krippendorff")
 
     rng = np.random.default_rng(5)
     codes = ["a", "b", "c"]
@@ -105,7 +137,7 @@ def test_pooled_bootstrap_matches_resampled_units_rebuilt_by_hand():
     pooled = agreement_by_code(presence, ["cohen", "alpha"], n_boot=300, seed=3)[POOLED]["metrics"]
     drawn = np.random.default_rng(3).integers(0, 15, size=(300, 15))  # the units each resample draws
     stacked = [np.vstack([presence[code].to_numpy()[units] for code in codes]) for units in drawn]
-    kappas = [cohen_kappa_score(table[:, 0], table[:, 1]) for table in stacked]
+    kappas = [de_vries_kappa([presence[code].to_numpy()[units] for code in codes]) for units in drawn]
     alphas = [krippendorff.alpha(reliability_data=table.T, level_of_measurement="nominal") for table in stacked]
     assert pooled["cohen"]["ci"] == pytest.approx(np.quantile(kappas, [0.025, 0.975]).tolist())
     assert pooled["alpha"]["ci"] == pytest.approx(np.quantile(alphas, [0.025, 0.975]).tolist())
@@ -113,10 +145,9 @@ def test_pooled_bootstrap_matches_resampled_units_rebuilt_by_hand():
 
 
 def test_pooled_analytic_standard_error_is_the_jackknife_over_units():
-    """Coders who disagree on a unit disagree on all its codes: the pooled κ's standard error over units (a
-    delete-one-unit jackknife, by sklearn) is about twice the one that took unit × code pairs as independent."""
-    from sklearn.metrics import cohen_kappa_score
-
+    """Coders who disagree on a unit disagree on all its codes: the pooled κ's standard error is over units (a
+    delete-one-unit jackknife of De Vries et al.'s pooled κ), about twice the one that took unit × code pairs as
+    independent."""
     rng = np.random.default_rng(3)
     n, presence = 200, {}
     disagreeing = rng.random(n) < 0.5
@@ -125,9 +156,8 @@ def test_pooled_analytic_standard_error_is_the_jackknife_over_units():
         second = np.where(rng.random(n) < 0.2, rng.integers(0, 2, n), np.where(disagreeing, 1 - first, first))
         presence[code] = pd.DataFrame({"A": first, "B": second}).astype(float)
     se = agreement_by_code(presence, ["cohen"], analytic=True)[POOLED]["metrics"]["cohen"]["analytic"]["se"]
-    stacked = [np.vstack([table.to_numpy()[np.arange(n) != left] for table in presence.values()])
-               for left in range(n)]
-    jackknife = np.array([cohen_kappa_score(table[:, 0], table[:, 1]) for table in stacked])
+    jackknife = np.array([de_vries_kappa([table.to_numpy()[np.arange(n) != left] for table in presence.values()])
+                          for left in range(n)])
     assert se == pytest.approx(np.sqrt((n - 1) / n * ((jackknife - jackknife.mean()) ** 2).sum()), rel=0.02)
 
 SPANS = pd.DataFrame({

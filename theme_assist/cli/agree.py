@@ -596,7 +596,7 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
     captions = ["multi-label: MASI-alpha on code sets" + (", the rest on presence/absence pooled over codes (their "
                 "units column counts unit × code pairs" + ("; their intervals resample, and count, units, each with "
                 "all its codes" if any("clusters" in entry for entry in summary.values()) else "") + ")"
-                if len(summary) > 1 else "")] if multi_label else []
+                + _pooling_caption(summary) if len(summary) > 1 else "")] if multi_label else []
     captions += notes or []
     if with_analytic:
         captions.append(_analytic_caption(summary, population))
@@ -648,6 +648,18 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
                             *(_with_intervals(entry, with_ci, with_analytic) for entry in entries[code].values()),
                             *([notes[code]] if any(notes.values()) else []))
         console.print(by_code)
+
+
+def _pooling_caption(summary: dict) -> str:
+    """How the multi-label summary's pooled rows pool the codes, where kappa's and the stacked rows' ways differ."""
+    pooled = [name for name, entry in summary.items() if entry.get("pooling") == "De Vries et al. (2008)"]
+    stacked = [name for name, entry in summary.items() if entry["coefficient"].endswith("stacked over codes")]
+    parts = [f"{', '.join(pooled)}: observed and chance agreement each averaged over codes, each code's chance from "
+             "its own prevalence (De Vries et al. 2008)"] if pooled else []
+    if stacked:
+        parts.append(f"{', '.join(stacked)}: on all codes' presence/absence stacked, chance from the prevalence over "
+                     "all codes")
+    return "".join(f"; {part}" for part in parts)
 
 
 def _analytic_caption(summary: dict, population: float | None, columns: bool = True) -> str:
