@@ -45,6 +45,11 @@ def run(capsys, *args):
     return exit_info.value.code, captured.out, captured.err
 
 
+def metrics_of(result: dict) -> dict:
+    """The metric entries of agree's JSON, without its top level's n_units, coders and machine_comparison."""
+    return {name: entry for name, entry in result.items() if name not in ("n_units", "coders", "machine_comparison")}
+
+
 @pytest.fixture()
 def wide(tmp_path):
     path = tmp_path / "ratings.csv"
@@ -56,17 +61,18 @@ def test_json_has_every_applicable_metric_with_published_values(capsys, wide):
     code, out, err = run(capsys, wide, "--format", "json")
     assert code == 0 and err == ""
     result = json.loads(out)
-    assert list(result) == ["percent", "bennett_s", "fleiss", "conger", "ac1", "alpha"]
+    assert list(result) == ["percent", "bennett_s", "fleiss", "conger", "ac1", "alpha", "n_units", "coders"]
     assert round(result["alpha"]["value"], 3) == 0.743
     assert round(result["fleiss"]["value"], 5) == 0.76117
-    assert all(entry["reason"] is None and "ci" not in entry for entry in result.values())
+    assert all(entry["reason"] is None and "ci" not in entry for entry in metrics_of(result).values())
 
 
 def test_json_metrics_level_weights_and_bootstrap(capsys, wide):
     code, out, _ = run(capsys, wide, "--format", "json", "-m", "alpha", "--metric", "brennan_prediger",
                        "--level", "ordinal", "--weights", "quadratic", "--bootstrap", "200", "--seed", "3")
     result = json.loads(out)
-    assert code == 0 and list(result) == ["alpha", "brennan_prediger"]  # keyed by the name asked for
+    # keyed by the name asked for
+    assert code == 0 and list(result) == ["alpha", "brennan_prediger", "n_units", "coders"]
     assert round(result["alpha"]["value"], 3) == 0.815
     assert result["brennan_prediger"]["coefficient"].endswith("(quadratic weights)")
     low, high = result["alpha"]["ci"]
@@ -99,6 +105,35 @@ def test_alpha_bootstrap_resamples_units_unless_asked_for_coincidences(capsys, w
     assert code != 0 and "--alpha-bootstrap must be one of units, coincidences; got 'pairs'" in err
 
 
+def test_json_names_the_coders_and_counts_the_units_and_percent_agreement_says_pairwise(capsys, tmp_path):
+    """With three coders percent agreement is the mean share of agreeing pairs, not the share of units all agree
+    on: its name says so. The JSON's top level counts the units rated at least once and names the coders."""
+    path = tmp_path / "three.csv"
+    path.write_text("unit,ann,bob,cy\nu1,a,a,b\nu2,b,b,b\nu3,a,,\nu4,,,\n")
+    result = json.loads(run(capsys, path, "--format", "json", "-m", "percent")[1])
+    assert result["percent"]["coefficient"] == "Percent agreement (pairwise)"
+    assert result["percent"]["value"] == pytest.approx((1 / 3 + 1) / 2)
+    assert result["n_units"] == 3 and result["coders"] == ["ann", "bob", "cy"]
+    weighted = json.loads(run(capsys, path, "--format", "json", "-m", "percent", "--categories", "a,b",
+                              "--weights", "linear")[1])
+    assert weighted["percent"]["coefficient"] == "Percent agreement (pairwise, linear weights)"
+    two = tmp_path / "two.csv"
+    two.write_text("unit,ann,bob\nu1,a,a\nu2,b,a\n")
+    assert json.loads(run(capsys, two, "--format", "json")[1])["percent"]["coefficient"] == "Percent agreement"
+    assert "Percent agreement (pairwise)" in run(capsys, path, "-m", "percent")[1]
+
+
+def test_an_undefined_coefficient_does_not_claim_resamples(capsys, tmp_path):
+    """Nothing is drawn for a coefficient undefined on the data: its entry said n_boot 1000, n_undefined 0."""
+    path = tmp_path / "same.csv"
+    path.write_text("unit,A,B\nu1,a,a\nu2,a,a\nu3,a,a\n")
+    result = json.loads(run(capsys, path, "--format", "json", "-m", "percent", "-m", "cohen", "--bootstrap", "50")[1])
+    assert result["cohen"]["value"] is None and result["cohen"]["ci"] == [None, None]
+    assert result["cohen"]["n_boot"] == 0 and result["cohen"]["n_undefined"] == 0
+    assert result["percent"]["n_boot"] == 50
+    assert "50 resamples" in " ".join(run(capsys, path, "-m", "cohen", "-m", "percent", "--bootstrap", "50")[1].split())
+
+
 def test_two_coders_get_cohen_and_scott_and_nulls_with_reasons(capsys, tmp_path):
     path = tmp_path / "two.csv"
     path.write_text("unit,A,B\nu1,yes,yes\nu2,yes,yes\nu3,yes,\n")
@@ -118,7 +153,7 @@ def test_long_multi_label_file_reports_masi_alpha_and_codes(capsys, tmp_path):
     path = tmp_path / "long.csv"
     path.write_text(MULTI_LABEL_LONG)
     result = json.loads(run(capsys, path, "--format", "json", "-m", "cohen", "-m", "ac1")[1])
-    assert list(result) == ["masi_alpha", "cohen", "ac1"]
+    assert list(result) == ["masi_alpha", "cohen", "ac1", "n_units", "coders"]
     assert result["masi_alpha"]["coefficient"] == "Krippendorff's alpha (masi)"
     assert set(result["cohen"]["by_code"]) == {"hope", "stigma"}
     assert result["cohen"]["by_code"]["stigma"]["prevalence"] == pytest.approx(2 / 8)
@@ -408,7 +443,7 @@ def test_long_file_numbers_written_two_ways_are_one_code(capsys, tmp_path):
 def test_report_says_how_the_intervals_were_drawn(capsys, wide):
     """A methods section cites the interval's kind, the resamples, the seed and any resamples left out."""
     result = json.loads(run(capsys, wide, "--format", "json", "--bootstrap", "200", "--seed", "3")[1])
-    assert all(entry["interval"] == "percentile" and entry["seed"] == 3 for entry in result.values())
+    assert all(entry["interval"] == "percentile" and entry["seed"] == 3 for entry in metrics_of(result).values())
     table = run(capsys, wide, "--bootstrap", "200", "--seed", "3")[1]
     caption = " ".join(table.split())
     assert "95% percentile bootstrap intervals, 200 resamples, seed 3: units resampled with replacement, for alpha " \
@@ -472,8 +507,8 @@ def test_json_says_how_missing_ratings_were_treated(capsys, tmp_path):
     sparse.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,\nu4,,b\nu5,a,b\n")
     result = json.loads(run(capsys, sparse, "--format", "json", "-m", "percent", "-m", "cohen", "-m",
                             "brennan_prediger", "-m", "alpha")[1])
-    assert list(result) == ["percent", "cohen", "brennan_prediger", "alpha"]
-    treated = {name: entry["missing_ratings"] for name, entry in result.items()}
+    assert list(result) == ["percent", "cohen", "brennan_prediger", "alpha", "n_units", "coders"]
+    treated = {name: entry["missing_ratings"] for name, entry in metrics_of(result).items()}
     assert all(entry["count"] == 2 and entry["of"] == 10 for entry in treated.values())
     assert treated["percent"]["treatment"] == "observed agreement over the units rated two or more times"
     assert treated["cohen"]["treatment"].endswith("chance agreement from every rating, units rated once included "
@@ -483,7 +518,7 @@ def test_json_says_how_missing_ratings_were_treated(capsys, tmp_path):
     complete = tmp_path / "complete.csv"
     complete.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,b\n")
     result = json.loads(run(capsys, complete, "--format", "json")[1])
-    assert not any("missing_ratings" in entry for entry in result.values())
+    assert not any("missing_ratings" in entry for entry in metrics_of(result).values())
 
 
 def test_the_table_and_the_json_say_alike_how_missing_ratings_were_treated(capsys, tmp_path):
@@ -492,7 +527,7 @@ def test_the_table_and_the_json_say_alike_how_missing_ratings_were_treated(capsy
     sparse = tmp_path / "sparse.csv"
     sparse.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,\nu4,,b\nu5,a,b\n")
     table = " ".join(run(capsys, sparse)[1].split())
-    for name, entry in json.loads(run(capsys, sparse, "--format", "json")[1]).items():
+    for name, entry in metrics_of(json.loads(run(capsys, sparse, "--format", "json")[1])).items():
         for part in entry["missing_ratings"]["treatment"].split("; "):
             what, _, rest = part.partition(" from ")
             labelled = rf"{re.escape(what)} \([^)]+\) from {re.escape(rest)}"  # "chance agreement (kappa, pi) from"
@@ -609,7 +644,7 @@ def test_span_codings_on_units_multi_label(capsys, span_files, tmp_path):
     multi.write_text(SPANS + "d1,60,90,stigma,A,x,Stigma\n")
     result = json.loads(run(capsys, multi, "--units", span_files["segments"], "--format", "json", "-m",
                             "percent")[1])
-    assert list(result) == ["masi_alpha", "percent"]
+    assert list(result) == ["masi_alpha", "percent", "n_units", "coders"]
     assert result["masi_alpha"]["n_units"] == 6
     by_code = result["percent"]["by_code"]
     # hope: A p1 p3 q1, B p1 p2 q1 → agree on p1, p4, q1, q2; stigma: A p1 p2, B p4 → agree on p3, q1, q2
@@ -1273,9 +1308,10 @@ def test_masi_alpha_can_be_asked_for_by_the_name_the_json_gives_it(capsys, tmp_p
     asks for MASI-alpha without the presence/absence metrics; on single-label ratings it is refused in one line."""
     path = tmp_path / "long.csv"
     path.write_text(MULTI_LABEL_LONG)
-    assert list(json.loads(run(capsys, path, "-m", "masi_alpha", "--format", "json")[1])) == ["masi_alpha"]
+    alone = json.loads(run(capsys, path, "-m", "masi_alpha", "--format", "json")[1])
+    assert list(alone) == ["masi_alpha", "n_units", "coders"]
     both = json.loads(run(capsys, path, "-m", "masi_alpha", "-m", "cohen", "--format", "json")[1])
-    assert list(both) == ["masi_alpha", "cohen"] and "by_code" in both["cohen"]
+    assert list(both) == ["masi_alpha", "cohen", "n_units", "coders"] and "by_code" in both["cohen"]
     assert json.loads(run(capsys, path, "-m", "cohen", "--format", "json")[1])["masi_alpha"] == both["masi_alpha"]
     table = " ".join(run(capsys, path, "-m", "masi_alpha")[1].split())
     assert "multi-label: MASI-alpha on code sets" in table and "the rest" not in table and "Per code" not in table
@@ -1296,7 +1332,7 @@ def test_cohen_asked_for_the_machine_table_does_not_refuse_a_summary_of_three_co
     code, out, err = run(capsys, ratings, "--machine", machine, "-m", "percent", "-m", "cohen", "--format", "json")
     assert code in (0, None), err
     result = json.loads(out)
-    assert list(result) == ["percent", "fleiss", "machine_comparison"]
+    assert list(result) == ["percent", "fleiss", "n_units", "coders", "machine_comparison"]
     humans = next(row for row in result["machine_comparison"] if row["kind"] == "humans")
     assert humans["metrics"]["cohen"]["value"] == pytest.approx(result["fleiss"]["value"])
     code, out, err = run(capsys, ratings, "-m", "cohen")  # without --machine, as before

@@ -97,7 +97,7 @@ def bootstrap_alpha(ratings: Any, level: Metric = "nominal", *, n_boot: int = 10
     table = as_rating_table(ratings, categories)
     alpha = krippendorff_alpha(table, level)
     if not alpha.defined:
-        return _undefined(alpha.value, alpha.reason, n_boot, confidence, method)
+        return _undefined(alpha.value, alpha.reason, confidence, method)
     coincidences = coincidence_matrix(table)
     marginals = coincidences.sum(axis=1)
     total = marginals.sum()
@@ -146,7 +146,7 @@ def bootstrap_units(ratings: Any, metric: str, *, weights: str | np.ndarray | No
     setup = unit_level_model(ratings, metric, weights, categories, "is not resampled by units; use bootstrap_alpha")
     estimate, table, terms, matrix, model = setup.estimate, setup.table, setup.terms, setup.weights, setup.model
     if not estimate.defined:
-        return _undefined(estimate.value, estimate.reason, n_boot, confidence, "units")
+        return _undefined(estimate.value, estimate.reason, confidence, "units")
 
     samples = [coefficient_values(*chance_corrected(terms, matrix, model, unit_weights))
                for unit_weights in _unit_weights(table, clusters, n_boot, seed)]
@@ -230,9 +230,9 @@ def _summarise(estimate: float, samples: np.ndarray, confidence: float, minimums
         n_undefined=int(samples.size - defined.size), samples=samples)
 
 
-def _undefined(estimate: float, reason: str | None, n_boot: int, confidence: float, method: str
-               ) -> BootstrapResult:
-    return BootstrapResult(estimate=estimate, low=np.nan, high=np.nan, confidence=confidence, n_boot=n_boot,
+def _undefined(estimate: float, reason: str | None, confidence: float, method: str) -> BootstrapResult:
+    """No interval for a coefficient undefined on the data: no resample drawn (``n_boot`` 0, whatever was asked)."""
+    return BootstrapResult(estimate=estimate, low=np.nan, high=np.nan, confidence=confidence, n_boot=0,
                            method=method, reason=reason)
 
 

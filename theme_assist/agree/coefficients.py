@@ -170,6 +170,8 @@ def _chance_corrected_result(ratings: Any, model: str, weights: str | np.ndarray
     table = prepare_table(metric or model, as_rating_table(ratings, categories))
     label = _NAMES[metric or model]
     suffix = weights_label(weights)
+    if model == "percent" and table.n_coders > 2:  # the mean share of agreeing pairs, not of units all agree on
+        suffix = ", ".join(filter(None, ["pairwise", suffix]))
     if suffix:
         label = f"{label.replace('AC1', 'AC2')} ({suffix})"
     common = dict(coefficient=label, n_coders=table.n_coders, n_categories=table.n_categories,

@@ -225,7 +225,7 @@ def _pool_as_de_vries(entry: dict, stacked: pd.DataFrame, name: str, *, weights:
                  observed_agreement=float(observed[0]), expected_agreement=float(expected[0]))
     if n_boot:
         if reason:
-            interval = _undefined(value, reason, n_boot, confidence, "units")
+            interval = _undefined(value, reason, confidence, "units")
         else:
             samples = np.concatenate([coefficient_values(*pooled(unit_weights))
                                       for unit_weights in _unit_weights(table, POOLED_LEVELS[1], n_boot, seed)])

@@ -98,7 +98,7 @@ class BootstrapResult:
     confidence : float
         E.g. 0.95.
     n_boot : int
-        Resamples drawn.
+        Resamples drawn: 0 where the coefficient is undefined on the data, and none was.
     method : str
         ``"units"`` (resampling units) or ``"coincidences"`` (Hayes & Krippendorff 2007, for α on request).
     p_below : dict

@@ -94,7 +94,8 @@ def agree(
     output_format: str = typer.Option("table", "--format", metavar="table|json",
                                       help="table (for people) or json (one object: metric name → value, reason, "
                                            "interval, and where ratings are missing, missing_ratings: count, of, "
-                                           "treatment; with --machine, machine_comparison too, and for one coder "
+                                           "treatment; then n_units, the units rated at least once, and coders, "
+                                           "their names; with --machine, machine_comparison too, and for one coder "
                                            "coders_summary: null with coders_summary_reason in place of the "
                                            "metrics)."),
 ) -> None:
@@ -212,6 +213,8 @@ def agree(
     if output_format == "json":
         if not one_coder and not source.multi_label:
             summary = _with_missing_ratings(summary, source.ratings)
+        summary["n_units"] = int(source.ratings.notna().any(axis=1).sum())  # rated at least once
+        summary["coders"] = [str(coder) for coder in source.ratings.columns]
         if comparison is not None:
             summary["machine_comparison"] = comparison
         typer.echo(jsonout.dumps(summary, indent=2, ensure_ascii=False))
@@ -288,7 +291,7 @@ def _missing_note(ratings, summary: dict, weighted: bool = False) -> list[str]:
 def _with_missing_ratings(summary: dict, ratings) -> dict:
     """``summary`` with, in each coefficient's entry where some ratings are missing, ``missing_ratings``: their
     ``count``, the ratings the table has room for (``of``) and the coefficient's ``treatment`` of them, in the words
-    of :func:`_missing_note` (in each entry, so that the top level stays metric name → entry)."""
+    of :func:`_missing_note` (in each entry, so that each metric keeps one entry)."""
     missing = int(ratings.isna().sum().sum())
     if not missing:
         return summary
@@ -687,6 +690,7 @@ def _bootstrap_caption(summary: dict, seed: int, columns: bool = True) -> str:
     """How the intervals were computed, in words a methods section can cite (and, with ``columns``, what the
     summary table's P<x columns are)."""
     entry = next(entry for entry in summary.values() if "ci" in entry)
+    drawn = max(entry.get("n_boot", 0) for entry in summary.values())  # 0 for an undefined coefficient
     methods = {entry.get("method") for entry in summary.values()}
     how = []
     if "units" in methods:
@@ -696,7 +700,7 @@ def _bootstrap_caption(summary: dict, seed: int, columns: bool = True) -> str:
         pooled = summary.get("alpha", {}).get("method") == "units"  # multi-label: the pooled alpha resamples units
         how.append("alpha: pairs of values drawn from the coincidences (Hayes & Krippendorff 2007)" +
                    (", except the pooled alpha" if pooled else ""))
-    return (f"{entry['confidence']:.0%} percentile bootstrap intervals, {entry['n_boot']:,} resamples, seed {seed}: "
+    return (f"{entry['confidence']:.0%} percentile bootstrap intervals, {drawn:,} resamples, seed {seed}: "
             f"{'; '.join(how)}" + (". P<x: share of resamples below x" if columns else ""))
 
 
