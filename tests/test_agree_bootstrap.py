@@ -139,6 +139,18 @@ def test_conger_resample_without_a_coders_units_leaves_that_coder_out():
     np.testing.assert_allclose(result.samples, recomputed)
 
 
+def test_cohen_interval_of_a_pair_one_of_whom_rated_nothing_is_undefined():
+    """The coders' majority beside the machine is empty where the coders share no unit: Cohen's κ of that pair has
+    no value, and its bootstrap and analytic intervals none either (they refused the pair as a table of one coder,
+    so `agree --machine --bootstrap` failed where it printed the rows without intervals)."""
+    from theme_assist.agree.analytic import analytic_metric
+
+    table = [["a", None], ["b", None], ["a", None]]
+    result = bootstrap_units(table, "cohen", n_boot=50, seed=0)
+    assert math.isnan(result.low) and result.reason == "fewer than two coders gave any rating"
+    assert math.isnan(analytic_metric(table, "cohen").low)
+
+
 def test_unit_bootstrap_counts_undefined_resamples():
     table = [[0, 0]] * 9 + [[1, 1]]
     result = bootstrap_units(table, "cohen", n_boot=200, seed=0)

@@ -756,6 +756,21 @@ def test_each_machine_comparison_draws_its_own_resamples(capsys, tmp_path):
         in table
 
 
+def test_machine_with_intervals_where_the_coders_share_no_unit(capsys, tmp_path):
+    """A project export of two coders who coded different segments: the majority row has no unit, and with
+    intervals it is reported as undefined rather than refused ("cohen is defined for two coders")."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,ann,bob\nu1,a,\nu2,b,\nu3,,a\nu4,,b\n")
+    suggestions = tmp_path / "out.csv"
+    suggestions.write_text("segment_id,code,score,rank\nu1,a,0.9,1\nu2,a,0.9,1\nu3,a,0.9,1\nu4,b,0.9,1\n")
+    result = json.loads(run(capsys, wide, "--machine", suggestions, "--bootstrap", "50", "--interval", "both",
+                            "--format", "json")[1])
+    rows = {row["comparison"]: row for row in result["machine_comparison"]}
+    assert rows["machine vs human majority"]["n_units"] == 0
+    assert rows["machine vs human majority"]["metrics"]["cohen"]["ci"] == [None, None]
+    assert rows["machine vs bob"]["cohen"] == 1.0
+
+
 def test_metric_option_narrows_the_machine_table(capsys, span_files):
     """-m narrowed the coders' summary but not the machine table, which printed percent, cohen, ac1 and alpha
     whatever was asked. Its columns are the metrics asked for, keyed by the names given, in JSON too."""

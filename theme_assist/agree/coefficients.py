@@ -458,10 +458,13 @@ def unit_level_model(ratings: Any, metric: str, weights: str | np.ndarray | None
     if name not in CHANCE_MODEL_OF:
         raise InputError(f"{name} {instead}")
     model = CHANCE_MODEL_OF[name]
-    table = prepare_table(name, as_rating_table(ratings, categories))
+    table = as_rating_table(ratings, categories)
     table = table.take(np.flatnonzero(table.ratings_per_unit > 0))
+    # estimated before prepare_table leaves out a coder without ratings: Cohen's κ of a pair one of whom rated
+    # nothing is undefined, not a table of one coder refused
     estimate = compute_metric(name, table, weights=weights)
     if not estimate.defined:
         return UnitLevelModel(name, model, table, estimate)
+    table = prepare_table(name, table)
     matrix = agreement_weights(weights, table)
     return UnitLevelModel(name, model, table, estimate, matrix, unit_terms(table, matrix, by_coder=model == "conger"))
