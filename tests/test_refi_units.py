@@ -280,6 +280,15 @@ def test_bare_qde_file_is_read(tmp_path):
         import_project(tmp_path / "x.qdpx", tmp_path / "out2")
 
 
+def test_rows_with_an_empty_code_are_uncoded_segments(codebook, documents, tmp_path):
+    """A CODED.csv (suggest --segments-out with a code column filled in part) as --codings: its rows with an empty
+    code were refused ("code '' is not in the codebook"); they are uncoded segments, as suggest --train reads them."""
+    codings = pd.DataFrame({"document": ["fg1", "fg1", "int2"], "start": [0, 5, 5], "end": [4, 38, 19],
+                            "code": ["", "stigma", ""], "segment_id": ["fg1:0", "fg1:1", "int2:1"]})
+    result = export_project(codebook, documents, codings, out=tmp_path / "p.qdpx")
+    assert (result.counts["selections"], result.counts["codings"]) == (1, 1)
+
+
 def test_coding_dates_and_descriptions_are_written_and_read_back(codebook, documents, tmp_path):
     codings = pd.DataFrame({"document": ["fg1", "fg1", "fg1", "int2"], "start": [5, 5, 5, 5], "end": [38, 38, 38, 19],
                             "code": ["disclosure", "stigma", "", "stigma"], "coder": ["ann", "ben", "ben", "ann"],

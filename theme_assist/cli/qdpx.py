@@ -184,7 +184,8 @@ def export_qdpx(
     metadata: Path = typer.Option(None, "--metadata", help="Metadata CSV (document → site, country…) joined to the "
                                   "documents as suggest --metadata joins it; written as REFI-QDA variables. An "
                                   "import's metadata.csv is joined without it."),
-    codings: Path = typer.Option(None, "--codings", help="Human codings CSV: document, start, end, code[, coder]."),
+    codings: Path = typer.Option(None, "--codings", help="Human codings CSV: document, start, end, code[, coder]; "
+                                 "a row with an empty code is an uncoded segment, left out."),
     suggestions: Path = typer.Option(None, "--suggestions", help="The suggest command's OUT.csv (segment_id, code, "
                                      "score, rank, evidence; an empty code is an abstention and is skipped)."),
     segments: Path = typer.Option(None, "--segments", help="Segments CSV placing the suggestions' segment ids "

@@ -197,6 +197,8 @@ def _human_selections(document: Document, rows: pd.DataFrame, old: TextSource | 
     by_guid: dict[str, Selection] = {}
     by_key: dict[tuple[int, int, str], str] = {}  # (start, end, description) → selection guid
     for index, row in _rows(rows):
+        if not _cell(row, "code") and not _cell(row, "code_guid") and not _cell(row, "description"):
+            continue  # an uncoded segment (a CODED.csv row with an empty code), as suggest --train reads it
         span = (int(row["start"]), int(row["end"]))
         description, created = _cell(row, "description"), _datetime(row, "codings", index)
         wanted = _cell(row, "selection_guid") or by_key.get((*span, description), "")
