@@ -191,6 +191,18 @@ def test_two_documents_with_one_id_are_refused(tmp_path):
         read_documents(tmp_path)
 
 
+def test_a_copy_of_a_transcript_under_another_name_is_warned_of(tmp_path, caplog):
+    """A copy beside its original (``fg1 (copy).txt``) was read as one more document without a word."""
+    (tmp_path / "fg1.txt").write_text("Anna: text one.\nBen: text two.\n")
+    (tmp_path / "fg1 (copy).txt").write_text("Anna: text one.\nBen: text two.\n")
+    (tmp_path / "fg2.txt").write_text("Anna: text three.\n")
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        documents = read_documents(tmp_path)
+    assert len(documents) == 3
+    copies = [record.getMessage() for record in caplog.records if "same text" in record.getMessage()]
+    assert len(copies) == 1 and "fg1.txt has the same text as" in copies[0] and "fg1 (copy).txt" in copies[0]
+
+
 @pytest.mark.parametrize(
     "content, message",
     [

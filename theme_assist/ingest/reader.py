@@ -91,6 +91,7 @@ def read_documents(path: str | Path, metadata: str | Path | None = None, recursi
     for document in documents:
         refuse_name_not_utf8(document.id, document.source, "it is the document's id, written into every table")
     _check_unique_ids(documents)
+    _warn_of_copies(documents)
     if metadata is not None:
         attach_metadata(documents, read_metadata(metadata))
     return documents
@@ -182,6 +183,18 @@ def _refuse_unreadable(folder: Path, unreadable: list[InputError]) -> None:
             logger.warning("unreadable: %s", exc)
         raise InputError(f"{len(unreadable)} files in {folder} cannot be read (each named above); nothing was "
                          "processed: fix them, or move them out of the folder")
+
+
+def _warn_of_copies(documents: list[Document]) -> None:
+    """Warn of documents with the same text (``fg_01 (copy).txt`` beside ``fg_01.txt``): each is read as a
+    document of its own, so its segments would count twice in themes, shares and agreement."""
+    first: dict[str, str] = {}
+    for document in documents:
+        text = document.text.strip()
+        if text and text in first:
+            logger.warning("%s has the same text as %s (a copy?): both are read, as two documents; remove one "
+                           "unless the study has it twice", document.source or document.id, first[text])
+        first.setdefault(text, document.source or document.id)
 
 
 def _check_unique_ids(documents: list[Document]) -> None:
