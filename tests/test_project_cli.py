@@ -113,6 +113,22 @@ def test_init_errors_are_one_line_and_leave_no_file(tmp_path, demo_subset, capsy
     assert project.exists() == (problem == "exists")
 
 
+def test_init_names_every_unknown_code_of_the_coded_table_with_the_hint_suggest_gives(tmp_path, demo_subset,
+                                                                                        capsys):
+    """A --coded table with codes by name, or in another case, was refused one code per run and without the hint
+    suggest --train gives for the same table ("did you mean …?")."""
+    folder, metadata, coded = demo_subset
+    table = pd.read_csv(coded)
+    table.loc[table.index[:2], "code"] = ["Other", "no_such_code"]  # a name, and no code
+    table.to_csv(coded, index=False)
+    argv = ["project", "init", str(tmp_path / "p.taproj"), "--codebook", str(packaged_codebook("upsides")),
+            "--input", str(folder), "--coded", str(coded)]
+    assert run(*argv) == 2
+    error = capsys.readouterr().err.strip()
+    assert "code 'Other' in " in error and "(did you mean 'other'? ids are matched as written)" in error
+    assert error.endswith("; 1 more not in it either: no_such_code") and len(error.splitlines()) == 1
+
+
 def test_coded_tables_are_placed_by_id_turn_span_or_text(tmp_path):
     from theme_assist.errors import InputError
     from theme_assist.ingest import read_documents

@@ -581,9 +581,12 @@ class ProjectStore:
         frame = codings.assign(coder=codings["coder"] if "coder" in codings else "")
         with self.transaction() as db:
             created = utc_now()  # under the lock, as the codes are checked: read under the version in force then
-            unknown = sorted(set(frame["code"].astype(str)) - set(self.codebook().ids))  # no revision in between
-            if unknown:
-                raise InputError(f"code {unknown[0]!r} in {source} is not in the project's codebook")
+            codebook = self.codebook()
+            unknown = sorted(set(frame["code"].astype(str)) - set(codebook.ids))  # no revision in between
+            if unknown:  # the hint and the others, as suggest --train names them: a table fixed in one go
+                more = f"; {len(unknown) - 1} more not in it either: {listed(unknown[1:])}" if len(unknown) > 1 else ""
+                raise InputError(f"code {unknown[0]!r} in {source} is not in the project's codebook"
+                                 f"{codebook.hint(unknown[0])}{more}")
             known_segments = {row[0] for row in db.execute("SELECT id FROM segments")}
             missing = sorted(set(frame["segment_id"].astype(str)) - known_segments)
             if missing:
