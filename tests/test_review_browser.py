@@ -1133,6 +1133,42 @@ def test_after_a_decision_the_focus_stays_on_a_next_segment_without_suggestions(
         expect(page.locator("#suggestions li.abstain")).to_be_focused()
 
 
+def test_a_code_chosen_where_the_engine_abstained_codes_the_segment_and_goes_on(tmp_path, browser):
+    """The page says "Choose one (c) or skip (s)" where the engine found no code; the code chosen was saved as an
+    added code and the segment stayed on screen, where a code chosen in place of a suggestion goes on. "+" still
+    stays, for a second code."""
+    import numpy as np
+    from playwright.sync_api import expect
+
+    from theme_assist.project.testing import synthetic_suggestions
+
+    project = tmp_path / "mini.taproj"
+    with make_project(project, with_run=False) as store:
+        segments = store.segments()
+        suggestions = synthetic_suggestions(segments)
+        ids = suggestions["segment_id"]
+        queue = pd.DataFrame({"segment_id": segments["segment_id"].to_numpy(),
+                              "uncertainty": np.linspace(1, 0, len(segments)), "priority": range(len(segments))})
+        store.add_run(suggestions[~ids.isin(["interview_a:0", "interview_a:1"])], model_id="fake-model run",
+                      embedding_model="fake@0", engine_version="test", mode="trained", params={}, n_training=0,
+                      n_decisions=0, queue=queue)
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        expect(page.locator("#suggestions li.abstain")).to_be_visible()
+        page.keyboard.press("+")
+        page.keyboard.type("other")
+        page.keyboard.press("Enter")
+        wait_for_status(page, "Saved ✓ add “Other”")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:0")  # "+" stays
+        page.keyboard.press("ArrowRight")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:1")
+        expect(page.locator("#suggestions li.abstain")).to_be_visible()
+        page.keyboard.press("c")
+        page.keyboard.type("other")
+        page.keyboard.press("Enter")
+        wait_for_status(page, "Saved ✓ add “Other”")
+        wait_for_next(page, "interview_a:1")
+
+
 def hold(page, pattern: str) -> list:
     """The API requests of ``page`` (from ``new_page``) whose URL matches ``pattern``, held back from now on until the
     test lets them go (``route.continue_()``); a later hold whose pattern matches too takes them instead."""

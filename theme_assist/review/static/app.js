@@ -505,12 +505,14 @@ function stillSaving() {
   return true;
 }
 
-async function decide(action, code, extra = {}) {
+// ``advance``: the segment is coded and the coder moves on (an accepted or replaced code, or a code chosen where
+// nothing was suggested); an added code or a reject keeps the segment on screen.
+async function decide(action, code, extra = {}, advance = action === "accept" || action === "replace") {
   if (!state.segment || !segmentReady()) return;
   const segmentId = state.segment.segment_id;
   const replaced = replacedBy(code);
   setStatus("Saving…");
-  await holdingKeys(() => save(segmentId, action, code, replaced, extra));
+  await holdingKeys(() => save(segmentId, action, code, replaced, extra, advance));
 }
 
 // ``work`` (a decision, a bulk decision, an undo) done with the keys held (state.saving, stillSaving); what it said
@@ -533,7 +535,7 @@ async function holdingKeys(work) {
 
 // The decision sent and said; then its segment shown anew, or the next one (afterDecision). Returns what it said
 // when saved.
-async function save(segmentId, action, code, replaced, extra) {
+async function save(segmentId, action, code, replaced, extra, advance) {
   let saved;
   try {
     // seen: the coder's latest decision here as shown; one made since (another tab) makes the server refuse this
@@ -552,7 +554,7 @@ async function save(segmentId, action, code, replaced, extra) {
     return;
   }
   try {  // saved: a segment that then fails to load must not make the coder think the decision was lost
-    await afterDecision(segmentId, action === "accept" || action === "replace", saved);
+    await afterDecision(segmentId, advance, saved);
   } catch (error) {
     setStatus(`${saved}, but the segment could not be shown anew: ${error.message}`, "error");
   }
@@ -622,8 +624,8 @@ function chosen(code) {
     decide("replace", code, { replaces: suggestion.code, suggestion_id: suggestion.id });
   } else if (state.codeDialogMode === "replace" && suggestion) {
     decide("accept", code, { suggestion_id: suggestion.id });
-  } else {
-    decide("add", code);
+  } else {  // chosen (c) where nothing is suggested: the segment is coded, as by a replace; added (+): it stays
+    decide("add", code, {}, state.codeDialogMode === "replace");
   }
 }
 
