@@ -375,6 +375,25 @@ def test_a_segments_tables_own_columns_are_not_coders(capsys, tmp_path):
     assert result["n_coders"] == 2 and round(result["value"], 3) == 0.4
 
 
+def test_a_coded_segments_table_with_metadata_columns_is_refused_naming_them(capsys, tmp_path):
+    """suggest --segments-out --metadata, coded in a spreadsheet (the README's CODED.csv), given to agree --machine:
+    its site and country columns were read as coders beside code, and compared with each other and the machine."""
+    path = tmp_path / "coded.csv"
+    path.write_text("segment_id,document,text,segmentation,site,country,code\nd:0,d,Hi,v1-turn-1000,Ulm,DE,a\n"
+                    "d:1,d,Fine,v1-turn-1000,Ulm,DE,b\nd:2,d,Ok,v1-turn-1000,Ulm,DE,\n")
+    suggestions = tmp_path / "out.csv"
+    suggestions.write_text("segment_id,code,score,rank\nd:0,a,0.9,1\nd:1,a,0.9,1\nd:2,b,0.9,1\n")
+    code, _, err = run(capsys, path, "--machine", suggestions)
+    assert code == 2 and err.strip().splitlines()[-1] == (
+        f"theme-assist: error: {path} has a 'code' column, as a coded segments table (CODED.csv) has, and more "
+        "columns that would each count as a coder: site, country; for one coder's codes keep only segment_id and "
+        "code (delete metadata columns), or give a coder column (long format: unit or segment_id, coder, code)")
+    path.write_text("segment_id,text,code\nd:0,Hi,a\nd:1,Fine,b\nd:2,Ok,\n")  # without them: one coder, 'code'
+    code, out, err = run(capsys, path, "--machine", suggestions, "--format", "json")
+    assert code in (0, None), err
+    assert [row["comparison"] for row in json.loads(out)["machine_comparison"]] == ["machine vs code"]
+
+
 def test_blank_trailing_columns_are_not_a_coder(capsys, tmp_path):
     """A spreadsheet's trailing separators give a column with a blank header and no ratings: not a third coder,
     which would take Cohen's κ and Scott's π away."""

@@ -40,7 +40,7 @@ import pandas as pd
 from theme_assist.agree.units import (SPAN_COLUMNS, codings_on_units, ratings_from_codings,
                                      spans_meeting_units)
 from theme_assist.documents import SEGMENT_COLUMNS
-from theme_assist.errors import InputError
+from theme_assist.errors import InputError, listed
 from theme_assist.inputs import read_table, whole_numbers
 from theme_assist.segment import SEGMENTATION_COLUMN, segmentation_difference, segmentation_tags
 
@@ -244,6 +244,7 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
     frame = _without_blank_columns(frame, path)
     frame = _without_segment_columns(frame, path)
     frame = _without_unrated_coders(frame, path)
+    _refuse_code_beside_other_columns(frame, path)
     if frame.shape[1] - 1 < min_coders:
         long_hint = "; a long file has the columns unit (or segment_id), coder, code: this one has no coder column" \
             if "code" in {str(column).lower() for column in frame.columns} else ""
@@ -259,6 +260,18 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
     ratings = frame.set_index(unit)
     ratings = ratings.where(ratings != "")  # not replace("", nan): pandas deprecates the downcast it does
     return RatingsFile(_as_numbers_if_all_numeric(ratings))
+
+
+def _refuse_code_beside_other_columns(frame: pd.DataFrame, path: str | Path) -> None:
+    """:class:`InputError` for a coded segments table (CODED.csv: a ``code`` column, no ``coder``) with more
+    columns: ``suggest --segments-out`` with ``--metadata`` writes each document's site, country…, which read as
+    wide would be coders beside ``code``, compared with each other and with the machine."""
+    others = [str(column) for column in frame.columns[1:] if str(column).lower() != "code"]
+    if others and len(others) < frame.shape[1] - 1:
+        raise InputError(f"{path} has a 'code' column, as a coded segments table (CODED.csv) has, and more columns "
+                         f"that would each count as a coder: {listed(others)}; for one coder's codes keep only "
+                         f"{frame.columns[0]} and code (delete metadata columns), or give a coder column (long "
+                         "format: unit or segment_id, coder, code)")
 
 
 def _without_blank_columns(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
