@@ -398,6 +398,34 @@ def test_a_folder_runs_closing_line_counts_the_files_skipped_as_unsupported(tmp_
     assert "skipped" not in closing
 
 
+@pytest.mark.parametrize("command", [
+    ["suggest", "--codebook", "CODEBOOK", "--input", "FOLDER", "--out", "OUT/out.csv"],
+    ["project", "init", "OUT/p.taproj", "--codebook", "CODEBOOK", "--input", "FOLDER"],
+])
+def test_the_closing_line_counts_the_files_not_read_as_transcripts(tmp_path, capsys, command):
+    """A transcript table whose text column is named otherwise ("Transcript") or an empty file was skipped with a
+    warning among the run's other lines, and the closing line, which counts a .pdf skipped, said nothing of it:
+    a transcript left out of the study without a word where the run ends."""
+    from theme_assist.cli import main
+    from theme_assist.codebook import packaged_codebook
+
+    folder, out = tmp_path / "transcripts", tmp_path / "out"
+    folder.mkdir()
+    out.mkdir()
+    (folder / "fg_01.txt").write_text("Moderator: How is work?\nP1: I get a salary now.\n", encoding="utf-8")
+    (folder / "fg_02.csv").write_text("speaker,Transcript\nP2,My sister helps.\n", encoding="utf-8")
+    (folder / "fg_03.txt").write_text("", encoding="utf-8")
+    (folder / "slides.pdf").write_bytes(b"%PDF-1.4")
+    places = {"CODEBOOK": str(packaged_codebook("upsides")), "FOLDER": str(folder), "OUT": str(out)}
+    with pytest.raises(SystemExit) as done:
+        main([places.get(part, part).replace("OUT/", f"{out}/") for part in command])
+    err = capsys.readouterr().err
+    assert done.value.code in (0, None), err
+    (closing,) = [line for line in err.splitlines() if line.startswith("✓")]
+    assert closing.endswith("; 3 files skipped (not a supported format: slides.pdf; not read as transcripts, each "
+                            "said why above: fg_02.csv, fg_03.txt)")
+
+
 def test_export_qdpx_of_a_folder_counts_the_files_skipped_as_unsupported(tmp_path, capsys):
     """export-qdpx --documents FOLDER skipped a .pdf with a warning, and its "Wrote" line did not count it, as the
     closing lines of suggest, discover and project init now do."""

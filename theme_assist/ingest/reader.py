@@ -17,20 +17,31 @@ from theme_assist.ingest.tables import TABLE_SUFFIXES, is_coding_table
 
 logger = logging.getLogger(__name__)
 
-_SKIPPED: ContextVar[list[str] | None] = ContextVar("skipped_as_unsupported", default=None)
-"""Where :func:`skipped_as_unsupported` collects the files a folder read skips as not a supported format."""
+class Skipped(list):
+    """The files a folder read skipped as not a supported format (the list), and in :attr:`unread` those of a
+    supported format it did not read as transcripts (empty, a table without a text column, a coding table)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unread: list[str] = []
+
+
+_SKIPPED: ContextVar[Skipped | None] = ContextVar("skipped_as_unsupported", default=None)
+"""Where :func:`skipped_as_unsupported` collects the files a folder read skips."""
 
 
 @contextmanager
-def skipped_as_unsupported() -> Iterator[list[str]]:
+def skipped_as_unsupported() -> Iterator[Skipped]:
     """Collect the files that folder reads within the block skip as not a supported format (each also named in a
     warning as it is skipped), by their path in the folder, so that a command's closing line can count them
-    (:func:`skipped_note`). Hidden files (a ``.DS_Store``) are no such file: they are skipped silently.
+    (:func:`skipped_note`); and, in its ``unread``, the files of a supported format not read as transcripts (an
+    empty file, a table without a text column: a transcript left out by a column's name). Hidden files (a
+    ``.DS_Store``) are no such file: they are skipped silently.
 
     >>> with skipped_as_unsupported() as skipped:                 # doctest: +SKIP
     ...     documents = read_documents("transcripts")
     """
-    skipped: list[str] = []
+    skipped = Skipped()
     token = _SKIPPED.set(skipped)
     try:
         yield skipped
@@ -39,11 +50,17 @@ def skipped_as_unsupported() -> Iterator[list[str]]:
 
 
 def skipped_note(skipped: list[str], shown: int = 3) -> str:
-    """``"; N files skipped (not a supported format: a.pdf, b.doc …)"`` for a closing line, ``""`` for none."""
-    if not skipped:
+    """``"; N files skipped (not a supported format: a.pdf, b.doc …)"`` for a closing line, with ``"; not read as
+    transcripts: …"`` inside for a :class:`Skipped`'s ``unread``; ``""`` for none."""
+    unread = getattr(skipped, "unread", [])
+    if not skipped and not unread:
         return ""
-    files = "1 file" if len(skipped) == 1 else f"{len(skipped)} files"
-    return f"; {files} skipped (not a supported format: {listed(sorted(skipped), shown)})"
+    total = len(skipped) + len(unread)
+    files = "1 file" if total == 1 else f"{total} files"
+    parts = [f"not a supported format: {listed(sorted(skipped), shown)}"] if skipped else []
+    if unread:
+        parts.append(f"not read as transcripts, each said why above: {listed(sorted(unread), shown)}")
+    return f"; {files} skipped ({'; '.join(parts)})"
 
 
 def read_documents(path: str | Path, metadata: str | Path | None = None, recursive: bool = False) -> list[Document]:
@@ -100,14 +117,19 @@ def read_documents(path: str | Path, metadata: str | Path | None = None, recursi
 def _read_folder(folder: Path, skip: Path | None, recursive: bool = False) -> list[Document]:
     documents: list[Document] = []
     unreadable: list[InputError] = []
+    skipped = _SKIPPED.get()
     for path, sub_folder in _transcript_files(folder, skip, recursive):
         try:
             if path.suffix.lower() in TABLE_SUFFIXES and is_coding_table(path):
                 logger.warning("skipped %s: a coding table (it has a 'code' column), not a transcript", path)
+                if skipped is not None:
+                    skipped.unread.append(path.relative_to(folder).as_posix())
                 continue
             documents.extend(_in_sub_folder(reader_for(path)(path), sub_folder))
         except NotATranscript as exc:
             logger.warning("skipped %s", exc)
+            if skipped is not None:
+                skipped.unread.append(path.relative_to(folder).as_posix())
         except InputError as exc:  # read on: a batch of hundreds of files should not be fixed one run at a time
             unreadable.append(exc)
     _refuse_unreadable(folder, unreadable)
