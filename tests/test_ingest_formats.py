@@ -678,6 +678,21 @@ def test_xlsx_that_is_not_a_zip_is_one_line(tmp_path):
         read_documents(tmp_path / "text.xlsx")
 
 
+def test_a_text_or_rtf_file_named_docx_says_what_it_is_and_what_to_do(tmp_path):
+    """A transcript saved as text or as rich text by Word under a .docx name was refused as "not a zip archive",
+    which names no fix; random bytes still get no guess."""
+    (tmp_path / "text.docx").write_text("Anna: I was on the ward.\nBen: So was I.\n", encoding="utf-8")
+    (tmp_path / "rich.docx").write_text("{\\rtf1\\ansi Anna: I was on the ward.}", encoding="ascii")
+    (tmp_path / "noise.docx").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(InputError, match=r"text.docx is not a readable .docx file: not a zip archive \(.*\); it is a "
+                                         r"text file: name it by its format \(.txt, .csv\)$"):
+        read_documents(tmp_path / "text.docx")
+    with pytest.raises(InputError, match=r"rich.docx .*; it is a rich-text \(RTF\) file: save it again as .docx$"):
+        read_documents(tmp_path / "rich.docx")
+    with pytest.raises(InputError, match=r"noise.docx is not a readable .docx file: not a zip archive \([^)]*\)$"):
+        read_documents(tmp_path / "noise.docx")
+
+
 @pytest.mark.parametrize("name", ["protected.docx", "protected.xlsx"])
 def test_a_password_protected_office_file_is_named_as_such(tmp_path, name):
     # Office encrypts a protected .docx/.xlsx inside an OLE compound file, as the binary .doc/.xls of Office 97

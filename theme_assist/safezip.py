@@ -188,7 +188,31 @@ def _open_zip(source: str | Path | bytes, label: str, kind: str) -> zipfile.ZipF
                              f"Office file (.doc, .xls) named {kind}; remove the password, or save it again as "
                              f"{kind}") from None
         raise InputError(f"{label} is not a readable {kind} file: not a zip archive "
-                         f"({' '.join(str(exc).split())})") from None
+                         f"({' '.join(str(exc).split())}){_what_it_is(opened, kind)}") from None
+
+
+def _what_it_is(source: io.BytesIO | Path, kind: str) -> str:
+    """For an Office file that is no zip archive, what it is and what to do, where its first bytes say: Word saves
+    rich text (RTF), and a renamed transcript is plain text; ``""`` otherwise."""
+    if kind not in (".docx", ".xlsx"):
+        return ""
+    if isinstance(source, io.BytesIO):
+        head = source.getvalue()[:4096]
+    else:
+        try:
+            with open(source, "rb") as file:
+                head = file.read(4096)
+        except OSError:
+            return ""
+    if head.lstrip().startswith(b"{\\rtf"):
+        return f"; it is a rich-text (RTF) file: save it again as {kind}"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a character cut at the 4096th byte is still text
+        text = head[:exc.start].decode("utf-8") if exc.start > len(head) - 4 else ""
+    if text.strip() and "\x00" not in text:
+        return "; it is a text file: name it by its format (.txt, .csv)"
+    return ""
 
 
 _COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
