@@ -108,6 +108,21 @@ def test_a_damaged_or_empty_project_is_refused_before_anything_is_written(tmp_pa
         ProjectStore(tables_gone)
 
 
+def test_a_table_given_for_the_project_is_not_called_a_damaged_project(tmp_path):
+    """`review coded.csv` said the table was "damaged or not a project file …: restore it from a copy", as
+    if the coder's table had been broken; a .taproj that is no SQLite database is still called damaged."""
+    table = tmp_path / "coded.csv"
+    table.write_text("segment_id,code\nfg1:0,stigma\n")
+    with pytest.raises(InputError, match=r"^\S*coded.csv is not a project file \(not an SQLite database\): give the "
+                                         r"\.taproj file that `theme-assist project init` made$"):
+        ProjectStore(table)
+    assert table.read_text() == "segment_id,code\nfg1:0,stigma\n"
+    broken = tmp_path / "broken.taproj"
+    broken.write_text("segment_id,code\n")
+    with pytest.raises(InputError, match="broken.taproj is damaged or not a project file .*restore it from a copy"):
+        ProjectStore(broken)
+
+
 def test_a_project_missing_one_of_its_tables_is_refused_as_damaged_naming_it(tmp_path, store):
     """A table deleted by hand (a database browser) passed the check, which asked for project_info alone: every
     command then stopped with a traceback, 'sqlite3.OperationalError: no such table: codebook_maps'."""

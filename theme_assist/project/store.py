@@ -211,6 +211,10 @@ class ProjectStore:
             problem = "not an SQLite database" if "not a database" in str(exc) else str(exc)
         finally:
             probe.close()
+        if problem == "not an SQLite database" and self.path.suffix.lower() != ".taproj":
+            # a table or a transcript given for the project (review coded.csv): not a project to restore
+            raise InputError(f"{self.path} is not a project file (not an SQLite database): give the .taproj file "
+                             "that `theme-assist project init` made")
         if problem != "ok":
             raise InputError(f"{self.path} is damaged or not a project file ({problem}); nothing was written: "
                              "restore it from a copy")
