@@ -200,7 +200,8 @@ def test_a_copy_of_a_transcript_under_another_name_is_warned_of(tmp_path, caplog
         documents = read_documents(tmp_path)
     assert len(documents) == 3
     copies = [record.getMessage() for record in caplog.records if "same text" in record.getMessage()]
-    assert len(copies) == 1 and "fg1.txt has the same text as" in copies[0] and "fg1 (copy).txt" in copies[0]
+    assert copies == [f"{tmp_path / 'fg1 (copy).txt'} and {tmp_path / 'fg1.txt'} have the same text (a copy?): both "
+                      "are read, as two documents; remove one unless the study has it twice"]
 
 
 @pytest.mark.parametrize(

@@ -214,8 +214,8 @@ def _warn_of_copies(documents: list[Document]) -> None:
     for document in documents:
         text = document.text.strip()
         if text and text in first:
-            logger.warning("%s has the same text as %s (a copy?): both are read, as two documents; remove one "
-                           "unless the study has it twice", document.source or document.id, first[text])
+            logger.warning("%s and %s have the same text (a copy?): both are read, as two documents; remove one "
+                           "unless the study has it twice", first[text], document.source or document.id)
         first.setdefault(text, document.source or document.id)
 
 
