@@ -126,6 +126,23 @@ def test_pooled_kappa_is_de_vries_and_ac1_and_alpha_say_they_are_stacked():
     assert pooled["percent"]["value"] == pytest.approx(np.mean(stacked[:, 0] == stacked[:, 1]))
 
 
+def test_pooled_kappa_without_a_pairable_unit_has_no_agreements_not_nan():
+    """With no unit rated twice, the pooled κ is undefined as each code's is: its observed and chance agreement are
+    None as theirs are, not a NaN (which json.dumps writes as invalid JSON) beside a chance agreement."""
+    import json
+
+    units = pd.Index(["u1", "u2", "u3"], name="unit")
+    presence = {code: pd.DataFrame({"A": [1.0, np.nan, 0.0], "B": [np.nan, 1.0, np.nan]}, index=units)
+                for code in ("x", "y")}
+    by_code = agreement_by_code(presence, ["cohen", "fleiss"], n_boot=20, analytic=True)
+    for name in ("cohen", "fleiss"):
+        pooled, single = by_code[POOLED]["metrics"][name], by_code["x"]["metrics"][name]
+        assert pooled["value"] is None
+        assert pooled["reason"] == single["reason"] == "no unit was rated by two or more coders"
+        assert pooled["observed_agreement"] is pooled["expected_agreement"] is single["observed_agreement"] is None
+    json.dumps(by_code[POOLED]["metrics"], allow_nan=False)
+
+
 def test_pooled_bootstrap_matches_resampled_units_rebuilt_by_hand():
     """Each resample rebuilt independently from the drawn units' rows of every code: De Vries et al.'s pooled κ by
     hand, and α by the krippendorff package on the codes' tables stacked."""

@@ -221,8 +221,9 @@ def _pool_as_de_vries(entry: dict, stacked: pd.DataFrame, name: str, *, weights:
     if reason is None and not np.isfinite(value):
         reason = "no variation: every rating is in one category (chance agreement 1)"
     entry.update(value=None if reason else value, reason=reason, pooling="De Vries et al. (2008)",
-                 coefficient=f"{entry['coefficient']}, pooled over codes (De Vries et al. 2008)",
-                 observed_agreement=float(observed[0]), expected_agreement=float(expected[0]))
+                 coefficient=f"{entry['coefficient']}, pooled over codes (De Vries et al. 2008)")
+    if entry["observed_agreement"] is not None:  # None where no unit is pairable (or coder rated), as for one code
+        entry.update(observed_agreement=float(observed[0]), expected_agreement=float(expected[0]))
     if n_boot:
         if reason:
             interval = _undefined(value, reason, confidence, "units")
