@@ -25,6 +25,9 @@ under many unit weightings at once, which is how :mod:`theme_assist.agree.bootst
 
 Krippendorff's α (Krippendorff 2011) is computed from the coincidence matrix, itself one matrix product of the
 unit × category count matrix.
+
+On presence/absence tables stacked over codes (multi-label coding), κ and π are pooled as De Vries et al. (2008) pool
+κ (:func:`de_vries_kappa`): each code's observed and chance agreement, averaged over the codes.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 from theme_assist.agree.distances import Metric, agreement_weights, distance_matrix, weights_label
@@ -168,14 +172,7 @@ def coefficient_values(observed: np.ndarray, expected: np.ndarray) -> np.ndarray
 def _chance_corrected_result(ratings: Any, model: str, weights: str | np.ndarray | None,
                              categories: Sequence | None, metric: str | None = None) -> ChanceCorrectedResult:
     table = prepare_table(metric or model, as_rating_table(ratings, categories))
-    label = _NAMES[metric or model]
-    suffix = weights_label(weights)
-    if model == "percent" and table.n_coders > 2:  # the mean share of agreeing pairs, not of units all agree on
-        suffix = ", ".join(filter(None, ["pairwise", suffix]))
-    if suffix:
-        label = f"{label.replace('AC1', 'AC2')} ({suffix})"
-    common = dict(coefficient=label, n_coders=table.n_coders, n_categories=table.n_categories,
-                  n_units=int((table.ratings_per_unit >= 2).sum()), category_shares=_shares(table))
+    common = _description(table, model, weights, metric)
     reason = _undefined_reason(table, model)
     if reason:
         return ChanceCorrectedResult(value=np.nan, reason=reason, **common)
@@ -186,6 +183,18 @@ def _chance_corrected_result(ratings: Any, model: str, weights: str | np.ndarray
     reason = None if np.isfinite(value) else "no variation: every rating is in one category (chance agreement 1)"
     return ChanceCorrectedResult(value=float(value), reason=reason, observed_agreement=float(observed[0]),
                                  expected_agreement=float(expected[0]), **common)
+
+
+def _description(table: RatingTable, model: str, weights: str | np.ndarray | None, metric: str | None) -> dict:
+    """A chance-corrected result's fields other than the value and agreements: its name, counts and shares."""
+    label = _NAMES[metric or model]
+    suffix = weights_label(weights)
+    if model == "percent" and table.n_coders > 2:  # the mean share of agreeing pairs, not of units all agree on
+        suffix = ", ".join(filter(None, ["pairwise", suffix]))
+    if suffix:
+        label = f"{label.replace('AC1', 'AC2')} ({suffix})"
+    return dict(coefficient=label, n_coders=table.n_coders, n_categories=table.n_categories,
+                n_units=int((table.ratings_per_unit >= 2).sum()), category_shares=_shares(table))
 
 
 def prepare_table(metric: str, table: RatingTable) -> RatingTable:
@@ -468,3 +477,166 @@ def unit_level_model(ratings: Any, metric: str, weights: str | np.ndarray | None
     table = prepare_table(name, table)
     matrix = agreement_weights(weights, table)
     return UnitLevelModel(name, model, table, estimate, matrix, unit_terms(table, matrix, by_coder=model == "conger"))
+
+
+DE_VRIES_METRICS = ("cohen", "scott", "fleiss", "conger")
+"""κ and π, pooled over codes as De Vries et al. (2008) pool κ (:func:`de_vries_kappa`). Percent agreement and
+Bennett's S are the same stacked or averaged over codes; AC1 and α have no published pooled form."""
+DE_VRIES_LABEL = ", pooled over codes (De Vries et al. 2008)"
+
+
+@dataclass(frozen=True)
+class CodeTerms:
+    """One code's rows of a table stacked over codes, set up as a table of their own.
+
+    Attributes
+    ----------
+    rows : ndarray of int
+        Positions in the stacked table of the code's rows that someone rated.
+    weights : ndarray, shape (q, q)
+        Agreement weights on those rows.
+    terms : UnitTerms
+        Their per-unit terms.
+    """
+
+    rows: np.ndarray
+    weights: np.ndarray
+    terms: UnitTerms
+
+
+def de_vries_agreement(codes: Sequence[CodeTerms], model: str, unit_weights: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """De Vries et al.'s (2008) pooled observed and chance agreement under each row of ``unit_weights``.
+
+    p̄_o and p̄_e are each code's p_a and p_e (:func:`chance_corrected`, on the code's rows alone: its chance
+    agreement from its own prevalence), averaged over the codes; the pooled coefficient is
+    (p̄_o − p̄_e) / (1 − p̄_e) (:func:`coefficient_values`).
+
+    Parameters
+    ----------
+    codes : sequence of CodeTerms
+        Each code's rows of the stacked table.
+    model : {"percent", "bennett_s", "fleiss", "conger", "gwet"}
+        The chance model (:data:`CHANCE_MODEL_OF`).
+    unit_weights : ndarray, shape (n_draws, n_rows), optional
+        How many times each row of the stacked table counts in each draw (a bootstrap resample); by default every
+        row once.
+
+    Returns
+    -------
+    observed, expected : ndarray, shape (n_draws,)
+        p̄_o and p̄_e; ``nan`` where a code's is undefined.
+    """
+    agreements = [chance_corrected(code.terms, code.weights, model,
+                                   None if unit_weights is None else unit_weights[:, code.rows]) for code in codes]
+    observed, expected = (np.mean([agreement[i] for agreement in agreements], axis=0) for i in (0, 1))
+    return observed, expected
+
+
+@dataclass(frozen=True)
+class PooledModel:
+    """κ or π pooled over codes as De Vries et al. (2008) pool κ, set up for its value and its variance over units.
+
+    Attributes
+    ----------
+    name, model : str
+        The metric and its chance model.
+    table : RatingTable
+        The table stacked over codes, every row (a row is a unit × code pair).
+    estimate : ChanceCorrectedResult
+        The pooled coefficient (:func:`de_vries_kappa`).
+    codes : tuple of CodeTerms
+        Each code's rated rows, in the order the codes first appear; empty where ``estimate`` is undefined for
+        want of a pairable unit or of two coders.
+    """
+
+    name: str
+    model: str
+    table: RatingTable
+    estimate: ChanceCorrectedResult
+    codes: tuple[CodeTerms, ...] = ()
+
+    def agreement(self, unit_weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """p̄_o and p̄_e under each row of ``unit_weights`` (rows of :attr:`table`; see :func:`de_vries_agreement`)."""
+        return de_vries_agreement(self.codes, self.model, unit_weights)
+
+
+def pooled_model(ratings: Any, metric: str, *, codes: str | int = "code", weights: str | np.ndarray | None = None,
+                 categories: Sequence | None = None) -> PooledModel:
+    """Set ``metric`` (κ or π) up on a table stacked over codes, to be pooled as De Vries et al. (2008) pool κ.
+
+    Parameters
+    ----------
+    ratings : RatingTable, DataFrame or array-like, shape (n_rows, n_coders)
+        The codes' tables stacked, each row a unit × code pair, the code named by the ``codes`` level of the row
+        index (as :func:`~theme_assist.agree.report.agreement_by_code` stacks presence/absence tables).
+    metric : {"cohen", "scott", "fleiss", "conger"}
+        The coefficient (:data:`DE_VRIES_METRICS`).
+    codes : str or int
+        Level of the row index that names each row's code.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        Agreement weights, as for the coefficient.
+    categories : sequence, optional
+        All possible categories, in order.
+
+    Returns
+    -------
+    PooledModel
+
+    Raises
+    ------
+    InputError
+        For a metric without a pooled form, or Cohen's κ or Scott's π on other than two coders.
+    """
+    name = metric_name(metric)
+    if name not in DE_VRIES_METRICS:
+        raise InputError(f"{name} has no pooled form over codes; De Vries et al. (2008) pool "
+                         f"{', '.join(DE_VRIES_METRICS)}")
+    model = CHANCE_MODEL_OF[name]
+    table = prepare_table(name, as_rating_table(ratings, categories))
+    common = _description(table, model, weights, name)
+    common["coefficient"] += DE_VRIES_LABEL
+    reason = _undefined_reason(table, model)
+    if reason:
+        return PooledModel(name, model, table, ChanceCorrectedResult(value=np.nan, reason=reason, **common))
+    code_of_row = pd.factorize(table.units.get_level_values(codes))[0]
+    rated = table.ratings_per_unit > 0
+    parts = []
+    for code in range(code_of_row.max() + 1):
+        rows = np.flatnonzero((code_of_row == code) & rated)
+        own = table.take(rows)
+        matrix = agreement_weights(weights, own)
+        parts.append(CodeTerms(rows, matrix, unit_terms(own, matrix, by_coder=model == "conger")))
+    observed, expected = de_vries_agreement(parts, model)
+    value = coefficient_values(observed, expected)[0]
+    reason = None if np.isfinite(value) else "no variation: every rating is in one category (chance agreement 1)"
+    estimate = ChanceCorrectedResult(value=float(value), reason=reason, observed_agreement=float(observed[0]),
+                                     expected_agreement=float(expected[0]), **common)
+    return PooledModel(name, model, table, estimate, tuple(parts))
+
+
+def de_vries_kappa(ratings: Any, metric: str = "cohen", *, codes: str | int = "code",
+                   weights: str | np.ndarray | None = None, categories: Sequence | None = None
+                   ) -> ChanceCorrectedResult:
+    """κ or π pooled over codes as De Vries et al. (2008) pool κ: (p̄_o − p̄_e) / (1 − p̄_e).
+
+    The observed and the chance agreement are each averaged over the codes, each code's chance agreement from its
+    own prevalence; on the codes' tables stacked, chance would come from the prevalence over all codes instead.
+
+    Parameters
+    ----------
+    ratings, metric, codes, weights, categories
+        As for :func:`pooled_model`.
+
+    Returns
+    -------
+    ChanceCorrectedResult
+        Named ``"…, pooled over codes (De Vries et al. 2008)"``; its ``n_units`` counts the unit × code pairs
+        rated at least twice, its agreements are p̄_o and p̄_e.
+
+    Raises
+    ------
+    InputError
+        As :func:`pooled_model`.
+    """
+    return pooled_model(ratings, metric, codes=codes, weights=weights, categories=categories).estimate
