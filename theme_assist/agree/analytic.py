@@ -29,6 +29,10 @@ grouped into ``clusters``: the terms of a cluster's rows are summed, and the var
 (1 − f) G / ((G − 1) n²) · Σ_g (Σ_{u in g} (κ*_u − κ))², with G − 1 degrees of freedom (the usual cluster-robust
 variance of a mean of linearised terms; with one row per cluster it is the formula above).
 
+κ and π pooled over codes as De Vries et al. (2008) pool κ (:func:`analytic_pooled`) get Gwet's linearisation applied
+to the pooled ratio, one term per unit × code row, clustered by unit: no published formula, checked in the tests
+against a delete-one-unit jackknife.
+
 There is no analytic variance for α at the ordinal level, whose distances depend on the observed marginals, or
 with the MASI distance between label sets; a bootstrap (:mod:`theme_assist.agree.bootstrap`) is there for those.
 """
@@ -48,6 +52,7 @@ from theme_assist.agree.coefficients import (
     chance_corrected,
     krippendorff_alpha,
     metric_name,
+    pooled_model,
     unit_level_model,
     unit_terms,
 )
@@ -108,6 +113,59 @@ def analytic_units(ratings: Any, metric: str, *, weights: str | np.ndarray | Non
     minimum = (0.0 - chance) / (1 - chance) if chance_per_unit is None else -math.inf
     return _interval(value, per_unit, value, confidence, population, table.n_units, minimum,
                      _groups(table, clusters))
+
+
+def analytic_pooled(ratings: Any, metric: str, *, codes: str | int = "code", clusters: str | int | None = None,
+                    weights: str | np.ndarray | None = None, confidence: float = 0.95,
+                    population: float | None = None, categories: Sequence | None = None) -> AnalyticResult:
+    """Standard error and t interval of κ or π pooled over codes as De Vries et al. (2008) pool κ.
+
+    This is Gwet's (2014) linearisation applied to the pooled ratio κ = (p̄_o − p̄_e) / (1 − p̄_e), p̄_o and p̄_e
+    each the mean over codes of that code's p_a and p_e; it is not a published formula for the pooled κ (De Vries
+    et al. give none). Each row (a unit × code pair) gets the term of :func:`analytic_units`, taken on its code's
+    rows but under the pooled p̄_e and κ,
+
+        κ*_uc = [(n_c / n₂_c) (p_a|uc − p̄_e [r_uc ≥ 2]) − 2 (1 − κ) (p_e|uc − p̄_e)] / (1 − p̄_e),
+
+    with n_c the code's rated rows and n₂_c those rated twice, and a unit's terms are summed over its codes into
+    one per unit by ``clusters``, whose variance is the cluster formula of the module docstring (so a unit's term
+    is the mean of its codes' terms, over G units). The tests check this standard error against a delete-one-unit
+    jackknife of the pooled κ.
+
+    Parameters
+    ----------
+    ratings : RatingTable, DataFrame or array-like, shape (n_rows, n_coders)
+        The codes' tables stacked (:func:`~theme_assist.agree.coefficients.pooled_model`).
+    metric : {"cohen", "scott", "fleiss", "conger"}
+        The coefficient, by its command-line name.
+    codes : str or int
+        Level of the row index that names each row's code.
+    clusters : str or int, optional
+        Level of the row index naming each row's unit: the variance is over units (each with all its codes), as it
+        should be; without it, over rows, as if a unit's codes were independent.
+    weights, confidence, population, categories
+        As for :func:`analytic_units`; ``population`` counts units (or rows, without ``clusters``).
+
+    Returns
+    -------
+    AnalyticResult
+    """
+    _check_request(confidence, population)
+    setup = pooled_model(ratings, metric, codes=codes, weights=weights, categories=categories)
+    estimate = setup.estimate
+    if not estimate.defined:
+        return _undefined(estimate.value, estimate.reason, confidence, population)
+
+    value, chance, per_unit = estimate.value, estimate.expected_agreement, []
+    for code in setup.codes:
+        terms = code.terms
+        chance_per_unit = _chance_per_unit(terms, setup.table.take(code.rows), code.weights, setup.model)
+        per_unit.append((code.rows.size / terms.pairable.sum() * (terms.agreement - chance * terms.pairable)
+                         - 2 * (1 - value) * (chance_per_unit - chance)) / (1 - chance))
+    rows = np.concatenate([code.rows for code in setup.codes])
+    groups = _groups(setup.table.take(rows), clusters)
+    sampled = rows.size if groups is None else int(groups.max()) + 1
+    return _interval(value, np.concatenate(per_unit), value, confidence, population, sampled, groups=groups)
 
 
 def _chance_per_unit(terms: UnitTerms, table: RatingTable, weights: np.ndarray, model: str

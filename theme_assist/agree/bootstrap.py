@@ -35,6 +35,7 @@ from theme_assist.agree.coefficients import (
     coincidence_matrix,
     krippendorff_alpha,
     metric_name,
+    pooled_model,
     unit_level_model,
 )
 from theme_assist.agree.distances import Metric, distance_matrix
@@ -151,6 +152,44 @@ def bootstrap_units(ratings: Any, metric: str, *, weights: str | np.ndarray | No
     samples = [coefficient_values(*chance_corrected(terms, matrix, model, unit_weights))
                for unit_weights in _unit_weights(table, clusters, n_boot, seed)]
     return _summarise(estimate.value, np.concatenate(samples), confidence, minimums, "units")
+
+
+def bootstrap_pooled(ratings: Any, metric: str, *, codes: str | int = "code", clusters: str | int | None = None,
+                     weights: str | np.ndarray | None = None, n_boot: int = 1000, seed: int = 0,
+                     confidence: float = 0.95, minimums: Sequence[float] = MINIMUM_ALPHAS,
+                     categories: Sequence | None = None) -> BootstrapResult:
+    """Bootstrap distribution of κ or π pooled over codes as De Vries et al. (2008) pool κ, resampling units.
+
+    Each resample draws rows (or ``clusters`` of rows) of the stacked table with replacement, and pools the codes'
+    observed and chance agreements on the drawn rows (:func:`~theme_assist.agree.coefficients.de_vries_agreement`).
+
+    Parameters
+    ----------
+    ratings : RatingTable, DataFrame or array-like, shape (n_rows, n_coders)
+        The codes' tables stacked (:func:`~theme_assist.agree.coefficients.pooled_model`).
+    metric : {"cohen", "scott", "fleiss", "conger"}
+        The coefficient, by its command-line name.
+    codes : str or int
+        Level of the row index that names each row's code.
+    clusters : str or int, optional
+        Level of the row index naming each row's unit: all of a unit's codes are drawn together, as they should be
+        (a unit's codes are not independent); without it, rows are drawn one by one.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        Agreement weights, as for the coefficient.
+    n_boot, seed, confidence, minimums, categories
+        As for :func:`bootstrap_alpha`.
+
+    Returns
+    -------
+    BootstrapResult
+    """
+    _check_request(n_boot, confidence)
+    setup = pooled_model(ratings, metric, codes=codes, weights=weights, categories=categories)
+    if not setup.estimate.defined:
+        return _undefined(setup.estimate.value, setup.estimate.reason, confidence, "units")
+    samples = [coefficient_values(*setup.agreement(unit_weights))
+               for unit_weights in _unit_weights(setup.table, clusters, n_boot, seed)]
+    return _summarise(setup.estimate.value, np.concatenate(samples), confidence, minimums, "units")
 
 
 def _unit_weights(table, clusters: str | int | None, n_boot: int, seed: int):
