@@ -143,6 +143,29 @@ def test_pooled_kappa_without_a_pairable_unit_has_no_agreements_not_nan():
     json.dumps(by_code[POOLED]["metrics"], allow_nan=False)
 
 
+def test_pooled_row_is_the_public_pooled_functions_on_the_stacked_table():
+    """The pooled κ and π, and their intervals, are the public De Vries et al. (2008) functions on the codes'
+    tables stacked, with intervals over units; AC1 has no pooled form."""
+    from theme_assist.agree import analytic_pooled, bootstrap_pooled, de_vries_kappa
+
+    rng = np.random.default_rng(6)
+    units = pd.Index([f"u{i}" for i in range(25)], name="unit")
+    presence = {code: pd.DataFrame(rng.random((25, 3)) < share, index=units, columns=list("ABC")).astype(float)
+                for code, share in (("a", 0.6), ("b", 0.2))}
+    pooled = agreement_by_code(presence, ["fleiss", "conger"], n_boot=100, seed=2, analytic=True)[POOLED]["metrics"]
+    stacked = pd.concat(presence.values(), keys=list(presence), names=["code", "unit"])
+    for name in ("fleiss", "conger"):
+        result = de_vries_kappa(stacked, name, codes="code", categories=(0, 1))
+        interval = bootstrap_pooled(stacked, name, codes="code", clusters="unit", n_boot=100, seed=2,
+                                    categories=(0, 1))
+        analytic = analytic_pooled(stacked, name, codes="code", clusters="unit", categories=(0, 1))
+        assert pooled[name]["value"] == result.value and pooled[name]["coefficient"] == result.coefficient
+        assert pooled[name]["ci"] == [interval.low, interval.high]
+        assert pooled[name]["analytic"]["se"] == analytic.se and analytic.df == 24
+    with pytest.raises(InputError, match="no pooled form"):
+        de_vries_kappa(stacked, "ac1", codes="code")
+
+
 def test_pooled_bootstrap_matches_resampled_units_rebuilt_by_hand():
     """Each resample rebuilt independently from the drawn units' rows of every code: De Vries et al.'s pooled κ by
     hand, and α by the krippendorff package on the codes' tables stacked."""

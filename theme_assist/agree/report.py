@@ -29,27 +29,16 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from theme_assist.agree.analytic import _chance_per_unit, _groups, _interval, analytic_metric
-from theme_assist.agree.analytic import _undefined as _no_analytic
-from theme_assist.agree.bootstrap import (
-    MINIMUM_ALPHAS,
-    _summarise,
-    _undefined,
-    _unit_weights,
-    bootstrap_metric,
-    derived_seed,
-)
+from theme_assist.agree.analytic import analytic_metric, analytic_pooled
+from theme_assist.agree.bootstrap import MINIMUM_ALPHAS, bootstrap_metric, bootstrap_pooled, derived_seed
 from theme_assist.agree.coefficients import (
-    CHANCE_MODEL_OF,
+    DE_VRIES_METRICS,
     applicable_metrics,
-    chance_corrected,
-    coefficient_values,
     compute_metric,
+    de_vries_kappa,
     metric_name,
-    prepare_table,
-    unit_terms,
 )
-from theme_assist.agree.distances import Metric, agreement_weights
+from theme_assist.agree.distances import Metric
 from theme_assist.agree.ratings import as_rating_table
 
 POOLED = "(pooled)"
@@ -58,12 +47,11 @@ De Vries et al. (2008) pool them (:data:`DE_VRIES_METRICS`)."""
 POOLED_LEVELS = ("code", "unit")
 """Levels of the pooled table's row index; its intervals resample (and count) units, all of a unit's codes
 together, since one unit's codes are not independent."""
-DE_VRIES_METRICS = ("cohen", "scott", "fleiss", "conger")
-"""κ and π, whose pooled row is De Vries et al.'s (2008) pooled κ: (p̄_o − p̄_e) / (1 − p̄_e), the observed and the
-chance agreement each averaged over codes (each code's chance from its own prevalence). Percent agreement and
-Bennett's S are the same stacked or averaged; AC1 and α, for which no pooled form is published, are computed on
-all codes' tables stacked (chance from the prevalence over all codes) and named so."""
 STACKED_LABEL = ", stacked over codes"
+"""How AC1 and α, for which no pooled form is published, are named on a table stacked over codes (chance from the
+prevalence over all codes); κ and π are pooled as De Vries et al. (2008) pool κ
+(:data:`~theme_assist.agree.coefficients.DE_VRIES_METRICS`), percent agreement and Bennett's S are the same
+stacked or averaged over codes."""
 
 
 def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, level: Metric = "nominal",
@@ -71,7 +59,7 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
                       n_boot: int = 0, seed: int = 0, confidence: float = 0.95,
                       minimums: Sequence[float] = MINIMUM_ALPHAS, analytic: bool = False,
                       population: float | None = None, clusters: str | int | None = None,
-                      alpha_bootstrap: str = "units") -> dict[str, dict]:
+                      alpha_bootstrap: str = "units", codes: str | int | None = None) -> dict[str, dict]:
     """Several coefficients on one table, with bootstrap intervals when ``n_boot > 0``, analytic ones on request.
 
     Parameters
@@ -100,6 +88,11 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
     alpha_bootstrap : {"units", "coincidences"}
         α's bootstrap (:func:`~theme_assist.agree.bootstrap.bootstrap_alpha`'s ``method``); with ``clusters``
         always ``"units"``, since pairs drawn from the coincidences would treat a unit's rows as independent.
+    codes : str or int, optional
+        Level of the ratings' row index naming each row's code, for a table stacked over codes: κ and π are then
+        pooled as De Vries et al. (2008) pool κ (:func:`~theme_assist.agree.coefficients.de_vries_kappa`), the
+        others computed on the stacked table (AC1 and α named ``", stacked over codes"``), each entry's
+        ``pooling`` saying which (``"De Vries et al. (2008)"`` or ``"stacked"``).
 
     Returns
     -------
@@ -116,22 +109,35 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
     names = list(dict.fromkeys(metric_name(m) for m in metrics)) if metrics else applicable_metrics(table)
     summary = {}
     for name in names:
-        result = compute_metric(name, table, level=level, weights=weights)
+        pooled = codes is not None and name in DE_VRIES_METRICS
+        if pooled:
+            result = de_vries_kappa(table, name, codes=codes, weights=weights)
+        else:
+            result = compute_metric(name, table, level=level, weights=weights)
         entry = {"value": None, "reason": result.reason, **result.to_dict()}
         entry.pop("category_shares")
+        if codes is not None and name in ("ac1", "alpha"):
+            entry["coefficient"] += STACKED_LABEL
         if n_boot:
-            interval = bootstrap_metric(table, name, level=level, weights=weights, n_boot=n_boot, seed=seed,
-                                        confidence=confidence, minimums=minimums, clusters=clusters,
-                                        alpha_method=alpha_bootstrap if clusters is None else "units")
+            if pooled:
+                interval = bootstrap_pooled(table, name, codes=codes, clusters=clusters, weights=weights,
+                                            n_boot=n_boot, seed=seed, confidence=confidence, minimums=minimums)
+            else:
+                interval = bootstrap_metric(table, name, level=level, weights=weights, n_boot=n_boot, seed=seed,
+                                            confidence=confidence, minimums=minimums, clusters=clusters,
+                                            alpha_method=alpha_bootstrap if clusters is None else "units")
             entry.update({key: value for key, value in interval.to_dict().items() if key != "estimate"})
             entry.update(interval="percentile", seed=seed)
             entry["reason"] = result.reason or interval.reason
         if analytic:
-            standard_error = analytic_metric(table, name, level=level, weights=weights, confidence=confidence,
-                                             population=population, clusters=clusters)
+            options = dict(weights=weights, confidence=confidence, population=population, clusters=clusters)
+            standard_error = (analytic_pooled(table, name, codes=codes, **options) if pooled
+                              else analytic_metric(table, name, level=level, **options))
             entry["analytic"] = {key: value for key, value in standard_error.to_dict().items() if key != "estimate"}
         if clusters is not None and (n_boot or analytic):
             entry["clusters"] = str(clusters)
+        if codes is not None:
+            entry["pooling"] = "De Vries et al. (2008)" if pooled else "stacked"
         summary[name] = entry
     return summary
 
@@ -172,81 +178,12 @@ def agreement_by_code(presence: Mapping[str, pd.DataFrame], metrics: Sequence[st
     if tables:
         tables[POOLED] = pd.concat(tables.values(), keys=list(tables), names=list(POOLED_LEVELS))
     seed = options.pop("seed", 0)
-    by_code = {code: {"prevalence": prevalence(table),
-                      "metrics": agreement_summary(table, metrics, categories=(0, 1), **options,
-                                                   seed=seed if code == POOLED else derived_seed(seed, [code]),
-                                                   clusters=POOLED_LEVELS[1] if code == POOLED else None)}
-               for code, table in tables.items()}
-    for name, entry in by_code.get(POOLED, {}).get("metrics", {}).items():
-        if name in DE_VRIES_METRICS:
-            _pool_as_de_vries(entry, tables[POOLED], name, seed=seed, **options)
-        elif name in ("ac1", "alpha"):
-            entry.update(coefficient=entry["coefficient"] + STACKED_LABEL, pooling="stacked")
-        else:
-            entry["pooling"] = "stacked"  # the same as averaged over codes
-    return by_code
-
-
-def _pool_as_de_vries(entry: dict, stacked: pd.DataFrame, name: str, *, weights: str | np.ndarray | None = None,
-                      n_boot: int = 0, seed: int = 0, confidence: float = 0.95,
-                      minimums: Sequence[float] = MINIMUM_ALPHAS, analytic: bool = False,
-                      population: float | None = None, **_: Any) -> None:
-    """Turn the pooled ``entry`` of κ or π (computed on ``stacked``, all codes' presence tables) into De Vries et
-    al.'s (2008) pooled κ: the mean over codes of the observed agreement and of the chance agreement, each code's
-    from its own table. The bootstrap draws the units the stacked bootstrap draws (all of a unit's codes together)
-    and pools each resample's per-code agreements. The analytic variance is Gwet's (2014) over units, of the
-    pooled κ linearised: each unit's term is the mean over codes of its terms under the pooled p_e and κ,
-
-        κ*_u = mean_c [(n / n₂) (p_a|uc − p_e [r_u ≥ 2]) − 2 (1 − κ) (p_e|uc − p_e)] / (1 − p_e),
-
-    the units' terms summed by cluster as for the stacked rows (:mod:`~theme_assist.agree.analytic`)."""
-    model = CHANCE_MODEL_OF[name]
-    table = prepare_table(name, as_rating_table(stacked, (0, 1)))
-    codes = table.units.get_level_values(POOLED_LEVELS[0])
-    rated = table.ratings_per_unit > 0
-    parts = []
-    for code in pd.unique(codes):
-        rows = np.flatnonzero((codes == code) & rated)
-        matrix = agreement_weights(weights, table.take(rows))
-        parts.append((rows, matrix, unit_terms(table.take(rows), matrix, by_coder=model == "conger")))
-
-    def pooled(unit_weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        agreements = [chance_corrected(terms, matrix, model, None if unit_weights is None else unit_weights[:, rows])
-                      for rows, matrix, terms in parts]
-        return tuple(np.mean([agreement[i] for agreement in agreements], axis=0) for i in (0, 1))
-
-    observed, expected = pooled()
-    value = float(coefficient_values(observed, expected)[0])
-    reason = entry["reason"] if entry["value"] is None else None  # no pairable unit, or fewer than two coders
-    if reason is None and not np.isfinite(value):
-        reason = "no variation: every rating is in one category (chance agreement 1)"
-    entry.update(value=None if reason else value, reason=reason, pooling="De Vries et al. (2008)",
-                 coefficient=f"{entry['coefficient']}, pooled over codes (De Vries et al. 2008)")
-    if entry["observed_agreement"] is not None:  # None where no unit is pairable (or coder rated), as for one code
-        entry.update(observed_agreement=float(observed[0]), expected_agreement=float(expected[0]))
-    if n_boot:
-        if reason:
-            interval = _undefined(value, reason, confidence, "units")
-        else:
-            samples = np.concatenate([coefficient_values(*pooled(unit_weights))
-                                      for unit_weights in _unit_weights(table, POOLED_LEVELS[1], n_boot, seed)])
-            interval = _summarise(value, samples, confidence, minimums, "units")
-        entry.update({key: item for key, item in interval.to_dict().items() if key != "estimate"})
-        entry["reason"] = reason or interval.reason
-    if analytic and reason:
-        entry["analytic"] = {key: item for key, item in _no_analytic(value, reason, confidence, population)
-                             .to_dict().items() if key != "estimate"}
-    elif analytic:
-        chance, terms_of_rows = float(expected[0]), []
-        for rows, matrix, terms in parts:
-            per_unit_chance = _chance_per_unit(terms, table.take(rows), matrix, model)
-            terms_of_rows.append((rows.size / terms.pairable.sum() * (terms.agreement - chance * terms.pairable)
-                                  - 2 * (1 - value) * (per_unit_chance - chance)) / (1 - chance))
-        # the cluster variance sums a unit's rows, scaled by G / rows: the mean of its terms over codes
-        groups = _groups(table.take(np.concatenate([rows for rows, _, _ in parts])), POOLED_LEVELS[1])
-        interval = _interval(value, np.concatenate(terms_of_rows), value, confidence, population,
-                             int(groups.max()) + 1, groups=groups)
-        entry["analytic"] = {key: item for key, item in interval.to_dict().items() if key != "estimate"}
+    return {code: {"prevalence": prevalence(table),
+                   "metrics": agreement_summary(table, metrics, categories=(0, 1), **options,
+                                                seed=seed if code == POOLED else derived_seed(seed, [code]),
+                                                clusters=POOLED_LEVELS[1] if code == POOLED else None,
+                                                codes=POOLED_LEVELS[0] if code == POOLED else None)}
+            for code, table in tables.items()}
 
 
 def by_code_frame(by_code: Mapping[str, dict]) -> pd.DataFrame:
