@@ -11,6 +11,7 @@ import pytest
 from theme_assist.codebook import parse_codebook
 from theme_assist.errors import InputError
 from theme_assist.project import DecisionRequest, NotFound, ProjectStore, coder_state, training_codings
+from theme_assist.project.store import Unavailable
 from theme_assist.project.audit import audit_codings, audit_table, current_codings, write_audit
 from theme_assist.project.schema import SCHEMA_VERSION, migrate
 
@@ -512,6 +513,41 @@ def test_two_writers_in_two_threads_lose_nothing(store):
     assert decisions.groupby("coder").size().to_dict() == {"ana": 40, "bo": 40}
     assert decisions["id"].is_unique
     assert sqlite3.connect(store.path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def fast_busy_timeout(monkeypatch):
+    """Connections opened from here on wait 0.1 s for a lock, not 30."""
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *args, **kwargs: connect(*args, **{**kwargs, "timeout": 0.1}))
+
+
+def test_a_project_another_program_holds_locked_is_one_line_and_the_next_write_goes_through(tmp_path, monkeypatch):
+    fast_busy_timeout(monkeypatch)
+    store = make_project(tmp_path / "study.taproj")
+    locker = sqlite3.connect(store.path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    with pytest.raises(Unavailable, match="locked by another program .*nothing was written"):
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "ana")])
+    locker.execute("ROLLBACK")
+    store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "ana")])
+    assert store.decisions()["coder"].tolist() == ["ana"]
+
+
+def test_a_commit_refused_as_busy_leaves_no_transaction_open(tmp_path, monkeypatch):
+    """In rollback-journal mode (a project on a network file system) COMMIT waits for readers to finish."""
+    import theme_assist.project.store as store_module
+
+    monkeypatch.setattr(store_module, "journal_mode", lambda *args: "DELETE")
+    fast_busy_timeout(monkeypatch)
+    store = make_project(tmp_path / "study.taproj")
+    reader = sqlite3.connect(store.path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM decisions").fetchone()  # a shared lock, kept until the reader ends
+    with pytest.raises(Unavailable, match="locked"):
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "ana")])
+    reader.execute("ROLLBACK")
+    store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "bo")])
+    assert store.decisions()["coder"].tolist() == ["bo"]
 
 
 # ------------------------------------------------------------------ training data and audit

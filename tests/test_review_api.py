@@ -382,6 +382,23 @@ def test_serving_a_read_only_project_says_decisions_cannot_be_saved(project, mon
         "project somewhere writable to review)"]
 
 
+def test_a_decision_while_another_program_locks_the_project_gets_503_and_goes_through_after(project, monkeypatch):
+    import sqlite3
+
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *args, **kwargs: connect(*args, **{**kwargs, "timeout": 0.1}))
+    client, token = client_for(project)  # its connections wait 0.1 s for a lock, not 30
+    client.headers["X-Session-Token"] = token
+    locker = connect(project, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    response = client.post("/api/decisions", json=decision())
+    assert response.status_code == 503 and "locked by another program" in response.json()["detail"]
+    assert client.get("/api/progress", params={"coder": "ana"}).status_code == 200  # the page still reads
+    locker.execute("ROLLBACK")
+    assert client.post("/api/decisions", json=decision()).status_code == 201
+    assert len(ProjectStore(project).decisions()) == 1
+
+
 def test_the_page_offers_no_suggestion_of_a_code_a_revision_dropped(project, api):
     from theme_assist.codebook import parse_codebook
     from theme_assist.project.testing import CODEBOOK

@@ -64,6 +64,10 @@ class NotFound(InputError):
     """A segment, code or suggestion named by the caller does not exist in the project."""
 
 
+class Unavailable(InputError):
+    """The project file cannot take a write now: another program holds it locked past the busy timeout."""
+
+
 class Stale(InputError):
     """A decision made on what a coder saw of a segment before their later decisions on it (another tab or
     window) changed it; or an undo of a decision that is no longer the coder's latest (``latest``: the id of the
@@ -266,8 +270,14 @@ class ProjectStore:
                 raise
             connection.execute("COMMIT")
         except sqlite3.OperationalError as exc:  # at BEGIN, in the block or at COMMIT
+            if connection.in_transaction:  # a COMMIT refused (busy) leaves the transaction open
+                connection.execute("ROLLBACK")
             if "readonly" in str(exc):
                 raise InputError(f"{self.path} is read-only: nothing was written") from None
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise Unavailable(f"{self.path} is locked by another program ({exc}): nothing was written; try "
+                                  "again once it lets go (close any other program that has the project open, "
+                                  "such as a database browser)") from None
             raise
 
     @contextmanager

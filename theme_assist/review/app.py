@@ -17,9 +17,10 @@ POST     ``/api/undo``              undo the coder's latest decision (a bulk bat
 =======  =========================  ==========================================================================
 
 Unknown segments, codes and documents get 404, malformed requests 422, refused requests 403 (see
-:mod:`~theme_assist.review.security`), a decision made on a segment as it stood before the coder's later decisions
-on it (``seen``, from another tab or window) 409, as does an undo whose ``expected`` decision (the one the page made
-last; 0: none) is no longer the coder's latest: its answer's ``latest`` names the one that is.
+:mod:`~theme_assist.review.security`), a write the project file cannot take now 503 (locked by another program),
+a decision made on a segment as it stood before the coder's later decisions on it (``seen``, from another tab or
+window) 409, as does an undo whose ``expected`` decision (the one the page made last; 0: none) is no longer the
+coder's latest: its answer's ``latest`` names the one that is.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringCo
 
 from theme_assist.errors import InputError
 from theme_assist.project.learn import BackgroundRefitter
-from theme_assist.project.store import DecisionRequest, NotFound, ProjectStore, Stale
+from theme_assist.project.store import DecisionRequest, NotFound, ProjectStore, Stale, Unavailable
 from theme_assist.refi.writer import NOT_XML
 from theme_assist.review import views
 from theme_assist.review.security import SameOriginGuard, allowed_hosts, new_token
@@ -135,6 +136,10 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     def stale(request, exc: Stale):
         latest = {} if exc.latest is None else {"latest": exc.latest}
         return JSONResponse({"detail": str(exc), **latest}, status_code=409)
+
+    @app.exception_handler(Unavailable)
+    def unavailable(request, exc: Unavailable):
+        return JSONResponse({"detail": str(exc)}, status_code=503)
 
     @app.exception_handler(InputError)
     def bad_input(request, exc: InputError):
