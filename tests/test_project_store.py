@@ -550,6 +550,37 @@ def test_a_commit_refused_as_busy_leaves_no_transaction_open(tmp_path, monkeypat
     assert store.decisions()["coder"].tolist() == ["bo"]
 
 
+@pytest.mark.parametrize("how", ["deleted", "moved", "replaced"])
+def test_a_project_file_deleted_moved_or_replaced_under_the_store_takes_no_more_writes(tmp_path, how):
+    """SQLite goes on writing into the file it opened: a deleted one's decisions were lost when the program ended."""
+    path = tmp_path / "study.taproj"
+    store = make_project(path)
+    store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "ana")])
+    if how == "deleted":
+        path.unlink()
+    elif how == "moved":
+        path.rename(tmp_path / "moved.taproj")
+    else:
+        make_project(tmp_path / "other.taproj").close()
+        (tmp_path / "other.taproj").replace(path)
+    with pytest.raises(Unavailable, match="moved, deleted or replaced after it was opened: nothing was written"):
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "family", "bo")])
+    store.close()
+    if how == "moved":  # whole: SQLite left what its log held in the log at the old name
+        assert ProjectStore(tmp_path / "moved.taproj").decisions()["coder"].tolist() == ["ana"]
+    if how == "replaced":  # that log not read as the new file's
+        assert ProjectStore(path).decisions().empty
+        assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_project_moved_under_the_store_is_whole_once_the_store_is_closed(tmp_path):
+    store = make_project(tmp_path / "study.taproj")
+    store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "ana")])
+    store.path.rename(tmp_path / "moved.taproj")
+    store.close()
+    assert ProjectStore(tmp_path / "moved.taproj").decisions()["coder"].tolist() == ["ana"]
+
+
 # ------------------------------------------------------------------ training data and audit
 def test_training_codings_prefer_the_latest_review_over_imports(store):
     a, b, c = store.segments()["segment_id"].iloc[[1, 3, 4]]

@@ -399,6 +399,14 @@ def test_a_decision_while_another_program_locks_the_project_gets_503_and_goes_th
     assert len(ProjectStore(project).decisions()) == 1
 
 
+def test_a_decision_after_the_project_file_was_deleted_gets_503_not_saved(project, api):
+    assert api.post("/api/decisions", json=decision()).status_code == 201
+    project.unlink()
+    response = api.post("/api/decisions", json=decision(code="family"))
+    assert response.status_code == 503 and "deleted" in response.json()["detail"]
+    assert api.post("/api/undo", json={"coder": "ana"}).status_code == 503
+
+
 def test_the_page_offers_no_suggestion_of_a_code_a_revision_dropped(project, api):
     from theme_assist.codebook import parse_codebook
     from theme_assist.project.testing import CODEBOOK

@@ -29,7 +29,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -65,7 +65,8 @@ class NotFound(InputError):
 
 
 class Unavailable(InputError):
-    """The project file cannot take a write now: another program holds it locked past the busy timeout."""
+    """The project file cannot take a write now: another program holds it locked past the busy timeout, or the
+    path no longer names the file this store opened (moved, deleted or replaced since)."""
 
 
 class Stale(InputError):
@@ -169,6 +170,7 @@ class ProjectStore:
         from theme_assist.inputs import resolved_path
 
         self._journal_mode = journal_mode(resolved_path("project", self.path).parent, f"project {self.path}")
+        self._identity = None  # the file's (device, inode), once it exists: see _same_file
         connection = self._connection()
         try:
             migrate(connection, str(self.path))
@@ -182,6 +184,7 @@ class ProjectStore:
             with self.transaction() as db:
                 db.execute("INSERT INTO project_info VALUES ('name', ?), ('created_at', ?)",
                            (self.path.stem, utc_now()))
+        self._identity = self._file_identity()
 
     def _check_intact(self) -> None:
         """Refuse a damaged file through a read-only connection, before anything (even the switch to WAL) is
@@ -236,6 +239,8 @@ class ProjectStore:
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
+            if not self._same_file():  # SQLite would open the file there now, or make an empty one
+                raise Unavailable(self._moved())
             if not self.path.parent.is_dir():
                 raise InputError(f"{self.path}: no folder {self.path.parent}")
             read_only = self._folder_is_read_only()
@@ -268,6 +273,10 @@ class ProjectStore:
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
+            if not self._same_file():
+                connection.execute("ROLLBACK")
+                self._empty_log_into_file_opened(connection)
+                raise Unavailable(self._moved())
             connection.execute("COMMIT")
         except sqlite3.OperationalError as exc:  # at BEGIN, in the block or at COMMIT
             if connection.in_transaction:  # a COMMIT refused (busy) leaves the transaction open
@@ -279,6 +288,30 @@ class ProjectStore:
                                   "again once it lets go (close any other program that has the project open, "
                                   "such as a database browser)") from None
             raise
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            status = os.stat(self.path)
+        except OSError:
+            return None
+        return status.st_dev, status.st_ino
+
+    def _same_file(self) -> bool:
+        """Whether the path still names the file this store opened. SQLite goes on writing into the file it
+        opened: moved, deleted (lost when the program ends) or replaced by another."""
+        return self._identity is None or self._file_identity() == self._identity
+
+    def _moved(self) -> str:
+        return (f"{self.path} was moved, deleted or replaced after it was opened: nothing was written; start again "
+                "on the project file (stop `theme-assist review` and start it anew)")
+
+    def _empty_log_into_file_opened(self, connection: sqlite3.Connection) -> None:
+        """Move what the write-ahead log holds into the file opened, and empty the log: SQLite leaves it in the
+        log, named by the path, once its file was renamed, where the file now at the path would read it as its
+        own."""
+        if self._journal_mode == "WAL":
+            with suppress(sqlite3.Error):
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @contextmanager
     def snapshot(self) -> Iterator["ProjectStore"]:
@@ -346,6 +379,8 @@ class ProjectStore:
         """Close this thread's connection (other threads close theirs when they end)."""
         connection = getattr(self._local, "connection", None)
         if connection is not None:
+            if not self._same_file():
+                self._empty_log_into_file_opened(connection)
             connection.close()
             self._local.connection = None
 

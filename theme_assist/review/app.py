@@ -17,9 +17,9 @@ POST     ``/api/undo``              undo the coder's latest decision (a bulk bat
 =======  =========================  ==========================================================================
 
 Unknown segments, codes and documents get 404, malformed requests 422, refused requests 403 (see
-:mod:`~theme_assist.review.security`), a write the project file cannot take now 503 (locked by another program),
-a decision made on a segment as it stood before the coder's later decisions on it (``seen``, from another tab or
-window) 409, as does an undo whose ``expected`` decision (the one the page made last; 0: none) is no longer the
+:mod:`~theme_assist.review.security`), a write the project file cannot take now 503 (locked by another program;
+moved, deleted or replaced since the server opened it), a decision made on a segment as it stood before the coder's
+later decisions on it (``seen``, from another tab or window) 409, as does an undo whose ``expected`` decision (the one the page made last; 0: none) is no longer the
 coder's latest: its answer's ``latest`` names the one that is.
 """
 
