@@ -273,6 +273,13 @@ def test_text_xml_cannot_hold_is_refused_in_bulk_and_undo(api, project, char):
     assert ProjectStore(project).decisions().empty
 
 
+def test_a_refused_request_is_answered_in_a_few_words_not_with_its_input_again(api, project):
+    response = api.post("/api/decisions", json=decision(reason="x" * 2**20))
+    assert response.status_code == 422 and len(response.content) < 1000
+    assert response.json()["detail"][0]["msg"] == "String should have at most 2000 characters"
+    assert ProjectStore(project).decisions().empty
+
+
 def test_xml_legal_whitespace_and_characters_pass(api, project):
     response = api.post("/api/decisions", json=decision(coder="Zoë\tK", reason="line one\r\nline two \U0001F600"))
     assert response.status_code == 201

@@ -147,8 +147,10 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
 
     @app.exception_handler(RequestValidationError)
     def invalid(request, exc: RequestValidationError):
-        # ASCII JSON: the errors echo the input, and a lone surrogate in it has no UTF-8 encoding
-        body = json.dumps({"detail": jsonable_encoder(exc.errors())})
+        # without the input each error echoes (a 10 MB reason came back whole); ASCII JSON: a lone surrogate in
+        # what is left (the message) has no UTF-8 encoding
+        errors = [{key: value for key, value in error.items() if key != "input"} for error in exc.errors()]
+        body = json.dumps({"detail": jsonable_encoder(errors)})
         return Response(body, status_code=422, media_type="application/json")
 
     def learned(count: int) -> None:
