@@ -280,6 +280,13 @@ def test_a_refused_request_is_answered_in_a_few_words_not_with_its_input_again(a
     assert ProjectStore(project).decisions().empty
 
 
+def test_a_coder_name_too_long_is_said_in_characters(api):
+    for response in (api.post("/api/decisions", json=decision(coder="a" * 101)),
+                     api.get("/api/progress", params={"coder": "a" * 101})):
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["msg"] == "String should have at most 100 characters"
+
+
 def test_xml_legal_whitespace_and_characters_pass(api, project):
     response = api.post("/api/decisions", json=decision(coder="Zoë\tK", reason="line one\r\nline two \U0001F600"))
     assert response.status_code == 201

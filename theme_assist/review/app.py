@@ -65,7 +65,8 @@ def coder_name(value: str) -> str:
 
 
 Text = Annotated[str, BeforeValidator(xml_text)]
-Coder = Annotated[Text, StringConstraints(max_length=100), AfterValidator(coder_name)]
+# the length on str itself: on Text (a validator's result) pydantic counted "items"
+Coder = Annotated[str, StringConstraints(max_length=100), BeforeValidator(xml_text), AfterValidator(coder_name)]
 SqliteInt = Annotated[int, Field(ge=-2**63, le=2**63 - 1)]
 
 
