@@ -550,6 +550,17 @@ def test_a_commit_refused_as_busy_leaves_no_transaction_open(tmp_path, monkeypat
     assert store.decisions()["coder"].tolist() == ["bo"]
 
 
+def test_a_full_disk_is_one_line_and_nothing_is_written(store):
+    """SQLite rolls the transaction back itself: the ROLLBACK after it failed with "no transaction is active"."""
+    connection = store._connection()
+    connection.execute(f"PRAGMA max_page_count = {connection.execute('PRAGMA page_count').fetchone()[0]}")
+    with pytest.raises(Unavailable, match="the disk is full .*nothing was written"):
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "ana", reason="x" * 2000)] * 50)
+    connection.execute("PRAGMA max_page_count = 1000000")
+    store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "bo")])
+    assert store.decisions()["coder"].tolist() == ["bo"]
+
+
 @pytest.mark.parametrize("how", ["deleted", "moved", "replaced"])
 def test_a_project_file_deleted_moved_or_replaced_under_the_store_takes_no_more_writes(tmp_path, how):
     """SQLite goes on writing into the file it opened: a deleted one's decisions were lost when the program ended."""

@@ -65,8 +65,8 @@ class NotFound(InputError):
 
 
 class Unavailable(InputError):
-    """The project file cannot take a write now: another program holds it locked past the busy timeout, or the
-    path no longer names the file this store opened (moved, deleted or replaced since)."""
+    """The project file cannot take a write now: another program holds it locked past the busy timeout, its disk
+    is full, or the path no longer names the file this store opened (moved, deleted or replaced since)."""
 
 
 class Stale(InputError):
@@ -271,7 +271,8 @@ class ProjectStore:
             try:
                 yield connection
             except BaseException:
-                connection.execute("ROLLBACK")
+                if connection.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
+                    connection.execute("ROLLBACK")
                 raise
             if not self._same_file():
                 connection.execute("ROLLBACK")
@@ -287,6 +288,9 @@ class ProjectStore:
                 raise Unavailable(f"{self.path} is locked by another program ({exc}): nothing was written; try "
                                   "again once it lets go (close any other program that has the project open, "
                                   "such as a database browser)") from None
+            if "full" in str(exc):
+                raise Unavailable(f"{self.path} could not be written: the disk is full ({exc}); nothing was "
+                                  "written: make room on the disk, then try again") from None
             raise
 
     def _file_identity(self) -> tuple[int, int] | None:
