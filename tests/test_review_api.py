@@ -579,6 +579,28 @@ def test_the_pages_refits_keep_the_settings_project_suggest_was_given(project):
     assert f"run ({run['id']}) was fitted on fake-hash@1" in model_change(run, "all-MiniLM-L6-v2@53aa51172d14")
 
 
+@pytest.mark.parametrize("every, refits", [(2, 1), (3, 0)])
+def test_decisions_made_since_the_latest_run_count_towards_the_first_refit(project, monkeypatch, every, refits):
+    """A server stopped (or killed) before it refitted on its last decisions: the next one waited for `every` more."""
+    import uvicorn
+
+    import theme_assist.embed
+    from theme_assist.cli import main
+    from theme_assist.project.learn import BackgroundRefitter
+    from theme_assist.project.testing import FakeEmbedder
+
+    with ProjectStore(project) as store:  # its latest run was fitted on none
+        store.record_decisions([DecisionRequest(f"interview_a:{i}", "add", "work", "ana") for i in (1, 2)])
+    started = []
+    monkeypatch.setattr(theme_assist.embed, "Embedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr(BackgroundRefitter, "start", lambda self: started.append(self._pending))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self: None)
+    with pytest.raises(SystemExit) as exit_:
+        main(["review", str(project), "--no-browser", "--refit-every", str(every)])
+    assert exit_.value.code in (0, None)
+    assert len(started) == refits
+
+
 def test_an_undo_counts_towards_the_next_refit_as_a_decision_does(project):
     """Undos were not counted: a run fitted on a code since undone kept suggesting it until ten more decisions."""
 

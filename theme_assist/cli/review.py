@@ -95,6 +95,7 @@ def review(
             warnings.warn(f"{project} is read-only: the page shows it, but no decision can be saved (copy the "
                           "project somewhere writable to review)", stacklevel=1)
         run = store.latest_run()
+        decisions = store.decision_count()
     port = check_port(host, port)
     refitter = None
     if refit_every:
@@ -107,6 +108,8 @@ def review(
     app = create_app(project, host=host, port=port, blind=blind, refitter=refitter)
     if refitter is not None and run is None:
         refitter.start()  # first suggestions, while the coder picks their name
+    elif refitter is not None:  # decisions since the latest run (a server stopped before it refitted on them) count
+        refitter.decisions_recorded(max(0, decisions - run["n_decisions"]))
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     if host not in ("127.0.0.1", "localhost", "::1"):
