@@ -74,6 +74,25 @@ def test_requests_for_another_host_are_refused(api, host):
     assert api.get("/api/session", headers={"Host": host}).status_code == 403
 
 
+@pytest.mark.parametrize("bound, named, answered", [
+    ("0.0.0.0", "192.0.2.7:8765", True), ("0.0.0.0", "127.0.0.1:8765", True), ("0.0.0.0", "[::1]:8765", True),
+    ("::", "[2001:db8::7]:8765", True), ("0.0.0.0", "evil.example:8765", False), ("0.0.0.0", "192.0.2.7:9999", False),
+    ("0.0.0.0", "192.0.2.7", False), ("2001:db8::7", "[2001:db8::7]:8765", True), ("192.0.2.7", "192.0.2.8:8765", False),
+])
+def test_a_server_on_every_address_answers_its_ip_addresses_not_names(project, bound, named, answered):
+    """Bound to 0.0.0.0, the server said other computers could open the page, and refused every request they (and
+    this computer, at 127.0.0.1) made: only "0.0.0.0:PORT" was its own address. An IPv6 address was expected
+    without the brackets a browser puts around it."""
+    client = TestClient(create_app(project, host=bound, port=8765), base_url=f"http://{named}")
+    session = client.get("/api/session")
+    assert (session.status_code == 200) is answered
+    if answered:
+        headers = {"X-Session-Token": session.json()["token"], "Origin": f"http://{named}"}
+        assert client.post("/api/decisions", json=decision(), headers=headers).status_code == 201
+        headers["Origin"] = "http://192.0.2.99:8765"  # another address of the same server is another origin
+        assert client.post("/api/decisions", json=decision(), headers=headers).status_code == 403
+
+
 def test_pages_carry_a_strict_content_security_policy(api):
     response = api.get("/")
     policy = response.headers["content-security-policy"]

@@ -41,7 +41,7 @@ from theme_assist.project.learn import BackgroundRefitter
 from theme_assist.project.store import DecisionRequest, NotFound, ProjectStore, Stale, Unavailable
 from theme_assist.refi.writer import NOT_XML
 from theme_assist.review import views
-from theme_assist.review.security import SameOriginGuard, allowed_hosts, new_token
+from theme_assist.review.security import EVERY_ADDRESS, SameOriginGuard, allowed_hosts, new_token
 
 STATIC = Path(__file__).parent / "static"
 
@@ -113,7 +113,8 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     project : str or Path
         An existing project file.
     host, port : str, int
-        Where the server listens: requests must name this address (plus ``extra_hosts``).
+        Where the server listens: requests must name this address (plus ``extra_hosts``); on every address
+        (``0.0.0.0``, ``::``), any IP address of it or a loopback name.
     token : str, optional
         The session token; a fresh random one by default.
     blind : bool
@@ -125,7 +126,8 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     store = ProjectStore(project)
     token = token or new_token()
     app = FastAPI(title="theme_assist review", docs_url=None, redoc_url=None, openapi_url=None)
-    app.add_middleware(SameOriginGuard, hosts=allowed_hosts(host, port) | set(extra_hosts), token=token)
+    app.add_middleware(SameOriginGuard, hosts=allowed_hosts(host, port) | set(extra_hosts), token=token,
+                       every_address_port=port if host in EVERY_ADDRESS else None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.store, app.state.refitter = store, refitter
 
