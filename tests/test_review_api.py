@@ -77,7 +77,8 @@ def test_requests_for_another_host_are_refused(api, host):
 @pytest.mark.parametrize("bound, named, answered", [
     ("0.0.0.0", "192.0.2.7:8765", True), ("0.0.0.0", "127.0.0.1:8765", True), ("0.0.0.0", "[::1]:8765", True),
     ("::", "[2001:db8::7]:8765", True), ("0.0.0.0", "evil.example:8765", False), ("0.0.0.0", "192.0.2.7:9999", False),
-    ("0.0.0.0", "192.0.2.7", False), ("2001:db8::7", "[2001:db8::7]:8765", True), ("192.0.2.7", "192.0.2.8:8765", False),
+    ("0.0.0.0", "192.0.2.7", False), ("2001:db8::7", "[2001:db8::7]:8765", True),
+    ("192.0.2.7", "192.0.2.8:8765", False),
 ])
 def test_a_server_on_every_address_answers_its_ip_addresses_not_names(project, bound, named, answered):
     """Bound to 0.0.0.0, the server said other computers could open the page, and refused every request they (and
@@ -438,6 +439,28 @@ def test_a_decision_after_the_project_file_was_deleted_gets_503_not_saved(projec
     response = api.post("/api/decisions", json=decision(code="family"))
     assert response.status_code == 503 and "deleted" in response.json()["detail"]
     assert api.post("/api/undo", json={"coder": "ana"}).status_code == 503
+
+
+def test_a_project_file_overwritten_in_place_under_the_server_gets_503_in_one_line(project, api):
+    """Another file copied over the project (same inode: cp, a sync tool): 500 "Internal Server Error" in plain
+    text, and a traceback in the server's window for every request the page made."""
+    assert api.post("/api/decisions", json=decision()).status_code == 201
+    with open(project, "r+b") as file:
+        file.write(b"not a project any more" * 5000)
+    for response in (api.get("/api/progress", params={"coder": "ana"}), api.post("/api/decisions", json=decision())):
+        assert response.status_code == 503 and "overwritten" in response.json()["detail"]
+
+
+def test_a_project_file_sqlite_cannot_read_gets_503_in_one_line(api, monkeypatch, caplog):
+    import sqlite3
+
+    def malformed(self):
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(ProjectStore, "segment_count", malformed)
+    response = api.get("/api/progress", params={"coder": "ana"})
+    assert response.status_code == 503 and "(database disk image is malformed)" in response.json()["detail"]
+    assert "overwritten while the page was open" in caplog.text  # one line in the server's window, no traceback
 
 
 def test_the_page_offers_no_suggestion_of_a_code_a_revision_dropped(project, api):

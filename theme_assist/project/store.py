@@ -253,6 +253,9 @@ class ProjectStore:
                                                  check_same_thread=False)
                     set_journal_mode(connection, self._journal_mode)
             except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+                if self._identity is not None:  # it opened before: another file was copied over it since
+                    raise Unavailable(f"{self.path} could not be opened again ({exc}): was the file overwritten since "
+                                      "it was opened? Nothing was written") from None
                 if not os.access(self.path.parent, os.W_OK):
                     raise InputError(f"cannot create {self.path}: its folder is not writable") from None
                 raise InputError(f"{self.path} is not a project file ({exc})") from None

@@ -17,15 +17,18 @@ POST     ``/api/undo``              undo the coder's latest decision (a bulk bat
 =======  =========================  ==========================================================================
 
 Unknown segments, codes and documents get 404, malformed requests 422, refused requests 403 (see
-:mod:`~theme_assist.review.security`), a write the project file cannot take now 503 (locked by another program;
-moved, deleted or replaced since the server opened it), a decision made on a segment as it stood before the coder's
-later decisions on it (``seen``, from another tab or window) 409, as does an undo whose ``expected`` decision (the one the page made last; 0: none) is no longer the
-coder's latest: its answer's ``latest`` names the one that is.
+:mod:`~theme_assist.review.security`), a request the project file cannot answer now 503 (locked by another
+program; moved, deleted or replaced since the server opened it; overwritten in place or unreadable), a decision made
+on a segment as it stood before the coder's later decisions on it (``seen``, from another tab or window) 409, as
+does an undo whose ``expected`` decision (the one the page made last; 0: none) is no longer the coder's latest: its
+answer's ``latest`` names the one that is.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -44,6 +47,7 @@ from theme_assist.review import views
 from theme_assist.review.security import EVERY_ADDRESS, SameOriginGuard, allowed_hosts, new_token
 
 STATIC = Path(__file__).parent / "static"
+logger = logging.getLogger(__name__)
 
 
 def xml_text(value):
@@ -143,6 +147,17 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     @app.exception_handler(Unavailable)
     def unavailable(request, exc: Unavailable):
         return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.exception_handler(sqlite3.DatabaseError)
+    def unusable(request, exc: sqlite3.DatabaseError):
+        # the file changed under the server (another file copied over it in place) or an I/O error
+        if isinstance(exc, sqlite3.ProgrammingError):  # a mistake in this program: a 500, with its traceback
+            raise exc
+        detail = (f"{store.path} could not be read or written ({exc}): nothing was saved by this request; was the "
+                  "file overwritten while the page was open? Stop theme-assist review and check it with "
+                  "`theme-assist project info`")
+        logger.warning(detail)
+        return JSONResponse({"detail": detail}, status_code=503)
 
     @app.exception_handler(InputError)
     def bad_input(request, exc: InputError):
