@@ -463,6 +463,25 @@ def test_a_project_file_sqlite_cannot_read_gets_503_in_one_line(api, monkeypatch
     assert "overwritten while the page was open" in caplog.text  # one line in the server's window, no traceback
 
 
+def test_serving_a_project_another_program_holds_locked_says_so_not_read_only(project, monkeypatch, capsys):
+    import sqlite3
+
+    import uvicorn
+
+    from theme_assist.cli import main
+
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *args, **kwargs: connect(*args, **{**kwargs, "timeout": 0.1}))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self: None)
+    locker = connect(project, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    with pytest.raises(SystemExit) as exit_:
+        main(["review", str(project), "--no-browser", "--refit-every", "0"])
+    assert exit_.value.code in (0, None)
+    [warning] = capsys.readouterr().err.splitlines()
+    assert "is locked by another program" in warning and "read-only" not in warning
+
+
 def test_the_page_offers_no_suggestion_of_a_code_a_revision_dropped(project, api):
     from theme_assist.codebook import parse_codebook
     from theme_assist.project.testing import CODEBOOK

@@ -84,6 +84,7 @@ def review(
 
     from theme_assist.errors import InputError
     from theme_assist.project import ProjectStore
+    from theme_assist.project.store import Unavailable
     from theme_assist.project.learn import BackgroundRefitter
     from theme_assist.review.app import create_app
 
@@ -91,6 +92,8 @@ def review(
     with ProjectStore(project) as store:  # a missing or foreign file fails here, in one line
         try:
             store.check_writable()
+        except Unavailable as exc:  # locked by another program: not read-only
+            warnings.warn(f"{exc} (the page is served meanwhile)", stacklevel=1)
         except InputError:
             warnings.warn(f"{project} is read-only: the page shows it, but no decision can be saved (copy the "
                           "project somewhere writable to review)", stacklevel=1)
