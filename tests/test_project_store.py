@@ -533,6 +533,20 @@ def test_a_project_another_program_holds_locked_is_one_line_and_the_next_write_g
     assert store.decisions()["coder"].tolist() == ["ana"]
 
 
+def test_an_older_project_another_program_holds_locked_is_not_called_damaged(tmp_path, monkeypatch):
+    fast_busy_timeout(monkeypatch)
+    path = tmp_path / "old.taproj"
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, str(path), target=1)
+    db.execute("PRAGMA journal_mode = WAL")  # readers pass its lock: only the migration waits
+    db.execute("BEGIN EXCLUSIVE")
+    with pytest.raises(Unavailable, match="is locked by another program"):
+        ProjectStore(path)
+    db.execute("ROLLBACK")
+    with ProjectStore(path) as store:
+        assert store.decisions().empty
+
+
 def test_a_commit_refused_as_busy_leaves_no_transaction_open(tmp_path, monkeypatch):
     """In rollback-journal mode (a project on a network file system) COMMIT waits for readers to finish."""
     import theme_assist.project.store as store_module

@@ -112,6 +112,11 @@ def _check_code_map(code_map: dict[str, str], current: Codebook, revised: Codebo
             raise InputError(f"map {old}={new}: {old!r} is not a code of the project's current codebook")
 
 
+def _locked(exc: Exception) -> bool:
+    """Whether SQLite's ``exc`` says another connection held the lock past the busy timeout."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def _not_the_latest(coder: str, last: sqlite3.Row, expected: int, size: int) -> str:
     """Why an undo of decision ``expected`` was refused: ``last`` (of a batch of ``size``) is the coder's latest."""
     what = (f"a bulk {last['action']} of {size} suggestions of {last['code']!r}" if size > 1 else
@@ -176,6 +181,8 @@ class ProjectStore:
             migrate(connection, str(self.path))
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             self.close()
+            if _locked(exc):  # an older project's migration waited for another program's lock in vain
+                raise Unavailable(self._locked(exc)) from None
             if "readonly" in str(exc):
                 raise InputError(f"{self.path} is read-only and written by an older theme_assist: copy it "
                                  "somewhere writable to upgrade it") from None
@@ -287,14 +294,16 @@ class ProjectStore:
                 connection.execute("ROLLBACK")
             if "readonly" in str(exc):
                 raise InputError(f"{self.path} is read-only: nothing was written") from None
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise Unavailable(f"{self.path} is locked by another program ({exc}): nothing was written; try "
-                                  "again once it lets go (close any other program that has the project open, "
-                                  "such as a database browser)") from None
+            if _locked(exc):
+                raise Unavailable(self._locked(exc)) from None
             if "full" in str(exc):
                 raise Unavailable(f"{self.path} could not be written: the disk is full ({exc}); nothing was "
                                   "written: make room on the disk, then try again") from None
             raise
+
+    def _locked(self, exc: sqlite3.Error) -> str:
+        return (f"{self.path} is locked by another program ({exc}): nothing was written; try again once it lets go "
+                "(close any other program that has the project open, such as a database browser)")
 
     def _file_identity(self) -> tuple[int, int] | None:
         try:
