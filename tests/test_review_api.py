@@ -268,7 +268,7 @@ def test_a_coder_name_is_trimmed_wherever_it_enters(api):
     assert "interview_a:1" not in {item["segment_id"] for item in candidates}
     assert len(api.post("/api/undo", json={"coder": "Ann "}).json()["decisions"]) == 1
     assert api.get("/api/progress", params={"coder": "Ann"}).json()["decided"] == 0
-    for blank in (" ", "\n"):
+    for blank in (" ", "\n", "\u200b", "\ufeff \u2060", "\u202e"):  # zero-width and formatting characters too
         assert api.get("/api/progress", params={"coder": blank}).status_code == 422
         assert api.post("/api/undo", json={"coder": blank}).status_code == 422
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -61,9 +62,10 @@ def xml_text(value):
 
 
 def coder_name(value: str) -> str:
-    """``value`` trimmed, as the project stores coder names, so a name finds the decisions stored under it."""
+    """``value`` trimmed, as the project stores coder names, so a name finds the decisions stored under it; refused
+    without a character to see (spaces, zero-width and formatting characters alone read as no name)."""
     value = value.strip()
-    if not value:
+    if not any(unicodedata.category(char)[0] not in "ZC" for char in value):
         raise ValueError("a coder needs a name")
     return value
 
