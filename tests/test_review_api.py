@@ -94,6 +94,15 @@ def test_a_server_on_every_address_answers_its_ip_addresses_not_names(project, b
         assert client.post("/api/decisions", json=decision(), headers=headers).status_code == 403
 
 
+def test_the_page_of_a_server_on_every_address_is_opened_at_a_loopback_address():
+    from theme_assist.cli.review import page_url
+
+    assert page_url("0.0.0.0", 8765) == "http://127.0.0.1:8765/"
+    assert page_url("::", 8765) == "http://[::1]:8765/"
+    assert page_url("192.0.2.7", 8765) == "http://192.0.2.7:8765/"
+    assert page_url("2001:db8::7", 8765) == "http://[2001:db8::7]:8765/"
+
+
 def test_pages_carry_a_strict_content_security_policy(api):
     response = api.get("/")
     policy = response.headers["content-security-policy"]

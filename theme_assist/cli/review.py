@@ -38,6 +38,13 @@ def check_port(host: str, port: int) -> int:
         return probe.getsockname()[1]
 
 
+def page_url(host: str, port: int) -> str:
+    """The page's address on this computer: a server on every address (``0.0.0.0``, ``::``) by the loopback one,
+    which browsers open (Chrome refuses ``http://0.0.0.0``, Windows cannot connect to it)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+
+
 def refit_settings(run: dict | None, top_k: int | None) -> dict:
     """The settings the page's refits use: ``top_k`` where given, else those of the project's latest ``run``
     (``project suggest --top-k --threshold --diversity``: a refit must not quietly undo them), else the defaults."""
@@ -114,7 +121,7 @@ def review(
     elif refitter is not None:  # decisions since the latest run (a server stopped before it refitted on them) count
         refitter.decisions_recorded(max(0, decisions - run["n_decisions"]))
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
-    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    url = page_url(host, port)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"[yellow]warning:[/] listening on {host}: other computers on the network can open the page")
 
