@@ -91,8 +91,8 @@ def review(
 
     from theme_assist.errors import InputError
     from theme_assist.project import ProjectStore
-    from theme_assist.project.store import Unavailable
     from theme_assist.project.learn import BackgroundRefitter
+    from theme_assist.project.store import Unavailable
     from theme_assist.review.app import create_app
 
     console = message_console()

@@ -296,7 +296,7 @@ class ProjectStore:
                 raise InputError(f"{self.path} is read-only: nothing was written") from None
             if _locked(exc):
                 raise Unavailable(self._locked(exc)) from None
-            if "full" in str(exc):
+            if "disk is full" in str(exc):
                 raise Unavailable(f"{self.path} could not be written: the disk is full ({exc}); nothing was "
                                   "written: make room on the disk, then try again") from None
             raise
