@@ -61,7 +61,7 @@ def test_json_has_every_applicable_metric_with_published_values(capsys, wide):
     code, out, err = run(capsys, wide, "--format", "json")
     assert code == 0 and err == ""
     result = json.loads(out)
-    assert list(result) == ["percent", "bennett_s", "fleiss", "conger", "ac1", "alpha", "n_units", "coders"]
+    assert list(result) == ["percent", "bennett_s", "fleiss", "conger", "ac1", "light", "alpha", "n_units", "coders"]
     assert round(result["alpha"]["value"], 3) == 0.743
     assert round(result["fleiss"]["value"], 5) == 0.76117
     assert all(entry["reason"] is None and "ci" not in entry for entry in metrics_of(result).values())

@@ -204,3 +204,54 @@ def test_ratio_level_refuses_negative_ratings():
     with pytest.raises(InputError, match="ratio level needs ratings of zero or more"):
         krippendorff_alpha([[-2, 2], [2, 2], [3, 3]], "ratio")
     assert krippendorff_alpha([[0, 2], [2, 2], [3, 3]], "ratio").defined
+
+
+def test_light_kappa_is_the_mean_of_the_pairs_cohen_kappas():
+    from theme_assist.agree import light_kappa
+
+    table = np.array([["a", "a", "a"], ["b", "b", "a"], ["a", "b", "b"], ["b", "b", "b"], ["a", "a", "b"]])
+    pairs = [cohen_kappa(table[:, i], table[:, j]).value for i, j in ((0, 1), (0, 2), (1, 2))]
+    result = light_kappa(table)
+    assert result.value == pytest.approx(np.mean(pairs))
+    assert result.coefficient == "Light's kappa (mean pairwise Cohen's kappa)"
+    assert (result.n_pairs, result.n_pairs_undefined, result.n_units) == (3, 0, 5)
+    assert [pair["value"] for pair in result.pairs] == pytest.approx(pairs)
+    assert light_kappa(table[:, :2].tolist()).value == pytest.approx(cohen_kappa(table[:, 0], table[:, 1]).value)
+
+
+@pytest.mark.parametrize("weights", [None, "linear", "quadratic"])
+def test_light_kappa_of_two_coders_is_cohen_kappa_on_the_units_both_rated(weights):
+    from theme_assist.agree import light_kappa
+
+    rng = np.random.default_rng(7)
+    table = rng.integers(1, 5, (30, 2)).astype(float)
+    complete = light_kappa(table, weights=weights)
+    assert complete.value == pytest.approx(cohen_kappa(table, weights=weights).value, abs=1e-12)
+    table[rng.random(table.shape) < 0.2] = np.nan
+    both = ~np.isnan(table).any(axis=1)
+    assert light_kappa(table, weights=weights).value == pytest.approx(
+        cohen_kappa(table[both], weights=weights).value, abs=1e-12)
+    assert light_kappa(table, weights=weights).coefficient.endswith(f"{weights} weights)" if weights else "kappa)")
+
+
+def test_light_kappa_leaves_out_and_counts_pairs_whose_kappa_is_undefined():
+    from theme_assist.agree import light_kappa
+
+    # A and C rated no unit in common; B and C agree on one category only (no variation)
+    table = [["x", "x", None], ["y", "y", None], ["x", "y", None], [None, "z", "z"], [None, "z", "z"]]
+    result = light_kappa(table)
+    assert (result.n_pairs, result.n_pairs_undefined) == (3, 2)
+    assert result.value == pytest.approx(cohen_kappa(["x", "y", "x"], ["x", "y", "y"]).value)
+    reasons = {tuple(pair["coders"]): pair["reason"] for pair in result.pairs}
+    assert "no unit" in reasons[("0", "2")] and "no variation" in reasons[("1", "2")]
+    assert json.loads(json.dumps(result.to_dict()))["pairs"][1]["value"] is None
+    nothing = light_kappa([["x", None, None], [None, "y", None], [None, None, "z"]])
+    assert math.isnan(nothing.value) and nothing.reason.startswith("Cohen's kappa is undefined for every pair")
+
+
+def test_light_kappa_is_reported_by_default_for_three_or_more_coders_only():
+    two = as_rating_table([[1, 2], [2, 2]])
+    three = as_rating_table([[1, 2, 1], [2, 2, 2]])
+    assert "light" not in applicable_metrics(two) and "light" in applicable_metrics(three)
+    assert compute_metric("light", three, weights="linear").coefficient == (
+        "Light's kappa (mean pairwise Cohen's kappa, linear weights)")

@@ -24,6 +24,7 @@ from theme_assist.agree import (
     fleiss_kappa,
     gwet_ac,
     krippendorff_alpha,
+    light_kappa,
     masi_distance,
     percent_agreement,
     scott_pi,
@@ -160,6 +161,35 @@ def test_cohen_matches_scikit_learn(table, weights):
     labels = np.arange(table.min(), table.max() + 1)
     theirs = sklearn_metrics.cohen_kappa_score(first, second, weights=weights, labels=labels)
     assert ours == pytest.approx(theirs, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_light_kappa_is_the_mean_of_scikit_learn_and_irrcac_pairwise_kappas(seed):
+    """Light's κ against each pair's κ by scikit-learn (unweighted) and irrCAC (weighted by value) on the units both
+    coders of the pair rated, on random tables of 3-5 coders with missing ratings; undefined pairs left out."""
+    rng = np.random.default_rng(seed)
+    n_units, n_coders, q = rng.integers(15, 40), rng.integers(3, 6), rng.integers(2, 5)
+    truth = rng.integers(1, q + 1, n_units)
+    table = np.where(rng.random((n_units, n_coders)) < 0.6, truth[:, None],
+                     rng.integers(1, q + 1, (n_units, n_coders))).astype(float)
+    table[rng.random(table.shape) < 0.3] = np.nan
+    for weights in ("identity", "linear", "quadratic"):
+        kappas = []
+        for first in range(n_coders):
+            for second in range(first + 1, n_coders):
+                pair = table[:, [first, second]]
+                pair = pair[~np.isnan(pair).any(axis=1)]
+                if np.unique(pair).size < 2:  # no unit both rated, or no variation: κ undefined, left out
+                    continue
+                if weights == "identity":
+                    kappas.append(sklearn_metrics.cohen_kappa_score(pair[:, 0], pair[:, 1]))
+                else:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        kappas.append(irrcac(pair, weights).conger()["est"]["coefficient_value"])
+        ours = light_kappa(table, weights=None if weights == "identity" else weights)
+        assert ours.n_pairs - ours.n_pairs_undefined == len(kappas)
+        assert ours.value == pytest.approx(np.mean(kappas), abs=1e-9), weights
 
 
 @SETTINGS

@@ -14,8 +14,8 @@ Modules, one concern each:
 
 ``ratings``       encoding a table once as category indices (:func:`as_rating_table`)
 ``distances``     Krippendorff's difference functions, MASI, κ-family weights
-``coefficients``  percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Krippendorff's α; κ and π
-                  pooled over codes (De Vries et al. 2008)
+``coefficients``  percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Light's κ, Krippendorff's
+                  α; κ and π pooled over codes (De Vries et al. 2008)
 ``bootstrap``     unit resampling for every coefficient; Hayes & Krippendorff's bootstrap for α on request
 ``analytic``      Gwet's (2014) standard errors and t intervals, as irrCAC and AgreeStat compute them
 ``units``         units from codings: shared segments, presence/absence per code, overlapping spans
@@ -44,6 +44,7 @@ from theme_assist.agree.coefficients import (
     fleiss_kappa,
     gwet_ac,
     krippendorff_alpha,
+    light_kappa,
     percent_agreement,
     scott_pi,
 )
@@ -57,6 +58,7 @@ from theme_assist.agree.results import (
     AnalyticResult,
     BootstrapResult,
     ChanceCorrectedResult,
+    LightResult,
 )
 from theme_assist.agree.units import (
     codings_on_units,
@@ -68,11 +70,11 @@ from theme_assist.agree.units import (
 
 __all__ = [
     "METRICS", "MINIMUM_ALPHAS", "AgreementResult", "AlphaResult", "AnalyticResult", "BootstrapResult",
-    "ChanceCorrectedResult", "RatingTable", "agreement_by_code", "agreement_report", "agreement_summary",
-    "analytic_alpha", "analytic_metric", "analytic_pooled", "analytic_units", "as_rating_table", "bennett_s",
-    "bootstrap_alpha", "bootstrap_metric", "bootstrap_pooled", "bootstrap_units", "brennan_prediger",
+    "ChanceCorrectedResult", "LightResult", "RatingTable", "agreement_by_code", "agreement_report",
+    "agreement_summary", "analytic_alpha", "analytic_metric", "analytic_pooled", "analytic_units", "as_rating_table",
+    "bennett_s", "bootstrap_alpha", "bootstrap_metric", "bootstrap_pooled", "bootstrap_units", "brennan_prediger",
     "codings_on_units", "cohen_kappa", "coincidence_matrix", "compute_metric", "conger_kappa", "de_vries_kappa",
     "fleiss_kappa", "gwet_ac",
-    "human_majority", "krippendorff_alpha", "masi_distance", "multi_label_summary", "percent_agreement",
-    "presence_tables", "ratings_from_codings", "scott_pi", "segment_agreement", "span_overlaps",
+    "human_majority", "krippendorff_alpha", "light_kappa", "masi_distance", "multi_label_summary",
+    "percent_agreement", "presence_tables", "ratings_from_codings", "scott_pi", "segment_agreement", "span_overlaps",
 ]

@@ -33,6 +33,7 @@ On presence/absence tables stacked over codes (multi-label coding), κ and π ar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -41,7 +42,7 @@ from scipy import sparse
 
 from theme_assist.agree.distances import Metric, agreement_weights, distance_matrix, weights_label
 from theme_assist.agree.ratings import RatingTable, as_rating_table
-from theme_assist.agree.results import AlphaResult, ChanceCorrectedResult
+from theme_assist.agree.results import AlphaResult, ChanceCorrectedResult, LightResult
 from theme_assist.errors import InputError
 
 CHANCE_MODELS = ("percent", "bennett_s", "fleiss", "conger", "gwet")
@@ -343,6 +344,132 @@ def gwet_ac(ratings: Any, *, weights: str | np.ndarray | None = None,
     return _chance_corrected_result(ratings, "gwet", weights, categories)
 
 
+LIGHT_NAME = "Light's kappa (mean pairwise Cohen's kappa)"
+
+
+@dataclass(frozen=True)
+class LightPair:
+    """One pair of coders of Light's κ, set up for its κ under many unit weightings.
+
+    Attributes
+    ----------
+    rows : ndarray of int
+        Positions in the table of the units both coders rated.
+    weights : ndarray, shape (q, q)
+        Agreement weights.
+    terms : UnitTerms
+        The per-unit terms of the pair's two columns on those units (by coder, for Cohen's chance agreement).
+    """
+
+    rows: np.ndarray
+    weights: np.ndarray
+    terms: UnitTerms
+
+
+@dataclass(frozen=True)
+class LightModel:
+    """Light's κ set up for its value and its variance over units.
+
+    Attributes
+    ----------
+    table : RatingTable
+        The units someone rated.
+    estimate : LightResult
+        Light's κ on them (:func:`light_kappa`).
+    pairs : tuple of LightPair
+        The pairs whose κ is defined on the full table; the others are left out of every resample too.
+    """
+
+    table: RatingTable
+    estimate: LightResult
+    pairs: tuple[LightPair, ...] = ()
+
+    def kappas(self, unit_weights: np.ndarray | None = None) -> np.ndarray:
+        """Each pair's Cohen's κ under each row of ``unit_weights`` (rows of :attr:`table`), shape
+        (n_draws, n_pairs); ``nan`` where a draw leaves a pair's κ undefined."""
+        return np.column_stack([
+            coefficient_values(*chance_corrected(pair.terms, pair.weights, "conger",
+                                                 None if unit_weights is None else unit_weights[:, pair.rows]))
+            for pair in self.pairs])
+
+    def values(self, unit_weights: np.ndarray | None = None) -> np.ndarray:
+        """Light's κ under each row of ``unit_weights``: the mean of the pairs' κ defined in that draw, shape
+        (n_draws,); ``nan`` where none is."""
+        kappas = self.kappas(unit_weights)
+        defined = np.isfinite(kappas)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(defined, kappas, 0.0).sum(axis=1) / defined.sum(axis=1)
+
+
+def light_model(ratings: Any, *, weights: str | np.ndarray | None = None,
+                categories: Sequence | None = None) -> LightModel:
+    """Set Light's κ up on the units of ``ratings`` someone rated (units nobody rated are left out, as for the
+    other coefficients' intervals); parameters as :func:`light_kappa`."""
+    table = as_rating_table(ratings, categories)
+    table = table.take(np.flatnonzero(table.ratings_per_unit > 0))
+    observed = table.observed
+    pairs, parts = [], []
+    for first, second in combinations(range(table.n_coders), 2):
+        rows = np.flatnonzero(observed[:, first] & observed[:, second])
+        columns = [first, second]
+        pair = RatingTable(table.codes[np.ix_(rows, columns)], table.categories, table.units[rows],
+                           table.coders[columns], table.declared)
+        kappa = _chance_corrected_result(pair, "conger", weights, None, "cohen") if rows.size else None
+        pairs.append(dict(coders=[str(coder) for coder in pair.coders], value=kappa.value if kappa else np.nan,
+                          n_units=int(rows.size), reason=kappa.reason if kappa else "no unit rated by both"))
+        if kappa and kappa.defined:
+            matrix = agreement_weights(weights, pair)
+            parts.append(LightPair(rows, matrix, unit_terms(pair, matrix, by_coder=True)))
+    suffix = weights_label(weights)
+    common = dict(coefficient=f"{LIGHT_NAME[:-1]}, {suffix})" if suffix else LIGHT_NAME,
+                  n_coders=table.n_coders, n_categories=table.n_categories,
+                  n_units=int((table.ratings_per_unit >= 2).sum()), category_shares=_shares(table),
+                  n_pairs=len(pairs), n_pairs_undefined=len(pairs) - len(parts), pairs=tuple(pairs))
+    if not pairs:
+        estimate = LightResult(value=np.nan, reason="fewer than two coders", **common)
+    elif not parts:
+        reasons = ", ".join(dict.fromkeys(pair["reason"] for pair in pairs))
+        estimate = LightResult(value=np.nan, reason=f"Cohen's kappa is undefined for every pair of coders ({reasons})",
+                               **common)
+    else:
+        estimate = LightResult(value=float(np.mean([pair["value"] for pair in pairs if np.isfinite(pair["value"])])),
+                               **common)
+    return LightModel(table, estimate, tuple(parts))
+
+
+def light_kappa(ratings: Any, *, weights: str | np.ndarray | None = None,
+                categories: Sequence | None = None) -> LightResult:
+    """Light's (1971) κ: Cohen's κ of each pair of coders, averaged over the pairs.
+
+    Each pair's κ (:func:`cohen_kappa`, weighted with ``weights``) is taken on the units both coders of the pair
+    rated, its chance agreement from those units alone, as a two-coder κ on complete pairs is usually published;
+    :func:`cohen_kappa` itself takes each coder's chance from every rating (Gwet 2014), so with missing ratings
+    the two differ for two coders. A pair whose κ is undefined (no unit both rated, or no variation) is left out
+    of the mean and counted (``n_pairs_undefined``). Conger's (1980) κ instead pools the pairs' agreements
+    before forming one ratio.
+
+    Parameters
+    ----------
+    ratings : RatingTable, DataFrame or array-like, shape (n_units, n_coders)
+        One row per unit, one column per coder; ``None``/NaN/blank where missing.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        Agreement weights of each pair's κ (Cohen 1968).
+    categories : sequence, optional
+        All possible categories, in order.
+
+    Returns
+    -------
+    LightResult
+        With each pair's κ in ``pairs``; ``n_units`` counts the units rated by two or more coders.
+
+    Examples
+    --------
+    >>> light_kappa([["a", "a", "a"], ["b", "b", "a"], ["a", "b", "b"], ["b", "b", "b"]]).value  # doctest: +ELLIPSIS
+    0.3333...
+    """
+    return light_model(ratings, weights=weights, categories=categories).estimate
+
+
 def coincidence_matrix(table: RatingTable) -> np.ndarray:
     """Krippendorff's coincidences o_ck = Σ_u (n_uc n_uk − [c = k] n_uc) / (m_u − 1), over units with m_u ≥ 2.
 
@@ -411,6 +538,7 @@ METRICS: dict[str, MetricFunction] = {
     "fleiss": fleiss_kappa,
     "conger": conger_kappa,
     "ac1": gwet_ac,
+    "light": light_kappa,
     "alpha": krippendorff_alpha,
 }
 """Coefficients by their command-line name."""
@@ -422,6 +550,8 @@ CHANCE_MODEL_OF = {"percent": "percent", "cohen": "conger", "scott": "fleiss", "
 """The chance-agreement model behind each chance-corrected metric name."""
 
 TWO_CODER_METRICS = ("cohen", "scott")
+MULTI_CODER_METRICS = ("light",)
+"""Metrics reported by default only for three or more coders: for two, Light's κ is Cohen's κ (on complete data)."""
 
 
 def metric_name(name: str) -> str:
@@ -433,8 +563,10 @@ def metric_name(name: str) -> str:
 
 
 def applicable_metrics(table: RatingTable) -> list[str]:
-    """Every metric that applies to the table: Cohen's κ and Scott's π only for exactly two coders."""
-    return [name for name in METRICS if name not in TWO_CODER_METRICS or table.n_coders == 2]
+    """Every metric that applies to the table: Cohen's κ and Scott's π only for exactly two coders, Light's κ only
+    for three or more."""
+    return [name for name in METRICS if (name not in TWO_CODER_METRICS or table.n_coders == 2)
+            and (name not in MULTI_CODER_METRICS or table.n_coders > 2)]
 
 
 def compute_metric(name: str, table: RatingTable, *, level: Metric = "nominal",

@@ -65,6 +65,32 @@ class ChanceCorrectedResult(AgreementResult):
 
 
 @dataclass(frozen=True, kw_only=True)
+class LightResult(AgreementResult):
+    """Light's (1971) κ: Cohen's κ of each pair of coders on the units both rated, averaged over the pairs.
+
+    Attributes
+    ----------
+    n_pairs : int
+        Pairs of coders, R (R − 1) / 2 for R coders.
+    n_pairs_undefined : int
+        Pairs whose κ is undefined (no unit both rated, or no variation): left out of the mean.
+    pairs : tuple of dict
+        Each pair's ``coders`` (two names), ``value`` (its κ, ``nan`` where undefined), ``n_units`` (units both
+        rated) and ``reason`` (why its κ is undefined).
+    """
+
+    n_pairs: int = 0
+    n_pairs_undefined: int = 0
+    pairs: tuple = ()
+
+    def to_dict(self) -> dict:
+        """As :meth:`AgreementResult.to_dict`, each pair's figures plain too."""
+        out = super().to_dict()
+        out["pairs"] = [{key: _plain(value) for key, value in pair.items()} for pair in self.pairs]
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
 class AlphaResult(AgreementResult):
     """Krippendorff's α = 1 − D_o / D_e.
 
