@@ -174,3 +174,20 @@ def test_bootstrap_dispatch_and_validation():
         bootstrap_alpha(KRIPPENDORFF_2011, method="pairs")
     with pytest.raises(InputError, match="clustered rows"):
         bootstrap_alpha(KRIPPENDORFF_2011, clusters=0, method="coincidences")
+
+
+@pytest.mark.parametrize("weights", [None, "quadratic"])
+def test_light_bootstrap_matches_recomputing_on_resampled_units(weights):
+    """Each resample's Light's κ is the mean pairwise κ of the resampled table, a pair it leaves undefined left out."""
+    from theme_assist.agree import light_kappa
+
+    table = noisy_table(n_units=30, n_coders=4, seed=8)
+    table[np.random.default_rng(1).random(table.shape) < 0.3] = np.nan
+    table[:, 0] = np.where(np.isnan(table).all(axis=1), 1.0, table[:, 0])  # every unit rated by someone
+    table[:25, 3] = np.nan  # the fourth coder shares few units: some resamples leave their pairs undefined
+    result = bootstrap_metric(table, "light", weights=weights, n_boot=60, seed=11)
+    drawn = np.random.default_rng(11).integers(0, 30, size=(60, 30))
+    recomputed = [light_kappa(table[rows], weights=weights).value for rows in drawn]
+    np.testing.assert_allclose(result.samples, recomputed)
+    assert result.method == "units" and result.low <= result.estimate <= result.high
+    assert any(light_kappa(table[rows]).n_pairs_undefined for rows in drawn)

@@ -34,6 +34,7 @@ from theme_assist.agree.coefficients import (
     coefficient_values,
     coincidence_matrix,
     krippendorff_alpha,
+    light_model,
     metric_name,
     pooled_model,
     unit_level_model,
@@ -132,8 +133,9 @@ def bootstrap_units(ratings: Any, metric: str, *, weights: str | np.ndarray | No
     Parameters
     ----------
     ratings : RatingTable, DataFrame or array-like, shape (n_units, n_coders)
-    metric : {"percent", "cohen", "scott", "bennett_s", "fleiss", "conger", "ac1"}
-        The coefficient, by its command-line name.
+    metric : {"percent", "cohen", "scott", "bennett_s", "fleiss", "conger", "ac1", "light"}
+        The coefficient, by its command-line name. Light's κ is recomputed on each resample as on the data: the
+        mean of the pairs' κ defined on it (a pair whose κ a resample leaves undefined is left out of that mean).
     weights : {None, "linear", "quadratic"} or ndarray, optional
         Agreement weights, as for the coefficient.
     n_boot, seed, confidence, minimums, categories, clusters
@@ -144,6 +146,12 @@ def bootstrap_units(ratings: Any, metric: str, *, weights: str | np.ndarray | No
     BootstrapResult
     """
     _check_request(n_boot, confidence)
+    if metric_name(metric) == "light":
+        light = light_model(ratings, weights=weights, categories=categories)
+        if not light.estimate.defined:
+            return _undefined(light.estimate.value, light.estimate.reason, confidence, "units")
+        samples = [light.values(unit_weights) for unit_weights in _unit_weights(light.table, clusters, n_boot, seed)]
+        return _summarise(light.estimate.value, np.concatenate(samples), confidence, minimums, "units")
     setup = unit_level_model(ratings, metric, weights, categories, "is not resampled by units; use bootstrap_alpha")
     estimate, table, terms, matrix, model = setup.estimate, setup.table, setup.terms, setup.weights, setup.model
     if not estimate.defined:
