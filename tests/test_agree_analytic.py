@@ -13,6 +13,8 @@ from theme_assist.agree import (
     analytic_alpha,
     analytic_metric,
     analytic_units,
+    as_rating_table,
+    compute_metric,
     multi_label_summary,
     presence_tables,
     ratings_from_codings,
@@ -219,3 +221,13 @@ def test_cli_interval_mistakes_are_one_line_errors(capsys, irrcac_wide, args, me
     code, out, err = run(capsys, irrcac_wide, *args)
     assert code != 0 and out == ""
     assert err.startswith("theme-assist: error:") and message in err and err.count("\n") == 1
+
+
+def test_light_kappa_has_no_analytic_interval_and_says_why():
+    result = analytic_metric(IRRCAC_4RATERS, "light", weights="linear")
+    assert result.estimate == pytest.approx(compute_metric("light", as_rating_table(IRRCAC_4RATERS),
+                                                           weights="linear").value)
+    assert math.isnan(result.se) and result.df is None and "Light's kappa" in result.reason
+    assert "no unit" in analytic_metric([[1, None, None], [None, 2, None]], "light").reason
+    entry = agreement_summary(IRRCAC_4RATERS, ["light"], analytic=True, n_boot=50)["light"]
+    assert entry["value"] is not None and entry["ci"][0] is not None and entry["analytic"]["ci"] == [None, None]

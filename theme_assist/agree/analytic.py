@@ -34,7 +34,9 @@ to the pooled ratio, one term per unit × code row, clustered by unit: no publis
 against a delete-one-unit jackknife.
 
 There is no analytic variance for α at the ordinal level, whose distances depend on the observed marginals, or
-with the MASI distance between label sets; a bootstrap (:mod:`theme_assist.agree.bootstrap`) is there for those.
+with the MASI distance between label sets, nor for Light's κ (a mean of pairwise Cohen's κ: the published variances
+of Conger 1980 and Gwet 2014 are for Conger's κ); a bootstrap (:mod:`theme_assist.agree.bootstrap`) is there for
+those.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from theme_assist.agree.coefficients import (
     UnitTerms,
     _category_propensities,
     chance_corrected,
+    compute_metric,
     krippendorff_alpha,
     metric_name,
     pooled_model,
@@ -68,6 +71,11 @@ NO_ANALYTIC_LEVELS = {
             "use the bootstrap",
 }
 """Levels of α without an analytic variance, and what a report says instead."""
+NO_ANALYTIC_METRICS = {
+    "light": "no published standard error for Light's kappa (a mean of pairwise kappas on shared units and coders; "
+             "Gwet's is for Conger's kappa); use the bootstrap",
+}
+"""Metrics without an analytic variance, and what a report says instead."""
 
 
 def analytic_units(ratings: Any, metric: str, *, weights: str | np.ndarray | None = None,
@@ -78,8 +86,9 @@ def analytic_units(ratings: Any, metric: str, *, weights: str | np.ndarray | Non
     Parameters
     ----------
     ratings : RatingTable, DataFrame or array-like, shape (n_units, n_coders)
-    metric : {"percent", "cohen", "scott", "bennett_s", "fleiss", "conger", "ac1"}
-        The coefficient, by its command-line name.
+    metric : {"percent", "cohen", "scott", "bennett_s", "fleiss", "conger", "ac1", "light"}
+        The coefficient, by its command-line name; Light's κ gets no interval, with a ``reason``
+        (:data:`NO_ANALYTIC_METRICS`).
     weights : {None, "linear", "quadratic"} or ndarray, optional
         Agreement weights, as for the coefficient.
     confidence : float
@@ -98,6 +107,10 @@ def analytic_units(ratings: Any, metric: str, *, weights: str | np.ndarray | Non
     AnalyticResult
     """
     _check_request(confidence, population)
+    if metric_name(metric) in NO_ANALYTIC_METRICS:
+        estimate = compute_metric(metric, as_rating_table(ratings, categories), weights=weights)
+        return _undefined(estimate.value, estimate.reason or NO_ANALYTIC_METRICS[metric_name(metric)], confidence,
+                          population)
     setup = unit_level_model(ratings, metric, weights, categories, "has no unit-level chance model; use analytic_alpha")
     estimate, table, terms, matrix, model = setup.estimate, setup.table, setup.terms, setup.weights, setup.model
     if not estimate.defined:
