@@ -1440,3 +1440,34 @@ def test_two_segmentations_pivoted_wide_are_refused_for_what_they_are(capsys, tm
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "segment 'p1' has rows of two segmentations, v1-turn-1000 and v1-turn-2000, which differ in --max-chars " \
            "1000 vs 2000" in err
+
+
+def test_light_kappa_entry_says_its_pairs_and_how_it_treats_missing_ratings(capsys, wide):
+    from itertools import combinations
+
+    from theme_assist.agree import cohen_kappa
+
+    code, out, _ = run(capsys, wide, "--format", "json", "-m", "light")
+    entry = json.loads(out)["light"]
+    table = pd.read_csv(wide, index_col="unit")
+    kappas = []
+    for first, second in combinations(table.columns, 2):
+        both = table[[first, second]].dropna()
+        kappas.append(cohen_kappa(both[first], both[second]).value)
+    assert code == 0 and entry["value"] == pytest.approx(sum(kappas) / len(kappas))
+    assert entry["coefficient"] == "Light's kappa (mean pairwise Cohen's kappa)"
+    assert (entry["n_pairs"], entry["n_pairs_undefined"]) == (6, 0)
+    assert [pair["coders"] for pair in entry["pairs"]][:2] == [["A", "B"], ["A", "C"]]
+    assert entry["pairs"][0]["n_units"] == len(table[["A", "B"]].dropna())
+    assert entry["missing_ratings"]["treatment"] == ("each pair's kappa on the units both coders of the pair rated, "
+                                                     "its chance agreement from those units alone")
+
+
+def test_light_kappa_row_notes_the_pairs_left_out(capsys, tmp_path):
+    path = tmp_path / "ratings.csv"
+    path.write_text("unit,A,B,C\n1,a,a,\n2,b,b,\n3,a,b,\n4,,b,a\n5,,a,a\n6,,b,b\n7,x,,x\n")
+    code, out, _ = run(capsys, path, "-m", "light", "--bootstrap", "100")
+    assert code == 0 and "Light's kappa (mean pairwise Cohen's kappa)" in out
+    note = re.sub(r"[\s│]+", " ", out)
+    assert "mean of 2 of 3 coder pairs; the others' kappa is undefined (no variation" in note
+    assert "each pair's kappa (Light's kappa) on the units both coders of the pair rated" in note

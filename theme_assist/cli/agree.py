@@ -34,8 +34,10 @@ def agree(
                                         "--overlap."),
     metric: Optional[List[str]] = typer.Option(
         None, "--metric", "-m", metavar="NAME",
-        help="percent, cohen, scott, bennett_s (alias brennan_prediger), fleiss, conger, ac1, alpha; repeat for "
-             "several (multi-label: masi_alpha too, always reported). Default: every metric that applies. With "
+        help="percent, cohen, scott, bennett_s (alias brennan_prediger), fleiss, conger, ac1, light (Light's "
+             "kappa: Cohen's kappa of each pair of coders on the units both rated, averaged), alpha; repeat for "
+             "several (multi-label: masi_alpha too, always reported). Default: every metric that applies (cohen and "
+             "scott for two coders, light for three or more). With "
              "--machine, the machine table's columns too (default there: percent, cohen, ac1, alpha; for three or "
              "more coders their summary has Fleiss' kappa for cohen and scott)."),
     level: str = typer.Option("nominal", "--level", metavar="nominal|ordinal|interval|ratio",
@@ -99,8 +101,9 @@ def agree(
                                            "coders_summary: null with coders_summary_reason in place of the "
                                            "metrics)."),
 ) -> None:
-    """Agreement among coders: percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Krippendorff's
-    alpha, with bootstrap or analytic intervals; on span codings by units or by overlap; the machine as a coder."""
+    """Agreement among coders: percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Light's kappa,
+    Krippendorff's alpha, with bootstrap or analytic intervals; on span codings by units or by overlap; the machine
+    as a coder."""
     from theme_assist.agree.bootstrap import ALPHA_METHODS, MAX_RESAMPLES
     from theme_assist.agree.coefficients import metric_name
     from theme_assist.agree.machine import agreement_report
@@ -257,6 +260,8 @@ MISSING_TREATMENT: dict[str, tuple[str, str | None, tuple[str, str] | None]] = {
     "fleiss": ("kappa", _OBSERVED, _FROM_EVERY_RATING),
     "conger": ("kappa", _OBSERVED, _FROM_EVERY_RATING),
     "ac1": ("AC1", _OBSERVED, _FROM_EVERY_RATING),
+    "light": ("Light's kappa", None, ("each pair's kappa", "on the units both coders of the pair rated, its chance "
+                                                          "agreement from those units alone")),
     "alpha": ("alpha", None, ("observed and expected disagreement", "from the pairable values alone (units rated "
                                                                      "two or more times)")),
 }
@@ -627,7 +632,7 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
             below = entry.get("p_below", {})
             row += [_span(entry.get("ci")), _number(below.get("0.667")), _number(below.get("0.8"))]
         notes = [entry["reason"]] if entry["reason"] else []
-        row.append("; ".join(notes + _interval_notes(entry)))
+        row.append("; ".join(notes + _pairs_notes(entry) + _interval_notes(entry)))
         table.add_row(*row)
     console.print(table)
 
@@ -738,9 +743,19 @@ def _metric_notes(entries: dict) -> str:
     out, each note once, after the metrics it applies to (``cohen, ac1: no variation…``)."""
     grouped: dict[str, list[str]] = {}
     for name, entry in entries.items():
-        for note in ([entry["reason"]] if entry["reason"] else []) + _interval_notes(entry):
+        for note in ([entry["reason"]] if entry["reason"] else []) + _pairs_notes(entry) + _interval_notes(entry):
             grouped.setdefault(note, []).append(name)
     return "; ".join(f"{', '.join(names)}: {note}" for note, names in grouped.items())
+
+
+def _pairs_notes(entry: dict) -> list[str]:
+    """What a table's note says of a defined Light's kappa: the coder pairs whose kappa is undefined, left out of
+    the mean, and why."""
+    if entry["value"] is None or not entry.get("n_pairs_undefined"):
+        return []
+    reasons = ", ".join(dict.fromkeys(pair["reason"] for pair in entry["pairs"] if pair["reason"]))
+    return [f"mean of {entry['n_pairs'] - entry['n_pairs_undefined']} of {entry['n_pairs']} coder pairs; the "
+            f"others' kappa is undefined ({reasons}), left out"]
 
 
 def _interval_notes(entry: dict) -> list[str]:
