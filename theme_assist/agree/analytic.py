@@ -72,8 +72,7 @@ NO_ANALYTIC_LEVELS = {
 }
 """Levels of α without an analytic variance, and what a report says instead."""
 NO_ANALYTIC_METRICS = {
-    "light": "no published standard error for Light's kappa (a mean of pairwise kappas on shared units and coders; "
-             "Gwet's is for Conger's kappa); use the bootstrap",
+    "light": "no published standard error for Light's kappa (Gwet's is for Conger's kappa); use the bootstrap",
 }
 """Metrics without an analytic variance, and what a report says instead."""
 
