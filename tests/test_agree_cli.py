@@ -1471,3 +1471,13 @@ def test_light_kappa_row_notes_the_pairs_left_out(capsys, tmp_path):
     note = re.sub(r"[\s│]+", " ", out)
     assert "mean of 2 of 3 coder pairs; the others' kappa is undefined (no variation" in note
     assert "each pair's kappa (Light's kappa) on the units both coders of the pair rated" in note
+
+
+def test_light_kappa_of_multi_label_ratings_is_named_stacked_over_codes(capsys, tmp_path):
+    path = tmp_path / "codings.csv"
+    path.write_text(MULTI_LABEL_LONG + "s1,C,hope\ns2,C,stigma\ns3,C,hope\ns4,C,stigma\n")
+    code, out, _ = run(capsys, path, "--format", "json", "--bootstrap", "50")
+    entry = json.loads(out)["light"]
+    assert code == 0 and entry["coefficient"] == "Light's kappa (mean pairwise Cohen's kappa), stacked over codes"
+    assert entry["pooling"] == "stacked" and entry["clusters"] == "unit" and entry["ci"][0] is not None
+    assert set(entry["by_code"]) == {"hope", "stigma"} and entry["by_code"]["hope"]["n_pairs"] == 3

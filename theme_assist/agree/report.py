@@ -1,7 +1,7 @@
 """Reports of several coefficients at once: one table, or one presence/absence table per code.
 
 A *summary* maps each metric name (``percent``, ``cohen``, ``scott``, ``bennett_s``, ``fleiss``, ``conger``,
-``ac1``, ``alpha``) to a JSON-ready entry::
+``ac1``, ``light``, ``alpha``) to a JSON-ready entry::
 
     {"value": 0.743, "reason": null, "coefficient": "Krippendorff's alpha (nominal)", "n_units": 11, ...,
      "ci": [0.62, 0.87], "confidence": 0.95, "n_boot": 1000, "method": "units", "p_below": {"0.667": 0.13,
@@ -48,10 +48,12 @@ POOLED_LEVELS = ("code", "unit")
 """Levels of the pooled table's row index; its intervals resample (and count) units, all of a unit's codes
 together, since one unit's codes are not independent."""
 STACKED_LABEL = ", stacked over codes"
-"""How AC1 and α, for which no pooled form is published, are named on a table stacked over codes (chance from the
-prevalence over all codes); κ and π are pooled as De Vries et al. (2008) pool κ
+"""How AC1, Light's κ and α, for which no pooled form is published, are named on a table stacked over codes (chance
+from the prevalence over all codes); κ and π are pooled as De Vries et al. (2008) pool κ
 (:data:`~theme_assist.agree.coefficients.DE_VRIES_METRICS`), percent agreement and Bennett's S are the same
 stacked or averaged over codes."""
+STACKED_METRICS = ("ac1", "light", "alpha")
+"""The metrics named with :data:`STACKED_LABEL` on a table stacked over codes."""
 
 
 def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, level: Metric = "nominal",
@@ -91,7 +93,7 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
     codes : str or int, optional
         Level of the ratings' row index naming each row's code, for a table stacked over codes: κ and π are then
         pooled as De Vries et al. (2008) pool κ (:func:`~theme_assist.agree.coefficients.de_vries_kappa`), the
-        others computed on the stacked table (AC1 and α named ``", stacked over codes"``), each entry's
+        others computed on the stacked table (AC1, Light's κ and α named ``", stacked over codes"``), each entry's
         ``pooling`` saying which (``"De Vries et al. (2008)"`` or ``"stacked"``).
 
     Returns
@@ -116,7 +118,7 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
             result = compute_metric(name, table, level=level, weights=weights)
         entry = {"value": None, "reason": result.reason, **result.to_dict()}
         entry.pop("category_shares")
-        if codes is not None and name in ("ac1", "alpha"):
+        if codes is not None and name in STACKED_METRICS:
             entry["coefficient"] += STACKED_LABEL
         if n_boot:
             if pooled:
