@@ -344,9 +344,6 @@ def gwet_ac(ratings: Any, *, weights: str | np.ndarray | None = None,
     return _chance_corrected_result(ratings, "gwet", weights, categories)
 
 
-LIGHT_NAME = "Light's kappa (mean pairwise Cohen's kappa)"
-
-
 @dataclass(frozen=True)
 class LightPair:
     """One pair of coders of Light's κ, set up for its κ under many unit weightings.
@@ -421,7 +418,7 @@ def light_model(ratings: Any, *, weights: str | np.ndarray | None = None,
             matrix = agreement_weights(weights, pair)
             parts.append(LightPair(rows, matrix, unit_terms(pair, matrix, by_coder=True)))
     suffix = weights_label(weights)
-    common = dict(coefficient=f"{LIGHT_NAME[:-1]}, {suffix})" if suffix else LIGHT_NAME,
+    common = dict(coefficient=f"Light's kappa (mean pairwise Cohen's kappa{', ' + suffix if suffix else ''})",
                   n_coders=table.n_coders, n_categories=table.n_categories,
                   n_units=int((table.ratings_per_unit >= 2).sum()), category_shares=_shares(table),
                   n_pairs=len(pairs), n_pairs_undefined=len(pairs) - len(parts), pairs=tuple(pairs))
