@@ -28,6 +28,9 @@ unit × category count matrix.
 
 On presence/absence tables stacked over codes (multi-label coding), κ and π are pooled as De Vries et al. (2008) pool
 κ (:func:`de_vries_kappa`): each code's observed and chance agreement, averaged over the codes.
+
+Light's (1971) κ (:func:`light_kappa`) is not of that form: it averages the pairs of coders' Cohen's κ, each taken
+on the units both coders of the pair rated.
 """
 
 from __future__ import annotations
