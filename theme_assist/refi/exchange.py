@@ -24,6 +24,7 @@ from theme_assist.refi.assemble import DEFAULT_MODEL, assemble_project
 from theme_assist.refi.atomic import atomic_folder, folder_entries
 from theme_assist.refi.convert import assign_documents, project_codebook, project_codings
 from theme_assist.refi.folder import PROJECT_JSON, other_work, write_folder
+from theme_assist.refi.labels import with_speaker_labels
 from theme_assist.refi.model import Project, RawElement, Report
 from theme_assist.refi.reader import CODEBOOK_NS, PROJECT_NS, read_file
 from theme_assist.refi.spans import with_spans
@@ -140,7 +141,9 @@ def export_project(codebook: Codebook, documents: list[Document] = (), codings: 
     ----------
     codebook : Codebook
     documents : list of Document
-        The texts; codings and suggestions point into them.
+        The texts; codings and suggestions point into them. In a ``.qdpx``, a text whose turns (or ``segments``)
+        have speakers it does not carry (subtitles, tables of utterances) is written with a ``Name: `` label before
+        each turn, the spans moved to match (:mod:`~.labels`).
     codings : DataFrame, optional
         Human codings: ``document``, ``start``, ``end`` (or ``segment_id`` with ``segments``), ``code`` (code id,
         or a unique code name), optional ``coder``, ``text`` (checked against the span), ``created`` (ISO date
@@ -182,6 +185,9 @@ def export_project(codebook: Codebook, documents: list[Document] = (), codings: 
         codings = with_spans(codings, by_id, segments, "codings")
     if suggestions is not None:
         suggestions = with_spans(_suggestions_to_export(suggestions, accepted_only), by_id, segments, "suggestions")
+    if suffix == ".qdpx":
+        kept = {source.document for source in base.text_sources} if base is not None else set()
+        documents, codings, suggestions = with_speaker_labels(list(documents), segments, codings, suggestions, kept)
     with _without_cycle_collection():
         assembly = assemble_project(codebook, list(documents), codings, suggestions, base=base, model=model)
         foreign = _foreign_extras(base, PROJECT_NS if suffix == ".qdpx" else CODEBOOK_NS)

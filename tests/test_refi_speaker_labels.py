@@ -1,0 +1,148 @@
+"""A .qdpx of transcripts whose speakers are not in their text (subtitles, tables of utterances) carries them as
+``Name: `` labels, and a project made of it again has the same segments, speakers and codings."""
+
+import logging
+import re
+import zipfile
+
+import pandas as pd
+import pytest
+
+from theme_assist.documents import Document, Turn
+from theme_assist.ingest.utterances import Utterance, document_from_utterances
+from theme_assist.project import create_project
+from theme_assist.project.audit import export_qdpx
+from theme_assist.refi import export_project, read_project
+from theme_assist.refi.reader import PROJECT_ENTRY
+
+VTT = """WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+<v Interviewer>How did the group help you?
+
+00:00:05.000 --> 00:00:09.000
+<v Anna>It gave me people to talk to.
+I felt less alone.
+
+00:00:10.000 --> 00:00:12.000
+<v Interviewer>Anything else?
+
+00:00:13.000 --> 00:00:16.000
+<v Anna>Yes. <v Ben>No, not for me.
+"""
+
+SRT = """1
+00:00:01,000 --> 00:00:03,000
+Interviewer: What changed?
+
+2
+00:00:04,000 --> 00:00:06,000
+Maria: I sleep better now.
+
+3
+00:00:07,000 --> 00:00:09,000
+Interviewer: Why?
+"""
+
+
+@pytest.fixture(scope="module")
+def project_schema(shared_dir):
+    xmlschema = pytest.importorskip("xmlschema")
+    return xmlschema.XMLSchema(str(shared_dir / "refi" / "Project-mrt2019.xsd"))
+
+
+def _sources(path):
+    """The plain texts of a .qdpx, by source name, and its project.qde."""
+    with zipfile.ZipFile(path) as archive:
+        qde = archive.read(PROJECT_ENTRY).decode("utf-8")
+        texts = {name: archive.read(name).decode("utf-8") for name in archive.namelist()
+                 if name.startswith("sources/")}
+    return texts, qde
+
+
+def _segments(store):
+    return [tuple(row) for row in store.segments()[["segment_id", "speaker", "text"]].itertuples(index=False)]
+
+
+def _codings(store):
+    return sorted(tuple(row) for row in store.codings()[["segment_id", "code", "coder"]].itertuples(index=False))
+
+
+def test_a_round_trip_of_subtitles_and_a_table_keeps_segments_speakers_and_codings(tmp_path, upsides_codebook,
+                                                                                     project_schema):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "iv.vtt").write_text(VTT, encoding="utf-8")
+    (folder / "two.srt").write_text(SRT, encoding="utf-8")
+    pd.DataFrame({"document": "t1", "speaker": ["Interviewer", "Participant 1", "Interviewer", "Participant 1"],
+                  "text": ["How are you?", "Fine thanks. I have been coping.", "Tell me more.", "The group helped."]}
+                 ).to_csv(folder / "study.csv", index=False)
+    code, other = (c.id for c in upsides_codebook.leaf_codes[:2])
+    coded = tmp_path / "coded.csv"
+    pd.DataFrame({"segment_id": ["iv:1", "iv:3", "two:1", "t1:3"], "code": [code, other, code, other],
+                  "coder": ["alice", "bob", "alice", "alice"]}).to_csv(coded, index=False)
+    with create_project(tmp_path / "p.taproj", codebook=upsides_codebook, input=folder, coded=coded) as store:
+        before, coded_before = _segments(store), _codings(store)
+        export_qdpx(store, tmp_path / "p.qdpx")
+    project_schema.validate(_sources(tmp_path / "p.qdpx")[1])
+    with create_project(tmp_path / "q.taproj", codebook=upsides_codebook, qdpx=tmp_path / "p.qdpx") as store:
+        assert _segments(store) == before
+        assert _codings(store) == coded_before
+        export_qdpx(store, tmp_path / "q.qdpx")
+    texts, qde = _sources(tmp_path / "p.qdpx")
+    assert "Interviewer: How did the group help you?\nAnna: It gave me people to talk to.\nI felt less alone.\n" \
+           "Interviewer: Anything else?\nAnna: Yes.\nBen: No, not for me." in texts.values()
+    # a text that carries its speakers is written as it is: the second export has the same texts and spans
+    texts_again, qde_again = _sources(tmp_path / "q.qdpx")
+    assert sorted(texts_again.values()) == sorted(texts.values())
+    spans = re.findall(r'startPosition="(\d+)" endPosition="(\d+)"', qde)
+    assert len(spans) == 4 and spans == re.findall(r'startPosition="(\d+)" endPosition="(\d+)"', qde_again)
+
+
+def test_codings_and_suggestions_move_with_the_labels(tmp_path, upsides_codebook, project_schema):
+    document = document_from_utterances("d", [Utterance("Hello there.", "Ana"), Utterance("Hi.", "Bo"),
+                                              Utterance("Bye now.", "Ana")])
+    code = upsides_codebook.leaf_codes[0].id
+    codings = pd.DataFrame({"document": "d", "start": [0, 13], "end": [12, 16], "code": code, "coder": "alice"})
+    suggestions = pd.DataFrame({"document": "d", "start": [17], "end": [25], "code": code, "score": 0.9, "rank": 1})
+    export_project(upsides_codebook, [document], codings, suggestions, out=tmp_path / "d.qdpx")
+    texts, qde = _sources(tmp_path / "d.qdpx")
+    project_schema.validate(qde)
+    imported = read_project(tmp_path / "d.qdpx")
+    source = imported.project.text_sources[0]
+    assert source.text == "Ana: Hello there.\nBo: Hi.\nAna: Bye now."
+    spans = sorted(source.text[s.start:s.end] for s in source.selections)
+    assert spans == ["Bye now.", "Hello there.", "Hi."]
+    turns = imported.documents[0].turns
+    assert [(t.speaker, source.text[t.start:t.end]) for t in turns] == [
+        ("Ana", "Hello there."), ("Bo", "Hi."), ("Ana", "Bye now.")]
+
+
+def test_a_text_with_its_labels_is_written_as_it_is(tmp_path, upsides_codebook):
+    from theme_assist.ingest.speakers import parse_turns
+
+    text = "Ana: Hello there.\nBo: Hi.\n\nAna: Bye now."
+    document = Document("d", text, parse_turns(text))
+    codings = pd.DataFrame({"document": "d", "start": [5], "end": [17], "code": upsides_codebook.leaf_codes[0].id})
+    export_project(upsides_codebook, [document], codings, out=tmp_path / "d.qdpx")
+    source = read_project(tmp_path / "d.qdpx").project.text_sources[0]
+    assert source.text == text
+    assert [(s.start, s.end) for s in source.selections] == [(5, 17)]
+
+
+def test_a_text_of_an_otter_layout_keeps_its_speaker_lines(tmp_path, upsides_codebook):
+    from theme_assist.ingest.speakers import parse_turns
+
+    text = "Ana Smith  0:03\nHello there.\nBo Li  0:09\nHi."
+    document = Document("d", text, parse_turns(text))
+    assert document.turns[0].speaker == "Ana Smith"  # a turn with a speaker at the start of its line
+    export_project(upsides_codebook, [document], out=tmp_path / "d.qdpx")
+    assert read_project(tmp_path / "d.qdpx").project.text_sources[0].text == text
+
+
+def test_labels_that_do_not_read_back_are_warned_of(tmp_path, upsides_codebook, caplog):
+    document = Document("d", "Welcome.\nhello", [Turn(0, 8, "Moderator"), Turn(9, 14, "anna")])
+    with caplog.at_level(logging.WARNING):
+        export_project(upsides_codebook, [document], out=tmp_path / "d.qdpx")
+    assert read_project(tmp_path / "d.qdpx").project.text_sources[0].text == "Moderator: Welcome.\nanna: hello"
+    assert "1 document(s) (d) are written with speaker labels" in caplog.text
