@@ -242,14 +242,26 @@ def test_a_save_through_a_link_replaces_the_folder_it_points_to(fitted, exclusiv
     CodeSuggester.load(tmp_path / "models", exclusive_book, embedder=embedder)
 
 
-def test_get_params_gives_every_parameter_but_the_embedder_and_round_trips(embedder):
+def test_saved_params_gives_every_parameter_but_the_embedder_and_round_trips(embedder):
     import inspect
 
     suggester = CodeSuggester(embedder=embedder, C=2.0, hidden_layers=(-2,), calibrate=False)
-    params = suggester.get_params()
+    params = suggester.saved_params()
     assert list(params) == [n for n in inspect.signature(CodeSuggester).parameters if n != "embedder"]
     assert params["C"] == 2.0 and params["hidden_layers"] == (-2,) and params["calibrate"] is False
-    assert CodeSuggester(embedder=embedder, **params).get_params() == params
+    assert CodeSuggester(embedder=embedder, **params).saved_params() == params
+    assert suggester.get_params(deep=False) == {"embedder": embedder, **params}
+
+
+def test_the_suggester_is_a_scikit_learn_estimator(embedder):
+    from sklearn.base import clone
+
+    suggester = CodeSuggester(embedder=embedder, C=2.0, top_k=2)
+    assert suggester.set_params(top_k=1) is suggester and suggester.top_k == 1
+    copy = clone(suggester)
+    assert copy is not suggester and copy.embedder is embedder  # the embedder is a parameter: clone keeps it
+    assert copy.get_params() == suggester.get_params()
+    assert repr(CodeSuggester(top_k=1, C=2.0)) == "CodeSuggester(C=2.0, top_k=1)"
 
 
 def test_a_saved_suggester_keeps_its_parameters(exclusive_book, embedder, tmp_path):
@@ -257,6 +269,7 @@ def test_a_saved_suggester_keeps_its_parameters(exclusive_book, embedder, tmp_pa
     suggester.save(tmp_path / "mini")
     loaded = CodeSuggester.load(tmp_path / "mini", exclusive_book, embedder=embedder)
     assert loaded.get_params() == suggester.get_params()
+    assert loaded.saved_params() == suggester.saved_params()
 
 
 def test_loading_refuses_another_codebook_or_a_damaged_folder(fitted, embedder, tmp_path):

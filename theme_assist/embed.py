@@ -310,6 +310,11 @@ class Embedder:
     _model: object = field(default=None, init=False, repr=False)
     _warned: set = field(default_factory=set, init=False, repr=False)
 
+    def __sklearn_clone__(self) -> "Embedder":
+        """Itself: :func:`sklearn.base.clone` of an estimator with this embedder shares it, as the embedder
+        holds no state a fit changes, rather than deep-copying its loaded model (hundreds of MB)."""
+        return self
+
     @classmethod
     def from_source(cls, source: ModelSource, **settings) -> "Embedder":
         """An embedder of a model already resolved (:func:`resolve_model`) or described by its caller.

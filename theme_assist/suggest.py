@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from theme_assist import __version__
 from theme_assist.codebook import Codebook
@@ -191,7 +192,7 @@ def _sigmoid(scores: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-scores))
 
 
-class CodeSuggester:
+class CodeSuggester(BaseEstimator):
     """Suggest codes for segments, with a score in [0, 1] and the most similar coded quotes as evidence.
 
     Parameters
@@ -258,9 +259,9 @@ class CodeSuggester:
         self.prior_correction = prior_correction
         self.random_state = random_state
 
-    def get_params(self) -> dict:
-        """The parameters of ``__init__`` and their values, the embedder excepted (as scikit-learn's estimators
-        give them): what :meth:`save` stores and a project records with each run."""
+    def saved_params(self) -> dict:
+        """The parameters of ``__init__`` and their values, the embedder excepted (:meth:`get_params` has every
+        one): what :meth:`save` stores and a project records with each run."""
         import inspect
 
         names = [name for name in inspect.signature(type(self).__init__).parameters if name not in ("self", "embedder")]
@@ -664,7 +665,7 @@ class CodeSuggester:
         self._check_fitted()
         target = Path(folder).resolve()  # a link is written through, as by write_table
         refuse_replacing_other_files(target)
-        params = self.get_params()
+        params = self.saved_params()
         config = {"format_version": FORMAT_VERSION, "theme_assist_version": __version__, "mode": self.mode_,
                   "embedding_model_id": self.model_id_, "codebook_hash": self.codebook_hash_,
                   "codebook_name": self.codebook_.name, "exclusive": self.exclusive_, "classes": self.classes_,

@@ -111,7 +111,7 @@ def refit(store: ProjectStore, embedder=None, top_k: int = 3, threshold: float |
     is_open = ~segments["segment_id"].isin(coded_ids).to_numpy()
     queue = open_queue(suggestions, segments["segment_id"].to_numpy(), is_open, vectors, diversity=diversity,
                        scores=scores, exclusive=suggester.exclusive_)
-    params = suggester.get_params() | {"diversity": diversity}
+    params = suggester.saved_params() | {"diversity": diversity}
     n_training = len(coded_ids)
     return store.add_run(
         suggestions, model_id=f"CodeSuggester {suggester.mode_} (theme_assist {__version__}) on {suggester.model_id_}",
