@@ -911,3 +911,9 @@ def test_a_theme_no_subset_drew_has_no_stability_rather_than_zero():
     stability = resampled_stability(lambda rows: labels[rows], labels, n_resamples=1, random_state=18)
     assert stability[0] == 1.0 and np.isnan(stability[1])
     assert (resampled_stability(lambda rows: labels[rows], labels, n_resamples=20) == 1.0).all()
+
+
+def test_fitting_leaves_the_embedder_parameter_as_it_was_set():
+    discoverer = ThemeDiscoverer(n_resamples=0).fit(TWENTY)
+    assert discoverer.embedder is None and discoverer.embedder_ is not None
+    assert ThemeDiscoverer(n_resamples=0).fit(*synthetic_corpus(20)).embedder_ is None

@@ -960,3 +960,9 @@ def test_segments_that_share_a_turn_follow_their_ids_within_it():
     assert previous.tolist() == [2, 0, -1, 1] and following.tolist() == [1, 3, 0, -1]
     previous, following = neighbour_index(table.assign(segment_id=["x", "y", "z", "w"]))  # ties: as given
     assert previous.tolist() == [-1, 2, 0, 1] and following.tolist() == [2, 3, 1, -1]
+
+
+def test_fitting_leaves_the_embedder_parameter_as_it_was_set(exclusive_book):
+    suggester = CodeSuggester(top_k=2).fit(CODED, exclusive_book)
+    assert suggester.embedder is None and suggester.get_params()["embedder"] is None
+    assert len(suggester.suggest(NEW))

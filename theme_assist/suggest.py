@@ -269,9 +269,13 @@ class CodeSuggester(BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def _embedder(self):
-        if self.embedder is None:
-            self.embedder = Embedder()
-        return self.embedder
+        """``embedder``, or the packaged default model where it is ``None`` (made once, and kept apart: a fit
+        leaves its parameters as they were set)."""
+        if self.embedder is not None:
+            return self.embedder
+        if getattr(self, "_default_embedder", None) is None:
+            self._default_embedder = Embedder()
+        return self._default_embedder
 
     def _validate_params(self) -> None:
         if self.top_k < 1:
@@ -752,7 +756,7 @@ class CodeSuggester(BaseEstimator):
         suggester = cls(embedder=embedder, **params)
         if suggester._embedder().model_id != config["embedding_model_id"]:
             raise InputError(f"saved suggester in {folder} was fitted with embedding model "
-                             f"{config['embedding_model_id']}, not {suggester.embedder.model_id}")
+                             f"{config['embedding_model_id']}, not {suggester._embedder().model_id}")
         suggester.codebook_, suggester.codebook_hash_ = codebook, config["codebook_hash"]
         suggester.exclusive_, suggester.classes_ = config["exclusive"], config["classes"]
         suggester.mode_, suggester.model_id_ = config["mode"], config["embedding_model_id"]

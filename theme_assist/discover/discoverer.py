@@ -132,6 +132,9 @@ class ThemeDiscoverer:
 
     Attributes
     ----------
+    embedder_ : Embedder or None
+        The embedder the fit used: ``embedder``, the packaged default model where that is ``None`` and :meth:`fit`
+        got no ``embeddings``, or ``None``.
     themes_ : DataFrame
         One row per theme, columns :data:`THEME_COLUMNS`.
     assignments_ : DataFrame
@@ -221,6 +224,7 @@ class ThemeDiscoverer:
             segments["segment_id"] = [str(i) for i in range(len(segments))]
         for column in ("segment_id", "text", "document", "speaker"):
             segments[column] = segments[column].fillna("").astype(str) if column in segments else ""
+        self.embedder_ = self._embedder_for(embeddings)
         vectors = self._embeddings(segments, embeddings)
         space = self._clustering_space(segments, vectors)
         selector, reducer, clusterer, labeller = self._components()
@@ -243,7 +247,7 @@ class ThemeDiscoverer:
         centroids = theme_centroids(vectors[selected], labels)
 
         texts = segments["text"].iloc[selected].tolist()
-        encode = self.embedder.encode if self.embedder is not None else None
+        encode = self.embedder_.encode if self.embedder_ is not None else None
         labeller.fit(texts, labels, centroids=centroids, encode=encode)
         self.labeller_ = labeller
         stability = self._stability(vectors[selected], space[selected], labels, clusterer, min_size)
@@ -289,13 +293,18 @@ class ThemeDiscoverer:
                          f"{MINIMAL!r}, not clustered; keep_minimal (--keep-minimal) clusters them too")
         return minimal
 
+    def _embedder_for(self, embeddings: np.ndarray | None):
+        """The embedder a fit uses: ``embedder``, or the packaged default model where it is ``None`` and there are
+        no ``embeddings`` (``None`` then: a fit leaves its parameters as they were set)."""
+        if self.embedder is not None or embeddings is not None:
+            return self.embedder
+        from theme_assist.embed import Embedder
+
+        return Embedder()
+
     def _embeddings(self, segments: pd.DataFrame, embeddings: np.ndarray | None) -> np.ndarray:
         if embeddings is None:
-            if self.embedder is None:
-                from theme_assist.embed import Embedder
-
-                self.embedder = Embedder()
-            embeddings = self.embedder.encode(segments["text"].tolist())
+            embeddings = self.embedder_.encode(segments["text"].tolist())
         vectors = np.asarray(embeddings, dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(segments):
             raise InputError(f"got {len(vectors)} embeddings for {len(segments)} segments")
@@ -304,8 +313,8 @@ class ThemeDiscoverer:
 
     def _clustering_space(self, segments: pd.DataFrame, vectors: np.ndarray) -> np.ndarray:
         """The vectors that are reduced and clustered: ``vectors`` with the hidden layers beside them."""
-        self.hidden_layers_ = usable_layers(self.embedder, self.hidden_layers)
-        return embed_with_layers(self.embedder, segments["text"].tolist(), self.hidden_layers_, vectors=vectors)[1]
+        self.hidden_layers_ = usable_layers(self.embedder_, self.hidden_layers)
+        return embed_with_layers(self.embedder_, segments["text"].tolist(), self.hidden_layers_, vectors=vectors)[1]
 
     def _cluster(self, vectors: np.ndarray, space: np.ndarray, reduced: np.ndarray, clusterer,
                  min_size: int) -> np.ndarray:
