@@ -917,3 +917,16 @@ def test_fitting_leaves_the_embedder_parameter_as_it_was_set():
     discoverer = ThemeDiscoverer(n_resamples=0).fit(TWENTY)
     assert discoverer.embedder is None and discoverer.embedder_ is not None
     assert ThemeDiscoverer(n_resamples=0).fit(*synthetic_corpus(20)).embedder_ is None
+
+
+def test_the_discoverer_is_a_scikit_learn_estimator():
+    from sklearn.base import clone
+
+    discoverer = ThemeDiscoverer(clusterer=KMeansClusterer(n_themes=4), min_size=5, n_resamples=0)
+    assert " ".join(repr(discoverer).split()) == ("ThemeDiscoverer(clusterer=KMeansClusterer(n_themes=4, n_init=4), "
+                                                  "min_size=5, n_resamples=0)")
+    assert discoverer.set_params(min_size=4) is discoverer and discoverer.get_params()["min_size"] == 4
+    copy = clone(discoverer)
+    assert copy.clusterer == discoverer.clusterer and copy.clusterer is not discoverer.clusterer
+    segments, vectors = synthetic_corpus(20)
+    assert copy.fit(segments, vectors).to_json() == discoverer.fit(segments, vectors).to_json()

@@ -277,7 +277,7 @@ class CodeSuggester(BaseEstimator):
             self._default_embedder = Embedder()
         return self._default_embedder
 
-    def _validate_params(self) -> None:
+    def _check_params(self) -> None:
         if self.top_k < 1:
             raise InputError(f"top_k must be at least 1, got {self.top_k}")
         if self.threshold != "auto" and not (isinstance(self.threshold, (int, float))
@@ -300,7 +300,7 @@ class CodeSuggester(BaseEstimator):
             alone.
         codebook : Codebook
         """
-        self._validate_params()
+        self._check_params()
         if len(codebook.all_codes) < 2:
             raise InputError(f"codebook {codebook.name!r} needs at least two codes to suggest between")
         embedder = self._embedder()

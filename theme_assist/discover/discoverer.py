@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from theme_assist import jsonout
 from theme_assist.codebook import dump_codebook
@@ -84,7 +85,7 @@ def _ranked_names(values: pd.Series) -> list[dict]:
     return [{"name": name, "segments": int(n)} for name, n in ranked]
 
 
-class ThemeDiscoverer:
+class ThemeDiscoverer(BaseEstimator):
     """Discover candidate themes in segments, with labels, quotes, stability, spread and a merge tree.
 
     Parameters
@@ -173,7 +174,7 @@ class ThemeDiscoverer:
         self.random_state = random_state
 
     # ------------------------------------------------------------------ parameters
-    def _validate_params(self, segments: pd.DataFrame) -> None:
+    def _check_params(self, segments: pd.DataFrame) -> None:
         if self.min_size is not None and self.min_size < 2:
             raise InputError(f"the smallest theme (min_size) must be at least 2 segments, got {self.min_size}")
         if not -1.0 <= self.similarity_floor <= 1.0:
@@ -218,7 +219,7 @@ class ThemeDiscoverer:
             A fitted suggestion engine: its scores drive the selector and its codes are the candidates for
             ``nearest_code``.
         """
-        self._validate_params(segments)
+        self._check_params(segments)
         segments = segments.reset_index(drop=True).copy()
         if "segment_id" not in segments:
             segments["segment_id"] = [str(i) for i in range(len(segments))]
