@@ -930,3 +930,13 @@ def test_the_discoverer_is_a_scikit_learn_estimator():
     assert copy.clusterer == discoverer.clusterer and copy.clusterer is not discoverer.clusterer
     segments, vectors = synthetic_corpus(20)
     assert copy.fit(segments, vectors).to_json() == discoverer.fit(segments, vectors).to_json()
+
+
+def test_results_before_fitting_raise_scikit_learns_not_fitted_error():
+    from sklearn.exceptions import NotFittedError
+
+    for call in (lambda d: d.to_json(), lambda d: d.merge_themes(2), lambda d: d.to_codebook_fragment()):
+        with pytest.raises(NotFittedError, match="not fitted yet: call fit"):
+            call(ThemeDiscoverer())
+        with pytest.raises(InputError):
+            call(ThemeDiscoverer())

@@ -966,3 +966,13 @@ def test_fitting_leaves_the_embedder_parameter_as_it_was_set(exclusive_book):
     suggester = CodeSuggester(top_k=2).fit(CODED, exclusive_book)
     assert suggester.embedder is None and suggester.get_params()["embedder"] is None
     assert len(suggester.suggest(NEW))
+
+
+def test_results_before_fitting_raise_scikit_learns_not_fitted_error(embedder):
+    from sklearn.exceptions import NotFittedError
+
+    for call in (lambda s: s.predict_proba(NEW), lambda s: s.suggest(NEW), lambda s: s.save("unused")):
+        with pytest.raises(NotFittedError, match="not fitted yet: call fit"):
+            call(CodeSuggester(embedder=embedder))
+        with pytest.raises(InputError):  # one line on the command line
+            call(CodeSuggester(embedder=embedder))

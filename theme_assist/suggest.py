@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from theme_assist import __version__
 from theme_assist.codebook import Codebook
@@ -74,6 +75,11 @@ SCORING_ROWS = 2048
 MIN_CALIBRATION_SEGMENTS = 20
 """Fewer coded segments give too few held-out scores to fit even one parameter on: in the benchmarks, a temperature
 from 15 (AnnoMI client talk, 5 per code) made the scores worse than none."""
+
+
+class NotFittedError(InputError, SklearnNotFittedError):
+    """An estimator's results asked for before :meth:`fit`: an :class:`~theme_assist.errors.InputError` (one line on
+    the command line) that scikit-learn's ``except NotFittedError`` catches too."""
 
 
 @dataclass
@@ -541,7 +547,7 @@ class CodeSuggester(BaseEstimator):
     # ------------------------------------------------------------------ predicting
     def _check_fitted(self) -> None:
         if not hasattr(self, "mode_"):
-            raise InputError("this suggester is not fitted yet: call fit() or load a saved one")
+            raise NotFittedError("this suggester is not fitted yet: call fit() or load a saved one")
 
     def _embed_segments(self, segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | RepresentedRows,
                                                               tuple[np.ndarray, np.ndarray]]:

@@ -42,6 +42,7 @@ from theme_assist.discover.spread import spread_table
 from theme_assist.discover.stability import resampled_stability
 from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, check_layers, embed_with_layers, usable_layers
 from theme_assist.errors import InputError
+from theme_assist.suggest import NotFittedError
 
 UNCLUSTERED = "unclustered"
 EXPLAINED = "explained"
@@ -418,7 +419,7 @@ class ThemeDiscoverer(BaseEstimator):
     # ------------------------------------------------------------------ results
     def _check_fitted(self) -> None:
         if not hasattr(self, "themes_"):
-            raise InputError("this discoverer is not fitted yet: call fit() first")
+            raise NotFittedError("this discoverer is not fitted yet: call fit() first")
 
     def merge_themes(self, n_groups: int | None = None, min_similarity: float | None = None) -> pd.Series:
         """Broader theme (``"G1"``…) of every theme, cutting the merge tree into ``n_groups`` or where
