@@ -940,3 +940,24 @@ def test_results_before_fitting_raise_scikit_learns_not_fitted_error():
             call(ThemeDiscoverer())
         with pytest.raises(InputError):
             call(ThemeDiscoverer())
+
+
+def test_scikit_learn_reducers_and_clusterers_are_sub_models_too():
+    from sklearn.cluster import AgglomerativeClustering, KMeans
+    from sklearn.decomposition import PCA
+
+    segments, vectors = synthetic_corpus(20)
+
+    class Everything:  # a selector without a name
+        def select(self, segments, scores=None):
+            return np.ones(len(segments), dtype=bool)
+
+    for clusterer in (KMeans(4, n_init=2), AgglomerativeClustering(4)):
+        discoverer = ThemeDiscoverer(selector=Everything(), reducer=PCA(3), clusterer=clusterer, n_resamples=2)
+        summary = discoverer.fit(segments, vectors).summary_
+        assert summary["reducer"] == "PCA" and summary["clusterer"] == type(clusterer).__name__
+        assert summary["selection"] == "Everything" and summary["n_themes"] == 4
+        assert adjusted_rand_score(segments["topic"], discoverer.assignments_["theme"]) == 1.0
+    again = ThemeDiscoverer(reducer=PCA(3), clusterer=KMeans(4, n_init=2), n_resamples=2)
+    assert again.fit(segments, vectors).to_json() == ThemeDiscoverer(
+        reducer=PCA(3), clusterer=KMeans(4, n_init=2), n_resamples=2).fit(segments, vectors).to_json()

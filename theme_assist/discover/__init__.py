@@ -7,7 +7,8 @@
 See :mod:`theme_assist.discover.discoverer` for the pipeline and the sub-model modules for the swappable parts.
 """
 
-from theme_assist.discover.cluster import AgglomerativeClusterer, AutoClusterer, HDBSCANClusterer, KMeansClusterer
+from theme_assist.discover.cluster import (AgglomerativeClusterer, AutoClusterer, EstimatorClusterer, HDBSCANClusterer,
+                                          KMeansClusterer)
 from theme_assist.discover.discoverer import (ASSIGNMENT_COLUMNS, EXPLAINED, MINIMAL, THEME_COLUMNS, UNCLUSTERED,
                                               ThemeDiscoverer, auto_min_size)
 from theme_assist.discover.label import CTfidfLabeller
@@ -16,6 +17,6 @@ from theme_assist.discover.select import AllSegments, UnexplainedSegments
 
 __all__ = [
     "ASSIGNMENT_COLUMNS", "EXPLAINED", "MINIMAL", "THEME_COLUMNS", "UNCLUSTERED", "AgglomerativeClusterer",
-    "AllSegments", "AutoClusterer", "CTfidfLabeller", "HDBSCANClusterer", "KMeansClusterer", "NoReducer", "PCAReducer",
-    "ThemeDiscoverer", "UnexplainedSegments", "auto_min_size",
+    "AllSegments", "AutoClusterer", "CTfidfLabeller", "EstimatorClusterer", "HDBSCANClusterer", "KMeansClusterer",
+    "NoReducer", "PCAReducer", "ThemeDiscoverer", "UnexplainedSegments", "auto_min_size",
 ]

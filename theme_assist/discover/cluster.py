@@ -130,5 +130,27 @@ class AutoClusterer:
         return self.fallback.cluster(vectors, min_size, random_state)
 
 
+@dataclass
+class EstimatorClusterer:
+    """A scikit-learn style clusterer (anything with ``fit_predict``, such as ``KMeans`` or
+    ``AgglomerativeClustering``) as a clusterer: each call fits a fresh copy, seeded with ``random_state`` where
+    the estimator has one left at ``None``. ``min_size`` is not passed on: groups smaller than it are dissolved
+    into outliers by the caller, as for every clusterer."""
+
+    estimator: object
+
+    @property
+    def name(self) -> str:
+        return type(self.estimator).__name__
+
+    def cluster(self, vectors: np.ndarray, min_size: int, random_state: int = 0) -> np.ndarray:
+        from sklearn.base import clone
+
+        estimator = clone(self.estimator)
+        if hasattr(estimator, "get_params") and estimator.get_params().get("random_state", 0) is None:
+            estimator.set_params(random_state=random_state)
+        return np.asarray(estimator.fit_predict(vectors), dtype=int)
+
+
 CLUSTERERS = {"auto": AutoClusterer, "hdbscan": HDBSCANClusterer, "agglomerative": AgglomerativeClusterer,
               "kmeans": KMeansClusterer}

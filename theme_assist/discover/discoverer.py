@@ -29,7 +29,7 @@ from sklearn.base import BaseEstimator
 
 from theme_assist import jsonout
 from theme_assist.codebook import dump_codebook
-from theme_assist.discover.cluster import CLUSTERERS, AutoClusterer
+from theme_assist.discover.cluster import CLUSTERERS, AutoClusterer, EstimatorClusterer
 from theme_assist.discover.fragment import codebook_fragment
 from theme_assist.discover.hierarchy import cut_tree, merge_tree
 from theme_assist.discover.label import CTfidfLabeller, english_share, minimal_responses
@@ -80,6 +80,11 @@ def _nothing_left(n_explained: int, n_minimal: int) -> str:
     return f"{explained} or a minimal response" if n_explained else "a minimal response"
 
 
+def _name(component) -> str:
+    """How the summary names a sub-model: its ``name``, or its class's name (a scikit-learn ``PCA`` has none)."""
+    return getattr(component, "name", None) or type(component).__name__
+
+
 def _ranked_names(values: pd.Series) -> list[dict]:
     counts = values[values != ""].value_counts()
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -103,15 +108,25 @@ class ThemeDiscoverer(BaseEstimator):
         outlier floor stay in the sentence-embedding space. ``()`` clusters the sentence embeddings alone, as does
         an embedder without ``encode_with_layers``.
     selector : selector or None
-        Which segments to cluster (:mod:`~theme_assist.discover.select`); ``None``:
+        Which segments to cluster (:mod:`~theme_assist.discover.select`): an object with ``select(segments,
+        scores) -> boolean mask`` (``scores``: the suggester's
+        :meth:`~theme_assist.suggest.CodeSuggester.predict_proba`, or ``None``); ``None``:
         ``UnexplainedSegments(0.5)``, which selects every segment when :meth:`fit` gets no suggester.
     reducer : reducer or None
-        Dimensionality reduction before clustering; ``None``: ``PCAReducer(5)``; ``NoReducer()`` switches it off.
+        Dimensionality reduction before clustering: an object with ``fit_transform(vectors) -> ndarray`` (a
+        scikit-learn ``PCA`` or ``TruncatedSVD``, UMAP); ``None``: ``PCAReducer(5)``; ``NoReducer()`` switches it
+        off.
     clusterer : str or clusterer
         ``"auto"`` (HDBSCAN, agglomerative for small corpora), ``"hdbscan"``, ``"agglomerative"``, ``"kmeans"``,
-        or an object with ``cluster(vectors, min_size, random_state)``.
-    labeller : CTfidfLabeller or None
-        ``None``: ``CTfidfLabeller()``.
+        an object with ``cluster(vectors, min_size, random_state) -> labels`` (:mod:`~theme_assist.discover.cluster`;
+        ``-1`` for an outlier), or a scikit-learn clusterer with ``fit_predict`` (``KMeans(8)``,
+        ``AgglomerativeClustering(8)``, :class:`~theme_assist.discover.cluster.EstimatorClusterer`).
+    labeller : labeller or None
+        Names the themes: an object with ``fit(texts, labels, centroids=None, encode=None)`` (``labels`` ``-1`` for
+        the background), ``keywords(themes) -> [(term, weight), ...]`` and ``label(themes) -> str`` of a list of
+        theme numbers (several for a branch of the merge tree), and ``distinct(labels) -> labels`` that tells equal
+        labels apart; ``None``: ``CTfidfLabeller()``.
+    Any sub-model may have a ``name``, which the summary shows (its class's name otherwise).
     min_size : int or None
         Smallest theme, in segments; ``None``: :func:`auto_min_size` of the number of selected segments.
     similarity_floor : float
@@ -201,6 +216,8 @@ class ThemeDiscoverer(BaseEstimator):
         selector = self.selector if self.selector is not None else UnexplainedSegments(0.5)
         reducer = self.reducer if self.reducer is not None else PCAReducer()
         clusterer = CLUSTERERS[self.clusterer]() if isinstance(self.clusterer, str) else self.clusterer
+        if not hasattr(clusterer, "cluster") and hasattr(clusterer, "fit_predict"):
+            clusterer = EstimatorClusterer(clusterer)
         labeller = self.labeller if self.labeller is not None else CTfidfLabeller()
         return selector, reducer, clusterer, labeller
 
@@ -268,14 +285,14 @@ class ThemeDiscoverer(BaseEstimator):
         self.centroids_ = centroids
         n_unclustered = int((labels < 0).sum())
         selection = (AllSegments.name if scores is None and isinstance(selector, UnexplainedSegments)
-                     else selector.name)  # without scores it selects every segment, whatever its threshold
+                     else _name(selector))  # without scores it selects every segment, whatever its threshold
         self.summary_ = {
             "n_segments": len(segments), "n_selected": len(selected), "n_explained": n_explained,
             "n_minimal": len(self.minimal_),
             "n_themes": len(theme_ids), "n_unclustered": n_unclustered,
             "outlier_share": round(n_unclustered / len(selected), 4) if len(selected) else 0.0,
             "selection": selection,
-            "hidden_layers": list(self.hidden_layers_), "reducer": reducer.name,
+            "hidden_layers": list(self.hidden_layers_), "reducer": _name(reducer),
             "clusterer": method, "min_size": min_size,
             "similarity_floor": self.similarity_floor, "random_state": self.random_state, "by": self.by,
             "notes": notes,
@@ -340,7 +357,7 @@ class ThemeDiscoverer(BaseEstimator):
         fitted_on, rows = reduce_with  # the rows of ``space`` in the vectors the reducer is fitted on
         self.reduced_ = reducer.fit_transform(fitted_on)[rows]
         labels = self._cluster(vectors, space, self.reduced_, clusterer, min_size)
-        method = getattr(clusterer, "used_", getattr(clusterer, "name", type(clusterer).__name__))
+        method = getattr(clusterer, "used_", None) or _name(clusterer)
         unclustered = float((labels < 0).mean())
         if labels.max() < 0:  # not the similarity floor: no theme was there to reach
             smaller = "a smaller min_size or " if min_size > 2 else ""
