@@ -10,7 +10,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score, homogeneity_score
 
 from theme_assist.codebook import Codebook, dump_codebook, parse_codebook
-from theme_assist.discover import (EXPLAINED, MINIMAL, UNCLUSTERED, AgglomerativeClusterer, AllSegments,
+from theme_assist.discover import (EXPLAINED, MINIMAL, UNCLUSTERED, AgglomerativeClusterer, AllSegments, AutoClusterer,
                                    KMeansClusterer, NoReducer, PCAReducer, ThemeDiscoverer, UnexplainedSegments,
                                    auto_min_size)
 from theme_assist.discover.cluster import size_aware_n_themes
@@ -961,3 +961,15 @@ def test_scikit_learn_reducers_and_clusterers_are_sub_models_too():
     again = ThemeDiscoverer(reducer=PCA(3), clusterer=KMeans(4, n_init=2), n_resamples=2)
     assert again.fit(segments, vectors).to_json() == ThemeDiscoverer(
         reducer=PCA(3), clusterer=KMeans(4, n_init=2), n_resamples=2).fit(segments, vectors).to_json()
+
+
+def test_fitting_leaves_the_sub_models_given_as_they_were_set():
+    from sklearn.decomposition import PCA
+
+    segments, vectors = synthetic_corpus(20)
+    labeller, clusterer, reducer = CTfidfLabeller(), AutoClusterer(small_corpus=50), PCA(3)
+    discoverer = ThemeDiscoverer(labeller=labeller, clusterer=clusterer, reducer=reducer, n_resamples=0)
+    discoverer.fit(segments, vectors)
+    assert not hasattr(labeller, "terms_") and hasattr(discoverer.labeller_, "terms_")
+    assert not hasattr(clusterer, "used_") and not hasattr(reducer, "components_")
+    assert discoverer.labeller is labeller and discoverer.clusterer is clusterer

@@ -149,6 +149,8 @@ class ThemeDiscoverer(BaseEstimator):
 
     Attributes
     ----------
+    labeller_ : labeller
+        The fitted copy of ``labeller`` (or of the default), which names the themes.
     embedder_ : Embedder or None
         The embedder the fit used: ``embedder``, the packaged default model where that is ``None`` and :meth:`fit`
         got no ``embeddings``, or ``None``.
@@ -213,12 +215,17 @@ class ThemeDiscoverer(BaseEstimator):
                              f"(available: {', '.join(fields) or 'none'})")
 
     def _components(self):
-        selector = self.selector if self.selector is not None else UnexplainedSegments(0.5)
-        reducer = self.reducer if self.reducer is not None else PCAReducer()
-        clusterer = CLUSTERERS[self.clusterer]() if isinstance(self.clusterer, str) else self.clusterer
+        """The sub-models a fit uses: copies of those given (a fit leaves its parameters as they were set, and
+        the labeller it fits is ``labeller_``), the defaults for those not given."""
+        from sklearn.base import clone
+
+        selector = clone(self.selector, safe=False) if self.selector is not None else UnexplainedSegments(0.5)
+        reducer = clone(self.reducer, safe=False) if self.reducer is not None else PCAReducer()
+        clusterer = (CLUSTERERS[self.clusterer]() if isinstance(self.clusterer, str)
+                     else clone(self.clusterer, safe=False))
         if not hasattr(clusterer, "cluster") and hasattr(clusterer, "fit_predict"):
             clusterer = EstimatorClusterer(clusterer)
-        labeller = self.labeller if self.labeller is not None else CTfidfLabeller()
+        labeller = clone(self.labeller, safe=False) if self.labeller is not None else CTfidfLabeller()
         return selector, reducer, clusterer, labeller
 
     # ------------------------------------------------------------------ fitting
