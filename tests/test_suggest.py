@@ -976,3 +976,18 @@ def test_results_before_fitting_raise_scikit_learns_not_fitted_error(embedder):
             call(CodeSuggester(embedder=embedder))
         with pytest.raises(InputError):  # one line on the command line
             call(CodeSuggester(embedder=embedder))
+
+
+def test_tables_without_their_columns_are_refused_naming_them(exclusive_book, fitted):
+    with pytest.raises(InputError, match=r"coded segments need a 'code' column \(columns: segment_id, document, "
+                                         r"text\)"):
+        CodeSuggester().fit(CODED.drop(columns="code"), exclusive_book)
+    with pytest.raises(InputError, match="coded segments need a 'text' column"):
+        CodeSuggester().fit(CODED.drop(columns="text"), exclusive_book)
+    with pytest.raises(InputError, match="coded segments must be a DataFrame with columns 'text', 'code', not list"):
+        CodeSuggester().fit(CODED.to_dict("records"), exclusive_book)
+    for call in (fitted.suggest, fitted.predict_proba):
+        with pytest.raises(InputError, match="segments must be a DataFrame with columns 'text', not list"):
+            call(NEW["text"].tolist())
+        with pytest.raises(InputError, match="segments need a 'text' column"):
+            call(NEW.rename(columns={"text": "utterance"}))

@@ -108,6 +108,7 @@ def codes_per_segment(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     ``segment_id`` on rows of different documents or texts (ids numbered afresh in each document), which would
     otherwise be merged into one segment.
     """
+    _check_table(coded, "coded segments", ("text", "code"))
     frame = coded.copy()
     frame["code"] = frame["code"].fillna("").astype(str).str.strip()
     refuse_unknown_codes(frame["code"], codebook)
@@ -127,6 +128,17 @@ def codes_per_segment(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
                 f"has {len(row['codes'])} codes: {', '.join(row['codes'])}" + _coders_of(frame, row["segment_id"])
             )
     return segments
+
+
+def _check_table(table, what: str, columns: tuple[str, ...]) -> None:
+    """Refuse ``table`` (``what`` it holds, for the message) unless it is a DataFrame with ``columns``."""
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(f"{what} must be a DataFrame with columns {', '.join(map(repr, columns))}, "
+                         f"not {type(table).__name__}")
+    missing = [column for column in columns if column not in table]
+    if missing:
+        raise InputError(f"{what} need a {' and a '.join(map(repr, missing))} column "
+                         f"(columns: {', '.join(map(str, table.columns)) or 'none'})")
 
 
 def _coders_of(frame: pd.DataFrame, segment_id: str) -> str:
@@ -555,8 +567,6 @@ class CodeSuggester(BaseEstimator):
         a block of rows at a time where :meth:`_scores` reads them; the embeddings themselves in zero-shot mode) and
         the row indices of each segment's previous and next segment (:func:`~theme_assist.features.neighbour_index`).
         """
-        if "text" not in segments:
-            raise InputError("segments need a 'text' column")
         vectors, represented = embed_with_layers(self._embedder(), segments["text"].astype(str).tolist(),
                                                  self.hidden_layers_, by_rows=True)
         return vectors, represented, neighbour_index(segments)
@@ -596,6 +606,7 @@ class CodeSuggester(BaseEstimator):
     def predict_proba(self, segments: pd.DataFrame) -> pd.DataFrame:
         """Scores in [0, 1]: one row per segment (index ``segment_id`` when given), one column per code."""
         self._check_fitted()
+        _check_table(segments, "segments", ("text",))
         _, represented, neighbours = self._embed_segments(segments)
         scores = self._scores(segments, represented, neighbours)
         index = segments["segment_id"].astype(str) if "segment_id" in segments else segments.index
@@ -613,6 +624,7 @@ class CodeSuggester(BaseEstimator):
         """:meth:`suggest`'s table, the scores of every code (as :meth:`predict_proba`'s, index ``segment_id``) and
         the segments' sentence embeddings, from one pass over the segments (a project's refit reads all three)."""
         self._check_fitted()
+        _check_table(segments, "segments", ("text",))
         top_k = self.top_k if top_k is None else top_k
         if top_k < 1:
             raise InputError(f"top_k must be at least 1, got {top_k}")
