@@ -198,7 +198,7 @@ def test_minimal_responses_are_set_aside_unless_kept(synthetic):
     # the reducer sees them: without them its axes, and the demo's themes, changed (18 themes became 11)
     reducer = RecordingReducer()
     again = ThemeDiscoverer(n_resamples=0, random_state=0, reducer=reducer).fit(both, embeddings=space)
-    assert reducer.fitted_rows == len(both) and len(again.reduced_) == len(segments)
+    assert again.reducer_.fitted_rows == len(both) and len(again.reduced_) == len(segments)
     assert again.to_json() == aside.to_json()
 
     kept = ThemeDiscoverer(n_resamples=0, random_state=0, keep_minimal=True).fit(both, embeddings=space)
@@ -973,3 +973,4 @@ def test_fitting_leaves_the_sub_models_given_as_they_were_set():
     assert not hasattr(labeller, "terms_") and hasattr(discoverer.labeller_, "terms_")
     assert not hasattr(clusterer, "used_") and not hasattr(reducer, "components_")
     assert discoverer.labeller is labeller and discoverer.clusterer is clusterer
+    assert discoverer.clusterer_.used_.startswith("hdbscan") and len(discoverer.reducer_.components_) == 3

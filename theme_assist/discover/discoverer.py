@@ -149,8 +149,9 @@ class ThemeDiscoverer(BaseEstimator):
 
     Attributes
     ----------
-    labeller_ : labeller
-        The fitted copy of ``labeller`` (or of the default), which names the themes.
+    selector_, reducer_, clusterer_, labeller_
+        The sub-models the fit used: copies of those given (a scikit-learn clusterer in an
+        :class:`~theme_assist.discover.cluster.EstimatorClusterer`), or the defaults.
     embedder_ : Embedder or None
         The embedder the fit used: ``embedder``, the packaged default model where that is ``None`` and :meth:`fit`
         got no ``embeddings``, or ``None``.
@@ -254,6 +255,7 @@ class ThemeDiscoverer(BaseEstimator):
         vectors = self._embeddings(segments, embeddings)
         space = self._clustering_space(segments, vectors)
         selector, reducer, clusterer, labeller = self._components()
+        self.selector_, self.reducer_, self.clusterer_ = selector, reducer, clusterer
         scores = suggester.predict_proba(segments) if suggester is not None else None
         selected = np.flatnonzero(selector.select(segments, scores))
         n_explained = len(segments) - len(selected)
