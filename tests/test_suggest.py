@@ -991,3 +991,20 @@ def test_tables_without_their_columns_are_refused_naming_them(exclusive_book, fi
             call(NEW["text"].tolist())
         with pytest.raises(InputError, match="segments need a 'text' column"):
             call(NEW.rename(columns={"text": "utterance"}))
+
+
+def test_a_custom_embedders_scale_changes_no_score(exclusive_book, embedder):
+    class Scaled:  # an embedder whose vectors are not of unit length, given as lists
+        model_id = "scaled"
+
+        def __init__(self, factor):
+            self.factor = factor
+
+        def encode(self, texts):
+            return (self.factor * embedder.encode(texts)).tolist()
+
+    for coded in (None, CODED):
+        unit, scaled = (CodeSuggester(embedder=Scaled(factor)).fit(coded, exclusive_book) for factor in (1.0, 7.0))
+        pd.testing.assert_frame_equal(scaled.predict_proba(NEW), unit.predict_proba(NEW), atol=1e-4)
+        evidence = scaled.suggest(NEW)["evidence"].iloc[0]
+        assert evidence and all(-1.0 <= quote["similarity"] <= 1.0 for quote in evidence)

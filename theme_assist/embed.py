@@ -256,18 +256,33 @@ def embed_with_layers(embedder, texts: Sequence[str], layers: Sequence[int],
     The suggestion head learns from the second and theme discovery clusters it: the lower layers keep a text's
     form (a question, a hedge, a restatement) that the last layer, trained for topical similarity, blurs. Both come
     from one pass of the model. ``vectors``, when given, are the sentence embeddings already at hand. Without
-    ``layers``, or with an embedder that has no ``encode_with_layers``, the second is the first. ``by_rows``: the
-    second as :class:`RepresentedRows`, made a block of rows at a time where it is read (a large batch's
-    representations are several times its sentence embeddings).
+    ``layers``, or with an embedder that has no ``encode_with_layers``, the second is the first (a custom
+    embedder's rows scaled to unit length, :func:`unit_rows`). ``by_rows``: the second as :class:`RepresentedRows`,
+    made a block of rows at a time where it is read (a large batch's representations are several times its sentence
+    embeddings).
     """
     if not len(layers) or not hasattr(embedder, "encode_with_layers"):
-        vectors = embedder.encode(texts) if vectors is None else vectors
+        if vectors is None:
+            vectors = embedder.encode(texts)
+            if not isinstance(embedder, Embedder):
+                vectors = unit_rows(vectors)
         return vectors, vectors
     sentences, hidden = embedder.encode_with_layers(texts, tuple(layers))
     vectors = sentences if vectors is None else vectors
     del sentences  # a large batch's copy that ``vectors`` may not hold
     represented = RepresentedRows(vectors, hidden, len(layers))
     return vectors, (represented if by_rows else represented[:])
+
+
+def unit_rows(vectors) -> np.ndarray:
+    """``vectors`` (a custom embedder's, any array-like) as a float array whose rows have unit length (zero rows
+    stay zero): the dot products the suggestion engine and discovery take for cosine similarities are then ones,
+    whatever the embedder's scale."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2:
+        raise InputError(f"the embedder gave an array of shape {vectors.shape}, not one row per text")
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
 
 
 def text_key(text: str) -> str:

@@ -216,7 +216,8 @@ class CodeSuggester(BaseEstimator):
     Parameters
     ----------
     embedder : Embedder or None
-        Anything with ``model_id`` and ``encode(texts) -> ndarray``; ``None`` uses the packaged default model.
+        Anything with ``model_id`` (a string, saved and checked by :meth:`load`) and ``encode(texts) -> array``
+        (one row per text, scaled here to unit length); ``None`` uses the packaged default model.
     top_k : int
         Codes suggested per segment.
     threshold : float or "auto"
