@@ -255,3 +255,24 @@ def test_light_kappa_is_reported_by_default_for_three_or_more_coders_only():
     assert "light" not in applicable_metrics(two) and "light" in applicable_metrics(three)
     assert compute_metric("light", three, weights="linear").coefficient == (
         "Light's kappa (mean pairwise Cohen's kappa, linear weights)")
+
+
+@pytest.mark.parametrize("ratings, message", [
+    ([["a", "b"], ["a"]], "one rating \\(or None\\) per coder in every row; got rows of 1, 2 ratings"),
+    ({"x": ["a", "b"], "y": ["a", "a"]}, "\\(a DataFrame, a 2-D array or a list of rows\\); got a dict"),
+    ("ab", "got a str"),
+])
+def test_ratings_that_are_no_table_are_refused_saying_what_they_are(ratings, message):
+    from theme_assist.agree import agreement_summary, krippendorff_alpha
+
+    for coefficient in (krippendorff_alpha, fleiss_kappa, agreement_summary):
+        with pytest.raises(InputError, match=f"ratings must be a units × coders table.*{message}"):
+            coefficient(ratings)
+
+
+def test_one_metric_may_be_given_by_its_name_alone():
+    from theme_assist.agree import agreement_summary
+
+    ratings = [["a", "a"], ["a", "b"], ["b", "b"], ["b", "b"]]
+    assert agreement_summary(ratings, "alpha") == agreement_summary(ratings, ["alpha"])
+    assert list(agreement_summary(ratings, "cohen")) == ["cohen"]

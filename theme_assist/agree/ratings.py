@@ -195,7 +195,8 @@ def as_rating_table(ratings: Any, categories: Sequence | None = None) -> RatingT
     Raises
     ------
     InputError
-        If the table is not two-dimensional, or a rating is not among the declared categories.
+        If the table is not two-dimensional (rows of different lengths, a dict, a single sequence), or a rating is
+        not among the declared categories.
     """
     if isinstance(ratings, RatingTable):
         if categories is None or tuple(categories) == ratings.categories:
@@ -205,7 +206,15 @@ def as_rating_table(ratings: Any, categories: Sequence | None = None) -> RatingT
         units, coders = ratings.index, ratings.columns
         values = ratings.to_numpy()
     else:
-        values = np.asarray(ratings)
+        try:
+            values = np.asarray(ratings)
+        except ValueError:  # rows of different lengths
+            lengths = sorted({len(row) for row in ratings if hasattr(row, "__len__")})
+            raise InputError(f"ratings must be a units × coders table, one rating (or None) per coder in every row; "
+                             f"got rows of {', '.join(map(str, lengths))} ratings") from None
+        if values.ndim == 0:
+            raise InputError(f"ratings must be a units × coders table (a DataFrame, a 2-D array or a list of rows); "
+                             f"got a {type(ratings).__name__}")
         if values.ndim != 2:
             raise InputError(f"ratings must be a units × coders table; got an array of shape {values.shape}")
         units, coders = pd.RangeIndex(values.shape[0]), pd.RangeIndex(values.shape[1])

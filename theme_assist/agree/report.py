@@ -56,7 +56,7 @@ STACKED_METRICS = ("ac1", "light", "alpha")
 """The metrics named with :data:`STACKED_LABEL` on a table stacked over codes."""
 
 
-def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, level: Metric = "nominal",
+def agreement_summary(ratings: Any, metrics: str | Sequence[str] | None = None, *, level: Metric = "nominal",
                       weights: str | np.ndarray | None = None, categories: Sequence | None = None,
                       n_boot: int = 0, seed: int = 0, confidence: float = 0.95,
                       minimums: Sequence[float] = MINIMUM_ALPHAS, analytic: bool = False,
@@ -67,7 +67,7 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
     Parameters
     ----------
     ratings : RatingTable, DataFrame or array-like, shape (n_units, n_coders)
-    metrics : sequence of str, optional
+    metrics : str or sequence of str, optional
         Metric names (aliases allowed); by default every metric that applies (Cohen's κ and Scott's π need
         exactly two coders).
     level : str, callable or ndarray
@@ -108,6 +108,7 @@ def agreement_summary(ratings: Any, metrics: Sequence[str] | None = None, *, lev
         ratings do not support.
     """
     table = as_rating_table(ratings, categories)
+    metrics = [metrics] if isinstance(metrics, str) else metrics
     names = list(dict.fromkeys(metric_name(m) for m in metrics)) if metrics else applicable_metrics(table)
     summary = {}
     for name in names:
