@@ -265,7 +265,25 @@ def analytic_alpha(ratings: Any, level: Metric = "nominal", *, confidence: float
 
 def analytic_metric(ratings: Any, metric: str, *, level: Metric = "nominal",
                     weights: str | np.ndarray | None = None, **options: Any) -> AnalyticResult:
-    """The analytic interval of a metric: :func:`analytic_alpha` for ``"alpha"``, :func:`analytic_units` else."""
+    """The analytic interval of a metric: :func:`analytic_alpha` for ``"alpha"``, :func:`analytic_units` else.
+
+    Parameters
+    ----------
+    ratings : RatingTable, DataFrame or array-like, shape (n_units, n_coders)
+        One row per unit, one column per coder; ``None``/NaN/blank where missing.
+    metric : str
+        A metric name or alias (:data:`~theme_assist.agree.coefficients.METRICS`).
+    level : str, callable or ndarray
+        Level of measurement or distance for α.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        Agreement weights for the other coefficients.
+    **options
+        ``confidence``, ``population``, ``clusters`` and the like, as the function called takes them.
+
+    Returns
+    -------
+    AnalyticResult
+    """
     if metric_name(metric) == "alpha":
         return analytic_alpha(ratings, level, **options)
     return analytic_units(ratings, metric, weights=weights, **options)

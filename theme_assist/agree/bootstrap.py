@@ -244,7 +244,27 @@ def bootstrap_metric(ratings: Any, metric: str, *, level: Metric = "nominal",
                      weights: str | np.ndarray | None = None, alpha_method: str = "units",
                      **options: Any) -> BootstrapResult:
     """The bootstrap a metric calls for: :func:`bootstrap_alpha` with ``alpha_method`` for ``"alpha"``,
-    :func:`bootstrap_units` for the others."""
+    :func:`bootstrap_units` for the others.
+
+    Parameters
+    ----------
+    ratings : RatingTable, DataFrame or array-like, shape (n_units, n_coders)
+        One row per unit, one column per coder; ``None``/NaN/blank where missing.
+    metric : str
+        A metric name or alias (:data:`~theme_assist.agree.coefficients.METRICS`).
+    level : str, callable or ndarray
+        Level of measurement or distance for α.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        Agreement weights for the other coefficients.
+    alpha_method : {"units", "coincidences"}
+        α's bootstrap (:func:`bootstrap_alpha`'s ``method``).
+    **options
+        ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``clusters``, as the function called takes them.
+
+    Returns
+    -------
+    BootstrapResult
+    """
     if metric_name(metric) == "alpha":
         return bootstrap_alpha(ratings, level, method=alpha_method, **options)
     return bootstrap_units(ratings, metric, weights=weights, **options)

@@ -248,7 +248,20 @@ def percent_agreement(ratings: Any, *, weights: str | np.ndarray | None = None,
                       categories: Sequence | None = None) -> ChanceCorrectedResult:
     """Share of agreeing coder pairs, averaged over units rated at least twice (weighted with ``weights``).
 
-    For two coders this is the share of units both coded alike. Parameters as :func:`fleiss_kappa`.
+    For two coders this is the share of units both coded alike.
+
+    Parameters
+    ----------
+    ratings : RatingTable, DataFrame or array-like, shape (n_units, n_coders)
+        One row per unit, one column per coder; ``None``/NaN/blank where missing.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        Agreement weights (Gwet 2014, ch. 3); a matrix is a distance matrix.
+    categories : sequence, optional
+        All possible categories, in order.
+
+    Returns
+    -------
+    ChanceCorrectedResult
     """
     return _chance_corrected_result(ratings, "percent", weights, categories)
 
@@ -288,7 +301,21 @@ def scott_pi(a: Any, b: Any = None, *, weights: str | np.ndarray | None = None,
              categories: Sequence | None = None) -> ChanceCorrectedResult:
     """Scott's (1955) π between two coders: chance agreement from the pooled marginals.
 
-    Parameters as :func:`cohen_kappa`; for two coders Fleiss' κ equals Scott's π.
+    For two coders Fleiss' κ equals Scott's π.
+
+    Parameters
+    ----------
+    a, b : sequence
+        The two coders' labels, aligned by unit (``None``/NaN/blank where missing); or a units × 2 table as
+        ``a`` alone.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        See :func:`~theme_assist.agree.distances.agreement_weights`; a matrix is a distance matrix.
+    categories : sequence, optional
+        All possible categories, in order.
+
+    Returns
+    -------
+    ChanceCorrectedResult
     """
     return _chance_corrected_result(_pair(a, b), "fleiss", weights, categories, "scott")
 
@@ -298,8 +325,20 @@ def bennett_s(ratings: Any, *, weights: str | np.ndarray | None = None,
     """Bennett, Alpert & Goldstein's (1954) S, generalised by Brennan & Prediger (1981): p_e = T_w / q².
 
     ``q`` is the number of categories: the distinct ratings, or the declared ``categories`` (declare them,
-    since S depends on how many categories were available, not only on those used). Parameters as
-    :func:`fleiss_kappa`.
+    since S depends on how many categories were available, not only on those used).
+
+    Parameters
+    ----------
+    ratings : RatingTable, DataFrame or array-like, shape (n_units, n_coders)
+        One row per unit, one column per coder; ``None``/NaN/blank where missing.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        Agreement weights (Gwet 2014, ch. 3); a matrix is a distance matrix.
+    categories : sequence, optional
+        All possible categories, in order.
+
+    Returns
+    -------
+    ChanceCorrectedResult
     """
     return _chance_corrected_result(ratings, "bennett_s", weights, categories)
 
@@ -331,7 +370,20 @@ def conger_kappa(ratings: Any, *, weights: str | np.ndarray | None = None,
                  categories: Sequence | None = None) -> ChanceCorrectedResult:
     """Conger's (1980) κ: Cohen's κ generalised to any number of coders, each with their own marginals.
 
-    Parameters as :func:`fleiss_kappa`. Coders without a single rating are left out.
+    Coders without a single rating are left out.
+
+    Parameters
+    ----------
+    ratings : RatingTable, DataFrame or array-like, shape (n_units, n_coders)
+        One row per unit, one column per coder; ``None``/NaN/blank where missing.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        Agreement weights (Gwet 2014, ch. 3); a matrix is a distance matrix.
+    categories : sequence, optional
+        All possible categories, in order.
+
+    Returns
+    -------
+    ChanceCorrectedResult
     """
     return _chance_corrected_result(ratings, "conger", weights, categories)
 
@@ -341,8 +393,21 @@ def gwet_ac(ratings: Any, *, weights: str | np.ndarray | None = None,
     """Gwet's (2008) AC1, or AC2 with ``weights`` (Gwet 2014, ch. 3).
 
     AC1 stays close to percent agreement when one category dominates (a sparse code), where κ collapses;
-    report it next to κ and the prevalence. Parameters as :func:`fleiss_kappa`; like Bennett's S it depends
-    on the number of categories, so declare them when some were never used.
+    report it next to κ and the prevalence. Like Bennett's S it depends on the number of categories, so declare
+    them when some were never used.
+
+    Parameters
+    ----------
+    ratings : RatingTable, DataFrame or array-like, shape (n_units, n_coders)
+        One row per unit, one column per coder; ``None``/NaN/blank where missing.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        Agreement weights (Gwet 2014, ch. 3); a matrix is a distance matrix.
+    categories : sequence, optional
+        All possible categories, in order.
+
+    Returns
+    -------
+    ChanceCorrectedResult
     """
     return _chance_corrected_result(ratings, "gwet", weights, categories)
 
@@ -474,6 +539,16 @@ def coincidence_matrix(table: RatingTable) -> np.ndarray:
     """Krippendorff's coincidences o_ck = Σ_u (n_uc n_uk − [c = k] n_uc) / (m_u − 1), over units with m_u ≥ 2.
 
     One (q × n) · (n × q) product of the unit × category count matrix, whatever the number of coders.
+
+    Parameters
+    ----------
+    table : RatingTable
+        The ratings (:func:`~theme_assist.agree.ratings.as_rating_table`).
+
+    Returns
+    -------
+    ndarray, shape (n_categories, n_categories)
+        The coincidences, in the order of ``table.categories``.
     """
     counts = table.counts.astype(float)
     values = table.ratings_per_unit
@@ -571,7 +646,28 @@ def applicable_metrics(table: RatingTable) -> list[str]:
 
 def compute_metric(name: str, table: RatingTable, *, level: Metric = "nominal",
                    weights: str | np.ndarray | None = None) -> AlphaResult | ChanceCorrectedResult:
-    """One metric by name: ``level`` applies to α, ``weights`` to the others."""
+    """One metric by name: ``level`` applies to α, ``weights`` to the others.
+
+    Parameters
+    ----------
+    name : str
+        A name of :data:`METRICS` or an alias (``"brennan_prediger"``).
+    table : RatingTable
+        The ratings (:func:`~theme_assist.agree.ratings.as_rating_table`).
+    level : str, callable or ndarray
+        Level of measurement or distance for α.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        Agreement weights for the other coefficients.
+
+    Returns
+    -------
+    AlphaResult or ChanceCorrectedResult
+
+    Raises
+    ------
+    InputError
+        For an unknown metric name.
+    """
     name = metric_name(name)
     if name == "alpha":
         return krippendorff_alpha(table, level)

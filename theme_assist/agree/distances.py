@@ -29,6 +29,16 @@ def masi_distance(a: frozenset, b: frozenset) -> float:
     ``J`` is the Jaccard overlap ``|a ∩ b| / |a ∪ b|`` and ``M`` the monotonicity weight: 1 when the sets are
     equal, 2/3 when one contains the other, 1/3 when they merely intersect, 0 when they are disjoint. Two empty
     sets are equal (distance 0); an empty and a non-empty set are disjoint (distance 1).
+
+    Parameters
+    ----------
+    a, b : iterable
+        The two label sets.
+
+    Returns
+    -------
+    float
+        The distance, in [0, 1].
     """
     a, b = frozenset(a), frozenset(b)
     if a == b:

@@ -39,6 +39,16 @@ def human_majority(human: pd.DataFrame) -> pd.Series:
 
     Missing where fewer than two coders rated the unit (one coder's label is not a majority of anything) or where
     the top labels tie.
+
+    Parameters
+    ----------
+    human : DataFrame
+        One row per unit, one column per human coder; ``None``/NaN/blank where missing.
+
+    Returns
+    -------
+    Series
+        The majority label of each unit (index that of ``human``), NaN where there is none.
     """
     values = human.to_numpy(dtype=object)
     labels = np.where(is_missing(values), None, values)

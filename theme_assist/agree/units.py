@@ -86,6 +86,8 @@ def presence_tables(codings: pd.DataFrame, *, unit: str = "segment_id", coder: s
     ----------
     codings : DataFrame
         Columns ``unit``, ``coder``, ``code``.
+    unit, coder, code : str
+        The names of those columns.
     units : sequence, optional
         All units, in order; by default those in ``codings``.
     codes : sequence of str, optional
@@ -171,6 +173,13 @@ def span_overlaps(spans: pd.DataFrame, coder_a: str, coder_b: str) -> pd.DataFra
 
     The overlap of two spans is the characters they share over the characters either covers (intersection
     over union), 0 when they do not touch.
+
+    Parameters
+    ----------
+    spans : DataFrame
+        Span codings: ``document``, ``start``, ``end``, ``code``, ``coder``.
+    coder_a, coder_b : str
+        The two coders compared.
 
     Returns
     -------
