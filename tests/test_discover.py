@@ -974,3 +974,9 @@ def test_fitting_leaves_the_sub_models_given_as_they_were_set():
     assert not hasattr(clusterer, "used_") and not hasattr(reducer, "components_")
     assert discoverer.labeller is labeller and discoverer.clusterer is clusterer
     assert discoverer.clusterer_.used_.startswith("hdbscan") and len(discoverer.reducer_.components_) == 3
+
+
+@pytest.mark.parametrize("segments", [["Our salary is late.", "text"], TWENTY["text"]])
+def test_segments_that_are_no_table_are_refused(segments):
+    with pytest.raises(InputError, match="segments must be a DataFrame with a 'text' column, not (list|Series)"):
+        ThemeDiscoverer().fit(segments, embeddings=np.eye(len(segments), dtype=np.float32))

@@ -207,6 +207,8 @@ class ThemeDiscoverer(BaseEstimator):
             raise InputError(f"resample_fraction must be in (0, 1], got {self.resample_fraction}")
         if isinstance(self.clusterer, str) and self.clusterer not in CLUSTERERS:
             raise InputError(f"unknown clusterer {self.clusterer!r}; choose one of {', '.join(CLUSTERERS)}")
+        if not isinstance(segments, pd.DataFrame):
+            raise InputError(f"segments must be a DataFrame with a 'text' column, not {type(segments).__name__}")
         if "text" not in segments:
             raise InputError("segments need a 'text' column")
         if self.by is not None and self.by not in segments:
