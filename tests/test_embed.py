@@ -314,3 +314,13 @@ def test_an_interrupted_run_keeps_what_it_embedded(tmp_path, monkeypatch):
     sentences, hidden = resumed.encode_with_layers(texts, embed.DEFAULT_HIDDEN_LAYERS)
     assert (resumed.n_cached, resumed.n_computed) == (4, 8), "the first four texts were kept, not the batch after them"
     assert np.allclose(sentences, reference[0], atol=1e-5) and np.allclose(hidden, reference[1], atol=1e-5)
+
+
+def test_unit_rows_scales_rows_and_leaves_unit_rows_bit_for_bit():
+    from theme_assist.embed import unit_rows
+
+    unit = np.random.default_rng(0).normal(size=(4, 8)).astype(np.float32)
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    assert unit_rows(unit) is unit
+    scaled = unit_rows((3 * unit).tolist() + [[0.0] * 8])
+    assert np.allclose(scaled[:4], unit, atol=1e-6) and not scaled[4].any()

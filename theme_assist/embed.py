@@ -277,11 +277,16 @@ def embed_with_layers(embedder, texts: Sequence[str], layers: Sequence[int],
 def unit_rows(vectors) -> np.ndarray:
     """``vectors`` (a custom embedder's, any array-like) as a float array whose rows have unit length (zero rows
     stay zero): the dot products the suggestion engine and discovery take for cosine similarities are then ones,
-    whatever the embedder's scale."""
-    vectors = np.asarray(vectors, dtype=np.float32)
+    whatever the embedder's scale. Rows of unit length already are returned as they are, bit for bit (a wrapper of
+    an :class:`Embedder`, such as an evaluation's memo of its vectors, scores as before)."""
+    vectors = np.asarray(vectors)
+    if not np.issubdtype(vectors.dtype, np.floating):
+        vectors = vectors.astype(np.float32)
     if vectors.ndim != 2:
         raise InputError(f"the embedder gave an array of shape {vectors.shape}, not one row per text")
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    if np.all((np.abs(norms - 1.0) < 1e-4) | (norms == 0)):
+        return vectors
     return vectors / np.where(norms > 0, norms, 1.0)
 
 
