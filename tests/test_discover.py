@@ -398,6 +398,15 @@ def test_codebook_scores_set_explained_segments_aside_and_name_nearest_codes(emb
     assert EXPLAINED not in set(everything.assignments_["theme"])
 
 
+def test_best_code_scores_are_written_rounded_to_four_decimals(embedder, twenty_vectors):
+    # zero-shot scores are float32: rounded as such, 0.4339 was written as 0.43389999866485596
+    suggester = CodeSuggester(embedder=embedder).fit(None, parse_codebook(MINI_CODEBOOK))
+    discoverer = ThemeDiscoverer(selector=AllSegments(), n_resamples=0).fit(TWENTY, embeddings=twenty_vectors,
+                                                                           suggester=suggester)
+    scores = [row["best_code_score"] for row in json.loads(discoverer.to_json())["assignments"]]
+    assert scores == [round(score, 4) for score in scores]
+
+
 @pytest.mark.parametrize("clusterer", [KMeansClusterer(), AgglomerativeClusterer(n_themes=4), "kmeans"])
 def test_other_clusterers_and_no_reducer(synthetic, clusterer):
     segments, vectors = synthetic

@@ -404,7 +404,7 @@ class ThemeDiscoverer(BaseEstimator):
         table = pd.DataFrame({"segment_id": segments["segment_id"], "document": segments["document"],
                               "speaker": segments["speaker"], "theme": theme, "similarity": similarity.round(4)})
         if scores is not None and scores.shape[1]:
-            values = scores.to_numpy()
+            values = scores.to_numpy(dtype=float)  # zero-shot scores are float32, which rounds to 0.43389999866…
             table["best_code"] = np.asarray(scores.columns)[values.argmax(axis=1)]
             table["best_code_score"] = values.max(axis=1).round(4)
         else:
