@@ -398,6 +398,13 @@ def test_codebook_scores_set_explained_segments_aside_and_name_nearest_codes(emb
     assert EXPLAINED not in set(everything.assignments_["theme"])
 
 
+def test_summary_names_the_resamples_of_the_stability_score(twenty_vectors):
+    discoverer = ThemeDiscoverer(n_resamples=3, resample_fraction=0.5, random_state=0).fit(TWENTY,
+                                                                                        embeddings=twenty_vectors)
+    summary = json.loads(discoverer.to_json())["summary"]
+    assert (summary["n_resamples"], summary["resample_fraction"], summary["max_resample_rows"]) == (3, 0.5, 5000)
+
+
 def test_best_code_scores_are_written_rounded_to_four_decimals(embedder, twenty_vectors):
     # zero-shot scores are float32: rounded as such, 0.4339 was written as 0.43389999866485596
     suggester = CodeSuggester(embedder=embedder).fit(None, parse_codebook(MINI_CODEBOOK))

@@ -56,6 +56,14 @@ def test_demo_corpus_themes_json_table_and_fragment(demo_run):
     assert len(load_codebook(fragment).codes) == len(themes)
 
 
+def test_stability_says_how_it_was_resampled_in_the_json_and_the_caption(demo_run):
+    code, stdout, stderr, out, _ = demo_run
+    assert code == 0, stderr
+    summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
+    assert (summary["n_resamples"], summary["resample_fraction"]) == (10, 0.8)  # a methods section needs them
+    assert "when 80% of the segments are clustered again, 10 times (mean best-match Jaccard" in " ".join(stdout.split())
+
+
 @pytest.mark.parametrize("args, message", [
     (["--input", "missing.csv"], "does not exist"),
     (["--min-size", "0"], "--min-size"),

@@ -26,12 +26,17 @@ def themes_table(discoverer, by: str | None):
 
     themes = discoverer.themes_
     with_codes = bool((themes["nearest_code"] != "").any()) if len(themes) else False
-    caption = ["stab.: how well the theme re-forms when a sample of the segments is clustered again (mean best-match "
-               "Jaccard, 0-1: 0.75 and above re-forms reliably, below 0.5 may be an artefact of this sample; - with "
-               "--resamples 0)"]
+    summary = getattr(discoverer, "summary_", {})
+    resampled = "a sample of the segments is clustered again"
+    if summary.get("n_resamples"):
+        share, cap = summary["resample_fraction"], summary.get("max_resample_rows")
+        sample = (f"{cap:,} of the segments are" if cap and share * summary["n_selected"] > cap
+                  else f"{share:.0%} of the segments are")
+        resampled = f"{sample} clustered again, {counted(summary['n_resamples'], 'time')}"
+    caption = [f"stab.: how well the theme re-forms when {resampled} (mean best-match Jaccard, 0-1: 0.75 and above "
+               "re-forms reliably, below 0.5 may be an artefact of this sample; - with --resamples 0)"]
     if by:
         # --all-segments, or no codebook: the spread is over every segment, the explained ones too
-        summary = getattr(discoverer, "summary_", {})
         among = [] if summary.get("selection") == AllSegments.name else ["of those no code explains"]
         among += ["minimal responses left out"] if summary.get("n_minimal") else []
         caption.append(f"by {by}: the share of each {by}'s segments that fall in the theme "

@@ -166,9 +166,9 @@ class ThemeDiscoverer(BaseEstimator):
     spread_counts_, spread_rates_ : DataFrame or None
         Themes × values of ``by`` (with an ``unclustered`` row); ``None`` without ``by``.
     summary_ : dict
-        Counts, outlier share, the methods used, and ``notes`` explaining empty or degraded results, naming
-        themes of one document (:func:`one_document_notes`) and segments mostly not in English
-        (:func:`language_notes`).
+        Counts, outlier share, the methods used (with the resamples of the stability score), and ``notes``
+        explaining empty or degraded results, naming themes of one document (:func:`one_document_notes`) and
+        segments mostly not in English (:func:`language_notes`).
     """
 
     def __init__(self, embedder=None, hidden_layers: tuple[int, ...] = DEFAULT_HIDDEN_LAYERS, selector=None,
@@ -305,6 +305,8 @@ class ThemeDiscoverer(BaseEstimator):
             "selection": selection,
             "hidden_layers": list(self.hidden_layers_), "reducer": _name(reducer),
             "clusterer": method, "min_size": min_size,
+            "n_resamples": self.n_resamples, "resample_fraction": self.resample_fraction,
+            "max_resample_rows": self.max_resample_rows,
             "similarity_floor": self.similarity_floor, "random_state": self.random_state, "by": self.by,
             "notes": notes,
         }
