@@ -52,12 +52,13 @@ THEME_COLUMNS = ["theme", "label", "keywords", "size", "share", "stability", "n_
                  "speakers", "nearest_code", "nearest_code_similarity", "quotes", "spread", "spread_rate"]
 """Columns of :attr:`ThemeDiscoverer.themes_`: ``theme`` (id ``T1``, ``T2``… by decreasing size; of two themes of
 one size, the one whose first segment comes first in the input is numbered first), ``label`` (2–5 words),
-``keywords`` (list, best first), ``size`` (segments), ``share`` (of the clustered segments), ``stability`` (mean
-best-match Jaccard over resamples, in [0, 1]; NaN without resamples or for a theme none drew), ``n_documents``,
-``documents`` and ``speakers`` (lists of ``{"name", "segments"}``, most segments first), ``nearest_code`` and ``nearest_code_similarity`` (``""`` and NaN
-without a codebook), ``quotes`` (list of ``{"segment_id", "document", "speaker", "text", "similarity"}``),
-``spread`` and ``spread_rate`` (``{value: segments}`` and ``{value: share of that value's segments}`` over the
-``by`` field; empty without one)."""
+``keywords`` (list, best first), ``size`` (segments), ``share`` (of the segments to cluster, the unclustered ones
+too: the shares and ``outlier_share`` of :attr:`ThemeDiscoverer.summary_` add up to 1, up to rounding),
+``stability`` (mean best-match Jaccard over resamples, in [0, 1]; NaN without resamples or for a theme none drew),
+``n_documents``, ``documents`` and ``speakers`` (lists of ``{"name", "segments"}``, most segments first),
+``nearest_code`` and ``nearest_code_similarity`` (``""`` and NaN without a codebook), ``quotes`` (list of
+``{"segment_id", "document", "speaker", "text", "similarity"}``), ``spread`` and ``spread_rate`` (``{value:
+segments}`` and ``{value: share of that value's segments}`` over the ``by`` field; empty without one)."""
 
 ASSIGNMENT_COLUMNS = ["segment_id", "document", "speaker", "theme", "similarity", "best_code", "best_code_score"]
 """Columns of :attr:`ThemeDiscoverer.assignments_`, one row per input segment in input order: ``theme`` (a theme
