@@ -536,3 +536,23 @@ def test_links_that_lead_back_to_themselves_beside_a_metadata_table_are_one_line
     (tmp_path / "loop.csv").symlink_to("loop.csv")
     with pytest.raises(InputError, match="--metadata .*loop.csv is a symbolic link that leads back to itself"):
         read_documents(folder, metadata=tmp_path / "loop.csv")
+
+
+def test_metadata_joins_a_name_written_in_another_unicode_form(tmp_path, caplog):
+    # a Mac (HFS+, or a zip made on one) names files in NFD, "u" + combining diaeresis, while a table typed in a
+    # spreadsheet says "ü" in NFC: both warned, "no metadata for fg_zürich" and "metadata for unknown fg_zürich"
+    root = tmp_path / "transcripts"
+    (root / "zürich").mkdir(parents=True)
+    (root / "zürich" / "fg_zu\u0308rich.txt").write_text("Mod: Hello.\n", encoding="utf-8")
+    (root / "São Paulo_iv.txt").write_text("Mod: Bom dia.\n", encoding="utf-8")
+    meta = tmp_path / "meta.csv"
+    meta.write_text("document,site\nfg_z\u00fcrich,Z\u00fcrich\nSa\u0303o Paulo_iv.txt,S\u00e3o Paulo\n",
+                    encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        documents = read_documents(root, metadata=meta, recursive=True)
+    assert {d.id: d.metadata for d in documents} == {"São Paulo_iv": {"site": "São Paulo"},
+                                                     "zürich/fg_zu\u0308rich": {"site": "Zürich"}}
+    assert "no metadata" not in caplog.text and "unknown document" not in caplog.text
+    segments_csv = tmp_path / "segments.csv"  # a segments table joins the same way
+    segments_csv.write_text("segment_id,text,document\ns1,Hello.,fg_zu\u0308rich\n", encoding="utf-8")
+    assert read_segments(segments_csv, metadata=meta)["site"].tolist() == ["Zürich"]

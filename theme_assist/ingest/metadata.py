@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -141,16 +142,19 @@ def _row_keys(document_ids: Iterable[str], rows: set[str]) -> dict[str, str]:
     its id less a file suffix (a transcript table's ``document`` cell may say ``int1.txt``); else the row whose
     last path part is the document's, where no other document and no other row not already taken has it
     (``fg_01`` for ``butabika/fg_01``; ``transcripts/int1.txt`` for ``int1``). A name that fits several is named
-    in a warning and joins nothing."""
+    in a warning and joins nothing. Names are compared in one Unicode form: a Mac names files "zu" + a combining
+    diaeresis + "rich", where a table typed in a spreadsheet has "zürich"."""
     document_ids = list(dict.fromkeys(document_ids))
+    composed = {_composed(row): row for row in sorted(rows)}
     keys = {name: _row_key(name, rows) for name in document_ids}
+    keys = {name: key if key in rows else composed.get(_composed(key), key) for name, key in keys.items()}
     keys = {name: key for name, key in keys.items() if key in rows}
     documents_named: dict[str, list[str]] = {}
     for name in document_ids:
-        documents_named.setdefault(_last_part(_document_id(name)), []).append(name)
+        documents_named.setdefault(_composed(_last_part(_document_id(name))), []).append(name)
     rows_named: dict[str, list[str]] = {}
     for row in sorted(rows - set(keys.values())):
-        rows_named.setdefault(_last_part(row), []).append(row)
+        rows_named.setdefault(_composed(_last_part(row)), []).append(row)
     for last, names in documents_named.items():
         candidates = rows_named.get(last, [])
         if len(names) == 1 and len(candidates) == 1:
@@ -172,6 +176,11 @@ def _document_id(name: str) -> str:
     """``name`` less a supported file suffix, folders kept: ``butabika/fg_01.txt`` → ``butabika/fg_01``."""
     suffix = Path(name).suffix
     return name[:-len(suffix)] if suffix and is_supported(Path(name)) else name
+
+
+def _composed(name: str) -> str:
+    """``name`` in Unicode's composed form (NFC), as names are compared."""
+    return unicodedata.normalize("NFC", name)
 
 
 def _last_part(name: str) -> str:
