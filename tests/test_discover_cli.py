@@ -167,6 +167,25 @@ def test_themes_table_says_how_to_read_stability_and_spread_and_shows_no_nan():
     assert "by income_group: the share of each income_group's segments that fall in the theme" in text
 
 
+@pytest.mark.parametrize("field", ["arm [treatment/control]", "[/x]"])
+def test_a_by_field_with_brackets_is_named_as_written(field):
+    # "by arm [treatment/control]" lost its brackets as markup, "[/x]" stopped discover with a MarkupError
+    # traceback after the JSON was written
+    import pandas as pd
+    from rich.console import Console
+
+    from theme_assist.cli.discover import themes_table
+
+    themes = pd.DataFrame([{
+        "theme": "T1", "label": "doctor, family", "size": 40, "stability": 0.8, "n_documents": 12,
+        "nearest_code": "", "nearest_code_similarity": float("nan"), "spread_rate": {"a": 0.12, "b": 0.08},
+        "quotes": [{"text": "The doctor asked about my family."}]}])
+    console = Console(width=200, record=True)
+    console.print(themes_table(type("Fitted", (), {"themes_": themes})(), by=field))
+    text = " ".join(console.export_text().split())
+    assert f"by {field} ┃" in text and f"by {field}: the share of each {field}'s segments" in text
+
+
 def test_counts_in_messages_are_singular_for_one():
     from theme_assist.cli._console import counted
 

@@ -19,6 +19,7 @@ def themes_table(discoverer, by: str | None):
     (with a codebook) and spread (with ``by``), with a caption that says how to read stability and spread. Numbers
     never wrap; the text wraps to fit an 80-column terminal."""
     import pandas as pd
+    from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
@@ -41,7 +42,8 @@ def themes_table(discoverer, by: str | None):
         among += ["minimal responses left out"] if summary.get("n_minimal") else []
         caption.append(f"by {by}: the share of each {by}'s segments that fall in the theme "
                        f"({''.join(part + '; ' for part in among)}top 3)")
-    table = Table(title=counted(len(themes), "candidate theme"), show_lines=True, caption="; ".join(caption))
+    # a field's name is no markup: "arm [treatment/control]" lost its brackets, "[/x]" was a MarkupError
+    table = Table(title=counted(len(themes), "candidate theme"), show_lines=True, caption=escape("; ".join(caption)))
     table.add_column("theme", no_wrap=True)
     table.add_column("label / typical quote", min_width=12, ratio=3)
     for column in ("size", "stab.", "docs"):
@@ -49,7 +51,7 @@ def themes_table(discoverer, by: str | None):
     if with_codes:
         table.add_column("nearest code", ratio=1, min_width=8, overflow="fold")
     if by:
-        table.add_column(f"by {by}", ratio=1, min_width=8, overflow="fold")
+        table.add_column(escape(f"by {by}"), ratio=1, min_width=8, overflow="fold")
     for _, theme in themes.iterrows():
         quote = " ".join(theme["quotes"][0]["text"].split()) if theme["quotes"] else ""
         quote = quote if len(quote) <= QUOTE_CHARS else quote[: QUOTE_CHARS - 1] + "…"
