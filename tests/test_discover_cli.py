@@ -186,6 +186,25 @@ def test_a_by_field_with_brackets_is_named_as_written(field):
     assert f"by {field} ┃" in text and f"by {field}: the share of each {field}'s segments" in text
 
 
+def test_the_caption_says_what_none_in_the_spread_is():
+    import pandas as pd
+    from rich.console import Console
+
+    from theme_assist.cli.discover import themes_table
+
+    def caption(rates):
+        themes = pd.DataFrame([{
+            "theme": "T1", "label": "doctor, family", "size": 40, "stability": 0.8, "n_documents": 12,
+            "nearest_code": "", "nearest_code_similarity": float("nan"), "spread_rate": rates,
+            "quotes": [{"text": "The doctor asked about my family."}]}])
+        console = Console(width=200, record=True)
+        console.print(themes_table(type("Fitted", (), {"themes_": themes})(), by="site"))
+        return " ".join(console.export_text().split())
+
+    assert "(none): documents with no site in the metadata" in caption({"(none)": 0.3, "Ulm": 0.1})
+    assert "(none):" not in caption({"Pune": 0.3, "Ulm": 0.1})
+
+
 def test_counts_in_messages_are_singular_for_one():
     from theme_assist.cli._console import counted
 

@@ -24,6 +24,7 @@ def themes_table(discoverer, by: str | None):
     from rich.text import Text
 
     from theme_assist.discover import AllSegments
+    from theme_assist.discover.spread import NO_VALUE
 
     themes = discoverer.themes_
     with_codes = bool((themes["nearest_code"] != "").any()) if len(themes) else False
@@ -42,6 +43,8 @@ def themes_table(discoverer, by: str | None):
         among += ["minimal responses left out"] if summary.get("n_minimal") else []
         caption.append(f"by {by}: the share of each {by}'s segments that fall in the theme "
                        f"({''.join(part + '; ' for part in among)}top 3)")
+        if any(NO_VALUE in rates for rates in themes["spread_rate"]):
+            caption.append(f"{NO_VALUE}: documents with no {by} in the metadata")
     # a field's name is no markup: "arm [treatment/control]" lost its brackets, "[/x]" was a MarkupError
     table = Table(title=counted(len(themes), "candidate theme"), show_lines=True, caption=escape("; ".join(caption)))
     table.add_column("theme", no_wrap=True)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+NO_VALUE = "(none)"
+"""The value of a segment whose document has none for the field (no metadata row, or an empty cell)."""
+
 
 def spread_table(themes: pd.Series, values: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Counts and rates of every theme (rows) over every value of the field (columns).
@@ -27,7 +30,7 @@ def spread_table(themes: pd.Series, values: pd.Series) -> tuple[pd.DataFrame, pd
         ``counts.loc[theme, value]`` segments, themes in the order of their numbers (``unclustered`` last);
         ``rates`` divides each column by the value's segment total.
     """
-    values = values.fillna("").astype(str).replace("", "(none)")
+    values = values.fillna("").astype(str).replace("", NO_VALUE)
     counts = pd.crosstab(themes.to_numpy(), values.to_numpy()).sort_index(axis=1)
     counts = counts.reindex(sorted(counts.index, key=_theme_order))  # T2 before T10, as the themes are listed
     counts.index.name, counts.columns.name = "theme", "value"
