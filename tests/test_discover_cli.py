@@ -290,3 +290,24 @@ def test_an_output_that_is_a_codebook_is_replaced_only_with_force(capsys, tmp_pa
     code, _, err = run(capsys, "--input", segments, "--out", tmp_path / "CB.yaml", "--resamples", 0, "--force")
     assert code == 0, err
     assert json.loads((tmp_path / "CB.yaml").read_text(encoding="utf-8"))["summary"]["n_segments"] == 3
+
+
+def test_a_codebook_alone_that_explains_almost_nothing_says_so(capsys, tmp_path):
+    """Zero-shot scores share a segment among 19 codes and seldom reach --explained 0.5 (9 of 537 demo turns): the
+    run says that nearly everything was clustered and what to do; with --all-segments nothing is selected by it."""
+    segments = tmp_path / "segments.csv"
+    texts = ["The peer worker told me about her own illness.", "My family said I was mad.",
+             "We had training on boundaries.", "The money for transport never came.",
+             "I felt hope again after the group.", "The doctors did not listen to us."]
+    segments.write_text("segment_id,document,text\n" + "".join(f"s{i},d{i % 2},{text}\n"
+                                                               for i, text in enumerate(texts)), encoding="utf-8")
+    book = REPO / "theme_assist" / "data" / "upsides.codebook.yaml"
+    code, out, err = run(capsys, "--input", segments, "--codebook", book, "--out", tmp_path / "t.json",
+                         "--resamples", 0)
+    assert code == 0, err
+    said = " ".join(err.split())
+    assert "with the codebook alone, 0 of 6 segments score --explained 0.5 or more" in said, said
+    assert "give --train, or a lower --explained" in said
+    code, out, err = run(capsys, "--input", segments, "--codebook", book, "--out", tmp_path / "t.json",
+                         "--resamples", 0, "--all-segments")
+    assert code == 0 and "with the codebook alone" not in " ".join(err.split())

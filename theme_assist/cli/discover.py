@@ -12,6 +12,8 @@ import typer
 from theme_assist.cli._console import counted, say_done
 
 QUOTE_CHARS = 70
+ZERO_SHOT_FEW_EXPLAINED = 0.1
+"""Below this share of segments explained by a codebook alone, a note says that nearly all are clustered."""
 
 
 def themes_table(discoverer, by: str | None):
@@ -187,6 +189,12 @@ def discover(
         table_console().print(themes_table(discoverer, by))
     for note in summary["notes"]:
         console.print(f"[yellow]note:[/] {escape(note)}")  # notes quote segments, which may hold "[laughs]"
+    if suggester is not None and suggester.mode_ == "zero-shot" and not all_segments \
+            and summary["n_explained"] < ZERO_SHOT_FEW_EXPLAINED * summary["n_segments"]:
+        console.print(f"[yellow]note:[/] with the codebook alone, {summary['n_explained']} of "
+                      f"{counted(summary['n_segments'], 'segment')} score --explained {explained} or more (its scores "
+                      "share one segment among the codes, and seldom reach that), so nearly all are clustered: give "
+                      "--train, or a lower --explained", highlight=False)
     if codebook_out:
         if len(discoverer.themes_):
             codebook_out.parent.mkdir(parents=True, exist_ok=True)
