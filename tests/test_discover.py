@@ -10,9 +10,9 @@ import pytest
 from sklearn.metrics import adjusted_rand_score, homogeneity_score
 
 from theme_assist.codebook import Codebook, dump_codebook, parse_codebook
-from theme_assist.discover import (EXPLAINED, MINIMAL, UNCLUSTERED, AgglomerativeClusterer, AllSegments, AutoClusterer,
-                                   KMeansClusterer, NoReducer, PCAReducer, ThemeDiscoverer, UnexplainedSegments,
-                                   auto_min_size)
+from theme_assist.discover import (EXPLAINED, MINIMAL, SKIPPED, UNCLUSTERED, AgglomerativeClusterer, AllSegments,
+                                   AutoClusterer, KMeansClusterer, NoReducer, PCAReducer, ThemeDiscoverer,
+                                   UnexplainedSegments, auto_min_size)
 from theme_assist.discover.cluster import size_aware_n_themes
 from theme_assist.discover.label import (CTfidfLabeller, lemma_ngrams, minimal_responses, noun_phrase_ngrams,
                                          spread_sample)
@@ -205,6 +205,87 @@ def test_minimal_responses_are_set_aside_unless_kept(synthetic):
     themes = kept.assignments_.set_index("segment_id")["theme"]
     assert kept.summary_["n_minimal"] == 0 and not (themes == MINIMAL).any()
     assert themes[backchannels["segment_id"]].str.fullmatch(r"T\d+").all()
+
+
+def with_interviewer(segments: pd.DataFrame, vectors: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """``segments`` and 30 interviewer questions after them, whose embeddings are close enough to form a theme."""
+    rng = np.random.default_rng(7)
+    near = rng.normal(size=vectors.shape[1]) + rng.normal(scale=0.3, size=(30, vectors.shape[1]))
+    questions = pd.DataFrame({"segment_id": [f"q-{i}" for i in range(30)], "document": "doc0",
+                              "speaker": ["Interviewer", " interviewer ", "INTERVIEWER"] * 10,
+                              "text": [f"Can you tell me more about the {word}?" for word in ("ward", "job")] * 15})
+    space = np.vstack([vectors, (near / np.linalg.norm(near, axis=1, keepdims=True)).astype(np.float32)])
+    return pd.concat([segments, questions], ignore_index=True), space
+
+
+def test_turns_of_skipped_speakers_are_neither_clustered_nor_explained(synthetic):
+    """Without a codebook, three of the demo's themes were almost wholly interviewer and moderator questions."""
+    segments, vectors = synthetic
+    both, space = with_interviewer(segments, vectors)
+    questions = both["segment_id"].str.startswith("q-").to_numpy()
+    clustered = ThemeDiscoverer(n_resamples=0, random_state=0).fit(both, embeddings=space)
+    assert clustered.assignments_["theme"][questions].str.fullmatch(r"T\d+").all()
+    assert "n_skipped_speakers" not in clustered.summary_  # without skip_speakers the summary is as it was
+
+    class RecordingReducer(PCAReducer):
+        def fit_transform(self, vectors):
+            self.fitted_rows = len(vectors)
+            return super().fit_transform(vectors)
+
+    skipped = ThemeDiscoverer(n_resamples=0, random_state=0, reducer=RecordingReducer(),
+                              skip_speakers=("Interviewer ",)).fit(both, embeddings=space)
+    themes = skipped.assignments_["theme"]
+    assert (themes[questions] == SKIPPED).all() and (themes[~questions] != SKIPPED).all()
+    assert skipped.assignments_["similarity"][questions].isna().all()
+    summary = skipped.summary_
+    assert (summary["n_segments"], summary["n_selected"], summary["n_explained"]) == (len(both), len(segments), 0)
+    assert summary["skip_speakers"] == ["Interviewer "] and summary["n_skipped_speakers"] == 30
+    assert summary["skipped_speakers"] == [{"name": "INTERVIEWER", "segments": 10},
+                                           {"name": "Interviewer", "segments": 10},
+                                           {"name": "interviewer", "segments": 10}]
+    assert skipped.reducer_.fitted_rows == len(segments)  # nor do they pull an axis of the reduction
+    alone = ThemeDiscoverer(n_resamples=0, random_state=0).fit(segments, embeddings=vectors)
+    assert skipped.to_dict(include_assignments=False)["themes"] == alone.to_dict(include_assignments=False)["themes"]
+    assert skipped.themes_["size"].sum() + summary["n_unclustered"] == len(segments)
+
+
+def test_a_skipped_turn_a_code_explains_is_counted_as_skipped_not_explained(synthetic):
+    segments, vectors = synthetic
+    both, space = with_interviewer(segments, vectors)
+
+    class FirstHalf:
+        name = "the second half"
+
+        def select(self, segments, scores=None):
+            return np.arange(len(segments)) >= len(segments) // 2
+
+    discoverer = ThemeDiscoverer(selector=FirstHalf(), n_resamples=0, skip_speakers=["interviewer"])
+    discoverer.fit(both.iloc[::-1], embeddings=space[::-1])  # the questions first: the half left out
+    themes = discoverer.assignments_.set_index("segment_id")["theme"]
+    assert (themes[themes.index.str.startswith("q-")] == SKIPPED).all()
+    assert discoverer.summary_["n_explained"] == int((themes == EXPLAINED).sum()) == len(both) // 2 - 30
+    assert discoverer.summary_["n_selected"] + discoverer.summary_["n_explained"] + 30 == len(both)
+
+
+def test_every_segment_skipped_says_so(synthetic):
+    segments, vectors = synthetic
+    discoverer = ThemeDiscoverer(n_resamples=0, skip_speakers=["P0", "P1", "P2", "P3"]).fit(segments,
+                                                                                          embeddings=vectors)
+    assert discoverer.summary_["n_skipped_speakers"] == len(segments) and discoverer.themes_.empty
+    assert "every segment is a turn of a skipped speaker; nothing is left to cluster" in discoverer.summary_["notes"]
+
+
+def test_a_skipped_speaker_no_segment_has_is_a_warning_naming_the_speakers_there_are(synthetic):
+    segments, vectors = synthetic
+    with pytest.warns(UserWarning, match=r"^skip speaker 'Moderator': no segment has this speaker "
+                                         r"\(speakers: P0, P1, P2, P3\)$"):
+        ThemeDiscoverer(n_resamples=0, skip_speakers=["Moderator", "p0"]).fit(segments, embeddings=vectors)
+    many = segments.assign(speaker=[f"S{i % 12:02d}" for i in range(len(segments))])
+    with pytest.warns(UserWarning, match=r"\(speakers: S00, S01, S02, S03, S04, S05, S06, S07, S08, S09 and 2 more\)"):
+        ThemeDiscoverer(n_resamples=0, skip_speakers=["Moderator"]).fit(many, embeddings=vectors)
+    with pytest.warns(UserWarning, match=r"\(speakers: none, the segments have no speaker\)"):
+        ThemeDiscoverer(n_resamples=0, skip_speakers=["Moderator"]).fit(segments.drop(columns="speaker"),
+                                                                        embeddings=vectors)
 
 
 def test_outliers_join_their_nearest_theme_above_the_floor(synthetic):
@@ -427,6 +508,7 @@ def test_other_clusterers_and_no_reducer(synthetic, clusterer):
 @pytest.mark.parametrize("params, message", [
     ({"min_size": 1}, "at least 2"), ({"clusterer": "spectral"}, "unknown clusterer"),
     ({"n_quotes": 0}, "n_quotes"), ({"similarity_floor": 2.0}, "similarity_floor"),
+    ({"skip_speakers": "Interviewer"}, "a list of names"), ({"skip_speakers": ["Moderator", " "]}, "an empty name"),
 ])
 def test_bad_parameters_are_input_errors(synthetic, params, message):
     segments, vectors = synthetic

@@ -9,7 +9,7 @@ import pytest
 
 from theme_assist.cli import main
 from theme_assist.codebook import load_codebook
-from theme_assist.discover import MINIMAL
+from theme_assist.discover import MINIMAL, SKIPPED
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "corpora" / "demo"
@@ -311,3 +311,45 @@ def test_a_codebook_alone_that_explains_almost_nothing_says_so(capsys, tmp_path)
     code, out, err = run(capsys, "--input", segments, "--codebook", book, "--out", tmp_path / "t.json",
                          "--resamples", 0, "--all-segments")
     assert code == 0 and "with the codebook alone" not in " ".join(err.split())
+
+
+def test_skip_speaker_leaves_out_the_interviewers_turns_and_says_so(capsys, tmp_path):
+    """Without a codebook, three of the demo's themes were almost wholly interviewer and moderator questions."""
+    segments = tmp_path / "segments.csv"
+    segments.write_text("segment_id,document,speaker,text\ni1,d1,Interviewer,What is your work like?\n"
+                        "p1,d1,P1,My salary pays the rent.\ni2,d1, Interviewer ,And your family?\n"
+                        "p2,d1,P1,My sister visits.\ni3,d2,INTERVIEWER,How do people treat you?\n"
+                        "p3,d2,P2,They called me mad.\n", encoding="utf-8")
+    out = tmp_path / "themes.json"
+    code, _, err = run(capsys, "--input", segments, "--out", out, "--resamples", 0,
+                       "--skip-speaker", "interviewer", "--skip-speaker", " Moderator ")
+    assert code == 0, err
+    result = json.loads(out.read_text(encoding="utf-8"))
+    summary = result["summary"]
+    assert (summary["n_selected"], summary["n_explained"], summary["n_skipped_speakers"]) == (3, 0, 3)
+    assert summary["skipped_speakers"] == [{"name": "Interviewer", "segments": 2}, {"name": "INTERVIEWER",
+                                                                                   "segments": 1}]
+    assert [a["theme"] for a in result["assignments"]][::2] == [SKIPPED] * 3
+    said = " ".join(err.split())
+    assert ("6 segments, 3 to cluster (0 explained by a code, 3 turns of Interviewer, INTERVIEWER skipped), "
+            "0 themes") in said
+    assert ("theme-assist: warning: skip speaker ' Moderator ': no segment has this speaker (speakers: Interviewer, "
+            "P1, INTERVIEWER, P2)") in said
+
+
+def test_the_spread_caption_says_that_skipped_speakers_are_left_out():
+    import pandas as pd
+    from rich.console import Console
+
+    from theme_assist.cli.discover import themes_table
+
+    themes = pd.DataFrame([{
+        "theme": "T1", "label": "doctor, family", "size": 40, "stability": 0.8, "n_documents": 12,
+        "nearest_code": "", "nearest_code_similarity": float("nan"), "spread_rate": {"HIC": 0.12, "LMIC": 0.08},
+        "quotes": [{"text": "The doctor asked about my family."}]}])
+    for n_skipped, said in ((0, False), (167, True)):
+        summary = {"selection": "all segments", "n_skipped_speakers": n_skipped}
+        fitted = type("Fitted", (), {"themes_": themes, "summary_": summary})()
+        console = Console(width=120, record=True)
+        console.print(themes_table(fitted, by="income_group"))
+        assert ("(skipped speakers left out; top 3)" in " ".join(console.export_text().split())) == said

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import warnings
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -43,6 +43,7 @@ def themes_table(discoverer, by: str | None):
         # --all-segments, or no codebook: the spread is over every segment, the explained ones too
         among = [] if summary.get("selection") == AllSegments.name else ["of those no code explains"]
         among += ["minimal responses left out"] if summary.get("n_minimal") else []
+        among += ["skipped speakers left out"] if summary.get("n_skipped_speakers") else []
         caption.append(f"by {by}: the share of each {by}'s segments that fall in the theme "
                        f"({''.join(part + '; ' for part in among)}top 3)")
         if any(NO_VALUE in rates for rates in themes["spread_rate"]):
@@ -100,6 +101,9 @@ def discover(
     keep_minimal: bool = typer.Option(False, "--keep-minimal", help="Cluster minimal responses too (\"Mm-hmm.\", "
                                                                     "\"Yeah, definitely.\", \"Thank you.\"), "
                                                                     "which are otherwise set aside."),
+    skip_speaker: List[str] = typer.Option([], "--skip-speaker", metavar="NAME",
+                                           help="Leave out this speaker's turns (Interviewer, Moderator): neither "
+                                                "clustered nor explained. Repeat for several; case is ignored."),
     codebook_out: Optional[Path] = typer.Option(None, "--codebook-out", help="Also write the themes as a YAML "
                                                                             "codebook fragment of candidate codes."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
@@ -179,12 +183,16 @@ def discover(
     discoverer = ThemeDiscoverer(
         embedder=embedder, selector=AllSegments() if all_segments else UnexplainedSegments(explained),
         clusterer=clusterer, min_size=min_size, n_resamples=resamples, by=by, keep_minimal=keep_minimal,
-        random_state=seed)
+        skip_speakers=tuple(skip_speaker), random_state=seed)
     with console.status(f"discovering themes in {len(segments)} segments…"):
         discoverer.fit(segments, suggester=suggester)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_text_whole(out, discoverer.to_json())
     summary = discoverer.summary_
+    skipped_speakers = ""
+    if summary.get("n_skipped_speakers"):
+        names = ", ".join(speaker["name"] for speaker in summary["skipped_speakers"])
+        skipped_speakers = f", {counted(summary['n_skipped_speakers'], 'turn')} of {names} skipped"
     if len(discoverer.themes_):
         table_console().print(themes_table(discoverer, by))
     for note in summary["notes"]:
@@ -205,7 +213,7 @@ def discover(
     say_done(
         console,
         f"{counted(summary['n_segments'], 'segment')}, {summary['n_selected']} to cluster "
-        f"({summary['n_explained']} explained by a code"
+        f"({summary['n_explained']} explained by a code{skipped_speakers}"
         f"{', ' + counted(summary['n_minimal'], 'minimal response') + ' set aside' if summary['n_minimal'] else ''}), "
         f"{counted(summary['n_themes'], 'theme')}, "
         f"{summary['n_unclustered']} unclustered ({summary['outlier_share']:.1%}), {summary['clusterer']} "

@@ -9,14 +9,15 @@ See :mod:`theme_assist.discover.discoverer` for the pipeline and the sub-model m
 
 from theme_assist.discover.cluster import (AgglomerativeClusterer, AutoClusterer, EstimatorClusterer, HDBSCANClusterer,
                                           KMeansClusterer)
-from theme_assist.discover.discoverer import (ASSIGNMENT_COLUMNS, EXPLAINED, MINIMAL, THEME_COLUMNS, UNCLUSTERED,
-                                              ThemeDiscoverer, auto_min_size)
+from theme_assist.discover.discoverer import (ASSIGNMENT_COLUMNS, EXPLAINED, MINIMAL, SKIPPED, THEME_COLUMNS,
+                                              UNCLUSTERED, ThemeDiscoverer, auto_min_size)
 from theme_assist.discover.label import CTfidfLabeller
 from theme_assist.discover.reduce import NoReducer, PCAReducer
 from theme_assist.discover.select import AllSegments, UnexplainedSegments
 
 __all__ = [
-    "ASSIGNMENT_COLUMNS", "EXPLAINED", "MINIMAL", "THEME_COLUMNS", "UNCLUSTERED", "AgglomerativeClusterer",
-    "AllSegments", "AutoClusterer", "CTfidfLabeller", "EstimatorClusterer", "HDBSCANClusterer", "KMeansClusterer",
-    "NoReducer", "PCAReducer", "ThemeDiscoverer", "UnexplainedSegments", "auto_min_size",
+    "ASSIGNMENT_COLUMNS", "EXPLAINED", "MINIMAL", "SKIPPED", "THEME_COLUMNS", "UNCLUSTERED",
+    "AgglomerativeClusterer", "AllSegments", "AutoClusterer", "CTfidfLabeller", "EstimatorClusterer",
+    "HDBSCANClusterer", "KMeansClusterer", "NoReducer", "PCAReducer", "ThemeDiscoverer", "UnexplainedSegments",
+    "auto_min_size",
 ]

@@ -12,16 +12,21 @@
 4. a **labeller** (:mod:`~theme_assist.discover.label`) names each theme by c-TF-IDF, its best terms re-ranked by
    similarity to the theme's centre when the embedding model is at hand.
 
+Turns of the speakers named in ``skip_speakers`` (the interviewer, the moderator) are left out before all that:
+neither selected nor counted as explained, they are ``"skipped speaker"`` in the assignments.
+
 Then each theme gets representative quotes, the documents and speakers it comes from, its nearest existing code,
 a stability score from resampling, its spread over a metadata field, and a place in a merge tree.
 
 Every input segment ends in exactly one row of :attr:`ThemeDiscoverer.assignments_`, with a theme id,
-``"unclustered"``, ``"explained"`` (left out by the selector) or ``"minimal response"`` (set aside). The same input
-and ``random_state`` give the same output, byte for byte.
+``"unclustered"``, ``"explained"`` (left out by the selector), ``"minimal response"`` (set aside) or
+``"skipped speaker"``. The same input and ``random_state`` give the same output, byte for byte.
 """
 
 from __future__ import annotations
 
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -47,6 +52,9 @@ from theme_assist.suggest import NotFittedError
 UNCLUSTERED = "unclustered"
 EXPLAINED = "explained"
 MINIMAL = "minimal response"
+SKIPPED = "skipped speaker"
+SHOWN_SPEAKERS = 10
+"""Speakers a warning about a ``skip_speakers`` name that matches none lists, most turns first."""
 
 THEME_COLUMNS = ["theme", "label", "keywords", "size", "share", "stability", "n_documents", "documents",
                  "speakers", "nearest_code", "nearest_code_similarity", "quotes", "spread", "spread_rate"]
@@ -62,9 +70,9 @@ segments}`` and ``{value: share of that value's segments}`` over the ``by`` fiel
 
 ASSIGNMENT_COLUMNS = ["segment_id", "document", "speaker", "theme", "similarity", "best_code", "best_code_score"]
 """Columns of :attr:`ThemeDiscoverer.assignments_`, one row per input segment in input order: ``theme`` (a theme
-id, ``"unclustered"``, ``"explained"`` or ``"minimal response"``), ``similarity`` (cosine similarity to the theme's
-centroid; NaN outside themes), ``best_code`` and ``best_code_score`` (from the suggestion engine; ``""`` and NaN
-without one)."""
+id, ``"unclustered"``, ``"explained"``, ``"minimal response"`` or ``"skipped speaker"``), ``similarity`` (cosine
+similarity to the theme's centroid; NaN outside themes), ``best_code`` and ``best_code_score`` (from the suggestion
+engine; ``""`` and NaN without one)."""
 
 
 def auto_min_size(n_segments: int) -> int:
@@ -73,12 +81,14 @@ def auto_min_size(n_segments: int) -> int:
     return max(3, int(round(np.sqrt(n_segments) / 4)))
 
 
-def _nothing_left(n_explained: int, n_minimal: int) -> str:
+def _nothing_left(n_explained: int, n_minimal: int, n_skipped: int = 0) -> str:
     """Why no segment is left to cluster, as "every segment is …" goes on."""
-    explained = "explained by a code (its best score reaches the selector's threshold)"
-    if not n_minimal:
-        return explained
-    return f"{explained} or a minimal response" if n_explained else "a minimal response"
+    reasons = ["explained by a code (its best score reaches the selector's threshold)"] if n_explained else []
+    reasons += ["a minimal response"] if n_minimal else []
+    reasons += ["a turn of a skipped speaker"] if n_skipped else []
+    if not reasons:  # no segment at all
+        return "explained by a code (its best score reaches the selector's threshold)"
+    return " or ".join(reasons)
 
 
 def _name(component) -> str:
@@ -145,6 +155,12 @@ class ThemeDiscoverer(BaseEstimator):
     keep_minimal : bool
         Cluster minimal responses too (backchannels, fillers, thanks and greetings whose every word is a stop word:
         "Mm-hmm.", "Yeah, definitely.", "Thank you."), which are otherwise set aside as ``"minimal response"``.
+    skip_speakers : tuple of str
+        Speakers whose turns are left out of the analysis (``("Interviewer", "Moderator")``: the participants' talk
+        alone), compared with the ``speaker`` column case-insensitively and without surrounding spaces. Their
+        segments are ``"skipped speaker"`` in the assignments: not clustered, not counted as explained, and in
+        neither the reducer's fit, the minimal responses, the shares nor the spread; the summary counts them. A
+        name no segment's speaker has is a warning that lists the speakers there are.
     random_state : int
         Seed of everything random (k-means, resamples).
 
@@ -164,19 +180,22 @@ class ThemeDiscoverer(BaseEstimator):
         The merge tree of the themes (:data:`~theme_assist.discover.hierarchy.MERGE_COLUMNS`).
     minimal_ : ndarray
         Row numbers of the segments set aside as minimal responses (empty with ``keep_minimal``).
+    skipped_ : ndarray
+        Row numbers of the turns of ``skip_speakers`` (empty without).
     spread_counts_, spread_rates_ : DataFrame or None
         Themes × values of ``by`` (with an ``unclustered`` row); ``None`` without ``by``.
     summary_ : dict
         Counts, outlier share, the methods used (with the resamples of the stability score), and ``notes``
         explaining empty or degraded results, naming themes of one document (:func:`one_document_notes`) and
-        segments mostly not in English (:func:`language_notes`).
+        segments mostly not in English (:func:`language_notes`); with ``skip_speakers``, also those names,
+        ``n_skipped_speakers`` and ``skipped_speakers`` (the speakers matched, as ``{"name", "segments"}``).
     """
 
     def __init__(self, embedder=None, hidden_layers: tuple[int, ...] = DEFAULT_HIDDEN_LAYERS, selector=None,
                  reducer=None, clusterer="auto", labeller=None, min_size: int | None = None,
                  similarity_floor: float = 0.25, n_quotes: int = 5, n_resamples: int = 10,
                  resample_fraction: float = 0.8, max_resample_rows: int | None = 5000, by: str | None = None,
-                 keep_minimal: bool = False, random_state: int = 0):
+                 keep_minimal: bool = False, skip_speakers: tuple[str, ...] = (), random_state: int = 0):
         self.embedder = embedder
         self.hidden_layers = hidden_layers
         self.selector = selector
@@ -191,6 +210,7 @@ class ThemeDiscoverer(BaseEstimator):
         self.max_resample_rows = max_resample_rows
         self.by = by
         self.keep_minimal = keep_minimal
+        self.skip_speakers = skip_speakers
         self.random_state = random_state
 
     # ------------------------------------------------------------------ parameters
@@ -200,6 +220,10 @@ class ThemeDiscoverer(BaseEstimator):
         if not -1.0 <= self.similarity_floor <= 1.0:
             raise InputError(f"similarity_floor must be between -1 and 1, got {self.similarity_floor}")
         check_layers(self.hidden_layers)
+        if isinstance(self.skip_speakers, str):
+            raise InputError(f"skip_speakers must be a list of names, not the string {self.skip_speakers!r}")
+        if any(not str(name).strip() for name in self.skip_speakers):
+            raise InputError("skip_speakers has an empty name; give each speaker's name as the transcripts write it")
         if self.n_quotes < 1:
             raise InputError(f"n_quotes must be at least 1, got {self.n_quotes}")
         if self.n_resamples < 0:
@@ -260,8 +284,11 @@ class ThemeDiscoverer(BaseEstimator):
         selector, reducer, clusterer, labeller = self._components()
         self.selector_, self.reducer_, self.clusterer_ = selector, reducer, clusterer
         scores = suggester.predict_proba(segments) if suggester is not None else None
-        selected = np.flatnonzero(selector.select(segments, scores))
-        n_explained = len(segments) - len(selected)
+        skipped = self._skipped(segments["speaker"])
+        self.skipped_ = np.flatnonzero(skipped)
+        chosen = np.asarray(selector.select(segments, scores), dtype=bool)
+        selected = np.flatnonzero(chosen & ~skipped)
+        n_explained = int((~chosen & ~skipped).sum())
         notes: list[str] = []
         minimal = self._minimal(segments["text"].iloc[selected].tolist(), notes)
         # the reducer sees the minimal responses too: they pull a principal axis of their own, and without them the
@@ -273,7 +300,8 @@ class ThemeDiscoverer(BaseEstimator):
         min_size = self.min_size or auto_min_size(len(selected))
         labels, method = self._cluster_selected(vectors[selected], space[selected], reducer, clusterer, min_size,
                                                 (reduce_with, np.flatnonzero(~minimal)),
-                                                _nothing_left(n_explained, len(self.minimal_)), notes)
+                                                _nothing_left(n_explained, len(self.minimal_), len(self.skipped_)),
+                                                notes)
         theme_ids = [f"T{k + 1}" for k in range(int(labels.max()) + 1 if len(labels) else 0)]
         centroids = theme_centroids(vectors[selected], labels)
 
@@ -301,6 +329,9 @@ class ThemeDiscoverer(BaseEstimator):
         self.summary_ = {
             "n_segments": len(segments), "n_selected": len(selected), "n_explained": n_explained,
             "n_minimal": len(self.minimal_),
+            **({"skip_speakers": list(self.skip_speakers), "n_skipped_speakers": len(self.skipped_),
+                "skipped_speakers": _ranked_names(segments["speaker"].iloc[self.skipped_].str.strip())}
+               if self.skip_speakers else {}),  # without it, the summary is as it was before there was the option
             "n_themes": len(theme_ids), "n_unclustered": n_unclustered,
             "outlier_share": round(n_unclustered / len(selected), 4) if len(selected) else 0.0,
             "selection": selection,
@@ -312,6 +343,22 @@ class ThemeDiscoverer(BaseEstimator):
             "notes": notes,
         }
         return self
+
+    def _skipped(self, speakers: pd.Series) -> np.ndarray:
+        """Which segments are turns of ``skip_speakers``; a warning for each name that matches no speaker."""
+        if not len(self.skip_speakers):
+            return np.zeros(len(speakers), dtype=bool)
+        keys = speakers.str.strip().str.casefold()
+        names = {str(name).strip().casefold(): str(name) for name in self.skip_speakers}
+        present = set(keys)
+        for key, name in names.items():
+            if key not in present:
+                listed = _ranked_names(speakers.str.strip())
+                shown = ", ".join(item["name"] for item in listed[:SHOWN_SPEAKERS])
+                more = f" and {len(listed) - SHOWN_SPEAKERS} more" if len(listed) > SHOWN_SPEAKERS else ""
+                warnings.warn(f"skip speaker {name!r}: no segment has this speaker (speakers: "
+                              f"{shown or 'none, the segments have no speaker'}{more})")
+        return keys.isin(names).to_numpy()
 
     def _minimal(self, texts: list[str], notes: list[str]) -> np.ndarray:
         """Which of the selected ``texts`` are set aside as minimal responses (none with ``keep_minimal``): left in,
@@ -400,6 +447,7 @@ class ThemeDiscoverer(BaseEstimator):
     def _assignments(self, segments, selected, labels, theme_ids, vectors, centroids, scores) -> pd.DataFrame:
         theme = np.full(len(segments), EXPLAINED, dtype=object)
         theme[self.minimal_] = MINIMAL
+        theme[self.skipped_] = SKIPPED
         theme[selected] = [theme_ids[k] if k >= 0 else UNCLUSTERED for k in labels]
         similarity = np.full(len(segments), np.nan)
         clustered = selected[labels >= 0]
