@@ -413,22 +413,29 @@ def gwet_ac(ratings: Any, *, weights: str | np.ndarray | None = None,
 
 
 @dataclass(frozen=True)
-class LightPair:
-    """One pair of coders of Light's κ, set up for its κ under many unit weightings.
+class RowTerms:
+    """Some rows of a table set up as a table of their own, for their agreement under many unit weightings: a pair
+    of coders' units of Light's κ, or one code's rows of a table stacked over codes.
 
     Attributes
     ----------
     rows : ndarray of int
-        Positions in the table of the units both coders rated.
+        Positions in the whole table of the rows (the units both coders of a pair rated; a code's rated rows).
     weights : ndarray, shape (q, q)
-        Agreement weights.
+        Agreement weights on those rows.
     terms : UnitTerms
-        The per-unit terms of the pair's two columns on those units (by coder, for Cohen's chance agreement).
+        Their per-unit terms (by coder for Cohen's and Conger's chance agreement).
     """
 
     rows: np.ndarray
     weights: np.ndarray
     terms: UnitTerms
+
+    def agreement(self, model: str, unit_weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Observed and chance agreement on the rows (:func:`chance_corrected`) under each row of ``unit_weights``,
+        which weights the rows of the whole table."""
+        return chance_corrected(self.terms, self.weights, model,
+                                None if unit_weights is None else unit_weights[:, self.rows])
 
 
 @dataclass(frozen=True)
@@ -441,21 +448,19 @@ class LightModel:
         The units someone rated.
     estimate : LightResult
         Light's κ on them (:func:`light_kappa`).
-    pairs : tuple of LightPair
-        The pairs whose κ is defined on the full table; the others are left out of every resample too.
+    pairs : tuple of RowTerms
+        The pairs whose κ is defined on the full table, each on the units both its coders rated; the others are
+        left out of every resample too.
     """
 
     table: RatingTable
     estimate: LightResult
-    pairs: tuple[LightPair, ...] = ()
+    pairs: tuple[RowTerms, ...] = ()
 
     def kappas(self, unit_weights: np.ndarray | None = None) -> np.ndarray:
         """Each pair's Cohen's κ under each row of ``unit_weights`` (rows of :attr:`table`), shape
         (n_draws, n_pairs); ``nan`` where a draw leaves a pair's κ undefined."""
-        return np.column_stack([
-            coefficient_values(*chance_corrected(pair.terms, pair.weights, "conger",
-                                                 None if unit_weights is None else unit_weights[:, pair.rows]))
-            for pair in self.pairs])
+        return np.column_stack([coefficient_values(*pair.agreement("conger", unit_weights)) for pair in self.pairs])
 
     def values(self, unit_weights: np.ndarray | None = None) -> np.ndarray:
         """Light's κ under each row of ``unit_weights``: the mean of the pairs' κ defined in that draw, shape
@@ -484,7 +489,7 @@ def light_model(ratings: Any, *, weights: str | np.ndarray | None = None,
                           n_units=int(rows.size), reason=kappa.reason if kappa else "no unit rated by both"))
         if kappa and kappa.defined:
             matrix = agreement_weights(weights, pair)
-            parts.append(LightPair(rows, matrix, unit_terms(pair, matrix, by_coder=True)))
+            parts.append(RowTerms(rows, matrix, unit_terms(pair, matrix, by_coder=True)))
     suffix = weights_label(weights)
     common = dict(coefficient=f"Light's kappa (mean pairwise Cohen's kappa{', ' + suffix if suffix else ''})",
                   n_coders=table.n_coders, n_categories=table.n_categories,
@@ -713,26 +718,7 @@ Bennett's S are the same stacked or averaged over codes; AC1 and α have no publ
 DE_VRIES_LABEL = ", pooled over codes (De Vries et al. 2008)"
 
 
-@dataclass(frozen=True)
-class CodeTerms:
-    """One code's rows of a table stacked over codes, set up as a table of their own.
-
-    Attributes
-    ----------
-    rows : ndarray of int
-        Positions in the stacked table of the code's rows that someone rated.
-    weights : ndarray, shape (q, q)
-        Agreement weights on those rows.
-    terms : UnitTerms
-        Their per-unit terms.
-    """
-
-    rows: np.ndarray
-    weights: np.ndarray
-    terms: UnitTerms
-
-
-def de_vries_agreement(codes: Sequence[CodeTerms], model: str, unit_weights: np.ndarray | None = None
+def de_vries_agreement(codes: Sequence[RowTerms], model: str, unit_weights: np.ndarray | None = None
                        ) -> tuple[np.ndarray, np.ndarray]:
     """De Vries et al.'s (2008) pooled observed and chance agreement under each row of ``unit_weights``.
 
@@ -742,8 +728,8 @@ def de_vries_agreement(codes: Sequence[CodeTerms], model: str, unit_weights: np.
 
     Parameters
     ----------
-    codes : sequence of CodeTerms
-        Each code's rows of the stacked table.
+    codes : sequence of RowTerms
+        Each code's rated rows of the stacked table.
     model : {"percent", "bennett_s", "fleiss", "conger", "gwet"}
         The chance model (:data:`CHANCE_MODEL_OF`).
     unit_weights : ndarray, shape (n_draws, n_rows), optional
@@ -755,8 +741,7 @@ def de_vries_agreement(codes: Sequence[CodeTerms], model: str, unit_weights: np.
     observed, expected : ndarray, shape (n_draws,)
         p̄_o and p̄_e; ``nan`` where a code's is undefined.
     """
-    agreements = [chance_corrected(code.terms, code.weights, model,
-                                   None if unit_weights is None else unit_weights[:, code.rows]) for code in codes]
+    agreements = [code.agreement(model, unit_weights) for code in codes]
     observed, expected = (np.mean([agreement[i] for agreement in agreements], axis=0) for i in (0, 1))
     return observed, expected
 
@@ -773,7 +758,7 @@ class PooledModel:
         The table stacked over codes, every row (a row is a unit × code pair).
     estimate : ChanceCorrectedResult
         The pooled coefficient (:func:`de_vries_kappa`).
-    codes : tuple of CodeTerms
+    codes : tuple of RowTerms
         Each code's rated rows, in the order the codes first appear; empty where ``estimate`` is undefined for
         want of a pairable unit or of two coders.
     """
@@ -782,7 +767,7 @@ class PooledModel:
     model: str
     table: RatingTable
     estimate: ChanceCorrectedResult
-    codes: tuple[CodeTerms, ...] = ()
+    codes: tuple[RowTerms, ...] = ()
 
     def agreement(self, unit_weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """p̄_o and p̄_e under each row of ``unit_weights`` (rows of :attr:`table`; see :func:`de_vries_agreement`)."""
@@ -834,7 +819,7 @@ def pooled_model(ratings: Any, metric: str, *, codes: str | int = "code", weight
         rows = np.flatnonzero((code_of_row == code) & rated)
         own = table.take(rows)
         matrix = agreement_weights(weights, own)
-        parts.append(CodeTerms(rows, matrix, unit_terms(own, matrix, by_coder=model == "conger")))
+        parts.append(RowTerms(rows, matrix, unit_terms(own, matrix, by_coder=model == "conger")))
     observed, expected = de_vries_agreement(parts, model)
     value = coefficient_values(observed, expected)[0]
     reason = None if np.isfinite(value) else "no variation: every rating is in one category (chance agreement 1)"
