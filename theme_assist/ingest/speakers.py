@@ -158,7 +158,7 @@ class _TurnStart:
 
     def content_offset(self, line: _Line) -> int:
         """Where the utterance begins in the text: its first non-space character on ``line``."""
-        return line.start + _skip_space(line.text, self.content_start)
+        return line.start + skip_space(line.text, self.content_start)
 
 
 @dataclass
@@ -223,7 +223,7 @@ def parse_turns(text: str) -> list[Turn]:
             current.extend(starts[index].content_offset(line), line)
         else:
             current = current or _OpenTurn()
-            current.extend(line.start + _skip_space(line.text, 0), line)
+            current.extend(line.start + skip_space(line.text, 0), line)
     if current is not None:
         turns += current.close()
     return turns
@@ -242,7 +242,7 @@ def split_speaker_label(utterance: str) -> tuple[str, int]:
     start = _parse_turn_start(utterance)
     if start is None or not start.speaker:
         return "", 0
-    return _unannotated(start.speaker, set()), _skip_space(utterance, start.content_start)
+    return _unannotated(start.speaker, set()), skip_space(utterance, start.content_start)
 
 
 def is_timestamp(text: str) -> bool:
@@ -361,7 +361,7 @@ def _unannotated(label: str, labels: set[str]) -> str:
     return label
 
 
-def _skip_space(line: str, offset: int) -> int:
+def skip_space(line: str, offset: int) -> int:
     """The offset of the first non-space character from ``offset`` on (space as ``str.strip`` sees it)."""
     rest = line[offset:]
     return offset + len(rest) - len(rest.lstrip())

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from theme_assist.documents import Document, Turn
-from theme_assist.ingest.speakers import parse_turns
+from theme_assist.ingest.speakers import parse_turns, skip_space
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +53,6 @@ def _turn_at(turns: list[Turn], starts: list[int], position: int) -> Turn | None
     return turns[index] if index >= 0 and position < max(turns[index].end, turns[index].start + 1) else None
 
 
-def _skip_space(text: str, position: int) -> int:
-    rest = text[position:]
-    return position + len(rest) - len(rest.lstrip())
-
-
 def label_insertions(document: Document, turns: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """Where to insert which label (``(position, "Name: ")``, by position) so that the text carries the speakers
     of ``turns``; empty when it carries them already (each turn with a speaker that starts a line lies in a turn
@@ -71,7 +66,7 @@ def label_insertions(document: Document, turns: list[tuple[int, str]]) -> list[t
     starts = [turn.start for turn in parsed]
     insertions: dict[int, str] = {}
     for line_start, start, speaker in candidates:
-        found = _turn_at(parsed, starts, _skip_space(text, start))
+        found = _turn_at(parsed, starts, skip_space(text, start))
         if found is None or found.speaker != speaker:
             insertions.setdefault(line_start, f"{speaker}: ")
     return sorted(insertions.items())
@@ -116,7 +111,7 @@ def _reads_back(text: str, turns: list[tuple[int, str]]) -> bool:
     parsed = parse_turns(text)
     starts = [turn.start for turn in parsed]
     for start, speaker in turns:
-        position = _skip_space(text, start)
+        position = skip_space(text, start)
         if position >= len(text):
             continue
         found = _turn_at(parsed, starts, position)
