@@ -182,7 +182,7 @@ class ProjectStore:
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             self.close()
             if _locked(exc):  # an older project's migration waited for another program's lock in vain
-                raise Unavailable(self._locked(exc)) from None
+                raise Unavailable(self._locked_message(exc)) from None
             if "readonly" in str(exc):
                 raise InputError(f"{self.path} is read-only and written by an older theme_assist: copy it "
                                  "somewhere writable to upgrade it") from None
@@ -295,13 +295,13 @@ class ProjectStore:
             if "readonly" in str(exc):
                 raise InputError(f"{self.path} is read-only: nothing was written") from None
             if _locked(exc):
-                raise Unavailable(self._locked(exc)) from None
+                raise Unavailable(self._locked_message(exc)) from None
             if "disk is full" in str(exc):
                 raise Unavailable(f"{self.path} could not be written: the disk is full ({exc}); nothing was "
                                   "written: make room on the disk, then try again") from None
             raise
 
-    def _locked(self, exc: sqlite3.Error) -> str:
+    def _locked_message(self, exc: sqlite3.Error) -> str:
         return (f"{self.path} is locked by another program ({exc}): nothing was written; try again once it lets go "
                 "(close any other program that has the project open, such as a database browser)")
 
