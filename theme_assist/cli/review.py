@@ -94,6 +94,7 @@ def review(
     from theme_assist.project.learn import BackgroundRefitter
     from theme_assist.project.store import Unavailable
     from theme_assist.review.app import create_app
+    from theme_assist.review.security import LOOPBACK
 
     console = message_console()
     with ProjectStore(project) as store:  # a missing or foreign file fails here, in one line
@@ -122,7 +123,7 @@ def review(
         refitter.decisions_recorded(max(0, decisions - run["n_decisions"]))
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     url = page_url(host, port)
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in LOOPBACK:
         console.print(f"[yellow]warning:[/] listening on {host}: other computers on the network can open the page")
 
     def announce() -> None:
