@@ -54,6 +54,8 @@ from the prevalence over all codes); κ and π are pooled as De Vries et al. (20
 stacked or averaged over codes."""
 STACKED_METRICS = ("ac1", "light", "alpha")
 """The metrics named with :data:`STACKED_LABEL` on a table stacked over codes."""
+DE_VRIES_POOLING = "De Vries et al. (2008)"
+"""The ``pooling`` of an entry pooled over codes as De Vries et al. (2008) pool κ (``"stacked"`` for the others)."""
 
 
 def agreement_summary(ratings: Any, metrics: str | Sequence[str] | None = None, *, level: Metric = "nominal",
@@ -140,7 +142,7 @@ def agreement_summary(ratings: Any, metrics: str | Sequence[str] | None = None, 
         if clusters is not None and (n_boot or analytic):
             entry["clusters"] = str(clusters)
         if codes is not None:
-            entry["pooling"] = "De Vries et al. (2008)" if pooled else "stacked"
+            entry["pooling"] = DE_VRIES_POOLING if pooled else "stacked"
         summary[name] = entry
     return summary
 

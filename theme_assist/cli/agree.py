@@ -660,8 +660,10 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
 
 def _pooling_caption(summary: dict) -> str:
     """How the multi-label summary's pooled rows pool the codes, where kappa's and the stacked rows' ways differ."""
-    pooled = [name for name, entry in summary.items() if entry.get("pooling") == "De Vries et al. (2008)"]
-    stacked = [name for name, entry in summary.items() if entry["coefficient"].endswith("stacked over codes")]
+    from theme_assist.agree.report import DE_VRIES_POOLING, STACKED_LABEL
+
+    pooled = [name for name, entry in summary.items() if entry.get("pooling") == DE_VRIES_POOLING]
+    stacked = [name for name, entry in summary.items() if entry["coefficient"].endswith(STACKED_LABEL)]
     parts = [f"{', '.join(pooled)}: observed and chance agreement each averaged over codes, each code's chance from "
              "its own prevalence (De Vries et al. 2008)"] if pooled else []
     if stacked:
