@@ -722,3 +722,13 @@ def test_opening_the_project_in_the_serving_process_keeps_another_process_off_it
     seen = subprocess.run([sys.executable, "-c", count], check=True, capture_output=True, text=True).stdout
     serving.close()
     assert seen.strip() == "2"
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\u200b", "\ufeff\u2060", " \u202e "])
+def test_a_decision_whose_coder_name_shows_nothing_is_refused_by_the_store(store, name):
+    """The review page refused names of zero-width or formatting characters alone, but the store, which every
+    caller writes through, only refused spaces: a blank-looking coder could still be stored from Python."""
+    segment = store.segments()["segment_id"].iloc[0]
+    with pytest.raises(InputError, match="needs the coder's name"):
+        store.record_decisions([DecisionRequest(segment, "add", "work", name)])
+    store.record_decisions([DecisionRequest(segment, "add", "work", "Ana\u200b")])  # a visible name is kept

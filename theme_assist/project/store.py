@@ -28,6 +28,7 @@ import logging
 import os
 import sqlite3
 import threading
+import unicodedata
 import uuid
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -110,6 +111,12 @@ def _check_code_map(code_map: dict[str, str], current: Codebook, revised: Codebo
                              "drops can be mapped")
         if old not in current_ids:
             raise InputError(f"map {old}={new}: {old!r} is not a code of the project's current codebook")
+
+
+def has_visible_character(text: str) -> bool:
+    """Whether ``text`` holds a character one can see: spaces, zero-width and formatting characters alone do not
+    (a coder's name made of them would be listed as a blank)."""
+    return any(unicodedata.category(char)[0] not in "ZC" for char in text)
 
 
 def _locked(exc: Exception) -> bool:
@@ -803,7 +810,7 @@ class ProjectStore:
     def _check_decision(self, db: sqlite3.Connection, request: DecisionRequest, known_codes: set[str]) -> None:
         if request.action not in ACTIONS:
             raise InputError(f"unknown action {request.action!r}; choose one of {', '.join(ACTIONS)}")
-        if not request.coder.strip():
+        if not has_visible_character(request.coder):
             raise InputError("a decision needs the coder's name")
         if db.execute("SELECT 1 FROM segments WHERE id = ?", (request.segment_id,)).fetchone() is None:
             raise NotFound(f"segment {request.segment_id!r} is not in this project")

@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import unicodedata
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -42,7 +41,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringCo
 
 from theme_assist.errors import InputError
 from theme_assist.project.learn import BackgroundRefitter
-from theme_assist.project.store import DecisionRequest, NotFound, ProjectStore, Stale, Unavailable
+from theme_assist.project.store import (DecisionRequest, NotFound, ProjectStore, Stale, Unavailable,
+                                        has_visible_character)
 from theme_assist.refi.writer import NOT_XML
 from theme_assist.review import views
 from theme_assist.review.security import EVERY_ADDRESS, SameOriginGuard, allowed_hosts, new_token
@@ -65,7 +65,7 @@ def coder_name(value: str) -> str:
     """``value`` trimmed, as the project stores coder names, so a name finds the decisions stored under it; refused
     without a character to see (spaces, zero-width and formatting characters alone read as no name)."""
     value = value.strip()
-    if not any(unicodedata.category(char)[0] not in "ZC" for char in value):
+    if not has_visible_character(value):
         raise ValueError("a coder needs a name")
     return value
 
