@@ -1723,3 +1723,24 @@ def test_the_window_title_names_the_project(tmp_path, browser):
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         expect(page).to_have_title("mini · theme_assist review")
+
+
+def test_a_page_open_across_a_restart_of_the_server_says_to_reload_it(tmp_path, browser, monkeypatch):
+    """With the server stopped and started again on its port, the page's next poll cleared "not answering" and said
+    nothing; the next decision then said only "Not saved: missing or wrong session token (reload the page)": the
+    new run has a new token. The poll, and a decision refused for its token, now say the server was restarted."""
+    from theme_assist.project import testing
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, server):
+        server.stop()
+        wait_for_status(page, "The review server is not answering")
+        monkeypatch.setattr(testing, "free_port", lambda: server.port)
+        again = ReviewServer(project)
+        try:
+            wait_for_status(page, "The review server was restarted since this page was loaded: reload the page")
+            page.keyboard.press("a")
+            wait_for_status(page, "Not saved: the review server was restarted since this page was loaded: reload")
+        finally:
+            again.stop()

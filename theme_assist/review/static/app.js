@@ -73,12 +73,27 @@ async function api(path, options = {}) {
   let payload = null;
   try { payload = await response.json(); } catch (_) { payload = null; }
   if (!response.ok) {
-    const error = new Error(problem(response, payload && payload.detail));
+    // a write refused for its token: the server was restarted since the page loaded (a new token), said in words
+    const restart = response.status === 403 && options.body !== undefined && await restarted();
+    const error = new Error(restart ? RESTARTED : problem(response, payload && payload.detail));
     error.status = response.status;
     error.payload = payload;
     throw error;
   }
   return payload;
+}
+
+const RESTARTED = "the review server was restarted since this page was loaded: reload the page, then go on (the " +
+  "decisions saved are kept)";
+
+// Whether the server now answers with another session token than the page's: theme-assist review started anew.
+async function restarted() {
+  try {
+    const response = await fetch("/api/session", { headers: { Accept: "application/json" } });
+    return response.ok && (await response.json()).token !== state.token;
+  } catch (_) {
+    return false;
+  }
 }
 
 // A refusal in words: the server's message, or each field a request got wrong ("min_score: Input should be…"),
@@ -876,7 +891,10 @@ async function refreshProgress(refused) {
   if (!state.coder) return;
   try {
     const progress = await api("/api/progress?" + query({ coder: state.coder }));
-    if ($("save-status").classList.contains("server-down")) setStatus("");
+    if ($("save-status").classList.contains("server-down")) {  // back: the same run, or one started anew?
+      if (await restarted()) setStatus(`T${RESTARTED.slice(1)}.`, "error");
+      else setStatus("");
+    }
     updateProgress(progress);
     const engine = $("engine-status");
     if (progress.refitting) engine.textContent = "Engine: learning from your decisions…";
