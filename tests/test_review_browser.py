@@ -1744,3 +1744,28 @@ def test_a_page_open_across_a_restart_of_the_server_says_to_reload_it(tmp_path, 
             wait_for_status(page, "Not saved: the review server was restarted since this page was loaded: reload")
         finally:
             again.stop()
+
+
+def test_a_decision_that_waits_for_a_locked_project_file_says_what_it_waits_for(tmp_path, browser):
+    """With the project locked by another program (``BEGIN EXCLUSIVE``), a decision waits up to 30 s: the page said
+    "Saving…" alone all that while, as a page that hung would. After 5 s it says what it waits for; the decision is
+    saved once the lock is let go."""
+    import sqlite3
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        lock = sqlite3.connect(project, isolation_level=None)
+        try:
+            lock.execute("BEGIN EXCLUSIVE")
+            page.keyboard.press("a")
+            wait_for_status(page, "Still saving: waiting for the project file (is another program holding it open?)")
+            page.keyboard.press("a")
+            wait_for_status(page, "The key pressed did nothing: press it again once this is saved.")
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        wait_for_status(page, "Saved ✓ accept")
+        wait_for_status(page, "a key pressed meanwhile did nothing")
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana")["action"].tolist() == ["accept"]

@@ -29,6 +29,7 @@ const state = {
   queueTicket: 0,     // the latest queue request; older answers are dropped
   showTicket: 0,      // the latest segment request
   saving: false,      // a decision is being saved and its segment (or the bulk table) shown anew
+  slow: false,        // ... and has been for 5 s (the project file locked by another program?)
   advancing: false,   // the page is going on by itself to the next segment after a decision (afterDecision)
   refused: false,     // a key was refused as "Still saving" (stillSaving) while the keys were held (holdingKeys)
   filterKeyed: false, // the filters were last used from the keyboard
@@ -516,9 +517,15 @@ function segmentReady() {
 function stillSaving() {
   if (!state.saving) return false;
   state.refused = true;
-  setStatus("Still saving your last decision: nothing more saved, press the key again.", "error busy");
+  if (state.slow) setStatus(`${SLOW} The key pressed did nothing: press it again once this is saved.`, "error busy");
+  else setStatus("Still saving your last decision: nothing more saved, press the key again.", "error busy");
   return true;
 }
+
+// Said of work that takes 5 s: the server waits up to 30 s for a project file another program holds locked, and
+// "Saving…" alone for that long read as a page that hung.
+const SLOW = "Still saving: waiting for the project file (is another program holding it open?). The page waits up " +
+  "to 30 s, then says whether it was saved.";
 
 // ``advance``: the segment is coded and the coder moves on (an accepted or replaced code, or a code chosen where
 // nothing was suggested); an added code or a reject keeps the segment on screen.
@@ -536,11 +543,17 @@ async function decide(action, code, extra = {}, advance = action === "accept" ||
 async function holdingKeys(work) {
   state.saving = true;
   state.refused = false;
+  const slow = setTimeout(() => {
+    state.slow = true;
+    if (state.saving) setStatus(state.refused ? `${SLOW} A key pressed meanwhile did nothing.` : SLOW, "busy");
+  }, 5000);
   let said;
   try {
     said = await work();
   } finally {
+    clearTimeout(slow);
     state.saving = false;
+    state.slow = false;
   }
   if (!said || !state.refused) return;
   const status = $("save-status");
