@@ -1769,3 +1769,23 @@ def test_a_decision_that_waits_for_a_locked_project_file_says_what_it_waits_for(
         wait_for_status(page, "a key pressed meanwhile did nothing")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana")["action"].tolist() == ["accept"]
+
+
+def test_a_queue_entry_reached_with_tab_keeps_the_focus_when_an_undo_makes_the_list_anew(tmp_path, browser):
+    """A coder on the queue with Tab who undid (u) lost her place: the list was made anew and the focus fell to the
+    page, so the next Tab started again from the header. The entry she was on keeps it."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("r")
+        wait_for_status(page, "Saved ✓ reject")
+        entries = page.locator("#queue li")
+        entries.nth(1).locator(".q-entry").focus()
+        page.keyboard.press("u")
+        wait_for_status(page, "Undone ✓")
+        page.wait_for_load_state("networkidle")  # the list made anew after "Undone ✓" is said
+        expect(page.locator("#queue li").nth(1).locator(".q-entry")).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(page.locator("#queue li").nth(2).locator(".q-entry")).to_be_focused()

@@ -290,6 +290,10 @@ function chosenSince(shown) {
 }
 
 function renderQueue() {
+  // the entry the coder had reached with Tab keeps the focus where the list is made anew (after an undo): it
+  // fell to the page's top, and the next Tab started again from the header
+  const focused = document.activeElement && document.activeElement.closest("#queue li");
+  const refocus = focused ? focused.dataset.id : null;
   const list = clear($("queue"));
   state.items.forEach((item, i) => {
     const mine = item.mine && item.mine.length;  // the coder's own codes, else the engine's best suggestion
@@ -308,6 +312,9 @@ function renderQueue() {
         el("div", { class: "q-text", dir: "auto" }, item.text)));
     list.append(entry);
   });
+  if (refocus === null) return;
+  const again = [...list.children].find((entry) => entry.dataset.id === refocus) || list.querySelector("li.current");
+  if (again) again.querySelector(".q-entry").focus({ preventScroll: true });
 }
 
 // A queue entry's status as a mark and in words, not by the colour of a dot alone (a colour-blind coder, a screen
