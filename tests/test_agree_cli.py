@@ -388,10 +388,11 @@ def test_a_coded_segments_table_with_metadata_columns_is_refused_naming_them(cap
         f"theme-assist: error: {path} has a 'code' column, as a coded segments table (CODED.csv) has, and more "
         "columns that would each count as a coder: site, country; for one coder's codes keep only segment_id and "
         "code (delete metadata columns), or give a coder column (long format: unit or segment_id, coder, code)")
-    path.write_text("segment_id,text,code\nd:0,Hi,a\nd:1,Fine,b\nd:2,Ok,\n")  # without them: one coder, 'code'
+    path.write_text("segment_id,text,code\nd:0,Hi,a\nd:1,Fine,b\nd:2,Ok,\n")  # without them: one coder
     code, out, err = run(capsys, path, "--machine", suggestions, "--format", "json")
     assert code in (0, None), err
-    assert [row["comparison"] for row in json.loads(out)["machine_comparison"]] == ["machine vs code"]
+    # named by the file, as project init names a --coded table without a coder column (it was 'code')
+    assert [row["comparison"] for row in json.loads(out)["machine_comparison"]] == ["machine vs coded.csv"]
 
 
 def test_blank_trailing_columns_are_not_a_coder(capsys, tmp_path):

@@ -257,6 +257,8 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
                                     "columns unit (or segment_id), coder, code)")
     _warn_missing_markers(frame.drop(columns=unit), path)
     _warn_case_variants(frame.drop(columns=unit), path)
+    if len(coders) == 1 and coders[0].lower() == "code":  # one coder's CODED.csv: named by the file, as in a project
+        frame = frame.rename(columns={frame.columns[1]: Path(path).name})
     ratings = frame.set_index(unit)
     ratings = ratings.where(ratings != "")  # not replace("", nan): pandas deprecates the downcast it does
     return RatingsFile(_as_numbers_if_all_numeric(ratings))
