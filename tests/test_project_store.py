@@ -732,3 +732,16 @@ def test_a_decision_whose_coder_name_shows_nothing_is_refused_by_the_store(store
     with pytest.raises(InputError, match="needs the coder's name"):
         store.record_decisions([DecisionRequest(segment, "add", "work", name)])
     store.record_decisions([DecisionRequest(segment, "add", "work", "Ana\u200b")])  # a visible name is kept
+
+
+def test_a_store_whose_file_was_moved_away_reads_on_but_says_so_when_asked(tmp_path):
+    """Reads answer from the file opened, so nothing told a page polling for news that its project file was moved
+    away until a write was refused; check_in_place says it (the review page's poll asks it)."""
+    path = tmp_path / "study.taproj"
+    store = make_project(path)
+    store.check_in_place()
+    path.rename(tmp_path / "elsewhere.taproj")
+    assert store.decisions().empty  # the connection open before still reads
+    with pytest.raises(Unavailable, match="moved, deleted or replaced after it was opened"):
+        store.check_in_place()
+    store.close()

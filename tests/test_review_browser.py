@@ -1789,3 +1789,14 @@ def test_a_queue_entry_reached_with_tab_keeps_the_focus_when_an_undo_makes_the_l
         expect(page.locator("#queue li").nth(1).locator(".q-entry")).to_be_focused()
         page.keyboard.press("Tab")
         expect(page.locator("#queue li").nth(2).locator(".q-entry")).to_be_focused()
+
+
+def test_a_page_open_when_the_project_file_is_moved_away_says_so_at_its_next_poll(tmp_path, browser):
+    """Reads go on answering from the file the server opened, so a page left open said nothing of a project file
+    moved away until the coder's next decision was refused. Its poll now says so within ten seconds."""
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        project.rename(tmp_path / "elsewhere.taproj")
+        wait_for_status(page, "The project file can take no more decisions: ")
+        wait_for_status(page, "was moved, deleted or replaced after it was opened")

@@ -319,6 +319,13 @@ class ProjectStore:
             return None
         return status.st_dev, status.st_ino
 
+    def check_in_place(self) -> None:
+        """Raise :class:`Unavailable` where the path no longer names the file this store opened (moved, deleted or
+        replaced since): reads go on answering from the file opened, so a page polling for news is told at once,
+        not at its next write."""
+        if not self._same_file():
+            raise Unavailable(self._moved())
+
     def _same_file(self) -> bool:
         """Whether the path still names the file this store opened. SQLite goes on writing into the file it
         opened: moved, deleted (lost when the program ends) or replaced by another."""

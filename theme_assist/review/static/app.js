@@ -925,7 +925,9 @@ async function refreshProgress(refused) {
     if (run !== state.lastRun) { state.lastRun = run; renderRunInfo(); }
     if (progress.codebook_version !== state.codebookVersion) await reloadCodebook(refused);
   } catch (error) {  // the next poll tries again; a server that does not answer at all is said (a page left open)
-    if (error.status === undefined) {
+    if (error.status === 503) {  // the project file moved away meanwhile: said before the coder's next decision
+      setStatus(`The project file can take no more decisions: ${error.message}.`, "error");
+    } else if (error.status === undefined) {
       setStatus("The review server is not answering (was theme-assist review stopped?): start it again and reload " +
         "the page; the decisions saved are kept.", "error server-down");
     }
