@@ -253,8 +253,7 @@ class ProjectStore:
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            if not self._same_file():  # SQLite would open the file there now, or make an empty one
-                raise Unavailable(self._moved())
+            self.check_in_place()  # SQLite would open the file there now, or make an empty one
             if not self.path.parent.is_dir():
                 raise InputError(f"{self.path}: no folder {self.path.parent}")
             read_only = self._folder_is_read_only()
