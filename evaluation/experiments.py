@@ -46,6 +46,13 @@ examples — so the difference to the replica, fold by fold, is the idea's own e
 * ``neighbours' predicted codes, prior correction, MiniLM and mpnet averaged``: the same, with a stacked pair of
   heads on each encoder and their probabilities averaged (only with ``make mpnet``).
 
+* ``place in the conversation``: one-hot blocks of the segment's place in its document — its tenth of the way
+  through, and its turn number in doubling bins (1, 2, 3-4, 5-8, ... 65+), both speakers' turns counted — beside the
+  default features: support conversations move from exploring to comforting to suggesting (ESConv's own stages).
+* ``previous turn's words``: a TF-IDF word 1-2-gram block (weight 0.5) of the previous segment's text beside the
+  default features, which hold only that turn's embedding: the question a client answers decides their talk type.
+* ``place and previous turn's words``: both.
+
 ``--per-code N`` keeps N coded segments of each code in the training documents (the seeded choice of
 :func:`theme_assist.evaluate.limit_examples`, as ``theme-assist evaluate`` makes it) instead of all of them.
 
@@ -70,7 +77,7 @@ from theme_assist.benchmarks import load_benchmark
 from theme_assist.calibrate import PRIOR_STRENGTHS, fit_prior_strength, kappa_plus_macro_f1, log_code_shares
 from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder, embed_with_layers
 from theme_assist.evaluate import grouped_folds, limit_examples
-from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
+from theme_assist.features import FeatureBuilder, neighbour_index, reading_order, rows_or_zero
 from theme_assist.machine import reproduce_options, rerun_command, write_results
 
 CORPORA = ["annomi-therapist", "annomi-client", "esconv", "epitome-er"]
@@ -79,7 +86,8 @@ VARIANTS = ["neighbours' predicted codes", "prior correction", "prior correction
             "prior correction on kappa + macro-F1", "per-code biases chosen on inner folds",
             "character 2-5-grams", "word 1-3-grams", "document's mean embedding", "MLP head", "MiniLM + mpnet",
             "MiniLM and mpnet heads averaged", "self-training", "neighbours' predicted codes, prior correction",
-            "neighbours' predicted codes, prior correction, MiniLM and mpnet averaged"]
+            "neighbours' predicted codes, prior correction, MiniLM and mpnet averaged",
+            "place in the conversation", "previous turn's words", "place and previous turn's words"]
 NEEDS_MPNET = {"MiniLM + mpnet", "MiniLM and mpnet heads averaged",
                "neighbours' predicted codes, prior correction, MiniLM and mpnet averaged"}
 SELF_TRAINING_SHARE = 0.5
@@ -103,7 +111,27 @@ class Corpus:
         self.documents = self.segments["document"].astype(str).to_numpy()
         self.coded = self.labels != ""
         self.previous, self.following = neighbour_index(self.segments)
+        self.place = self._place_features()
         self._represented = {}
+
+    def _place_features(self) -> np.ndarray:
+        """One-hot blocks of each segment's place in its document: its tenth of the way through, and its turn
+        number in doubling bins (1, 2, 3-4, 5-8, ... 65+), every segment of both speakers counted."""
+        order = reading_order(self.segments)
+        rank = np.empty(len(order), dtype=int)
+        documents = self.documents[order]
+        starts = np.r_[0, np.flatnonzero(documents[1:] != documents[:-1]) + 1]
+        lengths = np.diff(np.r_[starts, len(order)])
+        first = np.repeat(starts, lengths)
+        rank[order] = np.arange(len(order)) - first
+        size = np.empty(len(order), dtype=int)
+        size[order] = np.repeat(lengths, lengths)
+        tenth = np.minimum((10 * rank) // np.maximum(size, 1), 9)
+        doubling = np.minimum(np.ceil(np.log2(rank + 1)).astype(int), 7)
+        out = np.zeros((len(order), 18), dtype=np.float32)
+        out[np.arange(len(order)), tenth] = 1
+        out[np.arange(len(order)), 10 + doubling] = 1
+        return out / np.sqrt(2)
 
     def represented(self, model: str | None = None) -> np.ndarray:
         if model not in self._represented:
@@ -255,6 +283,18 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
             second = fit_head(sparse.vstack([X_train, X_unlabelled[chosen]]).tocsr(),
                               np.r_[y[train], head.classes_[winner[chosen]]], sample_weight=weights)
             predicted = second.predict(X_test)
+        elif variant in ("place in the conversation", "previous turn's words", "place and previous turn's words"):
+            A, B = X_train, X_test
+            if "words" in variant:
+                words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2,
+                                        token_pattern=r"(?u)\b\w+\b|\?", dtype=np.float32)
+                before = [corpus.texts[i] if i >= 0 else "" for i in corpus.previous]
+                A = sparse.hstack([A, 0.5 * words.fit_transform([before[i] for i in train])]).tocsr()
+                B = sparse.hstack([B, 0.5 * words.transform([before[i] for i in test])]).tocsr()
+            if "place" in variant:
+                A = sparse.hstack([A, corpus.place[train]]).tocsr()
+                B = sparse.hstack([B, corpus.place[test]]).tocsr()
+            predicted = fit_head(A, y[train]).predict(B)
         elif variant == "MiniLM + mpnet":
             both = np.hstack([represented, corpus.represented(str(MPNET))]) / np.sqrt(2)
             joint = FeatureBuilder()
