@@ -352,7 +352,8 @@ def test_an_undo_from_a_tab_left_behind_does_not_undo_the_other_tabs_decision(ap
             for i in (1, 2)]  # the first in tab A, the second in tab B
     refused = api.post("/api/undo", json={"coder": "ana", "expected": made[0]})
     assert refused.status_code == 409 and refused.json()["latest"] == made[1]
-    assert f"latest decision is now {made[1]} (add 'work' on segment 'interview_a:2'), not {made[0]}" in \
+    # the code named as the page names it, not by its id ('work')
+    assert f"latest decision is now {made[1]} (add “Paid work” on segment 'interview_a:2'), not {made[0]}" in \
         refused.json()["detail"] and "nothing was undone" in refused.json()["detail"]
     assert ProjectStore(project).decisions()["action"].tolist() == ["add", "add"]
     assert "not one made here" in api.post("/api/undo", json={"coder": "ana", "expected": 0}).json()["detail"]
@@ -368,6 +369,8 @@ def test_an_undo_expecting_any_decision_of_a_bulk_batch_undoes_the_batch(api):
     stored = api.post("/api/decisions/bulk", json={"coder": "ana", "action": "accept", "code": "work",
                                                    "items": items}).json()["decisions"]
     assert len(stored) > 1
+    refused = api.post("/api/undo", json={"coder": "ana", "expected": 0}).json()["detail"]
+    assert f"(a bulk accept of {len(stored)} suggestions of “Paid work”)" in refused
     undone = api.post("/api/undo", json={"coder": "ana", "expected": stored[0]["id"]}).json()["decisions"]
     assert sorted(d["undoes"] for d in undone) == sorted(d["id"] for d in stored)
 

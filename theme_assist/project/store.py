@@ -124,10 +124,11 @@ def _locked(exc: Exception) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
-def _not_the_latest(coder: str, last: sqlite3.Row, expected: int, size: int) -> str:
-    """Why an undo of decision ``expected`` was refused: ``last`` (of a batch of ``size``) is the coder's latest."""
-    what = (f"a bulk {last['action']} of {size} suggestions of {last['code']!r}" if size > 1 else
-            f"{last['action']} {last['code']!r} on segment {last['segment_id']!r}")
+def _not_the_latest(coder: str, last: sqlite3.Row, expected: int, size: int, code_name: str) -> str:
+    """Why an undo of decision ``expected`` was refused: ``last`` (of a batch of ``size``), of the code the page
+    names ``code_name``, is the coder's latest."""
+    what = (f"a bulk {last['action']} of {size} suggestions of “{code_name}”" if size > 1 else
+            f"{last['action']} “{code_name}” on segment {last['segment_id']!r}")
     mine = f"not {expected}, the one made last here" if expected else "not one made here"
     return (f"{coder}'s latest decision is now {last['id']} ({what}), {mine} (decided or undone since in another "
             "tab or window, or before this page was loaded?): nothing was undone")
@@ -878,8 +879,8 @@ class ProjectStore:
         coder = coder.strip()
         with self.transaction() as db:
             last = db.execute(
-                f"SELECT id, batch, segment_id, action, code FROM decisions d WHERE coder = ? AND action != 'undo' "
-                f"AND NOT ({_UNDONE}) ORDER BY id DESC LIMIT 1", (coder,)).fetchone()
+                f"SELECT id, batch, segment_id, action, code, created_at FROM decisions d WHERE coder = ? "
+                f"AND action != 'undo' AND NOT ({_UNDONE}) ORDER BY id DESC LIMIT 1", (coder,)).fetchone()
             if last is None:
                 return pd.DataFrame(columns=DECISION_COLUMNS)
             if last["batch"]:
@@ -889,7 +890,8 @@ class ProjectStore:
                 targets = db.execute("SELECT id, segment_id, code FROM decisions WHERE id = ?",
                                      (last["id"],)).fetchall()
             if expected is not None and expected not in {target["id"] for target in targets}:
-                raise Stale(_not_the_latest(coder, last, expected, len(targets)), latest=last["id"])
+                raise Stale(_not_the_latest(coder, last, expected, len(targets), self._code_name(last)),
+                            latest=last["id"])
             created = utc_now()
             first_id = None
             for target in targets:
@@ -899,6 +901,12 @@ class ProjectStore:
                     (target["segment_id"], target["code"], coder, created, target["id"], last["batch"]))
                 first_id = cursor.lastrowid if first_id is None else first_id
         return self.decisions(since_id=first_id - 1, until_id=cursor.lastrowid)  # not another's stored since
+
+    def _code_name(self, decision: sqlite3.Row) -> str:
+        """The name of ``decision``'s code as the current codebook reads it (renamed or merged since: the code it
+        became); its id for a code the codebook no longer has."""
+        code = self._mapped(pd.Series([decision["code"]]), self._versions_at(pd.Series([decision["created_at"]])))[0]
+        return next((c.name for c in self.codebook().all_codes if c.id == code), code)
 
     def decisions(self, coder: str | None = None, since_id: int = 0, segment_id: str | None = None,
                   mapped: bool = True, until_id: int | None = None) -> pd.DataFrame:
