@@ -111,6 +111,19 @@ def test_pages_carry_a_strict_content_security_policy(api):
     assert "access-control-allow-origin" not in response.headers
 
 
+@pytest.mark.parametrize("path", ["/", "/api/session", "/api/queue?coder=ana", "/static/app.js"])
+def test_head_is_answered_as_get_without_the_body(api, path):
+    """``HEAD /`` (a link checker, ``curl -I``, a proxy's health check) got 405 Method Not Allowed."""
+    got, head = api.get(path), api.head(path)
+    assert head.status_code == got.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-security-policy"] == got.headers["content-security-policy"]
+
+
+def test_head_where_get_is_not_allowed_is_still_405(api):
+    assert api.head("/api/decisions").status_code == 405
+
+
 def test_the_page_never_parses_data_as_html():
     script = (STATIC / "app.js").read_text(encoding="utf-8")
     assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(", script)

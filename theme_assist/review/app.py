@@ -16,12 +16,12 @@ POST     ``/api/decisions/bulk``    accept or reject many suggestions in one tra
 POST     ``/api/undo``              undo the coder's latest decision (a bulk batch at once) if ``expected``
 =======  =========================  ==========================================================================
 
-Unknown segments, codes and documents get 404, malformed requests 422, refused requests 403 (see
-:mod:`~theme_assist.review.security`), a request the project file cannot answer now 503 (locked by another
-program; moved, deleted or replaced since the server opened it; overwritten in place or unreadable), a decision made
-on a segment as it stood before the coder's later decisions on it (``seen``, from another tab or window) 409, as
-does an undo whose ``expected`` decision (the one the page made last; 0: none) is no longer the coder's latest: its
-answer's ``latest`` names the one that is.
+Each GET answers HEAD too, without the body. Unknown segments, codes and documents get 404, malformed requests 422,
+refused requests 403 (see :mod:`~theme_assist.review.security`), a request the project file cannot answer now 503
+(locked by another program; moved, deleted or replaced since the server opened it; overwritten in place or
+unreadable), a decision made on a segment as it stood before the coder's later decisions on it (``seen``, from
+another tab or window) 409, as does an undo whose ``expected`` decision (the one the page made last; 0: none) is no
+longer the coder's latest: its answer's ``latest`` names the one that is.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from fastapi import FastAPI, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
@@ -252,4 +253,7 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
         learned(len(undone))  # an undo changes what the engine learns from, as a decision does
         return {"decisions": _records(undone)}
 
+    for route in app.routes:  # HEAD as GET, without the body (the server leaves it out): not 405 as FastAPI has it
+        if isinstance(route, APIRoute) and "GET" in route.methods:
+            route.methods.add("HEAD")
     return app
