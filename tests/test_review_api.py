@@ -94,6 +94,29 @@ def test_a_server_on_every_address_answers_its_ip_addresses_not_names(project, b
         assert client.post("/api/decisions", json=decision(), headers=headers).status_code == 403
 
 
+@pytest.mark.parametrize("bound, named, answered", [
+    ("127.0.0.1", "127.0.0.1", True), ("127.0.0.1", "127.0.0.1:80", True), ("127.0.0.1", "localhost", True),
+    ("127.0.0.1", "[::1]", True), ("0.0.0.0", "192.0.2.7", True), ("0.0.0.0", "192.0.2.7:80", True),
+    ("127.0.0.1", "evil.example", False), ("127.0.0.1", "evil.example:80", False), ("0.0.0.0", "evil.example", False),
+    ("127.0.0.1", "127.0.0.1:8765", False),
+])
+def test_a_server_on_port_80_answers_its_host_with_or_without_the_port(project, bound, named, answered):
+    """On port 80 the server refused every request of its page: a browser leaves http's default port out of the
+    Host header and the origin (``127.0.0.1``, ``http://127.0.0.1``), and the server knew only ``127.0.0.1:80``."""
+    client = TestClient(create_app(project, host=bound, port=80), base_url="http://127.0.0.1")
+    session = client.get("/api/session", headers={"Host": named})
+    assert (session.status_code == 200) is answered
+    if answered:
+        for origin in {f"http://{named}", f"http://{named.removesuffix(':80')}"}:
+            headers = {"Host": named, "X-Session-Token": session.json()["token"], "Origin": origin}
+            assert client.post("/api/decisions", json=decision(), headers=headers).status_code == 201
+
+
+@pytest.mark.parametrize("named", ["127.0.0.1", "127.0.0.1:80", "localhost"])
+def test_a_server_on_another_port_refuses_port_80(api, named):
+    assert api.get("/api/session", headers={"Host": named}).status_code == 403
+
+
 def test_the_page_of_a_server_on_every_address_is_opened_at_a_loopback_address():
     from theme_assist.cli.review import page_url
 

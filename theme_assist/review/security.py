@@ -1,7 +1,8 @@
 """Guards of the review server: it answers only its own page.
 
-* **Host check** (against DNS rebinding): every request must name the server's own host and port; a server
-  listening on every address (``0.0.0.0``, ``::``) is named by any IP address, which no rebound name is.
+* **Host check** (against DNS rebinding): every request must name the server's own host and port (port 80 may go
+  unwritten, as browsers leave it out); a server listening on every address (``0.0.0.0``, ``::``) is named by any
+  IP address, which no rebound name is.
 * **Same origin**: a state-changing request (anything but GET / HEAD / OPTIONS) carrying an ``Origin`` or a
   ``Sec-Fetch-Site`` header must come from the server's own origin: the one the request names.
 * **Session token**: a state-changing request must carry the token of this server run in ``X-Session-Token``;
@@ -37,6 +38,12 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def with_port(host: str) -> str:
+    """``host`` (a Host header, or an origin less its ``http://``) with its port written out: a browser leaves out
+    http's default port, 80, so a server on port 80 is named without it (``127.0.0.1``, ``[::1]``)."""
+    return f"{host}:80" if host and (host.endswith("]") or ":" not in host) else host
+
+
 def allowed_hosts(host: str, port: int) -> set[str]:
     """``host:port`` values a request may name (an IPv6 address in brackets, as a browser writes it): the bound
     address, and the loopback names when bound to one or to every address (see :class:`SameOriginGuard` for the
@@ -65,18 +72,18 @@ class SameOriginGuard(BaseHTTPMiddleware):
 
     def __init__(self, app, hosts: set[str], token: str, every_address_port: int | None = None):
         super().__init__(app)
-        self.hosts = hosts
+        self.hosts = {with_port(host) for host in hosts}
         self.every_address_port = every_address_port
         self.token = token
 
     def refusal(self, request: Request) -> str | None:
-        host = request.headers.get("host", "")
+        host = with_port(request.headers.get("host", ""))
         if host not in self.hosts and not (self.every_address_port and an_address(host, self.every_address_port)):
             return "this server only answers requests for its own address"
         if request.method in SAFE_METHODS:
             return None
         origin = request.headers.get("origin")
-        if origin is not None and origin != f"http://{host}":
+        if origin is not None and not (origin.startswith("http://") and with_port(origin[len("http://"):]) == host):
             return "cross-origin requests are refused"
         if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
             return "cross-site requests are refused"
