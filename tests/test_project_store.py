@@ -109,6 +109,27 @@ def test_a_damaged_or_empty_project_is_refused_before_anything_is_written(tmp_pa
         ProjectStore(tables_gone)
 
 
+def test_a_project_refused_as_damaged_leaves_its_folder_as_it_was_found(tmp_path, store):
+    """The read-only check of a file in WAL mode left an empty -wal file and a -shm index beside the project it
+    refused: a coder restoring it from a copy found files they had not made."""
+    folders = []
+    for page in (1, 3):
+        folders.append(tmp_path / f"page{page}")
+        folders[-1].mkdir()
+        _damaged_copy(store, tmp_path, page).rename(folders[-1] / "study.taproj")
+    folders.append(tmp_path / "edited")
+    folders[-1].mkdir()
+    edited = folders[-1] / "study.taproj"
+    edited.write_bytes(store.path.read_bytes())
+    with sqlite3.connect(edited) as connection:
+        connection.execute("DROP TABLE review_queue")
+    connection.close()
+    for folder in folders:
+        with pytest.raises(InputError, match="damaged"):
+            ProjectStore(folder / "study.taproj")
+        assert sorted(path.name for path in folder.iterdir()) == ["study.taproj"]
+
+
 def test_a_table_given_for_the_project_is_not_called_a_damaged_project(tmp_path):
     """`review coded.csv` said the table was "damaged or not a project file …: restore it from a copy", as
     if the coder's table had been broken; a .taproj that is no SQLite database is still called damaged."""

@@ -202,6 +202,21 @@ class ProjectStore:
         self._identity = self._file_identity()
 
     def _check_intact(self) -> None:
+        """Refuse a damaged file (:meth:`_find_damage`), leaving its folder as it was found: SQLite's read-only
+        connection to a file in WAL mode made an empty ``-wal`` file and a ``-shm`` index beside it, which stayed."""
+        target = self.path.resolve()  # where SQLite puts them: beside a link's target
+        beside = [target.with_name(target.name + suffix) for suffix in ("-wal", "-shm")]
+        found = [path for path in beside if path.exists()]
+        try:
+            self._find_damage()
+        except InputError:
+            for path in set(beside) - set(found):
+                with suppress(OSError):  # a -wal file with content holds someone's writes: not one made here
+                    if path.name.endswith("-shm") or path.stat().st_size == 0:
+                        path.unlink()
+            raise
+
+    def _find_damage(self) -> None:
         """Refuse a damaged file through a read-only connection, before anything (even the switch to WAL) is
         written into it.
 
