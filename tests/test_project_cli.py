@@ -536,7 +536,8 @@ def test_suggest_refuses_a_read_only_project_before_fitting(tmp_path, small_proj
     monkeypatch.setattr(learn, "refit", lambda *args, **kwargs: pytest.fail("fitted a project it cannot write"))
     capsys.readouterr()
     assert run("project", "suggest", str(small_project)) == 2
-    assert capsys.readouterr().err.strip() == f"theme-assist: error: {small_project} is read-only: nothing was written"
+    assert capsys.readouterr().err.strip() == \
+        f"theme-assist: error: {small_project.name} is read-only: nothing was written"
 
 
 def test_backup_copies_the_decisions_a_running_server_has_not_yet_written_into_the_file(tmp_path, capsys):

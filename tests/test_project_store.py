@@ -547,7 +547,7 @@ def test_a_project_another_program_holds_locked_is_one_line_and_the_next_write_g
     store = make_project(tmp_path / "study.taproj")
     locker = sqlite3.connect(store.path, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
-    with pytest.raises(Unavailable, match="locked by another program .*nothing was written"):
+    with pytest.raises(Unavailable, match="^study.taproj is locked by another program: nothing was written"):
         store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "ana")])
     locker.execute("ROLLBACK")
     store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "ana")])
@@ -589,7 +589,7 @@ def test_a_full_disk_is_one_line_and_nothing_is_written(store):
     """SQLite rolls the transaction back itself: the ROLLBACK after it failed with "no transaction is active"."""
     connection = store._connection()
     connection.execute(f"PRAGMA max_page_count = {connection.execute('PRAGMA page_count').fetchone()[0]}")
-    with pytest.raises(Unavailable, match="the disk is full .*nothing was written"):
+    with pytest.raises(Unavailable, match=r"^study.taproj could not be written: the disk is full; nothing was written"):
         store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "ana", reason="x" * 2000)] * 50)
     connection.execute("PRAGMA max_page_count = 1000000")
     store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "bo")])
@@ -713,6 +713,28 @@ def test_a_file_that_cannot_be_read_just_now_is_not_called_damaged(store, monkey
                                          "try again") as error:
         ProjectStore(store.path)
     assert "damaged" not in str(error.value) and "restore" not in str(error.value)
+
+
+def test_a_project_another_program_holds_locked_as_it_is_opened_is_said_so_in_plain_words(store, monkeypatch):
+    """A review page's background refit opening the project while another program held it locked said "(last refit
+    failed: /full/path/study.taproj could not be read just now (database is locked) …)" on the page."""
+    import theme_assist.project.store as store_module
+
+    real_connect = sqlite3.connect
+
+    class Locked:
+        def execute(self, sql, *args):
+            raise sqlite3.OperationalError("database is locked")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(store_module.sqlite3, "connect",
+                        lambda target, *args, uri=False, **kwargs: Locked() if uri else
+                        real_connect(target, *args, **kwargs))
+    with pytest.raises(Unavailable, match=r"^study.taproj is locked by another program: nothing was written; try "
+                                          "again once it lets go"):
+        ProjectStore(store.path)
 
 
 def test_the_files_a_project_was_made_from_are_remembered_as_absolute_paths(store, tmp_path, monkeypatch):

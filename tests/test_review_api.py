@@ -474,7 +474,10 @@ def test_a_decision_while_another_program_locks_the_project_gets_503_and_goes_th
     locker = connect(project, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
     response = client.post("/api/decisions", json=decision())
-    assert response.status_code == 503 and "locked by another program" in response.json()["detail"]
+    # in plain words, the file by its name (the page showed the full path and SQLite's "(database is locked)")
+    assert response.status_code == 503 and response.json()["detail"].startswith(
+        "study.taproj is locked by another program: nothing was written; try again once it lets go")
+    assert str(project.parent) not in response.json()["detail"] and "database is" not in response.json()["detail"]
     assert client.get("/api/progress", params={"coder": "ana"}).status_code == 200  # the page still reads
     locker.execute("ROLLBACK")
     assert client.post("/api/decisions", json=decision()).status_code == 201
@@ -485,7 +488,8 @@ def test_a_decision_after_the_project_file_was_deleted_gets_503_not_saved(projec
     assert api.post("/api/decisions", json=decision()).status_code == 201
     project.unlink()
     response = api.post("/api/decisions", json=decision(code="family"))
-    assert response.status_code == 503 and "deleted" in response.json()["detail"]
+    assert response.status_code == 503 and response.json()["detail"].startswith(
+        "study.taproj was moved, deleted or replaced after it was opened: nothing was written")
     assert api.post("/api/undo", json={"coder": "ana"}).status_code == 503
 
 
@@ -497,6 +501,7 @@ def test_a_project_file_overwritten_in_place_under_the_server_gets_503_in_one_li
         file.write(b"not a project any more" * 5000)
     for response in (api.get("/api/progress", params={"coder": "ana"}), api.post("/api/decisions", json=decision())):
         assert response.status_code == 503 and "overwritten" in response.json()["detail"]
+        assert response.json()["detail"].startswith("study.taproj ") and "database" not in response.json()["detail"]
 
 
 def test_a_project_file_sqlite_cannot_read_gets_503_in_one_line(api, monkeypatch, caplog):
@@ -507,7 +512,10 @@ def test_a_project_file_sqlite_cannot_read_gets_503_in_one_line(api, monkeypatch
 
     monkeypatch.setattr(ProjectStore, "segment_count", malformed)
     response = api.get("/api/progress", params={"coder": "ana"})
-    assert response.status_code == 503 and "(database disk image is malformed)" in response.json()["detail"]
+    assert response.status_code == 503 and response.json()["detail"].startswith(
+        "study.taproj could not be read or written: nothing was saved by this request; was the file overwritten")
+    assert "malformed" not in response.json()["detail"]  # SQLite's words, and the full path: in the server's window
+    assert f"(SQLite: database disk image is malformed, in {api.app.state.store.path})" in caplog.text
     assert "overwritten while the page was open" in caplog.text  # one line in the server's window, no traceback
 
 

@@ -190,7 +190,7 @@ class ProjectStore:
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             self.close()
             if _locked(exc):  # an older project's migration waited for another program's lock in vain
-                raise Unavailable(self._locked_message(exc)) from None
+                raise Unavailable(self._locked_message()) from None
             if "readonly" in str(exc):
                 raise InputError(f"{self.path} is read-only and written by an older theme_assist: copy it "
                                  "somewhere writable to upgrade it") from None
@@ -242,6 +242,8 @@ class ProjectStore:
         except sqlite3.OperationalError as exc:
             # locked, busy or an I/O error (another process closing the file as this one opens it): nothing says
             # the file is damaged, and "restore it from a copy" would throw away the latest decisions
+            if _locked(exc):  # a background refit of the review page opening it: said as its decisions say it
+                raise Unavailable(self._locked_message()) from None
             raise InputError(f"{self.path} could not be read just now ({exc}); nothing was written: try again") \
                 from None
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
@@ -283,7 +285,7 @@ class ProjectStore:
                     set_journal_mode(connection, self._journal_mode)
             except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
                 if self._identity is not None:  # it opened before: another file was copied over it since
-                    raise Unavailable(f"{self.path} could not be opened again ({exc}): was the file overwritten since "
+                    raise Unavailable(f"{self.path.name} could not be opened again: was the file overwritten since "
                                       "it was opened? Nothing was written") from None
                 if not os.access(self.path.parent, os.W_OK):
                     raise InputError(f"cannot create {self.path}: its folder is not writable") from None
@@ -315,16 +317,18 @@ class ProjectStore:
             if connection.in_transaction:  # a COMMIT refused (busy) leaves the transaction open
                 connection.execute("ROLLBACK")
             if "readonly" in str(exc):
-                raise InputError(f"{self.path} is read-only: nothing was written") from None
+                raise InputError(f"{self.path.name} is read-only: nothing was written") from None
             if _locked(exc):
-                raise Unavailable(self._locked_message(exc)) from None
+                raise Unavailable(self._locked_message()) from None
             if "disk is full" in str(exc):
-                raise Unavailable(f"{self.path} could not be written: the disk is full ({exc}); nothing was "
-                                  "written: make room on the disk, then try again") from None
+                raise Unavailable(f"{self.path.name} could not be written: the disk is full; nothing was written: "
+                                  "make room on the disk, then try again") from None
             raise
 
-    def _locked_message(self, exc: sqlite3.Error) -> str:
-        return (f"{self.path} is locked by another program ({exc}): nothing was written; try again once it lets go "
+    def _locked_message(self) -> str:
+        """Said where another program held the file locked past the busy timeout (SQLite: "database is locked"),
+        as the other messages of a file in use, by its name: they are read on the review page too."""
+        return (f"{self.path.name} is locked by another program: nothing was written; try again once it lets go "
                 "(close any other program that has the project open, such as a database browser)")
 
     def _file_identity(self) -> tuple[int, int] | None:
@@ -347,8 +351,8 @@ class ProjectStore:
         return self._identity is None or self._file_identity() == self._identity
 
     def _moved(self) -> str:
-        return (f"{self.path} was moved, deleted or replaced after it was opened: nothing was written; start again "
-                "on the project file (stop `theme-assist review` and start it anew)")
+        return (f"{self.path.name} was moved, deleted or replaced after it was opened: nothing was written; start "
+                "again on the project file (stop `theme-assist review` and start it anew)")
 
     def _empty_log_into_file_opened(self, connection: sqlite3.Connection) -> None:
         """Move what the write-ahead log holds into the file opened, and empty the log: SQLite leaves it in the

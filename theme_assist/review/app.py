@@ -156,10 +156,10 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
         # the file changed under the server (another file copied over it in place) or an I/O error
         if isinstance(exc, sqlite3.ProgrammingError):  # a mistake in this program: a 500, with its traceback
             raise exc
-        detail = (f"{store.path} could not be read or written ({exc}): nothing was saved by this request; was the "
+        detail = (f"{store.path.name} could not be read or written: nothing was saved by this request; was the "
                   "file overwritten while the page was open? Stop theme-assist review and check it with "
                   "`theme-assist project info`")
-        logger.warning(detail)
+        logger.warning("%s (SQLite: %s, in %s)", detail, exc, store.path)  # the cause, in the server's window only
         return JSONResponse({"detail": detail}, status_code=503)
 
     @app.exception_handler(InputError)
