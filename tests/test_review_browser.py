@@ -697,7 +697,8 @@ def test_enter_on_a_focused_button_of_the_code_chooser_presses_that_button(tmp_p
         page.keyboard.press("Enter")
         expect(page.locator("#code-dialog")).to_be_hidden()
         page.keyboard.press("c")
-        expect(page.locator("#code-tree button.code.active")).to_have_attribute("data-code", "work")
+        expect(page.locator("#code-tree button.code")).not_to_have_count(0)
+        expect(page.locator("#code-tree button.code.active")).to_have_count(0)  # nothing typed, nothing chosen
         page.locator("#code-tree button.code[data-code='stigma']").focus()
         page.keyboard.press("Enter")
         wait_for_status(page, "Saved ✓ replace “Stigma & \"labels\"”")
@@ -768,6 +769,7 @@ def test_grey_text_and_the_edges_of_text_boxes_have_enough_contrast(tmp_path, br
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         page.keyboard.press("c")
+        page.keyboard.press("ArrowDown")
         expect(page.locator("#code-tree button.code.active")).to_be_visible()
         texts = [("#queue li.current .q-head", "color"), ("#code-tree button.code.active .def", "color"),
                  ("#queue li:not(.current) .q-head", "color"), (".suggestion .score", "color")]
@@ -832,9 +834,11 @@ def test_the_code_chooser_says_which_code_enter_chooses(tmp_path, browser):
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         page.keyboard.press("c")
         said = page.locator("#code-dialog [aria-live]")
+        hint = "Type a code's name, or pick one with ↓ or a click."
+        expect(said).to_have_text(hint)
+        expect(page.get_by_role("searchbox", name="Search codes")).to_have_accessible_description(hint)
+        page.keyboard.press("ArrowDown")
         expect(said).to_have_text("Enter chooses “Paid work”")
-        expect(page.get_by_role("searchbox", name="Search codes")).to_have_accessible_description(
-            "Enter chooses “Paid work”")
         page.keyboard.type("stig")
         expect(said).to_have_text("Enter chooses “Stigma & \"labels\"”")
         page.keyboard.press("Control+a")
@@ -844,6 +848,31 @@ def test_the_code_chooser_says_which_code_enter_chooses(tmp_path, browser):
         expect(said).to_have_text(f"Enter chooses “{active}”")
         page.keyboard.type("zzz")
         expect(said).to_have_text("No code matches.")
+        page.keyboard.press("Control+a")
+        page.keyboard.press("Backspace")
+        expect(said).to_have_text(hint)
+
+
+def test_enter_in_the_code_chooser_without_a_code_chosen_saves_nothing(tmp_path, browser):
+    """"c" then Enter saved the codebook's first code ("Paid work") over the suggestion: a code the coder had neither
+    typed nor picked, put there by a stray Enter."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("c")
+        expect(page.locator("#code-dialog")).to_be_visible()
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(500)
+        expect(page.locator("#code-dialog")).to_be_visible()
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana").empty
+        page.keyboard.press("ArrowDown")  # the first code, picked: Enter chooses it
+        page.keyboard.press("Enter")
+        wait_for_status(page, "Saved ✓")
+        with ProjectStore(project) as store:
+            assert store.decisions(coder="Ana")["code"].tolist() == ["work"]
 
 
 def show_work_suggestions_in_bulk(page) -> None:
@@ -1707,6 +1736,7 @@ def test_a_code_under_the_pointer_is_not_drawn_as_the_code_enter_chooses(tmp_pat
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         page.keyboard.press("c")
+        page.keyboard.press("ArrowDown")
         buttons = page.locator("#code-tree button.code")
         expect(buttons.first).to_have_class(re.compile(r"\bactive\b"))
         buttons.nth(1).hover()

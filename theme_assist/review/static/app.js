@@ -803,15 +803,18 @@ function renderCodeTree() {
     const rank = matchRank(code, words);
     if (rank > bestRank) { best = button; bestRank = rank; }
   }
-  if (best) { best.classList.add("active"); best.scrollIntoView({ block: "nearest" }); }
-  else tree.append(el("li", { class: "none" }, "No code matches."));
+  // nothing typed, nothing chosen: Enter saved the codebook's first code, one the coder never picked
+  if (best && words.length) { best.classList.add("active"); best.scrollIntoView({ block: "nearest" }); }
+  if (!best) tree.append(el("li", { class: "none" }, "No code matches."));
   sayActiveCode();
 }
 
 // The code Enter chooses, said under the search box: a screen reader hears it as the coder types or presses ↑/↓.
 function sayActiveCode() {
   const active = $("code-tree").querySelector("button.code.active");
-  $("code-choice").textContent = active ? `Enter chooses “${state.codeNames[active.dataset.code]}”` : "No code matches.";
+  $("code-choice").textContent = active ? `Enter chooses “${state.codeNames[active.dataset.code]}”`
+    : $("code-tree").querySelector("button.code") ? "Type a code's name, or pick one with ↓ or a click."
+    : "No code matches.";
 }
 
 function moveCodeSelection(step) {
