@@ -1655,6 +1655,24 @@ def test_the_name_theme_assist_is_not_broken_in_a_narrow_window(tmp_path, browse
         assert scroll <= client
 
 
+def test_the_bulk_table_breaks_no_word_at_a_phones_width(tmp_path, browser):
+    """At 375 pixels the bulk table's Document column was a quarter of the table less wide paddings: its heading
+    read "Docume" over "nt", and each document's name ("intervie" over "w_a") was broken likewise."""
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a", viewport=(375, 740)) as (page, _):
+        show_work_suggestions_in_bulk(page)
+        lines = page.evaluate("""() => Array.from(document.querySelectorAll(
+            '.bulk-table th, .bulk-table td.num, .bulk-table td[id^="bulk-doc-"] bdi'), (cell) => {
+              const range = document.createRange();
+              range.selectNodeContents(cell);
+              return [cell.textContent, new Set(Array.from(range.getClientRects(), (box) => Math.round(box.top))).size];
+            })""")
+        assert [text for text, count in lines if count > 1] == []
+        scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert scroll <= client
+
+
 def test_a_page_left_open_after_the_server_stopped_says_so_without_a_key_pressed(tmp_path, browser):
     """With the server stopped, a coder reading the segment was told nothing: the page polls the server every 10 s,
     and a poll that got no answer was dropped, so only the next decision said "Not saved"."""
