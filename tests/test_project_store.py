@@ -715,6 +715,32 @@ def test_a_file_that_cannot_be_read_just_now_is_not_called_damaged(store, monkey
     assert "damaged" not in str(error.value) and "restore" not in str(error.value)
 
 
+def test_a_project_opened_while_another_process_opens_it_keeps_that_process_files(tmp_path, monkeypatch):
+    """Refused as unreadable just now, not as damaged: the -wal and -shm files beside it are another process's,
+    made as this one looked, and hold (or index) its writes; removing them would lose those."""
+    import theme_assist.project.store as store_module
+
+    path = tmp_path / "study.taproj"
+    make_project(path).close()
+    real_connect = sqlite3.connect
+
+    class OpenedMeanwhile:
+        def execute(self, sql, *args):
+            for suffix in ("-wal", "-shm"):
+                path.with_name(path.name + suffix).write_bytes(b"")
+            raise sqlite3.OperationalError("disk I/O error")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(store_module.sqlite3, "connect",
+                        lambda target, *args, uri=False, **kwargs: OpenedMeanwhile() if uri else
+                        real_connect(target, *args, **kwargs))
+    with pytest.raises(InputError, match="could not be read just now"):
+        ProjectStore(path)
+    assert sorted(file.name for file in tmp_path.iterdir()) == ["study.taproj", "study.taproj-shm", "study.taproj-wal"]
+
+
 def test_a_project_another_program_holds_locked_as_it_is_opened_is_said_so_in_plain_words(store, monkeypatch):
     """A review page's background refit opening the project while another program held it locked said "(last refit
     failed: /full/path/study.taproj could not be read just now (database is locked) …)" on the page."""

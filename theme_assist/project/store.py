@@ -209,6 +209,8 @@ class ProjectStore:
         found = [path for path in beside if path.exists()]
         try:
             self._find_damage()
+        except Unavailable:  # in use by another program, which may have made them just now: nothing is touched
+            raise
         except InputError:
             for path in set(beside) - set(found):
                 with suppress(OSError):  # a -wal file with content holds someone's writes: not one made here
@@ -244,7 +246,7 @@ class ProjectStore:
             # the file is damaged, and "restore it from a copy" would throw away the latest decisions
             if _locked(exc):  # a background refit of the review page opening it: said as its decisions say it
                 raise Unavailable(self._locked_message()) from None
-            raise InputError(f"{self.path} could not be read just now ({exc}); nothing was written: try again") \
+            raise Unavailable(f"{self.path} could not be read just now ({exc}); nothing was written: try again") \
                 from None
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             problem = "not an SQLite database" if "not a database" in str(exc) else str(exc)
