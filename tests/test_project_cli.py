@@ -113,6 +113,22 @@ def test_init_errors_are_one_line_and_leave_no_file(tmp_path, demo_subset, capsy
     assert project.exists() == (problem == "exists")
 
 
+def test_init_refuses_an_existing_project_before_reading_the_transcripts(tmp_path, demo_subset, capsys):
+    """An init run twice read (and warned of) every transcript before it said the project existed: the error came
+    after a warning, and after minutes on a large corpus."""
+    folder, metadata, coded = demo_subset
+    (folder / "latin1.txt").write_bytes("Ann: Un café crème.\nBob: Très bien.\n".encode("cp1252"))
+    project = tmp_path / "study.taproj"
+    argv = ["project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input", str(folder)]
+    assert run(*argv) == 0
+    capsys.readouterr()
+    made = project.read_bytes()
+    assert run(*argv) == 2
+    said = capsys.readouterr().err.strip()
+    assert said == f"theme-assist: error: {project} already exists; choose another name or remove it first"
+    assert project.read_bytes() == made
+
+
 def test_init_names_every_unknown_code_of_the_coded_table_with_the_hint_suggest_gives(tmp_path, demo_subset,
                                                                                         capsys):
     """A --coded table with codes by name, or in another case, was refused one code per run and without the hint

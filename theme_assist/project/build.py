@@ -340,6 +340,7 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
     from theme_assist.ingest.decoding import refuse_name_not_utf8
     from theme_assist.segment import segment_documents, segmentation_tag
 
+    ProjectStore.refuse_existing(path)  # before the inputs are read, which may take minutes and warn
     inputs = {"--codebook": codebook_file, "--input": input, "--metadata": metadata, "--coded": coded, "--qdpx": qdpx}
     for given in inputs.values():
         if given is not None:

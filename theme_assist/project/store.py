@@ -166,10 +166,22 @@ class ProjectStore:
         Create a new, empty project (refusing to overwrite an existing file).
     """
 
+    @staticmethod
+    def refuse_existing(path: str | Path) -> None:
+        """Refuse to create a project at ``path`` where a file already is.
+
+        Parameters
+        ----------
+        path : str or Path
+            The project file to create.
+        """
+        if Path(path).exists():
+            raise InputError(f"{path} already exists; choose another name or remove it first")
+
     def __init__(self, path: str | Path, create: bool = False):
         self.path = Path(path)
-        if create and self.path.exists():
-            raise InputError(f"{self.path} already exists; choose another name or remove it first")
+        if create:
+            self.refuse_existing(self.path)
         if not create and self.path.is_dir():
             raise InputError(f"project {self.path} is a folder, not a project file: give the file `theme-assist "
                              "project init` made (e.g. study.taproj)")
