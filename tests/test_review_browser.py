@@ -958,6 +958,31 @@ def test_a_screen_reader_finds_the_page_and_the_segment_by_their_headings(tmp_pa
         expect(page.get_by_role("heading", level=2, name=re.compile(r"Segment 2$"))).to_be_visible()
 
 
+def test_the_segment_heading_gives_every_metadata_field_of_its_document(tmp_path, browser):
+    """Only the demo's fields (site, country, participant_group) were shown: a study's own (setting, years_in_role)
+    never were."""
+    import dataclasses
+
+    from playwright.sync_api import expect
+
+    from theme_assist.project.testing import make_documents, synthetic_suggestions
+    from theme_assist.segment import segment_documents
+
+    documents = [dataclasses.replace(document, metadata={"setting": "online", "years_in_role": "2"})
+                 for document in make_documents()]
+    segments = segment_documents(documents)
+    project = tmp_path / "mini.taproj"
+    with ProjectStore(project, create=True) as store:
+        store.add_codebook_version(parse_codebook(CODEBOOK))
+        store.add_documents(documents)
+        store.add_segments(segments)
+        store.add_run(synthetic_suggestions(segments), model_id="fake", embedding_model="fake@0",
+                      engine_version="test", mode="trained", params={}, n_training=0, n_decisions=0)
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        heading = page.get_by_role("heading", level=2, name=re.compile(r"^Document interview_a"))
+        expect(heading).to_have_text(re.compile(r"setting\s*online\s*years in role\s*2\s*Segment 1$"))
+
+
 def test_tab_can_skip_the_queue(tmp_path, browser):
     """Tab went through every entry of the queue (up to 500) before the segment's tabs and buttons."""
     from playwright.sync_api import expect

@@ -412,8 +412,9 @@ function renderSegment() {
   $("segment").dataset.id = s.segment_id;
   const meta = clear($("segment-meta"));
   meta.append(el("span", {}, "Document ", el("strong", {}, el("bdi", {}, s.document))));
-  for (const key of ["site", "country", "participant_group"]) {
-    if (s.metadata[key]) meta.append(el("span", {}, `${key.replace("_", " ")} `, el("strong", {}, el("bdi", {}, s.metadata[key]))));
+  // every field of the study's metadata, not only the demo's (site, country, participant_group)
+  for (const [key, value] of Object.entries(s.metadata)) {
+    if (value) meta.append(el("span", {}, `${key.replaceAll("_", " ")} `, el("strong", {}, el("bdi", {}, value))));
   }
   meta.append(el("span", {}, `Segment ${s.position + 1}`));
   clear($("context-before")).append(...s.before.map(turnNode));
