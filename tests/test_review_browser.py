@@ -983,6 +983,36 @@ def test_the_segment_heading_gives_every_metadata_field_of_its_document(tmp_path
         expect(heading).to_have_text(re.compile(r"setting\s*online\s*years in role\s*2\s*Segment 1$"))
 
 
+def test_a_name_that_differs_from_a_coders_only_in_case_is_asked_about_once(tmp_path, browser):
+    """"ana" typed for "Ana" started a new coder without a word: none of Ana's codes, "0 decided by you"."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    with make_project(project) as store:
+        store.record_decisions([DecisionRequest("interview_a:0", "add", "work", "Ana")])
+    server = ReviewServer(project)
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        open_as(page, server.url, "ana")
+        said = page.locator("#coder-alike")
+        expect(said).to_have_text("“Ana” has coded in this project, and names are matched as written: press Start "
+                                  "coding again to code as “ana”, a coder of their own.")
+        expect(page.locator("#coder-dialog")).to_be_visible()
+        page.fill("#coder-input", "Ana")  # the coder meant
+        page.click("#coder-start")
+        expect(page.locator("#coder-name")).to_have_text("Ana")
+        expect(page.locator("#coder-dialog")).to_be_hidden()
+        page.click("#coder-button")
+        page.fill("#coder-input", "ana")
+        page.click("#coder-start")
+        expect(said).to_be_visible()
+        page.click("#coder-start")  # asked once: a second press starts the new coder
+        expect(page.locator("#coder-name")).to_have_text("ana")
+        expect(page.locator("#coder-dialog")).to_be_hidden()
+    finally:
+        server.stop()
+
+
 def test_tab_can_skip_the_queue(tmp_path, browser):
     """Tab went through every entry of the queue (up to 500) before the segment's tabs and buttons."""
     from playwright.sync_api import expect

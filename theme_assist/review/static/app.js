@@ -6,6 +6,7 @@
 const state = {
   token: "",
   coder: "",
+  coders: [],         // the coders of the project when the page loaded
   blind: false,
   exclusive: false,   // one code per segment: a new code takes the place of the coder's own
   project: "",
@@ -132,6 +133,7 @@ async function start() {
   $("blind-badge").hidden = !session.blind;
   const list = clear($("coder-list"));
   for (const name of session.coders) list.append(el("option", { value: name }));
+  state.coders = session.coders;
 
   await loadCodebook();
   const documents = await api("/api/documents");
@@ -1000,6 +1002,19 @@ function bindControls() {
   $("coder-form").addEventListener("submit", (event) => {
     const name = $("coder-input").value.trim();
     if (!name) { event.preventDefault(); return; }
+    // "Dana" for "dana" started a coder with none of dana's codes, and said only "0 decided by you": asked once
+    const alike = state.coders.find((known) => known !== name && known.toLowerCase() === name.toLowerCase());
+    const said = $("coder-alike");
+    if (alike && said.dataset.name !== name) {
+      event.preventDefault();
+      said.dataset.name = name;
+      said.textContent = `“${alike}” has coded in this project, and names are matched as written: press Start ` +
+        `coding again to code as “${name}”, a coder of their own.`;
+      said.hidden = false;
+      return;
+    }
+    said.hidden = true;
+    said.dataset.name = "";
     useCoder(name);
   });
   $("coder-dialog").addEventListener("cancel", (event) => { if (!state.coder) event.preventDefault(); });
