@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from theme_assist.cli import main
-from theme_assist.codebook import load_codebook
+from theme_assist.codebook import load_codebook, looks_like_codebook
 from theme_assist.discover import MINIMAL, SKIPPED
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,7 +100,31 @@ def test_three_segments_without_a_codebook_say_what_was_selected_and_what_was_cl
     assert summary["n_selected"] == summary["n_unclustered"] == 3 and summary["n_themes"] == 0
     said = " ".join(err.split())
     assert "3 segments, 3 to cluster (0 explained by a code), 0 themes, 3 unclustered" in said
-    assert "no codebook fragment was written" in said and not (tmp_path / "fragment.yaml").exists()
+    assert "no themes, so the codebook fragment" in said and "holds no candidate code" in said
+    assert not looks_like_codebook(tmp_path / "fragment.yaml")
+
+
+def test_a_run_without_themes_leaves_no_earlier_runs_candidates_in_its_codebook_fragment(capsys, tmp_path):
+    """A run that found no theme left the --codebook-out of an earlier run (or another file) as it was, read as
+    this run's candidates. It is replaced by a comment that says there are none, which is no codebook, so the next
+    run replaces it without --force; a codebook there is still refused without --force."""
+    segments = tmp_path / "segments.csv"
+    segments.write_text("segment_id,document,text\ns1,d1,My salary pays the rent.\ns2,d1,My sister visits.\n"
+                        "s3,d2,They called me mad.\n", encoding="utf-8")
+    fragment, notes = tmp_path / "candidates.yaml", tmp_path / "notes.txt"
+    fragment.write_text("name: Candidate themes\ncodes:\n  - id: candidate_t1_salary\n    name: Salary\n",
+                        encoding="utf-8")
+    notes.write_text("my notes\n", encoding="utf-8")
+    code, _, err = run(capsys, "--input", segments, "--out", tmp_path / "themes.json", "--codebook-out", fragment)
+    assert code == 2 and "--force" in err and "candidate_t1_salary" in fragment.read_text(encoding="utf-8")
+    for path, force in ((fragment, ["--force"]), (fragment, []), (notes, [])):
+        code, _, err = run(capsys, "--input", segments, "--out", tmp_path / "themes.json", "--codebook-out", path,
+                           "--resamples", 0, *force)
+        assert code == 0, err
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# Candidate themes: none.") and "candidate_t1_salary" not in text
+        assert not looks_like_codebook(path) and yaml.safe_load(text) is None
+        assert json.loads((tmp_path / "themes.json").read_text(encoding="utf-8"))["summary"]["n_themes"] == 0
 
 
 def test_a_note_quoting_a_bracketed_mark_is_said_as_written(capsys, tmp_path):

@@ -105,7 +105,9 @@ def discover(
                                            help="Leave out this speaker's turns (Interviewer, Moderator): neither "
                                                 "clustered nor explained. Repeat for several; case is ignored."),
     codebook_out: Optional[Path] = typer.Option(None, "--codebook-out", help="Also write the themes as a YAML "
-                                                                            "codebook fragment of candidate codes."),
+                                                                            "codebook fragment of candidate codes "
+                                                                            "(without themes, a comment that says "
+                                                                            "so)."),
     model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
                                                               "(default: the packaged all-MiniLM-L6-v2)."),
     recursive: bool = typer.Option(False, "--recursive", help="Read the sub-folders of an --input folder too; a "
@@ -125,6 +127,7 @@ def discover(
     from theme_assist.codebook import load_codebook, looks_like_codebook
     from theme_assist.discover import AllSegments, ThemeDiscoverer, UnexplainedSegments
     from theme_assist.discover.cluster import CLUSTERERS
+    from theme_assist.discover.fragment import NO_THEMES_FRAGMENT
     from theme_assist.documents import SEGMENT_COLUMNS
     from theme_assist.segment import SEGMENTATION_COLUMN
     from theme_assist.embed import Embedder
@@ -204,12 +207,13 @@ def discover(
                       "share one segment among the codes, and seldom reach that), so nearly all are clustered: give "
                       "--train, or a lower --explained", highlight=False)
     if codebook_out:
-        if len(discoverer.themes_):
-            codebook_out.parent.mkdir(parents=True, exist_ok=True)
-            write_text_whole(codebook_out, discoverer.to_codebook_fragment())
-        else:
-            console.print(f"[yellow]note:[/] no themes, so no codebook fragment was written to "
-                          f"{escape(str(codebook_out))}")
+        codebook_out.parent.mkdir(parents=True, exist_ok=True)
+        # without themes too: an earlier run's candidates left in place were read as this run's
+        write_text_whole(codebook_out, discoverer.to_codebook_fragment() if len(discoverer.themes_)
+                         else NO_THEMES_FRAGMENT)
+        if not len(discoverer.themes_):
+            console.print(f"[yellow]note:[/] no themes, so the codebook fragment {escape(str(codebook_out))} holds "
+                          "no candidate code, only a comment that says so")
     say_done(
         console,
         f"{counted(summary['n_segments'], 'segment')}, {summary['n_selected']} to cluster "

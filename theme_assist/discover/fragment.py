@@ -11,6 +11,13 @@ from theme_assist.codebook import Code, Codebook
 
 MAX_QUOTE_CHARS = 200
 
+NO_THEMES_FRAGMENT = """\
+# Candidate themes: none. The theme-assist discover run that wrote this file found no theme (its --out JSON says
+# why, in the summary's notes), so there is no candidate code to copy into the codebook.
+"""
+"""What a run that finds no theme writes to its codebook fragment: an earlier run's candidates left there were read as
+this run's. A YAML comment alone, which is no codebook, so the next run replaces it without ``--force``."""
+
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:40]
