@@ -151,6 +151,22 @@ def test_every_segment_is_in_exactly_one_theme_or_unclustered(synthetic):
     assert (assignments.loc[assignments["theme"] != UNCLUSTERED, "similarity"] >= 0.5 - 1e-6).sum() > 0
 
 
+def test_assignments_carry_each_segments_document_and_text_after_the_other_columns(synthetic):
+    """The assignments named each segment by its id alone, so a researcher reading a theme's segments joined them to
+    the input by hand: they carry its text, verbatim, after the columns they had (whose order stays)."""
+    segments, vectors = synthetic
+    segments = segments.assign(text=segments["text"].str.replace("again.", "again. [laughs]", regex=False))
+    discoverer = ThemeDiscoverer(n_resamples=0).fit(segments, embeddings=vectors)
+    assignments = discoverer.assignments_
+    assert assignments.columns.tolist() == ["segment_id", "document", "speaker", "theme", "similarity", "best_code",
+                                            "best_code_score", "text"]
+    assert assignments["text"].tolist() == segments["text"].tolist()
+    assert assignments["document"].tolist() == segments["document"].tolist()
+    rows = json.loads(discoverer.to_json())["assignments"]
+    assert [list(row) for row in rows[:1]] == [assignments.columns.tolist()]
+    assert [row["text"] for row in rows] == segments["text"].tolist()
+
+
 def test_minimal_responses_are_backchannels_fillers_thanks_and_notes_not_short_statements():
     texts = ["Mm-hmm.", "Yeah, definitely.", "Okay. Thank you so much.", "[chuckles]", "(laughs) Yeah.", "No.",
              "Probably a seven.", "Good evening!", "I guess so.", "😊", "", "Oh, I see, yeah.", "Yeah, go on.",
