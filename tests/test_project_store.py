@@ -692,23 +692,30 @@ def test_a_coder_name_finds_its_decisions_however_it_is_spaced(store):
     assert undone["coder"].tolist() == ["ana"] and store.decisions()["undone"].tolist() == [True, False]
 
 
-def test_a_file_that_cannot_be_read_just_now_is_not_called_damaged(store, monkeypatch):
-    """An I/O error or a lock while the file is opened (another process closing it) says nothing of damage;
-    "restore it from a copy" would make a coder throw away the latest decisions."""
+def fail_read_only_check(monkeypatch, error: str, before=lambda: None) -> None:
+    """Make the read-only connection that checks a project on opening raise ``sqlite3.OperationalError(error)``
+    at its first statement, after calling ``before``; other connections are SQLite's own."""
     import theme_assist.project.store as store_module
 
     real_connect = sqlite3.connect
 
-    class Unreadable:
+    class Failing:
         def execute(self, sql, *args):
-            raise sqlite3.OperationalError("disk I/O error")
+            before()
+            raise sqlite3.OperationalError(error)
 
         def close(self):
             pass
 
     monkeypatch.setattr(store_module.sqlite3, "connect",
-                        lambda target, *args, uri=False, **kwargs: Unreadable() if uri else
+                        lambda target, *args, uri=False, **kwargs: Failing() if uri else
                         real_connect(target, *args, **kwargs))
+
+
+def test_a_file_that_cannot_be_read_just_now_is_not_called_damaged(store, monkeypatch):
+    """An I/O error or a lock while the file is opened (another process closing it) says nothing of damage;
+    "restore it from a copy" would make a coder throw away the latest decisions."""
+    fail_read_only_check(monkeypatch, "disk I/O error")
     with pytest.raises(InputError, match=r"could not be read just now \(disk I/O error\); nothing was written: "
                                          "try again") as error:
         ProjectStore(store.path)
@@ -718,24 +725,14 @@ def test_a_file_that_cannot_be_read_just_now_is_not_called_damaged(store, monkey
 def test_a_project_opened_while_another_process_opens_it_keeps_that_process_files(tmp_path, monkeypatch):
     """Refused as unreadable just now, not as damaged: the -wal and -shm files beside it are another process's,
     made as this one looked, and hold (or index) its writes; removing them would lose those."""
-    import theme_assist.project.store as store_module
-
     path = tmp_path / "study.taproj"
     make_project(path).close()
-    real_connect = sqlite3.connect
 
-    class OpenedMeanwhile:
-        def execute(self, sql, *args):
-            for suffix in ("-wal", "-shm"):
-                path.with_name(path.name + suffix).write_bytes(b"")
-            raise sqlite3.OperationalError("disk I/O error")
+    def another_process_opens_it():
+        for suffix in ("-wal", "-shm"):
+            path.with_name(path.name + suffix).write_bytes(b"")
 
-        def close(self):
-            pass
-
-    monkeypatch.setattr(store_module.sqlite3, "connect",
-                        lambda target, *args, uri=False, **kwargs: OpenedMeanwhile() if uri else
-                        real_connect(target, *args, **kwargs))
+    fail_read_only_check(monkeypatch, "disk I/O error", before=another_process_opens_it)
     with pytest.raises(InputError, match="could not be read just now"):
         ProjectStore(path)
     assert sorted(file.name for file in tmp_path.iterdir()) == ["study.taproj", "study.taproj-shm", "study.taproj-wal"]
@@ -744,20 +741,7 @@ def test_a_project_opened_while_another_process_opens_it_keeps_that_process_file
 def test_a_project_another_program_holds_locked_as_it_is_opened_is_said_so_in_plain_words(store, monkeypatch):
     """A review page's background refit opening the project while another program held it locked said "(last refit
     failed: /full/path/study.taproj could not be read just now (database is locked) …)" on the page."""
-    import theme_assist.project.store as store_module
-
-    real_connect = sqlite3.connect
-
-    class Locked:
-        def execute(self, sql, *args):
-            raise sqlite3.OperationalError("database is locked")
-
-        def close(self):
-            pass
-
-    monkeypatch.setattr(store_module.sqlite3, "connect",
-                        lambda target, *args, uri=False, **kwargs: Locked() if uri else
-                        real_connect(target, *args, **kwargs))
+    fail_read_only_check(monkeypatch, "database is locked")
     with pytest.raises(Unavailable, match=r"^study.taproj is locked by another program: nothing was written; try "
                                           "again once it lets go"):
         ProjectStore(store.path)
