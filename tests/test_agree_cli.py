@@ -492,6 +492,17 @@ def test_a_zero_width_interval_is_not_passed_off_as_certainty(capsys, tmp_path):
     assert "zero-width" not in run(capsys, wide, "--interval", "both", "--bootstrap", "200")[1]
 
 
+
+def test_one_resample_is_not_called_units_without_variation(capsys, tmp_path):
+    """--bootstrap 1 gives an interval of one resample's value, not the estimate's: the zero-width note, which says
+    the units show no variation, is not given."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text(KRIPPENDORFF_WIDE)
+    result = json.loads(run(capsys, wide, "--bootstrap", "1", "-m", "alpha", "--format", "json")[1])
+    low, high = result["alpha"]["ci"]
+    assert low == high != result["alpha"]["value"]
+    assert "zero-width" not in run(capsys, wide, "--bootstrap", "1", "-m", "alpha")[1]
+
 def test_report_says_how_missing_ratings_were_treated(capsys, tmp_path):
     """Units rated once count for the chance agreement of kappa, pi and AC1, not for alpha: the report says so."""
     sparse = tmp_path / "sparse.csv"

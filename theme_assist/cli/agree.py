@@ -769,7 +769,9 @@ def _interval_notes(entry: dict) -> list[str]:
         notes.append(f"undefined on {entry['n_undefined']} of {entry['n_boot']} resamples, left out of the "
                      "interval")
     low, high = entry.get("ci") or [None, None]
-    if (low is not None and low == high) or entry.get("analytic", {}).get("se") == 0:
+    # resamples all alike but the estimate's own (--bootstrap 1) are too few resamples, not units without variation
+    if (low is not None and low == high and math.isclose(low, entry["value"], abs_tol=1e-12)) \
+            or entry.get("analytic", {}).get("se") == 0:
         # every unit agreeing (or all alike) leaves nothing to resample: [1, 1] from 5 units is no certainty
         notes.append("zero-width interval: the units show no variation to resample or measure; it is no "
                      f"evidence that the population value is exactly {_number(entry['value'])}")
