@@ -329,6 +329,21 @@ def test_codes_written_apart_only_by_case_are_named(capsys, tmp_path):
     assert run(capsys, plain)[2] == ""
 
 
+def test_codes_written_apart_only_by_unicode_form_are_named(capsys, tmp_path):
+    """'Zürich' typed on one computer and exported from a Mac ('u' and a combining diaeresis) look alike on screen:
+    read as written, different codes, and named."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,ann,bob\n1,Z\u00fcrich,Zu\u0308rich\n2,Bern,Bern\n3,Bern,Bern\n", encoding="utf-8")
+    code, out, err = run(capsys, wide, "--format", "json", "-m", "percent")
+    assert err.strip() == (f"theme-assist: warning: {wide}: 1 code(s) written alike in two Unicode forms (an accent "
+                           "as one character, or as a letter and a combining mark) are different codes: "
+                           "'Zu\\u0308rich' / 'Z\\xfcrich'; write each code one way if they are one")
+    assert round(json.loads(out)["percent"]["value"], 3) == 0.667
+    long = tmp_path / "long.csv"
+    long.write_text("unit,coder,code\n1,Jos\u00e9,a\n1,Jose\u0301,b\n1,bob,a\n2,bob,b\n", encoding="utf-8")
+    assert "1 coder(s) written alike in two Unicode forms" in run(capsys, long)[2]
+
+
 def test_units_a_coder_has_no_row_for_in_a_multi_label_file_are_named(capsys, tmp_path):
     path = tmp_path / "multi.csv"
     path.write_text("unit,coder,code\n1,ann,a\n1,ann,b\n1,bob,a\n2,ann,a\n3,ann,b\n3,bob,\n")

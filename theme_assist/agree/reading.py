@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -212,8 +213,9 @@ def _warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path) -> 
 
 
 def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what: str = "code") -> None:
-    """Name the codes (or coders: ``what``) written apart only by case ("Hope", "hope"): they are different, and a
-    coder who capitalised their codes would otherwise agree with nobody without a word (cells are already stripped)."""
+    """Name the codes (or coders: ``what``) written apart only by case ("Hope", "hope"), or only by Unicode form
+    ("é" as one character or two): they are different, and a coder who capitalised their codes would otherwise agree
+    with nobody without a word (cells are already stripped)."""
     names = pd.Series(pd.unique(pd.Series(np.asarray(cells, dtype=object).ravel()).dropna().astype(str)))
     names = names[(names != "") & ~names.str.lower().isin(MISSING_MARKERS)]  # those have a warning of their own
     variants = names.groupby(names.str.casefold()).agg(sorted)
@@ -223,6 +225,14 @@ def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what:
         logger.warning("%s: %d %s(s) written apart only by case are different %ss: %s%s; write each %s one way if "
                        "they are one", path, len(variants), what, what, shown, "; …" if len(variants) > 5 else "",
                        what)
+    # 'é' as one character and as 'e' with a combining accent (a Mac's text, another program's export) look alike
+    forms = names.groupby(names.map(lambda name: unicodedata.normalize("NFC", name))).agg(sorted)
+    forms = forms[forms.str.len() > 1]
+    if len(forms):
+        shown = "; ".join(" / ".join(map(ascii, spellings)) for spellings in forms.iloc[:5])
+        logger.warning("%s: %d %s(s) written alike in two Unicode forms (an accent as one character, or as a letter "
+                       "and a combining mark) are different %ss: %s%s; write each %s one way if they are one", path,
+                       len(forms), what, what, shown, "; …" if len(forms) > 5 else "", what)
 
 
 def _coders_needed(count: int, min_coders: int, machine_options: str = "--machine OUT.csv") -> str:
