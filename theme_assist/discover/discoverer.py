@@ -26,6 +26,7 @@ Every input segment ends in exactly one row of :attr:`ThemeDiscoverer.assignment
 from __future__ import annotations
 
 
+import unicodedata
 import warnings
 
 import numpy as np
@@ -350,8 +351,9 @@ class ThemeDiscoverer(BaseEstimator):
         """Which segments are turns of ``skip_speakers``; a warning for each name that matches no speaker."""
         if not len(self.skip_speakers):
             return np.zeros(len(speakers), dtype=bool)
-        keys = speakers.str.strip().str.casefold()
-        names = {str(name).strip().casefold(): str(name) for name in self.skip_speakers}
+        # NFC: a name typed 'Zoë' is the speaker a Mac's transcript writes 'Zoe' and a combining diaeresis
+        keys = speakers.str.strip().str.normalize("NFC").str.casefold()
+        names = {unicodedata.normalize("NFC", str(name).strip()).casefold(): str(name) for name in self.skip_speakers}
         present = set(keys)
         for key, name in names.items():
             if key not in present:
