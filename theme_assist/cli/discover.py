@@ -159,6 +159,9 @@ def discover(
         raise InputError("--coder chooses whose rows of --train CODED.csv to fit on: give --train too")
     if by and not metadata:
         raise InputError(f"--by {by} needs --metadata (the table with the {by} of each document)")
+    if any(not name.strip() for name in skip_speaker):  # before the transcripts are read and the codebook fitted
+        raise InputError("--skip-speaker was given a name of spaces alone; give each speaker's name as the "
+                         "transcripts write it")
     check_outputs({"--out": out, "--codebook-out": codebook_out},
                   {"--input": input, "--metadata": metadata, "--codebook": codebook, "--train": train})
     for option, path in (("--out", out), ("--codebook-out", codebook_out)):
