@@ -145,4 +145,17 @@ def test_labels_that_do_not_read_back_are_warned_of(tmp_path, upsides_codebook, 
     with caplog.at_level(logging.WARNING):
         export_project(upsides_codebook, [document], out=tmp_path / "d.qdpx")
     assert read_project(tmp_path / "d.qdpx").project.text_sources[0].text == "Moderator: Welcome.\nanna: hello"
-    assert "1 document(s) (d) are written with speaker labels" in caplog.text
+    assert "1 document(s) are written with speaker labels (`Name: text`) that do not read back into the same " \
+           "turns, first where (d: speaker 'anna', 'hello')" in caplog.text
+
+
+def test_the_warning_names_the_first_turn_that_does_not_read_back(tmp_path, upsides_codebook, caplog):
+    """A name holding ':' and a turn without speaker after another speaker's: each document's first such turn is
+    named, with the start of what it says, so that one of many speakers can be found."""
+    colon = document_from_utterances("c", [Utterance("Hello.", "Ana"), Utterance("How are you?", "Dr. Li: MD")])
+    blank = document_from_utterances("b", [Utterance("Hello.", "Ana"), Utterance("Next question, about " * 3, "")])
+    with caplog.at_level(logging.WARNING):
+        export_project(upsides_codebook, [colon, blank], out=tmp_path / "d.qdpx")
+    assert "2 document(s) are written with speaker labels (`Name: text`) that do not read back into the same " \
+           "turns, first where (c: speaker 'Dr. Li: MD', 'How are you?'; b: a turn without speaker, 'Next question, " \
+           "about Next ques…'): a turn" in caplog.text

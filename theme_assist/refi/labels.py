@@ -24,6 +24,8 @@ from theme_assist.ingest.speakers import parse_turns, skip_space
 logger = logging.getLogger(__name__)
 
 _SHOWN = 3
+_QUOTED = 30
+"""Characters of the turn that does not read back a warning quotes."""
 
 
 def segment_turns(segments: pd.DataFrame | None) -> dict[str, list[tuple[int, str]]]:
@@ -105,9 +107,9 @@ def _shift_table(table: pd.DataFrame | None, insertions: dict[str, list[tuple[in
     return table
 
 
-def _reads_back(text: str, turns: list[tuple[int, str]]) -> bool:
-    """Whether ``text`` (labelled) reads back into ``turns`` (their starts in ``text``): each lies in a turn of
-    its speaker, and one that starts a line starts a turn."""
+def _unread_turn(text: str, turns: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """The first of ``turns`` (their starts in ``text``, labelled) that ``text`` does not read back into: one that
+    lies in no turn of its speaker, or starts a line but no turn; ``None`` where each reads back."""
     parsed = parse_turns(text)
     starts = [turn.start for turn in parsed]
     for start, speaker in turns:
@@ -117,8 +119,8 @@ def _reads_back(text: str, turns: list[tuple[int, str]]) -> bool:
         found = _turn_at(parsed, starts, position)
         if found is None or found.speaker != speaker or (
                 _line_start(text, start) is not None and found.start != position):
-            return False
-    return True
+            return start, speaker
+    return None
 
 
 def with_speaker_labels(documents: list[Document], segments: pd.DataFrame | None, codings: pd.DataFrame | None,
@@ -127,8 +129,9 @@ def with_speaker_labels(documents: list[Document], segments: pd.DataFrame | None
     """The documents to write in a ``.qdpx``, those whose text does not carry their speakers labelled (module
     docstring), and the codings and suggestions (placed: integer ``start`` / ``end``) with their spans moved to
     match. ``kept``: ids of documents written as they are (an imported project's sources). A warning names the
-    documents whose labelled text does not read back into the same turns (a turn without speaker after another
-    speaker's turn, a name that is no speaker label: over 40 characters, a sentence…)."""
+    documents whose labelled text does not read back into the same turns, each with the first turn that does not
+    (a turn without speaker after another speaker's turn, a name that is no speaker label: over 40 characters, a
+    sentence…)."""
     turns_of = segment_turns(segments) if any(not document.turns for document in documents) else {}
     out, unread, moved_by_document = [], [], {}
     for document in documents:
@@ -141,8 +144,11 @@ def with_speaker_labels(documents: list[Document], segments: pd.DataFrame | None
         text = labelled_text(document.text, insertions)
         moved = list(zip(_shifted(np.array([start for start, _ in turns], dtype=np.int64), insertions,
                                   "right").tolist(), (speaker for _, speaker in turns)))
-        if not _reads_back(text, moved):
-            unread.append(document.id)
+        if (turn := _unread_turn(text, moved)) is not None:
+            said = text[skip_space(text, turn[0]):].split("\n", 1)[0]
+            said = said if len(said) <= _QUOTED else said[:_QUOTED].rstrip() + "…"
+            unread.append(f"{document.id}: {f'speaker {turn[1]!r}' if turn[1] else 'a turn without speaker'}, "
+                          f"{said!r}")
         starts = _shifted(np.array([turn.start for turn in document.turns], dtype=np.int64), insertions, "right")
         ends = _shifted(np.array([turn.end for turn in document.turns], dtype=np.int64), insertions, "left")
         new_turns = [replace(turn, start=start, end=max(start, end))
@@ -150,9 +156,9 @@ def with_speaker_labels(documents: list[Document], segments: pd.DataFrame | None
         out.append(replace(document, text=text, turns=new_turns))
         moved_by_document[document.id] = insertions
     if unread:
-        shown = ", ".join(unread[:_SHOWN]) + (", …" if len(unread) > _SHOWN else "")
-        logger.warning("%d document(s) (%s) are written with speaker labels (`Name: text`) that do not read back "
-                       "into the same turns: a turn without speaker follows another speaker's turn, or a speaker's "
-                       "name is no label (over 40 characters or 6 words, a sentence, in lower case and said once)",
-                       len(unread), shown)
+        shown = "; ".join(unread[:_SHOWN]) + ("; …" if len(unread) > _SHOWN else "")
+        logger.warning("%d document(s) are written with speaker labels (`Name: text`) that do not read back into "
+                       "the same turns, first where (%s): a turn without speaker follows another speaker's turn, or "
+                       "a speaker's name is no label (holding ':', ending in a bracketed note, over 40 characters or "
+                       "6 words, a sentence, in lower case and said once)", len(unread), shown)
     return out, _shift_table(codings, moved_by_document), _shift_table(suggestions, moved_by_document)
