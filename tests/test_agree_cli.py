@@ -377,6 +377,20 @@ def test_a_long_files_coder_without_a_single_code_is_left_out_as_a_wide_files_is
     assert code == 2 and "has 1 coder" in err
 
 
+def test_a_multi_label_files_coder_without_a_single_code_is_named(capsys, tmp_path):
+    """In a multi-label file an empty code is a unit read and given no code, so a coder yet to start counts as
+    finding none of the codes anywhere, and each coefficient counts that: said."""
+    path = tmp_path / "long.csv"
+    path.write_text("unit,coder,code\nu1,a,x\nu1,a,y\nu1,b,x\nu2,a,x\nu2,b,y\nu3,a,y\nu3,b,y\nu1,c,\nu2,c,\nu3,c,\n")
+    code, _, err = run(capsys, path, "-m", "conger")
+    assert code in (0, None), err
+    assert err.strip() == (f"theme-assist: warning: {path}: the coder(s) c gave no code to any unit; multi-label "
+                           "ratings count them as having read every unit and found none of the codes; if they have "
+                           "not coded yet, leave their rows out")
+    path.write_text("unit,coder,code\nu1,a,x\nu1,a,y\nu1,b,x\nu2,a,\nu2,b,y\nu3,a,y\nu3,b,\n")
+    assert run(capsys, path, "-m", "conger")[2] == ""  # an empty code of a coder who coded other units
+
+
 def test_a_segments_tables_own_columns_are_not_coders(capsys, tmp_path):
     path = tmp_path / "segments.csv"  # suggest --segments-out, coded in a spreadsheet
     path.write_text("segment_id,text,Document,speaker,start,end,ann,bob\nd:0,Hi,d,A,0,2,x,x\nd:1,Fine,d,B,3,7,y,x\n"

@@ -338,7 +338,20 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool
         ratings = _as_numbers_if_all_numeric(ratings)
     else:
         _warn_units_without_rows(frame, ratings.index, path, exported)
+        _warn_coders_of_no_code(frame, path)
     return RatingsFile(ratings, codings=frame, multi_label=multi_label)
+
+
+def _warn_coders_of_no_code(frame: pd.DataFrame, path: str | Path) -> None:
+    """Name the coders of a multi-label file whose every row has an empty code: there they count as having read
+    each unit and given it none of the codes (a single-label file leaves such a coder out, as one yet to start),
+    which takes agreement down without a word where their rows are a sheet made out for a coder yet to start."""
+    coded = set(frame.loc[frame["code"] != "", "coder"])
+    uncoded = [coder for coder in frame["coder"].unique() if coder not in coded]
+    if uncoded:
+        logger.warning("%s: the coder(s) %s gave no code to any unit; multi-label ratings count them as having read "
+                       "every unit and found none of the codes; if they have not coded yet, leave their rows out",
+                       path, ", ".join(map(str, uncoded)))
 
 
 def _without_coders_of_no_code(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
