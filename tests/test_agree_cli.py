@@ -391,6 +391,25 @@ def test_a_multi_label_files_coder_without_a_single_code_is_named(capsys, tmp_pa
     assert run(capsys, path, "-m", "conger")[2] == ""  # an empty code of a coder who coded other units
 
 
+
+def test_a_wide_files_unit_column_need_not_come_first(capsys, tmp_path):
+    """A CODED.csv whose columns were moved in a spreadsheet (code, segment_id): its codes were read as units and
+    its segment ids dropped as a segment column ('0 coder column(s)'); with its texts first, the texts were units."""
+    machine = tmp_path / "out.csv"
+    machine.write_text("segment_id,code,score,rank\nd:0,x,0.9,1\nd:1,y,0.8,1\nd:2,x,0.7,1\nd:3,y,0.9,1\n")
+    for header, rows in (("code,segment_id", ["x,d:0", "y,d:1", "y,d:2", "y,d:3"]),
+                         ("text,segment_id,code", ["Hi.,d:0,x", "Yes.,d:1,y", "Yes.,d:2,y", "No.,d:3,y"])):
+        coded = tmp_path / "coded.csv"
+        coded.write_text(header + "\n" + "\n".join(rows) + "\n")
+        code, out, err = run(capsys, coded, "--machine", machine, "--format", "json", "-m", "percent")
+        assert code in (0, None), err
+        row = json.loads(out)["machine_comparison"][0]
+        assert (row["comparison"], row["n_units"], row["percent"]) == ("machine vs coded.csv", 4, 0.75)
+    wide = tmp_path / "wide.csv"
+    wide.write_text("ann,unit,bob\na,u1,a\na,u2,b\nb,u3,b\n")
+    assert round(json.loads(run(capsys, wide, "--format", "json", "-m", "percent")[1])["percent"]["value"], 3) == \
+        0.667
+
 def test_a_segments_tables_own_columns_are_not_coders(capsys, tmp_path):
     path = tmp_path / "segments.csv"  # suggest --segments-out, coded in a spreadsheet
     path.write_text("segment_id,text,Document,speaker,start,end,ann,bob\nd:0,Hi,d,A,0,2,x,x\nd:1,Fine,d,B,3,7,y,x\n"

@@ -178,9 +178,20 @@ def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | Span
         return replace(_long(frame, path, min_coders, exported=bool(tagged)),
                        segmentations=segmentation_tags(pd.DataFrame({SEGMENTATION_COLUMN: tags}))
                        if tags is not None else [])
+    frame = _unit_column_first(frame)
     if tags is not None and frame.shape[1]:  # a long file of two segmentations pivoted wide repeats its units
         _refuse_mixed_segmentations(frame.set_axis(["unit", *frame.columns[1:]], axis=1), tags, path)
     return _wide(frame, path, min_coders)
+
+
+def _unit_column_first(frame: pd.DataFrame) -> pd.DataFrame:
+    """A wide file's columns with its ``unit`` or ``segment_id`` column first, where another comes before it (a
+    CODED.csv whose columns were moved in a spreadsheet: ``code, segment_id``): a wide file's units are its first
+    column, and the codes (or texts) there were read as units, the ids dropped as a segment column."""
+    if not frame.shape[1] or str(frame.columns[0]).lower() in UNIT_ALIASES:
+        return frame
+    named = [column for column in frame.columns if str(column).lower() in UNIT_ALIASES]
+    return frame[[named[0], *(column for column in frame.columns if column != named[0])]] if named else frame
 
 
 def _refuse_mixed_segmentations(frame: pd.DataFrame, tags: pd.Series, path: str | Path) -> None:
