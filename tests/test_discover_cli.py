@@ -336,6 +336,17 @@ def test_a_codebook_alone_that_explains_almost_nothing_says_so(capsys, tmp_path)
     code, out, err = run(capsys, "--input", segments, "--codebook", book, "--out", tmp_path / "t.json",
                          "--resamples", 0, "--all-segments")
     assert code == 0 and "with the codebook alone" not in " ".join(err.split())
+    # skipped speakers' turns are neither scored nor clustered: left out of the count, and every one skipped says none
+    segments.write_text("segment_id,document,speaker,text\n" + "".join(
+        f"s{i},d{i % 2},{'Interviewer' if i < 2 else 'P1'},{text}\n" for i, text in enumerate(texts)), encoding="utf-8")
+    code, out, err = run(capsys, "--input", segments, "--codebook", book, "--out", tmp_path / "t.json",
+                         "--resamples", 0, "--skip-speaker", "Interviewer")
+    assert code == 0, err
+    assert "with the codebook alone, 0 of 4 segments (skipped speakers' turns aside) score --explained 0.5" in \
+        " ".join(err.split())
+    code, out, err = run(capsys, "--input", segments, "--codebook", book, "--out", tmp_path / "t.json",
+                         "--resamples", 0, "--skip-speaker", "Interviewer", "--skip-speaker", "P1")
+    assert code == 0 and "with the codebook alone" not in " ".join(err.split()), err
 
 
 def test_skip_speaker_leaves_out_the_interviewers_turns_and_says_so(capsys, tmp_path):

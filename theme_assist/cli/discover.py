@@ -203,11 +203,13 @@ def discover(
         table_console().print(themes_table(discoverer, by))
     for note in summary["notes"]:
         console.print(f"[yellow]note:[/] {escape(note)}")  # notes quote segments, which may hold "[laughs]"
-    if suggester is not None and suggester.mode_ == "zero-shot" and not all_segments \
-            and summary["n_explained"] < ZERO_SHOT_FEW_EXPLAINED * summary["n_segments"]:
+    scored = summary["n_segments"] - summary.get("n_skipped_speakers", 0)  # skipped turns are neither
+    if suggester is not None and suggester.mode_ == "zero-shot" and not all_segments and scored \
+            and summary["n_explained"] < ZERO_SHOT_FEW_EXPLAINED * scored:
+        aside = " (skipped speakers' turns aside)" if summary.get("n_skipped_speakers") else ""
         console.print(f"[yellow]note:[/] with the codebook alone, {summary['n_explained']} of "
-                      f"{counted(summary['n_segments'], 'segment')} score --explained {explained} or more (its scores "
-                      "share one segment among the codes, and seldom reach that), so nearly all are clustered: give "
+                      f"{counted(scored, 'segment')}{aside} score --explained {explained} or more (its scores share "
+                      "one segment among the codes, and seldom reach that), so nearly all are clustered: give "
                       "--train, or a lower --explained", highlight=False)
     if codebook_out:
         codebook_out.parent.mkdir(parents=True, exist_ok=True)
