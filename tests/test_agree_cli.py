@@ -249,6 +249,8 @@ def test_long_single_label_file_is_a_plain_table(capsys, tmp_path):
     ("unit,A,B\n1,a,b\n2,b,b\n", ("--bootstrap", "10", "--seed", "-1"), "Invalid value for '--seed'"),
     (MULTI_LABEL_LONG, ("--level", "ordinal"), "multi-label ratings are compared with the MASI"),
     (MULTI_LABEL_LONG, ("--categories", "hope,stigma"), "--categories applies to single-label ratings"),
+    # weights on presence/absence change nothing, yet the row was named 'quadratic weights'
+    (MULTI_LABEL_LONG, ("--weights", "quadratic"), "--weights applies to single-label ratings"),
     ("unit,A,B\n1,a,b\n2,b,c\n", ("--categories", "a,b"), "rating 'c' is not among the declared categories"),
     ("unit,A,B\n1,a,b\n2,b,b\n", ("--categories", "a,,b"), "--categories has an empty category"),
     ("unit,A,B\n1,a,b\n2,b,b\n", ("--categories", "a,b,a"), "--categories names a category twice"),

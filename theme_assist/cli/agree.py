@@ -174,7 +174,7 @@ def agree(
     declared = None
     if source.multi_label:
         for name, given in (("--level", level != "nominal"), ("--categories", categories is not None),
-                            ("--population", population is not None)):
+                            ("--weights", weights is not None), ("--population", population is not None)):
             if given:
                 raise InputError(f"{name} applies to single-label ratings; multi-label ratings are compared with "
                                  "the MASI distance and per code as presence/absence")
