@@ -159,3 +159,13 @@ def test_the_warning_names_the_first_turn_that_does_not_read_back(tmp_path, upsi
     assert "2 document(s) are written with speaker labels (`Name: text`) that do not read back into the same " \
            "turns, first where (c: speaker 'Dr. Li: MD', 'How are you?'; b: a turn without speaker, 'Next question, " \
            "about Next ques…'): a turn" in caplog.text
+
+
+def test_speakers_numbered_in_a_table_are_warned_of_as_a_number(tmp_path, upsides_codebook, caplog):
+    """A table of utterances whose speaker column holds 1 and 2: '1: One.' reads back as no label, and the
+    warning's causes say a number is none."""
+    document = document_from_utterances("n", [Utterance("One.", "1"), Utterance("Two.", "2")])
+    with caplog.at_level(logging.WARNING):
+        export_project(upsides_codebook, [document], out=tmp_path / "n.qdpx")
+    assert "first where (n: speaker '1', 'One.'): a turn without speaker follows another speaker's turn, or a " \
+           "speaker's name is no label (a number, holding ':'" in caplog.text

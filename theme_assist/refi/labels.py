@@ -159,6 +159,6 @@ def with_speaker_labels(documents: list[Document], segments: pd.DataFrame | None
         shown = "; ".join(unread[:_SHOWN]) + ("; …" if len(unread) > _SHOWN else "")
         logger.warning("%d document(s) are written with speaker labels (`Name: text`) that do not read back into "
                        "the same turns, first where (%s): a turn without speaker follows another speaker's turn, or "
-                       "a speaker's name is no label (holding ':', ending in a bracketed note, over 40 characters or "
-                       "6 words, a sentence, in lower case and said once)", len(unread), shown)
+                       "a speaker's name is no label (a number, holding ':', ending in a bracketed note, over 40 "
+                       "characters or 6 words, a sentence, in lower case and said once)", len(unread), shown)
     return out, _shift_table(codings, moved_by_document), _shift_table(suggestions, moved_by_document)
