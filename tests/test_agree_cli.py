@@ -256,6 +256,7 @@ def test_long_single_label_file_is_a_plain_table(capsys, tmp_path):
     ("unit,A,B\n1,a,b\n2,b,b\n", ("--categories", "a,b,a"), "--categories names a category twice"),
     ("unit,A,B\n1,1,2\n2,2,2\n", ("--categories", "1,2,x"), "so --categories must be numbers too; got 'x'"),
     ("unit,A,,B\n1,a,b,b\n2,b,,b\n", (), "column 3 of .* holds ratings but has no coder name"),
+    ("unit,A, ,B\n1,a,b,b\n2,b,,b\n", (), "column 3 of .* holds ratings but has no coder name"),  # was coder ''
 ])
 def test_bad_input_is_one_line_error(capsys, tmp_path, content, args, message):
     path = tmp_path / "bad.csv"

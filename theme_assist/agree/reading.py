@@ -299,8 +299,9 @@ def _refuse_code_beside_other_columns(frame: pd.DataFrame, path: str | Path) -> 
 
 def _without_blank_columns(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """The coder columns less those with a blank header and no rating (a spreadsheet's trailing separators),
-    which would count as one more coder and take Cohen's κ and Scott's π away."""
-    blank = [column for column in frame.columns[1:] if BLANK_HEADER.fullmatch(str(column))]
+    which would count as one more coder and take Cohen's κ and Scott's π away. A header of spaces alone is blank
+    too (pandas names only an empty one): its ratings were a coder named ''."""
+    blank = [column for column in frame.columns[1:] if BLANK_HEADER.fullmatch(str(column)) or not str(column).strip()]
     rated = [column for column in blank if (frame[column] != "").any()]
     if rated:
         position = list(frame.columns).index(rated[0]) + 1
