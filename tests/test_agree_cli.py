@@ -897,6 +897,25 @@ def test_machine_table_names_its_weighted_coefficients(capsys, tmp_path):
            "Krippendorff's alpha (interval)" in machine_table
 
 
+
+def test_machine_table_says_lights_kappa_takes_code_shares_from_the_units_both_rated(capsys, tmp_path):
+    """-m light beside the machine: each row's Light's kappa is Cohen's on the units both sides rated, its chance
+    agreement from those alone (scikit-learn's on them), not from every unit each side rated as the caption said."""
+    from sklearn.metrics import cohen_kappa_score
+
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,b\nu4,b,b\nu5,a,a\nu6,b,a\n")
+    suggestions = tmp_path / "out.csv"
+    suggestions.write_text("segment_id,code,score,rank\nu1,a,0.9,1\nu2,b,0.8,1\nu3,a,0.7,1\nu4,,0.2,1\n"
+                           "u5,b,0.6,1\nu6,b,0.6,1\n")
+    rows = json.loads(run(capsys, wide, "--machine", suggestions, "-m", "light", "--format", "json")[1])
+    row = next(row for row in rows["machine_comparison"] if row["comparison"] == "machine vs A")
+    assert row["n_units"] == 5  # u4 is an abstention
+    assert row["light"] == pytest.approx(cohen_kappa_score(list("abaab"), list("ababb")))  # A's and the machine's
+    out = run(capsys, wide, "--machine", suggestions, "-m", "light")[1]
+    assert "each side's code shares come from every unit it rated (Gwet), light's from the units both sides rated" \
+        in " ".join(out[out.index("Machine vs humans"):].split())
+
 def test_a_machine_code_outside_the_declared_categories_is_named_as_the_machines(capsys, span_files):
     """It was refused as "rating 'work' is not among the declared categories", a code the ratings file does not
     hold; the machine's codes of segments that are no unit (s9) are not checked."""

@@ -548,9 +548,11 @@ def _print_machine_comparison(rows: list[dict], seed: int, population: float | N
     entries = [entry for row in rows for entry in row["metrics"].values()]
     with_ci = any("ci" in entry for entry in entries)
     with_analytic = any("analytic" in entry for entry in entries)
-    captions = ["n: units both sides rated (machine abstentions are missing ratings); each side's code shares "
-                "come from every unit it rated (Gwet)"]
     pair = next(row for row in rows if row["kind"] != "humans")
+    # Light's kappa is Cohen's on the units both rated, each pair's chance agreement from those alone
+    light = ", light's from the units both sides rated" if "light" in pair["metrics"] else ""
+    captions = ["n: units both sides rated (machine abstentions are missing ratings); each side's code shares "
+                f"come from every unit it rated (Gwet){light}"]
     captions.append(", ".join(f"{name}: {entry['coefficient']}" for name, entry in pair["metrics"].items()))
     if with_ci or with_analytic:
         captions.append(_intervals_caption(with_ci, with_analytic, "the comparison's own ratings",
