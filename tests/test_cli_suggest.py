@@ -101,6 +101,31 @@ def test_suggest_follows_the_output_contract(files, tmp_path, capsys):
     assert "not calibrated probabilities: calibration needs at least 20 coded segments" in " ".join(err.split())
 
 
+def test_skip_speaker_leaves_the_interviewers_turns_out_but_reads_them_as_context(files, tmp_path, capsys):
+    """"Thank you." of the interviewer got a code at 0.89; its turns still give their neighbours' context."""
+    codebook, coded, _ = files
+    segments = tmp_path / "interview.csv"
+    pd.DataFrame({"segment_id": ["i1", "n1", "i2", "n2", "i3", "n3"], "document": ["d3"] * 6,
+                  "speaker": ["Interviewer", "P1", " INTERVIEWER ", "P1", "Interviewer", "P1"],
+                  "text": ["Tell me about your work.", NEW.text[0], "And at home?", NEW.text[1], "Thank you.",
+                           NEW.text[2]]}).to_csv(segments, index=False)
+    runs = {}
+    for name, extra in (("all", []), ("skipped", ["--skip-speaker", "interviewer", "--skip-speaker", "Moderator"])):
+        out = tmp_path / f"{name}.csv"
+        code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out", out,
+                            "--segments-out", tmp_path / f"{name}-segments.csv", *extra], capsys)
+        assert code == 0, err
+        runs[name] = pd.read_csv(out, keep_default_na=False)
+    assert set(runs["skipped"]["segment_id"]) == {"n1", "n2", "n3"}
+    kept = runs["all"][runs["all"]["segment_id"].str.startswith("n")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(runs["skipped"], kept)  # the participants' scores read the questions around them
+    assert len(pd.read_csv(tmp_path / "skipped-segments.csv")) == 6
+    said = " ".join(err.split())
+    assert "✓ 6 segments, 3 turns of Interviewer, INTERVIEWER skipped, " in said, said
+    assert ("theme-assist: warning: skip speaker 'Moderator': no segment has this speaker (speakers: P1, Interviewer, "
+            "INTERVIEWER)") in said
+
+
 def test_zero_shot_abstention_and_saved_model(files, tmp_path, capsys):
     codebook, coded, segments = files
     out = tmp_path / "zero.csv"

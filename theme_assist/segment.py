@@ -22,6 +22,7 @@ segmenting by turn, a turn that carries its own id (a ``segment_id`` column of a
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
@@ -292,6 +293,65 @@ def with_segmentation_of(table: pd.DataFrame, segments: pd.DataFrame) -> pd.Data
     tags = (dict(zip(segments["segment_id"], segments[SEGMENTATION_COLUMN])) if SEGMENTATION_COLUMN in segments
             else {})
     return table.assign(**{SEGMENTATION_COLUMN: table["segment_id"].map(tags).fillna("")})
+
+
+SHOWN_SPEAKERS = 10
+"""Speakers a warning about a skipped speaker's name that matches none lists, most turns first."""
+
+
+def ranked_names(values: pd.Series) -> list[dict]:
+    """The non-empty ``values`` as ``{"name", "segments"}``, most segments first (then by name)."""
+    counts = values[values != ""].value_counts()
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [{"name": name, "segments": int(n)} for name, n in ranked]
+
+
+def check_speaker_names(names) -> None:
+    """Refuse ``names`` of speakers to skip that are one string (a name read letter by letter) or hold an empty
+    name."""
+    if isinstance(names, str):
+        raise InputError(f"skip_speakers must be a list of names, not the string {names!r}")
+    if any(not str(name).strip() for name in names):
+        raise InputError("skip_speakers has an empty name; give each speaker's name as the transcripts write it")
+
+
+def speaker_turns(speakers: pd.Series, names) -> "np.ndarray":
+    """Which segments are turns of the speakers ``names`` (the interviewer, the moderator: ``--skip-speaker``),
+    matched with surrounding spaces, case and Unicode form ignored; a warning, listing the speakers, for each name that matches
+    no segment's speaker.
+
+    Parameters
+    ----------
+    speakers : Series of str
+        The segments' ``speaker`` column ("" where none).
+    names : sequence of str
+        The speakers to find; none gives no segment.
+
+    Returns
+    -------
+    ndarray of bool
+        One value per segment, in order.
+    """
+    import warnings
+
+    import numpy as np
+
+    check_speaker_names(names)
+    speakers = speakers.fillna("").astype(str)
+    if not len(names):
+        return np.zeros(len(speakers), dtype=bool)
+    # NFC: a name typed 'Zoë' is the speaker a Mac's transcript writes 'Zoe' and a combining diaeresis
+    keys = speakers.str.strip().str.normalize("NFC").str.casefold()
+    wanted = {unicodedata.normalize("NFC", str(name).strip()).casefold(): str(name) for name in names}
+    present = set(keys)
+    for key, name in wanted.items():
+        if key not in present:
+            listed = ranked_names(speakers.str.strip())
+            shown = ", ".join(item["name"] for item in listed[:SHOWN_SPEAKERS])
+            more = f" and {len(listed) - SHOWN_SPEAKERS} more" if len(listed) > SHOWN_SPEAKERS else ""
+            warnings.warn(f"skip speaker {name!r}: no segment has this speaker (speakers: "
+                          f"{shown or 'none, the segments have no speaker'}{more})")
+    return keys.isin(wanted).to_numpy()
 
 
 def check_unit(unit: str) -> None:

@@ -26,6 +26,13 @@ def counted_kinds(counts: dict[str, int]) -> str:
     return ", ".join(counted(n, kind.removesuffix("s")) for kind, n in counts.items())
 
 
+def skipped_turns(speakers: list[dict]) -> str:
+    """What the closing line says of the turns ``--skip-speaker`` left out (``speakers``: the speakers matched, as
+    ``{"name", "segments"}``, most turns first): "3 turns of Interviewer, INTERVIEWER skipped"."""
+    turns = sum(speaker["segments"] for speaker in speakers)
+    return f"{counted(turns, 'turn')} of {', '.join(speaker['name'] for speaker in speakers)} skipped"
+
+
 def say_done(console, text: str) -> None:
     """The closing line of a command: a green ✓, then ``text`` as written. Paths, codes and names may hold
     brackets, which rich would read as markup ("a[/b]c.csv" stopped a command with a MarkupError traceback after

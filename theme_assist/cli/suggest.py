@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -105,20 +105,26 @@ def suggest(
                                                             "+0.01–0.04 κ; about 2 s per coded example on 2 "
                                                             "cores: "
                                                             "evaluation/results/setfit.md)."),
+    skip_speaker: List[str] = typer.Option([], "--skip-speaker", metavar="NAME",
+                                           help="No suggestions for this speaker's turns (Interviewer, Moderator): "
+                                                "they are left out of --out (kept in --segments-out), and still "
+                                                "read as the context of the turns around them. Repeat for several; "
+                                                "case is ignored."),
     shard: Optional[str] = typer.Option(None, "--shard", help="I/N: suggest for the I-th of N parts of the "
                                                               "documents only (an array job on a cluster, with "
                                                               "--load-model); the N outputs together are one run's."),
 ) -> None:
     """Suggest the top codes, with a score and evidence quotes, for every segment of INPUT."""
+    import pandas as pd
 
-    from theme_assist.cli._console import counted, message_console, say_done
+    from theme_assist.cli._console import counted, message_console, say_done, skipped_turns
     from theme_assist.codebook import load_codebook
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
     from theme_assist.finetune import finetune_embedder
     from theme_assist.ingest import skipped_as_unsupported, skipped_note
     from theme_assist.inputs import check_outputs, read_coded, read_segments, write_table
-    from theme_assist.segment import with_segmentation_of
+    from theme_assist.segment import ranked_names, speaker_turns, with_segmentation_of
     from theme_assist.suggest import CodeSuggester, codes_per_segment, refuse_replacing_other_files, uncalibrated_note
 
     console = message_console()
@@ -138,6 +144,10 @@ def suggest(
         segments = shard_of(segments, part)
         if segments.empty:
             console.print(f"note: part {part[0]} of {part[1]} holds no documents (fewer documents than parts)")
+    speakers = segments["speaker"].fillna("").astype(str) if "speaker" in segments else pd.Series(
+        "", index=segments.index)
+    skipping = speaker_turns(speakers, skip_speaker)
+    skipped_ids = set(segments["segment_id"].astype(str)[skipping])
     embedder = Embedder(model=model, show_progress=True)
     if load_model and train:
         raise InputError("give either --train (fit now) or --load-model (use a saved suggester), not both")
@@ -168,7 +178,9 @@ def suggest(
     if save_model:
         suggester.save(save_model)  # with a fine-tuned embedding model, in its encoder/
     console.print(f"suggesting for {counted(len(segments), 'segment')}…")
+    # the skipped turns are suggested for with the rest, as the context of their neighbours, then left out
     suggestions = suggester.suggest(segments, top_k=top_k)
+    suggestions = suggestions[~suggestions["segment_id"].isin(skipped_ids)].reset_index(drop=True)
     for option, path in (("--out", out), ("--segments-out", segments_out)):
         refuse_written_meanwhile(option, path, before[option], saved=save_model)
     if segments_out:
@@ -176,7 +188,8 @@ def suggest(
     # last: a job stopped before the end leaves no new --out, the file scripts check
     write_suggestions(with_segmentation_of(suggestions, segments), out)
     abstained = int((suggestions.groupby("segment_id")["code"].first() == "").sum())
-    say_done(console, f"{counted(len(segments), 'segment')}, {suggester.mode_} suggester on "
+    left_out = f", {skipped_turns(ranked_names(speakers[skipping].str.strip()))}" if skipping.any() else ""
+    say_done(console, f"{counted(len(segments), 'segment')}{left_out}, {suggester.mode_} suggester on "
                       f"{counted(len(suggester.classes_), 'code')}, {counted(abstained, 'abstention')} → {out} "
                       f"({time.perf_counter() - started:.1f} s)"
                       + skipped_note(skipped))

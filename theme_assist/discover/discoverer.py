@@ -26,9 +26,6 @@ Every input segment ends in exactly one row of :attr:`ThemeDiscoverer.assignment
 from __future__ import annotations
 
 
-import unicodedata
-import warnings
-
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -48,14 +45,13 @@ from theme_assist.discover.spread import spread_table
 from theme_assist.discover.stability import resampled_stability
 from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, check_layers, embed_with_layers, usable_layers
 from theme_assist.errors import InputError
+from theme_assist.segment import check_speaker_names, ranked_names, speaker_turns
 from theme_assist.suggest import NotFittedError
 
 UNCLUSTERED = "unclustered"
 EXPLAINED = "explained"
 MINIMAL = "minimal response"
 SKIPPED = "skipped speaker"
-SHOWN_SPEAKERS = 10
-"""Speakers a warning about a ``skip_speakers`` name that matches none lists, most turns first."""
 
 THEME_COLUMNS = ["theme", "label", "keywords", "size", "share", "stability", "n_documents", "documents",
                  "speakers", "nearest_code", "nearest_code_similarity", "quotes", "spread", "spread_rate"]
@@ -69,13 +65,11 @@ too: the shares and ``outlier_share`` of :attr:`ThemeDiscoverer.summary_` add up
 ``{"segment_id", "document", "speaker", "text", "similarity"}``), ``spread`` and ``spread_rate`` (``{value:
 segments}`` and ``{value: share of that value's segments}`` over the ``by`` field; empty without one)."""
 
-ASSIGNMENT_COLUMNS = ["segment_id", "document", "speaker", "theme", "similarity", "best_code", "best_code_score",
-                      "text"]
+ASSIGNMENT_COLUMNS = ["segment_id", "document", "speaker", "theme", "similarity", "best_code", "best_code_score"]
 """Columns of :attr:`ThemeDiscoverer.assignments_`, one row per input segment in input order: ``theme`` (a theme
 id, ``"unclustered"``, ``"explained"``, ``"minimal response"`` or ``"skipped speaker"``), ``similarity`` (cosine
 similarity to the theme's centroid; NaN outside themes), ``best_code`` and ``best_code_score`` (from the suggestion
-engine; ``""`` and NaN without one), ``text`` (the segment's, verbatim: a researcher reads each theme's segments
-without joining them to the input by hand)."""
+engine; ``""`` and NaN without one)."""
 
 
 def auto_min_size(n_segments: int) -> int:
@@ -97,12 +91,6 @@ def _nothing_left(n_explained: int, n_minimal: int, n_skipped: int = 0) -> str:
 def _name(component) -> str:
     """How the summary names a sub-model: its ``name``, or its class's name (a scikit-learn ``PCA`` has none)."""
     return getattr(component, "name", None) or type(component).__name__
-
-
-def _ranked_names(values: pd.Series) -> list[dict]:
-    counts = values[values != ""].value_counts()
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [{"name": name, "segments": int(n)} for name, n in ranked]
 
 
 class ThemeDiscoverer(BaseEstimator):
@@ -223,10 +211,7 @@ class ThemeDiscoverer(BaseEstimator):
         if not -1.0 <= self.similarity_floor <= 1.0:
             raise InputError(f"similarity_floor must be between -1 and 1, got {self.similarity_floor}")
         check_layers(self.hidden_layers)
-        if isinstance(self.skip_speakers, str):
-            raise InputError(f"skip_speakers must be a list of names, not the string {self.skip_speakers!r}")
-        if any(not str(name).strip() for name in self.skip_speakers):
-            raise InputError("skip_speakers has an empty name; give each speaker's name as the transcripts write it")
+        check_speaker_names(self.skip_speakers)
         if self.n_quotes < 1:
             raise InputError(f"n_quotes must be at least 1, got {self.n_quotes}")
         if self.n_resamples < 0:
@@ -333,7 +318,7 @@ class ThemeDiscoverer(BaseEstimator):
             "n_segments": len(segments), "n_selected": len(selected), "n_explained": n_explained,
             "n_minimal": len(self.minimal_),
             **({"skip_speakers": list(self.skip_speakers), "n_skipped_speakers": len(self.skipped_),
-                "skipped_speakers": _ranked_names(segments["speaker"].iloc[self.skipped_].str.strip())}
+                "skipped_speakers": ranked_names(segments["speaker"].iloc[self.skipped_].str.strip())}
                if self.skip_speakers else {}),  # without it, the summary is as it was before there was the option
             "n_themes": len(theme_ids), "n_unclustered": n_unclustered,
             "outlier_share": round(n_unclustered / len(selected), 4) if len(selected) else 0.0,
@@ -349,20 +334,7 @@ class ThemeDiscoverer(BaseEstimator):
 
     def _skipped(self, speakers: pd.Series) -> np.ndarray:
         """Which segments are turns of ``skip_speakers``; a warning for each name that matches no speaker."""
-        if not len(self.skip_speakers):
-            return np.zeros(len(speakers), dtype=bool)
-        # NFC: a name typed 'Zoë' is the speaker a Mac's transcript writes 'Zoe' and a combining diaeresis
-        keys = speakers.str.strip().str.normalize("NFC").str.casefold()
-        names = {unicodedata.normalize("NFC", str(name).strip()).casefold(): str(name) for name in self.skip_speakers}
-        present = set(keys)
-        for key, name in names.items():
-            if key not in present:
-                listed = _ranked_names(speakers.str.strip())
-                shown = ", ".join(item["name"] for item in listed[:SHOWN_SPEAKERS])
-                more = f" and {len(listed) - SHOWN_SPEAKERS} more" if len(listed) > SHOWN_SPEAKERS else ""
-                warnings.warn(f"skip speaker {name!r}: no segment has this speaker (speakers: "
-                              f"{shown or 'none, the segments have no speaker'}{more})")
-        return keys.isin(names).to_numpy()
+        return speaker_turns(speakers, self.skip_speakers)
 
     def _minimal(self, texts: list[str], notes: list[str]) -> np.ndarray:
         """Which of the selected ``texts`` are set aside as minimal responses (none with ``keep_minimal``): left in,
@@ -464,7 +436,6 @@ class ThemeDiscoverer(BaseEstimator):
             table["best_code_score"] = values.max(axis=1).round(4)
         else:
             table["best_code"], table["best_code_score"] = "", np.nan
-        table["text"] = segments["text"]
         return table[ASSIGNMENT_COLUMNS]
 
     def _themes(self, segments, selected, labels, theme_ids, vectors, centroids, labeller, stability,
@@ -486,8 +457,8 @@ class ThemeDiscoverer(BaseEstimator):
                 "size": len(members), "share": round(len(members) / len(labels), 4),
                 "stability": round(float(stability[k]), 4),
                 "n_documents": int(chosen["document"].iloc[members].loc[lambda d: d != ""].nunique()),
-                "documents": _ranked_names(chosen["document"].iloc[members]),
-                "speakers": _ranked_names(chosen["speaker"].iloc[members]),
+                "documents": ranked_names(chosen["document"].iloc[members]),
+                "speakers": ranked_names(chosen["speaker"].iloc[members]),
                 "nearest_code": nearest[k][0], "nearest_code_similarity": nearest[k][1],
                 "quotes": [{"segment_id": chosen.at[i, "segment_id"], "document": chosen.at[i, "document"],
                             "speaker": chosen.at[i, "speaker"], "text": chosen.at[i, "text"], "similarity": s}
