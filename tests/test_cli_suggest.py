@@ -126,6 +126,25 @@ def test_skip_speaker_leaves_the_interviewers_turns_out_but_reads_them_as_contex
             "INTERVIEWER)") in said
 
 
+@pytest.mark.parametrize("option", ["--out", "--segments-out"])
+def test_a_coded_table_given_as_an_output_is_refused_unless_forced(files, tmp_path, capsys, option):
+    """A coded CSV typed as --out by mistake was replaced by suggestions without a word."""
+    codebook, coded, segments = files
+    hand = tmp_path / "Coded by Ana.csv"
+    hand.write_text("Segment_ID;Code;Coder\ns1;work;Ana\n", encoding="utf-8")  # Excel's own separator, any case
+    outputs = {"--out": tmp_path / "out.csv", "--segments-out": tmp_path / "segments-out.csv", option: hand}
+    args = ["suggest", "--codebook", codebook, "--train", coded, "--input", segments,
+            *(part for pair in outputs.items() for part in pair)]
+    code, _, err = run(args, capsys)
+    assert code == 2 and err.strip().count("\n") == 0, err
+    assert f"theme-assist: error: {option} {hand} exists and is a coded table (a code column, no score or rank)" in err
+    assert hand.read_text(encoding="utf-8") == "Segment_ID;Code;Coder\ns1;work;Ana\n"
+    code, _, err = run([*args, "--force"], capsys)
+    assert code == 0, err
+    code, _, err = run(args, capsys)  # what it wrote there, suggestions or segments, is replaced as before
+    assert code == 0, err
+
+
 def test_zero_shot_abstention_and_saved_model(files, tmp_path, capsys):
     codebook, coded, segments = files
     out = tmp_path / "zero.csv"

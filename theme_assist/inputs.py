@@ -17,6 +17,8 @@ from theme_assist.filesystems import refusal_to_write_in
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
 TABLE_OUTPUT_SUFFIXES = {".csv", ".tsv"}
+HEADER_BYTES = 65_536
+"""The start of an existing file :func:`looks_like_coding` reads for the header of a table."""
 
 logger = logging.getLogger(__name__)
 
@@ -331,6 +333,43 @@ def refuse_replacing(outputs: dict[str, str | Path | None], force: bool) -> None
     for name, path in outputs.items():
         if path is not None and Path(path).exists() and not force:
             raise InputError(f"{name} {path} exists (use --force to replace it)")
+
+
+def looks_like_coding(path: str | Path) -> bool:
+    """Whether ``path`` is a file that holds a coded table: a header with a ``code`` column and no ``score`` or
+    ``rank`` (which suggestions have), matched apart from case, its cells separated by commas, tabs or semicolons
+    (a spreadsheet's in some languages: no table to read here, but maybe a coder's work). For table outputs that
+    would replace it: a hand coding typed as the output by mistake may be a coder's only copy. Never raises."""
+    import csv
+    import io
+
+    from theme_assist.ingest.decoding import marked_encoding
+
+    try:
+        with Path(path).open("rb") as file:
+            data = file.read(HEADER_BYTES)
+    except OSError:
+        return False
+    text = data.decode(marked_encoding(data) or "utf-8", errors="replace").lstrip("\ufeff")
+    line = text.splitlines()[0] if text.strip() else ""
+    for separator in (",", "\t", ";"):
+        try:
+            columns = {cell.strip().casefold() for cell in next(csv.reader(io.StringIO(line), delimiter=separator))}
+        except (csv.Error, StopIteration):
+            continue
+        if "code" in columns and not columns & {"score", "rank"}:
+            return True
+    return False
+
+
+def refuse_replacing_codings(outputs: dict[str, str | Path | None], force: bool) -> None:
+    """Before any work: refuse a table output that is a coded table (:func:`looks_like_coding`) unless ``force``;
+    any other file there (an earlier run's output) is replaced. ``outputs``: option name → path, ``None`` where not
+    given."""
+    for name, path in outputs.items():
+        if path is not None and not force and looks_like_coding(path):
+            raise InputError(f"{name} {path} exists and is a coded table (a code column, no score or rank), which may "
+                             "be someone's only copy (use --force to replace it)")
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> None:

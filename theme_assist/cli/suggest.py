@@ -113,6 +113,10 @@ def suggest(
     shard: Optional[str] = typer.Option(None, "--shard", help="I/N: suggest for the I-th of N parts of the "
                                                               "documents only (an array job on a cluster, with "
                                                               "--load-model); the N outputs together are one run's."),
+    force: bool = typer.Option(False, "--force", help="Replace an --out or --segments-out that is a coded table (a "
+                                                      "code column and no score or rank: a hand coding given by "
+                                                      "mistake); earlier suggestions and segments are replaced "
+                                                      "anyway."),
 ) -> None:
     """Suggest the top codes, with a score and evidence quotes, for every segment of INPUT."""
     import pandas as pd
@@ -123,7 +127,7 @@ def suggest(
     from theme_assist.errors import InputError
     from theme_assist.finetune import finetune_embedder
     from theme_assist.ingest import skipped_as_unsupported, skipped_note
-    from theme_assist.inputs import check_outputs, read_coded, read_segments, write_table
+    from theme_assist.inputs import check_outputs, read_coded, read_segments, refuse_replacing_codings, write_table
     from theme_assist.segment import ranked_names, speaker_turns, with_segmentation_of
     from theme_assist.suggest import CodeSuggester, codes_per_segment, refuse_replacing_other_files, uncalibrated_note
 
@@ -133,6 +137,7 @@ def suggest(
                   {"--codebook": codebook, "--input": input, "--train": train, "--metadata": metadata,
                    "--load-model": load_model}, folders=("--save-model",),
                   tables=("--out", "--segments-out"))  # fail before the work, not after it
+    refuse_replacing_codings({"--out": out, "--segments-out": segments_out}, force)
     if save_model:
         refuse_replacing_other_files(save_model)
     before = {"--out": file_state(out), "--segments-out": file_state(segments_out)}
