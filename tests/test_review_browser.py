@@ -952,10 +952,13 @@ def test_a_screen_reader_finds_the_page_and_the_segment_by_their_headings(tmp_pa
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"theme_assist\s+mini · Mini peer support"))
-        segment = page.get_by_role("heading", level=2, name=re.compile(r"^Document interview_a .*Segment 1$"))
+        # the id too: "Segment 9" alone was taken for segment p02:9 of the exports, whose ids count from 0
+        segment = page.get_by_role("heading", level=2,
+                                   name=re.compile(r"^Document interview_a .*Segment 1 \(id interview_a:0\)$"))
         expect(segment).to_be_visible()
         page.keyboard.press("ArrowRight")
-        expect(page.get_by_role("heading", level=2, name=re.compile(r"Segment 2$"))).to_be_visible()
+        expect(page.get_by_role("heading", level=2,
+                                name=re.compile(r"Segment 2 \(id interview_a:1\)$"))).to_be_visible()
 
 
 def test_the_segment_heading_gives_every_metadata_field_of_its_document(tmp_path, browser):
@@ -980,7 +983,8 @@ def test_the_segment_heading_gives_every_metadata_field_of_its_document(tmp_path
                       engine_version="test", mode="trained", params={}, n_training=0, n_decisions=0)
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         heading = page.get_by_role("heading", level=2, name=re.compile(r"^Document interview_a"))
-        expect(heading).to_have_text(re.compile(r"setting\s*online\s*years in role\s*2\s*Segment 1$"))
+        expect(heading).to_have_text(re.compile(r"setting\s*online\s*years in role\s*2\s*Segment 1 "
+                                                r"\(id interview_a:0\)$"))
 
 
 def test_a_name_that_differs_from_a_coders_only_in_case_is_asked_about_once(tmp_path, browser):

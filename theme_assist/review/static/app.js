@@ -418,7 +418,9 @@ function renderSegment() {
   for (const [key, value] of Object.entries(s.metadata)) {
     if (value) meta.append(el("span", {}, `${key.replaceAll("_", " ")} `, el("strong", {}, el("bdi", {}, value))));
   }
-  meta.append(el("span", {}, `Segment ${s.position + 1}`));
+  // the id as the exported tables give it: "Segment 9" alone was taken for id p02:9, where ids count from 0
+  meta.append(el("span", { title: "Its segment_id in the exported tables" }, `Segment ${s.position + 1} (id `,
+    el("bdi", {}, s.segment_id), ")"));
   clear($("context-before")).append(...s.before.map(turnNode));
   clear($("context-after")).append(...s.after.map(turnNode));
   $("current-speaker").textContent = s.speaker || "";
