@@ -426,6 +426,15 @@ def test_a_segments_tables_own_columns_are_not_coders(capsys, tmp_path):
     assert result["n_coders"] == 2 and round(result["value"], 3) == 0.4
 
 
+def test_a_coded_table_alone_is_refused_without_a_warning_first(capsys, tmp_path):
+    """`agree coded.csv` warned that its text column was left out, then refused the file: the warning was noise."""
+    path = tmp_path / "coded.csv"
+    path.write_text("segment_id,text,code,cat\nd:0,Hi,a,\nd:1,Fine,b,\n")
+    code, _, err = run(capsys, path)
+    assert code == 2 and err.strip().startswith(f"theme-assist: error: {path} has 1 coder column(s)"), err
+    assert "warning" not in err
+
+
 def test_a_coded_segments_table_with_metadata_columns_is_refused_naming_them(capsys, tmp_path):
     """suggest --segments-out --metadata, coded in a spreadsheet (the README's CODED.csv), given to agree --machine:
     its site and country columns were read as coders beside code, and compared with each other and the machine."""

@@ -34,6 +34,18 @@ def own_data(tmp_path):
     return tmp_path / "coded.csv", tmp_path / "cb.yaml"
 
 
+def test_a_row_without_a_document_is_refused_without_a_warning_first(capsys, tmp_path, own_data):
+    """The warning on a row with a code and no text came before the refusal of the file: noise."""
+    coded, codebook = own_data
+    table = pd.read_csv(coded, keep_default_na=False)
+    table.loc[2, "document"] = ""
+    table.loc[5, "text"] = ""
+    table.to_csv(coded, index=False)
+    code, _, err = run(capsys, "--corpus", coded, "--codebook", codebook, "--out", tmp_path / "results")
+    assert code == 2 and err.strip() == (f"theme-assist: error: {coded}: 1 row(s) without a document (line 4): "
+                                         "folds are grouped by document"), err
+
+
 def test_own_coded_csv_with_another_model_writes_named_results(capsys, tmp_path, own_data):
     coded, codebook = own_data
     model = resolve_model(None).location  # the packaged model, given as a plain folder

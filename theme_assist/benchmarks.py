@@ -171,10 +171,6 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     notes: list[str] = []
     coded = read_coded(path, coder=coder, keep_lines=True, left_out=notes,  # the lines named below are the file's
                        need_document="folds are grouped by document")
-    no_document = coded["document"].str.strip() == ""
-    if no_document.any():
-        raise InputError(f"{path}: {int(no_document.sum())} row(s) without a document ({lines_of(no_document)}): "
-                         "folds are grouped by document")
     no_id = coded["segment_id"].str.strip() == ""
     if no_id.any():  # they were one segment '', "on rows of different texts"
         raise InputError(f"{path}: {int(no_id.sum())} row(s) without a segment_id ({lines_of(no_id)}): give every "

@@ -121,7 +121,8 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     ``keep_lines``: keep :func:`read_table`'s index, by which :func:`lines_of` names the lines of the rows left,
     instead of numbering them afresh. ``left_out``: a list that also gets the warnings on rows without text and on
     rows sorted by code, for a report. ``need_document``: why the caller needs a ``document`` column; a table
-    without one is then refused, naming the file's columns (not the ``segment_id`` this adds)."""
+    without one is then refused, naming the file's columns (not the ``segment_id`` this adds), as is a row with
+    text and no document, naming its line."""
     from theme_assist.features import ORDER_COLUMNS, documents_in_given_order, sorted_by_code
     from theme_assist.refi.assemble import human_codings
 
@@ -142,6 +143,11 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     if coder is not None:  # first: the rows left out below are then that coder's, as a report names them
         frame = rows_of_coder(frame, coder, path)
     textless = (frame["text"].str.strip() == "") & (frame["code"] != "")
+    if need_document:  # refused before the warning on textless rows: a warning about a file then refused is noise
+        no_document = (frame["document"].str.strip() == "") & ~textless
+        if no_document.any():
+            raise InputError(f"{path}: {int(no_document.sum())} row(s) without a document ({lines_of(no_document)}): "
+                             f"{need_document}")
     if textless.any():
         said = f"{int(textless.sum())} row(s) with a code but no text left out ({lines_of(textless)})"
         logger.warning("coded segments %s: %s", path, said)

@@ -263,8 +263,9 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
         raise InputError(f"{path} has one column, {unit!r}: its cells seem to be separated by {separator!r}; save it "
                          "with commas (.csv) or tabs (.tsv)")
     frame = _without_blank_columns(frame, path)
-    frame = _without_segment_columns(frame, path)
-    frame = _without_unrated_coders(frame, path)
+    left_out: list[str] = []  # said once the file is not refused: a warning before a refusal is noise
+    frame = _without_segment_columns(frame, path, left_out)
+    frame = _without_unrated_coders(frame, path, left_out)
     _refuse_code_beside_other_columns(frame, path)
     if frame.shape[1] - 1 < min_coders:
         long_hint = "; a long file has the columns unit (or segment_id), coder, code: this one has no coder column" \
@@ -276,6 +277,8 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
     _check_units(frame[unit], path, f" (read as a wide file, one row per unit, with the coder columns "
                                     f"{', '.join(coders[:5])}{', …' if len(coders) > 5 else ''}; a long file has the "
                                     "columns unit (or segment_id), coder, code)")
+    for warning in left_out:
+        logger.warning("%s", warning)
     _warn_missing_markers(frame.drop(columns=unit), path)
     _warn_case_variants(frame.drop(columns=unit), path)
     if len(coders) == 1 and coders[0].lower() == "code":  # one coder's CODED.csv: named by the file, as in a project
@@ -309,22 +312,24 @@ def _without_blank_columns(frame: pd.DataFrame, path: str | Path) -> pd.DataFram
     return frame.drop(columns=blank)
 
 
-def _without_segment_columns(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+def _without_segment_columns(frame: pd.DataFrame, path: str | Path, left_out: list[str]) -> pd.DataFrame:
     """The columns less a segments table's own (text, document, speaker, …: suggest --segments-out coded in a
-    spreadsheet), which are no coders: each would count as one, with its texts as ratings."""
+    spreadsheet), which are no coders: each would count as one, with its texts as ratings. The warning that says so
+    goes to ``left_out``."""
     segment = [column for column in frame.columns[1:] if column.lower() in SEGMENT_COLUMNS]
     if segment:
-        logger.warning("%s: the segment column(s) %s are no coders and are left out (any other column counts as a "
-                       "coder: delete metadata columns)", path, ", ".join(segment))
+        left_out.append(f"{path}: the segment column(s) {', '.join(segment)} are no coders and are left out (any "
+                        "other column counts as a coder: delete metadata columns)")
     return frame.drop(columns=segment)
 
 
-def _without_unrated_coders(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
-    """The columns less the coders' without a single rating (a coder yet to start), with a warning: each would
-    count as one more coder and take Cohen's κ and Scott's π away from the two who rated."""
+def _without_unrated_coders(frame: pd.DataFrame, path: str | Path, left_out: list[str]) -> pd.DataFrame:
+    """The columns less the coders' without a single rating (a coder yet to start), with a warning (to
+    ``left_out``): each would count as one more coder and take Cohen's κ and Scott's π away from the two who
+    rated."""
     unrated = [column for column in frame.columns[1:] if (frame[column] == "").all()]
     if unrated:
-        logger.warning("%s: the coder(s) %s gave no rating and are left out", path, ", ".join(map(str, unrated)))
+        left_out.append(f"{path}: the coder(s) {', '.join(map(str, unrated))} gave no rating and are left out")
     return frame.drop(columns=unrated)
 
 
