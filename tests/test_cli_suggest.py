@@ -126,6 +126,25 @@ def test_skip_speaker_leaves_the_interviewers_turns_out_but_reads_them_as_contex
             "INTERVIEWER)") in said
 
 
+def test_a_skipped_speaker_of_another_part_of_an_array_job_is_no_warning(files, tmp_path, capsys):
+    """Each part warned of a name its own documents lack, though the input has that speaker."""
+    codebook, coded, _ = files
+    segments = tmp_path / "two.csv"
+    pd.DataFrame({"segment_id": ["a1", "a2", "b1", "b2"], "document": ["a", "a", "b", "b"],
+                  "speaker": ["Moderator", "P1", "Interviewer", "P2"],
+                  "text": ["Welcome.", NEW.text[0], "Thank you.", NEW.text[1]]}).to_csv(segments, index=False)
+    for part, left in (("1/2", "a2"), ("2/2", "b2")):
+        out = tmp_path / f"part{part[0]}.csv"
+        code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out", out,
+                            "--shard", part, "--skip-speaker", "moderator", "--skip-speaker", "interviewer"], capsys)
+        assert code == 0 and "warning" not in err, err
+        assert set(pd.read_csv(out)["segment_id"]) == {left}
+        assert "1 turn of " + ("Moderator" if left == "a2" else "Interviewer") + " skipped" in " ".join(err.split())
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out", out,
+                        "--skip-speaker", "Facilitator"], capsys)
+    assert code == 0 and "skip speaker 'Facilitator': no segment has this speaker" in " ".join(err.split()), err
+
+
 @pytest.mark.parametrize("option", ["--out", "--segments-out"])
 def test_a_coded_table_given_as_an_output_is_refused_unless_forced(files, tmp_path, capsys, option):
     """A coded CSV typed as --out by mistake was replaced by suggestions without a word."""

@@ -145,14 +145,14 @@ def suggest(
     book = load_codebook(codebook)
     with skipped_as_unsupported() as skipped:
         segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata, recursive=recursive)
+    # matched in the whole input: a part without the moderator's documents has no warning that none is there
+    speakers = segments["speaker"].fillna("").astype(str) if "speaker" in segments else pd.Series(
+        "", index=segments.index)
+    skipped_ids = set(segments["segment_id"].astype(str)[speaker_turns(speakers, skip_speaker)])
     if part:
         segments = shard_of(segments, part)
         if segments.empty:
             console.print(f"note: part {part[0]} of {part[1]} holds no documents (fewer documents than parts)")
-    speakers = segments["speaker"].fillna("").astype(str) if "speaker" in segments else pd.Series(
-        "", index=segments.index)
-    skipping = speaker_turns(speakers, skip_speaker)
-    skipped_ids = set(segments["segment_id"].astype(str)[skipping])
     embedder = Embedder(model=model, show_progress=True)
     if load_model and train:
         raise InputError("give either --train (fit now) or --load-model (use a saved suggester), not both")
@@ -193,7 +193,9 @@ def suggest(
     # last: a job stopped before the end leaves no new --out, the file scripts check
     write_suggestions(with_segmentation_of(suggestions, segments), out)
     abstained = int((suggestions.groupby("segment_id")["code"].first() == "").sum())
-    left_out = f", {skipped_turns(ranked_names(speakers[skipping].str.strip()))}" if skipping.any() else ""
+    skipping = segments["segment_id"].astype(str).isin(skipped_ids).to_numpy()
+    left_out = (f", {skipped_turns(ranked_names(segments['speaker'][skipping].astype(str).str.strip()))}"
+                if skipping.any() else "")
     say_done(console, f"{counted(len(segments), 'segment')}{left_out}, {suggester.mode_} suggester on "
                       f"{counted(len(suggester.classes_), 'code')}, {counted(abstained, 'abstention')} → {out} "
                       f"({time.perf_counter() - started:.1f} s)"
