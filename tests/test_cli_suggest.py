@@ -722,3 +722,12 @@ def test_one_segment_is_counted_in_the_singular(files, tmp_path, capsys):
     code, _, err = run(["suggest", "--codebook", codebook, "--input", one, "--out", tmp_path / "o.csv"], capsys)
     assert code == 0, err
     assert "suggesting for 1 segment…" in err and "1 segments" not in err  # was "suggesting for 1 segments…"
+
+
+def test_a_skipped_speaker_of_spaces_alone_is_refused_by_its_option_before_any_work(tmp_path, capsys):
+    """As discover's: named by the option, before the codebook and the input are read."""
+    code, _, err = run(["suggest", "--codebook", tmp_path / "missing.yaml", "--input", tmp_path / "none.csv",
+                        "--out", tmp_path / "out.csv", "--skip-speaker", " "], capsys)
+    assert code == 2
+    assert err.strip() == ("theme-assist: error: --skip-speaker has an empty name; give each speaker's name as the "
+                           "transcripts write it")

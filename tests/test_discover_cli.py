@@ -373,14 +373,14 @@ def test_skip_speaker_leaves_out_the_interviewers_turns_and_says_so(capsys, tmp_
             "P1, INTERVIEWER, P2)") in said
 
 
-
 def test_a_skipped_speaker_of_spaces_alone_is_refused_by_its_option(capsys, tmp_path):
     """The error names --skip-speaker, not the estimator's skip_speakers, and comes before the input is read."""
     code, _, err = run(capsys, "--input", tmp_path / "nothing-here.csv", "--out", tmp_path / "t.json",
                        "--skip-speaker", "Interviewer", "--skip-speaker", "   ")
     assert code == 2
-    assert err.strip() == ("theme-assist: error: --skip-speaker was given a name of spaces alone; give each "
-                           "speaker's name as the transcripts write it")
+    assert err.strip() == ("theme-assist: error: --skip-speaker has an empty name; give each speaker's name as the "
+                           "transcripts write it")
+
 
 def test_the_spread_caption_says_that_skipped_speakers_are_left_out():
     import pandas as pd

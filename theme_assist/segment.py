@@ -306,13 +306,13 @@ def ranked_names(values: pd.Series) -> list[dict]:
     return [{"name": name, "segments": int(n)} for name, n in ranked]
 
 
-def check_speaker_names(names) -> None:
+def check_speaker_names(names, option: str = "skip_speakers") -> None:
     """Refuse ``names`` of speakers to skip that are one string (a name read letter by letter) or hold an empty
-    name."""
+    name, naming them as ``option`` (the parameter, or a command's ``--skip-speaker``)."""
     if isinstance(names, str):
-        raise InputError(f"skip_speakers must be a list of names, not the string {names!r}")
+        raise InputError(f"{option} must be a list of names, not the string {names!r}")
     if any(not str(name).strip() for name in names):
-        raise InputError("skip_speakers has an empty name; give each speaker's name as the transcripts write it")
+        raise InputError(f"{option} has an empty name; give each speaker's name as the transcripts write it")
 
 
 def speaker_turns(speakers: pd.Series, names) -> "np.ndarray":

@@ -65,11 +65,13 @@ too: the shares and ``outlier_share`` of :attr:`ThemeDiscoverer.summary_` add up
 ``{"segment_id", "document", "speaker", "text", "similarity"}``), ``spread`` and ``spread_rate`` (``{value:
 segments}`` and ``{value: share of that value's segments}`` over the ``by`` field; empty without one)."""
 
-ASSIGNMENT_COLUMNS = ["segment_id", "document", "speaker", "theme", "similarity", "best_code", "best_code_score"]
+ASSIGNMENT_COLUMNS = ["segment_id", "document", "speaker", "theme", "similarity", "best_code", "best_code_score",
+                      "text"]
 """Columns of :attr:`ThemeDiscoverer.assignments_`, one row per input segment in input order: ``theme`` (a theme
 id, ``"unclustered"``, ``"explained"``, ``"minimal response"`` or ``"skipped speaker"``), ``similarity`` (cosine
 similarity to the theme's centroid; NaN outside themes), ``best_code`` and ``best_code_score`` (from the suggestion
-engine; ``""`` and NaN without one)."""
+engine; ``""`` and NaN without one), ``text`` (the segment's, verbatim: a researcher reads each theme's segments
+without joining them to the input by hand)."""
 
 
 def auto_min_size(n_segments: int) -> int:
@@ -436,6 +438,7 @@ class ThemeDiscoverer(BaseEstimator):
             table["best_code_score"] = values.max(axis=1).round(4)
         else:
             table["best_code"], table["best_code_score"] = "", np.nan
+        table["text"] = segments["text"]
         return table[ASSIGNMENT_COLUMNS]
 
     def _themes(self, segments, selected, labels, theme_ids, vectors, centroids, labeller, stability,
