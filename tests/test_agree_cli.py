@@ -352,17 +352,38 @@ def test_units_a_coder_has_no_row_for_in_a_multi_label_file_are_named(capsys, tm
     path.write_text("unit,coder,code\n1,ann,a\n1,ann,b\n1,bob,a\n2,ann,a\n3,ann,b\n3,bob,\n")
     code, out, err = run(capsys, path, "--format", "json", "-m", "alpha")
     assert code in (0, None)
-    assert err.strip() == (f"theme-assist: warning: {path}: multi-label ratings take every coder to have coded every "
-                           "unit: a unit without a row of a coder counts as given no code (the empty set), not as a "
-                           "missing rating; a row with an empty code says a coder read a unit (bob: 1 of 3 units)")
+    assert err.strip().splitlines()[1:] == [
+        f"theme-assist: warning: {path}: multi-label ratings take every coder to have coded every unit: a unit "
+        "without a row of a coder counts as given no code (the empty set), not as a missing rating; a row with an "
+        "empty code says a coder read a unit (bob: 1 of 3 units)"]
     assert json.loads(out)["masi_alpha"]["n_units"] == 3  # unit 2 counts, bob's rating the empty set
     path.write_text("unit,coder,code\n1,ann,a\n1,ann,b\n1,bob,a\n2,ann,a\n2,bob,\n")
-    assert run(capsys, path, "-m", "alpha")[2] == ""
+    assert run(capsys, path, "-m", "alpha")[2].count("\n") == 1  # only that it is read as multi-label
     # a project export has no row where a coder left a segment without a code: its advice is not a row of its own
     path.write_text("segment_id,code,coder,segmentation\nd:1,a,ann,t\nd:1,b,ann,t\nd:1,a,bob,t\nd:2,a,ann,t\n")
     err = run(capsys, path, "-m", "alpha")[2]
     assert "a project export has no row where a coder left a segment without a code" in err
     assert "(bob: 1 of 2 units)" in err and "a row with an empty code" not in err
+
+
+def test_a_long_file_read_as_multi_label_says_which_rows_make_it_so(capsys, tmp_path):
+    """One stray row with a second code for a unit and coder turned a whole single-label file into code sets,
+    compared with MASI and per code, and only the table's caption said "multi-label": now a warning names how many
+    units and coders have several codes and their lines, and a refusal of a single-label option says them too."""
+    path = tmp_path / "long.csv"
+    rows = [f"u{i},{coder},{'ab'[i % 2]}" for i in range(1, 21) for coder in ("ann", "bob")]
+    path.write_text("unit,coder,code\n" + "\n".join(rows[:7] + ["u4,ann,b"] + rows[7:]) + "\n")
+    code, _, err = run(capsys, path, "--format", "json")
+    assert code in (0, None), err
+    assert err.strip() == (f"theme-assist: warning: {path}: read as multi-label: 1 of 40 unit-coder pair(s) have "
+                           "several codes (line 8, 9; first: unit 'u4', coder 'ann': 'a', 'b'); if each coder gave "
+                           "each unit one code, those rows are stray: correct them")
+    code, out, err = run(capsys, path, "--level", "ordinal")
+    assert code == 2 and out == "" and err.count("\n") == 1  # the refusal alone, saying why the file is multi-label
+    assert err.strip().endswith("per code as presence/absence (" + str(path) + ": 1 of 40 unit-coder pair(s) have "
+                                "several codes (line 8, 9; first: unit 'u4', coder 'ann': 'a', 'b'))")
+    path.write_text("unit,coder,code\n" + "\n".join(rows) + "\n")
+    assert run(capsys, path)[2] == ""
 
 
 def test_a_long_files_coder_without_a_single_code_is_left_out_as_a_wide_files_is(capsys, tmp_path):
@@ -387,11 +408,12 @@ def test_a_multi_label_files_coder_without_a_single_code_is_named(capsys, tmp_pa
     path.write_text("unit,coder,code\nu1,a,x\nu1,a,y\nu1,b,x\nu2,a,x\nu2,b,y\nu3,a,y\nu3,b,y\nu1,c,\nu2,c,\nu3,c,\n")
     code, _, err = run(capsys, path, "-m", "conger")
     assert code in (0, None), err
-    assert err.strip() == (f"theme-assist: warning: {path}: the coder(s) c gave no code to any unit; multi-label "
-                           "ratings count them as having read every unit and found none of the codes; if they have "
-                           "not coded yet, leave their rows out")
+    assert err.strip().splitlines()[1:] == [
+        f"theme-assist: warning: {path}: the coder(s) c gave no code to any unit; multi-label ratings count them as "
+        "having read every unit and found none of the codes; if they have not coded yet, leave their rows out"]
     path.write_text("unit,coder,code\nu1,a,x\nu1,a,y\nu1,b,x\nu2,a,\nu2,b,y\nu3,a,y\nu3,b,\n")
-    assert run(capsys, path, "-m", "conger")[2] == ""  # an empty code of a coder who coded other units
+    # an empty code of a coder who coded other units: only that the file is read as multi-label
+    assert run(capsys, path, "-m", "conger")[2].count("\n") == 1
 
 
 

@@ -42,7 +42,7 @@ from theme_assist.agree.units import (SPAN_COLUMNS, codings_on_units, ratings_fr
                                      spans_meeting_units)
 from theme_assist.documents import SEGMENT_COLUMNS
 from theme_assist.errors import InputError, listed
-from theme_assist.inputs import read_table, whole_numbers
+from theme_assist.inputs import lines_of, read_table, whole_numbers
 from theme_assist.segment import SEGMENTATION_COLUMN, segmentation_difference, segmentation_tags
 
 LONG_COLUMNS = ("unit", "coder", "code")
@@ -82,12 +82,16 @@ class RatingsFile:
     segmentations : list of str
         The segmentation tags of a long file's segment ids (:func:`~theme_assist.segment.segmentation_tags`); none
         for a wide file.
+    several_codes : str
+        Of a multi-label long file: how many units and coders have several codes, and the lines of the first
+        (``"1 of 40 unit-coder pair(s) have several codes (line 7, 9; …)"``); empty otherwise.
     """
 
     ratings: pd.DataFrame
     codings: pd.DataFrame | None = None
     multi_label: bool = False
     segmentations: list[str] = field(default_factory=list)
+    several_codes: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,8 @@ def read_ratings(path: str | Path, *, min_coders: int = 2) -> RatingsFile:
     return source
 
 
-def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | SpanCodings:
+def read_codings(path: str | Path, *, min_coders: int = 2,
+                 deferred: list[str] | None = None) -> RatingsFile | SpanCodings:
     """Read a wide or long ratings CSV, or a span codings CSV (see the module docstring).
 
     Parameters
@@ -141,6 +146,9 @@ def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | Span
     path : str or Path
     min_coders : {2, 1}
         As for :func:`read_ratings`.
+    deferred : list of str, optional
+        Gets the warnings on a multi-label long file (that it is read so, and why) instead of the log, for a
+        caller that may yet refuse what it was asked to do with such a file: a refusal comes alone.
 
     Raises
     ------
@@ -175,7 +183,7 @@ def read_codings(path: str | Path, *, min_coders: int = 2) -> RatingsFile | Span
         frame = frame.rename(columns=names)
         if tags is not None:
             _refuse_mixed_segmentations(frame, tags, path)
-        return replace(_long(frame, path, min_coders, exported=bool(tagged)),
+        return replace(_long(frame, path, min_coders, exported=bool(tagged), deferred=deferred),
                        segmentations=segmentation_tags(pd.DataFrame({SEGMENTATION_COLUMN: tags}))
                        if tags is not None else [])
     frame = _unit_column_first(frame)
@@ -333,9 +341,11 @@ def _without_unrated_coders(frame: pd.DataFrame, path: str | Path, left_out: lis
     return frame.drop(columns=unrated)
 
 
-def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool = False) -> RatingsFile:
+def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool = False,
+          deferred: list[str] | None = None) -> RatingsFile:
     """Ratings of a long file; ``exported``: written by ``project export --codings`` (it has a segmentation
-    column), whose coders have no row for a segment they left without a code."""
+    column), whose coders have no row for a segment they left without a code; ``deferred``: as for
+    :func:`read_codings`."""
     if (frame["unit"] == "").any() or (frame["coder"] == "").any():
         line = int(np.flatnonzero(((frame["unit"] == "") | (frame["coder"] == "")).to_numpy())[0]) + 2
         raise InputError(f"line {line} of {path} has a blank unit or coder")
@@ -352,23 +362,46 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool
                          f"{_coders_needed(frame['coder'].nunique(), min_coders)}")
     ratings = ratings_from_codings(frame, unit="unit", multi_label=multi_label)
     if not multi_label:
-        ratings = _as_numbers_if_all_numeric(ratings)
+        return RatingsFile(_as_numbers_if_all_numeric(ratings), codings=frame)
+    several = _several_codes(coded)
+    said = [f"{path}: read as multi-label: {several}; if each coder gave each unit one code, those rows are stray: "
+            "correct them"]
+    _warn_units_without_rows(frame, ratings.index, path, exported, said)
+    _warn_coders_of_no_code(frame, path, said)
+    if deferred is None:
+        for warning in said:
+            logger.warning("%s", warning)
     else:
-        _warn_units_without_rows(frame, ratings.index, path, exported)
-        _warn_coders_of_no_code(frame, path)
-    return RatingsFile(ratings, codings=frame, multi_label=multi_label)
+        deferred.extend(said)
+    return RatingsFile(ratings, codings=frame, multi_label=True, several_codes=several)
 
 
-def _warn_coders_of_no_code(frame: pd.DataFrame, path: str | Path) -> None:
-    """Name the coders of a multi-label file whose every row has an empty code: there they count as having read
-    each unit and given it none of the codes (a single-label file leaves such a coder out, as one yet to start),
-    which takes agreement down without a word where their rows are a sheet made out for a coder yet to start."""
+def _several_codes(coded: pd.DataFrame) -> str:
+    """Why a long file is multi-label: how many units and coders have several codes, the lines of their rows, and
+    the first such unit, coder and codes. One stray row with another code is enough to make every rating a code set
+    (and a unit without a row of a coder the empty set); said only by the table's caption, a file meant to be
+    single-label was compared otherwise without a word. ``coded``: the rows with a code."""
+    distinct = coded.drop_duplicates(["unit", "coder", "code"])
+    pairs = distinct.set_index(["unit", "coder"]).index
+    several = pairs[pairs.duplicated()].unique()
+    rows = pd.Series(coded.set_index(["unit", "coder"]).index.isin(several), index=coded.index)
+    unit, coder = several[0]
+    codes = distinct.loc[(distinct["unit"] == unit) & (distinct["coder"] == coder), "code"]
+    return (f"{len(several)} of {pairs.nunique()} unit-coder pair(s) have several codes ({lines_of(rows)}; first: "
+            f"unit {unit!r}, coder {coder!r}: {', '.join(map(repr, codes))})")
+
+
+def _warn_coders_of_no_code(frame: pd.DataFrame, path: str | Path, said: list[str]) -> None:
+    """Name the coders of a multi-label file whose every row has an empty code (to ``said``): there they count as
+    having read each unit and given it none of the codes (a single-label file leaves such a coder out, as one yet to
+    start), which takes agreement down without a word where their rows are a sheet made out for a coder yet to
+    start."""
     coded = set(frame.loc[frame["code"] != "", "coder"])
     uncoded = [coder for coder in frame["coder"].unique() if coder not in coded]
     if uncoded:
-        logger.warning("%s: the coder(s) %s gave no code to any unit; multi-label ratings count them as having read "
-                       "every unit and found none of the codes; if they have not coded yet, leave their rows out",
-                       path, ", ".join(map(str, uncoded)))
+        said.append(f"{path}: the coder(s) {', '.join(map(str, uncoded))} gave no code to any unit; multi-label "
+                    "ratings count them as having read every unit and found none of the codes; if they have not "
+                    "coded yet, leave their rows out")
 
 
 def _without_coders_of_no_code(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
@@ -383,9 +416,10 @@ def _without_coders_of_no_code(frame: pd.DataFrame, path: str | Path) -> pd.Data
     return frame
 
 
-def _warn_units_without_rows(frame: pd.DataFrame, units: pd.Index, path: str | Path, exported: bool) -> None:
-    """Name the coders without a row for some unit of a multi-label file: those units count as coded with no
-    code (the empty set), where in a single-label file they would be missing ratings; the figures differ. In a
+def _warn_units_without_rows(frame: pd.DataFrame, units: pd.Index, path: str | Path, exported: bool,
+                             said: list[str]) -> None:
+    """Name the coders without a row for some unit of a multi-label file (to ``said``): those units count as coded
+    with no code (the empty set), where in a single-label file they would be missing ratings; the figures differ. In a
     project export a coder has no row for a segment left without a code, read or not: said so, the advice for a
     file written by hand (an empty code's row) being of no use there."""
     rows = frame.groupby("coder")["unit"].nunique()
@@ -394,13 +428,13 @@ def _warn_units_without_rows(frame: pd.DataFrame, units: pd.Index, path: str | P
         return
     counts = "; ".join(f"{coder}: {len(units) - count} of {len(units)} units" for coder, count in lacking.items())
     if exported:
-        logger.warning("%s: multi-label ratings count a unit without a row of a coder as given no code (the empty "
-                       "set); a project export has no row where a coder left a segment without a code, nor where a "
-                       "coder never came to it: compare coders on the segments both reviewed (%s)", path, counts)
+        said.append(f"{path}: multi-label ratings count a unit without a row of a coder as given no code (the empty "
+                    "set); a project export has no row where a coder left a segment without a code, nor where a "
+                    f"coder never came to it: compare coders on the segments both reviewed ({counts})")
         return
-    logger.warning("%s: multi-label ratings take every coder to have coded every unit: a unit without a row of a "
-                   "coder counts as given no code (the empty set), not as a missing rating; a row with an empty "
-                   "code says a coder read a unit (%s)", path, counts)
+    said.append(f"{path}: multi-label ratings take every coder to have coded every unit: a unit without a row of a "
+                "coder counts as given no code (the empty set), not as a missing rating; a row with an empty "
+                f"code says a coder read a unit ({counts})")
 
 
 def _span_codings(frame: pd.DataFrame, path: str | Path, min_coders: int) -> SpanCodings:

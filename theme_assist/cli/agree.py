@@ -133,7 +133,8 @@ def agree(
         raise InputError(f"--population must be a number of units (leave it out for an infinite population); got "
                          f"{population:g}")
     _check_span_options(units_file, min_coverage, overlap)
-    source = read_codings(ratings, min_coders=1 if machine is not None else 2)
+    deferred: list[str] = []  # a multi-label file's warnings, said once its use is not refused
+    source = read_codings(ratings, min_coders=1 if machine is not None else 2, deferred=deferred)
     long_file = not isinstance(source, SpanCodings) and source.codings is not None  # its units are segment ids
     if isinstance(source, SpanCodings):
         if overlap is not None:
@@ -161,9 +162,11 @@ def agree(
             raise InputError(f"{given[0]} applies to span codings (columns document, start, end, code, coder); "
                              f"{ratings} holds ratings of units")
         spans_on_units = False
+    # a file meant to be single-label may be multi-label by a stray row: say where
+    several = f" ({ratings}: {source.several_codes})" if source.multi_label and source.several_codes else ""
     if machine is not None and source.multi_label:
         raise InputError("--machine compares single-label ratings (the machine's rank-1 code per unit); these "
-                         "ratings are multi-label")
+                         f"ratings are multi-label{several}")
     # the file naming units by segment id, and what it says of their segmentation
     ids = ((units_file, segmentation_tags(unit_segments), unit_segments) if spans_on_units else
            (ratings, source.segmentations, None) if long_file else None)
@@ -177,7 +180,9 @@ def agree(
                             ("--weights", weights is not None), ("--population", population is not None)):
             if given:
                 raise InputError(f"{name} applies to single-label ratings; multi-label ratings are compared with "
-                                 "the MASI distance and per code as presence/absence")
+                                 f"the MASI distance and per code as presence/absence{several}")
+        for warning in deferred:
+            logger.warning("%s", warning)
         presence = presence_tables(source.codings, unit="unit", units=source.ratings.index)
         presence = {code: table.where(source.ratings.reindex_like(table).notna())  # a coder's unread documents
                     for code, table in presence.items()}
