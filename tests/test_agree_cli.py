@@ -347,6 +347,28 @@ def test_codes_written_apart_only_by_unicode_form_are_named(capsys, tmp_path):
     assert "1 coder(s) written alike in two Unicode forms" in run(capsys, long)[2]
 
 
+def test_numbers_written_two_ways_beside_text_codes_are_named(capsys, tmp_path):
+    """A file of numbers alone compares them as numbers ('1' and '1.0' are one); beside a text code every code is read
+    as written, and '1.0' agreed with no '1' without a word."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,ann,bob\n1,1,1.0\n2,2,02\n3,other,other\n4,2,2\n")
+    code, out, err = run(capsys, wide, "--format", "json", "-m", "percent")
+    assert code in (0, None)
+    assert err.strip() == (f"theme-assist: warning: {wide}: 2 number(s) written two ways are different codes, as "
+                           "some codes are not numbers: '1' / '1.0'; '02' / '2'; write each number one way if they "
+                           "are one")
+    assert json.loads(out)["percent"]["value"] == 0.5  # read as written
+    long = tmp_path / "long.csv"
+    long.write_text("unit,coder,code\n1,ann,1\n1,bob,1.0\n2,ann,x\n2,bob,x\n")
+    assert "1 number(s) written two ways are different codes" in run(capsys, long)[2]
+    spans = tmp_path / "spans.csv"
+    spans.write_text("document,start,end,code,coder\nd,0,5,1,ann\nd,0,5,1.0,bob\nd,6,9,x,bob\n")
+    assert "'1' / '1.0'" in run(capsys, spans, "--overlap", "0.9")[2]
+    for numbers in (wide, long):  # numbers alone are compared as numbers: nothing to say
+        numbers.write_text(numbers.read_text().replace("other", "3").replace(",x", ",3"))
+        assert run(capsys, numbers)[2] == ""
+
+
 def test_units_a_coder_has_no_row_for_in_a_multi_label_file_are_named(capsys, tmp_path):
     path = tmp_path / "multi.csv"
     path.write_text("unit,coder,code\n1,ann,a\n1,ann,b\n1,bob,a\n2,ann,a\n3,ann,b\n3,bob,\n")

@@ -13,8 +13,9 @@ Long
     project export --codings``). One row per unit and coder is single-label data; several rows for some unit and
     coder make the data multi-label, and then every coder is taken to have coded every unit in the file (a coder
     without a row for a unit gave it no code). When every code is a number, one number written two ways ("1",
-    "1.0") is one code. A unit with rows of two segmentations (their ``segmentation`` column: two projects'
-    exports put together) is refused: its id may name other text in each.
+    "1.0") is one code; beside codes that are not numbers, two codes, with a warning (in a wide file too). A unit
+    with rows of two segmentations (their ``segmentation`` column: two projects' exports put together) is refused:
+    its id may name other text in each.
 Span codings
     Columns ``document``, ``start``, ``end``, ``code``, ``coder`` (others, such as ``text``, are ignored): one row
     per coded span, as ``theme-assist import-qdpx`` writes ``codings.csv``. They are not ratings of units yet:
@@ -254,6 +255,24 @@ def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what:
                        len(forms), what, what, shown, "; …" if len(forms) > 5 else "", what)
 
 
+def _warn_number_variants(cells: pd.DataFrame | pd.Series, path: str | Path) -> None:
+    """Name the numbers written two ways ("1", "1.0") among codes that are not all numbers: there every code is
+    read as written, so they are different codes, and a coder's "1.0" agrees with no "1" (a file of numbers alone
+    compares numbers, where they are one)."""
+    names = pd.Series(pd.unique(pd.Series(np.asarray(cells, dtype=object).ravel()).dropna().astype(str)))
+    names = names[names != ""]
+    numbers = pd.to_numeric(names, errors="coerce")
+    if numbers.notna().all():
+        return
+    spellings = names[numbers.notna()].groupby(numbers[numbers.notna()].astype(float)).agg(sorted)
+    spellings = spellings[spellings.str.len() > 1]
+    if len(spellings):
+        shown = "; ".join(" / ".join(map(repr, written)) for written in spellings.iloc[:5])
+        logger.warning("%s: %d number(s) written two ways are different codes, as some codes are not numbers: %s%s; "
+                       "write each number one way if they are one", path, len(spellings), shown,
+                       "; …" if len(spellings) > 5 else "")
+
+
 def _coders_needed(count: int, min_coders: int, machine_options: str = "--machine OUT.csv") -> str:
     """The end of the error for a file of ``count`` coders, fewer than ``min_coders``: what is needed, and for a
     single coder, how to compare that coder with the machine instead (``machine_options``)."""
@@ -289,6 +308,7 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
         logger.warning("%s", warning)
     _warn_missing_markers(frame.drop(columns=unit), path)
     _warn_case_variants(frame.drop(columns=unit), path)
+    _warn_number_variants(frame.drop(columns=unit), path)
     if len(coders) == 1 and coders[0].lower() == "code":  # one coder's CODED.csv: named by the file, as in a project
         frame = frame.rename(columns={frame.columns[1]: Path(path).name})
     ratings = frame.set_index(unit)
@@ -351,6 +371,7 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool
         raise InputError(f"line {line} of {path} has a blank unit or coder")
     _warn_missing_markers(frame["code"], path)
     _warn_case_variants(frame["code"], path)
+    _warn_number_variants(frame["code"], path)
     _warn_case_variants(frame["coder"], path, "coder")
     frame = frame.assign(code=_one_text_per_number(frame["code"]))
     coded = frame[frame["code"] != ""]
@@ -450,6 +471,7 @@ def _span_codings(frame: pd.DataFrame, path: str | Path, min_coders: int) -> Spa
         needed = _coders_needed(coders, min_coders, "--units SEGMENTS.csv --machine OUT.csv")
         raise InputError(f"{path} has span codings of {coders} coder; {needed}")
     _warn_case_variants(frame["code"], path)
+    _warn_number_variants(frame["code"], path)
     _warn_case_variants(frame["coder"], path, "coder")
     frame = frame.assign(start=whole_numbers(frame["start"], "start", path),
                          end=whole_numbers(frame["end"], "end", path))
