@@ -257,10 +257,15 @@ def test_long_single_label_file_is_a_plain_table(capsys, tmp_path):
     ("unit,A,B\n1,1,2\n2,2,2\n", ("--categories", "1,2,x"), "so --categories must be numbers too; got 'x'"),
     ("unit,A,,B\n1,a,b,b\n2,b,,b\n", (), "column 3 of .* holds ratings but has no coder name"),
     ("unit,A, ,B\n1,a,b,b\n2,b,,b\n", (), "column 3 of .* holds ratings but has no coder name"),  # was coder ''
+    # coders named by zero-width characters alone, which the project store refuses, read as blank
+    ("unit,A,\u200b,B\n1,a,b,b\n2,b,,b\n", (), "column 3 of .* holds ratings but has no coder name"),
+    ("unit,coder,code\n1,ann,a\n1,\u200b\u200c,a\n2,ann,b\n", (), "line 3 of .* has a blank unit or coder"),
+    ("document,start,end,code,coder\nd,0,5,x,ann\nd,0,5,x,\u2060\n", ("--overlap", "0.5"),
+     "line 3 of .* has a blank document, coder or code"),
 ])
 def test_bad_input_is_one_line_error(capsys, tmp_path, content, args, message):
     path = tmp_path / "bad.csv"
-    path.write_text(content)
+    path.write_text(content, encoding="utf-8")
     code, out, err = run(capsys, path, *args)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("theme-assist: error:")

@@ -44,6 +44,7 @@ from theme_assist.agree.units import (SPAN_COLUMNS, codings_on_units, ratings_fr
 from theme_assist.documents import SEGMENT_COLUMNS
 from theme_assist.errors import InputError, listed
 from theme_assist.inputs import lines_of, read_table, whole_numbers
+from theme_assist.names import has_visible_character
 from theme_assist.segment import SEGMENTATION_COLUMN, segmentation_difference, segmentation_tags
 
 LONG_COLUMNS = ("unit", "coder", "code")
@@ -331,8 +332,10 @@ def _refuse_code_beside_other_columns(frame: pd.DataFrame, path: str | Path) -> 
 def _without_blank_columns(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """The coder columns less those with a blank header and no rating (a spreadsheet's trailing separators),
     which would count as one more coder and take Cohen's κ and Scott's π away. A header of spaces alone is blank
-    too (pandas names only an empty one): its ratings were a coder named ''."""
-    blank = [column for column in frame.columns[1:] if BLANK_HEADER.fullmatch(str(column)) or not str(column).strip()]
+    too (pandas names only an empty one): its ratings were a coder named ''; so is one of zero-width or formatting
+    characters alone, a name the project store refuses (:func:`~theme_assist.names.has_visible_character`)."""
+    blank = [column for column in frame.columns[1:]
+             if BLANK_HEADER.fullmatch(str(column)) or not has_visible_character(str(column))]
     rated = [column for column in blank if (frame[column] != "").any()]
     if rated:
         position = list(frame.columns).index(rated[0]) + 1
@@ -366,9 +369,10 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool
     """Ratings of a long file; ``exported``: written by ``project export --codings`` (it has a segmentation
     column), whose coders have no row for a segment they left without a code; ``deferred``: as for
     :func:`read_codings`."""
-    if (frame["unit"] == "").any() or (frame["coder"] == "").any():
-        line = int(np.flatnonzero(((frame["unit"] == "") | (frame["coder"] == "")).to_numpy())[0]) + 2
-        raise InputError(f"line {line} of {path} has a blank unit or coder")
+    # a coder named by zero-width characters alone is listed as a blank, and the project store refuses the name
+    blank = (frame["unit"] == "") | ~frame["coder"].map(has_visible_character)
+    if blank.any():
+        raise InputError(f"line {int(np.flatnonzero(blank.to_numpy())[0]) + 2} of {path} has a blank unit or coder")
     _warn_missing_markers(frame["code"], path)
     _warn_case_variants(frame["code"], path)
     _warn_number_variants(frame["code"], path)
@@ -462,7 +466,7 @@ def _span_codings(frame: pd.DataFrame, path: str | Path, min_coders: int) -> Spa
     from theme_assist.refi.assemble import human_codings
 
     frame = human_codings(frame, str(path))  # theme_assist's suggestions exported and imported again: no coder
-    blank = (frame[["document", "coder", "code"]] == "").any(axis=1)
+    blank = (frame[["document", "code"]] == "").any(axis=1) | ~frame["coder"].map(has_visible_character)
     if blank.any():
         raise InputError(f"line {frame.index[blank.to_numpy()][0] + 2} of {path} has a blank document, coder or "
                          "code")

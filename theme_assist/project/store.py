@@ -28,7 +28,6 @@ import logging
 import os
 import sqlite3
 import threading
-import unicodedata
 import uuid
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from theme_assist.codebook import Codebook, case_key, dump_codebook, parse_codeb
 from theme_assist.documents import SEGMENT_COLUMNS, Document
 from theme_assist.errors import InputError, listed
 from theme_assist.filesystems import journal_mode, set_journal_mode
+from theme_assist.names import has_visible_character
 from theme_assist.project.schema import another_database, migrate, missing_tables, schema_version
 
 ACTIONS = ("accept", "reject", "replace", "add")
@@ -111,12 +111,6 @@ def _check_code_map(code_map: dict[str, str], current: Codebook, revised: Codebo
                              "drops can be mapped")
         if old not in current_ids:
             raise InputError(f"map {old}={new}: {old!r} is not a code of the project's current codebook")
-
-
-def has_visible_character(text: str) -> bool:
-    """Whether ``text`` holds a character one can see: spaces, zero-width and formatting characters alone do not
-    (a coder's name made of them would be listed as a blank)."""
-    return any(unicodedata.category(char)[0] not in "ZC" for char in text)
 
 
 def _locked(exc: Exception) -> bool:

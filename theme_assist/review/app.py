@@ -41,9 +41,9 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
 from theme_assist.errors import InputError
+from theme_assist.names import has_visible_character
 from theme_assist.project.learn import BackgroundRefitter
-from theme_assist.project.store import (DecisionRequest, NotFound, ProjectStore, Stale, Unavailable,
-                                        has_visible_character)
+from theme_assist.project.store import DecisionRequest, NotFound, ProjectStore, Stale, Unavailable
 from theme_assist.refi.writer import NOT_XML
 from theme_assist.review import views
 from theme_assist.review.security import EVERY_ADDRESS, SameOriginGuard, allowed_hosts, new_token

@@ -1,0 +1,12 @@
+"""What makes a name one can see, checked alike wherever coders are named (the project store, its review page,
+``theme-assist agree``): spaces, zero-width and formatting characters alone read as no name."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def has_visible_character(text: str) -> bool:
+    """Whether ``text`` holds a character one can see: spaces, zero-width and formatting characters alone do not
+    (a coder's name made of them would be listed as a blank)."""
+    return any(unicodedata.category(char)[0] not in "ZC" for char in text)
