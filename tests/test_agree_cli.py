@@ -84,6 +84,28 @@ def test_json_metrics_level_weights_and_bootstrap(capsys, wide):
     assert json.loads(again) == result
 
 
+def test_a_bootstrap_of_few_resamples_is_warned_of(capsys, caplog, wide):
+    """--bootstrap 1 printed a "95% CI" (the estimate twice) and P<x shares of one resample, as if they meant
+    something; below 1,000 resamples (Hayes & Krippendorff draw 1,000 or more) the command says so. The Python API
+    does not: its callers (and tests) may draw few for speed."""
+    from theme_assist.agree import agreement_summary
+    from theme_assist.agree.reading import read_ratings
+
+    for resamples in (1, 10, 999):
+        code, out, err = run(capsys, wide, "--bootstrap", resamples, "--format", "json")
+        assert code in (0, None) and json.loads(out)["alpha"]["n_boot"] == resamples
+        assert err.strip() == (f"theme-assist: warning: --bootstrap {resamples}: too few resamples for a 95% "
+                               "percentile interval or the P<x shares, which move from seed to seed; use 1,000 or "
+                               "more for figures you report")
+    assert run(capsys, wide, "--bootstrap", 1000, "-m", "percent")[2] == ""
+    assert run(capsys, wide, "--interval", "bootstrap", "-m", "percent")[2] == ""  # 1,000 by default
+    code, _, err = run(capsys, wide, "--bootstrap", 10, "--population", 50)  # a refusal comes alone
+    assert code == 2 and err.count("\n") == 1 and "--population corrects the analytic intervals" in err
+    caplog.clear()
+    agreement_summary(read_ratings(wide).ratings, ["alpha"], n_boot=10)
+    assert caplog.records == []
+
+
 def test_alpha_bootstrap_resamples_units_unless_asked_for_coincidences(capsys, wide):
     """Hayes & Krippendorff's bootstrap draws a unit's pairs of values as independent, too narrow with three or more
     coders (evaluation/results/interval_coverage.md): alpha resamples units by default, the coincidences on request,
@@ -1294,7 +1316,8 @@ def test_one_coder_is_compared_with_the_machine(capsys, span_files, tmp_path, na
     assert row["metrics"]["cohen"]["ci"] and row["metrics"]["cohen"]["analytic"]["ci"]
     code, out, err = run(capsys, alone, "--machine", span_files["suggestions"], *options[:-2])
     table = " ".join(out.split())
-    assert code == 0 and err == "" and "Agreement:" not in table
+    assert code == 0 and err.startswith("theme-assist: warning: --bootstrap 50: too few") and err.count("\n") == 1
+    assert "Agreement:" not in table
     assert table.startswith("No coders' summary table — one coder (ann): no coder-vs-coder agreement. The machine "
                             "is compared with that coder below.")
     assert "machine vs ann │ 6 │" in table and "table above" not in table

@@ -18,6 +18,10 @@ FORMATS = ("table", "json")
 INTERVALS = ("bootstrap", "analytic", "both")
 DEFAULT_RESAMPLES = 1000
 """Bootstrap resamples when --interval asks for a bootstrap and --bootstrap is not given."""
+FEW_RESAMPLES = 1000
+"""A bootstrap of fewer resamples is warned of: a 95% percentile interval's limits are the 2.5th and 97.5th
+percentiles of the resamples, which a few hundred estimate poorly (Hayes & Krippendorff 2007 draw 1,000 or more;
+1 or 10 give no interval at all). The Python API does not warn: its tests draw few for speed."""
 FEW_UNITS = 10
 """A machine or coder comparison on fewer shared units than this is flagged in its note."""
 
@@ -54,7 +58,8 @@ def agree(
     bootstrap: Optional[int] = typer.Option(None, "--bootstrap", metavar="N",
                                             help="Bootstrap resamples for 95% intervals and P(value < 0.667 / 0.8); "
                                                  "0 = none (the default, unless --interval asks for a bootstrap: "
-                                                 f"then {DEFAULT_RESAMPLES:,})."),
+                                                 f"then {DEFAULT_RESAMPLES:,}); fewer than {FEW_RESAMPLES:,} are "
+                                                 "warned of."),
     alpha_bootstrap: Optional[str] = typer.Option(
         None, "--alpha-bootstrap", metavar="units|coincidences",
         help="alpha's bootstrap: units resampled with replacement, as for the other coefficients (the default), or "
@@ -218,6 +223,9 @@ def agree(
         summary = {"coders_summary": None, "coders_summary_reason": _no_summary_reason(source.ratings)}
     else:
         summary = _named_as_asked(summary, metric or [])
+    if 0 < n_boot < FEW_RESAMPLES:  # said once nothing was refused: a refusal comes alone
+        logger.warning("--bootstrap %d: too few resamples for a 95%% percentile interval or the P<x shares, which move "
+                       "from seed to seed; use %s or more for figures you report", n_boot, f"{FEW_RESAMPLES:,}")
     if output_format == "json":
         if not one_coder and not source.multi_label:
             summary = _with_missing_ratings(summary, source.ratings)
