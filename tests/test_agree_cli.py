@@ -106,6 +106,20 @@ def test_a_bootstrap_of_few_resamples_is_warned_of(capsys, caplog, wide):
     assert caplog.records == []
 
 
+def test_metric_names_are_read_apart_from_case(capsys, wide, tmp_path):
+    """-m Light was refused as an unknown metric: a name written apart from case is the one metric it matches, and
+    the JSON names it as the metrics are named (so a script finds it)."""
+    result = json.loads(run(capsys, wide, "-m", "Light", "-m", "AC1", "-m", "Brennan_Prediger", "--format", "json")[1])
+    assert list(metrics_of(result)) == ["light", "ac1", "brennan_prediger"]
+    assert result["light"]["value"] == json.loads(run(capsys, wide, "-m", "light", "--format", "json")[1])["light"][
+        "value"]
+    path = tmp_path / "long.csv"
+    path.write_text(MULTI_LABEL_LONG)
+    assert list(metrics_of(json.loads(run(capsys, path, "-m", "MASI_Alpha", "--format", "json")[1]))) == ["masi_alpha"]
+    code, _, err = run(capsys, wide, "-m", "Kripp")
+    assert code == 2 and "unknown metric 'Kripp'" in err
+
+
 def test_alpha_bootstrap_resamples_units_unless_asked_for_coincidences(capsys, wide):
     """Hayes & Krippendorff's bootstrap draws a unit's pairs of values as independent, too narrow with three or more
     coders (evaluation/results/interval_coverage.md): alpha resamples units by default, the coincidences on request,

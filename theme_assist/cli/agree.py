@@ -39,10 +39,10 @@ def agree(
     metric: Optional[List[str]] = typer.Option(
         None, "--metric", "-m", metavar="NAME",
         help="percent, cohen, scott, bennett_s (alias brennan_prediger), fleiss, conger, ac1, light (Light's "
-             "kappa: Cohen's kappa of each pair of coders on the units both rated, averaged), alpha; repeat for "
-             "several (multi-label: masi_alpha too, always reported). Default: every metric that applies (cohen and "
-             "scott for two coders, light for three or more). With "
-             "--machine, the machine table's columns too (default there: percent, cohen, ac1, alpha; for three or "
+             "kappa: Cohen's kappa of each pair of coders on the units both rated, averaged), alpha (any case: "
+             "Light is light); repeat for several (multi-label: masi_alpha too, always reported). Default: every "
+             "metric that applies (cohen and scott for two coders, light for three or more). With --machine, the "
+             "machine table's columns too (default there: percent, cohen, ac1, alpha; for three or "
              "more coders their summary has Fleiss' kappa for cohen and scott)."),
     level: str = typer.Option("nominal", "--level", metavar="nominal|ordinal|interval|ratio",
                               help="Level of measurement for alpha."),
@@ -124,6 +124,7 @@ def agree(
                                  ("--alpha-bootstrap", alpha_bootstrap or "units", ALPHA_METHODS)):
         if value not in choices:
             raise InputError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    metric = _metric_names(metric)
     n_boot = _resamples(bootstrap, interval)
     if not 0 <= n_boot <= MAX_RESAMPLES:
         raise InputError(f"--bootstrap must be 0 (none) or a number of resamples up to {MAX_RESAMPLES:,}; got "
@@ -249,6 +250,19 @@ def agree(
                           population=population, notes=notes)
         if comparison is not None:
             _print_machine_comparison(comparison, seed=seed, population=population, summary_above=not one_coder)
+
+
+def _metric_names(asked: list[str] | None) -> list[str] | None:
+    """The ``--metric`` names as the metrics are named, where one was written apart from case (``-m Light``,
+    ``-m AC1``: each read as the one name it matches); any other name is left as given, for the refusal that lists
+    the names."""
+    from theme_assist.agree.coefficients import ALIASES, METRICS
+
+    folded: dict[str, list[str]] = {}
+    for name in (*METRICS, *ALIASES, "masi_alpha"):
+        folded.setdefault(name.casefold(), []).append(name)
+    return [matches[0] if len(matches := folded.get(name.casefold(), [])) == 1 else name
+            for name in asked] if asked else asked
 
 
 def _summary_metrics(asked: list[str] | None, ratings, machine_labels) -> list[str] | None:
