@@ -48,6 +48,9 @@ from theme_assist.names import has_visible_character
 from theme_assist.segment import SEGMENTATION_COLUMN, segmentation_difference, segmentation_tags
 
 LONG_COLUMNS = ("unit", "coder", "code")
+STRAY_SHARE = 0.1
+"""Largest share of a long file's unit-coder pairs with several codes for which a warning says the file is read as
+multi-label, and where: a few such pairs in a file meant to be single-label are likely stray rows."""
 UNIT_ALIASES = ("unit", "segment_id")
 BLANK_HEADER = re.compile(r"Unnamed: \d+")
 """How pandas names a column whose header cell is blank."""
@@ -388,9 +391,11 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool
     ratings = ratings_from_codings(frame, unit="unit", multi_label=multi_label)
     if not multi_label:
         return RatingsFile(_as_numbers_if_all_numeric(ratings), codings=frame)
-    several = _several_codes(coded)
-    said = [f"{path}: read as multi-label: {several}; if each coder gave each unit one code, those rows are stray: "
-            "correct them"]
+    several, share = _several_codes(coded)
+    said = []
+    if share <= STRAY_SHARE:  # a file of code sets throughout says so in its caption; a few sets may be stray rows
+        said.append(f"{path}: read as multi-label: {several}; if each coder gave each unit one code, those rows are "
+                    "stray: correct them")
     _warn_units_without_rows(frame, ratings.index, path, exported, said)
     _warn_coders_of_no_code(frame, path, said)
     if deferred is None:
@@ -401,11 +406,12 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool
     return RatingsFile(ratings, codings=frame, multi_label=True, several_codes=several)
 
 
-def _several_codes(coded: pd.DataFrame) -> str:
+def _several_codes(coded: pd.DataFrame) -> tuple[str, float]:
     """Why a long file is multi-label: how many units and coders have several codes, the lines of their rows, and
-    the first such unit, coder and codes. One stray row with another code is enough to make every rating a code set
-    (and a unit without a row of a coder the empty set); said only by the table's caption, a file meant to be
-    single-label was compared otherwise without a word. ``coded``: the rows with a code."""
+    the first such unit, coder and codes; and the share of unit-coder pairs that have several. One stray row with
+    another code is enough to make every rating a code set (and a unit without a row of a coder the empty set); said
+    only by the table's caption, a file meant to be single-label was compared otherwise without a word. ``coded``:
+    the rows with a code."""
     distinct = coded.drop_duplicates(["unit", "coder", "code"])
     pairs = distinct.set_index(["unit", "coder"]).index
     several = pairs[pairs.duplicated()].unique()
@@ -413,7 +419,7 @@ def _several_codes(coded: pd.DataFrame) -> str:
     unit, coder = several[0]
     codes = distinct.loc[(distinct["unit"] == unit) & (distinct["coder"] == coder), "code"]
     return (f"{len(several)} of {pairs.nunique()} unit-coder pair(s) have several codes ({lines_of(rows)}; first: "
-            f"unit {unit!r}, coder {coder!r}: {', '.join(map(repr, codes))})")
+            f"unit {unit!r}, coder {coder!r}: {', '.join(map(repr, codes))})", len(several) / pairs.nunique())
 
 
 def _warn_coders_of_no_code(frame: pd.DataFrame, path: str | Path, said: list[str]) -> None:
