@@ -1125,3 +1125,40 @@ def test_a_zero_shot_run_is_not_said_to_be_trained(tmp_path, capsys):
     assert run("project", "suggest", str(tmp_path / "s.taproj")) == 0
     said = " ".join(capsys.readouterr().err.split())
     assert said.endswith(", zero-shot: from the codebook alone (no coded segment)") and "trained on" not in said
+
+
+@pytest.fixture()
+def interviews(tmp_path):
+    """Transcripts whose interviewer asks and whose participants answer, and a codebook."""
+    (tmp_path / "transcripts").mkdir()
+    (tmp_path / "transcripts" / "iv1.txt").write_text("Interviewer: Do you work?\nAnn: I got paid.\n"
+                                                       "INTERVIEWER: And at home?\nAnn: My mother helps.\n")
+    (tmp_path / "transcripts" / "iv2.txt").write_text("Interviewer: Tell me more.\nBob: My father called.\n")
+    (tmp_path / "codebook.yaml").write_text("codes:\n  - id: work\n    name: Work\n    definition: paid work\n"
+                                            "  - id: family\n    name: Family\n    definition: relatives\n")
+    return tmp_path / "transcripts", tmp_path / "codebook.yaml"
+
+
+def test_init_remembers_the_speakers_to_skip_and_says_how_many_segments_are_skipped(tmp_path, interviews, capsys):
+    transcripts, codebook = interviews
+    project = tmp_path / "p.taproj"
+    assert run("project", "init", str(project), "--codebook", str(codebook), "--input", str(transcripts),
+               "--skip-speaker", "interviewer", "--skip-speaker", "Moderator") == 0
+    said = capsys.readouterr().err
+    assert "theme-assist: warning: skip speaker 'Moderator': no segment has this speaker (speakers: Ann, " \
+           "Interviewer, Bob, INTERVIEWER)" in said
+    (done,) = [line for line in said.splitlines() if line.startswith("✓")]
+    assert done.endswith(", 3 segments of Interviewer, INTERVIEWER skipped")
+    with ProjectStore(project) as store:
+        assert store.skip_speakers == ["interviewer", "Moderator"]
+        assert store.skipped_segment_ids() == {"iv1:0", "iv1:2", "iv2:0"}
+
+
+def test_init_refuses_an_empty_speaker_to_skip_in_one_line_before_reading_anything(tmp_path, interviews, capsys):
+    transcripts, codebook = interviews
+    project = tmp_path / "p.taproj"
+    assert run("project", "init", str(project), "--codebook", str(tmp_path / "missing.yaml"), "--input",
+               str(transcripts), "--skip-speaker", " ") == 2
+    assert capsys.readouterr().err.strip() == ("theme-assist: error: --skip-speaker has an empty name; give each "
+                                               "speaker's name as the transcripts write it")
+    assert not project.exists()

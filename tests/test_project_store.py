@@ -798,3 +798,26 @@ def test_a_store_whose_file_was_moved_away_reads_on_but_says_so_when_asked(tmp_p
     with pytest.raises(Unavailable, match="moved, deleted or replaced after it was opened"):
         store.check_in_place()
     store.close()
+
+
+# ------------------------------------------------------------------ speakers skipped
+def test_the_speakers_to_skip_are_remembered_and_matched_as_suggest_matches_them(store):
+    assert store.skip_speakers == [] and store.skipped_segment_ids() == set()  # made without the setting
+    store.record_skip_speakers([" INTERVIEWER", "Nobody", "INTERVIEWER"])
+    assert store.skip_speakers == ["INTERVIEWER", "Nobody"]
+    assert store.skipped_segment_ids() == {"interview_a:0", "interview_a:2", "interview_b:0"}
+    with pytest.raises(InputError, match="skip_speakers has an empty name"):
+        store.record_skip_speakers(["Interviewer", " "])
+    assert store.skip_speakers == ["INTERVIEWER", "Nobody"]
+
+
+def test_a_project_made_before_the_speakers_to_skip_opens_with_none(tmp_path):
+    path = tmp_path / "old.taproj"
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, str(path), target=SCHEMA_VERSION)  # the latest schema, whose project_info has no such key
+    db.execute("INSERT INTO documents VALUES ('d1', 0, 'd1.txt', 'Hello there', '2024-01-01T00:00:00Z')")
+    db.execute("INSERT INTO segments VALUES ('d1:0', 'd1', 'Interviewer', 0, 11, 'Hello there', 0, 0)")
+    db.execute("INSERT INTO codebook_versions VALUES (1, '2024-01-01', '', '', 'h', ?)", (CODEBOOK,))
+    db.close()
+    with ProjectStore(path) as store:
+        assert store.skip_speakers == [] and store.skipped_segment_ids() == set()

@@ -315,10 +315,10 @@ def check_speaker_names(names, option: str = "skip_speakers") -> None:
         raise InputError(f"{option} has an empty name; give each speaker's name as the transcripts write it")
 
 
-def speaker_turns(speakers: pd.Series, names) -> "np.ndarray":
+def speaker_turns(speakers: pd.Series, names, warn: bool = True) -> "np.ndarray":
     """Which segments are turns of the speakers ``names`` (the interviewer, the moderator: ``--skip-speaker``),
     matched with surrounding spaces, case and Unicode form ignored; a warning, listing the speakers, for each name that matches
-    no segment's speaker.
+    no segment's speaker (unless not ``warn``: a project's names, warned of when it was made).
 
     Parameters
     ----------
@@ -326,6 +326,8 @@ def speaker_turns(speakers: pd.Series, names) -> "np.ndarray":
         The segments' ``speaker`` column ("" where none).
     names : sequence of str
         The speakers to find; none gives no segment.
+    warn : bool
+        Whether to warn of a name that matches no segment's speaker.
 
     Returns
     -------
@@ -345,7 +347,7 @@ def speaker_turns(speakers: pd.Series, names) -> "np.ndarray":
     wanted = {unicodedata.normalize("NFC", str(name).strip()).casefold(): str(name) for name in names}
     present = set(keys)
     for key, name in wanted.items():
-        if key not in present:
+        if warn and key not in present:
             listed = ranked_names(speakers.str.strip())
             shown = ", ".join(item["name"] for item in listed[:SHOWN_SPEAKERS])
             more = f" and {len(listed) - SHOWN_SPEAKERS} more" if len(listed) > SHOWN_SPEAKERS else ""

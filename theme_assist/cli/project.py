@@ -30,19 +30,29 @@ def init(
     qdpx: Optional[Path] = typer.Option(None, "--qdpx", help="REFI-QDA project to import texts, codes, codings."),
     unit: str = typer.Option("turn", "--unit", help="Segmentation: turn, sentence, paragraph."),
     max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Longest segment."),
+    skip_speaker: List[str] = typer.Option([], "--skip-speaker", metavar="NAME",
+                                           help="No suggestions for this speaker's turns (Interviewer, Moderator), "
+                                                "and none of them in the review queue; they are still read as the "
+                                                "context of the turns around them, and a coder may code one by "
+                                                "hand (status All). Repeat for several; case is ignored."),
 ) -> None:
     """Create PROJECT from transcripts and a codebook (and optionally existing codings)."""
     from theme_assist.codebook import load_codebook
     from theme_assist.ingest import skipped_as_unsupported, skipped_note
     from theme_assist.project import create_project
+    from theme_assist.segment import check_speaker_names
 
+    check_speaker_names(skip_speaker, "--skip-speaker")  # before the codebook and transcripts are read
     book = load_codebook(codebook) if codebook else None
     with skipped_as_unsupported() as skipped, \
             create_project(project, book, input=input, metadata=metadata, coded=coded, qdpx=qdpx, unit=unit,
-                           max_chars=max_chars, codebook_file=codebook, recursive=recursive) as store:
+                           max_chars=max_chars, codebook_file=codebook, recursive=recursive,
+                           skip_speakers=tuple(skip_speaker)) as store:
         made = store.codebook()
         line = _counts_line(store, str(project), f"{len(made.leaf_codes)} codes to code with "
                                                  f"({len(made.all_codes)} with their parents)")
+        if store.skip_speakers:
+            line += f", {_skipped_segments(store)} skipped"
         say_done(message_console(), line + skipped_note(skipped))
 
 
@@ -309,6 +319,18 @@ def _counts_line(store, name: str, codebook: str) -> str:
     return (f"{name}: {counted(len(store.documents()), 'document')}, {counted(len(store.segments()), 'segment')}, "
             f"{codebook}, {counted(codings, 'human coding')}"
             + (f" ({from_review} from review decisions)" if from_review else ""))
+
+
+def _skipped_segments(store) -> str:
+    """The segments of the project's skipped speakers, as the speakers are written in its transcripts, most
+    segments first: "3 segments of Interviewer, INTERVIEWER" ("0 segments" where no speaker matches)."""
+    from theme_assist.segment import ranked_names
+
+    segments = store.segments()
+    skipped = segments[segments["segment_id"].isin(store.skipped_segment_ids())]
+    speakers = ranked_names(skipped["speaker"].astype(str).str.strip())
+    names = ", ".join(item["name"] for item in speakers)
+    return counted(len(skipped), "segment") + (f" of {names}" if names else "")
 
 
 def _made_from(store) -> dict[str, str]:

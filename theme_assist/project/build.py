@@ -303,7 +303,8 @@ def _tag_of_segments_table(path) -> str:
 def create_project(path: str | Path, codebook: Codebook | None = None, input: str | Path | None = None,
                    metadata: str | Path | None = None, coded: str | Path | None = None,
                    qdpx: str | Path | None = None, unit: str = "turn", max_chars: int = 1000,
-                   codebook_file: str | Path | None = None, recursive: bool = False) -> ProjectStore:
+                   codebook_file: str | Path | None = None, recursive: bool = False,
+                   skip_speakers: tuple[str, ...] = ()) -> ProjectStore:
     """Create a project file and fill it.
 
     Parameters
@@ -330,6 +331,10 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
     recursive : bool
         Read the sub-folders of an ``input`` folder too (ids such as ``butabika/fg_01``; see
         :func:`theme_assist.ingest.read_documents`).
+    skip_speakers : tuple of str
+        Speakers (the interviewer, the moderator) whose turns get no suggestion and wait in no review queue
+        (:meth:`ProjectStore.skipped_segment_ids`), matched as ``suggest --skip-speaker`` matches them; a warning
+        for each name no segment's speaker has.
 
     Returns
     -------
@@ -338,8 +343,9 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
     """
     from theme_assist.ingest import read_documents
     from theme_assist.ingest.decoding import refuse_name_not_utf8
-    from theme_assist.segment import segment_documents, segmentation_tag
+    from theme_assist.segment import check_speaker_names, segment_documents, segmentation_tag, speaker_turns
 
+    check_speaker_names(skip_speakers)
     ProjectStore.refuse_existing(path)  # before the inputs are read, which may take minutes and warn
     inputs = {"--codebook": codebook_file, "--input": input, "--metadata": metadata, "--coded": coded, "--qdpx": qdpx}
     for given in inputs.values():
@@ -367,6 +373,7 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
     if not documents:
         raise InputError("a project needs transcripts: give --input (a folder, a transcript or SEGMENTS.csv) or --qdpx")
     segments = segment_documents(documents, unit=unit, max_chars=max_chars)
+    speaker_turns(segments["speaker"], skip_speakers)  # warns of a name no speaker has
     segmentation = segmentation_tag(unit, max_chars)
     if unit == "turn" and any(turn.id for document in documents for turn in document.turns):
         segmentation = _tag_of_segments_table(input)  # the segments keep a SEGMENTS.csv's own ids
@@ -378,6 +385,8 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         store.add_documents(documents)
         store.add_segments(segments)
         store.record_segmentation(segmentation)
+        if skip_speakers:
+            store.record_skip_speakers(skip_speakers)
         if imported is not None and len(imported.codings):
             human = human_codings(imported.codings, Path(qdpx).name)
             store.add_codings(codings_on_overlapping_segments(human, segments), source=Path(qdpx).name)

@@ -481,6 +481,39 @@ class ProjectStore:
         row = self._connection().execute("SELECT value FROM project_info WHERE key = 'segmentation'").fetchone()
         return row[0] if row else ""
 
+    def record_skip_speakers(self, names: Iterable[str]) -> None:
+        """Remember the speakers whose turns get no suggestion and wait in no review queue (the interviewer, the
+        moderator: ``project init --skip-speaker``; see :meth:`skipped_segment_ids`)."""
+        from theme_assist.segment import check_speaker_names
+
+        check_speaker_names(names)
+        names = list(dict.fromkeys(str(name).strip() for name in names))
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO project_info VALUES ('skip_speakers', ?)",
+                       (json.dumps(names, ensure_ascii=False),))
+
+    @property
+    def skip_speakers(self) -> list[str]:
+        """The speakers :meth:`record_skip_speakers` remembered, as given; empty for a project made without (or
+        before there was the setting)."""
+        row = self._connection().execute("SELECT value FROM project_info WHERE key = 'skip_speakers'").fetchone()
+        return json.loads(row[0]) if row else []
+
+    def skipped_segment_ids(self) -> set[str]:
+        """The ids of the segments of :attr:`skip_speakers`, matched as ``suggest --skip-speaker`` matches them
+        (:func:`~theme_assist.segment.speaker_turns`)."""
+        from theme_assist.segment import speaker_turns
+
+        names = self.skip_speakers
+        if not names:
+            return set()
+        speakers = self._read("SELECT DISTINCT speaker FROM segments")["speaker"]  # a few, matched once each
+        matched = speakers[speaker_turns(speakers.astype(str), names, warn=False)].tolist()
+        if not matched:
+            return set()
+        rows = self._read(f"SELECT id FROM segments WHERE speaker IN ({', '.join('?' * len(matched))})", matched)
+        return set(rows["id"])
+
     def add_documents(self, documents: list[Document]) -> None:
         """Store documents with their metadata (ids must be new)."""
         with self.transaction() as db:
