@@ -248,3 +248,42 @@ def test_a_refit_embeds_and_scores_the_segments_once(tmp_path, monkeypatch):
         assert len(store.queue()) == n_segments
     assert len(scored) == 1
     assert texts_encoded.count(n_segments) == 1
+
+
+def test_a_refit_stores_no_suggestion_for_a_skipped_speaker_and_reads_their_turns_as_context(tmp_path):
+    """The interviewer's turns were suggested for and queued: noise in the coder's review queue."""
+    with make_project(tmp_path / "all.taproj", with_run=False) as store:
+        refit(store, embedder=FakeEmbedder())
+        everything = store.suggestions(with_evidence=False)
+    with make_project(tmp_path / "p.taproj", with_run=False) as store:
+        store.record_skip_speakers(["interviewer"])
+        skipped = store.skipped_segment_ids()
+        assert skipped == {"interview_a:0", "interview_a:2", "interview_b:0"}
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "ana"),
+                                DecisionRequest("interview_b:1", "add", "work", "ana"),
+                                DecisionRequest("interview_a:3", "add", "family", "ana")])
+        refit(store, embedder=FakeEmbedder())
+        suggestions = store.suggestions(with_evidence=False)
+        assert set(suggestions["segment_id"]) == set(store.segments()["segment_id"]) - skipped
+        assert set(store.queue()["segment_id"]) == set(suggestions["segment_id"]) - {
+            "interview_a:1", "interview_b:1", "interview_a:3"}
+    with make_project(tmp_path / "zero.taproj", with_run=False) as store:
+        store.record_skip_speakers(["Interviewer"])
+        refit(store, embedder=FakeEmbedder())
+        kept = store.suggestions(with_evidence=False)
+    # the rest as without skipping: the skipped turns are still the context of the turns around them
+    columns = ["segment_id", "code", "score", "rank"]
+    expected = everything[~everything["segment_id"].isin(skipped)][columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept[columns].reset_index(drop=True), expected)
+
+
+def test_the_queue_counts_only_coded_segments_for_diversity_not_skipped_ones():
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    suggestions = pd.DataFrame({"segment_id": ["skipped", "a", "b"], "code": ["x"] * 3, "score": [0.5, 0.5, 0.6],
+                                "rank": [1, 1, 1]})
+    ids = np.array(["skipped", "a", "b"])
+    is_open = np.array([False, True, True])
+    as_coded = open_queue(suggestions, ids, is_open, vectors, diversity=1.0)
+    assert as_coded["segment_id"].tolist() == ["b", "a"]  # "a" is a near-copy of a segment counted as coded
+    skipped = open_queue(suggestions, ids, is_open, vectors, diversity=1.0, is_coded=np.zeros(3, dtype=bool))
+    assert skipped["segment_id"].tolist() == ["a", "b"]  # by uncertainty alone

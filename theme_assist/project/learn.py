@@ -1,7 +1,8 @@
 """Learning from review: decisions become training data, and the engine refits in the background.
 
 :func:`refit` fits a :class:`~theme_assist.suggest.CodeSuggester` on the project's human codings and live review
-decisions (see :func:`~theme_assist.project.state.training_codings`), suggests codes for every segment, orders the
+decisions (see :func:`~theme_assist.project.state.training_codings`), suggests codes for every segment but the turns
+of the speakers the project skips (:meth:`~theme_assist.project.store.ProjectStore.skipped_segment_ids`), orders the
 open segments for active learning (:mod:`~theme_assist.project.active`) and stores all of it as a new model run.
 
 :class:`BackgroundRefitter` calls :func:`refit` in a worker thread after every ``every`` decisions. Requests only
@@ -39,7 +40,8 @@ def training_table(segments: pd.DataFrame, codings: pd.DataFrame, decisions: pd.
 
 
 def open_queue(suggestions: pd.DataFrame, segment_ids: np.ndarray, is_open: np.ndarray, vectors: np.ndarray,
-               diversity: float = 0.5, scores: pd.DataFrame | None = None, exclusive: bool = True) -> pd.DataFrame:
+               diversity: float = 0.5, scores: pd.DataFrame | None = None, exclusive: bool = True,
+               is_coded: np.ndarray | None = None) -> pd.DataFrame:
     """The active-learning queue over the open segments.
 
     A segment's uncertainty is 1 − (best score − second best score). With ``scores`` of an exclusive codebook both
@@ -64,6 +66,9 @@ def open_queue(suggestions: pd.DataFrame, segment_ids: np.ndarray, is_open: np.n
         :meth:`~theme_assist.suggest.CodeSuggester.predict_proba` gives them.
     exclusive : bool
         Whether the codebook is exclusive (one code per segment): only then are ``scores`` read.
+    is_coded : ndarray, shape (n,), optional
+        Whether each segment is coded (those count for diversity); default: every segment not open. A segment
+        neither open nor coded (a skipped speaker's turn) is not queued and does not count.
 
     Returns
     -------
@@ -75,7 +80,8 @@ def open_queue(suggestions: pd.DataFrame, segment_ids: np.ndarray, is_open: np.n
     else:
         uncertainty = margin_uncertainty(suggestions)
     uncertainty = uncertainty.reindex(segment_ids).fillna(1.0).to_numpy()
-    order = active_order(uncertainty[is_open], vectors[is_open], vectors[~is_open], diversity=diversity)
+    is_coded = ~is_open if is_coded is None else is_coded
+    order = active_order(uncertainty[is_open], vectors[is_open], vectors[is_coded], diversity=diversity)
     return pd.DataFrame({"segment_id": segment_ids[is_open][order], "uncertainty": uncertainty[is_open][order],
                          "priority": np.arange(len(order))})
 
@@ -104,13 +110,18 @@ def refit(store: ProjectStore, embedder=None, top_k: int = 3, threshold: float |
         n_decisions = store.decision_count()
         segments = store.segments()
         table = training_table(segments, store.codings(), store.decisions(), codebook)
+        skipped = store.skipped_segment_ids()
     suggester = CodeSuggester(embedder=embedder, top_k=top_k, threshold=threshold, **suggester_params)
     suggester.fit(table, codebook)
+    # the skipped speakers' turns are suggested for with the rest, as the context of their neighbours (as suggest
+    # --skip-speaker does), then left out: no suggestion stored, none in the queue
     suggestions, scores, vectors = suggester.suggest_and_score(segments, top_k=top_k)
+    suggestions = suggestions[~suggestions["segment_id"].isin(skipped)].reset_index(drop=True)
     coded_ids = set(table.loc[table["code"] != "", "segment_id"])
-    is_open = ~segments["segment_id"].isin(coded_ids).to_numpy()
+    is_coded = segments["segment_id"].isin(coded_ids).to_numpy()
+    is_open = ~is_coded & ~segments["segment_id"].isin(skipped).to_numpy()
     queue = open_queue(suggestions, segments["segment_id"].to_numpy(), is_open, vectors, diversity=diversity,
-                       scores=scores, exclusive=suggester.exclusive_)
+                       scores=scores, exclusive=suggester.exclusive_, is_coded=is_coded)
     params = suggester.saved_params() | {"diversity": diversity}
     n_training = len(coded_ids)
     return store.add_run(
