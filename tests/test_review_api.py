@@ -757,3 +757,34 @@ def test_the_page_selects_no_suggestion_the_coder_rejected():
     body = body[: body.index("\n}\n")]
     assert "findIndex((s) => !rejected.has(s.code))" in body and "? 0" not in body  # -1: nothing selected
     assert "state.selected >= 0" in script[script.index("function selectedSuggestion"):]
+
+
+def test_a_skipped_speakers_segments_are_left_out_of_the_queue_and_progress_but_can_be_coded(tmp_path):
+    """The interviewer's turns waited in every coder's queue and counted in their progress."""
+    path = tmp_path / "skipping.taproj"
+    with make_project(path) as store:
+        store.record_skip_speakers(["interviewer"])
+    client, token = client_for(path)
+    client.headers["X-Session-Token"] = token
+    skipped = ["interview_a:0", "interview_a:2", "interview_b:0"]
+
+    def listed(**params):
+        answer = client.get("/api/queue", params={"coder": "ana", **params}).json()
+        return [(item["segment_id"], item["status"]) for item in answer["items"]], answer["progress"]
+
+    for order in ("active", "document"):
+        items, progress = listed(order=order)
+        assert len(items) == 6 and not {segment for segment, _ in items} & set(skipped)
+        assert progress == {"total": 6, "decided": 0}
+    items, _ = listed(order="document", status="all")
+    assert [segment for segment, status in items if status == "skipped"] == skipped and len(items) == 9
+    assert listed(order="document", status="skipped")[0] == [(segment, "skipped") for segment in skipped]
+    # a coder may still code one by hand; it counts in neither side of the progress
+    assert client.post("/api/decisions", json=decision(segment=skipped[0], code="other")).status_code == 201
+    assert client.post("/api/decisions", json=decision(segment="interview_a:1")).status_code == 201
+    items, progress = listed(status="coded")
+    assert {segment for segment, _ in items} == {skipped[0], "interview_a:1"}
+    assert progress == {"total": 6, "decided": 1}
+    answer = client.get("/api/progress", params={"coder": "ana"}).json()
+    assert (answer["total"], answer["decided"]) == (6, 1)
+    assert [segment for segment, _ in listed(order="document", status="skipped")[0]] == skipped[1:]

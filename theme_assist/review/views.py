@@ -15,7 +15,7 @@ from theme_assist.errors import InputError
 from theme_assist.project.state import coder_state, segment_status
 from theme_assist.project.store import NotFound, ProjectStore
 
-Status = Literal["open", "coded", "rejected", "all"]
+Status = Literal["open", "coded", "rejected", "skipped", "all"]
 Order = Literal["active", "document"]
 STATUSES, ORDERS = get_args(Status), get_args(Order)
 
@@ -109,9 +109,11 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     """The segments to review, filtered and ordered, with the coder's progress.
 
     ``code`` filters on the best suggestion's code; ``min_score`` / ``max_score`` on its score; ``status`` on the
-    coder's own decisions (``open``: none yet). Each item has the best suggestion (``code``, ``code_name``,
-    ``score``) and the names of the coder's own codes (``mine``). ``active`` order follows the latest run's
-    active-learning queue (segments outside it follow in document order). In ``blind`` mode segments other coders have coded show no
+    coder's own decisions (``open``: none yet; ``skipped``: none yet on a turn of a speaker the project skips,
+    :meth:`~theme_assist.project.store.ProjectStore.skipped_segment_ids`, listed with ``all`` only, or on its
+    own). The coder's progress counts the other segments only. Each item has the best suggestion (``code``,
+    ``code_name``, ``score``) and the names of the coder's own codes (``mine``). ``active`` order follows the latest
+    run's active-learning queue (segments outside it follow in document order). In ``blind`` mode segments other coders have coded show no
     suggestion (see :func:`coded_by_others`).
     """
     if order not in ORDERS:
@@ -134,9 +136,11 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     frame = segments.merge(top, on="segment_id", how="left")
     frame["code"] = frame["code"].fillna("")
     frame["score"] = frame["score"].astype(float).fillna(0.0)  # object dtype when no run has suggestions yet
-    frame["status"] = frame["segment_id"].map(mine).fillna("open")
-    total = len(frame)
-    decided = int((frame["status"] != "open").sum())
+    skipped = frame["segment_id"].isin(store.skipped_segment_ids())
+    decided_on = frame["segment_id"].map(mine)
+    frame["status"] = decided_on.fillna("open").mask(decided_on.isna() & skipped, "skipped")
+    total = int((~skipped).sum())
+    decided = int((~skipped & (frame["status"] != "open")).sum())
     if order == "active":
         priority = store.queue().set_index("segment_id")["priority"]
         frame["priority"] = frame["segment_id"].map(priority).fillna(len(priority)).astype(int)
@@ -158,9 +162,12 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
 
 def progress(store: ProjectStore, coder: str) -> dict:
     """The coder's progress as :func:`queue` counts it (``total`` segments, ``decided``: those with the coder's
-    codes or rejections), without reading the suggestions: the page asks for it after every decision."""
+    codes or rejections; the skipped speakers' segments in neither), without reading the suggestions: the page
+    asks for it after every decision."""
     codebook = current_codebook(store)
-    return {"total": store.segment_count(), "decided": len(own_state(store, coder, codebook.exclusive))}
+    skipped = store.skipped_segment_ids()
+    decided = set(own_state(store, coder, codebook.exclusive)["segment_id"]) - skipped
+    return {"total": store.segment_count() - len(skipped), "decided": len(decided)}
 
 
 def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) -> dict:
