@@ -1162,3 +1162,19 @@ def test_init_refuses_an_empty_speaker_to_skip_in_one_line_before_reading_anythi
     assert capsys.readouterr().err.strip() == ("theme-assist: error: --skip-speaker has an empty name; give each "
                                                "speaker's name as the transcripts write it")
     assert not project.exists()
+
+
+def test_info_names_the_skipped_speakers_and_counts_their_segments(tmp_path, interviews, capsys):
+    transcripts, codebook = interviews
+    project = tmp_path / "p2.taproj"
+    assert run("project", "init", str(project), "--codebook", str(codebook), "--input", str(transcripts),
+               "--skip-speaker", "interviewer", "--skip-speaker", "Moderator", "--skip-speaker", "Bob") == 0
+    capsys.readouterr()
+    assert run("project", "info", str(project)) == 0
+    assert ("  skipped speakers: interviewer (3 segments), Moderator (no segment), Bob (1 segment): no suggestions, "
+            "not in the review queue\n") in capsys.readouterr().out
+    assert run("project", "init", str(tmp_path / "p3.taproj"), "--codebook", str(codebook), "--input",
+               str(transcripts)) == 0
+    capsys.readouterr()
+    assert run("project", "info", str(tmp_path / "p3.taproj")) == 0  # made without: not a word of it
+    assert "skipped" not in capsys.readouterr().out

@@ -270,6 +270,9 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
                       if store.segmentation else "  segmentation: not known (made before tags, or from a "
                       "SEGMENTS.csv without one, whose ids it keeps); its exports leave the `segmentation` column "
                       "empty", markup=False)
+        if store.skip_speakers:
+            console.print(f"  skipped speakers: {_skipped_by_name(store)}: no suggestions, not in the review queue",
+                          markup=False)
         maps = maps_of(store)
         for version in store.codebook_history().itertuples(index=False):
             console.print(f"  codebook v{version.version}: {version.created_at}"
@@ -331,6 +334,17 @@ def _skipped_segments(store) -> str:
     speakers = ranked_names(skipped["speaker"].astype(str).str.strip())
     names = ", ".join(item["name"] for item in speakers)
     return counted(len(skipped), "segment") + (f" of {names}" if names else "")
+
+
+def _skipped_by_name(store) -> str:
+    """The project's skipped speakers as given, each with its number of segments: "Interviewer (40 segments),
+    Moderator (no segment)"."""
+    from theme_assist.segment import speaker_turns
+
+    speakers = store.segments()["speaker"].astype(str)
+    counts = [int(speaker_turns(speakers, [name], warn=False).sum()) for name in store.skip_speakers]
+    return ", ".join(f"{name} ({counted(n, 'segment') if n else 'no segment'})"
+                     for name, n in zip(store.skip_speakers, counts))
 
 
 def _made_from(store) -> dict[str, str]:
