@@ -444,3 +444,23 @@ def export_and_agree(tmp_path, capsys, *options: str) -> str:
     captured = capsys.readouterr()
     assert done.value.code in (0, None), captured.err
     return captured.out
+
+
+def test_a_skipped_speakers_segment_coded_by_hand_has_no_machine_row_and_agree_leaves_it_out(tmp_path, capsys):
+    import json
+
+    from theme_assist.project.audit import machine_before_review
+    from theme_assist.project.learn import refit
+    from theme_assist.project.testing import FakeEmbedder
+
+    store = make_project(tmp_path / "study.taproj", with_run=False)
+    store.record_skip_speakers(["Interviewer"])
+    refit(store, embedder=FakeEmbedder())
+    store.record_decisions([DecisionRequest(segment, "add", code, "Ana") for segment, code in [
+        ("interview_a:0", "other"), ("interview_a:1", "work"), ("interview_a:3", "family"),
+        ("interview_b:1", "work")]])
+    assert set(machine_before_review(store)["segment_id"]) == {"interview_a:1", "interview_a:3", "interview_b:1"}
+    store.close()
+    result = json.loads(export_and_agree(tmp_path, capsys, "--interval", "analytic"))
+    (row,) = result["machine_comparison"]
+    assert row["comparison"] == "machine vs Ana" and row["n_units"] == 3
