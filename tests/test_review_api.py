@@ -779,7 +779,9 @@ def test_a_skipped_speakers_segments_are_left_out_of_the_queue_and_progress_but_
     items, _ = listed(order="document", status="all")
     assert [segment for segment, status in items if status == "skipped"] == skipped and len(items) == 9
     assert listed(order="document", status="skipped")[0] == [(segment, "skipped") for segment in skipped]
-    # a coder may still code one by hand; it counts in neither side of the progress
+    # a coder may still open one and code it by hand; it counts in neither side of the progress
+    assert client.get(f"/api/segments/{skipped[0]}", params={"coder": "ana"}).json()["skipped"] is True
+    assert client.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()["skipped"] is False
     assert client.post("/api/decisions", json=decision(segment=skipped[0], code="other")).status_code == 201
     assert client.post("/api/decisions", json=decision(segment="interview_a:1")).status_code == 201
     items, progress = listed(status="coded")

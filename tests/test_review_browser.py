@@ -23,8 +23,8 @@ from theme_assist.codebook import load_codebook, packaged_codebook, parse_codebo
 from theme_assist.project import DecisionRequest, ProjectStore, coder_state, create_project
 from theme_assist.project.learn import refit
 
-from theme_assist.project.testing import (CODEBOOK, HOSTILE, ReviewServer, make_codebook_named_project,
-                                          make_project)
+from theme_assist.project.testing import (CODEBOOK, HOSTILE, FakeEmbedder, ReviewServer,
+                                          make_codebook_named_project, make_project)
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -1907,3 +1907,31 @@ def test_a_page_open_when_the_project_file_is_moved_away_says_so_at_its_next_pol
         project.rename(tmp_path / "elsewhere.taproj")
         wait_for_status(page, "The project file can take no more decisions: ")
         wait_for_status(page, "was moved, deleted or replaced after it was opened")
+
+
+def test_a_skipped_speakers_turns_wait_in_no_queue_and_say_why_they_have_no_suggestions(tmp_path, browser):
+    """The interviewer's turns of a project made with --skip-speaker waited in the coder's queue and progress."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    with make_project(project, with_run=False) as store:
+        store.record_skip_speakers(["Interviewer"])
+        refit(store, embedder=FakeEmbedder())
+    server = ReviewServer(project)
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        open_as(page, server.url, "Ana")
+        expect(page.locator("#progress-text")).to_have_text("0 of 6 segments decided by you")
+        expect(page.locator("#queue li")).to_have_count(6)
+        expect(page.locator("#queue li[data-id='interview_a:0']")).to_have_count(0)
+        page.select_option("#filter-order", "document")
+        page.select_option("#filter-status", "all")
+        expect(page.locator("#queue li")).to_have_count(9)
+        mark = page.locator("#queue li[data-id='interview_a:0'] .dot")
+        expect(mark).to_have_text("–")
+        expect(mark).to_have_attribute("aria-label", "a speaker the project skips: not to review")
+        show_segment(page, "interview_a:0")
+        expect(page.locator("#suggestions li.abstain")).to_have_text(
+            "No suggestions: the project skips this speaker's turns. Choose a code (c) or skip (s).")
+    finally:
+        server.stop()

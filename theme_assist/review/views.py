@@ -172,8 +172,8 @@ def progress(store: ProjectStore, coder: str) -> dict:
 
 def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) -> dict:
     """One segment in context with its suggestions and evidence (by rank, codes the coder rejected here last; each
-    quote marked ``anchor``: :func:`_marked_evidence`), the coder's own codes, and (unless ``blind``) what other
-    coders coded."""
+    quote marked ``anchor``: :func:`_marked_evidence`), the coder's own codes, whether it is a turn of a speaker the
+    project skips (``skipped``), and (unless ``blind``) what other coders coded."""
     segment = store.segment(segment_id)
     if segment is None:
         raise NotFound(f"segment {segment_id!r} is not in this project")
@@ -203,6 +203,7 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
                         for s in suggestions.itertuples(index=False) if s.code],
         "abstained": bool(len(suggestions) and (suggestions["code"] == "").any()),
         "withheld": withheld,
+        "skipped": segment_id in store.skipped_segment_ids(),
         "run": {"id": run["id"], "model_id": run["model_id"]} if run else None,
         "mine": {"codes": [{"id": c, "name": names.get(c, c)} for c in own_codes],
                  "rejected": [{"id": c, "name": names.get(c, c)} for c in own_rejected],

@@ -321,7 +321,10 @@ function renderQueue() {
 
 // A queue entry's status as a mark and in words, not by the colour of a dot alone (a colour-blind coder, a screen
 // reader).
-const STATUS_MARKS = { open: ["○", "to review"], coded: ["✓", "coded by you"], rejected: ["✗", "rejected by you"] };
+const STATUS_MARKS = {
+  open: ["○", "to review"], coded: ["✓", "coded by you"], rejected: ["✗", "rejected by you"],
+  skipped: ["–", "a speaker the project skips: not to review"],
+};
 
 function statusMark(status) {
   const [mark, words] = STATUS_MARKS[status] || STATUS_MARKS.open;
@@ -384,7 +387,8 @@ function fillPlaceholder(item, segment) {
   const top = segment.suggestions[0];
   Object.assign(item, { document: segment.document, speaker: segment.speaker || "", text: segment.text.slice(0, 160),
     code: top ? top.code : "", code_name: top ? top.code_name : "", score: top ? top.score : 0,
-    status: segment.mine.codes.length ? "coded" : segment.mine.rejected.length ? "rejected" : "open",
+    status: segment.mine.codes.length ? "coded" : segment.mine.rejected.length ? "rejected"
+      : segment.skipped ? "skipped" : "open",
     mine: segment.mine.codes.map((c) => c.name), placeholder: false });
   renderQueue();
 }
@@ -473,6 +477,7 @@ function renderSuggestions(focus = false) {
     list.append(el("li", { class: "abstain", tabindex: "-1" }, s.withheld
       ? "Blind mode: no suggestions here, as another coder has coded this segment and the engine learnt their codes. Choose a code (c) or skip (s)."
       : s.abstained ? "The engine found no code that fits. Choose one (c) or skip (s)."
+      : s.skipped ? "No suggestions: the project skips this speaker's turns. Choose a code (c) or skip (s)."
       : "No suggestions yet. Choose a code (c) or skip (s)."));
   }
   s.suggestions.forEach((suggestion, i) => {
