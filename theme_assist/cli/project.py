@@ -257,7 +257,8 @@ def backup(
 
 @project_app.command("info")
 def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
-    """Summarise PROJECT: documents, segments, segmentation tag, codebook versions, model runs, decisions per coder."""
+    """Summarise PROJECT: documents, segments, segmentation tag, skipped speakers, codebook versions, model runs,
+    decisions per coder."""
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import maps_of
 
