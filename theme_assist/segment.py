@@ -317,8 +317,8 @@ def check_speaker_names(names, option: str = "skip_speakers") -> None:
 
 def speaker_turns(speakers: pd.Series, names, warn: bool = True) -> "np.ndarray":
     """Which segments are turns of the speakers ``names`` (the interviewer, the moderator: ``--skip-speaker``),
-    matched with surrounding spaces, case and Unicode form ignored; a warning, listing the speakers, for each name that matches
-    no segment's speaker (unless not ``warn``: a project's names, warned of when it was made).
+    matched with surrounding spaces, case and Unicode form ignored; a warning, listing the speakers, for each name
+    that matches no segment's speaker (unless not ``warn``: a project's names, warned of when it was made).
 
     Parameters
     ----------

@@ -113,8 +113,8 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     :meth:`~theme_assist.project.store.ProjectStore.skipped_segment_ids`, listed with ``all`` only, or on its
     own). The coder's progress counts the other segments only. Each item has the best suggestion (``code``,
     ``code_name``, ``score``) and the names of the coder's own codes (``mine``). ``active`` order follows the latest
-    run's active-learning queue (segments outside it follow in document order). In ``blind`` mode segments other coders have coded show no
-    suggestion (see :func:`coded_by_others`).
+    run's active-learning queue (segments outside it follow in document order). In ``blind`` mode segments other
+    coders have coded show no suggestion (see :func:`coded_by_others`).
     """
     if order not in ORDERS:
         raise InputError(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
