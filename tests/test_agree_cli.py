@@ -445,6 +445,10 @@ def test_a_long_file_read_as_multi_label_says_which_rows_make_it_so(capsys, tmp_
     assert code == 2 and out == "" and err.count("\n") == 1  # the refusal alone, saying why the file is multi-label
     assert err.strip().endswith("per code as presence/absence (" + str(path) + ": 1 of 40 unit-coder pair(s) have "
                                 "several codes (line 8, 9; first: unit 'u4', coder 'ann': 'a', 'b'))")
+    code, out, err = run(capsys, path, "-m", "kappa")  # refused by the multi-label summary: alone too
+    assert code == 2 and out == "" and err.strip() == (
+        "theme-assist: error: unknown metric 'kappa'; choose from percent, cohen, scott, bennett_s, fleiss, conger, "
+        "ac1, light, alpha, brennan_prediger")
     path.write_text("unit,coder,code\n" + "\n".join(rows) + "\n")
     assert run(capsys, path)[2] == ""
     # a file of code sets throughout (a fifth of the pairs have two codes) is said so by its caption alone

@@ -187,8 +187,6 @@ def agree(
             if given:
                 raise InputError(f"{name} applies to single-label ratings; multi-label ratings are compared with "
                                  f"the MASI distance and per code as presence/absence{several}")
-        for warning in deferred:
-            logger.warning("%s", warning)
         presence = presence_tables(source.codings, unit="unit", units=source.ratings.index)
         presence = {code: table.where(source.ratings.reindex_like(table).notna())  # a coder's unread documents
                     for code, table in presence.items()}
@@ -224,6 +222,8 @@ def agree(
         summary = {"coders_summary": None, "coders_summary_reason": _no_summary_reason(source.ratings)}
     else:
         summary = _named_as_asked(summary, metric or [])
+    for warning in deferred:  # said once nothing was refused (-m with an unknown name: by the summary above)
+        logger.warning("%s", warning)
     if 0 < n_boot < FEW_RESAMPLES:  # said once nothing was refused: a refusal comes alone
         logger.warning("--bootstrap %d: too few resamples for a 95%% percentile interval or the P<x shares, which move "
                        "from seed to seed; use %s or more for figures you report", n_boot, f"{FEW_RESAMPLES:,}")
