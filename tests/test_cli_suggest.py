@@ -121,7 +121,7 @@ def test_skip_speaker_leaves_the_interviewers_turns_out_but_reads_them_as_contex
     pd.testing.assert_frame_equal(runs["skipped"], kept)  # the participants' scores read the questions around them
     assert len(pd.read_csv(tmp_path / "skipped-segments.csv")) == 6
     said = " ".join(err.split())
-    assert "✓ 6 segments, 3 turns of Interviewer, INTERVIEWER skipped, " in said, said
+    assert "✓ 6 segments, 3 segments of Interviewer, INTERVIEWER skipped, " in said, said
     assert ("theme-assist: warning: skip speaker 'Moderator': no segment has this speaker (speakers: P1, Interviewer, "
             "INTERVIEWER)") in said
 
@@ -139,10 +139,24 @@ def test_a_skipped_speaker_of_another_part_of_an_array_job_is_no_warning(files, 
                             "--shard", part, "--skip-speaker", "moderator", "--skip-speaker", "interviewer"], capsys)
         assert code == 0 and "warning" not in err, err
         assert set(pd.read_csv(out)["segment_id"]) == {left}
-        assert "1 turn of " + ("Moderator" if left == "a2" else "Interviewer") + " skipped" in " ".join(err.split())
+        assert "1 segment of " + ("Moderator" if left == "a2" else "Interviewer") + " skipped" in " ".join(err.split())
     code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out", out,
                         "--skip-speaker", "Facilitator"], capsys)
     assert code == 0 and "skip speaker 'Facilitator': no segment has this speaker" in " ".join(err.split()), err
+
+
+def test_skip_speaker_counts_the_segments_it_skips_not_turns(files, tmp_path, capsys):
+    """By sentence, the interviewer's two turns are three segments: the ✓ line said "3 turns of Interviewer"."""
+    codebook, _, _ = files
+    (tmp_path / "iv").mkdir()
+    (tmp_path / "iv" / "iv.txt").write_text("Interviewer: Tell me about your work. And about your family.\n"
+                                            "P1: I work at the factory.\nInterviewer: Thank you.\n",
+                                            encoding="utf-8")
+    code, _, err = run(["suggest", "--codebook", codebook, "--input", tmp_path / "iv", "--unit", "sentence",
+                        "--out", tmp_path / "out.csv", "--skip-speaker", "interviewer"], capsys)
+    assert code == 0, err
+    assert "✓ 4 segments, 3 segments of Interviewer skipped, " in " ".join(err.split()), err
+    assert pd.read_csv(tmp_path / "out.csv")["segment_id"].unique().tolist() == ["iv:2"]
 
 
 @pytest.mark.parametrize("option", ["--out", "--segments-out"])

@@ -367,7 +367,7 @@ def test_skip_speaker_leaves_out_the_interviewers_turns_and_says_so(capsys, tmp_
                                                                                    "segments": 1}]
     assert [a["theme"] for a in result["assignments"]][::2] == [SKIPPED] * 3
     said = " ".join(err.split())
-    assert ("6 segments, 3 to cluster (0 explained by a code, 3 turns of Interviewer, INTERVIEWER skipped), "
+    assert ("6 segments, 3 to cluster (0 explained by a code, 3 segments of Interviewer, INTERVIEWER skipped), "
             "0 themes") in said
     assert ("theme-assist: warning: skip speaker ' Moderator ': no segment has this speaker (speakers: Interviewer, "
             "P1, INTERVIEWER, P2)") in said

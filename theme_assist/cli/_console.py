@@ -26,11 +26,13 @@ def counted_kinds(counts: dict[str, int]) -> str:
     return ", ".join(counted(n, kind.removesuffix("s")) for kind, n in counts.items())
 
 
-def skipped_turns(speakers: list[dict]) -> str:
-    """What the closing line says of the turns ``--skip-speaker`` left out (``speakers``: the speakers matched, as
-    ``{"name", "segments"}``, most turns first): "3 turns of Interviewer, INTERVIEWER skipped"."""
-    turns = sum(speaker["segments"] for speaker in speakers)
-    return f"{counted(turns, 'turn')} of {', '.join(speaker['name'] for speaker in speakers)} skipped"
+def skipped_segments(speakers: list[dict]) -> str:
+    """What the closing line says of the segments ``--skip-speaker`` left out (``speakers``: the speakers matched,
+    as ``{"name", "segments"}``, most segments first): "3 segments of Interviewer, INTERVIEWER skipped" ("0
+    segments skipped" where none matched). Segments, not turns: ``--unit sentence`` makes several of a turn."""
+    n = sum(speaker["segments"] for speaker in speakers)
+    names = ", ".join(speaker["name"] for speaker in speakers)
+    return f"{counted(n, 'segment')}{f' of {names}' if names else ''} skipped"
 
 
 def say_done(console, text: str) -> None:

@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from theme_assist.cli._console import counted, say_done, skipped_turns
+from theme_assist.cli._console import counted, say_done, skipped_segments
 
 QUOTE_CHARS = 70
 ZERO_SHOT_FEW_EXPLAINED = 0.1
@@ -195,7 +195,7 @@ def discover(
     summary = discoverer.summary_
     skipped_speakers = ""
     if summary.get("n_skipped_speakers"):
-        skipped_speakers = f", {skipped_turns(summary['skipped_speakers'])}"
+        skipped_speakers = f", {skipped_segments(summary['skipped_speakers'])}"
     if len(discoverer.themes_):
         table_console().print(themes_table(discoverer, by))
     for note in summary["notes"]:

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from theme_assist.cli._console import counted, counted_kinds, message_console, say_done
+from theme_assist.cli._console import counted, counted_kinds, message_console, say_done, skipped_segments
 
 RUNS_SHOWN = 5
 """The model runs ``project info`` lists (newest first); it counts the older ones."""
@@ -52,7 +52,7 @@ def init(
         line = _counts_line(store, str(project), f"{len(made.leaf_codes)} codes to code with "
                                                  f"({len(made.all_codes)} with their parents)")
         if store.skip_speakers:
-            line += f", {_skipped_segments(store)} skipped"
+            line += f", {_skipped_segments(store)}"
         say_done(message_console(), line + skipped_note(skipped))
 
 
@@ -327,14 +327,13 @@ def _counts_line(store, name: str, codebook: str) -> str:
 
 def _skipped_segments(store) -> str:
     """The segments of the project's skipped speakers, as the speakers are written in its transcripts, most
-    segments first: "3 segments of Interviewer, INTERVIEWER" ("0 segments" where no speaker matches)."""
+    segments first: "3 segments of Interviewer, INTERVIEWER skipped" ("0 segments skipped" where no speaker
+    matches), as ``suggest --skip-speaker`` says them."""
     from theme_assist.segment import ranked_names
 
     segments = store.segments()
     skipped = segments[segments["segment_id"].isin(store.skipped_segment_ids())]
-    speakers = ranked_names(skipped["speaker"].astype(str).str.strip())
-    names = ", ".join(item["name"] for item in speakers)
-    return counted(len(skipped), "segment") + (f" of {names}" if names else "")
+    return skipped_segments(ranked_names(skipped["speaker"].astype(str).str.strip()))
 
 
 def _skipped_by_name(store) -> str:

@@ -121,7 +121,7 @@ def suggest(
     """Suggest the top codes, with a score and evidence quotes, for every segment of INPUT."""
     import pandas as pd
 
-    from theme_assist.cli._console import counted, message_console, say_done, skipped_turns
+    from theme_assist.cli._console import counted, message_console, say_done, skipped_segments
     from theme_assist.codebook import load_codebook
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
@@ -195,7 +195,7 @@ def suggest(
     write_suggestions(with_segmentation_of(suggestions, segments), out)
     abstained = int((suggestions.groupby("segment_id")["code"].first() == "").sum())
     skipping = segments["segment_id"].astype(str).isin(skipped_ids).to_numpy()
-    left_out = (f", {skipped_turns(ranked_names(segments['speaker'][skipping].astype(str).str.strip()))}"
+    left_out = (f", {skipped_segments(ranked_names(segments['speaker'][skipping].astype(str).str.strip()))}"
                 if skipping.any() else "")
     say_done(console, f"{counted(len(segments), 'segment')}{left_out}, {suggester.mode_} suggester on "
                       f"{counted(len(suggester.classes_), 'code')}, {counted(abstained, 'abstention')} → {out} "
