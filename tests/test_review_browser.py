@@ -1017,6 +1017,25 @@ def test_a_name_that_differs_from_a_coders_only_in_case_is_asked_about_once(tmp_
         server.stop()
 
 
+def test_a_name_that_is_a_known_coders_is_not_asked_about_for_another_in_another_case(tmp_path, browser):
+    """Where "Ana" and "ana" have both coded, "ana" was asked about as if it started a new coder."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    with make_project(project) as store:
+        store.record_decisions([DecisionRequest("interview_a:0", "add", "work", "Ana"),
+                                DecisionRequest("interview_a:1", "add", "work", "ana")])
+    server = ReviewServer(project)
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        open_as(page, server.url, "ana")
+        expect(page.locator("#coder-name")).to_have_text("ana")
+        expect(page.locator("#coder-dialog")).to_be_hidden()
+        expect(page.locator("#coder-alike")).to_be_hidden()
+    finally:
+        server.stop()
+
+
 def test_tab_can_skip_the_queue(tmp_path, browser):
     """Tab went through every entry of the queue (up to 500) before the segment's tabs and buttons."""
     from playwright.sync_api import expect

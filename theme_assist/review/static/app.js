@@ -1010,7 +1010,8 @@ function bindControls() {
     const name = $("coder-input").value.trim();
     if (!name) { event.preventDefault(); return; }
     // "Dana" for "dana" started a coder with none of dana's codes, and said only "0 decided by you": asked once
-    const alike = state.coders.find((known) => known !== name && known.toLowerCase() === name.toLowerCase());
+    const alike = !state.coders.includes(name)  // a known coder's own name starts no new coder
+      && state.coders.find((known) => known.toLowerCase() === name.toLowerCase());
     const said = $("coder-alike");
     if (alike && said.dataset.name !== name) {
       event.preventDefault();
