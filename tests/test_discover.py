@@ -304,7 +304,6 @@ def test_a_skipped_speaker_no_segment_has_is_a_warning_naming_the_speakers_there
                                                                         embeddings=vectors)
 
 
-
 def test_a_skipped_speaker_matches_in_either_unicode_form(synthetic, recwarn):
     """'Zoë' typed on the command line is the speaker a Mac's transcript writes 'Zoe' and a combining diaeresis
     (it was warned of as no speaker, in a list that showed 'Zoë')."""
@@ -313,6 +312,7 @@ def test_a_skipped_speaker_matches_in_either_unicode_form(synthetic, recwarn):
     discoverer = ThemeDiscoverer(n_resamples=0, skip_speakers=["Zo\u00eb"]).fit(named, embeddings=vectors)
     assert discoverer.summary_["n_skipped_speakers"] == int((named["speaker"] == "Zoe\u0308").sum()) > 0
     assert not [w for w in recwarn if "skip speaker" in str(w.message)]
+
 
 def test_outliers_join_their_nearest_theme_above_the_floor(synthetic):
     segments, vectors = synthetic
