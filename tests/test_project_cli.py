@@ -1063,7 +1063,7 @@ def test_init_and_info_say_the_counts_in_one_line_that_keeps_brackets(tmp_path, 
     project = tmp_path / "[pilot]" / "s.taproj"
     assert run("project", "init", str(project), "--codebook", str(tmp_path / "codebook.yaml"), "--input",
                str(tmp_path / "segments.csv")) == 0
-    assert f"✓ {project}: 1 document, 2 segments, 2 codes to code with (2 with their parents), 0 human codings\n" \
+    assert f"✓ {project}: 1 document, 2 segments, 2 codes to code with, 0 human codings\n" \
         in capsys.readouterr().err
     assert run("project", "info", str(project)) == 0
     assert capsys.readouterr().out.startswith("s: 1 document, 2 segments, codebook v1 (Study [pilot]), 0 human "

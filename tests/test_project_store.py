@@ -803,8 +803,8 @@ def test_a_store_whose_file_was_moved_away_reads_on_but_says_so_when_asked(tmp_p
 # ------------------------------------------------------------------ speakers skipped
 def test_the_speakers_to_skip_are_remembered_and_matched_as_suggest_matches_them(store):
     assert store.skip_speakers == [] and store.skipped_segment_ids() == set()  # made without the setting
-    store.record_skip_speakers([" INTERVIEWER", "Nobody", "INTERVIEWER"])
-    assert store.skip_speakers == ["INTERVIEWER", "Nobody"]
+    store.record_skip_speakers([" INTERVIEWER", "Nobody", "INTERVIEWER", "interviewer"])
+    assert store.skip_speakers == ["INTERVIEWER", "Nobody"]  # one entry per speaker matched, as first given
     assert store.skipped_segment_ids() == {"interview_a:0", "interview_a:2", "interview_b:0"}
     with pytest.raises(InputError, match="skip_speakers has an empty name"):
         store.record_skip_speakers(["Interviewer", " "])

@@ -315,6 +315,12 @@ def check_speaker_names(names, option: str = "skip_speakers") -> None:
         raise InputError(f"{option} has an empty name; give each speaker's name as the transcripts write it")
 
 
+def speaker_key(name) -> str:
+    """What :func:`speaker_turns` matches a speaker's name by: surrounding spaces, case and Unicode form aside (a
+    name typed 'Zoë' is the speaker a Mac's transcript writes 'Zoe' and a combining diaeresis)."""
+    return unicodedata.normalize("NFC", str(name).strip()).casefold()
+
+
 def speaker_turns(speakers: pd.Series, names, warn: bool = True) -> "np.ndarray":
     """Which segments are turns of the speakers ``names`` (the interviewer, the moderator: ``--skip-speaker``),
     matched with surrounding spaces, case and Unicode form ignored; a warning, listing the speakers, for each name
@@ -342,9 +348,8 @@ def speaker_turns(speakers: pd.Series, names, warn: bool = True) -> "np.ndarray"
     speakers = speakers.fillna("").astype(str)
     if not len(names):
         return np.zeros(len(speakers), dtype=bool)
-    # NFC: a name typed 'Zoë' is the speaker a Mac's transcript writes 'Zoe' and a combining diaeresis
-    keys = speakers.str.strip().str.normalize("NFC").str.casefold()
-    wanted = {unicodedata.normalize("NFC", str(name).strip()).casefold(): str(name) for name in names}
+    keys = speakers.map(speaker_key)
+    wanted = {speaker_key(name): str(name) for name in names}
     present = set(keys)
     for key, name in wanted.items():
         if warn and key not in present:

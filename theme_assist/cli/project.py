@@ -49,8 +49,8 @@ def init(
                            max_chars=max_chars, codebook_file=codebook, recursive=recursive,
                            skip_speakers=tuple(skip_speaker)) as store:
         made = store.codebook()
-        line = _counts_line(store, str(project), f"{len(made.leaf_codes)} codes to code with "
-                                                 f"({len(made.all_codes)} with their parents)")
+        parents = f" ({len(made.all_codes)} with their parents)" if len(made.all_codes) > len(made.leaf_codes) else ""
+        line = _counts_line(store, str(project), f"{counted(len(made.leaf_codes), 'code')} to code with{parents}")
         if store.skip_speakers:
             line += f", {_skipped_segments(store)}"
         say_done(message_console(), line + skipped_note(skipped))

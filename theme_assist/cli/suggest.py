@@ -147,8 +147,7 @@ def suggest(
     with skipped_as_unsupported() as skipped:
         segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata, recursive=recursive)
     # matched in the whole input: a part without the moderator's documents has no warning that none is there
-    speakers = segments["speaker"].fillna("").astype(str) if "speaker" in segments else pd.Series(
-        "", index=segments.index)
+    speakers = segments.get("speaker", pd.Series("", index=segments.index))
     skipped_ids = set(segments["segment_id"].astype(str)[speaker_turns(speakers, skip_speaker)])
     if part:
         segments = shard_of(segments, part)
