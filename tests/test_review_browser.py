@@ -1036,6 +1036,49 @@ def test_a_name_that_is_a_known_coders_is_not_asked_about_for_another_in_another
         server.stop()
 
 
+def test_a_name_differing_in_case_from_a_coder_who_started_since_the_page_loaded_is_asked_about(tmp_path, browser):
+    """Ana coded on a new project, then "Change coder" and "ana" started a new coder without a word: the page knew
+    only the coders of the project when it loaded (none)."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("a")
+        wait_for_status(page, "Saved ✓")
+        page.click("#coder-button")
+        page.fill("#coder-input", "ana")
+        page.click("#coder-start")
+        expect(page.locator("#coder-alike")).to_contain_text("“Ana” has coded in this project")
+        expect(page.locator("#coder-dialog")).to_be_visible()
+        expect(page.locator("#coder-name")).to_have_text("Ana")
+
+
+def test_the_case_warning_is_not_left_standing_when_the_coder_dialog_opens_again(tmp_path, browser):
+    """Warned about "ana", the coder closed the dialog with Escape; opened again, it showed "Ana" in the box under
+    the warning about "ana", and "ana" typed then started a new coder without being asked."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    with make_project(project) as store:
+        store.record_decisions([DecisionRequest("interview_a:0", "add", "work", "Ana")])
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.click("#coder-button")
+        page.fill("#coder-input", "ana")
+        page.click("#coder-start")
+        said = page.locator("#coder-alike")
+        expect(said).to_be_visible()
+        page.keyboard.press("Escape")
+        expect(page.locator("#coder-dialog")).to_be_hidden()
+        page.click("#coder-button")
+        expect(page.locator("#coder-input")).to_have_value("Ana")
+        expect(said).to_be_hidden()
+        page.fill("#coder-input", "ana")
+        page.click("#coder-start")
+        expect(said).to_be_visible()  # asked again: a new dialog
+        expect(page.locator("#coder-name")).to_have_text("Ana")
+
+
 def test_tab_can_skip_the_queue(tmp_path, browser):
     """Tab went through every entry of the queue (up to 500) before the segment's tabs and buttons."""
     from playwright.sync_api import expect

@@ -131,9 +131,7 @@ async function start() {
   state.project = session.project;
   document.title = `${session.project} · theme_assist review`;
   $("blind-badge").hidden = !session.blind;
-  const list = clear($("coder-list"));
-  for (const name of session.coders) list.append(el("option", { value: name }));
-  state.coders = session.coders;
+  listCoders(session.coders);
 
   await loadCodebook();
   const documents = await api("/api/documents");
@@ -203,10 +201,27 @@ function fillCodeSelects() {
   }
 }
 
+// The coders offered in the name box, and those a name differing only in case is asked about (the form's submit).
+function listCoders(names) {
+  state.coders = names;
+  const list = clear($("coder-list"));
+  for (const name of names) list.append(el("option", { value: name }));
+}
+
+// A coder whose decision was saved has coded: a name differing from theirs only in case is asked about from now on.
+function hasCoded() {
+  if (!state.coders.includes(state.coder)) listCoders([...state.coders, state.coder].sort());
+}
+
+// The dialog anew, without the case warning of an earlier one (closed with Escape, it stood over the coder's own
+// name); the coders asked again, as coders in other tabs or windows may have started since the page loaded.
 function askCoder() {
   $("coder-input").value = state.coder;
+  $("coder-alike").hidden = true;
+  $("coder-alike").dataset.name = "";
   $("coder-dialog").showModal();
   $("coder-input").focus();
+  api("/api/session").then((session) => listCoders(session.coders)).catch(() => {});  // kept as they were
 }
 
 // ``reloaded``: the page has just (re)loaded: the coder's filters and segment kept in this tab come back.
@@ -587,6 +602,7 @@ async function save(segmentId, action, code, replaced, extra, advance) {
     const body = { segment_id: segmentId, action, code, coder: state.coder, seen: state.segment.mine.seen, ...extra };
     const result = await api("/api/decisions", { method: "POST", body });
     const stored = result.decisions[0];
+    hasCoded();
     state.undoable.push(stored.id);
     state.undoNamed = 0;
     if (showingSegment(segmentId)) state.segment.mine.seen = stored.id;
@@ -888,6 +904,7 @@ async function bulkDecide(action) {
     try {
       const result = await api("/api/decisions/bulk", { method: "POST",
         body: { coder: state.coder, action, code: state.bulkCode, items } });
+      hasCoded();
       state.undoable.push(Math.max(...result.decisions.map((d) => d.id)));
       state.undoNamed = 0;
       const saved = `Saved ✓ ${action === "accept" ? "accepted" : "rejected"} ${result.decisions.length} suggestions`;
