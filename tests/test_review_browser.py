@@ -493,6 +493,36 @@ def test_two_tabs_deciding_one_segment_the_later_is_refused_and_shown_again(demo
         server.stop()
 
 
+def test_a_tab_refused_for_a_decision_made_in_another_marks_the_segment_and_counts_it(tmp_path, browser):
+    """Refused as the other tab had rejected the segment's code, a tab showed the reject on the segment but still
+    listed it "to review", and said "0 of … decided by you"."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project)
+    try:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        first, second = context.new_page(), context.new_page()
+        start_coding(first, server.url, "Ana", "interview_a")
+        second.goto(server.url + "/")  # the coder's name is remembered: no dialog
+        expect(second.locator("#coder-name")).to_have_text("Ana")
+        second.select_option("#filter-order", "document")
+        second.select_option("#filter-document", "interview_a")
+        expect(second.locator("#segment")).to_have_attribute("data-id", "interview_a:0")
+        expect(second.locator("#progress-text")).to_contain_text("0 of")
+        first.keyboard.press("r")
+        wait_for_status(first, "Saved ✓ reject")
+        second.keyboard.press("a")
+        wait_for_status(second, "since it was shown here")
+        expect(second.locator("#my-rejected .chip")).to_have_count(1)  # shown again as it stands
+        expect(second.locator("#queue li[data-id='interview_a:0'] .dot")).to_have_attribute("data-status", "rejected")
+        expect(second.locator("#progress-text")).to_contain_text("1 of")
+        context.close()
+    finally:
+        server.stop()
+
+
 def test_undo_in_a_tab_left_behind_undoes_its_own_decision_not_the_other_tabs(tmp_path, browser):
     """"u" in a coder's stale tab undid the decision just made in another tab: the server undid the coder's latest."""
     with mini_page(tmp_path, browser) as (first, server, project):

@@ -402,10 +402,14 @@ function fillPlaceholder(item, segment) {
   const top = segment.suggestions[0];
   Object.assign(item, { document: segment.document, speaker: segment.speaker || "", text: segment.text.slice(0, 160),
     code: top ? top.code : "", code_name: top ? top.code_name : "", score: top ? top.score : 0,
-    status: segment.mine.codes.length ? "coded" : segment.mine.rejected.length ? "rejected"
-      : segment.skipped ? "skipped" : "open",
-    mine: segment.mine.codes.map((c) => c.name), placeholder: false });
+    status: statusOf(segment), mine: segment.mine.codes.map((c) => c.name), placeholder: false });
   renderQueue();
+}
+
+// A segment's status in the queue, from the coder's codes and rejections on it as the server gave them.
+function statusOf(segment) {
+  return segment.mine.codes.length ? "coded" : segment.mine.rejected.length ? "rejected"
+    : segment.skipped ? "skipped" : "open";
 }
 
 // The suggestion the coder chose (↑/↓, a click) when the segment on screen comes again (a list loaded after the
@@ -610,7 +614,7 @@ async function save(segmentId, action, code, replaced, extra, advance) {
     saved = `Saved ✓ ${action} “${name}” (decision ${stored.id})${replacing(replaced)}`;
   } catch (error) {
     setStatus(`Not saved: ${error.message}`, "error");
-    if (error.status === 409) await show(state.index);  // the segment as it stands now
+    if (error.status === 409) await shownAsItStands(segmentId);
     else if (error.status === 404) await refreshProgress(error.message);  // a code a codebook revision dropped?
     return;
   }
@@ -621,6 +625,19 @@ async function save(segmentId, action, code, replaced, extra, advance) {
   }
   refreshProgress();
   return saved;
+}
+
+// After a decision refused as made on a segment decided since (another tab): the segment shown anew as it stands,
+// and its queue entry and the coder's progress with it (they said "to review" and "0 … decided by you").
+async function shownAsItStands(segmentId) {
+  await show(state.index);
+  const item = state.items.find((entry) => entry.segment_id === segmentId);
+  if (item && showingSegment(segmentId)) {
+    item.status = statusOf(state.segment);
+    item.mine = state.segment.mine.codes.map((c) => c.name);
+    renderQueue();
+  }
+  refreshProgress();
 }
 
 // In a one-code-per-segment codebook a code saved takes the place of the coder's own code there: their names.
