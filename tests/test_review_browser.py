@@ -905,6 +905,27 @@ def test_enter_in_the_code_chooser_without_a_code_chosen_saves_nothing(tmp_path,
             assert store.decisions(coder="Ana")["code"].tolist() == ["work"]
 
 
+def test_enter_in_the_code_chooser_without_a_code_chosen_says_nothing_was_chosen(tmp_path, browser):
+    """Enter with nothing typed or picked left the chooser as it was, without a word: the key seemed lost, and a
+    screen reader said nothing (its hint, spoken as it changes, stayed the same)."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("c")
+        choice = page.locator("#code-choice")
+        expect(choice).to_have_text("Type a code's name, or pick one with ↓ or a click.")
+        page.keyboard.press("Enter")
+        expect(choice).to_have_text("Nothing chosen, nothing saved: type a code's name, or pick one with ↓ or a "
+                                    "click.")
+        page.keyboard.type("zzz")
+        expect(choice).to_have_text("No code matches.")
+        page.keyboard.press("Enter")
+        expect(choice).to_have_text("No code matches: nothing chosen, nothing saved.")
+        expect(page.locator("#code-dialog")).to_be_visible()
+
+
 def show_work_suggestions_in_bulk(page) -> None:
     """On the Bulk tab, show the three suggestions of "work" at or above 50% of :func:`make_project`'s project."""
     from playwright.sync_api import expect

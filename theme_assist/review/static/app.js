@@ -860,6 +860,13 @@ function sayActiveCode() {
     : "No code matches.";
 }
 
+// Enter with no code typed or picked: said, or the key would seem lost (the hint a screen reader speaks unchanged).
+function sayNothingChosen() {
+  $("code-choice").textContent = $("code-tree").querySelector("button.code")
+    ? "Nothing chosen, nothing saved: type a code's name, or pick one with ↓ or a click."
+    : "No code matches: nothing chosen, nothing saved.";
+}
+
 function moveCodeSelection(step) {
   const buttons = Array.from($("code-tree").querySelectorAll("button.code"));
   if (!buttons.length) return;
@@ -993,7 +1000,9 @@ function onKey(event) {
     else if (event.key === "ArrowUp") { moveCodeSelection(-1); event.preventDefault(); }
     else if (event.key === "Enter" && event.target === $("code-search")) {  // a button with the focus answers itself
       const active = $("code-tree").querySelector("button.code.active");
-      if (active) { event.preventDefault(); active.click(); }
+      event.preventDefault();
+      if (active) active.click();
+      else sayNothingChosen();
     } else if (event.key === "Escape") { event.preventDefault(); $("code-dialog").close(); }
     return;
   }
