@@ -937,6 +937,28 @@ def show_work_suggestions_in_bulk(page) -> None:
     expect(page.locator("#bulk-rows tr")).to_have_count(3)
 
 
+def test_a_bulk_button_with_no_row_listed_says_nothing_is_listed(tmp_path, browser):
+    """With every suggestion listed accepted (the table empty, the buttons kept for Undo), "Accept selected" said
+    "Select at least one row." of a table without a row."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        show_work_suggestions_in_bulk(page)
+        page.click("#bulk-accept")
+        wait_for_status(page, "Saved ✓ accepted 3 suggestions")
+        expect(page.locator("#bulk-rows tr")).to_have_count(0)
+        page.click("#bulk-accept")
+        wait_for_status(page, "No suggestion is listed: nothing saved.")
+        page.click("#bulk-undo")
+        wait_for_status(page, "Undone ✓ 3 bulk decisions")
+        expect(page.locator("#bulk-rows tr")).to_have_count(3)
+        page.click("#bulk-all")  # every row unticked
+        page.click("#bulk-reject")
+        wait_for_status(page, "Select at least one row.")
+
+
 def test_each_box_of_the_bulk_table_is_named_by_its_row(tmp_path, browser):
     """Every box of the bulk table was named "Select": a screen reader could not tell which segment it picked; what
     "Show suggestions" found was not said at all."""

@@ -920,6 +920,7 @@ function markSelectAll() {
 
 async function bulkDecide(action) {
   const picks = Array.from(document.querySelectorAll(".bulk-pick:checked"));
+  if (!document.querySelector(".bulk-pick")) { setStatus("No suggestion is listed: nothing saved.", "error"); return; }
   if (!picks.length) { setStatus("Select at least one row.", "error"); return; }
   if (stillSaving()) return;  // pressed twice, the batch would go twice
   const items = picks.map((box) => ({ segment_id: box.dataset.segment, suggestion_id: Number(box.dataset.suggestion) }));
