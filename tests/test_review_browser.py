@@ -1152,6 +1152,30 @@ def test_the_case_warning_is_not_left_standing_when_the_coder_dialog_opens_again
         expect(page.locator("#coder-name")).to_have_text("Ana")
 
 
+@pytest.mark.parametrize("name", ["   ", "\u200b\u200b"])
+def test_a_name_of_spaces_or_invisible_characters_is_refused_in_the_dialog(tmp_path, browser, name):
+    """Spaces alone: Start coding did nothing, without a word. Zero-width spaces: the dialog closed on an invisible
+    coder, the queue said "Could not load the queue: coder: Value error, a coder needs a name", and the name was
+    remembered for the next visit."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project)
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        open_as(page, server.url, name)
+        said = page.locator("#coder-alike")
+        expect(said).to_have_text("Type your name: spaces or invisible characters alone are no name.")
+        expect(page.locator("#coder-dialog")).to_be_visible()
+        page.fill("#coder-input", "Ana")
+        page.click("#coder-start")
+        expect(page.locator("#coder-name")).to_have_text("Ana")
+        expect(said).to_be_hidden()
+    finally:
+        server.stop()
+
+
 def test_tab_can_skip_the_queue(tmp_path, browser):
     """Tab went through every entry of the queue (up to 500) before the segment's tabs and buttons."""
     from playwright.sync_api import expect

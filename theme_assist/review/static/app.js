@@ -1052,11 +1052,19 @@ function bindControls() {
   document.addEventListener("keydown", onKey);
   $("coder-form").addEventListener("submit", (event) => {
     const name = $("coder-input").value.trim();
-    if (!name) { event.preventDefault(); return; }
+    const said = $("coder-alike");
+    // no character to see, as the server reads a name (spaces alone passed "required" and did nothing; zero-width
+    // ones closed the dialog on a coder every request refused)
+    if (!/[^\p{Z}\p{C}]/u.test(name)) {
+      event.preventDefault();
+      said.dataset.name = "";
+      said.textContent = "Type your name: spaces or invisible characters alone are no name.";
+      said.hidden = false;
+      return;
+    }
     // "Dana" for "dana" started a coder with none of dana's codes, and said only "0 decided by you": asked once
     const alike = !state.coders.includes(name)  // a known coder's own name starts no new coder
       && state.coders.find((known) => known.toLowerCase() === name.toLowerCase());
-    const said = $("coder-alike");
     if (alike && said.dataset.name !== name) {
       event.preventDefault();
       said.dataset.name = name;
