@@ -1176,6 +1176,24 @@ def test_a_name_of_spaces_or_invisible_characters_is_refused_in_the_dialog(tmp_p
         server.stop()
 
 
+def test_end_of_the_list_is_not_left_standing_over_a_new_list(tmp_path, browser):
+    """Gone to the end of a document and then choosing another status, the coder saw the new list's first segment
+    under "End of the list ✓ — change the filters or reload for more.", said of the list before."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        count = page.locator("#queue li").count()
+        for _ in range(count):
+            page.keyboard.press("ArrowRight")
+        wait_for_status(page, "End of the list ✓")
+        page.select_option("#filter-status", "open")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:0")
+        page.wait_for_timeout(300)
+        expect(page.locator("#save-status")).not_to_contain_text("End of the list")
+
+
 def test_tab_can_skip_the_queue(tmp_path, browser):
     """Tab went through every entry of the queue (up to 500) before the segment's tabs and buttons."""
     from playwright.sync_api import expect

@@ -282,7 +282,8 @@ async function loadQueue(keepSegment) {
     const result = await api("/api/queue?" + query(filters()));
     if (ticket !== state.queueTicket) return;
     const chosen = chosenSince(shown);
-    if ($("save-status").classList.contains("queue-error")) setStatus("");
+    // said of the list before: a filter's error, or its end (it stood over the new list's first segment)
+    if (["queue-error", "end"].some((kind) => $("save-status").classList.contains(kind))) setStatus("");
     state.items = result.items;
     state.listed = true;
     $("queue-count").textContent = `${result.matching} segment${result.matching === 1 ? "" : "s"} match` +
@@ -794,7 +795,8 @@ async function goOn() {
     if (state.items[i].status === "open" || $("filter-status").value !== "open") { await show(i); return; }
   }
   await show(Math.min(state.index + 1, state.items.length - 1));
-  if (state.index === state.items.length - 1) setStatus("End of the list ✓ — change the filters or reload for more.", "saved");
+  if (state.index !== state.items.length - 1) return;
+  setStatus("End of the list ✓ — change the filters or reload for more.", "saved end");
 }
 
 async function previous() { if (state.index > 0) await show(state.index - 1); }
