@@ -431,6 +431,8 @@ def test_a_codebook_revised_while_the_page_is_open_is_reloaded_where_the_coder_i
 
         # revised again, and the page not told yet: the decision on the dropped code is refused, the codes reloaded
         expect(page.locator("#suggestions li.selected")).to_have_attribute("data-code", "family")
+        # the progress asked for after the save, answered before the revision (answered after it, it told the page)
+        page.evaluate("refreshProgress()")
         with ProjectStore(project) as store:
             store.add_codebook_version(parse_codebook(merged.replace("id: family\n        name: Family",
                                                                      "id: kin\n        name: Kin")),
