@@ -790,3 +790,16 @@ def test_a_skipped_speakers_segments_are_left_out_of_the_queue_and_progress_but_
     answer = client.get("/api/progress", params={"coder": "ana"}).json()
     assert (answer["total"], answer["decided"]) == (6, 1)
     assert [segment for segment, _ in listed(order="document", status="skipped")[0]] == skipped[1:]
+
+
+def test_the_page_names_the_project_by_the_file_it_serves(tmp_path):
+    """A backup served as copy.taproj, or a renamed file, was named on the page (header, window title) by the name
+    the project was made with, "study", while every message named copy.taproj."""
+    import shutil
+
+    original = tmp_path / "study.taproj"
+    make_project(original).close()
+    copy = tmp_path / "copy.taproj"
+    shutil.copy(original, copy)
+    client, _ = client_for(copy)
+    assert client.get("/api/session").json()["project"] == "copy"

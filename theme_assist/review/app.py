@@ -189,7 +189,7 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     @app.get("/api/session")
     def session():
         codebook = views.current_codebook(store)
-        return {"token": token, "project": store.name, "codebook": codebook.name, "exclusive": codebook.exclusive,
+        return {"token": token, "project": store.path.stem, "codebook": codebook.name, "exclusive": codebook.exclusive,
                 "coders": store.coders(), "blind": blind, "learning": refitter is not None}
 
     @app.get("/api/codebook")
