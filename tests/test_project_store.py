@@ -821,3 +821,14 @@ def test_a_project_made_before_the_speakers_to_skip_opens_with_none(tmp_path):
     db.close()
     with ProjectStore(path) as store:
         assert store.skip_speakers == [] and store.skipped_segment_ids() == set()
+
+
+def test_a_documents_metadata_keeps_the_metadata_files_column_order(tmp_path):
+    """The review page lists a document's fields as the store gives them: sorted by name, "site" came last, after
+    "participant_group", where the metadata file puts it first."""
+    from theme_assist.documents import Document
+
+    with ProjectStore(tmp_path / "order.taproj", create=True) as store:
+        store.add_documents([Document(id="d1", text="Hello.", source="d1.txt",
+                                      metadata={"site": "Kampala", "country": "Uganda", "group": "peer workers"})])
+        assert list(store.document_metadata("d1")) == ["site", "country", "group"]

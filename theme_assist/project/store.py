@@ -554,7 +554,7 @@ class ProjectStore:
 
     def document_metadata(self, document: str) -> dict[str, str]:
         rows = self._connection().execute("SELECT key, value FROM document_metadata WHERE document = ? "
-                                          "ORDER BY key", (document,))
+                                          "ORDER BY rowid", (document,))  # the metadata file's column order
         return {key: value for key, value in rows}
 
     def documents_with_text(self) -> list[Document]:
