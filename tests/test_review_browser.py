@@ -460,19 +460,28 @@ def test_quotes_of_a_document_named_codebook_are_not_shown_as_codebook_texts(tmp
         expect(quotes.nth(1)).to_contain_text("Codebook: Jobs, salaries and contracts.")
 
 
+def two_tabs(browser, url: str, coder: str, document: str):
+    """A coder's two tabs in one browser context, the first started on ``document``, the second (the name
+    remembered: no dialog) listing ``document`` in document order: the context, and the two pages."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    first, second = context.new_page(), context.new_page()
+    start_coding(first, url, coder, document)
+    second.goto(url + "/")
+    expect(second.locator("#coder-name")).to_have_text(coder)
+    second.select_option("#filter-order", "document")
+    second.select_option("#filter-document", document)
+    return context, first, second
+
+
 def test_two_tabs_deciding_one_segment_the_later_is_refused_and_shown_again(demo_project, browser):
     """A coder's second tab, showing a segment the first tab had since coded, replaced that code without a word."""
     from playwright.sync_api import expect
 
     server = ReviewServer(demo_project)
     try:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        first, second = context.new_page(), context.new_page()
-        start_coding(first, server.url, "Tabs", "fg_ulm_01")
-        second.goto(server.url + "/")  # the coder's name is remembered: no dialog
-        expect(second.locator("#coder-name")).to_have_text("Tabs")
-        second.select_option("#filter-order", "document")
-        second.select_option("#filter-document", "fg_ulm_01")
+        context, first, second = two_tabs(browser, server.url, "Tabs", "fg_ulm_01")
         for page in (first, second):
             expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:0")
             show_segment(page, "fg_ulm_01:5")
@@ -504,13 +513,7 @@ def test_a_tab_refused_for_a_decision_made_in_another_marks_the_segment_and_coun
     make_project(project).close()
     server = ReviewServer(project)
     try:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        first, second = context.new_page(), context.new_page()
-        start_coding(first, server.url, "Ana", "interview_a")
-        second.goto(server.url + "/")  # the coder's name is remembered: no dialog
-        expect(second.locator("#coder-name")).to_have_text("Ana")
-        second.select_option("#filter-order", "document")
-        second.select_option("#filter-document", "interview_a")
+        context, first, second = two_tabs(browser, server.url, "Ana", "interview_a")
         expect(second.locator("#segment")).to_have_attribute("data-id", "interview_a:0")
         expect(second.locator("#progress-text")).to_contain_text("0 of")
         first.keyboard.press("r")
