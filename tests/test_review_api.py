@@ -803,3 +803,10 @@ def test_the_page_names_the_project_by_the_file_it_serves(tmp_path):
     shutil.copy(original, copy)
     client, _ = client_for(copy)
     assert client.get("/api/session").json()["project"] == "copy"
+
+
+def test_a_validators_words_reach_the_page_without_pydantics_prefix(api):
+    """The page showed "Could not load the queue: coder: Value error, a coder needs a name"."""
+    answer = api.get("/api/queue", params={"coder": "\u200b"})
+    assert answer.status_code == 422
+    assert [error["msg"] for error in answer.json()["detail"]] == ["a coder needs a name"]

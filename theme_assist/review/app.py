@@ -171,6 +171,8 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
         # without the input each error echoes (a 10 MB reason came back whole); ASCII JSON: a lone surrogate in
         # what is left (the message) has no UTF-8 encoding
         errors = [{key: value for key, value in error.items() if key != "input"} for error in exc.errors()]
+        for error in errors:  # our validators' words as written: the page shows them ("coder: a coder needs a name")
+            error["msg"] = str(error.get("msg", "")).removeprefix("Value error, ")
         body = json.dumps({"detail": jsonable_encoder(errors)})
         return Response(body, status_code=422, media_type="application/json")
 
