@@ -240,41 +240,52 @@ def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what:
     """Name the codes (or coders: ``what``) written apart only by case ("Hope", "hope"), or only by Unicode form
     ("é" as one character or two): they are different, and a coder who capitalised their codes would otherwise agree
     with nobody without a word (cells are already stripped)."""
-    names = pd.Series(pd.unique(pd.Series(np.asarray(cells, dtype=object).ravel()).dropna().astype(str)))
-    names = names[(names != "") & ~names.str.lower().isin(MISSING_MARKERS)]  # those have a warning of their own
-    variants = names.groupby(names.str.casefold()).agg(sorted)
-    variants = variants[variants.str.len() > 1]
+    names = _distinct_texts(cells)
+    names = names[~names.str.lower().isin(MISSING_MARKERS)]  # those have a warning of their own
+    variants = _written_alike(names, names.str.casefold())
     if len(variants):
-        shown = "; ".join(" / ".join(map(repr, spellings)) for spellings in variants.iloc[:5])
-        logger.warning("%s: %d %s(s) written apart only by case are different %ss: %s%s; write each %s one way if "
-                       "they are one", path, len(variants), what, what, shown, "; …" if len(variants) > 5 else "",
-                       what)
+        logger.warning("%s: %d %s(s) written apart only by case are different %ss: %s; write each %s one way if "
+                       "they are one", path, len(variants), what, what, _listed(variants, repr), what)
     # 'é' as one character and as 'e' with a combining accent (a Mac's text, another program's export) look alike
-    forms = names.groupby(names.map(lambda name: unicodedata.normalize("NFC", name))).agg(sorted)
-    forms = forms[forms.str.len() > 1]
+    forms = _written_alike(names, names.map(lambda name: unicodedata.normalize("NFC", name)))
     if len(forms):
-        shown = "; ".join(" / ".join(map(ascii, spellings)) for spellings in forms.iloc[:5])
         logger.warning("%s: %d %s(s) written alike in two Unicode forms (an accent as one character, or as a letter "
-                       "and a combining mark) are different %ss: %s%s; write each %s one way if they are one", path,
-                       len(forms), what, what, shown, "; …" if len(forms) > 5 else "", what)
+                       "and a combining mark) are different %ss: %s; write each %s one way if they are one", path,
+                       len(forms), what, what, _listed(forms, ascii), what)
 
 
 def _warn_number_variants(cells: pd.DataFrame | pd.Series, path: str | Path) -> None:
     """Name the numbers written two ways ("1", "1.0") among codes that are not all numbers: there every code is
     read as written, so they are different codes, and a coder's "1.0" agrees with no "1" (a file of numbers alone
     compares numbers, where they are one)."""
-    names = pd.Series(pd.unique(pd.Series(np.asarray(cells, dtype=object).ravel()).dropna().astype(str)))
-    names = names[names != ""]
+    names = _distinct_texts(cells)
     numbers = pd.to_numeric(names, errors="coerce")
     if numbers.notna().all():
         return
-    spellings = names[numbers.notna()].groupby(numbers[numbers.notna()].astype(float)).agg(sorted)
-    spellings = spellings[spellings.str.len() > 1]
+    numeric = numbers.notna()
+    spellings = _written_alike(names[numeric], numbers[numeric].astype(float))
     if len(spellings):
-        shown = "; ".join(" / ".join(map(repr, written)) for written in spellings.iloc[:5])
-        logger.warning("%s: %d number(s) written two ways are different codes, as some codes are not numbers: %s%s; "
-                       "write each number one way if they are one", path, len(spellings), shown,
-                       "; …" if len(spellings) > 5 else "")
+        logger.warning("%s: %d number(s) written two ways are different codes, as some codes are not numbers: %s; "
+                       "write each number one way if they are one", path, len(spellings), _listed(spellings, repr))
+
+
+def _distinct_texts(cells: pd.DataFrame | pd.Series) -> pd.Series:
+    """The distinct non-empty texts of ``cells`` (a table or a column), in the order they first appear."""
+    names = pd.Series(pd.unique(pd.Series(np.asarray(cells, dtype=object).ravel()).dropna().astype(str)))
+    return names[names != ""]
+
+
+def _written_alike(names: pd.Series, key: pd.Series) -> pd.Series:
+    """The spellings (sorted) of each ``key`` (one per name) that two or more of ``names`` share."""
+    spellings = names.groupby(key).agg(sorted)
+    return spellings[spellings.str.len() > 1]
+
+
+def _listed(spellings: pd.Series, show) -> str:
+    """The first five groups of :func:`_written_alike`, each as its spellings ``show`` writes ("'A' / 'a'"), "; …"
+    after them where there are more."""
+    return "; ".join(" / ".join(map(show, written)) for written in spellings.iloc[:5]) + (
+        "; …" if len(spellings) > 5 else "")
 
 
 def _coders_needed(count: int, min_coders: int, machine_options: str = "--machine OUT.csv") -> str:
