@@ -53,6 +53,17 @@ examples — so the difference to the replica, fold by fold, is the idea's own e
   default features, which hold only that turn's embedding: the question a client answers decides their talk type.
 * ``place and previous turn's words``: both.
 
+For codes that are ordered levels named by integers (EPITOME's 0 < 1 < 2: none, weak, strong), three variants use
+that order, which the multinomial head ignores:
+
+* ``ordinal head (Frank & Hall)``: Frank & Hall (2001): K-1 binary logistic regressions "level > k" on the default
+  features, each segment weighted as in the replica's balanced head (so each binary head estimates its share of the
+  same balanced distribution), combined into P(level = k) = P(> k-1) - P(> k), negative ones set to 0 and each row
+  renormalised; decided by the most probable level. No calibration or prior correction, as the replica has none.
+* ``default and ordinal heads averaged``: the replica's probabilities and the ordinal head's, averaged.
+* ``expected level rounded``: the replica's probabilities, decided by the level nearest to the expected level
+  sum_k k P(k) instead of the most probable one.
+
 ``--per-code N`` keeps N coded segments of each code in the training documents (the seeded choice of
 :func:`theme_assist.evaluate.limit_examples`, as ``theme-assist evaluate`` makes it) instead of all of them.
 
@@ -87,17 +98,18 @@ VARIANTS = ["neighbours' predicted codes", "prior correction", "prior correction
             "character 2-5-grams", "word 1-3-grams", "document's mean embedding", "MLP head", "MiniLM + mpnet",
             "MiniLM and mpnet heads averaged", "self-training", "neighbours' predicted codes, prior correction",
             "neighbours' predicted codes, prior correction, MiniLM and mpnet averaged",
-            "place in the conversation", "previous turn's words", "place and previous turn's words"]
+            "place in the conversation", "previous turn's words", "place and previous turn's words",
+            "ordinal head (Frank & Hall)", "default and ordinal heads averaged", "expected level rounded"]
 NEEDS_MPNET = {"MiniLM + mpnet", "MiniLM and mpnet heads averaged",
                "neighbours' predicted codes, prior correction, MiniLM and mpnet averaged"}
 SELF_TRAINING_SHARE = 0.5
 SELF_TRAINING_WEIGHT = 0.5
 
 
-def fit_head(X, y, sample_weight=None):
+def fit_head(X, y, sample_weight=None, class_weight="balanced"):
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000, random_state=0).fit(
+    return LogisticRegression(C=1.0, class_weight=class_weight, max_iter=3000, random_state=0).fit(
         X, y, sample_weight=sample_weight)
 
 
@@ -198,6 +210,10 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
         return np.log(np.maximum(scores, 1e-12))
 
     @functools.cache
+    def ordinal_proba() -> np.ndarray:
+        return frank_hall_proba(X_train, y[train], X_test, head.classes_)
+
+    @functools.cache
     def stacked(model: str | None) -> tuple[np.ndarray, np.ndarray]:
         return stacked_proba(corpus, train, train_documents, test_documents, head.classes_, corpus.represented(model))
 
@@ -295,6 +311,14 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
                 A = sparse.hstack([A, corpus.place[train]]).tocsr()
                 B = sparse.hstack([B, corpus.place[test]]).tocsr()
             predicted = fit_head(A, y[train]).predict(B)
+        elif variant == "ordinal head (Frank & Hall)":
+            predicted = head.classes_[ordinal_proba().argmax(1)]
+        elif variant == "default and ordinal heads averaged":
+            predicted = head.classes_[((proba_test + ordinal_proba()) / 2).argmax(1)]
+        elif variant == "expected level rounded":
+            levels = integer_levels(head.classes_)
+            expected = proba_test @ levels
+            predicted = head.classes_[np.abs(expected[:, None] - levels[None, :]).argmin(1)]
         elif variant == "MiniLM + mpnet":
             both = np.hstack([represented, corpus.represented(str(MPNET))]) / np.sqrt(2)
             joint = FeatureBuilder()
@@ -322,6 +346,34 @@ def stacked_proba(corpus: Corpus, train: np.ndarray, train_documents, test_docum
     test = corpus.rows(test_documents)
     X_test = sparse.hstack([corpus.features(test, builder, represented), corpus.sequence_scores(scores, test)])
     return aligned(second, classes, X_test.tocsr()), held_out
+
+
+def integer_levels(classes) -> np.ndarray:
+    """The level each code names (codes ``"0"``, ``"1"``, ``"2"``: 0, 1, 2), for the variants that use their order."""
+    try:
+        return np.array([int(code) for code in classes], dtype=float)
+    except ValueError:
+        raise ValueError(f"the ordinal variants need codes named by integers, not {list(classes)}") from None
+
+
+def frank_hall_proba(X_train, y_train: np.ndarray, X_test, classes) -> np.ndarray:
+    """Frank & Hall's (2001) ordinal head: the probability of each level (columns in the order of ``classes``) from
+    K-1 binary logistic regressions "level > k", each fitted with the replica's balanced weights of the K codes as
+    sample weights; P(level = k) = P(> k-1) - P(> k), negative ones set to 0 and each row renormalised."""
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    levels = integer_levels(classes)
+    order = np.argsort(levels, kind="stable")
+    rank = np.searchsorted(levels[order], integer_levels(y_train))
+    weights = compute_sample_weight("balanced", y_train)
+    above = [fit_head(X_train, rank > k, sample_weight=weights, class_weight=None).predict_proba(X_test)[:, 1]
+             for k in range(len(classes) - 1)]
+    cumulative = np.column_stack([np.ones(X_test.shape[0]), *above, np.zeros(X_test.shape[0])])
+    by_rank = np.maximum(cumulative[:, :-1] - cumulative[:, 1:], 0.0)
+    by_rank /= np.maximum(by_rank.sum(1, keepdims=True), 1e-12)
+    out = np.empty_like(by_rank)
+    out[:, order] = by_rank
+    return out
 
 
 def fit_code_biases(log_proba: np.ndarray, truth: np.ndarray, sweeps: int = 3) -> np.ndarray:
