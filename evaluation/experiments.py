@@ -100,6 +100,7 @@ VARIANTS = ["neighbours' predicted codes", "prior correction", "prior correction
             "neighbours' predicted codes, prior correction, MiniLM and mpnet averaged",
             "place in the conversation", "previous turn's words", "place and previous turn's words",
             "ordinal head (Frank & Hall)", "default and ordinal heads averaged", "expected level rounded"]
+ORDINAL = {"ordinal head (Frank & Hall)", "default and ordinal heads averaged", "expected level rounded"}
 NEEDS_MPNET = {"MiniLM + mpnet", "MiniLM and mpnet heads averaged",
                "neighbours' predicted codes, prior correction, MiniLM and mpnet averaged"}
 SELF_TRAINING_SHARE = 0.5
@@ -438,10 +439,14 @@ def main() -> None:
     rows = []
     for name in args.corpus or CORPORA:
         corpus = Corpus(name)
-        folds = [run_fold(corpus, train, test, variants, args.per_code, seed=fold)
+        corpus_variants = variants
+        if ORDINAL & set(variants) and not all(code.isdigit() for code in set(corpus.labels[corpus.coded])):
+            corpus_variants = [v for v in variants if v not in ORDINAL]
+            print(f"{name}: its codes are not levels named by integers; the ordinal variants are left out", flush=True)
+        folds = [run_fold(corpus, train, test, corpus_variants, args.per_code, seed=fold)
                  for fold, (train, test) in enumerate(grouped_folds(corpus.segments))]
         base = np.array([fold["replica"]["kappa"] for fold in folds])
-        for variant in ["replica", *variants]:
+        for variant in ["replica", *corpus_variants]:
             kappa = np.array([fold[variant]["kappa"] for fold in folds])
             row = {"corpus": name, "variant": variant, "kappa": kappa.mean(), "kappa_sd": kappa.std(ddof=1),
                    "macro_f1": np.mean([fold[variant]["macro_f1"] for fold in folds]),
