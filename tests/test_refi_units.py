@@ -289,6 +289,28 @@ def test_rows_with_an_empty_code_are_uncoded_segments(codebook, documents, tmp_p
     assert (result.counts["selections"], result.counts["codings"]) == (1, 1)
 
 
+def test_a_coding_of_no_text_is_exported_with_a_warning_naming_it(codebook, documents, tmp_path, caplog):
+    """A coding whose end is its start was written as an empty selection without a word: valid against the schema,
+    but a QDA program may refuse or drop it. It is kept (left out, the coding would be lost) and named."""
+    codings = pd.DataFrame({"document": ["fg1", "int2"], "start": [5, 5], "end": [5, 19],
+                            "code": ["disclosure", "stigma"]})
+    with caplog.at_level(logging.WARNING):
+        result = export_project(codebook, documents, codings, out=tmp_path / "p.qdpx")
+    assert result.counts["codings"] == 2
+    warned = [record.getMessage() for record in caplog.records if "no text" in record.getMessage()]
+    assert warned == ["document 'fg1', code 'disclosure': a coding of no text (an empty selection at character 5) "
+                      "is exported as written, but a QDA program may refuse or drop it: give it the characters it "
+                      "codes"]
+    again = import_project(tmp_path / "p.qdpx", tmp_path / "p")
+    assert sorted(again.codings[["document", "start", "end"]].values.tolist()) == [["fg1", 5, 5], ["int2", 5, 19]]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        export_project(codebook, documents, codings.assign(end=[5, 5]), out=tmp_path / "q.qdpx")
+    assert "2 codings of no text (empty selections) are exported as written" in caplog.text
+    assert "document 'fg1', code 'disclosure' at character 5; document 'int2', code 'stigma' at character 5" \
+        in caplog.text
+
+
 def test_coding_dates_and_descriptions_are_written_and_read_back(codebook, documents, tmp_path):
     codings = pd.DataFrame({"document": ["fg1", "fg1", "fg1", "int2"], "start": [5, 5, 5, 5], "end": [38, 38, 38, 19],
                             "code": ["disclosure", "stigma", "", "stigma"], "coder": ["ann", "ben", "ben", "ann"],

@@ -40,6 +40,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _RGB = re.compile(r"^#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})$")
 _XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 _XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
+_EMPTY_LISTED = 3
 
 
 def machine_user_name(model: str = DEFAULT_MODEL, version: str = __version__) -> str:
@@ -286,6 +287,30 @@ def _suggestion_selections(document: Document, rows: pd.DataFrame, codes: _Codes
     return selections, repeated, machine_users
 
 
+def _warn_empty_selections(sources: list[TextSource], codes: _Codes) -> None:
+    """Warn, in one line, of codings on an empty selection (``start == end``, e.g. a ``codings.csv`` row whose end
+    was typed as its start). The schema allows one, and it is written as it is: left out, the coding would be lost
+    without a trace. But a QDA program may refuse or drop a selection of no text, so the line names the first
+    :data:`_EMPTY_LISTED` by document and code for the user to mend."""
+    id_of = {guid: code_id for code_id, guid in codes.guid_of_id.items()}
+    empty = [(source.document, id_of.get(coding.code_guid, coding.code_guid), selection.start)
+             for source in sources for selection in source.selections if selection.start == selection.end
+             for coding in selection.codings]
+    if not empty:
+        return
+    if len(empty) == 1:
+        document, code, start = empty[0]
+        logger.warning("document %r, code %r: a coding of no text (an empty selection at character %d) is exported "
+                       "as written, but a QDA program may refuse or drop it: give it the characters it codes",
+                       document, code, start)
+        return
+    listed = "; ".join(f"document {document!r}, code {code!r} at character {start}"
+                       for document, code, start in empty[:_EMPTY_LISTED])
+    more = f"; … and {len(empty) - _EMPTY_LISTED} more" if len(empty) > _EMPTY_LISTED else ""
+    logger.warning("%d codings of no text (empty selections) are exported as written, but a QDA program may refuse "
+                   "or drop them: %s%s (give each the characters it codes)", len(empty), listed, more)
+
+
 def assemble_project(codebook: Codebook, documents: list[Document], codings: pd.DataFrame | None = None,
                      suggestions: pd.DataFrame | None = None, base: Project | None = None,
                      model: str = DEFAULT_MODEL) -> Assembly:
@@ -364,6 +389,7 @@ def assemble_project(codebook: Codebook, documents: list[Document], codings: pd.
                       extras=list(base.extras) if base else [], attachments=list(base.attachments) if base else [])
     with_metadata(project, {document.id: document.metadata for document in documents})
     text_sources = project.text_sources
+    _warn_empty_selections(text_sources, codes)
     all_codings = [c for s in text_sources for selection in s.selections for c in selection.codings]
     # an earlier export's suggestions, carried from the imported project, are the machine's too
     machine_users.update(user.guid for user in project.users if _MACHINE_USER.match(user.name))
