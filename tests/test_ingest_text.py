@@ -309,6 +309,21 @@ def test_hash_lines_after_the_first_turn_are_text(tmp_path):
     assert turns == [("Anna", "", "my list\n# one: peers."), ("Bob", "", "ok")]
 
 
+@pytest.mark.parametrize("text, turns", [
+    ("#1: How did it start?\n#2: Slowly.\n#1: And then?\n",
+     [("#1", "", "How did it start?"), ("#2", "", "Slowly."), ("#1", "", "And then?")]),
+    ("# Focus group 2\n#1: Hello.\n", [("#1", "", "Hello.")]),  # a comment above, then a turn
+    ("#1: One.", [("#1", "", "One.")]),
+    ("Interviewer: Was it hard,\n#2: at first, yes.\n#1: Thanks.\n",  # labelled lines only: all speakers
+     [("Interviewer", "", "Was it hard,"), ("#2", "", "at first, yes."), ("#1", "", "Thanks.")]),
+    ("1: One.\n2: Two.\n", [("", "", "1: One.\n2: Two.")]),  # a bare number is no label
+])
+def test_a_speaker_numbered_with_a_hash_is_a_label_not_a_header_comment(tmp_path, text, turns):
+    """"#1: text" lines were header comments before the first turn and running text after it: a transcript of
+    such speakers was refused as holding no text, or its answers were merged into the interviewer's turns."""
+    assert turns_of(tmp_path, text)[1] == turns
+
+
 @pytest.mark.parametrize("text", ["# just a header\n# nothing else\n", "Anna:\n\nBob:\n", "[00:01:02]\n"])
 def test_only_header_lines_is_not_a_transcript(tmp_path, text):
     path = tmp_path / "h.txt"

@@ -16,15 +16,17 @@ that says nothing else keeps it as its text.
 
 Lines are broken at ``\n`` and at the other characters :meth:`str.splitlines` breaks at (a form feed, as
 pdftotext writes between pages, U+2028…), so that a label after a page break is found; offsets still point
-into the text as given. Lines starting with ``#`` before the first turn are header comments. A line that starts
+into the text as given. Lines starting with ``#`` before the first turn are header comments, but for a turn of a
+speaker numbered ``#1``. A line that starts
 no turn continues the previous one; text before the first turn is a turn without speaker. A text with no turn
 start at all is split into paragraphs (separated by blank lines), each a turn without speaker.
 
 What counts as a speaker label, so that ``Note: ...`` or a URL in running text does not start a turn: at most
-40 characters and 6 words, containing a letter, without sentence punctuation (commas only inside parentheses; no
-word of four letters or more ends in a full stop unless it is a title in :data:`TITLES`: ``Dr. Smith``, ``Prof. Lee``)
-and followed by ``:`` and whitespace (or by the full-width ``：``). A label seen only once in the text and without
-a timestamp must moreover start with a capital letter, a digit or a letter of a script without case (Chinese,
+40 characters and 6 words, containing a letter (or ``#`` and a number alone: ``#1``), without sentence
+punctuation (commas only inside parentheses; no word of four letters or more ends in a full stop unless it is a
+title in :data:`TITLES`: ``Dr. Smith``, ``Prof. Lee``) and followed by ``:`` and whitespace (or by the full-width
+``：``). A label seen only once in the text and without a timestamp must moreover start with a capital letter, a
+digit (``#1`` too) or a letter of a script without case (Chinese,
 Hebrew, Devanagari…) and not name a header field (``Date: 12 May``, ``Location: Ulm``: :data:`HEADER_FIELDS`); and if it follows a line that ended mid-sentence (in a letter, digit or comma), it is a
 speaker only when it looks like the document's other labels (:func:`_looks_like_a_label`) or the document
 has no running prose (every other non-blank line starts a turn).
@@ -99,8 +101,10 @@ TITLES = ("Prof", "Capt", "Supt", "Insp", "Revd", "Dott", "Dipl", "Lieut", "Cllr
 """Abbreviated titles of four letters or more, which end in a full stop without ending a sentence (``Prof. Lee``)."""
 _SENTENCE_END_IN_LABEL = re.compile(rf"\b(?!(?:{'|'.join(TITLES)})\.)\w{{4,}}\.(\s|$)", re.IGNORECASE)
 _MID_SENTENCE_END = re.compile(r"[\w,]\s*$")
+_NUMBER_LABEL = re.compile(r"#\d+")
+"""A speaker named by ``#`` and a number (``#1: text``): a label without a letter (a bare ``1:`` is none)."""
 LABEL_FAMILIES = {
-    "numbered": re.compile(r"(?P<family>[^\W\d_]+)[ _-]?\d+"),  # P1, P2; SPEAKER_00; Participant 3
+    "numbered": re.compile(r"(?:(?P<family>[^\W\d_]+)[ _-]?|#)\d+"),  # P1, P2; SPEAKER_00; Participant 3; #1
     "code": re.compile(r"[A-Z]{1,2}"),  # I, P, R, IV
 }
 """Shapes of speaker labels: two labels of one shape (and, for numbered ones, one prefix) look alike."""
@@ -284,9 +288,9 @@ def _lines(text: str) -> list[_Line]:
 
 
 def _first_content_line(lines: list[_Line]) -> int:
-    """Index of the first line that is neither blank nor a ``#`` header comment."""
+    """Index of the first line that is neither blank nor a ``#`` header comment (a ``#1: text`` line is a turn)."""
     for index, line in enumerate(lines):
-        if not line.is_blank and not line.text.lstrip().startswith("#"):
+        if not line.is_blank and (not line.text.lstrip().startswith("#") or _numbered_turn(line.text)):
             return index
     return len(lines)
 
@@ -329,8 +333,14 @@ def _turn_starts(lines: list[_Line]) -> dict[int, _TurnStart]:
     return starts
 
 
+def _numbered_turn(line: str) -> bool:
+    """Whether ``line`` starts a turn of a speaker named by ``#`` and a number (:data:`_NUMBER_LABEL`)."""
+    start = _parse_turn_start(line)
+    return start is not None and _NUMBER_LABEL.fullmatch(start.speaker) is not None
+
+
 def _capitalised(label: str) -> bool:
-    first = label[0]
+    first = label[1] if _NUMBER_LABEL.fullmatch(label) else label[0]
     return first.isupper() or first.isdigit() or (first.isalpha() and not first.islower())  # 张, א: no case
 
 
@@ -393,7 +403,7 @@ def _speaker_label(raw: str) -> str:
     if (
         len(label) > _MAX_LABEL_CHARS
         or len(label.split()) > _MAX_LABEL_WORDS
-        or not any(char.isalpha() for char in label)
+        or not (any(char.isalpha() for char in label) or _NUMBER_LABEL.fullmatch(label))
         or _SENTENCE_END_IN_LABEL.search(label)
     ):
         return ""
