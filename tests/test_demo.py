@@ -136,6 +136,31 @@ def test_outputs_are_checked_before_any_work(corpus_copy, capsys, monkeypatch):
     assert sorted((corpus_copy / "transcripts").iterdir()) == transcripts
 
 
+def test_files_in_a_folder_of_ones_own_are_replaced_only_with_force(tmp_path, capsys, monkeypatch):
+    """``demo --out DIR`` rewrote DIR's suggestions.csv and segments.csv (maybe a study's own) without a word, where
+    other commands refuse an existing output without --force; its own default folder is still rewritten, so the
+    README's first command can be run again."""
+    import theme_assist.demo
+
+    class Ran(Exception):
+        pass
+
+    def ran(*args, **kwargs):
+        raise Ran
+
+    monkeypatch.setattr(theme_assist.demo, "run_demo", ran)
+    monkeypatch.chdir(tmp_path)
+    for folder in ("demo-output", "study"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "suggestions.csv").write_text("segment_id,code,score,rank\nmine,a,0.9,1\n")
+    code, error = run_demo_cli(capsys, "--out", "study")
+    assert code == 2 and error == "theme-assist: error: --out study/suggestions.csv exists (use --force to replace it)"
+    assert (tmp_path / "study" / "suggestions.csv").read_text().endswith("mine,a,0.9,1\n")
+    for args in (["--out", "study", "--force"], [], ["--out", "demo-output"], ["--out", str(tmp_path / "demo-output")]):
+        with pytest.raises(Ran):
+            main(["demo", *args])
+
+
 def test_the_table_shows_the_transcripts_bracketed_notes_as_written(corpus_copy, capsys):
     """The table read the texts as rich markup: the corpus's own "[laughs]" vanished from what was said and from
     the evidence, and a note such as "[/laughs]" stopped the demo with a MarkupError traceback."""

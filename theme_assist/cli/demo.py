@@ -9,9 +9,14 @@ import typer
 
 from theme_assist import jsonout
 
+DEFAULT_OUT = Path("demo-output")
+OUTPUT_FILES = ("suggestions.csv", "segments.csv", "agreement.json", "agreement_per_code.csv")
+
 
 def demo(
-    out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the outputs."),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", help="Folder for the outputs (suggestions.csv, segments.csv, "
+                             "agreement.json, agreement_per_code.csv). Such files already in a folder other than "
+                             "the default are replaced only with --force."),
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="Another corpus in the demo layout: a folder "
                                                                  "holding transcripts/ (the transcript files only), "
                                                                  "metadata.csv (columns document, "
@@ -19,6 +24,8 @@ def demo(
                                                                  "(columns document, turn, code; turns counted "
                                                                  "from 0 in each transcript)."),
     show: int = typer.Option(12, "--show", min=0, help="Suggestions to print."),
+    force: bool = typer.Option(False, "--force", help="Replace the outputs' files in an --out other than the "
+                               "default."),
 ) -> None:
     """Import, segment, embed, fit on the coded half, suggest for the other half, and measure agreement."""
     import math
@@ -30,12 +37,15 @@ def demo(
 
     from theme_assist.cli.suggest import write_suggestions
     from theme_assist.demo import DEMO_CORPUS, run_demo
-    from theme_assist.inputs import check_outputs, write_table
+    from theme_assist.inputs import check_outputs, refuse_replacing, write_table
     from theme_assist.refi.atomic import write_text_whole
     from theme_assist.segment import with_segmentation_of
 
     corpus = corpus or DEMO_CORPUS
     check_outputs({"--out": out}, {"--corpus": corpus}, folders=("--out",))  # fail before the work, not after it
+    if out.resolve() != DEFAULT_OUT.resolve():  # another folder may hold a study's own suggestions.csv
+        for name in OUTPUT_FILES:
+            refuse_replacing({"--out": out / name}, force)
     console = table_console()
     started = time.perf_counter()
     with console.status("reading, segmenting, embedding and fitting the demo corpus…"):
