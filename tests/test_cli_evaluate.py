@@ -46,6 +46,44 @@ def test_a_row_without_a_document_is_refused_without_a_warning_first(capsys, tmp
                                          "folds are grouped by document"), err
 
 
+@pytest.mark.parametrize("broken, refusal", [
+    ("noid", "1 row(s) without a segment_id (line 2)"),
+    ("coders", "holds the codes of 2 coders (ana, ben)"),
+    ("unknown", "code 'made_up' in the coded data is not in codebook"),
+])
+def test_a_refusal_after_reading_the_table_comes_without_its_warnings(capsys, tmp_path, own_data, broken, refusal):
+    """Refusals of coded_benchmark after read_coded (no segment_id, several coders, an unknown code) followed the
+    warnings on rows with a code and no text, and on repeated rows, as agree's refusals no longer do."""
+    coded, codebook = own_data
+    table = pd.read_csv(coded, keep_default_na=False)
+    table.loc[5, "text"] = ""
+    table = pd.concat([table, table.iloc[[3]]], ignore_index=True)  # a repeated row
+    if broken == "noid":
+        table.loc[0, "segment_id"] = ""
+    elif broken == "coders":
+        table = table.assign(coder=["ana", "ben"] * (len(table) // 2) + ["ana"] * (len(table) % 2))
+    else:
+        table.loc[0, "code"] = "made_up"
+    table.to_csv(coded, index=False)
+    code, _, err = run(capsys, "--corpus", coded, "--codebook", codebook, "--out", tmp_path / "results")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and refusal in err, err
+
+
+def test_the_warnings_held_back_are_said_once_nothing_is_refused(tmp_path, own_data, caplog):
+    from theme_assist.benchmarks import coded_benchmark
+    from theme_assist.codebook import load_codebook
+
+    coded, codebook = own_data
+    table = pd.read_csv(coded, keep_default_na=False)
+    table.loc[5, "text"] = ""
+    pd.concat([table, table.iloc[[3]]], ignore_index=True).to_csv(coded, index=False)
+    with caplog.at_level("WARNING"):
+        coded_benchmark(coded, load_codebook(codebook))
+    assert [record.getMessage() for record in caplog.records] == [
+        f"coded segments {coded}: 1 row(s) with a code but no text left out (line 7)",
+        f"{coded}: 1 repeated row(s) counted once (line {len(table) + 2})"]
+
+
 def test_own_coded_csv_with_another_model_writes_named_results(capsys, tmp_path, own_data):
     coded, codebook = own_data
     model = resolve_model(None).location  # the packaged model, given as a plain folder

@@ -169,8 +169,9 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     from theme_assist.suggest import refuse_shared_segment_ids, refuse_unknown_codes
 
     notes: list[str] = []
+    deferred: list[str] = []  # warnings, said once nothing below refuses the file: a refusal comes alone
     coded = read_coded(path, coder=coder, keep_lines=True, left_out=notes,  # the lines named below are the file's
-                       need_document="folds are grouped by document")
+                       need_document="folds are grouped by document", deferred=deferred)
     no_id = coded["segment_id"].str.strip() == ""
     if no_id.any():  # they were one segment '', "on rows of different texts"
         raise InputError(f"{path}: {int(no_id.sum())} row(s) without a segment_id ({lines_of(no_id)}): give every "
@@ -182,7 +183,7 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
                          "agreement with each other, and the machine's beside it: theme-assist agree)")
     repeated = coded.duplicated(keep="first")
     if repeated.any():
-        logger.warning("%s: %d repeated row(s) counted once (%s)", path, int(repeated.sum()), lines_of(repeated))
+        deferred.append(f"{path}: {int(repeated.sum())} repeated row(s) counted once ({lines_of(repeated)})")
         notes.append(f"{int(repeated.sum())} repeated row(s) of the coded data counted once ({lines_of(repeated)})")
         coded = coded[~repeated]
     refuse_shared_segment_ids(coded, path)
@@ -199,6 +200,8 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     if len(used) < 2:
         raise InputError(f"{path}: every coded segment has the code {used[0]!r}; evaluate needs at least two codes "
                          "to compare the engine's with (with one, κ is undefined and accuracy says nothing)")
+    for warning in deferred:
+        logger.warning("%s", warning)
     unused = [code.id for code in codebook.leaf_codes if code.id not in set(used)]
     if unused:  # "N codes" in the report counts the codes given, the engine chooses among the codebook's
         notes.append(f"{len(unused)} code(s) of the codebook are on no coded segment ({listed(unused)}): theme_assist "

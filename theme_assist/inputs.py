@@ -109,7 +109,8 @@ def rows_of_coder(coded: pd.DataFrame, coder: str, source: str | Path) -> pd.Dat
 
 
 def read_coded(path: str | Path, without: str = "", coder: str | None = None,
-               keep_lines: bool = False, left_out: list[str] | None = None, need_document: str = "") -> pd.DataFrame:
+               keep_lines: bool = False, left_out: list[str] | None = None, need_document: str = "",
+               deferred: list[str] | None = None) -> pd.DataFrame:
     """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``, ``coder``
     and the columns that say a row's place in its document, ``position``, ``start``, ``turn``; column names matched
     apart from case), codes read without surrounding spaces. A code on a row without text
@@ -122,7 +123,8 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     instead of numbering them afresh. ``left_out``: a list that also gets the warnings on rows without text and on
     rows sorted by code, for a report. ``need_document``: why the caller needs a ``document`` column; a table
     without one is then refused, naming the file's columns (not the ``segment_id`` this adds), as is a row with
-    text and no document, naming its line."""
+    text and no document, naming its line. ``deferred``: a list that gets the warnings instead of the log, for a
+    caller that may yet refuse the table (a refusal comes alone)."""
     from theme_assist.features import ORDER_COLUMNS, documents_in_given_order, sorted_by_code
     from theme_assist.refi.assemble import human_codings
 
@@ -138,7 +140,13 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     if numbered:
         frame["segment_id"] = [f"row{i + 1}" for i in range(len(frame))]
     frame = frame[~spacing]
-    frame = human_codings(frame, f"coded segments {path}")
+    def warn(said: str) -> None:
+        if deferred is None:
+            logger.warning("coded segments %s: %s", path, said)
+        else:
+            deferred.append(f"coded segments {path}: {said}")
+
+    frame = human_codings(frame, f"coded segments {path}", deferred)
     frame["code"] = frame["code"].str.strip()  # "other " is the code "other"
     if coder is not None:  # first: the rows left out below are then that coder's, as a report names them
         frame = rows_of_coder(frame, coder, path)
@@ -150,7 +158,7 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
                              f"{need_document}")
     if textless.any():
         said = f"{int(textless.sum())} row(s) with a code but no text left out ({lines_of(textless)})"
-        logger.warning("coded segments %s: %s", path, said)
+        warn(said)
         if left_out is not None:
             left_out.append(said)
         frame = frame[~textless]
@@ -168,15 +176,15 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
         said = ("each document's rows are sorted by code, and no position, start or turn column says their order: a "
                 "segment's neighbouring turns, read as its context, are the rows around it, so they would tell its "
                 "code; put the rows back in reading order (or add a turn column)")
-        logger.warning("coded segments %s: %s", path, said)
+        warn(said)
         if left_out is not None:  # evaluate's report: its κ would be the neighbours' telling
             left_out.append(said)
     given_order = documents_in_given_order(frame)
     if given_order:
-        logger.warning("coded segments %s: a position, start or turn column (or DOCUMENT:N ids) says where the rows "
-                       "stand in %d of %d documents; the other %d are read in the order of their rows (a column is "
-                       "used in a document where every row of it has a number)", path,
-                       frame["document"].nunique() - given_order, frame["document"].nunique(), given_order)
+        warn(f"a position, start or turn column (or DOCUMENT:N ids) says where the rows stand in "
+             f"{frame['document'].nunique() - given_order} of {frame['document'].nunique()} documents; the other "
+             f"{given_order} are read in the order of their rows (a column is used in a document where every row of "
+             "it has a number)")
     return frame if keep_lines else frame.reset_index(drop=True)
 
 

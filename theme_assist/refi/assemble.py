@@ -51,17 +51,21 @@ def machine_user_name(model: str = DEFAULT_MODEL, version: str = __version__) ->
 _MACHINE_USER = re.compile(r"^theme_assist suggester \(.*\) \S+$")
 
 
-def human_codings(codings: pd.DataFrame, source: str) -> pd.DataFrame:
+def human_codings(codings: pd.DataFrame, source: str, deferred: list[str] | None = None) -> pd.DataFrame:
     """``codings`` without the rows a :func:`machine_user_name` coded: theme_assist's own suggestions, exported
     into a ``.qdpx`` and imported again, are not human codings and must not be learned from or counted as such.
-    A warning says how many were left out."""
+    A warning says how many were left out; with ``deferred``, it goes there instead of the log."""
     if "coder" not in codings:
         return codings
     machine = codings["coder"].astype(str).str.match(_MACHINE_USER)
     if machine.any():
         users = ", ".join(map(repr, codings.loc[machine, "coder"].astype(str).unique()))
-        logger.warning("%s: %d coding(s) by %s are theme_assist's suggestions, not human codings: left out",
-                       source, int(machine.sum()), users)
+        said = (f"{source}: {int(machine.sum())} coding(s) by {users} are theme_assist's suggestions, not human "
+                "codings: left out")
+        if deferred is None:
+            logger.warning("%s", said)
+        else:
+            deferred.append(said)
     return codings[~machine]
 
 
