@@ -113,6 +113,20 @@ def test_malformed_xml_and_wrong_root_are_refused(tmp_path, capsys):
     assert_refused(tmp_path, archive, "not a REFI-QDA <Project>", capsys=capsys)
 
 
+@pytest.mark.parametrize("encoding", ["klingon", "utf-32", "rot13"])
+def test_xml_declaring_an_encoding_that_cannot_be_read_is_refused_in_one_line(tmp_path, capsys, encoding):
+    """An XML declaration naming an encoding Python has no text codec for stopped the import with a traceback
+    (LookupError: unknown encoding; ValueError: multi-byte encodings are not supported)."""
+    xml = f'<?xml version="1.0" encoding="{encoding}"?>' + small_project()
+    archive = write_zip(tmp_path / "enc.qdpx", {"project.qde": xml})
+    assert_refused(tmp_path, archive, f"enc.qdpx/project.qde: the XML declares the encoding '{encoding}', which "
+                   "cannot be read (REFI-QDA files are UTF-8)", capsys=capsys)
+    archive.unlink()
+    bare = tmp_path / "enc.qde"
+    bare.write_text(xml, encoding="utf-8")
+    assert_refused(tmp_path, bare, "enc.qde: the XML declares the encoding", capsys=capsys)
+
+
 def test_not_a_zip_empty_file_and_missing_project_are_refused(tmp_path, capsys):
     (tmp_path / "text.qdpx").write_text("just text")
     assert_refused(tmp_path, tmp_path / "text.qdpx", "not a zip archive", capsys=capsys)

@@ -15,6 +15,7 @@ files are decoded as UTF-8 without newline translation, so ``\\r\\n`` counts as 
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path, PurePosixPath
@@ -32,6 +33,7 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_ENTRY = "project.qde"
 _CONTAINERS = {"Variables", "Cases", "Notes", "Links", "Sets", "Graphs"}
 _UTF8_BOM = "\ufeff"
+_DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?\sencoding\s*=\s*[\"']([^\"']*)")
 
 
 def local(tag: str) -> str:
@@ -52,6 +54,11 @@ def parse_xml(data: bytes, label: str) -> ET.Element:
         raise InputError(f"{label}: the XML refers to an external resource (refused)") from None
     except ET.ParseError as exc:
         raise InputError(f"{label} is not well-formed XML ({exc})") from None
+    except (LookupError, ValueError):  # an encoding expat does not know is looked up among Python's codecs
+        declared = _DECLARED_ENCODING.match(data[:200])
+        named = f"the encoding {declared[1].decode('ascii', 'replace')!r}" if declared else "an encoding"
+        raise InputError(f"{label}: the XML declares {named}, which cannot be read (REFI-QDA files are UTF-8)"
+                         ) from None
 
 
 def _raw(element: ET.Element) -> RawElement:
