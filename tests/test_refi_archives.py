@@ -127,6 +127,19 @@ def test_xml_declaring_an_encoding_that_cannot_be_read_is_refused_in_one_line(tm
     assert_refused(tmp_path, bare, "enc.qde: the XML declares the encoding", capsys=capsys)
 
 
+@pytest.mark.parametrize("entries, named, why", [
+    ({"media/a": "x", "media/a/b": "y"}, "media/a/b", "File exists"),  # a file where a folder must go
+    ({"media/" + "a" * 300 + ".bin": "x"}, "media/aaa", "File name too long"),
+])
+def test_an_attachment_that_cannot_be_written_is_named_by_its_entry(tmp_path, capsys, entries, named, why):
+    """The error named the path in the hidden folder the import is built in (".out.x9pilk14.part/attachments/…"),
+    a path the user never gave, rather than the archive's entry."""
+    archive = write_zip(tmp_path / "att.qdpx", {"project.qde": small_project(), **entries})
+    error = assert_refused(tmp_path, archive, f"att.qdpx: entry '{named}", "cannot be written into the import's "
+                           f"attachments/ ({why})", capsys=capsys)
+    assert ".part" not in error
+
+
 def test_not_a_zip_empty_file_and_missing_project_are_refused(tmp_path, capsys):
     (tmp_path / "text.qdpx").write_text("just text")
     assert_refused(tmp_path, tmp_path / "text.qdpx", "not a zip archive", capsys=capsys)

@@ -453,5 +453,9 @@ def _read(path: Path, attachments_dir: Path | None, limits: ZipLimits) -> tuple[
         project = read_project_xml(root, archive, report)
         if attachments_dir is not None:
             for name in project.attachments:
-                archive.copy_to(name, attachments_dir / name)
+                try:
+                    archive.copy_to(name, attachments_dir / name)
+                except OSError as exc:  # not the temporary folder's path, which the user never named
+                    raise InputError(f"{path.name}: entry {name!r} cannot be written into the import's attachments/ "
+                                     f"({exc.strerror or exc})") from None
         return project, report
