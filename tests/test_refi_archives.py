@@ -130,6 +130,7 @@ def test_xml_declaring_an_encoding_that_cannot_be_read_is_refused_in_one_line(tm
 @pytest.mark.parametrize("entries, named, why", [
     ({"media/a": "x", "media/a/b": "y"}, "media/a/b", "File exists"),  # a file where a folder must go
     ({"media/" + "a" * 300 + ".bin": "x"}, "media/aaa", "File name too long"),
+    ({"d/" * 2000 + "x": "y"}, "d/d/d", "2000 folders deep"),  # was: "its elements are nested too deeply"
 ])
 def test_an_attachment_that_cannot_be_written_is_named_by_its_entry(tmp_path, capsys, entries, named, why):
     """The error named the path in the hidden folder the import is built in (".out.x9pilk14.part/attachments/…"),

@@ -455,7 +455,10 @@ def _read(path: Path, attachments_dir: Path | None, limits: ZipLimits) -> tuple[
             for name in project.attachments:
                 try:
                     archive.copy_to(name, attachments_dir / name)
-                except OSError as exc:  # not the temporary folder's path, which the user never named
-                    raise InputError(f"{path.name}: entry {name!r} cannot be written into the import's attachments/ "
-                                     f"({exc.strerror or exc})") from None
+                except (OSError, RecursionError) as exc:  # named by the entry, not by the temporary folder's path
+                    shown = name if len(name) <= 100 else f"{name[:60]}…{name[-20:]}"
+                    why = (f"{name.count('/')} folders deep" if isinstance(exc, RecursionError)
+                           else exc.strerror or str(exc))
+                    raise InputError(f"{path.name}: entry {shown!r} cannot be written into the import's "
+                                     f"attachments/ ({why})") from None
         return project, report
