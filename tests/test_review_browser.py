@@ -2117,3 +2117,31 @@ def test_a_skipped_speakers_turns_wait_in_no_queue_and_say_why_they_have_no_sugg
             "No suggestions: the project skips this speaker's turns. Choose a code (c) or skip (s).")
     finally:
         server.stop()
+
+
+def test_the_focus_lands_on_the_segment_after_start_coding_and_after_the_code_chooser(tmp_path, browser):
+    """After "Start coding", and after Escape from the code chooser opened with "c", the focus fell to the page's
+    body: a keyboard or screen-reader user lost their place. It lands on the segment (the chooser opened from a
+    button gives it back to the button)."""
+    from playwright.sync_api import expect
+
+    with mini_page(tmp_path, browser) as (page, server, _):
+        page.goto(server.url + "/")
+        page.fill("#coder-input", "Ana")
+        page.keyboard.press("Enter")
+        segment = page.locator("#segment")
+        expect(segment).to_be_visible()
+        expect(segment).to_be_focused()
+        expect(page.get_by_role("article", name=re.compile(r"Segment \d+ \(id interview_"))).to_be_focused()
+        page.keyboard.press("c")
+        expect(page.locator("#code-dialog")).to_be_visible()
+        page.keyboard.press("Escape")
+        expect(page.locator("#code-dialog")).to_be_hidden()
+        expect(segment).to_be_focused()
+        page.locator("#progress-text").click()  # a click on the top bar leaves the focus on the body: "c" from there
+        page.keyboard.press("c")
+        page.keyboard.press("Escape")
+        expect(segment).to_be_focused()
+        page.get_by_role("button", name="Choose another code").click()
+        page.get_by_role("button", name="Cancel").click()
+        expect(page.get_by_role("button", name="Choose another code")).to_be_focused()

@@ -1044,6 +1044,20 @@ function keysBackToPage(control) {
   }
 }
 
+// Whether the focus is nowhere in particular: on the body, on the main area given it while the queue loaded, or
+// still in a dialog just closed (which Chrome gives to the body next).
+function focusLost() {
+  const focused = document.activeElement;
+  return !focused || focused === document.body || focused === $("main")
+    || Boolean(focused.closest("dialog:not([open])"));
+}
+
+// The focus on the segment on screen (its heading names it), or on the main area where none is shown.
+function focusSegment() {
+  if (!$("segment").hidden) $("segment").focus();
+  else $("main").focus();
+}
+
 function moveSuggestion(step) {
   if (!state.segment || !state.segment.suggestions.length) return;
   state.selected = Math.max(0, Math.min(state.segment.suggestions.length - 1, state.selected + step));
@@ -1077,9 +1091,13 @@ function bindControls() {
     }
     said.hidden = true;
     said.dataset.name = "";
-    useCoder(name);
+    useCoder(name).then(() => { if (focusLost()) focusSegment(); });
   });
   $("coder-dialog").addEventListener("cancel", (event) => { if (!state.coder) event.preventDefault(); });
+  // a dialog gives the focus back to what had it, but where that was the page itself (the coder's dialog on
+  // opening, "c" pressed after a click on the text) it fell to the body: a screen reader lost its place
+  $("coder-dialog").addEventListener("close", () => { if (focusLost()) focusSegment(); });
+  $("code-dialog").addEventListener("close", () => { if (focusLost()) focusSegment(); });
   $("coder-button").addEventListener("click", askCoder);
   $("filters").addEventListener("keydown", () => { state.filterKeyed = true; });
   $("filters").addEventListener("pointerdown", () => { state.filterKeyed = false; });
