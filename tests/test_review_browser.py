@@ -150,13 +150,13 @@ def test_review_in_the_browser(demo_project, browser):
         accepted = current_id(page)
         accepted_code = page.locator("#suggestions li.selected").get_attribute("data-code")
         page.keyboard.press("a")
-        wait_for_status(page, "Saved ✓ accept")
+        wait_for_status(page, "Saved ✓ accepted")
         rejected = wait_for_next(page, accepted)
 
         # reject (r): the segment stays, the next suggestion is selected; then replace it (c, search, Enter)
         rejected_code = page.locator("#suggestions li.selected").get_attribute("data-code")
         page.keyboard.press("r")
-        wait_for_status(page, "Saved ✓ reject")
+        wait_for_status(page, "Saved ✓ rejected")
         expect(page.locator(f"#suggestions li.rejected[data-code='{rejected_code}']")).to_have_count(1)
         replaced_code = page.locator("#suggestions li.selected").get_attribute("data-code")
         page.keyboard.press("c")
@@ -165,14 +165,14 @@ def test_review_in_the_browser(demo_project, browser):
         chosen = page.locator("#code-tree button.code.active").get_attribute("data-code")
         assert chosen == "psw_role_clarity"
         page.keyboard.press("Enter")
-        wait_for_status(page, "Saved ✓ replace")
+        wait_for_status(page, "Saved ✓ chose “Role clarity” instead of")
         added_on = wait_for_next(page, rejected)
 
         # add a second code (+), then undo it (u)
         page.keyboard.press("+")
         page.keyboard.type("other")
         page.keyboard.press("Enter")
-        wait_for_status(page, "Saved ✓ add")
+        wait_for_status(page, "Saved ✓ added “Other”")
         expect(page.locator("#my-codes .chip")).to_have_count(1)
         page.keyboard.press("u")
         wait_for_status(page, "Undone ✓")
@@ -327,7 +327,7 @@ def coding_after_a_reject(tmp_path, browser):
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         page.keyboard.press("r")
-        wait_for_status(page, "Saved ✓ reject")
+        wait_for_status(page, "Saved ✓ rejected")
         show_segment(page, "interview_a:1")
         yield page, project
 
@@ -426,7 +426,7 @@ def test_a_codebook_revised_while_the_page_is_open_is_reloaded_where_the_coder_i
         expect(page.locator("#code-tree button.code[data-code='stigma']")).to_have_count(0)
         page.keyboard.type("employ")
         page.keyboard.press("Enter")  # the code suggested: accepted
-        wait_for_status(page, "Saved ✓ accept “Employment”")
+        wait_for_status(page, "Saved ✓ accepted “Employment”")
         wait_for_next(page, "interview_a:0")
 
         # revised again, and the page not told yet: the decision on the dropped code is refused, the codes reloaded
@@ -443,7 +443,7 @@ def test_a_codebook_revised_while_the_page_is_open_is_reloaded_where_the_coder_i
         expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:1")
         expect(page.locator("#suggestions li.selected")).to_have_attribute("data-code", "kin")
         page.keyboard.press("a")
-        wait_for_status(page, "Saved ✓ accept “Kin”")
+        wait_for_status(page, "Saved ✓ accepted “Kin”")
     with ProjectStore(project) as store:
         assert store.decisions(coder="Ana", mapped=False)["code"].tolist() == ["employment", "kin"]
 
@@ -486,7 +486,7 @@ def test_two_tabs_deciding_one_segment_the_later_is_refused_and_shown_again(demo
             expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:0")
             show_segment(page, "fg_ulm_01:5")
         first.keyboard.press("a")
-        wait_for_status(first, "Saved ✓ accept")
+        wait_for_status(first, "Saved ✓ accepted")
         second.keyboard.press("ArrowDown")
         second.keyboard.press("a")
         wait_for_status(second, "since it was shown here")
@@ -498,7 +498,7 @@ def test_two_tabs_deciding_one_segment_the_later_is_refused_and_shown_again(demo
         assert second.locator("#suggestions li.accepted").get_attribute("data-code") == decisions["code"].iloc[0]
         second.keyboard.press("ArrowDown")  # now that it is up to date, the second tab's decision counts
         second.keyboard.press("a")
-        wait_for_status(second, "Saved ✓ accept")
+        wait_for_status(second, "Saved ✓ accepted")
         context.close()
     finally:
         server.stop()
@@ -517,7 +517,7 @@ def test_a_tab_refused_for_a_decision_made_in_another_marks_the_segment_and_coun
         expect(second.locator("#segment")).to_have_attribute("data-id", "interview_a:0")
         expect(second.locator("#progress-text")).to_contain_text("0 of")
         first.keyboard.press("r")
-        wait_for_status(first, "Saved ✓ reject")
+        wait_for_status(first, "Saved ✓ rejected")
         second.keyboard.press("a")
         wait_for_status(second, "since it was shown here")
         expect(second.locator("#my-rejected .chip")).to_have_count(1)  # shown again as it stands
@@ -536,7 +536,7 @@ def test_undo_in_a_tab_left_behind_undoes_its_own_decision_not_the_other_tabs(tm
         start_coding(second, server.url, "Ana", "interview_b")
         for page in (first, second):
             page.keyboard.press("r")
-            wait_for_status(page, "Saved ✓ reject")
+            wait_for_status(page, "Saved ✓ rejected")
         first.keyboard.press("u")
         wait_for_status(first, "Not undone: Ana's latest decision is now 2 (reject")
         wait_for_status(first, "nothing was undone. Undo again to undo it.")
@@ -594,9 +594,9 @@ def test_an_undone_segment_outside_the_filters_is_listed_with_its_text(demo_proj
         page.keyboard.press("+")
         page.keyboard.type("other")
         page.keyboard.press("Enter")
-        wait_for_status(page, "Saved ✓ add")
+        wait_for_status(page, "Saved ✓ added “Other”")
         page.keyboard.press("a")  # one code per segment: the accepted one takes the place of "Other"
-        wait_for_status(page, "Saved ✓ accept")
+        wait_for_status(page, "Saved ✓ accepted")
         wait_for_next(page, "fg_ulm_01:6")
         page.keyboard.press("u")
         wait_for_status(page, "Undone ✓")
@@ -620,7 +620,7 @@ def test_the_queue_of_coded_segments_shows_the_coders_codes_not_the_engines(demo
         page.keyboard.press("c")
         page.keyboard.type(name)
         page.keyboard.press("Enter")
-        wait_for_status(page, f"Saved ✓ replace “{name}”")
+        wait_for_status(page, f"Saved ✓ chose “{name}”")
         page.select_option("#filter-status", "coded")
         expect(page.locator("#queue-count")).to_have_text("1 segment match")
         entry = page.locator("#queue li[data-id='fg_ulm_01:7']")
@@ -639,14 +639,14 @@ def test_adding_a_code_in_a_one_code_per_segment_codebook_says_it_replaces_the_c
         expect(page.locator("#code-dialog-title")).to_have_text("Add a code")  # nothing to replace yet
         page.keyboard.type("other")
         page.keyboard.press("Enter")
-        wait_for_status(page, "Saved ✓ add “Other”")
+        wait_for_status(page, "Saved ✓ added “Other”")
         expect(page.locator("#save-status")).not_to_contain_text("replaces")
         expect(page.locator("#my-codes .chip")).to_have_text("Other")
         page.keyboard.press("+")
         expect(page.locator("#code-dialog-title")).to_contain_text("replaces “Other”")
         page.keyboard.type("role clarity")
         page.keyboard.press("Enter")
-        wait_for_status(page, "Saved ✓ add “Role clarity”")
+        wait_for_status(page, "Saved ✓ added “Role clarity”")
         expect(page.locator("#save-status")).to_contain_text("replaces “Other” (one code per segment)")
         expect(page.locator("#my-codes .chip")).to_have_text("Role clarity")
 
@@ -662,7 +662,7 @@ def test_after_choosing_a_filter_with_the_mouse_the_keys_decide_again(demo_proje
         page.wait_for_load_state("networkidle")
         expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:0")
         page.keyboard.press("a")
-        wait_for_status(page, "Saved ✓ accept")
+        wait_for_status(page, "Saved ✓ accepted")
         expect(status).to_have_value("open")
         with ProjectStore(demo_project) as store:
             assert len(store.decisions(coder="Kai")) == 1
@@ -701,7 +701,7 @@ def test_a_segment_clicked_while_the_filtered_list_loads_stays_on_screen(demo_pr
         expect(entry).to_have_attribute("data-id", chosen)
         expect(entry.locator(".q-text")).to_have_text(page.locator("#current-text").text_content()[:160])
         page.keyboard.press("a")
-        wait_for_status(page, "Saved ✓ accept")
+        wait_for_status(page, "Saved ✓ accepted")
         with ProjectStore(demo_project) as store:
             assert store.decisions(coder="Lia")["segment_id"].tolist()[-1:] == [chosen]
 
@@ -736,7 +736,7 @@ def test_enter_on_a_focused_button_of_the_code_chooser_presses_that_button(tmp_p
         expect(page.locator("#code-tree button.code.active")).to_have_count(0)  # nothing typed, nothing chosen
         page.locator("#code-tree button.code[data-code='stigma']").focus()
         page.keyboard.press("Enter")
-        wait_for_status(page, "Saved ✓ replace “Stigma & \"labels\"”")
+        wait_for_status(page, "Saved ✓ chose “Stigma & \"labels\"”")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana")["code"].tolist() == ["stigma"]
 
@@ -748,7 +748,7 @@ def test_the_queue_says_each_segments_status_in_a_mark_and_in_words_not_by_colou
 
     with coding_after_a_reject(tmp_path, browser) as (page, _):
         page.keyboard.press("a")
-        wait_for_status(page, "Saved ✓ accept")
+        wait_for_status(page, "Saved ✓ accepted")
         marks = {"interview_a:0": ("✗", "rejected by you"), "interview_a:1": ("✓", "coded by you"),
                  "interview_a:2": ("○", "to review")}
         for segment, (mark, words) in marks.items():
@@ -773,7 +773,7 @@ def test_the_suggestion_the_keys_answer_is_told_to_a_screen_reader(tmp_path, bro
         expect(suggestions.nth(0)).not_to_have_attribute("aria-current", "true")
         assert '- listitem "Family 4%"' in page.locator("#suggestions").aria_snapshot()
         page.keyboard.press("a")  # the keys still answer while a suggestion has the focus
-        wait_for_status(page, "Saved ✓ accept “Family”")
+        wait_for_status(page, "Saved ✓ accepted “Family”")
 
 
 COLOURS = """(pairs) => pairs.map(([selector, property]) => {
@@ -1367,7 +1367,7 @@ def test_a_decision_on_the_focused_suggestion_leaves_the_focus_on_the_suggestion
         page.keyboard.press("ArrowUp")
         expect(page.locator("#suggestions li.selected")).to_be_focused()
         page.keyboard.press("r")  # the segment stays: its next suggestion is selected, and has the focus
-        wait_for_status(page, "Saved ✓ reject")
+        wait_for_status(page, "Saved ✓ rejected")
         expect(page.locator("#suggestions li.selected")).to_have_attribute("data-code", "family")
         expect(page.locator("#suggestions li.selected")).to_be_focused()
         page.keyboard.press("a")  # on to the next segment: its first suggestion has the focus
@@ -1427,7 +1427,7 @@ def test_a_code_chosen_where_the_engine_abstained_codes_the_segment_and_goes_on(
         page.keyboard.press("+")
         page.keyboard.type("other")
         page.keyboard.press("Enter")
-        wait_for_status(page, "Saved ✓ add “Other”")
+        wait_for_status(page, "Saved ✓ added “Other”")
         expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:0")  # "+" stays
         page.keyboard.press("ArrowRight")
         expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:1")
@@ -1435,7 +1435,7 @@ def test_a_code_chosen_where_the_engine_abstained_codes_the_segment_and_goes_on(
         page.keyboard.press("c")
         page.keyboard.type("other")
         page.keyboard.press("Enter")
-        wait_for_status(page, "Saved ✓ add “Other”")
+        wait_for_status(page, "Saved ✓ chose “Other”")
         wait_for_next(page, "interview_a:1")
 
 
@@ -1504,7 +1504,7 @@ def test_a_list_that_comes_after_arrow_down_keeps_the_suggestion_the_coder_chose
         expect(suggestions.nth(1)).to_have_attribute("aria-current", "true")
         expect(suggestions.nth(1)).to_be_focused()
         page.keyboard.press("a")
-        wait_for_status(page, "Saved ✓ accept")
+        wait_for_status(page, "Saved ✓ accepted")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana")["code"].tolist() == [chosen]
 
@@ -1590,7 +1590,7 @@ def test_a_decision_saved_after_the_coder_moved_on_leaves_the_next_segment_on_sc
         expect(page.locator("#queue li[data-id='interview_a:0'] .dot")).to_have_text(mark)
         unhold(page, held)
         page.keyboard.press("a")
-        wait_for_status(page, "Saved ✓ accept")
+        wait_for_status(page, "Saved ✓ accepted")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana")["segment_id"].tolist() == ["interview_a:0", "interview_a:1"]
 
@@ -1635,7 +1635,7 @@ def test_a_segment_chosen_while_an_undo_reloads_the_list_stays_on_screen(tmp_pat
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         page.keyboard.press("r")
-        wait_for_status(page, "Saved ✓ reject")
+        wait_for_status(page, "Saved ✓ rejected")
         held = hold(page, r".*/api/queue\?.*")
         page.keyboard.press("u")
         wait_for_status(page, "Undone ✓")
@@ -1669,7 +1669,7 @@ def test_an_undo_saved_whose_list_then_fails_to_load_is_not_called_not_undone(tm
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         page.keyboard.press("r")
-        wait_for_status(page, "Saved ✓ reject")
+        wait_for_status(page, "Saved ✓ rejected")
         fail(page, r".*/api/queue\?.*")
         page.keyboard.press("u")
         wait_for_status(page, "Undone ✓ decision 1, but the list could not be shown anew")
@@ -1737,7 +1737,7 @@ def test_undo_pressed_while_a_decision_is_saved_undoes_nothing_and_says_so(tmp_p
         expect(page.locator("#save-status")).to_contain_text("Still saving")
         release(page, held)
         page.wait_for_load_state("networkidle")
-        wait_for_status(page, "Saved ✓ accept")
+        wait_for_status(page, "Saved ✓ accepted")
         wait_for_status(page, "— a key pressed meanwhile did nothing (nothing saved or undone): press it again.")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana")["action"].tolist() == ["reject", "accept"]
@@ -1753,7 +1753,7 @@ def test_a_key_pressed_while_an_undo_is_saved_does_nothing(tmp_path, browser, se
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         page.keyboard.press("r")
-        wait_for_status(page, "Saved ✓ reject")
+        wait_for_status(page, "Saved ✓ rejected")
         page.keyboard.press("a")
         wait_for_next(page, "interview_a:0")  # on to the next segment: the accept is saved and done with
         held = hold(page, r".*/api/undo$")
@@ -1779,7 +1779,7 @@ def test_a_bulk_button_pressed_while_a_bulk_decision_is_saved_does_nothing(tmp_p
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         page.keyboard.press("r")
-        wait_for_status(page, "Saved ✓ reject")
+        wait_for_status(page, "Saved ✓ rejected")
         page.click("#tab-bulk")
         page.select_option("#bulk-code", "work")
         page.fill("#bulk-min", "0")
@@ -1812,9 +1812,9 @@ def test_a_reject_says_saved_once_the_segment_is_shown_anew(tmp_path, browser):
         wait_held(page, held)
         expect(page.locator("#save-status")).to_have_text("Saving…")
         release(page, held)
-        wait_for_status(page, "Saved ✓ reject")
+        wait_for_status(page, "Saved ✓ rejected")
         page.keyboard.press("a")
-        wait_for_status(page, "Saved ✓ accept")
+        wait_for_status(page, "Saved ✓ accepted")
 
 
 def test_arrow_right_pressed_while_the_page_goes_on_after_an_accept_lands_on_the_next_segment(tmp_path, browser):
@@ -1832,7 +1832,7 @@ def test_arrow_right_pressed_while_the_page_goes_on_after_an_accept_lands_on_the
         wait_held(page, held)  # accepted, and the page on its way to interview_a:1
         page.keyboard.press("ArrowRight")
         release(page, held)
-        wait_for_status(page, "Saved ✓ accept")
+        wait_for_status(page, "Saved ✓ accepted")
         page.wait_for_load_state("networkidle")
         expect(page.locator("#queue li.current")).to_have_attribute("data-id", "interview_a:1")
         expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:1")
@@ -1975,7 +1975,7 @@ def test_an_undone_reject_selects_the_suggestion_it_had_rejected_again(tmp_path,
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         page.keyboard.press("r")
-        wait_for_status(page, "Saved ✓ reject “Paid work”")
+        wait_for_status(page, "Saved ✓ rejected “Paid work”")
         expect(page.locator("#suggestions li.selected")).to_have_attribute("data-code", "family")
         page.keyboard.press("u")
         wait_for_status(page, "Undone ✓")
@@ -1983,7 +1983,7 @@ def test_an_undone_reject_selects_the_suggestion_it_had_rejected_again(tmp_path,
         expect(page.locator("#my-rejected")).to_have_text("none")
         expect(page.locator("#suggestions li.selected")).to_have_attribute("data-code", "work")
         page.keyboard.press("a")
-        wait_for_status(page, "Saved ✓ accept “Paid work”")
+        wait_for_status(page, "Saved ✓ accepted “Paid work”")
 
 
 def test_a_code_under_the_pointer_is_not_drawn_as_the_code_enter_chooses(tmp_path, browser):
@@ -2054,7 +2054,7 @@ def test_a_decision_that_waits_for_a_locked_project_file_says_what_it_waits_for(
         finally:
             lock.execute("ROLLBACK")
             lock.close()
-        wait_for_status(page, "Saved ✓ accept")
+        wait_for_status(page, "Saved ✓ accepted")
         wait_for_status(page, "a key pressed meanwhile did nothing")
         with ProjectStore(project) as store:
             assert store.decisions(coder="Ana")["action"].tolist() == ["accept"]
@@ -2069,7 +2069,7 @@ def test_a_queue_entry_reached_with_tab_keeps_the_focus_when_an_undo_makes_the_l
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         page.keyboard.press("r")
-        wait_for_status(page, "Saved ✓ reject")
+        wait_for_status(page, "Saved ✓ rejected")
         entries = page.locator("#queue li")
         entries.nth(1).locator(".q-entry").focus()
         page.keyboard.press("u")
@@ -2145,3 +2145,25 @@ def test_the_focus_lands_on_the_segment_after_start_coding_and_after_the_code_ch
         page.get_by_role("button", name="Choose another code").click()
         page.get_by_role("button", name="Cancel").click()
         expect(page.get_by_role("button", name="Choose another code")).to_be_focused()
+
+
+def test_the_save_messages_name_the_decisions_in_the_pages_words(tmp_path, browser):
+    """"Saved ✓ replace “Family”" and "Saved ✓ add …" gave the API's names for the decisions (and "add" for a code
+    chosen with "c"): the buttons say Accept, Reject, Choose another code and Add a code."""
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("r")
+        wait_for_status(page, "Saved ✓ rejected “Paid work”")
+        page.keyboard.press("c")
+        page.keyboard.type("stigma")
+        page.keyboard.press("Enter")
+        wait_for_status(page, "Saved ✓ chose “Stigma & \"labels\"” instead of “Family”")
+        wait_for_next(page, "interview_a:0")
+        page.keyboard.press("a")
+        wait_for_status(page, "Saved ✓ accepted “Family”")
+        wait_for_next(page, "interview_a:1")
+        page.keyboard.press("+")
+        page.keyboard.type("other")
+        page.keyboard.press("Enter")
+        wait_for_status(page, "Saved ✓ added “Other”")

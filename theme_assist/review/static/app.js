@@ -611,8 +611,7 @@ async function save(segmentId, action, code, replaced, extra, advance) {
     state.undoable.push(stored.id);
     state.undoNamed = 0;
     if (showingSegment(segmentId)) state.segment.mine.seen = stored.id;
-    const name = state.codeNames[code] || code;
-    saved = `Saved ✓ ${action} “${name}” (decision ${stored.id})${replacing(replaced)}`;
+    saved = `Saved ✓ ${decisionWords(action, code, extra, advance)} (decision ${stored.id})${replacing(replaced)}`;
   } catch (error) {
     setStatus(`Not saved: ${error.message}`, "error");
     if (error.status === 409) await shownAsItStands(segmentId);
@@ -626,6 +625,16 @@ async function save(segmentId, action, code, replaced, extra, advance) {
   }
   refreshProgress();
   return saved;
+}
+
+// A decision in the words of the buttons that make it (Accept, Reject, Choose another code, Add a code), not the
+// API's names ("replace", and "add" for a code chosen with c where nothing was suggested, which ``advance``s).
+function decisionWords(action, code, extra, advance) {
+  const name = (id) => `“${state.codeNames[id] || id}”`;
+  if (action === "accept") return `accepted ${name(code)}`;
+  if (action === "reject") return `rejected ${name(code)}`;
+  if (action === "replace") return `chose ${name(code)} instead of ${name(extra.replaces)}`;
+  return `${advance ? "chose" : "added"} ${name(code)}`;
 }
 
 // After a decision refused as made on a segment decided since (another tab): the segment shown anew as it stands,
