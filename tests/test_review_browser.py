@@ -2167,3 +2167,24 @@ def test_the_save_messages_name_the_decisions_in_the_pages_words(tmp_path, brows
         page.keyboard.type("other")
         page.keyboard.press("Enter")
         wait_for_status(page, "Saved ✓ added “Other”")
+
+
+def test_the_code_choosers_buttons_are_named_by_the_code_and_described_by_its_definition(tmp_path, browser):
+    """A screen reader read each code of the chooser with its whole definition as the button's name."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.keyboard.press("c")
+        chooser = page.get_by_role("dialog", name="Choose another code")
+        family = chooser.get_by_role("button", name="Family", exact=True)
+        expect(family).to_be_visible()
+        expect(family).to_have_accessible_description("Parents, children, partners.")
+        expect(chooser.get_by_role("button", name="Stigma & \"labels\"", exact=True)).to_have_accessible_description(
+            "Being judged or excluded.")
+        # named "Paid work Jobs, salaries and contracts." before
+        assert re.search(r'- button "Paid work"[:\n]', chooser.aria_snapshot())
+        page.keyboard.type("fam")
+        page.keyboard.press("Enter")  # chosen as before
+        wait_for_status(page, "“Family”")

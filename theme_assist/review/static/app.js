@@ -845,14 +845,18 @@ function renderCodeTree() {
   let group = null;
   let best = null;
   let bestRank = -1;
-  for (const code of state.codes) {
+  for (const [i, code] of state.codes.entries()) {
     const haystack = `${code.name} ${code.id} ${code.definition} ${code.path.join(" ")}`.toLowerCase();
     if (!words.every((word) => haystack.includes(word))) continue;
     const path = code.path.join(" › ");
     if (path && path !== group) { tree.append(el("li", { class: "group", dir: "auto" }, path)); group = path; }
+    // named by the code alone, its definition the description: read as the name, a screen reader said a paragraph
+    // for each code passed with ↓ or Tab
     const button = el("button", { type: "button", class: "code", dataset: { code: code.id },
+      "aria-labelledby": `code-name-${i}`, ...(code.definition ? { "aria-describedby": `code-def-${i}` } : {}),
       onclick: () => { $("code-dialog").close(); chosen(code.id); } },
-      el("bdi", {}, code.name), el("span", { class: "def", dir: "auto" }, code.definition));
+      el("bdi", { id: `code-name-${i}` }, code.name),
+      el("span", { class: "def", dir: "auto", id: `code-def-${i}` }, code.definition));
     tree.append(el("li", {}, button));
     const rank = matchRank(code, words);
     if (rank > bestRank) { best = button; bestRank = rank; }
