@@ -1031,15 +1031,14 @@ def test_a_screen_reader_finds_the_page_and_the_segment_by_their_headings(tmp_pa
     with coding(project, browser, "Ana", "interview_a") as (page, _):
         expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"theme_assist\s+mini · Mini peer support"))
         # the id too: "Segment 9" alone was taken for segment p02:9 of the exports, whose ids count from 0
-        segment = page.get_by_role("heading", level=2,
-                                   name=re.compile(r"^Document interview_a .*Segment 1 \(id interview_a:0\)$"))
+        segment = page.get_by_role("heading", level=2, name="Document interview_a, segment 1 (id interview_a:0)")
         expect(segment).to_be_visible()
         page.keyboard.press("ArrowRight")
         expect(page.get_by_role("heading", level=2,
-                                name=re.compile(r"Segment 2 \(id interview_a:1\)$"))).to_be_visible()
+                                name=re.compile(r"segment 2 \(id interview_a:1\)$"))).to_be_visible()
 
 
-def test_the_segment_heading_gives_every_metadata_field_of_its_document(tmp_path, browser):
+def test_the_segment_gives_every_metadata_field_of_its_document(tmp_path, browser):
     """Only the demo's fields (site, country, participant_group) were shown: a study's own (setting, years_in_role)
     never were."""
     import dataclasses
@@ -1060,9 +1059,7 @@ def test_the_segment_heading_gives_every_metadata_field_of_its_document(tmp_path
         store.add_run(synthetic_suggestions(segments), model_id="fake", embedding_model="fake@0",
                       engine_version="test", mode="trained", params={}, n_training=0, n_decisions=0)
     with coding(project, browser, "Ana", "interview_a") as (page, _):
-        heading = page.get_by_role("heading", level=2, name=re.compile(r"^Document interview_a"))
-        expect(heading).to_have_text(re.compile(r"setting\s*online\s*years in role\s*2\s*Segment 1 "
-                                                r"\(id interview_a:0\)$"))
+        expect(page.locator("#segment-fields")).to_have_text(re.compile(r"^setting\s*online\s*years in role\s*2$"))
 
 
 def test_a_name_that_differs_from_a_coders_only_in_case_is_asked_about_once(tmp_path, browser):
@@ -2132,7 +2129,7 @@ def test_the_focus_lands_on_the_segment_after_start_coding_and_after_the_code_ch
         segment = page.locator("#segment")
         expect(segment).to_be_visible()
         expect(segment).to_be_focused()
-        expect(page.get_by_role("article", name=re.compile(r"Segment \d+ \(id interview_"))).to_be_focused()
+        expect(page.get_by_role("article", name=re.compile(r"segment \d+ \(id interview_"))).to_be_focused()
         page.keyboard.press("c")
         expect(page.locator("#code-dialog")).to_be_visible()
         page.keyboard.press("Escape")
@@ -2188,3 +2185,21 @@ def test_the_code_choosers_buttons_are_named_by_the_code_and_described_by_its_de
         page.keyboard.type("fam")
         page.keyboard.press("Enter")  # chosen as before
         wait_for_status(page, "“Family”")
+
+
+def test_the_segment_heading_is_short_and_the_metadata_is_listed_beside_it(demo_project, browser):
+    """The segment's heading held every metadata field of its document (site, country, income group, …): long for a
+    screen reader jumping from heading to heading. The heading names the document and the segment; the fields are a
+    description list beside it, on the same line as before."""
+    from playwright.sync_api import expect
+
+    with coding(demo_project, browser, "Meta", "fg_ulm_01") as (page, _):
+        heading = page.get_by_role("heading", level=2, name="Document fg_ulm_01, segment 1 (id fg_ulm_01:0)",
+                                   exact=True)
+        expect(heading).to_be_visible()
+        fields = page.locator("#segment-fields")
+        expect(fields.locator("dt")).to_contain_text(["site", "country", "income group"])
+        expect(fields.locator("dd")).to_contain_text(["Ulm", "Germany", "HIC"])
+        heading_box, field_box = heading.bounding_box(), fields.locator("dt").first.bounding_box()
+        assert field_box["y"] < heading_box["y"] + heading_box["height"]  # beside the heading, not below it
+        assert page.locator("#segment-meta").evaluate("(node) => getComputedStyle(node).fontSize") == "13.6px"

@@ -436,15 +436,18 @@ function turnNode(turn) {
 function renderSegment() {
   const s = state.segment;
   $("segment").dataset.id = s.segment_id;
-  const meta = clear($("segment-meta"));
-  meta.append(el("span", {}, "Document ", el("strong", {}, el("bdi", {}, s.document))));
+  // the heading short (a screen reader jumping between headings heard every metadata field), the fields beside it;
+  // the id as the exported tables give it: "Segment 9" alone was taken for id p02:9, where ids count from 0
+  clear($("segment-meta")).append("Document ", el("strong", {}, el("bdi", {}, s.document)), ", ",
+    el("span", { title: "Its segment_id in the exported tables" }, `segment ${s.position + 1} (id `,
+      el("bdi", {}, s.segment_id), ")"));
+  const fields = clear($("segment-fields"));
   // every field of the study's metadata, not only the demo's (site, country, participant_group)
   for (const [key, value] of Object.entries(s.metadata)) {
-    if (value) meta.append(el("span", {}, `${key.replaceAll("_", " ")} `, el("strong", {}, el("bdi", {}, value))));
+    if (!value) continue;
+    fields.append(el("div", {}, el("dt", {}, key.replaceAll("_", " ")), " ", el("dd", {}, el("bdi", {}, value))));
   }
-  // the id as the exported tables give it: "Segment 9" alone was taken for id p02:9, where ids count from 0
-  meta.append(el("span", { title: "Its segment_id in the exported tables" }, `Segment ${s.position + 1} (id `,
-    el("bdi", {}, s.segment_id), ")"));
+  fields.hidden = !fields.children.length;
   clear($("context-before")).append(...s.before.map(turnNode));
   clear($("context-after")).append(...s.after.map(turnNode));
   $("current-speaker").textContent = s.speaker || "";
