@@ -2203,3 +2203,18 @@ def test_the_segment_heading_is_short_and_the_metadata_is_listed_beside_it(demo_
         heading_box, field_box = heading.bounding_box(), fields.locator("dt").first.bounding_box()
         assert field_box["y"] < heading_box["y"] + heading_box["height"]  # beside the heading, not below it
         assert page.locator("#segment-meta").evaluate("(node) => getComputedStyle(node).fontSize") == "13.6px"
+
+
+def test_the_segment_text_is_in_the_first_screen_at_a_phones_width(demo_project, browser):
+    """At 390 × 844 the top bar and the queue above the segment took some 780 pixels: the segment's text started
+    below the first screen. The queue goes below the segment there."""
+    from playwright.sync_api import expect
+
+    with coding(demo_project, browser, "Phone", "fg_ulm_01", viewport=(390, 844)) as (page, _):
+        page.evaluate("window.scrollTo(0, 0)")
+        text = page.locator("#current-text").bounding_box()
+        # its first lines in the first screen, with room to spare (it started at 772 px, a line above the bottom)
+        assert text["y"] + min(text["height"], 80) <= 0.75 * 844, f"the segment's text starts at {text['y']} px"
+        assert page.locator(".sidebar").bounding_box()["y"] > text["y"]  # the queue below, still there
+        page.locator("#queue li[data-id='fg_ulm_01:2']").click()
+        expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:2")
