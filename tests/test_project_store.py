@@ -712,14 +712,17 @@ def fail_read_only_check(monkeypatch, error: str, before=lambda: None) -> None:
                         real_connect(target, *args, **kwargs))
 
 
-def test_a_file_that_cannot_be_read_just_now_is_not_called_damaged(store, monkeypatch):
+def test_a_file_that_cannot_be_read_just_now_is_not_called_damaged(store, monkeypatch, caplog):
     """An I/O error or a lock while the file is opened (another process closing it) says nothing of damage;
-    "restore it from a copy" would make a coder throw away the latest decisions."""
+    "restore it from a copy" would make a coder throw away the latest decisions. It is said by the file's name in
+    plain words, as a file in use is (the review page showed "(last refit failed: /full/path/study.taproj could not
+    be read just now (disk I/O error) …)"); SQLite's words and the path are logged."""
     fail_read_only_check(monkeypatch, "disk I/O error")
-    with pytest.raises(InputError, match=r"could not be read just now \(disk I/O error\); nothing was written: "
-                                         "try again") as error:
+    with pytest.raises(Unavailable, match=r"^study.taproj could not be read just now: nothing was written; try "
+                                          "again$") as error:
         ProjectStore(store.path)
     assert "damaged" not in str(error.value) and "restore" not in str(error.value)
+    assert f"SQLite could not read {store.path} just now: disk I/O error" in caplog.text
 
 
 def test_a_project_opened_while_another_process_opens_it_keeps_that_process_files(tmp_path, monkeypatch):

@@ -252,7 +252,10 @@ class ProjectStore:
             # the file is damaged, and "restore it from a copy" would throw away the latest decisions
             if _locked(exc):  # a background refit of the review page opening it: said as its decisions say it
                 raise Unavailable(self._locked_message()) from None
-            raise Unavailable(f"{self.path} could not be read just now ({exc}); nothing was written: try again") \
+            # by its name in plain words, as a file in use is said (the review page shows it after a failed refit);
+            # SQLite's words and the full path go to the log: the server's window, or above the command's error
+            logger.warning("SQLite could not read %s just now: %s", self.path, exc)
+            raise Unavailable(f"{self.path.name} could not be read just now: nothing was written; try again") \
                 from None
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             problem = "not an SQLite database" if "not a database" in str(exc) else str(exc)
