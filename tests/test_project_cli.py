@@ -1178,3 +1178,68 @@ def test_info_names_the_skipped_speakers_and_counts_their_segments(tmp_path, int
     capsys.readouterr()
     assert run("project", "info", str(tmp_path / "p3.taproj")) == 0  # made without: not a word of it
     assert "skipped" not in capsys.readouterr().out
+
+
+def test_skip_speaker_changes_the_speakers_an_existing_project_skips_and_keeps_the_decisions(tmp_path, capsys):
+    """The speakers were set only by project init: a coder who forgot --skip-speaker had to make the project anew
+    and lose the decisions. Newly skipped turns leave the queue and their suggestions are no longer shown; the
+    decisions made on them stay."""
+    from theme_assist.project import DecisionRequest
+    from theme_assist.project.audit import current_codings, machine_before_review
+    from theme_assist.project.testing import make_project
+    from theme_assist.review import views
+
+    project = tmp_path / "study.taproj"
+    interviewer = ["interview_a:0", "interview_a:2", "interview_b:0"]
+    with make_project(project) as store:
+        store.record_decisions([DecisionRequest("interview_a:0", "add", "other", "ana"),
+                                DecisionRequest("interview_a:1", "add", "work", "ana")])
+        assert views.segment_view(store, "interview_a:2", "ana", blind=False)["suggestions"]
+        assert set(machine_before_review(store)["segment_id"]) == {"interview_a:0", "interview_a:1"}
+    capsys.readouterr()
+    assert run("project", "skip-speaker", str(project), "interviewer", "Moderator") == 0
+    said = capsys.readouterr().err
+    assert "theme-assist: warning: skip speaker 'Moderator': no segment has this speaker" in said
+    (done,) = [line for line in said.splitlines() if line.startswith("✓")]
+    assert done == ("✓ skipped speakers: interviewer (3 segments), Moderator (no segment): no suggestions, not in the "
+                    "review queue; 3 segments newly skipped: out of the review queue, the suggestions of earlier runs "
+                    "for them no longer shown; decisions already made are kept")
+    with ProjectStore(project) as store:
+        assert store.skip_speakers == ["interviewer", "Moderator"] and store.skipped_segment_ids() == set(interviewer)
+        assert len(store.decisions()) == 2 and len(current_codings(store)) == 2
+        queued = views.queue(store, "ana", order="document")
+        assert not {item["segment_id"] for item in queued["items"]} & set(interviewer)
+        assert queued["progress"] == {"total": 6, "decided": 1}
+        assert views.segment_view(store, "interview_a:2", "ana", blind=False)["suggestions"] == []
+        assert set(machine_before_review(store)["segment_id"]) == {"interview_a:1"}  # none for them, as on the page
+        assert [code["id"] for code in views.segment_view(store, "interview_a:0", "ana", False)["mine"]["codes"]] \
+            == ["other"]
+
+    assert run("project", "skip-speaker", str(project), "--none") == 0
+    (done,) = [line for line in capsys.readouterr().err.splitlines() if line.startswith("✓")]
+    assert done == ("✓ no speaker skipped; 3 segments no longer skipped: back in the review queue, suggested for at "
+                    "the next refit (`theme-assist project suggest`); decisions already made are kept")
+    with ProjectStore(project) as store:
+        assert store.skip_speakers == [] and store.skipped_segment_ids() == set() and len(store.decisions()) == 2
+    capsys.readouterr()
+    assert run("project", "info", str(project)) == 0
+    assert "skipped" not in capsys.readouterr().out
+
+
+def test_skip_speaker_refuses_what_init_refuses_and_says_an_unchanged_list(tmp_path, capsys):
+    from theme_assist.project.testing import make_project
+
+    project = tmp_path / "study.taproj"
+    with make_project(project) as store:
+        store.record_skip_speakers(["Interviewer"])
+    capsys.readouterr()
+    for argv, error in [((" ",), "NAME has an empty name; give each speaker's name as the transcripts write it"),
+                        ((), "give the speakers to skip (NAME...), or --none to skip no speaker"),
+                        (("Kim", "--none"), "give the speakers to skip or --none, not both")]:
+        assert run("project", "skip-speaker", str(project), *argv) == 2
+        assert capsys.readouterr().err.strip() == f"theme-assist: error: {error}"
+    assert run("project", "skip-speaker", str(project), " Interviewer", "interviewer") == 0
+    assert capsys.readouterr().err.strip() == ("skipped speakers unchanged: Interviewer (3 segments); nothing was "
+                                               "stored")
+    with ProjectStore(project) as store:
+        assert store.skip_speakers == ["Interviewer"]

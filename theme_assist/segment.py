@@ -321,6 +321,16 @@ def speaker_key(name) -> str:
     return unicodedata.normalize("NFC", str(name).strip()).casefold()
 
 
+def unique_speakers(names) -> list[str]:
+    """``names`` (checked by :func:`check_speaker_names`), one per speaker they match, stripped and kept as first
+    given: "Interviewer" and " interviewer" are one speaker, "Interviewer"."""
+    check_speaker_names(names)
+    first_given: dict[str, str] = {}
+    for name in names:
+        first_given.setdefault(speaker_key(name), str(name).strip())
+    return list(first_given.values())
+
+
 def speaker_turns(speakers: pd.Series, names, warn: bool = True) -> "np.ndarray":
     """Which segments are turns of the speakers ``names`` (the interviewer, the moderator: ``--skip-speaker``),
     matched with surrounding spaces, case and Unicode form ignored; a warning, listing the speakers, for each name

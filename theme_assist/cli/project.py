@@ -230,6 +230,50 @@ def _split_map(given: str, dropped: set[str], kept: set[str]) -> tuple[str, str]
     return old, new
 
 
+@project_app.command("skip-speaker")
+def skip_speaker(
+    project: Path = typer.Argument(..., help="The project file."),
+    names: Optional[List[str]] = typer.Argument(None, metavar="NAME...",
+                                                help="The speakers to skip from now on, as the transcripts write "
+                                                     "them (case is ignored); they replace those skipped before."),
+    none: bool = typer.Option(False, "--none", help="Skip no speaker from now on."),
+) -> None:
+    """Change the speakers PROJECT skips (project init --skip-speaker): their turns get no suggestion and wait in no
+    review queue. Decisions already made on any turn are kept."""
+    from rich.markup import escape
+
+    from theme_assist.errors import InputError
+    from theme_assist.project import ProjectStore
+    from theme_assist.segment import check_speaker_names, speaker_turns, unique_speakers
+
+    names = names or []
+    if none and names:
+        raise InputError("give the speakers to skip or --none, not both")
+    if not (none or names):
+        raise InputError("give the speakers to skip (NAME...), or --none to skip no speaker")
+    check_speaker_names(names, "NAME")  # before the project is opened
+    console = message_console()
+    with ProjectStore(project) as store:
+        if unique_speakers(names) == store.skip_speakers:
+            console.print(f"skipped speakers unchanged: {escape(_skipped_by_name(store) or 'none')}; nothing was "
+                          "stored")
+            return
+        store.check_writable()
+        speaker_turns(store.segments()["speaker"], names)  # warns of a name no speaker has
+        before = store.skipped_segment_ids()
+        store.record_skip_speakers(names)
+        after = store.skipped_segment_ids()
+        line = (f"skipped speakers: {_skipped_by_name(store)}: no suggestions, not in the review queue" if names
+                else "no speaker skipped")
+        if after - before:
+            line += (f"; {counted(len(after - before), 'segment')} newly skipped: out of the review queue, the "
+                     "suggestions of earlier runs for them no longer shown")
+        if before - after:
+            line += (f"; {counted(len(before - after), 'segment')} no longer skipped: back in the review queue, "
+                     "suggested for at the next refit (`theme-assist project suggest`)")
+    say_done(console, line + "; decisions already made are kept")
+
+
 @project_app.command("backup")
 def backup(
     project: Path = typer.Argument(..., help="The project file."),

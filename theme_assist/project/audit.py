@@ -228,7 +228,8 @@ def machine_before_review(store: ProjectStore) -> pd.DataFrame:
     was trained on. Segments decided before any run, and segments with a coding imported before that run (which
     the run learnt from), are left out, and so are segments whose decisions were all undone (not reviewed). Where
     that leaves nothing, a warning says why (no decision, no run, no run before a decision): ``agree --machine``
-    refuses the table, without saying why."""
+    refuses the table, without saying why. The turns of the speakers the project skips now are left out too, as
+    the suggestions of a run made while they were not skipped are on the review page."""
     decisions = store.decisions()
     reviewed = live_decisions(decisions)["segment_id"]  # a segment whose decisions were all undone is not reviewed
     made = decisions[(decisions["action"] != "undo") & decisions["segment_id"].isin(reviewed)]
@@ -250,12 +251,14 @@ def machine_before_review(store: ProjectStore) -> pd.DataFrame:
     imported_at = pd.to_datetime(imported["created_at"], utc=True).groupby(imported["segment_id"]).min()
     learnt = shown["segment_id"].map(imported_at) <= shown["run_at"]  # NaT (no imported coding) compares False
     shown = shown[~learnt.fillna(False).astype(bool)]
+    shown = shown[~shown["segment_id"].isin(store.skipped_segment_ids())]  # skipped since: suggested for before
     suggestions = store.all_suggestions()
     chosen = suggestions.merge(shown[["segment_id", "run_id"]].astype({"run_id": int}), on=["segment_id", "run_id"])
     chosen = chosen.sort_values(["segment_id", "rank"], kind="stable")
     if chosen.empty:
         logger.warning("the machine's pre-coding is empty: no reviewed segment had a model run's suggestions before "
-                       "its first decision, other than on codings that run learnt from")
+                       "its first decision, other than on codings that run learnt from and turns of skipped "
+                       "speakers")
     return pd.DataFrame({"segment_id": chosen["segment_id"], "code": chosen["code"],
                          "score": chosen["score"].astype(float).round(4), "rank": chosen["rank"],
                          "evidence": "[]"}).reset_index(drop=True)

@@ -486,15 +486,11 @@ class ProjectStore:
 
     def record_skip_speakers(self, names: Iterable[str]) -> None:
         """Remember the speakers whose turns get no suggestion and wait in no review queue (the interviewer, the
-        moderator: ``project init --skip-speaker``; see :meth:`skipped_segment_ids`)."""
-        from theme_assist.segment import check_speaker_names, speaker_key
+        moderator: ``project init --skip-speaker``, changed by ``project skip-speaker``; see
+        :meth:`skipped_segment_ids`). None: no speaker is skipped."""
+        from theme_assist.segment import unique_speakers
 
-        check_speaker_names(names)
-        # one entry per speaker matched: "Interviewer" and "interviewer" are one, kept as first given
-        first_given: dict[str, str] = {}
-        for name in names:
-            first_given.setdefault(speaker_key(name), str(name).strip())
-        names = list(first_given.values())
+        names = unique_speakers(names)  # one entry per speaker matched, kept as first given
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO project_info VALUES ('skip_speakers', ?)",
                        (json.dumps(names, ensure_ascii=False),))

@@ -68,9 +68,11 @@ def check_code(codebook: Codebook, code: str) -> None:
 def _current_suggestions(store: ProjectStore, codebook: Codebook, segment_id: str | None = None,
                          with_evidence: bool = True) -> pd.DataFrame:
     """The latest run's suggestions (of one segment), less those of codes a codebook revision has dropped since
-    the run (a coder could not accept them), until the next fit."""
+    the run (a coder could not accept them) and those of turns of speakers skipped since the run (``project
+    skip-speaker``), until the next fit."""
     suggestions = store.suggestions(segment_id=segment_id, with_evidence=with_evidence)
-    return suggestions[suggestions["code"].isin({"", *codebook.ids})]
+    return suggestions[suggestions["code"].isin({"", *codebook.ids})
+                       & ~suggestions["segment_id"].isin(store.skipped_segment_ids())]
 
 
 def _marked_evidence(store: ProjectStore, evidence: list[dict]) -> list[dict]:
