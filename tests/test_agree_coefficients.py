@@ -111,6 +111,19 @@ def test_declared_order_gives_labels_an_ordinal_scale():
                                                        weights="linear").value)
 
 
+def test_metric_names_are_read_apart_from_case_as_the_command_line_reads_them():
+    """``-m Light`` was read as light, but ``metric_name("Light")`` (and so ``agreement_summary(..., ["Light"])``)
+    was refused as an unknown metric."""
+    from theme_assist.agree import agreement_summary
+
+    assert [metric_name(name) for name in ("Light", "AC1", "Brennan_Prediger", "ALPHA")] == \
+        ["light", "ac1", "bennett_s", "alpha"]
+    ratings = [["a", "a", "b"], ["b", "b", "b"], ["a", "b", "a"], ["c", "c", "c"]]
+    assert list(agreement_summary(ratings, ["Light", "AC1"])) == ["light", "ac1"]
+    with pytest.raises(InputError, match="unknown metric 'Kripp'"):
+        metric_name("Kripp")
+
+
 def test_undeclared_rating_and_unknown_names_are_input_errors():
     with pytest.raises(InputError, match="not among the declared categories"):
         fleiss_kappa([["a", "b"], ["c", "a"]], categories=["a", "b"])

@@ -634,9 +634,18 @@ MULTI_CODER_METRICS = ("light",)
 """Metrics reported by default only for three or more coders: for two, Light's κ is Cohen's κ (on complete data)."""
 
 
+def metric_spelling(name: str, also: tuple[str, ...] = ()) -> str:
+    """``name`` as the metric, alias or name of ``also`` it matches apart from case is spelt ("Light" is "light",
+    "AC1" "ac1"); any other name as given, for the refusal that lists the names."""
+    known = {spelt.casefold(): spelt for spelt in (*METRICS, *ALIASES, *also)}
+    return known.get(str(name).casefold(), name)
+
+
 def metric_name(name: str) -> str:
-    """The canonical metric name (resolving aliases); :class:`InputError` for an unknown one."""
-    canonical = ALIASES.get(name, name)
+    """The canonical metric name of ``name``, in any case (:func:`metric_spelling`: ``"Light"`` is ``"light"``, as
+    the command line reads it), resolving aliases; :class:`InputError` for an unknown one."""
+    spelt = metric_spelling(name)
+    canonical = ALIASES.get(spelt, spelt)
     if canonical not in METRICS:
         raise InputError(f"unknown metric {name!r}; choose from {', '.join([*METRICS, *ALIASES])}")
     return canonical

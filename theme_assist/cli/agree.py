@@ -256,13 +256,9 @@ def _metric_names(asked: list[str] | None) -> list[str] | None:
     """The ``--metric`` names as the metrics are named, where one was written apart from case (``-m Light``,
     ``-m AC1``: each read as the one name it matches); any other name is left as given, for the refusal that lists
     the names."""
-    from theme_assist.agree.coefficients import ALIASES, METRICS
+    from theme_assist.agree.coefficients import metric_spelling
 
-    folded: dict[str, list[str]] = {}
-    for name in (*METRICS, *ALIASES, "masi_alpha"):
-        folded.setdefault(name.casefold(), []).append(name)
-    return [matches[0] if len(matches := folded.get(name.casefold(), [])) == 1 else name
-            for name in asked] if asked else asked
+    return [metric_spelling(name, also=("masi_alpha",)) for name in asked] if asked else asked
 
 
 def _summary_metrics(asked: list[str] | None, ratings, machine_labels) -> list[str] | None:
