@@ -388,6 +388,26 @@ def test_codes_written_apart_only_by_unicode_form_are_named(capsys, tmp_path):
     assert "1 coder(s) written alike in two Unicode forms" in run(capsys, long)[2]
 
 
+def test_coders_and_codes_written_apart_only_by_invisible_characters_are_named(capsys, tmp_path):
+    """'Ann' and 'Ann' with a zero-width space (a name pasted from a web page) look the same: read as two coders, as
+    written, without a word."""
+    long = tmp_path / "long.csv"
+    long.write_text("unit,coder,code\n1,Ann\u200b,a\n2,Ann\u200b,b\n1,Ann,a\n2,Ann,b\n1,bob,a\n2,bob,b\n",
+                    encoding="utf-8")
+    code, out, err = run(capsys, long, "--format", "json", "-m", "percent")
+    assert err.strip() == (f"theme-assist: warning: {long}: 1 coder(s) written alike but for invisible characters "
+                           "(zero-width or formatting) are different coders: 'Ann' / 'Ann\\u200b'; write each coder "
+                           "one way if they are one")
+    assert json.loads(out)["coders"] == ["Ann", "Ann\u200b", "bob"]  # read as written: three coders
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,ann,bob\n1,hope,\u2060hope\n2,work,work\n", encoding="utf-8")
+    assert "1 code(s) written alike but for invisible characters (zero-width or formatting) are different codes: " \
+           "'hope' / '\\u2060hope'" in run(capsys, wide)[2]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("unit,coder,code\n1,Ann Lee,a\n1,AnnLee,a\n", encoding="utf-8")  # a space is seen
+    assert "invisible" not in run(capsys, plain)[2]
+
+
 def test_numbers_written_two_ways_beside_text_codes_are_named(capsys, tmp_path):
     """A file of numbers alone compares them as numbers ('1' and '1.0' are one); beside a text code every code is read
     as written, and '1.0' agreed with no '1' without a word."""

@@ -44,7 +44,7 @@ from theme_assist.agree.units import (SPAN_COLUMNS, codings_on_units, ratings_fr
 from theme_assist.documents import SEGMENT_COLUMNS
 from theme_assist.errors import InputError, listed
 from theme_assist.inputs import lines_of, read_table, whole_numbers
-from theme_assist.names import has_visible_character
+from theme_assist.names import has_visible_character, without_invisible
 from theme_assist.segment import SEGMENTATION_COLUMN, segmentation_difference, segmentation_tags
 
 LONG_COLUMNS = ("unit", "coder", "code")
@@ -237,9 +237,10 @@ def _warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path) -> 
 
 
 def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what: str = "code") -> None:
-    """Name the codes (or coders: ``what``) written apart only by case ("Hope", "hope"), or only by Unicode form
-    ("é" as one character or two): they are different, and a coder who capitalised their codes would otherwise agree
-    with nobody without a word (cells are already stripped)."""
+    """Name the codes (or coders: ``what``) written apart only by case ("Hope", "hope"), only by Unicode form
+    ("é" as one character or two), or only by invisible characters ("Ann" and "Ann" with a zero-width space:
+    :func:`~theme_assist.names.without_invisible`): they are different, and a coder who capitalised their codes
+    would otherwise agree with nobody without a word (cells are already stripped)."""
     names = _distinct_texts(cells)
     names = names[~names.str.lower().isin(MISSING_MARKERS)]  # those have a warning of their own
     variants = _written_alike(names, names.str.casefold())
@@ -252,6 +253,12 @@ def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what:
         logger.warning("%s: %d %s(s) written alike in two Unicode forms (an accent as one character, or as a letter "
                        "and a combining mark) are different %ss: %s; write each %s one way if they are one", path,
                        len(forms), what, what, _listed(forms, ascii), what)
+    # a zero-width space or a direction mark pasted with a name: the two look the same on screen
+    hidden = _written_alike(names, names.map(without_invisible))
+    if len(hidden):
+        logger.warning("%s: %d %s(s) written alike but for invisible characters (zero-width or formatting) are "
+                       "different %ss: %s; write each %s one way if they are one", path, len(hidden), what, what,
+                       _listed(hidden, ascii), what)
 
 
 def _warn_number_variants(cells: pd.DataFrame | pd.Series, path: str | Path) -> None:
