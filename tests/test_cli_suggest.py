@@ -178,6 +178,26 @@ def test_a_coded_table_given_as_an_output_is_refused_unless_forced(files, tmp_pa
     assert code == 0, err
 
 
+@pytest.mark.parametrize("start", ["sep=;\r\n", "\n", "\ufeffsep=;\n\n"],
+                         ids=["excel-sep-line", "blank-line", "bom-sep"])
+def test_a_coded_table_whose_header_is_not_its_first_line_is_refused_as_an_output(files, tmp_path, capsys, start):
+    """Excel's "sep=;" line (naming the separator for Excel elsewhere) or a blank line above the header: only the
+    first line was read, the table was not seen as a coding and was replaced by suggestions without --force."""
+    from theme_assist.inputs import looks_like_coding
+
+    codebook, coded, segments = files
+    hand = tmp_path / "Coded by Ana.csv"
+    hand.write_text(f"{start}segment_id;code;coder\r\ns1;work;Ana\r\n", encoding="utf-8", newline="")
+    kept = hand.read_bytes()
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out", hand],
+                       capsys)
+    assert code == 2 and f"--out {hand} exists and is a coded table" in err and hand.read_bytes() == kept
+    hand.write_text(f"{start}segment_id;code;score\r\n", encoding="utf-8")  # suggestions: replaced as before
+    assert not looks_like_coding(hand)
+    hand.write_text("sep=|\nsegment_id|code\n", encoding="utf-8")  # the separator it names
+    assert looks_like_coding(hand)
+
+
 def test_zero_shot_abstention_and_saved_model(files, tmp_path, capsys):
     codebook, coded, segments = files
     out = tmp_path / "zero.csv"

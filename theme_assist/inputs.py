@@ -352,10 +352,13 @@ def refuse_replacing(outputs: dict[str, str | Path | None], force: bool) -> None
 def looks_like_coding(path: str | Path) -> bool:
     """Whether ``path`` is a file that holds a coded table: a header with a ``code`` column and no ``score`` or
     ``rank`` (which suggestions have), matched apart from case, its cells separated by commas, tabs or semicolons
-    (a spreadsheet's in some languages: no table to read here, but maybe a coder's work). For table outputs that
-    would replace it: a hand coding typed as the output by mistake may be a coder's only copy. Never raises."""
+    (a spreadsheet's in some languages: no table to read here, but maybe a coder's work). The header is the first
+    line that is not blank, as pandas reads a table, after Excel's ``sep=;`` line where there is one (naming the
+    separator). For table outputs that would replace it: a hand coding typed as the output by mistake may be a
+    coder's only copy. Never raises."""
     import csv
     import io
+    import re
 
     from theme_assist.ingest.decoding import marked_encoding
 
@@ -365,11 +368,13 @@ def looks_like_coding(path: str | Path) -> bool:
     except OSError:
         return False
     text = data.decode(marked_encoding(data) or "utf-8", errors="replace").lstrip("\ufeff")
-    line = text.splitlines()[0] if text.strip() else ""
-    for separator in (",", "\t", ";"):
+    lines = [line for line in text.splitlines() if line.strip()]
+    named = re.fullmatch(r"\s*sep=(.)\s*", lines[0], re.IGNORECASE) if lines else None
+    line = lines[1 if named else 0] if len(lines) > bool(named) else ""
+    for separator in ((named.group(1),) if named else ()) + (",", "\t", ";"):
         try:
             columns = {cell.strip().casefold() for cell in next(csv.reader(io.StringIO(line), delimiter=separator))}
-        except (csv.Error, StopIteration):
+        except (csv.Error, StopIteration, TypeError, ValueError):  # "sep=" naming a character csv refuses
             continue
         if "code" in columns and not columns & {"score", "rank"}:
             return True
