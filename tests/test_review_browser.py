@@ -676,7 +676,7 @@ def test_after_choosing_a_filter_with_the_mouse_the_keys_decide_again(demo_proje
         # and from the keyboard the drop-down keeps the focus: the arrows go on through its options
         status.focus()
         page.keyboard.press("ArrowUp")
-        expect(status).to_have_value("rejected")
+        expect(status).to_have_value("skipped")  # the option above "All"
         page.wait_for_load_state("networkidle")
         expect(status).to_be_focused()
 
@@ -2218,3 +2218,31 @@ def test_the_segment_text_is_in_the_first_screen_at_a_phones_width(demo_project,
         assert page.locator(".sidebar").bounding_box()["y"] > text["y"]  # the queue below, still there
         page.locator("#queue li[data-id='fg_ulm_01:2']").click()
         expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:2")
+
+
+def test_the_status_menu_lists_the_skipped_speakers_turns(tmp_path, browser):
+    """The API lists them (status=skipped), but the page's status menu had no entry for them: a coder found the
+    turns of a skipped speaker only among all the segments."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    with make_project(project, with_run=False) as store:
+        store.record_skip_speakers(["Interviewer"])
+        refit(store, embedder=FakeEmbedder())
+    server = ReviewServer(project)
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        open_as(page, server.url, "Ana")
+        expect(page.locator("#queue li")).to_have_count(6)
+        page.select_option("#filter-order", "document")
+        page.select_option("#filter-status", label="Skipped speakers")
+        expect(page.locator("#queue li")).to_have_count(3)
+        assert page.locator("#queue li").evaluate_all("(items) => items.map((item) => item.dataset.id)") == [
+            "interview_a:0", "interview_a:2", "interview_b:0"]
+        expect(page.locator("#queue li .dot")).to_have_text(["–"] * 3)
+        expect(page.locator("#progress-text")).to_have_text("0 of 6 segments decided by you")  # counted as before
+        page.reload()  # the filter is kept, as the others are
+        expect(page.locator("#filter-status")).to_have_value("skipped")
+        expect(page.locator("#queue li")).to_have_count(3)
+    finally:
+        server.stop()
