@@ -30,13 +30,19 @@ def parse_shard(text: str) -> tuple[int, int]:
     return int(number), int(total)
 
 
+def document_order(documents) -> list[str]:
+    """The documents ``--shard`` deals out, once each, in the order it deals them (sorted by id): what ``merge``
+    puts the parts back in."""
+    return sorted({str(document) for document in documents})
+
+
 def shard_of(segments, shard: tuple[int, int]):
-    """The segments of the ``I``-th of ``N`` parts of the documents: the documents in sorted order, dealt out in
-    turn, so every machine of an array job takes its own part and the parts together are every document."""
+    """The segments of the ``I``-th of ``N`` parts of the documents: the documents in :func:`document_order`, dealt
+    out in turn, so every machine of an array job takes its own part and the parts together are every document."""
     from theme_assist.errors import InputError
 
     number, total = shard
-    documents = sorted(segments["document"].astype(str).unique())
+    documents = document_order(segments["document"])
     if total > 1 and len(documents) < 2:
         raise InputError("--shard splits the input by document, and it holds one document only (a segments "
                          "table names each row's document in a 'document' column)")

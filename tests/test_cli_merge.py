@@ -1,0 +1,124 @@
+"""``theme-assist merge``: the parts of an array job (``suggest --shard I/N``) put back together."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli_suggest import files, run  # noqa: F401 (files is a fixture)
+
+HEADER = "segment_id,code,score,rank,evidence,segmentation\n"
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_parts_of_an_array_job_merge_into_the_one_runs_files_byte_for_byte(files, tmp_path, capsys):
+    """The README's pandas recipe was what a team had: it is easy to get wrong (ids read as numbers, a missing
+    part unnoticed), and --segments-out parts had none."""
+    codebook, coded, segments = files
+    model = tmp_path / "model"
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out",
+                        tmp_path / "fit.csv", "--save-model", model], capsys)
+    assert code == 0, err
+    transcripts = tmp_path / "transcripts"
+    shutil.copytree(Path(__file__).parents[1] / "corpora" / "demo" / "transcripts", transcripts)
+    common = ["suggest", "--codebook", codebook, "--load-model", model, "--input", transcripts]
+    code, _, err = run([*common, "--out", tmp_path / "one.csv", "--segments-out", tmp_path / "one-seg.csv"], capsys)
+    assert code == 0, err
+    for number in (2, 1):  # the parts are named in any order
+        code, _, err = run([*common, "--shard", f"{number}/2", "--out", tmp_path / f"S_{number}.csv",
+                            "--segments-out", tmp_path / f"seg_{number}.csv"], capsys)
+        assert code == 0, err
+    for kind, prefix, one in (("--out", "S_", "one.csv"), ("--segments-out", "seg_", "one-seg.csv")):
+        parts = [tmp_path / f"{prefix}{number}.csv" for number in (2, 1)]
+        assert all(part.read_bytes() != (tmp_path / one).read_bytes() for part in parts)
+        merged = tmp_path / f"merged-{prefix}.csv"
+        code, _, err = run(["merge", *parts, "--out", merged], capsys)
+        assert code == 0, err
+        assert merged.read_bytes() == (tmp_path / one).read_bytes(), kind
+        (done,) = [line for line in err.splitlines() if line.startswith("✓")]
+        assert done.startswith("✓ 2 parts, 15 documents, ") and done.endswith(f" rows → {merged}"), done
+
+
+def test_cells_are_kept_as_written(tmp_path, capsys):
+    """pd.read_csv read code 1.10 as 1.1, 2 as 2.0 and a code NA as an abstention."""
+    first = write(tmp_path / "S_1.csv", HEADER + "a:0,1.10,0.9,1,[],v1-turn-1000\na:0,NA,0.05,2,[],v1-turn-1000\n"
+                                                 "a:1,,0.1,1,[],v1-turn-1000\n")
+    second = write(tmp_path / "S_2.csv", HEADER + "b:0,2,0.80,1,\"[{\"\"segment_id\"\": \"\"x:1\"\"}]\","
+                                                  "v1-turn-1000\n")
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", second, first, "--out", out], capsys)
+    assert code == 0, err
+    assert out.read_text(encoding="utf-8") == (HEADER + "a:0,1.10,0.9,1,[],v1-turn-1000\na:0,NA,0.05,2,[],"
+                                               "v1-turn-1000\na:1,,0.1,1,[],v1-turn-1000\nb:0,2,0.80,1,"
+                                               "\"[{\"\"segment_id\"\": \"\"x:1\"\"}]\",v1-turn-1000\n")
+
+
+def test_documents_come_in_the_order_shard_deals_them_and_a_documents_rows_in_theirs(tmp_path, capsys):
+    """A sort of the segment ids would put doc:10 before doc:2."""
+    first = write(tmp_path / "S_1.csv", HEADER + "site/b:2,x,1,1,[],\nsite/b:10,x,1,1,[],\nsite-2/a:0,x,1,1,[],\n")
+    second = write(tmp_path / "S_2.csv", HEADER)  # a part with no documents (more parts than documents)
+    third = write(tmp_path / "S_3.csv", HEADER + "c:1,x,1,1,[],\nc:0,x,1,1,[],\n")
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", first, second, third, "--out", out], capsys)
+    assert code == 0, err
+    assert [line.split(",")[0] for line in out.read_text().splitlines()[1:]] == [
+        "c:1", "c:0", "site-2/a:0", "site/b:2", "site/b:10"]
+    assert "✓ 3 parts, 3 documents, 5 rows → " in err
+
+
+def test_rows_whose_ids_name_no_document_follow_in_the_parts_order_with_a_warning(tmp_path, capsys):
+    first = write(tmp_path / "S_1.csv", HEADER + "s2,x,1,1,[],\nd:0,x,1,1,[],\n")
+    second = write(tmp_path / "S_2.csv", HEADER + "s10,x,1,1,[],\n")
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", first, second, "--out", out], capsys)
+    assert code == 0, err
+    assert [line.split(",")[0] for line in out.read_text().splitlines()[1:]] == ["d:0", "s2", "s10"]
+    assert "theme-assist: warning: 2 rows of segments whose id names no document" in err
+
+
+def test_segments_out_parts_are_ordered_by_their_document_column(tmp_path, capsys):
+    header = "segment_id,document,speaker,start,end,text,turn,position,segmentation,site\n"
+    first = write(tmp_path / "seg_1.csv", header + "t9,b,Nan,0,4,N/A.,0,0,,Ulm\n")
+    second = write(tmp_path / "seg_2.csv", header + "t2,a,NA,0,3,Hi.,0,0,,\nt1,a,P1,4,7,Yo.,1,1,,\n")
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", first, second, "--out", out], capsys)
+    assert code == 0 and "warning" not in err, err
+    assert out.read_text() == header + "t2,a,NA,0,3,Hi.,0,0,,\nt1,a,P1,4,7,Yo.,1,1,,\nt9,b,Nan,0,4,N/A.,0,0,,Ulm\n"
+
+
+@pytest.mark.parametrize("second, said", [
+    (HEADER.replace(",segmentation", "") + "b:0,x,1,1,[]\n", "have different columns (not segmentation)"),
+    (HEADER.replace("code,score", "score,code") + "b:0,1,x,1,[],\n", "have different columns (in another order)"),
+    ("segment_id,document,speaker,start,end,text,turn,position\nb:0,b,,0,1,x,0,0\n",
+     "is a suggest --segments-out table and "),
+    ("segment_id,code,coder\nb:0,x,ana\n", "is not a table suggest wrote"),
+    (HEADER + "b:0,x,1,1,[],v1-turn-2000\n", "come from different segmentations (v1-turn-1000 vs v1-turn-2000: "
+                                             "--max-chars 1000 vs 2000)"),
+    (HEADER + "b:0,x,1,1,[],v1-turn-1000\na:1,x,1,1,[],v1-turn-1000\n", "segment 'a:1' is in both "),
+])
+def test_parts_that_cannot_be_of_one_run_are_refused_in_one_line(tmp_path, capsys, second, said):
+    first = write(tmp_path / "S_1.csv", HEADER + "a:0,x,1,1,[],v1-turn-1000\na:1,x,1,1,[],v1-turn-1000\n")
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", first, write(tmp_path / "S_2.csv", second), "--out", out], capsys)
+    assert code == 2 and said in err and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("theme-assist: error: ") and not out.exists()
+
+
+def test_an_existing_out_is_replaced_only_with_force_and_never_a_part(tmp_path, capsys):
+    first = write(tmp_path / "S_1.csv", HEADER + "a:0,x,1,1,[],\n")
+    out = write(tmp_path / "out.csv", "my notes\n")
+    code, _, err = run(["merge", first, "--out", out], capsys)
+    assert code == 2 and f"--out {out} exists (use --force to replace it)" in err
+    assert out.read_text() == "my notes\n"
+    code, _, err = run(["merge", first, "--out", out, "--force"], capsys)
+    assert code == 0 and out.read_text() == HEADER + "a:0,x,1,1,[],\n", err
+    code, _, err = run(["merge", first, "--out", first, "--force"], capsys)
+    assert code == 2 and "would overwrite PART 1" in err and first.read_text() == HEADER + "a:0,x,1,1,[],\n"
+    code, _, err = run(["merge", first, tmp_path / "." / "S_1.csv", "--out", tmp_path / "new.csv"], capsys)
+    assert code == 2 and "is given twice" in err and not (tmp_path / "new.csv").exists()
+    code, _, err = run(["merge", first, tmp_path / "S_9.csv", "--out", tmp_path / "new.csv"], capsys)
+    assert code == 2 and "S_9.csv does not exist" in err and len(err.strip().splitlines()) == 1

@@ -1,0 +1,125 @@
+"""``theme-assist merge``: the parts of an array job (``suggest --shard I/N``) put back together as one table."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import List
+
+import typer
+
+logger = logging.getLogger(__name__)
+
+SUGGESTION_COLUMNS = ("segment_id", "code", "score", "rank", "evidence")
+"""The columns every table of ``suggest --out`` has (:meth:`~theme_assist.suggest.CodeSuggester.suggest`)."""
+
+
+def _kind(columns, path: Path) -> str:
+    """``"--out"`` or ``"--segments-out"``: which of suggest's tables a part with these columns is."""
+    from theme_assist.documents import SEGMENT_COLUMNS
+    from theme_assist.errors import InputError
+
+    if set(SUGGESTION_COLUMNS) <= set(columns):
+        return "--out"
+    if set(SEGMENT_COLUMNS) <= set(columns):
+        return "--segments-out"
+    raise InputError(f"part {path} is not a table suggest wrote (its --out has columns "
+                     f"{', '.join(SUGGESTION_COLUMNS)}; its --segments-out {', '.join(SEGMENT_COLUMNS)}); its "
+                     f"columns: {', '.join(columns)}")
+
+
+def _refuse_parts_apart(parts: list[Path], tables: list) -> None:
+    """Refuse, in one line, parts that cannot be one run's: of two kinds, with other columns, of two
+    segmentations, or sharing a segment."""
+    from theme_assist.errors import InputError, listed
+    from theme_assist.segment import segmentation_difference, segmentation_tags
+
+    kinds = [_kind(table.columns, path) for path, table in zip(parts, tables)]
+    first, columns = parts[0], list(tables[0].columns)
+    for path, kind, table in zip(parts, kinds, tables):
+        if kind != kinds[0]:
+            raise InputError(f"part {path} is a suggest {kind} table and {first} a {kinds[0]} table: merge each kind "
+                             "on its own")
+        if list(table.columns) != columns:
+            other = [c for c in table.columns if c not in columns] or [c for c in columns if c not in table.columns]
+            said = f"not {listed(other)}" if other else "in another order"
+            raise InputError(f"parts {first} and {path} have different columns ({said}): parts of one run have the "
+                             "same")
+    tags: dict[str, Path] = {}
+    for path, table in zip(parts, tables):
+        for tag in segmentation_tags(table):
+            tags.setdefault(tag, path)
+    if len(tags) > 1:
+        (one, one_path), (other, other_path) = list(tags.items())[:2]
+        difference = segmentation_difference(one, other)
+        raise InputError(f"parts {one_path} and {other_path} come from different segmentations ({one} vs {other}"
+                         + (f": {difference}" if difference else "") + "), whose segment ids name other segments: "
+                         "run every part with the same options")
+    seen: dict[str, Path] = {}
+    for path, table in zip(parts, tables):
+        for segment_id in table["segment_id"].unique():
+            if segment_id in seen:
+                raise InputError(f"segment {segment_id!r} is in both {seen[segment_id]} and {path}: one part given "
+                                 "twice (a copy?), or the input changed between the jobs (a transcript added or "
+                                 "removed deals the later jobs other documents, some to two parts, some to none: "
+                                 "run every part again on one input)")
+        seen.update(dict.fromkeys(table["segment_id"].unique(), path))
+
+
+def _documents(table, kind: str):
+    """Each row's document: its ``document`` cell in a --segments-out table; in an --out table, the part of
+    ``segment_id`` before its last ``:`` (suggest's ids are ``{document}:{position}``), None where it has none (a
+    SEGMENTS.csv's own ids)."""
+    if kind == "--segments-out":
+        return table["document"]
+    return table["segment_id"].map(lambda segment_id: segment_id.rpartition(":")[0] or None)
+
+
+def merge(
+    parts: List[Path] = typer.Argument(..., metavar="PART",
+                                       help="The parts' --out tables (S_1.csv S_2.csv …, in any order), or their "
+                                            "--segments-out tables: every part of the run."),
+    out: Path = typer.Option(..., "--out", help="Where to write the table put together (.csv or .tsv)."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+) -> None:
+    """Put the parts of `suggest --shard I/N` back together: every cell as written, the documents in the order
+    --shard deals them out (sorted by id), each document's rows in their order. Refuses parts that cannot be of
+    one run (other columns, other segmentations, a segment in two parts)."""
+    import pandas as pd
+
+    from theme_assist.cli._console import counted, message_console, say_done
+    from theme_assist.cli.suggest import document_order
+    from theme_assist.errors import InputError
+    from theme_assist.inputs import check_outputs, read_table, refuse_replacing, resolved_path, write_table
+
+    console = message_console()
+    check_outputs({"--out": out}, {f"PART {number}": part for number, part in enumerate(parts, start=1)},
+                  tables=("--out",))
+    refuse_replacing({"--out": out}, force)
+    given: dict[Path, Path] = {}
+    for part in parts:
+        if (target := resolved_path("PART", part)) in given:
+            raise InputError(f"part {part} is given twice" + (f" (as {given[target]} too)"
+                                                              if str(given[target]) != str(part) else ""))
+        given[target] = part
+    tables = [read_table(part, what="part", allow_empty=True, rectangular=True) for part in parts]
+    _refuse_parts_apart(parts, tables)
+    kind = _kind(tables[0].columns, parts[0])
+    documents = [_documents(table, kind) for table in tables]
+    order = {document: rank for rank, document in enumerate(document_order(pd.concat(documents).dropna()))}
+    keys = pd.concat([pd.DataFrame({"document": documents_of.map(order).fillna(len(order)).to_numpy(),
+                                    "part": number, "row": range(len(documents_of))})
+                      for number, documents_of in enumerate(documents)], ignore_index=True)
+    merged = pd.concat(tables, ignore_index=True)
+    merged = merged.iloc[keys.sort_values(["document", "part", "row"], kind="stable").index].reset_index(drop=True)
+    unplaced = int(sum(documents_of.isna().sum() for documents_of in documents))
+    if unplaced:
+        logger.warning("%s of segments whose id names no document (without ':', a SEGMENTS.csv's own ids): put "
+                       "after the others, in the order of the parts as given", counted(unplaced, "row"))
+    write_table(merged, out)
+    say_done(console, f"{counted(len(parts), 'part')}, {counted(len(order), 'document')}, "
+                      f"{counted(len(merged), 'row')} → {out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("merge")(merge)
