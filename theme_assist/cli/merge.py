@@ -82,9 +82,11 @@ def merge(
     out: Path = typer.Option(..., "--out", help="Where to write the table put together (.csv or .tsv)."),
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
 ) -> None:
-    """Put the parts of `suggest --shard I/N` back together: every cell as written, the documents in the order
-    --shard deals them out (sorted by id), each document's rows in their order. Refuses parts that cannot be of
-    one run (other columns, other segmentations, a segment in two parts)."""
+    """Put the parts of `suggest --shard I/N` back together as one table.
+
+    Every cell is kept as written; the documents come in the order --shard deals them out (sorted by id), each
+    document's rows in their order. Parts that cannot be of one run (other columns, other segmentations, a segment
+    in two parts) are refused."""
     import pandas as pd
 
     from theme_assist.cli._console import counted, message_console, say_done
