@@ -320,6 +320,15 @@ def test_recursive_with_an_imported_project_is_refused(qc_import, tmp_path, caps
     assert "is an import's documents/, read as import-qdpx wrote it" in " ".join(capsys.readouterr().err.split())
 
 
+def test_the_machine_coder_is_named_after_the_default_embedding_model_suggest_uses():
+    """Export without --model names the model suggest embeds with by default: one name of it, not two that a
+    change of the default would set apart."""
+    from theme_assist.embed import DEFAULT_MODEL, resolve_model
+
+    assert machine_user_name() == machine_user_name(DEFAULT_MODEL)
+    assert resolve_model(None).model_id.startswith(f"{DEFAULT_MODEL}@")
+
+
 def test_codings_of_two_machine_runs_are_left_out_each_named(caplog):
     """A .qdpx exported twice with suggestions holds two machine users: the warning named only the first while
     counting the codings of both."""

@@ -29,6 +29,7 @@ import pandas as pd
 from theme_assist import __version__
 from theme_assist.codebook import Code, Codebook
 from theme_assist.documents import Document
+from theme_assist.embed import DEFAULT_MODEL
 from theme_assist.errors import InputError
 from theme_assist.refi.convert import code_guid, compose_description, is_guid, stable_guid, theme_assist_origin
 from theme_assist.refi.model import CodeNode, Coding, Project, RawElement, Selection, TextSource, User
@@ -36,7 +37,6 @@ from theme_assist.refi.variables import with_metadata
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _RGB = re.compile(r"^#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})$")
 _XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 _XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
