@@ -1043,6 +1043,15 @@ def test_fitting_leaves_the_embedder_parameter_as_it_was_set():
     assert ThemeDiscoverer(n_resamples=0).fit(*synthetic_corpus(20)).embedder_ is None
 
 
+def test_a_refit_embeds_with_the_default_model_the_first_fit_made():
+    """Without an embedder each fit made an embedder of its own, whose model loaded again (the suggester's
+    picker, which keeps its first, now serves both)."""
+    discoverer = ThemeDiscoverer(n_resamples=0).fit(TWENTY)
+    first = discoverer.embedder_
+    assert discoverer.fit(TWENTY).embedder_ is first and discoverer.embedder is None
+    assert discoverer.fit(*synthetic_corpus(20)).embedder_ is None  # with embeddings: none
+
+
 def test_the_discoverer_is_a_scikit_learn_estimator():
     from sklearn.base import clone
 

@@ -290,6 +290,17 @@ def unit_rows(vectors) -> np.ndarray:
     return vectors / np.where(norms > 0, norms, 1.0)
 
 
+def estimator_embedder(estimator):
+    """``estimator.embedder``, or where that is ``None`` an :class:`Embedder` of the packaged default model, made at
+    the first call and kept on ``estimator`` apart from its parameters (a fit leaves those as they were set), so that
+    the model loads once for all of the estimator's fits and predictions."""
+    if estimator.embedder is not None:
+        return estimator.embedder
+    if getattr(estimator, "_default_embedder", None) is None:
+        estimator._default_embedder = Embedder()
+    return estimator._default_embedder
+
+
 def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -44,7 +44,7 @@ from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from theme_assist import __version__
 from theme_assist.codebook import Codebook
 from theme_assist.embed import (DEFAULT_HIDDEN_LAYERS, Embedder, RepresentedRows, check_layers, embed_with_layers,
-                                file_hashes, usable_layers)
+                                estimator_embedder, file_hashes, usable_layers)
 from theme_assist.errors import InputError, listed
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
 from theme_assist.finetune import FinetunedEmbedder
@@ -288,13 +288,9 @@ class CodeSuggester(BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def _embedder(self):
-        """``embedder``, or the packaged default model where it is ``None`` (made once, and kept apart: a fit
-        leaves its parameters as they were set)."""
-        if self.embedder is not None:
-            return self.embedder
-        if getattr(self, "_default_embedder", None) is None:
-            self._default_embedder = Embedder()
-        return self._default_embedder
+        """``embedder``, or the packaged default model where it is ``None``
+        (:func:`~theme_assist.embed.estimator_embedder`)."""
+        return estimator_embedder(self)
 
     def _check_params(self) -> None:
         if self.top_k < 1:

@@ -43,7 +43,8 @@ from theme_assist.discover.reduce import PCAReducer
 from theme_assist.discover.select import AllSegments, UnexplainedSegments
 from theme_assist.discover.spread import spread_table
 from theme_assist.discover.stability import resampled_stability
-from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, check_layers, embed_with_layers, usable_layers
+from theme_assist.embed import (DEFAULT_HIDDEN_LAYERS, check_layers, embed_with_layers, estimator_embedder,
+                                usable_layers)
 from theme_assist.errors import InputError
 from theme_assist.segment import check_speaker_names, ranked_names, speaker_turns
 from theme_assist.suggest import NotFittedError
@@ -353,12 +354,10 @@ class ThemeDiscoverer(BaseEstimator):
 
     def _embedder_for(self, embeddings: np.ndarray | None):
         """The embedder a fit uses: ``embedder``, or the packaged default model where it is ``None`` and there are
-        no ``embeddings`` (``None`` then: a fit leaves its parameters as they were set)."""
-        if self.embedder is not None or embeddings is not None:
-            return self.embedder
-        from theme_assist.embed import Embedder
-
-        return Embedder()
+        no ``embeddings`` (:func:`~theme_assist.embed.estimator_embedder`; ``None`` where there are)."""
+        if self.embedder is None and embeddings is not None:
+            return None
+        return estimator_embedder(self)
 
     def _embeddings(self, segments: pd.DataFrame, embeddings: np.ndarray | None) -> np.ndarray:
         if embeddings is None:
