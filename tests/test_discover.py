@@ -1113,3 +1113,10 @@ def test_fitting_leaves_the_sub_models_given_as_they_were_set():
 def test_segments_that_are_no_table_are_refused(segments):
     with pytest.raises(InputError, match="segments must be a DataFrame with a 'text' column, not (list|Series)"):
         ThemeDiscoverer().fit(segments, embeddings=np.eye(len(segments), dtype=np.float32))
+
+
+def test_segments_without_text_are_refused_naming_their_columns():
+    """The suggester's check of its tables serves the discoverer too: the message names the columns there are."""
+    segments = TWENTY.rename(columns={"text": "utterance"})
+    with pytest.raises(InputError, match=r"^segments need a 'text' column \(columns: .*utterance"):
+        ThemeDiscoverer().fit(segments, embeddings=np.eye(len(segments), dtype=np.float32))

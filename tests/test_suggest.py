@@ -987,7 +987,7 @@ def test_tables_without_their_columns_are_refused_naming_them(exclusive_book, fi
     with pytest.raises(InputError, match="coded segments must be a DataFrame with columns 'text', 'code', not list"):
         CodeSuggester().fit(CODED.to_dict("records"), exclusive_book)
     for call in (fitted.suggest, fitted.predict_proba):
-        with pytest.raises(InputError, match="segments must be a DataFrame with columns 'text', not list"):
+        with pytest.raises(InputError, match="segments must be a DataFrame with a 'text' column, not list"):
             call(NEW["text"].tolist())
         with pytest.raises(InputError, match="segments need a 'text' column"):
             call(NEW.rename(columns={"text": "utterance"}))

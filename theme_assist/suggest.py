@@ -108,7 +108,7 @@ def codes_per_segment(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     ``segment_id`` on rows of different documents or texts (ids numbered afresh in each document), which would
     otherwise be merged into one segment.
     """
-    _check_table(coded, "coded segments", ("text", "code"))
+    check_table(coded, "coded segments", ("text", "code"))
     frame = coded.copy()
     frame["code"] = frame["code"].fillna("").astype(str).str.strip()
     refuse_unknown_codes(frame["code"], codebook)
@@ -130,11 +130,12 @@ def codes_per_segment(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return segments
 
 
-def _check_table(table, what: str, columns: tuple[str, ...]) -> None:
-    """Refuse ``table`` (``what`` it holds, for the message) unless it is a DataFrame with ``columns``."""
+def check_table(table, what: str, columns: tuple[str, ...]) -> None:
+    """Refuse ``table`` (``what`` it holds, for the message) unless it is a DataFrame with ``columns``: the
+    estimators' check of the tables they are given."""
     if not isinstance(table, pd.DataFrame):
-        raise InputError(f"{what} must be a DataFrame with columns {', '.join(map(repr, columns))}, "
-                         f"not {type(table).__name__}")
+        wanted = f"a {columns[0]!r} column" if len(columns) == 1 else f"columns {', '.join(map(repr, columns))}"
+        raise InputError(f"{what} must be a DataFrame with {wanted}, not {type(table).__name__}")
     missing = [column for column in columns if column not in table]
     if missing:
         raise InputError(f"{what} need a {' and a '.join(map(repr, missing))} column "
@@ -603,7 +604,7 @@ class CodeSuggester(BaseEstimator):
     def predict_proba(self, segments: pd.DataFrame) -> pd.DataFrame:
         """Scores in [0, 1]: one row per segment (index ``segment_id`` when given), one column per code."""
         self._check_fitted()
-        _check_table(segments, "segments", ("text",))
+        check_table(segments, "segments", ("text",))
         _, represented, neighbours = self._embed_segments(segments)
         scores = self._scores(segments, represented, neighbours)
         index = segments["segment_id"].astype(str) if "segment_id" in segments else segments.index
@@ -621,7 +622,7 @@ class CodeSuggester(BaseEstimator):
         """:meth:`suggest`'s table, the scores of every code (as :meth:`predict_proba`'s, index ``segment_id``) and
         the segments' sentence embeddings, from one pass over the segments (a project's refit reads all three)."""
         self._check_fitted()
-        _check_table(segments, "segments", ("text",))
+        check_table(segments, "segments", ("text",))
         top_k = self.top_k if top_k is None else top_k
         if top_k < 1:
             raise InputError(f"top_k must be at least 1, got {top_k}")

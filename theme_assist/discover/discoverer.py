@@ -47,7 +47,7 @@ from theme_assist.embed import (DEFAULT_HIDDEN_LAYERS, check_layers, embed_with_
                                 usable_layers)
 from theme_assist.errors import InputError
 from theme_assist.segment import check_speaker_names, ranked_names, speaker_turns
-from theme_assist.suggest import NotFittedError
+from theme_assist.suggest import NotFittedError, check_table
 
 UNCLUSTERED = "unclustered"
 EXPLAINED = "explained"
@@ -223,10 +223,7 @@ class ThemeDiscoverer(BaseEstimator):
             raise InputError(f"resample_fraction must be in (0, 1], got {self.resample_fraction}")
         if isinstance(self.clusterer, str) and self.clusterer not in CLUSTERERS:
             raise InputError(f"unknown clusterer {self.clusterer!r}; choose one of {', '.join(CLUSTERERS)}")
-        if not isinstance(segments, pd.DataFrame):
-            raise InputError(f"segments must be a DataFrame with a 'text' column, not {type(segments).__name__}")
-        if "text" not in segments:
-            raise InputError("segments need a 'text' column")
+        check_table(segments, "segments", ("text",))
         if self.by is not None and self.by not in segments:
             fields = [c for c in segments.columns if c not in ("segment_id", "text", "start", "end", "turn",
                                                                "position")]
