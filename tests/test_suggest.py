@@ -909,6 +909,23 @@ def test_a_document_read_as_given_beside_documents_with_turns_is_warned_of_if_so
     assert "each document's rows are sorted by code" in caplog.text
 
 
+def test_reading_a_coded_table_finds_where_its_rows_stand_once(tmp_path, caplog, monkeypatch):
+    """Both checks of a coded table's order (rows sorted by code, documents read as given) read where its rows stand:
+    each worked it out again."""
+    import theme_assist.features as features
+    from theme_assist.inputs import read_coded
+
+    calls, position_in_document = [], features.position_in_document
+    monkeypatch.setattr(features, "position_in_document", lambda table: calls.append(1) or position_in_document(table))
+    codes = ["c1"] * 4 + ["c2"] * 3 + ["c3"] * 3 + ["c1", "c3", "c2"]
+    pd.DataFrame({"document": ["a"] * 10 + ["b"] * 3, "code": codes, "text": [f"text {i}" for i in range(13)],
+                  "turn": [None] * 10 + [0, 1, 2]}).to_csv(tmp_path / "coded.csv", index=False)
+    read_coded(tmp_path / "coded.csv")
+    assert "each document's rows are sorted by code" in caplog.text
+    assert "says where the rows stand in 1 of 2 documents; the other 1 are read in the order" in caplog.text
+    assert len(calls) == 1
+
+
 def test_a_coded_table_sorted_by_code_without_a_position_is_warned_of(tmp_path, caplog):
     from theme_assist.inputs import read_coded
 

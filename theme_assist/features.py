@@ -63,13 +63,21 @@ def _where_whole_documents(numbers: pd.Series, documents: pd.Series) -> Iterator
         yield numbers.where(whole).to_numpy(dtype=float)
 
 
-def documents_in_given_order(segments: pd.DataFrame) -> int:
-    """How many documents :func:`reading_order` reads in the rows' order because the table does not say where
-    their rows stand, where it says so for other documents (0 where it says it for all or for none)."""
+def unplaced_rows(segments: pd.DataFrame) -> np.ndarray:
+    """Which rows the table does not say the place of in their document (:func:`position_in_document`): all of
+    them where it says it for none."""
     place = position_in_document(segments)
-    if place is None or "document" not in segments:
+    return np.ones(len(segments), dtype=bool) if place is None else np.isnan(place)
+
+
+def documents_in_given_order(segments: pd.DataFrame, unplaced: np.ndarray | None = None) -> int:
+    """How many documents :func:`reading_order` reads in the rows' order because the table does not say where
+    their rows stand, where it says so for other documents (0 where it says it for all or for none).
+    ``unplaced``: :func:`unplaced_rows` of ``segments``, where the caller has it."""
+    unplaced = unplaced_rows(segments) if unplaced is None else unplaced
+    if unplaced.all() or "document" not in segments:
         return 0
-    said = pd.Series(~np.isnan(place)).groupby(segments["document"].fillna("").astype(str).to_numpy()).all()
+    said = pd.Series(~unplaced).groupby(segments["document"].fillna("").astype(str).to_numpy()).all()
     return int((~said).sum())
 
 
@@ -93,18 +101,17 @@ SORTED_MIN_ROWS = 10
 """Fewest coded rows, in documents of two codes or more, that :func:`sorted_by_code` calls sorted by code."""
 
 
-def sorted_by_code(coded: pd.DataFrame) -> bool:
+def sorted_by_code(coded: pd.DataFrame, unplaced: np.ndarray | None = None) -> bool:
     """Whether a coded table (``document``, ``code``), in the documents where it does not say where their rows stand
-    (:func:`position_in_document`), looks sorted by code: every such document's codes in alphabetical order, one way or
-    the other, and some document with three codes or more, in documents of two codes or more that hold
-    :data:`SORTED_MIN_ROWS` coded rows in all (which reading order hardly ever gives; three rows of three codes
-    fall in order one time in three). Alphabetical as Python sorts, or as a spreadsheet does: apart from case, and
-    numeric codes by their value."""
+    (:func:`unplaced_rows`; ``unplaced``, where the caller has them), looks sorted by code: every such document's codes
+    in alphabetical order, one way or the other, and some document with three codes or more, in documents of two
+    codes or more that hold :data:`SORTED_MIN_ROWS` coded rows in all (which reading order hardly ever gives; three
+    rows of three codes fall in order one time in three). Alphabetical as Python sorts, or as a spreadsheet does:
+    apart from case, and numeric codes by their value."""
     if "document" not in coded:
         return False
-    place = position_in_document(coded)
-    unsaid = np.ones(len(coded), dtype=bool) if place is None else np.isnan(place)
-    codes = coded.loc[(coded["code"].astype(str) != "").to_numpy() & unsaid, ["document", "code"]].astype(str)
+    unplaced = unplaced_rows(coded) if unplaced is None else unplaced
+    codes = coded.loc[(coded["code"].astype(str) != "").to_numpy() & unplaced, ["document", "code"]].astype(str)
     by_document = codes.groupby("document", sort=False)["code"].agg(list)
     n_codes = by_document.map(lambda c: len(set(c)))
     if not len(by_document) or n_codes.max() < 3 or by_document[n_codes > 1].map(len).sum() < SORTED_MIN_ROWS:

@@ -125,7 +125,7 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     without one is then refused, naming the file's columns (not the ``segment_id`` this adds), as is a row with
     text and no document, naming its line. ``deferred``: a list that gets the warnings instead of the log, for a
     caller that may yet refuse the table (a refusal comes alone)."""
-    from theme_assist.features import ORDER_COLUMNS, documents_in_given_order, sorted_by_code
+    from theme_assist.features import ORDER_COLUMNS, documents_in_given_order, sorted_by_code, unplaced_rows
     from theme_assist.refi.assemble import human_codings
 
     # "Coder" is the coder column too: unread, a double-coded table passed as one coder's
@@ -172,14 +172,15 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     if (frame["code"] == "").all():
         raise InputError(f"coded segments {path}: no row has both a text and a code" + (f" ({without})" if without
                                                                                            else ""))
-    if sorted_by_code(frame):
+    unplaced = unplaced_rows(frame)  # read by both checks below
+    if sorted_by_code(frame, unplaced):
         said = ("each document's rows are sorted by code, and no position, start or turn column says their order: a "
                 "segment's neighbouring turns, read as its context, are the rows around it, so they would tell its "
                 "code; put the rows back in reading order (or add a turn column)")
         warn(said)
         if left_out is not None:  # evaluate's report: its κ would be the neighbours' telling
             left_out.append(said)
-    given_order = documents_in_given_order(frame)
+    given_order = documents_in_given_order(frame, unplaced)
     if given_order:
         warn(f"a position, start or turn column (or DOCUMENT:N ids) says where the rows stand in "
              f"{frame['document'].nunique() - given_order} of {frame['document'].nunique()} documents; the other "
