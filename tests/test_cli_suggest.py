@@ -101,6 +101,28 @@ def test_suggest_follows_the_output_contract(files, tmp_path, capsys):
     assert "not calibrated probabilities: calibration needs at least 20 coded segments" in " ".join(err.split())
 
 
+def test_evidence_from_a_coded_table_without_segment_ids_names_each_quotes_line_in_the_file(files, tmp_path, capsys):
+    """Evidence named the first row below the header ``row1``: a spreadsheet shows it as row 2, and the warnings of
+    the same run call it line 2."""
+    codebook, coded, segments = files
+    table = pd.read_csv(coded, keep_default_na=False).drop(columns="segment_id")
+    unnumbered = tmp_path / "unnumbered.csv"
+    # a cleared row, and a code without text, are left out, and the rows after them keep their lines
+    unnumbered.write_text(table.iloc[:0].to_csv(index=False) + ",,\n" + "d1,,work\n"
+                          + table.to_csv(index=False, header=False), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", unnumbered, "--input", segments, "--out", out,
+                        "--threshold", 0.0], capsys)
+    assert code == 0, err
+    assert "1 row(s) with a code but no text left out (line 3)" in " ".join(err.split())
+    lines = unnumbered.read_text(encoding="utf-8").splitlines()
+    quotes = [quote for cell in pd.read_csv(out, keep_default_na=False)["evidence"] for quote in json.loads(cell)
+              if not quote["segment_id"].startswith("codebook:")]
+    assert quotes
+    for quote in quotes:
+        assert quote["segment_id"].startswith("row") and quote["text"] in lines[int(quote["segment_id"][3:]) - 1]
+
+
 def test_skip_speaker_leaves_the_interviewers_turns_out_but_reads_them_as_context(files, tmp_path, capsys):
     """"Thank you." of the interviewer got a code at 0.89; its turns still give their neighbours' context."""
     codebook, coded, _ = files

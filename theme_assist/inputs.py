@@ -118,7 +118,8 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     suggestions in an imported ``codings.csv`` (:func:`~theme_assist.refi.assemble.human_codings`), and wholly
     empty rows, silently (a spreadsheet's spacing). ``without``: what the caller does without coded segments, said
     when none has both a text and a code. ``coder``: only that coder's rows (:func:`rows_of_coder`); without it,
-    the codes of several coders need a ``segment_id`` that says which of their rows are one segment.
+    the codes of several coders need a ``segment_id`` that says which of their rows are one segment; without one,
+    rows are named by their line in the file, header on line 1 (``row2`` is the first row below it).
     ``keep_lines``: keep :func:`read_table`'s index, by which :func:`lines_of` names the lines of the rows left,
     instead of numbering them afresh. ``left_out``: a list that also gets the warnings on rows without text and on
     rows sorted by code, for a report. ``need_document``: why the caller needs a ``document`` column; a table
@@ -137,8 +138,8 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
         raise InputError(f"{path} needs a 'document' column: {need_document} (columns: "
                          f"{', '.join(map(str, frame.columns))})")
     numbered = "segment_id" not in frame
-    if numbered:
-        frame["segment_id"] = [f"row{i + 1}" for i in range(len(frame))]
+    if numbered:  # by the row's line in the file (see lines_of), where a spreadsheet or an editor shows it
+        frame["segment_id"] = [f"row{i + 2}" for i in frame.index]
     frame = frame[~spacing]
     def warn(said: str) -> None:
         if deferred is None:
