@@ -398,3 +398,21 @@ def test_the_spread_caption_says_that_skipped_speakers_are_left_out():
         console = Console(width=120, record=True)
         console.print(themes_table(fitted, by="income_group"))
         assert ("(skipped speakers left out; top 3)" in " ".join(console.export_text().split())) == said
+
+
+def test_discover_suggest_and_project_init_declare_their_shared_options_once(capsys, monkeypatch):
+    """--model, --recursive and --unit were declared in each command, in words that had to be kept alike by hand;
+    they are now declared once (``theme_assist.cli._options``), so each command says them in the same words."""
+    monkeypatch.setenv("COLUMNS", "400")  # one line per option
+
+    def option_lines(*command):
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+        lines = capsys.readouterr().out.splitlines()
+        return {option: " ".join(next(line for line in lines if f" {option} " in line).split("│")[1].split())
+                for option in ("--model", "--recursive", "--unit")
+                if any(f" {option} " in line for line in lines)}
+
+    discover, suggest, init = option_lines("discover"), option_lines("suggest"), option_lines("project", "init")
+    assert discover == suggest and set(discover) == {"--model", "--recursive", "--unit"}
+    assert init["--recursive"] == discover["--recursive"] and "(butabika/fg_01)" in init["--recursive"]

@@ -10,6 +10,7 @@ from typing import List, Optional
 import typer
 
 from theme_assist.cli._console import counted, say_done, skipped_segments
+from theme_assist.cli._options import MODEL, RECURSIVE, UNIT
 
 QUOTE_CHARS = 70
 ZERO_SHOT_FEW_EXPLAINED = 0.1
@@ -108,12 +109,9 @@ def discover(
                                                                             "codebook fragment of candidate codes "
                                                                             "(without themes, a comment that says "
                                                                             "so)."),
-    model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
-                                                              "(default: the packaged all-MiniLM-L6-v2)."),
-    recursive: bool = typer.Option(False, "--recursive", help="Read the sub-folders of an --input folder too; a "
-                                                              "document's id is then its path in the folder, less "
-                                                              "the suffix (butabika/fg_01)."),
-    unit: str = typer.Option("turn", "--unit", help="Segmentation of transcript input: turn, sentence, paragraph."),
+    model: Optional[str] = MODEL,
+    recursive: bool = RECURSIVE,
+    unit: str = UNIT,
     max_chars: int = typer.Option(1000, "--max-chars", help="Longest segment from transcript input."),
     force: bool = typer.Option(False, "--force", help="Replace an --out or --codebook-out that is a codebook (YAML "
                                                       "with codes: one written by hand, or an earlier "

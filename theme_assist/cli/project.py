@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from theme_assist.cli._console import counted, counted_kinds, message_console, say_done, skipped_segments
+from theme_assist.cli._options import RECURSIVE
 
 RUNS_SHOWN = 5
 """The model runs ``project info`` lists (newest first); it counts the older ones."""
@@ -21,8 +22,7 @@ def init(
     project: Path = typer.Argument(..., help="The project file to create (e.g. study.taproj)."),
     codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook YAML (optional with --qdpx)."),
     input: Optional[Path] = typer.Option(None, "--input", help="Transcript folder or file, or SEGMENTS.csv."),
-    recursive: bool = typer.Option(False, "--recursive", help="Read the sub-folders of an --input folder too; a "
-                                   "document's id is then its path in the folder, less the suffix (butabika/fg_01)."),
+    recursive: bool = RECURSIVE,
     metadata: Optional[Path] = typer.Option(None, "--metadata", help="Metadata CSV joined to transcripts by name."),
     coded: Optional[Path] = typer.Option(None, "--coded", help="Human codings: a table with code, optional coder, "
                                          "placed by segment_id, by document and turn, by document, start and end "

@@ -9,6 +9,8 @@ from typing import List, Optional
 
 import typer
 
+from theme_assist.cli._options import MODEL, RECURSIVE, UNIT
+
 
 def write_suggestions(suggestions, path: Path) -> None:
     """Write the suggestions table as CSV (TSV for a ``.tsv`` name), the evidence column as a JSON list."""
@@ -92,12 +94,9 @@ def suggest(
                                               help="Abstain ('no code fits') when the best score is below this "
                                                    "(default: 1.5 × chance, at most 0.5, for exclusive codebooks; "
                                                    "0.5 otherwise)."),
-    model: Optional[str] = typer.Option(None, "--model", help="sentence-transformers model folder or cached name "
-                                                              "(default: the packaged all-MiniLM-L6-v2)."),
-    recursive: bool = typer.Option(False, "--recursive", help="Read the sub-folders of an --input folder too; a "
-                                                              "document's id is then its path in the folder, less "
-                                                              "the suffix (butabika/fg_01)."),
-    unit: str = typer.Option("turn", "--unit", help="Segmentation of transcript input: turn, sentence, paragraph."),
+    model: Optional[str] = MODEL,
+    recursive: bool = RECURSIVE,
+    unit: str = UNIT,
     max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Longest segment from transcript input."),
     metadata: Optional[Path] = typer.Option(None, "--metadata", help="Metadata CSV joined to transcripts by file name "
                                                                     "(its fields become columns of --segments-out)."),
