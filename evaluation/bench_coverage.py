@@ -7,6 +7,8 @@ scenario, ``--replications`` samples of ``--units`` units are drawn, and each in
 the population value:
 
 * the bootstrap ``agree --bootstrap`` reports: units resampled with replacement, for κ, AC1 and α;
+* the same resamples read as Efron's (1987) bias-corrected and accelerated interval (``agree --bootstrap-interval
+  bca``), the acceleration from the delete-one-unit jackknife;
 * for α, Hayes & Krippendorff's (2007) resampling of pairs of values from the coincidences instead
   (``agree --alpha-bootstrap coincidences``; the default until these results showed it too narrow);
 * Gwet's (2014) analytic t interval (``agree --interval analytic``).
@@ -69,8 +71,11 @@ def intervals(ratings: np.ndarray, metric: str, n_boot: int, seed: int) -> dict:
         found["bootstrap (coincidences)"] = bootstrap_alpha(table, n_boot=n_boot, seed=seed, method="coincidences")
         found["bootstrap (units)"] = bootstrap_alpha(pd.DataFrame(ratings), n_boot=n_boot, seed=seed, clusters=0,
                                                      method="units")
+        found["bootstrap BCa (units)"] = bootstrap_alpha(pd.DataFrame(ratings), n_boot=n_boot, seed=seed,
+                                                         clusters=0, method="units", interval="bca")
     else:
         found["bootstrap (units)"] = bootstrap_units(table, metric, n_boot=n_boot, seed=seed)
+        found["bootstrap BCa (units)"] = bootstrap_units(table, metric, n_boot=n_boot, seed=seed, interval="bca")
     found["analytic (Gwet)"] = analytic_metric(table, metric)
     return {method: (result.low, result.high) for method, result in found.items()}
 

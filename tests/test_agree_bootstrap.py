@@ -191,3 +191,87 @@ def test_light_bootstrap_matches_recomputing_on_resampled_units(weights):
     np.testing.assert_allclose(result.samples, recomputed)
     assert result.method == "units" and result.low <= result.estimate <= result.high
     assert any(light_kappa(table[rows]).n_pairs_undefined for rows in drawn)
+
+
+def test_bca_matches_scipy_on_weighted_percent_agreement():
+    """Two coders' weighted percent agreement is the mean of each unit's agreement: a one-sample mean, for which
+    scipy.stats.bootstrap's BCa applies too. Drawn from the same generator, the resamples are the same, and so are
+    the bias correction, the acceleration and the interval. The ratings are near-continuous so that no resample ties
+    with the estimate: scipy counts only exact ties (half), this module also those apart by rounding."""
+    from scipy import stats
+
+    rng = np.random.default_rng(4)
+    first = rng.normal(0.0, 1.0, 80).round(3)
+    table = np.column_stack([first, (first + rng.normal(0.0, 0.5, 80) * (rng.random(80) < 0.6)).round(3)])
+    categories = np.unique(table)
+    per_unit = 1.0 - ((table[:, 0] - table[:, 1]) / (categories.max() - categories.min())) ** 2
+    result = bootstrap_units(table, "percent", weights="quadratic", n_boot=3000, seed=9, interval="bca")
+    assert math.isclose(result.estimate, per_unit.mean())
+    expected = stats.bootstrap((per_unit,), np.mean, n_resamples=3000, method="BCa",
+                               random_state=np.random.default_rng(9))
+    np.testing.assert_allclose(np.sort(result.samples), np.sort(expected.bootstrap_distribution))
+    np.testing.assert_allclose([result.low, result.high], [expected.confidence_interval.low,
+                                                          expected.confidence_interval.high], rtol=1e-9)
+    assert result.interval == "bca" and result.interval_reason is None and result.acceleration != 0
+    percentile = bootstrap_units(table, "percent", weights="quadratic", n_boot=3000, seed=9)
+    assert (percentile.low, percentile.high) != (result.low, result.high)
+    np.testing.assert_array_equal(percentile.samples, result.samples)  # the same resamples, read otherwise
+
+
+def test_bca_acceleration_leaves_out_one_cluster_at_a_time():
+    """With clusters (a unit's rows of a table stacked over codes) the jackknife leaves out a whole unit: the
+    acceleration is that of κ pooled over codes recomputed without each unit in turn."""
+    import pandas as pd
+
+    from theme_assist.agree.bootstrap import bootstrap_pooled
+    from theme_assist.agree.coefficients import de_vries_kappa
+
+    rng = np.random.default_rng(2)
+    index = pd.MultiIndex.from_product([["a", "b", "c"], range(25)], names=["code", "unit"])
+    truth = rng.integers(0, 2, len(index))
+    table = pd.DataFrame(np.where(rng.random((len(index), 2)) < 0.8, truth[:, None], 1 - truth[:, None]),
+                         index=index)
+    result = bootstrap_pooled(table, "cohen", clusters="unit", n_boot=400, seed=1, interval="bca")
+    left_out = np.array([de_vries_kappa(table.drop(unit, level="unit"), "cohen", codes="code").value
+                         for unit in range(25)])
+    deviations = left_out.mean() - left_out
+    assert math.isclose(result.acceleration, np.sum(deviations ** 3) / (6 * np.sum(deviations ** 2) ** 1.5))
+    assert result.interval == "bca" and result.low < result.estimate < result.high
+
+
+def test_bca_equals_percentile_machinery_where_each_row_is_its_own_cluster():
+    table = noisy_table(n_units=40, n_coders=3, seed=3)
+    import pandas as pd
+
+    plain = bootstrap_alpha(table, n_boot=300, seed=2, interval="bca")
+    clustered = bootstrap_alpha(pd.DataFrame(table), n_boot=300, seed=2, clusters=0, interval="bca")
+    assert (plain.low, plain.high, plain.acceleration) == (clustered.low, clustered.high, clustered.acceleration)
+
+
+def test_bca_falls_back_to_percentile_with_the_reason():
+    from theme_assist.agree.bootstrap import _bca_terms
+
+    agreeing = [[0, 0], [1, 1], [2, 2], [0, 0], [1, 1]]  # κ = 1 on every resample where it is defined
+    result = bootstrap_units(agreeing, "cohen", n_boot=200, seed=0, interval="bca")
+    assert result.interval == "percentile" and result.requested == "bca"
+    assert result.interval_reason == "every resample gave the same value"
+    assert (result.low, result.high) == (1.0, 1.0)
+    assert result.to_dict()["interval"] == "percentile"
+    assert result.to_dict()["interval_reason"] == "every resample gave the same value"
+    jackknife = np.array([0.4, 0.5, 0.6])
+    assert "below every resample" in _bca_terms(0.1, np.array([0.2, 0.3]), jackknife)[2]
+    assert "above every resample" in _bca_terms(0.4, np.array([0.2, 0.3]), jackknife)[2]
+    assert "undefined with some unit left out" in _bca_terms(0.25, np.array([0.2, 0.3]),
+                                                             np.array([0.4, np.nan]))[2]
+    assert "every unit left out gives the same value" in _bca_terms(0.25, np.array([0.2, 0.3]), np.full(3, 0.5))[2]
+    assert _bca_terms(0.25, np.array([0.2, 0.3]), jackknife)[2] is None
+
+
+def test_bca_validation():
+    assert "interval_reason" not in bootstrap_units(KRIPPENDORFF_2011, "fleiss", n_boot=50).to_dict()
+    with pytest.raises(InputError, match="one of percentile, bca; got 'BCa'"):
+        bootstrap_units(KRIPPENDORFF_2011, "fleiss", n_boot=50, interval="BCa")
+    with pytest.raises(InputError, match="coincidence bootstrap does not resample"):
+        bootstrap_alpha(KRIPPENDORFF_2011, n_boot=50, method="coincidences", interval="bca")
+    undefined = bootstrap_units([[0, 0], [0, 0]], "cohen", n_boot=50, interval="bca")
+    assert undefined.n_boot == 0 and math.isnan(undefined.low) and undefined.to_dict()["interval"] == "bca"

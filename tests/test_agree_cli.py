@@ -1684,3 +1684,51 @@ def test_light_kappa_of_multi_label_ratings_is_named_stacked_over_codes(capsys, 
     assert code == 0 and entry["coefficient"] == "Light's kappa (mean pairwise Cohen's kappa), stacked over codes"
     assert entry["pooling"] == "stacked" and entry["clusters"] == "unit" and entry["ci"][0] is not None
     assert set(entry["by_code"]) == {"hope", "stigma"} and entry["by_code"]["hope"]["n_pairs"] == 3
+
+
+def test_bootstrap_interval_bca_on_request(capsys, wide):
+    """--bootstrap-interval bca reads BCa intervals off the same resamples (same P<x); the JSON says which interval
+    each entry holds, with its bias correction and acceleration; the table's caption says BCa."""
+    from theme_assist.agree import bootstrap_alpha
+    from theme_assist.agree.reading import read_codings
+
+    options = ("-m", "alpha", "-m", "fleiss", "--bootstrap", "300", "--seed", "4")
+    code, out, _ = run(capsys, wide, *options, "--format", "json", "--bootstrap-interval", "bca")
+    bca = json.loads(out)
+    plain = json.loads(run(capsys, wide, *options, "--format", "json")[1])
+    assert code == 0
+    for name in ("alpha", "fleiss"):
+        assert bca[name]["interval"] == "bca" and bca[name]["interval_reason"] is None
+        assert isinstance(bca[name]["acceleration"], float) and isinstance(bca[name]["bias_correction"], float)
+        assert bca[name]["p_below"] == plain[name]["p_below"] and bca[name]["ci"] != plain[name]["ci"]
+        assert plain[name]["interval"] == "percentile" and "acceleration" not in plain[name]
+    expected = bootstrap_alpha(read_codings(wide).ratings, n_boot=300, seed=4, interval="bca")
+    assert bca["alpha"]["ci"] == [expected.low, expected.high]
+    table = run(capsys, wide, *options, "--bootstrap-interval", "bca")[1]
+    assert "95% BCa bootstrap intervals" in re.sub(r"\s+", " ", table)
+
+
+def test_bootstrap_interval_bca_falls_back_with_a_note(capsys, tmp_path):
+    path = tmp_path / "ratings.csv"
+    path.write_text("unit,a,b\n" + "".join(f"{i},{i % 3},{i % 3}\n" for i in range(12)))
+    entry = json.loads(run(capsys, path, "-m", "cohen", "--bootstrap", "100", "--bootstrap-interval", "bca",
+                           "--format", "json")[1])["cohen"]
+    assert entry["interval"] == "percentile" and entry["interval_reason"] == "every resample gave the same value"
+    table = run(capsys, path, "-m", "cohen", "--bootstrap", "100", "--bootstrap-interval", "bca")[1]
+    table = re.sub(r"\s+", " ", table)
+    assert "percentile interval, not BCa: every resample gave the same value" in table
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--bootstrap-interval", "bca"), "--bootstrap-interval chooses the interval read off the bootstrap; ask for one"),
+    (("--bootstrap", "10", "--bootstrap-interval", "BCa"),
+     "--bootstrap-interval must be one of percentile, bca; got 'BCa'"),
+    (("--bootstrap", "10", "--bootstrap-interval", "bca", "--alpha-bootstrap", "coincidences"),
+     "--bootstrap-interval bca leaves out one unit at a time"),
+    (("--interval", "analytic", "--bootstrap-interval", "bca"), "--bootstrap-interval chooses the interval"),
+])
+def test_bootstrap_interval_errors_are_one_line(capsys, wide, args, message):
+    code, _, err = run(capsys, wide, *args)
+    assert code != 0 and message in err
+    assert "Traceback" not in err and len([line for line in err.splitlines() if line.strip()]) == 1
+    assert err.startswith("theme-assist: error: ")

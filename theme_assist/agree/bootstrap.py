@@ -19,6 +19,15 @@ multinomial count per cell makes each resample a dot product, and lets those no-
 exactly rather than estimated. It is not the default: it treats a unit's m(m − 1) / 2 pairs as independent draws,
 so with three or more coders its intervals are too narrow (on 50 units, 76-88% of nominal 95% intervals held the
 population value where resampled units held 93-94%: evaluation/results/interval_coverage.md).
+
+The interval read off resampled units is the percentile interval, or on request (``interval="bca"``) Efron's (1987)
+bias-corrected and accelerated one: the percentiles taken are moved by z0, the normal quantile of the share of
+resamples below the estimate (ties counted half), and by the acceleration a, the skewness of the delete-one-unit
+(or delete-one-cluster) jackknife values, a = Σ d³ / (6 (Σ d²)^1.5) with d the jackknife values' mean less each
+value. The jackknife recomputes the coefficient once per unit, with the same weighted sums as the resamples. Where
+BCa is undefined (every resample equal, the estimate outside all the resamples, the coefficient undefined with a
+unit left out, or every unit left out giving the same value) the percentile interval is given, and the result's
+``interval_reason`` says why.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr, ndtri
 
 from theme_assist.agree.coefficients import (
     chance_corrected,
@@ -54,12 +64,15 @@ MAX_RESAMPLES = 100_000
 """More resamples than published intervals use (1,000 to 10,000) by far; beyond it, memory grows without need."""
 _DRAWS_PER_BATCH = 4_000_000
 """Units drawn per batch of unit resamples, to bound memory on large tables."""
+INTERVAL_METHODS = ("percentile", "bca")
+"""Intervals read off resampled units: percentile, or bias-corrected and accelerated (Efron 1987)."""
 
 
 def bootstrap_alpha(ratings: Any, level: Metric = "nominal", *, n_boot: int = 1000, seed: int = 0,
                     confidence: float = 0.95, minimums: Sequence[float] = MINIMUM_ALPHAS,
                     categories: Sequence | None = None, draws: int | None = None,
-                    clusters: str | int | None = None, method: str = "units") -> BootstrapResult:
+                    clusters: str | int | None = None, method: str = "units",
+                    interval: str = "percentile") -> BootstrapResult:
     """Bootstrap distribution of Krippendorff's α, by resampling units or the coincidences.
 
     Parameters
@@ -85,27 +98,33 @@ def bootstrap_alpha(ratings: Any, level: Metric = "nominal", *, n_boot: int = 10
     method : {"units", "coincidences"}
         ``"units"``: units (or ``clusters``) drawn with replacement; ``"coincidences"``: Hayes & Krippendorff's
         (2007) pairs of values drawn from the coincidences, which is too narrow with three or more coders.
+    interval : {"percentile", "bca"}
+        The interval read off the resamples: percentile, or bias-corrected and accelerated (``method="units"``
+        only: its acceleration leaves out one unit, or cluster, at a time).
 
     Returns
     -------
     BootstrapResult
     """
-    _check_request(n_boot, confidence)
+    _check_request(n_boot, confidence, interval)
     if method not in ALPHA_METHODS:
         raise InputError(f"alpha's bootstrap method must be one of {', '.join(ALPHA_METHODS)}; got {method!r}")
     if method == "coincidences" and clusters is not None:
         raise InputError("the coincidence bootstrap draws pairs of values as independent; clustered rows need "
                          "method='units'")
+    if method == "coincidences" and interval == "bca":
+        raise InputError("the BCa interval's acceleration leaves out one unit at a time, which the coincidence "
+                         "bootstrap does not resample; use method='units' or interval='percentile'")
     table = as_rating_table(ratings, categories)
     alpha = krippendorff_alpha(table, level)
     if not alpha.defined:
-        return _undefined(alpha.value, alpha.reason, confidence, method)
+        return _undefined(alpha.value, alpha.reason, confidence, method, interval)
     coincidences = coincidence_matrix(table)
     marginals = coincidences.sum(axis=1)
     total = marginals.sum()
     distances = distance_matrix(level, table, marginals)
     if method == "units":
-        return _units_alpha(table, alpha, distances, clusters, n_boot, seed, confidence, minimums)
+        return _units_alpha(table, alpha, distances, clusters, n_boot, seed, confidence, minimums, interval)
 
     upper = np.triu_indices(table.n_categories)
     on_diagonal = upper[0] == upper[1]
@@ -127,7 +146,8 @@ def bootstrap_alpha(ratings: Any, level: Metric = "nominal", *, n_boot: int = 10
 
 def bootstrap_units(ratings: Any, metric: str, *, weights: str | np.ndarray | None = None, n_boot: int = 1000,
                     seed: int = 0, confidence: float = 0.95, minimums: Sequence[float] = MINIMUM_ALPHAS,
-                    categories: Sequence | None = None, clusters: str | int | None = None) -> BootstrapResult:
+                    categories: Sequence | None = None, clusters: str | int | None = None,
+                    interval: str = "percentile") -> BootstrapResult:
     """Bootstrap distribution of a chance-corrected coefficient by resampling units with replacement.
 
     Parameters
@@ -138,34 +158,35 @@ def bootstrap_units(ratings: Any, metric: str, *, weights: str | np.ndarray | No
         mean of the pairs' κ defined on it (a pair whose κ a resample leaves undefined is left out of that mean).
     weights : {None, "linear", "quadratic"} or ndarray, optional
         Agreement weights, as for the coefficient.
-    n_boot, seed, confidence, minimums, categories, clusters
+    n_boot, seed, confidence, minimums, categories, clusters, interval
         As for :func:`bootstrap_alpha`. Units nobody rated are left out before resampling.
 
     Returns
     -------
     BootstrapResult
     """
-    _check_request(n_boot, confidence)
+    _check_request(n_boot, confidence, interval)
     if metric_name(metric) == "light":
         light = light_model(ratings, weights=weights, categories=categories)
         if not light.estimate.defined:
-            return _undefined(light.estimate.value, light.estimate.reason, confidence, "units")
-        samples = [light.values(unit_weights) for unit_weights in _unit_weights(light.table, clusters, n_boot, seed)]
-        return _summarise(light.estimate.value, np.concatenate(samples), confidence, minimums, "units")
+            return _undefined(light.estimate.value, light.estimate.reason, confidence, "units", interval)
+        return _resampled(light.estimate.value, light.table, light.values, clusters, n_boot, seed, confidence,
+                          minimums, interval)
     setup = unit_level_model(ratings, metric, weights, categories, "is not resampled by units; use bootstrap_alpha")
     estimate, table, terms, matrix, model = setup.estimate, setup.table, setup.terms, setup.weights, setup.model
     if not estimate.defined:
-        return _undefined(estimate.value, estimate.reason, confidence, "units")
+        return _undefined(estimate.value, estimate.reason, confidence, "units", interval)
 
-    samples = [coefficient_values(*chance_corrected(terms, matrix, model, unit_weights))
-               for unit_weights in _unit_weights(table, clusters, n_boot, seed)]
-    return _summarise(estimate.value, np.concatenate(samples), confidence, minimums, "units")
+    def values(unit_weights: np.ndarray) -> np.ndarray:
+        return coefficient_values(*chance_corrected(terms, matrix, model, unit_weights))
+
+    return _resampled(estimate.value, table, values, clusters, n_boot, seed, confidence, minimums, interval)
 
 
 def bootstrap_pooled(ratings: Any, metric: str, *, codes: str | int = "code", clusters: str | int | None = None,
                      weights: str | np.ndarray | None = None, n_boot: int = 1000, seed: int = 0,
                      confidence: float = 0.95, minimums: Sequence[float] = MINIMUM_ALPHAS,
-                     categories: Sequence | None = None) -> BootstrapResult:
+                     categories: Sequence | None = None, interval: str = "percentile") -> BootstrapResult:
     """Bootstrap distribution of κ or π pooled over codes as De Vries et al. (2008) pool κ, resampling units.
 
     Each resample draws rows (or ``clusters`` of rows) of the stacked table with replacement, and pools the codes'
@@ -184,30 +205,27 @@ def bootstrap_pooled(ratings: Any, metric: str, *, codes: str | int = "code", cl
         (a unit's codes are not independent); without it, rows are drawn one by one.
     weights : {None, "linear", "quadratic"} or ndarray, optional
         Agreement weights, as for the coefficient.
-    n_boot, seed, confidence, minimums, categories
+    n_boot, seed, confidence, minimums, categories, interval
         As for :func:`bootstrap_alpha`.
 
     Returns
     -------
     BootstrapResult
     """
-    _check_request(n_boot, confidence)
+    _check_request(n_boot, confidence, interval)
     setup = pooled_model(ratings, metric, codes=codes, weights=weights, categories=categories)
     if not setup.estimate.defined:
-        return _undefined(setup.estimate.value, setup.estimate.reason, confidence, "units")
-    samples = [coefficient_values(*setup.agreement(unit_weights))
-               for unit_weights in _unit_weights(setup.table, clusters, n_boot, seed)]
-    return _summarise(setup.estimate.value, np.concatenate(samples), confidence, minimums, "units")
+        return _undefined(setup.estimate.value, setup.estimate.reason, confidence, "units", interval)
+    return _resampled(setup.estimate.value, setup.table, lambda unit_weights: coefficient_values(
+        *setup.agreement(unit_weights)), clusters, n_boot, seed, confidence, minimums, interval)
 
 
 def _unit_weights(table, clusters: str | int | None, n_boot: int, seed: int):
     """Batches of resamples, each row how many times each unit is drawn, shape (batch, n_units); with
     ``clusters``, whole clusters of units are drawn (each unit counts as often as its cluster is drawn)."""
     rng = np.random.default_rng(seed)
-    n_units = table.n_units
-    groups = None if clusters is None else pd.factorize(table.units.get_level_values(clusters))[0]
-    n_draws = n_units if groups is None else int(groups.max()) + 1
-    batch = max(1, _DRAWS_PER_BATCH // max(n_units, n_draws))
+    groups, n_draws = _groups(table, clusters)
+    batch = max(1, _DRAWS_PER_BATCH // max(table.n_units, n_draws))
     for start in range(0, n_boot, batch):
         size = min(batch, n_boot - start)
         drawn = rng.integers(0, n_draws, size=(size, n_draws))
@@ -216,8 +234,39 @@ def _unit_weights(table, clusters: str | int | None, n_boot: int, seed: int):
         yield (counts if groups is None else counts[:, groups]).astype(float)
 
 
+def _groups(table, clusters: str | int | None) -> tuple[np.ndarray | None, int]:
+    """Each unit's cluster (``None`` without ``clusters``: each unit its own) and the number of clusters."""
+    if clusters is None:
+        return None, table.n_units
+    groups = pd.factorize(table.units.get_level_values(clusters))[0]
+    return groups, int(groups.max()) + 1
+
+
+def _jackknife_weights(table, clusters: str | int | None):
+    """Batches of the delete-one jackknife's unit weights, shape (batch, n_units): row i leaves out unit (or
+    cluster) i and counts every other unit once."""
+    groups, n_draws = _groups(table, clusters)
+    batch = max(1, _DRAWS_PER_BATCH // max(table.n_units, n_draws))
+    for start in range(0, n_draws, batch):
+        size = min(batch, n_draws - start)
+        kept = np.ones((size, n_draws))
+        kept[np.arange(size), start + np.arange(size)] = 0.0
+        yield kept if groups is None else kept[:, groups]
+
+
+def _resampled(estimate: float, table, values, clusters: str | int | None, n_boot: int, seed: int,
+               confidence: float, minimums: Sequence[float], interval: str) -> BootstrapResult:
+    """The interval of the coefficient ``values`` computes under each row of a unit weights matrix, on units (or
+    ``clusters``) drawn with replacement; for BCa, with its delete-one jackknife."""
+    samples = np.concatenate([values(unit_weights) for unit_weights in _unit_weights(table, clusters, n_boot, seed)])
+    jackknife = None
+    if interval == "bca":
+        jackknife = np.concatenate([values(unit_weights) for unit_weights in _jackknife_weights(table, clusters)])
+    return _summarise(estimate, samples, confidence, minimums, "units", interval, jackknife)
+
+
 def _units_alpha(table, alpha, distances: np.ndarray, clusters: str | int | None, n_boot: int, seed: int,
-                 confidence: float, minimums: Sequence[float]) -> BootstrapResult:
+                 confidence: float, minimums: Sequence[float], interval: str) -> BootstrapResult:
     """α on units (or ``clusters`` of them) drawn with replacement: each resample's coincidences are its units'
     (weighted by how often each was drawn), α* = 1 − (n.. − 1) Σ o_ck δ_ck / Σ n_c n_k δ_ck with the full data's
     distances."""
@@ -228,16 +277,17 @@ def _units_alpha(table, alpha, distances: np.ndarray, clusters: str | int | None
     per_unit[pairable] /= (table.ratings_per_unit[pairable] - 1)[:, None, None]
     per_unit[~pairable] = 0.0
     flat = per_unit.reshape(table.n_units, -1)
-    samples = []
-    for unit_weights in _unit_weights(table, clusters, n_boot, seed):
+
+    def values(unit_weights: np.ndarray) -> np.ndarray:
         coincidences = (unit_weights @ flat).reshape(-1, table.n_categories, table.n_categories)
         marginals = coincidences.sum(axis=2)
         total = marginals.sum(axis=1)
         observed = np.einsum("bck,ck->b", coincidences, distances)
         expected = np.einsum("bc,bk,ck->b", marginals, marginals, distances)
         with np.errstate(invalid="ignore", divide="ignore"):
-            samples.append(np.where(expected > 1e-12, 1.0 - (total - 1) * observed / expected, np.nan))
-    return _summarise(alpha.value, np.concatenate(samples), confidence, minimums, "units")
+            return np.where(expected > 1e-12, 1.0 - (total - 1) * observed / expected, np.nan)
+
+    return _resampled(alpha.value, table, values, clusters, n_boot, seed, confidence, minimums, interval)
 
 
 def bootstrap_metric(ratings: Any, metric: str, *, level: Metric = "nominal",
@@ -259,7 +309,8 @@ def bootstrap_metric(ratings: Any, metric: str, *, level: Metric = "nominal",
     alpha_method : {"units", "coincidences"}
         α's bootstrap (:func:`bootstrap_alpha`'s ``method``).
     **options
-        ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``clusters``, as the function called takes them.
+        ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``clusters``, ``interval``, as the function called takes
+        them.
 
     Returns
     -------
@@ -283,27 +334,62 @@ def derived_seed(seed: int, names: Sequence) -> int:
 
 
 def _summarise(estimate: float, samples: np.ndarray, confidence: float, minimums: Sequence[float],
-               method: str) -> BootstrapResult:
+               method: str, interval: str = "percentile", jackknife: np.ndarray | None = None) -> BootstrapResult:
     defined = samples[np.isfinite(samples)]
     tail = (1.0 - confidence) / 2
     if defined.size == 0:
         return BootstrapResult(estimate=estimate, low=np.nan, high=np.nan, confidence=confidence,
                                n_boot=samples.size, method=method, samples=samples, n_undefined=samples.size,
-                               reason="the coefficient was undefined on every resample")
-    low, high = np.quantile(defined, [tail, 1.0 - tail])
+                               reason="the coefficient was undefined on every resample", interval=interval,
+                               requested=interval)
+    levels, extra = np.array([tail, 1.0 - tail]), {}
+    if interval == "bca":
+        bias, acceleration, why = _bca_terms(estimate, defined, jackknife)
+        extra = dict(bias_correction=bias, acceleration=acceleration, interval_reason=why)
+        if why is None:
+            normal = ndtri(levels)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                adjusted = ndtr(bias + (bias + normal) / (1.0 - acceleration * (bias + normal)))
+            if np.all(np.isfinite(adjusted)):
+                levels = adjusted
+            else:
+                extra["interval_reason"] = "the BCa percentiles are undefined (the acceleration is too large)"
+    low, high = np.quantile(defined, levels)
     return BootstrapResult(
         estimate=estimate, low=float(low), high=float(high), confidence=confidence, n_boot=samples.size,
         method=method, p_below={float(m): float(np.mean(defined < m)) for m in minimums},
-        n_undefined=int(samples.size - defined.size), samples=samples)
+        n_undefined=int(samples.size - defined.size), samples=samples, requested=interval,
+        interval="bca" if interval == "bca" and extra["interval_reason"] is None else "percentile", **extra)
 
 
-def _undefined(estimate: float, reason: str | None, confidence: float, method: str) -> BootstrapResult:
+def _bca_terms(estimate: float, defined: np.ndarray, jackknife: np.ndarray) -> tuple[float, float, str | None]:
+    """BCa's bias correction z0 and acceleration a, and why BCa is undefined (``None`` where it is not)."""
+    if np.ptp(defined) == 0:
+        return np.nan, np.nan, "every resample gave the same value"
+    close = np.abs(defined - estimate) <= 1e-12 * max(1.0, abs(estimate))
+    bias = float(ndtri(np.mean((defined < estimate) & ~close) + np.mean(close) / 2))
+    if not np.isfinite(bias):
+        return bias, np.nan, (f"the estimate lies {'below' if bias < 0 else 'above'} every resample's value "
+                              "(infinite bias correction)")
+    if not np.all(np.isfinite(jackknife)):
+        return bias, np.nan, "the coefficient is undefined with some unit left out (no jackknife acceleration)"
+    deviations = jackknife.mean() - jackknife
+    spread = np.sum(deviations ** 2)
+    if spread <= 1e-24 * max(1.0, float(np.max(np.abs(jackknife)))) ** 2:
+        return bias, np.nan, "every unit left out gives the same value (no jackknife acceleration)"
+    return bias, float(np.sum(deviations ** 3) / (6.0 * spread ** 1.5)), None
+
+
+def _undefined(estimate: float, reason: str | None, confidence: float, method: str,
+               interval: str = "percentile") -> BootstrapResult:
     """No interval for a coefficient undefined on the data: no resample drawn (``n_boot`` 0, whatever was asked)."""
     return BootstrapResult(estimate=estimate, low=np.nan, high=np.nan, confidence=confidence, n_boot=0,
-                           method=method, reason=reason)
+                           method=method, reason=reason, interval=interval, requested=interval)
 
 
-def _check_request(n_boot: int, confidence: float) -> None:
+def _check_request(n_boot: int, confidence: float, interval: str = "percentile") -> None:
+    if interval not in INTERVAL_METHODS:
+        raise InputError(f"the bootstrap interval must be one of {', '.join(INTERVAL_METHODS)}; got {interval!r}")
     if not 1 <= n_boot <= MAX_RESAMPLES:
         raise InputError(f"the number of bootstrap resamples must lie between 1 and {MAX_RESAMPLES:,}; got {n_boot}")
     if not 0 < confidence < 1:

@@ -90,7 +90,7 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
         The columns: metric names (aliases allowed, the column keeps the name given); by default
         :data:`PAIR_METRICS`. In the ``all humans`` row, Cohen's κ and Scott's π columns hold Fleiss' κ.
     **intervals
-        ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``analytic``, ``population``, as for
+        ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``analytic``, ``population``, ``bootstrap_interval``, as for
         :func:`~theme_assist.agree.report.agreement_summary`; by default no interval. Each row is bootstrapped
         with its own seed, :func:`~theme_assist.agree.bootstrap.derived_seed` of ``seed`` and its two columns'
         names (its entries' ``seed``), but the row on all human columns (``all humans``, or the one pair of two coders), which keeps ``seed``.

@@ -9,8 +9,10 @@ A *summary* maps each metric name (``percent``, ``cohen``, ``scott``, ``bennett_
 
 ``value`` is ``None`` where the coefficient is undefined and ``reason`` says why; ``ci`` and ``p_below`` are there
 when a bootstrap was asked for, with how it was drawn: ``method`` (``"units"`` resampled, or, for α on request,
-``"coincidences"``, Hayes & Krippendorff 2007), ``seed``, and ``n_undefined`` resamples left out of the percentile
-interval.
+``"coincidences"``, Hayes & Krippendorff 2007), ``seed``, ``n_undefined`` resamples left out of the interval, and
+``interval``: ``"percentile"``, or ``"bca"`` (Efron's bias-corrected and accelerated interval, on request), whose
+entries also give ``bias_correction``, ``acceleration`` and ``interval_reason`` (why BCa, asked for, fell back to
+the percentile interval; ``null`` where it did not).
 Analytic intervals, when asked for, are kept apart under their own key, never in ``ci``::
 
     "analytic": {"se": 0.106, "ci": [0.52, 0.97], "confidence": 0.95, "distribution": "t", "df": 10,
@@ -63,7 +65,8 @@ def agreement_summary(ratings: Any, metrics: str | Sequence[str] | None = None, 
                       n_boot: int = 0, seed: int = 0, confidence: float = 0.95,
                       minimums: Sequence[float] = MINIMUM_ALPHAS, analytic: bool = False,
                       population: float | None = None, clusters: str | int | None = None,
-                      alpha_bootstrap: str = "units", codes: str | int | None = None) -> dict[str, dict]:
+                      alpha_bootstrap: str = "units", codes: str | int | None = None,
+                      bootstrap_interval: str = "percentile") -> dict[str, dict]:
     """Several coefficients on one table, with bootstrap intervals when ``n_boot > 0``, analytic ones on request.
 
     Parameters
@@ -97,6 +100,9 @@ def agreement_summary(ratings: Any, metrics: str | Sequence[str] | None = None, 
         pooled as De Vries et al. (2008) pool κ (:func:`~theme_assist.agree.coefficients.de_vries_kappa`), the
         others computed on the stacked table (AC1, Light's κ and α named ``", stacked over codes"``), each entry's
         ``pooling`` saying which (``"De Vries et al. (2008)"`` or ``"stacked"``).
+    bootstrap_interval : {"percentile", "bca"}
+        The interval read off the resampled units (:data:`~theme_assist.agree.bootstrap.INTERVAL_METHODS`); BCa
+        does not apply to ``alpha_bootstrap="coincidences"``.
 
     Returns
     -------
@@ -126,13 +132,15 @@ def agreement_summary(ratings: Any, metrics: str | Sequence[str] | None = None, 
         if n_boot:
             if pooled:
                 interval = bootstrap_pooled(table, name, codes=codes, clusters=clusters, weights=weights,
-                                            n_boot=n_boot, seed=seed, confidence=confidence, minimums=minimums)
+                                            n_boot=n_boot, seed=seed, confidence=confidence, minimums=minimums,
+                                            interval=bootstrap_interval)
             else:
                 interval = bootstrap_metric(table, name, level=level, weights=weights, n_boot=n_boot, seed=seed,
                                             confidence=confidence, minimums=minimums, clusters=clusters,
-                                            alpha_method=alpha_bootstrap if clusters is None else "units")
+                                            alpha_method=alpha_bootstrap if clusters is None else "units",
+                                            interval=bootstrap_interval)
             entry.update({key: value for key, value in interval.to_dict().items() if key != "estimate"})
-            entry.update(interval="percentile", seed=seed)
+            entry.update(seed=seed)
             entry["reason"] = result.reason or interval.reason
         if analytic:
             options = dict(weights=weights, confidence=confidence, population=population, clusters=clusters)

@@ -120,7 +120,7 @@ class BootstrapResult:
     estimate : float
         The coefficient on the full data.
     low, high : float
-        Percentile confidence interval at ``confidence``.
+        Confidence interval at ``confidence``: percentile, or BCa (``interval``).
     confidence : float
         E.g. 0.95.
     n_boot : int
@@ -136,6 +136,14 @@ class BootstrapResult:
         The resampled values, in draw order.
     reason : str or None
         Why no interval could be computed.
+    interval : {"percentile", "bca"}
+        The interval given: ``"percentile"`` also where BCa was asked for but is undefined (``interval_reason``).
+    requested : {"percentile", "bca"}
+        The interval asked for.
+    bias_correction, acceleration : float
+        BCa's z0 and a (Efron 1987); ``nan`` where not computed.
+    interval_reason : str or None
+        Why BCa, asked for, fell back to the percentile interval.
     """
 
     estimate: float
@@ -148,10 +156,16 @@ class BootstrapResult:
     n_undefined: int = 0
     samples: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     reason: str | None = None
+    interval: str = "percentile"
+    requested: str = "percentile"
+    bias_correction: float = math.nan
+    acceleration: float = math.nan
+    interval_reason: str | None = None
 
     def to_dict(self) -> dict:
-        """The interval, ``p_below`` with string keys, no samples; ``nan`` becomes ``None``."""
-        return {
+        """The interval, ``p_below`` with string keys, no samples; ``nan`` becomes ``None``. Where BCa was asked
+        for, ``bias_correction``, ``acceleration`` and ``interval_reason`` too."""
+        out = {
             "estimate": _plain(self.estimate),
             "ci": [_plain(self.low), _plain(self.high)],
             "confidence": self.confidence,
@@ -160,7 +174,12 @@ class BootstrapResult:
             "p_below": {f"{k:g}": _plain(v) for k, v in self.p_below.items()},
             "n_undefined": self.n_undefined,
             "reason": self.reason,
+            "interval": self.interval,
         }
+        if self.requested == "bca":
+            out.update(bias_correction=_plain(self.bias_correction), acceleration=_plain(self.acceleration),
+                       interval_reason=self.interval_reason)
+        return out
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -66,6 +66,11 @@ def agree(
              "coincidences: Hayes & Krippendorff's (2007) pairs of values drawn from the coincidences, as KALPHA "
              "does, whose intervals are too narrow with three or more coders (each unit's pairs drawn as if "
              "independent). The pooled alpha of multi-label ratings always resamples units."),
+    bootstrap_interval: Optional[str] = typer.Option(
+        None, "--bootstrap-interval", metavar="percentile|bca",
+        help="The interval read off the resampled units: percentile (the default), or bca: Efron's (1987) "
+             "bias-corrected and accelerated interval, its acceleration from leaving out one unit at a time "
+             "(percentile where BCa is undefined, the note says why). Not with --alpha-bootstrap coincidences."),
     seed: int = typer.Option(0, "--seed", min=0,
                              help="Seed of the bootstrap. With --machine each comparison draws with its own seed, "
                                   "derived from this one and its two columns' names (shown in --format json)."),
@@ -73,7 +78,8 @@ def agree(
         None, "--interval", metavar="bootstrap|analytic|both",
         help="analytic: standard errors and 95% t intervals of Gwet (2014), as irrCAC and AgreeStat compute them "
              "(conditional on the coders; none for MASI or ordinal alpha); bootstrap: percentile intervals "
-             "(--bootstrap N); both. Default: bootstrap when --bootstrap N is given, else none."),
+             "(--bootstrap N; BCa with --bootstrap-interval bca); both. Default: bootstrap when --bootstrap N is "
+             "given, else none."),
     population: Optional[float] = typer.Option(
         None, "--population", metavar="N",
         help="Units in the population the rated units were drawn from: finite-population correction of the "
@@ -109,7 +115,7 @@ def agree(
     """Agreement among coders: percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Light's kappa,
     Krippendorff's alpha, with bootstrap or analytic intervals; on span codings by units or by overlap; the machine
     as a coder."""
-    from theme_assist.agree.bootstrap import ALPHA_METHODS, MAX_RESAMPLES
+    from theme_assist.agree.bootstrap import ALPHA_METHODS, INTERVAL_METHODS, MAX_RESAMPLES
     from theme_assist.agree.coefficients import metric_name
     from theme_assist.agree.machine import agreement_report
     from theme_assist.agree.reading import NO_CODE, SpanCodings, ratings_on_units, read_codings, read_units_and_segments
@@ -121,7 +127,8 @@ def agree(
     for name, value, choices in (("--level", level, LEVELS), ("--weights", weights or "linear", WEIGHTS),
                                  ("--format", output_format, FORMATS),
                                  ("--interval", interval or "both", INTERVALS),
-                                 ("--alpha-bootstrap", alpha_bootstrap or "units", ALPHA_METHODS)):
+                                 ("--alpha-bootstrap", alpha_bootstrap or "units", ALPHA_METHODS),
+                                 ("--bootstrap-interval", bootstrap_interval or "percentile", INTERVAL_METHODS)):
         if value not in choices:
             raise InputError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
     metric = _metric_names(metric)
@@ -132,6 +139,12 @@ def agree(
     if alpha_bootstrap is not None and not n_boot:
         raise InputError("--alpha-bootstrap chooses how alpha's bootstrap is drawn; ask for one with --bootstrap N "
                          "or --interval bootstrap (or both)")
+    if bootstrap_interval is not None and not n_boot:
+        raise InputError("--bootstrap-interval chooses the interval read off the bootstrap; ask for one with "
+                         "--bootstrap N or --interval bootstrap (or both)")
+    if bootstrap_interval == "bca" and alpha_bootstrap == "coincidences":
+        raise InputError("--bootstrap-interval bca leaves out one unit at a time for its acceleration, which "
+                         "--alpha-bootstrap coincidences does not resample; use one or the other")
     analytic = interval in ("analytic", "both")
     if population is not None and not analytic:
         raise InputError("--population corrects the analytic intervals; add --interval analytic (or both)")
@@ -147,7 +160,8 @@ def agree(
             _refuse_for_overlap(metric=bool(metric), level=level != "nominal", weights=weights is not None,
                                 categories=categories is not None, bootstrap=bootstrap is not None,
                                 seed=seed != 0, interval=interval is not None, population=population is not None,
-                                **{"alpha-bootstrap": alpha_bootstrap is not None},
+                                **{"alpha-bootstrap": alpha_bootstrap is not None,
+                                   "bootstrap-interval": bootstrap_interval is not None},
                                 machine=machine is not None)
             pairs = _segment_agreement(source, overlap)
             if output_format == "json":
@@ -179,7 +193,7 @@ def agree(
     machine_labels = _machine_labels(machine, source.ratings, ratings, ids) if machine is not None else None
     one_coder = source.ratings.shape[1] < 2  # read_codings allows it only with --machine
     options = dict(weights=weights, n_boot=n_boot, seed=seed, analytic=analytic, population=population,
-                   alpha_bootstrap=alpha_bootstrap or "units")
+                   alpha_bootstrap=alpha_bootstrap or "units", bootstrap_interval=bootstrap_interval or "percentile")
     declared = None
     if source.multi_label:
         for name, given in (("--level", level != "nominal"), ("--categories", categories is not None),
@@ -732,7 +746,8 @@ def _bootstrap_caption(summary: dict, seed: int, columns: bool = True) -> str:
         pooled = summary.get("alpha", {}).get("method") == "units"  # multi-label: the pooled alpha resamples units
         how.append("alpha: pairs of values drawn from the coincidences (Hayes & Krippendorff 2007)" +
                    (", except the pooled alpha" if pooled else ""))
-    return (f"{entry['confidence']:.0%} percentile bootstrap intervals, {drawn:,} resamples, seed {seed}: "
+    kind = "BCa" if any("interval_reason" in entry for entry in summary.values()) else "percentile"
+    return (f"{entry['confidence']:.0%} {kind} bootstrap intervals, {drawn:,} resamples, seed {seed}: "
             f"{'; '.join(how)}" + (". P<x: share of resamples below x" if columns else ""))
 
 
@@ -793,6 +808,8 @@ def _interval_notes(entry: dict) -> list[str]:
     if entry.get("n_undefined"):
         notes.append(f"undefined on {entry['n_undefined']} of {entry['n_boot']} resamples, left out of the "
                      "interval")
+    if entry.get("interval_reason"):
+        notes.append(f"percentile interval, not BCa: {entry['interval_reason']}")
     low, high = entry.get("ci") or [None, None]
     # resamples all alike but the estimate's own (--bootstrap 1) are too few resamples, not units without variation
     if (low is not None and low == high and math.isclose(low, entry["value"], abs_tol=1e-12)) \
