@@ -95,8 +95,8 @@ def test_a_bootstrap_of_few_resamples_is_warned_of(capsys, caplog, wide):
         code, out, err = run(capsys, wide, "--bootstrap", resamples, "--format", "json")
         assert code in (0, None) and json.loads(out)["alpha"]["n_boot"] == resamples
         assert err.strip() == (f"theme-assist: warning: --bootstrap {resamples}: too few resamples for a 95% "
-                               "percentile interval or the P<x shares, which move from seed to seed; use 1,000 or "
-                               "more for figures you report")
+                               "interval or the P<x shares, which move from seed to seed; use 1,000 or more for "
+                               "figures you report")
     assert run(capsys, wide, "--bootstrap", 1000, "-m", "percent")[2] == ""
     assert run(capsys, wide, "--interval", "bootstrap", "-m", "percent")[2] == ""  # 1,000 by default
     code, _, err = run(capsys, wide, "--bootstrap", 10, "--population", 50)  # a refusal comes alone
@@ -132,8 +132,9 @@ def test_alpha_bootstrap_resamples_units_unless_asked_for_coincidences(capsys, w
     for method in ("units", "coincidences"):
         given = ("--alpha-bootstrap", method) if method == "coincidences" else ()
         entry = json.loads(run(capsys, wide, *options, *given)[1])["alpha"]
-        expected = bootstrap_alpha(ratings, n_boot=300, seed=4, method=method).to_dict()
-        assert entry["method"] == method
+        interval = "bca" if method == "units" else "percentile"  # BCa does not apply to the coincidences
+        expected = bootstrap_alpha(ratings, n_boot=300, seed=4, method=method, interval=interval).to_dict()
+        assert entry["method"] == method and entry["interval"] == interval
         assert (entry["ci"], entry["p_below"]) == (expected["ci"], expected["p_below"])
     code, _, err = run(capsys, wide, "-m", "alpha", "--alpha-bootstrap", "coincidences")
     assert code != 0 and "--alpha-bootstrap chooses how alpha's bootstrap is drawn" in err
@@ -634,10 +635,10 @@ def test_long_file_numbers_written_two_ways_are_one_code(capsys, tmp_path):
 def test_report_says_how_the_intervals_were_drawn(capsys, wide):
     """A methods section cites the interval's kind, the resamples, the seed and any resamples left out."""
     result = json.loads(run(capsys, wide, "--format", "json", "--bootstrap", "200", "--seed", "3")[1])
-    assert all(entry["interval"] == "percentile" and entry["seed"] == 3 for entry in metrics_of(result).values())
+    assert all(entry["interval"] == "bca" and entry["seed"] == 3 for entry in metrics_of(result).values())
     table = run(capsys, wide, "--bootstrap", "200", "--seed", "3")[1]
     caption = " ".join(table.split())
-    assert "95% percentile bootstrap intervals, 200 resamples, seed 3: units resampled with replacement, for alpha " \
+    assert "95% BCa bootstrap intervals, 200 resamples, seed 3: units resampled with replacement, for alpha " \
            "too" in caption
     table = run(capsys, wide, "--bootstrap", "200", "--seed", "3", "--alpha-bootstrap", "coincidences")[1]
     assert "95% percentile bootstrap intervals, 200 resamples, seed 3: units resampled with replacement; alpha: " \
@@ -1361,7 +1362,7 @@ def test_one_coder_is_compared_with_the_machine(capsys, span_files, tmp_path, na
     assert table.startswith("No coders' summary table — one coder (ann): no coder-vs-coder agreement. The machine "
                             "is compared with that coder below.")
     assert "machine vs ann │ 6 │" in table and "table above" not in table
-    assert "95% analytic intervals (Gwet 2014" in table and "95% percentile bootstrap intervals, 50 resamples" in table
+    assert "95% analytic intervals (Gwet 2014" in table and "95% BCa bootstrap intervals, 50 resamples" in table
     assert "SE:" not in table and "P<x" not in table  # columns of the coders' summary, not of this table
 
 
@@ -1686,17 +1687,18 @@ def test_light_kappa_of_multi_label_ratings_is_named_stacked_over_codes(capsys, 
     assert set(entry["by_code"]) == {"hope", "stigma"} and entry["by_code"]["hope"]["n_pairs"] == 3
 
 
-def test_bootstrap_interval_bca_on_request(capsys, wide):
-    """--bootstrap-interval bca reads BCa intervals off the same resamples (same P<x); the JSON says which interval
-    each entry holds, with its bias correction and acceleration; the table's caption says BCa."""
+def test_bootstrap_interval_bca_by_default_percentile_on_request(capsys, wide):
+    """BCa intervals (the default) and percentile ones (--bootstrap-interval percentile) are read off the same
+    resamples (same P<x); the JSON says which interval each entry holds, BCa's with its bias correction and
+    acceleration; the table's caption says which."""
     from theme_assist.agree import bootstrap_alpha
     from theme_assist.agree.reading import read_codings
 
     options = ("-m", "alpha", "-m", "fleiss", "--bootstrap", "300", "--seed", "4")
     code, out, _ = run(capsys, wide, *options, "--format", "json", "--bootstrap-interval", "bca")
     bca = json.loads(out)
-    plain = json.loads(run(capsys, wide, *options, "--format", "json")[1])
-    assert code == 0
+    plain = json.loads(run(capsys, wide, *options, "--format", "json", "--bootstrap-interval", "percentile")[1])
+    assert code == 0 and json.loads(run(capsys, wide, *options, "--format", "json")[1]) == bca
     for name in ("alpha", "fleiss"):
         assert bca[name]["interval"] == "bca" and bca[name]["interval_reason"] is None
         assert isinstance(bca[name]["acceleration"], float) and isinstance(bca[name]["bias_correction"], float)
@@ -1704,8 +1706,10 @@ def test_bootstrap_interval_bca_on_request(capsys, wide):
         assert plain[name]["interval"] == "percentile" and "acceleration" not in plain[name]
     expected = bootstrap_alpha(read_codings(wide).ratings, n_boot=300, seed=4, interval="bca")
     assert bca["alpha"]["ci"] == [expected.low, expected.high]
-    table = run(capsys, wide, *options, "--bootstrap-interval", "bca")[1]
+    table = run(capsys, wide, *options)[1]
     assert "95% BCa bootstrap intervals" in re.sub(r"\s+", " ", table)
+    table = run(capsys, wide, *options, "--bootstrap-interval", "percentile")[1]
+    assert "95% percentile bootstrap intervals" in re.sub(r"\s+", " ", table)
 
 
 def test_bootstrap_interval_bca_falls_back_with_a_note(capsys, tmp_path):

@@ -19,8 +19,8 @@ INTERVALS = ("bootstrap", "analytic", "both")
 DEFAULT_RESAMPLES = 1000
 """Bootstrap resamples when --interval asks for a bootstrap and --bootstrap is not given."""
 FEW_RESAMPLES = 1000
-"""A bootstrap of fewer resamples is warned of: a 95% percentile interval's limits are the 2.5th and 97.5th
-percentiles of the resamples, which a few hundred estimate poorly (Hayes & Krippendorff 2007 draw 1,000 or more;
+"""A bootstrap of fewer resamples is warned of: a 95% interval's limits are percentiles of the resamples (the 2.5th
+and 97.5th, or BCa's shifted ones), which a few hundred estimate poorly (Hayes & Krippendorff 2007 draw 1,000 or more;
 1 or 10 give no interval at all). The Python API does not warn: its tests draw few for speed."""
 FEW_UNITS = 10
 """A machine or coder comparison on fewer shared units than this is flagged in its note."""
@@ -68,18 +68,20 @@ def agree(
              "independent). The pooled alpha of multi-label ratings always resamples units."),
     bootstrap_interval: Optional[str] = typer.Option(
         None, "--bootstrap-interval", metavar="percentile|bca",
-        help="The interval read off the resampled units: percentile (the default), or bca: Efron's (1987) "
-             "bias-corrected and accelerated interval, its acceleration from leaving out one unit at a time "
-             "(percentile where BCa is undefined, the note says why). Not with --alpha-bootstrap coincidences."),
+        help="The interval read off the resampled units. bca (the default): Efron's (1987) bias-corrected and "
+             "accelerated interval, its acceleration from leaving out one unit at a time (percentile where BCa is "
+             "undefined: the note says why); it held the population value nearer 95% of the time in simulations "
+             "(evaluation/results/interval_coverage.md). percentile: the 2.5th and 97.5th percentiles, as before "
+             "(and the default with --alpha-bootstrap coincidences, to which BCa does not apply)."),
     seed: int = typer.Option(0, "--seed", min=0,
                              help="Seed of the bootstrap. With --machine each comparison draws with its own seed, "
                                   "derived from this one and its two columns' names (shown in --format json)."),
     interval: Optional[str] = typer.Option(
         None, "--interval", metavar="bootstrap|analytic|both",
         help="analytic: standard errors and 95% t intervals of Gwet (2014), as irrCAC and AgreeStat compute them "
-             "(conditional on the coders; none for MASI or ordinal alpha); bootstrap: percentile intervals "
-             "(--bootstrap N; BCa with --bootstrap-interval bca); both. Default: bootstrap when --bootstrap N is "
-             "given, else none."),
+             "(conditional on the coders; none for MASI or ordinal alpha); bootstrap: bootstrap intervals "
+             "(--bootstrap N; BCa unless --bootstrap-interval percentile); both. Default: bootstrap when "
+             "--bootstrap N is given, else none."),
     population: Optional[float] = typer.Option(
         None, "--population", metavar="N",
         help="Units in the population the rated units were drawn from: finite-population correction of the "
@@ -193,7 +195,8 @@ def agree(
     machine_labels = _machine_labels(machine, source.ratings, ratings, ids) if machine is not None else None
     one_coder = source.ratings.shape[1] < 2  # read_codings allows it only with --machine
     options = dict(weights=weights, n_boot=n_boot, seed=seed, analytic=analytic, population=population,
-                   alpha_bootstrap=alpha_bootstrap or "units", bootstrap_interval=bootstrap_interval or "percentile")
+                   alpha_bootstrap=alpha_bootstrap or "units",
+                   bootstrap_interval=bootstrap_interval or _default_interval(alpha_bootstrap))
     declared = None
     if source.multi_label:
         for name, given in (("--level", level != "nominal"), ("--categories", categories is not None),
@@ -239,8 +242,8 @@ def agree(
     for warning in deferred:  # said once nothing was refused (-m with an unknown name: by the summary above)
         logger.warning("%s", warning)
     if 0 < n_boot < FEW_RESAMPLES:  # said once nothing was refused: a refusal comes alone
-        logger.warning("--bootstrap %d: too few resamples for a 95%% percentile interval or the P<x shares, which move "
-                       "from seed to seed; use %s or more for figures you report", n_boot, f"{FEW_RESAMPLES:,}")
+        logger.warning("--bootstrap %d: too few resamples for a 95%% interval or the P<x shares, which move from seed "
+                       "to seed; use %s or more for figures you report", n_boot, f"{FEW_RESAMPLES:,}")
     if output_format == "json":
         if not one_coder and not source.multi_label:
             summary = _with_missing_ratings(summary, source.ratings)
@@ -504,6 +507,13 @@ def _named_as_asked(summary: dict, asked: list[str]) -> dict:
 
     renamed = {ALIASES[name]: name for name in asked if name in ALIASES and name not in summary}
     return {renamed.get(key, key): entry for key, entry in summary.items()}
+
+
+def _default_interval(alpha_bootstrap: str | None) -> str:
+    """BCa, which held the population value nearer 95% of the time than the percentile interval in every
+    simulated population (evaluation/results/interval_coverage.md); percentile for Hayes & Krippendorff's bootstrap,
+    whose pairs of values the jackknife over units does not match."""
+    return "percentile" if alpha_bootstrap == "coincidences" else "bca"
 
 
 def _resamples(bootstrap: int | None, interval: str | None) -> int:
