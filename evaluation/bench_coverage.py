@@ -6,9 +6,10 @@ then made missing at random. The population value of each coefficient is its val
 scenario, ``--replications`` samples of ``--units`` units are drawn, and each interval is scored on whether it holds
 the population value:
 
-* the bootstrap ``agree --bootstrap`` reports: units resampled with replacement, for κ, AC1 and α;
-* the same resamples read as Efron's (1987) bias-corrected and accelerated interval (``agree --bootstrap-interval
-  bca``), the acceleration from the delete-one-unit jackknife;
+* the bootstrap ``agree --bootstrap`` draws: units resampled with replacement, for κ, AC1 and α, read as the
+  percentile interval (``--bootstrap-interval percentile``; the default until these results favoured BCa);
+* the same resamples read as Efron's (1987) bias-corrected and accelerated interval (BCa, the default), the
+  acceleration from the delete-one-unit jackknife;
 * for α, Hayes & Krippendorff's (2007) resampling of pairs of values from the coincidences instead
   (``agree --alpha-bootstrap coincidences``; the default until these results showed it too narrow);
 * Gwet's (2014) analytic t interval (``agree --interval analytic``).
@@ -144,9 +145,23 @@ def markdown(result: dict) -> list[str]:
               "m(m − 1) / 2 pairs count as independent draws, and its intervals are too narrow (B, D, F, G) unless "
               "the cap of 25 draws per non-empty cell happens to hold M near what the data carry (E). Units "
               "resampled with replacement keep a unit's pairs together and cover as κ's intervals do.", "",
-              "Few units and a rare category (C) leave every interval short of 95%: the coefficients' sampling "
-              "distributions are skewed there.", ""]
+              "Few units and a rare category (C) leave the percentile and analytic intervals short of 95% "
+              f"({coverage_range(result, 'bootstrap (units)', True)} and "
+              f"{coverage_range(result, 'analytic (Gwet)', True)}): the coefficients' sampling distributions are "
+              "skewed there. The BCa interval moves the percentiles it takes by the bootstrap distribution's bias "
+              "and by an acceleration from leaving out one unit at a time: it held the population value in "
+              f"{coverage_range(result, 'bootstrap BCa (units)', True)} of the samples there, and in "
+              f"{coverage_range(result, 'bootstrap BCa (units)', False)} elsewhere (percentile: "
+              f"{coverage_range(result, 'bootstrap (units)', False)}), from the same resamples.", ""]
     return lines
+
+
+def coverage_range(result: dict, interval: str, skewed: bool) -> str:
+    """Lowest and highest coverage of ``interval`` in population C (``skewed``) or in the others, e.g.
+    ``"0.902-0.916"``."""
+    found = [row["coverage"] for scenario in result["scenarios"] if (scenario["scenario"] == "C") == skewed
+             for row in scenario["rows"] if row["interval"] == interval]
+    return f"{min(found):.3f}-{max(found):.3f}"
 
 
 def main(argv: list[str] | None = None) -> None:
