@@ -1243,3 +1243,20 @@ def test_skip_speaker_refuses_what_init_refuses_and_says_an_unchanged_list(tmp_p
                                                "stored")
     with ProjectStore(project) as store:
         assert store.skip_speakers == ["Interviewer"]
+
+
+def test_skip_speaker_leaves_the_newly_skipped_turns_out_of_bulk_accept(tmp_path):
+    """The bulk view listed the earlier run's suggestions for turns skipped since, which the segment view no longer
+    shows: a coder could accept them by the hundred."""
+    from theme_assist.project.testing import make_project
+    from theme_assist.review import views
+
+    project = tmp_path / "study.taproj"
+    with make_project(project) as store:
+        listed = [item["segment_id"] for item in views.bulk_candidates(store, "work", 0, "ana")["items"]]
+        assert "interview_a:0" in listed
+    assert run("project", "skip-speaker", str(project), "Interviewer") == 0
+    with ProjectStore(project) as store:
+        listed = [item["segment_id"] for code in ("work", "family", "stigma", "other")
+                  for item in views.bulk_candidates(store, code, 0, "ana")["items"]]
+        assert listed and not set(listed) & store.skipped_segment_ids()

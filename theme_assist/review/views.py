@@ -226,10 +226,10 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
 def bulk_candidates(store: ProjectStore, code: str, min_score: float, coder: str, limit: int = 500,
                     blind: bool = False) -> dict:
     """The latest run's suggestions of ``code`` at or above ``min_score`` on segments the coder has not decided
-    (in ``blind`` mode, nor other coders coded)."""
+    (in ``blind`` mode, nor other coders coded), less those :func:`_current_suggestions` leaves out."""
     codebook = current_codebook(store)
     check_code(codebook, code)
-    suggestions = store.suggestions(with_evidence=False)
+    suggestions = _current_suggestions(store, codebook, with_evidence=False)
     chosen = suggestions[(suggestions["code"] == code) & (suggestions["score"] >= min_score)]
     decided = set(own_state(store, coder, codebook.exclusive)["segment_id"])
     if blind:
