@@ -125,6 +125,8 @@ def test_xml_declaring_an_encoding_that_cannot_be_read_is_refused_in_one_line(tm
     bare = tmp_path / "enc.qde"
     bare.write_text(xml, encoding="utf-8")
     assert_refused(tmp_path, bare, "enc.qde: the XML declares the encoding", capsys=capsys)
+    bare.write_bytes(b"\xef\xbb\xbf" + xml.encode())  # a byte-order mark before the declaration: named all the same
+    assert_refused(tmp_path, bare, f"enc.qde: the XML declares the encoding '{encoding}'", capsys=capsys)
 
 
 @pytest.mark.parametrize("entries, named, why", [

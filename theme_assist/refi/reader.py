@@ -33,7 +33,7 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_ENTRY = "project.qde"
 _CONTAINERS = {"Variables", "Cases", "Notes", "Links", "Sets", "Graphs"}
 _UTF8_BOM = "\ufeff"
-_DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?\sencoding\s*=\s*[\"']([^\"']*)")
+_DECLARED_ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?\sencoding\s*=\s*[\"']([^\"']*)")  # after a BOM too
 
 
 def local(tag: str) -> str:
