@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from theme_assist.errors import InputError, listed
+from theme_assist.errors import InputError, listed, warn_or_defer
 from theme_assist.filesystems import refusal_to_write_in
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
@@ -141,11 +141,9 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     if numbered:  # by the row's line in the file (see lines_of), where a spreadsheet or an editor shows it
         frame["segment_id"] = [f"row{i + 2}" for i in frame.index]
     frame = frame[~spacing]
+
     def warn(said: str) -> None:
-        if deferred is None:
-            logger.warning("coded segments %s: %s", path, said)
-        else:
-            deferred.append(f"coded segments {path}: {said}")
+        warn_or_defer(logger, f"coded segments {path}: {said}", deferred)
 
     frame = human_codings(frame, f"coded segments {path}", deferred)
     frame["code"] = frame["code"].str.strip()  # "other " is the code "other"

@@ -42,7 +42,7 @@ import pandas as pd
 from theme_assist.agree.units import (SPAN_COLUMNS, codings_on_units, ratings_from_codings,
                                      spans_meeting_units)
 from theme_assist.documents import SEGMENT_COLUMNS
-from theme_assist.errors import InputError, listed
+from theme_assist.errors import InputError, listed, warn_or_defer
 from theme_assist.inputs import lines_of, read_table, whole_numbers
 from theme_assist.names import has_visible_character, without_invisible
 from theme_assist.segment import SEGMENTATION_COLUMN, segmentation_difference, segmentation_tags
@@ -416,11 +416,8 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool
                     "stray: correct them")
     _warn_units_without_rows(frame, ratings.index, path, exported, said)
     _warn_coders_of_no_code(frame, path, said)
-    if deferred is None:
-        for warning in said:
-            logger.warning("%s", warning)
-    else:
-        deferred.extend(said)
+    for warning in said:
+        warn_or_defer(logger, warning, deferred)
     return RatingsFile(ratings, codings=frame, multi_label=True, several_codes=several)
 
 

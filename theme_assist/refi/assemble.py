@@ -30,7 +30,7 @@ from theme_assist import __version__
 from theme_assist.codebook import Code, Codebook
 from theme_assist.documents import Document
 from theme_assist.embed import DEFAULT_MODEL
-from theme_assist.errors import InputError
+from theme_assist.errors import InputError, warn_or_defer
 from theme_assist.refi.convert import code_guid, compose_description, is_guid, stable_guid, theme_assist_origin
 from theme_assist.refi.model import CodeNode, Coding, Project, RawElement, Selection, TextSource, User
 from theme_assist.refi.variables import with_metadata
@@ -60,12 +60,8 @@ def human_codings(codings: pd.DataFrame, source: str, deferred: list[str] | None
     machine = codings["coder"].astype(str).str.match(_MACHINE_USER)
     if machine.any():
         users = ", ".join(map(repr, codings.loc[machine, "coder"].astype(str).unique()))
-        said = (f"{source}: {int(machine.sum())} coding(s) by {users} are theme_assist's suggestions, not human "
-                "codings: left out")
-        if deferred is None:
-            logger.warning("%s", said)
-        else:
-            deferred.append(said)
+        warn_or_defer(logger, f"{source}: {int(machine.sum())} coding(s) by {users} are theme_assist's suggestions, "
+                              "not human codings: left out", deferred)
     return codings[~machine]
 
 
