@@ -14,9 +14,8 @@ OUTPUT_FILES = ("suggestions.csv", "segments.csv", "agreement.json", "agreement_
 
 
 def demo(
-    out: Path = typer.Option(DEFAULT_OUT, "--out", help="Folder for the outputs (suggestions.csv, segments.csv, "
-                             "agreement.json, agreement_per_code.csv). Such files already in a folder other than "
-                             "the default are replaced only with --force."),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", help=f"Folder for the outputs ({', '.join(OUTPUT_FILES)}). Such "
+                             "files already in a folder other than the default are replaced only with --force."),
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="Another corpus in the demo layout: a folder "
                                                                  "holding transcripts/ (the transcript files only), "
                                                                  "metadata.csv (columns document, "
@@ -91,8 +90,7 @@ def demo(
     write_table(result.per_code, out / "agreement_per_code.csv")
     write_suggestions(with_segmentation_of(result.suggestions, segments), out / "suggestions.csv")
     write_text_whole(out / "agreement.json", jsonout.dumps({"model": result.model_id, **overall}, indent=2))
-    say_done(console, f"outputs in {out}/ (suggestions.csv, segments.csv, agreement.json, agreement_per_code.csv) "
-                      f"in {time.perf_counter() - started:.0f} s")
+    say_done(console, f"outputs in {out}/ ({', '.join(OUTPUT_FILES)}) in {time.perf_counter() - started:.0f} s")
 
 
 def register(app: typer.Typer) -> None:
