@@ -2088,10 +2088,9 @@ def test_a_page_open_when_the_project_file_is_moved_away_says_so_at_its_next_pol
         wait_for_status(page, "was moved, deleted or replaced after it was opened")
 
 
-def test_a_skipped_speakers_turns_wait_in_no_queue_and_say_why_they_have_no_suggestions(tmp_path, browser):
-    """The interviewer's turns of a project made with --skip-speaker waited in the coder's queue and progress."""
-    from playwright.sync_api import expect
-
+@contextlib.contextmanager
+def skipping_the_interviewer(tmp_path, browser):
+    """A page of a new mini project that skips the interviewer (refitted so), Ana coding; the server stops after."""
     project = tmp_path / "mini.taproj"
     with make_project(project, with_run=False) as store:
         store.record_skip_speakers(["Interviewer"])
@@ -2100,6 +2099,16 @@ def test_a_skipped_speakers_turns_wait_in_no_queue_and_say_why_they_have_no_sugg
     try:
         page = new_page(browser, viewport={"width": 1400, "height": 1000})
         open_as(page, server.url, "Ana")
+        yield page
+    finally:
+        server.stop()
+
+
+def test_a_skipped_speakers_turns_wait_in_no_queue_and_say_why_they_have_no_suggestions(tmp_path, browser):
+    """The interviewer's turns of a project made with --skip-speaker waited in the coder's queue and progress."""
+    from playwright.sync_api import expect
+
+    with skipping_the_interviewer(tmp_path, browser) as page:
         expect(page.locator("#progress-text")).to_have_text("0 of 6 segments decided by you")
         expect(page.locator("#queue li")).to_have_count(6)
         expect(page.locator("#queue li[data-id='interview_a:0']")).to_have_count(0)
@@ -2112,8 +2121,6 @@ def test_a_skipped_speakers_turns_wait_in_no_queue_and_say_why_they_have_no_sugg
         show_segment(page, "interview_a:0")
         expect(page.locator("#suggestions li.abstain")).to_have_text(
             "No suggestions: the project skips this speaker's turns. Choose a code (c) or skip (s).")
-    finally:
-        server.stop()
 
 
 def test_the_focus_lands_on_the_segment_after_start_coding_and_after_the_code_chooser(tmp_path, browser):
@@ -2225,14 +2232,7 @@ def test_the_status_menu_lists_the_skipped_speakers_turns(tmp_path, browser):
     turns of a skipped speaker only among all the segments."""
     from playwright.sync_api import expect
 
-    project = tmp_path / "mini.taproj"
-    with make_project(project, with_run=False) as store:
-        store.record_skip_speakers(["Interviewer"])
-        refit(store, embedder=FakeEmbedder())
-    server = ReviewServer(project)
-    try:
-        page = new_page(browser, viewport={"width": 1400, "height": 1000})
-        open_as(page, server.url, "Ana")
+    with skipping_the_interviewer(tmp_path, browser) as page:
         expect(page.locator("#queue li")).to_have_count(6)
         page.select_option("#filter-order", "document")
         page.select_option("#filter-status", label="Skipped speakers")
@@ -2244,5 +2244,3 @@ def test_the_status_menu_lists_the_skipped_speakers_turns(tmp_path, browser):
         page.reload()  # the filter is kept, as the others are
         expect(page.locator("#filter-status")).to_have_value("skipped")
         expect(page.locator("#queue li")).to_have_count(3)
-    finally:
-        server.stop()
