@@ -228,8 +228,8 @@ def machine_before_review(store: ProjectStore) -> pd.DataFrame:
     was trained on. Segments decided before any run, and segments with a coding imported before that run (which
     the run learnt from), are left out, and so are segments whose decisions were all undone (not reviewed). Where
     that leaves nothing, a warning says why (no decision, no run, no run before a decision): ``agree --machine``
-    refuses the table, without saying why. The turns of the speakers the project skips now are left out too, as
-    the suggestions of a run made while they were not skipped are on the review page."""
+    refuses the table, without saying why. The turns of the speakers the project skips now are left out too, as the
+    review page no longer shows the suggestions a run made for them before they were skipped."""
     decisions = store.decisions()
     reviewed = live_decisions(decisions)["segment_id"]  # a segment whose decisions were all undone is not reviewed
     made = decisions[(decisions["action"] != "undo") & decisions["segment_id"].isin(reviewed)]
