@@ -143,7 +143,7 @@ def test_requests_are_checked():
 def test_summary_keeps_analytic_and_bootstrap_intervals_apart():
     summary = agreement_summary(IRRCAC_4RATERS, ["ac1", "alpha"], analytic=True, n_boot=100)
     for entry in summary.values():
-        assert entry["interval"] == "percentile" and entry["method"] in ("units", "coincidences")
+        assert entry["interval"] == "bca" and entry["method"] in ("units", "coincidences")  # the default
         assert entry["analytic"]["distribution"] == "t" and entry["analytic"]["conditional_on"] == "coders"
         assert entry["analytic"]["ci"] != entry["ci"]
     assert summary["ac1"]["analytic"]["se"] == pytest.approx(0.142949950640765, abs=1e-12)

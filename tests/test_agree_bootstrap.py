@@ -239,6 +239,23 @@ def test_bca_acceleration_leaves_out_one_cluster_at_a_time():
     assert result.interval == "bca" and result.low < result.estimate < result.high
 
 
+def test_bca_leaves_out_groups_of_units_beyond_jackknife_groups(monkeypatch):
+    """One coefficient per unit left out costs time growing with the square of the units (about 10 minutes for
+    agree --bootstrap on 100,000 units): beyond JACKKNIFE_GROUPS, each jackknife row leaves out an interleaved group,
+    every unit in exactly one, and the acceleration is that of κ recomputed without each group."""
+    from theme_assist.agree import bootstrap as module
+    from theme_assist.agree.coefficients import cohen_kappa
+
+    table = noisy_table(n_units=60, n_coders=2, seed=5)
+    monkeypatch.setattr(module, "JACKKNIFE_GROUPS", 7)
+    rows = np.concatenate(list(module._jackknife_weights(module.as_rating_table(table), None)))
+    assert rows.shape == (7, 60) and ((rows == 0).sum(axis=0) == 1).all()
+    result = bootstrap_units(table, "cohen", n_boot=200, seed=0, interval="bca")
+    left_out = np.array([cohen_kappa(table[np.arange(60) % 7 != group]).value for group in range(7)])
+    deviations = left_out.mean() - left_out
+    assert math.isclose(result.acceleration, np.sum(deviations ** 3) / (6 * np.sum(deviations ** 2) ** 1.5))
+
+
 def test_bca_equals_percentile_machinery_where_each_row_is_its_own_cluster():
     table = noisy_table(n_units=40, n_coders=3, seed=3)
     import pandas as pd

@@ -157,7 +157,7 @@ def test_pooled_row_is_the_public_pooled_functions_on_the_stacked_table():
     for name in ("fleiss", "conger"):
         result = de_vries_kappa(stacked, name, codes="code", categories=(0, 1))
         interval = bootstrap_pooled(stacked, name, codes="code", clusters="unit", n_boot=100, seed=2,
-                                    categories=(0, 1))
+                                    categories=(0, 1), interval="bca")  # the summary's default
         analytic = analytic_pooled(stacked, name, codes="code", clusters="unit", categories=(0, 1))
         assert pooled[name]["value"] == result.value and pooled[name]["coefficient"] == result.coefficient
         assert pooled[name]["ci"] == [interval.low, interval.high]
@@ -174,7 +174,8 @@ def test_pooled_bootstrap_matches_resampled_units_rebuilt_by_hand():
     rng = np.random.default_rng(5)
     codes = ["a", "b", "c"]
     presence = {code: pd.DataFrame(rng.integers(0, 2, (15, 2)), columns=["A", "B"]).astype(float) for code in codes}
-    pooled = agreement_by_code(presence, ["cohen", "alpha"], n_boot=300, seed=3)[POOLED]["metrics"]
+    pooled = agreement_by_code(presence, ["cohen", "alpha"], n_boot=300, seed=3,
+                               bootstrap_interval="percentile")[POOLED]["metrics"]
     drawn = np.random.default_rng(3).integers(0, 15, size=(300, 15))  # the units each resample draws
     stacked = [np.vstack([presence[code].to_numpy()[units] for code in codes]) for units in drawn]
     kappas = [de_vries_kappa([presence[code].to_numpy()[units] for code in codes]) for units in drawn]

@@ -64,6 +64,8 @@ MAX_RESAMPLES = 100_000
 """More resamples than published intervals use (1,000 to 10,000) by far; beyond it, memory grows without need."""
 _DRAWS_PER_BATCH = 4_000_000
 """Units drawn per batch of unit resamples, to bound memory on large tables."""
+JACKKNIFE_GROUPS = 2_000
+"""Most units (or clusters) BCa's jackknife leaves out one at a time; beyond, it leaves out as many groups of them."""
 INTERVAL_METHODS = ("percentile", "bca")
 """Intervals read off resampled units: percentile, or bias-corrected and accelerated (Efron 1987)."""
 
@@ -244,8 +246,14 @@ def _groups(table, clusters: str | int | None) -> tuple[np.ndarray | None, int]:
 
 def _jackknife_weights(table, clusters: str | int | None):
     """Batches of the delete-one jackknife's unit weights, shape (batch, n_units): row i leaves out unit (or
-    cluster) i and counts every other unit once."""
+    cluster) i and counts every other unit once. Beyond :data:`JACKKNIFE_GROUPS` units (or clusters), row i leaves
+    out the group of every :data:`JACKKNIFE_GROUPS`-th one from i (a grouped jackknife): one coefficient per unit
+    left out would cost time growing with the square of the units (100,000 units: minutes)."""
     groups, n_draws = _groups(table, clusters)
+    if n_draws > JACKKNIFE_GROUPS:  # interleaved, so that no group is one document's run of units
+        draw_group = np.arange(n_draws) % JACKKNIFE_GROUPS
+        groups = draw_group if groups is None else draw_group[groups]
+        n_draws = JACKKNIFE_GROUPS
     batch = max(1, _DRAWS_PER_BATCH // max(table.n_units, n_draws))
     for start in range(0, n_draws, batch):
         size = min(batch, n_draws - start)

@@ -196,7 +196,7 @@ def agree(
     one_coder = source.ratings.shape[1] < 2  # read_codings allows it only with --machine
     options = dict(weights=weights, n_boot=n_boot, seed=seed, analytic=analytic, population=population,
                    alpha_bootstrap=alpha_bootstrap or "units",
-                   bootstrap_interval=bootstrap_interval or _default_interval(alpha_bootstrap))
+                   bootstrap_interval=bootstrap_interval)
     declared = None
     if source.multi_label:
         for name, given in (("--level", level != "nominal"), ("--categories", categories is not None),
@@ -507,13 +507,6 @@ def _named_as_asked(summary: dict, asked: list[str]) -> dict:
 
     renamed = {ALIASES[name]: name for name in asked if name in ALIASES and name not in summary}
     return {renamed.get(key, key): entry for key, entry in summary.items()}
-
-
-def _default_interval(alpha_bootstrap: str | None) -> str:
-    """BCa, which held the population value nearer 95% of the time than the percentile interval in every
-    simulated population (evaluation/results/interval_coverage.md); percentile for Hayes & Krippendorff's bootstrap,
-    whose pairs of values the jackknife over units does not match."""
-    return "percentile" if alpha_bootstrap == "coincidences" else "bca"
 
 
 def _resamples(bootstrap: int | None, interval: str | None) -> int:
