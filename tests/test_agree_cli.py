@@ -407,6 +407,11 @@ def test_coders_and_codes_written_apart_only_by_invisible_characters_are_named(c
     plain = tmp_path / "plain.csv"
     plain.write_text("unit,coder,code\n1,Ann Lee,a\n1,AnnLee,a\n", encoding="utf-8")  # a space is seen
     assert "invisible" not in run(capsys, plain)[2]
+    both = tmp_path / "both.csv"  # apart by an invisible character and by case at once: no single check groups them
+    both.write_text("unit,coder,code\n1,Ann\u200b,a\n2,Ann\u200b,b\n1,ann,a\n2,ann,b\n", encoding="utf-8")
+    assert run(capsys, both)[2].strip().startswith(
+        f"theme-assist: warning: {both}: 1 coder(s) written alike but for case, Unicode form and invisible characters "
+        "together are different coders: 'Ann\\u200b' / 'ann'")
 
 
 def test_numbers_written_two_ways_beside_text_codes_are_named(capsys, tmp_path):

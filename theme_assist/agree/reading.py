@@ -259,6 +259,15 @@ def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what:
         logger.warning("%s: %d %s(s) written alike but for invisible characters (zero-width or formatting) are "
                        "different %ss: %s; write each %s one way if they are one", path, len(hidden), what, what,
                        _listed(hidden, ascii), what)
+    # apart in two of those ways at once ("Ann" with a zero-width space, and "ann"): no check above groups them
+    said = {frozenset(group) for found in (variants, forms, hidden) for group in found}
+    mixed = _written_alike(names, names.map(lambda name: unicodedata.normalize("NFC", without_invisible(name))
+                                            .casefold()))
+    mixed = mixed[[frozenset(group) not in said for group in mixed]]
+    if len(mixed):
+        logger.warning("%s: %d %s(s) written alike but for case, Unicode form and invisible characters together are "
+                       "different %ss: %s; write each %s one way if they are one", path, len(mixed), what, what,
+                       _listed(mixed, ascii), what)
 
 
 def _warn_number_variants(cells: pd.DataFrame | pd.Series, path: str | Path) -> None:
