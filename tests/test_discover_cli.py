@@ -401,7 +401,7 @@ def test_the_spread_caption_says_that_skipped_speakers_are_left_out():
 
 
 def test_discover_suggest_and_project_init_declare_their_shared_options_once(capsys, monkeypatch):
-    """--model, --recursive and --unit were declared in each command, in words that had to be kept alike by hand;
+    """--model, --recursive, --unit and --max-chars were declared in each command, in words that had to be kept alike by hand;
     they are now declared once (``theme_assist.cli._options``), so each command says them in the same words."""
     monkeypatch.setenv("COLUMNS", "400")  # one line per option
 
@@ -410,9 +410,10 @@ def test_discover_suggest_and_project_init_declare_their_shared_options_once(cap
             main([*command, "--help"])
         lines = capsys.readouterr().out.splitlines()
         return {option: " ".join(next(line for line in lines if f" {option} " in line).split("│")[1].split())
-                for option in ("--model", "--recursive", "--unit")
+                for option in ("--model", "--recursive", "--unit", "--max-chars")
                 if any(f" {option} " in line for line in lines)}
 
     discover, suggest, init = option_lines("discover"), option_lines("suggest"), option_lines("project", "init")
-    assert discover == suggest and set(discover) == {"--model", "--recursive", "--unit"}
+    assert discover == suggest and set(discover) == {"--model", "--recursive", "--unit", "--max-chars"}
     assert init["--recursive"] == discover["--recursive"] and "(butabika/fg_01)" in init["--recursive"]
+    assert init["--max-chars"] == discover["--max-chars"] and "x>=20" in discover["--max-chars"]  # and its least

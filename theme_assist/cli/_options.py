@@ -12,3 +12,4 @@ MODEL = typer.Option(None, "--model", help="sentence-transformers model folder o
 RECURSIVE = typer.Option(False, "--recursive", help="Read the sub-folders of an --input folder too; a document's id is "
                                                     "then its path in the folder, less the suffix (butabika/fg_01).")
 UNIT = typer.Option("turn", "--unit", help="Segmentation of transcript input: turn, sentence, paragraph.")
+MAX_CHARS = typer.Option(1000, "--max-chars", min=20, help="Longest segment from transcript input.")

@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 
 from theme_assist.cli._console import counted, say_done, skipped_segments
-from theme_assist.cli._options import MODEL, RECURSIVE, UNIT
+from theme_assist.cli._options import MAX_CHARS, MODEL, RECURSIVE, UNIT
 
 QUOTE_CHARS = 70
 ZERO_SHOT_FEW_EXPLAINED = 0.1
@@ -112,7 +112,7 @@ def discover(
     model: Optional[str] = MODEL,
     recursive: bool = RECURSIVE,
     unit: str = UNIT,
-    max_chars: int = typer.Option(1000, "--max-chars", help="Longest segment from transcript input."),
+    max_chars: int = MAX_CHARS,
     force: bool = typer.Option(False, "--force", help="Replace an --out or --codebook-out that is a codebook (YAML "
                                                       "with codes: one written by hand, or an earlier "
                                                       "--codebook-out); other files are replaced anyway."),
@@ -147,8 +147,6 @@ def discover(
     explained = 0.5 if explained is None else explained
     if not 0.0 <= explained <= 1.0:
         raise InputError(f"--explained {explained}: give a score between 0 and 1")
-    if max_chars < 20:
-        raise InputError(f"--max-chars {max_chars}: give at least 20")
     if clusterer not in CLUSTERERS:
         raise InputError(f"--clusterer {clusterer}: choose one of {', '.join(CLUSTERERS)}")
     if train and not codebook:

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from theme_assist.cli._console import counted, counted_kinds, message_console, say_done, skipped_segments
-from theme_assist.cli._options import RECURSIVE
+from theme_assist.cli._options import MAX_CHARS, RECURSIVE
 
 RUNS_SHOWN = 5
 """The model runs ``project info`` lists (newest first); it counts the older ones."""
@@ -29,7 +29,7 @@ def init(
                                          "(import-qdpx's codings.csv) or by the segment's text."),
     qdpx: Optional[Path] = typer.Option(None, "--qdpx", help="REFI-QDA project to import texts, codes, codings."),
     unit: str = typer.Option("turn", "--unit", help="Segmentation: turn, sentence, paragraph."),
-    max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Longest segment."),
+    max_chars: int = MAX_CHARS,
     skip_speaker: List[str] = typer.Option([], "--skip-speaker", metavar="NAME",
                                            help="No suggestions for this speaker's turns (Interviewer, Moderator), "
                                                 "and none of them in the review queue; they are still read as the "

@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from theme_assist.cli._options import MODEL, RECURSIVE, UNIT
+from theme_assist.cli._options import MAX_CHARS, MODEL, RECURSIVE, UNIT
 
 
 def write_suggestions(suggestions, path: Path) -> None:
@@ -97,7 +97,7 @@ def suggest(
     model: Optional[str] = MODEL,
     recursive: bool = RECURSIVE,
     unit: str = UNIT,
-    max_chars: int = typer.Option(1000, "--max-chars", min=20, help="Longest segment from transcript input."),
+    max_chars: int = MAX_CHARS,
     metadata: Optional[Path] = typer.Option(None, "--metadata", help="Metadata CSV joined to transcripts by file name "
                                                                     "(its fields become columns of --segments-out)."),
     save_model: Optional[Path] = typer.Option(None, "--save-model", help="Save the fitted suggester to this folder "
