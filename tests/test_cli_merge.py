@@ -3,6 +3,7 @@
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.test_cli_suggest import files, run  # noqa: F401 (files is a fixture)
@@ -43,6 +44,43 @@ def test_the_parts_of_an_array_job_merge_into_the_one_runs_files_byte_for_byte(f
         assert done.startswith("✓ 2 parts, 15 documents, ") and done.endswith(f" rows → {merged}"), done
 
 
+TRANSCRIPTS = {  # per-site sub-folders whose ids sort otherwise: "site-2/x" < "site/x", while site/ is read first
+    "a.txt": "Interviewer: How is work?\nP1: The salary is small but it pays the rent.\nP1: My sister helps.\n",
+    "b.txt": "Interviewer: And at home?\nP2: My father talks with me again.\n",
+    "site/x.txt": "P5: At church they looked at me as if I was dangerous.\n",
+    "site/y.txt": "P6: I work twenty hours a week at the centre.\n",
+    "site-2/x.txt": "P7: My employer does not want to hear about my diagnosis.\nP7: My parents came along.\n",
+}
+
+
+def test_merged_parts_of_per_site_folders_are_one_runs_files_byte_for_byte(files, tmp_path, capsys):
+    """A run reads site/ before site-2/, while --shard and merge sorted the ids whole (site-2/x before site/x): the
+    merged files had another order than one run's. The ids are now compared part by part between '/'."""
+    codebook, coded, _ = files
+    model = tmp_path / "model"
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", coded, "--out",
+                        tmp_path / "fit.csv", "--save-model", model], capsys)
+    assert code == 0, err
+    for name, text in TRANSCRIPTS.items():
+        (tmp_path / "in" / name).parent.mkdir(parents=True, exist_ok=True)
+        write(tmp_path / "in" / name, text)
+    common = ["suggest", "--codebook", codebook, "--load-model", model, "--input", tmp_path / "in", "--recursive"]
+    code, _, err = run([*common, "--out", tmp_path / "one.csv", "--segments-out", tmp_path / "one-seg.csv"], capsys)
+    assert code == 0, err
+    for number in (1, 2, 3):
+        code, _, err = run([*common, "--shard", f"{number}/3", "--out", tmp_path / f"S_{number}.csv",
+                            "--segments-out", tmp_path / f"seg_{number}.csv"], capsys)
+        assert code == 0, err
+    for prefix, one in (("S_", "one.csv"), ("seg_", "one-seg.csv")):
+        merged = tmp_path / f"merged-{prefix}.csv"
+        code, _, err = run(["merge", *[tmp_path / f"{prefix}{number}.csv" for number in (3, 1, 2)], "--out", merged],
+                           capsys)
+        assert code == 0 and "warning" not in err, err
+        assert merged.read_bytes() == (tmp_path / one).read_bytes(), prefix
+    documents = pd.read_csv(tmp_path / "one-seg.csv", keep_default_na=False)["document"].unique().tolist()
+    assert documents == ["a", "b", "site/x", "site/y", "site-2/x"]
+
+
 def test_cells_are_kept_as_written(tmp_path, capsys):
     """pd.read_csv read code 1.10 as 1.1, 2 as 2.0 and a code NA as an abstention."""
     first = write(tmp_path / "S_1.csv", HEADER + "a:0,1.10,0.9,1,[],v1-turn-1000\na:0,NA,0.05,2,[],v1-turn-1000\n"
@@ -58,16 +96,17 @@ def test_cells_are_kept_as_written(tmp_path, capsys):
 
 
 def test_documents_come_in_the_order_shard_deals_them_and_a_documents_rows_in_theirs(tmp_path, capsys):
-    """A sort of the segment ids would put doc:10 before doc:2."""
-    first = write(tmp_path / "S_1.csv", HEADER + "site/b:2,x,1,1,[],\nsite/b:10,x,1,1,[],\nsite-2/a:0,x,1,1,[],\n")
+    """A sort of the segment ids would put doc:10 before doc:2; a sort of the document ids, site-2/ before site/
+    (a run reads site/ first)."""
+    first = write(tmp_path / "S_1.csv", HEADER + "site-2/a:0,x,1,1,[],\nsite/b:2,x,1,1,[],\nsite/b:10,x,1,1,[],\n")
     second = write(tmp_path / "S_2.csv", HEADER)  # a part with no documents (more parts than documents)
-    third = write(tmp_path / "S_3.csv", HEADER + "c:1,x,1,1,[],\nc:0,x,1,1,[],\n")
+    third = write(tmp_path / "S_3.csv", HEADER + "c:1,x,1,1,[],\nc:0,x,1,1,[],\nc.b:0,x,1,1,[],\n")
     out = tmp_path / "out.csv"
     code, _, err = run(["merge", first, second, third, "--out", out], capsys)
     assert code == 0, err
     assert [line.split(",")[0] for line in out.read_text().splitlines()[1:]] == [
-        "c:1", "c:0", "site-2/a:0", "site/b:2", "site/b:10"]
-    assert "✓ 3 parts, 3 documents, 5 rows → " in err
+        "c:1", "c:0", "c.b:0", "site/b:2", "site/b:10", "site-2/a:0"]
+    assert "✓ 3 parts, 4 documents, 6 rows → " in err
 
 
 def test_rows_whose_ids_name_no_document_follow_in_the_parts_order_with_a_warning(tmp_path, capsys):

@@ -84,9 +84,9 @@ def merge(
 ) -> None:
     """Put the parts of `suggest --shard I/N` back together as one table.
 
-    Every cell is kept as written; the documents come in the order --shard deals them out (sorted by id), each
-    document's rows in their order. Parts that cannot be of one run (other columns, other segmentations, a segment
-    in two parts) are refused."""
+    Every cell is kept as written; the documents come in the order --shard deals them out (by id, a sub-folder's
+    together), each document's rows in their order. Parts that cannot be of one run (other columns, other segmentations, a
+    segment in two parts) are refused."""
     import pandas as pd
 
     from theme_assist.cli._console import counted, message_console, say_done

@@ -33,9 +33,12 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def document_order(documents) -> list[str]:
-    """The documents ``--shard`` deals out, once each, in the order it deals them (sorted by id): what ``merge``
-    puts the parts back in."""
-    return sorted({str(document) for document in documents})
+    """The documents, once each, in the order ``--shard`` deals them out and ``merge`` puts the parts back in: by id,
+    compared part by part between its ``/``, so that a sub-folder's stay together (``site/…`` before ``site-2/…``)
+    as a folder is read. A run reads a folder as its files sort, which differs for ids one of which begins another
+    (``a.b.txt`` and ``a-1.txt`` sort before ``a.txt``, ``site-2/`` before ``site.txt``), and a table's documents
+    as its rows come: a merged table holds a run's rows in this order then."""
+    return sorted({str(document) for document in documents}, key=lambda document: document.split("/"))
 
 
 def shard_of(segments, shard: tuple[int, int]):
