@@ -73,12 +73,28 @@ def test_merged_parts_of_per_site_folders_are_one_runs_files_byte_for_byte(files
         assert code == 0, err
     for prefix, one in (("S_", "one.csv"), ("seg_", "one-seg.csv")):
         merged = tmp_path / f"merged-{prefix}.csv"
-        code, _, err = run(["merge", *[tmp_path / f"{prefix}{number}.csv" for number in (3, 1, 2)], "--out", merged],
-                           capsys)
+        code, _, err = run(["merge", *[tmp_path / f"{prefix}{number}.csv" for number in (3, 1, 2)], "--parts", "3",
+                            "--out", merged], capsys)
         assert code == 0 and "warning" not in err, err
         assert merged.read_bytes() == (tmp_path / one).read_bytes(), prefix
     documents = pd.read_csv(tmp_path / "one-seg.csv", keep_default_na=False)["document"].unique().tolist()
     assert documents == ["a", "b", "site/x", "site/y", "site-2/x"]
+
+
+@pytest.mark.parametrize("given, said", [
+    (2, "2 parts given, and --parts says there are 3: a job of the array that failed or ran out of time wrote none "
+        "(its documents would be left out): run it again, then name every part"),
+    (4, "4 parts given, and --parts says there are 3: a part of another run among them, or the wrong --parts?"),
+])
+def test_fewer_or_more_parts_than_parts_says_are_refused_in_one_line(tmp_path, capsys, given, said):
+    """A job that died left its part out of S_*.csv, and its documents out of the merged table, without a word."""
+    parts = [write(tmp_path / f"S_{number}.csv", HEADER + f"d{number}:0,x,1,1,[],\n") for number in range(given)]
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", *parts, "--parts", "3", "--out", out], capsys)
+    assert code == 2 and said in err and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("theme-assist: error: ") and not out.exists()
+    code, _, err = run(["merge", *parts[:1], "--parts", "0", "--out", out], capsys)
+    assert code == 2 and "--parts" in err and not out.exists(), err
 
 
 def test_cells_are_kept_as_written(tmp_path, capsys):

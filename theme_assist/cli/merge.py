@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import typer
 
@@ -80,13 +80,17 @@ def merge(
                                        help="The parts' --out tables (S_1.csv S_2.csv …, in any order), or their "
                                             "--segments-out tables: every part of the run."),
     out: Path = typer.Option(..., "--out", help="Where to write the table put together (.csv or .tsv)."),
+    count: Optional[int] = typer.Option(None, "--parts", min=1, metavar="N",
+                                        help="How many parts there are (the N of --shard I/N): fewer or more PARTs "
+                                             "given are refused (a job that failed or ran out of time wrote no part, "
+                                             "and its documents would be left out without a word)."),
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
 ) -> None:
     """Put the parts of `suggest --shard I/N` back together as one table.
 
     Every cell is kept as written; the documents come in the order --shard deals them out (by id, a sub-folder's
-    together), each document's rows in their order. Parts that cannot be of one run (other columns, other segmentations, a
-    segment in two parts) are refused."""
+    together), each document's rows in their order. Parts that cannot be of one run (other columns, other
+    segmentations, a segment in two parts), and with --parts N other than N parts, are refused."""
     import pandas as pd
 
     from theme_assist.cli._console import counted, message_console, say_done
@@ -104,6 +108,11 @@ def merge(
             raise InputError(f"part {part} is given twice" + (f" (as {given[target]} too)"
                                                               if str(given[target]) != str(part) else ""))
         given[target] = part
+    if count is not None and len(parts) != count:
+        raise InputError(f"{counted(len(parts), 'part')} given, and --parts says there are {count}: "
+                         + ("a job of the array that failed or ran out of time wrote none (its documents would be "
+                            "left out): run it again, then name every part" if len(parts) < count else
+                            "a part of another run among them, or the wrong --parts?"))
     tables = [read_table(part, what="part", allow_empty=True, rectangular=True) for part in parts]
     _refuse_parts_apart(parts, tables)
     kind = _kind(tables[0].columns, parts[0])
