@@ -94,6 +94,19 @@ def test_spans_come_from_columns_or_segments_and_are_checked(documents):
         with_spans(pd.DataFrame({"segment_id": ["s1"], "code": ["x"]}), docs)
 
 
+def test_a_span_reversed_negative_or_beyond_any_number_is_said_as_it_is(documents):
+    """Characters 5-2 were said to fall outside a document of 40, and an end of 1e308 was named as
+    -9223372036854775808."""
+    docs = {d.id: d for d in documents}
+    for start, end, said in ((5, 2, "row 2: start 5 is after end 2 (characters are counted from 0, and a coding's "
+                                    "start comes before its end)"),
+                             (-3, 4, "row 2: start -3 is below 0"),
+                             ("0", "1e308", "row 2: end '1e308' is far beyond the characters of any document")):
+        with pytest.raises(InputError) as refused:
+            with_spans(pd.DataFrame({"document": ["fg1"], "start": [start], "end": [end]}), docs)
+        assert said in str(refused.value)
+
+
 def test_offsets_on_newline_normalised_text_are_mapped_back():
     text = "A: one\r\nB: two\rC: three"
     normalised, origin = newline_offsets(text)

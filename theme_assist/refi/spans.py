@@ -22,6 +22,9 @@ from theme_assist.documents import Document
 from theme_assist.errors import InputError
 
 SPAN_COLUMNS = ["document", "start", "end"]
+_MAX_OFFSET = 2**53
+"""The largest character offset read (floats hold every whole number up to it): ``1e308`` overflowed to a
+negative integer."""
 
 
 @lru_cache(maxsize=8)
@@ -121,6 +124,11 @@ def with_spans(table: pd.DataFrame, documents: dict[str, Document], segments: pd
         if bad.any():
             index = bad[bad].index[0]
             raise InputError(f"{label}, {_line(index)}: {column} {placed.at[index, column]!r} is not a whole number")
+        huge = numbers.abs() > _MAX_OFFSET  # 1e308 became -9223372036854775808 as an integer
+        if huge.any():
+            index = huge[huge].index[0]
+            raise InputError(f"{label}, {_line(index)}: {column} {placed.at[index, column]!r} is far beyond the "
+                             "characters of any document")
         placed[column] = numbers.astype(int)
     placed["document"] = placed["document"].astype(str)
     texts = placed["text"] if "text" in placed else [None] * len(placed)
@@ -130,7 +138,11 @@ def with_spans(table: pd.DataFrame, documents: dict[str, Document], segments: pd
         document = documents.get(name)
         if document is None:
             raise InputError(f"{label}, {_line(index)}: document {name!r} is not among the documents")
-        if not 0 <= start <= end <= len(document.text):
+        if start > end or start < 0:
+            said = f"start {start} is after end {end}" if start > end else f"start {start} is below 0"
+            raise InputError(f"{label}, {_line(index)}: {said} (characters are counted from 0, and a coding's "
+                             "start comes before its end)")
+        if end > len(document.text):
             raise InputError(f"{label}, {_line(index)}: characters {start}-{end} fall outside "
                              f"document {document.id!r} ({len(document.text)} characters)")
         if isinstance(text, str) and text and text != document.text[start:end]:
