@@ -161,6 +161,25 @@ def test_files_in_a_folder_of_ones_own_are_replaced_only_with_force(tmp_path, ca
             main(["demo", *args])
 
 
+def test_a_folder_where_an_output_file_goes_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    """A folder named suggestions.csv in --out: the demo ran a minute, wrote segments.csv, then stopped with 'Is a
+    directory (.../.suggestions.csv.w4v3ibsw.part)' (and without --force said to use --force)."""
+    import theme_assist.demo
+
+    def ran(*args, **kwargs):
+        raise AssertionError("the demo ran")
+
+    monkeypatch.setattr(theme_assist.demo, "run_demo", ran)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "demo-output" / "suggestions.csv").mkdir(parents=True)
+    for args in ([], ["--out", "demo-output", "--force"]):
+        code, error = run_demo_cli(capsys, *args)
+        assert code == 2 and error == ("theme-assist: error: --out demo-output: demo-output/suggestions.csv is a "
+                                       "folder (or another thing than a file) where the demo writes its "
+                                       "suggestions.csv: move it, or give another --out")
+    assert sorted(path.name for path in (tmp_path / "demo-output").iterdir()) == ["suggestions.csv"]
+
+
 def test_the_table_shows_the_transcripts_bracketed_notes_as_written(corpus_copy, capsys):
     """The table read the texts as rich markup: the corpus's own "[laughs]" vanished from what was said and from
     the evidence, and a note such as "[/laughs]" stopped the demo with a MarkupError traceback."""

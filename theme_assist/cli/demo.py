@@ -36,12 +36,17 @@ def demo(
 
     from theme_assist.cli.suggest import write_suggestions
     from theme_assist.demo import DEMO_CORPUS, run_demo
+    from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, refuse_replacing, write_table
     from theme_assist.refi.atomic import write_text_whole
     from theme_assist.segment import with_segmentation_of
 
     corpus = corpus or DEMO_CORPUS
     check_outputs({"--out": out}, {"--corpus": corpus}, folders=("--out",))  # fail before the work, not after it
+    for name in OUTPUT_FILES:  # --force replaces a file, not a folder: the run stopped after the work, half written
+        if (out / name).exists() and not (out / name).is_file():
+            raise InputError(f"--out {out}: {out / name} is a folder (or another thing than a file) where the demo "
+                             f"writes its {name}: move it, or give another --out")
     if out.resolve() != DEFAULT_OUT.resolve():  # another folder may hold a study's own suggestions.csv
         for name in OUTPUT_FILES:
             refuse_replacing({"--out": out / name}, force)
