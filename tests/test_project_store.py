@@ -53,6 +53,31 @@ def test_an_old_project_is_migrated_in_place_keeping_its_data(tmp_path):
         assert store.code_maps().empty  # and the one migration 3 adds
 
 
+def test_a_read_only_project_not_yet_in_wal_mode_is_said_to_be_read_only(tmp_path, monkeypatch):
+    """A project of an older version (or made on a network disk) must be switched to WAL as it is opened: read-only,
+    it was said to be 'not a project file (attempt to write a readonly database)'. SQLite opens a file the user
+    cannot write read-only (simulated: the tests may run as root, whom permissions do not stop)."""
+    path = tmp_path / "old.taproj"
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, str(path), target=1)
+    db.close()
+    before = path.read_bytes()
+    connect = sqlite3.connect
+
+    def read_only(database, *args, **kwargs):
+        if str(database) != str(path):
+            return connect(database, *args, **kwargs)
+        return connect(f"{path.resolve().as_uri()}?mode=ro", *args, uri=True, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", read_only)
+    with pytest.raises(InputError) as refused:
+        ProjectStore(path)
+    assert str(refused.value) == (f"{path} is read-only, and opening it must write to it (a project made by an older "
+                                  "theme_assist or on a network disk is switched to SQLite's write-ahead log): make it "
+                                  "writable, or work on a copy")
+    assert path.read_bytes() == before
+
+
 def test_a_project_from_a_newer_version_is_refused(tmp_path, store):
     sqlite3.connect(store.path).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(InputError, match="newer theme_assist"):

@@ -300,6 +300,10 @@ class ProjectStore:
                                       "it was opened? Nothing was written") from None
                 if not os.access(self.path.parent, os.W_OK):
                     raise InputError(f"cannot create {self.path}: its folder is not writable") from None
+                if "readonly" in str(exc):  # the switch to WAL of a project of an older version, or from a network disk
+                    raise InputError(f"{self.path} is read-only, and opening it must write to it (a project made by an "
+                                     "older theme_assist or on a network disk is switched to SQLite's write-ahead "
+                                     "log): make it writable, or work on a copy") from None
                 raise InputError(f"{self.path} is not a project file ({exc})") from None
             connection.execute("PRAGMA synchronous = FULL")
             connection.execute("PRAGMA foreign_keys = ON")
