@@ -428,6 +428,26 @@ def test_a_csv_separated_by_semicolons_is_named_as_such(tmp_path):
         read_documents(path)
 
 
+@pytest.mark.parametrize("name, content, said", [
+    ("commas.csv", "sep=,\nsegment_id,text\na,Ich war im Café.\n", "'sep=,' names the separator for Excel and is "
+                                                                   "not the header: delete that line"),
+    ("tabs.tsv", "SEP=\t\nsegment_id\ttext\na\tGut.\n", "'SEP=\\t' names the separator for Excel and is not the "
+                                                          "header: delete that line"),
+    ("semicolons.csv", "sep=;\nsegment_id;text\na;Gut.\n", "'sep=;' names the separator for Excel and is not the "
+                                                            "header: delete that line, and save the table with "
+                                                            "commas (.csv) or tabs (.tsv)"),
+])
+def test_excels_line_naming_the_separator_above_the_header_is_named(tmp_path, name, content, said):
+    """Read as the header, 'sep=,' made every row too long ('line 2 of commas.csv has 2 cells; the header has 1')."""
+    from theme_assist.inputs import read_table
+
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    for rectangular in (False, True):
+        with pytest.raises(InputError) as refused:
+            read_table(tmp_path / name, rectangular=rectangular)
+        assert str(refused.value) == f"{tmp_path / name}: its first line {said}"
+
+
 @pytest.mark.parametrize("name, content, separated_by", [
     ("tabs.csv", "speaker\ttext\nAnna\tIch war im Café, ja.\nBen\tGut.\n", "tabs"),
     ("commas.tsv", "speaker,text\nAnna,\"Ich war im Café, ja.\"\nBen,Gut.\n", "','"),
