@@ -350,6 +350,18 @@ def test_file_above_size_limit_is_refused(tmp_path, monkeypatch):
     assert "\n" not in str(error.value)
 
 
+
+def test_a_table_above_the_size_limit_is_not_called_a_transcript(tmp_path, monkeypatch):
+    """A merge part or a coded table of 300 MB was 'above the 200 MB limit for one transcript'."""
+    from theme_assist.inputs import read_table
+
+    monkeypatch.setattr(decoding, "MAX_FILE_BYTES", 100)
+    path = tmp_path / "S_1.csv"
+    path.write_text("segment_id,code\n" + "a:0,work\n" * 50)
+    with pytest.raises(InputError) as error:
+        read_table(path)
+    assert str(error.value).endswith(" MB limit for one file read (a transcript or a table); split it")
+
 SPOKEN = (
     "Anna: Ich war im Café, naïve « déjà vu » — it’s “fine”… señor.\n"
     "Bob: Très bien, à côté de la gare. Ça va.\n"

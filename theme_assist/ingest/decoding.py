@@ -106,7 +106,7 @@ def check_size(path: Path) -> None:
     if size > MAX_FILE_BYTES:
         raise InputError(
             f"{path} is {size / 1024**2:.0f} MB, above the {MAX_FILE_BYTES // 1024**2} MB limit "
-            "for one transcript; split it"
+            "for one file read (a transcript or a table); split it"
         )
 
 
