@@ -154,6 +154,7 @@ def test_segments_out_parts_are_ordered_by_their_document_column(tmp_path, capsy
     (HEADER + "b:0,x,1,1,[],v1-turn-2000\n", "come from different segmentations (v1-turn-1000 vs v1-turn-2000: "
                                              "--max-chars 1000 vs 2000)"),
     (HEADER + "b:0,x,1,1,[],v1-turn-1000\na:1,x,1,1,[],v1-turn-1000\n", "segment 'a:1' is in both "),
+    (HEADER + "a:2,x,1,1,[],v1-turn-1000\n", "document 'a' has rows in both "),  # --shard deals whole documents
 ])
 def test_parts_that_cannot_be_of_one_run_are_refused_in_one_line(tmp_path, capsys, second, said):
     first = write(tmp_path / "S_1.csv", HEADER + "a:0,x,1,1,[],v1-turn-1000\na:1,x,1,1,[],v1-turn-1000\n")

@@ -66,6 +66,20 @@ def _refuse_parts_apart(parts: list[Path], tables: list) -> None:
         seen.update(dict.fromkeys(table["segment_id"].unique(), path))
 
 
+def _refuse_split_documents(parts: list[Path], documents: list) -> None:
+    """Refuse parts sharing a document (``documents``: each part's rows' documents, :func:`_documents`): --shard
+    deals out whole documents, so such parts come from other inputs or another N."""
+    from theme_assist.errors import InputError
+
+    owner: dict[str, Path] = {}
+    for path, documents_of in zip(parts, documents):
+        for document in documents_of.dropna().unique():
+            if owner.setdefault(document, path) != path:
+                raise InputError(f"document {document!r} has rows in both {owner[document]} and {path}: --shard deals "
+                                 "out whole documents, so these parts come from other inputs or another N (run every "
+                                 "part again on one input with one --shard N)")
+
+
 def _documents(table, kind: str):
     """Each row's document: its ``document`` cell in a --segments-out table; in an --out table, the part of
     ``segment_id`` before its last ``:`` (suggest's ids are ``{document}:{position}``), None where it has none (a
@@ -117,6 +131,7 @@ def merge(
     _refuse_parts_apart(parts, tables)
     kind = _kind(tables[0].columns, parts[0])
     documents = [_documents(table, kind) for table in tables]
+    _refuse_split_documents(parts, documents)
     order = {document: rank for rank, document in enumerate(document_order(pd.concat(documents).dropna()))}
     keys = pd.concat([pd.DataFrame({"document": documents_of.map(order).fillna(len(order)).to_numpy(),
                                     "part": number, "row": range(len(documents_of))})
