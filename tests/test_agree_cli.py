@@ -412,6 +412,11 @@ def test_coders_and_codes_written_apart_only_by_invisible_characters_are_named(c
     assert run(capsys, both)[2].strip().startswith(
         f"theme-assist: warning: {both}: 1 coder(s) written alike but for case, Unicode form and invisible characters "
         "together are different coders: 'Ann\\u200b' / 'ann'")
+    linked = tmp_path / "linked.csv"  # 'Hope' / 'hope' by case, 'hope' / 'hope\u200b' by it: all three said already
+    linked.write_text("unit,coder,code\n1,A,Hope\n1,B,hope\n2,A,hope\u200b\n2,B,Hope\n3,A,hope\n3,B,hope\n",
+                      encoding="utf-8")
+    warned = run(capsys, linked)[2]
+    assert "only by case" in warned and "but for invisible" in warned and "together" not in warned
 
 
 def test_numbers_written_two_ways_beside_text_codes_are_named(capsys, tmp_path):

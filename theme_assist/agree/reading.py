@@ -239,8 +239,9 @@ def _warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path) -> 
 def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what: str = "code") -> None:
     """Name the codes (or coders: ``what``) written apart only by case ("Hope", "hope"), only by Unicode form
     ("é" as one character or two), or only by invisible characters ("Ann" and "Ann" with a zero-width space:
-    :func:`~theme_assist.names.without_invisible`): they are different, and a coder who capitalised their codes
-    would otherwise agree with nobody without a word (cells are already stripped)."""
+    :func:`~theme_assist.names.without_invisible`), or in several of those ways at once where the groups already
+    named do not link them: they are different, and a coder who capitalised their codes would otherwise agree with
+    nobody without a word (cells are already stripped)."""
     names = _distinct_texts(cells)
     names = names[~names.str.lower().isin(MISSING_MARKERS)]  # those have a warning of their own
     variants = _written_alike(names, names.str.casefold())
@@ -260,10 +261,10 @@ def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what:
                        "different %ss: %s; write each %s one way if they are one", path, len(hidden), what, what,
                        _listed(hidden, ascii), what)
     # apart in two of those ways at once ("Ann" with a zero-width space, and "ann"): no check above groups them
-    said = {frozenset(group) for found in (variants, forms, hidden) for group in found}
+    said = [set(group) for found in (variants, forms, hidden) for group in found]
     mixed = _written_alike(names, names.map(lambda name: unicodedata.normalize("NFC", without_invisible(name))
                                             .casefold()))
-    mixed = mixed[[frozenset(group) not in said for group in mixed]]
+    mixed = mixed[[not _linked(group, said) for group in mixed]]
     if len(mixed):
         logger.warning("%s: %d %s(s) written alike but for case, Unicode form and invisible characters together are "
                        "different %ss: %s; write each %s one way if they are one", path, len(mixed), what, what,
@@ -295,6 +296,19 @@ def _written_alike(names: pd.Series, key: pd.Series) -> pd.Series:
     """The spellings (sorted) of each ``key`` (one per name) that two or more of ``names`` share."""
     spellings = names.groupby(key).agg(sorted)
     return spellings[spellings.str.len() > 1]
+
+
+def _linked(group: list[str], said: list[set[str]]) -> bool:
+    """Whether the groups already ``said`` link every spelling of ``group`` ("Hope" / "hope" by case and "hope" /
+    "hope" with a zero-width space link all three): naming the group again would say nothing new."""
+    reached, grew = {group[0]}, True
+    while grew:
+        grew = False
+        for named in said:
+            if named & reached and not named <= reached:
+                reached |= named
+                grew = True
+    return reached >= set(group)
 
 
 def _listed(spellings: pd.Series, show) -> str:
