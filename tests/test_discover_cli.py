@@ -401,8 +401,9 @@ def test_the_spread_caption_says_that_skipped_speakers_are_left_out():
 
 
 def test_discover_suggest_and_project_init_declare_their_shared_options_once(capsys, monkeypatch):
-    """--model, --recursive, --unit and --max-chars were declared in each command, in words that had to be kept alike by hand;
-    they are now declared once (``theme_assist.cli._options``), so each command says them in the same words."""
+    """--model, --recursive, --unit and --max-chars were declared in each command, in words that had to be kept
+    alike by hand; they are now declared once (``theme_assist.cli._options``), so each command says them in the same
+    words."""
     monkeypatch.setenv("COLUMNS", "400")  # one line per option
 
     def option_lines(*command):
