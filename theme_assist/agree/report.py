@@ -62,9 +62,10 @@ DE_VRIES_POOLING = "De Vries et al. (2008)"
 
 def default_interval(alpha_bootstrap: str = "units") -> str:
     """The interval read off the resampled units where none is asked for: BCa, which held the population value
-    nearer 95% of the time than the percentile interval in every simulated population
-    (evaluation/results/interval_coverage.md); percentile for Hayes & Krippendorff's bootstrap of α
-    (``alpha_bootstrap="coincidences"``), whose pairs of values the jackknife over units does not match."""
+    nearer 95% of the time than the percentile interval for α and the κs in every simulated population, for AC1
+    as near within a standard error (evaluation/results/interval_coverage.md); percentile for Hayes &
+    Krippendorff's bootstrap of α (``alpha_bootstrap="coincidences"``), whose pairs of values the jackknife over
+    units does not match."""
     return "percentile" if alpha_bootstrap == "coincidences" else "bca"
 
 
