@@ -350,7 +350,6 @@ def test_file_above_size_limit_is_refused(tmp_path, monkeypatch):
     assert "\n" not in str(error.value)
 
 
-
 def test_a_table_above_the_size_limit_is_not_called_a_transcript(tmp_path, monkeypatch):
     """A merge part or a coded table of 300 MB was 'above the 200 MB limit for one transcript'."""
     from theme_assist.inputs import read_table
@@ -361,6 +360,7 @@ def test_a_table_above_the_size_limit_is_not_called_a_transcript(tmp_path, monke
     with pytest.raises(InputError) as error:
         read_table(path)
     assert str(error.value).endswith(" MB limit for one file read (a transcript or a table); split it")
+
 
 SPOKEN = (
     "Anna: Ich war im Café, naïve « déjà vu » — it’s “fine”… señor.\n"
