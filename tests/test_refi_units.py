@@ -101,7 +101,8 @@ def test_a_span_reversed_negative_or_beyond_any_number_is_said_as_it_is(document
     for start, end, said in ((5, 2, "row 2: start 5 is after end 2 (characters are counted from 0, and a coding's "
                                     "start comes before its end)"),
                              (-3, 4, "row 2: start -3 is below 0"),
-                             ("0", "1e308", "row 2: end '1e308' is far beyond the characters of any document")):
+                             ("0", "1e308", "row 2: end '1e308' is far beyond the characters of any document"),
+                             ("-1e308", "4", "row 2: start '-1e308' is below 0 (characters are counted from 0)")):
         with pytest.raises(InputError) as refused:
             with_spans(pd.DataFrame({"document": ["fg1"], "start": [start], "end": [end]}), docs)
         assert said in str(refused.value)

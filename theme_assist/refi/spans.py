@@ -127,8 +127,9 @@ def with_spans(table: pd.DataFrame, documents: dict[str, Document], segments: pd
         huge = numbers.abs() > _MAX_OFFSET  # 1e308 became -9223372036854775808 as an integer
         if huge.any():
             index = huge[huge].index[0]
-            raise InputError(f"{label}, {_line(index)}: {column} {placed.at[index, column]!r} is far beyond the "
-                             "characters of any document")
+            said = ("is below 0 (characters are counted from 0)" if numbers[index] < 0
+                    else "is far beyond the characters of any document")
+            raise InputError(f"{label}, {_line(index)}: {column} {placed.at[index, column]!r} {said}")
         placed[column] = numbers.astype(int)
     placed["document"] = placed["document"].astype(str)
     texts = placed["text"] if "text" in placed else [None] * len(placed)
