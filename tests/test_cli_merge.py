@@ -164,6 +164,17 @@ def test_parts_that_cannot_be_of_one_run_are_refused_in_one_line(tmp_path, capsy
     assert err.startswith("theme-assist: error: ") and not out.exists()
 
 
+def test_segments_csv_ids_with_a_colon_are_not_taken_for_documents(tmp_path, capsys):
+    """A SEGMENTS.csv's own ids T1:p1, T1:p2 (documents p1, p2) were read as rows of document 'T1' in two parts, and
+    the run refused as one whose documents were split: only DOCUMENT:N ids, suggest's own, name a document."""
+    first = write(tmp_path / "S_1.csv", HEADER + "T1:p1,x,1,1,[],\nT2:p1,x,1,1,[],\n")
+    second = write(tmp_path / "S_2.csv", HEADER + "T1:p2,x,1,1,[],\nT2:p2,x,1,1,[],\n")
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", first, second, "--out", out], capsys)
+    assert code == 0 and "4 rows of segments whose id names no document" in err, err
+    assert [line.split(",")[0] for line in out.read_text().splitlines()[1:]] == ["T1:p1", "T2:p1", "T1:p2", "T2:p2"]
+
+
 def test_an_existing_out_is_replaced_only_with_force_and_never_a_part(tmp_path, capsys):
     first = write(tmp_path / "S_1.csv", HEADER + "a:0,x,1,1,[],\n")
     out = write(tmp_path / "out.csv", "my notes\n")

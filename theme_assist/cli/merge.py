@@ -82,11 +82,15 @@ def _refuse_split_documents(parts: list[Path], documents: list) -> None:
 
 def _documents(table, kind: str):
     """Each row's document: its ``document`` cell in a --segments-out table; in an --out table, the part of
-    ``segment_id`` before its last ``:`` (suggest's ids are ``{document}:{position}``), None where it has none (a
-    SEGMENTS.csv's own ids)."""
+    ``segment_id`` before its last ``:`` where the rest is a whole number (suggest's ids are
+    ``{document}:{position}``), None for other ids (a SEGMENTS.csv's own, ``T1:p1`` included)."""
     if kind == "--segments-out":
         return table["document"]
-    return table["segment_id"].map(lambda segment_id: segment_id.rpartition(":")[0] or None)
+    def named(segment_id: str) -> str | None:
+        document, _, position = segment_id.rpartition(":")
+        return document if document and position.isdigit() else None
+
+    return table["segment_id"].map(named)
 
 
 def merge(
@@ -140,7 +144,7 @@ def merge(
     merged = merged.iloc[keys.sort_values(["document", "part", "row"], kind="stable").index].reset_index(drop=True)
     unplaced = int(sum(documents_of.isna().sum() for documents_of in documents))
     if unplaced:
-        logger.warning("%s of segments whose id names no document (without ':', a SEGMENTS.csv's own ids): put "
+        logger.warning("%s of segments whose id names no document (not DOCUMENT:N, a SEGMENTS.csv's own ids): put "
                        "after the others, in the order of the parts as given", counted(unplaced, "row"))
     write_table(merged, out)
     say_done(console, f"{counted(len(parts), 'part')}, {counted(len(order), 'document')}, "
