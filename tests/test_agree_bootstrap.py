@@ -292,3 +292,16 @@ def test_bca_validation():
         bootstrap_alpha(KRIPPENDORFF_2011, n_boot=50, method="coincidences", interval="bca")
     undefined = bootstrap_units([[0, 0], [0, 0]], "cohen", n_boot=50, interval="bca")
     assert undefined.n_boot == 0 and math.isnan(undefined.low) and undefined.to_dict()["interval"] == "bca"
+
+
+def test_bca_falls_back_where_its_levels_would_wrap_round():
+    """An estimate below all but one of 100,000 resamples (z0 about -4.3) and an acceleration near -1/6 put the lower
+    level's denominator 1 - a (z0 + z) below 0: there the adjusted levels wrap round and may cross."""
+    from theme_assist.agree.bootstrap import _summarise
+
+    samples = np.linspace(0.0, 1.0, 100_000)
+    jackknife = np.r_[np.zeros(999), 1.0]
+    result = _summarise(samples[1] / 2, samples, 0.95, (), "units", "bca", jackknife)
+    assert result.acceleration < -0.16 and result.bias_correction < -4
+    assert result.interval == "percentile" and "acceleration is too large" in result.interval_reason
+    assert result.low <= result.high

@@ -356,9 +356,11 @@ def _summarise(estimate: float, samples: np.ndarray, confidence: float, minimums
         extra = dict(bias_correction=bias, acceleration=acceleration, interval_reason=why)
         if why is None:
             normal = ndtri(levels)
+            denominator = 1.0 - acceleration * (bias + normal)
             with np.errstate(invalid="ignore", divide="ignore"):
-                adjusted = ndtr(bias + (bias + normal) / (1.0 - acceleration * (bias + normal)))
-            if np.all(np.isfinite(adjusted)):
+                adjusted = ndtr(bias + (bias + normal) / denominator)
+            # at or past a zero denominator the levels wrap round and may cross (low above high)
+            if np.all(np.isfinite(adjusted)) and np.all(denominator > 0) and adjusted[0] <= adjusted[1]:
                 levels = adjusted
             else:
                 extra["interval_reason"] = "the BCa percentiles are undefined (the acceleration is too large)"
