@@ -410,8 +410,8 @@ def test_coders_and_codes_written_apart_only_by_invisible_characters_are_named(c
     both = tmp_path / "both.csv"  # apart by an invisible character and by case at once: no single check groups them
     both.write_text("unit,coder,code\n1,Ann\u200b,a\n2,Ann\u200b,b\n1,ann,a\n2,ann,b\n", encoding="utf-8")
     assert run(capsys, both)[2].strip().startswith(
-        f"theme-assist: warning: {both}: 1 coder(s) written alike but for case, Unicode form and invisible characters "
-        "together are different coders: 'Ann\\u200b' / 'ann'")
+        f"theme-assist: warning: {both}: 1 coder(s) written apart in more than one of case, Unicode form and invisible "
+        "characters are different coders: 'Ann\\u200b' / 'ann'")
     linked = tmp_path / "linked.csv"  # 'Hope' / 'hope' by case, 'hope' / 'hope\u200b' by it: all three said already
     linked.write_text("unit,coder,code\n1,A,Hope\n1,B,hope\n2,A,hope\u200b\n2,B,Hope\n3,A,hope\n3,B,hope\n",
                       encoding="utf-8")

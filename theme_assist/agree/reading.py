@@ -266,8 +266,8 @@ def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what:
                                             .casefold()))
     mixed = mixed[[not _linked(group, said) for group in mixed]]
     if len(mixed):
-        logger.warning("%s: %d %s(s) written alike but for case, Unicode form and invisible characters together are "
-                       "different %ss: %s; write each %s one way if they are one", path, len(mixed), what, what,
+        logger.warning("%s: %d %s(s) written apart in more than one of case, Unicode form and invisible characters "
+                       "are different %ss: %s; write each %s one way if they are one", path, len(mixed), what, what,
                        _listed(mixed, ascii), what)
 
 
