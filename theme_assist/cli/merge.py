@@ -86,6 +86,7 @@ def _documents(table, kind: str):
     ``{document}:{position}``), None for other ids (a SEGMENTS.csv's own, ``T1:p1`` included)."""
     if kind == "--segments-out":
         return table["document"]
+
     def named(segment_id: str) -> str | None:
         document, _, position = segment_id.rpartition(":")
         return document if document and position.isdigit() else None
