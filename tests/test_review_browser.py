@@ -2244,3 +2244,50 @@ def test_the_status_menu_lists_the_skipped_speakers_turns(tmp_path, browser):
         page.reload()  # the filter is kept, as the others are
         expect(page.locator("#filter-status")).to_have_value("skipped")
         expect(page.locator("#queue li")).to_have_count(3)
+
+
+def focus_path(page, presses: int) -> list[str]:
+    """Where each of ``presses`` Tabs from the top of the page puts the focus: "topbar", "segment", "queue" (the
+    filters and the queue) or "other"."""
+    where = """() => { const node = document.activeElement;
+      return node.closest('.topbar') || node.classList.contains('skip') ? 'topbar'
+        : node.closest('#main') ? 'segment' : node.closest('.sidebar') ? 'queue' : 'other'; }"""
+    path = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        path.append(page.evaluate(where))
+    return path
+
+
+def test_at_a_phones_width_tab_reaches_the_segment_before_the_queue_shown_below_it(tmp_path, browser):
+    """At 390 × 844 the queue and filters were shown below the segment but came before it in the page: Tab and a
+    screen reader went through the filters and the queue (up to 500 entries) first."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a", viewport=(390, 844)) as (page, _):
+        page.reload()  # the coder is remembered: no dialog
+        expect(page.locator("#suggestions li.suggestion").first).to_be_visible()
+        path = focus_path(page, 14)
+        after_top = path[path.index("segment"):]
+        assert path[:path.index("segment")] == ["topbar"] * path.index("segment"), path
+        assert after_top[:after_top.index("queue")] == ["segment"] * after_top.index("queue"), path
+        assert page.locator(".sidebar").bounding_box()["y"] > page.locator("#segment").bounding_box()["y"]
+
+
+def test_on_a_wide_screen_the_queue_is_left_of_the_segment_and_tab_reaches_it_after(tmp_path, browser):
+    """With the queue after the segment in the page, a wide screen still shows it at the left, beside the segment,
+    and Tab goes from the top bar to the segment's tabs and buttons, then to the filters and the queue."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        page.reload()
+        expect(page.locator("#suggestions li.suggestion").first).to_be_visible()
+        sidebar, main = page.locator(".sidebar").bounding_box(), page.locator("#main").bounding_box()
+        assert sidebar["x"] == 0 and sidebar["width"] == 320 and main["x"] == 320, (sidebar, main)
+        assert sidebar["y"] == main["y"]
+        path = focus_path(page, 14)
+        assert path.index("segment") < path.index("queue") and "topbar" not in path[path.index("segment"):], path
