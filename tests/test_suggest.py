@@ -7,7 +7,7 @@ import pytest
 
 from theme_assist.codebook import parse_codebook
 from theme_assist.errors import InputError
-from theme_assist.suggest import CodeSuggester, anchor_texts
+from theme_assist.suggest import SUGGESTION_COLUMNS, CodeSuggester, anchor_texts
 
 CODEBOOK = """\
 name: Peer support mini
@@ -62,7 +62,7 @@ def fitted(exclusive_book, embedder):
 
 def test_trained_suggestions_rank_the_right_code_first(fitted):
     out = fitted.suggest(NEW)
-    assert list(out.columns) == ["segment_id", "code", "score", "rank", "evidence"]
+    assert list(out.columns) == list(SUGGESTION_COLUMNS) == ["segment_id", "code", "score", "rank", "evidence"]
     best = out[out["rank"] == 1].set_index("segment_id")["code"]
     assert best.to_dict() == {"n1": "work", "n2": "family", "n3": "stigma"}
     assert out["score"].between(0, 1).all()
@@ -71,6 +71,16 @@ def test_trained_suggestions_rank_the_right_code_first(fitted):
     proba = fitted.predict_proba(NEW)
     assert np.allclose(proba.sum(axis=1), 1.0)
     assert list(proba.index) == ["n1", "n2", "n3"]
+
+
+def test_the_suggestion_tables_columns_are_written_in_one_place():
+    import inspect
+
+    from theme_assist.cli import merge
+    from theme_assist.project import audit, store
+
+    for module in (merge, audit, store):
+        assert '"code", "score", "rank"' not in inspect.getsource(module), module.__name__
 
 
 def test_evidence_is_the_most_similar_coded_quotes_of_that_code(fitted):

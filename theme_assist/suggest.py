@@ -49,6 +49,8 @@ from theme_assist.errors import InputError, listed
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
 from theme_assist.finetune import FinetunedEmbedder
 
+SUGGESTION_COLUMNS = ("segment_id", "code", "score", "rank", "evidence")
+"""The columns of the ``suggestions`` table :meth:`CodeSuggester.suggest` makes (``suggest --out``, a project's runs)."""
 FORMAT_VERSION = 2
 """Format 2 adds ``hidden_layers``; format 1 (sentence embedding alone) is still read."""
 ENCODER_FOLDER = "encoder"
@@ -651,7 +653,7 @@ class CodeSuggester(BaseEstimator):
                 rows.append({"segment_id": segment_id, "code": code, "score": float(scores[i, k]), "rank": rank,
                              "evidence": self._evidence(vectors[i], code, exclude=segment_id,
                                                         text=segments.at[i, "text"])})
-        return pd.DataFrame(rows, columns=["segment_id", "code", "score", "rank", "evidence"])
+        return pd.DataFrame(rows, columns=list(SUGGESTION_COLUMNS))
 
     def _evidence(self, vector: np.ndarray, code: str, exclude: str, text: str) -> list[dict]:
         if not self.n_evidence:

@@ -10,14 +10,12 @@ import typer
 
 logger = logging.getLogger(__name__)
 
-SUGGESTION_COLUMNS = ("segment_id", "code", "score", "rank", "evidence")
-"""The columns every table of ``suggest --out`` has (:meth:`~theme_assist.suggest.CodeSuggester.suggest`)."""
-
 
 def _kind(columns, path: Path) -> str:
     """``"--out"`` or ``"--segments-out"``: which of suggest's tables a part with these columns is."""
     from theme_assist.documents import SEGMENT_COLUMNS
     from theme_assist.errors import InputError
+    from theme_assist.suggest import SUGGESTION_COLUMNS
 
     if set(SUGGESTION_COLUMNS) <= set(columns):
         return "--out"

@@ -241,7 +241,9 @@ def machine_before_review(store: ProjectStore) -> pd.DataFrame:
         logger.warning("the machine's pre-coding is empty: the project has %s", "no review decision yet (codings "
                        "from project init are not reviewed segments)" if first.empty else "no model run (run "
                        "`theme-assist project suggest` before the coders review)")
-        return pd.DataFrame(columns=["segment_id", "code", "score", "rank", "evidence"])
+        from theme_assist.suggest import SUGGESTION_COLUMNS
+
+        return pd.DataFrame(columns=list(SUGGESTION_COLUMNS))
     # the latest run strictly before the first decision (ISO 8601 UTC times sort as text)
     first["at"] = pd.to_datetime(first["decided_at"], utc=True)
     runs["at"] = pd.to_datetime(runs["created_at"], utc=True)

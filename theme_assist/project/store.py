@@ -769,6 +769,8 @@ class ProjectStore:
 
         ``codebook_version`` is the version the fit used, read with its training data: a revision made while the
         fit ran must not be stamped on it. Defaults to the current version."""
+        from theme_assist.suggest import SUGGESTION_COLUMNS
+
         if codebook_version is None:
             codebook_version = self.codebook_version()
         with self.transaction() as db:
@@ -781,7 +783,7 @@ class ProjectStore:
             db.executemany(
                 "INSERT INTO suggestions (run_id, segment_id, code, score, rank, evidence) VALUES (?, ?, ?, ?, ?, ?)",
                 [(run_id, str(s), str(c), float(sc), int(r), json.dumps(list(e), ensure_ascii=False))
-                 for s, c, sc, r, e in suggestions[["segment_id", "code", "score", "rank", "evidence"]]
+                 for s, c, sc, r, e in suggestions[list(SUGGESTION_COLUMNS)]
                  .itertuples(index=False)])
             if queue is not None and len(queue):
                 db.executemany("INSERT INTO review_queue VALUES (?, ?, ?, ?)",
