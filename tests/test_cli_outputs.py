@@ -37,7 +37,44 @@ def test_an_output_that_is_an_input_or_another_output_or_a_folder_is_refused(tmp
     with pytest.raises(InputError, match="is a folder holding the archive"):  # a folder output holding an input
         check_outputs({"--out": tmp_path}, {"the archive": source}, folders=("--out",))
     check_outputs({"--out": tmp_path / "new" / "deeper" / "o.csv"}, {"--input": source})
-    assert (tmp_path / "new" / "deeper").is_dir()  # created before the work
+    assert not (tmp_path / "new").exists()  # made where the output is written: a run refused later leaves none
+    with pytest.raises(InputError, match="--out .*: cannot create its folder .*in.csv is a file, not a folder"):
+        check_outputs({"--out": source / "deeper" / "o.csv"}, {})
+
+
+def test_a_run_refused_after_its_outputs_are_checked_leaves_no_folder_and_one_that_runs_makes_them(tmp_path,
+                                                                                                     capsys):
+    """``merge notcsv.txt --out new/sub/o.csv`` and ``import-qdpx missing.qdpx --out new/deep/out`` left the empty
+    folders of their outputs behind: :func:`check_outputs` made them before the inputs were read."""
+    project = tmp_path / "study.taproj"
+    make_project(project).close()
+    (tmp_path / "notcsv.txt").write_text("not a table\n")
+    segments = tmp_path / "segments.csv"
+    pd.DataFrame({"segment_id": ["s1"], "text": ["We listen to each other."]}).to_csv(segments, index=False)
+    new = tmp_path / "new"
+    for args in (["merge", tmp_path / "notcsv.txt", "--out", new / "sub" / "o.csv"],
+                 ["import-qdpx", tmp_path / "missing.qdpx", "--out", new / "deep" / "out"],
+                 ["export-qdpx", "--codebook", tmp_path / "missing.yaml", "--out", new / "deep" / "o.qdc"],
+                 ["suggest", "--codebook", tmp_path / "missing.yaml", "--input", segments, "--out", new / "o.csv"],
+                 ["project", "export", project, "--codebook", new / "cb.yaml", "--codebook-version", "99"]):
+        code, err = run(capsys, *args)
+        assert code == 2 and "error" in err, args
+        assert not new.exists(), args
+    deep = new / "a" / "b"
+    for args in (["project", "export", project, "--codings", deep / "c.csv", "--codebook", deep / "cb.yaml",
+                  "--qdpx", deep / "p.qdpx", "--audit", deep / "audit.csv"],
+                 ["project", "backup", project, deep / "copy" / "k.taproj"],
+                 ["import-qdpx", deep / "p.qdpx", "--out", deep / "imported" / "here"],
+                 ["export-qdpx", "--project", deep / "imported" / "here", "--out", deep / "again" / "p.qdpx"],
+                 ["suggest", "--codebook", packaged_codebook("upsides"), "--input", segments,
+                  "--out", deep / "suggest" / "o.csv"],
+                 ["merge", deep / "suggest" / "o.csv", "--out", deep / "merged" / "o.csv"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main([str(a) for a in args])
+        assert exit_info.value.code == 0, (args, capsys.readouterr().err)
+    for path in ("c.csv", "cb.yaml", "p.qdpx", "audit.csv", "copy/k.taproj", "imported/here/" + PROJECT_JSON,
+                 "again/p.qdpx", "suggest/o.csv", "merged/o.csv"):
+        assert (deep / path).is_file(), path
 
 
 def test_an_output_that_is_the_input_under_another_name_is_refused(tmp_path):

@@ -237,7 +237,9 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
     """Before any work: refuse an output that would overwrite an input or another output or lie inside a folder
     output (``folders``, written whole), a file output that is a folder, one that is a device or a pipe
     (``/dev/null``: the new file moved into its place would replace it), a table whose name ends in a suffix it will
-    not be written as, or one in a folder that cannot be written; create the output folders' parents.
+    not be written as, or one in a folder that cannot be written or made. Creates no folder: the writers make an
+    output's missing folders (:func:`write_table`, :func:`~theme_assist.refi.atomic.atomic_file`), so a run refused
+    after this check leaves none behind.
 
     Parameters
     ----------
@@ -290,10 +292,10 @@ def check_outputs(outputs: dict[str, str | Path | None], inputs: dict[str, str |
                              "file moved into place, which would replace it; give a file name")
         if name in tables and target.suffix.lower() not in TABLE_OUTPUT_SUFFIXES:
             raise InputError(f"{name} {path}: tables are written as .csv or .tsv; give a name ending in one of them")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise InputError(f"{name} {path}: cannot create its folder ({error.strerror or error})") from None
+        # its missing folders are made where it is written: a run refused later (an input checked after) leaves none
+        existing = nearest_existing(target.parent)
+        if not existing.is_dir():
+            raise InputError(f"{name} {path}: cannot create its folder ({existing} is a file, not a folder)")
         _check_writable(name, path, target, is_folder=name in folders)
 
 
@@ -322,11 +324,20 @@ def _check_writable(name: str, path: str | Path, target: Path, is_folder: bool) 
     writable file there does not suffice. A folder output that exists is tried inside (``demo --out .`` writes into
     the working folder, whose parent may well be read-only); one still to be made, where it will be made."""
     folder = target if is_folder and target.is_dir() else target.parent
+    existing = nearest_existing(folder)  # a folder still to be made is made inside it
     # the probe is named as atomic_file names its partial copies, so that one a killed run leaves is cleared as theirs
-    error = refusal_to_write_in(folder, prefix=f".{target.name}." if folder == target.parent else ".probe.")
+    error = refusal_to_write_in(existing, prefix=f".{target.name}." if existing == target.parent else ".probe.")
     if error:
         where = "it" if folder == target else f"its folder {folder}"
-        raise InputError(f"{name} {path}: {where} cannot be written to ({error.strerror or error})")
+        made = "" if existing == folder else f", to be made in {existing},"
+        raise InputError(f"{name} {path}: {where}{made} cannot be written to ({error.strerror or error})")
+
+
+def nearest_existing(path: Path) -> Path:
+    """``path``, or the nearest of its parents that exists (a file or a folder)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def _same_file(first: Path, second: Path) -> bool:
@@ -399,6 +410,5 @@ def write_table(table: pd.DataFrame, path: str | Path) -> None:
     from theme_assist.refi.atomic import atomic_file
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_file(path.resolve()) as temporary:
+    with atomic_file(path.resolve()) as temporary:  # which makes its folder
         table.to_csv(temporary, index=False, sep="\t" if path.suffix.lower() == ".tsv" else ",")

@@ -428,6 +428,7 @@ class ProjectStore:
         ``-wal`` file beside it. The copy is written beside ``destination`` and renamed into place, so a failed
         backup leaves no half-written file."""
         destination = Path(destination)
+        destination.parent.mkdir(parents=True, exist_ok=True)
         partial = destination.with_name(f".{destination.name}.partial")
         try:
             target = sqlite3.connect(partial)

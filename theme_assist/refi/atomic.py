@@ -28,10 +28,35 @@ _SWAP_TRIES = 100
 
 
 def _parent_of(target: Path) -> Path:
+    """The folder ``target`` goes in, which must exist (:func:`_made_parent` makes it)."""
     parent = target.parent
     if not parent.is_dir():
         raise InputError(f"cannot write {target}: the folder {parent} does not exist")
     return parent
+
+
+@contextmanager
+def _made_parent(target: Path) -> Iterator[None]:
+    """Make the missing folders ``target`` goes in (:func:`~theme_assist.inputs.check_outputs` makes none), and
+    remove them again, where still empty, if the block fails: a run refused while writing (an archive that cannot
+    be read while its import is built) leaves no empty folders behind."""
+    missing = []
+    for folder in target.parents:
+        if folder.exists():
+            break
+        missing.append(folder)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file in the way, a read-only folder
+        raise InputError(f"cannot write {target}: cannot create its folder {target.parent} "
+                         f"({error.strerror or error})") from None
+    try:
+        yield
+    except BaseException:
+        for folder in missing:  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
 
 
 def _clear_leftovers(target: Path) -> None:
@@ -72,16 +97,17 @@ def atomic_file(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; on success it replaces ``target`` (with the permissions of the
     file it replaces, or the usual ones), on failure it is removed."""
     target = Path(target)
-    _clear_leftovers(Path(_parent_of(target), target.name))
-    handle, name = tempfile.mkstemp(dir=_parent_of(target), prefix=f".{target.name}.", suffix=".part")
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        yield temporary
-        os.chmod(temporary, target.stat().st_mode & 0o7777 if target.is_file() else _usual_mode(folder=False))
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with _made_parent(target):
+        _clear_leftovers(Path(_parent_of(target), target.name))
+        handle, name = tempfile.mkstemp(dir=_parent_of(target), prefix=f".{target.name}.", suffix=".part")
+        os.close(handle)
+        temporary = Path(name)
+        try:
+            yield temporary
+            os.chmod(temporary, target.stat().st_mode & 0o7777 if target.is_file() else _usual_mode(folder=False))
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
 
 
 def write_text_whole(target: str | Path, text: str) -> None:
@@ -108,15 +134,16 @@ def atomic_folder(target: str | Path, force: bool = False) -> Iterator[Path]:
         raise InputError(f"{target} exists and is not a folder")
     if entries and not force:
         raise InputError(f"{target} exists and is not empty (use --force to replace it)")
-    _clear_leftovers(Path(_parent_of(target), target.name))
-    temporary = Path(tempfile.mkdtemp(dir=_parent_of(target), prefix=f".{target.name}.", suffix=".part"))
-    try:
-        yield temporary
-        os.chmod(temporary, _usual_mode(folder=True))
-        _swap_in(temporary, target)
-    finally:
-        if temporary.exists():
-            shutil.rmtree(temporary)
+    with _made_parent(target):
+        _clear_leftovers(Path(_parent_of(target), target.name))
+        temporary = Path(tempfile.mkdtemp(dir=_parent_of(target), prefix=f".{target.name}.", suffix=".part"))
+        try:
+            yield temporary
+            os.chmod(temporary, _usual_mode(folder=True))
+            _swap_in(temporary, target)
+        finally:
+            if temporary.exists():
+                shutil.rmtree(temporary)
 
 
 def folder_entries(folder: Path) -> list[str] | None:
