@@ -1226,6 +1226,25 @@ def test_skip_speaker_changes_the_speakers_an_existing_project_skips_and_keeps_t
     assert "skipped" not in capsys.readouterr().out
 
 
+def test_suggest_on_a_project_skipping_every_speaker_warns_in_one_line(tmp_path, capsys):
+    """Every speaker skipped, ``project suggest`` made a run with no suggestion and said nothing of it."""
+    from theme_assist.project.testing import make_project
+
+    project = tmp_path / "study.taproj"
+    with make_project(project) as store:
+        store.record_skip_speakers(["interviewer", "Kim", "Sam"])
+    capsys.readouterr()
+    assert run("project", "suggest", str(project)) == 0
+    (warning,) = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warning == (f"theme-assist: warning: every segment is the turn of a skipped speaker (interviewer (3 "
+                       f"segments), Kim (3 segments), Sam (3 segments)): the run stores no suggestion and queues no "
+                       f"segment; skip fewer with `theme-assist project skip-speaker {project} NAME...` or --none")
+    with ProjectStore(project) as store:
+        store.record_skip_speakers(["interviewer"])
+    assert run("project", "suggest", str(project)) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
 def test_skip_speaker_refuses_what_init_refuses_and_says_an_unchanged_list(tmp_path, capsys):
     from theme_assist.project.testing import make_project
 

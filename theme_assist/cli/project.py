@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import List, Optional
 
@@ -9,6 +10,8 @@ import typer
 
 from theme_assist.cli._console import counted, counted_kinds, message_console, say_done, skipped_segments
 from theme_assist.cli._options import MAX_CHARS, RECURSIVE
+
+logger = logging.getLogger(__name__)
 
 RUNS_SHOWN = 5
 """The model runs ``project info`` lists (newest first); it counts the older ones."""
@@ -72,10 +75,16 @@ def suggest(
     from theme_assist.project.learn import refit
 
     console = message_console()
-    with ProjectStore(project) as store, console.status("fitting and suggesting…"):
+    with ProjectStore(project) as store:
         store.check_writable()  # before the fit, which may take minutes
-        run_id = refit(store, embedder=Embedder(model=model), top_k=top_k,
-                       threshold="auto" if threshold is None else threshold, diversity=diversity)
+        skipped = store.skipped_segment_ids()
+        if skipped and len(skipped) == len(store.segments()):  # said before the fit, not under its spinner
+            logger.warning("every segment is the turn of a skipped speaker (%s): the run stores no suggestion and "
+                           "queues no segment; skip fewer with `theme-assist project skip-speaker %s NAME...` or "
+                           "--none", _skipped_by_name(store), project)
+        with console.status("fitting and suggesting…"):
+            run_id = refit(store, embedder=Embedder(model=model), top_k=top_k,
+                           threshold="auto" if threshold is None else threshold, diversity=diversity)
         run = store.latest_run()
     say_done(console, f"run {run_id}: {_run_model(run['mode'], run['embedding_model'], run['n_training'])}")
 
