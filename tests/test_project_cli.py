@@ -1245,6 +1245,37 @@ def test_suggest_on_a_project_skipping_every_speaker_warns_in_one_line(tmp_path,
     assert "warning" not in capsys.readouterr().err
 
 
+def test_a_speaker_name_holding_a_control_character_is_refused_where_typed_and_read_where_stored(tmp_path, capsys):
+    """``project skip-speaker P $'Ann\\nBob'`` stored the name and echoed its line break; an escape character too.
+    A project that stores one already stays readable."""
+    from theme_assist.project.testing import make_project
+
+    project = tmp_path / "study.taproj"
+    make_project(project).close()
+    segments = tmp_path / "segments.csv"
+    segments.write_text("segment_id,text,document\ns1,I got paid.,d1\n")
+    book = str(packaged_codebook("upsides"))
+    for name in ("Ann\nBob", "\x1b[31mKim", "Sam\t"):
+        for argv, option in [(("project", "skip-speaker", str(project), "Kim", name), "NAME"),
+                             (("project", "init", str(tmp_path / "new.taproj"), "--codebook", book, "--input",
+                               str(segments), "--skip-speaker", name), "--skip-speaker"),
+                             (("suggest", "--codebook", book, "--input", str(segments), "--out",
+                               str(tmp_path / "o.csv"), "--skip-speaker", name), "--skip-speaker"),
+                             (("discover", "--input", str(segments), "--out", str(tmp_path / "t.json"),
+                               "--skip-speaker", name), "--skip-speaker")]:
+            assert run(*argv) == 2, argv
+            assert capsys.readouterr().err.strip() == (
+                f"theme-assist: error: {option} {name!r} holds a control character (a line break, a tab, an "
+                "escape); give each speaker's name as the transcripts write it"), argv
+    assert not (tmp_path / "new.taproj").exists()
+    with ProjectStore(project) as store:
+        assert store.skip_speakers == []
+        store.record_skip_speakers(["Ann\nBob"])  # as an earlier version stored it
+    assert run("project", "info", str(project)) == 0
+    with ProjectStore(project) as store:
+        assert store.skip_speakers == ["Ann\nBob"]
+
+
 def test_skip_speaker_refuses_what_init_refuses_and_says_an_unchanged_list(tmp_path, capsys):
     from theme_assist.project.testing import make_project
 

@@ -315,6 +315,18 @@ def check_speaker_names(names, option: str = "skip_speakers") -> None:
         raise InputError(f"{option} has an empty name; give each speaker's name as the transcripts write it")
 
 
+def check_typed_speaker_names(names, option: str) -> None:
+    """:func:`check_speaker_names` for the names a command line gives as ``option``, also refusing a name that holds
+    a control character (Unicode category Cc: a line break, a tab, an escape), which would be stored and echoed
+    as typed. Not part of :func:`check_speaker_names`, which a project's stored names pass when it is read: a
+    project that stores such a name stays readable."""
+    check_speaker_names(names, option)
+    for name in names:
+        if any(unicodedata.category(char) == "Cc" for char in str(name)):
+            raise InputError(f"{option} {str(name)!r} holds a control character (a line break, a tab, an escape); "
+                             "give each speaker's name as the transcripts write it")
+
+
 def speaker_key(name) -> str:
     """What :func:`speaker_turns` matches a speaker's name by: surrounding spaces, case and Unicode form aside (a
     name typed 'Zoë' is the speaker a Mac's transcript writes 'Zoe' and a combining diaeresis)."""
