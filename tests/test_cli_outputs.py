@@ -68,12 +68,14 @@ def test_a_run_refused_after_its_outputs_are_checked_leaves_no_folder_and_one_th
                  ["export-qdpx", "--project", deep / "imported" / "here", "--out", deep / "again" / "p.qdpx"],
                  ["suggest", "--codebook", packaged_codebook("upsides"), "--input", segments,
                   "--out", deep / "suggest" / "o.csv"],
-                 ["merge", deep / "suggest" / "o.csv", "--out", deep / "merged" / "o.csv"]):
+                 ["merge", deep / "suggest" / "o.csv", "--out", deep / "merged" / "o.csv"],
+                 ["project", "init", deep / "init" / "s.taproj", "--codebook", packaged_codebook("upsides"), "--input",
+                  segments]):
         with pytest.raises(SystemExit) as exit_info:
             main([str(a) for a in args])
         assert exit_info.value.code == 0, (args, capsys.readouterr().err)
     for path in ("c.csv", "cb.yaml", "p.qdpx", "audit.csv", "copy/k.taproj", "imported/here/" + PROJECT_JSON,
-                 "again/p.qdpx", "suggest/o.csv", "merged/o.csv"):
+                 "again/p.qdpx", "suggest/o.csv", "merged/o.csv", "init/s.taproj"):
         assert (deep / path).is_file(), path
 
 

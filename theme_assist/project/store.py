@@ -176,6 +176,11 @@ class ProjectStore:
         self.path = Path(path)
         if create:
             self.refuse_existing(self.path)
+            try:  # its folder, which check_outputs leaves to the writers to make
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise InputError(f"cannot create {self.path}: cannot create its folder {self.path.parent} "
+                                 f"({error.strerror or error})") from None
         if not create and self.path.is_dir():
             raise InputError(f"project {self.path} is a folder, not a project file: give the file `theme-assist "
                              "project init` made (e.g. study.taproj)")
