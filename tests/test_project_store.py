@@ -210,9 +210,13 @@ def test_a_project_in_a_read_only_folder_can_be_read_but_not_written(tmp_path, m
     assert not (tmp_path / "archived.taproj-shm").exists()
 
 
-def test_a_project_in_a_missing_folder_is_one_line(tmp_path):
-    with pytest.raises(InputError, match="no folder"):
-        ProjectStore(tmp_path / "nowhere" / "study.taproj", create=True)
+def test_a_new_project_makes_its_folder_and_one_that_cannot_be_made_is_one_line(tmp_path):
+    """As every other output's folder is made ('project init a/b/study.taproj' was refused: 'no folder a/b')."""
+    ProjectStore(tmp_path / "nowhere" / "study.taproj", create=True).close()
+    assert (tmp_path / "nowhere" / "study.taproj").is_file()
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(InputError, match="cannot create its folder"):
+        ProjectStore(tmp_path / "a-file" / "study.taproj", create=True)
 
 
 def test_missing_project_and_existing_target_are_input_errors(tmp_path, store):
