@@ -369,9 +369,9 @@ def looks_like_coding(path: str | Path) -> bool:
     coder's only copy. Never raises."""
     import csv
     import io
-    import re
 
     from theme_assist.ingest.decoding import marked_encoding
+    from theme_assist.ingest.tables import SEPARATOR_LINE
 
     try:
         with Path(path).open("rb") as file:
@@ -380,7 +380,7 @@ def looks_like_coding(path: str | Path) -> bool:
         return False
     text = data.decode(marked_encoding(data) or "utf-8", errors="replace").lstrip("\ufeff")
     lines = [line for line in text.splitlines() if line.strip()]
-    named = re.fullmatch(r"\s*sep=(.)\s*", lines[0], re.IGNORECASE) if lines else None
+    named = SEPARATOR_LINE.fullmatch(lines[0]) if lines else None
     line = lines[1 if named else 0] if len(lines) > bool(named) else ""
     for separator in ((named.group(1),) if named else ()) + (",", "\t", ";"):
         try:

@@ -169,8 +169,8 @@ def _load_text_table(path: Path, header_only: bool, rectangular: bool) -> pd.Dat
         raise InputError(f"{path} is not a well-formed table: {message}") from None
 
 
-_SEPARATOR_LINE = re.compile(r"\s*sep=(.?)\s*", re.IGNORECASE)
-"""Excel's first line naming a CSV's separator (``sep=;``), above the header."""
+SEPARATOR_LINE = re.compile(r"\s*sep=(.?)\s*", re.IGNORECASE)
+"""Excel's first line naming a CSV's separator (``sep=;``), above the header (``fullmatch`` it)."""
 
 
 def _check_rows(path: Path, text: str, separator: str, header_only: bool, rectangular: bool) -> str | None:
@@ -190,7 +190,7 @@ def _check_rows(path: Path, text: str, separator: str, header_only: bool, rectan
     try:
         rows = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
         header = _checked_row(rows, path) or []
-        named = _SEPARATOR_LINE.fullmatch(separator.join(header)) if len(header) <= 2 else None
+        named = SEPARATOR_LINE.fullmatch(separator.join(header)) if len(header) <= 2 else None
         if named:  # Excel's line naming the separator: taken for the header, it said line 2 had too many cells
             resave = "" if named.group(1) == separator else ", and save the table with commas (.csv) or tabs (.tsv)"
             raise InputError(f"{path}: its first line {separator.join(header).strip(' ')!r} names the separator for "
