@@ -1116,7 +1116,8 @@ def test_segments_that_are_no_table_are_refused(segments):
 
 
 def test_segments_without_text_are_refused_naming_their_columns():
-    """The suggester's check of its tables serves the discoverer too: the message names the columns there are."""
+    """The estimators' one check of their tables (inputs.check_table) serves the discoverer too: the message names
+    the columns there are."""
     segments = TWENTY.rename(columns={"text": "utterance"})
     with pytest.raises(InputError, match=r"^segments need a 'text' column \(columns: .*utterance"):
         ThemeDiscoverer().fit(segments, embeddings=np.eye(len(segments), dtype=np.float32))

@@ -1,7 +1,8 @@
 """Reading what commands are given: tables of segments or codings, or a folder of transcripts.
 
 Every command that takes ``--input SEGMENTS.csv|DIR`` or ``--train CODED.csv`` goes through here, so the same file
-gets the same checks and the same one-line errors everywhere.
+gets the same checks and the same one-line errors everywhere; so do the tables given to the estimators in Python
+(:func:`check_table`).
 """
 
 from __future__ import annotations
@@ -51,6 +52,18 @@ def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "ta
     if frame.empty and not allow_empty:
         raise InputError(f"{what} {path} has a header but no rows")
     return frame
+
+
+def check_table(table, what: str, columns: tuple[str, ...]) -> None:
+    """Refuse ``table`` (``what`` it holds, for the message) unless it is a DataFrame with ``columns``: the
+    estimators' check of the tables they are given."""
+    if not isinstance(table, pd.DataFrame):
+        wanted = f"a {columns[0]!r} column" if len(columns) == 1 else f"columns {', '.join(map(repr, columns))}"
+        raise InputError(f"{what} must be a DataFrame with {wanted}, not {type(table).__name__}")
+    missing = [column for column in columns if column not in table]
+    if missing:
+        raise InputError(f"{what} need a {' and a '.join(map(repr, missing))} column "
+                         f"(columns: {', '.join(map(str, table.columns)) or 'none'})")
 
 
 def _canonical_names(columns: pd.Index, names: tuple[str, ...]) -> dict[str, str]:

@@ -48,6 +48,7 @@ from theme_assist.embed import (DEFAULT_HIDDEN_LAYERS, Embedder, RepresentedRows
 from theme_assist.errors import InputError, listed
 from theme_assist.features import FeatureBuilder, neighbour_index, rows_or_zero
 from theme_assist.finetune import FinetunedEmbedder
+from theme_assist.inputs import check_table
 
 SUGGESTION_COLUMNS = ("segment_id", "code", "score", "rank", "evidence")
 """The columns of the ``suggestions`` table :meth:`CodeSuggester.suggest` makes (``suggest --out``, a project's runs)."""
@@ -130,18 +131,6 @@ def codes_per_segment(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
                 f"has {len(row['codes'])} codes: {', '.join(row['codes'])}" + _coders_of(frame, row["segment_id"])
             )
     return segments
-
-
-def check_table(table, what: str, columns: tuple[str, ...]) -> None:
-    """Refuse ``table`` (``what`` it holds, for the message) unless it is a DataFrame with ``columns``: the
-    estimators' check of the tables they are given."""
-    if not isinstance(table, pd.DataFrame):
-        wanted = f"a {columns[0]!r} column" if len(columns) == 1 else f"columns {', '.join(map(repr, columns))}"
-        raise InputError(f"{what} must be a DataFrame with {wanted}, not {type(table).__name__}")
-    missing = [column for column in columns if column not in table]
-    if missing:
-        raise InputError(f"{what} need a {' and a '.join(map(repr, missing))} column "
-                         f"(columns: {', '.join(map(str, table.columns)) or 'none'})")
 
 
 def _coders_of(frame: pd.DataFrame, segment_id: str) -> str:

@@ -46,8 +46,9 @@ from theme_assist.discover.stability import resampled_stability
 from theme_assist.embed import (DEFAULT_HIDDEN_LAYERS, check_layers, embed_with_layers, estimator_embedder,
                                 usable_layers)
 from theme_assist.errors import InputError
+from theme_assist.inputs import check_table
 from theme_assist.segment import check_speaker_names, ranked_names, speaker_turns
-from theme_assist.suggest import NotFittedError, check_table
+from theme_assist.suggest import NotFittedError
 
 UNCLUSTERED = "unclustered"
 EXPLAINED = "explained"
