@@ -177,6 +177,23 @@ def test_embedding_engines_follow_the_engine_contract(embedder):
         assert proba.idxmax(axis=1).tolist() == expected[name], name
 
 
+def test_embedding_engines_make_the_default_embedder_once_and_leave_their_parameter_as_set(monkeypatch):
+    """The engines picked their default embedder their own way, writing it into their ``embedder`` parameter; they
+    now use the estimators' picker (embed.estimator_embedder)."""
+    from theme_assist.baselines import NearestNeighboursEngine, PrototypeEngine
+    from theme_assist.project.testing import FakeEmbedder
+    from tests.test_suggest import CODEBOOK, CODED, NEW
+
+    made = []
+    monkeypatch.setattr("theme_assist.embed.Embedder", lambda: made.append(FakeEmbedder()) or made[-1])
+    book = parse_codebook(CODEBOOK.format(exclusive="true"))
+    for engine in (NearestNeighboursEngine(k=1), PrototypeEngine()):
+        made.clear()
+        engine.fit(CODED, book).predict_proba(NEW)
+        engine.fit(CODED, book)
+        assert len(made) == 1 and engine.embedder is None, type(engine).__name__
+
+
 def test_a_code_id_with_a_bar_keeps_its_row_of_the_per_code_table_whole():
     from theme_assist.evaluate import per_code_markdown
 

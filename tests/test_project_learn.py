@@ -139,6 +139,22 @@ def test_a_fit_asked_for_as_the_worker_stops_is_not_lost(tmp_path, monkeypatch):
     assert refitter.fits_completed == len(fits) == 2
 
 
+def test_a_refitter_without_an_embedder_makes_the_default_once_and_leaves_its_parameter_as_set(tmp_path, monkeypatch):
+    """The refitter picked its default embedder its own way, writing it into its ``embedder``; it now uses the
+    estimators' picker (embed.estimator_embedder), as the baseline engines do."""
+    made, given = [], []
+    monkeypatch.setattr("theme_assist.embed.Embedder", lambda: made.append(FakeEmbedder()) or made[-1])
+    monkeypatch.setattr("theme_assist.project.learn.refit", lambda store, embedder, **params: given.append(embedder))
+    path = tmp_path / "p.taproj"
+    make_project(path).close()
+    refitter = BackgroundRefitter(path, every=1)
+    for _ in range(2):
+        refitter.start()
+        assert refitter.wait(30)
+    assert refitter.fits_completed == 2 and len(made) == 1 and given == [made[0], made[0]]
+    assert refitter.embedder is None
+
+
 class RevisingEmbedder(FakeEmbedder):
     """Revises the project's codebook when the fit first embeds, as a coder may while a fit runs for minutes."""
 

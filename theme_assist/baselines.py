@@ -81,11 +81,9 @@ class _EmbeddingEngine:
         self.embedder = embedder
 
     def _encode(self, texts) -> np.ndarray:
-        if self.embedder is None:
-            from theme_assist.embed import Embedder
+        from theme_assist.embed import estimator_embedder
 
-            self.embedder = Embedder()
-        return self.embedder.encode([str(t) for t in texts])
+        return estimator_embedder(self).encode([str(t) for t in texts])
 
     def _frame(self, scores: np.ndarray, segments: pd.DataFrame, columns) -> pd.DataFrame:
         frame = pd.DataFrame(scores, index=segments["segment_id"].astype(str), columns=list(columns))

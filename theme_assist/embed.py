@@ -293,7 +293,8 @@ def unit_rows(vectors) -> np.ndarray:
 def estimator_embedder(estimator):
     """``estimator.embedder``, or where that is ``None`` an :class:`Embedder` of the packaged default model, made at
     the first call and kept on ``estimator`` apart from its parameters (a fit leaves those as they were set), so that
-    the model loads once for all of the estimator's fits and predictions."""
+    the model loads once for all of the estimator's fits and predictions. The one default-embedder picker of the
+    estimators, the baseline engines (:mod:`theme_assist.baselines`) and a project's background refitter."""
     if estimator.embedder is not None:
         return estimator.embedder
     if getattr(estimator, "_default_embedder", None) is None:

@@ -193,15 +193,13 @@ class BackgroundRefitter:
         return not self.running
 
     def _work(self) -> None:
+        from theme_assist.embed import estimator_embedder
+
         while True:
             store = None
             try:
-                if self.embedder is None:
-                    from theme_assist.embed import Embedder
-
-                    self.embedder = Embedder()
                 store = ProjectStore(self.path)
-                refit(store, embedder=self.embedder, **self.refit_params)
+                refit(store, embedder=estimator_embedder(self), **self.refit_params)
                 self.fits_completed += 1
                 self.last_error = ""
             except InputError as exc:  # the user's situation (a read-only or unreadable file): one line
