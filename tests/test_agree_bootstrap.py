@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from theme_assist.agree import krippendorff_alpha
@@ -254,6 +255,26 @@ def test_bca_leaves_out_groups_of_units_beyond_jackknife_groups(monkeypatch):
     left_out = np.array([cohen_kappa(table[np.arange(60) % 7 != group]).value for group in range(7)])
     deviations = left_out.mean() - left_out
     assert math.isclose(result.acceleration, np.sum(deviations ** 3) / (6 * np.sum(deviations ** 2) ** 1.5))
+
+
+@pytest.mark.parametrize("clusters", [False, True])
+def test_resamples_and_jackknife_are_the_same_in_batches_of_any_size(monkeypatch, clusters):
+    """The resamples and the jackknife rows come in batches worked out in one place (bootstrap._batches), bounding
+    memory: small batches, of one row or with a last one short, give the same interval as one batch."""
+    from theme_assist.agree import bootstrap as module
+
+    table = noisy_table(n_units=30, n_coders=2, seed=4)
+    if clusters:  # 10 sites of 3 units each
+        table = pd.DataFrame(table, index=pd.MultiIndex.from_arrays([np.arange(30) // 3, np.arange(30)]))
+    options = {"clusters": 0} if clusters else {}
+    whole = bootstrap_units(table, "cohen", n_boot=101, seed=3, interval="bca", **options)
+    for per_batch in (1, 70):  # a row, or two rows of 30 units a batch
+        monkeypatch.setattr(module, "_DRAWS_PER_BATCH", per_batch)
+        batched = bootstrap_units(table, "cohen", n_boot=101, seed=3, interval="bca", **options)
+        # the same resamples and jackknife rows; the matrix products' last bits may differ with a batch's rows
+        np.testing.assert_allclose(batched.samples, whole.samples, rtol=1e-12)
+        np.testing.assert_allclose([batched.low, batched.high, batched.acceleration],
+                                   [whole.low, whole.high, whole.acceleration], rtol=1e-12)
 
 
 def test_bca_equals_percentile_machinery_where_each_row_is_its_own_cluster():

@@ -227,13 +227,20 @@ def _unit_weights(table, clusters: str | int | None, n_boot: int, seed: int):
     ``clusters``, whole clusters of units are drawn (each unit counts as often as its cluster is drawn)."""
     rng = np.random.default_rng(seed)
     groups, n_draws = _groups(table, clusters)
-    batch = max(1, _DRAWS_PER_BATCH // max(table.n_units, n_draws))
-    for start in range(0, n_boot, batch):
-        size = min(batch, n_boot - start)
+    for _, size in _batches(n_boot, table, n_draws):
         drawn = rng.integers(0, n_draws, size=(size, n_draws))
         offsets = np.arange(size)[:, None] * n_draws
         counts = np.bincount((drawn + offsets).ravel(), minlength=size * n_draws).reshape(size, n_draws)
         yield (counts if groups is None else counts[:, groups]).astype(float)
+
+
+def _batches(n_rows: int, table, n_draws: int):
+    """``(start, size)`` of each batch of ``n_rows`` rows of unit weights (the resamples, or the jackknife's rows),
+    each row over ``table``'s units and ``n_draws`` units or clusters drawn or left out: as many rows a batch as
+    keep it within :data:`_DRAWS_PER_BATCH` values, one at least."""
+    batch = max(1, _DRAWS_PER_BATCH // max(table.n_units, n_draws))
+    for start in range(0, n_rows, batch):
+        yield start, min(batch, n_rows - start)
 
 
 def _groups(table, clusters: str | int | None) -> tuple[np.ndarray | None, int]:
@@ -254,9 +261,7 @@ def _jackknife_weights(table, clusters: str | int | None):
         draw_group = np.arange(n_draws) % JACKKNIFE_GROUPS
         groups = draw_group if groups is None else draw_group[groups]
         n_draws = JACKKNIFE_GROUPS
-    batch = max(1, _DRAWS_PER_BATCH // max(table.n_units, n_draws))
-    for start in range(0, n_draws, batch):
-        size = min(batch, n_draws - start)
+    for start, size in _batches(n_draws, table, n_draws):
         kept = np.ones((size, n_draws))
         kept[np.arange(size), start + np.arange(size)] = 0.0
         yield kept if groups is None else kept[:, groups]
