@@ -164,6 +164,22 @@ def test_parts_that_cannot_be_of_one_run_are_refused_in_one_line(tmp_path, capsy
     assert err.startswith("theme-assist: error: ") and not out.exists()
 
 
+@pytest.mark.parametrize("name, text", [
+    ("S_2.jsonl", '{"segment_id": "b:0", "code": "x"}\n{"segment_id": "b:1", "code": "y"}\n'),
+    ("S_2.json", '[{"segment_id": "b:0", "code": "x"},\n {"segment_id": "b:1", "code": "y"}]\n'),
+    ("S_2.csv", '\ufeff  {"segment_id": "b:0", "code": "x", "score": 1}\n'),
+])
+def test_a_part_holding_json_is_refused_in_one_line_naming_it(tmp_path, capsys, name, text):
+    """Its first line was listed as the part's "columns" ('its columns: {"segment_id": "b:0"'), or a line of it
+    said to have the wrong number of cells."""
+    first = write(tmp_path / "S_1.csv", HEADER + "a:0,x,1,1,[],\n")
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", first, write(tmp_path / name, text), "--out", out], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and not out.exists(), err
+    assert err.strip() == (f"theme-assist: error: part {tmp_path / name} holds JSON, not a table: merge puts together "
+                           "the .csv or .tsv tables suggest wrote, its --out or its --segments-out")
+
+
 def test_segments_csv_ids_with_a_colon_are_not_taken_for_documents(tmp_path, capsys):
     """A SEGMENTS.csv's own ids T1:p1, T1:p2 (documents p1, p2) were read as rows of document 'T1' in two parts, and
     the run refused as one whose documents were split: only DOCUMENT:N ids, suggest's own, name a document."""

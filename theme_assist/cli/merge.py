@@ -26,6 +26,22 @@ def _kind(columns, path: Path) -> str:
                      f"columns: {', '.join(columns)}")
 
 
+def _read_part(path: Path):
+    """The table of part ``path``; a part holding JSON (a report or a config file named among the parts) is refused
+    in one line, where the table reader took its first line for a header ("its columns: {...") or said a line of it
+    had the wrong number of cells."""
+    from theme_assist.errors import InputError
+    from theme_assist.inputs import read_table
+
+    if path.is_file():
+        with path.open("rb") as file:
+            start = file.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+        if start[:1] in (b"{", b"["):
+            raise InputError(f"part {path} holds JSON, not a table: merge puts together the .csv or .tsv tables "
+                             "suggest wrote, its --out or its --segments-out")
+    return read_table(path, what="part", allow_empty=True, rectangular=True)
+
+
 def _refuse_parts_apart(parts: list[Path], tables: list) -> None:
     """Refuse, in one line, parts that cannot be one run's: of two kinds, with other columns, of two
     segmentations, or sharing a segment."""
@@ -113,7 +129,7 @@ def merge(
     from theme_assist.cli._console import counted, message_console, say_done
     from theme_assist.cli.suggest import document_order
     from theme_assist.errors import InputError
-    from theme_assist.inputs import check_outputs, read_table, refuse_replacing, resolved_path, write_table
+    from theme_assist.inputs import check_outputs, refuse_replacing, resolved_path, write_table
 
     console = message_console()
     check_outputs({"--out": out}, {f"PART {number}": part for number, part in enumerate(parts, start=1)},
@@ -130,7 +146,7 @@ def merge(
                          + ("a job of the array that failed or ran out of time wrote none (its documents would be "
                             "left out): run it again, then name every part" if len(parts) < count else
                             "a part of another run among them, or the wrong --parts?"))
-    tables = [read_table(part, what="part", allow_empty=True, rectangular=True) for part in parts]
+    tables = [_read_part(part) for part in parts]
     _refuse_parts_apart(parts, tables)
     kind = _kind(tables[0].columns, parts[0])
     documents = [_documents(table, kind) for table in tables]
