@@ -1,5 +1,6 @@
 """``theme-assist merge``: the parts of an array job (``suggest --shard I/N``) put back together."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -178,6 +179,20 @@ def test_a_part_holding_json_is_refused_in_one_line_naming_it(tmp_path, capsys, 
     assert code == 2 and len(err.strip().splitlines()) == 1 and not out.exists(), err
     assert err.strip() == (f"theme-assist: error: part {tmp_path / name} holds JSON, not a table: merge puts together "
                            "the .csv or .tsv tables suggest wrote, its --out or its --segments-out")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_part_that_is_a_pipe_or_a_folder_is_named_as_such(tmp_path, capsys):
+    """merge <(cat S_1.csv) said 'part /dev/fd/63 is not a file', and a folder the same: the table reader now says
+    what the transcript reader says. A pipe is still refused: the shared reader checks a file's size before it reads
+    it (empty, too large), which a pipe does not have."""
+    pipe = tmp_path / "S_1.csv"
+    os.mkfifo(pipe)
+    (tmp_path / "S_2").mkdir()
+    for part, said in ((pipe, "is neither a file nor a folder (a pipe or a device, as <(command) gives): save it as "
+                              "a file and name that"), (tmp_path / "S_2", "is a folder, not a file")):
+        code, _, err = run(["merge", part, "--out", tmp_path / "out.csv"], capsys)
+        assert code == 2 and err.strip() == f"theme-assist: error: part {part} {said}", err
 
 
 def test_segments_csv_ids_with_a_colon_are_not_taken_for_documents(tmp_path, capsys):

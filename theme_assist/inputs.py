@@ -36,11 +36,14 @@ def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "ta
     column is read as ``text``. Empty cells become ``""``. Raises :class:`InputError` for a missing, empty or
     malformed file, or a missing required column.
     """
+    from theme_assist.ingest.decoding import NOT_A_FILE
     from theme_assist.ingest.tables import load_table
 
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{what} {path} does not exist" if not path.exists() else f"{what} {path} is not a file")
+        if not path.exists():
+            raise InputError(f"{what} {path} does not exist")
+        raise InputError(f"{what} {path} is " + ("a folder, not a file" if path.is_dir() else NOT_A_FILE))
     if path.stat().st_size == 0:
         raise InputError(f"{what} {path} is empty")
     frame = load_table(path, rectangular=rectangular)
