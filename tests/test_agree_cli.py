@@ -1746,3 +1746,17 @@ def test_bootstrap_interval_errors_are_one_line(capsys, wide, args, message):
     assert code != 0 and message in err
     assert "Traceback" not in err and len([line for line in err.splitlines() if line.strip()]) == 1
     assert err.startswith("theme-assist: error: ")
+
+
+def test_a_row_repeating_the_header_is_refused_not_read_as_one_more_coder(capsys, tmp_path):
+    """Two projects' ``--codings`` exports put together with ``cat``: the second header was a coder named "coder",
+    with a code "code", who changed Conger's κ and Bennett's S without a word."""
+    export = "segment_id,code,coder,segmentation\n{rows}"
+    ann = "".join(f"d:{i},{code},Ann,v1-turn-1000\n" for i, code in enumerate("aabba"))
+    ben = "".join(f"d:{i},{code},Ben,v1-turn-1000\n" for i, code in enumerate("abbba"))
+    path = tmp_path / "both.csv"
+    path.write_text(export.format(rows=ann) + export.format(rows=ben))
+    code, out, err = run(capsys, path)
+    assert code == 2 and not out
+    assert err.strip() == (f"theme-assist: error: ratings file {path} repeats its header on line 7 (tables put "
+                           "together, each with its header?): keep only the first header line")

@@ -47,6 +47,7 @@ def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "ta
     if path.stat().st_size == 0:
         raise InputError(f"{what} {path} is empty")
     frame = load_table(path, rectangular=rectangular)
+    _refuse_repeated_header(frame, path, what)
     renames = _canonical_names(frame.columns, (*required, *optional))
     missing = [c for c in required if c not in frame.columns and c not in renames.values()]
     if missing:
@@ -67,6 +68,19 @@ def check_table(table, what: str, columns: tuple[str, ...]) -> None:
     if missing:
         raise InputError(f"{what} need a {' and a '.join(map(repr, missing))} column "
                          f"(columns: {', '.join(map(str, table.columns)) or 'none'})")
+
+
+def _refuse_repeated_header(frame: pd.DataFrame, path: Path, what: str) -> None:
+    """Refuse a table with a row that repeats its header (apart from case and surrounding spaces): tables put
+    together with their headers (``cat a.csv b.csv``). Read as data, the second header was one more row: in a long
+    ratings file, a coder named ``coder`` who gave the code ``code``."""
+    if frame.shape[1] < 2 or frame.empty:
+        return
+    header = [str(column).strip().casefold() for column in frame.columns]
+    repeats = frame.apply(lambda column: column.str.strip().str.casefold()).eq(header).all(axis=1)
+    if repeats.any():
+        raise InputError(f"{what} {path} repeats its header on {lines_of(repeats)} (tables put together, each "
+                         "with its header?): keep only the first header line")
 
 
 def _canonical_names(columns: pd.Index, names: tuple[str, ...]) -> dict[str, str]:
