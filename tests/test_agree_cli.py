@@ -1760,3 +1760,23 @@ def test_a_row_repeating_the_header_is_refused_not_read_as_one_more_coder(capsys
     assert code == 2 and not out
     assert err.strip() == (f"theme-assist: error: ratings file {path} repeats its header on line 7 (tables put "
                            "together, each with its header?): keep only the first header line")
+
+
+def test_a_coder_sharing_no_unit_with_another_is_warned_of(capsys, tmp_path):
+    """A project's --codings export holds the codings it was made with (a coder named by the --coded file) beside
+    the two coders of a reliability round: that third coder, on other documents, turned Cohen's κ into Fleiss' and
+    widened the analytic intervals, without a word."""
+    rows = ["segment_id,code,coder"]
+    rows += [f"d:{i},{code},Ann" for i, code in enumerate("aabbab")]
+    rows += [f"d:{i},{code},Ben" for i, code in enumerate("abbbab")]
+    rows += [f"e:{i},{code},coded.csv" for i, code in enumerate("abab")]
+    path = tmp_path / "codings.csv"
+    path.write_text("\n".join(rows) + "\n")
+    code, out, err = run(capsys, path, "--format", "json")
+    assert code == 0
+    assert json.loads(out)["coders"] == ["Ann", "Ben", "coded.csv"]
+    assert (f"{path}: the coder(s) coded.csv share no unit with another coder, yet count in the coders' summary"
+            in " ".join(err.split()))
+    path.write_text("\n".join(row for row in rows if not row.endswith("coded.csv")) + "\n")
+    code, _, err = run(capsys, path)
+    assert code == 0 and "share no unit" not in err

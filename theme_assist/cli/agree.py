@@ -218,6 +218,7 @@ def agree(
         if declared is not None and spans_on_units and NO_CODE not in declared:
             declared.append(NO_CODE)
         if not one_coder:
+            deferred += _coders_alone(source.ratings, ratings)
             summary = agreement_summary(source.ratings, _summary_metrics(metric, source.ratings, machine_labels),
                                         level=level, categories=declared, **options)
         if declared is not None and machine_labels is not None:
@@ -267,6 +268,23 @@ def agree(
                           population=population, notes=notes)
         if comparison is not None:
             _print_machine_comparison(comparison, seed=seed, population=population, summary_above=not one_coder)
+
+
+def _coders_alone(ratings, path) -> list[str]:
+    """A warning naming the coders of single-label ``ratings`` who share no unit with another coder, where others
+    do share units: a project's imported codings (``project init --coded`` without a coder column, a coder named by
+    the file) on other documents than the coders compared. They add nothing to observed agreement, yet make the
+    summary one of more coders (Fleiss' for Cohen's κ), count in its chance agreement, and widen its analytic
+    intervals."""
+    rated = ratings.notna()
+    alone = [coder for coder in ratings.columns
+             if not (rated[coder] & rated.drop(columns=coder).any(axis=1)).any()]
+    if not alone or len(alone) > ratings.shape[1] - 2:
+        return []
+    return [f"{path}: the coder(s) {', '.join(map(str, alone))} share no unit with another coder, yet count in "
+            "the coders' summary: as one more coder, in chance agreement and in the analytic intervals (a project's "
+            "--codings export holds its imported codings too, their coder named by the --coded file); for the "
+            "agreement among the others, leave their rows out"]
 
 
 def _metric_names(asked: list[str] | None) -> list[str] | None:
