@@ -464,3 +464,30 @@ def test_a_skipped_speakers_segment_coded_by_hand_has_no_machine_row_and_agree_l
     result = json.loads(export_and_agree(tmp_path, capsys, "--interval", "analytic"))
     (row,) = result["machine_comparison"]
     assert row["comparison"] == "machine vs Ana" and row["n_units"] == 3
+
+
+def test_segments_a_coder_only_rejected_codes_on_are_named_by_the_codings_export(tmp_path, capsys):
+    """A coder who rejects the machine's code and gives none has no row in --codings: agree counts the segment as
+    not rated by them, and their disagreement with the machine went uncounted without a word."""
+    from theme_assist.cli import main
+
+    store = make_project(tmp_path / "study.taproj")
+    a0, a1, a2, a3 = store.segments()["segment_id"].iloc[:4]
+    store.record_decisions([DecisionRequest(a2, "reject", suggestion(store, a2).code, "Ana",
+                                            int(suggestion(store, a2).id)),
+                            DecisionRequest(a0, "reject", suggestion(store, a0).code, "Ana",
+                                            int(suggestion(store, a0).id)),
+                            DecisionRequest(a1, "accept", suggestion(store, a1).code, "Ana",
+                                            int(suggestion(store, a1).id)),
+                            DecisionRequest(a3, "reject", suggestion(store, a3).code, "Bo",
+                                            int(suggestion(store, a3).id)),
+                            DecisionRequest(a3, "add", "other", "Bo")])
+    store.close()
+    with pytest.raises(SystemExit) as done:
+        main(["project", "export", str(tmp_path / "study.taproj"), "--codings", str(tmp_path / "codings.csv")])
+    assert done.value.code in (0, None)
+    err = " ".join(capsys.readouterr().err.split())
+    assert (f"warning: Ana rejected codes on 2 segment(s) without giving one ({a0}, {a2}): {tmp_path / 'codings.csv'} "
+            "has no row for them, so agree counts them as not rated by Ana" in err)
+    assert "Bo rejected" not in err
+    assert set(pd.read_csv(tmp_path / "codings.csv")["segment_id"]) == {a1, a3}

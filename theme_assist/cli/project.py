@@ -116,7 +116,7 @@ def export(
     from theme_assist.inputs import check_outputs, refuse_replacing, write_table
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import (audit_table, current_codings, export_qdpx, machine_before_review,
-                                            with_project_segmentation, write_audit)
+                                            rejected_without_code, with_project_segmentation, write_audit)
 
     if not (audit or codings or qdpx or machine or codebook):
         raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv, --machine OUT.csv, --codebook "
@@ -138,6 +138,7 @@ def export(
             table = current_codings(store)
             write_table(with_project_segmentation(table, store), codings)
             say_done(console, f"{len(table)} codings → {codings}")
+            _warn_rejected_without_code(rejected_without_code(store), codings)
         if machine:
             table = machine_before_review(store)
             write_table(with_project_segmentation(table, store), machine)
@@ -150,6 +151,18 @@ def export(
         if qdpx:
             exported = export_qdpx(store, qdpx, trail)
             say_done(console, f"{qdpx}: {counted_kinds(exported.counts)}")
+
+
+def _warn_rejected_without_code(left, codings: Path) -> None:
+    """Per coder, the segments they rejected codes on without giving one (``left``: from
+    :func:`~theme_assist.project.audit.rejected_without_code`): missing from ``codings``, which agree then reads as
+    not rated by them, so their disagreement with the machine's suggestion is not counted."""
+    for coder, rows in left.groupby("coder", sort=False):
+        shown = ", ".join(rows["segment_id"].iloc[:3]) + (", …" if len(rows) > 3 else "")
+        logger.warning("%s rejected codes on %d segment(s) without giving one (%s): %s has no row for them, so "
+                       "agree counts them as not rated by %s, not as disagreeing with the machine or another coder; "
+                       "code them (with the codebook's code for none of the others, if it has one) for them to count",
+                       coder, len(rows), shown, codings, coder)
 
 
 @project_app.command("codebook")

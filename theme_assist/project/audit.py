@@ -197,6 +197,17 @@ def current_codings(store: ProjectStore) -> pd.DataFrame:
     return pd.concat([imported, reviewed], ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 
+def rejected_without_code(store: ProjectStore) -> pd.DataFrame:
+    """The segments a coder rejected codes on and holds no code on (``segment_id``, ``coder``, ``rejected``: the
+    codes rejected, sorted), by coder, then in the segments' order. :func:`current_codings` has no row for them,
+    so ``agree`` counts them as not rated by that coder: not as a disagreement with the machine or another coder."""
+    state = coder_state(store.decisions(), exclusive=store.codebook().exclusive, imported=store.codings())
+    left = state[(state["codes"].map(len) == 0) & (state["rejected"].map(len) > 0)]
+    order = {segment: i for i, segment in enumerate(store.segments()["segment_id"])}
+    left = left.assign(order=left["segment_id"].map(order)).sort_values(["coder", "order"])
+    return left[["segment_id", "coder", "rejected"]].reset_index(drop=True)
+
+
 def coding_counts(store: ProjectStore) -> tuple[int, int]:
     """How many codings :func:`current_codings` (``project export --codings``) holds, and how many of them no
     imported coding holds: the codes review decisions gave (accepted, replaced by, added).
