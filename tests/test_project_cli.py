@@ -1270,7 +1270,8 @@ def test_a_speaker_name_holding_a_control_character_is_refused_where_typed_and_r
     assert not (tmp_path / "new.taproj").exists()
     with ProjectStore(project) as store:
         assert store.skip_speakers == []
-        store.record_skip_speakers(["Ann\nBob"])  # as an earlier version stored it
+        with store.transaction() as db:  # as an earlier version stored it
+            db.execute("INSERT OR REPLACE INTO project_info VALUES ('skip_speakers', ?)", ('["Ann\\nBob"]',))
     assert run("project", "info", str(project)) == 0
     with ProjectStore(project) as store:
         assert store.skip_speakers == ["Ann\nBob"]

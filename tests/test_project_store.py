@@ -843,6 +843,20 @@ def test_the_speakers_to_skip_are_remembered_and_matched_as_suggest_matches_them
     assert store.skip_speakers == ["INTERVIEWER", "Nobody"]
 
 
+def test_the_python_api_refuses_a_speaker_name_holding_a_control_character_as_the_command_line_does(tmp_path, store):
+    """``record_skip_speakers`` and ``create_project`` stored ``'Ann\\nBob'``, which the command line refuses."""
+    from theme_assist.project import create_project
+
+    message = "skip_speakers 'Ann\\nBob' holds a control character"
+    with pytest.raises(InputError, match=message):
+        store.record_skip_speakers(["Interviewer", "Ann\nBob"])
+    assert store.skip_speakers == []
+    with pytest.raises(InputError, match=message):
+        create_project(tmp_path / "new.taproj", parse_codebook(CODEBOOK), input=tmp_path / "none",
+                       skip_speakers=("Ann\nBob",))
+    assert not (tmp_path / "new.taproj").exists()
+
+
 def test_a_project_made_before_the_speakers_to_skip_opens_with_none(tmp_path):
     path = tmp_path / "old.taproj"
     db = sqlite3.connect(path, isolation_level=None)

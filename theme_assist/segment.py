@@ -307,24 +307,24 @@ def ranked_names(values: pd.Series) -> list[dict]:
 
 
 def check_speaker_names(names, option: str = "skip_speakers") -> None:
-    """Refuse ``names`` of speakers to skip that are one string (a name read letter by letter) or hold an empty
-    name, naming them as ``option`` (the parameter, or a command's ``--skip-speaker``)."""
-    if isinstance(names, str):
-        raise InputError(f"{option} must be a list of names, not the string {names!r}")
-    if any(not str(name).strip() for name in names):
-        raise InputError(f"{option} has an empty name; give each speaker's name as the transcripts write it")
-
-
-def check_typed_speaker_names(names, option: str) -> None:
-    """:func:`check_speaker_names` for the names a command line gives as ``option``, also refusing a name that holds
-    a control character (Unicode category Cc: a line break, a tab, an escape), which would be stored and echoed
-    as typed. Not part of :func:`check_speaker_names`, which a project's stored names pass when it is read: a
-    project that stores such a name stays readable."""
-    check_speaker_names(names, option)
+    """Refuse ``names`` of speakers to skip that are one string (a name read letter by letter), hold an empty name
+    or a name holding a control character (Unicode category Cc: a line break, a tab, an escape), which would be
+    stored and echoed as given, naming them as ``option`` (the parameter, or a command's ``--skip-speaker``). The
+    names a project already stores are not checked again when it is read (:func:`speaker_turns`): a project that
+    stores such a name stays readable."""
+    _check_names_listed(names, option)
     for name in names:
         if any(unicodedata.category(char) == "Cc" for char in str(name)):
             raise InputError(f"{option} {str(name)!r} holds a control character (a line break, a tab, an escape); "
                              "give each speaker's name as the transcripts write it")
+
+
+def _check_names_listed(names, option: str) -> None:
+    """The part of :func:`check_speaker_names` a project's stored names pass too: a list of non-empty names."""
+    if isinstance(names, str):
+        raise InputError(f"{option} must be a list of names, not the string {names!r}")
+    if any(not str(name).strip() for name in names):
+        raise InputError(f"{option} has an empty name; give each speaker's name as the transcripts write it")
 
 
 def speaker_key(name) -> str:
@@ -366,7 +366,7 @@ def speaker_turns(speakers: pd.Series, names, warn: bool = True) -> "np.ndarray"
 
     import numpy as np
 
-    check_speaker_names(names)
+    _check_names_listed(names, "skip_speakers")
     speakers = speakers.fillna("").astype(str)
     if not len(names):
         return np.zeros(len(speakers), dtype=bool)

@@ -127,7 +127,7 @@ def discover(
     from theme_assist.discover.cluster import CLUSTERERS
     from theme_assist.discover.fragment import NO_THEMES_FRAGMENT
     from theme_assist.documents import SEGMENT_COLUMNS
-    from theme_assist.segment import SEGMENTATION_COLUMN, check_typed_speaker_names
+    from theme_assist.segment import SEGMENTATION_COLUMN, check_speaker_names
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
     from theme_assist.ingest import skipped_as_unsupported, skipped_note
@@ -155,7 +155,7 @@ def discover(
         raise InputError("--coder chooses whose rows of --train CODED.csv to fit on: give --train too")
     if by and not metadata:
         raise InputError(f"--by {by} needs --metadata (the table with the {by} of each document)")
-    check_typed_speaker_names(skip_speaker, "--skip-speaker")  # before the transcripts are read and the codebook fitted
+    check_speaker_names(skip_speaker, "--skip-speaker")  # before the transcripts are read and the codebook fitted
     check_outputs({"--out": out, "--codebook-out": codebook_out},
                   {"--input": input, "--metadata": metadata, "--codebook": codebook, "--train": train})
     for option, path in (("--out", out), ("--codebook-out", codebook_out)):

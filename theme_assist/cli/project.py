@@ -43,9 +43,9 @@ def init(
     from theme_assist.codebook import load_codebook
     from theme_assist.ingest import skipped_as_unsupported, skipped_note
     from theme_assist.project import create_project
-    from theme_assist.segment import check_typed_speaker_names
+    from theme_assist.segment import check_speaker_names
 
-    check_typed_speaker_names(skip_speaker, "--skip-speaker")  # before the codebook and transcripts are read
+    check_speaker_names(skip_speaker, "--skip-speaker")  # before the codebook and transcripts are read
     book = load_codebook(codebook) if codebook else None
     with skipped_as_unsupported() as skipped, \
             create_project(project, book, input=input, metadata=metadata, coded=coded, qdpx=qdpx, unit=unit,
@@ -266,14 +266,14 @@ def skip_speaker(
 
     from theme_assist.errors import InputError
     from theme_assist.project import ProjectStore
-    from theme_assist.segment import check_typed_speaker_names, speaker_turns, unique_speakers
+    from theme_assist.segment import check_speaker_names, speaker_turns, unique_speakers
 
     names = names or []
     if none and names:
         raise InputError("give the speakers to skip or --none, not both")
     if not (none or names):
         raise InputError("give the speakers to skip (NAME...), or --none to skip no speaker")
-    check_typed_speaker_names(names, "NAME")  # before the project is opened
+    check_speaker_names(names, "NAME")  # before the project is opened
     console = message_console()
     with ProjectStore(project) as store:
         if unique_speakers(names) == store.skip_speakers:

@@ -136,7 +136,7 @@ def suggest(
     from theme_assist.finetune import finetune_embedder
     from theme_assist.ingest import skipped_as_unsupported, skipped_note
     from theme_assist.inputs import check_outputs, read_coded, read_segments, refuse_replacing_codings, write_table
-    from theme_assist.segment import check_typed_speaker_names, ranked_names, speaker_turns, with_segmentation_of
+    from theme_assist.segment import check_speaker_names, ranked_names, speaker_turns, with_segmentation_of
     from theme_assist.suggest import CodeSuggester, codes_per_segment, refuse_replacing_other_files, uncalibrated_note
 
     console = message_console()
@@ -146,7 +146,7 @@ def suggest(
                    "--load-model": load_model}, folders=("--save-model",),
                   tables=("--out", "--segments-out"))  # fail before the work, not after it
     refuse_replacing_codings({"--out": out, "--segments-out": segments_out}, force)
-    check_typed_speaker_names(skip_speaker, "--skip-speaker")
+    check_speaker_names(skip_speaker, "--skip-speaker")
     if save_model:
         refuse_replacing_other_files(save_model)
     before = {"--out": file_state(out), "--segments-out": file_state(segments_out)}
