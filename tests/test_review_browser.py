@@ -1003,9 +1003,10 @@ def test_at_200_percent_zoom_the_status_line_is_in_view(tmp_path, browser):
         assert button.bounding_box()["y"] + button.bounding_box()["height"] <= status.bounding_box()["y"]
 
 
-def test_at_200_percent_zoom_the_next_segment_does_not_scroll_the_page_up_to_the_queue(tmp_path, browser):
-    """With the queue above the segment (200% zoom, 640 × 400 pixels), each next segment scrolled the window up to
-    its queue entry: the buttons and the text just read went off screen."""
+def test_at_200_percent_zoom_the_next_segment_does_not_scroll_the_window_to_the_queue(tmp_path, browser):
+    """At 200% zoom (640 × 400 pixels), where the queue is stacked with the segment, each next segment scrolled the
+    window to its queue entry (it stood above the segment then): the buttons and the text just read went off screen.
+    The window stays; the queue scrolls within itself to show the entry."""
     project = tmp_path / "mini.taproj"
     make_project(project).close()
     with coding(project, browser, "Ana", "interview_a", viewport=(640, 400)) as (page, _):
@@ -1196,8 +1197,10 @@ def test_end_of_the_list_is_not_left_standing_over_a_new_list(tmp_path, browser)
         expect(page.locator("#save-status")).not_to_contain_text("End of the list")
 
 
-def test_tab_can_skip_the_queue(tmp_path, browser):
-    """Tab went through every entry of the queue (up to 500) before the segment's tabs and buttons."""
+def test_tab_can_skip_the_top_bar_to_the_segment(tmp_path, browser):
+    """The first stop of Tab is a "Skip to the segment" link, in view while it has the focus; Enter on it takes the
+    next Tab past the top bar to the segment's tabs. (It came when the queue, up to 500 entries, stood before the
+    segment in the page; the queue now comes after it.)"""
     from playwright.sync_api import expect
 
     project = tmp_path / "mini.taproj"

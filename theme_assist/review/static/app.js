@@ -362,7 +362,7 @@ function markQueue() {
 }
 
 // The queue scrolled within itself to show an entry; the window stays (scrollIntoView scrolled it too: at 200% zoom,
-// with the queue above the segment, the page jumped up to the queue at every segment).
+// with the queue stacked with the segment, the page jumped to the queue at every segment, the buttons off screen).
 function scrollQueueTo(entry) {
   const sidebar = entry.closest(".sidebar");
   const box = entry.getBoundingClientRect();
