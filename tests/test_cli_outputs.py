@@ -79,6 +79,51 @@ def test_a_run_refused_after_its_outputs_are_checked_leaves_no_folder_and_one_th
         assert (deep / path).is_file(), path
 
 
+@pytest.mark.parametrize("command", ["discover", "discover --codebook-out", "suggest --save-model", "evaluate", "demo"])
+def test_an_output_whose_write_fails_after_the_work_leaves_no_folder(tmp_path, capsys, monkeypatch, command):
+    """``discover``, ``suggest --save-model``, ``evaluate`` and ``demo`` made their outputs' folders after the work,
+    before writing, and left them empty when the write failed (a full disk): the writers make them, and remove those
+    they made if the write fails, as for every other output."""
+    import shutil
+    import tempfile
+
+    from tests.test_suggest import CODEBOOK, CODED
+    from theme_assist.demo import DEMO_CORPUS
+
+    new = tmp_path / "new"
+    for name in ("mkstemp", "mkdtemp"):
+        def full(*args, made=getattr(tempfile, name), **kwargs):  # a full disk, in the new folders only
+            if Path(kwargs.get("dir", "")).resolve().is_relative_to(new.resolve()):
+                raise OSError(28, "No space left on device", str(kwargs["dir"]))
+            return made(*args, **kwargs)
+        monkeypatch.setattr(tempfile, name, full)
+    book = tmp_path / "cb.yaml"
+    book.write_text(CODEBOOK.format(exclusive="true"), encoding="utf-8")
+    coded = tmp_path / "coded.csv"
+    pd.concat([CODED.assign(document=CODED["document"] + f"-{copy}", segment_id=CODED["segment_id"] + f"-{copy}")
+               for copy in range(3)]).to_csv(coded, index=False)
+    corpus = tmp_path / "corpus"
+    (corpus / "transcripts").mkdir(parents=True)
+    documents = ["fg_ulm_01", "fg_hamburg_01"]
+    for document in documents:
+        shutil.copy(DEMO_CORPUS / "transcripts" / f"{document}.txt", corpus / "transcripts")
+    for table in ("metadata.csv", "reference_coding.csv"):
+        rows = pd.read_csv(DEMO_CORPUS / table, dtype=str, keep_default_na=False)
+        rows[rows["document"].isin(documents)].to_csv(corpus / table, index=False)
+    args = {"discover": ["discover", "--input", coded, "--out", new / "deep" / "t.json", "--resamples", 0],
+            "discover --codebook-out": ["discover", "--input", coded, "--codebook", book, "--out", tmp_path / "t.json",
+                                        "--codebook-out", new / "deep" / "cb.yaml", "--resamples", 0],
+            "suggest --save-model": ["suggest", "--codebook", book, "--train", coded, "--input", coded,
+                                     "--out", tmp_path / "o.csv", "--save-model", new / "deep" / "model"],
+            "evaluate": ["evaluate", "--corpus", coded, "--codebook", book, "--out", new / "deep"],
+            "demo": ["demo", "--corpus", corpus, "--out", new / "deep"]}[command]
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(a) for a in args])
+    err = capsys.readouterr().err.strip()
+    assert exit_info.value.code == 2 and "No space left on device" in err.splitlines()[-1], err
+    assert not new.exists()
+
+
 def test_an_output_that_is_the_input_under_another_name_is_refused(tmp_path):
     source = tmp_path / "coded.csv"
     source.write_text("text,code\nHello,a\n")

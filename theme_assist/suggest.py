@@ -693,7 +693,6 @@ class CodeSuggester(BaseEstimator):
             config["features"], feature_arrays = self.features_.to_state()
             arrays.update(feature_arrays)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
             self._write(target, config, arrays)
         except OSError as exc:  # a full disk; a mount point or a folder in a read-only one cannot be swapped
             raise InputError(f"could not save the suggester in {folder} ({exc.strerror or exc}); an earlier one "

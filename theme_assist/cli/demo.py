@@ -90,7 +90,6 @@ def demo(
                   f"{overall['top3_recall']:.3f}; abstained on {overall['abstention_rate']:.1%} of turns (best score "
                   f"below the threshold); expected calibration error of the scores {overall['ece']:.3f}.")
 
-    out.mkdir(parents=True, exist_ok=True)
     write_table(segments, out / "segments.csv")
     write_table(result.per_code, out / "agreement_per_code.csv")
     write_suggestions(with_segmentation_of(result.suggestions, segments), out / "suggestions.csv")

@@ -186,7 +186,6 @@ def discover(
         skip_speakers=tuple(skip_speaker), random_state=seed)
     with console.status(f"discovering themes in {len(segments)} segments…"):
         discoverer.fit(segments, suggester=suggester)
-    out.parent.mkdir(parents=True, exist_ok=True)
     write_text_whole(out, discoverer.to_json())
     summary = discoverer.summary_
     skipped_speakers = ""
@@ -205,7 +204,6 @@ def discover(
                       "one segment among the codes, and seldom reach that), so nearly all are clustered: give "
                       "--train, or a lower --explained", highlight=False)
     if codebook_out:
-        codebook_out.parent.mkdir(parents=True, exist_ok=True)
         # without themes too: an earlier run's candidates left in place were read as this run's
         write_text_whole(codebook_out, discoverer.to_codebook_fragment() if len(discoverer.themes_)
                          else NO_THEMES_FRAGMENT)

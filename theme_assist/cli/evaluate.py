@@ -92,7 +92,6 @@ def evaluate(
         with console.status(f"{bench.name}: embedding…") as status:
             results = cross_validate(bench.segments, bench.codebook, engines, sizes=size_list, n_folds=folds,
                                      seed=seed, progress=lambda message: status.update(f"{bench.name}: {message}"))
-        folder.mkdir(parents=True, exist_ok=True)  # after the work: data too few for the folds left an empty one
         summary = summarise(results)
         per_code = per_code_summary(results, "all" if None in size_list else max(size_list))
         meta = {"corpus": bench.name, "citation": bench.citation, "n_folds": folds, "seed": seed,
