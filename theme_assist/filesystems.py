@@ -81,6 +81,14 @@ def set_journal_mode(connection, mode: str) -> None:
             time.sleep(0.05)
 
 
+def nearest_existing(path: Path) -> Path:
+    """``path``, or the nearest of its parents that exists (a file or a folder): where an output's missing folders
+    are made (:func:`~theme_assist.inputs.check_outputs` checks it, :mod:`~theme_assist.refi.atomic` makes them)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def refusal_to_write_in(folder: str | Path, prefix: str = ".probe.") -> OSError | None:
     """The error making a file in ``folder`` meets (a read-only folder or mount, one not one's own), ``None`` where
     a file can be made: tried with a probe file ``PREFIX*.part``, made and removed, as root's permissions ignore

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from theme_assist.errors import InputError, listed, warn_or_defer
-from theme_assist.filesystems import refusal_to_write_in
+from theme_assist.filesystems import nearest_existing, refusal_to_write_in
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
 TABLE_OUTPUT_SUFFIXES = {".csv", ".tsv"}
@@ -361,13 +361,6 @@ def _check_writable(name: str, path: str | Path, target: Path, is_folder: bool) 
         where = "it" if folder == target else f"its folder {folder}"
         made = "" if existing == folder else f", to be made in {existing},"
         raise InputError(f"{name} {path}: {where}{made} cannot be written to ({error.strerror or error})")
-
-
-def nearest_existing(path: Path) -> Path:
-    """``path``, or the nearest of its parents that exists (a file or a folder)."""
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
 
 
 def _same_file(first: Path, second: Path) -> bool:

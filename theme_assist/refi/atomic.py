@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import logging
 import os
 import re
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from theme_assist.errors import InputError
+from theme_assist.filesystems import nearest_existing
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +42,8 @@ def _made_parent(target: Path) -> Iterator[None]:
     """Make the missing folders ``target`` goes in (:func:`~theme_assist.inputs.check_outputs` makes none), and
     remove them again, where still empty, if the block fails: a run refused while writing (an archive that cannot
     be read while its import is built) leaves no empty folders behind."""
-    missing = []
-    for folder in target.parents:
-        if folder.exists():
-            break
-        missing.append(folder)
+    existing = nearest_existing(target.parent)
+    missing = list(itertools.takewhile(lambda folder: folder != existing, target.parents))  # deepest first
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:  # a file in the way, a read-only folder
@@ -53,7 +52,7 @@ def _made_parent(target: Path) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        for folder in missing:  # deepest first
+        for folder in missing:
             with contextlib.suppress(OSError):
                 folder.rmdir()
         raise
