@@ -324,6 +324,20 @@ def test_a_speaker_numbered_with_a_hash_is_a_label_not_a_header_comment(tmp_path
     assert turns_of(tmp_path, text)[1] == turns
 
 
+@pytest.mark.parametrize("text, turns", [
+    ("#1:How did it start?\nAnna: Slowly.\n", [("", "", "#1:How did it start?"), ("Anna", "", "Slowly.")]),
+    ("#1:How did it start?\n#2:Slowly.\n", [("", "", "#1:How did it start?\n#2:Slowly.")]),
+    ("#00:01:02-3#\nAnna: Slowly.\n", [("Anna", "", "Slowly.")]),  # an f4 time opening a line is no such line
+])
+def test_a_hash_numbered_speaker_without_a_space_after_the_colon_is_text_as_a_letters_is(tmp_path, text, turns):
+    """``#1:text`` before the first turn was a header comment: left out without a word before a labelled turn, and
+    a transcript of them refused as holding no text, where ``A:text`` lines are read as running text (no label
+    without a space after the colon)."""
+    assert turns_of(tmp_path, text)[1] == turns
+    assert turns_of(tmp_path, text.replace("#1:", "A:").replace("#2:", "B:"))[1] == [
+        (speaker, stamp, said.replace("#1:", "A:").replace("#2:", "B:")) for speaker, stamp, said in turns]
+
+
 @pytest.mark.parametrize("text", ["# just a header\n# nothing else\n", "Anna:\n\nBob:\n", "[00:01:02]\n"])
 def test_only_header_lines_is_not_a_transcript(tmp_path, text):
     path = tmp_path / "h.txt"

@@ -17,7 +17,7 @@ that says nothing else keeps it as its text.
 Lines are broken at ``\n`` and at the other characters :meth:`str.splitlines` breaks at (a form feed, as
 pdftotext writes between pages, U+2028…), so that a label after a page break is found; offsets still point
 into the text as given. Lines starting with ``#`` before the first turn are header comments, but for a turn of a
-speaker numbered ``#1``. A line that starts
+speaker numbered ``#1`` (and ``#1:text``, running text as ``A:text`` is). A line that starts
 no turn continues the previous one; text before the first turn is a turn without speaker. A text with no turn
 start at all is split into paragraphs (separated by blank lines), each a turn without speaker.
 
@@ -103,6 +103,9 @@ _SENTENCE_END_IN_LABEL = re.compile(rf"\b(?!(?:{'|'.join(TITLES)})\.)\w{{4,}}\.(
 _MID_SENTENCE_END = re.compile(r"[\w,]\s*$")
 _NUMBER_LABEL = re.compile(r"#\d+")
 """A speaker named by ``#`` and a number (``#1: text``): a label without a letter (a bare ``1:`` is none)."""
+_NUMBERED_TEXT = re.compile(rf"(?!#{_LONG_TIME}(?:-\d)?#)#\d+:\S")
+"""A line of such a speaker with the text straight after the colon (``#1:text``): no label, as ``A:text`` is none,
+but running text, not a header comment (an f4 time ``#00:01:02-3#`` opening a line is none)."""
 LABEL_FAMILIES = {
     "numbered": re.compile(r"(?:(?P<family>[^\W\d_]+)[ _-]?|#)\d+"),  # P1, P2; SPEAKER_00; Participant 3; #1
     "code": re.compile(r"[A-Z]{1,2}"),  # I, P, R, IV
@@ -288,9 +291,11 @@ def _lines(text: str) -> list[_Line]:
 
 
 def _first_content_line(lines: list[_Line]) -> int:
-    """Index of the first line that is neither blank nor a ``#`` header comment (a ``#1: text`` line is a turn)."""
+    """Index of the first line that is neither blank nor a ``#`` header comment (a ``#1: text`` line is a turn,
+    a ``#1:text`` line running text)."""
     for index, line in enumerate(lines):
-        if not line.is_blank and (not line.text.lstrip().startswith("#") or _numbered_turn(line.text)):
+        text = line.text.lstrip()
+        if not line.is_blank and (not text.startswith("#") or _numbered_turn(line.text) or _NUMBERED_TEXT.match(text)):
             return index
     return len(lines)
 
