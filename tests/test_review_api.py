@@ -792,6 +792,25 @@ def test_a_skipped_speakers_segments_are_left_out_of_the_queue_and_progress_but_
     assert [segment for segment, _ in listed(order="document", status="skipped")[0]] == skipped[1:]
 
 
+def test_a_segment_or_the_queue_reads_the_skipped_speakers_turns_once(tmp_path, monkeypatch):
+    """A segment's page read them twice (once to leave out their suggestions, once to say whether it is one), and
+    so did the queue: two reads, outside one transaction, that a ``project skip-speaker`` between could make
+    disagree."""
+    path = tmp_path / "skipping.taproj"
+    with make_project(path) as store:
+        store.record_skip_speakers(["interviewer"])
+    client, token = client_for(path)
+    client.headers["X-Session-Token"] = token
+    reads = []
+    read = ProjectStore.skipped_segment_ids
+    monkeypatch.setattr(ProjectStore, "skipped_segment_ids", lambda self: reads.append(1) or read(self))
+    for url, params in [("/api/segments/interview_a:0", {}), ("/api/queue", {"status": "all"}),
+                        ("/api/bulk", {"code": "work", "min_score": 0})]:
+        reads.clear()
+        assert client.get(url, params={"coder": "ana", **params}).status_code == 200
+        assert len(reads) == 1, url
+
+
 def test_the_page_names_the_project_by_the_file_it_serves(tmp_path):
     """A backup served as copy.taproj, or a renamed file, was named on the page (header, window title) by the name
     the project was made with, "study", while every message named copy.taproj."""

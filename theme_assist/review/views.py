@@ -65,14 +65,15 @@ def check_code(codebook: Codebook, code: str) -> None:
         raise NotFound(f"code {code!r} is not in the project's codebook")
 
 
-def _current_suggestions(store: ProjectStore, codebook: Codebook, segment_id: str | None = None,
+def _current_suggestions(store: ProjectStore, codebook: Codebook, skipped: set[str], segment_id: str | None = None,
                          with_evidence: bool = True) -> pd.DataFrame:
     """The latest run's suggestions (of one segment), less those of codes a codebook revision has dropped since
     the run (a coder could not accept them) and those of turns of speakers skipped since the run (``project
-    skip-speaker``), until the next fit."""
+    skip-speaker``), until the next fit: ``skipped``, the project's
+    :meth:`~theme_assist.project.store.ProjectStore.skipped_segment_ids`, read once by the caller, which needs
+    them too."""
     suggestions = store.suggestions(segment_id=segment_id, with_evidence=with_evidence)
-    return suggestions[suggestions["code"].isin({"", *codebook.ids})
-                       & ~suggestions["segment_id"].isin(store.skipped_segment_ids())]
+    return suggestions[suggestions["code"].isin({"", *codebook.ids}) & ~suggestions["segment_id"].isin(skipped)]
 
 
 def _marked_evidence(store: ProjectStore, evidence: list[dict]) -> list[dict]:
@@ -98,10 +99,11 @@ def _rejected_last(suggestions: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame
     return suggestions.iloc[np.lexsort((suggestions["rank"].to_numpy(), turned_down))]  # stable: ties keep order
 
 
-def _top_suggestions(store: ProjectStore, codebook: Codebook, own: pd.DataFrame) -> pd.DataFrame:
+def _top_suggestions(store: ProjectStore, codebook: Codebook, own: pd.DataFrame, skipped: set[str]) -> pd.DataFrame:
     """The latest run's best suggestion per segment: ``segment_id``, ``code``, ``score``; of the codes the coder
-    (``own`` state) has not rejected there, where there is one."""
-    best = _rejected_last(_current_suggestions(store, codebook, with_evidence=False), own).drop_duplicates("segment_id")
+    (``own`` state) has not rejected there, where there is one (``skipped``: see :func:`_current_suggestions`)."""
+    suggestions = _current_suggestions(store, codebook, skipped, with_evidence=False)
+    best = _rejected_last(suggestions, own).drop_duplicates("segment_id")
     return best[["segment_id", "code", "score"]]
 
 
@@ -132,13 +134,14 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     own = own_state(store, coder, codebook.exclusive)
     mine = segment_status(own)
     own_codes = dict(zip(own["segment_id"], own["codes"]))
-    top = _top_suggestions(store, codebook, own)
+    skipped_ids = store.skipped_segment_ids()
+    top = _top_suggestions(store, codebook, own, skipped_ids)
     if blind:
         top = top[~top["segment_id"].isin(coded_by_others(store, coder, codebook.exclusive))]
     frame = segments.merge(top, on="segment_id", how="left")
     frame["code"] = frame["code"].fillna("")
     frame["score"] = frame["score"].astype(float).fillna(0.0)  # object dtype when no run has suggestions yet
-    skipped = frame["segment_id"].isin(store.skipped_segment_ids())
+    skipped = frame["segment_id"].isin(skipped_ids)
     decided_on = frame["segment_id"].map(mine)
     frame["status"] = decided_on.fillna("open").mask(decided_on.isna() & skipped, "skipped")
     total = int((~skipped).sum())
@@ -183,7 +186,8 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
     names = {c.id: c.name for c in codebook.all_codes}
     before, after = store.context(segment)
     run = store.latest_run()
-    suggestions = _current_suggestions(store, codebook, segment_id)  # by rank: _rejected_last below
+    skipped_ids = store.skipped_segment_ids()
+    suggestions = _current_suggestions(store, codebook, skipped_ids, segment_id)  # by rank: _rejected_last below
     codings = store.codings(segment_id=segment_id)
     decisions = store.decisions(segment_id=segment_id)
     state = coder_state(decisions, exclusive=codebook.exclusive, imported=codings)
@@ -205,7 +209,7 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
                         for s in suggestions.itertuples(index=False) if s.code],
         "abstained": bool(len(suggestions) and (suggestions["code"] == "").any()),
         "withheld": withheld,
-        "skipped": segment_id in store.skipped_segment_ids(),
+        "skipped": segment_id in skipped_ids,
         "run": {"id": run["id"], "model_id": run["model_id"]} if run else None,
         "mine": {"codes": [{"id": c, "name": names.get(c, c)} for c in own_codes],
                  "rejected": [{"id": c, "name": names.get(c, c)} for c in own_rejected],
@@ -229,7 +233,7 @@ def bulk_candidates(store: ProjectStore, code: str, min_score: float, coder: str
     (in ``blind`` mode, nor other coders coded), less those :func:`_current_suggestions` leaves out."""
     codebook = current_codebook(store)
     check_code(codebook, code)
-    suggestions = _current_suggestions(store, codebook, with_evidence=False)
+    suggestions = _current_suggestions(store, codebook, store.skipped_segment_ids(), with_evidence=False)
     chosen = suggestions[(suggestions["code"] == code) & (suggestions["score"] >= min_score)]
     decided = set(own_state(store, coder, codebook.exclusive)["segment_id"])
     if blind:
