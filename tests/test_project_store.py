@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 
@@ -847,7 +848,7 @@ def test_the_python_api_refuses_a_speaker_name_holding_a_control_character_as_th
     """``record_skip_speakers`` and ``create_project`` stored ``'Ann\\nBob'``, which the command line refuses."""
     from theme_assist.project import create_project
 
-    message = "skip_speakers 'Ann\\nBob' holds a control character"
+    message = re.escape("skip_speakers 'Ann\\nBob' holds a control character")
     with pytest.raises(InputError, match=message):
         store.record_skip_speakers(["Interviewer", "Ann\nBob"])
     assert store.skip_speakers == []
