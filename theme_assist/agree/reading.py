@@ -35,6 +35,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -90,6 +91,9 @@ class RatingsFile:
     several_codes : str
         Of a multi-label long file: how many units and coders have several codes, and the lines of the first
         (``"1 of 40 unit-coder pair(s) have several codes (line 7, 9; …)"``); empty otherwise.
+    coders_left_out : list of str
+        The file's coders left out because they were not among the coders chosen (``coders`` of
+        :func:`read_codings`), in the file's order.
     """
 
     ratings: pd.DataFrame
@@ -97,6 +101,7 @@ class RatingsFile:
     multi_label: bool = False
     segmentations: list[str] = field(default_factory=list)
     several_codes: str = ""
+    coders_left_out: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -109,10 +114,13 @@ class SpanCodings:
         Columns ``document``, ``start``, ``end`` (integers), ``code``, ``coder``; one row per coded span.
     path : str
         The file they were read from (for messages).
+    coders_left_out : list of str
+        As for :class:`RatingsFile`.
     """
 
     spans: pd.DataFrame
     path: str
+    coders_left_out: list[str] = field(default_factory=list)
 
     @property
     def coders(self) -> list[str]:
@@ -142,8 +150,8 @@ def read_ratings(path: str | Path, *, min_coders: int = 2) -> RatingsFile:
     return source
 
 
-def read_codings(path: str | Path, *, min_coders: int = 2,
-                 deferred: list[str] | None = None) -> RatingsFile | SpanCodings:
+def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] | None = None,
+                 coders: Sequence[str] | None = None) -> RatingsFile | SpanCodings:
     """Read a wide or long ratings CSV, or a span codings CSV (see the module docstring).
 
     Parameters
@@ -154,12 +162,18 @@ def read_codings(path: str | Path, *, min_coders: int = 2,
     deferred : list of str, optional
         Gets the warnings on a multi-label long file (that it is read so, and why) instead of the log, for a
         caller that may yet refuse what it was asked to do with such a file: a refusal comes alone.
+    coders : sequence of str, optional
+        Only these coders' ratings (``agree --coder``): the file is read as if it held their rows (long, span
+        codings) or columns (wide) alone, and a wide file's units none of them rated are left out. Names are
+        matched as written; the coders left out are the result's ``coders_left_out``.
 
     Raises
     ------
     InputError
         As :func:`read_ratings`; for span codings, a blank coder or code, offsets that are not whole numbers or
-        an end before the start, or fewer than ``min_coders`` coders; for a REFI-QDA file (import it first).
+        an end before the start, or fewer than ``min_coders`` coders; for a REFI-QDA file (import it first); for
+        a name of ``coders`` that is no coder of the file (:func:`_chosen_coders`), or fewer than ``min_coders``
+        of them.
     """
     if Path(path).suffix.lower() in REFI_SUFFIXES:
         # read as a table, a .qdpx is "not a text file" and a .qde "0 coder columns": neither says what to do
@@ -170,7 +184,7 @@ def read_codings(path: str | Path, *, min_coders: int = 2,
     lowered = {column.lower(): column for column in reversed(frame.columns)}
     if set(SPAN_COLUMNS) <= set(lowered):
         return _span_codings(frame[[lowered[name] for name in SPAN_COLUMNS]].set_axis(list(SPAN_COLUMNS), axis=1),
-                             path, min_coders)
+                             path, min_coders, coders)
     if set(MACHINE_COLUMNS) <= set(lowered):  # read as wide, its code, score and rank would be three coders
         _refuse_audit_trail(frame.columns, path)
         raise InputError(f"{path} holds the machine's suggestions ({', '.join(MACHINE_COLUMNS)}: suggest's OUT.csv), "
@@ -186,15 +200,51 @@ def read_codings(path: str | Path, *, min_coders: int = 2,
                              "exactly the columns unit (or segment_id), coder, code; it has "
                              f"{', '.join(frame.columns)}")
         frame = frame.rename(columns=names)
+        left_out = []
+        if coders is not None:
+            kept, left_out = _chosen_coders(list(pd.unique(frame["coder"])), coders, path, min_coders)
+            frame = frame[frame["coder"].isin(kept)]
+            tags = tags.loc[frame.index] if tags is not None else None
         if tags is not None:
             _refuse_mixed_segmentations(frame, tags, path)
         return replace(_long(frame, path, min_coders, exported=bool(tagged), deferred=deferred),
                        segmentations=segmentation_tags(pd.DataFrame({SEGMENTATION_COLUMN: tags}))
-                       if tags is not None else [])
+                       if tags is not None else [], coders_left_out=left_out)
     frame = _unit_column_first(frame)
     if tags is not None and frame.shape[1]:  # a long file of two segmentations pivoted wide repeats its units
         _refuse_mixed_segmentations(frame.set_axis(["unit", *frame.columns[1:]], axis=1), tags, path)
-    return _wide(frame, path, min_coders)
+    return _wide(frame, path, min_coders, coders)
+
+
+def _chosen_coders(present: list[str], chosen: Sequence[str], path: str | Path,
+                   min_coders: int) -> tuple[list[str], list[str]]:
+    """The coders ``chosen`` (``--coder``) and the others of ``present`` (the file's coders), left out, each in the
+    file's order.
+
+    Raises
+    ------
+    InputError
+        For a chosen name that is no coder of the file, listing those it has, and naming the one it differs from
+        only by case, Unicode form or invisible characters (as :func:`_warn_case_variants` groups names); or for
+        fewer than ``min_coders`` chosen.
+    """
+    for name in dict.fromkeys(chosen):
+        if name not in present:
+            alike = [coder for coder in present if _name_key(coder) == _name_key(name)]
+            meant = f" (did you mean {' or '.join(map(repr, alike))}? coders are matched as written)" if alike else ""
+            raise InputError(f"--coder {name!r} is no coder of {path}{meant}; its coders: "
+                             f"{listed(list(map(str, present)), shown=10)}")
+    kept = [coder for coder in present if coder in set(chosen)]  # as a file of theirs alone would order them
+    if len(kept) < min_coders:
+        raise InputError(f"--coder {kept[0]!r} keeps one coder of {path}: agreement needs at least two (name "
+                         "another with --coder), or compare that coder with the machine's suggestions: --machine "
+                         "OUT.csv")
+    return kept, [coder for coder in present if coder not in kept]
+
+
+def _name_key(name: str) -> str:
+    """``name`` as names written apart only by case, Unicode form or invisible characters are compared."""
+    return unicodedata.normalize("NFC", without_invisible(str(name))).casefold()
 
 
 def _unit_column_first(frame: pd.DataFrame) -> pd.DataFrame:
@@ -262,8 +312,7 @@ def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what:
                        _listed(hidden, ascii), what)
     # apart in two of those ways at once ("Ann" with a zero-width space, and "ann"): no check above groups them
     said = [set(group) for found in (variants, forms, hidden) for group in found]
-    mixed = _written_alike(names, names.map(lambda name: unicodedata.normalize("NFC", without_invisible(name))
-                                            .casefold()))
+    mixed = _written_alike(names, names.map(_name_key))
     mixed = mixed[[not _linked(group, said) for group in mixed]]
     if len(mixed):
         logger.warning("%s: %d %s(s) written apart in more than one of case, Unicode form and invisible characters "
@@ -328,7 +377,8 @@ def _coders_needed(count: int, min_coders: int, machine_options: str = "--machin
     return f"agreement needs at least two coders{hint}"
 
 
-def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile:
+def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int,
+          chosen: Sequence[str] | None = None) -> RatingsFile:
     unit = frame.columns[0]
     separator = next((separator for separator in ";|" if separator in unit), None)
     if frame.shape[1] == 1 and separator:
@@ -337,6 +387,11 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
     frame = _without_blank_columns(frame, path)
     left_out: list[str] = []  # said once the file is not refused: a warning before a refusal is noise
     frame = _without_segment_columns(frame, path, left_out)
+    others = []
+    if chosen is not None:
+        kept, others = _chosen_coders(list(frame.columns[1:]), chosen, path, min_coders)
+        frame = frame[[unit, *kept]]
+        frame = frame[(frame[kept] != "").any(axis=1)]  # units none of them rated are none of their comparison
     frame = _without_unrated_coders(frame, path, left_out)
     _refuse_code_beside_other_columns(frame, path)
     if frame.shape[1] - 1 < min_coders:
@@ -358,7 +413,7 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int) -> RatingsFile
         frame = frame.rename(columns={frame.columns[1]: Path(path).name})
     ratings = frame.set_index(unit)
     ratings = ratings.where(ratings != "")  # not replace("", nan): pandas deprecates the downcast it does
-    return RatingsFile(_as_numbers_if_all_numeric(ratings))
+    return RatingsFile(_as_numbers_if_all_numeric(ratings), coders_left_out=others)
 
 
 def _refuse_code_beside_other_columns(frame: pd.DataFrame, path: str | Path) -> None:
@@ -506,10 +561,15 @@ def _warn_units_without_rows(frame: pd.DataFrame, units: pd.Index, path: str | P
                 f"code says a coder read a unit ({counts})")
 
 
-def _span_codings(frame: pd.DataFrame, path: str | Path, min_coders: int) -> SpanCodings:
+def _span_codings(frame: pd.DataFrame, path: str | Path, min_coders: int,
+                  chosen: Sequence[str] | None = None) -> SpanCodings:
     from theme_assist.refi.assemble import human_codings
 
     frame = human_codings(frame, str(path))  # theme_assist's suggestions exported and imported again: no coder
+    others = []
+    if chosen is not None:
+        kept, others = _chosen_coders(list(pd.unique(frame["coder"])), chosen, path, min_coders)
+        frame = frame[frame["coder"].isin(kept)]
     blank = (frame[["document", "code"]] == "").any(axis=1) | ~frame["coder"].map(has_visible_character)
     if blank.any():
         raise InputError(f"line {frame.index[blank.to_numpy()][0] + 2} of {path} has a blank document, coder or "
@@ -527,7 +587,7 @@ def _span_codings(frame: pd.DataFrame, path: str | Path, min_coders: int) -> Spa
     if backwards.any():
         line = frame.index[backwards.to_numpy()][0] + 2
         raise InputError(f"line {line} of {path} has a span that ends before it starts")
-    return SpanCodings(frame.assign(code=_one_text_per_number(frame["code"])), str(path))
+    return SpanCodings(frame.assign(code=_one_text_per_number(frame["code"])), str(path), coders_left_out=others)
 
 
 def read_units(path: str | Path) -> pd.DataFrame:
@@ -635,7 +695,7 @@ def ratings_on_units(codings: SpanCodings, units: pd.DataFrame, *, min_coverage:
                            f"{coder}: {int((~seen[coder]).sum())} of {len(seen)} units" for coder in seen.columns
                            if not seen[coder].all()))
     ratings = ratings.astype(object).where(seen)
-    return RatingsFile(ratings, codings=frame, multi_label=multi_label)
+    return RatingsFile(ratings, codings=frame, multi_label=multi_label, coders_left_out=codings.coders_left_out)
 
 
 def read_machine(path: str | Path) -> pd.Series:

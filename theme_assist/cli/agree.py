@@ -106,11 +106,19 @@ def agree(
              "each other, each with the intervals asked for. Single-label ratings; one coder is enough (then there "
              "is no coders' summary). Refused where its segmentation column differs from the ratings' or --units' "
              "(but for --max-chars where --units shows that neither limit split a turn)."),
+    coder: Optional[List[str]] = typer.Option(
+        None, "--coder", metavar="NAME",
+        help="Only this coder's ratings count, in the coders' summary and in every comparison (--machine too); "
+             "repeat for several (two at least without --machine). Names are matched as written. For a project's "
+             "--codings export, which holds its imported codings too (their coder named by the --coded file): "
+             "--coder Ann --coder Ben compares those two alone. A wide file's units none of them rated are left "
+             "out."),
     output_format: str = typer.Option("table", "--format", metavar="table|json",
                                       help="table (for people) or json (one object: metric name → value, reason, "
                                            "interval, and where ratings are missing, missing_ratings: count, of, "
                                            "treatment; then n_units, the units rated at least once, and coders, "
-                                           "their names; with --machine, machine_comparison too, and for one coder "
+                                           "their names (with --coder, coders_left_out: the file's others); with "
+                                           "--machine, machine_comparison too, and for one coder "
                                            "coders_summary: null with coders_summary_reason in place of the "
                                            "metrics)."),
 ) -> None:
@@ -155,7 +163,8 @@ def agree(
                          f"{population:g}")
     _check_span_options(units_file, min_coverage, overlap)
     deferred: list[str] = []  # a multi-label file's warnings, said once its use is not refused
-    source = read_codings(ratings, min_coders=1 if machine is not None else 2, deferred=deferred)
+    chosen = [name.strip() for name in coder] if coder else None
+    source = read_codings(ratings, min_coders=1 if machine is not None else 2, deferred=deferred, coders=chosen)
     long_file = not isinstance(source, SpanCodings) and source.codings is not None  # its units are segment ids
     if isinstance(source, SpanCodings):
         if overlap is not None:
@@ -249,7 +258,9 @@ def agree(
         if not one_coder and not source.multi_label:
             summary = _with_missing_ratings(summary, source.ratings)
         summary["n_units"] = int(source.ratings.notna().any(axis=1).sum())  # rated at least once
-        summary["coders"] = [str(coder) for coder in source.ratings.columns]
+        summary["coders"] = [str(name) for name in source.ratings.columns]
+        if chosen is not None:
+            summary["coders_left_out"] = [str(name) for name in source.coders_left_out]
         if comparison is not None:
             summary["machine_comparison"] = comparison
         typer.echo(jsonout.dumps(summary, indent=2, ensure_ascii=False))
@@ -258,6 +269,10 @@ def agree(
                  f"unit of a document they coded, the rating is "
                  f"{'the empty code set' if source.multi_label else repr(NO_CODE)}, elsewhere missing"] \
             if spans_on_units else []
+        if chosen is not None:
+            kept = ", ".join(map(str, source.ratings.columns))
+            notes.append(f"only the coders of --coder: {kept}" + (
+                f" (left out: {', '.join(map(str, source.coders_left_out))})" if source.coders_left_out else ""))
         if one_coder:
             _print_no_summary(summary["coders_summary_reason"], notes)
         else:
@@ -284,7 +299,7 @@ def _coders_alone(ratings, path) -> list[str]:
     return [f"{path}: the coder(s) {', '.join(map(str, alone))} share no unit with another coder, yet count in "
             "the coders' summary: as one more coder, in chance agreement and in the analytic intervals (a project's "
             "--codings export holds its imported codings too, their coder named by the --coded file); for the "
-            "agreement among the others, leave their rows out"]
+            "agreement among the others, name them with --coder NAME (repeatable)"]
 
 
 def _metric_names(asked: list[str] | None) -> list[str] | None:

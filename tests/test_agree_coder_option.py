@@ -1,0 +1,126 @@
+"""``theme-assist agree --coder NAME``: only the coders named count, as if the file held their ratings alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from theme_assist.cli import main
+
+# a project's --codings export: the reliability round's Ann and Ben, and the imported training codings, their coder
+# named by the --coded file, on one segment of theirs and on segments of its own
+ANN = "aabbabab"
+BEN = "abbbabaa"
+TRAINER = {"d:0": "b", "d:1": "b", "e:0": "a", "e:1": "b"}
+MACHINE = "segment_id,code,score,rank\n" + "".join(f"d:{i},{code},0.9,1\n" for i, code in enumerate("abbaabab"))
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["agree", *map(str, args)])
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+def long_rows(trainer: bool = True) -> str:
+    rows = ["segment_id,code,coder"]
+    rows += [f"d:{i},{code},Ann" for i, code in enumerate(ANN)]
+    rows += [f"d:{i},{code},Ben" for i, code in enumerate(BEN)]
+    rows += [f"{unit},{code},coded.csv" for unit, code in TRAINER.items()] if trainer else []
+    return "\n".join(rows) + "\n"
+
+
+def wide_rows(trainer: bool = True) -> str:
+    units = [f"d:{i}" for i in range(len(ANN))] + ([unit for unit in TRAINER if unit.startswith("e")] if trainer
+                                                   else [])
+    ann, ben = dict(zip(units, ANN)), dict(zip(units, BEN))
+    header = "unit,Ann,Ben" + (",coded.csv" if trainer else "")
+    return "\n".join([header] + [f"{unit},{ann.get(unit, '')},{ben.get(unit, '')}"
+                                 + (f",{TRAINER.get(unit, '')}" if trainer else "") for unit in units]) + "\n"
+
+
+@pytest.fixture(params=["long", "wide"])
+def files(request, tmp_path):
+    """The file with the trainer's ratings, and one holding Ann's and Ben's alone."""
+    rows = long_rows if request.param == "long" else wide_rows
+    everyone, two = tmp_path / "everyone.csv", tmp_path / "two.csv"
+    everyone.write_text(rows())
+    two.write_text(rows(trainer=False))
+    return everyone, two
+
+
+INTERVALS = ("--interval", "both", "--bootstrap", "200", "--seed", "4")
+
+
+def test_the_coders_named_give_the_figures_of_a_file_of_theirs_alone(capsys, files):
+    everyone, two = files
+    code, out, err = run(capsys, everyone, "--coder", "Ann", "--coder", "Ben", "--format", "json", *INTERVALS)
+    assert code == 0 and "share no unit" not in err
+    chosen = json.loads(out)
+    assert chosen.pop("coders") == ["Ann", "Ben"] and chosen.pop("coders_left_out") == ["coded.csv"]
+    code, out, _ = run(capsys, two, "--format", "json", *INTERVALS)
+    alone = json.loads(out)
+    assert code == 0 and alone.pop("coders") == ["Ann", "Ben"]
+    assert chosen == alone
+    assert "cohen" in chosen and round(chosen["cohen"]["value"], 3) == 0.5  # 6 of 8 agree, chance 0.5
+    code, out, _ = run(capsys, everyone, "--format", "json", *INTERVALS)
+    unchosen = json.loads(out)
+    assert code == 0 and "cohen" not in unchosen and unchosen["percent"]["value"] != chosen["percent"]["value"]
+
+
+def test_the_coders_named_give_the_machine_comparison_of_a_file_of_theirs_alone(capsys, files, tmp_path):
+    everyone, two = files
+    machine = tmp_path / "machine.csv"
+    machine.write_text(MACHINE)
+    code, out, _ = run(capsys, everyone, "--machine", machine, "--coder", "Ben", "--coder", "Ann", "--format",
+                       "json", *INTERVALS)
+    chosen = json.loads(out)
+    code_alone, out, _ = run(capsys, two, "--machine", machine, "--format", "json", *INTERVALS)
+    alone = json.loads(out)
+    assert code == code_alone == 0
+    assert chosen["machine_comparison"] == alone["machine_comparison"]
+    assert [row["comparison"] for row in chosen["machine_comparison"]] == [
+        "machine vs Ann", "machine vs Ben", "machine vs human majority", "Ann vs Ben"]
+    # one coder is enough with --machine: that coder against the machine alone
+    code, out, _ = run(capsys, everyone, "--machine", machine, "--coder", "Ann", "--format", "json")
+    one = json.loads(out)
+    assert code == 0 and one["coders_summary"] is None and one["coders"] == ["Ann"]
+    assert one["coders_left_out"] == ["Ben", "coded.csv"]
+    assert [row["comparison"] for row in one["machine_comparison"]] == ["machine vs Ann"]
+
+
+def test_the_table_says_which_coders_count(capsys, files):
+    everyone, _ = files
+    code, out, _ = run(capsys, everyone, "--coder", "Ann", "--coder", "Ben")
+    assert code == 0
+    assert "only the coders of --coder: Ann, Ben (left out: coded.csv)" in " ".join(out.split())
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--coder", "ann", "--coder", "Ben"),
+     "--coder 'ann' is no coder of {path} (did you mean 'Ann'? coders are matched as written); its coders: Ann, "
+     "Ben, coded.csv"),
+    (("--coder", "Ann", "--coder", "Zoe"), "--coder 'Zoe' is no coder of {path}; its coders: Ann, Ben, coded.csv"),
+    (("--coder", "Ann", "--coder", "Ann"),
+     "--coder 'Ann' keeps one coder of {path}: agreement needs at least two (name another with --coder), or compare "
+     "that coder with the machine's suggestions: --machine OUT.csv"),
+])
+def test_a_coder_the_file_lacks_or_too_few_are_refused_in_one_line(capsys, files, args, message):
+    everyone, _ = files
+    code, out, err = run(capsys, everyone, *args)
+    assert code == 2 and not out
+    assert err.strip() == f"theme-assist: error: {message.format(path=everyone)}"
+
+
+def test_span_codings_keep_the_coders_named(capsys, tmp_path):
+    spans = tmp_path / "codings.csv"
+    spans.write_text("document,start,end,code,coder\n"
+                     "d,0,10,a,Ann\nd,10,20,b,Ann\nd,0,10,a,Ben\nd,10,20,a,Ben\nd,0,20,b,coded.csv\n")
+    units = tmp_path / "segments.csv"
+    units.write_text("segment_id,document,start,end\nd:0,d,0,10\nd:1,d,10,20\n")
+    code, out, _ = run(capsys, spans, "--units", units, "--coder", "Ann", "--coder", "Ben", "-m", "percent",
+                       "--format", "json")
+    result = json.loads(out)
+    assert code == 0 and result["coders"] == ["Ann", "Ben"] and result["coders_left_out"] == ["coded.csv"]
+    assert result["percent"]["value"] == 0.5
