@@ -215,7 +215,7 @@ def test_multi_label_per_code_figures_carry_their_intervals(capsys, tmp_path):
     for name in ("cohen", "ac1"):
         entry = result[name]["by_code"]["hope"]
         assert entry["ci"][0] is not None and entry["analytic"]["ci"][0] is not None
-        assert {key: value for key, value in entry.items() if key != "prevalence"} == direct[name]
+        assert {key: value for key, value in entry.items() if key not in ("prevalence", "given")} == direct[name]
     table = " ".join(run(capsys, path, *options)[1].split())
     low, high = result["ac1"]["by_code"]["stigma"]["ci"]
     assert f"{low:.3f}–{high:.3f}" in table[table.index("Per code"):]

@@ -18,7 +18,8 @@ Modules, one concern each:
                   α; κ and π pooled over codes (De Vries et al. 2008)
 ``bootstrap``     unit resampling for every coefficient; Hayes & Krippendorff's bootstrap for α on request
 ``analytic``      Gwet's (2014) standard errors and t intervals, as irrCAC and AgreeStat compute them
-``units``         units from codings: shared segments, presence/absence per code, overlapping spans
+``units``         units from codings: shared segments, presence/absence per code (of single-label ratings too),
+                  overlapping spans
 ``machine``       machine vs each human, vs the human majority, and human vs human
 ``report``        several coefficients at once, per code, JSON-ready (what ``theme-assist agree`` prints)
 ``reading``       the wide and long ratings CSV formats
@@ -51,7 +52,7 @@ from theme_assist.agree.coefficients import (
 from theme_assist.agree.distances import masi_distance
 from theme_assist.agree.machine import agreement_report, human_majority
 from theme_assist.agree.ratings import RatingTable, as_rating_table
-from theme_assist.agree.report import agreement_by_code, agreement_summary, multi_label_summary
+from theme_assist.agree.report import agreement_by_code, agreement_summary, multi_label_summary, per_code_summary
 from theme_assist.agree.results import (
     AgreementResult,
     AlphaResult,
@@ -62,6 +63,7 @@ from theme_assist.agree.results import (
 )
 from theme_assist.agree.units import (
     codings_on_units,
+    label_presence,
     presence_tables,
     ratings_from_codings,
     segment_agreement,
@@ -75,6 +77,7 @@ __all__ = [
     "bennett_s", "bootstrap_alpha", "bootstrap_metric", "bootstrap_pooled", "bootstrap_units", "brennan_prediger",
     "codings_on_units", "cohen_kappa", "coincidence_matrix", "compute_metric", "conger_kappa", "de_vries_kappa",
     "fleiss_kappa", "gwet_ac",
-    "human_majority", "krippendorff_alpha", "light_kappa", "masi_distance", "multi_label_summary",
-    "percent_agreement", "presence_tables", "ratings_from_codings", "scott_pi", "segment_agreement", "span_overlaps",
+    "human_majority", "krippendorff_alpha", "label_presence", "light_kappa", "masi_distance", "multi_label_summary",
+    "per_code_summary", "percent_agreement", "presence_tables", "ratings_from_codings", "scott_pi",
+    "segment_agreement", "span_overlaps",
 ]

@@ -173,7 +173,7 @@ def prevalence(presence: pd.DataFrame) -> float:
 
 
 def agreement_by_code(presence: Mapping[str, pd.DataFrame], metrics: Sequence[str] | None = None,
-                      **options: Any) -> dict[str, dict]:
+                      pooled: bool = True, **options: Any) -> dict[str, dict]:
     """A summary per code of its presence/absence table, and one over all codes stacked.
 
     Sparse codes make κ low while agreement is high (the κ paradoxes); each summary therefore carries the code's
@@ -185,28 +185,83 @@ def agreement_by_code(presence: Mapping[str, pd.DataFrame], metrics: Sequence[st
         Code → units × coders table of 0/1 (:func:`~theme_assist.agree.units.presence_tables`).
     metrics : sequence of str, optional
         As for :func:`agreement_summary`.
+    pooled : bool
+        Whether to add the row over all codes stacked (:data:`POOLED`): not for one-vs-rest tables of single-label
+        ratings (:func:`~theme_assist.agree.units.label_presence`), whose codes exclude each other.
     **options
         Passed to :func:`agreement_summary` (``n_boot``, ``seed``…). Categories are fixed to absent/present.
 
     Returns
     -------
     dict
-        Code (and :data:`POOLED`) → ``{"prevalence": float, "metrics": summary}``, each pooled entry with its
+        Code (and :data:`POOLED`) → ``{"prevalence": float, "given": {coder: units}, "metrics": summary}``
+        (``given``: how many units each coder, each column, gave the code), each pooled entry with its
         ``pooling`` (``"De Vries et al. (2008)"`` or ``"stacked"``); the pooled intervals resample
         (and count) units, each with all its codes (``clusters``: ``"unit"``). Each code is bootstrapped with its
         own seed (:func:`~theme_assist.agree.bootstrap.derived_seed` of ``seed`` and the code; its entries'
         ``seed``), so codes rated on the same units do not draw the same units; the pooled row keeps ``seed``.
     """
     tables = dict(presence)
-    if tables:
+    if tables and pooled:
         tables[POOLED] = pd.concat(tables.values(), keys=list(tables), names=list(POOLED_LEVELS))
     seed = options.pop("seed", 0)
-    return {code: {"prevalence": prevalence(table),
+    return {code: {"prevalence": prevalence(table), "given": given_counts(table),
                    "metrics": agreement_summary(table, metrics, categories=(0, 1), **options,
                                                 seed=seed if code == POOLED else derived_seed(seed, [code]),
                                                 clusters=POOLED_LEVELS[1] if code == POOLED else None,
                                                 codes=POOLED_LEVELS[0] if code == POOLED else None)}
             for code, table in tables.items()}
+
+
+def given_counts(presence: pd.DataFrame) -> dict[str, int]:
+    """How many units (rows) each coder (column) of a presence/absence table gave the code."""
+    return {str(coder): int(np.nansum(presence[coder].to_numpy(dtype=float))) for coder in presence.columns}
+
+
+def with_by_code(summary: dict[str, dict], by_code: Mapping[str, dict],
+                 names: Mapping[str, str] | None = None) -> dict[str, dict]:
+    """``summary`` with, in each entry that :func:`agreement_by_code` computed per code, ``"by_code"``: code → that
+    code's entry of the metric, with the code's ``prevalence`` and ``given``. ``names``: summary key → the metric
+    it holds per code, where they differ (a machine table's column)."""
+    for key, entry in summary.items():
+        name = (names or {}).get(key, key)
+        if by_code and all(name in report["metrics"] for report in by_code.values()):
+            entry["by_code"] = {str(code): {**report["metrics"][name], "prevalence": report["prevalence"],
+                                            "given": report["given"]} for code, report in by_code.items()}
+    return summary
+
+
+def per_code_summary(summary: dict[str, dict], ratings: pd.DataFrame, codes: Sequence,
+                     metrics: Sequence[str] | None = None, names: Mapping[str, str] | None = None,
+                     **options: Any) -> dict[str, dict]:
+    """``summary`` of single-label ``ratings`` with each code's presence/absence agreement, one code against the
+    rest (:func:`~theme_assist.agree.units.label_presence`), computed by :func:`agreement_by_code` (no pooled row:
+    single-label codes exclude each other) and put under each metric's ``"by_code"`` (:func:`with_by_code`).
+
+    Parameters
+    ----------
+    summary : dict
+        Metric (or column) → entry, of :func:`agreement_summary` on ``ratings``.
+    ratings : DataFrame
+        Units × coders, one label per cell, NaN where missing (a unit a coder did not rate is neither a presence
+        nor an absence).
+    codes : sequence
+        The codes, each read as "this code or not" (a code nobody gave: absent everywhere).
+    metrics : sequence of str, optional
+        The metrics per code (canonical names); by default those of ``summary`` (through ``names``).
+    names : mapping, optional
+        Summary key → the metric it holds, where they differ.
+    **options
+        As for :func:`agreement_by_code` (``n_boot``, ``seed``, ``analytic``…); weights and the level of
+        measurement do not apply to two categories, and are left out.
+    """
+    from theme_assist.agree.units import label_presence
+
+    names = names or {}
+    metrics = list(dict.fromkeys(metrics or [names.get(key, key) for key in summary]))
+    options = {key: value for key, value in options.items() if key not in ("weights", "level", "categories")}
+    by_code = agreement_by_code(label_presence(ratings, codes), metrics, pooled=False, **options)
+    return with_by_code(summary, by_code, names)
 
 
 def by_code_frame(by_code: Mapping[str, dict]) -> pd.DataFrame:
@@ -247,7 +302,8 @@ def multi_label_summary(ratings: pd.DataFrame, presence: Mapping[str, pd.DataFra
         ``"masi_alpha"`` → entry for Krippendorff's α with the MASI distance (Passonneau 2006); then each metric
         → its entry pooled over codes (``pooling``: κ and π as De Vries et al. 2008, the others on all codes'
         presence tables stacked; see :data:`DE_VRIES_METRICS`), with ``"by_code"``: code → its entry on that
-        code's presence table (``value``, ``reason``, the intervals asked for) with the code's ``prevalence``.
+        code's presence table (``value``, ``reason``, the intervals asked for) with the code's ``prevalence`` and
+        ``given``, how many units each coder gave it (:func:`with_by_code`).
     """
     alpha_options = {key: value for key, value in options.items() if key != "weights"}
     summary = {"masi_alpha": agreement_summary(ratings, ["alpha"], level="masi", **alpha_options)["alpha"]}
@@ -257,7 +313,5 @@ def multi_label_summary(ratings: pd.DataFrame, presence: Mapping[str, pd.DataFra
     pooled = by_code.pop(POOLED, {"metrics": {}})
     for name, entry in pooled["metrics"].items():
         entry["prevalence"] = pooled["prevalence"]
-        entry["by_code"] = {code: {**report["metrics"][name], "prevalence": report["prevalence"]}
-                            for code, report in by_code.items()}
         summary[name] = entry
-    return summary
+    return with_by_code(summary, by_code)

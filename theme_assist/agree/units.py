@@ -113,6 +113,27 @@ def presence_tables(codings: pd.DataFrame, *, unit: str = "segment_id", coder: s
             for i, name in enumerate(code_index)}
 
 
+def label_presence(ratings: pd.DataFrame, codes: Sequence) -> dict:
+    """Per code, single-label ``ratings`` read as "this code or not" (one code against the rest): a units × coders
+    table of 1 where a coder gave the unit that code, 0 where they gave another, NaN where they gave none (a
+    missing rating).
+
+    Parameters
+    ----------
+    ratings : DataFrame
+        Units × coders, one label per cell, NaN or None where missing.
+    codes : sequence
+        The codes to tabulate, in order (a code nobody gave: a table without a presence).
+
+    Returns
+    -------
+    dict
+        Code → DataFrame of 0/1/NaN (index and columns those of ``ratings``).
+    """
+    rated = ratings.notna()
+    return {code: ratings.eq(code).astype(float).where(rated) for code in codes}
+
+
 def codings_on_units(spans: pd.DataFrame, units: pd.DataFrame, *, unit: str = "segment_id",
                      min_coverage: float = 0.0) -> pd.DataFrame:
     """Map span codings onto units (segments or paragraphs) of the same documents.

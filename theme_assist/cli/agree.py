@@ -24,6 +24,9 @@ and 97.5th, or BCa's shifted ones), which a few hundred estimate poorly (Hayes &
 1 or 10 give no interval at all). The Python API does not warn: its tests draw few for speed."""
 FEW_UNITS = 10
 """A machine or coder comparison on fewer shared units than this is flagged in its note."""
+PER_CODE_METRICS = {2: ("cohen", "ac1"), 3: ("fleiss", "alpha", "ac1")}
+"""The coders' summary's metrics per code (--per-code, single-label ratings) where --metric does not name them: for
+two coders, and for three or more."""
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +116,13 @@ def agree(
              "--codings export, which holds its imported codings too (their coder named by the --coded file): "
              "--coder Ann --coder Ben compares those two alone. A wide file's units none of them rated are left "
              "out."),
+    per_code: bool = typer.Option(
+        False, "--per-code",
+        help="Single-label ratings: also each code's agreement, the code read as present or absent (one code "
+             "against the rest), in the coders' summary (Cohen's kappa and AC1 for two coders; Fleiss' kappa, "
+             "alpha and AC1 for more; or the --metric ones) and, with --machine, in every comparison (its "
+             "columns), each with the intervals asked for, the units compared and how many each coder gave the "
+             "code. Multi-label ratings always have it."),
     output_format: str = typer.Option("table", "--format", metavar="table|json",
                                       help="table (for people) or json (one object: metric name → value, reason, "
                                            "interval, and where ratings are missing, missing_ratings: count, of, "
@@ -129,7 +139,8 @@ def agree(
     from theme_assist.agree.coefficients import metric_name
     from theme_assist.agree.machine import agreement_report
     from theme_assist.agree.reading import NO_CODE, SpanCodings, ratings_on_units, read_codings, read_units_and_segments
-    from theme_assist.agree.report import agreement_summary, multi_label_summary
+    from theme_assist.agree.ratings import as_rating_table
+    from theme_assist.agree.report import agreement_summary, multi_label_summary, per_code_summary
     from theme_assist.agree.units import presence_tables
     from theme_assist.errors import InputError
     from theme_assist.segment import segmentation_tags
@@ -172,7 +183,8 @@ def agree(
                                 categories=categories is not None, bootstrap=bootstrap is not None,
                                 seed=seed != 0, interval=interval is not None, population=population is not None,
                                 **{"alpha-bootstrap": alpha_bootstrap is not None,
-                                   "bootstrap-interval": bootstrap_interval is not None},
+                                   "bootstrap-interval": bootstrap_interval is not None,
+                                   "per-code": per_code},
                                 machine=machine is not None)
             pairs = _segment_agreement(source, overlap)
             if output_format == "json":
@@ -230,6 +242,10 @@ def agree(
             deferred += _coders_alone(source.ratings, ratings)
             summary = agreement_summary(source.ratings, _summary_metrics(metric, source.ratings, machine_labels),
                                         level=level, categories=declared, **options)
+            if per_code:
+                codes = as_rating_table(source.ratings, declared).categories
+                by_default = PER_CODE_METRICS[min(source.ratings.shape[1], 3)]
+                per_code_summary(summary, source.ratings, codes, None if metric else by_default, **options)
         if declared is not None and machine_labels is not None:
             rated = machine_labels.reindex(source.ratings.index).dropna()  # its codes of the units compared
             undeclared = rated[~rated.isin(declared)]
@@ -239,7 +255,7 @@ def agree(
     comparison = None
     if machine_labels is not None:
         report = agreement_report(source.ratings, machine_labels, level=level, categories=declared,
-                                  metrics=metric or None, **options)
+                                  metrics=metric or None, per_code=per_code, **options)
         comparison = [{key: _json_number(value) if isinstance(value, float) else value for key, value in row.items()}
                       for row in report.to_dict(orient="records")]
 
@@ -283,6 +299,8 @@ def agree(
                           population=population, notes=notes)
         if comparison is not None:
             _print_machine_comparison(comparison, seed=seed, population=population, summary_above=not one_coder)
+            if per_code:
+                _print_machine_per_code(comparison)
 
 
 def _coders_alone(ratings, path) -> list[str]:
@@ -668,6 +686,7 @@ def _print_machine_comparison(rows: list[dict], seed: int, population: float | N
 
 def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool, seed: int,
                   population: float | None = None, notes: list[str] | None = None) -> None:
+    from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
@@ -680,7 +699,7 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
                 "units column counts unit × code pairs" + ("; their intervals resample, and count, units, each with "
                 "all its codes" if any("clusters" in entry for entry in summary.values()) else "") + ")"
                 + _pooling_caption(summary) if len(summary) > 1 else "")] if multi_label else []
-    captions += notes or []
+    captions += [escape(note) for note in notes or []]  # plain text: a coder '[b]' is no markup
     if with_analytic:
         captions.append(_analytic_caption(summary, population))
     if with_ci:
@@ -716,9 +735,16 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
         codes = next(iter(per_code.values()))
         on = "the code's presence/absence" + (", the bootstrap with the code's own seed, derived from seed "
                                               f"{seed} and the code (its seed in --format json)" if with_ci else "")
-        by_code = Table(title="Per code (presence/absence)", caption=_intervals_caption(
-            with_ci, with_analytic, on) if with_ci or with_analytic else None)
+        coders = list(next(iter(codes.values()))["given"]) if codes else []
+        captions = [f"n: units compared; given: units each coder gave the code, of all they rated "
+                    f"({escape(' / '.join(coders))})"]
+        if with_ci or with_analytic:
+            captions.append(_intervals_caption(with_ci, with_analytic, on))
+        kind = "presence/absence" if multi_label else "presence/absence: the code against the rest"
+        by_code = Table(title=f"Per code ({kind})", caption="; ".join(captions))
         by_code.add_column("code")
+        by_code.add_column("n", justify="right")
+        by_code.add_column("given", justify="right")
         by_code.add_column("prevalence", justify="right")
         for name in per_code:
             by_code.add_column(name, justify="right", no_wrap=True)
@@ -727,10 +753,52 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
         if any(notes.values()):
             by_code.add_column("note")
         for code, first in codes.items():
-            by_code.add_row(Text(str(code)), _number(first["prevalence"]),
+            by_code.add_row(Text(str(code)), str(first["n_units"]), _given(first["given"]),
+                            _number(first["prevalence"]),
                             *(_with_intervals(entry, with_ci, with_analytic) for entry in entries[code].values()),
                             *([notes[code]] if any(notes.values()) else []))
         console.print(by_code)
+
+
+def _given(given: dict) -> str:
+    """How many units each coder (or side) gave a code, in their order: ``3 / 4``."""
+    return " / ".join(map(str, given.values()))
+
+
+def _print_machine_per_code(rows: list[dict]) -> None:
+    """The per-code agreement of each comparison of the machine table (:func:`agreement_report` with
+    ``per_code``): one line per comparison and code, its columns' metrics with the intervals asked for."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from theme_assist.cli._console import table_console
+
+    entries = [entry for row in rows for metric in row["metrics"].values() for entry in metric["by_code"].values()]
+    with_ci = any("ci" in entry for entry in entries)
+    with_analytic = any("analytic" in entry for entry in entries)
+    captions = ["each code read as present or absent (the code against the rest) on the units both sides rated; "
+                "n: those units; given: units each side gave the code, of all it rated, in the comparison's order "
+                "(all humans: the coders' order)"]
+    if with_ci or with_analytic:
+        captions.append(_intervals_caption(with_ci, with_analytic, "the code's presence/absence, the bootstrap "
+                                           "with the code's own seed, derived from the comparison's and the code"))
+    table = Table(title="Machine vs humans, per code", caption="; ".join(captions))
+    table.add_column("comparison")
+    table.add_column("code")
+    columns = list(rows[0]["metrics"]) if rows else []
+    for column in ("n", "given", "prevalence", *columns):
+        table.add_column(column, justify="right", no_wrap=column not in ("n", "given"))
+    table.add_column("note")
+    for row in rows:
+        by_code = {code: {column: row["metrics"][column]["by_code"][code] for column in columns}
+                   for code in next(iter(row["metrics"].values()))["by_code"]}
+        for i, (code, metrics) in enumerate(by_code.items()):
+            first = next(iter(metrics.values()))
+            table.add_row(Text(row["comparison"]) if i == 0 else "", Text(code), str(row["n_units"]),
+                          _given(first["given"]), _number(first["prevalence"]),
+                          *(_with_intervals(entry, with_ci, with_analytic) for entry in metrics.values()),
+                          _metric_notes(metrics), end_section=i == len(by_code) - 1)
+    table_console().print(table)
 
 
 def _pooling_caption(summary: dict) -> str:
