@@ -135,3 +135,13 @@ def test_per_code_does_not_apply_to_overlap(capsys, tmp_path):
     assert code == 2 and not out
     assert err.startswith("theme-assist: error: --per-code does not apply to --overlap")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_numeric_codes_are_named_as_written(capsys, tmp_path):
+    """Numeric ratings are read as floats: the code 1 was keyed "1.0", and "1" where --categories declared it."""
+    path = tmp_path / "numbers.csv"
+    path.write_text("unit,A,B\nu0,1,1\nu1,2,1\nu2,2,2\nu3,1.5,1.5\n")
+    for declared in ((), ("--categories", "1,1.5,2,3")):
+        code, out, _ = run(capsys, path, "--per-code", "--format", "json", *declared)
+        assert code == 0
+        assert list(json.loads(out)["cohen"]["by_code"]) == ["1", "1.5", "2", *(["3"] if declared else [])]

@@ -226,9 +226,17 @@ def with_by_code(summary: dict[str, dict], by_code: Mapping[str, dict],
     for key, entry in summary.items():
         name = (names or {}).get(key, key)
         if by_code and all(name in report["metrics"] for report in by_code.values()):
-            entry["by_code"] = {str(code): {**report["metrics"][name], "prevalence": report["prevalence"],
-                                            "given": report["given"]} for code, report in by_code.items()}
+            entry["by_code"] = {code_name(code): {**report["metrics"][name], "prevalence": report["prevalence"],
+                                                  "given": report["given"]} for code, report in by_code.items()}
     return summary
+
+
+def code_name(code: Any) -> str:
+    """A code as a key of ``by_code``: as written, a number as a whole number where it is one (numeric ratings
+    are read as floats: the code 1 is ``"1"``, not ``"1.0"``)."""
+    if isinstance(code, (float, np.floating)) and float(code).is_integer():
+        return str(int(code))
+    return str(code)
 
 
 def per_code_summary(summary: dict[str, dict], ratings: pd.DataFrame, codes: Sequence,

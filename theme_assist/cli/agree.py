@@ -780,8 +780,9 @@ def _print_machine_per_code(rows: list[dict]) -> None:
                 "n: those units; given: units each side gave the code, of all it rated, in the comparison's order "
                 "(all humans: the coders' order)"]
     if with_ci or with_analytic:
-        captions.append(_intervals_caption(with_ci, with_analytic, "the code's presence/absence, the bootstrap "
-                                           "with the code's own seed, derived from the comparison's and the code"))
+        seeds = ", the bootstrap with the code's own seed, derived from the comparison's and the code" if with_ci \
+            else ""
+        captions.append(_intervals_caption(with_ci, with_analytic, f"the code's presence/absence{seeds}"))
     table = Table(title="Machine vs humans, per code", caption="; ".join(captions))
     table.add_column("comparison")
     table.add_column("code")
