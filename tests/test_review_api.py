@@ -25,8 +25,8 @@ def project(tmp_path):
     return path
 
 
-def client_for(project, blind=False) -> tuple[TestClient, str]:
-    app = create_app(project, host="127.0.0.1", port=8765, blind=blind)
+def client_for(project, blind=False, no_suggestions=False) -> tuple[TestClient, str]:
+    app = create_app(project, host="127.0.0.1", port=8765, blind=blind, no_suggestions=no_suggestions)
     client = TestClient(app, base_url=f"http://{HOST}")
     return client, client.get("/api/session").json()["token"]
 
@@ -602,6 +602,58 @@ def test_blind_mode_shows_no_suggestion_where_another_coder_coded(project):
     assert "interview_a:1" not in {item["segment_id"] for item in bulk["items"]}
     bulk = open_client.get("/api/bulk", params={"coder": "ana", "code": bulk_code, "min_score": 0}).json()
     assert "interview_a:1" in {item["segment_id"] for item in bulk["items"]}
+
+
+def test_no_suggestions_mode_shows_no_suggestion_anywhere(project):
+    """``review --no-suggestions``: a coder coding independently of the machine sees none of its suggestions (their
+    agreement with it would be inflated by anchoring), not only on segments others coded as in blind mode: no
+    suggested code or score in the queue (nor filters on them), no suggestion or evidence quote on a segment, no
+    bulk review. Their decisions are stored as usual, and the engine's order of the queue stays."""
+    with ProjectStore(project) as store:
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "stigma", "bo")])
+        suggestion = store.suggestions(segment_id="interview_a:2").iloc[0]
+    open_client, _ = client_for(project)
+    client, token = client_for(project, no_suggestions=True)
+    client.headers["X-Session-Token"] = token
+    assert client.get("/api/session").json()["no_suggestions"] is True
+    assert open_client.get("/api/session").json()["no_suggestions"] is False
+    asked = {"coder": "ana", "status": "all"}
+    shown = open_client.get("/api/queue", params=asked).json()["items"]
+    queued = client.get("/api/queue", params=asked).json()["items"]
+    assert any(item["code"] for item in shown)
+    assert [item["segment_id"] for item in queued] == [item["segment_id"] for item in shown]  # most informative first
+    assert {(item["code"], item["code_name"], item["score"]) for item in queued} == {("", "", 0.0)}
+    for refused in ({"code": suggestion["code"]}, {"min_score": 0.5}, {"max_score": 0.5}):
+        response = client.get("/api/queue", params=asked | refused)
+        assert response.status_code == 422 and "--no-suggestions" in response.json()["detail"]
+    for segment in ("interview_a:1", "interview_a:2", "interview_b:1"):
+        assert open_client.get(f"/api/segments/{segment}", params={"coder": "ana"}).json()["suggestions"]
+        view = client.get(f"/api/segments/{segment}", params={"coder": "ana"}).json()
+        assert view["suggestions"] == [] and view["abstained"] is False and view["withheld"] is False
+    assert client.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()["others"]  # not blind
+    response = client.get("/api/bulk", params={"coder": "ana", "code": suggestion["code"], "min_score": 0})
+    assert response.status_code == 422 and "--no-suggestions" in response.json()["detail"]
+    response = client.post("/api/decisions/bulk", json={
+        "coder": "ana", "action": "accept", "code": suggestion["code"],
+        "items": [{"segment_id": "interview_a:2", "suggestion_id": int(suggestion["id"])}]})
+    assert response.status_code == 422 and "--no-suggestions" in response.json()["detail"]
+    assert client.post("/api/decisions", json=decision("interview_a:2", code="family")).status_code == 201
+    view = client.get("/api/segments/interview_a:2", params={"coder": "ana"}).json()
+    assert view["mine"]["codes"] == [{"id": "family", "name": "Family"}] and view["suggestions"] == []
+    assert list(ProjectStore(project).decisions()["coder"]) == ["bo", "ana"]
+
+
+def test_no_suggestions_combines_with_blind(project):
+    with ProjectStore(project) as store:
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "stigma", "bo")])
+    client, _ = client_for(project, blind=True, no_suggestions=True)
+    session = client.get("/api/session").json()
+    assert session["blind"] is True and session["no_suggestions"] is True
+    for segment in ("interview_a:1", "interview_a:2"):  # coded by another coder, by nobody
+        view = client.get(f"/api/segments/{segment}", params={"coder": "ana"}).json()
+        assert view["suggestions"] == [] and view["others"] is None
+    queued = client.get("/api/queue", params={"coder": "ana", "status": "all"}).json()["items"]
+    assert {item["code"] for item in queued} == {""}
 
 
 def test_the_browser_asks_for_an_icon_and_gets_no_error(api):

@@ -74,6 +74,11 @@ def review(
                                                        "learns from every coder, and its evidence quotes are "
                                                        "segments others coded: for a fully independent round, "
                                                        "review a project made without their codings."),
+    no_suggestions: bool = typer.Option(False, "--no-suggestions", help="Show none of the engine's suggestions, "
+                                        "nor its evidence quotes or bulk review: a coder coding independently of "
+                                        "the machine (its suggestions anchor a coder who sees them). Decisions are "
+                                        "stored as usual; the engine still learns from them, unseen. Combines with "
+                                        "--blind."),
     refit_every: int = typer.Option(10, "--refit-every", min=0, help="Refit the engine in the background after "
                                                                      "this many decisions (0: never)."),
     top_k: Optional[int] = typer.Option(None, "--top-k", min=1, help="Codes suggested per segment after a refit "
@@ -116,7 +121,8 @@ def review(
         if warning := model_change(run, embedder.model_id):
             warnings.warn(warning, stacklevel=1)
         refitter = BackgroundRefitter(project, every=refit_every, embedder=embedder, **refit_settings(run, top_k))
-    app = create_app(project, host=host, port=port, blind=blind, refitter=refitter)
+    app = create_app(project, host=host, port=port, blind=blind, no_suggestions=no_suggestions,
+                     refitter=refitter)
     if refitter is not None and run is None:
         refitter.start()  # first suggestions, while the coder picks their name
     elif refitter is not None:  # decisions since the latest run (a server stopped before it refitted on them) count

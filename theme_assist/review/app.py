@@ -4,7 +4,7 @@ Every decision is committed to the project file before the response is sent, so 
 on disk. Endpoints (all JSON):
 
 =======  =========================  ==========================================================================
-GET      ``/api/session``           the session token, project name, known coders, blind mode
+GET      ``/api/session``           the session token, project name, known coders, blind, no-suggestions modes
 GET      ``/api/codebook``          the code tree and its ``version``
 GET      ``/api/documents``         documents with their metadata
 GET      ``/api/queue``             segments to review (filters: document, code, min/max score, status, order)
@@ -111,7 +111,7 @@ def _records(frame) -> list[dict]:
 
 
 def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
-               blind: bool = False, refitter: BackgroundRefitter | None = None,
+               blind: bool = False, no_suggestions: bool = False, refitter: BackgroundRefitter | None = None,
                extra_hosts: set[str] = frozenset()) -> FastAPI:
     """The review app for ``project``.
 
@@ -127,6 +127,12 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     blind : bool
         Hide other coders' codings (reliability rounds), and the suggestions on segments they coded: the engine
         learnt their codes and suggests them back there.
+    no_suggestions : bool
+        Show no suggestion anywhere (a coder coding independently of the machine, whose suggestions would anchor
+        them): the queue has no suggested code or score, nor its code and score filters (refused), a segment no
+        suggestion or evidence quote (quotes of segments coded), and bulk review (of suggestions) is refused.
+        Decisions are stored as usual and the engine goes on learning (``refitter``), unseen. Combines with
+        ``blind``.
     refitter : BackgroundRefitter, optional
         Told about every committed decision and undo; ``None`` switches learning off.
     """
@@ -176,6 +182,11 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
         body = json.dumps({"detail": jsonable_encoder(errors)})
         return Response(body, status_code=422, media_type="application/json")
 
+    def no_bulk() -> None:
+        if no_suggestions:  # bulk review is of the engine's suggestions
+            raise InputError("bulk review lists the engine's suggestions, which this page does not show "
+                             "(theme-assist review --no-suggestions): code the segments one at a time")
+
     def learned(count: int) -> None:
         if refitter is not None and count:
             refitter.decisions_recorded(count)
@@ -192,7 +203,8 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     def session():
         codebook = views.current_codebook(store)
         return {"token": token, "project": store.path.stem, "codebook": codebook.name, "exclusive": codebook.exclusive,
-                "coders": store.coders(), "blind": blind, "learning": refitter is not None}
+                "coders": store.coders(), "blind": blind, "no_suggestions": no_suggestions,
+                "learning": refitter is not None}
 
     @app.get("/api/codebook")
     def codebook():
@@ -209,15 +221,17 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
                      max_score: float = Query(1.0, ge=0, le=1), status: views.Status = "open",
                      limit: int = Query(500, ge=1, le=5000)):
         return views.queue(store, coder, order=order, document=document, code=code, min_score=min_score,
-                           max_score=max_score, status=status, limit=limit, blind=blind)
+                           max_score=max_score, status=status, limit=limit, blind=blind,
+                           no_suggestions=no_suggestions)
 
     @app.get("/api/segments/{segment_id:path}")
     def segment(segment_id: str, coder: Coder):
-        return views.segment_view(store, segment_id, coder, blind=blind)
+        return views.segment_view(store, segment_id, coder, blind=blind, no_suggestions=no_suggestions)
 
     @app.get("/api/bulk")
     def bulk(code: str, coder: Coder, min_score: float = Query(0.8, ge=0, le=1),
              limit: int = Query(500, ge=1, le=5000)):
+        no_bulk()
         return views.bulk_candidates(store, code, min_score, coder, limit=limit, blind=blind)
 
     @app.get("/api/progress")
@@ -241,6 +255,7 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
 
     @app.post("/api/decisions/bulk", status_code=201)
     def decide_many(bulk: BulkIn):
+        no_bulk()
         views.check_code(views.current_codebook(store), bulk.code)
         items = dict.fromkeys((item.segment_id, item.suggestion_id) for item in bulk.items)  # each once
         requests = [DecisionRequest(segment_id, bulk.action, bulk.code, bulk.coder, suggestion_id)

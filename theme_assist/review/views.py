@@ -109,7 +109,7 @@ def _top_suggestions(store: ProjectStore, codebook: Codebook, own: pd.DataFrame,
 
 def queue(store: ProjectStore, coder: str, order: Order = "active", document: str = "", code: str = "",
           min_score: float = 0.0, max_score: float = 1.0, status: Status = "open", limit: int = 500,
-          blind: bool = False) -> dict:
+          blind: bool = False, no_suggestions: bool = False) -> dict:
     """The segments to review, filtered and ordered, with the coder's progress.
 
     ``code`` filters on the best suggestion's code; ``min_score`` / ``max_score`` on its score; ``status`` on the
@@ -118,7 +118,8 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     own). The coder's progress counts the other segments only. Each item has the best suggestion (``code``,
     ``code_name``, ``score``) and the names of the coder's own codes (``mine``). ``active`` order follows the latest
     run's active-learning queue (segments outside it follow in document order). In ``blind`` mode segments other
-    coders have coded show no suggestion (see :func:`coded_by_others`).
+    coders have coded show no suggestion (see :func:`coded_by_others`); with ``no_suggestions`` none does, and the
+    ``code`` and score filters, which act on the suggestions, are refused.
     """
     if order not in ORDERS:
         raise InputError(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
@@ -138,6 +139,11 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     top = _top_suggestions(store, codebook, own, skipped_ids)
     if blind:
         top = top[~top["segment_id"].isin(coded_by_others(store, coder, codebook.exclusive))]
+    if no_suggestions:
+        if code or min_score > 0 or max_score < 1:
+            raise InputError("the code and score filters act on the engine's suggestions, which this page does not "
+                             "show (theme-assist review --no-suggestions)")
+        top = top.iloc[:0]
     frame = segments.merge(top, on="segment_id", how="left")
     frame["code"] = frame["code"].fillna("")
     frame["score"] = frame["score"].astype(float).fillna(0.0)  # object dtype when no run has suggestions yet
@@ -175,10 +181,11 @@ def progress(store: ProjectStore, coder: str) -> dict:
     return {"total": store.segment_count() - len(skipped), "decided": len(decided)}
 
 
-def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) -> dict:
+def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool, no_suggestions: bool = False) -> dict:
     """One segment in context with its suggestions and evidence (by rank, codes the coder rejected here last; each
     quote marked ``anchor``: :func:`_marked_evidence`), the coder's own codes, whether it is a turn of a speaker the
-    project skips (``skipped``), and (unless ``blind``) what other coders coded."""
+    project skips (``skipped``), and (unless ``blind``) what other coders coded. With ``no_suggestions``, no
+    suggestion (nor its evidence, quotes of segments coded) and no ``abstained``."""
     segment = store.segment(segment_id)
     if segment is None:
         raise NotFound(f"segment {segment_id!r} is not in this project")
@@ -192,7 +199,7 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool) 
     decisions = store.decisions(segment_id=segment_id)
     state = coder_state(decisions, exclusive=codebook.exclusive, imported=codings)
     withheld = blind and segment_id in _others_coded(state, codings, coder)
-    if withheld:
+    if withheld or no_suggestions:
         suggestions = suggestions.iloc[:0]
     own = state[state["coder"] == coder]
     suggestions = _rejected_last(suggestions, own)

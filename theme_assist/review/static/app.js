@@ -8,6 +8,7 @@ const state = {
   coder: "",
   coders: [],         // the coders of the project when the page loaded
   blind: false,
+  noSuggestions: false, // review --no-suggestions: the engine's suggestions are shown nowhere
   exclusive: false,   // one code per segment: a new code takes the place of the coder's own
   project: "",
   codebook: null,
@@ -131,6 +132,7 @@ async function start() {
   state.project = session.project;
   document.title = `${session.project} · theme_assist review`;
   $("blind-badge").hidden = !session.blind;
+  if (session.no_suggestions) suggestionsOff();
   listCoders(session.coders);
 
   await loadCodebook();
@@ -142,6 +144,16 @@ async function start() {
   bindControls();
   const saved = localStorage.getItem("theme_assist.coder") || "";
   if (saved) await useCoder(saved, true); else askCoder();
+}
+
+// review --no-suggestions: the badge, and neither the filters that act on the suggestions nor bulk review (of them).
+function suggestionsOff() {
+  state.noSuggestions = true;
+  $("no-suggestions-badge").hidden = false;
+  for (const control of [$("filter-code"), $("filter-min"), $("filter-max")]) control.disabled = true;
+  $("filters-off").hidden = false;
+  $("bulk-form").hidden = true;
+  $("bulk-off").hidden = false;
 }
 
 // The project's current codebook: its codes, their names, its one-code-per-segment rule and its version.
@@ -260,10 +272,11 @@ function restorePlace() {
 
 // ------------------------------------------------------------------ queue
 function filters() {
+  const off = state.noSuggestions;  // the server refuses these filters then
   return {
     coder: state.coder, order: $("filter-order").value, document: $("filter-document").value,
-    code: $("filter-code").value, min_score: $("filter-min").value || 0, max_score: $("filter-max").value || 1,
-    status: $("filter-status").value,
+    code: off ? "" : $("filter-code").value, min_score: off ? "" : $("filter-min").value || 0,
+    max_score: off ? "" : $("filter-max").value || 1, status: $("filter-status").value,
   };
 }
 
@@ -477,7 +490,7 @@ function renderSegment() {
 function renderRunInfo() {
   const s = state.segment;
   const node = clear($("run-info"));
-  if (!s) return;
+  if (!s || state.noSuggestions) return;
   node.append(s.run ? `model run ${s.run.id}` : "no model run yet");
   const shown = s.run ? s.run.id : null;
   if (state.lastRun !== null && state.lastRun !== shown) {
@@ -497,7 +510,9 @@ function renderSuggestions(focus = false) {
   const rejected = new Set(s.mine.rejected.map((c) => c.id));
   if (!s.suggestions.length) {
     // focusable as a suggestion is: after a decision the focus stays in the list (a screen reader hears why none)
-    list.append(el("li", { class: "abstain", tabindex: "-1" }, s.withheld
+    list.append(el("li", { class: "abstain", tabindex: "-1" }, state.noSuggestions
+      ? "Coding without suggestions: choose a code (c) or skip (s)."
+      : s.withheld
       ? "Blind mode: no suggestions here, as another coder has coded this segment and the engine learnt their codes. Choose a code (c) or skip (s)."
       : s.abstained ? "The engine found no code that fits. Choose one (c) or skip (s)."
       : s.skipped ? "No suggestions: the project skips this speaker's turns. Choose a code (c) or skip (s)."
@@ -900,6 +915,7 @@ function moveCodeSelection(step) {
 // The table of one code's suggestions: the code and score chosen when asked, and only the latest answer (an earlier
 // one coming later listed its code's rows under the code chosen since).
 async function loadBulk() {
+  if (state.noSuggestions) return;  // off: the server refuses it
   const ticket = ++state.bulkTicket;
   const code = $("bulk-code").value;
   const min = $("bulk-min").value || 0;
@@ -992,7 +1008,8 @@ async function refreshProgress(refused) {
     const engine = $("engine-status");
     if (progress.refitting) engine.textContent = "Engine: learning from your decisions…";
     else if (progress.model) engine.textContent = `Engine: ${progress.model.mode} model, from ${progress.model.n_training} coded segments`;
-    else engine.textContent = "Engine: no suggestions yet";
+    else engine.textContent = state.noSuggestions ? "Engine: not fitted yet" : "Engine: no suggestions yet";
+    if (state.noSuggestions) engine.textContent += " (its suggestions are not shown)";
     if (progress.learning_error) engine.textContent += ` (last refit failed: ${progress.learning_error})`;
     const run = progress.model ? progress.model.run_id : null;
     if (run !== state.lastRun) { state.lastRun = run; renderRunInfo(); }

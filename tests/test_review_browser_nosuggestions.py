@@ -1,0 +1,56 @@
+"""``theme-assist review --no-suggestions`` in a real browser (as :mod:`tests.test_review_browser`, whose browser
+and helpers it uses): a coder coding independently of the machine sees none of its suggestions, and codes."""
+
+from __future__ import annotations
+
+import re
+
+from theme_assist.project import ProjectStore
+from theme_assist.project.testing import ReviewServer, make_project
+
+from tests.test_review_browser import (browser, close_pages, new_page, pytestmark, start_coding,  # noqa: F401
+                                       wait_for_next, wait_for_status)
+
+
+def test_coding_without_suggestions_shows_none_and_saves_the_code_chosen(tmp_path, browser):  # noqa: F811
+    """``review --blind`` still showed the engine's suggestions on segments nobody had coded: a coder who saw them
+    was anchored by them. With ``--no-suggestions`` the page says so in a badge and shows no suggested code, score
+    or evidence quote anywhere, the filters on them and bulk review off with the reason; a code chosen is saved."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project, "--no-suggestions")
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        start_coding(page, server.url, "Ana", "interview_a")
+        expect(page.locator("#no-suggestions-badge")).to_be_visible()
+        expect(page.locator("#no-suggestions-badge")).to_contain_text("Coding without suggestions")
+        expect(page.locator("#blind-badge")).to_be_hidden()
+        expect(page.locator("#suggestions li.abstain")).to_have_text(
+            "Coding without suggestions: choose a code (c) or skip (s).")
+        expect(page.locator("#suggestions li.suggestion")).to_have_count(0)
+        expect(page.locator(".evidence")).to_have_count(0)
+        expect(page.locator("#queue li").first).to_be_visible()
+        expect(page.locator("#queue .q-code")).to_have_count(0)  # no suggested code; no code of Ana's yet
+        for control in ("#filter-code", "#filter-min", "#filter-max"):
+            expect(page.locator(control)).to_be_disabled()
+        expect(page.locator("#filters-off")).to_be_visible()
+        expect(page.locator("#engine-status")).to_contain_text("its suggestions are not shown")
+        shown = page.locator("#main").inner_text() + page.locator("#queue").inner_text()
+        assert not re.search(r"\d%", shown), shown  # no score
+        page.keyboard.press("c")
+        page.keyboard.type("other")
+        page.keyboard.press("Enter")
+        wait_for_status(page, "Saved ✓ chose “Other”")
+        wait_for_next(page, "interview_a:0")
+        expect(page.locator("#queue li[data-id='interview_a:0']")).to_have_class(re.compile(r"\bcoded\b"))
+        expect(page.locator("#suggestions li.suggestion")).to_have_count(0)
+        page.click("#tab-bulk")
+        expect(page.locator("#bulk-off")).to_be_visible()
+        expect(page.locator("#bulk-form")).to_be_hidden()
+        with ProjectStore(project) as store:
+            saved = store.decisions(coder="Ana")
+        assert list(zip(saved["segment_id"], saved["action"], saved["code"])) == [("interview_a:0", "add", "other")]
+    finally:
+        server.stop()
