@@ -64,6 +64,28 @@ that order, which the multinomial head ignores:
 * ``expected level rounded``: the replica's probabilities, decided by the level nearest to the expected level
   sum_k k P(k) instead of the most probable one.
 
+Three ideas on what the head sees of a segment's surroundings and of the codebook, in five variants:
+
+* ``two turns each side``: the representations (sentence embedding and hidden layers) of the segments two before
+  and two after each segment (the previous segment's previous, the next one's next: in a two-party conversation
+  the same speaker's previous and next turn), times 0.5 as the previous and next segments' are, beside the
+  default features (zero where there is none).
+* ``two turns each side, weight 0.25``: the same blocks times 0.25.
+* ``codebook similarity``: the cosine similarity of the segment's sentence embedding to each code's prototype —
+  the normalised mean sentence embedding of its name, definition and inclusion criteria and of its anchor examples,
+  the zero-shot engine's own prototypes (:func:`theme_assist.suggest.anchor_texts`; the benchmark codebooks have no
+  examples)
+  — as k more features beside the default ones: each standardised on the training segments, the block divided by
+  √k so that its rows have about unit length like the embedding block's.
+* ``codebook similarity, unit sd``: the same features standardised and not divided by √k (each with sd 1, a
+  stronger block for the regularised head).
+* ``turn length and likeness to neighbours``: seven surface features, standardised on the training segments and
+  divided by √7: log(1 + words) of the segment and of its previous and next segments, the cosine similarity of its
+  sentence embedding to theirs and to the segment's two before (the same speaker's previous turn), and the share of
+  its words that the previous segment holds. The embeddings and the TF-IDF block have unit rows, so how long a
+  turn is (a "yeah" against a story) is lost to them; and a reflection or restatement repeats the turn it answers,
+  which the head sees only as two embeddings side by side, never as how alike they are.
+
 ``--per-code N`` keeps N coded segments of each code in the training documents (the seeded choice of
 :func:`theme_assist.evaluate.limit_examples`, as ``theme-assist evaluate`` makes it) instead of all of them.
 
@@ -77,6 +99,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -88,8 +111,9 @@ from theme_assist.benchmarks import load_benchmark
 from theme_assist.calibrate import PRIOR_STRENGTHS, fit_prior_strength, kappa_plus_macro_f1, log_code_shares
 from theme_assist.embed import DEFAULT_HIDDEN_LAYERS, Embedder, embed_with_layers
 from theme_assist.evaluate import grouped_folds, limit_examples
-from theme_assist.features import FeatureBuilder, neighbour_index, reading_order, rows_or_zero
+from theme_assist.features import FeatureBuilder, dense_to_csr, neighbour_index, reading_order, rows_or_zero
 from theme_assist.machine import reproduce_options, rerun_command, write_results
+from theme_assist.suggest import _prototypes, anchor_texts
 
 CORPORA = ["annomi-therapist", "annomi-client", "esconv", "epitome-er"]
 MPNET = Path(__file__).resolve().parents[1] / "models" / "all-mpnet-base-v2"
@@ -99,7 +123,9 @@ VARIANTS = ["neighbours' predicted codes", "prior correction", "prior correction
             "MiniLM and mpnet heads averaged", "self-training", "neighbours' predicted codes, prior correction",
             "neighbours' predicted codes, prior correction, MiniLM and mpnet averaged",
             "place in the conversation", "previous turn's words", "place and previous turn's words",
-            "ordinal head (Frank & Hall)", "default and ordinal heads averaged", "expected level rounded"]
+            "ordinal head (Frank & Hall)", "default and ordinal heads averaged", "expected level rounded",
+            "two turns each side", "two turns each side, weight 0.25", "codebook similarity",
+            "codebook similarity, unit sd", "turn length and likeness to neighbours"]
 ORDINAL = {"ordinal head (Frank & Hall)", "default and ordinal heads averaged", "expected level rounded"}
 NEEDS_MPNET = {"MiniLM + mpnet", "MiniLM and mpnet heads averaged",
                "neighbours' predicted codes, prior correction, MiniLM and mpnet averaged"}
@@ -118,14 +144,19 @@ class Corpus:
     """A benchmark's segments (documents in reading order) with the head's features cached per encoder."""
 
     def __init__(self, name: str):
-        self.segments = load_benchmark(name).segments.reset_index(drop=True)
+        benchmark = load_benchmark(name)
+        self.codebook = benchmark.codebook
+        self.segments = benchmark.segments.reset_index(drop=True)
         self.texts = self.segments["text"].astype(str).tolist()
         self.labels = self.segments["code"].to_numpy(dtype=str)
         self.documents = self.segments["document"].astype(str).to_numpy()
         self.coded = self.labels != ""
         self.previous, self.following = neighbour_index(self.segments)
+        self.before2 = np.where(self.previous >= 0, self.previous[np.maximum(self.previous, 0)], -1)
+        self.after2 = np.where(self.following >= 0, self.following[np.maximum(self.following, 0)], -1)
         self.place = self._place_features()
         self._represented = {}
+        self._vectors = {}
 
     def _place_features(self) -> np.ndarray:
         """One-hot blocks of each segment's place in its document: its tenth of the way through, and its turn
@@ -148,8 +179,41 @@ class Corpus:
 
     def represented(self, model: str | None = None) -> np.ndarray:
         if model not in self._represented:
-            _, self._represented[model] = embed_with_layers(Embedder(model=model), self.texts, DEFAULT_HIDDEN_LAYERS)
+            self._vectors[model], self._represented[model] = embed_with_layers(Embedder(model=model), self.texts,
+                                                                               DEFAULT_HIDDEN_LAYERS)
         return self._represented[model]
+
+    def vectors(self, model: str | None = None) -> np.ndarray:
+        """The segments' sentence embeddings (unit rows)."""
+        self.represented(model)
+        return self._vectors[model]
+
+    def codebook_similarity(self) -> np.ndarray:
+        """Cosine similarity of each segment's sentence embedding to each leaf code's prototype (the normalised
+        mean sentence embedding of its :func:`~theme_assist.suggest.anchor_texts`), one column per code."""
+        anchors = anchor_texts(self.codebook)
+        anchor_vectors, _ = embed_with_layers(Embedder(), [text for _, text in anchors], ())
+        prototypes = _prototypes(anchors, anchor_vectors, [code.id for code in self.codebook.leaf_codes])
+        return self.vectors() @ prototypes.T
+
+    def surface_features(self) -> np.ndarray:
+        """Per segment: log(1 + words) of it, its previous and its next segment (0 where there is none); the cosine
+        similarity of its sentence embedding to theirs and to its two-before's (0 where there is none); the share
+        of its words (lower case) that the previous segment holds."""
+        words = [set(re.findall(r"\w+", text.lower())) for text in self.texts]
+        length = np.log1p([len(re.findall(r"\w+", text)) for text in self.texts])
+        vectors = self.vectors()
+
+        def at(values, index):
+            return np.where(index >= 0, values[np.maximum(index, 0)], 0.0)
+
+        def cosine(index):
+            return np.where(index >= 0, np.einsum("ij,ij->i", vectors, vectors[np.maximum(index, 0)]), 0.0)
+
+        overlap = np.array([len(words[i] & words[j]) / max(len(words[i]), 1) if j >= 0 else 0.0
+                            for i, j in enumerate(self.previous)])
+        return np.column_stack([length, at(length, self.previous), at(length, self.following),
+                                cosine(self.previous), cosine(self.following), cosine(self.before2), overlap])
 
     def features(self, rows, builder: FeatureBuilder, represented: np.ndarray, fit: bool = False):
         context = [rows_or_zero(represented, neighbours[rows]) for neighbours in (self.previous, self.following)]
@@ -170,9 +234,8 @@ class Corpus:
     def sequence_scores(self, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """First-head scores of the two segments before and after each of ``rows``, and their mean over the rest
         of its document."""
-        before2 = np.where(self.previous >= 0, self.previous[np.maximum(self.previous, 0)], -1)
-        after2 = np.where(self.following >= 0, self.following[np.maximum(self.following, 0)], -1)
-        blocks = [rows_or_zero(scores, index[rows]) for index in (self.previous, self.following, before2, after2)]
+        blocks = [rows_or_zero(scores, index[rows])
+                  for index in (self.previous, self.following, self.before2, self.after2)]
         return np.hstack([*blocks, self.rest_of_document_mean(scores)[rows]])
 
 
@@ -217,6 +280,18 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
     @functools.cache
     def stacked(model: str | None) -> tuple[np.ndarray, np.ndarray]:
         return stacked_proba(corpus, train, train_documents, test_documents, head.classes_, corpus.represented(model))
+
+    def with_dense(values: np.ndarray, scale: str | float):
+        """The default features with ``values`` (one row per segment of the corpus) beside them: times ``scale``,
+        or standardised on the training segments and divided by √columns (``"block"``) or not (``"unit"``)."""
+        values = np.asarray(values, dtype=np.float32)
+        if isinstance(scale, str):
+            mean, sd = values[train].mean(0), values[train].std(0)
+            values = (values - mean) / np.where(sd > 0, sd, 1.0)
+            scale = 1 / np.sqrt(values.shape[1]) if scale == "block" else 1.0
+        values = scale * values
+        return (sparse.hstack([X_train, dense_to_csr(values[train])]).tocsr(),
+                sparse.hstack([X_test, dense_to_csr(values[test])]).tocsr())
 
     def with_block(A, B, vectorizer, weight):
         block_train = vectorizer.fit_transform([corpus.texts[i] for i in train])
@@ -320,6 +395,17 @@ def run_fold(corpus: Corpus, train_documents, test_documents, variants, per_code
             levels = integer_levels(head.classes_)
             expected = proba_test @ levels
             predicted = head.classes_[np.abs(expected[:, None] - levels[None, :]).argmin(1)]
+        elif variant.startswith("two turns each side"):
+            weight = 0.25 if variant.endswith("0.25") else 0.5
+            farther = np.hstack([rows_or_zero(represented, corpus.before2), rows_or_zero(represented, corpus.after2)])
+            A, B = with_dense(farther, weight)
+            predicted = fit_head(A, y[train]).predict(B)
+        elif variant.startswith("codebook similarity"):
+            A, B = with_dense(corpus.codebook_similarity(), "unit" if variant.endswith("unit sd") else "block")
+            predicted = fit_head(A, y[train]).predict(B)
+        elif variant == "turn length and likeness to neighbours":
+            A, B = with_dense(corpus.surface_features(), "block")
+            predicted = fit_head(A, y[train]).predict(B)
         elif variant == "MiniLM + mpnet":
             both = np.hstack([represented, corpus.represented(str(MPNET))]) / np.sqrt(2)
             joint = FeatureBuilder()
