@@ -338,6 +338,13 @@ def test_a_hash_numbered_speaker_without_a_space_after_the_colon_is_text_as_a_le
         (speaker, stamp, said.replace("#1:", "A:").replace("#2:", "B:")) for speaker, stamp, said in turns]
 
 
+@pytest.mark.parametrize("header", ["#14:30 start of the session", "#00:01:02 start", "#1:00pm, room 2"])
+def test_a_header_comment_opening_with_a_time_is_no_hash_numbered_speakers_text(tmp_path, header):
+    """A time after the ``#`` (``#14:30``) is no ``#1:text`` line: the header comment stays one, and does not take
+    the first turn in as the continuation of a line ended mid-sentence."""
+    assert turns_of(tmp_path, f"{header}\n# Site: Ulm\nAnna: Hello there.\n")[1] == [("Anna", "", "Hello there.")]
+
+
 @pytest.mark.parametrize("text", ["# just a header\n# nothing else\n", "Anna:\n\nBob:\n", "[00:01:02]\n"])
 def test_only_header_lines_is_not_a_transcript(tmp_path, text):
     path = tmp_path / "h.txt"

@@ -103,9 +103,10 @@ _SENTENCE_END_IN_LABEL = re.compile(rf"\b(?!(?:{'|'.join(TITLES)})\.)\w{{4,}}\.(
 _MID_SENTENCE_END = re.compile(r"[\w,]\s*$")
 _NUMBER_LABEL = re.compile(r"#\d+")
 """A speaker named by ``#`` and a number (``#1: text``): a label without a letter (a bare ``1:`` is none)."""
-_NUMBERED_TEXT = re.compile(rf"(?!#{_LONG_TIME}(?:-\d)?#)#\d+:\S")
+_NUMBERED_TEXT = re.compile(r"#\d+:[^\s\d]")
 """A line of such a speaker with the text straight after the colon (``#1:text``): no label, as ``A:text`` is none,
-but running text, not a header comment (an f4 time ``#00:01:02-3#`` opening a line is none)."""
+but running text, not a header comment. A digit after the colon is a time (``#14:30 start``, f4's
+``#00:01:02-3#``): the header comment stays one."""
 LABEL_FAMILIES = {
     "numbered": re.compile(r"(?:(?P<family>[^\W\d_]+)[ _-]?|#)\d+"),  # P1, P2; SPEAKER_00; Participant 3; #1
     "code": re.compile(r"[A-Z]{1,2}"),  # I, P, R, IV
