@@ -1780,3 +1780,26 @@ def test_a_coder_sharing_no_unit_with_another_is_warned_of(capsys, tmp_path):
     path.write_text("\n".join(row for row in rows if not row.endswith("coded.csv")) + "\n")
     code, _, err = run(capsys, path)
     assert code == 0 and "share no unit" not in err
+
+
+def test_a_repeated_header_is_found_after_an_excel_exports_byte_order_mark(capsys, tmp_path):
+    """Two Excel "CSV UTF-8" exports put together with ``cat``: the second header opens with a byte-order mark,
+    which only the file's first one has taken off when it is read."""
+    export = "\ufeffsegment_id,code,coder\n{rows}"
+    path = tmp_path / "both.csv"
+    path.write_text(export.format(rows="d:1,a,Ann\nd:2,b,Ann\n") + export.format(rows="d:1,a,Ben\nd:2,a,Ben\n"),
+                    encoding="utf-8")
+    code, out, err = run(capsys, path)
+    assert code == 2 and not out
+    assert "repeats its header on line 4" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("row", ["d:2,Text", "Segment_ID , Hello", ",text"])
+def test_a_row_matching_the_header_in_some_columns_only_is_read(tmp_path, row):
+    """A row is a repeated header only where every cell is its column's name: a segment whose text is "text", or
+    a row that matches all but its last cell, is data."""
+    from theme_assist.inputs import read_table
+
+    path = tmp_path / "segments.csv"
+    path.write_text(f"segment_id,text\nd:1,Hello\n{row}\n", encoding="utf-8")
+    assert read_table(path, required=("segment_id", "text")).iloc[1].tolist() == row.split(",")

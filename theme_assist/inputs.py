@@ -71,16 +71,21 @@ def check_table(table, what: str, columns: tuple[str, ...]) -> None:
 
 
 def _refuse_repeated_header(frame: pd.DataFrame, path: Path, what: str) -> None:
-    """Refuse a table with a row that repeats its header (apart from case and surrounding spaces): tables put
-    together with their headers (``cat a.csv b.csv``). Read as data, the second header was one more row: in a long
-    ratings file, a coder named ``coder`` who gave the code ``code``."""
+    """Refuse a table with a row that repeats its header (apart from case, surrounding spaces and the byte-order
+    mark an Excel export opens with): tables put together with their headers (``cat a.csv b.csv``). Read as data,
+    the second header was one more row: in a long ratings file, a coder named ``coder`` who gave the code
+    ``code``."""
     if frame.shape[1] < 2 or frame.empty:
         return
-    header = [str(column).strip().casefold() for column in frame.columns]
-    repeats = frame.apply(lambda column: column.str.strip().str.casefold()).eq(header).all(axis=1)
-    if repeats.any():
-        raise InputError(f"{what} {path} repeats its header on {lines_of(repeats)} (tables put together, each "
-                         "with its header?): keep only the first header line")
+    rows = frame.index
+    for column in frame.columns:  # on the rows that still match: a large table's cells are not all copied
+        cells = frame.loc[rows, column].str.strip().str.lstrip("\ufeff").str.casefold()
+        rows = cells.index[cells == str(column).strip().casefold()]
+        if rows.empty:
+            return
+    repeats = pd.Series(frame.index.isin(rows), index=frame.index)
+    raise InputError(f"{what} {path} repeats its header on {lines_of(repeats)} (tables put together, each with its "
+                     "header?): keep only the first header line")
 
 
 def _canonical_names(columns: pd.Index, names: tuple[str, ...]) -> dict[str, str]:
