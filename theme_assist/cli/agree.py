@@ -310,8 +310,8 @@ def _coders_alone(ratings, path) -> list[str]:
     summary one of more coders (Fleiss' for Cohen's κ), count in its chance agreement, and widen its analytic
     intervals."""
     rated = ratings.notna()
-    alone = [coder for coder in ratings.columns
-             if not (rated[coder] & rated.drop(columns=coder).any(axis=1)).any()]
+    shared = rated.sum(axis=1) > 1  # the units two coders or more rated
+    alone = [coder for coder in ratings.columns if not (rated[coder] & shared).any()]
     if not alone or len(alone) > ratings.shape[1] - 2:
         return []
     return [f"{path}: the coder(s) {', '.join(map(str, alone))} share no unit with another coder, yet count in "
