@@ -535,6 +535,7 @@ def test_other_clusterers_and_no_reducer(synthetic, clusterer):
     ({"min_size": 1}, "at least 2"), ({"clusterer": "spectral"}, "unknown clusterer"),
     ({"n_quotes": 0}, "n_quotes"), ({"similarity_floor": 2.0}, "similarity_floor"),
     ({"skip_speakers": "Interviewer"}, "a list of names"), ({"skip_speakers": ["Moderator", " "]}, "an empty name"),
+    ({"skip_speakers": ["Ann\tBob"]}, "holds a control character"),
 ])
 def test_bad_parameters_are_input_errors(synthetic, params, message):
     segments, vectors = synthetic
