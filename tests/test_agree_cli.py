@@ -1803,3 +1803,19 @@ def test_a_row_matching_the_header_in_some_columns_only_is_read(tmp_path, row):
     path = tmp_path / "segments.csv"
     path.write_text(f"segment_id,text\nd:1,Hello\n{row}\n", encoding="utf-8")
     assert read_table(path, required=("segment_id", "text")).iloc[1].tolist() == row.split(",")
+
+
+def test_a_repeated_header_is_found_under_rs_nameless_row_names_column(tmp_path):
+    """R's write.csv writes its row names under an empty name (pandas's "Unnamed: 0"): two such exports put
+    together repeat the header with an empty cell there."""
+    from theme_assist.errors import InputError
+    from theme_assist.inputs import read_table
+
+    export = '"","segment_id","text"\n"1","d:{0}","Hello"\n'
+    path = tmp_path / "segments.csv"
+    path.write_text(export.format(1) + export.format(2), encoding="utf-8")
+    with pytest.raises(InputError, match="repeats its header on line 3"):
+        read_table(path, required=("segment_id", "text"))
+    for table in (",\n1,2\n,\n", "text,\nHello,\nText,\n"):  # fewer than two columns named: data
+        path.write_text(table, encoding="utf-8")
+        assert len(read_table(path)) == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -72,15 +73,17 @@ def check_table(table, what: str, columns: tuple[str, ...]) -> None:
 
 def _refuse_repeated_header(frame: pd.DataFrame, path: Path, what: str) -> None:
     """Refuse a table with a row that repeats its header (apart from case, surrounding spaces and the byte-order
-    mark an Excel export opens with): tables put together with their headers (``cat a.csv b.csv``). Read as data,
-    the second header was one more row: in a long ratings file, a coder named ``coder`` who gave the code
-    ``code``."""
-    if frame.shape[1] < 2 or frame.empty:
+    mark an Excel export opens with; an empty cell under a column without a name, pandas's ``Unnamed: 0``, as R's
+    row names have): tables put together with their headers (``cat a.csv b.csv``). Read as data, the second header
+    was one more row: in a long ratings file, a coder named ``coder`` who gave the code ``code``."""
+    names = [str(column).strip().casefold() for column in frame.columns]
+    unnamed = [re.fullmatch(r"unnamed: \d+", name) is not None for name in names]
+    if frame.empty or unnamed.count(False) < 2:  # one name alone: a row of one word under it may be data
         return
     rows = frame.index
-    for column in frame.columns:  # on the rows that still match: a large table's cells are not all copied
-        cells = frame.loc[rows, column].str.strip().str.lstrip("\ufeff").str.casefold()
-        rows = cells.index[cells == str(column).strip().casefold()]
+    for column, name, nameless in zip(frame.columns, names, unnamed):  # on the rows that still match: a large
+        cells = frame.loc[rows, column].str.strip().str.lstrip("\ufeff").str.casefold()  # table is not all copied
+        rows = cells.index[(cells == name) | (nameless & (cells == ""))]
         if rows.empty:
             return
     repeats = pd.Series(frame.index.isin(rows), index=frame.index)
