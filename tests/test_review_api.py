@@ -881,3 +881,29 @@ def test_a_validators_words_reach_the_page_without_pydantics_prefix(api):
     answer = api.get("/api/queue", params={"coder": "\u200b"})
     assert answer.status_code == 422
     assert [error["msg"] for error in answer.json()["detail"]] == ["a coder needs a name"]
+
+
+def test_status_uncoded_lists_the_segments_nobody_has_coded_yet(project):
+    """A project made with --coded listed the imported segments in every coder's "To review" queue, first in its
+    order: a second coder in a reliability round could not list those no one has coded (no imported coding, of a
+    named coder or of none, and no coder's decision, a rejection too; an undone one is not a decision)."""
+    with ProjectStore(project) as store:
+        store.add_codings(pd.DataFrame({"segment_id": ["interview_a:1", "interview_a:3"], "code": ["work", "family"],
+                                        "coder": ["ana", ""]}), source="coded.csv")
+        store.record_skip_speakers(["interviewer"])  # interview_a:0, interview_a:2, interview_b:0
+    client, token = client_for(project)
+    client.headers["X-Session-Token"] = token
+    assert client.post("/api/decisions", json=decision("interview_b:1", "reject", "work", "bo")).status_code == 201
+    made = client.post("/api/decisions", json=decision("interview_b:2", coder="cy")).json()["decisions"][0]["id"]
+    assert client.post("/api/undo", json={"coder": "cy", "expected": made}).status_code == 200
+
+    def listed(coder, status):
+        answer = client.get("/api/queue", params={"coder": coder, "status": status, "order": "document"}).json()
+        return [(item["segment_id"], item["status"]) for item in answer["items"]], answer["matching"]
+
+    assert listed("dee", "uncoded") == ([("interview_a:4", "open"), ("interview_b:2", "open"),
+                                         ("interview_b:3", "open")], 3)
+    assert listed("dee", "open")[1] == 6  # the imported and decided segments are still to review for dee
+    assert listed("bo", "uncoded") == listed("dee", "uncoded")
+    assert client.post("/api/decisions", json=decision("interview_b:3", coder="dee")).status_code == 201
+    assert [segment for segment, _ in listed("bo", "uncoded")[0]] == ["interview_a:4", "interview_b:2"]

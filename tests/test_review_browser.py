@@ -2295,3 +2295,44 @@ def test_on_a_wide_screen_the_queue_is_left_of_the_segment_and_tab_reaches_it_af
         assert sidebar["y"] == main["y"]
         path = focus_path(page, 14)
         assert path.index("segment") < path.index("queue") and "topbar" not in path[path.index("segment"):], path
+
+
+def test_status_not_coded_yet_lists_the_segments_nobody_has_coded_and_says_how_many(tmp_path, browser):
+    """A project made with --coded shows its imported segments in every coder's "To review" queue, and the default
+    order starts with them: a second coder in a reliability round had no way to list those nobody has coded."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    with make_project(project) as store:
+        store.add_codings(pd.DataFrame({"segment_id": ["interview_a:1", "interview_b:1"], "code": ["work", "work"],
+                                        "coder": "Ana"}), source="coded.csv")
+        store.record_decisions([DecisionRequest("interview_a:3", "reject", "family", "Cy")])
+    server = ReviewServer(project)
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        open_as(page, server.url, "Bo")
+        expect(page.locator("#queue li")).to_have_count(9)
+        page.select_option("#filter-order", "document")
+        page.focus("#filter-status")  # a menu option as the others: reached by its label, chosen from the keyboard
+        expect(page.get_by_label("Status")).to_be_focused()
+        page.select_option("#filter-status", label="Not coded yet")
+        expect(page.locator("#queue-count")).to_have_text("6 segments match: nobody has coded them yet")
+        listed = ["interview_a:0", "interview_a:2", "interview_a:4", "interview_b:0", "interview_b:2", "interview_b:3"]
+        assert page.locator("#queue li").evaluate_all("(items) => items.map((item) => item.dataset.id)") == listed
+        expect(page.locator("#queue li .dot")).to_have_text(["○"] * 6)
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:0")
+        show_segment(page, "interview_a:2")
+        page.keyboard.press("a")
+        wait_for_status(page, "Saved ✓")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:4")
+        show_segment(page, "interview_a:0")
+        page.keyboard.press("a")  # on to the next one nobody has coded, past interview_a:2 coded meanwhile
+        wait_for_status(page, "Saved ✓")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:4")
+        page.reload()  # the filter is kept, as the others are; the segments Bo coded are no longer listed
+        expect(page.locator("#filter-status")).to_have_value("uncoded")
+        expect(page.locator("#queue-count")).to_have_text("4 segments match: nobody has coded them yet")
+        page.select_option("#filter-status", "open")
+        expect(page.locator("#queue-count")).to_have_text("7 segments match")
+    finally:
+        server.stop()

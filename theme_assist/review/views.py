@@ -12,10 +12,10 @@ import pandas as pd
 
 from theme_assist.codebook import Code, Codebook
 from theme_assist.errors import InputError
-from theme_assist.project.state import coder_state, segment_status
+from theme_assist.project.state import coder_state, live_decisions, segment_status
 from theme_assist.project.store import NotFound, ProjectStore
 
-Status = Literal["open", "coded", "rejected", "skipped", "all"]
+Status = Literal["open", "uncoded", "coded", "rejected", "skipped", "all"]
 Order = Literal["active", "document"]
 STATUSES, ORDERS = get_args(Status), get_args(Order)
 
@@ -40,6 +40,12 @@ def _others_coded(state: pd.DataFrame, codings: pd.DataFrame, coder: str) -> set
     on, or that carry codings imported without a coder."""
     decided = state.loc[(state["coder"] != coder) & state["codes"].map(bool), "segment_id"]
     return set(decided) | set(codings.loc[codings["coder"] == "", "segment_id"])
+
+
+def coded_by_anyone(store: ProjectStore) -> set[str]:
+    """Segments with an imported coding (of any coder, or of none) or a live decision of any coder (a rejection
+    too; not one undone): those the queue's ``uncoded`` status leaves out."""
+    return set(store.codings()["segment_id"]) | set(live_decisions(store.decisions())["segment_id"])
 
 
 def own_state(store: ProjectStore, coder: str, exclusive: bool, segment_id: str | None = None) -> pd.DataFrame:
@@ -113,9 +119,10 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     """The segments to review, filtered and ordered, with the coder's progress.
 
     ``code`` filters on the best suggestion's code; ``min_score`` / ``max_score`` on its score; ``status`` on the
-    coder's own decisions (``open``: none yet; ``skipped``: none yet on a turn of a speaker the project skips,
-    :meth:`~theme_assist.project.store.ProjectStore.skipped_segment_ids`, listed with ``all`` only, or on its
-    own). The coder's progress counts the other segments only. Each item has the best suggestion (``code``,
+    coder's own decisions (``open``: none yet; ``uncoded``: open, and nobody's either, :func:`coded_by_anyone`,
+    for a second coder to take the segments no one has coded; ``skipped``: none yet on a turn of a speaker the
+    project skips, :meth:`~theme_assist.project.store.ProjectStore.skipped_segment_ids`, listed with ``all`` only,
+    or on its own). The coder's progress counts the other segments only. Each item has the best suggestion (``code``,
     ``code_name``, ``score``) and the names of the coder's own codes (``mine``). ``active`` order follows the latest
     run's active-learning queue (segments outside it follow in document order). In ``blind`` mode segments other
     coders have coded show no suggestion (see :func:`coded_by_others`); with ``no_suggestions`` none does, and the
@@ -161,7 +168,9 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
         keep &= frame["document"] == document
     if code:
         keep &= frame["code"] == code
-    if status != "all":
+    if status == "uncoded":
+        keep &= (frame["status"] == "open") & ~frame["segment_id"].isin(coded_by_anyone(store))
+    elif status != "all":
         keep &= frame["status"] == status
     shown = frame[keep]
     items = [{"segment_id": r.segment_id, "document": r.document, "speaker": r.speaker, "text": r.text[:160],

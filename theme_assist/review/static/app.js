@@ -280,6 +280,10 @@ function filters() {
   };
 }
 
+// Status "Not coded yet": the segments no coder has coded (no imported coding, no coder's decision), the share of
+// a second coder in a reliability round; "To review" lists the imported codings' segments too.
+function nobodys() { return $("filter-status").value === "uncoded"; }
+
 function scoreFiltersValid() {
   const boxes = [$("filter-min"), $("filter-max")];
   if (boxes.every((box) => box.checkValidity())) return true;
@@ -300,6 +304,7 @@ async function loadQueue(keepSegment) {
     state.items = result.items;
     state.listed = true;
     $("queue-count").textContent = `${result.matching} segment${result.matching === 1 ? "" : "s"} match` +
+      (nobodys() ? `: nobody has coded ${result.matching === 1 ? "it" : "them"} yet` : "") +
       (result.matching > result.items.length ? ` (first ${result.items.length} listed)` : "");
     let index = chosen ? queuePosition(chosen)
       : keepSegment ? state.items.findIndex((item) => item.segment_id === keepSegment) : -1;
@@ -819,7 +824,10 @@ async function next() {
 // The next segment to review shown (the next listed, where the filters list more than those to review).
 async function goOn() {
   for (let i = state.index + 1; i < state.items.length; i++) {
-    if (state.items[i].status === "open" || $("filter-status").value !== "open") { await show(i); return; }
+    if (state.items[i].status === "open" || !["open", "uncoded"].includes($("filter-status").value)) {
+      await show(i);
+      return;
+    }
   }
   await show(Math.min(state.index + 1, state.items.length - 1));
   if (state.index !== state.items.length - 1) return;
