@@ -340,10 +340,15 @@ def test_the_machines_pre_coding_of_reviewed_segments_is_what_the_coders_saw_fir
     best = machine[machine["rank"] == 1].set_index("segment_id")["code"]
     assert sorted(best.index) == sorted([a0, a1, a2])  # a3 nobody decided on; a4 the machine learnt
     assert best[a0] == run_1_best[a0] != "other" and best[a1] == run_1_best[a1] and best[a2] == "other"
-    assert list(machine.columns) == ["segment_id", "code", "score", "rank", "evidence"]
+    # which run each pre-coding came from: suggest's columns first, as before, then the run's number
+    assert list(machine.columns) == ["segment_id", "code", "score", "rank", "evidence", "run_id"]
+    assert machine.groupby("segment_id")["run_id"].unique().map(list).to_dict() == {a0: [1], a1: [1], a2: [2]}
     store.close()
 
     result = json.loads(export_and_agree(tmp_path, capsys, "-m", "percent"))
+    exported = pd.read_csv(tmp_path / "machine.csv")
+    assert list(exported.columns) == ["segment_id", "code", "score", "rank", "evidence", "run_id", "segmentation"]
+    assert exported.groupby("segment_id")["run_id"].unique().map(list).to_dict() == {a0: [1], a1: [1], a2: [2]}
     rows = {row["comparison"]: row for row in result["machine_comparison"]}
     # Ana: a0 family (after replacing work), a1 family, a2 other; Bo: a0 work, a1 stigma, a2 stigma
     machine_codes = [best[a0], best[a1], "other"]

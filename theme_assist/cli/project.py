@@ -99,7 +99,8 @@ def export(
                                                              "codings, every decision and every run's suggestions."),
     machine: Optional[Path] = typer.Option(None, "--machine", help="Write the machine's suggestions for each "
                                            "reviewed segment as they stood before its first decision (suggest's "
-                                           "columns), for agree CODINGS.csv --machine THIS.csv."),
+                                           "columns, and the run that made them), for agree CODINGS.csv --machine "
+                                           "THIS.csv."),
     codebook: Optional[Path] = typer.Option(None, "--codebook", help="Write the project's codebook as YAML (the "
                                             "current version, or --codebook-version), to revise it and store it "
                                             "with `project codebook`."),

@@ -232,7 +232,9 @@ def _imported_codings(codings: pd.DataFrame) -> pd.DataFrame:
 def machine_before_review(store: ProjectStore) -> pd.DataFrame:
     """The machine's suggestions for each reviewed segment as they stood before its first decision, in the columns
     of ``suggest``'s output (``segment_id``, ``code``, ``score``, ``rank``, ``evidence``; an empty code is an
-    abstention), for ``theme-assist agree CODINGS.csv --machine``.
+    abstention) and ``run_id``, the number of the run that made them (as the audit trail names it; ``project info``
+    lists the runs; ``export-qdpx --suggestions`` says it in each suggestion's description), for ``theme-assist agree
+    CODINGS.csv --machine``.
 
     They come from the latest run made before anyone decided on the segment, so the engine had not learnt that
     segment's codes yet: its agreement with the coders is that of a pre-coding, not of a model tested on what it
@@ -254,7 +256,7 @@ def machine_before_review(store: ProjectStore) -> pd.DataFrame:
                        "`theme-assist project suggest` before the coders review)")
         from theme_assist.suggest import SUGGESTION_COLUMNS
 
-        return pd.DataFrame(columns=list(SUGGESTION_COLUMNS))
+        return pd.DataFrame(columns=[*SUGGESTION_COLUMNS, "run_id"])
     # the latest run strictly before the first decision (ISO 8601 UTC times sort as text)
     first["at"] = pd.to_datetime(first["decided_at"], utc=True)
     runs["at"] = pd.to_datetime(runs["created_at"], utc=True)
@@ -274,7 +276,7 @@ def machine_before_review(store: ProjectStore) -> pd.DataFrame:
                        "speakers")
     return pd.DataFrame({"segment_id": chosen["segment_id"], "code": chosen["code"],
                          "score": chosen["score"].astype(float).round(4), "rank": chosen["rank"],
-                         "evidence": "[]"}).reset_index(drop=True)
+                         "evidence": "[]", "run_id": chosen["run_id"].astype(int)}).reset_index(drop=True)
 
 
 _APPLYING = ("accept", "replace", "add")
