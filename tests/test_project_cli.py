@@ -1311,3 +1311,28 @@ def test_skip_speaker_leaves_the_newly_skipped_turns_out_of_bulk_accept(tmp_path
         listed = [item["segment_id"] for code in ("work", "family", "stigma", "other")
                   for item in views.bulk_candidates(store, code, 0, "ana")["items"]]
         assert listed and not set(listed) & store.skipped_segment_ids()
+
+
+def test_info_lists_the_imported_codings_of_each_coder_as_the_exports_name_them(tmp_path, capsys):
+    """project info listed the decisions per coder but not the codings project init imported (--coded, --qdpx):
+    the coder a --coded file without a coder column makes, named by the file in the exports, went unsaid."""
+    from theme_assist.project.store import DecisionRequest
+    from theme_assist.project.testing import make_project
+
+    project = tmp_path / "p.taproj"
+    with make_project(project) as store:
+        ids = store.segments()["segment_id"]
+        store.add_codings(pd.DataFrame({"segment_id": ids[:3], "code": "work", "coder": ""}), source="train.csv")
+        store.add_codings(pd.DataFrame({"segment_id": ids[3:5], "code": "other", "coder": "ana"}), source="ana.csv")
+        store.record_decisions([DecisionRequest(ids.iloc[6], "add", "work", "ana")])
+    assert run("project", "export", str(project), "--codings", str(tmp_path / "codings.csv")) == 0
+    exported = set(pd.read_csv(tmp_path / "codings.csv")["coder"])
+    capsys.readouterr()
+    assert run("project", "info", str(project)) == 0
+    said = capsys.readouterr().out
+    assert said.endswith("coders:\n"
+                         "  train.csv: 3 imported codings from train.csv (no coder named: the exports name this coder "
+                         "by the file)\n"
+                         "  ana: 2 imported codings from ana.csv\n"
+                         "  ana: 1 decision\n"), said
+    assert exported == {"train.csv", "ana"}

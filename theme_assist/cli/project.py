@@ -325,7 +325,7 @@ def backup(
 @project_app.command("info")
 def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
     """Summarise PROJECT: documents, segments, segmentation tag, skipped speakers, codebook versions, model runs,
-    decisions per coder."""
+    imported codings and decisions per coder."""
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import maps_of
 
@@ -352,10 +352,27 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
         if latest is not None and latest["codebook_version"] != store.codebook_version():
             console.print(f"  the latest, fitted on codebook v{latest['codebook_version']}: run `theme-assist project "
                           f"suggest` to suggest with v{store.codebook_version()}", markup=False)
-        for coder, made in decisions[decisions["action"] != "undo"].groupby("coder"):
+        imported, made_by = _imported_lines(store.codings()), decisions[decisions["action"] != "undo"]
+        if imported or len(made_by):  # a heading: under the runs' one, the coders' lines read as of the runs
+            console.print("coders:", markup=False)
+        for line in imported:
+            console.print(line, markup=False)
+        for coder, made in made_by.groupby("coder"):
             undone = int(made["undone"].astype(bool).sum())  # kept in the trail, but no longer coding anything
             console.print(f"  {coder}: {counted(len(made), 'decision')}" + (f" ({undone} undone)" if undone else ""),
                           markup=False)
+
+
+def _imported_lines(codings) -> list[str]:
+    """What ``project info`` says of the imported codings (``store.codings()``, of ``project init --coded`` or
+    ``--qdpx``): one line per coder and file, the coder named as the exports name them (by the file where it names
+    none), in the order they were imported."""
+    named = codings["coder"].where(codings["coder"] != "", codings["source"])
+    lines = []
+    for (coder, source), rows in codings.groupby([named, codings["source"]], sort=False):
+        unnamed = " (no coder named: the exports name this coder by the file)" if (rows["coder"] == "").all() else ""
+        lines.append(f"  {coder}: {counted(len(rows), 'imported coding')} from {source}{unnamed}")
+    return lines
 
 
 def _run_lines(runs, shown: int = RUNS_SHOWN) -> list[str]:
