@@ -107,3 +107,34 @@ def test_two_coders_posting_at_once_lose_nothing(project):
         assert set(mine.loc[mine["action"] == "add", "code"]) == {"family" if coder == "ana" else "stigma"}
     assert decisions["id"].is_unique
     assert sqlite3.connect(project).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_ctrl_c_stops_the_server_saying_every_decision_is_saved(project):
+    """Stopped with Ctrl+C the server said "theme-assist: interrupted" only (nothing at all where started in the
+    background): a coder could not tell their decisions were kept."""
+    import subprocess
+    import sys
+
+    from theme_assist.project.testing import free_port
+
+    port = free_port()
+    process = subprocess.Popen(  # SIGINT as in a terminal, whatever this test runner inherited
+        [sys.executable, "-m", "theme_assist", "review", str(project), "--no-browser", "--port", str(port),
+         "--refit-every", "0"], env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert process.stdout.readline().startswith("theme-assist review: serving")
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            client.headers["X-Session-Token"] = client.get("/api/session").json()["token"]
+            saved = client.post("/api/decisions", json={"segment_id": "interview_a:1", "action": "add", "code": "work",
+                                                        "coder": "ana"})
+            assert saved.status_code == 201
+        process.send_signal(signal.SIGINT)
+        said, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert said == f"theme-assist review: stopped; every decision made on the page is saved in {project}\n"
+    assert process.returncode == 130
+    assert len(ProjectStore(project).decisions()) == 1

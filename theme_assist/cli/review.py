@@ -140,8 +140,21 @@ def review(
             if not no_browser:
                 webbrowser.open(url)
 
+    def stopped() -> None:  # each decision was committed before the page was told it was saved
+        if not server.started:
+            return
+        refit = ("; the refit under way is dropped (the next one, or project suggest, learns from the same decisions)"
+                 if refitter is not None and refitter.running else "")
+        print(f"theme-assist review: stopped; every decision made on the page is saved in {project}{refit}",
+              flush=True)
+
     threading.Thread(target=announce, daemon=True).start()
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn stops on Ctrl+C, then raises it again: said here, not as "interrupted"
+        stopped()
+        raise SystemExit(130) from None
+    stopped()  # stopped otherwise (SIGINT ignored, as in a background job, is not raised again)
 
 
 def register(app: typer.Typer) -> None:
