@@ -1782,6 +1782,21 @@ def test_a_coder_sharing_no_unit_with_another_is_warned_of(capsys, tmp_path):
     assert code == 0 and "share no unit" not in err
 
 
+def test_a_coder_sharing_no_unit_with_another_is_warned_of_in_multi_label_ratings_too(capsys, tmp_path):
+    """Multi-label ratings take every coder to have read every unit: a third coder on other documents counted as
+    giving no code on every unit the two others coded (and they on its), without a word of it."""
+    rows = ["segment_id,code,coder", "d:0,a,Ann", "d:0,b,Ann", "d:0,a,Ben", "d:1,b,Ann", "d:1,b,Ben",
+            "e:0,a,coded.csv", "e:1,b,coded.csv"]
+    path = tmp_path / "codings.csv"
+    path.write_text("\n".join(rows) + "\n")
+    code, _, err = run(capsys, path)
+    assert code == 0
+    assert (f"{path}: the coder(s) coded.csv share no unit with another coder, yet count in the coders' summary, as "
+            "giving no code on every unit the others coded" in " ".join(err.split()))
+    code, _, err = run(capsys, path, "--coder", "Ann", "--coder", "Ben")
+    assert code == 0 and "share no unit" not in err
+
+
 def test_a_repeated_header_is_found_after_an_excel_exports_byte_order_mark(capsys, tmp_path):
     """Two Excel "CSV UTF-8" exports put together with ``cat``: the second header opens with a byte-order mark,
     which only the file's first one has taken off when it is read."""

@@ -135,6 +135,8 @@ def agree(
     """Agreement among coders: percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Light's kappa,
     Krippendorff's alpha, with bootstrap or analytic intervals; on span codings by units or by overlap; the machine
     as a coder."""
+    import pandas as pd
+
     from theme_assist.agree.bootstrap import ALPHA_METHODS, INTERVAL_METHODS, MAX_RESAMPLES
     from theme_assist.agree.coefficients import metric_name
     from theme_assist.agree.machine import agreement_report
@@ -230,6 +232,9 @@ def agree(
                     for code, table in presence.items()}
         # MASI-alpha is always reported; -m masi_alpha alone asks for it without the presence/absence metrics
         pooled = [name for name in metric or [] if name != "masi_alpha"]
+        rows = pd.crosstab(source.codings["unit"], source.codings["coder"]) > 0
+        deferred += _coders_alone(rows.reindex(index=source.ratings.index, columns=source.ratings.columns,
+                                               fill_value=False), ratings, multi_label=True)
         summary = multi_label_summary(source.ratings, presence, pooled if metric else None, **options)
     else:
         if "masi_alpha" in (metric or []):
@@ -239,7 +244,7 @@ def agree(
         if declared is not None and spans_on_units and NO_CODE not in declared:
             declared.append(NO_CODE)
         if not one_coder:
-            deferred += _coders_alone(source.ratings, ratings)
+            deferred += _coders_alone(source.ratings.notna(), ratings)
             summary = agreement_summary(source.ratings, _summary_metrics(metric, source.ratings, machine_labels),
                                         level=level, categories=declared, **options)
             if per_code:
@@ -303,21 +308,24 @@ def agree(
                 _print_machine_per_code(comparison)
 
 
-def _coders_alone(ratings, path) -> list[str]:
-    """A warning naming the coders of single-label ``ratings`` who share no unit with another coder, where others
-    do share units: a project's imported codings (``project init --coded`` without a coder column, a coder named by
-    the file) on other documents than the coders compared. They add nothing to observed agreement, yet make the
+def _coders_alone(rated: pd.DataFrame, path, multi_label: bool = False) -> list[str]:
+    """A warning naming the coders who share no unit with another coder (``rated``: units × coders, True where a
+    coder rated the unit: gave a single-label rating, or has a row of a multi-label file), where others do share
+    units: a project's imported codings (``project init --coded`` without a coder column, a coder named by the
+    file) on other documents than the coders compared. They add nothing to observed agreement, yet make the
     summary one of more coders (Fleiss' for Cohen's κ), count in its chance agreement, and widen its analytic
-    intervals."""
-    rated = ratings.notna()
+    intervals; in multi-label ratings they count as giving no code on every unit the others coded."""
     shared = rated.sum(axis=1) > 1  # the units two coders or more rated
-    alone = [coder for coder in ratings.columns if not (rated[coder] & shared).any()]
-    if not alone or len(alone) > ratings.shape[1] - 2:
+    alone = [coder for coder in rated.columns if not (rated[coder] & shared).any()]
+    if not alone or len(alone) > rated.shape[1] - 2:
         return []
+    counted = ("as giving no code on every unit the others coded (multi-label ratings take every coder to have "
+               "read every unit)" if multi_label else "as one more coder, in chance agreement and in the analytic "
+               "intervals")
     return [f"{path}: the coder(s) {', '.join(map(str, alone))} share no unit with another coder, yet count in "
-            "the coders' summary: as one more coder, in chance agreement and in the analytic intervals (a project's "
-            "--codings export holds its imported codings too, their coder named by the --coded file); for the "
-            "agreement among the others, name them with --coder NAME (repeatable)"]
+            f"the coders' summary, {counted}; a project's --codings export holds its imported codings too, their "
+            "coder named by the --coded file: for the agreement among the others, name those with --coder NAME "
+            "(repeatable)"]
 
 
 def _metric_names(asked: list[str] | None) -> list[str] | None:
