@@ -54,3 +54,28 @@ def test_coding_without_suggestions_shows_none_and_saves_the_code_chosen(tmp_pat
         assert list(zip(saved["segment_id"], saved["action"], saved["code"])) == [("interview_a:0", "add", "other")]
     finally:
         server.stop()
+
+
+def test_the_bulk_tab_says_why_it_is_off_to_a_screen_reader(tmp_path, browser):  # noqa: F811
+    """The reason bulk review is off stood in the tab's panel, which has nothing to focus: a coder on a screen reader
+    reaching the tab with the keys heard "Bulk by code, tab, selected", and Tab went on to the filters, past it. The
+    tab is described by the reason."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project, "--no-suggestions")
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        start_coding(page, server.url, "Ana", "interview_a")
+        page.focus("#tab-review")
+        page.keyboard.press("ArrowRight")
+        tab = page.get_by_role("tab", name="Bulk by code")
+        expect(tab).to_be_focused()
+        expect(tab).to_have_attribute("aria-selected", "true")
+        expect(tab).to_have_accessible_description(re.compile(
+            r"^Coding without suggestions: bulk review lists the engine's suggestions of a code, so it is off\. "
+            r"Code the segments one at a time\.$"))
+    finally:
+        server.stop()
+

@@ -154,6 +154,8 @@ function suggestionsOff() {
   $("filters-off").hidden = false;
   $("bulk-form").hidden = true;
   $("bulk-off").hidden = false;
+  // the tab says why: its panel has nothing to focus, and a screen reader went from the tab on to the filters
+  $("tab-bulk").setAttribute("aria-describedby", "bulk-off");
 }
 
 // The project's current codebook: its codes, their names, its one-code-per-segment rule and its version.
