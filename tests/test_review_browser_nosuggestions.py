@@ -79,3 +79,24 @@ def test_the_bulk_tab_says_why_it_is_off_to_a_screen_reader(tmp_path, browser): 
     finally:
         server.stop()
 
+
+
+def test_the_filters_off_say_why_to_a_screen_reader(tmp_path, browser):  # noqa: F811
+    """The code and score filters, off, were read as "Suggested code, combo box, dimmed" with no reason: the note
+    saying why came after them, in no relation to them. Each is described by it."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project, "--no-suggestions")
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        start_coding(page, server.url, "Ana", "interview_a")
+        why = "Coding without suggestions: no suggested code or score to filter on."
+        for role, name in (("combobox", "Suggested code"), ("spinbutton", "Score from"), ("spinbutton", "Score to")):
+            control = page.get_by_role(role, name=name, exact=True)
+            expect(control).to_be_disabled()
+            expect(control).to_have_accessible_description(why)
+        expect(page.get_by_role("combobox", name="Status")).to_have_accessible_description("")
+    finally:
+        server.stop()

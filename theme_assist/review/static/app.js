@@ -150,7 +150,10 @@ async function start() {
 function suggestionsOff() {
   state.noSuggestions = true;
   $("no-suggestions-badge").hidden = false;
-  for (const control of [$("filter-code"), $("filter-min"), $("filter-max")]) control.disabled = true;
+  for (const control of [$("filter-code"), $("filter-min"), $("filter-max")]) {
+    control.disabled = true;
+    control.setAttribute("aria-describedby", "filters-off");  // read as dimmed, and why
+  }
   $("filters-off").hidden = false;
   $("bulk-form").hidden = true;
   $("bulk-off").hidden = false;
