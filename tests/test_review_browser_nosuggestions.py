@@ -100,3 +100,22 @@ def test_the_filters_off_say_why_to_a_screen_reader(tmp_path, browser):  # noqa:
         expect(page.get_by_role("combobox", name="Status")).to_have_accessible_description("")
     finally:
         server.stop()
+
+
+def test_the_score_boxes_off_look_off(tmp_path, browser):  # noqa: F811
+    """The score boxes, off, looked as the filters on do (the same text, background and edge; only the pointer's
+    cursor changed): "Score from 0 to 1" read as boxes to type in. Off, a box is filled and its edge dashed."""
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project, "--no-suggestions")
+    try:
+        page = new_page(browser, viewport={"width": 390, "height": 844})
+        start_coding(page, server.url, "Ana", "interview_a")
+        look = "e => { const s = getComputedStyle(e); return [s.backgroundColor, s.borderTopStyle]; }"
+        on = page.eval_on_selector("#filter-status", look)
+        assert on == ["rgb(255, 255, 255)", "solid"], on
+        for control in ("#filter-code", "#filter-min", "#filter-max"):
+            off = page.eval_on_selector(control, look)
+            assert off[0] != on[0] and off[1] == "dashed", (control, off)
+    finally:
+        server.stop()
