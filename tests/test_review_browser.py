@@ -2336,3 +2336,26 @@ def test_status_not_coded_yet_lists_the_segments_nobody_has_coded_and_says_how_m
         expect(page.locator("#queue-count")).to_have_text("7 segments match")
     finally:
         server.stop()
+
+
+def test_status_not_coded_yet_with_nothing_left_says_each_is_coded(tmp_path, browser):
+    """With every segment of the document coded by someone, the count said "0 segments match: nobody has coded them
+    yet", read as the document's segments being uncoded: it says each has been coded."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    with make_project(project) as store:
+        store.add_codings(pd.DataFrame({"segment_id": [f"interview_b:{i}" for i in range(4)], "code": "work",
+                                        "coder": "Ana"}), source="coded.csv")
+    server = ReviewServer(project)
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        open_as(page, server.url, "Bo")
+        page.select_option("#filter-document", "interview_b")
+        page.select_option("#filter-status", label="Not coded yet")
+        expect(page.locator("#queue-count")).to_have_text("0 segments match: someone has coded every segment here")
+        expect(page.locator("#empty-message")).to_be_visible()
+        page.select_option("#filter-document", "interview_a")
+        expect(page.locator("#queue-count")).to_have_text("5 segments match: nobody has coded them yet")
+    finally:
+        server.stop()

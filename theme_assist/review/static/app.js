@@ -309,7 +309,8 @@ async function loadQueue(keepSegment) {
     state.items = result.items;
     state.listed = true;
     $("queue-count").textContent = `${result.matching} segment${result.matching === 1 ? "" : "s"} match` +
-      (nobodys() ? `: nobody has coded ${result.matching === 1 ? "it" : "them"} yet` : "") +
+      (!nobodys() ? "" : result.matching ? `: nobody has coded ${result.matching === 1 ? "it" : "them"} yet`
+        : ": someone has coded every segment here") +  // "0 …: nobody has coded them yet" read as the opposite
       (result.matching > result.items.length ? ` (first ${result.items.length} listed)` : "");
     let index = chosen ? queuePosition(chosen)
       : keepSegment ? state.items.findIndex((item) => item.segment_id === keepSegment) : -1;
