@@ -565,15 +565,19 @@ function showingCurrent() {
 }
 
 // A key for the segment (a, r, c, +) answers it once it is on screen; pressed while it loads (its box still empty,
-// or the segment before still shown) it does nothing and says so. With no segment listed the key answers as before,
-// but before the first list has come, when "Nothing to accept here" would say there is nothing to decide.
+// or the segment before still shown) it does nothing and says so. With no segment listed it says so too ("a" said
+// "Nothing to accept here: choose a code with c", and "c" nothing), but before the first list has come.
 function segmentReady() {
   if (stillSaving()) return false;
   if (!state.listed) {
     setStatus("The segments are still loading: nothing saved, try again.", "error");
     return false;
   }
-  if (showingCurrent() || !state.items[state.index]) return true;
+  if (showingCurrent()) return true;
+  if (!state.items[state.index]) {
+    setStatus("No segment on screen: none matches the filters, nothing saved.", "error");
+    return false;
+  }
   setStatus("The segment is still loading: nothing saved, try again.", "error");
   return false;
 }
