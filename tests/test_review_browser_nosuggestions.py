@@ -119,3 +119,26 @@ def test_the_score_boxes_off_look_off(tmp_path, browser):  # noqa: F811
             assert off[0] != on[0] and off[1] == "dashed", (control, off)
     finally:
         server.stop()
+
+
+def test_without_suggestions_choosing_a_code_is_the_main_action(tmp_path, browser):  # noqa: F811
+    """Accept and Reject can do nothing where no suggestion is shown, yet stood first after the segment, Accept as
+    the main (blue) button, with "Choose another code" and the keys' hints for accepting, rejecting and picking a
+    suggestion: they go, and "Choose a code" is the main action."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project, "--no-suggestions")
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        start_coding(page, server.url, "Ana", "interview_a")
+        for hidden in ("#btn-accept", "#btn-reject", "#keys-suggestions", "#keys-pick"):
+            expect(page.locator(hidden)).to_be_hidden()
+        expect(page.locator("#btn-choose")).to_have_class(re.compile(r"\bprimary\b"))
+        expect(page.get_by_role("button", name=re.compile(r"^Choose a code"))).to_be_visible()
+        expect(page.locator("#suggestions-title")).to_have_text("Suggested codes: not shown")
+        page.click("#btn-choose")
+        expect(page.locator("#code-dialog-title")).to_have_text("Choose a code")
+    finally:
+        server.stop()

@@ -159,6 +159,11 @@ function suggestionsOff() {
   $("bulk-off").hidden = false;
   // the tab says why: its panel has nothing to focus, and a screen reader went from the tab on to the filters
   $("tab-bulk").setAttribute("aria-describedby", "bulk-off");
+  // nothing to accept or reject, ever: those buttons and keys' hints go, and choosing a code is the main action
+  for (const id of ["btn-accept", "btn-reject", "keys-suggestions", "keys-pick"]) $(id).hidden = true;
+  $("btn-choose").classList.add("primary");
+  $("btn-choose").firstChild.textContent = "Choose a code ";
+  $("suggestions-title").textContent = "Suggested codes: not shown";
 }
 
 // The project's current codebook: its codes, their names, its one-code-per-segment rule and its version.
@@ -858,7 +863,8 @@ function openCodeDialog(mode) {
   if (!segmentReady() || !state.segment) return;
   state.codeDialogMode = mode;
   state.codeDialogSegment = state.segment.segment_id;
-  $("code-dialog-title").textContent = mode === "add" ? "Add a code" + replacing(replacedBy("")) : "Choose another code";
+  $("code-dialog-title").textContent = mode === "add" ? "Add a code" + replacing(replacedBy(""))
+    : state.noSuggestions ? "Choose a code" : "Choose another code";
   $("code-search").value = "";
   renderCodeTree();
   $("code-dialog").showModal();
