@@ -262,6 +262,12 @@ def per_code_summary(summary: dict[str, dict], ratings: pd.DataFrame, codes: Seq
     **options
         As for :func:`agreement_by_code` (``n_boot``, ``seed``, ``analytic``…); weights and the level of
         measurement do not apply to two categories, and are left out.
+
+    Returns
+    -------
+    dict
+        ``summary`` itself (changed in place), each metric computed per code with its ``"by_code"``: code → that
+        metric's entry for the code, with the code's ``prevalence`` and ``given`` (units each coder gave it).
     """
     from theme_assist.agree.units import label_presence
 
