@@ -2340,7 +2340,9 @@ def test_status_not_coded_yet_lists_the_segments_nobody_has_coded_and_says_how_m
 
 def test_status_not_coded_yet_with_nothing_left_says_each_is_coded(tmp_path, browser):
     """With every segment of the document coded by someone, the count said "0 segments match: nobody has coded them
-    yet", read as the document's segments being uncoded: it says each has been coded."""
+    yet", read as the document's segments being uncoded: it says each has been coded. With no segment listed, "a"
+    said "Nothing to accept here: choose a code with c", and "c" then said nothing: a key says no segment is on
+    screen."""
     from playwright.sync_api import expect
 
     project = tmp_path / "mini.taproj"
@@ -2355,32 +2357,13 @@ def test_status_not_coded_yet_with_nothing_left_says_each_is_coded(tmp_path, bro
         page.select_option("#filter-status", label="Not coded yet")
         expect(page.locator("#queue-count")).to_have_text("0 segments match: someone has coded every segment here")
         expect(page.locator("#empty-message")).to_be_visible()
+        for key in ("a", "c"):
+            page.locator("#main").focus()
+            page.evaluate("() => { document.getElementById('save-status').textContent = ''; }")
+            page.keyboard.press(key)
+            wait_for_status(page, "No segment on screen: none matches the filters, nothing saved.")
+            expect(page.locator("#code-dialog")).not_to_be_visible()
         page.select_option("#filter-document", "interview_a")
         expect(page.locator("#queue-count")).to_have_text("5 segments match: nobody has coded them yet")
-    finally:
-        server.stop()
-
-
-@pytest.mark.parametrize("key", ["a", "c"])
-def test_a_key_with_no_segment_listed_says_there_is_none(tmp_path, browser, key):
-    """With no segment listed ("Not coded yet" once someone has coded each), "a" said "Nothing to accept here: choose
-    a code with c", and "c" then said nothing: the key says no segment is on screen."""
-    from playwright.sync_api import expect
-
-    project = tmp_path / "mini.taproj"
-    with make_project(project) as store:
-        store.add_codings(pd.DataFrame({"segment_id": [f"interview_b:{i}" for i in range(4)], "code": "work",
-                                        "coder": "Ana"}), source="coded.csv")
-    server = ReviewServer(project)
-    try:
-        page = new_page(browser, viewport={"width": 1400, "height": 1000})
-        open_as(page, server.url, "Bo")
-        page.select_option("#filter-document", "interview_b")
-        page.select_option("#filter-status", "uncoded")
-        expect(page.locator("#empty-message")).to_be_visible()
-        page.locator("#main").focus()
-        page.keyboard.press(key)
-        wait_for_status(page, "No segment on screen: none matches the filters, nothing saved.")
-        expect(page.locator("#code-dialog")).not_to_be_visible()
     finally:
         server.stop()

@@ -4,6 +4,7 @@ and helpers it uses): a coder coding independently of the machine sees none of i
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 from theme_assist.project import ProjectStore
 from theme_assist.project.testing import ReviewServer, make_project
@@ -56,18 +57,27 @@ def test_coding_without_suggestions_shows_none_and_saves_the_code_chosen(tmp_pat
         server.stop()
 
 
+@contextmanager
+def page_coding_without_suggestions(tmp_path, browser, viewport=None):  # noqa: F811
+    """A page of ``review --no-suggestions`` on a small project, Ana coding document ``interview_a``."""
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project, "--no-suggestions")
+    try:
+        page = new_page(browser, viewport=viewport or {"width": 1400, "height": 1000})
+        start_coding(page, server.url, "Ana", "interview_a")
+        yield page
+    finally:
+        server.stop()
+
+
 def test_the_bulk_tab_says_why_it_is_off_to_a_screen_reader(tmp_path, browser):  # noqa: F811
     """The reason bulk review is off stood in the tab's panel, which has nothing to focus: a coder on a screen reader
     reaching the tab with the keys heard "Bulk by code, tab, selected", and Tab went on to the filters, past it. The
     tab is described by the reason."""
     from playwright.sync_api import expect
 
-    project = tmp_path / "mini.taproj"
-    make_project(project).close()
-    server = ReviewServer(project, "--no-suggestions")
-    try:
-        page = new_page(browser, viewport={"width": 1400, "height": 1000})
-        start_coding(page, server.url, "Ana", "interview_a")
+    with page_coding_without_suggestions(tmp_path, browser) as page:
         page.focus("#tab-review")
         page.keyboard.press("ArrowRight")
         tab = page.get_by_role("tab", name="Bulk by code")
@@ -76,9 +86,6 @@ def test_the_bulk_tab_says_why_it_is_off_to_a_screen_reader(tmp_path, browser): 
         expect(tab).to_have_accessible_description(re.compile(
             r"^Coding without suggestions: bulk review lists the engine's suggestions of a code, so it is off\. "
             r"Code the segments one at a time\.$"))
-    finally:
-        server.stop()
-
 
 
 def test_the_filters_off_say_why_to_a_screen_reader(tmp_path, browser):  # noqa: F811
@@ -86,39 +93,25 @@ def test_the_filters_off_say_why_to_a_screen_reader(tmp_path, browser):  # noqa:
     saying why came after them, in no relation to them. Each is described by it."""
     from playwright.sync_api import expect
 
-    project = tmp_path / "mini.taproj"
-    make_project(project).close()
-    server = ReviewServer(project, "--no-suggestions")
-    try:
-        page = new_page(browser, viewport={"width": 1400, "height": 1000})
-        start_coding(page, server.url, "Ana", "interview_a")
+    with page_coding_without_suggestions(tmp_path, browser) as page:
         why = "Coding without suggestions: no suggested code or score to filter on."
         for role, name in (("combobox", "Suggested code"), ("spinbutton", "Score from"), ("spinbutton", "Score to")):
             control = page.get_by_role(role, name=name, exact=True)
             expect(control).to_be_disabled()
             expect(control).to_have_accessible_description(why)
         expect(page.get_by_role("combobox", name="Status")).to_have_accessible_description("")
-    finally:
-        server.stop()
 
 
 def test_the_score_boxes_off_look_off(tmp_path, browser):  # noqa: F811
     """The score boxes, off, looked as the filters on do (the same text, background and edge; only the pointer's
     cursor changed): "Score from 0 to 1" read as boxes to type in. Off, a box is filled and its edge dashed."""
-    project = tmp_path / "mini.taproj"
-    make_project(project).close()
-    server = ReviewServer(project, "--no-suggestions")
-    try:
-        page = new_page(browser, viewport={"width": 390, "height": 844})
-        start_coding(page, server.url, "Ana", "interview_a")
+    with page_coding_without_suggestions(tmp_path, browser, viewport={"width": 390, "height": 844}) as page:
         look = "e => { const s = getComputedStyle(e); return [s.backgroundColor, s.borderTopStyle]; }"
         on = page.eval_on_selector("#filter-status", look)
         assert on == ["rgb(255, 255, 255)", "solid"], on
         for control in ("#filter-code", "#filter-min", "#filter-max"):
             off = page.eval_on_selector(control, look)
             assert off[0] != on[0] and off[1] == "dashed", (control, off)
-    finally:
-        server.stop()
 
 
 def test_without_suggestions_choosing_a_code_is_the_main_action(tmp_path, browser):  # noqa: F811
@@ -127,12 +120,7 @@ def test_without_suggestions_choosing_a_code_is_the_main_action(tmp_path, browse
     suggestion: they go, and "Choose a code" is the main action."""
     from playwright.sync_api import expect
 
-    project = tmp_path / "mini.taproj"
-    make_project(project).close()
-    server = ReviewServer(project, "--no-suggestions")
-    try:
-        page = new_page(browser, viewport={"width": 1400, "height": 1000})
-        start_coding(page, server.url, "Ana", "interview_a")
+    with page_coding_without_suggestions(tmp_path, browser) as page:
         for hidden in ("#btn-accept", "#btn-reject", "#keys-suggestions", "#keys-pick"):
             expect(page.locator(hidden)).to_be_hidden()
         expect(page.locator("#btn-choose")).to_have_class(re.compile(r"\bprimary\b"))
@@ -140,5 +128,3 @@ def test_without_suggestions_choosing_a_code_is_the_main_action(tmp_path, browse
         expect(page.locator("#suggestions-title")).to_have_text("Suggested codes: not shown")
         page.click("#btn-choose")
         expect(page.locator("#code-dialog-title")).to_have_text("Choose a code")
-    finally:
-        server.stop()
