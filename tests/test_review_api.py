@@ -643,6 +643,24 @@ def test_no_suggestions_mode_shows_no_suggestion_anywhere(project):
     assert list(ProjectStore(project).decisions()["coder"]) == ["bo", "ana"]
 
 
+def test_no_suggestions_mode_answers_no_decision_on_a_suggestion(project):
+    """``review --no-suggestions``: a decision naming a suggestion, or a code it replaces, is refused unread: the
+    store's answers told the coder the suggestion it hides ("suggestion 5 suggests 'stigma'", a replace of a code
+    suggested taken, of another refused as 'nobody suggested or gave it')."""
+    with ProjectStore(project) as store:
+        suggestion = store.suggestions(segment_id="interview_a:2").iloc[0]
+    client, token = client_for(project, no_suggestions=True)
+    client.headers["X-Session-Token"] = token
+    for asked in (decision("interview_a:2", "accept", "work", suggestion_id=int(suggestion["id"])),
+                  decision("interview_a:1", "reject", "work", suggestion_id=int(suggestion["id"])),
+                  decision("interview_a:2", "replace", "family", replaces=suggestion["code"])):
+        response = client.post("/api/decisions", json=asked)
+        assert response.status_code == 422 and "--no-suggestions" in response.json()["detail"]
+        assert suggestion["code"] not in response.json()["detail"]
+    assert ProjectStore(project).decisions().empty
+    assert client.post("/api/decisions", json=decision("interview_a:2", code="family")).status_code == 201
+
+
 def test_no_suggestions_combines_with_blind(project):
     with ProjectStore(project) as store:
         store.record_decisions([DecisionRequest("interview_a:1", "add", "stigma", "bo")])

@@ -130,7 +130,8 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     no_suggestions : bool
         Show no suggestion anywhere (a coder coding independently of the machine, whose suggestions would anchor
         them): the queue has no suggested code or score, nor its code and score filters (refused), a segment no
-        suggestion or evidence quote (quotes of segments coded), and bulk review (of suggestions) is refused.
+        suggestion or evidence quote (quotes of segments coded), and bulk review (of suggestions) is refused, as
+        is a decision naming a suggestion or a code it replaces (the store's answers to them name suggestions).
         Decisions are stored as usual and the engine goes on learning (``refitter``), unseen. Combines with
         ``blind``.
     refitter : BackgroundRefitter, optional
@@ -186,6 +187,13 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
         if no_suggestions:  # bulk review is of the engine's suggestions
             raise InputError("bulk review lists the engine's suggestions, which this page does not show "
                              "(theme-assist review --no-suggestions): code the segments one at a time")
+
+    def answers_no_suggestion(decision: DecisionIn) -> None:
+        # the store's refusals name a suggestion's code ("suggestion 5 suggests 'stigma'"), and a replace is taken
+        # where the code replaced was suggested: each would tell this page's coder the suggestions it hides
+        if no_suggestions and (decision.suggestion_id is not None or decision.action == "replace"):
+            raise InputError("this page shows no suggestion (theme-assist review --no-suggestions): a decision here "
+                             "answers none (no suggestion_id, no replace): give a code with action 'add'")
 
     def learned(count: int) -> None:
         if refitter is not None and count:
@@ -249,6 +257,7 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
 
     @app.post("/api/decisions", status_code=201)
     def decide(decision: DecisionIn):
+        answers_no_suggestion(decision)
         stored = store.record_decisions([DecisionRequest(**decision.model_dump())])
         learned(len(stored))
         return {"decisions": _records(stored)}
