@@ -124,3 +124,15 @@ def test_span_codings_keep_the_coders_named(capsys, tmp_path):
     result = json.loads(out)
     assert code == 0 and result["coders"] == ["Ann", "Ben"] and result["coders_left_out"] == ["coded.csv"]
     assert result["percent"]["value"] == 0.5
+
+
+def test_a_wide_coder_named_who_rated_nothing_is_said_in_the_refusal(capsys, tmp_path):
+    """A wide file's coder column left empty (a coder yet to start) is left out; where the coders named are then too
+    few, the refusal says so, not that the file has one coder column (it has three)."""
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("unit,Ann,Ben,Cy\nu1,a,,b\nu2,b,,b\nu3,a,,a\n")
+    code, out, err = run(capsys, ratings, "--coder", "Ann", "--coder", "Ben")
+    assert code == 2 and not out
+    assert err.strip() == (f"theme-assist: error: --coder keeps 1 coder(s) of {ratings} with a rating: Ben gave none; "
+                           "agreement needs at least two coders (or, for one coder, compare the machine's suggestions "
+                           "with them: --machine OUT.csv)")

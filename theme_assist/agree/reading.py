@@ -394,6 +394,10 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int,
         frame = frame[(frame[kept] != "").any(axis=1)]  # units none of them rated are none of their comparison
     frame = _without_unrated_coders(frame, path, left_out)
     _refuse_code_beside_other_columns(frame, path)
+    if chosen is not None and frame.shape[1] - 1 < min_coders:  # the file has enough: a coder chosen rated nothing
+        unrated = [str(column) for column in kept if column not in frame.columns]
+        raise InputError(f"--coder keeps {frame.shape[1] - 1} coder(s) of {path} with a rating: "
+                         f"{', '.join(unrated)} gave none; {_coders_needed(frame.shape[1] - 1, min_coders)}")
     if frame.shape[1] - 1 < min_coders:
         long_hint = "; a long file has the columns unit (or segment_id), coder, code: this one has no coder column" \
             if "code" in {str(column).lower() for column in frame.columns} else ""
