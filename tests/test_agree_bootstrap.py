@@ -326,3 +326,23 @@ def test_bca_falls_back_where_its_levels_would_wrap_round():
     assert result.acceleration < -0.16 and result.bias_correction < -4
     assert result.interval == "percentile" and "acceleration is too large" in result.interval_reason
     assert result.low <= result.high
+
+
+@pytest.mark.parametrize("metric", ["alpha", "cohen", "conger"])
+def test_many_codes_are_resampled_without_an_array_of_code_pairs(metric):
+    """Alpha's and Conger's (Cohen's) kappa's resamples sum their terms over pairs of codes as they go: 2,000 units of
+    500 codes held a units × codes × codes array (4 GB) and one per batch of resamples (2 GB each): 16 GB in all."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 200, size=300)
+    table = np.column_stack([codes, np.where(rng.random(300) < 0.6, codes, rng.integers(0, 200, size=300))])
+    tracemalloc.start()
+    try:
+        result = (bootstrap_alpha(table, n_boot=200, seed=0) if metric == "alpha" else
+                  bootstrap_units(table, metric, n_boot=200, seed=0))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.low < result.estimate < result.high
+    assert peak < 30e6  # 200 resamples × 200 × 200 codes: 64 MB an array

@@ -285,18 +285,19 @@ def _units_alpha(table, alpha, distances: np.ndarray, clusters: str | int | None
     distances."""
     counts = table.counts.astype(float)
     pairable = table.ratings_per_unit >= 2
-    per_unit = np.einsum("uc,uk->uck", counts, counts)
-    per_unit[:, np.arange(table.n_categories), np.arange(table.n_categories)] -= counts
-    per_unit[pairable] /= (table.ratings_per_unit[pairable] - 1)[:, None, None]
-    per_unit[~pairable] = 0.0
-    flat = per_unit.reshape(table.n_units, -1)
+    # a unit's coincidences n_uc (n_uk - [c = k]) / (m_u - 1) enter alpha only through their sum weighted by the
+    # distances and their margins (n_uc): summed so, not held as a units x categories x categories array (2,000
+    # units of 500 codes: 4 GB, and as much per batch of resamples)
+    pairs = np.where(pairable, table.ratings_per_unit - 1, 1).astype(float)
+    per_unit = ((counts @ distances) * counts).sum(axis=1) - counts @ np.diag(distances)
+    per_unit = np.where(pairable, per_unit / pairs, 0.0)
+    margins = counts * pairable[:, None]
 
     def values(unit_weights: np.ndarray) -> np.ndarray:
-        coincidences = (unit_weights @ flat).reshape(-1, table.n_categories, table.n_categories)
-        marginals = coincidences.sum(axis=2)
+        observed = unit_weights @ per_unit
+        marginals = unit_weights @ margins
         total = marginals.sum(axis=1)
-        observed = np.einsum("bck,ck->b", coincidences, distances)
-        expected = np.einsum("bc,bk,ck->b", marginals, marginals, distances)
+        expected = ((marginals @ distances) * marginals).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(expected > 1e-12, 1.0 - (total - 1) * observed / expected, np.nan)
 
