@@ -181,6 +181,19 @@ def test_a_part_holding_json_is_refused_in_one_line_naming_it(tmp_path, capsys, 
                            "the .csv or .tsv tables suggest wrote, its --out or its --segments-out")
 
 
+def test_a_part_holding_json_in_utf16_is_refused_as_json(tmp_path, capsys):
+    """A report saved by Windows PowerShell's > is UTF-16 with its mark: its first line was listed as the part's
+    "columns", the mark read past only in UTF-8."""
+    first = write(tmp_path / "S_1.csv", HEADER + "a:0,x,1,1,[],\n")
+    report = tmp_path / "report.json"
+    report.write_bytes('{"segment_id": "b:0", "code": "x"}\r\n'.encode("utf-16"))
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", first, report, "--out", out], capsys)
+    assert code == 2 and not out.exists()
+    assert err.strip() == (f"theme-assist: error: part {report} holds JSON, not a table: merge puts together the .csv "
+                           "or .tsv tables suggest wrote, its --out or its --segments-out")
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
 def test_a_part_that_is_a_pipe_or_a_folder_is_named_as_such(tmp_path, capsys):
     """merge <(cat S_1.csv) said 'part /dev/fd/63 is not a file', and a folder the same: the table reader now says
