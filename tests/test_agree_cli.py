@@ -1762,6 +1762,25 @@ def test_a_row_repeating_the_header_is_refused_not_read_as_one_more_coder(capsys
                            "together, each with its header?): keep only the first header line")
 
 
+@pytest.mark.parametrize("first, second, line", [
+    # Excel's "CSV UTF-8": each file starts with a byte-order mark, which cat keeps before the second header
+    ("\ufeffunit,Ann,Ben\nu1,a,a\nu2,b,b\n", "\ufeffunit,Ann,Ben\nu3,a,b\n", 4),
+    # a column with no name (a trailing comma on every line): pandas names it "Unnamed: 3", its cell is empty
+    ("unit,Ann,Ben,\nu1,a,a,\nu2,b,b,\n", "unit,Ann,Ben,\nu3,a,b,\n", 4),
+    # R's write.csv: its row names' column has an empty name
+    ('"","unit","Ann","Ben"\n"1","u1","a","a"\n', '"","unit","Ann","Ben"\n"1","u3","a","b"\n', 3),
+])
+def test_a_repeated_header_is_refused_past_a_mark_or_a_column_with_no_name(capsys, tmp_path, first, second, line):
+    """The second header went unseen: a unit "\ufeffunit" rated "Ann" and "Ben" counted without a word, or a unit
+    said to appear twice."""
+    path = tmp_path / "both.csv"
+    path.write_bytes((first + second).encode("utf-8"))
+    code, out, err = run(capsys, path)
+    assert code == 2 and not out
+    assert err.strip() == (f"theme-assist: error: ratings file {path} repeats its header on line {line} (tables put "
+                           "together, each with its header?): keep only the first header line")
+
+
 def test_a_coder_sharing_no_unit_with_another_is_warned_of(capsys, tmp_path):
     """A project's --codings export holds the codings it was made with (a coder named by the --coded file) beside
     the two coders of a reliability round: that third coder, on other documents, turned Cohen's κ into Fleiss' and

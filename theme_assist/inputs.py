@@ -19,6 +19,8 @@ from theme_assist.filesystems import nearest_existing, refusal_to_write_in
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
 TABLE_OUTPUT_SUFFIXES = {".csv", ".tsv"}
+PANDAS_BLANK_HEADER = re.compile(r"Unnamed: \d+")
+"""The name pandas gives a column whose header cell is empty."""
 HEADER_BYTES = 65_536
 """The start of an existing file :func:`looks_like_coding` reads for the header of a table."""
 
@@ -77,7 +79,7 @@ def _refuse_repeated_header(frame: pd.DataFrame, path: Path, what: str) -> None:
     row names have): tables put together with their headers (``cat a.csv b.csv``). Read as data, the second header
     was one more row: in a long ratings file, a coder named ``coder`` who gave the code ``code``."""
     names = [str(column).strip().casefold() for column in frame.columns]
-    unnamed = [re.fullmatch(r"unnamed: \d+", name) is not None for name in names]
+    unnamed = [PANDAS_BLANK_HEADER.fullmatch(str(column)) is not None for column in frame.columns]
     if frame.empty or unnamed.count(False) < 2:  # one name alone: a row of one word under it may be data
         return
     rows = frame.index
