@@ -136,3 +136,13 @@ def test_a_wide_coder_named_who_rated_nothing_is_said_in_the_refusal(capsys, tmp
     assert err.strip() == (f"theme-assist: error: --coder keeps 1 coder(s) of {ratings} with a rating: Ben gave none; "
                            "agreement needs at least two coders (or, for one coder, compare the machine's suggestions "
                            "with them: --machine OUT.csv)")
+
+
+def test_a_coder_named_in_another_unicode_form_is_shown_apart(capsys, tmp_path):
+    """'José' composed on the command line, decomposed in the file: "did you mean 'José'?" showed the two alike."""
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("unit,Jose\u0301,Ben\nu1,a,a\nu2,b,b\n", encoding="utf-8")
+    code, out, err = run(capsys, ratings, "--coder", "Jos\u00e9", "--coder", "Ben")
+    assert code == 2 and not out
+    assert err.strip() == (f"theme-assist: error: --coder 'Jos\\xe9' is no coder of {ratings} (did you mean "
+                           "'Jose\\u0301'? coders are matched as written); its coders: Jose\u0301, Ben")

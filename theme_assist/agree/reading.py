@@ -231,8 +231,11 @@ def _chosen_coders(present: list[str], chosen: Sequence[str], path: str | Path,
     for name in dict.fromkeys(chosen):
         if name not in present:
             alike = [coder for coder in present if _name_key(coder) == _name_key(name)]
-            meant = f" (did you mean {' or '.join(map(repr, alike))}? coders are matched as written)" if alike else ""
-            raise InputError(f"--coder {name!r} is no coder of {path}{meant}; its coders: "
+            # apart in Unicode form alone ("José" composed or not), the two look the same as repr shows them
+            composed = unicodedata.normalize("NFC", name)
+            shown = ascii if any(unicodedata.normalize("NFC", str(coder)) == composed for coder in alike) else repr
+            meant = f" (did you mean {' or '.join(map(shown, alike))}? coders are matched as written)" if alike else ""
+            raise InputError(f"--coder {shown(name)} is no coder of {path}{meant}; its coders: "
                              f"{listed(list(map(str, present)), shown=10)}")
     kept = [coder for coder in present if coder in set(chosen)]  # as a file of theirs alone would order them
     if len(kept) < min_coders:
