@@ -102,6 +102,9 @@ def test_the_table_says_which_coders_count(capsys, files):
      "--coder 'ann' is no coder of {path} (did you mean 'Ann'? coders are matched as written); its coders: Ann, "
      "Ben, coded.csv"),
     (("--coder", "Ann", "--coder", "Zoe"), "--coder 'Zoe' is no coder of {path}; its coders: Ann, Ben, coded.csv"),
+    (("--coder", " ", "--coder", "Ben"), "--coder '' is blank: name a coder as the ratings file writes them"),
+    (("--coder", "Ann", "--coder", "\u200b"),
+     "--coder '\\u200b' is blank: name a coder as the ratings file writes them"),
     (("--coder", "Ann", "--coder", "Ann"),
      "--coder 'Ann' keeps one coder of {path}: agreement needs at least two (name another with --coder), or compare "
      "that coder with the machine's suggestions: --machine OUT.csv"),

@@ -145,6 +145,7 @@ def agree(
     from theme_assist.agree.report import agreement_summary, multi_label_summary, per_code_summary
     from theme_assist.agree.units import presence_tables
     from theme_assist.errors import InputError
+    from theme_assist.names import has_visible_character
     from theme_assist.segment import segmentation_tags
 
     for name, value, choices in (("--level", level, LEVELS), ("--weights", weights or "linear", WEIGHTS),
@@ -177,6 +178,9 @@ def agree(
     _check_span_options(units_file, min_coverage, overlap)
     deferred: list[str] = []  # a multi-label file's warnings, said once its use is not refused
     chosen = [name.strip() for name in coder] if coder else None
+    blank = next((name for name in chosen or [] if not has_visible_character(name)), None)
+    if blank is not None:  # as written it would be said to be "no coder", '' listed beside the file's names
+        raise InputError(f"--coder {blank!r} is blank: name a coder as the ratings file writes them")
     source = read_codings(ratings, min_coders=1 if machine is not None else 2, deferred=deferred, coders=chosen)
     long_file = not isinstance(source, SpanCodings) and source.codings is not None  # its units are segment ids
     if isinstance(source, SpanCodings):
