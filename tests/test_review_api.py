@@ -661,6 +661,29 @@ def test_no_suggestions_mode_answers_no_decision_on_a_suggestion(project):
     assert client.post("/api/decisions", json=decision("interview_a:2", code="family")).status_code == 201
 
 
+def test_blind_mode_answers_no_decision_on_a_suggestion_it_withholds(project):
+    """Blind mode hides the suggestions on a segment another coder coded (the engine learnt their codes): a
+    decision naming one, or a code it replaces, is refused there, as the store's answers named the suggestion's code
+    ("suggestion 5 suggests 'stigma'") or took a replace of the other coder's code (of another: 'nobody suggested
+    or gave it'). Elsewhere they are answered as usual."""
+    with ProjectStore(project) as store:
+        store.add_codings(pd.DataFrame({"segment_id": ["interview_a:2"], "code": ["family"], "coder": "bo"}),
+                          source="bo.csv")
+        hidden = store.suggestions(segment_id="interview_a:2").iloc[0]
+        shown = store.suggestions(segment_id="interview_a:1").iloc[0]
+    client, token = client_for(project, blind=True)
+    client.headers["X-Session-Token"] = token
+    assert client.get("/api/segments/interview_a:2", params={"coder": "ana"}).json()["withheld"] is True
+    for asked in (decision("interview_a:2", "accept", "work", suggestion_id=int(hidden["id"])),
+                  decision("interview_a:2", "replace", "relations", replaces="family")):
+        response = client.post("/api/decisions", json=asked)
+        assert response.status_code == 422 and "blind mode" in response.json()["detail"]
+        assert hidden["code"] not in response.json()["detail"]
+    assert ProjectStore(project).decisions().empty
+    assert client.post("/api/decisions", json=decision("interview_a:1", "accept", shown["code"],
+                                                       suggestion_id=int(shown["id"]))).status_code == 201
+
+
 def test_no_suggestions_combines_with_blind(project):
     with ProjectStore(project) as store:
         store.record_decisions([DecisionRequest("interview_a:1", "add", "stigma", "bo")])

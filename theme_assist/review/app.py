@@ -126,7 +126,8 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
         The session token; a fresh random one by default.
     blind : bool
         Hide other coders' codings (reliability rounds), and the suggestions on segments they coded: the engine
-        learnt their codes and suggests them back there.
+        learnt their codes and suggests them back there; a decision there naming a suggestion or a code it replaces
+        is refused (the store's answers to them name the codes hidden).
     no_suggestions : bool
         Show no suggestion anywhere (a coder coding independently of the machine, whose suggestions would anchor
         them): the queue has no suggested code or score, nor its code and score filters (refused), a segment no
@@ -190,10 +191,17 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
 
     def answers_no_suggestion(decision: DecisionIn) -> None:
         # the store's refusals name a suggestion's code ("suggestion 5 suggests 'stigma'"), and a replace is taken
-        # where the code replaced was suggested: each would tell this page's coder the suggestions it hides
-        if no_suggestions and (decision.suggestion_id is not None or decision.action == "replace"):
+        # where the code replaced was suggested or another coder gave it: each would tell this page's coder what it
+        # hides (in blind mode, on a segment another coder coded, their code twice over)
+        if decision.suggestion_id is None and decision.action != "replace":
+            return
+        if no_suggestions:
             raise InputError("this page shows no suggestion (theme-assist review --no-suggestions): a decision here "
                              "answers none (no suggestion_id, no replace): give a code with action 'add'")
+        if blind and views.withheld(store, decision.segment_id, decision.coder):
+            raise InputError(f"blind mode shows no suggestion on segment {decision.segment_id!r}, which another "
+                             "coder has coded: a decision there answers none (no suggestion_id, no replace): give "
+                             "a code with action 'add'")
 
     def learned(count: int) -> None:
         if refitter is not None and count:

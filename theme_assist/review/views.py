@@ -48,6 +48,15 @@ def coded_by_anyone(store: ProjectStore) -> set[str]:
     return set(store.codings()["segment_id"]) | set(live_decisions(store.decisions())["segment_id"])
 
 
+def withheld(store: ProjectStore, segment_id: str, coder: str) -> bool:
+    """Whether blind mode hides the suggestions on ``segment_id`` from ``coder``: someone else has coded it (as
+    :func:`segment_view` tells, on that segment alone)."""
+    codings = store.codings(segment_id=segment_id)
+    state = coder_state(store.decisions(segment_id=segment_id), exclusive=current_codebook(store).exclusive,
+                        imported=codings)
+    return segment_id in _others_coded(state, codings, coder.strip())
+
+
 def own_state(store: ProjectStore, coder: str, exclusive: bool, segment_id: str | None = None) -> pd.DataFrame:
     """The coder's codes and rejections (:func:`coder_state`) on every segment (or on ``segment_id``), starting
     from the codings imported under the coder's name."""
