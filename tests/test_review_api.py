@@ -679,6 +679,12 @@ def test_blind_mode_answers_no_decision_on_a_suggestion_it_withholds(project):
         response = client.post("/api/decisions", json=asked)
         assert response.status_code == 422 and "blind mode" in response.json()["detail"]
         assert hidden["code"] not in response.json()["detail"]
+    for action, code in (("accept", "work"), ("reject", hidden["code"])):
+        response = client.post("/api/decisions/bulk", json={
+            "coder": "ana", "action": action, "code": code,
+            "items": [{"segment_id": "interview_a:2", "suggestion_id": int(hidden["id"])}]})
+        assert response.status_code == 422 and "blind mode" in response.json()["detail"]
+        assert hidden["code"] not in response.json()["detail"]
     assert ProjectStore(project).decisions().empty
     assert client.post("/api/decisions", json=decision("interview_a:1", "accept", shown["code"],
                                                        suggestion_id=int(shown["id"]))).status_code == 201

@@ -273,8 +273,15 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     @app.post("/api/decisions/bulk", status_code=201)
     def decide_many(bulk: BulkIn):
         no_bulk()
-        views.check_code(views.current_codebook(store), bulk.code)
+        codebook = views.current_codebook(store)
+        views.check_code(codebook, bulk.code)
         items = dict.fromkeys((item.segment_id, item.suggestion_id) for item in bulk.items)  # each once
+        if blind:  # as a decision there (answers_no_suggestion): the bulk list leaves these segments out
+            hidden = views.coded_by_others(store, bulk.coder.strip(), codebook.exclusive)
+            segment_id = next((segment_id for segment_id, _ in items if segment_id in hidden), None)
+            if segment_id is not None:
+                raise InputError(f"blind mode shows no suggestion on segment {segment_id!r}, which another coder "
+                                 "has coded: bulk review leaves it out")
         requests = [DecisionRequest(segment_id, bulk.action, bulk.code, bulk.coder, suggestion_id)
                     for segment_id, suggestion_id in items]
         stored = store.record_decisions(requests)
