@@ -1853,3 +1853,21 @@ def test_a_repeated_header_is_found_under_rs_nameless_row_names_column(tmp_path)
     for table in (",\n1,2\n,\n", "text,\nHello,\nText,\n"):  # fewer than two columns named: data
         path.write_text(table, encoding="utf-8")
         assert len(read_table(path)) == 2
+
+
+@pytest.mark.parametrize("text", ['{"Ann": ["a", "b"], "Ben": ["a", "a"]}\n', '\ufeff[{"unit": "u1", "Ann": "a"}]\n'])
+def test_a_json_file_given_as_ratings_is_refused_as_json(capsys, tmp_path, text):
+    """Its first line was read as a header and the file refused as having "a header but no rows"."""
+    path = tmp_path / "ratings.json"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, path)
+    assert code == 2 and not out
+    assert err.strip() == (f"theme-assist: error: ratings file {path} holds JSON, not a table: give a .csv, .tsv or "
+                           ".xlsx table")
+
+
+def test_a_table_whose_first_cell_opens_with_a_bracket_is_no_json(capsys, tmp_path):
+    path = tmp_path / "ratings.csv"
+    path.write_text("[unit],Ann,Ben\n[00:01] u1,a,a\nu2,b,a\nu3,b,b\n", encoding="utf-8")
+    code, out, _ = run(capsys, path, "--format", "json")
+    assert code == 0 and json.loads(out)["coders"] == ["Ann", "Ben"]

@@ -49,6 +49,8 @@ def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "ta
         raise InputError(f"{what} {path} is " + ("a folder, not a file" if path.is_dir() else NOT_A_FILE))
     if path.stat().st_size == 0:
         raise InputError(f"{what} {path} is empty")
+    if holds_json(path):  # read as a table, its first line was a header of '{"key": …' and there were no rows
+        raise InputError(f"{what} {path} holds JSON, not a table: give a .csv, .tsv or .xlsx table")
     frame = load_table(path, rectangular=rectangular)
     _refuse_repeated_header(frame, path, what)
     renames = _canonical_names(frame.columns, (*required, *optional))
@@ -59,6 +61,22 @@ def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "ta
     if frame.empty and not allow_empty:
         raise InputError(f"{what} {path} has a header but no rows")
     return frame
+
+
+_JSON_START = re.compile(r'\s*(?:\{\s*["}]|\[\s*[\[{"\]])')
+"""How a JSON object or array of objects, strings or arrays opens (not ``[00:01]`` or ``[time]``, which a table's
+first cell may hold)."""
+
+
+def holds_json(path: Path) -> bool:
+    """Whether the file ``path`` opens as JSON does (past a byte-order mark, UTF-8 or UTF-16): a report or a config
+    file given where a table is read."""
+    from theme_assist.ingest.decoding import marked_encoding
+
+    with path.open("rb") as file:
+        start = file.read(4096)
+    start = start.decode(marked_encoding(start) or "utf-8", errors="ignore").removeprefix("\ufeff")
+    return _JSON_START.match(start) is not None
 
 
 def check_table(table, what: str, columns: tuple[str, ...]) -> None:

@@ -31,17 +31,11 @@ def _read_part(path: Path):
     in one line, where the table reader took its first line for a header ("its columns: {...") or said a line of it
     had the wrong number of cells."""
     from theme_assist.errors import InputError
-    from theme_assist.ingest.decoding import marked_encoding
-    from theme_assist.inputs import read_table
+    from theme_assist.inputs import holds_json, read_table
 
-    if path.is_file():
-        with path.open("rb") as file:
-            start = file.read(4096)
-        # UTF-16 with its mark, as Windows PowerShell's > writes a report: the table reader reads it as text
-        start = start.decode(marked_encoding(start) or "utf-8", errors="ignore").removeprefix("\ufeff").lstrip()
-        if start[:1] in ("{", "["):
-            raise InputError(f"part {path} holds JSON, not a table: merge puts together the .csv or .tsv tables "
-                             "suggest wrote, its --out or its --segments-out")
+    if path.is_file() and holds_json(path):  # UTF-16 with its mark too, as Windows PowerShell's > writes a report
+        raise InputError(f"part {path} holds JSON, not a table: merge puts together the .csv or .tsv tables "
+                         "suggest wrote, its --out or its --segments-out")
     return read_table(path, what="part", allow_empty=True, rectangular=True)
 
 
