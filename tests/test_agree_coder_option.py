@@ -149,3 +149,16 @@ def test_a_coder_named_in_another_unicode_form_is_shown_apart(capsys, tmp_path):
     assert code == 2 and not out
     assert err.strip() == (f"theme-assist: error: --coder 'Jos\\xe9' is no coder of {ratings} (did you mean "
                            "'Jose\\u0301'? coders are matched as written); its coders: Jose\u0301, Ben")
+
+
+def test_segment_agreement_by_overlap_says_which_coders_were_left_out(capsys, tmp_path):
+    """--overlap compares the pairs of the coders kept; its JSON had no ``coders_left_out`` and its tables no note."""
+    spans = tmp_path / "spans.csv"
+    spans.write_text("document,start,end,code,coder\nd,0,100,A,x\nd,0,100,A,y\nd,200,300,B,y\nf,0,50,A,z\n")
+    code, out, _ = run(capsys, spans, "--overlap", "0.9", "--coder", "x", "--coder", "y", "--format", "json")
+    result = json.loads(out)
+    assert code == 0 and [pair["coders"] for pair in result["segment_agreement"]] == [["x", "y"]]
+    assert result["coders_left_out"] == ["z"]
+    code, out, _ = run(capsys, spans, "--overlap", "0.9", "--coder", "x", "--coder", "y")
+    assert code == 0 and "Only the coders of --coder: x, y (left out: z)" in " ".join(out.split())
+    assert "coders_left_out" not in json.loads(run(capsys, spans, "--overlap", "0.9", "--format", "json")[1])

@@ -193,10 +193,14 @@ def agree(
                                    "per-code": per_code},
                                 machine=machine is not None)
             pairs = _segment_agreement(source, overlap)
+            left_out = {"coders_left_out": [str(name) for name in source.coders_left_out]} if chosen else {}
             if output_format == "json":
-                typer.echo(jsonout.dumps({"segment_agreement": pairs}, indent=2, ensure_ascii=False))
+                typer.echo(jsonout.dumps({"segment_agreement": pairs, **left_out}, indent=2, ensure_ascii=False))
             else:
                 _print_segment_agreement(pairs)
+                if left_out:
+                    typer.echo(f"Only the coders of --coder: {', '.join(map(str, source.coders))} (left out: "
+                               f"{', '.join(left_out['coders_left_out']) or 'none'})")
             return
         if units_file is None:
             raise InputError(f"{ratings} holds span codings (document, start, end, code, coder): give --units "
