@@ -1816,6 +1816,22 @@ def test_a_coder_sharing_no_unit_with_another_is_warned_of_in_multi_label_rating
     assert code == 0 and "share no unit" not in err
 
 
+def test_a_coder_sharing_no_unit_is_warned_of_in_multi_label_span_codings_on_units(capsys, span_files, tmp_path):
+    """Span codings on units hold a row for every unit and coder (a unit without a span: no code), so every coder
+    seemed to share every unit: a coder whose spans are all in a document the others put none in went unsaid.
+    Their units in the others' documents are missing ratings, so they count as one more coder."""
+    spans = tmp_path / "spans_c.csv"
+    spans.write_text(SPANS + "d1,60,90,stigma,A,x,Stigma\nd3,0,40,hope,C,x,Hope\nd3,50,90,stigma,C,x,S\n")
+    segments = tmp_path / "segments_c.csv"
+    segments.write_text(SEGMENTS + "r1,d3,0,50,g\nr2,d3,50,100,h\n")
+    code, _, err = run(capsys, spans, "--units", segments, "-m", "percent")
+    assert code == 0
+    assert (f"{spans}: the coder(s) C share no unit with another coder, yet count in the coders' summary, as one "
+            "more coder" in " ".join(err.split()))
+    code, _, err = run(capsys, spans, "--units", segments, "--coder", "A", "--coder", "B", "-m", "percent")
+    assert code == 0 and "share no unit" not in err
+
+
 def test_a_repeated_header_is_found_after_an_excel_exports_byte_order_mark(capsys, tmp_path):
     """Two Excel "CSV UTF-8" exports put together with ``cat``: the second header opens with a byte-order mark,
     which only the file's first one has taken off when it is read."""

@@ -240,9 +240,11 @@ def agree(
                     for code, table in presence.items()}
         # MASI-alpha is always reported; -m masi_alpha alone asks for it without the presence/absence metrics
         pooled = [name for name in metric or [] if name != "masi_alpha"]
+        # a coder rated a unit they have a row on, and did not where their rating is missing (span codings on
+        # units: a document they put no span in), though those rows are there (each unit's, without a code)
         rows = pd.crosstab(source.codings["unit"], source.codings["coder"]) > 0
-        deferred += _coders_alone(rows.reindex(index=source.ratings.index, columns=source.ratings.columns,
-                                               fill_value=False), ratings, multi_label=True)
+        rated = rows.reindex(index=source.ratings.index, columns=source.ratings.columns, fill_value=False)
+        deferred += _coders_alone(rated & source.ratings.notna(), ratings, multi_label=not spans_on_units)
         summary = multi_label_summary(source.ratings, presence, pooled if metric else None, **options)
     else:
         if "masi_alpha" in (metric or []):
@@ -318,11 +320,12 @@ def agree(
 
 def _coders_alone(rated: pd.DataFrame, path, multi_label: bool = False) -> list[str]:
     """A warning naming the coders who share no unit with another coder (``rated``: units × coders, True where a
-    coder rated the unit: gave a single-label rating, or has a row of a multi-label file), where others do share
-    units: a project's imported codings (``project init --coded`` without a coder column, a coder named by the
-    file) on other documents than the coders compared. They add nothing to observed agreement, yet make the
+    coder rated the unit: gave a single-label rating, or has a row of a multi-label file there), where others do
+    share units: a project's imported codings (``project init --coded`` without a coder column, a coder named by
+    the file) on other documents than the coders compared. They add nothing to observed agreement, yet make the
     summary one of more coders (Fleiss' for Cohen's κ), count in its chance agreement, and widen its analytic
-    intervals; in multi-label ratings they count as giving no code on every unit the others coded."""
+    intervals; with ``multi_label`` (a long multi-label file, whose coders are read as having read every unit)
+    they count as giving no code on every unit the others coded."""
     shared = rated.sum(axis=1) > 1  # the units two coders or more rated
     alone = [coder for coder in rated.columns if not (rated[coder] & shared).any()]
     if not alone or len(alone) > rated.shape[1] - 2:
