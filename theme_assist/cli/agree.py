@@ -244,7 +244,7 @@ def agree(
         # units: a document they put no span in), though those rows are there (each unit's, without a code)
         rows = pd.crosstab(source.codings["unit"], source.codings["coder"]) > 0
         rated = rows.reindex(index=source.ratings.index, columns=source.ratings.columns, fill_value=False)
-        deferred += _coders_alone(rated & source.ratings.notna(), ratings, multi_label=not spans_on_units)
+        deferred += _coders_alone(rated & source.ratings.notna(), ratings, unread_is_empty=not spans_on_units)
         summary = multi_label_summary(source.ratings, presence, pooled if metric else None, **options)
     else:
         if "masi_alpha" in (metric or []):
@@ -318,20 +318,20 @@ def agree(
                 _print_machine_per_code(comparison)
 
 
-def _coders_alone(rated: pd.DataFrame, path, multi_label: bool = False) -> list[str]:
+def _coders_alone(rated: pd.DataFrame, path, unread_is_empty: bool = False) -> list[str]:
     """A warning naming the coders who share no unit with another coder (``rated``: units × coders, True where a
     coder rated the unit: gave a single-label rating, or has a row of a multi-label file there), where others do
     share units: a project's imported codings (``project init --coded`` without a coder column, a coder named by
     the file) on other documents than the coders compared. They add nothing to observed agreement, yet make the
     summary one of more coders (Fleiss' for Cohen's κ), count in its chance agreement, and widen its analytic
-    intervals; with ``multi_label`` (a long multi-label file, whose coders are read as having read every unit)
-    they count as giving no code on every unit the others coded."""
+    intervals; with ``unread_is_empty`` (a long multi-label file, whose coders are read as having read every
+    unit) they count as giving no code on every unit the others coded."""
     shared = rated.sum(axis=1) > 1  # the units two coders or more rated
     alone = [coder for coder in rated.columns if not (rated[coder] & shared).any()]
     if not alone or len(alone) > rated.shape[1] - 2:
         return []
     counted = ("as giving no code on every unit the others coded (multi-label ratings take every coder to have "
-               "read every unit)" if multi_label else "as one more coder, in chance agreement and in the analytic "
+               "read every unit)" if unread_is_empty else "as one more coder, in chance agreement and in the analytic "
                "intervals")
     return [f"{path}: the coder(s) {', '.join(map(str, alone))} share no unit with another coder, yet count in "
             f"the coders' summary, {counted}; a project's --codings export holds its imported codings too, their "
