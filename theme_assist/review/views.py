@@ -48,12 +48,17 @@ def coded_by_anyone(store: ProjectStore) -> set[str]:
     return set(store.codings()["segment_id"]) | set(live_decisions(store.decisions())["segment_id"])
 
 
+def _segment_state(store: ProjectStore, segment_id: str, exclusive: bool):
+    """``segment_id``'s imported codings, decisions and each coder's state there (:func:`coder_state`)."""
+    codings = store.codings(segment_id=segment_id)
+    decisions = store.decisions(segment_id=segment_id)
+    return codings, decisions, coder_state(decisions, exclusive=exclusive, imported=codings)
+
+
 def withheld(store: ProjectStore, segment_id: str, coder: str) -> bool:
     """Whether blind mode hides the suggestions on ``segment_id`` from ``coder``: someone else has coded it (as
-    :func:`segment_view` tells, on that segment alone)."""
-    codings = store.codings(segment_id=segment_id)
-    state = coder_state(store.decisions(segment_id=segment_id), exclusive=current_codebook(store).exclusive,
-                        imported=codings)
+    :func:`segment_view` tells)."""
+    codings, _, state = _segment_state(store, segment_id, current_codebook(store).exclusive)
     return segment_id in _others_coded(state, codings, coder.strip())
 
 
@@ -213,9 +218,7 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool, 
     run = store.latest_run()
     skipped_ids = store.skipped_segment_ids()
     suggestions = _current_suggestions(store, codebook, skipped_ids, segment_id)  # by rank: _rejected_last below
-    codings = store.codings(segment_id=segment_id)
-    decisions = store.decisions(segment_id=segment_id)
-    state = coder_state(decisions, exclusive=codebook.exclusive, imported=codings)
+    codings, decisions, state = _segment_state(store, segment_id, codebook.exclusive)
     withheld = blind and segment_id in _others_coded(state, codings, coder)
     if withheld or no_suggestions:
         suggestions = suggestions.iloc[:0]
