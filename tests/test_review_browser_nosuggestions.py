@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
+import pytest
+
 from theme_assist.project import ProjectStore
 from theme_assist.project.testing import ReviewServer, make_project
 
@@ -128,3 +130,31 @@ def test_without_suggestions_choosing_a_code_is_the_main_action(tmp_path, browse
         expect(page.locator("#suggestions-title")).to_have_text("Suggested codes: not shown")
         page.click("#btn-choose")
         expect(page.locator("#code-dialog-title")).to_have_text("Choose a code")
+
+
+@pytest.mark.parametrize("modes, said", [
+    (("--no-suggestions", "--blind"), "Blind mode: other coders' codings are hidden. Coding without suggestions: the "
+                                      "engine's suggestions are hidden."),
+    ((), None),
+])
+def test_the_name_dialog_says_the_mode_before_coding_starts(tmp_path, browser, modes, said):  # noqa: F811
+    """The badges stand in the top bar, behind the name dialog: a coder (on a screen reader above all) learnt the
+    mode only once coding had started. The dialog says it, and the name box is described by it."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project, *modes)
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        page.goto(server.url + "/")
+        name = page.get_by_role("combobox", name="Your name")
+        expect(name).to_be_focused()
+        if said is None:
+            expect(page.locator("#coder-mode")).to_be_hidden()
+            expect(name).to_have_accessible_description("")
+        else:
+            expect(page.locator("#coder-mode")).to_have_text(said)
+            expect(name).to_have_accessible_description(said)
+    finally:
+        server.stop()

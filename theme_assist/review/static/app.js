@@ -133,6 +133,13 @@ async function start() {
   document.title = `${session.project} · theme_assist review`;
   $("blind-badge").hidden = !session.blind;
   if (session.no_suggestions) suggestionsOff();
+  // the mode, said before the first decision too (the badges stand in the top bar, which the dialog covers)
+  const modes = [session.blind && "blind-badge", session.no_suggestions && "no-suggestions-badge"].filter(Boolean);
+  if (modes.length) {
+    $("coder-mode").textContent = modes.map((id) => $(id).textContent.replace(/\s+/g, " ").trim() + ".").join(" ");
+    $("coder-mode").hidden = false;
+    $("coder-input").setAttribute("aria-describedby", "coder-mode");
+  }
   listCoders(session.coders);
 
   await loadCodebook();
