@@ -879,3 +879,16 @@ def test_a_documents_metadata_keeps_the_metadata_files_column_order(tmp_path):
         store.add_documents([Document(id="d1", text="Hello.", source="d1.txt",
                                       metadata={"site": "Kampala", "country": "Uganda", "group": "peer workers"})])
         assert list(store.document_metadata("d1")) == ["site", "country", "group"]
+
+
+def test_a_failed_backup_leaves_no_folder_it_made(tmp_path, store, monkeypatch):
+    """A backup into folders not yet made made them, and left them empty when the copy then failed (a full disk)."""
+    import theme_assist.project.store as store_module
+
+    def full_disk(path):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", full_disk)
+    with pytest.raises(sqlite3.OperationalError):
+        store.backup(tmp_path / "new" / "deep" / "copy.taproj")
+    assert not (tmp_path / "new").exists()

@@ -431,19 +431,21 @@ class ProjectStore:
         """Write a consistent copy of the project to ``destination`` with SQLite's online backup, while coders may
         go on deciding: a file copy of a project in use can miss the latest decisions, which wait in the
         ``-wal`` file beside it. The copy is written beside ``destination`` and renamed into place, so a failed
-        backup leaves no half-written file."""
+        backup leaves no half-written file, nor a folder it made."""
+        from theme_assist.refi.atomic import made_parent
+
         destination = Path(destination)
-        destination.parent.mkdir(parents=True, exist_ok=True)
         partial = destination.with_name(f".{destination.name}.partial")
-        try:
-            target = sqlite3.connect(partial)
+        with made_parent(destination):  # its folders, removed again if the backup fails
             try:
-                self._connection().backup(target)
+                target = sqlite3.connect(partial)
+                try:
+                    self._connection().backup(target)
+                finally:
+                    target.close()
+                os.replace(partial, destination)
             finally:
-                target.close()
-            os.replace(partial, destination)
-        finally:
-            partial.unlink(missing_ok=True)
+                partial.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Close this thread's connection (other threads close theirs when they end)."""

@@ -30,7 +30,7 @@ _SWAP_TRIES = 100
 
 
 def _parent_of(target: Path) -> Path:
-    """The folder ``target`` goes in, which must exist (:func:`_made_parent` makes it)."""
+    """The folder ``target`` goes in, which must exist (:func:`made_parent` makes it)."""
     parent = target.parent
     if not parent.is_dir():
         raise InputError(f"cannot write {target}: the folder {parent} does not exist")
@@ -38,7 +38,7 @@ def _parent_of(target: Path) -> Path:
 
 
 @contextmanager
-def _made_parent(target: Path) -> Iterator[None]:
+def made_parent(target: Path) -> Iterator[None]:
     """Make the missing folders ``target`` goes in (:func:`~theme_assist.inputs.check_outputs` makes none), and
     remove them again, where still empty, if the block fails: a run refused while writing (an archive that cannot
     be read while its import is built) leaves no empty folders behind."""
@@ -96,7 +96,7 @@ def atomic_file(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; on success it replaces ``target`` (with the permissions of the
     file it replaces, or the usual ones), on failure it is removed."""
     target = Path(target)
-    with _made_parent(target):
+    with made_parent(target):
         _clear_leftovers(Path(_parent_of(target), target.name))
         handle, name = tempfile.mkstemp(dir=_parent_of(target), prefix=f".{target.name}.", suffix=".part")
         os.close(handle)
@@ -133,7 +133,7 @@ def atomic_folder(target: str | Path, force: bool = False) -> Iterator[Path]:
         raise InputError(f"{target} exists and is not a folder")
     if entries and not force:
         raise InputError(f"{target} exists and is not empty (use --force to replace it)")
-    with _made_parent(target):
+    with made_parent(target):
         _clear_leftovers(Path(_parent_of(target), target.name))
         temporary = Path(tempfile.mkdtemp(dir=_parent_of(target), prefix=f".{target.name}.", suffix=".part"))
         try:
