@@ -160,8 +160,12 @@ def rows_of_coder(coded: pd.DataFrame, coder: str, source: str | Path) -> pd.Dat
         raise InputError(f"--coder {coder!r}: {source} has no 'coder' column to choose that coder's rows by")
     coders = coders_of(coded)
     if coder not in coders:
-        raise InputError(f"--coder {coder!r}: {source} has " + (f"no codes of that coder (coders: {listed(coders)})"
-                                                                if coders else "no codes of named coders"))
+        from theme_assist.names import did_you_mean
+
+        shown, meant = did_you_mean(coder, coders)
+        raise InputError(f"--coder {shown}: {source} has " + (f"no codes of that coder{meant} (coders: "
+                                                              f"{listed(coders)})" if coders else
+                                                              "no codes of named coders"))
     of_coder = coded["coder"].astype(str).str.strip()
     return coded[(of_coder == coder) | ((of_coder == "") & (coded["code"] == ""))]
 

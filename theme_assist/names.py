@@ -17,3 +17,20 @@ def without_invisible(text: str) -> str:
     joiner, a byte-order mark, a soft hyphen, a direction mark), which a spreadsheet or a copied name may carry
     unseen: "Ann\u200b" is "Ann". Spaces, which one sees between words, are kept."""
     return "".join(char for char in text if unicodedata.category(char) != "Cf")
+
+
+def name_key(name) -> str:
+    """``name`` as names written apart only by case, Unicode form or invisible characters are compared."""
+    return unicodedata.normalize("NFC", without_invisible(str(name))).casefold()
+
+
+def did_you_mean(name: str, names) -> tuple[str, str]:
+    """``name`` as a message shows it, and the clause naming the ones of ``names`` it differs from only by case,
+    Unicode form or invisible characters (``" (did you mean 'Ann'? coders are matched as written)"``; empty where
+    none does). Names apart in Unicode form alone ("José" composed or not) look the same as written: both are then
+    shown in escapes."""
+    alike = [other for other in names if name_key(other) == name_key(name)]
+    composed = unicodedata.normalize("NFC", name)
+    shown = ascii if any(unicodedata.normalize("NFC", str(other)) == composed for other in alike) else repr
+    meant = f" (did you mean {' or '.join(map(shown, alike))}? coders are matched as written)" if alike else ""
+    return shown(name), meant

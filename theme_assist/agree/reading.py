@@ -45,7 +45,7 @@ from theme_assist.agree.units import (SPAN_COLUMNS, codings_on_units, ratings_fr
 from theme_assist.documents import SEGMENT_COLUMNS
 from theme_assist.errors import InputError, listed, warn_or_defer
 from theme_assist.inputs import lines_of, read_table, whole_numbers
-from theme_assist.names import has_visible_character, without_invisible
+from theme_assist.names import did_you_mean, has_visible_character, name_key, without_invisible
 from theme_assist.segment import SEGMENTATION_COLUMN, segmentation_difference, segmentation_tags
 
 LONG_COLUMNS = ("unit", "coder", "code")
@@ -230,12 +230,8 @@ def _chosen_coders(present: list[str], chosen: Sequence[str], path: str | Path,
     """
     for name in dict.fromkeys(chosen):
         if name not in present:
-            alike = [coder for coder in present if _name_key(coder) == _name_key(name)]
-            # apart in Unicode form alone ("José" composed or not), the two look the same as repr shows them
-            composed = unicodedata.normalize("NFC", name)
-            shown = ascii if any(unicodedata.normalize("NFC", str(coder)) == composed for coder in alike) else repr
-            meant = f" (did you mean {' or '.join(map(shown, alike))}? coders are matched as written)" if alike else ""
-            raise InputError(f"--coder {shown(name)} is no coder of {path}{meant}; its coders: "
+            shown, meant = did_you_mean(name, present)
+            raise InputError(f"--coder {shown} is no coder of {path}{meant}; its coders: "
                              f"{listed(list(map(str, present)), shown=10)}")
     kept = [coder for coder in present if coder in set(chosen)]  # as a file of theirs alone would order them
     if len(kept) < min_coders:
@@ -243,11 +239,6 @@ def _chosen_coders(present: list[str], chosen: Sequence[str], path: str | Path,
                          "another with --coder), or compare that coder with the machine's suggestions: --machine "
                          "OUT.csv")
     return kept, [coder for coder in present if coder not in kept]
-
-
-def _name_key(name: str) -> str:
-    """``name`` as names written apart only by case, Unicode form or invisible characters are compared."""
-    return unicodedata.normalize("NFC", without_invisible(str(name))).casefold()
 
 
 def _unit_column_first(frame: pd.DataFrame) -> pd.DataFrame:
@@ -315,7 +306,7 @@ def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what:
                        _listed(hidden, ascii), what)
     # apart in two of those ways at once ("Ann" with a zero-width space, and "ann"): no check above groups them
     said = [set(group) for found in (variants, forms, hidden) for group in found]
-    mixed = _written_alike(names, names.map(_name_key))
+    mixed = _written_alike(names, names.map(name_key))
     mixed = mixed[[not _linked(group, said) for group in mixed]]
     if len(mixed):
         logger.warning("%s: %d %s(s) written apart in more than one of case, Unicode form and invisible characters "
