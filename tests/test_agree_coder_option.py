@@ -162,3 +162,14 @@ def test_segment_agreement_by_overlap_says_which_coders_were_left_out(capsys, tm
     code, out, _ = run(capsys, spans, "--overlap", "0.9", "--coder", "x", "--coder", "y")
     assert code == 0 and "Only the coders of --coder: x, y (left out: z)" in " ".join(out.split())
     assert "coders_left_out" not in json.loads(run(capsys, spans, "--overlap", "0.9", "--format", "json")[1])
+
+
+def test_a_coder_named_who_gave_no_code_is_said_in_the_refusal(capsys, tmp_path):
+    """Ben's rows all have an empty code: he is left out, and the refusal said the file "has 1 coder" (it has
+    three)."""
+    path = tmp_path / "codings.csv"
+    path.write_text("segment_id,code,coder\nd:0,a,Ann\nd:1,b,Ann\nd:0,,Ben\nd:1,,Ben\nd:0,a,Cy\n")
+    code, out, err = run(capsys, path, "--coder", "Ann", "--coder", "Ben")
+    assert code == 2 and not out
+    assert f"theme-assist: error: --coder keeps 1 coder with a code in {path}; agreement needs at least two" in (
+        " ".join(err.split()))

@@ -207,7 +207,8 @@ def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] |
             tags = tags.loc[frame.index] if tags is not None else None
         if tags is not None:
             _refuse_mixed_segmentations(frame, tags, path)
-        return replace(_long(frame, path, min_coders, exported=bool(tagged), deferred=deferred),
+        return replace(_long(frame, path, min_coders, exported=bool(tagged), deferred=deferred,
+                             chosen=coders is not None),
                        segmentations=segmentation_tags(pd.DataFrame({SEGMENTATION_COLUMN: tags}))
                        if tags is not None else [], coders_left_out=left_out)
     frame = _unit_column_first(frame)
@@ -462,10 +463,10 @@ def _without_unrated_coders(frame: pd.DataFrame, path: str | Path, left_out: lis
 
 
 def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool = False,
-          deferred: list[str] | None = None) -> RatingsFile:
+          deferred: list[str] | None = None, chosen: bool = False) -> RatingsFile:
     """Ratings of a long file; ``exported``: written by ``project export --codings`` (it has a segmentation
     column), whose coders have no row for a segment they left without a code; ``deferred``: as for
-    :func:`read_codings`."""
+    :func:`read_codings`; ``chosen``: its coders are those ``--coder`` named."""
     # a coder named by zero-width characters alone is listed as a blank, and the project store refuses the name
     blank = (frame["unit"] == "") | ~frame["coder"].map(has_visible_character)
     if blank.any():
@@ -480,8 +481,9 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool
     if not multi_label:  # there an empty code is a missing rating; in multi-label files, a unit read, no code
         frame = _without_coders_of_no_code(frame, path)
     if frame["coder"].nunique() < min_coders:  # counted without them, as a wide file's are
-        raise InputError(f"{path} has {frame['coder'].nunique()} coder; "
-                         f"{_coders_needed(frame['coder'].nunique(), min_coders)}")
+        count = frame["coder"].nunique()
+        said = f"--coder keeps {count} coder with a code in {path}" if chosen else f"{path} has {count} coder"
+        raise InputError(f"{said}; {_coders_needed(count, min_coders)}")
     ratings = ratings_from_codings(frame, unit="unit", multi_label=multi_label)
     if not multi_label:
         return RatingsFile(_as_numbers_if_all_numeric(ratings), codings=frame)
