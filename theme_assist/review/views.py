@@ -157,14 +157,15 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     mine = segment_status(own)
     own_codes = dict(zip(own["segment_id"], own["codes"]))
     skipped_ids = store.skipped_segment_ids()
-    top = _top_suggestions(store, codebook, own, skipped_ids)
-    if blind:
-        top = top[~top["segment_id"].isin(coded_by_others(store, coder, codebook.exclusive))]
-    if no_suggestions:
+    if no_suggestions:  # none shown: none read
         if code or min_score > 0 or max_score < 1:
             raise InputError("the code and score filters act on the engine's suggestions, which this page does not "
                              "show (theme-assist review --no-suggestions)")
-        top = top.iloc[:0]
+        top = pd.DataFrame(columns=["segment_id", "code", "score"])
+    else:
+        top = _top_suggestions(store, codebook, own, skipped_ids)
+        if blind:
+            top = top[~top["segment_id"].isin(coded_by_others(store, coder, codebook.exclusive))]
     frame = segments.merge(top, on="segment_id", how="left")
     frame["code"] = frame["code"].fillna("")
     frame["score"] = frame["score"].astype(float).fillna(0.0)  # object dtype when no run has suggestions yet
