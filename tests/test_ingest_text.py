@@ -325,6 +325,20 @@ def test_a_speaker_numbered_with_a_hash_is_a_label_not_a_header_comment(tmp_path
 
 
 @pytest.mark.parametrize("text, turns", [
+    ("#1: Interview with Ann, 12 May\nAnn: It was hard.\nBen: How so?\n", [("Ann", "", "It was hard."),
+                                                                        ("Ben", "", "How so?")]),
+    ("# Study 4\n#2: Focus group two\n\nAnn: Hello.\n", [("Ann", "", "Hello.")]),
+    ("#1: Hello.\n# end of the file\n", [("#1", "", "Hello.\n# end of the file")]),  # nothing else: the turn
+    ("#1: Interview with Ann\nAnn: Hi.\n#1: And then?\n",  # #1 speaks again: a speaker, from the start
+     [("#1", "", "Interview with Ann"), ("Ann", "", "Hi."), ("#1", "", "And then?")]),
+])
+def test_a_lone_hash_numbered_line_above_named_speakers_is_a_header_comment(tmp_path, text, turns):
+    """``#1: Interview with Ann`` above ``Ann:``/``Ben:`` turns was a turn of a speaker ``#1``, who never spoke again:
+    one header line read as a speaker of the study."""
+    assert turns_of(tmp_path, text)[1] == turns
+
+
+@pytest.mark.parametrize("text, turns", [
     ("#1:How did it start?\nAnna: Slowly.\n", [("", "", "#1:How did it start?"), ("Anna", "", "Slowly.")]),
     ("#1:How did it start?\n#2:Slowly.\n", [("", "", "#1:How did it start?\n#2:Slowly.")]),
     ("#00:01:02-3#\nAnna: Slowly.\n", [("Anna", "", "Slowly.")]),  # an f4 time opening a line is no such line

@@ -17,7 +17,8 @@ that says nothing else keeps it as its text.
 Lines are broken at ``\n`` and at the other characters :meth:`str.splitlines` breaks at (a form feed, as
 pdftotext writes between pages, U+2028…), so that a label after a page break is found; offsets still point
 into the text as given. Lines starting with ``#`` before the first turn are header comments, but for a turn of a
-speaker numbered ``#1`` (and ``#1:text``, running text as ``A:text`` is). A line that starts
+speaker numbered ``#1`` (and ``#1:text``, running text as ``A:text`` is), unless it is the document's only such
+turn with other text after it (``#1: Interview with Ann`` above ``Ann:`` turns). A line that starts
 no turn continues the previous one; text before the first turn is a turn without speaker. A text with no turn
 start at all is split into paragraphs (separated by blank lines), each a turn without speaker.
 
@@ -293,10 +294,17 @@ def _lines(text: str) -> list[_Line]:
 
 def _first_content_line(lines: list[_Line]) -> int:
     """Index of the first line that is neither blank nor a ``#`` header comment (a ``#1: text`` line is a turn,
-    a ``#1:text`` line running text)."""
+    a ``#1:text`` line running text). The one ``#1: text`` line of a document whose other turns are not numbered
+    so (``#1: Interview with Ann`` above ``Ann:`` turns) is a header comment."""
+    numbered = [index for index, line in enumerate(lines)
+                if line.text.lstrip().startswith("#") and _numbered_turn(line.text)]
+    header = numbered[0] if len(numbered) == 1 and any(
+        not line.is_blank and not line.text.lstrip().startswith("#") for line in lines[numbered[0] + 1:]) else None
     for index, line in enumerate(lines):
         text = line.text.lstrip()
-        if not line.is_blank and (not text.startswith("#") or _numbered_turn(line.text) or _NUMBERED_TEXT.match(text)):
+        if line.is_blank or index == header:
+            continue
+        if not text.startswith("#") or index in numbered or _NUMBERED_TEXT.match(text):
             return index
     return len(lines)
 
