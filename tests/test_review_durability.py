@@ -138,3 +138,29 @@ def test_ctrl_c_stops_the_server_saying_every_decision_is_saved(project):
     assert said == f"theme-assist review: stopped; every decision made on the page is saved in {project}\n"
     assert process.returncode == 130
     assert len(ProjectStore(project).decisions()) == 1
+
+
+def test_sigterm_stops_the_server_saying_every_decision_is_saved(project):
+    """Stopped with SIGTERM (a job's time limit, systemd, ``kill``) the server said nothing: uvicorn shut it down,
+    then raised the signal again and the process ended before the line Ctrl+C prints. It says it, then ends by
+    SIGTERM, as uvicorn does (a supervisor reads that as a clean stop)."""
+    import subprocess
+    import sys
+
+    from theme_assist.project.testing import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "theme_assist", "review", str(project), "--no-browser", "--port", str(port),
+         "--refit-every", "0"], env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout.readline().startswith("theme-assist review: serving")
+        process.send_signal(signal.SIGTERM)
+        said, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert said == f"theme-assist review: stopped; every decision made on the page is saved in {project}\n"
+    assert process.returncode == -signal.SIGTERM

@@ -86,6 +86,7 @@ def review(
     model: str = typer.Option(None, "--model", help="sentence-transformers model for refits (default: packaged)."),
 ) -> None:
     """Serve the review page for PROJECT and open it in the browser."""
+    import signal
     import threading
     import time
     import warnings
@@ -148,12 +149,27 @@ def review(
         print(f"theme-assist review: stopped; every decision made on the page is saved in {project}{refit}",
               flush=True)
 
+    class Terminated(Exception):
+        """SIGTERM, raised by the handler uvicorn gives it back to once the server has shut down."""
+
+    def terminated(signum, frame):
+        raise Terminated
+
     threading.Thread(target=announce, daemon=True).start()
+    previous = signal.signal(signal.SIGTERM, terminated)
     try:
         server.run()
     except KeyboardInterrupt:  # uvicorn stops on Ctrl+C, then raises it again: said here, not as "interrupted"
         stopped()
         raise SystemExit(130) from None
+    except Terminated:  # uvicorn re-raised it with our handler: it killed the process before the line was said
+        stopped()
+        # then ended by SIGTERM, as uvicorn ends: what was asked (a supervisor such as systemd reads it as a clean
+        # stop, where an exit status of 143 is a failure)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     stopped()  # stopped otherwise (SIGINT ignored, as in a background job, is not raised again)
 
 
