@@ -608,7 +608,8 @@ def test_no_suggestions_mode_shows_no_suggestion_anywhere(project):
     """``review --no-suggestions``: a coder coding independently of the machine sees none of its suggestions (their
     agreement with it would be inflated by anchoring), not only on segments others coded as in blind mode: no
     suggested code or score in the queue (nor filters on them), no suggestion or evidence quote on a segment, no
-    bulk review. Their decisions are stored as usual, and the engine's order of the queue stays."""
+    bulk review. Their decisions are stored as usual. The queue is in document order: the engine's order is its
+    uncertainty about its suggestions (refused)."""
     with ProjectStore(project) as store:
         store.record_decisions([DecisionRequest("interview_a:1", "add", "stigma", "bo")])
         suggestion = store.suggestions(segment_id="interview_a:2").iloc[0]
@@ -621,9 +622,11 @@ def test_no_suggestions_mode_shows_no_suggestion_anywhere(project):
     shown = open_client.get("/api/queue", params=asked).json()["items"]
     queued = client.get("/api/queue", params=asked).json()["items"]
     assert any(item["code"] for item in shown)
-    assert [item["segment_id"] for item in queued] == [item["segment_id"] for item in shown]  # most informative first
+    in_document_order = open_client.get("/api/queue", params=asked | {"order": "document"}).json()["items"]
+    assert [item["segment_id"] for item in queued] == [item["segment_id"] for item in in_document_order]
+    assert [item["segment_id"] for item in shown] != [item["segment_id"] for item in in_document_order]
     assert {(item["code"], item["code_name"], item["score"]) for item in queued} == {("", "", 0.0)}
-    for refused in ({"code": suggestion["code"]}, {"min_score": 0.5}, {"max_score": 0.5}):
+    for refused in ({"code": suggestion["code"]}, {"min_score": 0.5}, {"max_score": 0.5}, {"order": "active"}):
         response = client.get("/api/queue", params=asked | refused)
         assert response.status_code == 422 and "--no-suggestions" in response.json()["detail"]
     for segment in ("interview_a:1", "interview_a:2", "interview_b:1"):
@@ -641,6 +644,53 @@ def test_no_suggestions_mode_shows_no_suggestion_anywhere(project):
     view = client.get("/api/segments/interview_a:2", params={"coder": "ana"}).json()
     assert view["mine"]["codes"] == [{"id": "family", "name": "Family"}] and view["suggestions"] == []
     assert list(ProjectStore(project).decisions()["coder"]) == ["bo", "ana"]
+
+
+def test_blind_mode_tells_nothing_of_which_segments_others_coded(project):
+    """Blind mode hid other coders' codes, yet status "Not coded yet" (``uncoded``) left out the segments they had
+    coded, and without suggestions "Most informative first" put them last (the engine queues only the segments
+    nobody coded), while each one's view said it was ``withheld``: a coder could tell which segments the others had
+    coded. Blind, ``uncoded`` is refused; without suggestions too, so is ``active`` order, and nothing is withheld
+    (none is shown anywhere)."""
+    with ProjectStore(project) as store:
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "stigma", "bo")])
+    for no_suggestions in (False, True):
+        client, _ = client_for(project, blind=True, no_suggestions=no_suggestions)
+        response = client.get("/api/queue", params={"coder": "ana", "status": "uncoded", "order": "document"})
+        assert response.status_code == 422 and "--blind" in response.json()["detail"]
+        assert client.get("/api/queue", params={"coder": "ana", "order": "document"}).status_code == 200
+    view = client.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()
+    assert view["suggestions"] == [] and view["withheld"] is False and view["others"] is None
+    listed = client.get("/api/queue", params={"coder": "ana", "status": "all"}).json()["items"]
+    assert [item["segment_id"] for item in listed] == ProjectStore(project).segments()["segment_id"].tolist()
+    assert client.get("/api/queue", params={"coder": "ana", "order": "active"}).status_code == 422
+
+
+@pytest.mark.parametrize("options, refits", [((), True), (("--no-suggestions",), False),
+                                             (("--no-suggestions", "--refit-every", "5"), True)])
+def test_no_suggestions_mode_refits_only_when_asked(project, monkeypatch, options, refits):
+    """``review --no-suggestions`` refitted every 10 decisions: nothing shows what a refit learns, and it changed
+    the machine's pre-coding (``project export --machine``) during the round it is compared with; the README's
+    recipe passed ``--refit-every 0``. It refits only where ``--refit-every`` is given."""
+    import uvicorn
+
+    import theme_assist.embed
+    import theme_assist.review.app
+    from theme_assist.cli import main
+    from theme_assist.project.learn import BackgroundRefitter
+    from theme_assist.project.testing import FakeEmbedder
+
+    made = []
+    create_app = theme_assist.review.app.create_app
+    monkeypatch.setattr(theme_assist.review.app, "create_app", lambda *args, **kwargs: made.append(
+        kwargs["refitter"]) or create_app(*args, **kwargs))
+    monkeypatch.setattr(theme_assist.embed, "Embedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr(BackgroundRefitter, "start", lambda self: None)
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self: None)
+    with pytest.raises(SystemExit) as exit_:
+        main(["review", str(project), "--no-browser", *options])
+    assert exit_.value.code in (0, None)
+    assert len(made) == 1 and (made[0] is not None) == refits
 
 
 def test_no_suggestions_mode_answers_no_decision_on_a_suggestion(project):

@@ -158,3 +158,29 @@ def test_the_name_dialog_says_the_mode_before_coding_starts(tmp_path, browser, m
             expect(name).to_have_accessible_description(said)
     finally:
         server.stop()
+
+
+def test_a_reliability_round_page_orders_by_document_and_tells_nothing_of_others(tmp_path, browser):  # noqa: F811
+    """``--blind --no-suggestions``: "Most informative first" ordered the queue by the engine's uncertainty about the
+    suggestions the page hides (the segments others coded last), and "Not coded yet" left out the segments others
+    coded. The order is the documents' (said why), the status is gone, and the engine is said not to refit."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    server = ReviewServer(project, "--no-suggestions", "--blind")
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        start_coding(page, server.url, "Ana", "interview_a")
+        order = page.get_by_role("combobox", name="Order")
+        expect(order).to_be_disabled()
+        expect(order).to_have_accessible_description("Coding without suggestions: the queue is in document order.")
+        assert page.eval_on_selector_all("#filter-order option", "os => os.map(o => o.textContent)") == [
+            "Document order"]
+        statuses = page.eval_on_selector_all("#filter-status option", "os => os.map(o => o.value)")
+        assert statuses == ["open", "coded", "rejected", "skipped", "all"], statuses
+        expect(page.locator("#engine-status")).to_contain_text("it does not refit while the page is served")
+        expect(page.locator("#queue li").first).to_have_attribute("data-id", "interview_a:0")
+        expect(page.locator("#save-status")).not_to_have_class(re.compile(r"\berror\b"))
+    finally:
+        server.stop()

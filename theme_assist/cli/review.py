@@ -76,11 +76,13 @@ def review(
                                                        "review a project made without their codings."),
     no_suggestions: bool = typer.Option(False, "--no-suggestions", help="Show none of the engine's suggestions, "
                                         "nor its evidence quotes or bulk review: a coder coding independently of "
-                                        "the machine (its suggestions anchor a coder who sees them). Decisions are "
-                                        "stored as usual; the engine still learns from them, unseen. Combines with "
-                                        "--blind."),
-    refit_every: int = typer.Option(10, "--refit-every", min=0, help="Refit the engine in the background after "
-                                                                     "this many decisions (0: never)."),
+                                        "the machine (its suggestions anchor a coder who sees them), in document "
+                                        "order. Decisions are stored as usual; the engine does not refit on them "
+                                        "unless --refit-every is given. Combines with --blind."),
+    refit_every: Optional[int] = typer.Option(None, "--refit-every", min=0, help="Refit the engine in the "
+                                              "background after this many decisions (0: never; default 10, and 0 "
+                                              "with --no-suggestions: nothing shows a refit's suggestions, and the "
+                                              "machine's pre-coding stays the one fitted before the round)."),
     top_k: Optional[int] = typer.Option(None, "--top-k", min=1, help="Codes suggested per segment after a refit "
                                                                       "(default: as in the latest run, else 3)."),
     model: str = typer.Option(None, "--model", help="sentence-transformers model for refits (default: packaged)."),
@@ -114,6 +116,8 @@ def review(
         run = store.latest_run()
         decisions = store.decision_count()
     port = check_port(host, port)
+    if refit_every is None:
+        refit_every = 0 if no_suggestions else 10
     refitter = None
     if refit_every:
         from theme_assist.embed import Embedder
@@ -138,6 +142,9 @@ def review(
             time.sleep(0.05)
         if server.started:
             print(f"theme-assist review: serving {project} at {url} (Ctrl+C to stop)", flush=True)
+            if no_suggestions and refitter is None:
+                print("theme-assist review: no refits under --no-suggestions (the engine stays as fitted before "
+                      "the page was served; --refit-every N refits it)", flush=True)
             if not no_browser:
                 webbrowser.open(url)
 

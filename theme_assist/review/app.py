@@ -232,7 +232,7 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
         return _records(store.documents())
 
     @app.get("/api/queue")
-    def review_queue(coder: Coder, order: views.Order = "active", document: str = "",
+    def review_queue(coder: Coder, order: views.Order | None = None, document: str = "",
                      code: str = "", min_score: float = Query(0.0, ge=0, le=1),
                      max_score: float = Query(1.0, ge=0, le=1), status: views.Status = "open",
                      limit: int = Query(500, ge=1, le=5000)):

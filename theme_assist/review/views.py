@@ -127,7 +127,7 @@ def _top_suggestions(store: ProjectStore, codebook: Codebook, own: pd.DataFrame,
     return best[["segment_id", "code", "score"]]
 
 
-def queue(store: ProjectStore, coder: str, order: Order = "active", document: str = "", code: str = "",
+def queue(store: ProjectStore, coder: str, order: Order | None = None, document: str = "", code: str = "",
           min_score: float = 0.0, max_score: float = 1.0, status: Status = "open", limit: int = 500,
           blind: bool = False, no_suggestions: bool = False) -> dict:
     """The segments to review, filtered and ordered, with the coder's progress.
@@ -140,8 +140,13 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     ``code_name``, ``score``) and the names of the coder's own codes (``mine``). ``active`` order follows the latest
     run's active-learning queue (segments outside it follow in document order). In ``blind`` mode segments other
     coders have coded show no suggestion (see :func:`coded_by_others`); with ``no_suggestions`` none does, and the
-    ``code`` and score filters, which act on the suggestions, are refused.
+    ``code`` and score filters, which act on the suggestions, are refused, as is ``active`` order (the default
+    ``order`` is ``document`` then): the engine's uncertainty is of its suggestions, and it learnt other coders'
+    codes, so with ``blind`` the segments they coded came last. With ``blind``, ``uncoded`` is refused: it tells
+    which segments other coders coded.
     """
+    if order is None:
+        order = "document" if no_suggestions else "active"
     if order not in ORDERS:
         raise InputError(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
     if status not in STATUSES:
@@ -157,10 +162,16 @@ def queue(store: ProjectStore, coder: str, order: Order = "active", document: st
     mine = segment_status(own)
     own_codes = dict(zip(own["segment_id"], own["codes"]))
     skipped_ids = store.skipped_segment_ids()
+    if blind and status == "uncoded":
+        raise InputError("status 'uncoded' tells which segments other coders coded, which blind mode hides "
+                         "(theme-assist review --blind): list the segments you have not coded with status 'open'")
     if no_suggestions:  # none shown: none read
         if code or min_score > 0 or max_score < 1:
             raise InputError("the code and score filters act on the engine's suggestions, which this page does not "
                              "show (theme-assist review --no-suggestions)")
+        if order == "active":
+            raise InputError("order 'active' follows the engine's uncertainty about its suggestions, which this page "
+                             "does not show (theme-assist review --no-suggestions): the queue is in document order")
         top = pd.DataFrame(columns=["segment_id", "code", "score"])
     else:
         top = _top_suggestions(store, codebook, own, skipped_ids)
@@ -220,7 +231,8 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool, 
     skipped_ids = store.skipped_segment_ids()
     suggestions = _current_suggestions(store, codebook, skipped_ids, segment_id)  # by rank: _rejected_last below
     codings, decisions, state = _segment_state(store, segment_id, codebook.exclusive)
-    withheld = blind and segment_id in _others_coded(state, codings, coder)
+    # under no_suggestions none is shown anywhere: a segment's withheld would tell that another coder coded it
+    withheld = blind and not no_suggestions and segment_id in _others_coded(state, codings, coder)
     if withheld or no_suggestions:
         suggestions = suggestions.iloc[:0]
     own = state[state["coder"] == coder]

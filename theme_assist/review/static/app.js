@@ -9,6 +9,7 @@ const state = {
   coders: [],         // the coders of the project when the page loaded
   blind: false,
   noSuggestions: false, // review --no-suggestions: the engine's suggestions are shown nowhere
+  learning: true, // the engine refits on the decisions (review --refit-every above 0)
   exclusive: false,   // one code per segment: a new code takes the place of the coder's own
   project: "",
   codebook: null,
@@ -129,9 +130,12 @@ async function start() {
   const session = await api("/api/session");
   state.token = session.token;
   state.blind = session.blind;
+  state.learning = session.learning;
   state.project = session.project;
   document.title = `${session.project} · theme_assist review`;
   $("blind-badge").hidden = !session.blind;
+  // "Not coded yet" leaves out the segments others coded: blind, it would tell which (the server refuses it)
+  if (session.blind) $("filter-status").querySelector("option[value='uncoded']").remove();
   if (session.no_suggestions) suggestionsOff();
   // the mode, said before the first decision too (the badges stand in the top bar, which the dialog covers)
   const modes = [session.blind && "blind-badge", session.no_suggestions && "no-suggestions-badge"].filter(Boolean);
@@ -162,6 +166,11 @@ function suggestionsOff() {
     control.setAttribute("aria-describedby", "filters-off");  // read as dimmed, and why
   }
   $("filters-off").hidden = false;
+  // "Most informative first" follows the engine's uncertainty about its suggestions (the server refuses it)
+  $("filter-order").querySelector("option[value='active']").remove();
+  $("filter-order").disabled = true;
+  $("filter-order").setAttribute("aria-describedby", "order-off");
+  $("order-off").hidden = false;
   $("bulk-form").hidden = true;
   $("bulk-off").hidden = false;
   // the tab says why: its panel has nothing to focus, and a screen reader went from the tab on to the filters
@@ -1040,7 +1049,10 @@ async function refreshProgress(refused) {
     if (progress.refitting) engine.textContent = "Engine: learning from your decisions…";
     else if (progress.model) engine.textContent = `Engine: ${progress.model.mode} model, from ${progress.model.n_training} coded segments`;
     else engine.textContent = state.noSuggestions ? "Engine: not fitted yet" : "Engine: no suggestions yet";
-    if (state.noSuggestions) engine.textContent += " (its suggestions are not shown)";
+    if (state.noSuggestions) {
+      engine.textContent += state.learning ? " (its suggestions are not shown)"
+        : " (its suggestions are not shown; it does not refit while the page is served)";
+    }
     if (progress.learning_error) engine.textContent += ` (last refit failed: ${progress.learning_error})`;
     const run = progress.model ? progress.model.run_id : null;
     if (run !== state.lastRun) { state.lastRun = run; renderRunInfo(); }
