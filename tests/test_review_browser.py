@@ -2232,6 +2232,34 @@ def test_the_segment_text_is_in_the_first_screen_at_a_phones_width(demo_project,
         expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:2")
 
 
+def test_a_long_turn_before_the_segment_leaves_it_in_the_first_screen_of_a_phone(tmp_path, browser, monkeypatch):
+    """At 375 × 667 a previous turn of 300 words (two segments of the context above) pushed the segment being coded
+    to 960 px, below the first screen. The turns before it take at most a third of the window, scrolled to their
+    end (the words next to the segment), and the box scrolls, with the keys too."""
+    import theme_assist.project.testing as testing
+
+    rest = testing.TURNS["interview_a"][1:]
+    monkeypatch.setitem(testing.TURNS, "interview_a", [("Interviewer", " ".join(["word"] * 299 + ["last."])), *rest])
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    segments = ProjectStore(project).segments()
+    after_the_long_turn = segments.loc[segments["speaker"] == "Sam", "segment_id"].iloc[0]
+    with coding(project, browser, "Ana", "interview_a", viewport=(375, 667)) as (page, _):
+        show_segment(page, after_the_long_turn)
+        page.evaluate("window.scrollTo(0, 0)")
+        text = page.locator("#current-text").bounding_box()
+        assert text["y"] + text["height"] <= 667, f"the segment's text ends at {text['y'] + text['height']} px"
+        before = page.locator("#context-before")
+        assert before.evaluate("(box) => box.scrollHeight > box.clientHeight")  # the turns before it are all there
+        ending = page.locator("#context-before .turn").last.bounding_box()
+        box = before.bounding_box()
+        bottom = ending["y"] + ending["height"]  # the end of the turn just before the segment in view
+        assert box["y"] < bottom <= box["y"] + box["height"] + 1, (box, ending)
+        assert before.get_attribute("tabindex") == "0"
+        show_segment(page, "interview_a:0")  # nothing before it: no box to scroll
+        assert before.get_attribute("tabindex") is None
+
+
 def test_the_status_menu_lists_the_skipped_speakers_turns(tmp_path, browser):
     """The API lists them (status=skipped), but the page's status menu had no entry for them: a coder found the
     turns of a skipped speaker only among all the segments."""

@@ -515,6 +515,18 @@ function renderSegment() {
 
   renderRunInfo();
   renderSuggestions();
+  fitContextBefore();
+}
+
+// The turns before the segment, kept to a third of the window's height (style.css), show their end, next to the
+// segment: a long previous turn pushed the segment below the first screen of a phone. Clipped, the box scrolls
+// (with the keys too: it takes the focus) and fades at its top while there is more above.
+function fitContextBefore() {
+  const box = $("context-before");
+  box.scrollTop = box.scrollHeight;
+  const clipped = box.scrollHeight > box.clientHeight + 1;
+  if (clipped) box.setAttribute("tabindex", "0"); else box.removeAttribute("tabindex");
+  box.classList.toggle("more-above", box.scrollTop > 0);
 }
 
 // The suggestions on screen are those of the run that was latest when the segment loaded; after a background
@@ -1177,6 +1189,9 @@ function bindControls() {
   $("coder-button").addEventListener("click", askCoder);
   $("filters").addEventListener("keydown", () => { state.filterKeyed = true; });
   $("filters").addEventListener("pointerdown", () => { state.filterKeyed = false; });
+  $("context-before").addEventListener("scroll", (event) => {
+    event.target.classList.toggle("more-above", event.target.scrollTop > 0);
+  });
   $("filters").addEventListener("change", (event) => { keysBackToPage(event.target); loadQueue(); });
   $("filters").addEventListener("submit", (event) => { event.preventDefault(); loadQueue(); });
   $("btn-accept").addEventListener("click", accept);
