@@ -59,6 +59,43 @@ def init(
         say_done(message_console(), line + skipped_note(skipped))
 
 
+@project_app.command("add")
+def add(
+    project: Path = typer.Argument(..., help="The project file."),
+    inputs: List[Path] = typer.Argument(..., metavar="INPUT", help="Transcript folders or files, or "
+                                        "SEGMENTS.csv tables, as project init --input reads them."),
+    recursive: bool = RECURSIVE,
+    metadata: Optional[Path] = typer.Option(None, "--metadata", help="Metadata CSV joined to the new transcripts "
+                                            "by name (rows for the project's documents are left as they are)."),
+    coded: Optional[Path] = typer.Option(None, "--coded", help="Human codings of the new transcripts, placed as "
+                                         "project init --coded places them."),
+) -> None:
+    """Add transcripts to PROJECT (the next site's interviews), segmented as its own were, with its skipped
+    speakers; its codebook, codings, decisions and history are kept. Refuses a document the project has already
+    (by name or text); the same addition run again adds nothing. All or nothing: on an error nothing is added."""
+    from theme_assist.ingest import skipped_as_unsupported, skipped_note
+    from theme_assist.project import ProjectStore
+    from theme_assist.project.build import add_to_project
+
+    console = message_console()
+    with ProjectStore(project) as store:
+        store.check_writable()  # before the transcripts are read
+        with skipped_as_unsupported() as skipped:
+            added = add_to_project(store, inputs, metadata=metadata, coded=coded, recursive=recursive)
+        if added is None:
+            console.print(f"nothing added: every transcript given is in {project.name} already, with the same text",
+                          markup=False)
+            return
+        line = f"{project}: added {counted(added.documents, 'document')}, {counted(added.segments, 'segment')}"
+        if added.skipped:
+            line += f" ({added.skipped} of skipped speakers)"
+        if coded is not None:
+            line += f", {counted(added.codings, 'human coding')}"
+        line += (f"; now {counted(len(store.documents()), 'document')}, {counted(store.segment_count(), 'segment')}; "
+                 f"run `theme-assist project suggest {project}` to suggest for the new segments")
+    say_done(console, line + skipped_note(skipped))
+
+
 @project_app.command("suggest")
 def suggest(
     project: Path = typer.Argument(..., help="The project file."),
@@ -111,7 +148,7 @@ def export(
                                                       "was made from)."),
 ) -> None:
     """Export the audit trail, the current codings, the codebook or a REFI-QDA project (replacing a file only with
-    --force, and never a file project init read)."""
+    --force, and never a file project init or project add read)."""
     from theme_assist.codebook import save_codebook
     from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, refuse_replacing, write_table
@@ -341,6 +378,11 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
         if store.skip_speakers:
             console.print(f"  skipped speakers: {_skipped_by_name(store)}: no suggestions, not in the review queue",
                           markup=False)
+        additions = store.documents_added().groupby("added_at").agg(documents=("document", "size"),
+                                                                      segments=("segments", "sum"))
+        for added_at, added in additions.iloc[1:].iterrows():  # the first: those project init made it with
+            console.print(f"  added {added_at}: {counted(int(added['documents']), 'document')}, "
+                          f"{counted(int(added['segments']), 'segment')} (project add)", markup=False)
         maps = maps_of(store)
         for version in store.codebook_history().itertuples(index=False):
             console.print(f"  codebook v{version.version}: {version.created_at}"
@@ -432,9 +474,12 @@ def _skipped_by_name(store) -> str:
 
 
 def _made_from(store) -> dict[str, str]:
-    """The files ``project init`` made the project from that still exist (``"project init --coded"`` → path): the
-    project keeps the codings, not the table they came from, which may be a coder's only copy."""
-    return {f"project init {option}": path for option, path in store.inputs().items() if Path(path).exists()}
+    """The files ``project init`` made the project from and ``project add`` added to it that still exist
+    (``"project init --coded"``, ``"project add --input fg_01.txt"`` → path): the project keeps the codings, not
+    the table they came from, which may be a coder's only copy."""
+    made_from = {f"project init {option}": path for option, path in store.inputs().items()}
+    made_from.update({f"project add {option} {Path(path).name}": path for option, path in store.added_inputs()})
+    return {option: path for option, path in made_from.items() if Path(path).exists()}
 
 
 def register(app: typer.Typer) -> None:

@@ -126,6 +126,25 @@ def attach_metadata(documents: list[Document], metadata: pd.DataFrame) -> None:
     _report_unmatched([document.id for document in documents], keys, list(rows))
 
 
+def rows_named(document_ids: Iterable[str], metadata: pd.DataFrame) -> dict[str, str]:
+    """The metadata row (its ``document`` cell) that each of ``document_ids`` joins, as :func:`attach_metadata`
+    joins them; a document without one is left out.
+
+    Parameters
+    ----------
+    document_ids
+        The documents' ids.
+    metadata
+        A table from :func:`read_metadata`.
+
+    Returns
+    -------
+    dict of str to str
+        Document id → its row's ``document`` cell.
+    """
+    return _row_keys(document_ids, set(metadata["document"]))
+
+
 def _report_unmatched(documents: list[str], keys: dict[str, str], rows: list[str]) -> None:
     """Warn about the ``documents`` that no metadata row matched (``keys``: document → its row) and the ``rows``
     that matched no document."""

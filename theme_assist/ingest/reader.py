@@ -63,7 +63,8 @@ def skipped_note(skipped: list[str], shown: int = 3) -> str:
     return f"; {files} skipped ({'; '.join(parts)})"
 
 
-def read_documents(path: str | Path, metadata: str | Path | None = None, recursive: bool = False) -> list[Document]:
+def read_documents(path: str | Path, metadata: str | Path | None = None, recursive: bool = False,
+                   skip: str | Path | None = None) -> list[Document]:
     """Read transcripts into documents.
 
     Parameters
@@ -84,6 +85,9 @@ def read_documents(path: str | Path, metadata: str | Path | None = None, recursi
         ``butabika/fg_01.txt``), so that files of the same name in two sub-folders are two documents. Hidden
         sub-folders are skipped silently, links to folders with a warning (never followed: nothing outside
         ``path`` is read, and nothing twice).
+    skip
+        For a folder: a file in it not to read (a metadata table the caller joins itself), as ``metadata`` is
+        not read as a transcript.
 
     Returns
     -------
@@ -98,7 +102,8 @@ def read_documents(path: str | Path, metadata: str | Path | None = None, recursi
     """
     path = Path(path)
     if path.is_dir():
-        documents = _read_folder(path, skip=Path(metadata) if metadata is not None else None, recursive=recursive)
+        skipped = metadata if metadata is not None else skip
+        documents = _read_folder(path, skip=Path(skipped) if skipped is not None else None, recursive=recursive)
     elif path.is_file():
         documents = reader_for(path)(path)
     elif path.exists():

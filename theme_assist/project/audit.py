@@ -4,9 +4,12 @@ with who (coder or model), when and which model, in one time-ordered table, as C
 Columns of :func:`audit_table` (:data:`AUDIT_COLUMNS`):
 
 ``time``            when it was stored (ISO 8601 UTC).
-``event``           ``codebook``, ``human_coding``, ``machine_suggestion`` or ``decision``.
+``event``           ``codebook``, ``document`` (added by ``project add``: one row per document, its ``reason``
+                    its number of segments, its ``source`` the file read), ``human_coding``,
+                    ``machine_suggestion`` or ``decision``.
 ``action``          a decision's action (``accept``, ``reject``, ``replace``, ``add``, ``undo``); ``suggest`` for
-                    a machine suggestion, ``import`` for a human coding, ``version N`` for a codebook.
+                    a machine suggestion, ``import`` for a human coding, ``version N`` for a codebook, ``add`` for
+                    a document.
 ``actor``           the coder, or the model id for a machine suggestion.
 ``segment_id``, ``document``, ``code``, ``replaces``
 ``score``, ``rank``  of a suggestion (also on a decision that answers one).
@@ -106,13 +109,21 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
                            "batch": decisions["batch"], "reason": decisions["reason"],
                            "superseded": decisions["undone"], "code_now": decisions["code_now"],
                            "replaces_now": decisions["replaces_now"]})
+    added = store.documents_added()
+    added = added[added["added_at"] > added["added_at"].min()]  # not those the project was made with
+    documents = pd.DataFrame({"time": added["added_at"], "event": "document", "action": "add",
+                              "source": added["source"], "document_added": added["document"],
+                              "reason": added["segments"].map(lambda n: f"{n} segment{'' if n == 1 else 's'}")})
     # Columns a part leaves empty are dropped before the concatenation (pandas deprecates letting all-NA columns
     # take part in choosing the result's dtypes) and come back, empty, with the reindex.
-    parts = [part.dropna(axis=1, how="all") for part in (codebooks, human, machine, review) if len(part)]
+    parts = [part.dropna(axis=1, how="all") for part in (codebooks, documents, human, machine, review) if len(part)]
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=AUDIT_COLUMNS)
+    document_added = table["document_added"] if "document_added" in table else None
     table = table.reindex(columns=AUDIT_COLUMNS)
     document_of = store.segments().set_index("segment_id")["document"]
     table["document"] = table["segment_id"].map(document_of)
+    if document_added is not None:
+        table["document"] = table["document"].fillna(document_added)
     for column in ("run_id", "suggestion_id", "decision_id", "undoes", "rank"):
         table[column] = table[column].astype("Int64")
     return table.sort_values("time", kind="stable").reset_index(drop=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -13,7 +13,7 @@ import pandas as pd
 
 from theme_assist.codebook import Codebook
 from theme_assist.documents import Document
-from theme_assist.errors import InputError
+from theme_assist.errors import InputError, listed
 from theme_assist.ingest.speakers import without_closing_timestamp
 from theme_assist.inputs import TABLE_SUFFIXES, read_table, whole_numbers
 from theme_assist.project.store import ProjectStore
@@ -391,11 +391,7 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
             human = human_codings(imported.codings, Path(qdpx).name)
             store.add_codings(codings_on_overlapping_segments(human, segments), source=Path(qdpx).name)
         if coded is not None:
-            table = read_table(coded, required=("code",), optional=PLACING_COLUMNS, what="coded segments")
-            table = human_codings(table, str(coded))
-            if not (table["code"].astype(str).str.strip() != "").any():  # a header-only table is refused as well
-                raise InputError(f"coded segments {coded}: no row has a code, so there is nothing to import from it "
-                                 "(leave out --coded to start without codings)")
+            table = read_coded(coded, "to start without codings")
             if ids_from_names:
                 _refuse_codes_the_qdpx_lacks(table, codebook, coded)
             store.add_codings(codings_for_segments(table, segments, str(coded), documents=documents,
@@ -406,6 +402,169 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
             leftover.unlink(missing_ok=True)
         raise
     return store
+
+
+def read_coded(coded: str | Path, without: str) -> pd.DataFrame:
+    """The human codings of a ``--coded`` table, refused where no row has a code; ``without`` says what leaving
+    out ``--coded`` does ("to start without codings")."""
+    table = read_table(coded, required=("code",), optional=PLACING_COLUMNS, what="coded segments")
+    table = human_codings(table, str(coded))
+    if not (table["code"].astype(str).str.strip() != "").any():  # a header-only table is refused as well
+        raise InputError(f"coded segments {coded}: no row has a code, so there is nothing to import from it "
+                         f"(leave out --coded {without})")
+    return table
+
+
+@dataclass(frozen=True)
+class Added:
+    """What :func:`add_to_project` stored: how many documents, segments (``skipped``: of them, turns of a speaker
+    the project skips) and imported codings."""
+
+    documents: int
+    segments: int
+    skipped: int
+    codings: int
+
+
+def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str | Path | None = None,
+                   coded: str | Path | None = None, recursive: bool = False) -> Added | None:
+    """Add transcripts to a project, segmented as its own were, in one transaction: on any error (a file that
+    cannot be read, Ctrl+C) nothing is stored.
+
+    Parameters
+    ----------
+    store : ProjectStore
+        The open project.
+    inputs : list of str or Path
+        Transcript files or folders, or ``SEGMENTS.csv`` tables, read as ``project init --input`` reads one.
+    metadata : str or Path, optional
+        Metadata table joined to the new transcripts; it may have rows for the project's documents too (the
+        study's one table), which are left as the project has them, but not for a document neither has.
+    coded : str or Path, optional
+        Human codings of the new transcripts, placed as ``project init --coded`` places them.
+    recursive : bool
+        Read the sub-folders of an input folder too.
+
+    Returns
+    -------
+    Added or None
+        What was stored; None where every transcript given is in the project already with the same text (the
+        same ``project add`` run again): nothing is stored.
+
+    Raises
+    ------
+    InputError
+        For a transcript whose id or text the project has already (unless all are identical: see above), a
+        project whose segmentation this version cannot repeat, metadata for unknown documents, or codings that
+        cannot be placed on the new segments. Nothing is stored.
+    """
+    from theme_assist.ingest import attach_metadata, read_documents, read_metadata
+    from theme_assist.ingest.decoding import refuse_name_not_utf8
+    from theme_assist.ingest.metadata import rows_named
+    from theme_assist.segment import options_of, segment_documents, speaker_turns
+
+    options = options_of(store.segmentation)
+    if options is None:
+        made = (f"by segmentation {store.segmentation!r}, which this version of theme_assist does not make"
+                if store.segmentation else "by a segmentation it does not record (a SEGMENTS.csv without a "
+                "segmentation column, or an older theme_assist)")
+        raise InputError(f"{store.path.name}'s segments were made {made}: new transcripts could not be segmented "
+                         "as its own were; nothing was added")
+    unit, max_chars = options
+    given = {"--input": list(inputs), "--metadata": [metadata] if metadata else [], "--coded": [coded] if coded
+             else []}
+    for paths in given.values():
+        for path in paths:
+            refuse_name_not_utf8(str(path), path, "the project keeps the names of the files it is added from")
+    documents: list[Document] = []
+    read_from: dict[str, Path] = {}
+    for path in inputs:
+        for document in read_documents(path, recursive=recursive, skip=metadata):
+            if document.id in read_from:
+                raise InputError(f"document {document.id!r} is both in {read_from[document.id]} and {path}: give "
+                                 "it once")
+            read_from[document.id] = Path(path)
+            documents.append(document)
+    stored = {document.id: document for document in store.documents_with_text()}
+    if metadata is not None:
+        table = read_metadata(metadata)
+        joined = rows_named([*read_from, *stored], table)
+        unknown = sorted(set(table["document"]) - set(joined.values()))
+        if unknown:
+            raise InputError(f"metadata {metadata}: {len(unknown)} row(s) for documents neither given nor in the "
+                             f"project: {listed(unknown, 3)}; nothing was added")
+        attach_metadata(documents, table[table["document"].isin({joined[i] for i in read_from if i in joined})])
+    _refuse_documents_the_project_has(documents, stored, store.path.name)
+    if all(document.id in stored for document in documents):
+        return None
+    segments = segment_documents(documents, unit=unit, max_chars=max_chars)
+    with_ids = {read_from[document.id] for document in documents if any(turn.id for turn in document.turns)}
+    if unit == "turn" and with_ids:  # a SEGMENTS.csv's own ids are kept: they must name segments made alike
+        tags = {path: _tag_of_segments_table(path) for path in with_ids}
+        other = next((path for path, tag in tags.items() if tag != store.segmentation), None)
+        if other is not None:
+            raise InputError(f"{other} keeps segment ids of segmentation {tags[other] or 'not known'} (its "
+                             f"`segmentation` column), the project's are of {store.segmentation}: give the "
+                             "transcripts themselves, or a table of the project's segmentation; nothing was added")
+    codings = None
+    if coded is not None:
+        table = read_coded(coded, "to add the transcripts without codings")
+        _refuse_codings_of_the_project(table, store, coded)
+        codings = codings_for_segments(table, segments, str(coded), documents=documents,
+                                       segmentation=store.segmentation)
+    skipped = int(speaker_turns(segments["speaker"], store.skip_speakers, warn=False).sum()) \
+        if store.skip_speakers else 0
+    with store.transaction():  # one: all of it is stored, or none
+        store.add_documents(documents)
+        store.add_segments(segments)
+        if codings is not None:
+            store.add_codings(codings, source=Path(coded).name)
+        store.record_added_inputs({option: paths for option, paths in given.items() if paths})
+    return Added(len(documents), len(segments), skipped, 0 if codings is None else len(codings))
+
+
+def _refuse_codings_of_the_project(table: pd.DataFrame, store: ProjectStore, coded: str | Path) -> None:
+    """Refuse a ``project add --coded`` table with rows for the project's documents or segments (the study's whole
+    coding table): the project has its codings already, and they would be imported twice."""
+    for column, what, known in (("document", "documents", set(store.documents()["document"])),
+                                ("segment_id", "segments", set(store.segments()["segment_id"]))):
+        if column in table:
+            named = table[column].astype(str).str.strip()
+            theirs = named.isin(known) & (table["code"].astype(str).str.strip() != "")
+            if theirs.any():
+                raise InputError(f"coded segments {coded}: {int(theirs.sum())} row(s) code the project's own "
+                                 f"{what} ({listed(sorted(set(named[theirs])), 3)}): give --coded only the codings of "
+                                 "the transcripts added (their earlier codings are in the project already); "
+                                 "nothing was added")
+
+
+def _refuse_documents_the_project_has(documents: list[Document], stored: dict[str, Document], project: str) -> None:
+    """Refuse transcripts the project has already, by id or by text, unless every one given has the same id and
+    text as one of it (the same addition run again, which stores nothing). A changed transcript never replaces
+    the project's: its codings and decisions name segments of the old text."""
+    for document in documents:
+        old = stored.get(document.id)
+        if old is not None and old.text != document.text:
+            raise InputError(f"document {document.id!r} ({document.source}) is in {project} already, with another "
+                             "text: a changed transcript does not replace the one whose segments its codings and "
+                             "decisions name; give it another name (rename the file) to add it as a document of "
+                             "its own; nothing was added")
+    same = [document.id for document in documents if document.id in stored]
+    if same and len(same) < len(documents):
+        raise InputError(f"{_counted(len(same), 'document')} given {'is' if len(same) == 1 else 'are'} in "
+                         f"{project} already, with the same text ({listed(same, 3)}): give only the new "
+                         "transcripts; nothing was added")
+    texts = {old.text.strip(): old.id for old in stored.values() if old.text.strip()}
+    for document in documents:
+        old_id = texts.get(document.text.strip())
+        if document.id not in stored and old_id is not None:
+            raise InputError(f"{document.source or document.id} has the same text as document {old_id!r}, in "
+                             f"{project} already (a copy?): leave it out; nothing was added")
+
+
+def _counted(n: int, noun: str) -> str:
+    """``"1 document"``, ``"3 documents"``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _refuse_codes_the_qdpx_lacks(table: pd.DataFrame, codebook: Codebook, coded: str | Path) -> None:

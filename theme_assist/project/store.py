@@ -318,12 +318,26 @@ class ProjectStore:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction, committed when the block ends (rolled back if it raises)."""
+        """A write transaction, committed when the block ends (rolled back if it raises). Inside another on this
+        thread it is part of that one: the writes of a block made of several (``project add``) are committed or
+        rolled back together."""
         connection = self._connection()
+        if getattr(self._local, "writing", False):
+            yield connection
+            return
+        self._local.writing = True
+        try:
+            with self._transaction(connection):
+                yield connection
+        finally:
+            self._local.writing = False
+
+    @contextmanager
+    def _transaction(self, connection: sqlite3.Connection) -> Iterator[None]:
         try:
             connection.execute("BEGIN IMMEDIATE")
             try:
-                yield connection
+                yield
             except BaseException:
                 if connection.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
                     connection.execute("ROLLBACK")
@@ -483,6 +497,28 @@ class ProjectStore:
         made before they were recorded."""
         row = self._connection().execute("SELECT value FROM project_info WHERE key = 'inputs'").fetchone()
         return json.loads(row[0]) if row else {}
+
+    def record_added_inputs(self, inputs: dict[str, list[str | Path]]) -> None:
+        """Remember the files a ``project add`` read (option → paths), as absolute paths, beside those of earlier
+        additions, so that no export writes over them (see :meth:`added_inputs`)."""
+        from theme_assist.inputs import resolved_path
+
+        given = [[option, str(resolved_path(option, path))] for option, paths in inputs.items() for path in paths]
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO project_info VALUES ('added_inputs', ?)",
+                       (json.dumps(self.added_inputs() + given, ensure_ascii=False),))
+
+    def added_inputs(self) -> list[list[str]]:
+        """The files ``project add`` read, oldest first: ``[option, absolute path]``."""
+        row = self._connection().execute("SELECT value FROM project_info WHERE key = 'added_inputs'").fetchone()
+        return json.loads(row[0]) if row else []
+
+    def documents_added(self) -> pd.DataFrame:
+        """When each document was stored, in the documents' order: ``document``, ``source``, ``added_at``,
+        ``segments`` (how many). Those of the earliest ``added_at`` made the project (``project init``); each later
+        time is a ``project add``."""
+        return self._read("SELECT d.id AS document, d.source, d.added_at, count(s.id) AS segments FROM documents d "
+                          "LEFT JOIN segments s ON s.document = d.id GROUP BY d.id ORDER BY d.position")
 
     def record_segmentation(self, tag: str) -> None:
         """Remember the segmentation the project's segments were made by (see :attr:`segmentation`)."""

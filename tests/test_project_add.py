@@ -1,0 +1,284 @@
+"""``theme-assist project add``: transcripts added to a project later (the next site's interviews), segmented as
+its own were, all or nothing, refused where the project has them already."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from theme_assist.cli import main
+from theme_assist.codebook import packaged_codebook
+from theme_assist.project import ProjectStore
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "corpora" / "demo"
+FIRST, LATER = ["fg_ulm_01", "iv_ulm_01"], ["iv_pune_02", "iv_beer_sheva_01"]
+
+
+def run(*argv: str) -> int:
+    with pytest.raises(SystemExit) as exit_:
+        main(list(argv))
+    return exit_.value.code
+
+
+def copied(folder: Path, names: list[str]) -> Path:
+    folder.mkdir()
+    for name in names:
+        shutil.copy(DEMO / "transcripts" / f"{name}.txt", folder)
+    return folder
+
+
+def coded_table(path: Path, names: list[str]) -> Path:
+    coded = pd.read_csv(DEMO / "reference_coding.csv")
+    coded[coded["document"].isin(names)].assign(coder="reference").to_csv(path, index=False)
+    return path
+
+
+def init(project: Path, folder: Path, *extra: str) -> None:
+    assert run("project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input",
+               str(folder), "--metadata", str(DEMO / "metadata.csv"), *extra) == 0
+
+
+def content(project: Path) -> dict:
+    """Every row of every table of ``project`` (the file's bytes change where SQLite merely opens it)."""
+    with sqlite3.connect(project) as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {table: sorted(map(repr, db.execute(f"SELECT * FROM {table}"))) for table in tables}
+
+
+@pytest.fixture()
+def site_one(tmp_path):
+    """A project of the first site's transcripts, with codings and a skipped speaker, and the later ones."""
+    project = tmp_path / "study.taproj"
+    init(project, copied(tmp_path / "first", FIRST), "--coded", str(coded_table(tmp_path / "coded1.csv", FIRST)),
+         "--skip-speaker", "Interviewer")
+    return project, copied(tmp_path / "later", LATER)
+
+
+@pytest.mark.parametrize("options", [[], ["--unit", "sentence", "--max-chars", "200"]])
+def test_added_transcripts_are_segmented_and_skipped_as_init_did_for_the_project(tmp_path, options, capsys):
+    """The project's own segmentation options and skipped speakers, not the defaults: the project then holds what
+    init of all the transcripts at once would have made."""
+    everything = copied(tmp_path / "all", FIRST + LATER)
+    init(tmp_path / "all.taproj", everything, "--skip-speaker", "Interviewer", *options)
+    init(tmp_path / "study.taproj", copied(tmp_path / "first", FIRST), "--skip-speaker", "Interviewer", *options)
+    capsys.readouterr()
+    metadata = pd.read_csv(DEMO / "metadata.csv")  # the study's table so far: rows for the project's documents too
+    metadata[metadata["document"].isin(FIRST + LATER)].to_csv(tmp_path / "metadata.csv", index=False)
+    assert run("project", "add", str(tmp_path / "study.taproj"), str(copied(tmp_path / "later", LATER)),
+               "--metadata", str(tmp_path / "metadata.csv")) == 0
+    (done,) = [line for line in capsys.readouterr().err.splitlines() if line.startswith("✓")]
+    with ProjectStore(tmp_path / "all.taproj") as whole, ProjectStore(tmp_path / "study.taproj") as added:
+        by_id = ["segment_id"]
+        assert added.segments().sort_values(by_id, ignore_index=True).equals(
+            whole.segments().sort_values(by_id, ignore_index=True))
+        assert added.skipped_segment_ids() == whole.skipped_segment_ids() != set()
+        assert added.documents().drop(columns=["position", "source"]).sort_values("document", ignore_index=True) \
+            .equals(whole.documents().drop(columns=["position", "source"]).sort_values("document", ignore_index=True))
+        assert added.documents()["document"].tolist() == FIRST + sorted(LATER)  # after the project's own
+        new = added.segments()[added.segments()["document"].isin(LATER)]
+        skipped = len(set(new["segment_id"]) & added.skipped_segment_ids())
+    assert f"added 2 documents, {len(new)} segments ({skipped} of skipped speakers)" in done
+
+
+def test_added_transcripts_are_suggested_for_queued_and_exported(tmp_path, site_one, capsys):
+    project, later = site_one
+    coded = coded_table(tmp_path / "coded2.csv", LATER[:1])
+    assert run("project", "suggest", str(project)) == 0
+    with ProjectStore(project) as store:
+        before = set(store.segments()["segment_id"])
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(later), "--coded", str(coded)) == 0
+    assert "run `theme-assist project suggest" in capsys.readouterr().err
+    with ProjectStore(project) as store:
+        new = store.segments().loc[lambda s: ~s["segment_id"].isin(before)]
+        assert set(new["document"]) == set(LATER)
+        assert set(store.codings()["segment_id"]) & set(new["segment_id"])  # the new codings
+    assert run("project", "info", str(project)) == 0
+    assert f"2 documents, {len(new)} segments (project add)" in capsys.readouterr().out
+
+    assert run("project", "suggest", str(project)) == 0
+    with ProjectStore(project) as store:
+        skipped, coded_ids = store.skipped_segment_ids(), set(store.codings()["segment_id"])
+        open_new = set(new["segment_id"]) - skipped - coded_ids
+        assert open_new and open_new <= set(store.suggestions()["segment_id"])
+        assert open_new <= set(store.queue()["segment_id"])
+    audit, codings, qdpx = tmp_path / "audit.csv", tmp_path / "codings.csv", tmp_path / "study.qdpx"
+    assert run("project", "export", str(project), "--audit", str(audit), "--codings", str(codings), "--qdpx",
+               str(qdpx)) == 0
+    trail = pd.read_csv(audit)
+    rows = trail[trail["event"] == "document"]
+    assert sorted(rows["document"]) == sorted(LATER) and set(rows["action"]) == {"add"}
+    assert rows["reason"].str.fullmatch(r"\d+ segments").all()
+    suggested = trail[(trail["event"] == "machine_suggestion") & (trail["run_id"] == 2)]
+    assert open_new <= set(suggested["segment_id"])
+    assert set(pd.read_csv(codings)["segment_id"]) & set(new["segment_id"])
+    with zipfile.ZipFile(qdpx) as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    assert all(f'name="{name}"' in xml for name in LATER)
+
+
+def test_the_review_page_queues_added_segments_on_reload(site_one):
+    from fastapi.testclient import TestClient
+
+    from theme_assist.review.app import create_app
+
+    project, later = site_one
+    client = TestClient(create_app(project, host="127.0.0.1", port=8765), base_url="http://127.0.0.1:8765")
+    before = client.get("/api/queue", params={"coder": "ana", "limit": 5000}).json()["matching"]
+    assert run("project", "add", str(project), str(later)) == 0  # while the server holds the project open
+    queue = client.get("/api/queue", params={"coder": "ana", "limit": 5000}).json()
+    assert queue["matching"] > before and {item["document"] for item in queue["items"]} >= set(LATER)
+    assert {d["document"] for d in client.get("/api/documents").json()} >= set(LATER)
+
+
+def test_the_same_addition_again_adds_nothing(site_one, capsys):
+    project, later = site_one
+    assert run("project", "add", str(project), str(later)) == 0
+    stored = content(project)
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(later)) == 0
+    assert "nothing added: every transcript given is in study.taproj already" in capsys.readouterr().err
+    assert content(project) == stored
+
+
+def _changed(later: Path, tmp_path: Path) -> Path:
+    folder = copied(tmp_path / "changed", FIRST[:1])
+    path = folder / f"{FIRST[0]}.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("a", "e", 1), encoding="utf-8")
+    return folder
+
+
+def _renamed_copy(later: Path, tmp_path: Path) -> Path:
+    shutil.copy(DEMO / "transcripts" / f"{FIRST[0]}.txt", later / "ulm_again.txt")
+    return later
+
+
+def _one_again(later: Path, tmp_path: Path) -> Path:
+    shutil.copy(DEMO / "transcripts" / f"{FIRST[0]}.txt", later)
+    return later
+
+
+@pytest.mark.parametrize("given, message", [
+    (_changed, f"document '{FIRST[0]}' (" + "{}) is in study.taproj already, with another text"),
+    (_renamed_copy, f"ulm_again.txt has the same text as document '{FIRST[0]}', in study.taproj already"),
+    (_one_again, f"1 document given is in study.taproj already, with the same text ({FIRST[0]})"),
+])
+def test_a_transcript_the_project_has_is_refused_in_one_line(tmp_path, site_one, capsys, given, message):
+    project, later = site_one
+    folder = given(later, tmp_path)
+    stored = content(project)
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(folder)) == 2
+    (said,) = capsys.readouterr().err.strip().splitlines()
+    assert said.startswith("theme-assist: error: ") and message.format(folder / f"{FIRST[0]}.txt") in said
+    assert said.endswith("nothing was added")
+    assert content(project) == stored
+
+
+def _empty_folder(tmp_path, project, later):
+    (tmp_path / "empty").mkdir()
+    return [str(project), str(tmp_path / "empty")], "holds no transcripts"
+
+
+def _empty_file(tmp_path, project, later):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    return [str(project), str(tmp_path / "empty.txt")], "empty.txt is empty"
+
+
+def _not_text(tmp_path, project, later):
+    (tmp_path / "garbled.txt").write_bytes(b"P1: caf\xe9 \xff\xfe\x00\x01\x02 \x00\x00")
+    return [str(project), str(tmp_path / "garbled.txt")], "encoding could not be determined"
+
+
+def _unknown_metadata(tmp_path, project, later):
+    metadata = pd.read_csv(DEMO / "metadata.csv")  # rows for the project's documents are fine
+    metadata = metadata[metadata["document"].isin(FIRST + LATER)]
+    pd.concat([metadata, metadata.iloc[:1].assign(document="fg_nowhere_01")]).to_csv(tmp_path / "m.csv", index=False)
+    return [str(project), str(later), "--metadata", str(tmp_path / "m.csv")], "1 row(s) for documents neither " \
+                                                                              "given nor in the project: fg_nowhere_01"
+
+
+def _codings_of_the_project(tmp_path, project, later):
+    coded = coded_table(tmp_path / "all.csv", FIRST + LATER)
+    return [str(project), str(later), "--coded", str(coded)], "code the project's own documents (fg_ulm_01"
+
+
+def _unknown_code(tmp_path, project, later):  # refused only as the codings are stored: after the segments
+    pd.DataFrame({"document": [LATER[0]], "turn": [1], "code": ["no_such_code"]}).to_csv(tmp_path / "c.csv")
+    return [str(project), str(later), "--coded", str(tmp_path / "c.csv")], "'no_such_code' in c.csv is not in"
+
+
+def _newer_schema(tmp_path, project, later):
+    with sqlite3.connect(project) as db:
+        db.execute("PRAGMA user_version = 99")
+    return [str(project), str(later)], "was written by a newer theme_assist (schema 99"
+
+
+def _not_a_project(tmp_path, project, later):
+    return [str(DEMO / "metadata.csv"), str(later)], "is not a project file"
+
+
+@pytest.mark.parametrize("problem", [_empty_folder, _empty_file, _not_text, _unknown_metadata,
+                                     _codings_of_the_project, _unknown_code, _newer_schema, _not_a_project])
+def test_bad_input_is_refused_in_one_line_and_changes_nothing(tmp_path, site_one, capsys, problem):
+    project, later = site_one
+    argv, message = problem(tmp_path, project, later)
+    stored = content(project)
+    capsys.readouterr()
+    assert run("project", "add", *argv) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert len(errors) == 1 and errors[0].startswith("theme-assist: error: ") and message in errors[0]
+    assert content(project) == stored
+
+
+def test_an_interruption_while_storing_leaves_the_project_as_it_was(site_one, monkeypatch):
+    """Ctrl+C after the documents are stored, before their segments: the one transaction is rolled back."""
+    project, later = site_one
+    stored = content(project)
+
+    def interrupted(self, segments):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ProjectStore, "add_segments", interrupted)
+    assert run("project", "add", str(project), str(later)) == 130
+    assert content(project) == stored
+
+
+def test_export_never_replaces_a_file_project_add_read(tmp_path, site_one, capsys):
+    project, later = site_one
+    coded = coded_table(tmp_path / "coded2.csv", LATER)
+    assert run("project", "add", str(project), str(later), "--coded", str(coded)) == 0
+    kept = coded.read_bytes()
+    capsys.readouterr()
+    assert run("project", "export", str(project), "--codings", str(coded), "--force") == 2
+    assert "project add --coded" in capsys.readouterr().err
+    assert coded.read_bytes() == kept
+
+
+def test_a_segments_table_is_added_only_where_its_ids_are_of_the_projects_segmentation(tmp_path, capsys):
+    """A SEGMENTS.csv keeps its own segment ids: of another segmentation they would name other segments."""
+    from theme_assist.inputs import read_segments, write_table
+    from theme_assist.segment import segmentation_tag
+
+    for name, text in (("first", "I: How are you?\nB: Fine, thanks.\n"), ("later", "I: And you?\nC: Tired.\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"iv_{name}.txt").write_text(text, encoding="utf-8")
+        write_table(read_segments(tmp_path / name, max_chars=500), tmp_path / f"{name}.csv")
+    init(tmp_path / "study.taproj", tmp_path / "first.csv")
+    with ProjectStore(tmp_path / "study.taproj") as store:
+        assert store.segmentation == segmentation_tag(max_chars=500)
+    write_table(read_segments(tmp_path / "later", max_chars=800), tmp_path / "other.csv")
+    stored = content(tmp_path / "study.taproj")
+    capsys.readouterr()
+    assert run("project", "add", str(tmp_path / "study.taproj"), str(tmp_path / "other.csv")) == 2
+    assert f"keeps segment ids of segmentation {segmentation_tag(max_chars=800)}" in capsys.readouterr().err
+    assert content(tmp_path / "study.taproj") == stored
+    assert run("project", "add", str(tmp_path / "study.taproj"), str(tmp_path / "later.csv")) == 0
+    with ProjectStore(tmp_path / "study.taproj") as store:
+        assert set(store.segments()["document"]) == {"iv_first", "iv_later"}
