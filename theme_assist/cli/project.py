@@ -66,13 +66,14 @@ def add(
                                         "SEGMENTS.csv tables, as project init --input reads them."),
     recursive: bool = RECURSIVE,
     metadata: Optional[Path] = typer.Option(None, "--metadata", help="Metadata CSV joined to the new transcripts "
-                                            "by name (rows for the project's documents are left as they are)."),
+                                            "by name (the project's documents keep the metadata they have)."),
     coded: Optional[Path] = typer.Option(None, "--coded", help="Human codings of the new transcripts, placed as "
                                          "project init --coded places them."),
 ) -> None:
     """Add transcripts to PROJECT (the next site's interviews), segmented as its own were, with its skipped
-    speakers; its codebook, codings, decisions and history are kept. Refuses a document the project has already
-    (by name or text); the same addition run again adds nothing. All or nothing: on an error nothing is added."""
+    speakers; its codebook, codings, decisions and history are kept. A transcript it has already with the same text
+    is left as it is (give the folder of all the study's transcripts); one it has with another text, or under
+    another name, is refused. All or nothing: on an error nothing is added."""
     from theme_assist.ingest import skipped_as_unsupported, skipped_note
     from theme_assist.project import ProjectStore
     from theme_assist.project.build import add_to_project
@@ -82,7 +83,7 @@ def add(
         store.check_writable()  # before the transcripts are read
         with skipped_as_unsupported() as skipped:
             added = add_to_project(store, inputs, metadata=metadata, coded=coded, recursive=recursive)
-        if added is None:
+        if not added.documents:
             console.print(f"nothing added: every transcript given is in {project.name} already, with the same text",
                           markup=False)
             return
@@ -91,6 +92,8 @@ def add(
             line += f" ({added.skipped} of skipped speakers)"
         if coded is not None:
             line += f", {counted(added.codings, 'human coding')}"
+        if added.unchanged:
+            line += f"; {counted(added.unchanged, 'transcript')} given {project.name} had already, left as they are"
         line += (f"; now {counted(len(store.documents()), 'document')}, {counted(store.segment_count(), 'segment')}; "
                  f"run `theme-assist project suggest {project}` to suggest for the new segments")
     say_done(console, line + skipped_note(skipped))

@@ -418,18 +418,21 @@ def read_coded(coded: str | Path, without: str) -> pd.DataFrame:
 @dataclass(frozen=True)
 class Added:
     """What :func:`add_to_project` stored: how many documents, segments (``skipped``: of them, turns of a speaker
-    the project skips) and imported codings."""
+    the project skips) and imported codings; ``unchanged``: transcripts given that the project had already, with
+    the same text, left as they are."""
 
     documents: int
     segments: int
     skipped: int
     codings: int
+    unchanged: int
 
 
 def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str | Path | None = None,
                    coded: str | Path | None = None, recursive: bool = False) -> Added | None:
     """Add transcripts to a project, segmented as its own were, in one transaction: on any error (a file that
-    cannot be read, Ctrl+C) nothing is stored.
+    cannot be read, Ctrl+C) nothing is stored. A transcript the project has already with the same id and text is
+    left as it is (a team adding the next site's files from the one folder of all of them).
 
     Parameters
     ----------
@@ -439,7 +442,8 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
         Transcript files or folders, or ``SEGMENTS.csv`` tables, read as ``project init --input`` reads one.
     metadata : str or Path, optional
         Metadata table joined to the new transcripts; it may have rows for the project's documents too (the
-        study's one table), which are left as the project has them, but not for a document neither has.
+        study's one table), which are left as the project has them. Rows for documents neither has (a site still
+        to come) are warned of, as ``project init`` warns of them.
     coded : str or Path, optional
         Human codings of the new transcripts, placed as ``project init --coded`` places them.
     recursive : bool
@@ -447,16 +451,16 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
 
     Returns
     -------
-    Added or None
-        What was stored; None where every transcript given is in the project already with the same text (the
-        same ``project add`` run again): nothing is stored.
+    Added
+        What was stored, and how many transcripts given the project had already (``unchanged``); where it had
+        every one (the same ``project add`` run again), nothing is stored.
 
     Raises
     ------
     InputError
-        For a transcript whose id or text the project has already (unless all are identical: see above), a
-        project whose segmentation this version cannot repeat, metadata for unknown documents, or codings that
-        cannot be placed on the new segments. Nothing is stored.
+        For a transcript whose id the project has with another text, or whose text it has under another id, a
+        project whose segmentation this version cannot repeat, or codings that cannot be placed on the new
+        segments. Nothing is stored.
     """
     from theme_assist.ingest import attach_metadata, read_documents, read_metadata
     from theme_assist.ingest.decoding import refuse_name_not_utf8
@@ -486,17 +490,15 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
             read_from[document.id] = Path(path)
             documents.append(document)
     stored = {document.id: document for document in store.documents_with_text()}
+    _refuse_documents_the_project_has(documents, stored, store.path.name)
+    unchanged = sum(document.id in stored for document in documents)
+    documents = [document for document in documents if document.id not in stored]
+    if not documents:
+        return Added(0, 0, 0, 0, unchanged)
     if metadata is not None:
         table = read_metadata(metadata)
-        joined = rows_named([*read_from, *stored], table)
-        unknown = sorted(set(table["document"]) - set(joined.values()))
-        if unknown:
-            raise InputError(f"metadata {metadata}: {len(unknown)} row(s) for documents neither given nor in the "
-                             f"project: {listed(unknown, 3)}; nothing was added")
-        attach_metadata(documents, table[table["document"].isin({joined[i] for i in read_from if i in joined})])
-    _refuse_documents_the_project_has(documents, stored, store.path.name)
-    if all(document.id in stored for document in documents):
-        return None
+        theirs = set(rows_named(stored, table).values())  # the project's documents keep the metadata they have
+        attach_metadata(documents, table[~table["document"].isin(theirs)])
     segments = segment_documents(documents, unit=unit, max_chars=max_chars)
     with_ids = {read_from[document.id] for document in documents if any(turn.id for turn in document.turns)}
     if unit == "turn" and with_ids:  # a SEGMENTS.csv's own ids are kept: they must name segments made alike
@@ -520,7 +522,7 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
         if codings is not None:
             store.add_codings(codings, source=Path(coded).name)
         store.record_added_inputs({option: paths for option, paths in given.items() if paths})
-    return Added(len(documents), len(segments), skipped, 0 if codings is None else len(codings))
+    return Added(len(documents), len(segments), skipped, 0 if codings is None else len(codings), unchanged)
 
 
 def _refuse_codings_of_the_project(table: pd.DataFrame, store: ProjectStore, coded: str | Path) -> None:
@@ -539,9 +541,9 @@ def _refuse_codings_of_the_project(table: pd.DataFrame, store: ProjectStore, cod
 
 
 def _refuse_documents_the_project_has(documents: list[Document], stored: dict[str, Document], project: str) -> None:
-    """Refuse transcripts the project has already, by id or by text, unless every one given has the same id and
-    text as one of it (the same addition run again, which stores nothing). A changed transcript never replaces
-    the project's: its codings and decisions name segments of the old text."""
+    """Refuse a transcript whose id the project has with another text (a changed transcript never replaces the
+    project's: its codings and decisions name segments of the old text), or whose text it has under another id (a
+    copy). One with the same id and text is no new document: :func:`add_to_project` leaves it as it is."""
     for document in documents:
         old = stored.get(document.id)
         if old is not None and old.text != document.text:
@@ -549,22 +551,12 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
                              "text: a changed transcript does not replace the one whose segments its codings and "
                              "decisions name; give it another name (rename the file) to add it as a document of "
                              "its own; nothing was added")
-    same = [document.id for document in documents if document.id in stored]
-    if same and len(same) < len(documents):
-        raise InputError(f"{_counted(len(same), 'document')} given {'is' if len(same) == 1 else 'are'} in "
-                         f"{project} already, with the same text ({listed(same, 3)}): give only the new "
-                         "transcripts; nothing was added")
     texts = {old.text.strip(): old.id for old in stored.values() if old.text.strip()}
     for document in documents:
         old_id = texts.get(document.text.strip())
         if document.id not in stored and old_id is not None:
             raise InputError(f"{document.source or document.id} has the same text as document {old_id!r}, in "
                              f"{project} already (a copy?): leave it out; nothing was added")
-
-
-def _counted(n: int, noun: str) -> str:
-    """``"1 document"``, ``"3 documents"``."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _refuse_codes_the_qdpx_lacks(table: pd.DataFrame, codebook: Codebook, coded: str | Path) -> None:
