@@ -233,3 +233,15 @@ def test_an_existing_out_is_replaced_only_with_force_and_never_a_part(tmp_path, 
     assert code == 2 and "is given twice" in err and not (tmp_path / "new.csv").exists()
     code, _, err = run(["merge", first, tmp_path / "S_9.csv", "--out", tmp_path / "new.csv"], capsys)
     assert code == 2 and "S_9.csv does not exist" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_part_is_read_once_for_json(tmp_path, capsys, monkeypatch):
+    """merge read each part's start twice, once for its own JSON check and once for the table reader's."""
+    import theme_assist.inputs as inputs
+
+    read = []
+    holds_json = inputs.holds_json
+    monkeypatch.setattr(inputs, "holds_json", lambda path: read.append(path) or holds_json(path))
+    parts = [write(tmp_path / f"S_{number}.csv", HEADER + f"d{number}:0,x,1,1,[],\n") for number in (1, 2)]
+    code, _, err = run(["merge", *parts, "--out", tmp_path / "out.csv"], capsys)
+    assert code == 0 and read == parts, (err, read)

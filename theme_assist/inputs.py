@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 
 def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "table",
-               allow_empty: bool = False, rectangular: bool = False, optional: tuple[str, ...] = ()) -> pd.DataFrame:
+               allow_empty: bool = False, rectangular: bool = False, optional: tuple[str, ...] = (),
+               json_hint: str = "give a .csv, .tsv or .xlsx table") -> pd.DataFrame:
     """Read a CSV, TSV or XLSX file as text columns (via :func:`theme_assist.ingest.tables.load_table`, which
     detects encodings and caps sizes), checking that ``required`` columns exist and that there are rows (with
     ``allow_empty``, a header without rows is an empty table; with ``rectangular``, a row shorter than the header
@@ -37,7 +38,8 @@ def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "ta
     The ``required`` and ``optional`` columns are matched case-insensitively, as the columns of a transcript table
     are (:func:`theme_assist.ingest.tables.canonical_columns`), and renamed to the names given here: a ``Text``
     column is read as ``text``. Empty cells become ``""``. Raises :class:`InputError` for a missing, empty or
-    malformed file, or a missing required column.
+    malformed file, or a missing required column; for a file holding JSON, with ``json_hint`` (what to give
+    instead).
     """
     from theme_assist.ingest.decoding import NOT_A_FILE
     from theme_assist.ingest.tables import load_table
@@ -50,7 +52,7 @@ def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "ta
     if path.stat().st_size == 0:
         raise InputError(f"{what} {path} is empty")
     if holds_json(path):  # read as a table, its first line was a header of '{"key": …' and there were no rows
-        raise InputError(f"{what} {path} holds JSON, not a table: give a .csv, .tsv or .xlsx table")
+        raise InputError(f"{what} {path} holds JSON, not a table: {json_hint}")
     frame = load_table(path, rectangular=rectangular)
     _refuse_repeated_header(frame, path, what)
     renames = _canonical_names(frame.columns, (*required, *optional))

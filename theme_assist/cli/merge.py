@@ -30,13 +30,11 @@ def _read_part(path: Path):
     """The table of part ``path``; a part holding JSON (a report or a config file named among the parts) is refused
     in one line, where the table reader took its first line for a header ("its columns: {...") or said a line of it
     had the wrong number of cells."""
-    from theme_assist.errors import InputError
-    from theme_assist.inputs import holds_json, read_table
+    from theme_assist.inputs import read_table
 
-    if path.is_file() and holds_json(path):  # UTF-16 with its mark too, as Windows PowerShell's > writes a report
-        raise InputError(f"part {path} holds JSON, not a table: merge puts together the .csv or .tsv tables "
-                         "suggest wrote, its --out or its --segments-out")
-    return read_table(path, what="part", allow_empty=True, rectangular=True)
+    return read_table(path, what="part", allow_empty=True, rectangular=True,
+                      json_hint="merge puts together the .csv or .tsv tables suggest wrote, its --out or its "
+                                "--segments-out")
 
 
 def _refuse_parts_apart(parts: list[Path], tables: list) -> None:
