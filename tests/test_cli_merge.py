@@ -245,3 +245,182 @@ def test_a_part_is_read_once_for_json(tmp_path, capsys, monkeypatch):
     parts = [write(tmp_path / f"S_{number}.csv", HEADER + f"d{number}:0,x,1,1,[],\n") for number in (1, 2)]
     code, _, err = run(["merge", *parts, "--out", tmp_path / "out.csv"], capsys)
     assert code == 0 and read == parts, (err, read)
+
+
+def _sharded(files, tmp_path, capsys, total: int, *extra, model_name: str = "model", train_with=None):
+    """A saved suggester ``model_name`` (fitted on ``train_with``, the coded rows by default) and the
+    ``suggest --shard I/total`` parts of the demo transcripts made with it: ``S_I.csv`` and ``seg_I.csv``."""
+    codebook, coded, _ = files
+    model = tmp_path / model_name
+    if not model.exists():
+        code, _, err = run(["suggest", "--codebook", codebook, "--train", train_with or coded, "--input", coded,
+                            "--out", tmp_path / f"fit-{model_name}.csv", "--save-model", model], capsys)
+        assert code == 0, err
+    transcripts = tmp_path / "transcripts"
+    if not transcripts.exists():
+        shutil.copytree(Path(__file__).parents[1] / "corpora" / "demo" / "transcripts", transcripts)
+    for number in range(1, total + 1):
+        code, _, err = run(["suggest", "--codebook", codebook, "--load-model", model, "--input", transcripts,
+                            "--shard", f"{number}/{total}", "--out", tmp_path / f"S_{number}.csv",
+                            "--segments-out", tmp_path / f"seg_{number}.csv", *extra], capsys)
+        assert code == 0, err
+    return model
+
+
+def test_sharded_parts_say_which_part_of_which_run_they_are_and_merge_leaves_that_out(files, tmp_path, capsys):
+    """The parts did not say how many there were, nor which part each is, nor of which run: merge could not tell a
+    missing part, or a part of another run. They end with columns saying it, one value on every row; unsharded
+    output is as it was, and the merged table is a one-machine run's, without them."""
+    model = _sharded(files, tmp_path, capsys, 2)
+    parts = {name: pd.read_csv(tmp_path / name, dtype=str, keep_default_na=False)
+             for name in ("S_1.csv", "S_2.csv", "seg_1.csv", "seg_2.csv")}
+    assert list(parts["S_1.csv"].columns[-6:]) == ["shard", "shard_input", "shard_suggester", "shard_codebook",
+                                                   "shard_top_k", "shard_threshold"]
+    assert list(parts["seg_1.csv"].columns[-2:]) == ["shard", "shard_input"]
+    for name, table in parts.items():
+        assert table["shard"].unique().tolist() == [f"{name[-5]}/2"], name
+        assert table["shard_input"].nunique() == 1 and table["shard_input"][0] == parts["S_1.csv"]["shard_input"][0]
+    assert parts["S_1.csv"]["shard_suggester"][0].startswith("saved:")
+    assert parts["S_1.csv"]["shard_top_k"][0] == "3"
+    codebook, _, _ = files
+    code, _, err = run(["suggest", "--codebook", codebook, "--load-model", model, "--input", tmp_path / "transcripts",
+                        "--out", tmp_path / "one.csv"], capsys)
+    assert code == 0, err
+    assert "shard" not in (tmp_path / "one.csv").read_text().splitlines()[0]
+    merged = tmp_path / "merged.csv"
+    code, _, err = run(["merge", tmp_path / "S_2.csv", tmp_path / "S_1.csv", "--out", merged], capsys)
+    assert code == 0 and merged.read_bytes() == (tmp_path / "one.csv").read_bytes(), err
+
+
+def test_a_missing_part_is_named_without_parts(files, tmp_path, capsys):
+    """Without --parts a missing part left its documents out without a word; with it, merge said a part was
+    missing, not which."""
+    _sharded(files, tmp_path, capsys, 4)
+    out = tmp_path / "out.csv"
+    for given, said in (((1, 2, 4), "part 3/4 is missing"), ((4, 2), "parts 1/4, 3/4 are missing")):
+        for kind in ("S_", "seg_"):
+            code, _, err = run(["merge", *[tmp_path / f"{kind}{number}.csv" for number in given], "--out", out],
+                               capsys)
+            assert code == 2 and len(err.strip().splitlines()) == 1 and not out.exists(), err
+            assert err.startswith(f"theme-assist: error: {said}: a job of the array that failed or ran out of time "
+                                  "wrote none (its documents would be left out): run it again"), err
+    code, _, err = run(["merge", *[tmp_path / f"S_{number}.csv" for number in (1, 2, 4)], "--parts", "4",
+                        "--out", out], capsys)
+    assert code == 2 and err.startswith("theme-assist: error: part 3/4 is missing: "), err  # named with --parts too
+    code, _, err = run(["merge", *[tmp_path / f"S_{number}.csv" for number in (1, 2, 4)], "--parts", "3",
+                        "--out", out], capsys)
+    assert code == 2 and "--parts says there are 3 parts, and the parts say 4 (--shard I/4)" in err, err
+
+
+def test_a_part_without_rows_may_be_any_missing_one(tmp_path, capsys):
+    """A part of fewer documents than parts has no rows, so it cannot say which it is: it stands for any one
+    missing part, and a missing part beyond it is still told."""
+    header = HEADER.strip() + ",shard,shard_input,shard_suggester,shard_codebook,shard_top_k,shard_threshold\n"
+    run_cells = ",i,saved:s,c,3,0.5\n"
+    first = write(tmp_path / "S_1.csv", header + "a:0,x,1,1,[],v1-turn-1000,1/4" + run_cells)
+    second = write(tmp_path / "S_2.csv", header + "b:0,x,1,1,[],v1-turn-1000,2/4" + run_cells)
+    empty = write(tmp_path / "S_4.csv", header)
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", first, second, empty, "--out", out], capsys)
+    assert code == 2 and "1 part of 3/4, 4/4 is missing (1 part given without rows cannot say which of them it is)" \
+        in err, err
+    third = write(tmp_path / "S_3.csv", header)
+    code, _, err = run(["merge", first, second, third, empty, "--out", out], capsys)
+    assert code == 0, err
+    assert out.read_text() == HEADER + "a:0,x,1,1,[],v1-turn-1000\nb:0,x,1,1,[],v1-turn-1000\n"
+
+
+@pytest.mark.parametrize("option, said", [
+    (["--top-k", "2"], "top-k 3 vs 2)"),
+    (["--threshold", "0.9"], "threshold 0.5 vs 0.9)"),
+])
+def test_a_part_of_another_run_is_refused_naming_it_and_what_differs(files, tmp_path, capsys, option, said):
+    """A part re-run the next day with other options merged silently into a table that is no single run's."""
+    _sharded(files, tmp_path, capsys, 3)
+    for name in ("S_2.csv", "seg_2.csv"):
+        os.replace(tmp_path / name, tmp_path / f"kept-{name}")
+    _sharded(files, tmp_path, capsys, 3, *option)
+    out = tmp_path / "out.csv"
+    kept = tmp_path / "kept-S_2.csv"
+    code, _, err = run(["merge", kept, tmp_path / "S_1.csv", tmp_path / "S_3.csv", "--out", out], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and not out.exists(), err
+    assert err.startswith(f"theme-assist: error: part {kept} is of another run than the other 2 parts ({said}"), err
+    assert "run every part with one saved suggester (--load-model), codebook and --top-k, --threshold and " \
+           "--shard N" in err, err
+    code, _, err = run(["merge", tmp_path / "seg_1.csv", tmp_path / "kept-seg_2.csv", tmp_path / "seg_3.csv",
+                        "--out", out], capsys)  # the segments do not depend on these options
+    assert code == 0, err
+
+
+def test_a_part_of_another_suggester_or_input_or_n_is_refused_naming_what_differs(files, tmp_path, capsys):
+    codebook, coded, _ = files
+    _sharded(files, tmp_path, capsys, 2)
+    os.replace(tmp_path / "S_2.csv", tmp_path / "first-S_2.csv")
+    fewer = tmp_path / "fewer.csv"
+    pd.read_csv(coded, dtype=str, keep_default_na=False).iloc[:-1].to_csv(fewer, index=False)
+    _sharded(files, tmp_path, capsys, 2, model_name="refit", train_with=fewer)  # a model re-fitted the next day
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", tmp_path / "S_1.csv", tmp_path / "first-S_2.csv", "--out", out], capsys)
+    assert code == 2 and f"parts {tmp_path / 'S_1.csv'} and {tmp_path / 'first-S_2.csv'} are of different runs " \
+        "(suggester saved:" in err and "codebook" not in err.split("(")[1], err
+    _sharded(files, tmp_path, capsys, 2)
+    os.replace(tmp_path / "S_2.csv", tmp_path / "kept-S_2.csv")
+    (tmp_path / "transcripts" / "new.txt").write_text("P9: A transcript added between the jobs.\n", encoding="utf-8")
+    _sharded(files, tmp_path, capsys, 2)
+    code, _, err = run(["merge", tmp_path / "S_1.csv", tmp_path / "kept-S_2.csv", "--out", out], capsys)
+    assert code == 2 and "(input " in err and "leave the input as it is until every part has run" in err, err
+    _sharded(files, tmp_path, capsys, 3)
+    code, _, err = run(["merge", tmp_path / "S_1.csv", tmp_path / "kept-S_2.csv", "--out", out], capsys)
+    assert code == 2 and ", --shard I/3 vs I/2)" in err, err
+
+
+def test_a_part_given_twice_under_two_names_is_named_as_that_part(tmp_path, capsys):
+    header = HEADER.strip() + ",shard,shard_input,shard_suggester,shard_codebook,shard_top_k,shard_threshold\n"
+    first = write(tmp_path / "S_1.csv", header + "a:0,x,1,1,[],,1/2,i,saved:s,c,3,0.5\n")
+    copy = write(tmp_path / "copy.csv", first.read_text())
+    code, _, err = run(["merge", first, copy, "--out", tmp_path / "out.csv"], capsys)
+    assert code == 2 and f"parts {first} and {copy} are both part 1/2: one part given twice (a copy?)" in err, err
+
+
+def test_parts_written_before_they_said_their_run_still_merge_as_before(tmp_path, capsys):
+    """Parts without the columns merge as they did; merged with parts that have them, those are left out."""
+    header = HEADER.strip() + ",shard,shard_input,shard_suggester,shard_codebook,shard_top_k,shard_threshold\n"
+    old = write(tmp_path / "S_1.csv", HEADER + "a:0,x,1,1,[],\n")
+    new = write(tmp_path / "S_3.csv", header + "b:0,x,1,1,[],,3/3,i,saved:s,c,3,0.5\n")
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", new, old, "--out", out], capsys)
+    assert code == 0 and out.read_text() == HEADER + "a:0,x,1,1,[],\nb:0,x,1,1,[],\n", err
+    code, _, err = run(["merge", new, old, "--parts", "3", "--out", tmp_path / "out2.csv"], capsys)
+    assert code == 2 and "2 parts given, and --parts says there are 3" in err, err
+
+
+def test_an_input_column_named_as_a_parts_own_is_refused_before_the_work(files, tmp_path, capsys):
+    """A --metadata field 'shard' would have been written twice into a --segments-out part."""
+    codebook, coded, _ = files
+    (tmp_path / "in").mkdir()
+    write(tmp_path / "in" / "a.txt", "P1: I work.\n")
+    write(tmp_path / "in" / "b.txt", "P2: My sister helps.\n")
+    metadata = write(tmp_path / "meta.csv", "file,shard\na.txt,north\nb.txt,south\n")
+    code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", tmp_path / "in", "--metadata",
+                        metadata, "--shard", "1/2", "--out", tmp_path / "S_1.csv", "--segments-out",
+                        tmp_path / "seg_1.csv"], capsys)
+    assert code == 2 and not (tmp_path / "S_1.csv").exists(), err
+    assert err.strip() == ("theme-assist: error: the input has a column 'shard' (from --metadata?), which --shard "
+                           "writes into each part for merge: rename it")
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_parts_each_fitting_their_suggester_say_one_suggester_and_merge(files, tmp_path, capsys, train):
+    """Jobs given --train (or no suggester, zero-shot) each fit their own: the parts say what it is fitted from,
+    not its numbers, which may differ in their last bits where a job embeds afresh."""
+    codebook, coded, _ = files
+    transcripts = tmp_path / "transcripts"
+    shutil.copytree(Path(__file__).parents[1] / "corpora" / "demo" / "transcripts", transcripts)
+    for number in (1, 2):
+        code, _, err = run(["suggest", "--codebook", codebook, *(["--train", coded] if train else []), "--input",
+                            transcripts, "--shard", f"{number}/2", "--out", tmp_path / f"S_{number}.csv"], capsys)
+        assert code == 0, err
+    said = {pd.read_csv(tmp_path / f"S_{number}.csv", dtype=str)["shard_suggester"][0] for number in (1, 2)}
+    assert len(said) == 1 and said.pop().startswith("fitted:" if train else "zero-shot:")
+    code, _, err = run(["merge", tmp_path / "S_1.csv", tmp_path / "S_2.csv", "--out", tmp_path / "out.csv"], capsys)
+    assert code == 0, err

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from theme_assist.cli import main
+from theme_assist.cli.suggest import SHARD_COLUMNS
 from theme_assist.codebook import save_codebook
 from tests.test_suggest import CODEBOOK, CODED, NEW
 from theme_assist.codebook import parse_codebook
@@ -563,7 +564,10 @@ def test_a_batch_split_by_documents_gives_the_rows_of_one_run(files, tmp_path, c
         code, _, err = run(["suggest", "--codebook", codebook, "--load-model", model, "--input", whole,
                             "--out", out, "--shard", shard], capsys)
         assert code == 0, err
-        outputs.append(pd.read_csv(out, keep_default_na=False, dtype=str))
+        part = pd.read_csv(out, keep_default_na=False, dtype=str)
+        said = part[list(SHARD_COLUMNS["--out"])]  # which part of which run, for merge: the same on every row
+        assert len(said.drop_duplicates()) == 1 and said["shard"][0] == shard
+        outputs.append(part.drop(columns=said.columns))
     one_run = outputs[0].sort_values(["segment_id", "rank"], ignore_index=True)
     assert len(one_run) > 500 and one_run["code"].nunique() > 1
     for parts in (outputs[1:3], outputs[3:]):

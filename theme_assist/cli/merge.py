@@ -37,9 +37,116 @@ def _read_part(path: Path):
                                 "--segments-out")
 
 
-def _refuse_parts_apart(parts: list[Path], tables: list) -> None:
-    """Refuse, in one line, parts that cannot be one run's: of two kinds, with other columns, of two
-    segmentations, or sharing a segment."""
+RUN_FIELDS = {"shard_input": "input", "shard_suggester": "suggester", "shard_codebook": "codebook",
+              "shard_top_k": "top-k", "shard_threshold": "threshold", "total": "--shard"}
+"""What a part's run is told by (:data:`~theme_assist.cli.suggest.SHARD_COLUMNS`, and N), as a refusal names it."""
+
+
+def _run_of(path: Path, table, kind: str):
+    """``table`` without the columns ``suggest --shard`` ends a part with, and what they say: ``None`` for a part
+    written before parts said it (or not by ``--shard``), ``{}`` for a part without rows, else its ``number``,
+    ``total`` and run (:data:`RUN_FIELDS`)."""
+    from theme_assist.cli.suggest import SHARD_COLUMNS
+    from theme_assist.errors import InputError
+
+    columns = list(SHARD_COLUMNS[kind])
+    if list(table.columns[-len(columns):]) != columns:
+        return table, None
+    run: dict[str, str] = {}
+    for column in columns:
+        values = table[column].unique()
+        if len(values) > 1:
+            raise InputError(f"part {path} has more than one {column!r} ({values[0]}, {values[1]}): a part suggest "
+                             "--shard wrote has one; were parts put together by hand?")
+        if len(values):
+            run[column] = values[0]
+    if run:
+        number, _, total = run["shard"].partition("/")
+        if not (number.isdecimal() and total.isdecimal() and 1 <= int(number) <= int(total)):
+            raise InputError(f"part {path} has shard {run['shard']!r}, not the I/N of suggest --shard")
+        run.update(number=int(number), total=int(total))
+    return table.drop(columns=columns), run
+
+
+def _refuse_other_runs(parts: list[Path], runs: list) -> None:
+    """Refuse, in one line, parts whose runs differ (naming those apart from the most parts, and in what), and two
+    parts that say they are the same part."""
+    from theme_assist.cli._console import counted
+    from theme_assist.errors import InputError, listed
+
+    told = [(path, run) for path, run in zip(parts, runs) if run]
+    keys = [tuple(run.get(field) for field in RUN_FIELDS) for _, run in told]
+    if len(set(keys)) > 1:
+        common = max(keys, key=lambda key: (keys.count(key), -keys.index(key)))
+        apart = [(path, key) for (path, _), key in zip(told, keys) if key != common]
+        (one, one_key), named = apart[0], list(RUN_FIELDS.values())
+        other, other_key = next((path, key) for (path, _), key in zip(told, keys) if key == common)
+        if len(apart) < len(told) - len(apart):  # the parts apart from most
+            said = (f"part{'s' if len(apart) > 1 else ''} {listed([str(path) for path, _ in apart])} "
+                    f"{'are' if len(apart) > 1 else 'is'} of another run than the other "
+                    f"{counted(len(told) - len(apart), 'part')}")
+        else:
+            (one, one_key), (other, other_key) = sorted([(one, one_key), (other, other_key)],
+                                                        key=lambda pair: parts.index(pair[0]))
+            said = f"parts {one} and {other} are of different runs"
+        fields = [index for index in range(len(RUN_FIELDS)) if one_key[index] != other_key[index]]
+        shown = [(f"I/{one_key[index]}", f"I/{other_key[index]}") if named[index] == "--shard" else
+                 (one_key[index], other_key[index]) for index in range(len(named))]
+        differ = ", ".join(f"{named[index]} {shown[index][0]} vs {shown[index][1]}" for index in fields)
+        fixes = []
+        if any(list(RUN_FIELDS)[index] != "shard_input" for index in fields):
+            fixes.append("run every part with one saved suggester (--load-model), codebook and --top-k, --threshold "
+                         "and --shard N")
+        if list(RUN_FIELDS).index("shard_input") in fields:
+            fixes.append("leave the input as it is until every part has run (a transcript added, removed or changed "
+                         "between the jobs)")
+        raise InputError(f"{said} ({differ}): {'; '.join(fixes)}")
+    seen: dict[int, Path] = {}
+    for path, run in told:
+        if run["number"] in seen:
+            raise InputError(f"parts {seen[run['number']]} and {path} are both part {run['shard']}: one part given "
+                             "twice (a copy?)")
+        seen[run["number"]] = path
+
+
+def _refuse_missing_parts(parts: list[Path], runs: list, count: Optional[int]) -> None:
+    """Refuse parts that say their number and N where some are missing, naming them, or they are not ``count``
+    (``--parts``); parts written before parts said so (``runs`` holding ``None``) are counted against ``count``
+    only. A part without rows says neither: it may be any of those not among the others."""
+    from theme_assist.cli._console import counted
+    from theme_assist.errors import InputError, listed
+
+    if any(run is None for run in runs) or not any(runs):
+        if count is not None and len(parts) != count:
+            raise InputError(f"{counted(len(parts), 'part')} given, and --parts says there are {count}: "
+                             + ("a job of the array that failed or ran out of time wrote none (its documents would "
+                                "be left out): run it again, then name every part" if len(parts) < count else
+                                "a part of another run among them, or the wrong --parts?"))
+        return
+    total = next(run["total"] for run in runs if run)
+    if count is not None and count != total:
+        raise InputError(f"--parts says there are {count} parts, and the parts say {total} (--shard I/{total}): the "
+                         "wrong --parts?")
+    if len(parts) > total:
+        raise InputError(f"{counted(len(parts), 'part')} given, and the parts say there are {total} (--shard "
+                         f"I/{total}): {counted(len(parts) - total, 'part')} without rows of another run among them?")
+    unseen = sorted(set(range(1, total + 1)) - {run["number"] for run in runs if run})
+    empty = sum(1 for run in runs if not run)
+    if len(unseen) > empty:
+        names = [f"{number}/{total}" for number in unseen]
+        what = (f"part {names[0]} is" if len(names) == 1 else f"parts {listed(names, 10)} are") + " missing"
+        if empty:
+            lost = len(unseen) - empty
+            what = (f"{counted(lost, 'part')} of {listed(names, 10)} {'is' if lost == 1 else 'are'} missing "
+                    f"({counted(empty, 'part')} given without rows cannot say which of them "
+                    f"{'it is' if empty == 1 else 'they are'})")
+        raise InputError(f"{what}: a job of the array that failed or ran out of time wrote none (its documents would "
+                         "be left out): run it again, then name every part")
+
+
+def _refuse_parts_apart(parts: list[Path], tables: list, runs: list) -> None:
+    """Refuse, in one line, parts that cannot be one run's: of two kinds, with other columns, of other runs
+    (``runs``: what each part says of its run, :func:`_run_of`), of two segmentations, or sharing a segment."""
     from theme_assist.errors import InputError, listed
     from theme_assist.segment import segmentation_difference, segmentation_tags
 
@@ -54,6 +161,7 @@ def _refuse_parts_apart(parts: list[Path], tables: list) -> None:
             said = f"not {listed(other)}" if other else "in another order"
             raise InputError(f"parts {first} and {path} have different columns ({said}): parts of one run have the "
                              "same")
+    _refuse_other_runs(parts, runs)
     tags: dict[str, Path] = {}
     for path, table in zip(parts, tables):
         for tag in segmentation_tags(table):
@@ -110,15 +218,20 @@ def merge(
     out: Path = typer.Option(..., "--out", help="Where to write the table put together (.csv or .tsv)."),
     count: Optional[int] = typer.Option(None, "--parts", min=1, metavar="N",
                                         help="How many parts there are (the N of --shard I/N): fewer or more PARTs "
-                                             "given are refused (a job that failed or ran out of time wrote no part, "
-                                             "and its documents would be left out without a word)."),
+                                             "given are refused. Parts suggest --shard writes say their N, and "
+                                             "which part each is: a missing one is named without --parts; give it "
+                                             "for parts written before they said so (a job that failed or ran out of "
+                                             "time wrote no part, and its documents would be left out without a "
+                                             "word)."),
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
 ) -> None:
     """Put the parts of `suggest --shard I/N` back together as one table.
 
     Every cell is kept as written; the documents come in the order --shard deals them out (by id, a sub-folder's
     together), each document's rows in their order. Parts that cannot be of one run (other columns, other
-    segmentations, a segment in two parts), and with --parts N other than N parts, are refused."""
+    segmentations, a segment in two parts; another input, suggester, codebook, --top-k, --threshold or N, where
+    the parts say theirs), a missing part, and with --parts N other than N parts, are refused. The columns that
+    say which part of which run a part is are left out of the table written."""
     import pandas as pd
 
     from theme_assist.cli._console import counted, message_console, say_done
@@ -136,16 +249,14 @@ def merge(
             raise InputError(f"part {part} is given twice" + (f" (as {given[target]} too)"
                                                               if str(given[target]) != str(part) else ""))
         given[target] = part
-    if count is not None and len(parts) != count:
-        raise InputError(f"{counted(len(parts), 'part')} given, and --parts says there are {count}: "
-                         + ("a job of the array that failed or ran out of time wrote none (its documents would be "
-                            "left out): run it again, then name every part" if len(parts) < count else
-                            "a part of another run among them, or the wrong --parts?"))
     tables = [_read_part(part) for part in parts]
-    _refuse_parts_apart(parts, tables)
+    read = [_run_of(part, table, _kind(table.columns, part)) for part, table in zip(parts, tables)]
+    tables, runs = [table for table, _ in read], [run for _, run in read]
+    _refuse_parts_apart(parts, tables, runs)
     kind = _kind(tables[0].columns, parts[0])
     documents = [_documents(table, kind) for table in tables]
     _refuse_split_documents(parts, documents)
+    _refuse_missing_parts(parts, runs, count)
     order = {document: rank for rank, document in enumerate(document_order(pd.concat(documents).dropna()))}
     keys = pd.concat([pd.DataFrame({"document": documents_of.map(order).fillna(len(order)).to_numpy(),
                                     "part": number, "row": range(len(documents_of))})

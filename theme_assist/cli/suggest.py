@@ -55,6 +55,49 @@ def shard_of(segments, shard: tuple[int, int]):
     return segments[segments["document"].astype(str).isin(mine)].reset_index(drop=True)
 
 
+SHARD_COLUMNS = {"--out": ("shard", "shard_input", "shard_suggester", "shard_codebook", "shard_top_k",
+                           "shard_threshold"),
+                 "--segments-out": ("shard", "shard_input")}
+"""The last columns of a ``--shard`` part, by table, each one value on every row: which part it is (``I/N``) and
+of which run (short sha256 of the whole input's segments, of the suggester, of the codebook; ``--top-k``; the
+threshold), what ``merge`` checks the parts by and leaves out of the table it writes. A --segments-out table
+depends on the input alone."""
+
+
+def _digest(*texts: str) -> str:
+    """The first 12 hexadecimal digits of the sha256 of ``texts``."""
+    import hashlib
+
+    return hashlib.sha256("\x1f".join(texts).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def input_digest(segments) -> str:
+    """What tells a part's input from another's: the digest of every segment's document, id and text, the whole
+    input before it is dealt out (a transcript added, removed or changed between the jobs of an array)."""
+    columns = [segments[name].astype(str) for name in ("document", "segment_id", "text")]
+    return _digest(*("\x1e".join(row) for row in zip(*columns)))
+
+
+def suggester_digest(load_model: Optional[Path], coded, model_id: str, finetune: bool) -> str:
+    """What tells a part's suggester from another's: a saved one's files (the sha256 its ``manifest.json`` lists,
+    checked by loading; every file of an older save); else what each job fits it from (the embedding model, the
+    coded rows, ``--finetune``), not the fitted numbers, which differ in their last bits where a job embeds afresh."""
+    import json
+
+    from theme_assist.embed import folder_sha256
+    from theme_assist.suggest import MANIFEST
+
+    if load_model is not None:
+        manifest = load_model / MANIFEST
+        if manifest.is_file():
+            files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+            return "saved:" + _digest(*(f"{name}\t{files[name]}" for name in sorted(files)))
+        return "saved:" + folder_sha256(load_model)[:12]
+    if coded is None:
+        return "zero-shot:" + _digest(model_id)
+    return "fitted:" + _digest(model_id, str(finetune), coded.to_csv(index=False))
+
+
 def file_state(path: Optional[Path]) -> Optional[tuple[int, int]]:
     """``(size, mtime_ns)`` of ``path``, ``None`` where there is no file: what tells whether another run wrote it
     meanwhile (no clock is compared, so a network file system's own clock does not matter; nor the inode, which
@@ -158,6 +201,10 @@ def suggest(
     speakers = segments.get("speaker", pd.Series("", index=segments.index))
     skipped_ids = set(segments["segment_id"].astype(str)[speaker_turns(speakers, skip_speaker)])
     if part:
+        if taken := [column for column in SHARD_COLUMNS["--segments-out"] if column in segments]:
+            raise InputError(f"the input has a column {taken[0]!r} (from --metadata?), which --shard writes into "
+                             "each part for merge: rename it")
+        whole = input_digest(segments)
         segments = shard_of(segments, part)
         if segments.empty:
             console.print(f"note: part {part[0]} of {part[1]} holds no documents (fewer documents than parts)")
@@ -170,12 +217,14 @@ def suggest(
         raise InputError("--finetune needs coded segments to learn from (--train CODED.csv)")
     if load_model:
         suggester = CodeSuggester.load(load_model, book, embedder=embedder)
+        recipe = suggester_digest(load_model, None, "", False) if part else ""
         if threshold is not None:
             suggester.threshold = threshold
             suggester._resolve_threshold()
     else:
         coded = None if train is None else read_coded(
             train, without="for suggestions from the codebook alone, leave out --train", coder=coder)
+        recipe = suggester_digest(None, coded, embedder.model_id, finetune) if part else ""
         if finetune:
             per_segment = codes_per_segment(coded, book)  # checks the codes before minutes of fine-tuning
             per_segment = per_segment[per_segment["codes"].map(bool)]
@@ -196,10 +245,18 @@ def suggest(
     suggestions = suggestions[~suggestions["segment_id"].isin(skipped_ids)].reset_index(drop=True)
     for option, path in (("--out", out), ("--segments-out", segments_out)):
         refuse_written_meanwhile(option, path, before[option], saved=save_model)
+    suggestions = with_segmentation_of(suggestions, segments)
+    written = segments
+    if part:
+        run = {"shard": f"{part[0]}/{part[1]}", "shard_input": whole}
+        written = segments.assign(**run)
+        suggestions = suggestions.assign(
+            **run, shard_suggester=recipe, shard_codebook=book.content_hash()[:12], shard_top_k=str(top_k),
+            shard_threshold=repr(float(suggester.threshold_)))
     if segments_out:
-        write_table(segments, segments_out)
+        write_table(written, segments_out)
     # last: a job stopped before the end leaves no new --out, the file scripts check
-    write_suggestions(with_segmentation_of(suggestions, segments), out)
+    write_suggestions(suggestions, out)
     abstained = int((suggestions.groupby("segment_id")["code"].first() == "").sum())
     skipping = segments["segment_id"].astype(str).isin(skipped_ids).to_numpy()
     left_out = (f", {skipped_segments(ranked_names(segments['speaker'][skipping].astype(str).str.strip()))}"
