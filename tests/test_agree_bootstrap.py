@@ -346,3 +346,31 @@ def test_many_codes_are_resampled_without_an_array_of_code_pairs(metric):
         tracemalloc.stop()
     assert result.low < result.estimate < result.high
     assert peak < 30e6  # 200 resamples × 200 × 200 codes: 64 MB an array
+
+
+def test_the_metrics_of_a_summary_draw_their_resamples_once(monkeypatch):
+    """Every metric of a summary resamples the same units with the same seed: the resamples (and BCa's jackknife
+    weights) are drawn once and given again, read-only, with the figures each bootstrap gives alone."""
+    from theme_assist.agree import bootstrap
+    from theme_assist.agree.report import agreement_summary
+
+    table = noisy_table(n_units=60, n_coders=2, seed=3)
+    table[np.random.default_rng(2).random(table.shape) < 0.1] = np.nan
+    metrics = ["percent", "cohen", "ac1", "alpha"]
+    alone = {}
+    for name in metrics:
+        bootstrap._KEPT.clear()
+        alone[name] = bootstrap_metric(table, name, n_boot=300, seed=4, interval="bca")
+    generators = []
+    make = np.random.default_rng
+    monkeypatch.setattr(bootstrap.np.random, "default_rng", lambda *a: generators.append(a) or make(*a))
+    bootstrap._KEPT.clear()
+    summary = agreement_summary(table, metrics, n_boot=300, seed=4)
+    assert len(generators) == 1
+    for name in metrics:
+        assert summary[name]["ci"] == [alone[name].low, alone[name].high]
+        assert summary[name]["acceleration"] == alone[name].acceleration
+    kept = [batch for _, batches in bootstrap._KEPT.values() for batch in batches]
+    assert len(kept) == 2 and not any(batch.flags.writeable for batch in kept)
+    with pytest.raises(ValueError):
+        kept[0][0, 0] = 5.0

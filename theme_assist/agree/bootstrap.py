@@ -64,6 +64,8 @@ MAX_RESAMPLES = 100_000
 """More resamples than published intervals use (1,000 to 10,000) by far; beyond it, memory grows without need."""
 _DRAWS_PER_BATCH = 4_000_000
 """Units drawn per batch of unit resamples, to bound memory on large tables."""
+_KEPT_VALUES = 2 * _DRAWS_PER_BATCH
+"""Most unit weights (rows × units) kept for the next metric drawing the same (:func:`_kept_weights`): 64 MB."""
 JACKKNIFE_GROUPS = 2_000
 """Most units (or clusters) BCa's jackknife leaves out one at a time; beyond, it leaves out as many groups of them."""
 INTERVAL_METHODS = ("percentile", "bca")
@@ -224,14 +226,46 @@ def bootstrap_pooled(ratings: Any, metric: str, *, codes: str | int = "code", cl
 
 def _unit_weights(table, clusters: str | int | None, n_boot: int, seed: int):
     """Batches of resamples, each row how many times each unit is drawn, shape (batch, n_units); with
-    ``clusters``, whole clusters of units are drawn (each unit counts as often as its cluster is drawn)."""
-    rng = np.random.default_rng(seed)
+    ``clusters``, whole clusters of units are drawn (each unit counts as often as its cluster is drawn). The
+    metrics of one summary draw the same resamples (one seed, one table): the last ones drawn are kept
+    (:func:`_kept_weights`), read-only, and given again rather than drawn anew."""
     groups, n_draws = _groups(table, clusters)
-    for _, size in _batches(n_boot, table, n_draws):
-        drawn = rng.integers(0, n_draws, size=(size, n_draws))
-        offsets = np.arange(size)[:, None] * n_draws
-        counts = np.bincount((drawn + offsets).ravel(), minlength=size * n_draws).reshape(size, n_draws)
-        yield (counts if groups is None else counts[:, groups]).astype(float)
+
+    def draw():
+        rng = np.random.default_rng(seed)
+        for _, size in _batches(n_boot, table, n_draws):
+            drawn = rng.integers(0, n_draws, size=(size, n_draws))
+            offsets = np.arange(size)[:, None] * n_draws
+            counts = np.bincount((drawn + offsets).ravel(), minlength=size * n_draws).reshape(size, n_draws)
+            yield (counts if groups is None else counts[:, groups]).astype(float)
+
+    return _kept_weights(("resamples", n_boot, seed, *_units_key(table, groups, n_draws)), n_boot, table, draw)
+
+
+def _units_key(table, groups: np.ndarray | None, n_draws: int) -> tuple:
+    """What unit weights depend on besides the seed and the number of rows: the units and how they are drawn."""
+    return table.n_units, n_draws, None if groups is None else groups.tobytes()
+
+
+_KEPT: dict[str, tuple] = {}
+"""The last unit weights made of each kind (resamples, jackknife): kind → (key, batches)."""
+
+
+def _kept_weights(key: tuple, n_rows: int, table, make):
+    """The batches of unit weights ``make`` yields, kept (read-only) for the next call with the same ``key``
+    where they fit in :data:`_KEPT_VALUES` values: the metrics of a summary (a code of agree --per-code) resample
+    the same units with the same seed, and drawing them again cost each metric as much as computing it."""
+    if n_rows * table.n_units > _KEPT_VALUES:
+        yield from make()
+        return
+    kept = _KEPT.get(key[0])
+    if kept is None or kept[0] != key:
+        batches = []
+        for batch in make():
+            batch.setflags(write=False)
+            batches.append(batch)
+        kept = _KEPT[key[0]] = (key, batches)
+    yield from kept[1]
 
 
 def _batches(n_rows: int, table, n_draws: int):
@@ -257,14 +291,19 @@ def _jackknife_weights(table, clusters: str | int | None):
     out the group of every :data:`JACKKNIFE_GROUPS`-th one from i (a grouped jackknife): one coefficient per unit
     left out would cost time growing with the square of the units (100,000 units: minutes)."""
     groups, n_draws = _groups(table, clusters)
+    key = ("jackknife", *_units_key(table, groups, n_draws))
     if n_draws > JACKKNIFE_GROUPS:  # interleaved, so that no group is one document's run of units
         draw_group = np.arange(n_draws) % JACKKNIFE_GROUPS
         groups = draw_group if groups is None else draw_group[groups]
         n_draws = JACKKNIFE_GROUPS
-    for start, size in _batches(n_draws, table, n_draws):
-        kept = np.ones((size, n_draws))
-        kept[np.arange(size), start + np.arange(size)] = 0.0
-        yield kept if groups is None else kept[:, groups]
+
+    def leave_out():
+        for start, size in _batches(n_draws, table, n_draws):
+            kept = np.ones((size, n_draws))
+            kept[np.arange(size), start + np.arange(size)] = 0.0
+            yield kept if groups is None else kept[:, groups]
+
+    return _kept_weights(key, n_draws, table, leave_out)
 
 
 def _resampled(estimate: float, table, values, clusters: str | int | None, n_boot: int, seed: int,
