@@ -145,3 +145,22 @@ def test_numeric_codes_are_named_as_written(capsys, tmp_path):
         code, out, _ = run(capsys, path, "--per-code", "--format", "json", *declared)
         assert code == 0
         assert list(json.loads(out)["cohen"]["by_code"]) == ["1", "1.5", "2", *(["3"] if declared else [])]
+
+
+def test_a_long_per_code_bootstrap_shows_its_progress_on_a_terminal(capsys, ratings, machine, monkeypatch):
+    """500 codes × 3 coders with --machine ran past 10 minutes without a word: on a terminal's standard error a
+    progress bar counts the codes bootstrapped, each code of the summary and of every comparison (here 3 of the
+    summary, 3 × 3 of the machine's rows, 3 of Ann vs Ben), and is gone once they are."""
+    from theme_assist.cli import agree
+
+    code, plain, err = run(capsys, ratings, "--machine", machine, "--per-code", "--bootstrap", "1000", "--format",
+                           "json")
+    assert code == 0 and err == ""
+    monkeypatch.setattr(agree, "PROGRESS_WORK", 1)
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich takes standard error for a terminal
+    code, out, err = run(capsys, ratings, "--machine", machine, "--per-code", "--bootstrap", "1000", "--format",
+                         "json")
+    assert code == 0 and out == plain
+    assert "agree --per-code: codes bootstrapped" in err and "15/15" in err and "16/15" not in err
+    monkeypatch.setattr(agree, "PROGRESS_WORK", 10 ** 9)  # a short run shows none
+    assert run(capsys, ratings, "--machine", machine, "--per-code", "--bootstrap", "1000")[2] == ""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from itertools import combinations
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -63,7 +63,8 @@ def human_majority(human: pd.DataFrame) -> pd.Series:
 def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | None = None, *,
                      weights: str | np.ndarray | None = None, level: Metric = "nominal",
                      categories: Sequence | None = None, metrics: Sequence[str] | None = None,
-                     per_code: bool = False, **intervals: Any) -> pd.DataFrame:
+                     per_code: bool = False, progress: Callable[[], Any] | None = None,
+                     **intervals: Any) -> pd.DataFrame:
     """Agreement of the machine with each human and with the human majority, next to human-human agreement.
 
     Each row's coefficients and intervals are those :func:`~theme_assist.agree.report.agreement_summary` gives on
@@ -94,6 +95,9 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
         against the rest; :func:`~theme_assist.agree.report.per_code_summary`), under each column's entry's
         ``"by_code"``: code → the column's metric on that code, with its intervals, ``prevalence`` and ``given``
         (units each side gave it). Each code's bootstrap has its own seed, derived from the row's and the code.
+    progress : callable, optional
+        With ``per_code``, called with no argument as each row's code is done: a bootstrap of many codes in many
+        rows takes minutes.
     **intervals
         ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``analytic``, ``population``, ``bootstrap_interval``, as for
         :func:`~theme_assist.agree.report.agreement_summary`; by default no interval. Each row is bootstrapped
@@ -127,7 +131,8 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
     columns = list(dict.fromkeys(metrics)) if metrics else list(PAIR_METRICS)
     pair_metrics = dict(zip(columns, map(metric_name, columns)))
     group_metrics = {column: GROUP_METRIC_OF.get(name, name) for column, name in pair_metrics.items()}
-    options = dict(weights=weights, level=level, declared=categories is not None, per_code=per_code, **intervals)
+    options = dict(weights=weights, level=level, declared=categories is not None, per_code=per_code,
+                   progress=progress, **intervals)
     rows = []
     for name in machines.columns:
         for coder in human.columns:
@@ -157,15 +162,17 @@ def _machine_frame(machine: pd.Series | pd.DataFrame | None, index: pd.Index) ->
 
 
 def _row(comparison: str, kind: str, ratings: pd.DataFrame, labels: tuple, metrics: dict[str, str],
-         seed: int, declared: bool = False, per_code: bool = False, **options: Any) -> dict:
+         seed: int, declared: bool = False, per_code: bool = False, progress: Callable[[], Any] | None = None,
+         **options: Any) -> dict:
     """One comparison: ``metrics`` (column → metric) summarised on ``ratings``, each under its column.
     ``labels`` are the categories counted; ``declared`` whether the caller gave them, and with them an order;
-    ``seed`` the row's own bootstrap seed; ``per_code``: each label's presence/absence agreement too."""
+    ``seed`` the row's own bootstrap seed; ``per_code``: each label's presence/absence agreement too (``progress``
+    called as each is done)."""
     table = dataclasses.replace(as_rating_table(ratings, labels), declared=declared)
     computed = agreement_summary(table, list(metrics.values()), seed=seed, **options)
     summary = {column: computed[name] for column, name in metrics.items()}
     if per_code:
-        per_code_summary(summary, ratings, labels, names=metrics, seed=seed, **options)
+        per_code_summary(summary, ratings, labels, names=metrics, seed=seed, progress=progress, **options)
     both = int((table.ratings_per_unit >= 2).sum())
     row = {"comparison": comparison, "kind": kind, "n_units": both, "prevalence": _prevalence(table)}
     row.update({name: np.nan if entry["value"] is None else entry["value"] for name, entry in summary.items()})

@@ -26,7 +26,7 @@ This is the shape ``theme-assist agree --format json`` prints.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -173,7 +173,8 @@ def prevalence(presence: pd.DataFrame) -> float:
 
 
 def agreement_by_code(presence: Mapping[str, pd.DataFrame], metrics: Sequence[str] | None = None,
-                      pooled: bool = True, **options: Any) -> dict[str, dict]:
+                      pooled: bool = True, progress: Callable[[], Any] | None = None,
+                      **options: Any) -> dict[str, dict]:
     """A summary per code of its presence/absence table, and one over all codes stacked.
 
     Sparse codes make κ low while agreement is high (the κ paradoxes); each summary therefore carries the code's
@@ -188,6 +189,8 @@ def agreement_by_code(presence: Mapping[str, pd.DataFrame], metrics: Sequence[st
     pooled : bool
         Whether to add the row over all codes stacked (:data:`POOLED`): not for one-vs-rest tables of single-label
         ratings (:func:`~theme_assist.agree.units.label_presence`), whose codes exclude each other.
+    progress : callable, optional
+        Called with no argument as each code (and the pooled row) is done: a bootstrap of many codes takes minutes.
     **options
         Passed to :func:`agreement_summary` (``n_boot``, ``seed``…). Categories are fixed to absent/present.
 
@@ -205,12 +208,16 @@ def agreement_by_code(presence: Mapping[str, pd.DataFrame], metrics: Sequence[st
     if tables and pooled:
         tables[POOLED] = pd.concat(tables.values(), keys=list(tables), names=list(POOLED_LEVELS))
     seed = options.pop("seed", 0)
-    return {code: {"prevalence": prevalence(table), "given": given_counts(table),
-                   "metrics": agreement_summary(table, metrics, categories=(0, 1), **options,
-                                                seed=seed if code == POOLED else derived_seed(seed, [code]),
-                                                clusters=POOLED_LEVELS[1] if code == POOLED else None,
-                                                codes=POOLED_LEVELS[0] if code == POOLED else None)}
-            for code, table in tables.items()}
+    by_code = {}
+    for code, table in tables.items():
+        by_code[code] = {"prevalence": prevalence(table), "given": given_counts(table),
+                         "metrics": agreement_summary(table, metrics, categories=(0, 1), **options,
+                                                      seed=seed if code == POOLED else derived_seed(seed, [code]),
+                                                      clusters=POOLED_LEVELS[1] if code == POOLED else None,
+                                                      codes=POOLED_LEVELS[0] if code == POOLED else None)}
+        if progress is not None:
+            progress()
+    return by_code
 
 
 def given_counts(presence: pd.DataFrame) -> dict[str, int]:
@@ -241,7 +248,7 @@ def code_name(code: Any) -> str:
 
 def per_code_summary(summary: dict[str, dict], ratings: pd.DataFrame, codes: Sequence,
                      metrics: Sequence[str] | None = None, names: Mapping[str, str] | None = None,
-                     **options: Any) -> dict[str, dict]:
+                     progress: Callable[[], Any] | None = None, **options: Any) -> dict[str, dict]:
     """``summary`` of single-label ``ratings`` with each code's presence/absence agreement, one code against the
     rest (:func:`~theme_assist.agree.units.label_presence`), computed by :func:`agreement_by_code` (no pooled row:
     single-label codes exclude each other) and put under each metric's ``"by_code"`` (:func:`with_by_code`).
@@ -259,6 +266,8 @@ def per_code_summary(summary: dict[str, dict], ratings: pd.DataFrame, codes: Seq
         The metrics per code (canonical names); by default those of ``summary`` (through ``names``).
     names : mapping, optional
         Summary key → the metric it holds, where they differ.
+    progress : callable, optional
+        Called with no argument as each code is done (:func:`agreement_by_code`).
     **options
         As for :func:`agreement_by_code` (``n_boot``, ``seed``, ``analytic``…); weights and the level of
         measurement do not apply to two categories, and are left out.
@@ -274,7 +283,8 @@ def per_code_summary(summary: dict[str, dict], ratings: pd.DataFrame, codes: Seq
     names = names or {}
     metrics = list(dict.fromkeys(metrics or [names.get(key, key) for key in summary]))
     options = {key: value for key, value in options.items() if key not in ("weights", "level", "categories")}
-    by_code = agreement_by_code(label_presence(ratings, codes), metrics, pooled=False, **options)
+    by_code = agreement_by_code(label_presence(ratings, codes), metrics, pooled=False, progress=progress,
+                                **options)
     return with_by_code(summary, by_code, names)
 
 
@@ -295,7 +305,8 @@ def by_code_frame(by_code: Mapping[str, dict]) -> pd.DataFrame:
 
 
 def multi_label_summary(ratings: pd.DataFrame, presence: Mapping[str, pd.DataFrame],
-                        metrics: Sequence[str] | None = None, **options: Any) -> dict[str, dict]:
+                        metrics: Sequence[str] | None = None, progress: Callable[[], Any] | None = None,
+                        **options: Any) -> dict[str, dict]:
     """A summary of multi-label coding: MASI-α on the code sets, and each metric on presence/absence.
 
     Parameters
@@ -306,6 +317,8 @@ def multi_label_summary(ratings: pd.DataFrame, presence: Mapping[str, pd.DataFra
         Code → units × coders 0/1 table (:func:`~theme_assist.agree.units.presence_tables`).
     metrics : sequence of str, optional
         Metrics on the presence/absence tables; by default all that apply; none (MASI-α alone) for an empty one.
+    progress : callable, optional
+        Called with no argument as each code, then the pooled row, is done (:func:`agreement_by_code`).
     **options
         ``n_boot``, ``seed``, ``confidence``, ``minimums``, ``weights``, ``analytic`` as for
         :func:`agreement_summary` (MASI-α has no analytic interval: its ``"analytic"`` entry says so).
@@ -323,7 +336,7 @@ def multi_label_summary(ratings: pd.DataFrame, presence: Mapping[str, pd.DataFra
     summary = {"masi_alpha": agreement_summary(ratings, ["alpha"], level="masi", **alpha_options)["alpha"]}
     if metrics is not None and not len(metrics):
         return summary
-    by_code = agreement_by_code(presence, metrics, **options)
+    by_code = agreement_by_code(presence, metrics, progress=progress, **options)
     pooled = by_code.pop(POOLED, {"metrics": {}})
     for name, entry in pooled["metrics"].items():
         entry["prevalence"] = pooled["prevalence"]
