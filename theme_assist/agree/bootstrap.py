@@ -140,11 +140,18 @@ def bootstrap_alpha(ratings: Any, level: Metric = "nominal", *, n_boot: int = 10
     draws = max(int(draws), 1)
 
     rng = np.random.default_rng(seed)
-    cell_counts = rng.multinomial(draws, probabilities, size=n_boot)
-    samples = 1.0 - (cell_counts @ distances[upper]) / (draws * alpha.expected_disagreement)
-    samples = np.maximum(samples, -1.0)
-    no_variation = (cell_counts.max(axis=1) == draws) & on_diagonal[cell_counts.argmax(axis=1)]
-    samples[no_variation] = 0.0
+    cells = distances[upper]
+    # resamples drawn in batches (a generator's rows drawn in turn, the same as all at once): q = 500 codes have
+    # 125,250 cells, and 1,000 resamples of them all at once took 1 GB
+    batch = max(1, _DRAWS_PER_BATCH // cells.size)
+    parts = []
+    for start in range(0, n_boot, batch):
+        cell_counts = rng.multinomial(draws, probabilities, size=min(batch, n_boot - start))
+        part = np.maximum(1.0 - (cell_counts @ cells) / (draws * alpha.expected_disagreement), -1.0)
+        no_variation = (cell_counts.max(axis=1) == draws) & on_diagonal[cell_counts.argmax(axis=1)]
+        part[no_variation] = 0.0
+        parts.append(part)
+    samples = np.concatenate(parts)
     return _summarise(alpha.value, samples, confidence, minimums, "coincidences")
 
 
