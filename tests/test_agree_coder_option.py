@@ -173,3 +173,25 @@ def test_a_coder_named_who_gave_no_code_is_said_in_the_refusal(capsys, tmp_path)
     assert code == 2 and not out
     assert f"theme-assist: error: --coder keeps 1 coder with a code in {path}; agreement needs at least two" in (
         " ".join(err.split()))
+
+
+def test_the_coders_kept_and_left_out_are_in_the_order_the_ratings_take(capsys, tmp_path):
+    """A long file's coders are sorted, with --coder or without: the comparisons' names and seeds follow that order,
+    so the figures are those of a file of theirs alone. Those left out were listed in the rows' order (Dan, Ann)."""
+    rows = ["unit,coder,code"] + [f"u{unit},{coder},{code}" for unit, codes in enumerate(["aaba", "bbbb", "abaa"])
+                                  for coder, code in zip(["Dan", "Cy", "Ann", "Ben"], codes)]
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(rows) + "\n")
+    code, out, _ = run(capsys, path, "--coder", "Cy", "--coder", "Ben", "--format", "json", "--bootstrap", "1000")
+    result = json.loads(out)
+    assert code == 0 and result["coders"] == ["Ben", "Cy"] and result["coders_left_out"] == ["Ann", "Dan"]
+    alone = tmp_path / "alone.csv"
+    alone.write_text("\n".join(row for row in rows if not row.endswith((",Dan,a", ",Dan,b", ",Ann,a", ",Ann,b")))
+                     + "\n")
+    code, out, _ = run(capsys, alone, "--format", "json", "--bootstrap", "1000")
+    assert code == 0 and {key: value for key, value in result.items() if key != "coders_left_out"} == json.loads(out)
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,Dan,Cy,Ann,Ben\nu0,a,a,b,a\nu1,b,b,b,b\nu2,a,b,a,a\n")
+    code, out, _ = run(capsys, wide, "--coder", "Ben", "--coder", "Cy", "--format", "json")
+    assert code == 0 and json.loads(out)["coders"] == ["Cy", "Ben"]
+    assert json.loads(out)["coders_left_out"] == ["Dan", "Ann"]

@@ -93,7 +93,8 @@ class RatingsFile:
         (``"1 of 40 unit-coder pair(s) have several codes (line 7, 9; …)"``); empty otherwise.
     coders_left_out : list of str
         The file's coders left out because they were not among the coders chosen (``coders`` of
-        :func:`read_codings`), in the file's order.
+        :func:`read_codings`), in the order of ``ratings``' columns: a wide file's, sorted for a long file (whose
+        rows have no order of coders).
     """
 
     ratings: pd.DataFrame
@@ -202,7 +203,8 @@ def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] |
         frame = frame.rename(columns=names)
         left_out = []
         if coders is not None:
-            kept, left_out = _chosen_coders(list(pd.unique(frame["coder"])), coders, path, min_coders)
+            # sorted, as a long file's coders are (ratings_from_codings): their names and seeds of comparisons
+            kept, left_out = _chosen_coders(sorted(pd.unique(frame["coder"])), coders, path, min_coders)
             frame = frame[frame["coder"].isin(kept)]
             tags = tags.loc[frame.index] if tags is not None else None
         if tags is not None:
@@ -219,8 +221,8 @@ def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] |
 
 def _chosen_coders(present: list[str], chosen: Sequence[str], path: str | Path,
                    min_coders: int) -> tuple[list[str], list[str]]:
-    """The coders ``chosen`` (``--coder``) and the others of ``present`` (the file's coders), left out, each in the
-    file's order.
+    """The coders ``chosen`` (``--coder``) and the others of ``present`` (the file's coders, in the order its
+    ratings' columns take: a wide file's, sorted for a long file or span codings), left out, each in that order.
 
     Raises
     ------
@@ -234,7 +236,8 @@ def _chosen_coders(present: list[str], chosen: Sequence[str], path: str | Path,
             shown, meant = did_you_mean(name, present)
             raise InputError(f"--coder {shown} is no coder of {path}{meant}; its coders: "
                              f"{listed(list(map(str, present)), shown=10)}")
-    kept = [coder for coder in present if coder in set(chosen)]  # as a file of theirs alone would order them
+    kept = [coder for coder in present if coder in set(chosen)]  # as a file of theirs alone would order them,
+    # not as --coder names them: the comparisons' names and seeds (derived_seed of the two names) follow the order
     if len(kept) < min_coders:
         raise InputError(f"--coder {kept[0]!r} keeps one coder of {path}: agreement needs at least two (name "
                          "another with --coder), or compare that coder with the machine's suggestions: --machine "
@@ -568,7 +571,7 @@ def _span_codings(frame: pd.DataFrame, path: str | Path, min_coders: int,
     frame = human_codings(frame, str(path))  # theme_assist's suggestions exported and imported again: no coder
     others = []
     if chosen is not None:
-        kept, others = _chosen_coders(list(pd.unique(frame["coder"])), chosen, path, min_coders)
+        kept, others = _chosen_coders(sorted(pd.unique(frame["coder"])), chosen, path, min_coders)  # as .coders
         frame = frame[frame["coder"].isin(kept)]
     blank = (frame[["document", "code"]] == "").any(axis=1) | ~frame["coder"].map(has_visible_character)
     if blank.any():

@@ -119,7 +119,8 @@ def agree(
              "repeat for several (two at least without --machine). Names are matched as written. For a project's "
              "--codings export, which holds its imported codings too (their coder named by the --coded file): "
              "--coder Ann --coder Ben compares those two alone. A wide file's units none of them rated are left "
-             "out."),
+             "out. The coders kept, and those left out, are in the file's order (a long file's sorted, as without "
+             "--coder), not in the order named."),
     per_code: bool = typer.Option(
         False, "--per-code",
         help="Single-label ratings: also each code's agreement, the code read as present or absent (one code "
