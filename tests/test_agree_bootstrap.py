@@ -397,3 +397,26 @@ def test_the_coincidence_bootstrap_draws_its_resamples_in_batches(monkeypatch):
     np.testing.assert_array_equal(batched.samples, whole.samples)
     assert (batched.low, batched.high, batched.p_below) == (whole.low, whole.high, whole.p_below)
     assert peak < 4_000_000  # 400 resamples of 5,050 cells at once: 16 MB
+
+
+def test_a_bca_limit_on_one_extreme_resample_is_warned_of_with_the_percentile_interval():
+    """One disagreement in 32 units: AC1 0.96, its BCa lower limit's corrected percentile 0.0001, the lowest
+    resample's value (0.75) where the percentile interval has 0.87. R's boot warns of such limits ("extreme order
+    statistics used as endpoints"); the result says so, with the percentile interval to read instead."""
+    ann = np.zeros(32)
+    ann[[6, 9]] = 1
+    ben = ann.copy()
+    ben[3] = 1
+    table = np.column_stack([ann, ben])
+    result = bootstrap_units(table, "ac1", n_boot=1000, seed=0, interval="bca")
+    percentile = bootstrap_units(table, "ac1", n_boot=1000, seed=0)
+    assert result.interval == "bca" and result.low == pytest.approx(np.min(result.samples), abs=0.01)
+    assert "lower limit's corrected percentile" in result.interval_warning
+    assert "extreme order statistics" in result.interval_warning
+    assert (result.percentile_low, result.percentile_high) == (percentile.low, percentile.high)
+    entry = result.to_dict()
+    assert entry["interval_warning"] == result.interval_warning and entry["ci"] == [result.low, result.high]
+    assert entry["percentile_ci"] == [percentile.low, percentile.high]
+    plain = bootstrap_units(noisy_table(), "fleiss", n_boot=500, seed=0, interval="bca").to_dict()
+    assert plain["interval"] == "bca" and plain["interval_warning"] is None and "percentile_ci" not in plain
+    assert "interval_warning" not in percentile.to_dict()

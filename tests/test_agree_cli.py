@@ -1733,6 +1733,21 @@ def test_bootstrap_interval_bca_falls_back_with_a_note(capsys, tmp_path):
     assert "percentile interval, not BCa: every resample gave the same value" in table
 
 
+def test_a_bca_limit_on_one_extreme_resample_is_noted_with_the_percentile_interval(capsys, tmp_path):
+    """One disagreement in 32 units: AC1's BCa lower limit is the lowest resample's value (0.749), where the
+    percentile interval has 0.869; the note says so, and the JSON gives the warning and the percentile interval."""
+    ann = ["y" if i in (6, 9) else "x" for i in range(32)]
+    ben = ["y" if i in (3, 6, 9) else "x" for i in range(32)]
+    path = tmp_path / "ratings.csv"
+    path.write_text("unit,Ann,Ben\n" + "".join(f"u{i},{a},{b}\n" for i, (a, b) in enumerate(zip(ann, ben))))
+    entry = json.loads(run(capsys, path, "-m", "ac1", "--bootstrap", "1000", "--format", "json")[1])["ac1"]
+    assert entry["interval"] == "bca" and "extreme order statistics" in entry["interval_warning"]
+    assert entry["ci"][0] < 0.76 and entry["percentile_ci"][0] > 0.86
+    table = re.sub(r"[\s│]+", " ", run(capsys, path, "-m", "ac1", "--bootstrap", "1000")[1])  # a note of 2 lines
+    assert (f"BCa unreliable here, a limit is the most extreme resample's value: read the percentile interval, "
+            f"{entry['percentile_ci'][0]:.3f}–1.000") in table
+
+
 @pytest.mark.parametrize("args, message", [
     (("--bootstrap-interval", "bca"), "--bootstrap-interval chooses the interval read off the bootstrap; ask for one"),
     (("--bootstrap", "10", "--bootstrap-interval", "BCa"),

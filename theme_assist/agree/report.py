@@ -11,8 +11,10 @@ A *summary* maps each metric name (``percent``, ``cohen``, ``scott``, ``bennett_
 when a bootstrap was asked for, with how it was drawn: ``method`` (``"units"`` resampled, or, for α on request,
 ``"coincidences"``, Hayes & Krippendorff 2007), ``seed``, ``n_undefined`` resamples left out of the interval, and
 ``interval``: ``"percentile"``, or ``"bca"`` (Efron's bias-corrected and accelerated interval, on request), whose
-entries also give ``bias_correction``, ``acceleration`` and ``interval_reason`` (why BCa, asked for, fell back to
-the percentile interval; ``null`` where it did not).
+entries also give ``bias_correction``, ``acceleration``, ``interval_reason`` (why BCa, asked for, fell back to
+the percentile interval; ``null`` where it did not) and ``interval_warning`` (why the BCa interval given is not to be
+trusted, a limit the most extreme resample's value, with the percentile interval to read instead, ``percentile_ci``;
+``null`` where it is not).
 Analytic intervals, when asked for, are kept apart under their own key, never in ``ci``::
 
     "analytic": {"se": 0.106, "ci": [0.52, 0.97], "confidence": 0.95, "distribution": "t", "df": 10,

@@ -144,6 +144,12 @@ class BootstrapResult:
         BCa's z0 and a (Efron 1987); ``nan`` where not computed.
     interval_reason : str or None
         Why BCa, asked for, fell back to the percentile interval.
+    interval_warning : str or None
+        Why the BCa interval given is not to be trusted: a limit's corrected percentile beyond all but the most
+        extreme resample (:func:`~theme_assist.agree.bootstrap._extreme_limits`); ``percentile_low`` and
+        ``percentile_high`` are then the percentile interval, to read instead.
+    percentile_low, percentile_high : float
+        The percentile interval, where ``interval_warning`` is given; ``nan`` otherwise.
     """
 
     estimate: float
@@ -161,10 +167,14 @@ class BootstrapResult:
     bias_correction: float = math.nan
     acceleration: float = math.nan
     interval_reason: str | None = None
+    interval_warning: str | None = None
+    percentile_low: float = math.nan
+    percentile_high: float = math.nan
 
     def to_dict(self) -> dict:
         """The interval, ``p_below`` with string keys, no samples; ``nan`` becomes ``None``. Where BCa was asked
-        for, ``bias_correction``, ``acceleration`` and ``interval_reason`` too."""
+        for, ``bias_correction``, ``acceleration``, ``interval_reason`` and ``interval_warning`` too, and with a
+        warning the percentile interval, ``percentile_ci``."""
         out = {
             "estimate": _plain(self.estimate),
             "ci": [_plain(self.low), _plain(self.high)],
@@ -178,7 +188,9 @@ class BootstrapResult:
         }
         if self.requested == "bca":
             out.update(bias_correction=_plain(self.bias_correction), acceleration=_plain(self.acceleration),
-                       interval_reason=self.interval_reason)
+                       interval_reason=self.interval_reason, interval_warning=self.interval_warning)
+            if self.interval_warning:
+                out["percentile_ci"] = [_plain(self.percentile_low), _plain(self.percentile_high)]
         return out
 
 

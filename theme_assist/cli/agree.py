@@ -996,6 +996,9 @@ def _interval_notes(entry: dict) -> list[str]:
                      "interval")
     if entry.get("interval_reason"):
         notes.append(f"percentile interval, not BCa: {entry['interval_reason']}")
+    if entry.get("interval_warning"):  # a limit is one extreme resample's value (JSON: the whole warning)
+        notes.append(f"BCa unreliable here, a limit is the most extreme resample's value: read the percentile "
+                     f"interval, {_span(entry['percentile_ci'])}")
     low, high = entry.get("ci") or [None, None]
     # resamples all alike but the estimate's own (--bootstrap 1) are too few resamples, not units without variation
     if (low is not None and low == high and math.isclose(low, entry["value"], abs_tol=1e-12)) \
