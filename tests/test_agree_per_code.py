@@ -164,3 +164,15 @@ def test_a_long_per_code_bootstrap_shows_its_progress_on_a_terminal(capsys, rati
     assert "agree --per-code: codes bootstrapped" in err and "15/15" in err and "16/15" not in err
     monkeypatch.setattr(agree, "PROGRESS_WORK", 10 ** 9)  # a short run shows none
     assert run(capsys, ratings, "--machine", machine, "--per-code", "--bootstrap", "1000")[2] == ""
+
+
+def test_given_counts_every_unit_a_coder_rated_as_chance_agreement_does(capsys, tmp_path):
+    """``given`` sits next to n (units both rated) but counts every unit a coder rated, as the chance agreement
+    (Gwet 2014) and the prevalence count them: Ann's code a on u10, which Ben did not rate, is in her given."""
+    path = tmp_path / "ratings.csv"
+    path.write_text("unit,Ann,Ben\n" + "".join(f"u{i},{a},{b}\n" for i, (a, b) in enumerate(zip(ANN, BEN)))
+                    + "u10,a,\n")
+    code, out, _ = run(capsys, path, "--per-code", "--format", "json")
+    entry = json.loads(out)["cohen"]["by_code"]["a"]
+    assert code == 0 and entry["n_units"] == 10 and entry["given"] == {"Ann": 5, "Ben": 3}
+    assert entry["prevalence"] == pytest.approx(8 / 21)

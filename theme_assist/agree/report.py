@@ -200,7 +200,9 @@ def agreement_by_code(presence: Mapping[str, pd.DataFrame], metrics: Sequence[st
     -------
     dict
         Code (and :data:`POOLED`) → ``{"prevalence": float, "given": {coder: units}, "metrics": summary}``
-        (``given``: how many units each coder, each column, gave the code), each pooled entry with its
+        (``given``: how many units each coder, each column, gave the code, of every unit the coder rated, not only
+        the ``n_units`` rated twice or more: the counts the chance agreement and ``prevalence`` are taken from,
+        Gwet's treatment of missing ratings), each pooled entry with its
         ``pooling`` (``"De Vries et al. (2008)"`` or ``"stacked"``); the pooled intervals resample
         (and count) units, each with all its codes (``clusters``: ``"unit"``). Each code is bootstrapped with its
         own seed (:func:`~theme_assist.agree.bootstrap.derived_seed` of ``seed`` and the code; its entries'
@@ -223,7 +225,9 @@ def agreement_by_code(presence: Mapping[str, pd.DataFrame], metrics: Sequence[st
 
 
 def given_counts(presence: pd.DataFrame) -> dict[str, int]:
-    """How many units (rows) each coder (column) of a presence/absence table gave the code."""
+    """How many units (rows) each coder (column) of a presence/absence table gave the code, of every unit the coder
+    rated: units no other coder rated too, as the coefficients' chance agreement (Gwet 2014) and :func:`prevalence`
+    count them, so a count may exceed the units two coders rated (``n_units``)."""
     return {str(coder): int(np.nansum(presence[coder].to_numpy(dtype=float))) for coder in presence.columns}
 
 

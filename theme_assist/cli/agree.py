@@ -126,8 +126,9 @@ def agree(
         help="Single-label ratings: also each code's agreement, the code read as present or absent (one code "
              "against the rest), in the coders' summary (Cohen's kappa and AC1 for two coders; Fleiss' kappa, "
              "alpha and AC1 for more; or the --metric ones) and, with --machine, in every comparison (its "
-             "columns), each with the intervals asked for, the units compared and how many each coder gave the "
-             "code. Multi-label ratings always have it. Each code is bootstrapped alone (0.1-0.3 s per code and "
+             "columns), each with the intervals asked for, the units compared (n) and how many each coder gave the "
+             "code (given: of all the units they rated, as its chance agreement and prevalence count them). "
+             "Multi-label ratings always have it. Each code is bootstrapped alone (0.1-0.3 s per code and "
              "comparison with 2,000 units): where that takes long, a terminal's standard error shows their count."),
     output_format: str = typer.Option("table", "--format", metavar="table|json",
                                       help="table (for people) or json (one object: metric name → value, reason, "
