@@ -350,7 +350,8 @@ def test_many_codes_are_resampled_without_an_array_of_code_pairs(metric):
 
 def test_the_metrics_of_a_summary_draw_their_resamples_once(monkeypatch):
     """Every metric of a summary resamples the same units with the same seed: the resamples (and BCa's jackknife
-    weights) are drawn once and given again, read-only, with the figures each bootstrap gives alone."""
+    weights) are drawn once and given again, read-only, with the figures each bootstrap gives alone; they are let go
+    once the summary is done."""
     from theme_assist.agree import bootstrap
     from theme_assist.agree.report import agreement_summary
 
@@ -370,10 +371,16 @@ def test_the_metrics_of_a_summary_draw_their_resamples_once(monkeypatch):
     for name in metrics:
         assert summary[name]["ci"] == [alone[name].low, alone[name].high]
         assert summary[name]["acceleration"] == alone[name].acceleration
-    kept = [batch for _, batches in bootstrap._KEPT.values() for batch in batches]
-    assert len(kept) == 2 and not any(batch.flags.writeable for batch in kept)
-    with pytest.raises(ValueError):
-        kept[0][0, 0] = 5.0
+    assert not bootstrap._KEPT  # let go once the summary is done
+    with bootstrap.shared_resamples():
+        bootstrap_metric(table, "fleiss", n_boot=300, seed=4, interval="bca")
+        kept = [batch for _, batches in bootstrap._KEPT.values() for batch in batches]
+        assert len(kept) == 2 and not any(batch.flags.writeable for batch in kept)
+        with pytest.raises(ValueError):
+            kept[0][0, 0] = 5.0
+    assert not bootstrap._KEPT
+    bootstrap_metric(table, "fleiss", n_boot=300, seed=4, interval="bca")
+    assert not bootstrap._KEPT and len(generators) == 3  # outside a summary nothing is kept
 
 
 def test_the_coincidence_bootstrap_draws_its_resamples_in_batches(monkeypatch):

@@ -33,6 +33,7 @@ unit left out, or every unit left out giving the same value) the percentile inte
 from __future__ import annotations
 
 import zlib
+from contextlib import contextmanager
 from typing import Any, Sequence
 
 import numpy as np
@@ -244,8 +245,8 @@ def _unit_weights(table, clusters: str | int | None, n_boot: int, seed: int):
         rng = np.random.default_rng(seed)
         for _, size in _batches(n_boot, table, n_draws):
             drawn = rng.integers(0, n_draws, size=(size, n_draws))
-            offsets = np.arange(size)[:, None] * n_draws
-            counts = np.bincount((drawn + offsets).ravel(), minlength=size * n_draws).reshape(size, n_draws)
+            drawn += np.arange(size)[:, None] * n_draws  # each resample's own bins
+            counts = np.bincount(drawn.ravel(), minlength=size * n_draws).reshape(size, n_draws)
             yield (counts if groups is None else counts[:, groups]).astype(float)
 
     return _kept_weights(("resamples", n_boot, seed, *_units_key(table, groups, n_draws)), n_boot, table, draw)
@@ -257,14 +258,32 @@ def _units_key(table, groups: np.ndarray | None, n_draws: int) -> tuple:
 
 
 _KEPT: dict[str, tuple] = {}
-"""The last unit weights made of each kind (resamples, jackknife): kind → (key, batches)."""
+"""Within :func:`shared_resamples`, the last unit weights made of each kind (resamples, jackknife): kind → (key,
+batches)."""
+_SHARING = [0]
+"""How many :func:`shared_resamples` blocks are open."""
+
+
+@contextmanager
+def shared_resamples():
+    """A block within which bootstraps of the same seed and units draw their resamples (and BCa's jackknife weights)
+    once: :func:`~theme_assist.agree.report.agreement_summary` runs its metrics in one, each metric's figures those
+    it has alone. The weights are let go when the block ends."""
+    _SHARING[0] += 1
+    try:
+        yield
+    finally:
+        _SHARING[0] -= 1
+        if not _SHARING[0]:
+            _KEPT.clear()
 
 
 def _kept_weights(key: tuple, n_rows: int, table, make):
-    """The batches of unit weights ``make`` yields, kept (read-only) for the next call with the same ``key``
-    where they fit in :data:`_KEPT_VALUES` values: the metrics of a summary (a code of agree --per-code) resample
-    the same units with the same seed, and drawing them again cost each metric as much as computing it."""
-    if n_rows * table.n_units > _KEPT_VALUES:
+    """The batches of unit weights ``make`` yields, kept (read-only) within :func:`shared_resamples` for the next
+    call with the same ``key`` where they fit in :data:`_KEPT_VALUES` values: the metrics of a summary (a code of
+    agree --per-code) resample the same units with the same seed, and drawing them again cost each metric as much
+    as computing it."""
+    if not _SHARING[0] or n_rows * table.n_units > _KEPT_VALUES:
         yield from make()
         return
     kept = _KEPT.get(key[0])

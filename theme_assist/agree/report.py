@@ -34,7 +34,13 @@ import numpy as np
 import pandas as pd
 
 from theme_assist.agree.analytic import analytic_metric, analytic_pooled
-from theme_assist.agree.bootstrap import MINIMUM_ALPHAS, bootstrap_metric, bootstrap_pooled, derived_seed
+from theme_assist.agree.bootstrap import (
+    MINIMUM_ALPHAS,
+    bootstrap_metric,
+    bootstrap_pooled,
+    derived_seed,
+    shared_resamples,
+)
 from theme_assist.agree.coefficients import (
     DE_VRIES_METRICS,
     applicable_metrics,
@@ -130,41 +136,50 @@ def agreement_summary(ratings: Any, metrics: str | Sequence[str] | None = None, 
     bootstrap_interval = default_interval(alpha_bootstrap) if bootstrap_interval is None else bootstrap_interval
     metrics = [metrics] if isinstance(metrics, str) else metrics
     names = list(dict.fromkeys(metric_name(m) for m in metrics)) if metrics else applicable_metrics(table)
-    summary = {}
-    for name in names:
-        pooled = codes is not None and name in DE_VRIES_METRICS
+    with shared_resamples():  # every metric resamples the same units with the same seed: drawn once
+        return {name: _summary_entry(table, name, level=level, weights=weights, n_boot=n_boot, seed=seed,
+                                     confidence=confidence, minimums=minimums, analytic=analytic,
+                                     population=population, clusters=clusters, alpha_bootstrap=alpha_bootstrap,
+                                     codes=codes, bootstrap_interval=bootstrap_interval) for name in names}
+
+
+def _summary_entry(table, name: str, *, level: Metric, weights: str | np.ndarray | None, n_boot: int, seed: int,
+                   confidence: float, minimums: Sequence[float], analytic: bool, population: float | None,
+                   clusters: str | int | None, alpha_bootstrap: str, codes: str | int | None,
+                   bootstrap_interval: str) -> dict:
+    """The entry of :func:`agreement_summary` of the metric ``name`` (canonical) on ``table``."""
+    pooled = codes is not None and name in DE_VRIES_METRICS
+    if pooled:
+        result = de_vries_kappa(table, name, codes=codes, weights=weights)
+    else:
+        result = compute_metric(name, table, level=level, weights=weights)
+    entry = {"value": None, "reason": result.reason, **result.to_dict()}
+    entry.pop("category_shares")
+    if codes is not None and name in STACKED_METRICS:
+        entry["coefficient"] += STACKED_LABEL
+    if n_boot:
         if pooled:
-            result = de_vries_kappa(table, name, codes=codes, weights=weights)
+            interval = bootstrap_pooled(table, name, codes=codes, clusters=clusters, weights=weights,
+                                        n_boot=n_boot, seed=seed, confidence=confidence, minimums=minimums,
+                                        interval=bootstrap_interval)
         else:
-            result = compute_metric(name, table, level=level, weights=weights)
-        entry = {"value": None, "reason": result.reason, **result.to_dict()}
-        entry.pop("category_shares")
-        if codes is not None and name in STACKED_METRICS:
-            entry["coefficient"] += STACKED_LABEL
-        if n_boot:
-            if pooled:
-                interval = bootstrap_pooled(table, name, codes=codes, clusters=clusters, weights=weights,
-                                            n_boot=n_boot, seed=seed, confidence=confidence, minimums=minimums,
-                                            interval=bootstrap_interval)
-            else:
-                interval = bootstrap_metric(table, name, level=level, weights=weights, n_boot=n_boot, seed=seed,
-                                            confidence=confidence, minimums=minimums, clusters=clusters,
-                                            alpha_method=alpha_bootstrap if clusters is None else "units",
-                                            interval=bootstrap_interval)
-            entry.update({key: value for key, value in interval.to_dict().items() if key != "estimate"})
-            entry.update(seed=seed)
-            entry["reason"] = result.reason or interval.reason
-        if analytic:
-            options = dict(weights=weights, confidence=confidence, population=population, clusters=clusters)
-            standard_error = (analytic_pooled(table, name, codes=codes, **options) if pooled
-                              else analytic_metric(table, name, level=level, **options))
-            entry["analytic"] = {key: value for key, value in standard_error.to_dict().items() if key != "estimate"}
-        if clusters is not None and (n_boot or analytic):
-            entry["clusters"] = str(clusters)
-        if codes is not None:
-            entry["pooling"] = DE_VRIES_POOLING if pooled else "stacked"
-        summary[name] = entry
-    return summary
+            interval = bootstrap_metric(table, name, level=level, weights=weights, n_boot=n_boot, seed=seed,
+                                        confidence=confidence, minimums=minimums, clusters=clusters,
+                                        alpha_method=alpha_bootstrap if clusters is None else "units",
+                                        interval=bootstrap_interval)
+        entry.update({key: value for key, value in interval.to_dict().items() if key != "estimate"})
+        entry.update(seed=seed)
+        entry["reason"] = result.reason or interval.reason
+    if analytic:
+        options = dict(weights=weights, confidence=confidence, population=population, clusters=clusters)
+        standard_error = (analytic_pooled(table, name, codes=codes, **options) if pooled
+                          else analytic_metric(table, name, level=level, **options))
+        entry["analytic"] = {key: value for key, value in standard_error.to_dict().items() if key != "estimate"}
+    if clusters is not None and (n_boot or analytic):
+        entry["clusters"] = str(clusters)
+    if codes is not None:
+        entry["pooling"] = DE_VRIES_POOLING if pooled else "stacked"
+    return entry
 
 
 def prevalence(presence: pd.DataFrame) -> float:
