@@ -1,7 +1,8 @@
-"""``theme-assist agree``: agreement statistics on a ratings CSV, as a table or as JSON."""
+"""``theme-assist agree``: agreement statistics on a ratings CSV, as a table, as JSON or as a Markdown report."""
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from contextlib import ExitStack, contextmanager
@@ -15,7 +16,7 @@ from theme_assist import jsonout
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 WEIGHTS = ("linear", "quadratic")
-FORMATS = ("table", "json")
+FORMATS = ("table", "json", "markdown")
 INTERVALS = ("bootstrap", "analytic", "both")
 DEFAULT_RESAMPLES = 1000
 """Bootstrap resamples when --interval asks for a bootstrap and --bootstrap is not given."""
@@ -130,14 +131,16 @@ def agree(
              "code (given: of all the units they rated, as its chance agreement and prevalence count them). "
              "Multi-label ratings always have it. Each code is bootstrapped alone (0.1-0.3 s per code and "
              "comparison with 2,000 units): where that takes long, a terminal's standard error shows their count."),
-    output_format: str = typer.Option("table", "--format", metavar="table|json",
-                                      help="table (for people) or json (one object: metric name → value, reason, "
+    output_format: str = typer.Option("table", "--format", metavar="table|json|markdown",
+                                      help="table (for people), json (one object: metric name → value, reason, "
                                            "interval, and where ratings are missing, missing_ratings: count, of, "
                                            "treatment; then n_units, the units rated at least once, and coders, "
                                            "their names (with --coder, coders_left_out: the file's others); with "
                                            "--machine, machine_comparison too, and for one coder "
                                            "coders_summary: null with coders_summary_reason in place of the "
-                                           "metrics)."),
+                                           "metrics) or markdown (a report for a paper's methods and results: a "
+                                           "methods paragraph, then the tables of the JSON's figures, to three "
+                                           "decimals, their notes and the warnings as footnotes)."),
 ) -> None:
     """Agreement among coders: percent, Cohen, Scott, Bennett's S, Fleiss, Conger, Gwet's AC1/AC2, Light's kappa,
     Krippendorff's alpha, with bootstrap or analytic intervals; on span codings by units or by overlap; the machine
@@ -203,6 +206,11 @@ def agree(
             left_out = {"coders_left_out": [str(name) for name in source.coders_left_out]} if chosen else {}
             if output_format == "json":
                 typer.echo(jsonout.dumps({"segment_agreement": pairs, **left_out}, indent=2, ensure_ascii=False))
+            elif output_format == "markdown":
+                from theme_assist.cli._agree_markdown import segment_agreement_markdown
+
+                typer.echo(segment_agreement_markdown(pairs, left_out.get("coders_left_out") if chosen else None,
+                                                      [str(name) for name in source.coders]), nl=False)
             else:
                 _print_segment_agreement(pairs)
                 if left_out:
@@ -301,7 +309,15 @@ def agree(
     if 0 < n_boot < FEW_RESAMPLES:  # said once nothing was refused: a refusal comes alone
         logger.warning("--bootstrap %d: too few resamples for a 95%% interval or the P<x shares, which move from seed "
                        "to seed; use %s or more for figures you report", n_boot, f"{FEW_RESAMPLES:,}")
-    if output_format == "json":
+    notes = [f"span codings on the {len(source.ratings)} units of {units_file}; where a coder put no span on a "
+             f"unit of a document they coded, the rating is "
+             f"{'the empty code set' if source.multi_label else repr(NO_CODE)}, elsewhere missing"] \
+        if spans_on_units else []
+    if chosen is not None:
+        kept = ", ".join(map(str, source.ratings.columns))
+        notes.append(f"only the coders of --coder: {kept}" + (
+            f" (left out: {', '.join(map(str, source.coders_left_out))})" if source.coders_left_out else ""))
+    if output_format in ("json", "markdown"):
         if not one_coder and not source.multi_label:
             summary = _with_missing_ratings(summary, source.ratings)
         summary["n_units"] = int(source.ratings.notna().any(axis=1).sum())  # rated at least once
@@ -310,16 +326,25 @@ def agree(
             summary["coders_left_out"] = [str(name) for name in source.coders_left_out]
         if comparison is not None:
             summary["machine_comparison"] = comparison
-        typer.echo(jsonout.dumps(summary, indent=2, ensure_ascii=False))
+        if output_format == "json":
+            typer.echo(jsonout.dumps(summary, indent=2, ensure_ascii=False))
+            return
+        from theme_assist.cli._agree_markdown import agreement_markdown
+
+        # the figures as the JSON holds them (a float's exact value; NaN as None), not the summary's own objects
+        result = json.loads(jsonout.dumps(summary))
+        missing = _missing_note(source.ratings, summary, weighted=weights is not None) \
+            if not one_coder and not source.multi_label else []
+        warned = deferred + ([f"--bootstrap {n_boot}: too few resamples for a 95% interval or the P<x shares, "
+                              f"which move from seed to seed; use {FEW_RESAMPLES:,} or more for figures you report"]
+                             if 0 < n_boot < FEW_RESAMPLES else [])
+        context = _report_context(source, declared, machine_labels, units_file if spans_on_units else None,
+                                  units if spans_on_units else None, long_file,
+                                  level=level, weights=weights, n_boot=n_boot, seed=seed, analytic=analytic,
+                                  population=population, machine=machine, notes=notes + warned,
+                                  missing=missing)
+        typer.echo(agreement_markdown(result, context), nl=False)
     else:
-        notes = [f"span codings on the {len(source.ratings)} units of {units_file}; where a coder put no span on a "
-                 f"unit of a document they coded, the rating is "
-                 f"{'the empty code set' if source.multi_label else repr(NO_CODE)}, elsewhere missing"] \
-            if spans_on_units else []
-        if chosen is not None:
-            kept = ", ".join(map(str, source.ratings.columns))
-            notes.append(f"only the coders of --coder: {kept}" + (
-                f" (left out: {', '.join(map(str, source.coders_left_out))})" if source.coders_left_out else ""))
         if one_coder:
             _print_no_summary(summary["coders_summary_reason"], notes)
         else:
@@ -332,6 +357,42 @@ def agree(
             _print_machine_comparison(comparison, seed=seed, population=population, summary_above=not one_coder)
             if per_code:
                 _print_machine_per_code(comparison)
+
+
+def _report_context(source, declared: list | None, machine_labels, units_file: Path | None, units_table,
+                    long_file: bool, machine: Path | None, notes: list[str], **options):
+    """What ``--format markdown``'s methods paragraph says beside the JSON's figures
+    (:class:`~theme_assist.cli._agree_markdown.ReportContext`): what the units are, the documents they lie in
+    where known, the coders' categories and those --categories declared that neither they nor the machine used;
+    ``options``: the intervals', the level's and the weights' options as given."""
+    import pandas as pd
+
+    from theme_assist.agree.ratings import as_rating_table
+    from theme_assist.cli._agree_markdown import ReportContext
+
+    ratings = source.ratings
+    documents = None
+    if units_table is not None:  # --units: each unit's document, of the units rated
+        documents = int(units_table.drop_duplicates("unit").set_index("unit")["document"]
+                        .reindex(ratings.index).dropna().nunique())
+    categories, unused = [], []
+    if not source.multi_label:  # the coders' categories, as their summary counts them
+        categories = list(as_rating_table(ratings, declared).categories)
+        rated = ratings if machine_labels is None else pd.concat([ratings, machine_labels.reindex(ratings.index)],
+                                                                 axis=1)
+        used = set(pd.unique(rated.stack().dropna()))  # unused: by the coders and the machine
+        unused = [category for category in declared or [] if category not in used]
+    return ReportContext(units_kind="segments" if units_table is not None or long_file and source.segmentations
+                         else "units", units_source=str(units_file) if units_file is not None else "",
+                         documents=documents, categories=[_category(c) for c in categories],
+                         unused=[_category(c) for c in unused], machine=str(machine) if machine else None,
+                         paired=int((ratings.notna().sum(axis=1) >= 2).sum()), notes=notes,
+                         multi_label=source.multi_label, **options)
+
+
+def _category(value) -> str:
+    """A category as the report names it: a number without a needless ``.0``."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _per_code_steps(ratings, machine_labels, declared: list | None) -> int:

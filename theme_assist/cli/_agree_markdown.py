@@ -1,0 +1,445 @@
+"""``theme-assist agree --format markdown``: a report to paste into a paper's methods and results, or a supplement.
+
+It is made from the object ``--format json`` prints (every figure is that object's, rounded as the table rounds
+it) and from the words of the table's captions and notes (the helpers of :mod:`theme_assist.cli.agree`), so that
+no figure is copied by hand and none is computed twice. Same input and seed: same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MINUS = "\u2212"
+MISSING = "—"
+_HYPHEN_MINUS = re.compile(r"(?<![\w.])-(?=\.?\d)")
+
+
+@dataclass
+class ReportContext:
+    """What the report says of how the figures were obtained, beside the JSON object's figures.
+
+    Attributes
+    ----------
+    units_kind : str
+        What a unit is, in the plural: ``units``, or ``segments`` (segment ids: a project export's, --units').
+    units_source : str
+        Where the units come from (--units' file), or "".
+    documents : int or None
+        Documents the units lie in, where known (span codings on --units).
+    categories : list of str
+        The categories the coefficients count (--categories' order, else the ratings' sorted).
+    unused : list of str
+        Categories --categories declared that no coder (nor the machine) used.
+    level, weights : str, str or None
+        alpha's level of measurement and the kappa family's weights.
+    n_boot, seed, analytic, population : int, int, bool, float or None
+        The intervals asked for.
+    machine : str or None
+        The machine's suggestions file (--machine).
+    paired : int or None
+        Units rated by two or more coders.
+    notes : list of str
+        Notes of the summary table's caption (span codings, --coder) and the warnings said on standard error: each
+        a footnote.
+    missing : list of str
+        How the coefficients treated missing ratings, where some are (the table's note): a footnote.
+    multi_label : bool
+        Multi-label ratings (MASI-alpha and presence/absence per code).
+    """
+
+    units_kind: str = "units"
+    units_source: str = ""
+    documents: int | None = None
+    categories: list = field(default_factory=list)
+    unused: list = field(default_factory=list)
+    level: str = "nominal"
+    weights: str | None = None
+    n_boot: int = 0
+    seed: int = 0
+    analytic: bool = False
+    population: float | None = None
+    machine: str | None = None
+    paired: int | None = None
+    notes: list = field(default_factory=list)
+    missing: list = field(default_factory=list)
+    multi_label: bool = False
+
+
+class _Footnotes:
+    """Numbered Markdown footnotes (``[^1]``), each text once: a note on several rows is one footnote."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, int] = {}
+
+    def mark(self, notes: list[str]) -> str:
+        marks = []
+        for note in dict.fromkeys(notes):
+            text = _print_text(note)
+            number = self.texts.setdefault(text, len(self.texts) + 1)
+            marks.append(f"[^{number}]")
+        return "".join(marks)
+
+    def lines(self) -> list[str]:
+        return [f"[^{number}]: {_sentence(text)}" for text, number in self.texts.items()]
+
+
+def _print_text(text: str) -> str:
+    """A note's words for print: a minus sign for a negative number, one line, no Markdown table breaks."""
+    text = " ".join(str(text).split())
+    return _HYPHEN_MINUS.sub(MINUS, text).replace("|", "\\|")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")) if text else text
+
+
+def _cell(text) -> str:
+    """Text for a table's cell: one line, ``|`` escaped."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def number(value: float | None) -> str:
+    """A figure to three decimals, as the table gives it, with a minus sign; ``—`` where there is none."""
+    from theme_assist.cli.agree import _number
+
+    return MISSING if value is None else _number(value).replace("-", MINUS)
+
+
+def interval(ci: list | None) -> str:
+    """An interval as ``[low, high]`` to three decimals; ``—`` where there is none."""
+    low, high = ci or [None, None]
+    return MISSING if low is None or high is None else f"[{number(low)}, {number(high)}]"
+
+
+def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
+    lines = ["| " + " | ".join(_cell(name) for name in header) + " |",
+             "|" + "|".join("---:" if i in right else ":---" for i in range(len(header))) + "|"]
+    lines += ["| " + " | ".join(_cell(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def _entry_notes(entry: dict) -> list[str]:
+    """What the table's note says of one coefficient's entry: why it is undefined, pairs and resamples left out,
+    BCa's fallbacks and warnings."""
+    from theme_assist.cli.agree import _interval_notes, _pairs_notes
+
+    return ([entry["reason"]] if entry.get("reason") else []) + _pairs_notes(entry) + _interval_notes(entry)
+
+
+def _interval_columns(entries: list[dict]) -> tuple[bool, bool]:
+    return any("ci" in entry for entry in entries), any("analytic" in entry for entry in entries)
+
+
+def _bootstrap_label(entries: list[dict]) -> str:
+    """The bootstrap interval's kind, as the caption names it: BCa or percentile."""
+    return "BCa" if any("interval_reason" in entry for entry in entries) else "percentile"
+
+
+def software() -> str:
+    """theme_assist's version and, where it runs from a git checkout, its commit (as ``evaluate`` records it)."""
+    import theme_assist
+    from theme_assist.machine import git_commit
+
+    root = Path(theme_assist.__file__).resolve().parents[1]
+    # an installed copy has no checkout of its own: git would name the commit of a repository around site-packages
+    commit = git_commit(root) if (root / ".git").exists() else "unknown"
+    return f"theme_assist {theme_assist.__version__}" + (f" (git commit {commit})" if commit != "unknown" else "")
+
+
+def _names(names) -> str:
+    names = [str(name) for name in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _count(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
+def _metrics(result: dict) -> dict:
+    """The coefficients' entries of the JSON object, without its top level's other keys."""
+    return {name: entry for name, entry in result.items() if isinstance(entry, dict) and "value" in entry}
+
+
+def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str:
+    """The methods paragraph."""
+    from theme_assist.cli.agree import _analytic_caption, _bootstrap_caption
+
+    summary = _metrics(result)
+    coders = result["coders"]
+    sentences = []
+    first = f"Agreement was measured on {_count(result['n_units'], context.units_kind[:-1], context.units_kind)}"
+    if context.units_source:
+        first += f" (the units of {context.units_source})"
+    if context.documents is not None:
+        first += f" in {_count(context.documents, 'document')}"
+    if context.machine is not None and len(coders) == 1:
+        first += f", coded by one coder ({coders[0]}) and by the machine"
+    else:
+        first += f", coded independently by {len(coders)} coders ({_names(coders)})"
+    if len(coders) > 1 and context.paired is not None and context.paired != result["n_units"]:
+        first += f"; {context.paired:,} of them were rated by two or more coders"
+    sentences.append(first)
+    if context.multi_label:
+        sentences.append("A coder could give a unit several codes (multi-label): the code sets were compared with "
+                         "Krippendorff's alpha on the MASI distance, and each code as present or absent")
+    if context.categories:
+        who = "coders" if len(coders) > 1 else "coder"
+        said = (f"The {who} chose among {_count(len(context.categories), 'category', 'categories')} "
+                f"({_names(context.categories)})")
+        if context.unused:
+            said += (f", {_names(context.unused)} declared in advance and used by no coder, yet counted (for "
+                     "Bennett's S and AC1, which depend on the number of categories)")
+        sentences.append(said)
+    names = [entry["coefficient"] for entry in summary.values()]
+    if context.machine is not None:
+        rows = result.get("machine_comparison") or []
+        first_row = next((row for row in rows if row["kind"] != "humans"), None)
+        for entry in (first_row["metrics"].values() if first_row else []):
+            if entry["coefficient"] not in names:
+                names.append(entry["coefficient"])
+    if names:
+        sentences.append(f"Coefficients: {_names(names)}" + (
+            f"; alpha at the {context.level} level" if context.level != "nominal" and any(
+                name.endswith("alpha") for name in summary) else "") + (
+            f", with {context.weights} weights" if context.weights else ""))
+    entries = list(summary.values()) + [entry for row in result.get("machine_comparison") or []
+                                        for entry in row["metrics"].values()]
+    with_ci, with_analytic = _interval_columns(entries)
+    pairs = {name: entry for name, entry in summary.items()} or next(
+        (row["metrics"] for row in result.get("machine_comparison") or [] if row["kind"] != "humans"), {})
+    if with_ci and any("ci" in entry for entry in pairs.values()):
+        kind = _bootstrap_label(entries)
+        said = _bootstrap_caption(pairs, context.seed, columns=False)
+        if kind == "BCa":
+            said = said.replace(" BCa bootstrap intervals", " BCa bootstrap intervals (Efron 1987)", 1)
+        if any(entry.get("interval_warning") or entry.get("interval_reason") for entry in entries):
+            said += " (exceptions in the notes)"
+        sentences.append("Intervals: " + said)
+        if context.machine is not None:
+            sentences.append("Each comparison with the machine drew its own resamples, with a seed derived from "
+                             f"seed {context.seed} and the names of its two columns")
+    elif not with_ci:
+        sentences.append("No intervals were computed" if not with_analytic else "")
+    if with_analytic and any("analytic" in entry for entry in pairs.values()):
+        sentences.append(("Also " if with_ci else "Intervals: ") + _analytic_caption(pairs, context.population,
+                                                                                   columns=False))
+    missing = next((entry["missing_ratings"] for entry in summary.values() if "missing_ratings" in entry), None)
+    if missing:
+        sentences.append(f"{missing['count']:,} of {missing['of']:,} ratings were missing, each coefficient "
+                         "treating them as the note says." + footnotes.mark(context.missing))
+    elif not context.multi_label and summary:
+        sentences.append("No rating was missing")
+    if context.machine is not None:
+        against = "the coder" if len(coders) == 1 else "each coder and the coders' majority"
+        sentences.append("The machine is the pre-coding: theme_assist's rank-1 code per segment, suggested before "
+                         f"the coders' round and compared as one more coder, with {against} (an abstention is a "
+                         "missing rating)")
+    sentences.append(f"Computed with {software()}, `theme-assist agree`")
+    return " ".join(_sentence(sentence) if not sentence.endswith("]") else sentence[:1].upper() + sentence[1:]
+                    for sentence in sentences if sentence)
+
+
+def _summary_table(result: dict, footnotes: _Footnotes) -> list[str]:
+    summary = _metrics(result)
+    with_ci, with_analytic = _interval_columns(list(summary.values()))
+    kind = _bootstrap_label(list(summary.values()))
+    header = ["Coefficient", "Value", "n"]
+    if with_analytic:
+        header += ["SE", "95% CI (analytic)"]
+    if with_ci:
+        header += [f"95% CI ({kind} bootstrap)", "P(< .667)", "P(< .8)"]
+    rows = []
+    for entry in summary.values():
+        row = [entry["coefficient"] + footnotes.mark(_entry_notes(entry)), number(entry["value"]),
+               str(entry["n_units"])]
+        if with_analytic:
+            analytic = entry.get("analytic", {})
+            row += [number(analytic.get("se")), interval(analytic.get("ci"))]
+        if with_ci:
+            below = entry.get("p_below", {})
+            row += [interval(entry.get("ci")), number(below.get("0.667")), number(below.get("0.8"))]
+        rows.append(row)
+    return _table(header, rows, set(range(1, len(header))))
+
+
+def _with_intervals(entry: dict, name: str, with_ci: bool, with_analytic: bool) -> dict[str, str]:
+    cells = {name: number(entry["value"])}
+    if with_ci:
+        cells[f"{name} 95% CI" + (" (bootstrap)" if with_analytic else "")] = interval(entry.get("ci"))
+    if with_analytic:
+        cells[f"{name} 95% CI" + (" (analytic)" if with_ci else "")] = interval(entry.get("analytic", {}).get("ci"))
+    return cells
+
+
+def _per_code_table(result: dict, footnotes: _Footnotes) -> list[str]:
+    per_code = {name: entry["by_code"] for name, entry in _metrics(result).items() if "by_code" in entry}
+    codes = next(iter(per_code.values()))
+    entries = [entry for by_code in per_code.values() for entry in by_code.values()]
+    with_ci, with_analytic = _interval_columns(entries)
+    coders = list(next(iter(codes.values()))["given"]) if codes else []
+    header = ["Code", "n", f"Given ({' / '.join(map(str, coders))})", "Prevalence"]
+    rows = []
+    for code in codes:
+        first = next(iter(per_code.values()))[code]
+        cells: dict[str, str] = {}
+        notes = []
+        for name, by_code in per_code.items():
+            cells.update(_with_intervals(by_code[code], name, with_ci, with_analytic))
+            notes += [f"`{name}`: {note}" for note in _entry_notes(by_code[code])]
+        if len(header) == 4:
+            header += list(cells)
+        rows.append([str(code) + footnotes.mark(notes), str(first["n_units"]),
+                     " / ".join(map(str, first["given"].values())), number(first["prevalence"]), *cells.values()])
+    return _table(header, rows, set(range(1, len(header))))
+
+
+def _machine_table(rows: list[dict], footnotes: _Footnotes) -> list[str]:
+    from theme_assist.cli._console import counted
+    from theme_assist.cli.agree import FEW_UNITS
+
+    entries = [entry for row in rows for entry in row["metrics"].values()]
+    with_ci, with_analytic = _interval_columns(entries)
+    header = ["Comparison", "n", "Prevalence"]
+    lines = []
+    for row in rows:
+        cells: dict[str, str] = {}
+        for name, entry in row["metrics"].items():
+            cells.update(_with_intervals(entry, name, with_ci, with_analytic))
+        if len(header) == 3:
+            header += list(cells)
+        few = "no unit rated by both" if not row["n_units"] else \
+            f"only {counted(row['n_units'], 'unit')}" if row["n_units"] < FEW_UNITS else ""
+        notes = [few] if few else []
+        if row["n_units"]:
+            notes += [f"`{name}`: {note}" for name, entry in row["metrics"].items() for note in _entry_notes(entry)]
+        lines.append([row["comparison"] + footnotes.mark(notes), str(row["n_units"]), number(row["prevalence"]),
+                      *cells.values()])
+    return _table(header, lines, set(range(1, len(header))))
+
+
+def _machine_per_code_table(rows: list[dict], footnotes: _Footnotes) -> list[str]:
+    entries = [entry for row in rows for metric in row["metrics"].values() for entry in metric["by_code"].values()]
+    with_ci, with_analytic = _interval_columns(entries)
+    header = ["Comparison", "Code", "n", "Given", "Prevalence"]
+    lines = []
+    for row in rows:
+        columns = list(row["metrics"])
+        for code in next(iter(row["metrics"].values()))["by_code"]:
+            metrics = {column: row["metrics"][column]["by_code"][code] for column in columns}
+            first = next(iter(metrics.values()))
+            cells: dict[str, str] = {}
+            notes = []
+            for name, entry in metrics.items():
+                cells.update(_with_intervals(entry, name, with_ci, with_analytic))
+                notes += [f"`{name}`: {note}" for note in _entry_notes(entry)]
+            if len(header) == 5:
+                header += list(cells)
+            lines.append([row["comparison"], str(code) + footnotes.mark(notes), str(row["n_units"]),
+                          " / ".join(map(str, first["given"].values())), number(first["prevalence"]),
+                          *cells.values()])
+    return _table(header, lines, {2, 3, *range(4, len(header))})
+
+
+def _columns(metrics: dict) -> str:
+    """What the columns named by the metrics' keys hold: ``cohen: Cohen's kappa, ac1: Gwet's AC1``."""
+    return ", ".join(f"{name}: {entry['coefficient']}" for name, entry in metrics.items())
+
+
+def _machine_captions(rows: list[dict]) -> list[str]:
+    """What the machine table's caption says beside the columns' figures: the coefficients, the all-humans row's
+    coefficient, the majority."""
+    pair = next(row for row in rows if row["kind"] != "humans")
+    said = ["each comparison on the units both sides rated (n); " + _columns(pair["metrics"])]
+    group = next((row["metrics"] for row in rows if row["kind"] == "humans"), {})
+    said += [f"all humans: {entry['coefficient']} in the {name} columns" for name, entry in group.items()
+             if entry["coefficient"] != pair["metrics"][name]["coefficient"]]
+    if any(row["kind"] == "machine-majority" for row in rows):
+        two = sum(row["kind"] == "human-human" for row in rows) == 1
+        said.append("human majority: the code most coders gave, on units two or more rated, ties left out" +
+                    (" (two coders: only the units they agreed on)" if two else ""))
+    if any(row["prevalence"] is not None for row in rows):
+        said.append("prevalence: share of ratings in the second of two categories")
+    return said
+
+
+def agreement_markdown(result: dict, context: ReportContext) -> str:
+    """The report of ``agree``'s JSON object ``result`` (as ``--format json`` prints it): a methods paragraph,
+    the coefficients' table with their 95% intervals, the per-code and machine tables where the object has them,
+    and every note and warning as a footnote."""
+    from theme_assist.cli.agree import _pooling_caption
+
+    footnotes = _Footnotes()
+    lines = ["## Intercoder agreement", "", "**Methods.** " + _methods(result, context, footnotes), ""]
+    summary = _metrics(result)
+    notes = list(context.notes)
+    tables = 1
+    if summary:
+        title = f"**Table 1.** Agreement among the coders: {result['n_units']:,} {context.units_kind}"
+        title += f", {len(result['coders'])} coders"
+        if context.multi_label:
+            pooled = ("; the other coefficients on presence/absence pooled over codes (their n counts unit × code "
+                      "pairs" + _pooling_caption(summary) + ")") if len(summary) > 1 else ""
+            title += ". MASI-alpha on code sets" + pooled
+        lines += [title + "." + footnotes.mark(notes), ""]
+        notes = []
+        lines += _summary_table(result, footnotes) + [""]
+        tables += 1
+    else:
+        reason = result.get("coders_summary_reason") or "one coder"
+        lines += [_sentence(f"no agreement among coders: {reason}") + footnotes.mark(notes), ""]
+        notes = []
+    if any("by_code" in entry for entry in summary.values()):
+        kind = "presence/absence" if context.multi_label else "presence/absence: the code against the rest"
+        first = {name: next(iter(entry["by_code"].values())) for name, entry in summary.items()
+                 if entry.get("by_code")}
+        seeds = f"; each code's bootstrap with its own seed, derived from seed {context.seed} and the code" \
+            if context.n_boot else ""
+        lines += [f"**Table {tables}.** Agreement per code ({kind}): {_columns(first)}; n: units compared; given: "
+                  "units each coder gave the code, of all they rated" + seeds + ".", ""]
+        lines += _per_code_table(result, footnotes) + [""]
+        tables += 1
+    rows = result.get("machine_comparison")
+    if rows:
+        lines += [f"**Table {tables}.** The machine beside the coders. " + _sentence("; ".join(
+            _machine_captions(rows))), ""]
+        lines += _machine_table(rows, footnotes) + [""]
+        tables += 1
+        if all("by_code" in entry for entry in rows[0]["metrics"].values()):
+            lines += [f"**Table {tables}.** The machine beside the coders, per code (each code read as present or "
+                      "absent, the code against the rest, on the units both sides rated; given: units each side gave "
+                      "the code, of all it rated, in the comparison's order).", ""]
+            lines += _machine_per_code_table(rows, footnotes) + [""]
+            tables += 1
+    lines += footnotes.lines()
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def segment_agreement_markdown(pairs: list[dict], left_out: list[str] | None, coders: list[str]) -> str:
+    """The report of ``agree --overlap``'s segment agreement (the JSON's ``segment_agreement``)."""
+    footnotes = _Footnotes()
+    overlap = pairs[0]["min_overlap"] if pairs else None
+    who = f"the two coders ({_names(coders)}), on the documents both coded" if len(coders) == 2 else \
+        f"each pair of the {len(coders)} coders ({_names(coders)}), on the documents both coders of the pair coded"
+    methods = [f"Segment agreement was measured span by span, as MAXQDA does, for {who}",
+               "A span agreed where the other coder gave the same code to a span overlapping it by at least "
+               f"{overlap * 100:g}% (intersection over union); one without such a counterpart disagreed" if pairs
+               else "",
+               "Kappa: Brennan and Prediger's, chance agreement 1 / the number of codes",
+               f"Computed with {software()}, `theme-assist agree --overlap`"]
+    lines = ["## Intercoder agreement", "", "**Methods.** " + " ".join(_sentence(s) for s in methods if s), ""]
+    notes = [f"only the coders of --coder; left out: {', '.join(left_out) or 'none'}"] if left_out is not None else []
+    for i, pair in enumerate(pairs, start=1):
+        first, second = pair["coders"]
+        lines += [f"**Table {i}.** Segment agreement, {first} and {second}, on "
+                  f"{_count(pair['documents'], 'document')} both coded; kappa (Brennan & Prediger) "
+                  f"{number(pair['kappa_bp'])}." + footnotes.mark(notes + ([f"kappa undefined: {pair['reason']}"]
+                                                                           if pair["reason"] else [])), ""]
+        notes = []
+        rows = [[str(row["code"]), str(row["agreements"]), str(row["disagreements"]), str(row["total"]),
+                 number(row["percent"])] for row in pair["codes"]]
+        lines += _table(["Code", "Agreements", "Disagreements", "Total", "Percent"], rows, {1, 2, 3, 4}) + [""]
+    lines += footnotes.lines()
+    return "\n".join(lines).rstrip("\n") + "\n"
