@@ -185,6 +185,12 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
     if context.multi_label:
         sentences.append("A coder could give a unit several codes (multi-label): the code sets were compared with "
                          "Krippendorff's alpha on the MASI distance, and each code as present or absent")
+        codes = next((list(entry["by_code"]) for entry in _metrics(result).values() if entry.get("by_code")), [])
+        if codes:
+            sentences.append(f"They chose among {_count(len(codes), 'code')} ({_names(codes)})")
+        if not context.units_source:
+            sentences.append("Each coder was taken to have read every unit: a unit without a code from a coder "
+                             "counted as given none of the codes")
     if context.categories:
         who = "coders" if len(coders) > 1 else "coder"
         said = (f"The {who} chose among {_count(len(context.categories), 'category', 'categories')} "

@@ -1,0 +1,258 @@
+"""``theme-assist agree --format markdown``: the report's figures are those of ``--format json`` on the same input."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from theme_assist.cli import main
+from tests.test_agree_cli import KRIPPENDORFF_WIDE, MULTI_LABEL_LONG, OVERLAPPING, SEGMENTS, SPANS, SUGGESTIONS, \
+    WIDE_FOR_MACHINE
+
+MARKS = re.compile(r"(\[\^\d+\])+$")
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["agree", *map(str, args)])
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+@pytest.fixture()
+def files(tmp_path):
+    paths = {}
+    for name, content in (("wide", KRIPPENDORFF_WIDE), ("multi", MULTI_LABEL_LONG), ("spans", SPANS),
+                          ("segments", SEGMENTS), ("overlapping", OVERLAPPING), ("two", WIDE_FOR_MACHINE),
+                          ("suggestions", SUGGESTIONS)):
+        paths[name] = tmp_path / f"{name}.csv"
+        paths[name].write_text(content)
+    return paths
+
+
+def tables(report: str) -> list[list[dict]]:
+    """Each Markdown table of the report: a list of rows, each a dict of header → cell (footnote marks apart)."""
+    found, lines = [], report.splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("| "):
+            block = []
+            while i < len(lines) and lines[i].startswith("|"):
+                block.append([cell.strip() for cell in re.split(r"(?<!\\)\|", lines[i].strip().strip("|"))])
+                i += 1
+            header, rows = block[0], block[2:]
+            assert all(set(cell) <= set(":-") for cell in block[1])
+            found.append([dict(zip(header, row)) for row in rows])
+        i += 1
+    return found
+
+
+def printed(value) -> str:
+    """A JSON figure as the report prints it: three decimals, a minus sign, a dash where there is none."""
+    return "—" if value is None else f"{value:.3f}".replace("-0.000", "0.000").replace("-", "\u2212")
+
+
+def interval(ci) -> str:
+    return "—" if ci is None or None in ci else f"[{printed(ci[0])}, {printed(ci[1])}]"
+
+
+def metric_cells(name: str, entry: dict, both: bool) -> dict:
+    cells = {name: printed(entry["value"])}
+    if "ci" in entry:
+        cells[f"{name} 95% CI" + (" (bootstrap)" if both else "")] = interval(entry["ci"])
+    if "analytic" in entry:
+        cells[f"{name} 95% CI" + (" (analytic)" if both else "")] = interval(entry["analytic"]["ci"])
+    return cells
+
+
+def check_report(report: str, result: dict) -> None:
+    """Every figure of every table of ``report`` is ``result``'s (agree's JSON), as printed; each footnote mark
+    has its footnote; no NaN, no hyphen for a minus."""
+    found = tables(report)
+    metrics = {name: entry for name, entry in result.items() if isinstance(entry, dict) and "value" in entry}
+    if metrics:
+        summary = found.pop(0)
+        assert len(summary) == len(metrics)
+        for row, entry in zip(summary, metrics.values()):
+            assert MARKS.sub("", row["Coefficient"]) == entry["coefficient"]
+            assert row["Value"] == printed(entry["value"]) and row["n"] == str(entry["n_units"])
+            if "SE" in row:
+                assert row["SE"] == printed(entry.get("analytic", {}).get("se"))
+                assert row["95% CI (analytic)"] == interval(entry.get("analytic", {}).get("ci"))
+            bootstrap = next((key for key in row if "bootstrap" in key), None)
+            if bootstrap:
+                assert row[bootstrap] == interval(entry.get("ci"))
+                assert row["P(< .667)"] == printed(entry.get("p_below", {}).get("0.667"))
+                assert row["P(< .8)"] == printed(entry.get("p_below", {}).get("0.8"))
+        per_code = {name: entry["by_code"] for name, entry in metrics.items() if "by_code" in entry}
+        if per_code:
+            rows = found.pop(0)
+            codes = next(iter(per_code.values()))
+            assert [MARKS.sub("", row["Code"]) for row in rows] == list(codes)
+            for row, code in zip(rows, codes):
+                first = codes[code]
+                expected = {"n": str(first["n_units"]), "Prevalence": printed(first["prevalence"])}
+                for name, by_code in per_code.items():
+                    entry = by_code[code]
+                    expected.update(metric_cells(name, entry, "ci" in entry and "analytic" in entry))
+                given = next(key for key in row if key.startswith("Given"))
+                assert row[given] == " / ".join(map(str, first["given"].values()))
+                assert {key: row[key] for key in expected} == expected
+                assert len(row) == len(expected) + 2
+    for comparison in (result.get("machine_comparison") or [],) if result.get("machine_comparison") else ():
+        rows = found.pop(0)
+        assert [MARKS.sub("", row["Comparison"]) for row in rows] == [row["comparison"] for row in comparison]
+        for row, entries in zip(rows, comparison):
+            expected = {"n": str(entries["n_units"]), "Prevalence": printed(entries["prevalence"])}
+            for name, entry in entries["metrics"].items():
+                expected.update(metric_cells(name, entry, "ci" in entry and "analytic" in entry))
+                assert entries[name] == entry["value"]
+            assert row == {"Comparison": row["Comparison"], **expected}
+        if all("by_code" in entry for entry in comparison[0]["metrics"].values()):
+            rows = iter(found.pop(0))
+            for entries in comparison:
+                for code in next(iter(entries["metrics"].values()))["by_code"]:
+                    row = next(rows)
+                    assert row["Comparison"] == entries["comparison"] and MARKS.sub("", row["Code"]) == code
+                    first = next(iter(entries["metrics"].values()))["by_code"][code]
+                    assert row["n"] == str(entries["n_units"]) and row["Prevalence"] == printed(first["prevalence"])
+                    for name, metric in entries["metrics"].items():
+                        entry = metric["by_code"][code]
+                        cells = metric_cells(name, entry, "ci" in entry and "analytic" in entry)
+                        assert {key: row[key] for key in cells} == cells
+            assert next(rows, None) is None
+    assert not found
+    marks = set(re.findall(r"\[\^(\d+)\](?!:)", report))
+    defined = set(re.findall(r"^\[\^(\d+)\]:", report, flags=re.M))
+    assert marks == defined
+    assert not re.search(r"\bnan\b", report, flags=re.I)
+    for table in tables(report):
+        for row in table:
+            assert not any(re.search(r"(?<![\w.])-\d", cell) for cell in row.values())
+
+
+OPTIONS = {
+    "four coders, missing ratings, both intervals": ("wide", "--interval", "both", "--bootstrap", "200", "--seed",
+                                                     "5"),
+    "four coders, per code, population": ("wide", "--per-code", "--interval", "analytic", "--population", "500"),
+    "weights and level": ("wide", "--level", "ordinal", "--weights", "quadratic", "-m", "alpha", "-m", "cohen",
+                          "--coder", "B", "--coder", "C"),
+    "categories, machine, per code": ("two", "--machine", "suggestions", "--per-code", "--categories",
+                                      "hope,stigma,work,other", "--bootstrap", "300", "--seed", "2"),
+    "machine with one coder": ("two", "--machine", "suggestions", "--coder", "ann", "--interval", "both",
+                               "--bootstrap", "200"),
+    "machine, both intervals, per code": ("two", "--machine", "suggestions", "--per-code", "--interval", "both",
+                                          "--bootstrap", "200"),
+    "percentile intervals": ("wide", "--bootstrap", "200", "--bootstrap-interval", "percentile"),
+    "coincidences": ("wide", "--bootstrap", "200", "--alpha-bootstrap", "coincidences"),
+    "multi-label": ("multi", "--bootstrap", "200"),
+    "multi-label, one metric": ("multi", "-m", "masi_alpha"),
+    "span codings on units": ("spans", "--units", "segments", "--interval", "analytic"),
+    "span codings on units, per code": ("spans", "--units", "segments", "--bootstrap", "200", "--per-code"),
+}
+
+
+def _args(files, args):
+    """The options, the ratings file (first) and the --machine and --units files named by ``files``' keys."""
+    return [files[arg] if i == 0 or args[i - 1] in ("--machine", "--units") else arg for i, arg in enumerate(args)]
+
+
+@pytest.mark.parametrize("args", OPTIONS.values(), ids=OPTIONS.keys())
+def test_the_reports_figures_are_the_jsons(capsys, files, args):
+    args = _args(files, args)
+    code, report, _ = run(capsys, *args, "--format", "markdown")
+    assert code in (0, None), report
+    code, out, _ = run(capsys, *args, "--format", "json")
+    result = json.loads(out)
+    assert report.startswith("## Intercoder agreement\n\n**Methods.** Agreement was measured on ")
+    check_report(report, result)
+    assert run(capsys, *args, "--format", "markdown")[1] == report  # same input and seed: same bytes
+
+
+def test_the_methods_paragraph_says_how_the_intervals_were_computed(capsys, files):
+    report = run(capsys, files["wide"], "--bootstrap", "1000", "--seed", "42", "--format", "markdown")[1]
+    methods = report.split("\n\n")[1]
+    assert "95% BCa bootstrap intervals (Efron 1987), 1,000 resamples, seed 42: units resampled with replacement" \
+        in methods
+    assert "12 units, coded independently by 4 coders (A, B, C and D); 11 of them were rated by two or more" \
+        in methods
+    assert "The coders chose among 5 categories (1, 2, 3, 4 and 5)" in methods
+    assert "7 of 48 ratings were missing" in methods and "Computed with theme_assist " in methods
+    # the note says how each coefficient treated them, as the table's caption does
+    assert re.search(r"^\[\^\d+\]: Missing ratings \(7 of 48\): observed agreement over the units rated two or more "
+                     r"times", report, flags=re.M)
+    percentile = run(capsys, files["wide"], "--bootstrap", "1000", "--bootstrap-interval", "percentile",
+                     "--format", "markdown")[1].split("\n\n")[1]
+    assert "95% percentile bootstrap intervals, 1,000 resamples, seed 0" in percentile
+    analytic = run(capsys, files["wide"], "--interval", "analytic", "--population", "500",
+                   "--format", "markdown")[1].split("\n\n")[1]
+    assert "95% analytic intervals (Gwet 2014, conditional on the coders" in analytic
+    assert "finite-population correction for N = 500 units" in analytic and "bootstrap" not in analytic
+    assert "No intervals were computed" in run(capsys, files["wide"], "--format", "markdown")[1]
+
+
+def test_the_report_keeps_the_tables_warnings_as_footnotes(capsys, files):
+    """BCa's warning (one disagreement in 32 units: AC1's lower limit is the lowest resample), the resamples too
+    few, the coders left out: each a footnote of the row or table it is about."""
+    few = files["wide"].with_name("few.csv")
+    few.write_text("unit,A,B\n" + "".join(f"u{i},x,{'y' if i == 0 else 'x'}\n" for i in range(31)) + "u31,y,y\n")
+    report = run(capsys, few, "-m", "ac1", "--bootstrap", "500", "--seed", "1", "--format", "markdown")[1]
+    result = json.loads(run(capsys, few, "-m", "ac1", "--bootstrap", "500", "--seed", "1", "--format", "json")[1])
+    check_report(report, result)
+    assert result["ac1"]["interval_warning"]
+    (row,) = tables(report)[0]
+    (mark,) = MARKS.search(row["Coefficient"]).group(0)[2:-1].split("][^")
+    low, high = (printed(limit) for limit in result["ac1"]["percentile_ci"])
+    assert f"[^{mark}]: BCa unreliable here, a limit is the most extreme resample's value: read the percentile " \
+           f"interval, {low}–{high}." in report
+    assert "--bootstrap 500: too few resamples" in report
+    left = run(capsys, files["wide"], "--coder", "A", "--coder", "B", "--format", "markdown")[1]
+    assert re.search(r"^\[\^\d+\]: Only the coders of --coder: A, B \(left out: C, D\)\.$", left, flags=re.M)
+
+
+def test_the_machine_is_said_to_be_the_pre_coding(capsys, files):
+    report = run(capsys, files["two"], "--machine", files["suggestions"], "--format", "markdown")[1]
+    assert "The machine is the pre-coding: theme_assist's rank-1 code per segment, suggested before the coders' " \
+           "round" in report
+    one = run(capsys, files["two"], "--machine", files["suggestions"], "--coder", "ann", "--format", "markdown")[1]
+    assert "coded by one coder (ann) and by the machine" in one and "**Table 1.** The machine beside the coders" in one
+    assert "No agreement among coders: one coder (ann)" in one
+
+
+def test_span_codings_name_their_segments_and_documents(capsys, files):
+    report = run(capsys, files["spans"], "--units", files["segments"], "--format", "markdown")[1]
+    assert f"Agreement was measured on 6 segments (the units of {files['segments']}) in 2 documents" in report
+    assert "3 categories ((no code), hope and stigma)" in report
+
+
+def test_segment_agreement_by_overlap(capsys, files):
+    report = run(capsys, files["overlapping"], "--overlap", "0.9", "--format", "markdown")[1]
+    (pair,) = json.loads(run(capsys, files["overlapping"], "--overlap", "0.9", "--format", "json")[1])[
+        "segment_agreement"]
+    assert "overlapping it by at least 90% (intersection over union)" in report
+    assert f"kappa (Brennan & Prediger) {printed(pair['kappa_bp'])}." in report
+    (rows,) = tables(report)
+    assert rows == [{"Code": row["code"], "Agreements": str(row["agreements"]),
+                     "Disagreements": str(row["disagreements"]), "Total": str(row["total"]),
+                     "Percent": printed(row["percent"])} for row in pair["codes"]]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--population", "100"), "--population corrects the analytic intervals"),
+    (("--bootstrap-interval", "bca"), "--bootstrap-interval chooses the interval"),
+    (("-m", "nonsense"), "nonsense"),
+])
+def test_refusals_are_those_of_the_other_formats(capsys, files, args, message):
+    for output in ("json", "markdown"):
+        code, out, err = run(capsys, files["wide"], *args, "--format", output)
+        assert code == 2 and out == "" and message in err and err.count("\n") == 1
+
+
+def test_a_multi_label_report_names_the_codes_and_how_a_unit_without_a_code_counts(capsys, files):
+    report = run(capsys, files["multi"], "-m", "percent", "--format", "markdown")[1]
+    assert "several codes (multi-label): the code sets were compared with Krippendorff's alpha on the MASI " \
+           "distance" in report
+    assert "They chose among 2 codes (hope and stigma)" in report
+    assert "a unit without a code from a coder counted as given none of the codes" in report
