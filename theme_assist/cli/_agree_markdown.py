@@ -32,10 +32,9 @@ class ReportContext:
         The categories the coefficients count (--categories' order, else the ratings' sorted).
     unused : list of str
         Categories --categories declared that no coder (nor the machine) used.
-    level, weights : str, str or None
-        alpha's level of measurement and the kappa family's weights.
-    n_boot, seed, analytic, population : int, int, bool, float or None
-        The intervals asked for.
+    n_boot, seed, population : int, int, float or None
+        The bootstrap's resamples and seed, the analytic intervals' population (the intervals' kinds and
+        methods are the JSON's).
     machine : str or None
         The machine's suggestions file (--machine).
     paired : int or None
@@ -54,11 +53,8 @@ class ReportContext:
     documents: int | None = None
     categories: list = field(default_factory=list)
     unused: list = field(default_factory=list)
-    level: str = "nominal"
-    weights: str | None = None
     n_boot: int = 0
     seed: int = 0
-    analytic: bool = False
     population: float | None = None
     machine: str | None = None
     paired: int | None = None
@@ -207,10 +203,8 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
             if entry["coefficient"] not in names:
                 names.append(entry["coefficient"])
     if names:
-        sentences.append(f"Coefficients: {_names(names)}" + (
-            f"; alpha at the {context.level} level" if context.level != "nominal" and any(
-                name.endswith("alpha") for name in summary) else "") + (
-            f", with {context.weights} weights" if context.weights else ""))
+        # their names say alpha's level and the weights: "Krippendorff's alpha (ordinal)", "(quadratic weights)"
+        sentences.append(f"Coefficients: {_names(names)}")
     entries = list(summary.values()) + [entry for row in result.get("machine_comparison") or []
                                         for entry in row["metrics"].values()]
     with_ci, with_analytic = _interval_columns(entries)
