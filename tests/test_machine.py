@@ -90,3 +90,17 @@ def test_the_reproduce_line_names_the_corpora_and_variants_that_ran_even_by_defa
     renamed = argparse.Namespace(corpus=["esconv"], variant=["default"], per_code=10, name="ablation_10")
     assert rerun_command("evaluation/ablation.py", reproduce_options(renamed, ["esconv"], ["default"], "ablation")) \
         == "python evaluation/ablation.py --corpus esconv --variant default --per-code 10 --name ablation_10"
+
+
+def test_an_installed_copy_inside_another_repository_has_no_commit(tmp_path):
+    """A virtual environment inside a project's git repository: site-packages is in that repository's tree, and
+    HEAD there is the project's commit, not theme_assist's: unknown."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x"],
+                   cwd=tmp_path, check=True)
+    site = tmp_path / ".venv" / "lib" / "site-packages"
+    site.mkdir(parents=True)
+    assert git_commit(site) == "unknown"
+    assert git_commit(tmp_path) != "unknown"

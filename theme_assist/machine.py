@@ -42,9 +42,15 @@ RESULTS_FOLDER = "evaluation/results"
 def git_commit(repo: Path | None = None) -> str:
     """The repository's HEAD commit, with ``+dirty`` when tracked files have changes, or ``unknown``. Changes to
     :data:`RESULTS_FOLDER` do not count: a benchmark that writes several files, or a second benchmark run before
-    the first one's files are committed, measures the committed code all the same."""
+    the first one's files are committed, measures the committed code all the same. A folder that is no
+    repository's top (an installed copy's site-packages) is ``unknown``, though a repository holds it."""
     repo = repo or Path(__file__).resolve().parents[1]
     try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=repo, capture_output=True, text=True,
+                             timeout=10).stdout.strip()
+        # a virtual environment inside a project's repository: HEAD would be that project's commit, not ours
+        if not top or Path(top).resolve() != Path(repo).resolve():
+            return "unknown"
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
                                 timeout=10).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
