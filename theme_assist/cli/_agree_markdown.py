@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 MINUS = "\u2212"
 MISSING = "—"
@@ -139,9 +138,7 @@ def software() -> str:
     import theme_assist
     from theme_assist.machine import git_commit
 
-    root = Path(theme_assist.__file__).resolve().parents[1]
-    # an installed copy has no checkout of its own: git would name the commit of a repository around site-packages
-    commit = git_commit(root) if (root / ".git").exists() else "unknown"
+    commit = git_commit()  # unknown for an installed copy
     return f"theme_assist {theme_assist.__version__}" + (f" (git commit {commit})" if commit != "unknown" else "")
 
 
