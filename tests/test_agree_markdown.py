@@ -256,3 +256,13 @@ def test_a_multi_label_report_names_the_codes_and_how_a_unit_without_a_code_coun
            "distance" in report
     assert "They chose among 2 codes (hope and stigma)" in report
     assert "a unit without a code from a coder counted as given none of the codes" in report
+
+
+def test_many_categories_are_counted_not_listed(capsys, tmp_path):
+    many = tmp_path / "many.csv"
+    many.write_text("unit,A,B\n" + "".join(f"u{i},c{i},c{i if i % 4 else i + 1}\n" for i in range(20)))
+    report = run(capsys, many, "-m", "cohen", "--format", "markdown")[1]
+    assert "The coders chose among 20 categories. " in report
+    two = run(capsys, many, "-m", "cohen", "--categories", ",".join(f"c{i}" for i in range(22)),
+              "--format", "markdown")[1]
+    assert "The coders chose among 22 categories, c20 and c21 declared in advance and used by no coder" in two

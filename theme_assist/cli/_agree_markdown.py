@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 
 MINUS = "\u2212"
 MISSING = "—"
+LISTED = 12
+"""The methods paragraph names the categories where there are this many or fewer (the per-code table lists
+them all)."""
 _HYPHEN_MINUS = re.compile(r"(?<![\w.])-(?=\.?\d)")
 
 
@@ -147,6 +150,11 @@ def _names(names) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _listed(names: list) -> str:
+    """`` (a, b and c)`` after a count, where there are few enough names (:data:`LISTED`) for a sentence."""
+    return f" ({_names(names)})" if len(names) <= LISTED else ""
+
+
 def _count(n: int, word: str, plural: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else plural or word + 's'}"
 
@@ -180,14 +188,14 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
                          "Krippendorff's alpha on the MASI distance, and each code as present or absent")
         codes = next((list(entry["by_code"]) for entry in _metrics(result).values() if entry.get("by_code")), [])
         if codes:
-            sentences.append(f"They chose among {_count(len(codes), 'code')} ({_names(codes)})")
+            sentences.append(f"They chose among {_count(len(codes), 'code')}{_listed(codes)}")
         if not context.units_source:
             sentences.append("Each coder was taken to have read every unit: a unit without a code from a coder "
                              "counted as given none of the codes")
     if context.categories:
         who = "coders" if len(coders) > 1 else "coder"
-        said = (f"The {who} chose among {_count(len(context.categories), 'category', 'categories')} "
-                f"({_names(context.categories)})")
+        said = (f"The {who} chose among {_count(len(context.categories), 'category', 'categories')}"
+                f"{_listed(context.categories)}")
         if context.unused:
             said += (f", {_names(context.unused)} declared in advance and used by no coder, yet counted (for "
                      "Bennett's S and AC1, which depend on the number of categories)")
