@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 MINUS = "\u2212"
 MISSING = "—"
@@ -239,9 +240,11 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
         sentences.append("No rating was missing")
     if context.machine is not None:
         against = "the coder" if len(coders) == 1 else "each coder and the coders' majority"
-        sentences.append("The machine is the pre-coding: theme_assist's rank-1 code per segment, suggested before "
-                         f"the coders' round and compared as one more coder, with {against} (an abstention is a "
-                         "missing rating)")
+        # how the machine's codes were made (a pre-coding before the round, or a model trained on these very
+        # codings) is not in the file: the report says what it compared, and the author says how they were made
+        sentences.append(f"The machine's codes ({Path(context.machine).name}: theme_assist's rank-1 code per "
+                         f"segment) were compared as one more coder, with {against} (an abstention is a missing "
+                         "rating)")
     sentences.append(f"Computed with {software()}, `theme-assist agree`")
     return " ".join(_sentence(sentence) if not sentence.endswith("]") else sentence[:1].upper() + sentence[1:]
                     for sentence in sentences if sentence)
