@@ -186,9 +186,23 @@ def _renamed_copy(later: Path, tmp_path: Path) -> Path:
     return later
 
 
+def _renamed_copy_beside_it(later: Path, tmp_path: Path) -> Path:
+    """The study's whole folder: the project's transcript and its copy, which alone was said ("both are read")."""
+    shutil.copy(DEMO / "transcripts" / f"{FIRST[0]}.txt", later)
+    return _renamed_copy(later, tmp_path)
+
+
+def _new_copies(later: Path, tmp_path: Path) -> Path:
+    """Two new transcripts alike: they were both added, with the warning "remove one", which no command could."""
+    shutil.copy(DEMO / "transcripts" / f"{LATER[0]}.txt", later / "pune_again.txt")
+    return later
+
+
 @pytest.mark.parametrize("given, message", [
     (_changed, f"document '{FIRST[0]}' (" + "{}) is in study.taproj already, with another text"),
     (_renamed_copy, f"ulm_again.txt has the same text as document '{FIRST[0]}', in study.taproj already"),
+    (_renamed_copy_beside_it, f"ulm_again.txt has the same text as document '{FIRST[0]}', in study.taproj already"),
+    (_new_copies, f"{LATER[0]}.txt and " + "{0.parent}/pune_again.txt have the same text (a copy?): a project keeps"),
 ])
 def test_a_transcript_the_project_has_is_refused_in_one_line(tmp_path, site_one, capsys, given, message):
     project, later = site_one

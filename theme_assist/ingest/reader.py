@@ -64,7 +64,7 @@ def skipped_note(skipped: list[str], shown: int = 3) -> str:
 
 
 def read_documents(path: str | Path, metadata: str | Path | None = None, recursive: bool = False,
-                   skip: str | Path | None = None) -> list[Document]:
+                   skip: str | Path | None = None, warn_copies: bool = True) -> list[Document]:
     """Read transcripts into documents.
 
     Parameters
@@ -88,6 +88,9 @@ def read_documents(path: str | Path, metadata: str | Path | None = None, recursi
     skip
         For a folder: a file in it not to read (a metadata table the caller joins itself), as ``metadata`` is
         not read as a transcript.
+    warn_copies
+        Warn of documents with the same text, each read as a document of its own; ``False`` for a caller that
+        refuses them itself (``project add``: a project cannot drop a document once added).
 
     Returns
     -------
@@ -113,7 +116,8 @@ def read_documents(path: str | Path, metadata: str | Path | None = None, recursi
     for document in documents:
         refuse_name_not_utf8(document.id, document.source, "it is the document's id, written into every table")
     _check_unique_ids(documents)
-    _warn_of_copies(documents)
+    if warn_copies:
+        _warn_of_copies(documents)
     if metadata is not None:
         attach_metadata(documents, read_metadata(metadata))
     return documents

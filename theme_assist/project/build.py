@@ -458,9 +458,9 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
     Raises
     ------
     InputError
-        For a transcript whose id the project has with another text, or whose text it has under another id, a
-        project whose segmentation this version cannot repeat, or codings that cannot be placed on the new
-        segments. Nothing is stored.
+        For a transcript whose id the project has with another text, or whose text it or another new transcript
+        has under another id, a project whose segmentation this version cannot repeat, or codings that cannot be
+        placed on the new segments. Nothing is stored.
     """
     from theme_assist.ingest import attach_metadata, read_documents, read_metadata
     from theme_assist.ingest.decoding import refuse_name_not_utf8
@@ -483,7 +483,7 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
     documents: list[Document] = []
     read_from: dict[str, Path] = {}
     for path in inputs:
-        for document in read_documents(path, recursive=recursive, skip=metadata):
+        for document in read_documents(path, recursive=recursive, skip=metadata, warn_copies=False):
             if document.id in read_from:
                 raise InputError(f"document {document.id!r} is both in {read_from[document.id]} and {path}: give "
                                  "it once")
@@ -542,8 +542,9 @@ def _refuse_codings_of_the_project(table: pd.DataFrame, store: ProjectStore, cod
 
 def _refuse_documents_the_project_has(documents: list[Document], stored: dict[str, Document], project: str) -> None:
     """Refuse a transcript whose id the project has with another text (a changed transcript never replaces the
-    project's: its codings and decisions name segments of the old text), or whose text it has under another id (a
-    copy). One with the same id and text is no new document: :func:`add_to_project` leaves it as it is."""
+    project's: its codings and decisions name segments of the old text), or whose text it has under another id, or
+    another new one has (a copy). One with the same id and text is no new document: :func:`add_to_project` leaves
+    it as it is."""
     for document in documents:
         old = stored.get(document.id)
         if old is not None and old.text != document.text:
@@ -557,6 +558,16 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
         if document.id not in stored and old_id is not None:
             raise InputError(f"{document.source or document.id} has the same text as document {old_id!r}, in "
                              f"{project} already (a copy?): leave it out; nothing was added")
+    first: dict[str, Document] = {}
+    for document in documents:  # two new ones alike: once added, neither could be taken out of the project again
+        text = document.text.strip()
+        if document.id in stored or not text:
+            continue
+        if text in first:
+            raise InputError(f"{first[text].source or first[text].id} and {document.source or document.id} have the "
+                             "same text (a copy?): a project keeps every document added to it; leave one out; "
+                             "nothing was added")
+        first[text] = document
 
 
 def _refuse_codes_the_qdpx_lacks(table: pd.DataFrame, codebook: Codebook, coded: str | Path) -> None:
