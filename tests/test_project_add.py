@@ -213,6 +213,8 @@ def test_a_transcript_the_project_has_is_refused_in_one_line(tmp_path, site_one,
     (said,) = capsys.readouterr().err.strip().splitlines()
     assert said.startswith("theme-assist: error: ") and message.format(folder / f"{FIRST[0]}.txt") in said
     assert said.endswith("nothing was added")
+    if given is _changed:  # a transcriber's correction in the study's folder: how to go on adding the next sites
+        assert "to add the other transcripts, leave it out (or give it the text the project has)" in said
     assert content(project) == stored
 
 

@@ -550,8 +550,8 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
         if old is not None and old.text != document.text:
             raise InputError(f"document {document.id!r} ({document.source}) is in {project} already, with another "
                              "text: a changed transcript does not replace the one whose segments its codings and "
-                             "decisions name; give it another name (rename the file) to add it as a document of "
-                             "its own; nothing was added")
+                             "decisions name; to add the other transcripts, leave it out (or give it the text the "
+                             "project has); to add it as a document of its own, rename the file; nothing was added")
     texts = {old.text.strip(): old.id for old in stored.values() if old.text.strip()}
     for document in documents:
         old_id = texts.get(document.text.strip())
