@@ -402,6 +402,21 @@ def test_maps_compose_over_versions_and_a_code_added_again_is_a_new_code(store):
     assert store.code_maps().values.tolist() == [[2, "stigma", "family"], [4, "family", "other"]]
 
 
+def test_a_code_mapped_away_is_refused_naming_the_code_that_reads_it(store):
+    """Codings of the next site, made with the codebook before its revision: the code was refused as unknown,
+    without the new code that the project reads the old one's codings as."""
+    a = store.segments()["segment_id"].iloc[1]
+    store.record_decisions([DecisionRequest(a, "add", "stigma", "ana")])
+    store.add_codebook_version(parse_codebook(CODEBOOK.replace(STIGMA, "")), code_map={"stigma": "family"})
+    hint = "is not in the project's codebook (codebook version 2 reads it as 'family': give that code"
+    with pytest.raises(InputError, match=re.escape("code 'stigma' in site3.csv " + hint)):
+        store.add_codings(pd.DataFrame({"segment_id": [a], "code": ["stigma"], "coder": "cy"}), source="site3.csv")
+    with pytest.raises(NotFound, match=re.escape("code 'stigma' " + hint)):
+        store.record_decisions([DecisionRequest(a, "add", "stigma", "bo")])
+    with pytest.raises(NotFound, match=r"code 'nope' is not in the project's codebook$"):
+        store.record_decisions([DecisionRequest(a, "add", "nope", "bo")])
+
+
 # ------------------------------------------------------------------ decisions
 def test_decisions_replay_into_each_coders_codes(store):
     a, b = store.segments()["segment_id"].iloc[[1, 3]]

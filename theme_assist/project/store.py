@@ -745,6 +745,18 @@ class ProjectStore:
         """The codes each codebook version renamed or merged: ``version``, ``old``, ``new``."""
         return self._read("SELECT version, old, new FROM codebook_maps ORDER BY version, old")
 
+    def mapped_away(self, code: str) -> str:
+        """A hint for ``code``, no code of the current codebook, where a revision mapped it to one:
+        ``" (codebook version 2 reads it as 'economic': give that code; ...)"``; ``""`` otherwise."""
+        now, version = code, None
+        for row in self.code_maps().itertuples(index=False):  # in version order: maps of several follow each other
+            if row.old == now:
+                now, version = row.new, row.version
+        if version is None or now not in set(self.codebook().ids):
+            return ""
+        return (f" (codebook version {version} reads it as {now!r}: give that code; a map applies only to what "
+                "was stored before it)")
+
     def _versions_at(self, times: pd.Series) -> np.ndarray:
         """The codebook version in force at each of ``times`` (0 before the first)."""
         versions = self._read("SELECT version, created_at FROM codebook_versions ORDER BY version")
@@ -776,7 +788,7 @@ class ProjectStore:
             if unknown:  # the hint and the others, as suggest --train names them: a table fixed in one go
                 more = f"; {len(unknown) - 1} more not in it either: {listed(unknown[1:])}" if len(unknown) > 1 else ""
                 raise InputError(f"code {unknown[0]!r} in {source} is not in the project's codebook"
-                                 f"{codebook.hint(unknown[0])}{more}")
+                                 f"{codebook.hint(unknown[0]) or self.mapped_away(unknown[0])}{more}")
             known_segments = {row[0] for row in db.execute("SELECT id FROM segments")}
             missing = sorted(set(frame["segment_id"].astype(str)) - known_segments)
             if missing:
@@ -936,7 +948,7 @@ class ProjectStore:
             raise NotFound(f"segment {request.segment_id!r} is not in this project")
         for code in (request.code, request.replaces):
             if code and code not in known_codes:
-                raise NotFound(f"code {code!r} is not in the project's codebook")
+                raise NotFound(f"code {code!r} is not in the project's codebook{self.mapped_away(code)}")
         if not request.code:
             raise InputError(f"a {request.action} decision needs a code")
         if request.action == "replace" and request.replaces in ("", request.code):
