@@ -497,8 +497,9 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
         return Added(0, 0, 0, 0, unchanged)
     if metadata is not None:
         table = read_metadata(metadata)
-        theirs = set(rows_named(stored, table).values())  # the project's documents keep the metadata they have
-        attach_metadata(documents, table[~table["document"].isin(theirs)])
+        named = rows_named(stored, table)  # the project's documents keep the metadata they have
+        _warn_of_other_metadata(stored, table, named, metadata)
+        attach_metadata(documents, table[~table["document"].isin(set(named.values()))])
     segments = segment_documents(documents, unit=unit, max_chars=max_chars)
     with_ids = {read_from[document.id] for document in documents if any(turn.id for turn in document.turns)}
     if unit == "turn" and with_ids:  # a SEGMENTS.csv's own ids are kept: they must name segments made alike
@@ -523,6 +524,23 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
             store.add_codings(codings, source=Path(coded).name)
         store.record_added_inputs({option: paths for option, paths in given.items() if paths})
     return Added(len(documents), len(segments), skipped, 0 if codings is None else len(codings), unchanged)
+
+
+def _warn_of_other_metadata(stored: dict[str, Document], table: pd.DataFrame, named: dict[str, str],
+                            metadata: str | Path) -> None:
+    """Warn where ``table`` gives documents of the project values it does not have (a field corrected or added to
+    the study's table since): they keep the metadata they have, which nothing else would say."""
+    rows = table.set_index("document").to_dict("index")
+    differ = []
+    for document_id, row in named.items():
+        kept = stored[document_id].metadata
+        field = next((field for field, value in rows[row].items()
+                      if str(value).strip() and str(value) != str(kept.get(field, ""))), None)
+        if field is not None:
+            differ.append(f"{document_id}: {field} {str(rows[row][field])!r}, kept {str(kept.get(field, ''))!r}")
+    if differ:
+        logger.warning("%s gives %d of the project's documents other metadata than they have, which they keep "
+                       "(no command changes them): %s", Path(metadata).name, len(differ), listed(differ, 3))
 
 
 def _refuse_codings_of_the_project(table: pd.DataFrame, store: ProjectStore, coded: str | Path) -> None:
