@@ -221,6 +221,33 @@ def test_a_transcript_the_project_has_is_refused_in_one_line(tmp_path, site_one,
     assert content(project) == stored
 
 
+@pytest.mark.parametrize("recursive_init", [False, True])
+def test_the_projects_transcript_read_with_its_folder_in_its_name_is_said_so_not_called_a_copy(tmp_path, capsys,
+                                                                                                recursive_init):
+    """A team sorts its one folder into a sub-folder per site and adds it with --recursive (or the other way round):
+    each transcript the project has is then read under another name, and was refused as "a copy?: leave it out"."""
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    copied(sites / "ulm", FIRST)
+    project = tmp_path / "study.taproj"
+    if recursive_init:
+        init(project, sites, "--recursive")
+        argv, old, read_as = [str(sites / "ulm")], f"ulm/{FIRST[0]}", FIRST[0]
+        how = "the project's names hold theirs: give the folder above the sub-folders, with --recursive"
+    else:
+        init(project, sites / "ulm")
+        argv, old, read_as = [str(sites), "--recursive"], FIRST[0], f"ulm/{FIRST[0]}"
+        how = f"the project's names have none: give the folders themselves, without --recursive (such as {sites}/ulm;"
+    copied(sites / "pune", LATER)
+    stored = content(project)
+    capsys.readouterr()
+    assert run("project", "add", str(project), *argv) == 2
+    (said,) = capsys.readouterr().err.strip().splitlines()
+    assert said.startswith(f"theme-assist: error: {sites}/ulm/{FIRST[0]}.txt is document '{old}' of study.taproj, "
+                           f"with the same text, read here as '{read_as}'") and how in said and "copy" not in said
+    assert content(project) == stored
+
+
 def _empty_folder(tmp_path, project, later):
     (tmp_path / "empty").mkdir()
     return [str(project), str(tmp_path / "empty")], "holds no transcripts"

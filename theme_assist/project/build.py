@@ -574,6 +574,8 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
     for document in documents:
         old_id = texts.get(document.text.strip())
         if document.id not in stored and old_id is not None:
+            if document.id.rsplit("/", 1)[-1] == old_id.rsplit("/", 1)[-1]:
+                raise InputError(_read_in_another_folder(document, old_id, project))
             raise InputError(f"{document.source or document.id} has the same text as document {old_id!r}, in "
                              f"{project} already (a copy?): leave it out; nothing was added")
     first: dict[str, Document] = {}
@@ -586,6 +588,22 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
                              "same text (a copy?): a project keeps every document added to it; leave one out; "
                              "nothing was added")
         first[text] = document
+
+
+def _read_in_another_folder(document: Document, old_id: str, project: str) -> str:
+    """The refusal of a transcript the project has under the same file name in another folder: read with (or
+    without) ``--recursive`` where the project's were not (were), it is no copy, and "leave it out" was no help to
+    a team that had sorted its folder of all transcripts into one sub-folder per site."""
+    if "/" not in old_id:
+        folder = Path(document.source).parent if document.source else "the new site's folder"
+        how = (f"the project's names have none: give the folders themselves, without --recursive (such as {folder}; "
+               "INPUT may name several)")
+    else:
+        how = ("the project's names hold theirs: give the folder above the sub-folders, with --recursive, as project "
+               "init read them")
+    return (f"{document.source or document.id} is document {old_id!r} of {project}, with the same text, read here as "
+            f"{document.id!r}: with --recursive a document's name holds its sub-folder, and {how}; nothing was "
+            "added")
 
 
 def _refuse_codes_the_qdpx_lacks(table: pd.DataFrame, codebook: Codebook, coded: str | Path) -> None:
