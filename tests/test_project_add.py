@@ -184,6 +184,14 @@ def _changed(later: Path, tmp_path: Path) -> Path:
     return folder
 
 
+def _reformatted(later: Path, tmp_path: Path) -> Path:
+    """The same words with a blank line between turns, as a .docx saved as text reads."""
+    folder = copied(tmp_path / "changed", FIRST[:1])
+    path = folder / f"{FIRST[0]}.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("\n", "\n\n"), encoding="utf-8")
+    return folder
+
+
 def _renamed_copy(later: Path, tmp_path: Path) -> Path:
     shutil.copy(DEMO / "transcripts" / f"{FIRST[0]}.txt", later / "ulm_again.txt")
     return later
@@ -203,6 +211,8 @@ def _new_copies(later: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("given, message", [
     (_changed, f"document '{FIRST[0]}' (" + "{}) is in study.taproj already, with another text"),
+    (_reformatted, f"document '{FIRST[0]}' (" + "{}) is in study.taproj already, with another text (only in spaces "
+                   "and line breaks: saved in another format?)"),
     (_renamed_copy, f"ulm_again.txt has the same text as document '{FIRST[0]}', in study.taproj already"),
     (_renamed_copy_beside_it, f"ulm_again.txt has the same text as document '{FIRST[0]}', in study.taproj already"),
     (_new_copies, f"{LATER[0]}.txt and " + "{0.parent}/pune_again.txt have the same text (a copy?): a project keeps"),
@@ -216,8 +226,13 @@ def test_a_transcript_the_project_has_is_refused_in_one_line(tmp_path, site_one,
     (said,) = capsys.readouterr().err.strip().splitlines()
     assert said.startswith("theme-assist: error: ") and message.format(folder / f"{FIRST[0]}.txt") in said
     assert said.endswith("nothing was added")
-    if given is _changed:  # a transcriber's correction in the study's folder: how to go on adding the next sites
+    if given is _changed:  # a transcriber's correction in the study's folder: which, and how to go on adding
         assert "to add the other transcripts, leave it out (or give it the text the project has)" in said
+        original = (DEMO / "transcripts" / f"{FIRST[0]}.txt").read_text(encoding="utf-8").split()
+        changed = (folder / f"{FIRST[0]}.txt").read_text(encoding="utf-8").split()
+        at = next(i for i, (a, b) in enumerate(zip(original, changed)) if a != b)
+        assert (f"with another text (first where it reads {' '.join(changed[max(at - 3, 0):at + 4])[:59]!r}"
+                in said.replace("…", ""))
     assert content(project) == stored
 
 

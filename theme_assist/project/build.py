@@ -567,7 +567,8 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
         old = stored.get(document.id)
         if old is not None and old.text != document.text:
             raise InputError(f"document {document.id!r} ({document.source}) is in {project} already, with another "
-                             "text: a changed transcript does not replace the one whose segments its codings and "
+                             f"text ({_first_difference(old.text, document.text)}): a changed transcript does not "
+                             "replace the one whose segments its codings and "
                              "decisions name; to add the other transcripts, leave it out (or give it the text the "
                              "project has); to add it as a document of its own, rename the file; nothing was added")
     texts = {old.text.strip(): old.id for old in stored.values() if old.text.strip()}
@@ -588,6 +589,23 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
                              "same text (a copy?): a project keeps every document added to it; leave one out; "
                              "nothing was added")
         first[text] = document
+
+
+def _first_difference(old: str, new: str) -> str:
+    """Where ``new`` first reads other words than ``old``, a few words either side, as a message says it; or that
+    only spaces and line breaks differ (a transcript saved in another format: Word's paragraphs read as blank
+    lines)."""
+    old_words, new_words = old.split(), new.split()
+    if old_words == new_words:
+        return "only in spaces and line breaks: saved in another format?"
+    at = next((i for i, (a, b) in enumerate(zip(old_words, new_words)) if a != b), min(len(old_words),
+                                                                                      len(new_words)))
+
+    def around(words: list[str]) -> str:
+        said = " ".join(words[max(at - 3, 0):at + 4])
+        return said if len(said) <= 60 else said[:59] + "…"
+
+    return f"first where it reads {around(new_words)!r}, the project's {around(old_words)!r}"
 
 
 def _read_in_another_folder(document: Document, old_id: str, project: str) -> str:
