@@ -433,6 +433,27 @@ def test_an_empty_pre_coding_says_why(tmp_path, caplog):
     imported.close()
 
 
+def test_reviewed_segments_the_run_did_not_suggest_for_are_named_as_left_out(tmp_path, caplog):
+    """A site's transcripts added (project add) after the latest run and coded before the next: the run has no
+    suggestion for them, so machine.csv has no row and agree reads them as not rated by the machine; they were left
+    out without a word, though the ✓ line lists why segments are."""
+    import time
+
+    from theme_assist.project.audit import machine_before_review
+
+    store = make_project(tmp_path / "study.taproj", with_run=False)
+    segments = store.segments()
+    a0, a1 = segments["segment_id"].iloc[:2]
+    store.add_run(synthetic_suggestions(segments[segments["segment_id"] != a1]), model_id="m", embedding_model="e",
+                  engine_version="1", mode="trained", params={}, n_training=1, n_decisions=0)
+    time.sleep(0.01)
+    store.record_decisions([DecisionRequest(a0, "add", "work", "Ana"), DecisionRequest(a1, "add", "family", "Ana")])
+    assert set(machine_before_review(store)["segment_id"]) == {a0}
+    assert (f"1 reviewed segment(s) had no suggestion of the latest run before their first decision (a transcript "
+            f"added after it, a speaker it skipped): they are left out ({a1})") in caplog.text
+    store.close()
+
+
 def export_and_agree(tmp_path, capsys, *options: str) -> str:
     """``project export --codings`` and ``--machine`` of ``tmp_path/study.taproj``, then ``agree codings.csv
     --machine machine.csv --format json`` with ``options``: its output."""

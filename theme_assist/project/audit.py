@@ -62,6 +62,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from theme_assist.errors import listed
 from theme_assist.project.state import coder_state, live_decisions
 from theme_assist.project.store import ProjectStore
 
@@ -285,6 +286,12 @@ def machine_before_review(store: ProjectStore) -> pd.DataFrame:
         logger.warning("the machine's pre-coding is empty: no reviewed segment had a model run's suggestions before "
                        "its first decision, other than on codings that run learnt from and turns of skipped "
                        "speakers")
+    else:
+        unsuggested = sorted(set(shown["segment_id"]) - set(chosen["segment_id"]))
+        if unsuggested:  # agree reads them as not rated by the machine: said, as the other segments left out are
+            logger.warning("%d reviewed segment(s) had no suggestion of the latest run before their first decision "
+                           "(a transcript added after it, a speaker it skipped): they are left out (%s)",
+                           len(unsuggested), listed(unsuggested, 3))
     return pd.DataFrame({"segment_id": chosen["segment_id"], "code": chosen["code"],
                          "score": chosen["score"].astype(float).round(4), "rank": chosen["rank"],
                          "evidence": "[]", "run_id": chosen["run_id"].astype(int)}).reset_index(drop=True)
