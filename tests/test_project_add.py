@@ -236,6 +236,24 @@ def test_a_transcript_the_project_has_is_refused_in_one_line(tmp_path, site_one,
     assert content(project) == stored
 
 
+def test_transcripts_without_a_turn_of_the_skipped_speakers_are_warned_of(site_one, tmp_path, capsys):
+    """The next site names its interviewer otherwise: every question would be suggested for and queued, and the ✓
+    line only left out "(N of skipped speakers)"."""
+    project, _ = site_one
+    other = tmp_path / "site3"
+    other.mkdir()
+    (other / "fg_site3_01.txt").write_text("Moderator: Welcome.\nAsha: The bus fare is too much.\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(other)) == 0
+    said = capsys.readouterr().err
+    assert ("warning: no turn added is of a speaker study.taproj skips (Interviewer); theirs: Asha, Moderator. To skip "
+            "one of them too: theme-assist project skip-speaker study.taproj Interviewer NAME") in said
+    (another := tmp_path / "site4").mkdir()
+    (another / "iv_site4_01.txt").write_text("Interviewer: Welcome.\nBo: Fine.\n", encoding="utf-8")
+    assert run("project", "add", str(project), str(another)) == 0
+    assert "no turn added" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("recursive_init", [False, True])
 def test_the_projects_transcript_read_with_its_folder_in_its_name_is_said_so_not_called_a_copy(tmp_path, capsys,
                                                                                                 recursive_init):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 from bisect import bisect_left
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -517,6 +518,8 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
                                        segmentation=store.segmentation)
     skipped = int(speaker_turns(segments["speaker"], store.skip_speakers, warn=False).sum()) \
         if store.skip_speakers else 0
+    if store.skip_speakers and not skipped:
+        _warn_of_no_skipped_speaker(segments["speaker"], store)
     with store.transaction():  # one: all of it is stored, or none
         store.add_documents(documents)
         store.add_segments(segments)
@@ -541,6 +544,20 @@ def _warn_of_other_metadata(stored: dict[str, Document], table: pd.DataFrame, na
     if differ:
         logger.warning("%s gives %d of the project's documents other metadata than they have, which they keep "
                        "(no command changes them): %s", Path(metadata).name, len(differ), listed(differ, 3))
+
+
+def _warn_of_no_skipped_speaker(speakers: pd.Series, store: ProjectStore) -> None:
+    """Warn where no added turn is of a speaker the project skips: the next site's transcripts that name their
+    interviewer otherwise ("Moderator", "I") would have every question suggested for and queued without a word."""
+    from theme_assist.segment import SHOWN_SPEAKERS, ranked_names
+
+    names = [item["name"] for item in ranked_names(speakers.fillna("").astype(str).str.strip())]
+    shown = ", ".join(names[:SHOWN_SPEAKERS]) + (f" and {len(names) - SHOWN_SPEAKERS} more"
+                                                 if len(names) > SHOWN_SPEAKERS else "")
+    logger.warning("no turn added is of a speaker %s skips (%s); theirs: %s. To skip one of them too: theme-assist "
+                   "project skip-speaker %s %s NAME", store.path.name, ", ".join(store.skip_speakers),
+                   shown or "none, the segments have no speaker", shlex.quote(store.path.name),
+                   " ".join(map(shlex.quote, store.skip_speakers)))
 
 
 def _refuse_codings_of_the_project(table: pd.DataFrame, store: ProjectStore, coded: str | Path) -> None:
