@@ -168,7 +168,7 @@ def test_the_study_folder_adds_the_new_transcripts_and_leaves_the_projects_as_th
     assert "fg_still_to_come_01" in err  # the row of no document, warned of
     # the rows that differ from what the project has, said: they were left as they are without a word
     assert (f"m.csv gives 2 of the project's documents other metadata than they have, which they keep (no command "
-            f"changes them): {FIRST[0]}: site 'elsewhere', kept 'Ulm'") in err
+            f"changes them): {FIRST[0]} site 'elsewhere' (the project has 'Ulm'); {FIRST[1]} site 'elsewhere'") in err
     with ProjectStore(project) as store:
         documents = store.documents()
         assert sorted(documents["document"]) == sorted(FIRST + LATER)
@@ -254,7 +254,7 @@ def test_transcripts_without_a_turn_of_the_skipped_speakers_are_warned_of(site_o
     assert "no turn added" not in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("recursive_init", [False, True])
+@pytest.mark.parametrize("recursive_init", [False, True, "renamed"])
 def test_the_projects_transcript_read_with_its_folder_in_its_name_is_said_so_not_called_a_copy(tmp_path, capsys,
                                                                                                 recursive_init):
     """A team sorts its one folder into a sub-folder per site and adds it with --recursive (or the other way round):
@@ -263,7 +263,12 @@ def test_the_projects_transcript_read_with_its_folder_in_its_name_is_said_so_not
     sites.mkdir()
     copied(sites / "ulm", FIRST)
     project = tmp_path / "study.taproj"
-    if recursive_init:
+    if recursive_init == "renamed":
+        init(project, sites, "--recursive")
+        (sites / "ulm").rename(sites / "ulm_city")
+        argv, old, read_as = [str(sites), "--recursive"], f"ulm/{FIRST[0]}", f"ulm_city/{FIRST[0]}"
+        how = "the project's names hold the folders as project init read them (a folder renamed or moved since?)"
+    elif recursive_init:
         init(project, sites, "--recursive")
         argv, old, read_as = [str(sites / "ulm")], f"ulm/{FIRST[0]}", FIRST[0]
         how = "the project's names hold theirs: give the folder above the sub-folders, with --recursive"
@@ -276,7 +281,8 @@ def test_the_projects_transcript_read_with_its_folder_in_its_name_is_said_so_not
     capsys.readouterr()
     assert run("project", "add", str(project), *argv) == 2
     (said,) = capsys.readouterr().err.strip().splitlines()
-    assert said.startswith(f"theme-assist: error: {sites}/ulm/{FIRST[0]}.txt is document '{old}' of study.taproj, "
+    folder = "ulm_city" if recursive_init == "renamed" else "ulm"
+    assert said.startswith(f"theme-assist: error: {sites}/{folder}/{FIRST[0]}.txt is document '{old}' of study.taproj, "
                            f"with the same text, read here as '{read_as}'") and how in said and "copy" not in said
     assert content(project) == stored
 

@@ -540,10 +540,14 @@ def _warn_of_other_metadata(stored: dict[str, Document], table: pd.DataFrame, na
         field = next((field for field, value in rows[row].items()
                       if str(value).strip() and str(value) != str(kept.get(field, ""))), None)
         if field is not None:
-            differ.append(f"{document_id}: {field} {str(rows[row][field])!r}, kept {str(kept.get(field, ''))!r}")
+            had = str(kept.get(field, ""))
+            differ.append(f"{document_id} {field} {str(rows[row][field])!r} (the project has "
+                          f"{repr(had) if had else 'none'})")
     if differ:
+        more = f" and {len(differ) - 3} more" if len(differ) > 3 else ""
         logger.warning("%s gives %d of the project's documents other metadata than they have, which they keep "
-                       "(no command changes them): %s", Path(metadata).name, len(differ), listed(differ, 3))
+                       "(no command changes them): %s%s", Path(metadata).name, len(differ), "; ".join(differ[:3]),
+                       more)
 
 
 def _warn_of_no_skipped_speaker(speakers: pd.Series, store: ProjectStore) -> None:
@@ -585,9 +589,9 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
         if old is not None and old.text != document.text:
             raise InputError(f"document {document.id!r} ({document.source}) is in {project} already, with another "
                              f"text ({_first_difference(old.text, document.text)}): a changed transcript does not "
-                             "replace the one whose segments its codings and "
-                             "decisions name; to add the other transcripts, leave it out (or give it the text the "
-                             "project has); to add it as a document of its own, rename the file; nothing was added")
+                             "replace the one whose segments its codings and decisions name; to add the other "
+                             "transcripts, leave it out (or give it the text the project has); to add it as a "
+                             "document of its own, rename the file; nothing was added")
     texts = {old.text.strip(): old.id for old in stored.values() if old.text.strip()}
     for document in documents:
         old_id = texts.get(document.text.strip())
@@ -633,6 +637,8 @@ def _read_in_another_folder(document: Document, old_id: str, project: str) -> st
         folder = Path(document.source).parent if document.source else "the new site's folder"
         how = (f"the project's names have none: give the folders themselves, without --recursive (such as {folder}; "
                "INPUT may name several)")
+    elif "/" in document.id:
+        how = "the project's names hold the folders as project init read them (a folder renamed or moved since?)"
     else:
         how = ("the project's names hold theirs: give the folder above the sub-folders, with --recursive, as project "
                "init read them")
