@@ -427,3 +427,24 @@ def test_a_bca_limit_on_one_extreme_resample_is_warned_of_with_the_percentile_in
     plain = bootstrap_units(noisy_table(), "fleiss", n_boot=500, seed=0, interval="bca").to_dict()
     assert plain["interval"] == "bca" and plain["interval_warning"] is None and "percentile_ci" not in plain
     assert "interval_warning" not in percentile.to_dict()
+
+
+def test_resamples_are_shared_within_a_thread_alone():
+    """A summary's block shares its resamples among its own metrics: a bootstrap in another thread meanwhile (the
+    API called from a thread pool) neither takes its place in the block's memory nor keeps its own there."""
+    import threading
+
+    from theme_assist.agree import bootstrap
+
+    table = noisy_table(n_units=60, n_coders=2, seed=3)
+    bootstrap._KEPT.clear()
+    with bootstrap.shared_resamples():
+        bootstrap_metric(table, "fleiss", n_boot=300, seed=4, interval="bca")
+        before = dict(bootstrap._KEPT)
+        other = threading.Thread(target=bootstrap_metric, args=(table, "cohen"),
+                                 kwargs=dict(n_boot=200, seed=9, interval="bca"))
+        other.start()
+        other.join()
+        assert list(bootstrap._KEPT) == list(before)  # none of the other thread's
+        assert all(bootstrap._KEPT[kind] is kept for kind, kept in before.items())  # nor drawn again
+    assert not bootstrap._KEPT

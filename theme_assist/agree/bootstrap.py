@@ -32,6 +32,7 @@ unit left out, or every unit left out giving the same value) the percentile inte
 
 from __future__ import annotations
 
+import threading
 import zlib
 from contextlib import contextmanager
 from typing import Any, Sequence
@@ -257,11 +258,12 @@ def _units_key(table, groups: np.ndarray | None, n_draws: int) -> tuple:
     return table.n_units, n_draws, None if groups is None else groups.tobytes()
 
 
-_KEPT: dict[str, tuple] = {}
-"""Within :func:`shared_resamples`, the last unit weights made of each kind (resamples, jackknife): kind → (key,
-batches)."""
-_SHARING = [0]
-"""How many :func:`shared_resamples` blocks are open."""
+_KEPT: dict[tuple[int, str], tuple] = {}
+"""Within :func:`shared_resamples`, the last unit weights each thread made of each kind (resamples, jackknife):
+(thread, kind) → (key, batches)."""
+_SHARING: dict[int, int] = {}
+"""How many :func:`shared_resamples` blocks each thread has open: a thread's bootstraps share nothing with
+another's (the API called from a thread pool)."""
 
 
 @contextmanager
@@ -269,13 +271,16 @@ def shared_resamples():
     """A block within which bootstraps of the same seed and units draw their resamples (and BCa's jackknife weights)
     once: :func:`~theme_assist.agree.report.agreement_summary` runs its metrics in one, each metric's figures those
     it has alone. The weights are let go when the block ends."""
-    _SHARING[0] += 1
+    thread = threading.get_ident()
+    _SHARING[thread] = _SHARING.get(thread, 0) + 1
     try:
         yield
     finally:
-        _SHARING[0] -= 1
-        if not _SHARING[0]:
-            _KEPT.clear()
+        _SHARING[thread] -= 1
+        if not _SHARING[thread]:
+            del _SHARING[thread]
+            for kind in ("resamples", "jackknife"):
+                _KEPT.pop((thread, kind), None)
 
 
 def _kept_weights(key: tuple, n_rows: int, table, make):
@@ -283,16 +288,17 @@ def _kept_weights(key: tuple, n_rows: int, table, make):
     call with the same ``key`` where they fit in :data:`_KEPT_VALUES` values: the metrics of a summary (a code of
     agree --per-code) resample the same units with the same seed, and drawing them again cost each metric as much
     as computing it."""
-    if not _SHARING[0] or n_rows * table.n_units > _KEPT_VALUES:
+    thread = threading.get_ident()
+    if thread not in _SHARING or n_rows * table.n_units > _KEPT_VALUES:
         yield from make()
         return
-    kept = _KEPT.get(key[0])
+    kept = _KEPT.get((thread, key[0]))
     if kept is None or kept[0] != key:
         batches = []
         for batch in make():
             batch.setflags(write=False)
             batches.append(batch)
-        kept = _KEPT[key[0]] = (key, batches)
+        kept = _KEPT[thread, key[0]] = (key, batches)
     yield from kept[1]
 
 
