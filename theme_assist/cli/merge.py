@@ -74,39 +74,36 @@ def _refuse_other_runs(parts: list[Path], runs: list) -> None:
     from theme_assist.cli._console import counted
     from theme_assist.errors import InputError, listed
 
-    told = [(path, run) for path, run in zip(parts, runs) if run]
-    keys = [tuple(run.get(field) for field in RUN_FIELDS) for _, run in told]
-    if len(set(keys)) > 1:
-        common = max(keys, key=lambda key: (keys.count(key), -keys.index(key)))
-        apart = [(path, key) for (path, _), key in zip(told, keys) if key != common]
-        (one, one_key), named = apart[0], list(RUN_FIELDS.values())
-        other, other_key = next((path, key) for (path, _), key in zip(told, keys) if key == common)
-        if len(apart) < len(told) - len(apart):  # the parts apart from most
+    told = [(path, tuple(run.get(field) for field in RUN_FIELDS)) for path, run in zip(parts, runs) if run]
+    keys = [key for _, key in told]
+    common = max(keys, key=keys.count, default=None)  # the run of the most parts; of the first given, of as many
+    apart = [(path, key) for path, key in told if key != common]
+    if apart:
+        pair = [apart[0], next((path, key) for path, key in told if key == common)]
+        if len(apart) < len(told) - len(apart):
             said = (f"part{'s' if len(apart) > 1 else ''} {listed([str(path) for path, _ in apart])} "
                     f"{'are' if len(apart) > 1 else 'is'} of another run than the other "
                     f"{counted(len(told) - len(apart), 'part')}")
         else:
-            (one, one_key), (other, other_key) = sorted([(one, one_key), (other, other_key)],
-                                                        key=lambda pair: parts.index(pair[0]))
-            said = f"parts {one} and {other} are of different runs"
-        fields = [index for index in range(len(RUN_FIELDS)) if one_key[index] != other_key[index]]
-        shown = [(f"I/{one_key[index]}", f"I/{other_key[index]}") if named[index] == "--shard" else
-                 (one_key[index], other_key[index]) for index in range(len(named))]
-        differ = ", ".join(f"{named[index]} {shown[index][0]} vs {shown[index][1]}" for index in fields)
+            pair.sort(key=lambda told_part: parts.index(told_part[0]))
+            said = f"parts {pair[0][0]} and {pair[1][0]} are of different runs"
+        differ = [(field, name, one, other) for (field, name), one, other in zip(RUN_FIELDS.items(), pair[0][1],
+                                                                                    pair[1][1]) if one != other]
         fixes = []
-        if any(list(RUN_FIELDS)[index] != "shard_input" for index in fields):
+        if any(field != "shard_input" for field, *_ in differ):
             fixes.append("run every part with one saved suggester (--load-model), codebook and --top-k, --threshold "
                          "and --shard N")
-        if list(RUN_FIELDS).index("shard_input") in fields:
+        if any(field == "shard_input" for field, *_ in differ):
             fixes.append("leave the input as it is until every part has run (a transcript added, removed or changed "
                          "between the jobs)")
-        raise InputError(f"{said} ({differ}): {'; '.join(fixes)}")
-    seen: dict[int, Path] = {}
-    for path, run in told:
-        if run["number"] in seen:
-            raise InputError(f"parts {seen[run['number']]} and {path} are both part {run['shard']}: one part given "
+        shown = ", ".join(f"{name} I/{one} vs I/{other}" if name == "--shard" else f"{name} {one} vs {other}"
+                          for _, name, one, other in differ)
+        raise InputError(f"{said} ({shown}): {'; '.join(fixes)}")
+    first: dict[int, Path] = {}
+    for path, run in zip(parts, runs):
+        if run and first.setdefault(run["number"], path) != path:
+            raise InputError(f"parts {first[run['number']]} and {path} are both part {run['shard']}: one part given "
                              "twice (a copy?)")
-        seen[run["number"]] = path
 
 
 def _refuse_missing_parts(parts: list[Path], runs: list, count: Optional[int]) -> None:
