@@ -331,6 +331,9 @@ def test_a_speaker_numbered_with_a_hash_is_a_label_not_a_header_comment(tmp_path
     ("#1: Hello.\n# end of the file\n", [("#1", "", "Hello.\n# end of the file")]),  # nothing else: the turn
     ("#1: Interview with Ann\nAnn: Hi.\n#1: And then?\n",  # #1 speaks again: a speaker, from the start
      [("#1", "", "Interview with Ann"), ("Ann", "", "Hi."), ("#1", "", "And then?")]),
+    # no named speaker after it: a turn whose text runs on to the next line (it lost that first line)
+    ("#1: I grew up in Ulm and\nmoved to Hamburg at ten.\n",
+     [("#1", "", "I grew up in Ulm and\nmoved to Hamburg at ten.")]),
 ])
 def test_a_lone_hash_numbered_line_above_named_speakers_is_a_header_comment(tmp_path, text, turns):
     """``#1: Interview with Ann`` above ``Ann:``/``Ben:`` turns was a turn of a speaker ``#1``, who never spoke again:

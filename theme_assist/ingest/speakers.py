@@ -18,7 +18,7 @@ Lines are broken at ``\n`` and at the other characters :meth:`str.splitlines` br
 pdftotext writes between pages, U+2028…), so that a label after a page break is found; offsets still point
 into the text as given. Lines starting with ``#`` before the first turn are header comments, but for a turn of a
 speaker numbered ``#1`` (and ``#1:text``, running text as ``A:text`` is), unless it is the document's only such
-turn with other text after it (``#1: Interview with Ann`` above ``Ann:`` turns). A line that starts
+turn with turns of named speakers after it (``#1: Interview with Ann`` above ``Ann:`` turns). A line that starts
 no turn continues the previous one; text before the first turn is a turn without speaker. A text with no turn
 start at all is split into paragraphs (separated by blank lines), each a turn without speaker.
 
@@ -298,8 +298,10 @@ def _first_content_line(lines: list[_Line]) -> int:
     so (``#1: Interview with Ann`` above ``Ann:`` turns) is a header comment."""
     numbered = [index for index, line in enumerate(lines)
                 if line.text.lstrip().startswith("#") and _numbered_turn(line.text)]
+    # a turn of a named speaker after it, not any text: a lone #1 turn's text may run on to the next lines
     header = numbered[0] if len(numbered) == 1 and any(
-        not line.is_blank and not line.text.lstrip().startswith("#") for line in lines[numbered[0] + 1:]) else None
+        start is not None and start.speaker and not _NUMBER_LABEL.fullmatch(start.speaker)
+        for start in map(_parse_turn_start, (line.text for line in lines[numbered[0] + 1:]))) else None
     for index, line in enumerate(lines):
         text = line.text.lstrip()
         if line.is_blank or index == header:
