@@ -380,3 +380,20 @@ def test_a_segments_table_is_added_only_where_its_ids_are_of_the_projects_segmen
     assert run("project", "add", str(tmp_path / "study.taproj"), str(tmp_path / "later.csv")) == 0
     with ProjectStore(tmp_path / "study.taproj") as store:
         assert set(store.segments()["document"]) == {"iv_first", "iv_later"}
+
+
+def test_the_documents_a_project_was_made_with_are_told_by_order_not_by_the_clock(tmp_path, site_one, capsys):
+    """An addition stored by a machine whose clock is behind the one project init ran on (a project on a shared
+    drive): the documents init made the project with are still the first ones, and the addition is shown as one."""
+    project, later = site_one
+    assert run("project", "add", str(project), str(later)) == 0
+    with sqlite3.connect(project) as db:
+        db.execute("UPDATE documents SET added_at = '2001-01-01T00:00:00.000Z' WHERE id IN (?, ?)", LATER)
+    capsys.readouterr()
+    assert run("project", "info", str(project)) == 0
+    added = [line.strip() for line in capsys.readouterr().out.splitlines() if "(project add)" in line]
+    assert added == ["added 2001-01-01T00:00:00.000Z: 2 documents, " + added[0].split(", ")[1]]
+    audit = tmp_path / "audit.csv"
+    assert run("project", "export", str(project), "--audit", str(audit)) == 0
+    trail = pd.read_csv(audit)
+    assert sorted(trail.loc[trail["event"] == "document", "document"]) == sorted(LATER)

@@ -381,8 +381,8 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
         if store.skip_speakers:
             console.print(f"  skipped speakers: {_skipped_by_name(store)}: no suggestions, not in the review queue",
                           markup=False)
-        additions = store.documents_added().groupby("added_at").agg(documents=("document", "size"),
-                                                                      segments=("segments", "sum"))
+        additions = store.documents_added().groupby("added_at", sort=False).agg(documents=("document", "size"),
+                                                                                  segments=("segments", "sum"))
         for added_at, added in additions.iloc[1:].iterrows():  # the first: those project init made it with
             console.print(f"  added {added_at}: {counted(int(added['documents']), 'document')}, "
                           f"{counted(int(added['segments']), 'segment')} (project add)", markup=False)

@@ -111,7 +111,7 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
                            "superseded": decisions["undone"], "code_now": decisions["code_now"],
                            "replaces_now": decisions["replaces_now"]})
     added = store.documents_added()
-    added = added[added["added_at"] > added["added_at"].min()]  # not those the project was made with
+    added = added[~added["added_at"].isin(added["added_at"].head(1))]  # not those the project was made with
     documents = pd.DataFrame({"time": added["added_at"], "event": "document", "action": "add",
                               "source": added["source"], "document_added": added["document"],
                               "reason": added["segments"].map(lambda n: f"{n} segment{'' if n == 1 else 's'}")})

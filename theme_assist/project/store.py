@@ -515,8 +515,9 @@ class ProjectStore:
 
     def documents_added(self) -> pd.DataFrame:
         """When each document was stored, in the documents' order: ``document``, ``source``, ``added_at``,
-        ``segments`` (how many). Those of the earliest ``added_at`` made the project (``project init``); each later
-        time is a ``project add``."""
+        ``segments`` (how many). Those of the first document's ``added_at`` made the project (``project init``);
+        each other time is a ``project add`` (told by the documents' order, not by the clock: a machine whose clock
+        is behind may add to the project)."""
         return self._read("SELECT d.id AS document, d.source, d.added_at, count(s.id) AS segments FROM documents d "
                           "LEFT JOIN segments s ON s.document = d.id GROUP BY d.id ORDER BY d.position")
 
