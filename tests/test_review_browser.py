@@ -2256,6 +2256,10 @@ def test_a_long_turn_before_the_segment_leaves_it_in_the_first_screen_of_a_phone
         bottom = ending["y"] + ending["height"]  # the end of the turn just before the segment in view
         assert box["y"] < bottom <= box["y"] + box["height"] + 1, (box, ending)
         assert before.get_attribute("tabindex") == "0"
+        before.evaluate("(box) => { box.scrollTop = 0; }")  # the coder reads the turn from its start, then rejects
+        page.keyboard.press("r")
+        wait_for_status(page, "Saved ✓ rejected")  # the segment stays, shown anew: the box stays where it was
+        assert before.evaluate("(box) => box.scrollTop") == 0
         show_segment(page, "interview_a:0")  # nothing before it: no box to scroll
         assert before.get_attribute("tabindex") is None
 

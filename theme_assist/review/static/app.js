@@ -480,6 +480,8 @@ function turnNode(turn) {
 
 function renderSegment() {
   const s = state.segment;
+  // the same segment anew (after a decision that leaves it on screen): the turns before it stay as scrolled
+  const scrolled = $("segment").dataset.id === s.segment_id ? $("context-before").scrollTop : null;
   $("segment").dataset.id = s.segment_id;
   // the heading short (a screen reader jumping between headings heard every metadata field), the fields beside it;
   // the id as the exported tables give it: "Segment 9" alone was taken for id p02:9, where ids count from 0
@@ -515,15 +517,16 @@ function renderSegment() {
 
   renderRunInfo();
   renderSuggestions();
-  fitContextBefore();
+  fitContextBefore(scrolled);
 }
 
 // The turns before the segment, kept to a third of the window's height (style.css), show their end, next to the
 // segment: a long previous turn pushed the segment below the first screen of a phone. Clipped, the box scrolls
-// (with the keys too: it takes the focus) and fades at its top while there is more above.
-function fitContextBefore() {
+// (with the keys too: it takes the focus) and fades at its top while there is more above. `scrolled`: where the
+// coder left it, for the segment shown anew (null: a segment newly shown, scrolled to the end).
+function fitContextBefore(scrolled) {
   const box = $("context-before");
-  box.scrollTop = box.scrollHeight;
+  box.scrollTop = scrolled ?? box.scrollHeight;
   const clipped = box.scrollHeight > box.clientHeight + 1;
   if (clipped) box.setAttribute("tabindex", "0"); else box.removeAttribute("tabindex");
   box.classList.toggle("more-above", box.scrollTop > 0);
