@@ -430,7 +430,7 @@ class Added:
 
 
 def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str | Path | None = None,
-                   coded: str | Path | None = None, recursive: bool = False) -> Added | None:
+                   coded: str | Path | None = None, recursive: bool = False) -> Added:
     """Add transcripts to a project, segmented as its own were, in one transaction: on any error (a file that
     cannot be read, Ctrl+C) nothing is stored. A transcript the project has already with the same id and text is
     left as it is (a team adding the next site's files from the one folder of all of them).
