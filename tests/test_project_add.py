@@ -359,6 +359,26 @@ def test_export_never_replaces_a_file_project_add_read(tmp_path, site_one, capsy
     assert coded.read_bytes() == kept
 
 
+def test_export_never_replaces_a_file_of_an_earlier_addition_of_the_same_name(tmp_path, site_one, capsys):
+    """Two additions, each with its site's coded.csv: the second's took the first's place among the files no export
+    may replace, and `project export --codings site2/coded.csv --force` replaced the first site's codings."""
+    project, later = site_one
+    for site, names in (("site2", LATER[:1]), ("site3", LATER[1:])):
+        (tmp_path / site).mkdir()
+        coded = coded_table(tmp_path / site / "coded.csv", names)
+        folder = copied(tmp_path / f"{site}_transcripts", names)
+        assert run("project", "add", str(project), str(folder), "--coded", str(coded)) == 0
+    first = tmp_path / "site2" / "coded.csv"
+    kept = first.read_bytes()
+    capsys.readouterr()
+    assert run("project", "export", str(project), "--codings", str(first), "--force") == 2
+    assert f"project add --coded coded.csv {first}" in capsys.readouterr().err
+    assert first.read_bytes() == kept
+    second = tmp_path / "site3" / "coded.csv"
+    assert run("project", "export", str(project), "--codings", str(second), "--force") == 2
+    assert f"project add --coded {second} {second}" in capsys.readouterr().err
+
+
 def test_a_segments_table_is_added_only_where_its_ids_are_of_the_projects_segmentation(tmp_path, capsys):
     """A SEGMENTS.csv keeps its own segment ids: of another segmentation they would name other segments."""
     from theme_assist.inputs import read_segments, write_table

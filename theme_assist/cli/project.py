@@ -481,7 +481,9 @@ def _made_from(store) -> dict[str, str]:
     (``"project init --coded"``, ``"project add --input fg_01.txt"`` → path): the project keeps the codings, not
     the table they came from, which may be a coder's only copy."""
     made_from = {f"project init {option}": path for option, path in store.inputs().items()}
-    made_from.update({f"project add {option} {Path(path).name}": path for option, path in store.added_inputs()})
+    for option, path in store.added_inputs():
+        name = f"project add {option} {Path(path).name}"  # by its path where an earlier addition's has that name
+        made_from[name if made_from.get(name, path) == path else f"project add {option} {path}"] = path
     return {option: path for option, path in made_from.items() if Path(path).exists()}
 
 
