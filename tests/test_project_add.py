@@ -143,7 +143,14 @@ def test_the_same_addition_again_adds_nothing(site_one, capsys):
     stored = content(project)
     capsys.readouterr()
     assert run("project", "add", str(project), str(later)) == 0
-    assert "nothing added: every transcript given is in study.taproj already" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "nothing added: every transcript given is in study.taproj already" in said and "not read" not in said
+    assert content(project) == stored
+    # run again only to give codings: they are for the transcripts added, so not read, and the line says so (it
+    # said "nothing added" alone, as if they had been looked at)
+    coded = coded_table(project.parent / "later_coded.csv", LATER)
+    assert run("project", "add", str(project), str(later), "--coded", str(coded)) == 0
+    assert "; --coded (for the transcripts added) not read" in capsys.readouterr().err
     assert content(project) == stored
 
 

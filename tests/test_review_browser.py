@@ -2264,6 +2264,28 @@ def test_a_long_turn_before_the_segment_leaves_it_in_the_first_screen_of_a_phone
         assert before.get_attribute("tabindex") is None
 
 
+def test_the_turns_before_the_segment_are_scrollable_by_keys_once_a_window_narrows(tmp_path, browser, monkeypatch):
+    """Whether the box of the turns before the segment was clipped (and so took the focus, for its keys) was told
+    only when a segment was shown: a window narrowed (a phone turned) left a clipped box that no key could scroll."""
+    from playwright.sync_api import expect
+
+    import theme_assist.project.testing as testing
+
+    rest = testing.TURNS["interview_a"][1:]
+    monkeypatch.setitem(testing.TURNS, "interview_a", [("Interviewer", " ".join(["word"] * 299 + ["last."])), *rest])
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    segments = ProjectStore(project).segments()
+    after_the_long_turn = segments.loc[segments["speaker"] == "Sam", "segment_id"].iloc[0]
+    with coding(project, browser, "Ana", "interview_a", viewport=(1600, 1400)) as (page, _):
+        show_segment(page, after_the_long_turn)
+        before = page.locator("#context-before")
+        assert before.evaluate("(box) => box.scrollHeight <= box.clientHeight + 1")  # wide: all of it shows
+        assert before.get_attribute("tabindex") is None
+        page.set_viewport_size({"width": 375, "height": 667})
+        expect(before).to_have_attribute("tabindex", "0")
+
+
 def test_the_status_menu_lists_the_skipped_speakers_turns(tmp_path, browser):
     """The API lists them (status=skipped), but the page's status menu had no entry for them: a coder found the
     turns of a skipped speaker only among all the segments."""

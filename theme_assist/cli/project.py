@@ -64,7 +64,9 @@ def add(
     project: Path = typer.Argument(..., help="The project file."),
     inputs: List[Path] = typer.Argument(..., metavar="INPUT", help="Transcript folders or files, or "
                                         "SEGMENTS.csv tables, as project init --input reads them."),
-    recursive: bool = RECURSIVE,
+    recursive: bool = typer.Option(False, "--recursive", help="Read the sub-folders of an INPUT folder too; a "
+                                   "document's id is then its path in the folder, less the suffix (site2/fg_01), "
+                                   "as project init --recursive named the project's."),
     metadata: Optional[Path] = typer.Option(None, "--metadata", help="Metadata CSV joined to the new transcripts "
                                             "by name (the project's documents keep the metadata they have)."),
     coded: Optional[Path] = typer.Option(None, "--coded", help="Human codings of the new transcripts, placed as "
@@ -84,8 +86,9 @@ def add(
         with skipped_as_unsupported() as skipped:
             added = add_to_project(store, inputs, metadata=metadata, coded=coded, recursive=recursive)
         if not added.documents:
-            console.print(f"nothing added: every transcript given is in {project.name} already, with the same text",
-                          markup=False)
+            unread = " and ".join(option for option, given in (("--metadata", metadata), ("--coded", coded)) if given)
+            console.print(f"nothing added: every transcript given is in {project.name} already, with the same text"
+                          + (f"; {unread} (for the transcripts added) not read" if unread else ""), markup=False)
             return
         line = f"{project}: added {counted(added.documents, 'document')}, {counted(added.segments, 'segment')}"
         if added.skipped:

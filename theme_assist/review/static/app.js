@@ -527,6 +527,12 @@ function renderSegment() {
 function fitContextBefore(scrolled) {
   const box = $("context-before");
   box.scrollTop = scrolled ?? box.scrollHeight;
+  markClipped(box);
+}
+
+// Whether the box is clipped changes with the window too (a phone turned, a window narrowed): only a clipped box
+// takes the focus, for its keys.
+function markClipped(box) {
   const clipped = box.scrollHeight > box.clientHeight + 1;
   if (clipped) box.setAttribute("tabindex", "0"); else box.removeAttribute("tabindex");
   box.classList.toggle("more-above", box.scrollTop > 0);
@@ -1192,6 +1198,7 @@ function bindControls() {
   $("coder-button").addEventListener("click", askCoder);
   $("filters").addEventListener("keydown", () => { state.filterKeyed = true; });
   $("filters").addEventListener("pointerdown", () => { state.filterKeyed = false; });
+  window.addEventListener("resize", () => markClipped($("context-before")));
   $("context-before").addEventListener("scroll", (event) => {
     event.target.classList.toggle("more-above", event.target.scrollTop > 0);
   });
