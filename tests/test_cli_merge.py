@@ -330,6 +330,16 @@ def test_a_part_without_rows_may_be_any_missing_one(tmp_path, capsys):
     assert out.read_text() == HEADER + "a:0,x,1,1,[],v1-turn-1000\nb:0,x,1,1,[],v1-turn-1000\n"
 
 
+def test_a_huge_n_edited_by_hand_names_the_first_missing_parts_only(tmp_path, capsys):
+    """A part whose shard was edited to 1/1000000000: naming every missing part ran out of memory."""
+    header = HEADER.strip() + ",shard,shard_input,shard_suggester,shard_codebook,shard_top_k,shard_threshold\n"
+    part = write(tmp_path / "S_1.csv", header + "a:0,x,1,1,[],v1-turn-1000,1/1000000000,i,saved:s,c,3,0.5\n")
+    code, _, err = run(["merge", part, "--out", tmp_path / "out.csv"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("theme-assist: error: parts 2/1000000000, 3/1000000000, ") and \
+        "11/1000000000 and 999999989 more are missing: " in err, err
+
+
 @pytest.mark.parametrize("option, said", [
     (["--top-k", "2"], "top-k 3 vs 2)"),
     (["--threshold", "0.9"], "threshold 0.5 vs 0.9)"),
