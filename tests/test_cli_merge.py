@@ -330,6 +330,23 @@ def test_a_part_without_rows_may_be_any_missing_one(tmp_path, capsys):
     assert out.read_text() == HEADER + "a:0,x,1,1,[],v1-turn-1000\nb:0,x,1,1,[],v1-turn-1000\n"
 
 
+@pytest.mark.parametrize("columns", [
+    "shard_input,shard,shard_suggester,shard_codebook,shard_top_k,shard_threshold",  # in another order
+    "shard,shard_input,shard_suggester,shard_codebook,shard_top_k",  # one dropped
+])
+def test_a_part_whose_shard_columns_were_edited_is_refused(tmp_path, capsys, columns):
+    """Such a part was taken for one of before parts said their run: part 2/2 missing was merged without a word,
+    the columns kept in the table written."""
+    cells = {"shard": "1/2", "shard_input": "i", "shard_suggester": "saved:s", "shard_codebook": "c",
+             "shard_top_k": "3", "shard_threshold": "0.5"}
+    row = "a:0,x,1,1,[],v1-turn-1000," + ",".join(cells[column] for column in columns.split(","))
+    part = write(tmp_path / "S_1.csv", HEADER.strip() + f",{columns}\n{row}\n")
+    code, _, err = run(["merge", part, "--out", tmp_path / "out.csv"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and not (tmp_path / "out.csv").exists(), err
+    assert err.startswith(f"theme-assist: error: part {part} has columns of suggest --shard, but not as it ends a "
+                          "part with them (shard, shard_input, "), err
+
+
 def test_a_huge_n_edited_by_hand_names_the_first_missing_parts_only(tmp_path, capsys):
     """A part whose shard was edited to 1/1000000000: naming every missing part ran out of memory."""
     header = HEADER.strip() + ",shard,shard_input,shard_suggester,shard_codebook,shard_top_k,shard_threshold\n"

@@ -51,6 +51,10 @@ def _run_of(path: Path, table, kind: str):
 
     columns = list(SHARD_COLUMNS[kind])
     if list(table.columns[-len(columns):]) != columns:
+        if {"shard", "shard_input"} <= set(table.columns):  # not a part of before parts said it: it would merge
+            raise InputError(f"part {path} has columns of suggest --shard, but not as it ends a part with them ("
+                             f"{', '.join(columns)}, last): were they edited by hand? Give the parts as suggest "
+                             "--shard wrote them")
         return table, None
     run: dict[str, str] = {}
     for column in columns:
