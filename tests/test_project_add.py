@@ -424,3 +424,23 @@ def test_the_documents_a_project_was_made_with_are_told_by_order_not_by_the_cloc
     assert run("project", "export", str(project), "--audit", str(audit)) == 0
     trail = pd.read_csv(audit)
     assert sorted(trail.loc[trail["event"] == "document", "document"]) == sorted(LATER)
+
+
+def test_a_segments_table_whose_ids_the_project_has_is_refused_naming_the_first(tmp_path, capsys):
+    """A SEGMENTS.csv keeps its own ids: one the project has already was refused by SQLite's words, naming none."""
+    from theme_assist.inputs import read_segments, write_table
+
+    for name, text in (("first", "I: How are you?\nB: Fine, thanks.\n"), ("later", "I: And you?\nC: Tired.\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"iv_{name}.txt").write_text(text, encoding="utf-8")
+    init(tmp_path / "study.taproj", tmp_path / "first")
+    later = read_segments(tmp_path / "later")
+    write_table(later.assign(segment_id=later["segment_id"].str.replace("iv_later", "iv_first")), tmp_path / "s.csv")
+    stored = content(tmp_path / "study.taproj")
+    capsys.readouterr()
+    assert run("project", "add", str(tmp_path / "study.taproj"), str(tmp_path / "s.csv")) == 2
+    (said,) = capsys.readouterr().err.strip().splitlines()
+    assert said == (f"theme-assist: error: {tmp_path / 's.csv'}: segment id 'iv_first:0' (document 'iv_later') is "
+                    "taken by a segment of the project's document 'iv_first': give the new segments ids of their own "
+                    "(or the transcripts themselves); nothing was added")
+    assert content(tmp_path / "study.taproj") == stored

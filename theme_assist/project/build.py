@@ -510,6 +510,7 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
             raise InputError(f"{other} keeps segment ids of segmentation {tags[other] or 'not known'} (its "
                              f"`segmentation` column), the project's are of {store.segmentation}: give the "
                              "transcripts themselves, or a table of the project's segmentation; nothing was added")
+    _refuse_segment_ids_taken(segments, store, read_from)
     codings = None
     if coded is not None:
         table = read_coded(coded, "to add the transcripts without codings")
@@ -562,6 +563,18 @@ def _warn_of_no_skipped_speaker(speakers: pd.Series, store: ProjectStore) -> Non
                    "project skip-speaker %s %s NAME", store.path.name, ", ".join(store.skip_speakers),
                    shown or "none, the segments have no speaker", shlex.quote(store.path.name),
                    " ".join(map(shlex.quote, store.skip_speakers)))
+
+
+def _refuse_segment_ids_taken(segments: pd.DataFrame, store: ProjectStore, read_from: dict[str, Path]) -> None:
+    """Refuse new segments whose ids a segment of the project has (``read_from``: each new document's input): a
+    ``SEGMENTS.csv`` keeps its own ids. Said naming the first, where SQLite's refusal named none."""
+    theirs = store.segments()
+    owner = dict(zip(theirs["segment_id"], theirs["document"]))
+    for segment_id, document in zip(segments["segment_id"].astype(str), segments["document"].astype(str)):
+        if segment_id in owner:
+            raise InputError(f"{read_from[document]}: segment id {segment_id!r} (document {document!r}) is taken by a "
+                             f"segment of the project's document {owner[segment_id]!r}: give the new segments ids of "
+                             "their own (or the transcripts themselves); nothing was added")
 
 
 def _refuse_codings_of_the_project(table: pd.DataFrame, store: ProjectStore, coded: str | Path) -> None:
