@@ -444,3 +444,28 @@ def test_a_segments_table_whose_ids_the_project_has_is_refused_naming_the_first(
                     "taken by a segment of the project's document 'iv_first': give the new segments ids of their own "
                     "(or the transcripts themselves); nothing was added")
     assert content(tmp_path / "study.taproj") == stored
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_a_transcript_named_in_another_unicode_form_is_the_projects_document(tmp_path, capsys, changed):
+    """A Mac names files "zu" + a combining diaeresis + "rich" where the project has "zürich": the same transcript
+    was refused as a copy of a document whose name looked the same, a changed one added as a second 'zürich'."""
+    composed, decomposed = "z\u00fcrich", "zu\u0308rich"
+    text = "I: How are you?\nB: Fine, thanks.\n"
+    (tmp_path / "first").mkdir()
+    (tmp_path / "first" / f"{composed}.txt").write_text(text, encoding="utf-8")
+    init(tmp_path / "study.taproj", tmp_path / "first")
+    (tmp_path / "mac").mkdir()
+    (tmp_path / "mac" / f"{decomposed}.txt").write_text(text.replace("Fine", "Tired") if changed else text,
+                                                         encoding="utf-8")
+    stored = content(tmp_path / "study.taproj")
+    capsys.readouterr()
+    assert run("project", "add", str(tmp_path / "study.taproj"), str(tmp_path / "mac")) == (2 if changed else 0)
+    said = capsys.readouterr().err.strip()
+    assert said == (f"theme-assist: error: document 'zu\\u0308rich' ({tmp_path / 'mac' / decomposed}.txt) is in "
+                    "study.taproj already (as 'z\\xfcrich': the same name in another Unicode form), with another text: "
+                    "a changed transcript does not replace the one whose segments its codings and decisions name; give "
+                    "it another name (rename the file) to add it as a document of its own; nothing was added"
+                    if changed else "nothing added: every transcript given is in study.taproj already, with the same "
+                    "text")
+    assert content(tmp_path / "study.taproj") == stored

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shlex
+import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -491,16 +492,17 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
             read_from[document.id] = Path(path)
             documents.append(document)
     stored = {document.id: document for document in store.documents_with_text()}
-    _refuse_documents_the_project_has(documents, stored, store.path.name)
-    unchanged = sum(document.id in stored for document in documents)
-    documents = [document for document in documents if document.id not in stored]
+    named = _names_of_stored(documents, stored)
+    _refuse_documents_the_project_has(documents, stored, named, store.path.name)
+    unchanged = sum(document.id in named for document in documents)
+    documents = [document for document in documents if document.id not in named]
     if not documents:
         return Added(0, 0, 0, 0, unchanged)
     if metadata is not None:
         table = read_metadata(metadata)
-        named = rows_named(stored, table)  # the project's documents keep the metadata they have
-        _warn_of_other_metadata(stored, table, named, metadata)
-        attach_metadata(documents, table[~table["document"].isin(set(named.values()))])
+        rows = rows_named(stored, table)  # the project's documents keep the metadata they have
+        _warn_of_other_metadata(stored, table, rows, metadata)
+        attach_metadata(documents, table[~table["document"].isin(set(rows.values()))])
     segments = segment_documents(documents, unit=unit, max_chars=max_chars)
     with_ids = {read_from[document.id] for document in documents if any(turn.id for turn in document.turns)}
     if unit == "turn" and with_ids:  # a SEGMENTS.csv's own ids are kept: they must name segments made alike
@@ -592,23 +594,36 @@ def _refuse_codings_of_the_project(table: pd.DataFrame, store: ProjectStore, cod
                                  "nothing was added")
 
 
-def _refuse_documents_the_project_has(documents: list[Document], stored: dict[str, Document], project: str) -> None:
+def _names_of_stored(documents: list[Document], stored: dict[str, Document]) -> dict[str, str]:
+    """The stored document each of ``documents`` names (id → stored id): its own id, or the same written in
+    another Unicode form (a file named on a Mac, "zu" + a combining diaeresis + "rich", where the project has
+    "zürich"; the two look alike in every message and listing)."""
+    composed = {unicodedata.normalize("NFC", stored_id): stored_id for stored_id in stored}
+    named = {document.id: document.id if document.id in stored else composed.get(unicodedata.normalize(
+        "NFC", document.id)) for document in documents}
+    return {document_id: stored_id for document_id, stored_id in named.items() if stored_id is not None}
+
+
+def _refuse_documents_the_project_has(documents: list[Document], stored: dict[str, Document], named: dict[str, str],
+                                      project: str) -> None:
     """Refuse a transcript whose id the project has with another text (a changed transcript never replaces the
     project's: its codings and decisions name segments of the old text), or whose text it has under another id, or
     another new one has (a copy). One with the same id and text is no new document: :func:`add_to_project` leaves
-    it as it is."""
+    it as it is. ``named``: the stored id each transcript's id names (:func:`_names_of_stored`)."""
     for document in documents:
-        old = stored.get(document.id)
+        old = stored.get(named.get(document.id, ""))
         if old is not None and old.text != document.text:
-            raise InputError(f"document {document.id!r} ({document.source}) is in {project} already, with another "
-                             f"text ({_first_difference(old.text, document.text)}): a changed transcript does not "
-                             "replace the one whose segments its codings and decisions name; to add the other "
-                             "transcripts, leave it out (or give it the text the project has); to add it as a "
+            shown = repr if old.id == document.id else ascii  # names alike but in Unicode form: in escapes
+            form = "" if old.id == document.id else f" (as {ascii(old.id)}: the same name in another Unicode form)"
+            raise InputError(f"document {shown(document.id)} ({document.source}) is in {project} already{form}, with "
+                             f"another text ({_first_difference(old.text, document.text)}): a changed transcript "
+                             "does not replace the one whose segments its codings and decisions name; to add the "
+                             "other transcripts, leave it out (or give it the text the project has); to add it as a "
                              "document of its own, rename the file; nothing was added")
     texts = {old.text.strip(): old.id for old in stored.values() if old.text.strip()}
     for document in documents:
         old_id = texts.get(document.text.strip())
-        if document.id not in stored and old_id is not None:
+        if document.id not in named and old_id is not None:
             if document.id.rsplit("/", 1)[-1] == old_id.rsplit("/", 1)[-1]:
                 raise InputError(_read_in_another_folder(document, old_id, project))
             raise InputError(f"{document.source or document.id} has the same text as document {old_id!r}, in "
@@ -616,7 +631,7 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
     first: dict[str, Document] = {}
     for document in documents:  # two new ones alike: once added, neither could be taken out of the project again
         text = document.text.strip()
-        if document.id in stored or not text:
+        if document.id in named or not text:
             continue
         if text in first:
             raise InputError(f"{first[text].source or first[text].id} and {document.source or document.id} have the "
