@@ -140,6 +140,34 @@ def test_ctrl_c_stops_the_server_saying_every_decision_is_saved(project):
     assert len(ProjectStore(project).decisions()) == 1
 
 
+@pytest.mark.parametrize("first, second", [(signal.SIGINT, signal.SIGINT), (signal.SIGTERM, signal.SIGINT)])
+def test_a_second_signal_while_stopping_says_the_one_line_only(project, first, second):
+    """Ctrl+C pressed twice (or after a SIGTERM) as the server stops: uvicorn's lifespan task, cancelled by the
+    second, was logged as "ERROR: Traceback ... CancelledError" above the line."""
+    import subprocess
+    import sys
+    import time
+
+    from theme_assist.project.testing import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "theme_assist", "review", str(project), "--no-browser", "--port", str(port),
+         "--refit-every", "0"], env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert process.stdout.readline().startswith("theme-assist review: serving")
+        process.send_signal(first)
+        time.sleep(0.05)
+        process.send_signal(second)
+        said, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert said == f"theme-assist review: stopped; every decision made on the page is saved in {project}\n"
+
+
 def test_sigterm_stops_the_server_saying_every_decision_is_saved(project):
     """Stopped with SIGTERM (a job's time limit, systemd, ``kill``) the server said nothing: uvicorn shut it down,
     then raised the signal again and the process ended before the line Ctrl+C prints. It says it, then ends by

@@ -132,7 +132,9 @@ def review(
         refitter.start()  # first suggestions, while the coder picks their name
     elif refitter is not None:  # decisions since the latest run (a server stopped before it refitted on them) count
         refitter.decisions_recorded(max(0, decisions - run["n_decisions"]))
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    # no lifespan task (the app has no startup or shutdown work): a second Ctrl+C as it stopped cancelled that task,
+    # logged as "ERROR: Traceback … CancelledError" above the line saying every decision is saved
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off"))
     url = page_url(host, port)
     if host not in LOOPBACK:
         console.print(f"[yellow]warning:[/] listening on {host}: other computers on the network can open the page")
