@@ -770,6 +770,20 @@ def test_a_file_that_cannot_be_read_just_now_is_not_called_damaged(store, monkey
     assert f"SQLite could not read {store.path} just now: disk I/O error" in caplog.text
 
 
+def test_a_project_on_a_full_disk_is_said_to_be_on_a_full_disk(store, monkeypatch):
+    """SQLite could not make its index beside the file ("disk I/O error"): "could not be read just now … try again"
+    had a coder retry in vain."""
+    from types import SimpleNamespace
+
+    import theme_assist.project.store as store_module
+
+    fail_read_only_check(monkeypatch, "disk I/O error")
+    monkeypatch.setattr(store_module.shutil, "disk_usage", lambda path: SimpleNamespace(total=10, used=10, free=0))
+    with pytest.raises(Unavailable, match=r"^study.taproj could not be opened: the disk is full; nothing was written: "
+                                          "make room on the disk, then try again$"):
+        ProjectStore(store.path)
+
+
 def test_a_project_opened_while_another_process_opens_it_keeps_that_process_files(tmp_path, monkeypatch):
     """Refused as unreadable just now, not as damaged: the -wal and -shm files beside it are another process's,
     made as this one looked, and hold (or index) its writes; removing them would lose those."""

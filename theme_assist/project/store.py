@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import threading
 import uuid
@@ -116,6 +117,14 @@ def _check_code_map(code_map: dict[str, str], current: Codebook, revised: Codebo
 def _locked(exc: Exception) -> bool:
     """Whether SQLite's ``exc`` says another connection held the lock past the busy timeout."""
     return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _no_room_beside(path: Path) -> bool:
+    """Whether the disk holding ``path`` (a link's target) has no room left."""
+    try:
+        return shutil.disk_usage(path.resolve().parent).free == 0
+    except OSError:
+        return False
 
 
 def _not_the_latest(coder: str, last: sqlite3.Row, expected: int, size: int, code_name: str) -> str:
@@ -257,6 +266,9 @@ class ProjectStore:
             # the file is damaged, and "restore it from a copy" would throw away the latest decisions
             if _locked(exc):  # a background refit of the review page opening it: said as its decisions say it
                 raise Unavailable(self._locked_message()) from None
+            if _no_room_beside(self.path):  # SQLite's "disk I/O error": no room for the index it makes beside it
+                raise Unavailable(f"{self.path.name} could not be opened: the disk is full; nothing was written: "
+                                  "make room on the disk, then try again") from None
             # by its name in plain words, as a file in use is said (the review page shows it after a failed refit);
             # SQLite's words and the full path go to the log: the server's window, or above the command's error
             logger.warning("SQLite could not read %s just now: %s", self.path, exc)
