@@ -469,3 +469,18 @@ def test_a_transcript_named_in_another_unicode_form_is_the_projects_document(tmp
                     if changed else "nothing added: every transcript given is in study.taproj already, with the same "
                     "text")
     assert content(tmp_path / "study.taproj") == stored
+
+
+def test_a_transcript_named_as_the_projects_but_for_case_is_added_with_a_warning(site_one, capsys):
+    """IV_ULM_01.txt beside the project's iv_ulm_01 (one file on Windows and macOS: a changed transcript renamed?)
+    was added without a word, the project then holding both."""
+    project, later = site_one
+    changed = (DEMO / "transcripts" / f"{FIRST[1]}.txt").read_text(encoding="utf-8").replace("a", "e", 1)
+    (later / f"{FIRST[1].upper()}.txt").write_text(changed, encoding="utf-8")
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(later)) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warnings == [f"theme-assist: warning: document '{FIRST[1].upper()}' is named as '{FIRST[1]}', in "
+                        "study.taproj already, but for case or invisible characters: it is added as a document of its "
+                        f"own; if it is a changed '{FIRST[1]}', it is in the project twice now (a changed transcript "
+                        "does not replace the one whose segments its codings name)"]

@@ -18,6 +18,7 @@ from theme_assist.documents import Document
 from theme_assist.errors import InputError, listed
 from theme_assist.ingest.speakers import without_closing_timestamp
 from theme_assist.inputs import TABLE_SUFFIXES, read_table, whole_numbers
+from theme_assist.names import name_key
 from theme_assist.project.store import ProjectStore
 from theme_assist.refi.assemble import human_codings
 from theme_assist.refi.spans import newline_offsets, with_spans
@@ -523,6 +524,7 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
         if store.skip_speakers else 0
     if store.skip_speakers and not skipped:
         _warn_of_no_skipped_speaker(segments["speaker"], store)
+    _warn_of_names_alike(documents, stored, store.path.name)
     with store.transaction():  # one: all of it is stored, or none
         store.add_documents(documents)
         store.add_segments(segments)
@@ -602,6 +604,19 @@ def _names_of_stored(documents: list[Document], stored: dict[str, Document]) -> 
     named = {document.id: document.id if document.id in stored else composed.get(unicodedata.normalize(
         "NFC", document.id)) for document in documents}
     return {document_id: stored_id for document_id, stored_id in named.items() if stored_id is not None}
+
+
+def _warn_of_names_alike(documents: list[Document], stored: dict[str, Document], project: str) -> None:
+    """Warn of a new document named as one of the project's but for case or invisible characters (``IV_01`` for
+    ``iv_01``; one file on Windows and macOS): a changed transcript renamed so is added as a document of its own,
+    beside the one it changes."""
+    keys = {name_key(stored_id): stored_id for stored_id in stored}
+    for document in documents:
+        if (old_id := keys.get(name_key(document.id))) is not None:
+            logger.warning("document %r is named as %r, in %s already, but for case or invisible characters: it is "
+                           "added as a document of its own; if it is a changed %r, it is in the project twice now (a "
+                           "changed transcript does not replace the one whose segments its codings name)",
+                           document.id, old_id, project, old_id)
 
 
 def _refuse_documents_the_project_has(documents: list[Document], stored: dict[str, Document], named: dict[str, str],
