@@ -484,3 +484,20 @@ def test_a_transcript_named_as_the_projects_but_for_case_is_added_with_a_warning
                         "study.taproj already, but for case or invisible characters: it is added as a document of its "
                         f"own; if it is a changed '{FIRST[1]}', it is in the project twice now (a changed transcript "
                         "does not replace the one whose segments its codings name)"]
+
+
+def test_coded_rows_naming_no_new_segment_are_named(tmp_path, site_one, capsys):
+    """A --coded table of segment ids, one of them none of the new segments' (a typo, another version's ids): the
+    refusal said it needed the segments' ids, naming none of the rows that had none."""
+    project, later = site_one
+    coded = tmp_path / "coded2.csv"
+    pd.DataFrame({"segment_id": [f"{LATER[0]}:3", f"{LATER[0]}:999"], "code": ["psw_experiences"] * 2}).to_csv(
+        coded, index=False)
+    stored = content(project)
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(later), "--coded", str(coded)) == 2
+    (said,) = capsys.readouterr().err.strip().splitlines()
+    assert said.startswith(f"theme-assist: error: {coded}: cannot place its codings on the project's segments: it "
+                           f"needs the project's segment_id values (1 of its 2 rows name none, the first "
+                           f"'{LATER[0]}:999'), "), said
+    assert content(project) == stored

@@ -81,8 +81,13 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
     elif "text" in columns:
         placed = _by_text(coded, segments, source)
     else:
+        ids = coded["segment_id"].astype(str) if "segment_id" in columns else pd.Series(dtype=str)
+        unknown = ids[~ids.isin(set(segments["segment_id"]))]
+        named = (f" ({len(unknown)} of its {len(ids)} rows name none, the first {unknown.iloc[0]!r})"
+                 if len(unknown) else "")
         raise InputError(f"{source}: cannot place its codings on the project's segments: it needs the project's "
-                         "segment_id values, document and turn, document, start and end, or the segments' text")
+                         f"segment_id values{named}, document and turn, document, start and end, or the segments' "
+                         "text")
     return placed[["segment_id", "code", "coder"]].reset_index(drop=True)
 
 
