@@ -501,3 +501,22 @@ def test_coded_rows_naming_no_new_segment_are_named(tmp_path, site_one, capsys):
                            f"needs the project's segment_id values (1 of its 2 rows name none, the first "
                            f"'{LATER[0]}:999'), "), said
     assert content(project) == stored
+
+
+def test_the_study_folder_read_recursively_names_the_ids_apart(tmp_path, site_one, capsys):
+    """A project of one site's folder, then the study's folder of per-site folders added with --recursive: each
+    transcript the project had is read as 'first/fg_ulm_01', and was refused as a copy ("leave it out") of the
+    project's 'fg_ulm_01'."""
+    project, later = site_one
+    study = tmp_path / "study"
+    study.mkdir()
+    shutil.copytree(tmp_path / "first", study / "first")
+    shutil.copytree(later, study / "later")
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(study), "--recursive") == 2
+    (said,) = capsys.readouterr().err.strip().splitlines()
+    assert said.startswith(f"theme-assist: error: {study / 'first' / FIRST[0]}.txt is document '{FIRST[0]}' of "
+                           f"study.taproj, with the same text, read here as 'first/{FIRST[0]}': with --recursive a "
+                           "document's name holds its sub-folder, and the project's names have none: give the "
+                           "folders themselves, without --recursive"), said
+    assert run("project", "add", str(project), str(study / "first"), str(study / "later")) == 0
