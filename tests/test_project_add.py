@@ -463,9 +463,11 @@ def test_a_transcript_named_in_another_unicode_form_is_the_projects_document(tmp
     assert run("project", "add", str(tmp_path / "study.taproj"), str(tmp_path / "mac")) == (2 if changed else 0)
     said = capsys.readouterr().err.strip()
     assert said == (f"theme-assist: error: document 'zu\\u0308rich' ({tmp_path / 'mac' / decomposed}.txt) is in "
-                    "study.taproj already (as 'z\\xfcrich': the same name in another Unicode form), with another text: "
-                    "a changed transcript does not replace the one whose segments its codings and decisions name; give "
-                    "it another name (rename the file) to add it as a document of its own; nothing was added"
+                    "study.taproj already (as 'z\\xfcrich': the same name in another Unicode form), with another text "
+                    "(first where it reads 'are you? B: Tired, thanks.', the project's 'are you? B: Fine, thanks.'): "
+                    "a changed transcript does not replace the one whose segments its codings and decisions name; to "
+                    "add the other transcripts, leave it out (or give it the text the project has); to add it as a "
+                    "document of its own, rename the file; nothing was added"
                     if changed else "nothing added: every transcript given is in study.taproj already, with the same "
                     "text")
     assert content(tmp_path / "study.taproj") == stored
