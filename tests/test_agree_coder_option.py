@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from theme_assist.cli import main
+from tests.test_agree_cli import run
 
 # a project's --codings export: the reliability round's Ann and Ben, and the imported training codings, their coder
 # named by the --coded file, on one segment of theirs and on segments of its own
@@ -14,13 +14,6 @@ ANN = "aabbabab"
 BEN = "abbbabaa"
 TRAINER = {"d:0": "b", "d:1": "b", "e:0": "a", "e:1": "b"}
 MACHINE = "segment_id,code,score,rank\n" + "".join(f"d:{i},{code},0.9,1\n" for i, code in enumerate("abbaabab"))
-
-
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["agree", *map(str, args)])
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out, captured.err
 
 
 def long_rows(trainer: bool = True) -> str:

@@ -8,18 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from theme_assist.cli import main
-from tests.test_agree_cli import KRIPPENDORFF_WIDE, MULTI_LABEL_LONG, OVERLAPPING, SEGMENTS, SPANS, SUGGESTIONS, \
+from tests.test_agree_cli import run, KRIPPENDORFF_WIDE, MULTI_LABEL_LONG, OVERLAPPING, SEGMENTS, SPANS, SUGGESTIONS, \
     WIDE_FOR_MACHINE
 
 MARKS = re.compile(r"(\[\^\d+\])+$")
-
-
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["agree", *map(str, args)])
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out, captured.err
 
 
 @pytest.fixture()

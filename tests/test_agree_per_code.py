@@ -10,7 +10,7 @@ import pytest
 
 from theme_assist.agree.bootstrap import derived_seed
 from theme_assist.agree.report import agreement_summary
-from theme_assist.cli import main
+from tests.test_agree_cli import run
 
 ANN = "aaabbbccab"
 BEN = "aabbbcccab"
@@ -26,13 +26,6 @@ BY_HAND = {
     "b": {"given": {"Ann": 4, "Ben": 4}, "cohen": (0.8 - 0.52) / 0.48, "ac1": (0.8 - 0.48) / 0.52},
     "c": {"given": {"Ann": 2, "Ben": 3}, "cohen": (0.9 - 0.62) / 0.38, "ac1": (0.9 - 0.375) / 0.625},
 }
-
-
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["agree", *map(str, args)])
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out, captured.err
 
 
 @pytest.fixture()

@@ -2232,10 +2232,8 @@ def test_the_segment_text_is_in_the_first_screen_at_a_phones_width(demo_project,
         expect(page.locator("#segment")).to_have_attribute("data-id", "fg_ulm_01:2")
 
 
-def test_a_long_turn_before_the_segment_leaves_it_in_the_first_screen_of_a_phone(tmp_path, browser, monkeypatch):
-    """At 375 × 667 a previous turn of 300 words (two segments of the context above) pushed the segment being coded
-    to 960 px, below the first screen. The turns before it take at most a third of the window, scrolled to their
-    end (the words next to the segment), and the box scrolls, with the keys too."""
+def _a_long_first_turn(tmp_path, monkeypatch) -> tuple[Path, str]:
+    """A project whose first turn is 300 words long (two segments), and the segment just after it."""
     import theme_assist.project.testing as testing
 
     rest = testing.TURNS["interview_a"][1:]
@@ -2243,7 +2241,14 @@ def test_a_long_turn_before_the_segment_leaves_it_in_the_first_screen_of_a_phone
     project = tmp_path / "mini.taproj"
     make_project(project).close()
     segments = ProjectStore(project).segments()
-    after_the_long_turn = segments.loc[segments["speaker"] == "Sam", "segment_id"].iloc[0]
+    return project, segments.loc[segments["speaker"] == "Sam", "segment_id"].iloc[0]
+
+
+def test_a_long_turn_before_the_segment_leaves_it_in_the_first_screen_of_a_phone(tmp_path, browser, monkeypatch):
+    """At 375 × 667 a previous turn of 300 words (two segments of the context above) pushed the segment being coded
+    to 960 px, below the first screen. The turns before it take at most a third of the window, scrolled to their
+    end (the words next to the segment), and the box scrolls, with the keys too."""
+    project, after_the_long_turn = _a_long_first_turn(tmp_path, monkeypatch)
     with coding(project, browser, "Ana", "interview_a", viewport=(375, 667)) as (page, _):
         show_segment(page, after_the_long_turn)
         page.evaluate("window.scrollTo(0, 0)")
@@ -2269,14 +2274,7 @@ def test_the_turns_before_the_segment_are_scrollable_by_keys_once_a_window_narro
     only when a segment was shown: a window narrowed (a phone turned) left a clipped box that no key could scroll."""
     from playwright.sync_api import expect
 
-    import theme_assist.project.testing as testing
-
-    rest = testing.TURNS["interview_a"][1:]
-    monkeypatch.setitem(testing.TURNS, "interview_a", [("Interviewer", " ".join(["word"] * 299 + ["last."])), *rest])
-    project = tmp_path / "mini.taproj"
-    make_project(project).close()
-    segments = ProjectStore(project).segments()
-    after_the_long_turn = segments.loc[segments["speaker"] == "Sam", "segment_id"].iloc[0]
+    project, after_the_long_turn = _a_long_first_turn(tmp_path, monkeypatch)
     with coding(project, browser, "Ana", "interview_a", viewport=(1600, 1400)) as (page, _):
         show_segment(page, after_the_long_turn)
         before = page.locator("#context-before")

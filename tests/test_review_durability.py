@@ -3,6 +3,7 @@ once neither lose nor corrupt each other's work."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -109,21 +110,36 @@ def test_two_coders_posting_at_once_lose_nothing(project):
     assert sqlite3.connect(project).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_ctrl_c_stops_the_server_saying_every_decision_is_saved(project):
-    """Stopped with Ctrl+C the server said "theme-assist: interrupted" only (nothing at all where started in the
-    background): a coder could not tell their decisions were kept."""
+@contextlib.contextmanager
+def _serving(project):
+    """``theme-assist review PROJECT`` in a process of its own, SIGINT taken as in a terminal (whatever this test
+    runner inherited), once it says it serves: (process, port); killed after the block if still running."""
     import subprocess
     import sys
 
     from theme_assist.project.testing import free_port
 
     port = free_port()
-    process = subprocess.Popen(  # SIGINT as in a terminal, whatever this test runner inherited
+    process = subprocess.Popen(
         [sys.executable, "-m", "theme_assist", "review", str(project), "--no-browser", "--port", str(port),
          "--refit-every", "0"], env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert process.stdout.readline().startswith("theme-assist review: serving")
+        yield process, port
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+STOPPED = "theme-assist review: stopped; every decision made on the page is saved in {}\n"
+
+
+def test_ctrl_c_stops_the_server_saying_every_decision_is_saved(project):
+    """Stopped with Ctrl+C the server said "theme-assist: interrupted" only (nothing at all where started in the
+    background): a coder could not tell their decisions were kept."""
+    with _serving(project) as (process, port):
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             client.headers["X-Session-Token"] = client.get("/api/session").json()["token"]
             saved = client.post("/api/decisions", json={"segment_id": "interview_a:1", "action": "add", "code": "work",
@@ -131,11 +147,7 @@ def test_ctrl_c_stops_the_server_saying_every_decision_is_saved(project):
             assert saved.status_code == 201
         process.send_signal(signal.SIGINT)
         said, _ = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert said == f"theme-assist review: stopped; every decision made on the page is saved in {project}\n"
+    assert said == STOPPED.format(project)
     assert process.returncode == 130
     assert len(ProjectStore(project).decisions()) == 1
 
@@ -144,51 +156,22 @@ def test_ctrl_c_stops_the_server_saying_every_decision_is_saved(project):
 def test_a_second_signal_while_stopping_says_the_one_line_only(project, first, second):
     """Ctrl+C pressed twice (or after a SIGTERM) as the server stops: uvicorn's lifespan task, cancelled by the
     second, was logged as "ERROR: Traceback ... CancelledError" above the line."""
-    import subprocess
-    import sys
     import time
 
-    from theme_assist.project.testing import free_port
-
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "theme_assist", "review", str(project), "--no-browser", "--port", str(port),
-         "--refit-every", "0"], env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
-        assert process.stdout.readline().startswith("theme-assist review: serving")
+    with _serving(project) as (process, _):
         process.send_signal(first)
         time.sleep(0.05)
         process.send_signal(second)
         said, _ = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert said == f"theme-assist review: stopped; every decision made on the page is saved in {project}\n"
+    assert said == STOPPED.format(project)
 
 
 def test_sigterm_stops_the_server_saying_every_decision_is_saved(project):
     """Stopped with SIGTERM (a job's time limit, systemd, ``kill``) the server said nothing: uvicorn shut it down,
     then raised the signal again and the process ended before the line Ctrl+C prints. It says it, then ends by
     SIGTERM, as uvicorn does (a supervisor reads that as a clean stop)."""
-    import subprocess
-    import sys
-
-    from theme_assist.project.testing import free_port
-
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "theme_assist", "review", str(project), "--no-browser", "--port", str(port),
-         "--refit-every", "0"], env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
-    try:
-        assert process.stdout.readline().startswith("theme-assist review: serving")
+    with _serving(project) as (process, _):
         process.send_signal(signal.SIGTERM)
         said, _ = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert said == f"theme-assist review: stopped; every decision made on the page is saved in {project}\n"
+    assert said == STOPPED.format(project)
     assert process.returncode == -signal.SIGTERM
