@@ -359,18 +359,11 @@ def _columns(metrics: dict) -> str:
 def _machine_captions(rows: list[dict]) -> list[str]:
     """What the machine table's caption says beside the columns' figures: the coefficients, the all-humans row's
     coefficient, the majority."""
+    from theme_assist.cli.agree import _machine_rows_notes
+
     pair = next(row for row in rows if row["kind"] != "humans")
-    said = ["each comparison on the units both sides rated (n); " + _columns(pair["metrics"])]
-    group = next((row["metrics"] for row in rows if row["kind"] == "humans"), {})
-    said += [f"all humans: {entry['coefficient']} in the {name} columns" for name, entry in group.items()
-             if entry["coefficient"] != pair["metrics"][name]["coefficient"]]
-    if any(row["kind"] == "machine-majority" for row in rows):
-        two = sum(row["kind"] == "human-human" for row in rows) == 1
-        said.append("human majority: the code most coders gave, on units two or more rated, ties left out" +
-                    (" (two coders: only the units they agreed on)" if two else ""))
-    if any(row["prevalence"] is not None for row in rows):
-        said.append("prevalence: share of ratings in the second of two categories")
-    return said
+    return ["each comparison on the units both sides rated (n); " + _columns(pair["metrics"]),
+            *_machine_rows_notes(rows, "columns")]
 
 
 def agreement_markdown(result: dict, context: ReportContext) -> str:

@@ -771,6 +771,24 @@ def _print_segment_agreement(pairs: list[dict]) -> None:
         console.print(table)
 
 
+def _machine_rows_notes(rows: list[dict], column: str) -> list[str]:
+    """What a caption of the machine comparison says of its rows beside the figures (the table's and the Markdown
+    report's): the all-humans row's coefficient where it is another, the human majority, the prevalence.
+    ``column``: the word for a metric's column or columns."""
+    pair = next(row for row in rows if row["kind"] != "humans")
+    group = next((row["metrics"] for row in rows if row["kind"] == "humans"), {})
+    notes = [f"all humans: {entry['coefficient']} in the {name} {column}" for name, entry in group.items()
+             if entry["coefficient"] != pair["metrics"][name]["coefficient"]]
+    if any(row["kind"] == "machine-majority" for row in rows):
+        # with two coders there is a majority only where they agree: a row on their easy units, not on all
+        two = sum(row["kind"] == "human-human" for row in rows) == 1
+        notes.append("human majority: the code most coders gave, on units two or more rated, ties left out" +
+                     (" (two coders: only the units they agreed on)" if two else ""))
+    if any(row["prevalence"] is not None for row in rows):
+        notes.append("prevalence: share of ratings in the second of two categories")
+    return notes
+
+
 def _print_machine_comparison(rows: list[dict], seed: int, population: float | None = None,
                               summary_above: bool = True) -> None:
     from rich.table import Table
@@ -799,16 +817,7 @@ def _print_machine_comparison(rows: list[dict], seed: int, population: float | N
         kept = f"; the row on all the coders' columns keeps seed {seed}, as in the table above" if summary_above else ""
         captions.append(f"each comparison's bootstrap has its own seed, derived from seed {seed} and the names of its "
                         f"two columns (its seed in --format json){kept}")
-    group = next((row["metrics"] for row in rows if row["kind"] == "humans"), {})
-    captions += [f"all humans: {entry['coefficient']} in the {name} column" for name, entry in group.items()
-                 if entry["coefficient"] != pair["metrics"][name]["coefficient"]]
-    if any(row["kind"] == "machine-majority" for row in rows):
-        # with two coders there is a majority only where they agree: a row on their easy units, not on all
-        two = sum(row["kind"] == "human-human" for row in rows) == 1
-        captions.append("human majority: the code most coders gave, on units two or more rated, ties left out" +
-                        (" (two coders: only the units they agreed on)" if two else ""))
-    if any(row["prevalence"] is not None for row in rows):
-        captions.append("prevalence: share of ratings in the second of two categories")
+    captions += _machine_rows_notes(rows, "column")
     table = Table(title="Machine vs humans", caption="; ".join(captions))
     table.add_column("comparison")
     for column in ("n", "prevalence", *pair["metrics"]):
