@@ -594,6 +594,23 @@ def test_coded_rows_without_a_coder_beside_named_ones_are_named_in_a_warning(tmp
            "(mixed.csv)" in caplog.text
 
 
+def test_a_coder_named_by_invisible_characters_alone_is_read_as_no_coder(tmp_path, caplog):
+    """A coder cell of a zero-width space was kept as a coder's name, listed as a blank, which the review page and
+    agree refuse as no name: it reads as no coder, named by the file, as an empty cell does."""
+    from theme_assist.ingest import read_documents
+    from theme_assist.project.build import codings_for_segments
+    from theme_assist.segment import segment_documents
+
+    (tmp_path / "iv1.txt").write_text("Ann: The job helps.\nBob: My family too.\n", encoding="utf-8")
+    documents = read_documents(tmp_path)
+    segments = segment_documents(documents)
+    table = pd.DataFrame({"segment_id": ["iv1:0", "iv1:1"], "code": ["work", "family"],
+                          "coder": ["Ana", "\u200b\u2060 "]})
+    rows = codings_for_segments(table, segments, "data/mixed.csv", documents=documents)
+    assert rows["coder"].tolist() == ["Ana", ""]
+    assert "data/mixed.csv: 1 coded row(s) have no coder" in caplog.text
+
+
 def test_init_recursive_keeps_per_site_documents_apart_through_review_and_export(tmp_path, capsys):
     """Per-site folders with the same file names: project init --recursive, codings placed by document and turn,
     the review page's segment, queue filter and decision, and a .qdpx export that validates."""

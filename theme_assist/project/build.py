@@ -18,7 +18,7 @@ from theme_assist.documents import Document
 from theme_assist.errors import InputError, listed
 from theme_assist.ingest.speakers import without_closing_timestamp
 from theme_assist.inputs import TABLE_SUFFIXES, read_table, whole_numbers
-from theme_assist.names import name_key
+from theme_assist.names import has_visible_character, name_key
 from theme_assist.project.store import ProjectStore
 from theme_assist.refi.assemble import human_codings
 from theme_assist.refi.spans import newline_offsets, with_spans
@@ -57,6 +57,8 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
     coded = coded[coded["code"].astype(str).str.strip() != ""].copy()
     coded["code"] = coded["code"].astype(str).str.strip()
     coder = coded["coder"].astype(str).str.strip() if "coder" in coded else pd.Series("", index=coded.index)
+    # a name of zero-width or formatting characters alone reads as none, as the review page and agree read it
+    coder = coder.where(coder.map(has_visible_character), "")
     if (coder != "").any() and (coder == "").any():
         logger.warning("%s: %d coded row(s) have no coder; they count as one more coder named by the file (%s)",
                        source, int((coder == "").sum()), Path(source).name)
