@@ -169,8 +169,7 @@ def test_the_methods_paragraph_says_how_the_intervals_were_computed(capsys, file
     methods = report.split("\n\n")[1]
     assert "95% BCa bootstrap intervals (Efron 1987), 1,000 resamples, seed 42: units resampled with replacement" \
         in methods
-    assert "12 units, coded independently by 4 coders (A, B, C and D); 11 of them were rated by two or more" \
-        in methods
+    assert "12 units, coded by 4 coders (A, B, C and D); 11 of them were rated by two or more" in methods
     assert "The coders chose among 5 categories (1, 2, 3, 4 and 5)" in methods
     assert "7 of 48 ratings were missing" in methods and "Computed with theme_assist " in methods
     # the note says how each coefficient treated them, as the table's caption does
@@ -216,6 +215,13 @@ def test_the_machine_is_said_to_be_compared_not_how_it_was_made(capsys, files):
     one = run(capsys, files["two"], "--machine", files["suggestions"], "--coder", "ann", "--format", "markdown")[1]
     assert "coded by one coder (ann) and by the machine" in one and "**Table 1.** The machine beside the coders" in one
     assert "No agreement among coders: one coder (ann)" in one
+
+
+def test_the_coders_are_not_said_to_have_coded_independently(capsys, files):
+    """The report said "coded independently by 4 coders" of any file: a project's review without --blind shows
+    each coder the others' codes, which the file does not tell; pasted into a paper, the sentence is false."""
+    report = run(capsys, files["wide"], "--format", "markdown")[1]
+    assert "independent" not in report and "coded by 4 coders (A, B, C and D)" in report
 
 
 def test_span_codings_name_their_segments_and_documents(capsys, files):

@@ -180,7 +180,8 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
     if context.machine is not None and len(coders) == 1:
         first += f", coded by one coder ({coders[0]}) and by the machine"
     else:
-        first += f", coded independently by {len(coders)} coders ({_names(coders)})"
+        # not "independently": the file does not tell (a review without --blind shows each coder the others' codes)
+        first += f", coded by {len(coders)} coders ({_names(coders)})"
     if len(coders) > 1 and context.paired is not None and context.paired != result["n_units"]:
         first += f"; {context.paired:,} of them were rated by two or more coders"
     sentences.append(first)
