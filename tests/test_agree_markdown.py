@@ -268,4 +268,21 @@ def test_many_categories_are_counted_not_listed(capsys, tmp_path):
     assert "The coders chose among 20 categories. " in report
     two = run(capsys, many, "-m", "cohen", "--categories", ",".join(f"c{i}" for i in range(22)),
               "--format", "markdown")[1]
-    assert "The coders chose among 22 categories, c20 and c21 declared in advance and used by no coder" in two
+    assert "The coders chose among 22 categories, c20 and c21 declared but used by no coder, and counted (for " \
+        "Bennett's S and AC1, which depend on the number of categories)" in two
+
+
+def test_unused_categories_with_weights_are_said_to_change_the_weighted_coefficients(capsys, tmp_path):
+    """With --weights, a declared category nobody used changes the weights, so weighted percent agreement and
+    AC2 too: the report said it was counted "for Bennett's S and AC1" (AC1 not even reported), and "declared in
+    advance", which the file does not tell."""
+    ordinal = tmp_path / "ordinal.csv"
+    ordinal.write_text("unit,a,b\n1,1,1\n2,2,2\n3,2,3\n4,3,3\n5,1,2\n6,3,3\n")
+    args = (ordinal, "--weights", "linear", "--categories", "1,2,3,4")
+    percent = json.loads(run(capsys, *args, "--format", "json")[1])["percent"]["value"]
+    assert percent != json.loads(run(capsys, ordinal, "--weights", "linear", "--format", "json")[1])["percent"][
+        "value"]
+    report = run(capsys, *args, "--format", "markdown")[1]
+    assert "4 declared but used by no coder, and counted (for Bennett's S, AC2 and the weights, which depend on " \
+           "the categories)" in report
+    assert "in advance" not in report

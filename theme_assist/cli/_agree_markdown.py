@@ -49,6 +49,8 @@ class ReportContext:
         How the coefficients treated missing ratings, where some are (the table's note): a footnote.
     multi_label : bool
         Multi-label ratings (MASI-alpha and presence/absence per code).
+    weighted : bool
+        Weighted coefficients (--weights).
     """
 
     units_kind: str = "units"
@@ -64,6 +66,7 @@ class ReportContext:
     notes: list = field(default_factory=list)
     missing: list = field(default_factory=list)
     multi_label: bool = False
+    weighted: bool = False
 
 
 class _Footnotes:
@@ -199,8 +202,10 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
         said = (f"The {who} chose among {_count(len(context.categories), 'category', 'categories')}"
                 f"{_listed(context.categories)}")
         if context.unused:
-            said += (f", {_names(context.unused)} declared in advance and used by no coder, yet counted (for "
-                     "Bennett's S and AC1, which depend on the number of categories)")
+            # --weights: the weights are spread over every category, so every weighted coefficient counts them
+            depend = "Bennett's S, AC2 and the weights, which depend on the categories" if context.weighted else \
+                "Bennett's S and AC1, which depend on the number of categories"
+            said += f", {_names(context.unused)} declared but used by no coder, and counted (for {depend})"
         sentences.append(said)
     names = [entry["coefficient"] for entry in summary.values()]
     if context.machine is not None:

@@ -341,7 +341,7 @@ def agree(
         context = _report_context(source, declared, machine_labels, units_file if spans_on_units else None,
                                   units if spans_on_units else None, long_file,
                                   n_boot=n_boot, seed=seed, population=population, machine=machine,
-                                  notes=notes + warned, missing=missing)
+                                  notes=notes + warned, missing=missing, weighted=weights is not None)
         typer.echo(agreement_markdown(result, context), nl=False)
     else:
         if one_coder:
@@ -363,7 +363,7 @@ def _report_context(source, declared: list | None, machine_labels, units_file: P
     """What ``--format markdown``'s methods paragraph says beside the JSON's figures
     (:class:`~theme_assist.cli._agree_markdown.ReportContext`): what the units are, the documents they lie in
     where known, the coders' categories and those --categories declared that neither they nor the machine used;
-    ``options``: the bootstrap's resamples and seed, the population, as given."""
+    ``options``: the bootstrap's resamples and seed, the population, whether weighted, as given."""
     import pandas as pd
 
     from theme_assist.agree.ratings import as_rating_table
