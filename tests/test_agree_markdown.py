@@ -224,6 +224,13 @@ def test_the_coders_are_not_said_to_have_coded_independently(capsys, files):
     assert "independent" not in report and "coded by 4 coders (A, B, C and D)" in report
 
 
+def test_one_unit_or_rating_is_said_in_the_singular(capsys, tmp_path):
+    one = tmp_path / "one.csv"
+    one.write_text("unit,coder,code\ns1,A,hope\ns2,A,hope\ns1,B,hope\n")
+    report = run(capsys, one, "--format", "markdown")[1]
+    assert "; 1 of them was rated by two or more coders" in report and "1 of 4 ratings was missing" in report
+
+
 def test_span_codings_name_their_segments_and_documents(capsys, files):
     report = run(capsys, files["spans"], "--units", files["segments"], "--format", "markdown")[1]
     assert f"Agreement was measured on 6 segments (the units of {files['segments']}) in 2 documents" in report

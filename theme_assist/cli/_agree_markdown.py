@@ -186,7 +186,7 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
         # not "independently": the file does not tell (a review without --blind shows each coder the others' codes)
         first += f", coded by {len(coders)} coders ({_names(coders)})"
     if len(coders) > 1 and context.paired is not None and context.paired != result["n_units"]:
-        first += f"; {context.paired:,} of them were rated by two or more coders"
+        first += f"; {context.paired:,} of them {'was' if context.paired == 1 else 'were'} rated by two or more coders"
     sentences.append(first)
     if context.multi_label:
         sentences.append("A coder could give a unit several codes (multi-label): the code sets were compared with "
@@ -240,7 +240,8 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
                                                                                    columns=False))
     missing = next((entry["missing_ratings"] for entry in summary.values() if "missing_ratings" in entry), None)
     if missing:
-        sentences.append(f"{missing['count']:,} of {missing['of']:,} ratings were missing, each coefficient "
+        were = "was" if missing["count"] == 1 else "were"
+        sentences.append(f"{missing['count']:,} of {missing['of']:,} ratings {were} missing, each coefficient "
                          "treating them as the note says." + footnotes.mark(context.missing))
     elif not context.multi_label and summary:
         sentences.append("No rating was missing")
