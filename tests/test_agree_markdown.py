@@ -268,6 +268,14 @@ def test_a_multi_label_report_names_the_codes_and_how_a_unit_without_a_code_coun
     assert "a unit without a code from a coder counted as given none of the codes" in report
 
 
+def test_coefficients_whose_names_hold_a_comma_are_listed_apart(capsys, files):
+    """"Coefficients: ..., Percent agreement, Cohen's kappa, pooled over codes (De Vries et al. 2008), Scott's pi,
+    ..." read "pooled over codes" as a coefficient of its own."""
+    report = run(capsys, files["multi"], "-m", "percent", "-m", "cohen", "-m", "ac1", "--format", "markdown")[1]
+    assert "Coefficients: Krippendorff's alpha (masi); Percent agreement; Cohen's kappa, pooled over codes (De Vries " \
+           "et al. 2008) and Gwet's AC1, stacked over codes." in report
+
+
 def test_many_categories_are_counted_not_listed(capsys, tmp_path):
     many = tmp_path / "many.csv"
     many.write_text("unit,A,B\n" + "".join(f"u{i},c{i},c{i if i % 4 else i + 1}\n" for i in range(20)))

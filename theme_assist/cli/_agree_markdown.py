@@ -150,8 +150,10 @@ def software() -> str:
 
 
 def _names(names) -> str:
+    """``a, b and c``; ``a; b and c`` where a name has a comma of its own ("Cohen's kappa, pooled over codes")."""
     names = [str(name) for name in names]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    apart = "; " if any("," in name for name in names) else ", "
+    return names[0] if len(names) == 1 else apart.join(names[:-1]) + " and " + names[-1]
 
 
 def _listed(names: list) -> str:
