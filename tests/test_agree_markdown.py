@@ -231,6 +231,20 @@ def test_one_unit_or_rating_is_said_in_the_singular(capsys, tmp_path):
     assert "; 1 of them was rated by two or more coders" in report and "1 of 4 ratings was missing" in report
 
 
+def test_every_warning_said_is_a_footnote_its_file_named_as_written(capsys, tmp_path, monkeypatch):
+    """Only agree's own warnings were footnotes: reading the file's (a coder left out for giving no rating, codes
+    apart only by case) were said on standard error alone, though the report's footnotes were to hold every
+    warning; and a footnote starting with a file's name capitalised it ("Nocode.csv")."""
+    (tmp_path / "nocode.csv").write_text("unit,a,b,c\n1,x,x,\n2,x,y,\n3,X,x,\n")
+    monkeypatch.chdir(tmp_path)
+    code, report, err = run(capsys, "nocode.csv", "--format", "markdown")
+    assert code == 0 and "the coder(s) c gave no rating and are left out" in err
+    assert re.search(r"^\[\^\d+\]: nocode\.csv: the coder\(s\) c gave no rating and are left out\.$", report,
+                     flags=re.M)
+    assert re.search(r"^\[\^\d+\]: nocode\.csv: 1 code\(s\) written apart only by case", report, flags=re.M)
+    assert "Nocode.csv" not in report
+
+
 def test_span_codings_name_their_segments_and_documents(capsys, files):
     report = run(capsys, files["spans"], "--units", files["segments"], "--format", "markdown")[1]
     assert f"Agreement was measured on 6 segments (the units of {files['segments']}) in 2 documents" in report

@@ -94,8 +94,13 @@ def _print_text(text: str) -> str:
 
 
 def _sentence(text: str) -> str:
+    """``text`` as a sentence: a capital, unless it starts with a name (a file's, ``multi.csv: ...``), and a stop."""
     text = text.strip()
-    return (text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")) if text else text
+    if not text:
+        return text
+    first = text.split(maxsplit=1)[0].rstrip(":,;")
+    capital = text[:1].upper() if first.isalpha() else text[:1]
+    return capital + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
 
 
 def _cell(text) -> str:

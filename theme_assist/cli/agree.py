@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 
 def agree(
+    command: typer.Context,
     ratings: Path = typer.Argument(..., metavar="RATINGS.csv",
                                    help="Wide: a unit column, then one column per coder (empty cell = missing). "
                                         "Long: columns unit (or segment_id), coder, code, as project export "
@@ -186,6 +187,7 @@ def agree(
         raise InputError(f"--population must be a number of units (leave it out for an infinite population); got "
                          f"{population:g}")
     _check_span_options(units_file, min_coverage, overlap)
+    said = _warnings_said(command) if output_format == "markdown" else []  # each a footnote of the report
     deferred: list[str] = []  # a multi-label file's warnings, said once its use is not refused
     chosen = [name.strip() for name in coder] if coder else None
     blank = next((name for name in chosen or [] if not has_visible_character(name)), None)
@@ -335,13 +337,10 @@ def agree(
         result = json.loads(jsonout.dumps(summary))
         missing = _missing_note(source.ratings, summary, weighted=weights is not None) \
             if not one_coder and not source.multi_label else []
-        warned = deferred + ([f"--bootstrap {n_boot}: too few resamples for a 95% interval or the P<x shares, "
-                              f"which move from seed to seed; use {FEW_RESAMPLES:,} or more for figures you report"]
-                             if 0 < n_boot < FEW_RESAMPLES else [])
         context = _report_context(source, declared, machine_labels, units_file if spans_on_units else None,
                                   units if spans_on_units else None, long_file,
                                   n_boot=n_boot, seed=seed, population=population, machine=machine,
-                                  notes=notes + warned, missing=missing, weighted=weights is not None)
+                                  notes=notes + said, missing=missing, weighted=weights is not None)
         typer.echo(agreement_markdown(result, context), nl=False)
     else:
         if one_coder:
@@ -356,6 +355,27 @@ def agree(
             _print_machine_comparison(comparison, seed=seed, population=population, summary_above=not one_coder)
             if per_code:
                 _print_machine_per_code(comparison)
+
+
+class _Said(logging.Handler):
+    """The warnings said on standard error as a command runs, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.said: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.said.append(record.getMessage())
+
+
+def _warnings_said(command: typer.Context) -> list[str]:
+    """The warnings the package says from now until the ``command`` ends (reading the file's too: a coder
+    left out for giving no code, spans on no unit, codes apart only by case), for ``--format markdown``'s
+    footnotes."""
+    handler, package = _Said(), logging.getLogger("theme_assist")
+    package.addHandler(handler)
+    command.call_on_close(lambda: package.removeHandler(handler))
+    return handler.said
 
 
 def _report_context(source, declared: list | None, machine_labels, units_file: Path | None, units_table,
