@@ -243,6 +243,10 @@ def test_every_warning_said_is_a_footnote_its_file_named_as_written(capsys, tmp_
                      flags=re.M)
     assert re.search(r"^\[\^\d+\]: nocode\.csv: 1 code\(s\) written apart only by case", report, flags=re.M)
     assert "Nocode.csv" not in report
+    (tmp_path / "spans.csv").write_text("document,start,end,code,coder\nd1,0,100,hope,A\nd1,5,100,Hope,B\n")
+    code, report, err = run(capsys, "spans.csv", "--overlap", "0.9", "--format", "markdown")
+    assert code == 0 and "written apart only by case" in err
+    assert re.search(r"^\[\^1\]: spans\.csv: 1 code\(s\) written apart only by case", report, flags=re.M)
 
 
 def test_span_codings_name_their_segments_and_documents(capsys, files):

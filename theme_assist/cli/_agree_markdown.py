@@ -432,8 +432,10 @@ def agreement_markdown(result: dict, context: ReportContext) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def segment_agreement_markdown(pairs: list[dict], left_out: list[str] | None, coders: list[str]) -> str:
-    """The report of ``agree --overlap``'s segment agreement (the JSON's ``segment_agreement``)."""
+def segment_agreement_markdown(pairs: list[dict], left_out: list[str] | None, coders: list[str],
+                               warnings: list[str] | None = None) -> str:
+    """The report of ``agree --overlap``'s segment agreement (the JSON's ``segment_agreement``); ``warnings``:
+    those said on standard error, footnotes of the first table."""
     footnotes = _Footnotes()
     overlap = pairs[0]["min_overlap"] if pairs else None
     who = f"the two coders ({_names(coders)}), on the documents both coded" if len(coders) == 2 else \
@@ -446,6 +448,7 @@ def segment_agreement_markdown(pairs: list[dict], left_out: list[str] | None, co
                f"Computed with {software()}, `theme-assist agree --overlap`"]
     lines = ["## Intercoder agreement", "", "**Methods.** " + " ".join(_sentence(s) for s in methods if s), ""]
     notes = [f"only the coders of --coder; left out: {', '.join(left_out) or 'none'}"] if left_out is not None else []
+    notes += warnings or []
     for i, pair in enumerate(pairs, start=1):
         first, second = pair["coders"]
         lines += [f"**Table {i}.** Segment agreement, {first} and {second}, on "

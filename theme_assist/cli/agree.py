@@ -212,7 +212,7 @@ def agree(
                 from theme_assist.cli._agree_markdown import segment_agreement_markdown
 
                 typer.echo(segment_agreement_markdown(pairs, left_out.get("coders_left_out") if chosen else None,
-                                                      [str(name) for name in source.coders]), nl=False)
+                                                      [str(name) for name in source.coders], said), nl=False)
             else:
                 _print_segment_agreement(pairs)
                 if left_out:
