@@ -252,7 +252,10 @@ def test_every_warning_said_is_a_footnote_its_file_named_as_written(capsys, tmp_
 def test_span_codings_name_their_segments_and_documents(capsys, files):
     report = run(capsys, files["spans"], "--units", files["segments"], "--format", "markdown")[1]
     assert f"Agreement was measured on 6 segments (the units of {files['segments']}) in 2 documents" in report
-    assert "3 categories ((no code), hope and stigma)" in report
+    # no coder chose "(no code)": it rates a unit without their span ("The coders chose among 3 categories ((no
+    # code), hope and stigma)" read as if the codebook offered it)
+    assert "The coders chose among 2 codes (hope and stigma); a unit of a document they coded without their span " \
+           "on it was rated (no code): 3 categories in all." in report
 
 
 def test_segment_agreement_by_overlap(capsys, files):

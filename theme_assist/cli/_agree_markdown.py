@@ -51,6 +51,8 @@ class ReportContext:
         Multi-label ratings (MASI-alpha and presence/absence per code).
     weighted : bool
         Weighted coefficients (--weights).
+    no_code : str or None
+        The category of a unit without a coder's span (span codings on --units), which no coder chose.
     """
 
     units_kind: str = "units"
@@ -67,6 +69,7 @@ class ReportContext:
     missing: list = field(default_factory=list)
     multi_label: bool = False
     weighted: bool = False
+    no_code: str | None = None
 
 
 class _Footnotes:
@@ -206,8 +209,14 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
                              "counted as given none of the codes")
     if context.categories:
         who = "coders" if len(coders) > 1 else "coder"
-        said = (f"The {who} chose among {_count(len(context.categories), 'category', 'categories')}"
-                f"{_listed(context.categories)}")
+        codes = [category for category in context.categories if category != context.no_code]
+        if len(codes) < len(context.categories):  # no coder chose it: the rating of a unit without their span
+            said = (f"The {who} chose among {_count(len(codes), 'code')}{_listed(codes)}; a unit of a document they "
+                    f"coded without their span on it was rated {context.no_code}: "
+                    f"{_count(len(context.categories), 'category', 'categories')} in all")
+        else:
+            said = (f"The {who} chose among {_count(len(context.categories), 'category', 'categories')}"
+                    f"{_listed(context.categories)}")
         if context.unused:
             # --weights: the weights are spread over every category, so every weighted coefficient counts them
             depend = "Bennett's S, AC2 and the weights, which depend on the categories" if context.weighted else \

@@ -386,6 +386,7 @@ def _report_context(source, declared: list | None, machine_labels, units_file: P
     ``options``: the bootstrap's resamples and seed, the population, whether weighted, as given."""
     import pandas as pd
 
+    from theme_assist.agree.reading import NO_CODE
     from theme_assist.agree.ratings import as_rating_table
     from theme_assist.cli._agree_markdown import ReportContext
 
@@ -406,7 +407,8 @@ def _report_context(source, declared: list | None, machine_labels, units_file: P
                          documents=documents, categories=[_category(c) for c in categories],
                          unused=[_category(c) for c in unused], machine=str(machine) if machine else None,
                          paired=int((ratings.notna().sum(axis=1) >= 2).sum()), notes=notes,
-                         multi_label=source.multi_label, **options)
+                         multi_label=source.multi_label,
+                         no_code=NO_CODE if units_table is not None and not source.multi_label else None, **options)
 
 
 def _category(value) -> str:
