@@ -143,11 +143,6 @@ def _interval_columns(entries: list[dict]) -> tuple[bool, bool]:
     return any("ci" in entry for entry in entries), any("analytic" in entry for entry in entries)
 
 
-def _bootstrap_label(entries: list[dict]) -> str:
-    """The bootstrap interval's kind, as the caption names it: BCa or percentile."""
-    return "BCa" if any("interval_reason" in entry for entry in entries) else "percentile"
-
-
 def software() -> str:
     """theme_assist's version and, where it runs from a git checkout, its commit (as ``evaluate`` records it)."""
     import theme_assist
@@ -180,7 +175,7 @@ def _metrics(result: dict) -> dict:
 
 def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str:
     """The methods paragraph."""
-    from theme_assist.cli.agree import _analytic_caption, _bootstrap_caption
+    from theme_assist.cli.agree import _analytic_caption, _bootstrap_caption, _bootstrap_kind
 
     summary = _metrics(result)
     coders = result["coders"]
@@ -239,7 +234,7 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
     pairs = {name: entry for name, entry in summary.items()} or next(
         (row["metrics"] for row in result.get("machine_comparison") or [] if row["kind"] != "humans"), {})
     if with_ci and any("ci" in entry for entry in pairs.values()):
-        kind = _bootstrap_label(entries)
+        kind = _bootstrap_kind(entries)
         said = _bootstrap_caption(pairs, context.seed, columns=False)
         if kind == "BCa":
             said = said.replace(" BCa bootstrap intervals", " BCa bootstrap intervals (Efron 1987)", 1)
@@ -274,9 +269,11 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
 
 
 def _summary_table(result: dict, footnotes: _Footnotes) -> list[str]:
+    from theme_assist.cli.agree import _bootstrap_kind
+
     summary = _metrics(result)
     with_ci, with_analytic = _interval_columns(list(summary.values()))
-    kind = _bootstrap_label(list(summary.values()))
+    kind = _bootstrap_kind(summary.values())
     header = ["Coefficient", "Value", "n"]
     if with_analytic:
         header += ["SE", "95% CI (analytic)"]

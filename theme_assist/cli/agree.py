@@ -1010,6 +1010,12 @@ def _analytic_caption(summary: dict, population: float | None, columns: bool = T
             f"{units}; upper limit capped at 1{lower}{correction})" + (". SE: standard error" if columns else ""))
 
 
+def _bootstrap_kind(entries) -> str:
+    """The bootstrap interval's kind, as a caption names it: BCa (whose entries say why it fell back, if it did)
+    or percentile."""
+    return "BCa" if any("interval_reason" in entry for entry in entries) else "percentile"
+
+
 def _bootstrap_caption(summary: dict, seed: int, columns: bool = True) -> str:
     """How the intervals were computed, in words a methods section can cite (and, with ``columns``, what the
     summary table's P<x columns are)."""
@@ -1024,7 +1030,7 @@ def _bootstrap_caption(summary: dict, seed: int, columns: bool = True) -> str:
         pooled = summary.get("alpha", {}).get("method") == "units"  # multi-label: the pooled alpha resamples units
         how.append("alpha: pairs of values drawn from the coincidences (Hayes & Krippendorff 2007)" +
                    (", except the pooled alpha" if pooled else ""))
-    kind = "BCa" if any("interval_reason" in entry for entry in summary.values()) else "percentile"
+    kind = _bootstrap_kind(summary.values())
     return (f"{entry['confidence']:.0%} {kind} bootstrap intervals, {drawn:,} resamples, seed {seed}: "
             f"{'; '.join(how)}" + (". P<x: share of resamples below x" if columns else ""))
 
