@@ -770,7 +770,8 @@ def test_a_file_that_cannot_be_read_just_now_is_not_called_damaged(store, monkey
     assert f"SQLite could not read {store.path} just now: disk I/O error" in caplog.text
 
 
-def test_a_project_on_a_full_disk_is_said_to_be_on_a_full_disk(store, monkeypatch):
+@pytest.mark.parametrize("free", [0, 4096])  # a few kilobytes left: no room for SQLite's 32 KB index either
+def test_a_project_on_a_full_disk_is_said_to_be_on_a_full_disk(store, monkeypatch, free):
     """SQLite could not make its index beside the file ("disk I/O error"): "could not be read just now … try again"
     had a coder retry in vain."""
     from types import SimpleNamespace
@@ -778,7 +779,8 @@ def test_a_project_on_a_full_disk_is_said_to_be_on_a_full_disk(store, monkeypatc
     import theme_assist.project.store as store_module
 
     fail_read_only_check(monkeypatch, "disk I/O error")
-    monkeypatch.setattr(store_module.shutil, "disk_usage", lambda path: SimpleNamespace(total=10, used=10, free=0))
+    monkeypatch.setattr(store_module.shutil, "disk_usage",
+                        lambda path: SimpleNamespace(total=10 ** 9, used=10 ** 9 - free, free=free))
     with pytest.raises(Unavailable, match=r"^study.taproj could not be opened: the disk is full; nothing was written: "
                                           "make room on the disk, then try again$"):
         ProjectStore(store.path)

@@ -119,10 +119,15 @@ def _locked(exc: Exception) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
+NO_ROOM = 1 << 20
+"""Free bytes below which a disk has no room for SQLite's files beside a project (its -shm index alone takes 32 KB,
+and the -wal grows by pages): a few kilobytes left are as full as none."""
+
+
 def _no_room_beside(path: Path) -> bool:
-    """Whether the disk holding ``path`` (a link's target) has no room left."""
+    """Whether the disk holding ``path`` (a link's target) has no room left (:data:`NO_ROOM`)."""
     try:
-        return shutil.disk_usage(path.resolve().parent).free == 0
+        return shutil.disk_usage(path.resolve().parent).free < NO_ROOM
     except OSError:
         return False
 
