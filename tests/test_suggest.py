@@ -734,8 +734,11 @@ def test_a_fitted_head_leaves_nothing_holding_its_training_matrix(fitted, exclus
 
     from scipy import sparse
 
+    import theme_assist.suggest as suggest_module
+
     monkeypatch.setattr(fitted, "exclusive_", exclusive)
     X = sparse.random(60, 40, density=0.3, format="csr", dtype=np.float32, random_state=0)
+    monkeypatch.setattr(suggest_module, "COLLECT_AFTER_FIT_BYTES", suggest_module._matrix_bytes(X))  # one this big
     held = weakref.ref(X)
     labels = [[fitted.classes_[i % len(fitted.classes_)]] for i in range(60)]
     gc.disable()
@@ -745,6 +748,30 @@ def test_a_fitted_head_leaves_nothing_holding_its_training_matrix(fitted, exclus
         assert held() is None
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_a_head_fitted_on_a_small_matrix_runs_no_full_collection(fitted, monkeypatch, dense):
+    """Every head fit ran a full garbage collection, which walks every object torch and pandas made (0.4-1 s): a
+    third of a demo's fits; it is there for the copies of large matrices only."""
+    import gc
+
+    from scipy import sparse
+
+    import theme_assist.suggest as suggest_module
+
+    X = sparse.random(60, 40, density=0.3, format="csr", dtype=np.float32, random_state=0)
+    X = X.toarray() if dense else X
+    assert suggest_module._matrix_bytes(X) == (X.nbytes if dense else X.data.nbytes + X.indices.nbytes
+                                               + X.indptr.nbytes)
+    collections = []
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(args))
+    labels = [[fitted.classes_[i % len(fitted.classes_)]] for i in range(60)]
+    fitted._fit_head(X, labels, np.ones(60))
+    assert collections == []
+    monkeypatch.setattr(suggest_module, "COLLECT_AFTER_FIT_BYTES", suggest_module._matrix_bytes(X))
+    fitted._fit_head(X, labels, np.ones(60))
+    assert collections == [()]
 
 
 def test_the_head_is_fitted_without_the_representations_its_features_were_built_from(exclusive_book, embedder,

@@ -60,6 +60,9 @@ MANIFEST = "manifest.json"
 """Written last into a saved suggester's folder: the sha256 of each of its other files, which loading checks."""
 SAVED_NAMES = ("config.json", "evidence.json", "arrays.npz", ENCODER_FOLDER, MANIFEST)
 """What a saved suggester's folder holds."""
+COLLECT_AFTER_FIT_BYTES = 16 * 2**20
+"""A head fitted on a feature matrix of this many bytes or more is followed by a full garbage collection (see
+:meth:`CodeSuggester._fit_head`); below, the copies the optimiser keeps are small, and a collection costs more."""
 SYSTEM_FILES = (".DS_Store", "Thumbs.db", "desktop.ini", ".ipynb_checkpoints")
 """Files a file browser or notebook leaves in the folders it shows (macOS's ``._NAME`` beside each file copied to
 another file system too, :func:`_left_by_tools`): neither refused by a save (which drops them) nor checked."""
@@ -427,8 +430,10 @@ class CodeSuggester(BaseEstimator):
                     coef[k], intercept[k] = head.coef_[0], head.intercept_[0]
         # scipy's optimiser leaves a reference cycle that holds ``X`` (a calibration fold's copy of the training
         # rows: hundreds of MB at 20,000 coded segments) until the garbage collector happens to run; the folds'
-        # copies piled up
-        gc.collect()
+        # copies piled up. A full collection walks every object torch and pandas made (0.4-1 s): only for an ``X``
+        # whose copies matter
+        if _matrix_bytes(X) >= COLLECT_AFTER_FIT_BYTES:
+            gc.collect()
         return coef, intercept
 
     def _calibrate_on_held_out(self, X, labels: list[list[str]], weights: np.ndarray, groups: np.ndarray,
@@ -884,3 +889,9 @@ def _normalise(vector: np.ndarray) -> np.ndarray:
     norm = np.linalg.norm(vector)
     return vector / norm if norm else vector
 
+
+def _matrix_bytes(X) -> int:
+    """The bytes of a dense or sparse (CSR/CSC/COO) matrix's arrays."""
+    if isinstance(X, np.ndarray):
+        return X.nbytes
+    return sum(getattr(X, name).nbytes for name in ("data", "indices", "indptr", "row", "col") if hasattr(X, name))
