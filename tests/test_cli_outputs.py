@@ -115,7 +115,9 @@ def test_an_output_whose_write_fails_after_the_work_leaves_no_folder(tmp_path, c
                                         "--codebook-out", new / "deep" / "cb.yaml", "--resamples", 0],
             "suggest --save-model": ["suggest", "--codebook", book, "--train", coded, "--input", coded,
                                      "--out", tmp_path / "o.csv", "--save-model", new / "deep" / "model"],
-            "evaluate": ["evaluate", "--corpus", coded, "--codebook", book, "--out", new / "deep"],
+            # two folds and one size: the work before the write is what matters here, not how much of it
+            "evaluate": ["evaluate", "--corpus", coded, "--codebook", book, "--folds", 2, "--sizes", "all",
+                         "--out", new / "deep"],
             "demo": ["demo", "--corpus", corpus, "--out", new / "deep"]}[command]
     with pytest.raises(SystemExit) as exit_info:
         main([str(a) for a in args])
