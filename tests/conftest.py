@@ -1,14 +1,44 @@
-"""Shared fixtures: where ../shared is, skipping cleanly without it, and a guard that fails on any socket."""
+"""Shared fixtures: where ../shared is, skipping cleanly without it, a guard that fails on any socket, and the
+collector kept off what the imports made."""
 
 from __future__ import annotations
 
+import gc
 import socket
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+
+
+# The modules loaded when the garbage collector's generations were last frozen (see pytest_runtest_teardown).
+FROZEN_AT_MODULES = [0]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    """Move what the test modules' imports made out of the collector's sight.
+
+    ``CodeSuggester`` runs a full collection after each head fit, and a full collection walks every object the
+    process tracks: with torch, transformers and pandas loaded that took 0.4-1 s, about half the time of
+    tests/test_suggest.py. Objects made by the imports live as long as the process; what the tests make, and the
+    cycles the product's collections are there to free, are made later and are still collected.
+    """
+    gc.freeze()
+    FROZEN_AT_MODULES[0] = len(sys.modules)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test that imported a large library (torch at the first embedding, playwright, ...), freeze again."""
+    yield
+    if len(sys.modules) > FROZEN_AT_MODULES[0] + 200:
+        gc.collect()  # the test's own garbage is collected, not frozen
+        gc.freeze()
+        FROZEN_AT_MODULES[0] = len(sys.modules)
 
 
 @pytest.fixture(scope="session")
