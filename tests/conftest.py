@@ -22,10 +22,11 @@ FROZEN_AT_MODULES = [0]
 def pytest_collection_finish(session):
     """Move what the test modules' imports made out of the collector's sight.
 
-    ``CodeSuggester`` runs a full collection after each head fit, and a full collection walks every object the
-    process tracks: with torch, transformers and pandas loaded that took 0.4-1 s, about half the time of
-    tests/test_suggest.py. Objects made by the imports live as long as the process; what the tests make, and the
-    cycles the product's collections are there to free, are made later and are still collected.
+    A full collection (the collector's own, and ``CodeSuggester``'s after a head fit on a large matrix) walks every
+    object the process tracks: with torch, transformers and pandas loaded that took 0.4-1 s, and the suite's many
+    fits and imports paid it again and again. Objects made by the imports live as long as the process; what the
+    tests make, and the cycles the product's collections are there to free, are made later and are still
+    collected.
     """
     gc.freeze()
     FROZEN_AT_MODULES[0] = len(sys.modules)
