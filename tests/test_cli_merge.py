@@ -417,6 +417,12 @@ def test_parts_written_before_they_said_their_run_still_merge_as_before(tmp_path
     out = tmp_path / "out.csv"
     code, _, err = run(["merge", new, old, "--out", out], capsys)
     assert code == 0 and out.read_text() == HEADER + "a:0,x,1,1,[],\nb:0,x,1,1,[],\n", err
+    # said: the earlier part is not checked, and without --parts a missing one (here 2/3) goes unnoticed
+    assert f"{old}: written by an earlier theme_assist, without the columns that say which part of which run a part " \
+           "is: not checked against the other parts' run, and a missing part is told only by --parts N" in err, err
+    code, _, err = run(["merge", old, write(tmp_path / "S_2.csv", HEADER + "c:0,x,1,1,[],\n"), "--out",
+                        tmp_path / "out3.csv"], capsys)
+    assert code == 0 and "earlier theme_assist" not in err, err  # all of an earlier version: as before, unsaid
     code, _, err = run(["merge", new, old, "--parts", "3", "--out", tmp_path / "out2.csv"], capsys)
     assert code == 2 and "2 parts given, and --parts says there are 3" in err, err
 

@@ -117,9 +117,14 @@ def _refuse_missing_parts(parts: list[Path], runs: list, count: Optional[int]) -
     from itertools import islice
 
     from theme_assist.cli._console import counted
-    from theme_assist.errors import InputError
+    from theme_assist.errors import InputError, listed
 
     if any(run is None for run in runs) or not any(runs):
+        unchecked = [str(path) for path, run in zip(parts, runs) if run is None]
+        if len(unchecked) < len(parts) and any(runs):  # an earlier theme_assist's parts among those that say theirs
+            logger.warning("%s: written by an earlier theme_assist, without the columns that say which part of which "
+                           "run a part is: not checked against the other parts' run%s", listed(unchecked),
+                           "" if count is not None else ", and a missing part is told only by --parts N")
         if count is not None and len(parts) != count:
             raise InputError(f"{counted(len(parts), 'part')} given, and --parts says there are {count}: "
                              + ("a job of the array that failed or ran out of time wrote none (its documents would "
