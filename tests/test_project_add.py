@@ -165,7 +165,8 @@ def test_the_study_folder_adds_the_new_transcripts_and_leaves_the_projects_as_th
         before = store.documents_with_text()
     table = pd.read_csv(DEMO / "metadata.csv")
     table = table[table["document"].isin(FIRST + LATER)]
-    changed = table.assign(site=lambda t: t["site"].where(~t["document"].isin(FIRST), "elsewhere"))
+    changed = table.assign(site=lambda t: t["site"].where(~t["document"].isin(FIRST), "elsewhere"),
+                           wave=lambda t: t["document"].isin(FIRST[:1]).map({True: "2", False: ""}))
     pd.concat([changed, table.iloc[:1].assign(document="fg_still_to_come_01")]).to_csv(tmp_path / "m.csv",
                                                                                       index=False)
     capsys.readouterr()
@@ -175,7 +176,8 @@ def test_the_study_folder_adds_the_new_transcripts_and_leaves_the_projects_as_th
     assert "fg_still_to_come_01" in err  # the row of no document, warned of
     # the rows that differ from what the project has, said: they were left as they are without a word
     assert (f"m.csv gives 2 of the project's documents other metadata than they have, which they keep (no command "
-            f"changes them): {FIRST[0]} site 'elsewhere' (the project has 'Ulm'); {FIRST[1]} site 'elsewhere'") in err
+            f"changes them): {FIRST[0]} site 'elsewhere' (the project has 'Ulm'), wave '2' (the project has none); "
+            f"{FIRST[1]} site 'elsewhere' (the project has 'Ulm')") in err
     with ProjectStore(project) as store:
         documents = store.documents()
         assert sorted(documents["document"]) == sorted(FIRST + LATER)

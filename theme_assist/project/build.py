@@ -549,12 +549,11 @@ def _warn_of_other_metadata(stored: dict[str, Document], table: pd.DataFrame, na
     differ = []
     for document_id, row in named.items():
         kept = stored[document_id].metadata
-        field = next((field for field, value in rows[row].items()
-                      if str(value).strip() and str(value) != str(kept.get(field, ""))), None)
-        if field is not None:
-            had = str(kept.get(field, ""))
-            differ.append(f"{document_id} {field} {str(rows[row][field])!r} (the project has "
-                          f"{repr(had) if had else 'none'})")
+        fields = [f"{field} {str(value)!r} (the project has {repr(str(kept[field])) if kept.get(field) else 'none'})"
+                  for field, value in rows[row].items()
+                  if str(value).strip() and str(value) != str(kept.get(field, ""))]
+        if fields:  # every field of the document that differs: one named alone hid a column added since
+            differ.append(f"{document_id} {', '.join(fields)}")
     if differ:
         more = f" and {len(differ) - 3} more" if len(differ) > 3 else ""
         logger.warning("%s gives %d of the project's documents other metadata than they have, which they keep "
