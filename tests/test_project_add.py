@@ -357,6 +357,32 @@ def test_an_interruption_while_storing_leaves_the_project_as_it_was(site_one, mo
     assert content(project) == stored
 
 
+def test_an_addition_made_meanwhile_is_not_taken_for_the_project_this_one_checked(tmp_path, site_one, capsys,
+                                                                                  monkeypatch):
+    """Two adds at once: each checked its transcripts against the project as it read it, so two copies of one
+    transcript under two names (one given to each) were both added. The transaction finds the project changed."""
+    import theme_assist.segment as segment_module
+
+    project, later = site_one
+    other = copied(tmp_path / "other", [])
+    shutil.copy(later / f"{LATER[0]}.txt", other / "copy_of_it.txt")
+    segmenting = segment_module.segment_documents
+
+    def another_add_meanwhile(*args, **kwargs):
+        monkeypatch.setattr(segment_module, "segment_documents", segmenting)
+        assert run("project", "add", str(project), str(other)) == 0  # the other process's add, in between
+        return segmenting(*args, **kwargs)
+
+    monkeypatch.setattr(segment_module, "segment_documents", another_add_meanwhile)
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(later)) == 2
+    said = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert said == ["theme-assist: error: study.taproj gained or lost documents while the transcripts were read "
+                    "(another project add at the same time?): run it again; nothing was added"]
+    with ProjectStore(project) as store:
+        assert sorted(store.documents()["document"]) == sorted(FIRST + ["copy_of_it"])
+
+
 def test_export_never_replaces_a_file_project_add_read(tmp_path, site_one, capsys):
     project, later = site_one
     coded = coded_table(tmp_path / "coded2.csv", LATER)

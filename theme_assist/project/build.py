@@ -533,6 +533,9 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
         _warn_of_no_skipped_speaker(segments["speaker"], store)
     _warn_of_names_alike(documents, stored, store.path.name)
     with store.transaction():  # one: all of it is stored, or none
+        if set(store.documents()["document"]) != set(stored):  # checked above against the project as it was
+            raise InputError(f"{store.path.name} gained or lost documents while the transcripts were read (another "
+                             "project add at the same time?): run it again; nothing was added")
         store.add_documents(documents)
         store.add_segments(segments)
         if codings is not None:
