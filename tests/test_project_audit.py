@@ -517,3 +517,149 @@ def test_segments_a_coder_only_rejected_codes_on_are_named_by_the_codings_export
             "has no row for them, so agree counts them as not rated by Ana" in err)
     assert "Bo rejected" not in err
     assert set(pd.read_csv(tmp_path / "codings.csv")["segment_id"]) == {a1, a3}
+
+
+def _round_project(tmp_path):
+    """A project where Ann and Ben coded every segment of both interviews after run 1: agreeing on interview_a,
+    less on interview_b, so that a figure of both documents is not one of interview_b alone."""
+    store = make_project(tmp_path / "study.taproj")
+    segments = store.segments()
+    ann = ["work", "family", "stigma", "other"]
+    requests = []
+    for i, (segment_id, document) in enumerate(segments[["segment_id", "document"]].itertuples(index=False)):
+        ben = ann[i % 4] if document == "interview_a" or i % 2 else ann[(i + 1) % 4]
+        requests += [DecisionRequest(segment_id, "add", ann[i % 4], "Ann"),
+                     DecisionRequest(segment_id, "add", ben, "Ben")]
+    store.record_decisions(requests)
+    return store, segments
+
+
+def _export(tmp_path, capsys, *options: str) -> tuple[int, str]:
+    from theme_assist.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["project", "export", str(tmp_path / "study.taproj"), *options])
+    return done.value.code or 0, " ".join(capsys.readouterr().err.split())
+
+
+def _agree(capsys, folder) -> dict:
+    import json
+
+    from theme_assist.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["agree", str(folder / "codings.csv"), "--coder", "Ann", "--coder", "Ben", "--machine",
+              str(folder / "machine.csv"), "--format", "json", "-m", "percent", "-m", "cohen", "--interval",
+              "analytic"])
+    captured = capsys.readouterr()
+    assert done.value.code in (0, None), captured.err
+    return json.loads(captured.out)
+
+
+def test_export_of_some_documents_agrees_as_a_file_of_those_documents_alone(tmp_path, capsys):
+    """A reliability round in a project coders reviewed before with suggestions shown: project export --codings and
+    --machine held every document, so agree mixed anchored and independent decisions, and the README's "keep only
+    the round's documents" had no tool. --document keeps the rows of the round's documents; agree on them gives
+    the figures of files holding only those documents."""
+    store, segments = _round_project(tmp_path)
+    store.close()
+    of_b = set(segments.loc[segments["document"] == "interview_b", "segment_id"])
+    whole, only, cut = (tmp_path / name for name in ("whole", "only", "cut"))
+    for folder in (whole, only, cut):
+        folder.mkdir()
+    assert _export(tmp_path, capsys, "--codings", str(whole / "codings.csv"), "--machine",
+                   str(whole / "machine.csv"))[0] == 0
+    code, said = _export(tmp_path, capsys, "--codings", str(only / "codings.csv"), "--machine",
+                         str(only / "machine.csv"), "--document", "interview_b")
+    assert code == 0 and "8 codings of 1 document →" in said and "for 4 reviewed segments of 1 document" in said
+    for name in ("codings.csv", "machine.csv"):
+        table = pd.read_csv(whole / name, keep_default_na=False)
+        table[table["segment_id"].isin(of_b)].to_csv(cut / name, index=False)
+        written = pd.read_csv(only / name, keep_default_na=False)
+        assert set(written["segment_id"]) == of_b
+        pd.testing.assert_frame_equal(written, pd.read_csv(cut / name, keep_default_na=False))
+    by_hand, filtered, both = _agree(capsys, cut), _agree(capsys, only), _agree(capsys, whole)
+    assert filtered == by_hand and filtered["n_units"] == 4
+    assert (filtered["percent"]["value"], filtered["cohen"]["value"]) != (both["percent"]["value"],
+                                                                          both["cohen"]["value"])
+    rows = {row["comparison"]: row["n_units"] for row in filtered["machine_comparison"]}
+    assert rows["machine vs Ann"] == rows["machine vs Ben"] == 4
+
+    # several documents, each once however often given: the whole project's rows
+    code, said = _export(tmp_path, capsys, "--codings", str(only / "codings.csv"), "--machine",
+                         str(only / "machine.csv"), "--document", "interview_b", "--document", "interview_a",
+                         "--document", "interview_b", "--force")
+    assert code == 0 and "18 codings of 2 documents →" in said
+    for name in ("codings.csv", "machine.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(only / name, keep_default_na=False),
+                                      pd.read_csv(whole / name, keep_default_na=False))
+
+
+@pytest.mark.parametrize("given, meant", [
+    ("nope", ""),
+    ("Interview_B", " (did you mean 'interview_b'? documents are matched as written)"),
+    ("interview_b.txt", " (did you mean 'interview_b'? a document is named as the project stores it"),
+])
+def test_export_refuses_a_document_the_project_lacks_in_one_line_naming_its_documents(tmp_path, capsys, given,
+                                                                                       meant):
+    _round_project(tmp_path)[0].close()
+    code, said = _export(tmp_path, capsys, "--codings", str(tmp_path / "codings.csv"), "--document", "interview_a",
+                         "--document", given)
+    assert code == 2 and said.count("theme-assist: error:") == 1 and "Traceback" not in said
+    assert said.startswith(f"theme-assist: error: --document {given!r} is no document of ")
+    assert meant in said and said.endswith("its documents: interview_a, interview_b")
+    assert not (tmp_path / "codings.csv").exists()
+
+
+@pytest.mark.parametrize("options, whole", [
+    (("--audit", "audit.csv"), "--audit holds the whole project: export it"),
+    (("--qdpx", "study.qdpx", "--codebook", "codebook.yaml"), "--qdpx and --codebook hold the whole project"),
+])
+def test_export_refuses_document_with_the_exports_of_the_whole_project(tmp_path, capsys, options, whole):
+    """The audit trail, the .qdpx and the codebook are the whole project's: --document with them is refused rather
+    than leaving one to think them restricted."""
+    _round_project(tmp_path)[0].close()
+    options = [str(tmp_path / part) if not part.startswith("--") else part for part in options]
+    code, said = _export(tmp_path, capsys, *options, "--document", "interview_b",
+                         "--machine", str(tmp_path / "machine.csv"))
+    assert code == 2 and said.startswith("theme-assist: error: --document restricts --codings and --machine")
+    assert whole in said
+    assert not list(tmp_path.glob("*.csv")) and not list(tmp_path.glob("*.qdpx"))
+
+
+def test_export_of_some_documents_warns_of_their_segments_alone(tmp_path, capsys, caplog):
+    """The warnings of a restricted export are of the documents given: a rejection without a code on another
+    document is not named, and an empty pre-coding says the documents given have no decision."""
+    store = make_project(tmp_path / "study.taproj")
+    segments = store.segments()
+    a0 = segments["segment_id"].iloc[0]
+    store.record_decisions([DecisionRequest(a0, "reject", suggestion(store, a0).code, "Ann",
+                                            int(suggestion(store, a0).id))])
+    store.close()
+    code, _ = _export(tmp_path, capsys, "--codings", str(tmp_path / "codings.csv"), "--machine",
+                      str(tmp_path / "machine.csv"), "--document", "interview_b")
+    assert code == 0
+    said = " ".join(caplog.text.split())
+    assert "rejected codes on" not in said
+    assert "no review decision yet on the documents given" in said
+    caplog.clear()
+    assert _export(tmp_path, capsys, "--codings", str(tmp_path / "codings.csv"), "--force")[0] == 0
+    assert f"Ann rejected codes on 1 segment(s) without giving one ({a0})" in " ".join(caplog.text.split())
+
+
+def test_a_document_named_by_its_file_or_without_its_folders_is_refused_naming_the_projects_name(tmp_path):
+    """A project read with --recursive names its documents by their path less the suffix: 'fg_01' or
+    'fg_01.txt' is refused, saying the project's name of it."""
+    from types import SimpleNamespace
+
+    from theme_assist.cli.project import _chosen_documents
+    from theme_assist.errors import InputError
+
+    store = SimpleNamespace(documents=lambda: pd.DataFrame({"document": ["site1/fg_01", "site2/fg_01", "site2/iv_02"]}))
+    assert _chosen_documents(store, ["site2/iv_02", "site1/fg_01", "site2/iv_02"], Path("p.taproj")) == [
+        "site2/iv_02", "site1/fg_01"]
+    for given in ("fg_01", "fg_01.txt"):
+        with pytest.raises(InputError, match=rf"^--document '{given}' is no document of p.taproj \(did you mean "
+                                             r"'site1/fg_01' or 'site2/fg_01'\? .*\); its documents: site1/fg_01, "
+                                             r"site2/fg_01, site2/iv_02$"):
+            _chosen_documents(store, [given], Path("p.taproj"))

@@ -24,13 +24,13 @@ def name_key(name) -> str:
     return unicodedata.normalize("NFC", without_invisible(str(name))).casefold()
 
 
-def did_you_mean(name: str, names) -> tuple[str, str]:
+def did_you_mean(name: str, names, what: str = "coders") -> tuple[str, str]:
     """``name`` as a message shows it, and the clause naming the ones of ``names`` it differs from only by case,
-    Unicode form or invisible characters (``" (did you mean 'Ann'? coders are matched as written)"``; empty where
-    none does). Names apart in Unicode form alone ("José" composed or not) look the same as written: both are then
-    shown in escapes."""
+    Unicode form or invisible characters (``" (did you mean 'Ann'? coders are matched as written)"``, ``what``
+    saying what the names are; empty where none does). Names apart in Unicode form alone ("José" composed or not)
+    look the same as written: both are then shown in escapes."""
     alike = [other for other in names if name_key(other) == name_key(name)]
     composed = unicodedata.normalize("NFC", name)
     shown = ascii if any(unicodedata.normalize("NFC", str(other)) == composed for other in alike) else repr
-    meant = f" (did you mean {' or '.join(map(shown, alike))}? coders are matched as written)" if alike else ""
+    meant = f" (did you mean {' or '.join(map(shown, alike))}? {what} are matched as written)" if alike else ""
     return shown(name), meant

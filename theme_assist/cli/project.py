@@ -150,28 +150,44 @@ def export(
     codebook_version: Optional[int] = typer.Option(None, "--codebook-version", min=1,
                                                    help="The codebook version --codebook writes (see `project "
                                                         "info`); default: the current one."),
+    document: List[str] = typer.Option([], "--document", metavar="DOC",
+                                       help="Write only the rows of this document's segments to --codings and "
+                                            "--machine (a reliability round's documents, where coders reviewed "
+                                            "others with suggestions in view), named as the project stores it: "
+                                            "the file name less its suffix (site2/fg_01 under --recursive). "
+                                            "Repeat for several. Not with --audit, --qdpx or --codebook, which "
+                                            "hold the whole project."),
     force: bool = typer.Option(False, "--force", help="Replace output files that exist (never a file the project "
                                                       "was made from)."),
 ) -> None:
     """Export the audit trail, the current codings, the codebook or a REFI-QDA project (replacing a file only with
-    --force, and never a file project init or project add read)."""
+    --force, and never a file project init or project add read); --document restricts the codings and the
+    machine's suggestions to some documents."""
     from theme_assist.codebook import save_codebook
     from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, refuse_replacing, write_table
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import (audit_table, current_codings, export_qdpx, machine_before_review,
-                                            rejected_without_code, with_project_segmentation, write_audit)
+                                            of_documents, rejected_without_code, with_project_segmentation,
+                                            write_audit)
 
     if not (audit or codings or qdpx or machine or codebook):
         raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv, --machine OUT.csv, --codebook "
                          "OUT.yaml and/or --qdpx OUT.qdpx")
     if codebook_version is not None and not codebook:
         raise InputError("--codebook-version says which version --codebook OUT.yaml writes: give --codebook too")
+    whole = [option for option, given in (("--audit", audit), ("--qdpx", qdpx), ("--codebook", codebook)) if given]
+    if document and whole:
+        raise InputError(f"--document restricts --codings and --machine only; {' and '.join(whole)} hold"
+                         f"{'s' if len(whole) == 1 else ''} the whole project: export "
+                         f"{'it' if len(whole) == 1 else 'them'} in a run without --document")
     outputs = {"--audit": audit, "--codings": codings, "--qdpx": qdpx, "--machine": machine, "--codebook": codebook}
     with ProjectStore(project) as store, store.snapshot():  # one state, though a review server may be writing
         check_outputs(outputs, {"the project": project, **_made_from(store)},
                       tables=("--audit", "--codings", "--machine"))
         refuse_replacing(outputs, force)
+        chosen = _chosen_documents(store, document, project) if document else None
+        of_chosen = f" of {counted(len(chosen), 'document')}" if chosen else ""
         version = codebook_version or store.codebook_version()
         book = store.codebook(version) if codebook else None  # an unknown version is refused before any writing
         console = message_console()
@@ -179,14 +195,15 @@ def export(
         if audit:
             say_done(console, f"{write_audit(store, audit, trail)} audit rows → {audit}")
         if codings:
-            table = current_codings(store)
+            table = of_documents(current_codings(store), store, chosen)
             write_table(with_project_segmentation(table, store), codings)
-            say_done(console, f"{len(table)} codings → {codings}")
-            _warn_rejected_without_code(rejected_without_code(store), codings)
+            say_done(console, f"{len(table)} codings{of_chosen} → {codings}")
+            _warn_rejected_without_code(of_documents(rejected_without_code(store), store, chosen), codings)
         if machine:
-            table = machine_before_review(store)
+            table = machine_before_review(store, chosen)
             write_table(with_project_segmentation(table, store), machine)
-            say_done(console, f"the machine's suggestions for {table['segment_id'].nunique()} reviewed segments, "
+            say_done(console, f"the machine's suggestions for {table['segment_id'].nunique()} reviewed segments"
+                              f"{of_chosen}, "
                               "as they stood before the first decision on each (segments it had learnt from an "
                               f"imported coding are left out) → {machine}")
         if codebook:
@@ -195,6 +212,29 @@ def export(
         if qdpx:
             exported = export_qdpx(store, qdpx, trail)
             say_done(console, f"{qdpx}: {counted_kinds(exported.counts)}")
+
+
+def _chosen_documents(store, names: list[str], project: Path) -> list[str]:
+    """The documents ``--document`` names (each once, as first given); a name the project has no document of is
+    refused, naming the one it differs from only by case, Unicode form, invisible characters, a suffix or the
+    folders of its path (``iv1.txt`` or ``fg_01`` for ``site2/fg_01``), and a few of the project's documents."""
+    from theme_assist.errors import InputError, listed
+    from theme_assist.names import did_you_mean
+
+    known = list(store.documents()["document"])
+    for name in dict.fromkeys(names):
+        if name in known:
+            continue
+        shown, meant = did_you_mean(name, known, what="documents")
+        if not meant:
+            stem = Path(name).with_suffix("").as_posix() if Path(name).suffix else name
+            close = [other for other in known if stem in (other, other.rsplit("/", 1)[-1])]
+            if close:
+                meant = (f" (did you mean {' or '.join(map(repr, close))}? a document is named as the project "
+                         "stores it, without the file's suffix, with the folders --recursive read it under)")
+        raise InputError(f"--document {shown} is no document of {project}{meant}; its documents: "
+                         f"{listed(known, shown=5)}")
+    return list(dict.fromkeys(names))
 
 
 def _warn_rejected_without_code(left, codings: Path) -> None:

@@ -241,7 +241,17 @@ def _imported_codings(codings: pd.DataFrame) -> pd.DataFrame:
     return codings[["segment_id", "code", "coder"]]
 
 
-def machine_before_review(store: ProjectStore) -> pd.DataFrame:
+def of_documents(table: pd.DataFrame, store: ProjectStore, documents) -> pd.DataFrame:
+    """The rows of ``table`` (an export with a ``segment_id`` column) whose segments are of ``documents`` (ids as
+    the project stores them); ``table`` itself where ``documents`` is ``None``."""
+    if documents is None:
+        return table
+    segments = store.segments()
+    kept = segments.loc[segments["document"].isin(set(documents)), "segment_id"]
+    return table[table["segment_id"].isin(set(kept))].reset_index(drop=True)
+
+
+def machine_before_review(store: ProjectStore, documents=None) -> pd.DataFrame:
     """The machine's suggestions for each reviewed segment as they stood before its first decision, in the columns
     of ``suggest``'s output (``segment_id``, ``code``, ``score``, ``rank``, ``evidence``; an empty code is an
     abstention) and ``run_id``, the number of the run that made them (as the audit trail names it; ``project info``
@@ -254,8 +264,9 @@ def machine_before_review(store: ProjectStore) -> pd.DataFrame:
     the run learnt from), are left out, and so are segments whose decisions were all undone (not reviewed). Where
     that leaves nothing, a warning says why (no decision, no run, no run before a decision): ``agree --machine``
     refuses the table, without saying why. The turns of the speakers the project skips now are left out too, as the
-    review page no longer shows the suggestions a run made for them before they were skipped."""
-    decisions = store.decisions()
+    review page no longer shows the suggestions a run made for them before they were skipped. ``documents`` (ids
+    as the project stores them; default: all) restricts the table, and its warnings, to their segments."""
+    decisions = of_documents(store.decisions(), store, documents)
     reviewed = live_decisions(decisions)["segment_id"]  # a segment whose decisions were all undone is not reviewed
     made = decisions[(decisions["action"] != "undo") & decisions["segment_id"].isin(reviewed)]
     # timed from the first decision made, undone or not: a run fitted while it stood may have learnt from it
@@ -263,8 +274,9 @@ def machine_before_review(store: ProjectStore) -> pd.DataFrame:
              .rename("decided_at").reset_index().sort_values("decided_at"))
     runs = store.runs()[["id", "created_at"]].rename(columns={"id": "run_id"}).sort_values("created_at")
     if first.empty or runs.empty:
-        logger.warning("the machine's pre-coding is empty: the project has %s", "no review decision yet (codings "
-                       "from project init are not reviewed segments)" if first.empty else "no model run (run "
+        given = " on the documents given" if documents is not None else ""
+        logger.warning("the machine's pre-coding is empty: the project has %s", f"no review decision yet{given} "
+                       "(codings from project init are not reviewed segments)" if first.empty else "no model run (run "
                        "`theme-assist project suggest` before the coders review)")
         from theme_assist.suggest import SUGGESTION_COLUMNS
 
