@@ -923,3 +923,28 @@ def test_a_failed_backup_leaves_no_folder_it_made(tmp_path, store, monkeypatch):
     with pytest.raises(sqlite3.OperationalError):
         store.backup(tmp_path / "new" / "deep" / "copy.taproj")
     assert not (tmp_path / "new").exists()
+
+
+def test_a_project_of_schema_3_gains_whether_suggestions_were_shown_unknown_for_its_decisions(tmp_path):
+    """Migration 4: decisions stored before it are of unknown state (NULL), not 'shown' nor 'not shown'."""
+    path = tmp_path / "old.taproj"
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, str(path), target=3)
+    assert "suggestions_shown" not in {row[1] for row in db.execute("PRAGMA table_info(decisions)")}
+    db.execute("INSERT INTO documents VALUES ('d1', 0, 'd1.txt', 'Hello there', '2024-01-01T00:00:00Z')")
+    db.execute("INSERT INTO segments VALUES ('d1:0', 'd1', 'A', 0, 11, 'Hello there', 0, 0)")
+    db.execute("INSERT INTO codebook_versions VALUES (1, '2024-01-01', '', '', 'h', ?)", (CODEBOOK,))
+    db.execute("INSERT INTO decisions (segment_id, action, code, coder, created_at) "
+               "VALUES ('d1:0', 'add', 'work', 'ana', '2024-01-01T00:00:01Z')")
+    db.close()
+    with ProjectStore(path) as store:
+        assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        store.record_decisions([DecisionRequest("d1:0", "add", "work", "bo", suggestions_shown=0)])
+        undone = store.undo_last("ana")
+        decisions = store.decisions()
+        assert decisions[["coder", "action"]].values.tolist() == [["ana", "add"], ["bo", "add"], ["ana", "undo"]]
+        assert decisions["suggestions_shown"].isna().tolist() == [True, False, True]  # the undo: as the add
+        assert decisions["suggestions_shown"].iloc[1] == 0 and undone["suggestions_shown"].isna().all()
+    with pytest.raises(sqlite3.IntegrityError):  # 1, 0 or NULL only
+        with ProjectStore(path) as store:
+            store.record_decisions([DecisionRequest("d1:0", "add", "work", "cy", suggestions_shown=2)])

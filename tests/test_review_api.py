@@ -1004,3 +1004,76 @@ def test_status_uncoded_lists_the_segments_nobody_has_coded_yet(project):
     assert listed("bo", "uncoded") == listed("dee", "uncoded")
     assert client.post("/api/decisions", json=decision("interview_b:3", coder="dee")).status_code == 201
     assert [segment for segment, _ in listed("bo", "uncoded")[0]] == ["interview_a:4", "interview_b:2"]
+
+
+# ------------------------------------------------------------------ whether suggestions were shown
+def shown_of(project) -> dict[tuple[str, str], list]:
+    """Each decision's ``suggestions_shown`` by (segment, action), None for unknown."""
+    decisions = ProjectStore(project).decisions()
+    return {(d.segment_id, d.action): (None if d.suggestions_shown != d.suggestions_shown else int(d.suggestions_shown))
+            for d in decisions.itertuples(index=False)}
+
+
+def test_a_decision_records_that_suggestions_were_shown_and_the_page_cannot_say_otherwise(api, project):
+    """A methodologist could not tell a coder's decisions made with the machine's suggestions on screen from those
+    made without; what the request says is ignored: the server decides it."""
+    assert api.post("/api/decisions", json=decision(suggestions_shown=0)).status_code == 201
+    answer = api.post("/api/decisions", json=decision(segment="interview_a:3", code="family")).json()
+    assert answer["decisions"][0]["suggestions_shown"] == 1
+    assert shown_of(project) == {("interview_a:1", "add"): 1, ("interview_a:3", "add"): 1}
+
+
+def test_no_suggestions_mode_records_decisions_as_made_with_none_shown(project):
+    client, token = client_for(project, no_suggestions=True)
+    client.headers["X-Session-Token"] = token
+    assert client.post("/api/decisions", json=decision(suggestions_shown=1)).status_code == 201
+    assert shown_of(project) == {("interview_a:1", "add"): 0}
+
+
+def test_blind_mode_records_none_shown_where_it_withheld_them_and_shown_elsewhere(project):
+    with ProjectStore(project) as store:
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "stigma", "bo")])
+    client, token = client_for(project, blind=True)
+    client.headers["X-Session-Token"] = token
+    assert client.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()["withheld"] is True
+    assert client.post("/api/decisions", json=decision()).status_code == 201
+    assert client.post("/api/decisions", json=decision(segment="interview_a:3")).status_code == 201
+    shown = shown_of(project)
+    assert shown[("interview_a:3", "add")] == 1
+    decisions = ProjectStore(project).decisions()
+    ana = decisions[decisions["coder"] == "ana"].set_index("segment_id")["suggestions_shown"]
+    assert ana.to_dict() == {"interview_a:1": 0, "interview_a:3": 1}
+
+
+def test_a_segment_with_no_suggestion_to_show_records_none_shown(tmp_path):
+    """No run yet, or a turn of a speaker the project skips (its suggestions are left off the page)."""
+    unfitted = tmp_path / "unfitted.taproj"
+    make_project(unfitted, with_run=False).close()
+    skipping = tmp_path / "skipping.taproj"
+    with make_project(skipping) as store:
+        store.record_skip_speakers(["interviewer"])
+    for path, segment in ((unfitted, "interview_a:1"), (skipping, "interview_a:0")):
+        client, token = client_for(path)
+        client.headers["X-Session-Token"] = token
+        assert client.get(f"/api/segments/{segment}", params={"coder": "ana"}).json()["suggestions"] == []
+        assert client.post("/api/decisions", json=decision(segment=segment, code="other")).status_code == 201
+        assert shown_of(path) == {(segment, "add"): 0}
+
+
+def test_bulk_decisions_record_suggestions_shown_and_an_undo_that_of_the_decision_it_undoes(project):
+    client, token = client_for(project)
+    client.headers["X-Session-Token"] = token
+    items = [{"segment_id": i["segment_id"], "suggestion_id": i["suggestion_id"]} for i in client.get(
+        "/api/bulk", params={"code": "work", "min_score": 0.5, "coder": "ana"}).json()["items"]]
+    assert client.post("/api/decisions/bulk", json={"coder": "ana", "action": "accept", "code": "work",
+                                                    "items": items}).status_code == 201
+    undone = client.post("/api/undo", json={"coder": "ana"}).json()["decisions"]
+    assert {d["suggestions_shown"] for d in undone} == {1}
+    no_suggestions, token = client_for(project, no_suggestions=True)
+    no_suggestions.headers["X-Session-Token"] = token
+    assert no_suggestions.post("/api/decisions", json=decision(coder="bo")).status_code == 201
+    undone = no_suggestions.post("/api/undo", json={"coder": "bo"}).json()["decisions"]
+    assert [d["suggestions_shown"] for d in undone] == [0]
+    decisions = ProjectStore(project).decisions()
+    assert set(decisions.loc[decisions["coder"] == "ana", "suggestions_shown"]) == {1}
+    assert len(decisions) == 2 * len(items) + 2

@@ -21,6 +21,10 @@ Tables
 ``codebook_maps``      (migration 3) per codebook version, the codes it renamed or merged: ``old`` → ``new``, read
                        for everything stored before that version (the stored rows keep their ``old`` id).
 
+Migration 4 adds ``decisions.suggestions_shown``: 1 where the review page showed the machine's suggestions on the
+segment when the decision was made, 0 where it showed none (``review --no-suggestions``, a segment blind mode
+withheld them on, a segment with none to show); NULL for decisions stored before it, whose state is unknown.
+
 Codings, model runs, suggestions, decisions, codebook versions and their maps are append-only: triggers refuse UPDATE
 and DELETE, so nothing is ever lost, only superseded (by a later run, a later decision, an ``undo``, or a codebook
 version that renamed or merged codes).
@@ -98,6 +102,10 @@ MIGRATIONS: list[str] = [
         version INTEGER NOT NULL REFERENCES codebook_versions(version), old TEXT NOT NULL, new TEXT NOT NULL,
         PRIMARY KEY (version, old));
     """ + _append_only_triggers("codebook_maps"),
+    # 4: whether the machine's suggestions were on screen when a decision was made (NULL: stored before this)
+    """
+    ALTER TABLE decisions ADD COLUMN suggestions_shown INTEGER CHECK (suggestions_shown IN (0, 1));
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,8 +12,10 @@ Tables returned (pandas DataFrames):
 ``codings()``      ``id``, ``segment_id``, ``code``, ``coder``, ``source``, ``created_at``.
 ``suggestions()``  ``id``, ``run_id``, ``segment_id``, ``code``, ``score``, ``rank``, ``evidence`` (list).
 ``decisions()``    ``id``, ``segment_id``, ``action``, ``code``, ``replaces``, ``coder``, ``created_at``,
-                   ``suggestion_id``, ``undoes``, ``batch``, ``reason``, ``undone`` (bool: a later ``undo``
-                   answers it).
+                   ``suggestion_id``, ``undoes``, ``batch``, ``reason``, ``suggestions_shown`` (1 or 0: whether
+                   the machine's suggestions were shown on the segment when it was made; NaN: unknown, stored
+                   before schema 4; an ``undo`` has that of the decision it undoes), ``undone`` (bool: a later
+                   ``undo`` answers it).
 
 A codebook revision may rename or merge codes with a code map (:meth:`ProjectStore.add_codebook_version`). The
 stored rows keep the ids they were stored with; ``codings()``, ``decisions()`` and the suggestion tables read them
@@ -54,7 +56,7 @@ class _RolledBack(Exception):
 
 
 DECISION_COLUMNS = ["id", "segment_id", "action", "code", "replaces", "coder", "created_at", "suggestion_id",
-                    "undoes", "batch", "reason"]
+                    "undoes", "batch", "reason", "suggestions_shown"]
 
 _UNDONE = "d.id IN (SELECT undoes FROM decisions WHERE undoes IS NOT NULL)"
 """Whether decision ``d`` is answered by an ``undo``. No index covers ``undoes``: this subquery is read once per
@@ -151,6 +153,8 @@ class DecisionRequest:
     ``suggestion_id`` is the suggestion answered (None for an ``add`` or a segment without suggestions).
     ``seen`` is the id of the coder's latest decision on the segment (an undo included; 0 for none) when they saw
     it: if they have decided on it since (in another tab or window), this decision is refused. None: no check.
+    ``suggestions_shown`` is whether the machine's suggestions were on screen on the segment (1 or 0; None:
+    unknown), as the review server tells it from its mode and the segment, never from the page.
     """
 
     segment_id: str
@@ -161,6 +165,7 @@ class DecisionRequest:
     replaces: str = ""
     reason: str = ""
     seen: int | None = None
+    suggestions_shown: int | None = None
 
 
 class ProjectStore:
@@ -951,9 +956,9 @@ class ProjectStore:
                 self._check_decision(db, request, known_codes)
                 cursor = db.execute(
                     "INSERT INTO decisions (segment_id, action, code, replaces, coder, created_at, suggestion_id, "
-                    "batch, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "batch, reason, suggestions_shown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (request.segment_id, request.action, request.code, request.replaces, request.coder.strip(),
-                     created, request.suggestion_id, batch, request.reason))
+                     created, request.suggestion_id, batch, request.reason, request.suggestions_shown))
                 first_id = cursor.lastrowid if first_id is None else first_id
         return self.decisions(since_id=first_id - 1, until_id=cursor.lastrowid)  # not another's stored since
 
@@ -1008,7 +1013,9 @@ class ProjectStore:
         """Undo ``coder``'s most recent decision that is not undone yet (a whole bulk batch at once).
 
         Returns the ``undo`` decisions stored (empty if there was nothing to undo). The undone decisions stay in
-        the file, answered by the ``undo`` rows. ``coder`` is trimmed, as decisions store it.
+        the file, answered by the ``undo`` rows, each with the ``suggestions_shown`` of the decision it undoes
+        (an undo is made on no segment's page: it takes back what was decided as it was seen). ``coder`` is
+        trimmed, as decisions store it.
 
         ``expected`` is the id of the decision the caller means to undo (any of a batch's; 0: the caller made
         none). None: no check.
@@ -1027,10 +1034,10 @@ class ProjectStore:
             if last is None:
                 return pd.DataFrame(columns=DECISION_COLUMNS)
             if last["batch"]:
-                targets = db.execute("SELECT id, segment_id, code FROM decisions WHERE batch = ? AND action != "
-                                     "'undo' ORDER BY id", (last["batch"],)).fetchall()
+                targets = db.execute("SELECT id, segment_id, code, suggestions_shown FROM decisions WHERE batch = ? "
+                                     "AND action != 'undo' ORDER BY id", (last["batch"],)).fetchall()
             else:
-                targets = db.execute("SELECT id, segment_id, code FROM decisions WHERE id = ?",
+                targets = db.execute("SELECT id, segment_id, code, suggestions_shown FROM decisions WHERE id = ?",
                                      (last["id"],)).fetchall()
             if expected is not None and expected not in {target["id"] for target in targets}:
                 raise Stale(_not_the_latest(coder, last, expected, len(targets), self._code_name(last)),
@@ -1039,9 +1046,10 @@ class ProjectStore:
             first_id = None
             for target in targets:
                 cursor = db.execute(
-                    "INSERT INTO decisions (segment_id, action, code, coder, created_at, undoes, batch) "
-                    "VALUES (?, 'undo', ?, ?, ?, ?, ?)",
-                    (target["segment_id"], target["code"], coder, created, target["id"], last["batch"]))
+                    "INSERT INTO decisions (segment_id, action, code, coder, created_at, undoes, batch, "
+                    "suggestions_shown) VALUES (?, 'undo', ?, ?, ?, ?, ?, ?)",
+                    (target["segment_id"], target["code"], coder, created, target["id"], last["batch"],
+                     target["suggestions_shown"]))
                 first_id = cursor.lastrowid if first_id is None else first_id
         return self.decisions(since_id=first_id - 1, until_id=cursor.lastrowid)  # not another's stored since
 

@@ -1,7 +1,10 @@
 """The review server: a FastAPI app over one project file, serving the page in ``static/`` and its JSON API.
 
 Every decision is committed to the project file before the response is sent, so "saved" on the page means saved
-on disk. Endpoints (all JSON):
+on disk, with whether the machine's suggestions were on screen on the segment (``suggestions_shown``: 1, or 0 under
+``--no-suggestions``, where blind mode withholds them, or where the segment has none), which the server decides
+from its mode and the segment, never from the request; an undo stores that of the decision it undoes. Endpoints
+(all JSON):
 
 =======  =========================  ==========================================================================
 GET      ``/api/session``           the session token, project name, known coders, blind, no-suggestions modes
@@ -266,7 +269,9 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     @app.post("/api/decisions", status_code=201)
     def decide(decision: DecisionIn):
         answers_no_suggestion(decision)
-        stored = store.record_decisions([DecisionRequest(**decision.model_dump())])
+        # from the server's mode and the segment, never from the page (the methodologist's record of anchoring)
+        shown = views.suggestions_shown(store, decision.segment_id, decision.coder, blind, no_suggestions)
+        stored = store.record_decisions([DecisionRequest(**decision.model_dump(), suggestions_shown=shown)])
         learned(len(stored))
         return {"decisions": _records(stored)}
 
@@ -282,7 +287,8 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
             if segment_id is not None:
                 raise InputError(f"blind mode shows no suggestion on segment {segment_id!r}, which another coder "
                                  "has coded: bulk review leaves it out")
-        requests = [DecisionRequest(segment_id, bulk.action, bulk.code, bulk.coder, suggestion_id)
+        requests = [DecisionRequest(segment_id, bulk.action, bulk.code, bulk.coder, suggestion_id,
+                                    suggestions_shown=1)  # bulk review lists suggestions: shown by definition
                     for segment_id, suggestion_id in items]
         stored = store.record_decisions(requests)
         learned(len(stored))

@@ -62,6 +62,19 @@ def withheld(store: ProjectStore, segment_id: str, coder: str) -> bool:
     return segment_id in _others_coded(state, codings, coder.strip())
 
 
+def suggestions_shown(store: ProjectStore, segment_id: str, coder: str, blind: bool, no_suggestions: bool) -> int:
+    """Whether the page shows the machine's suggestions on ``segment_id`` to ``coder`` (1) or none (0), as
+    :func:`segment_view` tells it now: none under ``no_suggestions``, where ``blind`` mode withholds them, or where
+    the segment has none to show (no run yet, the engine abstained, a turn of a speaker the project skips)."""
+    if no_suggestions:
+        return 0
+    suggestions = _current_suggestions(store, current_codebook(store), store.skipped_segment_ids(), segment_id,
+                                       with_evidence=False)
+    if not (suggestions["code"] != "").any():
+        return 0
+    return 0 if blind and withheld(store, segment_id, coder) else 1
+
+
 def own_state(store: ProjectStore, coder: str, exclusive: bool, segment_id: str | None = None) -> pd.DataFrame:
     """The coder's codes and rejections (:func:`coder_state`) on every segment (or on ``segment_id``), starting
     from the codings imported under the coder's name."""
