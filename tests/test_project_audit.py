@@ -663,3 +663,84 @@ def test_a_document_named_by_its_file_or_without_its_folders_is_refused_naming_t
                                              r"'site1/fg_01' or 'site2/fg_01'\? .*\); its documents: site1/fg_01, "
                                              r"site2/fg_01, site2/iv_02$"):
             _chosen_documents(store, [given], Path("p.taproj"))
+
+
+@pytest.fixture()
+def anchored_and_not(tmp_path):
+    """Imported codings by 'ref'; Ana's and Bo's decisions made with and without the machine's suggestions on
+    screen, Cy's of unknown state (stored as before theme_assist recorded it), Dee's of both."""
+    store = make_project(tmp_path / "study.taproj")
+    a0, a1, a2, a3 = store.segments()["segment_id"].iloc[:4]
+    store.add_codings(pd.DataFrame({"segment_id": [a0, a1], "code": ["work", "family"], "coder": ["ref", "ref"]}),
+                      source="coded.csv")
+    store.record_decisions([DecisionRequest(a1, "add", "family", "Ana", suggestions_shown=0),
+                            DecisionRequest(a2, "add", "work", "Ana", suggestions_shown=0),
+                            DecisionRequest(a3, "add", "stigma", "Ana", suggestions_shown=0)])
+    store.record_decisions([DecisionRequest(a1, "add", "family", "Bo", suggestions_shown=1)])
+    store.record_decisions([DecisionRequest(a2, "add", "work", "Bo", suggestions_shown=0)])
+    store.record_decisions([DecisionRequest(a3, "reject", "work", "Bo", suggestions_shown=1)])  # then his own code
+    store.record_decisions([DecisionRequest(a3, "add", "stigma", "Bo", suggestions_shown=0)])
+    store.record_decisions([DecisionRequest(a0, "add", "work", "Cy"), DecisionRequest(a2, "add", "work", "Cy")])
+    store.record_decisions([DecisionRequest(a1, "reject", "work", "Dee")])  # unknown, then known to be anchored:
+    store.record_decisions([DecisionRequest(a1, "add", "family", "Dee", suggestions_shown=1)])  # not "unknown"
+    # an anchored decision undone leaves the coder's standing ones independent
+    store.record_decisions([DecisionRequest(a0, "add", "other", "Ana", suggestions_shown=1)])
+    store.undo_last("Ana")
+    store.record_decisions([DecisionRequest(a0, "add", "work", "Ana", suggestions_shown=0)])
+    store.close()
+    return tmp_path / "study.taproj", (a0, a1, a2, a3)
+
+
+def test_the_audit_trail_says_whether_suggestions_were_shown_empty_where_unknown(anchored_and_not, tmp_path):
+    from theme_assist.cli import main
+
+    path, (a0, a1, a2, a3) = anchored_and_not
+    with pytest.raises(SystemExit) as exit_:
+        main(["project", "export", str(path), "--audit", str(tmp_path / "audit.csv")])
+    assert exit_.value.code == 0
+    trail = pd.read_csv(tmp_path / "audit.csv", keep_default_na=False, dtype=str)
+    decisions = trail[trail["event"] == "decision"]
+    shown = list(zip(decisions["actor"], decisions["action"], decisions["suggestions_shown"]))
+    assert shown == [("Ana", "add", "0")] * 3 + [("Bo", "add", "1"), ("Bo", "add", "0"), ("Bo", "reject", "1"),
+                                                 ("Bo", "add", "0"), ("Cy", "add", ""), ("Cy", "add", ""),
+                                                 ("Dee", "reject", ""), ("Dee", "add", "1"),
+                                                 ("Ana", "add", "1"), ("Ana", "undo", "1"), ("Ana", "add", "0")]
+    assert set(trail.loc[trail["event"] != "decision", "suggestions_shown"]) == {""}
+
+
+def test_export_independent_keeps_codings_made_with_no_suggestion_shown_and_agree_reads_them(anchored_and_not,
+                                                                                            tmp_path, capsys):
+    from theme_assist.cli import main
+
+    path, (a0, a1, a2, a3) = anchored_and_not
+    out = tmp_path / "independent.csv"
+    with pytest.raises(SystemExit) as exit_:
+        main(["project", "export", str(path), "--codings", str(out), "--independent"])
+    assert exit_.value.code == 0
+    said = capsys.readouterr().err
+    kept = pd.read_csv(out)
+    assert sorted(zip(kept["coder"], kept["segment_id"], kept["code"])) == sorted([
+        ("ref", a0, "work"), ("ref", a1, "family"),  # imported: made outside theme_assist
+        ("Ana", a0, "work"), ("Ana", a1, "family"), ("Ana", a2, "work"), ("Ana", a3, "stigma"),
+        ("Bo", a2, "work")])  # not a1 (shown), nor a3 (a standing rejection made with suggestions shown)
+    assert "left out 2 segments (2 codings) whose coder's decisions there were stored before" in said  # Cy's
+    assert "made with no suggestion shown" in said
+    everything = tmp_path / "all.csv"
+    with pytest.raises(SystemExit) as exit_:
+        main(["project", "export", str(path), "--codings", str(everything)])
+    assert exit_.value.code == 0 and len(pd.read_csv(everything)) == 12
+    assert "stored before" not in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["agree", str(out), "--coder", "Ana", "--coder", "ref", "--format", "json"])
+    assert exit_.value.code == 0, capsys.readouterr().err
+    assert '"value": 1.0' in capsys.readouterr().out  # Ana and ref agree on the two segments both coded
+
+
+def test_export_independent_needs_codings(anchored_and_not, capsys):
+    from theme_assist.cli import main
+
+    path, _ = anchored_and_not
+    with pytest.raises(SystemExit) as exit_:
+        main(["project", "export", str(path), "--audit", str(path.with_suffix(".csv")), "--independent"])
+    assert exit_.value.code == 2
+    assert "theme-assist: error: --independent says which codings --codings OUT.csv writes" in capsys.readouterr().err

@@ -157,25 +157,35 @@ def export(
                                             "the file name less its suffix (site2/fg_01 under --recursive). "
                                             "Repeat for several. Not with --audit, --qdpx or --codebook, which "
                                             "hold the whole project."),
+    independent: bool = typer.Option(False, "--independent",
+                                     help="Write to --codings only the codings made independently of the machine: "
+                                          "each coder's on a segment where all their standing decisions were made "
+                                          "with no suggestion on screen (review --no-suggestions, a segment --blind "
+                                          "withheld them on, or none to show). Imported codings (project init "
+                                          "--coded/--qdpx) their coder made no standing decision on count: they "
+                                          "were made outside theme_assist. Decisions stored before theme_assist "
+                                          "recorded this do not count (a warning says how many segments)."),
     force: bool = typer.Option(False, "--force", help="Replace output files that exist (never a file the project "
                                                       "was made from)."),
 ) -> None:
     """Export the audit trail, the current codings, the codebook or a REFI-QDA project (replacing a file only with
     --force, and never a file project init or project add read); --document restricts the codings and the
-    machine's suggestions to some documents."""
+    machine's suggestions to some documents, --independent the codings to those made with no suggestion on screen."""
     from theme_assist.codebook import save_codebook
     from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, refuse_replacing, write_table
     from theme_assist.project import ProjectStore
-    from theme_assist.project.audit import (audit_table, current_codings, export_qdpx, machine_before_review,
-                                            of_documents, rejected_without_code, with_project_segmentation,
-                                            write_audit)
+    from theme_assist.project.audit import (audit_table, current_codings, export_qdpx, independent_codings,
+                                            machine_before_review, of_documents, rejected_without_code,
+                                            with_project_segmentation, write_audit)
 
     if not (audit or codings or qdpx or machine or codebook):
         raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv, --machine OUT.csv, --codebook "
                          "OUT.yaml and/or --qdpx OUT.qdpx")
     if codebook_version is not None and not codebook:
         raise InputError("--codebook-version says which version --codebook OUT.yaml writes: give --codebook too")
+    if independent and not codings:
+        raise InputError("--independent says which codings --codings OUT.csv writes: give --codings too")
     whole = [option for option, given in (("--audit", audit), ("--qdpx", qdpx), ("--codebook", codebook)) if given]
     if document and whole:
         raise InputError(f"--document restricts --codings and --machine only; {' and '.join(whole)} hold"
@@ -196,8 +206,16 @@ def export(
             say_done(console, f"{write_audit(store, audit, trail)} audit rows → {audit}")
         if codings:
             table = of_documents(current_codings(store), store, chosen)
+            if independent:
+                table, unknown = independent_codings(store, table)
+                if len(unknown):
+                    logger.warning("left out %s (%s) whose coder's decisions there were stored before theme_assist "
+                                   "recorded whether suggestions were shown: unknown, so not counted as independent",
+                                   counted(unknown["segment_id"].nunique(), "segment"),
+                                   counted(len(unknown), "coding"))
             write_table(with_project_segmentation(table, store), codings)
-            say_done(console, f"{len(table)} codings{of_chosen} → {codings}")
+            kind = " made with no suggestion shown" if independent else ""
+            say_done(console, f"{len(table)} codings{of_chosen}{kind} → {codings}")
             _warn_rejected_without_code(of_documents(rejected_without_code(store), store, chosen), codings)
         if machine:
             table = machine_before_review(store, chosen)

@@ -23,6 +23,10 @@ Columns of :func:`audit_table` (:data:`AUDIT_COLUMNS`):
 ``code_now``, ``replaces_now``  ``code`` and ``replaces`` as the current codebook reads them, where a codebook
                     revision renamed or merged codes (``code`` and ``replaces`` keep the ids as stored); for a
                     codebook version, the codes it mapped (``old → new``).
+``suggestions_shown``  of a decision: 1 where the review page showed the machine's suggestions on its segment, 0
+                    where it showed none (``review --no-suggestions``, blind mode withholding them, none to show);
+                    empty where unknown (decisions stored before theme_assist recorded it); an ``undo`` has that of
+                    the decision it undoes.
 
 The REFI-QDA export (:func:`export_qdpx`) writes the same trail into QDA-XML (the codebook as it is now, not its
 history). QDA-XML (``Project-mrt2019.xsd``) has who (``creatingUser``) and when (``creationDateTime``) on
@@ -70,7 +74,7 @@ logger = logging.getLogger(__name__)
 
 AUDIT_COLUMNS = ["time", "event", "action", "actor", "segment_id", "document", "code", "replaces", "score", "rank",
                  "model_id", "engine_version", "run_id", "suggestion_id", "decision_id", "undoes", "batch", "reason",
-                 "source", "superseded", "code_now", "replaces_now"]
+                 "source", "superseded", "code_now", "replaces_now", "suggestions_shown"]
 
 
 def audit_table(store: ProjectStore) -> pd.DataFrame:
@@ -109,7 +113,8 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
                            "decision_id": decisions["id"], "undoes": decisions["undoes"],
                            "batch": decisions["batch"], "reason": decisions["reason"],
                            "superseded": decisions["undone"], "code_now": decisions["code_now"],
-                           "replaces_now": decisions["replaces_now"]})
+                           "replaces_now": decisions["replaces_now"],
+                           "suggestions_shown": decisions["suggestions_shown"]})
     added = store.documents_added()
     added = added[~added["added_at"].isin(added["added_at"].head(1))]  # not those the project was made with
     documents = pd.DataFrame({"time": added["added_at"], "event": "document", "action": "add",
@@ -125,7 +130,7 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
     table["document"] = table["segment_id"].map(document_of)
     if document_added is not None:
         table["document"] = table["document"].fillna(document_added)
-    for column in ("run_id", "suggestion_id", "decision_id", "undoes", "rank"):
+    for column in ("run_id", "suggestion_id", "decision_id", "undoes", "rank", "suggestions_shown"):
         table[column] = table[column].astype("Int64")
     return table.sort_values("time", kind="stable").reset_index(drop=True)
 
@@ -207,6 +212,27 @@ def current_codings(store: ProjectStore) -> pd.DataFrame:
     codings = _imported_codings(codings)
     imported = codings[~pd.MultiIndex.from_frame(codings[["segment_id", "coder"]]).isin(reviewed_by)]
     return pd.concat([imported, reviewed], ignore_index=True).drop_duplicates().reset_index(drop=True)
+
+
+def independent_codings(store: ProjectStore, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of ``table`` (:func:`current_codings`) a coder made independently of the machine: every live
+    decision (:func:`~theme_assist.project.state.live_decisions`) of their coder on the segment was made with no
+    suggestion on screen (``suggestions_shown`` 0). Imported codings no live decision of their coder touches count:
+    they were made outside theme_assist, with none of its suggestions in view.
+
+    Returns
+    -------
+    tuple of DataFrame
+        The rows kept, and the rows left out only because a decision's state is unknown (stored before
+        theme_assist recorded it) and none is known to have had suggestions shown.
+    """
+    live = live_decisions(store.decisions())
+    flags = live.assign(anchored=live["suggestions_shown"] == 1, unknown=live["suggestions_shown"].isna())
+    per_pair = flags.groupby(["segment_id", "coder"])[["anchored", "unknown"]].any()
+    pairs = pd.MultiIndex.from_frame(table[["segment_id", "coder"]])
+    anchored = per_pair["anchored"].reindex(pairs, fill_value=False).to_numpy(dtype=bool)
+    unknown = per_pair["unknown"].reindex(pairs, fill_value=False).to_numpy(dtype=bool) & ~anchored
+    return table[~anchored & ~unknown].reset_index(drop=True), table[unknown].reset_index(drop=True)
 
 
 def rejected_without_code(store: ProjectStore) -> pd.DataFrame:
