@@ -322,3 +322,13 @@ def test_unused_categories_with_weights_are_said_to_change_the_weighted_coeffici
     assert "4 declared but used by no coder, and counted (for Bennett's S, AC2 and the weights, which depend on " \
            "the categories)" in report
     assert "in advance" not in report
+
+
+def test_a_name_with_a_line_break_stays_in_the_methods_paragraph(capsys, tmp_path):
+    """A code holding a line break was printed as written in the methods paragraph: ``y\\n# z`` ended it, and
+    Markdown read ``# z). Coefficients: ...`` as a heading."""
+    broken = tmp_path / "broken.csv"
+    broken.write_text('unit,A,B\nu1,x,x\nu2,"y\n# z",x\nu3,x,x\n')
+    report = run(capsys, broken, "-m", "percent", "--format", "markdown")[1]
+    methods = report.split("\n\n")[1]
+    assert "\n" not in methods and "(x and y # z)" in methods

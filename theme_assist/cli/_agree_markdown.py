@@ -153,8 +153,9 @@ def software() -> str:
 
 
 def _names(names) -> str:
-    """``a, b and c``; ``a; b and c`` where a name has a comma of its own ("Cohen's kappa, pooled over codes")."""
-    names = [str(name) for name in names]
+    """``a, b and c``; ``a; b and c`` where a name has a comma of its own ("Cohen's kappa, pooled over codes");
+    each name on one line (a code's line break in the methods paragraph ended it, ``y\n# z`` a heading)."""
+    names = [" ".join(str(name).split()) for name in names]
     apart = "; " if any("," in name for name in names) else ", "
     return names[0] if len(names) == 1 else apart.join(names[:-1]) + " and " + names[-1]
 
