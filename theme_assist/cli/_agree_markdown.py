@@ -399,7 +399,8 @@ def agreement_markdown(result: dict, context: ReportContext) -> str:
     notes = list(context.notes)
     tables = 1
     if summary:
-        title = f"**Table 1.** Agreement among the coders: {result['n_units']:,} {context.units_kind}"
+        units = _count(result["n_units"], context.units_kind[:-1], context.units_kind)
+        title = f"**Table 1.** Agreement among the coders: {units}"
         title += f", {len(result['coders'])} coders"
         if context.multi_label:
             pooled = ("; the other coefficients on presence/absence pooled over codes (their n counts unit × code "
