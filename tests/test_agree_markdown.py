@@ -336,3 +336,27 @@ def test_a_name_with_a_line_break_stays_in_the_methods_paragraph(capsys, tmp_pat
     report = run(capsys, broken, "-m", "percent", "--format", "markdown")[1]
     methods = report.split("\n\n")[1]
     assert "\n" not in methods and "(x and y # z)" in methods
+
+
+def test_names_holding_markdown_are_rendered_as_written(capsys, tmp_path):
+    """Names were printed raw: rendered, coder ``*x*`` read as an emphasised x, ``[link](x)`` as a link, a code
+    ``<b>`` as HTML that bolded what followed, so the rendered report named coders and codes the file has not."""
+    markdown_it = pytest.importorskip("markdown_it")
+    coders, codes = ["*x*", "[link](x)", "_a_"], ["<b>", "`c`", "p|q", "self_care"]
+    rows = "".join(f"u{unit},{coder},{codes[(unit + (i if unit % 2 else 0)) % 4]}\n"
+                   for unit in range(8) for i, coder in enumerate(coders))
+    marked = tmp_path / "marked.csv"
+    marked.write_text("unit,coder,code\n" + rows)
+    report = run(capsys, marked, "--per-code", "-m", "fleiss", "--format", "markdown")[1]
+    assert "self_care" in report  # an underscore inside a word is no markup: no backslash
+    tokens = markdown_it.MarkdownIt("commonmark").enable("table").parse(report)
+    texts = ["".join(child.content for child in token.children if child.type in ("text", "code_inline"))
+             for token in tokens if token.type == "inline"]
+    code_texts = ["".join(child.markup + child.content + child.markup if child.type == "code_inline" else
+                          child.content for child in token.children) for token in tokens if token.type == "inline"]
+    assert not any(child.type in ("em_open", "link_open", "html_inline") for token in tokens
+                   if token.type == "inline" for child in token.children)
+    assert "coded by 3 coders (*x*, [link](x) and _a_)" in texts[1]
+    assert "(<b>, `c`, p|q and self_care)" in code_texts[1]
+    assert "Given (*x* / [link](x) / _a_)" in texts
+    assert [text for text in texts if text in codes] == codes

@@ -17,6 +17,7 @@ LISTED = 12
 """The methods paragraph names the categories where there are this many or fewer (the per-code table lists
 them all)."""
 _HYPHEN_MINUS = re.compile(r"(?<![\w.])-(?=\.?\d)")
+_MARKUP = re.compile(r"[\\`*\[\]<~]|(?<!\w)_|_(?!\w)")
 
 
 @dataclass
@@ -106,6 +107,14 @@ def _sentence(text: str) -> str:
     return capital + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
 
 
+def _name(name) -> str:
+    """A coder's or code's name as written, on one line: the characters Markdown would read as markup (``*x*``,
+    ``[a](b)``, ``<b>``, a backtick, an underscore at a word's edge) escaped, so that the rendered report names it
+    as the file does. A name without them is unchanged (no backslash, which raw Markdown pasted into a word
+    processor would show)."""
+    return _MARKUP.sub(lambda found: "\\" + found.group(0), " ".join(str(name).split()))
+
+
 def _cell(text) -> str:
     """Text for a table's cell: one line, ``|`` escaped."""
     return " ".join(str(text).split()).replace("|", "\\|")
@@ -155,7 +164,7 @@ def software() -> str:
 def _names(names) -> str:
     """``a, b and c``; ``a; b and c`` where a name has a comma of its own ("Cohen's kappa, pooled over codes");
     each name on one line (a code's line break in the methods paragraph ended it, ``y\n# z`` a heading)."""
-    names = [" ".join(str(name).split()) for name in names]
+    names = [_name(name) for name in names]
     apart = "; " if any("," in name for name in names) else ", "
     return names[0] if len(names) == 1 else apart.join(names[:-1]) + " and " + names[-1]
 
@@ -309,7 +318,7 @@ def _per_code_table(result: dict, footnotes: _Footnotes) -> list[str]:
     entries = [entry for by_code in per_code.values() for entry in by_code.values()]
     with_ci, with_analytic = _interval_columns(entries)
     coders = list(next(iter(codes.values()))["given"]) if codes else []
-    header = ["Code", "n", f"Given ({' / '.join(map(str, coders))})", "Prevalence"]
+    header = ["Code", "n", f"Given ({' / '.join(map(_name, coders))})", "Prevalence"]
     rows = []
     for code in codes:
         first = next(iter(per_code.values()))[code]
@@ -320,7 +329,7 @@ def _per_code_table(result: dict, footnotes: _Footnotes) -> list[str]:
             notes += [f"`{name}`: {note}" for note in _entry_notes(by_code[code])]
         if len(header) == 4:
             header += list(cells)
-        rows.append([str(code) + footnotes.mark(notes), str(first["n_units"]),
+        rows.append([_name(code) + footnotes.mark(notes), str(first["n_units"]),
                      " / ".join(map(str, first["given"].values())), number(first["prevalence"]), *cells.values()])
     return _table(header, rows, set(range(1, len(header))))
 
@@ -344,7 +353,7 @@ def _machine_table(rows: list[dict], footnotes: _Footnotes) -> list[str]:
         notes = [few] if few else []
         if row["n_units"]:
             notes += [f"`{name}`: {note}" for name, entry in row["metrics"].items() for note in _entry_notes(entry)]
-        lines.append([row["comparison"] + footnotes.mark(notes), str(row["n_units"]), number(row["prevalence"]),
+        lines.append([_name(row["comparison"]) + footnotes.mark(notes), str(row["n_units"]), number(row["prevalence"]),
                       *cells.values()])
     return _table(header, lines, set(range(1, len(header))))
 
@@ -366,7 +375,7 @@ def _machine_per_code_table(rows: list[dict], footnotes: _Footnotes) -> list[str
                 notes += [f"`{name}`: {note}" for note in _entry_notes(entry)]
             if len(header) == 5:
                 header += list(cells)
-            lines.append([row["comparison"], str(code) + footnotes.mark(notes), str(row["n_units"]),
+            lines.append([_name(row["comparison"]), _name(code) + footnotes.mark(notes), str(row["n_units"]),
                           " / ".join(map(str, first["given"].values())), number(first["prevalence"]),
                           *cells.values()])
     return _table(header, lines, {2, 3, *range(4, len(header))})
@@ -459,12 +468,12 @@ def segment_agreement_markdown(pairs: list[dict], left_out: list[str] | None, co
     notes += warnings or []
     for i, pair in enumerate(pairs, start=1):
         first, second = pair["coders"]
-        lines += [f"**Table {i}.** Segment agreement, {first} and {second}, on "
+        lines += [f"**Table {i}.** Segment agreement, {_name(first)} and {_name(second)}, on "
                   f"{_count(pair['documents'], 'document')} both coded; kappa (Brennan & Prediger) "
                   f"{number(pair['kappa_bp'])}." + footnotes.mark(notes + ([f"kappa undefined: {pair['reason']}"]
                                                                            if pair["reason"] else [])), ""]
         notes = []
-        rows = [[str(row["code"]), str(row["agreements"]), str(row["disagreements"]), str(row["total"]),
+        rows = [[_name(row["code"]), str(row["agreements"]), str(row["disagreements"]), str(row["total"]),
                  number(row["percent"])] for row in pair["codes"]]
         lines += _table(["Code", "Agreements", "Disagreements", "Total", "Percent"], rows, {1, 2, 3, 4}) + [""]
     lines += footnotes.lines()
