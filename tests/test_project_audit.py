@@ -658,6 +658,9 @@ def test_a_document_named_by_its_file_or_without_its_folders_is_refused_naming_t
     store = SimpleNamespace(documents=lambda: pd.DataFrame({"document": ["site1/fg_01", "site2/fg_01", "site2/iv_02"]}))
     assert _chosen_documents(store, ["site2/iv_02", "site1/fg_01", "site2/iv_02"], Path("p.taproj")) == [
         "site2/iv_02", "site1/fg_01"]
+    with pytest.raises(InputError, match=r"^--document 'data/site2/fg_01.txt' is no document of p.taproj \(did you "
+                                         r"mean 'site2/fg_01'\? "):
+        _chosen_documents(store, ["data/site2/fg_01.txt"], Path("p.taproj"))  # the path it was read from
     for given in ("fg_01", "fg_01.txt"):
         with pytest.raises(InputError, match=rf"^--document '{given}' is no document of p.taproj \(did you mean "
                                              r"'site1/fg_01' or 'site2/fg_01'\? .*\); its documents: site1/fg_01, "

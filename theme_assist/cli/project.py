@@ -235,7 +235,8 @@ def export(
 def _chosen_documents(store, names: list[str], project: Path) -> list[str]:
     """The documents ``--document`` names (each once, as first given); a name the project has no document of is
     refused, naming the one it differs from only by case, Unicode form, invisible characters, a suffix or the
-    folders of its path (``iv1.txt`` or ``fg_01`` for ``site2/fg_01``), and a few of the project's documents."""
+    folders of its path (``iv1.txt`` or ``fg_01`` for ``site2/fg_01``, ``data/site2/fg_01.txt`` too), and a few of
+    the project's documents."""
     from theme_assist.errors import InputError, listed
     from theme_assist.names import did_you_mean
 
@@ -246,7 +247,9 @@ def _chosen_documents(store, names: list[str], project: Path) -> list[str]:
         shown, meant = did_you_mean(name, known, what="documents")
         if not meant:
             stem = Path(name).with_suffix("").as_posix() if Path(name).suffix else name
-            close = [other for other in known if stem in (other, other.rsplit("/", 1)[-1])]
+            # also a path that holds the stored name under folders of its own (data/site2/fg_01.txt)
+            close = [other for other in known if stem in (other, other.rsplit("/", 1)[-1])
+                     or stem.endswith("/" + other)]
             if close:
                 meant = (f" (did you mean {' or '.join(map(repr, close))}? a document is named as the project "
                          "stores it, without the file's suffix, with the folders --recursive read it under)")
