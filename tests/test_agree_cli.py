@@ -1902,3 +1902,18 @@ def test_a_table_whose_first_cell_opens_with_a_bracket_is_no_json(capsys, tmp_pa
     path.write_text("[unit],Ann,Ben\n[00:01] u1,a,a\nu2,b,a\nu3,b,b\n", encoding="utf-8")
     code, out, _ = run(capsys, path, "--format", "json")
     assert code == 0 and json.loads(out)["coders"] == ["Ann", "Ben"]
+
+
+def test_a_file_without_a_rating_is_refused_naming_its_coders(capsys, tmp_path):
+    """A wide file whose every cell is empty was refused as having "0 coder column(s)", though it has two: the
+    coders without a rating are dropped before the refusal and their warning waits for the file to be read. A long
+    one said "has 0 coder"."""
+    wide = tmp_path / "empty.csv"
+    wide.write_text("unit,A,B\nu1,,\nu2,,\n")
+    for output in ("table", "markdown"):
+        code, out, err = run(capsys, wide, "--format", output)
+        assert code == 2 and out == "" and err.count("\n") == 1
+        assert f"{wide} has 0 coder column(s) with a rating, A, B giving none (wide format" in err
+    long = tmp_path / "empty_long.csv"
+    long.write_text("unit,coder,code\nu1,A,\nu1,B,\n")
+    assert f"{long} has 0 coders; agreement needs at least two coders" in run(capsys, long)[2]

@@ -390,7 +390,10 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int,
         kept, others = _chosen_coders(list(frame.columns[1:]), chosen, path, min_coders)
         frame = frame[[unit, *kept]]
         frame = frame[(frame[kept] != "").any(axis=1)]  # units none of them rated are none of their comparison
+    columns = list(frame.columns[1:])
     frame = _without_unrated_coders(frame, path, left_out)
+    # their warning waits for the file to be read: the refusal names them, "0 coder column(s)" of a file with two
+    empty = [str(column) for column in columns if column not in frame.columns]
     _refuse_code_beside_other_columns(frame, path)
     if chosen is not None and frame.shape[1] - 1 < min_coders:  # the file has enough: a coder chosen rated nothing
         unrated = [str(column) for column in kept if column not in frame.columns]
@@ -399,8 +402,9 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int,
     if frame.shape[1] - 1 < min_coders:
         long_hint = "; a long file has the columns unit (or segment_id), coder, code: this one has no coder column" \
             if "code" in {str(column).lower() for column in frame.columns} else ""
-        raise InputError(f"{path} has {frame.shape[1] - 1} coder column(s) (wide format: a unit column, then one "
-                         f"column per coder{long_hint}); {_coders_needed(frame.shape[1] - 1, min_coders)}")
+        rated = f" with a rating, {', '.join(empty)} giving none" if empty else ""
+        raise InputError(f"{path} has {frame.shape[1] - 1} coder column(s){rated} (wide format: a unit column, then "
+                         f"one column per coder{long_hint}); {_coders_needed(frame.shape[1] - 1, min_coders)}")
     # a long file whose columns are named otherwise (rater, label) is read as wide: say what long files are called
     coders = [str(column) for column in frame.columns[1:]]
     _check_units(frame[unit], path, f" (read as a wide file, one row per unit, with the coder columns "
@@ -485,7 +489,8 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool
         frame = _without_coders_of_no_code(frame, path)
     if frame["coder"].nunique() < min_coders:  # counted without them, as a wide file's are
         count = frame["coder"].nunique()
-        said = f"--coder keeps {count} coder with a code in {path}" if chosen else f"{path} has {count} coder"
+        coders = "coder" if count == 1 else "coders"
+        said = f"--coder keeps {count} {coders} with a code in {path}" if chosen else f"{path} has {count} {coders}"
         raise InputError(f"{said}; {_coders_needed(count, min_coders)}")
     ratings = ratings_from_codings(frame, unit="unit", multi_label=multi_label)
     if not multi_label:
