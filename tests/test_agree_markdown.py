@@ -360,3 +360,26 @@ def test_names_holding_markdown_are_rendered_as_written(capsys, tmp_path):
     assert "(<b>, `c`, p|q and self_care)" in code_texts[1]
     assert "Given (*x* / [link](x) / _a_)" in texts
     assert [text for text in texts if text in codes] == codes
+
+
+def test_the_footnotes_name_coders_holding_markdown_as_written(capsys, tmp_path):
+    """The footnotes (--coder's, the warnings, one coder's "no agreement among coders") printed names raw: coder
+    ``*ann*`` rendered as an emphasised ann."""
+    markdown_it = pytest.importorskip("markdown_it")
+    marked = tmp_path / "marked.csv"
+    marked.write_text("unit,*ann*,_bob_,c\ns1,hope,hope,x\ns2,hope,stigma,x\ns3,stigma,stigma,x\n")
+    suggestions = tmp_path / "suggestions.csv"
+    suggestions.write_text("segment_id,code,score,rank,evidence\ns1,hope,0.9,1,[]\ns2,stigma,0.8,1,[]\n")
+    for coders in (["*ann*"], ["*ann*", "_bob_"]):
+        report = run(capsys, marked, "--machine", suggestions, *(f"--coder={coder}" for coder in coders),
+                     "--format", "markdown")[1]
+        tokens = markdown_it.MarkdownIt("commonmark").enable("table").parse(report)
+        assert not any(child.type == "em_open" for token in tokens if token.type == "inline"
+                       for child in token.children)
+        texts = ["".join(child.content for child in token.children) for token in tokens if token.type == "inline"]
+        left = ", ".join(name for name in ("*ann*", "_bob_", "c") if name not in coders)
+        assert any(f"[^1]: Only the coders of --coder: {', '.join(coders)} (left out: {left})." in text
+                   for text in texts)
+        assert (len(coders) == 1) == any(text.startswith("No agreement among coders: one coder (*ann*)")
+                                         for text in texts)
+        assert (len(coders) == 1) == any("coded by one coder (*ann*) and by the machine" in text for text in texts)

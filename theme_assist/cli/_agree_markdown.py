@@ -145,7 +145,8 @@ def _entry_notes(entry: dict) -> list[str]:
     BCa's fallbacks and warnings."""
     from theme_assist.cli.agree import _interval_notes, _pairs_notes
 
-    return ([entry["reason"]] if entry.get("reason") else []) + _pairs_notes(entry) + _interval_notes(entry)
+    notes = ([entry["reason"]] if entry.get("reason") else []) + _pairs_notes(entry) + _interval_notes(entry)
+    return [_name(note) for note in notes]
 
 
 def _interval_columns(entries: list[dict]) -> tuple[bool, bool]:
@@ -192,11 +193,11 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
     sentences = []
     first = f"Agreement was measured on {_count(result['n_units'], context.units_kind[:-1], context.units_kind)}"
     if context.units_source:
-        first += f" (the units of {context.units_source})"
+        first += f" (the units of {_name(context.units_source)})"
     if context.documents is not None:
         first += f" in {_count(context.documents, 'document')}"
     if context.machine is not None and len(coders) == 1:
-        first += f", coded by one coder ({coders[0]}) and by the machine"
+        first += f", coded by one coder ({_name(coders[0])}) and by the machine"
     else:
         # not "independently": the file does not tell (a review without --blind shows each coder the others' codes)
         first += f", coded by {len(coders)} coders ({_names(coders)})"
@@ -263,14 +264,14 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
     if missing:
         were = "was" if missing["count"] == 1 else "were"
         sentences.append(f"{missing['count']:,} of {missing['of']:,} ratings {were} missing, each coefficient "
-                         "treating them as the note says." + footnotes.mark(context.missing))
+                         "treating them as the note says." + footnotes.mark(list(map(_name, context.missing))))
     elif not context.multi_label and summary:
         sentences.append("No rating was missing")
     if context.machine is not None:
         against = "the coder" if len(coders) == 1 else "each coder and the coders' majority"
         # how the machine's codes were made (a pre-coding before the round, or a model trained on these very
         # codings) is not in the file: the report says what it compared, and the author says how they were made
-        sentences.append(f"The machine's codes ({Path(context.machine).name}: theme_assist's rank-1 code per "
+        sentences.append(f"The machine's codes ({_name(Path(context.machine).name)}: theme_assist's rank-1 code per "
                          f"segment) were compared as one more coder, with {against} (an abstention is a missing "
                          "rating)")
     sentences.append(f"Computed with {software()}, `theme-assist agree`")
@@ -405,7 +406,7 @@ def agreement_markdown(result: dict, context: ReportContext) -> str:
     footnotes = _Footnotes()
     lines = ["## Intercoder agreement", "", "**Methods.** " + _methods(result, context, footnotes), ""]
     summary = _metrics(result)
-    notes = list(context.notes)
+    notes = [_name(note) for note in context.notes]  # warnings naming coders and codes as the file writes them
     tables = 1
     if summary:
         units = _count(result["n_units"], context.units_kind[:-1], context.units_kind)
@@ -420,7 +421,7 @@ def agreement_markdown(result: dict, context: ReportContext) -> str:
         lines += _summary_table(result, footnotes) + [""]
         tables += 1
     else:
-        reason = result.get("coders_summary_reason") or "one coder"
+        reason = _name(result.get("coders_summary_reason") or "one coder")
         lines += [_sentence(f"no agreement among coders: {reason}") + footnotes.mark(notes), ""]
         notes = []
     if any("by_code" in entry for entry in summary.values()):
@@ -464,8 +465,9 @@ def segment_agreement_markdown(pairs: list[dict], left_out: list[str] | None, co
                "Kappa: Brennan and Prediger's, chance agreement 1 / the number of codes",
                f"Computed with {software()}, `theme-assist agree --overlap`"]
     lines = ["## Intercoder agreement", "", "**Methods.** " + " ".join(_sentence(s) for s in methods if s), ""]
-    notes = [f"only the coders of --coder; left out: {', '.join(left_out) or 'none'}"] if left_out is not None else []
-    notes += warnings or []
+    notes = [f"only the coders of --coder; left out: {', '.join(map(_name, left_out)) or 'none'}"] \
+        if left_out is not None else []
+    notes += [_name(warning) for warning in warnings or []]
     for i, pair in enumerate(pairs, start=1):
         first, second = pair["coders"]
         lines += [f"**Table {i}.** Segment agreement, {_name(first)} and {_name(second)}, on "
