@@ -590,6 +590,7 @@ def test_export_of_some_documents_agrees_as_a_file_of_those_documents_alone(tmp_
                          str(only / "machine.csv"), "--document", "interview_b", "--document", "interview_a",
                          "--document", "interview_b", "--force")
     assert code == 0 and "18 codings of 2 documents →" in said
+    assert "no coding on" not in said
     for name in ("codings.csv", "machine.csv"):
         pd.testing.assert_frame_equal(pd.read_csv(only / name, keep_default_na=False),
                                       pd.read_csv(whole / name, keep_default_na=False))
@@ -642,6 +643,9 @@ def test_export_of_some_documents_warns_of_their_segments_alone(tmp_path, capsys
     said = " ".join(caplog.text.split())
     assert "rejected codes on" not in said
     assert "no review decision yet on the documents given" in said
+    # no coding on interview_b: its codings file is empty, said rather than left to agree's refusal
+    assert f"--document interview_b: no coding on it yet, so {tmp_path / 'codings.csv'} has no row" in said
+    assert "measures the other documents" not in said  # there are none
     caplog.clear()
     assert _export(tmp_path, capsys, "--codings", str(tmp_path / "codings.csv"), "--force")[0] == 0
     assert f"Ann rejected codes on 1 segment(s) without giving one ({a0})" in " ".join(caplog.text.split())
@@ -747,3 +751,18 @@ def test_export_independent_needs_codings(anchored_and_not, capsys):
         main(["project", "export", str(path), "--audit", str(path.with_suffix(".csv")), "--independent"])
     assert exit_.value.code == 2
     assert "theme-assist: error: --independent says which codings --codings OUT.csv writes" in capsys.readouterr().err
+
+
+def test_export_of_some_documents_names_those_no_coder_has_coded(tmp_path, capsys, caplog):
+    """A round's document not coded yet had no row in --codings, without a word: agree on the file measured the
+    other documents alone, and its report does not say which documents its units lie in."""
+    store = make_project(tmp_path / "study.taproj")
+    a0 = store.segments()["segment_id"].iloc[0]
+    store.record_decisions([DecisionRequest(a0, "add", "work", "Ann")])
+    store.close()
+    assert _export(tmp_path, capsys, "--codings", str(tmp_path / "codings.csv"), "--document", "interview_a",
+                   "--document", "interview_b")[0] == 0
+    said = " ".join(caplog.text.split())
+    assert f"--document interview_b: no coding on it yet, so {tmp_path / 'codings.csv'} has no row of it, and " \
+           "agree on it measures the other documents alone" in said
+    assert "interview_a:" not in said

@@ -216,6 +216,8 @@ def export(
             write_table(with_project_segmentation(table, store), codings)
             kind = " made with no suggestion shown" if independent else ""
             say_done(console, f"{len(table)} codings{of_chosen}{kind} → {codings}")
+            if chosen:
+                _warn_uncoded_documents(chosen, table, store, codings, kind)
             _warn_rejected_without_code(of_documents(rejected_without_code(store), store, chosen), codings)
         if machine:
             table = machine_before_review(store, chosen)
@@ -256,6 +258,22 @@ def _chosen_documents(store, names: list[str], project: Path) -> list[str]:
         raise InputError(f"--document {shown} is no document of {project}{meant}; its documents: "
                          f"{listed(known, shown=5)}")
     return list(dict.fromkeys(names))
+
+
+def _warn_uncoded_documents(chosen: list[str], table, store, codings: Path, kind: str = "") -> None:
+    """Names the documents of ``--document`` no coder has coded (``table``: the codings written; ``kind``: which
+    codings, " made with no suggestion shown" under ``--independent``): agree on ``codings`` measures the others
+    alone, and its report does not say which documents its units lie in."""
+    segments = store.segments()
+    coded = set(segments.loc[segments["segment_id"].isin(set(table["segment_id"])), "document"])
+    uncoded = [name for name in chosen if name not in coded]
+    it = "it" if len(uncoded) == 1 else "them"
+    if len(uncoded) == len(chosen):
+        logger.warning("--document %s: no coding%s on %s yet, so %s has no row", ", ".join(uncoded), kind, it,
+                       codings)
+    elif uncoded:
+        logger.warning("--document %s: no coding%s on %s yet, so %s has no row of %s, and agree on it measures "
+                       "the other documents alone", ", ".join(uncoded), kind, it, codings, it)
 
 
 def _warn_rejected_without_code(left, codings: Path) -> None:
