@@ -766,3 +766,20 @@ def test_export_of_some_documents_names_those_no_coder_has_coded(tmp_path, capsy
     assert f"--document interview_b: no coding on it yet, so {tmp_path / 'codings.csv'} has no row of it, and " \
            "agree on it measures the other documents alone" in said
     assert "interview_a:" not in said
+
+
+def test_export_of_independent_codings_of_some_documents_says_which_codings_none_are(tmp_path, capsys, caplog):
+    """Under --independent a document whose codings were all made with suggestions shown has no row either: the
+    warning says of which codings (it said "no coding on it yet" of a coded document)."""
+    store = make_project(tmp_path / "study.taproj")
+    segments = store.segments()
+    a0 = segments.loc[segments["document"] == "interview_a", "segment_id"].iloc[0]
+    b0 = segments.loc[segments["document"] == "interview_b", "segment_id"].iloc[0]
+    store.record_decisions([DecisionRequest(a0, "add", "work", "Ann", suggestions_shown=0),
+                            DecisionRequest(b0, "add", "work", "Ann", suggestions_shown=1)])
+    store.close()
+    assert _export(tmp_path, capsys, "--codings", str(tmp_path / "codings.csv"), "--independent", "--document",
+                   "interview_a", "--document", "interview_b")[0] == 0
+    said = " ".join(caplog.text.split())
+    assert f"--document interview_b: no coding made with no suggestion shown on it yet, so " \
+           f"{tmp_path / 'codings.csv'} has no row of it" in said
