@@ -37,16 +37,23 @@ def test_new_project_is_wal_and_at_the_latest_schema(store):
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
-def test_an_old_project_is_migrated_in_place_keeping_its_data(tmp_path):
+def _old_project(tmp_path, schema: int):
+    """A project file of ``schema`` (its migrations applied up to it): a document, a segment, a codebook and one
+    decision of 'ana', as a theme_assist of that schema stored them."""
     path = tmp_path / "old.taproj"
     db = sqlite3.connect(path, isolation_level=None)
-    migrate(db, str(path), target=1)
+    migrate(db, str(path), target=schema)
     db.execute("INSERT INTO documents VALUES ('d1', 0, 'd1.txt', 'Hello there', '2024-01-01T00:00:00Z')")
     db.execute("INSERT INTO segments VALUES ('d1:0', 'd1', 'A', 0, 11, 'Hello there', 0, 0)")
     db.execute("INSERT INTO codebook_versions VALUES (1, '2024-01-01', '', '', 'h', ?)", (CODEBOOK,))
     db.execute("INSERT INTO decisions (segment_id, action, code, coder, created_at) "
                "VALUES ('d1:0', 'add', 'work', 'ana', '2024-01-01T00:00:01Z')")
     db.close()
+    return path
+
+
+def test_an_old_project_is_migrated_in_place_keeping_its_data(tmp_path):
+    path = _old_project(tmp_path, schema=1)
     with ProjectStore(path) as store:
         assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert store.decisions()[["segment_id", "code", "coder"]].values.tolist() == [["d1:0", "work", "ana"]]
@@ -927,16 +934,9 @@ def test_a_failed_backup_leaves_no_folder_it_made(tmp_path, store, monkeypatch):
 
 def test_a_project_of_schema_3_gains_whether_suggestions_were_shown_unknown_for_its_decisions(tmp_path):
     """Migration 4: decisions stored before it are of unknown state (NULL), not 'shown' nor 'not shown'."""
-    path = tmp_path / "old.taproj"
-    db = sqlite3.connect(path, isolation_level=None)
-    migrate(db, str(path), target=3)
-    assert "suggestions_shown" not in {row[1] for row in db.execute("PRAGMA table_info(decisions)")}
-    db.execute("INSERT INTO documents VALUES ('d1', 0, 'd1.txt', 'Hello there', '2024-01-01T00:00:00Z')")
-    db.execute("INSERT INTO segments VALUES ('d1:0', 'd1', 'A', 0, 11, 'Hello there', 0, 0)")
-    db.execute("INSERT INTO codebook_versions VALUES (1, '2024-01-01', '', '', 'h', ?)", (CODEBOOK,))
-    db.execute("INSERT INTO decisions (segment_id, action, code, coder, created_at) "
-               "VALUES ('d1:0', 'add', 'work', 'ana', '2024-01-01T00:00:01Z')")
-    db.close()
+    path = _old_project(tmp_path, schema=3)
+    columns = {row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(decisions)")}
+    assert "suggestions_shown" not in columns
     with ProjectStore(path) as store:
         assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         store.record_decisions([DecisionRequest("d1:0", "add", "work", "bo", suggestions_shown=0)])
