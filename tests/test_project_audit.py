@@ -651,6 +651,20 @@ def test_export_of_some_documents_warns_of_their_segments_alone(tmp_path, capsys
     assert f"Ann rejected codes on 1 segment(s) without giving one ({a0})" in " ".join(caplog.text.split())
 
 
+@pytest.mark.parametrize("given", [" site2/iv_02", "site2/iv_02\n", "\tsite2/iv_02 "])
+def test_a_document_named_with_spaces_around_it_is_refused_naming_it_without(given):
+    """A name copied with a space or a line break was refused without a hint (only quoted)."""
+    from types import SimpleNamespace
+
+    from theme_assist.cli.project import _chosen_documents
+    from theme_assist.errors import InputError
+
+    store = SimpleNamespace(documents=lambda: pd.DataFrame({"document": ["site1/fg_01", "site2/iv_02"]}))
+    with pytest.raises(InputError, match=r"is no document of p.taproj \(did you mean 'site2/iv_02'\? without the "
+                                         r"spaces around it\); its documents: "):
+        _chosen_documents(store, [given], Path("p.taproj"))
+
+
 def test_a_document_named_by_its_file_or_without_its_folders_is_refused_naming_the_projects_name(tmp_path):
     """A project read with --recursive names its documents by their path less the suffix: 'fg_01' or
     'fg_01.txt' is refused, saying the project's name of it."""

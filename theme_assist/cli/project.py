@@ -236,8 +236,8 @@ def export(
 
 def _chosen_documents(store, names: list[str], project: Path) -> list[str]:
     """The documents ``--document`` names (each once, as first given); a name the project has no document of is
-    refused, naming the one it differs from only by case, Unicode form, invisible characters, a suffix or the
-    folders of its path (``iv1.txt`` or ``fg_01`` for ``site2/fg_01``, ``data/site2/fg_01.txt`` too), and a few of
+    refused, naming the one it differs from only by case, Unicode form, invisible characters, spaces around it, a
+    suffix or the folders of its path (``iv1.txt`` or ``fg_01`` for ``site2/fg_01``, ``data/site2/fg_01.txt`` too), and a few of
     the project's documents."""
     from theme_assist.errors import InputError, listed
     from theme_assist.names import did_you_mean
@@ -247,6 +247,8 @@ def _chosen_documents(store, names: list[str], project: Path) -> list[str]:
         if name in known:
             continue
         shown, meant = did_you_mean(name, known, what="documents")
+        if not meant and name.strip() in known:  # a space or line break copied with the name
+            meant = f" (did you mean {name.strip()!r}? without the spaces around it)"
         if not meant:
             stem = Path(name).with_suffix("").as_posix() if Path(name).suffix else name
             # also a path that holds the stored name under folders of its own (data/site2/fg_01.txt)
