@@ -520,11 +520,12 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
             raise InputError(f"{other} keeps segment ids of segmentation {tags[other] or 'not known'} (its "
                              f"`segmentation` column), the project's are of {store.segmentation}: give the "
                              "transcripts themselves, or a table of the project's segmentation; nothing was added")
-    _refuse_segment_ids_taken(segments, store, read_from)
+    theirs = store.segments()[["segment_id", "document"]]  # read once: a project's texts may be large
+    _refuse_segment_ids_taken(segments, theirs, read_from)
     codings = None
     if coded is not None:
         table = read_coded(coded, "to add the transcripts without codings")
-        _refuse_codings_of_the_project(table, store, coded)
+        _refuse_codings_of_the_project(table, set(stored), set(theirs["segment_id"]), coded)
         codings = codings_for_segments(table, segments, str(coded), documents=documents,
                                        segmentation=store.segmentation)
     skipped = int(speaker_turns(segments["speaker"], store.skip_speakers, warn=False).sum()) \
@@ -578,10 +579,10 @@ def _warn_of_no_skipped_speaker(speakers: pd.Series, store: ProjectStore) -> Non
                    " ".join(map(shlex.quote, store.skip_speakers)))
 
 
-def _refuse_segment_ids_taken(segments: pd.DataFrame, store: ProjectStore, read_from: dict[str, Path]) -> None:
-    """Refuse new segments whose ids a segment of the project has (``read_from``: each new document's input): a
-    ``SEGMENTS.csv`` keeps its own ids. Said naming the first, where SQLite's refusal named none."""
-    theirs = store.segments()
+def _refuse_segment_ids_taken(segments: pd.DataFrame, theirs: pd.DataFrame, read_from: dict[str, Path]) -> None:
+    """Refuse new segments whose ids a segment of the project (``theirs``: ``segment_id``, ``document``) has
+    (``read_from``: each new document's input): a ``SEGMENTS.csv`` keeps its own ids. Said naming the first, where
+    SQLite's refusal named none."""
     owner = dict(zip(theirs["segment_id"], theirs["document"]))
     for segment_id, document in zip(segments["segment_id"].astype(str), segments["document"].astype(str)):
         if segment_id in owner:
@@ -590,11 +591,12 @@ def _refuse_segment_ids_taken(segments: pd.DataFrame, store: ProjectStore, read_
                              "their own (or the transcripts themselves); nothing was added")
 
 
-def _refuse_codings_of_the_project(table: pd.DataFrame, store: ProjectStore, coded: str | Path) -> None:
-    """Refuse a ``project add --coded`` table with rows for the project's documents or segments (the study's whole
-    coding table): the project has its codings already, and they would be imported twice."""
-    for column, what, known in (("document", "documents", set(store.documents()["document"])),
-                                ("segment_id", "segments", set(store.segments()["segment_id"]))):
+def _refuse_codings_of_the_project(table: pd.DataFrame, documents: set[str], segment_ids: set[str],
+                                   coded: str | Path) -> None:
+    """Refuse a ``project add --coded`` table with rows for the project's ``documents`` or segments
+    (``segment_ids``; the study's whole coding table): the project has its codings already, and they would be
+    imported twice."""
+    for column, what, known in (("document", "documents", documents), ("segment_id", "segments", segment_ids)):
         if column in table:
             named = table[column].astype(str).str.strip()
             theirs = named.isin(known) & (table["code"].astype(str).str.strip() != "")
