@@ -383,3 +383,17 @@ def test_the_footnotes_name_coders_holding_markdown_as_written(capsys, tmp_path)
         assert (len(coders) == 1) == any(text.startswith("No agreement among coders: one coder (*ann*)")
                                          for text in texts)
         assert (len(coders) == 1) == any("coded by one coder (*ann*) and by the machine" in text for text in texts)
+
+
+def test_names_holding_an_html_entity_are_rendered_as_written(capsys, tmp_path):
+    """Coder ``a&amp;b`` rendered as ``a&b``, code ``&lt;x&gt;`` as ``<x>``: Markdown reads an HTML entity."""
+    markdown_it = pytest.importorskip("markdown_it")
+    marked = tmp_path / "marked.csv"
+    marked.write_text("unit,a&amp;b,&#42;c\nu1,&lt;x&gt;,&lt;x&gt;\nu2,AT&T,AT&T\nu3,&lt;x&gt;,AT&T\n")
+    report = run(capsys, marked, "--per-code", "-m", "fleiss", "--format", "markdown")[1]
+    assert "AT&T" in report  # an & of no entity is no markup: no backslash
+    tokens = markdown_it.MarkdownIt("commonmark").enable("table").parse(report)
+    texts = ["".join(child.content for child in token.children) for token in tokens if token.type == "inline"]
+    assert "coded by 2 coders (a&amp;b and &#42;c)" in texts[1] and "(&lt;x&gt; and AT&T)" in texts[1]
+    assert "Given (a&amp;b / &#42;c)" in texts
+    assert [text for text in texts if text in ("&lt;x&gt;", "AT&T")] == ["&lt;x&gt;", "AT&T"]

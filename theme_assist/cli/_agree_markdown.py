@@ -17,7 +17,7 @@ LISTED = 12
 """The methods paragraph names the categories where there are this many or fewer (the per-code table lists
 them all)."""
 _HYPHEN_MINUS = re.compile(r"(?<![\w.])-(?=\.?\d)")
-_MARKUP = re.compile(r"[\\`*\[\]<~]|(?<!\w)_|_(?!\w)")
+_MARKUP = re.compile(r"[\\`*\[\]<~]|(?<!\w)_|_(?!\w)|&(?=#?\w+;)")
 
 
 @dataclass
@@ -109,9 +109,9 @@ def _sentence(text: str) -> str:
 
 def _name(name) -> str:
     """A coder's or code's name as written, on one line: the characters Markdown would read as markup (``*x*``,
-    ``[a](b)``, ``<b>``, a backtick, an underscore at a word's edge) escaped, so that the rendered report names it
-    as the file does. A name without them is unchanged (no backslash, which raw Markdown pasted into a word
-    processor would show)."""
+    ``[a](b)``, ``<b>``, a backtick, an underscore at a word's edge, the ``&`` of an HTML entity such as ``&amp;``)
+    escaped, so that the rendered report names it as the file does. A name without them is unchanged (no backslash,
+    which raw Markdown pasted into a word processor would show)."""
     return _MARKUP.sub(lambda found: "\\" + found.group(0), " ".join(str(name).split()))
 
 
