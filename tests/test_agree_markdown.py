@@ -397,3 +397,19 @@ def test_names_holding_an_html_entity_are_rendered_as_written(capsys, tmp_path):
     assert "coded by 2 coders (a&amp;b and &#42;c)" in texts[1] and "(&lt;x&gt; and AT&T)" in texts[1]
     assert "Given (a&amp;b / &#42;c)" in texts
     assert [text for text in texts if text in ("&lt;x&gt;", "AT&T")] == ["&lt;x&gt;", "AT&T"]
+
+
+@pytest.mark.parametrize("coders, header, cells", [
+    (["a / b", "c"], "Given (a / b; c)", "2; 1"),
+    (["a/b", "c"], "Given (a/b / c)", "2 / 1"),  # no " / " in a name: as before
+    (["x / y", "p; q", "r · s"], "Given (x / y // p; q // r · s)", "2 // 1 // 1"),
+])
+def test_a_coder_whose_name_holds_a_slash_is_told_apart_in_the_given_header(capsys, tmp_path, coders, header, cells):
+    """Coders ``a / b`` and ``c`` were "Given (a / b / c)": three coders, or two?"""
+    ratings = tmp_path / "slash.csv"
+    codes = [["x", "x", "y"], ["x", "y", "y"], ["x", "y", "y"]][:len(coders)]
+    ratings.write_text("unit," + ",".join(coders) + "\n" + "".join(
+        f"u{unit}," + ",".join(column[unit] for column in codes) + "\n" for unit in range(3)))
+    report = run(capsys, ratings, "--per-code", "-m", "fleiss", "--format", "markdown")[1]
+    (row, _) = tables(report)[1]
+    assert row["Code"] == "x" and row[header] == cells, row

@@ -313,13 +313,27 @@ def _with_intervals(entry: dict, name: str, with_ci: bool, with_analytic: bool) 
     return cells
 
 
+def _apart(names: list[str]) -> str:
+    """What separates the coders' ``names`` in the per-code table's "Given (a / b)", and their counts in its cells:
+    `` / ``, unless a name holds it (coder ``a / b`` read as two), then the first of ``; `` and `` · `` that no name
+    holds, else `` // `` (`` /// ``, ...)."""
+    def held(apart: str) -> bool:
+        return any(apart in f" {name} " for name in names)
+
+    apart = next((apart for apart in (" / ", "; ", " · ") if not held(apart)), " // ")
+    while held(apart):
+        apart = apart.replace("/ ", "// ")
+    return apart
+
+
 def _per_code_table(result: dict, footnotes: _Footnotes) -> list[str]:
     per_code = {name: entry["by_code"] for name, entry in _metrics(result).items() if "by_code" in entry}
     codes = next(iter(per_code.values()))
     entries = [entry for by_code in per_code.values() for entry in by_code.values()]
     with_ci, with_analytic = _interval_columns(entries)
-    coders = list(next(iter(codes.values()))["given"]) if codes else []
-    header = ["Code", "n", f"Given ({' / '.join(map(_name, coders))})", "Prevalence"]
+    coders = [_name(coder) for coder in next(iter(codes.values()))["given"]] if codes else []
+    apart = _apart(coders)
+    header = ["Code", "n", f"Given ({apart.join(coders)})", "Prevalence"]
     rows = []
     for code in codes:
         first = next(iter(per_code.values()))[code]
@@ -331,7 +345,7 @@ def _per_code_table(result: dict, footnotes: _Footnotes) -> list[str]:
         if len(header) == 4:
             header += list(cells)
         rows.append([_name(code) + footnotes.mark(notes), str(first["n_units"]),
-                     " / ".join(map(str, first["given"].values())), number(first["prevalence"]), *cells.values()])
+                     apart.join(map(str, first["given"].values())), number(first["prevalence"]), *cells.values()])
     return _table(header, rows, set(range(1, len(header))))
 
 
