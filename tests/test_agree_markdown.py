@@ -413,3 +413,16 @@ def test_a_coder_whose_name_holds_a_slash_is_told_apart_in_the_given_header(caps
     report = run(capsys, ratings, "--per-code", "-m", "fleiss", "--format", "markdown")[1]
     (row, _) = tables(report)[1]
     assert row["Code"] == "x" and row[header] == cells, row
+
+
+def test_a_file_name_starting_with_a_hyphen_keeps_it_in_the_footnotes(capsys, tmp_path, monkeypatch):
+    """A footnote naming file ``-3.csv`` printed ``−3.csv``, a minus sign: only a number's hyphen is one."""
+    from theme_assist.cli._agree_markdown import _print_text
+
+    (tmp_path / "-3.csv").write_text("unit,a,b,c\n1,x,x,\n2,x,y,\n3,y,y,\n")
+    monkeypatch.chdir(tmp_path)
+    code, report, err = run(capsys, "./-3.csv", "-m", "fleiss", "--format", "markdown")
+    assert code == 0 and "c gave no rating" in err, err
+    assert re.search(r"^\[\^\d+\]: -3\.csv: the coder\(s\) c gave no rating and are left out\.$", report, flags=re.M)
+    assert _print_text("-0.25, -3, -.5 and -2.; -3.csv, -3-a, x-1, -3%") == \
+        "\u22120.25, \u22123, \u2212.5 and \u22122.; -3.csv, -3-a, x-1, \u22123%"

@@ -16,7 +16,8 @@ MISSING = "—"
 LISTED = 12
 """The methods paragraph names the categories where there are this many or fewer (the per-code table lists
 them all)."""
-_HYPHEN_MINUS = re.compile(r"(?<![\w.])-(?=\.?\d)")
+_HYPHEN_MINUS = re.compile(r"(?<![\w.])-(?=(?:\d+(?:\.\d+)?|\.\d+)(?![\w.-]?\w))")
+"""A hyphen that is a number's minus: ``-0.25``, ``-3``; not a name's (a file ``-3.csv``, ``-3-a``)."""
 _MARKUP = re.compile(r"[\\`*\[\]<~]|(?<!\w)_|_(?!\w)|&(?=#?\w+;)")
 
 
