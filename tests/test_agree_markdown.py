@@ -98,7 +98,9 @@ def check_report(report: str, result: dict) -> None:
         rows = found.pop(0)
         assert [MARKS.sub("", row["Comparison"]) for row in rows] == [row["comparison"] for row in comparison]
         for row, entries in zip(rows, comparison):
-            expected = {"n": str(entries["n_units"]), "Prevalence": printed(entries["prevalence"])}
+            # no unit rated by both: no prevalence, which would be of one side's ratings alone
+            expected = {"n": str(entries["n_units"]),
+                        "Prevalence": printed(entries["prevalence"] if entries["n_units"] else None)}
             for name, entry in entries["metrics"].items():
                 expected.update(metric_cells(name, entry, "ci" in entry and "analytic" in entry))
                 assert entries[name] == entry["value"]
@@ -110,7 +112,8 @@ def check_report(report: str, result: dict) -> None:
                     row = next(rows)
                     assert row["Comparison"] == entries["comparison"] and MARKS.sub("", row["Code"]) == code
                     first = next(iter(entries["metrics"].values()))["by_code"][code]
-                    assert row["n"] == str(entries["n_units"]) and row["Prevalence"] == printed(first["prevalence"])
+                    assert row["n"] == str(entries["n_units"])
+                    assert row["Prevalence"] == printed(first["prevalence"] if entries["n_units"] else None)
                     for name, metric in entries["metrics"].items():
                         entry = metric["by_code"][code]
                         cells = metric_cells(name, entry, "ci" in entry and "analytic" in entry)
@@ -426,3 +429,20 @@ def test_a_file_name_starting_with_a_hyphen_keeps_it_in_the_footnotes(capsys, tm
     assert re.search(r"^\[\^\d+\]: -3\.csv: the coder\(s\) c gave no rating and are left out\.$", report, flags=re.M)
     assert _print_text("-0.25, -3, -.5 and -2.; -3.csv, -3-a, x-1, -3%") == \
         "\u22120.25, \u22123, \u2212.5 and \u22122.; -3.csv, -3-a, x-1, \u22123%"
+
+
+def test_a_comparison_on_no_unit_has_no_prevalence(capsys, tmp_path):
+    """The machine abstained on every unit: its rows said n 0 and a prevalence, the coder's ratings' alone."""
+    ratings = tmp_path / "two.csv"
+    ratings.write_text("unit,ann,bob\ns1,hope,hope\ns2,hope,stigma\ns3,stigma,stigma\ns4,stigma,stigma\n")
+    abstained = tmp_path / "abstained.csv"
+    abstained.write_text("segment_id,code,score,rank,evidence\n" + "".join(f"s{i},,,,\n" for i in range(1, 5)))
+    args = (ratings, "--machine", abstained, "--per-code", "-m", "cohen")
+    report = run(capsys, *args, "--format", "markdown")[1]
+    check_report(report, json.loads(run(capsys, *args, "--format", "json")[1]))
+    _, _, machine, per_code = tables(report)
+    assert [(row["n"], row["Prevalence"]) for row in machine] == [("0", "—")] * 3 + [("4", "0.625")]
+    assert [row["Prevalence"] for row in per_code] == ["—"] * 6 + ["0.375", "0.625"]
+    # each coefficient undefined for one reason, said once as the table above says it
+    (mark,) = {MARKS.search(row["Code"]).group(0) for row in per_code[:6]}
+    assert f"{mark}: No unit rated by both." in report.splitlines()

@@ -13,6 +13,8 @@ from pathlib import Path
 
 MINUS = "\u2212"
 MISSING = "—"
+NO_UNIT = "no unit rated by both"
+"""Why a comparison beside the machine has no figure (the machine abstained on every unit its coder rated)."""
 LISTED = 12
 """The methods paragraph names the categories where there are this many or fewer (the per-code table lists
 them all)."""
@@ -364,14 +366,20 @@ def _machine_table(rows: list[dict], footnotes: _Footnotes) -> list[str]:
             cells.update(_with_intervals(entry, name, with_ci, with_analytic))
         if len(header) == 3:
             header += list(cells)
-        few = "no unit rated by both" if not row["n_units"] else \
+        few = NO_UNIT if not row["n_units"] else \
             f"only {counted(row['n_units'], 'unit')}" if row["n_units"] < FEW_UNITS else ""
         notes = [few] if few else []
         if row["n_units"]:
             notes += [f"`{name}`: {note}" for name, entry in row["metrics"].items() for note in _entry_notes(entry)]
-        lines.append([_name(row["comparison"]) + footnotes.mark(notes), str(row["n_units"]), number(row["prevalence"]),
+        lines.append([_name(row["comparison"]) + footnotes.mark(notes), str(row["n_units"]), _prevalence(row),
                       *cells.values()])
     return _table(header, lines, set(range(1, len(header))))
+
+
+def _prevalence(row: dict, entry: dict | None = None) -> str:
+    """A machine comparison's prevalence (``entry``'s: a code's), ``—`` where no unit was rated by both sides: the
+    figure would be of one side's ratings alone."""
+    return number((entry or row)["prevalence"]) if row["n_units"] else MISSING
 
 
 def _machine_per_code_table(rows: list[dict], footnotes: _Footnotes) -> list[str]:
@@ -385,14 +393,15 @@ def _machine_per_code_table(rows: list[dict], footnotes: _Footnotes) -> list[str
             metrics = {column: row["metrics"][column]["by_code"][code] for column in columns}
             first = next(iter(metrics.values()))
             cells: dict[str, str] = {}
-            notes = []
+            notes = [] if row["n_units"] else [NO_UNIT]  # each coefficient undefined for that one reason: said once
             for name, entry in metrics.items():
                 cells.update(_with_intervals(entry, name, with_ci, with_analytic))
-                notes += [f"`{name}`: {note}" for note in _entry_notes(entry)]
+                if row["n_units"]:
+                    notes += [f"`{name}`: {note}" for note in _entry_notes(entry)]
             if len(header) == 5:
                 header += list(cells)
             lines.append([_name(row["comparison"]), _name(code) + footnotes.mark(notes), str(row["n_units"]),
-                          " / ".join(map(str, first["given"].values())), number(first["prevalence"]),
+                          " / ".join(map(str, first["given"].values())), _prevalence(row, first),
                           *cells.values()])
     return _table(header, lines, {2, 3, *range(4, len(header))})
 
