@@ -446,3 +446,24 @@ def test_a_comparison_on_no_unit_has_no_prevalence(capsys, tmp_path):
     # each coefficient undefined for one reason, said once as the table above says it
     (mark,) = {MARKS.search(row["Code"]).group(0) for row in per_code[:6]}
     assert f"{mark}: No unit rated by both." in report.splitlines()
+
+
+def test_a_category_only_the_machine_used_is_said_unused_by_the_coders(capsys, files, tmp_path):
+    """A declared category only the machine suggested went unsaid: "The coders chose among 5 categories (..., other
+    and spare), spare declared but used by no coder" read as if they used other; and with span codings on units,
+    (no code), which --categories does not declare, was said declared where every unit had a span."""
+    machine = tmp_path / "machine.csv"
+    machine.write_text("segment_id,code,score,rank,evidence\ns1,other,0.9,1,[]\ns2,hope,0.9,1,[]\ns3,stigma,0.9,1,[]\n"
+                       "s4,work,0.9,1,[]\n")
+    report = run(capsys, files["two"], "--machine", machine, "--categories", "hope,stigma,work,other,spare", "-m",
+                 "ac1", "--format", "markdown")[1]
+    assert "The coders chose among 5 categories (hope, stigma, work, other and spare), other and spare declared but " \
+           "used by no coder (other by the machine alone), and counted (for Bennett's S and AC1" in report
+    spans = tmp_path / "spans.csv"
+    spans.write_text("document,start,end,code,coder\nd1,10,50,hope,A\nd1,120,180,stigma,A\nd1,20,60,hope,B\n"
+                     "d1,150,190,hope,B\n")
+    units = tmp_path / "units.csv"
+    units.write_text("segment_id,document,start,end,text\np1,d1,0,100,a\np2,d1,100,200,b\n")
+    report = run(capsys, spans, "--units", units, "--categories", "hope,stigma,work", "-m", "ac1",
+                 "--format", "markdown")[1]
+    assert "was rated (no code): 4 categories in all, work declared but used by no coder, and counted" in report

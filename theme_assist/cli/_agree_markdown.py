@@ -38,7 +38,9 @@ class ReportContext:
     categories : list of str
         The categories the coefficients count (--categories' order, else the ratings' sorted).
     unused : list of str
-        Categories --categories declared that no coder (nor the machine) used.
+        Categories --categories declared that no coder used.
+    by_machine : list of str
+        Those of ``unused`` the machine used (--machine).
     n_boot, seed, population : int, int, float or None
         The bootstrap's resamples and seed, the analytic intervals' population (the intervals' kinds and
         methods are the JSON's).
@@ -64,6 +66,7 @@ class ReportContext:
     documents: int | None = None
     categories: list = field(default_factory=list)
     unused: list = field(default_factory=list)
+    by_machine: list = field(default_factory=list)
     n_boot: int = 0
     seed: int = 0
     population: float | None = None
@@ -230,7 +233,10 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
             # --weights: the weights are spread over every category, so every weighted coefficient counts them
             depend = "Bennett's S, AC2 and the weights, which depend on the categories" if context.weighted else \
                 "Bennett's S and AC1, which depend on the number of categories"
-            said += f", {_names(context.unused)} declared but used by no coder, and counted (for {depend})"
+            said += f", {_names(context.unused)} declared but used by no coder"
+            if context.by_machine:
+                said += f" ({_names(context.by_machine)} by the machine alone)"
+            said += f", and counted (for {depend})"
         sentences.append(said)
     names = [entry["coefficient"] for entry in summary.values()]
     if context.machine is not None:

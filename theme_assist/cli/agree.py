@@ -382,7 +382,8 @@ def _report_context(source, declared: list | None, machine_labels, units_file: P
                     long_file: bool, machine: Path | None, notes: list[str], **options):
     """What ``--format markdown``'s methods paragraph says beside the JSON's figures
     (:class:`~theme_assist.cli._agree_markdown.ReportContext`): what the units are, the documents they lie in
-    where known, the coders' categories and those --categories declared that neither they nor the machine used;
+    where known, the coders' categories, those --categories declared that they did not use and of these those the
+    machine did;
     ``options``: the bootstrap's resamples and seed, the population, whether weighted, as given."""
     import pandas as pd
 
@@ -395,20 +396,23 @@ def _report_context(source, declared: list | None, machine_labels, units_file: P
     if units_table is not None:  # --units: each unit's document, of the units rated
         documents = int(units_table.drop_duplicates("unit").set_index("unit")["document"]
                         .reindex(ratings.index).dropna().nunique())
-    categories, unused = [], []
+    categories, unused, by_machine = [], [], []
+    no_code = NO_CODE if units_table is not None and not source.multi_label else None
     if not source.multi_label:  # the coders' categories, as their summary counts them
         categories = list(as_rating_table(ratings, declared).categories)
-        rated = ratings if machine_labels is None else pd.concat([ratings, machine_labels.reindex(ratings.index)],
-                                                                 axis=1)
-        used = set(pd.unique(rated.stack().dropna()))  # unused: by the coders and the machine
-        unused = [category for category in declared or [] if category not in used]
+        used = set(pd.unique(ratings.stack().dropna()))
+        # no_code: declared with --units' span codings, and said apart
+        unused = [category for category in declared or [] if category not in used and category != no_code]
+        if machine_labels is not None:
+            suggested = set(machine_labels.reindex(ratings.index).dropna())
+            by_machine = [category for category in unused if category in suggested]
     return ReportContext(units_kind="segments" if units_table is not None or long_file and source.segmentations
                          else "units", units_source=str(units_file) if units_file is not None else "",
                          documents=documents, categories=[_category(c) for c in categories],
-                         unused=[_category(c) for c in unused], machine=str(machine) if machine else None,
+                         unused=[_category(c) for c in unused], by_machine=[_category(c) for c in by_machine],
+                         machine=str(machine) if machine else None,
                          paired=int((ratings.notna().sum(axis=1) >= 2).sum()), notes=notes,
-                         multi_label=source.multi_label,
-                         no_code=NO_CODE if units_table is not None and not source.multi_label else None, **options)
+                         multi_label=source.multi_label, no_code=no_code, **options)
 
 
 def _category(value) -> str:
