@@ -7,6 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import theme_assist
+
 from tests.test_cli_suggest import files, run  # noqa: F401 (files is a fixture)
 
 HEADER = "segment_id,code,score,rank,evidence,segmentation\n"
@@ -274,14 +276,16 @@ def test_sharded_parts_say_which_part_of_which_run_they_are_and_merge_leaves_tha
     model = _sharded(files, tmp_path, capsys, 2)
     parts = {name: pd.read_csv(tmp_path / name, dtype=str, keep_default_na=False)
              for name in ("S_1.csv", "S_2.csv", "seg_1.csv", "seg_2.csv")}
-    assert list(parts["S_1.csv"].columns[-6:]) == ["shard", "shard_input", "shard_suggester", "shard_codebook",
-                                                   "shard_top_k", "shard_threshold"]
-    assert list(parts["seg_1.csv"].columns[-2:]) == ["shard", "shard_input"]
+    assert list(parts["S_1.csv"].columns[-8:]) == ["shard", "shard_input", "shard_suggester", "shard_codebook",
+                                                   "shard_top_k", "shard_threshold", "shard_skip_speaker",
+                                                   "shard_version"]
+    assert list(parts["seg_1.csv"].columns[-3:]) == ["shard", "shard_input", "shard_version"]
     for name, table in parts.items():
         assert table["shard"].unique().tolist() == [f"{name[-5]}/2"], name
         assert table["shard_input"].nunique() == 1 and table["shard_input"][0] == parts["S_1.csv"]["shard_input"][0]
     assert parts["S_1.csv"]["shard_suggester"][0].startswith("saved:")
-    assert parts["S_1.csv"]["shard_top_k"][0] == "3"
+    assert parts["S_1.csv"]["shard_top_k"][0] == "3" and parts["S_1.csv"]["shard_skip_speaker"][0] == "[]"
+    assert {table["shard_version"][0] for table in parts.values()} == {theme_assist.__version__}
     codebook, _, _ = files
     code, _, err = run(["suggest", "--codebook", codebook, "--load-model", model, "--input", tmp_path / "transcripts",
                         "--out", tmp_path / "one.csv"], capsys)
@@ -399,6 +403,52 @@ def test_a_part_of_another_suggester_or_input_or_n_is_refused_naming_what_differ
     _sharded(files, tmp_path, capsys, 3)
     code, _, err = run(["merge", tmp_path / "S_1.csv", tmp_path / "kept-S_2.csv", "--out", out], capsys)
     assert code == 2 and ", --shard I/3 vs I/2)" in err, err
+
+
+RUN = ("shard,shard_input,shard_suggester,shard_codebook,shard_top_k,shard_threshold,shard_skip_speaker,"
+       "shard_version")
+EARLIER_RUN = RUN.rsplit(",", 2)[0]  # before parts said their --skip-speaker and version
+
+
+@pytest.mark.parametrize("second, said", [
+    ("[],0.1.0", '(--skip-speaker ["interviewer"] vs []): give every job the same --skip-speaker'),
+    ('"[""interviewer""]",0.0.9', "(theme_assist 0.1.0 vs 0.0.9): run every part with one version of theme_assist"),
+    (None, "(theme_assist 0.1.0 vs earlier): run every part with one version of theme_assist"),
+])
+def test_parts_of_another_skip_speaker_or_version_are_refused_naming_it(tmp_path, capsys, second, said):
+    """Parts that differ only in --skip-speaker (the interviewer's turns suggested for in some parts, not in others),
+    or in the theme_assist that wrote them, merged without a word into a table no single run writes."""
+    first = write(tmp_path / "S_1.csv", f"{HEADER.strip()},{RUN}\n"
+                                        'a:0,x,1,1,[],,1/2,i,saved:s,c,3,0.5,"[""interviewer""]",0.1.0\n')
+    other = write(tmp_path / "S_2.csv", f"{HEADER.strip()},{RUN}\nb:0,x,1,1,[],,2/2,i,saved:s,c,3,0.5,{second}\n"
+                  if second else f"{HEADER.strip()},{EARLIER_RUN}\nb:0,x,1,1,[],,2/2,i,saved:s,c,3,0.5\n")
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", first, other, "--out", out], capsys)
+    assert code == 2 and not out.exists(), err
+    assert err.strip() == f"theme-assist: error: parts {first} and {other} are of different runs {said}"
+    same = write(tmp_path / "S_2.csv", first.read_text().replace("a:0", "b:0").replace("1/2", "2/2"))
+    code, _, err = run(["merge", first, same, "--out", out], capsys)
+    assert code == 0 and out.read_text() == HEADER + "a:0,x,1,1,[],\nb:0,x,1,1,[],\n", err
+
+
+def test_parts_of_an_earlier_version_that_say_their_run_merge_with_their_like(tmp_path, capsys):
+    """Parts written before they said their --skip-speaker and version end with fewer columns: among themselves
+    they are checked and merged as before (not refused as edited by hand)."""
+    parts = [write(tmp_path / f"S_{number}.csv", f"{HEADER.strip()},{EARLIER_RUN}\n"
+                                                 f"{name}:0,x,1,1,[],,{number}/2,i,saved:s,c,3,0.5\n")
+             for number, name in ((1, "a"), (2, "b"))]
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", *parts, "--out", out], capsys)
+    assert code == 0 and out.read_text() == HEADER + "a:0,x,1,1,[],\nb:0,x,1,1,[],\n", err
+    columns = "segment_id,document,speaker,start,end,text,turn,position"
+    segments = [write(tmp_path / f"seg_{number}.csv", f"{columns},shard,shard_input\n"
+                                                      f"{name}:0,{name},P1,0,1,t,0,0,{number}/2,i\n")
+                for number, name in ((1, "a"), (2, "b"))]
+    code, _, err = run(["merge", *segments, "--out", tmp_path / "seg.csv"], capsys)
+    assert code == 0 and (tmp_path / "seg.csv").read_text() == f"{columns}\na:0,a,P1,0,1,t,0,0\nb:0,b,P1,0,1,t,0,0\n", \
+        err
+    code, _, err = run(["merge", parts[0], "--out", tmp_path / "missing.csv"], capsys)
+    assert code == 2 and "part 2/2 is missing" in err, err
 
 
 def test_a_part_given_twice_under_two_names_is_named_as_that_part(tmp_path, capsys):

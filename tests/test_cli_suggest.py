@@ -162,6 +162,8 @@ def test_a_skipped_speaker_of_another_part_of_an_array_job_is_no_warning(files, 
                             "--shard", part, "--skip-speaker", "moderator", "--skip-speaker", "interviewer"], capsys)
         assert code == 0 and "warning" not in err, err
         assert set(pd.read_csv(out)["segment_id"]) == {left}
+        # as matched: case aside, once each, for merge to tell parts of another --skip-speaker
+        assert set(pd.read_csv(out)["shard_skip_speaker"]) == {'["interviewer", "moderator"]'}
         assert "1 segment of " + ("Moderator" if left == "a2" else "Interviewer") + " skipped" in " ".join(err.split())
     code, _, err = run(["suggest", "--codebook", codebook, "--train", coded, "--input", segments, "--out", out,
                         "--skip-speaker", "Facilitator"], capsys)

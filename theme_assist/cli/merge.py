@@ -38,8 +38,14 @@ def _read_part(path: Path):
 
 
 RUN_FIELDS = {"shard_input": "input", "shard_suggester": "suggester", "shard_codebook": "codebook",
-              "shard_top_k": "top-k", "shard_threshold": "threshold", "total": "--shard"}
+              "shard_top_k": "top-k", "shard_threshold": "threshold", "shard_skip_speaker": "--skip-speaker",
+              "shard_version": "theme_assist", "total": "--shard"}
 """What a part's run is told by (:data:`~theme_assist.cli.suggest.SHARD_COLUMNS`, and N), as a refusal names it."""
+EARLIER_SHARD_COLUMNS = {"--out": ("shard", "shard_input", "shard_suggester", "shard_codebook", "shard_top_k",
+                                   "shard_threshold"),
+                         "--segments-out": ("shard", "shard_input")}
+"""The columns a part of an earlier theme_assist ends with, which said neither its --skip-speaker nor its version:
+such a part merges with its like, and is refused among this version's parts (as of another version)."""
 
 
 def _run_of(path: Path, table, kind: str):
@@ -49,12 +55,13 @@ def _run_of(path: Path, table, kind: str):
     from theme_assist.cli.suggest import SHARD_COLUMNS
     from theme_assist.errors import InputError
 
-    columns = list(SHARD_COLUMNS[kind])
-    if list(table.columns[-len(columns):]) != columns:
+    columns = next((list(layout) for layout in (SHARD_COLUMNS[kind], EARLIER_SHARD_COLUMNS[kind])
+                    if list(table.columns[-len(layout):]) == list(layout)), None)
+    if columns is None:
         if {"shard", "shard_input"} <= set(table.columns):  # not a part of before parts said it: it would merge
             raise InputError(f"part {path} has columns of suggest --shard, but not as it ends a part with them ("
-                             f"{', '.join(columns)}, last): were they edited by hand? Give the parts as suggest "
-                             "--shard wrote them")
+                             f"{', '.join(SHARD_COLUMNS[kind])}, last): were they edited by hand? Give the parts as "
+                             "suggest --shard wrote them")
         return table, None
     run: dict[str, str] = {}
     for column in columns:
@@ -93,14 +100,24 @@ def _refuse_other_runs(parts: list[Path], runs: list) -> None:
             said = f"parts {pair[0][0]} and {pair[1][0]} are of different runs"
         differ = [(field, name, one, other) for (field, name), one, other in zip(RUN_FIELDS.items(), pair[0][1],
                                                                                     pair[1][1]) if one != other]
+        version = list(RUN_FIELDS).index("shard_version")
+        if None in (pair[0][1][version], pair[1][1][version]):  # a part of an earlier theme_assist: its version says it
+            differ = [told_field for told_field in differ if told_field[0] != "shard_skip_speaker"]
+        fields = {field for field, *_ in differ}
         fixes = []
-        if any(field != "shard_input" for field, *_ in differ):
+        if fields - {"shard_input", "shard_skip_speaker", "shard_version"}:
             fixes.append("run every part with one saved suggester (--load-model), codebook and --top-k, --threshold "
                          "and --shard N")
-        if any(field == "shard_input" for field, *_ in differ):
+        if "shard_skip_speaker" in fields:
+            fixes.append("give every job the same --skip-speaker")
+        if "shard_version" in fields:
+            fixes.append("run every part with one version of theme_assist")
+        if "shard_input" in fields:
             fixes.append("leave the input as it is until every part has run (a transcript added, removed or changed "
                          "between the jobs)")
-        shown = ", ".join(f"{name} I/{one} vs I/{other}" if name == "--shard" else f"{name} {one} vs {other}"
+        # None: a part of an earlier theme_assist, which did not say it
+        shown = ", ".join(f"{name} I/{one} vs I/{other}" if name == "--shard" else
+                          f"{name} {'earlier' if one is None else one} vs {'earlier' if other is None else other}"
                           for _, name, one, other in differ)
         raise InputError(f"{said} ({shown}): {'; '.join(fixes)}")
     first: dict[int, Path] = {}
@@ -240,9 +257,10 @@ def merge(
 
     Every cell is kept as written; the documents come in the order --shard deals them out (by id, a sub-folder's
     together), each document's rows in their order. Parts that cannot be of one run (other columns, other
-    segmentations, a segment in two parts; another input, suggester, codebook, --top-k, --threshold or N, where
-    the parts say theirs), a missing part, and with --parts N other than N parts, are refused. The columns that
-    say which part of which run a part is are left out of the table written."""
+    segmentations, a segment in two parts; another input, suggester, codebook, --top-k, --threshold,
+    --skip-speaker, theme_assist version or N, where the parts say theirs), a missing part, and with --parts N
+    other than N parts, are refused. The columns that say which part of which run a part is are left out of the
+    table written."""
     import pandas as pd
 
     from theme_assist.cli._console import counted, message_console, say_done

@@ -56,12 +56,21 @@ def shard_of(segments, shard: tuple[int, int]):
 
 
 SHARD_COLUMNS = {"--out": ("shard", "shard_input", "shard_suggester", "shard_codebook", "shard_top_k",
-                           "shard_threshold"),
-                 "--segments-out": ("shard", "shard_input")}
+                           "shard_threshold", "shard_skip_speaker", "shard_version"),
+                 "--segments-out": ("shard", "shard_input", "shard_version")}
 """The last columns of a ``--shard`` part, by table, each one value on every row: which part it is (``I/N``) and
 of which run (short sha256 of the whole input's segments, of the suggester, of the codebook; ``--top-k``; the
-threshold), what ``merge`` checks the parts by and leaves out of the table it writes. A --segments-out table
-depends on the input alone."""
+threshold; the speakers ``--skip-speaker`` leaves out, as matched; theme_assist's version), what ``merge`` checks
+the parts by and leaves out of the table it writes. A --segments-out table depends on the input (and version)
+alone."""
+
+
+def skipped_speakers(names) -> str:
+    """What tells a part's ``--skip-speaker`` from another's: the speakers as they are matched (case and spaces
+    aside), once each, sorted, as a JSON list (a name may hold a comma)."""
+    from theme_assist.segment import speaker_key
+
+    return json.dumps(sorted({speaker_key(name) for name in names}), ensure_ascii=False)
 
 
 def _digest(*texts: str) -> str:
@@ -253,11 +262,14 @@ def suggest(
     suggestions = with_segmentation_of(suggestions, segments)
     written = segments
     if part:
+        from theme_assist import __version__
+
         run = {"shard": f"{part[0]}/{part[1]}", "shard_input": whole}
-        written = segments.assign(**run)
+        written = segments.assign(**run, shard_version=__version__)
         suggestions = suggestions.assign(
             **run, shard_suggester=recipe, shard_codebook=book.content_hash()[:12], shard_top_k=str(top_k),
-            shard_threshold=repr(float(suggester.threshold_)))
+            shard_threshold=repr(float(suggester.threshold_)), shard_skip_speaker=skipped_speakers(skip_speaker),
+            shard_version=__version__)
     if segments_out:
         write_table(written, segments_out)
     # last: a job stopped before the end leaves no new --out, the file scripts check
