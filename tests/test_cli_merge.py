@@ -337,12 +337,14 @@ def test_a_part_without_rows_may_be_any_missing_one(tmp_path, capsys):
 @pytest.mark.parametrize("columns", [
     "shard_input,shard,shard_suggester,shard_codebook,shard_top_k,shard_threshold",  # in another order
     "shard,shard_input,shard_suggester,shard_codebook,shard_top_k",  # one dropped
+    "shard_input,shard_suggester,shard_codebook,shard_top_k,shard_threshold,shard_skip_speaker,shard_version",
+    "shard,shard_suggester,shard_codebook,shard_top_k,shard_threshold,shard_skip_speaker,shard_version",
 ])
 def test_a_part_whose_shard_columns_were_edited_is_refused(tmp_path, capsys, columns):
     """Such a part was taken for one of before parts said their run: part 2/2 missing was merged without a word,
     the columns kept in the table written."""
     cells = {"shard": "1/2", "shard_input": "i", "shard_suggester": "saved:s", "shard_codebook": "c",
-             "shard_top_k": "3", "shard_threshold": "0.5"}
+             "shard_top_k": "3", "shard_threshold": "0.5", "shard_skip_speaker": "[]", "shard_version": "0.1.0"}
     row = "a:0,x,1,1,[],v1-turn-1000," + ",".join(cells[column] for column in columns.split(","))
     part = write(tmp_path / "S_1.csv", HEADER.strip() + f",{columns}\n{row}\n")
     code, _, err = run(["merge", part, "--out", tmp_path / "out.csv"], capsys)
@@ -460,21 +462,33 @@ def test_a_part_given_twice_under_two_names_is_named_as_that_part(tmp_path, caps
 
 
 def test_parts_written_before_they_said_their_run_still_merge_as_before(tmp_path, capsys):
-    """Parts without the columns merge as they did; merged with parts that have them, those are left out."""
-    header = HEADER.strip() + ",shard,shard_input,shard_suggester,shard_codebook,shard_top_k,shard_threshold\n"
+    """Parts without the columns merge as they did, and are counted against --parts."""
     old = write(tmp_path / "S_1.csv", HEADER + "a:0,x,1,1,[],\n")
-    new = write(tmp_path / "S_3.csv", header + "b:0,x,1,1,[],,3/3,i,saved:s,c,3,0.5\n")
+    other = write(tmp_path / "S_2.csv", HEADER + "c:0,x,1,1,[],\n")
     out = tmp_path / "out.csv"
-    code, _, err = run(["merge", new, old, "--out", out], capsys)
-    assert code == 0 and out.read_text() == HEADER + "a:0,x,1,1,[],\nb:0,x,1,1,[],\n", err
-    # said: the earlier part is not checked, and without --parts a missing one (here 2/3) goes unnoticed
-    assert f"{old}: written by an earlier theme_assist, without the columns that say which part of which run a part " \
-           "is: not checked against the other parts' run, and a missing part is told only by --parts N" in err, err
-    code, _, err = run(["merge", old, write(tmp_path / "S_2.csv", HEADER + "c:0,x,1,1,[],\n"), "--out",
-                        tmp_path / "out3.csv"], capsys)
-    assert code == 0 and "earlier theme_assist" not in err, err  # all of an earlier version: as before, unsaid
-    code, _, err = run(["merge", new, old, "--parts", "3", "--out", tmp_path / "out2.csv"], capsys)
+    code, _, err = run(["merge", old, other, "--out", out], capsys)
+    assert code == 0 and out.read_text() == HEADER + "a:0,x,1,1,[],\nc:0,x,1,1,[],\n" and "warning" not in err, err
+    code, _, err = run(["merge", old, other, "--parts", "3", "--out", tmp_path / "out2.csv"], capsys)
     assert code == 2 and "2 parts given, and --parts says there are 3" in err, err
+
+
+@pytest.mark.parametrize("rows", [True, False])
+def test_a_part_without_shard_columns_among_parts_with_them_is_refused_naming_it(tmp_path, capsys, rows):
+    """A part whose shard columns were removed by hand was read as one of an earlier theme_assist: merged, with a
+    warning, unchecked against the others' run (without --parts, a missing part went unsaid)."""
+    header = f"{HEADER.strip()},{RUN}\n"
+    new = write(tmp_path / "S_3.csv", header + ("b:0,x,1,1,[],,3/3,i,saved:s,c,3,0.5,[],0.1.0\n" if rows else ""))
+    removed = [write(tmp_path / f"S_{number}.csv", HEADER + f"{name}:0,x,1,1,[],\n")
+               for number, name in ((1, "a"), (2, "c"))]
+    out = tmp_path / "out.csv"
+    code, _, err = run(["merge", new, removed[0], "--out", out], capsys)
+    assert code == 2 and not out.exists(), err
+    assert err.strip() == f"theme-assist: error: part {removed[0]} says nothing of its run, and the other parts say " \
+        "theirs (in the columns suggest --shard ends a part with: shard, shard_input, ...): its shard columns were " \
+        "removed? Give the parts as suggest --shard wrote them (a part of an earlier theme_assist, or of a run " \
+        "without --shard: run it again as the others)"
+    code, _, err = run(["merge", *removed, new, "--out", out], capsys)
+    assert code == 2 and f"parts {removed[0]}, {removed[1]} say nothing of their run" in err, err
 
 
 def test_an_input_column_named_as_a_parts_own_is_refused_before_the_work(files, tmp_path, capsys):

@@ -58,7 +58,8 @@ def _run_of(path: Path, table, kind: str):
     columns = next((list(layout) for layout in (SHARD_COLUMNS[kind], EARLIER_SHARD_COLUMNS[kind])
                     if list(table.columns[-len(layout):]) == list(layout)), None)
     if columns is None:
-        if {"shard", "shard_input"} <= set(table.columns):  # not a part of before parts said it: it would merge
+        # two of them (a --metadata field may be named shard): not a part of before parts said it, which merges
+        if len(set(SHARD_COLUMNS[kind]) & set(table.columns)) >= 2:
             raise InputError(f"part {path} has columns of suggest --shard, but not as it ends a part with them ("
                              f"{', '.join(SHARD_COLUMNS[kind])}, last): were they edited by hand? Give the parts as "
                              "suggest --shard wrote them")
@@ -80,11 +81,19 @@ def _run_of(path: Path, table, kind: str):
 
 
 def _refuse_other_runs(parts: list[Path], runs: list) -> None:
-    """Refuse, in one line, parts whose runs differ (naming those apart from the most parts, and in what), and two
-    parts that say they are the same part."""
+    """Refuse, in one line, parts that say nothing of their run among parts that say theirs, parts whose runs
+    differ (naming those apart from the most parts, and in what), and two parts that say they are the same part."""
     from theme_assist.cli._console import counted
     from theme_assist.errors import InputError, listed
 
+    unsaid = [str(path) for path, run in zip(parts, runs) if run is None]
+    if unsaid and len(unsaid) < len(parts):  # an earlier theme_assist's would be of another version: refused too
+        one = len(unsaid) == 1
+        raise InputError(f"{'part' if one else 'parts'} {listed(unsaid)} {'says' if one else 'say'} nothing of "
+                         f"{'its' if one else 'their'} run, and the other parts say theirs (in the columns suggest "
+                         f"--shard ends a part with: shard, shard_input, ...): {'its' if one else 'their'} shard "
+                         "columns were removed? Give the parts as suggest --shard wrote them (a part of an earlier "
+                         "theme_assist, or of a run without --shard: run it again as the others)")
     told = [(path, tuple(run.get(field) for field in RUN_FIELDS)) for path, run in zip(parts, runs) if run]
     keys = [key for _, key in told]
     common = max(keys, key=keys.count, default=None)  # the run of the most parts; of the first given, of as many
@@ -129,19 +138,15 @@ def _refuse_other_runs(parts: list[Path], runs: list) -> None:
 
 def _refuse_missing_parts(parts: list[Path], runs: list, count: Optional[int]) -> None:
     """Refuse parts that say their number and N where some are missing, naming them, or they are not ``count``
-    (``--parts``); parts written before parts said so (``runs`` holding ``None``) are counted against ``count``
-    only. A part without rows says neither: it may be any of those not among the others."""
+    (``--parts``); parts written before parts said so (``runs`` holding ``None``, every part's:
+    :func:`_refuse_other_runs`) are counted against ``count`` only. A part without rows says neither: it may be any
+    of those not among the others."""
     from itertools import islice
 
     from theme_assist.cli._console import counted
-    from theme_assist.errors import InputError, listed
+    from theme_assist.errors import InputError
 
-    if any(run is None for run in runs) or not any(runs):
-        unchecked = [str(path) for path, run in zip(parts, runs) if run is None]
-        if len(unchecked) < len(parts) and any(runs):  # an earlier theme_assist's parts among those that say theirs
-            logger.warning("%s: written by an earlier theme_assist, without the columns that say which part of which "
-                           "run a part is: not checked against the other parts' run%s", listed(unchecked),
-                           "" if count is not None else ", and a missing part is told only by --parts N")
+    if any(run is None for run in runs) or not any(runs):  # each part None (refused among others), or without rows
         if count is not None and len(parts) != count:
             raise InputError(f"{counted(len(parts), 'part')} given, and --parts says there are {count}: "
                              + ("a job of the array that failed or ran out of time wrote none (its documents would "
