@@ -659,7 +659,8 @@ def test_a_document_named_with_spaces_around_it_is_refused_naming_it_without(giv
     from theme_assist.cli.project import _chosen_documents
     from theme_assist.errors import InputError
 
-    store = SimpleNamespace(documents=lambda: pd.DataFrame({"document": ["site1/fg_01", "site2/iv_02"]}))
+    store = SimpleNamespace(documents=lambda withdrawn=False: pd.DataFrame(
+        {"document": ["site1/fg_01", "site2/iv_02"]}), withdrawn_documents=list)
     with pytest.raises(InputError, match=r"is no document of p.taproj \(did you mean 'site2/iv_02'\? without the "
                                          r"spaces around it\); its documents: "):
         _chosen_documents(store, [given], Path("p.taproj"))
@@ -673,7 +674,8 @@ def test_a_document_named_by_its_file_or_without_its_folders_is_refused_naming_t
     from theme_assist.cli.project import _chosen_documents
     from theme_assist.errors import InputError
 
-    store = SimpleNamespace(documents=lambda: pd.DataFrame({"document": ["site1/fg_01", "site2/fg_01", "site2/iv_02"]}))
+    store = SimpleNamespace(documents=lambda withdrawn=False: pd.DataFrame(
+        {"document": ["site1/fg_01", "site2/fg_01", "site2/iv_02"]}), withdrawn_documents=list)
     assert _chosen_documents(store, ["site2/iv_02", "site1/fg_01", "site2/iv_02"], Path("p.taproj")) == [
         "site2/iv_02", "site1/fg_01"]
     with pytest.raises(InputError, match=r"^--document 'data/site2/fg_01.txt' is no document of p.taproj \(did you "

@@ -119,6 +119,9 @@ def suggest(
 
     console = message_console()
     with ProjectStore(project) as store:
+        if withdrawn := _all_withdrawn(store, project):
+            console.print(f"nothing to suggest for: {withdrawn}; nothing was stored", markup=False)
+            return
         store.check_writable()  # before the fit, which may take minutes
         skipped = store.skipped_segment_ids()
         if skipped and len(skipped) == len(store.segments()):  # said before the fit, not under its spinner
@@ -202,6 +205,9 @@ def export(
         book = store.codebook(version) if codebook else None  # an unknown version is refused before any writing
         console = message_console()
         trail = audit_table(store) if audit and qdpx else None  # made once for both
+        if chosen is None:
+            _warn_withdrawn_left_out(store, [option for option in ("--codings", "--machine", "--qdpx")
+                                             if outputs[option]])
         if audit:
             say_done(console, f"{write_audit(store, audit, trail)} audit rows → {audit}")
         if codings:
@@ -234,18 +240,24 @@ def export(
             say_done(console, f"{qdpx}: {counted_kinds(exported.counts)}")
 
 
-def _chosen_documents(store, names: list[str], project: Path) -> list[str]:
-    """The documents ``--document`` names (each once, as first given); a name the project has no document of is
-    refused, naming the one it differs from only by case, Unicode form, invisible characters, spaces around it, a
+def _chosen_documents(store, names: list[str], project: Path, what: str = "--document",
+                      withdrawn: bool = False) -> list[str]:
+    """The documents ``--document`` (``what``) names (each once, as first given); a name the project has no document
+    of is refused, naming the one it differs from only by case, Unicode form, invisible characters, spaces around it, a
     suffix or the folders of its path (``iv1.txt`` or ``fg_01`` for ``site2/fg_01``, ``data/site2/fg_01.txt`` too), and a few of
-    the project's documents."""
+    the project's documents; one withdrawn (``project withdraw``) is refused as such, unless ``withdrawn``
+    (``project restore``)."""
     from theme_assist.errors import InputError, listed
     from theme_assist.names import did_you_mean
 
-    known = list(store.documents()["document"])
+    known = list(store.documents(withdrawn=withdrawn)["document"])
+    away = [] if withdrawn else store.withdrawn_documents()
     for name in dict.fromkeys(names):
         if name in known:
             continue
+        if name in away:
+            raise InputError(f"{what} {name!r} is withdrawn from {project} (`theme-assist project restore "
+                             f"{_quoted(project)} {_quoted(name)}` brings it back)")
         shown, meant = did_you_mean(name, known, what="documents")
         if not meant and name.strip() in known:  # a space or line break copied with the name
             meant = f" (did you mean {name.strip()!r}? without the spaces around it)"
@@ -257,9 +269,27 @@ def _chosen_documents(store, names: list[str], project: Path) -> list[str]:
             if close:
                 meant = (f" (did you mean {' or '.join(map(repr, close))}? a document is named as the project "
                          "stores it, without the file's suffix, with the folders --recursive read it under)")
-        raise InputError(f"--document {shown} is no document of {project}{meant}; its documents: "
+        raise InputError(f"{what} {shown} is no document of {project}{meant}; its documents: "
                          f"{listed(known, shown=5)}")
     return list(dict.fromkeys(names))
+
+
+def _warn_withdrawn_left_out(store, options: list[str]) -> None:
+    """Names the withdrawn documents (``project withdraw``) that hold codings or decisions, which the exports of
+    ``options`` leave out, once for them all."""
+    withdrawn = store.withdrawn_documents()
+    if not (options and withdrawn):
+        return
+    segments = store.segments(withdrawn=True)
+    decisions, codings = store.decisions(withdrawn=True), store.codings(withdrawn=True)
+    holding = set(segments.loc[segments["segment_id"].isin(set(decisions["segment_id"]) | set(codings["segment_id"])),
+                               "document"])
+    held = [name for name in withdrawn if name in holding]
+    if held:
+        logger.warning("%s leave%s out the withdrawn document%s %s, which hold%s codings or decisions (--audit keeps "
+                       "them; `theme-assist project restore` brings them back)", " and ".join(options),
+                       "s" if len(options) == 1 else "", "s" if len(held) > 1 else "", ", ".join(held),
+                       "" if len(held) > 1 else "s")
 
 
 def _warn_uncoded_documents(chosen: list[str], table, store, codings: Path, kind: str = "") -> None:
@@ -421,6 +451,126 @@ def skip_speaker(
     say_done(console, line + "; decisions already made are kept")
 
 
+@project_app.command("withdraw")
+def withdraw(
+    project: Path = typer.Argument(..., help="The project file."),
+    documents: List[str] = typer.Argument(..., metavar="DOC...", help="The documents to withdraw, named as the "
+                                          "project stores them (as project export --document names them)."),
+    reason: str = typer.Option("", "--reason", help="Why (the wrong site, a test file): kept in the audit trail."),
+) -> None:
+    """Withdraw documents added to PROJECT by mistake: from now on they are as if they were not in it (no
+    suggestions, review queue, training or export but the audit trail has them, their segments, codings or
+    decisions). Nothing is deleted: `project restore` brings them back exactly as they were. A document withdrawn
+    already is left as it is."""
+    from theme_assist.project import ProjectStore
+
+    _refuse_repeated(documents)
+    with ProjectStore(project) as store:
+        chosen = _chosen_documents(store, documents, project, what="document", withdrawn=True)
+        done = store.withdraw(chosen, reason)
+        segments = store.segments(withdrawn=True)
+        held = _held(store, segments[segments["document"].isin(done)])
+    already = [name for name in chosen if name not in done]
+    said = f"; {', '.join(already)} withdrawn already, left as {'it is' if len(already) == 1 else 'they are'}" \
+        if already else ""
+    if not done:
+        message_console().print(f"nothing changed: {said[2:]}", markup=False)
+        return
+    say_done(message_console(), f"withdrawn from {project}: {', '.join(done)} ({held}; kept: `theme-assist project "
+                                f"restore {_quoted(project)} DOC...` brings them back){said}")
+
+
+@project_app.command("restore")
+def restore(
+    project: Path = typer.Argument(..., help="The project file."),
+    documents: List[str] = typer.Argument(..., metavar="DOC...", help="The withdrawn documents to bring back."),
+) -> None:
+    """Bring documents `project withdraw` withdrew back into PROJECT exactly as they were, with their segments'
+    codings, suggestions and decisions. A document not withdrawn is left as it is."""
+    from theme_assist.project import ProjectStore
+
+    _refuse_repeated(documents)
+    with ProjectStore(project) as store:
+        chosen = _chosen_documents(store, documents, project, what="document", withdrawn=True)
+        done = store.restore(chosen)
+        segments = store.segments()
+        held = _held(store, segments[segments["document"].isin(done)])
+    other = [name for name in chosen if name not in done]
+    said = f"; {', '.join(other)} not withdrawn, left as {'it is' if len(other) == 1 else 'they are'}" \
+        if other else ""
+    if not done:
+        message_console().print(f"nothing changed: {said[2:]}", markup=False)
+        return
+    say_done(message_console(), f"restored to {project}: {', '.join(done)} ({held}){said}")
+
+
+def _refuse_repeated(documents: list[str]) -> None:
+    """Refuse a DOC given twice (a typing slip: another document may have been meant)."""
+    from theme_assist.errors import InputError
+
+    repeated = next((name for at, name in enumerate(documents) if name in documents[:at]), None)
+    if repeated is not None:
+        raise InputError(f"document {repeated!r} is given twice: give each once; nothing was changed")
+
+
+def _held(store, segments) -> str:
+    """What the ``segments`` (of withdrawn or restored documents) hold: "12 segments, 3 decisions, 2 imported
+    codings"."""
+    ids = set(segments["segment_id"])
+    decisions = store.decisions(withdrawn=True)
+    made = decisions[decisions["segment_id"].isin(ids) & (decisions["action"] != "undo")]
+    codings = store.codings(withdrawn=True)
+    return ", ".join([counted(len(ids), "segment"), counted(len(made), "decision"),
+                      counted(int(codings["segment_id"].isin(ids).sum()), "imported coding")])
+
+
+def _quoted(value) -> str:
+    """``value`` as a shell command line takes it."""
+    import shlex
+
+    return shlex.quote(str(value))
+
+
+@project_app.command("metadata")
+def metadata(
+    project: Path = typer.Argument(..., help="The project file."),
+    table: Path = typer.Argument(..., metavar="CSV", help="A metadata table as project init --metadata reads it: a "
+                                 "document column and one column per field. A field the project lacks is added; a "
+                                 "value replaces the document's; an empty cell leaves the document's value as it "
+                                 "is. Only documents the project has."),
+) -> None:
+    """Set the metadata of PROJECT's documents (a site typed "Hamburg " or "hamburg", an income group added after
+    the fact) from CSV, in one transaction; prints each change (document, field, old → new). Every change is kept
+    in the audit trail (project export --audit); agree --by and the exports read the new values."""
+    from theme_assist.errors import InputError
+    from theme_assist.ingest import read_metadata
+    from theme_assist.ingest.metadata import rows_named
+    from theme_assist.project import ProjectStore
+
+    values = read_metadata(table)
+    if len(values.columns) < 2:
+        raise InputError(f"{table}: no field beside the document column: nothing to set")
+    with ProjectStore(project) as store:
+        known = list(store.documents(withdrawn=True)["document"])
+        rows = rows_named(known, values)  # joined as project init --metadata joins them
+        unjoined = [name for name in values["document"] if name not in set(rows.values())]
+        if unjoined:
+            _chosen_documents(store, unjoined[:1], project, what=f"{table.name}: document", withdrawn=True)
+        by_row = values.set_index("document").to_dict("index")
+        wanted = {document: {field: value for field, value in by_row[row].items() if value.strip()}
+                  for document, row in rows.items()}
+        changes = store.set_metadata({document: fields for document, fields in wanted.items() if fields})
+    console = message_console()
+    if changes.empty:
+        console.print(f"nothing changed: {project}'s documents have the values {table.name} gives", markup=False)
+        return
+    for change in changes.itertuples(index=False):
+        console.print(f"  {change.document}, {change.key}: {'(none)' if change.old is None else repr(change.old)} → "
+                      f"{change.new!r}", markup=False)
+    say_done(console, f"{counted(len(changes), 'value')} changed in {project} (kept in the audit trail: project export "
+                      "--audit)")
+
+
 @project_app.command("backup")
 def backup(
     project: Path = typer.Argument(..., help="The project file."),
@@ -442,7 +592,7 @@ def backup(
                      if copy.exists() or not Path(path).is_dir()}
         check_outputs({"COPY": copy}, made_from)
         store.backup(copy)
-        decisions = store.decision_count()
+        decisions = store.decision_count(withdrawn=True)  # the copy has them all
     say_done(message_console(), f"{project} → {copy} ({counted(decisions, 'decision')})")
 
 
@@ -465,6 +615,10 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
         if store.skip_speakers:
             console.print(f"  skipped speakers: {_skipped_by_name(store)}: no suggestions, not in the review queue",
                           markup=False)
+        if withdrawn := store.withdrawn_documents():
+            console.print(f"  {counted(len(withdrawn), 'document')} withdrawn: {_withdrawn_by_name(store, withdrawn)}; "
+                          "not counted above, left out of suggestions, review and exports but --audit (`theme-assist "
+                          "project restore` brings them back)", markup=False)
         additions = store.documents_added().groupby("added_at", sort=False).agg(documents=("document", "size"),
                                                                                   segments=("segments", "sum"))
         for added_at, added in additions.iloc[1:].iterrows():  # the first: those project init made it with
@@ -490,6 +644,24 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
             undone = int(made["undone"].astype(bool).sum())  # kept in the trail, but no longer coding anything
             console.print(f"  {coder}: {counted(len(made), 'decision')}" + (f" ({undone} undone)" if undone else ""),
                           markup=False)
+
+
+def _all_withdrawn(store, project: Path) -> str:
+    """Where every document of the project is withdrawn, says so ("every document of study.taproj is withdrawn
+    (fg_01, fg_02): ..."); ``""`` otherwise."""
+    withdrawn = store.withdrawn_documents()
+    if not withdrawn or len(store.documents()):
+        return ""
+    return (f"every document of {project} is withdrawn ({_withdrawn_by_name(store, withdrawn)}): bring one back with "
+            f"`theme-assist project restore {_quoted(project)} DOC`")
+
+
+def _withdrawn_by_name(store, withdrawn: list[str]) -> str:
+    """The ``withdrawn`` documents, each with the reason given when it was withdrawn last: "test_01 (a test file),
+    fg_02"."""
+    rows = store.withdrawals()
+    reasons = rows[rows["action"] == "withdraw"].groupby("document")["reason"].last()
+    return ", ".join(f"{name} ({reasons[name]})" if reasons.get(name) else name for name in withdrawn)
 
 
 def _imported_lines(codings) -> list[str]:

@@ -96,6 +96,7 @@ def review(
 
     import uvicorn
     from theme_assist.cli._console import message_console
+    from theme_assist.cli.project import _all_withdrawn
 
     from theme_assist.errors import InputError
     from theme_assist.project import ProjectStore
@@ -106,6 +107,9 @@ def review(
 
     console = message_console()
     with ProjectStore(project) as store:  # a missing or foreign file fails here, in one line
+        if withdrawn := _all_withdrawn(store, project):
+            console.print(f"nothing to review: {withdrawn}", markup=False)
+            return
         try:
             store.check_writable()
         except Unavailable as exc:  # locked by another program: not read-only

@@ -5,11 +5,13 @@ Columns of :func:`audit_table` (:data:`AUDIT_COLUMNS`):
 
 ``time``            when it was stored (ISO 8601 UTC).
 ``event``           ``codebook``, ``document`` (added by ``project add``: one row per document, its ``reason``
-                    its number of segments, its ``source`` the file read), ``human_coding``,
-                    ``machine_suggestion`` or ``decision``.
+                    its number of segments, its ``source`` the file read; withdrawn or restored: its ``reason`` the
+                    one given), ``metadata`` (a value ``project metadata`` set: its ``reason`` says the field, the
+                    old value and the new, ``site: 'Hamburg ' → 'Hamburg'``; ``(none)`` where it had none),
+                    ``human_coding``, ``machine_suggestion`` or ``decision``.
 ``action``          a decision's action (``accept``, ``reject``, ``replace``, ``add``, ``undo``); ``suggest`` for
-                    a machine suggestion, ``import`` for a human coding, ``version N`` for a codebook, ``add`` for
-                    a document.
+                    a machine suggestion, ``import`` for a human coding, ``version N`` for a codebook, ``add``,
+                    ``withdraw`` or ``restore`` for a document, ``set`` for metadata.
 ``actor``           the coder, or the model id for a machine suggestion.
 ``segment_id``, ``document``, ``code``, ``replaces``
 ``score``, ``rank``  of a suggestion (also on a decision that answers one).
@@ -27,6 +29,8 @@ Columns of :func:`audit_table` (:data:`AUDIT_COLUMNS`):
                     where it showed none (``review --no-suggestions``, blind mode withholding them, none to show);
                     empty where unknown (decisions stored before theme_assist recorded it); an ``undo`` has that of
                     the decision it undoes.
+``withdrawn``       whether the row's document is withdrawn now (``project withdraw``): the trail keeps every row of
+                    a withdrawn document, which every other export leaves out.
 
 The REFI-QDA export (:func:`export_qdpx`) writes the same trail into QDA-XML (the codebook as it is now, not its
 history). QDA-XML (``Project-mrt2019.xsd``) has who (``creatingUser``) and when (``creationDateTime``) on
@@ -74,7 +78,7 @@ logger = logging.getLogger(__name__)
 
 AUDIT_COLUMNS = ["time", "event", "action", "actor", "segment_id", "document", "code", "replaces", "score", "rank",
                  "model_id", "engine_version", "run_id", "suggestion_id", "decision_id", "undoes", "batch", "reason",
-                 "source", "superseded", "code_now", "replaces_now", "suggestions_shown"]
+                 "source", "superseded", "code_now", "replaces_now", "suggestions_shown", "withdrawn"]
 
 
 def audit_table(store: ProjectStore) -> pd.DataFrame:
@@ -85,14 +89,14 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
                               "reason": history["note"],
                               "superseded": history["version"] < history["version"].max(),
                               "code_now": history["version"].map(maps_of(store))})
-    codings = store.codings(mapped=False)
+    codings = store.codings(mapped=False, withdrawn=True)
     not_applied = _imported_not_applied(store, codings)
     human = pd.DataFrame({"time": codings["created_at"], "event": "human_coding", "action": "import",
                           "actor": codings["coder"], "segment_id": codings["segment_id"], "code": codings["code"],
                           "source": codings["source"], "reason": not_applied.where(not_applied != ""),
                           "superseded": not_applied != "", "code_now": codings["code_now"]})
     runs = store.runs()
-    suggestions = store.all_suggestions(mapped=False)
+    suggestions = store.all_suggestions(mapped=False, withdrawn=True)
     latest_run = runs["id"].max() if len(runs) else None
     machine = pd.DataFrame({"time": suggestions["created_at"], "event": "machine_suggestion", "action": "suggest",
                             "actor": suggestions["model_id"], "segment_id": suggestions["segment_id"],
@@ -101,7 +105,7 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
                             "engine_version": suggestions["engine_version"], "run_id": suggestions["run_id"],
                             "suggestion_id": suggestions["id"], "superseded": suggestions["run_id"] != latest_run,
                             "code_now": suggestions["code_now"]})
-    decisions = store.decisions(mapped=False)
+    decisions = store.decisions(mapped=False, withdrawn=True)
     answered = suggestions.set_index("id")[["score", "rank", "model_id", "engine_version", "run_id"]]
     answered = answered.reindex(decisions["suggestion_id"].astype("Int64")).reset_index(drop=True)
     review = pd.DataFrame({"time": decisions["created_at"], "event": "decision", "action": decisions["action"],
@@ -120,16 +124,28 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
     documents = pd.DataFrame({"time": added["added_at"], "event": "document", "action": "add",
                               "source": added["source"], "document_added": added["document"],
                               "reason": added["segments"].map(lambda n: f"{n} segment{'' if n == 1 else 's'}")})
+    withdrawals = store.withdrawals()
+    documents = pd.concat([part for part in (documents, pd.DataFrame({
+        "time": withdrawals["created_at"], "event": "document", "action": withdrawals["action"],
+        "document_added": withdrawals["document"], "reason": withdrawals["reason"]})) if len(part)] or [documents],
+        ignore_index=True)
+    changes = store.metadata_changes()
+    metadata = pd.DataFrame({"time": changes["created_at"], "event": "metadata", "action": "set",
+                             "document_added": changes["document"],
+                             "reason": [f"{key}: {'(none)' if old is None else repr(old)} → {new!r}"
+                                        for key, old, new in zip(changes["key"], changes["old"], changes["new"])]})
     # Columns a part leaves empty are dropped before the concatenation (pandas deprecates letting all-NA columns
     # take part in choosing the result's dtypes) and come back, empty, with the reindex.
-    parts = [part.dropna(axis=1, how="all") for part in (codebooks, documents, human, machine, review) if len(part)]
+    parts = [part.dropna(axis=1, how="all") for part in (codebooks, documents, metadata, human, machine, review)
+             if len(part)]
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=AUDIT_COLUMNS)
     document_added = table["document_added"] if "document_added" in table else None
     table = table.reindex(columns=AUDIT_COLUMNS)
-    document_of = store.segments().set_index("segment_id")["document"]
+    document_of = store.segments(withdrawn=True).set_index("segment_id")["document"]
     table["document"] = table["segment_id"].map(document_of)
     if document_added is not None:
         table["document"] = table["document"].fillna(document_added)
+    table["withdrawn"] = table["document"].isin(set(store.withdrawn_documents()))
     for column in ("run_id", "suggestion_id", "decision_id", "undoes", "rank", "suggestions_shown"):
         table[column] = table[column].astype("Int64")
     return table.sort_values("time", kind="stable").reset_index(drop=True)
@@ -171,7 +187,7 @@ def _imported_not_applied(store: ProjectStore, codings: pd.DataFrame) -> pd.Seri
     (:func:`~theme_assist.project.state.coder_state` starts a coder's replay from their imports), or a merge of
     codes made it one of its coder's earlier codings on the segment (``codings`` as stored, with ``code_now``)."""
     exclusive = store.codebook().exclusive
-    decisions = store.decisions()
+    decisions = store.decisions(withdrawn=True)  # ``codings``, of the trail, has those of withdrawn documents
     alike = ["segment_id", "coder", "source"]
     merged = codings.duplicated(alike + ["code_now"]) & ~codings.duplicated(alike + ["code"])
     codings = codings.assign(code=codings["code_now"])
@@ -424,6 +440,7 @@ def audit_codings(store: ProjectStore, table: pd.DataFrame | None = None) -> tup
         ``description`` (what coders did with it): every suggestion of every run.
     """
     table = audit_table(store) if table is None else table
+    table = table[~table["withdrawn"]]  # as if they were not in the project
     codebook = store.codebook()
     name = {code.id: code.name for code in codebook.all_codes}
     human = table[table["event"] == "human_coding"]

@@ -499,8 +499,9 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
                                  "it once")
             read_from[document.id] = Path(path)
             documents.append(document)
-    stored = {document.id: document for document in store.documents_with_text()}
+    stored = {document.id: document for document in store.documents_with_text(withdrawn=True)}
     named = _names_of_stored(documents, stored)
+    _refuse_withdrawn_names(documents, stored, named, store)
     _refuse_documents_the_project_has(documents, stored, named, store.path.name)
     unchanged = sum(document.id in named for document in documents)
     documents = [document for document in documents if document.id not in named]
@@ -520,7 +521,7 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
             raise InputError(f"{other} keeps segment ids of segmentation {tags[other] or 'not known'} (its "
                              f"`segmentation` column), the project's are of {store.segmentation}: give the "
                              "transcripts themselves, or a table of the project's segmentation; nothing was added")
-    theirs = store.segments()[["segment_id", "document"]]  # read once: a project's texts may be large
+    theirs = store.segments(withdrawn=True)[["segment_id", "document"]]  # read once: a project's texts may be large
     _refuse_segment_ids_taken(segments, theirs, read_from)
     codings = None
     if coded is not None:
@@ -534,7 +535,8 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
         _warn_of_no_skipped_speaker(segments["speaker"], store)
     _warn_of_names_alike(documents, stored, store.path.name)
     with store.transaction():  # one: all of it is stored, or none
-        if set(store.documents()["document"]) != set(stored):  # checked above against the project as it was
+        # checked above against the project as it was
+        if set(store.documents(withdrawn=True)["document"]) != set(stored):
             raise InputError(f"{store.path.name} gained or lost documents while the transcripts were read (another "
                              "project add at the same time?): run it again; nothing was added")
         store.add_documents(documents)
@@ -628,6 +630,26 @@ def _warn_of_names_alike(documents: list[Document], stored: dict[str, Document],
                            "added as a document of its own; if it is a changed %r, it is in the project twice now (a "
                            "changed transcript does not replace the one whose segments its codings name)",
                            document.id, old_id, project, old_id)
+
+
+def _refuse_withdrawn_names(documents: list[Document], stored: dict[str, Document], named: dict[str, str],
+                            store: ProjectStore) -> None:
+    """Refuse a transcript named as a document withdrawn from the project (``project withdraw``) with another
+    text: the name stays the withdrawn one's, which ``project restore`` brings back. One with the withdrawn
+    document's text is left withdrawn, with a warning (the folder of all the study's transcripts may still hold a
+    file withdrawn as added by mistake). ``named``: as for :func:`_refuse_documents_the_project_has`."""
+    withdrawn = set(store.withdrawn_documents())
+    for document in documents:
+        old = stored.get(named.get(document.id, ""))
+        if old is None or old.id not in withdrawn:
+            continue
+        restore = f"theme-assist project restore {shlex.quote(str(store.path))} {shlex.quote(old.id)}"
+        if old.text != document.text:
+            raise InputError(f"document {old.id!r} ({document.source}) is withdrawn from {store.path.name}, which "
+                             f"keeps its name: to bring the withdrawn one back, `{restore}`; to add this transcript, "
+                             "rename the file; nothing was added")
+        logger.warning("document %r is withdrawn from %s: left withdrawn (`%s` brings it back)", old.id,
+                       store.path.name, restore)
 
 
 def _refuse_documents_the_project_has(documents: list[Document], stored: dict[str, Document], named: dict[str, str],

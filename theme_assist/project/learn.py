@@ -111,6 +111,8 @@ def refit(store: ProjectStore, embedder=None, top_k: int = 3, threshold: float |
         segments = store.segments()
         table = training_table(segments, store.codings(), store.decisions(), codebook)
         skipped = store.skipped_segment_ids()
+    if segments.empty:  # every document withdrawn (project suggest says so before; a review page's refit here)
+        raise InputError(f"{store.path.name} has no document that is not withdrawn: nothing to suggest for")
     suggester = CodeSuggester(embedder=embedder, top_k=top_k, threshold=threshold, **suggester_params)
     suggester.fit(table, codebook)
     # the skipped speakers' turns are suggested for with the rest, as the context of their neighbours (as suggest

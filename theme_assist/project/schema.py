@@ -25,9 +25,14 @@ Migration 4 adds ``decisions.suggestions_shown``: 1 where the review page showed
 segment when the decision was made, 0 where it showed none (``review --no-suggestions``, a segment blind mode
 withheld them on, a segment with none to show); NULL for decisions stored before it, whose state is unknown.
 
-Codings, model runs, suggestions, decisions, codebook versions and their maps are append-only: triggers refuse UPDATE
-and DELETE, so nothing is ever lost, only superseded (by a later run, a later decision, an ``undo``, or a codebook
-version that renamed or merged codes).
+Migration 5 adds ``withdrawals`` (each ``withdraw`` and ``restore`` of a document, with the reason given and the
+time: a document whose latest row is a ``withdraw`` is left out of everything but the audit trail; nothing of it is
+deleted) and ``metadata_changes`` (document, key, ``old`` value, NULL for a new key, ``new`` value, time: every
+change ``project metadata`` made to ``document_metadata``).
+
+Codings, model runs, suggestions, decisions, codebook versions and their maps, withdrawals and metadata changes are
+append-only: triggers refuse UPDATE and DELETE, so nothing is ever lost, only superseded (by a later run, a later
+decision, an ``undo``, a codebook version that renamed or merged codes, a restore, a later metadata change).
 """
 
 from __future__ import annotations
@@ -106,6 +111,16 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE decisions ADD COLUMN suggestions_shown INTEGER CHECK (suggestions_shown IN (0, 1));
     """,
+    # 5: documents withdrawn from the project and restored, and every change of a document's metadata
+    """
+    CREATE TABLE withdrawals (
+        id INTEGER PRIMARY KEY, document TEXT NOT NULL REFERENCES documents(id),
+        action TEXT NOT NULL CHECK (action IN ('withdraw', 'restore')), reason TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL);
+    CREATE TABLE metadata_changes (
+        id INTEGER PRIMARY KEY, document TEXT NOT NULL REFERENCES documents(id), key TEXT NOT NULL,
+        old TEXT, new TEXT NOT NULL, created_at TEXT NOT NULL);
+    """ + _append_only_triggers("withdrawals") + _append_only_triggers("metadata_changes"),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -17,6 +17,10 @@ Tables returned (pandas DataFrames):
                    before schema 4; an ``undo`` has that of the decision it undoes), ``undone`` (bool: a later
                    ``undo`` answers it).
 
+A document withdrawn (:meth:`ProjectStore.withdraw`: added by mistake) is left out of every table above, its
+segments' codings, suggestions, queue rows and decisions with it, unless a reader is given ``withdrawn=True`` (the
+audit trail); nothing of it is deleted, and :meth:`ProjectStore.restore` brings it back as it was.
+
 A codebook revision may rename or merge codes with a code map (:meth:`ProjectStore.add_codebook_version`). The
 stored rows keep the ids they were stored with; ``codings()``, ``decisions()`` and the suggestion tables read them
 as the current codebook does, codings and a run's suggestions that a merge makes alike collapsing into one; with
@@ -57,6 +61,13 @@ class _RolledBack(Exception):
 
 DECISION_COLUMNS = ["id", "segment_id", "action", "code", "replaces", "coder", "created_at", "suggestion_id",
                     "undoes", "batch", "reason", "suggestions_shown"]
+
+_WITHDRAWN_DOCUMENTS = ("SELECT w.document FROM withdrawals w WHERE w.action = 'withdraw' AND w.id = "
+                        "(SELECT max(v.id) FROM withdrawals v WHERE v.document = w.document)")
+"""The documents withdrawn now: those whose latest withdrawal row is a ``withdraw`` (a ``restore`` ends one)."""
+
+_WITHDRAWN_SEGMENTS = f"SELECT id FROM segments WHERE document IN ({_WITHDRAWN_DOCUMENTS})"
+"""The segments of the documents withdrawn now, which every reader but the audit trail leaves out."""
 
 _UNDONE = "d.id IN (SELECT undoes FROM decisions WHERE undoes IS NOT NULL)"
 """Whether decision ``d`` is answered by an ``undo``. No index covers ``undoes``: this subquery is read once per
@@ -588,6 +599,105 @@ class ProjectStore:
         rows = self._read(f"SELECT id FROM segments WHERE speaker IN ({', '.join('?' * len(matched))})", matched)
         return set(rows["id"])
 
+    # ------------------------------------------------------------------ withdrawn documents, metadata changes
+    def withdrawn_documents(self) -> list[str]:
+        """The documents withdrawn now (:meth:`withdraw`), in the documents' order."""
+        return self._read(f"SELECT id FROM documents WHERE id IN ({_WITHDRAWN_DOCUMENTS}) ORDER BY position")[
+            "id"].tolist()
+
+    def _leaves_out(self, withdrawn: bool) -> bool:
+        """Whether a reader given ``withdrawn`` leaves documents out: not where none is withdrawn, whose reads are
+        then those of the audit trail, read once in a :meth:`snapshot` (an export of the trail beside the codings)."""
+        return not withdrawn and bool(self.withdrawn_documents())
+
+    def _without_withdrawn(self, withdrawn: bool, clause: str) -> str:
+        """``clause`` (SQL leaving withdrawn documents out) where :meth:`_leaves_out`, ``""`` otherwise."""
+        return clause if self._leaves_out(withdrawn) else ""
+
+    def withdrawn_segment_ids(self) -> set[str]:
+        """The ids of the segments of the documents withdrawn now."""
+        return set(self._read(_WITHDRAWN_SEGMENTS)["id"])
+
+    def withdrawals(self) -> pd.DataFrame:
+        """Every withdrawal and restore, oldest first: ``id``, ``document``, ``action`` (``withdraw`` or
+        ``restore``), ``reason``, ``created_at``."""
+        return self._read("SELECT id, document, action, reason, created_at FROM withdrawals ORDER BY id")
+
+    def withdraw(self, documents: list[str], reason: str = "") -> list[str]:
+        """Withdraw ``documents`` (added by mistake): from now on every reader but the audit trail leaves them out,
+        with their segments, codings, suggestions and decisions; nothing is deleted (:meth:`restore`). Those
+        withdrawn already are left as they are. Returns those withdrawn now.
+
+        Raises
+        ------
+        InputError
+            For a document the project does not have; nothing is stored.
+        """
+        return self._mark(documents, "withdraw", reason)
+
+    def restore(self, documents: list[str]) -> list[str]:
+        """Bring withdrawn ``documents`` back as they were (:meth:`withdraw`); those not withdrawn are left as they
+        are. Returns those restored now.
+
+        Raises
+        ------
+        InputError
+            For a document the project does not have; nothing is stored.
+        """
+        return self._mark(documents, "restore", "")
+
+    def _mark(self, documents: list[str], action: str, reason: str) -> list[str]:
+        with self.transaction() as db:  # checked under the lock: another may have withdrawn them in between
+            known = {row[0] for row in db.execute("SELECT id FROM documents")}
+            unknown = [document for document in documents if document not in known]
+            if unknown:
+                raise InputError(f"document {unknown[0]!r} is not in project {self.path.name}: nothing was changed")
+            withdrawn = {row[0] for row in db.execute(_WITHDRAWN_DOCUMENTS)}
+            changed = [document for document in dict.fromkeys(documents)
+                       if (document in withdrawn) == (action == "restore")]
+            created = utc_now()
+            db.executemany("INSERT INTO withdrawals (document, action, reason, created_at) VALUES (?, ?, ?, ?)",
+                           [(document, action, reason, created) for document in changed])
+        return changed
+
+    def set_metadata(self, values: dict[str, dict[str, str]]) -> pd.DataFrame:
+        """Set document metadata in one transaction (``values``: document → key → value): a new key is added, a
+        value replaces the one a key had; each change is recorded with the old value and the time
+        (:meth:`metadata_changes`). Returns the changes made: ``document``, ``key``, ``old`` (None for a key the
+        document had not), ``new``.
+
+        Raises
+        ------
+        InputError
+            For a document the project does not have; nothing is stored.
+        """
+        changes = []
+        with self.transaction() as db:
+            known = {row[0] for row in db.execute("SELECT id FROM documents")}
+            unknown = [document for document in values if document not in known]
+            if unknown:
+                raise InputError(f"document {unknown[0]!r} is not in project {self.path.name}: nothing was changed")
+            created = utc_now()
+            for document, fields in values.items():
+                old = dict(db.execute("SELECT key, value FROM document_metadata WHERE document = ?", (document,)))
+                for key, value in fields.items():
+                    if old.get(key) == value:
+                        continue
+                    changes.append((document, key, old.get(key), value))
+                    if key in old:
+                        db.execute("UPDATE document_metadata SET value = ? WHERE document = ? AND key = ?",
+                                   (value, document, key))  # in place: its column keeps its order
+                    else:
+                        db.execute("INSERT INTO document_metadata VALUES (?, ?, ?)", (document, key, value))
+            db.executemany("INSERT INTO metadata_changes (document, key, old, new, created_at) VALUES (?, ?, ?, ?, ?)",
+                           [(*change, created) for change in changes])
+        return pd.DataFrame(changes, columns=["document", "key", "old", "new"])
+
+    def metadata_changes(self) -> pd.DataFrame:
+        """Every change :meth:`set_metadata` made, oldest first: ``id``, ``document``, ``key``, ``old`` (None for a
+        key added), ``new``, ``created_at``."""
+        return self._read("SELECT id, document, key, old, new, created_at FROM metadata_changes ORDER BY id")
+
     def add_documents(self, documents: list[Document]) -> None:
         """Store documents with their metadata (ids must be new)."""
         with self.transaction() as db:
@@ -614,38 +724,56 @@ class ProjectStore:
                 raise InputError(f"segments could not be stored in {self.path.name}: {exc} (a repeated segment "
                                  "id, or a segment of a document the project does not have)") from None
 
-    def documents(self) -> pd.DataFrame:
-        frame = self._read("SELECT id AS document, position, source FROM documents ORDER BY position")
+    def documents(self, withdrawn: bool = False) -> pd.DataFrame:
+        """The documents in their order with their metadata (one column per key); those withdrawn only where
+        ``withdrawn``."""
+        frame = self._read("SELECT id AS document, position, source FROM documents"
+                           + self._without_withdrawn(withdrawn, f" WHERE id NOT IN ({_WITHDRAWN_DOCUMENTS})")
+                           + " ORDER BY position")
         metadata = self._read("SELECT document, key, value FROM document_metadata")
         if len(metadata):
             wide = metadata.pivot(index="document", columns="key", values="value").fillna("")
             frame = frame.merge(wide, left_on="document", right_index=True, how="left").fillna("")
-        return frame
+        return frame.reset_index(drop=True)
 
     def document_metadata(self, document: str) -> dict[str, str]:
         rows = self._connection().execute("SELECT key, value FROM document_metadata WHERE document = ? "
                                           "ORDER BY rowid", (document,))  # the metadata file's column order
         return {key: value for key, value in rows}
 
-    def documents_with_text(self) -> list[Document]:
-        """The stored documents as :class:`~theme_assist.documents.Document` (turns rebuilt from segments)."""
+    def documents_with_text(self, withdrawn: bool = False) -> list[Document]:
+        """The stored documents as :class:`~theme_assist.documents.Document` (turns rebuilt from segments); those
+        withdrawn only where ``withdrawn``."""
         documents = []
-        for row in self._connection().execute("SELECT id, text, source FROM documents ORDER BY position"):
+        where = self._without_withdrawn(withdrawn, f" WHERE id NOT IN ({_WITHDRAWN_DOCUMENTS})")
+        for row in self._connection().execute(f"SELECT id, text, source FROM documents{where} ORDER BY position"):
             documents.append(Document(id=row["id"], text=row["text"], source=row["source"],
                                       metadata=self.document_metadata(row["id"])))
         return documents
 
-    def segments(self) -> pd.DataFrame:
-        """All segments in document order."""
+    def segments(self, withdrawn: bool = False) -> pd.DataFrame:
+        """All segments in document order; those of withdrawn documents only where ``withdrawn``."""
         return self._read(
             'SELECT s.id AS segment_id, s.document, s.speaker, s.start, s."end", s.text, s.turn, s.position '
-            "FROM segments s JOIN documents d ON d.id = s.document ORDER BY d.position, s.position")
+            "FROM segments s JOIN documents d ON d.id = s.document"
+            + self._without_withdrawn(withdrawn, f" WHERE d.id NOT IN ({_WITHDRAWN_DOCUMENTS})")
+            + " ORDER BY d.position, s.position")
 
     def segment(self, segment_id: str) -> dict | None:
+        """One segment; None where the project has none of that id or its document is withdrawn
+        (:meth:`not_here` says which)."""
         row = self._connection().execute(
             'SELECT id AS segment_id, document, speaker, start, "end", text, turn, position FROM segments '
-            "WHERE id = ?", (segment_id,)).fetchone()
+            f"WHERE id = ? AND document NOT IN ({_WITHDRAWN_DOCUMENTS})", (segment_id,)).fetchone()
         return dict(row) if row else None
+
+    def not_here(self, segment_id: str) -> str:
+        """Why :meth:`segment` has no segment ``segment_id``: not in the project, or of a withdrawn document."""
+        row = self._connection().execute("SELECT document FROM segments WHERE id = ?", (segment_id,)).fetchone()
+        if row is None or row[0] not in self.withdrawn_documents():
+            return f"segment {segment_id!r} is not in this project"
+        return (f"segment {segment_id!r} is of document {row[0]!r}, withdrawn from this project (`theme-assist project "
+                f"restore {self.path} {row[0]}` brings it back)")
 
     def context(self, segment: dict, before: int = 2, after: int = 2) -> tuple[list[dict], list[dict]]:
         """The segments just before and just after ``segment`` in its document."""
@@ -722,9 +850,9 @@ class ProjectStore:
         current codebook reads them) unless ``code_map`` says what it became: the project's history would point
         at codes it no longer knows (its REFI-QDA export would fail for good). A dropped code whose name or
         definition a new code of the revision has is named as renamed: its id changed."""
-        decisions = self.decisions()
+        decisions = self.decisions(withdrawn=True)  # a restore brings them back: their codes must stay known
         decisions = decisions[decisions["action"] != "undo"]  # an undo repeats the code as it was stored
-        used = set(self.codings()["code"]) | set(decisions["code"]) | set(decisions["replaces"])
+        used = set(self.codings(withdrawn=True)["code"]) | set(decisions["code"]) | set(decisions["replaces"])
         dropped = sorted(used - {""} - set(codebook.ids) - set(code_map))
         if dropped:
             added = [code for code in codebook.all_codes if code.id not in set(current.ids)]
@@ -824,13 +952,14 @@ class ProjectStore:
             self._warn_of_several_codes_per_segment()
         return len(frame)
 
-    def codings(self, segment_id: str | None = None, mapped: bool = True) -> pd.DataFrame:
+    def codings(self, segment_id: str | None = None, mapped: bool = True, withdrawn: bool = False) -> pd.DataFrame:
         """Imported human codings (of one segment only, where given), in the order they were imported; their codes
         as the current codebook reads them, one coding where a merge made several alike (not ``mapped``: as
-        stored, with ``code_now``)."""
-        sql = "SELECT id, segment_id, code, coder, source, created_at FROM codings"
+        stored, with ``code_now``); those of withdrawn documents only where ``withdrawn``."""
+        sql = "SELECT id, segment_id, code, coder, source, created_at FROM codings WHERE 1" + self._without_withdrawn(
+            withdrawn, f" AND segment_id NOT IN ({_WITHDRAWN_SEGMENTS})")
         if segment_id is not None:
-            frame = self._read(sql + " WHERE segment_id = ? ORDER BY id", [segment_id])
+            frame = self._read(sql + " AND segment_id = ? ORDER BY id", [segment_id])
         else:
             frame = self._read(sql + " ORDER BY id")
         code_now = self._mapped(frame["code"], self._versions_at(frame["created_at"]))
@@ -878,16 +1007,17 @@ class ProjectStore:
         return self._read("SELECT * FROM model_runs ORDER BY id")
 
     def suggestions(self, run_id: int | None = None, segment_id: str | None = None,
-                    with_evidence: bool = True, mapped: bool = True) -> pd.DataFrame:
+                    with_evidence: bool = True, mapped: bool = True, withdrawn: bool = False) -> pd.DataFrame:
         """The suggestions of one run (the latest by default), optionally of one segment only; without the
         ``evidence`` column unless ``with_evidence`` (reading the quotes of a whole run takes most of the time:
         a second for 70,000 suggestions). Codes as the current codebook reads them, the best ranked where a merge
-        made several alike (not ``mapped``: as stored)."""
+        made several alike (not ``mapped``: as stored). Those of withdrawn documents only where ``withdrawn``."""
         if run_id is None:
             latest = self.latest_run()
             run_id = latest["id"] if latest else -1
         columns = "id, run_id, segment_id, code, score, rank" + (", evidence" if with_evidence else "")
-        sql = f"SELECT {columns} FROM suggestions WHERE run_id = ?"
+        sql = f"SELECT {columns} FROM suggestions WHERE run_id = ?" + self._without_withdrawn(
+            withdrawn, f" AND segment_id NOT IN ({_WITHDRAWN_SEGMENTS})")
         params: list = [run_id]
         if segment_id is not None:
             sql += " AND segment_id = ?"
@@ -902,13 +1032,16 @@ class ProjectStore:
             frame = self._best_of_alike(frame.assign(code=self._mapped(frame["code"], versions)))
         return frame
 
-    def all_suggestions(self, mapped: bool = True) -> pd.DataFrame:
+    def all_suggestions(self, mapped: bool = True, withdrawn: bool = False) -> pd.DataFrame:
         """Every suggestion of every run, with its run's model (for the audit trail); codes as for
-        :meth:`suggestions` (not ``mapped``: as stored, with ``code_now``)."""
+        :meth:`suggestions` (not ``mapped``: as stored, with ``code_now``); those of withdrawn documents only where
+        ``withdrawn``."""
         frame = self._read(
             "SELECT s.id, s.run_id, s.segment_id, s.code, s.score, s.rank, r.created_at, r.model_id, "
             "r.embedding_model, r.engine_version, r.codebook_version FROM suggestions s "
-            "JOIN model_runs r ON r.id = s.run_id ORDER BY s.id")
+            "JOIN model_runs r ON r.id = s.run_id"
+            + self._without_withdrawn(withdrawn, f" WHERE s.segment_id NOT IN ({_WITHDRAWN_SEGMENTS})")
+            + " ORDER BY s.id")
         code_now = self._mapped(frame["code"], frame["codebook_version"].to_numpy())
         frame = frame.drop(columns="codebook_version")
         if not mapped:
@@ -927,12 +1060,12 @@ class ProjectStore:
 
     def queue(self, run_id: int | None = None) -> pd.DataFrame:
         """The active-learning queue of a run (the latest by default): ``segment_id``, ``uncertainty``,
-        ``priority`` (0 = ask first)."""
+        ``priority`` (0 = ask first); none of withdrawn documents."""
         if run_id is None:
             latest = self.latest_run()
             run_id = latest["id"] if latest else -1
         return self._read("SELECT segment_id, uncertainty, priority FROM review_queue WHERE run_id = ? "
-                          "ORDER BY priority", (run_id,))
+                          f"AND segment_id NOT IN ({_WITHDRAWN_SEGMENTS}) ORDER BY priority", (run_id,))
 
     # ------------------------------------------------------------------ review decisions
     def record_decisions(self, requests: list[DecisionRequest]) -> pd.DataFrame:
@@ -967,8 +1100,9 @@ class ProjectStore:
             raise InputError(f"unknown action {request.action!r}; choose one of {', '.join(ACTIONS)}")
         if not has_visible_character(request.coder):
             raise InputError("a decision needs the coder's name")
-        if db.execute("SELECT 1 FROM segments WHERE id = ?", (request.segment_id,)).fetchone() is None:
-            raise NotFound(f"segment {request.segment_id!r} is not in this project")
+        if db.execute(f"SELECT 1 FROM segments WHERE id = ? AND document NOT IN ({_WITHDRAWN_DOCUMENTS})",
+                      (request.segment_id,)).fetchone() is None:
+            raise NotFound(f"{self.not_here(request.segment_id)}: nothing was saved")
         for code in (request.code, request.replaces):
             if code and code not in known_codes:
                 raise NotFound(f"code {code!r} is not in the project's codebook{self.mapped_away(code)}")
@@ -1030,7 +1164,8 @@ class ProjectStore:
         with self.transaction() as db:
             last = db.execute(
                 f"SELECT id, batch, segment_id, action, code, created_at FROM decisions d WHERE coder = ? "
-                f"AND action != 'undo' AND NOT ({_UNDONE}) ORDER BY id DESC LIMIT 1", (coder,)).fetchone()
+                f"AND action != 'undo' AND NOT ({_UNDONE}) AND segment_id NOT IN ({_WITHDRAWN_SEGMENTS}) "
+                "ORDER BY id DESC LIMIT 1", (coder,)).fetchone()
             if last is None:
                 return pd.DataFrame(columns=DECISION_COLUMNS)
             if last["batch"]:
@@ -1060,13 +1195,13 @@ class ProjectStore:
         return next((c.name for c in self.codebook().all_codes if c.id == code), code)
 
     def decisions(self, coder: str | None = None, since_id: int = 0, segment_id: str | None = None,
-                  mapped: bool = True, until_id: int | None = None) -> pd.DataFrame:
+                  mapped: bool = True, until_id: int | None = None, withdrawn: bool = False) -> pd.DataFrame:
         """Decisions (of one coder, on one segment, with ids after ``since_id`` and up to ``until_id``, where
         given) in the order they were made, each with ``undone``
         and ``exclusive_codebook`` (whether the codebook version in force when it was made allowed one code per
         segment: an ``add`` then replaced the segment's code, whatever a later version allows); ``code`` and
         ``replaces`` as the current codebook reads them (not ``mapped``: as stored, with ``code_now`` and
-        ``replaces_now``)."""
+        ``replaces_now``); those on segments of withdrawn documents only where ``withdrawn``."""
         sql = (f"SELECT {', '.join('d.' + c for c in DECISION_COLUMNS)}, {_UNDONE} AS undone, "
                "coalesce(t.created_at, d.created_at) AS code_stored_at FROM decisions d "
                "LEFT JOIN decisions t ON t.id = d.undoes WHERE d.id > ?")
@@ -1080,6 +1215,7 @@ class ProjectStore:
         if segment_id is not None:
             sql += " AND d.segment_id = ?"
             params.append(segment_id)
+        sql += self._without_withdrawn(withdrawn, f" AND d.segment_id NOT IN ({_WITHDRAWN_SEGMENTS})")
         frame = self._read(sql + " ORDER BY d.id", params)
         frame["undone"] = frame["undone"].astype(bool)
         frame["exclusive_codebook"] = self._exclusive_when(self._versions_at(frame["created_at"]))
@@ -1098,10 +1234,15 @@ class ProjectStore:
         return flags[np.searchsorted(versions, in_force)]  # before the first version: as the first
 
     def segment_count(self) -> int:
-        return self._connection().execute("SELECT count(*) FROM segments").fetchone()[0]
+        """How many segments the documents not withdrawn have."""
+        return self._connection().execute(
+            f"SELECT count(*) FROM segments WHERE document NOT IN ({_WITHDRAWN_DOCUMENTS})").fetchone()[0]
 
-    def decision_count(self) -> int:
-        return self._connection().execute("SELECT count(*) FROM decisions WHERE action != 'undo'").fetchone()[0]
+    def decision_count(self, withdrawn: bool = False) -> int:
+        """How many decisions (not undos) were made; those on withdrawn documents only where ``withdrawn``."""
+        return self._connection().execute(
+            "SELECT count(*) FROM decisions WHERE action != 'undo'"
+            + self._without_withdrawn(withdrawn, f" AND segment_id NOT IN ({_WITHDRAWN_SEGMENTS})")).fetchone()[0]
 
     def coders(self) -> list[str]:
         """Every coder named in codings or decisions, sorted."""

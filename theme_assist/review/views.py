@@ -118,7 +118,8 @@ def _marked_evidence(store: ProjectStore, evidence: list[dict]) -> list[dict]:
         segment = store.segment(quote["segment_id"])
         return segment is not None and segment["text"] == quote["text"]
 
-    return [{**quote, "anchor": not coded(quote)} for quote in evidence]
+    away = store.withdrawn_segment_ids()  # quoted by a run made before they were withdrawn: not shown
+    return [{**quote, "anchor": not coded(quote)} for quote in evidence if quote["segment_id"] not in away]
 
 
 def _rejected_last(suggestions: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
@@ -235,8 +236,8 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool, 
     project skips (``skipped``), and (unless ``blind``) what other coders coded. With ``no_suggestions``, no
     suggestion (nor its evidence, quotes of segments coded) and no ``abstained``."""
     segment = store.segment(segment_id)
-    if segment is None:
-        raise NotFound(f"segment {segment_id!r} is not in this project")
+    if segment is None:  # or of a withdrawn document: said so
+        raise NotFound(store.not_here(segment_id))
     codebook = current_codebook(store)
     names = {c.id: c.name for c in codebook.all_codes}
     before, after = store.context(segment)

@@ -1,0 +1,389 @@
+"""``theme-assist project withdraw / restore``: a document added by mistake is left out of every reader but the audit
+trail, nothing deleted, and brought back exactly; ``project metadata``: document metadata corrected or added later,
+every change in the audit trail."""
+
+from __future__ import annotations
+
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from theme_assist.cli import main
+from theme_assist.project import DecisionRequest, ProjectStore
+from theme_assist.project.schema import SCHEMA_VERSION, migrate
+from theme_assist.project.testing import FakeEmbedder, make_project
+
+
+def run(*argv: str) -> int:
+    with pytest.raises(SystemExit) as exit_:
+        main(list(argv))
+    return exit_.value.code
+
+
+def content(project: Path) -> dict:
+    """Every row of every table of ``project``."""
+    with sqlite3.connect(project) as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {table: sorted(map(repr, db.execute(f"SELECT * FROM {table}"))) for table in tables}
+
+
+@pytest.fixture()
+def project(tmp_path):
+    """Two interviews, each with an imported coding and decisions of two coders, one undone."""
+    path = tmp_path / "study.taproj"
+    with make_project(path) as store:
+        store.add_codings(pd.DataFrame({"segment_id": ["interview_a:1", "interview_b:1"], "code": ["work", "work"],
+                                        "coder": "ref"}), source="coded.csv")
+        suggestions = store.suggestions(with_evidence=False)
+        for segment, coder, action in [("interview_a:3", "ana", "accept"), ("interview_b:3", "ana", "accept"),
+                                       ("interview_b:2", "bo", "reject"), ("interview_a:4", "bo", "accept")]:
+            s = suggestions[(suggestions["segment_id"] == segment) & (suggestions["rank"] == 1)].iloc[0]
+            store.record_decisions([DecisionRequest(segment, action, s.code, coder, int(s.id))])
+        store.undo_last("bo")
+    return path
+
+
+def exports(project: Path, folder: Path, capsys) -> dict[str, bytes]:
+    """What --codings, --machine and --qdpx write (the texts and codings of the .qdpx)."""
+    folder.mkdir()
+    assert run("project", "export", str(project), "--codings", str(folder / "codings.csv"), "--machine",
+               str(folder / "machine.csv"), "--qdpx", str(folder / "study.qdpx")) == 0
+    with zipfile.ZipFile(folder / "study.qdpx") as archive:
+        qdpx = {name: archive.read(name) for name in sorted(archive.namelist())}
+    return {"codings": (folder / "codings.csv").read_bytes(), "machine": (folder / "machine.csv").read_bytes(),
+            **qdpx}
+
+
+# ------------------------------------------------------------------ withdraw and restore
+def test_a_withdrawn_document_is_left_out_of_every_reader_but_the_audit_trail(project):
+    with ProjectStore(project) as store:
+        assert store.withdraw(["interview_b"], reason="the wrong site") == ["interview_b"]
+        assert store.withdrawn_documents() == ["interview_b"]
+        assert list(store.documents()["document"]) == ["interview_a"]
+        assert [d.id for d in store.documents_with_text()] == ["interview_a"]
+        for frame in (store.segments(), store.codings(), store.decisions(), store.suggestions(), store.queue(),
+                      store.all_suggestions()):
+            assert len(frame) and frame["segment_id"].str.startswith("interview_a:").all()
+        assert store.segment("interview_b:1") is None and store.segment_count() == 5
+        assert store.decision_count() == 2 and store.decision_count(withdrawn=True) == 4
+        assert store.decisions(withdrawn=True)["segment_id"].str.startswith("interview_b:").sum() == 2
+        assert set(store.segments(withdrawn=True)["document"]) == {"interview_a", "interview_b"}
+
+
+def test_restore_brings_every_export_back_exactly_and_the_trail_keeps_both(project, tmp_path, capsys):
+    before = exports(project, tmp_path / "before", capsys)
+    audit_before = pd.read_csv(_audit(project, tmp_path / "audit0.csv"))
+    capsys.readouterr()
+    assert run("project", "withdraw", str(project), "interview_b", "--reason", "a test file") == 0
+    said = capsys.readouterr().err
+    assert "withdrawn from" in said and "interview_b (4 segments, 2 decisions, 1 imported coding" in said
+    withdrawn = exports(project, tmp_path / "withdrawn", capsys)
+    warned = capsys.readouterr().err
+    assert warned.count("interview_b") == 1 and "--codings and --machine and --qdpx leave out the withdrawn " \
+        "document interview_b, which holds codings or decisions" in warned
+    codings = pd.read_csv(tmp_path / "withdrawn" / "codings.csv")
+    assert len(codings) and not codings["segment_id"].str.startswith("interview_b").any()
+    assert b"interview_b" not in withdrawn["project.qde"] and b"interview_b" in before["project.qde"]
+    assert withdrawn["codings"] != before["codings"]
+    trail = pd.read_csv(_audit(project, tmp_path / "audit1.csv"), keep_default_na=False, dtype=str)
+    decisions = trail[trail["event"] == "decision"]
+    assert len(decisions) == len(audit_before[audit_before["event"] == "decision"]) == 5  # every one, and the undo
+    assert set(decisions.loc[decisions["document"] == "interview_b", "withdrawn"]) == {"True"}
+    assert set(decisions.loc[decisions["document"] == "interview_a", "withdrawn"]) == {"False"}
+    event = trail[(trail["event"] == "document") & (trail["action"] == "withdraw")]
+    assert event[["document", "reason"]].values.tolist() == [["interview_b", "a test file"]] and event["time"].all()
+
+    assert run("project", "restore", str(project), "interview_b") == 0
+    assert "restored to" in capsys.readouterr().err
+    assert exports(project, tmp_path / "restored", capsys) == before
+    assert "withdrawn" not in capsys.readouterr().err
+    trail = pd.read_csv(_audit(project, tmp_path / "audit2.csv"), keep_default_na=False, dtype=str)
+    assert trail.loc[trail["event"] == "document", "action"].tolist() == ["withdraw", "restore"]
+    assert set(trail["withdrawn"]) == {"False"}
+
+
+def _audit(project: Path, out: Path) -> Path:
+    assert run("project", "export", str(project), "--audit", str(out)) == 0
+    return out
+
+
+def test_info_counts_the_withdrawn_documents_apart(project, capsys):
+    assert run("project", "withdraw", str(project), "interview_b", "--reason", "the wrong site") == 0
+    capsys.readouterr()
+    assert run("project", "info", str(project)) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("study: 1 document, 5 segments")
+    assert "  1 document withdrawn: interview_b (the wrong site); not counted above" in out
+    assert "ana: 1 decision" in out and "bo: 1 decision (1 undone)" in out
+
+
+def test_suggest_neither_trains_on_nor_suggests_for_a_withdrawn_document(project):
+    from theme_assist.project.learn import refit
+
+    with ProjectStore(project) as store:
+        store.withdraw(["interview_a"])
+        run_id = refit(store, embedder=FakeEmbedder())
+        stored = store.suggestions(run_id=run_id, withdrawn=True)
+        assert len(stored) and stored["segment_id"].str.startswith("interview_b:").all()
+        assert store.queue(run_id)["segment_id"].str.startswith("interview_b:").all()
+        assert store.latest_run()["n_training"] == 2  # interview_b's imported coding and ana's accept
+        assert store.latest_run()["n_decisions"] == 2
+
+
+def test_withdrawing_every_document_is_allowed_and_suggest_and_review_say_there_is_nothing_to_do(project, capsys):
+    assert run("project", "withdraw", str(project), "interview_a", "interview_b") == 0
+    capsys.readouterr()
+    before = content(project)
+    assert run("project", "suggest", str(project)) == 0
+    said = capsys.readouterr().err
+    assert said.startswith("nothing to suggest for: every document of") and "(interview_a, interview_b)" in said
+    assert "project restore" in said and len(said.strip().splitlines()) == 1
+    assert run("review", str(project), "--no-browser") == 0
+    assert capsys.readouterr().err.startswith("nothing to review: every document of")
+    assert content(project) == before
+    assert run("project", "info", str(project)) == 0
+    assert capsys.readouterr().out.startswith("study: 0 documents, 0 segments")
+
+
+def test_a_refit_of_a_project_whose_documents_are_all_withdrawn_is_refused_storing_nothing(project):
+    """As the review page's background refit would make one, after every document was withdrawn while it ran."""
+    from theme_assist.errors import InputError
+    from theme_assist.project.learn import refit
+
+    with ProjectStore(project) as store:
+        store.withdraw(["interview_a", "interview_b"])
+        runs = len(store.runs())
+        with pytest.raises(InputError, match="has no document that is not withdrawn: nothing to suggest for"):
+            refit(store, embedder=FakeEmbedder())
+        assert len(store.runs()) == runs
+
+
+def test_a_withdrawn_documents_decision_is_refused_and_undo_passes_it_over(project):
+    from theme_assist.errors import InputError
+
+    with ProjectStore(project) as store:
+        store.withdraw(["interview_b"])
+        with pytest.raises(InputError, match=r"^segment 'interview_b:1' is of document 'interview_b', withdrawn "
+                                             r"from this project \(`theme-assist project restore .*study.taproj "
+                                             r"interview_b` brings it back\): nothing was saved$"):
+            store.record_decisions([DecisionRequest("interview_b:1", "add", "work", "ana")])
+        undone = store.undo_last("ana")  # ana's latest, on interview_b, is passed over
+        assert undone["segment_id"].tolist() == ["interview_a:3"]
+        store.restore(["interview_b"])
+        assert not store.decisions(segment_id="interview_b:3")["undone"].any()
+
+
+@pytest.mark.parametrize("by", ["coding", "decision"])
+def test_a_codebook_revision_may_not_drop_a_code_only_a_withdrawn_document_uses(tmp_path, by):
+    """A restore would bring back codings or decisions of a code the codebook no longer has."""
+    from theme_assist.codebook import parse_codebook
+    from theme_assist.errors import InputError
+    from theme_assist.project.testing import CODEBOOK
+
+    with make_project(tmp_path / "p.taproj") as store:
+        if by == "coding":
+            store.add_codings(pd.DataFrame({"segment_id": ["interview_b:3"], "code": ["stigma"], "coder": "ref"}),
+                              source="coded.csv")
+        else:
+            store.record_decisions([DecisionRequest("interview_b:3", "add", "stigma", "ana")])
+        store.withdraw(["interview_b"])
+        dropped = CODEBOOK.replace('      - id: stigma\n        name: Stigma & "labels"\n'
+                                   "        definition: Being judged or excluded.\n", "")
+        with pytest.raises(InputError, match="drops code.* that codings or decisions use: stigma"):
+            store.add_codebook_version(parse_codebook(dropped))
+
+
+def test_the_review_page_stops_serving_a_document_withdrawn_while_it_runs(project):
+    from fastapi.testclient import TestClient
+
+    from theme_assist.review.app import create_app
+
+    with ProjectStore(project) as store:  # a run whose evidence quotes a segment of interview_b
+        segments = store.segments()
+        quoted = segments.set_index("segment_id").at["interview_b:1", "text"]
+        suggestions = store.suggestions().assign(evidence=[[{"segment_id": "interview_b:1", "text": quoted,
+                                                              "similarity": 0.9}]] * len(store.suggestions()))
+        store.add_run(suggestions, model_id="fake", embedding_model="fake@0", engine_version="test", mode="trained",
+                      params={}, n_training=1, n_decisions=0, queue=store.queue())
+    client = TestClient(create_app(project, host="127.0.0.1", port=8765), base_url="http://127.0.0.1:8765")
+    client.headers["X-Session-Token"] = client.get("/api/session").json()["token"]
+    queue = client.get("/api/queue", params={"coder": "cy", "status": "all"}).json()
+    assert {item["document"] for item in queue["items"]} == {"interview_a", "interview_b"}
+    assert client.get("/api/segments/interview_a:1", params={"coder": "cy"}).json()["suggestions"][0]["evidence"]
+    assert run("project", "withdraw", str(project), "interview_b") == 0
+    queue = client.get("/api/queue", params={"coder": "cy", "status": "all"}).json()
+    assert {item["document"] for item in queue["items"]} == {"interview_a"}
+    assert queue["progress"]["total"] == 5  # interview_a's turns
+    assert [d["document"] for d in client.get("/api/documents").json()] == ["interview_a"]
+    response = client.get("/api/segments/interview_b:1", params={"coder": "cy"})
+    assert response.status_code == 404 and "withdrawn from this project" in response.json()["detail"]
+    response = client.post("/api/decisions", json={"segment_id": "interview_b:1", "action": "add", "code": "work",
+                                                   "coder": "cy"})
+    assert response.status_code == 404
+    assert response.json()["detail"].endswith("withdrawn from this project (`theme-assist project restore "
+                                              f"{project} interview_b` brings it back): nothing was saved")
+    bulk = client.get("/api/bulk", params={"code": "work", "min_score": 0, "coder": "cy"}).json()
+    assert bulk["items"] and all(item["segment_id"].startswith("interview_a:") for item in bulk["items"])
+    suggestions = client.get("/api/segments/interview_a:1", params={"coder": "cy"}).json()["suggestions"]
+    assert suggestions and not any(s["evidence"] for s in suggestions)  # its quote, of interview_b: not shown
+
+
+# ------------------------------------------------------------------ project add
+def test_add_refuses_a_transcript_named_as_a_withdrawn_document_saying_how_to_restore_it(tmp_path, capsys):
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "iv1.txt").write_text("Ann: I got paid.\n")
+    (folder / "iv2.txt").write_text("Bob: A test.\n")
+    (tmp_path / "codebook.yaml").write_text("codes:\n  - id: work\n    name: Work\n    definition: paid work\n"
+                                            "  - id: family\n    name: Family\n    definition: relatives\n")
+    project = tmp_path / "p.taproj"
+    assert run("project", "init", str(project), "--codebook", str(tmp_path / "codebook.yaml"), "--input",
+               str(folder)) == 0
+    assert run("project", "withdraw", str(project), "iv2") == 0
+    (folder / "iv3.txt").write_text("Cy: My mother helps.\n")
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(folder)) == 0  # the same iv2: left withdrawn, said so
+    said = capsys.readouterr().err
+    assert "document 'iv2' is withdrawn from p.taproj: left withdrawn (`theme-assist project restore" in said
+    assert "added 1 document" in said
+    with ProjectStore(project) as store:
+        assert store.withdrawn_documents() == ["iv2"] and list(store.documents()["document"]) == ["iv1", "iv3"]
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "iv2.txt").write_text("Dee: Another interview.\n")
+    before = content(project)
+    assert run("project", "add", str(project), str(other)) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("theme-assist: error: document 'iv2'") and len(error.splitlines()) == 1
+    assert f"is withdrawn from p.taproj, which keeps its name: to bring the withdrawn one back, `theme-assist " \
+           f"project restore {project} iv2`; to add this transcript, rename the file; nothing was added" in error
+    assert content(project) == before
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize("argv, message", [
+    (["withdraw", "{p}", "interview_c"], "document 'interview_c' is no document of {p}; its documents: "
+                                         "interview_a, interview_b"),
+    (["withdraw", "{p}", "Interview_B"], "document 'Interview_B' is no document of {p} (did you mean "
+                                         "'interview_b'?"),
+    (["withdraw", "{p}", "interview_a", "interview_a"], "document 'interview_a' is given twice: give each once; "
+                                                        "nothing was changed"),
+    (["restore", "{p}", "interview_b.txt"], "document 'interview_b.txt' is no document of {p} (did you mean "
+                                            "'interview_b'?"),
+])
+def test_bad_names_are_refused_in_one_line_changing_nothing(project, capsys, argv, message):
+    before = content(project)
+    capsys.readouterr()
+    assert run("project", *[part.format(p=project) for part in argv]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("theme-assist: error: " + message.format(p=project)) and len(error.splitlines()) == 1
+    assert content(project) == before
+
+
+def test_withdrawing_a_withdrawn_document_or_restoring_one_not_withdrawn_says_so_and_changes_nothing(project,
+                                                                                                      capsys):
+    assert run("project", "withdraw", str(project), "interview_b") == 0
+    before = content(project)
+    capsys.readouterr()
+    assert run("project", "withdraw", str(project), "interview_b") == 0
+    assert capsys.readouterr().err.strip() == "nothing changed: interview_b withdrawn already, left as it is"
+    assert run("project", "restore", str(project), "interview_a") == 0
+    assert capsys.readouterr().err.strip() == "nothing changed: interview_a not withdrawn, left as it is"
+    assert content(project) == before
+    assert run("project", "withdraw", str(project), "interview_b", "interview_a") == 0
+    assert "interview_a (" in capsys.readouterr().err
+    assert run("project", "export", str(project), "--codings", str(project.parent / "c.csv"), "--document",
+               "interview_a") == 2
+    assert "--document 'interview_a' is withdrawn from" in capsys.readouterr().err
+
+
+def test_a_file_that_is_not_a_project_and_a_read_only_project_are_refused_in_one_line(project, tmp_path, capsys,
+                                                                                     monkeypatch):
+    import os
+
+    import theme_assist.project.store as store_module
+
+    table = tmp_path / "meta.csv"
+    table.write_text("document,site\ninterview_a,Ulm\n")
+    for argv in (["withdraw", str(table), "interview_a"], ["metadata", str(table), str(table)]):
+        assert run("project", *argv) == 2
+        error = capsys.readouterr().err.strip()
+        assert error.startswith("theme-assist: error:") and "not a project file" in error
+    before = content(project)
+    real_access = os.access
+    monkeypatch.setattr(store_module.os, "access", lambda place, mode: False if (
+        mode == os.W_OK and str(place) == str(tmp_path)) else real_access(place, mode))
+    table.write_text("document,site\ninterview_a,Hamburg\n")
+    for argv in (["withdraw", str(project), "interview_a"], ["metadata", str(project), str(table)]):
+        assert run("project", *argv) == 2
+        assert capsys.readouterr().err.strip() == "theme-assist: error: study.taproj is read-only: nothing was written"
+    monkeypatch.undo()
+    assert content(project) == before
+
+
+# ------------------------------------------------------------------ project metadata
+def test_metadata_sets_adds_and_leaves_values_prints_each_change_and_the_trail_keeps_them(project, tmp_path, capsys):
+    table = tmp_path / "meta.csv"
+    table.write_text("document,site,income\ninterview_a,Hamburg,\ninterview_b.txt,,high\n")
+    capsys.readouterr()
+    assert run("project", "metadata", str(project), str(table)) == 0
+    said = capsys.readouterr().err
+    assert "  interview_a, site: 'Ulm' → 'Hamburg'\n  interview_b, income: (none) → 'high'\n" in said
+    assert "2 values changed" in said
+    with ProjectStore(project) as store:
+        assert store.document_metadata("interview_a") == {"site": "Hamburg"}  # the empty cell: no income
+        assert store.document_metadata("interview_b") == {"site": "Pune", "income": "high"}
+    assert run("project", "metadata", str(project), str(table)) == 0
+    assert capsys.readouterr().err.startswith("nothing changed")
+    trail = pd.read_csv(_audit(project, tmp_path / "audit.csv"), keep_default_na=False, dtype=str)
+    changes = trail[trail["event"] == "metadata"]
+    assert changes[["action", "document", "reason"]].values.tolist() == [
+        ["set", "interview_a", "site: 'Ulm' → 'Hamburg'"], ["set", "interview_b", "income: (none) → 'high'"]]
+    assert changes["time"].str.endswith("Z").all()
+
+
+def test_the_exports_read_the_new_metadata(project, tmp_path, capsys):
+    table = tmp_path / "meta.csv"
+    table.write_text("document,site\ninterview_a,Hamburg\n")
+    assert run("project", "metadata", str(project), str(table)) == 0
+    assert run("project", "export", str(project), "--qdpx", str(tmp_path / "p.qdpx")) == 0
+    with zipfile.ZipFile(tmp_path / "p.qdpx") as archive:
+        qde = archive.read("project.qde").decode()
+    assert "Hamburg" in qde and "Pune" in qde and "Ulm" not in qde  # the variables' values
+
+
+@pytest.mark.parametrize("text, message", [
+    ("document,site\ninterview_a,Hamburg\ninterview_c,Ulm\n", "meta.csv: document 'interview_c' is no document of"),
+    ("doc,site\ninterview_a,Hamburg\n", "missing column 'document'"),
+    ("document\ninterview_a\n", "no field beside the document column"),
+    ("document,site\ninterview_a,Hamburg\ninterview_a,Ulm\n", "document 'interview_a' appears more than once"),
+])
+def test_a_metadata_table_with_bad_rows_is_refused_in_one_line_changing_nothing(project, tmp_path, capsys, text,
+                                                                                message):
+    table = tmp_path / "meta.csv"
+    table.write_text(text)
+    before = content(project)
+    capsys.readouterr()
+    assert run("project", "metadata", str(project), str(table)) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("theme-assist: error:") and message in error and len(error.splitlines()) == 1
+    assert content(project) == before
+
+
+# ------------------------------------------------------------------ migration
+def test_a_project_of_schema_4_is_migrated_with_no_document_withdrawn(tmp_path):
+    path = tmp_path / "old.taproj"
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, str(path), target=4)
+    db.execute("INSERT INTO documents VALUES ('d1', 0, 'd1.txt', 'Hello there', '2024-01-01T00:00:00Z')")
+    db.execute("INSERT INTO segments VALUES ('d1:0', 'd1', 'A', 0, 11, 'Hello there', 0, 0)")
+    db.close()
+    with ProjectStore(path) as store:
+        assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert store.withdrawn_documents() == [] and store.withdrawals().empty and store.metadata_changes().empty
+        assert store.withdraw(["d1"], "test") == ["d1"] and store.segments().empty
+    with sqlite3.connect(path) as db, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("DELETE FROM withdrawals")
