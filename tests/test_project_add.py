@@ -175,9 +175,9 @@ def test_the_study_folder_adds_the_new_transcripts_and_leaves_the_projects_as_th
     assert "added 2 documents" in err and "2 transcripts given study.taproj had already, left as they are" in err
     assert "fg_still_to_come_01" in err  # the row of no document, warned of
     # the rows that differ from what the project has, said: they were left as they are without a word
-    assert (f"m.csv gives 2 of the project's documents other metadata than they have, which they keep (no command "
-            f"changes them): {FIRST[0]} site 'elsewhere' (the project has 'Ulm'), wave '2' (the project has none); "
-            f"{FIRST[1]} site 'elsewhere' (the project has 'Ulm')") in err
+    assert (f"m.csv gives 2 of the project's documents other metadata than they have, which they keep (`theme-assist "
+            f"project metadata {project} {tmp_path / 'm.csv'}` sets them): {FIRST[0]} site 'elsewhere' (the project "
+            f"has 'Ulm'), wave '2' (the project has none); {FIRST[1]} site 'elsewhere' (the project has 'Ulm')") in err
     with ProjectStore(project) as store:
         documents = store.documents()
         assert sorted(documents["document"]) == sorted(FIRST + LATER)

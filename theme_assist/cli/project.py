@@ -541,7 +541,8 @@ def metadata(
 ) -> None:
     """Set the metadata of PROJECT's documents (a site typed "Hamburg " or "hamburg", an income group added after
     the fact) from CSV, in one transaction; prints each change (document, field, old → new). Every change is kept
-    in the audit trail (project export --audit); agree --by and the exports read the new values."""
+    in the audit trail (project export --audit); the review page and project export --qdpx (the documents'
+    variables) read the new values."""
     from theme_assist.errors import InputError
     from theme_assist.ingest import read_metadata
     from theme_assist.ingest.metadata import rows_named

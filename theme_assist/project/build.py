@@ -510,7 +510,7 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
     if metadata is not None:
         table = read_metadata(metadata)
         rows = rows_named(stored, table)  # the project's documents keep the metadata they have
-        _warn_of_other_metadata(stored, table, rows, metadata)
+        _warn_of_other_metadata(stored, table, rows, metadata, store.path)
         attach_metadata(documents, table[~table["document"].isin(set(rows.values()))])
     segments = segment_documents(documents, unit=unit, max_chars=max_chars)
     with_ids = {read_from[document.id] for document in documents if any(turn.id for turn in document.turns)}
@@ -548,9 +548,10 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
 
 
 def _warn_of_other_metadata(stored: dict[str, Document], table: pd.DataFrame, named: dict[str, str],
-                            metadata: str | Path) -> None:
+                            metadata: str | Path, project: Path) -> None:
     """Warn where ``table`` gives documents of the project values it does not have (a field corrected or added to
-    the study's table since): they keep the metadata they have, which nothing else would say."""
+    the study's table since): they keep the metadata they have, which nothing else would say; ``project metadata``
+    sets them."""
     rows = table.set_index("document").to_dict("index")
     differ = []
     for document_id, row in named.items():
@@ -563,8 +564,8 @@ def _warn_of_other_metadata(stored: dict[str, Document], table: pd.DataFrame, na
     if differ:
         more = f" and {len(differ) - 3} more" if len(differ) > 3 else ""
         logger.warning("%s gives %d of the project's documents other metadata than they have, which they keep "
-                       "(no command changes them): %s%s", Path(metadata).name, len(differ), "; ".join(differ[:3]),
-                       more)
+                       "(`theme-assist project metadata %s %s` sets them): %s%s", Path(metadata).name, len(differ),
+                       shlex.quote(str(project)), shlex.quote(str(metadata)), "; ".join(differ[:3]), more)
 
 
 def _warn_of_no_skipped_speaker(speakers: pd.Series, store: ProjectStore) -> None:
