@@ -734,6 +734,24 @@ def test_json_says_how_missing_ratings_were_treated(capsys, tmp_path):
     assert not any("missing_ratings" in entry for entry in metrics_of(result).values())
 
 
+def test_a_row_no_coder_rated_is_no_unit_and_holds_no_missing_rating(capsys, tmp_path):
+    """A wide file's row that no coder rated is left out of n_units: its empty cells were counted as missing ratings
+    (the report said "3 units ... 2 of 8 ratings were missing" of complete ratings) and the table's title counted it."""
+    with_empty = tmp_path / "with_empty.csv"
+    with_empty.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,b\nu4,,\n")
+    table = " ".join(run(capsys, with_empty, "-m", "cohen")[1].split())
+    assert "Agreement: 3 units, 2 coders" in table and "missing ratings" not in table
+    result = json.loads(run(capsys, with_empty, "--format", "json", "-m", "cohen")[1])
+    assert result["n_units"] == 3 and "missing_ratings" not in result["cohen"]
+    assert "No rating was missing" in run(capsys, with_empty, "--format", "markdown", "-m", "cohen")[1]
+    sparse = tmp_path / "sparse.csv"
+    sparse.write_text("unit,A,B\nu1,a,a\nu2,b,b\nu3,a,\nu4,,b\nu5,a,b\nu6,,\n")
+    result = json.loads(run(capsys, sparse, "--format", "json", "-m", "cohen")[1])
+    assert result["cohen"]["missing_ratings"]["count"] == 2 and result["cohen"]["missing_ratings"]["of"] == 10
+    assert "missing ratings (2 of 10)" in run(capsys, sparse, "-m", "cohen")[1]
+    assert "2 of 10 ratings were missing" in run(capsys, sparse, "--format", "markdown", "-m", "cohen")[1]
+
+
 def test_the_table_and_the_json_say_alike_how_missing_ratings_were_treated(capsys, tmp_path):
     """The table's note and the JSON's held their own words and disagreed: the table left out Bennett's S (chance
     agreement from the number of categories alone) and worded alpha otherwise."""

@@ -349,7 +349,7 @@ def agree(
             if not source.multi_label:
                 notes += _missing_note(source.ratings, summary, weighted=weights is not None)
             paired = int((source.ratings.notna().sum(axis=1) >= 2).sum())
-            _print_tables(summary, (*source.ratings.shape, paired), multi_label=source.multi_label, seed=seed,
+            _print_tables(summary, (*_rated(source.ratings).shape, paired), multi_label=source.multi_label, seed=seed,
                           population=population, notes=notes)
         if comparison is not None:
             _print_machine_comparison(comparison, seed=seed, population=population, summary_above=not one_coder)
@@ -539,6 +539,7 @@ def _treatment_of(name: str) -> tuple[str, str | None, tuple[str, str] | None] |
 def _missing_note(ratings, summary: dict, weighted: bool = False) -> list[str]:
     """How the coefficients of ``summary`` treat missing ratings, where some are: words for a methods section, each
     part said once with the coefficients it is of (``weighted``: with --weights, where AC1 is AC2)."""
+    ratings = _rated(ratings)
     missing = int(ratings.isna().sum().sum())
     if not missing:
         return []
@@ -556,6 +557,7 @@ def _with_missing_ratings(summary: dict, ratings) -> dict:
     """``summary`` with, in each coefficient's entry where some ratings are missing, ``missing_ratings``: their
     ``count``, the ratings the table has room for (``of``) and the coefficient's ``treatment`` of them, in the words
     of :func:`_missing_note` (in each entry, so that each metric keeps one entry)."""
+    ratings = _rated(ratings)
     missing = int(ratings.isna().sum().sum())
     if not missing:
         return summary
@@ -567,6 +569,12 @@ def _with_missing_ratings(summary: dict, ratings) -> dict:
     return {name: {**entry, "missing_ratings": {"count": missing, "of": int(ratings.size),
                                                 "treatment": treatment(name)}} if _treatment_of(name) else entry
             for name, entry in summary.items()}
+
+
+def _rated(ratings):
+    """The rows of ``ratings`` rated at least once: a wide file's row that no coder rated is no unit of the
+    agreement (``n_units``), and its empty cells are no missing ratings."""
+    return ratings[ratings.notna().any(axis=1)]
 
 
 def _no_summary_reason(ratings) -> str:
