@@ -311,7 +311,8 @@ def test_many_categories_are_counted_not_listed(capsys, tmp_path):
     assert "The coders chose among 20 categories. " in report
     two = run(capsys, many, "-m", "cohen", "--categories", ",".join(f"c{i}" for i in range(22)),
               "--format", "markdown")[1]
-    assert "The coders chose among 22 categories, c20 and c21 declared but used by no coder, and counted (for " \
+    assert "The coders chose among 22 categories, the categories c20 and c21 declared but used by no coder, and " \
+        "counted (for " \
         "Bennett's S and AC1, which depend on the number of categories)" in two
 
 
@@ -326,9 +327,23 @@ def test_unused_categories_with_weights_are_said_to_change_the_weighted_coeffici
     assert percent != json.loads(run(capsys, ordinal, "--weights", "linear", "--format", "json")[1])["percent"][
         "value"]
     report = run(capsys, *args, "--format", "markdown")[1]
-    assert "4 declared but used by no coder, and counted (for Bennett's S, AC2 and the weights, which depend on " \
+    assert "the category 4 declared but used by no coder, and counted (for Bennett's S, AC2 and the weights, which " \
+           "depend on " \
            "the categories)" in report
     assert "in advance" not in report
+
+
+def test_an_unused_category_named_by_a_number_is_not_read_as_a_count(capsys, tmp_path):
+    """"The coders chose among 4 categories (0, 1, 2 and 3), 3 declared but used by no coder" read as three
+    categories unused (one was): the unused ones are said to be "the category" or "the categories"."""
+    levels = tmp_path / "levels.csv"
+    levels.write_text("unit,a,b\n1,0,0\n2,1,1\n3,2,1\n4,0,0\n5,2,2\n")
+    report = " ".join(run(capsys, levels, "-m", "cohen", "--categories", "0,1,2,3", "--format", "markdown")[1].split())
+    assert "The coders chose among 4 categories (0, 1, 2 and 3), the category 3 declared but used by no coder" \
+        in report
+    report = " ".join(run(capsys, levels, "-m", "cohen", "--categories", "0,1,2,3,4", "--format", "markdown")[1]
+                      .split())
+    assert "(0, 1, 2, 3 and 4), the categories 3 and 4 declared but used by no coder" in report
 
 
 def test_a_name_with_a_line_break_stays_in_the_methods_paragraph(capsys, tmp_path):

@@ -233,7 +233,9 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
             # --weights: the weights are spread over every category, so every weighted coefficient counts them
             depend = "Bennett's S, AC2 and the weights, which depend on the categories" if context.weighted else \
                 "Bennett's S and AC1, which depend on the number of categories"
-            said += f", {_names(context.unused)} declared but used by no coder"
+            # "the category": "(1, 2, 3 and 4), 4 declared but used by no coder" read as four categories unused
+            which = "the category" if len(context.unused) == 1 else "the categories"
+            said += f", {which} {_names(context.unused)} declared but used by no coder"
             if context.by_machine:
                 said += f" ({_names(context.by_machine)} by the machine alone)"
             said += f", and counted (for {depend})"
