@@ -206,6 +206,18 @@ def test_a_code_id_with_a_bar_keeps_its_row_of_the_per_code_table_whole():
     assert len({line.replace("\\|", "").count("|") for line in rows}) == 1
 
 
+def test_a_kappa_of_rounding_error_reads_zero_not_minus_zero():
+    """A code the human gave twice in 60 segments and the engine never: its κ is 0 less a rounding error
+    (-1.3e-14), which the per-code table printed "-0.000"."""
+    from theme_assist.evaluate import figure, per_code_markdown
+
+    counts = pd.DataFrame({"code": ["0", "1", "2"], "reference": [30, 28, 2], "suggested": [32, 28, 0],
+                           "agreed": [19, 16, 0]})
+    per_code = per_code_agreement(counts, 60).assign(engine="theme_assist", per_code="all")
+    assert figure(-1.3e-14) == "0.000" and figure(-0.0004) == "0.000" and figure(-0.0006) == "-0.001"
+    assert "-0.000" not in "\n".join(per_code_markdown(per_code, 5))
+
+
 def test_baselines_give_the_parent_codes_a_team_codes_with():
     """Segments coded with parent codes: the majority baseline stopped with a traceback where its most frequent
     code was a parent (not a leaf code), and TF-IDF dropped the parents' columns it had learnt."""

@@ -316,7 +316,8 @@ def report_markdown(name: str, summary: pd.DataFrame, meta: dict, per_code: pd.D
 
 def figure(value) -> str:
     """``value`` with three decimals for a report's or the console's table, ``n/a`` where it is undefined (NaN)."""
-    return "n/a" if pd.isna(value) else f"{value:.3f}"
+    # rounded first: a κ of -1e-14 (a code the engine never gave, rounding error) read "-0.000"
+    return "n/a" if pd.isna(value) else f"{round(float(value), 3) + 0.0:.3f}"
 
 
 def per_code_markdown(per_code: pd.DataFrame, n_folds: int) -> list[str]:
