@@ -232,6 +232,7 @@ def test_one_unit_or_rating_is_said_in_the_singular(capsys, tmp_path):
     one.write_text("unit,coder,code\ns1,A,hope\ns2,A,hope\ns1,B,hope\n")
     report = run(capsys, one, "--format", "markdown")[1]
     assert "; 1 of them was rated by two or more coders" in report and "1 of 4 ratings was missing" in report
+    assert "1 of 4 ratings was missing, each coefficient treating it as the note says" in report  # was "them"
     single = tmp_path / "single.csv"
     single.write_text("unit,A,B\nu1,x,x\n")
     assert "**Table 1.** Agreement among the coders: 1 unit, 2 coders." in run(capsys, single, "--format",

@@ -273,9 +273,9 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
                                                                                    columns=False))
     missing = next((entry["missing_ratings"] for entry in summary.values() if "missing_ratings" in entry), None)
     if missing:
-        were = "was" if missing["count"] == 1 else "were"
+        were, them = ("was", "it") if missing["count"] == 1 else ("were", "them")
         sentences.append(f"{missing['count']:,} of {missing['of']:,} ratings {were} missing, each coefficient "
-                         "treating them as the note says." + footnotes.mark(list(map(_name, context.missing))))
+                         f"treating {them} as the note says." + footnotes.mark(list(map(_name, context.missing))))
     elif not context.multi_label and summary:
         sentences.append("No rating was missing")
     if context.machine is not None:
