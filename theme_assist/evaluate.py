@@ -289,6 +289,8 @@ def report_markdown(name: str, summary: pd.DataFrame, meta: dict, per_code: pd.D
              f"{meta['n_folds']}-fold cross-validation grouped by document (seed {meta['seed']}), "
              f"{meta['n_segments']} coded segments in {meta['n_documents']} documents, {meta['n_codes']} codes. "
              f"`per_code` = coded examples per code in the training folds (0 = codebook only). "
+             f"Each figure is the mean of the {meta['n_folds']} test folds' (κ on each fold's segments alone, not on "
+             f"the folds' predictions pooled); `kappa_sd`: κ's standard deviation over the folds. "
              f"Abstention: theme_assist's default threshold ({meta['threshold']}). "
              f"Embedding model: {meta.get('embedding_model', 'the packaged default')}.", ""]
     columns = ["engine", "per_code", "accuracy", "macro_f1", "kappa", "kappa_sd", "top3_recall",
