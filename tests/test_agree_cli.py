@@ -1705,6 +1705,23 @@ def test_light_kappa_row_notes_the_pairs_left_out(capsys, tmp_path):
     assert "each pair's kappa (Light's kappa) on the units both coders of the pair rated" in note
 
 
+def test_light_kappa_notes_pairs_on_few_units_that_weigh_as_much_as_the_others(capsys, tmp_path):
+    """A third coder who rated 3 of 40 units: Light's kappa averaged the two pairs' kappa on 3 units with the first
+    pair's on 40, alike (0.83 and 0.5 twice: 0.61), and no note said so; the machine table flags fewer than 10."""
+    path = tmp_path / "ratings.csv"
+    rows = [f"u{i},{'ab'[i % 2]},{'ab'[i % 2] if i % 7 else 'ab'[(i + 1) % 2]}," for i in range(37)]
+    path.write_text("unit,A,B,C\n" + "\n".join(rows) + "\nv1,a,a,a\nv2,b,b,a\nv3,a,b,b\n")
+    note = re.sub(r"[\s│]+", " ", run(capsys, path, "-m", "light")[1])
+    assert "2 coder pairs of the mean share fewer than 10 units (A and C: 3, B and C: 3), yet each counts in the " \
+           "mean as much as the others" in note
+    report = run(capsys, path, "-m", "light", "--format", "markdown")[1]
+    assert "2 coder pairs of the mean share fewer than 10 units (A and C: 3, B and C: 3)" in report
+    many = tmp_path / "many.csv"
+    many.write_text("unit,A,B,C\n" + "\n".join(f"u{i},{'ab'[i % 2]},{'ab'[i % 2]},{'ab'[i % 3 % 2]}"
+                                                 for i in range(12)) + "\n")
+    assert "fewer than 10 units" not in re.sub(r"[\s│]+", " ", run(capsys, many, "-m", "light")[1])
+
+
 def test_light_kappa_of_multi_label_ratings_is_named_stacked_over_codes(capsys, tmp_path):
     path = tmp_path / "codings.csv"
     path.write_text(MULTI_LABEL_LONG + "s1,C,hope\ns2,C,stigma\ns3,C,hope\ns4,C,stigma\n")
