@@ -44,6 +44,21 @@ def test_alpha_bootstrap_resamples_units_by_default():
         np.testing.assert_allclose(result.samples, [krippendorff_alpha(table[rows], level).value for rows in drawn])
 
 
+@pytest.mark.parametrize("interval", ["percentile", "bca"])
+def test_alpha_bootstrap_leaves_out_units_nobody_rated_as_the_others_do(interval):
+    """A wide file's blank row (a unit nobody rated) was drawn by alpha's units bootstrap alone: its interval moved,
+    every other coefficient's stayed (they leave such units out before resampling)."""
+    table = noisy_table(n_units=60, n_coders=3, seed=3)
+    table[np.random.default_rng(2).random(table.shape) < 0.2] = np.nan
+    table = table[~np.isnan(table).all(axis=1)]
+    blank = np.vstack([table[:30], np.full((1, 3), np.nan), table[30:]])
+    for metric in ("alpha", "fleiss"):
+        rated = bootstrap_metric(table, metric, n_boot=300, seed=4, interval=interval)
+        with_blank = bootstrap_metric(blank, metric, n_boot=300, seed=4, interval=interval)
+        np.testing.assert_array_equal(rated.samples, with_blank.samples)
+        assert (rated.low, rated.high) == (with_blank.low, with_blank.high)
+
+
 def test_coincidence_bootstrap_draws_what_it_drew_as_the_default():
     """Hayes & Krippendorff's bootstrap, the default until units replaced it, still gives the same interval."""
     result = bootstrap_alpha(KRIPPENDORFF_2011, n_boot=1000, seed=0, method="coincidences")

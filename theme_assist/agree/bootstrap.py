@@ -113,6 +113,10 @@ def bootstrap_alpha(ratings: Any, level: Metric = "nominal", *, n_boot: int = 10
     Returns
     -------
     BootstrapResult
+
+    Notes
+    -----
+    Units nobody rated are left out before resampling, as :func:`bootstrap_units` leaves them out.
     """
     _check_request(n_boot, confidence, interval)
     if method not in ALPHA_METHODS:
@@ -124,6 +128,9 @@ def bootstrap_alpha(ratings: Any, level: Metric = "nominal", *, n_boot: int = 10
         raise InputError("the BCa interval's acceleration leaves out one unit at a time, which the coincidence "
                          "bootstrap does not resample; use method='units' or interval='percentile'")
     table = as_rating_table(ratings, categories)
+    # units nobody rated are left out before resampling, as for the other coefficients (unit_level_model): drawn,
+    # a blank row of a wide file moved alpha's interval alone
+    table = table.take(np.flatnonzero(table.ratings_per_unit > 0))
     alpha = krippendorff_alpha(table, level)
     if not alpha.defined:
         return _undefined(alpha.value, alpha.reason, confidence, method, interval)
