@@ -473,8 +473,9 @@ def test_a_category_only_the_machine_used_is_said_unused_by_the_coders(capsys, f
                        "s4,work,0.9,1,[]\n")
     report = run(capsys, files["two"], "--machine", machine, "--categories", "hope,stigma,work,other,spare", "-m",
                  "ac1", "--format", "markdown")[1]
-    assert "The coders chose among 5 categories (hope, stigma, work, other and spare), other and spare declared but " \
-           "used by no coder (other by the machine alone), and counted (for Bennett's S and AC1" in report
+    assert "The coders chose among 5 categories (hope, stigma, work, other and spare), the categories other and " \
+           "spare declared but used by no coder (other by the machine alone), and counted (for Bennett's S and AC1" \
+           in report
     spans = tmp_path / "spans.csv"
     spans.write_text("document,start,end,code,coder\nd1,10,50,hope,A\nd1,120,180,stigma,A\nd1,20,60,hope,B\n"
                      "d1,150,190,hope,B\n")
@@ -482,4 +483,5 @@ def test_a_category_only_the_machine_used_is_said_unused_by_the_coders(capsys, f
     units.write_text("segment_id,document,start,end,text\np1,d1,0,100,a\np2,d1,100,200,b\n")
     report = run(capsys, spans, "--units", units, "--categories", "hope,stigma,work", "-m", "ac1",
                  "--format", "markdown")[1]
-    assert "was rated (no code): 4 categories in all, work declared but used by no coder, and counted" in report
+    assert "was rated (no code): 4 categories in all, the category work declared but used by no coder, and counted" \
+        in report
