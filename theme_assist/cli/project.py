@@ -16,6 +16,9 @@ logger = logging.getLogger(__name__)
 RUNS_SHOWN = 5
 """The model runs ``project info`` lists (newest first); it counts the older ones."""
 
+SHOWN_LEFT = 5
+"""The coded segments without a match ``project replace`` lists with their codes; it counts the others."""
+
 project_app = typer.Typer(help="Project files: documents, codebook history, codings, suggestions and review "
                                "decisions in one SQLite file.", no_args_is_help=True)
 
@@ -529,6 +532,61 @@ def _quoted(value) -> str:
     import shlex
 
     return shlex.quote(str(value))
+
+
+@project_app.command("replace")
+def replace(
+    project: Path = typer.Argument(..., help="The project file."),
+    document: str = typer.Argument(..., metavar="DOC", help="The document to replace, named as the project stores "
+                                   "it (as project export --document names it)."),
+    file: Path = typer.Argument(..., metavar="FILE", help="The corrected transcript (one file), read as project "
+                                "add reads one."),
+    name: Optional[str] = typer.Option(None, "--as", metavar="NAME", help="The corrected document's name (default: "
+                                       "DOC-v2, or the next number free; a name is never reused)."),
+    reason: str = typer.Option("", "--reason", help="Why (names redacted): kept in the audit trail."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be matched and carried over; write "
+                                 "nothing."),
+) -> None:
+    """Replace DOC by a corrected transcript (a name redacted, a place generalised, a transcription fixed), in one
+    transaction: DOC is withdrawn (kept in the audit trail), FILE added as a new document with DOC's metadata, and
+    each coder's current codes on DOC's segments carried over, as imported codings, to the new segments they match
+    one to one (the same text, or a small edit of one speaker's). Suggestions are not carried over: run project
+    suggest. All or nothing."""
+    from theme_assist.ingest import skipped_as_unsupported, skipped_note
+    from theme_assist.project import ProjectStore
+    from theme_assist.project.replace import replace_document
+
+    console = message_console()
+    with ProjectStore(project) as store:
+        if not dry_run:
+            store.check_writable()  # before the transcript is read
+        with skipped_as_unsupported() as skipped:
+            done = replace_document(store, document, file, name=name, reason=reason, dry_run=dry_run)
+    matching, would = done.matching, "would be " if dry_run else ""
+    line = (f"{project}: {document} {'would be ' if dry_run else ''}replaced by {done.name} ({file}): "
+            f"{counted(done.new_segments, 'segment')} (it had {done.old_segments}); matched "
+            f"{matching.count('exact')} exactly, {matching.count('near')} nearly; not matched: "
+            f"{len(matching.old_unmatched)} of {document}'s, {len(matching.new_unmatched)} of {done.name}'s; "
+            f"{counted(len(done.carried), 'coding')} {would}carried over")
+    if len(done.carried):
+        line += " (" + ", ".join(f"{coder} {n}" for coder, n in done.carried["coder"].value_counts(sort=False)
+                                 .items()) + ")"
+    if dry_run:
+        console.print(f"dry run, nothing was written: {line}", markup=False)
+    else:
+        say_done(console, line + skipped_note(skipped))
+    if len(done.left):
+        console.print(f"{counted(len(done.left), 'coded segment')} of {document} found no match; {would or ''}kept "
+                      f"only on {document}, withdrawn (project export --audit has them):", markup=False)
+        for row in done.left.head(SHOWN_LEFT).itertuples(index=False):
+            text = " ".join(row.text.split())
+            console.print(f"  {row.segment_id} ({row.codes}): {text[:60]}{'…' if len(text) > 60 else ''}",
+                          markup=False)
+        if len(done.left) > SHOWN_LEFT:
+            console.print(f"  and {len(done.left) - SHOWN_LEFT} more", markup=False)
+    if not dry_run:
+        console.print(f"run `theme-assist project suggest {_quoted(project)}` to suggest for {done.name}'s segments",
+                      markup=False)
 
 
 @project_app.command("metadata")

@@ -6,12 +6,15 @@ Columns of :func:`audit_table` (:data:`AUDIT_COLUMNS`):
 ``time``            when it was stored (ISO 8601 UTC).
 ``event``           ``codebook``, ``document`` (added by ``project add``: one row per document, its ``reason``
                     its number of segments, its ``source`` the file read; withdrawn or restored: its ``reason`` the
-                    one given), ``metadata`` (a value ``project metadata`` set: its ``reason`` says the field, the
-                    old value and the new, ``site: 'Hamburg ' → 'Hamburg'``; ``(none)`` where it had none),
-                    ``human_coding``, ``machine_suggestion`` or ``decision``.
+                    one given; replaced by ``project replace``: a row of action ``replace`` for the new
+                    document, its ``reason`` ``replaces OLD: the reason given``), ``metadata`` (a value
+                    ``project metadata`` set: its ``reason`` says the field, the old value and the new,
+                    ``site: 'Hamburg ' → 'Hamburg'``; ``(none)`` where it had none), ``human_coding`` (one
+                    ``project replace`` carried over: its ``source`` ``carried from OLD by project replace``),
+                    ``machine_suggestion`` or ``decision``.
 ``action``          a decision's action (``accept``, ``reject``, ``replace``, ``add``, ``undo``); ``suggest`` for
                     a machine suggestion, ``import`` for a human coding, ``version N`` for a codebook, ``add``,
-                    ``withdraw`` or ``restore`` for a document, ``set`` for metadata.
+                    ``withdraw``, ``restore`` or ``replace`` for a document, ``set`` for metadata.
 ``actor``           the coder, or the model id for a machine suggestion.
 ``segment_id``, ``document``, ``code``, ``replaces``
 ``score``, ``rank``  of a suggestion (also on a decision that answers one).
@@ -129,6 +132,13 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
         "time": withdrawals["created_at"], "event": "document", "action": withdrawals["action"],
         "document_added": withdrawals["document"], "reason": withdrawals["reason"]})) if len(part)] or [documents],
         ignore_index=True)
+    replacements = store.replacements()
+    if len(replacements):
+        documents = pd.concat([documents, pd.DataFrame({
+            "time": replacements["created_at"], "event": "document", "action": "replace",
+            "document_added": replacements["new"],
+            "reason": [f"replaces {old}" + (f": {reason}" if reason else "")
+                       for old, reason in zip(replacements["old"], replacements["reason"])]})], ignore_index=True)
     changes = store.metadata_changes()
     metadata = pd.DataFrame({"time": changes["created_at"], "event": "metadata", "action": "set",
                              "document_added": changes["document"],
@@ -234,7 +244,10 @@ def independent_codings(store: ProjectStore, table: pd.DataFrame) -> tuple[pd.Da
     """The rows of ``table`` (:func:`current_codings`) a coder made independently of the machine: every live
     decision (:func:`~theme_assist.project.state.live_decisions`) of their coder on the segment was made with no
     suggestion on screen (``suggestions_shown`` 0). Imported codings no live decision of their coder touches count:
-    they were made outside theme_assist, with none of its suggestions in view.
+    they were made outside theme_assist, with none of its suggestions in view. Codings ``project replace`` carried
+    over count as the decisions they come from (:meth:`~theme_assist.project.store.ProjectStore.carried_codings`):
+    a coder's codes on a segment with a carried coding of theirs made with suggestions shown are not independent,
+    and those with one of unknown state are left out as unknown.
 
     Returns
     -------
@@ -244,6 +257,12 @@ def independent_codings(store: ProjectStore, table: pd.DataFrame) -> tuple[pd.Da
     """
     live = live_decisions(store.decisions())
     flags = live.assign(anchored=live["suggestions_shown"] == 1, unknown=live["suggestions_shown"].isna())
+    carried = store.carried_codings()
+    if len(carried):
+        shown = pd.to_numeric(carried["suggestions_shown"])
+        flags = pd.concat([flags[["segment_id", "coder", "anchored", "unknown"]],
+                           carried.assign(anchored=shown == 1, unknown=shown.isna())[
+                               ["segment_id", "coder", "anchored", "unknown"]]], ignore_index=True)
     per_pair = flags.groupby(["segment_id", "coder"])[["anchored", "unknown"]].any()
     pairs = pd.MultiIndex.from_frame(table[["segment_id", "coder"]])
     anchored = per_pair["anchored"].reindex(pairs, fill_value=False).to_numpy(dtype=bool)

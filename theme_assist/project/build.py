@@ -472,6 +472,55 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
         has under another id, a project whose segmentation this version cannot repeat, or codings that cannot be
         placed on the new segments. Nothing is stored.
     """
+    addition = plan_addition(store, inputs, metadata=metadata, coded=coded, recursive=recursive)
+    if addition.documents:
+        with store.transaction():  # one: all of it is stored, or none
+            addition.store_into(store)
+    return addition.added()
+
+
+@dataclass(frozen=True)
+class Addition:
+    """Transcripts read and segmented for a project, checked, not stored yet (:func:`plan_addition`)."""
+
+    documents: list[Document]
+    segments: pd.DataFrame
+    codings: pd.DataFrame | None
+    coded: str | Path | None
+    given: dict[str, list]
+    stored: frozenset[str]
+    skipped: int
+    unchanged: int
+
+    def store_into(self, store: ProjectStore) -> None:
+        """Store the documents, their segments and codings; inside the caller's transaction, if any."""
+        with store.transaction():
+            # checked against the project as it was
+            if set(store.documents(withdrawn=True)["document"]) != set(self.stored):
+                raise InputError(f"{store.path.name} gained or lost documents while the transcripts were read "
+                                 "(another project add at the same time?): run it again; nothing was added")
+            store.add_documents(self.documents)
+            store.add_segments(self.segments)
+            if self.codings is not None:
+                store.add_codings(self.codings, source=Path(self.coded).name)
+            store.record_added_inputs({option: paths for option, paths in self.given.items() if paths})
+
+    def added(self) -> Added:
+        """What :meth:`store_into` stores, as :func:`add_to_project` says it."""
+        return Added(len(self.documents), len(self.segments) if self.documents else 0, self.skipped,
+                     0 if self.codings is None else len(self.codings), self.unchanged)
+
+
+def plan_addition(store: ProjectStore, inputs: list[str | Path], metadata: str | Path | None = None,
+                  coded: str | Path | None = None, recursive: bool = False,
+                  prepare: Callable[[list[Document]], dict[str, Document]] | None = None) -> Addition:
+    """Read, check and segment transcripts as :func:`add_to_project` adds them, storing nothing.
+
+    ``prepare`` takes the documents read and returns those to add, by the id each was read as (``project replace``
+    renames its one and gives it the replaced document's metadata), before they are checked against the project's
+    and segmented. Where the
+    project has every one already, the :class:`Addition` has no document. Raises as :func:`add_to_project`.
+    """
     from theme_assist.ingest import attach_metadata, read_documents, read_metadata
     from theme_assist.ingest.decoding import refuse_name_not_utf8
     from theme_assist.ingest.metadata import rows_named
@@ -499,6 +548,10 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
                                  "it once")
             read_from[document.id] = Path(path)
             documents.append(document)
+    if prepare is not None:
+        prepared = prepare(documents)
+        documents = list(prepared.values())
+        read_from = {document.id: read_from[read_id] for read_id, document in prepared.items()}
     stored = {document.id: document for document in store.documents_with_text(withdrawn=True)}
     named = _names_of_stored(documents, stored)
     _refuse_withdrawn_names(documents, stored, named, store)
@@ -506,7 +559,7 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
     unchanged = sum(document.id in named for document in documents)
     documents = [document for document in documents if document.id not in named]
     if not documents:
-        return Added(0, 0, 0, 0, unchanged)
+        return Addition([], pd.DataFrame(), None, coded, given, frozenset(stored), 0, unchanged)
     if metadata is not None:
         table = read_metadata(metadata)
         rows = rows_named(stored, table)  # the project's documents keep the metadata they have
@@ -534,17 +587,7 @@ def add_to_project(store: ProjectStore, inputs: list[str | Path], metadata: str 
     if store.skip_speakers and not skipped:
         _warn_of_no_skipped_speaker(segments["speaker"], store)
     _warn_of_names_alike(documents, stored, store.path.name)
-    with store.transaction():  # one: all of it is stored, or none
-        # checked above against the project as it was
-        if set(store.documents(withdrawn=True)["document"]) != set(stored):
-            raise InputError(f"{store.path.name} gained or lost documents while the transcripts were read (another "
-                             "project add at the same time?): run it again; nothing was added")
-        store.add_documents(documents)
-        store.add_segments(segments)
-        if codings is not None:
-            store.add_codings(codings, source=Path(coded).name)
-        store.record_added_inputs({option: paths for option, paths in given.items() if paths})
-    return Added(len(documents), len(segments), skipped, 0 if codings is None else len(codings), unchanged)
+    return Addition(documents, segments, codings, coded, given, frozenset(stored), skipped, unchanged)
 
 
 def _warn_of_other_metadata(stored: dict[str, Document], table: pd.DataFrame, named: dict[str, str],

@@ -655,10 +655,30 @@ class ProjectStore:
             withdrawn = {row[0] for row in db.execute(_WITHDRAWN_DOCUMENTS)}
             changed = [document for document in dict.fromkeys(documents)
                        if (document in withdrawn) == (action == "restore")]
+            if action == "restore":
+                self._refuse_restoring_replaced(db, changed, withdrawn)
             created = utc_now()
             db.executemany("INSERT INTO withdrawals (document, action, reason, created_at) VALUES (?, ?, ?, ?)",
                            [(document, action, reason, created) for document in changed])
         return changed
+
+    def _refuse_restoring_replaced(self, db: sqlite3.Connection, documents: list[str], withdrawn: set[str]) -> None:
+        """Refuse to restore a document ``project replace`` replaced while the document that replaced it is in the
+        project: both would be coded, the codings carried over counted twice."""
+        import shlex
+
+        replaced_by = dict(db.execute("SELECT old, new FROM replacements ORDER BY id").fetchall())  # the latest
+        for document in documents:
+            later, seen = replaced_by.get(document), {document}
+            while later is not None and later not in seen:  # its replacement, or that one's (replaced again)
+                if later not in withdrawn or later in documents:
+                    raise InputError(f"document {document!r} was replaced by {later!r} (project replace), which is "
+                                     f"in project {self.path.name}: restoring it would put both in, the codings "
+                                     f"carried over counted twice; withdraw {later!r} first (`theme-assist project "
+                                     f"withdraw {shlex.quote(str(self.path))} {shlex.quote(later)}`); nothing was "
+                                     "changed")
+                seen.add(later)
+                later = replaced_by.get(later)
 
     def set_metadata(self, values: dict[str, dict[str, str]]) -> pd.DataFrame:
         """Set document metadata in one transaction (``values``: document → key → value): a new key is added, a
@@ -930,8 +950,14 @@ class ProjectStore:
 
     # ------------------------------------------------------------------ human codings
     def add_codings(self, codings: pd.DataFrame, source: str) -> int:
-        """Store human codings (``segment_id``, ``code``, optional ``coder``); returns how many."""
+        """Store human codings (``segment_id``, ``code``, optional ``coder``; ``carried_from`` and
+        ``suggestions_shown`` for codings ``project replace`` carries over: see :meth:`carried_codings`); returns how
+        many."""
         frame = codings.assign(coder=codings["coder"] if "coder" in codings else "")
+        carried = "carried_from" in frame
+        if carried:
+            shown = frame["suggestions_shown"] if "suggestions_shown" in frame else pd.Series(None, index=frame.index)
+            frame = frame.assign(suggestions_shown=[None if pd.isna(value) else int(value) for value in shown])
         with self.transaction() as db:
             created = utc_now()  # under the lock, as the codes are checked: read under the version in force then
             codebook = self.codebook()
@@ -945,9 +971,17 @@ class ProjectStore:
             if missing:
                 raise InputError(f"segment {missing[0]!r} in {source} is not in the project "
                                  f"({len(missing)} unknown segment ids)")
-            db.executemany("INSERT INTO codings (segment_id, code, coder, source, created_at) VALUES (?, ?, ?, ?, ?)",
-                           [(str(s), str(c), str(k or ""), source, created)
-                            for s, c, k in frame[["segment_id", "code", "coder"]].itertuples(index=False)])
+            if carried:
+                db.executemany("INSERT INTO codings (segment_id, code, coder, source, created_at, carried_from, "
+                               "suggestions_shown) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               [(str(s), str(c), str(k or ""), source, created, str(f), shown) for s, c, k, f, shown
+                                in frame[["segment_id", "code", "coder", "carried_from", "suggestions_shown"]]
+                                .itertuples(index=False)])
+            else:
+                db.executemany("INSERT INTO codings (segment_id, code, coder, source, created_at) "
+                               "VALUES (?, ?, ?, ?, ?)",
+                               [(str(s), str(c), str(k or ""), source, created)
+                                for s, c, k in frame[["segment_id", "code", "coder"]].itertuples(index=False)])
         if self.codebook().exclusive:
             self._warn_of_several_codes_per_segment()
         return len(frame)
@@ -967,6 +1001,26 @@ class ProjectStore:
             return frame.assign(code_now=code_now)
         frame["code"] = code_now
         return frame.drop_duplicates(["segment_id", "code", "coder", "source"]).reset_index(drop=True)
+
+    def carried_codings(self, withdrawn: bool = False) -> pd.DataFrame:
+        """The codings ``project replace`` carried over from a replaced document: ``id``, ``segment_id``, ``coder``,
+        ``carried_from`` (the replaced document's segment), ``suggestions_shown`` (0: every decision the coding
+        comes from was made with no suggestion on screen, or it was imported there; 1: one was made with suggestions
+        shown; NaN: unknown); those of withdrawn documents only where ``withdrawn``."""
+        return self._read("SELECT id, segment_id, coder, carried_from, suggestions_shown FROM codings WHERE "
+                          "carried_from IS NOT NULL" + self._without_withdrawn(
+                              withdrawn, f" AND segment_id NOT IN ({_WITHDRAWN_SEGMENTS})") + " ORDER BY id")
+
+    def replacements(self) -> pd.DataFrame:
+        """Every ``project replace``, oldest first: ``id``, ``old`` (the document withdrawn), ``new`` (the one added
+        in its place), ``reason``, ``created_at``."""
+        return self._read("SELECT id, old, new, reason, created_at FROM replacements ORDER BY id")
+
+    def record_replacement(self, old: str, new: str, reason: str = "") -> None:
+        """Record that document ``new`` replaced ``old`` (:mod:`theme_assist.project.replace`)."""
+        with self.transaction() as db:
+            db.execute("INSERT INTO replacements (old, new, reason, created_at) VALUES (?, ?, ?, ?)",
+                       (old, new, reason, utc_now()))
 
     # ------------------------------------------------------------------ machine suggestions
     def add_run(self, suggestions: pd.DataFrame, model_id: str, embedding_model: str, engine_version: str,

@@ -1,0 +1,311 @@
+"""``project replace``: a corrected transcript (a name redacted, a place generalised, a transcription fixed) takes
+the place of a document coders have started on, their codes carried over.
+
+In one transaction the old document is withdrawn (:meth:`~theme_assist.project.store.ProjectStore.withdraw`,
+kept for the audit trail and ``project restore``), the corrected one added as a new document (read and segmented
+as ``project add`` does: :func:`~theme_assist.project.build.plan_addition`) under a new name with the old one's
+metadata, and each coder's current codes (:func:`~theme_assist.project.audit.current_codings`) on the old segments
+are stored as imported codings on the new segments they match (:func:`match_segments`). A document's name cannot
+be reused: the tables are append-only and segment ids hold the name. Machine suggestions are not carried over:
+``project suggest`` makes them for the new segments.
+
+Segments are matched one to one, in document order: first those whose texts are equal once spaces and Unicode
+form are normalised (:func:`normalised`), then, between those, near matches of one speaker (a speaker renamed in
+the exact matches, "John" → "P1", counts as the same) whose :func:`similarity` is at least
+:data:`NEAR`. A turn split in two, or two merged into one, matches neither part: never one segment to several.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
+from pathlib import Path
+
+import pandas as pd
+
+from theme_assist.documents import Document
+from theme_assist.errors import InputError
+from theme_assist.names import has_visible_character
+from theme_assist.project.store import ProjectStore
+
+NEAR = 0.85
+"""The :func:`similarity` from which two segments of one speaker match as a small edit of each other."""
+
+SUFFIX = "-v"
+"""The default name of the corrected document: the old one's with ``-v2`` (``fg_01`` → ``fg_01-v2``; ``fg_01-v2``
+→ ``fg_01-v3``), the first such name no document of the project, withdrawn ones included, has."""
+
+CARRIED_SOURCE = "carried from {document} by project replace"
+"""The ``source`` of the codings carried over (as ``project info`` and the audit trail show it)."""
+
+_PLACEHOLDER = re.compile(r"^\W*(?:[\[<{(][^\]>})]*[\]>})]|x{2,}|\*{2,}|_{2,}|#{2,}|…|\.\.\.)\W*$", re.IGNORECASE)
+"""A token that stands for words redacted: ``[NAME]``, ``<place>``, ``XXX``, ``***``, ``___``."""
+
+_PER_PLACEHOLDER = 6
+"""The most words one placeholder counts as standing for ("St Mary's Hospital in Ulm" → "[HOSPITAL]")."""
+
+_BAND = 50
+"""In a long stretch without an exact match, a segment is compared with the new segments within this many places of
+its own (relative to the stretch): comparing every pair of a rewritten document of thousands of turns took
+minutes."""
+
+
+def normalised(text: str) -> str:
+    """``text`` in Unicode form NFKC with its spaces and line breaks collapsed to single spaces, as segments are
+    compared."""
+    return " ".join(unicodedata.normalize("NFKC", str(text)).split())
+
+
+def similarity(old: str, new: str) -> float:
+    """How alike two normalised segment texts are, in [0, 1]: the larger of difflib's ratio on their characters and
+    the share of their words that are the same or redacted (a run of at most :data:`_PER_PLACEHOLDER` words
+    replaced by placeholders, "I met John at St Mary's" → "I met [NAME] at [HOSPITAL]", counts as the same)."""
+    if not old or not new:
+        return 0.0
+    old_words, new_words = old.split(), new.split()
+    same = 0
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
+        if tag == "equal":
+            same += 2 * (i2 - i1)
+        elif (tag == "replace" and all(_PLACEHOLDER.match(word) for word in new_words[j1:j2])
+              and i2 - i1 <= _PER_PLACEHOLDER * (j2 - j1)):
+            same += (i2 - i1) + (j2 - j1)
+    by_words = same / (len(old_words) + len(new_words))
+    if by_words >= NEAR:
+        return by_words
+    characters = SequenceMatcher(None, old, new, autojunk=False)
+    if characters.real_quick_ratio() < NEAR or characters.quick_ratio() < NEAR:
+        return by_words
+    return max(by_words, characters.ratio())
+
+
+@dataclass(frozen=True)
+class Matching:
+    """Old segments matched to new ones: ``pairs`` (``old``, ``new``, ``kind``: ``exact`` or ``near``, ``score``),
+    and the ids left without a match on either side, in document order."""
+
+    pairs: pd.DataFrame
+    old_unmatched: list[str]
+    new_unmatched: list[str]
+
+    def count(self, kind: str) -> int:
+        return int((self.pairs["kind"] == kind).sum())
+
+
+def match_segments(old: pd.DataFrame, new: pd.DataFrame, near: float = NEAR) -> Matching:
+    """Match the segments of a document (``old``) to those of its corrected transcript (``new``), both in document
+    order (``segment_id``, ``speaker``, ``text``): one to one, never crossing (see the module docstring)."""
+    old_texts, new_texts = [normalised(t) for t in old["text"]], [normalised(t) for t in new["text"]]
+    old_ids, new_ids = list(old["segment_id"]), list(new["segment_id"])
+    old_speakers = [normalised(s) for s in old["speaker"].fillna("")]
+    new_speakers = [normalised(s) for s in new["speaker"].fillna("")]
+    exact = [(block.a + k, block.b + k) for block in SequenceMatcher(None, old_texts, new_texts, autojunk=False)
+             .get_matching_blocks() for k in range(block.size) if old_texts[block.a + k]]
+    renamed: dict[str, Counter] = {}
+    for i, j in exact:
+        renamed.setdefault(old_speakers[i], Counter())[new_speakers[j]] += 1
+    speaker_of = {speaker: counts.most_common(1)[0][0] for speaker, counts in renamed.items()}
+    rows = [(old_ids[i], new_ids[j], "exact", 1.0) for i, j in exact]
+    bounds = [(-1, -1), *exact, (len(old_ids), len(new_ids))]
+    for (i0, j0), (i1, j1) in zip(bounds, bounds[1:]):
+        for i, j, score in _near_in_stretch(range(i0 + 1, i1), range(j0 + 1, j1), old_texts, new_texts,
+                                            [speaker_of.get(s, s) for s in old_speakers], new_speakers, near):
+            rows.append((old_ids[i], new_ids[j], "near", round(score, 3)))
+    pairs = pd.DataFrame(rows, columns=["old", "new", "kind", "score"])
+    order = {segment: at for at, segment in enumerate(old_ids)}
+    pairs = pairs.sort_values("old", key=lambda ids: ids.map(order), kind="stable").reset_index(drop=True)
+    return Matching(pairs, [s for s in old_ids if s not in set(pairs["old"])],
+                    [s for s in new_ids if s not in set(pairs["new"])])
+
+
+def _near_in_stretch(olds: range, news: range, old_texts: list[str], new_texts: list[str], old_speakers: list[str],
+                     new_speakers: list[str], near: float) -> list[tuple[int, int, float]]:
+    """The near matches between the segments ``olds`` and ``news`` of a stretch between two exact matches: the
+    most pairs of one speaker and :func:`similarity` at least ``near`` that do not cross, then the most alike."""
+    n, m = len(olds), len(news)
+    if not n or not m:
+        return []
+    banded = n * m > 250_000
+    scores: dict[tuple[int, int], float] = {}
+    for a, i in enumerate(olds):
+        for b, j in enumerate(news):
+            if old_speakers[i] != new_speakers[j] or (banded and abs(a * m / n - b) > _BAND):
+                continue
+            score = similarity(old_texts[i], new_texts[j])
+            if score >= near:
+                scores[a, b] = score
+    if not scores:
+        return []
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]  # the weight of the best matching of the first a and b
+    for a in range(1, n + 1):
+        for b in range(1, m + 1):
+            paired = scores.get((a - 1, b - 1))
+            best[a][b] = max(best[a - 1][b], best[a][b - 1],
+                             best[a - 1][b - 1] + 1 + paired if paired is not None else 0.0)
+    found, a, b = [], n, m
+    while a and b:
+        paired = scores.get((a - 1, b - 1))
+        if paired is not None and best[a][b] == best[a - 1][b - 1] + 1 + paired:
+            found.append((olds[a - 1], news[b - 1], paired))
+            a, b = a - 1, b - 1
+        elif best[a][b] == best[a - 1][b]:
+            a -= 1
+        else:
+            b -= 1
+    return found[::-1]
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """What ``project replace`` does, or did: ``document`` replaced by ``name`` read from ``file``; the segments
+    matched; ``carried``, the codings carried over (``segment_id``, ``code``, ``coder``, ``carried_from``,
+    ``suggestions_shown``); ``left``, the coded segments of ``document`` without a match (``segment_id``, ``text``,
+    ``codes``: "Ann: work; Ben: family"), which stay on the withdrawn document only."""
+
+    document: str
+    name: str
+    file: Path
+    old_segments: int
+    new_segments: int
+    matching: Matching
+    carried: pd.DataFrame
+    left: pd.DataFrame
+
+
+def default_name(document: str, taken: set[str]) -> str:
+    """``document`` with :data:`SUFFIX` and the next number (``fg_01-v2``; ``fg_01-v2`` → ``fg_01-v3``) that no
+    name of ``taken`` has, in any Unicode form or case."""
+    found = re.fullmatch(rf"(.*){re.escape(SUFFIX)}(\d+)", document)
+    stem, number = (found.group(1), int(found.group(2)) + 1) if found else (document, 2)
+    keys = {_name_key(name) for name in taken}
+    while _name_key(f"{stem}{SUFFIX}{number}") in keys:
+        number += 1
+    return f"{stem}{SUFFIX}{number}"
+
+
+def _name_key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def replace_document(store: ProjectStore, document: str, file: str | Path, name: str | None = None,
+                     reason: str = "", dry_run: bool = False) -> Replacement:
+    """Replace ``document`` by the transcript ``file`` in one transaction (see the module docstring); with
+    ``dry_run``, say what would be done and write nothing.
+
+    Parameters
+    ----------
+    store : ProjectStore
+        The open project.
+    document : str
+        The document to replace, named as the project stores it; not withdrawn.
+    file : str or Path
+        The corrected transcript: one file, read as ``project add`` reads one.
+    name : str, optional
+        The corrected document's name; default :func:`default_name`. No document of the project, withdrawn ones
+        included, may have it.
+    reason : str
+        Why (kept with the withdrawal and the replacement in the audit trail).
+    dry_run : bool
+        Store nothing.
+
+    Returns
+    -------
+    Replacement
+
+    Raises
+    ------
+    InputError
+        For a document the project does not have or has withdrawn, a name taken, a file that cannot be read or
+        holds several transcripts, or one with the text of ``document`` or of another document. Nothing is stored.
+    """
+    from theme_assist.project.build import plan_addition
+
+    path = Path(file)
+    documents = store.documents(withdrawn=True)
+    if document not in set(documents["document"]):
+        raise InputError(f"document {document!r} is not in project {store.path.name}: nothing was replaced")
+    if document in store.withdrawn_documents():
+        raise InputError(f"document {document!r} is withdrawn from {store.path.name}: only a document in the project "
+                         "can be replaced (`theme-assist project restore` brings it back); nothing was replaced")
+    taken = set(documents["document"])
+    if name is None:
+        name = default_name(document, taken)
+    elif not has_visible_character(name) or name != name.strip():
+        raise InputError(f"--as {name!r}: give the new document a name without spaces around it; nothing was "
+                         "replaced")
+    elif unicodedata.normalize("NFC", name) in {unicodedata.normalize("NFC", other) for other in taken}:
+        state = "withdrawn from" if name in store.withdrawn_documents() else "in"
+        raise InputError(f"--as {name!r}: a document of that name is {state} {store.path.name} already (a name is "
+                         "never reused: its segment ids hold it); choose another; nothing was replaced")
+    if not path.is_file():
+        raise InputError(f"{path}: no such file (give the corrected transcript, one file); nothing was replaced")
+    old_text = next(d.text for d in store.documents_with_text(withdrawn=True) if d.id == document)
+
+    def renamed(read: list[Document]) -> dict[str, Document]:
+        if len(read) != 1:
+            raise InputError(f"{path} holds {len(read)} transcripts: give the one that replaces {document!r}; nothing "
+                             "was replaced")
+        if read[0].text.strip() == old_text.strip():
+            raise InputError(f"{path} has the same text as document {document!r}: nothing to replace")
+        for other in store.documents_with_text(withdrawn=True):
+            if other.id != document and other.text.strip() == read[0].text.strip():
+                withdrawn = " (withdrawn)" if other.id in store.withdrawn_documents() else ""
+                raise InputError(f"{path} has the text of document {other.id!r}{withdrawn} of {store.path.name}, not "
+                                 f"a corrected {document!r}: nothing was replaced")
+        return {read[0].id: replace(read[0], id=name, metadata=store.document_metadata(document))}
+
+    addition = plan_addition(store, [path], prepare=renamed)
+    old = store.segments()
+    old = old[old["document"] == document].reset_index(drop=True)
+    matching = match_segments(old, addition.segments)
+    if dry_run:
+        with store.snapshot():
+            carried, left = _carried(store, old, matching)
+    else:
+        with store.transaction():  # one: all of it, or nothing
+            if document in store.withdrawn_documents():  # checked again under the lock
+                raise InputError(f"document {document!r} was withdrawn from {store.path.name} while {path} was read: "
+                                 "nothing was replaced")
+            carried, left = _carried(store, old, matching)  # the codes as they stand under the lock
+            store.withdraw([document], reason)
+            addition.store_into(store)
+            if len(carried):
+                store.add_codings(carried, source=CARRIED_SOURCE.format(document=document))
+            store.record_replacement(document, name, reason)
+    return Replacement(document, name, path, len(old), len(addition.segments), matching, carried, left)
+
+
+def _carried(store: ProjectStore, old: pd.DataFrame, matching: Matching) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The codings to carry over to the matched new segments, and the coded old segments left without a match.
+
+    Each coder's current codes (:func:`~theme_assist.project.audit.current_codings`: imported codings and standing
+    decisions) on an old segment go to its match, the coder kept (imported codings without one keep the name the
+    exports give them, their file's); ``suggestions_shown`` 0 where
+    :func:`~theme_assist.project.audit.independent_codings` counts them independent, None where it cannot tell,
+    1 otherwise."""
+    from theme_assist.project.audit import current_codings, independent_codings
+
+    current = current_codings(store)
+    current = current[current["segment_id"].isin(set(old["segment_id"]))].reset_index(drop=True)
+    kept, unknown = independent_codings(store, current)
+    keys = ["segment_id", "code", "coder"]
+    state = current.merge(kept[keys].assign(independent=True), on=keys, how="left").merge(
+        unknown[keys].assign(unknown=True), on=keys, how="left")
+    shown = [0 if independent is True else None if not_known is True else 1
+             for independent, not_known in zip(state["independent"], state["unknown"])]
+    new_of = dict(zip(matching.pairs["old"], matching.pairs["new"]))
+    state = state.assign(suggestions_shown=shown, carried_from=state["segment_id"],
+                         segment_id=state["segment_id"].map(new_of))
+    carried = state.dropna(subset=["segment_id"])[["segment_id", "code", "coder", "carried_from",
+                                                   "suggestions_shown"]].reset_index(drop=True)
+    lost = state[state["segment_id"].isna()]
+    texts = dict(zip(old["segment_id"], old["text"]))
+    order = {segment: at for at, segment in enumerate(old["segment_id"])}
+    left = []
+    for segment, codings in sorted(lost.groupby("carried_from"), key=lambda item: order[item[0]]):
+        codes = "; ".join(f"{coder}: {', '.join(sorted(rows['code']))}" for coder, rows in codings.groupby("coder"))
+        left.append((segment, texts[segment], codes))
+    return carried, pd.DataFrame(left, columns=["segment_id", "text", "codes"])
