@@ -669,16 +669,15 @@ class ProjectStore:
 
         replaced_by = dict(db.execute("SELECT old, new FROM replacements ORDER BY id").fetchall())  # the latest
         for document in documents:
-            later, seen = replaced_by.get(document), {document}
-            while later is not None and later not in seen:  # its replacement, or that one's (replaced again)
+            chain = [document]
+            while (later := replaced_by.get(chain[-1])) is not None and later not in chain:  # replaced again?
+                chain.append(later)
                 if later not in withdrawn or later in documents:
-                    raise InputError(f"document {document!r} was replaced by {later!r} (project replace), which is "
-                                     f"in project {self.path.name}: restoring it would put both in, the codings "
-                                     f"carried over counted twice; withdraw {later!r} first (`theme-assist project "
-                                     f"withdraw {shlex.quote(str(self.path))} {shlex.quote(later)}`); nothing was "
-                                     "changed")
-                seen.add(later)
-                later = replaced_by.get(later)
+                    by = " itself replaced by ".join(map(repr, chain[1:]))
+                    raise InputError(f"document {document!r} was replaced by {by} (project replace), which is in "
+                                     f"project {self.path.name}: restoring it would put both in, the codings carried "
+                                     f"over counted twice; withdraw {later!r} first (`theme-assist project withdraw "
+                                     f"{shlex.quote(str(self.path))} {shlex.quote(later)}`); nothing was changed")
 
     def set_metadata(self, values: dict[str, dict[str, str]]) -> pd.DataFrame:
         """Set document metadata in one transaction (``values``: document → key → value): a new key is added, a

@@ -1,0 +1,269 @@
+"""``theme-assist project replace``: a corrected transcript (a name redacted, a turn split) takes the place of a
+document coders have started on, in one transaction, each coder's current codes carried over to the segments that
+match one to one; refused in one line where there is nothing to replace; the old document kept for the audit trail."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from theme_assist.cli import main
+from theme_assist.project import DecisionRequest, ProjectStore
+from theme_assist.project.replace import default_name, match_segments, similarity
+from theme_assist.project.testing import CODEBOOK
+
+TURNS = [("Interviewer", "How is the new job going?"),
+         ("Sam", "I met John at St Mary's last spring, and he found me the job."),
+         ("Interviewer", "And at home?"),
+         ("Sam", "My sister helps me with the children now."),
+         ("Sam", "Neighbours still whisper that I am crazy."),
+         ("Interviewer", "Anything else?"),
+         ("Sam", "The bus to Ulm takes an hour. I go every day, and it is tiring but fine.")]
+REDACTED = {1: "I met [NAME] at [HOSPITAL] last spring, and he found me the job."}
+
+
+def run(*argv: str) -> int:
+    with pytest.raises(SystemExit) as exit_:
+        main(list(argv))
+    return exit_.value.code
+
+
+def content(project: Path) -> dict:
+    """Every row of every table of ``project``."""
+    with sqlite3.connect(project) as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {table: sorted(map(repr, db.execute(f"SELECT * FROM {table}"))) for table in tables}
+
+
+def transcript(path: Path, turns: list[tuple[str, str]]) -> Path:
+    path.write_text("".join(f"{speaker}: {said}\n" for speaker, said in turns))
+    return path
+
+
+def corrected(tmp_path: Path, changes: dict[int, str] | None = None, name: str = "iv_01_redacted.txt") -> Path:
+    changes = REDACTED if changes is None else changes
+    return transcript(tmp_path / name, [(speaker, changes.get(at, said)) for at, (speaker, said) in enumerate(TURNS)])
+
+
+@pytest.fixture()
+def project(tmp_path):
+    """Two interviews; iv_01 coded by the imported coder ref, and by ana (with no suggestion on screen) and bo
+    (with suggestions shown) in review."""
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    transcript(folder / "iv_01.txt", TURNS)
+    transcript(folder / "iv_02.txt", [("Interviewer", "Tell me about the contract."),
+                                      ("Kim", "I signed a new employment contract last week.")])
+    (tmp_path / "codebook.yaml").write_text(CODEBOOK)
+    (tmp_path / "meta.csv").write_text("document,site\niv_01,Ulm\niv_02,Pune\n")
+    pd.DataFrame({"document": "iv_01", "turn": [1, 3, 4, 6], "code": ["work", "family", "stigma", "other"],
+                  "coder": "ref"}).to_csv(tmp_path / "coded.csv", index=False)
+    path = tmp_path / "study.taproj"
+    assert run("project", "init", str(path), "--codebook", str(tmp_path / "codebook.yaml"), "--input", str(folder),
+               "--metadata", str(tmp_path / "meta.csv"), "--coded", str(tmp_path / "coded.csv")) == 0
+    with ProjectStore(path) as store:
+        store.record_decisions([DecisionRequest("iv_01:3", "add", "family", "ana", suggestions_shown=0),
+                                DecisionRequest("iv_01:1", "add", "work", "ana", suggestions_shown=0),
+                                DecisionRequest("iv_01:6", "add", "other", "ana", suggestions_shown=0)])
+        store.record_decisions([DecisionRequest("iv_01:1", "add", "work", "bo", suggestions_shown=1),
+                                DecisionRequest("iv_01:4", "add", "stigma", "bo", suggestions_shown=1)])
+    return path
+
+
+def codings(project: Path, tmp_path: Path, *extra: str) -> pd.DataFrame:
+    out = tmp_path / f"codings{len(list(tmp_path.glob('codings*.csv')))}.csv"
+    assert run("project", "export", str(project), "--codings", str(out), *extra) == 0
+    table = pd.read_csv(out)
+    return table.assign(turn=table["segment_id"].str.rsplit(":", n=1).str[1].astype(int),
+                        document=table["segment_id"].str.rsplit(":", n=1).str[0])
+
+
+def rows(table: pd.DataFrame) -> list[tuple]:
+    return sorted(zip(table["turn"], table["code"], table["coder"]))
+
+
+# ------------------------------------------------------------------ matching
+def test_a_redaction_is_a_near_match_and_a_split_or_merged_turn_matches_neither_part():
+    assert similarity("I met John at St Mary's", "I met [NAME] at [HOSPITAL]") == 1.0
+    assert similarity("I met John at St Mary's", "I did not meet anyone") < 0.85
+    old = pd.DataFrame({"segment_id": [f"a:{i}" for i in range(5)], "speaker": ["I", "S", "S", "S", "S"],
+                        "text": ["Hello.", "I met John at St Mary's last spring.", "My sister helps.",
+                                 "She is kind.", "The bus takes an hour and I go every day."]})
+    new = pd.DataFrame({"segment_id": [f"b:{i}" for i in range(5)], "speaker": ["I", "S", "S", "S", "S"],
+                        "text": ["Hello.", "I met [NAME] at [HOSPITAL] last spring.", "My sister helps. She is kind.",
+                                 "The bus takes an hour.", "And I go every day."]})
+    matching = match_segments(old, new)
+    assert list(zip(matching.pairs["old"], matching.pairs["new"], matching.pairs["kind"])) == [
+        ("a:0", "b:0", "exact"), ("a:1", "b:1", "near")]
+    assert matching.old_unmatched == ["a:2", "a:3", "a:4"] and matching.new_unmatched == ["b:2", "b:3", "b:4"]
+    assert matching.pairs["new"].is_unique and matching.pairs["old"].is_unique
+
+
+def test_a_speaker_renamed_throughout_is_matched_as_the_same_speaker():
+    old = pd.DataFrame({"segment_id": ["a:0", "a:1", "a:2"], "speaker": ["John", "John", "Int"],
+                        "text": ["Yes.", "I work at the hospital in Ulm.", "Thanks."]})
+    new = pd.DataFrame({"segment_id": ["b:0", "b:1", "b:2"], "speaker": ["P1", "P1", "Int"],
+                        "text": ["Yes.", "I work at the hospital in [CITY].", "Thanks."]})
+    assert list(match_segments(old, new).pairs["kind"]) == ["exact", "near", "exact"]
+
+
+def test_the_default_name_is_never_one_the_project_has():
+    assert default_name("iv_01", {"iv_01"}) == "iv_01-v2"
+    assert default_name("iv_01", {"iv_01", "IV_01-v2"}) == "iv_01-v3"
+    assert default_name("iv_01-v2", {"iv_01", "iv_01-v2"}) == "iv_01-v3"
+
+
+# ------------------------------------------------------------------ replace
+def test_replace_carries_each_coders_current_codes_to_the_matching_segments(project, tmp_path, capsys):
+    before = codings(project, tmp_path)
+    capsys.readouterr()
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path)), "--reason",
+               "names redacted") == 0
+    said = capsys.readouterr().err
+    assert "iv_01 replaced by iv_01-v2" in said and "matched 6 exactly, 1 nearly" in said
+    assert "not matched: 0 of iv_01's, 0 of iv_01-v2's; 9 codings carried over (" in said
+    after = codings(project, tmp_path)
+    old = before[before["document"] == "iv_01"]
+    assert set(after["document"]) == {"iv_01-v2"}  # iv_02 has no coding; iv_01 is withdrawn
+    assert rows(after) == rows(old) and len(after) == 9
+    with ProjectStore(project) as store:
+        assert store.withdrawn_documents() == ["iv_01"]
+        assert list(store.documents()["document"]) == ["iv_02", "iv_01-v2"]
+        assert store.document_metadata("iv_01-v2") == {"site": "Ulm"}
+        assert store.segment("iv_01-v2:1")["text"] == REDACTED[1]
+        assert set(store.codings()["source"]) == {"carried from iv_01 by project replace"}
+        assert store.suggestions(withdrawn=False)["segment_id"].str.startswith("iv_01-v2").sum() == 0
+
+
+def test_independent_counts_carried_codings_as_the_decisions_they_come_from(project, tmp_path):
+    before = codings(project, tmp_path, "--independent")
+    assert {coder for coder in before["coder"]} == {"ref", "ana"}  # bo decided with suggestions shown
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
+    after = codings(project, tmp_path, "--independent")
+    assert rows(after) == rows(before[before["document"] == "iv_01"])
+    with ProjectStore(project) as store:
+        carried = store.carried_codings()
+        assert set(zip(carried["coder"], carried["suggestions_shown"])) == {("ref", 0), ("ana", 0), ("bo", 1)}
+        store.record_decisions([DecisionRequest("iv_01-v2:4", "add", "stigma", "ana", suggestions_shown=0)])
+    # bo's carried coding on turn 4 (suggestions shown) does not make ana's independent decision there anchored
+    assert (4, "stigma", "ana") in rows(codings(project, tmp_path, "--independent"))
+
+
+def test_split_and_merged_turns_are_listed_with_their_codes_and_stay_on_the_withdrawn_document(project, tmp_path,
+                                                                                              capsys):
+    turns = [TURNS[0], TURNS[1], TURNS[2], ("Sam", TURNS[3][1] + " " + TURNS[4][1]), TURNS[5],
+             ("Sam", "The bus to Ulm takes an hour."), ("Sam", "I go every day, and it is tiring but fine.")]
+    file = transcript(tmp_path / "iv_01_fixed.txt", turns)
+    capsys.readouterr()
+    assert run("project", "replace", str(project), "iv_01", str(file), "--as", "iv_01_fixed") == 0
+    said = capsys.readouterr().err
+    assert "matched 4 exactly, 0 nearly; not matched: 3 of iv_01's, 3 of iv_01_fixed's" in said
+    assert "3 coded segments of iv_01 found no match; kept only on iv_01, withdrawn" in said
+    assert "iv_01:3 (ana: family; ref: family): My sister helps me with the children now." in said
+    assert "iv_01:4 (bo: stigma; ref: stigma)" in said and "iv_01:6 (ana: other; ref: other)" in said
+    table = codings(project, tmp_path)
+    assert sorted(set(table["turn"])) == [1] and set(table["document"]) == {"iv_01_fixed"}
+
+
+def test_dry_run_says_what_would_be_done_and_writes_nothing(project, tmp_path, capsys):
+    before = content(project)
+    capsys.readouterr()
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path)), "--dry-run") == 0
+    said = capsys.readouterr().err
+    assert said.startswith("dry run, nothing was written: ") and "iv_01 would be replaced by iv_01-v2" in said
+    assert "9 codings would be carried over" in said
+    assert content(project) == before
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("unknown", "document 'iv_09' is not in project study.taproj: nothing was replaced"),
+    ("withdrawn", "document 'iv_02' is withdrawn from study.taproj: only a document in the project can be replaced"),
+    ("same", "has the same text as document 'iv_01': nothing to replace"),
+    ("other", "has the text of document 'iv_02' of study.taproj, not a corrected 'iv_01': nothing was replaced"),
+    ("taken", "--as 'iv_02': a document of that name is in study.taproj already"),
+    ("taken withdrawn", "--as 'iv_02': a document of that name is withdrawn from study.taproj already"),
+    ("missing", "no such file (give the corrected transcript, one file); nothing was replaced"),
+    ("unreadable", "is not a text file or its encoding could not be determined"),
+])
+def test_refusals_are_one_line_and_change_nothing(project, tmp_path, capsys, case, expected):
+    file, document, extra = corrected(tmp_path), "iv_01", []
+    if case == "unknown":
+        document = "iv_09"
+    elif case in ("withdrawn", "taken withdrawn"):
+        assert run("project", "withdraw", str(project), "iv_02") == 0
+        document = "iv_02" if case == "withdrawn" else document
+    if case == "same":
+        file = transcript(tmp_path / "copy.txt", TURNS)
+    elif case == "other":
+        file = transcript(tmp_path / "other.txt", [("Interviewer", "Tell me about the contract."),
+                                                   ("Kim", "I signed a new employment contract last week.")])
+    elif case.startswith("taken"):
+        extra = ["--as", "iv_02"]
+    elif case == "missing":
+        file = tmp_path / "nowhere.txt"
+    elif case == "unreadable":
+        file = tmp_path / "binary.txt"
+        file.write_bytes(b"\x00\xff\xfe\x00" * 40)
+    before = content(project)
+    capsys.readouterr()
+    assert run("project", "replace", str(project), document, str(file), *extra) != 0
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("theme-assist: error: ") and len(error.splitlines()) == 1, error
+    assert expected in error
+    assert content(project) == before
+
+
+def test_an_interruption_leaves_the_project_as_it_was(project, tmp_path, monkeypatch):
+    before = content(project)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ProjectStore, "record_replacement", interrupted)
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 130
+    assert content(project) == before
+
+
+def test_the_audit_trail_has_the_withdrawal_the_replacement_and_the_carried_codings(project, tmp_path):
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path)), "--reason",
+               "names redacted") == 0
+    assert run("project", "export", str(project), "--audit", str(tmp_path / "audit.csv")) == 0
+    audit = pd.read_csv(tmp_path / "audit.csv", keep_default_na=False)
+    documents = audit[audit["event"] == "document"]
+    assert set(zip(documents["action"], documents["document"], documents["reason"])) == {
+        ("withdraw", "iv_01", "names redacted"), ("add", "iv_01-v2", "7 segments"),
+        ("replace", "iv_01-v2", "replaces iv_01: names redacted")}
+    carried = audit[audit["source"] == "carried from iv_01 by project replace"]
+    assert len(carried) == 9 and set(carried["document"]) == {"iv_01-v2"} and set(carried["event"]) == {
+        "human_coding"}
+    assert (audit["document"] == "iv_01").sum() and audit.loc[audit["document"] == "iv_01", "withdrawn"].all()
+
+
+def test_the_replaced_document_is_restored_only_once_its_replacement_is_withdrawn(project, tmp_path, capsys):
+    before = codings(project, tmp_path)
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
+    state = content(project)
+    capsys.readouterr()
+    assert run("project", "restore", str(project), "iv_01") != 0
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "document 'iv_01' was replaced by 'iv_01-v2' (project replace)" in error
+    assert content(project) == state
+    assert run("project", "withdraw", str(project), "iv_01-v2", "--reason", "back to the original") == 0
+    assert run("project", "restore", str(project), "iv_01") == 0
+    assert rows(codings(project, tmp_path)) == rows(before)
+
+
+def test_a_second_replace_takes_the_next_name_and_carries_the_carried_codings_on(project, tmp_path, capsys):
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
+    again = corrected(tmp_path, {**REDACTED, 3: "My sister helps me with the kids now."}, name="v3.txt")
+    capsys.readouterr()
+    assert run("project", "replace", str(project), "iv_01-v2", str(again)) == 0
+    assert "iv_01-v2 replaced by iv_01-v3" in capsys.readouterr().err
+    table = codings(project, tmp_path, "--independent")
+    assert set(table["document"]) == {"iv_01-v3"} and {"ref", "ana"} == set(table["coder"])
+    capsys.readouterr()
+    assert run("project", "restore", str(project), "iv_01") != 0  # its replacement's replacement is in
+    assert "was replaced by 'iv_01-v2' itself replaced by 'iv_01-v3' (project replace)" in capsys.readouterr().err
