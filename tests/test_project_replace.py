@@ -267,3 +267,30 @@ def test_a_second_replace_takes_the_next_name_and_carries_the_carried_codings_on
     capsys.readouterr()
     assert run("project", "restore", str(project), "iv_01") != 0  # its replacement's replacement is in
     assert "was replaced by 'iv_01-v2' itself replaced by 'iv_01-v3' (project replace)" in capsys.readouterr().err
+
+
+def test_info_says_what_was_replaced_and_which_codings_were_carried(project, tmp_path, capsys):
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path)), "--reason",
+               "names redacted") == 0
+    capsys.readouterr()
+    assert run("project", "info", str(project)) == 0
+    said = capsys.readouterr().out
+    assert "1 document, 7 segments (project replace)" in said and ": iv_01 by iv_01-v2 (names redacted)" in said
+    assert "  ref: 4 codings carried from iv_01 by project replace" in said
+
+
+def test_codings_imported_without_a_coder_keep_the_name_the_exports_give_them(tmp_path):
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    transcript(folder / "iv_01.txt", TURNS)
+    (tmp_path / "codebook.yaml").write_text(CODEBOOK)
+    pd.DataFrame({"document": "iv_01", "turn": [1, 3], "code": ["work", "family"]}).to_csv(tmp_path / "coded.csv",
+                                                                                           index=False)
+    project = tmp_path / "study.taproj"
+    assert run("project", "init", str(project), "--codebook", str(tmp_path / "codebook.yaml"), "--input",
+               str(folder), "--coded", str(tmp_path / "coded.csv")) == 0
+    before = codings(project, tmp_path)
+    assert set(before["coder"]) == {"coded.csv"}
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
+    after = codings(project, tmp_path)
+    assert rows(after) == rows(before) and set(after["document"]) == {"iv_01-v2"}

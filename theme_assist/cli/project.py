@@ -678,11 +678,19 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
             console.print(f"  {counted(len(withdrawn), 'document')} withdrawn: {_withdrawn_by_name(store, withdrawn)}; "
                           "not counted above, left out of suggestions, review and exports but --audit (`theme-assist "
                           "project restore` brings them back)", markup=False)
-        additions = store.documents_added().groupby("added_at", sort=False).agg(documents=("document", "size"),
-                                                                                  segments=("segments", "sum"))
+        replacements = store.replacements()
+        added_by = store.documents_added()
+        added_by = added_by.assign(replacing=added_by["document"].isin(set(replacements["new"])))
+        additions = added_by.groupby("added_at", sort=False).agg(documents=("document", "size"),
+                                                                segments=("segments", "sum"),
+                                                                replacing=("replacing", "all"))
         for added_at, added in additions.iloc[1:].iterrows():  # the first: those project init made it with
             console.print(f"  added {added_at}: {counted(int(added['documents']), 'document')}, "
-                          f"{counted(int(added['segments']), 'segment')} (project add)", markup=False)
+                          f"{counted(int(added['segments']), 'segment')} "
+                          f"({'project replace' if added['replacing'] else 'project add'})", markup=False)
+        for replaced in replacements.itertuples(index=False):
+            console.print(f"  replaced {replaced.created_at}: {replaced.old} by {replaced.new}"
+                          + (f" ({replaced.reason})" if replaced.reason else ""), markup=False)
         maps = maps_of(store)
         for version in store.codebook_history().itertuples(index=False):
             console.print(f"  codebook v{version.version}: {version.created_at}"
@@ -694,7 +702,10 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
         if latest is not None and latest["codebook_version"] != store.codebook_version():
             console.print(f"  the latest, fitted on codebook v{latest['codebook_version']}: run `theme-assist project "
                           f"suggest` to suggest with v{store.codebook_version()}", markup=False)
-        imported, made_by = _imported_lines(store.codings()), decisions[decisions["action"] != "undo"]
+        codings = store.codings()
+        carried = store.carried_codings()
+        codings = codings.assign(carried_from=codings["id"].map(dict(zip(carried["id"], carried["carried_from"]))))
+        imported, made_by = _imported_lines(codings), decisions[decisions["action"] != "undo"]
         if imported or len(made_by):  # a heading: under the runs' one, the coders' lines read as of the runs
             console.print("coders:", markup=False)
         for line in imported:
@@ -726,12 +737,16 @@ def _withdrawn_by_name(store, withdrawn: list[str]) -> str:
 def _imported_lines(codings) -> list[str]:
     """What ``project info`` says of the imported codings (``store.codings()``, of ``project init --coded`` or
     ``--qdpx``): one line per coder and file, the coder named as the exports name them (by the file where it names
-    none), in the order they were imported."""
+    none), in the order they were imported; those ``project replace`` carried over (a ``carried_from`` column, where
+    given) as carried."""
     named = codings["coder"].where(codings["coder"] != "", codings["source"])
     lines = []
     for (coder, source), rows in codings.groupby([named, codings["source"]], sort=False):
         unnamed = " (no coder named: the exports name this coder by the file)" if (rows["coder"] == "").all() else ""
-        lines.append(f"  {coder}: {counted(len(rows), 'imported coding')} from {source}{unnamed}")
+        if "carried_from" in rows and rows["carried_from"].notna().all():
+            lines.append(f"  {coder}: {counted(len(rows), 'coding')} {source}")  # carried from DOC by project replace
+        else:
+            lines.append(f"  {coder}: {counted(len(rows), 'imported coding')} from {source}{unnamed}")
     return lines
 
 

@@ -37,8 +37,9 @@ where every decision it comes from was made with no suggestion on screen, or it 
 where one was made with suggestions shown; NULL where that is unknown, or for a coding imported from a file).
 
 Codings, model runs, suggestions, decisions, codebook versions and their maps, withdrawals, metadata changes and
-replacements are append-only: triggers refuse UPDATE and DELETE, so nothing is ever lost, only superseded (by a later run, a later
-decision, an ``undo``, a codebook version that renamed or merged codes, a restore, a later metadata change).
+replacements are append-only: triggers refuse UPDATE and DELETE, so nothing is ever lost, only superseded (by a
+later run, a later decision, an ``undo``, a codebook version that renamed or merged codes, a restore, a later
+metadata change, a replacement).
 """
 
 from __future__ import annotations
