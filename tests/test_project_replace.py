@@ -187,6 +187,7 @@ def test_dry_run_says_what_would_be_done_and_writes_nothing(project, tmp_path, c
     ("taken withdrawn", "--as 'iv_02': a document of that name is withdrawn from study.taproj already"),
     ("missing", "no such file (give the corrected transcript, one file); nothing was replaced"),
     ("unreadable", "is not a text file or its encoding could not be determined"),
+    ("folder", "a folder (give the corrected transcript, one file); nothing was replaced"),
 ])
 def test_refusals_are_one_line_and_change_nothing(project, tmp_path, capsys, case, expected):
     file, document, extra = corrected(tmp_path), "iv_01", []
@@ -204,6 +205,8 @@ def test_refusals_are_one_line_and_change_nothing(project, tmp_path, capsys, cas
         extra = ["--as", "iv_02"]
     elif case == "missing":
         file = tmp_path / "nowhere.txt"
+    elif case == "folder":
+        file = tmp_path / "transcripts"
     elif case == "unreadable":
         file = tmp_path / "binary.txt"
         file.write_bytes(b"\x00\xff\xfe\x00" * 40)
@@ -294,3 +297,12 @@ def test_codings_imported_without_a_coder_keep_the_name_the_exports_give_them(tm
     assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
     after = codings(project, tmp_path)
     assert rows(after) == rows(before) and set(after["document"]) == {"iv_01-v2"}
+
+
+def test_a_document_nobody_coded_is_replaced_with_nothing_to_carry(project, tmp_path, capsys):
+    file = transcript(tmp_path / "iv_02_fixed.txt", [("Interviewer", "Tell me about the contract."),
+                                                     ("Kim", "I signed a new employment contract last month.")])
+    capsys.readouterr()
+    assert run("project", "replace", str(project), "iv_02", str(file), "--as", "iv_02_fixed") == 0
+    said = capsys.readouterr().err
+    assert "matched 1 exactly, 1 nearly" in said and "0 codings carried over" in said and "found no match" not in said

@@ -241,7 +241,8 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
         raise InputError(f"--as {name!r}: a document of that name is {state} {store.path.name} already (a name is "
                          "never reused: its segment ids hold it); choose another; nothing was replaced")
     if not path.is_file():
-        raise InputError(f"{path}: no such file (give the corrected transcript, one file); nothing was replaced")
+        what = "a folder" if path.is_dir() else "no such file"
+        raise InputError(f"{path}: {what} (give the corrected transcript, one file); nothing was replaced")
     old_text = next(d.text for d in store.documents_with_text(withdrawn=True) if d.id == document)
 
     def renamed(read: list[Document]) -> dict[str, Document]:
