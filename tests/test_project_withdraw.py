@@ -382,7 +382,7 @@ def test_a_project_of_schema_4_is_migrated_with_no_document_withdrawn(tmp_path):
     db.execute("INSERT INTO segments VALUES ('d1:0', 'd1', 'A', 0, 11, 'Hello there', 0, 0)")
     db.close()
     with ProjectStore(path) as store:
-        assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         assert store.withdrawn_documents() == [] and store.withdrawals().empty and store.metadata_changes().empty
         assert store.withdraw(["d1"], "test") == ["d1"] and store.segments().empty
     with sqlite3.connect(path) as db, pytest.raises(sqlite3.IntegrityError, match="append-only"):

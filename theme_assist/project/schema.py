@@ -27,14 +27,13 @@ withheld them on, a segment with none to show); NULL for decisions stored before
 
 Migration 5 adds ``withdrawals`` (each ``withdraw`` and ``restore`` of a document, with the reason given and the
 time: a document whose latest row is a ``withdraw`` is left out of everything but the audit trail; nothing of it is
-deleted) and ``metadata_changes`` (document, key, ``old`` value, NULL for a new key, ``new`` value, time: every
-change ``project metadata`` made to ``document_metadata``).
-
-Migration 6 adds ``replacements`` (each ``project replace``: the ``old`` document withdrawn, the ``new`` one added in
-its place, the reason given, the time) and, on ``codings``, ``carried_from`` (the segment of the replaced document a
-coding was carried from; NULL for a coding imported from a file) and ``suggestions_shown`` (of a carried coding: 0
-where every decision it comes from was made with no suggestion on screen, or it was an imported coding there; 1
-where one was made with suggestions shown; NULL where that is unknown, or for a coding imported from a file).
+deleted), ``metadata_changes`` (document, key, ``old`` value, NULL for a new key, ``new`` value, time: every change
+``project metadata`` made to ``document_metadata``), ``replacements`` (each ``project replace``: the ``old``
+document withdrawn, the ``new`` one added in its place, the reason given, the time) and, on ``codings``,
+``carried_from`` (the segment of the replaced document a coding was carried from; NULL for a coding imported from a
+file) and ``suggestions_shown`` (of a carried coding: 0 where every decision it comes from was made with no
+suggestion on screen, or it was an imported coding there; 1 where one was made with suggestions shown; NULL where
+that is unknown, or for a coding imported from a file).
 
 Codings, model runs, suggestions, decisions, codebook versions and their maps, withdrawals, metadata changes and
 replacements are append-only: triggers refuse UPDATE and DELETE, so nothing is ever lost, only superseded (by a
@@ -118,7 +117,8 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE decisions ADD COLUMN suggestions_shown INTEGER CHECK (suggestions_shown IN (0, 1));
     """,
-    # 5: documents withdrawn from the project and restored, and every change of a document's metadata
+    # 5: documents withdrawn from the project and restored, every change of a document's metadata, documents
+    # replaced by a corrected transcript and the codings carried over from the one replaced
     """
     CREATE TABLE withdrawals (
         id INTEGER PRIMARY KEY, document TEXT NOT NULL REFERENCES documents(id),
@@ -127,15 +127,12 @@ MIGRATIONS: list[str] = [
     CREATE TABLE metadata_changes (
         id INTEGER PRIMARY KEY, document TEXT NOT NULL REFERENCES documents(id), key TEXT NOT NULL,
         old TEXT, new TEXT NOT NULL, created_at TEXT NOT NULL);
-    """ + _append_only_triggers("withdrawals") + _append_only_triggers("metadata_changes"),
-    # 6: documents replaced by a corrected transcript, and the codings carried over from the one replaced
-    """
     CREATE TABLE replacements (
         id INTEGER PRIMARY KEY, old TEXT NOT NULL REFERENCES documents(id),
         new TEXT NOT NULL REFERENCES documents(id), reason TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);
     ALTER TABLE codings ADD COLUMN carried_from TEXT;
     ALTER TABLE codings ADD COLUMN suggestions_shown INTEGER CHECK (suggestions_shown IN (0, 1));
-    """ + _append_only_triggers("replacements"),
+    """ + "".join(_append_only_triggers(table) for table in ("withdrawals", "metadata_changes", "replacements")),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
