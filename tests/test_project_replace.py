@@ -306,3 +306,14 @@ def test_a_document_nobody_coded_is_replaced_with_nothing_to_carry(project, tmp_
     assert run("project", "replace", str(project), "iv_02", str(file), "--as", "iv_02_fixed") == 0
     said = capsys.readouterr().err
     assert "matched 1 exactly, 1 nearly" in said and "0 codings carried over" in said and "found no match" not in said
+
+
+def test_the_qdpx_describes_a_carried_coding_as_carried_not_as_imported_from_a_file(project, tmp_path):
+    from theme_assist.project.audit import audit_codings
+
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
+    with ProjectStore(project) as store:
+        human = audit_codings(store)[0]
+    carried = human[human["segment_id"].str.startswith("iv_01-v2:")]
+    assert len(carried) and set(carried["description"]) == {"carried from iv_01 by project replace"}
+    assert not human["description"].str.contains("imported from carried").any()

@@ -42,8 +42,9 @@ of its segment's span whose description tells its story. (Notes with ``NoteRef``
 is a separate memo; a description stays on the coded segment itself.)
 
 * an imported human coding → a coding by its coder, at its import time, described ``imported from SOURCE``
-  (codings of one span and source share a selection); one its coder's own later decisions took away (imported
-  codings are where a coder's replay starts) is a selection without a coding, described ``… no longer applied``;
+  (``carried from DOC by project replace`` for one carried over) (codings of one span and source share a
+  selection); one its coder's own later decisions took away (imported codings are where a coder's replay starts)
+  is a selection without a coding, described ``… no longer applied``;
 * a machine suggestion of any run → a coding by the user :func:`~theme_assist.refi.machine_user_name` (the run's
   mode and embedding model, engine version: ``theme_assist suggester (trained on all-MiniLM-L6-v2@53aa51172d14)
   0.1.0``): one user per model and version, so a MAXQDA user can show or hide each model's codings.
@@ -467,7 +468,9 @@ def audit_codings(store: ProjectStore, table: pd.DataFrame | None = None) -> tup
     human = pd.DataFrame({"segment_id": human["segment_id"], "code": human["code_now"].where(why == "", ""),
                           "coder": human["actor"].where(human["actor"] != "", human["source"]),  # as --codings
                           "created": human["time"],
-                          "description": "imported from " + human["source"].astype(str)
+                          "description": human["source"].astype(str).map(
+                              lambda source: source if source.startswith("carried from ") else
+                              f"imported from {source}")
                           + why.map(lambda reason: f"; {reason}" if reason else "")})
     decisions = table[table["event"] == "decision"]
     in_force = _in_force(decisions, store, codebook.exclusive)
