@@ -495,7 +495,8 @@ def test_a_transcript_named_in_another_unicode_form_is_the_projects_document(tmp
                     "(first where it reads 'are you? B: Tired, thanks.', the project's 'are you? B: Fine, thanks.'): "
                     "a changed transcript does not replace the one whose segments its codings and decisions name; to "
                     "add the other transcripts, leave it out (or give it the text the project has); to add it as a "
-                    "document of its own, rename the file; nothing was added"
+                    "document of its own, rename the file; to replace the project's with it, its codings carried "
+                    "over, `theme-assist project replace`; nothing was added"
                     if changed else "nothing added: every transcript given is in study.taproj already, with the same "
                     "text")
     assert content(tmp_path / "study.taproj") == stored

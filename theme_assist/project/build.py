@@ -711,7 +711,8 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
                              f"another text ({_first_difference(old.text, document.text)}): a changed transcript "
                              "does not replace the one whose segments its codings and decisions name; to add the "
                              "other transcripts, leave it out (or give it the text the project has); to add it as a "
-                             "document of its own, rename the file; nothing was added")
+                             "document of its own, rename the file; to replace the project's with it, its codings "
+                             "carried over, `theme-assist project replace`; nothing was added")
     texts = {old.text.strip(): old.id for old in stored.values() if old.text.strip()}
     for document in documents:
         old_id = texts.get(document.text.strip())
