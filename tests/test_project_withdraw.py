@@ -231,6 +231,19 @@ def test_the_review_page_stops_serving_a_document_withdrawn_while_it_runs(projec
     assert suggestions and not any(s["evidence"] for s in suggestions)  # its quote, of interview_b: not shown
 
 
+def test_the_review_pages_progress_leaves_out_a_withdrawn_documents_skipped_turns(project):
+    """progress() subtracted every skipped turn, a withdrawn document's too, from the segments not withdrawn: the
+    page said 'of 2' where its queue counted 3."""
+    from theme_assist.review import views
+
+    with ProjectStore(project) as store:
+        store.record_skip_speakers(["Interviewer"])
+        store.withdraw(["interview_b"])
+        assert views.progress(store, "cy")["total"] == views.queue(store, "cy")["progress"]["total"] == 3
+        assert store.skipped_segment_ids() == {"interview_a:0", "interview_a:2"}
+        assert "interview_b:0" in store.skipped_segment_ids(withdrawn=True)
+
+
 # ------------------------------------------------------------------ project add
 def test_add_refuses_a_transcript_named_as_a_withdrawn_document_saying_how_to_restore_it(tmp_path, capsys):
     folder = tmp_path / "transcripts"

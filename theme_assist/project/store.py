@@ -584,9 +584,10 @@ class ProjectStore:
         row = self._connection().execute("SELECT value FROM project_info WHERE key = 'skip_speakers'").fetchone()
         return json.loads(row[0]) if row else []
 
-    def skipped_segment_ids(self) -> set[str]:
+    def skipped_segment_ids(self, withdrawn: bool = False) -> set[str]:
         """The ids of the segments of :attr:`skip_speakers`, matched as ``suggest --skip-speaker`` matches them
-        (:func:`~theme_assist.segment.speaker_turns`)."""
+        (:func:`~theme_assist.segment.speaker_turns`); those of withdrawn documents only where ``withdrawn`` (the
+        review page's progress subtracts them from :meth:`segment_count`)."""
         from theme_assist.segment import speaker_turns
 
         names = self.skip_speakers
@@ -596,7 +597,9 @@ class ProjectStore:
         matched = speakers[speaker_turns(speakers.astype(str), names, warn=False)].tolist()
         if not matched:
             return set()
-        rows = self._read(f"SELECT id FROM segments WHERE speaker IN ({', '.join('?' * len(matched))})", matched)
+        rows = self._read(f"SELECT id FROM segments WHERE speaker IN ({', '.join('?' * len(matched))})"
+                          + self._without_withdrawn(withdrawn, f" AND document NOT IN ({_WITHDRAWN_DOCUMENTS})"),
+                          matched)
         return set(rows["id"])
 
     # ------------------------------------------------------------------ withdrawn documents, metadata changes
