@@ -244,6 +244,17 @@ def test_the_review_pages_progress_leaves_out_a_withdrawn_documents_skipped_turn
         assert "interview_b:0" in store.skipped_segment_ids(withdrawn=True)
 
 
+def test_a_coder_named_only_on_a_withdrawn_document_is_not_offered_by_the_review_page(project):
+    with ProjectStore(project) as store:
+        store.record_decisions([DecisionRequest("interview_b:2", "add", "work", "yan")])
+        store.add_codings(pd.DataFrame({"segment_id": ["interview_b:2"], "code": ["work"], "coder": "zed"}),
+                          source="more.csv")
+        assert {"yan", "zed"} <= set(store.coders())
+        store.withdraw(["interview_b"])
+        assert store.coders() == ["ana", "bo", "ref"]
+        assert store.coders(withdrawn=True) == ["ana", "bo", "ref", "yan", "zed"]
+
+
 # ------------------------------------------------------------------ project add
 def test_add_refuses_a_transcript_named_as_a_withdrawn_document_saying_how_to_restore_it(tmp_path, capsys):
     folder = tmp_path / "transcripts"

@@ -1300,7 +1300,9 @@ class ProjectStore:
             "SELECT count(*) FROM decisions WHERE action != 'undo'"
             + self._without_withdrawn(withdrawn, f" AND segment_id NOT IN ({_WITHDRAWN_SEGMENTS})")).fetchone()[0]
 
-    def coders(self) -> list[str]:
-        """Every coder named in codings or decisions, sorted."""
-        rows = self._connection().execute("SELECT coder FROM decisions UNION SELECT coder FROM codings")
+    def coders(self, withdrawn: bool = False) -> list[str]:
+        """Every coder named in codings or decisions, sorted; one named only on withdrawn documents only where
+        ``withdrawn``."""
+        away = self._without_withdrawn(withdrawn, f" WHERE segment_id NOT IN ({_WITHDRAWN_SEGMENTS})")
+        rows = self._connection().execute(f"SELECT coder FROM decisions{away} UNION SELECT coder FROM codings{away}")
         return sorted({row[0] for row in rows if row[0]})
