@@ -287,6 +287,35 @@ def test_add_refuses_a_transcript_named_as_a_withdrawn_document_saying_how_to_re
     assert content(project) == before
 
 
+def test_the_restore_command_said_for_a_document_named_with_a_leading_dash_works(tmp_path, capsys):
+    """``theme-assist project restore P -test`` reads -test as options: the commands said give ``--`` first."""
+    import shlex
+
+    folder = tmp_path / "my transcripts"
+    folder.mkdir()
+    (folder / "-test.txt").write_text("Ann: A test file.\n")
+    (folder / "iv1.txt").write_text("Bob: I got paid.\n")
+    (tmp_path / "codebook.yaml").write_text("codes:\n  - id: work\n    name: Work\n    definition: paid work\n")
+    project = tmp_path / "my study.taproj"
+    assert run("project", "init", str(project), "--codebook", str(tmp_path / "codebook.yaml"), "--input",
+               str(folder)) == 0
+    assert run("project", "withdraw", str(project), "--", "-test") == 0
+    with ProjectStore(project) as store:
+        segment = store.segments(withdrawn=True)["segment_id"].iloc[0]
+        said = [store.not_here(segment)]
+    capsys.readouterr()
+    assert run("project", "export", str(project), "--codings", str(tmp_path / "c.csv"), "--document", "-test") == 2
+    said.append(capsys.readouterr().err)
+    assert run("project", "add", str(project), str(folder)) == 0  # -test as it is: left withdrawn, said so
+    said.append(capsys.readouterr().err)
+    for line in said:
+        command = shlex.split(line.split("`")[1])
+        assert command[:3] == ["theme-assist", "project", "restore"] and command[-2:] == ["--", "-test"]
+    assert run(*command[1:]) == 0
+    with ProjectStore(project) as store:
+        assert store.withdrawn_documents() == []
+
+
 # ------------------------------------------------------------------ bad input
 @pytest.mark.parametrize("argv, message", [
     (["withdraw", "{p}", "interview_c"], "document 'interview_c' is no document of {p}; its documents: "

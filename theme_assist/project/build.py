@@ -19,7 +19,7 @@ from theme_assist.errors import InputError, listed
 from theme_assist.ingest.speakers import without_closing_timestamp
 from theme_assist.inputs import TABLE_SUFFIXES, read_table, whole_numbers
 from theme_assist.names import has_visible_character, name_key
-from theme_assist.project.store import ProjectStore
+from theme_assist.project.store import ProjectStore, restore_command
 from theme_assist.refi.assemble import human_codings
 from theme_assist.refi.spans import newline_offsets, with_spans
 from theme_assist.segment import other_segmentation, same_turns
@@ -687,7 +687,7 @@ def _refuse_withdrawn_names(documents: list[Document], stored: dict[str, Documen
         old = stored.get(named.get(document.id, ""))
         if old is None or old.id not in withdrawn:
             continue
-        restore = f"theme-assist project restore {shlex.quote(str(store.path))} {shlex.quote(old.id)}"
+        restore = restore_command(store.path, [old.id])
         if old.text != document.text:
             raise InputError(f"document {old.id!r} ({document.source}) is withdrawn from {store.path.name}, which "
                              f"keeps its name: to bring the withdrawn one back, `{restore}`; to add this transcript, "

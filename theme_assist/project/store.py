@@ -127,6 +127,16 @@ def _check_code_map(code_map: dict[str, str], current: Codebook, revised: Codebo
             raise InputError(f"map {old}={new}: {old!r} is not a code of the project's current codebook")
 
 
+def restore_command(project: str | Path, documents: list[str]) -> str:
+    """The ``theme-assist project restore`` command line that brings ``documents`` back into ``project``, quoted
+    for a shell; ``--`` before them where one begins with ``-`` (it would be read as an option)."""
+    import shlex
+
+    dashed = any(document.startswith("-") for document in documents)
+    return " ".join(["theme-assist project restore", shlex.quote(str(project)), *(["--"] if dashed else []),
+                     *map(shlex.quote, documents)])
+
+
 def _locked(exc: Exception) -> bool:
     """Whether SQLite's ``exc`` says another connection held the lock past the busy timeout."""
     return "locked" in str(exc) or "busy" in str(exc)
@@ -794,8 +804,8 @@ class ProjectStore:
         row = self._connection().execute("SELECT document FROM segments WHERE id = ?", (segment_id,)).fetchone()
         if row is None or row[0] not in self.withdrawn_documents():
             return f"segment {segment_id!r} is not in this project"
-        return (f"segment {segment_id!r} is of document {row[0]!r}, withdrawn from this project (`theme-assist project "
-                f"restore {self.path} {row[0]}` brings it back)")
+        return (f"segment {segment_id!r} is of document {row[0]!r}, withdrawn from this project "
+                f"(`{restore_command(self.path, [row[0]])}` brings it back)")
 
     def context(self, segment: dict, before: int = 2, after: int = 2) -> tuple[list[dict], list[dict]]:
         """The segments just before and just after ``segment`` in its document."""
