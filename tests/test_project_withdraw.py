@@ -413,6 +413,12 @@ def test_the_exports_read_the_new_metadata(project, tmp_path, capsys):
     ("doc,site\ninterview_a,Hamburg\n", "missing column 'document'"),
     ("document\ninterview_a\n", "no field beside the document column"),
     ("document,site\ninterview_a,Hamburg\ninterview_a,Ulm\n", "document 'interview_a' appears more than once"),
+    # a field the project has, but for case or Unicode form: it would be added beside it, the value left as it was
+    ("document,Site\ninterview_a,Hamburg\n", "meta.csv: column 'Site' is no field of the project's documents (did "
+                                             "you mean 'site'? fields are matched as written)"),
+    ("document,si\u200bte\ninterview_a,Hamburg\n", "column 'si\\u200bte' is no field of"),  # a zero-width space
+    ("document,,site\ninterview_a,Hamburg,Ulm\n", "meta.csv: a column has no name in the header: name its field; "
+                                                  "nothing was changed"),  # not a field 'Unnamed: 1'
 ])
 def test_a_metadata_table_with_bad_rows_is_refused_in_one_line_changing_nothing(project, tmp_path, capsys, text,
                                                                                 message):

@@ -605,13 +605,18 @@ def metadata(
     from theme_assist.errors import InputError
     from theme_assist.ingest import read_metadata
     from theme_assist.ingest.metadata import rows_named
+    from theme_assist.inputs import PANDAS_BLANK_HEADER
     from theme_assist.project import ProjectStore
 
     values = read_metadata(table)
     if len(values.columns) < 2:
         raise InputError(f"{table}: no field beside the document column: nothing to set")
+    if any(PANDAS_BLANK_HEADER.fullmatch(name) for name in values.columns):  # a field 'Unnamed: 2' would stay
+        raise InputError(f"{table}: a column has no name in the header: name its field; nothing was changed")
     with ProjectStore(project) as store:
         known = list(store.documents(withdrawn=True)["document"])
+        _refuse_fields_alike(values.columns[1:], {key for name in known for key in store.document_metadata(name)},
+                             table)
         rows = rows_named(known, values)  # joined as project init --metadata joins them
         unjoined = [name for name in values["document"] if name not in set(rows.values())]
         if unjoined:
@@ -629,6 +634,22 @@ def metadata(
                       f"{change.new!r}", markup=False)
     say_done(console, f"{counted(len(changes), 'value')} changed in {project} (kept in the audit trail: project export "
                       "--audit)")
+
+
+def _refuse_fields_alike(columns, fields: set[str], table: Path) -> None:
+    """Refuse a column of ``table`` named as one of the project's metadata ``fields`` but for case, Unicode form or
+    invisible characters ("Site" for "site"): it would be added as another field beside it, the value it corrects
+    left as it was."""
+    from theme_assist.errors import InputError
+    from theme_assist.names import did_you_mean
+
+    for column in columns:
+        if column in fields:
+            continue
+        shown, meant = did_you_mean(column, sorted(fields), what="fields")
+        if meant:
+            raise InputError(f"{table}: column {shown} is no field of the project's documents{meant}: name it as "
+                             "the project does to set that field; nothing was changed")
 
 
 @project_app.command("backup")
