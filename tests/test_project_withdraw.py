@@ -432,6 +432,17 @@ def test_a_metadata_table_with_bad_rows_is_refused_in_one_line_changing_nothing(
     assert content(project) == before
 
 
+def test_metadata_prints_a_long_value_cut_short_and_the_trail_keeps_it_whole(project, tmp_path, capsys):
+    table = tmp_path / "meta.csv"
+    table.write_text(f"document,site\ninterview_a,{'x' * 100_000}\n")
+    capsys.readouterr()
+    assert run("project", "metadata", str(project), str(table)) == 0
+    said = capsys.readouterr().err
+    assert f"  interview_a, site: 'Ulm' → '{'x' * 80}'… (100000 characters)\n" in said and len(said) < 500
+    with ProjectStore(project) as store:
+        assert store.document_metadata("interview_a")["site"] == "x" * 100_000
+
+
 # ------------------------------------------------------------------ migration
 def test_a_project_of_schema_4_is_migrated_with_no_document_withdrawn(tmp_path):
     path = tmp_path / "old.taproj"

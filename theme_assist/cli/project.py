@@ -630,8 +630,8 @@ def metadata(
         console.print(f"nothing changed: {project}'s documents have the values {table.name} gives", markup=False)
         return
     for change in changes.itertuples(index=False):
-        console.print(f"  {change.document}, {change.key}: {'(none)' if change.old is None else repr(change.old)} → "
-                      f"{change.new!r}", markup=False)
+        console.print(f"  {change.document}, {change.key}: {_shown_value(change.old)} → {_shown_value(change.new)}",
+                      markup=False)
     say_done(console, f"{counted(len(changes), 'value')} changed in {project} (kept in the audit trail: project export "
                       "--audit)")
 
@@ -650,6 +650,16 @@ def _refuse_fields_alike(columns, fields: set[str], table: Path) -> None:
         if meant:
             raise InputError(f"{table}: column {shown} is no field of the project's documents{meant}: name it as "
                              "the project does to set that field; nothing was changed")
+
+
+def _shown_value(value: str | None, most: int = 80) -> str:
+    """A metadata value as ``project metadata`` prints it: quoted, ``(none)`` for None, a long one cut short
+    (the audit trail keeps it whole)."""
+    if value is None:
+        return "(none)"
+    if len(value) <= most:
+        return repr(value)
+    return f"{value[:most]!r}… ({len(value)} characters)"
 
 
 @project_app.command("backup")
