@@ -244,6 +244,20 @@ def test_the_review_pages_progress_leaves_out_a_withdrawn_documents_skipped_turn
         assert "interview_b:0" in store.skipped_segment_ids(withdrawn=True)
 
 
+def test_the_review_queue_filtered_on_a_document_withdrawn_since_says_it_is_withdrawn(project):
+    """The page's document filter was filled before: 'not in this project' sent the coder looking for a typo."""
+    from theme_assist.project.store import NotFound
+    from theme_assist.review import views
+
+    with ProjectStore(project) as store:
+        store.withdraw(["interview_b"])
+        with pytest.raises(NotFound, match=r"^document 'interview_b' is withdrawn from this project \(`theme-assist "
+                                           r"project restore .*study.taproj interview_b` brings it back\): reload"):
+            views.queue(store, "cy", document="interview_b")
+        with pytest.raises(NotFound, match="^document 'interview_c' is not in this project$"):
+            views.queue(store, "cy", document="interview_c")
+
+
 def test_a_coder_named_only_on_a_withdrawn_document_is_not_offered_by_the_review_page(project):
     with ProjectStore(project) as store:
         store.record_decisions([DecisionRequest("interview_b:2", "add", "work", "yan")])

@@ -13,7 +13,7 @@ import pandas as pd
 from theme_assist.codebook import Code, Codebook
 from theme_assist.errors import InputError
 from theme_assist.project.state import coder_state, live_decisions, segment_status
-from theme_assist.project.store import NotFound, ProjectStore
+from theme_assist.project.store import NotFound, ProjectStore, restore_command
 
 Status = Literal["open", "uncoded", "coded", "rejected", "skipped", "all"]
 Order = Literal["active", "document"]
@@ -168,6 +168,9 @@ def queue(store: ProjectStore, coder: str, order: Order | None = None, document:
     codebook = current_codebook(store)
     segments = store.segments()
     if document and document not in set(segments["document"]):
+        if document in store.withdrawn_documents():  # the page's list of documents was read before
+            raise NotFound(f"document {document!r} is withdrawn from this project "
+                           f"(`{restore_command(store.path, [document])}` brings it back): reload the page")
         raise NotFound(f"document {document!r} is not in this project")
     if code:
         check_code(codebook, code)
