@@ -176,6 +176,23 @@ def test_a_withdrawn_documents_decision_is_refused_and_undo_passes_it_over(proje
         assert not store.decisions(segment_id="interview_b:3")["undone"].any()
 
 
+def test_undoing_a_bulk_decision_leaves_its_part_on_a_withdrawn_document_to_be_undone_after_a_restore(project):
+    """The undo wrote undo rows on the withdrawn document's segments (a decision there, which is refused), and
+    returned none of them: the restored document came back with its decisions undone."""
+    with ProjectStore(project) as store:
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "stigma", "cy"),
+                                DecisionRequest("interview_b:1", "add", "stigma", "cy")])
+        store.withdraw(["interview_b"])
+        assert store.undo_last("cy")["segment_id"].tolist() == ["interview_a:1"]
+        mine = store.decisions(coder="cy", withdrawn=True)
+        assert mine[["segment_id", "action", "undone"]].values.tolist() == [
+            ["interview_a:1", "add", True], ["interview_b:1", "add", False], ["interview_a:1", "undo", False]]
+        assert store.undo_last("cy").empty
+        store.restore(["interview_b"])
+        assert store.undo_last("cy")["segment_id"].tolist() == ["interview_b:1"]  # the rest of the batch, once
+        assert store.decisions(coder="cy")["undone"].sum() == 2 and store.undo_last("cy").empty
+
+
 @pytest.mark.parametrize("by", ["coding", "decision"])
 def test_a_codebook_revision_may_not_drop_a_code_only_a_withdrawn_document_uses(tmp_path, by):
     """A restore would bring back codings or decisions of a code the codebook no longer has."""

@@ -1235,8 +1235,11 @@ class ProjectStore:
             if last is None:
                 return pd.DataFrame(columns=DECISION_COLUMNS)
             if last["batch"]:
-                targets = db.execute("SELECT id, segment_id, code, suggestions_shown FROM decisions WHERE batch = ? "
-                                     "AND action != 'undo' ORDER BY id", (last["batch"],)).fetchall()
+                # a batch's decisions on documents withdrawn since are left as they are (none is made there), as
+                # those undone already, which a restore then leaves to an undo of their own
+                targets = db.execute("SELECT id, segment_id, code, suggestions_shown FROM decisions d WHERE batch = ? "
+                                     f"AND action != 'undo' AND NOT ({_UNDONE}) AND segment_id NOT IN "
+                                     f"({_WITHDRAWN_SEGMENTS}) ORDER BY id", (last["batch"],)).fetchall()
             else:
                 targets = db.execute("SELECT id, segment_id, code, suggestions_shown FROM decisions WHERE id = ?",
                                      (last["id"],)).fetchall()
