@@ -463,6 +463,20 @@ def test_a_metadata_table_with_bad_rows_is_refused_in_one_line_changing_nothing(
     assert content(project) == before
 
 
+@pytest.mark.parametrize("swapped", [True, False])
+def test_a_project_file_given_for_the_metadata_table_is_named_as_one(project, tmp_path, capsys, swapped):
+    """The arguments swapped, or the project given twice: it said 'save it as UTF-8'."""
+    table = tmp_path / "meta.csv"
+    table.write_text("document,site\ninterview_a,Hamburg\n")
+    before = content(project)
+    capsys.readouterr()
+    assert run("project", "metadata", *([str(table), str(project)] if swapped else [str(project)] * 2)) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"theme-assist: error: {project} is a project file (an SQLite database), not a metadata table: give the "
+        "project, then the table (`theme-assist project metadata PROJECT CSV`); nothing was changed")
+    assert content(project) == before
+
+
 def test_metadata_prints_a_long_value_cut_short_and_the_trail_keeps_it_whole(project, tmp_path, capsys):
     table = tmp_path / "meta.csv"
     table.write_text(f"document,site\ninterview_a,{'x' * 100_000}\n")

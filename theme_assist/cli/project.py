@@ -608,6 +608,9 @@ def metadata(
     from theme_assist.inputs import PANDAS_BLANK_HEADER
     from theme_assist.project import ProjectStore
 
+    if _sqlite_file(table):  # the arguments swapped, or the project given twice: not "save it as UTF-8"
+        raise InputError(f"{table} is a project file (an SQLite database), not a metadata table: give the project, "
+                         "then the table (`theme-assist project metadata PROJECT CSV`); nothing was changed")
     values = read_metadata(table)
     if len(values.columns) < 2:
         raise InputError(f"{table}: no field beside the document column: nothing to set")
@@ -634,6 +637,16 @@ def metadata(
                       markup=False)
     say_done(console, f"{counted(len(changes), 'value')} changed in {project} (kept in the audit trail: project export "
                       "--audit)")
+
+
+def _sqlite_file(path: Path) -> bool:
+    """Whether ``path`` is a file that starts as an SQLite database does (a project file). Read before the project
+    is opened: closing another handle on a file SQLite has open would drop its locks."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(16) == b"SQLite format 3\x00"
+    except OSError:  # a folder, no such file: said by the table's reader
+        return False
 
 
 def _refuse_fields_alike(columns, fields: set[str], table: Path) -> None:
