@@ -450,6 +450,8 @@ def test_the_exports_read_the_new_metadata(project, tmp_path, capsys):
     ("document,si\u200bte\ninterview_a,Hamburg\n", "column 'si\\u200bte' is no field of"),  # a zero-width space
     ("document,,site\ninterview_a,Hamburg,Ulm\n", "meta.csv: a column has no name in the header: name its field; "
                                                   "nothing was changed"),  # not a field 'Unnamed: 1'
+    ("document,Document,site\ninterview_a,interview_b,Hamburg\n", "meta.csv: columns 'document' and 'Document' "
+                                                                  "both name the documents: keep one"),  # traceback
 ])
 def test_a_metadata_table_with_bad_rows_is_refused_in_one_line_changing_nothing(project, tmp_path, capsys, text,
                                                                                 message):

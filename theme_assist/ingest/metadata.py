@@ -54,6 +54,9 @@ def read_metadata(path: str | Path) -> pd.DataFrame:
     column = next((by_folded_name[name] for name in DOCUMENT_COLUMNS if name in by_folded_name), None)
     if column is None:
         raise InputError(f"{path}: missing column 'document' (the transcript file name, with or without extension)")
+    alike = [name for name in table.columns if name.casefold() == column.casefold()]
+    if len(alike) > 1:  # 'document' and 'Document': pandas would refuse to put the ids back beside the other
+        raise InputError(f"{path}: columns {' and '.join(map(repr, alike))} both name the documents: keep one")
     documents = table.pop(column).str.strip().map(_document_id)
     if (documents == "").any():
         raise InputError(f"{path}, row {int((documents == '').to_numpy().argmax()) + 2}: empty 'document'")
