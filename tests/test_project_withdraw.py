@@ -347,6 +347,32 @@ def test_the_restore_command_said_for_a_document_named_with_a_leading_dash_works
         assert store.withdrawn_documents() == []
 
 
+@pytest.mark.parametrize("where", ["site2/iv2.txt", "iv2_site2.txt"])
+def test_add_of_a_withdrawn_documents_text_under_another_name_says_it_is_withdrawn(tmp_path, capsys, where):
+    """It said 'in p.taproj already (a copy?): leave it out', or to give the folders without --recursive, which
+    then left the withdrawn one withdrawn: nothing said why."""
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "iv1.txt").write_text("Ann: I got paid.\n")
+    (folder / "iv2.txt").write_text("Bob: At the wrong site.\n")
+    (tmp_path / "codebook.yaml").write_text("codes:\n  - id: work\n    name: Work\n    definition: paid work\n")
+    project = tmp_path / "p.taproj"
+    assert run("project", "init", str(project), "--codebook", str(tmp_path / "codebook.yaml"), "--input",
+               str(folder)) == 0
+    assert run("project", "withdraw", str(project), "iv2", "--reason", "the wrong site") == 0
+    again = tmp_path / "again" / where
+    again.parent.mkdir(parents=True)
+    again.write_text("Bob: At the wrong site.\n")
+    before = content(project)
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(tmp_path / "again"), "--recursive") == 2
+    error = capsys.readouterr().err.strip()
+    assert error == (f"theme-assist: error: {again} has the same text as document 'iv2', withdrawn from p.taproj, "
+                     "which keeps its text: it cannot be added again under another name; `theme-assist project "
+                     f"restore {project} iv2` brings it back; nothing was added")
+    assert content(project) == before
+
+
 # ------------------------------------------------------------------ bad input
 @pytest.mark.parametrize("argv, message", [
     (["withdraw", "{p}", "interview_c"], "document 'interview_c' is no document of {p}; its documents: "

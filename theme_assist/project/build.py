@@ -555,7 +555,8 @@ def plan_addition(store: ProjectStore, inputs: list[str | Path], metadata: str |
     stored = {document.id: document for document in store.documents_with_text(withdrawn=True)}
     named = _names_of_stored(documents, stored)
     _refuse_withdrawn_names(documents, stored, named, store)
-    _refuse_documents_the_project_has(documents, stored, named, store.path.name)
+    restores = {name: restore_command(store.path, [name]) for name in store.withdrawn_documents()}
+    _refuse_documents_the_project_has(documents, stored, named, store.path.name, restores)
     unchanged = sum(document.id in named for document in documents)
     documents = [document for document in documents if document.id not in named]
     if not documents:
@@ -697,11 +698,14 @@ def _refuse_withdrawn_names(documents: list[Document], stored: dict[str, Documen
 
 
 def _refuse_documents_the_project_has(documents: list[Document], stored: dict[str, Document], named: dict[str, str],
-                                      project: str) -> None:
+                                      project: str, withdrawn: dict[str, str] | None = None) -> None:
     """Refuse a transcript whose id the project has with another text (a changed transcript never replaces the
     project's: its codings and decisions name segments of the old text), or whose text it has under another id, or
     another new one has (a copy). One with the same id and text is no new document: :func:`add_to_project` leaves
-    it as it is. ``named``: the stored id each transcript's id names (:func:`_names_of_stored`)."""
+    it as it is. ``named``: the stored id each transcript's id names (:func:`_names_of_stored`); ``withdrawn``: the
+    withdrawn documents, each with the command that restores it (a text the project has under another id may be
+    one of theirs, which the refusal says)."""
+    withdrawn = withdrawn or {}
     for document in documents:
         old = stored.get(named.get(document.id, ""))
         if old is not None and old.text != document.text:
@@ -716,6 +720,10 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
     texts = {old.text.strip(): old.id for old in stored.values() if old.text.strip()}
     for document in documents:
         old_id = texts.get(document.text.strip())
+        if document.id not in named and old_id in withdrawn:  # "a copy? leave it out" hid why
+            raise InputError(f"{document.source or document.id} has the same text as document {old_id!r}, "
+                             f"withdrawn from {project}, which keeps its text: it cannot be added again under "
+                             f"another name; `{withdrawn[old_id]}` brings it back; nothing was added")
         if document.id not in named and old_id is not None:
             if document.id.rsplit("/", 1)[-1] == old_id.rsplit("/", 1)[-1]:
                 raise InputError(_read_in_another_folder(document, old_id, project))
