@@ -209,7 +209,8 @@ def test_a_codebook_revision_may_not_drop_a_code_only_a_withdrawn_document_uses(
         store.withdraw(["interview_b"])
         dropped = CODEBOOK.replace('      - id: stigma\n        name: Stigma & "labels"\n'
                                    "        definition: Being judged or excluded.\n", "")
-        with pytest.raises(InputError, match="drops code.* that codings or decisions use: stigma"):
+        with pytest.raises(InputError, match=r"drops code.* that codings or decisions use: stigma \(on withdrawn "
+                                             r"documents only\); keep them"):
             store.add_codebook_version(parse_codebook(dropped))
 
 

@@ -893,7 +893,13 @@ class ProjectStore:
                 old = current.get(code_id)
                 renamed.update({code_id: code.id for code in added if case_key(code.name) == case_key(old.name)
                                 or (old.definition and code.definition == old.definition)})
-            named = [f"{code_id} (renamed {renamed[code_id]}?)" if code_id in renamed else code_id
+            away = self.withdrawn_segment_ids()  # a code used there alone is used by nothing else a reader shows
+            seen = decisions[~decisions["segment_id"].isin(away)]
+            codings = self.codings(withdrawn=True)
+            visible = (set(codings.loc[~codings["segment_id"].isin(away), "code"]) | set(seen["code"])
+                       | set(seen["replaces"]))
+            named = [f"{code_id} (renamed {renamed[code_id]}?)" if code_id in renamed else
+                     code_id if code_id in visible else f"{code_id} (on withdrawn documents only)"
                      for code_id in dropped]
             shown = listed(named, 3)
             raise InputError(f"the revised codebook drops code(s) that codings or decisions use: {shown}; keep "
