@@ -176,6 +176,21 @@ def test_a_withdrawn_documents_decision_is_refused_and_undo_passes_it_over(proje
         assert not store.decisions(segment_id="interview_b:3")["undone"].any()
 
 
+def test_an_undo_of_a_decision_on_a_document_withdrawn_since_says_so(project):
+    """The page's undo names the decision it made last: it was said to be 'decided or undone since in another
+    tab or window'."""
+    from theme_assist.project.store import Stale
+
+    with ProjectStore(project) as store:
+        made = store.record_decisions([DecisionRequest("interview_b:1", "add", "stigma", "ana")])
+        store.withdraw(["interview_b"])
+        with pytest.raises(Stale, match=rf"^decision {made['id'].iloc[0]}, the one made last here, is on document "
+                                        r"'interview_b', withdrawn from this project since \(`theme-assist project "
+                                        r"restore .*study.taproj interview_b` brings it back\): nothing was undone$"):
+            store.undo_last("ana", expected=int(made["id"].iloc[0]))
+        assert store.decisions(coder="ana", withdrawn=True)["action"].tolist().count("undo") == 0
+
+
 def test_undoing_a_bulk_decision_leaves_its_part_on_a_withdrawn_document_to_be_undone_after_a_restore(project):
     """The undo wrote undo rows on the withdrawn document's segments (a decision there, which is refused), and
     returned none of them: the restored document came back with its decisions undone."""

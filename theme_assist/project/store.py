@@ -1250,6 +1250,12 @@ class ProjectStore:
                 targets = db.execute("SELECT id, segment_id, code, suggestions_shown FROM decisions WHERE id = ?",
                                      (last["id"],)).fetchall()
             if expected is not None and expected not in {target["id"] for target in targets}:
+                away = db.execute(f"SELECT s.document FROM decisions d JOIN segments s ON s.id = d.segment_id WHERE "
+                                  f"d.id = ? AND s.document IN ({_WITHDRAWN_DOCUMENTS})", (expected,)).fetchone()
+                if away is not None:  # not "decided or undone since in another tab"
+                    raise Stale(f"decision {expected}, the one made last here, is on document {away[0]!r}, withdrawn "
+                                f"from this project since (`{restore_command(self.path, [away[0]])}` brings it "
+                                "back): nothing was undone", latest=last["id"])
                 raise Stale(_not_the_latest(coder, last, expected, len(targets), self._code_name(last)),
                             latest=last["id"])
             created = utc_now()
