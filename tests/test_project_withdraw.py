@@ -198,7 +198,8 @@ def test_undoing_a_bulk_decision_leaves_its_part_on_a_withdrawn_document_to_be_u
         store.record_decisions([DecisionRequest("interview_a:1", "add", "stigma", "cy"),
                                 DecisionRequest("interview_b:1", "add", "stigma", "cy")])
         store.withdraw(["interview_b"])
-        assert store.undo_last("cy")["segment_id"].tolist() == ["interview_a:1"]
+        page = int(store.decisions(coder="cy", withdrawn=True)["id"].max())  # as the page names the batch
+        assert store.undo_last("cy", expected=page)["segment_id"].tolist() == ["interview_a:1"]
         mine = store.decisions(coder="cy", withdrawn=True)
         assert mine[["segment_id", "action", "undone"]].values.tolist() == [
             ["interview_a:1", "add", True], ["interview_b:1", "add", False], ["interview_a:1", "undo", False]]

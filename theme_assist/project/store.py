@@ -1246,10 +1246,14 @@ class ProjectStore:
                 targets = db.execute("SELECT id, segment_id, code, suggestions_shown FROM decisions d WHERE batch = ? "
                                      f"AND action != 'undo' AND NOT ({_UNDONE}) AND segment_id NOT IN "
                                      f"({_WITHDRAWN_SEGMENTS}) ORDER BY id", (last["batch"],)).fetchall()
+                # the page names the batch by its last decision, which may be one left as it is here
+                members = {row[0] for row in db.execute("SELECT id FROM decisions WHERE batch = ? AND "
+                                                        "action != 'undo'", (last["batch"],))}
             else:
                 targets = db.execute("SELECT id, segment_id, code, suggestions_shown FROM decisions WHERE id = ?",
                                      (last["id"],)).fetchall()
-            if expected is not None and expected not in {target["id"] for target in targets}:
+                members = {last["id"]}
+            if expected is not None and expected not in members:
                 away = db.execute(f"SELECT s.document FROM decisions d JOIN segments s ON s.id = d.segment_id WHERE "
                                   f"d.id = ? AND s.document IN ({_WITHDRAWN_DOCUMENTS})", (expected,)).fetchone()
                 if away is not None:  # not "decided or undone since in another tab"
