@@ -234,6 +234,17 @@ def test_a_coded_table_without_a_code_is_refused_as_a_header_only_one_is(tmp_pat
     assert not project.exists()
 
 
+def test_a_failed_init_into_a_new_folder_leaves_no_folder(tmp_path, capsys):
+    (tmp_path / "iv.txt").write_text("I: Wie geht es?\nB: Gut.\n")
+    (tmp_path / "coded.csv").write_text("segment_id,code\nnone:0,work\n")
+    (tmp_path / "studies").mkdir()  # there already: kept
+    project = tmp_path / "studies" / "2024" / "site" / "study.taproj"
+    assert run("project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input",
+               str(tmp_path / "iv.txt"), "--coded", str(tmp_path / "coded.csv")) == 2
+    assert "cannot place its codings" in capsys.readouterr().err
+    assert [path.name for path in (tmp_path / "studies").iterdir()] == []
+
+
 def test_a_coded_table_of_another_segmentation_is_placed_by_text_or_refused_without_text(tmp_path, capsys):
     # a segment_id, code table an earlier version wrote (its segmentation column says so), coded in a spreadsheet
     # that dropped the text: its ids exist in the project, but name other turns (iv:1 was "Gut. Sehr gut.")

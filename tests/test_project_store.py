@@ -52,6 +52,18 @@ def _old_project(tmp_path, schema: int):
     return path
 
 
+def test_a_new_project_interrupted_as_it_is_made_leaves_no_file_nor_folder(tmp_path, monkeypatch):
+    from theme_assist.project import store as store_module
+
+    def interrupted(connection, path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store_module, "migrate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ProjectStore(tmp_path / "new" / "study.taproj", create=True)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_old_project_is_migrated_in_place_keeping_its_data(tmp_path):
     path = _old_project(tmp_path, schema=1)
     with ProjectStore(path) as store:

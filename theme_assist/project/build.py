@@ -349,7 +349,7 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
     Returns
     -------
     ProjectStore
-        The open project. On any error the half-made file is removed.
+        The open project. On any error the half-made file is removed, with any folder made for it.
     """
     from theme_assist.ingest import read_documents
     from theme_assist.ingest.decoding import refuse_name_not_utf8
@@ -407,9 +407,7 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
             store.add_codings(codings_for_segments(table, segments, str(coded), documents=documents,
                                                    segmentation=segmentation or None), source=Path(coded).name)
     except BaseException:
-        store.close()
-        for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            leftover.unlink(missing_ok=True)
+        store.discard()
         raise
     return store
 

@@ -214,11 +214,17 @@ class ProjectStore:
 
     def __init__(self, path: str | Path, create: bool = False):
         self.path = Path(path)
+        self._made_folders: list[Path] = []  # made for a new project, deepest first: see discard
         if create:
             self.refuse_existing(self.path)
+            folder = self.path.parent
+            while not folder.exists() and folder != folder.parent:
+                self._made_folders.append(folder)
+                folder = folder.parent
             try:  # its folder, which check_outputs leaves to the writers to make
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
+                self._remove_made_folders()
                 raise InputError(f"cannot create {self.path}: cannot create its folder {self.path.parent} "
                                  f"({error.strerror or error})") from None
         if not create and self.path.is_dir():
@@ -230,27 +236,46 @@ class ProjectStore:
             self._check_intact()
         self._local = threading.local()
         self._codebooks: dict[int, Codebook] = {}
-        # where the file really is: a project opened through a link is journalled beside its target
-        from theme_assist.inputs import resolved_path
-
-        self._journal_mode = journal_mode(resolved_path("project", self.path).parent, f"project {self.path}")
         self._identity = None  # the file's (device, inode), once it exists: see _same_file
-        connection = self._connection()
         try:
-            migrate(connection, str(self.path))
-        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-            self.close()
-            if _locked(exc):  # an older project's migration waited for another program's lock in vain
-                raise Unavailable(self._locked_message()) from None
-            if "readonly" in str(exc):
-                raise InputError(f"{self.path} is read-only and written by an older theme_assist: copy it "
-                                 "somewhere writable to upgrade it") from None
-            raise InputError(f"{self.path} is damaged or not a project file ({exc})") from None
-        if create:
-            with self.transaction() as db:
-                db.execute("INSERT INTO project_info VALUES ('name', ?), ('created_at', ?)",
-                           (self.path.stem, utc_now()))
+            # where the file really is: a project opened through a link is journalled beside its target
+            from theme_assist.inputs import resolved_path
+
+            self._journal_mode = journal_mode(resolved_path("project", self.path).parent, f"project {self.path}")
+            connection = self._connection()
+            try:
+                migrate(connection, str(self.path))
+            except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+                self.close()
+                if _locked(exc):  # an older project's migration waited for another program's lock in vain
+                    raise Unavailable(self._locked_message()) from None
+                if "readonly" in str(exc):
+                    raise InputError(f"{self.path} is read-only and written by an older theme_assist: copy it "
+                                     "somewhere writable to upgrade it") from None
+                raise InputError(f"{self.path} is damaged or not a project file ({exc})") from None
+            if create:
+                with self.transaction() as db:
+                    db.execute("INSERT INTO project_info VALUES ('name', ?), ('created_at', ?)",
+                               (self.path.stem, utc_now()))
+        except BaseException:
+            if create:  # the new file, half made, and its folder
+                self.discard()
+            raise
         self._identity = self._file_identity()
+
+    def discard(self) -> None:
+        """Close and delete a project this store created (``create``) whose making failed, with SQLite's files
+        beside it and the folders made for it, leaving the disk as it was."""
+        self.close()
+        for leftover in (self.path, self.path.with_name(self.path.name + "-wal"),
+                         self.path.with_name(self.path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        self._remove_made_folders()
+
+    def _remove_made_folders(self) -> None:
+        for folder in self._made_folders:
+            with suppress(OSError):  # not empty: something else was written there since
+                folder.rmdir()
 
     def _check_intact(self) -> None:
         """Refuse a damaged file (:meth:`_find_damage`), leaving its folder as it was found: SQLite's read-only
