@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -190,3 +191,62 @@ def test_the_table_shows_the_transcripts_bracketed_notes_as_written(corpus_copy,
     assert exit_info.value.code == 0
     shown = capsys.readouterr().out
     assert "[/laughs]" in shown and "[laughter]" in shown
+
+
+def _small_result():
+    import pandas as pd
+
+    from theme_assist.demo import DemoResult
+
+    segments = pd.DataFrame({"segment_id": ["a:0", "b:0"], "document": ["a", "b"], "speaker": ["P", "P"],
+                             "text": ["One.", "Two."], "code": ["work", "work"], "half": ["train", "suggest"]})
+    suggestions = pd.DataFrame({"segment_id": ["b:0"], "code": ["work"], "score": [0.9], "rank": [1],
+                                "evidence": [[{"segment_id": "a:0", "text": "One.", "similarity": 0.5}]]})
+    overall = {"segments_suggested": 1, "accuracy": 1.0, "kappa": 1.0, "macro_f1": 1.0, "top3_recall": 1.0,
+               "abstention_rate": 0.0, "ece": 0.1}
+    per_code = pd.DataFrame({"code": ["work"], "reference": [1], "suggested": [1], "agreed": [1], "f1": [1.0],
+                             "kappa": [1.0]})
+    return DemoResult(segments, suggestions, overall, per_code, "fake@0")
+
+
+@pytest.mark.parametrize("failing", ["written", "put in place"])
+def test_a_failed_write_leaves_no_partial_set_or_names_the_files_written(tmp_path, capsys, monkeypatch, failing):
+    """A later file that could not be written (a full disk) left the earlier ones beside another run's, unsaid."""
+    import errno
+    import os
+
+    import theme_assist.demo
+    import theme_assist.refi.atomic
+
+    monkeypatch.setattr(theme_assist.demo, "run_demo", lambda corpus: _small_result())
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("suggestions.csv", "segments.csv", "agreement.json", "agreement_per_code.csv"):
+        (out / name).write_text("an earlier run's\n")
+    full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    if failing == "written":
+        def write_text_whole(target, text):
+            raise full
+
+        monkeypatch.setattr(theme_assist.refi.atomic, "write_text_whole", write_text_whole)
+    else:
+        replace = os.replace
+
+        def replace_but_suggestions(source, target):
+            if Path(target).name == "suggestions.csv":
+                raise full
+            replace(source, target)
+
+        monkeypatch.setattr(os, "replace", replace_but_suggestions)
+    code, error = run_demo_cli(capsys, "--out", out, "--force", "--show", 0)
+    assert code == 2 and len(error.splitlines()) == 1 and "Traceback" not in error
+    kept = sorted(path.name for path in out.iterdir() if path.read_text() == "an earlier run's\n")
+    assert sorted(path.name for path in out.iterdir()) == ["agreement.json", "agreement_per_code.csv",
+                                                           "segments.csv", "suggestions.csv"]  # no temporary left
+    if failing == "written":
+        assert error == f"theme-assist: error: No space left on device: nothing was written to {out}/"
+        assert len(kept) == 4
+    else:  # suggestions.csv is put in place last
+        assert error == (f"theme-assist: error: No space left on device: only segments.csv, agreement.json, "
+                         f"agreement_per_code.csv written to {out}/ (not suggestions.csv)")
+        assert kept == ["suggestions.csv"]

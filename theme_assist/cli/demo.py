@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import typer
 
@@ -90,11 +91,34 @@ def demo(
                   f"{overall['top3_recall']:.3f}; abstained on {overall['abstention_rate']:.1%} of turns (best score "
                   f"below the threshold); expected calibration error of the scores {overall['ece']:.3f}.")
 
-    write_table(segments, out / "segments.csv")
-    write_table(result.per_code, out / "agreement_per_code.csv")
-    write_suggestions(with_segmentation_of(result.suggestions, segments), out / "suggestions.csv")
-    write_text_whole(out / "agreement.json", jsonout.dumps({"model": result.model_id, **overall}, indent=2))
+    written: list[str] = []
+    try:
+        with ExitStack() as files:  # each written beside its place; put in place once all four are written
+            placed = {name: files.enter_context(_placed(out / name, written)) for name in OUTPUT_FILES}
+            write_table(segments, placed["segments.csv"])
+            write_table(result.per_code, placed["agreement_per_code.csv"])
+            write_suggestions(with_segmentation_of(result.suggestions, segments), placed["suggestions.csv"])
+            write_text_whole(placed["agreement.json"], jsonout.dumps({"model": result.model_id, **overall},
+                                                                     indent=2))
+    except (InputError, OSError) as exc:
+        why = str(exc) if isinstance(exc, InputError) else \
+            f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+        done = [name for name in OUTPUT_FILES if name in written]
+        left = [name for name in OUTPUT_FILES if name not in written]
+        raise InputError(f"{why}: " + (f"only {', '.join(done)} written to {out}/ (not {', '.join(left)})" if done
+                                       else f"nothing was written to {out}/")) from None
     say_done(console, f"outputs in {out}/ ({', '.join(OUTPUT_FILES)}) in {time.perf_counter() - started:.0f} s")
+
+
+@contextmanager
+def _placed(target: Path, written: list[str]) -> Iterator[Path]:
+    """A temporary file beside ``target`` (through a link, beside the file it names) that replaces it when the
+    block ends without an error; ``target``'s name is then added to ``written``."""
+    from theme_assist.refi.atomic import atomic_file
+
+    with atomic_file(target.resolve()) as temporary:
+        yield temporary
+    written.append(target.name)
 
 
 def register(app: typer.Typer) -> None:
