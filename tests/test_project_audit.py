@@ -759,6 +759,32 @@ def test_export_independent_keeps_codings_made_with_no_suggestion_shown_and_agre
     assert '"value": 1.0' in capsys.readouterr().out  # Ana and ref agree on the two segments both coded
 
 
+def test_export_of_codings_reads_the_decisions_once(anchored_and_not, tmp_path, capsys, monkeypatch):
+    """The current codings, the independent ones and the segments rejected without a code each read every
+    decision again; the rows written are as before."""
+    from theme_assist.cli import main
+    from theme_assist.project import ProjectStore
+
+    path, (a0, a1, a2, a3) = anchored_and_not
+    reads = []
+    decisions = ProjectStore.decisions
+
+    def counted(store, *args, **kwargs):
+        reads.append(args or kwargs)
+        return decisions(store, *args, **kwargs)
+
+    monkeypatch.setattr(ProjectStore, "decisions", counted)
+    out = tmp_path / "independent.csv"
+    with pytest.raises(SystemExit) as exit_:
+        main(["project", "export", str(path), "--codings", str(out), "--independent"])
+    assert exit_.value.code == 0 and len(reads) == 1
+    kept = pd.read_csv(out)
+    assert sorted(zip(kept["coder"], kept["segment_id"], kept["code"])) == sorted([
+        ("ref", a0, "work"), ("ref", a1, "family"), ("Ana", a0, "work"), ("Ana", a1, "family"),
+        ("Ana", a2, "work"), ("Ana", a3, "stigma"), ("Bo", a2, "work")])
+    assert "left out 2 segments (2 codings)" in capsys.readouterr().err
+
+
 def test_export_independent_needs_codings(anchored_and_not, capsys):
     from theme_assist.cli import main
 

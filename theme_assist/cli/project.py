@@ -214,9 +214,10 @@ def export(
         if audit:
             say_done(console, f"{write_audit(store, audit, trail)} audit rows → {audit}")
         if codings:
-            table = of_documents(current_codings(store), store, chosen)
+            decisions = store.decisions()  # read once for the three
+            table = of_documents(current_codings(store, decisions), store, chosen)
             if independent:
-                table, unknown = independent_codings(store, table)
+                table, unknown = independent_codings(store, table, decisions)
                 if len(unknown):
                     logger.warning("left out %s (%s) whose coder's decisions there were stored before theme_assist "
                                    "recorded whether suggestions were shown: unknown, so not counted as independent",
@@ -227,7 +228,7 @@ def export(
             say_done(console, f"{len(table)} codings{of_chosen}{kind} → {codings}")
             if chosen:
                 _warn_uncoded_documents(chosen, table, store, codings, kind)
-            _warn_rejected_without_code(of_documents(rejected_without_code(store), store, chosen), codings)
+            _warn_rejected_without_code(of_documents(rejected_without_code(store, decisions), store, chosen), codings)
         if machine:
             table = machine_before_review(store, chosen)
             write_table(with_project_segmentation(table, store), machine)

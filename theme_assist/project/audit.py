@@ -225,14 +225,16 @@ def _imported_not_applied(store: ProjectStore, codings: pd.DataFrame) -> pd.Seri
     return pd.Series(reasons, index=codings.index, dtype=object)
 
 
-def current_codings(store: ProjectStore) -> pd.DataFrame:
+def current_codings(store: ProjectStore, decisions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every coder's codes as they stand after review, starting from the codings imported under the coder's name
     (another coder's decision leaves them standing), and the imported codings without a coder: ``segment_id``,
     ``code``, ``coder``. Those are named by the file they came from (``CODED.csv``), so that the table is one
-    ``theme-assist agree`` reads."""
+    ``theme-assist agree`` reads. ``decisions``: the project's (:meth:`ProjectStore.decisions`), where read
+    already."""
     codebook = store.codebook()
     codings = store.codings()
-    state = coder_state(store.decisions(), exclusive=codebook.exclusive, imported=codings)
+    decisions = store.decisions() if decisions is None else decisions
+    state = coder_state(decisions, exclusive=codebook.exclusive, imported=codings)
     reviewed_by = pd.MultiIndex.from_frame(state[["segment_id", "coder"]])
     state = state.explode("codes").dropna(subset=["codes"])
     reviewed = pd.DataFrame({"segment_id": state["segment_id"], "code": state["codes"], "coder": state["coder"]})
@@ -241,14 +243,16 @@ def current_codings(store: ProjectStore) -> pd.DataFrame:
     return pd.concat([imported, reviewed], ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 
-def independent_codings(store: ProjectStore, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def independent_codings(store: ProjectStore, table: pd.DataFrame,
+                        decisions: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of ``table`` (:func:`current_codings`) a coder made independently of the machine: every live
     decision (:func:`~theme_assist.project.state.live_decisions`) of their coder on the segment was made with no
     suggestion on screen (``suggestions_shown`` 0). Imported codings no live decision of their coder touches count:
     they were made outside theme_assist, with none of its suggestions in view. Codings ``project replace`` carried
     over count as the decisions they come from (:meth:`~theme_assist.project.store.ProjectStore.carried_codings`):
     a coder's codes on a segment with a carried coding of theirs made with suggestions shown are not independent,
-    and those with one of unknown state are left out as unknown.
+    and those with one of unknown state are left out as unknown. ``decisions``: the project's
+    (:meth:`ProjectStore.decisions`), where read already.
 
     Returns
     -------
@@ -256,7 +260,7 @@ def independent_codings(store: ProjectStore, table: pd.DataFrame) -> tuple[pd.Da
         The rows kept, and the rows left out only because a decision's state is unknown (stored before
         theme_assist recorded it) and none is known to have had suggestions shown.
     """
-    live = live_decisions(store.decisions())
+    live = live_decisions(store.decisions() if decisions is None else decisions)
     flags = live.assign(anchored=live["suggestions_shown"] == 1, unknown=live["suggestions_shown"].isna())
     carried = store.carried_codings()
     if len(carried):
@@ -271,11 +275,13 @@ def independent_codings(store: ProjectStore, table: pd.DataFrame) -> tuple[pd.Da
     return table[~anchored & ~unknown].reset_index(drop=True), table[unknown].reset_index(drop=True)
 
 
-def rejected_without_code(store: ProjectStore) -> pd.DataFrame:
+def rejected_without_code(store: ProjectStore, decisions: pd.DataFrame | None = None) -> pd.DataFrame:
     """The segments a coder rejected codes on and holds no code on (``segment_id``, ``coder``, ``rejected``: the
     codes rejected, sorted), by coder, then in the segments' order. :func:`current_codings` has no row for them,
-    so ``agree`` counts them as not rated by that coder: not as a disagreement with the machine or another coder."""
-    state = coder_state(store.decisions(), exclusive=store.codebook().exclusive, imported=store.codings())
+    so ``agree`` counts them as not rated by that coder: not as a disagreement with the machine or another coder.
+    ``decisions``: the project's (:meth:`ProjectStore.decisions`), where read already."""
+    decisions = store.decisions() if decisions is None else decisions
+    state = coder_state(decisions, exclusive=store.codebook().exclusive, imported=store.codings())
     left = state[(state["codes"].map(len) == 0) & (state["rejected"].map(len) > 0)]
     order = {segment: i for i, segment in enumerate(store.segments()["segment_id"])}
     left = left.assign(order=left["segment_id"].map(order)).sort_values(["coder", "order"])
