@@ -357,6 +357,46 @@ def test_an_interruption_while_storing_leaves_the_project_as_it_was(site_one, mo
     assert content(project) == stored
 
 
+def test_an_interruption_just_after_the_commit_says_the_documents_were_added(site_one, capsys, monkeypatch):
+    """Ctrl+C once the transaction was committed, as the line saying so was made: "interrupted" alone, though the
+    documents were added."""
+    project, later = site_one
+    counts = []
+    segment_count = ProjectStore.segment_count
+
+    def interrupted_once(self):
+        counts.append(1)
+        if len(counts) == 1:
+            raise KeyboardInterrupt
+        return segment_count(self)
+
+    monkeypatch.setattr(ProjectStore, "segment_count", interrupted_once)
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(later)) == 130
+    said = capsys.readouterr().err.strip().splitlines()
+    with ProjectStore(project) as store:
+        assert sorted(store.documents()["document"]) == sorted(FIRST + LATER)
+        segments = segment_count(store)
+    assert said[-1] == (f"theme-assist: interrupted after the transcripts were stored: {project} has 2 documents "
+                        f"more than when the add began ({', '.join(sorted(LATER))}), now 4 documents, {segments} "
+                        f"segments; run `theme-assist project suggest {project}` to suggest for the new segments")
+    assert "theme-assist: interrupted" not in said[:-1]
+
+
+def test_an_interruption_before_the_commit_is_said_as_any_other(site_one, capsys, monkeypatch):
+    project, later = site_one
+    stored = content(project)
+
+    def interrupted(self, inputs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ProjectStore, "record_added_inputs", interrupted)  # the last write of the transaction
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(later)) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "theme-assist: interrupted"
+    assert content(project) == stored
+
+
 def test_an_addition_made_meanwhile_is_not_taken_for_the_project_this_one_checked(tmp_path, site_one, capsys,
                                                                                   monkeypatch):
     """Two adds at once: each checked its transcripts against the project as it read it, so two copies of one

@@ -86,23 +86,51 @@ def add(
     console = message_console()
     with ProjectStore(project) as store:
         store.check_writable()  # before the transcripts are read
-        with skipped_as_unsupported() as skipped:
-            added = add_to_project(store, inputs, metadata=metadata, coded=coded, recursive=recursive)
-        if not added.documents:
-            unread = " and ".join(option for option, given in (("--metadata", metadata), ("--coded", coded)) if given)
-            console.print(f"nothing added: every transcript given is in {project.name} already, with the same text"
-                          + (f"; {unread} (for the transcripts added) not read" if unread else ""), markup=False)
-            return
-        line = f"{project}: added {counted(added.documents, 'document')}, {counted(added.segments, 'segment')}"
-        if added.skipped:
-            line += f" ({added.skipped} of skipped speakers)"
-        if coded is not None:
-            line += f", {counted(added.codings, 'human coding')}"
-        if added.unchanged:
-            line += f"; {counted(added.unchanged, 'transcript')} given {project.name} had already, left as they are"
-        line += (f"; now {counted(len(store.documents()), 'document')}, {counted(store.segment_count(), 'segment')}; "
-                 f"run `theme-assist project suggest {project}` to suggest for the new segments")
-    say_done(console, line + skipped_note(skipped))
+        had = set(store.documents()["document"])
+        try:
+            with skipped_as_unsupported() as skipped:
+                added = add_to_project(store, inputs, metadata=metadata, coded=coded, recursive=recursive)
+            if not added.documents:
+                unread = " and ".join(option for option, given in (("--metadata", metadata), ("--coded", coded))
+                                      if given)
+                console.print(f"nothing added: every transcript given is in {project.name} already, with the same "
+                              "text" + (f"; {unread} (for the transcripts added) not read" if unread else ""),
+                              markup=False)
+                return
+            line = f"{project}: added {counted(added.documents, 'document')}, {counted(added.segments, 'segment')}"
+            if added.skipped:
+                line += f" ({added.skipped} of skipped speakers)"
+            if coded is not None:
+                line += f", {counted(added.codings, 'human coding')}"
+            if added.unchanged:
+                line += (f"; {counted(added.unchanged, 'transcript')} given {project.name} had already, left as "
+                         "they are")
+            line += (f"; now {counted(len(store.documents()), 'document')}, "
+                     f"{counted(store.segment_count(), 'segment')}; run `theme-assist project suggest {project}` to "
+                     "suggest for the new segments")
+            say_done(console, line + skipped_note(skipped))
+        except KeyboardInterrupt:  # where it came just after the commit, the documents were added all the same
+            _say_if_added(store, project, had)
+            raise
+
+
+def _say_if_added(store, project: Path, had: set[str]) -> None:
+    """After Ctrl+C in ``project add``: where its transaction was committed before it (the project has documents
+    not among ``had``, its documents when the add began), say that they were added, and exit 130; otherwise
+    return, for the interruption to be said as any other."""
+    import sys
+
+    from theme_assist.errors import listed
+
+    documents = list(store.documents()["document"])
+    new = [document for document in documents if document not in had]
+    if not new:
+        return  # rolled back, or not begun
+    print(f"theme-assist: interrupted after the transcripts were stored: {project} has "
+          f"{counted(len(new), 'document')} more than when the add began ({listed(new)}), now "
+          f"{counted(len(documents), 'document')}, {counted(store.segment_count(), 'segment')}; run "
+          f"`theme-assist project suggest {project}` to suggest for the new segments", file=sys.stderr)
+    raise SystemExit(130)
 
 
 @project_app.command("suggest")
