@@ -2,9 +2,9 @@
 
 On a project built from part of the demo corpus (plus one transcript that contains HTML), a coder accepts,
 rejects, replaces a code, adds and undoes, bulk-accepts, reloads and finds every decision; hostile transcript
-text shows as text. The screenshot goes to the temporary folder, or to ``$THEME_ASSIST_SCREENSHOT``; the committed
-one was made with ``THEME_ASSIST_SCREENSHOT=evaluation/results/review_screenshot.png pytest
-tests/test_review_browser.py``.
+text shows as text. The screenshot goes to the test's own temporary folder (``tmp_path``), or to
+``$THEME_ASSIST_SCREENSHOT``; the committed one was made with
+``THEME_ASSIST_SCREENSHOT=evaluation/results/review_screenshot.png pytest tests/test_review_browser.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import contextlib
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -28,8 +27,6 @@ from theme_assist.project.testing import (CODEBOOK, HOSTILE, FakeEmbedder, Revie
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT = Path(os.environ.get("THEME_ASSIST_SCREENSHOT")
-                  or Path(tempfile.gettempdir()) / "theme_assist_review_screenshot.png")
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -128,7 +125,20 @@ def wait_for_next(page, previous: str) -> str:
     return current_id(page)
 
 
-def test_review_in_the_browser(demo_project, browser):
+def screenshot_path(folder: Path) -> Path:
+    """Where :func:`test_review_in_the_browser` puts its screenshot: ``$THEME_ASSIST_SCREENSHOT`` (the committed
+    one, see evaluation/README.md), or ``folder``, the test's own temporary folder."""
+    return Path(os.environ.get("THEME_ASSIST_SCREENSHOT") or folder / "review_screenshot.png")
+
+
+def test_the_screenshot_goes_to_the_tests_own_folder_unless_one_is_named(tmp_path, monkeypatch):
+    monkeypatch.delenv("THEME_ASSIST_SCREENSHOT", raising=False)
+    assert screenshot_path(tmp_path) == tmp_path / "review_screenshot.png"
+    monkeypatch.setenv("THEME_ASSIST_SCREENSHOT", "evaluation/results/review_screenshot.png")
+    assert screenshot_path(tmp_path) == Path("evaluation/results/review_screenshot.png")
+
+
+def test_review_in_the_browser(demo_project, browser, tmp_path):
     from playwright.sync_api import expect
 
     server = ReviewServer(demo_project)
@@ -226,11 +236,12 @@ def test_review_in_the_browser(demo_project, browser):
         expect(page.locator("#queue li.current")).to_have_attribute("data-id", re.compile(r"^fg_ulm_01:"))
         expect(page.locator("#segment-meta")).to_contain_text("fg_ulm_01")
         expect(page.locator("#suggestions li.suggestion").first).to_be_visible()
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        screenshot = screenshot_path(tmp_path)
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
         assert not errors, errors
     except Exception:
-        page.screenshot(path=str(Path("/tmp") / "review_failure.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / "review_failure.png"), full_page=True)
         raise
     finally:
         server.stop()
