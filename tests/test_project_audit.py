@@ -785,6 +785,24 @@ def test_export_of_codings_reads_the_decisions_once(anchored_and_not, tmp_path, 
     assert "left out 2 segments (2 codings)" in capsys.readouterr().err
 
 
+def test_export_of_some_documents_codings_and_project_info_read_no_segment_text(anchored_and_not, tmp_path, capsys,
+                                                                               monkeypatch):
+    """They read every segment's text for its id and document, or to count the segments."""
+    from theme_assist.cli import main
+    from theme_assist.project import ProjectStore
+
+    path, (a0, a1, a2, a3) = anchored_and_not
+    monkeypatch.setattr(ProjectStore, "segments", lambda store: pytest.fail("every segment's text read"))
+    out = tmp_path / "some.csv"
+    with pytest.raises(SystemExit) as exit_:
+        main(["project", "export", str(path), "--codings", str(out), "--document", "interview_b"])
+    assert exit_.value.code == 0
+    assert "--document interview_b: no coding on it yet" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["project", "info", str(path)])
+    assert exit_.value.code == 0 and capsys.readouterr().out.startswith("study: 2 documents, 9 segments, ")
+
+
 def test_export_independent_needs_codings(anchored_and_not, capsys):
     from theme_assist.cli import main
 

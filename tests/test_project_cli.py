@@ -899,7 +899,8 @@ def test_info_prints_a_long_codebook_version_line_as_one_line(tmp_path, small_pr
 
 def test_one_export_reads_the_project_once_and_writes_what_each_option_writes_alone(tmp_path, capsys, monkeypatch):
     """Every output of ``project export`` in one command: the decisions, imported codings, suggestions and
-    segments are each read once (they were read up to seven times, and the audit trail made twice), each codebook
+    segments are each read once (they were read up to seven times, and the audit trail made twice; the segments' ids
+    and documents once more, without their texts, for the audit trail and the codings), each codebook
     version parsed once, and each file is byte for byte what its option writes alone (a merge made suggestions of
     one run alike, whose review notes are joined)."""
     from theme_assist.codebook import parse_codebook
@@ -943,8 +944,9 @@ def test_one_export_reads_the_project_once_and_writes_what_each_option_writes_al
     reads = {table: sum(sql in statement for statement in statements)
              for table, sql in [("decisions", "FROM decisions d LEFT JOIN decisions t"), ("codings", "FROM codings "),
                                 ("suggestions", "FROM suggestions s JOIN model_runs r"),
-                                ("segments", "FROM segments s JOIN documents d")]}
-    assert reads == {"decisions": 1, "codings": 1, "suggestions": 1, "segments": 1}
+                                ("segments", "s.position FROM segments s JOIN documents d"),
+                                ("segment ids", "s.document FROM segments s JOIN documents d")]}
+    assert reads == {"decisions": 1, "codings": 1, "suggestions": 1, "segments": 1, "segment ids": 1}
     assert len(parsed) == 2  # versions 1 and 2
     for name in outputs.values():
         assert (tmp_path / "together" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes(), name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 import threading
@@ -16,7 +17,8 @@ from theme_assist.project.store import Unavailable
 from theme_assist.project.audit import audit_codings, audit_table, current_codings, write_audit
 from theme_assist.project.schema import SCHEMA_VERSION, migrate
 
-from theme_assist.project.testing import CODEBOOK, make_project
+from theme_assist.project.testing import CODEBOOK, make_documents, make_project
+from theme_assist.segment import segment_documents
 
 
 @pytest.fixture()
@@ -50,6 +52,15 @@ def _old_project(tmp_path, schema: int):
                "VALUES ('d1:0', 'add', 'work', 'ana', '2024-01-01T00:00:01Z')")
     db.close()
     return path
+
+
+def test_segment_ids_are_those_of_the_segments_in_their_order(store):
+    later = [dataclasses.replace(document, id="a_" + document.id) for document in make_documents()[::-1]]
+    store.add_documents(later)
+    store.add_segments(segment_documents(later))
+    segments = store.segments()
+    assert segments["document"].iloc[-1] == "a_interview_a"  # in the order the documents were added, not by name
+    pd.testing.assert_frame_equal(store.segment_ids(), segments[["segment_id", "document"]])
 
 
 def test_a_new_project_interrupted_as_it_is_made_leaves_no_file_nor_folder(tmp_path, monkeypatch):

@@ -155,7 +155,7 @@ def suggest(
             return
         store.check_writable()  # before the fit, which may take minutes
         skipped = store.skipped_segment_ids()
-        if skipped and len(skipped) == len(store.segments()):  # said before the fit, not under its spinner
+        if skipped and len(skipped) == store.segment_count():  # said before the fit, not under its spinner
             logger.warning("every segment is the turn of a skipped speaker (%s): the run stores no suggestion and "
                            "queues no segment; skip fewer with `theme-assist project skip-speaker %s NAME...` or "
                            "--none", _skipped_by_name(store), project)
@@ -329,7 +329,7 @@ def _warn_uncoded_documents(chosen: list[str], table, store, codings: Path, kind
     """Names the documents of ``--document`` no coder has coded (``table``: the codings written; ``kind``: which
     codings, " made with no suggestion shown" under ``--independent``): agree on ``codings`` measures the others
     alone, and its report does not say which documents its units lie in."""
-    segments = store.segments()
+    segments = store.segment_ids()
     coded = set(segments.loc[segments["segment_id"].isin(set(table["segment_id"])), "document"])
     uncoded = [name for name in chosen if name not in coded]
     it = "it" if len(uncoded) == 1 else "them"
@@ -853,7 +853,7 @@ def _counts_line(store, name: str, codebook: str) -> str:
     from theme_assist.project.audit import coding_counts
 
     codings, from_review = coding_counts(store)
-    return (f"{name}: {counted(len(store.documents()), 'document')}, {counted(len(store.segments()), 'segment')}, "
+    return (f"{name}: {counted(len(store.documents()), 'document')}, {counted(store.segment_count(), 'segment')}, "
             f"{codebook}, {counted(codings, 'human coding')}"
             + (f" ({from_review} from review decisions)" if from_review else ""))
 

@@ -152,7 +152,7 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=AUDIT_COLUMNS)
     document_added = table["document_added"] if "document_added" in table else None
     table = table.reindex(columns=AUDIT_COLUMNS)
-    document_of = store.segments(withdrawn=True).set_index("segment_id")["document"]
+    document_of = store.segment_ids(withdrawn=True).set_index("segment_id")["document"]
     table["document"] = table["segment_id"].map(document_of)
     if document_added is not None:
         table["document"] = table["document"].fillna(document_added)
@@ -283,7 +283,7 @@ def rejected_without_code(store: ProjectStore, decisions: pd.DataFrame | None = 
     decisions = store.decisions() if decisions is None else decisions
     state = coder_state(decisions, exclusive=store.codebook().exclusive, imported=store.codings())
     left = state[(state["codes"].map(len) == 0) & (state["rejected"].map(len) > 0)]
-    order = {segment: i for i, segment in enumerate(store.segments()["segment_id"])}
+    order = {segment: i for i, segment in enumerate(store.segment_ids()["segment_id"])}
     left = left.assign(order=left["segment_id"].map(order)).sort_values(["coder", "order"])
     return left[["segment_id", "coder", "rejected"]].reset_index(drop=True)
 
@@ -314,7 +314,7 @@ def of_documents(table: pd.DataFrame, store: ProjectStore, documents) -> pd.Data
     the project stores them); ``table`` itself where ``documents`` is ``None``."""
     if documents is None:
         return table
-    segments = store.segments()
+    segments = store.segment_ids()
     kept = segments.loc[segments["document"].isin(set(documents)), "segment_id"]
     return table[table["segment_id"].isin(set(kept))].reset_index(drop=True)
 

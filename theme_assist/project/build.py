@@ -573,7 +573,7 @@ def plan_addition(store: ProjectStore, inputs: list[str | Path], metadata: str |
             raise InputError(f"{other} keeps segment ids of segmentation {tags[other] or 'not known'} (its "
                              f"`segmentation` column), the project's are of {store.segmentation}: give the "
                              "transcripts themselves, or a table of the project's segmentation; nothing was added")
-    theirs = store.segments(withdrawn=True)[["segment_id", "document"]]  # read once: a project's texts may be large
+    theirs = store.segment_ids(withdrawn=True)  # read once
     _refuse_segment_ids_taken(segments, theirs, read_from)
     codings = None
     if coded is not None:
