@@ -317,3 +317,17 @@ def test_the_qdpx_describes_a_carried_coding_as_carried_not_as_imported_from_a_f
     carried = human[human["segment_id"].str.startswith("iv_01-v2:")]
     assert len(carried) and set(carried["description"]) == {"carried from iv_01 by project replace"}
     assert not human["description"].str.contains("imported from carried").any()
+
+
+def test_a_file_with_the_same_text_but_for_spaces_and_unicode_form_is_refused_as_the_matcher_reads_it(project,
+                                                                                                     tmp_path, capsys):
+    file = tmp_path / "iv_01_spaced.txt"
+    file.write_text("".join(f"{speaker}:  {said.replace(' ', '  ')}  \n" for speaker, said in TURNS))
+    before = content(project)
+    capsys.readouterr()
+    assert run("project", "replace", str(project), "iv_01", str(file)) == 2
+    error = capsys.readouterr().err.strip()
+    assert "same text as document 'iv_01' but for spaces" in error and "nothing to replace" in error
+    assert len(error.splitlines()) == 1 and content(project) == before
+    renamed = transcript(tmp_path / "iv_01_p1.txt", [(speaker.replace("Sam", "P1"), said) for speaker, said in TURNS])
+    assert run("project", "replace", str(project), "iv_01", str(renamed)) == 0  # a speaker renamed is a change

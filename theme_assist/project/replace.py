@@ -262,6 +262,10 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
     old = store.segments()
     old = old[old["document"] == document].reset_index(drop=True)
     matching = match_segments(old, addition.segments)
+    if matching.count("exact") == len(old) == len(addition.segments) and _speakers(old) == _speakers(
+            addition.segments):  # as the matcher reads texts: nothing would change but the document's name
+        raise InputError(f"{path} has the same text as document {document!r} but for spaces, line breaks or Unicode "
+                         "form, which segments are compared without: nothing to replace")
     if dry_run:
         with store.snapshot():
             carried, left = _carried(store, old, matching)
@@ -277,6 +281,10 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
                 store.add_codings(carried, source=CARRIED_SOURCE.format(document=document))
             store.record_replacement(document, name, reason)
     return Replacement(document, name, path, len(old), len(addition.segments), matching, carried, left)
+
+
+def _speakers(segments: pd.DataFrame) -> list[str]:
+    return [normalised(speaker) for speaker in segments["speaker"].fillna("")]
 
 
 def _carried(store: ProjectStore, old: pd.DataFrame, matching: Matching) -> tuple[pd.DataFrame, pd.DataFrame]:
