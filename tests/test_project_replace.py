@@ -185,6 +185,9 @@ def test_dry_run_says_what_would_be_done_and_writes_nothing(project, tmp_path, c
     ("other", "has the text of document 'iv_02' of study.taproj, not a corrected 'iv_01': nothing was replaced"),
     ("taken", "--as 'iv_02': a document of that name is in study.taproj already"),
     ("taken withdrawn", "--as 'iv_02': a document of that name is withdrawn from study.taproj already"),
+    ("taken case", "--as 'IV_02': a document of a name apart from it only in case or invisible characters ('iv_02') "
+     "is in study.taproj already"),
+    ("line break", "--as 'iv_01\\nfixed': give the new document a name without spaces around it or line breaks"),
     ("missing", "no such file (give the corrected transcript, one file); nothing was replaced"),
     ("unreadable", "is not a text file or its encoding could not be determined"),
     ("folder", "a folder (give the corrected transcript, one file); nothing was replaced"),
@@ -201,8 +204,12 @@ def test_refusals_are_one_line_and_change_nothing(project, tmp_path, capsys, cas
     elif case == "other":
         file = transcript(tmp_path / "other.txt", [("Interviewer", "Tell me about the contract."),
                                                    ("Kim", "I signed a new employment contract last week.")])
-    elif case.startswith("taken"):
+    elif case in ("taken", "taken withdrawn"):
         extra = ["--as", "iv_02"]
+    elif case == "taken case":
+        extra = ["--as", "IV_02"]
+    elif case == "line break":
+        extra = ["--as", "iv_01\nfixed"]
     elif case == "missing":
         file = tmp_path / "nowhere.txt"
     elif case == "folder":

@@ -28,7 +28,7 @@ import pandas as pd
 
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
-from theme_assist.names import has_visible_character
+from theme_assist.names import has_visible_character, name_key
 from theme_assist.project.store import ProjectStore
 
 NEAR = 0.85
@@ -233,12 +233,15 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
     taken = set(documents["document"])
     if name is None:
         name = default_name(document, taken)
-    elif not has_visible_character(name) or name != name.strip():
-        raise InputError(f"--as {name!r}: give the new document a name without spaces around it; nothing was "
-                         "replaced")
-    elif unicodedata.normalize("NFC", name) in {unicodedata.normalize("NFC", other) for other in taken}:
-        state = "withdrawn from" if name in store.withdrawn_documents() else "in"
-        raise InputError(f"--as {name!r}: a document of that name is {state} {store.path.name} already (a name is "
+    elif (not has_visible_character(name) or name != name.strip()
+          or any(unicodedata.category(character) == "Cc" for character in name)):
+        raise InputError(f"--as {name!r}: give the new document a name without spaces around it or line breaks in "
+                         "it; nothing was replaced")
+    elif alike := [other for other in sorted(taken) if name_key(other) == name_key(name)]:
+        state = "withdrawn from" if alike[0] in store.withdrawn_documents() else "in"
+        named = "that name" if unicodedata.normalize("NFC", alike[0]) == unicodedata.normalize("NFC", name) else \
+            f"a name apart from it only in case or invisible characters ({alike[0]!r})"
+        raise InputError(f"--as {name!r}: a document of {named} is {state} {store.path.name} already (a name is "
                          "never reused: its segment ids hold it); choose another; nothing was replaced")
     if not path.is_file():
         what = "a folder" if path.is_dir() else "no such file"
