@@ -180,6 +180,10 @@ def test_dry_run_says_what_would_be_done_and_writes_nothing(project, tmp_path, c
 
 @pytest.mark.parametrize("case, expected", [
     ("unknown", "document 'iv_09' is not in project study.taproj: nothing was replaced"),
+    ("unknown case", "document 'IV_01' is not in project study.taproj (did you mean 'iv_01'? documents are matched "
+     "as written): nothing was replaced"),
+    ("unknown suffix", "document 'iv_01.txt' is not in project study.taproj (did you mean 'iv_01'? a document is named "
+     "without its file's suffix): nothing was replaced"),
     ("withdrawn", "document 'iv_02' is withdrawn from study.taproj: only a document in the project can be replaced"),
     ("same", "has the same text as document 'iv_01': nothing to replace"),
     ("other", "has the text of document 'iv_02' of study.taproj, not a corrected 'iv_01': nothing was replaced"),
@@ -196,6 +200,8 @@ def test_refusals_are_one_line_and_change_nothing(project, tmp_path, capsys, cas
     file, document, extra = corrected(tmp_path), "iv_01", []
     if case == "unknown":
         document = "iv_09"
+    elif case.startswith("unknown "):
+        document = "IV_01" if case == "unknown case" else "iv_01.txt"
     elif case in ("withdrawn", "taken withdrawn"):
         assert run("project", "withdraw", str(project), "iv_02") == 0
         document = "iv_02" if case == "withdrawn" else document

@@ -28,7 +28,7 @@ import pandas as pd
 
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
-from theme_assist.names import has_visible_character, name_key
+from theme_assist.names import did_you_mean, has_visible_character, name_key
 from theme_assist.project.store import ProjectStore
 
 NEAR = 0.85
@@ -226,7 +226,11 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
     path = Path(file)
     documents = store.documents(withdrawn=True)
     if document not in set(documents["document"]):
-        raise InputError(f"document {document!r} is not in project {store.path.name}: nothing was replaced")
+        shown, meant = did_you_mean(document, documents["document"], what="documents")
+        stem = Path(document).with_suffix("").as_posix() if Path(document).suffix else document
+        if not meant and stem in set(documents["document"]):
+            meant = f" (did you mean {stem!r}? a document is named without its file's suffix)"
+        raise InputError(f"document {shown} is not in project {store.path.name}{meant}: nothing was replaced")
     if document in store.withdrawn_documents():
         raise InputError(f"document {document!r} is withdrawn from {store.path.name}: only a document in the project "
                          "can be replaced (`theme-assist project restore` brings it back); nothing was replaced")
