@@ -344,3 +344,17 @@ def test_a_file_with_the_same_text_but_for_spaces_and_unicode_form_is_refused_as
     assert len(error.splitlines()) == 1 and content(project) == before
     renamed = transcript(tmp_path / "iv_01_p1.txt", [(speaker.replace("Sam", "P1"), said) for speaker, said in TURNS])
     assert run("project", "replace", str(project), "iv_01", str(renamed)) == 0  # a speaker renamed is a change
+
+
+def test_a_turn_redacted_whole_matches_no_turn_it_could_be_any_of():
+    assert similarity("I was in Ulm", "[REDACTED]") == 0.0 and similarity("I met John.", "I met [NAME].") == 1.0
+
+    def segments(document: str, turns: list[tuple[str, str]]) -> pd.DataFrame:
+        return pd.DataFrame([(f"{document}:{at}", speaker, said) for at, (speaker, said) in enumerate(turns)],
+                            columns=["segment_id", "speaker", "text"])
+
+    old = segments("o", [("I", "Where?"), ("Sam", "I hated the ward."), ("Sam", "We went home."), ("I", "Why?")])
+    new = segments("n", [("I", "Where?"), ("Sam", "[REDACTED]"), ("I", "Why?")])
+    matching = match_segments(old, new)
+    assert matching.count("near") == 0 and matching.old_unmatched == ["o:1", "o:2"]
+    assert matching.new_unmatched == ["n:1"]

@@ -62,18 +62,20 @@ def normalised(text: str) -> str:
 def similarity(old: str, new: str) -> float:
     """How alike two normalised segment texts are, in [0, 1]: the larger of difflib's ratio on their characters and
     the share of their words that are the same or redacted (a run of at most :data:`_PER_PLACEHOLDER` words
-    replaced by placeholders, "I met John at St Mary's" → "I met [NAME] at [HOSPITAL]", counts as the same)."""
+    replaced by placeholders, "I met John at St Mary's" → "I met [NAME] at [HOSPITAL]", counts as the same), where
+    a word is kept: a turn redacted whole ("I was in Ulm" → "[REDACTED]") could be any short turn."""
     if not old or not new:
         return 0.0
     old_words, new_words = old.split(), new.split()
-    same = 0
+    kept = redacted = 0
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
         if tag == "equal":
-            same += 2 * (i2 - i1)
+            kept += 2 * (i2 - i1)
         elif (tag == "replace" and all(_PLACEHOLDER.match(word) for word in new_words[j1:j2])
               and i2 - i1 <= _PER_PLACEHOLDER * (j2 - j1)):
-            same += (i2 - i1) + (j2 - j1)
-    by_words = same / (len(old_words) + len(new_words))
+            redacted += (i2 - i1) + (j2 - j1)
+    # a turn redacted whole ("[REDACTED]") keeps no word to tell which turn it was: it would match any short one
+    by_words = (kept + redacted) / (len(old_words) + len(new_words)) if kept else 0.0
     if by_words >= NEAR:
         return by_words
     characters = SequenceMatcher(None, old, new, autojunk=False)
