@@ -272,6 +272,17 @@ def test_the_replaced_document_is_restored_only_once_its_replacement_is_withdraw
     assert rows(codings(project, tmp_path)) == rows(before)
 
 
+def test_replacing_the_replaced_document_again_names_the_one_to_replace(project, tmp_path, capsys):
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
+    again = corrected(tmp_path, {1: "I met [NAME] at [PLACE] last spring, and he found me the job."}, "again.txt")
+    assert run("project", "replace", str(project), "iv_01-v2", str(again)) == 0
+    capsys.readouterr()
+    assert run("project", "replace", str(project), "iv_01", str(again), "--dry-run") == 2
+    error = capsys.readouterr().err.strip()
+    assert error == ("theme-assist: error: document 'iv_01' was replaced by 'iv_01-v2' itself replaced by 'iv_01-v3' "
+                     "(project replace): replace 'iv_01-v3', which is in the project; nothing was replaced")
+
+
 def test_a_second_replace_takes_the_next_name_and_carries_the_carried_codings_on(project, tmp_path, capsys):
     assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
     again = corrected(tmp_path, {**REDACTED, 3: "My sister helps me with the kids now."}, name="v3.txt")
