@@ -369,3 +369,11 @@ def test_a_turn_redacted_whole_matches_no_turn_it_could_be_any_of():
     matching = match_segments(old, new)
     assert matching.count("near") == 0 and matching.old_unmatched == ["o:1", "o:2"]
     assert matching.new_unmatched == ["n:1"]
+
+
+def test_a_decision_on_a_segment_of_the_replaced_document_is_refused_naming_its_replacement(project, tmp_path):
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
+    with ProjectStore(project) as store:
+        said = store.not_here("iv_01:4")
+    assert said == ("segment 'iv_01:4' is of document 'iv_01', replaced by 'iv_01-v2' (project replace), whose "
+                    "segments have its codes carried over: reload the page")

@@ -837,6 +837,11 @@ class ProjectStore:
         row = self._connection().execute("SELECT document FROM segments WHERE id = ?", (segment_id,)).fetchone()
         if row is None or row[0] not in self.withdrawn_documents():
             return f"segment {segment_id!r} is not in this project"
+        replaced = self._connection().execute("SELECT new FROM replacements WHERE old = ? ORDER BY id DESC LIMIT 1",
+                                              (row[0],)).fetchone()
+        if replaced is not None and replaced[0] not in self.withdrawn_documents():
+            return (f"segment {segment_id!r} is of document {row[0]!r}, replaced by {replaced[0]!r} (project "
+                    "replace), whose segments have its codes carried over: reload the page")
         return (f"segment {segment_id!r} is of document {row[0]!r}, withdrawn from this project "
                 f"(`{restore_command(self.path, [row[0]])}` brings it back)")
 
