@@ -377,3 +377,16 @@ def test_a_decision_on_a_segment_of_the_replaced_document_is_refused_naming_its_
         said = store.not_here("iv_01:4")
     assert said == ("segment 'iv_01:4' is of document 'iv_01', replaced by 'iv_01-v2' (project replace), whose "
                     "segments have its codes carried over: reload the page")
+
+
+def test_a_speaker_label_redacted_as_a_placeholder_is_warned_of(project, tmp_path, capsys):
+    file = transcript(tmp_path / "iv_01_labels.txt", [(speaker.replace("Sam", "[NAME]"), said)
+                                                      for speaker, said in TURNS])
+    capsys.readouterr()
+    assert run("project", "replace", str(project), "iv_01", str(file), "--dry-run") == 0
+    said = capsys.readouterr().err
+    assert ("theme-assist: warning: 3 of iv_01_labels.txt's 3 segments have a line that starts with a placeholder "
+            "and a colon ('[NAME]: ...'), which is not read as a speaker label") in said
+    capsys.readouterr()
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path)), "--dry-run") == 0
+    assert "placeholder and a colon" not in capsys.readouterr().err

@@ -17,6 +17,7 @@ the exact matches, "John" → "P1", counts as the same) whose :func:`similarity`
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -30,6 +31,8 @@ from theme_assist.documents import Document
 from theme_assist.errors import InputError
 from theme_assist.names import did_you_mean, has_visible_character, name_key
 from theme_assist.project.store import ProjectStore
+
+logger = logging.getLogger(__name__)
 
 NEAR = 0.85
 """The :func:`similarity` from which two segments of one speaker match as a small edit of each other."""
@@ -279,6 +282,7 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
     old = store.segments()
     old = old[old["document"] == document].reset_index(drop=True)
     matching = match_segments(old, addition.segments)
+    _warn_of_placeholder_labels(addition.segments, path)
     if matching.count("exact") == len(old) == len(addition.segments) and _speakers(old) == _speakers(
             addition.segments):  # as the matcher reads texts: nothing would change but the document's name
         raise InputError(f"{path} has the same text as document {document!r} but for spaces, line breaks or Unicode "
@@ -298,6 +302,19 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
                 store.add_codings(carried, source=CARRIED_SOURCE.format(document=document))
             store.record_replacement(document, name, reason)
     return Replacement(document, name, path, len(old), len(addition.segments), matching, carried, left)
+
+
+def _warn_of_placeholder_labels(new: pd.DataFrame, path: Path) -> None:
+    """Warn where a line of the new segments starts with a placeholder and a colon: a speaker's label redacted with
+    the names ("[NAME]: ..."), which is no speaker label, leaves the turn without speaker or in the turn before it,
+    and such a turn is matched to none of the speaker's old ones."""
+    labelled = sum(any(":" in line and _PLACEHOLDER.match(line.split(":", 1)[0]) for line in str(text).splitlines())
+                   for text in new["text"])
+    if labelled:
+        logger.warning("%d of %s's %d segments have a line that starts with a placeholder and a colon ('[NAME]: "
+                       "...'), which is not read as a speaker label: its turn is read as without speaker or as part "
+                       "of the one before, and is matched to none of that speaker's old turns; give the speaker a "
+                       "label such as P1 or a pseudonym", labelled, path.name, len(new))
 
 
 def _speakers(segments: pd.DataFrame) -> list[str]:
