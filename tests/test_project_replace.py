@@ -187,6 +187,8 @@ def test_dry_run_says_what_would_be_done_and_writes_nothing(project, tmp_path, c
     ("withdrawn", "document 'iv_02' is withdrawn from study.taproj: only a document in the project can be replaced"),
     ("same", "has the same text as document 'iv_01': nothing to replace"),
     ("other", "has the text of document 'iv_02' of study.taproj, not a corrected 'iv_01': nothing was replaced"),
+    ("other spaced", "has the text of document 'iv_02' of study.taproj, not a corrected 'iv_01': nothing was "
+     "replaced"),
     ("taken", "--as 'iv_02': a document of that name is in study.taproj already"),
     ("taken withdrawn", "--as 'iv_02': a document of that name is withdrawn from study.taproj already"),
     ("taken case", "--as 'IV_02': a document of a name apart from it only in case or invisible characters ('iv_02') "
@@ -207,9 +209,10 @@ def test_refusals_are_one_line_and_change_nothing(project, tmp_path, capsys, cas
         document = "iv_02" if case == "withdrawn" else document
     if case == "same":
         file = transcript(tmp_path / "copy.txt", TURNS)
-    elif case == "other":
+    elif case.startswith("other"):
+        spaces = "  " if case == "other spaced" else " "
         file = transcript(tmp_path / "other.txt", [("Interviewer", "Tell me about the contract."),
-                                                   ("Kim", "I signed a new employment contract last week.")])
+                                                   ("Kim", f"I signed a new{spaces}employment contract last week.")])
     elif case in ("taken", "taken withdrawn"):
         extra = ["--as", "iv_02"]
     elif case == "taken case":

@@ -272,7 +272,7 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
         if read[0].text.strip() == old_text.strip():
             raise InputError(f"{path} has the same text as document {document!r}: nothing to replace")
         for other in store.documents_with_text(withdrawn=True):
-            if other.id != document and other.text.strip() == read[0].text.strip():
+            if other.id != document and normalised(other.text) == normalised(read[0].text):  # as segments are compared
                 withdrawn = " (withdrawn)" if other.id in store.withdrawn_documents() else ""
                 raise InputError(f"{path} has the text of document {other.id!r}{withdrawn} of {store.path.name}, not "
                                  f"a corrected {document!r}: nothing was replaced")
