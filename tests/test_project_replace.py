@@ -393,3 +393,12 @@ def test_a_speaker_label_redacted_as_a_placeholder_is_warned_of(project, tmp_pat
     capsys.readouterr()
     assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path)), "--dry-run") == 0
     assert "placeholder and a colon" not in capsys.readouterr().err
+
+
+def test_exports_say_the_replaced_document_is_left_out_as_replaced_not_to_be_restored(project, tmp_path, capsys):
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
+    capsys.readouterr()
+    assert run("project", "export", str(project), "--codings", str(tmp_path / "out.csv")) == 0
+    said = capsys.readouterr().err
+    assert ("theme-assist: warning: --codings leaves out the document iv_01, replaced by project replace (its codings "
+            "carried over to the segments that matched; --audit keeps all)") in said and "restore" not in said

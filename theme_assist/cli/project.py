@@ -309,7 +309,8 @@ def _chosen_documents(store, names: list[str], project: Path, what: str = "--doc
 
 def _warn_withdrawn_left_out(store, options: list[str]) -> None:
     """Names the withdrawn documents (``project withdraw``) that hold codings or decisions, which the exports of
-    ``options`` leave out, once for them all."""
+    ``options`` leave out, once for them all; those ``project replace`` replaced apart (restoring them is refused
+    while their replacement is in)."""
     withdrawn = store.withdrawn_documents()
     if not (options and withdrawn):
         return
@@ -317,7 +318,21 @@ def _warn_withdrawn_left_out(store, options: list[str]) -> None:
     decisions, codings = store.decisions(withdrawn=True), store.codings(withdrawn=True)
     holding = set(segments.loc[segments["segment_id"].isin(set(decisions["segment_id"]) | set(codings["segment_id"])),
                                "document"])
-    held = [name for name in withdrawn if name in holding]
+    replaced_by = dict(zip(store.replacements()["old"], store.replacements()["new"]))
+    replaced = set()  # those whose replacement (or its own, replaced again) is in: restoring them is refused
+    for name in replaced_by:
+        chain = [name]
+        while chain[-1] in replaced_by and replaced_by[chain[-1]] not in chain:
+            chain.append(replaced_by[chain[-1]])
+        if chain[-1] not in withdrawn:
+            replaced.add(name)
+    held = [name for name in withdrawn if name in holding and name not in replaced]
+    gone = [name for name in withdrawn if name in holding and name in replaced]
+    if gone:
+        logger.warning("%s leave%s out the document%s %s, replaced by project replace (%s codings carried over to "
+                       "the segments that matched; --audit keeps all)", " and ".join(options),
+                       "s" if len(options) == 1 else "", "s" if len(gone) > 1 else "", ", ".join(gone),
+                       "their" if len(gone) > 1 else "its")
     if held:
         logger.warning("%s leave%s out the withdrawn document%s %s, which hold%s codings or decisions (--audit keeps "
                        "them; `theme-assist project restore` brings them back)", " and ".join(options),
