@@ -402,3 +402,21 @@ def test_exports_say_the_replaced_document_is_left_out_as_replaced_not_to_be_res
     said = capsys.readouterr().err
     assert ("theme-assist: warning: --codings leaves out the document iv_01, replaced by project replace (its codings "
             "carried over to the segments that matched; --audit keeps all)") in said and "restore" not in said
+
+
+def test_a_replacement_restored_in_the_middle_of_a_chain_still_stands_for_the_first(project, tmp_path, capsys):
+    """iv_01 → iv_01-v2 → iv_01-v3; v3 withdrawn and v2 restored: v2 is iv_01's replacement in the project, so iv_01
+    is still refused a restore and said replaced (not withdrawn) by the exports' warning."""
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
+    again = corrected(tmp_path, {1: "I met [NAME] at [PLACE] last spring, and he found me the job."}, "again.txt")
+    assert run("project", "replace", str(project), "iv_01-v2", str(again)) == 0
+    assert run("project", "withdraw", str(project), "iv_01-v3") == 0
+    assert run("project", "restore", str(project), "iv_01-v2") == 0
+    with ProjectStore(project) as store:
+        assert store.replaced_by("iv_01") == ["iv_01-v2"] and store.replaced_by("iv_01-v2") == []
+    capsys.readouterr()
+    assert run("project", "restore", str(project), "iv_01") != 0
+    assert "document 'iv_01' was replaced by 'iv_01-v2' (project replace)" in capsys.readouterr().err
+    assert run("project", "export", str(project), "--codings", str(tmp_path / "out.csv")) == 0
+    warned = capsys.readouterr().err
+    assert "leaves out the document iv_01, replaced by project replace" in warned

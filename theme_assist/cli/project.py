@@ -318,14 +318,7 @@ def _warn_withdrawn_left_out(store, options: list[str]) -> None:
     decisions, codings = store.decisions(withdrawn=True), store.codings(withdrawn=True)
     holding = set(segments.loc[segments["segment_id"].isin(set(decisions["segment_id"]) | set(codings["segment_id"])),
                                "document"])
-    replaced_by = dict(zip(store.replacements()["old"], store.replacements()["new"]))
-    replaced = set()  # those whose replacement (or its own, replaced again) is in: restoring them is refused
-    for name in replaced_by:
-        chain = [name]
-        while chain[-1] in replaced_by and replaced_by[chain[-1]] not in chain:
-            chain.append(replaced_by[chain[-1]])
-        if chain[-1] not in withdrawn:
-            replaced.add(name)
+    replaced = {name for name in withdrawn if store.replaced_by(name)}  # restoring them is refused
     held = [name for name in withdrawn if name in holding and name not in replaced]
     gone = [name for name in withdrawn if name in holding and name in replaced]
     if gone:

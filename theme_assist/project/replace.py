@@ -237,12 +237,8 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
             meant = f" (did you mean {stem!r}? a document is named without its file's suffix)"
         raise InputError(f"document {shown} is not in project {store.path.name}{meant}: nothing was replaced")
     if document in store.withdrawn_documents():
-        replaced_by = dict(zip(store.replacements()["old"], store.replacements()["new"]))  # the latest of each
-        chain = [document]
-        while (later := replaced_by.get(chain[-1])) is not None and later not in chain:
-            chain.append(later)
-        if len(chain) > 1 and chain[-1] not in store.withdrawn_documents():
-            by = " itself replaced by ".join(map(repr, chain[1:]))
+        if chain := store.replaced_by(document):
+            by = " itself replaced by ".join(map(repr, chain))
             raise InputError(f"document {document!r} was replaced by {by} (project replace): replace {chain[-1]!r}, "
                              "which is in the project; nothing was replaced")
         raise InputError(f"document {document!r} is withdrawn from {store.path.name}: only a document in the project "

@@ -34,6 +34,7 @@ import json
 import logging
 import os
 import shutil
+import shlex
 import sqlite3
 import threading
 import uuid
@@ -128,13 +129,12 @@ def _check_code_map(code_map: dict[str, str], current: Codebook, revised: Codebo
             raise InputError(f"map {old}={new}: {old!r} is not a code of the project's current codebook")
 
 
-def restore_command(project: str | Path, documents: list[str]) -> str:
-    """The ``theme-assist project restore`` command line that brings ``documents`` back into ``project``, quoted
-    for a shell; ``--`` before them where one begins with ``-`` (it would be read as an option)."""
-    import shlex
-
+def restore_command(project: str | Path, documents: list[str], action: str = "restore") -> str:
+    """The ``theme-assist project restore`` (``action``) command line that brings ``documents`` back into
+    ``project``, quoted for a shell; ``--`` before them where one begins with ``-`` (it would be read as an
+    option)."""
     dashed = any(document.startswith("-") for document in documents)
-    return " ".join(["theme-assist project restore", shlex.quote(str(project)), *(["--"] if dashed else []),
+    return " ".join([f"theme-assist project {action}", shlex.quote(str(project)), *(["--"] if dashed else []),
                      *map(shlex.quote, documents)])
 
 
@@ -695,28 +695,36 @@ class ProjectStore:
             changed = [document for document in dict.fromkeys(documents)
                        if (document in withdrawn) == (action == "restore")]
             if action == "restore":
-                self._refuse_restoring_replaced(db, changed, withdrawn)
+                self._refuse_restoring_replaced(changed, withdrawn)
             created = utc_now()
             db.executemany("INSERT INTO withdrawals (document, action, reason, created_at) VALUES (?, ?, ?, ?)",
                            [(document, action, reason, created) for document in changed])
         return changed
 
-    def _refuse_restoring_replaced(self, db: sqlite3.Connection, documents: list[str], withdrawn: set[str]) -> None:
+    def _refuse_restoring_replaced(self, documents: list[str], withdrawn: set[str]) -> None:
         """Refuse to restore a document ``project replace`` replaced while the document that replaced it is in the
-        project: both would be coded, the codings carried over counted twice."""
-        import shlex
-
-        replaced_by = dict(db.execute("SELECT old, new FROM replacements ORDER BY id").fetchall())  # the latest
+        project (or restored with it): both would be coded, the codings carried over counted twice."""
         for document in documents:
-            chain = [document]
-            while (later := replaced_by.get(chain[-1])) is not None and later not in chain:  # replaced again?
-                chain.append(later)
-                if later not in withdrawn or later in documents:
-                    by = " itself replaced by ".join(map(repr, chain[1:]))
-                    raise InputError(f"document {document!r} was replaced by {by} (project replace), which is in "
-                                     f"project {self.path.name}: restoring it would put both in, the codings carried "
-                                     f"over counted twice; withdraw {later!r} first (`theme-assist project withdraw "
-                                     f"{shlex.quote(str(self.path))} {shlex.quote(later)}`); nothing was changed")
+            if chain := self.replaced_by(document, withdrawn - set(documents)):
+                later = chain[-1]
+                by = " itself replaced by ".join(map(repr, chain))
+                withdraw = restore_command(self.path, [later], action="withdraw")
+                raise InputError(f"document {document!r} was replaced by {by} (project replace), which is in project "
+                                 f"{self.path.name}: restoring it would put both in, the codings carried over counted "
+                                 f"twice; withdraw {later!r} first (`{withdraw}`); nothing was changed")
+
+    def replaced_by(self, document: str, withdrawn: set[str] | None = None) -> list[str]:
+        """The documents ``project replace`` put in ``document``'s place one after the other (``a`` replaced by
+        ``a-v2``, itself by ``a-v3``), up to the first that is in the project (not of ``withdrawn``: the documents
+        withdrawn now by default); empty where none of them is."""
+        latest = dict(self._connection().execute("SELECT old, new FROM replacements ORDER BY id").fetchall())
+        withdrawn = set(self.withdrawn_documents()) if withdrawn is None else withdrawn
+        chain = [document]
+        while (later := latest.get(chain[-1])) is not None and later not in chain:
+            chain.append(later)
+            if later not in withdrawn:
+                return chain[1:]
+        return []
 
     def set_metadata(self, values: dict[str, dict[str, str]]) -> pd.DataFrame:
         """Set document metadata in one transaction (``values``: document → key → value): a new key is added, a
@@ -837,10 +845,8 @@ class ProjectStore:
         row = self._connection().execute("SELECT document FROM segments WHERE id = ?", (segment_id,)).fetchone()
         if row is None or row[0] not in self.withdrawn_documents():
             return f"segment {segment_id!r} is not in this project"
-        replaced = self._connection().execute("SELECT new FROM replacements WHERE old = ? ORDER BY id DESC LIMIT 1",
-                                              (row[0],)).fetchone()
-        if replaced is not None and replaced[0] not in self.withdrawn_documents():
-            return (f"segment {segment_id!r} is of document {row[0]!r}, replaced by {replaced[0]!r} (project "
+        if replaced := self.replaced_by(row[0]):
+            return (f"segment {segment_id!r} is of document {row[0]!r}, replaced by {replaced[-1]!r} (project "
                     "replace), whose segments have its codes carried over: reload the page")
         return (f"segment {segment_id!r} is of document {row[0]!r}, withdrawn from this project "
                 f"(`{restore_command(self.path, [row[0]])}` brings it back)")
