@@ -110,6 +110,18 @@ def test_a_speaker_renamed_throughout_is_matched_as_the_same_speaker():
     assert list(match_segments(old, new).pairs["kind"]) == ["exact", "near", "exact"]
 
 
+def test_a_stretch_keeps_the_most_pairs_before_the_most_alike(monkeypatch):
+    from theme_assist.project import replace
+
+    # 14 pairs of 0.85 along the diagonal, or 13 of 1.0 shifted by one: the 14 are kept (by 1 + score, 13 weighed
+    # 26.0 against 25.9)
+    scores = {**{(f"o{a}", f"n{a}"): 0.85 for a in range(14)}, **{(f"o{a}", f"n{a - 1}"): 1.0 for a in range(1, 14)}}
+    monkeypatch.setattr(replace, "similarity", lambda old, new: scores.get((old, new), 0.0))
+    found = replace._near_in_stretch(range(14), range(14), [f"o{a}" for a in range(14)], [f"n{b}" for b in range(14)],
+                                     ["Sam"] * 14, ["Sam"] * 14, near=0.85)
+    assert [(i, j) for i, j, _ in found] == [(a, a) for a in range(14)]
+
+
 def test_the_default_name_is_never_one_the_project_has():
     assert default_name("iv_01", {"iv_01"}) == "iv_01-v2"
     assert default_name("iv_01", {"iv_01", "IV_01-v2"}) == "iv_01-v3"

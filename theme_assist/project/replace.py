@@ -144,16 +144,17 @@ def _near_in_stretch(olds: range, news: range, old_texts: list[str], new_texts: 
                 scores[a, b] = score
     if not scores:
         return []
+    pair = min(n, m) + 1  # a pair's weight beside its score: more than any matching's scores, so more pairs win
     best = [[0.0] * (m + 1) for _ in range(n + 1)]  # the weight of the best matching of the first a and b
     for a in range(1, n + 1):
         for b in range(1, m + 1):
             paired = scores.get((a - 1, b - 1))
             best[a][b] = max(best[a - 1][b], best[a][b - 1],
-                             best[a - 1][b - 1] + 1 + paired if paired is not None else 0.0)
+                             best[a - 1][b - 1] + pair + paired if paired is not None else 0.0)
     found, a, b = [], n, m
     while a and b:
         paired = scores.get((a - 1, b - 1))
-        if paired is not None and best[a][b] == best[a - 1][b - 1] + 1 + paired:
+        if paired is not None and best[a][b] == best[a - 1][b - 1] + pair + paired:
             found.append((olds[a - 1], news[b - 1], paired))
             a, b = a - 1, b - 1
         elif best[a][b] == best[a - 1][b]:
