@@ -113,17 +113,18 @@ def match_segments(old: pd.DataFrame, new: pd.DataFrame, near: float = NEAR) -> 
     for i, j in exact:
         renamed.setdefault(old_speakers[i], Counter())[new_speakers[j]] += 1
     speaker_of = {speaker: counts.most_common(1)[0][0] for speaker, counts in renamed.items()}
+    as_new = [speaker_of.get(s, s) for s in old_speakers]  # once: a long document has thousands of stretches
     rows = [(old_ids[i], new_ids[j], "exact", 1.0) for i, j in exact]
     bounds = [(-1, -1), *exact, (len(old_ids), len(new_ids))]
     for (i0, j0), (i1, j1) in zip(bounds, bounds[1:]):
-        for i, j, score in _near_in_stretch(range(i0 + 1, i1), range(j0 + 1, j1), old_texts, new_texts,
-                                            [speaker_of.get(s, s) for s in old_speakers], new_speakers, near):
+        for i, j, score in _near_in_stretch(range(i0 + 1, i1), range(j0 + 1, j1), old_texts, new_texts, as_new,
+                                            new_speakers, near):
             rows.append((old_ids[i], new_ids[j], "near", round(score, 3)))
     pairs = pd.DataFrame(rows, columns=["old", "new", "kind", "score"])
     order = {segment: at for at, segment in enumerate(old_ids)}
     pairs = pairs.sort_values("old", key=lambda ids: ids.map(order), kind="stable").reset_index(drop=True)
-    return Matching(pairs, [s for s in old_ids if s not in set(pairs["old"])],
-                    [s for s in new_ids if s not in set(pairs["new"])])
+    paired_old, paired_new = set(pairs["old"]), set(pairs["new"])
+    return Matching(pairs, [s for s in old_ids if s not in paired_old], [s for s in new_ids if s not in paired_new])
 
 
 def _near_in_stretch(olds: range, news: range, old_texts: list[str], new_texts: list[str], old_speakers: list[str],
