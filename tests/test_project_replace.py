@@ -308,6 +308,30 @@ def test_replacing_the_replaced_document_again_names_the_one_to_replace(project,
                      "(project replace): replace 'iv_01-v3', which is in the project; nothing was replaced")
 
 
+def test_a_replacement_is_not_restored_while_the_document_it_replaced_is_back(project, tmp_path, capsys):
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
+    assert run("project", "withdraw", str(project), "iv_01-v2") == 0
+    assert run("project", "restore", str(project), "iv_01") == 0
+    before, state = codings(project, tmp_path), content(project)
+    capsys.readouterr()
+    assert run("project", "restore", str(project), "iv_01-v2") != 0
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "documents 'iv_01-v2' and 'iv_01' are versions of one transcript" in error
+    assert f"withdraw 'iv_01' first (`theme-assist project withdraw {project} iv_01`)" in error
+    assert content(project) == state and rows(codings(project, tmp_path)) == rows(before)
+    again = corrected(tmp_path, {**REDACTED, 3: "My sister helps me with the kids now."}, name="v3.txt")
+    assert run("project", "replace", str(project), "iv_01", str(again)) == 0  # iv_01-v3: iv_01-v2's sibling
+    capsys.readouterr()
+    assert run("project", "restore", str(project), "iv_01-v2") != 0
+    assert "documents 'iv_01-v2' and 'iv_01-v3' are versions of one transcript" in capsys.readouterr().err
+    assert run("project", "withdraw", str(project), "iv_01-v3") == 0
+    assert run("project", "withdraw", str(project), "iv_01") == 0
+    capsys.readouterr()
+    assert run("project", "restore", str(project), "iv_01", "iv_01-v3") != 0  # both at once: as many as one
+    assert "replaced by 'iv_01-v3' (project replace), which is restored with it: both would be in, the codings " \
+        "carried over counted twice; restore one; nothing was changed" in capsys.readouterr().err
+
+
 def test_a_second_replace_takes_the_next_name_and_carries_the_carried_codings_on(project, tmp_path, capsys):
     assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
     again = corrected(tmp_path, {**REDACTED, 3: "My sister helps me with the kids now."}, name="v3.txt")

@@ -138,6 +138,16 @@ def restore_command(project: str | Path, documents: list[str], action: str = "re
                      *map(shlex.quote, documents)])
 
 
+def _versions(replacements: list[tuple[str, str]], document: str) -> list[str]:
+    """``document`` and every document a chain of ``replacements`` (``old``, ``new``), followed either way, links
+    it to: the versions of one transcript, in the order they were reached."""
+    found = [document]
+    for version in found:  # grows as it is read
+        found += [other for old, new in replacements for one, other in ((old, new), (new, old))
+                  if one == version and other not in found]
+    return found
+
+
 def _locked(exc: Exception) -> bool:
     """Whether SQLite's ``exc`` says another connection held the lock past the busy timeout."""
     return "locked" in str(exc) or "busy" in str(exc)
@@ -702,16 +712,29 @@ class ProjectStore:
         return changed
 
     def _refuse_restoring_replaced(self, documents: list[str], withdrawn: set[str]) -> None:
-        """Refuse to restore a document ``project replace`` replaced while the document that replaced it is in the
-        project (or restored with it): both would be coded, the codings carried over counted twice."""
+        """Refuse to restore a document while another version of its transcript (one ``project replace`` replaced
+        it by, or it replaced, or one replaced alike: a chain of replacements either way) is in the project or
+        restored with it: both would be coded, the codings carried over counted twice."""
+        pairs = [tuple(row) for row in self._connection().execute("SELECT old, new FROM replacements ORDER BY id")]
+        staying = withdrawn - set(documents)
         for document in documents:
-            if chain := self.replaced_by(document, withdrawn - set(documents)):
-                later = chain[-1]
+            if chain := self.replaced_by(document, staying):
                 by = " itself replaced by ".join(map(repr, chain))
-                withdraw = restore_command(self.path, [later], action="withdraw")
-                raise InputError(f"document {document!r} was replaced by {by} (project replace), which is in project "
-                                 f"{self.path.name}: restoring it would put both in, the codings carried over counted "
-                                 f"twice; withdraw {later!r} first (`{withdraw}`); nothing was changed")
+                raise InputError(f"document {document!r} was replaced by {by} (project replace), which is "
+                                 f"{self._both_in(chain[-1], withdrawn)}")
+            other = next((version for version in _versions(pairs, document)[1:] if version not in staying), None)
+            if other is not None:  # one it replaced, or replaced alike
+                raise InputError(f"documents {document!r} and {other!r} are versions of one transcript (project "
+                                 f"replace), and {other!r} is {self._both_in(other, withdrawn)}")
+
+    def _both_in(self, other: str, withdrawn: set[str]) -> str:
+        """The end of a refusal to restore a document beside ``other``, another version of its transcript."""
+        if other in withdrawn:  # given to the same restore
+            return ("restored with it: both would be in, the codings carried over counted twice; restore one; "
+                    "nothing was changed")
+        return (f"in project {self.path.name}: restoring it would put both in, the codings carried over counted "
+                f"twice; withdraw {other!r} first (`{restore_command(self.path, [other], action='withdraw')}`); "
+                "nothing was changed")
 
     def replaced_by(self, document: str, withdrawn: set[str] | None = None) -> list[str]:
         """The documents ``project replace`` put in ``document``'s place one after the other (``a`` replaced by
