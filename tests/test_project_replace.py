@@ -424,8 +424,8 @@ def test_a_decision_on_a_segment_of_the_replaced_document_is_refused_naming_its_
     assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
     with ProjectStore(project) as store:
         said = store.not_here("iv_01:4")
-    assert said == ("segment 'iv_01:4' is of document 'iv_01', replaced by 'iv_01-v2' (project replace), whose "
-                    "segments have its codes carried over: reload the page")
+    assert said == ("segment 'iv_01:4' is of document 'iv_01', replaced by 'iv_01-v2' (project replace), its codes "
+                    "carried over where segments matched: reload the page")
 
 
 def test_a_speaker_label_redacted_as_a_placeholder_is_warned_of(project, tmp_path, capsys):
@@ -466,3 +466,14 @@ def test_a_replacement_restored_in_the_middle_of_a_chain_still_stands_for_the_fi
     assert run("project", "export", str(project), "--codings", str(tmp_path / "out.csv")) == 0
     warned = capsys.readouterr().err
     assert "leaves out the document iv_01, replaced by project replace" in warned
+
+
+def test_the_review_queue_and_undo_name_the_replacement_of_a_replaced_document(project, tmp_path):
+    from theme_assist.project.store import NotFound
+    from theme_assist.review.views import queue
+
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
+    with ProjectStore(project) as store:
+        with pytest.raises(NotFound, match="document 'iv_01' is withdrawn from this project \\(replaced by 'iv_01-v2' "
+                                           "\\(project replace\\), its codes carried over where segments matched\\)"):
+            queue(store, "ana", document="iv_01")

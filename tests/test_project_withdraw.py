@@ -330,8 +330,8 @@ def test_add_refuses_a_transcript_named_as_a_withdrawn_document_saying_how_to_re
     assert run("project", "add", str(project), str(other)) == 2
     error = capsys.readouterr().err.strip()
     assert error.startswith("theme-assist: error: document 'iv2'") and len(error.splitlines()) == 1
-    assert f"is withdrawn from p.taproj, which keeps its name: to bring the withdrawn one back, `theme-assist " \
-           f"project restore {project} iv2`; to add this transcript, rename the file; nothing was added" in error
+    assert f"is withdrawn from p.taproj (`theme-assist project restore {project} iv2` brings it back), which keeps " \
+           "its name: to add this transcript, rename the file; nothing was added" in error
     assert content(project) == before
 
 
@@ -385,8 +385,8 @@ def test_add_of_a_withdrawn_documents_text_under_another_name_says_it_is_withdra
     assert run("project", "add", str(project), str(tmp_path / "again"), "--recursive") == 2
     error = capsys.readouterr().err.strip()
     assert error == (f"theme-assist: error: {again} has the same text as document 'iv2', withdrawn from p.taproj, "
-                     "which keeps its text: it cannot be added again under another name; `theme-assist project "
-                     f"restore {project} iv2` brings it back; nothing was added")
+                     "which keeps its text: it cannot be added again under another name (`theme-assist project "
+                     f"restore {project} iv2` brings it back); nothing was added")
     assert content(project) == before
 
 

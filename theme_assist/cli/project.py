@@ -281,7 +281,6 @@ def _chosen_documents(store, names: list[str], project: Path, what: str = "--doc
     (``project restore``)."""
     from theme_assist.errors import InputError, listed
     from theme_assist.names import did_you_mean
-    from theme_assist.project.store import restore_command
 
     known = list(store.documents(withdrawn=withdrawn)["document"])
     away = [] if withdrawn else store.withdrawn_documents()
@@ -289,8 +288,7 @@ def _chosen_documents(store, names: list[str], project: Path, what: str = "--doc
         if name in known:
             continue
         if name in away:
-            raise InputError(f"{what} {name!r} is withdrawn from {project} (`{restore_command(project, [name])}` "
-                             "brings it back)")
+            raise InputError(f"{what} {name!r} is withdrawn from {project} ({store.bring_back(name)})")
         shown, meant = did_you_mean(name, known, what="documents")
         if not meant and name.strip() in known:  # a space or line break copied with the name
             meant = f" (did you mean {name.strip()!r}? without the spaces around it)"

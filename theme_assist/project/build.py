@@ -19,7 +19,7 @@ from theme_assist.errors import InputError, listed
 from theme_assist.ingest.speakers import without_closing_timestamp
 from theme_assist.inputs import TABLE_SUFFIXES, read_table, whole_numbers
 from theme_assist.names import has_visible_character, name_key
-from theme_assist.project.store import ProjectStore, restore_command
+from theme_assist.project.store import ProjectStore
 from theme_assist.refi.assemble import human_codings
 from theme_assist.refi.spans import newline_offsets, with_spans
 from theme_assist.segment import other_segmentation, same_turns
@@ -553,7 +553,7 @@ def plan_addition(store: ProjectStore, inputs: list[str | Path], metadata: str |
     stored = {document.id: document for document in store.documents_with_text(withdrawn=True)}
     named = _names_of_stored(documents, stored)
     _refuse_withdrawn_names(documents, stored, named, store)
-    restores = {name: restore_command(store.path, [name]) for name in store.withdrawn_documents()}
+    restores = {name: store.bring_back(name) for name in store.withdrawn_documents()}
     _refuse_documents_the_project_has(documents, stored, named, store.path.name, restores)
     unchanged = sum(document.id in named for document in documents)
     documents = [document for document in documents if document.id not in named]
@@ -686,13 +686,11 @@ def _refuse_withdrawn_names(documents: list[Document], stored: dict[str, Documen
         old = stored.get(named.get(document.id, ""))
         if old is None or old.id not in withdrawn:
             continue
-        restore = restore_command(store.path, [old.id])
+        back = store.bring_back(old.id)
         if old.text != document.text:
-            raise InputError(f"document {old.id!r} ({document.source}) is withdrawn from {store.path.name}, which "
-                             f"keeps its name: to bring the withdrawn one back, `{restore}`; to add this transcript, "
-                             "rename the file; nothing was added")
-        logger.warning("document %r is withdrawn from %s: left withdrawn (`%s` brings it back)", old.id,
-                       store.path.name, restore)
+            raise InputError(f"document {old.id!r} ({document.source}) is withdrawn from {store.path.name} ({back}), "
+                             "which keeps its name: to add this transcript, rename the file; nothing was added")
+        logger.warning("document %r is withdrawn from %s: left withdrawn (%s)", old.id, store.path.name, back)
 
 
 def _refuse_documents_the_project_has(documents: list[Document], stored: dict[str, Document], named: dict[str, str],
@@ -701,8 +699,8 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
     project's: its codings and decisions name segments of the old text), or whose text it has under another id, or
     another new one has (a copy). One with the same id and text is no new document: :func:`add_to_project` leaves
     it as it is. ``named``: the stored id each transcript's id names (:func:`_names_of_stored`); ``withdrawn``: the
-    withdrawn documents, each with the command that restores it (a text the project has under another id may be
-    one of theirs, which the refusal says)."""
+    withdrawn documents, each with how it comes back (:meth:`ProjectStore.bring_back`; a text the project has under
+    another id may be one of theirs, which the refusal says)."""
     withdrawn = withdrawn or {}
     for document in documents:
         old = stored.get(named.get(document.id, ""))
@@ -721,7 +719,7 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
         if document.id not in named and old_id in withdrawn:  # "a copy? leave it out" hid why
             raise InputError(f"{document.source or document.id} has the same text as document {old_id!r}, "
                              f"withdrawn from {project}, which keeps its text: it cannot be added again under "
-                             f"another name; `{withdrawn[old_id]}` brings it back; nothing was added")
+                             f"another name ({withdrawn[old_id]}); nothing was added")
         if document.id not in named and old_id is not None:
             if document.id.rsplit("/", 1)[-1] == old_id.rsplit("/", 1)[-1]:
                 raise InputError(_read_in_another_folder(document, old_id, project))

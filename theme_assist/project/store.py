@@ -736,6 +736,13 @@ class ProjectStore:
                 f"twice; withdraw {other!r} first (`{restore_command(self.path, [other], action='withdraw')}`); "
                 "nothing was changed")
 
+    def bring_back(self, document: str) -> str:
+        """How messages say a withdrawn ``document`` comes back: "`theme-assist project restore P D` brings it back",
+        or, for one ``project replace`` replaced, the document in its place (its restore is refused)."""
+        if chain := self.replaced_by(document):
+            return f"replaced by {chain[-1]!r} (project replace), its codes carried over where segments matched"
+        return f"`{restore_command(self.path, [document])}` brings it back"
+
     def replaced_by(self, document: str, withdrawn: set[str] | None = None) -> list[str]:
         """The documents ``project replace`` put in ``document``'s place one after the other (``a`` replaced by
         ``a-v2``, itself by ``a-v3``), up to the first that is in the project (not of ``withdrawn``: the documents
@@ -868,11 +875,10 @@ class ProjectStore:
         row = self._connection().execute("SELECT document FROM segments WHERE id = ?", (segment_id,)).fetchone()
         if row is None or row[0] not in self.withdrawn_documents():
             return f"segment {segment_id!r} is not in this project"
-        if replaced := self.replaced_by(row[0]):
-            return (f"segment {segment_id!r} is of document {row[0]!r}, replaced by {replaced[-1]!r} (project "
-                    "replace), whose segments have its codes carried over: reload the page")
+        if self.replaced_by(row[0]):
+            return f"segment {segment_id!r} is of document {row[0]!r}, {self.bring_back(row[0])}: reload the page"
         return (f"segment {segment_id!r} is of document {row[0]!r}, withdrawn from this project "
-                f"(`{restore_command(self.path, [row[0]])}` brings it back)")
+                f"({self.bring_back(row[0])})")
 
     def context(self, segment: dict, before: int = 2, after: int = 2) -> tuple[list[dict], list[dict]]:
         """The segments just before and just after ``segment`` in its document."""
@@ -1325,8 +1331,8 @@ class ProjectStore:
                                   f"d.id = ? AND s.document IN ({_WITHDRAWN_DOCUMENTS})", (expected,)).fetchone()
                 if away is not None:  # not "decided or undone since in another tab"
                     raise Stale(f"decision {expected}, the one made last here, is on document {away[0]!r}, withdrawn "
-                                f"from this project since (`{restore_command(self.path, [away[0]])}` brings it "
-                                "back): nothing was undone", latest=last["id"])
+                                f"from this project since ({self.bring_back(away[0])}): nothing was undone",
+                                latest=last["id"])
                 raise Stale(_not_the_latest(coder, last, expected, len(targets), self._code_name(last)),
                             latest=last["id"])
             created = utc_now()

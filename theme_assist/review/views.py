@@ -13,7 +13,7 @@ import pandas as pd
 from theme_assist.codebook import Code, Codebook
 from theme_assist.errors import InputError
 from theme_assist.project.state import coder_state, live_decisions, segment_status
-from theme_assist.project.store import NotFound, ProjectStore, restore_command
+from theme_assist.project.store import NotFound, ProjectStore
 
 Status = Literal["open", "uncoded", "coded", "rejected", "skipped", "all"]
 Order = Literal["active", "document"]
@@ -169,8 +169,8 @@ def queue(store: ProjectStore, coder: str, order: Order | None = None, document:
     segments = store.segments()
     if document and document not in set(segments["document"]):
         if document in store.withdrawn_documents():  # the page's list of documents was read before
-            raise NotFound(f"document {document!r} is withdrawn from this project "
-                           f"(`{restore_command(store.path, [document])}` brings it back): reload the page")
+            raise NotFound(f"document {document!r} is withdrawn from this project ({store.bring_back(document)}): "
+                           "reload the page")
         raise NotFound(f"document {document!r} is not in this project")
     if code:
         check_code(codebook, code)
