@@ -4,7 +4,9 @@ match one to one; refused in one line where there is nothing to replace; the old
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -153,11 +155,42 @@ def test_replace_carries_each_coders_current_codes_to_the_matching_segments(proj
     assert rows(after) == rows(old) and len(after) == 9
     with ProjectStore(project) as store:
         assert store.withdrawn_documents() == ["iv_01"]
-        assert list(store.documents()["document"]) == ["iv_02", "iv_01-v2"]
+        assert list(store.documents()["document"]) == ["iv_01-v2", "iv_02"]  # in iv_01's place
         assert store.document_metadata("iv_01-v2") == {"site": "Ulm"}
         assert store.segment("iv_01-v2:1")["text"] == REDACTED[1]
         assert set(store.codings()["source"]) == {"carried from iv_01 by project replace"}
         assert store.suggestions(withdrawn=False)["segment_id"].str.startswith("iv_01-v2").sum() == 0
+
+
+def test_the_replacement_takes_the_replaced_documents_place_in_the_documents_order(project, tmp_path, capsys):
+    folder = tmp_path / "more"
+    folder.mkdir()
+    transcript(folder / "iv_03.txt", [("Interviewer", "And the weekends?"), ("Lee", "We visit my mother.")])
+    assert run("project", "add", str(project), str(folder)) == 0
+    with ProjectStore(project) as store:
+        store.record_decisions([DecisionRequest(f"{document}:1", "add", "family", "ana", suggestions_shown=0)
+                                for document in ("iv_03", "iv_02")])
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
+    assert run("project", "replace", str(project), "iv_02", str(transcript(tmp_path / "iv_02_fixed.txt", [
+        ("Interviewer", "Tell me about the contract."), ("Kim", "I signed a new contract last week.")]))) == 0
+    assert run("project", "export", str(project), "--qdpx", str(tmp_path / "study.qdpx")) == 0
+    with zipfile.ZipFile(tmp_path / "study.qdpx") as qdpx:
+        sources = re.findall(r'<TextSource [^>]*name="([^"]+)"', qdpx.read("project.qde").decode())
+    assert sources == ["iv_01-v2", "iv_02-v2", "iv_03"]
+    with ProjectStore(project) as store:
+        assert list(store.documents()["document"]) == ["iv_01-v2", "iv_02-v2", "iv_03"]
+        assert list(store.segments()["document"].unique()) == ["iv_01-v2", "iv_02-v2", "iv_03"]
+        # the withdrawn one just before its replacement, as stored, however often read
+        assert list(store.documents(withdrawn=True)["document"]) == ["iv_01", "iv_01-v2", "iv_02", "iv_02-v2",
+                                                                     "iv_03"]
+        assert list(store.segments(withdrawn=True)["document"].unique()) == [
+            "iv_01", "iv_01-v2", "iv_02", "iv_02-v2", "iv_03"]
+        assert [d.id for d in store.documents_with_text()] == ["iv_01-v2", "iv_02-v2", "iv_03"]
+        assert store.withdrawn_documents() == ["iv_01", "iv_02"]
+    capsys.readouterr()
+    assert run("project", "info", str(project)) == 0
+    added = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  added ")]
+    assert "(project add)" in added[0] and "(project replace)" in added[-1]  # in the order they were made
 
 
 def test_independent_counts_carried_codings_as_the_decisions_they_come_from(project, tmp_path):

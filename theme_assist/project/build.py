@@ -490,14 +490,15 @@ class Addition:
     skipped: int
     unchanged: int
 
-    def store_into(self, store: ProjectStore) -> None:
-        """Store the documents, their segments and codings; inside the caller's transaction, if any."""
+    def store_into(self, store: ProjectStore, position: int | None = None) -> None:
+        """Store the documents, their segments and codings; inside the caller's transaction, if any; after the
+        project's documents, or at ``position`` (:meth:`~theme_assist.project.store.ProjectStore.add_documents`)."""
         with store.transaction():
             # checked against the project as it was
             if set(store.documents(withdrawn=True)["document"]) != set(self.stored):
                 raise InputError(f"{store.path.name} gained or lost documents while the transcripts were read "
                                  "(another project add at the same time?): run it again; nothing was added")
-            store.add_documents(self.documents)
+            store.add_documents(self.documents, position)
             store.add_segments(self.segments)
             if self.codings is not None:
                 store.add_codings(self.codings, source=Path(self.coded).name)

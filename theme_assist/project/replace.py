@@ -4,10 +4,11 @@ the place of a document coders have started on, their codes carried over.
 In one transaction the old document is withdrawn (:meth:`~theme_assist.project.store.ProjectStore.withdraw`,
 kept for the audit trail and ``project restore``), the corrected one added as a new document (read and segmented
 as ``project add`` does: :func:`~theme_assist.project.build.plan_addition`) under a new name with the old one's
-metadata, and each coder's current codes (:func:`~theme_assist.project.audit.current_codings`) on the old segments
-are stored as imported codings on the new segments they match (:func:`match_segments`). A document's name cannot
-be reused: the tables are append-only and segment ids hold the name. Machine suggestions are not carried over:
-``project suggest`` makes them for the new segments.
+metadata, in its place in the documents' order (not last), and each coder's current codes
+(:func:`~theme_assist.project.audit.current_codings`) on the old segments are stored as imported codings on the new
+segments they match (:func:`match_segments`). A document's name cannot be reused: the tables are append-only and
+segment ids hold the name. Machine suggestions are not carried over: ``project suggest`` makes them for the new
+segments.
 
 Segments are matched one to one, in document order: first those whose texts are equal once spaces and Unicode
 form are normalised (:func:`normalised`), then, between those, near matches of one speaker (a speaker renamed in
@@ -295,7 +296,7 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
                                  "nothing was replaced")
             carried, left = _carried(store, old, matching)  # the codes as they stand under the lock
             store.withdraw([document], reason)
-            addition.store_into(store)
+            addition.store_into(store, position=store.position_of(document))  # in its place, not last
             if len(carried):
                 store.add_codings(carried, source=CARRIED_SOURCE.format(document=document))
             store.record_replacement(document, name, reason)

@@ -593,12 +593,13 @@ class ProjectStore:
         return json.loads(row[0]) if row else []
 
     def documents_added(self) -> pd.DataFrame:
-        """When each document was stored, in the documents' order: ``document``, ``source``, ``added_at``,
+        """When each document was stored, in the order they were stored: ``document``, ``source``, ``added_at``,
         ``segments`` (how many). Those of the first document's ``added_at`` made the project (``project init``);
-        each other time is a ``project add`` (told by the documents' order, not by the clock: a machine whose clock
-        is behind may add to the project)."""
+        each other time is a ``project add`` or ``project replace`` (told by the order stored, not by the clock: a
+        machine whose clock is behind may add to the project; not by the documents' order, in which a replacement
+        takes the place of the document it replaces)."""
         return self._read("SELECT d.id AS document, d.source, d.added_at, count(s.id) AS segments FROM documents d "
-                          "LEFT JOIN segments s ON s.document = d.id GROUP BY d.id ORDER BY d.position")
+                          "LEFT JOIN segments s ON s.document = d.id GROUP BY d.id ORDER BY d.rowid")
 
     def record_segmentation(self, tag: str) -> None:
         """Remember the segmentation the project's segments were made by (see :attr:`segmentation`)."""
@@ -651,7 +652,7 @@ class ProjectStore:
     # ------------------------------------------------------------------ withdrawn documents, metadata changes
     def withdrawn_documents(self) -> list[str]:
         """The documents withdrawn now (:meth:`withdraw`), in the documents' order."""
-        return self._read(f"SELECT id FROM documents WHERE id IN ({_WITHDRAWN_DOCUMENTS}) ORDER BY position")[
+        return self._read(f"SELECT id FROM documents WHERE id IN ({_WITHDRAWN_DOCUMENTS}) ORDER BY position, rowid")[
             "id"].tolist()
 
     def _leaves_out(self, withdrawn: bool) -> bool:
@@ -794,10 +795,14 @@ class ProjectStore:
         key added), ``new``, ``created_at``."""
         return self._read("SELECT id, document, key, old, new, created_at FROM metadata_changes ORDER BY id")
 
-    def add_documents(self, documents: list[Document]) -> None:
-        """Store documents with their metadata (ids must be new)."""
+    def add_documents(self, documents: list[Document], position: int | None = None) -> None:
+        """Store documents with their metadata (ids must be new), after the project's, or at ``position``: a
+        replacement (``project replace``) takes the place of the document it replaces, and is read after it
+        (documents of one position are read in the order they were stored)."""
         with self.transaction() as db:
             first = db.execute("SELECT coalesce(max(position) + 1, 0) FROM documents").fetchone()[0]
+            if position is not None:
+                first = position
             known = {row[0] for row in db.execute("SELECT id FROM documents")}
             added = utc_now()
             for offset, document in enumerate(documents):
@@ -825,12 +830,16 @@ class ProjectStore:
         ``withdrawn``."""
         frame = self._read("SELECT id AS document, position, source FROM documents"
                            + self._without_withdrawn(withdrawn, f" WHERE id NOT IN ({_WITHDRAWN_DOCUMENTS})")
-                           + " ORDER BY position")
+                           + " ORDER BY position, rowid")
         metadata = self._read("SELECT document, key, value FROM document_metadata")
         if len(metadata):
             wide = metadata.pivot(index="document", columns="key", values="value").fillna("")
             frame = frame.merge(wide, left_on="document", right_index=True, how="left").fillna("")
         return frame.reset_index(drop=True)
+
+    def position_of(self, document: str) -> int:
+        """The ``position`` of ``document`` in the documents' order (withdrawn or not)."""
+        return self._connection().execute("SELECT position FROM documents WHERE id = ?", (document,)).fetchone()[0]
 
     def document_metadata(self, document: str) -> dict[str, str]:
         rows = self._connection().execute("SELECT key, value FROM document_metadata WHERE document = ? "
@@ -842,7 +851,8 @@ class ProjectStore:
         withdrawn only where ``withdrawn``."""
         documents = []
         where = self._without_withdrawn(withdrawn, f" WHERE id NOT IN ({_WITHDRAWN_DOCUMENTS})")
-        for row in self._connection().execute(f"SELECT id, text, source FROM documents{where} ORDER BY position"):
+        rows = self._connection().execute(f"SELECT id, text, source FROM documents{where} ORDER BY position, rowid")
+        for row in rows:
             documents.append(Document(id=row["id"], text=row["text"], source=row["source"],
                                       metadata=self.document_metadata(row["id"])))
         return documents
@@ -860,7 +870,7 @@ class ProjectStore:
     def _segments(self, columns: str, withdrawn: bool) -> pd.DataFrame:
         return self._read(f"SELECT {columns} FROM segments s JOIN documents d ON d.id = s.document"
                           + self._without_withdrawn(withdrawn, f" WHERE d.id NOT IN ({_WITHDRAWN_DOCUMENTS})")
-                          + " ORDER BY d.position, s.position")
+                          + " ORDER BY d.position, d.rowid, s.position")
 
     def segment(self, segment_id: str) -> dict | None:
         """One segment; None where the project has none of that id or its document is withdrawn
