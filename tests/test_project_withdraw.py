@@ -533,6 +533,34 @@ def test_metadata_prints_a_long_value_cut_short_and_the_trail_keeps_it_whole(pro
         assert store.document_metadata("interview_a")["site"] == "x" * 100_000
 
 
+def test_fields_named_source_or_position_keep_their_names_in_every_way_metadata_is_stored(tmp_path):
+    """A field named as a column ``documents()`` has of its own ("source: focus group") came back as ``source_x``
+    (the file) and ``source_y`` (the field)."""
+    from theme_assist.project.testing import CODEBOOK
+
+    for folder, name, said in [("first", "a", "Work?"), ("first", "b", "Home?"), ("later", "c", "Bus?")]:
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / f"{name}.txt").write_text(f"Interviewer: {said}\nSam: Yes, every day.\n")
+    (tmp_path / "codebook.yaml").write_text(CODEBOOK)
+    (tmp_path / "meta.csv").write_text("document,site,source,position\na,Ulm,focus group,2\nb,Pune,interview,1\n")
+    (tmp_path / "later.csv").write_text("document,source\nc,diary\n")
+    (tmp_path / "fix.csv").write_text("document,source,position\nb,focus group,3\n")
+    project = tmp_path / "study.taproj"
+    assert run("project", "init", str(project), "--codebook", str(tmp_path / "codebook.yaml"), "--input",
+               str(tmp_path / "first"), "--metadata", str(tmp_path / "meta.csv")) == 0
+    assert run("project", "add", str(project), str(tmp_path / "later"), "--metadata", str(tmp_path / "later.csv")) == 0
+    assert run("project", "metadata", str(project), str(tmp_path / "fix.csv")) == 0
+    assert run("project", "export", str(project), "--qdpx", str(tmp_path / "study.qdpx")) == 0
+    assert run("project", "init", str(tmp_path / "again.taproj"), "--qdpx", str(tmp_path / "study.qdpx")) == 0
+    for path in (project, tmp_path / "again.taproj"):  # the .qdpx's variables read back as metadata
+        with ProjectStore(path) as store:
+            documents = store.documents()
+            assert list(documents.columns) == ["document", "position", "site", "source"]
+            assert documents.values.tolist() == [["a", "2", "Ulm", "focus group"], ["b", "3", "Pune", "focus group"],
+                                                 ["c", "", "", "diary"]]  # in the documents' order
+            assert store.document_metadata("b") == {"site": "Pune", "source": "focus group", "position": "3"}
+
+
 # ------------------------------------------------------------------ migration
 def test_a_project_of_schema_4_is_migrated_with_no_document_withdrawn(tmp_path):
     path = tmp_path / "old.taproj"

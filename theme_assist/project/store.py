@@ -826,14 +826,16 @@ class ProjectStore:
                                  "id, or a segment of a document the project does not have)") from None
 
     def documents(self, withdrawn: bool = False) -> pd.DataFrame:
-        """The documents in their order with their metadata (one column per key); those withdrawn only where
-        ``withdrawn``."""
+        """The documents in their order: ``document``, ``position``, ``source`` (the file read), and their metadata
+        (one column per key, ``""`` where a document has none); those withdrawn only where ``withdrawn``. A metadata
+        field named ``position`` or ``source`` ("source: focus group") is the column of that name."""
         frame = self._read("SELECT id AS document, position, source FROM documents"
                            + self._without_withdrawn(withdrawn, f" WHERE id NOT IN ({_WITHDRAWN_DOCUMENTS})")
                            + " ORDER BY position, rowid")
         metadata = self._read("SELECT document, key, value FROM document_metadata")
         if len(metadata):
             wide = metadata.pivot(index="document", columns="key", values="value").fillna("")
+            frame = frame.drop(columns=[column for column in ("position", "source") if column in wide.columns])
             frame = frame.merge(wide, left_on="document", right_index=True, how="left").fillna("")
         return frame.reset_index(drop=True)
 
