@@ -249,6 +249,10 @@ def test_dry_run_says_what_would_be_done_and_writes_nothing(project, tmp_path, c
     ("taken case", "--as 'IV_02': a document of a name apart from it only in case or invisible characters ('iv_02') "
      "is in study.taproj already"),
     ("line break", "--as 'iv_01\\nfixed': give the new document a name without spaces around it or line breaks"),
+    ("dash", "--as '-x': a name beginning with '-' is read as an option by every command that is given it (project "
+     "withdraw, restore, replace); choose another, such as 'x'; nothing was replaced"),
+    ("dashes taken", "--as '--iv_02': a name beginning with '-' is read as an option by every command that is given "
+     "it (project withdraw, restore, replace); choose another, such as 'iv_01-v2'; nothing was replaced"),
     ("missing", "no such file (give the corrected transcript, one file); nothing was replaced"),
     ("unreadable", "is not a text file or its encoding could not be determined"),
     ("folder", "a folder (give the corrected transcript, one file); nothing was replaced"),
@@ -274,6 +278,10 @@ def test_refusals_are_one_line_and_change_nothing(project, tmp_path, capsys, cas
         extra = ["--as", "IV_02"]
     elif case == "line break":
         extra = ["--as", "iv_01\nfixed"]
+    elif case == "dash":
+        extra = ["--as", "-x"]  # click takes it as the option's value
+    elif case == "dashes taken":
+        extra = ["--as=--iv_02"]
     elif case == "missing":
         file = tmp_path / "nowhere.txt"
     elif case == "folder":

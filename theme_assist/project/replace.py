@@ -213,7 +213,7 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
         The corrected transcript: one file, read as ``project add`` reads one.
     name : str, optional
         The corrected document's name; default :func:`default_name`. No document of the project, withdrawn ones
-        included, may have it.
+        included, may have it; it may not begin with ``-`` (every later command would read it as an option).
     reason : str
         Why (kept with the withdrawal and the replacement in the audit trail).
     dry_run : bool
@@ -226,8 +226,9 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
     Raises
     ------
     InputError
-        For a document the project does not have or has withdrawn, a name taken, a file that cannot be read or
-        holds several transcripts, or one with the text of ``document`` or of another document. Nothing is stored.
+        For a document the project does not have or has withdrawn, a name taken or beginning with "-", a file that
+        cannot be read or holds several transcripts, or one with the text of ``document`` or of another document.
+        Nothing is stored.
     """
     from theme_assist.project.build import plan_addition
 
@@ -253,6 +254,13 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
           or any(unicodedata.category(character) == "Cc" for character in name)):
         raise InputError(f"--as {name!r}: give the new document a name without spaces around it or line breaks in "
                          "it; nothing was replaced")
+    elif name.startswith("-"):
+        stripped = name.lstrip("-")
+        other = stripped if has_visible_character(stripped) and stripped == stripped.strip() and not any(
+            name_key(known) == name_key(stripped) for known in taken) else default_name(document, taken)
+        raise InputError(f"--as {name!r}: a name beginning with '-' is read as an option by every command that is "
+                         f"given it (project withdraw, restore, replace); choose another, such as {other!r}; nothing "
+                         "was replaced")
     elif alike := [other for other in sorted(taken) if name_key(other) == name_key(name)]:
         state = "withdrawn from" if alike[0] in store.withdrawn_documents() else "in"
         named = "that name" if unicodedata.normalize("NFC", alike[0]) == unicodedata.normalize("NFC", name) else \
