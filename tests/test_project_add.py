@@ -11,19 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from theme_assist.cli import main
 from theme_assist.codebook import packaged_codebook
 from theme_assist.project import ProjectStore
+from theme_assist.project.testing import project_content as content, run_command as run
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "corpora" / "demo"
 FIRST, LATER = ["fg_ulm_01", "iv_ulm_01"], ["iv_pune_02", "iv_beer_sheva_01"]
-
-
-def run(*argv: str) -> int:
-    with pytest.raises(SystemExit) as exit_:
-        main(list(argv))
-    return exit_.value.code
 
 
 def copied(folder: Path, names: list[str]) -> Path:
@@ -42,13 +36,6 @@ def coded_table(path: Path, names: list[str]) -> Path:
 def init(project: Path, folder: Path, *extra: str) -> None:
     assert run("project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input",
                str(folder), "--metadata", str(DEMO / "metadata.csv"), *extra) == 0
-
-
-def content(project: Path) -> dict:
-    """Every row of every table of ``project`` (the file's bytes change where SQLite merely opens it)."""
-    with sqlite3.connect(project) as db:
-        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {table: sorted(map(repr, db.execute(f"SELECT * FROM {table}"))) for table in tables}
 
 
 @pytest.fixture()

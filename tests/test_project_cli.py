@@ -12,18 +12,13 @@ import pytest
 from theme_assist.cli import main
 from theme_assist.codebook import packaged_codebook
 from theme_assist.project import ProjectStore
+from theme_assist.project.testing import run_command as run
 from theme_assist.segment import segmentation_tag
 
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "corpora" / "demo"
 SUBSET = ["fg_ulm_01", "iv_ulm_01"]
-
-
-def run(*argv: str) -> int:
-    with pytest.raises(SystemExit) as exit_:
-        main(list(argv))
-    return exit_.value.code
 
 
 @pytest.fixture()

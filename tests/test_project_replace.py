@@ -5,17 +5,15 @@ match one to one; refused in one line where there is nothing to replace; the old
 from __future__ import annotations
 
 import re
-import sqlite3
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from theme_assist.cli import main
 from theme_assist.project import DecisionRequest, ProjectStore
 from theme_assist.project.replace import default_name, match_segments, similarity
-from theme_assist.project.testing import CODEBOOK
+from theme_assist.project.testing import CODEBOOK, project_content as content, run_command as run
 
 TURNS = [("Interviewer", "How is the new job going?"),
          ("Sam", "I met John at St Mary's last spring, and he found me the job."),
@@ -25,19 +23,6 @@ TURNS = [("Interviewer", "How is the new job going?"),
          ("Interviewer", "Anything else?"),
          ("Sam", "The bus to Ulm takes an hour. I go every day, and it is tiring but fine.")]
 REDACTED = {1: "I met [NAME] at [HOSPITAL] last spring, and he found me the job."}
-
-
-def run(*argv: str) -> int:
-    with pytest.raises(SystemExit) as exit_:
-        main(list(argv))
-    return exit_.value.code
-
-
-def content(project: Path) -> dict:
-    """Every row of every table of ``project``."""
-    with sqlite3.connect(project) as db:
-        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {table: sorted(map(repr, db.execute(f"SELECT * FROM {table}"))) for table in tables}
 
 
 def transcript(path: Path, turns: list[tuple[str, str]]) -> Path:

@@ -11,23 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from theme_assist.cli import main
 from theme_assist.project import DecisionRequest, ProjectStore
 from theme_assist.project.schema import SCHEMA_VERSION, migrate
-from theme_assist.project.testing import FakeEmbedder, make_project
-
-
-def run(*argv: str) -> int:
-    with pytest.raises(SystemExit) as exit_:
-        main(list(argv))
-    return exit_.value.code
-
-
-def content(project: Path) -> dict:
-    """Every row of every table of ``project``."""
-    with sqlite3.connect(project) as db:
-        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {table: sorted(map(repr, db.execute(f"SELECT * FROM {table}"))) for table in tables}
+from theme_assist.project.testing import FakeEmbedder, make_project, project_content as content, run_command as run
 
 
 @pytest.fixture()

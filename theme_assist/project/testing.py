@@ -1,7 +1,7 @@
 """Helpers for testing code that works on project files, in the manner of :mod:`numpy.testing`: a small
-synthetic project (one of its turns holds HTML), a fake embedder that needs no model, and ``theme-assist review``
-started as a real subprocess. Used by the project and review tests; httpx (a test dependency) is imported only
-by :class:`ReviewServer`."""
+synthetic project (one of its turns holds HTML), a fake embedder that needs no model, ``theme-assist review``
+started as a real subprocess, the command line run in-process for its exit status, and a project's every row. Used
+by the project and review tests; httpx (a test dependency) is imported only by :class:`ReviewServer`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import dataclasses
 import hashlib
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -186,3 +187,22 @@ class ReviewServer:
                 self.process.wait()
         if self.process.stdout:
             self.process.stdout.close()
+
+
+def run_command(*argv: str) -> int:
+    """Run ``theme-assist ARGV`` in this process; its exit status (0, 2 for a user's mistake, 130 interrupted)."""
+    from theme_assist.cli import main
+
+    try:
+        main(list(argv))
+    except SystemExit as exit_:
+        return exit_.code
+    raise AssertionError("theme-assist returned without an exit status")
+
+
+def project_content(project: str | Path) -> dict:
+    """Every row of every table of ``project``, to tell whether a command changed it (the file's bytes change
+    where SQLite merely opens it)."""
+    with sqlite3.connect(project) as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {table: sorted(map(repr, db.execute(f"SELECT * FROM {table}"))) for table in tables}
