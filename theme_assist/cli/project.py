@@ -501,22 +501,7 @@ def withdraw(
     suggestions, review queue, training or export but the audit trail has them, their segments, codings or
     decisions). Nothing is deleted: `project restore` brings them back exactly as they were. A document withdrawn
     already is left as it is."""
-    from theme_assist.project import ProjectStore
-
-    _refuse_repeated(documents)
-    with ProjectStore(project) as store:
-        chosen = _chosen_documents(store, documents, project, what="document", withdrawn=True)
-        done = store.withdraw(chosen, reason)
-        segments = store.segments(withdrawn=True)
-        held = _held(store, segments[segments["document"].isin(done)])
-    already = [name for name in chosen if name not in done]
-    said = f"; {', '.join(already)} withdrawn already, left as {'it is' if len(already) == 1 else 'they are'}" \
-        if already else ""
-    if not done:
-        message_console().print(f"nothing changed: {said[2:]}", markup=False)
-        return
-    say_done(message_console(), f"withdrawn from {project}: {', '.join(done)} ({held}; kept: `theme-assist project "
-                                f"restore {_quoted(project)} DOC...` brings them back){said}")
+    _withdraw_or_restore(project, documents, withdrawing=True, reason=reason)
 
 
 @project_app.command("restore")
@@ -526,21 +511,30 @@ def restore(
 ) -> None:
     """Bring documents `project withdraw` withdrew back into PROJECT exactly as they were, with their segments'
     codings, suggestions and decisions. A document not withdrawn is left as it is."""
+    _withdraw_or_restore(project, documents, withdrawing=False)
+
+
+def _withdraw_or_restore(project: Path, documents: list[str], withdrawing: bool, reason: str = "") -> None:
+    """``project withdraw`` (``withdrawing``) or ``project restore`` of ``documents``, saying what each holds and
+    which were left as they were."""
     from theme_assist.project import ProjectStore
 
     _refuse_repeated(documents)
     with ProjectStore(project) as store:
         chosen = _chosen_documents(store, documents, project, what="document", withdrawn=True)
-        done = store.restore(chosen)
-        segments = store.segments()
+        done = store.withdraw(chosen, reason) if withdrawing else store.restore(chosen)
+        segments = store.segment_ids(withdrawn=True)
         held = _held(store, segments[segments["document"].isin(done)])
-    other = [name for name in chosen if name not in done]
-    said = f"; {', '.join(other)} not withdrawn, left as {'it is' if len(other) == 1 else 'they are'}" \
-        if other else ""
+    left = [name for name in chosen if name not in done]
+    said = (f"; {', '.join(left)} {'withdrawn already' if withdrawing else 'not withdrawn'}, left as "
+            f"{'it is' if len(left) == 1 else 'they are'}") if left else ""
     if not done:
         message_console().print(f"nothing changed: {said[2:]}", markup=False)
         return
-    say_done(message_console(), f"restored to {project}: {', '.join(done)} ({held}){said}")
+    if withdrawing:
+        held += f"; kept: `theme-assist project restore {_quoted(project)} DOC...` brings them back"
+    say_done(message_console(), f"{'withdrawn from' if withdrawing else 'restored to'} {project}: {', '.join(done)} "
+                                f"({held}){said}")
 
 
 def _refuse_repeated(documents: list[str]) -> None:
