@@ -226,6 +226,8 @@ class ProjectStore:
     def __init__(self, path: str | Path, create: bool = False):
         self.path = Path(path)
         self._made_folders: list[Path] = []  # made for a new project, deepest first: see discard
+        # a link to nowhere (or to itself) passes refuse_existing: never the file discard may delete
+        self._makes_file = create and not os.path.lexists(self.path)
         if create:
             self.refuse_existing(self.path)
             folder = self.path.parent
@@ -278,9 +280,10 @@ class ProjectStore:
         """Close and delete a project this store created (``create``) whose making failed, with SQLite's files
         beside it and the folders made for it, leaving the disk as it was."""
         self.close()
-        for leftover in (self.path, self.path.with_name(self.path.name + "-wal"),
-                         self.path.with_name(self.path.name + "-shm")):
-            leftover.unlink(missing_ok=True)
+        if self._makes_file:
+            for leftover in (self.path, self.path.with_name(self.path.name + "-wal"),
+                             self.path.with_name(self.path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
         self._remove_made_folders()
 
     def _remove_made_folders(self) -> None:
