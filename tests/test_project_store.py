@@ -75,6 +75,24 @@ def test_a_new_project_interrupted_as_it_is_made_leaves_no_file_nor_folder(tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_project_another_program_made_meanwhile_is_refused_and_kept(tmp_path, monkeypatch):
+    # two project inits at once: the other's file appears after this one found the name free
+    path = tmp_path / "study.taproj"
+    check = ProjectStore.refuse_existing
+
+    def then_made_elsewhere(where):
+        check(where)
+        monkeypatch.setattr(ProjectStore, "refuse_existing", staticmethod(check))
+        ProjectStore(where, create=True).close()
+
+    monkeypatch.setattr(ProjectStore, "refuse_existing", staticmethod(then_made_elsewhere))
+    with pytest.raises(InputError, match="already exists"):
+        ProjectStore(path, create=True)
+    monkeypatch.undo()
+    with ProjectStore(path) as store:  # the other's, intact
+        assert store.name == "study"
+
+
 def test_an_old_project_is_migrated_in_place_keeping_its_data(tmp_path):
     path = _old_project(tmp_path, schema=1)
     with ProjectStore(path) as store:

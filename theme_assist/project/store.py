@@ -240,6 +240,15 @@ class ProjectStore:
                 self._remove_made_folders()
                 raise InputError(f"cannot create {self.path}: cannot create its folder {self.path.parent} "
                                  f"({error.strerror or error})") from None
+            if self._makes_file:  # made here, empty, for SQLite to fill: not a file another program made meanwhile
+                try:
+                    os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+                except OSError as error:
+                    self._makes_file = False
+                    self._remove_made_folders()
+                    if isinstance(error, FileExistsError):
+                        self.refuse_existing(self.path)
+                    raise InputError(f"cannot create {self.path} ({error.strerror or error})") from None
         if not create and self.path.is_dir():
             raise InputError(f"project {self.path} is a folder, not a project file: give the file `theme-assist "
                              "project init` made (e.g. study.taproj)")
