@@ -494,6 +494,25 @@ def test_a_replacement_restored_in_the_middle_of_a_chain_still_stands_for_the_fi
     assert "leaves out the document iv_01, replaced by project replace" in warned
 
 
+def test_a_version_withdrawn_while_another_is_in_is_said_to_come_back_once_that_one_is_withdrawn(project, tmp_path,
+                                                                                                 capsys):
+    """iv_01 → iv_01-v2 → iv_01-v3; v3 withdrawn and v2 restored: v3's restore alone is refused while v2 is in, so
+    the messages on v3 (its --document, the review's 404s) say so, not that the restore brings it back."""
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
+    again = corrected(tmp_path, {1: "I met [NAME] at [PLACE] last spring, and he found me the job."}, "again.txt")
+    assert run("project", "replace", str(project), "iv_01-v2", str(again)) == 0
+    assert run("project", "withdraw", str(project), "iv_01-v3") == 0
+    assert run("project", "restore", str(project), "iv_01-v2") == 0
+    with ProjectStore(project) as store:
+        said = store.bring_back("iv_01-v3")
+    assert said == (f"'iv_01-v2', another version of its transcript (project replace), is in the project: "
+                    f"`theme-assist project withdraw {project} iv_01-v2`, then `theme-assist project restore {project} "
+                    "iv_01-v3` bring it back")
+    capsys.readouterr()
+    assert run("project", "withdraw", str(project), "iv_01-v2") == 0
+    assert run("project", "restore", str(project), "iv_01-v3") == 0
+
+
 def test_the_review_queue_and_undo_name_the_replacement_of_a_replaced_document(project, tmp_path):
     from theme_assist.project.store import NotFound
     from theme_assist.review.views import queue

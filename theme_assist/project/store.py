@@ -728,7 +728,7 @@ class ProjectStore:
         """Refuse to restore a document while another version of its transcript (one ``project replace`` replaced
         it by, or it replaced, or one replaced alike: a chain of replacements either way) is in the project or
         restored with it: both would be coded, the codings carried over counted twice."""
-        pairs = [tuple(row) for row in self._connection().execute("SELECT old, new FROM replacements ORDER BY id")]
+        pairs = self._replacement_pairs()
         staying = withdrawn - set(documents)
         for document in documents:
             if chain := self.replaced_by(document, staying):
@@ -750,17 +750,30 @@ class ProjectStore:
                 "nothing was changed")
 
     def bring_back(self, document: str) -> str:
-        """How messages say a withdrawn ``document`` comes back: "`theme-assist project restore P D` brings it back",
-        or, for one ``project replace`` replaced, the document in its place (its restore is refused)."""
+        """How messages say a withdrawn ``document`` comes back: "`theme-assist project restore P D` brings it back";
+        for one ``project replace`` replaced, the document in its place (its restore is refused); for one while
+        another version of its transcript is in (a replacement withdrawn, the one it replaced restored), that the
+        other is withdrawn first."""
         if chain := self.replaced_by(document):
             return f"replaced by {chain[-1]!r} (project replace), its codes carried over where segments matched"
+        withdrawn = set(self.withdrawn_documents())
+        other = next((version for version in _versions(self._replacement_pairs(), document)[1:]
+                      if version not in withdrawn), None)
+        if other is not None:  # its restore alone is refused (_refuse_restoring_replaced)
+            return (f"{other!r}, another version of its transcript (project replace), is in the project: "
+                    f"`{restore_command(self.path, [other], action='withdraw')}`, then "
+                    f"`{restore_command(self.path, [document])}` bring it back")
         return f"`{restore_command(self.path, [document])}` brings it back"
+
+    def _replacement_pairs(self) -> list[tuple[str, str]]:
+        """Each ``project replace``'s ``old`` and ``new`` document, in the order they were made."""
+        return [tuple(row) for row in self._connection().execute("SELECT old, new FROM replacements ORDER BY id")]
 
     def replaced_by(self, document: str, withdrawn: set[str] | None = None) -> list[str]:
         """The documents ``project replace`` put in ``document``'s place one after the other (``a`` replaced by
         ``a-v2``, itself by ``a-v3``), up to the first that is in the project (not of ``withdrawn``: the documents
         withdrawn now by default); empty where none of them is."""
-        latest = dict(self._connection().execute("SELECT old, new FROM replacements ORDER BY id").fetchall())
+        latest = dict(self._replacement_pairs())
         withdrawn = set(self.withdrawn_documents()) if withdrawn is None else withdrawn
         chain = [document]
         while (later := latest.get(chain[-1])) is not None and later not in chain:
