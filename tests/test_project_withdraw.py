@@ -91,6 +91,14 @@ def test_restore_brings_every_export_back_exactly_and_the_trail_keeps_both(proje
     assert set(trail["withdrawn"]) == {"False"}
 
 
+def test_the_exports_warning_of_withdrawn_documents_reads_no_segment_text(project, tmp_path, capsys, monkeypatch):
+    assert run("project", "withdraw", str(project), "interview_b") == 0
+    monkeypatch.setattr(ProjectStore, "segments", lambda store, withdrawn=False: pytest.fail("segment texts read"))
+    capsys.readouterr()
+    assert run("project", "export", str(project), "--codings", str(tmp_path / "codings.csv")) == 0
+    assert "--codings leaves out the withdrawn document interview_b" in capsys.readouterr().err
+
+
 def _audit(project: Path, out: Path) -> Path:
     assert run("project", "export", str(project), "--audit", str(out)) == 0
     return out

@@ -312,7 +312,7 @@ def _warn_withdrawn_left_out(store, options: list[str]) -> None:
     withdrawn = store.withdrawn_documents()
     if not (options and withdrawn):
         return
-    segments = store.segments(withdrawn=True)
+    segments = store.segment_ids(withdrawn=True)
     decisions, codings = store.decisions(withdrawn=True), store.codings(withdrawn=True)
     holding = set(segments.loc[segments["segment_id"].isin(set(decisions["segment_id"]) | set(codings["segment_id"])),
                                "document"])
