@@ -123,6 +123,7 @@ def test_the_default_name_is_never_one_the_project_has():
     assert default_name("iv_01", {"iv_01"}) == "iv_01-v2"
     assert default_name("iv_01", {"iv_01", "IV_01-v2"}) == "iv_01-v3"
     assert default_name("iv_01-v2", {"iv_01", "iv_01-v2"}) == "iv_01-v3"
+    assert default_name("iv_01", {"iv_01", "iv_01-v2\u200b"}) == "iv_01-v3"  # taken, as --as refuses it
 
 
 # ------------------------------------------------------------------ replace

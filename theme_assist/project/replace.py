@@ -185,17 +185,13 @@ class Replacement:
 
 def default_name(document: str, taken: set[str]) -> str:
     """``document`` with :data:`SUFFIX` and the next number (``fg_01-v2``; ``fg_01-v2`` → ``fg_01-v3``) that no
-    name of ``taken`` has, in any Unicode form or case."""
+    name of ``taken`` has, apart only in case, Unicode form or invisible characters (as ``--as`` is refused)."""
     found = re.fullmatch(rf"(.*){re.escape(SUFFIX)}(\d+)", document)
     stem, number = (found.group(1), int(found.group(2)) + 1) if found else (document, 2)
-    keys = {_name_key(name) for name in taken}
-    while _name_key(f"{stem}{SUFFIX}{number}") in keys:
+    keys = {name_key(name) for name in taken}
+    while name_key(f"{stem}{SUFFIX}{number}") in keys:
         number += 1
     return f"{stem}{SUFFIX}{number}"
-
-
-def _name_key(name: str) -> str:
-    return unicodedata.normalize("NFC", name).casefold()
 
 
 def replace_document(store: ProjectStore, document: str, file: str | Path, name: str | None = None,
