@@ -208,7 +208,9 @@ class ProjectStore:
     path : str or Path
         The project file. It must exist unless ``create`` is true.
     create : bool
-        Create a new, empty project (refusing to overwrite an existing file).
+        Create a new, empty project (refusing to overwrite an existing file, or one another program makes
+        meanwhile), with the folders it needs; if that fails, or :meth:`discard` is called, the file and the folders
+        made for it are removed again.
     """
 
     @staticmethod
