@@ -510,7 +510,8 @@ def restore(
     documents: List[str] = typer.Argument(..., metavar="DOC...", help="The withdrawn documents to bring back."),
 ) -> None:
     """Bring documents `project withdraw` withdrew back into PROJECT exactly as they were, with their segments'
-    codings, suggestions and decisions. A document not withdrawn is left as it is."""
+    codings, suggestions and decisions. A document not withdrawn is left as it is. Refused while another version of
+    its transcript (project replace) is in the project: withdraw that one first."""
     _withdraw_or_restore(project, documents, withdrawing=False)
 
 
@@ -580,8 +581,8 @@ def replace(
     """Replace DOC by a corrected transcript (a name redacted, a place generalised, a transcription fixed), in one
     transaction: DOC is withdrawn (kept in the audit trail), FILE added as a new document with DOC's metadata, and
     each coder's current codes on DOC's segments carried over, as imported codings, to the new segments they match
-    one to one (the same text, or a small edit of one speaker's). Suggestions are not carried over: run project
-    suggest. All or nothing."""
+    one to one (the same text, or a small edit of one speaker's). The new document takes DOC's place in the
+    documents' order. Suggestions are not carried over: run project suggest. All or nothing."""
     from theme_assist.ingest import skipped_as_unsupported, skipped_note
     from theme_assist.project import ProjectStore
     from theme_assist.project.replace import replace_document
