@@ -1315,6 +1315,28 @@ def test_a_reload_keeps_the_coders_filters_and_segment(tmp_path, browser):
         assert filters() == ["active", "", "open"]
 
 
+def test_a_document_withdrawn_under_the_page_is_said_and_the_coder_goes_on_to_one_still_in(tmp_path, browser):
+    """``project withdraw`` run from a terminal while the page was on one of the document's segments: the refusal was
+    said, but the page stayed on the segment, listed the document's other segments and offered it as a filter, and
+    each → said "Could not load the segment" again."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_a") as (page, _):
+        show_segment(page, "interview_a:2")
+        with ProjectStore(project) as store:
+            store.withdraw(["interview_a"], reason="a test file")
+        page.keyboard.press("a")
+        wait_for_status(page, "is of document 'interview_a', withdrawn from this project")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_b:0")
+        expect(page.locator("#queue li[data-id^='interview_a:']")).to_have_count(0)
+        expect(page.locator("#filter-document option")).to_have_text(["All documents", "interview_b (Pune)"])
+        assert page.locator("#filter-document").input_value() == ""
+        page.keyboard.press("ArrowRight")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_b:1")
+
+
 def test_a_filter_changed_from_the_keyboard_says_how_many_segments_match(tmp_path, browser):
     """A filter changed with the arrow keys refilled the queue without a word to a screen reader: the count of the
     matching segments changed silently."""

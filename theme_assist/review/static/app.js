@@ -39,6 +39,7 @@ const state = {
   lastFilter: null, // the drop-down the pointer last chose from (Tab goes back to it)
   undoable: [],       // ids of this tab's own decisions not undone (a bulk batch by its latest id): "u" undoes the last
   undoNamed: 0,       // the decision the server named when it refused the last undo: the next "u" undoes it
+  relisting: false,   // the list is loaded anew after a segment the server no longer has (listAnew)
 };
 
 const $ = (id) => document.getElementById(id);
@@ -147,14 +148,52 @@ async function start() {
   listCoders(session.coders);
 
   await loadCodebook();
-  const documents = await api("/api/documents");
-  for (const doc of documents) {
-    const label = doc.site ? `${doc.document} (${doc.site})` : doc.document;
-    $("filter-document").append(el("option", { value: doc.document }, label));
-  }
+  await loadDocuments();
   bindControls();
   const saved = localStorage.getItem("theme_assist.coder") || "";
   if (saved) await useCoder(saved, true); else askCoder();
+}
+
+// The document filter's options, from the documents in the project now; a document chosen that is no longer in it
+// (withdrawn or replaced since: theme-assist project withdraw / replace) gives way to "All documents".
+async function loadDocuments() {
+  const documents = await api("/api/documents");
+  const select = $("filter-document");
+  const chosen = select.value;
+  select.replaceChildren(...Array.from(select.options).filter((option) => !option.value));  // "All documents"
+  for (const doc of documents) {
+    const label = doc.site ? `${doc.document} (${doc.site})` : doc.document;
+    select.append(el("option", { value: doc.document }, label));
+  }
+  if (documents.some((doc) => doc.document === chosen)) select.value = chosen;
+}
+
+// A segment the server no longer has (404: its document withdrawn or replaced from a terminal while the page was
+// open): ``said`` (the server's words) stays on screen while the documents and the list are loaded anew, and the
+// coder goes on from where they were to the next segment still listed, not to one of a document no longer in.
+async function listAnew(said) {
+  if (state.relisting) return;
+  state.relisting = true;
+  try {
+    const ahead = state.items.slice(Math.max(state.index, 0)).map((item) => item.segment_id);
+    await loadDocuments();
+    const ticket = ++state.queueTicket;
+    const result = await api("/api/queue?" + query(filters()));
+    if (ticket !== state.queueTicket) return;
+    state.items = result.items;
+    const listed = new Set(state.items.map((item) => item.segment_id));
+    const goTo = ahead.find((id) => listed.has(id));
+    state.index = goTo ? state.items.findIndex((item) => item.segment_id === goTo) : state.items.length ? 0 : -1;
+    sayCount(result);
+    renderQueue();
+    updateProgress(result.progress);
+    await show(state.index);
+    setStatus(`${said} — the list was loaded anew.`, "error");
+  } catch (error) {
+    setStatus(`${said} — the list could not be loaded anew: ${error.message}`, "error");
+  } finally {
+    state.relisting = false;
+  }
 }
 
 // review --no-suggestions: the badge, and neither the filters that act on the suggestions nor bulk review (of them).
@@ -329,10 +368,7 @@ async function loadQueue(keepSegment) {
     if (["queue-error", "end"].some((kind) => $("save-status").classList.contains(kind))) setStatus("");
     state.items = result.items;
     state.listed = true;
-    $("queue-count").textContent = `${result.matching} segment${result.matching === 1 ? "" : "s"} match` +
-      (!nobodys() ? "" : result.matching ? `: nobody has coded ${result.matching === 1 ? "it" : "them"} yet`
-        : ": someone has coded every segment here") +  // "0 …: nobody has coded them yet" read as the opposite
-      (result.matching > result.items.length ? ` (first ${result.items.length} listed)` : "");
+    sayCount(result);
     let index = chosen ? queuePosition(chosen)
       : keepSegment ? state.items.findIndex((item) => item.segment_id === keepSegment) : -1;
     if (index < 0) index = state.items.length ? 0 : -1;
@@ -343,7 +379,16 @@ async function loadQueue(keepSegment) {
   } catch (error) {
     state.listed = true;  // the keys then say there is nothing to decide, not "still loading" for ever
     setStatus(`Could not load the queue: ${error.message}`, "error queue-error");
+    if (error.status === 404 && !state.relisting) await listAnew(`Could not load the queue: ${error.message}`);
   }
+}
+
+// How many segments the filters match (``result``: the queue's answer).
+function sayCount(result) {
+  $("queue-count").textContent = `${result.matching} segment${result.matching === 1 ? "" : "s"} match` +
+    (!nobodys() ? "" : result.matching ? `: nobody has coded ${result.matching === 1 ? "it" : "them"} yet`
+      : ": someone has coded every segment here") +  // "0 …: nobody has coded them yet" read as the opposite
+    (result.matching > result.items.length ? ` (first ${result.items.length} listed)` : "");
 }
 
 // The segment the coder chose (a click, a key) since segment request ``shown``, while a list loaded: it stays on
@@ -440,6 +485,7 @@ async function show(index) {
   } catch (error) {
     if (ticket !== state.showTicket) return;  // a segment the coder has left: the one shown since stands
     setStatus(`Could not load the segment: ${error.message}`, "error");
+    if (error.status === 404) await listAnew(`Could not load the segment: ${error.message}`);
   }
 }
 
@@ -690,7 +736,10 @@ async function save(segmentId, action, code, replaced, extra, advance) {
   } catch (error) {
     setStatus(`Not saved: ${error.message}`, "error");
     if (error.status === 409) await shownAsItStands(segmentId);
-    else if (error.status === 404) await refreshProgress(error.message);  // a code a codebook revision dropped?
+    else if (error.status === 404) {  // a segment of a document withdrawn since, or a code a codebook revision dropped
+      await listAnew(`Not saved: ${error.message}`);
+      await refreshProgress(error.message);
+    }
     return;
   }
   try {  // saved: a segment that then fails to load must not make the coder think the decision was lost
@@ -1034,6 +1083,11 @@ async function bulkDecide(action) {
       return saved;
     } catch (error) {
       setStatus(`Not saved: ${error.message}`, "error");
+      if (error.status === 404) {  // a row's document withdrawn since: the table without it
+        await loadDocuments();
+        await loadBulk();
+        setStatus(`Not saved: ${error.message} — the table was loaded anew.`, "error");
+      }
     }
   });
 }
