@@ -185,6 +185,22 @@ def test_an_undo_of_a_decision_on_a_document_withdrawn_since_says_so(project):
         assert store.decisions(coder="ana", withdrawn=True)["action"].tolist().count("undo") == 0
 
 
+def test_an_undo_of_the_coders_only_decision_on_a_document_withdrawn_since_says_so(tmp_path):
+    """With no other decision of the coder left, the page's undo was answered "Nothing to undo"."""
+    from theme_assist.project.store import Stale
+
+    with make_project(tmp_path / "study.taproj") as store:
+        made = int(store.record_decisions([DecisionRequest("interview_b:1", "add", "stigma", "ana")])["id"].iloc[0])
+        store.withdraw(["interview_b"])
+        with pytest.raises(Stale, match=rf"^decision {made}, the one made last here, is on document 'interview_b', "
+                                        "withdrawn from this project since") as refused:
+            store.undo_last("ana", expected=made)
+        assert refused.value.latest is None
+        assert store.undo_last("ana").empty  # nothing to undo, where the caller expects none
+        store.restore(["interview_b"])
+        assert store.undo_last("ana", expected=made)["undoes"].tolist() == [made]
+
+
 def test_undoing_a_bulk_decision_leaves_its_part_on_a_withdrawn_document_to_be_undone_after_a_restore(project):
     """The undo wrote undo rows on the withdrawn document's segments (a decision there, which is refused), and
     returned none of them: the restored document came back with its decisions undone."""

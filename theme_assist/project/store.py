@@ -1327,6 +1327,15 @@ class ProjectStore:
                 | set(self.codings(segment_id)["code"])
                 | set(decided.loc[decided["action"].isin(["accept", "add", "replace"]), "code"]))
 
+    def _refuse_undo_on_withdrawn(self, db: sqlite3.Connection, expected: int, latest: int | None) -> None:
+        """Raise :class:`Stale` where decision ``expected`` (the one an undo was meant for) is on a document
+        withdrawn now; ``latest``: the coder's latest decision that is not (None: none)."""
+        away = db.execute(f"SELECT s.document FROM decisions d JOIN segments s ON s.id = d.segment_id WHERE "
+                          f"d.id = ? AND s.document IN ({_WITHDRAWN_DOCUMENTS})", (expected,)).fetchone()
+        if away is not None:
+            raise Stale(f"decision {expected}, the one made last here, is on document {away[0]!r}, withdrawn "
+                        f"from this project since ({self.bring_back(away[0])}): nothing was undone", latest=latest)
+
     def undo_last(self, coder: str, expected: int | None = None) -> pd.DataFrame:
         """Undo ``coder``'s most recent decision that is not undone yet (a whole bulk batch at once).
 
@@ -1341,8 +1350,9 @@ class ProjectStore:
         Raises
         ------
         Stale
-            If ``expected`` is given and is not that decision (made or undone since in another tab or window):
-            nothing is undone.
+            If ``expected`` is given and is not that decision (made or undone since in another tab or window, or
+            on a document withdrawn since, which it says, whether or not the coder has one left to undo): nothing
+            is undone.
         """
         coder = coder.strip()
         with self.transaction() as db:
@@ -1351,6 +1361,8 @@ class ProjectStore:
                 f"AND action != 'undo' AND NOT ({_UNDONE}) AND segment_id NOT IN ({_WITHDRAWN_SEGMENTS}) "
                 "ORDER BY id DESC LIMIT 1", (coder,)).fetchone()
             if last is None:
+                if expected:  # the page's latest, on a document withdrawn since: said, not "nothing to undo"
+                    self._refuse_undo_on_withdrawn(db, expected, None)
                 return pd.DataFrame(columns=DECISION_COLUMNS)
             if last["batch"]:
                 # a batch's decisions on documents withdrawn since are left as they are (none is made there), as
@@ -1366,12 +1378,7 @@ class ProjectStore:
                                      (last["id"],)).fetchall()
                 members = {last["id"]}
             if expected is not None and expected not in members:
-                away = db.execute(f"SELECT s.document FROM decisions d JOIN segments s ON s.id = d.segment_id WHERE "
-                                  f"d.id = ? AND s.document IN ({_WITHDRAWN_DOCUMENTS})", (expected,)).fetchone()
-                if away is not None:  # not "decided or undone since in another tab"
-                    raise Stale(f"decision {expected}, the one made last here, is on document {away[0]!r}, withdrawn "
-                                f"from this project since ({self.bring_back(away[0])}): nothing was undone",
-                                latest=last["id"])
+                self._refuse_undo_on_withdrawn(db, expected, last["id"])  # not "decided or undone since elsewhere"
                 raise Stale(_not_the_latest(coder, last, expected, len(targets), self._code_name(last)),
                             latest=last["id"])
             created = utc_now()
