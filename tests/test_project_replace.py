@@ -477,14 +477,19 @@ def test_exports_say_the_replaced_document_is_left_out_as_replaced_not_to_be_res
             "carried over to the segments that matched; --audit keeps all)") in said and "restore" not in said
 
 
-def test_a_replacement_restored_in_the_middle_of_a_chain_still_stands_for_the_first(project, tmp_path, capsys):
-    """iv_01 → iv_01-v2 → iv_01-v3; v3 withdrawn and v2 restored: v2 is iv_01's replacement in the project, so iv_01
-    is still refused a restore and said replaced (not withdrawn) by the exports' warning."""
+def middle_of_a_chain_restored(project: Path, tmp_path: Path) -> None:
+    """iv_01 replaced by iv_01-v2, itself by iv_01-v3; v3 withdrawn and v2 restored."""
     assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
     again = corrected(tmp_path, {1: "I met [NAME] at [PLACE] last spring, and he found me the job."}, "again.txt")
     assert run("project", "replace", str(project), "iv_01-v2", str(again)) == 0
     assert run("project", "withdraw", str(project), "iv_01-v3") == 0
     assert run("project", "restore", str(project), "iv_01-v2") == 0
+
+
+def test_a_replacement_restored_in_the_middle_of_a_chain_still_stands_for_the_first(project, tmp_path, capsys):
+    """iv_01 → iv_01-v2 → iv_01-v3; v3 withdrawn and v2 restored: v2 is iv_01's replacement in the project, so iv_01
+    is still refused a restore and said replaced (not withdrawn) by the exports' warning."""
+    middle_of_a_chain_restored(project, tmp_path)
     with ProjectStore(project) as store:
         assert store.replaced_by("iv_01") == ["iv_01-v2"] and store.replaced_by("iv_01-v2") == []
     capsys.readouterr()
@@ -499,11 +504,7 @@ def test_a_version_withdrawn_while_another_is_in_is_said_to_come_back_once_that_
                                                                                                  capsys):
     """iv_01 → iv_01-v2 → iv_01-v3; v3 withdrawn and v2 restored: v3's restore alone is refused while v2 is in, so
     the messages on v3 (its --document, the review's 404s) say so, not that the restore brings it back."""
-    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
-    again = corrected(tmp_path, {1: "I met [NAME] at [PLACE] last spring, and he found me the job."}, "again.txt")
-    assert run("project", "replace", str(project), "iv_01-v2", str(again)) == 0
-    assert run("project", "withdraw", str(project), "iv_01-v3") == 0
-    assert run("project", "restore", str(project), "iv_01-v2") == 0
+    middle_of_a_chain_restored(project, tmp_path)
     with ProjectStore(project) as store:
         said = store.bring_back("iv_01-v3")
     assert said == (f"'iv_01-v2', another version of its transcript (project replace), is in the project: "

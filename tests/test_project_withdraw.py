@@ -319,11 +319,7 @@ def test_add_refuses_a_transcript_named_as_a_withdrawn_document_saying_how_to_re
     folder.mkdir()
     (folder / "iv1.txt").write_text("Ann: I got paid.\n")
     (folder / "iv2.txt").write_text("Bob: A test.\n")
-    (tmp_path / "codebook.yaml").write_text("codes:\n  - id: work\n    name: Work\n    definition: paid work\n"
-                                            "  - id: family\n    name: Family\n    definition: relatives\n")
-    project = tmp_path / "p.taproj"
-    assert run("project", "init", str(project), "--codebook", str(tmp_path / "codebook.yaml"), "--input",
-               str(folder)) == 0
+    project = initialised(tmp_path / "p.taproj", folder)
     assert run("project", "withdraw", str(project), "iv2") == 0
     (folder / "iv3.txt").write_text("Cy: My mother helps.\n")
     capsys.readouterr()
@@ -345,6 +341,14 @@ def test_add_refuses_a_transcript_named_as_a_withdrawn_document_saying_how_to_re
     assert content(project) == before
 
 
+def initialised(project: Path, folder: Path) -> Path:
+    """``project`` made by ``project init`` of the transcripts in ``folder``, with a one-code codebook."""
+    codebook = project.with_name("codebook.yaml")
+    codebook.write_text("codes:\n  - id: work\n    name: Work\n    definition: paid work\n")
+    assert run("project", "init", str(project), "--codebook", str(codebook), "--input", str(folder)) == 0
+    return project
+
+
 def test_the_restore_command_said_for_a_document_named_with_a_leading_dash_works(tmp_path, capsys):
     """``theme-assist project restore P -test`` reads -test as options: the commands said give ``--`` first."""
     import shlex
@@ -353,10 +357,7 @@ def test_the_restore_command_said_for_a_document_named_with_a_leading_dash_works
     folder.mkdir()
     (folder / "-test.txt").write_text("Ann: A test file.\n")
     (folder / "iv1.txt").write_text("Bob: I got paid.\n")
-    (tmp_path / "codebook.yaml").write_text("codes:\n  - id: work\n    name: Work\n    definition: paid work\n")
-    project = tmp_path / "my study.taproj"
-    assert run("project", "init", str(project), "--codebook", str(tmp_path / "codebook.yaml"), "--input",
-               str(folder)) == 0
+    project = initialised(tmp_path / "my study.taproj", folder)
     assert run("project", "withdraw", str(project), "--", "-test") == 0
     with ProjectStore(project) as store:
         segment = store.segments(withdrawn=True)["segment_id"].iloc[0]
@@ -382,10 +383,7 @@ def test_add_of_a_withdrawn_documents_text_under_another_name_says_it_is_withdra
     folder.mkdir()
     (folder / "iv1.txt").write_text("Ann: I got paid.\n")
     (folder / "iv2.txt").write_text("Bob: At the wrong site.\n")
-    (tmp_path / "codebook.yaml").write_text("codes:\n  - id: work\n    name: Work\n    definition: paid work\n")
-    project = tmp_path / "p.taproj"
-    assert run("project", "init", str(project), "--codebook", str(tmp_path / "codebook.yaml"), "--input",
-               str(folder)) == 0
+    project = initialised(tmp_path / "p.taproj", folder)
     assert run("project", "withdraw", str(project), "iv2", "--reason", "the wrong site") == 0
     again = tmp_path / "again" / where
     again.parent.mkdir(parents=True)
