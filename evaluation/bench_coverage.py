@@ -46,6 +46,10 @@ SCENARIOS = {
 }
 """Populations: coders, category shares, probability that a coder reports the true category, missing share."""
 
+SKEWED, MISSING = {"C"}, {"H"}
+"""The population of few units and a rare category, and the one of two coders with ratings missing, told apart."""
+OTHERS = set(SCENARIOS) - SKEWED - MISSING
+
 METRICS = ("alpha", "kappa", "fleiss", "ac1")
 """α (nominal), Cohen's κ (Conger's for more than two coders), Fleiss' κ, Gwet's AC1."""
 
@@ -147,27 +151,23 @@ def markdown(result: dict) -> list[str]:
               "the cap of 25 draws per non-empty cell happens to hold M near what the data carry (E). Units "
               "resampled with replacement keep a unit's pairs together and cover as κ's intervals do.", "",
               "Few units and a rare category (C) leave the percentile and analytic intervals short of 95% "
-              f"({coverage_range(result, 'bootstrap (units)', True)} and "
-              f"{coverage_range(result, 'analytic (Gwet)', True)}): the coefficients' sampling distributions are "
+              f"({coverage_range(result, 'bootstrap (units)', SKEWED)} and "
+              f"{coverage_range(result, 'analytic (Gwet)', SKEWED)}): the coefficients' sampling distributions are "
               "skewed there. The BCa interval moves the percentiles it takes by the bootstrap distribution's bias "
               "and by an acceleration from leaving out one unit at a time: it held the population value in "
-              f"{coverage_range(result, 'bootstrap BCa (units)', True)} of the samples there, and in "
-              f"{coverage_range(result, 'bootstrap BCa (units)', False)} elsewhere (percentile: "
-              f"{coverage_range(result, 'bootstrap (units)', False)}), from the same resamples.", "",
+              f"{coverage_range(result, 'bootstrap BCa (units)', SKEWED)} of the samples there, and in "
+              f"{coverage_range(result, 'bootstrap BCa (units)', OTHERS)} elsewhere (percentile: "
+              f"{coverage_range(result, 'bootstrap (units)', OTHERS)}), from the same resamples.", "",
               "With two coders and ratings missing (H: about a quarter of the units rated by one coder only), Gwet's "
               "analytic intervals held the population value in "
-              f"{coverage_range(result, 'analytic (Gwet)', None, 'H')} of the samples (widths above), the BCa ones in "
-              f"{coverage_range(result, 'bootstrap BCa (units)', None, 'H')}.", ""]
+              f"{coverage_range(result, 'analytic (Gwet)', MISSING)} of the samples (widths above), the BCa ones in "
+              f"{coverage_range(result, 'bootstrap BCa (units)', MISSING)}.", ""]
     return lines
 
 
-def coverage_range(result: dict, interval: str, skewed: bool | None, only: str = "") -> str:
-    """Lowest and highest coverage of ``interval`` in population C (``skewed``), in the others but H, or in
-    population ``only`` where ``skewed`` is None, e.g. ``"0.902-0.916"``."""
-    def counted(name: str) -> bool:
-        return name == only if skewed is None else (name == "C") == skewed and (skewed or name != "H")
-
-    found = [row["coverage"] for scenario in result["scenarios"] if counted(scenario["scenario"])
+def coverage_range(result: dict, interval: str, scenarios: set[str]) -> str:
+    """Lowest and highest coverage of ``interval`` in the populations ``scenarios``, e.g. ``"0.902-0.916"``."""
+    found = [row["coverage"] for scenario in result["scenarios"] if scenario["scenario"] in scenarios
              for row in scenario["rows"] if row["interval"] == interval]
     return f"{min(found):.3f}-{max(found):.3f}"
 
