@@ -1321,6 +1321,25 @@ def test_skip_speaker_refuses_what_init_refuses_and_says_an_unchanged_list(tmp_p
         assert store.skip_speakers == ["Interviewer"]
 
 
+def test_skip_speaker_says_a_speaker_only_withdrawn_documents_have_is_one_of_theirs(tmp_path, capsys):
+    """Kim speaks only in interview_b, withdrawn: "no segment has this speaker" sent the coder to check the spelling
+    of a name the transcripts do write."""
+    from theme_assist.project.testing import make_project
+
+    project = tmp_path / "study.taproj"
+    with make_project(project) as store:
+        store.withdraw(["interview_b"], reason="a test file")
+    capsys.readouterr()
+    assert run("project", "skip-speaker", str(project), "kim", "Moderator") == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert ("theme-assist: warning: skip speaker 'kim': only withdrawn documents have this speaker (interview_b); "
+            "its turns are skipped if they are brought back (`theme-assist project restore`)") in said
+    assert "skip speaker 'kim': no segment" not in said
+    assert "theme-assist: warning: skip speaker 'Moderator': no segment has this speaker (speakers: " in said
+    with ProjectStore(project) as store:
+        assert store.skip_speakers == ["kim", "Moderator"]
+
+
 def test_skip_speaker_leaves_the_newly_skipped_turns_out_of_bulk_accept(tmp_path):
     """The bulk view listed the earlier run's suggestions for turns skipped since, which the segment view no longer
     shows: a coder could accept them by the hundred."""

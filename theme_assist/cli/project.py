@@ -460,7 +460,7 @@ def skip_speaker(
 
     from theme_assist.errors import InputError
     from theme_assist.project import ProjectStore
-    from theme_assist.segment import check_speaker_names, speaker_turns, unique_speakers
+    from theme_assist.segment import check_speaker_names, unique_speakers
 
     names = names or []
     if none and names:
@@ -475,7 +475,7 @@ def skip_speaker(
                           "stored")
             return
         store.check_writable()
-        speaker_turns(store.segments()["speaker"], names)  # warns of a name no speaker has
+        _warn_unspoken(store, names)
         before = store.skipped_segment_ids()
         store.record_skip_speakers(names)
         after = store.skipped_segment_ids()
@@ -488,6 +488,26 @@ def skip_speaker(
             line += (f"; {counted(len(before - after), 'segment')} no longer skipped: back in the review queue, "
                      "suggested for at the next refit (`theme-assist project suggest`)")
     say_done(console, line + "; decisions already made are kept")
+
+
+def _warn_unspoken(store, names: list[str]) -> None:
+    """Warns of each of ``names`` no segment's speaker is: as :func:`~theme_assist.segment.speaker_turns` does,
+    listing the speakers, or, where only withdrawn documents have the speaker, naming them (the name is right)."""
+    import warnings
+
+    from theme_assist.segment import speaker_turns
+
+    speakers = store.segments()["speaker"]
+    unspoken = [name for name in names if not speaker_turns(speakers, [name], warn=False).any()]
+    away = store.segments(withdrawn=True) if unspoken and store.withdrawn_documents() else None
+    for name in unspoken:
+        held = [] if away is None else list(dict.fromkeys(
+            away.loc[speaker_turns(away["speaker"], [name], warn=False), "document"]))
+        if held:
+            warnings.warn(f"skip speaker {name!r}: only withdrawn documents have this speaker ({', '.join(held)}); "
+                          "its turns are skipped if they are brought back (`theme-assist project restore`)")
+        else:
+            speaker_turns(speakers, [name])  # warns, listing the speakers
 
 
 @project_app.command("withdraw")
