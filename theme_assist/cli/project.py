@@ -312,11 +312,8 @@ def _warn_withdrawn_left_out(store, options: list[str]) -> None:
     withdrawn = store.withdrawn_documents()
     if not (options and withdrawn):
         return
-    segments = store.segment_ids(withdrawn=True)
-    decisions, codings = store.decisions(withdrawn=True), store.codings(withdrawn=True)
-    holding = set(segments.loc[segments["segment_id"].isin(set(decisions["segment_id"]) | set(codings["segment_id"])),
-                               "document"])
-    replaced = {name for name in withdrawn if store.replaced_by(name)}  # restoring them is refused
+    holding = set(store.withdrawn_holding())
+    replaced = {name for name in holding if store.replaced_by(name, set(withdrawn))}  # restoring them is refused
     held = [name for name in withdrawn if name in holding and name not in replaced]
     gone = [name for name in withdrawn if name in holding and name in replaced]
     if gone:

@@ -669,6 +669,14 @@ class ProjectStore:
         return self._read(f"SELECT id FROM documents WHERE id IN ({_WITHDRAWN_DOCUMENTS}) ORDER BY position, rowid")[
             "id"].tolist()
 
+    def withdrawn_holding(self) -> list[str]:
+        """The documents withdrawn now whose segments hold imported codings or decisions, in the documents' order:
+        one ``EXISTS`` per document on the indexes by segment, no coding or decision read."""
+        return self._read(
+            f"SELECT d.id FROM documents d WHERE d.id IN ({_WITHDRAWN_DOCUMENTS}) AND EXISTS (SELECT 1 FROM segments s "
+            "WHERE s.document = d.id AND (EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = s.id) OR EXISTS "
+            "(SELECT 1 FROM decisions x WHERE x.segment_id = s.id))) ORDER BY d.position, d.rowid")["id"].tolist()
+
     def _leaves_out(self, withdrawn: bool) -> bool:
         """Whether a reader given ``withdrawn`` leaves documents out: not where none is withdrawn, whose reads are
         then those of the audit trail, read once in a :meth:`snapshot` (an export of the trail beside the codings)."""
