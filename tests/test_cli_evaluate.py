@@ -110,7 +110,10 @@ def test_own_coded_csv_with_another_model_writes_named_results(capsys, tmp_path,
     assert "theme_assist" in out and "tfidf_logreg" in out and "…" not in out
     # and each note whole on one line (36 segments in 2 folds: the notes say where figures rest on little)
     notes = [line for line in out.splitlines() if line.startswith("Note: ")]
-    assert notes and [line[len("Note: "):-1] for line in notes] == result["notes"]
+    rough, *others = result["notes"]  # that the figures are rough: first, and said as a warning
+    assert notes and [line[len("Note: "):-1] for line in notes] == others
+    assert rough.startswith("these figures are rough: the test folds hold a median of 18 coded segments")
+    assert f"theme-assist: warning: coded.csv: {rough} (the reports say so too)" in " ".join(err.split())
 
 
 @pytest.mark.parametrize("args, message", [
@@ -500,3 +503,26 @@ def test_a_coded_table_sorted_by_code_is_named_in_the_reports_notes(tmp_path):
                for note in coded_benchmark(tmp_path / "sorted.csv", book).notes)
     rows.iloc[[0, 4, 1, 2, 3, 5, 6, 7, 8, 9]].to_csv(tmp_path / "read.csv", index=False)
     assert not any("sorted by code" in note for note in coded_benchmark(tmp_path / "read.csv", book).notes)
+
+
+def test_figures_from_small_test_folds_come_with_a_warning_and_a_line_in_the_reports(capsys, tmp_path):
+    """60 coded turns of the demo corpus in 5 documents, 12 a test fold: κ's spread over the folds was near ±0.5 and
+    the figures were printed without a word that they were rough."""
+    from theme_assist.codebook import packaged_codebook
+
+    demo = pd.read_csv(Path(__file__).parents[1] / "corpora" / "demo" / "reference_coding.csv",
+                       keep_default_na=False)
+    small = demo[demo["document"].isin(sorted(set(demo["document"]))[:5])].groupby("document").head(12)
+    small.to_csv(tmp_path / "small.csv", index=False)
+    code, out, err = run(capsys, "--corpus", tmp_path / "small.csv", "--codebook", packaged_codebook(), "--sizes",
+                         "all", "--out", tmp_path / "results")
+    assert code in (0, None), err
+    warned = " ".join(err.split())
+    assert ("theme-assist: warning: small.csv: these figures are rough: the test folds hold a median of 12 coded "
+            "segments (fewer than 30)") in warned and warned.count("these figures are rough") == 1
+    assert "give fewer folds (each test fold then holds more) (the reports say so too)" in warned
+    assert "rough" not in out  # said once, as a warning, not again among the notes
+    result = strict_json((tmp_path / "results" / "evaluate_small.csv.json").read_text())
+    assert result["notes"][0].startswith("these figures are rough: the test folds hold a median of 12 coded")
+    report = (tmp_path / "results" / "evaluate_small.csv.md").read_text()
+    assert f"Note: {result['notes'][0]}." in report

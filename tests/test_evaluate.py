@@ -7,6 +7,7 @@ from theme_assist.codebook import parse_codebook
 from theme_assist.errors import InputError
 from theme_assist.evaluate import (Engine, code_counts, cross_validate, expected_calibration_error, grouped_folds,
                                    limit_examples, per_code_agreement, per_code_summary, reliability_notes,
+                                   rough_note,
                                    score_predictions, summarise)
 
 
@@ -121,15 +122,17 @@ def test_cross_validate_runs_baselines_over_a_learning_curve():
 def test_figures_that_rest_on_little_are_named():
     book = parse_codebook("name: t\nexclusive: true\ncodes:\n - {id: a, name: apples}\n - {id: b, name: bananas}\n")
     engines = [Engine("majority", MajorityBaseline), Engine("tfidf", TfidfLogisticBaseline)]
-    results = cross_validate(make_segments(per_document=15), book, engines, sizes=(None,), n_folds=5)
-    assert reliability_notes(results, per_code_summary(results)) == []  # 20 segments a fold, both codes in each
+    results = cross_validate(make_segments(per_document=24), book, engines, sizes=(None,), n_folds=5)
+    assert reliability_notes(results, per_code_summary(results)) == []  # 32 segments a fold, both codes in each
     segments = make_segments()
     # 'b' given to 2 segments, both in one document: four test folds hold 'a' alone, which the majority answers
     rare = segments.assign(code=segments["code"].where((segments["code"] != "b") | (segments["document"] == "d0"),
                                                        "a"))
     results = cross_validate(rare, book, engines, sizes=(None,), n_folds=5)
     summary = summarise(results).set_index("engine")
-    notes = reliability_notes(results, per_code_summary(results))
+    rough, *notes = reliability_notes(results, per_code_summary(results))
+    assert rough == rough_note(results) and rough.startswith("these figures are rough: the test folds hold a median "
+                                                             "of 8 coded segments (fewer than 30)")
     assert notes[0].startswith("5 of the 5 test folds hold fewer than 10 coded segments (8, 8, 8, 8, 8)")
     # in those four κ is 0 for any engine that gives 'b' there, whatever its accuracy: was given without a word
     assert notes[1].startswith("4 of the 5 test folds hold segments of one human code only: κ there is 0 for an "
@@ -143,6 +146,28 @@ def test_figures_that_rest_on_little_are_named():
 
 
 @pytest.mark.filterwarnings("ignore:.*unquoted comma")  # the ESConv codebook has them; repaired on load
+def test_figures_of_small_test_folds_or_scattered_kappas_are_named_rough():
+    """60 coded segments in 5 documents, 12 a test fold: κ scattered by ±0.46 over the folds and was printed
+    without a word that it was rough."""
+    def results(n, kappas, per_code="all"):
+        return pd.DataFrame({"engine": "theme_assist", "per_code": per_code, "fold": range(len(kappas)), "n": n,
+                             "kappa": kappas})
+
+    assert rough_note(results(30, [0.6, 0.7, 0.5, 0.65, 0.55])) is None  # the bounds themselves: not rough
+    assert rough_note(results(600, [0.5, np.nan, np.nan])) is None  # κ defined in one fold: no spread to judge
+    small = rough_note(results(12, [0.9, -0.1, 0.5, 0.2, 0.8]))
+    assert small == ("these figures are rough: the test folds hold a median of 12 coded segments (fewer than 30) "
+                     "and κ varies over the folds by ±0.42 (theme_assist) at all per code (more than ±0.15); a "
+                     "fold's κ on so few segments, or so unlike the others, is uncertain by about ±0.1 to ±0.2, so "
+                     "differences between engines or sizes smaller than that may be chance; code more documents, or "
+                     "give fewer folds (each test fold then holds more)")
+    scattered = rough_note(pd.concat([results(200, [0.9, 0.1, 0.5]), results(200, [0.5, 0.5, 0.5], 0)]))
+    assert scattered.startswith("these figures are rough: κ varies over the folds by ±0.40 (theme_assist) at all "
+                                "per code (more than ±0.15);")
+    assert rough_note(results(200, [0.5, 0.5, 0.5]).assign(kappa=[0.5, 0.9, 0.1], per_code=0)) is not None
+    assert rough_note(results(20, [0.5, 0.5])).endswith("code more documents")  # 2 folds: the fewest
+
+
 def test_benchmark_loaders_read_the_shared_corpora(shared_dir):
     from theme_assist.benchmarks import LOADERS, load_benchmark
 
@@ -276,7 +301,7 @@ def test_annomi_says_its_human_agreement_is_on_other_transcripts(shared_dir):
 
 def test_top3_recall_over_three_codes_or_fewer_is_named_as_saying_nothing():
     book = parse_codebook("name: t\nexclusive: true\ncodes:\n - {id: a, name: apples}\n - {id: b, name: bananas}\n")
-    results = cross_validate(make_segments(per_document=15), book, [Engine("majority", MajorityBaseline)],
+    results = cross_validate(make_segments(per_document=24), book, [Engine("majority", MajorityBaseline)],
                              sizes=(None,), n_folds=5)
     assert (results["top3_recall"] == 1.0).all()  # the majority baseline: any engine gets it with two codes
     per_code = per_code_summary(results)

@@ -221,14 +221,69 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     return summary.join(spread[["kappa_sd", "macro_f1_sd"]]).reset_index()
 
 
+ROUGH_FOLD = 30
+"""Test folds holding a median of fewer coded segments than this make every figure rough (:func:`rough_note`)."""
+ROUGH_KAPPA_SD = 0.15
+"""A κ standard deviation over the folds above this makes the figures rough (:func:`rough_note`)."""
+
+
+def rough_note(results: pd.DataFrame) -> str | None:
+    """A sentence saying that the figures of :func:`cross_validate`'s ``results`` are rough, where they are; None
+    where they are not.
+
+    They are rough where the test folds hold a median of fewer than :data:`ROUGH_FOLD` coded segments, or where κ's
+    standard deviation over the folds exceeds :data:`ROUGH_KAPPA_SD` for an engine at the largest learning-curve size
+    (the figures a reader takes away). Both bounds follow from κ's standard error on ``n`` segments, about
+    ``sqrt(p_o (1 - p_o) / n) / (1 - p_e)`` (Cohen 1960): at an agreement ``p_o`` of 0.7 and a chance agreement
+    ``p_e`` of 0.3 it is 0.12 at 30 segments and 0.19 at 12, so below 30 a fold's κ is uncertain by more than half
+    of one band of Landis and Koch (0.2 wide: "moderate", "substantial"), and folds scattering by more than 0.15 put
+    the mean's band itself in doubt. The smaller notes of :func:`reliability_notes` (a fold of fewer than
+    :data:`FEW_SEGMENTS`) name single folds; this one says that the figures as a whole are rough, as the benchmarks'
+    (600 to 1,200 segments a fold, κ spread 0.06 at most) are not. Folds whose κ is undefined are left out of the
+    spread, as :func:`summarise` leaves them out.
+
+    Parameters
+    ----------
+    results : DataFrame
+        One row per (engine, size, fold): ``engine``, ``per_code``, ``fold``, ``n`` (the fold's coded segments),
+        ``kappa``.
+
+    Returns
+    -------
+    str or None
+        The sentence, without a final full stop.
+    """
+    if not len(results):
+        return None
+    fold_sizes = results.groupby("fold")["n"].first()
+    median = float(fold_sizes.median())
+    sizes = set(results["per_code"])
+    largest = "all" if "all" in sizes else max(sizes)
+    spread = results[results["per_code"] == largest].groupby("engine", sort=False)["kappa"].std().dropna()
+    wide = spread[spread > ROUGH_KAPPA_SD].round(2)
+    reasons = []
+    if median < ROUGH_FOLD:
+        reasons.append(f"the test folds hold a median of {median:g} coded segments (fewer than {ROUGH_FOLD})")
+    if len(wide):
+        reasons.append("κ varies over the folds by ±" + ", ±".join(f"{sd:.2f} ({engine})" for engine, sd in
+                                                                    wide.items())
+                       + f" at {largest} per code (more than ±{ROUGH_KAPPA_SD})")
+    if not reasons:
+        return None
+    return (f"these figures are rough: {' and '.join(reasons)}; a fold's κ on so few segments, or so unlike the "
+            "others, is uncertain by about ±0.1 to ±0.2, so differences between engines or sizes smaller than that "
+            "may be chance; code more documents"
+            + (", or give fewer folds (each test fold then holds more)" if fold_sizes.size > 2 else ""))
+
+
 def reliability_notes(results: pd.DataFrame, per_code: pd.DataFrame, n_choices: int | None = None) -> list[str]:
     """Sentences naming the figures of :func:`cross_validate`'s ``results`` and :func:`per_code_summary`'s
-    ``per_code`` that rest on little: test folds and codes with fewer than :data:`FEW_SEGMENTS` human-coded
-    segments, folds whose human codes are all one code (κ is 0 or undefined there, whatever the accuracy), folds
-    whose human codes and top codes are all one code (κ is undefined there, so its mean is over the other folds, and
-    accuracy and macro-F1 are 1.0 there), and top-3 recall where the engines choose among ``n_choices`` codes, 3 or
-    fewer (it is then 1.0 whatever the engine)."""
-    notes = []
+    ``per_code`` that rest on little: first :func:`rough_note`'s, where the figures as a whole are rough; test folds
+    and codes with fewer than :data:`FEW_SEGMENTS` human-coded segments, folds whose human codes are all one code
+    (κ is 0 or undefined there, whatever the accuracy), folds whose human codes and top codes are all one code (κ is
+    undefined there, so its mean is over the other folds, and accuracy and macro-F1 are 1.0 there), and top-3 recall
+    where the engines choose among ``n_choices`` codes, 3 or fewer (it is then 1.0 whatever the engine)."""
+    notes = [note] if (note := rough_note(results)) else []
     if n_choices is not None and n_choices <= 3:
         notes.append(f"the engines choose among {n_choices} codes, so the human code is always among the three "
                      "best: top3_recall is 1.0 for any engine and says nothing here")

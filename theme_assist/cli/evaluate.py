@@ -44,7 +44,8 @@ def evaluate(
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
     from theme_assist.evaluate import (GOALS, cross_validate, default_engines, figure, per_code_summary,
-                                       plot_learning_curve, reliability_notes, report_markdown, summarise)
+                                       plot_learning_curve, reliability_notes, report_markdown, rough_note,
+                                       summarise)
     from theme_assist.inputs import check_outputs
     from theme_assist.machine import describe_machine, machine_markdown
     from theme_assist.refi.atomic import write_text_whole
@@ -94,6 +95,9 @@ def evaluate(
                                      seed=seed, progress=lambda message: status.update(f"{bench.name}: {message}"))
         summary = summarise(results)
         per_code = per_code_summary(results, "all" if None in size_list else max(size_list))
+        rough = rough_note(results)
+        choices = len(bench.codebook.choices(set(bench.coded["code"])))
+        notes = [*bench.notes, *reliability_notes(results, per_code, choices)]
         meta = {"corpus": bench.name, "citation": bench.citation, "n_folds": folds, "seed": seed,
                 "n_segments": int(len(bench.coded)), "n_documents": int(bench.segments["document"].nunique()),
                 "n_codes": int(bench.coded["code"].nunique()),
@@ -101,8 +105,7 @@ def evaluate(
                 "0.5 on each code's own score, as the codebook allows several codes per segment",
                 "human_kappa": bench.human_kappa, "human_kappa_basis": bench.human_kappa_basis,
                 "goal": GOALS.get(bench.name),
-                "notes": [*bench.notes, *reliability_notes(
-                    results, per_code, len(bench.codebook.choices(set(bench.coded["code"]))))],
+                "notes": sorted(notes, key=lambda note: note != rough),  # that the figures are rough first
                 "embedding_model": model_id, "machine": machine,
                 "machine_markdown": machine_markdown(machine)}
         stem = folder / (f"evaluate_{bench.name}" if model is None else
@@ -128,8 +131,11 @@ def evaluate(
             table.add_row(row.engine, str(row.per_code), figure(row.accuracy), figure(row.macro_f1), kappa,
                           figure(row.top3_recall), figure(row.abstention_rate), figure(row.ece))
         console.print(table)
+        if rough:  # a warning, not one note among the others
+            logger.warning("%s: %s (the reports say so too)", bench.name, rough)
         for note in meta["notes"]:  # one line each, as in a batch job's log
-            said.print(f"Note: {note}.", markup=False, highlight=False)
+            if note != rough:
+                said.print(f"Note: {note}.", markup=False, highlight=False)
         say_done(said, f"{stem}.json / .md / .png")
 
 
