@@ -1077,3 +1077,31 @@ def test_bulk_decisions_record_suggestions_shown_and_an_undo_that_of_the_decisio
     decisions = ProjectStore(project).decisions()
     assert set(decisions.loc[decisions["coder"] == "ana", "suggestions_shown"]) == {1}
     assert len(decisions) == 2 * len(items) + 2
+
+
+def test_progress_says_a_documents_version_that_each_document_command_changes(project, api, tmp_path):
+    """The page polls it as it polls the codebook version: documents added, withdrawn, restored, replaced or given
+    new metadata from a terminal while it is open make it reload its document filter and its list."""
+    from theme_assist.project.testing import run_command as run
+    from theme_assist.segment import segmentation_tag
+
+    def version():
+        return api.get("/api/progress", params={"coder": "ana"}).json()["documents_version"]
+
+    with ProjectStore(project) as store:  # as project init records it: add and replace segment as it did
+        store.record_segmentation(segmentation_tag())
+    assert api.get("/api/session").json()["documents_version"] == version()
+    (tmp_path / "later").mkdir()
+    (tmp_path / "later" / "interview_c.txt").write_text("Interviewer: And work?\nLee: I lost my job in May.\n")
+    (tmp_path / "interview_a_fixed.txt").write_text("Interviewer: How is the new job going?\nSam: It pays my rent.\n")
+    (tmp_path / "sites.csv").write_text("document,site\ninterview_b,Hamburg\n")
+    seen = [version()]
+    for command in (["add", str(project), str(tmp_path / "later")],
+                    ["withdraw", str(project), "interview_c", "--reason", "consent withdrawn"],
+                    ["restore", str(project), "interview_c"],
+                    ["replace", str(project), "interview_a", str(tmp_path / "interview_a_fixed.txt")],
+                    ["metadata", str(project), str(tmp_path / "sites.csv")]):
+        assert run("project", *command) == 0, command
+        seen.append(version())
+        assert seen[-1] > seen[-2], command
+    assert api.get("/api/session").json()["documents_version"] == seen[-1]

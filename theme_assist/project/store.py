@@ -1046,6 +1046,14 @@ class ProjectStore:
         row = self._connection().execute("SELECT max(version) FROM codebook_versions").fetchone()
         return row[0] or 0
 
+    def documents_version(self) -> int:
+        """A number that grows with every change of the project's documents: one added (``project add``), withdrawn
+        or restored, replaced, or its metadata changed (``project metadata``). Each of these adds a row to a table
+        no row is ever deleted from, so the sum of their counts, read in one statement, says a change cheaply."""
+        return self._connection().execute(
+            "SELECT (SELECT count(*) FROM documents) + (SELECT count(*) FROM withdrawals) "
+            "+ (SELECT count(*) FROM replacements) + (SELECT count(*) FROM metadata_changes)").fetchone()[0]
+
     def codebook_history(self) -> pd.DataFrame:
         return self._read("SELECT version, created_at, author, note, content_hash FROM codebook_versions "
                           "ORDER BY version")

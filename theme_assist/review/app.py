@@ -220,10 +220,11 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
 
     @app.get("/api/session")
     def session():
+        documents_version = store.documents_version()  # read before the page loads the documents (as /api/codebook)
         codebook = views.current_codebook(store)
         return {"token": token, "project": store.path.stem, "codebook": codebook.name, "exclusive": codebook.exclusive,
                 "coders": store.coders(), "blind": blind, "no_suggestions": no_suggestions,
-                "learning": refitter is not None}
+                "learning": refitter is not None, "documents_version": documents_version}
 
     @app.get("/api/codebook")
     def codebook():
@@ -263,6 +264,8 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
         # the page polls this: a codebook revised since it loaded the codes (a newer version) makes it reload them
         return {**counts, "decisions": store.decision_count(), "model": model,
                 "codebook_version": store.codebook_version(),
+                # ... and documents added, withdrawn, restored, replaced or given new metadata, the documents
+                "documents_version": store.documents_version(),
                 "refitting": bool(refitter and refitter.running),
                 "learning_error": refitter.last_error if refitter else ""}
 
