@@ -1337,6 +1337,28 @@ def test_a_document_withdrawn_under_the_page_is_said_and_the_coder_goes_on_to_on
         expect(page.locator("#segment")).to_have_attribute("data-id", "interview_b:1")
 
 
+def test_documents_changed_from_a_terminal_are_listed_anew_at_the_next_poll_keeping_the_coders_segment(tmp_path,
+                                                                                                     browser):
+    """``project withdraw`` and ``project metadata`` run while the page was open: it went on listing the withdrawn
+    document's segments and offering the old site in its filter until the coder hit a refusal or reloaded."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    make_project(project).close()
+    with coding(project, browser, "Ana", "interview_b") as (page, _):
+        page.select_option("#filter-document", "")
+        expect(page.locator("#queue li[data-id^='interview_a:']")).not_to_have_count(0)
+        show_segment(page, "interview_b:1")
+        with ProjectStore(project) as store:
+            store.withdraw(["interview_a"], reason="consent withdrawn")
+            store.set_metadata({"interview_b": {"site": "Hamburg"}})
+        page.evaluate("refreshProgress()")  # the page's poll
+        wait_for_status(page, "The project's documents changed: the list was loaded anew.")
+        expect(page.locator("#filter-document option")).to_have_text(["All documents", "interview_b (Hamburg)"])
+        expect(page.locator("#queue li[data-id^='interview_a:']")).to_have_count(0)
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_b:1")
+
+
 def test_a_filter_changed_from_the_keyboard_says_how_many_segments_match(tmp_path, browser):
     """A filter changed with the arrow keys refilled the queue without a word to a screen reader: the count of the
     matching segments changed silently."""

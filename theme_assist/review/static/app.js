@@ -15,6 +15,7 @@ const state = {
   codebook: null,
   codebookVersion: 0, // the version of the codes loaded; a newer one on the server makes the page reload them
   codebookReload: false,
+  documentsVersion: 0, // the version of the documents listed; another on the server makes the page list them anew
   codes: [],          // codable codes: {id, name, definition, path}
   codeNames: {},      // id -> name, every code
   items: [],          // queue items
@@ -133,6 +134,7 @@ async function start() {
   state.blind = session.blind;
   state.learning = session.learning;
   state.project = session.project;
+  state.documentsVersion = session.documents_version;  // read by the server before the documents load
   document.title = `${session.project} · theme_assist review`;
   $("blind-badge").hidden = !session.blind;
   // "Not coded yet" leaves out the segments others coded: blind, it would tell which (the server refuses it)
@@ -168,14 +170,24 @@ async function loadDocuments() {
   if (documents.some((doc) => doc.document === chosen)) select.value = chosen;
 }
 
+// The documents' version now, noted before they are loaded anew after a refusal: the next poll then does not load
+// them anew again for the change the refusal found (its words would give way to the poll's).
+async function noteDocumentsVersion() {
+  if (state.coder) {
+    state.documentsVersion = (await api("/api/progress?" + query({ coder: state.coder }))).documents_version;
+  }
+}
+
 // A segment the server no longer has (404: its document withdrawn or replaced from a terminal while the page was
 // open): ``said`` (the server's words) stays on screen while the documents and the list are loaded anew, and the
 // coder goes on from where they were to the next segment still listed, not to one of a document no longer in.
-async function listAnew(said) {
+// ``loaded``: what is said once the list has come; ``kind``: its status class.
+async function listAnew(said, loaded = `${said} — the list was loaded anew.`, kind = "error") {
   if (state.relisting) return;
   state.relisting = true;
   try {
     const ahead = state.items.slice(Math.max(state.index, 0)).map((item) => item.segment_id);
+    await noteDocumentsVersion();
     await loadDocuments();
     const ticket = ++state.queueTicket;
     const result = await api("/api/queue?" + query(filters()));
@@ -188,12 +200,31 @@ async function listAnew(said) {
     renderQueue();
     updateProgress(result.progress);
     await show(state.index);
-    setStatus(`${said} — the list was loaded anew.`, "error");
+    setStatus(loaded, kind);
   } catch (error) {
     setStatus(`${said} — the list could not be loaded anew: ${error.message}`, "error");
   } finally {
     state.relisting = false;
   }
+}
+
+// Documents added, withdrawn, restored, replaced or given new metadata from a terminal while the page is open
+// (theme-assist project add, withdraw, restore, replace, metadata), found by the poll: the document filter and the
+// list anew, the coder on their segment if it is still in, else on the next one still listed (as listAnew goes on);
+// in bulk review the table anew (the list follows on going back to it). While a decision is being saved, or the
+// list is loaded anew already, the next poll does it.
+async function documentsChanged(version) {
+  if (state.saving || state.relisting) return;
+  if (state.view !== "bulk") {
+    await listAnew("The project's documents changed", "The project's documents changed: the list was loaded anew.",
+      "saved");
+    return;
+  }
+  state.documentsVersion = version;
+  await loadDocuments();
+  if ($("bulk-actions").hidden) return;
+  await loadBulk();
+  setStatus("The project's documents changed: the table was loaded anew.", "saved");
 }
 
 // review --no-suggestions: the badge, and neither the filters that act on the suggestions nor bulk review (of them).
@@ -1084,6 +1115,7 @@ async function bulkDecide(action) {
     } catch (error) {
       setStatus(`Not saved: ${error.message}`, "error");
       if (error.status === 404) {  // a row's document withdrawn since: the table without it
+        await noteDocumentsVersion();
         await loadDocuments();
         await loadBulk();
         setStatus(`Not saved: ${error.message} — the table was loaded anew.`, "error");
@@ -1132,6 +1164,7 @@ async function refreshProgress(refused) {
     const run = progress.model ? progress.model.run_id : null;
     if (run !== state.lastRun) { state.lastRun = run; renderRunInfo(); }
     if (progress.codebook_version !== state.codebookVersion) await reloadCodebook(refused);
+    if (progress.documents_version !== state.documentsVersion) await documentsChanged(progress.documents_version);
   } catch (error) {  // the next poll tries again; a server that does not answer at all is said (a page left open)
     if (error.status === 503) {  // the project file moved away meanwhile: said before the coder's next decision
       setStatus(`The project file can take no more decisions: ${error.message}.`, "error");
