@@ -145,7 +145,6 @@ def test_figures_that_rest_on_little_are_named():
     assert len(notes) == 4
 
 
-@pytest.mark.filterwarnings("ignore:.*unquoted comma")  # the ESConv codebook has them; repaired on load
 def test_figures_of_small_test_folds_or_scattered_kappas_are_named_rough():
     """60 coded segments in 5 documents, 12 a test fold: κ scattered by ±0.46 over the folds and was printed
     without a word that it was rough."""
@@ -168,6 +167,7 @@ def test_figures_of_small_test_folds_or_scattered_kappas_are_named_rough():
     assert rough_note(results(20, [0.5, 0.5])).endswith("code more documents")  # 2 folds: the fewest
 
 
+@pytest.mark.filterwarnings("ignore:.*unquoted comma")  # the ESConv codebook has them; repaired on load
 def test_benchmark_loaders_read_the_shared_corpora(shared_dir):
     from theme_assist.benchmarks import LOADERS, load_benchmark
 
