@@ -611,7 +611,7 @@ def replace(
         with skipped_as_unsupported() as skipped:
             done = replace_document(store, document, file, name=name, reason=reason, dry_run=dry_run)
     matching, would = done.matching, "would be " if dry_run else ""
-    line = (f"{project}: {document} {'would be ' if dry_run else ''}replaced by {done.name} ({file}): "
+    line = (f"{project}: {document} {would}replaced by {done.name} ({file}): "
             f"{counted(done.new_segments, 'segment')} (it had {done.old_segments}); matched "
             f"{matching.count('exact')} exactly, {matching.count('near')} nearly; not matched: "
             f"{len(matching.old_unmatched)} of {document}'s, {len(matching.new_unmatched)} of {done.name}'s; "

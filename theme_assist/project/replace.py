@@ -266,18 +266,20 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
     if not path.is_file():
         what = "a folder" if path.is_dir() else "no such file"
         raise InputError(f"{path}: {what} (give the corrected transcript, one file); nothing was replaced")
-    old_text = next(d.text for d in store.documents_with_text(withdrawn=True) if d.id == document)
+    texts = {stored.id: stored.text for stored in store.documents_with_text(withdrawn=True)}  # read once
+    away = set(store.withdrawn_documents())
 
     def renamed(read: list[Document]) -> dict[str, Document]:
         if len(read) != 1:
             raise InputError(f"{path} holds {len(read)} transcripts: give the one that replaces {document!r}; nothing "
                              "was replaced")
-        if read[0].text.strip() == old_text.strip():
+        if read[0].text.strip() == texts[document].strip():
             raise InputError(f"{path} has the same text as document {document!r}: nothing to replace")
-        for other in store.documents_with_text(withdrawn=True):
-            if other.id != document and normalised(other.text) == normalised(read[0].text):  # as segments are compared
-                withdrawn = " (withdrawn)" if other.id in store.withdrawn_documents() else ""
-                raise InputError(f"{path} has the text of document {other.id!r}{withdrawn} of {store.path.name}, not "
+        corrected = normalised(read[0].text)  # as segments are compared
+        for other, text in texts.items():
+            if other != document and normalised(text) == corrected:
+                withdrawn = " (withdrawn)" if other in away else ""
+                raise InputError(f"{path} has the text of document {other!r}{withdrawn} of {store.path.name}, not "
                                  f"a corrected {document!r}: nothing was replaced")
         return {read[0].id: replace(read[0], id=name, metadata=store.document_metadata(document))}
 
