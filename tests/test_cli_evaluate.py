@@ -526,3 +526,93 @@ def test_figures_from_small_test_folds_come_with_a_warning_and_a_line_in_the_rep
     assert result["notes"][0].startswith("these figures are rough: the test folds hold a median of 12 coded")
     report = (tmp_path / "results" / "evaluate_small.csv.md").read_text()
     assert f"Note: {result['notes'][0]}." in report
+
+
+def test_a_double_coded_file_reports_the_coders_agreement_and_the_machines_beside_it(capsys, tmp_path, own_data):
+    """A team saw the machine's κ against one coder without the figure that makes it meaningful: how well its
+    coders agree with each other. ben coded the segments of four of the six documents, ana all of them."""
+    from sklearn.metrics import cohen_kappa_score
+
+    coded, codebook = own_data
+    ana = pd.read_csv(coded, keep_default_na=False).assign(coder="ana")
+    ben = ana[~ana["document"].str.endswith("-2")].assign(coder="ben")
+    ben["code"] = ben["code"].where(ben.index % 4 != 0, "stigma")  # ben differs on every fourth
+    pd.concat([ana, ben], ignore_index=True).to_csv(tmp_path / "double.csv", index=False)
+    code, out, err = run(capsys, "--corpus", tmp_path / "double.csv", "--codebook", codebook, "--sizes", "all",
+                         "--folds", 2, "--out", tmp_path / "results")
+    assert code == 2 and "choose one with --coder NAME: the engine learns from that coder's codes, and the report " \
+                         "gives the coders' agreement with each other" in " ".join(err.split())
+    code, out, err = run(capsys, "--corpus", tmp_path / "double.csv", "--codebook", codebook, "--coder", "ana",
+                         "--sizes", "all", "--folds", 2, "--out", tmp_path / "results")
+    assert code == 0, err
+    stem = tmp_path / "results" / "evaluate_double.csv-ana"
+    result = strict_json(Path(f"{stem}.json").read_text())
+    assert result["n_segments"] == len(ana)  # the evaluation itself: ana's codes, as before
+    agreement = result["coders_agreement"]
+    shared = ben.set_index("segment_id")["code"]
+    assert agreement["n_segments"] == len(shared) == 24 and agreement["coders"] == ["ana", "ben"]
+    assert agreement["trained_on"] == "ana" and agreement["machine"] == "theme_assist"
+    assert agreement["per_code"] == "all" and agreement["rough"] is None  # 24 segments: not rough
+    rows = {row["comparison"]: row for row in agreement["comparisons"]}
+    assert list(rows) == ["ana vs ben", "theme_assist vs ana", "theme_assist vs ben"]
+    ana_codes = ana.set_index("segment_id")["code"][shared.index]
+    assert rows["ana vs ben"]["kappa"] == pytest.approx(cohen_kappa_score(ana_codes, shared))
+    # the machine's, on the 24 segments ben coded too: not on ana's 36
+    assert all(row["n_units"] == 24 for row in rows.values())
+    ours = [row for row in result["summary"] if row["engine"] == "theme_assist"][0]
+    if ours["accuracy"] == 1.0:  # every top code is ana's: the machine's κ against each coder is ana's
+        assert rows["theme_assist vs ana"]["kappa"] == pytest.approx(1.0)
+        assert rows["theme_assist vs ben"]["kappa"] == pytest.approx(rows["ana vs ben"]["kappa"])
+    for row in rows.values():
+        assert row["ci"][0] <= row["kappa"] <= row["ci"][1]
+    assert agreement["notes"][0].startswith("theme_assist learned from ana's codes alone (those of ben were not "
+                                            "used)")
+    report = Path(f"{stem}.md").read_text()
+    assert "## The coders' agreement, and the machine's beside it" in report
+    assert f"| ana vs ben | 24 | {rows['ana vs ben']['kappa']:.3f} |" in report
+    assert report.index("coders' agreement, and") < report.index("## Per code")
+    # the terminal: a table beside the evaluation's, and its note
+    assert "the coders' agreement and theme_assist's" in out and "ana vs ben" in out
+    assert "Note (the coders' agreement): theme_assist learned from ana's codes alone" in out
+    # one coder's file: no coders' agreement, as before
+    ana.to_csv(tmp_path / "ana.csv", index=False)
+    code, out, err = run(capsys, "--corpus", tmp_path / "ana.csv", "--codebook", codebook, "--sizes", "all",
+                         "--folds", 2, "--out", tmp_path / "results")
+    assert code == 0, err
+    alone = strict_json((tmp_path / "results" / "evaluate_ana.csv.json").read_text())
+    assert "coders_agreement" not in alone and "coders' agreement" not in out
+    assert "coders' agreement" not in (tmp_path / "results" / "evaluate_ana.csv.md").read_text()
+
+
+def test_the_segments_several_coders_coded_are_matched_by_segment_id(tmp_path, own_data):
+    """A third coder of other segments, a segment a second coder gave two codes, theme_assist's own suggestions,
+    and a file without segment ids."""
+    from theme_assist.benchmarks import coded_benchmark
+    from theme_assist.codebook import load_codebook
+
+    coded, codebook = own_data
+    ana = pd.read_csv(coded, keep_default_na=False).assign(coder="ana")
+    ben = ana.iloc[:6].assign(coder=" ben ", code=["work", "work", "stigma", "work", "family", "stigma"])
+    two = ben.iloc[[1]].assign(code="family")  # a second code of ben's on one segment: left out
+    cy = ana.iloc[6:8].assign(coder="cy", segment_id=["elsewhere-1", "elsewhere-2"])  # on no segment of ana's
+    machine = ana.iloc[:6].assign(coder="theme_assist suggester (ana) 2026-01-01")
+    pd.concat([ana, ben, two, cy, machine], ignore_index=True).to_csv(tmp_path / "double.csv", index=False)
+    bench = coded_benchmark(tmp_path / "double.csv", load_codebook(codebook), coder="ana")
+    assert bench.coder == "ana" and list(bench.coders.columns) == ["ana", "ben"]
+    assert list(bench.coders.index) == ["s0-0", "s2-0", "s3-0", "s4-0", "s5-0"]
+    assert bench.coders["ben"].tolist() == ["work", "stigma", "work", "family", "stigma"]
+    assert bench.coders["ana"].tolist() == ana.set_index("segment_id")["code"][bench.coders.index].tolist()
+    assert bench.coders_notes == ["1 segment(s) given several codes by one coder are left out of this comparison, "
+                                  "which takes one code per coder (s1-0)"]
+    assert len(bench.coded) == len(ana)
+    # no second coder on ana's segments: nothing new
+    pd.concat([ana, cy], ignore_index=True).to_csv(tmp_path / "apart.csv", index=False)
+    bench = coded_benchmark(tmp_path / "apart.csv", load_codebook(codebook), coder="ana")
+    assert bench.coders is None and bench.coders_notes == [] and bench.notes == []
+    # without segment ids, no rows of two coders are known to be one segment: the report says why there is none
+    pd.concat([ana, ben], ignore_index=True).drop(columns="segment_id").to_csv(tmp_path / "noid.csv", index=False)
+    bench = coded_benchmark(tmp_path / "noid.csv", load_codebook(codebook), coder="ana")
+    assert bench.coders is None and bench.notes == [
+        "the file holds the codes of ben too, on the texts ana coded, but no segment_id column says which of their "
+        "rows are one segment, so the coders' agreement with each other is not reported: give each segment one "
+        "segment_id (an import's codings.csv has them)"]

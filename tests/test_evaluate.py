@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -309,3 +311,109 @@ def test_top3_recall_over_three_codes_or_fewer_is_named_as_saying_nothing():
     assert reliability_notes(results, per_code, n_choices=2) == [
         "the engines choose among 2 codes, so the human code is always among the three best: top3_recall is 1.0 "
         "for any engine and says nothing here"]
+
+
+def test_cross_validate_keeps_each_segments_top_code_from_the_fold_that_held_it_out():
+    book = parse_codebook("name: t\nexclusive: true\ncodes:\n - {id: a, name: apples}\n - {id: b, name: bananas}\n")
+    segments = make_segments()
+    segments.loc[segments.index % 5 == 0, "text"] = "mm"  # a few the TF-IDF baseline cannot tell apart
+    engines = [Engine("majority", MajorityBaseline), Engine("tfidf", TfidfLogisticBaseline)]
+    top_codes = {}
+    results = cross_validate(segments, book, engines, sizes=(0, None), n_folds=5, top_codes=top_codes)
+    assert set(top_codes) == {("majority", 0), ("majority", "all"), ("tfidf", 0), ("tfidf", "all")}
+    coded = segments[segments["code"] != ""].set_index("segment_id")
+    for (engine, size), codes in top_codes.items():
+        assert sorted(codes.index) == sorted(coded.index)  # every coded segment once, context left out
+        for fold, (_, test) in enumerate(grouped_folds(segments, 5, seed=0)):
+            held_out = coded[coded["document"].isin(test)]
+            row = results[(results["engine"] == engine) & (results["per_code"] == size) & (results["fold"] == fold)]
+            # the fold's accuracy is that of these codes on its segments: they are the fold's own predictions
+            right = codes[held_out.index].to_numpy() == held_out["code"].to_numpy()
+            assert right.mean() == pytest.approx(row["accuracy"].iloc[0])
+    assert not (top_codes[("tfidf", "all")][coded.index] == coded["code"]).all()  # not the human codes copied
+
+
+def double_coded(n=10):
+    """Ten segments coded by ana and ben, their codes and those of a machine fixed (kappas by hand below)."""
+    index = pd.Index([f"s{i}" for i in range(n)], name="segment_id")
+    ana = ["a", "a", "a", "b", "b", "b", "c", "c", "a", "b"][:n]
+    ben = ["a", "a", "b", "b", "b", "c", "c", "c", "a", "a"][:n]
+    machine = ["a", "b", "a", "b", "b", "b", "c", "a", "a", "b"][:n]
+    return pd.DataFrame({"ana": ana, "ben": ben}, index=index), pd.Series(machine, index=index)
+
+
+def test_the_coders_agreement_and_the_machines_beside_it_on_the_same_segments():
+    from sklearn.metrics import cohen_kappa_score
+
+    from theme_assist.evaluate import coders_agreement
+
+    coders, machine = double_coded()
+    # the machine's codes of segments no second coder coded are not compared: ana's κ with it is on the ten alone
+    elsewhere = pd.Series(["c"] * 5, index=[f"t{i}" for i in range(5)])
+    result = coders_agreement(coders, pd.concat([machine, elsewhere]), "ana", "all", n_boot=200, seed=1)
+    rows = {row["comparison"]: row for row in result["comparisons"]}
+    assert list(rows) == ["ana vs ben", "theme_assist vs ana", "theme_assist vs ben"]  # the humans' own first
+    # ana vs ben: p_o 0.7; ana a .4 b .4 c .2, ben a .4 b .3 c .3: p_e .16 + .12 + .06 = .34; κ = .36/.66
+    assert rows["ana vs ben"]["kappa"] == pytest.approx(0.36 / 0.66)
+    for coder in ("ana", "ben"):
+        assert rows[f"theme_assist vs {coder}"]["kappa"] == pytest.approx(cohen_kappa_score(coders[coder], machine))
+    assert rows["ana vs ben"]["kappa"] == pytest.approx(cohen_kappa_score(coders["ana"], coders["ben"]))
+    for row in rows.values():
+        assert row["n_units"] == 10 and row["coefficient"] == "Cohen's kappa" and row["reason"] is None
+        low, high = row["ci"]
+        assert low <= row["kappa"] <= high
+    assert {row["kind"] for row in rows.values()} == {"human-human", "machine-human"}  # no majority of two
+    assert result["n_segments"] == 10 and result["coders"] == ["ana", "ben"] and result["trained_on"] == "ana"
+    assert result["interval"] == {"confidence": 0.95, "method": "bca", "n_boot": 200, "seed": 1}
+    # ten segments: rough, said first; then which coder the machine learned from
+    assert result["rough"] == result["notes"][0] and result["rough"].startswith(
+        "these figures are rough: 10 segment(s) are coded by ana and another coder (fewer than 20)")
+    assert result["notes"][1].startswith("theme_assist learned from ana's codes alone (those of ben were not used)")
+    assert json.loads(json.dumps(result)) == result  # JSON as it is
+    # twenty segments: not rough
+    many = pd.concat([coders, coders.set_axis([f"u{i}" for i in range(10)])])
+    result = coders_agreement(many, pd.concat([machine, machine.set_axis(many.index[10:])]), "ana", 25, n_boot=200)
+    assert result["rough"] is None and result["notes"][0].startswith(
+        "theme_assist learned from ana's codes alone, at most 25 per code (those of ben")
+    assert "no coded examples (codebook only)" in coders_agreement(coders, machine, "ana", 0, n_boot=0)["notes"][1]
+
+
+def test_three_coders_have_fleiss_kappa_and_each_pair_on_the_segments_both_coded():
+    from sklearn.metrics import cohen_kappa_score
+
+    from theme_assist.agree import fleiss_kappa
+    from theme_assist.evaluate import coders_agreement
+
+    coders, machine = double_coded()
+    coders["cy"] = ["a", "a", "a", "b", "c", None, None, None, None, None]
+    result = coders_agreement(coders, machine, "ana", "all", n_boot=0)
+    rows = {row["comparison"]: row for row in result["comparisons"]}
+    assert list(rows) == ["ana vs ben", "ana vs cy", "ben vs cy", "all coders", "theme_assist vs ana",
+                          "theme_assist vs ben", "theme_assist vs cy"]
+    assert rows["all coders"]["coefficient"] == "Fleiss' kappa"
+    assert rows["all coders"]["kappa"] == pytest.approx(fleiss_kappa(coders).value)
+    assert rows["ana vs cy"]["n_units"] == rows["theme_assist vs cy"]["n_units"] == 5
+    assert rows["theme_assist vs cy"]["kappa"] == pytest.approx(cohen_kappa_score(coders["cy"][:5], machine[:5]))
+    assert rows["ana vs ben"]["ci"] is None  # no bootstrap asked for
+
+
+def test_the_coders_section_of_the_report_is_there_only_where_several_coders_coded():
+    from theme_assist.evaluate import coders_agreement, report_markdown
+
+    summary = pd.DataFrame([{"engine": "theme_assist", "per_code": "all", "accuracy": 0.8, "macro_f1": 0.7,
+                             "kappa": 0.7, "kappa_sd": 0.02, "top3_recall": 0.9, "abstention_rate": 0.0,
+                             "accuracy_answered": 0.8, "ece": 0.03, "seconds": 1.0}])
+    meta = {"n_folds": 5, "seed": 0, "n_segments": 10, "n_documents": 5, "n_codes": 2, "threshold": 0.5,
+            "human_kappa": None, "machine_markdown": ""}
+    assert "coders' agreement" not in report_markdown("x", summary, meta)  # one coder, a benchmark: as before
+    coders, machine = double_coded()
+    agreement = coders_agreement(coders, machine, "ana", "all", n_boot=200)
+    report = report_markdown("x", summary, {**meta, "coders_agreement": agreement})
+    section = report[report.index("## The coders' agreement, and the machine's beside it"):]
+    assert "On the 10 segments that ana and another coder both coded (coders: ana, ben)" in section
+    assert "BCa bootstrap over segments, 200 resamples, seed 0" in section
+    kappa, ci = agreement["comparisons"][0]["kappa"], agreement["comparisons"][0]["ci"]
+    assert f"| ana vs ben | 10 | {kappa:.3f} | {ci[0]:.3f} to {ci[1]:.3f} |" in section
+    assert "| theme_assist vs ana | 10 |" in section and "| theme_assist vs ben | 10 |" in section
+    assert "Note: these figures are rough: 10 segment(s)" in section
+    assert "Note: theme_assist learned from ana's codes alone" in section

@@ -50,6 +50,13 @@ class Benchmark:
     human_kappa: float | None = None
     notes: list[str] = field(default_factory=list)
     human_kappa_basis: str | None = None
+    coder: str | None = None
+    """The coder of a coded table of several coders whose codes are compared and learned from (``--coder``)."""
+    coders: pd.DataFrame | None = None
+    """The segments :attr:`coder` coded that another coder coded too, the code of each coder on them
+    (:func:`multiply_coded`); None where there are none."""
+    coders_notes: list[str] = field(default_factory=list)
+    """What :attr:`coders` leaves out, for the report's section on them."""
 
     @property
     def coded(self) -> pd.DataFrame:
@@ -163,7 +170,9 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     rows of different documents or texts, and so is a code that is not in ``codebook`` (the engines could never
     give it), as is a coding that uses one code only. Codes are read without surrounding spaces (by ``read_coded``).
     The benchmark's ``notes`` name the rows left out (a code without text) or counted once (repeated), and the
-    codes of ``codebook`` that no coded segment has.
+    codes of ``codebook`` that no coded segment has. With ``coder``, its ``coders`` are the codes of every coder
+    on the segments ``coder`` and another coder coded (:func:`multiply_coded`), for the coders' agreement beside
+    the engine's.
     """
     from theme_assist.inputs import coded_by_several, coders_of, lines_of, read_coded
     from theme_assist.suggest import refuse_shared_segment_ids, refuse_unknown_codes
@@ -179,8 +188,9 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     if coded_by_several(coded):  # coders who shared the transcripts out give one code per segment
         coders = coders_of(coded)
         raise InputError(f"{path} holds the codes of {len(coders)} coders ({listed(coders)}): evaluate compares the "
-                         "engine with one human code per segment, so choose one with --coder NAME (the coders' "
-                         "agreement with each other, and the machine's beside it: theme-assist agree)")
+                         "engine with one human code per segment, so choose one with --coder NAME: the engine "
+                         "learns from that coder's codes, and the report gives the coders' agreement with each "
+                         "other on the segments they both coded, the engine's with each of them beside it")
     repeated = coded.duplicated(keep="first")
     if repeated.any():
         deferred.append(f"{path}: {int(repeated.sum())} repeated row(s) counted once ({lines_of(repeated)})")
@@ -206,6 +216,77 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     if unused:  # "N codes" in the report counts the codes given, the engine chooses among the codebook's
         notes.append(f"{len(unused)} code(s) of the codebook are on no coded segment ({listed(unused)}): theme_assist "
                      "can still suggest them, each time wrongly, and they appear in the per-code table only then")
+    coders_notes: list[str] = []
+    coders = multiply_coded(path, coded_rows, coder, notes, coders_notes) if coder is not None else None
     return Benchmark(coded_benchmark_name(path, coder), coded.reset_index(drop=True), codebook, notes=notes,
-                     citation=f"Coded data: {path}" + (f", coder {coder}" if coder else ""))
+                     citation=f"Coded data: {path}" + (f", coder {coder}" if coder else ""), coder=coder,
+                     coders=coders, coders_notes=coders_notes)
+
+
+def multiply_coded(path: str | Path, coded: pd.DataFrame, coder: str, notes: list[str],
+                   coders_notes: list[str]) -> pd.DataFrame | None:
+    """The codes of every coder of the coded table ``path`` on the segments that ``coder`` coded and another coder
+    coded too: the units on which :func:`~theme_assist.evaluate.coders_agreement` sets the coders' agreement with
+    each other beside the machine's.
+
+    Segments are matched by ``segment_id``: a table without that column has its rows numbered, each coder's apart,
+    so none match; ``notes`` then says so where other coders' codes lie on the same texts
+    (:func:`~theme_assist.inputs.coded_by_several`). The other coders' rows are read as
+    :func:`~theme_assist.inputs.read_coded` reads ``coder``'s (codes and coder names without surrounding spaces;
+    theme_assist's own suggestions, uncoded rows and codes on rows without text left out; repeated rows once), but
+    not refused: a code outside the codebook is that coder's code all the same. A segment to which another coder
+    gave several codes (multi-label) is left out, as one code per coder is compared, and ``coders_notes`` says how
+    many.
+
+    Parameters
+    ----------
+    path : str or Path
+        The coded table, read again for the other coders' rows.
+    coded : DataFrame
+        ``coder``'s coded rows, as :func:`coded_benchmark` keeps them (one per segment).
+    coder : str
+        The coder chosen with ``--coder``.
+    notes, coders_notes : list of str
+        Get the sentences on what the evaluation, and the coders' comparison, leave out.
+
+    Returns
+    -------
+    DataFrame or None
+        One row per such segment (index ``segment_id``, in ``coded``'s order), one column per coder (``coder``
+        first, then the others who coded any of them, sorted), each cell the code, NaN where that coder gave none;
+        None where no segment of ``coder`` is coded by another coder.
+    """
+    from theme_assist.inputs import coded_by_several, read_table
+    from theme_assist.refi.assemble import human_codings
+
+    frame = read_table(path, required=("text", "code"), optional=("segment_id", "document", "coder"),
+                       what="coded segments")
+    if "coder" not in frame:
+        return None
+    frame = human_codings(frame, f"coded segments {path}", deferred=[])  # said as the file was read for coder's
+    frame = frame.assign(code=frame["code"].str.strip(), coder=frame["coder"].astype(str).str.strip())
+    frame = frame[(frame["code"] != "") & (frame["coder"] != "") & (frame["text"].str.strip() != "")]
+    if "segment_id" not in frame:
+        if coded_by_several(frame):
+            others = sorted(set(frame["coder"]) - {coder})
+            notes.append(f"the file holds the codes of {listed(others)} too, on the texts {coder} coded, but no "
+                         "segment_id column says which of their rows are one segment, so the coders' agreement "
+                         "with each other is not reported: give each segment one segment_id (an import's "
+                         "codings.csv has them)")
+        return None
+    others = frame[(frame["coder"] != coder) & frame["segment_id"].isin(set(coded["segment_id"]))]
+    others = others.drop_duplicates(["segment_id", "coder", "code"])
+    several = others.duplicated(["segment_id", "coder"], keep=False)
+    if several.any():
+        left_out = others.loc[several, "segment_id"].unique().tolist()
+        coders_notes.append(f"{len(left_out)} segment(s) given several codes by one coder are left out of this "
+                            f"comparison, which takes one code per coder ({listed(left_out)})")
+        others = others[~others["segment_id"].isin(left_out)]
+    if not len(others):
+        return None
+    table = others.pivot(index="segment_id", columns="coder", values="code")
+    shared = [segment for segment in coded["segment_id"] if segment in table.index]
+    chosen = coded.set_index("segment_id")["code"].rename(coder)
+    return pd.concat([chosen.loc[shared], table.loc[shared, sorted(table.columns)]], axis=1).rename_axis(
+        index="segment_id", columns=None)
 

@@ -19,6 +19,9 @@ Metrics, on the coded segments of each test fold (the other segments of a test d
 Per code (:func:`code_counts`, :func:`per_code_agreement`, pooled over folds by :func:`per_code_summary`): how
 often the human and the engine's top code gave it, precision, recall, F1 and Cohen's κ on its presence/absence —
 which codes a team can hand to the machine and which it should keep checking.
+
+The coders' agreement (:func:`coders_agreement`): where several coders coded some segments of a team's file, their
+κ with each other on those segments, and the machine's out-of-fold κ with each of them on the same segments.
 """
 
 from __future__ import annotations
@@ -188,8 +191,14 @@ class Engine:
 
 def cross_validate(segments: pd.DataFrame, codebook: Codebook, engines: list[Engine],
                    sizes=DEFAULT_SIZES, n_folds: int = 5, seed: int = 0,
-                   progress: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """Run every engine on every fold and learning-curve size; one row of metrics per (engine, size, fold)."""
+                   progress: Callable[[str], None] | None = None,
+                   top_codes: dict | None = None) -> pd.DataFrame:
+    """Run every engine on every fold and learning-curve size; one row of metrics per (engine, size, fold).
+
+    ``top_codes``, where given, gets ``(engine, per_code) → Series``: the top code of every coded segment (index
+    ``segment_id``), each from the fold that held its document out (the out-of-fold predictions the metrics are
+    computed on; ``per_code`` as in the results, ``"all"`` for every example).
+    """
     rows = []
     for fold, (train_documents, test_documents) in enumerate(grouped_folds(segments, n_folds, seed)):
         train = segments[segments["document"].isin(train_documents)]
@@ -205,6 +214,11 @@ def cross_validate(segments: pd.DataFrame, codebook: Codebook, engines: list[Eng
                 model = engine.make().fit(limited if size != 0 else None, codebook)
                 proba = model.predict_proba(test)
                 metrics = score_predictions(truth, proba, getattr(model, "threshold_", engine.threshold))
+                if top_codes is not None:
+                    # the first of equal best scores, as score_predictions takes it
+                    best = proba.loc[truth.index].idxmax(axis=1)
+                    key = (engine.name, "all" if size is None else size)
+                    top_codes[key] = pd.concat([top_codes[key], best]) if key in top_codes else best
                 rows.append({"engine": engine.name, "per_code": "all" if size is None else size, "fold": fold,
                              "n_train": int((limited["code"] != "").sum()) if size != 0 else 0,
                              "seconds": round(time.perf_counter() - started, 2), **metrics})
@@ -318,6 +332,115 @@ def reliability_notes(results: pd.DataFrame, per_code: pd.DataFrame, n_choices: 
     return notes
 
 
+ROUGH_SHARED = 20
+"""Fewer segments coded by two coders or more than this make :func:`coders_agreement`'s figures rough: by the bound
+of :func:`rough_note`, κ's standard error on 20 segments is about 0.15 (p_o 0.7, p_e 0.3), most of one band of
+Landis and Koch, so the coders' κ and the machine's beside it could trade places by chance."""
+CODERS_RESAMPLES = 1000
+"""Bootstrap resamples of :func:`coders_agreement`'s intervals: as many as ``theme-assist agree`` draws by default."""
+
+
+def coders_agreement(coders: pd.DataFrame, top_codes: pd.Series, trained_on: str, per_code: int | str,
+                     machine: str = "theme_assist", n_boot: int = CODERS_RESAMPLES, seed: int = 0) -> dict:
+    """The coders' agreement with each other on the segments several of them coded, and the machine's with each of
+    them on the same segments: how far the machine's κ is from the humans' own, on one set of units.
+
+    The comparisons are :func:`~theme_assist.agree.machine.agreement_report`'s, as ``theme-assist agree --machine``
+    makes them: Cohen's κ of each pair of coders and of the machine with each coder, on the segments both gave a
+    code (Fleiss' κ of all the coders too, where there are three or more), each with a 95% BCa bootstrap interval
+    over segments (``n_boot`` resamples; each comparison's seed derived from ``seed`` and its two names). The
+    machine's codes are its out-of-fold top codes (:func:`cross_validate`'s ``top_codes``), without abstention, as
+    the evaluation's κ takes them; its κ here is on the segments pooled over the folds, not a mean over folds.
+
+    Parameters
+    ----------
+    coders : DataFrame
+        Segments × coders (:attr:`~theme_assist.benchmarks.Benchmark.coders`), ``trained_on`` first: each coder's
+        code, NaN where that coder gave none.
+    top_codes : Series
+        The machine's top code of each segment (index ``segment_id``), from the fold that held its document out.
+    trained_on : str
+        The coder whose codes the machine learned from (``--coder``).
+    per_code : int or "all"
+        The learning-curve size ``top_codes`` are from: examples per code the machine learned from.
+    machine : str
+        The machine's name in the comparisons (another where a coder has it).
+    n_boot, seed : int
+        The bootstrap's resamples and seed.
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``n_segments`` (segments ``trained_on`` and at least one other coder coded), ``coders``
+        (their names, ``trained_on`` first), ``trained_on``, ``machine``, ``per_code``, ``interval`` (how the
+        intervals were drawn: ``confidence``, ``method`` ``"bca"``, ``n_boot``, ``seed``), ``comparisons`` (the
+        coders' pairs, ``all coders`` where there are three or more, then the machine against each coder; each with
+        ``comparison`` (``"ana vs ben"``, ``"theme_assist vs ana"``), ``kind`` (``human-human``, ``humans``,
+        ``machine-human``), ``coefficient`` (``"Cohen's kappa"``, ``"Fleiss' kappa"``), ``n_units`` (segments both
+        sides coded), ``kappa``, ``ci`` (``[low, high]``; null without a bootstrap, its limits null where
+        undefined), ``reason`` (why κ or its interval is undefined; null)), ``rough`` (the sentence saying that the
+        figures are rough, where fewer than :data:`ROUGH_SHARED` segments are compared; null) and ``notes``
+        (sentences without a final full stop: ``rough`` first where there is one, then which coder the machine
+        learned from).
+    """
+    from theme_assist.agree.machine import agreement_report
+    from theme_assist.errors import listed
+
+    if machine in coders.columns:
+        machine = f"{machine} (machine)"
+    report = agreement_report(coders, top_codes.reindex(coders.index).rename(machine), metrics=["cohen"],
+                              n_boot=n_boot, seed=seed)
+    order = {"human-human": 0, "humans": 1, "machine-human": 2}  # the humans' own first, the machine's beside it
+    report = report[report["kind"].isin(order)].sort_values("kind", key=lambda kind: kind.map(order), kind="stable")
+    comparisons = []
+    for row in report.itertuples():
+        entry = row.metrics["cohen"]
+        comparisons.append({"comparison": "all coders" if row.kind == "humans" else row.comparison,
+                            "kind": row.kind, "coefficient": entry["coefficient"], "n_units": int(row.n_units),
+                            "kappa": entry["value"], "ci": entry.get("ci"), "reason": entry["reason"]})
+    n = len(coders)
+    others = listed([str(name) for name in coders.columns[1:]])
+    learned = ("no coded examples (codebook only)" if per_code == 0 else
+               f"{trained_on}'s codes alone" + ("" if per_code == "all" else f", at most {per_code} per code"))
+    notes = [f"{machine} learned from {learned} (those of {others} were not used): each segment's code is its top "
+             f"code in the fold that held its document out, so it never saw that segment's code; its κ against "
+             f"{trained_on} says how well it learned that coder's way of coding, its κ against {others} how well "
+             "that carries over to another coder, and the coders' κ with each other is what either can be read "
+             "against. κ here is on these segments pooled over the folds, not a mean over folds as in the table above"]
+    rough = None
+    if n < ROUGH_SHARED:
+        rough = (f"these figures are rough: {n} segment(s) are coded by {trained_on} and another coder (fewer than "
+                 f"{ROUGH_SHARED}); κ on so few segments is uncertain by ±0.3 or more (read the intervals), so a "
+                 "difference between the coders' κ and the machine's smaller than that may be chance; have more "
+                 "segments coded twice")
+    return {"n_segments": n, "coders": [str(name) for name in coders.columns], "trained_on": trained_on,
+            "machine": machine, "per_code": per_code,
+            "interval": {"confidence": 0.95, "method": "bca", "n_boot": n_boot, "seed": seed},
+            "comparisons": comparisons, "rough": rough, "notes": [rough, *notes] if rough else notes}
+
+
+def coders_agreement_markdown(agreement: dict) -> list[str]:
+    """Lines of the report's section on :func:`coders_agreement`'s figures: a sentence on what is compared, a table
+    of the comparisons, and the notes."""
+    interval = agreement["interval"]
+    lines = ["## The coders' agreement, and the machine's beside it", "",
+             f"On the {agreement['n_segments']} segments that {agreement['trained_on']} and another coder both coded "
+             f"(coders: {', '.join(agreement['coders'])}): Cohen's κ of each pair"
+             + (", Fleiss' κ of all the coders" if len(agreement["coders"]) > 2 else "")
+             + f", and of {agreement['machine']}'s top code (out of fold) with each coder, with 95% intervals "
+               f"(BCa bootstrap over segments, {interval['n_boot']:,} resamples, seed {interval['seed']}, as "
+               "`theme-assist agree` draws them).", "",
+             "| comparison | segments | κ | 95% interval |", "|---|---|---|---|"]
+    for row in agreement["comparisons"]:
+        ci = row["ci"] or [None, None]
+        interval_cell = "n/a" if None in ci else f"{figure(ci[0])} to {figure(ci[1])}"
+        lines.append(f"| {row['comparison'].replace('|', chr(92) + '|')} | {row['n_units']} | "
+                     f"{figure(row['kappa'])} | {interval_cell} |")
+    lines.append("")
+    lines += [f"Note: {note}." for note in agreement["notes"]]
+    return lines
+
+
 #: Goals of the project for each benchmark (metric, value) and the TF-IDF baseline measured when they were set.
 GOALS = {"annomi-therapist": ("kappa", 0.74), "annomi-client": ("kappa", 0.47), "esconv": ("macro_f1", 0.60),
          "epitome-er": ("kappa", 0.60)}
@@ -338,8 +461,9 @@ def default_engines(embedder=None) -> list[Engine]:
 
 def report_markdown(name: str, summary: pd.DataFrame, meta: dict, per_code: pd.DataFrame | None = None) -> str:
     """The evaluation of one corpus as Markdown: the learning curve table, goals and human agreement (with what it
-    was measured on, ``human_kappa_basis``, where that is not the corpus scored), and the per-code table
-    (:func:`per_code_summary`) where one is given."""
+    was measured on, ``human_kappa_basis``, where that is not the corpus scored), the coders' agreement and the
+    machine's beside it (:func:`coders_agreement`, ``coders_agreement``) where several coders coded some segments,
+    and the per-code table (:func:`per_code_summary`) where one is given."""
     lines = [f"# Evaluation: {name}", "", meta.get("citation", ""), "",
              f"{meta['n_folds']}-fold cross-validation grouped by document (seed {meta['seed']}), "
              f"{meta['n_segments']} coded segments in {meta['n_documents']} documents, {meta['n_codes']} codes. "
@@ -365,6 +489,8 @@ def report_markdown(name: str, summary: pd.DataFrame, meta: dict, per_code: pd.D
         value = float(ours.iloc[0]) if len(ours) else float("nan")
         verdict = "met" if value >= goal else "not met"
         lines.append(f"Goal: {metric} ≥ {goal} with all examples — theme_assist {value:.3f}: **{verdict}**.")
+    if meta.get("coders_agreement"):
+        lines += ["", *coders_agreement_markdown(meta["coders_agreement"])]
     if per_code is not None and len(per_code):
         lines += ["", *per_code_markdown(per_code, meta["n_folds"])]
     lines += ["", meta["machine_markdown"], ""]

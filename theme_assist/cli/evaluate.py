@@ -24,7 +24,9 @@ def evaluate(
                                                            "(with --codebook). Repeat for several."),
     codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook of a coded CSV given as --corpus."),
     coder: Optional[str] = typer.Option(None, "--coder", help="The coder to compare the engine with, in a coded CSV "
-                                                              "with a coder column (several coders' codes)."),
+                                                              "with a coder column (several coders' codes); the "
+                                                              "report sets the coders' agreement on the segments "
+                                                              "they both coded beside the engine's."),
     folds: int = typer.Option(5, "--folds", min=2, help="Cross-validation folds (grouped by document)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the fold split and of the example sampling."),
     sizes: str = typer.Option("0,5,10,25,50,100,all", "--sizes", help="Learning curve: examples per code."),
@@ -43,9 +45,9 @@ def evaluate(
     from theme_assist.codebook import load_codebook
     from theme_assist.embed import Embedder
     from theme_assist.errors import InputError
-    from theme_assist.evaluate import (GOALS, cross_validate, default_engines, figure, per_code_summary,
-                                       plot_learning_curve, reliability_notes, report_markdown, rough_note,
-                                       summarise)
+    from theme_assist.evaluate import (GOALS, coders_agreement, cross_validate, default_engines, figure,
+                                       per_code_summary, plot_learning_curve, reliability_notes, report_markdown,
+                                       rough_note, summarise)
     from theme_assist.inputs import check_outputs
     from theme_assist.machine import describe_machine, machine_markdown
     from theme_assist.refi.atomic import write_text_whole
@@ -90,11 +92,19 @@ def evaluate(
         else:
             bench = coded_benchmark(name, load_codebook(codebook), coder)
         engines = default_engines(embedder)
+        top_codes: dict | None = {} if bench.coders is not None else None
         with console.status(f"{bench.name}: embedding…") as status:
             results = cross_validate(bench.segments, bench.codebook, engines, sizes=size_list, n_folds=folds,
-                                     seed=seed, progress=lambda message: status.update(f"{bench.name}: {message}"))
+                                     seed=seed, progress=lambda message: status.update(f"{bench.name}: {message}"),
+                                     top_codes=top_codes)
         summary = summarise(results)
-        per_code = per_code_summary(results, "all" if None in size_list else max(size_list))
+        largest = "all" if None in size_list else max(size_list)
+        per_code = per_code_summary(results, largest)
+        coders = None
+        if bench.coders is not None:  # the machine at the largest size, as the per-code table reads it
+            coders = coders_agreement(bench.coders, top_codes[(engines[0].name, largest)], bench.coder, largest,
+                                      machine=engines[0].name, seed=seed)
+            coders["notes"] += bench.coders_notes
         rough = rough_note(results)
         choices = len(bench.codebook.choices(set(bench.coded["code"])))
         notes = [*bench.notes, *reliability_notes(results, per_code, choices)]
@@ -108,6 +118,8 @@ def evaluate(
                 "notes": sorted(notes, key=lambda note: note != rough),  # that the figures are rough first
                 "embedding_model": model_id, "machine": machine,
                 "machine_markdown": machine_markdown(machine)}
+        if coders is not None:  # the key only where several coders coded some segments: the benchmarks' as before
+            meta["coders_agreement"] = coders
         stem = folder / (f"evaluate_{bench.name}" if model is None else
                          f"evaluate_{bench.name}@{safe_name(Path(model).name)}")
         # a name's dots are its own ("evaluate_base.csv", "…@bge-v1.5"): with_suffix took its last part for a suffix
@@ -131,12 +143,38 @@ def evaluate(
             table.add_row(row.engine, str(row.per_code), figure(row.accuracy), figure(row.macro_f1), kappa,
                           figure(row.top3_recall), figure(row.abstention_rate), figure(row.ece))
         console.print(table)
+        if coders is not None:
+            _print_coders_agreement(console, bench.name, coders)
         if rough:  # a warning, not one note among the others
             logger.warning("%s: %s (the reports say so too)", bench.name, rough)
+        if coders is not None and coders["rough"]:
+            logger.warning("%s, the coders' agreement: %s (the reports say so too)", bench.name, coders["rough"])
         for note in meta["notes"]:  # one line each, as in a batch job's log
             if note != rough:
                 said.print(f"Note: {note}.", markup=False, highlight=False)
+        for note in coders["notes"] if coders is not None else []:
+            if note != coders["rough"]:
+                said.print(f"Note (the coders' agreement): {note}.", markup=False, highlight=False)
         say_done(said, f"{stem}.json / .md / .png")
+
+
+def _print_coders_agreement(console, name: str, agreement: dict) -> None:
+    """The table of :func:`~theme_assist.evaluate.coders_agreement`'s comparisons on ``console``."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from theme_assist.evaluate import figure
+
+    # coders' names are the team's: "[ana]" is no markup
+    table = Table(title=escape(f"{name}: the coders' agreement and {agreement['machine']}'s, on the "
+                               f"{agreement['n_segments']} segments several coders coded"))
+    for column in ("comparison", "segments", "κ", "95% interval"):
+        table.add_column(column)
+    for row in agreement["comparisons"]:
+        ci = row["ci"] or [None, None]
+        table.add_row(escape(row["comparison"]), str(row["n_units"]), figure(row["kappa"]),
+                      "n/a" if None in ci else f"{figure(ci[0])} to {figure(ci[1])}")
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
