@@ -102,8 +102,8 @@ def evaluate(
         per_code = per_code_summary(results, largest)
         coders = None
         if bench.coders is not None:  # the machine at the largest size, as the per-code table reads it
-            coders = coders_agreement(bench.coders, top_codes[(engines[0].name, largest)], bench.coder, largest,
-                                      machine=engines[0].name, seed=seed)
+            coders = coders_agreement(bench.coders, top_codes[("theme_assist", largest)], bench.coder, largest,
+                                      seed=seed)
             coders["notes"] += bench.coders_notes
         rough = rough_note(results)
         choices = len(bench.codebook.choices(set(bench.coded["code"])))
