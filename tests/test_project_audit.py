@@ -519,6 +519,36 @@ def test_segments_a_coder_only_rejected_codes_on_are_named_by_the_codings_export
     assert set(pd.read_csv(tmp_path / "codings.csv")["segment_id"]) == {a1, a3}
 
 
+def test_the_codings_export_reads_the_codings_and_makes_the_coders_states_once(tmp_path, capsys, monkeypatch):
+    """project export --codings read the imported codings and replayed every coder's decisions twice: once for the
+    codings written, again for the segments rejected without a code. Both come from one replay."""
+    from theme_assist.cli import main
+    from theme_assist.project import audit, store as stores
+
+    store = make_project(tmp_path / "study.taproj")
+    a0, a1 = store.segments()["segment_id"].iloc[:2]
+    store.record_decisions([DecisionRequest(a0, "reject", suggestion(store, a0).code, "Ana",
+                                            int(suggestion(store, a0).id)),
+                            DecisionRequest(a1, "add", "work", "Ana")])
+    store.close()
+    calls = {"coder_state": 0, "codings": 0}
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(audit, "coder_state", counted("coder_state", audit.coder_state))
+    monkeypatch.setattr(stores.ProjectStore, "codings", counted("codings", stores.ProjectStore.codings))
+    with pytest.raises(SystemExit) as done:
+        main(["project", "export", str(tmp_path / "study.taproj"), "--codings", str(tmp_path / "codings.csv")])
+    assert done.value.code in (0, None)
+    assert calls == {"coder_state": 1, "codings": 1}
+    assert f"Ana rejected codes on 1 segment(s) without giving one ({a0})" in " ".join(capsys.readouterr().err.split())
+    assert pd.read_csv(tmp_path / "codings.csv")["segment_id"].tolist() == [a1]
+
+
 def _round_project(tmp_path):
     """A project where Ann and Ben coded every segment of both interviews after run 1: agreeing on interview_a,
     less on interview_b, so that a figure of both documents is not one of interview_b alone."""

@@ -209,9 +209,9 @@ def export(
     from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, refuse_replacing, write_table
     from theme_assist.project import ProjectStore
-    from theme_assist.project.audit import (audit_table, current_codings, export_qdpx, independent_codings,
-                                            machine_before_review, of_documents, rejected_without_code,
-                                            with_project_segmentation, write_audit)
+    from theme_assist.project.audit import (audit_table, coders_now, current_codings, export_qdpx,
+                                            independent_codings, machine_before_review, of_documents,
+                                            rejected_without_code, with_project_segmentation, write_audit)
 
     if not (audit or codings or qdpx or machine or codebook):
         raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv, --machine OUT.csv, --codebook "
@@ -243,7 +243,8 @@ def export(
             say_done(console, f"{write_audit(store, audit, trail)} audit rows → {audit}")
         if codings:
             decisions = store.decisions()  # read once for the three
-            table = of_documents(current_codings(store, decisions), store, chosen)
+            now = coders_now(store, decisions)  # the coders' states, made once for the codings and the rejections
+            table = of_documents(current_codings(store, now=now), store, chosen)
             if independent:
                 table, unknown = independent_codings(store, table, decisions)
                 if len(unknown):
@@ -256,7 +257,7 @@ def export(
             say_done(console, f"{len(table)} codings{of_chosen}{kind} → {codings}")
             if chosen:
                 _warn_uncoded_documents(chosen, table, store, codings, kind)
-            _warn_rejected_without_code(of_documents(rejected_without_code(store, decisions), store, chosen), codings)
+            _warn_rejected_without_code(of_documents(rejected_without_code(store, now=now), store, chosen), codings)
         if machine:
             table = machine_before_review(store, chosen)
             write_table(with_project_segmentation(table, store), machine)

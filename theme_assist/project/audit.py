@@ -225,16 +225,24 @@ def _imported_not_applied(store: ProjectStore, codings: pd.DataFrame) -> pd.Seri
     return pd.Series(reasons, index=codings.index, dtype=object)
 
 
-def current_codings(store: ProjectStore, decisions: pd.DataFrame | None = None) -> pd.DataFrame:
+def coders_now(store: ProjectStore, decisions: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What :func:`current_codings` and :func:`rejected_without_code` read, for a caller of both to make once: each
+    coder's state on each segment they coded or decided on (:func:`~theme_assist.project.state.coder_state`) and
+    the imported codings it starts from (:meth:`ProjectStore.codings`). ``decisions``: the project's
+    (:meth:`ProjectStore.decisions`), where read already."""
+    codings = store.codings()
+    decisions = store.decisions() if decisions is None else decisions
+    return coder_state(decisions, exclusive=store.codebook().exclusive, imported=codings), codings
+
+
+def current_codings(store: ProjectStore, decisions: pd.DataFrame | None = None,
+                    now: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Every coder's codes as they stand after review, starting from the codings imported under the coder's name
     (another coder's decision leaves them standing), and the imported codings without a coder: ``segment_id``,
     ``code``, ``coder``. Those are named by the file they came from (``CODED.csv``), so that the table is one
     ``theme-assist agree`` reads. ``decisions``: the project's (:meth:`ProjectStore.decisions`), where read
-    already."""
-    codebook = store.codebook()
-    codings = store.codings()
-    decisions = store.decisions() if decisions is None else decisions
-    state = coder_state(decisions, exclusive=codebook.exclusive, imported=codings)
+    already; ``now``: :func:`coders_now`'s, where made already."""
+    state, codings = coders_now(store, decisions) if now is None else now
     reviewed_by = pd.MultiIndex.from_frame(state[["segment_id", "coder"]])
     state = state.explode("codes").dropna(subset=["codes"])
     reviewed = pd.DataFrame({"segment_id": state["segment_id"], "code": state["codes"], "coder": state["coder"]})
@@ -275,13 +283,14 @@ def independent_codings(store: ProjectStore, table: pd.DataFrame,
     return table[~anchored & ~unknown].reset_index(drop=True), table[unknown].reset_index(drop=True)
 
 
-def rejected_without_code(store: ProjectStore, decisions: pd.DataFrame | None = None) -> pd.DataFrame:
+def rejected_without_code(store: ProjectStore, decisions: pd.DataFrame | None = None,
+                          now: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The segments a coder rejected codes on and holds no code on (``segment_id``, ``coder``, ``rejected``: the
     codes rejected, sorted), by coder, then in the segments' order. :func:`current_codings` has no row for them,
     so ``agree`` counts them as not rated by that coder: not as a disagreement with the machine or another coder.
-    ``decisions``: the project's (:meth:`ProjectStore.decisions`), where read already."""
-    decisions = store.decisions() if decisions is None else decisions
-    state = coder_state(decisions, exclusive=store.codebook().exclusive, imported=store.codings())
+    ``decisions``: the project's (:meth:`ProjectStore.decisions`), where read already; ``now``:
+    :func:`coders_now`'s, where made already."""
+    state = (coders_now(store, decisions) if now is None else now)[0]
     left = state[(state["codes"].map(len) == 0) & (state["rejected"].map(len) > 0)]
     order = {segment: i for i, segment in enumerate(store.segment_ids()["segment_id"])}
     left = left.assign(order=left["segment_id"].map(order)).sort_values(["coder", "order"])
