@@ -305,8 +305,26 @@ def test_text_before_the_first_label_is_a_turn_without_speaker(tmp_path):
 
 
 def test_hash_lines_after_the_first_turn_are_text(tmp_path):
-    _, turns = turns_of(tmp_path, "Anna: my list\n# one: peers.\nBob: ok\n")
-    assert turns == [("Anna", "", "my list\n# one: peers."), ("Bob", "", "ok")]
+    _, turns = turns_of(tmp_path, "Anna: my list\n#one: peers.\n#peers and #support.\nBob: ok\n")
+    assert turns == [("Anna", "", "my list\n#one: peers.\n#peers and #support."), ("Bob", "", "ok")]
+
+
+@pytest.mark.parametrize("text, turns", [
+    ("# Interview 3\nInterviewer: How was it?\nP1: Fine, thanks.\n\n## Notes\nThe participant was tired.\n",
+     [("Interviewer", "", "How was it?"), ("P1", "", "Fine, thanks."),
+      ("", "", "## Notes\nThe participant was tired.")]),
+    ("Moderator: Welcome.\nP1: Hi.\n## Part 2: Experiences\nModerator: Tell me.\n",
+     [("Moderator", "", "Welcome."), ("P1", "", "Hi."), ("", "", "## Part 2: Experiences"),
+      ("Moderator", "", "Tell me.")]),
+    ("Anna: my list\n# one: peers.\nBob: ok\n",
+     [("Anna", "", "my list"), ("", "", "# one: peers."), ("Bob", "", "ok")]),
+    ("A first paragraph.\n   ### Part 2\nA second one.\n",  # no labels: a turn per paragraph, and per heading
+     [("", "", "A first paragraph."), ("", "", "### Part 2\nA second one.")]),
+])
+def test_a_markdown_heading_after_the_first_turn_starts_a_turn_without_speaker(tmp_path, text, turns):
+    """A ``## Notes`` heading (and the transcriber's notes under it) joined the answer of the speaker above it: it
+    is no one's words. It starts a turn without speaker, kept, as text after the first turn is."""
+    assert turns_of(tmp_path, text)[1] == turns
 
 
 @pytest.mark.parametrize("text, turns", [
@@ -328,7 +346,7 @@ def test_a_speaker_numbered_with_a_hash_is_a_label_not_a_header_comment(tmp_path
     ("#1: Interview with Ann, 12 May\nAnn: It was hard.\nBen: How so?\n", [("Ann", "", "It was hard."),
                                                                         ("Ben", "", "How so?")]),
     ("# Study 4\n#2: Focus group two\n\nAnn: Hello.\n", [("Ann", "", "Hello.")]),
-    ("#1: Hello.\n# end of the file\n", [("#1", "", "Hello.\n# end of the file")]),  # nothing else: the turn
+    ("#1: Hello.\n# end of the file\n", [("#1", "", "Hello."), ("", "", "# end of the file")]),  # no named speaker
     ("#1: Interview with Ann\nAnn: Hi.\n#1: And then?\n",  # #1 speaks again: a speaker, from the start
      [("#1", "", "Interview with Ann"), ("Ann", "", "Hi."), ("#1", "", "And then?")]),
     # no named speaker after it: a turn whose text runs on to the next line (it lost that first line)

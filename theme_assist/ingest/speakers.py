@@ -18,9 +18,11 @@ Lines are broken at ``\n`` and at the other characters :meth:`str.splitlines` br
 pdftotext writes between pages, U+2028…), so that a label after a page break is found; offsets still point
 into the text as given. Lines starting with ``#`` before the first turn are header comments, but for a turn of a
 speaker numbered ``#1`` (and ``#1:text``, running text as ``A:text`` is), unless it is the document's only such
-turn with turns of named speakers after it (``#1: Interview with Ann`` above ``Ann:`` turns). A line that starts
-no turn continues the previous one; text before the first turn is a turn without speaker. A text with no turn
-start at all is split into paragraphs (separated by blank lines), each a turn without speaker.
+turn with turns of named speakers after it (``#1: Interview with Ann`` above ``Ann:`` turns). After the first turn,
+a Markdown heading (``#`` to ``######``, a space and text: ``## Notes``) starts a turn without speaker, holding the
+lines under it up to the next label: a section title or the transcriber's notes are not the last speaker's words.
+A line that starts no turn continues the previous one; text before the first turn is a turn without speaker. A
+text with no turn start at all is split into paragraphs (separated by blank lines), each a turn without speaker.
 
 What counts as a speaker label, so that ``Note: ...`` or a URL in running text does not start a turn: at most
 40 characters and 6 words, containing a letter (or ``#`` and a number alone: ``#1``), without sentence
@@ -108,6 +110,8 @@ _NUMBERED_TEXT = re.compile(r"#\d+:[^\s\d]")
 """A line of such a speaker with the text straight after the colon (``#1:text``): no label, as ``A:text`` is none,
 but running text, not a header comment. A digit after the colon is a time (``#14:30 start``, f4's
 ``#00:01:02-3#``): the header comment stays one."""
+_HEADING = re.compile(r"[ \t]{0,3}#{1,6}[ \t]+\S")
+"""A Markdown heading (``## Notes``, ``# Part 2``): after the first turn, it starts a turn without speaker."""
 LABEL_FAMILIES = {
     "numbered": re.compile(r"(?:(?P<family>[^\W\d_]+)[ _-]?|#)\d+"),  # P1, P2; SPEAKER_00; Participant 3; #1
     "code": re.compile(r"[A-Z]{1,2}"),  # I, P, R, IV
@@ -230,6 +234,11 @@ def parse_turns(text: str) -> list[Turn]:
                 turns += current.close()
             current = _OpenTurn(speaker=starts[index].speaker, timestamp=starts[index].timestamp)
             current.extend(starts[index].content_offset(line), line)
+        elif _HEADING.match(line.text):  # no one's words: it and the lines under it are not the last speaker's
+            if current is not None:
+                turns += current.close()
+            current = _OpenTurn()
+            current.extend(line.start + skip_space(line.text, 0), line)
         else:
             current = current or _OpenTurn()
             current.extend(line.start + skip_space(line.text, 0), line)
