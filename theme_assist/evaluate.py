@@ -290,14 +290,16 @@ def rough_note(results: pd.DataFrame) -> str | None:
             + (", or give fewer folds (each test fold then holds more)" if fold_sizes.size > 2 else ""))
 
 
-def reliability_notes(results: pd.DataFrame, per_code: pd.DataFrame, n_choices: int | None = None) -> list[str]:
+def reliability_notes(results: pd.DataFrame, per_code: pd.DataFrame, n_choices: int | None = None,
+                      with_rough: bool = True) -> list[str]:
     """Sentences naming the figures of :func:`cross_validate`'s ``results`` and :func:`per_code_summary`'s
-    ``per_code`` that rest on little: first :func:`rough_note`'s, where the figures as a whole are rough; test folds
+    ``per_code`` that rest on little: first :func:`rough_note`'s, where the figures as a whole are rough (unless
+    ``with_rough`` is false: for a caller that makes it itself, to say it apart); test folds
     and codes with fewer than :data:`FEW_SEGMENTS` human-coded segments, folds whose human codes are all one code
     (κ is 0 or undefined there, whatever the accuracy), folds whose human codes and top codes are all one code (κ is
     undefined there, so its mean is over the other folds, and accuracy and macro-F1 are 1.0 there), and top-3 recall
     where the engines choose among ``n_choices`` codes, 3 or fewer (it is then 1.0 whatever the engine)."""
-    notes = [note] if (note := rough_note(results)) else []
+    notes = [note] if with_rough and (note := rough_note(results)) else []
     if n_choices is not None and n_choices <= 3:
         notes.append(f"the engines choose among {n_choices} codes, so the human code is always among the three "
                      "best: top3_recall is 1.0 for any engine and says nothing here")

@@ -107,7 +107,9 @@ def evaluate(
             coders["notes"] += bench.coders_notes
         rough = rough_note(results)
         choices = len(bench.codebook.choices(set(bench.coded["code"])))
-        notes = [*bench.notes, *reliability_notes(results, per_code, choices)]
+        # that the figures are rough first, then the benchmark's notes
+        notes = [*([rough] if rough else []), *bench.notes,
+                 *reliability_notes(results, per_code, choices, with_rough=False)]
         meta = {"corpus": bench.name, "citation": bench.citation, "n_folds": folds, "seed": seed,
                 "n_segments": int(len(bench.coded)), "n_documents": int(bench.segments["document"].nunique()),
                 "n_codes": int(bench.coded["code"].nunique()),
@@ -115,7 +117,7 @@ def evaluate(
                 "0.5 on each code's own score, as the codebook allows several codes per segment",
                 "human_kappa": bench.human_kappa, "human_kappa_basis": bench.human_kappa_basis,
                 "goal": GOALS.get(bench.name),
-                "notes": sorted(notes, key=lambda note: note != rough),  # that the figures are rough first
+                "notes": notes,
                 "embedding_model": model_id, "machine": machine,
                 "machine_markdown": machine_markdown(machine)}
         if coders is not None:  # the key only where several coders coded some segments: the benchmarks' as before
