@@ -442,6 +442,8 @@ def test_numbers_written_two_ways_beside_text_codes_are_named(capsys, tmp_path):
 
 
 def test_units_a_coder_has_no_row_for_in_a_multi_label_file_are_named(capsys, tmp_path):
+    """The warning counted the units a coder has no row for, read as given no code, but did not say which: the
+    first three of each coder are named."""
     path = tmp_path / "multi.csv"
     path.write_text("unit,coder,code\n1,ann,a\n1,ann,b\n1,bob,a\n2,ann,a\n3,ann,b\n3,bob,\n")
     code, out, err = run(capsys, path, "--format", "json", "-m", "alpha")
@@ -449,7 +451,7 @@ def test_units_a_coder_has_no_row_for_in_a_multi_label_file_are_named(capsys, tm
     assert err.strip().splitlines() == [
         f"theme-assist: warning: {path}: multi-label ratings take every coder to have coded every unit: a unit "
         "without a row of a coder counts as given no code (the empty set), not as a missing rating; a row with an "
-        "empty code says a coder read a unit (bob: 1 of 3 units)"]
+        "empty code says a coder read a unit (bob: 1 of 3 units: 2)"]
     assert json.loads(out)["masi_alpha"]["n_units"] == 3  # unit 2 counts, bob's rating the empty set
     path.write_text("unit,coder,code\n1,ann,a\n1,ann,b\n1,bob,a\n2,ann,a\n2,bob,\n")
     assert run(capsys, path, "-m", "alpha")[2] == ""  # 1 of 3 unit-coder pairs has two codes: no stray row
@@ -457,7 +459,11 @@ def test_units_a_coder_has_no_row_for_in_a_multi_label_file_are_named(capsys, tm
     path.write_text("segment_id,code,coder,segmentation\nd:1,a,ann,t\nd:1,b,ann,t\nd:1,a,bob,t\nd:2,a,ann,t\n")
     err = run(capsys, path, "-m", "alpha")[2]
     assert "a project export has no row where a coder left a segment without a code" in err
-    assert "(bob: 1 of 2 units)" in err and "a row with an empty code" not in err
+    assert "(bob: 1 of 2 units: d:2)" in err and "a row with an empty code" not in err
+    path.write_text("unit,coder,code\n" + "".join(f"u{i},ann,a\n" for i in range(7)) + "u0,ann,b\nu0,bob,a\n"
+                    "u2,cat,a\nu4,cat,a\nu5,cat,a\nu6,cat,a\n")
+    err = " ".join(run(capsys, path, "-m", "alpha")[2].split())
+    assert "(bob: 6 of 7 units: u1, u2, u3 and 3 more; cat: 3 of 7 units: u0, u1, u3)" in err
 
 
 def test_a_long_file_read_as_multi_label_says_which_rows_make_it_so(capsys, tmp_path):

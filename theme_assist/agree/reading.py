@@ -550,15 +550,18 @@ def _without_coders_of_no_code(frame: pd.DataFrame, path: str | Path) -> pd.Data
 
 def _warn_units_without_rows(frame: pd.DataFrame, units: pd.Index, path: str | Path, exported: bool,
                              said: list[str]) -> None:
-    """Name the coders without a row for some unit of a multi-label file (to ``said``): those units count as coded
+    """Name the coders without a row for some unit of a multi-label file (to ``said``), and the first three such
+    units of each: those units count as coded
     with no code (the empty set), where in a single-label file they would be missing ratings; the figures differ. In a
     project export a coder has no row for a segment left without a code, read or not: said so, the advice for a
     file written by hand (an empty code's row) being of no use there."""
-    rows = frame.groupby("coder")["unit"].nunique()
-    lacking = rows[rows < len(units)]
-    if not len(lacking):
+    rows = frame.groupby("coder")["unit"].unique()
+    lacking = {coder: [str(unit) for unit in units.difference(had, sort=False)] for coder, had in rows.items()
+               if len(had) < len(units)}
+    if not lacking:
         return
-    counts = "; ".join(f"{coder}: {len(units) - count} of {len(units)} units" for coder, count in lacking.items())
+    counts = "; ".join(f"{coder}: {len(missing)} of {len(units)} units: {listed(missing, 3)}"
+                       for coder, missing in lacking.items())
     if exported:
         said.append(f"{path}: multi-label ratings count a unit without a row of a coder as given no code (the empty "
                     "set); a project export has no row where a coder left a segment without a code, nor where a "
