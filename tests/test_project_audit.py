@@ -492,6 +492,36 @@ def test_a_skipped_speakers_segment_coded_by_hand_has_no_machine_row_and_agree_l
     assert row["comparison"] == "machine vs Ana" and row["n_units"] == 3
 
 
+def test_turns_decided_before_their_speaker_was_skipped_stay_the_coders_and_the_machine_export_says_why_not_its(
+        tmp_path, capsys):
+    """Turns of a speaker skipped after coders decided on them (project skip-speaker) keep their codings in
+    --codings, and so in the coders' agreement; machine.csv leaves them out, as it leaves out every turn of a speaker
+    the project skips, whatever the time of the decision. Its line said only that segments learnt from an imported
+    coding are left out, while agree's machine rows then counted fewer units than the coders'."""
+    import time
+    from theme_assist.cli import main
+    from theme_assist.project.learn import refit
+    from theme_assist.project.testing import FakeEmbedder
+
+    store = make_project(tmp_path / "study.taproj", with_run=False)
+    refit(store, embedder=FakeEmbedder())
+    time.sleep(0.01)
+    for coder, codes in (("Ana", ["other", "work", "family"]), ("Bo", ["other", "work", "stigma"])):
+        store.record_decisions([DecisionRequest(segment, "add", code, coder) for segment, code in
+                                zip(["interview_a:0", "interview_a:1", "interview_a:3"], codes)])
+    store.record_skip_speakers(["Interviewer"])  # interview_a:0 is the interviewer's
+    store.close()
+    with pytest.raises(SystemExit) as done:
+        main(["project", "export", str(tmp_path / "study.taproj"), "--machine", str(tmp_path / "machine.csv"),
+              "--codings", str(tmp_path / "codings.csv")])
+    assert done.value.code in (0, None)
+    assert ("(segments it had learnt from an imported coding, and turns of the speakers the project skips "
+            "(Interviewer), are left out)") in " ".join(capsys.readouterr().err.split())
+    assert set(pd.read_csv(tmp_path / "machine.csv")["segment_id"]) == {"interview_a:1", "interview_a:3"}
+    assert pd.read_csv(tmp_path / "codings.csv")["segment_id"].value_counts().to_dict() == {
+        "interview_a:0": 2, "interview_a:1": 2, "interview_a:3": 2}
+
+
 def test_segments_a_coder_only_rejected_codes_on_are_named_by_the_codings_export(tmp_path, capsys):
     """A coder who rejects the machine's code and gives none has no row in --codings: agree counts the segment as
     not rated by them, and their disagreement with the machine went uncounted without a word."""

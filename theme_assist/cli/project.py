@@ -261,10 +261,13 @@ def export(
         if machine:
             table = machine_before_review(store, chosen)
             write_table(with_project_segmentation(table, store), machine)
+            # the coders' codings of them are in --codings: agree's machine rows then count fewer units than theirs
+            skipped = (f", and turns of the speakers the project skips ({', '.join(store.skip_speakers)}),"
+                       if store.skip_speakers else "")
             say_done(console, f"the machine's suggestions for {table['segment_id'].nunique()} reviewed segments"
                               f"{of_chosen}, "
                               "as they stood before the first decision on each (segments it had learnt from an "
-                              f"imported coding are left out) → {machine}")
+                              f"imported coding{skipped} are left out) → {machine}")
         if codebook:
             save_codebook(book, codebook)
             say_done(console, f"codebook version {version} → {codebook}")
