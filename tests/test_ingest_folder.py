@@ -556,3 +556,14 @@ def test_metadata_joins_a_name_written_in_another_unicode_form(tmp_path, caplog)
     segments_csv = tmp_path / "segments.csv"  # a segments table joins the same way
     segments_csv.write_text("segment_id,text,document\ns1,Hello.,fg_zu\u0308rich\n", encoding="utf-8")
     assert read_segments(segments_csv, metadata=meta)["site"].tolist() == ["Zürich"]
+
+
+def test_metadata_values_lose_the_spaces_around_them(tmp_path):
+    """"Kampala " and "Kampala" (a space typed after a value in a spreadsheet) were two sites in ``discover --by``."""
+    (tmp_path / "a.txt").write_text("Mod: Hello.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Mod: Hi.\n", encoding="utf-8")
+    meta = tmp_path / "meta.csv"
+    meta.write_text("document,site,group\na, Kampala ,peer  workers\u00a0\nb,Kampala,\t\n", encoding="utf-8")
+    assert read_metadata(meta).values.tolist() == [["a", "Kampala", "peer  workers"], ["b", "Kampala", ""]]
+    documents = read_documents(tmp_path, metadata=meta)
+    assert [d.metadata["site"] for d in documents] == ["Kampala", "Kampala"]

@@ -556,6 +556,22 @@ def test_a_project_file_given_for_the_metadata_table_is_named_as_one(project, tm
     assert content(project) == before
 
 
+def test_metadata_values_lose_the_spaces_around_them_and_a_stored_one_is_corrected(project, tmp_path, capsys):
+    """"Kampala " and "Kampala" were two sites in ``discover --by site``: the table's values are read stripped, so
+    a value stored with a space before (a project made before values were stripped) is corrected by the table."""
+    with ProjectStore(project) as store:
+        store.set_metadata({"interview_b": {"site": "Kampala "}})
+    table = tmp_path / "meta.csv"
+    table.write_text("document,site,income\ninterview_a, Ulm ,  \ninterview_b,Kampala,\n")
+    capsys.readouterr()
+    assert run("project", "metadata", str(project), str(table)) == 0
+    said = capsys.readouterr().err
+    assert "  interview_b, site: 'Kampala ' → 'Kampala'\n" in said and "1 value changed" in said
+    with ProjectStore(project) as store:
+        assert store.document_metadata("interview_a") == {"site": "Ulm"}
+        assert store.document_metadata("interview_b") == {"site": "Kampala"}
+
+
 def test_metadata_prints_a_long_value_cut_short_and_the_trail_keeps_it_whole(project, tmp_path, capsys):
     table = tmp_path / "meta.csv"
     table.write_text(f"document,site\ninterview_a,{'x' * 100_000}\n")

@@ -41,7 +41,8 @@ def read_metadata(path: str | Path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Column ``document`` (the document id: the name less a supported extension, folders kept) and the other
-        columns as strings, one row per document.
+        columns as strings without spaces around them ("Kampala " is "Kampala": a space typed after a value in a
+        spreadsheet would make it another site), one row per document.
 
     Raises
     ------
@@ -63,6 +64,8 @@ def read_metadata(path: str | Path) -> pd.DataFrame:
     repeated = documents[documents.duplicated()]
     if len(repeated):
         raise InputError(f"{path}: document {repeated.iloc[0]!r} appears more than once")
+    for field in table.columns:
+        table[field] = table[field].str.strip()
     table.insert(0, "document", documents)
     return table.reset_index(drop=True)
 
