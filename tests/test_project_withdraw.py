@@ -461,6 +461,36 @@ def test_withdrawing_a_withdrawn_document_or_restoring_one_not_withdrawn_says_so
     assert "--document 'interview_a' is withdrawn from" in capsys.readouterr().err
 
 
+def test_a_document_named_in_another_unicode_form_is_withdrawn_restored_and_exported(tmp_path, capsys):
+    """A Mac writes "zu" + a combining diaeresis + "rich" where the project stores "zürich" (a name copied from
+    Finder): project add and the metadata tables take it as that document, withdraw, restore and --document
+    refused it as no document of the project."""
+    import dataclasses
+
+    from theme_assist.codebook import parse_codebook
+    from theme_assist.project.testing import CODEBOOK, make_documents
+    from theme_assist.segment import segment_documents
+
+    composed, decomposed = "z\u00fcrich", "zu\u0308rich"
+    documents = make_documents()
+    documents[1] = dataclasses.replace(documents[1], id=composed)
+    path = tmp_path / "study.taproj"
+    with ProjectStore(path, create=True) as store:
+        store.add_codebook_version(parse_codebook(CODEBOOK))
+        store.add_documents(documents)
+        store.add_segments(segment_documents(documents))
+        store.add_codings(pd.DataFrame({"segment_id": [f"{composed}:1"], "code": ["work"], "coder": "ref"}),
+                          source="coded.csv")
+    assert run("project", "export", str(path), "--codings", str(tmp_path / "c.csv"), "--document", decomposed) == 0
+    assert pd.read_csv(tmp_path / "c.csv")["segment_id"].tolist() == [f"{composed}:1"]
+    capsys.readouterr()
+    assert run("project", "withdraw", str(path), decomposed) == 0
+    assert f"withdrawn from {path}: {composed} (4 segments" in capsys.readouterr().err
+    assert run("project", "restore", str(path), decomposed) == 0
+    with ProjectStore(path) as store:
+        assert store.withdrawals()["document"].tolist() == [composed, composed] and not store.withdrawn_documents()
+
+
 def test_a_file_that_is_not_a_project_and_a_read_only_project_are_refused_in_one_line(project, tmp_path, capsys,
                                                                                      monkeypatch):
     import os

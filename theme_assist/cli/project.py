@@ -278,16 +278,29 @@ def export(
 
 def _chosen_documents(store, names: list[str], project: Path, what: str = "--document",
                       withdrawn: bool = False) -> list[str]:
-    """The documents ``--document`` (``what``) names (each once, as first given); a name the project has no document
-    of is refused, naming the one it differs from only by case, Unicode form, invisible characters, spaces around it, a
-    suffix or the folders of its path (``iv1.txt`` or ``fg_01`` for ``site2/fg_01``, ``data/site2/fg_01.txt`` too), and a few of
+    """The documents ``--document`` (``what``) names, as the project stores them (each once, as first given); a name
+    written in another Unicode form than the stored one (``zu`` + a combining diaeresis + ``rich``, as a Mac names
+    files, for ``zürich``) is that document, as ``project add`` reads it. A name the project has no document of is
+    refused, naming the one it differs from only by case, invisible characters, spaces around it, a suffix or the
+    folders of its path (``iv1.txt`` or ``fg_01`` for ``site2/fg_01``, ``data/site2/fg_01.txt`` too), and a few of
     the project's documents; one withdrawn (``project withdraw``) is refused as such, unless ``withdrawn``
     (``project restore``)."""
+    import unicodedata
+
     from theme_assist.errors import InputError, listed
     from theme_assist.names import did_you_mean
 
     known = list(store.documents(withdrawn=withdrawn)["document"])
     away = [] if withdrawn else store.withdrawn_documents()
+    forms: dict[str, list[str]] = {}
+    for stored in [*known, *away]:
+        forms.setdefault(unicodedata.normalize("NFC", stored), []).append(stored)
+
+    def stored_as(name: str) -> str:  # where two stored names share the form, it names neither
+        alike = forms.get(unicodedata.normalize("NFC", name), [])
+        return alike[0] if name not in known and name not in away and len(alike) == 1 else name
+
+    names = [stored_as(name) for name in names]
     for name in dict.fromkeys(names):
         if name in known:
             continue
