@@ -85,6 +85,25 @@ def test_the_exports_name_the_withdrawn_documents_holding_work_without_reading_t
         in " ".join(capsys.readouterr().err.split())
 
 
+def test_withdraw_and_restore_count_what_a_document_holds_without_reading_the_projects_work(project, capsys,
+                                                                                         monkeypatch):
+    """They read every segment id, decision and coding of the project to count those of the documents named: a
+    count per table says it."""
+    def unread(self, *args, **kwargs):
+        raise AssertionError("the project's segments, decisions or codings read to count a document's")
+    for reader in ("decisions", "codings", "segment_ids", "segments"):
+        monkeypatch.setattr(ProjectStore, reader, unread)
+    capsys.readouterr()
+    assert run("project", "withdraw", str(project), "interview_b") == 0
+    assert f"withdrawn from {project}: interview_b (4 segments, 2 decisions, 1 imported coding;" \
+        in capsys.readouterr().err
+    assert run("project", "withdraw", str(project), "interview_a", "interview_b") == 0
+    assert ": interview_a (5 segments, 2 decisions, 1 imported coding;" in capsys.readouterr().err  # bo's undo apart
+    assert run("project", "restore", str(project), "interview_b", "interview_a") == 0
+    assert f"restored to {project}: interview_b, interview_a (9 segments, 4 decisions, 2 imported codings)" \
+        in capsys.readouterr().err
+
+
 def test_restore_brings_every_export_back_exactly_and_the_trail_keeps_both(project, tmp_path, capsys):
     before = exports(project, tmp_path / "before", capsys)
     audit_before = pd.read_csv(_audit(project, tmp_path / "audit0.csv"))

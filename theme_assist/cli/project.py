@@ -558,8 +558,7 @@ def _withdraw_or_restore(project: Path, documents: list[str], withdrawing: bool,
     with ProjectStore(project) as store:
         chosen = _chosen_documents(store, documents, project, what="document", withdrawn=True)
         done = store.withdraw(chosen, reason) if withdrawing else store.restore(chosen)
-        segments = store.segment_ids(withdrawn=True)
-        held = _held(store, segments[segments["document"].isin(done)])
+        held = _held(store, done)
     left = [name for name in chosen if name not in done]
     said = (f"; {', '.join(left)} {'withdrawn already' if withdrawing else 'not withdrawn'}, left as "
             f"{'it is' if len(left) == 1 else 'they are'}") if left else ""
@@ -581,15 +580,11 @@ def _refuse_repeated(documents: list[str]) -> None:
         raise InputError(f"document {repeated!r} is given twice: give each once; nothing was changed")
 
 
-def _held(store, segments) -> str:
-    """What the ``segments`` (of withdrawn or restored documents) hold: "12 segments, 3 decisions, 2 imported
-    codings"."""
-    ids = set(segments["segment_id"])
-    decisions = store.decisions(withdrawn=True)
-    made = decisions[decisions["segment_id"].isin(ids) & (decisions["action"] != "undo")]
-    codings = store.codings(withdrawn=True)
-    return ", ".join([counted(len(ids), "segment"), counted(len(made), "decision"),
-                      counted(int(codings["segment_id"].isin(ids).sum()), "imported coding")])
+def _held(store, documents: list[str]) -> str:
+    """What the ``documents`` (withdrawn or restored) hold: "12 segments, 3 decisions, 2 imported codings"."""
+    segments, decisions, codings = store.held(documents)
+    return ", ".join([counted(segments, "segment"), counted(decisions, "decision"),
+                      counted(codings, "imported coding")])
 
 
 def _quoted(value) -> str:

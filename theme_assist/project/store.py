@@ -677,6 +677,19 @@ class ProjectStore:
             "WHERE s.document = d.id AND (EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = s.id) OR EXISTS "
             "(SELECT 1 FROM decisions x WHERE x.segment_id = s.id))) ORDER BY d.position, d.rowid")["id"].tolist()
 
+    def held(self, documents: list[str]) -> tuple[int, int, int]:
+        """What ``documents`` hold, withdrawn or not: their segments, the decisions made on them (``undo`` apart,
+        undone ones counted) and their imported codings (each segment, code, coder and source once, codes as
+        stored), counted on the indexes by segment, nothing else read."""
+        marks = ", ".join("?" * len(documents))
+        of = f"SELECT id FROM segments WHERE document IN ({marks})"
+        row = self._connection().execute(
+            f"SELECT (SELECT count(*) FROM segments WHERE document IN ({marks})), "
+            f"(SELECT count(*) FROM decisions WHERE action != 'undo' AND segment_id IN ({of})), "
+            f"(SELECT count(*) FROM (SELECT DISTINCT segment_id, code, coder, source FROM codings "
+            f"WHERE segment_id IN ({of})))", [*documents] * 3).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
     def _leaves_out(self, withdrawn: bool) -> bool:
         """Whether a reader given ``withdrawn`` leaves documents out: not where none is withdrawn, whose reads are
         then those of the audit trail, read once in a :meth:`snapshot` (an export of the trail beside the codings)."""
