@@ -127,12 +127,13 @@ def test_restore_brings_every_export_back_exactly_and_the_trail_keeps_both(proje
     event = trail[(trail["event"] == "document") & (trail["action"] == "withdraw")]
     assert event[["document", "reason"]].values.tolist() == [["interview_b", "a test file"]] and event["time"].all()
 
-    assert run("project", "restore", str(project), "interview_b") == 0
+    assert run("project", "restore", str(project), "interview_b", "--reason", "the pilot site after all") == 0
     assert "restored to" in capsys.readouterr().err
     assert exports(project, tmp_path / "restored", capsys) == before
     assert "withdrawn" not in capsys.readouterr().err
     trail = pd.read_csv(_audit(project, tmp_path / "audit2.csv"), keep_default_na=False, dtype=str)
-    assert trail.loc[trail["event"] == "document", "action"].tolist() == ["withdraw", "restore"]
+    assert trail.loc[trail["event"] == "document", ["action", "reason"]].values.tolist() == [
+        ["withdraw", "a test file"], ["restore", "the pilot site after all"]]
     assert set(trail["withdrawn"]) == {"False"}
 
 

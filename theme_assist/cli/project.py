@@ -542,11 +542,13 @@ def withdraw(
 def restore(
     project: Path = typer.Argument(..., help="The project file."),
     documents: List[str] = typer.Argument(..., metavar="DOC...", help="The withdrawn documents to bring back."),
+    reason: str = typer.Option("", "--reason", help="Why (withdrawn by mistake, the site's consent came): kept in "
+                               "the audit trail."),
 ) -> None:
     """Bring documents `project withdraw` withdrew back into PROJECT exactly as they were, with their segments'
     codings, suggestions and decisions. A document not withdrawn is left as it is. Refused while another version of
     its transcript (project replace) is in the project: withdraw that one first."""
-    _withdraw_or_restore(project, documents, withdrawing=False)
+    _withdraw_or_restore(project, documents, withdrawing=False, reason=reason)
 
 
 def _withdraw_or_restore(project: Path, documents: list[str], withdrawing: bool, reason: str = "") -> None:
@@ -557,7 +559,7 @@ def _withdraw_or_restore(project: Path, documents: list[str], withdrawing: bool,
     _refuse_repeated(documents)
     with ProjectStore(project) as store:
         chosen = _chosen_documents(store, documents, project, what="document", withdrawn=True)
-        done = store.withdraw(chosen, reason) if withdrawing else store.restore(chosen)
+        done = store.withdraw(chosen, reason) if withdrawing else store.restore(chosen, reason)
         held = _held(store, done)
     left = [name for name in chosen if name not in done]
     said = (f"; {', '.join(left)} {'withdrawn already' if withdrawing else 'not withdrawn'}, left as "

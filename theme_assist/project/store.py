@@ -720,16 +720,16 @@ class ProjectStore:
         """
         return self._mark(documents, "withdraw", reason)
 
-    def restore(self, documents: list[str]) -> list[str]:
-        """Bring withdrawn ``documents`` back as they were (:meth:`withdraw`); those not withdrawn are left as they
-        are. Returns those restored now.
+    def restore(self, documents: list[str], reason: str = "") -> list[str]:
+        """Bring withdrawn ``documents`` back as they were (:meth:`withdraw`), with the ``reason`` given; those not
+        withdrawn are left as they are. Returns those restored now.
 
         Raises
         ------
         InputError
             For a document the project does not have; nothing is stored.
         """
-        return self._mark(documents, "restore", "")
+        return self._mark(documents, "restore", reason)
 
     def _mark(self, documents: list[str], action: str, reason: str) -> list[str]:
         with self.transaction() as db:  # checked under the lock: another may have withdrawn them in between
