@@ -297,13 +297,13 @@ def test_an_interruption_leaves_the_project_as_it_was(project, tmp_path, monkeyp
 
 def test_the_audit_trail_has_the_withdrawal_the_replacement_and_the_carried_codings(project, tmp_path):
     assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path)), "--reason",
-               "names redacted") == 0
+               "names redacted", "--author", "Ann") == 0
     assert run("project", "export", str(project), "--audit", str(tmp_path / "audit.csv")) == 0
     audit = pd.read_csv(tmp_path / "audit.csv", keep_default_na=False)
     documents = audit[audit["event"] == "document"]
-    assert set(zip(documents["action"], documents["document"], documents["reason"])) == {
-        ("withdraw", "iv_01", "names redacted"), ("add", "iv_01-v2", "7 segments"),
-        ("replace", "iv_01-v2", "replaces iv_01: names redacted")}
+    assert set(zip(documents["action"], documents["document"], documents["reason"], documents["actor"])) == {
+        ("withdraw", "iv_01", "names redacted", "Ann"), ("add", "iv_01-v2", "7 segments", ""),
+        ("replace", "iv_01-v2", "replaces iv_01: names redacted", "Ann")}
     carried = audit[audit["source"] == "carried from iv_01 by project replace"]
     assert len(carried) == 9 and set(carried["document"]) == {"iv_01-v2"} and set(carried["event"]) == {
         "human_coding"}

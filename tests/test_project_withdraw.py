@@ -150,6 +150,28 @@ def _audit(project: Path, out: Path) -> Path:
     return out
 
 
+def test_withdraw_restore_and_metadata_record_who_did_it_as_the_audit_trails_actor(project, tmp_path, capsys):
+    """Their audit rows had an empty ``actor``: who took a transcript out or changed a site was not recorded.
+    ``--author``, as ``project codebook`` names who revised the codebook."""
+    table = tmp_path / "meta.csv"
+    table.write_text("document,site\ninterview_a,Hamburg\n")
+    assert run("project", "withdraw", str(project), "interview_b", "--reason", "the wrong site", "--author",
+               "Ann") == 0
+    assert run("project", "restore", str(project), "interview_b", "--author", "Ben Okafor") == 0
+    assert run("project", "metadata", str(project), str(table), "--author", "Ann") == 0
+    assert run("project", "withdraw", str(project), "interview_b") == 0  # none given: none recorded
+    trail = pd.read_csv(_audit(project, tmp_path / "audit.csv"), keep_default_na=False, dtype=str)
+    changes = trail[trail["event"].isin(["document", "metadata"])]
+    assert changes[["event", "action", "actor", "document", "reason"]].values.tolist() == [
+        ["document", "withdraw", "Ann", "interview_b", "the wrong site"],
+        ["document", "restore", "Ben Okafor", "interview_b", ""],
+        ["metadata", "set", "Ann", "interview_a", "site: 'Ulm' → 'Hamburg'"],
+        ["document", "withdraw", "", "interview_b", ""]]
+    with ProjectStore(project) as store:
+        assert store.withdrawals()["author"].tolist() == ["Ann", "Ben Okafor", ""]
+        assert store.metadata_changes()["author"].tolist() == ["Ann"]
+
+
 def test_info_counts_the_withdrawn_documents_apart(project, capsys):
     assert run("project", "withdraw", str(project), "interview_b", "--reason", "the wrong site") == 0
     capsys.readouterr()
@@ -670,8 +692,41 @@ def test_a_project_of_schema_4_is_migrated_with_no_document_withdrawn(tmp_path):
     db.execute("INSERT INTO segments VALUES ('d1:0', 'd1', 'A', 0, 11, 'Hello there', 0, 0)")
     db.close()
     with ProjectStore(path) as store:
-        assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert store.withdrawn_documents() == [] and store.withdrawals().empty and store.metadata_changes().empty
         assert store.withdraw(["d1"], "test") == ["d1"] and store.segments().empty
     with sqlite3.connect(path) as db, pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute("DELETE FROM withdrawals")
+
+
+def test_a_project_of_schema_5_is_migrated_keeping_its_withdrawals_and_metadata_changes_with_no_author(tmp_path):
+    """Migration 6 adds who withdrew, restored or replaced a document or changed its metadata: the rows stored
+    before it keep their reason and time, with no author (the audit trail's ``actor`` empty), and new ones take
+    one."""
+    path = tmp_path / "old.taproj"
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, str(path), target=5)
+    db.execute("INSERT INTO documents VALUES ('d1', 0, 'd1.txt', 'Hello there', '2024-01-01T00:00:00Z')")
+    db.execute("INSERT INTO documents VALUES ('d2', 1, 'd2.txt', 'Hello again', '2024-01-01T00:00:00Z')")
+    db.execute("INSERT INTO segments VALUES ('d1:0', 'd1', 'A', 0, 11, 'Hello there', 0, 0)")
+    db.execute("INSERT INTO document_metadata VALUES ('d1', 'site', 'Ulm')")
+    db.execute("INSERT INTO withdrawals (document, action, reason, created_at) VALUES "
+               "('d1', 'withdraw', 'a test file', '2024-01-02T00:00:00Z')")
+    db.execute("INSERT INTO replacements (old, new, reason, created_at) VALUES "
+               "('d1', 'd2', 'redacted', '2024-01-02T00:00:00Z')")
+    db.execute("INSERT INTO metadata_changes (document, key, old, new, created_at) VALUES "
+               "('d1', 'site', NULL, 'Ulm', '2024-01-03T00:00:00Z')")
+    db.close()
+    with ProjectStore(path) as store:
+        assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert store.withdrawals()[["document", "action", "reason", "author"]].values.tolist() == [
+            ["d1", "withdraw", "a test file", ""]]
+        assert store.replacements()[["old", "new", "reason", "author"]].values.tolist() == [
+            ["d1", "d2", "redacted", ""]]
+        assert store.metadata_changes()[["key", "new", "author"]].values.tolist() == [["site", "Ulm", ""]]
+        assert store.withdraw(["d2"], author="Ann") == ["d2"]
+        assert store.withdrawals()[["document", "author"]].values.tolist() == [["d1", ""], ["d2", "Ann"]]
+    with sqlite3.connect(path) as db:
+        for table in ("withdrawals", "metadata_changes", "replacements"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                db.execute(f"UPDATE {table} SET author = 'Eve'")

@@ -530,12 +530,14 @@ def withdraw(
     documents: List[str] = typer.Argument(..., metavar="DOC...", help="The documents to withdraw, named as the "
                                           "project stores them (as project export --document names them)."),
     reason: str = typer.Option("", "--reason", help="Why (the wrong site, a test file): kept in the audit trail."),
+    author: str = typer.Option("", "--author", help="Who withdrew them (kept in the audit trail as its actor, as "
+                               "project codebook --author is)."),
 ) -> None:
     """Withdraw documents added to PROJECT by mistake: from now on they are as if they were not in it (no
     suggestions, review queue, training or export but the audit trail has them, their segments, codings or
     decisions). Nothing is deleted: `project restore` brings them back exactly as they were. A document withdrawn
     already is left as it is."""
-    _withdraw_or_restore(project, documents, withdrawing=True, reason=reason)
+    _withdraw_or_restore(project, documents, withdrawing=True, reason=reason, author=author)
 
 
 @project_app.command("restore")
@@ -544,14 +546,17 @@ def restore(
     documents: List[str] = typer.Argument(..., metavar="DOC...", help="The withdrawn documents to bring back."),
     reason: str = typer.Option("", "--reason", help="Why (withdrawn by mistake, the site's consent came): kept in "
                                "the audit trail."),
+    author: str = typer.Option("", "--author", help="Who restored them (kept in the audit trail as its actor, as "
+                               "project codebook --author is)."),
 ) -> None:
     """Bring documents `project withdraw` withdrew back into PROJECT exactly as they were, with their segments'
     codings, suggestions and decisions. A document not withdrawn is left as it is. Refused while another version of
     its transcript (project replace) is in the project: withdraw that one first."""
-    _withdraw_or_restore(project, documents, withdrawing=False, reason=reason)
+    _withdraw_or_restore(project, documents, withdrawing=False, reason=reason, author=author)
 
 
-def _withdraw_or_restore(project: Path, documents: list[str], withdrawing: bool, reason: str = "") -> None:
+def _withdraw_or_restore(project: Path, documents: list[str], withdrawing: bool, reason: str = "",
+                         author: str = "") -> None:
     """``project withdraw`` (``withdrawing``) or ``project restore`` of ``documents``, saying what each holds and
     which were left as they were."""
     from theme_assist.project import ProjectStore
@@ -559,7 +564,7 @@ def _withdraw_or_restore(project: Path, documents: list[str], withdrawing: bool,
     _refuse_repeated(documents)
     with ProjectStore(project) as store:
         chosen = _chosen_documents(store, documents, project, what="document", withdrawn=True)
-        done = store.withdraw(chosen, reason) if withdrawing else store.restore(chosen, reason)
+        done = (store.withdraw if withdrawing else store.restore)(chosen, reason, author)
         held = _held(store, done)
     left = [name for name in chosen if name not in done]
     said = (f"; {', '.join(left)} {'withdrawn already' if withdrawing else 'not withdrawn'}, left as "
@@ -606,6 +611,8 @@ def replace(
     name: Optional[str] = typer.Option(None, "--as", metavar="NAME", help="The corrected document's name (default: "
                                        "DOC-v2, or the next number free; a name is never reused)."),
     reason: str = typer.Option("", "--reason", help="Why (names redacted): kept in the audit trail."),
+    author: str = typer.Option("", "--author", help="Who replaced it (kept in the audit trail as its actor, as "
+                               "project codebook --author is)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be matched and carried over; write "
                                  "nothing."),
 ) -> None:
@@ -623,7 +630,7 @@ def replace(
         if not dry_run:
             store.check_writable()  # before the transcript is read
         with skipped_as_unsupported() as skipped:
-            done = replace_document(store, document, file, name=name, reason=reason, dry_run=dry_run)
+            done = replace_document(store, document, file, name=name, reason=reason, dry_run=dry_run, author=author)
     matching, would = done.matching, "would be " if dry_run else ""
     line = (f"{project}: {document} {would}replaced by {done.name} ({file}): "
             f"{counted(done.new_segments, 'segment')} (it had {done.old_segments}); matched "
@@ -658,6 +665,8 @@ def metadata(
                                  "document column and one column per field. A field the project lacks is added; a "
                                  "value replaces the document's; an empty cell leaves the document's value as it "
                                  "is. Only documents the project has."),
+    author: str = typer.Option("", "--author", help="Who changed them (kept in the audit trail as its actor, as "
+                               "project codebook --author is)."),
 ) -> None:
     """Set the metadata of PROJECT's documents (a site typed "Hamburg " or "hamburg", an income group added after
     the fact) from CSV, in one transaction; prints each change (document, field, old → new). Every change is kept
@@ -688,7 +697,7 @@ def metadata(
         by_row = values.set_index("document").to_dict("index")
         wanted = {document: {field: value for field, value in by_row[row].items() if value.strip()}
                   for document, row in rows.items()}
-        changes = store.set_metadata({document: fields for document, fields in wanted.items() if fields})
+        changes = store.set_metadata({document: fields for document, fields in wanted.items() if fields}, author)
     console = message_console()
     if changes.empty:
         console.print(f"nothing changed: {project}'s documents have the values {table.name} gives", markup=False)

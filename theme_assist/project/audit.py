@@ -15,7 +15,9 @@ Columns of :func:`audit_table` (:data:`AUDIT_COLUMNS`):
 ``action``          a decision's action (``accept``, ``reject``, ``replace``, ``add``, ``undo``); ``suggest`` for
                     a machine suggestion, ``import`` for a human coding, ``version N`` for a codebook, ``add``,
                     ``withdraw``, ``restore`` or ``replace`` for a document, ``set`` for metadata.
-``actor``           the coder, or the model id for a machine suggestion.
+``actor``           the coder, or the model id for a machine suggestion; for a codebook version, a document withdrawn,
+                    restored or replaced, or metadata set, who did it as ``--author`` named them (empty where none
+                    was given, and for those stored before theme_assist recorded it).
 ``segment_id``, ``document``, ``code``, ``replaces``
 ``score``, ``rank``  of a suggestion (also on a decision that answers one).
 ``model_id``, ``engine_version``, ``run_id``  the model run of a suggestion (or of the suggestion a decision
@@ -131,18 +133,18 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
     withdrawals = store.withdrawals()
     documents = pd.concat([part for part in (documents, pd.DataFrame({
         "time": withdrawals["created_at"], "event": "document", "action": withdrawals["action"],
-        "document_added": withdrawals["document"], "reason": withdrawals["reason"]})) if len(part)] or [documents],
-        ignore_index=True)
+        "actor": withdrawals["author"], "document_added": withdrawals["document"], "reason": withdrawals["reason"]}))
+        if len(part)] or [documents], ignore_index=True)
     replacements = store.replacements()
     if len(replacements):
         documents = pd.concat([documents, pd.DataFrame({
             "time": replacements["created_at"], "event": "document", "action": "replace",
-            "document_added": replacements["new"],
+            "actor": replacements["author"], "document_added": replacements["new"],
             "reason": [f"replaces {old}" + (f": {reason}" if reason else "")
                        for old, reason in zip(replacements["old"], replacements["reason"])]})], ignore_index=True)
     changes = store.metadata_changes()
     metadata = pd.DataFrame({"time": changes["created_at"], "event": "metadata", "action": "set",
-                             "document_added": changes["document"],
+                             "actor": changes["author"], "document_added": changes["document"],
                              "reason": [f"{key}: {'(none)' if old is None else repr(old)} → {new!r}"
                                         for key, old, new in zip(changes["key"], changes["old"], changes["new"])]})
     # Columns a part leaves empty are dropped before the concatenation (pandas deprecates letting all-NA columns

@@ -195,7 +195,7 @@ def default_name(document: str, taken: set[str]) -> str:
 
 
 def replace_document(store: ProjectStore, document: str, file: str | Path, name: str | None = None,
-                     reason: str = "", dry_run: bool = False) -> Replacement:
+                     reason: str = "", dry_run: bool = False, author: str = "") -> Replacement:
     """Replace ``document`` by the transcript ``file`` in one transaction (see the module docstring); with
     ``dry_run``, say what would be done and write nothing.
 
@@ -214,6 +214,8 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
         Why (kept with the withdrawal and the replacement in the audit trail).
     dry_run : bool
         Store nothing.
+    author : str
+        Who replaced it (kept with the withdrawal and the replacement in the audit trail).
 
     Returns
     -------
@@ -301,11 +303,11 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
                 raise InputError(f"document {document!r} was withdrawn from {store.path.name} while {path} was read: "
                                  "nothing was replaced")
             carried, left = _carried(store, old, matching)  # the codes as they stand under the lock
-            store.withdraw([document], reason)
+            store.withdraw([document], reason, author)
             addition.store_into(store, position=store.position_of(document))  # in its place, not last
             if len(carried):
                 store.add_codings(carried, source=CARRIED_SOURCE.format(document=document))
-            store.record_replacement(document, name, reason)
+            store.record_replacement(document, name, reason, author)
     return Replacement(document, name, path, len(old), len(addition.segments), matching, carried, left)
 
 

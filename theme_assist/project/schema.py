@@ -35,6 +35,10 @@ file) and ``suggestions_shown`` (of a carried coding: 0 where every decision it 
 suggestion on screen, or it was an imported coding there; 1 where one was made with suggestions shown; NULL where
 that is unknown, or for a coding imported from a file).
 
+Migration 6 adds ``author`` (who did it, as ``project withdraw``, ``restore``, ``replace`` and ``metadata`` were
+given it with ``--author``; ``''`` where none was given, and for the rows stored before it) to ``withdrawals``,
+``metadata_changes`` and ``replacements``.
+
 Codings, model runs, suggestions, decisions, codebook versions and their maps, withdrawals, metadata changes and
 replacements are append-only: triggers refuse UPDATE and DELETE, so nothing is ever lost, only superseded (by a
 later run, a later decision, an ``undo``, a codebook version that renamed or merged codes, a restore, a later
@@ -133,6 +137,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE codings ADD COLUMN carried_from TEXT;
     ALTER TABLE codings ADD COLUMN suggestions_shown INTEGER CHECK (suggestions_shown IN (0, 1));
     """ + "".join(_append_only_triggers(table) for table in ("withdrawals", "metadata_changes", "replacements")),
+    # 6: who withdrew, restored or replaced a document, or changed its metadata ('' where unknown: stored before)
+    """
+    ALTER TABLE withdrawals ADD COLUMN author TEXT NOT NULL DEFAULT '';
+    ALTER TABLE metadata_changes ADD COLUMN author TEXT NOT NULL DEFAULT '';
+    ALTER TABLE replacements ADD COLUMN author TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

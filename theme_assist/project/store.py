@@ -705,33 +705,34 @@ class ProjectStore:
 
     def withdrawals(self) -> pd.DataFrame:
         """Every withdrawal and restore, oldest first: ``id``, ``document``, ``action`` (``withdraw`` or
-        ``restore``), ``reason``, ``created_at``."""
-        return self._read("SELECT id, document, action, reason, created_at FROM withdrawals ORDER BY id")
+        ``restore``), ``reason``, ``author`` (``""`` where none was given), ``created_at``."""
+        return self._read("SELECT id, document, action, reason, author, created_at FROM withdrawals ORDER BY id")
 
-    def withdraw(self, documents: list[str], reason: str = "") -> list[str]:
+    def withdraw(self, documents: list[str], reason: str = "", author: str = "") -> list[str]:
         """Withdraw ``documents`` (added by mistake): from now on every reader but the audit trail leaves them out,
         with their segments, codings, suggestions and decisions; nothing is deleted (:meth:`restore`). Those
-        withdrawn already are left as they are. Returns those withdrawn now.
+        withdrawn already are left as they are. The ``reason`` and ``author`` (who withdrew them) are kept. Returns
+        those withdrawn now.
 
         Raises
         ------
         InputError
             For a document the project does not have; nothing is stored.
         """
-        return self._mark(documents, "withdraw", reason)
+        return self._mark(documents, "withdraw", reason, author)
 
-    def restore(self, documents: list[str], reason: str = "") -> list[str]:
-        """Bring withdrawn ``documents`` back as they were (:meth:`withdraw`), with the ``reason`` given; those not
-        withdrawn are left as they are. Returns those restored now.
+    def restore(self, documents: list[str], reason: str = "", author: str = "") -> list[str]:
+        """Bring withdrawn ``documents`` back as they were (:meth:`withdraw`), with the ``reason`` and ``author``
+        (who restored them) given; those not withdrawn are left as they are. Returns those restored now.
 
         Raises
         ------
         InputError
             For a document the project does not have; nothing is stored.
         """
-        return self._mark(documents, "restore", reason)
+        return self._mark(documents, "restore", reason, author)
 
-    def _mark(self, documents: list[str], action: str, reason: str) -> list[str]:
+    def _mark(self, documents: list[str], action: str, reason: str, author: str) -> list[str]:
         with self.transaction() as db:  # checked under the lock: another may have withdrawn them in between
             known = {row[0] for row in db.execute("SELECT id FROM documents")}
             unknown = [document for document in documents if document not in known]
@@ -743,8 +744,9 @@ class ProjectStore:
             if action == "restore":
                 self._refuse_restoring_replaced(changed, withdrawn)
             created = utc_now()
-            db.executemany("INSERT INTO withdrawals (document, action, reason, created_at) VALUES (?, ?, ?, ?)",
-                           [(document, action, reason, created) for document in changed])
+            db.executemany("INSERT INTO withdrawals (document, action, reason, author, created_at) "
+                           "VALUES (?, ?, ?, ?, ?)",
+                           [(document, action, reason, author, created) for document in changed])
         return changed
 
     def _refuse_restoring_replaced(self, documents: list[str], withdrawn: set[str]) -> None:
@@ -805,11 +807,11 @@ class ProjectStore:
                 return chain[1:]
         return []
 
-    def set_metadata(self, values: dict[str, dict[str, str]]) -> pd.DataFrame:
+    def set_metadata(self, values: dict[str, dict[str, str]], author: str = "") -> pd.DataFrame:
         """Set document metadata in one transaction (``values``: document → key → value): a new key is added, a
-        value replaces the one a key had; each change is recorded with the old value and the time
-        (:meth:`metadata_changes`). Returns the changes made: ``document``, ``key``, ``old`` (None for a key the
-        document had not), ``new``.
+        value replaces the one a key had; each change is recorded with the old value, the ``author`` (who made it)
+        and the time (:meth:`metadata_changes`). Returns the changes made: ``document``, ``key``, ``old`` (None for
+        a key the document had not), ``new``.
 
         Raises
         ------
@@ -834,14 +836,14 @@ class ProjectStore:
                                    (value, document, key))  # in place: its column keeps its order
                     else:
                         db.execute("INSERT INTO document_metadata VALUES (?, ?, ?)", (document, key, value))
-            db.executemany("INSERT INTO metadata_changes (document, key, old, new, created_at) VALUES (?, ?, ?, ?, ?)",
-                           [(*change, created) for change in changes])
+            db.executemany("INSERT INTO metadata_changes (document, key, old, new, author, created_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?)", [(*change, author, created) for change in changes])
         return pd.DataFrame(changes, columns=["document", "key", "old", "new"])
 
     def metadata_changes(self) -> pd.DataFrame:
         """Every change :meth:`set_metadata` made, oldest first: ``id``, ``document``, ``key``, ``old`` (None for a
-        key added), ``new``, ``created_at``."""
-        return self._read("SELECT id, document, key, old, new, created_at FROM metadata_changes ORDER BY id")
+        key added), ``new``, ``author`` (``""`` where none was given), ``created_at``."""
+        return self._read("SELECT id, document, key, old, new, author, created_at FROM metadata_changes ORDER BY id")
 
     def add_documents(self, documents: list[Document], position: int | None = None) -> None:
         """Store documents with their metadata (ids must be new), after the project's, or at ``position``: a
@@ -1172,14 +1174,14 @@ class ProjectStore:
 
     def replacements(self) -> pd.DataFrame:
         """Every ``project replace``, oldest first: ``id``, ``old`` (the document withdrawn), ``new`` (the one added
-        in its place), ``reason``, ``created_at``."""
-        return self._read("SELECT id, old, new, reason, created_at FROM replacements ORDER BY id")
+        in its place), ``reason``, ``author`` (``""`` where none was given), ``created_at``."""
+        return self._read("SELECT id, old, new, reason, author, created_at FROM replacements ORDER BY id")
 
-    def record_replacement(self, old: str, new: str, reason: str = "") -> None:
-        """Record that document ``new`` replaced ``old`` (:mod:`theme_assist.project.replace`)."""
+    def record_replacement(self, old: str, new: str, reason: str = "", author: str = "") -> None:
+        """Record that document ``new`` replaced ``old`` (:mod:`theme_assist.project.replace`), by ``author``."""
         with self.transaction() as db:
-            db.execute("INSERT INTO replacements (old, new, reason, created_at) VALUES (?, ?, ?, ?)",
-                       (old, new, reason, utc_now()))
+            db.execute("INSERT INTO replacements (old, new, reason, author, created_at) VALUES (?, ?, ?, ?, ?)",
+                       (old, new, reason, author, utc_now()))
 
     # ------------------------------------------------------------------ machine suggestions
     def add_run(self, suggestions: pd.DataFrame, model_id: str, embedding_model: str, engine_version: str,
