@@ -503,26 +503,32 @@ def test_withdrawing_a_withdrawn_document_or_restoring_one_not_withdrawn_says_so
     assert "--document 'interview_a' is withdrawn from" in capsys.readouterr().err
 
 
-def test_a_document_named_in_another_unicode_form_is_withdrawn_restored_and_exported(tmp_path, capsys):
-    """A Mac writes "zu" + a combining diaeresis + "rich" where the project stores "zürich" (a name copied from
-    Finder): project add and the metadata tables take it as that document, withdraw, restore and --document
-    refused it as no document of the project."""
+def _project_with_a_document_named(name: str, tmp_path: Path) -> Path:
+    """The two interviews, the second named ``name``, with an imported coding on its segment 1."""
     import dataclasses
 
     from theme_assist.codebook import parse_codebook
     from theme_assist.project.testing import CODEBOOK, make_documents
     from theme_assist.segment import segment_documents
 
-    composed, decomposed = "z\u00fcrich", "zu\u0308rich"
     documents = make_documents()
-    documents[1] = dataclasses.replace(documents[1], id=composed)
+    documents[1] = dataclasses.replace(documents[1], id=name)
     path = tmp_path / "study.taproj"
     with ProjectStore(path, create=True) as store:
         store.add_codebook_version(parse_codebook(CODEBOOK))
         store.add_documents(documents)
         store.add_segments(segment_documents(documents))
-        store.add_codings(pd.DataFrame({"segment_id": [f"{composed}:1"], "code": ["work"], "coder": "ref"}),
+        store.add_codings(pd.DataFrame({"segment_id": [f"{name}:1"], "code": ["work"], "coder": "ref"}),
                           source="coded.csv")
+    return path
+
+
+def test_a_document_named_in_another_unicode_form_is_withdrawn_restored_and_exported(tmp_path, capsys):
+    """A Mac writes "zu" + a combining diaeresis + "rich" where the project stores "zürich" (a name copied from
+    Finder): project add and the metadata tables take it as that document, withdraw, restore and --document
+    refused it as no document of the project."""
+    composed, decomposed = "z\u00fcrich", "zu\u0308rich"
+    path = _project_with_a_document_named(composed, tmp_path)
     assert run("project", "export", str(path), "--codings", str(tmp_path / "c.csv"), "--document", decomposed) == 0
     assert pd.read_csv(tmp_path / "c.csv")["segment_id"].tolist() == [f"{composed}:1"]
     capsys.readouterr()
@@ -576,6 +582,26 @@ def test_metadata_sets_adds_and_leaves_values_prints_each_change_and_the_trail_k
     assert changes[["action", "document", "reason"]].values.tolist() == [
         ["set", "interview_a", "site: 'Ulm' → 'Hamburg'"], ["set", "interview_b", "income: (none) → 'high'"]]
     assert changes["time"].str.endswith("Z").all()
+
+
+def test_metadata_rows_naming_one_document_in_two_unicode_forms_are_refused(tmp_path, capsys):
+    """A row naming a document in another Unicode form joins it (as project init --metadata joins it): a second
+    row naming it in the stored form was left out without a word."""
+    composed, decomposed = "z\u00fcrich", "zu\u0308rich"
+    path = _project_with_a_document_named(composed, tmp_path)
+    table = tmp_path / "meta.csv"
+    table.write_text(f"document,site\n{decomposed},Z\u00fcrich\n", encoding="utf-8")
+    assert run("project", "metadata", str(path), str(table)) == 0
+    with ProjectStore(path) as store:
+        assert store.document_metadata(composed) == {"site": "Zürich"}
+    table.write_text(f"document,site\n{composed},Zürich\n{decomposed},Zurich\n", encoding="utf-8")
+    before = content(path)
+    capsys.readouterr()
+    assert run("project", "metadata", str(path), str(table)) == 2
+    assert capsys.readouterr().err.strip() == (
+        "theme-assist: error: meta.csv: rows 'zu\\u0308rich' and 'z\\xfcrich' both name document 'z\\xfcrich', in two "
+        "Unicode forms: keep one; nothing was changed")
+    assert content(path) == before
 
 
 def test_the_exports_read_the_new_metadata(project, tmp_path, capsys):

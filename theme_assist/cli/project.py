@@ -693,7 +693,9 @@ def metadata(
         rows = rows_named(known, values)  # joined as project init --metadata joins them
         unjoined = [name for name in values["document"] if name not in set(rows.values())]
         if unjoined:
-            _chosen_documents(store, unjoined[:1], project, what=f"{table.name}: document", withdrawn=True)
+            named = _chosen_documents(store, unjoined[:1], project, what=f"{table.name}: document", withdrawn=True)
+            raise InputError(f"{table.name}: rows {ascii(unjoined[0])} and {ascii(rows[named[0]])} both name document "
+                             f"{ascii(named[0])}, in two Unicode forms: keep one; nothing was changed")
         by_row = values.set_index("document").to_dict("index")
         wanted = {document: {field: value for field, value in by_row[row].items() if value.strip()}
                   for document, row in rows.items()}
