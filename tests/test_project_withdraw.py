@@ -584,6 +584,37 @@ def test_metadata_sets_adds_and_leaves_values_prints_each_change_and_the_trail_k
     assert changes["time"].str.endswith("Z").all()
 
 
+def test_metadata_clear_empties_a_value_where_its_column_has_an_empty_cell_and_the_trail_keeps_the_old(
+        project, tmp_path, capsys):
+    """An empty cell leaves a value as it is, so no table could take one away (an income group given to the wrong
+    document): with ``--clear FIELD`` an empty cell of that column clears it."""
+    with ProjectStore(project) as store:
+        store.set_metadata({"interview_a": {"income": "low"}})
+    table = tmp_path / "meta.csv"
+    table.write_text("document,site,income\ninterview_a,,\ninterview_b,,\n")
+    capsys.readouterr()
+    assert run("project", "metadata", str(project), str(table), "--clear", "income", "--author", "Ann") == 0
+    said = capsys.readouterr().err
+    assert "  interview_a, income: 'low' → ''\n" in said and "1 value changed" in said  # b had none to clear
+    with ProjectStore(project) as store:
+        assert store.document_metadata("interview_a") == {"site": "Ulm", "income": ""}  # the site's empty cell
+        assert store.document_metadata("interview_b") == {"site": "Pune"}
+        assert list(store.documents()["income"]) == ["", ""]
+    assert run("project", "metadata", str(project), str(table), "--clear", "income") == 0
+    assert capsys.readouterr().err.startswith("nothing changed")
+    trail = pd.read_csv(_audit(project, tmp_path / "audit.csv"), keep_default_na=False, dtype=str)
+    changes = trail[trail["event"] == "metadata"]
+    assert changes[["document", "actor", "reason"]].values.tolist()[-1] == ["interview_a", "Ann",
+                                                                            "income: 'low' → ''"]
+    before = content(project)
+    capsys.readouterr()
+    assert run("project", "metadata", str(project), str(table), "--clear", "Income") == 2
+    assert capsys.readouterr().err.strip() == (
+        "theme-assist: error: --clear 'Income': meta.csv has no such column (did you mean 'income'? fields are "
+        "matched as written); its fields: site, income; nothing was changed")
+    assert content(project) == before
+
+
 def test_metadata_rows_naming_one_document_in_two_unicode_forms_are_refused(tmp_path, capsys):
     """A row naming a document in another Unicode form joins it (as project init --metadata joins it): a second
     row naming it in the stored form was left out without a word."""

@@ -664,18 +664,22 @@ def metadata(
     table: Path = typer.Argument(..., metavar="CSV", help="A metadata table as project init --metadata reads it: a "
                                  "document column and one column per field. A field the project lacks is added; a "
                                  "value replaces the document's; an empty cell leaves the document's value as it "
-                                 "is. Only documents the project has."),
+                                 "is (see --clear). Only documents the project has."),
     author: str = typer.Option("", "--author", help="Who changed them (kept in the audit trail as its actor, as "
                                "project codebook --author is)."),
+    clear: List[str] = typer.Option([], "--clear", metavar="FIELD", help="In the table's column FIELD, an empty "
+                                    "cell clears the document's value (the audit trail keeps the old one); "
+                                    "repeatable. Documents the table has no row for keep theirs."),
 ) -> None:
     """Set the metadata of PROJECT's documents (a site typed "Hamburg " or "hamburg", an income group added after
-    the fact) from CSV, in one transaction; prints each change (document, field, old → new). Every change is kept
-    in the audit trail (project export --audit); the review page and project export --qdpx (the documents'
-    variables) read the new values."""
+    the fact) from CSV, in one transaction; prints each change (document, field, old → new; '' for a value
+    cleared with --clear). Every change is kept in the audit trail (project export --audit); the review page and
+    project export --qdpx (the documents' variables) read the new values."""
     from theme_assist.errors import InputError
     from theme_assist.ingest import read_metadata
     from theme_assist.ingest.metadata import rows_named
     from theme_assist.inputs import PANDAS_BLANK_HEADER
+    from theme_assist.names import did_you_mean
     from theme_assist.project import ProjectStore
 
     if _sqlite_file(table):  # the arguments swapped, or the project given twice: not "save it as UTF-8"
@@ -686,6 +690,10 @@ def metadata(
         raise InputError(f"{table}: no field beside the document column: nothing to set")
     if any(PANDAS_BLANK_HEADER.fullmatch(name) for name in values.columns):  # a field 'Unnamed: 2' would stay
         raise InputError(f"{table}: a column has no name in the header: name its field; nothing was changed")
+    if unknown := [field for field in clear if field not in values.columns[1:]]:
+        shown, meant = did_you_mean(unknown[0], list(values.columns[1:]), what="fields")
+        raise InputError(f"--clear {shown}: {table.name} has no such column{meant}; its fields: "
+                         f"{', '.join(values.columns[1:])}; nothing was changed")
     with ProjectStore(project) as store:
         known = list(store.documents(withdrawn=True)["document"])
         _refuse_fields_alike(values.columns[1:], {key for name in known for key in store.document_metadata(name)},
@@ -697,7 +705,7 @@ def metadata(
             raise InputError(f"{table.name}: rows {ascii(unjoined[0])} and {ascii(rows[named[0]])} both name document "
                              f"{ascii(named[0])}, in two Unicode forms: keep one; nothing was changed")
         by_row = values.set_index("document").to_dict("index")
-        wanted = {document: {field: value for field, value in by_row[row].items() if value.strip()}
+        wanted = {document: {field: value for field, value in by_row[row].items() if value or field in clear}
                   for document, row in rows.items()}
         changes = store.set_metadata({document: fields for document, fields in wanted.items() if fields}, author)
     console = message_console()

@@ -809,9 +809,10 @@ class ProjectStore:
 
     def set_metadata(self, values: dict[str, dict[str, str]], author: str = "") -> pd.DataFrame:
         """Set document metadata in one transaction (``values``: document → key → value): a new key is added, a
-        value replaces the one a key had; each change is recorded with the old value, the ``author`` (who made it)
-        and the time (:meth:`metadata_changes`). Returns the changes made: ``document``, ``key``, ``old`` (None for
-        a key the document had not), ``new``.
+        value replaces the one a key had (``""`` clears it, as an empty cell of ``project init --metadata`` leaves
+        a key with no value; a key the document has not is not added for it); each change is recorded with the old
+        value, the ``author`` (who made it) and the time (:meth:`metadata_changes`). Returns the changes made:
+        ``document``, ``key``, ``old`` (None for a key the document had not), ``new``.
 
         Raises
         ------
@@ -828,7 +829,7 @@ class ProjectStore:
             for document, fields in values.items():
                 old = dict(db.execute("SELECT key, value FROM document_metadata WHERE document = ?", (document,)))
                 for key, value in fields.items():
-                    if old.get(key) == value:
+                    if old.get(key) == value or (not value and key not in old):  # the same, or nothing to clear
                         continue
                     changes.append((document, key, old.get(key), value))
                     if key in old:
