@@ -524,3 +524,21 @@ def test_the_review_queue_and_undo_name_the_replacement_of_a_replaced_document(p
         with pytest.raises(NotFound, match="document 'iv_01' is withdrawn from this project \\(replaced by 'iv_01-v2' "
                                            "\\(project replace\\), its codes carried over where segments matched\\)"):
             queue(store, "ana", document="iv_01")
+
+
+def test_a_document_named_in_another_unicode_form_is_replaced(tmp_path, capsys):
+    """A Mac writes "zu" + a combining diaeresis + "rich" where the project stores "zürich" (project add, withdraw
+    and restore take either form): replace refused it as no document of the project."""
+    composed, decomposed = "z\u00fcrich", "zu\u0308rich"
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    transcript(folder / f"{composed}.txt", TURNS)
+    (tmp_path / "codebook.yaml").write_text(CODEBOOK)
+    path = tmp_path / "study.taproj"
+    assert run("project", "init", str(path), "--codebook", str(tmp_path / "codebook.yaml"), "--input",
+               str(folder)) == 0
+    capsys.readouterr()
+    assert run("project", "replace", str(path), decomposed, str(corrected(tmp_path))) == 0
+    assert f"{path}: {composed} replaced by {composed}-v2 (" in capsys.readouterr().err
+    with ProjectStore(path) as store:
+        assert store.withdrawn_documents() == [composed] and list(store.documents()["document"]) == [f"{composed}-v2"]

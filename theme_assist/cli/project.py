@@ -631,7 +631,7 @@ def replace(
             store.check_writable()  # before the transcript is read
         with skipped_as_unsupported() as skipped:
             done = replace_document(store, document, file, name=name, reason=reason, dry_run=dry_run, author=author)
-    matching, would = done.matching, "would be " if dry_run else ""
+    document, matching, would = done.document, done.matching, "would be " if dry_run else ""  # as stored
     line = (f"{project}: {document} {would}replaced by {done.name} ({file}): "
             f"{counted(done.new_segments, 'segment')} (it had {done.old_segments}); matched "
             f"{matching.count('exact')} exactly, {matching.count('near')} nearly; not matched: "

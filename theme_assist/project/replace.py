@@ -204,7 +204,7 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
     store : ProjectStore
         The open project.
     document : str
-        The document to replace, named as the project stores it; not withdrawn.
+        The document to replace, named as the project stores it (or in another Unicode form); not withdrawn.
     file : str or Path
         The corrected transcript: one file, read as ``project add`` reads one.
     name : str, optional
@@ -232,6 +232,10 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
 
     path = Path(file)
     documents = store.documents(withdrawn=True)
+    alike = [stored for stored in documents["document"]
+             if unicodedata.normalize("NFC", stored) == unicodedata.normalize("NFC", document)]
+    if document not in alike and len(alike) == 1:  # in another Unicode form (a Mac's), as project add reads it
+        document = alike[0]
     if document not in set(documents["document"]):
         shown, meant = did_you_mean(document, documents["document"], what="documents")
         stem = Path(document).with_suffix("").as_posix() if Path(document).suffix else document
