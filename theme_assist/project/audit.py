@@ -9,7 +9,8 @@ Columns of :func:`audit_table` (:data:`AUDIT_COLUMNS`):
                     one given; replaced by ``project replace``: a row of action ``replace`` for the new
                     document, its ``reason`` ``replaces OLD: the reason given``), ``metadata`` (a value
                     ``project metadata`` set: its ``reason`` says the field, the old value and the new,
-                    ``site: 'Hamburg ' → 'Hamburg'``; ``(none)`` where it had none), ``human_coding`` (one
+                    ``site: 'Hamburg ' → 'Hamburg'``; ``(none)`` where it had none, ``''`` for a value ``--clear``
+                    cleared), ``human_coding`` (one
                     ``project replace`` carried over: its ``source`` ``carried from OLD by project replace``),
                     ``machine_suggestion`` or ``decision``.
 ``action``          a decision's action (``accept``, ``reject``, ``replace``, ``add``, ``undo``); ``suggest`` for
