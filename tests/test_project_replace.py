@@ -103,10 +103,20 @@ def test_a_stretch_keeps_the_most_pairs_before_the_most_alike(monkeypatch):
     # 14 pairs of 0.85 along the diagonal, or 13 of 1.0 shifted by one: the 14 are kept (by 1 + score, 13 weighed
     # 26.0 against 25.9)
     scores = {**{(f"o{a}", f"n{a}"): 0.85 for a in range(14)}, **{(f"o{a}", f"n{a - 1}"): 1.0 for a in range(1, 14)}}
-    monkeypatch.setattr(replace, "similarity", lambda old, new: scores.get((old, new), 0.0))
+    monkeypatch.setattr(replace, "similarity", lambda old, new, near: scores.get((old, new), 0.0))
     found = replace._near_in_stretch(range(14), range(14), [f"o{a}" for a in range(14)], [f"n{b}" for b in range(14)],
                                      ["Sam"] * 14, ["Sam"] * 14, near=0.85)
     assert [(i, j) for i, j, _ in found] == [(a, a) for a in range(14)]
+
+
+def test_a_lower_near_given_to_the_matcher_is_the_one_its_shortcut_uses():
+    # the ratio on characters is 0.82, the share of words 0.59: the shortcut skipped the ratio below the module's 0.85
+    said, fixed = "I was tired all the time then.", "I was so tired, all of the time, back then."
+    old = pd.DataFrame({"segment_id": ["a:0"], "speaker": ["Sam"], "text": [said]})
+    new = pd.DataFrame({"segment_id": ["b:0"], "speaker": ["Sam"], "text": [fixed]})
+    assert match_segments(old, new).count("near") == 0
+    assert list(match_segments(old, new, near=0.8).pairs["score"]) == [0.822]
+    assert similarity(said, fixed) < 0.8 <= similarity(said, fixed, near=0.8)
 
 
 def test_a_long_document_of_unchanged_turns_is_matched_turn_for_turn():

@@ -63,11 +63,14 @@ def normalised(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
-def similarity(old: str, new: str) -> float:
+def similarity(old: str, new: str, near: float = NEAR) -> float:
     """How alike two normalised segment texts are, in [0, 1]: the larger of difflib's ratio on their characters and
     the share of their words that are the same or redacted (a run of at most :data:`_PER_PLACEHOLDER` words
     replaced by placeholders, "I met John at St Mary's" → "I met [NAME] at [HOSPITAL]", counts as the same), where
-    a word is kept: a turn redacted whole ("I was in Ulm" → "[REDACTED]") could be any short turn."""
+    a word is kept: a turn redacted whole ("I was in Ulm" → "[REDACTED]") could be any short turn.
+
+    The ratio on characters, slow, is computed only where the share of words is below ``near`` (the threshold the
+    caller matches at) and the ratio could reach it: whether the score reaches ``near`` is always told right."""
     if not old or not new:
         return 0.0
     old_words, new_words = old.split(), new.split()
@@ -80,10 +83,10 @@ def similarity(old: str, new: str) -> float:
             redacted += (i2 - i1) + (j2 - j1)
     # a turn redacted whole ("[REDACTED]") keeps no word to tell which turn it was: it would match any short one
     by_words = (kept + redacted) / (len(old_words) + len(new_words)) if kept else 0.0
-    if by_words >= NEAR:
+    if by_words >= near:
         return by_words
     characters = SequenceMatcher(None, old, new, autojunk=False)
-    if characters.real_quick_ratio() < NEAR or characters.quick_ratio() < NEAR:
+    if characters.real_quick_ratio() < near or characters.quick_ratio() < near:
         return by_words
     return max(by_words, characters.ratio())
 
@@ -141,7 +144,7 @@ def _near_in_stretch(olds: range, news: range, old_texts: list[str], new_texts: 
         for b, j in enumerate(news):
             if old_speakers[i] != new_speakers[j] or (banded and abs(a * m / n - b) > _BAND):
                 continue
-            score = similarity(old_texts[i], new_texts[j])
+            score = similarity(old_texts[i], new_texts[j], near)
             if score >= near:
                 scores[a, b] = score
     if not scores:
