@@ -119,6 +119,27 @@ def test_a_lower_near_given_to_the_matcher_is_the_one_its_shortcut_uses():
     assert similarity(said, fixed) < 0.8 <= similarity(said, fixed, near=0.8)
 
 
+def test_a_long_stretch_keeps_only_the_pairs_that_reach_near_not_a_table_of_every_pair(monkeypatch):
+    import tracemalloc
+
+    from theme_assist.project import replace
+
+    # 1,000 turns all rewritten: a table of every pair held a million cells (5,000 turns: 200 MB); the pairs that
+    # reach near are 1,000 (each turn with its own), shifted one place from the middle on by a turn dropped
+    monkeypatch.setattr(replace, "similarity", lambda old, new, near: 0.9 if old == new else 0.0)
+    olds = [f"t{a}" for a in range(1_000)]
+    news = olds[:500] + olds[501:] + ["t-new"]
+    tracemalloc.start()
+    try:
+        found = replace._near_in_stretch(range(1_000), range(1_000), olds, news, ["Sam"] * 1_000, ["Sam"] * 1_000,
+                                         near=0.85)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(i, j) for i, j, _ in found] == [(a, a) for a in range(500)] + [(a, a - 1) for a in range(501, 1_000)]
+    assert peak < 2_000_000, peak  # bytes: 0.5 MB for the pairs found and a tree over the columns, 8 MB the table
+
+
 def test_a_long_document_of_unchanged_turns_is_matched_turn_for_turn():
     # every turn its own stretch between two exact matches (its speed, 12,000 turns in about 1 s against 27 s, is
     # not asserted here: benchmarks are not timed tests)

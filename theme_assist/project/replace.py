@@ -134,39 +134,68 @@ def match_segments(old: pd.DataFrame, new: pd.DataFrame, near: float = NEAR) -> 
 def _near_in_stretch(olds: range, news: range, old_texts: list[str], new_texts: list[str], old_speakers: list[str],
                      new_speakers: list[str], near: float) -> list[tuple[int, int, float]]:
     """The near matches between the segments ``olds`` and ``news`` of a stretch between two exact matches: the
-    most pairs of one speaker and :func:`similarity` at least ``near`` that do not cross, then the most alike."""
+    most pairs of one speaker and :func:`similarity` at least ``near`` that do not cross, then the most alike.
+
+    The pairs that reach ``near`` are the only cells of the dynamic programme kept (a table of every pair of a
+    rewritten document of thousands of turns took hundreds of megabytes): each pair's best matching ending in it is
+    found from those of earlier rows by a Fenwick tree over the columns; ties are broken as the full table's walk
+    back from its last cell broke them (the pair in the column just before, else the earliest row, then the last
+    column)."""
     n, m = len(olds), len(news)
     if not n or not m:
         return []
     banded = n * m > 250_000
-    scores: dict[tuple[int, int], float] = {}
+    found: list[tuple[int, int, float]] = []  # (row, column, score) of the pairs that reach near, by row then column
     for a, i in enumerate(olds):
-        for b, j in enumerate(news):
-            if old_speakers[i] != new_speakers[j] or (banded and abs(a * m / n - b) > _BAND):
+        centre = a * m / n
+        columns = range(max(0, int(centre) - _BAND - 1), min(m, int(centre) + _BAND + 2)) if banded else range(m)
+        for b in columns:
+            j = news[b]
+            if old_speakers[i] != new_speakers[j] or (banded and abs(centre - b) > _BAND):
                 continue
             score = similarity(old_texts[i], new_texts[j], near)
             if score >= near:
-                scores[a, b] = score
-    if not scores:
+                found.append((a, b, score))
+    if not found:
         return []
     pair = min(n, m) + 1  # a pair's weight beside its score: more than any matching's scores, so more pairs win
-    best = [[0.0] * (m + 1) for _ in range(n + 1)]  # the weight of the best matching of the first a and b
-    for a in range(1, n + 1):
-        for b in range(1, m + 1):
-            paired = scores.get((a - 1, b - 1))
-            best[a][b] = max(best[a - 1][b], best[a][b - 1],
-                             best[a - 1][b - 1] + pair + paired if paired is not None else 0.0)
-    found, a, b = [], n, m
-    while a and b:
-        paired = scores.get((a - 1, b - 1))
-        if paired is not None and best[a][b] == best[a - 1][b - 1] + pair + paired:
-            found.append((olds[a - 1], news[b - 1], paired))
-            a, b = a - 1, b - 1
-        elif best[a][b] == best[a - 1][b]:
-            a -= 1
-        else:
-            b -= 1
-    return found[::-1]
+    none = (-1.0, 0, 0, -1)
+    tree = [none] * (m + 1)  # over columns: the best (weight, -row, column, pair) of the rows done, in a prefix
+    in_column: list[tuple[float, int] | None] = [None] * m  # the best (weight, pair) in each column, the last row's
+    weight, before = [0.0] * len(found), [-1] * len(found)
+    at = 0
+    while at < len(found):
+        row = at
+        while at < len(found) and found[at][0] == found[row][0]:
+            a, b, score = found[at]
+            best = _best_before(tree, b)  # the best matching of the rows above and the columns left of (a, b)
+            weight[at] = max(best[0], 0.0) + pair + score
+            left = in_column[b - 1] if b else None
+            before[at] = left[1] if left is not None and left[0] == best[0] else best[3]
+            at += 1
+        for done in range(row, at):  # once the row is done: a matching takes one pair of a row
+            a, b, _ = found[done]
+            entry, k = (weight[done], -a, b, done), b + 1
+            while k <= m:
+                tree[k] = max(tree[k], entry)
+                k += k & -k
+            if in_column[b] is None or weight[done] >= in_column[b][0]:
+                in_column[b] = (weight[done], done)
+    best, last = _best_before(tree, m), in_column[m - 1]
+    chain, done = [], last[1] if last is not None and last[0] == best[0] else best[3]
+    while done != -1:
+        chain.append((olds[found[done][0]], news[found[done][1]], found[done][2]))
+        done = before[done]
+    return chain[::-1]
+
+
+def _best_before(tree: list[tuple[float, int, int, int]], column: int) -> tuple[float, int, int, int]:
+    """The largest entry of the Fenwick ``tree`` (1-based) in the columns before ``column``."""
+    best = tree[0]  # never written: the entry of no pair
+    while column:
+        best = max(best, tree[column])
+        column -= column & -column
+    return best
 
 
 @dataclass(frozen=True)
