@@ -97,6 +97,30 @@ def test_a_speaker_renamed_throughout_is_matched_as_the_same_speaker():
     assert list(match_segments(old, new).pairs["kind"]) == ["exact", "near", "exact"]
 
 
+def test_an_exact_match_is_of_one_speaker_a_speaker_renamed_throughout_counting_as_one():
+    def segments(document: str, turns: list[tuple[str, str]]) -> pd.DataFrame:
+        return pd.DataFrame([(f"{document}:{at}", speaker, said) for at, (speaker, said) in enumerate(turns)],
+                            columns=["segment_id", "speaker", "text"])
+
+    def matched(old: pd.DataFrame, new: pd.DataFrame) -> list[tuple[str, str, str]]:
+        pairs = match_segments(old, new).pairs
+        return list(zip(pairs["old"], pairs["new"], pairs["kind"]))
+
+    # Sam's "Yes." corrected to the interviewer's: not Sam's turn any more, its codes not the interviewer's
+    old = segments("o", [("I", "Did you work then?"), ("Sam", "Yes."), ("I", "At the clinic?"),
+                         ("Sam", "Yes, for two years, nights mostly.")])
+    new = segments("n", [("I", "Did you work then?"), ("I", "Yes."), ("I", "At the clinic?"),
+                         ("Sam", "Yes, for two years, nights mostly.")])
+    assert matched(old, new) == [("o:0", "n:0", "exact"), ("o:2", "n:2", "exact"), ("o:3", "n:3", "exact")]
+    # the interviewer's "Yes." is not the participant's, the participant's is
+    old = segments("o", [("I", "Did you work then?"), ("I", "Yes."), ("Sam", "Yes."), ("Sam", "At the clinic.")])
+    new = segments("n", [("I", "Did you work then?"), ("Sam", "Yes."), ("Sam", "At the clinic.")])
+    assert matched(old, new) == [("o:0", "n:0", "exact"), ("o:2", "n:1", "exact"), ("o:3", "n:2", "exact")]
+    # renamed throughout: Sam is P1, and Sam's "Yes." P1's; the interviewer's "Yes." said by P1 is not
+    renamed = segments("n", [("I", "Did you work then?"), ("P1", "Yes."), ("P1", "At the clinic.")])
+    assert matched(old, renamed) == [("o:0", "n:0", "exact"), ("o:2", "n:1", "exact"), ("o:3", "n:2", "exact")]
+
+
 def test_a_stretch_keeps_the_most_pairs_before_the_most_alike(monkeypatch):
     from theme_assist.project import replace
 

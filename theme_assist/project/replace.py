@@ -10,10 +10,11 @@ segments they match (:func:`match_segments`). A document's name cannot be reused
 segment ids hold the name. Machine suggestions are not carried over: ``project suggest`` makes them for the new
 segments.
 
-Segments are matched one to one, in document order: first those whose texts are equal once spaces and Unicode
-form are normalised (:func:`normalised`), then, between those, near matches of one speaker (a speaker renamed in
-the exact matches, "John" → "P1", counts as the same) whose :func:`similarity` is at least
-:data:`NEAR`. A turn split in two, or two merged into one, matches neither part: never one segment to several.
+Segments are matched one to one, in document order: first those of one speaker whose texts are equal once spaces
+and Unicode form are normalised (:func:`normalised`), then, between those, near matches of one speaker whose
+:func:`similarity` is at least :data:`NEAR`. A speaker renamed throughout ("John" → "P1") counts as the same: each
+old speaker is read as the new one that most of its texts found equal in the new version have (itself where it is
+one of the most). A turn split in two, or two merged into one, matches neither part: never one segment to several.
 """
 
 from __future__ import annotations
@@ -111,13 +112,15 @@ def match_segments(old: pd.DataFrame, new: pd.DataFrame, near: float = NEAR) -> 
     old_ids, new_ids = list(old["segment_id"]), list(new["segment_id"])
     old_speakers = [normalised(s) for s in old["speaker"].fillna("")]
     new_speakers = [normalised(s) for s in new["speaker"].fillna("")]
-    exact = [(block.a + k, block.b + k) for block in SequenceMatcher(None, old_texts, new_texts, autojunk=False)
-             .get_matching_blocks() for k in range(block.size) if old_texts[block.a + k]]
     renamed: dict[str, Counter] = {}
-    for i, j in exact:
+    for i, j in _exact(old_texts, new_texts, old_texts):  # the texts alone: which speaker each old one is now
         renamed.setdefault(old_speakers[i], Counter())[new_speakers[j]] += 1
-    speaker_of = {speaker: counts.most_common(1)[0][0] for speaker, counts in renamed.items()}
+    speaker_of = {speaker: max(counts, key=lambda now: (counts[now], now == speaker))
+                  for speaker, counts in renamed.items()}
     as_new = [speaker_of.get(s, s) for s in old_speakers]  # once: a long document has thousands of stretches
+    # then the texts of one speaker: an interviewer's "Yes." is not a participant's, even where a speaker was
+    # corrected; a speaker renamed throughout is one
+    exact = _exact(list(zip(as_new, old_texts)), list(zip(new_speakers, new_texts)), old_texts)
     rows = [(old_ids[i], new_ids[j], "exact", 1.0) for i, j in exact]
     bounds = [(-1, -1), *exact, (len(old_ids), len(new_ids))]
     for (i0, j0), (i1, j1) in zip(bounds, bounds[1:]):
@@ -129,6 +132,13 @@ def match_segments(old: pd.DataFrame, new: pd.DataFrame, near: float = NEAR) -> 
     pairs = pairs.sort_values("old", key=lambda ids: ids.map(order), kind="stable").reset_index(drop=True)
     paired_old, paired_new = set(pairs["old"]), set(pairs["new"])
     return Matching(pairs, [s for s in old_ids if s not in paired_old], [s for s in new_ids if s not in paired_new])
+
+
+def _exact(old: list, new: list, old_texts: list[str]) -> list[tuple[int, int]]:
+    """The places ``(i, j)`` of the longest matching of equal items of ``old`` and ``new`` in order (difflib's
+    matching blocks), but for old segments without text."""
+    return [(block.a + k, block.b + k) for block in SequenceMatcher(None, old, new, autojunk=False)
+            .get_matching_blocks() for k in range(block.size) if old_texts[block.a + k]]
 
 
 def _near_in_stretch(olds: range, news: range, old_texts: list[str], new_texts: list[str], old_speakers: list[str],
