@@ -164,6 +164,38 @@ def test_a_long_stretch_keeps_only_the_pairs_that_reach_near_not_a_table_of_ever
     assert peak < 2_000_000, peak  # bytes: 0.5 MB for the pairs found and a tree over the columns, 8 MB the table
 
 
+def test_a_near_match_that_adds_or_drops_a_negation_or_changes_a_number_is_refused_a_redaction_is_not():
+    old = pd.DataFrame({"segment_id": [f"a:{i}" for i in range(6)], "speaker": "Sam",
+                        "text": ["It was fine.", "I wasn't scared of the ward.", "I worked nights there for two years.",
+                                 "I was 34 and met John at St Mary's.", "We paid £20 a week for the bus.",
+                                 "I never went back to the ward after that."]})
+    new = pd.DataFrame({"segment_id": [f"b:{i}" for i in range(6)], "speaker": "Sam",
+                        "text": ["It was not fine.", "I was scared of the ward.",
+                                 "I worked nights there for three years.",
+                                 "I was [AGE] and met [NAME] at [HOSPITAL].", "We paid £25 a week for the bus.",
+                                 "I never went back to the ward after this."]})
+    matching = match_segments(old, new)
+    assert list(zip(matching.pairs["old"], matching.pairs["new"])) == [("a:3", "b:3"), ("a:5", "b:5")]
+    assert list(zip(matching.refused["old"], matching.refused["new"], matching.refused["reason"])) == [
+        ("a:0", "b:0", "adds a negation"), ("a:1", "b:1", "drops a negation"), ("a:2", "b:2", "changes a number"),
+        ("a:4", "b:4", "changes a number")]
+    assert matching.old_unmatched == ["a:0", "a:1", "a:2", "a:4"] and matching.refused["score"].min() >= 0.85
+
+
+def test_a_coded_turn_whose_near_match_adds_a_negation_is_left_behind_saying_why(project, tmp_path, capsys):
+    changes = {**REDACTED, 6: "The bus to Ulm takes an hour. I go every day, and it is not tiring but fine."}
+    capsys.readouterr()
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path, changes))) == 0
+    said = capsys.readouterr().err
+    assert "matched 5 exactly, 1 nearly; not matched: 1 of iv_01's, 1 of iv_01-v2's" in said
+    assert "1 coded segment of iv_01 found no match" in said
+    assert ("iv_01:6 (ana: other; ref: other): The bus to Ulm takes an hour. I go every day, and it is tiri… "
+            "(iv_01-v2:6 is 97% alike but adds a negation: not carried)") in said
+    assert rows(codings(project, tmp_path)) == [(1, "work", "ana"), (1, "work", "bo"), (1, "work", "ref"),
+                                                (3, "family", "ana"), (3, "family", "ref"), (4, "stigma", "bo"),
+                                                (4, "stigma", "ref")]
+
+
 def test_a_long_document_of_unchanged_turns_is_matched_turn_for_turn():
     # every turn its own stretch between two exact matches (its speed, 12,000 turns in about 1 s against 27 s, is
     # not asserted here: benchmarks are not timed tests)

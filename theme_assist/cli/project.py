@@ -649,7 +649,8 @@ def replace(
                       f"only on {document}, withdrawn (project export --audit has them):", markup=False)
         for row in done.left.head(SHOWN_LEFT).itertuples(index=False):
             text = " ".join(row.text.split())
-            console.print(f"  {row.segment_id} ({row.codes}): {text[:60]}{'…' if len(text) > 60 else ''}",
+            reason = f" ({row.reason}: not carried)" if row.reason else ""
+            console.print(f"  {row.segment_id} ({row.codes}): {text[:60]}{'…' if len(text) > 60 else ''}{reason}",
                           markup=False)
         if len(done.left) > SHOWN_LEFT:
             console.print(f"  and {len(done.left) - SHOWN_LEFT} more", markup=False)

@@ -14,7 +14,9 @@ Segments are matched one to one, in document order: first those of one speaker w
 and Unicode form are normalised (:func:`normalised`), then, between those, near matches of one speaker whose
 :func:`similarity` is at least :data:`NEAR`. A speaker renamed throughout ("John" → "P1") counts as the same: each
 old speaker is read as the new one that most of its texts found equal in the new version have (itself where it is
-one of the most). A turn split in two, or two merged into one, matches neither part: never one segment to several.
+one of the most). A near match that adds or drops a negation or changes a number ("It was fine." → "It was not
+fine.") is none (:func:`changed_meaning`): the report says so. A turn split in two, or two merged into one,
+matches neither part: never one segment to several.
 """
 
 from __future__ import annotations
@@ -52,6 +54,18 @@ _PLACEHOLDER = re.compile(r"^\W*(?:[\[<{(][^\]>})]*[\]>})]|x{2,}|\*{2,}|_{2,}|#{
 _PER_PLACEHOLDER = 6
 """The most words one placeholder counts as standing for ("St Mary's Hospital in Ulm" → "[HOSPITAL]")."""
 
+_NEGATIONS = frozenset({"not", "never", "no", "nothing", "nobody", "none", "neither", "nor", "cannot",
+                        "without"})
+"""Words that negate (and any ending in "n't"): a near match that adds or drops one may say the opposite."""
+
+_NUMBER_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                          "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+                          "hundred thousand million billion".split())
+"""Numbers written out ("one" left out: more often a pronoun, "the one I liked")."""
+
+_NUMBER = re.compile(r"[£$€]?(\d+(?:[.,:]\d+)*)(?:st|nd|rd|th|s|am|pm|%)?")
+"""A number written in digits ("34", "1,200", "£5", "3pm", "1990s"): its digits."""
+
 _BAND = 50
 """In a long stretch without an exact match, a segment is compared with the new segments within this many places of
 its own (relative to the stretch): comparing every pair of a rewritten document of thousands of turns took
@@ -79,8 +93,7 @@ def similarity(old: str, new: str, near: float = NEAR) -> float:
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
         if tag == "equal":
             kept += 2 * (i2 - i1)
-        elif (tag == "replace" and all(_PLACEHOLDER.match(word) for word in new_words[j1:j2])
-              and i2 - i1 <= _PER_PLACEHOLDER * (j2 - j1)):
+        elif tag == "replace" and _redaction(old_words[i1:i2], new_words[j1:j2]):
             redacted += (i2 - i1) + (j2 - j1)
     # a turn redacted whole ("[REDACTED]") keeps no word to tell which turn it was: it would match any short one
     by_words = (kept + redacted) / (len(old_words) + len(new_words)) if kept else 0.0
@@ -92,14 +105,46 @@ def similarity(old: str, new: str, near: float = NEAR) -> float:
     return max(by_words, characters.ratio())
 
 
+def changed_meaning(old: str, new: str) -> str:
+    """Why a near match of two normalised segment texts may not say the same: ``"adds a negation"`` or ``"drops a
+    negation"`` where the words changed (redactions aside) hold more or fewer of :data:`_NEGATIONS` ("It was
+    fine." → "It was not fine."), ``"changes a number"`` where they hold other numbers ("two years" → "three
+    years"); ``""`` where neither."""
+    old_words, new_words = old.split(), new.split()
+    negations, numbers = [0, 0], [Counter(), Counter()]
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
+        if tag == "equal" or (tag == "replace" and _redaction(old_words[i1:i2], new_words[j1:j2])):
+            continue
+        for side, words in enumerate((old_words[i1:i2], new_words[j1:j2])):
+            for token in (part.strip(".,;:!?\"'“”‘’()[]{}…").lower() for word in words
+                          for part in re.split(r"[-–—/]", word)):
+                negations[side] += token in _NEGATIONS or token.endswith(("n't", "n’t"))
+                if number := _NUMBER.fullmatch(token):
+                    numbers[side][number.group(1)] += 1
+                elif token in _NUMBER_WORDS:
+                    numbers[side][token] += 1
+    if negations[0] != negations[1]:
+        return "adds a negation" if negations[1] > negations[0] else "drops a negation"
+    return "changes a number" if numbers[0] != numbers[1] else ""
+
+
+def _redaction(old_words: list[str], new_words: list[str]) -> bool:
+    """Whether ``new_words``, in place of ``old_words``, are placeholders for them (at most
+    :data:`_PER_PLACEHOLDER` words each)."""
+    return all(_PLACEHOLDER.match(word) for word in new_words) and len(old_words) <= _PER_PLACEHOLDER * len(new_words)
+
+
 @dataclass(frozen=True)
 class Matching:
     """Old segments matched to new ones: ``pairs`` (``old``, ``new``, ``kind``: ``exact`` or ``near``, ``score``),
-    and the ids left without a match on either side, in document order."""
+    and the ids left without a match on either side, in document order; ``refused``, of the old ones left, those
+    alike enough to a new one of their stretch (``old``, ``new``, ``score``: the most alike) that were not matched
+    as it may not say the same (``reason``: :func:`changed_meaning`)."""
 
     pairs: pd.DataFrame
     old_unmatched: list[str]
     new_unmatched: list[str]
+    refused: pd.DataFrame
 
     def count(self, kind: str) -> int:
         return int((self.pairs["kind"] == kind).sum())
@@ -123,15 +168,23 @@ def match_segments(old: pd.DataFrame, new: pd.DataFrame, near: float = NEAR) -> 
     exact = _exact(list(zip(as_new, old_texts)), list(zip(new_speakers, new_texts)), old_texts)
     rows = [(old_ids[i], new_ids[j], "exact", 1.0) for i, j in exact]
     bounds = [(-1, -1), *exact, (len(old_ids), len(new_ids))]
+    refused: list[tuple[int, int, float, str]] = []
     for (i0, j0), (i1, j1) in zip(bounds, bounds[1:]):
         for i, j, score in _near_in_stretch(range(i0 + 1, i1), range(j0 + 1, j1), old_texts, new_texts, as_new,
-                                            new_speakers, near):
+                                            new_speakers, near, refused):
             rows.append((old_ids[i], new_ids[j], "near", round(score, 3)))
     pairs = pd.DataFrame(rows, columns=["old", "new", "kind", "score"])
     order = {segment: at for at, segment in enumerate(old_ids)}
     pairs = pairs.sort_values("old", key=lambda ids: ids.map(order), kind="stable").reset_index(drop=True)
     paired_old, paired_new = set(pairs["old"]), set(pairs["new"])
-    return Matching(pairs, [s for s in old_ids if s not in paired_old], [s for s in new_ids if s not in paired_new])
+    most_alike: dict[int, tuple[int, int, float, str]] = {}
+    for i, j, score, reason in refused:
+        if old_ids[i] not in paired_old and (i not in most_alike or score > most_alike[i][2]):
+            most_alike[i] = (i, j, score, reason)
+    refused_table = pd.DataFrame([(old_ids[i], new_ids[j], round(score, 3), reason) for i, j, score, reason in
+                                  sorted(most_alike.values())], columns=["old", "new", "score", "reason"])
+    return Matching(pairs, [s for s in old_ids if s not in paired_old], [s for s in new_ids if s not in paired_new],
+                    refused_table)
 
 
 def _exact(old: list, new: list, old_texts: list[str]) -> list[tuple[int, int]]:
@@ -142,9 +195,12 @@ def _exact(old: list, new: list, old_texts: list[str]) -> list[tuple[int, int]]:
 
 
 def _near_in_stretch(olds: range, news: range, old_texts: list[str], new_texts: list[str], old_speakers: list[str],
-                     new_speakers: list[str], near: float) -> list[tuple[int, int, float]]:
+                     new_speakers: list[str], near: float,
+                     refused: list[tuple[int, int, float, str]] | None = None) -> list[tuple[int, int, float]]:
     """The near matches between the segments ``olds`` and ``news`` of a stretch between two exact matches: the
-    most pairs of one speaker and :func:`similarity` at least ``near`` that do not cross, then the most alike.
+    most pairs of one speaker and :func:`similarity` at least ``near`` that do not cross, then the most alike. A
+    pair that may not say the same (:func:`changed_meaning`) is none: it goes to ``refused`` (``i``, ``j``,
+    ``score``, ``reason``).
 
     The pairs that reach ``near`` are the only cells of the dynamic programme kept (a table of every pair of a
     rewritten document of thousands of turns took hundreds of megabytes): each pair's best matching ending in it is
@@ -164,7 +220,12 @@ def _near_in_stretch(olds: range, news: range, old_texts: list[str], new_texts: 
             if old_speakers[i] != new_speakers[j] or (banded and abs(centre - b) > _BAND):
                 continue
             score = similarity(old_texts[i], new_texts[j], near)
-            if score >= near:
+            if score < near:
+                continue
+            if reason := changed_meaning(old_texts[i], new_texts[j]):
+                if refused is not None:
+                    refused.append((i, j, score, reason))
+            else:
                 found.append((a, b, score))
     if not found:
         return []
@@ -213,7 +274,9 @@ class Replacement:
     """What ``project replace`` does, or did: ``document`` replaced by ``name`` read from ``file``; the segments
     matched; ``carried``, the codings carried over (``segment_id``, ``code``, ``coder``, ``carried_from``,
     ``suggestions_shown``); ``left``, the coded segments of ``document`` without a match (``segment_id``, ``text``,
-    ``codes``: "Ann: work; Ben: family"), which stay on the withdrawn document only."""
+    ``codes``: "Ann: work; Ben: family"; ``reason``, for one alike enough to a new segment that was not matched as it
+    may not say the same: "iv_01-v2:6 is 86% alike but adds a negation"), which stay on the withdrawn document
+    only."""
 
     document: str
     name: str
@@ -400,8 +463,10 @@ def _carried(store: ProjectStore, old: pd.DataFrame, matching: Matching) -> tupl
     lost = state[state["segment_id"].isna()]
     texts = dict(zip(old["segment_id"], old["text"]))
     order = {segment: at for at, segment in enumerate(old["segment_id"])}
+    refused = {row.old: f"{row.new} is {row.score:.0%} alike but {row.reason}"
+               for row in matching.refused.itertuples(index=False)}
     left = []
     for segment, codings in sorted(lost.groupby("carried_from"), key=lambda item: order[item[0]]):
         codes = "; ".join(f"{coder}: {', '.join(sorted(rows['code']))}" for coder, rows in codings.groupby("coder"))
-        left.append((segment, texts[segment], codes))
-    return carried, pd.DataFrame(left, columns=["segment_id", "text", "codes"])
+        left.append((segment, texts[segment], codes, refused.get(segment, "")))
+    return carried, pd.DataFrame(left, columns=["segment_id", "text", "codes", "reason"])
