@@ -1220,6 +1220,36 @@ def test_unit_id_column_may_be_called_unit_and_span_documents_without_units_are_
     assert result["percent"]["n_units"] == 4 and result["percent"]["value"] == pytest.approx(1 / 4)
 
 
+def test_units_cut_from_another_text_of_the_documents_are_refused(capsys, tmp_path):
+    """A .vtt's segments (offsets in its turns' text) against import-qdpx's codings of the export, which wrote
+    "Name: " before each turn: the offsets meet, the texts do not, and the spans would rate the wrong units."""
+    turns = [("Interviewer", "How was the training?"), ("P1", "Good, I felt ready."), ("P2", "I did not.")]
+    vtt_text = "\n".join(text for _, text in turns)
+    export_text = "\n".join(f"{speaker}: {text}" for speaker, text in turns)
+
+    def table(columns, rows):
+        return pd.DataFrame(rows, columns=columns).to_csv(index=False)
+
+    units, exported_units, at, exported_at = [], [], 0, 0
+    for number, (speaker, text) in enumerate(turns):
+        exported_at += len(f"{speaker}: ")
+        units.append((f"fg:{number}", "fg", at, at + len(text), text))
+        exported_units.append((f"fg:{number}", "fg", exported_at, exported_at + len(text), text))
+        at, exported_at = at + len(text) + 1, exported_at + len(text) + 1
+    assert all(export_text[start:end] == text for _, _, start, end, text in exported_units)
+    spans = [("fg", start, end, "talk", coder, text) for _, _, start, end, text in exported_units for coder in "AB"]
+    spans_path, units_path, right_path = tmp_path / "codings.csv", tmp_path / "vtt.csv", tmp_path / "export.csv"
+    spans_path.write_text(table(["document", "start", "end", "code", "coder", "text"], spans))
+    units_path.write_text(table(["segment_id", "document", "start", "end", "text"], units))
+    right_path.write_text(table(["segment_id", "document", "start", "end", "text"], exported_units))
+    code, out, err = run(capsys, spans_path, "--units", units_path)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"{units_path} and {spans_path} hold different texts of document 'fg'" in err
+    assert re.search(r"\(characters \d+-\d+: '.*' in unit 'fg:\d', '.*' in a span\)", err), err
+    code, out, err = run(capsys, spans_path, "--units", right_path, "-m", "percent", "--format", "json")
+    assert code in (0, None) and err == "" and json.loads(out)["percent"]["value"] == 1
+
+
 @pytest.mark.shared
 def test_an_imported_qdpx_codings_file_is_read_as_span_codings(capsys, shared_dir, tmp_path):
     """import-qdpx → codings.csv (document, start, end, code, coder, text, …: one coder in this project); a second

@@ -17,10 +17,11 @@ Long
     with rows of two segmentations (their ``segmentation`` column: two projects' exports put together) is refused:
     its id may name other text in each.
 Span codings
-    Columns ``document``, ``start``, ``end``, ``code``, ``coder`` (others, such as ``text``, are ignored): one row
+    Columns ``document``, ``start``, ``end``, ``code``, ``coder`` (others are ignored, but for ``text``): one row
     per coded span, as ``theme-assist import-qdpx`` writes ``codings.csv``. They are not ratings of units yet:
     :func:`ratings_on_units` maps them onto units (the segments file of ``suggest --segments-out``, read by
-    :func:`read_units`), or they are compared span by span (:func:`~theme_assist.agree.units.segment_agreement`).
+    :func:`read_units`; units whose texts differ from the spans' where they meet are refused), or they are compared
+    span by span (:func:`~theme_assist.agree.units.segment_agreement`).
     On units, every coder is taken to have read every unit: in single-label data a unit a coder gave no code is
     rated :data:`NO_CODE`; in multi-label data it gets the empty code set (and an absence of every code).
 Machine suggestions
@@ -112,7 +113,8 @@ class SpanCodings:
     Attributes
     ----------
     spans : DataFrame
-        Columns ``document``, ``start``, ``end`` (integers), ``code``, ``coder``; one row per coded span.
+        Columns ``document``, ``start``, ``end`` (integers), ``code``, ``coder``, and ``text`` as written where the
+        file has it; one row per coded span.
     path : str
         The file they were read from (for messages).
     coders_left_out : list of str
@@ -180,12 +182,14 @@ def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] |
         # read as a table, a .qdpx is "not a text file" and a .qde "0 coder columns": neither says what to do
         raise InputError(f"{path} is a REFI-QDA file, not a ratings table: import it first (theme-assist import-qdpx "
                          f"{path} --out DIR), then compare DIR/codings.csv (with --overlap P or --units SEGMENTS.csv)")
-    frame = read_table(path, what="ratings file", rectangular=True)
-    frame = frame.apply(lambda column: column.str.strip())
+    written = read_table(path, what="ratings file", rectangular=True)
+    frame = written.apply(lambda column: column.str.strip())
     lowered = {column.lower(): column for column in reversed(frame.columns)}
     if set(SPAN_COLUMNS) <= set(lowered):
-        return _span_codings(frame[[lowered[name] for name in SPAN_COLUMNS]].set_axis(list(SPAN_COLUMNS), axis=1),
-                             path, min_coders, coders)
+        spans = frame[[lowered[name] for name in SPAN_COLUMNS]].set_axis(list(SPAN_COLUMNS), axis=1)
+        if "text" in lowered:  # as written: compared by offset with the texts of --units
+            spans["text"] = written[lowered["text"]]
+        return _span_codings(spans, path, min_coders, coders)
     if set(MACHINE_COLUMNS) <= set(lowered):  # read as wide, its code, score and rank would be three coders
         _refuse_audit_trail(frame.columns, path)
         raise InputError(f"{path} holds the machine's suggestions ({', '.join(MACHINE_COLUMNS)}: suggest's OUT.csv), "
@@ -602,13 +606,14 @@ def _span_codings(frame: pd.DataFrame, path: str | Path, min_coders: int,
 
 
 def read_units(path: str | Path) -> pd.DataFrame:
-    """Read a units file: ``segment_id`` (or ``unit``), ``document``, ``start``, ``end`` (other columns, such as
-    ``text``, are ignored), as ``suggest --segments-out`` writes it.
+    """Read a units file: ``segment_id`` (or ``unit``), ``document``, ``start``, ``end``, optional ``text`` (other
+    columns are ignored), as ``suggest --segments-out`` writes it.
 
     Returns
     -------
     DataFrame
-        Columns ``unit``, ``document``, ``start``, ``end`` (integers), in the file's order.
+        Columns ``unit``, ``document``, ``start``, ``end`` (integers), and ``text`` as written where the file has
+        it, in the file's order.
 
     Raises
     ------
@@ -622,8 +627,10 @@ def read_units_and_segments(path: str | Path) -> tuple[pd.DataFrame, pd.DataFram
     """:func:`read_units`'s units, and the file's columns that say what segmentation made them
     (:data:`UNIT_SEGMENTATION_COLUMNS` it has, as written), from one read."""
     frame = read_table(path, required=("document", "start", "end"),
-                       optional=(*UNIT_ALIASES, *UNIT_SEGMENTATION_COLUMNS), what="units file", rectangular=True)
+                       optional=(*UNIT_ALIASES, *UNIT_SEGMENTATION_COLUMNS, "text"), what="units file",
+                       rectangular=True)
     segments = frame[[column for column in UNIT_SEGMENTATION_COLUMNS if column in frame.columns]]
+    texts = frame["text"] if "text" in frame else None  # as written: compared by offset with the spans' texts
     frame = frame.apply(lambda column: column.str.strip())
     unit = next((name for name in ("segment_id", "unit") if name in frame.columns), None)
     if unit is None:
@@ -633,6 +640,8 @@ def read_units_and_segments(path: str | Path) -> tuple[pd.DataFrame, pd.DataFram
     units = pd.DataFrame({"unit": frame[unit], "document": frame["document"],
                           "start": whole_numbers(frame["start"], "start", path),
                           "end": whole_numbers(frame["end"], "end", path)})
+    if texts is not None:
+        units["text"] = texts
     backwards = units["end"] < units["start"]
     if backwards.any():
         raise InputError(f"line {int(np.flatnonzero(backwards.to_numpy())[0]) + 2} of {path} has a unit that ends "
@@ -675,6 +684,7 @@ def ratings_on_units(codings: SpanCodings, units: pd.DataFrame, *, min_coverage:
         logger.warning("%s: the spans in %d document(s) without units in %s are left out: %s", codings.path,
                        len(outside), units_path, _some(outside))
     inside = codings.spans[codings.spans["document"].isin(set(units["document"]))]
+    _refuse_units_of_other_texts(inside, units, codings.path, units_path)
     missed = inside[~inside.index.isin(set(spans_meeting_units(inside, units, unit="unit")["span"]))]
     if len(missed):
         logger.warning("%s: %d span(s) overlap no unit of %s and are left out (first: %s %s-%s, code %r of %s)",
@@ -707,6 +717,36 @@ def ratings_on_units(codings: SpanCodings, units: pd.DataFrame, *, min_coverage:
                            if not seen[coder].all()))
     ratings = ratings.astype(object).where(seen)
     return RatingsFile(ratings, codings=frame, multi_label=multi_label, coders_left_out=codings.coders_left_out)
+
+
+def _refuse_units_of_other_texts(spans: pd.DataFrame, units: pd.DataFrame, codings_path: str | Path,
+                                 units_path: str | Path) -> None:
+    """Raise :class:`InputError` where a span and a unit that share characters read them differently: the units were
+    cut from another text of the document than the spans (the segments of a ``.vtt`` against an export that wrote
+    ``Name: `` before each turn), so their offsets would put the spans on other units. Only texts as long as their
+    offsets say are compared (a spreadsheet's trimmed cell, or a file without texts, is not refused)."""
+    if "text" not in spans or "text" not in units:
+        return
+    spans = spans[spans["text"].str.len() == spans["end"] - spans["start"]]
+    units = units[units["text"].str.len() == units["end"] - units["start"]]
+    if not len(spans) or not len(units):
+        return
+    pairs = spans_meeting_units(spans, units, unit="unit")
+    unit_texts = units.drop_duplicates("unit").set_index("unit")["text"]
+    for span, unit, low, high, start, start_unit in pairs[["span", "unit", "low", "high", "start",
+                                                          "start_unit"]].itertuples(index=False):
+        said = spans.at[span, "text"][low - start:high - start]
+        cut = unit_texts[unit][low - start_unit:high - start_unit]
+        if said != cut:
+            raise InputError(
+                f"{units_path} and {codings_path} hold different texts of document {spans.at[span, 'document']!r} "
+                f"(characters {low}-{high}: {_opening(cut)} in unit {unit!r}, {_opening(said)} in a span), so the "
+                "units would take spans they do not hold: give the segments of the documents the spans were coded "
+                "in (suggest --segments-out on the import's documents/)")
+
+
+def _opening(text: str, shown: int = 30) -> str:
+    return repr(text if len(text) <= shown else text[:shown] + "…")
 
 
 def read_machine(path: str | Path) -> pd.Series:
