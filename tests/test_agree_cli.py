@@ -1201,6 +1201,30 @@ def test_bad_span_or_units_file_is_one_line_error(capsys, tmp_path, content, uni
     assert re.search(message, err), err
 
 
+def test_a_machine_that_learnt_from_the_units_it_is_compared_on_is_warned_of(capsys, tmp_path, span_files):
+    """suggest --train CODED.csv, then agree on CODED.csv's own segments: its evidence quotes them (the coded
+    segments it was fitted on), and there it agreed with its teacher at 1.000 without a word."""
+    def quotes(*ids):
+        return json.dumps([{"segment_id": i, "text": "…", "similarity": 0.5} for i in ids]).replace('"', '""')
+
+    machine = tmp_path / "out.csv"
+    machine.write_text("segment_id,code,score,rank,evidence\n"
+                       f's1,hope,0.9,1,"{quotes("s5", "codebook:hope")}"\ns2,stigma,0.8,1,"{quotes("s3")}"\n'
+                       f's3,stigma,0.7,1,"{quotes("s2", "s6")}"\ns4,work,0.6,1,[]\ns9,hope,0.9,1,"{quotes("s7")}"\n')
+    code, out, err = run(capsys, span_files["wide"], "--machine", machine, "-m", "percent")
+    assert code in (0, None) and out
+    # s5 and s6 are quoted too, but the machine has no code for them: they are not compared
+    assert err == (f"theme-assist: warning: {machine}: the machine learnt from at least 2 of the 4 unit(s) it is "
+                   "compared on (its evidence quotes them as coded segments: s2, s3): there it is "
+                   "scored on codes it was taught; compare it on segments it did not learn from (project export "
+                   "--machine, or suggest --train with the codings of other documents)\n")
+    # quotes of codebook anchors and of segments nobody rated here, or none: nothing to say
+    machine.write_text("segment_id,code,score,rank,evidence\n"
+                       f's1,hope,0.9,1,"{quotes("codebook:hope", "s7")}"\ns2,stigma,0.8,1,not json\n')
+    code, out, err = run(capsys, span_files["wide"], "--machine", machine, "-m", "percent")
+    assert code in (0, None) and err == ""
+
+
 def test_multi_label_ratings_refuse_the_machine(capsys, tmp_path, span_files):
     path = tmp_path / "long.csv"
     path.write_text(MULTI_LABEL_LONG)

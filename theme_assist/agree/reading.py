@@ -31,6 +31,7 @@ Machine suggestions
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import unicodedata
@@ -755,9 +756,10 @@ def read_machine(path: str | Path) -> pd.Series:
     return read_machine_and_segmentations(path)[0]
 
 
-def read_machine_and_segmentations(path: str | Path) -> tuple[pd.Series, list[str]]:
-    """The machine's rank-1 code per segment from the ``suggest`` command's output, and the segmentation tags of
-    its segment ids (:func:`~theme_assist.segment.segmentation_tags`), from one read.
+def read_machine_and_segmentations(path: str | Path) -> tuple[pd.Series, list[str], set[str]]:
+    """The machine's rank-1 code per segment from the ``suggest`` command's output, the segmentation tags of
+    its segment ids (:func:`~theme_assist.segment.segmentation_tags`), and the segments it learnt from, from one
+    read.
 
     Returns
     -------
@@ -766,6 +768,9 @@ def read_machine_and_segmentations(path: str | Path) -> tuple[pd.Series, list[st
         Rows without ``rank`` 1 are other suggestions and left out; an abstention's row has no rank.
     segmentations : list of str
         The tags of the file's rows, all of them (:func:`~theme_assist.segment.segmentation_tags`).
+    taught : set of str
+        The ``segment_id`` of every quote of its ``evidence`` column: coded segments the suggester was fitted on
+        (some of them; an evidence cell that is no JSON list of quotes names none).
 
     Raises
     ------
@@ -774,9 +779,10 @@ def read_machine_and_segmentations(path: str | Path) -> tuple[pd.Series, list[st
         be read as one coder's codes), or a segment with two rank-1 rows.
     """
     frame = read_table(path, required=MACHINE_COLUMNS, what="machine suggestions (suggest's "
-                       "OUT.csv)", rectangular=True, optional=(SEGMENTATION_COLUMN,))
+                       "OUT.csv)", rectangular=True, optional=(SEGMENTATION_COLUMN, "evidence"))
     _refuse_audit_trail(frame.columns, path)
     tags = segmentation_tags(frame)
+    taught = _quoted_segments(frame["evidence"]) if "evidence" in frame else set()
     frame = frame.apply(lambda column: column.str.strip())
     abstained = frame["code"] == ""  # suggest writes an abstention without a score or rank
     ranked = frame[~abstained]
@@ -786,7 +792,21 @@ def read_machine_and_segmentations(path: str | Path) -> tuple[pd.Series, list[st
         raise InputError(f"{path} has two rank-1 rows for segment {repeated.iloc[0]!r}: not one run of suggest")
     codes = pd.Series(frame["code"].to_numpy(), index=pd.Index(frame["segment_id"].to_numpy(), name="unit"),
                       name=MACHINE, dtype=object)
-    return codes.where(codes != ""), tags
+    return codes.where(codes != ""), tags, taught
+
+
+def _quoted_segments(evidence: pd.Series) -> set[str]:
+    """The ``segment_id`` of each quote in ``evidence`` cells (JSON lists of ``{segment_id, text, similarity}``)."""
+    quoted = set()
+    for cell in pd.unique(evidence):
+        try:
+            quotes = json.loads(cell)
+        except ValueError:
+            continue
+        if isinstance(quotes, list):
+            quoted.update(quote["segment_id"] for quote in quotes
+                          if isinstance(quote, dict) and isinstance(quote.get("segment_id"), str))
+    return quoted
 
 
 def _refuse_audit_trail(columns, path: str | Path) -> None:

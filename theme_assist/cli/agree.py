@@ -669,9 +669,9 @@ def _machine_labels(path: Path, human, ratings_path: Path, ids: tuple | None = N
     import pandas as pd
 
     from theme_assist.agree.reading import read_machine_and_segmentations
-    from theme_assist.errors import InputError
+    from theme_assist.errors import InputError, listed
 
-    labels, theirs = read_machine_and_segmentations(path)
+    labels, theirs, taught = read_machine_and_segmentations(path)
     if ids is not None:
         _refuse_other_segmentation(*ids, path, theirs)
     if labels.name in human.columns:
@@ -689,6 +689,12 @@ def _machine_labels(path: Path, human, ratings_path: Path, ids: tuple | None = N
             raise InputError(f"the ratings are numbers, so the machine's codes must be numbers too; got "
                              f"{labels[strange].iloc[0]!r} for segment {labels[strange].index[0]!r}")
         labels = numbers.astype(float)
+    learnt = shared[shared.isin(taught)]
+    if len(learnt):
+        logger.warning("%s: the machine learnt from at least %d of the %d unit(s) it is compared on (its evidence "
+                       "quotes them as coded segments: %s): there it is scored on codes it was taught; compare it on "
+                       "segments it did not learn from (project export --machine, or suggest --train with the codings "
+                       "of other documents)", path, len(learnt), len(shared), listed(list(map(str, learnt)), 3))
     # on the shared units only: the machine suggesting for documents nobody rated says nothing of its ids
     machine_codes, human_codes = set(labels.loc[shared].dropna()), set(pd.unique(human.stack().dropna()))
     foreign = sorted(map(str, machine_codes - human_codes))
