@@ -99,7 +99,7 @@ def test_three_segments_without_a_codebook_say_what_was_selected_and_what_was_cl
     assert summary["selection"] == "all segments"  # no codebook: nothing was compared with a score
     assert summary["n_selected"] == summary["n_unclustered"] == 3 and summary["n_themes"] == 0
     said = " ".join(err.split())
-    assert "3 segments, 3 to cluster (0 explained by a code), 0 themes, 3 unclustered" in said
+    assert "3 segments, 3 to cluster (0 explained by a code), 0 themes, 3 unclustered (100.0%) → " in said
     assert "no themes, so the codebook fragment" in said and "holds no candidate code" in said
     assert not looks_like_codebook(tmp_path / "fragment.yaml")
 

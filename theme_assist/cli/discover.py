@@ -210,13 +210,15 @@ def discover(
         if not len(discoverer.themes_):
             console.print(f"[yellow]note:[/] no themes, so the codebook fragment {escape(str(codebook_out))} holds "
                           "no candidate code, only a comment that says so")
+    # "none": nothing was clustered (too few segments, as a note said), which is no clusterer's name
+    clusterer = "" if summary["clusterer"] == "none" else f", {summary['clusterer']}"
     say_done(
         console,
         f"{counted(summary['n_segments'], 'segment')}, {summary['n_selected']} to cluster "
         f"({summary['n_explained']} explained by a code{skipped_speakers}"
         f"{', ' + counted(summary['n_minimal'], 'minimal response') + ' set aside' if summary['n_minimal'] else ''}), "
         f"{counted(summary['n_themes'], 'theme')}, "
-        f"{summary['n_unclustered']} unclustered ({summary['outlier_share']:.1%}), {summary['clusterer']} "
+        f"{summary['n_unclustered']} unclustered ({summary['outlier_share']:.1%}){clusterer} "
         f"→ {out} ({time.perf_counter() - started:.1f} s)" + skipped_note(skipped)
     )
 
