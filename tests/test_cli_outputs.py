@@ -408,3 +408,27 @@ def test_a_symbolic_link_loop_is_one_line_where_resolve_leaves_it_unfollowed(tmp
     from theme_assist.inputs import resolved_or_none
 
     assert resolved_or_none(loop) is None and resolved_or_none(segments) == segments.resolve()
+
+
+def _command_paths(group, path=()):
+    for name, command in sorted(group.commands.items()):
+        yield (*path, name)
+        if hasattr(command, "commands"):  # a group (typer may carry its own copy of click's classes)
+            yield from _command_paths(command, (*path, name))
+
+
+def test_no_flag_is_shown_in_help_as_taking_a_value(capsys):
+    """typer 0.29 wrote every flag as `--recursive <bool>`: a user typing `--recursive true` got "unexpected extra
+    argument (true)". Every command's help, sub-commands too, shows a flag without a value."""
+    import typer
+
+    from theme_assist.cli import app
+
+    paths = list(_command_paths(typer.main.get_command(app)))
+    assert ("project", "replace") in paths and ("suggest",) in paths
+    for path in paths:
+        with pytest.raises(SystemExit):
+            main([*path, "--help"])
+        shown = capsys.readouterr().out
+        assert "--help" in shown, path
+        assert "<bool>" not in shown and "BOOLEAN" not in shown, path
