@@ -1274,6 +1274,22 @@ def test_units_cut_from_another_text_of_the_documents_are_refused(capsys, tmp_pa
     assert code in (0, None) and err == "" and json.loads(out)["percent"]["value"] == 1
 
 
+def test_units_whose_line_breaks_a_table_wrote_as_spaces_are_of_the_same_text(capsys, tmp_path):
+    """A script that made each text cell one line (a line break written as a space) keeps the offsets: the units
+    were refused as cut from another text."""
+    turns = ["How was the training?", "Good, I felt\nready.", "I did not."]
+    units, at = [], 0
+    for number, text in enumerate(turns):
+        units.append((f"fg:{number}", "fg", at, at + len(text), text.replace("\n", " ")))
+        at += len(text) + 1
+    spans = [("fg", 0, at - 1, "talk", coder, "\n".join(turns)) for coder in "AB"]
+    spans_path, units_path = tmp_path / "codings.csv", tmp_path / "units.csv"
+    pd.DataFrame(spans, columns=["document", "start", "end", "code", "coder", "text"]).to_csv(spans_path, index=False)
+    pd.DataFrame(units, columns=["segment_id", "document", "start", "end", "text"]).to_csv(units_path, index=False)
+    code, out, err = run(capsys, spans_path, "--units", units_path, "-m", "percent", "--format", "json")
+    assert code in (0, None) and err == "" and json.loads(out)["percent"]["n_units"] == 3, err
+
+
 @pytest.mark.shared
 def test_an_imported_qdpx_codings_file_is_read_as_span_codings(capsys, shared_dir, tmp_path):
     """import-qdpx → codings.csv (document, start, end, code, coder, text, …: one coder in this project); a second

@@ -720,12 +720,17 @@ def ratings_on_units(codings: SpanCodings, units: pd.DataFrame, *, min_coverage:
     return RatingsFile(ratings, codings=frame, multi_label=multi_label, coders_left_out=codings.coders_left_out)
 
 
+_WHITESPACE = re.compile(r"\s")
+"""A space, a tab or a line break: one is as good as another where a span's text and a unit's are compared."""
+
+
 def _refuse_units_of_other_texts(spans: pd.DataFrame, units: pd.DataFrame, codings_path: str | Path,
                                  units_path: str | Path) -> None:
     """Raise :class:`InputError` where a span and a unit that share characters read them differently: the units were
     cut from another text of the document than the spans (the segments of a ``.vtt`` against an export that wrote
     ``Name: `` before each turn), so their offsets would put the spans on other units. Only texts as long as their
-    offsets say are compared (a spreadsheet's trimmed cell, or a file without texts, is not refused)."""
+    offsets say are compared (a spreadsheet's trimmed cell, or a file without texts, is not refused), each space,
+    tab or line break as any other."""
     if "text" not in spans or "text" not in units:
         return
     spans = spans[spans["text"].str.len() == spans["end"] - spans["start"]]
@@ -738,7 +743,8 @@ def _refuse_units_of_other_texts(spans: pd.DataFrame, units: pd.DataFrame, codin
                                                           "start_unit"]].itertuples(index=False):
         said = spans.at[span, "text"][low - start:high - start]
         cut = unit_texts[unit][low - start_unit:high - start_unit]
-        if said != cut:
+        # a line break written as a space (a table made one line a cell) keeps the offsets: the same text
+        if _WHITESPACE.sub(" ", said) != _WHITESPACE.sub(" ", cut):
             raise InputError(
                 f"{units_path} and {codings_path} hold different texts of document {spans.at[span, 'document']!r} "
                 f"(characters {low}-{high}: {_opening(cut)} in unit {unit!r}, {_opening(said)} in a span), so the "
