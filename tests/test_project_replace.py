@@ -182,6 +182,22 @@ def test_a_near_match_that_adds_or_drops_a_negation_or_changes_a_number_is_refus
     assert matching.old_unmatched == ["a:0", "a:1", "a:2", "a:4"] and matching.refused["score"].min() >= 0.85
 
 
+def test_a_number_written_another_way_is_the_same_number():
+    """A transcriber's correction of how a number is written ("1,200" to "1200", "two" to "2") was refused as
+    changing the number, and the coded segment left behind; another number still is refused."""
+    from theme_assist.project.replace import changed_meaning, normalised
+
+    def reason(old, new):
+        return changed_meaning(normalised(old), normalised(new))
+
+    assert reason("It cost 1,200 shillings a month.", "It cost 1200 shillings a month.") == ""
+    assert reason("I worked nights there for two years.", "I worked nights there for 2 years.") == ""
+    assert reason("Twenty of us came.", "20 of us came.") == ""
+    assert reason("It cost 1,200 shillings.", "It cost 1,300 shillings.") == "changes a number"
+    assert reason("I worked there for two years.", "I worked there for 3 years.") == "changes a number"
+    assert reason("It was 1,5 litres.", "It was 15 litres.") == "changes a number"  # a decimal comma
+
+
 def test_a_coded_turn_whose_near_match_adds_a_negation_is_left_behind_saying_why(project, tmp_path, capsys):
     changes = {**REDACTED, 6: "The bus to Ulm takes an hour. I go every day, and it is not tiring but fine."}
     capsys.readouterr()

@@ -58,10 +58,16 @@ _NEGATIONS = frozenset({"not", "never", "no", "nothing", "nobody", "none", "neit
                         "without"})
 """Words that negate (and any ending in "n't"): a near match that adds or drops one may say the opposite."""
 
-_NUMBER_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-                          "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
-                          "hundred thousand million billion".split())
-"""Numbers written out ("one" left out: more often a pronoun, "the one I liked")."""
+_NUMBER_WORDS = dict(zip("two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                         "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+                         "hundred thousand million billion".split(),
+                         [*map(str, range(2, 21)), *map(str, range(30, 100, 10)), "100", "1000", "1000000",
+                          "1000000000"]))
+"""Numbers written out, with their digits ("one" left out: more often a pronoun, "the one I liked"): "two years"
+and "2 years" hold one number."""
+
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+"""A number with commas between its thousands ("1,200"): "1200" written another way."""
 
 _NUMBER = re.compile(r"[£$€]?(\d+(?:[.,:]\d+)*)(?:st|nd|rd|th|s|am|pm|%)?")
 """A number written in digits ("34", "1,200", "£5", "3pm", "1990s"): its digits."""
@@ -109,7 +115,7 @@ def changed_meaning(old: str, new: str) -> str:
     """Why a near match of two normalised segment texts may not say the same: ``"adds a negation"`` or ``"drops a
     negation"`` where the words changed (redactions aside) hold more or fewer of :data:`_NEGATIONS` ("It was
     fine." → "It was not fine."), ``"changes a number"`` where they hold other numbers ("two years" → "three
-    years"); ``""`` where neither."""
+    years"; a number written another way, "two" → "2" or "1,200" → "1200", is the same); ``""`` where neither."""
     old_words, new_words = old.split(), new.split()
     negations, numbers = [0, 0], [Counter(), Counter()]
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
@@ -120,9 +126,10 @@ def changed_meaning(old: str, new: str) -> str:
                           for part in re.split(r"[-–—/]", word)):
                 negations[side] += token in _NEGATIONS or token.endswith(("n't", "n’t"))
                 if number := _NUMBER.fullmatch(token):
-                    numbers[side][number.group(1)] += 1
+                    digits = number.group(1)
+                    numbers[side][digits.replace(",", "") if _THOUSANDS.fullmatch(digits) else digits] += 1
                 elif token in _NUMBER_WORDS:
-                    numbers[side][token] += 1
+                    numbers[side][_NUMBER_WORDS[token]] += 1
     if negations[0] != negations[1]:
         return "adds a negation" if negations[1] > negations[0] else "drops a negation"
     return "changes a number" if numbers[0] != numbers[1] else ""
