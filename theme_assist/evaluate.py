@@ -402,13 +402,17 @@ def coders_agreement(coders: pd.DataFrame, top_codes: pd.Series, trained_on: str
                             "kappa": entry["value"], "ci": entry.get("ci"), "reason": entry["reason"]})
     n = len(coders)
     others = listed([str(name) for name in coders.columns[1:]])
-    learned = ("no coded examples (codebook only)" if per_code == 0 else
-               f"{trained_on}'s codes alone" + ("" if per_code == "all" else f", at most {per_code} per code"))
+    learned = f"{trained_on}'s codes alone" + ("" if per_code == "all" else f", at most {per_code} per code")
+    pooled = "κ here is on these segments pooled over the folds, not a mean over folds as in the table above"
     notes = [f"{machine} learned from {learned} (those of {others} were not used): each segment's code is its top "
              f"code in the fold that held its document out, so it never saw that segment's code; its κ against "
              f"{trained_on} says how well it learned that coder's way of coding, its κ against {others} how well "
-             "that carries over to another coder, and the coders' κ with each other is what either can be read "
-             "against. κ here is on these segments pooled over the folds, not a mean over folds as in the table above"]
+             f"that carries over to another coder, and the coders' κ with each other is what either can be read "
+             f"against. {pooled}"]
+    if per_code == 0:  # it learned no coder's way of coding: the codebook's definitions and examples alone
+        notes = [f"{machine} learned from no coded examples (the codebook alone, per_code 0): its κ against each "
+                 f"coder ({trained_on}, {others}) says how near the codebook alone brings it to that coder's way of "
+                 f"coding, and the coders' κ with each other is what it can be read against. {pooled}"]
     rough = None
     if n < ROUGH_SHARED:
         rough = (f"these figures are rough: {n} segment(s) are coded by {trained_on} and another coder (fewer than "
