@@ -591,6 +591,44 @@ def test_a_double_coded_file_reports_the_coders_agreement_and_the_machines_besid
     assert "coders' agreement" not in (tmp_path / "results" / "evaluate_ana.csv.md").read_text()
 
 
+def test_a_second_coders_names_and_codes_written_two_ways_and_rows_without_text_are_said(tmp_path, own_data,
+                                                                                         caplog):
+    """Another coder's "Work" for "work", a coder named "José" in two Unicode forms, and a second coder's rows
+    that leave the text to the first's: as agree warns of the first two, evaluate compared them without a word
+    (José against José, κ 1.000), and left the third out unsaid (no coders' agreement, and no reason)."""
+    import unicodedata
+
+    from theme_assist.benchmarks import coded_benchmark
+    from theme_assist.codebook import load_codebook
+
+    coded, codebook = own_data
+    composed, decomposed = unicodedata.normalize("NFC", "José"), unicodedata.normalize("NFD", "José")
+    jose = pd.read_csv(coded, keep_default_na=False).assign(coder=composed)
+    ben = jose.iloc[:6].assign(coder="ben", code=["Work", "family", "stigma", "work", "family", "stigma"])
+    alike = jose.iloc[6:9].assign(coder=decomposed)
+    pd.concat([jose, ben, alike], ignore_index=True).to_csv(tmp_path / "double.csv", index=False)
+    with caplog.at_level("WARNING"):
+        bench = coded_benchmark(tmp_path / "double.csv", load_codebook(codebook), coder=composed)
+    said = " ".join(caplog.messages)
+    assert "1 code(s) written apart only by case are different codes: 'Work' / 'work'" in said
+    assert "1 coder(s) written alike in two Unicode forms" in said and r"'Jose\u0301' / 'Jos\xe9'" in said
+    assert len(bench.coders) == 9  # warned of, still compared as the file writes them
+    caplog.clear()
+    pd.concat([jose, ben.assign(text="")], ignore_index=True).to_csv(tmp_path / "textless.csv", index=False)
+    with caplog.at_level("WARNING"):
+        bench = coded_benchmark(tmp_path / "textless.csv", load_codebook(codebook), coder=composed)
+    textless = ("6 code(s) of other coders on rows without text are left out of the coders' comparison, as every "
+                "row with a code and no text is (line 38, 39, 40, 41, 42, …)")
+    assert bench.coders is None and textless in " ".join(caplog.messages)
+    assert bench.notes == [f"{textless}, so the coders' agreement with each other is not reported"]
+    pd.concat([jose, ben.iloc[:3].assign(text=""), ben.iloc[3:]], ignore_index=True).to_csv(tmp_path / "some.csv",
+                                                                                           index=False)
+    bench = coded_benchmark(tmp_path / "some.csv", load_codebook(codebook), coder=composed)
+    assert len(bench.coders) == 3 and bench.coders_notes == [
+        "3 code(s) of other coders on rows without text are left out of the coders' comparison, as every row with a "
+        "code and no text is (line 38, 39, 40)"]
+
+
 def test_the_segments_several_coders_coded_are_matched_by_segment_id(tmp_path, own_data):
     """A third coder of other segments, a segment a second coder gave two codes, theme_assist's own suggestions,
     and a file without segment ids."""

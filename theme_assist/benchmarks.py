@@ -233,10 +233,12 @@ def multiply_coded(path: str | Path, coded: pd.DataFrame, coder: str, notes: lis
     so none match; ``notes`` then says so where other coders' codes lie on the same texts
     (:func:`~theme_assist.inputs.coded_by_several`). The other coders' rows are read as
     :func:`~theme_assist.inputs.read_coded` reads ``coder``'s (codes and coder names without surrounding spaces;
-    theme_assist's own suggestions, uncoded rows and codes on rows without text left out; repeated rows once), but
+    theme_assist's own suggestions, uncoded rows and codes on rows without text left out, the last with a warning
+    and a note, in ``coders_notes`` or, where no segment is left to compare, ``notes``; repeated rows once), but
     not refused: a code outside the codebook is that coder's code all the same. A segment to which another coder
     gave several codes (multi-label) is left out, as one code per coder is compared, and ``coders_notes`` says how
-    many.
+    many. Codes or coders written apart only by case, Unicode form or invisible characters, and codes such as
+    "NA", are warned of as ``theme-assist agree`` warns of them: they are compared as written.
 
     Parameters
     ----------
@@ -256,7 +258,8 @@ def multiply_coded(path: str | Path, coded: pd.DataFrame, coder: str, notes: lis
         first, then the others who coded any of them, sorted), each cell the code, NaN where that coder gave none;
         None where no segment of ``coder`` is coded by another coder.
     """
-    from theme_assist.inputs import coded_by_several, read_table
+    from theme_assist.agree.reading import _warn_case_variants, _warn_missing_markers
+    from theme_assist.inputs import coded_by_several, lines_of, read_table
     from theme_assist.refi.assemble import human_codings
 
     frame = read_table(path, required=("text", "code"), optional=("segment_id", "document", "coder"),
@@ -265,7 +268,16 @@ def multiply_coded(path: str | Path, coded: pd.DataFrame, coder: str, notes: lis
         return None
     frame = human_codings(frame, f"coded segments {path}", deferred=[])  # said as the file was read for coder's
     frame = frame.assign(code=frame["code"].str.strip(), coder=frame["coder"].astype(str).str.strip())
-    frame = frame[(frame["code"] != "") & (frame["coder"] != "") & (frame["text"].str.strip() != "")]
+    frame = frame[(frame["code"] != "") & (frame["coder"] != "")]
+    textless = (frame["text"].str.strip() == "") & (frame["coder"] != coder)
+    if "segment_id" in frame:  # another coder's rows that leave the text to coder's: said, not left out unseen
+        textless &= frame["segment_id"].isin(set(coded["segment_id"]))
+    textless_said = (f"{int(textless.sum())} code(s) of other coders on rows without text are left out of the "
+                     f"coders' comparison, as every row with a code and no text is ({lines_of(textless)})"
+                     if "segment_id" in frame and textless.any() else "")
+    if textless_said:
+        logger.warning("%s: %s", path, textless_said)
+    frame = frame[frame["text"].str.strip() != ""]
     if "segment_id" not in frame:
         if coded_by_several(frame):
             others = sorted(set(frame["coder"]) - {coder})
@@ -283,10 +295,19 @@ def multiply_coded(path: str | Path, coded: pd.DataFrame, coder: str, notes: lis
                             f"comparison, which takes one code per coder ({listed(left_out)})")
         others = others[~others["segment_id"].isin(left_out)]
     if not len(others):
+        if textless_said:  # the report has no comparison to say it in
+            notes.append(f"{textless_said}, so the coders' agreement with each other is not reported")
         return None
+    if textless_said:
+        coders_notes.append(textless_said)
     table = others.pivot(index="segment_id", columns="coder", values="code")
     shared = [segment for segment in coded["segment_id"] if segment in table.index]
     chosen = coded.set_index("segment_id")["code"].rename(coder)
-    return pd.concat([chosen.loc[shared], table.loc[shared, sorted(table.columns)]], axis=1).rename_axis(
+    coders = pd.concat([chosen.loc[shared], table.loc[shared, sorted(table.columns)]], axis=1).rename_axis(
         index="segment_id", columns=None)
+    # as agree warns: another coder's "Work", "NA", or a name typed two ways, agree with nobody without a word
+    _warn_missing_markers(coders.iloc[:, 1:].stack(), path)
+    _warn_case_variants(coders.stack(), path)
+    _warn_case_variants(pd.Series(coders.columns), path, "coder")
+    return coders
 
