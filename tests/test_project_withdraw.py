@@ -172,6 +172,40 @@ def test_withdraw_restore_and_metadata_record_who_did_it_as_the_audit_trails_act
         assert store.metadata_changes()["author"].tolist() == ["Ann"]
 
 
+@pytest.mark.parametrize("author, refusal", [
+    ("   ", "--author holds no name one can see (spaces or invisible characters alone)"),
+    ("\u200b", "--author holds no name one can see (spaces or invisible characters alone)"),
+    ("Ann\nBob", "--author 'Ann\\nBob': a name of several lines: give it on one line"),
+])
+def test_an_author_one_cannot_see_or_of_several_lines_is_refused(project, tmp_path, capsys, author, refusal):
+    """A blank actor (spaces, a zero-width space) and one broken over two lines (a newline pasted with the name)
+    were kept as given; a name with spaces around it is kept without them, as metadata values are."""
+    table = tmp_path / "meta.csv"
+    table.write_text("document,site\ninterview_a,Hamburg\n")
+    before = content(project)
+    for command in (["withdraw", str(project), "interview_b"], ["restore", str(project), "interview_b"],
+                    ["metadata", str(project), str(table)], ["codebook", str(project), "--codebook", "cb.yaml"]):
+        capsys.readouterr()
+        assert run("project", *command, "--author", author) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"theme-assist: error: {refusal}") and err.count("\n") == 1, err
+    assert content(project) == before
+    assert run("project", "withdraw", str(project), "interview_b", "--author", " Ann ") == 0
+    with ProjectStore(project) as store:
+        assert store.withdrawals()["author"].tolist() == ["Ann"]
+
+
+def test_metadata_clear_of_the_document_column_is_refused_as_such(project, tmp_path, capsys):
+    """``--clear document`` was refused as a column the table does not have, beside the table's document column."""
+    table = tmp_path / "meta.csv"
+    table.write_text("document,site\ninterview_a,\n")
+    capsys.readouterr()
+    assert run("project", "metadata", str(project), str(table), "--clear", "document") == 2
+    assert capsys.readouterr().err.strip() == (
+        "theme-assist: error: --clear 'document': that column names the documents, which keep their names; --clear "
+        "takes a field: site; nothing was changed")
+
+
 def test_info_counts_the_withdrawn_documents_apart(project, capsys):
     assert run("project", "withdraw", str(project), "interview_b", "--reason", "the wrong site") == 0
     capsys.readouterr()

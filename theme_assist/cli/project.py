@@ -373,6 +373,21 @@ def _warn_rejected_without_code(left, codings: Path) -> None:
                        coder, len(rows), shown, codings, coder)
 
 
+def _author(author: str) -> str:
+    """``--author`` as the audit trail keeps it: without the spaces around it. Refused: spaces alone (a blank
+    actor) and a name of several lines (a newline pasted with it), in one line."""
+    from theme_assist.errors import InputError
+    from theme_assist.names import has_visible_character
+
+    name = author.strip()
+    if author and not has_visible_character(name):
+        raise InputError("--author holds no name one can see (spaces or invisible characters alone): give who did "
+                         "it, or leave --author out; nothing was changed")
+    if any(char in name for char in "\r\n\t\v\f\x85\u2028\u2029"):
+        raise InputError(f"--author {name!r}: a name of several lines: give it on one line; nothing was changed")
+    return name
+
+
 @project_app.command("codebook")
 def codebook(
     project: Path = typer.Argument(..., help="The project file."),
@@ -393,6 +408,7 @@ def codebook(
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import map_text
 
+    author = _author(author)
     revised = load_codebook(new)
     with ProjectStore(project) as store:
         current, previous = store.codebook_version(), store.codebook()
@@ -537,7 +553,7 @@ def withdraw(
     suggestions, review queue, training or export but the audit trail has them, their segments, codings or
     decisions). Nothing is deleted: `project restore` brings them back exactly as they were. A document withdrawn
     already is left as it is."""
-    _withdraw_or_restore(project, documents, withdrawing=True, reason=reason, author=author)
+    _withdraw_or_restore(project, documents, withdrawing=True, reason=reason, author=_author(author))
 
 
 @project_app.command("restore")
@@ -552,7 +568,7 @@ def restore(
     """Bring documents `project withdraw` withdrew back into PROJECT exactly as they were, with their segments'
     codings, suggestions and decisions. A document not withdrawn is left as it is. Refused while another version of
     its transcript (project replace) is in the project: withdraw that one first."""
-    _withdraw_or_restore(project, documents, withdrawing=False, reason=reason, author=author)
+    _withdraw_or_restore(project, documents, withdrawing=False, reason=reason, author=_author(author))
 
 
 def _withdraw_or_restore(project: Path, documents: list[str], withdrawing: bool, reason: str = "",
@@ -625,6 +641,7 @@ def replace(
     from theme_assist.project import ProjectStore
     from theme_assist.project.replace import replace_document
 
+    author = _author(author)
     console = message_console()
     with ProjectStore(project) as store:
         if not dry_run:
@@ -680,9 +697,10 @@ def metadata(
     from theme_assist.ingest import read_metadata
     from theme_assist.ingest.metadata import rows_named
     from theme_assist.inputs import PANDAS_BLANK_HEADER
-    from theme_assist.names import did_you_mean
+    from theme_assist.names import did_you_mean, name_key
     from theme_assist.project import ProjectStore
 
+    author = _author(author)
     if _sqlite_file(table):  # the arguments swapped, or the project given twice: not "save it as UTF-8"
         raise InputError(f"{table} is a project file (an SQLite database), not a metadata table: give the project, "
                          "then the table (`theme-assist project metadata PROJECT CSV`); nothing was changed")
@@ -691,6 +709,9 @@ def metadata(
         raise InputError(f"{table}: no field beside the document column: nothing to set")
     if any(PANDAS_BLANK_HEADER.fullmatch(name) for name in values.columns):  # a field 'Unnamed: 2' would stay
         raise InputError(f"{table}: a column has no name in the header: name its field; nothing was changed")
+    if named := [field for field in clear if name_key(field) == name_key(values.columns[0])]:
+        raise InputError(f"--clear {named[0]!r}: that column names the documents, which keep their names; --clear "
+                         f"takes a field: {', '.join(values.columns[1:])}; nothing was changed")
     if unknown := [field for field in clear if field not in values.columns[1:]]:
         shown, meant = did_you_mean(unknown[0], list(values.columns[1:]), what="fields")
         raise InputError(f"--clear {shown}: {table.name} has no such column{meant}; its fields: "
