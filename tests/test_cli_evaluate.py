@@ -639,7 +639,8 @@ def test_the_segments_several_coders_coded_are_matched_by_segment_id(tmp_path, o
     ana = pd.read_csv(coded, keep_default_na=False).assign(coder="ana")
     ben = ana.iloc[:6].assign(coder=" ben ", code=["work", "work", "stigma", "work", "family", "stigma"])
     two = ben.iloc[[1]].assign(code="family")  # a second code of ben's on one segment: left out
-    cy = ana.iloc[6:8].assign(coder="cy", segment_id=["elsewhere-1", "elsewhere-2"])  # on no segment of ana's
+    cy = ana.iloc[6:8].assign(coder="cy", segment_id=["elsewhere-1", "elsewhere-2"],  # on no segment of ana's
+                              text=["Another turn of the interview.", "And one more."])
     machine = ana.iloc[:6].assign(coder="theme_assist suggester (ana) 2026-01-01")
     pd.concat([ana, ben, two, cy, machine], ignore_index=True).to_csv(tmp_path / "double.csv", index=False)
     bench = coded_benchmark(tmp_path / "double.csv", load_codebook(codebook), coder="ana")
@@ -654,6 +655,14 @@ def test_the_segments_several_coders_coded_are_matched_by_segment_id(tmp_path, o
     pd.concat([ana, cy], ignore_index=True).to_csv(tmp_path / "apart.csv", index=False)
     bench = coded_benchmark(tmp_path / "apart.csv", load_codebook(codebook), coder="ana")
     assert bench.coders is None and bench.coders_notes == [] and bench.notes == []
+    # ana's texts under other ids ("1.0" for "1"): said, as a file without segment ids is
+    renamed = ben.assign(segment_id=ben["segment_id"] + ".0")
+    pd.concat([ana, renamed], ignore_index=True).to_csv(tmp_path / "renamed.csv", index=False)
+    bench = coded_benchmark(tmp_path / "renamed.csv", load_codebook(codebook), coder="ana")
+    assert bench.coders is None and bench.notes == [
+        "the file holds the codes of ben too, on the texts ana coded, but under other segment_ids than ana's, so "
+        "the coders' agreement with each other is not reported: give each segment one segment_id in every coder's "
+        "rows"]
     # without segment ids, no rows of two coders are known to be one segment: the report says why there is none
     pd.concat([ana, ben], ignore_index=True).drop(columns="segment_id").to_csv(tmp_path / "noid.csv", index=False)
     bench = coded_benchmark(tmp_path / "noid.csv", load_codebook(codebook), coder="ana")

@@ -231,7 +231,7 @@ def multiply_coded(path: str | Path, coded: pd.DataFrame, coder: str, notes: lis
 
     Segments are matched by ``segment_id``: a table without that column has its rows numbered, each coder's apart,
     so none match; ``notes`` then says so where other coders' codes lie on the same texts
-    (:func:`~theme_assist.inputs.coded_by_several`). The other coders' rows are read as
+    (:func:`~theme_assist.inputs.coded_by_several`), as it does where they lie on them under other ids alone. The other coders' rows are read as
     :func:`~theme_assist.inputs.read_coded` reads ``coder``'s (codes and coder names without surrounding spaces;
     theme_assist's own suggestions, uncoded rows and codes on rows without text left out, the last with a warning
     and a note, in ``coders_notes`` or, where no segment is left to compare, ``notes``; repeated rows once), but
@@ -297,6 +297,11 @@ def multiply_coded(path: str | Path, coded: pd.DataFrame, coder: str, notes: lis
     if not len(others):
         if textless_said:  # the report has no comparison to say it in
             notes.append(f"{textless_said}, so the coders' agreement with each other is not reported")
+        elif coded_by_several(frame):  # "1.0" for "1", "s1" for "S1": not coders who shared the documents out
+            alike = sorted(set(frame["coder"]) - {coder})
+            notes.append(f"the file holds the codes of {listed(alike)} too, on the texts {coder} coded, but under "
+                         f"other segment_ids than {coder}'s, so the coders' agreement with each other is not "
+                         "reported: give each segment one segment_id in every coder's rows")
         return None
     if textless_said:
         coders_notes.append(textless_said)
