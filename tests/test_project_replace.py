@@ -198,6 +198,23 @@ def test_a_number_written_another_way_is_the_same_number():
     assert reason("It was 1,5 litres.", "It was 15 litres.") == "changes a number"  # a decimal comma
 
 
+def test_a_transcript_cleaned_of_repeated_words_says_the_same():
+    """Verbatim made clean verbatim ("No, no, no." → "No.", "I didn't, I didn't" → "I didn't") was refused as
+    dropping a negation or changing a number, and the coded segment left behind."""
+    from theme_assist.project.replace import changed_meaning, normalised
+
+    def reason(old, new):
+        return changed_meaning(normalised(old), normalised(new))
+
+    assert reason("I didn't, I didn't want to go to the clinic that week.",
+                  "I didn't want to go to the clinic that week.") == ""
+    assert reason("No, no, no. I never told them about it.", "No. I never told them about it.") == ""
+    assert reason("It was not, not easy for me at the beginning.", "It was not easy for me at the beginning.") == ""
+    assert reason("We were two, two people in the room.", "We were two people in the room.") == ""
+    assert reason("It was fine, fine.", "It was not fine.") == "adds a negation"
+    assert reason("It was not good, not good at all.", "It was good, good at all.") == "drops a negation"
+
+
 def test_a_coded_turn_whose_near_match_adds_a_negation_is_left_behind_saying_why(project, tmp_path, capsys):
     changes = {**REDACTED, 6: "The bus to Ulm takes an hour. I go every day, and it is not tiring but fine."}
     capsys.readouterr()

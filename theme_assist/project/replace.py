@@ -115,8 +115,10 @@ def changed_meaning(old: str, new: str) -> str:
     """Why a near match of two normalised segment texts may not say the same: ``"adds a negation"`` or ``"drops a
     negation"`` where the words changed (redactions aside) hold more or fewer of :data:`_NEGATIONS` ("It was
     fine." → "It was not fine."), ``"changes a number"`` where they hold other numbers ("two years" → "three
-    years"; a number written another way, "two" → "2" or "1,200" → "1200", is the same); ``""`` where neither."""
-    old_words, new_words = old.split(), new.split()
+    years"; a number written another way, "two" → "2" or "1,200" → "1200", is the same); ``""`` where neither.
+    Words said twice over are read once ("No, no, no." → "No.", "I didn't, I didn't go" → "I didn't go": a
+    transcript cleaned of repetitions says the same)."""
+    old_words, new_words = _said_once(old.split()), _said_once(new.split())
     negations, numbers = [0, 0], [Counter(), Counter()]
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
         if tag == "equal" or (tag == "replace" and _redaction(old_words[i1:i2], new_words[j1:j2])):
@@ -133,6 +135,21 @@ def changed_meaning(old: str, new: str) -> str:
     if negations[0] != negations[1]:
         return "adds a negation" if negations[1] > negations[0] else "drops a negation"
     return "changes a number" if numbers[0] != numbers[1] else ""
+
+
+def _said_once(words: list[str], longest: int = 3) -> list[str]:
+    """``words`` without a run of up to ``longest`` words that repeats the run just before it, read without case
+    or punctuation around them ("no, no, no", "I didn't, I didn't", "I- I-")."""
+    kept: list[str] = []
+    keys: list[str] = []
+    for word in words:
+        kept.append(word)
+        keys.append(word.strip(".,;:!?\"'“”‘’()…-–—").lower())
+        for size in range(1, longest + 1):
+            if len(keys) >= 2 * size and keys[-size:] == keys[-2 * size:-size] and any(keys[-size:]):
+                del kept[-size:], keys[-size:]
+                break
+    return kept
 
 
 def _redaction(old_words: list[str], new_words: list[str]) -> bool:
