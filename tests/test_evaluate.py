@@ -382,6 +382,21 @@ def test_the_coders_agreement_and_the_machines_beside_it_on_the_same_segments():
     assert "were not used" not in zero_shot and "how well it learned" not in zero_shot
 
 
+def test_a_kappa_that_is_undefined_is_said_why_in_the_notes():
+    """Two coders who gave the one code to the few segments both coded: κ is undefined, and the terminal's and the
+    report's tables showed "n/a" with no reason (the JSON alone had it)."""
+    from theme_assist.evaluate import coders_agreement
+
+    index = pd.Index(["s0", "s1", "s2"], name="segment_id")
+    coders = pd.DataFrame({"ana": ["a", "a", "a"], "ben": ["a", "a", "a"]}, index=index)
+    result = coders_agreement(coders, pd.Series(["a", "a", "b"], index=index), "ana", "all", n_boot=100)
+    rows = {row["comparison"]: row for row in result["comparisons"]}
+    assert rows["ana vs ben"]["kappa"] is None and rows["theme_assist vs ana"]["kappa"] is not None
+    reason = rows["ana vs ben"]["reason"]
+    assert f"n/a for ana vs ben: {reason}" in result["notes"]
+    assert not any("theme_assist vs ana" in note for note in result["notes"] if note.startswith("n/a"))
+
+
 def test_three_coders_have_fleiss_kappa_and_each_pair_on_the_segments_both_coded():
     from sklearn.metrics import cohen_kappa_score
 

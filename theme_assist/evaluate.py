@@ -383,7 +383,7 @@ def coders_agreement(coders: pd.DataFrame, top_codes: pd.Series, trained_on: str
         undefined), ``reason`` (why κ or its interval is undefined; null)), ``rough`` (the sentence saying that the
         figures are rough, where fewer than :data:`ROUGH_SHARED` segments are compared; null) and ``notes``
         (sentences without a final full stop: ``rough`` first where there is one, then which coder the machine
-        learned from).
+        learned from, then why a κ or interval is n/a, naming the comparisons of each reason).
     """
     from theme_assist.agree.machine import agreement_report
     from theme_assist.errors import listed
@@ -413,6 +413,11 @@ def coders_agreement(coders: pd.DataFrame, top_codes: pd.Series, trained_on: str
         notes = [f"{machine} learned from no coded examples (the codebook alone, per_code 0): its κ against each "
                  f"coder ({trained_on}, {others}) says how near the codebook alone brings it to that coder's way of "
                  f"coding, and the coders' κ with each other is what it can be read against. {pooled}"]
+    undefined: dict[str, list[str]] = {}  # the tables show "n/a" alone: why, once per reason
+    for row in comparisons:
+        if row["reason"]:
+            undefined.setdefault(row["reason"], []).append(row["comparison"])
+    notes += [f"n/a for {listed(names)}: {reason}" for reason, names in undefined.items()]
     rough = None
     if n < ROUGH_SHARED:
         rough = (f"these figures are rough: {n} segment(s) are coded by {trained_on} and another coder (fewer than "
