@@ -1290,6 +1290,31 @@ def test_units_whose_line_breaks_a_table_wrote_as_spaces_are_of_the_same_text(ca
     assert code in (0, None) and err == "" and json.loads(out)["percent"]["n_units"] == 3, err
 
 
+def test_units_of_a_text_in_another_unicode_form_are_refused_saying_so(capsys, tmp_path):
+    """Units of a text whose accents are one character, spans of one whose accents are two (a Mac's export): the
+    offsets differ, and the refusal quoted two openings that looked the same, with no word of why."""
+    import unicodedata
+
+    turns = ["How was the training at José's place?", "Good, I felt ready."]
+
+    def rows(form):
+        found, at = [], 0
+        for number, text in enumerate(unicodedata.normalize(form, turn) for turn in turns):
+            found.append((f"fg:{number}", "fg", at, at + len(text), text))
+            at += len(text) + 1
+        return found
+
+    spans = [("fg", start, end, "talk", coder, text) for _, _, start, end, text in rows("NFD") for coder in "AB"]
+    spans_path, units_path = tmp_path / "codings.csv", tmp_path / "units.csv"
+    pd.DataFrame(spans, columns=["document", "start", "end", "code", "coder", "text"]).to_csv(spans_path, index=False)
+    pd.DataFrame(rows("NFC"), columns=["segment_id", "document", "start", "end", "text"]).to_csv(units_path,
+                                                                                                 index=False)
+    code, out, err = run(capsys, spans_path, "--units", units_path)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert r"Jos\xe9" in err and r"Jose\u0301" in err, err
+    assert "the texts of one are in another Unicode form than the other's" in " ".join(err.split())
+
+
 @pytest.mark.shared
 def test_an_imported_qdpx_codings_file_is_read_as_span_codings(capsys, shared_dir, tmp_path):
     """import-qdpx → codings.csv (document, start, end, code, coder, text, …: one coder in this project); a second

@@ -745,15 +745,23 @@ def _refuse_units_of_other_texts(spans: pd.DataFrame, units: pd.DataFrame, codin
         cut = unit_texts[unit][low - start_unit:high - start_unit]
         # a line break written as a space (a table made one line a cell) keeps the offsets: the same text
         if _WHITESPACE.sub(" ", said) != _WHITESPACE.sub(" ", cut):
+            composed = {name: all(unicodedata.is_normalized("NFC", text) for text in texts)
+                        for name, texts in (("units", units["text"]), ("spans", spans["text"]))}
+            forms = ("; the texts of one are in another Unicode form than the other's (an accent as one character, "
+                     "or as a letter and a combining mark), which counts characters otherwise"
+                     if len(set(composed.values())) > 1 else "")
+            shown = ascii if forms else repr  # the two forms look alike
             raise InputError(
                 f"{units_path} and {codings_path} hold different texts of document {spans.at[span, 'document']!r} "
-                f"(characters {low}-{high}: {_opening(cut)} in unit {unit!r}, {_opening(said)} in a span), so the "
-                "units would take spans they do not hold: give the segments of the documents the spans were coded "
-                "in (suggest --segments-out on the import's documents/)")
+                f"(characters {low}-{high}: {_opening(cut, shown=shown)} in unit {unit!r}, "
+                f"{_opening(said, shown=shown)} in a span{forms}), so the units would take spans they do not hold: "
+                "give the segments of the documents the spans were coded in (suggest --segments-out on the import's "
+                "documents/)")
 
 
-def _opening(text: str, shown: int = 30) -> str:
-    return repr(text if len(text) <= shown else text[:shown] + "…")
+def _opening(text: str, most: int = 30, shown=repr) -> str:
+    """The first ``most`` characters of ``text``, as ``shown`` writes them (``ascii``: escapes), and "…" for more."""
+    return shown(text if len(text) <= most else text[:most] + "…").replace("\\u2026", "…")
 
 
 def read_machine(path: str | Path) -> pd.Series:
