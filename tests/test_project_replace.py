@@ -121,6 +121,19 @@ def test_an_exact_match_is_of_one_speaker_a_speaker_renamed_throughout_counting_
     assert matched(old, renamed) == [("o:0", "n:0", "exact"), ("o:2", "n:1", "exact"), ("o:3", "n:2", "exact")]
 
 
+def test_a_transcript_given_speaker_labels_in_its_correction_is_matched_on_its_texts():
+    """An old version without labels: its turns were all read as the one new speaker most of them had, and the
+    other speaker's turns, unchanged, matched nothing (their codes left behind)."""
+    said = ["Tell me about the ward and how you came there.", "I came there in the spring after my brother called.",
+            "And then what happened at the clinic?", "They kept me for two weeks and then I went home to Ulm."]
+    old = pd.DataFrame({"segment_id": [f"a:{i}" for i in range(4)], "speaker": "", "text": said})
+    new = pd.DataFrame({"segment_id": [f"b:{i}" for i in range(4)], "speaker": ["I", "R"] * 2,
+                        "text": [*said[:3], "They kept me for two weeks and then I went home to [CITY]."]})
+    pairs = match_segments(old, new).pairs
+    assert list(zip(pairs["old"], pairs["new"], pairs["kind"])) == [
+        ("a:0", "b:0", "exact"), ("a:1", "b:1", "exact"), ("a:2", "b:2", "exact"), ("a:3", "b:3", "near")]
+
+
 def test_a_stretch_keeps_the_most_pairs_before_the_most_alike(monkeypatch):
     from theme_assist.project import replace
 
