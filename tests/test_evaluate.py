@@ -397,6 +397,18 @@ def test_a_kappa_that_is_undefined_is_said_why_in_the_notes():
     assert not any("theme_assist vs ana" in note for note in result["notes"] if note.startswith("n/a"))
 
 
+def test_the_machine_takes_a_name_no_coder_has():
+    """Coders named "theme_assist" and "theme_assist (machine)": the machine took the second's name, and evaluate
+    was refused as "a machine column has a human coder's name"."""
+    from theme_assist.evaluate import coders_agreement
+
+    coders, machine = double_coded()
+    coders.columns = ["theme_assist", "theme_assist (machine)"]
+    result = coders_agreement(coders, machine, "theme_assist", "all", n_boot=0)
+    assert result["machine"] == "theme_assist (machine) (machine)"
+    assert [row["comparison"] for row in result["comparisons"]][0] == "theme_assist vs theme_assist (machine)"
+
+
 def test_three_coders_have_fleiss_kappa_and_each_pair_on_the_segments_both_coded():
     from sklearn.metrics import cohen_kappa_score
 

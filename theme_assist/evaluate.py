@@ -388,7 +388,7 @@ def coders_agreement(coders: pd.DataFrame, top_codes: pd.Series, trained_on: str
     from theme_assist.agree.machine import agreement_report
     from theme_assist.errors import listed
 
-    if machine in coders.columns:
+    while machine in coders.columns:  # a coder named "theme_assist", and one "theme_assist (machine)" too
         machine = f"{machine} (machine)"
     report = agreement_report(coders, top_codes.reindex(coders.index).rename(machine), metrics=["cohen"],
                               n_boot=n_boot, seed=seed)
