@@ -191,8 +191,10 @@ def test_an_author_one_cannot_see_or_of_several_lines_is_refused(project, tmp_pa
         assert err.startswith(f"theme-assist: error: {refusal}") and err.count("\n") == 1, err
     assert content(project) == before
     assert run("project", "withdraw", str(project), "interview_b", "--author", " Ann ") == 0
+    assert run("project", "restore", str(project), "interview_b", "--reason", "   ") == 0  # as none given
     with ProjectStore(project) as store:
-        assert store.withdrawals()["author"].tolist() == ["Ann"]
+        assert store.withdrawals()["author"].tolist() == ["Ann", ""]
+        assert store.withdrawals()["reason"].tolist() == ["", ""]
 
 
 def test_metadata_clear_of_the_document_column_is_refused_as_such(project, tmp_path, capsys):

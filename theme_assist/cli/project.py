@@ -553,7 +553,7 @@ def withdraw(
     suggestions, review queue, training or export but the audit trail has them, their segments, codings or
     decisions). Nothing is deleted: `project restore` brings them back exactly as they were. A document withdrawn
     already is left as it is."""
-    _withdraw_or_restore(project, documents, withdrawing=True, reason=reason, author=_author(author))
+    _withdraw_or_restore(project, documents, withdrawing=True, reason=reason.strip(), author=_author(author))
 
 
 @project_app.command("restore")
@@ -568,7 +568,7 @@ def restore(
     """Bring documents `project withdraw` withdrew back into PROJECT exactly as they were, with their segments'
     codings, suggestions and decisions. A document not withdrawn is left as it is. Refused while another version of
     its transcript (project replace) is in the project: withdraw that one first."""
-    _withdraw_or_restore(project, documents, withdrawing=False, reason=reason, author=_author(author))
+    _withdraw_or_restore(project, documents, withdrawing=False, reason=reason.strip(), author=_author(author))
 
 
 def _withdraw_or_restore(project: Path, documents: list[str], withdrawing: bool, reason: str = "",
@@ -647,7 +647,8 @@ def replace(
         if not dry_run:
             store.check_writable()  # before the transcript is read
         with skipped_as_unsupported() as skipped:
-            done = replace_document(store, document, file, name=name, reason=reason, dry_run=dry_run, author=author)
+            done = replace_document(store, document, file, name=name, reason=reason.strip(), dry_run=dry_run,
+                                    author=author)
     document, matching, would = done.document, done.matching, "would be " if dry_run else ""  # as stored
     line = (f"{project}: {document} {would}replaced by {done.name} ({file}): "
             f"{counted(done.new_segments, 'segment')} (it had {done.old_segments}); matched "
