@@ -627,6 +627,13 @@ def test_a_second_coders_names_and_codes_written_two_ways_and_rows_without_text_
     assert len(bench.coders) == 3 and bench.coders_notes == [
         "3 code(s) of other coders on rows without text are left out of the coders' comparison, as every row with a "
         "code and no text is (line 38, 39, 40)"]
+    # another text under one of jose's ids (another segmentation's rows): compared, and said
+    other = ben.assign(text=ben["text"].where(ben.index != 1, "Another segment's text."))
+    pd.concat([jose, other], ignore_index=True).to_csv(tmp_path / "other.csv", index=False)
+    bench = coded_benchmark(tmp_path / "other.csv", load_codebook(codebook), coder=composed)
+    assert len(bench.coders) == 6 and bench.coders_notes == [
+        f"1 row(s) of other coders have another text than {composed}'s rows of their segment_id (line 39): compared "
+        "as one segment all the same; check that the ids name the same segments in every coder's rows"]
 
 
 def test_the_segments_several_coders_coded_are_matched_by_segment_id(tmp_path, own_data):

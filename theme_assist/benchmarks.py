@@ -231,7 +231,9 @@ def multiply_coded(path: str | Path, coded: pd.DataFrame, coder: str, notes: lis
 
     Segments are matched by ``segment_id``: a table without that column has its rows numbered, each coder's apart,
     so none match; ``notes`` then says so where other coders' codes lie on the same texts
-    (:func:`~theme_assist.inputs.coded_by_several`), as it does where they lie on them under other ids alone. The other coders' rows are read as
+    (:func:`~theme_assist.inputs.coded_by_several`), as it does where they lie on them under other ids alone; a
+    row of another coder with another text than ``coder``'s row of its id is compared all the same, with a warning
+    and a note in ``coders_notes``. The other coders' rows are read as
     :func:`~theme_assist.inputs.read_coded` reads ``coder``'s (codes and coder names without surrounding spaces;
     theme_assist's own suggestions, uncoded rows and codes on rows without text left out, the last with a warning
     and a note, in ``coders_notes`` or, where no segment is left to compare, ``notes``; repeated rows once), but
@@ -287,6 +289,14 @@ def multiply_coded(path: str | Path, coded: pd.DataFrame, coder: str, notes: lis
                          "codings.csv has them)")
         return None
     others = frame[(frame["coder"] != coder) & frame["segment_id"].isin(set(coded["segment_id"]))]
+    texts = coded.drop_duplicates("segment_id").set_index("segment_id")["text"].map(lambda text: " ".join(text.split()))
+    elsewhere = others["segment_id"].map(texts) != others["text"].map(lambda text: " ".join(text.split()))
+    if elsewhere.any():  # another segmentation under the same ids: compared all the same, but not unsaid
+        said = (f"{int(elsewhere.sum())} row(s) of other coders have another text than {coder}'s rows of their "
+                f"segment_id ({lines_of(elsewhere)}): compared as one segment all the same; check that the ids "
+                "name the same segments in every coder's rows")
+        logger.warning("%s: %s", path, said)
+        coders_notes.append(said)
     others = others.drop_duplicates(["segment_id", "coder", "code"])
     several = others.duplicated(["segment_id", "coder"], keep=False)
     if several.any():
