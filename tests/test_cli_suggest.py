@@ -323,6 +323,31 @@ def test_bad_input_is_one_line_and_exit_2(files, tmp_path, capsys, monkeypatch, 
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", ["suggest", "discover"])
+def test_unknown_codes_of_train_are_refused_before_the_input_is_read_naming_file_and_lines(files, tmp_path, capsys,
+                                                                                           monkeypatch, command):
+    """A code not in the codebook ("Work" for "work") was refused without the file or a line, and only after
+    "embedding and fitting…" (after the input, however large, was read and segmented)."""
+    import theme_assist.inputs
+
+    codebook, coded, segments = files
+    table = pd.read_csv(coded, keep_default_na=False)
+    table.loc[[3, 6], "code"] = "Work"
+    table.loc[7, "code"] = "nope"
+    table.to_csv(coded, index=False)
+
+    def not_reached(*args, **kwargs):
+        raise AssertionError("the input was read before the coded table was checked")
+
+    monkeypatch.setattr(theme_assist.inputs, "read_segments", not_reached)
+    out = tmp_path / ("o.csv" if command == "suggest" else "o.json")
+    code, said, err = run([command, "--codebook", codebook, "--train", coded, "--input", segments, "--out", out],
+                          capsys)
+    assert code == 2 and "embedding" not in said + err and len(err.strip().splitlines()) == 1
+    assert (f"coded segments {coded}: code 'Work' (line 5, 8) is not in codebook 'Peer support mini' (did you mean "
+            "'work'? ids are matched as written); 1 more not in it either: nope (line 9)") in err
+
+
 def test_coded_rows_without_text_are_left_out_with_a_warning(files, tmp_path, capsys, caplog):
     codebook, coded, segments = files
     table = pd.read_csv(coded, keep_default_na=False)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from theme_assist.codebook import Codebook
 from theme_assist.errors import InputError, listed, warn_or_defer
 from theme_assist.filesystems import nearest_existing, refusal_to_write_in
 
@@ -174,7 +175,7 @@ def rows_of_coder(coded: pd.DataFrame, coder: str, source: str | Path) -> pd.Dat
 
 def read_coded(path: str | Path, without: str = "", coder: str | None = None,
                keep_lines: bool = False, left_out: list[str] | None = None, need_document: str = "",
-               deferred: list[str] | None = None) -> pd.DataFrame:
+               deferred: list[str] | None = None, codebook: Codebook | None = None) -> pd.DataFrame:
     """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``, ``coder``
     and the columns that say a row's place in its document, ``position``, ``start``, ``turn``; column names matched
     apart from case), codes read without surrounding spaces. A code on a row without text
@@ -189,7 +190,8 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     rows sorted by code, for a report. ``need_document``: why the caller needs a ``document`` column; a table
     without one is then refused, naming the file's columns (not the ``segment_id`` this adds), as is a row with
     text and no document, naming its line. ``deferred``: a list that gets the warnings instead of the log, for a
-    caller that may yet refuse the table (a refusal comes alone)."""
+    caller that may yet refuse the table (a refusal comes alone). ``codebook``: refuse a code that is not in it,
+    naming the file and its lines (:func:`~theme_assist.suggest.refuse_unknown_codes`), before any embedding."""
     from theme_assist.features import ORDER_COLUMNS, documents_in_given_order, sorted_by_code, unplaced_rows
     from theme_assist.refi.assemble import human_codings
 
@@ -232,6 +234,10 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
         raise InputError(f"coded segments {path} holds the codes of {len(coders)} coders ({listed(coders)}) on the "
                          "same texts and no segment_id to say which of their rows are one segment: learn from one "
                          "coder's rows (--coder NAME)")
+    if codebook is not None:
+        from theme_assist.suggest import refuse_unknown_codes
+
+        refuse_unknown_codes(frame["code"], codebook, source=path)
     if (frame["code"] == "").all():
         raise InputError(f"coded segments {path}: no row has both a text and a code" + (f" ({without})" if without
                                                                                            else ""))

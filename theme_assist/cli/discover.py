@@ -163,6 +163,9 @@ def discover(
             raise InputError(f"{option} {path} exists and is a codebook, which may be someone's only copy (use "
                              "--force to replace it)")
     book = load_codebook(codebook) if codebook else None
+    # before the input is read and anything embedded: a code not in the codebook is refused in seconds
+    coded = None if train is None else read_coded(
+        train, without="to judge segments by the codebook alone, leave out --train", coder=coder, codebook=book)
     with skipped_as_unsupported() as skipped:
         segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata, recursive=recursive)
     fields = [column for column in segments.columns if column not in (*SEGMENT_COLUMNS, SEGMENTATION_COLUMN)]
@@ -174,8 +177,6 @@ def discover(
         from theme_assist.suggest import CodeSuggester, uncalibrated_note
 
         with console.status("fitting the suggestion engine…"):
-            coded = None if train is None else read_coded(
-                train, without="to judge segments by the codebook alone, leave out --train", coder=coder)
             suggester = CodeSuggester(embedder=embedder, random_state=seed).fit(coded, book)
         if (note := uncalibrated_note(suggester)) and not all_segments:
             console.print(f"[yellow]note:[/] {note}, so --explained {explained} is compared with uncalibrated "

@@ -209,6 +209,9 @@ def suggest(
     before = {"--out": file_state(out), "--segments-out": file_state(segments_out)}
     part = parse_shard(shard) if shard is not None else None
     book = load_codebook(codebook)
+    # before the input is read and anything embedded: a code not in the codebook is refused in seconds
+    coded = None if train is None or load_model else read_coded(
+        train, without="for suggestions from the codebook alone, leave out --train", coder=coder, codebook=book)
     with skipped_as_unsupported() as skipped:
         segments = read_segments(input, unit=unit, max_chars=max_chars, metadata=metadata, recursive=recursive)
     # matched in the whole input: a part without the moderator's documents has no warning that none is there
@@ -236,8 +239,6 @@ def suggest(
             suggester.threshold = threshold
             suggester._resolve_threshold()
     else:
-        coded = None if train is None else read_coded(
-            train, without="for suggestions from the codebook alone, leave out --train", coder=coder)
         recipe = suggester_digest(None, coded, embedder.model_id, finetune) if part else ""
         if finetune:
             per_segment = codes_per_segment(coded, book)  # checks the codes before minutes of fine-tuning
