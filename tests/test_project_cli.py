@@ -140,6 +140,36 @@ def test_init_names_every_unknown_code_of_the_coded_table_with_the_hint_suggest_
     assert error.endswith("; 1 more not in it either: no_such_code") and len(error.splitlines()) == 1
 
 
+def test_init_and_add_say_the_coder_a_coded_table_without_coders_is_stored_under(tmp_path, demo_subset, capsys):
+    """A --coded table without a coder column is stored (and exported, in a .qdpx as its user) under the file's
+    name; only project info said so, not the ✓ line of init or add."""
+    folder, metadata, coded = demo_subset
+    table = pd.read_csv(coded)
+    unnamed = tmp_path / "coded_ann.csv"
+    table.drop(columns="coder").to_csv(unnamed, index=False)
+    project = tmp_path / "p.taproj"
+    assert run("project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input",
+               str(folder / f"{SUBSET[0]}.txt"), "--coded", str(unnamed)) == 0
+    (done,) = [line for line in capsys.readouterr().err.splitlines() if line.startswith("✓")]
+    assert done.endswith(f"{len(table)} human codings as coder 'coded_ann.csv' (named after the file: a 'coder' "
+                         "column names one)")
+    later = tmp_path / "later"
+    later.mkdir()
+    shutil.copy(folder / f"{SUBSET[1]}.txt", later)
+    added = pd.read_csv(DEMO / "reference_coding.csv").loc[lambda frame: frame["document"] == SUBSET[1]]
+    added.head(2).assign(coder="bo").to_csv(tmp_path / "coded_later.csv", index=False)
+    assert run("project", "add", str(project), str(later), "--coded", str(tmp_path / "coded_later.csv")) == 0
+    assert "2 human codings;" in capsys.readouterr().err  # coder named: nothing said
+    (tmp_path / "later2").mkdir()
+    shutil.copy(DEMO / "transcripts" / "iv_pune_02.txt", tmp_path / "later2")
+    pune = pd.read_csv(DEMO / "reference_coding.csv").loc[lambda frame: frame["document"] == "iv_pune_02"].head(3)
+    pune.assign(coder=["bo", "", ""]).to_csv(tmp_path / "coded_pune.csv", index=False)
+    assert run("project", "add", str(project), str(tmp_path / "later2"), "--coded",
+               str(tmp_path / "coded_pune.csv")) == 0
+    assert ("3 human codings, 2 of them as coder 'coded_pune.csv' (named after the file: a 'coder' column names "
+            "one);") in capsys.readouterr().err
+
+
 def test_coded_tables_are_placed_by_id_turn_span_or_text(tmp_path):
     from theme_assist.errors import InputError
     from theme_assist.ingest import read_documents

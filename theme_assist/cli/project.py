@@ -57,6 +57,8 @@ def init(
         made = store.codebook()
         parents = f" ({len(made.all_codes)} with their parents)" if len(made.all_codes) > len(made.leaf_codes) else ""
         line = _counts_line(store, str(project), f"{counted(len(made.leaf_codes), 'code')} to code with{parents}")
+        if coded is not None:
+            line += _coder_named_by_file(store, coded)
         if store.skip_speakers:
             line += f", {_skipped_segments(store)}"
         say_done(message_console(), line + skipped_note(skipped))
@@ -101,7 +103,7 @@ def add(
             if added.skipped:
                 line += f" ({added.skipped} of skipped speakers)"
             if coded is not None:
-                line += f", {counted(added.codings, 'human coding')}"
+                line += f", {counted(added.codings, 'human coding')}" + _coder_named_by_file(store, coded)
             if added.unchanged:
                 line += (f"; {counted(added.unchanged, 'transcript')} given {project.name} had already, left as "
                          "they are")
@@ -930,6 +932,19 @@ def _counts_line(store, name: str, codebook: str) -> str:
     return (f"{name}: {counted(len(store.documents()), 'document')}, {counted(store.segment_count(), 'segment')}, "
             f"{codebook}, {counted(codings, 'human coding')}"
             + (f" ({from_review} from review decisions)" if from_review else ""))
+
+
+def _coder_named_by_file(store, coded: Path) -> str:
+    """Where the ``--coded`` table named no coder (no ``coder`` column, or empty cells), the coder its codings are
+    stored and exported under, the file's name, and how to name one: ``" as coder 'coded.csv' (named after the
+    file: a 'coder' column names one)"``; ``""`` otherwise. ``project info`` said it, ``init`` and ``add`` did not."""
+    codings = store.codings()
+    codings = codings[codings["source"] == coded.name]
+    unnamed = int((codings["coder"] == "").sum())
+    if not unnamed:
+        return ""
+    some = f", {unnamed} of them" if unnamed < len(codings) else ""
+    return f"{some} as coder {coded.name!r} (named after the file: a 'coder' column names one)"
 
 
 def _skipped_segments(store) -> str:
