@@ -428,8 +428,9 @@ def test_the_closing_line_counts_the_files_not_read_as_transcripts(tmp_path, cap
 
 
 def test_export_qdpx_of_a_folder_counts_the_files_skipped_as_unsupported(tmp_path, capsys):
-    """export-qdpx --documents FOLDER skipped a .pdf with a warning, and its "Wrote" line did not count it, as the
-    closing lines of suggest, discover and project init now do."""
+    """export-qdpx --documents FOLDER skipped a .pdf with a warning, and its closing line did not count it, as the
+    closing lines of suggest, discover and project init now do. That line is their ✓ line ("Wrote …" on stdout
+    before), on stderr after any note."""
     from theme_assist.cli import main
     from theme_assist.codebook import packaged_codebook
 
@@ -440,9 +441,10 @@ def test_export_qdpx_of_a_folder_counts_the_files_skipped_as_unsupported(tmp_pat
     with pytest.raises(SystemExit) as done:
         main(["export-qdpx", "--codebook", str(packaged_codebook("upsides")), "--documents", str(folder), "--out",
               str(tmp_path / "study.qdpx")])
-    out = capsys.readouterr().out
-    assert done.value.code in (0, None), out
-    (wrote,) = [line for line in out.splitlines() if line.startswith("Wrote")]
+    said = capsys.readouterr()
+    assert done.value.code in (0, None), said.err
+    assert said.out == "" and said.err.splitlines()[-1].startswith(f"✓ {tmp_path / 'study.qdpx'}: ")
+    wrote = said.err.splitlines()[-1]
     assert wrote.endswith("; 1 file skipped (not a supported format: slides.pdf)")
     assert ": 1 source, " in wrote  # as project export --qdpx says it, not "1 sources"
 

@@ -161,7 +161,7 @@ def test_suggestions_carried_from_an_import_are_counted_as_suggestions(audited, 
     capsys.readouterr()
     with pytest.raises(SystemExit) as done:
         main(["export-qdpx", "--project", str(tmp_path / "imported"), "--out", str(tmp_path / "again.qdpx")])
-    out = " ".join(capsys.readouterr().out.split())
+    out = " ".join(capsys.readouterr().err.split())
     machine = imported.codings["coder"].isin([FIRST_MODEL, SECOND_MODEL]).sum()
     assert done.value.code in (0, None) and machine == 36
     assert f"{len(imported.codings) - machine} codings, {machine} suggestions" in out

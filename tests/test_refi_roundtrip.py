@@ -255,7 +255,7 @@ def test_suggest_output_exports_with_or_without_its_segments_table(qc_import, tm
         capsys.readouterr()
         assert run_cli("export-qdpx", "--codebook", folder / "codebook.yaml", "--documents", folder / "documents",
                        "--codings", folder / "codings.csv", "--suggestions", out, *extra, "--out", path) == 0
-        said = " ".join(capsys.readouterr().out.split())
+        said = " ".join(capsys.readouterr().err.split())
         assert ("made as suggest makes them with --unit turn --max-chars 1000" in said) == (name == "untagged")
         assert_valid_qdpx(path, project_schema)
         again = import_project(path, tmp_path / name)
@@ -294,7 +294,7 @@ def test_per_site_folders_export_with_recursive_and_come_back(tmp_path, project_
         capsys.readouterr()
         assert run_cli("export-qdpx", "--codebook", codebook, "--documents", folder, "--recursive", "--codings",
                        codings, "--suggestions", tmp_path / "s.csv", *extra, "--out", out) == 0
-        assert "Note" not in capsys.readouterr().out  # the suggestions' segmentation tag says how to segment
+        assert "Note" not in capsys.readouterr().err  # the suggestions' segmentation tag says how to segment
         assert_valid_qdpx(out, project_schema)
         with zipfile.ZipFile(out) as archive:
             assert archive.testzip() is None

@@ -208,7 +208,7 @@ def export_qdpx(
     """Export documents, codebook, human codings and machine suggestions as a REFI-QDA .qdpx (or a .qdc codebook)."""
     from rich.markup import escape
 
-    from theme_assist.cli._console import counted_kinds, message_console
+    from theme_assist.cli._console import counted_kinds, message_console, say_done
 
     from theme_assist.codebook import load_codebook
     from theme_assist.errors import InputError
@@ -258,12 +258,10 @@ def export_qdpx(
         model=model or DEFAULT_MODEL,
         accepted_only=accepted_only,
     )
-    console = message_console(stderr=False)
+    console = message_console()  # stderr, as every command's messages and closing ✓ line
     if project is not None:
         console.print(f"Guids and kept-aside items reused from {project / PROJECT_JSON}", highlight=False,
                       markup=False)
-    console.print(f"Wrote {result.path}: {counted_kinds(result.counts)}" + skipped_note(skipped), highlight=False,
-                  markup=False)
     if assumed:
         settings = f"--unit {unit} --max-chars {max_chars}" + (" --recursive" if recursive else "")
         notes = [f"suggestions placed on the segments of {documents} made as suggest makes them with {settings}: "
@@ -273,6 +271,7 @@ def export_qdpx(
         notes = result.notes
     for note in notes:
         console.print(f"[bold]Note:[/bold] {escape(note)}", highlight=False)
+    say_done(console, f"{result.path}: {counted_kinds(result.counts)}" + skipped_note(skipped))
 
 
 def register(app: typer.Typer) -> None:
