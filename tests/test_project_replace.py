@@ -578,6 +578,25 @@ def test_a_turn_redacted_whole_matches_no_turn_it_could_be_any_of():
     matching = match_segments(old, new)
     assert matching.count("near") == 0 and matching.old_unmatched == ["o:1", "o:2"]
     assert matching.new_unmatched == ["n:1"]
+    # where it may stand in their place (one such turn of their speaker between the same exact matches), it is said
+    assert matching.redacted == {"o:1": "n:1", "o:2": "n:1"}
+    twice = segments("n", [("I", "Where?"), ("Sam", "[REDACTED]"), ("Sam", "XXX ***"), ("I", "Why?")])
+    assert not match_segments(old, twice).redacted  # two: which one is not known
+    other = segments("n", [("I", "Where?"), ("I", "[REDACTED]"), ("Sam", "We went home."), ("I", "Why?")])
+    assert not match_segments(old, other).redacted  # another speaker's
+
+
+def test_a_coded_turn_redacted_whole_is_not_carried_and_the_report_names_the_turn_in_its_place(project, tmp_path,
+                                                                                                capsys):
+    """A coded turn redacted whole matches nothing and was listed as left behind with no word of where the new
+    version has it, where its codes might be given again by hand."""
+    capsys.readouterr()
+    file = corrected(tmp_path, {**REDACTED, 4: "[REDACTED]"})
+    assert run("project", "replace", str(project), "iv_01", str(file)) == 0
+    said = capsys.readouterr().err
+    assert ("iv_01:4 (bo: stigma; ref: stigma): Neighbours still whisper that I am crazy. (iv_01-v2:4 in its place is "
+            "redacted whole: not carried)") in said
+    assert 4 not in set(codings(project, tmp_path)["turn"])
 
 
 def test_a_decision_on_a_segment_of_the_replaced_document_is_refused_naming_its_replacement(project, tmp_path):

@@ -26,7 +26,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -164,12 +164,15 @@ class Matching:
     """Old segments matched to new ones: ``pairs`` (``old``, ``new``, ``kind``: ``exact`` or ``near``, ``score``),
     and the ids left without a match on either side, in document order; ``refused``, of the old ones left, those
     alike enough to a new one of their stretch (``old``, ``new``, ``score``: the most alike) that were not matched
-    as it may not say the same (``reason``: :func:`changed_meaning`)."""
+    as it may not say the same (``reason``: :func:`changed_meaning`); ``redacted``, old id → new id, for an old one
+    left where its stretch has, of its speaker, exactly one new segment left that is all placeholders: a turn
+    redacted whole ("[REDACTED]") keeps no word to match it by, but may well stand in its place."""
 
     pairs: pd.DataFrame
     old_unmatched: list[str]
     new_unmatched: list[str]
     refused: pd.DataFrame
+    redacted: dict[str, str] = field(default_factory=dict)
 
     def count(self, kind: str) -> int:
         return int((self.pairs["kind"] == kind).sum())
@@ -210,8 +213,16 @@ def match_segments(old: pd.DataFrame, new: pd.DataFrame, near: float = NEAR) -> 
             most_alike[i] = (i, j, score, reason)
     refused_table = pd.DataFrame([(old_ids[i], new_ids[j], round(score, 3), reason) for i, j, score, reason in
                                   sorted(most_alike.values())], columns=["old", "new", "score", "reason"])
+    redacted = {}
+    for (i0, j0), (i1, j1) in zip(bounds, bounds[1:]):
+        whole = [j for j in range(j0 + 1, j1) if new_ids[j] not in paired_new and new_texts[j]
+                 and all(_PLACEHOLDER.match(word) for word in new_texts[j].split())]
+        for i in range(i0 + 1, i1) if whole else ():
+            of_speaker = [j for j in whole if new_speakers[j] == as_new[i]]
+            if old_ids[i] not in paired_old and len(of_speaker) == 1:
+                redacted[old_ids[i]] = new_ids[of_speaker[0]]
     return Matching(pairs, [s for s in old_ids if s not in paired_old], [s for s in new_ids if s not in paired_new],
-                    refused_table)
+                    refused_table, redacted)
 
 
 def _exact(old: list, new: list, old_texts: list[str]) -> list[tuple[int, int]]:
@@ -302,8 +313,9 @@ class Replacement:
     matched; ``carried``, the codings carried over (``segment_id``, ``code``, ``coder``, ``carried_from``,
     ``suggestions_shown``); ``left``, the coded segments of ``document`` without a match (``segment_id``, ``text``,
     ``codes``: "Ann: work; Ben: family"; ``reason``, for one alike enough to a new segment that was not matched as it
-    may not say the same: "iv_01-v2:6 is 86% alike but adds a negation"), which stay on the withdrawn document
-    only."""
+    may not say the same: "iv_01-v2:6 is 86% alike but adds a negation", or where a new one redacted whole may
+    stand in its place: "iv_01-v2:4 in its place is redacted whole", see :class:`Matching`), which stay on the
+    withdrawn document only."""
 
     document: str
     name: str
@@ -490,8 +502,9 @@ def _carried(store: ProjectStore, old: pd.DataFrame, matching: Matching) -> tupl
     lost = state[state["segment_id"].isna()]
     texts = dict(zip(old["segment_id"], old["text"]))
     order = {segment: at for at, segment in enumerate(old["segment_id"])}
-    refused = {row.old: f"{row.new} is {row.score:.0%} alike but {row.reason}"
-               for row in matching.refused.itertuples(index=False)}
+    refused = {old: f"{new} in its place is redacted whole" for old, new in matching.redacted.items()}
+    refused.update({row.old: f"{row.new} is {row.score:.0%} alike but {row.reason}"  # the more telling
+                    for row in matching.refused.itertuples(index=False)})
     left = []
     for segment, codings in sorted(lost.groupby("carried_from"), key=lambda item: order[item[0]]):
         codes = "; ".join(f"{coder}: {', '.join(sorted(rows['code']))}" for coder, rows in codings.groupby("coder"))
