@@ -1,5 +1,6 @@
 """What makes a name one can see, checked alike wherever coders are named (the project store, its review page,
-``theme-assist agree``): spaces, zero-width and formatting characters alone read as no name."""
+``theme-assist agree``): spaces, zero-width and formatting characters alone read as no name; and the stored name a
+name written in another Unicode form stands for (documents named in ``project`` commands)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,15 @@ def did_you_mean(name: str, names, what: str = "coders") -> tuple[str, str]:
     shown = ascii if any(unicodedata.normalize("NFC", str(other)) == composed for other in alike) else repr
     meant = f" (did you mean {' or '.join(map(shown, alike))}? {what} are matched as written)" if alike else ""
     return shown(name), meant
+
+
+def as_stored(name: str, stored) -> str:
+    """``name`` as ``stored`` writes it: the one name of ``stored`` apart from it only in Unicode form ("zu" + a
+    combining diaeresis + "rich", as a Mac names files, for "zürich"); ``name`` itself where it is one of
+    ``stored``, where none is, and where several are (it then names neither)."""
+    stored = list(stored)
+    if name in stored:
+        return name
+    composed = unicodedata.normalize("NFC", name)
+    alike = [other for other in stored if unicodedata.normalize("NFC", other) == composed]
+    return alike[0] if len(alike) == 1 else name

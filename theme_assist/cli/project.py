@@ -287,22 +287,12 @@ def _chosen_documents(store, names: list[str], project: Path, what: str = "--doc
     folders of its path (``iv1.txt`` or ``fg_01`` for ``site2/fg_01``, ``data/site2/fg_01.txt`` too), and a few of
     the project's documents; one withdrawn (``project withdraw``) is refused as such, unless ``withdrawn``
     (``project restore``)."""
-    import unicodedata
-
     from theme_assist.errors import InputError, listed
-    from theme_assist.names import did_you_mean
+    from theme_assist.names import as_stored, did_you_mean
 
     known = list(store.documents(withdrawn=withdrawn)["document"])
     away = [] if withdrawn else store.withdrawn_documents()
-    forms: dict[str, list[str]] = {}
-    for stored in [*known, *away]:
-        forms.setdefault(unicodedata.normalize("NFC", stored), []).append(stored)
-
-    def stored_as(name: str) -> str:  # where two stored names share the form, it names neither
-        alike = forms.get(unicodedata.normalize("NFC", name), [])
-        return alike[0] if name not in known and name not in away and len(alike) == 1 else name
-
-    names = [stored_as(name) for name in names]
+    names = [as_stored(name, [*known, *away]) for name in names]
     for name in dict.fromkeys(names):
         if name in known:
             continue

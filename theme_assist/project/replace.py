@@ -34,7 +34,7 @@ import pandas as pd
 
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
-from theme_assist.names import did_you_mean, has_visible_character, name_key
+from theme_assist.names import as_stored, did_you_mean, has_visible_character, name_key
 from theme_assist.project.store import ProjectStore
 
 logger = logging.getLogger(__name__)
@@ -376,10 +376,7 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
 
     path = Path(file)
     documents = store.documents(withdrawn=True)
-    alike = [stored for stored in documents["document"]
-             if unicodedata.normalize("NFC", stored) == unicodedata.normalize("NFC", document)]
-    if document not in alike and len(alike) == 1:  # in another Unicode form (a Mac's), as project add reads it
-        document = alike[0]
+    document = as_stored(document, documents["document"])  # in another Unicode form (a Mac's), as project add reads it
     if document not in set(documents["document"]):
         shown, meant = did_you_mean(document, documents["document"], what="documents")
         stem = Path(document).with_suffix("").as_posix() if Path(document).suffix else document
