@@ -290,3 +290,14 @@ def test_a_codebook_saved_as_utf16_or_utf32_with_a_byte_order_mark_is_read(tmp_p
     text = "name: Mini\ncodes:\n  - {id: money, name: Geld und Löhne, definition: Pay.}\n"
     (tmp_path / "cb.yaml").write_bytes(mark + text.encode(encoding))
     assert load_codebook(tmp_path / "cb.yaml").get("money").name == "Geld und Löhne"
+
+
+def test_the_hint_names_the_code_meant_apart_in_invisible_characters_or_spaces():
+    """A code cell with a zero-width space a spreadsheet kept, or a name with two spaces between words, had no
+    "did you mean" (case alone had)."""
+    from tests.test_suggest import CODEBOOK
+
+    book = parse_codebook(CODEBOOK.format(exclusive="true"))
+    assert book.hint("work\u200b") == " (did you mean 'work'? ids are matched as written)"
+    assert book.hint("Stigma and  discrimination") == " (did you mean 'stigma'? codes are named by id)"
+    assert book.hint("FAMILY") == " (did you mean 'family'? ids are matched as written)" and book.hint("famly") == ""

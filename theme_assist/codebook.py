@@ -38,6 +38,7 @@ from typing import Iterator
 import yaml
 
 from theme_assist.errors import InputError, listed
+from theme_assist.names import name_key
 
 CODE_KEYS = {"id", "name", "definition", "include", "exclude", "examples", "children", "color", "guid"}
 CODEBOOK_KEYS = {"name", "exclusive", "description", "codes"}
@@ -156,11 +157,15 @@ class Codebook:
 
     def hint(self, unknown: str) -> str:
         """A hint for a code that is not an id here: ``" (did you mean 'x'?)"`` when it is an id written in
-        another case, or a code's name; several codes in one cell (``"a; b"``) are told to take a row each;
-        ``""`` otherwise."""
-        folded = case_key(str(unknown).strip())
+        another case, Unicode form, with invisible characters (a zero-width space a spreadsheet kept) or other
+        spaces between its words, or a code's name so written; several codes in one cell (``"a; b"``) are told to
+        take a row each; ``""`` otherwise."""
+        def key(text: str) -> str:
+            return " ".join(name_key(text).split())
+
+        folded = key(str(unknown))
         for field in ("id", "name"):
-            matches = [code.id for code in self.all_codes if case_key(getattr(code, field)) == folded]
+            matches = [code.id for code in self.all_codes if key(getattr(code, field)) == folded]
             if len(matches) == 1:
                 how = "codes are named by id" if field == "name" else "ids are matched as written"
                 return f" (did you mean {matches[0]!r}? {how})"
