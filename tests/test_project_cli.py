@@ -87,7 +87,7 @@ def test_init_suggest_export(tmp_path, demo_subset, capsys):
 
 
 @pytest.mark.parametrize("problem, message", [
-    ("unknown_code", "not in the project's codebook"),
+    ("unknown_code", "(line 2, 3, 4, 5, 6, …) is not in codebook 'UPSIDES peer support'"),
     ("no_codebook", "needs a codebook"),
     ("exists", "already exists"),
 ])
@@ -125,19 +125,27 @@ def test_init_refuses_an_existing_project_before_reading_the_transcripts(tmp_pat
 
 
 def test_init_names_every_unknown_code_of_the_coded_table_with_the_hint_suggest_gives(tmp_path, demo_subset,
-                                                                                        capsys):
+                                                                                        capsys, monkeypatch):
     """A --coded table with codes by name, or in another case, was refused one code per run and without the hint
-    suggest --train gives for the same table ("did you mean …?")."""
+    suggest --train gives for the same table ("did you mean …?"); and without the lines, after the transcripts
+    were read."""
     folder, metadata, coded = demo_subset
     table = pd.read_csv(coded)
     table.loc[table.index[:2], "code"] = ["Other", "no_such_code"]  # a name, and no code
     table.to_csv(coded, index=False)
     argv = ["project", "init", str(tmp_path / "p.taproj"), "--codebook", str(packaged_codebook("upsides")),
             "--input", str(folder), "--coded", str(coded)]
+    import theme_assist.ingest
+
+    def not_reached(*args, **kwargs):
+        raise AssertionError("the transcripts were read before the coded table was checked")
+
+    monkeypatch.setattr(theme_assist.ingest, "read_documents", not_reached)
     assert run(*argv) == 2
     error = capsys.readouterr().err.strip()
-    assert "code 'Other' in " in error and "(did you mean 'other'? ids are matched as written)" in error
-    assert error.endswith("; 1 more not in it either: no_such_code") and len(error.splitlines()) == 1
+    assert f"coded segments {coded}: code 'Other' (line 2) is not in codebook 'UPSIDES peer support'" in error
+    assert "(did you mean 'other'? ids are matched as written)" in error
+    assert error.endswith("; 1 more not in it either: no_such_code (line 3)") and len(error.splitlines()) == 1
 
 
 def test_init_and_add_say_the_coder_a_coded_table_without_coders_is_stored_under(tmp_path, demo_subset, capsys):
@@ -239,7 +247,7 @@ def test_a_coded_table_whose_segment_ids_shifted_is_refused_by_project_init(tmp_
     # timestamp was left out of a turn's text) names segments that exist but say something else
     (tmp_path / "iv.txt").write_text("I: Wie geht es? #00:00:05-3#\nB: Gut. Sehr gut. #00:00:07-1#\nI: Schön.\n")
     pd.DataFrame({"segment_id": ["iv:0", "iv:1"], "text": ["Gut. Sehr gut.", "Schön."],
-                  "code": ["work", "family"]}).to_csv(tmp_path / "coded.csv", index=False)
+                  "code": ["other", "other"]}).to_csv(tmp_path / "coded.csv", index=False)
     project = tmp_path / "study.taproj"
     assert run("project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input",
                str(tmp_path / "iv.txt"), "--coded", str(tmp_path / "coded.csv")) == 2
@@ -261,7 +269,7 @@ def test_a_coded_table_without_a_code_is_refused_as_a_header_only_one_is(tmp_pat
 
 def test_a_failed_init_into_a_new_folder_leaves_no_folder(tmp_path, capsys):
     (tmp_path / "iv.txt").write_text("I: Wie geht es?\nB: Gut.\n")
-    (tmp_path / "coded.csv").write_text("segment_id,code\nnone:0,work\n")
+    (tmp_path / "coded.csv").write_text("segment_id,code\nnone:0,other\n")
     (tmp_path / "studies").mkdir()  # there already: kept
     project = tmp_path / "studies" / "2024" / "site" / "study.taproj"
     assert run("project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input",

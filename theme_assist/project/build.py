@@ -371,6 +371,18 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         codebook = codebook or (imported.codebook if imported.codebook.codes else None)
     if codebook is None:
         raise InputError("a project needs a codebook: give --codebook (or a --qdpx that has codes)")
+    table = None
+    if coded is not None:  # before the transcripts are read: a code not in the codebook is refused at once
+        from theme_assist.inputs import resolved_path
+
+        resolved_path("--coded", coded)  # a link that leads back to itself, named so, not as a file not there
+        table = read_coded(coded, "to start without codings")
+        if ids_from_names:
+            _refuse_codes_the_qdpx_lacks(table, codebook, coded)
+        else:
+            from theme_assist.suggest import refuse_unknown_codes
+
+            refuse_unknown_codes(table["code"].astype(str).str.strip(), codebook, source=coded)
     documents = list(imported.documents) if imported else []
     if input is not None:
         transcripts = read_documents(input, metadata=metadata, recursive=recursive)
@@ -400,10 +412,7 @@ def create_project(path: str | Path, codebook: Codebook | None = None, input: st
         if imported is not None and len(imported.codings):
             human = human_codings(imported.codings, Path(qdpx).name)
             store.add_codings(codings_on_overlapping_segments(human, segments), source=Path(qdpx).name)
-        if coded is not None:
-            table = read_coded(coded, "to start without codings")
-            if ids_from_names:
-                _refuse_codes_the_qdpx_lacks(table, codebook, coded)
+        if table is not None:
             store.add_codings(codings_for_segments(table, segments, str(coded), documents=documents,
                                                    segmentation=segmentation or None), source=Path(coded).name)
     except BaseException:
