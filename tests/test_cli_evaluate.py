@@ -49,7 +49,7 @@ def test_a_row_without_a_document_is_refused_without_a_warning_first(capsys, tmp
 @pytest.mark.parametrize("broken, refusal", [
     ("noid", "1 row(s) without a segment_id (line 2)"),
     ("coders", "holds the codes of 2 coders (ana, ben)"),
-    ("unknown", "code 'made_up' in the coded data is not in codebook"),
+    ("unknown", "code 'made_up' (line 2) is not in codebook"),
 ])
 def test_a_refusal_after_reading_the_table_comes_without_its_warnings(capsys, tmp_path, own_data, broken, refusal):
     """Refusals of coded_benchmark after read_coded (no segment_id, several coders, an unknown code) followed the
@@ -226,7 +226,7 @@ def test_codes_not_in_the_codebook_are_refused_before_any_fit(capsys, tmp_path, 
     code, _, err = run(capsys, "--corpus", tmp_path / "named.csv", "--codebook", codebook, "--sizes", "0",
                        "--folds", 2, "--out", tmp_path / "results")
     assert code == 2 and len(err.strip().splitlines()) == 1
-    assert "code 'Paid work and employment' in the coded data is not in codebook" in err
+    assert f"coded segments {tmp_path / 'named.csv'}: code 'Paid work and employment' (line " in err
     assert "did you mean 'work'?" in err
     assert not (tmp_path / "results").exists()
     # a spreadsheet's codes by name and in another case: all named at once, not one per run
@@ -235,8 +235,8 @@ def test_codes_not_in_the_codebook_are_refused_before_any_fit(capsys, tmp_path, 
     code, _, err = run(capsys, "--corpus", tmp_path / "named.csv", "--codebook", codebook, "--sizes", "0",
                        "--folds", 2, "--out", tmp_path / "results")
     assert code == 2 and len(err.strip().splitlines()) == 1
-    assert "code 'Family' in the coded data is not in codebook 'Peer support mini' (did you mean 'family'?" in err
-    assert err.rstrip().endswith("; 2 more not in it either: Paid work and employment, STIGMA")
+    assert ") is not in codebook 'Peer support mini' (did you mean 'family'?" in err and "code 'Family' (line " in err
+    assert "; 2 more not in it either: Paid work and employment (line " in err and ", STIGMA (line " in err
 
 
 def test_coders_who_shared_the_documents_out_are_one_coding(tmp_path, own_data):

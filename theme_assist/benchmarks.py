@@ -197,7 +197,8 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
         notes.append(f"{int(repeated.sum())} repeated row(s) of the coded data counted once ({lines_of(repeated)})")
         coded = coded[~repeated]
     refuse_shared_segment_ids(coded, path)
-    refuse_unknown_codes(coded["code"], codebook)  # before any fit: a zero-shot run (--sizes 0) would score them
+    # before any fit: a zero-shot run (--sizes 0) would score them
+    refuse_unknown_codes(coded["code"], codebook, source=path)
     coded_rows = coded[coded["code"] != ""]
     several = coded_rows["segment_id"].duplicated(keep=False)
     if several.any():
