@@ -211,6 +211,23 @@ def test_a_number_written_another_way_is_the_same_number():
     assert reason("It was 1,5 litres.", "It was 15 litres.") == "changes a number"  # a decimal comma
 
 
+def test_a_spoken_negation_written_out_keeps_the_negation():
+    """"Nah" → "No" or "dunno" → "don't know" was refused as adding a negation (the spoken form was none), and the
+    coded segment left behind; dropping it still is dropping a negation."""
+    from theme_assist.project.replace import changed_meaning, normalised
+
+    def reason(old, new):
+        return changed_meaning(normalised(old), normalised(new))
+
+    assert reason("Nah, not really, the nurses were always kind to us.",
+                  "No, not really, the nurses were always kind to us.") == ""
+    assert reason("Nope. We went there every single week.", "No. We went there every single week.") == ""
+    assert reason("I dunno why we stopped going to the clinic.",
+                  "I don't know why we stopped going to the clinic.") == ""
+    assert reason("Nah, the nurses were always kind to us.", "Yeah, the nurses were always kind to us.") == (
+        "drops a negation")
+
+
 def test_a_transcript_cleaned_of_repeated_words_says_the_same():
     """Verbatim made clean verbatim ("No, no, no." → "No.", "I didn't, I didn't" → "I didn't") was refused as
     dropping a negation or changing a number, and the coded segment left behind."""

@@ -56,8 +56,9 @@ _PER_PLACEHOLDER = 6
 """The most words one placeholder counts as standing for ("St Mary's Hospital in Ulm" → "[HOSPITAL]")."""
 
 _NEGATIONS = frozenset({"not", "never", "no", "nothing", "nobody", "none", "neither", "nor", "cannot",
-                        "without"})
-"""Words that negate (and any ending in "n't"): a near match that adds or drops one may say the opposite."""
+                        "without", "nah", "nope", "naw", "dunno"})
+"""Words that negate (and any ending in "n't"; spoken ones too, so that "Nah" → "No" or "dunno" → "don't know" keeps
+the negation): a near match that adds or drops one may say the opposite."""
 
 _NUMBER_WORDS = dict(zip("two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
                          "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
