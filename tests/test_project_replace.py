@@ -211,6 +211,27 @@ def test_a_number_written_another_way_is_the_same_number():
     assert reason("It was 1,5 litres.", "It was 15 litres.") == "changes a number"  # a decimal comma
 
 
+def test_one_written_as_a_digit_is_the_same_number():
+    """"one brother" → "1 brother" was refused as changing a number ("one" is no number word, "1" is), and the coded
+    segment left behind; "one" still is no number where the other side has no "1" more ("the one I liked")."""
+    from theme_assist.project.replace import changed_meaning, normalised
+
+    def reason(old, new):
+        return changed_meaning(normalised(old), normalised(new))
+
+    assert reason("I have one brother and two sisters at home.", "I have 1 brother and 2 sisters at home.") == ""
+    assert reason("I stayed there 1 night before the operation.",
+                  "I stayed there one night before the operation.") == ""
+    assert reason("It was the one I liked best of all.", "It was the ward I liked best of all.") == ""
+    assert reason("I have one brother at home.", "I have 2 brothers at home.") == "changes a number"
+    assert reason("I have one brother, 1 sister.", "I have 1 brother, 1 sister, 1 dog.") == "changes a number"
+    old = pd.DataFrame({"segment_id": ["a:0"], "speaker": "Sam",
+                        "text": ["I have one brother and two sisters, and we all lived with my grandmother."]})
+    new = pd.DataFrame({"segment_id": ["b:0"], "speaker": "Sam",
+                        "text": ["I have 1 brother and 2 sisters, and we all lived with my grandmother."]})
+    assert list(match_segments(old, new).pairs["new"]) == ["b:0"]
+
+
 def test_a_spoken_negation_written_out_keeps_the_negation():
     """"Nah" → "No" or "dunno" → "don't know" was refused as adding a negation (the spoken form was none), and the
     coded segment left behind; dropping it still is dropping a negation."""

@@ -65,8 +65,8 @@ _NUMBER_WORDS = dict(zip("two three four five six seven eight nine ten eleven tw
                          "hundred thousand million billion".split(),
                          [*map(str, range(2, 21)), *map(str, range(30, 100, 10)), "100", "1000", "1000000",
                           "1000000000"]))
-"""Numbers written out, with their digits ("one" left out: more often a pronoun, "the one I liked"): "two years"
-and "2 years" hold one number."""
+"""Numbers written out, with their digits ("one" left out: more often a pronoun, "the one I liked"; it is 1 only
+where the other side has a "1" more, "one brother" → "1 brother"): "two years" and "2 years" hold one number."""
 
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 """A number with commas between its thousands ("1,200"): "1200" written another way."""
@@ -117,11 +117,12 @@ def changed_meaning(old: str, new: str) -> str:
     """Why a near match of two normalised segment texts may not say the same: ``"adds a negation"`` or ``"drops a
     negation"`` where the words changed (redactions aside) hold more or fewer of :data:`_NEGATIONS` ("It was
     fine." → "It was not fine."), ``"changes a number"`` where they hold other numbers ("two years" → "three
-    years"; a number written another way, "two" → "2" or "1,200" → "1200", is the same); ``""`` where neither.
+    years"; a number written another way, "two" → "2", "one" → "1" or "1,200" → "1200", is the same); ``""`` where
+    neither.
     Words said twice over are read once ("No, no, no." → "No.", "I didn't, I didn't go" → "I didn't go": a
     transcript cleaned of repetitions says the same)."""
     old_words, new_words = _said_once(old.split()), _said_once(new.split())
-    negations, numbers = [0, 0], [Counter(), Counter()]
+    negations, numbers, ones = [0, 0], [Counter(), Counter()], [0, 0]
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
         if tag == "equal" or (tag == "replace" and _redaction(old_words[i1:i2], new_words[j1:j2])):
             continue
@@ -134,6 +135,10 @@ def changed_meaning(old: str, new: str) -> str:
                     numbers[side][digits.replace(",", "") if _THOUSANDS.fullmatch(digits) else digits] += 1
                 elif token in _NUMBER_WORDS:
                     numbers[side][_NUMBER_WORDS[token]] += 1
+                ones[side] += token == "one"
+    for side in (0, 1):  # "one" for a "1" of the other side: the same number ("the one I liked" is none)
+        if (written := min(ones[side], numbers[1 - side]["1"] - numbers[side]["1"])) > 0:
+            numbers[side]["1"] += written
     if negations[0] != negations[1]:
         return "adds a negation" if negations[1] > negations[0] else "drops a negation"
     return "changes a number" if numbers[0] != numbers[1] else ""
