@@ -134,6 +134,21 @@ def test_a_transcript_given_speaker_labels_in_its_correction_is_matched_on_its_t
         ("a:0", "b:0", "exact"), ("a:1", "b:1", "exact"), ("a:2", "b:2", "exact"), ("a:3", "b:3", "near")]
 
 
+def test_a_transcript_whose_labels_are_lost_in_its_correction_is_matched_on_its_texts():
+    """A new version without labels (exported without them): an old speaker with a turn unchanged was read as the
+    new version's none, but one whose turns were all edited kept its name, so they matched nothing and their codes
+    were left behind."""
+    said = ["How was the ward?", "The ward was fine and the nurses were kind to us.", "And the food?",
+            "The food was awful but we got used to it after a while."]
+    old = pd.DataFrame({"segment_id": [f"a:{i}" for i in range(4)], "speaker": ["I", "R"] * 2, "text": said})
+    new = pd.DataFrame({"segment_id": [f"b:{i}" for i in range(4)], "speaker": "",
+                        "text": [said[0], "The ward was fine, and the nurses were kind to us.", said[2],
+                                 "The food was awful, but we got used to it after a while."]})
+    pairs = match_segments(old, new).pairs
+    assert list(zip(pairs["old"], pairs["new"], pairs["kind"])) == [
+        ("a:0", "b:0", "exact"), ("a:1", "b:1", "near"), ("a:2", "b:2", "exact"), ("a:3", "b:3", "near")]
+
+
 def test_a_stretch_keeps_the_most_pairs_before_the_most_alike(monkeypatch):
     from theme_assist.project import replace
 

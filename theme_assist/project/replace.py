@@ -14,7 +14,8 @@ Segments are matched one to one, in document order: first those of one speaker w
 and Unicode form are normalised (:func:`normalised`), then, between those, near matches of one speaker whose
 :func:`similarity` is at least :data:`NEAR`. A speaker renamed throughout ("John" → "P1") counts as the same: each
 old speaker is read as the new one that most of its texts found equal in the new version have (itself where it is
-one of the most). An old version without speakers (labels added in the correction) is matched on texts alone.
+one of the most). An old or new version without speakers (labels added, or lost, in the correction) is matched
+on texts alone.
 A near match that adds or drops a negation or changes a number ("It was fine." → "It was not
 fine.") is none (:func:`changed_meaning`): the report says so. A turn split in two, or two merged into one,
 matches neither part: never one segment to several.
@@ -191,8 +192,8 @@ def match_segments(old: pd.DataFrame, new: pd.DataFrame, near: float = NEAR) -> 
     old_ids, new_ids = list(old["segment_id"]), list(new["segment_id"])
     old_speakers = [normalised(s) for s in old["speaker"].fillna("")]
     new_speakers = [normalised(s) for s in new["speaker"].fillna("")]
-    if not any(old_speakers):  # speakers labelled in the correction: no turn was anyone's, the texts alone tell
-        new_speakers = [""] * len(new_speakers)
+    if not any(old_speakers) or not any(new_speakers):  # labels added, or lost, in the correction: the texts tell
+        old_speakers, new_speakers = [""] * len(old_speakers), [""] * len(new_speakers)
     renamed: dict[str, Counter] = {}
     for i, j in _exact(old_texts, new_texts, old_texts):  # the texts alone: which speaker each old one is now
         renamed.setdefault(old_speakers[i], Counter())[new_speakers[j]] += 1
