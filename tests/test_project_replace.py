@@ -631,8 +631,12 @@ def test_a_turn_redacted_whole_matches_no_turn_it_could_be_any_of():
     matching = match_segments(old, new)
     assert matching.count("near") == 0 and matching.old_unmatched == ["o:1", "o:2"]
     assert matching.new_unmatched == ["n:1"]
-    # where it may stand in their place (one such turn of their speaker between the same exact matches), it is said
-    assert matching.redacted == {"o:1": "n:1", "o:2": "n:1"}
+    # two turns of Sam's left beside one redacted turn: either could be it, so neither is said to be in its place
+    assert matching.redacted == {}
+    # where it may stand in its place (one turn of its speaker left, and one such turn, between the same exact
+    # matches), it is said
+    one = segments("n", [("I", "Where?"), ("Sam", "[REDACTED]"), ("Sam", "We went home."), ("I", "Why?")])
+    assert match_segments(old, one).redacted == {"o:1": "n:1"}
     twice = segments("n", [("I", "Where?"), ("Sam", "[REDACTED]"), ("Sam", "XXX ***"), ("I", "Why?")])
     assert not match_segments(old, twice).redacted  # two: which one is not known
     other = segments("n", [("I", "Where?"), ("I", "[REDACTED]"), ("Sam", "We went home."), ("I", "Why?")])

@@ -172,8 +172,8 @@ class Matching:
     and the ids left without a match on either side, in document order; ``refused``, of the old ones left, those
     alike enough to a new one of their stretch (``old``, ``new``, ``score``: the most alike) that were not matched
     as it may not say the same (``reason``: :func:`changed_meaning`); ``redacted``, old id → new id, for an old one
-    left where its stretch has, of its speaker, exactly one new segment left that is all placeholders: a turn
-    redacted whole ("[REDACTED]") keeps no word to match it by, but may well stand in its place."""
+    left where its stretch has, of its speaker, exactly one old segment and one new segment left, the new one all
+    placeholders: a turn redacted whole ("[REDACTED]") keeps no word to match it by, but may well stand in its place."""
 
     pairs: pd.DataFrame
     old_unmatched: list[str]
@@ -224,9 +224,10 @@ def match_segments(old: pd.DataFrame, new: pd.DataFrame, near: float = NEAR) -> 
     for (i0, j0), (i1, j1) in zip(bounds, bounds[1:]):
         whole = [j for j in range(j0 + 1, j1) if new_ids[j] not in paired_new and new_texts[j]
                  and all(_PLACEHOLDER.match(word) for word in new_texts[j].split())]
-        for i in range(i0 + 1, i1) if whole else ():
+        left = [i for i in range(i0 + 1, i1) if old_ids[i] not in paired_old] if whole else []
+        for i in left:  # one turn for one turn: two of a speaker beside one redacted turn, either could be it
             of_speaker = [j for j in whole if new_speakers[j] == as_new[i]]
-            if old_ids[i] not in paired_old and len(of_speaker) == 1:
+            if len(of_speaker) == 1 and sum(as_new[k] == as_new[i] for k in left) == 1:
                 redacted[old_ids[i]] = new_ids[of_speaker[0]]
     return Matching(pairs, [s for s in old_ids if s not in paired_old], [s for s in new_ids if s not in paired_new],
                     refused_table, redacted)
