@@ -169,3 +169,17 @@ def test_given_counts_every_unit_a_coder_rated_as_chance_agreement_does(capsys, 
     entry = json.loads(out)["cohen"]["by_code"]["a"]
     assert code == 0 and entry["n_units"] == 10 and entry["given"] == {"Ann": 5, "Ben": 3}
     assert entry["prevalence"] == pytest.approx(8 / 21)
+
+
+def test_the_per_code_tables_say_what_prevalence_is(capsys, ratings, machine):
+    """The per-code tables had a prevalence column their captions never defined: a reader could take it for the
+    share of units, or of one coder's."""
+    code, out, _ = run(capsys, ratings, "--machine", machine, "--per-code")
+    assert code == 0
+    summary, machine_per_code = out.split("Machine vs humans, per code")
+    for table in (summary[summary.index("Per code"):], machine_per_code):
+        assert "prevalence: share of the ratings that give the code" in " ".join(table.split())
+    code, report, _ = run(capsys, ratings, "--machine", machine, "--per-code", "--format", "markdown")
+    captions = [line for line in report.splitlines() if line.startswith("**Table") and "per code" in line.lower()]
+    assert code == 0 and len(captions) == 2
+    assert all("prevalence: share of the ratings that give the code" in caption for caption in captions)

@@ -433,7 +433,7 @@ def agreement_markdown(result: dict, context: ReportContext) -> str:
     """The report of ``agree``'s JSON object ``result`` (as ``--format json`` prints it): a methods paragraph,
     the coefficients' table with their 95% intervals, the per-code and machine tables where the object has them,
     and every note and warning as a footnote."""
-    from theme_assist.cli.agree import _pooling_caption
+    from theme_assist.cli.agree import PREVALENCE_CAPTION, _pooling_caption
 
     footnotes = _Footnotes()
     lines = ["## Intercoder agreement", "", "**Methods.** " + _methods(result, context, footnotes), ""]
@@ -463,7 +463,7 @@ def agreement_markdown(result: dict, context: ReportContext) -> str:
         seeds = f"; each code's bootstrap with its own seed, derived from seed {context.seed} and the code" \
             if context.n_boot else ""
         lines += [f"**Table {tables}.** Agreement per code ({kind}): {_columns(first)}; n: units compared; given: "
-                  "units each coder gave the code, of all they rated" + seeds + ".", ""]
+                  f"units each coder gave the code, of all they rated; {PREVALENCE_CAPTION}" + seeds + ".", ""]
         lines += _per_code_table(result, footnotes) + [""]
         tables += 1
     rows = result.get("machine_comparison")
@@ -475,7 +475,7 @@ def agreement_markdown(result: dict, context: ReportContext) -> str:
         if all("by_code" in entry for entry in rows[0]["metrics"].values()):
             lines += [f"**Table {tables}.** The machine beside the coders, per code (each code read as present or "
                       "absent, the code against the rest, on the units both sides rated; given: units each side gave "
-                      "the code, of all it rated, in the comparison's order).", ""]
+                      f"the code, of all it rated, in the comparison's order; {PREVALENCE_CAPTION}).", ""]
             lines += _machine_per_code_table(rows, footnotes) + [""]
             tables += 1
     lines += footnotes.lines()

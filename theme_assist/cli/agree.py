@@ -928,7 +928,7 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
                                               f"{seed} and the code (its seed in --format json)" if with_ci else "")
         coders = list(next(iter(codes.values()))["given"]) if codes else []
         captions = [f"n: units compared; given: units each coder gave the code, of all they rated "
-                    f"({escape(' / '.join(coders))})"]
+                    f"({escape(' / '.join(coders))}); {PREVALENCE_CAPTION}"]
         if with_ci or with_analytic:
             captions.append(_intervals_caption(with_ci, with_analytic, on))
         kind = "presence/absence" if multi_label else "presence/absence: the code against the rest"
@@ -951,6 +951,10 @@ def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool,
         console.print(by_code)
 
 
+PREVALENCE_CAPTION = "prevalence: share of the ratings that give the code"
+"""What a per-code table's prevalence is (:func:`~theme_assist.agree.report.prevalence`), in its caption."""
+
+
 def _given(given: dict) -> str:
     """How many units each coder (or side) gave a code, in their order: ``3 / 4``."""
     return " / ".join(map(str, given.values()))
@@ -969,7 +973,7 @@ def _print_machine_per_code(rows: list[dict]) -> None:
     with_analytic = any("analytic" in entry for entry in entries)
     captions = ["each code read as present or absent (the code against the rest) on the units both sides rated; "
                 "n: those units; given: units each side gave the code, of all it rated, in the comparison's order "
-                "(all humans: the coders' order)"]
+                f"(all humans: the coders' order); {PREVALENCE_CAPTION}"]
     if with_ci or with_analytic:
         seeds = ", the bootstrap with the code's own seed, derived from the comparison's and the code" if with_ci \
             else ""
