@@ -485,3 +485,17 @@ def test_a_category_only_the_machine_used_is_said_unused_by_the_coders(capsys, f
                  "--format", "markdown")[1]
     assert "was rated (no code): 4 categories in all, the category work declared but used by no coder, and counted" \
         in report
+
+
+def test_the_machine_table_says_how_each_side_s_code_shares_are_counted(capsys, tmp_path):
+    """The terminal's caption said each side's code shares come from every unit it rated (Gwet), the Markdown
+    report's did not: its Cohen's kappa of a pair where one coder rated more units is not the one scikit-learn or
+    irr give on the n units alone, and a reader recomputing it could not tell why."""
+    ratings = tmp_path / "two.csv"
+    ratings.write_text("unit,ann,bob\ns1,hope,hope\ns2,hope,stigma\ns3,stigma,stigma\ns4,stigma,\ns5,hope,\n")
+    suggestions = tmp_path / "machine.csv"
+    suggestions.write_text("segment_id,code,score,rank\n" + "".join(f"s{i},hope,0.9,1\n" for i in range(1, 6)))
+    code, report, _ = run(capsys, ratings, "--machine", suggestions, "--format", "markdown")
+    (caption,) = [line for line in report.splitlines() if line.startswith("**Table 2.** The machine")]
+    assert code == 0
+    assert "each side's code shares from every unit it rated (Gwet 2014)" in caption

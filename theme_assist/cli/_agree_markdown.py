@@ -425,8 +425,10 @@ def _machine_captions(rows: list[dict]) -> list[str]:
     from theme_assist.cli.agree import _machine_rows_notes
 
     pair = next(row for row in rows if row["kind"] != "humans")
-    return ["each comparison on the units both sides rated (n); " + _columns(pair["metrics"]),
-            *_machine_rows_notes(rows, "columns")]
+    # as the terminal's caption: a κ recomputed on the n units alone differs where a side rated more units
+    light = ", light's from the units both sides rated" if "light" in pair["metrics"] else ""
+    return [f"each comparison on the units both sides rated (n), each side's code shares from every unit it rated "
+            f"(Gwet 2014){light}; " + _columns(pair["metrics"]), *_machine_rows_notes(rows, "columns")]
 
 
 def agreement_markdown(result: dict, context: ReportContext) -> str:
