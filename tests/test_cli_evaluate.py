@@ -677,3 +677,26 @@ def test_the_segments_several_coders_coded_are_matched_by_segment_id(tmp_path, o
         "the file holds the codes of ben too, on the texts ana coded, but no segment_id column says which of their "
         "rows are one segment, so the coders' agreement with each other is not reported: give each segment one "
         "segment_id (an import's codings.csv has them)"]
+
+
+def test_the_terminal_table_of_the_coders_agreement_names_each_kappa_and_the_intervals():
+    """The Markdown report said "Cohen's κ of each pair, Fleiss' κ of all the coders" and the intervals' kind; the
+    terminal's table had a column "κ" alone, its "all coders" row Fleiss' κ unsaid, its intervals' kind unsaid."""
+    import io
+
+    from rich.console import Console
+
+    from theme_assist.cli.evaluate import _print_coders_agreement
+
+    row = {"n_units": 20, "kappa": 0.8, "ci": [0.6, 0.9], "reason": None}
+    agreement = {"machine": "theme_assist", "n_segments": 20, "interval": {"n_boot": 1000, "seed": 0},
+                 "comparisons": [{**row, "comparison": "ana vs ben", "kind": "human-human",
+                                  "coefficient": "Cohen's kappa"},
+                                 {**row, "comparison": "all coders", "kind": "humans", "coefficient": "Fleiss' kappa"},
+                                 {**row, "comparison": "theme_assist vs ana", "kind": "machine-human",
+                                  "coefficient": "Cohen's kappa"}]}
+    console = Console(file=io.StringIO(), width=200)
+    _print_coders_agreement(console, "double.csv-ana", agreement)
+    said = " ".join(console.file.getvalue().split())
+    assert ("κ: Cohen's kappa; all coders: Fleiss' kappa; 95% intervals: BCa bootstrap over segments, 1,000 "
+            "resamples, seed 0") in said

@@ -167,9 +167,16 @@ def _print_coders_agreement(console, name: str, agreement: dict) -> None:
 
     from theme_assist.evaluate import figure
 
+    # which κ each row is, and the intervals' kind, as the Markdown report says: "all coders" is Fleiss' κ
+    rows = agreement["comparisons"]
+    kinds = [f"κ: {rows[0]['coefficient']}"] if rows else []
+    kinds += [f"{row['comparison']}: {row['coefficient']}" for row in rows if row["kind"] == "humans"]
+    interval = agreement["interval"]
+    caption = "; ".join([*kinds, f"95% intervals: BCa bootstrap over segments, {interval['n_boot']:,} resamples, "
+                                 f"seed {interval['seed']}"])
     # coders' names are the team's: "[ana]" is no markup
     table = Table(title=escape(f"{name}: the coders' agreement and {agreement['machine']}'s, on the "
-                               f"{agreement['n_segments']} segments several coders coded"))
+                               f"{agreement['n_segments']} segments several coders coded"), caption=escape(caption))
     for column in ("comparison", "segments", "κ", "95% interval"):
         table.add_column(column)
     for row in agreement["comparisons"]:
