@@ -499,3 +499,23 @@ def test_the_machine_table_says_how_each_side_s_code_shares_are_counted(capsys, 
     (caption,) = [line for line in report.splitlines() if line.startswith("**Table 2.** The machine")]
     assert code == 0
     assert "each side's code shares from every unit it rated (Gwet 2014)" in caption
+
+
+def test_the_coefficients_of_the_machine_comparisons_are_listed_apart_from_the_coders(capsys, tmp_path):
+    """Three coders and the machine: "Coefficients: Percent agreement (pairwise), ..., Krippendorff's alpha
+    (nominal), Percent agreement and Cohen's kappa" listed two percent agreements, and Cohen's kappa as if of all
+    the coders, where it is of each comparison of two."""
+    ratings = tmp_path / "three.csv"
+    ratings.write_text("unit,ann,bob,cy\n" + "".join(f"s{i},{a},{b},{a}\n" for i, (a, b) in
+                                                     enumerate(zip("hhsshs", "hsssht"))))
+    suggestions = tmp_path / "machine.csv"
+    suggestions.write_text("segment_id,code,score,rank\n" + "".join(f"s{i},h,0.9,1\n" for i in range(6)))
+    code, report, _ = run(capsys, ratings, "--machine", suggestions, "--format", "markdown")
+    assert code == 0
+    assert ("Coefficients: Percent agreement (pairwise), Bennett's S (Brennan-Prediger), Fleiss' kappa, Conger's "
+            "kappa, Gwet's AC1, Light's kappa (mean pairwise Cohen's kappa) and Krippendorff's alpha (nominal) among "
+            "the coders; Percent agreement, Cohen's kappa, Gwet's AC1 and Krippendorff's alpha (nominal) in each "
+            "comparison of two sides.") in report
+    # where the comparisons' coefficients are the coders' (-m), one list as before
+    report = run(capsys, ratings, "--machine", suggestions, "-m", "fleiss", "-m", "alpha", "--format", "markdown")[1]
+    assert "Coefficients: Fleiss' kappa and Krippendorff's alpha (nominal). " in report

@@ -241,15 +241,19 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
             said += f", and counted (for {depend})"
         sentences.append(said)
     names = [entry["coefficient"] for entry in summary.values()]
+    paired = []
     if context.machine is not None:
         rows = result.get("machine_comparison") or []
         first_row = next((row for row in rows if row["kind"] != "humans"), None)
-        for entry in (first_row["metrics"].values() if first_row else []):
-            if entry["coefficient"] not in names:
-                names.append(entry["coefficient"])
-    if names:
+        paired = [entry["coefficient"] for entry in (first_row["metrics"].values() if first_row else [])]
+    if names and any(name not in names for name in paired):
+        # said apart: "..., Krippendorff's alpha (nominal), Percent agreement and Cohen's kappa" read as one list,
+        # two percent agreements in it, and Cohen's kappa as if of all the coders
+        sentences.append(f"Coefficients: {_names(names)} among the coders; {_names(paired)} in each comparison of "
+                         "two sides")
+    elif names or paired:
         # their names say alpha's level and the weights: "Krippendorff's alpha (ordinal)", "(quadratic weights)"
-        sentences.append(f"Coefficients: {_names(names)}")
+        sentences.append(f"Coefficients: {_names(names or paired)}")
     entries = list(summary.values()) + [entry for row in result.get("machine_comparison") or []
                                         for entry in row["metrics"].values()]
     with_ci, with_analytic = _interval_columns(entries)
