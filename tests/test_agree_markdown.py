@@ -519,3 +519,14 @@ def test_the_coefficients_of_the_machine_comparisons_are_listed_apart_from_the_c
     # where the comparisons' coefficients are the coders' (-m), one list as before
     report = run(capsys, ratings, "--machine", suggestions, "-m", "fleiss", "-m", "alpha", "--format", "markdown")[1]
     assert "Coefficients: Fleiss' kappa and Krippendorff's alpha (nominal). " in report
+
+
+def test_table_1_says_what_its_se_and_p_columns_are(capsys, files):
+    """The terminal's caption said "P<x: share of resamples below x" and "SE: standard error"; the report's Table 1
+    had the columns P(< .667) and P(< .8) unexplained, which a reader takes for p-values."""
+    report = run(capsys, files["wide"], "--bootstrap", "200", "--interval", "both", "--format", "markdown")[1]
+    (title,) = [line for line in report.splitlines() if line.startswith("**Table 1.**")]
+    assert MARKS.sub("", title).endswith(". SE: standard error. P(< x): share of the bootstrap resamples below x.")
+    report = run(capsys, files["wide"], "--format", "markdown")[1]
+    (title,) = [line for line in report.splitlines() if line.startswith("**Table 1.**")]
+    assert "SE" not in title and "P(<" not in title

@@ -454,6 +454,10 @@ def agreement_markdown(result: dict, context: ReportContext) -> str:
             pooled = ("; the other coefficients on presence/absence pooled over codes (their n counts unit × code "
                       "pairs" + _pooling_caption(summary) + ")") if len(summary) > 1 else ""
             title += ". MASI-alpha on code sets" + pooled
+        # the terminal's caption says what these columns are: a P(< .8) read bare is taken for a p-value
+        with_ci, with_analytic = _interval_columns(list(summary.values()))
+        title += "".join([". SE: standard error" if with_analytic else "",
+                          ". P(< x): share of the bootstrap resamples below x" if with_ci else ""])
         lines += [title + "." + footnotes.mark(notes), ""]
         notes = []
         lines += _summary_table(result, footnotes) + [""]
