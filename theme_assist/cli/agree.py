@@ -1016,7 +1016,8 @@ def _analytic_caption(summary: dict, population: float | None, columns: bool = T
     summary table's SE column is)."""
     entry = next(entry["analytic"] for entry in summary.values() if "analytic" in entry)
     alpha = any(name.endswith("alpha") for name in summary)
-    units = "n = units rated at least once" + ("; for alpha, at least twice" if alpha else "")
+    # the tables' n counts the units a coefficient compares (rated twice, or by both sides): not these
+    units = "m = units rated at least once" + ("; for alpha, at least twice" if alpha else "") + ", not the tables' n"
     from theme_assist.agree.coefficients import ALIASES
 
     names = {ALIASES.get(name, name): entry for name, entry in summary.items()}  # -m brennan_prediger is S too
@@ -1028,7 +1029,7 @@ def _analytic_caption(summary: dict, population: float | None, columns: bool = T
     lower += (", the others' lower limits not capped" if minima else ", the lower limits not capped") if uncapped \
         else ""
     correction = f"; finite-population correction for N = {population:g} units" if population else ""
-    return (f"{entry['confidence']:.0%} analytic intervals (Gwet 2014, conditional on the coders; t with n−1 df, "
+    return (f"{entry['confidence']:.0%} analytic intervals (Gwet 2014, conditional on the coders; t with m−1 df, "
             f"{units}; upper limit capped at 1{lower}{correction})" + (". SE: standard error" if columns else ""))
 
 
