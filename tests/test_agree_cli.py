@@ -2053,3 +2053,30 @@ def test_a_file_without_a_rating_is_refused_naming_its_coders(capsys, tmp_path):
     long = tmp_path / "empty_long.csv"
     long.write_text("unit,coder,code\nu1,A,\nu1,B,\n")
     assert f"{long} has 0 coders; agreement needs at least two coders" in run(capsys, long)[2]
+
+
+def test_each_machine_comparison_says_its_own_missing_ratings(capsys, tmp_path, span_files):
+    """The README asks a report to give, for each pair, how missing ratings were treated ("missing_ratings"), but
+    only the coders' summary had it: a pair where bob left a unit unrated, or the machine abstained, said nothing."""
+    wide = tmp_path / "unrated.csv"
+    wide.write_text(WIDE_FOR_MACHINE.replace("s2,hope,stigma", "s2,hope,"))
+    machine = tmp_path / "abstained.csv"
+    machine.write_text(SUGGESTIONS.replace("s4,work,0.4,1,[]", "s4,,,,[]"))  # an abstention: a missing rating
+    code, out, err = run(capsys, wide, "--machine", machine, "--format", "json")
+    assert code in (0, None), err
+    result = json.loads(out)
+    rows = {row["comparison"]: row for row in result["machine_comparison"]}
+    assert rows["ann vs bob"]["metrics"]["cohen"]["missing_ratings"]["count"] == 1  # bob's s2, of 12
+    assert rows["ann vs bob"]["metrics"]["cohen"]["missing_ratings"]["of"] == 12
+    assert rows["machine vs ann"]["metrics"]["percent"]["missing_ratings"]["count"] == 1  # the abstention on s4
+    assert rows["machine vs bob"]["metrics"]["cohen"]["missing_ratings"]["count"] == 2  # s2 and s4
+    assert "treatment" in rows["machine vs bob"]["metrics"]["cohen"]["missing_ratings"]
+    assert "missing_ratings" not in rows  # no key of its own beside the metrics
+    assert all("missing_ratings" not in row for row in result["machine_comparison"])
+    complete = json.loads(run(capsys, span_files["wide"], "--machine", span_files["suggestions"], "--format",
+                              "json")[1])
+    rows = {row["comparison"]: row for row in complete["machine_comparison"]}
+    for name in ("machine vs ann", "machine vs bob", "ann vs bob"):  # none missing: nothing said
+        assert all("missing_ratings" not in entry for entry in rows[name]["metrics"].values()), name
+    # the majority of two coders is missing where they differ (s2): said, as the coders' own missing ratings are
+    assert rows["machine vs human majority"]["metrics"]["cohen"]["missing_ratings"]["count"] == 1

@@ -109,7 +109,9 @@ def agreement_report(human: pd.DataFrame, machine: pd.Series | pd.DataFrame | No
     DataFrame
         One row per comparison: ``comparison`` (``"machine vs A"``, ``"machine vs human majority"``,
         ``"A vs B"``, ``"all humans"``), ``kind`` (``machine-human``, ``machine-majority``, ``human-human``,
-        ``humans``), ``n_units`` (units both sides rated), ``prevalence`` (share of ratings that are the
+        ``humans``), ``n_units`` (units both sides rated), ``missing_ratings`` (the ratings missing on the units
+        either side rated, and the ratings those units have room for: ``(count, of)``), ``prevalence`` (share of
+        ratings that are the
         second of two categories, for binary data; NaN otherwise), one column per metric (``percent``,
         ``cohen``, ``ac1``, ``alpha`` by default), ``note`` (why a value is undefined), and ``metrics``: column →
         the summary entry of that coefficient
@@ -174,7 +176,9 @@ def _row(comparison: str, kind: str, ratings: pd.DataFrame, labels: tuple, metri
     if per_code:
         per_code_summary(summary, ratings, labels, names=metrics, seed=seed, progress=progress, **options)
     both = int((table.ratings_per_unit >= 2).sum())
-    row = {"comparison": comparison, "kind": kind, "n_units": both, "prevalence": _prevalence(table)}
+    rated = ratings[ratings.notna().any(axis=1)]  # a unit neither side rated is no unit of this comparison
+    row = {"comparison": comparison, "kind": kind, "n_units": both, "prevalence": _prevalence(table),
+           "missing_ratings": (int(rated.isna().sum().sum()), int(rated.size))}
     row.update({name: np.nan if entry["value"] is None else entry["value"] for name, entry in summary.items()})
     row["note"] = "; ".join(f"{name}: {entry['reason']}" for name, entry in summary.items() if entry["reason"])
     row["metrics"] = summary

@@ -296,7 +296,9 @@ def agree(
     if machine_labels is not None:
         report = agreement_report(source.ratings, machine_labels, level=level, categories=declared,
                                   metrics=metric or None, per_code=per_code, progress=progress, **options)
-        comparison = [{key: _json_number(value) if isinstance(value, float) else value for key, value in row.items()}
+        comparison = [{key: _json_number(value) if isinstance(value, float) else value for key, value in row.items()
+                       if key != "missing_ratings"}
+                      | {"metrics": _with_missing_ratings(row["metrics"], *row["missing_ratings"])}
                       for row in report.to_dict(orient="records")]
     stack.close()  # the progress bar, gone before the warnings and the tables
 
@@ -321,7 +323,8 @@ def agree(
             f" (left out: {', '.join(map(str, source.coders_left_out))})" if source.coders_left_out else ""))
     if output_format in ("json", "markdown"):
         if not one_coder and not source.multi_label:
-            summary = _with_missing_ratings(summary, source.ratings)
+            rated = _rated(source.ratings)
+            summary = _with_missing_ratings(summary, int(rated.isna().sum().sum()), int(rated.size))
         summary["n_units"] = int(source.ratings.notna().any(axis=1).sum())  # rated at least once
         summary["coders"] = [str(name) for name in source.ratings.columns]
         if chosen is not None:
@@ -553,12 +556,11 @@ def _missing_note(ratings, summary: dict, weighted: bool = False) -> list[str]:
     return [f"missing ratings ({missing:,} of {ratings.size:,}): " + "; ".join(how)] if how else []
 
 
-def _with_missing_ratings(summary: dict, ratings) -> dict:
-    """``summary`` with, in each coefficient's entry where some ratings are missing, ``missing_ratings``: their
-    ``count``, the ratings the table has room for (``of``) and the coefficient's ``treatment`` of them, in the words
-    of :func:`_missing_note` (in each entry, so that each metric keeps one entry)."""
-    ratings = _rated(ratings)
-    missing = int(ratings.isna().sum().sum())
+def _with_missing_ratings(summary: dict, missing: int, of: int) -> dict:
+    """``summary`` with, in each coefficient's entry, where ``missing`` ratings are missing of the ``of`` the units
+    rated at least once have room for, ``missing_ratings``: their ``count``, ``of`` and the coefficient's
+    ``treatment`` of them, in the words of :func:`_missing_note` (in each entry, so that each metric keeps one
+    entry): the coders' summary's, and each comparison's of ``--machine`` on its own two sides."""
     if not missing:
         return summary
 
@@ -566,7 +568,7 @@ def _with_missing_ratings(summary: dict, ratings) -> dict:
         _, observed, other = _treatment_of(name)
         return "; ".join([*([observed] if observed else []), *([" ".join(other)] if other else [])])
 
-    return {name: {**entry, "missing_ratings": {"count": missing, "of": int(ratings.size),
+    return {name: {**entry, "missing_ratings": {"count": missing, "of": of,
                                                 "treatment": treatment(name)}} if _treatment_of(name) else entry
             for name, entry in summary.items()}
 
