@@ -1742,6 +1742,8 @@ def test_a_projects_audit_trail_given_as_ratings_or_machine_is_refused_as_what_i
     ("v1-turn-1000", "v1-turn-80", None, False),  # a 100-character turn is split at 80: the ids move
     ("v1-turn-1000", "v1-sentence-1000", None, False),  # another unit
     ("v0-turn-1000", "v1-turn-500", None, False),  # another version
+    ("v2-turn-1000", "v2-turn-500", None, True),
+    ("v1-turn-1000", "v2-turn-500", None, False),  # version 2 joins a subtitle speaker's cues: turns may differ
     ("v1-turn-1000", "v1-turn-500", [0, 2, 3, 4, 5], False),  # p2 left out: whether it was split is unknown
 ])
 def test_segments_alike_under_both_limits_are_compared(capsys, span_files, tmp_path, units_tag, machine_tag, rows,
@@ -1761,6 +1763,20 @@ def test_segments_alike_under_both_limits_are_compared(capsys, span_files, tmp_p
         assert json.loads(out)["machine_comparison"][0]["n_units"] >= 1
     else:
         assert code == 2 and "the same ids may name other segments" in err
+
+
+def test_units_of_segmentation_version_1_against_suggestions_of_version_2_are_refused_naming_the_versions(
+        capsys, span_files, tmp_path):
+    units = pd.read_csv(span_files["segments"], dtype=str)
+    units.assign(turn=[0, 1, 2, 3, 0, 1], position=[0, 1, 2, 3, 0, 1], segmentation="v1-turn-1000").to_csv(
+        tmp_path / "units.csv", index=False)
+    (tmp_path / "out.csv").write_text(MACHINE_ON_UNITS.format(tag="v2-turn-1000"))
+    code, out, err = run(capsys, span_files["spans"], "--units", tmp_path / "units.csv", "--machine",
+                         tmp_path / "out.csv", "-m", "percent")
+    assert code == 2 and err.count("\n") == 1
+    assert ("has segment ids of segmentation v1-turn-1000 and the machine's suggestions" in err
+            and "of v2-turn-1000 (they differ in theme_assist's segmentation version 1 vs 2): the same ids may name "
+                "other segments" in err)
 
 
 def test_two_segmentations_pivoted_wide_are_refused_for_what_they_are(capsys, tmp_path):

@@ -251,6 +251,100 @@ def test_vtt_voice_tag_inside_a_line_starts_its_own_turn(tmp_path):
     ]
 
 
+def offsets_hold(document, segments):
+    return all(document.text[start:end] == text for start, end, text in zip(segments["start"], segments["end"],
+                                                                             segments["text"]))
+
+
+def test_consecutive_cues_of_one_named_speaker_are_one_turn(tmp_path):
+    """Teams and Zoom cut one answer into cues of a few seconds: each cue was a turn, suggested for and quoted as
+    a fragment."""
+    from theme_assist.segment import segment_documents
+
+    path = tmp_path / "teams.vtt"
+    path.write_text(
+        "WEBVTT\n\n"
+        "00:00:01.000 --> 00:00:03.000\n<v Moderator>How did the group\nhelp you?</v>\n\n"
+        "00:00:03.500 --> 00:00:05.000\n<v Anna>It gave me people</v>\n\n"
+        "00:00:05.000 --> 00:00:07.000\n<v Anna> to talk to.</v>\n\n"
+        "00:00:07.000 --> 00:00:09.000\n<v Anna>I felt less alone.</v>\n\n"
+        "00:00:10.000 --> 00:00:11.000\n[laughter]\n\n"
+        "00:00:11.000 --> 00:00:12.000\n[crosstalk]\n\n"
+        "00:00:12.000 --> 00:00:13.000\n<v Anna>Really.</v>\n\n"
+        "00:00:13.000 --> 00:00:14.000\n<v anna>Yes.</v>\n",
+        encoding="utf-8",
+    )
+    (document,) = read_documents(path)
+    assert spoken(document) == [
+        ("Moderator", "00:00:01.000", "How did the group\nhelp you?"),
+        ("Anna", "00:00:03.500", "It gave me people to talk to. I felt less alone."),
+        ("", "00:00:10.000", "[laughter]"),  # cues without a speaker: nothing says they are one turn
+        ("", "00:00:11.000", "[crosstalk]"),
+        ("Anna", "00:00:12.000", "Really."),  # after the unnamed cues: a turn of its own
+        ("anna", "00:00:13.000", "Yes."),  # names compared as read
+    ]
+    assert document.text == "\n".join(text for _, _, text in spoken(document))
+    segments = segment_documents([document])
+    assert list(segments["segment_id"]) == [f"teams:{i}" for i in range(6)] and offsets_hold(document, segments)
+
+
+def test_srt_cues_of_one_name_prefix_are_one_turn(tmp_path):
+    path = tmp_path / "zoom.srt"
+    path.write_text(
+        "1\n00:00:01,000 --> 00:00:03,000\nModerator: Shall we begin?\n\n"
+        "2\n00:00:04,000 --> 00:00:06,000\nMaria: I sleep\n\n"
+        "3\n00:00:06,000 --> 00:00:08,000\nMaria:  better now.\n\n"
+        "4\n00:00:08,000 --> 00:00:09,000\nand it lasts.\n",
+        encoding="utf-8",
+    )
+    (document,) = read_documents(path)
+    assert spoken(document) == [("Moderator", "00:00:01.000", "Shall we begin?"),
+                                ("Maria", "00:00:04.000", "I sleep better now."),
+                                ("", "00:00:08.000", "and it lasts.")]
+    assert document.text == "Shall we begin?\nI sleep better now.\nand it lasts."
+
+
+def test_a_voice_that_goes_on_from_a_dialogue_cue_is_one_turn_with_the_next_cue(tmp_path):
+    path = tmp_path / "overlap.vtt"
+    path.write_text(
+        "WEBVTT\n\n"
+        "00:00:01.000 --> 00:00:02.000\n<v Anna>I think</v>\n\n"
+        "00:00:02.000 --> 00:00:04.000\n- Anna: so.\n- Ben: I don't\n\n"
+        "00:00:04.000 --> 00:00:06.000\n<v Ben>agree at all.</v> <v Anna>Why?</v>\n",
+        encoding="utf-8",
+    )
+    (document,) = read_documents(path)
+    assert spoken(document) == [("Anna", "00:00:01.000", "I think so."),  # two voices in one cue: two turns
+                                ("Ben", "00:00:02.000", "I don't agree at all."),
+                                ("Anna", "00:00:04.000", "Why?")]
+    for turn in document.turns:
+        assert document.text[turn.start:turn.end] in document.text.split("\n")
+
+
+@pytest.mark.parametrize("unit, max_chars", [("sentence", 1000), ("turn", 40), ("sentence", 20)])
+def test_a_turn_of_merged_cues_is_split_by_sentence_and_by_length(tmp_path, unit, max_chars):
+    from theme_assist.segment import segment_documents
+
+    path = tmp_path / "teams.vtt"
+    path.write_text(
+        "WEBVTT\n\n"
+        "00:00:01.000 --> 00:00:03.000\n<v Anna>It gave me people to talk</v>\n\n"
+        "00:00:03.000 --> 00:00:05.000\n<v Anna>to. I felt less alone. And I</v>\n\n"
+        "00:00:05.000 --> 00:00:07.000\n<v Anna>slept better.</v>\n\n"
+        "00:00:07.000 --> 00:00:08.000\n<v Ben>Good.</v>\n",
+        encoding="utf-8",
+    )
+    (document,) = read_documents(path)
+    segments = segment_documents([document], unit=unit, max_chars=max_chars)
+    assert offsets_hold(document, segments) and (segments["end"] - segments["start"] <= max_chars).all()
+    anna = segments[segments["speaker"] == "Anna"]
+    assert set(anna["turn"]) == {0} and " ".join(anna["text"]) == \
+        "It gave me people to talk to. I felt less alone. And I slept better."
+    if unit == "sentence" and max_chars == 1000:
+        assert list(anna["text"])[:2] == ["It gave me people to talk to.", "I felt less alone."]
+    assert list(segments["text"])[-1] == "Good."
+
+
 def test_srt_cues_become_turns(tmp_path):
     path = tmp_path / "session.srt"
     path.write_text(

@@ -578,3 +578,57 @@ def test_the_study_folder_read_recursively_names_the_ids_apart(tmp_path, site_on
                            "document's name holds its sub-folder, and the project's names have none: give the "
                            "folders themselves, without --recursive"), said
     assert run("project", "add", str(project), str(study / "first"), str(study / "later")) == 0
+
+
+TEAMS = ("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Moderator>How did the group help you?</v>\n\n"
+         "00:00:03.000 --> 00:00:05.000\n<v Anna>It gave me people</v>\n\n"
+         "00:00:05.000 --> 00:00:07.000\n<v Anna>to talk to.</v>\n")
+
+
+def test_a_project_made_under_segmentation_version_1_takes_transcripts_read_by_this_version(tmp_path, capsys):
+    """Version 2 reads a speaker's consecutive subtitle cues as one turn; a project whose segments were made under
+    version 1 was refused any transcript ("a segmentation this version of theme_assist does not make"), though
+    its --unit and --max-chars mean the same: it keeps its segments, and new transcripts are read as now."""
+    from theme_assist.inputs import read_segments, write_table
+    from theme_assist.segment import segmentation_tag
+
+    (tmp_path / "first").mkdir()
+    (tmp_path / "first" / "iv_01.txt").write_text("I: How are you?\nB: Fine, thanks.\n", encoding="utf-8")
+    project = tmp_path / "study.taproj"
+    init(project, tmp_path / "first")
+    with sqlite3.connect(project) as db:  # as a project made under version 1 has it
+        db.execute("UPDATE project_info SET value = 'v1-turn-1000' WHERE key = 'segmentation'")
+    with ProjectStore(project) as store:
+        kept = store.segments().to_dict("records")
+    (tmp_path / "later").mkdir()
+    (tmp_path / "later" / "teams.vtt").write_text(TEAMS, encoding="utf-8")
+    # a table of the new transcript's segments as this version's suggest --segments-out writes them, coded
+    coded = read_segments(tmp_path / "later").assign(code="other")
+    assert set(coded["segmentation"]) == {segmentation_tag()} != {"v1-turn-1000"}
+    coded[["segment_id", "code", "segmentation"]].iloc[1:].to_csv(tmp_path / "coded.csv", index=False)
+    assert run("project", "add", str(project), str(tmp_path / "later"), "--coded", str(tmp_path / "coded.csv")) == 0
+    assert "segmentation" not in capsys.readouterr().err  # placed by its ids, which are of the new segments
+    with ProjectStore(project) as store:
+        assert store.segmentation == "v1-turn-1000"
+        segments = store.segments()
+        teams = segments[segments["document"] == "teams"]
+        assert list(teams["text"]) == ["How did the group help you?", "It gave me people to talk to."]
+        assert list(store.codings()["segment_id"]) == ["teams:1"]
+        assert segments[segments["document"] == "iv_01"].to_dict("records") == kept
+    # project replace reads the corrected transcript as now too
+    (tmp_path / "teams_fixed.vtt").write_text(TEAMS.replace("people", "friends"), encoding="utf-8")
+    assert run("project", "replace", str(project), "teams", str(tmp_path / "teams_fixed.vtt")) == 0
+    with ProjectStore(project) as store:
+        assert "It gave me friends to talk to." in set(store.segments()["text"])
+    # a SEGMENTS.csv of this version's segmentation keeps its ids in the project too
+    (tmp_path / "third").mkdir()
+    (tmp_path / "third" / "zoom.vtt").write_text(TEAMS.replace("group", "forum"), encoding="utf-8")
+    write_table(read_segments(tmp_path / "third", max_chars=800), tmp_path / "zoom.csv")
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(tmp_path / "zoom.csv")) == 2
+    assert (f"keeps segment ids of segmentation {segmentation_tag(max_chars=800)} (its `segmentation` column), the "
+            f"project's are of v1-turn-1000 (its new ones of {segmentation_tag()}): give") in capsys.readouterr().err
+    write_table(read_segments(tmp_path / "third"), tmp_path / "zoom.csv")
+    assert run("project", "add", str(project), str(tmp_path / "zoom.csv")) == 0
+    with ProjectStore(project) as store:
+        assert "zoom:1" in set(store.segments()["segment_id"]) and store.segmentation == "v1-turn-1000"

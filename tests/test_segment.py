@@ -285,3 +285,24 @@ def test_a_segmentation_tag_names_the_version_and_options_and_a_table_of_another
     assert other_segmentation(table.drop(columns="segmentation"), segmentation_tag()) is None
     assert other_segmentation(table, segmentation_tag("sentence")) == segmentation_tag()
     assert other_segmentation(table.assign(segmentation=["v0-turn-1000", ""]), segmentation_tag()) == "v0-turn-1000"
+
+
+def test_version_2_reads_the_options_of_a_version_1_tag_and_says_tables_of_the_two_differ():
+    """Version 2 joins a subtitle speaker's consecutive cues into one turn: a version-1 project is still segmented
+    with its options (project add), but tables of the two versions may name other segments by one id."""
+    from theme_assist.segment import (SEGMENTATION_VERSION, options_of, same_turns, segmentation_difference,
+                                      segmented_alike)
+
+    assert SEGMENTATION_VERSION == 2
+    assert options_of("v1-sentence-500") == ("sentence", 500) and options_of("v2-turn-none") == ("turn", None)
+    assert options_of("v0-turn-1000") is None and options_of("v3-turn-1000") is None and options_of("turn") is None
+    assert segmentation_difference("v1-turn-1000", "v2-turn-1000") == "theme_assist's segmentation version 1 vs 2"
+    assert not same_turns("v1-turn-1000", "v2-turn-1000")
+    table = pd.DataFrame({"segment_id": ["a:0", "a:1"], "document": "a", "start": [0, 10], "end": [9, 30],
+                          "turn": [0, 1], "position": [0, 1]})
+    # turns of at most 20 characters split by neither limit: alike under one version, not across two (a subtitle
+    # document's last turn in the table may go on in the next cue under version 2)
+    assert segmented_alike(table.assign(segmentation="v2-turn-1000"), "v2-turn-500")
+    assert segmented_alike(table.assign(segmentation="v1-turn-1000"), "v1-turn-500")
+    assert not segmented_alike(table.assign(segmentation="v1-turn-1000"), "v2-turn-1000")
+    assert not segmented_alike(table.assign(segmentation="v2-turn-1000"), "v1-turn-500")

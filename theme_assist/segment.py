@@ -41,13 +41,19 @@ Segmenter = Callable[[str, int, int], list[Span]]
 
 segmenters = catalogue.create("theme_assist", "segmenters")
 
-SEGMENTATION_VERSION = 1
+SEGMENTATION_VERSION = 2
 """The version of the segmentation. Bump it whenever segmenting may give other segments (ids, texts, offsets) for
 the same input: a change here or in the readers whose turns are segmented (speaker labels, timestamps, marks left
 out of a turn: :mod:`theme_assist.ingest`). Segment ids are positions, so a table made under another version may
 name other segments with the same ids; :func:`segmentation_tag` says which version and options made a table.
 Version 1, the first tagged, has the sentence spans of :func:`_sentencized` (an opening bracket or quote after a
-sentence opens the next one); tables without a tag come from earlier versions."""
+sentence opens the next one); tables without a tag come from earlier versions. Version 2 reads a ``.vtt`` or
+``.srt`` transcript's consecutive cues of one named speaker as one turn (:mod:`theme_assist.ingest.subtitles`),
+where version 1 made each cue a turn; other transcripts are segmented as under version 1."""
+
+OPTIONS_SINCE = 1
+"""The first :data:`SEGMENTATION_VERSION` whose tags' ``--unit`` and ``--max-chars`` mean what this version's do:
+a project made under it is segmented with its own options when transcripts are added (:func:`options_of`)."""
 
 SEGMENTATION_COLUMN = "segmentation"
 """The column of every table theme_assist writes with segment ids that holds the :func:`segmentation_tag` its ids
@@ -212,7 +218,7 @@ def _drop_repeated_segments(table: pd.DataFrame, source: str | Path) -> pd.DataF
 
 def segmentation_tag(unit: str = "turn", max_chars: int | None = 1000) -> str:
     """A short tag of the segmentation :func:`segment_documents` makes with these options under this version
-    (:data:`SEGMENTATION_VERSION`): ``"v1-turn-1000"``; ``"none"`` for no longest length."""
+    (:data:`SEGMENTATION_VERSION`): ``"v2-turn-1000"``; ``"none"`` for no longest length."""
     return f"v{SEGMENTATION_VERSION}-{unit}-{'none' if max_chars is None else max_chars}"
 
 
@@ -234,9 +240,11 @@ def segmentation_difference(first: str, second: str) -> str:
 
 def options_of(tag: str) -> tuple[str, int | None] | None:
     """The ``--unit`` and ``--max-chars`` (None for no longest length) that made segmentation ``tag`` under this
-    version; None for a tag of another version or not of :func:`segmentation_tag`'s form."""
+    version or an earlier one whose options mean the same (:data:`OPTIONS_SINCE`: a project made under version 1
+    is given transcripts segmented with its options by this version's readers); None for a tag of another version
+    or not of :func:`segmentation_tag`'s form."""
     parts = _TAG.fullmatch(tag)
-    if parts is None or parts.group(1) != str(SEGMENTATION_VERSION):
+    if parts is None or not OPTIONS_SINCE <= int(parts.group(1)) <= SEGMENTATION_VERSION:
         return None
     return parts.group(2), None if parts.group(3) == "none" else int(parts.group(3))
 

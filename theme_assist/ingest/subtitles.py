@@ -1,10 +1,13 @@
-"""Subtitle transcripts (``.vtt``, ``.srt``, read with webvtt-py): each cue is a turn, or several.
+"""Subtitle transcripts (``.vtt``, ``.srt``, read with webvtt-py): a turn is a speaker's run of cues.
 
 The speaker comes from a WebVTT voice tag (``<v Anna>``) or a ``Name:`` prefix; the timestamp is the cue's
-start. A cue with several voices is one turn per voice: a voice tag starts a turn, at the start of a line or
+start. A cue with several voices is one utterance per voice: a voice tag starts one, at the start of a line or
 inside one (``<v Anna>Yes. <v Ben>No.``), and so does each line of a dialogue cue (one whose lines start with
-a dash: ``- Anna: yes`` / ``- Ben: no``, the dash dropped). The document text is the turns' text (tags and
-speaker prefixes removed) joined with newlines.
+a dash: ``- Anna: yes`` / ``- Ben: no``, the dash dropped). Consecutive utterances of the same named speaker (as
+read: the voice or prefix without its surrounding spaces) are one turn, as Teams and Zoom cut one answer into cues
+of a few seconds: their texts joined with a single space (a cue break is no line break in speech), the turn's
+timestamp the first cue's. Utterances without a speaker stay one turn each. The document text is the turns'
+text (tags and speaker prefixes removed) joined with newlines.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 import html
 import io
 import re
+from dataclasses import replace
 from pathlib import Path
+from typing import Iterable
 
 from theme_assist.documents import Document
 from theme_assist.errors import InputError
@@ -44,7 +49,8 @@ def _read_captions(path: Path, subtitle_format: str) -> Document:
         captions = webvtt.from_buffer(io.StringIO(text), format=subtitle_format)
     except (MalformedFileError, MalformedCaptionError) as exc:
         raise InputError(f"{path} is not a valid .{subtitle_format} file: {exc}") from None
-    document = document_from_utterances(path.stem, (u for caption in captions for u in _utterances(caption)), str(path))
+    utterances = _speakers_runs(u for caption in captions for u in _utterances(caption))
+    document = document_from_utterances(path.stem, utterances, str(path))
     if not document.turns:
         raise NotATranscript(f"{path} has no captions with text")
     return document
@@ -72,6 +78,20 @@ def _refuse_malformed_timings(path: Path, text: str, subtitle_format: str) -> No
             raise InputError(f"{path}, line {number}: malformed cue timing {line.strip()[:60]!r} (expected "
                              f"'{_EXPECTED_TIMING[subtitle_format]}'); its cue would be lost")
         previous = line
+
+
+def _speakers_runs(utterances: Iterable[Utterance]) -> list[Utterance]:
+    """``utterances`` with each run of consecutive ones of the same named speaker joined into one (texts joined
+    with a space, the first one's timestamp); blank ones left out, utterances without a speaker kept apart."""
+    runs: list[tuple[Utterance, list[str]]] = []
+    for utterance in utterances:
+        if not utterance.text.strip():
+            continue
+        if utterance.speaker and runs and runs[-1][0].speaker == utterance.speaker:
+            runs[-1][1].append(utterance.text.strip())
+        else:
+            runs.append((utterance, [utterance.text.strip()]))
+    return [first if len(texts) == 1 else replace(first, text=" ".join(texts)) for first, texts in runs]
 
 
 _DIALOGUE_DASH = re.compile(r"[ \t]*[-–—][ \t]+")

@@ -532,7 +532,7 @@ def plan_addition(store: ProjectStore, inputs: list[str | Path], metadata: str |
     from theme_assist.ingest import attach_metadata, read_documents, read_metadata
     from theme_assist.ingest.decoding import refuse_name_not_utf8
     from theme_assist.ingest.metadata import rows_named
-    from theme_assist.segment import options_of, segment_documents, speaker_turns
+    from theme_assist.segment import options_of, segment_documents, segmentation_tag, speaker_turns
 
     options = options_of(store.segmentation)
     if options is None:
@@ -542,6 +542,9 @@ def plan_addition(store: ProjectStore, inputs: list[str | Path], metadata: str |
         raise InputError(f"{store.path.name}'s segments were made {made}: new transcripts could not be segmented "
                          "as its own were; nothing was added")
     unit, max_chars = options
+    # what the new transcripts' segments are made by: the project's own options under this version (a project made
+    # under an earlier version keeps its tag, and the segments of the documents it has)
+    segmentation = segmentation_tag(unit, max_chars)
     given = {"--input": list(inputs), "--metadata": [metadata] if metadata else [], "--coded": [coded] if coded
              else []}
     for paths in given.values():
@@ -578,10 +581,11 @@ def plan_addition(store: ProjectStore, inputs: list[str | Path], metadata: str |
     with_ids = {read_from[document.id] for document in documents if any(turn.id for turn in document.turns)}
     if unit == "turn" and with_ids:  # a SEGMENTS.csv's own ids are kept: they must name segments made alike
         tags = {path: _tag_of_segments_table(path) for path in with_ids}
-        other = next((path for path, tag in tags.items() if tag != store.segmentation), None)
+        other = next((path for path, tag in tags.items() if tag not in (store.segmentation, segmentation)), None)
         if other is not None:
+            new = f" (its new ones of {segmentation})" if segmentation != store.segmentation else ""
             raise InputError(f"{other} keeps segment ids of segmentation {tags[other] or 'not known'} (its "
-                             f"`segmentation` column), the project's are of {store.segmentation}: give the "
+                             f"`segmentation` column), the project's are of {store.segmentation}{new}: give the "
                              "transcripts themselves, or a table of the project's segmentation; nothing was added")
     theirs = store.segment_ids(withdrawn=True)  # read once
     _refuse_segment_ids_taken(segments, theirs, read_from)
@@ -590,7 +594,7 @@ def plan_addition(store: ProjectStore, inputs: list[str | Path], metadata: str |
         table = read_coded(coded, "to add the transcripts without codings")
         _refuse_codings_of_the_project(table, set(stored), set(theirs["segment_id"]), coded)
         codings = codings_for_segments(table, segments, str(coded), documents=documents,
-                                       segmentation=store.segmentation)
+                                       segmentation=segmentation)
     skipped = int(speaker_turns(segments["speaker"], store.skip_speakers, warn=False).sum()) \
         if store.skip_speakers else 0
     if store.skip_speakers and not skipped:
