@@ -340,6 +340,36 @@ def test_a_coded_table_of_other_options_is_placed_by_document_and_turn(tmp_path,
         assert "its rows are placed by their text" in " ".join(capsys.readouterr().err.split())
 
 
+def test_a_table_by_turn_of_segmentation_version_1_is_placed_by_document_and_turn_where_its_turns_say_it(
+        tmp_path, capsys):
+    """Version 2 joins a subtitle speaker's consecutive cues into one turn and reads other transcripts as version 1
+    did: a version-1 table of turns coded in a spreadsheet went by text into a project by sentence (refused: a
+    turn's text is no sentence's); its rows are placed by turn where each turn says its row's text, by text where
+    a turn is another (a cue joined with the next)."""
+    (tmp_path / "tr").mkdir()
+    (tmp_path / "tr" / "iv.txt").write_text("I: How are you? Did you sleep?\nB: Yes. Very well, thanks.\n")
+    (tmp_path / "tr" / "teams.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v I>How was it?\n\n"
+                                               "00:00:02.000 --> 00:00:03.000\n<v B>Good. I slept\n\n"
+                                               "00:00:03.000 --> 00:00:04.000\n<v B>well.\n")
+    init = ["project", "init", str(tmp_path / "study.taproj"), "--codebook", str(packaged_codebook("upsides")),
+            "--input", str(tmp_path / "tr"), "--coded", str(tmp_path / "coded.csv"), "--unit", "sentence"]
+    pd.DataFrame({"segment_id": ["iv:0", "iv:1"], "document": "iv", "turn": ["0", "1"], "segmentation": "v1-turn-1000",
+                  "text": ["How are you? Did you sleep?", "Yes. Very well, thanks."],
+                  "code": ["psw_self_disclosure", "psw_personal_gains"]}).to_csv(tmp_path / "coded.csv", index=False)
+    assert run(*init) == 0, capsys.readouterr().err
+    assert "its rows are placed by document and turn, not by segment_id" in " ".join(capsys.readouterr().err.split())
+    with ProjectStore(tmp_path / "study.taproj") as store:
+        assert store.codings()[["segment_id", "code"]].values.tolist() == [
+            ["iv:0", "psw_self_disclosure"], ["iv:1", "psw_self_disclosure"],
+            ["iv:2", "psw_personal_gains"], ["iv:3", "psw_personal_gains"]]
+    (tmp_path / "study.taproj").unlink()
+    pd.DataFrame({"segment_id": ["teams:1"], "document": "teams", "turn": ["1"], "segmentation": "v1-turn-1000",
+                  "text": ["Good. I slept"], "code": ["psw_personal_gains"]}).to_csv(tmp_path / "coded.csv",
+                                                                                   index=False)
+    assert run(*init) == 2  # version 1's turn 1, a cue, is part of this version's: by text, which no sentence is
+    assert "its rows are placed by their text" in " ".join(capsys.readouterr().err.split())
+
+
 def test_a_table_by_turn_whose_texts_keep_the_closing_timestamps_is_placed_by_document_and_turn(tmp_path, capsys):
     """Turns whose texts keep f4's closing timestamps, as a table made when transcripts were read so has them, say
     their rows' texts: into a project by sentence, by document and turn, and as the turns the table names."""

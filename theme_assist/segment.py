@@ -53,7 +53,8 @@ where version 1 made each cue a turn; other transcripts are segmented as under v
 
 OPTIONS_SINCE = 1
 """The first :data:`SEGMENTATION_VERSION` whose tags' ``--unit`` and ``--max-chars`` mean what this version's do:
-a project made under it is segmented with its own options when transcripts are added (:func:`options_of`)."""
+a project made under it is segmented with its own options when transcripts are added (:func:`options_of`). Its
+readers and this version's make the same turns but of subtitle transcripts (:func:`same_turns`)."""
 
 SEGMENTATION_COLUMN = "segmentation"
 """The column of every table theme_assist writes with segment ids that holds the :func:`segmentation_tag` its ids
@@ -282,9 +283,16 @@ def other_segmentation(table: pd.DataFrame, current: str) -> str | None:
 
 
 def same_turns(first: str, second: str) -> bool:
-    """Whether segmentation tags ``first`` and ``second`` number a document's turns alike: tags of one
-    :data:`SEGMENTATION_VERSION`, whose readers make the turns that ``--unit`` and ``--max-chars`` only split."""
-    return first.split("-", 1)[0] == second.split("-", 1)[0]
+    """Whether segmentation tags ``first`` and ``second`` number a document's turns alike, but for turns whose texts
+    differ: tags of one :data:`SEGMENTATION_VERSION`, whose readers make the turns that ``--unit`` and
+    ``--max-chars`` only split, or of two versions from :data:`OPTIONS_SINCE` on, whose readers differ only in
+    subtitle transcripts (version 2 joins a speaker's consecutive cues), where a turn's number may name another
+    turn: a caller checks that each turn says the text it had (``_texts_in_their_turns`` of
+    :mod:`theme_assist.project.build`)."""
+    if first.split("-", 1)[0] == second.split("-", 1)[0]:
+        return True
+    parts = [_TAG.fullmatch(tag) for tag in (first, second)]
+    return None not in parts and all(OPTIONS_SINCE <= int(part.group(1)) <= SEGMENTATION_VERSION for part in parts)
 
 
 def segmentation_tags(table: pd.DataFrame) -> list[str]:
