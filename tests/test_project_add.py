@@ -632,3 +632,36 @@ def test_a_project_made_under_segmentation_version_1_takes_transcripts_read_by_t
     assert run("project", "add", str(project), str(tmp_path / "zoom.csv")) == 0
     with ProjectStore(project) as store:
         assert "zoom:1" in set(store.segments()["segment_id"]) and store.segmentation == "v1-turn-1000"
+
+
+def test_the_study_folder_given_to_a_project_of_version_1_leaves_its_subtitle_transcripts_as_they_are(
+        tmp_path, monkeypatch, capsys):
+    """Version 1 read each cue of a .vtt as a turn of its own, on a line of its own; this version joins a speaker's
+    consecutive cues with a space. The folder of all the study's transcripts, given again with the next site's, was
+    refused for each .vtt the project had ("another text (only in spaces and line breaks: saved in another
+    format?)"): it is the transcript the project has, left as it is with its segments; one with other words is
+    still refused."""
+    from theme_assist.ingest import subtitles
+
+    (tmp_path / "study").mkdir()
+    (tmp_path / "study" / "teams.vtt").write_text(TEAMS, encoding="utf-8")
+    project = tmp_path / "study.taproj"
+    with monkeypatch.context() as patched:  # read as version 1 read it: a turn per cue
+        patched.setattr(subtitles, "_speakers_runs", list)
+        init(project, tmp_path / "study")
+    with sqlite3.connect(project) as db:
+        db.execute("UPDATE project_info SET value = 'v1-turn-1000' WHERE key = 'segmentation'")
+    with ProjectStore(project) as store:
+        kept = store.segments().to_dict("records")
+    assert [segment["text"] for segment in kept] == ["How did the group help you?", "It gave me people", "to talk to."]
+    (tmp_path / "study" / "iv_02.txt").write_text("I: How are you?\nB: Fine, thanks.\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(tmp_path / "study")) == 0, capsys.readouterr().err
+    with ProjectStore(project) as store:
+        segments = store.segments()
+        assert segments[segments["document"] == "teams"].to_dict("records") == kept
+        assert "iv_02" in set(segments["document"])
+    (tmp_path / "study" / "teams.vtt").write_text(TEAMS.replace("people", "friends"), encoding="utf-8")
+    (tmp_path / "study" / "iv_03.txt").write_text("I: And you?\nB: Well.\n", encoding="utf-8")
+    assert run("project", "add", str(project), str(tmp_path / "study")) == 2
+    assert "document 'teams'" in capsys.readouterr().err

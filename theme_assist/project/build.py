@@ -566,9 +566,10 @@ def plan_addition(store: ProjectStore, inputs: list[str | Path], metadata: str |
         read_from = {document.id: read_from[read_id] for read_id, document in prepared.items()}
     stored = {document.id: document for document in store.documents_with_text(withdrawn=True)}
     named = _names_of_stored(documents, stored)
-    _refuse_withdrawn_names(documents, stored, named, store)
+    earlier = segmentation != store.segmentation  # a subtitle transcript's stored text may be of its turns then
+    _refuse_withdrawn_names(documents, stored, named, store, earlier)
     restores = {name: store.bring_back(name) for name in store.withdrawn_documents()}
-    _refuse_documents_the_project_has(documents, stored, named, store.path.name, restores)
+    _refuse_documents_the_project_has(documents, stored, named, store.path.name, restores, earlier)
     unchanged = sum(document.id in named for document in documents)
     documents = [document for document in documents if document.id not in named]
     if not documents:
@@ -691,35 +692,38 @@ def _warn_of_names_alike(documents: list[Document], stored: dict[str, Document],
 
 
 def _refuse_withdrawn_names(documents: list[Document], stored: dict[str, Document], named: dict[str, str],
-                            store: ProjectStore) -> None:
+                            store: ProjectStore, earlier: bool = False) -> None:
     """Refuse a transcript named as a document withdrawn from the project (``project withdraw``) with another
     text: the name stays the withdrawn one's, which ``project restore`` brings back. One with the withdrawn
     document's text is left withdrawn, with a warning (the folder of all the study's transcripts may still hold a
-    file withdrawn as added by mistake). ``named``: as for :func:`_refuse_documents_the_project_has`."""
+    file withdrawn as added by mistake). ``named`` and ``earlier``: as for
+    :func:`_refuse_documents_the_project_has`."""
     withdrawn = set(store.withdrawn_documents())
     for document in documents:
         old = stored.get(named.get(document.id, ""))
         if old is None or old.id not in withdrawn:
             continue
         back = store.bring_back(old.id)
-        if old.text != document.text:
+        if not _same_text(old, document, earlier):
             raise InputError(f"document {old.id!r} ({document.source}) is withdrawn from {store.path.name} ({back}), "
                              "which keeps its name: to add this transcript, rename the file; nothing was added")
         logger.warning("document %r is withdrawn from %s: left withdrawn (%s)", old.id, store.path.name, back)
 
 
 def _refuse_documents_the_project_has(documents: list[Document], stored: dict[str, Document], named: dict[str, str],
-                                      project: str, withdrawn: dict[str, str] | None = None) -> None:
+                                      project: str, withdrawn: dict[str, str] | None = None,
+                                      earlier: bool = False) -> None:
     """Refuse a transcript whose id the project has with another text (a changed transcript never replaces the
     project's: its codings and decisions name segments of the old text), or whose text it has under another id, or
     another new one has (a copy). One with the same id and text is no new document: :func:`add_to_project` leaves
     it as it is. ``named``: the stored id each transcript's id names (:func:`_names_of_stored`); ``withdrawn``: the
     withdrawn documents, each with how it comes back (:meth:`ProjectStore.bring_back`; a text the project has under
-    another id may be one of theirs, which the refusal says)."""
+    another id may be one of theirs, which the refusal says); ``earlier``: whether the project's segments were made
+    under an earlier segmentation version (:func:`_same_text`)."""
     withdrawn = withdrawn or {}
     for document in documents:
         old = stored.get(named.get(document.id, ""))
-        if old is not None and old.text != document.text:
+        if old is not None and not _same_text(old, document, earlier):
             shown = repr if old.id == document.id else ascii  # names alike but in Unicode form: in escapes
             form = "" if old.id == document.id else f" (as {ascii(old.id)}: the same name in another Unicode form)"
             raise InputError(f"document {shown(document.id)} ({document.source}) is in {project} already{form}, with "
@@ -750,6 +754,15 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
                              "same text (a copy?): a project keeps every document added to it; leave one out; "
                              "nothing was added")
         first[text] = document
+
+
+def _same_text(old: Document, new: Document, earlier: bool) -> bool:
+    """Whether transcript ``new`` has the text of the project's document ``old``: the same text, or, in a project
+    made under an earlier segmentation version (``earlier``), a subtitle transcript's words in the same order
+    (version 1 read each cue of a speaker as a turn of its own, on a line of its own, where this version joins them
+    with a space: the folder of all the study's transcripts was refused for each ``.vtt`` in it)."""
+    return old.text == new.text or (earlier and Path(new.source).suffix.lower() in (".vtt", ".srt")
+                                    and old.text.split() == new.text.split())
 
 
 def _first_difference(old: str, new: str) -> str:
