@@ -661,6 +661,13 @@ def test_the_study_folder_given_to_a_project_of_version_1_leaves_its_subtitle_tr
         segments = store.segments()
         assert segments[segments["document"] == "teams"].to_dict("records") == kept
         assert "iv_02" in set(segments["document"])
+    assert run("project", "withdraw", str(project), "teams") == 0  # withdrawn, it stays so: no other text
+    (tmp_path / "study" / "iv_04.txt").write_text("I: Again?\nB: Again.\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(tmp_path / "study")) == 0, capsys.readouterr().err
+    said = " ".join(capsys.readouterr().err.split())
+    assert "document 'teams' is withdrawn from study.taproj: left withdrawn" in said
+    assert run("project", "restore", str(project), "teams") == 0
     (tmp_path / "study" / "teams.vtt").write_text(TEAMS.replace("people", "friends"), encoding="utf-8")
     (tmp_path / "study" / "iv_03.txt").write_text("I: And you?\nB: Well.\n", encoding="utf-8")
     assert run("project", "add", str(project), str(tmp_path / "study")) == 2
