@@ -566,7 +566,7 @@ def plan_addition(store: ProjectStore, inputs: list[str | Path], metadata: str |
         read_from = {document.id: read_from[read_id] for read_id, document in prepared.items()}
     stored = {document.id: document for document in store.documents_with_text(withdrawn=True)}
     named = _names_of_stored(documents, stored)
-    earlier = segmentation != store.segmentation  # a subtitle transcript's stored text may be of its turns then
+    earlier = segmentation != store.segmentation  # a version-1 project stored a subtitle speaker's cues a line each
     _refuse_withdrawn_names(documents, stored, named, store, earlier)
     restores = {name: store.bring_back(name) for name in store.withdrawn_documents()}
     _refuse_documents_the_project_has(documents, stored, named, store.path.name, restores, earlier)
