@@ -704,7 +704,7 @@ def _refuse_withdrawn_names(documents: list[Document], stored: dict[str, Documen
         if old is None or old.id not in withdrawn:
             continue
         back = store.bring_back(old.id)
-        if not _same_text(old, document, earlier):
+        if not _same_transcript(old, document, earlier):
             raise InputError(f"document {old.id!r} ({document.source}) is withdrawn from {store.path.name} ({back}), "
                              "which keeps its name: to add this transcript, rename the file; nothing was added")
         logger.warning("document %r is withdrawn from %s: left withdrawn (%s)", old.id, store.path.name, back)
@@ -719,11 +719,11 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
     it as it is. ``named``: the stored id each transcript's id names (:func:`_names_of_stored`); ``withdrawn``: the
     withdrawn documents, each with how it comes back (:meth:`ProjectStore.bring_back`; a text the project has under
     another id may be one of theirs, which the refusal says); ``earlier``: whether the project's segments were made
-    under an earlier segmentation version (:func:`_same_text`)."""
+    under an earlier segmentation version (:func:`_same_transcript`)."""
     withdrawn = withdrawn or {}
     for document in documents:
         old = stored.get(named.get(document.id, ""))
-        if old is not None and not _same_text(old, document, earlier):
+        if old is not None and not _same_transcript(old, document, earlier):
             shown = repr if old.id == document.id else ascii  # names alike but in Unicode form: in escapes
             form = "" if old.id == document.id else f" (as {ascii(old.id)}: the same name in another Unicode form)"
             raise InputError(f"document {shown(document.id)} ({document.source}) is in {project} already{form}, with "
@@ -756,7 +756,7 @@ def _refuse_documents_the_project_has(documents: list[Document], stored: dict[st
         first[text] = document
 
 
-def _same_text(old: Document, new: Document, earlier: bool) -> bool:
+def _same_transcript(old: Document, new: Document, earlier: bool) -> bool:
     """Whether transcript ``new`` has the text of the project's document ``old``: the same text, or, in a project
     made under an earlier segmentation version (``earlier``), a subtitle transcript's words in the same order
     (version 1 read each cue of a speaker as a turn of its own, on a line of its own, where this version joins them
