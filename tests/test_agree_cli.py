@@ -1623,8 +1623,9 @@ def test_the_machine_refusal_says_what_differs_between_the_segmentations(capsys,
     assert "(they differ in --max-chars 1000 vs 500)" in err and "suggest again" in err
     machine.write_text(MACHINE_ON_UNITS.format(tag="v2-sentence-none"))
     err = run(capsys, ids, "--machine", machine)[2]
-    assert "they differ in theme_assist's segmentation version 1 vs 2, --unit turn vs sentence, --max-chars 1000 " \
-           "vs none" in err
+    assert "they differ in theme_assist's segmentation version 1 vs 2 (version 2 joins a .vtt/.srt speaker's " \
+           "consecutive cues into one turn), --unit turn vs sentence, --max-chars 1000 vs none" in " ".join(err.split())
+    assert "make both again with this version where it differs" in " ".join(err.split())
 
 
 @pytest.mark.parametrize("with_units", [False, True], ids=["long ratings", "span codings on units"])
@@ -1775,8 +1776,8 @@ def test_units_of_segmentation_version_1_against_suggestions_of_version_2_are_re
                          tmp_path / "out.csv", "-m", "percent")
     assert code == 2 and err.count("\n") == 1
     assert ("has segment ids of segmentation v1-turn-1000 and the machine's suggestions" in err
-            and "of v2-turn-1000 (they differ in theme_assist's segmentation version 1 vs 2): the same ids may name "
-                "other segments" in err)
+            and "of v2-turn-1000 (they differ in theme_assist's segmentation version 1 vs 2 (version 2 joins a "
+                ".vtt/.srt speaker's consecutive cues into one turn)): the same ids may name other segments" in err)
 
 
 def test_two_segmentations_pivoted_wide_are_refused_for_what_they_are(capsys, tmp_path):

@@ -296,7 +296,14 @@ def test_version_2_reads_the_options_of_a_version_1_tag_and_says_tables_of_the_t
     assert SEGMENTATION_VERSION == 2
     assert options_of("v1-sentence-500") == ("sentence", 500) and options_of("v2-turn-none") == ("turn", None)
     assert options_of("v0-turn-1000") is None and options_of("v3-turn-1000") is None and options_of("turn") is None
-    assert segmentation_difference("v1-turn-1000", "v2-turn-1000") == "theme_assist's segmentation version 1 vs 2"
+    # what version 2 changed is said: the tables of a study without subtitles name the same segments
+    assert segmentation_difference("v1-turn-1000", "v2-turn-1000") == (
+        "theme_assist's segmentation version 1 vs 2 (version 2 joins a .vtt/.srt speaker's consecutive cues into "
+        "one turn)")
+    assert segmentation_difference("v2-turn-1000", "v1-sentence-1000") == (
+        "theme_assist's segmentation version 2 vs 1 (version 2 joins a .vtt/.srt speaker's consecutive cues into "
+        "one turn), --unit turn vs sentence")
+    assert segmentation_difference("v2-turn-1000", "v2-turn-500") == "--max-chars 1000 vs 500"
     # turns numbered alike but in subtitles, whose turns a caller checks by their texts
     assert same_turns("v1-turn-1000", "v2-sentence-500") and not same_turns("v0-turn-1000", "v2-turn-1000")
     table = pd.DataFrame({"segment_id": ["a:0", "a:1"], "document": "a", "start": [0, 10], "end": [9, 30],

@@ -51,6 +51,9 @@ sentence opens the next one); tables without a tag come from earlier versions. V
 ``.srt`` transcript's consecutive cues of one named speaker as one turn (:mod:`theme_assist.ingest.subtitles`),
 where version 1 made each cue a turn; other transcripts are segmented as under version 1."""
 
+VERSION_CHANGES = {2: "version 2 joins a .vtt/.srt speaker's consecutive cues into one turn"}
+"""What each :data:`SEGMENTATION_VERSION` changed, as a message names it where tables of two versions meet."""
+
 OPTIONS_SINCE = 1
 """The first :data:`SEGMENTATION_VERSION` whose tags' ``--unit`` and ``--max-chars`` mean what this version's do:
 a project made under it is segmented with its own options when transcripts are added (:func:`options_of`). Its
@@ -229,14 +232,20 @@ _TAG = re.compile(r"v(\d+)-(.+)-(\d+|none)")
 
 def segmentation_difference(first: str, second: str) -> str:
     """What segmentation tags ``first`` and ``second`` differ in, in the words of the options that made them
-    (``"--max-chars 1000 vs 2000"``); empty where either is not of :func:`segmentation_tag`'s form."""
+    (``"--max-chars 1000 vs 2000"``), and for versions what the later one changed (:data:`VERSION_CHANGES`); empty
+    where either is not of :func:`segmentation_tag`'s form."""
     parts = [_TAG.fullmatch(tag) for tag in (first, second)]
     if None in parts:
         return ""
     names = ("theme_assist's segmentation version", "--unit", "--max-chars")
-    return ", ".join(f"{name} {ours} vs {theirs}" for name, ours, theirs in zip(names, parts[0].groups(),
-                                                                                parts[1].groups())
-                     if ours != theirs)
+    said = [f"{name} {ours} vs {theirs}" for name, ours, theirs in zip(names, parts[0].groups(), parts[1].groups())
+            if ours != theirs]
+    versions = sorted(int(part.group(1)) for part in parts)
+    changes = [VERSION_CHANGES[version] for version in range(versions[0] + 1, versions[1] + 1)
+               if version in VERSION_CHANGES]
+    if changes:  # what the later version reads otherwise: whether the user's transcripts are touched
+        said[0] += f" ({'; '.join(changes)})"
+    return ", ".join(said)
 
 
 def options_of(tag: str) -> tuple[str, int | None] | None:

@@ -726,8 +726,9 @@ def _refuse_other_segmentation(ids_path: Path, ours: list[str], segments, machin
         raise InputError(f"{ids_path} has segment ids of segmentation {', '.join(ours)} and the machine's "
                          f"suggestions {machine_path} of {', '.join(theirs)} ({why}): the same ids may name other "
                          "segments (a turn split otherwise moves every later id of its document); give files of one "
-                         f"segmentation (suggest again with the version, --unit and --max-chars of {ids_path}, or "
-                         "export both again: project export --codings, --machine)")
+                         f"segmentation (suggest again with the --unit and --max-chars of {ids_path} where only "
+                         "they differ; make both again with this version where it differs: suggest --segments-out "
+                         "and code the segments by text, or export both again: project export --codings, --machine)")
 
 
 def _json_number(value) -> float | None:
