@@ -177,8 +177,8 @@ def test_cli_prints_analytic_intervals_with_a_caption_that_names_them(capsys, ir
     assert code == 0 and err == ""
     text = " ".join(out.split())
     # the df are not the n of the tables (units rated twice, or by both sides of a comparison)
-    assert "95% analytic intervals (Gwet 2014, conditional on the coders; t with m−1 df, m = units rated at least " \
-           "once; for alpha, at least twice, not the tables' n;" in text
+    assert "95% analytic intervals (Gwet 2014, conditional on the coders; t with m−1 df (m: units rated at least " \
+           "once, for alpha at least twice; not the tables' n); upper limit" in text
     assert "SE" in text and "0.143 │ 0.461–1.000" in text  # Gwet's AC1, as irrCAC prints it rounded
     assert "upper limit capped at 1, the lower one at the minimum, 0 for percent agreement and −p_e/(1−p_e) for " \
            "Bennett's S, the others' lower limits not capped)" in text

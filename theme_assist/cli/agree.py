@@ -137,7 +137,8 @@ def agree(
                                            "interval, and where ratings are missing, missing_ratings: count, of, "
                                            "treatment; then n_units, the units rated at least once, and coders, "
                                            "their names (with --coder, coders_left_out: the file's others); with "
-                                           "--machine, machine_comparison too, and for one coder "
+                                           "--machine, machine_comparison too, each comparison's metrics with its own "
+                                           "missing_ratings, on the units either side rated; for one coder "
                                            "coders_summary: null with coders_summary_reason in place of the "
                                            "metrics) or markdown (a report for a paper's methods and results: a "
                                            "methods paragraph, then the tables of the JSON's figures, to three "
@@ -1020,7 +1021,7 @@ def _analytic_caption(summary: dict, population: float | None, columns: bool = T
     entry = next(entry["analytic"] for entry in summary.values() if "analytic" in entry)
     alpha = any(name.endswith("alpha") for name in summary)
     # the tables' n counts the units a coefficient compares (rated twice, or by both sides): not these
-    units = "m = units rated at least once" + ("; for alpha, at least twice" if alpha else "") + ", not the tables' n"
+    units = "m: units rated at least once" + (", for alpha at least twice" if alpha else "") + "; not the tables' n"
     from theme_assist.agree.coefficients import ALIASES
 
     names = {ALIASES.get(name, name): entry for name, entry in summary.items()}  # -m brennan_prediger is S too
@@ -1032,8 +1033,8 @@ def _analytic_caption(summary: dict, population: float | None, columns: bool = T
     lower += (", the others' lower limits not capped" if minima else ", the lower limits not capped") if uncapped \
         else ""
     correction = f"; finite-population correction for N = {population:g} units" if population else ""
-    return (f"{entry['confidence']:.0%} analytic intervals (Gwet 2014, conditional on the coders; t with m−1 df, "
-            f"{units}; upper limit capped at 1{lower}{correction})" + (". SE: standard error" if columns else ""))
+    return (f"{entry['confidence']:.0%} analytic intervals (Gwet 2014, conditional on the coders; t with m−1 df "
+            f"({units}); upper limit capped at 1{lower}{correction})" + (". SE: standard error" if columns else ""))
 
 
 def _bootstrap_kind(entries) -> str:

@@ -143,8 +143,8 @@ def _segments_as_suggest_made_them(folder: Path, unit: str, max_chars: int, recu
 
 def _settings_of(suggestions, unit: str | None, max_chars: int | None) -> tuple[str, int | None, bool]:
     """The ``--unit`` and ``--max-chars`` to segment ``--documents`` by: those given, else those of the
-    suggestions' segmentation tag (one of this version), else suggest's defaults; and whether any was assumed
-    (neither given nor said by the tag)."""
+    suggestions' segmentation tag (of this version, or of version 1, whose options mean the same: ``options_of``),
+    else suggest's defaults; and whether any was assumed (neither given nor said by the tag)."""
     from theme_assist.segment import options_of, segmentation_tag, segmentation_tags
 
     tags = segmentation_tags(suggestions)
