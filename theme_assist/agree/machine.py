@@ -22,7 +22,7 @@ import pandas as pd
 from theme_assist.agree.bootstrap import derived_seed
 from theme_assist.agree.coefficients import metric_name
 from theme_assist.agree.distances import Metric
-from theme_assist.agree.ratings import as_rating_table, is_missing
+from theme_assist.agree.ratings import as_rating_table, is_missing, missing_ratings
 from theme_assist.agree.report import agreement_summary, per_code_summary
 from theme_assist.errors import InputError
 
@@ -176,9 +176,8 @@ def _row(comparison: str, kind: str, ratings: pd.DataFrame, labels: tuple, metri
     if per_code:
         per_code_summary(summary, ratings, labels, names=metrics, seed=seed, progress=progress, **options)
     both = int((table.ratings_per_unit >= 2).sum())
-    rated = ratings[ratings.notna().any(axis=1)]  # a unit neither side rated is no unit of this comparison
     row = {"comparison": comparison, "kind": kind, "n_units": both, "prevalence": _prevalence(table),
-           "missing_ratings": (int(rated.isna().sum().sum()), int(rated.size))}
+           "missing_ratings": missing_ratings(ratings)}
     row.update({name: np.nan if entry["value"] is None else entry["value"] for name, entry in summary.items()})
     row["note"] = "; ".join(f"{name}: {entry['reason']}" for name, entry in summary.items() if entry["reason"])
     row["metrics"] = summary

@@ -245,3 +245,10 @@ def as_rating_table(ratings: Any, categories: Sequence | None = None) -> RatingT
         raise InputError(f"a rating is not a category label, number or set of labels ({exc})") from None
     return RatingTable(codes, tuple(order), units, coders, declared=categories is not None)
 
+
+def missing_ratings(ratings: pd.DataFrame) -> tuple[int, int]:
+    """The ratings missing from a units × coders table, and the ratings its units have room for, counting only the
+    units rated at least once: a row no coder rated (a wide file's blank row, a unit neither side of a comparison
+    rated) is no unit, and its empty cells are no missing ratings."""
+    rated = ratings[ratings.notna().any(axis=1)]
+    return int(rated.isna().sum().sum()), int(rated.size)

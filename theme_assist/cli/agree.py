@@ -153,7 +153,7 @@ def agree(
     from theme_assist.agree.coefficients import metric_name
     from theme_assist.agree.machine import agreement_report
     from theme_assist.agree.reading import NO_CODE, SpanCodings, ratings_on_units, read_codings, read_units_and_segments
-    from theme_assist.agree.ratings import as_rating_table
+    from theme_assist.agree.ratings import as_rating_table, missing_ratings
     from theme_assist.agree.report import agreement_summary, multi_label_summary, per_code_summary
     from theme_assist.agree.units import presence_tables
     from theme_assist.errors import InputError
@@ -324,8 +324,7 @@ def agree(
             f" (left out: {', '.join(map(str, source.coders_left_out))})" if source.coders_left_out else ""))
     if output_format in ("json", "markdown"):
         if not one_coder and not source.multi_label:
-            rated = _rated(source.ratings)
-            summary = _with_missing_ratings(summary, int(rated.isna().sum().sum()), int(rated.size))
+            summary = _with_missing_ratings(summary, *missing_ratings(source.ratings))
         summary["n_units"] = int(source.ratings.notna().any(axis=1).sum())  # rated at least once
         summary["coders"] = [str(name) for name in source.ratings.columns]
         if chosen is not None:
@@ -543,8 +542,9 @@ def _treatment_of(name: str) -> tuple[str, str | None, tuple[str, str] | None] |
 def _missing_note(ratings, summary: dict, weighted: bool = False) -> list[str]:
     """How the coefficients of ``summary`` treat missing ratings, where some are: words for a methods section, each
     part said once with the coefficients it is of (``weighted``: with --weights, where AC1 is AC2)."""
-    ratings = _rated(ratings)
-    missing = int(ratings.isna().sum().sum())
+    from theme_assist.agree.ratings import missing_ratings
+
+    missing, of = missing_ratings(ratings)
     if not missing:
         return []
     treated = [treatment for treatment in map(_treatment_of, summary) if treatment]
@@ -554,7 +554,7 @@ def _missing_note(ratings, summary: dict, weighted: bool = False) -> list[str]:
         if other:
             others.setdefault(other, {})["AC2" if weighted and label == "AC1" else label] = None
     how += [f"{what} ({', '.join(labels)}) {rest}" for (what, rest), labels in others.items()]
-    return [f"missing ratings ({missing:,} of {ratings.size:,}): " + "; ".join(how)] if how else []
+    return [f"missing ratings ({missing:,} of {of:,}): " + "; ".join(how)] if how else []
 
 
 def _with_missing_ratings(summary: dict, missing: int, of: int) -> dict:
