@@ -1624,7 +1624,8 @@ def test_the_machine_refusal_says_what_differs_between_the_segmentations(capsys,
     machine.write_text(MACHINE_ON_UNITS.format(tag="v2-sentence-none"))
     err = run(capsys, ids, "--machine", machine)[2]
     assert "they differ in theme_assist's segmentation version 1 vs 2 (version 2 joins a .vtt/.srt speaker's " \
-           "consecutive cues into one turn), --unit turn vs sentence, --max-chars 1000 vs none" in " ".join(err.split())
+           "consecutive cues into one turn and starts a turn at a heading after the first turn), --unit turn vs " \
+           "sentence, --max-chars 1000 vs none" in " ".join(err.split())
     assert "make both again with this version where it differs" in " ".join(err.split())
 
 
@@ -1777,7 +1778,8 @@ def test_units_of_segmentation_version_1_against_suggestions_of_version_2_are_re
     assert code == 2 and err.count("\n") == 1
     assert ("has segment ids of segmentation v1-turn-1000 and the machine's suggestions" in err
             and "of v2-turn-1000 (they differ in theme_assist's segmentation version 1 vs 2 (version 2 joins a "
-                ".vtt/.srt speaker's consecutive cues into one turn)): the same ids may name other segments" in err)
+                ".vtt/.srt speaker's consecutive cues into one turn and starts a turn at a heading after the first "
+                "turn)): the same ids may name other segments" in err)
 
 
 def test_two_segmentations_pivoted_wide_are_refused_for_what_they_are(capsys, tmp_path):

@@ -187,6 +187,71 @@ def test_docx_without_labels_gives_paragraph_turns(tmp_path):
     assert spoken(document) == [("", "", "The first answer was long."), ("", "", "The second answer was short.")]
 
 
+def headed_transcript(tmp_path, heading_style: str = "Heading 1"):
+    """A Word transcript with a title above its first turn and a heading, with notes under it, between turns."""
+    word = docx.Document()
+    word.add_heading("Interview 3", 0)
+    word.add_paragraph("Recorded in Ulm")
+    word.add_paragraph("Interviewer: How was it?")
+    word.add_paragraph("P1: Fine, thanks.")
+    word.add_paragraph("Notes", heading_style)
+    word.add_paragraph("The participant was tired.")
+    word.add_paragraph("Interviewer: Shall we go on?")
+    word.add_heading("  Part 2", 2)  # its leading spaces aside
+    word.save(tmp_path / "headed.docx")
+    return tmp_path / "headed.docx"
+
+
+@pytest.mark.parametrize("heading_style", ["Heading 1", "Heading 9", "Title"])
+def test_docx_heading_after_the_first_turn_starts_a_turn_without_speaker(tmp_path, heading_style):
+    """A Word heading between turns, and the paragraphs under it, joined the answer of the speaker above it, where
+    a Markdown heading starts a turn without speaker; the text is Word's, no ``#`` added, so offsets hold."""
+    from theme_assist.segment import segment_documents
+
+    (document,) = read_documents(headed_transcript(tmp_path, heading_style))
+    assert document.text == ("Interview 3\n\nRecorded in Ulm\n\nInterviewer: How was it?\n\nP1: Fine, thanks.\n\n"
+                             "Notes\n\nThe participant was tired.\n\nInterviewer: Shall we go on?\n\n  Part 2")
+    assert spoken(document) == [
+        ("", "", "Interview 3\n\nRecorded in Ulm"),  # before the first turn: as before, a turn of its own
+        ("Interviewer", "", "How was it?"),
+        ("P1", "", "Fine, thanks."),
+        ("", "", "Notes\n\nThe participant was tired."),
+        ("Interviewer", "", "Shall we go on?"),
+        ("", "", "Part 2"),
+    ]
+    segments = segment_documents([document])
+    assert list(segments["speaker"]) == ["", "Interviewer", "P1", "", "Interviewer", ""]
+    for row in segments.itertuples():
+        assert document.text[row.start:row.end] == row.text
+
+
+def test_docx_heading_found_by_style_name_in_a_document_of_another_language(tmp_path):
+    """German Word names its built-in heading style "heading 1", with the style id ``berschrift1``."""
+    word = docx.Document()
+    word.styles["Heading 1"].style_id = "berschrift1"
+    word.add_paragraph("Interviewer: How was it?")
+    word.add_heading("Notizen", 1)
+    word.add_paragraph("Müde.")
+    word.save(tmp_path / "de.docx")
+    (document,) = read_documents(tmp_path / "de.docx")
+    assert spoken(document) == [("Interviewer", "", "How was it?"), ("", "", "Notizen\n\nMüde.")]
+
+
+def test_docx_heading_style_in_a_table_cell_leaves_the_row_a_row(tmp_path):
+    """A table is read by its header, a row as a turn line: a cell's heading style does not make it a heading."""
+    word = docx.Document()
+    word.add_paragraph("Interviewer: Shall we start?")
+    table = word.add_table(rows=2, cols=2)
+    for row, cells in zip(table.rows, [("Speaker", "Text"), ("P1", "Yes.")]):
+        for cell, value in zip(row.cells, cells):
+            cell.text = value
+            cell.paragraphs[0].style = "Heading 2"
+    word.add_paragraph("and more, said P1.")
+    word.save(tmp_path / "cells.docx")
+    (document,) = read_documents(tmp_path / "cells.docx")
+    assert spoken(document) == [("Interviewer", "", "Shall we start?"), ("P1", "", "Yes.\n\nand more, said P1.")]
+
+
 def test_corrupt_docx_is_refused(tmp_path):
     path = tmp_path / "broken.docx"
     path.write_bytes(b"this is not a zip archive")

@@ -342,8 +342,8 @@ def test_a_coded_table_of_other_options_is_placed_by_document_and_turn(tmp_path,
 
 def test_a_table_by_turn_of_segmentation_version_1_is_placed_by_document_and_turn_where_its_turns_say_it(
         tmp_path, capsys):
-    """Version 2 joins a subtitle speaker's consecutive cues into one turn and reads other transcripts as version 1
-    did: a version-1 table of turns coded in a spreadsheet went by text into a project by sentence (refused: a
+    """Version 2 joins a subtitle speaker's consecutive cues into one turn (and starts one at a heading after the
+    first turn), and reads other transcripts as version 1 did: a version-1 table of turns coded in a spreadsheet went by text into a project by sentence (refused: a
     turn's text is no sentence's); its rows are placed by turn where each turn says its row's text, by text where
     a turn is another (a cue joined with the next)."""
     (tmp_path / "tr").mkdir()

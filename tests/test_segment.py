@@ -220,6 +220,20 @@ def test_offsets_always_point_at_the_segment_text(text, unit, max_chars):
         assert covered == "".join(text[t.start:t.end].strip() for t in turns)
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=transcript_texts, data=st.data())
+def test_offsets_hold_with_headings_a_reader_names(text, data):
+    """Headings named by offset (a Word heading paragraph) start turns without changing the text: every turn and
+    segment still points at its text, and turns follow one another."""
+    headings = data.draw(st.sets(st.integers(0, len(text))))
+    document = Document(id="fg", text=text, turns=parse_turns(text, headings))
+    for turn, after in zip(document.turns, document.turns[1:]):
+        assert turn.end <= after.start
+    for turn in document.turns:
+        assert text[turn.start:turn.end] and text[turn.start:turn.end] == text[turn.start:turn.end].strip()
+    check_invariants(segment_documents([document]), [document], 1000)
+
+
 def test_segments_from_table_keep_ids_and_point_into_the_joined_text():
     table = pd.DataFrame(
         {
@@ -296,15 +310,15 @@ def test_version_2_reads_the_options_of_a_version_1_tag_and_says_tables_of_the_t
     assert SEGMENTATION_VERSION == 2
     assert options_of("v1-sentence-500") == ("sentence", 500) and options_of("v2-turn-none") == ("turn", None)
     assert options_of("v0-turn-1000") is None and options_of("v3-turn-1000") is None and options_of("turn") is None
-    # what version 2 changed is said: the tables of a study without subtitles name the same segments
+    # what version 2 changed is said: the tables of a study without subtitles or headings name the same segments
     assert segmentation_difference("v1-turn-1000", "v2-turn-1000") == (
         "theme_assist's segmentation version 1 vs 2 (version 2 joins a .vtt/.srt speaker's consecutive cues into "
-        "one turn)")
+        "one turn and starts a turn at a heading after the first turn)")
     assert segmentation_difference("v2-turn-1000", "v1-sentence-1000") == (
         "theme_assist's segmentation version 2 vs 1 (version 2 joins a .vtt/.srt speaker's consecutive cues into "
-        "one turn), --unit turn vs sentence")
+        "one turn and starts a turn at a heading after the first turn), --unit turn vs sentence")
     assert segmentation_difference("v2-turn-1000", "v2-turn-500") == "--max-chars 1000 vs 500"
-    # turns numbered alike but in subtitles, whose turns a caller checks by their texts
+    # turns numbered alike but in subtitles and at headings, whose turns a caller checks by their texts
     assert same_turns("v1-turn-1000", "v2-sentence-500") and not same_turns("v0-turn-1000", "v2-turn-1000")
     table = pd.DataFrame({"segment_id": ["a:0", "a:1"], "document": "a", "start": [0, 10], "end": [9, 30],
                           "turn": [0, 1], "position": [0, 1]})

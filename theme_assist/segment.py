@@ -47,17 +47,25 @@ the same input: a change here or in the readers whose turns are segmented (speak
 out of a turn: :mod:`theme_assist.ingest`). Segment ids are positions, so a table made under another version may
 name other segments with the same ids; :func:`segmentation_tag` says which version and options made a table.
 Version 1, the first tagged, has the sentence spans of :func:`_sentencized` (an opening bracket or quote after a
-sentence opens the next one); tables without a tag come from earlier versions. Version 2 reads a ``.vtt`` or
-``.srt`` transcript's consecutive cues of one named speaker as one turn (:mod:`theme_assist.ingest.subtitles`),
-where version 1 made each cue a turn; other transcripts are segmented as under version 1."""
+sentence opens the next one); tables without a tag come from earlier versions. Version 2 changed two things:
 
-VERSION_CHANGES = {2: "version 2 joins a .vtt/.srt speaker's consecutive cues into one turn"}
+- a ``.vtt`` or ``.srt`` transcript's consecutive cues of one named speaker are one turn
+  (:mod:`theme_assist.ingest.subtitles`), where version 1 made each cue a turn;
+- after the first turn, a heading (a Markdown one, ``## Notes``, or a Word heading paragraph, styled "Heading 1"
+  to "Heading 9" or "Title") starts a turn without speaker, holding the lines under it up to the next label
+  (:func:`theme_assist.ingest.speakers.parse_turns`), where version 1 joined it to the turn above it.
+
+Other transcripts are segmented as under version 1; the documents' texts are the same under both."""
+
+VERSION_CHANGES = {2: "version 2 joins a .vtt/.srt speaker's consecutive cues into one turn and starts a turn at a "
+                      "heading after the first turn"}
 """What each :data:`SEGMENTATION_VERSION` changed, as a message names it where tables of two versions meet."""
 
 OPTIONS_SINCE = 1
 """The first :data:`SEGMENTATION_VERSION` whose tags' ``--unit`` and ``--max-chars`` mean what this version's do:
 a project made under it is segmented with its own options when transcripts are added (:func:`options_of`). Its
-readers and this version's make the same turns but of subtitle transcripts (:func:`same_turns`)."""
+readers and this version's make the same turns but of subtitle transcripts and transcripts with a heading after
+their first turn (:func:`same_turns`)."""
 
 SEGMENTATION_COLUMN = "segmentation"
 """The column of every table theme_assist writes with segment ids that holds the :func:`segmentation_tag` its ids
@@ -295,9 +303,9 @@ def same_turns(first: str, second: str) -> bool:
     """Whether segmentation tags ``first`` and ``second`` number a document's turns alike, but for turns whose texts
     differ: tags of one :data:`SEGMENTATION_VERSION`, whose readers make the turns that ``--unit`` and
     ``--max-chars`` only split, or of two versions from :data:`OPTIONS_SINCE` on, whose readers differ only in
-    subtitle transcripts (version 2 joins a speaker's consecutive cues), where a turn's number may name another
-    turn: a caller checks that each turn says the text it had (``_texts_in_their_turns`` of
-    :mod:`theme_assist.project.build`)."""
+    subtitle transcripts (version 2 joins a speaker's consecutive cues) and transcripts with a heading after their
+    first turn (version 2 starts a turn there), where a turn's number may name another turn: a caller checks that
+    each turn says the text it had (``_texts_in_their_turns`` of :mod:`theme_assist.project.build`)."""
     if first.split("-", 1)[0] == second.split("-", 1)[0]:
         return True
     parts = [_TAG.fullmatch(tag) for tag in (first, second)]

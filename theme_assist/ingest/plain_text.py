@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Collection
 
 from theme_assist.documents import Document, Turn
 from theme_assist.ingest.decoding import read_text
@@ -22,15 +23,16 @@ _SEGMENTS_MIX = "with --unit turn (the default) a segment holds several lines, c
 _OR_LABEL = "for a segment per sentence, or label the speakers (`Name: text`)"
 
 
-def document_from_text(path: Path, text: str) -> Document:
-    """The document of a transcript text read from ``path``: its id is the file name without extension.
+def document_from_text(path: Path, text: str, headings: Collection[int] = ()) -> Document:
+    """The document of a transcript text read from ``path``: its id is the file name without extension;
+    ``headings``: where headings the text does not mark begin (see :func:`~theme_assist.ingest.speakers.parse_turns`).
 
     Raises
     ------
     NotATranscript
         If the text has no turn (only ``#`` header comments, speaker labels or timestamps).
     """
-    turns = parse_turns(text)
+    turns = parse_turns(text, headings)
     if not turns:
         raise NotATranscript(f"{path} has no transcript text (no words after its # header lines, speaker labels "
                               "or timestamps)")

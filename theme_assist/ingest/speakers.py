@@ -20,7 +20,8 @@ into the text as given. Lines starting with ``#`` before the first turn are head
 speaker numbered ``#1`` (and ``#1:text``, running text as ``A:text`` is), unless it is the document's only such
 turn with turns of named speakers after it (``#1: Interview with Ann`` above ``Ann:`` turns). After the first turn,
 a Markdown heading (``#`` to ``######``, a space and text: ``## Notes``) starts a turn without speaker, holding the
-lines under it up to the next label: a section title or the transcriber's notes are not the last speaker's words.
+lines under it up to the next label: a section title or the transcriber's notes are not the last speaker's words;
+so does a heading the reader names (a Word heading paragraph: ``headings`` of :func:`parse_turns`).
 A line that starts no turn continues the previous one; text before the first turn is a turn without speaker. A
 text with no turn start at all is split into paragraphs (separated by blank lines), each a turn without speaker.
 
@@ -45,6 +46,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from typing import Collection
 
 from theme_assist.documents import Turn
 
@@ -204,13 +206,17 @@ class _OpenTurn:
         return [Turn(start=self.start, end=self.end, speaker=self.speaker, timestamp=self.timestamp)]
 
 
-def parse_turns(text: str) -> list[Turn]:
+def parse_turns(text: str, headings: Collection[int] = ()) -> list[Turn]:
     """Find the speaker turns of a transcript text.
 
     Parameters
     ----------
     text
         The transcript, newlines already normalised to ``\\n``.
+    headings
+        Offsets in ``text`` where a heading the text does not mark begins (a Word heading paragraph's first
+        non-space character): after the first turn start, its line starts a turn without speaker, as a Markdown
+        heading does; before it, it is read as any other line.
 
     Returns
     -------
@@ -224,6 +230,8 @@ def parse_turns(text: str) -> list[Turn]:
     paragraph_mode = not starts
     turns: list[Turn] = []
     current: _OpenTurn | None = None
+    headings = frozenset(headings)
+    started = False  # whether a turn start was read: a heading given in ``headings`` starts a turn only after one
     for index, line in enumerate(lines):
         if line.is_blank:
             if paragraph_mode and current is not None:
@@ -234,7 +242,9 @@ def parse_turns(text: str) -> list[Turn]:
                 turns += current.close()
             current = _OpenTurn(speaker=starts[index].speaker, timestamp=starts[index].timestamp)
             current.extend(starts[index].content_offset(line), line)
-        elif _HEADING.match(line.text):  # no one's words: it and the lines under it are not the last speaker's
+            started = True
+        elif _HEADING.match(line.text) or (started and line.start + skip_space(line.text, 0) in headings):
+            # no one's words: it and the lines under it are not the last speaker's
             if current is not None:
                 turns += current.close()
             current = _OpenTurn()

@@ -17,6 +17,7 @@ broken deflate stream, malformed or misplaced XML) is refused with one line nami
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -53,13 +54,20 @@ def read_docx(path: Path) -> list[Document]:
     check_archive(path, kind=".docx")
     try:
         word_document = docx.Document(str(path))
-        blocks = [block.replace("\r\n", "\n").replace("\r", "\n") for block in _text_blocks(word_document)]
+        blocks = [(block.replace("\r\n", "\n").replace("\r", "\n"), heading)
+                  for block, heading in _text_blocks(word_document)]
     except (PackageNotFoundError, *DAMAGED_DOCX_ERRORS) as exc:
         raise InputError(f"{path} is not a readable .docx file ({damage(exc)})") from None
-    text = "\n\n".join(block for block in blocks if block.strip())
+    blocks = [(block, heading) for block, heading in blocks if block.strip()]
+    text = "\n\n".join(block for block, _ in blocks)
     if not text:
         raise NotATranscript(f"{path} is empty (no text in its paragraphs or tables)")
-    return [document_from_text(path, text)]
+    headings, offset = [], 0
+    for block, heading in blocks:
+        if heading:  # where its text begins, as parse_turns finds a line's
+            headings.append(offset + len(block) - len(block.lstrip()))
+        offset += len(block) + 2
+    return [document_from_text(path, text, headings)]
 
 
 _NAMESPACES = {
@@ -70,6 +78,8 @@ _HIDDEN = ("ancestor::w:del or ancestor::w:moveFrom or ancestor::w:txbxContent o
            "or ancestor::w:rt")
 """What Word does not show as the paragraph's text: tracked deletions and the old place of moved text, text boxes
 (anchored in a run, left out as before), the fallback copy of alternate content, phonetic guides above the text."""
+_HEADING_STYLE = re.compile(r"(?i)heading [1-9]|title")
+_HEADING_STYLE_ID = re.compile(r"Heading[1-9]|Title")
 _RUNS = etree.XPath(f".//w:r[not({_HIDDEN})]", namespaces=_NAMESPACES)
 _CELL_PARAGRAPHS = etree.XPath(".//w:p[not(ancestor::w:txbxContent or ancestor::mc:Fallback)]",
                                namespaces=_NAMESPACES)
@@ -78,21 +88,32 @@ _ROWS = etree.XPath("./w:tr | ./w:sdt/w:sdtContent/w:tr | ./w:customXml/w:tr", n
 _CELLS = etree.XPath("./w:tc | ./w:sdt/w:sdtContent/w:tc | ./w:customXml/w:tc", namespaces=_NAMESPACES)
 
 
-def _text_blocks(word_document) -> Iterator[str]:
-    """The text of each paragraph and table row, in document order."""
-    yield from _blocks_of(word_document.element.body)
+def _text_blocks(word_document) -> Iterator[tuple[str, bool]]:
+    """The text of each paragraph and table row, in document order, each with whether it is a heading paragraph
+    (:func:`_heading_styles`; a table row never is)."""
+    yield from _blocks_of(word_document.element.body, _heading_styles(word_document))
 
 
-def _blocks_of(container) -> Iterator[str]:
-    """The paragraphs and table rows of a body, also those inside content controls (``w:sdt``) and custom XML,
-    which python-docx's ``iter_inner_content`` passes over."""
+def _heading_styles(word_document) -> frozenset[str]:
+    """The ids of the paragraph styles that make a heading: "Heading 1" to "Heading 9" and "Title", by name as
+    python-docx reports it (Word writes a built-in style's name in English in a document of any language, with a
+    style id of the language: ``berschrift1`` for "heading 1") or by style id."""
+    styles = {style.style_id: style.name for style in word_document.styles if style.style_id}
+    return frozenset(style_id for style_id, name in styles.items()
+                     if _HEADING_STYLE.fullmatch(name or "") or _HEADING_STYLE_ID.fullmatch(style_id)) | {
+        "Title", *(f"Heading{level}" for level in range(1, 10))}
+
+
+def _blocks_of(container, headings: frozenset[str]) -> Iterator[tuple[str, bool]]:
+    """The paragraphs (each with whether its style is one of ``headings``) and table rows of a body, also those
+    inside content controls (``w:sdt``) and custom XML, which python-docx's ``iter_inner_content`` passes over."""
     for block in _BLOCKS(container):
         if block.tag == f"{{{_NAMESPACES['w']}}}p":
-            yield _paragraph_text(block)
+            yield _paragraph_text(block), block.style in headings
         elif block.tag == f"{{{_NAMESPACES['w']}}}tbl":
-            yield from _table_lines(block)
+            yield from ((line, False) for line in _table_lines(block))
         else:
-            yield from _blocks_of(block)
+            yield from _blocks_of(block, headings)
 
 
 def _paragraph_text(paragraph) -> str:

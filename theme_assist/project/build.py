@@ -97,8 +97,8 @@ def _place_otherwise(coded: pd.DataFrame, segments: pd.DataFrame, moved: str, se
                      source: str) -> set[str]:
     """The columns not to place the rows of a table made by segmentation ``moved`` by: its segment ids, and its
     turns unless ``moved`` numbers turns as this version does (:func:`~theme_assist.segment.same_turns`: a tag of
-    this version, or of version 1, whose turns differ only in subtitles) and each row's text is its whole turn
-    (:func:`_texts_in_their_turns`). Say in a warning what its rows are placed by instead
+    this version, or of version 1, whose turns differ only in subtitles and at headings) and each row's text is its
+    whole turn (:func:`_texts_in_their_turns`). Say in a warning what its rows are placed by instead
     (document and turn, or text); refuse a table without text, in one line saying what to do."""
     what = (f"{source}: its segment ids come from segmentation {moved}, and this project's transcripts are "
             f"segmented as {segmentation} (another version of theme_assist, or other --unit/--max-chars)")
