@@ -316,14 +316,26 @@ def test_hash_lines_after_the_first_turn_are_text(tmp_path):
     ("Moderator: Welcome.\nP1: Hi.\n## Part 2: Experiences\nModerator: Tell me.\n",
      [("Moderator", "", "Welcome."), ("P1", "", "Hi."), ("", "", "## Part 2: Experiences"),
       ("Moderator", "", "Tell me.")]),
-    ("Anna: my list\n# one: peers.\nBob: ok\n",
-     [("Anna", "", "my list"), ("", "", "# one: peers."), ("Bob", "", "ok")]),
+    ("Anna: my list:\n# one: peers.\nBob: ok\n",
+     [("Anna", "", "my list:"), ("", "", "# one: peers."), ("Bob", "", "ok")]),
     ("A first paragraph.\n   ### Part 2\nA second one.\n",  # no labels: a turn per paragraph, and per heading
      [("", "", "A first paragraph."), ("", "", "### Part 2\nA second one.")]),
 ])
 def test_a_markdown_heading_after_the_first_turn_starts_a_turn_without_speaker(tmp_path, text, turns):
     """A ``## Notes`` heading (and the transcriber's notes under it) joined the answer of the speaker above it: it
     is no one's words. It starts a turn without speaker, kept, as text after the first turn is."""
+    assert turns_of(tmp_path, text)[1] == turns
+
+
+@pytest.mark.parametrize("text, turns", [
+    ("P1: we counted the\n# of people who came\nP2: Yes.\n",
+     [("P1", "", "we counted the\n# of people who came"), ("P2", "", "Yes.")]),
+    ("Anna: my list\n# one: peers.\nBob: ok\n", [("Anna", "", "my list\n# one: peers."), ("Bob", "", "ok")]),
+    ("P1: my notes\n# Notes\nP2: ok\n", [("P1", "", "my notes"), ("", "", "# Notes"), ("P2", "", "ok")]),
+])
+def test_a_hash_line_in_lower_case_after_a_line_ending_mid_sentence_is_a_wrapped_line(tmp_path, text, turns):
+    """"# of people" under a line ending mid-sentence ("we counted the") goes on with that line: it was taken for a
+    Markdown heading, and half the sentence for no one's words."""
     assert turns_of(tmp_path, text)[1] == turns
 
 

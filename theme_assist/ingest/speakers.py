@@ -21,7 +21,9 @@ speaker numbered ``#1`` (and ``#1:text``, running text as ``A:text`` is), unless
 turn with turns of named speakers after it (``#1: Interview with Ann`` above ``Ann:`` turns). After the first turn,
 a Markdown heading (``#`` to ``######``, a space and text: ``## Notes``) starts a turn without speaker, holding the
 lines under it up to the next label: a section title or the transcriber's notes are not the last speaker's words;
-so does a heading the reader names (a Word heading paragraph: ``headings`` of :func:`parse_turns`).
+so does a heading the reader names (a Word heading paragraph: ``headings`` of :func:`parse_turns`). A ``#`` line
+whose text starts in lower case after a line that ended mid-sentence is no heading but that line wrapped
+(``we counted the`` above ``# of people who came``).
 A line that starts no turn continues the previous one; text before the first turn is a turn without speaker. A
 text with no turn start at all is split into paragraphs (separated by blank lines), each a turn without speaker.
 
@@ -243,7 +245,7 @@ def parse_turns(text: str, headings: Collection[int] = ()) -> list[Turn]:
             current = _OpenTurn(speaker=starts[index].speaker, timestamp=starts[index].timestamp)
             current.extend(starts[index].content_offset(line), line)
             started = True
-        elif _HEADING.match(line.text) or (started and line.start + skip_space(line.text, 0) in headings):
+        elif _is_heading(lines, index) or (started and line.start + skip_space(line.text, 0) in headings):
             # no one's words: it and the lines under it are not the last speaker's
             if current is not None:
                 turns += current.close()
@@ -255,6 +257,17 @@ def parse_turns(text: str, headings: Collection[int] = ()) -> list[Turn]:
     if current is not None:
         turns += current.close()
     return turns
+
+
+def _is_heading(lines: list[_Line], index: int) -> bool:
+    """Whether line ``index`` is a Markdown heading (:data:`_HEADING`) rather than a wrapped line: one whose text
+    starts in lower case after a line that ended mid-sentence ("we counted the" above "# of people who came") goes
+    on with that line."""
+    line = lines[index]
+    if not _HEADING.match(line.text):
+        return False
+    first = line.text.lstrip(" \t#").lstrip()[:1]
+    return not (first.islower() and index and _MID_SENTENCE_END.search(lines[index - 1].text))
 
 
 def split_speaker_label(utterance: str) -> tuple[str, int]:
