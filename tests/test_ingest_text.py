@@ -327,6 +327,13 @@ def test_a_markdown_heading_after_the_first_turn_starts_a_turn_without_speaker(t
     assert turns_of(tmp_path, text)[1] == turns
 
 
+def test_a_markdown_heading_before_the_first_turn_stays_in_the_title_segment_as_a_word_heading_does(tmp_path):
+    """Before the first turn a ``#`` line below a title started a segment of its own, where a Word heading there
+    stays the title's: the two kinds of heading are read alike."""
+    assert turns_of(tmp_path, "Interview 3\n# Part 1\nRecorded in Ulm.\nAnna: Hello.\nBob: Hi.\n")[1] == [
+        ("", "", "Interview 3\n# Part 1\nRecorded in Ulm."), ("Anna", "", "Hello."), ("Bob", "", "Hi.")]
+
+
 @pytest.mark.parametrize("text, turns", [
     ("P1: we counted the\n# of people who came\nP2: Yes.\n",
      [("P1", "", "we counted the\n# of people who came"), ("P2", "", "Yes.")]),

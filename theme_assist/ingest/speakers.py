@@ -18,8 +18,8 @@ Lines are broken at ``\n`` and at the other characters :meth:`str.splitlines` br
 pdftotext writes between pages, U+2028…), so that a label after a page break is found; offsets still point
 into the text as given. Lines starting with ``#`` before the first turn are header comments, but for a turn of a
 speaker numbered ``#1`` (and ``#1:text``, running text as ``A:text`` is), unless it is the document's only such
-turn with turns of named speakers after it (``#1: Interview with Ann`` above ``Ann:`` turns). After the first turn,
-a Markdown heading (``#`` to ``######``, a space and text: ``## Notes``) starts a turn without speaker, holding the
+turn with turns of named speakers after it (``#1: Interview with Ann`` above ``Ann:`` turns). After the first turn
+(anywhere in a text without labels), a Markdown heading (``#`` to ``######``, a space and text: ``## Notes``) starts a turn without speaker, holding the
 lines under it up to the next label: a section title or the transcriber's notes are not the last speaker's words;
 so does a heading the reader names (a Word heading paragraph: ``headings`` of :func:`parse_turns`). A ``#`` line
 whose text starts in lower case after a line that ended mid-sentence is no heading but that line wrapped
@@ -233,7 +233,9 @@ def parse_turns(text: str, headings: Collection[int] = ()) -> list[Turn]:
     turns: list[Turn] = []
     current: _OpenTurn | None = None
     headings = frozenset(headings)
-    started = False  # whether a turn start was read: a heading given in ``headings`` starts a turn only after one
+    # whether a turn start was read: a heading (Markdown, or given in ``headings``) starts a turn only after one,
+    # or in a text without labels; before it, a title's lines stay the title's segment
+    started = False
     for index, line in enumerate(lines):
         if line.is_blank:
             if paragraph_mode and current is not None:
@@ -245,7 +247,8 @@ def parse_turns(text: str, headings: Collection[int] = ()) -> list[Turn]:
             current = _OpenTurn(speaker=starts[index].speaker, timestamp=starts[index].timestamp)
             current.extend(starts[index].content_offset(line), line)
             started = True
-        elif _is_heading(lines, index) or (started and line.start + skip_space(line.text, 0) in headings):
+        elif ((started or paragraph_mode) and _is_heading(lines, index)) or (
+                started and line.start + skip_space(line.text, 0) in headings):
             # no one's words: it and the lines under it are not the last speaker's
             if current is not None:
                 turns += current.close()
