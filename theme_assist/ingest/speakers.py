@@ -19,8 +19,9 @@ pdftotext writes between pages, U+2028…), so that a label after a page break i
 into the text as given. Lines starting with ``#`` before the first turn are header comments, but for a turn of a
 speaker numbered ``#1`` (and ``#1:text``, running text as ``A:text`` is), unless it is the document's only such
 turn with turns of named speakers after it (``#1: Interview with Ann`` above ``Ann:`` turns). After the first turn
-(anywhere in a text without labels), a Markdown heading (``#`` to ``######``, a space and text: ``## Notes``) starts a turn without speaker, holding the
-lines under it up to the next label: a section title or the transcriber's notes are not the last speaker's words;
+(anywhere in a text without labels), a Markdown heading (``#`` to ``######``, a space and text: ``## Notes``)
+starts a turn without speaker, holding the lines under it up to the next label: a section title or the
+transcriber's notes are not the last speaker's words;
 so does a heading the reader names (a Word heading paragraph: ``headings`` of :func:`parse_turns`). A ``#`` line
 whose text starts in lower case after a line that ended mid-sentence is no heading but that line wrapped
 (``we counted the`` above ``# of people who came``).
