@@ -169,3 +169,65 @@ def test_speakers_numbered_in_a_table_are_warned_of_as_a_number(tmp_path, upside
         export_project(upsides_codebook, [document], out=tmp_path / "n.qdpx")
     assert "first where (n: speaker '1', 'One.'): a turn without speaker follows another speaker's turn, or a " \
            "speaker's name is no label (a number, holding ':'" in caplog.text
+
+
+def test_a_word_heading_between_turns_comes_back_as_a_turn_without_speaker(tmp_path, upsides_codebook, capsys):
+    """A Word heading paragraph after the first turn starts a turn without speaker, but the plain text written
+    for it did not mark it: imported, "Notes" joined P1's answer. It is written as a Markdown heading, which
+    starts the same turn, and the codings after it move with the ``# `` inserted."""
+    docx = pytest.importorskip("docx")
+    from theme_assist.cli import main
+    from theme_assist.codebook import packaged_codebook
+    from theme_assist.ingest import read_documents
+    from theme_assist.ingest.speakers import parse_turns
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    word = docx.Document()
+    word.add_paragraph("Interviewer: How was it?")
+    word.add_paragraph("P1: Fine, thanks.")
+    word.add_heading("Notes", 1)
+    word.add_paragraph("The participant was tired.")
+    word.add_paragraph("Interviewer: Shall we go on?")
+    word.save(folder / "iv.docx")
+    (document,) = read_documents(folder / "iv.docx")
+    said = [(turn.speaker, document.turn_text(turn)) for turn in document.turns]
+    code = upsides_codebook.leaf_codes[0].id
+    spans = [document.text.index(text) for text in ("Notes", "tired", "Shall")]
+    pd.DataFrame({"document": "iv", "start": spans, "end": [spans[0] + 5, spans[1] + 5, spans[2] + 5],
+                  "code": code, "coder": "alice"}).to_csv(tmp_path / "coded.csv", index=False)
+    for args in (["export-qdpx", "--codebook", packaged_codebook("upsides"), "--documents", folder, "--codings",
+                  tmp_path / "coded.csv", "--out", tmp_path / "iv.qdpx"],
+                 ["import-qdpx", tmp_path / "iv.qdpx", "--out", tmp_path / "back"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main([str(arg) for arg in args])
+        assert exit_info.value.code == 0
+    assert "do not read back" not in capsys.readouterr().err
+    text = (tmp_path / "back" / "documents" / "iv.txt").read_text(encoding="utf-8")
+    assert [(turn.speaker, text[turn.start:turn.end].removeprefix("# ")) for turn in parse_turns(text)] == said
+    codings = pd.read_csv(tmp_path / "back" / "codings.csv", keep_default_na=False)
+    assert sorted(codings["text"]) == ["Notes", "Shall", "tired"]
+
+
+def test_a_project_of_a_word_transcript_with_headings_comes_back_with_the_same_segments(tmp_path, upsides_codebook):
+    """``project export --qdpx`` of a project whose .docx has headings after its first turn, made a project again:
+    the same segments and speakers, each heading's segment now starting at the ``#`` written before it."""
+    docx = pytest.importorskip("docx")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    word = docx.Document()
+    word.add_heading("Interview 3", 0)  # before the first turn: the title's segment, nothing inserted
+    word.add_paragraph("Interviewer: How was it?")
+    word.add_paragraph("P1: Fine, thanks.")
+    word.add_heading("Notes", 1)
+    word.add_paragraph("The participant was tired.")
+    word.add_paragraph("Interviewer: Shall we go on?")
+    word.add_heading("  Part 2", 2)
+    word.save(folder / "iv.docx")
+    with create_project(tmp_path / "p.taproj", codebook=upsides_codebook, input=folder) as store:
+        before = _segments(store)
+        export_qdpx(store, tmp_path / "p.qdpx")
+    with create_project(tmp_path / "q.taproj", codebook=upsides_codebook, qdpx=tmp_path / "p.qdpx") as store:
+        after = [(segment, speaker, re.sub(r"^#[ \t]+", "", text)) for segment, speaker, text in _segments(store)]
+    assert after == before
+    assert [speaker for _, speaker, _ in before] == ["", "Interviewer", "P1", "", "Interviewer", ""]

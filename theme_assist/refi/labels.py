@@ -6,7 +6,9 @@ speaker beside the text (:mod:`theme_assist.ingest.utterances`): the document te
 of each turn's line (the layout :func:`~theme_assist.ingest.speakers.parse_turns` reads back into the same turns),
 and every span of the codings and suggestions moves with the labels inserted before it. Documents whose text carries
 its speakers already (``.txt``, ``.docx``: every turn with a speaker is found there with that speaker) are written
-as they are, and so are the sources of an imported project (its kept selections count in the source's own text).
+as they are, but for a ``# `` before each Word heading paragraph after the first turn (a turn without speaker that
+the plain text does not mark, as a Markdown heading marks it); the sources of an imported project are written as
+they are (its kept selections count in the source's own text).
 """
 
 from __future__ import annotations
@@ -57,13 +59,17 @@ def _turn_at(turns: list[Turn], starts: list[int], position: int) -> Turn | None
 
 def label_insertions(document: Document, turns: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """Where to insert which label (``(position, "Name: ")``, by position) so that the text carries the speakers
-    of ``turns``; empty when it carries them already (each turn with a speaker that starts a line lies in a turn
-    of that speaker as the text reads) or no such turn starts a line."""
+    of ``turns``; where it carries them already (each turn with a speaker that starts a line lies in a turn of that
+    speaker as the text reads, or no such turn starts a line), where to insert ``"# "`` so that it carries the
+    turns without speaker of its unmarked headings; often none."""
     text = document.text
     candidates = [(line_start, start, speaker) for start, speaker in turns
                   if speaker and (line_start := _line_start(text, start)) is not None]
-    if not candidates:
-        return []  # every speaker follows a label on its line
+    first = next((index for index, (_, speaker) in enumerate(turns) if speaker), len(turns))
+    unmarked = [(line_start, start) for start, speaker in turns[first + 1:]
+                if not speaker and (line_start := _line_start(text, start)) is not None]
+    if not candidates and not unmarked:
+        return []  # every speaker follows a label on its line, and no turn without speaker follows one
     parsed = parse_turns(text)
     starts = [turn.start for turn in parsed]
     insertions: dict[int, str] = {}
@@ -71,6 +77,17 @@ def label_insertions(document: Document, turns: list[tuple[int, str]]) -> list[t
         found = _turn_at(parsed, starts, skip_space(text, start))
         if found is None or found.speaker != speaker:
             insertions.setdefault(line_start, f"{speaker}: ")
+    if insertions:
+        return sorted(insertions.items())
+    # the text carries its speakers: a turn without speaker after the first speaker's that starts a line but no
+    # turn as the text reads is a Word heading paragraph, which the plain text does not mark; written as a Markdown
+    # heading, it starts that turn again. (In a text labelled here, subtitles or a table of utterances, such a turn
+    # is an unknown speaker's words, no heading, and is warned of.)
+    for line_start, start in unmarked:
+        position = skip_space(text, start)
+        found = _turn_at(parsed, starts, position) if position < len(text) else None
+        if position < len(text) and (found is None or found.speaker or found.start != position):
+            insertions.setdefault(line_start, "# ")
     return sorted(insertions.items())
 
 
