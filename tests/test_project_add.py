@@ -137,7 +137,7 @@ def test_the_same_addition_again_adds_nothing(site_one, capsys):
     # said "nothing added" alone, as if they had been looked at)
     coded = coded_table(project.parent / "later_coded.csv", LATER)
     assert run("project", "add", str(project), str(later), "--coded", str(coded)) == 0
-    assert "; --coded (for the transcripts added) not read" in capsys.readouterr().err
+    assert "; --coded (for the transcripts added) not used" in capsys.readouterr().err
     assert content(project) == stored
 
 
@@ -303,9 +303,9 @@ def _codings_of_the_project(tmp_path, project, later):
     return [str(project), str(later), "--coded", str(coded)], "code the project's own documents (fg_ulm_01"
 
 
-def _unknown_code(tmp_path, project, later):  # refused only as the codings are stored: after the segments
+def _unknown_code(tmp_path, project, later):  # the file and its line named, as init --coded names them
     pd.DataFrame({"document": [LATER[0]], "turn": [1], "code": ["no_such_code"]}).to_csv(tmp_path / "c.csv")
-    return [str(project), str(later), "--coded", str(tmp_path / "c.csv")], "'no_such_code' in c.csv is not in"
+    return [str(project), str(later), "--coded", str(tmp_path / "c.csv")], "c.csv: code 'no_such_code' (line 2)"
 
 
 def _newer_schema(tmp_path, project, later):
@@ -329,6 +329,26 @@ def test_bad_input_is_refused_in_one_line_and_changes_nothing(tmp_path, site_one
     errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
     assert len(errors) == 1 and errors[0].startswith("theme-assist: error: ") and message in errors[0]
     assert content(project) == stored
+
+
+def test_a_code_not_in_the_codebook_is_refused_before_the_transcripts_are_read(tmp_path, site_one, monkeypatch,
+                                                                                 capsys):
+    """`project add --coded` with a code the project's codebook lacks: refused as init --coded refuses it, naming
+    the file and its lines, before minutes of reading and segmenting transcripts."""
+    import theme_assist.ingest
+
+    project, later = site_one
+    coded = tmp_path / "c.csv"
+    pd.DataFrame({"document": [LATER[0]] * 2, "turn": [1, 2], "code": ["no_such_code"] * 2}).to_csv(coded, index=False)
+
+    def not_read(*args, **kwargs):
+        raise AssertionError("the transcripts were read")
+
+    monkeypatch.setattr(theme_assist.ingest, "read_documents", not_read)
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(later), "--coded", str(coded)) == 2
+    said = capsys.readouterr().err
+    assert f"theme-assist: error: coded segments {coded}: code 'no_such_code' (line 2, 3) is not in codebook" in said
 
 
 def test_an_interruption_while_storing_leaves_the_project_as_it_was(site_one, monkeypatch):

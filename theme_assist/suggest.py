@@ -33,6 +33,7 @@ from __future__ import annotations
 import gc
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,19 +150,21 @@ def _coders_of(frame: pd.DataFrame, segment_id: str) -> str:
             "so learn from one coder's rows (--coder NAME)")
 
 
-def refuse_unknown_codes(codes: pd.Series, codebook: Codebook, source: str | Path | None = None) -> None:
+def refuse_unknown_codes(codes: pd.Series, codebook: Codebook, source: str | Path | None = None,
+                         other_hint: Callable[[str], str] | None = None) -> None:
     """Raise :class:`InputError` naming the first of ``codes`` (stripped; ``""`` is no code) that is not an id of
     ``codebook``, with the codebook's hint (a code given by its name names the id), and the others: a spreadsheet
     that writes codes by name or in another case was fixed one code per run. With ``source``, the file ``codes``
     were read from (their index :func:`~theme_assist.inputs.read_table`'s), the message names it and the lines of
-    each code."""
+    each code. ``other_hint`` gives the hint where the codebook has none (a project's code a revision mapped)."""
     unknown = sorted(set(codes) - set(codebook.ids) - {""})
     if not unknown:
         return
+    hint = codebook.hint(unknown[0]) or (other_hint(unknown[0]) if other_hint else "")
     if source is None:
         more = f"; {len(unknown) - 1} more not in it either: {listed(unknown[1:])}" if len(unknown) > 1 else ""
         raise InputError(f"code {unknown[0]!r} in the coded data is not in codebook {codebook.name!r}"
-                         f"{codebook.hint(unknown[0])}{more}")
+                         f"{hint}{more}")
     from theme_assist.inputs import lines_of
 
     def placed(code: str) -> str:
@@ -170,7 +173,7 @@ def refuse_unknown_codes(codes: pd.Series, codebook: Codebook, source: str | Pat
     more = (f"; {len(unknown) - 1} more not in it either: {listed([placed(code) for code in unknown[1:]])}"
             if len(unknown) > 1 else "")
     raise InputError(f"coded segments {source}: code {unknown[0]!r} ({lines_of(codes == unknown[0])}) is not in "
-                     f"codebook {codebook.name!r}{codebook.hint(unknown[0])}{more}")
+                     f"codebook {codebook.name!r}{hint}{more}")
 
 
 def refuse_shared_segment_ids(frame: pd.DataFrame, source: str | Path | None = None) -> None:

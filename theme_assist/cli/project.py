@@ -96,7 +96,7 @@ def add(
                 unread = " and ".join(option for option, given in (("--metadata", metadata), ("--coded", coded))
                                       if given)
                 console.print(f"nothing added: every transcript given is in {project.name} already, with the same "
-                              "text" + (f"; {unread} (for the transcripts added) not read" if unread else ""),
+                              "text" + (f"; {unread} (for the transcripts added) not used" if unread else ""),
                               markup=False)
                 return
             line = f"{project}: added {counted(added.documents, 'document')}, {counted(added.segments, 'segment')}"

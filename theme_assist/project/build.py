@@ -551,6 +551,15 @@ def plan_addition(store: ProjectStore, inputs: list[str | Path], metadata: str |
     for paths in given.values():
         for path in paths:
             refuse_name_not_utf8(str(path), path, "the project keeps the names of the files it is added from")
+    coded_table = None
+    if coded is not None:  # before the transcripts are read: a code not in the codebook is refused at once
+        from theme_assist.inputs import resolved_path
+        from theme_assist.suggest import refuse_unknown_codes
+
+        resolved_path("--coded", coded)  # a link that leads back to itself, named so, not as a file not there
+        coded_table = read_coded(coded, "to add the transcripts without codings")
+        refuse_unknown_codes(coded_table["code"].astype(str).str.strip(), store.codebook(), source=coded,
+                             other_hint=store.mapped_away)
     documents: list[Document] = []
     read_from: dict[str, Path] = {}
     for path in inputs:
@@ -592,10 +601,9 @@ def plan_addition(store: ProjectStore, inputs: list[str | Path], metadata: str |
     theirs = store.segment_ids(withdrawn=True)  # read once
     _refuse_segment_ids_taken(segments, theirs, read_from)
     codings = None
-    if coded is not None:
-        table = read_coded(coded, "to add the transcripts without codings")
-        _refuse_codings_of_the_project(table, set(stored), set(theirs["segment_id"]), coded)
-        codings = codings_for_segments(table, segments, str(coded), documents=documents,
+    if coded_table is not None:
+        _refuse_codings_of_the_project(coded_table, set(stored), set(theirs["segment_id"]), coded)
+        codings = codings_for_segments(coded_table, segments, str(coded), documents=documents,
                                        segmentation=segmentation)
     skipped = int(speaker_turns(segments["speaker"], store.skip_speakers, warn=False).sum()) \
         if store.skip_speakers else 0
