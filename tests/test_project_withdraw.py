@@ -197,15 +197,17 @@ def test_an_author_one_cannot_see_or_of_several_lines_is_refused(project, tmp_pa
         assert store.withdrawals()["reason"].tolist() == ["", ""]
 
 
-def test_metadata_clear_of_the_document_column_is_refused_as_such(project, tmp_path, capsys):
-    """``--clear document`` was refused as a column the table does not have, beside the table's document column."""
+@pytest.mark.parametrize("header, cleared", [("document", "document"), ("File", "File"), ("File", "file")])
+def test_metadata_clear_of_the_document_column_is_refused_as_such(project, tmp_path, capsys, header, cleared):
+    """``--clear document`` was refused as a column the table does not have, beside the table's document column;
+    so was ``--clear File`` where the documents' column is headed 'File' (read as the document column)."""
     table = tmp_path / "meta.csv"
-    table.write_text("document,site\ninterview_a,\n")
+    table.write_text(f"{header},site\ninterview_a,\n")
     capsys.readouterr()
-    assert run("project", "metadata", str(project), str(table), "--clear", "document") == 2
+    assert run("project", "metadata", str(project), str(table), "--clear", cleared) == 2
     assert capsys.readouterr().err.strip() == (
-        "theme-assist: error: --clear 'document': that column names the documents, which keep their names; --clear "
-        "takes a field: site; nothing was changed")
+        f"theme-assist: error: --clear {cleared!r}: that column names the documents, which keep their names; "
+        "--clear takes a field: site; nothing was changed")
 
 
 def test_info_counts_the_withdrawn_documents_apart(project, capsys):

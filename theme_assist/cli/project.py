@@ -702,7 +702,8 @@ def metadata(
         raise InputError(f"{table}: no field beside the document column: nothing to set")
     if any(PANDAS_BLANK_HEADER.fullmatch(name) for name in values.columns):  # a field 'Unnamed: 2' would stay
         raise InputError(f"{table}: a column has no name in the header: name its field; nothing was changed")
-    if named := [field for field in clear if name_key(field) == name_key(values.columns[0])]:
+    headers = {name_key(values.columns[0]), name_key(values.attrs.get("document_column", "document"))}
+    if named := [field for field in clear if name_key(field) in headers]:
         raise InputError(f"--clear {named[0]!r}: that column names the documents, which keep their names; --clear "
                          f"takes a field: {', '.join(values.columns[1:])}; nothing was changed")
     if unknown := [field for field in clear if field not in values.columns[1:]]:

@@ -42,7 +42,8 @@ def read_metadata(path: str | Path) -> pd.DataFrame:
     pandas.DataFrame
         Column ``document`` (the document id: the name less a supported extension, folders kept) and the other
         columns as strings without spaces around them ("Kampala " is "Kampala": a space typed after a value in a
-        spreadsheet would make it another site), one row per document.
+        spreadsheet would make it another site), one row per document; ``attrs["document_column"]``: the header
+        the documents were read from (``"File"``).
 
     Raises
     ------
@@ -67,7 +68,9 @@ def read_metadata(path: str | Path) -> pd.DataFrame:
     for field in table.columns:
         table[field] = table[field].str.strip()
     table.insert(0, "document", documents)
-    return table.reset_index(drop=True)
+    table = table.reset_index(drop=True)
+    table.attrs["document_column"] = column  # its header as written ('File'), which a user may name it by
+    return table
 
 
 def metadata_table(documents: list[Document]) -> pd.DataFrame:
