@@ -104,6 +104,17 @@ def test_withdraw_and_restore_count_what_a_document_holds_without_reading_the_pr
         in capsys.readouterr().err
 
 
+def test_what_documents_hold_is_counted_within_sqlites_limit_of_parameters(project, monkeypatch):
+    """Three parameters a document: over ~10,900 documents withdrawn at once went past SQLite's 32,766 parameters
+    (here: a limit of 3 and a chunk of one document)."""
+    import theme_assist.project.store as store_module
+
+    monkeypatch.setattr(store_module, "HELD_CHUNK", 1, raising=False)
+    with ProjectStore(project) as store:
+        store._connection().setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 3)
+        assert store.held(["interview_a", "interview_b"]) == (9, 4, 2)  # as counted in one statement
+
+
 def test_restore_brings_every_export_back_exactly_and_the_trail_keeps_both(project, tmp_path, capsys):
     before = exports(project, tmp_path / "before", capsys)
     audit_before = pd.read_csv(_audit(project, tmp_path / "audit0.csv"))

@@ -157,6 +157,9 @@ NO_ROOM = 1 << 20
 """Free bytes below which a disk has no room for SQLite's files beside a project (its -shm index alone takes 32 KB,
 and the -wal grows by pages): a few kilobytes left are as full as none."""
 
+HELD_CHUNK = 5000
+"""Documents :meth:`ProjectStore.held` counts in one statement: three parameters each, well under SQLite's limit."""
+
 
 def _no_room_beside(path: Path) -> bool:
     """Whether the disk holding ``path`` (a link's target) has no room left (:data:`NO_ROOM`)."""
@@ -680,15 +683,20 @@ class ProjectStore:
     def held(self, documents: list[str]) -> tuple[int, int, int]:
         """What ``documents`` hold, withdrawn or not: their segments, the decisions made on them (``undo`` apart,
         undone ones counted) and their imported codings (each segment, code, coder and source once, codes as
-        stored), counted on the indexes by segment, nothing else read."""
-        marks = ", ".join("?" * len(documents))
-        of = f"SELECT id FROM segments WHERE document IN ({marks})"
-        row = self._connection().execute(
-            f"SELECT (SELECT count(*) FROM segments WHERE document IN ({marks})), "
-            f"(SELECT count(*) FROM decisions WHERE action != 'undo' AND segment_id IN ({of})), "
-            f"(SELECT count(*) FROM (SELECT DISTINCT segment_id, code, coder, source FROM codings "
-            f"WHERE segment_id IN ({of})))", [*documents] * 3).fetchone()
-        return int(row[0]), int(row[1]), int(row[2])
+        stored), counted on the indexes by segment, nothing else read; :data:`HELD_CHUNK` documents at a time,
+        summed (a segment is of one document): each binds three parameters, and SQLite takes at most 32,766."""
+        held = [0, 0, 0]
+        for start in range(0, len(documents), HELD_CHUNK):
+            chunk = documents[start:start + HELD_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            of = f"SELECT id FROM segments WHERE document IN ({marks})"
+            row = self._connection().execute(
+                f"SELECT (SELECT count(*) FROM segments WHERE document IN ({marks})), "
+                f"(SELECT count(*) FROM decisions WHERE action != 'undo' AND segment_id IN ({of})), "
+                f"(SELECT count(*) FROM (SELECT DISTINCT segment_id, code, coder, source FROM codings "
+                f"WHERE segment_id IN ({of})))", [*chunk] * 3).fetchone()
+            held = [total + int(count) for total, count in zip(held, row)]
+        return held[0], held[1], held[2]
 
     def _leaves_out(self, withdrawn: bool) -> bool:
         """Whether a reader given ``withdrawn`` leaves documents out: not where none is withdrawn, whose reads are
