@@ -14,11 +14,12 @@ from theme_assist.codebook import parse_codebook
 from theme_assist.errors import InputError
 from theme_assist.project import DecisionRequest, NotFound, ProjectStore, coder_state, training_codings
 from theme_assist.project.store import Unavailable
+from theme_assist.project.build import plan_addition
 from theme_assist.project.audit import audit_codings, audit_table, current_codings, write_audit
 from theme_assist.project.schema import SCHEMA_VERSION, migrate
 
 from theme_assist.project.testing import CODEBOOK, make_documents, make_project
-from theme_assist.segment import segment_documents
+from theme_assist.segment import segment_documents, segmentation_tag
 
 
 @pytest.fixture()
@@ -463,6 +464,12 @@ def test_a_code_mapped_away_is_refused_naming_the_code_that_reads_it(store):
         store.record_decisions([DecisionRequest(a, "add", "stigma", "bo")])
     with pytest.raises(NotFound, match=r"code 'nope' is not in the project's codebook$"):
         store.record_decisions([DecisionRequest(a, "add", "nope", "bo")])
+    coded = store.path.parent / "site3.csv"  # project add --coded refuses it before the transcripts are read
+    pd.DataFrame({"segment_id": [a], "code": ["stigma"]}).to_csv(coded, index=False)
+    store.record_segmentation(segmentation_tag("turn", None))
+    with pytest.raises(InputError, match=re.escape(f"{coded}: code 'stigma' (line 2) is not in codebook") + ".*"
+                       + re.escape("(codebook version 2 reads it as 'family': give that code")):
+        plan_addition(store, [store.path.parent / "no_transcripts_here"], coded=coded)
 
 
 # ------------------------------------------------------------------ decisions
