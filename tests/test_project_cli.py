@@ -788,6 +788,28 @@ def test_codebook_revision_says_what_changed_or_that_nothing_was_stored(tmp_path
            "description, order" in capsys.readouterr().err
 
 
+def test_a_code_mapped_away_and_added_again_is_said_to_leave_its_earlier_codings_where_the_map_put_them(
+        tmp_path, small_project, capsys):
+    """Going back to an earlier codebook (its YAML as `project export --codebook-version` writes it) brings back the
+    ids of codes merged since, as new codes: their codings stay merged, which the revision said nothing of."""
+    merged = tmp_path / "merged.yaml"
+    merged.write_text("codes:\n  - id: work\n    name: Work\n    definition: paid work\n"
+                      "  - id: other\n    name: Other\n")
+    assert run("project", "codebook", str(small_project), "--codebook", str(merged), "--map", "family=work") == 0
+    capsys.readouterr()
+    assert run("project", "codebook", str(small_project), "--codebook", str(tmp_path / "codebook.yaml")) == 0
+    (warning,) = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warning == ("theme-assist: warning: family, added again, is a new code: 1 coding or decision stored as "
+                       "family before codebook version 2 mapped it away still read as work (a map applies to what "
+                       "was stored before it; `project info` lists the maps)")
+    with ProjectStore(small_project) as store:
+        assert store.codebook_version() == 3 and store.codings()["code"].tolist() == ["work", "work"]
+    assert run("project", "codebook", str(small_project), "--codebook", str(merged), "--map", "family=work") == 0
+    assert run("project", "codebook", str(small_project), "--codebook", str(tmp_path / "codebook.yaml")) == 0
+    assert "stored as family before codebook versions 2, 4 mapped it away still read as work" in \
+        capsys.readouterr().err
+
+
 def test_a_map_of_code_ids_holding_an_equals_sign_splits_where_old_is_dropped_and_new_is_kept(tmp_path, capsys):
     """``--map OLD=NEW`` split at its first '=' could not map a code whose id holds one: among the '=' the split is
     the one that makes OLD a code the revision drops and NEW a code of the revision; none or several is refused."""

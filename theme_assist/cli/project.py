@@ -406,6 +406,8 @@ def codebook(
         current, previous = store.codebook_version(), store.codebook()
         code_map = _code_map(maps, previous.ids, revised.ids)
         version = store.add_codebook_version(revised, author=author, note=note, code_map=code_map)
+        if version != current:
+            _warn_mapped_before([code.id for code in revised.all_codes if code.id not in set(previous.ids)], store)
     console = message_console()
     if version == current:
         console.print(f"codebook unchanged: {escape(str(new))} is version {version} already; nothing was stored")
@@ -415,6 +417,34 @@ def codebook(
     if code_map:
         changes.append("mapped " + map_text(code_map.items()))
     say_done(console, f"codebook version {version}: " + "; ".join(changes))
+
+
+def _warn_mapped_before(added: list[str], store) -> None:
+    """Warn of each code ``added`` by a revision whose id an earlier version mapped away: what was stored under
+    the id before that map still reads as the code the maps make it, not as the code added (a revision going back
+    to an earlier version's codebook does not undo its maps)."""
+    import pandas as pd
+
+    from theme_assist.errors import listed
+
+    maps = store.code_maps()
+    added = [code for code in added if code in set(maps["old"])]
+    if not added:
+        return
+    decisions = store.decisions(mapped=False, withdrawn=True)
+    decisions = decisions[decisions["action"] != "undo"]  # an undo repeats the code of the decision it undoes
+    codings = store.codings(mapped=False, withdrawn=True)
+    stored = pd.concat([codings[["code", "code_now"]], decisions[["code", "code_now"]],
+                        decisions[["replaces", "replaces_now"]].set_axis(["code", "code_now"], axis=1)])
+    for code in added:
+        away = stored[(stored["code"] == code) & (stored["code_now"] != code)]
+        if len(away):
+            rows = "1 coding or decision" if len(away) == 1 else f"{len(away)} codings and decisions"
+            versions = sorted(set(maps.loc[maps["old"] == code, "version"]))
+            logger.warning("%s, added again, is a new code: %s stored as %s before codebook version%s %s mapped it "
+                           "away still read as %s (a map applies to what was stored before it; `project info` "
+                           "lists the maps)", code, rows, code, "s" if len(versions) > 1 else "",
+                           ", ".join(map(str, versions)), listed(sorted(set(away["code_now"]))))
 
 
 def _code_map(maps: list[str], current_ids: list[str], revised_ids: list[str]) -> dict[str, str]:
