@@ -700,3 +700,22 @@ def test_the_terminal_table_of_the_coders_agreement_names_each_kappa_and_the_int
     said = " ".join(console.file.getvalue().split())
     assert ("κ: Cohen's kappa; all coders: Fleiss' kappa; 95% intervals: BCa bootstrap over segments, 1,000 "
             "resamples, seed 0") in said
+
+
+def test_a_double_coded_file_is_read_once(tmp_path, own_data, monkeypatch):
+    """--coder read the coded file twice, once for the chosen coder's rows and once for the other coders' (an
+    .xlsx paid its slow read twice), through two private helpers of agree's reading."""
+    import theme_assist.ingest.tables as tables
+    from theme_assist.benchmarks import coded_benchmark
+    from theme_assist.codebook import load_codebook
+
+    coded, codebook = own_data
+    ana = pd.read_csv(coded, keep_default_na=False).assign(coder="ana")
+    ben = ana.iloc[:6].assign(coder="ben", code=["work", "family", "stigma", "work", "family", "stigma"])
+    pd.concat([ana, ben], ignore_index=True).to_excel(tmp_path / "double.xlsx", index=False)
+    read, load = [], tables.load_table
+    monkeypatch.setattr(tables, "load_table", lambda path, **options: read.append(path) or load(path, **options))
+    bench = coded_benchmark(tmp_path / "double.xlsx", load_codebook(codebook), coder="ana")
+    assert read == [tmp_path / "double.xlsx"]
+    assert list(bench.coders.columns) == ["ana", "ben"] and len(bench.coders) == 6
+    assert bench.coders["ben"].tolist() == ben["code"].tolist()

@@ -174,13 +174,14 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
     on the segments ``coder`` and another coder coded (:func:`multiply_coded`), for the coders' agreement beside
     the engine's.
     """
-    from theme_assist.inputs import coded_by_several, coders_of, lines_of, read_coded
+    from theme_assist.inputs import coded_by_several, coders_of, lines_of, read_coded, read_coded_table
     from theme_assist.suggest import refuse_shared_segment_ids, refuse_unknown_codes
 
     notes: list[str] = []
     deferred: list[str] = []  # warnings, said once nothing below refuses the file: a refusal comes alone
+    table = read_coded_table(path)  # once: the other coders' rows are read from it too (an .xlsx is slow to read)
     coded = read_coded(path, coder=coder, keep_lines=True, left_out=notes,  # the lines named below are the file's
-                       need_document="folds are grouped by document", deferred=deferred)
+                       need_document="folds are grouped by document", deferred=deferred, table=table)
     no_id = coded["segment_id"].str.strip() == ""
     if no_id.any():  # they were one segment '', "on rows of different texts"
         raise InputError(f"{path}: {int(no_id.sum())} row(s) without a segment_id ({lines_of(no_id)}): give every "
@@ -218,14 +219,14 @@ def coded_benchmark(path: str | Path, codebook: Codebook, coder: str | None = No
         notes.append(f"{len(unused)} code(s) of the codebook are on no coded segment ({listed(unused)}): theme_assist "
                      "can still suggest them, each time wrongly, and they appear in the per-code table only then")
     coders_notes: list[str] = []
-    coders = multiply_coded(path, coded_rows, coder, notes, coders_notes) if coder is not None else None
+    coders = multiply_coded(path, coded_rows, coder, notes, coders_notes, table) if coder is not None else None
     return Benchmark(coded_benchmark_name(path, coder), coded.reset_index(drop=True), codebook, notes=notes,
                      citation=f"Coded data: {path}" + (f", coder {coder}" if coder else ""), coder=coder,
                      coders=coders, coders_notes=coders_notes)
 
 
 def multiply_coded(path: str | Path, coded: pd.DataFrame, coder: str, notes: list[str],
-                   coders_notes: list[str]) -> pd.DataFrame | None:
+                   coders_notes: list[str], table: pd.DataFrame | None = None) -> pd.DataFrame | None:
     """The codes of every coder of the coded table ``path`` on the segments that ``coder`` coded and another coder
     coded too: the units on which :func:`~theme_assist.evaluate.coders_agreement` sets the coders' agreement with
     each other beside the machine's.
@@ -246,13 +247,15 @@ def multiply_coded(path: str | Path, coded: pd.DataFrame, coder: str, notes: lis
     Parameters
     ----------
     path : str or Path
-        The coded table, read again for the other coders' rows.
+        The coded table, read for the other coders' rows unless ``table`` is given; named in warnings and notes.
     coded : DataFrame
         ``coder``'s coded rows, as :func:`coded_benchmark` keeps them (one per segment).
     coder : str
         The coder chosen with ``--coder``.
     notes, coders_notes : list of str
         Get the sentences on what the evaluation, and the coders' comparison, leave out.
+    table : DataFrame, optional
+        ``path`` as :func:`~theme_assist.inputs.read_coded_table` read it already (not changed here).
 
     Returns
     -------
@@ -261,12 +264,11 @@ def multiply_coded(path: str | Path, coded: pd.DataFrame, coder: str, notes: lis
         first, then the others who coded any of them, sorted), each cell the code, NaN where that coder gave none;
         None where no segment of ``coder`` is coded by another coder.
     """
-    from theme_assist.agree.reading import _warn_case_variants, _warn_missing_markers
-    from theme_assist.inputs import coded_by_several, lines_of, read_table
+    from theme_assist.agree.reading import warn_case_variants, warn_missing_markers
+    from theme_assist.inputs import coded_by_several, lines_of, read_coded_table
     from theme_assist.refi.assemble import human_codings
 
-    frame = read_table(path, required=("text", "code"), optional=("segment_id", "document", "coder"),
-                       what="coded segments")
+    frame = read_coded_table(path) if table is None else table
     if "coder" not in frame:
         return None
     frame = human_codings(frame, f"coded segments {path}", deferred=[])  # said as the file was read for coder's
@@ -322,8 +324,8 @@ def multiply_coded(path: str | Path, coded: pd.DataFrame, coder: str, notes: lis
     coders = pd.concat([chosen.loc[shared], table.loc[shared, sorted(table.columns)]], axis=1).rename_axis(
         index="segment_id", columns=None)
     # as agree warns: another coder's "Work", "NA", or a name typed two ways, agree with nobody without a word
-    _warn_missing_markers(coders.iloc[:, 1:].stack(), path)
-    _warn_case_variants(coders.stack(), path)
-    _warn_case_variants(pd.Series(coders.columns), path, "coder")
+    warn_missing_markers(coders.iloc[:, 1:].stack(), path)
+    warn_case_variants(coders.stack(), path)
+    warn_case_variants(pd.Series(coders.columns), path, "coder")
     return coders
 

@@ -173,9 +173,22 @@ def rows_of_coder(coded: pd.DataFrame, coder: str, source: str | Path) -> pd.Dat
     return coded[(of_coder == coder) | ((of_coder == "") & (coded["code"] == ""))]
 
 
+def read_coded_table(path: str | Path) -> pd.DataFrame:
+    """The coded table ``path`` as :func:`read_table` reads it for :func:`read_coded`, before any check: its columns
+    (``text`` and ``code`` required) renamed to the names :func:`read_coded` reads, every row kept, indexed by line
+    (:func:`lines_of`). For a caller that reads the rows of several coders as well as :func:`read_coded`'s, to read
+    the file once (``read_coded(path, table=...)``)."""
+    from theme_assist.features import ORDER_COLUMNS
+
+    # "Coder" is the coder column too: unread, a double-coded table passed as one coder's
+    return read_table(path, required=("text", "code"),
+                      optional=("segment_id", "document", "speaker", "coder", *ORDER_COLUMNS), what="coded segments")
+
+
 def read_coded(path: str | Path, without: str = "", coder: str | None = None,
                keep_lines: bool = False, left_out: list[str] | None = None, need_document: str = "",
-               deferred: list[str] | None = None, codebook: Codebook | None = None) -> pd.DataFrame:
+               deferred: list[str] | None = None, codebook: Codebook | None = None,
+               table: pd.DataFrame | None = None) -> pd.DataFrame:
     """A coded-segments table (``text``, ``code``; optional ``segment_id``, ``document``, ``speaker``, ``coder``
     and the columns that say a row's place in its document, ``position``, ``start``, ``turn``; column names matched
     apart from case), codes read without surrounding spaces. A code on a row without text
@@ -191,13 +204,12 @@ def read_coded(path: str | Path, without: str = "", coder: str | None = None,
     without one is then refused, naming the file's columns (not the ``segment_id`` this adds), as is a row with
     text and no document, naming its line. ``deferred``: a list that gets the warnings instead of the log, for a
     caller that may yet refuse the table (a refusal comes alone). ``codebook``: refuse a code that is not in it,
-    naming the file and its lines (:func:`~theme_assist.suggest.refuse_unknown_codes`), before any embedding."""
-    from theme_assist.features import ORDER_COLUMNS, documents_in_given_order, sorted_by_code, unplaced_rows
+    naming the file and its lines (:func:`~theme_assist.suggest.refuse_unknown_codes`), before any embedding.
+    ``table``: ``path`` as :func:`read_coded_table` read it already (not changed here), instead of reading it again."""
+    from theme_assist.features import documents_in_given_order, sorted_by_code, unplaced_rows
     from theme_assist.refi.assemble import human_codings
 
-    # "Coder" is the coder column too: unread, a double-coded table passed as one coder's
-    frame = read_table(path, required=("text", "code"),
-                       optional=("segment_id", "document", "speaker", "coder", *ORDER_COLUMNS), what="coded segments")
+    frame = read_coded_table(path) if table is None else table.copy()
     # a spreadsheet's cleared rows (",,,,") are spacing, not segments without a document or id
     spacing = frame.astype(str).apply(lambda column: column.str.strip() == "").all(axis=1)
     if need_document and "document" not in frame:

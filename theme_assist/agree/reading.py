@@ -233,7 +233,7 @@ def _chosen_coders(present: list[str], chosen: Sequence[str], path: str | Path,
     ------
     InputError
         For a chosen name that is no coder of the file, listing those it has, and naming the one it differs from
-        only by case, Unicode form or invisible characters (as :func:`_warn_case_variants` groups names); or for
+        only by case, Unicode form or invisible characters (as :func:`warn_case_variants` groups names); or for
         fewer than ``min_coders`` chosen.
     """
     for name in dict.fromkeys(chosen):
@@ -281,7 +281,10 @@ def _refuse_mixed_segmentations(frame: pd.DataFrame, tags: pd.Series, path: str 
                      "by one theme_assist version with the same --unit and --max-chars)")
 
 
-def _warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path) -> None:
+def warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path) -> None:
+    """Name the ratings of ``cells`` read as codes that are written as a missing rating often is ("NA", "n/a",
+    "none": :data:`MISSING_MARKERS`, apart from case): a code all the same, they are said lest a coder's empty
+    cells count as agreement."""
     cells = pd.Series(np.asarray(cells, dtype=str).ravel())
     marked = cells[cells.str.lower().isin(MISSING_MARKERS)]
     if len(marked):
@@ -289,7 +292,7 @@ def _warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path) -> 
                        "empty", path, len(marked), ", ".join(repr(v) for v in sorted(set(marked))))
 
 
-def _warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what: str = "code") -> None:
+def warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what: str = "code") -> None:
     """Name the codes (or coders: ``what``) written apart only by case ("Hope", "hope"), only by Unicode form
     ("é" as one character or two), or only by invisible characters ("Ann" and "Ann" with a zero-width space:
     :func:`~theme_assist.names.without_invisible`), or in several of those ways at once where the groups already
@@ -417,8 +420,8 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int,
                                     "columns unit (or segment_id), coder, code)")
     for warning in left_out:
         logger.warning("%s", warning)
-    _warn_missing_markers(frame.drop(columns=unit), path)
-    _warn_case_variants(frame.drop(columns=unit), path)
+    warn_missing_markers(frame.drop(columns=unit), path)
+    warn_case_variants(frame.drop(columns=unit), path)
     _warn_number_variants(frame.drop(columns=unit), path)
     if len(coders) == 1 and coders[0].lower() == "code":  # one coder's CODED.csv: named by the file, as in a project
         frame = frame.rename(columns={frame.columns[1]: Path(path).name})
@@ -483,10 +486,10 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool
     blank = (frame["unit"] == "") | ~frame["coder"].map(has_visible_character)
     if blank.any():
         raise InputError(f"line {int(np.flatnonzero(blank.to_numpy())[0]) + 2} of {path} has a blank unit or coder")
-    _warn_missing_markers(frame["code"], path)
-    _warn_case_variants(frame["code"], path)
+    warn_missing_markers(frame["code"], path)
+    warn_case_variants(frame["code"], path)
     _warn_number_variants(frame["code"], path)
-    _warn_case_variants(frame["coder"], path, "coder")
+    warn_case_variants(frame["coder"], path, "coder")
     frame = frame.assign(code=_one_text_per_number(frame["code"]))
     coded = frame[frame["code"] != ""]
     multi_label = bool(coded.drop_duplicates().duplicated(["unit", "coder"]).any())
@@ -594,9 +597,9 @@ def _span_codings(frame: pd.DataFrame, path: str | Path, min_coders: int,
     if coders < min_coders:
         needed = _coders_needed(coders, min_coders, "--units SEGMENTS.csv --machine OUT.csv")
         raise InputError(f"{path} has span codings of {coders} coder; {needed}")
-    _warn_case_variants(frame["code"], path)
+    warn_case_variants(frame["code"], path)
     _warn_number_variants(frame["code"], path)
-    _warn_case_variants(frame["coder"], path, "coder")
+    warn_case_variants(frame["coder"], path, "coder")
     frame = frame.assign(start=whole_numbers(frame["start"], "start", path),
                          end=whole_numbers(frame["end"], "end", path))
     backwards = frame["end"] < frame["start"]
