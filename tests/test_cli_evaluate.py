@@ -578,6 +578,9 @@ def test_a_double_coded_file_reports_the_coders_agreement_and_the_machines_besid
     assert "## The coders' agreement, and the machine's beside it" in report
     assert f"| ana vs ben | 24 | {rows['ana vs ben']['kappa']:.3f} |" in report
     assert report.index("coders' agreement, and") < report.index("## Per code")
+    # whose the human codes of the per-code table are: ana's, not "human" as if there were one
+    assert result["coder"] == "ana" and "| code | human (ana) | suggested |" in report
+    assert "human (ana): the segments ana gave the code (the human codes are ana's alone)" in report
     # the terminal: a table beside the evaluation's, and its note
     assert "the coders' agreement and theme_assist's" in out and "ana vs ben" in out
     assert "Note (the coders' agreement): theme_assist learned from ana's codes alone" in out
@@ -587,7 +590,8 @@ def test_a_double_coded_file_reports_the_coders_agreement_and_the_machines_besid
                          "--folds", 2, "--out", tmp_path / "results")
     assert code == 0, err
     alone = strict_json((tmp_path / "results" / "evaluate_ana.csv.json").read_text())
-    assert "coders_agreement" not in alone and "coders' agreement" not in out
+    assert "coders_agreement" not in alone and "coders' agreement" not in out and "coder" not in alone
+    assert "| code | human | suggested |" in (tmp_path / "results" / "evaluate_ana.csv.md").read_text()
     assert "coders' agreement" not in (tmp_path / "results" / "evaluate_ana.csv.md").read_text()
 
 

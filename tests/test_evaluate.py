@@ -233,6 +233,20 @@ def test_a_code_id_with_a_bar_keeps_its_row_of_the_per_code_table_whole():
     assert len({line.replace("\\|", "").count("|") for line in rows}) == 1
 
 
+def test_the_per_code_tables_human_column_names_the_coder_chosen():
+    """With --coder, the human codes are one coder's of several: the header said "human" as if there were one."""
+    from theme_assist.evaluate import per_code_markdown
+
+    counts = pd.DataFrame({"code": ["family", "work"], "reference": [3, 2], "suggested": [2, 3], "agreed": [2, 2]})
+    per_code = per_code_agreement(counts, 5).assign(engine="theme_assist", per_code="all")
+    lines = per_code_markdown(per_code, 2, coder="a|b")
+    assert lines[4].startswith("| code | human (a\\|b) | suggested |")
+    assert lines[2].startswith("human (a|b): the segments a|b gave the code (the human codes are a|b's alone)")
+    rows = [line for line in lines if line.startswith("| ")]
+    assert len({line.replace("\\|", "").count("|") for line in rows}) == 1
+    assert "| code | human | suggested |" in " ".join(per_code_markdown(per_code, 2))
+
+
 def test_a_kappa_of_rounding_error_reads_zero_not_minus_zero():
     """A code the human gave twice in 60 segments and the engine never: its κ is 0 less a rounding error
     (-1.3e-14), which the per-code table printed "-0.000"."""

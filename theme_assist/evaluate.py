@@ -503,7 +503,7 @@ def report_markdown(name: str, summary: pd.DataFrame, meta: dict, per_code: pd.D
     if meta.get("coders_agreement"):
         lines += ["", *coders_agreement_markdown(meta["coders_agreement"])]
     if per_code is not None and len(per_code):
-        lines += ["", *per_code_markdown(per_code, meta["n_folds"])]
+        lines += ["", *per_code_markdown(per_code, meta["n_folds"], meta.get("coder"))]
     lines += ["", meta["machine_markdown"], ""]
     return "\n".join(lines)
 
@@ -514,16 +514,22 @@ def figure(value) -> str:
     return "n/a" if pd.isna(value) else f"{round(float(value), 3) + 0.0:.3f}"
 
 
-def per_code_markdown(per_code: pd.DataFrame, n_folds: int) -> list[str]:
+def per_code_markdown(per_code: pd.DataFrame, n_folds: int, coder: str | None = None) -> list[str]:
     """Lines of a Markdown table: each code's human count, theme_assist's precision, recall, F1 and κ, and the F1
-    of the other engines beside it."""
+    of the other engines beside it. ``coder``: whose the human codes are, where they are one coder's of several
+    (``evaluate --coder``), named in the human column's header and the sentence above the table."""
     size = per_code["per_code"].iloc[0]
     ours = per_code[per_code["engine"] == "theme_assist"].set_index("code")
     others = [e for e in per_code["engine"].unique() if e != "theme_assist"]
+    human = "human" if coder is None else f"human ({coder})".replace("|", "\\|")
+    whose = ("Precision, recall and F1 of the engine's top code; κ: Cohen's κ between the human and the engine"
+             if coder is None else f"human ({coder}): the segments {coder} gave the code (the human codes are "
+             f"{coder}'s alone); precision, recall and F1 of the engine's top code against {coder}'s codes; κ: "
+             f"Cohen's κ between {coder} and the engine")
     lines = [f"## Per code ({size} examples per code, counts pooled over the {n_folds} test folds)", "",
-             "Precision, recall and F1 of the engine's top code; κ: Cohen's κ between the human and the engine on "
-             "whether the code applies. Read them to decide which codes the suggestions can be trusted on.", "",
-             "| code | human | suggested | precision | recall | F1 | κ | " + " | ".join(f"{e} F1" for e in others)
+             f"{whose} on whether the code applies. Read them to decide which codes the suggestions can be trusted "
+             "on.", "",
+             f"| code | {human} | suggested | precision | recall | F1 | κ | " + " | ".join(f"{e} F1" for e in others)
              + " |", "|---|" + "---|" * (6 + len(others))]
 
     for code, row in ours.iterrows():

@@ -120,6 +120,8 @@ def evaluate(
                 "notes": notes,
                 "embedding_model": model_id, "machine": machine,
                 "machine_markdown": machine_markdown(machine)}
+        if bench.coder is not None:  # whose the human codes are (the per-code table's human column): --coder's
+            meta["coder"] = bench.coder
         if coders is not None:  # the key only where several coders coded some segments: the benchmarks' as before
             meta["coders_agreement"] = coders
         stem = folder / (f"evaluate_{bench.name}" if model is None else
