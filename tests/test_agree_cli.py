@@ -352,6 +352,21 @@ def test_cells_that_other_programs_write_for_missing_values_are_named(capsys, tm
     assert "read as the code(s) 'NA', 'na'" in err and "apart only by case" not in err
 
 
+def test_a_category_declared_none_is_not_warned_of_as_a_missing_rating(capsys, tmp_path):
+    """--categories yes,no,none declares "none" a category: agree still warned that it may mean a missing
+    rating. Without --categories it is still named."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,ann,bob\n1,none,yes\n2,yes,none\n3,no,no\n4,yes,yes\n5,no,no\n")
+    code, out, err = run(capsys, wide, "--categories", "yes,no,none", "--format", "json", "-m", "percent")
+    assert code in (0, None) and err == ""
+    assert json.loads(out)["percent"]["n_units"] == 5
+    assert "2 rating(s) read as the code(s) 'none'" in run(capsys, wide, "-m", "percent")[2]
+    long = tmp_path / "long.csv"
+    long.write_text("unit,coder,code\n1,ann,yes\n1,bob,none\n2,ann,no\n2,bob,no\n")
+    assert run(capsys, long, "--categories", "yes, no, none", "-m", "percent")[2] == ""
+    assert "read as the code(s) 'none'" in run(capsys, long, "-m", "percent")[2]  # not declared: said, as before
+
+
 def test_codes_written_apart_only_by_case_are_named(capsys, tmp_path):
     wide = tmp_path / "wide.csv"
     wide.write_text("unit,ann,bob\n1,Hope,hope\n2,stigma,Stigma\n3,hope,hope\n")

@@ -37,7 +37,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Collection, Sequence
 
 import numpy as np
 import pandas as pd
@@ -155,7 +155,7 @@ def read_ratings(path: str | Path, *, min_coders: int = 2) -> RatingsFile:
 
 
 def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] | None = None,
-                 coders: Sequence[str] | None = None) -> RatingsFile | SpanCodings:
+                 coders: Sequence[str] | None = None, categories: Collection[str] = ()) -> RatingsFile | SpanCodings:
     """Read a wide or long ratings CSV, or a span codings CSV (see the module docstring).
 
     Parameters
@@ -170,6 +170,9 @@ def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] |
         Only these coders' ratings (``agree --coder``): the file is read as if it held their rows (long, span
         codings) or columns (wide) alone, and a wide file's units none of them rated are left out. Names are
         matched as written; the coders left out are the result's ``coders_left_out``.
+    categories : collection of str, optional
+        The categories declared (``agree --categories``): a code written as one of them is not warned of as
+        perhaps a missing rating (:func:`warn_missing_markers`).
 
     Raises
     ------
@@ -215,13 +218,13 @@ def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] |
         if tags is not None:
             _refuse_mixed_segmentations(frame, tags, path)
         return replace(_long(frame, path, min_coders, exported=bool(tagged), deferred=deferred,
-                             chosen=coders is not None),
+                             chosen=coders is not None, categories=categories),
                        segmentations=segmentation_tags(pd.DataFrame({SEGMENTATION_COLUMN: tags}))
                        if tags is not None else [], coders_left_out=left_out)
     frame = _unit_column_first(frame)
     if tags is not None and frame.shape[1]:  # a long file of two segmentations pivoted wide repeats its units
         _refuse_mixed_segmentations(frame.set_axis(["unit", *frame.columns[1:]], axis=1), tags, path)
-    return _wide(frame, path, min_coders, coders)
+    return _wide(frame, path, min_coders, coders, categories)
 
 
 def _chosen_coders(present: list[str], chosen: Sequence[str], path: str | Path,
@@ -281,12 +284,14 @@ def _refuse_mixed_segmentations(frame: pd.DataFrame, tags: pd.Series, path: str 
                      "by one theme_assist version with the same --unit and --max-chars)")
 
 
-def warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path) -> None:
+def warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path,
+                         categories: Collection[str] = ()) -> None:
     """Name the ratings of ``cells`` read as codes that are written as a missing rating often is ("NA", "n/a",
     "none": :data:`MISSING_MARKERS`, apart from case): a code all the same, they are said lest a coder's empty
-    cells count as agreement."""
+    cells count as agreement; not those written as one of ``categories`` (``agree --categories``) is, which the
+    user declared a category."""
     cells = pd.Series(np.asarray(cells, dtype=str).ravel())
-    marked = cells[cells.str.lower().isin(MISSING_MARKERS)]
+    marked = cells[cells.str.lower().isin(MISSING_MARKERS) & ~cells.isin(set(categories))]
     if len(marked):
         logger.warning("%s: %d rating(s) read as the code(s) %s; if they mean a missing rating, leave those cells "
                        "empty", path, len(marked), ", ".join(repr(v) for v in sorted(set(marked))))
@@ -384,7 +389,7 @@ def _coders_needed(count: int, min_coders: int, machine_options: str = "--machin
 
 
 def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int,
-          chosen: Sequence[str] | None = None) -> RatingsFile:
+          chosen: Sequence[str] | None = None, categories: Collection[str] = ()) -> RatingsFile:
     unit = frame.columns[0]
     separator = next((separator for separator in ";|" if separator in unit), None)
     if frame.shape[1] == 1 and separator:
@@ -420,7 +425,7 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int,
                                     "columns unit (or segment_id), coder, code)")
     for warning in left_out:
         logger.warning("%s", warning)
-    warn_missing_markers(frame.drop(columns=unit), path)
+    warn_missing_markers(frame.drop(columns=unit), path, categories)
     warn_case_variants(frame.drop(columns=unit), path)
     _warn_number_variants(frame.drop(columns=unit), path)
     if len(coders) == 1 and coders[0].lower() == "code":  # one coder's CODED.csv: named by the file, as in a project
@@ -478,15 +483,15 @@ def _without_unrated_coders(frame: pd.DataFrame, path: str | Path, left_out: lis
 
 
 def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool = False,
-          deferred: list[str] | None = None, chosen: bool = False) -> RatingsFile:
+          deferred: list[str] | None = None, chosen: bool = False, categories: Collection[str] = ()) -> RatingsFile:
     """Ratings of a long file; ``exported``: written by ``project export --codings`` (it has a segmentation
-    column), whose coders have no row for a segment they left without a code; ``deferred``: as for
-    :func:`read_codings`; ``chosen``: its coders are those ``--coder`` named."""
+    column), whose coders have no row for a segment they left without a code; ``deferred``, ``categories``: as
+    for :func:`read_codings`; ``chosen``: its coders are those ``--coder`` named."""
     # a coder named by zero-width characters alone is listed as a blank, and the project store refuses the name
     blank = (frame["unit"] == "") | ~frame["coder"].map(has_visible_character)
     if blank.any():
         raise InputError(f"line {int(np.flatnonzero(blank.to_numpy())[0]) + 2} of {path} has a blank unit or coder")
-    warn_missing_markers(frame["code"], path)
+    warn_missing_markers(frame["code"], path, categories)
     warn_case_variants(frame["code"], path)
     _warn_number_variants(frame["code"], path)
     warn_case_variants(frame["coder"], path, "coder")

@@ -194,7 +194,10 @@ def agree(
     blank = next((name for name in chosen or [] if not has_visible_character(name)), None)
     if blank is not None:  # as written it would be said to be "no coder", '' listed beside the file's names
         raise InputError(f"--coder {blank!r} is blank: name a coder as the ratings file writes them")
-    source = read_codings(ratings, min_coders=1 if machine is not None else 2, deferred=deferred, coders=chosen)
+    # a category declared "none" or "NA" is no missing rating to warn of (the list is checked once it is read)
+    named = [category.strip() for category in categories.split(",")] if categories is not None else ()
+    source = read_codings(ratings, min_coders=1 if machine is not None else 2, deferred=deferred, coders=chosen,
+                          categories=named)
     long_file = not isinstance(source, SpanCodings) and source.codings is not None  # its units are segment ids
     if isinstance(source, SpanCodings):
         if overlap is not None:
