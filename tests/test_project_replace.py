@@ -568,6 +568,15 @@ def test_info_says_what_was_replaced_and_which_codings_were_carried(project, tmp
     assert "  ref: 4 codings carried from iv_01 by project replace" in said
 
 
+def test_info_names_who_replaced_a_document(project, tmp_path, capsys):
+    """--author was kept (the audit trail's actor) but project info did not say it beside the reason."""
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path)), "--reason",
+               "names redacted", "--author", "Ann") == 0
+    capsys.readouterr()
+    assert run("project", "info", str(project)) == 0
+    assert ": iv_01 by iv_01-v2 (names redacted; author Ann)\n" in capsys.readouterr().out
+
+
 def test_codings_imported_without_a_coder_keep_the_name_the_exports_give_them(tmp_path):
     folder = tmp_path / "transcripts"
     folder.mkdir()

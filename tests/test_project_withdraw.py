@@ -231,6 +231,21 @@ def test_info_counts_the_withdrawn_documents_apart(project, capsys):
     assert "ana: 1 decision" in out and "bo: 1 decision (1 undone)" in out
 
 
+def test_info_names_who_withdrew_a_document(project, capsys):
+    """--author was kept (the audit trail's actor) but project info did not say it beside the reason."""
+    assert run("project", "withdraw", str(project), "interview_b", "--reason", "the wrong site", "--author",
+               "Ann") == 0
+    capsys.readouterr()
+    assert run("project", "info", str(project)) == 0
+    assert "  1 document withdrawn: interview_b (the wrong site; author Ann); not counted" in capsys.readouterr().out
+    # restored and withdrawn again, with no reason: the last withdrawal's author alone
+    assert run("project", "restore", str(project), "interview_b", "--author", "Bo") == 0
+    assert run("project", "withdraw", str(project), "interview_b", "--author", "Cy") == 0
+    capsys.readouterr()
+    assert run("project", "info", str(project)) == 0
+    assert "  1 document withdrawn: interview_b (author Cy); not counted" in capsys.readouterr().out
+
+
 def test_suggest_neither_trains_on_nor_suggests_for_a_withdrawn_document(project):
     from theme_assist.project.learn import refit
 

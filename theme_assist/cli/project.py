@@ -846,7 +846,8 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
             console.print(f"  skipped speakers: {_skipped_by_name(store)}: no suggestions, not in the review queue",
                           markup=False)
         if withdrawn := store.withdrawn_documents():
-            console.print(f"  {counted(len(withdrawn), 'document')} withdrawn: {_withdrawn_by_name(store, withdrawn)}; "
+            console.print(f"  {counted(len(withdrawn), 'document')} withdrawn: "
+                          f"{_withdrawn_by_name(store, withdrawn, authors=True)}; "
                           "not counted above, left out of suggestions, review and exports but --audit (`theme-assist "
                           "project restore` brings them back)", markup=False)
         replacements = store.replacements()
@@ -861,7 +862,7 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
                           f"({'project replace' if added['replacing'] else 'project add'})", markup=False)
         for replaced in replacements.itertuples(index=False):
             console.print(f"  replaced {replaced.created_at}: {replaced.old} by {replaced.new}"
-                          + (f" ({replaced.reason})" if replaced.reason else ""), markup=False)
+                          + _reason_and_author(replaced.reason, replaced.author), markup=False)
         maps = maps_of(store)
         for version in store.codebook_history().itertuples(index=False):
             console.print(f"  codebook v{version.version}: {version.created_at}"
@@ -897,12 +898,20 @@ def _all_withdrawn(store, project: Path) -> str:
             f"`theme-assist project restore {_quoted(project)} DOC`")
 
 
-def _withdrawn_by_name(store, withdrawn: list[str]) -> str:
-    """The ``withdrawn`` documents, each with the reason given when it was withdrawn last: "test_01 (a test file),
-    fg_02"."""
+def _withdrawn_by_name(store, withdrawn: list[str], authors: bool = False) -> str:
+    """The ``withdrawn`` documents, each with the reason given when it was withdrawn last (and with ``authors``,
+    who withdrew it, where ``--author`` named them): "test_01 (a test file; author Ann), fg_02"."""
     rows = store.withdrawals()
-    reasons = rows[rows["action"] == "withdraw"].groupby("document")["reason"].last()
-    return ", ".join(f"{name} ({reasons[name]})" if reasons.get(name) else name for name in withdrawn)
+    last = rows[rows["action"] == "withdraw"].groupby("document")[["reason", "author"]].last()
+    return ", ".join(name + (_reason_and_author(last.at[name, "reason"], last.at[name, "author"] if authors else "")
+                             if name in last.index else "") for name in withdrawn)
+
+
+def _reason_and_author(reason: str, author: str) -> str:
+    """``" (names redacted; author Ann)"``: the reason and the author (``--author``) of a change to the project's
+    documents, as ``project info`` says them; ``""`` where neither was given."""
+    said = "; ".join(text for text in (reason, f"author {author}" if author else "") if text)
+    return f" ({said})" if said else ""
 
 
 def _imported_lines(codings) -> list[str]:
