@@ -331,24 +331,50 @@ def test_bad_input_is_refused_in_one_line_and_changes_nothing(tmp_path, site_one
     assert content(project) == stored
 
 
-def test_a_code_not_in_the_codebook_is_refused_before_the_transcripts_are_read(tmp_path, site_one, monkeypatch,
-                                                                                 capsys):
+def test_a_code_not_in_the_codebook_is_refused_before_the_transcripts_are_segmented(tmp_path, site_one, monkeypatch,
+                                                                                      capsys):
     """`project add --coded` with a code the project's codebook lacks: refused as init --coded refuses it, naming
-    the file and its lines, before minutes of reading and segmenting transcripts."""
-    import theme_assist.ingest
+    the file and its lines, before minutes of segmenting transcripts (they are read first: only they say whether
+    the table is used, see the next test)."""
+    import theme_assist.segment
 
     project, later = site_one
     coded = tmp_path / "c.csv"
     pd.DataFrame({"document": [LATER[0]] * 2, "turn": [1, 2], "code": ["no_such_code"] * 2}).to_csv(coded, index=False)
 
-    def not_read(*args, **kwargs):
-        raise AssertionError("the transcripts were read")
+    def not_segmented(*args, **kwargs):
+        raise AssertionError("the transcripts were segmented")
 
-    monkeypatch.setattr(theme_assist.ingest, "read_documents", not_read)
+    monkeypatch.setattr(theme_assist.segment, "segment_documents", not_segmented)
     capsys.readouterr()
     assert run("project", "add", str(project), str(later), "--coded", str(coded)) == 2
     said = capsys.readouterr().err
     assert f"theme-assist: error: coded segments {coded}: code 'no_such_code' (line 2, 3) is not in codebook" in said
+
+
+@pytest.mark.parametrize("rows", [{"code": ["no_such_code"]}, {"code": [""]}])
+def test_a_coded_table_is_not_read_where_every_transcript_is_in_the_project(tmp_path, site_one, monkeypatch, capsys,
+                                                                            rows):
+    """Every transcript given in the project already: nothing is added and --coded is not used, but it was read,
+    and a code the codebook lacks (or no code at all) failed the command over a table it did not use."""
+    import theme_assist.project.build
+
+    project, later = site_one
+    assert run("project", "add", str(project), str(later)) == 0
+    stored = content(project)
+    coded = tmp_path / "c.csv"
+    pd.DataFrame({"document": [LATER[0]], "turn": [1], **rows}).to_csv(coded, index=False)
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(later), "--coded", str(coded)) == 0
+    assert "nothing added: every transcript given is in study.taproj already, with the same text; --coded (for the " \
+           "transcripts added) not used" in " ".join(capsys.readouterr().err.split())
+    assert content(project) == stored
+
+    def not_read(*args, **kwargs):
+        raise AssertionError("--coded was read")
+
+    monkeypatch.setattr(theme_assist.project.build, "read_coded", not_read)
+    assert run("project", "add", str(project), str(later), "--coded", str(coded)) == 0
 
 
 def test_an_interruption_while_storing_leaves_the_project_as_it_was(site_one, monkeypatch):

@@ -551,15 +551,10 @@ def plan_addition(store: ProjectStore, inputs: list[str | Path], metadata: str |
     for paths in given.values():
         for path in paths:
             refuse_name_not_utf8(str(path), path, "the project keeps the names of the files it is added from")
-    coded_table = None
-    if coded is not None:  # before the transcripts are read: a code not in the codebook is refused at once
+    if coded is not None:
         from theme_assist.inputs import resolved_path
-        from theme_assist.suggest import refuse_unknown_codes
 
         resolved_path("--coded", coded)  # a link that leads back to itself, named so, not as a file not there
-        coded_table = read_coded(coded, "to add the transcripts without codings")
-        refuse_unknown_codes(coded_table["code"].astype(str).str.strip(), store.codebook(), source=coded,
-                             other_hint=store.mapped_away)
     documents: list[Document] = []
     read_from: dict[str, Path] = {}
     for path in inputs:
@@ -581,8 +576,15 @@ def plan_addition(store: ProjectStore, inputs: list[str | Path], metadata: str |
     _refuse_documents_the_project_has(documents, stored, named, store.path.name, restores, earlier)
     unchanged = sum(document.id in named for document in documents)
     documents = [document for document in documents if document.id not in named]
-    if not documents:
+    if not documents:  # --coded is not read: a table for transcripts the project has is no reason to fail
         return Addition([], pd.DataFrame(), None, coded, given, frozenset(stored), 0, unchanged)
+    coded_table = None
+    if coded is not None:  # before the transcripts are segmented: a code not in the codebook is refused at once
+        from theme_assist.suggest import refuse_unknown_codes
+
+        coded_table = read_coded(coded, "to add the transcripts without codings")
+        refuse_unknown_codes(coded_table["code"].astype(str).str.strip(), store.codebook(), source=coded,
+                             other_hint=store.mapped_away)
     if metadata is not None:
         table = read_metadata(metadata)
         rows = rows_named(stored, table)  # the project's documents keep the metadata they have
