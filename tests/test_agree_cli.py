@@ -1232,12 +1232,24 @@ def test_a_machine_that_learnt_from_the_units_it_is_compared_on_is_warned_of(cap
     assert err == (f"theme-assist: warning: {machine}: the machine learnt from at least 2 of the 4 unit(s) it is "
                    "compared on (its evidence quotes them as coded segments: s2, s3): there it is "
                    "scored on codes it was taught; compare it on segments it did not learn from (project export "
-                   "--machine, or suggest --train with the codings of other documents)\n")
+                   "--machine, or suggest --train with the codings of other documents); unless these ids name other "
+                   "segments in the file it learnt from (ids such as '1' given again in each file: its evidence "
+                   "names no document to tell them apart)\n")
     # quotes of codebook anchors and of segments nobody rated here, or none: nothing to say
     machine.write_text("segment_id,code,score,rank,evidence\n"
                        f's1,hope,0.9,1,"{quotes("codebook:hope", "s7")}"\ns2,stigma,0.8,1,not json\n')
     code, out, err = run(capsys, span_files["wide"], "--machine", machine, "-m", "percent")
     assert code in (0, None) and err == ""
+    machine.write_text("segment_id,code,score,rank,evidence\n"
+                       f's1,hope,0.9,1,"{quotes("s5", "codebook:hope")}"\ns2,stigma,0.8,1,"{quotes("s3")}"\n'
+                       f's3,stigma,0.7,1,"{quotes("s2", "s6")}"\ns4,work,0.6,1,[]\n')
+    # theme_assist's own ids (DOC:N) name their document: no other document's segment has them
+    ids = {f"s{n}": f"d1:{n}" for n in range(1, 10)}
+    for unit, named in ids.items():
+        for path in (machine, span_files["wide"]):
+            path.write_text(re.sub(rf"\b{unit}\b", named, path.read_text()))
+    code, out, err = run(capsys, span_files["wide"], "--machine", machine, "-m", "percent")
+    assert code in (0, None) and "coded segments: d1:2, d1:3): there" in err and "unless" not in err
 
 
 def test_multi_label_ratings_refuse_the_machine(capsys, tmp_path, span_files):

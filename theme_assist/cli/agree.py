@@ -697,10 +697,16 @@ def _machine_labels(path: Path, human, ratings_path: Path, ids: tuple | None = N
         labels = numbers.astype(float)
     learnt = shared[shared.isin(taught)]
     if len(learnt):
+        # matched by id alone: the quotes and suggest's rows name no document. theme_assist's own ids (DOC:N) name
+        # theirs; a team's own ("1"…"36" in every file) may be another document's segment of the same id
+        unsure = ("; unless these ids name other segments in the file it learnt from (ids such as '1' given again "
+                  "in each file: its evidence names no document to tell them apart)"
+                  if any(":" not in str(unit) for unit in learnt) else "")
         logger.warning("%s: the machine learnt from at least %d of the %d unit(s) it is compared on (its evidence "
                        "quotes them as coded segments: %s): there it is scored on codes it was taught; compare it on "
                        "segments it did not learn from (project export --machine, or suggest --train with the codings "
-                       "of other documents)", path, len(learnt), len(shared), listed(list(map(str, learnt)), 3))
+                       "of other documents)%s", path, len(learnt), len(shared), listed(list(map(str, learnt)), 3),
+                       unsure)
     # on the shared units only: the machine suggesting for documents nobody rated says nothing of its ids
     machine_codes, human_codes = set(labels.loc[shared].dropna()), set(pd.unique(human.stack().dropna()))
     foreign = sorted(map(str, machine_codes - human_codes))
