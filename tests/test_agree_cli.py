@@ -1252,6 +1252,25 @@ def test_a_machine_that_learnt_from_the_units_it_is_compared_on_is_warned_of(cap
     assert code in (0, None) and "coded segments: d1:2, d1:3): there" in err and "unless" not in err
 
 
+def test_the_machine_tables_prevalence_of_more_than_two_categories_is_said_why_it_is_missing(capsys, tmp_path):
+    """Prevalence is the share of the second of two categories: with three it read "—" in every row, unexplained."""
+    ratings, machine = tmp_path / "ratings.csv", tmp_path / "out.csv"
+    ratings.write_text("unit,ann,bob\nu1,a,a\nu2,b,b\nu3,c,a\nu4,a,a\nu5,b,c\nu6,c,c\n")
+    machine.write_text("segment_id,code,score,rank,evidence\n"
+                       + "".join(f"u{n},{code},0.9,1,[]\n" for n, code in enumerate("abaacc", start=1)))
+    said = " ".join(run(capsys, ratings, "--machine", machine, "-m", "cohen")[1].split())
+    assert ("prevalence (the share of ratings in the second of two categories) is — with 3 categories: --per-code "
+            "gives each code's") in said
+    report = run(capsys, ratings, "--machine", machine, "-m", "cohen", "--per-code", "--format", "markdown")[1]
+    assert ("prevalence (the share of ratings in the second of two categories) is — with 3 categories: the per-code "
+            "table gives each code's.") in report
+    # two categories: the share of the second, as before
+    ratings.write_text("unit,ann,bob\nu1,a,a\nu2,b,b\nu3,b,a\nu4,a,a\nu5,b,b\nu6,a,a\n")
+    machine.write_text(machine.read_text().replace(",c,", ",b,"))
+    said = " ".join(run(capsys, ratings, "--machine", machine, "-m", "cohen")[1].split())
+    assert "prevalence: share of ratings in the second of two categories" in said and "is —" not in said
+
+
 def test_multi_label_ratings_refuse_the_machine(capsys, tmp_path, span_files):
     path = tmp_path / "long.csv"
     path.write_text(MULTI_LABEL_LONG)

@@ -839,6 +839,14 @@ def _machine_rows_notes(rows: list[dict], column: str) -> list[str]:
                      (" (two coders: only the units they agreed on)" if two else ""))
     if any(row["prevalence"] is not None for row in rows):
         notes.append("prevalence: share of ratings in the second of two categories")
+    elif any(row["n_units"] for row in rows):  # "—" throughout, some units rated by both: not two categories
+        count = next((entry["n_categories"] for entry in pair["metrics"].values() if entry.get("n_categories")), None)
+        # one share of one category would say little of the others; each code's is its presence's prevalence
+        per_code = all("by_code" in entry for entry in pair["metrics"].values())
+        where = "the per-code table gives each code's" if per_code else "--per-code gives each code's"
+        notes.append("prevalence (the share of ratings in the second of two categories) is — with "
+                     + (f"{count} categor{'y' if count == 1 else 'ies'}" if count else "more than two categories")
+                     + f": {where}")
     return notes
 
 
