@@ -1825,7 +1825,9 @@ def test_units_of_segmentation_version_1_against_suggestions_of_version_2_are_re
     assert ("has segment ids of segmentation v1-turn-1000 and the machine's suggestions" in err
             and "of v2-turn-1000 (they differ in theme_assist's segmentation version 1 vs 2 (version 2 joins a "
                 ".vtt/.srt speaker's consecutive cues into one turn and starts a turn at a heading after the first "
-                "turn)): the same ids may name other segments" in err)
+                "turn); not shown to be segmented alike: d1: named without its file's extension, so the table cannot "
+                "show that it is a plain-text transcript (.txt), not subtitles or a Word document): the same ids may "
+                "name other segments" in err)
 
 
 def test_two_segmentations_pivoted_wide_are_refused_for_what_they_are(capsys, tmp_path):

@@ -21,11 +21,12 @@ segmenting by turn, a turn that carries its own id (a ``segment_id`` column of a
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 import catalogue
 import pandas as pd
@@ -40,6 +41,8 @@ Segmenter = Callable[[str, int, int], list[Span]]
 """Splits ``text[start:end]`` (one turn) into spans of ``text``."""
 
 segmenters = catalogue.create("theme_assist", "segmenters")
+
+logger = logging.getLogger(__name__)
 
 SEGMENTATION_VERSION = 2
 """The version of the segmentation. Bump it whenever segmenting may give other segments (ids, texts, offsets) for
@@ -267,19 +270,41 @@ def options_of(tag: str) -> tuple[str, int | None] | None:
     return parts.group(2), None if parts.group(3) == "none" else int(parts.group(3))
 
 
-def segmented_alike(segments: pd.DataFrame, tag: str) -> bool:
+def segmented_alike(segments: pd.DataFrame, tag: str, files: Mapping[str, str] | None = None,
+                    source: str = "") -> bool:
     """Whether the segmentation ``tag`` makes the segments of ``segments`` (a segments table of one other tag, with
     the columns suggest --segments-out writes) of their documents, with the same ids, as far as the table goes.
 
-    True only where the two tags differ in ``--max-chars`` alone, with unit ``turn``, and each document's rows are
-    its first segments, one per turn, none longer than the smaller limit: then neither limit split a turn, and the
-    turns, their positions and so their ids are the same under both. False where the table cannot show it.
+    True only where the two tags have one ``--unit`` and
+
+    - are of two versions whose only difference the table shows touches none of its documents
+      (:func:`across_versions`; ``files``: each document's file, where the caller read it), and
+    - have one ``--max-chars``, or differ in it alone with unit ``turn`` and each document's rows are its first
+      segments, one per turn, none longer than the smaller limit: then neither limit split a turn, and the turns,
+      their positions and so their ids are the same under both.
+
+    False where the table cannot show it. Where it is True across versions and ``source`` names the table (or the
+    file the caller checks against it), a warning says that its ids are read as the other version's.
     """
     tags = segmentation_tags(segments)
     parts = [_TAG.fullmatch(tags[0]) if len(tags) == 1 else None, _TAG.fullmatch(tag)]
-    if None in parts or parts[0].group(1, 2) != parts[1].group(1, 2) or parts[0].group(2) != "turn":
+    if None in parts or parts[0].group(2) != parts[1].group(2):
         return False
-    if not {"document", "start", "end", "turn", "position"} <= set(segments.columns):
+    if parts[0].group(1) != parts[1].group(1) and across_versions(segments, tag, files) != "":
+        return False
+    if parts[0].group(3) != parts[1].group(3) and not _split_no_turn(segments, parts):
+        return False
+    if parts[0].group(1) != parts[1].group(1) and source:
+        logger.warning("%s: segment ids of segmentations %s and %s read as one: the documents are plain-text "
+                       "transcripts without a heading after their first turn, which version 2 segments as version 1 "
+                       "did", source, *sorted((tags[0], tag)))
+    return True
+
+
+def _split_no_turn(segments: pd.DataFrame, parts: list[re.Match]) -> bool:
+    """Whether each document's rows of ``segments`` are its first segments, one per turn, none longer than the
+    smaller ``--max-chars`` of the tags ``parts``, with unit ``turn`` (see :func:`segmented_alike`)."""
+    if parts[0].group(2) != "turn" or not {"document", "start", "end", "turn", "position"} <= set(segments.columns):
         return False
     numbers = segments[["start", "end", "turn", "position"]].apply(pd.to_numeric, errors="coerce")
     if numbers.isna().any(axis=None):
@@ -289,6 +314,63 @@ def segmented_alike(segments: pd.DataFrame, tag: str) -> bool:
             return False  # a document's earlier segment missing, or a turn split: the ids may differ
     limit = min(float("inf") if part.group(3) == "none" else int(part.group(3)) for part in parts)
     return bool((numbers["end"] - numbers["start"] <= limit).all())
+
+
+def across_versions(segments: pd.DataFrame, tag: str, files: Mapping[str, str] | None = None) -> str | None:
+    """Why ``segments`` (a segments table of one segmentation tag) may hold a document that segmentation ``tag``,
+    of another :data:`SEGMENTATION_VERSION`, segments otherwise, naming the first such document
+    (``"iv_03.vtt: subtitles"``); empty where the table shows that none is; None where there is nothing a table
+    could show: ``segments`` not of one tag, or tags of one version, of other ``--unit`` values, or of versions
+    that differ in more than version 2's change.
+
+    Only version 2's changes can be shown not to touch a document (:data:`VERSION_CHANGES`): it must be a
+    plain-text transcript (its name, or its file in ``files``, a mapping of document to the file it was read from,
+    ends in a suffix the plain-text reader reads: not subtitles, nor a Word document, whose headings are styles a
+    table does not show), each of its segments from the first is in the table (a ``position`` column counts them),
+    and no line of their texts is one the reader takes for a heading
+    (:func:`~theme_assist.ingest.speakers.heading_in`): version 1 joined it to the turn above, version 2 starts a
+    turn there. A table without ``document``, ``text`` and ``position`` shows nothing.
+    """
+    from theme_assist.ingest.speakers import heading_in
+
+    tags = segmentation_tags(segments)
+    parts = [_TAG.fullmatch(tags[0]) if len(tags) == 1 else None, _TAG.fullmatch(tag)]
+    if None in parts or parts[0].group(2) != parts[1].group(2):
+        return None
+    first, last = sorted(int(part.group(1)) for part in parts)
+    if first == last or first < OPTIONS_SINCE or set(range(first + 1, last + 1)) != {2}:
+        return None
+    if not {"document", "text", "position"} <= set(segments.columns):
+        return "the table has no document, text and position columns to show its documents by"
+    segments = segments.reset_index(drop=True)
+    positions = pd.to_numeric(segments["position"], errors="coerce")
+    suffixes = _plain_text_suffixes()
+    for document, rows in segments.groupby(segments["document"].astype(str).to_numpy(), sort=False):
+        suffix = Path(str(files.get(document, document)) if files else document).suffix.lower()
+        name = document if document.lower().endswith(suffix) else f"{document}{suffix}"
+        if suffix in (".vtt", ".srt"):
+            return f"{name}: subtitles"
+        if suffix not in suffixes:
+            return f"{name}: " + ("a Word document, whose headings are styles a table does not show"
+                                  if suffix in (".docx", ".odt", ".doc") else
+                                  f"not a plain-text transcript ({', '.join(suffixes)})" if suffix else
+                                  "named without its file's extension, so the table cannot show that it is a "
+                                  f"plain-text transcript ({', '.join(suffixes)}), not subtitles or a Word document")
+        if sorted(positions[rows.index]) != list(range(len(rows))):
+            return f"{name}: its segments from the first are not all in the table"
+        for segment_id, text in zip(rows["segment_id"] if "segment_id" in rows else rows.index, rows["text"]):
+            heading = heading_in(str(text))
+            if heading is not None:
+                return f"{name}: a heading, {heading!r} (segment {segment_id}), which version 2 starts a turn at"
+    return ""
+
+
+def _plain_text_suffixes() -> list[str]:
+    """The file suffixes the plain-text reader is registered for (``.txt``), sorted."""
+    from theme_assist.ingest.plain_text import read_plain_text
+    from theme_assist.ingest.registry import readers
+
+    return sorted(suffix for suffix, reader in readers.get_all().items() if reader is read_plain_text)
 
 
 def other_segmentation(table: pd.DataFrame, current: str) -> str | None:

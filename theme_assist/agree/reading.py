@@ -634,11 +634,12 @@ def read_units(path: str | Path) -> pd.DataFrame:
 
 def read_units_and_segments(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`read_units`'s units, and the file's columns that say what segmentation made them
-    (:data:`UNIT_SEGMENTATION_COLUMNS` it has, as written), from one read."""
+    (:data:`UNIT_SEGMENTATION_COLUMNS`, ``segment_id`` and ``text`` it has, as written), from one read."""
     frame = read_table(path, required=("document", "start", "end"),
                        optional=(*UNIT_ALIASES, *UNIT_SEGMENTATION_COLUMNS, "text"), what="units file",
                        rectangular=True)
-    segments = frame[[column for column in UNIT_SEGMENTATION_COLUMNS if column in frame.columns]]
+    # with the texts and ids, which show whether a segmentation of another version made them alike
+    segments = frame[[column for column in (*UNIT_SEGMENTATION_COLUMNS, "segment_id", "text") if column in frame]]
     texts = frame["text"] if "text" in frame else None  # as written: compared by offset with the spans' texts
     frame = frame.apply(lambda column: column.str.strip())
     unit = next((name for name in ("segment_id", "unit") if name in frame.columns), None)

@@ -722,17 +722,20 @@ def _refuse_other_segmentation(ids_path: Path, ours: list[str], segments, machin
     suggestions (of ``machine_path``, tags ``theirs``) carry segmentation tags that differ: the same ids may name
     other segments. A file without tags passes, and so does a segments table (--units: ``segments``, its columns
     :data:`~theme_assist.agree.reading.UNIT_SEGMENTATION_COLUMNS`; None for a ratings file) whose segments the
-    machine's segmentation makes alike (:func:`~theme_assist.segment.segmented_alike`)."""
+    machine's segmentation makes alike (:func:`~theme_assist.segment.segmented_alike`: also across versions, where
+    the table shows that none of its documents is one version 2 changed)."""
     from theme_assist.errors import InputError
-    from theme_assist.segment import segmentation_difference, segmented_alike
+    from theme_assist.segment import across_versions, segmentation_difference, segmented_alike
 
     if ours and theirs and ours != theirs and not (segments is not None and len(theirs) == 1
-                                                   and segmented_alike(segments, theirs[0])):
+                                                   and segmented_alike(segments, theirs[0], source=str(ids_path))):
         # refused even where only --max-chars differs, unless the ids file is a segments table (--units) showing
         # that no turn was split by either limit: else neither file says whether some turn was split otherwise
         differ = segmentation_difference(ours[0], theirs[0]) if len(ours) == len(theirs) == 1 else ""
         why = f"they differ in {differ}" if differ else \
             "another theme_assist version, or suggest with other --unit/--max-chars"
+        unshown = across_versions(segments, theirs[0]) if segments is not None and len(theirs) == 1 else None
+        why += f"; not shown to be segmented alike: {unshown}" if unshown else ""
         raise InputError(f"{ids_path} has segment ids of segmentation {', '.join(ours)} and the machine's "
                          f"suggestions {machine_path} of {', '.join(theirs)} ({why}): the same ids may name other "
                          "segments (a turn split otherwise moves every later id of its document); give files of one "

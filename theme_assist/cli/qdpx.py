@@ -154,19 +154,24 @@ def _settings_of(suggestions, unit: str | None, max_chars: int | None) -> tuple[
     return (default_unit if unit is None else unit, default_max_chars if max_chars is None else max_chars, assumed)
 
 
-def _refuse_other_segmentation(suggestions, path: Path, segments, where: str) -> None:
+def _refuse_other_segmentation(suggestions, path: Path, segments, where: str, files: dict[str, str]) -> None:
     """Refuse suggestions whose ``segmentation`` column names another segmentation than the one that ``segments``
     (made ``where``) carry: their segment ids would place them on other text. Either table without a tag passes,
     and so do segments that the suggestions' segmentation makes alike (:func:`~theme_assist.segment.segmented_alike`:
-    only ``--max-chars`` differs, and no turn was split by either limit), as ``agree --machine --units`` lets pass."""
+    only ``--max-chars`` differs, and no turn was split by either limit, or only the version, and none of the
+    documents, the files ``files`` of ``--documents`` where given, is one it changed), as ``agree --machine
+    --units`` lets pass."""
     from theme_assist.errors import InputError
-    from theme_assist.segment import other_segmentation, segmentation_difference, segmentation_tags, segmented_alike
+    from theme_assist.segment import (across_versions, other_segmentation, segmentation_difference,
+                                      segmentation_tags, segmented_alike)
 
     tags = segmentation_tags(segments)
     moved = other_segmentation(suggestions, tags[0]) if len(tags) == 1 else None
-    if moved is not None and not segmented_alike(segments, moved):
+    if moved is not None and not segmented_alike(segments, moved, files, source=f"--suggestions {path}"):
         differ = segmentation_difference(moved, tags[0])
         why = f"they differ in {differ}" if differ else "another version of theme_assist, or other --unit/--max-chars"
+        unshown = across_versions(segments, moved, files)
+        why += f"; not shown to be segmented alike: {unshown}" if unshown else ""
         raise InputError(f"--suggestions {path}: its segment ids come from segmentation {moved}, and {where} "
                          f"{tags[0]} ({why}), so "
                          "they would place suggestions on other text: give --segments with the --segments-out table "
@@ -240,12 +245,15 @@ def export_qdpx(
     if segmented_here:
         unit, max_chars, assumed = _settings_of(suggestion_rows, unit, max_chars)
         segment_rows = _segments_as_suggest_made_them(documents, unit, max_chars, recursive)
-        _refuse_other_segmentation(suggestion_rows, suggestions, segment_rows,
-                                   f"{documents} is segmented here as")
-    elif segment_rows is not None and _placed_by_id(suggestion_rows):
-        _refuse_other_segmentation(suggestion_rows, suggestions, segment_rows, f"--segments {segments} comes from")
     with skipped_as_unsupported() as skipped:
         chosen = _documents(documents, from_import=project is not None, recursive=recursive, metadata=metadata)
+    files = {document.id: document.source for document in chosen}  # what the documents were read from
+    if segmented_here:
+        _refuse_other_segmentation(suggestion_rows, suggestions, segment_rows,
+                                   f"{documents} is segmented here as", files)
+    elif segment_rows is not None and _placed_by_id(suggestion_rows):
+        _refuse_other_segmentation(suggestion_rows, suggestions, segment_rows, f"--segments {segments} comes from",
+                                   files)
     result = export_project(
         load_codebook(codebook),
         chosen,

@@ -274,6 +274,15 @@ def _is_heading(lines: list[_Line], index: int) -> bool:
     return not (first.islower() and index and _MID_SENTENCE_END.search(lines[index - 1].text))
 
 
+def heading_in(text: str) -> str | None:
+    """The first line of ``text`` (a segment's or a turn's text, as segmented) that :func:`parse_turns` reads as a
+    heading after the first turn start (:func:`_is_heading`: a Markdown heading, not a wrapped line), stripped;
+    None where no line is. The first line is read without the line above it, so a ``#`` line there that may be a
+    line wrapped is taken for a heading."""
+    lines = _lines(text)
+    return next((line.text.strip() for index, line in enumerate(lines) if _is_heading(lines, index)), None)
+
+
 def split_speaker_label(utterance: str) -> tuple[str, int]:
     """Split a ``Name:`` prefix off a single utterance (a subtitle cue).
 

@@ -22,7 +22,8 @@ from theme_assist.names import has_visible_character, name_key
 from theme_assist.project.store import ProjectStore
 from theme_assist.refi.assemble import human_codings
 from theme_assist.refi.spans import newline_offsets, with_spans
-from theme_assist.segment import other_segmentation, same_turns
+from theme_assist.segment import (SEGMENTATION_COLUMN, across_versions, other_segmentation, same_turns,
+                                  segmented_alike)
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +66,13 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
     coded = coded.assign(coder=coder)
     columns = set(coded.columns)
     moved = other_segmentation(coded, segmentation) if segmentation is not None else None
+    files = {document.id: document.source for document in documents}
+    tagged = segments.assign(**{SEGMENTATION_COLUMN: segmentation})
+    if moved is not None and segmented_alike(tagged, moved, files, source):
+        moved = None  # the transcripts are segmented as the table's version did: its ids name the same segments
     if moved is not None and not _ids_name_their_texts(coded, segments):
-        columns -= _place_otherwise(coded, segments, moved, segmentation, source)
+        columns -= _place_otherwise(coded, segments, moved, segmentation, source,
+                                    across_versions(tagged, moved, files))
     if "segment_id" in columns and coded["segment_id"].astype(str).isin(set(segments["segment_id"])).all():
         placed = coded.assign(segment_id=coded["segment_id"].astype(str))
         if "text" in coded:
@@ -94,14 +100,17 @@ def codings_for_segments(coded: pd.DataFrame, segments: pd.DataFrame, source: st
 
 
 def _place_otherwise(coded: pd.DataFrame, segments: pd.DataFrame, moved: str, segmentation: str,
-                     source: str) -> set[str]:
+                     source: str, unshown: str | None = None) -> set[str]:
     """The columns not to place the rows of a table made by segmentation ``moved`` by: its segment ids, and its
     turns unless ``moved`` numbers turns as this version does (:func:`~theme_assist.segment.same_turns`: a tag of
     this version, or of version 1, whose turns differ only in subtitles and at headings) and each row's text is its
     whole turn (:func:`_texts_in_their_turns`). Say in a warning what its rows are placed by instead
-    (document and turn, or text); refuse a table without text, in one line saying what to do."""
+    (document and turn, or text); refuse a table without text, in one line saying what to do. ``unshown``: why the
+    transcripts are not shown to be segmented as the table's version did
+    (:func:`~theme_assist.segment.across_versions`), said too."""
     what = (f"{source}: its segment ids come from segmentation {moved}, and this project's transcripts are "
-            f"segmented as {segmentation} (another version of theme_assist, or other --unit/--max-chars)")
+            f"segmented as {segmentation} (another version of theme_assist, or other --unit/--max-chars"
+            + (f"; not shown to be segmented alike: {unshown})" if unshown else ")"))
     if "text" not in coded or (coded["text"].astype(str).str.strip() == "").all():
         raise InputError(f"{what}, so its ids may name other segments, and it has no text to place its rows by: "
                          "export the segments with this version (suggest --segments-out) and map your codes onto "
