@@ -73,6 +73,11 @@ def test_a_plain_text_study_is_shown_unchanged_and_anything_else_named(tmp_path)
                                                                    "iv_04:2), which version 2 starts a turn at")
     subtitles = transcripts(tmp_path / "subtitles", {**PLAIN, "iv_03.vtt": SUBTITLES})
     assert across_versions(segments_of(subtitles), V2, files_of(subtitles)) == "iv_03.vtt: subtitles"
+    # version 1 joined a heading to the turn above: inside a segment's text, read with the line above it
+    from theme_assist.ingest.speakers import heading_in
+
+    assert heading_in("I have friends at work.\n## Notes\nThe room was cold.") == "## Notes"
+    assert heading_in("we counted the\n# of people who came") is None
     # a '#' line wrapped from the line above is no heading to the reader, nor here
     wrapped = transcripts(tmp_path / "wrapped", {"iv_05.txt": "Interviewer: How many?\nAnna: we counted the\n"
                                                               "# of people who came\nInterviewer: Thanks.\n"})
