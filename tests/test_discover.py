@@ -2,6 +2,7 @@
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -175,6 +176,18 @@ def test_minimal_responses_are_backchannels_fillers_thanks_and_notes_not_short_s
              "Yes, yes, but not if I'm the only one who ever does it.", "Please call me.", "Never.",
              "Mm-hmm. " * 30]
     assert minimal_responses(texts).tolist() == [True] * 15 + [False] * 9
+
+
+def test_words_with_combining_marks_are_words_not_a_turn_without_one():
+    """A Marathi turn of three sentences ("the neighbours called me mad…") was set aside as a minimal response: its
+    words hold vowel signs and viramas, which spaCy's is_alpha refuses, so it had "no word". So had a German turn
+    written in decomposed form (o and a combining diaeresis), and Hebrew with points."""
+    marathi = "शेजारी मला वेडा म्हणायचे। कामावर सुद्धा लोक टाळायचे। मला लाज वाटायची।"
+    texts = [marathi, "आपको सहायता समूह के बारे में कैसे पता चला?", unicodedata.normalize("NFD", "Schön, äh."),
+             "דָּבָר אֶחָד", "Mm-hmm."]
+    assert minimal_responses(texts).tolist() == [False, False, False, False, True]
+    (terms,) = noun_phrase_ngrams([marathi])
+    assert {"शेजारी", "म्हणायचे", "कामावर"} <= {form for _, form in terms}
 
 
 def test_segments_all_minimal_say_so_not_that_a_code_explains_them(synthetic):

@@ -99,7 +99,7 @@ def minimal_responses(texts: list[str]) -> np.ndarray:
     short = [i for i, text in enumerate(texts) if len(text.split()) <= 3 * MINIMAL_MAX_WORDS]
     for i, doc in zip(short, nlp.tokenizer.pipe(ACKNOWLEDGING_PHRASES.sub(" ", texts[i]) for i in short)):
         note = _annotations(doc)
-        words = [token for token in doc if token.is_alpha and token.i not in note]
+        words = [token for token in doc if _is_word(token) and token.i not in note]
         minimal[i] = len(words) <= MINIMAL_MAX_WORDS and not any(
             token.lower_ not in ignored and len(token) > 1 and not _is_number(token) for token in words)
     return minimal
@@ -207,7 +207,7 @@ def english_share(texts: list[str]) -> float | None:
     nlp, known = lemmatizer(), parts_of_speech()["known"]
     step = -(-len(texts) // ENGLISH_SAMPLE) or 1
     words = [token for doc in nlp.pipe(_beginning(text, ENGLISH_CHARS) for text in texts[::step])
-             for token in doc if token.is_alpha]
+             for token in doc if _is_word(token)]
     english = sum(bool({token.lower_, token.lemma_.lower()} & known) or token.lower_ in nlp.Defaults.stop_words
                   for token in words)
     return english / len(words) if words else None
@@ -245,7 +245,7 @@ def _noun_phrases(doc, stop_words: frozenset[str] = frozenset(), ing_nouns: froz
         """``noun``, ``adj`` (can be an adjective, not a noun), ``either`` (a noun or adjective that can be a verb
         too) or ``other``."""
         form, lemma = token.lower_, token.lemma_.lower()
-        if not token.is_alpha or form in stop_words or form in NOUN_CONTEXT:
+        if not _is_word(token) or form in stop_words or form in NOUN_CONTEXT:
             return "other"
         forms = {form, lemma}
         if not forms & known:
@@ -285,7 +285,7 @@ def _noun_phrases(doc, stop_words: frozenset[str] = frozenset(), ing_nouns: froz
             if previous.lower_ != previous.lemma_.lower() and previous.lower_.endswith("s"):
                 kinds[i] = "other"  # after a plural noun, a verb: "workers need", "people say"
             continue
-        if before not in NOUN_CONTEXT and not (opens_clause and i + 1 < len(tokens) and tokens[i + 1].is_alpha
+        if before not in NOUN_CONTEXT and not (opens_clause and i + 1 < len(tokens) and _is_word(tokens[i + 1])
                                                and tokens[i + 1].lower_ != "to"):
             kinds[i] = "other"
     phrases, start = [], None
@@ -317,6 +317,15 @@ def _is_verb(tokens, verbs: frozenset[str]) -> bool:
 #: Roman numerals that are no English word ("type II diabetes", "part III"); "iv" and "ix" are left alone, being
 #: acronyms as often ("IV fluids").
 ROMAN_NUMERALS = re.compile(r"(?:i{2,3}|vi{1,3})")
+
+
+def _is_word(token) -> bool:
+    """Whether ``token`` is a word: letters, and the combining marks of their script, at least one letter. spaCy's
+    ``is_alpha`` (``str.isalpha``) refuses a mark: the vowel signs and viramas of Devanagari ("मला", "म्हणायचे"),
+    Hebrew points, an accent written as a letter and a combining mark ("Können" as macOS writes it), so that a
+    Marathi turn of three sentences was a turn "without a word", set aside as a minimal response."""
+    return token.is_alpha or (any(char.isalpha() for char in token.text) and all(
+        char.isalpha() or unicodedata.category(char).startswith("M") for char in token.text))
 
 
 def _is_number(token) -> bool:
@@ -365,7 +374,7 @@ def proper_nouns(docs: Iterable) -> frozenset[str]:
     seen, capitalised = Counter(), Counter()
     for doc in docs:
         for previous, token in zip(doc, doc[1:]):
-            if token.is_alpha and (previous.is_alpha or previous.text == ","):
+            if _is_word(token) and (_is_word(previous) or previous.text == ","):
                 seen[token.lower_] += 1
                 capitalised[token.lower_] += token.is_title
     return frozenset(word for word, n in seen.items() if 2 * capitalised[word] > n)
@@ -422,7 +431,7 @@ def _ngrams(texts: list[str], nlp, spans: Callable[[object, frozenset[str], froz
             run = []
             for token in [*span, None]:
                 lemma = token.lemma_.lower() if token is not None else ""
-                if (token is not None and token.is_alpha and len(token) > 1 and token.lower_ not in stop_words
+                if (token is not None and _is_word(token) and len(token) > 1 and token.lower_ not in stop_words
                         and lemma not in stop_words and token.i not in annotation and not _is_number(token)):
                     run.append((lemma, token.lower_))
                     continue
@@ -733,7 +742,7 @@ class CTfidfLabeller:
                 note = _annotations(doc)
                 left_out = note if content_only or not notes else set()
                 words.update(f"[{token.lower_}]" if token.i in note else token.lower_ for token in doc
-                             if token.is_alpha and token.i not in left_out and (
+                             if _is_word(token) and token.i not in left_out and (
                                  not content_only or (len(token) > 1 and not token.is_title
                                                       and token.lower_ not in stop_words and not _is_number(token))))
         return words
