@@ -54,9 +54,30 @@ def test_description_layout_reads_back_into_the_code_fields(codebook):
 @pytest.mark.parametrize("name, expected", [
     ("interview 1.txt", "interview_1"), ("C:\\data\\fg.docx", "fg"), ("../../etc/passwd", "passwd"),
     ("..", "source"), ("CON", "_CON"), ("Entrevista çà.txt", "Entrevista_çà"),
+    # combining marks are part of the name: Devanagari vowel signs, Hebrew points, an accent as macOS writes it
+    ("पुणे_01.txt", "पुणे_01"), ("पुणे 01.txt", "पुणे_01"), ("דָּבָר.txt", "דָּבָר"),
+    ("Gru\u0308ße.txt", "Gru\u0308ße"), (" \u0301x.txt", "x"),
 ])
 def test_document_ids_are_safe_file_stems(name, expected):
     assert document_id(name, set()) == expected
+
+
+def test_a_source_theme_assist_named_with_combining_marks_keeps_its_name(tmp_path):
+    """A Pune transcript "पुणे_01" came back from theme_assist's own .qdpx as "प_ण__01" (its vowel signs are no
+    ``\\w``): another document than the project's, for metadata, codings and agree."""
+    from theme_assist.codebook import Code, Codebook
+    from theme_assist.documents import Document
+    from theme_assist.ingest.speakers import parse_turns
+    from theme_assist.refi import export_project, import_project
+
+    names = ["पुणे_01", "באר_שבע_01", "Gru\u0308ße"]
+    text = "मुलाखतकार: कसे कळले?\nसहभागी: डॉक्टरांनी सांगितले।\n"
+    documents = [Document(id=name, text=text, turns=parse_turns(text)) for name in names]
+    export_project(Codebook(name="cb", codes=[Code(id="hope", name="Hope", definition="hope")]), documents,
+                   out=tmp_path / "pune.qdpx")
+    back = import_project(tmp_path / "pune.qdpx", tmp_path / "back")
+    assert sorted(document.id for document in back.documents) == sorted(names)
+    assert sorted(path.stem for path in (tmp_path / "back" / "documents").iterdir()) == sorted(names)
 
 
 def test_document_ids_are_unique_ignoring_case():

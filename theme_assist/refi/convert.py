@@ -104,10 +104,23 @@ def unique(candidate: str, taken: set[str]) -> str:
     return name
 
 
+_ODD_CHARACTERS = re.compile(r"[^\w.-]+")
+
+
 def _safe_stem(name: str) -> str:
-    """``name`` as a file stem: no leading or trailing dot, no reserved or odd characters, at most 100 long."""
-    base = re.sub(r"[^\w.-]+", "_", name).strip("._")[:100] or "source"
+    """``name`` as a file stem: no leading or trailing dot, no reserved or odd characters, at most 100 long. Combining
+    marks are no odd characters: ``\\w`` leaves out the vowel signs of Devanagari ("पुणे" became "प_ण_"), Hebrew
+    points and an accent written as a letter and a mark (a macOS file name), which a file name holds as well."""
+    base = _ODD_CHARACTERS.sub(_unless_marks, name).strip("._")[:100] or "source"
     return f"_{base}" if base.lower() in _WINDOWS_RESERVED else base
+
+
+def _unless_marks(run: re.Match) -> str:
+    """``_`` for a run of characters :func:`_safe_stem` replaces, after the combining marks that open it (those of
+    the letter before it: "पुणे 01" is "पुणे_01"), which it keeps."""
+    text = run.group()
+    marks = len(text) - len(text.lstrip("".join(set(char for char in text if unicodedata.category(char)[0] == "M"))))
+    return text[:marks] + ("_" if marks < len(text) else "")
 
 
 def document_id(source_name: str, taken: set[str]) -> str:
