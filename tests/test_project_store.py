@@ -451,6 +451,94 @@ def test_maps_compose_over_versions_and_a_code_added_again_is_a_new_code(store):
     assert store.code_maps().values.tolist() == [[2, "stigma", "family"], [4, "family", "other"]]
 
 
+# ------------------------------------------------------------------ rejections across renames and merges
+WORK = '''  - id: work
+    name: Paid work
+    definition: Jobs, salaries and contracts.
+'''
+
+
+def _rejected(store, coder="ann"):
+    state = coder_state(store.decisions(coder=coder), exclusive=store.codebook().exclusive)
+    return state.set_index("segment_id")["rejected"].to_dict()
+
+
+def test_a_rejection_made_before_a_merge_rejects_no_code_the_merge_made(store):
+    """The file coder coded S as work; Ann rejected the suggestion stigma there; stigma was then merged into work.
+    Ann's "not stigma" read as "not work": the page showed "rejected Paid work", offered work last on S, and the
+    refit dropped the file coder's coding of S from its training data."""
+    from theme_assist.review import views
+
+    s = store.segments()["segment_id"].iloc[2]  # suggested: stigma, then other
+    store.add_codings(pd.DataFrame({"segment_id": [s], "code": ["work"], "coder": ""}), source="coded.csv")
+    stigma = first_suggestion(store, s)
+    assert stigma.code == "stigma"
+    store.record_decisions([DecisionRequest(s, "reject", "stigma", "ann", int(stigma.id))])
+    assert _rejected(store) == {s: ["stigma"]}
+    store.add_codebook_version(parse_codebook(CODEBOOK.replace(STIGMA, "")), code_map={"stigma": "work"})
+    assert _rejected(store) == {s: []}
+    training = training_codings(store.codings(), store.decisions(), exclusive=True)
+    assert (s, "work") in set(zip(training["segment_id"], training["code"]))
+    view = views.segment_view(store, s, "ann", blind=False)
+    assert view["mine"]["rejected"] == [] and [item["code"] for item in view["suggestions"]] == ["work", "other"]
+    top = views.queue(store, "ann", status="all", order="document")["items"]
+    assert [item["code"] for item in top if item["segment_id"] == s] == ["work"]
+    # the audit trail keeps the rejection as made, of stigma, superseded as a rejection; the .qdpx says so
+    raw = store.decisions(mapped=False)
+    assert raw[["action", "code", "code_now", "rejects"]].values.tolist() == [["reject", "stigma", "work", ""]]
+    table = audit_table(store)
+    assert table.loc[table["event"] == "decision", ["code", "code_now", "superseded"]].values.tolist() == [
+        ["stigma", "work", True]]
+    codings, suggestions = audit_codings(store)
+    said = "stigma (merged into Paid work since: no rejection of it)"
+    assert codings["description"].str.contains(f": rejected {said}, suggested by", regex=False).sum() == 1
+    assert suggestions["description"].str.contains(f"Review: rejected {said} by ann at", regex=False).sum() == 1
+    # the export still warns that Ann gave no code there: agree counts the segment as not rated by her
+    from theme_assist.project.audit import rejected_without_code
+
+    assert rejected_without_code(store).values.tolist() == [[s, "ann", []]]
+    # a rejection of work made after the merge counts as always
+    store.record_decisions([DecisionRequest(s, "reject", "work", "ann", int(first_suggestion(store, s).id))])
+    assert _rejected(store) == {s: ["work"]}
+    assert (s, "work") not in set(zip(*training_codings(store.codings(), store.decisions(), exclusive=True)[
+        ["segment_id", "code"]].to_numpy().T))
+
+
+def test_a_rejection_of_the_code_merged_into_rejects_it_no_more_either(store):
+    """"Not work" said before stigma was merged into work does not say "not work" of a work that holds stigma's
+    meaning too; a replace's replaced code is read alike."""
+    a, b = store.segments()["segment_id"].iloc[[1, 2]]
+    store.record_decisions([DecisionRequest(a, "reject", "work", "ann"),
+                            DecisionRequest(b, "replace", "family", "ann", replaces="stigma")])
+    assert _rejected(store) == {a: ["work"], b: ["stigma"]}
+    store.add_codebook_version(parse_codebook(CODEBOOK.replace(STIGMA, "")), code_map={"stigma": "work"})
+    assert _rejected(store) == {a: [], b: []}
+    state = coder_state(store.decisions(coder="ann"), exclusive=True).set_index("segment_id")["codes"].to_dict()
+    assert state == {a: [], b: ["family"]}
+
+
+def test_a_rejection_follows_a_rename_and_a_chain_that_merges_ends_it(store):
+    """A rename (one code in, one out) carries a rejection, through every rename after it; a merge later in the
+    chain ends it, and a rejection made after the merge, of a code a later revision renames, carries on."""
+    a, b, c = store.segments()["segment_id"].iloc[[1, 2, 3]]
+    store.record_decisions([DecisionRequest(a, "reject", "stigma", "ann")])
+    labels = CODEBOOK.replace("id: stigma", "id: labels")
+    store.add_codebook_version(parse_codebook(labels), code_map={"stigma": "labels"})  # v2: a rename
+    assert _rejected(store) == {a: ["labels"]}
+    store.record_decisions([DecisionRequest(b, "reject", "labels", "ann")])
+    store.add_codebook_version(parse_codebook(labels.replace("id: labels", "id: judged")),
+                               code_map={"labels": "judged"})  # v3: a rename again
+    assert _rejected(store) == {a: ["judged"], b: ["judged"]}
+    merged = CODEBOOK.replace(STIGMA, "")
+    store.add_codebook_version(parse_codebook(merged), code_map={"judged": "family"})  # v4: merged into family
+    assert _rejected(store) == {a: [], b: []}
+    store.record_decisions([DecisionRequest(c, "reject", "family", "ann")])  # after the merge: counts
+    store.add_codebook_version(parse_codebook(merged.replace("id: family", "id: kin")),
+                               code_map={"family": "kin"})  # v5: the merged code renamed
+    assert _rejected(store) == {a: [], b: [], c: ["kin"]}
+    assert store.decisions()["rejects"].tolist() == ["", "", "kin"]
+
+
 def test_a_code_mapped_away_is_refused_naming_the_code_that_reads_it(store):
     """Codings of the next site, made with the codebook before its revision: the code was refused as unknown,
     without the new code that the project reads the old one's codings as."""

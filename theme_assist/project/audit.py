@@ -25,7 +25,9 @@ Columns of :func:`audit_table` (:data:`AUDIT_COLUMNS`):
                     answers).
 ``suggestion_id``, ``decision_id``, ``undoes``, ``batch``, ``reason``, ``source``
 ``superseded``      whether something later replaced it: a later run (suggestions), an ``undo`` (decisions), a
-                    newer codebook version; for an imported coding, its ``reason`` says why (its coder's later
+                    newer codebook version, a merge of a rejection's code with others since (it rejects no code
+                    now: "not A" said of A alone does not say "not B" of the B that A went into; its ``code_now``
+                    is the code A reads as); for an imported coding, its ``reason`` says why (its coder's later
                     decisions took the code away or apply it again, or a second code where one per segment counts,
                     or a code a merge made the same as another of its coder's).
 ``code_now``, ``replaces_now``  ``code`` and ``replaces`` as the current codebook reads them, where a codebook
@@ -123,7 +125,9 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
                            "run_id": answered["run_id"], "suggestion_id": decisions["suggestion_id"],
                            "decision_id": decisions["id"], "undoes": decisions["undoes"],
                            "batch": decisions["batch"], "reason": decisions["reason"],
-                           "superseded": decisions["undone"], "code_now": decisions["code_now"],
+                           "superseded": decisions["undone"] | ((decisions["action"] == "reject")
+                                                                & (decisions["rejects"] == "")),
+                           "code_now": decisions["code_now"],
                            "replaces_now": decisions["replaces_now"],
                            "suggestions_shown": decisions["suggestions_shown"]})
     added = store.documents_added()
@@ -289,12 +293,14 @@ def independent_codings(store: ProjectStore, table: pd.DataFrame,
 def rejected_without_code(store: ProjectStore, decisions: pd.DataFrame | None = None,
                           now: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The segments a coder rejected codes on and holds no code on (``segment_id``, ``coder``, ``rejected``: the
-    codes rejected, sorted), by coder, then in the segments' order. :func:`current_codings` has no row for them,
-    so ``agree`` counts them as not rated by that coder: not as a disagreement with the machine or another coder.
+    codes rejected, sorted; none for rejections a merge since made no rejection of a code), by coder, then in the
+    segments' order. :func:`current_codings` has no row for them, so ``agree`` counts them as not rated by that
+    coder: not as a disagreement with the machine or another coder.
     ``decisions``: the project's (:meth:`ProjectStore.decisions`), where read already; ``now``:
     :func:`coders_now`'s, where made already."""
     state = (coders_now(store, decisions) if now is None else now)[0]
-    left = state[(state["codes"].map(len) == 0) & (state["rejected"].map(len) > 0)]
+    # a coder's decisions that leave no code are rejections, also those a merge since made no rejection of a code
+    left = state[(state["codes"].map(len) == 0) & (state["last_decision"] > 0)]
     order = {segment: i for i, segment in enumerate(store.segment_ids()["segment_id"])}
     left = left.assign(order=left["segment_id"].map(order)).sort_values(["coder", "order"])
     return left[["segment_id", "coder", "rejected"]].reset_index(drop=True)
@@ -401,25 +407,28 @@ def _suggested_by(row) -> str:
     return f"suggested by {row.model_id} (score {row.score:.3f}, rank {int(row.rank)}, run {int(row.run_id)})"
 
 
-def _decision_descriptions(decisions: pd.DataFrame, in_force: pd.Series, name: dict[str, str]) -> pd.Series:
-    """The description of each decision row of the audit table (see the module docstring)."""
+def _decision_descriptions(decisions: pd.DataFrame, in_force: pd.Series, name: dict[str, str],
+                           merged: set) -> pd.Series:
+    """The description of each decision row of the audit table (see the module docstring); ``merged``: the ids of
+    the rejections a merge since made no rejection of their code now (:func:`_merged_rejections`)."""
     by_id = decisions.set_index("decision_id")
     undo_of = decisions[decisions["action"] == "undo"].set_index("undoes")
     texts = []
     for row, applied in zip(decisions.itertuples(index=False), in_force):
         code, suggested = _named(row.code, row.code_now, name), _suggested_by(row)
         if row.action in ("accept", "reject"):
+            code = _named(row.code, row.code_now, name, row.decision_id in merged)
             what = f"{_PAST[row.action]} {code}" + (f", {suggested}" if suggested else "")
         elif row.action == "replace":
-            what = f"replaced {_named(row.replaces, row.replaces_now, name)} "
+            what = f"replaced {_named(row.replaces, row.replaces_now, name, row.decision_id in merged)} "
             what += (f"{suggested} " if suggested else "") + f"with {code}"
         elif row.action == "add":
             what = f"added {code}"
         else:
             undone = by_id.loc[row.undoes]
-            old = (f"{_named(undone['replaces'], undone['replaces_now'], name)} with "
+            old = (f"{_named(undone['replaces'], undone['replaces_now'], name, row.undoes in merged)} with "
                    if undone["action"] == "replace" else "")
-            new = _named(undone["code"], undone["code_now"], name)
+            new = _named(undone["code"], undone["code_now"], name, row.undoes in merged and not old)
             what = f"undid decision {row.undoes} ({_PAST[undone['action']]} {old}{new})"
         if isinstance(row.reason, str) and row.reason:
             what += f"; reason: {row.reason}"
@@ -432,9 +441,22 @@ def _decision_descriptions(decisions: pd.DataFrame, in_force: pd.Series, name: d
     return pd.Series(texts, index=decisions.index, dtype=object)
 
 
-def _named(code: str, code_now: str, name: dict[str, str]) -> str:
-    """A code's name, or for an id a revision renamed or merged, ``ID (now NAME)``."""
+def _named(code: str, code_now: str, name: dict[str, str], merged: bool = False) -> str:
+    """A code's name, or for an id a revision renamed or merged, ``ID (now NAME)``; for the code of a rejection a
+    merge since made no rejection of the code it is now (``merged``: :func:`_merged_rejections`), ``ID (merged
+    into NAME since: no rejection of it)``."""
+    if merged:
+        return f"{code} (merged into {name.get(code_now, code_now)} since: no rejection of it)"
     return name.get(code, code) if code == code_now else f"{code} (now {name.get(code_now, code_now)})"
+
+
+def _merged_rejections(decisions: pd.DataFrame, store: ProjectStore) -> pd.Series:
+    """Whether each decision row of the audit table is a rejection (a ``reject``, a ``replace``'s replaced code)
+    that a merge since made no rejection of the code it reads as now (:meth:`ProjectStore.rejections_now`)."""
+    turned_down = decisions["code"].where(decisions["action"] == "reject",
+                                          decisions["replaces"].where(decisions["action"] == "replace", ""))
+    turned_down = turned_down.fillna("").astype(str)
+    return (turned_down != "") & (store.rejections_now(turned_down, decisions["time"]) == "")
 
 
 def _in_force(decisions: pd.DataFrame, store: ProjectStore, exclusive: bool) -> pd.Series:
@@ -447,16 +469,22 @@ def _in_force(decisions: pd.DataFrame, store: ProjectStore, exclusive: bool) -> 
     return decisions["decision_id"].isin(holding)
 
 
-def _review_notes(decisions: pd.DataFrame, name: dict[str, str]) -> pd.Series:
-    """Per suggestion id, what coders did with it: ``Review: accepted by Ana at … (decision 7); …``."""
+def _review_notes(decisions: pd.DataFrame, name: dict[str, str], merged: set) -> pd.Series:
+    """Per suggestion id, what coders did with it: ``Review: accepted by Ana at … (decision 7); …`` (``rejected
+    ID (merged into NAME since: no rejection of it) by …`` for one of ``merged``: see
+    :func:`_decision_descriptions`)."""
     answers = decisions[decisions["suggestion_id"].notna() & (decisions["action"] != "undo")]
     undone_at = decisions[decisions["action"] == "undo"].set_index("undoes")["time"]
     undone_at = dict(zip(undone_at.index, undone_at))
     parts: dict = {}
     # one pass over the rows: a pass over each suggestion's group of the wide audit table took ~2 ms a suggestion
-    for row in answers[["suggestion_id", "code", "code_now", "action", "actor", "time", "decision_id"]].itertuples(
-            index=False):
+    for row in answers[["suggestion_id", "code", "code_now", "action", "actor", "time", "decision_id", "replaces",
+                        "replaces_now"]].itertuples(index=False):
         verb = f"replaced by {_named(row.code, row.code_now, name)}" if row.action == "replace" else _PAST[row.action]
+        if row.decision_id in merged:  # the suggestion is written as the code it is now: say what was turned down
+            turned_down = (row.replaces, row.replaces_now) if row.action == "replace" else (row.code, row.code_now)
+            verb = (f"{_named(*turned_down, name, merged=True)} " + verb if row.action == "replace"
+                    else f"{verb} {_named(*turned_down, name, merged=True)}")
         undone = f", undone at {undone_at[row.decision_id]}" if row.decision_id in undone_at else ""
         parts.setdefault(row.suggestion_id, []).append(
             f"{verb} by {row.actor} at {row.time} (decision {row.decision_id}{undone})")
@@ -492,15 +520,16 @@ def audit_codings(store: ProjectStore, table: pd.DataFrame | None = None) -> tup
                           + why.map(lambda reason: f"; {reason}" if reason else "")})
     decisions = table[table["event"] == "decision"]
     in_force = _in_force(decisions, store, codebook.exclusive)
+    merged = set(decisions.loc[_merged_rejections(decisions, store), "decision_id"])
     decided = pd.DataFrame({"segment_id": decisions["segment_id"], "code": decisions["code_now"].where(in_force, ""),
                             "coder": decisions["actor"], "created": decisions["time"],
-                            "description": _decision_descriptions(decisions, in_force, name)})
+                            "description": _decision_descriptions(decisions, in_force, name, merged)})
     machine = table[table["event"] == "machine_suggestion"]
     suggestions = pd.DataFrame({"segment_id": machine["segment_id"], "code": machine["code_now"],
                                 "score": machine["score"], "rank": machine["rank"], "run_id": machine["run_id"],
                                 "created": machine["time"], "model": machine["run_id"].map(_machine_models(store)),
                                 "model_version": machine["engine_version"],
-                                "description": machine["suggestion_id"].map(_review_notes(decisions, name))})
+                                "description": machine["suggestion_id"].map(_review_notes(decisions, name, merged))})
     # suggestions of one run that a merge made alike: the best ranked, with what coders did with any of them
     # (grouping only those: a group per suggestion took most of a large export's time)
     alike = ["run_id", "segment_id", "code"]

@@ -6,6 +6,10 @@ Decisions are replayed in the order they were made, skipping those an ``undo`` a
 * ``reject`` code *c*: *c* is not applied (and is remembered as rejected);
 * ``replace`` *o* by *c*: *o* is rejected, *c* is applied.
 
+A rejection made before a codebook revision merged its code with others rejects nothing now (it still takes the
+coder's own code away): the store's ``rejects`` (:meth:`~theme_assist.project.store.ProjectStore.decisions`) says
+what each decision rejects as the current codebook reads it.
+
 In an exclusive codebook (one code per segment) an applied code takes the place of the segment's earlier codes:
 the current codebook's rule, or the rule of the version in force when the decision was made (the store's
 ``exclusive_codebook``), so a codebook revised to allow several codes does not bring back codes a coder replaced.
@@ -52,6 +56,7 @@ def coder_state(decisions: pd.DataFrame, exclusive: bool = False, imported: pd.D
         live = live.assign(exclusive_codebook=live["exclusive_codebook"].astype(bool) | exclusive)
     else:
         live = live.assign(exclusive_codebook=exclusive)
+    with_rejects = "rejects" in live
     state: dict[tuple[str, str], dict] = {}
     if imported is not None:
         for row in imported[imported["coder"].fillna("") != ""].itertuples(index=False):
@@ -65,8 +70,9 @@ def coder_state(decisions: pd.DataFrame, exclusive: bool = False, imported: pd.D
             target = row.code if row.action == "reject" else row.replaces
             if target in codes:
                 codes.remove(target)
-            if target:
-                entry["rejected"].add(target)
+            rejects = row.rejects if with_rejects else target  # "" where a merge since made it no rejection
+            if rejects:
+                entry["rejected"].add(rejects)
         if row.action in ("accept", "add", "replace"):
             if row.exclusive_codebook:
                 codes.clear()

@@ -16,7 +16,7 @@ Tables returned (pandas DataFrames):
                    ``suggestion_id``, ``undoes``, ``batch``, ``reason``, ``suggestions_shown`` (1 or 0: whether
                    the machine's suggestions were shown on the segment when it was made; NaN: unknown, stored
                    before schema 4; an ``undo`` has that of the decision it undoes), ``undone`` (bool: a later
-                   ``undo`` answers it).
+                   ``undo`` answers it), ``exclusive_codebook``, ``rejects`` (see :meth:`ProjectStore.decisions`).
 
 A document withdrawn (:meth:`ProjectStore.withdraw`: added by mistake) is left out of every table above, its
 segments' codings, suggestions, queue rows and decisions with it, unless a reader is given ``withdrawn=True`` (the
@@ -1445,7 +1445,9 @@ class ProjectStore:
         and ``exclusive_codebook`` (whether the codebook version in force when it was made allowed one code per
         segment: an ``add`` then replaced the segment's code, whatever a later version allows); ``code`` and
         ``replaces`` as the current codebook reads them (not ``mapped``: as stored, with ``code_now`` and
-        ``replaces_now``); those on segments of withdrawn documents only where ``withdrawn``."""
+        ``replaces_now``); ``rejects``: the code a ``reject`` or ``replace`` rejects as the current codebook reads
+        it, ``""`` for other actions and where a merge since made it no rejection (:meth:`_rejections_now`);
+        those on segments of withdrawn documents only where ``withdrawn``."""
         sql = (f"SELECT {', '.join('d.' + c for c in DECISION_COLUMNS)}, {_UNDONE} AS undone, "
                "coalesce(t.created_at, d.created_at) AS code_stored_at FROM decisions d "
                "LEFT JOIN decisions t ON t.id = d.undoes WHERE d.id > ?")
@@ -1464,10 +1466,38 @@ class ProjectStore:
         frame["undone"] = frame["undone"].astype(bool)
         frame["exclusive_codebook"] = self._exclusive_when(self._versions_at(frame["created_at"]))
         stored_under = self._versions_at(frame.pop("code_stored_at"))  # an undo repeats the code it undoes
+        turned_down = frame["code"].where(frame["action"] == "reject",
+                                          frame["replaces"].where(frame["action"] == "replace", ""))
         for column in ("code", "replaces"):
             now = self._mapped(frame[column], stored_under)
             frame[column if mapped else f"{column}_now"] = now
+        frame["rejects"] = self._rejections_now(turned_down.fillna(""), stored_under)
         return frame
+
+    def rejections_now(self, codes: pd.Series, times: pd.Series) -> pd.Series:
+        """What rejections of ``codes`` (as stored; ``""`` for none) made at ``times`` reject now, as
+        :meth:`decisions` reads them into ``rejects``: for a reader of decisions as stored (the audit trail)."""
+        return self._rejections_now(codes, self._versions_at(times))
+
+    def _rejections_now(self, codes: pd.Series, versions: np.ndarray) -> pd.Series:
+        """What rejections of ``codes`` (stored under codebook ``versions``; ``""`` for none) reject now: the code
+        the maps read each as (:meth:`_mapped`) where it is the only code of its version they read so, a rename
+        (chain); ``""`` where other codes of its version read so too, a merge since: "not A" said of A alone does not
+        say "not B" of the B that holds A's meaning and more. Every reader of rejections reads them here
+        (:func:`~theme_assist.project.state.coder_state`: the coder's rejections, training, the review page's order)."""
+        now = self._mapped(codes, versions)
+        if self.code_maps().empty or not (codes != "").any():
+            return now
+        merged = np.zeros(len(codes), dtype=bool)
+        rejecting = (codes != "").to_numpy()
+        for version in sorted(set(np.asarray(versions)[rejecting].tolist())):
+            ids = pd.Series(self.codebook(max(int(version), 1)).ids, dtype=object)
+            readings = self._mapped(ids, np.full(len(ids), version)).value_counts()
+            these = rejecting & (np.asarray(versions) == version)
+            alone = ~codes[these].isin(set(ids)).to_numpy()  # a code its version lacks: one more reading it so
+            counts = now[these].map(readings).fillna(0).to_numpy() + alone
+            merged[these] = counts > 1
+        return now.where(~merged, "")
 
     def _exclusive_when(self, in_force: np.ndarray) -> np.ndarray:
         """Whether each of the codebook versions ``in_force`` (:meth:`_versions_at`) was exclusive."""
