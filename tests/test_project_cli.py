@@ -788,6 +788,33 @@ def test_codebook_revision_says_what_changed_or_that_nothing_was_stored(tmp_path
            "description, order" in capsys.readouterr().err
 
 
+def test_a_redefined_code_in_use_is_named_with_the_codings_made_under_its_earlier_definition(
+        tmp_path, small_project, capsys):
+    """A code whose definition changes keeps its codings: the ✓ line said only "redefined work"."""
+    from theme_assist.project import DecisionRequest
+
+    with ProjectStore(small_project) as store:
+        first, second = store.segments()["segment_id"]
+        store.record_decisions([DecisionRequest(second, "reject", "work", "Bo")])
+    revised = tmp_path / "revised.yaml"
+    revised.write_text((tmp_path / "codebook.yaml").read_text().replace("paid work", "paid or unpaid work")
+                       .replace("definition: relatives", "definition: parents and siblings")
+                       + "  - id: money\n    name: Money\n")
+    capsys.readouterr()
+    assert run("project", "codebook", str(small_project), "--codebook", str(revised)) == 0
+    said = capsys.readouterr().err.splitlines()
+    assert said[-1] == "✓ codebook version 2: added money; redefined work, family"
+    assert said[:-1] == [
+        f"theme-assist: warning: {code}, redefined, keeps {counted} made under its earlier definition: review them "
+        "(`project export --codings` lists the codings by code; the review page's \"Suggested code\" filter finds "
+        "segments by the machine's suggestion, not by the codes given)"
+        for code, counted in [("work", "1 coding and 1 rejection"), ("family", "1 coding")]]
+    unused = tmp_path / "unused.yaml"
+    unused.write_text(revised.read_text() + "    definition: cash\n")
+    assert run("project", "codebook", str(small_project), "--codebook", str(unused)) == 0
+    assert "warning" not in capsys.readouterr().err  # money: no coding yet
+
+
 def test_a_code_mapped_away_and_added_again_is_said_to_leave_its_earlier_codings_where_the_map_put_them(
         tmp_path, small_project, capsys):
     """Going back to an earlier codebook (its YAML as `project export --codebook-version` writes it) brings back the

@@ -529,15 +529,22 @@ def looks_like_codebook(path: str | Path) -> bool:
     return isinstance(raw, dict) and "codes" in raw
 
 
+def redefined_codes(old: Codebook, new: Codebook) -> list[str]:
+    """The ids of the codes both codebooks have whose definition, inclusion or exclusion criteria or examples
+    ``new`` changes, in ``new``'s order."""
+    def criteria(code: Code) -> tuple:
+        return code.definition, code.include, code.exclude, code.examples
+
+    before = {code.id: code for code in old.all_codes}
+    return [code.id for code in new.all_codes if code.id in before and criteria(before[code.id]) != criteria(code)]
+
+
 def codebook_changes(old: Codebook, new: Codebook) -> list[str]:
     """What ``new`` changes in ``old``, one short phrase per kind of change (codes added, dropped, renamed, moved,
     redefined, given sub-codes; one code per segment or several), in that order; empty when no code changed."""
     before = {code.id: (code, parent.id if parent else None) for code, parent, _ in old.walk()}
     after = {code.id: (code, parent.id if parent else None) for code, parent, _ in new.walk()}
     kept = [code_id for code_id in after if code_id in before]
-
-    def criteria(code: Code) -> tuple:
-        return code.definition, code.include, code.exclude, code.examples
 
     kinds = {
         "added": [code_id for code_id in after if code_id not in before],
@@ -546,7 +553,7 @@ def codebook_changes(old: Codebook, new: Codebook) -> list[str]:
                     for code_id in kept if before[code_id][0].name != after[code_id][0].name],
         "moved": [f"{code_id} (under {after[code_id][1] or 'the top'})" for code_id in kept
                   if before[code_id][1] != after[code_id][1]],
-        "redefined": [code_id for code_id in kept if criteria(before[code_id][0]) != criteria(after[code_id][0])],
+        "redefined": redefined_codes(old, new),
         "given sub-codes": [code_id for code_id in kept
                             if after[code_id][0].children and not before[code_id][0].children],
     }

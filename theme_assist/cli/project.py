@@ -396,7 +396,7 @@ def codebook(
     codes in use or merges them into others."""
     from rich.markup import escape
 
-    from theme_assist.codebook import codebook_changes, load_codebook
+    from theme_assist.codebook import codebook_changes, load_codebook, redefined_codes
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import map_text
 
@@ -408,6 +408,7 @@ def codebook(
         version = store.add_codebook_version(revised, author=author, note=note, code_map=code_map)
         if version != current:
             _warn_mapped_before([code.id for code in revised.all_codes if code.id not in set(previous.ids)], store)
+            _warn_redefined_in_use(redefined_codes(previous, revised), store)
     console = message_console()
     if version == current:
         console.print(f"codebook unchanged: {escape(str(new))} is version {version} already; nothing was stored")
@@ -417,6 +418,29 @@ def codebook(
     if code_map:
         changes.append("mapped " + map_text(code_map.items()))
     say_done(console, f"codebook version {version}: " + "; ".join(changes))
+
+
+def _warn_redefined_in_use(redefined: list[str], store) -> None:
+    """Warn, one line per code, of each code ``redefined`` (its definition, criteria or examples changed) that
+    coders' current codings (those ``project export --codings`` writes) or rejections hold: they were made
+    under its earlier definition and keep the code. The review page's "Suggested code" filter finds segments by the
+    machine's best suggestion, not by the codes given, so it is not the way to them."""
+    from theme_assist.project.audit import coders_now, current_codings
+
+    if not redefined:
+        return
+    now = coders_now(store)
+    codings = current_codings(store, now=now)["code"].value_counts()
+    rejections = now[0]["rejected"].explode().value_counts()  # a coder's on a segment, as they stand
+    for code in redefined:
+        held, turned_down = int(codings.get(code, 0)), int(rejections.get(code, 0))
+        if not held and not turned_down:
+            continue
+        counted = " and ".join(f"{n} {what}{'' if n == 1 else 's'}" for n, what in
+                               [(held, "coding"), (turned_down, "rejection")] if n)
+        logger.warning("%s, redefined, keeps %s made under its earlier definition: review them (`project export "
+                       "--codings` lists the codings by code; the review page's \"Suggested code\" filter finds "
+                       "segments by the machine's suggestion, not by the codes given)", code, counted)
 
 
 def _warn_mapped_before(added: list[str], store) -> None:
