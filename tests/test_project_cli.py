@@ -788,6 +788,34 @@ def test_codebook_revision_says_what_changed_or_that_nothing_was_stored(tmp_path
            "description, order" in capsys.readouterr().err
 
 
+def test_a_map_is_said_as_the_rename_or_merge_it_is(tmp_path, small_project, capsys):
+    """A one-to-one --map read "added employment; dropped work; mapped work → employment": a rename, said as three
+    changes. A map into a new code no other is mapped into is a rename; into a code the codebook had, or several
+    into one, a merge; codes in no map are still added or dropped."""
+    from theme_assist.codebook import codebook_changes, parse_codebook
+
+    revised = tmp_path / "revised.yaml"
+    revised.write_text("codes:\n  - id: employment\n    name: Work\n    definition: paid work\n"
+                       "  - id: family\n    name: Family\n    definition: relatives\n  - id: money\n    name: Money\n")
+    capsys.readouterr()
+    assert run("project", "codebook", str(small_project), "--codebook", str(revised), "--map", "work=employment") == 0
+    assert capsys.readouterr().err.strip() == "✓ codebook version 2: added money; renamed work → employment"
+    merged = tmp_path / "merged.yaml"
+    merged.write_text("codes:\n  - id: life\n    name: Life\n    definition: work and home\n"
+                      "  - id: other\n    name: Other\n")
+    assert run("project", "codebook", str(small_project), "--codebook", str(merged), "--map", "employment=life",
+               "--map", "family=life", "--map", "money=other") == 0
+    assert capsys.readouterr().err.strip() == ("✓ codebook version 3: renamed money → other; merged employment, "
+                                               "family into life")
+    old, new = parse_codebook(revised.read_text()), parse_codebook(merged.read_text())
+    assert codebook_changes(old, new, {"family": "life"}) == ["added other", "dropped employment, money",
+                                                              "renamed family → life"]
+    assert codebook_changes(old, new, {"family": "life", "money": "life"}) == [
+        "added other", "dropped employment", "merged family, money into life"]
+    assert codebook_changes(old, parse_codebook(revised.read_text().split("  - id: money")[0]),
+                            {"money": "family"}) == ["merged money into family"]
+
+
 def test_a_redefined_code_in_use_is_named_with_the_codings_made_under_its_earlier_definition(
         tmp_path, small_project, capsys):
     """A code whose definition changes keeps its codings: the ✓ line said only "redefined work"."""
@@ -861,7 +889,7 @@ def test_a_map_of_code_ids_holding_an_equals_sign_splits_where_old_is_dropped_an
         assert error.startswith("theme-assist: error:") and error.count("\n") == 1 and said in error, error
     assert run("project", "codebook", str(project), "--codebook", str(revised), "--map", "pay=work=employment",
                "--map", "a=c") == 0
-    assert "mapped pay=work → employment, a → c" in capsys.readouterr().err
+    assert "renamed pay=work → employment, a → c" in capsys.readouterr().err
     with ProjectStore(project) as store:
         assert dict(store.code_maps()[["old", "new"]].to_numpy()) == {"pay=work": "employment", "a": "c"}
 
@@ -925,8 +953,8 @@ def test_codes_renamed_and_merged_in_use_reach_exports_refits_and_the_review_que
     assert run("project", "codebook", str(project), "--codebook", str(revised), "--map", f"{gains}={disclosure}",
                "--map", f"{role}=psw_role_definition", "--note", "merge") == 0
     said = capsys.readouterr().err
-    assert "dropped psw_personal_gains" in said and "mapped psw_personal_gains → psw_self_disclosure, " \
-                                                   "psw_role_clarity → psw_role_definition" in said
+    assert "dropped" not in said and ("renamed psw_role_clarity → psw_role_definition; merged psw_personal_gains "
+                                      "into psw_self_disclosure") in said
     assert run("project", "info", str(project)) == 0
     assert "merge; mapped psw_personal_gains → psw_self_disclosure, psw_role_clarity → psw_role_definition" in \
         capsys.readouterr().out

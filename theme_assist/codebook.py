@@ -539,25 +539,43 @@ def redefined_codes(old: Codebook, new: Codebook) -> list[str]:
     return [code.id for code in new.all_codes if code.id in before and criteria(before[code.id]) != criteria(code)]
 
 
-def codebook_changes(old: Codebook, new: Codebook) -> list[str]:
-    """What ``new`` changes in ``old``, one short phrase per kind of change (codes added, dropped, renamed, moved,
-    redefined, given sub-codes; one code per segment or several), in that order; empty when no code changed."""
+def codebook_changes(old: Codebook, new: Codebook, code_map: dict[str, str] | None = None) -> list[str]:
+    """What ``new`` changes in ``old``, one short phrase per kind of change (codes added, dropped, renamed, merged,
+    moved, redefined, given sub-codes; one code per segment or several), in that order; empty when no code changed.
+
+    ``code_map`` (old id → new id: ``project codebook --map``) names what became of dropped codes: a code mapped to a
+    new code that no other code is mapped to is renamed (``renamed OLD → NEW``); codes mapped into one code that
+    ``old`` has, or several into one, are merged (``merged A, B into C``, one phrase per code merged into). Neither
+    is listed as added or dropped."""
     before = {code.id: (code, parent.id if parent else None) for code, parent, _ in old.walk()}
     after = {code.id: (code, parent.id if parent else None) for code, parent, _ in new.walk()}
     kept = [code_id for code_id in after if code_id in before]
+    into: dict[str, list[str]] = {}
+    for old_id in before:  # in the old codebook's order
+        if old_id in (code_map or {}):
+            into.setdefault(code_map[old_id], []).append(old_id)
+    renames = {new_id: olds[0] for new_id, olds in into.items() if len(olds) == 1 and new_id not in before}
 
     kinds = {
-        "added": [code_id for code_id in after if code_id not in before],
-        "dropped": [code_id for code_id in before if code_id not in after],
-        "renamed": [f"{code_id} ({_short(before[code_id][0].name)} → {_short(after[code_id][0].name)})"
-                    for code_id in kept if before[code_id][0].name != after[code_id][0].name],
+        "added": [code_id for code_id in after if code_id not in before and code_id not in into],
+        "dropped": [code_id for code_id in before if code_id not in after and code_id not in (code_map or {})],
+        "renamed": [f"{renames[code_id]} → {code_id}" for code_id in after if code_id in renames]
+        + [f"{code_id} ({_short(before[code_id][0].name)} → {_short(after[code_id][0].name)})"
+           for code_id in kept if before[code_id][0].name != after[code_id][0].name],
+        "merged": [f"{', '.join(into[code_id])} into {code_id}" for code_id in after
+                   if code_id in into and code_id not in renames],
         "moved": [f"{code_id} (under {after[code_id][1] or 'the top'})" for code_id in kept
                   if before[code_id][1] != after[code_id][1]],
         "redefined": redefined_codes(old, new),
         "given sub-codes": [code_id for code_id in kept
                             if after[code_id][0].children and not before[code_id][0].children],
     }
-    changes = [f"{kind} {listed(codes)}" for kind, codes in kinds.items() if codes]
+    changes = []
+    for kind, codes in kinds.items():
+        if kind == "merged":  # a phrase each: "merged A, B into C, D into E" would not say which went where
+            changes += [f"merged {phrase}" for phrase in codes]
+        elif codes:  # every rename of an id is named, as the maps were
+            changes.append(f"{kind} {listed(codes, 5 + len(renames) if kind == 'renamed' else 5)}")
     if old.exclusive != new.exclusive:
         changes.append("one code per segment" if new.exclusive else "several codes per segment allowed")
     return changes

@@ -398,7 +398,6 @@ def codebook(
 
     from theme_assist.codebook import codebook_changes, load_codebook, redefined_codes
     from theme_assist.project import ProjectStore
-    from theme_assist.project.audit import map_text
 
     author = _author(author)
     revised = load_codebook(new)
@@ -413,10 +412,9 @@ def codebook(
     if version == current:
         console.print(f"codebook unchanged: {escape(str(new))} is version {version} already; nothing was stored")
         return
-    changes = codebook_changes(previous, revised) or ["no code added, dropped, renamed, moved or redefined (the "
-                                                      "codebook's name, description, order, colours or guids changed)"]
-    if code_map:
-        changes.append("mapped " + map_text(code_map.items()))
+    changes = codebook_changes(previous, revised, code_map) or [
+        "no code added, dropped, renamed, moved or redefined (the codebook's name, description, order, colours or "
+        "guids changed)"]
     say_done(console, f"codebook version {version}: " + "; ".join(changes))
 
 
