@@ -1485,9 +1485,9 @@ class ProjectStore:
         (chain); ``""`` where other codes of its version read so too, a merge since: "not A" said of A alone does not
         say "not B" of the B that holds A's meaning and more. Every reader of rejections reads them here
         (:func:`~theme_assist.project.state.coder_state`: the coder's rejections, training, the review page's order)."""
+        if not (codes != "").any() or self.code_maps().empty:  # most projects: nothing renamed or merged
+            return codes.copy()
         now = self._mapped(codes, versions)
-        if self.code_maps().empty or not (codes != "").any():
-            return now
         merged = np.zeros(len(codes), dtype=bool)
         rejecting = (codes != "").to_numpy()
         for version in sorted(set(np.asarray(versions)[rejecting].tolist())):
