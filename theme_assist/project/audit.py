@@ -55,13 +55,15 @@ is a separate memo; a description stays on the coded segment itself.)
   0.1.0``): one user per model and version, so a MAXQDA user can show or hide each model's codings.
   Dated at its run; described ``theme_assist suggestion: CODE (score 0.830, rank 1, run 3)`` followed by what
   coders did with it (``Review: rejected by Ana at 2026-… (decision 7); accepted by Bo at … (decision 9, undone
-  at …)``), so rejections show beside the suggestion they answer; suggestions of a code that a codebook revision
+  at …)``; ``rejected ID (merged into NAME since: no rejection of it) by …``), so rejections show beside the
+  suggestion they answer; suggestions of a code that a codebook revision
   dropped without mapping it (only codes no decision used can be) are left out with a warning, the audit CSV
   keeping them; a renamed or merged code is written as the code it is now;
 * every decision → one selection by the deciding coder, at the decision's time, described
   ``theme_assist decision ID: accepted CODE, suggested by MODEL (score 0.830, rank 1, run 3)`` (``rejected …``,
   ``replaced OLD suggested by MODEL (…) with NEW``, ``added CODE``, ``undid decision ID (…)``; a code stored
-  under an id a revision renamed or merged reads ``ID (now NAME)``), with the reason
+  under an id a revision renamed or merged reads ``ID (now NAME)``, and a rejected code that a merge since made no
+  rejection of the code it is now, ``ID (merged into NAME since: no rejection of it)``), with the reason
   and, where it no longer holds, ``undone by CODER at TIME`` or ``no longer applied``. The selection carries a
   coding of the applied code by that coder exactly when the code is among the coder's current codes
   (:func:`~theme_assist.project.state.coder_state`) and this is the latest decision applying it; rejections,
