@@ -552,12 +552,15 @@ def test_a_code_mapped_away_is_refused_naming_the_code_that_reads_it(store):
         store.record_decisions([DecisionRequest(a, "add", "stigma", "bo")])
     with pytest.raises(NotFound, match=r"code 'nope' is not in the project's codebook$"):
         store.record_decisions([DecisionRequest(a, "add", "nope", "bo")])
-    coded = store.path.parent / "site3.csv"  # project add --coded refuses it before the transcripts are read
-    pd.DataFrame({"segment_id": [a], "code": ["stigma"]}).to_csv(coded, index=False)
+    coded = store.path.parent / "site3.csv"  # project add --coded refuses it before the transcripts are segmented
+    pd.DataFrame({"segment_id": ["site3:0"], "code": ["stigma"]}).to_csv(coded, index=False)
     store.record_segmentation(segmentation_tag("turn", None))
+    folder = store.path.parent / "site3_transcripts"
+    folder.mkdir()
+    (folder / "site3.txt").write_text("P1: We were laughed at in the village.\n", encoding="utf-8")
     with pytest.raises(InputError, match=re.escape(f"{coded}: code 'stigma' (line 2) is not in codebook") + ".*"
                        + re.escape("(codebook version 2 reads it as 'family': give that code")):
-        plan_addition(store, [store.path.parent / "no_transcripts_here"], coded=coded)
+        plan_addition(store, [folder], coded=coded)
 
 
 # ------------------------------------------------------------------ decisions
