@@ -105,6 +105,10 @@ def discover(
     skip_speaker: List[str] = typer.Option([], "--skip-speaker", metavar="NAME",
                                            help="Leave out this speaker's turns (Interviewer, Moderator): neither "
                                                 "clustered nor explained. Repeat for several; case is ignored."),
+    language: str = typer.Option("en", "--language", metavar="CODE",
+                                 help="Language of the transcripts without one in a 'language' column of "
+                                      "--metadata (ISO 639-1: de, he, hi, mr, lg, sw): labels are made of its "
+                                      "words."),
     codebook_out: Optional[Path] = typer.Option(None, "--codebook-out", help="Also write the themes as a YAML "
                                                                             "codebook fragment of candidate codes "
                                                                             "(without themes, a comment that says "
@@ -125,6 +129,8 @@ def discover(
     from theme_assist.codebook import load_codebook, looks_like_codebook
     from theme_assist.discover import AllSegments, ThemeDiscoverer, UnexplainedSegments
     from theme_assist.discover.cluster import CLUSTERERS
+    from theme_assist.discover.discoverer import segment_languages
+    from theme_assist.discover.label import language_code
     from theme_assist.discover.fragment import NO_THEMES_FRAGMENT
     from theme_assist.documents import SEGMENT_COLUMNS
     from theme_assist.segment import SEGMENTATION_COLUMN, check_speaker_names
@@ -155,6 +161,7 @@ def discover(
         raise InputError("--coder chooses whose rows of --train CODED.csv to fit on: give --train too")
     if by and not metadata:
         raise InputError(f"--by {by} needs --metadata (the table with the {by} of each document)")
+    language = language_code(language, "--language")
     check_speaker_names(skip_speaker, "--skip-speaker")  # before the transcripts are read and the codebook fitted
     check_outputs({"--out": out, "--codebook-out": codebook_out},
                   {"--input": input, "--metadata": metadata, "--codebook": codebook, "--train": train})
@@ -171,6 +178,7 @@ def discover(
     fields = [column for column in segments.columns if column not in (*SEGMENT_COLUMNS, SEGMENTATION_COLUMN)]
     if by and by not in fields:
         raise InputError(f"--by {by}: no such field in {metadata} (fields: {', '.join(fields) or 'none'})")
+    segment_languages(segments, language)  # a language that is no code is refused before anything is embedded
     embedder = Embedder(model=model, show_progress=True)
     suggester = None
     if book is not None:
@@ -184,7 +192,7 @@ def discover(
     discoverer = ThemeDiscoverer(
         embedder=embedder, selector=AllSegments() if all_segments else UnexplainedSegments(explained),
         clusterer=clusterer, min_size=min_size, n_resamples=resamples, by=by, keep_minimal=keep_minimal,
-        skip_speakers=tuple(skip_speaker), random_state=seed)
+        skip_speakers=tuple(skip_speaker), language=language, random_state=seed)
     with console.status(f"discovering themes in {len(segments)} segments…"):
         discoverer.fit(segments, suggester=suggester)
     write_text_whole(out, discoverer.to_json())

@@ -10,7 +10,8 @@
 3. a **clusterer** (:mod:`~theme_assist.discover.cluster`) groups them; small groups are dissolved and outliers
    join their nearest theme above a similarity floor (:mod:`~theme_assist.discover.outliers`);
 4. a **labeller** (:mod:`~theme_assist.discover.label`) names each theme by c-TF-IDF, its best terms re-ranked by
-   similarity to the theme's centre when the embedding model is at hand.
+   similarity to the theme's centre when the embedding model is at hand, in the language of each segment (its
+   ``language`` column, else ``language``).
 
 Turns of the speakers named in ``skip_speakers`` (the interviewer, the moderator) are left out before all that:
 neither selected nor counted as explained, they are ``"skipped speaker"`` in the assignments.
@@ -26,6 +27,8 @@ Every input segment ends in exactly one row of :attr:`ThemeDiscoverer.assignment
 from __future__ import annotations
 
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -35,7 +38,8 @@ from theme_assist.codebook import dump_codebook
 from theme_assist.discover.cluster import CLUSTERERS, AutoClusterer, EstimatorClusterer
 from theme_assist.discover.fragment import codebook_fragment
 from theme_assist.discover.hierarchy import cut_tree, merge_tree
-from theme_assist.discover.label import CTfidfLabeller, english_share, minimal_responses
+from theme_assist.discover.label import (ENGLISH, CTfidfLabeller, english_share, has_language_module, language_code,
+                                         minimal_responses)
 from theme_assist.discover.nearest import code_prototypes, nearest_codes
 from theme_assist.discover.outliers import one_theme_per_text, reassign_outliers, theme_centroids, tidy_labels
 from theme_assist.discover.quotes import representative_quotes
@@ -65,7 +69,12 @@ too: the shares and ``outlier_share`` of :attr:`ThemeDiscoverer.summary_` add up
 ``n_documents``, ``documents`` and ``speakers`` (lists of ``{"name", "segments"}``, most segments first),
 ``nearest_code`` and ``nearest_code_similarity`` (``""`` and NaN without a codebook), ``quotes`` (list of
 ``{"segment_id", "document", "speaker", "text", "similarity"}``), ``spread`` and ``spread_rate`` (``{value:
-segments}`` and ``{value: share of that value's segments}`` over the ``by`` field; empty without one)."""
+segments}`` and ``{value: share of that value's segments}`` over the ``by`` field; empty without one). Where a
+segment is not in English (:func:`segment_languages`), a column ``languages`` after ``speakers``: the language codes
+of the theme's segments, as ``{"name", "segments"}``, most segments first."""
+
+LANGUAGE_COLUMN = "language"
+"""The column of the segments (a document metadata field) that gives each one's language, an ISO 639-1 code."""
 
 ASSIGNMENT_COLUMNS = ["segment_id", "document", "speaker", "theme", "similarity", "best_code", "best_code_score",
                       "text"]
@@ -131,7 +140,8 @@ class ThemeDiscoverer(BaseEstimator):
         Names the themes: an object with ``fit(texts, labels, centroids=None, encode=None)`` (``labels`` ``-1`` for
         the background), ``keywords(themes) -> [(term, weight), ...]`` and ``label(themes) -> str`` of a list of
         theme numbers (several for a branch of the merge tree), and ``distinct(labels) -> labels`` that tells equal
-        labels apart; ``None``: ``CTfidfLabeller()``.
+        labels apart; ``None``: ``CTfidfLabeller()``. Where a segment is not in English, ``fit`` also gets
+        ``languages``, a code per text.
     Any sub-model may have a ``name``, which the summary shows (its class's name otherwise).
     min_size : int or None
         Smallest theme, in segments; ``None``: :func:`auto_min_size` of the number of selected segments.
@@ -150,6 +160,9 @@ class ThemeDiscoverer(BaseEstimator):
     keep_minimal : bool
         Cluster minimal responses too (backchannels, fillers, thanks and greetings whose every word is a stop word:
         "Mm-hmm.", "Yeah, definitely.", "Thank you."), which are otherwise set aside as ``"minimal response"``.
+    language : str
+        The language (ISO 639-1 code: ``"de"``, ``"he"``, ``"sw"``) of the segments without one in their
+        ``language`` column (:func:`segment_languages`), which the labeller reads them in.
     skip_speakers : tuple of str
         Speakers whose turns are left out of the analysis (``("Interviewer", "Moderator")``: the participants' talk
         alone), compared with the ``speaker`` column case-insensitively and without surrounding spaces. Their
@@ -190,7 +203,8 @@ class ThemeDiscoverer(BaseEstimator):
                  reducer=None, clusterer="auto", labeller=None, min_size: int | None = None,
                  similarity_floor: float = 0.25, n_quotes: int = 5, n_resamples: int = 10,
                  resample_fraction: float = 0.8, max_resample_rows: int | None = 5000, by: str | None = None,
-                 keep_minimal: bool = False, skip_speakers: tuple[str, ...] = (), random_state: int = 0):
+                 keep_minimal: bool = False, skip_speakers: tuple[str, ...] = (), language: str = ENGLISH,
+                 random_state: int = 0):
         self.embedder = embedder
         self.hidden_layers = hidden_layers
         self.selector = selector
@@ -206,6 +220,7 @@ class ThemeDiscoverer(BaseEstimator):
         self.by = by
         self.keep_minimal = keep_minimal
         self.skip_speakers = skip_speakers
+        self.language = language
         self.random_state = random_state
 
     # ------------------------------------------------------------------ parameters
@@ -225,6 +240,7 @@ class ThemeDiscoverer(BaseEstimator):
         if isinstance(self.clusterer, str) and self.clusterer not in CLUSTERERS:
             raise InputError(f"unknown clusterer {self.clusterer!r}; choose one of {', '.join(CLUSTERERS)}")
         check_table(segments, "segments", ("text",))
+        segment_languages(segments, self.language)
         if self.by is not None and self.by not in segments:
             fields = [c for c in segments.columns if c not in ("segment_id", "text", "start", "end", "turn",
                                                                "position")]
@@ -267,6 +283,11 @@ class ThemeDiscoverer(BaseEstimator):
             segments["segment_id"] = [str(i) for i in range(len(segments))]
         for column in ("segment_id", "text", "document", "speaker"):
             segments[column] = segments[column].fillna("").astype(str) if column in segments else ""
+        self.languages_ = segment_languages(segments, self.language)
+        for code in sorted(set(self.languages_)):
+            if not has_language_module(code):
+                warnings.warn(f"language {code}: spaCy has no language module for it here, so its words are labelled "
+                              "without its stop words (with English ones only)")
         self.embedder_ = self._embedder_for(embeddings)
         vectors = self._embeddings(segments, embeddings)
         space = self._clustering_space(segments, vectors)
@@ -296,7 +317,10 @@ class ThemeDiscoverer(BaseEstimator):
 
         texts = segments["text"].iloc[selected].tolist()
         encode = self.embedder_.encode if self.embedder_ is not None else None
-        labeller.fit(texts, labels, centroids=centroids, encode=encode)
+        languages = self.languages_[selected]
+        # a labeller of English alone (one given, written before there were languages) is called as it was
+        more = {"languages": languages.tolist()} if (self.languages_ != ENGLISH).any() else {}
+        labeller.fit(texts, labels, centroids=centroids, encode=encode, **more)
         self.labeller_ = labeller
         stability = self._stability(vectors[selected], space[selected], labels, clusterer, min_size)
         code_ids, prototypes = code_prototypes(suggester) if suggester is not None else ([], None)
@@ -307,7 +331,9 @@ class ThemeDiscoverer(BaseEstimator):
         self.themes_ = self._themes(segments, selected, labels, theme_ids, vectors, centroids, labeller,
                                     stability, nearest)
         notes.extend(one_document_notes(self.themes_, segments["document"]))
-        notes.extend(language_notes(texts) if theme_ids else [])
+        # the labeller reads the segments given another language in theirs: the note is of those said in English
+        notes.extend(language_notes([text for text, code in zip(texts, languages) if code == ENGLISH])
+                     if theme_ids else [])
         self.hierarchy_, self.linkage_ = merge_tree(centroids, theme_ids, self.themes_["size"].tolist())
         self.hierarchy_["label"] = [labeller.label([theme_ids.index(t) for t in themes])
                                     for themes in self.hierarchy_["themes"]]
@@ -465,11 +491,16 @@ class ThemeDiscoverer(BaseEstimator):
                            for i, s in quotes],
                 "spread": {}, "spread_rate": {},
             }
+            if (self.languages_ != ENGLISH).any():
+                row["languages"] = ranked_names(pd.Series(self.languages_[selected][members]))
             if self.spread_counts_ is not None:
                 row["spread"] = {v: int(n) for v, n in self.spread_counts_.loc[theme].items() if n}
                 row["spread_rate"] = {v: float(r) for v, r in self.spread_rates_.loc[theme].items() if r}
             rows.append(row)
-        return pd.DataFrame(rows, columns=THEME_COLUMNS)
+        columns = list(THEME_COLUMNS)
+        if (self.languages_ != ENGLISH).any():
+            columns.insert(columns.index("speakers") + 1, "languages")
+        return pd.DataFrame(rows, columns=columns)
 
     # ------------------------------------------------------------------ results
     def _check_fitted(self) -> None:
@@ -532,16 +563,41 @@ def one_document_notes(themes: pd.DataFrame, documents: pd.Series) -> list[str]:
 MIN_ENGLISH_SHARE = 0.5
 
 
+def segment_languages(segments: pd.DataFrame, default: str = ENGLISH) -> np.ndarray:
+    """The language code of each of the ``segments`` (:func:`~theme_assist.discover.label.language_code`): its
+    :data:`LANGUAGE_COLUMN`'s, case and spaces ignored, else ``default`` (also where that column is empty).
+
+    Raises
+    ------
+    InputError
+        If ``default`` or a value of the column is no code of two letters, naming it (and a document that has it).
+    """
+    default = language_code(default, "language")
+    if LANGUAGE_COLUMN not in segments:
+        return np.full(len(segments), default, dtype=object)
+    values = segments[LANGUAGE_COLUMN].fillna("").astype(str)
+    codes = {}
+    for value in values.unique():
+        if value.strip():
+            document = str(segments["document"][values == value].iloc[0]) if "document" in segments else None
+            codes[value] = language_code(value, LANGUAGE_COLUMN, document)
+        else:
+            codes[value] = default
+    return values.map(codes).to_numpy(dtype=object)
+
+
 def language_notes(texts: list[str]) -> list[str]:
-    """A note where most words of the clustered ``texts`` are not English ones: the labeller reads them with an
-    English lexicon and stop words, and an English encoder (the packaged default) may group them by language."""
+    """A note where most words of the clustered ``texts`` (those in English by their language) are not English
+    ones: the labeller reads them with an English lexicon and stop words, and an English encoder (the packaged
+    default) may group them by language."""
     share = english_share(texts)
     if share is None or share >= MIN_ENGLISH_SHARE:
         return []
     return [f"only {share:.0%} of the words of the clustered segments are English: labels are made with an English "
             "lexicon and stop words (they may name stop words of another language, or whole sentences of a script "
             "without spaces), and an English embedding model such as the default may group the segments by "
-            "language rather than topic; read the quotes"]
+            "language rather than topic; read the quotes, and give the segments' language (a language column of the "
+            "metadata, or --language) to have them labelled in it"]
 
 
 def _json_ready(value):

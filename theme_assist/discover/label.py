@@ -28,6 +28,14 @@ c-TF-IDF alone favours whatever a theme's speakers say often, which in interview
 "think", "came"). Given the themes' centroids and the embedding model, the best c-TF-IDF terms are re-ranked by
 the cosine similarity of their embedding to the theme's centre (as BERTopic's ``KeyBERTInspired``), so the label
 names what the theme is about ("illness, doctor, hospital" rather than "doctor, told, think").
+
+Segments in another language than English (``languages`` of :meth:`CTfidfLabeller.fit`, an ISO 639-1 code per
+text) are read with that language's blank spaCy pipeline (:func:`language_pipeline`): its stop words, its lookup
+lemmas where spacy-lookups-data has a table for it (German), and every run of its content words, the English
+lexicon of noun phrases saying nothing of it (:func:`content_word_ngrams`). A theme's words are told from the stop
+words of English and of every language of its segments. In a language that capitalises every noun (German) no
+capitalised word is taken for a name. Fillers, thanks and backchannels (:data:`SPOKEN_FILLERS`,
+:func:`minimal_responses`) stay English. Texts all in English are read as they were before there were languages.
 """
 
 from __future__ import annotations
@@ -126,6 +134,66 @@ def lemmatizer():
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     return nlp
+
+
+#: The language of the labeller's lexicon and noun phrases, and of its fillers, thanks and backchannels.
+ENGLISH = "en"
+
+#: Languages that capitalise every noun: a word their texts capitalise is no name there (:func:`proper_nouns`).
+NOUNS_CAPITALISED = frozenset({"de", "lb"})
+
+#: A language code as the labeller takes it: ISO 639-1's two letters, in lower case.
+LANGUAGE_CODE = re.compile(r"[a-z]{2}")
+
+
+def language_code(value, where: str = "language", document: str | None = None) -> str:
+    """``value`` as a language code: lower case, spaces left out (``" DE "`` is ``"de"``).
+
+    Raises
+    ------
+    InputError
+        If it is no code of two letters (``"German"``, ``"de-DE"``, ``"deu"``), naming it, ``where`` it was given
+        (an option, a column) and the ``document`` that has it.
+    """
+    code = "".join(str(value).split()).lower()
+    if not LANGUAGE_CODE.fullmatch(code):
+        of = f" (document {document!r})" if document is not None else ""
+        raise InputError(f"{where} {value!r}{of} is no language code: give an ISO 639-1 code of two letters, such "
+                         "as de, he, hi, mr, lg, sw or en")
+    return code
+
+
+@lru_cache(maxsize=None)
+def language_pipeline(code: str):
+    """A blank spaCy pipeline for the language ``code``, built once: :func:`lemmatizer` for English; for another
+    language its own, with the lookup lemmatizer where spacy-lookups-data has a table for it (German), and the
+    multi-language one, without stop words, where spaCy has no module for it that loads here (Swahili,
+    :func:`has_language_module`)."""
+    import spacy
+
+    if code == ENGLISH:
+        return lemmatizer()
+    try:
+        nlp = spacy.blank(code)
+    except ImportError:  # no module (sw), or one that needs a library not installed (ja, th)
+        return spacy.blank("xx")
+    try:
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+    except ValueError:  # no lookup table for the language (he, hi, mr, lg)
+        nlp.remove_pipe("lemmatizer")
+    return nlp
+
+
+def has_language_module(code: str) -> bool:
+    """Whether spaCy has a language module for ``code`` that loads here, with its stop words (none for ``sw``)."""
+    return language_pipeline(code).lang == code
+
+
+def language_stop_words(codes: Iterable[str]) -> frozenset[str]:
+    """spaCy's stop words of English and of the languages ``codes``."""
+    return frozenset(lemmatizer().Defaults.stop_words).union(
+        *(language_pipeline(code).Defaults.stop_words for code in sorted(set(codes))))
 
 
 @lru_cache(maxsize=1)
@@ -412,27 +480,39 @@ def _lower_case_lemmas(docs: Iterable, nlp) -> None:
 
 
 def _ngrams(texts: list[str], nlp, spans: Callable[[object, frozenset[str], frozenset[str]], Iterable],
-            ngram_range: tuple[int, int], extra_stop_words: frozenset[str]) -> list[list[tuple[str, str]]]:
+            ngram_range: tuple[int, int], extra_stop_words: frozenset[str],
+            more_stop_words: list[frozenset[str]] | None = None, names: bool = True) -> list[list[tuple[str, str]]]:
     """``(lemma n-gram, surface n-gram)`` pairs of each text, lower-cased, from runs of consecutive content words
     (alphabetic, two letters or more, no number, :func:`_is_number`, neither the word nor its lemma a stop word or
     a name the texts mostly capitalise, :func:`proper_nouns`) within the ``spans`` of each parsed text
-    (``spans(doc, stop_words, ing_nouns)``, with the texts' nouns in "-ing", :func:`nouns_in_ing`)."""
+    (``spans(doc, stop_words, ing_nouns)``, with the texts' nouns in "-ing", :func:`nouns_in_ing`).
+
+    ``more_stop_words`` are each text's stop words on top of ``nlp``'s and ``extra_stop_words`` (those of the other
+    languages of its theme); without ``names`` (a language that capitalises every noun) no word is taken for a
+    name. A word without a lemma (``nlp`` has no lemmatizer) is its own lemma."""
     low, high = ngram_range
     unique = list(dict.fromkeys(texts))  # transcripts repeat short turns ("Mm-hmm.") many times
     docs = list(nlp.pipe(unique, batch_size=256))
-    _lower_case_lemmas(docs, nlp)
-    stop_words = frozenset(nlp.Defaults.stop_words) | extra_stop_words | proper_nouns(docs)
+    if nlp.has_pipe("lemmatizer"):
+        _lower_case_lemmas(docs, nlp)
+    stop_words = frozenset(nlp.Defaults.stop_words) | extra_stop_words | (proper_nouns(docs) if names
+                                                                          else frozenset())
     ing_nouns = nouns_in_ing(docs)
-    analysed = {}
-    for text, doc in zip(unique, docs):
+    parsed = dict(zip(unique, docs))
+    keys = list(zip(texts, more_stop_words or [frozenset()] * len(texts)))
+    analysed, joined = {}, {frozenset(): stop_words}
+    for text, more in dict.fromkeys(keys):
+        if more not in joined:  # a theme's texts share their stop words: joined once
+            joined[more] = stop_words | more
+        doc, stopped = parsed[text], joined[more]
         terms = []
         annotation = _annotations(doc)
-        for span in spans(doc, stop_words, ing_nouns):
+        for span in spans(doc, stopped, ing_nouns):
             run = []
             for token in [*span, None]:
-                lemma = token.lemma_.lower() if token is not None else ""
-                if (token is not None and _is_word(token) and len(token) > 1 and token.lower_ not in stop_words
-                        and lemma not in stop_words and token.i not in annotation and not _is_number(token)):
+                lemma = (token.lemma_.lower() or token.lower_) if token is not None else ""
+                if (token is not None and _is_word(token) and len(token) > 1 and token.lower_ not in stopped
+                        and lemma not in stopped and token.i not in annotation and not _is_number(token)):
                     run.append((lemma, token.lower_))
                     continue
                 for n in range(low, high + 1):
@@ -440,20 +520,35 @@ def _ngrams(texts: list[str], nlp, spans: Callable[[object, frozenset[str], froz
                         gram = run[start:start + n]
                         terms.append((" ".join(l for l, _ in gram), " ".join(s for _, s in gram)))
                 run = []
-        analysed[text] = terms
-    return [analysed[text] for text in texts]
+        analysed[text, more] = terms
+    return [analysed[key] for key in keys]
 
 
 def lemma_ngrams(texts: list[str], ngram_range: tuple[int, int] = (1, 3),
-                 extra_stop_words: frozenset[str] = SPOKEN_FILLERS) -> list[list[tuple[str, str]]]:
+                 extra_stop_words: frozenset[str] = SPOKEN_FILLERS,
+                 more_stop_words: list[frozenset[str]] | None = None) -> list[list[tuple[str, str]]]:
     """Term pairs (:func:`_ngrams`) from every run of content words, with lookup lemmas (no trained pipeline)."""
-    return _ngrams(texts, lemmatizer(), lambda doc, *_: [doc], ngram_range, extra_stop_words)
+    return _ngrams(texts, lemmatizer(), lambda doc, *_: [doc], ngram_range, extra_stop_words, more_stop_words)
 
 
 def noun_phrase_ngrams(texts: list[str], ngram_range: tuple[int, int] = (1, 3),
-                       extra_stop_words: frozenset[str] = SPOKEN_FILLERS) -> list[list[tuple[str, str]]]:
+                       extra_stop_words: frozenset[str] = SPOKEN_FILLERS,
+                       more_stop_words: list[frozenset[str]] | None = None) -> list[list[tuple[str, str]]]:
     """Term pairs (:func:`_ngrams`) from the content words of each noun phrase (:func:`_noun_phrases`)."""
-    return _ngrams(texts, lemmatizer(), _noun_phrases, ngram_range, extra_stop_words)
+    return _ngrams(texts, lemmatizer(), _noun_phrases, ngram_range, extra_stop_words, more_stop_words)
+
+
+def content_word_ngrams(texts: list[str], language: str, ngram_range: tuple[int, int] = (1, 3),
+                        extra_stop_words: frozenset[str] = SPOKEN_FILLERS,
+                        more_stop_words: list[frozenset[str]] | None = None) -> list[list[tuple[str, str]]]:
+    """Term pairs (:func:`_ngrams`) of ``texts`` in the language ``language`` from every run of content words: its
+    blank pipeline's (:func:`language_pipeline`) tokens, stop words and lookup lemmas where it has them (the
+    English lexicon of noun phrases says nothing of another language). In a language that capitalises every noun
+    (:data:`NOUNS_CAPITALISED`) no capitalised word is taken for a name."""
+    if language == ENGLISH:
+        return lemma_ngrams(texts, ngram_range, extra_stop_words, more_stop_words)
+    return _ngrams(texts, language_pipeline(language), lambda doc, *_: [doc], ngram_range, extra_stop_words,
+                   more_stop_words, names=language not in NOUNS_CAPITALISED)
 
 
 #: Term extractors by name: ``terms`` of :class:`CTfidfLabeller`.
@@ -495,7 +590,8 @@ class CTfidfLabeller:
     max_label_terms, max_label_words : int
         A label joins up to this many keywords and words.
     extra_stop_words : frozenset of str
-        Words left out on top of spaCy's English stop words; :data:`SPOKEN_FILLERS` by default.
+        Words left out on top of spaCy's stop words (English, and those of the texts' languages);
+        :data:`SPOKEN_FILLERS` by default.
     n_candidates : int
         When :meth:`fit` gets centroids and an encoder: the best c-TF-IDF terms that are re-ranked by similarity to
         the theme's centre.
@@ -524,20 +620,30 @@ class CTfidfLabeller:
     n_candidates: int = 20
 
     def fit(self, texts: list[str], labels: np.ndarray, centroids: np.ndarray | None = None,
-            encode=None) -> "CTfidfLabeller":
+            encode=None, languages: list[str] | None = None) -> "CTfidfLabeller":
         """Count the terms of every theme; ``labels`` is ``-1`` for background segments.
 
         ``centroids`` (one L2-normalised row per theme) and ``encode`` (texts -> L2-normalised embeddings, the model
         that made the centroids) switch on the re-ranking of terms by similarity; without them terms rank by
         c-TF-IDF alone.
+
+        ``languages`` (a code per text, :func:`language_code`; ``None``: English) are the texts' languages: a
+        theme's words are then told from the stop words of English and of the languages of its segments, and the
+        texts of a language other than English give every run of their content words (:func:`content_word_ngrams`),
+        not English noun phrases.
         """
         labels = np.asarray(labels)
         if self.terms not in TERM_EXTRACTORS:
             raise InputError(f"unknown terms {self.terms!r}; choose one of {', '.join(TERM_EXTRACTORS)}")
+        if languages is not None and len(languages) != len(texts):
+            raise InputError(f"got {len(languages)} languages for {len(texts)} texts")
+        # English alone is read as it was before there were languages, so its labels are those it had
+        self._languages = (None if languages is None or all(code == ENGLISH for code in languages)
+                           else np.array(languages, dtype=object))
+        self._labels = labels
         sample = spread_sample(labels, self.max_texts_per_class)
         analysed = [[] for _ in texts]
-        for row, pairs in zip(sample, TERM_EXTRACTORS[self.terms]([texts[i] for i in sample], self.ngram_range,
-                                                                  self.extra_stop_words)):
+        for row, pairs in zip(sample, self._terms_of([texts[i] for i in sample], sample)):
             analysed[row] = pairs
         surfaces: dict[str, Counter] = {}
         for pairs in analysed:
@@ -567,6 +673,57 @@ class CTfidfLabeller:
             self._sizes = np.bincount(labels[labels >= 0], minlength=n_themes).astype(np.float32)
             self._encode, self._term_vectors = encode, {}
         return self
+
+    def _terms_of(self, texts: list[str], rows: np.ndarray) -> list[list[tuple[str, str]]]:
+        """Term pairs of the ``texts`` of ``rows``: of each language apart, with the stop words of the languages of
+        its theme (of the background, for a segment outside any) where the texts are not all English."""
+        if self._languages is None:
+            return TERM_EXTRACTORS[self.terms](texts, self.ngram_range, self.extra_stop_words)
+        classes = sorted(set(self._labels.tolist()))
+        stop_words = {k: language_stop_words(self._languages[self._labels == k]) for k in classes}
+        languages = self._languages[rows]
+        more = [stop_words[k] for k in self._labels[rows]]
+        pairs: list[list[tuple[str, str]]] = [[] for _ in texts]
+        for code in sorted(set(languages)):
+            at = np.flatnonzero(languages == code)
+            chosen, added = [texts[i] for i in at], [more[i] for i in at]
+            found = (TERM_EXTRACTORS[self.terms](chosen, self.ngram_range, self.extra_stop_words, added)
+                     if code == ENGLISH else
+                     content_word_ngrams(chosen, code, self.ngram_range, self.extra_stop_words, added))
+            for i, terms in zip(at, found):
+                pairs[i] = terms
+        return pairs
+
+    def _themes_languages(self, themes: list[int]) -> list[str]:
+        """The languages of the themes' segments, in code order (English alone where none are given)."""
+        if self._languages is None:
+            return [ENGLISH]
+        return sorted(set(self._languages[np.isin(self._labels, themes)]))
+
+    def _language(self, i: int) -> str:
+        """The language of text ``i``."""
+        return ENGLISH if self._languages is None else self._languages[i]
+
+    def _stop_words(self, themes: list[int]) -> frozenset[str]:
+        """spaCy's stop words of English and of the languages of the themes' segments."""
+        if self._languages is None:
+            return lemmatizer().Defaults.stop_words
+        return language_stop_words(self._themes_languages(themes))
+
+    def _lemma(self, word: str, themes: list[int]) -> str:
+        """The lookup lemma of ``word``, a lower-case word of the themes' segments: English's, else that of the
+        first of their languages with a lookup table that has one (a noun as capitalised where every noun is)."""
+        if self._languages is None:
+            return lemmatizer()(word)[0].lemma_.lower()
+        for code in self._themes_languages(themes):
+            nlp = language_pipeline(code)
+            if not nlp.has_pipe("lemmatizer"):
+                continue
+            for form in (word, word.capitalize()) if code in NOUNS_CAPITALISED else (word,):
+                lemma = nlp(form)[0].lemma_.lower()
+                if lemma != word:
+                    return lemma
+        return word
 
     def _similarities(self, terms: list[str], themes: list[int]) -> np.ndarray:
         """Cosine similarity of each term's surface form to the (size-weighted) centre of ``themes``."""
@@ -649,7 +806,7 @@ class CTfidfLabeller:
         for word in self._frequent_words(themes, min_count=int(np.ceil(MIN_WORD_SHARE * size))):  # two words
             if sum(len(w.split()) for w in words) >= 2:
                 break
-            lemma = lemmatizer()(word)[0].lemma_.lower()
+            lemma = self._lemma(word, themes)
             if word in " ".join(words).split() or self._repeats(lemma, chosen):
                 continue
             words.append(word)
@@ -666,7 +823,7 @@ class CTfidfLabeller:
         counts = self._word_counts(themes, content_only=False)
         words = _by_frequency(counts)
         if words:
-            stop_words = lemmatizer().Defaults.stop_words | UNNAMING
+            stop_words = self._stop_words(themes) | UNNAMING
             return next((word for word in words if word not in stop_words and counts[word] > 1),
                         next((word for word in words if word not in UNNAMING), words[0]))
         return self._frequent_symbol(themes) or "(no words)"
@@ -734,16 +891,18 @@ class CTfidfLabeller:
     def _word_counts(self, themes: list[int], content_only: bool, notes: bool = True) -> Counter:
         """How often the themes' segments say each word (:meth:`_frequent_words`); without ``notes``, the words of
         transcriber's notes are left out in any case."""
-        stop_words = lemmatizer().Defaults.stop_words | SPOKEN_FILLERS
+        stop_words = self._stop_words(themes) | SPOKEN_FILLERS
         words = Counter()
         for i, text in enumerate(self._texts):
             if self._labels[i] in themes:
-                doc = lemmatizer().make_doc(text)
+                language = self._language(i)
+                doc = language_pipeline(language).make_doc(text)
                 note = _annotations(doc)
                 left_out = note if content_only or not notes else set()
+                names = language not in NOUNS_CAPITALISED  # where every noun is capitalised, no word is a name
                 words.update(f"[{token.lower_}]" if token.i in note else token.lower_ for token in doc
                              if _is_word(token) and token.i not in left_out and (
-                                 not content_only or (len(token) > 1 and not token.is_title
+                                 not content_only or (len(token) > 1 and not (names and token.is_title)
                                                       and token.lower_ not in stop_words and not _is_number(token))))
         return words
 
