@@ -662,6 +662,7 @@ class CTfidfLabeller:
                                        shape=(n_themes + 1, len(labels)))
         self.class_counts_ = (membership @ counts).tocsr()
         self._texts, self._labels = list(texts), labels
+        self._words_of: dict[int, list[tuple[str, bool, bool]]] = {}
         self._analysed = np.isin(np.arange(len(texts)), sample)
         self._with_terms = np.array([bool(pairs) for pairs in analysed], dtype=bool)
         frequency = np.asarray(self.class_counts_.sum(axis=0)).ravel()
@@ -891,20 +892,29 @@ class CTfidfLabeller:
     def _word_counts(self, themes: list[int], content_only: bool, notes: bool = True) -> Counter:
         """How often the themes' segments say each word (:meth:`_frequent_words`); without ``notes``, the words of
         transcriber's notes are left out in any case."""
-        stop_words = self._stop_words(themes) | SPOKEN_FILLERS
+        stop_words = self._stop_words(themes) | SPOKEN_FILLERS if content_only else frozenset()
+        leave_notes = content_only or not notes
         words = Counter()
-        for i, text in enumerate(self._texts):
-            if self._labels[i] in themes:
-                language = self._language(i)
-                doc = language_pipeline(language).make_doc(text)
-                note = _annotations(doc)
-                left_out = note if content_only or not notes else set()
-                names = language not in NOUNS_CAPITALISED  # where every noun is capitalised, no word is a name
-                words.update(f"[{token.lower_}]" if token.i in note else token.lower_ for token in doc
-                             if _is_word(token) and token.i not in left_out and (
-                                 not content_only or (len(token) > 1 and not (names and token.is_title)
-                                                      and token.lower_ not in stop_words and not _is_number(token))))
+        for i in np.flatnonzero(np.isin(self._labels, themes)):
+            words.update(f"[{lower}]" if in_note else lower for lower, in_note, content in self._segment_words(int(i))
+                         if not (in_note and leave_notes)
+                         and (not content_only or (content and lower not in stop_words)))
         return words
+
+    def _segment_words(self, i: int) -> list[tuple[str, bool, bool]]:
+        """The words of segment ``i`` that :meth:`_word_counts` may count, in their order, each as ``(lower case,
+        in a transcriber's note, a content word but for stop words)``: each segment is parsed once, though the
+        labels of a hierarchy's branches count their themes' segments again (the stop words, which depend on the
+        themes' languages, are left out by the caller)."""
+        if i not in self._words_of:
+            language = self._language(i)
+            doc = language_pipeline(language).make_doc(self._texts[i])
+            note = _annotations(doc)
+            names = language not in NOUNS_CAPITALISED  # where every noun is capitalised, no word is a name
+            self._words_of[i] = [(token.lower_, token.i in note,
+                                  len(token) > 1 and not (names and token.is_title) and not _is_number(token))
+                                 for token in doc if _is_word(token)]
+        return self._words_of[i]
 
 
 def _by_frequency(counts: Counter, min_count: int = 1) -> list[str]:
