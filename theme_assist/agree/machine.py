@@ -13,6 +13,7 @@ summary) keeps the seed given, so it prints the summary's figures.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from itertools import combinations
 from typing import Any, Callable, Sequence
 
@@ -53,10 +54,11 @@ def human_majority(human: pd.DataFrame) -> pd.Series:
     values = human.to_numpy(dtype=object)
     labels = np.where(is_missing(values), None, values)
     majority = []
-    for row in labels:
-        counts = pd.Series([v for v in row if v is not None], dtype=object).value_counts()
-        tied = len(counts) > 1 and counts.iloc[0] == counts.iloc[1]
-        majority.append(np.nan if counts.sum() < 2 or tied else counts.index[0])
+    for row in labels:  # a Counter per unit: a pandas value_counts per unit took 4 of 6 s at 30,000 units
+        counts = Counter(v for v in row if v is not None)
+        top = counts.most_common(2)
+        tied = len(top) > 1 and top[0][1] == top[1][1]
+        majority.append(np.nan if sum(counts.values()) < 2 or tied else top[0][0])
     return pd.Series(majority, index=human.index, name=MAJORITY, dtype=object)
 
 
