@@ -606,6 +606,23 @@ def test_evidence_does_not_walk_every_coded_quote_for_every_suggestion(exclusive
         assert [(e["segment_id"], e["similarity"]) for e in row.evidence] == expected
 
 
+def test_evidence_leaves_out_the_segments_own_text_whatever_the_batchs_index(exclusive_book, embedder):
+    """The text a suggestion's quotes must not repeat is read once per batch, by position: a batch with a
+    shuffled, repeated index gets the suggestions and quotes of the same batch indexed 0, 1, …"""
+    coded = pd.concat([CODED, CODED.assign(segment_id=CODED["segment_id"] + "b", document="d9")],
+                      ignore_index=True)
+    suggester = CodeSuggester(embedder=embedder, top_k=3, threshold=0.0).fit(coded, exclusive_book)
+    new = pd.concat([NEW, coded.drop(columns="code").assign(segment_id=lambda f: f["segment_id"] + "c")],
+                    ignore_index=True)
+    plain = suggester.suggest(new)
+    shuffled = suggester.suggest(new.set_axis([7, 3] * (len(new) // 2) + [7] * (len(new) % 2)))
+    pd.testing.assert_frame_equal(shuffled, plain)
+    texts = dict(zip(new["segment_id"], new["text"]))
+    quoted = [e for row in plain.itertuples(index=False) for e in row.evidence]
+    assert quoted and all(e["text"] != texts[row.segment_id] for row in plain.itertuples(index=False)
+                          for e in row.evidence)
+
+
 def test_scores_are_built_block_by_block_with_the_same_result(fitted, monkeypatch):
     """The features of a whole batch took gigabytes at tens of thousands of segments: they are built a block of
     rows at a time, and each segment's scores do not depend on the block it falls in."""
