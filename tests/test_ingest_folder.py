@@ -204,6 +204,19 @@ def test_a_copy_of_a_transcript_under_another_name_is_warned_of(tmp_path, caplog
                       "are read, as two documents; remove one unless the study has it twice"]
 
 
+def test_many_copies_are_warned_of_in_one_line_after_the_first_few(tmp_path, caplog):
+    """A folder of 968 transcripts with 420 copies printed 420 warning lines on project init."""
+    for number in range(9):
+        (tmp_path / f"fg{number}.txt").write_text(f"Anna: text {number}.\n")
+        (tmp_path / f"fg{number}_copy.txt").write_text(f"Anna: text {number}.\n")
+    with caplog.at_level(logging.WARNING, logger="theme_assist.ingest"):
+        documents = read_documents(tmp_path)
+    assert len(documents) == 18
+    said = [record.getMessage() for record in caplog.records if "same text" in record.getMessage()]
+    assert len(said) == 6 and all("(a copy?)" in line for line in said[:5])
+    assert said[5].startswith("4 more documents have the same text as another (") and " and 1 more)" in said[5]
+
+
 @pytest.mark.parametrize(
     "content, message",
     [

@@ -216,16 +216,26 @@ def _refuse_unreadable(folder: Path, unreadable: list[InputError]) -> None:
                          "processed: fix them, or move them out of the folder")
 
 
+#: Pairs of documents with the same text that :func:`_warn_of_copies` names one by one; the others in one line.
+COPIES_NAMED = 5
+
+
 def _warn_of_copies(documents: list[Document]) -> None:
     """Warn of documents with the same text (``fg_01 (copy).txt`` beside ``fg_01.txt``): each is read as a
     document of its own, so its segments would count twice in themes, shares and agreement."""
     first: dict[str, str] = {}
+    copies: list[tuple[str, str]] = []
     for document in documents:
         text = document.text.strip()
         if text and text in first:
-            logger.warning("%s and %s have the same text (a copy?): both are read, as two documents; remove one "
-                           "unless the study has it twice", first[text], document.source or document.id)
+            copies.append((first[text], document.source or document.id))
         first.setdefault(text, document.source or document.id)
+    for original, copy in copies[:COPIES_NAMED]:
+        logger.warning("%s and %s have the same text (a copy?): both are read, as two documents; remove one "
+                       "unless the study has it twice", original, copy)
+    if len(copies) > COPIES_NAMED:  # a folder copied into itself: one line, not hundreds
+        logger.warning("%d more documents have the same text as another (%s): each is read as a document of its own",
+                       len(copies) - COPIES_NAMED, listed([copy for _, copy in copies[COPIES_NAMED:]], 3))
 
 
 def _check_unique_ids(documents: list[Document]) -> None:
