@@ -517,6 +517,22 @@ def test_a_rejection_of_the_code_merged_into_rejects_it_no_more_either(store):
     assert state == {a: [], b: ["family"]}
 
 
+def test_a_rejection_ends_where_a_code_added_after_it_is_merged_into_its_code(store):
+    """"Not work" said before a revision added money does not say "not work" of a work that money was merged into
+    later, nor of a new code that work and money were both merged into; a code a revision adds as a map's new id
+    holds the mapped codes' meaning and makes no merge of a rename."""
+    a, b, c = store.segments()["segment_id"].iloc[[1, 2, 3]]
+    money = CODEBOOK + "  - id: money\n    name: Money\n    definition: Money worries.\n"
+    store.record_decisions([DecisionRequest(a, "reject", "work", "ann"), DecisionRequest(b, "reject", "family", "ann")])
+    store.add_codebook_version(parse_codebook(money))  # v2: money added after the rejections
+    store.record_decisions([DecisionRequest(c, "reject", "work", "ann")])
+    store.add_codebook_version(parse_codebook(money.replace("id: family", "id: kin")), code_map={"family": "kin"})
+    assert _rejected(store) == {a: ["work"], b: ["kin"], c: ["work"]}  # a rename: kin is new only as family's
+    store.add_codebook_version(parse_codebook(CODEBOOK.replace("id: family", "id: kin")), code_map={"money": "work"})
+    assert _rejected(store) == {a: [], b: ["kin"], c: []}
+    assert store.decisions()["rejects"].tolist() == ["", "kin", ""]
+
+
 def test_a_rejection_follows_a_rename_and_a_chain_that_merges_ends_it(store):
     """A rename (one code in, one out) carries a rejection, through every rename after it; a merge later in the
     chain ends it, and a rejection made after the merge, of a code a later revision renames, carries on."""

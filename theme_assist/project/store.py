@@ -1105,12 +1105,12 @@ class ProjectStore:
                                    side="right")
         return np.concatenate([[0], versions["version"].to_numpy(dtype=int)])[in_force]
 
-    def _mapped(self, codes: pd.Series, versions: np.ndarray) -> pd.Series:
+    def _mapped(self, codes: pd.Series, versions: np.ndarray, maps: pd.DataFrame | None = None) -> pd.Series:
         """``codes`` stored under codebook ``versions`` as the current codebook reads them: through the maps of
         every later version in turn (a code re-added after it was mapped away is a new code: only what was
-        stored before the map follows it)."""
+        stored before the map follows it); ``maps``: :meth:`code_maps`, where read already."""
         codes = codes.copy()
-        maps = self.code_maps()
+        maps = self.code_maps() if maps is None else maps
         if maps.empty:  # most projects: nothing renamed or merged
             return codes
         for version, group in maps.groupby("version"):
@@ -1466,12 +1466,13 @@ class ProjectStore:
         frame["undone"] = frame["undone"].astype(bool)
         frame["exclusive_codebook"] = self._exclusive_when(self._versions_at(frame["created_at"]))
         stored_under = self._versions_at(frame.pop("code_stored_at"))  # an undo repeats the code it undoes
-        turned_down = frame["code"].where(frame["action"] == "reject",
-                                          frame["replaces"].where(frame["action"] == "replace", ""))
+        rejecting, replacing = frame["action"] == "reject", frame["action"] == "replace"
+        turned_down = frame["code"].where(rejecting, frame["replaces"].where(replacing, ""))
+        now = {column: self._mapped(frame[column], stored_under) for column in ("code", "replaces")}
         for column in ("code", "replaces"):
-            now = self._mapped(frame[column], stored_under)
-            frame[column if mapped else f"{column}_now"] = now
-        frame["rejects"] = self._rejections_now(turned_down.fillna(""), stored_under)
+            frame[column if mapped else f"{column}_now"] = now[column]
+        frame["rejects"] = self._rejections_now(turned_down, stored_under,
+                                                now["code"].where(rejecting, now["replaces"].where(replacing, "")))
         return frame
 
     def rejections_now(self, codes: pd.Series, times: pd.Series) -> pd.Series:
@@ -1479,25 +1480,44 @@ class ProjectStore:
         :meth:`decisions` reads them into ``rejects``: for a reader of decisions as stored (the audit trail)."""
         return self._rejections_now(codes, self._versions_at(times))
 
-    def _rejections_now(self, codes: pd.Series, versions: np.ndarray) -> pd.Series:
+    def _rejections_now(self, codes: pd.Series, versions: np.ndarray, now: pd.Series | None = None) -> pd.Series:
         """What rejections of ``codes`` (stored under codebook ``versions``; ``""`` for none) reject now: the code
-        the maps read each as (:meth:`_mapped`) where it is the only code of its version they read so, a rename
-        (chain); ``""`` where other codes of its version read so too, a merge since: "not A" said of A alone does not
-        say "not B" of the B that holds A's meaning and more. Every reader of rejections reads them here
-        (:func:`~theme_assist.project.state.coder_state`: the coder's rejections, training, the review page's order)."""
-        if not (codes != "").any() or self.code_maps().empty:  # most projects: nothing renamed or merged
+        the maps read each as (:meth:`_mapped`; ``now``, where read already) where it is the only code of its version
+        or of a later one (:meth:`_codes_since`) they read so, a rename (chain); ``""`` where other codes read so too,
+        a merge since: "not A" said of A alone does not say "not B" of the B that holds A's meaning and more. Every
+        reader of rejections reads them here (:func:`~theme_assist.project.state.coder_state`: the coder's
+        rejections, training, the review page's order)."""
+        maps = self.code_maps()
+        if not (codes != "").any() or maps.empty:  # most projects: nothing renamed or merged
             return codes.copy()
-        now = self._mapped(codes, versions)
-        merged = np.zeros(len(codes), dtype=bool)
+        now = self._mapped(codes, versions) if now is None else now
+        versions = np.asarray(versions)
         rejecting = (codes != "").to_numpy()
-        for version in sorted(set(np.asarray(versions)[rejecting].tolist())):
-            ids = pd.Series(self.codebook(max(int(version), 1)).ids, dtype=object)
-            readings = self._mapped(ids, np.full(len(ids), version)).value_counts()
-            these = rejecting & (np.asarray(versions) == version)
-            alone = ~codes[these].isin(set(ids)).to_numpy()  # a code its version lacks: one more reading it so
-            counts = now[these].map(readings).fillna(0).to_numpy() + alone
+        merged = np.zeros(len(codes), dtype=bool)
+        held = self._codes_since(sorted(set(versions[rejecting].tolist())), maps)
+        for version, group in held.groupby("since"):
+            these = rejecting & (versions == version)
+            alone = ~codes[these].isin(set(group["code"])).to_numpy()  # a code its version lacks: one more so read
+            counts = now[these].map(group["reads"].value_counts()).fillna(0).to_numpy() + alone
             merged[these] = counts > 1
         return now.where(~merged, "")
+
+    def _codes_since(self, versions: list[int], maps: pd.DataFrame) -> pd.DataFrame:
+        """The codes of each of codebook ``versions`` and those a later version added, each with what the current
+        codebook reads it as: ``since`` (the version), ``code``, ``reads``. A code a version added as what its map
+        renamed or merged codes into is not one more: it holds their meaning, read through them."""
+        into = maps.groupby("version")["new"].agg(set).to_dict()
+        last = self.codebook_version()
+        rows = []
+        for version in versions:
+            first = max(int(version), 1)
+            rows += [(version, code_id, first) for code_id in self.codebook(first).ids]
+            for later in range(first + 1, last + 1):
+                before = set(self.codebook(later - 1).ids) | into.get(later, set())
+                rows += [(version, code_id, later) for code_id in self.codebook(later).ids if code_id not in before]
+        held = pd.DataFrame(rows, columns=["since", "code", "added_in"])
+        held["reads"] = self._mapped(held["code"], held["added_in"].to_numpy(), maps)
+        return held
 
     def _exclusive_when(self, in_force: np.ndarray) -> np.ndarray:
         """Whether each of the codebook versions ``in_force`` (:meth:`_versions_at`) was exclusive."""
