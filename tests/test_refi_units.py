@@ -57,6 +57,9 @@ def test_description_layout_reads_back_into_the_code_fields(codebook):
     # combining marks are part of the name: Devanagari vowel signs, Hebrew points, an accent as macOS writes it
     ("पुणे_01.txt", "पुणे_01"), ("पुणे 01.txt", "पुणे_01"), ("דָּבָר.txt", "דָּבָר"),
     ("Gru\u0308ße.txt", "Gru\u0308ße"), (" \u0301x.txt", "x"),
+    # at most 100 characters and 245 bytes, not cut between a letter and its mark, nor before a dot
+    ("पुणे" * 30, "पुणे" * 20), ("中" * 120, "中" * 81), ("a" * 99 + "e\u0301", "a" * 99),
+    ("a" * 99 + ".b", "a" * 99),
 ])
 def test_document_ids_are_safe_file_stems(name, expected):
     assert document_id(name, set()) == expected
@@ -78,6 +81,20 @@ def test_a_source_theme_assist_named_with_combining_marks_keeps_its_name(tmp_pat
     back = import_project(tmp_path / "pune.qdpx", tmp_path / "back")
     assert sorted(document.id for document in back.documents) == sorted(names)
     assert sorted(path.stem for path in (tmp_path / "back" / "documents").iterdir()) == sorted(names)
+
+
+def test_a_source_of_another_tool_named_in_100_letters_of_three_bytes_is_imported(tmp_path):
+    """A source name of 100 Chinese or Devanagari letters made a file name of 300 bytes: 'File name too long'. A
+    theme_assist document named so, from a file of at most 255 bytes, keeps its name."""
+    from theme_assist.ingest.speakers import parse_turns
+
+    names = ["中" * 120, "पुणे " * 30, "中" * 80]
+    text = "A: hello.\nB: yes.\n"
+    export_project(Codebook(name="cb", codes=[Code(id="hope", name="Hope", definition="hope")]),
+                   [Document(id=name, text=text, turns=parse_turns(text)) for name in names], out=tmp_path / "x.qdpx")
+    back = import_project(tmp_path / "x.qdpx", tmp_path / "back")
+    assert sorted(document.id for document in back.documents) == sorted(["中" * 81, "पुणे_" * 18 + "पु", "中" * 80])
+    assert all(len(path.name.encode()) < 255 for path in (tmp_path / "back" / "documents").iterdir())
 
 
 def test_document_ids_are_unique_ignoring_case():

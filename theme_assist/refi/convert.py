@@ -107,12 +107,31 @@ def unique(candidate: str, taken: set[str]) -> str:
 _ODD_CHARACTERS = re.compile(r"[^\w.-]+")
 
 
+_MAX_STEM_BYTES = 245
+"""The longest file stem :func:`_safe_stem` makes, in UTF-8 bytes: a file name's limit is 255 bytes on most systems,
+and a stem takes ``.txt`` and perhaps ``-2`` (:func:`unique`) more."""
+
+
 def _safe_stem(name: str) -> str:
-    """``name`` as a file stem: no leading or trailing dot, no reserved or odd characters, at most 100 long. Combining
-    marks are no odd characters: ``\\w`` leaves out the vowel signs of Devanagari ("पुणे" became "प_ण_"), Hebrew
-    points and an accent written as a letter and a mark (a macOS file name), which a file name holds as well."""
-    base = _ODD_CHARACTERS.sub(_unless_marks, name).strip("._")[:100] or "source"
+    """``name`` as a file stem: no leading or trailing dot, no reserved or odd characters, at most 100 long and
+    :data:`_MAX_STEM_BYTES` in UTF-8 (100 Devanagari or Chinese letters are 300), not cut between a letter and its
+    combining marks. Combining marks are no odd characters: ``\\w`` leaves out the vowel signs of Devanagari ("पुणे"
+    became "प_ण_"), Hebrew points and an accent written as a letter and a mark (a macOS file name), which a file
+    name holds as well."""
+    base = _ODD_CHARACTERS.sub(_unless_marks, name)
+    base = _cut_stem(base.strip("._")).strip("._") or "source"
     return f"_{base}" if base.lower() in _WINDOWS_RESERVED else base
+
+
+def _cut_stem(stem: str) -> str:
+    """``stem``'s first 100 characters, fewer where they are more than :data:`_MAX_STEM_BYTES` in UTF-8, and none
+    of a letter whose combining marks would be cut off (a vowel sign is part of its syllable)."""
+    end = min(len(stem), 100)
+    while end and len(stem[:end].encode("utf-8")) > _MAX_STEM_BYTES:
+        end -= 1
+    while 0 < end < len(stem) and unicodedata.category(stem[end])[0] == "M":
+        end -= 1
+    return stem[:end]
 
 
 def _unless_marks(run: re.Match) -> str:
