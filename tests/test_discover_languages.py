@@ -12,7 +12,7 @@ import pytest
 from theme_assist.cli import main
 from theme_assist.discover import AgglomerativeClusterer, CTfidfLabeller, ThemeDiscoverer
 from theme_assist.discover.discoverer import segment_languages
-from theme_assist.discover.label import content_word_ngrams, language_pipeline
+from theme_assist.discover.label import content_word_ngrams, has_language_module, language_pipeline
 from theme_assist.errors import InputError
 
 DEMO = Path(__file__).resolve().parents[1] / "corpora" / "demo"
@@ -219,6 +219,14 @@ def test_a_language_that_is_no_code_is_refused_naming_it(value):
         discover(segments.assign(language=[value] + [""] * (len(segments) - 1)), vectors)
     with pytest.raises(InputError, match=rf"^language '{value}' is no language code"):
         discover(segments, vectors, language=value)
+
+
+def test_an_older_code_of_a_language_is_read_as_its_own_not_warned_of():
+    """Java and older tools write Hebrew iw and Indonesian in: spaCy reads them as he and id, with their stop words,
+    which the warning said they were labelled without."""
+    assert has_language_module("iw") and has_language_module("in") and has_language_module("de")
+    assert not has_language_module("sw")
+    assert language_pipeline("iw").Defaults.stop_words == language_pipeline("he").Defaults.stop_words
 
 
 def test_a_language_spacy_has_no_module_for_is_labelled_without_its_stop_words_and_said_once():

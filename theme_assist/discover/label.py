@@ -186,8 +186,9 @@ def language_pipeline(code: str):
 
 
 def has_language_module(code: str) -> bool:
-    """Whether spaCy has a language module for ``code`` that loads here, with its stop words (none for ``sw``)."""
-    return language_pipeline(code).lang == code
+    """Whether spaCy has a language module for ``code`` that loads here, with its stop words (none for ``sw``; an
+    older code of a language is read as its own: ``iw`` as ``he``, ``in`` as ``id``)."""
+    return language_pipeline(code).lang != "xx"
 
 
 def language_stop_words(codes: Iterable[str]) -> frozenset[str]:
