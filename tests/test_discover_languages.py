@@ -229,6 +229,26 @@ def test_an_older_code_of_a_language_is_read_as_its_own_not_warned_of():
     assert language_pipeline("iw").Defaults.stop_words == language_pipeline("he").Defaults.stop_words
 
 
+def test_a_language_whose_spacy_module_fails_to_load_is_read_as_one_without_a_module(monkeypatch):
+    """spaCy's Korean needs natto and MeCab: a library there that fails to load raised its own error, not an
+    ImportError, and discover stopped with a traceback."""
+    import spacy
+
+    blank = spacy.blank
+
+    def failing(code, *args, **kwargs):
+        if code == "ko":
+            raise RuntimeError("MeCab is not installed")
+        return blank(code, *args, **kwargs)
+
+    monkeypatch.setattr(spacy, "blank", failing)
+    language_pipeline.cache_clear()
+    try:
+        assert not has_language_module("ko") and language_pipeline("ko").lang == "xx"
+    finally:
+        language_pipeline.cache_clear()
+
+
 def test_a_language_spacy_has_no_module_for_is_labelled_without_its_stop_words_and_said_once():
     swahili = {"familia": ["Familia yangu ilinisaidia sana wakati nilipokuwa mgonjwa hospitalini.",
                            "Familia yangu ni muhimu kwangu, dada yangu ananitembelea kila wiki.",
