@@ -64,6 +64,9 @@ def test_a_plain_text_study_is_shown_unchanged_and_anything_else_named(tmp_path)
                                        "it is a plain-text transcript (.txt), not subtitles or a Word document")
     assert not segmented_alike(v1, V2)
     assert across_versions(v1.assign(document=v1["document"] + ".txt"), V2) == ""  # a table naming the files
+    # a dot in a document's name is no extension: it was said to be no plain-text transcript
+    assert across_versions(v1.assign(document=v1["document"] + ".2"), V2).startswith(
+        "iv_01.2: named without its file's extension")
     assert across_versions(v1.iloc[1:], V2, files_of(plain)) == ("iv_01.txt: its segments from the first are not "
                                                                  "all in the table")
     headed = transcripts(tmp_path / "headed", {**PLAIN, "iv_04.txt": HEADED})

@@ -346,7 +346,7 @@ def across_versions(segments: pd.DataFrame, tag: str, files: Mapping[str, str] |
     positions = pd.to_numeric(segments["position"], errors="coerce")
     suffixes = _plain_text_suffixes()
     for document, rows in segments.groupby(segments["document"].astype(str).to_numpy(), sort=False):
-        suffix = Path(str(files.get(document, document)) if files else document).suffix.lower()
+        suffix = _file_suffix(document, files)
         name = document if document.lower().endswith(suffix) else f"{document}{suffix}"
         if suffix in (".vtt", ".srt"):
             return f"{name}: subtitles"
@@ -363,6 +363,17 @@ def across_versions(segments: pd.DataFrame, tag: str, files: Mapping[str, str] |
             if heading is not None:
                 return f"{name}: a heading, {heading!r} (segment {segment_id}), which version 2 starts a turn at"
     return ""
+
+
+def _file_suffix(document: str, files: Mapping[str, str] | None) -> str:
+    """The suffix of the file ``document`` was read from (``files``: document → file), else of its name where that
+    ends in one a reader is registered for or a Word document's (``""`` for ``fg_1.2``: a dot of its name)."""
+    from theme_assist.ingest.registry import readers
+
+    if files and document in files:
+        return Path(str(files[document])).suffix.lower()
+    suffix = Path(document).suffix.lower()
+    return suffix if suffix in {*readers.get_all(), ".doc", ".odt"} else ""
 
 
 def _plain_text_suffixes() -> list[str]:
