@@ -211,6 +211,14 @@ def test_the_language_column_counts_where_given_and_the_default_elsewhere():
     assert segment_languages(segments.drop(columns="language"), " Mr").tolist() == ["mr"] * 4
 
 
+def test_a_language_column_is_found_whatever_its_case_and_two_are_refused():
+    """A spreadsheet's "Language" column was left unread: every document labelled as English, without a word."""
+    segments = pd.DataFrame({"document": ["a", "b"], "text": ["x"] * 2, "Language": ["de", ""]})
+    assert segment_languages(segments).tolist() == ["de", "en"]
+    with pytest.raises(InputError, match=r"^the metadata has 2 language columns \(Language, language\): keep one"):
+        segment_languages(segments.assign(language=["he", "he"]))
+
+
 @pytest.mark.parametrize("value", ["German", "de-DE", "deu", "d", "1a"])
 def test_a_language_that_is_no_code_is_refused_naming_it(value):
     segments, vectors = corpus(GERMAN)

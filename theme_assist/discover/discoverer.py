@@ -565,22 +565,27 @@ MIN_ENGLISH_SHARE = 0.5
 
 def segment_languages(segments: pd.DataFrame, default: str = ENGLISH) -> np.ndarray:
     """The language code of each of the ``segments`` (:func:`~theme_assist.discover.label.language_code`): its
-    :data:`LANGUAGE_COLUMN`'s, case and spaces ignored, else ``default`` (also where that column is empty).
+    :data:`LANGUAGE_COLUMN`'s (a column of that name in any case: a spreadsheet's ``Language``), case and spaces
+    ignored, else ``default`` (also where that column is empty).
 
     Raises
     ------
     InputError
-        If ``default`` or a value of the column is no code of two letters, naming it (and a document that has it).
+        If ``default`` or a value of the column is no code of two letters, naming it (and a document that has it);
+        or if two columns are the language column but for case.
     """
     default = language_code(default, "language")
-    if LANGUAGE_COLUMN not in segments:
+    columns = [column for column in segments.columns if str(column).strip().lower() == LANGUAGE_COLUMN]
+    if not columns:
         return np.full(len(segments), default, dtype=object)
-    values = segments[LANGUAGE_COLUMN].fillna("").astype(str)
+    if len(columns) > 1:
+        raise InputError(f"the metadata has {len(columns)} language columns ({', '.join(map(str, columns))}): keep one")
+    values = segments[columns[0]].fillna("").astype(str)
     codes = {}
     for value in values.unique():
         if value.strip():
             document = str(segments["document"][values == value].iloc[0]) if "document" in segments else None
-            codes[value] = language_code(value, LANGUAGE_COLUMN, document)
+            codes[value] = language_code(value, str(columns[0]), document)
         else:
             codes[value] = default
     return values.map(codes).to_numpy(dtype=object)
