@@ -14,7 +14,9 @@ Tables
 ``codebook_versions``  every codebook the project has had, as YAML; the highest version is the current one.
 ``codings``            human codings imported from a CSV or a ``.qdpx`` (segment, code, coder, source).
 ``model_runs``         one row per fit of the suggestion engine: embedding model, engine version, mode, params.
-``suggestions``        the machine suggestions of each run (code, score, rank, evidence as JSON).
+``suggestions``        the machine suggestions of each run (code, score, rank, evidence as JSON: a quote of a
+                       project segment under the segment's own text is stored without it, read back from
+                       ``segments``; rows stored before that hold every quote's text, read as they are).
 ``decisions``          coders' review decisions: accept / reject / replace / add, or an ``undo`` of an earlier
                        one; with coder, time, the suggestion answered and the batch it was made in.
 ``review_queue``       (migration 2) per run, each open segment's uncertainty and its rank in the active queue.

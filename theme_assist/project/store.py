@@ -77,6 +77,38 @@ statement, where ``EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id)`` sc
 decision (minutes at tens of thousands of decisions, and every background refit reads them all)."""
 
 
+def _compactable(quote) -> bool:
+    """Whether evidence ``quote`` may be stored without its text where it quotes a project segment: a
+    ``{"segment_id", "text", …}`` quote (in that order, so that reading it back gives it as it was)."""
+    return isinstance(quote, dict) and list(quote)[:2] == ["segment_id", "text"] and isinstance(
+        quote["segment_id"], str)
+
+
+def _without_text(quote) -> bool:
+    """Whether evidence ``quote`` is one :func:`_stored_evidence` stored without its text."""
+    return isinstance(quote, dict) and "text" not in quote and isinstance(quote.get("segment_id"), str)
+
+
+def _stored_evidence(quotes, texts: dict[str, str]) -> str:
+    """``quotes`` (a suggestion's evidence) as JSON, each quote of a project segment whose text is exactly the
+    segment's (``texts``: by segment id) without its text: the project has it already, and a run's quotes stored
+    again made most of each run's size (66 MB for 35,904 segments). Codebook anchors and examples, and anything
+    else, keep theirs. :meth:`ProjectStore.suggestions` gives the text back."""
+    return json.dumps([{key: value for key, value in quote.items() if key != "text"}
+                       if _compactable(quote) and texts.get(quote["segment_id"]) == quote["text"] else quote
+                       for quote in quotes], ensure_ascii=False)
+
+
+def _segment_texts(db: sqlite3.Connection, segment_ids: set) -> dict[str, str]:
+    """The text of each of ``segment_ids`` that is a segment of the project (withdrawn or not), by id."""
+    ids, texts = sorted(segment_ids), {}
+    for start in range(0, len(ids), 500):  # below SQLite's older limit of 999 parameters
+        chunk = ids[start:start + 500]
+        texts.update(db.execute(f"SELECT id, text FROM segments WHERE id IN ({', '.join('?' * len(chunk))})",
+                                chunk).fetchall())
+    return texts
+
+
 class NotFound(InputError):
     """A segment, code or suggestion named by the caller does not exist in the project."""
 
@@ -1212,11 +1244,12 @@ class ProjectStore:
                 (utc_now(), model_id, embedding_model, engine_version, mode, int(codebook_version),
                  int(n_training), int(n_decisions), json.dumps(params, sort_keys=True)))
             run_id = cursor.lastrowid
+            rows = list(suggestions[list(SUGGESTION_COLUMNS)].itertuples(index=False))
+            texts = _segment_texts(db, {quote["segment_id"] for *_, quotes in rows for quote in quotes
+                                        if _compactable(quote)})
             db.executemany(
                 "INSERT INTO suggestions (run_id, segment_id, code, score, rank, evidence) VALUES (?, ?, ?, ?, ?, ?)",
-                [(run_id, str(s), str(c), float(sc), int(r), json.dumps(list(e), ensure_ascii=False))
-                 for s, c, sc, r, e in suggestions[list(SUGGESTION_COLUMNS)]
-                 .itertuples(index=False)])
+                [(run_id, str(s), str(c), float(sc), int(r), _stored_evidence(e, texts)) for s, c, sc, r, e in rows])
             if queue is not None and len(queue):
                 db.executemany("INSERT INTO review_queue VALUES (?, ?, ?, ?)",
                                [(run_id, str(s), float(u), int(p)) for s, u, p in
@@ -1248,7 +1281,7 @@ class ProjectStore:
             params.append(segment_id)
         frame = self._read(sql + " ORDER BY id", params)
         if with_evidence:
-            frame["evidence"] = [json.loads(e) for e in frame["evidence"]]
+            frame["evidence"] = self._quotes_with_texts([json.loads(e) for e in frame["evidence"]])
         if mapped:
             row = self._connection().execute("SELECT codebook_version FROM model_runs WHERE id = ?",
                                               (run_id,)).fetchone()
@@ -1278,9 +1311,28 @@ class ProjectStore:
         best = suggestions.sort_values("rank", kind="stable").drop_duplicates(["run_id", "segment_id", "code"])
         return best.sort_index().reset_index(drop=True)
 
+    def _quotes_with_texts(self, evidence: list[list]) -> list[list]:
+        """``evidence`` (each suggestion's quotes, as stored) with the text of each quote of a project segment
+        that :meth:`add_run` stored without it, read from the segments table (segments are never changed or
+        deleted), after its ``segment_id`` as it was; quotes stored with their text (all of them before
+        theme_assist stored quotes of segments without it) are as stored."""
+        wanted = {quote["segment_id"] for quotes in evidence for quote in quotes if _without_text(quote)}
+        if not wanted:
+            return evidence
+        texts = _segment_texts(self._connection(), wanted)
+        return [[quote if not _without_text(quote) or quote["segment_id"] not in texts else
+                 {"segment_id": quote["segment_id"], "text": texts[quote["segment_id"]],
+                  **{key: value for key, value in quote.items() if key != "segment_id"}} for quote in quotes]
+                for quotes in evidence]
+
     def suggestion(self, suggestion_id: int) -> dict | None:
         row = self._connection().execute("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,)).fetchone()
-        return dict(row) if row else None
+        if not row:
+            return None
+        stored = dict(row)  # its evidence as JSON, each quote with its text, as add_run was given it
+        stored["evidence"] = json.dumps(self._quotes_with_texts([json.loads(stored["evidence"])])[0],
+                                        ensure_ascii=False)
+        return stored
 
     def queue(self, run_id: int | None = None) -> pd.DataFrame:
         """The active-learning queue of a run (the latest by default): ``segment_id``, ``uncertainty``,
