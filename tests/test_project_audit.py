@@ -25,7 +25,7 @@ def suggestion(store, segment_id: str, rank: int = 1):
 @pytest.fixture(scope="module")
 def audited(tmp_path_factory):
     """A project with imported codings, two coders' accept / reject / replace / add / undo decisions over two
-    model runs, exported to .qdpx and imported again."""
+    model runs, exported to .qdpx with every run's suggestions and imported again."""
     folder = tmp_path_factory.mktemp("audit")
     store = make_project(folder / "study.taproj")
     a0, a1, a2, a3, a4, b0 = store.segments()["segment_id"].iloc[:6]
@@ -45,7 +45,7 @@ def audited(tmp_path_factory):
     store.record_decisions([DecisionRequest(b0, "accept", s.code, "Ana", int(s.id)),
                             DecisionRequest(b0, "accept", s.code, "Bo", int(s.id))])
     store.record_decisions([DecisionRequest(a1, "add", "other", "Ana")])  # exclusive: overtakes the accept on a1
-    exported = export_qdpx(store, folder / "study.qdpx")
+    exported = export_qdpx(store, folder / "study.qdpx", all_runs=True)
     imported = import_project(folder / "study.qdpx", folder / "imported", known=store.codebook())
     yield store, exported, imported
     store.close()
@@ -903,3 +903,42 @@ def test_export_of_independent_codings_of_some_documents_says_which_codings_none
     said = " ".join(caplog.text.split())
     assert f"--document interview_b: no coding made with no suggestion shown on it yet, so " \
            f"{tmp_path / 'codings.csv'} has no row of it" in said
+
+
+def test_the_qdpx_holds_the_latest_runs_suggestions_unless_every_run_is_asked_for(audited, tmp_path, project_schema):
+    """Every run's suggestions made a segment's machine codings of a code several times over: at a refit every 10
+    decisions, tens of runs and millions of codings no QDA program could use. The latest run's are those the review
+    page shows; the decisions keep naming the run of the suggestion each answered."""
+    store, every_run, _ = audited
+    latest = export_qdpx(store, tmp_path / "latest.qdpx")
+    assert_valid_qdpx(latest.path, project_schema)
+    imported = import_project(latest.path, tmp_path / "imported", known=store.codebook())
+    machine = imported.codings[imported.codings["coder"].isin([FIRST_MODEL, SECOND_MODEL])]
+    shown = store.suggestions()
+    assert latest.counts["suggestions"] == len(machine) == len(shown) == every_run.counts["suggestions"] - 18
+    assert set(machine["coder"]) == {SECOND_MODEL} and machine["description"].str.contains(", run 2\\)").all()
+    assert [user.name for user in imported.project.users] == ["ref", "Ana", "Bo", SECOND_MODEL]
+    decided = [s.description for s in selections(imported)
+               if (s.description or "").startswith("theme_assist decision")]
+    # still every decision: the accept on a1, the rejection on a2 and the replacement on a3 answered run 1
+    assert len(decided) == 8 and sum(", run 1)" in description for description in decided) == 3
+    assert latest.counts["codings"] == every_run.counts["codings"]
+
+
+def test_the_latest_runs_suggestions_leave_out_withdrawn_documents_and_read_codes_as_the_codebook_now_does(tmp_path):
+    from theme_assist.codebook import parse_codebook
+    from theme_assist.project.testing import CODEBOOK
+
+    with make_project(tmp_path / "study.taproj") as store:
+        store.add_run(synthetic_suggestions(store.segments()), model_id="m2", embedding_model="e", engine_version="2",
+                      mode="trained", params={}, n_training=1, n_decisions=0)
+        store.withdraw(["interview_b"], "a test file")
+        store.add_codebook_version(parse_codebook(CODEBOOK.replace("id: stigma", "id: stigma2")),
+                                   code_map={"stigma": "stigma2"})
+        shown = store.suggestions()
+        exported = export_qdpx(store, tmp_path / "study.qdpx")
+        imported = import_project(exported.path, tmp_path / "imported", known=store.codebook())
+    machine = imported.codings[imported.codings["coder"] == machine_user_name("trained on e", "2")]
+    assert len(machine) == exported.counts["suggestions"] == len(shown)
+    assert "stigma2" in set(machine["code"]) and "stigma" not in set(machine["code"])
+    assert sorted(machine["code"]) == sorted(shown["code"])

@@ -1525,3 +1525,24 @@ def test_info_lists_the_imported_codings_of_each_coder_as_the_exports_name_them(
                          "  ana: 2 imported codings from ana.csv\n"
                          "  ana: 1 decision\n"), said
     assert exported == {"train.csv", "ana"}
+
+
+def test_export_qdpx_says_which_runs_suggestions_it_wrote(tmp_path, capsys):
+    """--qdpx writes the latest run's suggestions, --all-runs every run's; the ✓ line says which."""
+    from theme_assist.project.testing import make_project
+
+    project = tmp_path / "p.taproj"
+    with make_project(project) as store:
+        store.add_run(store.suggestions(run_id=1), model_id="model 2", embedding_model="fake@0",
+                      engine_version="test", mode="trained", params={}, n_training=1, n_decisions=0)
+        per_run = len(store.suggestions())
+    capsys.readouterr()
+    assert run("project", "export", str(project), "--qdpx", str(tmp_path / "latest.qdpx")) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"codings, {per_run} suggestions; suggestions of run 2 of 2 (--all-runs for every run)" in said
+    assert run("project", "export", str(project), "--qdpx", str(tmp_path / "every.qdpx"), "--all-runs") == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"codings, {2 * per_run} suggestions; suggestions of all 2 runs" in said
+    assert run("project", "export", str(project), "--audit", str(tmp_path / "a.csv"), "--all-runs") == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "theme-assist: error: --all-runs says which suggestions --qdpx OUT.qdpx writes: give --qdpx too"]

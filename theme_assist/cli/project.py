@@ -175,7 +175,12 @@ def export(
                                                                "coding, who, when, which model) to this CSV."),
     codings: Optional[Path] = typer.Option(None, "--codings", help="Write each coder's current codings to this CSV."),
     qdpx: Optional[Path] = typer.Option(None, "--qdpx", help="Write a REFI-QDA .qdpx with the audit trail: imported "
-                                                             "codings, every decision and every run's suggestions."),
+                                                             "codings, every decision and the latest run's "
+                                                             "suggestions (those the review page shows)."),
+    all_runs: bool = typer.Option(False, "--all-runs", help="Write every model run's suggestions to --qdpx, not "
+                                                            "the latest run's only (a segment then carries a "
+                                                            "machine coding of a code for each run that "
+                                                            "suggested it)."),
     machine: Optional[Path] = typer.Option(None, "--machine", help="Write the machine's suggestions for each "
                                            "reviewed segment as they stood before its first decision (suggest's "
                                            "columns, and the run that made them), for agree CODINGS.csv --machine "
@@ -222,6 +227,8 @@ def export(
         raise InputError("--codebook-version says which version --codebook OUT.yaml writes: give --codebook too")
     if independent and not codings:
         raise InputError("--independent says which codings --codings OUT.csv writes: give --codings too")
+    if all_runs and not qdpx:
+        raise InputError("--all-runs says which suggestions --qdpx OUT.qdpx writes: give --qdpx too")
     whole = [option for option, given in (("--audit", audit), ("--qdpx", qdpx), ("--codebook", codebook)) if given]
     if document and whole:
         raise InputError(f"--document restricts --codings and --machine only; {' and '.join(whole)} hold"
@@ -274,8 +281,20 @@ def export(
             save_codebook(book, codebook)
             say_done(console, f"codebook version {version} → {codebook}")
         if qdpx:
-            exported = export_qdpx(store, qdpx, trail)
-            say_done(console, f"{qdpx}: {counted_kinds(exported.counts)}")
+            exported = export_qdpx(store, qdpx, trail, all_runs=all_runs)
+            say_done(console, f"{qdpx}: {counted_kinds(exported.counts)}{_runs_written(store, all_runs)}")
+
+
+def _runs_written(store, all_runs: bool) -> str:
+    """Which runs' suggestions ``project export --qdpx`` wrote, for its ✓ line: ``; suggestions of run 12 of 12
+    (--all-runs for every run)``; ``""`` for a project without a run."""
+    runs = store.runs()
+    if runs.empty:
+        return ""
+    if all_runs:
+        return f"; suggestions of all {len(runs)} runs" if len(runs) > 1 else "; suggestions of run 1 of 1"
+    hint = " (--all-runs for every run)" if len(runs) > 1 else ""
+    return f"; suggestions of run {int(runs['id'].max())} of {len(runs)}{hint}"
 
 
 def _chosen_documents(store, names: list[str], project: Path, what: str = "--document",

@@ -50,7 +50,8 @@ is a separate memo; a description stays on the coded segment itself.)
   (``carried from DOC by project replace`` for one carried over) (codings of one span and source share a
   selection); one its coder's own later decisions took away (imported codings are where a coder's replay starts)
   is a selection without a coding, described ``… no longer applied``;
-* a machine suggestion of any run → a coding by the user :func:`~theme_assist.refi.machine_user_name` (the run's
+* a machine suggestion of the latest run (those the review page shows; of every run with ``all_runs``,
+  ``project export --qdpx --all-runs``) → a coding by the user :func:`~theme_assist.refi.machine_user_name` (the run's
   mode and embedding model, engine version: ``theme_assist suggester (trained on all-MiniLM-L6-v2@53aa51172d14)
   0.1.0``): one user per model and version, so a MAXQDA user can show or hide each model's codings.
   Dated at its run; described ``theme_assist suggestion: CODE (score 0.830, rank 1, run 3)`` followed by what
@@ -71,7 +72,8 @@ is a separate memo; a description stays on the coded segment itself.)
   file are what they stand by now (what agreement in a QDA program should compare), and nothing is left out.
 
 Counting selections whose description starts with ``theme_assist decision`` gives the number of decision rows of
-:func:`audit_table`; machine codings give its suggestion rows.
+:func:`audit_table`; machine codings give its suggestion rows (those of the latest run, of every run with
+``all_runs``; less those of codes the codebook no longer has).
 """
 
 from __future__ import annotations
@@ -494,9 +496,10 @@ def _review_notes(decisions: pd.DataFrame, name: dict[str, str], merged: set) ->
                      dtype=object)
 
 
-def audit_codings(store: ProjectStore, table: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def audit_codings(store: ProjectStore, table: pd.DataFrame | None = None,
+                  run_id: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The audit trail (``table``: its :func:`audit_table`, where made already) as the codings and suggestions
-    tables :func:`theme_assist.refi.export_project` takes.
+    tables :func:`theme_assist.refi.export_project` takes; the suggestions of run ``run_id`` only, where given.
 
     Returns
     -------
@@ -505,7 +508,7 @@ def audit_codings(store: ProjectStore, table: pd.DataFrame | None = None) -> tup
         ``description``: imported human codings and every decision.
     suggestions : DataFrame
         ``segment_id``, ``code``, ``score``, ``rank``, ``run_id``, ``created``, ``model``, ``model_version``,
-        ``description`` (what coders did with it): every suggestion of every run.
+        ``description`` (what coders did with it): every suggestion of every run (of run ``run_id``).
     """
     table = audit_table(store) if table is None else table
     table = table[~table["withdrawn"]]  # as if they were not in the project
@@ -527,6 +530,8 @@ def audit_codings(store: ProjectStore, table: pd.DataFrame | None = None) -> tup
                             "coder": decisions["actor"], "created": decisions["time"],
                             "description": _decision_descriptions(decisions, in_force, name, merged)})
     machine = table[table["event"] == "machine_suggestion"]
+    if run_id is not None:
+        machine = machine[machine["run_id"] == run_id]
     suggestions = pd.DataFrame({"segment_id": machine["segment_id"], "code": machine["code_now"],
                                 "score": machine["score"], "rank": machine["rank"], "run_id": machine["run_id"],
                                 "created": machine["time"], "model": machine["run_id"].map(_machine_models(store)),
@@ -549,10 +554,11 @@ def _machine_models(store: ProjectStore) -> dict[int, str]:
     return {int(run.id): f"{run.mode} on {run.embedding_model}" for run in store.runs().itertuples(index=False)}
 
 
-def export_qdpx(store: ProjectStore, out: str | Path, table: pd.DataFrame | None = None):
+def export_qdpx(store: ProjectStore, out: str | Path, table: pd.DataFrame | None = None, all_runs: bool = False):
     """Write the project and its audit trail (``table``: its :func:`audit_table`, where made already) as a
-    REFI-QDA ``.qdpx``: texts, codebook, imported codings, every decision and every suggestion of every run, with
-    who, when and which model (mapping: module docstring).
+    REFI-QDA ``.qdpx``: texts, codebook, imported codings, every decision and the suggestions of the latest run
+    (those the review page shows; of every run where ``all_runs``), with who, when and which model (mapping:
+    module docstring).
 
     Returns
     -------
@@ -560,7 +566,10 @@ def export_qdpx(store: ProjectStore, out: str | Path, table: pd.DataFrame | None
     """
     from theme_assist.refi import export_project
 
-    codings, suggestions = audit_codings(store, table)
+    latest = store.latest_run()
+    # every run's suggestions are a segment's machine codings of one code several times over: tens of refits made
+    # millions of codings no QDA program could use
+    codings, suggestions = audit_codings(store, table, None if all_runs or latest is None else int(latest["id"]))
     codebook = store.codebook()
     # A revision may drop a code that only the machine suggested without mapping it (one a decision used must be
     # mapped): the file has the codebook as it is now, so those suggestions cannot be codings in it; the audit CSV
