@@ -3,6 +3,7 @@ and which model; valid QDA-XML; read back by our own import; in step with the au
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -923,6 +924,17 @@ def test_the_qdpx_holds_the_latest_runs_suggestions_unless_every_run_is_asked_fo
     # still every decision: the accept on a1, the rejection on a2 and the replacement on a3 answered run 1
     assert len(decided) == 8 and sum(", run 1)" in description for description in decided) == 3
     assert latest.counts["codings"] == every_run.counts["codings"]
+    # made from the trail of every run (project export --audit --qdpx makes it once for both): the same file
+    from_trail = export_qdpx(store, tmp_path / "from_trail.qdpx", audit_table(store))
+    with zipfile.ZipFile(latest.path) as one, zipfile.ZipFile(from_trail.path) as other:
+        assert [one.read(name) for name in one.namelist()] == [other.read(name) for name in other.namelist()]
+    # the trail it is made from has the latest run's suggestions, and those of the runs a decision answered
+    trail = audit_table(store, run_id=2)
+    machine_rows = trail[trail["event"] == "machine_suggestion"]
+    assert set(machine_rows["run_id"]) == {2} and len(machine_rows) == 18
+    every = audit_table(store)
+    assert trail[trail["event"] != "machine_suggestion"].reset_index(drop=True).equals(
+        every[every["event"] != "machine_suggestion"].reset_index(drop=True))
 
 
 def test_the_latest_runs_suggestions_leave_out_withdrawn_documents_and_read_codes_as_the_codebook_now_does(tmp_path):

@@ -94,8 +94,10 @@ AUDIT_COLUMNS = ["time", "event", "action", "actor", "segment_id", "document", "
                  "source", "superseded", "code_now", "replaces_now", "suggestions_shown", "withdrawn"]
 
 
-def audit_table(store: ProjectStore) -> pd.DataFrame:
-    """The whole trail, oldest first (see the module docstring for the columns)."""
+def audit_table(store: ProjectStore, run_id: int | None = None) -> pd.DataFrame:
+    """The whole trail, oldest first (see the module docstring for the columns); the machine suggestions of run
+    ``run_id`` only, where given (what :func:`export_qdpx` writes: the decisions still name the suggestion each
+    answered, of any run)."""
     history = store.codebook_history()
     codebooks = pd.DataFrame({"time": history["created_at"], "event": "codebook",
                               "action": "version " + history["version"].astype(str), "actor": history["author"],
@@ -109,15 +111,16 @@ def audit_table(store: ProjectStore) -> pd.DataFrame:
                           "source": codings["source"], "reason": not_applied.where(not_applied != ""),
                           "superseded": not_applied != "", "code_now": codings["code_now"]})
     runs = store.runs()
-    suggestions = store.all_suggestions(mapped=False, withdrawn=True)
+    suggestions = store.all_suggestions(mapped=False, withdrawn=True, run_id=run_id)
     latest_run = runs["id"].max() if len(runs) else None
-    machine = pd.DataFrame({"time": suggestions["created_at"], "event": "machine_suggestion", "action": "suggest",
-                            "actor": suggestions["model_id"], "segment_id": suggestions["segment_id"],
-                            "code": suggestions["code"], "score": suggestions["score"].astype(float).round(4),
-                            "rank": suggestions["rank"], "model_id": suggestions["model_id"],
-                            "engine_version": suggestions["engine_version"], "run_id": suggestions["run_id"],
-                            "suggestion_id": suggestions["id"], "superseded": suggestions["run_id"] != latest_run,
-                            "code_now": suggestions["code_now"]})
+    made = suggestions if run_id is None else suggestions[suggestions["run_id"] == run_id]
+    machine = pd.DataFrame({"time": made["created_at"], "event": "machine_suggestion", "action": "suggest",
+                            "actor": made["model_id"], "segment_id": made["segment_id"],
+                            "code": made["code"], "score": made["score"].astype(float).round(4),
+                            "rank": made["rank"], "model_id": made["model_id"],
+                            "engine_version": made["engine_version"], "run_id": made["run_id"],
+                            "suggestion_id": made["id"], "superseded": made["run_id"] != latest_run,
+                            "code_now": made["code_now"]})
     decisions = store.decisions(mapped=False, withdrawn=True)
     answered = suggestions.set_index("id")[["score", "rank", "model_id", "engine_version", "run_id"]]
     answered = answered.reindex(decisions["suggestion_id"].astype("Int64")).reset_index(drop=True)
@@ -569,7 +572,9 @@ def export_qdpx(store: ProjectStore, out: str | Path, table: pd.DataFrame | None
     latest = store.latest_run()
     # every run's suggestions are a segment's machine codings of one code several times over: tens of refits made
     # millions of codings no QDA program could use
-    codings, suggestions = audit_codings(store, table, None if all_runs or latest is None else int(latest["id"]))
+    run_id = None if all_runs or latest is None else int(latest["id"])
+    table = audit_table(store, run_id) if table is None else table  # not every run's suggestions where not written
+    codings, suggestions = audit_codings(store, table, run_id)
     codebook = store.codebook()
     # A revision may drop a code that only the machine suggested without mapping it (one a decision used must be
     # mapped): the file has the codebook as it is now, so those suggestions cannot be codings in it; the audit CSV

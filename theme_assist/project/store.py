@@ -1289,16 +1289,20 @@ class ProjectStore:
             frame = self._best_of_alike(frame.assign(code=self._mapped(frame["code"], versions)))
         return frame
 
-    def all_suggestions(self, mapped: bool = True, withdrawn: bool = False) -> pd.DataFrame:
+    def all_suggestions(self, mapped: bool = True, withdrawn: bool = False,
+                        run_id: int | None = None) -> pd.DataFrame:
         """Every suggestion of every run, with its run's model (for the audit trail); codes as for
         :meth:`suggestions` (not ``mapped``: as stored, with ``code_now``); those of withdrawn documents only where
-        ``withdrawn``."""
+        ``withdrawn``. Where ``run_id`` is given, only those of that run and those a decision answers."""
+        where = self._without_withdrawn(withdrawn, f" AND s.segment_id NOT IN ({_WITHDRAWN_SEGMENTS})")
+        if run_id is not None:
+            where += (" AND (s.run_id = ? OR s.id IN (SELECT suggestion_id FROM decisions "
+                      "WHERE suggestion_id IS NOT NULL))")
         frame = self._read(
             "SELECT s.id, s.run_id, s.segment_id, s.code, s.score, s.rank, r.created_at, r.model_id, "
             "r.embedding_model, r.engine_version, r.codebook_version FROM suggestions s "
-            "JOIN model_runs r ON r.id = s.run_id"
-            + self._without_withdrawn(withdrawn, f" WHERE s.segment_id NOT IN ({_WITHDRAWN_SEGMENTS})")
-            + " ORDER BY s.id")
+            "JOIN model_runs r ON r.id = s.run_id WHERE 1" + where + " ORDER BY s.id",
+            [] if run_id is None else [int(run_id)])
         code_now = self._mapped(frame["code"], frame["codebook_version"].to_numpy())
         frame = frame.drop(columns="codebook_version")
         if not mapped:
