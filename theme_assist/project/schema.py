@@ -41,6 +41,10 @@ Migration 6 adds ``author`` (who did it, as ``project withdraw``, ``restore``, `
 given it with ``--author``; ``''`` where none was given, and for the rows stored before it) to ``withdrawals``,
 ``metadata_changes`` and ``replacements``.
 
+Migration 7 changes no table: it marks files whose suggestions may hold evidence quotes stored without their text
+(read back from ``segments``), which a theme_assist knowing schema 6 alone would show empty; it refuses them, as
+written by a newer version.
+
 Codings, model runs, suggestions, decisions, codebook versions and their maps, withdrawals, metadata changes and
 replacements are append-only: triggers refuse UPDATE and DELETE, so nothing is ever lost, only superseded (by a
 later run, a later decision, an ``undo``, a codebook version that renamed or merged codes, a restore, a later
@@ -145,6 +149,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE metadata_changes ADD COLUMN author TEXT NOT NULL DEFAULT '';
     ALTER TABLE replacements ADD COLUMN author TEXT NOT NULL DEFAULT '';
     """,
+    # 7: no table changes; from here an evidence quote of a project segment may be stored without its text, which
+    # a theme_assist of schema 6 would show empty: it refuses the file as written by a newer version instead
+    "",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
