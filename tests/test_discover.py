@@ -191,6 +191,15 @@ def test_words_with_combining_marks_are_words_not_a_turn_without_one():
     assert {"शेजारी", "म्हणायचे", "कामावर"} <= {form for _, form in terms}
 
 
+def test_clauses_joined_by_a_full_width_comma_or_stop_are_words_not_a_turn_without_one():
+    """The English tokenizer splits no clause at "，" or "。" inside a turn: a Chinese or Japanese turn of two
+    clauses was one token that is no word, a turn "without a word" set aside as a minimal response. Runs of letters
+    held in such a token count; contractions and backchannels stay minimal."""
+    texts = ["我的姐姐每天都来看我，家人很重要。", "姉は毎日来てくれました。家族は大切です。", "同事们不知道我的诊断，我很害怕。",
+             "Yeah...yeah.", "I've got it.", "Don't know.", "好。"]
+    assert minimal_responses(texts).tolist() == [False, False, False, True, True, True, True]
+
+
 def test_segments_all_minimal_say_so_not_that_a_code_explains_them(synthetic):
     backchannels = pd.DataFrame({"segment_id": [f"mm-{i}" for i in range(30)], "document": "doc0",
                                  "text": ["Mm-hmm.", "Yeah.", "Okay, thank you."] * 10})

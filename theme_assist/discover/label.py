@@ -108,8 +108,13 @@ def minimal_responses(texts: list[str]) -> np.ndarray:
     for i, doc in zip(short, nlp.tokenizer.pipe(ACKNOWLEDGING_PHRASES.sub(" ", texts[i]) for i in short)):
         note = _annotations(doc)
         words = [token for token in doc if _is_word(token) and token.i not in note]
+        # the English tokenizer splits no clause at a full-width comma or stop ("我的姐姐每天都来看我，家人很重要"):
+        # such a token is no word, and a Chinese or Japanese turn of two clauses was a turn "without a word"
+        runs = [run for token in doc if token.i not in note and not _is_word(token)
+                for run in [_letter_runs(token.text)] if len(run) > 1]
         minimal[i] = len(words) <= MINIMAL_MAX_WORDS and not any(
-            token.lower_ not in ignored and len(token) > 1 and not _is_number(token) for token in words)
+            token.lower_ not in ignored and len(token) > 1 and not _is_number(token) for token in words) and not any(
+            word.lower() not in ignored and len(word) > 1 for run in runs for word in run)
     return minimal
 
 
@@ -395,6 +400,18 @@ def _is_word(token) -> bool:
     Marathi turn of three sentences was a turn "without a word", set aside as a minimal response."""
     return token.is_alpha or (any(char.isalpha() for char in token.text) and all(
         char.isalpha() or unicodedata.category(char).startswith("M") for char in token.text))
+
+
+def _letter_runs(text: str) -> list[str]:
+    """The runs of letters, with the combining marks of their script, in ``text`` ("我的姐姐", "家人很重要" of
+    "我的姐姐，家人很重要"; "n" of "n't")."""
+    runs, run = [], ""
+    for char in text:
+        if char.isalpha() or run and unicodedata.category(char).startswith("M"):
+            run += char
+        elif run:
+            runs, run = runs + [run], ""
+    return runs + [run] if run else runs
 
 
 def _is_number(token) -> bool:
