@@ -377,6 +377,22 @@ def test_a_coded_table_is_not_read_where_every_transcript_is_in_the_project(tmp_
     assert run("project", "add", str(project), str(later), "--coded", str(coded)) == 0
 
 
+@pytest.mark.parametrize("option", ["--coded", "--metadata"])
+@pytest.mark.parametrize("given, said", [("missing.csv", "does not exist"), ("", "is a folder, not a file")])
+def test_a_table_path_mistyped_is_refused_also_where_every_transcript_is_in_the_project(tmp_path, site_one, capsys,
+                                                                                         option, given, said):
+    """The table is read only for new transcripts; a path that names no file (a typo, a folder) was said to be
+    'not used' with exit status 0, as if it had been given right."""
+    project, later = site_one
+    assert run("project", "add", str(project), str(later)) == 0
+    stored = content(project)
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(later), option, str(tmp_path / given)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"theme-assist: error: {option} ") and err.strip().endswith(said)
+    assert content(project) == stored
+
+
 def test_an_interruption_while_storing_leaves_the_project_as_it_was(site_one, monkeypatch):
     """Ctrl+C after the documents are stored, before their segments: the one transaction is rolled back."""
     project, later = site_one
