@@ -247,6 +247,18 @@ def test_the_per_code_tables_human_column_names_the_coder_chosen():
     assert "| code | human | suggested |" in " ".join(per_code_markdown(per_code, 2))
 
 
+def test_a_coder_name_with_a_line_break_keeps_the_per_code_tables_header_on_one_line():
+    """A coder's name typed with Alt+Enter in a spreadsheet's cell ("Ana\\nMaria") split the header row of the
+    per-code table in two, which no Markdown reader shows as a table."""
+    from theme_assist.evaluate import per_code_markdown
+
+    counts = pd.DataFrame({"code": ["family", "work"], "reference": [3, 2], "suggested": [2, 3], "agreed": [2, 2]})
+    per_code = per_code_agreement(counts, 5).assign(engine="theme_assist", per_code="all")
+    lines = "\n".join(per_code_markdown(per_code, 2, coder="Ana\nMaria ")).split("\n")
+    assert lines[4].startswith("| code | human (Ana Maria) | suggested |") and lines[5].startswith("|---|")
+    assert lines[2].startswith("human (Ana Maria): the segments Ana Maria gave the code")
+
+
 def test_a_kappa_of_rounding_error_reads_zero_not_minus_zero():
     """A code the human gave twice in 60 segments and the engine never: its κ is 0 less a rounding error
     (-1.3e-14), which the per-code table printed "-0.000"."""

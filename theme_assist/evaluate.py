@@ -521,6 +521,8 @@ def per_code_markdown(per_code: pd.DataFrame, n_folds: int, coder: str | None = 
     size = per_code["per_code"].iloc[0]
     ours = per_code[per_code["engine"] == "theme_assist"].set_index("code")
     others = [e for e in per_code["engine"].unique() if e != "theme_assist"]
+    if coder is not None:  # a line break typed in a spreadsheet's cell (Alt+Enter) split the table's header row
+        coder = " ".join(str(coder).split())
     human = "human" if coder is None else f"human ({coder})".replace("|", "\\|")
     whose = ("Precision, recall and F1 of the engine's top code; κ: Cohen's κ between the human and the engine"
              if coder is None else f"human ({coder}): the segments {coder} gave the code (the human codes are "
