@@ -367,6 +367,23 @@ def test_a_category_declared_none_is_not_warned_of_as_a_missing_rating(capsys, t
     assert "read as the code(s) 'none'" in run(capsys, long, "-m", "percent")[2]  # not declared: said, as before
 
 
+def test_a_rating_not_among_the_categories_is_refused_alone_not_after_a_missing_rating_warning(capsys, tmp_path):
+    """--categories yes,no,NA and a cell "n/a": the refusal came after a warning that "n/a" may mean a missing
+    rating (two lines, the first telling to leave the cells empty); so with a multi-label file, where --categories
+    is refused. Where nothing is refused the warning is said as before."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,ann,bob\n1,NA,yes\n2,yes,n/a\n3,no,no\n")
+    code, _, err = run(capsys, wide, "--categories", "yes,no,NA", "-m", "percent")
+    assert code == 2 and err == ("theme-assist: error: rating 'n/a' is not among the declared categories "
+                                 "['yes', 'no', 'NA']\n")
+    several = tmp_path / "several.csv"
+    several.write_text("unit,coder,code\n1,ann,yes\n1,ann,none\n1,bob,yes\n2,ann,no\n2,bob,no\n")
+    code, _, err = run(capsys, several, "--categories", "yes,no", "-m", "percent")
+    assert code == 2 and err.count("\n") == 1 and err.startswith("theme-assist: error: --categories applies to")
+    code, _, err = run(capsys, wide, "-m", "percent")
+    assert code in (0, None) and "2 rating(s) read as the code(s) 'NA', 'n/a'" in err
+
+
 def test_codes_written_apart_only_by_case_are_named(capsys, tmp_path):
     wide = tmp_path / "wide.csv"
     wide.write_text("unit,ann,bob\n1,Hope,hope\n2,stigma,Stigma\n3,hope,hope\n")

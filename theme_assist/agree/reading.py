@@ -164,8 +164,9 @@ def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] |
     min_coders : {2, 1}
         As for :func:`read_ratings`.
     deferred : list of str, optional
-        Gets the warnings on a multi-label long file (that it is read so, and why) instead of the log, for a
-        caller that may yet refuse what it was asked to do with such a file: a refusal comes alone.
+        Gets the warnings on a multi-label long file (that it is read so, and why) and on ratings written as a
+        missing rating often is (:func:`warn_missing_markers`) instead of the log, for a caller that may yet refuse
+        what it was asked to do with such a file: a refusal comes alone.
     coders : sequence of str, optional
         Only these coders' ratings (``agree --coder``): the file is read as if it held their rows (long, span
         codings) or columns (wide) alone, and a wide file's units none of them rated are left out. Names are
@@ -224,7 +225,7 @@ def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] |
     frame = _unit_column_first(frame)
     if tags is not None and frame.shape[1]:  # a long file of two segmentations pivoted wide repeats its units
         _refuse_mixed_segmentations(frame.set_axis(["unit", *frame.columns[1:]], axis=1), tags, path)
-    return _wide(frame, path, min_coders, coders, categories)
+    return _wide(frame, path, min_coders, coders, categories, deferred)
 
 
 def _chosen_coders(present: list[str], chosen: Sequence[str], path: str | Path,
@@ -285,16 +286,18 @@ def _refuse_mixed_segmentations(frame: pd.DataFrame, tags: pd.Series, path: str 
 
 
 def warn_missing_markers(cells: pd.DataFrame | pd.Series, path: str | Path,
-                         categories: Collection[str] = ()) -> None:
+                         categories: Collection[str] = (), deferred: list[str] | None = None) -> None:
     """Name the ratings of ``cells`` read as codes that are written as a missing rating often is ("NA", "n/a",
     "none": :data:`MISSING_MARKERS`, apart from case): a code all the same, they are said lest a coder's empty
     cells count as agreement; not those written as one of ``categories`` (``agree --categories``) is, which the
-    user declared a category."""
+    user declared a category. With ``deferred``, the warning is added there, for a caller that may yet refuse the
+    file (a rating not among ``--categories``): a refusal comes alone."""
     cells = pd.Series(np.asarray(cells, dtype=str).ravel())
     marked = cells[cells.str.lower().isin(MISSING_MARKERS) & ~cells.isin(set(categories))]
     if len(marked):
-        logger.warning("%s: %d rating(s) read as the code(s) %s; if they mean a missing rating, leave those cells "
-                       "empty", path, len(marked), ", ".join(repr(v) for v in sorted(set(marked))))
+        warn_or_defer(logger, f"{path}: {len(marked)} rating(s) read as the code(s) "
+                              f"{', '.join(repr(v) for v in sorted(set(marked)))}; if they mean a missing rating, "
+                              "leave those cells empty", deferred)
 
 
 def warn_case_variants(cells: pd.DataFrame | pd.Series, path: str | Path, what: str = "code") -> None:
@@ -389,7 +392,8 @@ def _coders_needed(count: int, min_coders: int, machine_options: str = "--machin
 
 
 def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int,
-          chosen: Sequence[str] | None = None, categories: Collection[str] = ()) -> RatingsFile:
+          chosen: Sequence[str] | None = None, categories: Collection[str] = (),
+          deferred: list[str] | None = None) -> RatingsFile:
     unit = frame.columns[0]
     separator = next((separator for separator in ";|" if separator in unit), None)
     if frame.shape[1] == 1 and separator:
@@ -425,7 +429,7 @@ def _wide(frame: pd.DataFrame, path: str | Path, min_coders: int,
                                     "columns unit (or segment_id), coder, code)")
     for warning in left_out:
         logger.warning("%s", warning)
-    warn_missing_markers(frame.drop(columns=unit), path, categories)
+    warn_missing_markers(frame.drop(columns=unit), path, categories, deferred)
     warn_case_variants(frame.drop(columns=unit), path)
     _warn_number_variants(frame.drop(columns=unit), path)
     if len(coders) == 1 and coders[0].lower() == "code":  # one coder's CODED.csv: named by the file, as in a project
@@ -491,7 +495,7 @@ def _long(frame: pd.DataFrame, path: str | Path, min_coders: int, exported: bool
     blank = (frame["unit"] == "") | ~frame["coder"].map(has_visible_character)
     if blank.any():
         raise InputError(f"line {int(np.flatnonzero(blank.to_numpy())[0]) + 2} of {path} has a blank unit or coder")
-    warn_missing_markers(frame["code"], path, categories)
+    warn_missing_markers(frame["code"], path, categories, deferred)
     warn_case_variants(frame["code"], path)
     _warn_number_variants(frame["code"], path)
     warn_case_variants(frame["coder"], path, "coder")
