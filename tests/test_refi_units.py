@@ -54,6 +54,9 @@ def test_description_layout_reads_back_into_the_code_fields(codebook):
 @pytest.mark.parametrize("name, expected", [
     ("interview 1.txt", "interview_1"), ("C:\\data\\fg.docx", "fg"), ("../../etc/passwd", "passwd"),
     ("..", "source"), ("CON", "_CON"), ("Entrevista çà.txt", "Entrevista_çà"),
+    # a device name of Windows with an extension is the device too; so are those with 0 and a superscript digit
+    ("CON.interview", "_CON.interview"), ("nul.2.txt", "_nul.2"), ("COM¹", "_COM¹"), ("lpt0", "_lpt0"),
+    ("console.txt", "console"), ("COM10", "COM10"),
     # combining marks are part of the name: Devanagari vowel signs, Hebrew points, an accent as macOS writes it
     ("पुणे_01.txt", "पुणे_01"), ("पुणे 01.txt", "पुणे_01"), ("דָּבָר.txt", "דָּבָר"),
     ("Gru\u0308ße.txt", "Gru\u0308ße"), (" \u0301x.txt", "x"),

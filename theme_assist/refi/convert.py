@@ -32,7 +32,9 @@ the selection, the coding, the code, the source and the coder, ``created`` (the 
 as written) and ``description`` (its selection's ``<Description>``)."""
 
 GUID_NAMESPACE = uuid.UUID("6f1d9e1c-2b39-5c56-9d0e-7a1c3f0b8e42")
-_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"{port}{i}" for port in ("com", "lpt") for i in "0123456789¹²³")}
+"""File names Windows keeps for devices, in lower case; with any extension too (``CON.interview.txt`` is the
+console), and with a superscript digit (``COM¹``)."""
 
 
 def stable_guid(*key: object) -> str:
@@ -120,7 +122,7 @@ def _safe_stem(name: str) -> str:
     name holds as well."""
     base = _ODD_CHARACTERS.sub(_unless_marks, name)
     base = _cut_stem(base.strip("._")).strip("._") or "source"
-    return f"_{base}" if base.lower() in _WINDOWS_RESERVED else base
+    return f"_{base}" if base.split(".", 1)[0].lower() in _WINDOWS_RESERVED else base
 
 
 def _cut_stem(stem: str) -> str:
