@@ -865,6 +865,37 @@ def test_a_code_mapped_away_and_added_again_is_said_to_leave_its_earlier_codings
         capsys.readouterr().err
 
 
+def test_a_revision_of_many_codes_in_use_warns_of_five_in_a_line_each_and_of_the_others_in_one(tmp_path, capsys):
+    """A codebook reworded throughout, or going back to one whose codes were all renamed since, warned in one line
+    per code: hundreds of lines for a codebook of hundreds of codes."""
+    codes = [f"c{i}" for i in range(8)]
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "iv1.txt").write_text("".join(f"P{i}: Turn {i}.\n" for i in range(8)))
+    (tmp_path / "coded.csv").write_text("document,turn,code\n" + "".join(f"iv1,{i},{c}\n" for i, c in enumerate(codes)))
+    book = tmp_path / "cb.yaml"
+    book.write_text("codes:\n" + "".join(f"  - id: {c}\n    name: {c}\n    definition: old\n" for c in codes))
+    project = str(tmp_path / "p.taproj")
+    assert run("project", "init", project, "--codebook", str(book), "--input", str(tmp_path / "t"), "--coded",
+               str(tmp_path / "coded.csv")) == 0
+    reworded = tmp_path / "reworded.yaml"
+    reworded.write_text(book.read_text().replace("definition: old", "definition: new"))
+    capsys.readouterr()
+    assert run("project", "codebook", project, "--codebook", str(reworded)) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert [line.split(",")[0] for line in warnings[:5]] == [f"theme-assist: warning: c{i}" for i in range(5)]
+    assert warnings[5:] == ["theme-assist: warning: 3 more redefined codes keep codings or rejections made under "
+                            "their earlier definitions (c5, c6, c7): review them likewise"]
+    merged = tmp_path / "merged.yaml"
+    merged.write_text("codes:\n  - id: c0\n    name: c0\n    definition: new\n  - id: other\n    name: Other\n")
+    assert run("project", "codebook", project, "--codebook", str(merged), *[f"--map={c}=c0" for c in codes[1:]]) == 0
+    capsys.readouterr()
+    assert run("project", "codebook", project, "--codebook", str(reworded)) == 0  # going back
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warnings) == 6 and all("added again" in line for line in warnings[:5])
+    assert warnings[5] == ("theme-assist: warning: 2 more codes added again are new codes (c6, c7): what was "
+                           "stored under their ids before a map still reads as the code the map made it")
+
+
 def test_a_map_of_code_ids_holding_an_equals_sign_splits_where_old_is_dropped_and_new_is_kept(tmp_path, capsys):
     """``--map OLD=NEW`` split at its first '=' could not map a code whose id holds one: among the '=' the split is
     the one that makes OLD a code the revision drops and NEW a code of the revision; none or several is refused."""

@@ -443,11 +443,17 @@ def codebook(
     say_done(console, f"codebook version {version}: " + "; ".join(changes))
 
 
+#: Codes each warning of a codebook revision names in a line of its own; the others are counted in one line.
+CODES_NAMED = 5
+
+
 def _warn_redefined_in_use(redefined: list[str], store) -> None:
-    """Warn, one line per code, of each code ``redefined`` (its definition, criteria or examples changed) that
-    coders' current codings (those ``project export --codings`` writes) or rejections hold: they were made
-    under its earlier definition and keep the code. The review page's "Suggested code" filter finds segments by the
-    machine's best suggestion, not by the codes given, so it is not the way to them."""
+    """Warn, one line per code (the first :data:`CODES_NAMED`, the others in one line), of each code ``redefined``
+    (its definition, criteria or examples changed) that coders' current codings (those ``project export --codings``
+    writes) or rejections hold: they were made under its earlier definition and keep the code. The review page's
+    "Suggested code" filter finds segments by the machine's best suggestion, not by the codes given, so it is not
+    the way to them."""
+    from theme_assist.errors import listed
     from theme_assist.project.audit import coders_now, current_codings
 
     if not redefined:
@@ -455,21 +461,27 @@ def _warn_redefined_in_use(redefined: list[str], store) -> None:
     now = coders_now(store)
     codings = current_codings(store, now=now)["code"].value_counts()
     rejections = now[0]["rejected"].explode().value_counts()  # a coder's on a segment, as they stand
+    held = []
     for code in redefined:
-        held, turned_down = int(codings.get(code, 0)), int(rejections.get(code, 0))
-        if not held and not turned_down:
-            continue
-        counted = " and ".join(f"{n} {what}{'' if n == 1 else 's'}" for n, what in
-                               [(held, "coding"), (turned_down, "rejection")] if n)
+        coded, turned_down = int(codings.get(code, 0)), int(rejections.get(code, 0))
+        if coded or turned_down:
+            held.append((code, " and ".join(f"{n} {what}{'' if n == 1 else 's'}" for n, what in
+                                            [(coded, "coding"), (turned_down, "rejection")] if n)))
+    for code, counted in held[:CODES_NAMED]:
         logger.warning("%s, redefined, keeps %s made under its earlier definition: review them (`project export "
                        "--codings` lists the codings by code; the review page's \"Suggested code\" filter finds "
                        "segments by the machine's suggestion, not by the codes given)", code, counted)
+    if len(held) > CODES_NAMED:  # a codebook reworded throughout: one line, not hundreds
+        logger.warning("%d more redefined codes keep codings or rejections made under their earlier definitions (%s): "
+                       "review them likewise", len(held) - CODES_NAMED,
+                       listed([code for code, _ in held[CODES_NAMED:]], 3))
 
 
 def _warn_mapped_before(added: list[str], store) -> None:
     """Warn of each code ``added`` by a revision whose id an earlier version mapped away: what was stored under
     the id before that map still reads as the code the maps make it, not as the code added (a revision going back
-    to an earlier version's codebook does not undo its maps)."""
+    to an earlier version's codebook does not undo its maps); the first :data:`CODES_NAMED` in a line each, the
+    others in one line."""
     import pandas as pd
 
     from theme_assist.errors import listed
@@ -483,15 +495,23 @@ def _warn_mapped_before(added: list[str], store) -> None:
     codings = store.codings(mapped=False, withdrawn=True)
     stored = pd.concat([codings[["code", "code_now"]], decisions[["code", "code_now"]],
                         decisions[["replaces", "replaces_now"]].set_axis(["code", "code_now"], axis=1)])
+    named, more = 0, []
     for code in added:
         away = stored[(stored["code"] == code) & (stored["code_now"] != code)]
         if len(away):
+            named += 1
+            if named > CODES_NAMED:
+                more.append(code)
+                continue
             rows = "1 coding or decision" if len(away) == 1 else f"{len(away)} codings and decisions"
             versions = sorted(set(maps.loc[maps["old"] == code, "version"]))
             logger.warning("%s, added again, is a new code: %s stored as %s before codebook version%s %s mapped it "
                            "away still read as %s (a map applies to what was stored before it; `project info` "
                            "lists the maps)", code, rows, code, "s" if len(versions) > 1 else "",
                            ", ".join(map(str, versions)), listed(sorted(set(away["code_now"]))))
+    if more:  # an earlier codebook of hundreds of codes renamed since: one line, not hundreds
+        logger.warning("%d more codes added again are new codes (%s): what was stored under their ids before a map "
+                       "still reads as the code the map made it", len(more), listed(more, 3))
 
 
 def _code_map(maps: list[str], current_ids: list[str], revised_ids: list[str]) -> dict[str, str]:
