@@ -329,11 +329,20 @@ def test_a_revision_may_not_drop_a_code_in_use_or_leave_one_code(store):
     with pytest.raises(InputError, match=r"drops code\(s\) that codings or decisions use: stigma \(renamed "
                                          r"stigma_labels\?\); .*--map OLD=NEW"):
         store.add_codebook_version(parse_codebook(CODEBOOK.replace("id: stigma", "id: stigma_labels")))
+    # the ids of every code changed, their definitions one text: each hint names the code of its name, not the
+    # last code of that definition (all were "renamed other?")
+    one_definition = re.sub(r"definition: .*", "definition: To be written.", CODEBOOK)
+    store.add_codebook_version(parse_codebook(one_definition))
+    with pytest.raises(InputError, match=r"use: stigma \(renamed new_stigma\?\);"):
+        store.add_codebook_version(parse_codebook(one_definition.replace("id: ", "id: new_")))
+    with pytest.raises(InputError, match=r"use: stigma; "):  # named alike by none, defined alike by several
+        store.add_codebook_version(parse_codebook(one_definition.replace("id: ", "id: new_")
+                                                  .replace("name: ", "name: New ")))
     with pytest.raises(InputError, match="fewer than two codes"):
         store.add_codebook_version(parse_codebook("name: one\ncodes:\n  - {id: stigma, name: Stigma}\n"))
-    assert store.codebook_version() == 1  # nothing stored
+    assert store.codebook_version() == 2  # nothing stored but the revision of definitions
     unused_dropped = CODEBOOK.replace("  - id: other\n    name: Other\n    definition: Anything else.\n", "")
-    assert store.add_codebook_version(parse_codebook(unused_dropped)) == 2
+    assert store.add_codebook_version(parse_codebook(unused_dropped)) == 3
 
 
 # ------------------------------------------------------------------ renaming and merging codes

@@ -1067,8 +1067,11 @@ class ProjectStore:
             renamed = {}
             for code_id in set(dropped) & set(current.ids):
                 old = current.get(code_id)
-                renamed.update({code_id: code.id for code in added if case_key(code.name) == case_key(old.name)
-                                or (old.definition and code.definition == old.definition)})
+                # its name first, else its definition: codes that share one ("to be written") hint at no code
+                candidates = ([code.id for code in added if case_key(code.name) == case_key(old.name)]
+                              or [code.id for code in added if old.definition and code.definition == old.definition])
+                if len(candidates) == 1:
+                    renamed[code_id] = candidates[0]
             away = self.withdrawn_segment_ids()  # a code used there alone is used by nothing else a reader shows
             seen = decisions[~decisions["segment_id"].isin(away)]
             codings = self.codings(withdrawn=True)
