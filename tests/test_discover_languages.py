@@ -324,3 +324,22 @@ def test_the_metadata_language_column_comes_before_the_language_option(capsys, t
     assert languages <= {"de", "sw"} and "de" in languages  # interview_1 is German by --language, not English
     words = {word for theme in themes for word in theme["label"].replace(",", " ").split()}
     assert not words & GERMAN_STOP_WORDS
+
+
+def test_chinese_split_into_single_characters_is_said_once():
+    """spaCy's blank Chinese pipeline splits text into characters (no word segmenter installed): the themes were
+    labelled by one character each ("作", "妈"), with no keyword and no word of it."""
+    chinese = {"家人": ["我的家人在我生病的时候帮助了我很多。", "我的姐姐每天都来看我，家人很重要。",
+                        "妈妈每天晚上给我打电话问我怎么样。"],
+               "工作": ["工作单位的老板支持我回去工作。", "同事们不知道我的诊断，我很害怕。", "我慢慢回到工作岗位，每天四个小时。"]}
+    segments, vectors = corpus(chinese, language="zh")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        discover(segments, vectors)
+    said = [str(w.message) for w in caught if "language zh" in str(w.message)]
+    assert said == ["language zh: spaCy splits it into single characters here (no word segmenter), so its themes "
+                    "are labelled by characters, not words: read the quotes"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        discover(*corpus(GERMAN, language="de"))
+    assert not [w for w in caught if "language" in str(w.message)]

@@ -39,7 +39,7 @@ from theme_assist.discover.cluster import CLUSTERERS, AutoClusterer, EstimatorCl
 from theme_assist.discover.fragment import codebook_fragment
 from theme_assist.discover.hierarchy import cut_tree, merge_tree
 from theme_assist.discover.label import (ENGLISH, CTfidfLabeller, english_share, has_language_module, language_code,
-                                         minimal_responses)
+                                         minimal_responses, splits_by_character)
 from theme_assist.discover.nearest import code_prototypes, nearest_codes
 from theme_assist.discover.outliers import one_theme_per_text, reassign_outliers, theme_centroids, tidy_labels
 from theme_assist.discover.quotes import representative_quotes
@@ -288,6 +288,9 @@ class ThemeDiscoverer(BaseEstimator):
             if not has_language_module(code):
                 warnings.warn(f"language {code}: spaCy has no language module for it here, so its words are labelled "
                               "without its stop words (with English ones only)")
+            elif splits_by_character(code):  # a label of one character ("作") says little: read the quotes
+                warnings.warn(f"language {code}: spaCy splits it into single characters here (no word segmenter), so "
+                              "its themes are labelled by characters, not words: read the quotes")
         self.embedder_ = self._embedder_for(embeddings)
         vectors = self._embeddings(segments, embeddings)
         space = self._clustering_space(segments, vectors)

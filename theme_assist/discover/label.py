@@ -196,6 +196,12 @@ def has_language_module(code: str) -> bool:
     return language_pipeline(code).lang != "xx"
 
 
+def splits_by_character(code: str) -> bool:
+    """Whether spaCy's pipeline for ``code`` splits its text into single characters: Chinese, where no word
+    segmenter (spacy-pkuseg, jieba) is set up, as in a blank pipeline."""
+    return getattr(language_pipeline(code).tokenizer, "segmenter", None) == "char"
+
+
 def language_stop_words(codes: Iterable[str]) -> frozenset[str]:
     """spaCy's stop words of English and of the languages ``codes``."""
     return frozenset(lemmatizer().Defaults.stop_words).union(
