@@ -1577,3 +1577,23 @@ def test_export_qdpx_says_which_runs_suggestions_it_wrote(tmp_path, capsys):
     assert run("project", "export", str(project), "--audit", str(tmp_path / "a.csv"), "--all-runs") == 2
     assert capsys.readouterr().err.strip().splitlines() == [
         "theme-assist: error: --all-runs says which suggestions --qdpx OUT.qdpx writes: give --qdpx too"]
+
+
+def test_qdpx_export_says_which_document_names_an_import_gives_back_otherwise(tmp_path, capsys):
+    """A document named with a space came back from its own .qdpx as 'interview_1', its metadata and coded tables
+    then naming no document, without a word."""
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "interview 1.txt").write_text("Interviewer: How was it?\nP1: We were laughed at.\n", encoding="utf-8")
+    (folder / "fg_02.txt").write_text("Moderator: Tell me.\nP2: Support helped.\n", encoding="utf-8")
+    project, qdpx = tmp_path / "study.taproj", tmp_path / "study.qdpx"
+    assert run("project", "init", str(project), "--codebook", str(packaged_codebook("upsides")), "--input",
+               str(folder)) == 0
+    capsys.readouterr()
+    assert run("project", "export", str(project), "--qdpx", str(qdpx)) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert ("Note: 1 document name(s) will come back under another name when this file is imported ('interview 1' "
+            "as 'interview_1')") in said
+    imported = tmp_path / "imported"
+    assert run("import-qdpx", str(qdpx), "--out", str(imported)) == 0
+    assert sorted(path.stem for path in (imported / "documents").iterdir()) == ["fg_02", "interview_1"]

@@ -219,6 +219,8 @@ def export(
     --force, and never a file project init or project add read); --document restricts the codings and the
     machine's suggestions to some documents, --independent the codings to those made with no suggestion on screen."""
     from theme_assist.codebook import save_codebook
+    from rich.markup import escape
+
     from theme_assist.errors import InputError
     from theme_assist.inputs import check_outputs, refuse_replacing, write_table
     from theme_assist.project import ProjectStore
@@ -288,6 +290,8 @@ def export(
             say_done(console, f"codebook version {version} → {codebook}")
         if qdpx:
             exported = export_qdpx(store, qdpx, trail, all_runs=all_runs)
+            for note in exported.notes:  # as export-qdpx says them
+                console.print(f"[bold]Note:[/bold] {escape(note)}", highlight=False)
             say_done(console, f"{qdpx}: {counted_kinds(exported.counts)}{_runs_written(store, all_runs)}")
 
 

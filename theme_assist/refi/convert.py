@@ -173,6 +173,17 @@ def own_document_id(source_name: str, source_guid: str) -> str | None:
     return source_name if all(part == _safe_stem(part) for part in parts) else None
 
 
+def renamed_on_import(document_ids: list[str]) -> list[tuple[str, str]]:
+    """The ``(id, id on import)`` of each of the ``document_ids`` that a ``.qdpx`` theme_assist exports would come
+    back under another name from (:func:`own_document_id` keeps no id a file stem cannot be: ``interview 1`` comes
+    back as ``interview_1``), in their order."""
+    renamed = []
+    for document in document_ids:
+        if own_document_id(document, stable_guid("source", document)) is None:
+            renamed.append((document, document_id(document, set())))
+    return renamed
+
+
 # --- project → theme_assist ---------------------------------------------------------------------------------
 
 def code_guid(code: Code) -> str:

@@ -19,10 +19,10 @@ import pandas as pd
 
 from theme_assist.codebook import Codebook
 from theme_assist.documents import Document
-from theme_assist.errors import InputError
+from theme_assist.errors import InputError, listed
 from theme_assist.refi.assemble import DEFAULT_MODEL, assemble_project
 from theme_assist.refi.atomic import atomic_folder, folder_entries
-from theme_assist.refi.convert import assign_documents, project_codebook, project_codings
+from theme_assist.refi.convert import assign_documents, project_codebook, project_codings, renamed_on_import
 from theme_assist.refi.folder import PROJECT_JSON, other_work, write_folder
 from theme_assist.refi.labels import with_speaker_labels
 from theme_assist.refi.model import Project, RawElement, Report
@@ -195,6 +195,12 @@ def export_project(codebook: Codebook, documents: list[Document] = (), codings: 
             assembly.notes.append(f"{len(foreign)} kept-aside elements cannot be written to a {suffix} file and "
                                   f"are left out: {', '.join(sorted(set(foreign)))}")
         if suffix == ".qdpx":
+            renamed = renamed_on_import([document.id for document in documents]) if base is None else []
+            if renamed:  # metadata and coded tables keyed by the names would name no document of the import
+                assembly.notes.append(
+                    f"{len(renamed)} document name(s) will come back under another name when this file is imported "
+                    f"({listed([f'{old!r} as {new!r}' for old, new in renamed], 3)}): a file name holds no space, "
+                    "joiner or character other than letters, digits, '.', '-' and '_'")
             write_qdpx(assembly.project, out, attachments_dir)
             counts = assembly.counts
         else:
