@@ -138,3 +138,16 @@ def test_a_refits_quotes_of_coded_segments_are_stored_without_their_text(tmp_pat
     with sqlite3.connect(tmp_path / "p.taproj") as db:
         stored = [quote for (e,) in db.execute("SELECT evidence FROM suggestions") for quote in json.loads(e)]
     assert [quote for quote in stored if quote["segment_id"] in text and "text" in quote] == []
+
+
+def test_a_quote_without_a_text_of_a_segment_not_in_the_project_is_stored_as_given(tmp_path):
+    """A quote whose text is None, of a segment id the project has not, matched no text (``None``) and lost its
+    ``text`` key."""
+    with make_project(tmp_path / "p.taproj") as store:
+        segment_id = store.segments()["segment_id"].iloc[0]
+        evidence = [{"segment_id": "elsewhere:1", "text": None, "similarity": 0.5}]
+        store.add_run(pd.DataFrame({"segment_id": [segment_id], "code": ["work"], "score": [0.9], "rank": [1],
+                                    "evidence": [evidence]}),
+                      model_id="quoting", embedding_model="fake@0", engine_version="test", mode="trained", params={},
+                      n_training=2, n_decisions=0)
+        assert store.suggestions(run_id=2)["evidence"].tolist() == [evidence]

@@ -79,9 +79,10 @@ decision (minutes at tens of thousands of decisions, and every background refit 
 
 def _compactable(quote) -> bool:
     """Whether evidence ``quote`` may be stored without its text where it quotes a project segment: a
-    ``{"segment_id", "text", …}`` quote (in that order, so that reading it back gives it as it was)."""
-    return isinstance(quote, dict) and list(quote)[:2] == ["segment_id", "text"] and isinstance(
-        quote["segment_id"], str)
+    ``{"segment_id", "text", …}`` quote of strings (in that order, so that reading it back gives it as it was; a
+    text of ``None`` is no segment's missing one)."""
+    return isinstance(quote, dict) and list(quote)[:2] == ["segment_id", "text"] and all(
+        isinstance(quote[key], str) for key in ("segment_id", "text"))
 
 
 def _without_text(quote) -> bool:
