@@ -896,6 +896,36 @@ def test_a_revision_of_many_codes_in_use_warns_of_five_in_a_line_each_and_of_the
                            "stored under their ids before a map still reads as the code the map made it")
 
 
+def test_one_code_more_than_five_in_use_is_counted_in_the_singular(tmp_path, capsys):
+    """Six codes redefined, or added again, said "1 more redefined codes keep ... their earlier definitions"."""
+    codes = [f"c{i}" for i in range(6)]
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "iv1.txt").write_text("".join(f"P{i}: Turn {i}.\n" for i in range(6)))
+    (tmp_path / "coded.csv").write_text("document,turn,code\n" + "".join(f"iv1,{i},{c}\n" for i, c in enumerate(codes)))
+    book = tmp_path / "cb.yaml"
+    book.write_text("codes:\n" + "".join(f"  - id: {c}\n    name: {c}\n    definition: old\n" for c in codes))
+    project = str(tmp_path / "p.taproj")
+    assert run("project", "init", project, "--codebook", str(book), "--input", str(tmp_path / "t"), "--coded",
+               str(tmp_path / "coded.csv")) == 0
+    reworded = tmp_path / "reworded.yaml"
+    reworded.write_text(book.read_text().replace("definition: old", "definition: new"))
+    capsys.readouterr()
+    assert run("project", "codebook", project, "--codebook", str(reworded)) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warnings[5:] == ["theme-assist: warning: 1 more redefined code keeps codings or rejections made under "
+                            "its earlier definition (c5): review them likewise"]
+    merged = tmp_path / "merged.yaml"
+    merged.write_text("codes:\n  - id: x\n    name: X\n    definition: new\n  - id: other\n    name: Other\n")
+    assert run("project", "codebook", project, "--codebook", str(merged), *[f"--map={c}=x" for c in codes]) == 0
+    back = tmp_path / "back.yaml"
+    back.write_text(reworded.read_text() + "  - id: x\n    name: X\n    definition: new\n")
+    capsys.readouterr()
+    assert run("project", "codebook", project, "--codebook", str(back)) == 0  # going back, x kept
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warnings[5:] == ["theme-assist: warning: 1 more code added again is a new code (c5): what was stored "
+                            "under its id before a map still reads as the code the map made it"]
+
+
 def test_a_map_of_code_ids_holding_an_equals_sign_splits_where_old_is_dropped_and_new_is_kept(tmp_path, capsys):
     """``--map OLD=NEW`` split at its first '=' could not map a code whose id holds one: among the '=' the split is
     the one that makes OLD a code the revision drops and NEW a code of the revision; none or several is refused."""

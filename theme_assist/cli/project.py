@@ -469,16 +469,17 @@ def _warn_redefined_in_use(redefined: list[str], store) -> None:
     for code in redefined:
         coded, turned_down = int(codings.get(code, 0)), int(rejections.get(code, 0))
         if coded or turned_down:
-            held.append((code, " and ".join(f"{n} {what}{'' if n == 1 else 's'}" for n, what in
+            held.append((code, " and ".join(counted(n, what) for n, what in
                                             [(coded, "coding"), (turned_down, "rejection")] if n)))
-    for code, counted in held[:CODES_NAMED]:
+    for code, kept in held[:CODES_NAMED]:
         logger.warning("%s, redefined, keeps %s made under its earlier definition: review them (`project export "
                        "--codings` lists the codings by code; the review page's \"Suggested code\" filter finds "
-                       "segments by the machine's suggestion, not by the codes given)", code, counted)
-    if len(held) > CODES_NAMED:  # a codebook reworded throughout: one line, not hundreds
-        logger.warning("%d more redefined codes keep codings or rejections made under their earlier definitions (%s): "
-                       "review them likewise", len(held) - CODES_NAMED,
-                       listed([code for code, _ in held[CODES_NAMED:]], 3))
+                       "segments by the machine's suggestion, not by the codes given)", code, kept)
+    more = [code for code, _ in held[CODES_NAMED:]]
+    if more:  # a codebook reworded throughout: one line, not hundreds
+        logger.warning("%s keep%s codings or rejections made under %s earlier definition%s (%s): review them likewise",
+                       counted(len(more), "more redefined code"), "s" if len(more) == 1 else "",
+                       *(("its", "") if len(more) == 1 else ("their", "s")), listed(more, 3))
 
 
 def _warn_mapped_before(added: list[str], store) -> None:
@@ -514,8 +515,10 @@ def _warn_mapped_before(added: list[str], store) -> None:
                            "lists the maps)", code, rows, code, "s" if len(versions) > 1 else "",
                            ", ".join(map(str, versions)), listed(sorted(set(away["code_now"]))))
     if more:  # an earlier codebook of hundreds of codes renamed since: one line, not hundreds
-        logger.warning("%d more codes added again are new codes (%s): what was stored under their ids before a map "
-                       "still reads as the code the map made it", len(more), listed(more, 3))
+        logger.warning("%s added again %s (%s): what was stored under %s before a map still reads as the code "
+                       "the map made it", counted(len(more), "more code"),
+                       "is a new code" if len(more) == 1 else "are new codes", listed(more, 3),
+                       "its id" if len(more) == 1 else "their ids")
 
 
 def _code_map(maps: list[str], current_ids: list[str], revised_ids: list[str]) -> dict[str, str]:
