@@ -3,6 +3,7 @@ its own were, all or nothing, refused where the project has them already."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import zipfile
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 
 from theme_assist.codebook import packaged_codebook
+from theme_assist.ingest.decoding import NOT_A_FILE
 from theme_assist.project import ProjectStore
 from theme_assist.project.testing import project_content as content, run_command as run
 
@@ -391,6 +393,16 @@ def test_a_table_path_mistyped_is_refused_also_where_every_transcript_is_in_the_
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"theme-assist: error: {option} ") and err.strip().endswith(said)
     assert content(project) == stored
+
+
+def test_a_table_path_naming_a_pipe_is_refused_as_every_table_reader_refuses_one(tmp_path, site_one, capsys):
+    """A pipe given as --coded was said to be 'no file', not how to give it, as reading any table says."""
+    project, later = site_one
+    pipe = tmp_path / "coded.csv"
+    os.mkfifo(pipe)
+    capsys.readouterr()
+    assert run("project", "add", str(project), str(later), "--coded", str(pipe)) == 2
+    assert capsys.readouterr().err == f"theme-assist: error: --coded {pipe} is {NOT_A_FILE}\n"
 
 
 def test_an_interruption_while_storing_leaves_the_project_as_it_was(site_one, monkeypatch):

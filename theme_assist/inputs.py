@@ -42,14 +42,10 @@ def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "ta
     malformed file, or a missing required column; for a file holding JSON, with ``json_hint`` (what to give
     instead).
     """
-    from theme_assist.ingest.decoding import NOT_A_FILE
     from theme_assist.ingest.tables import load_table
 
     path = Path(path)
-    if not path.is_file():
-        if not path.exists():
-            raise InputError(f"{what} {path} does not exist")
-        raise InputError(f"{what} {path} is " + ("a folder, not a file" if path.is_dir() else NOT_A_FILE))
+    check_file(path, what)
     if path.stat().st_size == 0:
         raise InputError(f"{what} {path} is empty")
     if holds_json(path):  # read as a table, its first line was a header of '{"key": …' and there were no rows
@@ -69,6 +65,23 @@ def read_table(path: str | Path, required: tuple[str, ...] = (), what: str = "ta
 _JSON_START = re.compile(r'\s*(?:\{\s*["}]|\[\s*[\[{"\]])')
 """How a JSON object or array of objects, strings or arrays opens (not ``[00:01]`` or ``[time]``, which a table's
 first cell may hold)."""
+
+
+def check_file(path: Path, what: str = "table") -> None:
+    """Refuse ``path`` unless it names a file: one that does not exist, a folder, a pipe or a device, each said
+    with ``what`` it was given as (an option: ``--coded``).
+
+    Raises
+    ------
+    InputError
+        If ``path`` is no file.
+    """
+    from theme_assist.ingest.decoding import NOT_A_FILE
+
+    if not path.is_file():
+        if not path.exists():
+            raise InputError(f"{what} {path} does not exist")
+        raise InputError(f"{what} {path} is " + ("a folder, not a file" if path.is_dir() else NOT_A_FILE))
 
 
 def holds_json(path: Path) -> bool:

@@ -81,17 +81,16 @@ def add(
     speakers; its codebook, codings, decisions and history are kept. A transcript it has already with the same text
     is left as it is (give the folder of all the study's transcripts); one it has with another text, or under
     another name, is refused. All or nothing: on an error nothing is added."""
-    from theme_assist.errors import InputError
     from theme_assist.ingest import skipped_as_unsupported, skipped_note
+    from theme_assist.inputs import check_file
     from theme_assist.project import ProjectStore
     from theme_assist.project.build import add_to_project
 
     console = message_console()
     for option, path in (("--metadata", metadata), ("--coded", coded)):
         # read only for new transcripts, but a path mistyped is said where every transcript is in the project too
-        if path is not None and not path.is_file():
-            raise InputError(f"{option} {path} " + ("is a folder, not a file" if path.is_dir() else
-                                                     "does not exist" if not path.exists() else "is no file"))
+        if path is not None:
+            check_file(path, option)
     with ProjectStore(project) as store:
         store.check_writable()  # before the transcripts are read
         had = set(store.documents()["document"])
