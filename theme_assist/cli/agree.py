@@ -189,7 +189,7 @@ def agree(
                          f"{population:g}")
     _check_span_options(units_file, min_coverage, overlap)
     said = _warnings_said(command) if output_format == "markdown" else []  # each a footnote of the report
-    deferred: list[str] = []  # a multi-label file's warnings, said once its use is not refused
+    deferred: list[str] = []  # the file's warnings (multi-label, missing-rating markers), said once nothing is refused
     chosen = [name.strip() for name in coder] if coder else None
     blank = next((name for name in chosen or [] if not has_visible_character(name)), None)
     if blank is not None:  # as written it would be said to be "no coder", '' listed beside the file's names
