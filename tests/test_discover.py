@@ -502,6 +502,18 @@ def test_the_share_of_english_words_reads_the_beginning_of_long_texts(monkeypatc
     assert label.english_share(["short text", "no space at all, too"]) == 1.0  # shorter ones whole
 
 
+def test_chinese_turns_of_two_clauses_are_no_english_words_not_turns_without_a_word():
+    """A Chinese turn with a full-width comma inside (most of them) is one token that is no word to the English
+    tokenizer: a corpus of such turns had no word, so no note said its labels were made with an English lexicon."""
+    from theme_assist.discover import label
+    from theme_assist.discover.discoverer import language_notes
+
+    chinese = ["我的姐姐每天都来看我，家人很重要。", "同事们不知道我的诊断，我很害怕。"]
+    assert label.english_share(chinese) == 0.0
+    assert language_notes(chinese)[0].startswith("only 0% of the words of the clustered segments are English")
+    assert label.english_share(["Yeah, I know; we'll see."]) == 1.0  # "'ll": a word, no clauses
+
+
 def test_too_few_segments_say_why_and_stay_unclustered(twenty_vectors):
     discoverer = ThemeDiscoverer(min_size=3).fit(TWENTY.head(5), embeddings=twenty_vectors[:5])
     assert discoverer.themes_.empty

@@ -108,13 +108,10 @@ def minimal_responses(texts: list[str]) -> np.ndarray:
     for i, doc in zip(short, nlp.tokenizer.pipe(ACKNOWLEDGING_PHRASES.sub(" ", texts[i]) for i in short)):
         note = _annotations(doc)
         words = [token for token in doc if _is_word(token) and token.i not in note]
-        # the English tokenizer splits no clause at a full-width comma or stop ("我的姐姐每天都来看我，家人很重要"):
-        # such a token is no word, and a Chinese or Japanese turn of two clauses was a turn "without a word"
-        runs = [run for token in doc if token.i not in note and not _is_word(token)
-                for run in [_letter_runs(token.text)] if len(run) > 1]
+        clauses = [run for token in doc if token.i not in note for run in _joined_clauses(token)]
         minimal[i] = len(words) <= MINIMAL_MAX_WORDS and not any(
             token.lower_ not in ignored and len(token) > 1 and not _is_number(token) for token in words) and not any(
-            word.lower() not in ignored and len(word) > 1 for run in runs for word in run)
+            run.lower() not in ignored and len(run) > 1 for run in clauses)
     return minimal
 
 
@@ -283,14 +280,18 @@ def english_share(texts: list[str]) -> float | None:
     :data:`ENGLISH_CHARS` characters of each) that the English lexicon (:func:`parts_of_speech`, by form or lemma)
     or spaCy's English stop words hold, or ``None`` for texts without a word. English interviews and chats score
     0.97 to 0.99, German or French ones below 0.4, and Chinese ones 0: the English tokenizer leaves a sentence
-    without spaces whole, one unknown word."""
+    without spaces whole, one unknown word (a clause of one, where a full-width comma joins it to the next:
+    :func:`_joined_clauses`)."""
     nlp, known = lemmatizer(), parts_of_speech()["known"]
     step = -(-len(texts) // ENGLISH_SAMPLE) or 1
-    words = [token for doc in nlp.pipe(_beginning(text, ENGLISH_CHARS) for text in texts[::step])
-             for token in doc if _is_word(token)]
-    english = sum(bool({token.lower_, token.lemma_.lower()} & known) or token.lower_ in nlp.Defaults.stop_words
-                  for token in words)
-    return english / len(words) if words else None
+    english = total = 0
+    for doc in nlp.pipe(_beginning(text, ENGLISH_CHARS) for text in texts[::step]):
+        words = [token for token in doc if _is_word(token)]
+        clauses = [run.lower() for token in doc for run in _joined_clauses(token)]  # words as much as tokens
+        english += sum(bool({token.lower_, token.lemma_.lower()} & known) or token.lower_ in nlp.Defaults.stop_words
+                       for token in words) + sum(run in known or run in nlp.Defaults.stop_words for run in clauses)
+        total += len(words) + len(clauses)
+    return english / total if total else None
 
 
 def _beginning(text: str, limit: int) -> str:
@@ -418,6 +419,14 @@ def _letter_runs(text: str) -> list[str]:
         elif run:
             runs, run = runs + [run], ""
     return runs + [run] if run else runs
+
+
+def _joined_clauses(token) -> list[str]:
+    """The runs of letters of ``token`` (:func:`_letter_runs`) where it is no word but holds two or more: clauses
+    the English tokenizer leaves joined at a full-width comma or stop ("我的姐姐每天都来看我，家人很重要"), which
+    would make a Chinese or Japanese turn of two clauses a turn "without a word"."""
+    runs = [] if _is_word(token) else _letter_runs(token.text)
+    return runs if len(runs) > 1 else []
 
 
 def _is_number(token) -> bool:
