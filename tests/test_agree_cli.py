@@ -238,14 +238,117 @@ def test_a_project_codings_export_is_read_as_long_ratings(capsys, tmp_path):
     with pytest.raises(SystemExit) as exported:
         main(["project", "export", str(project), "--codings", str(codings)])
     assert exported.value.code == 0
-    assert pd.read_csv(codings).columns.tolist() == ["segment_id", "code", "coder", "segmentation"]
+    assert pd.read_csv(codings).columns.tolist() == ["segment_id", "code", "coder", "segmentation", "codebook_version"]
     result = json.loads(run(capsys, codings, "--format", "json", "-m", "percent")[1])
     assert result["percent"]["n_units"] == 4 and result["percent"]["value"] == 0.75
-    # pivoted wide in a spreadsheet, its segmentation column kept beside the coders' is no coder
-    wide = pd.read_csv(codings).pivot(index=["segment_id", "segmentation"], columns="coder", values="code")
+    # pivoted wide in a spreadsheet, its segmentation and codebook version columns kept beside the coders' are no coders
+    wide = pd.read_csv(codings).pivot(index=["segment_id", "segmentation", "codebook_version"], columns="coder",
+                                      values="code")
     wide.reset_index().to_csv(tmp_path / "wide.csv", index=False)
     result = json.loads(run(capsys, tmp_path / "wide.csv", "--format", "json", "-m", "percent")[1])
     assert result["percent"]["n_coders"] == 2 and result["percent"]["value"] == 0.75
+
+
+def exports_before_and_after_a_merge(capsys, tmp_path) -> dict[str, pd.DataFrame]:
+    """``project export --codings`` and ``--machine`` of a project where ann and ben accepted the machine's rank-1
+    codes on 8 segments, under codebook version 1 and again under version 2, which merged stigma into family:
+    ``{"codings1": ..., "machine1": ..., "codings2": ..., "machine2": ...}``, as written (strings)."""
+    from theme_assist.codebook import parse_codebook
+    from theme_assist.project import DecisionRequest, ProjectStore
+    from theme_assist.project.testing import CODEBOOK, make_project
+
+    project = tmp_path / "study.taproj"
+    with make_project(project) as store:
+        suggestions = store.suggestions(with_evidence=False)
+        best = suggestions[suggestions["rank"] == 1].iloc[:8]
+        assert "stigma" in set(best["code"])
+        store.record_decisions([DecisionRequest(row.segment_id, "accept", row.code, coder, int(row.id))
+                                for coder in ("ann", "ben") for row in best.itertuples()])
+    exported = {}
+    for version in (1, 2):
+        if version == 2:
+            with ProjectStore(project) as store:
+                merged = CODEBOOK.replace('      - id: stigma\n        name: Stigma & "labels"\n'
+                                          "        definition: Being judged or excluded.\n", "")
+                store.add_codebook_version(parse_codebook(merged), code_map={"stigma": "family"})
+        for option in ("codings", "machine"):
+            path = tmp_path / f"{option}{version}.csv"
+            with pytest.raises(SystemExit) as done:
+                main(["project", "export", str(project), f"--{option}", str(path)])
+            assert done.value.code in (0, None)
+            exported[f"{option}{version}"] = pd.read_csv(path, dtype=str, keep_default_na=False)
+    capsys.readouterr()
+    return exported
+
+
+def test_codings_exported_under_two_codebook_versions_are_refused_put_together(capsys, tmp_path):
+    """Ann's codings exported under codebook version 1 and Ben's under version 2 (stigma merged into family), put
+    together, were compared code by code: Ann's stigma against Ben's family counted as disagreement, silently. The
+    exports say their codebook version, and a file of two is refused, naming both."""
+    exported = exports_before_and_after_a_merge(capsys, tmp_path)
+    codings = exported["codings2"]
+    assert codings.columns.tolist() == ["segment_id", "code", "coder", "segmentation", "codebook_version"]
+    assert set(exported["codings1"]["codebook_version"]) == {"1"} and set(codings["codebook_version"]) == {"2"}
+    assert exported["machine2"].columns.tolist()[-2:] == ["segmentation", "codebook_version"]
+    mixed = tmp_path / "mixed.csv"
+    pd.concat([exported["codings1"][exported["codings1"]["coder"] == "ann"],
+               codings[codings["coder"] == "ben"]]).to_csv(mixed, index=False)
+    code, out, err = run(capsys, mixed, "-m", "percent")
+    assert code == 2 and not out
+    assert err.count("\n") == 1 and err.startswith("theme-assist: error: ")
+    assert f"{mixed} has rows exported under two codebook versions, 1 and 2" in err
+    assert "export both again from the project" in err and "current codebook" in err
+    # one version: compared, and the merged codes agree
+    for name, frame in (("v2.csv", codings), ("none.csv", codings.drop(columns="codebook_version")),
+                        ("empty.csv", codings.assign(codebook_version=""))):
+        frame.to_csv(tmp_path / name, index=False)
+        code, out, err = run(capsys, tmp_path / name, "-m", "percent", "--format", "json")
+        assert code in (0, None), err
+        assert json.loads(out)["percent"]["value"] == 1.0
+    # without the column, a mixed file is read as before: the merged code counts as a disagreement
+    mixed_frame = pd.read_csv(mixed, dtype=str, keep_default_na=False)
+    mixed_frame.drop(columns="codebook_version").to_csv(tmp_path / "bare.csv", index=False)
+    code, out, err = run(capsys, tmp_path / "bare.csv", "-m", "percent", "--format", "json")
+    assert code in (0, None) and json.loads(out)["percent"]["value"] < 1.0
+    # rows without a version beside rows of one pass
+    codings.assign(codebook_version=["", *codings["codebook_version"][1:]]).to_csv(tmp_path / "some.csv", index=False)
+    code, out, err = run(capsys, tmp_path / "some.csv", "-m", "percent")
+    assert code in (0, None) and "codebook version" not in err
+    # pivoted wide, two versions are refused too
+    wide = mixed_frame.pivot(index=["segment_id", "segmentation", "codebook_version"], columns="coder",
+                             values="code").reset_index()
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    code, out, err = run(capsys, tmp_path / "wide.csv", "-m", "percent")
+    assert code == 2 and "two codebook versions, 1 and 2" in err
+
+
+def test_machine_exported_under_another_codebook_version_than_the_ratings_is_refused(capsys, tmp_path):
+    exported = exports_before_and_after_a_merge(capsys, tmp_path)
+    for name, frame in exported.items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    code, out, err = run(capsys, tmp_path / "codings2.csv", "--machine", tmp_path / "machine1.csv", "-m", "percent")
+    assert code == 2 and not out and err.count("\n") == 1
+    assert (f"{tmp_path / 'codings2.csv'} and {tmp_path / 'machine1.csv'} have codes exported under two codebook "
+            "versions, 2 and 1") in err
+    for ratings, machine in (("codings2", "machine2"), ("codings1", "machine1")):
+        code, out, err = run(capsys, tmp_path / f"{ratings}.csv", "--machine", tmp_path / f"{machine}.csv",
+                             "-m", "percent", "--format", "json")
+        assert code in (0, None), err
+        rows = {row["comparison"]: row for row in json.loads(out)["machine_comparison"]}
+        assert rows["machine vs ann"]["percent"] == 1.0
+    # a file without the column, or with it empty, passes against either
+    exported["machine1"].drop(columns="codebook_version").to_csv(tmp_path / "bare.csv", index=False)
+    exported["codings2"].assign(codebook_version="").to_csv(tmp_path / "empty.csv", index=False)
+    for ratings, machine in (("codings2.csv", "bare.csv"), ("empty.csv", "machine1.csv")):
+        code, out, err = run(capsys, tmp_path / ratings, "--machine", tmp_path / machine, "-m", "percent")
+        assert code in (0, None), err
+    # a machine file of two versions is refused by itself
+    first = exported["machine1"]["segment_id"].unique()[:2]
+    pd.concat([exported["machine1"][exported["machine1"]["segment_id"].isin(first)],
+               exported["machine2"][~exported["machine2"]["segment_id"].isin(first)]]).to_csv(
+        tmp_path / "machines.csv", index=False)
+    code, out, err = run(capsys, tmp_path / "codings2.csv", "--machine", tmp_path / "machines.csv", "-m", "percent")
+    assert code == 2 and "machines.csv has rows exported under two codebook versions, 1 and 2" in err
 
 
 def test_long_single_label_file_is_a_plain_table(capsys, tmp_path):

@@ -348,7 +348,8 @@ def test_the_machines_pre_coding_of_reviewed_segments_is_what_the_coders_saw_fir
 
     result = json.loads(export_and_agree(tmp_path, capsys, "-m", "percent"))
     exported = pd.read_csv(tmp_path / "machine.csv")
-    assert list(exported.columns) == ["segment_id", "code", "score", "rank", "evidence", "run_id", "segmentation"]
+    assert list(exported.columns) == ["segment_id", "code", "score", "rank", "evidence", "run_id", "segmentation",
+                                      "codebook_version"]
     assert exported.groupby("segment_id")["run_id"].unique().map(list).to_dict() == {a0: [1], a1: [1], a2: [2]}
     rows = {row["comparison"]: row for row in result["machine_comparison"]}
     # Ana: a0 family (after replacing work), a1 family, a2 other; Bo: a0 work, a1 stigma, a2 stigma

@@ -49,6 +49,9 @@ MAX_YAML_DEPTH = 120
 MAX_CODEBOOK_BYTES = 10 * 1024**2
 """Largest codebook file read: the packaged one is under 30 KB. A file given as the codebook by mistake (a coded
 table of 200 MB) took minutes to be refused as YAML; ``/dev/zero`` filled the memory."""
+CODEBOOK_VERSION_COLUMN = "codebook_version"
+"""The column ``project export --codings`` and ``--machine`` write after the segmentation: the project's codebook
+version the codes are read under (a code map renames or merges codes); no coder, code or rating where read back."""
 
 logger = logging.getLogger(__name__)
 

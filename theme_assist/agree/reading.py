@@ -15,7 +15,9 @@ Long
     without a row for a unit gave it no code). When every code is a number, one number written two ways ("1",
     "1.0") is one code; beside codes that are not numbers, two codes, with a warning (in a wide file too). A unit
     with rows of two segmentations (their ``segmentation`` column: two projects' exports put together) is refused:
-    its id may name other text in each.
+    its id may name other text in each. A ``codebook_version`` column (``project export --codings``) is no rating
+    either, in a wide file too; a file whose rows carry two versions there is refused: a code renamed or merged in
+    between is named apart in each.
 Span codings
     Columns ``document``, ``start``, ``end``, ``code``, ``coder`` (others are ignored, but for ``text``): one row
     per coded span, as ``theme-assist import-qdpx`` writes ``codings.csv``. They are not ratings of units yet:
@@ -44,6 +46,7 @@ import pandas as pd
 
 from theme_assist.agree.units import (SPAN_COLUMNS, codings_on_units, ratings_from_codings,
                                      spans_meeting_units)
+from theme_assist.codebook import CODEBOOK_VERSION_COLUMN
 from theme_assist.documents import SEGMENT_COLUMNS
 from theme_assist.errors import InputError, listed, warn_or_defer
 from theme_assist.inputs import lines_of, read_table, whole_numbers
@@ -90,6 +93,9 @@ class RatingsFile:
     segmentations : list of str
         The segmentation tags of a long file's segment ids (:func:`~theme_assist.segment.segmentation_tags`); none
         for a wide file.
+    codebook_versions : list of str
+        The one codebook version its codes were exported under (its ``codebook_version`` column), as written;
+        none for a file without the column or with it empty.
     several_codes : str
         Of a multi-label long file: how many units and coders have several codes, and the lines of the first
         (``"1 of 40 unit-coder pair(s) have several codes (line 7, 9; …)"``); empty otherwise.
@@ -103,6 +109,7 @@ class RatingsFile:
     codings: pd.DataFrame | None = None
     multi_label: bool = False
     segmentations: list[str] = field(default_factory=list)
+    codebook_versions: list[str] = field(default_factory=list)
     several_codes: str = ""
     coders_left_out: list[str] = field(default_factory=list)
 
@@ -203,6 +210,9 @@ def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] |
     tagged = [column for column in frame.columns if column.lower() == SEGMENTATION_COLUMN]
     tags = frame[tagged[0]] if tagged else None
     frame = frame.drop(columns=tagged)
+    versioned = [column for column in frame.columns if column.lower() == CODEBOOK_VERSION_COLUMN]
+    versions = codebook_versions(frame[versioned[0]], path) if versioned else []
+    frame = frame.drop(columns=versioned)
     if {"coder", "code"} <= {column.lower() for column in frame.columns}:  # long format
         names = {column: "unit" if column.lower() in UNIT_ALIASES else column.lower() for column in frame.columns}
         if sorted(names.values()) != sorted(LONG_COLUMNS):
@@ -221,11 +231,39 @@ def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] |
         return replace(_long(frame, path, min_coders, exported=bool(tagged), deferred=deferred,
                              chosen=coders is not None, categories=categories),
                        segmentations=segmentation_tags(pd.DataFrame({SEGMENTATION_COLUMN: tags}))
-                       if tags is not None else [], coders_left_out=left_out)
+                       if tags is not None else [], coders_left_out=left_out, codebook_versions=versions)
     frame = _unit_column_first(frame)
     if tags is not None and frame.shape[1]:  # a long file of two segmentations pivoted wide repeats its units
         _refuse_mixed_segmentations(frame.set_axis(["unit", *frame.columns[1:]], axis=1), tags, path)
-    return _wide(frame, path, min_coders, coders, categories, deferred)
+    return replace(_wide(frame, path, min_coders, coders, categories, deferred), codebook_versions=versions)
+
+
+def codebook_versions(cells: pd.Series, path: str | Path) -> list[str]:
+    """The codebook version of a table's ``codebook_version`` column (``cells``, as written), ``[]`` where every
+    cell is empty.
+
+    Raises
+    ------
+    InputError
+        Where its rows carry two versions (exports of one project made before and after a codebook revision, put
+        together): a code the revision renamed or merged is named apart in each, and their codes would be compared
+        as different silently.
+    """
+    written = pd.Series(cells, dtype=object).fillna("").astype(str).str.strip()
+    found = sorted(set(written) - {""}, key=lambda version: (len(version), version))
+    if len(found) > 1:
+        refuse_other_codebook_version(found[0], path, found[1], path)
+    return found
+
+
+def refuse_other_codebook_version(version: str, path: str | Path, other: str, other_path: str | Path) -> None:
+    """:class:`InputError` for codes read under codebook ``version`` (of ``path``) and ``other`` (of
+    ``other_path``, which may be ``path``), in one line that says what to do."""
+    where = f"{path} has rows" if str(path) == str(other_path) else f"{path} and {other_path} have codes"
+    raise InputError(f"{where} exported under two codebook versions, {version} and {other}: a code renamed or "
+                     "merged in between is named apart in each, so their codes are not compared; export both again "
+                     "from the project (project export --codings, --machine), which reads every coding under its "
+                     "current codebook")
 
 
 def _chosen_coders(present: list[str], chosen: Sequence[str], path: str | Path,
@@ -783,10 +821,10 @@ def read_machine(path: str | Path) -> pd.Series:
     return read_machine_and_segmentations(path)[0]
 
 
-def read_machine_and_segmentations(path: str | Path) -> tuple[pd.Series, list[str], set[str]]:
+def read_machine_and_segmentations(path: str | Path) -> tuple[pd.Series, list[str], set[str], list[str]]:
     """The machine's rank-1 code per segment from the ``suggest`` command's output, the segmentation tags of
-    its segment ids (:func:`~theme_assist.segment.segmentation_tags`), and the segments it learnt from, from one
-    read.
+    its segment ids (:func:`~theme_assist.segment.segmentation_tags`), the segments it learnt from, and the
+    codebook version its codes are read under (``project export --machine``), from one read.
 
     Returns
     -------
@@ -798,17 +836,21 @@ def read_machine_and_segmentations(path: str | Path) -> tuple[pd.Series, list[st
     taught : set of str
         The ``segment_id`` of every quote of its ``evidence`` column: coded segments the suggester was fitted on
         (some of them; an evidence cell that is no JSON list of quotes names none).
+    codebook_versions : list of str
+        As :attr:`RatingsFile.codebook_versions`: ``suggest``'s own output has none.
 
     Raises
     ------
     InputError
         For a file without the columns of ``suggest``'s output (a ratings file given by mistake would otherwise
-        be read as one coder's codes), or a segment with two rank-1 rows.
+        be read as one coder's codes), a segment with two rank-1 rows, or rows of two codebook versions
+        (:func:`codebook_versions`).
     """
-    frame = read_table(path, required=MACHINE_COLUMNS, what="machine suggestions (suggest's "
-                       "OUT.csv)", rectangular=True, optional=(SEGMENTATION_COLUMN, "evidence"))
+    frame = read_table(path, required=MACHINE_COLUMNS, what="machine suggestions (suggest's OUT.csv)",
+                       rectangular=True, optional=(SEGMENTATION_COLUMN, "evidence", CODEBOOK_VERSION_COLUMN))
     _refuse_audit_trail(frame.columns, path)
     tags = segmentation_tags(frame)
+    versions = codebook_versions(frame[CODEBOOK_VERSION_COLUMN], path) if CODEBOOK_VERSION_COLUMN in frame else []
     taught = _quoted_segments(frame["evidence"]) if "evidence" in frame else set()
     frame = frame.apply(lambda column: column.str.strip())
     abstained = frame["code"] == ""  # suggest writes an abstention without a score or rank
@@ -819,7 +861,7 @@ def read_machine_and_segmentations(path: str | Path) -> tuple[pd.Series, list[st
         raise InputError(f"{path} has two rank-1 rows for segment {repeated.iloc[0]!r}: not one run of suggest")
     codes = pd.Series(frame["code"].to_numpy(), index=pd.Index(frame["segment_id"].to_numpy(), name="unit"),
                       name=MACHINE, dtype=object)
-    return codes.where(codes != ""), tags, taught
+    return codes.where(codes != ""), tags, taught, versions
 
 
 def _quoted_segments(evidence: pd.Series) -> set[str]:

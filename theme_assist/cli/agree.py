@@ -114,7 +114,8 @@ def agree(
              "abstention is a missing rating) compared with each coder, the coders' majority, and the coders with "
              "each other, each with the intervals asked for. Single-label ratings; one coder is enough (then there "
              "is no coders' summary). Refused where its segmentation column differs from the ratings' or --units' "
-             "(but for --max-chars where --units shows that neither limit split a turn)."),
+             "(but for --max-chars where --units shows that neither limit split a turn), or its codebook_version "
+             "column (project export) from the ratings'."),
     coder: Optional[List[str]] = typer.Option(
         None, "--coder", metavar="NAME",
         help="Only this coder's ratings count, in the coders' summary and in every comparison (--machine too); "
@@ -244,7 +245,8 @@ def agree(
     # the file naming units by segment id, and what it says of their segmentation
     ids = ((units_file, segmentation_tags(unit_segments), unit_segments) if spans_on_units else
            (ratings, source.segmentations, None) if long_file else None)
-    machine_labels = _machine_labels(machine, source.ratings, ratings, ids) if machine is not None else None
+    machine_labels = (_machine_labels(machine, source.ratings, ratings, ids, source.codebook_versions)
+                      if machine is not None else None)
     one_coder = source.ratings.shape[1] < 2  # read_codings allows it only with --machine
     options = dict(weights=weights, n_boot=n_boot, seed=seed, analytic=analytic, population=population,
                    alpha_bootstrap=alpha_bootstrap or "units",
@@ -660,24 +662,28 @@ def _segment_agreement(source, overlap: float) -> list[dict]:
     return pairs
 
 
-def _machine_labels(path: Path, human, ratings_path: Path, ids: tuple | None = None):
+def _machine_labels(path: Path, human, ratings_path: Path, ids: tuple | None = None, versions: list[str] = ()):
     """The machine's rank-1 codes of ``path`` (:func:`~theme_assist.agree.reading.read_machine`), as numbers where
     the human ratings are numbers. ``ids``: where the human ratings' units are segment ids, the file that names them
     (a long ratings file or the --units file), its segmentation tags and, for a segments table, its columns that
-    say what made them (the arguments of :func:`_refuse_other_segmentation` before the machine's).
+    say what made them (the arguments of :func:`_refuse_other_segmentation` before the machine's). ``versions``:
+    the codebook version the human ratings were exported under, if they say.
 
     Raises
     ------
     InputError
-        When they come from another segmentation than ``ids_path`` (:func:`_refuse_other_segmentation`), share no
-        unit with the human ratings, are not numbers beside numeric ratings, or a coder has the machine's name.
+        When they come from another segmentation than ``ids_path`` (:func:`_refuse_other_segmentation`) or were
+        exported under another codebook version than the ratings (``versions``), share no unit with the human
+        ratings, are not numbers beside numeric ratings, or a coder has the machine's name.
     """
     import pandas as pd
 
-    from theme_assist.agree.reading import read_machine_and_segmentations
+    from theme_assist.agree.reading import read_machine_and_segmentations, refuse_other_codebook_version
     from theme_assist.errors import InputError, listed
 
-    labels, theirs, taught = read_machine_and_segmentations(path)
+    labels, theirs, taught, their_versions = read_machine_and_segmentations(path)
+    if versions and their_versions and list(versions) != their_versions:
+        refuse_other_codebook_version(versions[0], ratings_path, their_versions[0], path)
     if ids is not None:
         _refuse_other_segmentation(*ids, path, theirs)
     if labels.name in human.columns:

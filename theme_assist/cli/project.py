@@ -178,7 +178,9 @@ def export(
     project: Path = typer.Argument(..., help="The project file."),
     audit: Optional[Path] = typer.Option(None, "--audit", help="Write the audit trail (every decision and machine "
                                                                "coding, who, when, which model) to this CSV."),
-    codings: Optional[Path] = typer.Option(None, "--codings", help="Write each coder's current codings to this CSV."),
+    codings: Optional[Path] = typer.Option(None, "--codings", help="Write each coder's current codings to this CSV, "
+                                                                   "read under the current codebook (its number in "
+                                                                   "a codebook_version column)."),
     qdpx: Optional[Path] = typer.Option(None, "--qdpx", help="Write a REFI-QDA .qdpx with the audit trail: imported "
                                                              "codings, every decision and the latest run's "
                                                              "suggestions (those the review page shows)."),
@@ -188,8 +190,8 @@ def export(
                                                             "suggested it)."),
     machine: Optional[Path] = typer.Option(None, "--machine", help="Write the machine's suggestions for each "
                                            "reviewed segment as they stood before its first decision (suggest's "
-                                           "columns, and the run that made them), for agree CODINGS.csv --machine "
-                                           "THIS.csv."),
+                                           "columns, the run that made them and the codebook version they are read "
+                                           "under), for agree CODINGS.csv --machine THIS.csv."),
     codebook: Optional[Path] = typer.Option(None, "--codebook", help="Write the project's codebook as YAML (the "
                                             "current version, or --codebook-version), to revise it and store it "
                                             "with `project codebook`."),
@@ -225,7 +227,7 @@ def export(
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import (audit_table, coders_now, current_codings, export_qdpx,
                                             independent_codings, machine_before_review, of_documents,
-                                            rejected_without_code, with_project_segmentation, write_audit)
+                                            rejected_without_code, with_project_codebook_version, write_audit)
 
     if not (audit or codings or qdpx or machine or codebook):
         raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv, --machine OUT.csv, --codebook "
@@ -268,7 +270,7 @@ def export(
                                    "recorded whether suggestions were shown: unknown, so not counted as independent",
                                    counted(unknown["segment_id"].nunique(), "segment"),
                                    counted(len(unknown), "coding"))
-            write_table(with_project_segmentation(table, store), codings)
+            write_table(with_project_codebook_version(table, store), codings)
             kind = " made with no suggestion shown" if independent else ""
             say_done(console, f"{len(table)} codings{of_chosen}{kind} → {codings}")
             if chosen:
@@ -276,7 +278,7 @@ def export(
             _warn_rejected_without_code(of_documents(rejected_without_code(store, now=now), store, chosen), codings)
         if machine:
             table = machine_before_review(store, chosen)
-            write_table(with_project_segmentation(table, store), machine)
+            write_table(with_project_codebook_version(table, store), machine)
             # the coders' codings of them are in --codings: agree's machine rows then count fewer units than theirs
             skipped = (f", and turns of the speakers the project skips ({', '.join(store.skip_speakers)}),"
                        if store.skip_speakers else "")

@@ -205,6 +205,16 @@ def with_project_segmentation(table: pd.DataFrame, store: ProjectStore) -> pd.Da
     return table.assign(**{SEGMENTATION_COLUMN: store.segmentation})
 
 
+def with_project_codebook_version(table: pd.DataFrame, store: ProjectStore) -> pd.DataFrame:
+    """``table`` (an export of codes read under the project's current codebook) with
+    :func:`with_project_segmentation`'s column, then the current codebook version as
+    :data:`~theme_assist.codebook.CODEBOOK_VERSION_COLUMN`: tables exported under two versions (a code renamed or
+    merged in between) name codes apart, and ``agree`` refuses them put together."""
+    from theme_assist.codebook import CODEBOOK_VERSION_COLUMN
+
+    return with_project_segmentation(table, store).assign(**{CODEBOOK_VERSION_COLUMN: store.codebook_version()})
+
+
 def _imported_not_applied(store: ProjectStore, codings: pd.DataFrame) -> pd.Series:
     """Why each imported coding is not (or no longer) a coding of its coder, ``""`` where it is: their own later
     decisions took the code away, or a later decision of theirs applies the same code (and carries it from then
