@@ -865,12 +865,10 @@ def test_a_code_mapped_away_and_added_again_is_said_to_leave_its_earlier_codings
         capsys.readouterr().err
 
 
-def test_a_revision_of_many_codes_in_use_warns_of_five_in_a_line_each_and_of_the_others_in_one(tmp_path, capsys):
-    """A codebook reworded throughout, or going back to one whose codes were all renamed since, warned in one line
-    per code: hundreds of lines for a codebook of hundreds of codes."""
-    codes = [f"c{i}" for i in range(8)]
+def _project_of_codes(tmp_path, codes: list[str]) -> tuple[str, Path]:
+    """A project of one transcript whose turn i is coded ``codes[i]``, and a codebook that rewords every code."""
     (tmp_path / "t").mkdir()
-    (tmp_path / "t" / "iv1.txt").write_text("".join(f"P{i}: Turn {i}.\n" for i in range(8)))
+    (tmp_path / "t" / "iv1.txt").write_text("".join(f"P{i}: Turn {i}.\n" for i in range(len(codes))))
     (tmp_path / "coded.csv").write_text("document,turn,code\n" + "".join(f"iv1,{i},{c}\n" for i, c in enumerate(codes)))
     book = tmp_path / "cb.yaml"
     book.write_text("codes:\n" + "".join(f"  - id: {c}\n    name: {c}\n    definition: old\n" for c in codes))
@@ -879,6 +877,14 @@ def test_a_revision_of_many_codes_in_use_warns_of_five_in_a_line_each_and_of_the
                str(tmp_path / "coded.csv")) == 0
     reworded = tmp_path / "reworded.yaml"
     reworded.write_text(book.read_text().replace("definition: old", "definition: new"))
+    return project, reworded
+
+
+def test_a_revision_of_many_codes_in_use_warns_of_five_in_a_line_each_and_of_the_others_in_one(tmp_path, capsys):
+    """A codebook reworded throughout, or going back to one whose codes were all renamed since, warned in one line
+    per code: hundreds of lines for a codebook of hundreds of codes."""
+    codes = [f"c{i}" for i in range(8)]
+    project, reworded = _project_of_codes(tmp_path, codes)
     capsys.readouterr()
     assert run("project", "codebook", project, "--codebook", str(reworded)) == 0
     warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
@@ -899,16 +905,7 @@ def test_a_revision_of_many_codes_in_use_warns_of_five_in_a_line_each_and_of_the
 def test_one_code_more_than_five_in_use_is_counted_in_the_singular(tmp_path, capsys):
     """Six codes redefined, or added again, said "1 more redefined codes keep ... their earlier definitions"."""
     codes = [f"c{i}" for i in range(6)]
-    (tmp_path / "t").mkdir()
-    (tmp_path / "t" / "iv1.txt").write_text("".join(f"P{i}: Turn {i}.\n" for i in range(6)))
-    (tmp_path / "coded.csv").write_text("document,turn,code\n" + "".join(f"iv1,{i},{c}\n" for i, c in enumerate(codes)))
-    book = tmp_path / "cb.yaml"
-    book.write_text("codes:\n" + "".join(f"  - id: {c}\n    name: {c}\n    definition: old\n" for c in codes))
-    project = str(tmp_path / "p.taproj")
-    assert run("project", "init", project, "--codebook", str(book), "--input", str(tmp_path / "t"), "--coded",
-               str(tmp_path / "coded.csv")) == 0
-    reworded = tmp_path / "reworded.yaml"
-    reworded.write_text(book.read_text().replace("definition: old", "definition: new"))
+    project, reworded = _project_of_codes(tmp_path, codes)
     capsys.readouterr()
     assert run("project", "codebook", project, "--codebook", str(reworded)) == 0
     warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
