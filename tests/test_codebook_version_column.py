@@ -90,7 +90,7 @@ def test_suggest_train_and_evaluate_corpus_learn_from_a_codings_export(exported,
     assert "codebook_version" not in capsys.readouterr().err
 
 
-def test_merge_takes_machine_exports_of_a_project(tmp_path):
+def test_merge_takes_machine_exports_of_a_project(tmp_path, capsys):
     from theme_assist.project import DecisionRequest
     from theme_assist.project.testing import make_project
 
@@ -111,3 +111,10 @@ def test_merge_takes_machine_exports_of_a_project(tmp_path):
     whole = pd.read_csv(tmp_path / "whole.csv", dtype=str, keep_default_na=False)
     assert merged.columns.tolist() == whole.columns.tolist() and merged.columns[-1] == "codebook_version"
     assert sorted(map(tuple, merged.to_numpy())) == sorted(map(tuple, whole.to_numpy()))
+    # a part exported after a codebook revision names its codes otherwise: refused, as agree refuses such a file
+    later = pd.read_csv(parts[-1], dtype=str, keep_default_na=False).assign(codebook_version="2")
+    later.to_csv(parts[-1], index=False)
+    capsys.readouterr()
+    assert run("merge", *map(str, parts), "--out", str(tmp_path / "mixed.csv")) == 2
+    assert "have codes exported under two codebook versions, 1 and 2" in capsys.readouterr().err
+    assert not (tmp_path / "mixed.csv").exists()

@@ -179,7 +179,8 @@ def _refuse_missing_parts(parts: list[Path], runs: list, count: Optional[int]) -
 
 def _refuse_parts_apart(parts: list[Path], tables: list, runs: list) -> None:
     """Refuse, in one line, parts that cannot be one run's: of two kinds, with other columns, of other runs
-    (``runs``: what each part says of its run, :func:`_run_of`), of two segmentations, or sharing a segment."""
+    (``runs``: what each part says of its run, :func:`_run_of`), of two segmentations or codebook versions, or
+    sharing a segment."""
     from theme_assist.errors import InputError, listed
     from theme_assist.segment import segmentation_difference, segmentation_tags
 
@@ -205,6 +206,7 @@ def _refuse_parts_apart(parts: list[Path], tables: list, runs: list) -> None:
         raise InputError(f"parts {one_path} and {other_path} come from different segmentations ({one} vs {other}"
                          + (f": {difference}" if difference else "") + "), whose segment ids name other segments: "
                          "run every part with the same options")
+    _refuse_codebook_versions_apart(parts, tables)
     seen: dict[str, Path] = {}
     for path, table in zip(parts, tables):
         for segment_id in table["segment_id"].unique():
@@ -214,6 +216,23 @@ def _refuse_parts_apart(parts: list[Path], tables: list, runs: list) -> None:
                                  "removed deals the later jobs other documents, some to two parts, some to none: "
                                  "run every part again on one input)")
         seen.update(dict.fromkeys(table["segment_id"].unique(), path))
+
+
+def _refuse_codebook_versions_apart(parts: list[Path], tables: list) -> None:
+    """Refuse parts whose ``codebook_version`` columns (``project export --machine``) name two versions, as
+    ``agree`` refuses such a file (:func:`~theme_assist.agree.reading.refuse_other_codebook_version`): merged,
+    a code renamed or merged between them would be named two ways."""
+    from theme_assist.agree.reading import codebook_versions, refuse_other_codebook_version
+    from theme_assist.codebook import CODEBOOK_VERSION_COLUMN
+
+    versions: dict[str, Path] = {}
+    for path, table in zip(parts, tables):
+        if CODEBOOK_VERSION_COLUMN in table:
+            for version in codebook_versions(table[CODEBOOK_VERSION_COLUMN], path):
+                versions.setdefault(version, path)
+    if len(versions) > 1:
+        (one, one_path), (other, other_path) = list(versions.items())[:2]
+        refuse_other_codebook_version(one, one_path, other, other_path)
 
 
 def _refuse_split_documents(parts: list[Path], documents: list) -> None:
