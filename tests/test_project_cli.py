@@ -312,6 +312,25 @@ def test_a_coded_table_of_another_segmentation_is_placed_by_text_or_refused_with
                                                                         ["iv:2", "psw_personal_gains"]]
 
 
+def _init_by_sentence(tmp_path) -> list[str]:
+    """``project init --unit sentence`` of a folder holding an interview of two turns of two sentences each, with
+    the codings of ``coded.csv`` (written by the caller)."""
+    (tmp_path / "tr").mkdir()
+    (tmp_path / "tr" / "iv.txt").write_text("I: How are you? Did you sleep?\nB: Yes. Very well, thanks.\n")
+    return ["project", "init", str(tmp_path / "study.taproj"), "--codebook", str(packaged_codebook("upsides")),
+            "--input", str(tmp_path / "tr"), "--coded", str(tmp_path / "coded.csv"), "--unit", "sentence"]
+
+
+def _assert_each_turn_codes_its_sentences(tmp_path, init: list[str], capsys) -> None:
+    """``init`` places the two rows of ``coded.csv`` by document and turn: each codes both sentences of its turn."""
+    assert run(*init) == 0, capsys.readouterr().err
+    assert "its rows are placed by document and turn, not by segment_id" in " ".join(capsys.readouterr().err.split())
+    with ProjectStore(tmp_path / "study.taproj") as store:
+        assert store.codings()[["segment_id", "code"]].values.tolist() == [
+            ["iv:0", "psw_self_disclosure"], ["iv:1", "psw_self_disclosure"],
+            ["iv:2", "psw_personal_gains"], ["iv:3", "psw_personal_gains"]]
+
+
 def test_a_coded_table_of_other_options_is_placed_by_document_and_turn(tmp_path, capsys):
     """A --segments-out table coded in a spreadsheet (its segmentation column kept, as the README asks) goes into a
     project segmented by sentence: its ids name other segments, but its turns are this version's and say its
@@ -319,18 +338,10 @@ def test_a_coded_table_of_other_options_is_placed_by_document_and_turn(tmp_path,
     refused)."""
     from theme_assist.inputs import read_segments
 
-    (tmp_path / "tr").mkdir()
-    (tmp_path / "tr" / "iv.txt").write_text("I: How are you? Did you sleep?\nB: Yes. Very well, thanks.\n")
+    init = _init_by_sentence(tmp_path)
     coded = read_segments(tmp_path / "tr")[["segment_id", "document", "turn", "text", "segmentation"]]
     coded.assign(code=["psw_self_disclosure", "psw_personal_gains"]).to_csv(tmp_path / "coded.csv", index=False)
-    init = ["project", "init", str(tmp_path / "study.taproj"), "--codebook", str(packaged_codebook("upsides")),
-            "--input", str(tmp_path / "tr"), "--coded", str(tmp_path / "coded.csv"), "--unit", "sentence"]
-    assert run(*init) == 0, capsys.readouterr().err
-    assert "its rows are placed by document and turn, not by segment_id" in " ".join(capsys.readouterr().err.split())
-    with ProjectStore(tmp_path / "study.taproj") as store:
-        assert store.codings()[["segment_id", "code"]].values.tolist() == [
-            ["iv:0", "psw_self_disclosure"], ["iv:1", "psw_self_disclosure"],
-            ["iv:2", "psw_personal_gains"], ["iv:3", "psw_personal_gains"]]
+    _assert_each_turn_codes_its_sentences(tmp_path, init, capsys)
     # another version's turns may be other turns, and turns that do not say the rows' texts are other turns:
     # placed by text, as before (here refused: no sentence has it)
     (tmp_path / "study.taproj").unlink()
@@ -343,25 +354,17 @@ def test_a_coded_table_of_other_options_is_placed_by_document_and_turn(tmp_path,
 def test_a_table_by_turn_of_segmentation_version_1_is_placed_by_document_and_turn_where_its_turns_say_it(
         tmp_path, capsys):
     """Version 2 joins a subtitle speaker's consecutive cues into one turn (and starts one at a heading after the
-    first turn), and reads other transcripts as version 1 did: a version-1 table of turns coded in a spreadsheet went by text into a project by sentence (refused: a
-    turn's text is no sentence's); its rows are placed by turn where each turn says its row's text, by text where
-    a turn is another (a cue joined with the next)."""
-    (tmp_path / "tr").mkdir()
-    (tmp_path / "tr" / "iv.txt").write_text("I: How are you? Did you sleep?\nB: Yes. Very well, thanks.\n")
+    first turn), and reads other transcripts as version 1 did: a version-1 table of turns coded in a spreadsheet
+    went by text into a project by sentence (refused: a turn's text is no sentence's); its rows are placed by turn
+    where each turn says its row's text, by text where a turn is another (a cue joined with the next)."""
+    init = _init_by_sentence(tmp_path)
     (tmp_path / "tr" / "teams.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v I>How was it?\n\n"
                                                "00:00:02.000 --> 00:00:03.000\n<v B>Good. I slept\n\n"
                                                "00:00:03.000 --> 00:00:04.000\n<v B>well.\n")
-    init = ["project", "init", str(tmp_path / "study.taproj"), "--codebook", str(packaged_codebook("upsides")),
-            "--input", str(tmp_path / "tr"), "--coded", str(tmp_path / "coded.csv"), "--unit", "sentence"]
     pd.DataFrame({"segment_id": ["iv:0", "iv:1"], "document": "iv", "turn": ["0", "1"], "segmentation": "v1-turn-1000",
                   "text": ["How are you? Did you sleep?", "Yes. Very well, thanks."],
                   "code": ["psw_self_disclosure", "psw_personal_gains"]}).to_csv(tmp_path / "coded.csv", index=False)
-    assert run(*init) == 0, capsys.readouterr().err
-    assert "its rows are placed by document and turn, not by segment_id" in " ".join(capsys.readouterr().err.split())
-    with ProjectStore(tmp_path / "study.taproj") as store:
-        assert store.codings()[["segment_id", "code"]].values.tolist() == [
-            ["iv:0", "psw_self_disclosure"], ["iv:1", "psw_self_disclosure"],
-            ["iv:2", "psw_personal_gains"], ["iv:3", "psw_personal_gains"]]
+    _assert_each_turn_codes_its_sentences(tmp_path, init, capsys)
     (tmp_path / "study.taproj").unlink()
     pd.DataFrame({"segment_id": ["teams:1"], "document": "teams", "turn": ["1"], "segmentation": "v1-turn-1000",
                   "text": ["Good. I slept"], "code": ["psw_personal_gains"]}).to_csv(tmp_path / "coded.csv",
