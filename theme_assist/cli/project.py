@@ -501,21 +501,16 @@ def _warn_mapped_before(added: list[str], store) -> None:
     codings = store.codings(mapped=False, withdrawn=True)
     stored = pd.concat([codings[["code", "code_now"]], decisions[["code", "code_now"]],
                         decisions[["replaces", "replaces_now"]].set_axis(["code", "code_now"], axis=1)])
-    named, more = 0, []
-    for code in added:
+    mapped_away = [code for code in added if ((stored["code"] == code) & (stored["code_now"] != code)).any()]
+    for code in mapped_away[:CODES_NAMED]:
         away = stored[(stored["code"] == code) & (stored["code_now"] != code)]
-        if len(away):
-            named += 1
-            if named > CODES_NAMED:
-                more.append(code)
-                continue
-            rows = "1 coding or decision" if len(away) == 1 else f"{len(away)} codings and decisions"
-            versions = sorted(set(maps.loc[maps["old"] == code, "version"]))
-            logger.warning("%s, added again, is a new code: %s stored as %s before codebook version%s %s mapped it "
-                           "away still read as %s (a map applies to what was stored before it; `project info` "
-                           "lists the maps)", code, rows, code, "s" if len(versions) > 1 else "",
-                           ", ".join(map(str, versions)), listed(sorted(set(away["code_now"]))))
-    if more:  # an earlier codebook of hundreds of codes renamed since: one line, not hundreds
+        rows = "1 coding or decision" if len(away) == 1 else f"{len(away)} codings and decisions"
+        versions = sorted(set(maps.loc[maps["old"] == code, "version"]))
+        logger.warning("%s, added again, is a new code: %s stored as %s before codebook version%s %s mapped it "
+                       "away still read as %s (a map applies to what was stored before it; `project info` "
+                       "lists the maps)", code, rows, code, "s" if len(versions) > 1 else "",
+                       ", ".join(map(str, versions)), listed(sorted(set(away["code_now"]))))
+    if more := mapped_away[CODES_NAMED:]:  # an earlier codebook of hundreds of codes renamed since: one line, not hundreds
         logger.warning("%s added again %s (%s): what was stored under %s before a map still reads as the code "
                        "the map made it", counted(len(more), "more code"),
                        "is a new code" if len(more) == 1 else "are new codes", listed(more, 3),
