@@ -35,7 +35,8 @@ from __future__ import annotations
 import threading
 import zlib
 from contextlib import contextmanager
-from typing import Any, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,7 @@ from theme_assist.agree.coefficients import (
     unit_level_model,
 )
 from theme_assist.agree.distances import Metric, distance_matrix
-from theme_assist.agree.ratings import as_rating_table
+from theme_assist.agree.ratings import RatingTable, as_rating_table
 from theme_assist.agree.results import BootstrapResult
 from theme_assist.errors import InputError
 
@@ -127,19 +128,18 @@ def bootstrap_alpha(ratings: Any, level: Metric = "nominal", *, n_boot: int = 10
     if method == "coincidences" and interval == "bca":
         raise InputError("the BCa interval's acceleration leaves out one unit at a time, which the coincidence "
                          "bootstrap does not resample; use method='units' or interval='percentile'")
-    table = as_rating_table(ratings, categories)
-    # units nobody rated are left out before resampling, as for the other coefficients (unit_level_model): drawn,
-    # a blank row of a wide file moved alpha's interval alone
-    table = table.take(np.flatnonzero(table.ratings_per_unit > 0))
+    setup = unit_resampling(ratings, "alpha", level=level, categories=categories)
+    if setup.values is None:
+        return _undefined(setup.estimate, setup.reason, confidence, method, interval)
+    if method == "units":
+        return _resampled(setup.estimate, setup.table, setup.values, clusters, n_boot, seed, confidence, minimums,
+                          interval)
+    table = setup.table
     alpha = krippendorff_alpha(table, level)
-    if not alpha.defined:
-        return _undefined(alpha.value, alpha.reason, confidence, method, interval)
     coincidences = coincidence_matrix(table)
     marginals = coincidences.sum(axis=1)
     total = marginals.sum()
     distances = distance_matrix(level, table, marginals)
-    if method == "units":
-        return _units_alpha(table, alpha, distances, clusters, n_boot, seed, confidence, minimums, interval)
 
     upper = np.triu_indices(table.n_categories)
     on_diagonal = upper[0] == upper[1]
@@ -188,21 +188,84 @@ def bootstrap_units(ratings: Any, metric: str, *, weights: str | np.ndarray | No
     BootstrapResult
     """
     _check_request(n_boot, confidence, interval)
-    if metric_name(metric) == "light":
+    if metric_name(metric) == "alpha":
+        raise InputError("alpha is not resampled by units; use bootstrap_alpha")
+    setup = unit_resampling(ratings, metric, weights=weights, categories=categories)
+    if setup.values is None:
+        return _undefined(setup.estimate, setup.reason, confidence, "units", interval)
+    return _resampled(setup.estimate, setup.table, setup.values, clusters, n_boot, seed, confidence, minimums,
+                      interval)
+
+
+@dataclass(frozen=True)
+class Resampling:
+    """A coefficient set up to be recomputed on units drawn with replacement (:func:`unit_resampling`).
+
+    Attributes
+    ----------
+    estimate : float
+        The coefficient on the data (NaN where undefined).
+    reason : str or None
+        Why it is undefined.
+    table : RatingTable
+        The units someone rated, in the order ``values`` weights them.
+    values : callable or None
+        Unit weights, shape (n_draws, ``table.n_units``) → the coefficient under each row, shape (n_draws,); NaN
+        where a draw leaves it undefined. ``None`` where the estimate is undefined.
+    """
+
+    estimate: float
+    reason: str | None
+    table: RatingTable
+    values: Callable[[np.ndarray], np.ndarray] | None
+
+
+def unit_resampling(ratings: Any, metric: str, *, level: Metric = "nominal", weights: str | np.ndarray | None = None,
+                    categories: Sequence | None = None) -> Resampling:
+    """``metric`` on the units of ``ratings`` someone rated, with the function that recomputes it on weighted
+    units: what every bootstrap of resampled units draws from, and what paired comparisons of several coefficients
+    on the same resamples need (:mod:`theme_assist.agree.paired`).
+
+    Parameters
+    ----------
+    ratings : RatingTable, DataFrame or array-like, shape (n_units, n_coders)
+    metric : str
+        A metric name or alias (:data:`~theme_assist.agree.coefficients.METRICS`).
+    level : str, callable or ndarray
+        Level of measurement or distance for α.
+    weights : {None, "linear", "quadratic"} or ndarray, optional
+        Agreement weights for the other coefficients.
+    categories : sequence, optional
+        All possible categories, in order.
+
+    Returns
+    -------
+    Resampling
+    """
+    name = metric_name(metric)
+    if name == "alpha":
+        table = as_rating_table(ratings, categories)
+        # units nobody rated are left out before resampling, as for the other coefficients (unit_level_model):
+        # drawn, a blank row of a wide file moved alpha's interval alone
+        table = table.take(np.flatnonzero(table.ratings_per_unit > 0))
+        alpha = krippendorff_alpha(table, level)
+        if not alpha.defined:
+            return Resampling(alpha.value, alpha.reason, table, None)
+        distances = distance_matrix(level, table, coincidence_matrix(table).sum(axis=1))
+        return Resampling(alpha.value, None, table, _alpha_values(table, distances))
+    if name == "light":
         light = light_model(ratings, weights=weights, categories=categories)
-        if not light.estimate.defined:
-            return _undefined(light.estimate.value, light.estimate.reason, confidence, "units", interval)
-        return _resampled(light.estimate.value, light.table, light.values, clusters, n_boot, seed, confidence,
-                          minimums, interval)
-    setup = unit_level_model(ratings, metric, weights, categories, "is not resampled by units; use bootstrap_alpha")
-    estimate, table, terms, matrix, model = setup.estimate, setup.table, setup.terms, setup.weights, setup.model
+        estimate = light.estimate
+        return Resampling(estimate.value, estimate.reason, light.table, light.values if estimate.defined else None)
+    setup = unit_level_model(ratings, metric, weights, categories, "is not resampled by units")
+    estimate, terms, matrix, model = setup.estimate, setup.terms, setup.weights, setup.model
     if not estimate.defined:
-        return _undefined(estimate.value, estimate.reason, confidence, "units", interval)
+        return Resampling(estimate.value, estimate.reason, setup.table, None)
 
     def values(unit_weights: np.ndarray) -> np.ndarray:
         return coefficient_values(*chance_corrected(terms, matrix, model, unit_weights))
 
-    return _resampled(estimate.value, table, values, clusters, n_boot, seed, confidence, minimums, interval)
+    return Resampling(estimate.value, None, setup.table, values)
 
 
 def bootstrap_pooled(ratings: Any, metric: str, *, codes: str | int = "code", clusters: str | int | None = None,
@@ -358,9 +421,8 @@ def _resampled(estimate: float, table, values, clusters: str | int | None, n_boo
     return _summarise(estimate, samples, confidence, minimums, "units", interval, jackknife)
 
 
-def _units_alpha(table, alpha, distances: np.ndarray, clusters: str | int | None, n_boot: int, seed: int,
-                 confidence: float, minimums: Sequence[float], interval: str) -> BootstrapResult:
-    """α on units (or ``clusters`` of them) drawn with replacement: each resample's coincidences are its units'
+def _alpha_values(table, distances: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """α under each row of unit weights (units drawn with replacement): each resample's coincidences are its units'
     (weighted by how often each was drawn), α* = 1 − (n.. − 1) Σ o_ck δ_ck / Σ n_c n_k δ_ck with the full data's
     distances."""
     counts = table.counts.astype(float)
@@ -381,7 +443,7 @@ def _units_alpha(table, alpha, distances: np.ndarray, clusters: str | int | None
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(expected > 1e-12, 1.0 - (total - 1) * observed / expected, np.nan)
 
-    return _resampled(alpha.value, table, values, clusters, n_boot, seed, confidence, minimums, interval)
+    return values
 
 
 def bootstrap_metric(ratings: Any, metric: str, *, level: Metric = "nominal",
