@@ -1867,9 +1867,10 @@ def test_cohen_asked_for_the_machine_table_does_not_refuse_a_summary_of_three_co
     code, out, err = run(capsys, ratings, "--machine", machine, "-m", "percent", "-m", "cohen", "--format", "json")
     assert code in (0, None), err
     result = json.loads(out)
-    assert list(result) == ["percent", "fleiss", "n_units", "coders", "machine_comparison"]
+    assert list(result) == ["percent", "fleiss", "n_units", "coders", "machine_comparison", "machine_in_place"]
     humans = next(row for row in result["machine_comparison"] if row["kind"] == "humans")
     assert humans["metrics"]["cohen"]["value"] == pytest.approx(result["fleiss"]["value"])
+    assert list(result["machine_in_place"][-1]["metrics"]) == ["percent", "cohen"]  # of pairs: Cohen's kappa
     code, out, err = run(capsys, ratings, "-m", "cohen")  # without --machine, as before
     assert code == 2 and "use conger" in err
 

@@ -119,6 +119,19 @@ def check_report(report: str, result: dict) -> None:
                         cells = metric_cells(name, entry, "ci" in entry and "analytic" in entry)
                         assert {key: row[key] for key in cells} == cells
             assert next(rows, None) is None
+    if result.get("machine_in_place"):
+        rows = found.pop(0)
+        assert [MARKS.sub("", row["Comparison"]) for row in rows] == [row["comparison"] for row in
+                                                                        result["machine_in_place"]]
+        for row, entries in zip(rows, result["machine_in_place"]):
+            expected = {}
+            for name, entry in entries["metrics"].items():
+                value = printed(entry["value"])
+                expected[f"{name} difference"] = value if value in ("—", "0.000") or value[0] == "\u2212" else \
+                    "+" + value
+                if "ci" in entry:
+                    expected[f"{name} 95% CI"] = interval(entry["ci"]) + (" ✓" if entry.get("non_inferior") else "")
+            assert row == {"Comparison": row["Comparison"], **expected}
     assert not found
     marks = set(re.findall(r"\[\^(\d+)\](?!:)", report))
     defined = set(re.findall(r"^\[\^(\d+)\]:", report, flags=re.M))
@@ -456,8 +469,9 @@ def test_a_comparison_on_no_unit_has_no_prevalence(capsys, tmp_path):
     args = (ratings, "--machine", abstained, "--per-code", "-m", "cohen")
     report = run(capsys, *args, "--format", "markdown")[1]
     check_report(report, json.loads(run(capsys, *args, "--format", "json")[1]))
-    _, _, machine, per_code = tables(report)
+    _, _, machine, per_code, in_place = tables(report)
     assert [(row["n"], row["Prevalence"]) for row in machine] == [("0", "—")] * 3 + [("4", "0.625")]
+    assert [row["cohen difference"] for row in in_place] == ["—"] * 3  # no unit the machine coded
     assert [row["Prevalence"] for row in per_code] == ["—"] * 6 + ["0.375", "0.625"]
     # each coefficient undefined for one reason, said once as the table above says it
     (mark,) = {MARKS.search(row["Code"]).group(0) for row in per_code[:6]}

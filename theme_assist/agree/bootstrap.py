@@ -414,11 +414,42 @@ def _resampled(estimate: float, table, values, clusters: str | int | None, n_boo
                confidence: float, minimums: Sequence[float], interval: str) -> BootstrapResult:
     """The interval of the coefficient ``values`` computes under each row of a unit weights matrix, on units (or
     ``clusters``) drawn with replacement; for BCa, with its delete-one jackknife."""
-    samples = np.concatenate([values(unit_weights) for unit_weights in _unit_weights(table, clusters, n_boot, seed)])
+    return bootstrap_statistics(table, lambda unit_weights: values(unit_weights)[:, None], [estimate], n_boot=n_boot,
+                                seed=seed, confidence=confidence, minimums=minimums, interval=interval,
+                                clusters=clusters)[0]
+
+
+def bootstrap_statistics(table: RatingTable, values: Callable[[np.ndarray], np.ndarray], estimates: Sequence[float],
+                         *, n_boot: int = 1000, seed: int = 0, confidence: float = 0.95,
+                         minimums: Sequence[float] = (), interval: str = "percentile",
+                         clusters: str | int | None = None) -> list[BootstrapResult]:
+    """Several statistics recomputed on the same units drawn with replacement: the intervals of paired
+    comparisons (a difference of two coefficients whose sides must be resampled together).
+
+    Parameters
+    ----------
+    table : RatingTable
+        The units drawn (each resample a vector of how many times each unit is drawn, over ``table``'s units).
+    values : callable
+        Unit weights, shape (n_draws, ``table.n_units``) → the statistics under each row, shape (n_draws, k); NaN
+        where a draw leaves one undefined.
+    estimates : sequence of float
+        The k statistics on the data.
+    n_boot, seed, confidence, minimums, interval, clusters
+        As for :func:`bootstrap_alpha`; ``minimums`` give each result's ``p_below``.
+
+    Returns
+    -------
+    list of BootstrapResult
+        One per statistic, in order.
+    """
+    _check_request(n_boot, confidence, interval)
+    samples = np.concatenate([values(weights) for weights in _unit_weights(table, clusters, n_boot, seed)])
     jackknife = None
     if interval == "bca":
-        jackknife = np.concatenate([values(unit_weights) for unit_weights in _jackknife_weights(table, clusters)])
-    return _summarise(estimate, samples, confidence, minimums, "units", interval, jackknife)
+        jackknife = np.concatenate([values(weights) for weights in _jackknife_weights(table, clusters)])
+    return [_summarise(estimate, samples[:, i], confidence, minimums, "units", interval,
+                       None if jackknife is None else jackknife[:, i]) for i, estimate in enumerate(estimates)]
 
 
 def _alpha_values(table, distances: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:

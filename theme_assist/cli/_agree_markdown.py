@@ -59,6 +59,8 @@ class ReportContext:
         Weighted coefficients (--weights).
     no_code : str or None
         The category of a unit without a coder's span (span codings on --units), which no coder chose.
+    abstentions : int
+        Units two coders or more rated that the machine did not code (--machine).
     """
 
     units_kind: str = "units"
@@ -77,6 +79,7 @@ class ReportContext:
     multi_label: bool = False
     weighted: bool = False
     no_code: str | None = None
+    abstentions: int = 0
 
 
 class _Footnotes:
@@ -289,6 +292,12 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
         sentences.append(f"The machine's codes ({_name(Path(context.machine).name)}: theme_assist's rank-1 code per "
                          f"segment) were compared as one more coder, with {against} (an abstention is a missing "
                          "rating)")
+        if result.get("machine_in_place"):
+            sentences.append("Whether it could code in place of a coder was read off the difference between its "
+                             "agreement with the other coders and that coder's, and the mean of these differences"
+                             + (", each with a paired bootstrap interval (both sides on the same resampled units)"
+                                if any("ci" in entry for row in result["machine_in_place"]
+                                       for entry in row["metrics"].values()) else ""))
     sentences.append(f"Computed with {software()}, `theme-assist agree`")
     return " ".join(_sentence(sentence) if not sentence.endswith("]") else sentence[:1].upper() + sentence[1:]
                     for sentence in sentences if sentence)
@@ -488,8 +497,41 @@ def agreement_markdown(result: dict, context: ReportContext) -> str:
                       f"the code, of all it rated, in the comparison's order; {PREVALENCE_CAPTION}).", ""]
             lines += _machine_per_code_table(rows, footnotes) + [""]
             tables += 1
+    in_place = result.get("machine_in_place")
+    if in_place:
+        from theme_assist.cli.agree import in_place_captions
+
+        lines += [f"**Table {tables}.** The machine in place of a coder. " + _sentence("; ".join(
+            _name(caption) for caption in in_place_captions(in_place, context.abstentions))), ""]
+        lines += _in_place_table(in_place, footnotes) + [""]
     lines += footnotes.lines()
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _in_place_table(rows: list[dict], footnotes: _Footnotes) -> list[str]:
+    """The machine in place of each coder, and of any one: each difference, its paired interval, ✓ where
+    non-inferior at the margin."""
+    with_ci = any("ci" in entry for row in rows for entry in row["metrics"].values())
+    header = ["Comparison"]
+    for name in rows[0]["metrics"]:
+        header += [f"{name} difference"] + ([f"{name} 95% CI"] if with_ci else [])
+    lines = []
+    for row in rows:
+        cells, notes = [], []
+        for name, entry in row["metrics"].items():
+            value = entry["value"]
+            cells.append(MISSING if value is None else signed(value))
+            if with_ci:
+                cells.append(interval(entry.get("ci")) + (" ✓" if entry.get("non_inferior") else ""))
+            notes += [f"`{name}`: {note}" for note in _entry_notes(entry)]
+        lines.append([_name(row["comparison"]) + footnotes.mark(notes), *cells])
+    return _table(header, lines, set(range(1, len(header))))
+
+
+def signed(value: float) -> str:
+    """A difference to three decimals with its sign (+0.012, −0.086), 0.000 unsigned."""
+    text = number(value)
+    return text if text == "0.000" or text.startswith(MINUS) else "+" + text
 
 
 def segment_agreement_markdown(pairs: list[dict], left_out: list[str] | None, coders: list[str],

@@ -116,6 +116,13 @@ def agree(
              "is no coders' summary). Refused where its segmentation column differs from the ratings' or --units' "
              "(but for --max-chars where --units shows that neither limit split a turn), or its codebook_version "
              "column (project export) from the ratings'."),
+    margin: Optional[float] = typer.Option(
+        None, "--margin", metavar="DELTA",
+        help="With --machine, two coders or more and a bootstrap: the non-inferiority margin (e.g. 0.1). The table "
+             "'machine in place of a coder' gives, for each coder, the machine's agreement with the other coders "
+             "less that coder's, and their mean, each with a paired 95% interval (the same resampled units on both "
+             "sides); the machine is non-inferior to a coder (one-sided, 97.5%) where the interval's lower limit "
+             "is above -DELTA, and P(<-DELTA) is the share of resamples below it."),
     coder: Optional[List[str]] = typer.Option(
         None, "--coder", metavar="NAME",
         help="Only this coder's ratings count, in the coders' summary and in every comparison (--machine too); "
@@ -139,7 +146,8 @@ def agree(
                                            "treatment; then n_units, the units rated at least once, and coders, "
                                            "their names (with --coder, coders_left_out: the file's others); with "
                                            "--machine, machine_comparison too, each comparison's metrics with its own "
-                                           "missing_ratings, on the units either side rated; for one coder "
+                                           "missing_ratings, on the units either side rated, and with two coders or "
+                                           "more machine_in_place (see --margin); for one coder "
                                            "coders_summary: null with coders_summary_reason in place of the "
                                            "metrics) or markdown (a report for a paper's methods and results: a "
                                            "methods paragraph, then the tables of the JSON's figures, to three "
@@ -153,9 +161,10 @@ def agree(
     from theme_assist.agree.bootstrap import ALPHA_METHODS, INTERVAL_METHODS, MAX_RESAMPLES
     from theme_assist.agree.coefficients import metric_name
     from theme_assist.agree.machine import agreement_report
+    from theme_assist.agree.paired import machine_in_place
     from theme_assist.agree.reading import NO_CODE, SpanCodings, ratings_on_units, read_codings, read_units_and_segments
     from theme_assist.agree.ratings import as_rating_table, missing_ratings
-    from theme_assist.agree.report import agreement_summary, multi_label_summary, per_code_summary
+    from theme_assist.agree.report import agreement_summary, default_interval, multi_label_summary, per_code_summary
     from theme_assist.agree.units import presence_tables
     from theme_assist.errors import InputError
     from theme_assist.names import has_visible_character
@@ -183,6 +192,13 @@ def agree(
         raise InputError("--bootstrap-interval bca leaves out one unit at a time for its acceleration, which "
                          "--alpha-bootstrap coincidences does not resample; use one or the other")
     analytic = interval in ("analytic", "both")
+    if margin is not None and machine is None:
+        raise InputError("--margin is the margin of the machine's non-inferiority to a coder; give --machine OUT.csv")
+    if margin is not None and not n_boot:
+        raise InputError("--margin reads the paired bootstrap interval of the machine in place of a coder; ask for "
+                         "one with --bootstrap N or --interval bootstrap")
+    if margin is not None and not (0 < margin < 2 and math.isfinite(margin)):
+        raise InputError(f"--margin must be a difference of agreement above 0 (e.g. 0.1); got {margin:g}")
     if population is not None and not analytic:
         raise InputError("--population corrects the analytic intervals; add --interval analytic (or both)")
     if population is not None and not (population >= 1 and math.isfinite(population)):
@@ -298,7 +314,7 @@ def agree(
             by_default = PER_CODE_METRICS[min(source.ratings.shape[1], 3)]
             per_code_summary(summary, source.ratings, codes, None if metric else by_default, progress=progress,
                              **options)
-    comparison = None
+    comparison = in_place = None
     if machine_labels is not None:
         report = agreement_report(source.ratings, machine_labels, level=level, categories=declared,
                                   metrics=metric or None, per_code=per_code, progress=progress, **options)
@@ -306,6 +322,10 @@ def agree(
                        if key != "missing_ratings"}
                       | {"metrics": _with_missing_ratings(row["metrics"], *row["missing_ratings"])}
                       for row in report.to_dict(orient="records")]
+        if not one_coder:
+            in_place = machine_in_place(source.ratings, machine_labels, metrics=metric or None, weights=weights,
+                                        level=level, categories=declared, n_boot=n_boot, seed=seed,
+                                        bootstrap_interval=bootstrap_interval or default_interval(), margin=margin)
     stack.close()  # the progress bar, gone before the warnings and the tables
 
     if one_coder:
@@ -336,6 +356,8 @@ def agree(
             summary["coders_left_out"] = [str(name) for name in source.coders_left_out]
         if comparison is not None:
             summary["machine_comparison"] = comparison
+        if in_place is not None:
+            summary["machine_in_place"] = in_place
         if output_format == "json":
             typer.echo(jsonout.dumps(summary, indent=2, ensure_ascii=False))
             return
@@ -348,7 +370,8 @@ def agree(
         context = _report_context(source, declared, machine_labels, units_file if spans_on_units else None,
                                   units if spans_on_units else None, long_file,
                                   n_boot=n_boot, seed=seed, population=population, machine=machine,
-                                  notes=notes + said, missing=missing, weighted=weights is not None)
+                                  notes=notes + said, missing=missing, weighted=weights is not None,
+                                  abstentions=_abstentions(source.ratings, machine_labels) if in_place else 0)
         typer.echo(agreement_markdown(result, context), nl=False)
     else:
         if one_coder:
@@ -363,6 +386,8 @@ def agree(
             _print_machine_comparison(comparison, seed=seed, population=population, summary_above=not one_coder)
             if per_code:
                 _print_machine_per_code(comparison)
+        if in_place is not None:
+            _print_machine_in_place(in_place, abstentions=_abstentions(source.ratings, machine_labels))
 
 
 class _Said(logging.Handler):
@@ -902,6 +927,77 @@ def _print_machine_comparison(rows: list[dict], seed: int, population: float | N
         cells = (_with_intervals(entry, with_ci, with_analytic) for entry in row["metrics"].values())
         table.add_row(Text(row["comparison"]), str(row["n_units"]), _number(row["prevalence"]), *cells, note,
                       end_section=row["kind"].startswith("machine") and not following.startswith("machine"))
+    table_console().print(table)
+
+
+def _abstentions(ratings, machine_labels) -> int:
+    """Units two coders or more rated that the machine did not code: the paired comparison's machine side leaves
+    them out."""
+    rated = ratings.notna().sum(axis=1) >= 2
+    return int((rated & machine_labels.reindex(ratings.index).isna()).sum())
+
+
+def in_place_captions(rows: list[dict], abstentions: int) -> list[str]:
+    """What the caption of the machine in place of a coder says (the table's and the Markdown report's): what each
+    row's difference is, how its interval was drawn, the margin, what the machine's abstentions do."""
+    from theme_assist.cli._console import counted
+
+    entries = [entry for row in rows for entry in row["metrics"].values()]
+    first, last = rows[0], rows[-1]
+    coders = [row["coder"] for row in rows[:-1]]
+    example = (f"{first['comparison']}: machine vs {coders[1]} less {coders[0]} vs {coders[1]}" if len(coders) == 2
+               else f"{first['comparison']}: the machine's mean agreement with the others less {coders[0]}'s")
+    captions = [f"each coder's row: the machine's agreement with the other coders less that coder's with them, as if "
+                f"the machine had coded in place of that coder ({example}); {last['comparison']}: the machine's mean "
+                "agreement with the coders less the coders' mean agreement with each other; below 0 the machine "
+                "agrees less than a coder does"]
+    with_ci = [entry for entry in entries if "ci" in entry]
+    if with_ci:
+        drawn = max(entry["n_boot"] for entry in with_ci)
+        captions.append(f"{with_ci[0]['confidence']:.0%} {_bootstrap_kind(with_ci)} intervals of the differences: "
+                        f"{drawn:,} resamples of the units (seed {with_ci[0]['seed']}), each difference's two sides "
+                        "on the same resamples (paired)")
+        margin = next((entry["margin"] for entry in with_ci if "margin" in entry), None)
+        if margin is not None:
+            captions.append(f"✓: non-inferior at margin {margin:g} (the interval's lower limit above −{margin:g}: "
+                            "one-sided, 97.5%)")
+    else:
+        captions.append("--bootstrap 1000 gives each difference a paired interval")
+    if abstentions:
+        captions.append(f"the machine did not code {counted(abstentions, 'unit')} that two coders rated: its side "
+                        "leaves them out, which favours it where it abstains on the hard ones")
+    return captions
+
+
+def _signed(value: float | None) -> str:
+    """A difference to three decimals with its sign (+0.012, −0.086); 0.000 unsigned; — where there is none."""
+    text = _number(value)
+    return text if value is None or text == "0.000" else f"{value:+.3f}"
+
+
+def _print_machine_in_place(rows: list[dict], abstentions: int) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    from theme_assist.cli._console import table_console
+
+    # plain text: a coder '[b]' is no markup
+    table = Table(title="Machine in place of a coder", caption=escape("; ".join(in_place_captions(rows, abstentions))))
+    table.add_column("comparison")
+    for column in rows[0]["metrics"]:
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("note")
+    for row in rows:
+        cells = []
+        for entry in row["metrics"].values():
+            lines = [_signed(entry["value"])]
+            if "ci" in entry:
+                low, high = entry["ci"]
+                span = "—" if low is None else f"{_signed(low)} to {_signed(high)}"
+                lines.append(span + (" ✓" if entry.get("non_inferior") else ""))
+            cells.append("\n".join(lines))
+        table.add_row(Text(row["comparison"]), *cells, Text(_metric_notes(row["metrics"])))
     table_console().print(table)
 
 
