@@ -504,6 +504,14 @@ def agreement_markdown(result: dict, context: ReportContext) -> str:
         lines += [f"**Table {tables}.** The machine in place of a coder. " + _sentence("; ".join(
             _name(caption) for caption in in_place_captions(in_place, context.abstentions))), ""]
         lines += _in_place_table(in_place, footnotes) + [""]
+        tables += 1
+    for key, what in (("confusion", "the coders'"), ("machine_confusion", "the machine's")):
+        if key in result:  # --confusion
+            from theme_assist.cli._agree_confusion import confusion_markdown
+
+            added = confusion_markdown(result[key], tables, what)
+            lines += added
+            tables += sum(line.startswith("**Table ") for line in added)
     lines += footnotes.lines()
     return "\n".join(lines).rstrip("\n") + "\n"
 

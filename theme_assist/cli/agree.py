@@ -140,6 +140,14 @@ def agree(
              "code (given: of all the units they rated, as its chance agreement and prevalence count them). "
              "Multi-label ratings always have it. Each code is bootstrapped alone (0.1-0.3 s per code and "
              "comparison with 2,000 units): where that takes long, a terminal's standard error shows their count."),
+    confusion: bool = typer.Option(
+        False, "--confusion",
+        help="Single-label ratings: also which codes the coders confuse. For two coders their confusion matrix "
+             "(rows the first coder's codes, columns the second's; (none): units one coded and the other did not), "
+             "for more Krippendorff's coincidence matrix (the one alpha is computed from); then the pairs of codes "
+             "the disagreements fall on, most first, beside those expected by chance from the codes' margins. With "
+             "--machine, the human majority's codes (rows) against the machine's too. JSON: confusion and "
+             "machine_confusion, the matrices as lists of rows beside their labels, and every pair."),
     output_format: str = typer.Option("table", "--format", metavar="table|json|markdown",
                                       help="table (for people), json (one object: metric name → value, reason, "
                                            "interval, and where ratings are missing, missing_ratings: count, of, "
@@ -223,7 +231,7 @@ def agree(
                                 seed=seed != 0, interval=interval is not None, population=population is not None,
                                 **{"alpha-bootstrap": alpha_bootstrap is not None,
                                    "bootstrap-interval": bootstrap_interval is not None,
-                                   "per-code": per_code},
+                                   "per-code": per_code, "confusion": confusion},
                                 machine=machine is not None)
             pairs = _segment_agreement(source, overlap)
             left_out = {"coders_left_out": [str(name) for name in source.coders_left_out]} if chosen else {}
@@ -258,6 +266,9 @@ def agree(
     if machine is not None and source.multi_label:
         raise InputError("--machine compares single-label ratings (the machine's rank-1 code per unit); these "
                          f"ratings are multi-label{several}")
+    if confusion and source.multi_label:
+        raise InputError("--confusion pairs one code of a unit against another's, in single-label ratings; these are "
+                         f"multi-label{several}: --per-code gives each code's agreement")
     # the file naming units by segment id, and what it says of their segmentation
     ids = ((units_file, segmentation_tags(unit_segments), unit_segments) if spans_on_units else
            (ratings, source.segmentations, None) if long_file else None)
@@ -327,6 +338,10 @@ def agree(
                                         level=level, categories=declared, n_boot=n_boot, seed=seed,
                                         bootstrap_interval=bootstrap_interval or default_interval(), margin=margin)
     stack.close()  # the progress bar, gone before the warnings and the tables
+    if confusion:
+        from theme_assist.agree.confusion import confusions
+
+        confused = confusions(source.ratings, machine_labels, declared)
 
     if one_coder:
         for name in metric or []:
@@ -358,6 +373,8 @@ def agree(
             summary["machine_comparison"] = comparison
         if in_place is not None:
             summary["machine_in_place"] = in_place
+        if confusion:
+            summary.update(confused)
         if output_format == "json":
             typer.echo(jsonout.dumps(summary, indent=2, ensure_ascii=False))
             return
@@ -388,6 +405,11 @@ def agree(
                 _print_machine_per_code(comparison)
         if in_place is not None:
             _print_machine_in_place(in_place, abstentions=_abstentions(source.ratings, machine_labels))
+        if confusion:
+            from theme_assist.cli._agree_confusion import print_confusion
+
+            for found in confused.values():
+                print_confusion(found)
 
 
 class _Said(logging.Handler):
