@@ -123,7 +123,7 @@ def test_table_shows_the_matrix_and_the_pairs(capsys, files):
     assert code == 0 and err == ""
     assert "Confusion: Ann (rows) vs Ben (columns), 6 units both coded" in out
     assert "│ a         │ 1 │ 1 │ 1 │      1 │" in out and "│ (none)    │ 0 │ 0 │ 1 │        │" in out
-    assert "│ a ↔ b │        2 │     1.82 │    1.10 │   67% │    1 / 1 │" in out
+    assert "│ a ↔ b │        2 │     1.82 │    1.10 │ 66.7% │    1 / 1 │" in out
     assert "obs/exp 0.70 (1 - alpha, nominal)" in out
     path = files["two"].with_name("apart.csv")
     path.write_text("unit,Ann,Ben\n1,a,\n2,,b\n")
@@ -161,7 +161,7 @@ def test_markdown_tables_are_the_jsons(capsys, files):
     assert machine[-1] == {"human majority \\\\ machine": "(none)", "1": "0", "2": "1", "3": "0", "4": "0",
                            "5": "0", "(none)": ""}
     assert machine_pairs == [{"Codes": "1 ↔ 2", "Observed": "1", "Expected": "1.00", "Obs/exp": "1.00",
-                              "Share": "100%", "Each way": "1 / 0"}]
+                              "Share": "100.0%", "Each way": "1 / 0"}]
     assert "**Table 4.** The coders' disagreements by pair of codes" in report
     assert "**Table 6.** The machine's disagreements by pair of codes" in report
 

@@ -90,7 +90,7 @@ def _pair_rows(result: dict, names) -> list[list[str]]:
     for pair in result["pairs"][:SHOWN_PAIRS]:
         first, second = map(names, pair["codes"])
         rows.append([f"{first} ↔ {second}", _count(pair["observed"]), f"{pair['expected']:.2f}",
-                     _ratio(pair["ratio"]), f"{pair['share']:.0%}",
+                     _ratio(pair["ratio"]), f"{pair['share']:.1%}",
                      *([" / ".join(map(str, pair["counts"]))] if "counts" in pair else [])])
     return rows
 
