@@ -162,8 +162,8 @@ def test_markdown_tables_are_the_jsons(capsys, files):
                            "5": "0", "(none)": ""}
     assert machine_pairs == [{"Codes": "1 ↔ 2", "Observed": "1", "Expected": "1.00", "Obs/exp": "1.00",
                               "Share": "100.0%", "Each way": "1 / 0"}]
-    assert "**Table 4.** The coders' disagreements by pair of codes" in report
-    assert "**Table 6.** The machine's disagreements by pair of codes" in report
+    assert "**Table 5.** The coders' disagreements by pair of codes" in report  # after the machine in place (3)
+    assert "**Table 7.** The machine's disagreements by pair of codes" in report
 
 
 @pytest.mark.parametrize("args, message", [
