@@ -8,6 +8,7 @@ import pytest
 
 from theme_assist.cli import main
 from theme_assist.embed import resolve_model
+from theme_assist.evaluate import figure
 from tests.test_suggest import CODEBOOK, CODED
 
 
@@ -572,6 +573,13 @@ def test_a_double_coded_file_reports_the_coders_agreement_and_the_machines_besid
         assert rows["theme_assist vs ben"]["kappa"] == pytest.approx(rows["ana vs ben"]["kappa"])
     for row in rows.values():
         assert row["ci"][0] <= row["kappa"] <= row["ci"][1]
+    # could the machine code in place of ana, whom it learned from: its kappa with ben less ana's, paired
+    in_place = agreement["in_place"]
+    assert in_place["comparison"] == "theme_assist in place of ana"
+    assert in_place["machine"] == pytest.approx(rows["theme_assist vs ben"]["kappa"])
+    assert in_place["coder"] == pytest.approx(rows["ana vs ben"]["kappa"])
+    assert in_place["difference"] == pytest.approx(in_place["machine"] - in_place["coder"])
+    assert in_place["ci"][0] <= in_place["difference"] <= in_place["ci"][1]
     assert agreement["notes"][0].startswith("theme_assist learned from ana's codes alone (those of ben were not "
                                             "used)")
     report = Path(f"{stem}.md").read_text()
@@ -584,6 +592,9 @@ def test_a_double_coded_file_reports_the_coders_agreement_and_the_machines_besid
     # the terminal: a table beside the evaluation's, and its note
     assert "the coders' agreement and theme_assist's" in out and "ana vs ben" in out
     assert "Note (the coders' agreement): theme_assist learned from ana's codes alone" in out
+    said = f"theme_assist in place of ana: its κ with ben less ana's, {figure(in_place['machine'])} − " \
+           f"{figure(in_place['coder'])} = {in_place['difference']:+.3f} (95% interval"
+    assert said in " ".join(out.split()) and said in report
     # one coder's file: no coders' agreement, as before
     ana.to_csv(tmp_path / "ana.csv", index=False)
     code, out, err = run(capsys, "--corpus", tmp_path / "ana.csv", "--codebook", codebook, "--sizes", "all",
@@ -698,12 +709,18 @@ def test_the_terminal_table_of_the_coders_agreement_names_each_kappa_and_the_int
                                   "coefficient": "Cohen's kappa"},
                                  {**row, "comparison": "all coders", "kind": "humans", "coefficient": "Fleiss' kappa"},
                                  {**row, "comparison": "theme_assist vs ana", "kind": "machine-human",
-                                  "coefficient": "Cohen's kappa"}]}
+                                  "coefficient": "Cohen's kappa"}],
+                 "coders": ["ana", "ben", "cat"], "trained_on": "ana",
+                 "in_place": {"comparison": "theme_assist in place of ana", "difference": -0.05, "machine": 0.7,
+                              "coder": 0.75, "ci": [-0.12, 0.01], "reason": None}}
     console = Console(file=io.StringIO(), width=200)
     _print_coders_agreement(console, "double.csv-ana", agreement)
     said = " ".join(console.file.getvalue().split())
     assert ("κ: Cohen's kappa; all coders: Fleiss' kappa; 95% intervals: BCa bootstrap over segments, 1,000 "
             "resamples, seed 0") in said
+    assert ("theme_assist in place of ana: its κ with ben, cat less ana's, 0.700 − 0.750 = -0.050 (95% interval "
+            "-0.120 to 0.010, paired: both κ on the same resampled segments); below 0 it agrees with ben, cat less "
+            "than ana does") in said
 
 
 def test_a_double_coded_file_is_read_once(tmp_path, own_data, monkeypatch):

@@ -381,7 +381,10 @@ def coders_agreement(coders: pd.DataFrame, top_codes: pd.Series, trained_on: str
         ``machine-human``), ``coefficient`` (``"Cohen's kappa"``, ``"Fleiss' kappa"``), ``n_units`` (segments both
         sides coded), ``kappa``, ``ci`` (``[low, high]``; null without a bootstrap, its limits null where
         undefined), ``reason`` (why κ or its interval is undefined; null)), ``rough`` (the sentence saying that the
-        figures are rough, where fewer than :data:`ROUGH_SHARED` segments are compared; null) and ``notes``
+        figures are rough, where fewer than :data:`ROUGH_SHARED` segments are compared; null), ``in_place``
+        (the machine in place of ``trained_on``: ``comparison``, ``difference`` (its κ with the other coders less
+        ``trained_on``'s; null where undefined), ``machine`` and ``coder`` (the two κ), ``ci`` (paired), ``reason``)
+        and ``notes``
         (sentences without a final full stop: ``rough`` first where there is one, then which coder the machine
         learned from, then why a κ or interval is n/a, naming the comparisons of each reason).
     """
@@ -427,7 +430,39 @@ def coders_agreement(coders: pd.DataFrame, top_codes: pd.Series, trained_on: str
     return {"n_segments": n, "coders": [str(name) for name in coders.columns], "trained_on": trained_on,
             "machine": machine, "per_code": per_code,
             "interval": {"confidence": 0.95, "method": "bca", "n_boot": n_boot, "seed": seed},
-            "comparisons": comparisons, "rough": rough, "notes": [rough, *notes] if rough else notes}
+            "comparisons": comparisons, "in_place": _in_place_of(coders, top_codes, trained_on, machine, n_boot, seed),
+            "rough": rough, "notes": [rough, *notes] if rough else notes}
+
+
+def _in_place_of(coders: pd.DataFrame, top_codes: pd.Series, trained_on: str, machine: str, n_boot: int,
+                 seed: int) -> dict:
+    """The machine in place of the coder it learned from (:func:`~theme_assist.agree.paired.machine_in_place`):
+    its κ with the other coders less ``trained_on``'s, with a paired interval. Only that coder's row is fair here:
+    the machine's κ with ``trained_on`` is that of a learner with its teacher, so it is in no side of this one."""
+    from theme_assist.agree.paired import machine_in_place
+
+    rows = machine_in_place(coders, top_codes.reindex(coders.index).rename(machine), metrics=["cohen"],
+                            n_boot=n_boot, seed=seed, bootstrap_interval="bca")
+    entry = next(row for row in rows if row["coder"] == str(trained_on))["metrics"]["cohen"]
+    return {"comparison": f"{machine} in place of {trained_on}", "difference": entry["value"],
+            "machine": entry["machine"], "coder": entry["coders"], "ci": entry.get("ci"), "reason": entry["reason"]}
+
+
+def in_place_sentence(agreement: dict) -> str:
+    """What the report and the terminal say of :func:`coders_agreement`'s ``in_place``, without a final full stop."""
+    from theme_assist.errors import listed
+
+    found = agreement["in_place"]
+    others = listed([name for name in agreement["coders"] if name != agreement["trained_on"]])
+    if found["difference"] is None:
+        return f"{found['comparison']}: n/a ({found['reason']})"
+    ci = found["ci"] or [None, None]
+    interval = "" if None in ci else f" (95% interval {figure(ci[0])} to {figure(ci[1])}, paired: both κ on the " \
+                                     "same resampled segments)"
+    return (f"{found['comparison']}: its κ with {others} less {agreement['trained_on']}'s, "
+            f"{figure(found['machine'])} − {figure(found['coder'])} = {found['difference']:+.3f}{interval}; below 0 "
+            f"it agrees with {others} less than {agreement['trained_on']} does (`theme-assist agree --machine "
+            "--margin` tests it against a margin)")
 
 
 def coders_agreement_markdown(agreement: dict) -> list[str]:
@@ -447,7 +482,7 @@ def coders_agreement_markdown(agreement: dict) -> list[str]:
         interval_cell = "n/a" if None in ci else f"{figure(ci[0])} to {figure(ci[1])}"
         lines.append(f"| {row['comparison'].replace('|', chr(92) + '|')} | {row['n_units']} | "
                      f"{figure(row['kappa'])} | {interval_cell} |")
-    lines.append("")
+    lines += ["", in_place_sentence(agreement) + ".", ""]
     lines += [f"Note: {note}." for note in agreement["notes"]]
     return lines
 

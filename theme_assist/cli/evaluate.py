@@ -167,7 +167,7 @@ def _print_coders_agreement(console, name: str, agreement: dict) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from theme_assist.evaluate import figure
+    from theme_assist.evaluate import figure, in_place_sentence
 
     # which κ each row is, and the intervals' kind, as the Markdown report says: "all coders" is Fleiss' κ
     rows = agreement["comparisons"]
@@ -186,6 +186,7 @@ def _print_coders_agreement(console, name: str, agreement: dict) -> None:
         table.add_row(escape(row["comparison"]), str(row["n_units"]), figure(row["kappa"]),
                       "n/a" if None in ci else f"{figure(ci[0])} to {figure(ci[1])}")
     console.print(table)
+    console.print(in_place_sentence(agreement) + ".", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
