@@ -10,8 +10,8 @@ from sklearn.metrics import cohen_kappa_score
 
 from theme_assist.agree.machine import agreement_report
 from theme_assist.agree.paired import machine_in_place
-from theme_assist.cli import main
 from theme_assist.errors import InputError
+from tests.test_agree_cli import run
 
 CODES = ["family", "work", "stigma", "hope"]
 
@@ -135,13 +135,6 @@ def test_fewer_than_two_coders_or_a_margin_not_above_zero_are_refused():
         machine_in_place(human[["Ann"]], machine)
     with pytest.raises(InputError, match="margin must be above 0"):
         machine_in_place(human, machine, margin=0)
-
-
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["agree", *map(str, args)])
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out, captured.err
 
 
 @pytest.fixture
