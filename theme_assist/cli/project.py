@@ -227,7 +227,8 @@ def export(
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import (audit_table, coders_now, current_codings, export_qdpx,
                                             independent_codings, machine_before_review, of_documents,
-                                            rejected_without_code, with_project_codebook_version, write_audit)
+                                            rejected_without_code, to_recode_by_code, with_project_codebook_version,
+                                            write_audit)
 
     if not (audit or codings or qdpx or machine or codebook):
         raise InputError("say what to export: --audit OUT.csv, --codings OUT.csv, --machine OUT.csv, --codebook "
@@ -276,6 +277,7 @@ def export(
             if chosen:
                 _warn_uncoded_documents(chosen, table, store, codings, kind)
             _warn_rejected_without_code(of_documents(rejected_without_code(store, now=now), store, chosen), codings)
+            _warn_to_recode(to_recode_by_code(store, chosen), codings)
         if machine:
             table = machine_before_review(store, chosen)
             write_table(with_project_codebook_version(table, store), machine)
@@ -395,6 +397,16 @@ def _warn_rejected_without_code(left, codings: Path) -> None:
                        coder, len(rows), shown, codings, coder)
 
 
+def _warn_to_recode(counts, codings: Path) -> None:
+    """Per code split since (``project codebook --recode``), the segments left to recode (``counts``: from
+    :func:`~theme_assist.project.audit.to_recode_by_code`): their coders' codings of it have no row in ``codings``,
+    which agree then reads as not rated by them."""
+    for code, segments in counts.items():
+        logger.warning("%s was split: %s coded %s before the split wait to be recoded and have no row of their "
+                       "coders in %s (agree counts them as not rated by them); recode them on the review page, "
+                       "where they come first", code, counted(int(segments), "segment"), code, codings)
+
+
 def _author(author: str) -> str:
     """``--author`` as the audit trail keeps it: without the spaces around it. Refused: spaces alone (a blank
     actor) and a name of several lines (a newline pasted with it), in one line."""
@@ -421,9 +433,16 @@ def codebook(
                                         "code of the revised codebook (a new id; several OLD to one NEW merge "
                                         "codes). Repeat for each dropped code. The stored codings and decisions "
                                         "keep OLD."),
+    recode: List[str] = typer.Option([], "--recode", metavar="OLD",
+                                     help="The revision splits code OLD (drops it, or narrows its definition, "
+                                          "beside new codes): every segment coded OLD before it is to be recoded "
+                                          "by the coders who coded it, first in their review queue, and reads as "
+                                          "uncoded until they do (exports, training, the review page); OLD's "
+                                          "earlier suggestions are set aside. Repeat for each code split. The "
+                                          "stored codings and decisions keep OLD."),
 ) -> None:
     """Store a revised codebook as the project's next codebook version (earlier versions are kept); --map renames
-    codes in use or merges them into others."""
+    codes in use or merges them into others, --recode splits codes in use: their segments are recoded by hand."""
     from rich.markup import escape
 
     from theme_assist.codebook import codebook_changes, load_codebook, redefined_codes
@@ -434,15 +453,20 @@ def codebook(
     with ProjectStore(project) as store:
         current, previous = store.codebook_version(), store.codebook()
         code_map = _code_map(maps, previous.ids, revised.ids)
-        version = store.add_codebook_version(revised, author=author, note=note, code_map=code_map)
+        recode = [code.strip() for code in recode]
+        version = store.add_codebook_version(revised, author=author, note=note, code_map=code_map, recode=recode)
         if version != current:
             _warn_mapped_before([code.id for code in revised.all_codes if code.id not in set(previous.ids)], store)
             _warn_redefined_in_use(redefined_codes(previous, revised), store)
+            split = store.to_recode()
+            split = split[split["version"] == version].groupby("code")["segment_id"].nunique()
     console = message_console()
     if version == current:
         console.print(f"codebook unchanged: {escape(str(new))} is version {version} already; nothing was stored")
         return
-    changes = codebook_changes(previous, revised, code_map) or [
+    changes = codebook_changes(previous, revised, code_map) + [
+        f"split {code}: {counted(int(split.get(code, 0)), 'segment')} to recode" for code in dict.fromkeys(recode)]
+    changes = changes or [
         "no code added, dropped, renamed, moved or redefined (the codebook's name, description, order, colours or "
         "guids changed)"]
     say_done(console, f"codebook version {version}: " + "; ".join(changes))

@@ -177,8 +177,9 @@ def audit_table(store: ProjectStore, run_id: int | None = None) -> pd.DataFrame:
 
 
 def map_text(pairs) -> str:
-    """A code map's ``(old, new)`` pairs as ``old → new, …``."""
-    return ", ".join(f"{old} → {new}" for old, new in pairs)
+    """A code map's ``(old, new)`` pairs as ``old → new, …`` (``old → (recode)`` for a code split: ``project codebook
+    --recode``)."""
+    return ", ".join(f"{old} → {new or '(recode)'}" for old, new in pairs)
 
 
 def maps_of(store: ProjectStore) -> dict[int, str]:
@@ -220,13 +221,15 @@ def _imported_not_applied(store: ProjectStore, codings: pd.DataFrame) -> pd.Seri
     decisions took the code away, or a later decision of theirs applies the same code (and carries it from then
     on), or the codebook takes one code per segment and it is not the coder's first imported code there
     (:func:`~theme_assist.project.state.coder_state` starts a coder's replay from their imports), or a merge of
-    codes made it one of its coder's earlier codings on the segment (``codings`` as stored, with ``code_now``)."""
+    codes made it one of its coder's earlier codings on the segment, or a revision split its code since (``project
+    codebook --recode``: to recode) (``codings`` as stored, with ``code_now``)."""
     exclusive = store.codebook().exclusive
     decisions = store.decisions(withdrawn=True)  # ``codings``, of the trail, has those of withdrawn documents
     alike = ["segment_id", "coder", "source"]
     merged = codings.duplicated(alike + ["code_now"]) & ~codings.duplicated(alike + ["code"])
+    stored = codings["code"]
     codings = codings.assign(code=codings["code_now"])
-    state = coder_state(decisions, exclusive=exclusive, imported=codings)
+    state = coder_state(decisions, exclusive=exclusive, imported=codings[codings["code"] != ""])
     reviewed = set(zip(state.loc[state["last_decision"] > 0, "segment_id"], state.loc[state["last_decision"] > 0,
                                                                                        "coder"]))
     standing = state.explode("codes").dropna(subset=["codes"])
@@ -234,8 +237,11 @@ def _imported_not_applied(store: ProjectStore, codings: pd.DataFrame) -> pd.Seri
     live = decisions[decisions["action"].isin(_APPLYING) & ~decisions["undone"].astype(bool)]
     applied = set(zip(live["segment_id"], live["coder"], live["code"]))
     reasons = []
-    for segment, code, coder, one_of_merged in zip(codings["segment_id"], codings["code"], codings["coder"], merged):
-        if one_of_merged:
+    for segment, code, coder, one_of_merged, split in zip(codings["segment_id"], codings["code"], codings["coder"],
+                                                          merged, stored):
+        if not code:
+            reasons.append(_named(split, code, {}))
+        elif one_of_merged:
             reasons.append(f"the same code as an earlier coding of its coder here, since codes were merged into {code}")
         elif not coder:
             reasons.append("")
@@ -316,11 +322,23 @@ def rejected_without_code(store: ProjectStore, decisions: pd.DataFrame | None = 
     ``decisions``: the project's (:meth:`ProjectStore.decisions`), where read already; ``now``:
     :func:`coders_now`'s, where made already."""
     state = (coders_now(store, decisions) if now is None else now)[0]
-    # a coder's decisions that leave no code are rejections, also those a merge since made no rejection of a code
-    left = state[(state["codes"].map(len) == 0) & (state["last_decision"] > 0)]
+    # a coder's decisions that leave no code are rejections, also those a merge since made no rejection of a code;
+    # not a code split since, which the coder is to recode (:func:`to_recode_by_code` says so)
+    recode = store.to_recode()
+    left = state[(state["codes"].map(len) == 0) & (state["last_decision"] > 0)
+                 & ~pd.MultiIndex.from_frame(state[["segment_id", "coder"]]).isin(
+                     pd.MultiIndex.from_frame(recode[["segment_id", "coder"]]))]
     order = {segment: i for i, segment in enumerate(store.segment_ids()["segment_id"])}
     left = left.assign(order=left["segment_id"].map(order)).sort_values(["coder", "order"])
     return left[["segment_id", "coder", "rejected"]].reset_index(drop=True)
+
+
+def to_recode_by_code(store: ProjectStore, documents=None) -> pd.Series:
+    """How many segments (of ``documents``, where given) each code split since (``project codebook --recode``)
+    leaves to recode, by code: their coders' codings of it are no codings of :func:`current_codings` until they
+    recode them."""
+    recode = of_documents(store.to_recode(), store, documents)
+    return recode.groupby("code", sort=True)["segment_id"].nunique()
 
 
 def coding_counts(store: ProjectStore) -> tuple[int, int]:
@@ -461,7 +479,10 @@ def _decision_descriptions(decisions: pd.DataFrame, in_force: pd.Series, name: d
 def _named(code: str, code_now: str, name: dict[str, str], merged: bool = False) -> str:
     """A code's name, or for an id a revision renamed or merged, ``ID (now NAME)``; for the code of a rejection a
     merge since made no rejection of the code it is now (``merged``: :func:`_merged_rejections`), ``ID (merged
-    into NAME since: no rejection of it)``."""
+    into NAME since: no rejection of it)``; for an id a revision split since (``project codebook --recode``),
+    ``ID (split since: to recode)``."""
+    if code and not code_now:
+        return f"{code} (split since: to recode)"
     if merged:
         return f"{code} (merged into {name.get(code_now, code_now)} since: no rejection of it)"
     return name.get(code, code) if code == code_now else f"{code} (now {name.get(code_now, code_now)})"
@@ -521,7 +542,8 @@ def audit_codings(store: ProjectStore, table: pd.DataFrame | None = None,
         ``description``: imported human codings and every decision.
     suggestions : DataFrame
         ``segment_id``, ``code``, ``score``, ``rank``, ``run_id``, ``created``, ``model``, ``model_version``,
-        ``description`` (what coders did with it): every suggestion of every run (of run ``run_id``).
+        ``description`` (what coders did with it): every suggestion of every run (of run ``run_id``), less those of
+        a code a revision split since (``project codebook --recode``).
     """
     table = audit_table(store) if table is None else table
     table = table[~table["withdrawn"]]  # as if they were not in the project
@@ -543,6 +565,7 @@ def audit_codings(store: ProjectStore, table: pd.DataFrame | None = None,
                             "coder": decisions["actor"], "created": decisions["time"],
                             "description": _decision_descriptions(decisions, in_force, name, merged)})
     machine = table[table["event"] == "machine_suggestion"]
+    machine = machine[~_split_since(machine)]  # no code now, nor an abstention: the audit CSV keeps them
     if run_id is not None:
         machine = machine[machine["run_id"] == run_id]
     suggestions = pd.DataFrame({"segment_id": machine["segment_id"], "code": machine["code_now"],
@@ -559,6 +582,12 @@ def audit_codings(store: ProjectStore, table: pd.DataFrame | None = None,
     suggestions = suggestions.assign(description=suggestions["description"].where(~merged, notes))
     suggestions = suggestions.sort_values("rank", kind="stable").drop_duplicates(alike)
     return pd.concat([human, decided], ignore_index=True), suggestions.sort_index().reset_index(drop=True)
+
+
+def _split_since(rows: pd.DataFrame) -> pd.Series:
+    """Whether each row of the audit table holds a code a revision split since (``project codebook --recode``):
+    stored as a code, read as none."""
+    return (rows["code"].fillna("") != "") & (rows["code_now"].fillna("") == "")
 
 
 def _machine_models(store: ProjectStore) -> dict[int, str]:
@@ -585,6 +614,12 @@ def export_qdpx(store: ProjectStore, out: str | Path, table: pd.DataFrame | None
     run_id = None if all_runs or latest is None else int(latest["id"])
     table = audit_table(store, run_id) if table is None else table  # not every run's suggestions where not written
     codings, suggestions = audit_codings(store, table, run_id)
+    machine = table[table["event"] == "machine_suggestion"]
+    split = _split_since(machine)
+    if split.any():
+        logger.warning("%d machine suggestion(s) of code(s) split since (%s) are left out of %s; the audit CSV "
+                       "(--audit) keeps them", int(split.sum()), ", ".join(sorted(set(machine.loc[split, "code"]))),
+                       Path(out).name)
     codebook = store.codebook()
     # A revision may drop a code that only the machine suggested without mapping it (one a decision used must be
     # mapped): the file has the codebook as it is now, so those suggestions cannot be codings in it; the audit CSV

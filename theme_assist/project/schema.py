@@ -21,7 +21,8 @@ Tables
                        one; with coder, time, the suggestion answered and the batch it was made in.
 ``review_queue``       (migration 2) per run, each open segment's uncertainty and its rank in the active queue.
 ``codebook_maps``      (migration 3) per codebook version, the codes it renamed or merged: ``old`` → ``new``, read
-                       for everything stored before that version (the stored rows keep their ``old`` id).
+                       for everything stored before that version (the stored rows keep their ``old`` id); ``new``
+                       ``''`` for a code it split (migration 8): what was coded with it before is to be recoded.
 
 Migration 4 adds ``decisions.suggestions_shown``: 1 where the review page showed the machine's suggestions on the
 segment when the decision was made, 0 where it showed none (``review --no-suggestions``, a segment blind mode
@@ -44,6 +45,10 @@ given it with ``--author``; ``''`` where none was given, and for the rows stored
 Migration 7 changes no table: it marks files whose suggestions may hold evidence quotes stored without their text
 (read back from ``segments``), which a theme_assist knowing schema 6 alone would show empty; it refuses them, as
 written by a newer version.
+
+Migration 8 changes no table: from it a ``codebook_maps`` row may map a code to ``''`` (``project codebook
+--recode``: the version split the code, and what was coded with it before is to be recoded), which a theme_assist
+knowing schema 7 alone would read as an empty code; it refuses such files, as written by a newer version.
 
 Codings, model runs, suggestions, decisions, codebook versions and their maps, withdrawals, metadata changes and
 replacements are append-only: triggers refuse UPDATE and DELETE, so nothing is ever lost, only superseded (by a
@@ -151,6 +156,9 @@ MIGRATIONS: list[str] = [
     """,
     # 7: no table changes; from here an evidence quote of a project segment may be stored without its text, which
     # a theme_assist of schema 6 would show empty: it refuses the file as written by a newer version instead
+    "",
+    # 8: no table changes; from here a codebook map may read a code as '' (split: to recode), which a theme_assist of
+    # schema 7 would read as an empty code: it refuses the file as written by a newer version instead
     "",
 ]
 

@@ -6,6 +6,10 @@ Decisions are replayed in the order they were made, skipping those an ``undo`` a
 * ``reject`` code *c*: *c* is not applied (and is remembered as rejected);
 * ``replace`` *o* by *c*: *o* is rejected, *c* is applied.
 
+A code a codebook revision split since (``project codebook --recode``) reads as ``""``: applying it applies no code
+(in an exclusive codebook it still takes the place of the segment's earlier codes), and rejecting it rejects none;
+the store's ``to_recode`` names the segments its coders are to recode.
+
 A rejection made before a codebook revision merged its code with others rejects nothing now (it still takes the
 coder's own code away): the store's ``rejects`` (:meth:`~theme_assist.project.store.ProjectStore.decisions`) says
 what each decision rejects as the current codebook reads it.
@@ -76,7 +80,7 @@ def coder_state(decisions: pd.DataFrame, exclusive: bool = False, imported: pd.D
         if row.action in ("accept", "add", "replace"):
             if row.exclusive_codebook:
                 codes.clear()
-            if row.code not in codes:
+            if row.code and row.code not in codes:  # "": a code split since, no code until recoded
                 codes.append(row.code)
             entry["rejected"].discard(row.code)
         entry["last"] = int(row.id)

@@ -162,6 +162,24 @@ def _check_code_map(code_map: dict[str, str], current: Codebook, revised: Codebo
             raise InputError(f"map {old}={new}: {old!r} is not a code of the project's current codebook")
 
 
+def _check_recode(recode: list[str], code_map: dict[str, str], current: Codebook, revised: Codebook) -> None:
+    """Refuse a ``--recode`` of a code the current codebook lacks, or maps too, or that the revision keeps as it
+    is while adding no code: a split drops the code, or narrows it (a new definition, criteria or examples), or
+    adds a code beside it."""
+    from theme_assist.codebook import redefined_codes
+
+    added = set(revised.ids) - set(current.ids)
+    for old in recode:
+        if old not in set(current.ids):
+            raise InputError(f"--recode {old}: {old!r} is not a code of the project's current codebook")
+        if old in code_map:
+            raise InputError(f"--recode {old} and --map {old}={code_map[old]}: a code is either mapped to one code "
+                             "or recoded by hand, not both")
+        if old in set(revised.ids) and not added and old not in redefined_codes(current, revised):
+            raise InputError(f"--recode {old}: the revised codebook keeps {old} as it is and adds no code; a split "
+                             f"drops {old}, narrows its definition or adds a code beside it")
+
+
 def restore_command(project: str | Path, documents: list[str], action: str = "restore") -> str:
     """The ``theme-assist project restore`` (``action``) command line that brings ``documents`` back into
     ``project``, quoted for a shell; ``--`` before them where one begins with ``-`` (it would be read as an
@@ -995,14 +1013,20 @@ class ProjectStore:
 
     # ------------------------------------------------------------------ codebook
     def add_codebook_version(self, codebook: Codebook, author: str = "", note: str = "",
-                             code_map: dict[str, str] | None = None) -> int:
+                             code_map: dict[str, str] | None = None, recode: Iterable[str] = ()) -> int:
         """Store ``codebook`` as the new current version (unchanged codebooks are not stored twice).
 
         ``code_map`` (old id → new id) says what became of codes the revision drops: renamed (one old id to a new
         one) or merged into another code (several old ids to one). Whatever was stored before this version keeps
-        its ids and is read as the codes they map to; a code that codings or decisions use can be dropped only so.
+        its ids and is read as the codes they map to; a code that codings or decisions use can be dropped only so,
+        or by ``recode``: codes the revision splits (drops, or keeps with a narrower definition), stored as a map
+        to ``""``. What was coded with them before this version reads as no code (:meth:`to_recode`: each coder
+        who held one recodes the segment), and their suggestions as none.
         """
         code_map = dict(code_map or {})
+        recode = list(dict.fromkeys(recode))
+        mapped = dict(code_map)
+        code_map.update({old: "" for old in recode})
         content_hash = codebook.content_hash()
         was_exclusive = self.codebook().exclusive if self.codebook_version() else True
         with self.transaction() as db:
@@ -1014,7 +1038,8 @@ class ProjectStore:
             if code_map:
                 if not latest:
                     raise InputError("a project's first codebook has no earlier codes to map")
-                _check_code_map(code_map, self.codebook(), codebook)
+                _check_recode(recode, mapped, self.codebook(), codebook)
+                _check_code_map(mapped, self.codebook(), codebook)
             if latest and latest["content_hash"] == content_hash:
                 return latest["version"]
             if latest:
@@ -1084,7 +1109,8 @@ class ProjectStore:
             shown = listed(named, 3)
             raise InputError(f"the revised codebook drops code(s) that codings or decisions use: {shown}; keep "
                              "them (a new name or definition is fine), or map each to the code it becomes "
-                             "(--map OLD=NEW: a new id, or a merge into another code)")
+                             "(--map OLD=NEW: a new id, or a merge into another code), or have its segments "
+                             "recoded by hand (--recode OLD: a code split)")
         if len(codebook.all_codes) < 2:
             raise InputError("the revised codebook has fewer than two codes: suggestions need at least two")
 
@@ -1133,6 +1159,59 @@ class ProjectStore:
             return ""
         return (f" (codebook version {version} reads it as {now!r}: give that code; a map applies only to what "
                 "was stored before it)")
+
+    def recodes(self) -> pd.DataFrame:
+        """The codes codebook versions split (``project codebook --recode``): ``version``, ``code``, ``created_at``
+        (the version's time: what was stored before it is to be recoded), in version order."""
+        return self._read("SELECT m.version, m.old AS code, v.created_at FROM codebook_maps m JOIN codebook_versions v "
+                          "ON v.version = m.version WHERE m.new = '' ORDER BY m.version, m.old")
+
+    def to_recode(self, coder: str | None = None) -> pd.DataFrame:
+        """The segments to recode (of ``coder``, where given; none of withdrawn documents): ``segment_id``,
+        ``coder``, ``code`` (the code split, as the version before the split read it), ``version`` (the split's).
+
+        A coder who held a split code on a segment just before the split (an imported coding of theirs as their
+        decisions left it, or their decision) is to recode it until they make a decision there after the split; a
+        coding of it imported without a coder, until anyone does. Until then the split code reads as no code
+        (:meth:`_mapped`), for every reader."""
+        from theme_assist.project.state import coder_state, live_decisions
+
+        columns = ["segment_id", "coder", "code", "version"]
+        splits = self.recodes()
+        if splits.empty:
+            return pd.DataFrame(columns=columns)
+        maps = self.code_maps()
+        decisions = self.decisions(mapped=False).drop(columns="rejects")
+        live = live_decisions(decisions)
+        codings = self.codings(mapped=False)
+        decision_versions = self._versions_at(decisions["created_at"])
+        coding_versions = self._versions_at(codings["created_at"])
+        rows = []
+        for version, group in splits.groupby("version", sort=True):
+            split_at = group["created_at"].iloc[0]
+            earlier = maps[maps["version"] < version]  # the codes as the version before the split read them
+            before = decisions["created_at"] < split_at
+            then = decisions[before].assign(**{
+                column: self._mapped(decisions.loc[before, column], decision_versions[before.to_numpy()], earlier)
+                for column in ("code", "replaces")})
+            imported_before = codings["created_at"] < split_at
+            imported = codings[imported_before].assign(code=self._mapped(
+                codings.loc[imported_before, "code"], coding_versions[imported_before.to_numpy()], earlier))
+            state = coder_state(then, exclusive=self.codebook(int(version) - 1).exclusive, imported=imported)
+            after = live[live["created_at"] > split_at]
+            decided = set(zip(after["segment_id"], after["coder"]))
+            anyone = set(after["segment_id"])
+            for code in group["code"]:
+                held = state[state["codes"].map(lambda codes, code=code: code in codes)]
+                rows += [(segment, who, code, int(version)) for segment, who in zip(held["segment_id"], held["coder"])
+                         if (segment, who) not in decided]
+                unnamed = imported[(imported["coder"] == "") & (imported["code"] == code)]
+                rows += [(segment, "", code, int(version)) for segment in dict.fromkeys(unnamed["segment_id"])
+                         if segment not in anyone]
+        frame = pd.DataFrame(rows, columns=columns).drop_duplicates(["segment_id", "coder", "code"], keep="last")
+        if coder is not None:
+            frame = frame[frame["coder"].isin([coder.strip(), ""])]
+        return frame.reset_index(drop=True)
 
     def _versions_at(self, times: pd.Series) -> np.ndarray:
         """The codebook version in force at each of ``times`` (0 before the first)."""
@@ -1206,6 +1285,7 @@ class ProjectStore:
         if not mapped:
             return frame.assign(code_now=code_now)
         frame["code"] = code_now
+        frame = frame[frame["code"] != ""]  # a code split since: to recode (:meth:`to_recode`), no code now
         return frame.drop_duplicates(["segment_id", "code", "coder", "source"]).reset_index(drop=True)
 
     def carried_codings(self, withdrawn: bool = False) -> pd.DataFrame:
@@ -1290,7 +1370,9 @@ class ProjectStore:
             row = self._connection().execute("SELECT codebook_version FROM model_runs WHERE id = ?",
                                               (run_id,)).fetchone()
             versions = np.full(len(frame), row[0] if row else 0)
-            frame = self._best_of_alike(frame.assign(code=self._mapped(frame["code"], versions)))
+            code_now = self._mapped(frame["code"], versions)
+            split = (frame["code"] != "") & (code_now == "")  # of a code split since: none (not an abstention)
+            frame = self._best_of_alike(frame.assign(code=code_now)[~split].reset_index(drop=True))
         return frame
 
     def all_suggestions(self, mapped: bool = True, withdrawn: bool = False,
@@ -1311,7 +1393,8 @@ class ProjectStore:
         frame = frame.drop(columns="codebook_version")
         if not mapped:
             return frame.assign(code_now=code_now)
-        return self._best_of_alike(frame.assign(code=code_now))
+        split = (frame["code"] != "") & (code_now == "")  # of a code split since: none (not an abstention)
+        return self._best_of_alike(frame.assign(code=code_now)[~split].reset_index(drop=True))
 
     @staticmethod
     def _best_of_alike(suggestions: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,181 @@
+"""A codebook revision that splits a code (``project codebook --recode``): what was coded with it before is to be
+recoded by hand, and reads as no code until its coders recode it, for every reader."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from theme_assist.codebook import parse_codebook
+from theme_assist.errors import InputError
+from theme_assist.project import DecisionRequest, ProjectStore, coder_state, training_codings
+from theme_assist.project.audit import audit_codings, audit_table, current_codings, rejected_without_code
+from theme_assist.project.testing import CODEBOOK, make_project
+from theme_assist.project.testing import run_command as run
+
+WORK = """  - id: work
+    name: Paid work
+    definition: Jobs, salaries and contracts.
+"""
+SPLIT = CODEBOOK.replace(WORK, """  - id: paid_work
+    name: Paid work
+    definition: Jobs, salaries and contracts.
+  - id: unpaid_work
+    name: Unpaid work
+    definition: Care, housework and volunteering.
+""")  # work dropped, two codes in its place
+NARROWED = CODEBOOK.replace("Jobs, salaries and contracts.", "Salaried jobs only.") + """  - id: gig_work
+    name: Gig work
+    definition: Casual jobs paid by the task.
+"""  # work kept with a narrower definition, a code beside it
+
+
+@pytest.fixture()
+def store(tmp_path):
+    with make_project(tmp_path / "study.taproj") as project:
+        yield project
+
+
+def _coded_work(store):
+    """Work coded on a:1 (imported, ana), b:1 (imported without a coder) and a:3 (bo's decision); family on a:2."""
+    store.add_codings(pd.DataFrame({"segment_id": ["interview_a:1", "interview_b:1"], "code": "work",
+                                    "coder": ["ana", ""]}), source="coded.csv")
+    store.record_decisions([DecisionRequest("interview_a:3", "add", "work", "bo"),
+                            DecisionRequest("interview_a:2", "add", "family", "ana")])
+
+
+def _pending(store, coder=None):
+    return sorted(map(tuple, store.to_recode(coder)[["segment_id", "coder", "code", "version"]].values.tolist()))
+
+
+def test_a_dropped_code_split_reads_as_no_code_until_its_coders_recode_it(store):
+    _coded_work(store)
+    assert store.add_codebook_version(parse_codebook(SPLIT), recode=["work"]) == 2
+    assert store.code_maps().values.tolist() == [[2, "work", ""]]
+    assert store.recodes()[["version", "code"]].values.tolist() == [[2, "work"]]
+    assert _pending(store) == [("interview_a:1", "ana", "work", 2), ("interview_a:3", "bo", "work", 2),
+                               ("interview_b:1", "", "work", 2)]
+    assert _pending(store, "bo") == [("interview_a:3", "bo", "work", 2), ("interview_b:1", "", "work", 2)]
+    # nothing is rewritten: the rows keep work, read as no code
+    stored = store.codings(mapped=False)
+    assert stored[["code", "code_now"]].values.tolist() == [["work", ""], ["work", ""]]
+    assert store.codings().empty
+    assert store.decisions(mapped=False)[["code", "code_now"]].values.tolist() == [["work", ""], ["family", "family"]]
+    # the earlier run's suggestions of work are none now (not abstentions)
+    suggestions = store.suggestions()
+    assert "" not in set(suggestions["code"]) and "work" not in set(suggestions["code"])
+    assert store.suggestions(segment_id="interview_a:0")["code"].tolist() == ["family"]
+    assert "" not in set(store.all_suggestions()["code"])
+    # the readers: no work, no empty code; bo's segment is not a rejection without a code
+    state = coder_state(store.decisions(), exclusive=True, imported=store.codings())
+    assert state.set_index(["segment_id", "coder"])["codes"].to_dict() == {
+        ("interview_a:3", "bo"): [], ("interview_a:2", "ana"): ["family"]}
+    assert current_codings(store)[["segment_id", "code", "coder"]].values.tolist() == [
+        ["interview_a:2", "family", "ana"]]
+    assert training_codings(store.codings(), store.decisions(), True).values.tolist() == [["interview_a:2", "family"]]
+    assert rejected_without_code(store).empty
+    # the audit trail keeps work and says it is to recode
+    table = audit_table(store)
+    assert table.loc[table["event"] == "codebook", "code_now"].fillna("").tolist() == ["", "work → (recode)"]
+    codings, suggested = audit_codings(store)
+    assert codings["code"].tolist() == ["", "", "", "family"]
+    assert codings["description"].str.contains(r"work \(split since: to recode\)").sum() == 3
+    assert "" not in set(suggested["code"])
+
+
+def test_a_decision_after_the_split_recodes_the_segment_for_its_coder(store):
+    _coded_work(store)
+    store.add_codebook_version(parse_codebook(SPLIT), recode=["work"])
+    store.record_decisions([DecisionRequest("interview_a:1", "add", "unpaid_work", "ana"),
+                            DecisionRequest("interview_b:1", "add", "paid_work", "cy")])
+    assert _pending(store) == [("interview_a:3", "bo", "work", 2)]
+    store.record_decisions([DecisionRequest("interview_a:3", "add", "paid_work", "bo")])
+    assert _pending(store).__len__() == 0
+    assert sorted(current_codings(store)[["segment_id", "code", "coder"]].values.tolist()) == [
+        ["interview_a:1", "unpaid_work", "ana"], ["interview_a:2", "family", "ana"],
+        ["interview_a:3", "paid_work", "bo"], ["interview_b:1", "paid_work", "cy"]]
+    store.undo_last("bo")  # the recode undone: to recode again
+    assert _pending(store) == [("interview_a:3", "bo", "work", 2)]
+
+
+def test_a_code_kept_narrower_keeps_what_is_coded_after_the_split(store):
+    _coded_work(store)
+    store.record_decisions([DecisionRequest("interview_a:4", "add", "work", "cy"),
+                            DecisionRequest("interview_a:4", "reject", "work", "cy")])  # not held at the split
+    assert store.add_codebook_version(parse_codebook(NARROWED), recode=["work"]) == 2
+    assert _pending(store) == [("interview_a:1", "ana", "work", 2), ("interview_a:3", "bo", "work", 2),
+                               ("interview_b:1", "", "work", 2)]
+    store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "ana"),
+                            DecisionRequest("interview_a:3", "add", "gig_work", "bo")])
+    assert _pending(store) == [("interview_b:1", "", "work", 2)]
+    assert sorted(current_codings(store)[["segment_id", "code", "coder"]].values.tolist()) == [
+        ["interview_a:1", "work", "ana"], ["interview_a:2", "family", "ana"], ["interview_a:3", "gig_work", "bo"]]
+
+
+@pytest.mark.parametrize("codebook, recode, code_map, message", [
+    (SPLIT, ["nope"], {}, "--recode nope: 'nope' is not a code of the project's current codebook"),
+    (SPLIT.replace("id: paid_work", "id: employment"), ["work"], {"work": "employment"},
+     "--recode work and --map work=employment: a code is either mapped"),
+    (CODEBOOK.replace("name: Paid work", "name: Jobs"), ["work"], {},
+     "--recode work: the revised codebook keeps work as it is and adds no code"),
+])
+def test_a_recode_that_is_no_split_is_refused(store, codebook, recode, code_map, message):
+    _coded_work(store)
+    with pytest.raises(InputError, match=message):
+        store.add_codebook_version(parse_codebook(codebook), recode=recode, code_map=code_map)
+    assert store.codebook_version() == 1 and store.code_maps().empty
+
+
+def test_the_same_split_given_again_is_unchanged(store):
+    _coded_work(store)
+    assert store.add_codebook_version(parse_codebook(SPLIT), recode=["work"]) == 2
+    assert store.add_codebook_version(parse_codebook(SPLIT), recode=["work"]) == 2
+    assert store.code_maps().values.tolist() == [[2, "work", ""]]
+
+
+# ------------------------------------------------------------------ the command line
+@pytest.fixture()
+def small_project(tmp_path):
+    """A project of one transcript, coded by Ann: work on its first turn, family on its second."""
+    (tmp_path / "transcripts").mkdir()
+    (tmp_path / "transcripts" / "iv1.txt").write_text("Ann: I got paid.\nBob: My mother helps.\n")
+    (tmp_path / "coded.csv").write_text("document,turn,code,coder\niv1,0,work,Ann\niv1,1,family,Ann\n")
+    (tmp_path / "codebook.yaml").write_text("codes:\n  - id: work\n    name: Work\n    definition: paid work\n"
+                                            "  - id: family\n    name: Family\n    definition: relatives\n")
+    project = tmp_path / "p.taproj"
+    assert run("project", "init", str(project), "--codebook", str(tmp_path / "codebook.yaml"), "--input",
+               str(tmp_path / "transcripts"), "--coded", str(tmp_path / "coded.csv")) == 0
+    (tmp_path / "split.yaml").write_text("codes:\n  - id: paid\n    name: Paid work\n    definition: a salary\n"
+                                         "  - id: unpaid\n    name: Unpaid work\n    definition: care\n"
+                                         "  - id: family\n    name: Family\n    definition: relatives\n")
+    return project
+
+
+def test_project_codebook_recode_says_the_segments_to_recode_and_exports_leave_them_out(tmp_path, small_project,
+                                                                                        capsys):
+    split = tmp_path / "split.yaml"
+    capsys.readouterr()
+    assert run("project", "codebook", str(small_project), "--codebook", str(split)) == 2
+    assert "--recode OLD: a code split" in capsys.readouterr().err  # dropping a code in use is refused
+    assert run("project", "codebook", str(small_project), "--codebook", str(split), "--recode", "work") == 0
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "✓ codebook version 2: added paid, unpaid; dropped work; split work: 1 segment to recode")
+    assert run("project", "info", str(small_project)) == 0
+    assert "mapped work → (recode)" in capsys.readouterr().out
+    out = tmp_path / "codings.csv"
+    assert run("project", "export", str(small_project), "--codings", str(out)) == 0
+    said = capsys.readouterr().err
+    assert ("theme-assist: warning: work was split: 1 segment coded work before the split wait to be recoded and "
+            f"have no row of their coders in {out}") in said
+    assert pd.read_csv(out)[["code", "coder"]].values.tolist() == [["family", "Ann"]]
+    assert run("project", "export", str(small_project), "--qdpx", str(tmp_path / "p.qdpx")) == 0
+    with ProjectStore(small_project) as store:
+        assert store.to_recode()[["coder", "code", "version"]].values.tolist() == [["Ann", "work", 2]]
+    # the same command again stores nothing; a recode of a code the codebook lacks is refused in one line
+    assert run("project", "codebook", str(small_project), "--codebook", str(split), "--recode", "work") == 0
+    assert "is version 2 already" in capsys.readouterr().err
+    assert run("project", "codebook", str(small_project), "--codebook", str(tmp_path / "codebook.yaml"),
+               "--recode", "nope") == 2
+    assert capsys.readouterr().err.strip() == (
+        "theme-assist: error: --recode nope: 'nope' is not a code of the project's current codebook")
+
