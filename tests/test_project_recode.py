@@ -179,3 +179,29 @@ def test_project_codebook_recode_says_the_segments_to_recode_and_exports_leave_t
     assert capsys.readouterr().err.strip() == (
         "theme-assist: error: --recode nope: 'nope' is not a code of the project's current codebook")
 
+
+# ------------------------------------------------------------------ the review page
+def test_the_segments_to_recode_come_first_open_and_marked_on_the_review_page(store):
+    from theme_assist.review.views import progress, queue, segment_view
+
+    _coded_work(store)
+    before = progress(store, "bo")
+    assert before["decided"] == 1
+    store.add_codebook_version(parse_codebook(SPLIT), recode=["work"])
+    # first, in the order's own order among themselves (the run's queue puts the last segments first)
+    for order, first in [("active", ["interview_b:1", "interview_a:3"]),
+                         ("document", ["interview_a:3", "interview_b:1"])]:
+        items = queue(store, "bo", order=order)["items"]
+        assert [(item["segment_id"], item["status"], item["recode"]) for item in items[:2]] == [
+            (segment, "open", ["Paid work"]) for segment in first]
+        assert all(item["recode"] == [] for item in items[2:])
+    assert progress(store, "bo")["decided"] == 0
+    assert queue(store, "ana")["items"][0]["segment_id"] in {"interview_a:1", "interview_b:1"}
+    assert segment_view(store, "interview_a:3", "bo", blind=False)["recode"] == ["Paid work"]
+    assert segment_view(store, "interview_a:3", "ana", blind=False)["recode"] == []
+    store.record_decisions([DecisionRequest("interview_a:3", "add", "unpaid_work", "bo")])
+    view = segment_view(store, "interview_a:3", "bo", blind=False)
+    assert view["recode"] == [] and [code["id"] for code in view["mine"]["codes"]] == ["unpaid_work"]
+    items = queue(store, "bo", order="document", status="all")["items"]
+    assert [item["segment_id"] for item in items if item["recode"]] == ["interview_b:1"]
+    assert progress(store, "bo")["decided"] == 1

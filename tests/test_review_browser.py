@@ -2481,3 +2481,34 @@ def test_status_not_coded_yet_with_nothing_left_says_each_is_coded(tmp_path, bro
         expect(page.locator("#queue-count")).to_have_text("5 segments match: nobody has coded them yet")
     finally:
         server.stop()
+
+
+def test_a_segment_whose_code_was_split_comes_first_marked_and_a_decision_recodes_it(tmp_path, browser):
+    """After `project codebook --recode work`, a segment a coder had coded work on reads as uncoded: it comes first in
+    their queue, said "Paid work was split: recode" there and on the segment, until their decision recodes it."""
+    from playwright.sync_api import expect
+
+    project = tmp_path / "mini.taproj"
+    with make_project(project) as store:
+        store.record_decisions([DecisionRequest("interview_a:3", "add", "work", "Ana")])
+        split = CODEBOOK.replace("id: work", "id: paid_work") + ("  - id: unpaid_work\n    name: Unpaid work\n"
+                                                                  "    definition: Care and housework.\n")
+        store.add_codebook_version(parse_codebook(split), recode=["work"])
+    server = ReviewServer(project)
+    try:
+        page = new_page(browser, viewport={"width": 1400, "height": 1000})
+        open_as(page, server.url, "Ana")
+        first = page.locator("#queue li").first
+        expect(first).to_have_attribute("data-id", "interview_a:3")
+        expect(first.locator(".q-recode")).to_have_text("Paid work was split: recode")
+        expect(page.locator("#segment")).to_have_attribute("data-id", "interview_a:3")
+        expect(page.locator("#recode-note")).to_be_visible()
+        expect(page.locator("#recode-note")).to_contain_text("Paid work was split: recode")
+        expect(page.locator("#my-codes .none")).to_have_text("none yet")
+        page.keyboard.press("a")
+        wait_for_status(page, "Saved ✓ accepted")
+        expect(page.locator("#queue li[data-id='interview_a:3'] .q-recode")).to_be_hidden()
+        show_segment(page, "interview_a:3")
+        expect(page.locator("#recode-note")).to_be_hidden()
+    finally:
+        server.stop()

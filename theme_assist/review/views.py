@@ -83,6 +83,24 @@ def own_state(store: ProjectStore, coder: str, exclusive: bool, segment_id: str 
                        imported=codings[codings["coder"] == coder])
 
 
+def split_here(store: ProjectStore, coder: str, segment_id: str | None = None) -> dict[str, list[str]]:
+    """Per segment the coder is to recode (:meth:`~theme_assist.project.store.ProjectStore.to_recode`: a code they,
+    or a coding imported without a coder, gave there before a codebook revision split it), the names of the codes
+    split, as the codebook before the split named them (``"Work"``: "Work was split: recode")."""
+    recode = store.to_recode(coder)
+    if segment_id is not None:
+        recode = recode[recode["segment_id"] == segment_id]
+    names: dict[tuple[str, int], str] = {}
+    for code, version in set(zip(recode["code"], recode["version"])):
+        before = {c.id: c.name for c in store.codebook(int(version) - 1).all_codes}
+        names[code, version] = before.get(code, code)
+    split: dict[str, list[str]] = {}
+    for segment, code, version in zip(recode["segment_id"], recode["code"], recode["version"]):
+        if names[code, version] not in split.setdefault(segment, []):
+            split[segment].append(names[code, version])
+    return split
+
+
 def codebook_tree(codebook: Codebook) -> dict:
     """The codebook as nested dicts (``id``, ``name``, ``definition``, ``codable``, ``children``)."""
 
@@ -157,7 +175,8 @@ def queue(store: ProjectStore, coder: str, order: Order | None = None, document:
     ``code`` and score filters, which act on the suggestions, are refused, as is ``active`` order (the default
     ``order`` is ``document`` then): the engine's uncertainty is of its suggestions, and it learnt other coders'
     codes, so with ``blind`` the segments they coded came last. With ``blind``, ``uncoded`` is refused: it tells
-    which segments other coders coded.
+    which segments other coders coded. The segments the coder is to recode (:func:`split_here`) come first, open,
+    each with ``recode``: the names of the codes split there (empty for the others).
     """
     if order is None:
         order = "document" if no_suggestions else "active"
@@ -198,14 +217,17 @@ def queue(store: ProjectStore, coder: str, order: Order | None = None, document:
     frame["code"] = frame["code"].fillna("")
     frame["score"] = frame["score"].astype(float).fillna(0.0)  # object dtype when no run has suggestions yet
     skipped = frame["segment_id"].isin(skipped_ids)
-    decided_on = frame["segment_id"].map(mine)
-    frame["status"] = decided_on.fillna("open").mask(decided_on.isna() & skipped, "skipped")
+    split = split_here(store, coder)
+    to_recode = frame["segment_id"].isin(split)  # open again: the coder's code there was split since
+    decided_on = frame["segment_id"].map(mine).mask(to_recode)
+    frame["status"] = decided_on.fillna("open").mask(decided_on.isna() & skipped & ~to_recode, "skipped")
     total = int((~skipped).sum())
     decided = int((~skipped & (frame["status"] != "open")).sum())
     if order == "active":
         priority = store.queue().set_index("segment_id")["priority"]
         frame["priority"] = frame["segment_id"].map(priority).fillna(len(priority)).astype(int)
         frame = frame.sort_values("priority", kind="stable")
+    frame = pd.concat([frame[frame["segment_id"].isin(split)], frame[~frame["segment_id"].isin(split)]])
     keep = (frame["score"] >= min_score) & (frame["score"] <= max_score)
     if document:
         keep &= frame["document"] == document
@@ -218,25 +240,27 @@ def queue(store: ProjectStore, coder: str, order: Order | None = None, document:
     shown = frame[keep]
     items = [{"segment_id": r.segment_id, "document": r.document, "speaker": r.speaker, "text": r.text[:160],
               "code": r.code, "code_name": names.get(r.code, ""), "score": round(float(r.score), 4),
-              "status": r.status, "mine": [names.get(c, c) for c in own_codes.get(r.segment_id, [])]}
+              "status": r.status, "mine": [names.get(c, c) for c in own_codes.get(r.segment_id, [])],
+              "recode": split.get(r.segment_id, [])}
              for r in shown.head(limit).itertuples(index=False)]
     return {"items": items, "matching": int(len(shown)), "progress": {"total": total, "decided": decided}}
 
 
 def progress(store: ProjectStore, coder: str) -> dict:
     """The coder's progress as :func:`queue` counts it (``total`` segments, ``decided``: those with the coder's
-    codes or rejections; the skipped speakers' segments in neither), without reading the suggestions: the page
-    asks for it after every decision."""
+    codes or rejections, but those to recode; the skipped speakers' segments in neither), without reading the
+    suggestions: the page asks for it after every decision."""
     codebook = current_codebook(store)
     skipped = store.skipped_segment_ids()
-    decided = set(own_state(store, coder, codebook.exclusive)["segment_id"]) - skipped
+    decided = set(own_state(store, coder, codebook.exclusive)["segment_id"]) - skipped - set(split_here(store, coder))
     return {"total": store.segment_count() - len(skipped), "decided": len(decided)}
 
 
 def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool, no_suggestions: bool = False) -> dict:
     """One segment in context with its suggestions and evidence (by rank, codes the coder rejected here last; each
     quote marked ``anchor``: :func:`_marked_evidence`), the coder's own codes, whether it is a turn of a speaker the
-    project skips (``skipped``), and (unless ``blind``) what other coders coded. With ``no_suggestions``, no
+    project skips (``skipped``), the names of the codes a codebook revision split that the coder is to recode here
+    (``recode``: :func:`split_here`), and (unless ``blind``) what other coders coded. With ``no_suggestions``, no
     suggestion (nor its evidence, quotes of segments coded) and no ``abstained``."""
     segment = store.segment(segment_id)
     if segment is None:  # or of a withdrawn document: said so
@@ -268,6 +292,7 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool, 
         "abstained": bool(len(suggestions) and (suggestions["code"] == "").any()),
         "withheld": withheld,
         "skipped": segment_id in skipped_ids,
+        "recode": split_here(store, coder, segment_id).get(segment_id, []),
         "run": {"id": run["id"], "model_id": run["model_id"]} if run else None,
         "mine": {"codes": [{"id": c, "name": names.get(c, c)} for c in own_codes],
                  "rejected": [{"id": c, "name": names.get(c, c)} for c in own_rejected],

@@ -442,18 +442,26 @@ function renderQueue() {
       el("span", {}, item.code && !mine ? `${Math.round(item.score * 100)}%` : ""));
     const code = mine ? el("div", { class: "q-code q-mine", dir: "auto", title: "Your code" }, "✓ ", item.mine.join(", "))
       : item.code ? el("div", { class: "q-code", dir: "auto", title: "Suggested code" }, item.code_name) : null;
+    // a code of the coder's here that a codebook revision split: first in the list until recoded
+    const recode = item.status === "open" && item.recode && item.recode.length
+      ? el("div", { class: "q-recode", dir: "auto" }, splitWords(item.recode)) : null;
     // a button inside the list item (one as the item would leave the list without items, for a screen reader)
     const choose = (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); show(i); } };
     const entry = el("li", { class: item.status + (i === state.index ? " current" : ""),
       dataset: { id: item.segment_id } },
       el("div", { class: "q-entry", role: "button", tabindex: "0", onclick: () => show(i), onkeydown: choose },
-        head, code,
+        head, recode, code,
         el("div", { class: "q-text", dir: "auto" }, item.text)));
     list.append(entry);
   });
   if (refocus === null) return;
   const again = [...list.children].find((entry) => entry.dataset.id === refocus) || list.querySelector("li.current");
   if (again) again.querySelector(".q-entry").focus({ preventScroll: true });
+}
+
+// "Work was split: recode", for the codes a codebook revision split that the coder gave a segment before.
+function splitWords(names) {
+  return `${names.join(", ")} ${names.length > 1 ? "were" : "was"} split: recode`;
 }
 
 // A queue entry's status as a mark and in words, not by the colour of a dot alone (a colour-blind coder, a screen
@@ -475,6 +483,8 @@ function markQueue() {
     nodes[i].className = item.status + (i === state.index ? " current" : "");
     const mark = nodes[i].querySelector(".dot");
     if (mark.dataset.status !== item.status) mark.replaceWith(statusMark(item.status));  // not 500 marks a move
+    const recode = nodes[i].querySelector(".q-recode");
+    if (recode) recode.hidden = item.status !== "open";  // recoded since
     const button = nodes[i].querySelector(".q-entry");
     if (i === state.index) button.setAttribute("aria-current", "true"); else button.removeAttribute("aria-current");
   }
@@ -577,6 +587,10 @@ function renderSegment() {
   $("current-speaker").textContent = s.speaker || "";
   $("current-text").textContent = s.text;
 
+  const note = $("recode-note");
+  note.hidden = !(s.recode && s.recode.length);
+  note.textContent = note.hidden ? "" : splitWords(s.recode) + " (a codebook revision split the code given here: "
+    + "choose the code it is now)";
   const mine = clear($("my-codes"));
   if (s.mine.codes.length) mine.append(...s.mine.codes.map((c) => el("span", { class: "chip", dir: "auto" }, c.name)));
   else mine.append(el("span", { class: "none" }, "none yet"));
