@@ -161,7 +161,9 @@ def test_project_codebook_recode_says_the_segments_to_recode_and_exports_leave_t
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         "✓ codebook version 2: added paid, unpaid; dropped work; split work: 1 segment to recode")
     assert run("project", "info", str(small_project)) == 0
-    assert "mapped work → (recode)" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "mapped work → (recode)" in said
+    assert "  work was split: 1 segment to recode (Ann; first in their review queue)" in said
     out = tmp_path / "codings.csv"
     assert run("project", "export", str(small_project), "--codings", str(out)) == 0
     said = capsys.readouterr().err

@@ -962,6 +962,10 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
             console.print(f"  codebook v{version.version}: {version.created_at}"
                           + "".join(f", {text}" for text in (version.author, version.note) if text)
                           + (f"; mapped {maps[version.version]}" if version.version in maps else ""), markup=False)
+        for code, rows in store.to_recode().groupby("code"):  # a split's segments its coders have not recoded yet
+            coders = sorted(set(rows["coder"].replace("", "imported without a coder")))
+            console.print(f"  {code} was split: {counted(rows['segment_id'].nunique(), 'segment')} to recode "
+                          f"({', '.join(coders)}; first in their review queue)", markup=False)
         for line in _run_lines(runs) if len(runs) else ["no model run yet (run `theme-assist project suggest`)"]:
             console.print(line, markup=False)
         latest = runs.iloc[-1] if len(runs) else None
