@@ -838,7 +838,8 @@ def test_a_redefined_code_in_use_is_named_with_the_codings_made_under_its_earlie
     assert said[:-1] == [
         f"theme-assist: warning: {code}, redefined, keeps {counted} made under its earlier definition: review them "
         "(`project export --codings` lists the codings by code; the review page's \"Suggested code\" filter finds "
-        "segments by the machine's suggestion, not by the codes given)"
+        f"segments by the machine's suggestion, not by the codes given), or have them recoded: the same `project "
+        f"codebook` with --recode {code}"
         for code, counted in [("work", "1 coding and 1 rejection"), ("family", "1 coding")]]
     unused = tmp_path / "unused.yaml"
     unused.write_text(revised.read_text() + "    definition: cash\n")

@@ -207,3 +207,22 @@ def test_the_segments_to_recode_come_first_open_and_marked_on_the_review_page(st
     items = queue(store, "bo", order="document", status="all")["items"]
     assert [item["segment_id"] for item in items if item["recode"]] == ["interview_b:1"]
     assert progress(store, "bo")["decided"] == 1
+
+
+def test_a_code_narrowed_by_a_revision_stored_before_is_split_by_the_same_command_with_recode(tmp_path, small_project,
+                                                                                              capsys):
+    """The warning of a redefined code in use says to give the same command with --recode: an unchanged codebook
+    stored nothing, so the split could not be made after the revision."""
+    narrowed = tmp_path / "narrowed.yaml"
+    narrowed.write_text((tmp_path / "codebook.yaml").read_text().replace("paid work", "salaried work only")
+                        + "  - id: gig\n    name: Gig work\n    definition: paid by the task\n")
+    capsys.readouterr()
+    assert run("project", "codebook", str(small_project), "--codebook", str(narrowed)) == 0
+    assert "the same `project codebook` with --recode work" in capsys.readouterr().err
+    assert run("project", "codebook", str(small_project), "--codebook", str(narrowed), "--recode", "work") == 0
+    assert capsys.readouterr().err.strip() == "✓ codebook version 3: split work: 1 segment to recode"
+    assert run("project", "codebook", str(small_project), "--codebook", str(narrowed), "--recode", "work") == 0
+    assert "is version 3 already" in capsys.readouterr().err
+    with ProjectStore(small_project) as store:
+        assert store.to_recode()[["coder", "code", "version"]].values.tolist() == [["Ann", "work", 3]]
+        assert store.codebook(3).content_hash() == store.codebook(2).content_hash()

@@ -499,7 +499,8 @@ def _warn_redefined_in_use(redefined: list[str], store) -> None:
     for code, kept in held[:CODES_NAMED]:
         logger.warning("%s, redefined, keeps %s made under its earlier definition: review them (`project export "
                        "--codings` lists the codings by code; the review page's \"Suggested code\" filter finds "
-                       "segments by the machine's suggestion, not by the codes given)", code, kept)
+                       "segments by the machine's suggestion, not by the codes given), or have them recoded: the "
+                       "same `project codebook` with --recode %s", code, kept, code)
     more = [code for code, _ in held[CODES_NAMED:]]
     if more:  # a codebook reworded throughout: one line, not hundreds
         logger.warning("%s keep%s codings or rejections made under %s earlier definition%s (%s): review them likewise",

@@ -162,10 +162,11 @@ def _check_code_map(code_map: dict[str, str], current: Codebook, revised: Codebo
             raise InputError(f"map {old}={new}: {old!r} is not a code of the project's current codebook")
 
 
-def _check_recode(recode: list[str], code_map: dict[str, str], current: Codebook, revised: Codebook) -> None:
+def _check_recode(recode: list[str], code_map: dict[str, str], current: Codebook, revised: Codebook,
+                  unchanged: bool = False) -> None:
     """Refuse a ``--recode`` of a code the current codebook lacks, or maps too, or that the revision keeps as it
     is while adding no code: a split drops the code, or narrows it (a new definition, criteria or examples), or
-    adds a code beside it."""
+    adds a code beside it. With the codebook ``unchanged`` it is the split of a revision stored before."""
     from theme_assist.codebook import redefined_codes
 
     added = set(revised.ids) - set(current.ids)
@@ -175,7 +176,7 @@ def _check_recode(recode: list[str], code_map: dict[str, str], current: Codebook
         if old in code_map:
             raise InputError(f"--recode {old} and --map {old}={code_map[old]}: a code is either mapped to one code "
                              "or recoded by hand, not both")
-        if old in set(revised.ids) and not added and old not in redefined_codes(current, revised):
+        if old in set(revised.ids) and not (unchanged or added or old in redefined_codes(current, revised)):
             raise InputError(f"--recode {old}: the revised codebook keeps {old} as it is and adds no code; a split "
                              f"drops {old}, narrows its definition or adds a code beside it")
 
@@ -1021,7 +1022,8 @@ class ProjectStore:
         its ids and is read as the codes they map to; a code that codings or decisions use can be dropped only so,
         or by ``recode``: codes the revision splits (drops, or keeps with a narrower definition), stored as a map
         to ``""``. What was coded with them before this version reads as no code (:meth:`to_recode`: each coder
-        who held one recodes the segment), and their suggestions as none.
+        who held one recodes the segment), and their suggestions as none. An unchanged ``codebook`` with
+        ``recode`` is a version of its own: the split of a code a revision stored before narrowed.
         """
         code_map = dict(code_map or {})
         recode = list(dict.fromkeys(recode))
@@ -1038,10 +1040,11 @@ class ProjectStore:
             if code_map:
                 if not latest:
                     raise InputError("a project's first codebook has no earlier codes to map")
-                _check_recode(recode, mapped, self.codebook(), codebook)
+                _check_recode(recode, mapped, self.codebook(), codebook,
+                              unchanged=latest["content_hash"] == content_hash)
                 _check_code_map(mapped, self.codebook(), codebook)
-            if latest and latest["content_hash"] == content_hash:
-                return latest["version"]
+            if latest and latest["content_hash"] == content_hash and not recode:
+                return latest["version"]  # a split of a revision stored before is a version of its own
             if latest:
                 self._check_revision_keeps_used_codes(codebook, self.codebook(), code_map)
             version = (latest["version"] + 1) if latest else 1
