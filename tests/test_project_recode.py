@@ -80,6 +80,7 @@ def test_a_dropped_code_split_reads_as_no_code_until_its_coders_recode_it(store)
     codings, suggested = audit_codings(store)
     assert codings["code"].tolist() == ["", "", "", "family"]
     assert codings["description"].str.contains(r"work \(split since: to recode\)").sum() == 3
+    assert codings["description"].iloc[2].endswith(": added work (split since: to recode)")  # not "a later decision"
     assert "" not in set(suggested["code"])
 
 

@@ -470,7 +470,7 @@ def _decision_descriptions(decisions: pd.DataFrame, in_force: pd.Series, name: d
         if row.decision_id in undo_of.index:
             undo = undo_of.loc[row.decision_id]
             what += f"; undone by {undo['actor']} at {undo['time']} (decision {undo['decision_id']})"
-        elif row.action in _APPLYING and not applied:
+        elif row.action in _APPLYING and not applied and row.code_now != "":  # a split's code: said so above
             what += "; no longer applied (a later decision changed it)"
         texts.append(f"{_DECISION_PREFIX} {row.decision_id}: {what}")
     return pd.Series(texts, index=decisions.index, dtype=object)
