@@ -227,3 +227,15 @@ def test_a_code_narrowed_by_a_revision_stored_before_is_split_by_the_same_comman
     with ProjectStore(small_project) as store:
         assert store.to_recode()[["coder", "code", "version"]].values.tolist() == [["Ann", "work", 3]]
         assert store.codebook(3).content_hash() == store.codebook(2).content_hash()
+
+
+def test_the_machines_pre_coding_of_a_code_split_since_is_said_to_be_no_rating(store, caplog):
+    from theme_assist.project.audit import machine_before_review
+
+    store.record_decisions([DecisionRequest("interview_a:0", "add", "family", "bo"),  # the run's first: work
+                            DecisionRequest("interview_a:1", "add", "family", "bo")])
+    store.add_codebook_version(parse_codebook(SPLIT), recode=["work"])
+    table = machine_before_review(store)
+    assert table.loc[table["rank"] == 1, "segment_id"].tolist() == ["interview_a:1"]
+    assert ("1 reviewed segment(s) had as the machine's first suggestion a code split since (work): it reads as "
+            "none, so they have no rank-1 row") in caplog.text

@@ -414,6 +414,7 @@ def machine_before_review(store: ProjectStore, documents=None) -> pd.DataFrame:
     shown = shown[~shown["segment_id"].isin(store.skipped_segment_ids())]  # skipped since: suggested for before
     suggestions = store.all_suggestions()
     chosen = suggestions.merge(shown[["segment_id", "run_id"]].astype({"run_id": int}), on=["segment_id", "run_id"])
+    _warn_split_pre_coding(store, shown)
     chosen = chosen.sort_values(["segment_id", "rank"], kind="stable")
     if chosen.empty:
         logger.warning("the machine's pre-coding is empty: no reviewed segment had a model run's suggestions before "
@@ -428,6 +429,19 @@ def machine_before_review(store: ProjectStore, documents=None) -> pd.DataFrame:
     return pd.DataFrame({"segment_id": chosen["segment_id"], "code": chosen["code"],
                          "score": chosen["score"].astype(float).round(4), "rank": chosen["rank"],
                          "evidence": "[]", "run_id": chosen["run_id"].astype(int)}).reset_index(drop=True)
+
+
+def _warn_split_pre_coding(store: ProjectStore, shown: pd.DataFrame) -> None:
+    """Warn of the segments of ``shown`` (``segment_id``, ``run_id``: the run whose suggestions are their pre-coding)
+    whose rank-1 suggestion was of a code split since (``project codebook --recode``): it reads as none, so the
+    table has no rank-1 row for them, which agree reads as not rated by the machine."""
+    stored = store.all_suggestions(mapped=False)
+    split = stored[(stored["rank"] == 1) & (stored["code"] != "") & (stored["code_now"] == "")]
+    split = split.merge(shown[["segment_id", "run_id"]].astype({"run_id": int}), on=["segment_id", "run_id"])
+    if len(split):
+        logger.warning("%d reviewed segment(s) had as the machine's first suggestion a code split since (%s): it "
+                       "reads as none, so they have no rank-1 row, and agree counts them as not rated by the machine",
+                       split["segment_id"].nunique(), listed(sorted(set(split["code"]))))
 
 
 _APPLYING = ("accept", "replace", "add")
