@@ -1184,9 +1184,15 @@ class ProjectStore:
         if splits.empty:
             return pd.DataFrame(columns=columns)
         maps = self.code_maps()
-        decisions = self.decisions(mapped=False).drop(columns="rejects")
-        live = live_decisions(decisions)
+        who = None if coder is None else coder.strip()
+        decisions = self.decisions(who, mapped=False).drop(columns="rejects")  # one coder's: a page's every request
         codings = self.codings(mapped=False)
+        if who is not None:
+            codings = codings[codings["coder"].isin([who, ""])]
+        # anyone's made after the first split (a coding imported without a coder is recoded by anyone's decision)
+        first = self._connection().execute("SELECT min(id) FROM decisions WHERE created_at > ?",
+                                           (splits["created_at"].min(),)).fetchone()[0]
+        live = live_decisions(self.decisions(since_id=first - 1, mapped=False)) if first else decisions.iloc[:0]
         decision_versions = self._versions_at(decisions["created_at"])
         coding_versions = self._versions_at(codings["created_at"])
         rows = []
@@ -1212,8 +1218,6 @@ class ProjectStore:
                 rows += [(segment, "", code, int(version)) for segment in dict.fromkeys(unnamed["segment_id"])
                          if segment not in anyone]
         frame = pd.DataFrame(rows, columns=columns).drop_duplicates(["segment_id", "coder", "code"], keep="last")
-        if coder is not None:
-            frame = frame[frame["coder"].isin([coder.strip(), ""])]
         return frame.reset_index(drop=True)
 
     def _versions_at(self, times: pd.Series) -> np.ndarray:
