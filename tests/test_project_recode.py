@@ -8,7 +8,7 @@ import pytest
 
 from theme_assist.codebook import parse_codebook
 from theme_assist.errors import InputError
-from theme_assist.project import DecisionRequest, ProjectStore, coder_state, training_codings
+from theme_assist.project import DecisionRequest, NotFound, ProjectStore, coder_state, training_codings
 from theme_assist.project.audit import audit_codings, audit_table, current_codings, rejected_without_code
 from theme_assist.project.testing import CODEBOOK, make_project
 from theme_assist.project.testing import run_command as run
@@ -87,6 +87,9 @@ def test_a_dropped_code_split_reads_as_no_code_until_its_coders_recode_it(store)
 def test_a_decision_after_the_split_recodes_the_segment_for_its_coder(store):
     _coded_work(store)
     store.add_codebook_version(parse_codebook(SPLIT), recode=["work"])
+    with pytest.raises(NotFound, match=r"code 'work' is not in the project's codebook \(codebook version 2 split it: "
+                                       "give the code of the revision that fits"):
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "ana")])
     store.record_decisions([DecisionRequest("interview_a:1", "add", "unpaid_work", "ana"),
                             DecisionRequest("interview_b:1", "add", "paid_work", "cy")])
     assert _pending(store) == [("interview_a:3", "bo", "work", 2)]

@@ -1153,11 +1153,15 @@ class ProjectStore:
 
     def mapped_away(self, code: str) -> str:
         """A hint for ``code``, no code of the current codebook, where a revision mapped it to one:
-        ``" (codebook version 2 reads it as 'economic': give that code; ...)"``; ``""`` otherwise."""
+        ``" (codebook version 2 reads it as 'economic': give that code; ...)"``, or split it (``--recode``);
+        ``""`` otherwise."""
         now, version = code, None
         for row in self.code_maps().itertuples(index=False):  # in version order: maps of several follow each other
             if row.old == now:
                 now, version = row.new, row.version
+        if version is not None and now == "" and code not in set(self.codebook().ids):
+            return (f" (codebook version {version} split it: give the code of the revision that fits; what was coded "
+                    "with it before is to be recoded)")
         if version is None or now not in set(self.codebook().ids):
             return ""
         return (f" (codebook version {version} reads it as {now!r}: give that code; a map applies only to what "
