@@ -921,12 +921,45 @@ def backup(
     say_done(message_console(), f"{project} → {copy} ({counted(decisions, 'decision')})")
 
 
+@project_app.command("prune")
+def prune(
+    project: Path = typer.Argument(..., help="The project file."),
+    keep: int = typer.Option(1, "--keep", help="The latest runs to keep every suggestion of (1: the latest, which "
+                                               "the review page shows)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be dropped; write nothing."),
+) -> None:
+    """Drop the suggestions of superseded model runs that nothing needs, and compact PROJECT. Kept: every suggestion
+    of the --keep latest runs, those a decision answered, each reviewed segment's pre-coding (`project export
+    --machine`) and every run's record; exports list the same rows but the suggestions dropped. Safe while
+    `theme-assist review` serves the project."""
+    from theme_assist.project import ProjectStore
+    from theme_assist.project.prune import prune as prune_runs, run_ranges
+
+    with ProjectStore(project, upgrade=False) as store:  # an older file is refused, not upgraded as a side effect
+        pruned = prune_runs(store, keep=keep, dry_run=dry_run)
+    if not pruned.total:
+        latest = "the latest run" if keep == 1 else f"the latest {keep} runs"
+        say_done(message_console(), f"{project}: nothing to prune (no suggestion of a run before {latest} that no "
+                                    "decision or pre-coding needs)"
+                 + (f"; {counted(pruned.queue_rows, 'review-queue row')} of older runs dropped"
+                    if pruned.queue_rows and not dry_run else ""))
+        return
+    said = (f"{project}: runs {run_ranges(sorted(pruned.dropped))}: {pruned.total:,} suggestions "
+            f"{'would be dropped' if dry_run else 'dropped'} ({pruned.kept:,} kept: answered by a decision, or a "
+            "reviewed segment's pre-coding)")
+    if not dry_run:
+        freed = f"{pruned.freed / 1e6:.1f} MB" if pruned.freed >= 100_000 else f"{pruned.freed / 1e3:.0f} kB"
+        said += f", {freed} freed" if pruned.vacuumed else ", the file not compacted"
+    say_done(message_console(), said + ("; nothing was written" if dry_run else ""))
+
+
 @project_app.command("info")
 def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
     """Summarise PROJECT: documents, segments, segmentation tag, skipped speakers, codebook versions, model runs,
     imported codings and decisions per coder."""
     from theme_assist.project import ProjectStore
     from theme_assist.project.audit import maps_of
+    from theme_assist.project.prune import pruned_record, run_ranges
 
     console = message_console(stderr=False)  # one line each: a version's maps and note made it fold at 160
     with ProjectStore(project) as store, store.snapshot():  # one state, each table read once
@@ -969,6 +1002,10 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
                           f"({', '.join(coders)}; first in their review queue)", markup=False)
         for line in _run_lines(runs) if len(runs) else ["no model run yet (run `theme-assist project suggest`)"]:
             console.print(line, markup=False)
+        for pruned in pruned_record(store):
+            console.print(f"  pruned {pruned['at']}: {pruned['suggestions']:,} suggestions of runs "
+                          f"{run_ranges(pruned['runs'])} (kept those a decision answered or a pre-coding holds)",
+                          markup=False)
         latest = runs.iloc[-1] if len(runs) else None
         if latest is not None and latest["codebook_version"] != store.codebook_version():
             console.print(f"  the latest, fitted on codebook v{latest['codebook_version']}: run `theme-assist project "

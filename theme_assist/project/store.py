@@ -52,7 +52,7 @@ from theme_assist.documents import SEGMENT_COLUMNS, Document
 from theme_assist.errors import InputError, listed
 from theme_assist.filesystems import journal_mode, set_journal_mode
 from theme_assist.names import has_visible_character
-from theme_assist.project.schema import another_database, migrate, missing_tables, schema_version
+from theme_assist.project.schema import SCHEMA_VERSION, another_database, migrate, missing_tables, schema_version
 
 ACTIONS = ("accept", "reject", "replace", "add")
 """What a coder can decide about a segment; ``undo`` decisions are made by :meth:`ProjectStore.undo_last`."""
@@ -266,6 +266,9 @@ class ProjectStore:
         Create a new, empty project (refusing to overwrite an existing file, or one another program makes
         meanwhile), with the folders it needs; if that fails, or :meth:`discard` is called, the file and the folders
         made for it are removed again.
+    upgrade : bool
+        Bring a project of an older schema up to date in place (the default); where false, refuse it in one line
+        before anything is written into it (``project prune`` deletes rows: not as a side effect of an upgrade).
     """
 
     @staticmethod
@@ -280,8 +283,9 @@ class ProjectStore:
         if Path(path).exists():
             raise InputError(f"{path} already exists; choose another name or remove it first")
 
-    def __init__(self, path: str | Path, create: bool = False):
+    def __init__(self, path: str | Path, create: bool = False, upgrade: bool = True):
         self.path = Path(path)
+        self._upgrade = upgrade
         self._made_folders: list[Path] = []  # made for a new project, deepest first: see discard
         # a link to nowhere (or to itself) passes refuse_existing: never the file discard may delete
         self._makes_file = create and not os.path.lexists(self.path)
@@ -397,6 +401,11 @@ class ProjectStore:
                                      "(yet): only `theme-assist project init` makes one, as a new file")
                 missing = missing_tables(probe)
                 problem = f"{'table' if len(missing) == 1 else 'tables'} {listed(missing)} missing" if missing else "ok"
+                if problem == "ok" and not self._upgrade and schema_version(probe) < SCHEMA_VERSION:
+                    raise InputError(f"{self.path} was made by an older theme_assist (schema {schema_version(probe)}, "
+                                     f"this version writes {SCHEMA_VERSION}): open it once with `theme-assist project "
+                                     "info` to upgrade it (`project backup` a copy first where others still use the "
+                                     "older version), then try again; nothing was written")
         except sqlite3.OperationalError as exc:
             # locked, busy or an I/O error (another process closing the file as this one opens it): nothing says
             # the file is damaged, and "restore it from a copy" would throw away the latest decisions
