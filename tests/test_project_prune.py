@@ -250,3 +250,17 @@ def test_the_review_page_serving_the_project_reads_the_same_after_a_prune(review
             assert made.status_code == 201, made.text
     finally:
         server.stop()
+
+
+def test_info_of_a_pruned_project_does_not_say_the_audit_has_every_run(tmp_path, capsys):
+    path = tmp_path / "many.taproj"
+    with make_project(path) as store:
+        for _ in range(6):
+            _refit(store)
+    assert run("project", "info", str(path)) == 0
+    assert "and 2 more, older (`project export --audit` has every run's suggestions)" in capsys.readouterr().out
+    assert run("project", "prune", str(path)) == 0
+    assert run("project", "info", str(path)) == 0
+    said = capsys.readouterr().out
+    assert "and 2 more, older (`project export --audit` has the suggestions project prune kept)" in said
+    assert "suggestions of runs 1-6 (kept those a decision answered or a pre-coding holds)" in said

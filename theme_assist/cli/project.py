@@ -1000,9 +1000,11 @@ def info(project: Path = typer.Argument(..., help="The project file.")) -> None:
             coders = sorted(set(rows["coder"].replace("", "imported without a coder")))
             console.print(f"  {code} was split: {counted(rows['segment_id'].nunique(), 'segment')} to recode "
                           f"({', '.join(coders)}; first in their review queue)", markup=False)
-        for line in _run_lines(runs) if len(runs) else ["no model run yet (run `theme-assist project suggest`)"]:
+        prunes = pruned_record(store)
+        no_run = ["no model run yet (run `theme-assist project suggest`)"]
+        for line in _run_lines(runs, pruned=bool(prunes)) if len(runs) else no_run:
             console.print(line, markup=False)
-        for pruned in pruned_record(store):
+        for pruned in prunes:
             console.print(f"  pruned {pruned['at']}: {pruned['suggestions']:,} suggestions of runs "
                           f"{run_ranges(pruned['runs'])} (kept those a decision answered or a pre-coding holds)",
                           markup=False)
@@ -1066,15 +1068,17 @@ def _imported_lines(codings) -> list[str]:
     return lines
 
 
-def _run_lines(runs, shown: int = RUNS_SHOWN) -> list[str]:
+def _run_lines(runs, shown: int = RUNS_SHOWN, pruned: bool = False) -> list[str]:
     """What ``project info`` says of the model runs (``store.runs()``): a heading, then one line per run, newest
-    first, the first ``shown`` and how many more."""
+    first, the first ``shown`` and how many more (whose suggestions ``project prune`` may have dropped: ``pruned``).
+    """
     lines = [f"model runs: {len(runs)}" + (", newest first" if len(runs) > 1 else "")]
     for run in runs.iloc[::-1].head(shown).itertuples(index=False):
         lines.append(f"  run {run.id}: {run.created_at}, {_run_model(run.mode, run.embedding_model, run.n_training)}, "
                      f"after {counted(run.n_decisions, 'review decision')}, codebook v{run.codebook_version}")
     if len(runs) > shown:
-        lines.append(f"  and {len(runs) - shown} more, older (`project export --audit` has every run's suggestions)")
+        has = "the suggestions project prune kept" if pruned else "every run's suggestions"
+        lines.append(f"  and {len(runs) - shown} more, older (`project export --audit` has {has})")
     return lines
 
 
