@@ -39,7 +39,7 @@ def _answer(store: ProjectStore, index: int, action: str, coder: str = "ana") ->
 @pytest.fixture()
 def reviewed(tmp_path) -> Path:
     """Four runs (a synthetic one, three refits) with decisions between them: an accept and an add after run 1, a
-    reject after run 2, an undone accept after run 3."""
+    reject after run 2, an undone accept and a reject on the segment accepted first after run 3."""
     path = tmp_path / "study.taproj"
     with make_project(path) as store:
         _answer(store, 0, "accept")
@@ -50,6 +50,7 @@ def reviewed(tmp_path) -> Path:
         _refit(store)
         _answer(store, 6, "accept", coder="bo")
         store.undo_last("bo")
+        _answer(store, 0, "reject", coder="cy")  # decided before, after run 1: run 3 is not its pre-coding
         _refit(store)
     return path
 
