@@ -70,8 +70,16 @@ def _exports(project: Path, folder: Path, capsys) -> dict[str, object]:
             "info": info}
 
 
+def _rowids(project: Path) -> dict[str, list]:
+    """The rowids of the tables without an INTEGER PRIMARY KEY that the store reads in rowid order."""
+    with sqlite3.connect(project) as db:
+        return {table: db.execute(f"SELECT rowid FROM {table} ORDER BY rowid").fetchall()
+                for table in ("documents", "document_metadata", "segments")}
+
+
 def test_prune_drops_only_what_nothing_needs_and_every_export_reads_the_same(reviewed, tmp_path, capsys):
     before = _exports(reviewed, tmp_path / "before", capsys)
+    content, rowids = project_content(reviewed), _rowids(reviewed)
     with ProjectStore(reviewed) as store:
         answered = set(store.decisions()["suggestion_id"].dropna().astype(int))
         latest = store.latest_run()["id"]
@@ -81,6 +89,11 @@ def test_prune_drops_only_what_nothing_needs_and_every_export_reads_the_same(rev
     assert said.startswith(f"✓ {reviewed}: runs 1-3: ") and " suggestions dropped (" in said and "freed" in said
 
     after = _exports(reviewed, tmp_path / "after", capsys)
+    pruned = project_content(reviewed)
+    assert {table for table in content if pruned[table] != content[table]} == {"suggestions", "review_queue",
+                                                                                "project_info"}
+    assert set(pruned["suggestions"]) < set(content["suggestions"])
+    assert _rowids(reviewed) == rowids  # VACUUM may renumber rows without an INTEGER PRIMARY KEY: read in their order
     with ProjectStore(reviewed) as store:
         left = store.all_suggestions(withdrawn=True)
         assert answered <= set(left["id"])  # the decisions still name the suggestions they answered
