@@ -53,7 +53,9 @@ knowing schema 7 alone would read as an empty code; it refuses such files, as wr
 Codings, model runs, suggestions, decisions, codebook versions and their maps, withdrawals, metadata changes and
 replacements are append-only: triggers refuse UPDATE and DELETE, so nothing is ever lost, only superseded (by a
 later run, a later decision, an ``undo``, a codebook version that renamed or merged codes, a restore, a later
-metadata change, a replacement).
+metadata change, a replacement). The one exception is ``project prune`` (:mod:`theme_assist.project.prune`): it
+deletes the suggestions of superseded runs that no decision answered and no pre-coding holds, with the review queues
+of those runs, dropping and making again the trigger inside its transaction (``project_info`` key ``pruned``).
 """
 
 from __future__ import annotations
