@@ -15,7 +15,7 @@ from theme_assist.errors import InputError
 from theme_assist.project import DecisionRequest, ProjectStore
 from theme_assist.project.learn import refit
 from theme_assist.project.prune import prune, run_ranges
-from theme_assist.project.schema import migrate
+from theme_assist.project.schema import SCHEMA_VERSION, migrate
 from theme_assist.project.testing import FakeEmbedder, make_project, project_content
 from theme_assist.project.testing import run_command as run
 
@@ -182,7 +182,7 @@ def test_a_project_of_an_older_schema_is_refused_not_upgraded(tmp_path, capsys):
     assert run("project", "prune", str(path)) == 2
     said = capsys.readouterr().err
     assert said.startswith(f"theme-assist: error: {path} was made by an older theme_assist (schema 5, this version "
-                           "writes 7): open it once with `theme-assist project info` to upgrade it") and \
+                           f"writes {SCHEMA_VERSION}): open it once with `theme-assist project info` to upgrade it") and \
         said.count("\n") == 1
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.taproj"]
