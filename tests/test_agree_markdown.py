@@ -132,6 +132,31 @@ def check_report(report: str, result: dict) -> None:
                 if "ci" in entry:
                     expected[f"{name} 95% CI"] = interval(entry["ci"]) + (" ✓" if entry.get("non_inferior") else "")
             assert row == {"Comparison": row["Comparison"], **expected}
+    if result.get("by"):  # --by: the coders' summary per group, then the machine's
+        by = result["by"]
+        rows = found.pop(0)
+        assert [MARKS.sub("", row[by["column"]]) for row in rows] == [group["value"] for group in by["groups"]]
+        for row, group in zip(rows, by["groups"]):
+            assert row["n"] == str(group["n_units"])
+            for name, entry in (group["summary"] or {}).items():
+                if isinstance(entry, dict) and "value" in entry:
+                    cells = metric_cells(name, entry, "ci" in entry and "analytic" in entry)
+                    assert {key: row[key] for key in cells} == cells
+        if any("machine_in_place" in group for group in by["groups"]):
+            rows = found.pop(0)
+            for row, group in zip(rows, by["groups"]):
+                majority, in_place = group["machine_vs_majority"], group["machine_in_place"]
+                assert row["n"] == (str(majority["n_units"]) if majority else "—")
+                for name, entry in (majority or {"metrics": {}})["metrics"].items():
+                    cells = metric_cells(f"{name} vs majority", entry, "ci" in entry and "analytic" in entry)
+                    assert {key: row[key] for key in cells} == cells
+                for name, entry in (in_place or {"metrics": {}})["metrics"].items():
+                    value = printed(entry["value"])
+                    assert row[f"{name} in place"] == (value if value in ("—", "0.000") or value[0] == "\u2212"
+                                                       else "+" + value)
+                    if "ci" in entry:
+                        assert row[f"{name} in place 95% CI"] == interval(entry["ci"]) + (
+                            " ✓" if entry.get("non_inferior") else "")
     assert not found
     marks = set(re.findall(r"\[\^(\d+)\](?!:)", report))
     defined = set(re.findall(r"^\[\^(\d+)\]:", report, flags=re.M))

@@ -162,7 +162,8 @@ def read_ratings(path: str | Path, *, min_coders: int = 2) -> RatingsFile:
 
 
 def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] | None = None,
-                 coders: Sequence[str] | None = None, categories: Collection[str] = ()) -> RatingsFile | SpanCodings:
+                 coders: Sequence[str] | None = None, categories: Collection[str] = (),
+                 without: Collection[str] = ()) -> RatingsFile | SpanCodings:
     """Read a wide or long ratings CSV, or a span codings CSV (see the module docstring).
 
     Parameters
@@ -181,6 +182,8 @@ def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] |
     categories : collection of str, optional
         The categories declared (``agree --categories``): a code written as one of them is not warned of as
         perhaps a missing rating (:func:`warn_missing_markers`).
+    without : collection of str
+        Columns that are no ratings, left out as the file is read (``agree --by``'s column), named as written.
 
     Raises
     ------
@@ -196,6 +199,7 @@ def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] |
                          f"{path} --out DIR), then compare DIR/codings.csv (with --overlap P or --units SEGMENTS.csv)")
     written = read_table(path, what="ratings file", rectangular=True)
     frame = written.apply(lambda column: column.str.strip())
+    frame = frame.drop(columns=[column for column in frame.columns if column in set(without)])
     lowered = {column.lower(): column for column in reversed(frame.columns)}
     if set(SPAN_COLUMNS) <= set(lowered):
         spans = frame[[lowered[name] for name in SPAN_COLUMNS]].set_axis(list(SPAN_COLUMNS), axis=1)

@@ -512,6 +512,12 @@ def agreement_markdown(result: dict, context: ReportContext) -> str:
             added = confusion_markdown(result[key], tables, what)
             lines += added
             tables += sum(line.startswith("**Table ") for line in added)
+    if result.get("by"):  # --by
+        from theme_assist.cli._agree_groups import groups_markdown
+
+        added = groups_markdown(result["by"], tables, footnotes)
+        lines += added
+        tables += sum(line.startswith("**Table ") for line in added)
     lines += footnotes.lines()
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -148,6 +148,21 @@ def agree(
              "the disagreements fall on, most first, beside those expected by chance from the codes' margins. With "
              "--machine, the human majority's codes (rows) against the machine's too. JSON: confusion and "
              "machine_confusion, the matrices as lists of rows beside their labels, and every pair."),
+    by: Optional[str] = typer.Option(
+        None, "--by", metavar="COLUMN",
+        help="Also the agreement per group of units (per site, language, document): the coders' summary and, with "
+             "--machine, the machine vs the human majority and the machine in place of a coder (mean), each group "
+             "on its units alone, its bootstrap with its own seed (derived from --seed and the group's value). "
+             "COLUMN is a column of the ratings file (long: the same on every row of a unit; wide: no coder), of "
+             "--units' file for span codings, or a field of --metadata or --project. Single-label ratings."),
+    metadata: Optional[Path] = typer.Option(
+        None, "--metadata", metavar="FILE",
+        help="With --by: a metadata table (a document column and one column per field, as suggest --metadata "
+             "reads it), joined on the ratings' (or --units') document column."),
+    project: Optional[Path] = typer.Option(
+        None, "--project", metavar="PROJECT",
+        help="With --by: the project a project export --codings file comes from: each segment's document "
+             "(--by document) or that document's metadata field (--by site)."),
     output_format: str = typer.Option("table", "--format", metavar="table|json|markdown",
                                       help="table (for people), json (one object: metric name → value, reason, "
                                            "interval, and where ratings are missing, missing_ratings: count, of, "
@@ -221,8 +236,11 @@ def agree(
         raise InputError(f"--coder {blank!r} is blank: name a coder as the ratings file writes them")
     # a category declared "none" or "NA" is no missing rating to warn of (the list is checked once it is read)
     named = [category.strip() for category in categories.split(",")] if categories is not None else ()
+    from theme_assist.cli._agree_groups import unit_groups
+
+    groups, not_ratings = unit_groups(ratings, by, metadata, project, units_file, overlap)
     source = read_codings(ratings, min_coders=1 if machine is not None else 2, deferred=deferred, coders=chosen,
-                          categories=named)
+                          categories=named, without=not_ratings)
     long_file = not isinstance(source, SpanCodings) and source.codings is not None  # its units are segment ids
     if isinstance(source, SpanCodings):
         if overlap is not None:
@@ -266,6 +284,8 @@ def agree(
     if machine is not None and source.multi_label:
         raise InputError("--machine compares single-label ratings (the machine's rank-1 code per unit); these "
                          f"ratings are multi-label{several}")
+    if groups is not None and source.multi_label:
+        raise InputError(f"--by compares single-label ratings group by group; these are multi-label{several}")
     if confusion and source.multi_label:
         raise InputError("--confusion pairs one code of a unit against another's, in single-label ratings; these are "
                          f"multi-label{several}: --per-code gives each code's agreement")
@@ -329,15 +349,22 @@ def agree(
     if machine_labels is not None:
         report = agreement_report(source.ratings, machine_labels, level=level, categories=declared,
                                   metrics=metric or None, per_code=per_code, progress=progress, **options)
-        comparison = [{key: _json_number(value) if isinstance(value, float) else value for key, value in row.items()
-                       if key != "missing_ratings"}
-                      | {"metrics": _with_missing_ratings(row["metrics"], *row["missing_ratings"])}
-                      for row in report.to_dict(orient="records")]
+        comparison = [comparison_row(row) for row in report.to_dict(orient="records")]
         if not one_coder:
             in_place = machine_in_place(source.ratings, machine_labels, metrics=metric or None, weights=weights,
                                         level=level, categories=declared, n_boot=n_boot, seed=seed,
                                         bootstrap_interval=bootstrap_interval or default_interval(), margin=margin)
     stack.close()  # the progress bar, gone before the warnings and the tables
+    if groups is not None:
+        from theme_assist.agree.groups import grouped_agreement
+        from theme_assist.cli._agree_groups import by_groups as grouped_json, missing_warning
+
+        grouped = grouped_agreement(source.ratings, groups, machine=machine_labels,
+                                    metrics=lambda rows: _summary_metrics(metric, rows, machine_labels),
+                                    machine_metrics=metric, level=level, categories=declared, margin=margin,
+                                    **options)
+        by_groups = grouped_json(grouped, groups, source.ratings, metric or [], FEW_UNITS)
+        deferred += [warning for warning in [missing_warning(by_groups)] if warning]
     if confusion:
         from theme_assist.agree.confusion import confusions
 
@@ -375,6 +402,8 @@ def agree(
             summary["machine_in_place"] = in_place
         if confusion:
             summary.update(confused)
+        if groups is not None:
+            summary["by"] = by_groups
         if output_format == "json":
             typer.echo(jsonout.dumps(summary, indent=2, ensure_ascii=False))
             return
@@ -410,6 +439,10 @@ def agree(
 
             for found in confused.values():
                 print_confusion(found)
+        if groups is not None:
+            from theme_assist.cli._agree_groups import print_groups
+
+            print_groups(by_groups, seed=seed)
 
 
 class _Said(logging.Handler):
@@ -795,6 +828,14 @@ def _refuse_other_segmentation(ids_path: Path, ours: list[str], segments, machin
                          f"segmentation (suggest again with the --unit and --max-chars of {ids_path} where only "
                          "they differ; make both again with this version where it differs: suggest --segments-out "
                          "and code the segments by text, or export both again: project export --codings, --machine)")
+
+
+def comparison_row(row: dict) -> dict:
+    """A row of :func:`~theme_assist.agree.machine.agreement_report` as the JSON gives it: NaN as None, and each
+    metric's entry with the comparison's missing ratings."""
+    return ({key: _json_number(value) if isinstance(value, float) else value for key, value in row.items()
+             if key != "missing_ratings"}
+            | {"metrics": _with_missing_ratings(row["metrics"], *row["missing_ratings"])})
 
 
 def _json_number(value) -> float | None:

@@ -1,0 +1,249 @@
+"""``theme-assist agree --by COLUMN``: the agreement per group of units, read and shown in every format (the
+figures are :func:`~theme_assist.agree.groups.grouped_agreement`'s)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from theme_assist.errors import InputError
+
+
+def unit_groups(ratings: Path, by: str | None, metadata: Path | None, project: Path | None, units_file: Path | None,
+                overlap: float | None):
+    """The units' groups for ``--by`` (None without it) and the ratings file's columns that are no ratings then;
+    :class:`InputError` for --metadata or --project without --by, and for --by where there are no units to
+    group."""
+    from theme_assist.agree.groups import read_groups, table_columns
+    from theme_assist.agree.reading import REFI_SUFFIXES
+    from theme_assist.agree.units import SPAN_COLUMNS
+
+    if by is None:
+        given = [name for name, value in (("--metadata", metadata), ("--project", project)) if value is not None]
+        if given:
+            raise InputError(f"{given[0]} gives the field --by COLUMN groups the units by: give --by too")
+        return None, []
+    if not by.strip():
+        raise InputError("--by is blank: name the column that groups the units (e.g. --by site)")
+    if overlap is not None:
+        raise InputError("--by groups units; --overlap compares spans, not units: give --units SEGMENTS.csv instead "
+                         "of --overlap")
+    if ratings.suffix.lower() in REFI_SUFFIXES:
+        return None, []  # refused as the ratings are read
+    header = {str(name).lower() for name in table_columns(ratings).columns}
+    spans = set(SPAN_COLUMNS) <= header
+    if spans and units_file is None:
+        raise InputError(f"--by groups units: {ratings} holds span codings (document, start, end, code, coder), "
+                         "which are rated on units with --units SEGMENTS.csv (its rows give each unit's document "
+                         "and columns)")
+    return read_groups(ratings, by.strip(), metadata=metadata, project=project, units_file=units_file, spans=spans)
+
+
+def by_groups(grouped: list[dict], groups, ratings, asked: list[str], few: int) -> dict:
+    """``agree --format json``'s ``by`` object: the column, where it was read, the units without a group, and each
+    group's figures as the JSON gives the whole file's (``summary``: metric → entry, with its missing ratings;
+    ``machine_vs_majority`` and ``machine_in_place``: the rows of ``machine_comparison`` and ``machine_in_place``
+    of that name), ``few_units`` where it has fewer than ``few`` units."""
+    from theme_assist.agree.ratings import missing_ratings
+    from theme_assist.cli.agree import _named_as_asked, _with_missing_ratings, comparison_row
+
+    missing = groups.missing(ratings.index[ratings.notna().any(axis=1)])
+    entries = []
+    for group in grouped:
+        summary = None
+        if group["summary"] is not None:
+            summary = _with_missing_ratings(_named_as_asked(group["summary"], asked),
+                                            *missing_ratings(group["ratings"]))
+        entry = {"value": group["value"], "n_units": group["n_units"], "few_units": group["n_units"] < few,
+                 "seed": group["seed"], "coders": group["coders"], "summary": summary,
+                 "summary_reason": group["summary_reason"]}
+        if "majority" in group:
+            entry["machine_vs_majority"] = comparison_row(group["majority"]) if group["majority"] else None
+            entry["machine_in_place"] = group["in_place"]
+        entries.append(entry)
+    return {"column": groups.column, "source": groups.source, "units_without_group": len(missing),
+            "units_without_group_listed": [str(unit) for unit in missing[:10]], "groups": entries}
+
+
+def missing_warning(by: dict) -> str | None:
+    """The warning of the units without a group, or None."""
+    from theme_assist.cli._console import counted
+
+    n = by["units_without_group"]
+    if not n:
+        return None
+    shown = by["units_without_group_listed"]
+    listed = ", ".join(shown) + (", …" if n > len(shown) else "")
+    return (f"--by {by['column']}: {counted(n, 'rated unit')} without a {by['column']} value in {by['source']} "
+            f"({listed}): in no group (the whole file's figures count them)")
+
+
+def _notes(group: dict) -> list[str]:
+    """What a group's row says beside its figures: few units, no coders' summary."""
+    from theme_assist.cli._console import counted
+
+    notes = [f"only {counted(group['n_units'], 'unit')}"] if group["few_units"] else []
+    if group["summary_reason"]:
+        notes.append(group["summary_reason"])
+    return notes
+
+
+def print_groups(by: dict, seed: int) -> None:
+    """The tables of ``--by`` on a terminal: the coders' summary per group, then the machine's per group."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from theme_assist.cli._console import table_console
+    from theme_assist.cli.agree import FEW_UNITS, _intervals_caption, _metric_notes, _with_intervals
+
+    groups = by["groups"]
+    console = table_console()
+    summaries = [group["summary"] for group in groups if group["summary"]]
+    names = list(dict.fromkeys(name for summary in summaries for name, entry in summary.items()
+                               if isinstance(entry, dict)))
+    entries = [summary[name] for summary in summaries for name in names if name in summary]
+    with_ci, with_analytic = any("ci" in entry for entry in entries), any("analytic" in entry for entry in entries)
+    captions = [f"each group on its units alone; n: units rated at least once; fewer than {FEW_UNITS} units "
+                "flagged"]
+    if with_ci or with_analytic:
+        seeds = f", the bootstrap with the group's own seed, derived from seed {seed} and its value (its seed " \
+                "in --format json)" if with_ci else ""
+        captions.append(_intervals_caption(with_ci, with_analytic, f"the group's units{seeds}", as_above=False))
+    if by["units_without_group"]:
+        captions.append(f"{by['units_without_group']} unit(s) without a {by['column']} value are in no group")
+    table = Table(title=f"Agreement by {by['column']}", caption="; ".join(captions))
+    for column in (by["column"], "n", "coders", *names, "note"):
+        table.add_column(column, justify="right" if column in ("n", *names) else "left",
+                         no_wrap=column in (by["column"], "n", *names))
+    for group in groups:
+        summary = group["summary"] or {}
+        metrics = {name: summary[name] for name in names if name in summary}
+        notes = _notes(group) + ([_metric_notes(metrics)] if metrics and _metric_notes(metrics) else [])
+        table.add_row(Text(str(group["value"])), str(group["n_units"]), Text(", ".join(group["coders"])),
+                      *(_with_intervals(summary[name], with_ci, with_analytic) if name in summary else "—"
+                        for name in names), "; ".join(notes))
+    console.print(table)
+    if not any("machine_in_place" in group for group in groups):
+        return
+    rows = [group for group in groups if group.get("machine_vs_majority")]
+    columns = list(rows[0]["machine_vs_majority"]["metrics"]) if rows else []
+    margin = next((entry["margin"] for group in rows for entry in group["machine_in_place"]["metrics"].values()
+                   if "margin" in entry), None)
+    machine = Table(title=f"Machine by {by['column']}",
+                    caption="each group on its units alone: the machine vs the human majority (n: units both rated) "
+                            "and the machine in place of a coder, the mean difference of its agreement with the "
+                            "coders less theirs with each other, with its paired interval"
+                            + ("; each group's bootstrap with its own seed, derived as above" if with_ci else "")
+                            + (f"; ✓: non-inferior at the margin {margin:g} (the interval's lower limit above "
+                               f"-{margin:g})" if margin is not None else ""))
+    machine.add_column(by["column"], no_wrap=True)
+    machine.add_column("n", justify="right", no_wrap=True)
+    for column in columns:
+        machine.add_column(f"vs majority: {column}", justify="right", no_wrap=True)
+    for column in columns:
+        machine.add_column(f"in place: {column}", justify="right", no_wrap=True)
+    machine.add_column("note")
+    for group in groups:
+        majority, in_place = group.get("machine_vs_majority"), group.get("machine_in_place")
+        cells = [_with_intervals(majority["metrics"][column], with_ci, with_analytic) if majority else "—"
+                 for column in columns]
+        cells += [_signed_with_interval(in_place["metrics"][column], with_ci) if in_place else "—"
+                  for column in columns]
+
+        notes = _notes(group)
+        if majority:
+            notes += [note for note in [_metric_notes(majority["metrics"])] if note]
+        machine.add_row(Text(str(group["value"])), str(majority["n_units"]) if majority else "—", *cells,
+                        "; ".join(notes))
+    console.print(machine)
+
+
+def _signed_with_interval(entry: dict, with_ci: bool) -> str:
+    """A difference with its sign, and under it its paired interval, as the machine in place table gives them."""
+    from theme_assist.cli.agree import _signed
+
+    lines = ["—" if entry["value"] is None else _signed(entry["value"])]
+    if with_ci:
+        low, high = entry.get("ci") or [None, None]
+        lines.append(("—" if low is None else f"{_signed(low)} to {_signed(high)}")
+                     + (" ✓" if entry.get("non_inferior") else ""))
+    return "\n".join(lines)
+
+
+def groups_markdown(by: dict, tables: int, footnotes) -> list[str]:
+    """The Markdown tables of ``--by`` (numbered from ``tables``): the coders' summary per group, then the
+    machine's per group; their notes as ``footnotes``."""
+    from theme_assist.cli._agree_markdown import (MISSING, _entry_notes, _interval_columns, _name, _table,
+                                                  _with_intervals, interval, signed)
+    from theme_assist.cli.agree import FEW_UNITS
+
+    groups = by["groups"]
+    summaries = [group["summary"] for group in groups if group["summary"]]
+    names = list(dict.fromkeys(name for summary in summaries for name, entry in summary.items()
+                               if isinstance(entry, dict)))
+    with_ci, with_analytic = _interval_columns([summary[name] for summary in summaries for name in names
+                                                if name in summary])
+    column = _name(by["column"])
+    without = (f" {by['units_without_group']} rated unit(s) without a {column} value are in no group."
+               if by["units_without_group"] else "")
+    seeds = " Each group's bootstrap has its own seed, derived from the seed and the group's value." if with_ci \
+        else ""
+    lines = [f"**Table {tables}.** Agreement among the coders by {column}, each group on its units alone (n: units "
+             f"rated at least once).{seeds}{without}", ""]
+    header, rows = [by["column"], "n"], []
+    for group in groups:
+        summary = group["summary"] or {}
+        cells: dict[str, str] = {}
+        notes = list(map(_name, _notes(group)))
+        for name in names:
+            entry = summary.get(name)
+            cells.update(_with_intervals(entry, name, with_ci, with_analytic) if entry else
+                         _with_intervals({"value": None}, name, with_ci, with_analytic))
+            if entry:
+                notes += [f"`{name}`: {note}" for note in _entry_notes(entry)]
+        if len(header) == 2:
+            header += list(cells)
+        rows.append([_name(group["value"]) + footnotes.mark(notes), str(group["n_units"]), *cells.values()])
+    lines += _table(header, rows, set(range(1, len(header)))) + [""]
+    if not any("machine_in_place" in group for group in groups):
+        return lines
+    present = [group for group in groups if group.get("machine_vs_majority")]
+    columns = list(present[0]["machine_vs_majority"]["metrics"]) if present else []
+    entries = [entry for group in present for entry in group["machine_vs_majority"]["metrics"].values()]
+    with_ci, with_analytic = _interval_columns(entries)
+    paired = any("ci" in entry for group in present for entry in group["machine_in_place"]["metrics"].values())
+    lines += [f"**Table {tables + 1}.** The machine by {column}, each group on its units alone: its agreement with "
+              "the human majority (n: units both rated), and in place of a coder, the mean difference of its "
+              "agreement with the coders less theirs with each other" + (", with its paired interval" if paired
+                                                                        else "") + _margin(present) + ".", ""]
+    header, rows = [by["column"], "n"], []
+    for group in groups:
+        majority, in_place = group.get("machine_vs_majority"), group.get("machine_in_place")
+        cells = {}
+        notes = list(map(_name, _notes(group)))
+        for name in columns:
+            entry = majority["metrics"][name] if majority else {"value": None}
+            cells.update(_with_intervals(entry, f"{name} vs majority", with_ci, with_analytic))
+            if majority:
+                notes += [f"`{name}`: {note}" for note in _entry_notes(entry)]
+        for name in columns:
+            entry = in_place["metrics"][name] if in_place else {"value": None}
+            cells[f"{name} in place"] = MISSING if entry["value"] is None else signed(entry["value"])
+            if paired:
+                cells[f"{name} in place 95% CI"] = interval(entry.get("ci")) + (" ✓" if entry.get("non_inferior")
+                                                                               else "")
+        if len(header) == 2:
+            header += list(cells)
+        rows.append([_name(group["value"]) + footnotes.mark(notes), str(majority["n_units"]) if majority else MISSING,
+                     *cells.values()])
+    lines += _table(header, rows, set(range(1, len(header)))) + [""]
+    return lines
+
+
+def _margin(groups: list[dict]) -> str:
+    """What the Markdown table's ✓ means, where --margin was given."""
+    from theme_assist.cli._agree_markdown import MINUS
+
+    margin = next((entry["margin"] for group in groups for entry in group["machine_in_place"]["metrics"].values()
+                   if "margin" in entry), None)
+    return "" if margin is None else (f"; ✓: non-inferior at the margin {margin:g} (the interval's lower limit "
+                                      f"above {MINUS}{margin:g})")
