@@ -157,19 +157,29 @@ def test_a_group_one_coder_rated_has_no_coders_summary(capsys, study):
     assert groups["Lima"]["summary"] is None and groups["Lima"]["summary_reason"] == "only 1 coder rated its units"
     assert groups["Lima"]["machine_vs_majority"] is None and groups["Lima"]["machine_in_place"] is None
     assert groups["Lima"]["coders"] == ["ann"]
+    assert groups["Lima"]["machine_vs_coder"]["comparison"] == "machine vs ann"
+    assert "machine_vs_coder" not in groups["Kampala"]
+    # as agree gives the machine's agreement with that coder's file alone
+    wide[lima].drop(columns=["site", "ben", "cat"]).to_csv(study["tmp"] / "lima.csv", index=False)
+    alone = _json(capsys, study["tmp"] / "lima.csv", "--machine", study["machine"])
+    assert groups["Lima"]["machine_vs_coder"] == alone["machine_comparison"][0]
+    code, report, _ = run(capsys, study["wide"], "--by", "site", "--machine", study["machine"], "--format",
+                          "markdown")
+    check_report(report, _json(capsys, study["wide"], "--by", "site", "--machine", study["machine"]))
+    assert "Only 1 coder rated its units: no majority, the machine vs ann" in report
 
 
-@pytest.mark.parametrize("machine", [False, True], ids=["coders", "machine"])
+@pytest.mark.parametrize("machine", [False, True, "one coder"], ids=["coders", "machine", "machine, one coder"])
 def test_the_markdown_report_has_the_jsons_figures_per_group(capsys, study, machine):
     args = [study["wide"], "--by", "site", "--interval", "both", "--bootstrap", "100"]
     if machine:
-        args += ["--machine", study["machine"], "--margin", "0.2"]
+        args += ["--machine", study["machine"]] + (["--margin", "0.2"] if machine is True else ["--coder", "ben"])
     code, report, err = run(capsys, *args, "--format", "markdown")
     assert code in (0, None), err
     result = _json(capsys, *args)
     check_report(report, result)
     assert "Agreement among the coders by site" in report
-    assert ("The machine by site" in report) == machine
+    assert ("The machine by site" in report) == bool(machine)
 
 
 def test_the_table_names_each_group(capsys, study):

@@ -144,12 +144,16 @@ def check_report(report: str, result: dict) -> None:
                     assert {key: row[key] for key in cells} == cells
         if any("machine_in_place" in group for group in by["groups"]):
             rows = found.pop(0)
+            against = "majority" if any(group["machine_vs_majority"] for group in by["groups"]) else "coder"
             for row, group in zip(rows, by["groups"]):
-                majority, in_place = group["machine_vs_majority"], group["machine_in_place"]
+                majority = group["machine_vs_majority"] or group.get("machine_vs_coder")
+                in_place = group["machine_in_place"]
                 assert row["n"] == (str(majority["n_units"]) if majority else "—")
                 for name, entry in (majority or {"metrics": {}})["metrics"].items():
-                    cells = metric_cells(f"{name} vs majority", entry, "ci" in entry and "analytic" in entry)
+                    cells = metric_cells(f"{name} vs {against}", entry, "ci" in entry and "analytic" in entry)
                     assert {key: row[key] for key in cells} == cells
+                assert any(key.endswith(" in place") for key in row) == any(group["machine_in_place"]
+                                                                            for group in by["groups"])
                 for name, entry in (in_place or {"metrics": {}})["metrics"].items():
                     value = printed(entry["value"])
                     assert row[f"{name} in place"] == (value if value in ("—", "0.000") or value[0] == "\u2212"

@@ -183,7 +183,8 @@ def grouped_agreement(ratings: pd.DataFrame, groups: UnitGroups, *, machine: pd.
         least once), ``coders`` (those with a rating in the group), ``ratings`` (the group's units × those
         coders), ``summary`` (the coders' summary; None with fewer than two coders, ``summary_reason`` then says
         why), and with ``machine``: ``majority`` (the row of the machine against the human majority, None with
-        one coder) and ``in_place`` (the machine in place of a coder, the mean row; None with one coder).
+        one coder; then ``coder``: the row of the machine against that coder) and ``in_place`` (the machine in
+        place of a coder, the mean row; None with one coder).
     """
     from theme_assist.agree.machine import agreement_report
     from theme_assist.agree.paired import machine_in_place
@@ -207,11 +208,13 @@ def grouped_agreement(ratings: pd.DataFrame, groups: UnitGroups, *, machine: pd.
                                        "no coder rated its units")
         if machine is not None:
             entry["majority"] = entry["in_place"] = None
+            report = agreement_report(rows, machine, level=level, categories=categories,
+                                      metrics=machine_metrics or None, **intervals).to_dict(orient="records")
+            if rows.shape[1] == 1:  # the machine vs that coder, as agree compares one coder's file with it
+                entry["coder"] = report[0]
+            else:
+                entry["majority"] = next(row for row in report if row["kind"] == MAJORITY_KIND)
             if rows.shape[1] >= 2:
-                report = agreement_report(rows, machine, level=level, categories=categories,
-                                          metrics=machine_metrics or None, **intervals)
-                entry["majority"] = next(row for row in report.to_dict(orient="records")
-                                         if row["kind"] == MAJORITY_KIND)
                 entry["in_place"] = machine_in_place(
                     rows, machine, metrics=machine_metrics or None, weights=weights, level=level,
                     categories=categories, n_boot=n_boot, seed=own,

@@ -42,7 +42,8 @@ def by_groups(grouped: list[dict], groups, ratings, asked: list[str], few: int) 
     """``agree --format json``'s ``by`` object: the column, where it was read, the units without a group, and each
     group's figures as the JSON gives the whole file's (``summary``: metric → entry, with its missing ratings;
     ``machine_vs_majority`` and ``machine_in_place``: the rows of ``machine_comparison`` and ``machine_in_place``
-    of that name), ``few_units`` where it has fewer than ``few`` units."""
+    of that name; where one coder rated the group's units, ``machine_vs_coder``, the machine's row with them),
+    ``few_units`` where it has fewer than ``few`` units."""
     from theme_assist.agree.ratings import missing_ratings
     from theme_assist.cli.agree import _named_as_asked, _with_missing_ratings, comparison_row
 
@@ -58,6 +59,8 @@ def by_groups(grouped: list[dict], groups, ratings, asked: list[str], few: int) 
                  "summary_reason": group["summary_reason"]}
         if "majority" in group:
             entry["machine_vs_majority"] = comparison_row(group["majority"]) if group["majority"] else None
+            if "coder" in group:  # one coder rated the group's units: no majority, the machine vs that coder
+                entry["machine_vs_coder"] = comparison_row(group["coder"])
             entry["machine_in_place"] = group["in_place"]
         entries.append(entry)
     return {"column": groups.column, "source": groups.source, "units_without_group": len(missing),
@@ -77,14 +80,21 @@ def missing_warning(by: dict) -> str | None:
             f"({listed}): in no group (the whole file's figures count them)")
 
 
-def _notes(group: dict) -> list[str]:
-    """What a group's row says beside its figures: few units, no coders' summary."""
+def _notes(group: dict, machine: bool = False) -> list[str]:
+    """What a group's row says beside its figures: few units, no coders' summary (``machine``: the machine's row,
+    then against the one coder)."""
     from theme_assist.cli._console import counted
 
     notes = [f"only {counted(group['n_units'], 'unit')}"] if group["few_units"] else []
     if group["summary_reason"]:
-        notes.append(group["summary_reason"])
+        notes.append(group["summary_reason"] + (f": no majority, the machine vs {group['coders'][0]}, none in place "
+                                                "of a coder" if machine and group.get("machine_vs_coder") else ""))
     return notes
+
+
+def _machine_row(group: dict) -> dict | None:
+    """A group's row of the machine against the humans: against their majority, or the one coder."""
+    return group.get("machine_vs_majority") or group.get("machine_vs_coder")
 
 
 def print_groups(by: dict, seed: int) -> None:
@@ -124,35 +134,41 @@ def print_groups(by: dict, seed: int) -> None:
     console.print(table)
     if not any("machine_in_place" in group for group in groups):
         return
-    rows = [group for group in groups if group.get("machine_vs_majority")]
-    columns = list(rows[0]["machine_vs_majority"]["metrics"]) if rows else []
-    margin = next((entry["margin"] for group in rows for entry in group["machine_in_place"]["metrics"].values()
-                   if "margin" in entry), None)
-    machine = Table(title=f"Machine by {by['column']}",
-                    caption="each group on its units alone: the machine vs the human majority (n: units both rated) "
-                            "and the machine in place of a coder, the mean difference of its agreement with the "
-                            "coders less theirs with each other, with its paired interval"
-                            + ("; each group's bootstrap with its own seed, derived as above" if with_ci else "")
-                            + (f"; ✓: non-inferior at the margin {margin:g} (the interval's lower limit above "
-                               f"-{margin:g})" if margin is not None else ""))
+    rows = [group for group in groups if _machine_row(group)]
+    columns = list(_machine_row(rows[0])["metrics"]) if rows else []
+    entries = [entry for group in rows for entry in _machine_row(group)["metrics"].values()]
+    with_ci, with_analytic = any("ci" in entry for entry in entries), any("analytic" in entry for entry in entries)
+    in_place = any(group.get("machine_in_place") for group in groups)
+    margin = next((entry["margin"] for group in rows if group["machine_in_place"]
+                   for entry in group["machine_in_place"]["metrics"].values() if "margin" in entry), None)
+    against = "majority" if any(group.get("machine_vs_majority") for group in groups) else "coder"
+    captions = ["each group on its units alone: the machine vs the human majority (vs the coder, where one coder "
+                "rated the group's units; n: units both rated)"]
+    if in_place:
+        captions.append("in place: the machine in place of a coder, the mean difference of its agreement with the "
+                        "coders less theirs with each other" + (", with its paired interval" if with_ci else ""))
+    if with_ci:
+        captions.append("each group's bootstrap with its own seed, derived as above")
+    if margin is not None:
+        captions.append(f"✓: non-inferior at the margin {margin:g} (the interval's lower limit above -{margin:g})")
+    machine = Table(title=f"Machine by {by['column']}", caption="; ".join(captions))
     machine.add_column(by["column"], no_wrap=True)
     machine.add_column("n", justify="right", no_wrap=True)
     for column in columns:
-        machine.add_column(f"vs majority: {column}", justify="right", no_wrap=True)
-    for column in columns:
+        machine.add_column(f"vs {against}: {column}", justify="right", no_wrap=True)
+    for column in columns if in_place else ():
         machine.add_column(f"in place: {column}", justify="right", no_wrap=True)
     machine.add_column("note")
     for group in groups:
-        majority, in_place = group.get("machine_vs_majority"), group.get("machine_in_place")
-        cells = [_with_intervals(majority["metrics"][column], with_ci, with_analytic) if majority else "—"
+        compared, instead = _machine_row(group), group.get("machine_in_place")
+        cells = [_with_intervals(compared["metrics"][column], with_ci, with_analytic) if compared else "—"
                  for column in columns]
-        cells += [_signed_with_interval(in_place["metrics"][column], with_ci) if in_place else "—"
-                  for column in columns]
-
-        notes = _notes(group)
-        if majority:
-            notes += [note for note in [_metric_notes(majority["metrics"])] if note]
-        machine.add_row(Text(str(group["value"])), str(majority["n_units"]) if majority else "—", *cells,
+        cells += [_signed_with_interval(instead["metrics"][column], with_ci) if instead else "—"
+                  for column in (columns if in_place else ())]
+        notes = _notes(group, machine=True)
+        if compared:
+            notes += [note for note in [_metric_notes(compared["metrics"])] if note]
+        machine.add_row(Text(str(group["value"])), str(compared["n_units"]) if compared else "—", *cells,
                         "; ".join(notes))
     console.print(machine)
 
@@ -206,26 +222,30 @@ def groups_markdown(by: dict, tables: int, footnotes) -> list[str]:
     lines += _table(header, rows, set(range(1, len(header)))) + [""]
     if not any("machine_in_place" in group for group in groups):
         return lines
-    present = [group for group in groups if group.get("machine_vs_majority")]
-    columns = list(present[0]["machine_vs_majority"]["metrics"]) if present else []
-    entries = [entry for group in present for entry in group["machine_vs_majority"]["metrics"].values()]
+    present = [group for group in groups if _machine_row(group)]
+    columns = list(_machine_row(present[0])["metrics"]) if present else []
+    entries = [entry for group in present for entry in _machine_row(group)["metrics"].values()]
     with_ci, with_analytic = _interval_columns(entries)
-    paired = any("ci" in entry for group in present for entry in group["machine_in_place"]["metrics"].values())
+    paired = any("ci" in entry for group in present if group["machine_in_place"]
+                 for entry in group["machine_in_place"]["metrics"].values())
+    in_place_too = any(group.get("machine_in_place") for group in groups)
+    against = "majority" if any(group.get("machine_vs_majority") for group in groups) else "coder"
+    instead = (", and in place of a coder, the mean difference of its agreement with the coders less theirs with "
+               "each other" + (", with its paired interval" if paired else "")) if in_place_too else ""
     lines += [f"**Table {tables + 1}.** The machine by {column}, each group on its units alone: its agreement with "
-              "the human majority (n: units both rated), and in place of a coder, the mean difference of its "
-              "agreement with the coders less theirs with each other" + (", with its paired interval" if paired
-                                                                        else "") + _margin(present) + ".", ""]
+              "the human majority (with the coder, where one coder rated the group's units; n: units both rated)"
+              f"{instead}{_margin(present)}.", ""]
     header, rows = [by["column"], "n"], []
     for group in groups:
-        majority, in_place = group.get("machine_vs_majority"), group.get("machine_in_place")
+        majority, in_place = _machine_row(group), group.get("machine_in_place")
         cells = {}
-        notes = list(map(_name, _notes(group)))
+        notes = list(map(_name, _notes(group, machine=True)))
         for name in columns:
             entry = majority["metrics"][name] if majority else {"value": None}
-            cells.update(_with_intervals(entry, f"{name} vs majority", with_ci, with_analytic))
+            cells.update(_with_intervals(entry, f"{name} vs {against}", with_ci, with_analytic))
             if majority:
                 notes += [f"`{name}`: {note}" for note in _entry_notes(entry)]
-        for name in columns:
+        for name in columns if in_place_too else ():
             entry = in_place["metrics"][name] if in_place else {"value": None}
             cells[f"{name} in place"] = MISSING if entry["value"] is None else signed(entry["value"])
             if paired:
@@ -243,7 +263,7 @@ def _margin(groups: list[dict]) -> str:
     """What the Markdown table's ✓ means, where --margin was given."""
     from theme_assist.cli._agree_markdown import MINUS
 
-    margin = next((entry["margin"] for group in groups for entry in group["machine_in_place"]["metrics"].values()
-                   if "margin" in entry), None)
+    margin = next((entry["margin"] for group in groups if group.get("machine_in_place")
+                   for entry in group["machine_in_place"]["metrics"].values() if "margin" in entry), None)
     return "" if margin is None else (f"; ✓: non-inferior at the margin {margin:g} (the interval's lower limit "
                                       f"above {MINUS}{margin:g})")
