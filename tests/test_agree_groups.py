@@ -280,3 +280,19 @@ def test_a_projects_export_is_grouped_by_its_documents_metadata(capsys, tmp_path
     assert code == 2 and "its document and metadata fields: document, site" in err
     code, _, err = run(capsys, codings, "--by", "site")
     assert code == 2 and "no such column" in err
+
+
+def test_numbered_groups_are_in_number_order_and_case_variants_are_warned_of(capsys, study):
+    wide = study["frames"][0].copy()
+    wide["site"] = [("2", "10", "9")[i % 3] for i in range(len(wide))]
+    wide.loc[0, "site"] = "wave"
+    wide.loc[3, "site"] = "Wave"
+    wide.to_csv(study["wide"], index=False)
+    code, out, err = run(capsys, study["wide"], "--by", "site", "--format", "json")
+    assert [group["value"] for group in json.loads(out)["by"]["groups"]] == ["10", "2", "9", "Wave", "wave"]
+    assert "1 site value(s) written apart only by case are different site values: 'Wave' / 'wave'" in \
+        " ".join(err.split())
+    wide.loc[[0, 3], "site"] = "2"
+    wide.to_csv(study["wide"], index=False)
+    assert [group["value"] for group in _json(capsys, study["wide"], "--by", "site")["by"]["groups"]] == \
+        ["2", "9", "10"]

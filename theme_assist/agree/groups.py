@@ -179,9 +179,9 @@ def grouped_agreement(ratings: pd.DataFrame, groups: UnitGroups, *, machine: pd.
     Returns
     -------
     list of dict
-        One per group, in the order of their values (sorted): ``value``, ``seed``, ``n_units`` (units rated at
-        least once), ``coders`` (those with a rating in the group), ``ratings`` (the group's units × those
-        coders), ``summary`` (the coders' summary; None with fewer than two coders, ``summary_reason`` then says
+        One per group, in the order of their values (sorted; as numbers where all are numbers): ``value``,
+        ``seed``, ``n_units`` (units rated at least once), ``coders`` (those with a rating in the group),
+        ``ratings`` (the group's units × those coders), ``summary`` (the coders' summary; None with fewer than two coders, ``summary_reason`` then says
         why), and with ``machine``: ``majority`` (the row of the machine against the human majority, None with
         one coder; then ``coder``: the row of the machine against that coder) and ``in_place`` (the machine in
         place of a coder, the mean row; None with one coder).
@@ -191,7 +191,7 @@ def grouped_agreement(ratings: pd.DataFrame, groups: UnitGroups, *, machine: pd.
     from theme_assist.agree.report import agreement_summary, default_interval
 
     of_unit = groups.of_unit.reindex(ratings.index)
-    values = sorted(pd.unique(of_unit.dropna()), key=str)
+    values = _in_order(pd.unique(of_unit.dropna()))
     entries = []
     for value in values:
         rows = ratings[(of_unit == value).to_numpy()]
@@ -301,3 +301,11 @@ def unit_documents(frame: pd.DataFrame, unit: str, path: str | Path) -> pd.Serie
                          "--project PROJECT instead")
     return groups_from_table(frame, documents[0], unit, path).of_unit
 
+
+
+def _in_order(values) -> list:
+    """Groups' values in order: as numbers where all are (wave 2 before wave 10), else as texts."""
+    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+    if len(values) and numbers.notna().all():
+        return [value for _, value in sorted(zip(numbers, values))]
+    return sorted(values, key=str)

@@ -170,7 +170,8 @@ def agree(
                                            "their names (with --coder, coders_left_out: the file's others); with "
                                            "--machine, machine_comparison too, each comparison's metrics with its own "
                                            "missing_ratings, on the units either side rated, and with two coders or "
-                                           "more machine_in_place (see --margin); for one coder "
+                                           "more machine_in_place (see --margin); with --by, by: the column, the "
+                                           "units without a group and each group's figures; for one coder "
                                            "coders_summary: null with coders_summary_reason in place of the "
                                            "metrics) or markdown (a report for a paper's methods and results: a "
                                            "methods paragraph, then the tables of the JSON's figures, to three "
@@ -357,12 +358,14 @@ def agree(
     stack.close()  # the progress bar, gone before the warnings and the tables
     if groups is not None:
         from theme_assist.agree.groups import grouped_agreement
+        from theme_assist.agree.reading import warn_case_variants
         from theme_assist.cli._agree_groups import by_groups as grouped_json, missing_warning
 
         grouped = grouped_agreement(source.ratings, groups, machine=machine_labels,
                                     metrics=lambda rows: _summary_metrics(metric, rows, machine_labels),
                                     machine_metrics=metric, level=level, categories=declared, margin=margin,
                                     **options)
+        warn_case_variants(groups.of_unit.dropna(), groups.source, what=f"{groups.column} value")  # two groups
         by_groups = grouped_json(grouped, groups, source.ratings, metric or [], FEW_UNITS)
         deferred += [warning for warning in [missing_warning(by_groups)] if warning]
     if confusion:
