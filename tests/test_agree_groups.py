@@ -296,3 +296,11 @@ def test_numbered_groups_are_in_number_order_and_case_variants_are_warned_of(cap
     wide.to_csv(study["wide"], index=False)
     assert [group["value"] for group in _json(capsys, study["wide"], "--by", "site")["by"]["groups"]] == \
         ["2", "9", "10"]
+
+
+def test_groups_that_name_no_unit_rated_are_refused(capsys, study):
+    metadata = pd.read_csv(study["metadata"])
+    metadata.assign(document=metadata["document"] + "_other").to_csv(study["metadata"], index=False)
+    code, _, err = run(capsys, study["long_documents"], "--by", "site", "--metadata", study["metadata"])
+    assert code == 2 and "--by site: no unit rated has a site value in" in err
+    assert "check that it names the same units or documents" in err

@@ -48,6 +48,14 @@ def by_groups(grouped: list[dict], groups, ratings, asked: list[str], few: int) 
     from theme_assist.cli.agree import _named_as_asked, _with_missing_ratings, comparison_row
 
     missing = groups.missing(ratings.index[ratings.notna().any(axis=1)])
+    if not grouped:
+        from theme_assist.errors import listed as some
+
+        known = groups.of_unit.dropna()
+        raise InputError(f"--by {groups.column}: no unit rated has a {groups.column} value in {groups.source} (units "
+                         f"{some([str(unit) for unit in missing], 3)}" + (
+                             f"; it gives one to units {some(list(map(str, known.index)), 3)}" if len(known) else
+                             "") + "): check that it names the same units or documents")
     entries = []
     for group in grouped:
         summary = None
