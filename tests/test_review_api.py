@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from theme_assist.codebook import parse_codebook
 from theme_assist.project import DecisionRequest, ProjectStore
 from theme_assist.review.app import STATIC, create_app
 
-from theme_assist.project.testing import HOSTILE, make_codebook_named_project, make_project
+from theme_assist.project.testing import CODEBOOK, HOSTILE, make_codebook_named_project, make_project
 
 HOST = "127.0.0.1:8765"
 
@@ -1105,3 +1106,84 @@ def test_progress_says_a_documents_version_that_each_document_command_changes(pr
         seen.append(version())
         assert seen[-1] > seen[-2], command
     assert api.get("/api/session").json()["documents_version"] == seen[-1]
+
+
+# ------------------------------------------------------------------ reads kept between requests (keep_reads)
+def _queue(api, **params) -> dict:
+    """Every item of ana's queue, by segment."""
+    params = {"coder": "ana", "status": "all", "order": "document", **params}
+    return {item["segment_id"]: item for item in api.get("/api/queue", params=params).json()["items"]}
+
+
+def test_the_queue_kept_between_requests_follows_a_refit_made_by_another_program(api, project):
+    before = _queue(api)
+    assert before["interview_a:1"]["code"] == "family"
+    with ProjectStore(project) as other:  # as the background refitter and the CLI write: their own connection
+        segments = other.segments()
+        other.add_run(pd.DataFrame({"segment_id": segments["segment_id"], "code": "other", "score": 0.5, "rank": 1,
+                                    "evidence": [[]] * len(segments)}),
+                      model_id="refit", embedding_model="fake@0", engine_version="test", mode="trained", params={},
+                      n_training=1, n_decisions=0,
+                      queue=pd.DataFrame({"segment_id": segments["segment_id"], "uncertainty": 0.5,
+                                          "priority": range(len(segments))}))
+    after = _queue(api)
+    assert {item["code"] for item in after.values()} == {"other"} and after["interview_a:1"]["score"] == 0.5
+    active = api.get("/api/queue", params={"coder": "ana"}).json()["items"]
+    assert [item["segment_id"] for item in active] == list(segments["segment_id"])  # the new run's queue
+    assert api.get("/api/segments/interview_a:1", params={"coder": "ana"}).json()["suggestions"][0]["code"] == "other"
+
+
+def test_the_queue_kept_between_requests_follows_decisions_and_undos(api):
+    assert _queue(api)["interview_a:1"]["status"] == "open"
+    assert api.post("/api/decisions", json=decision(code="stigma")).status_code == 201
+    assert _queue(api)["interview_a:1"]["status"] == "coded"
+    assert _queue(api)["interview_a:1"]["mine"] == ['Stigma & "labels"']
+    api.post("/api/undo", json={"coder": "ana"})
+    assert _queue(api)["interview_a:1"]["status"] == "open"
+
+
+def test_the_queue_kept_between_requests_follows_a_codebook_revision(api, project):
+    assert _queue(api)["interview_a:1"]["code_name"] == "Family"
+    with ProjectStore(project) as other:
+        revised = parse_codebook(CODEBOOK.replace("id: family\n        name: Family", "id: kin\n        name: Kin"))
+        other.add_codebook_version(revised, code_map={"family": "kin"})
+    item = _queue(api)["interview_a:1"]
+    assert (item["code"], item["code_name"]) == ("kin", "Kin")
+    assert api.get("/api/codebook").json()["version"] == 2
+
+
+def test_the_documents_and_queue_kept_between_requests_follow_metadata_withdrawals_and_restores(api, project):
+    assert api.get("/api/documents").json()[0]["site"] == "Ulm"
+    with ProjectStore(project) as other:
+        other.set_metadata({"interview_a": {"site": "Kampala"}})  # a value changed in place
+    assert api.get("/api/documents").json()[0]["site"] == "Kampala"
+    with ProjectStore(project) as other:
+        other.withdraw(["interview_a"])
+    assert {item["document"] for item in _queue(api).values()} == {"interview_b"}
+    assert [document["document"] for document in api.get("/api/documents").json()] == ["interview_b"]
+    assert api.get("/api/queue", params={"coder": "ana"}).json()["progress"]["total"] == 4
+    with ProjectStore(project) as other:
+        other.restore(["interview_a"])
+    assert len(_queue(api)) == 9 and api.get("/api/progress", params={"coder": "ana"}).json()["total"] == 9
+
+
+def test_the_queue_kept_between_requests_follows_a_skipped_speaker(api, project):
+    with ProjectStore(project) as other:
+        other.record_skip_speakers(["Interviewer"])
+    statuses = {segment: item["status"] for segment, item in _queue(api).items()}
+    assert statuses["interview_a:0"] == "skipped" and statuses["interview_a:1"] == "open"
+
+
+def test_a_read_in_a_write_transaction_rolled_back_is_not_kept(tmp_path):
+    store = make_project(tmp_path / "p.taproj")
+    store.keep_reads()
+    insert = ("INSERT INTO codings (segment_id, code, coder, source, created_at) "
+              "VALUES ('interview_a:1', ?, ?, 'x.csv', '2026-01-01T00:00:00.000Z')")
+    with pytest.raises(RuntimeError):
+        with store.transaction() as db:
+            db.execute(insert, ("work", "ana"))
+            assert len(store.codings()) == 1
+            raise RuntimeError
+    with store.transaction() as db:  # the same rowid as the coding rolled back, read nowhere in between
+        db.execute(insert, ("family", "bo"))
+    assert store.codings()[["code", "coder"]].values.tolist() == [["family", "bo"]]

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import shlex
 import sqlite3
@@ -70,6 +71,19 @@ _WITHDRAWN_DOCUMENTS = ("SELECT w.document FROM withdrawals w WHERE w.action = '
 
 _WITHDRAWN_SEGMENTS = f"SELECT id FROM segments WHERE document IN ({_WITHDRAWN_DOCUMENTS})"
 """The segments of the documents withdrawn now, which every reader but the audit trail leaves out."""
+
+_COUNTED = ("documents", "document_metadata")  # small, and no trigger keeps them append-only
+_TABLES = ("documents", "document_metadata", "segments", "codebook_versions", "codebook_maps", "codings",
+           "model_runs", "suggestions", "decisions", "review_queue", "withdrawals", "metadata_changes", "replacements")
+_STATE = ("SELECT " + ", ".join(f"(SELECT max(rowid) FROM {table})" for table in _TABLES)
+          + ", " + ", ".join(f"(SELECT count(*) FROM {table})" for table in _COUNTED)
+          + ", (SELECT group_concat(key || char(31) || value, char(30)) FROM project_info)")
+"""What :meth:`ProjectStore._state` reads: a write to any table changes its part."""
+_NAMED = {table: re.compile(rf"\b{table}\b") for table in _TABLES}
+_NAMED["metadata_changes"] = re.compile(r"\b(metadata_changes|document_metadata)\b")  # a value changed in place
+
+KEPT_READS = 64
+"""How many frames :meth:`ProjectStore.keep_reads` keeps."""
 
 _UNDONE = "d.id IN (SELECT undoes FROM decisions WHERE undoes IS NOT NULL)"
 """Whether decision ``d`` is answered by an ``undo``. No index covers ``undoes``: this subquery is read once per
@@ -319,6 +333,8 @@ class ProjectStore:
             self._check_intact()
         self._local = threading.local()
         self._codebooks: dict[int, Codebook] = {}
+        self._kept: dict | None = None  # see keep_reads
+        self._kept_lock = threading.Lock()
         self._identity = None  # the file's (device, inode), once it exists: see _same_file
         try:
             # where the file really is: a project opened through a link is journalled beside its target
@@ -589,14 +605,63 @@ class ProjectStore:
         until the snapshot ends."""
         reads = getattr(self._local, "reads", None)
         key = (sql, tuple(params))
+        if reads is None and self._kept is not None:
+            return self._kept_result(key, sql, lambda: self._fetch(key))
         if reads is None or key not in reads:
-            cursor = self._connection().execute(sql, tuple(params))
-            columns = [d[0] for d in cursor.description]
-            frame = pd.DataFrame([tuple(row) for row in cursor.fetchall()], columns=columns)
+            frame = self._fetch(key)
             if reads is None:
                 return frame
             reads[key] = frame
         return reads[key].copy()
+
+    def _fetch(self, key: tuple[str, tuple]) -> pd.DataFrame:
+        cursor = self._connection().execute(*key)
+        columns = [d[0] for d in cursor.description]
+        return pd.DataFrame([tuple(row) for row in cursor.fetchall()], columns=columns)
+
+    def keep_reads(self) -> None:
+        """Keep the frames :meth:`_read` reads, for a long-lived reader asked the same questions again and again
+        (the review server: each click read the latest run's suggestions and every segment, a second at 35,000
+        segments). A copy is returned, as in :meth:`snapshot`. A frame kept answers while the tables its query names
+        are as they were when it was read (:meth:`_state`): a write to one of them, by this program or another, has
+        it read again. Reads in a write transaction are neither kept nor answered from what is kept (one rolled back
+        would leave a frame of rows never committed)."""
+        if self._kept is None:
+            self._kept = {}
+
+    def _kept_result(self, key: tuple, tables: str, compute) -> pd.DataFrame:
+        """``compute()`` (a frame), kept where :meth:`keep_reads` keeps frames while the tables ``tables`` names
+        (a query, or a list) are unchanged; a copy returned."""
+        if self._kept is None or getattr(self._local, "reads", None) is not None or self._connection().in_transaction:
+            return compute()
+        state = self._state(tables)
+        with self._kept_lock:
+            kept = self._kept.get(key)
+            if kept is not None and kept[0] == state:
+                return kept[1].copy()
+        frame = compute()
+        self._keep(key, state, tables, frame)
+        return frame.copy()
+
+    def _keep(self, key: tuple, state: tuple, tables: str, frame: pd.DataFrame) -> None:
+        if self._state(tables) != state:  # written in between (by another program or thread): not of ``state``
+            return
+        with self._kept_lock:
+            self._kept.pop(key, None)  # put last: the oldest go first
+            if len(self._kept) >= KEPT_READS:  # one segment's rows per segment shown, say
+                del self._kept[next(iter(self._kept))]
+            self._kept[key] = (state, frame)
+
+    def _state(self, sql: str) -> tuple:
+        """What changes with every write to the tables ``sql`` names (a query, or a list of tables): the largest rowid
+        of each (no program of theme_assist deletes rows; the small tables no trigger keeps append-only are counted
+        too, and ``metadata_changes`` stands for ``document_metadata``, whose values are changed in place beside a
+        row added there), and the settings rows, which are replaced in place. One statement, tens of microseconds:
+        indexes answer each part."""
+        row = tuple(self._connection().execute(_STATE).fetchone())
+        counts = dict(zip(_COUNTED, row[len(_TABLES):]))
+        return tuple((row[i], counts.get(table)) for i, table in enumerate(_TABLES)
+                     if _NAMED[table].search(sql)) + (row[-1],)
 
     def backup(self, destination: str | Path) -> None:
         """Write a consistent copy of the project to ``destination`` with SQLite's online backup, while coders may
@@ -1376,6 +1441,12 @@ class ProjectStore:
         if run_id is None:
             latest = self.latest_run()
             run_id = latest["id"] if latest else -1
+        read_from = "suggestions model_runs segments documents withdrawals codebook_versions codebook_maps"
+        return self._kept_result(("suggestions", run_id, segment_id, with_evidence, mapped, withdrawn), read_from,
+                                 lambda: self._suggestions(run_id, segment_id, with_evidence, mapped, withdrawn))
+
+    def _suggestions(self, run_id: int, segment_id: str | None, with_evidence: bool, mapped: bool,
+                     withdrawn: bool) -> pd.DataFrame:
         columns = "id, run_id, segment_id, code, score, rank" + (", evidence" if with_evidence else "")
         sql = f"SELECT {columns} FROM suggestions WHERE run_id = ?" + self._without_withdrawn(
             withdrawn, f" AND segment_id NOT IN ({_WITHDRAWN_SEGMENTS})")

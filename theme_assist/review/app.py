@@ -142,6 +142,7 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
         Told about every committed decision and undo; ``None`` switches learning off.
     """
     store = ProjectStore(project)
+    store.keep_reads()  # each click reads the same run and segments again: kept until the project changes
     token = token or new_token()
     app = FastAPI(title="theme_assist review", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(SameOriginGuard, hosts=allowed_hosts(host, port) | set(extra_hosts), token=token,
