@@ -41,6 +41,39 @@ def test_active_order_trades_uncertainty_for_diversity():
     assert active_order(uncertainty, vectors, labelled_vectors=np.array([[1.0, 0.0]]), diversity=0.5)[0] == 2
 
 
+def _active_order_in_one_block(uncertainty, vectors, labelled_vectors, diversity=0.5, near=0.7, horizon=500):
+    """active_order as it was before it compared block by block: every candidate with every labelled segment at
+    once."""
+    n = len(uncertainty)
+    closest = np.clip((vectors @ labelled_vectors.T).max(axis=1).astype(float), 0.0, 1.0)
+    chosen, order = np.zeros(n, dtype=bool), []
+    for _ in range(min(n, horizon)):
+        redundancy = np.clip((closest - near) / (1.0 - near), 0.0, 1.0)
+        pick = int(np.argmax(np.where(chosen, -np.inf, uncertainty - diversity * redundancy)))
+        order.append(pick)
+        chosen[pick] = True
+        closest = np.maximum(closest, np.clip(vectors @ vectors[pick], 0.0, 1.0))
+    rest = np.flatnonzero(~chosen)
+    return np.concatenate([np.asarray(order, dtype=int), rest[np.argsort(-uncertainty[rest], kind="stable")]])
+
+
+@pytest.mark.parametrize("block", [4, 7, 2048])
+def test_active_order_block_by_block_orders_as_in_one_block(monkeypatch, block):
+    from theme_assist.project import active
+
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(90, 8)).astype(np.float32)
+    vectors[30:75] = vectors[:45] + 0.1 * rng.normal(size=(45, 8))  # near-copies (some labelled): redundant
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    uncertainty = rng.random(60)
+    monkeypatch.setattr(active, "BLOCK", block)
+    for horizon in (500, 20):
+        expected = _active_order_in_one_block(uncertainty, vectors[:60], vectors[60:], horizon=horizon)
+        assert expected.tolist() != active.active_order(uncertainty, vectors[:60], horizon=horizon).tolist()
+        assert active.active_order(uncertainty, vectors[:60], vectors[60:], horizon=horizon).tolist() == \
+            expected.tolist()
+
+
 def test_refit_learns_from_decisions_and_queues_only_open_segments(tmp_path):
     with make_project(tmp_path / "p.taproj", with_run=False) as store:
         segments = store.segments()["segment_id"].tolist()
