@@ -1187,3 +1187,22 @@ def test_a_read_in_a_write_transaction_rolled_back_is_not_kept(tmp_path):
     with store.transaction() as db:  # the same rowid as the coding rolled back, read nowhere in between
         db.execute(insert, ("family", "bo"))
     assert store.codings()[["code", "coder"]].values.tolist() == [["family", "bo"]]
+
+
+def test_the_queue_shows_each_segments_best_code_the_coder_has_not_rejected(api, project):
+    suggestions = ProjectStore(project).suggestions(with_evidence=False)
+    by_rank = {segment: group.sort_values("rank")["code"].tolist()
+               for segment, group in suggestions.groupby("segment_id")}
+    rejections = [("interview_a:1", by_rank["interview_a:1"][:1]), ("interview_b:1", by_rank["interview_b:1"])]
+    for segment, codes in rejections:
+        for code in codes:
+            suggestion_id = int(suggestions.loc[(suggestions["segment_id"] == segment)
+                                                & (suggestions["code"] == code), "id"].iloc[0])
+            api.post("/api/decisions", json=decision(segment=segment, action="reject", code=code,
+                                                     suggestion_id=suggestion_id))
+    expected = {segment: codes[0] for segment, codes in by_rank.items()}
+    expected["interview_a:1"] = by_rank["interview_a:1"][1]  # the next one; with every code rejected, the best
+    for _ in range(2):  # read, then kept
+        assert {segment: item["code"] for segment, item in _queue(api).items()} == expected
+    assert {segment: item["code"] for segment, item in _queue(api, coder="bo").items()} == \
+        {segment: codes[0] for segment, codes in by_rank.items()}

@@ -606,7 +606,7 @@ class ProjectStore:
         reads = getattr(self._local, "reads", None)
         key = (sql, tuple(params))
         if reads is None and self._kept is not None:
-            return self._kept_result(key, sql, lambda: self._fetch(key))
+            return self.kept(key, sql, lambda: self._fetch(key))
         if reads is None or key not in reads:
             frame = self._fetch(key)
             if reads is None:
@@ -629,9 +629,9 @@ class ProjectStore:
         if self._kept is None:
             self._kept = {}
 
-    def _kept_result(self, key: tuple, tables: str, compute) -> pd.DataFrame:
-        """``compute()`` (a frame), kept where :meth:`keep_reads` keeps frames while the tables ``tables`` names
-        (a query, or a list) are unchanged; a copy returned."""
+    def kept(self, key: tuple, tables: str, compute) -> pd.DataFrame:
+        """``compute()`` (a frame worked out from reads of the tables ``tables`` names: a query, or a list), kept
+        under ``key`` while those tables are unchanged where :meth:`keep_reads` keeps frames; a copy returned."""
         if self._kept is None or getattr(self._local, "reads", None) is not None or self._connection().in_transaction:
             return compute()
         state = self._state(tables)
@@ -1442,7 +1442,7 @@ class ProjectStore:
             latest = self.latest_run()
             run_id = latest["id"] if latest else -1
         read_from = "suggestions model_runs segments documents withdrawals codebook_versions codebook_maps"
-        return self._kept_result(("suggestions", run_id, segment_id, with_evidence, mapped, withdrawn), read_from,
+        return self.kept(("suggestions", run_id, segment_id, with_evidence, mapped, withdrawn), read_from,
                                  lambda: self._suggestions(run_id, segment_id, with_evidence, mapped, withdrawn))
 
     def _suggestions(self, run_id: int, segment_id: str | None, with_evidence: bool, mapped: bool,

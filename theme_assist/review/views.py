@@ -153,10 +153,26 @@ def _rejected_last(suggestions: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame
 
 def _top_suggestions(store: ProjectStore, codebook: Codebook, own: pd.DataFrame, skipped: set[str]) -> pd.DataFrame:
     """The latest run's best suggestion per segment: ``segment_id``, ``code``, ``score``; of the codes the coder
-    (``own`` state) has not rejected there, where there is one (``skipped``: see :func:`_current_suggestions`)."""
-    suggestions = _current_suggestions(store, codebook, skipped, with_evidence=False)
-    best = _rejected_last(suggestions, own).drop_duplicates("segment_id")
+    (``own`` state) has not rejected there, where there is one (``skipped``: see :func:`_current_suggestions`).
+    Those by rank are kept between requests (:meth:`~theme_assist.project.store.ProjectStore.kept`) and worked out
+    anew on the segments the coder rejected codes on only (a tenth of the time at 35,000 segments)."""
+    ranked = store.kept(("suggestions by rank", tuple(codebook.ids), frozenset(skipped)), _READ_FOR_SUGGESTIONS,
+                        lambda: _by_rank(_current_suggestions(store, codebook, skipped, with_evidence=False)))
+    rejecting = own.loc[own["rejected"].map(bool), "segment_id"]
+    again = ranked["segment_id"].isin(rejecting).to_numpy() if len(rejecting) else np.zeros(len(ranked), dtype=bool)
+    best = pd.concat([ranked[ranked["first"].to_numpy() & ~again],
+                      _rejected_last(ranked[again], own).drop_duplicates("segment_id")])
     return best[["segment_id", "code", "score"]]
+
+
+_READ_FOR_SUGGESTIONS = "suggestions model_runs segments documents withdrawals codebook_versions codebook_maps"
+"""The tables the latest run's suggestions, as the page shows them, are read from."""
+
+
+def _by_rank(suggestions: pd.DataFrame) -> pd.DataFrame:
+    """``suggestions`` by rank (ties in their order), with ``first``: whether each is its segment's best ranked."""
+    ranked = suggestions.iloc[np.argsort(suggestions["rank"].to_numpy(), kind="stable")]
+    return ranked.assign(first=~ranked["segment_id"].duplicated().to_numpy())
 
 
 def queue(store: ProjectStore, coder: str, order: Order | None = None, document: str = "", code: str = "",
