@@ -82,6 +82,10 @@ _STATE = ("SELECT " + ", ".join(f"(SELECT max(rowid) FROM {table})" for table in
 _NAMED = {table: re.compile(rf"\b{table}\b") for table in _TABLES}
 _NAMED["metadata_changes"] = re.compile(r"\b(metadata_changes|document_metadata)\b")  # a value changed in place
 
+SUGGESTION_TABLES = "suggestions model_runs segments documents withdrawals codebook_versions codebook_maps"
+"""The tables :meth:`ProjectStore.suggestions` reads (their codes as the current codebook reads them, their quotes'
+texts, less withdrawn documents'), for :meth:`ProjectStore.kept`."""
+
 KEPT_READS = 64
 """How many frames :meth:`ProjectStore.keep_reads` keeps."""
 
@@ -1441,8 +1445,7 @@ class ProjectStore:
         if run_id is None:
             latest = self.latest_run()
             run_id = latest["id"] if latest else -1
-        read_from = "suggestions model_runs segments documents withdrawals codebook_versions codebook_maps"
-        return self.kept(("suggestions", run_id, segment_id, with_evidence, mapped, withdrawn), read_from,
+        return self.kept(("suggestions", run_id, segment_id, with_evidence, mapped, withdrawn), SUGGESTION_TABLES,
                                  lambda: self._suggestions(run_id, segment_id, with_evidence, mapped, withdrawn))
 
     def _suggestions(self, run_id: int, segment_id: str | None, with_evidence: bool, mapped: bool,

@@ -13,7 +13,7 @@ import pandas as pd
 from theme_assist.codebook import Code, Codebook
 from theme_assist.errors import InputError
 from theme_assist.project.state import coder_state, live_decisions, segment_status
-from theme_assist.project.store import NotFound, ProjectStore
+from theme_assist.project.store import SUGGESTION_TABLES, NotFound, ProjectStore
 
 Status = Literal["open", "uncoded", "coded", "rejected", "skipped", "all"]
 Order = Literal["active", "document"]
@@ -154,19 +154,15 @@ def _rejected_last(suggestions: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame
 def _top_suggestions(store: ProjectStore, codebook: Codebook, own: pd.DataFrame, skipped: set[str]) -> pd.DataFrame:
     """The latest run's best suggestion per segment: ``segment_id``, ``code``, ``score``; of the codes the coder
     (``own`` state) has not rejected there, where there is one (``skipped``: see :func:`_current_suggestions`).
-    Those by rank are kept between requests (:meth:`~theme_assist.project.store.ProjectStore.kept`) and worked out
-    anew on the segments the coder rejected codes on only (a tenth of the time at 35,000 segments)."""
-    ranked = store.kept(("suggestions by rank", tuple(codebook.ids), frozenset(skipped)), _READ_FOR_SUGGESTIONS,
+    The suggestions by rank are kept between requests (:meth:`~theme_assist.project.store.ProjectStore.kept`); the
+    best is worked out anew only on the segments the coder rejected codes on."""
+    ranked = store.kept(("suggestions by rank", tuple(codebook.ids), frozenset(skipped)), SUGGESTION_TABLES,
                         lambda: _by_rank(_current_suggestions(store, codebook, skipped, with_evidence=False)))
     rejecting = own.loc[own["rejected"].map(bool), "segment_id"]
     again = ranked["segment_id"].isin(rejecting).to_numpy() if len(rejecting) else np.zeros(len(ranked), dtype=bool)
     best = pd.concat([ranked[ranked["first"].to_numpy() & ~again],
                       _rejected_last(ranked[again], own).drop_duplicates("segment_id")])
     return best[["segment_id", "code", "score"]]
-
-
-_READ_FOR_SUGGESTIONS = "suggestions model_runs segments documents withdrawals codebook_versions codebook_maps"
-"""The tables the latest run's suggestions, as the page shows them, are read from."""
 
 
 def _by_rank(suggestions: pd.DataFrame) -> pd.DataFrame:
