@@ -11,8 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from theme_assist.codebook import parse_codebook
+from theme_assist.documents import Document, Turn
 from theme_assist.project import DecisionRequest, ProjectStore
 from theme_assist.review.app import STATIC, create_app
+from theme_assist.segment import segment_documents
 
 from theme_assist.project.testing import CODEBOOK, HOSTILE, make_codebook_named_project, make_project
 
@@ -1206,3 +1208,14 @@ def test_the_queue_shows_each_segments_best_code_the_coder_has_not_rejected(api,
         assert {segment: item["code"] for segment, item in _queue(api).items()} == expected
     assert {segment: item["code"] for segment, item in _queue(api, coder="bo").items()} == \
         {segment: codes[0] for segment, codes in by_rank.items()}
+
+
+def test_the_queue_kept_between_requests_follows_a_document_added(api, project):
+    assert len(_queue(api)) == 9
+    added = Document(id="interview_c", text="Ada: I lost the job in May.\n", turns=[Turn(5, 27, "Ada")])
+    with ProjectStore(project) as other:  # as `project add` stores one, before any refit suggests for it
+        other.add_documents([added])
+        other.add_segments(segment_documents([added]))
+    item = _queue(api)["interview_c:0"]
+    assert (item["text"], item["code"], item["status"]) == ("I lost the job in May.", "", "open")
+    assert [document["document"] for document in api.get("/api/documents").json()][-1] == "interview_c"
