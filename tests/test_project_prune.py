@@ -278,3 +278,17 @@ def test_info_of_a_pruned_project_does_not_say_the_audit_has_every_run(tmp_path,
     said = capsys.readouterr().out
     assert "and 2 more, older (`project export --audit` has the suggestions project prune kept)" in said
     assert "suggestions of runs 1-6 (kept those a decision answered or a pre-coding holds)" in said
+
+
+def test_a_server_keeping_its_reads_reads_again_after_a_prune(reviewed):
+    """The review server keeps the frames it reads while their tables' largest rowids are unchanged; a prune deletes
+    older runs' suggestions and leaves the largest as it was: its record among the settings has them read again."""
+    with ProjectStore(reviewed) as page, ProjectStore(reviewed) as other:
+        page.keep_reads()
+        before = page.all_suggestions()
+        assert page.all_suggestions().equals(before)  # answered from what is kept
+        pruned = prune(other)
+        assert pruned.total
+        after = page.all_suggestions()
+        assert len(after) == len(before) - pruned.total
+        assert after.equals(other.all_suggestions())

@@ -658,10 +658,12 @@ class ProjectStore:
 
     def _state(self, sql: str) -> tuple:
         """What changes with every write to the tables ``sql`` names (a query, or a list of tables): the largest rowid
-        of each (no program of theme_assist deletes rows; the small tables no trigger keeps append-only are counted
-        too, and ``metadata_changes`` stands for ``document_metadata``, whose values are changed in place beside a
-        row added there), and the settings rows, which are replaced in place. One statement, tens of microseconds:
-        indexes answer each part."""
+        of each (the small tables no trigger keeps append-only are counted too, and ``metadata_changes`` stands for
+        ``document_metadata``, whose values are changed in place beside a row added there), and the settings rows,
+        which are replaced in place. ``project prune``, the one command that deletes rows (older runs'
+        suggestions, which leave the largest rowid as it was), records itself among the settings in the same
+        transaction, so every frame kept is read again after it. One statement, tens of microseconds: indexes
+        answer each part."""
         row = tuple(self._connection().execute(_STATE).fetchone())
         counts = dict(zip(_COUNTED, row[len(_TABLES):]))
         return tuple((row[i], counts.get(table)) for i, table in enumerate(_TABLES)
