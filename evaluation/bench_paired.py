@@ -122,13 +122,28 @@ def markdown(result: dict) -> list[str]:
                   f"{row['coverage']:.3f} ± {row['coverage_se']:.3f} | {row['lower_limit_above']:.3f} | "
                   f"{row['upper_limit_below']:.3f} | {row['mean_width']:.3f} |" for row in population["rows"]]
         lines.append("")
-    found = [row for population in result["populations"] for row in population["rows"]]
+    lines += ["In short (coverage, and the share of samples whose lower limit lies above the population value):", ""]
     for interval in INTERVALS:
-        of = [row for row in found if row["interval"] == interval]
-        lines.append(f"- {interval}: coverage {min(r['coverage'] for r in of):.3f}-{max(r['coverage'] for r in of):.3f}"
-                     f", lower limit above the population value in {min(r['lower_limit_above'] for r in of):.3f}-"
-                     f"{max(r['lower_limit_above'] for r in of):.3f} of the samples.")
+        for rows, label in (("mean", "the mean row"), ("coder", "the rows of each coder")):
+            parts = [f"{spread(result, interval, rows, names, 'coverage')} "
+                     f"({spread(result, interval, rows, names, 'lower_limit_above')}) in {where}"
+                     for names, where in ((SMALL, "B and D (50 units; a category of 10%)"),
+                                          (set(POPULATIONS) - SMALL, "A, C and E"))]
+            lines.append(f"- {interval}, {label}: " + "; ".join(parts))
     return lines + [""]
+
+
+SMALL = {"B", "D"}
+"""The populations of few units (B: 50) or a rare category (D: 10% of the units), told apart in the summary."""
+
+
+def spread(result: dict, interval: str, rows: str, populations: set[str], figure: str) -> str:
+    """Lowest and highest ``figure`` of ``interval`` on the mean rows (``rows`` ``"mean"``) or the coders' rows, in
+    ``populations``: ``"0.936-0.947"``."""
+    found = [row[figure] for population in result["populations"] if population["population"] in populations
+             for row in population["rows"] if row["interval"] == interval
+             and row["comparison"].endswith("(mean)") == (rows == "mean")]
+    return f"{min(found):.3f}-{max(found):.3f}"
 
 
 def main(argv: list[str] | None = None) -> None:

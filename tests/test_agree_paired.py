@@ -192,3 +192,18 @@ def test_agree_refuses_a_margin_it_cannot_read(capsys, files, options, message):
     code, stdout, err = run(capsys, ratings, *[option.format(out=out) for option in options])
     assert code != 0
     assert message in err and "Traceback" not in err
+
+
+def test_fewer_than_a_hundred_units_rated_twice_are_said_to_make_the_paired_intervals_too_narrow(capsys, files,
+                                                                                                 tmp_path):
+    ratings, out = files  # 150 units: no such caption
+    code, stdout, err = run(capsys, ratings, "--machine", out, "--bootstrap", "200")
+    assert "too narrow" not in stdout
+    few = tmp_path / "few.csv"
+    pd.read_csv(ratings).head(60).to_csv(few, index=False)
+    code, stdout, err = run(capsys, few, "--machine", out, "--bootstrap", "200")
+    said = " ".join(stdout.split())
+    assert "on 60 units rated twice (fewer than 100) these intervals are too narrow" in said
+    assert "evaluation/results/paired_coverage.md" in said
+    report = run(capsys, few, "--machine", out, "--bootstrap", "200", "--format", "markdown")[1]
+    assert "these intervals are too narrow" in report

@@ -502,7 +502,7 @@ def agreement_markdown(result: dict, context: ReportContext) -> str:
         from theme_assist.cli.agree import in_place_captions
 
         lines += [f"**Table {tables}.** The machine in place of a coder. " + _sentence("; ".join(
-            _name(caption) for caption in in_place_captions(in_place, context.abstentions))), ""]
+            _name(caption) for caption in in_place_captions(in_place, context.abstentions, context.paired))), ""]
         lines += _in_place_table(in_place, footnotes) + [""]
         tables += 1
     for key, what in (("confusion", "the coders'"), ("machine_confusion", "the machine's")):
