@@ -174,3 +174,17 @@ def test_markdown_tables_are_the_jsons(capsys, files):
 def test_refused_in_one_line(capsys, files, args, message):
     code, out, err = run(capsys, files[args[0]], *args[1:], "--confusion")
     assert code == 2 and err.count("\n") == 1 and message in err and out == ""
+
+
+def test_many_codes_still_say_what_the_pairs_are_counted_on(capsys, tmp_path):
+    path, machine = tmp_path / "many.csv", tmp_path / "machine.csv"
+    codes = SHOWN_CODES + 1
+    path.write_text("unit,A,B\n" + "".join(f"{i},c{i},c{i if i % 2 else (i + 1) % codes}\n" for i in range(codes))
+                    + f"{codes},c0,\n")
+    machine.write_text("segment_id,code,score,rank\n" + "".join(f"{i},c{i},0.9,1\n" for i in range(codes)))
+    for form in ("table", "markdown"):
+        out = " ".join(run(capsys, path, "--confusion", "--machine", machine, "-m", "alpha", "--format", form)[1]
+                       .split())
+        assert "units one side coded and the other did not, in no pair and not in alpha: 1 A alone, 0 B alone" in out
+        assert ("human majority: the code most coders gave, on units two or more rated, ties left out (two coders: "
+                "only the units they agreed on)") in out

@@ -31,26 +31,34 @@ def _title(result: dict) -> str:
 
 
 def _captions(result: dict, shown: bool) -> list[str]:
-    """What the matrix's caption says: what a cell counts, what the margin is, units in no pair."""
+    """What the matrix's caption says: what a cell counts, what the margin is, units in no pair; where the matrix is
+    not ``shown``, that it is in the JSON, and what its pairs are counted on all the same."""
     from theme_assist.cli._console import counted
 
+    coincide = result["kind"] == "coincidences"
     if not shown:
-        return [f"{len(result['labels'])} codes: the matrix is in --format json; the pairs below hold its "
-                "disagreements"]
-    if result["kind"] == "coincidences":
+        captions = [f"{len(result['labels'])} codes: the matrix is in --format json; the pairs below hold its "
+                    "disagreements"]
+    elif coincide:
         captions = ["each unit's pairs of codes over every pair of its coders, each weighted 1 / (the unit's coders "
                     "- 1), both ways (symmetric); diagonal: agreements"]
+    else:
+        captions = ["units; diagonal: agreements"]
+    if coincide:
         if result["unpaired_units"]:
             captions.append(f"{counted(result['unpaired_units'], 'unit')} rated by one coder only: in no pair")
         return captions
-    captions = ["units; diagonal: agreements"]
-    if any(result["first_only"]) or any(result["second_only"]):
+    if shown and (any(result["first_only"]) or any(result["second_only"])):
         captions.append(f"{NONE}: units one side coded and the other did not (a row's code in the {NONE} column, "
                         f"a column's in the {NONE} row), in no pair and not in alpha")
+    elif any(result["first_only"]) or any(result["second_only"]):
+        captions.append(f"units one side coded and the other did not, in no pair and not in alpha: "
+                        f"{sum(result['first_only']):,} {result['rows']} alone, "
+                        f"{sum(result['second_only']):,} {result['columns']} alone")
     if result.get("humans", 0) > 1:
         two = " (two coders: only the units they agreed on)" if result["humans"] == 2 else ""
         captions.append(f"{result['rows']}: the code most coders gave, on units two or more rated, ties left out"
-                        f"{two}; no majority: {NONE}")
+                        f"{two}" + (f"; no majority: {NONE}" if shown else ""))
     return captions
 
 
@@ -199,7 +207,7 @@ def confusion_markdown(result: dict, number: int, what: str) -> list[str]:
         lines += _table([_name(column) for column in header], rows, set(range(1, len(header)))) + [""]
         number += 1
     else:
-        lines += [_sentence(_name(f"{_title(result)}. {captions[0]}")), ""]
+        lines += [_sentence(_name(f"{_title(result)}. " + "; ".join(captions))), ""]
     if not result["pairs"]:
         return lines + [_name(_no_disagreement(result)), ""]
     lines += [f"**Table {number}.** {what[0].upper()}{what[1:]} disagreements by pair of codes, most first. "
