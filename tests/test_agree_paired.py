@@ -170,6 +170,9 @@ def test_agree_json_and_markdown_give_the_same_differences(capsys, files):
     assert cohen["seed"] == 0 and cohen["margin"] == 0.1 and len(cohen["ci"]) == 2
     report = run(capsys, *options, "--format", "markdown")[1]
     assert "The machine in place of a coder." in report and "paired bootstrap interval" in report
+    methods = next(line for line in report.splitlines() if line.startswith("**Methods.**"))
+    assert ("non-inferior to a coder where the lower limit of the difference's 95% interval was above \u22120.1 (a "
+            "margin of 0.1): a one-sided test at the 2.5% level.") in methods
     line = next(line for line in report.splitlines() if line.startswith("| machine in place of a coder (mean)"))
     assert f"{cohen['value']:+.3f}".replace("-", "\u2212") in line
 

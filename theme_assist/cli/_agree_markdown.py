@@ -293,11 +293,16 @@ def _methods(result: dict, context: ReportContext, footnotes: _Footnotes) -> str
                          f"segment) were compared as one more coder, with {against} (an abstention is a missing "
                          "rating)")
         if result.get("machine_in_place"):
+            entries = [entry for row in result["machine_in_place"] for entry in row["metrics"].values()]
             sentences.append("Whether it could code in place of a coder was read off the difference between its "
                              "agreement with the other coders and that coder's, and the mean of these differences"
                              + (", each with a paired bootstrap interval (both sides on the same resampled units)"
-                                if any("ci" in entry for row in result["machine_in_place"]
-                                       for entry in row["metrics"].values()) else ""))
+                                if any("ci" in entry for entry in entries) else ""))
+            margin = next((entry["margin"] for entry in entries if "margin" in entry), None)
+            if margin is not None:  # a non-inferiority claim is read with its margin, sidedness and level
+                sentences.append(f"The machine was taken as non-inferior to a coder where the lower limit of the "
+                                 f"difference's 95% interval was above {MINUS}{margin:g} (a margin of {margin:g}): a "
+                                 "one-sided test at the 2.5% level")
     sentences.append(f"Computed with {software()}, `theme-assist agree`")
     return " ".join(_sentence(sentence) if not sentence.endswith("]") else sentence[:1].upper() + sentence[1:]
                     for sentence in sentences if sentence)
