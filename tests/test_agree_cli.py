@@ -1230,6 +1230,16 @@ def test_a_coder_named_machine_is_asked_to_be_renamed(capsys, span_files, tmp_pa
                           f"{span_files['suggestions']}: rename that coder" in err
 
 
+def test_a_coder_named_as_the_majority_is_asked_to_be_renamed(capsys, span_files, tmp_path):
+    """Such a coder gave two rows "machine vs human majority", one against the coder, one against the majority."""
+    wide = tmp_path / "named.csv"
+    wide.write_text(WIDE_FOR_MACHINE.replace("unit,ann,bob", "unit,human majority,bob"))
+    code, out, err = run(capsys, wide, "--machine", span_files["suggestions"])
+    assert code == 2 and f"{wide} has a coder named 'human majority', the name the comparisons with " \
+                          f"{span_files['suggestions']} give the code most coders gave: rename that coder" in err
+    assert run(capsys, wide, "--machine", span_files["suggestions"], "--coder", "bob")[0] == 0  # no majority row
+
+
 def test_coder_rows_beside_the_machine_are_the_coders_summary(capsys, span_files):
     """A code only the machine gave (family) counted as a category of ann vs bob: their AC1 and Bennett's S in the
     machine table differed from the same coefficients in the summary above it."""

@@ -762,6 +762,7 @@ def _machine_labels(path: Path, human, ratings_path: Path, ids: tuple | None = N
     """
     import pandas as pd
 
+    from theme_assist.agree.machine import MAJORITY
     from theme_assist.agree.reading import read_machine_and_segmentations, refuse_other_codebook_version
     from theme_assist.errors import InputError, listed
 
@@ -773,6 +774,9 @@ def _machine_labels(path: Path, human, ratings_path: Path, ids: tuple | None = N
     if labels.name in human.columns:
         raise InputError(f"{ratings_path} has a coder named {labels.name!r}, the name the comparisons give the "
                          f"suggestions of {path}: rename that coder")
+    if MAJORITY in human.columns and human.shape[1] > 1:  # two rows "machine vs human majority", told apart in JSON
+        raise InputError(f"{ratings_path} has a coder named {MAJORITY!r}, the name the comparisons with {path} give "
+                         "the code most coders gave: rename that coder")
     shared = human.index.intersection(labels.index)
     if not len(shared):
         raise InputError(f"the machine's suggestions {path} share no unit with {ratings_path} (segment ids such as "
