@@ -127,8 +127,9 @@ def check_report(report: str, result: dict) -> None:
             expected = {}
             for name, entry in entries["metrics"].items():
                 value = printed(entry["value"])
-                expected[f"{name} difference"] = value if value in ("—", "0.000") or value[0] == "\u2212" else \
-                    "+" + value
+                signed = value if value in ("—", "0.000") or value[0] == "\u2212" else "+" + value
+                sides = f" ({printed(entry['machine'])} \u2212 {printed(entry['coders'])})" if value != "—" else ""
+                expected[f"{name} difference"] = signed + sides
                 if "ci" in entry:
                     expected[f"{name} 95% CI"] = interval(entry["ci"]) + (" ✓" if entry.get("non_inferior") else "")
             assert row == {"Comparison": row["Comparison"], **expected}

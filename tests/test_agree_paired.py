@@ -92,41 +92,49 @@ def test_margin_says_whether_the_lower_limit_is_above_it_and_the_share_of_resamp
     assert mean["metrics"]["cohen"]["p_below"]["-0.1"] > 0.9
 
 
-def test_the_machines_abstentions_leave_its_side_on_the_units_it_coded_and_the_same_seed_gives_the_same_figures():
+def test_both_sides_of_a_term_are_on_the_units_the_machine_and_both_coders_rated():
+    """A difference of the machine table's rows mixes the machine's choice of units with its agreement: where it
+    abstains, its kappa is on the units it chose. Both sides of each term are on the units all three rated."""
     human, machine = _coded()
     machine.iloc[:30] = None
+    human.iloc[30:40, 0] = None  # Ann left ten units uncoded
     rows = machine_in_place(human, machine, metrics=["cohen"], n_boot=200, seed=2)
-    # each side is a figure of the machine table: machine vs Ben on the units the machine coded (Ben's code shares
-    # from every unit he rated, as Gwet takes them), Ann vs Ben on all
-    report = agreement_report(human, machine, metrics=["cohen"]).set_index("comparison")["cohen"]
-    assert rows[0]["metrics"]["cohen"]["machine"] == pytest.approx(report["machine vs Ben"])
-    assert rows[0]["metrics"]["cohen"]["value"] == pytest.approx(report["machine vs Ben"] - report["Ann vs Ben"])
+    shared = machine.notna() & human.notna().all(axis=1)
+    ann = rows[0]["metrics"]["cohen"]
+    assert ann["machine"] == pytest.approx(cohen_kappa_score(machine[shared], human["Ben"][shared]))
+    assert ann["coders"] == pytest.approx(cohen_kappa_score(human["Ann"][shared], human["Ben"][shared]))
+    assert rows[0]["terms"] == [{"coder": "Ann", "other": "Ben", "n_units": int(shared.sum())}]
     assert rows == machine_in_place(human, machine, metrics=["cohen"], n_boot=200, seed=2)
     assert rows != machine_in_place(human, machine, metrics=["cohen"], n_boot=200, seed=3)
 
 
-def test_a_term_counts_where_both_its_sides_are_defined_so_both_sides_are_read_against_the_same_coders():
+def test_a_term_no_units_of_which_the_three_share_is_left_out_of_its_row():
     human, machine = _coded(coders=3)
-    human.loc[human.index[:60], "Cat"] = None  # Cat and Ann share no unit: their kappa is undefined
+    human.loc[human.index[:60], "Cat"] = None  # Cat shares no unit with Ann...
     human.loc[human.index[60:], "Ann"] = None
-    machine.iloc[60:] = None  # nor does the machine share any with Cat
-    report = agreement_report(human, machine, metrics=["cohen"]).set_index("comparison")["cohen"]
-    rows = {row["coder"]: row["metrics"]["cohen"] for row in machine_in_place(human, machine, metrics=["cohen"])}
-    # in place of Ann, Cat's term is left out on both sides (the machine has no kappa with Cat), not on one alone
-    assert rows["Ann"]["value"] == pytest.approx(report["machine vs Ben"] - report["Ann vs Ben"])
-    assert rows["Cat"]["value"] == pytest.approx(report["machine vs Ben"] - report["Ben vs Cat"])
-    assert rows["Cat"]["coders"] == pytest.approx(report["Ben vs Cat"])
+    machine.iloc[60:] = None  # ...nor with the machine
+    rows = {row["coder"]: row for row in machine_in_place(human, machine, metrics=["cohen"])}
+    first = human.index[:60]
+    ann = rows["Ann"]["metrics"]["cohen"]  # Ben's term alone: Cat's has no unit the machine, Ann and Cat share
+    assert ann["value"] == pytest.approx(cohen_kappa_score(machine[first], human["Ben"][first])
+                                         - cohen_kappa_score(human["Ann"][first], human["Ben"][first]))
+    assert rows["Cat"]["metrics"]["cohen"]["value"] is None  # no unit of Cat's the machine coded
+    assert rows["Cat"]["metrics"]["cohen"]["reason"].startswith("no other coder with whom both")
+    assert rows["Cat"]["few_units"] == ["Ann–Cat", "Ben–Cat"]  # terms on no unit: flagged too
+    mean = rows[None]["metrics"]["cohen"]  # the terms of Ann and Ben in place of each other
+    assert mean["value"] == pytest.approx((ann["value"] + rows["Ben"]["metrics"]["cohen"]["value"]) / 2)
 
 
-def test_a_row_without_a_term_defined_on_both_sides_says_why_and_the_others_keep_their_intervals():
-    human, machine = _coded()
-    human.loc[human.index[:60], "Ben"] = None
-    machine.iloc[60:] = None  # the machine shares no unit with Ben
-    ann, ben, mean = machine_in_place(human, machine, metrics=["cohen"], n_boot=100, seed=0)
-    assert ann["metrics"]["cohen"]["value"] is None and "ci" not in ann["metrics"]["cohen"]
-    assert ann["metrics"]["cohen"]["reason"].startswith("no other coder with whom both the machine's agreement")
-    assert mean["metrics"]["cohen"]["value"] == pytest.approx(ben["metrics"]["cohen"]["value"])
-    assert all(len(row["metrics"]["cohen"]["ci"]) == 2 for row in (ben, mean))
+def test_a_resample_leaving_a_term_undefined_leaves_its_row_undefined_there_not_read_against_fewer_coders():
+    human, machine = _coded(coders=3)
+    # Cat rated five units, all but one of one code: many resamples have no variation in Cat's pairs
+    human["Cat"] = None
+    human.iloc[:5, 2] = ["family", "family", "family", "family", "work"]
+    machine.iloc[:5] = ["family", "family", "family", "work", "work"]
+    rows = {row["coder"]: row for row in machine_in_place(human, machine, metrics=["cohen"], n_boot=300, seed=1)}
+    assert rows["Ann"]["few_units"] == ["Ann–Cat"]
+    assert rows["Ann"]["metrics"]["cohen"]["n_undefined"] > 0  # Cat's term undefined there: the row too
+    assert rows["Ann"]["metrics"]["cohen"]["ci"][0] is not None
 
 
 def test_fewer_than_two_coders_or_a_margin_not_above_zero_are_refused():

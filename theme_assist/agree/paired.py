@@ -5,19 +5,23 @@ coders' agreement with each other, each row with its own bootstrap. Whether the 
 is a difference of those rows, and the interval of a difference must resample the same units on both of its sides
 (a paired bootstrap): two rows' intervals, each drawn alone, say nothing of it.
 
-For each coder *j* the difference is
+For each coder *j* the difference is the mean, over the other coders *k*, of the terms
 
-    d_j = mean over the other coders k of c(machine, k)  −  mean over the other coders k of c(j, k),
+    c(machine, k) − c(j, k),
 
-c being the coefficient of the pair (Cohen's κ, AC1, α…, each pair on the units both sides rated, as in the
-machine table): how much the other coders' agreement with their partner would change if the machine coded in place
-of *j*. Below zero, the machine agrees less than the coder it stands in for. The last row pools every coder's terms
-c(machine, k) − c(j, k): the mean of the d_j, which is the machine's mean agreement with the coders less the coders'
-mean agreement with each other. A term counts only where both its coefficients are defined (on the data and in each
-resample): where the machine shares no unit with k, k is left out of both sides of j's row.
+c being the coefficient of the pair (Cohen's κ, AC1, α…), both on the units the machine, j and k all rated: how much
+k's agreement with their partner would change if the machine coded in place of *j*, the two sides on the same units
+(where the machine abstains, or a coder left units uncoded, the pairs of the machine table are on other units: a
+difference of them would mix the machine's choice of units with its agreement). Below zero, the machine agrees
+less than the coder it stands in for. The last row pools every coder's terms: with every term defined, the mean of
+the coders' differences, the machine's mean agreement with the coders less the coders' mean agreement with each
+other. A term undefined on the data (a pair without variation, or no unit the three share) is left out of its row;
+a resample leaving a term of the row undefined leaves the row undefined there (counted), so that every resample
+reads the row against the same coders.
 
-With a ``margin`` δ, the machine is non-inferior to a coder (one-sided, at 97.5%) where the 95% interval's lower
-limit is above −δ, and ``p_below`` gives the share of resamples below −δ.
+With a ``margin`` δ, the machine is non-inferior to a coder (one-sided, at the 2.5% level) where the 95% interval's
+lower limit is above −δ, and ``p_below`` gives the share of resamples below −δ. No such verdict says the machine is
+inferior: that needs the upper limit below −δ.
 
 This is the leave-one-coder-out comparison of Calderon et al. (2025, "The alternative annotator test for
 LLM-as-a-judge"), read as a difference of coefficients with an interval rather than as a winning rate.
@@ -38,7 +42,11 @@ from theme_assist.agree.distances import Metric
 from theme_assist.agree.ratings import RatingTable, as_rating_table
 from theme_assist.errors import InputError
 
-@dataclasses.dataclass(frozen=True)
+FEW_UNITS = 10
+"""A comparison on fewer units than this is flagged (the machine table's rows, a term of the machine in place of a
+coder, a group of ``agree --by``)."""
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class _Pair:
     """One pair's coefficient, set up to be recomputed on the units drawn: ``positions`` of its units among them."""
 
@@ -69,9 +77,8 @@ def machine_in_place(human: pd.DataFrame, machine: pd.Series, *, metrics: Sequen
         The coefficients (names or aliases; an entry keeps the name given); by default percent agreement, Cohen's
         κ, AC1 and α, as the machine table.
     weights, level, categories
-        As for :func:`~theme_assist.agree.machine.agreement_report`; each pair counts the categories its row of
-        that report counts (the machine's pairs its codes too), so each side of a difference is a figure the report
-        shows.
+        As for :func:`~theme_assist.agree.machine.agreement_report`; the machine's pairs count its codes too, the
+        coders' pairs theirs alone, as that report's rows count them.
     n_boot : int
         Resamples of the units (drawn once, for every pair of every row); 0 gives the differences alone.
     seed : int
@@ -88,7 +95,9 @@ def machine_in_place(human: pd.DataFrame, machine: pd.Series, *, metrics: Sequen
     -------
     list of dict
         One per coder, then the mean: ``comparison`` (``"machine in place of A"``, ``"machine in place of a
-        coder (mean)"``), ``coder`` (the coder's name; None in the last row, the mean), ``metrics``: column →
+        coder (mean)"``), ``coder`` (the coder's name; None in the last row, the mean), ``terms`` (each term's
+        ``coder`` stood in for, ``other`` coder and ``n_units``: the units the machine and both coders rated),
+        ``few_units`` (the terms on fewer than :data:`FEW_UNITS` units, as ``"A–B"``), ``metrics``: column →
         ``value`` (the difference; None where undefined), ``machine`` and ``coders`` (its two sides: the means of
         its terms), ``reason`` (why it is undefined), and with ``n_boot`` the interval's keys of
         :meth:`~theme_assist.agree.results.BootstrapResult.to_dict` and ``seed``; with ``margin``, ``margin`` and
@@ -103,71 +112,90 @@ def machine_in_place(human: pd.DataFrame, machine: pd.Series, *, metrics: Sequen
     labels = as_rating_table(everyone, categories)
     drawn = labels.take(np.flatnonzero(labels.ratings_per_unit > 0))  # the units someone rated, as elsewhere
     human_labels = as_rating_table(human, categories).categories
+    rated = pd.DataFrame(labels.observed, index=everyone.index, columns=everyone.columns)
     coders = list(human.columns)
+    # each term c(machine, k) - c(j, k) on the units the machine, j and k all rated: both sides on the same units
+    shared = {frozenset(two): rated[name] & rated[two[0]] & rated[two[1]] for two in combinations(coders, 2)}
+    terms = [[(coder, other) for other in coders if other != coder] for coder in coders]
+    terms.append([term for row in terms for term in row])  # the mean: every coder's terms
     columns = list(dict.fromkeys(metrics)) if metrics else ["percent", "cohen", "ac1", "alpha"]
     declared = categories is not None
     entries: dict[str, list[dict]] = {}
     for column in columns:
         metric = metric_name(column)
 
-        def pair(first, second, pair_labels: tuple) -> _Pair:
-            table = dataclasses.replace(as_rating_table(everyone[[first, second]], pair_labels), declared=declared)
-            setup = unit_resampling(table, metric, level=level, weights=weights)
+        def pair(first, second, units: pd.Series, pair_labels: tuple) -> _Pair:
+            table = as_rating_table(everyone.loc[units.to_numpy(), [first, second]], pair_labels)
+            setup = unit_resampling(dataclasses.replace(table, declared=declared), metric, level=level,
+                                    weights=weights)
             return _Pair(setup.estimate, setup.reason, drawn.units.get_indexer(setup.table.units), setup.values)
 
-        with_machine = {coder: pair(name, coder, labels.categories) for coder in coders}
-        among = {frozenset(two): pair(*two, human_labels) for two in combinations(coders, 2)}
-        entries[column] = _differences(coders, with_machine, among, drawn, n_boot=n_boot, seed=seed,
-                                       confidence=confidence, interval=bootstrap_interval, margin=margin)
+        pairs = {}
+        for two, units in shared.items():
+            first, second = sorted(two, key=coders.index)
+            pairs[two] = pair(first, second, units, human_labels)
+            for other in two:
+                pairs[(name, other, two)] = pair(name, other, units, labels.categories)
+        sides = [[(pairs[(name, other, frozenset((coder, other)))], pairs[frozenset((coder, other))])
+                  for coder, other in row] for row in terms]
+        entries[column] = _differences(sides, drawn, n_boot=n_boot, seed=seed, confidence=confidence,
+                                       interval=bootstrap_interval, margin=margin)
     names = [f"{name} in place of {coder}" for coder in coders] + [f"{name} in place of a coder (mean)"]
-    return [{"comparison": comparison, "coder": str(coders[i]) if i < len(coders) else None,
-             "metrics": {column: entries[column][i] for column in columns}} for i, comparison in enumerate(names)]
+    rows = []
+    for i, comparison in enumerate(names):
+        counted = [{"coder": str(coder), "other": str(other), "n_units": int(shared[frozenset((coder, other))].sum())}
+                   for coder, other in terms[i]]
+        few = list(dict.fromkeys("–".join(sorted((term["coder"], term["other"]))) for term in counted
+                                 if term["n_units"] < FEW_UNITS))
+        rows.append({"comparison": comparison, "coder": str(coders[i]) if i < len(coders) else None,
+                     "terms": counted, "few_units": few,
+                     "metrics": {column: entries[column][i] for column in columns}})
+    return rows
 
 
-def _differences(coders: list, with_machine: dict, among: dict, drawn: RatingTable, *, n_boot: int, seed: int,
+def _differences(sides: list[list[tuple[_Pair, _Pair]]], drawn: RatingTable, *, n_boot: int, seed: int,
                  confidence: float, interval: str, margin: float | None) -> list[dict]:
-    """One metric's entries: the difference for each coder, then the mean (``with_machine``: coder → the machine's
-    pair with them; ``among``: each pair of coders, by the set of its two).
+    """One metric's entries, a row's terms each a pair of coefficients (the machine's with the other coder, the coder
+    stood in for with them) on the same units: the mean of the terms defined on the data, and its interval. A
+    resample leaving one of those terms undefined leaves the row's difference undefined there (counted in
+    ``n_undefined``), rather than changing the coders it is read against."""
+    pairs = list(dict.fromkeys(pair for row in sides for term in row for pair in term))
+    at = {id(pair): i for i, pair in enumerate(pairs)}
+    index = [np.array([[at[id(machine)], at[id(coder)]] for machine, coder in row], dtype=int).reshape(-1, 2)
+             for row in sides]
+    estimates = np.array([[pair.estimate for pair in pairs]], dtype=float)
+    kept = [np.isfinite(estimates[0, rows]).all(axis=1) for rows in index]  # the terms defined on the data
+    kept_index = [rows[mask] for rows, mask in zip(index, kept)]
 
-    A row is a mean of terms c(machine, k) − c(j, k), one per coder j it stands in for and other coder k; a term
-    counts where both its coefficients are defined (on the data, and in each resample), so that both sides of a
-    row are always read against the same coders."""
-    pairs = [*with_machine.values(), *among.values()]
-    machine_at = {coder: i for i, coder in enumerate(with_machine)}
-    among_at = {two: len(with_machine) + i for i, two in enumerate(among)}
-    terms = [[(machine_at[other], among_at[frozenset((coder, other))]) for other in coders if other != coder]
-             for coder in coders]
-    terms.append([term for row in terms for term in row])  # the mean: every coder's terms
+    def means(values: np.ndarray) -> np.ndarray:
+        """Pairs' coefficients, shape (n_draws, n_pairs) → each row's two sides, shape (rows, 2, n_draws): the
+        means of the terms defined on the data; NaN where one of them is not in a draw, or where the row has none."""
+        found = []
+        for rows in kept_index:
+            if not len(rows):
+                found.append(np.full((2, len(values)), np.nan))
+                continue
+            machine_side, coders_side = values[:, rows[:, 0]], values[:, rows[:, 1]]
+            found.append([machine_side.mean(axis=1), coders_side.mean(axis=1)])  # NaN where a term is undefined
+        return np.array(found, dtype=float)
 
-    def sides(estimates: np.ndarray) -> np.ndarray:
-        """Pairs' coefficients, shape (n_draws, n_pairs) → each row's two sides, the means of its terms defined,
-        shape (rows, 2, n_draws); NaN where none is."""
-        means = []
-        for row in terms:
-            machine_side, coders_side = (estimates[:, [term[k] for term in row]] for k in (0, 1))
-            counted = np.isfinite(machine_side) & np.isfinite(coders_side)
-            n = counted.sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                means.append([np.where(counted, side, 0.0).sum(axis=1) / n for side in (machine_side, coders_side)])
-        return np.array(means)
-
-    point = sides(np.array([[pair.estimate for pair in pairs]], dtype=float))[:, :, 0]
+    point = means(estimates)[:, :, 0]
     differences = point[:, 0] - point[:, 1]
     defined = np.isfinite(differences)
-    results = dict.fromkeys(range(len(terms)))
+    results = dict.fromkeys(range(len(sides)))
     if n_boot and defined.any():
         def values(unit_weights: np.ndarray) -> np.ndarray:
-            means = sides(np.column_stack([pair.resampled(unit_weights) for pair in pairs]))
-            return (means[:, 0] - means[:, 1]).T[:, defined]
+            found = means(np.column_stack([pair.resampled(unit_weights) for pair in pairs]))
+            return (found[:, 0] - found[:, 1]).T[:, defined]
 
         found = bootstrap_statistics(drawn, values, differences[defined], n_boot=n_boot, seed=seed,
                                      confidence=confidence, minimums=() if margin is None else (-margin,),
                                      interval=interval)
         results.update(zip(np.flatnonzero(defined).tolist(), found))
     entries = []
-    for i, row in enumerate(terms):
+    for i, row in enumerate(sides):
         entry = {"value": float(differences[i]) if defined[i] else None, "machine": _plain(point[i, 0]),
-                 "coders": _plain(point[i, 1]), "reason": None if defined[i] else _why_undefined(row, pairs)}
+                 "coders": _plain(point[i, 1]), "reason": None if defined[i] else _why_undefined(row)}
         if results[i] is not None:
             entry.update({key: value for key, value in results[i].to_dict().items() if key != "estimate"})
             entry["seed"] = seed
@@ -178,11 +206,11 @@ def _differences(coders: list, with_machine: dict, among: dict, drawn: RatingTab
     return entries
 
 
-def _why_undefined(terms: list[tuple[int, int]], pairs: list[_Pair]) -> str:
+def _why_undefined(terms: list[tuple[_Pair, _Pair]]) -> str:
     """Why a row has no difference: no term of it has both its coefficients defined."""
-    reasons = ", ".join(dict.fromkeys(pairs[k].reason or "undefined" for term in terms for k in term
-                                      if np.isnan(pairs[k].estimate)))
-    return f"no other coder with whom both the machine's agreement and the coder's are defined ({reasons})"
+    reasons = ", ".join(dict.fromkeys(pair.reason or "undefined" for term in terms for pair in term
+                                      if np.isnan(pair.estimate)))
+    return f"no other coder with whom both the machine's agreement and the coder's are defined ({reasons or 'none'})"
 
 
 def _plain(value: float) -> float | None:

@@ -539,12 +539,17 @@ def _in_place_table(rows: list[dict], footnotes: _Footnotes) -> list[str]:
         cells, notes = [], []
         for name, entry in row["metrics"].items():
             value = entry["value"]
-            cells.append(MISSING if value is None else signed(value))
+            cells.append(MISSING if value is None else f"{signed(value)} ({_sides(entry)})")
             if with_ci:
                 cells.append(interval(entry.get("ci")) + (" ✓" if entry.get("non_inferior") else ""))
             notes += [f"`{name}`: {note}" for note in _entry_notes(entry)]
         lines.append([_name(row["comparison"]) + footnotes.mark(notes), *cells])
     return _table(header, lines, set(range(1, len(header))))
+
+
+def _sides(entry: dict) -> str:
+    """A difference's two sides as the report writes them: ``0.458 − 0.579``."""
+    return f"{number(entry['machine'])} − {number(entry['coders'])}"
 
 
 def signed(value: float) -> str:

@@ -25,7 +25,8 @@ FEW_RESAMPLES = 1000
 and 97.5th, or BCa's shifted ones), which a few hundred estimate poorly (Hayes & Krippendorff 2007 draw 1,000 or more;
 1 or 10 give no interval at all). The Python API does not warn: its tests draw few for speed."""
 FEW_UNITS = 10
-"""A machine or coder comparison on fewer shared units than this is flagged in its note."""
+"""A machine or coder comparison on fewer shared units than this is flagged in its note: the value of
+:data:`theme_assist.agree.paired.FEW_UNITS`, written here too so that the command line starts without pandas."""
 PROGRESS_WORK = 5e7
 """Resampled units (codes × comparisons × resamples × units) from which --per-code shows its progress on a terminal's
 standard error: about 5 s (2,000 units, 1,000 resamples: 0.1 to 0.3 s per code and comparison)."""
@@ -1026,9 +1027,10 @@ def in_place_captions(rows: list[dict], abstentions: int, paired: int | None = N
     example = (f"{first['comparison']}: machine vs {coders[1]} less {coders[0]} vs {coders[1]}" if len(coders) == 2
                else f"{first['comparison']}: the machine's mean agreement with the others less {coders[0]}'s")
     captions = [f"each coder's row: the machine's agreement with the other coders less that coder's with them, as if "
-                f"the machine had coded in place of that coder ({example}); {last['comparison']}: the machine's mean "
-                "agreement with the coders less the coders' mean agreement with each other; below 0 the machine "
-                "agrees less than a coder does"]
+                f"the machine had coded in place of that coder ({example}), each term on the units the machine and "
+                f"both coders rated; {last['comparison']}: the mean of every coder's terms, the machine's mean "
+                "agreement with the coders less the coders' mean pairwise agreement; below 0 the machine agrees less "
+                "than a coder does; with each difference, its two sides: the machine's mean agreement − the coders'"]
     with_ci = [entry for entry in entries if "ci" in entry]
     if with_ci:
         drawn = max(entry["n_boot"] for entry in with_ci)
@@ -1037,8 +1039,10 @@ def in_place_captions(rows: list[dict], abstentions: int, paired: int | None = N
                         "on the same resamples (paired)")
         margin = next((entry["margin"] for entry in with_ci if "margin" in entry), None)
         if margin is not None:
-            captions.append(f"✓: non-inferior at margin {margin:g} (the interval's lower limit above −{margin:g}: "
-                            "one-sided, 97.5%)")
+            captions.append(f"✓: non-inferior at margin {margin:g}: the 95% interval's lower limit above −{margin:g} "
+                            "(a one-sided test at the 2.5% level); no ✓: non-inferiority not shown (inferiority "
+                            f"needs the upper limit below −{margin:g}); each row is a test of its own: decide which "
+                            "is primary before looking (the mean, or the coder the machine would replace)")
         if paired is not None and paired < FEW_PAIRED:
             captions.append(f"on {counted(paired, 'unit')} rated twice (fewer than {FEW_PAIRED}) these intervals are "
                             "too narrow: in simulations of 50 units they held the true difference in 92-95% of "
@@ -1047,9 +1051,20 @@ def in_place_captions(rows: list[dict], abstentions: int, paired: int | None = N
     else:
         captions.append("--bootstrap 1000 gives each difference a paired interval")
     if abstentions:
-        captions.append(f"the machine did not code {counted(abstentions, 'unit')} that two coders rated: its side "
-                        "leaves them out, which favours it where it abstains on the hard ones")
+        rated = f" of the {paired:,}" if paired else ""
+        captions.append(f"the machine did not code {counted(abstentions, 'unit')}{rated} that two coders rated: the "
+                        "differences are on the units it coded alone, which favours it where it abstains on units it "
+                        "would get wrong; say so beside any verdict, with the share it coded")
+    few = list(dict.fromkeys(pair for row in rows for pair in row.get("few_units", [])))
+    if few:
+        captions.append(f"terms on fewer than {FEW_UNITS} units the machine and both coders rated, which weigh as "
+                        f"much in a row's mean as the others: {', '.join(few)}")
     return captions
+
+
+def in_place_sides(entry: dict) -> str:
+    """A difference's two sides, the machine's mean agreement and the coders': ``0.458 − 0.579``."""
+    return f"{_number(entry['machine'])} − {_number(entry['coders'])}"
 
 
 def _signed(value: float | None) -> str:
@@ -1080,6 +1095,8 @@ def _print_machine_in_place(rows: list[dict], abstentions: int, paired: int) -> 
                 low, high = entry["ci"]
                 span = "—" if low is None else f"{_signed(low)} to {_signed(high)}"
                 lines.append(span + (" ✓" if entry.get("non_inferior") else ""))
+            if entry["value"] is not None:
+                lines.append(in_place_sides(entry))
             cells.append("\n".join(lines))
         table.add_row(Text(row["comparison"]), *cells, Text(_metric_notes(row["metrics"])))
     table_console().print(table)
