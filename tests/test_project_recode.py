@@ -137,6 +137,15 @@ def test_the_same_split_given_again_is_unchanged(store):
     assert store.code_maps().values.tolist() == [[2, "work", ""]]
 
 
+def test_a_split_of_a_code_nobody_coded_leaves_nothing_to_recode(store):
+    """No coding or live decision at all (one undone): no segment to recode, not a KeyError."""
+    store.record_decisions([DecisionRequest("interview_a:1", "add", "work", "ana")])
+    store.undo_last("ana")
+    assert store.add_codebook_version(parse_codebook(SPLIT), recode=["work"]) == 2
+    assert store.to_recode().empty and list(store.to_recode("ana").columns) == ["segment_id", "coder", "code",
+                                                                                "version"]
+
+
 # ------------------------------------------------------------------ the command line
 @pytest.fixture()
 def small_project(tmp_path):

@@ -1295,7 +1295,8 @@ class ProjectStore:
             decided = set(zip(after["segment_id"], after["coder"]))
             anyone = set(after["segment_id"])
             for code in group["code"]:
-                held = state[state["codes"].map(lambda codes, code=code: code in codes)]
+                # as booleans: an empty state's map is of objects, which would select columns (none)
+                held = state[state["codes"].map(lambda codes, code=code: code in codes).astype(bool)]
                 rows += [(segment, who, code, int(version)) for segment, who in zip(held["segment_id"], held["coder"])
                          if (segment, who) not in decided]
                 unnamed = imported[(imported["coder"] == "") & (imported["code"] == code)]
