@@ -304,3 +304,29 @@ def test_groups_that_name_no_unit_rated_are_refused(capsys, study):
     code, _, err = run(capsys, study["long_documents"], "--by", "site", "--metadata", study["metadata"])
     assert code == 2 and "--by site: no unit rated has a site value in" in err
     assert "check that it names the same units or documents" in err
+
+
+def test_a_projects_metadata_field_named_source_groups_the_units(capsys, tmp_path):
+    """A field named source ("source: focus group") or position is the documents' column of that name: --by takes
+    it as the field, as project documents shows it."""
+    from theme_assist.cli import main
+    from theme_assist.project.testing import make_project
+
+    project = tmp_path / "study.taproj"
+    store = make_project(project)
+    documents = list(store.documents()["document"])
+    store.set_metadata({documents[0]: {"source": "focus group"}, documents[1]: {"source": "interview"}})
+    segments = store.segment_ids()
+    store.add_codings(pd.DataFrame([{"segment_id": segment, "code": code, "coder": coder}
+                                    for segment in segments["segment_id"]
+                                    for coder, code in (("Ana", "work"), ("Bo", "family"))]), source="coded.csv")
+    store.close()
+    codings = tmp_path / "codings.csv"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["project", "export", str(project), "--codings", str(codings)])
+    assert exit_info.value.code in (0, None)
+    capsys.readouterr()
+    by = _json(capsys, codings, "--by", "source", "--project", project)["by"]
+    assert [(group["value"], group["n_units"]) for group in by["groups"]] == [("focus group", 5), ("interview", 4)]
+    code, _, err = run(capsys, codings, "--by", "position", "--project", project)
+    assert code == 2 and "its document and metadata fields: document, site, source" in err

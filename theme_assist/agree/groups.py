@@ -138,7 +138,10 @@ def groups_from_project(project: str | Path, column: str) -> UnitGroups:
     with ProjectStore(project) as store:
         segments = store.segment_ids(withdrawn=True)
         documents = store.documents(withdrawn=True)
-    fields = ["document", *(name for name in documents.columns if name not in ("document", "position", "source"))]
+        # a metadata field named position or source ("source: focus group") is that column of documents()
+        keys = {key for document in documents["document"] for key in store.document_metadata(document)}
+    fields = ["document", *(name for name in documents.columns
+                            if name != "document" and (name not in ("position", "source") or name in keys))]
     field = find_column(fields, column, str(project), what="document and metadata fields")
     values = documents.set_index("document")[field] if field != "document" else \
         pd.Series(documents["document"].to_numpy(), index=documents["document"])
