@@ -330,3 +330,13 @@ def test_a_projects_metadata_field_named_source_groups_the_units(capsys, tmp_pat
     assert [(group["value"], group["n_units"]) for group in by["groups"]] == [("focus group", 5), ("interview", 4)]
     code, _, err = run(capsys, codings, "--by", "position", "--project", project)
     assert code == 2 and "its document and metadata fields: document, site, source" in err
+
+
+def test_a_group_value_written_as_one_number_two_ways_is_warned_of(capsys, study):
+    """Groups are read as written, numbers or not: wave "1" and "1.0" are two groups, which a warning names."""
+    wide = study["frames"][0].copy()
+    wide["site"] = [("1", "1.0", "2")[i % 3] for i in range(len(wide))]
+    wide.to_csv(study["wide"], index=False)
+    code, out, err = run(capsys, study["wide"], "--by", "site", "--format", "json")
+    assert [group["value"] for group in json.loads(out)["by"]["groups"]] == ["1", "1.0", "2"]
+    assert "1 number(s) written two ways are different site values: '1' / '1.0'" in " ".join(err.split())

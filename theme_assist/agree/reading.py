@@ -391,6 +391,18 @@ def _warn_number_variants(cells: pd.DataFrame | pd.Series, path: str | Path) -> 
                        "write each number one way if they are one", path, len(spellings), _listed(spellings, repr))
 
 
+def warn_number_spellings(cells: pd.Series, path: str | Path, what: str) -> None:
+    """Name the numbers written two ways ("1", "1.0", "01") among texts always read as written, numbers or not
+    (the values of ``agree --by``: a wave "1" and a wave "1.0" are two groups)."""
+    names = _distinct_texts(cells)
+    numbers = pd.to_numeric(names, errors="coerce")
+    numeric = numbers.notna()
+    spellings = _written_alike(names[numeric], numbers[numeric].astype(float))
+    if len(spellings):
+        logger.warning("%s: %d number(s) written two ways are different %ss: %s; write each number one way if they "
+                       "are one", path, len(spellings), what, _listed(spellings, repr))
+
+
 def _distinct_texts(cells: pd.DataFrame | pd.Series) -> pd.Series:
     """The distinct non-empty texts of ``cells`` (a table or a column), in the order they first appear."""
     names = pd.Series(pd.unique(pd.Series(np.asarray(cells, dtype=object).ravel()).dropna().astype(str)))

@@ -359,7 +359,7 @@ def agree(
     stack.close()  # the progress bar, gone before the warnings and the tables
     if groups is not None:
         from theme_assist.agree.groups import grouped_agreement
-        from theme_assist.agree.reading import warn_case_variants
+        from theme_assist.agree.reading import warn_case_variants, warn_number_spellings
         from theme_assist.cli._agree_groups import by_groups as grouped_json, missing_warning
 
         grouped = grouped_agreement(source.ratings, groups, machine=machine_labels,
@@ -367,6 +367,7 @@ def agree(
                                     machine_metrics=metric, level=level, categories=declared, margin=margin,
                                     **options)
         warn_case_variants(groups.of_unit.dropna(), groups.source, what=f"{groups.column} value")  # two groups
+        warn_number_spellings(groups.of_unit.dropna(), groups.source, what=f"{groups.column} value")
         by_groups = grouped_json(grouped, groups, source.ratings, metric or [], FEW_UNITS)
         deferred += [warning for warning in [missing_warning(by_groups)] if warning]
     if confusion:
