@@ -340,3 +340,14 @@ def test_a_group_value_written_as_one_number_two_ways_is_warned_of(capsys, study
     code, out, err = run(capsys, study["wide"], "--by", "site", "--format", "json")
     assert [group["value"] for group in json.loads(out)["by"]["groups"]] == ["1", "1.0", "2"]
     assert "1 number(s) written two ways are different site values: '1' / '1.0'" in " ".join(err.split())
+
+
+def test_a_group_value_of_invisible_characters_alone_is_no_value(capsys, study):
+    """A zero-width space alone looks like an empty cell: its units are in no group, as an empty cell's are."""
+    wide = study["frames"][0].copy()
+    wide.loc[[0, 1], "site"] = "\u200b"
+    wide.to_csv(study["wide"], index=False)
+    code, out, err = run(capsys, study["wide"], "--by", "site", "--format", "json")
+    by = json.loads(out)["by"]
+    assert [group["value"] for group in by["groups"]] == sorted(SITES)
+    assert by["units_without_group"] == 2 and by["units_without_group_listed"] == list(wide["unit"][:2])

@@ -17,8 +17,8 @@ Where a unit's group comes from:
   (:func:`groups_from_metadata`);
 - a project (:func:`groups_from_project`): each segment's document, and that document's metadata.
 
-A unit without a group (an empty cell, a document without metadata, a segment the project does not have) counts in
-no group; :attr:`UnitGroups.missing` counts them.
+A unit without a group (an empty cell or one of invisible characters alone, a document without metadata, a segment
+the project does not have) counts in no group; :attr:`UnitGroups.missing` counts them.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import pandas as pd
 from theme_assist.agree.bootstrap import derived_seed
 from theme_assist.codebook import CODEBOOK_VERSION_COLUMN
 from theme_assist.errors import InputError, listed
+from theme_assist.names import has_visible_character
 from theme_assist.segment import SEGMENTATION_COLUMN
 
 MAJORITY_KIND = "machine-majority"
@@ -56,6 +57,13 @@ class UnitGroups:
     column: str
     of_unit: pd.Series
     source: str
+
+    def __post_init__(self):
+        # a value of zero-width or formatting characters alone looks like an empty cell, and is none
+        values = self.of_unit
+        visible = values.map(lambda value: pd.notna(value) and (not isinstance(value, str)
+                                                                 or has_visible_character(value)))
+        object.__setattr__(self, "of_unit", values.where(visible.astype(bool)))
 
     def missing(self, units: pd.Index) -> list:
         """The ``units`` without a group, in their order."""
