@@ -351,3 +351,9 @@ def test_a_group_value_of_invisible_characters_alone_is_no_value(capsys, study):
     by = json.loads(out)["by"]
     assert [group["value"] for group in by["groups"]] == sorted(SITES)
     assert by["units_without_group"] == 2 and by["units_without_group_listed"] == list(wide["unit"][:2])
+
+
+def test_two_by_options_are_refused(capsys, study):
+    """One --by per run: a second is refused, not taken in place of the first without a word."""
+    code, _, err = run(capsys, study["wide"], "--by", "site", "--by", "ann")
+    assert code == 2 and "--by site --by ann: one --by per run" in err

@@ -149,7 +149,7 @@ def agree(
              "the disagreements fall on, most first, beside those expected by chance from the codes' margins. With "
              "--machine, the human majority's codes (rows) against the machine's too. JSON: confusion and "
              "machine_confusion, the matrices as lists of rows beside their labels, and every pair."),
-    by: Optional[str] = typer.Option(
+    by: Optional[List[str]] = typer.Option(
         None, "--by", metavar="COLUMN",
         help="Also the agreement per group of units (per site, language, document): the coders' summary and, with "
              "--machine, the machine vs the human majority and the machine in place of a coder (mean), each group "
@@ -240,7 +240,10 @@ def agree(
     named = [category.strip() for category in categories.split(",")] if categories is not None else ()
     from theme_assist.cli._agree_groups import unit_groups
 
-    groups, not_ratings = unit_groups(ratings, by, metadata, project, units_file, overlap)
+    if by and len(by) > 1:  # else the last alone would be taken, without a word
+        raise InputError(f"--by {by[0]} --by {by[1]}: one --by per run; for the groups of both, make a combined "
+                         "column (site × language) in the ratings or the metadata")
+    groups, not_ratings = unit_groups(ratings, by[0] if by else None, metadata, project, units_file, overlap)
     source = read_codings(ratings, min_coders=1 if machine is not None else 2, deferred=deferred, coders=chosen,
                           categories=named, without=not_ratings)
     long_file = not isinstance(source, SpanCodings) and source.codings is not None  # its units are segment ids
