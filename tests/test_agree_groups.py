@@ -190,7 +190,7 @@ def test_the_table_names_each_group(capsys, study):
 
 @pytest.mark.parametrize("args, said", [
     (["--by", "country"], "--by 'country': WIDE has no such column; its columns: site, ann, ben, cat"),
-    (["--by", "unit"], "no such column"),
+    (["--by", "unit"], "column 'unit' names its units"),
     (["--metadata", "META"], "--metadata gives the field --by COLUMN groups the units by: give --by too"),
     (["--by", "country", "--metadata", "META"], "no such column; its fields: site"),
     (["--by", "site", "--metadata", "WIDE"], "missing column 'document'"),
@@ -357,3 +357,12 @@ def test_two_by_options_are_refused(capsys, study):
     """One --by per run: a second is refused, not taken in place of the first without a word."""
     code, _, err = run(capsys, study["wide"], "--by", "site", "--by", "ann")
     assert code == 2 and "--by site --by ann: one --by per run" in err
+
+
+@pytest.mark.parametrize("header, by", [("unit,site,ann,ben", "unit"), ("site,id,ann,ben", "site")])
+def test_the_column_naming_a_wide_files_units_is_said_to_be_so(capsys, tmp_path, header, by):
+    """--by the units' column (named unit, or the first) is refused saying so, not as a column the file lacks."""
+    path = tmp_path / "wide.csv"
+    path.write_text(header + "\nu1,N,a,a\nu2,N,a,b\nu3,S,b,b\n")
+    code, _, err = run(capsys, path, "--by", by)
+    assert code == 2 and f"column {by!r} names its units" in err and "no such column" not in err

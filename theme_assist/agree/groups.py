@@ -285,11 +285,13 @@ def read_groups(ratings: str | Path, column: str, *, metadata: str | Path | None
         found = find_column([name for name in kept if str(name).lower() not in (unit.lower(), "coder", "code")],
                             column, str(path))
     else:
-        found = find_column(kept[1:] if _wide_unit(kept) == kept[0] else kept, column, str(path))
-        unit = _wide_unit([name for name in kept if name != found])
-        if unit != _wide_unit(kept):
-            raise InputError(f"--by {column!r}: {path}'s column {found!r} names its units (a wide file's first "
-                             "column); --by takes another column")
+        unit = _wide_unit(kept)
+        others = [name for name in kept if name != unit]
+        folded = [name for name in kept if str(name).casefold() == column.casefold()]
+        if column == unit or (column not in others and folded == [unit]):  # not "no such column": it has one
+            raise InputError(f"--by {column!r}: {path}'s column {unit!r} names its units (a wide file's unit or "
+                             "segment_id column, else its first); --by takes another column")
+        found = find_column(others, column, str(path))
     # a long file's document column is its units' too (the group of --by document, or beside the group's column)
     documents = [name for name in frame.columns if long and str(name).casefold() == "document" and name != found]
     return groups_from_table(frame, found, unit, path, what), [] if spans else [found, *documents]
