@@ -366,3 +366,18 @@ def test_the_column_naming_a_wide_files_units_is_said_to_be_so(capsys, tmp_path,
     path.write_text(header + "\nu1,N,a,a\nu2,N,a,b\nu3,S,b,b\n")
     code, _, err = run(capsys, path, "--by", by)
     assert code == 2 and f"column {by!r} names its units" in err and "no such column" not in err
+
+
+def test_a_group_the_machine_coded_none_of_is_said_so_not_refused(capsys, study):
+    """The machine's codes of one site only missing (a run on the other sites' documents): that group has no
+    machine figures, and says why; the others have theirs, and the run is not refused."""
+    wide, machine = study["frames"][0], pd.read_csv(study["machine"])
+    lima = set(wide.loc[wide["site"] == "Lima", "unit"])
+    machine[~machine["segment_id"].isin(lima)].to_csv(study["machine"], index=False)
+    by = _json(capsys, study["wide"], "--by", "site", "--machine", study["machine"])["by"]
+    groups = {group["value"]: group for group in by["groups"]}
+    assert groups["Lima"]["machine_vs_majority"] is None and groups["Lima"]["machine_in_place"] is None
+    assert groups["Lima"]["machine_reason"] == "the machine coded none of its units"
+    assert groups["Kampala"]["machine_vs_majority"] is not None and groups["Kampala"]["machine_reason"] is None
+    code, out, _ = run(capsys, study["wide"], "--by", "site", "--machine", study["machine"], "--format", "markdown")
+    assert code in (0, None) and "The machine coded none of its units." in out

@@ -192,10 +192,11 @@ def grouped_agreement(ratings: pd.DataFrame, groups: UnitGroups, *, machine: pd.
     list of dict
         One per group, in the order of their values (sorted; as numbers where all are numbers): ``value``,
         ``seed``, ``n_units`` (units rated at least once), ``coders`` (those with a rating in the group),
-        ``ratings`` (the group's units × those coders), ``summary`` (the coders' summary; None with fewer than two coders, ``summary_reason`` then says
-        why), and with ``machine``: ``majority`` (the row of the machine against the human majority, None with
-        one coder; then ``coder``: the row of the machine against that coder) and ``in_place`` (the machine in
-        place of a coder, the mean row; None with one coder).
+        ``ratings`` (the group's units × those coders), ``summary`` (the coders' summary; None with fewer than two
+        coders, ``summary_reason`` then says why), and with ``machine``: ``majority`` (the row of the machine
+        against the human majority, None with one coder; then ``coder``: the row of the machine against that
+        coder) and ``in_place`` (the machine in place of a coder, the mean row; None with one coder), both None
+        with ``machine_reason`` where the machine has no code on the group's units.
     """
     from theme_assist.agree.machine import agreement_report
     from theme_assist.agree.paired import machine_in_place
@@ -218,7 +219,10 @@ def grouped_agreement(ratings: pd.DataFrame, groups: UnitGroups, *, machine: pd.
             entry["summary_reason"] = (f"only {rows.shape[1]} coder rated its units" if rows.shape[1] else
                                        "no coder rated its units")
         if machine is not None:
-            entry["majority"] = entry["in_place"] = None
+            entry["majority"] = entry["in_place"] = entry["machine_reason"] = None
+        if machine is not None and not machine.index.isin(rows.index).any():  # agree on its rows alone refuses
+            entry["machine_reason"] = "the machine coded none of its units"
+        elif machine is not None:
             report = agreement_report(rows, machine, level=level, categories=categories,
                                       metrics=machine_metrics or None, **intervals).to_dict(orient="records")
             if rows.shape[1] == 1:  # the machine vs that coder, as agree compares one coder's file with it

@@ -70,6 +70,7 @@ def by_groups(grouped: list[dict], groups, ratings, asked: list[str], few: int) 
             if "coder" in group:  # one coder rated the group's units: no majority, the machine vs that coder
                 entry["machine_vs_coder"] = comparison_row(group["coder"])
             entry["machine_in_place"] = group["in_place"]
+            entry["machine_reason"] = group["machine_reason"]  # the machine coded none of its units
         entries.append(entry)
     return {"column": groups.column, "source": groups.source, "units_without_group": len(missing),
             "units_without_group_listed": [str(unit) for unit in missing[:10]], "groups": entries}
@@ -97,6 +98,8 @@ def _notes(group: dict, machine: bool = False) -> list[str]:
     if group["summary_reason"]:
         notes.append(group["summary_reason"] + (f": no majority, the machine vs {group['coders'][0]}, none in place "
                                                 "of a coder" if machine and group.get("machine_vs_coder") else ""))
+    if machine and group.get("machine_reason"):
+        notes.append(group["machine_reason"])
     return notes
 
 
