@@ -164,6 +164,17 @@ def small_project(tmp_path):
     return project
 
 
+def test_a_split_of_codings_imported_without_a_coder_is_to_recode_by_anyone_before_any_decision(store):
+    """No coder holds a code yet (only a ``--coded`` file without a ``coder`` column): each coder's review queue,
+    a new coder's included, lists the segments to recode."""
+    store.add_codings(pd.DataFrame({"segment_id": ["interview_a:1"], "code": "work", "coder": [""]}),
+                      source="coded.csv")
+    store.add_codebook_version(parse_codebook(SPLIT), recode=["work"])
+    assert _pending(store) == _pending(store, "newcomer") == [("interview_a:1", "", "work", 2)]
+    store.record_decisions([DecisionRequest("interview_a:2", "add", "family", "ana")])
+    assert _pending(store, "bo") == [("interview_a:1", "", "work", 2)]
+
+
 def test_project_codebook_recode_says_the_segments_to_recode_and_exports_leave_them_out(tmp_path, small_project,
                                                                                         capsys):
     split = tmp_path / "split.yaml"
