@@ -262,3 +262,23 @@ def test_the_machines_pre_coding_of_a_code_split_since_is_said_to_be_no_rating(s
     assert table.loc[table["rank"] == 1, "segment_id"].tolist() == ["interview_a:1"]
     assert ("1 reviewed segment(s) had as the machine's first suggestion a code split since (work): it reads as "
             "none, so they have no rank-1 row") in caplog.text
+
+
+def test_the_qdpx_counts_the_split_suggestions_of_the_run_it_writes_also_beside_the_audit_trail(store, tmp_path,
+                                                                                               caplog):
+    """``--audit`` with ``--qdpx`` hands the qdpx the audit table of every run: the warning still counts the
+    suggestions left out of the latest run's, the only one the file has."""
+    from theme_assist.project.audit import export_qdpx
+    from theme_assist.project.testing import synthetic_suggestions
+
+    segments = store.segments()
+    store.add_run(synthetic_suggestions(segments), model_id="fake-model run", embedding_model="fake@0",
+                  engine_version="test", mode="trained", params={}, n_training=0, n_decisions=0,
+                  queue=store.queue())
+    store.add_codebook_version(parse_codebook(SPLIT), recode=["work"])
+    export_qdpx(store, tmp_path / "alone.qdpx")
+    alone = caplog.text
+    assert "machine suggestion(s) of code(s) split since (work) are left out of alone.qdpx" in alone
+    caplog.clear()
+    export_qdpx(store, tmp_path / "both.qdpx", audit_table(store))
+    assert caplog.text.split(" machine suggestion")[0].split()[-1] == alone.split(" machine suggestion")[0].split()[-1]

@@ -629,6 +629,8 @@ def export_qdpx(store: ProjectStore, out: str | Path, table: pd.DataFrame | None
     table = audit_table(store, run_id) if table is None else table  # not every run's suggestions where not written
     codings, suggestions = audit_codings(store, table, run_id)
     machine = table[table["event"] == "machine_suggestion"]
+    if run_id is not None:  # a table made for --audit too has every run's: the file has the latest's
+        machine = machine[pd.to_numeric(machine["run_id"]) == run_id]
     split = _split_since(machine)
     if split.any():
         logger.warning("%d machine suggestion(s) of code(s) split since (%s) are left out of %s; the audit CSV "
