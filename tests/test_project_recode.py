@@ -282,3 +282,15 @@ def test_the_qdpx_counts_the_split_suggestions_of_the_run_it_writes_also_beside_
     caplog.clear()
     export_qdpx(store, tmp_path / "both.qdpx", audit_table(store))
     assert caplog.text.split(" machine suggestion")[0].split()[-1] == alone.split(" machine suggestion")[0].split()[-1]
+
+
+def test_a_split_code_added_again_is_said_to_leave_its_earlier_codings_to_recode(tmp_path, small_project, capsys):
+    """Going back to the codebook before a split: the warning of a code added again says what its earlier codings
+    read as, no code until recoded, not an empty name."""
+    assert run("project", "codebook", str(small_project), "--codebook", str(tmp_path / "split.yaml"),
+               "--recode", "work") == 0
+    capsys.readouterr()
+    assert run("project", "codebook", str(small_project), "--codebook", str(tmp_path / "codebook.yaml")) == 0
+    said = capsys.readouterr().err
+    assert ("work, added again, is a new code: 1 coding or decision stored as work before codebook version 2 mapped "
+            "it away still read as no code, to recode (a split) ") in said

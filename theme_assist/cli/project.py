@@ -534,7 +534,8 @@ def _warn_mapped_before(added: list[str], store) -> None:
         logger.warning("%s, added again, is a new code: %s stored as %s before codebook version%s %s mapped it "
                        "away still read as %s (a map applies to what was stored before it; `project info` "
                        "lists the maps)", code, rows, code, "s" if len(versions) > 1 else "",
-                       ", ".join(map(str, versions)), listed(sorted(set(away["code_now"]))))
+                       ", ".join(map(str, versions)),
+                       listed([now or "no code, to recode (a split)" for now in sorted(set(away["code_now"]))]))
     if more := mapped_away[CODES_NAMED:]:  # an earlier codebook of hundreds of codes renamed since: one line, not hundreds
         logger.warning("%s added again %s (%s): what was stored under %s before a map still reads as the code "
                        "the map made it", counted(len(more), "more code"),
