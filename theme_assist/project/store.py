@@ -1581,7 +1581,10 @@ class ProjectStore:
         if request.suggestion_id is not None:
             row = db.execute("SELECT s.segment_id, s.code, r.codebook_version FROM suggestions s JOIN model_runs r "
                              "ON r.id = s.run_id WHERE s.id = ?", (request.suggestion_id,)).fetchone()
-            if row is None or row["segment_id"] != request.segment_id:
+            if row is None:  # a page showing an earlier run's suggestion since dropped by project prune
+                raise NotFound(f"suggestion {request.suggestion_id} is not in the project (an earlier run's, "
+                               "dropped by project prune since?): reload the page for the latest suggestions")
+            if row["segment_id"] != request.segment_id:
                 raise NotFound(f"suggestion {request.suggestion_id} is not a suggestion for segment "
                                f"{request.segment_id!r}")
             answered = request.replaces if request.action == "replace" else request.code
