@@ -760,3 +760,23 @@ def test_a_document_named_in_another_unicode_form_is_replaced(tmp_path, capsys):
     assert f"{path}: {composed} replaced by {composed}-v2 (" in capsys.readouterr().err
     with ProjectStore(path) as store:
         assert store.withdrawn_documents() == [composed] and list(store.documents()["document"]) == [f"{composed}-v2"]
+
+
+def test_the_segments_waiting_to_be_recoded_after_a_split_are_named_not_dropped_in_silence(project, tmp_path,
+                                                                                          capsys):
+    """A split code reads as no code until recoded: nothing of it is carried, and the new document does not list
+    its segments to recode; the replace says which segments waited, and where the new version has them."""
+    split = tmp_path / "split.yaml"
+    split.write_text(CODEBOOK.replace("  - id: work\n    name: Paid work\n", "  - id: unpaid_work\n    name: Unpaid "
+                                      "work\n    definition: Care.\n  - id: paid_work\n    name: Paid work\n"))
+    assert run("project", "codebook", str(project), "--codebook", str(split), "--recode", "work") == 0
+    with ProjectStore(project) as store:
+        assert sorted(store.to_recode()["coder"]) == ["ana", "bo", "ref"]
+    capsys.readouterr()
+    assert run("project", "replace", str(project), "iv_01", str(corrected(tmp_path))) == 0
+    said = capsys.readouterr().err
+    assert ("1 segment of iv_01 waited to be recoded (work split by a codebook revision): nothing of the split code "
+            "is carried, and iv_01-v2 does not list them to recode; code them there by hand:\n"
+            "  iv_01:1 → iv_01-v2:1 (") in said
+    with ProjectStore(project) as store:
+        assert store.to_recode().empty

@@ -790,6 +790,20 @@ def replace(
                           markup=False)
         if len(done.left) > SHOWN_LEFT:
             console.print(f"  and {len(done.left) - SHOWN_LEFT} more", markup=False)
+    if len(done.recode):
+        waiting = done.recode.drop_duplicates("segment_id")
+        split = ", ".join(sorted(set(done.recode["code"])))
+        console.print(f"{counted(len(waiting), 'segment')} of {document} waited to be recoded ({split} split by a "
+                      f"codebook revision): nothing of the split code is carried, and {done.name} does not list "
+                      "them to recode; code them there by hand:", markup=False)
+        at = done.recode["segment_id"].str.rsplit(":", n=1).str[1].astype(int)  # in the document's order
+        for segment, rows in list(done.recode.iloc[at.argsort(kind="stable")].groupby("segment_id", sort=False))[
+                :SHOWN_LEFT]:
+            coders = ", ".join(coder or "imported without a coder" for coder in dict.fromkeys(rows["coder"]))
+            now = rows["new"].iloc[0] or "no match"
+            console.print(f"  {segment} → {now} ({coders}: {', '.join(dict.fromkeys(rows['code']))})", markup=False)
+        if len(waiting) > SHOWN_LEFT:
+            console.print(f"  and {len(waiting) - SHOWN_LEFT} more", markup=False)
     if not dry_run:
         console.print(f"run `theme-assist project suggest {_quoted(project)}` to suggest for {done.name}'s segments",
                       markup=False)

@@ -323,7 +323,9 @@ class Replacement:
     ``codes``: "Ann: work; Ben: family"; ``reason``, for one alike enough to a new segment that was not matched as it
     may not say the same: "iv_01-v2:6 is 86% alike but adds a negation", or where a new one redacted whole may
     stand in its place: "iv_01-v2:4 in its place is redacted whole", see :class:`Matching`), which stay on the
-    withdrawn document only."""
+    withdrawn document only; ``recode``, the segments of ``document`` that waited to be recoded after a split
+    (:meth:`~theme_assist.project.store.ProjectStore.to_recode`, with ``new``: the segment matched, or ``""``),
+    which carry no code and wait for nobody on the new document."""
 
     document: str
     name: str
@@ -333,6 +335,7 @@ class Replacement:
     matching: Matching
     carried: pd.DataFrame
     left: pd.DataFrame
+    recode: pd.DataFrame
 
 
 def default_name(document: str, taken: set[str]) -> str:
@@ -447,21 +450,30 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
             addition.segments):  # as the matcher reads texts: nothing would change but the document's name
         raise InputError(f"{path} has the same text as document {document!r} but for spaces, line breaks or Unicode "
                          "form, which segments are compared without: nothing to replace")
+    new_of = dict(zip(matching.pairs["old"], matching.pairs["new"]))
+
+    def waiting() -> pd.DataFrame:  # a split code reads as no code: nothing of it is carried
+        pending = store.to_recode()
+        pending = pending[pending["segment_id"].isin(set(old["segment_id"]))]
+        return pending.assign(new=pending["segment_id"].map(new_of).fillna("")).reset_index(drop=True)
+
     if dry_run:
         with store.snapshot():
             carried, left = _carried(store, old, matching)
+            recode = waiting()
     else:
         with store.transaction():  # one: all of it, or nothing
             if document in store.withdrawn_documents():  # checked again under the lock
                 raise InputError(f"document {document!r} was withdrawn from {store.path.name} while {path} was read: "
                                  "nothing was replaced")
             carried, left = _carried(store, old, matching)  # the codes as they stand under the lock
+            recode = waiting()
             store.withdraw([document], reason, author)
             addition.store_into(store, position=store.position_of(document))  # in its place, not last
             if len(carried):
                 store.add_codings(carried, source=CARRIED_SOURCE.format(document=document))
             store.record_replacement(document, name, reason, author)
-    return Replacement(document, name, path, len(old), len(addition.segments), matching, carried, left)
+    return Replacement(document, name, path, len(old), len(addition.segments), matching, carried, left, recode)
 
 
 def _warn_of_placeholder_labels(new: pd.DataFrame, path: Path) -> None:
