@@ -233,6 +233,21 @@ def test_the_segments_to_recode_come_first_open_and_marked_on_the_review_page(st
     assert progress(store, "bo")["decided"] == 1
 
 
+def test_blind_review_marks_only_the_coders_own_codings_to_recode(store):
+    """Under --blind a coding imported without a coder is another's: the page does not mark its segment "Paid work
+    was split: recode" (which tells that it was coded, and with what), on the queue, the segment or the progress."""
+    from theme_assist.review.views import progress, queue, segment_view
+
+    _coded_work(store)
+    store.add_codebook_version(parse_codebook(SPLIT), recode=["work"])
+    for blind, marked in [(False, {"interview_a:3", "interview_b:1"}), (True, {"interview_a:3"})]:
+        items = queue(store, "bo", order="document", status="all", blind=blind)["items"]
+        assert {item["segment_id"] for item in items if item["recode"]} == marked
+        assert bool(segment_view(store, "interview_b:1", "bo", blind=blind)["recode"]) is not blind
+        assert bool(segment_view(store, "interview_b:1", "cy", blind=blind)["recode"]) is not blind
+        assert progress(store, "bo", blind=blind) == queue(store, "bo", blind=blind)["progress"]
+
+
 def test_a_code_narrowed_by_a_revision_stored_before_is_split_by_the_same_command_with_recode(tmp_path, small_project,
                                                                                               capsys):
     """The warning of a redefined code in use says to give the same command with --recode: an unchanged codebook

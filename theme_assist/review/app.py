@@ -258,7 +258,7 @@ def create_app(project: str | Path, *, host: str = "127.0.0.1", port: int = 8765
     @app.get("/api/progress")
     def progress(coder: Coder):
         store.check_in_place()  # the page polls this: a project file moved away is said before the next decision
-        counts = views.progress(store, coder)
+        counts = views.progress(store, coder, blind)
         run = store.latest_run()
         model = {"run_id": run["id"], "mode": run["mode"], "model_id": run["model_id"],
                  "n_training": run["n_training"], "created_at": run["created_at"]} if run else None

@@ -83,11 +83,15 @@ def own_state(store: ProjectStore, coder: str, exclusive: bool, segment_id: str 
                        imported=codings[codings["coder"] == coder])
 
 
-def split_here(store: ProjectStore, coder: str, segment_id: str | None = None) -> dict[str, list[str]]:
+def split_here(store: ProjectStore, coder: str, segment_id: str | None = None,
+               blind: bool = False) -> dict[str, list[str]]:
     """Per segment the coder is to recode (:meth:`~theme_assist.project.store.ProjectStore.to_recode`: a code they,
     or a coding imported without a coder, gave there before a codebook revision split it), the names of the codes
-    split, as the codebook before the split named them (``"Work"``: "Work was split: recode")."""
+    split, as the codebook before the split named them (``"Work"``: "Work was split: recode"). In ``blind`` mode
+    only the coder's own: a coding imported without a coder is another's, which the mark would tell."""
     recode = store.to_recode(coder)
+    if blind:
+        recode = recode[recode["coder"] == coder.strip()]
     if segment_id is not None:
         recode = recode[recode["segment_id"] == segment_id]
     names: dict[tuple[str, int], str] = {}
@@ -229,7 +233,7 @@ def queue(store: ProjectStore, coder: str, order: Order | None = None, document:
     frame["code"] = frame["code"].fillna("")
     frame["score"] = frame["score"].astype(float).fillna(0.0)  # object dtype when no run has suggestions yet
     skipped = frame["segment_id"].isin(skipped_ids)
-    split = split_here(store, coder)
+    split = split_here(store, coder, blind=blind)
     to_recode = frame["segment_id"].isin(split)  # open again: the coder's code there was split since
     decided_on = frame["segment_id"].map(mine).mask(to_recode)
     frame["status"] = decided_on.fillna("open").mask(decided_on.isna() & skipped & ~to_recode, "skipped")
@@ -258,13 +262,14 @@ def queue(store: ProjectStore, coder: str, order: Order | None = None, document:
     return {"items": items, "matching": int(len(shown)), "progress": {"total": total, "decided": decided}}
 
 
-def progress(store: ProjectStore, coder: str) -> dict:
+def progress(store: ProjectStore, coder: str, blind: bool = False) -> dict:
     """The coder's progress as :func:`queue` counts it (``total`` segments, ``decided``: those with the coder's
     codes or rejections, but those to recode; the skipped speakers' segments in neither), without reading the
-    suggestions: the page asks for it after every decision."""
+    suggestions: the page asks for it after every decision (``blind`` as :func:`queue`'s)."""
     codebook = current_codebook(store)
     skipped = store.skipped_segment_ids()
-    decided = set(own_state(store, coder, codebook.exclusive)["segment_id"]) - skipped - set(split_here(store, coder))
+    split = set(split_here(store, coder, blind=blind))
+    decided = set(own_state(store, coder, codebook.exclusive)["segment_id"]) - skipped - split
     return {"total": store.segment_count() - len(skipped), "decided": len(decided)}
 
 
@@ -304,7 +309,7 @@ def segment_view(store: ProjectStore, segment_id: str, coder: str, blind: bool, 
         "abstained": bool(len(suggestions) and (suggestions["code"] == "").any()),
         "withheld": withheld,
         "skipped": segment_id in skipped_ids,
-        "recode": split_here(store, coder, segment_id).get(segment_id, []),
+        "recode": split_here(store, coder, segment_id, blind).get(segment_id, []),
         "run": {"id": run["id"], "model_id": run["model_id"]} if run else None,
         "mine": {"codes": [{"id": c, "name": names.get(c, c)} for c in own_codes],
                  "rejected": [{"id": c, "name": names.get(c, c)} for c in own_rejected],
