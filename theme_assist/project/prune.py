@@ -95,6 +95,18 @@ def prune(store: ProjectStore, keep: int = 1, dry_run: bool = False) -> Pruned:
             return _plan(store._connection(), keep)
     store.check_writable()
     pages_before = _pages(store._connection())
+    # Each suggestion deleted would have SQLite look for decisions naming it, by a full scan of decisions (no index
+    # on suggestion_id): minutes for tens of thousands of each. None deleted is named by one (_KEPT keeps them), and
+    # the transaction holds the write lock, so no decision naming one comes in meanwhile.
+    store._connection().execute("PRAGMA foreign_keys = OFF")  # outside a transaction: a no-op inside one
+    try:
+        return _prune(store, keep, pages_before)
+    finally:
+        store._connection().execute("PRAGMA foreign_keys = ON")
+
+
+def _prune(store: ProjectStore, keep: int, pages_before: int) -> Pruned:
+    """:func:`prune`'s deletion and ``VACUUM``, once it has checked ``keep`` and that the file can be written."""
     with store.transaction() as db:
         pruned = _plan(db, keep)
         if not pruned.total and not pruned.queue_rows:
