@@ -309,3 +309,17 @@ def test_a_split_code_added_again_is_said_to_leave_its_earlier_codings_to_recode
     said = capsys.readouterr().err
     assert ("work, added again, is a new code: 1 coding or decision stored as work before codebook version 2 mapped "
             "it away still read as no code, to recode (a split) ") in said
+
+
+def test_a_decision_in_the_splits_own_millisecond_recodes_the_segment(store, monkeypatch):
+    """A decision is read under the version in force at its time, a version's own millisecond included (the version
+    may even be stamped a millisecond ahead of the clock): made then, it is after the split, and recodes."""
+    import theme_assist.project.store as module
+
+    _coded_work(store)
+    store.add_codebook_version(parse_codebook(SPLIT), recode=["work"])
+    at = store.recodes()["created_at"].iloc[0]
+    monkeypatch.setattr(module, "utc_now", lambda: at)
+    store.record_decisions([DecisionRequest("interview_a:3", "add", "paid_work", "bo")])
+    assert ("interview_a:3", "bo", "work", 2) not in _pending(store)
+    assert ("interview_a:3", "bo", "work", 2) not in _pending(store, "bo")

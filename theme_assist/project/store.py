@@ -1273,8 +1273,9 @@ class ProjectStore:
         codings = self.codings(mapped=False)
         if who is not None:
             codings = codings[codings["coder"].isin([who, ""])]
-        # anyone's made after the first split (a coding imported without a coder is recoded by anyone's decision)
-        first = self._connection().execute("SELECT min(id) FROM decisions WHERE created_at > ?",
+        # anyone's made after the first split, in its own millisecond too (as _versions_at reads a time): a coding
+        # imported without a coder is recoded by anyone's decision
+        first = self._connection().execute("SELECT min(id) FROM decisions WHERE created_at >= ?",
                                            (splits["created_at"].min(),)).fetchone()[0]
         live = live_decisions(self.decisions(since_id=first - 1, mapped=False)) if first else decisions.iloc[:0]
         decision_versions = self._versions_at(decisions["created_at"])
@@ -1291,7 +1292,7 @@ class ProjectStore:
             imported = codings[imported_before].assign(code=self._mapped(
                 codings.loc[imported_before, "code"], coding_versions[imported_before.to_numpy()], earlier))
             state = coder_state(then, exclusive=self.codebook(int(version) - 1).exclusive, imported=imported)
-            after = live[live["created_at"] > split_at]
+            after = live[live["created_at"] >= split_at]
             decided = set(zip(after["segment_id"], after["coder"]))
             anyone = set(after["segment_id"])
             for code in group["code"]:
