@@ -628,6 +628,16 @@ def test_a_file_with_the_same_text_but_for_spaces_and_unicode_form_is_refused_as
     assert run("project", "replace", str(project), "iv_01", str(renamed)) == 0  # a speaker renamed is a change
 
 
+def test_a_file_that_differs_only_in_its_header_comment_is_refused_saying_so(project, tmp_path, capsys):
+    """A corrected header comment ("# Setting: ...") changes no segment: the refusal names it among what segments
+    are compared without, not only spaces, line breaks and Unicode form, none of which changed."""
+    file = tmp_path / "iv_01_header.txt"
+    file.write_text("# Setting: an interview, Ulm\n" + "".join(f"{speaker}: {said}\n" for speaker, said in TURNS))
+    capsys.readouterr()
+    assert run("project", "replace", str(project), "iv_01", str(file)) == 2
+    assert "or header comments ('#' lines before the first turn)" in capsys.readouterr().err
+
+
 def test_a_turn_redacted_whole_matches_no_turn_it_could_be_any_of():
     assert similarity("I was in Ulm", "[REDACTED]") == 0.0 and similarity("I met John.", "I met [NAME].") == 1.0
 

@@ -448,8 +448,9 @@ def replace_document(store: ProjectStore, document: str, file: str | Path, name:
     _warn_of_placeholder_labels(addition.segments, path)
     if matching.count("exact") == len(old) == len(addition.segments) and _speakers(old) == _speakers(
             addition.segments):  # as the matcher reads texts: nothing would change but the document's name
-        raise InputError(f"{path} has the same text as document {document!r} but for spaces, line breaks or Unicode "
-                         "form, which segments are compared without: nothing to replace")
+        raise InputError(f"{path} has the same text as document {document!r} but for spaces, line breaks, Unicode "
+                         "form or header comments ('#' lines before the first turn), which segments are compared "
+                         "without: nothing to replace")
     new_of = dict(zip(matching.pairs["old"], matching.pairs["new"]))
 
     def waiting() -> pd.DataFrame:  # a split code reads as no code: nothing of it is carried
