@@ -130,6 +130,24 @@ def test_a_recode_that_is_no_split_is_refused(store, codebook, recode, code_map,
     assert store.codebook_version() == 1 and store.code_maps().empty
 
 
+def test_a_recode_of_a_code_no_revision_narrowed_with_the_codebook_unchanged_is_refused(store):
+    """A split is never undone: `--recode` with the current codebook split any code, a typo leaving its codings to
+    recode for good. With the codebook unchanged it is the split of a revision stored before: one that defined the
+    code otherwise, or added a code."""
+    _coded_work(store)
+    with pytest.raises(InputError, match="--recode work: the codebook is the project's current one, and no earlier "
+                                         "version defines work otherwise or lacks a code it has"):
+        store.add_codebook_version(parse_codebook(CODEBOOK), recode=["work"])
+    renamed = CODEBOOK.replace("name: Paid work", "name: Jobs")  # a revision that narrows nothing, adds nothing
+    assert store.add_codebook_version(parse_codebook(renamed)) == 2
+    with pytest.raises(InputError, match="no earlier version defines work otherwise"):
+        store.add_codebook_version(parse_codebook(renamed), recode=["work"])
+    assert store.code_maps().empty
+    narrowed = NARROWED.replace("name: Paid work", "name: Jobs")  # v3 narrows work: v4 may split it
+    assert store.add_codebook_version(parse_codebook(narrowed)) == 3
+    assert store.add_codebook_version(parse_codebook(narrowed), recode=["work"]) == 4
+
+
 def test_the_same_split_given_again_is_unchanged(store):
     _coded_work(store)
     assert store.add_codebook_version(parse_codebook(SPLIT), recode=["work"]) == 2

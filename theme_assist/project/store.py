@@ -43,7 +43,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -181,20 +181,30 @@ def _check_code_map(code_map: dict[str, str], current: Codebook, revised: Codebo
 
 
 def _check_recode(recode: list[str], code_map: dict[str, str], current: Codebook, revised: Codebook,
-                  unchanged: bool = False) -> None:
+                  earlier: Sequence[Codebook] | None = None) -> None:
     """Refuse a ``--recode`` of a code the current codebook lacks, or maps too, or that the revision keeps as it
     is while adding no code: a split drops the code, or narrows it (a new definition, criteria or examples), or
-    adds a code beside it. With the codebook ``unchanged`` it is the split of a revision stored before."""
+    adds a code beside it. With the codebook unchanged (``earlier``: the versions before the current one), it is
+    the split of a revision stored before: one of them must have another definition of the code, or lack a code the
+    current one has (a split is never undone: a typo would leave a code's codings to recode for good)."""
     from theme_assist.codebook import redefined_codes
 
     added = set(revised.ids) - set(current.ids)
+    if earlier is not None:
+        added = set().union(*(set(current.ids) - set(before.ids) for before in earlier))
+        narrowed = set().union(*(redefined_codes(before, current) for before in earlier))
+        for old in recode:
+            if old in set(current.ids) and old not in narrowed and not added:
+                raise InputError(f"--recode {old}: the codebook is the project's current one, and no earlier version "
+                                 f"defines {old} otherwise or lacks a code it has: a split comes with a revision "
+                                 f"(give the revised codebook with --recode {old}); check the code's name")
     for old in recode:
         if old not in set(current.ids):
             raise InputError(f"--recode {old}: {old!r} is not a code of the project's current codebook")
         if old in code_map:
             raise InputError(f"--recode {old} and --map {old}={code_map[old]}: a code is either mapped to one code "
                              "or recoded by hand, not both")
-        if old in set(revised.ids) and not (unchanged or added or old in redefined_codes(current, revised)):
+        if old in set(revised.ids) and earlier is None and not (added or old in redefined_codes(current, revised)):
             raise InputError(f"--recode {old}: the revised codebook keeps {old} as it is and adds no code; a split "
                              f"drops {old}, narrows its definition or adds a code beside it")
 
@@ -1120,8 +1130,9 @@ class ProjectStore:
             if code_map:
                 if not latest:
                     raise InputError("a project's first codebook has no earlier codes to map")
-                _check_recode(recode, mapped, self.codebook(), codebook,
-                              unchanged=latest["content_hash"] == content_hash)
+                unchanged = latest["content_hash"] == content_hash
+                _check_recode(recode, mapped, self.codebook(), codebook, earlier=[
+                    self.codebook(version) for version in range(1, latest["version"])] if unchanged else None)
                 _check_code_map(mapped, self.codebook(), codebook)
             if latest and latest["content_hash"] == content_hash and not recode:
                 return latest["version"]  # a split of a revision stored before is a version of its own
