@@ -192,6 +192,15 @@ def test_agree_without_two_coders_shows_no_machine_in_place(capsys, files):
     assert "machine_in_place" not in json.loads(stdout)
 
 
+def test_agree_refuses_a_margin_with_one_coder_rather_than_ignore_it(capsys, files):
+    ratings, out = files
+    code, stdout, err = run(capsys, ratings, "--machine", out, "--coder", "Ann", "--bootstrap", "100", "--margin",
+                            "0.1")
+    assert code != 0 and "Traceback" not in err
+    assert "--margin reads the machine in place of a coder, which needs two coders or more" in err
+    assert "has one kept by --coder" in err
+
+
 @pytest.mark.parametrize("options, message", [
     (["--margin", "0.1"], "--margin is the margin of the machine's non-inferiority to a coder; give --machine"),
     (["--margin", "0.1", "--machine", "{out}"], "--margin reads the paired bootstrap interval"),

@@ -300,6 +300,9 @@ def agree(
     machine_labels = (_machine_labels(machine, source.ratings, ratings, ids, source.codebook_versions)
                       if machine is not None else None)
     one_coder = source.ratings.shape[1] < 2  # read_codings allows it only with --machine
+    if margin is not None and one_coder:  # else no table would read it, without a word
+        raise InputError(f"--margin reads the machine in place of a coder, which needs two coders or more; "
+                         f"{ratings} has one{' kept by --coder' if chosen else ''}")
     options = dict(weights=weights, n_boot=n_boot, seed=seed, analytic=analytic, population=population,
                    alpha_bootstrap=alpha_bootstrap or "units",
                    bootstrap_interval=bootstrap_interval)
