@@ -1176,6 +1176,15 @@ def test_the_queue_kept_between_requests_follows_a_skipped_speaker(api, project)
     assert statuses["interview_a:0"] == "skipped" and statuses["interview_a:1"] == "open"
 
 
+def test_every_table_of_a_project_is_one_whose_writes_make_kept_reads_read_again(tmp_path):
+    from theme_assist.project import store as store_module
+
+    store = make_project(tmp_path / "p.taproj")
+    tables = {row[0] for row in store._connection().execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    # project_info is read whole by every state; a table added by a later schema must be watched too
+    assert tables - {"project_info"} == set(store_module._TABLES)
+
+
 def test_a_read_in_a_write_transaction_rolled_back_is_not_kept(tmp_path):
     store = make_project(tmp_path / "p.taproj")
     store.keep_reads()
