@@ -182,6 +182,22 @@ def test_the_markdown_report_has_the_jsons_figures_per_group(capsys, study, mach
     assert ("The machine by site" in report) == bool(machine)
 
 
+def test_the_groups_verdicts_say_their_level_and_name_the_groups_too_small_for_paired_intervals(capsys, tmp_path):
+    wide, _, machine, _ = _study(units=330)  # 110 units a site
+    wide = wide[(wide["site"] != "Lima") | (wide.index < 150)]  # Lima: 50 units
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    machine.to_csv(tmp_path / "machine.csv", index=False)
+    args = [tmp_path / "wide.csv", "--by", "site", "--machine", tmp_path / "machine.csv", "--bootstrap", "100",
+            "--margin", "0.2", "-m", "cohen"]
+    code, out, err = run(capsys, *args)
+    assert code in (0, None), err
+    caption = " ".join(out[out.index("Machine by site"):].split())
+    assert "a one-sided test at the 2.5% level; each group is a test of its own" in caption
+    assert "fewer than 100 (Lima), the paired intervals are too narrow" in caption  # Kampala's, Hamburg's are not
+    report = run(capsys, *args, "--format", "markdown")[1]
+    assert "fewer than 100 (Lima), the paired intervals are too narrow" in report
+
+
 def test_the_table_names_each_group(capsys, study):
     code, out, err = run(capsys, study["wide"], "--by", "site", "--bootstrap", "50")
     assert code in (0, None) and "Agreement by site" in out

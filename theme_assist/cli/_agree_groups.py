@@ -160,8 +160,7 @@ def print_groups(by: dict, seed: int) -> None:
                         "coders less theirs with each other" + (", with its paired interval" if with_ci else ""))
     if with_ci:
         captions.append("each group's bootstrap with its own seed, derived as above")
-    if margin is not None:
-        captions.append(f"✓: non-inferior at the margin {margin:g} (the interval's lower limit above -{margin:g})")
+    captions += [caption for caption in [_verdicts(rows, "-")] if caption]
     machine = Table(title=f"Machine by {by['column']}", caption="; ".join(captions))
     machine.add_column(by["column"], no_wrap=True)
     machine.add_column("n", justify="right", no_wrap=True)
@@ -271,10 +270,32 @@ def groups_markdown(by: dict, tables: int, footnotes) -> list[str]:
 
 
 def _margin(groups: list[dict]) -> str:
-    """What the Markdown table's ✓ means, where --margin was given."""
+    """What the Markdown table's ✓ means, where --margin was given, and which groups' intervals are too narrow."""
     from theme_assist.cli._agree_markdown import MINUS
 
-    margin = next((entry["margin"] for group in groups if group.get("machine_in_place")
-                   for entry in group["machine_in_place"]["metrics"].values() if "margin" in entry), None)
-    return "" if margin is None else (f"; ✓: non-inferior at the margin {margin:g} (the interval's lower limit "
-                                      f"above {MINUS}{margin:g})")
+    said = _verdicts(groups, MINUS)
+    return f"; {said}" if said else ""
+
+
+def _verdicts(groups: list[dict], minus: str) -> str:
+    """What a table's ✓ means, where --margin was given (its level, and that each group is a test of its own), and
+    the groups whose paired intervals are too narrow: every term on fewer than
+    :data:`~theme_assist.cli.agree.FEW_PAIRED` units (the machine in place of a coder's caption says so of the whole
+    file)."""
+    from theme_assist.cli.agree import FEW_PAIRED
+
+    in_place = [group for group in groups if group.get("machine_in_place")]
+    margin = next((entry["margin"] for group in in_place for entry in group["machine_in_place"]["metrics"].values()
+                   if "margin" in entry), None)
+    said = []
+    if margin is not None:
+        said.append(f"✓: non-inferior at the margin {margin:g} (the 95% interval's lower limit above "
+                    f"{minus}{margin:g}, a one-sided test at the 2.5% level; each group is a test of its own)")
+    narrow = [str(group["value"]) for group in in_place
+              if any("ci" in entry for entry in group["machine_in_place"]["metrics"].values())
+              and all(term["n_units"] < FEW_PAIRED for term in group["machine_in_place"]["terms"])]
+    if narrow:
+        said.append(f"in place of a coder in groups whose units the machine and two coders rated are fewer than "
+                    f"{FEW_PAIRED} ({', '.join(narrow)}), the paired intervals are too narrow and a margin's verdict "
+                    "wrong more often than meant (evaluation/results/paired_coverage.md)")
+    return "; ".join(said)
