@@ -319,7 +319,6 @@ def unit_documents(frame: pd.DataFrame, unit: str, path: str | Path) -> pd.Serie
     return groups_from_table(frame, documents[0], unit, path).of_unit
 
 
-
 def _in_order(values) -> list:
     """Groups' values in order: as numbers where all are (wave 2 before wave 10), else as texts."""
     numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")

@@ -150,8 +150,6 @@ def print_groups(by: dict, seed: int) -> None:
     entries = [entry for group in rows for entry in _machine_row(group)["metrics"].values()]
     with_ci, with_analytic = any("ci" in entry for entry in entries), any("analytic" in entry for entry in entries)
     in_place = any(group.get("machine_in_place") for group in groups)
-    margin = next((entry["margin"] for group in rows if group["machine_in_place"]
-                   for entry in group["machine_in_place"]["metrics"].values() if "margin" in entry), None)
     against = "majority" if any(group.get("machine_vs_majority") for group in groups) else "coder"
     captions = ["each group on its units alone: the machine vs the human majority (vs the coder, where one coder "
                 "rated the group's units; n: units both rated)"]
