@@ -397,3 +397,14 @@ def test_a_group_the_machine_coded_none_of_is_said_so_not_refused(capsys, study)
     assert groups["Kampala"]["machine_vs_majority"] is not None and groups["Kampala"]["machine_reason"] is None
     code, out, _ = run(capsys, study["wide"], "--by", "site", "--machine", study["machine"], "--format", "markdown")
     assert code in (0, None) and "The machine coded none of its units." in out
+
+
+def test_a_group_the_machine_abstained_on_throughout_is_one_it_coded_none_of(capsys, study):
+    wide, machine = study["frames"][0], pd.read_csv(study["machine"], dtype=str)
+    lima = machine["segment_id"].isin(set(wide.loc[wide["site"] == "Lima", "unit"]))
+    machine.loc[lima, ["code", "score", "rank"]] = None  # abstentions: rows without a code
+    machine.to_csv(study["machine"], index=False)
+    by = _json(capsys, study["wide"], "--by", "site", "--machine", study["machine"], "--bootstrap", "50")["by"]
+    lima = next(group for group in by["groups"] if group["value"] == "Lima")
+    assert lima["machine_reason"] == "the machine coded none of its units"
+    assert lima["machine_vs_majority"] is None and lima["machine_in_place"] is None

@@ -220,7 +220,8 @@ def grouped_agreement(ratings: pd.DataFrame, groups: UnitGroups, *, machine: pd.
                                        "no coder rated its units")
         if machine is not None:
             entry["majority"] = entry["in_place"] = entry["machine_reason"] = None
-        if machine is not None and not machine.index.isin(rows.index).any():  # agree on its rows alone refuses
+        # none of its units in the machine's file (agree on its rows alone refuses), or each an abstention
+        if machine is not None and not machine.dropna().index.isin(rows.index).any():
             entry["machine_reason"] = "the machine coded none of its units"
         elif machine is not None:
             report = agreement_report(rows, machine, level=level, categories=categories,
