@@ -1185,6 +1185,23 @@ def test_every_table_of_a_project_is_one_whose_writes_make_kept_reads_read_again
     assert tables - {"project_info"} == set(store_module._TABLES)
 
 
+def test_a_frame_used_at_every_request_is_kept_however_many_others_are_read_between(tmp_path):
+    from theme_assist.project.store import KEPT_READS
+
+    store = make_project(tmp_path / "p.taproj")
+    store.keep_reads()
+    computed = []
+
+    def queue_frame():
+        computed.append(1)
+        return pd.DataFrame({"segment_id": ["interview_a:1"]})
+
+    for segment in range(2 * KEPT_READS):  # each segment shown reads frames of its own, the queue's again
+        store.kept(("queue",), "suggestions", queue_frame)
+        store.kept(("segment", segment), "segments", lambda: pd.DataFrame({"n": [segment]}))
+    assert len(computed) == 1
+
+
 def test_a_read_in_a_write_transaction_rolled_back_is_not_kept(tmp_path):
     store = make_project(tmp_path / "p.taproj")
     store.keep_reads()

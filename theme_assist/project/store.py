@@ -652,6 +652,7 @@ class ProjectStore:
         with self._kept_lock:
             kept = self._kept.get(key)
             if kept is not None and kept[0] == state:
+                self._kept[key] = self._kept.pop(key)  # the last used go last: the queue's, asked at every click
                 return kept[1].copy()
         frame = compute()
         self._keep(key, state, tables, frame)
@@ -661,7 +662,7 @@ class ProjectStore:
         if self._state(tables) != state:  # written in between (by another program or thread): not of ``state``
             return
         with self._kept_lock:
-            self._kept.pop(key, None)  # put last: the oldest go first
+            self._kept.pop(key, None)  # put last: the least recently used go first
             if len(self._kept) >= KEPT_READS:  # one segment's rows per segment shown, say
                 del self._kept[next(iter(self._kept))]
             self._kept[key] = (state, frame)
