@@ -945,8 +945,9 @@ def prune(
 ) -> None:
     """Drop the suggestions of superseded model runs that nothing needs, and compact PROJECT. Kept: every suggestion
     of the --keep latest runs, those a decision answered, each reviewed segment's pre-coding (`project export
-    --machine`) and every run's record; exports list the same rows but the suggestions dropped. Safe while
-    `theme-assist review` serves the project."""
+    --machine`) and every run's record; exports list the same rows but the suggestions dropped. It may run while
+    `theme-assist review` serves the project (prefer --keep 2 then: a page still showing an older run's suggestion
+    is asked to reload, the decision made on it not saved)."""
     from theme_assist.project import ProjectStore
     from theme_assist.project.prune import prune as prune_runs, run_ranges
 
