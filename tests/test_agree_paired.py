@@ -227,3 +227,11 @@ def test_fewer_than_a_hundred_units_rated_twice_are_said_to_make_the_paired_inte
     assert "evaluation/results/paired_coverage.md" in said
     report = run(capsys, few, "--machine", out, "--bootstrap", "200", "--format", "markdown")[1]
     assert "these intervals are too narrow" in report
+
+
+def test_the_command_lines_few_units_is_the_comparisons():
+    """Written twice (the command line starts without pandas): the flag of a table's note and of a term agree."""
+    from theme_assist.agree import paired
+    from theme_assist.cli import agree
+
+    assert agree.FEW_UNITS == paired.FEW_UNITS
