@@ -147,8 +147,8 @@ def agree(
              "(rows the first coder's codes, columns the second's; (none): units one coded and the other did not), "
              "for more Krippendorff's coincidence matrix (the one alpha is computed from); then the pairs of codes "
              "the disagreements fall on, most first, beside those expected by chance from the codes' margins. With "
-             "--machine, the human majority's codes (rows) against the machine's too. JSON: confusion and "
-             "machine_confusion, the matrices as lists of rows beside their labels, and every pair."),
+             "--machine, the human majority's codes (rows; with one coder, theirs) against the machine's too. JSON: "
+             "confusion and machine_confusion, the matrices as lists of rows beside their labels, and every pair."),
     by: Optional[List[str]] = typer.Option(
         None, "--by", metavar="COLUMN",
         help="Also the agreement per group of units (per site, language, document): the coders' summary and, with "
