@@ -235,3 +235,15 @@ def test_the_command_lines_few_units_is_the_comparisons():
     from theme_assist.cli import agree
 
     assert agree.FEW_UNITS == paired.FEW_UNITS
+
+
+def test_a_code_only_the_machine_gave_counts_on_both_sides_of_each_term():
+    """AC1 depends on the number of codes: the machine's side counted a code only it gave, the coders' side did
+    not, so each term mixed two sets of codes (a wrong code nobody used moved the mean AC1 difference from -0.205 to
+    -0.166; counted on both sides, -0.195, as with every code declared)."""
+    human, machine = _coded(n=120)
+    machine.iloc[0] = "other"  # wrong, and a code no coder used
+    found = machine_in_place(human, machine, metrics=["ac1"])[-1]["metrics"]["ac1"]
+    declared = machine_in_place(human, machine, metrics=["ac1"], categories=[*CODES, "other"])[-1]["metrics"]["ac1"]
+    assert found["value"] == pytest.approx(declared["value"])
+    assert found["coders"] == pytest.approx(declared["coders"])

@@ -77,8 +77,10 @@ def machine_in_place(human: pd.DataFrame, machine: pd.Series, *, metrics: Sequen
         The coefficients (names or aliases; an entry keeps the name given); by default percent agreement, Cohen's
         κ, AC1 and α, as the machine table.
     weights, level, categories
-        As for :func:`~theme_assist.agree.machine.agreement_report`; the machine's pairs count its codes too, the
-        coders' pairs theirs alone, as that report's rows count them.
+        As for :func:`~theme_assist.agree.machine.agreement_report`. Both sides of each term count the codes of the
+        machine and of every coder (AC1 and Bennett's S depend on their number): a code only the machine gave
+        would otherwise lower the chance agreement of its side alone. The coders' side may then differ from the
+        report's coder-vs-coder rows, which count the coders' codes alone.
     n_boot : int
         Resamples of the units (drawn once, for every pair of every row); 0 gives the differences alone.
     seed : int
@@ -111,7 +113,6 @@ def machine_in_place(human: pd.DataFrame, machine: pd.Series, *, metrics: Sequen
     everyone = pd.concat([human, machine.reindex(human.index).rename(name)], axis=1)
     labels = as_rating_table(everyone, categories)
     drawn = labels.take(np.flatnonzero(labels.ratings_per_unit > 0))  # the units someone rated, as elsewhere
-    human_labels = as_rating_table(human, categories).categories
     rated = pd.DataFrame(labels.observed, index=everyone.index, columns=everyone.columns)
     coders = list(human.columns)
     # each term c(machine, k) - c(j, k) on the units the machine, j and k all rated: both sides on the same units
@@ -133,7 +134,7 @@ def machine_in_place(human: pd.DataFrame, machine: pd.Series, *, metrics: Sequen
         pairs = {}
         for two, units in shared.items():
             first, second = sorted(two, key=coders.index)
-            pairs[two] = pair(first, second, units, human_labels)
+            pairs[two] = pair(first, second, units, labels.categories)
             for other in two:
                 pairs[(name, other, two)] = pair(name, other, units, labels.categories)
         sides = [[(pairs[(name, other, frozenset((coder, other)))], pairs[frozenset((coder, other))])
