@@ -548,8 +548,10 @@ def _in_place_table(rows: list[dict], footnotes: _Footnotes) -> list[str]:
 
 
 def _sides(entry: dict) -> str:
-    """A difference's two sides as the report writes them: ``0.458 − 0.579``."""
-    return f"{number(entry['machine'])} − {number(entry['coders'])}"
+    """A difference's two sides as the table writes them (``0.458 − 0.579``), with the report's minus signs."""
+    from theme_assist.cli.agree import in_place_sides
+
+    return in_place_sides(entry).replace("-", MINUS)
 
 
 def signed(value: float) -> str:

@@ -444,8 +444,7 @@ def agree(
             if per_code:
                 _print_machine_per_code(comparison)
         if in_place is not None:
-            _print_machine_in_place(in_place, abstentions=_abstentions(source.ratings, machine_labels),
-                                    paired=int((source.ratings.notna().sum(axis=1) >= 2).sum()))
+            _print_machine_in_place(in_place, abstentions=_abstentions(source.ratings, machine_labels), paired=paired)
         if confusion:
             from theme_assist.cli._agree_confusion import print_confusion
 
