@@ -121,22 +121,25 @@ def machine_in_place(human: pd.DataFrame, machine: pd.Series, *, metrics: Sequen
     terms.append([term for row in terms for term in row])  # the mean: every coder's terms
     columns = list(dict.fromkeys(metrics)) if metrics else ["percent", "cohen", "ac1", "alpha"]
     declared = categories is not None
+
+    def table(first, second, units: pd.Series) -> RatingTable:
+        """The pair's ratings on ``units``, counting every code the machine and the coders gave."""
+        pair = as_rating_table(everyone.loc[units.to_numpy(), [first, second]], labels.categories)
+        return dataclasses.replace(pair, declared=declared)
+
+    tables = {}  # each pair of a term, by coders (the machine's: by the coder and the term's two coders)
+    for two, units in shared.items():
+        tables[two] = table(*sorted(two, key=coders.index), units)
+        for other in two:
+            tables[(name, other, two)] = table(name, other, units)
     entries: dict[str, list[dict]] = {}
     for column in columns:
         metric = metric_name(column)
-
-        def pair(first, second, units: pd.Series, pair_labels: tuple) -> _Pair:
-            table = as_rating_table(everyone.loc[units.to_numpy(), [first, second]], pair_labels)
-            setup = unit_resampling(dataclasses.replace(table, declared=declared), metric, level=level,
-                                    weights=weights)
-            return _Pair(setup.estimate, setup.reason, drawn.units.get_indexer(setup.table.units), setup.values)
-
         pairs = {}
-        for two, units in shared.items():
-            first, second = sorted(two, key=coders.index)
-            pairs[two] = pair(first, second, units, labels.categories)
-            for other in two:
-                pairs[(name, other, two)] = pair(name, other, units, labels.categories)
+        for key, ratings in tables.items():
+            setup = unit_resampling(ratings, metric, level=level, weights=weights)
+            pairs[key] = _Pair(setup.estimate, setup.reason, drawn.units.get_indexer(setup.table.units),
+                               setup.values)
         sides = [[(pairs[(name, other, frozenset((coder, other)))], pairs[frozenset((coder, other))])
                   for coder, other in row] for row in terms]
         entries[column] = _differences(sides, drawn, n_boot=n_boot, seed=seed, confidence=confidence,
