@@ -102,6 +102,22 @@ def test_a_decision_after_the_split_recodes_the_segment_for_its_coder(store):
     assert _pending(store) == [("interview_a:3", "bo", "work", 2)]
 
 
+def test_a_server_keeping_its_reads_sees_each_recode_and_split_made_by_another_program(store):
+    """The review page asks for the segments to recode at every request, kept until a table they come from
+    changes: a decision, an undo and a split made through another connection are each seen."""
+    _coded_work(store)
+    with ProjectStore(store.path) as page:
+        page.keep_reads()
+        assert _pending(page, "ana") == []
+        store.add_codebook_version(parse_codebook(SPLIT), recode=["work"])
+        assert _pending(page, "ana") == [("interview_a:1", "ana", "work", 2), ("interview_b:1", "", "work", 2)]
+        assert _pending(page, "ana") == _pending(store, "ana")  # asked again: as kept
+        store.record_decisions([DecisionRequest("interview_a:1", "add", "unpaid_work", "ana")])
+        assert _pending(page, "ana") == [("interview_b:1", "", "work", 2)]
+        store.undo_last("ana")
+        assert _pending(page, "ana") == [("interview_a:1", "ana", "work", 2), ("interview_b:1", "", "work", 2)]
+
+
 def test_a_code_kept_narrower_keeps_what_is_coded_after_the_split(store):
     _coded_work(store)
     store.record_decisions([DecisionRequest("interview_a:4", "add", "work", "cy"),

@@ -86,6 +86,9 @@ SUGGESTION_TABLES = "suggestions model_runs segments documents withdrawals codeb
 """The tables :meth:`ProjectStore.suggestions` reads (their codes as the current codebook reads them, their quotes'
 texts, less withdrawn documents'), for :meth:`ProjectStore.kept`."""
 
+_RECODE_TABLES = "codebook_maps codebook_versions decisions codings segments documents withdrawals"
+"""The tables :meth:`ProjectStore.to_recode` reads, for :meth:`ProjectStore.kept`."""
+
 KEPT_READS = 64
 """How many frames :meth:`ProjectStore.keep_reads` keeps."""
 
@@ -1272,7 +1275,12 @@ class ProjectStore:
         A coder who held a split code on a segment just before the split (an imported coding of theirs as their
         decisions left it, or their decision) is to recode it until they make a decision there after the split; a
         coding of it imported without a coder, until anyone does. Until then the split code reads as no code
-        (:meth:`_mapped`), for every reader."""
+        (:meth:`_mapped`), for every reader. The review server asks at each request: it is kept (:meth:`kept`)
+        until a table it reads changes."""
+        who = None if coder is None else coder.strip()
+        return self.kept(("to_recode", who), _RECODE_TABLES, lambda: self._to_recode(who))
+
+    def _to_recode(self, who: str | None) -> pd.DataFrame:
         from theme_assist.project.state import coder_state, live_decisions
 
         columns = ["segment_id", "coder", "code", "version"]
@@ -1280,7 +1288,6 @@ class ProjectStore:
         if splits.empty:
             return pd.DataFrame(columns=columns)
         maps = self.code_maps()
-        who = None if coder is None else coder.strip()
         decisions = self.decisions(who, mapped=False).drop(columns="rejects")  # one coder's: a page's every request
         codings = self.codings(mapped=False)
         if who is not None:
