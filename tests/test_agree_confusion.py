@@ -80,7 +80,7 @@ def test_pairs_are_ranked_by_disagreements_and_a_rare_pair_above_chance_is_named
     assert rare["ratio"] > 1 > found["pairs"][0]["ratio"]
     assert found["pairs"].index(rare) == SHOWN_PAIRS  # tied with c0-c11 on one, the further above chance first
     line = rest_line(found)
-    assert line.startswith("… and 2 more pairs: 2 disagreements (3% of all); more often than chance: c12 ↔ c13 (1, "
+    assert line.startswith("… and 2 more pairs: 2 disagreements (3.0% of all); more often than chance: c12 ↔ c13 (1, "
                            "obs/exp 973.00)")
 
 

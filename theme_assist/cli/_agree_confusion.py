@@ -130,7 +130,7 @@ def rest_line(result: dict, names=str) -> str:
     observed = sum(pair["observed"] for pair in rest)
     above = [pair for pair in rest if pair["ratio"] is not None and pair["ratio"] > 1]
     line = (f"… and {counted(len(rest), 'more pair')}: {_count(observed)} disagreements "
-            f"({observed / result['observed']:.0%} of all)")
+            f"({observed / result['observed']:.1%} of all)")
     if above:
         named = ", ".join(f"{names(pair['codes'][0])} ↔ {names(pair['codes'][1])} ({_count(pair['observed'])}, "
                           f"obs/exp {_ratio(pair['ratio'])})" for pair in above[:3])
