@@ -164,6 +164,14 @@ def test_a_recode_of_a_code_no_revision_narrowed_with_the_codebook_unchanged_is_
     assert store.add_codebook_version(parse_codebook(narrowed), recode=["work"]) == 4
 
 
+def test_a_recode_of_a_code_split_already_says_so(store):
+    _coded_work(store)
+    assert store.add_codebook_version(parse_codebook(SPLIT), recode=["work"]) == 2
+    with pytest.raises(InputError, match=r"--recode work: 'work' is not a code of the project's current codebook "
+                                         r"\(codebook version 2 split it"):
+        store.add_codebook_version(parse_codebook(SPLIT.replace("Care, housework", "Care, chores")), recode=["work"])
+
+
 def test_the_same_split_given_again_is_unchanged(store):
     _coded_work(store)
     assert store.add_codebook_version(parse_codebook(SPLIT), recode=["work"]) == 2

@@ -43,7 +43,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -184,12 +184,13 @@ def _check_code_map(code_map: dict[str, str], current: Codebook, revised: Codebo
 
 
 def _check_recode(recode: list[str], code_map: dict[str, str], current: Codebook, revised: Codebook,
-                  earlier: Sequence[Codebook] | None = None) -> None:
+                  earlier: Sequence[Codebook] | None = None, hint: Callable[[str], str] = lambda code: "") -> None:
     """Refuse a ``--recode`` of a code the current codebook lacks, or maps too, or that the revision keeps as it
     is while adding no code: a split drops the code, or narrows it (a new definition, criteria or examples), or
     adds a code beside it. With the codebook unchanged (``earlier``: the versions before the current one), it is
     the split of a revision stored before: one of them must have another definition of the code, or lack a code the
-    current one has (a split is never undone: a typo would leave a code's codings to recode for good)."""
+    current one has (a split is never undone: a typo would leave a code's codings to recode for good). ``hint``
+    says what became of a code the current codebook lacks (:meth:`ProjectStore.mapped_away`)."""
     from theme_assist.codebook import redefined_codes
 
     added = set(revised.ids) - set(current.ids)
@@ -203,7 +204,7 @@ def _check_recode(recode: list[str], code_map: dict[str, str], current: Codebook
                                  f"(give the revised codebook with --recode {old}); check the code's name")
     for old in recode:
         if old not in set(current.ids):
-            raise InputError(f"--recode {old}: {old!r} is not a code of the project's current codebook")
+            raise InputError(f"--recode {old}: {old!r} is not a code of the project's current codebook{hint(old)}")
         if old in code_map:
             raise InputError(f"--recode {old} and --map {old}={code_map[old]}: a code is either mapped to one code "
                              "or recoded by hand, not both")
@@ -1136,7 +1137,8 @@ class ProjectStore:
                     raise InputError("a project's first codebook has no earlier codes to map")
                 unchanged = latest["content_hash"] == content_hash
                 _check_recode(recode, mapped, self.codebook(), codebook, earlier=[
-                    self.codebook(version) for version in range(1, latest["version"])] if unchanged else None)
+                    self.codebook(version) for version in range(1, latest["version"])] if unchanged else None,
+                    hint=self.mapped_away)
                 _check_code_map(mapped, self.codebook(), codebook)
             if latest and latest["content_hash"] == content_hash and not recode:
                 return latest["version"]  # a split of a revision stored before is a version of its own
