@@ -121,9 +121,10 @@ def agree(
         None, "--margin", metavar="DELTA",
         help="With --machine, two coders or more and a bootstrap: the non-inferiority margin (e.g. 0.1). The table "
              "'machine in place of a coder' gives, for each coder, the machine's agreement with the other coders "
-             "less that coder's, and their mean, each with a paired 95% interval (the same resampled units on both "
-             "sides); the machine is non-inferior to a coder (one-sided, 97.5%) where the interval's lower limit "
-             "is above -DELTA, and P(<-DELTA) is the share of resamples below it."),
+             "less that coder's (each term on the units the machine and both coders rated), and the mean of every "
+             "coder's terms, each with a paired 95% interval (the same resampled units on both sides); the machine "
+             "is non-inferior to a coder (a one-sided test at the 2.5% level) where the interval's lower limit is "
+             "above -DELTA, and P(<-DELTA) is the share of resamples below it. Each row is a test of its own."),
     coder: Optional[List[str]] = typer.Option(
         None, "--coder", metavar="NAME",
         help="Only this coder's ratings count, in the coders' summary and in every comparison (--machine too); "
