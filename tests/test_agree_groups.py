@@ -68,6 +68,18 @@ def _by_site(capsys, study, wide: pd.DataFrame) -> tuple[dict, str]:
     return json.loads(out)["by"], " ".join(err.split())
 
 
+def _exported_codings(capsys, project, folder):
+    """``project export --codings`` of ``project`` into ``folder``: the file's path."""
+    from theme_assist.cli import main
+
+    codings = folder / "codings.csv"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["project", "export", str(project), "--codings", str(codings)])
+    assert exit_info.value.code in (0, None)
+    capsys.readouterr()
+    return codings
+
+
 def _metrics(result: dict) -> dict:
     return {name: entry for name, entry in result.items() if isinstance(entry, dict) and "value" in entry}
 
@@ -267,7 +279,6 @@ def test_span_codings_need_units(capsys, tmp_path):
 
 def test_a_projects_export_is_grouped_by_its_documents_metadata(capsys, tmp_path):
     """Two commands: project export --codings, then agree --project --by a metadata field."""
-    from theme_assist.cli import main
     from theme_assist.project.testing import make_project
 
     project = tmp_path / "study.taproj"
@@ -282,11 +293,7 @@ def test_a_projects_export_is_grouped_by_its_documents_metadata(capsys, tmp_path
             for coder in ("Ana", "Bo")]
     store.add_codings(pd.DataFrame(rows), source="coded.csv")
     store.close()
-    codings = tmp_path / "codings.csv"
-    with pytest.raises(SystemExit) as exit_info:
-        main(["project", "export", str(project), "--codings", str(codings)])
-    assert exit_info.value.code in (0, None)
-    capsys.readouterr()
+    codings = _exported_codings(capsys, project, tmp_path)
     by = _json(capsys, codings, "--by", "site", "--project", project, "--bootstrap", "50")["by"]
     assert [group["value"] for group in by["groups"]] == ["Hamburg", "Kampala"]
     assert by["units_without_group"] == 0 and by["source"] == str(project)
@@ -327,7 +334,6 @@ def test_groups_that_name_no_unit_rated_are_refused(capsys, study):
 def test_a_projects_metadata_field_named_source_groups_the_units(capsys, tmp_path):
     """A field named source ("source: focus group") or position is the documents' column of that name: --by takes
     it as the field, as project documents shows it."""
-    from theme_assist.cli import main
     from theme_assist.project.testing import make_project
 
     project = tmp_path / "study.taproj"
@@ -339,11 +345,7 @@ def test_a_projects_metadata_field_named_source_groups_the_units(capsys, tmp_pat
                                     for segment in segments["segment_id"]
                                     for coder, code in (("Ana", "work"), ("Bo", "family"))]), source="coded.csv")
     store.close()
-    codings = tmp_path / "codings.csv"
-    with pytest.raises(SystemExit) as exit_info:
-        main(["project", "export", str(project), "--codings", str(codings)])
-    assert exit_info.value.code in (0, None)
-    capsys.readouterr()
+    codings = _exported_codings(capsys, project, tmp_path)
     by = _json(capsys, codings, "--by", "source", "--project", project)["by"]
     assert [(group["value"], group["n_units"]) for group in by["groups"]] == [("focus group", 5), ("interview", 4)]
     code, _, err = run(capsys, codings, "--by", "position", "--project", project)
