@@ -82,13 +82,6 @@ def find_column(columns: Sequence[str], column: str, where: str, what: str = "co
     raise InputError(f"--by {column!r}: {where} has no such column; its {what}: {listed(list(map(str, columns)), 12)}")
 
 
-def table_columns(path: str | Path, what: str = "ratings file") -> pd.DataFrame:
-    """A table as text columns, each cell stripped (as the ratings are read)."""
-    from theme_assist.inputs import read_table
-
-    return read_table(path, what=what, rectangular=True).apply(lambda cells: cells.str.strip())
-
-
 def groups_from_table(frame: pd.DataFrame, column: str, unit: str, path: str | Path,
                       what: str = "ratings file") -> UnitGroups:
     """Each unit's value in ``column`` of ``frame`` (a ratings file's rows, or a units file's), its units in the
@@ -241,7 +234,7 @@ def grouped_agreement(ratings: pd.DataFrame, groups: UnitGroups, *, machine: pd.
 
 def read_groups(ratings: str | Path, column: str, *, metadata: str | Path | None = None,
                 project: str | Path | None = None, units_file: str | Path | None = None,
-                spans: bool = False) -> tuple[UnitGroups, list[str]]:
+                spans: bool = False, cells: pd.DataFrame | None = None) -> tuple[UnitGroups, list[str]]:
     """The units' groups of ``agree RATINGS --by COLUMN``, and the columns of the ratings file that are no ratings
     for it (to leave out as the ratings are read: the column, a long file's ``document`` joined to ``metadata``).
 
@@ -262,8 +255,10 @@ def read_groups(ratings: str | Path, column: str, *, metadata: str | Path | None
         ``--units``: the units of span codings, whose rows give each unit's document and columns.
     spans : bool
         The ratings are span codings (rated on ``units_file``'s units).
+    cells : DataFrame, optional
+        The ratings file's cells, read already (:func:`~theme_assist.agree.reading.read_cells`).
     """
-    from theme_assist.agree.reading import UNIT_ALIASES
+    from theme_assist.agree.reading import UNIT_ALIASES, read_cells, wide_unit_column
     from theme_assist.ingest import read_metadata
 
     if metadata is not None and project is not None:
@@ -272,7 +267,7 @@ def read_groups(ratings: str | Path, column: str, *, metadata: str | Path | None
         return groups_from_project(project, column), []
     path = units_file if spans else ratings
     what = "units file" if spans else "ratings file"
-    frame = table_columns(path, what)
+    frame = cells if cells is not None and not spans else read_cells(path, what)
     lowered = {str(name).lower(): name for name in reversed(frame.columns)}
     long = not spans and {"coder", "code"} <= set(lowered)
     if long or spans:
@@ -283,14 +278,14 @@ def read_groups(ratings: str | Path, column: str, *, metadata: str | Path | None
     if metadata is not None:
         dropped = [] if spans else [name for name in frame.columns if str(name).casefold() == "document"]
         if not (long or spans):
-            unit = _wide_unit([name for name in kept if name not in dropped])
+            unit = wide_unit_column([name for name in kept if name not in dropped])
         table = read_metadata(metadata)  # a table without documents is refused before the ratings' are looked for
         return groups_from_metadata(unit_documents(frame, unit, path), table, column, metadata), dropped
     if long or spans:
         found = find_column([name for name in kept if str(name).lower() not in (unit.lower(), "coder", "code")],
                             column, str(path))
     else:
-        unit = _wide_unit(kept)
+        unit = wide_unit_column(kept)
         others = [name for name in kept if name != unit]
         folded = [name for name in kept if str(name).casefold() == column.casefold()]
         if column == unit or (column not in others and folded == [unit]):  # not "no such column": it has one
@@ -300,13 +295,6 @@ def read_groups(ratings: str | Path, column: str, *, metadata: str | Path | None
     # a long file's document column is its units' too (the group of --by document, or beside the group's column)
     documents = [name for name in frame.columns if long and str(name).casefold() == "document" and name != found]
     return groups_from_table(frame, found, unit, path, what), [] if spans else [found, *documents]
-
-
-def _wide_unit(columns: list) -> str:
-    """The unit column of a wide file of these ``columns``: the one named unit or segment_id, else the first."""
-    from theme_assist.agree.reading import UNIT_ALIASES
-
-    return next((name for name in columns if str(name).lower() in UNIT_ALIASES), columns[0])
 
 
 def unit_documents(frame: pd.DataFrame, unit: str, path: str | Path) -> pd.Series:

@@ -198,7 +198,7 @@ def read_codings(path: str | Path, *, min_coders: int = 2, deferred: list[str] |
         raise InputError(f"{path} is a REFI-QDA file, not a ratings table: import it first (theme-assist import-qdpx "
                          f"{path} --out DIR), then compare DIR/codings.csv (with --overlap P or --units SEGMENTS.csv)")
     written = read_table(path, what="ratings file", rectangular=True)
-    frame = written.apply(lambda column: column.str.strip())
+    frame = _stripped(written)  # a span's text is compared as written
     frame = frame.drop(columns=[column for column in frame.columns if column in set(without)])
     lowered = {column.lower(): column for column in reversed(frame.columns)}
     if set(SPAN_COLUMNS) <= set(lowered):
@@ -296,14 +296,29 @@ def _chosen_coders(present: list[str], chosen: Sequence[str], path: str | Path,
     return kept, [coder for coder in present if coder not in kept]
 
 
+def read_cells(path: str | Path, what: str = "ratings file") -> pd.DataFrame:
+    """A ratings (or units) table as text columns, each cell stripped, as the ratings are read."""
+    return _stripped(read_table(path, what=what, rectangular=True))
+
+
+def _stripped(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.apply(lambda column: column.str.strip())
+
+
+def wide_unit_column(columns: Sequence) -> str:
+    """The unit column of a wide file of these ``columns``: the first named ``unit`` or ``segment_id``, else the
+    first."""
+    return next((column for column in columns if str(column).lower() in UNIT_ALIASES), columns[0])
+
+
 def _unit_column_first(frame: pd.DataFrame) -> pd.DataFrame:
     """A wide file's columns with its ``unit`` or ``segment_id`` column first, where another comes before it (a
     CODED.csv whose columns were moved in a spreadsheet: ``code, segment_id``): a wide file's units are its first
     column, and the codes (or texts) there were read as units, the ids dropped as a segment column."""
-    if not frame.shape[1] or str(frame.columns[0]).lower() in UNIT_ALIASES:
+    if not frame.shape[1] or wide_unit_column(frame.columns) == frame.columns[0]:
         return frame
-    named = [column for column in frame.columns if str(column).lower() in UNIT_ALIASES]
-    return frame[[named[0], *(column for column in frame.columns if column != named[0])]] if named else frame
+    unit = wide_unit_column(frame.columns)
+    return frame[[unit, *(column for column in frame.columns if column != unit)]]
 
 
 def _refuse_mixed_segmentations(frame: pd.DataFrame, tags: pd.Series, path: str | Path) -> None:

@@ -13,8 +13,8 @@ def unit_groups(ratings: Path, by: str | None, metadata: Path | None, project: P
     """The units' groups for ``--by`` (None without it) and the ratings file's columns that are no ratings then;
     :class:`InputError` for --metadata or --project without --by, and for --by where there are no units to
     group."""
-    from theme_assist.agree.groups import read_groups, table_columns
-    from theme_assist.agree.reading import REFI_SUFFIXES
+    from theme_assist.agree.groups import read_groups
+    from theme_assist.agree.reading import REFI_SUFFIXES, read_cells
     from theme_assist.agree.units import SPAN_COLUMNS
 
     if by is None:
@@ -29,13 +29,15 @@ def unit_groups(ratings: Path, by: str | None, metadata: Path | None, project: P
                          "of --overlap")
     if ratings.suffix.lower() in REFI_SUFFIXES:
         return None, []  # refused as the ratings are read
-    header = {str(name).lower() for name in table_columns(ratings).columns}
+    cells = read_cells(ratings)
+    header = {str(name).lower() for name in cells.columns}
     spans = set(SPAN_COLUMNS) <= header
     if spans and units_file is None:
         raise InputError(f"--by groups units: {ratings} holds span codings (document, start, end, code, coder), "
                          "which are rated on units with --units SEGMENTS.csv (its rows give each unit's document "
                          "and columns)")
-    return read_groups(ratings, by.strip(), metadata=metadata, project=project, units_file=units_file, spans=spans)
+    return read_groups(ratings, by.strip(), metadata=metadata, project=project, units_file=units_file, spans=spans,
+                       cells=cells)
 
 
 def by_groups(grouped: list[dict], groups, ratings, asked: list[str], few: int) -> dict:
