@@ -116,7 +116,7 @@ def print_groups(by: dict, seed: int) -> None:
     from rich.text import Text
 
     from theme_assist.cli._console import table_console
-    from theme_assist.cli.agree import FEW_UNITS, _intervals_caption, _metric_notes, _with_intervals
+    from theme_assist.cli.agree import FEW_UNITS, _intervals_caption, _metric_notes, _with_intervals, in_place_cell
 
     groups = by["groups"]
     console = table_console()
@@ -173,7 +173,7 @@ def print_groups(by: dict, seed: int) -> None:
         compared, instead = _machine_row(group), group.get("machine_in_place")
         cells = [_with_intervals(compared["metrics"][column], with_ci, with_analytic) if compared else "—"
                  for column in columns]
-        cells += [_signed_with_interval(instead["metrics"][column], with_ci) if instead else "—"
+        cells += [in_place_cell(instead["metrics"][column], with_ci) if instead else "—"
                   for column in (columns if in_place else ())]
         notes = _notes(group, machine=True)
         if compared:
@@ -181,18 +181,6 @@ def print_groups(by: dict, seed: int) -> None:
         machine.add_row(Text(str(group["value"])), str(compared["n_units"]) if compared else "—", *cells,
                         "; ".join(notes))
     console.print(machine)
-
-
-def _signed_with_interval(entry: dict, with_ci: bool) -> str:
-    """A difference with its sign, and under it its paired interval, as the machine in place table gives them."""
-    from theme_assist.cli.agree import _signed
-
-    lines = ["—" if entry["value"] is None else _signed(entry["value"])]
-    if with_ci:
-        low, high = entry.get("ci") or [None, None]
-        lines.append(("—" if low is None else f"{_signed(low)} to {_signed(high)}")
-                     + (" ✓" if entry.get("non_inferior") else ""))
-    return "\n".join(lines)
 
 
 def groups_markdown(by: dict, tables: int, footnotes) -> list[str]:

@@ -1095,18 +1095,22 @@ def _print_machine_in_place(rows: list[dict], abstentions: int, paired: int) -> 
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("note")
     for row in rows:
-        cells = []
-        for entry in row["metrics"].values():
-            lines = [_signed(entry["value"])]
-            if "ci" in entry:
-                low, high = entry["ci"]
-                span = "—" if low is None else f"{_signed(low)} to {_signed(high)}"
-                lines.append(span + (" ✓" if entry.get("non_inferior") else ""))
-            if entry["value"] is not None:
-                lines.append(in_place_sides(entry))
-            cells.append("\n".join(lines))
+        cells = [in_place_cell(entry, "ci" in entry, sides=True) for entry in row["metrics"].values()]
         table.add_row(Text(row["comparison"]), *cells, Text(_metric_notes(row["metrics"])))
     table_console().print(table)
+
+
+def in_place_cell(entry: dict, with_ci: bool, sides: bool = False) -> str:
+    """A terminal's cell of a difference of the machine in place of a coder: the difference with its sign, under
+    it its paired interval (with ``with_ci``; ✓ where non-inferior) and, with ``sides``, its two sides."""
+    lines = [_signed(entry["value"])]
+    if with_ci:
+        low, high = entry.get("ci") or [None, None]
+        lines.append(("—" if low is None else f"{_signed(low)} to {_signed(high)}")
+                     + (" ✓" if entry.get("non_inferior") else ""))
+    if sides and entry["value"] is not None:
+        lines.append(in_place_sides(entry))
+    return "\n".join(lines)
 
 
 def _print_tables(summary: dict, shape: tuple[int, int, int], multi_label: bool, seed: int,
