@@ -34,8 +34,11 @@ logger = logging.getLogger(__name__)
 _NO_DELETE = "suggestions_no_delete"
 """The trigger that keeps suggestions append-only (:func:`~theme_assist.project.schema._append_only_triggers`)."""
 
-_KEPT = """
-    SELECT id FROM suggestions WHERE run_id IN (SELECT id FROM model_runs ORDER BY id DESC LIMIT :keep)
+_LATEST = "SELECT id FROM model_runs ORDER BY id DESC LIMIT :keep"
+"""The ``keep`` latest runs, kept whole."""
+
+_KEPT = f"""
+    SELECT id FROM suggestions WHERE run_id IN ({_LATEST})
     UNION SELECT suggestion_id FROM decisions WHERE suggestion_id IS NOT NULL
     UNION SELECT s.id FROM suggestions s JOIN (
         SELECT f.segment_id, (SELECT max(r.created_at) FROM model_runs r WHERE r.created_at < f.at) AS run_at
@@ -116,12 +119,10 @@ def _prune(store: ProjectStore, keep: int, pages_before: int) -> Pruned:
         if trigger:
             db.execute(f"DROP TRIGGER {_NO_DELETE}")
         db.execute(f"DELETE FROM suggestions WHERE id NOT IN ({_KEPT})", {"keep": keep})
-        db.execute("DELETE FROM review_queue WHERE run_id NOT IN (SELECT id FROM model_runs ORDER BY id DESC "
-                   "LIMIT ?)", (keep,))
+        db.execute(f"DELETE FROM review_queue WHERE run_id NOT IN ({_LATEST})", {"keep": keep})
         if trigger:
             db.execute(trigger[0])
-        row = db.execute("SELECT value FROM project_info WHERE key = 'pruned'").fetchone()
-        record = json.loads(row[0]) if row else []
+        record = _records(db)
         record.append({"at": utc_now(), "runs": sorted(pruned.dropped), "suggestions": pruned.total,
                        "kept": pruned.kept, "keep": keep})
         db.execute("INSERT OR REPLACE INTO project_info VALUES ('pruned', ?)", (json.dumps(record),))
@@ -150,8 +151,8 @@ def _plan(db: sqlite3.Connection, keep: int) -> Pruned:
         marks = ", ".join("?" * len(pruned.dropped))
         pruned.kept = db.execute(f"SELECT count(*) FROM suggestions WHERE run_id IN ({marks})",
                                  list(pruned.dropped)).fetchone()[0] - pruned.total
-    pruned.queue_rows = db.execute("SELECT count(*) FROM review_queue WHERE run_id NOT IN (SELECT id FROM model_runs "
-                                   "ORDER BY id DESC LIMIT ?)", (keep,)).fetchone()[0]
+    pruned.queue_rows = db.execute(f"SELECT count(*) FROM review_queue WHERE run_id NOT IN ({_LATEST})",
+                                   {"keep": keep}).fetchone()[0]
     return pruned
 
 
@@ -164,7 +165,11 @@ def _pages(connection: sqlite3.Connection) -> int:
 def pruned_record(store: ProjectStore) -> list[dict]:
     """The prunes of ``store``, oldest first: ``at``, ``runs`` (those suggestions were dropped of), ``suggestions``
     (dropped), ``kept`` (of those runs), ``keep`` (the latest runs kept whole)."""
-    row = store._connection().execute("SELECT value FROM project_info WHERE key = 'pruned'").fetchone()
+    return _records(store._connection())
+
+
+def _records(connection: sqlite3.Connection) -> list[dict]:
+    row = connection.execute("SELECT value FROM project_info WHERE key = 'pruned'").fetchone()
     return json.loads(row[0]) if row else []
 
 
